@@ -1,0 +1,25 @@
+"""``ml-connector``: run the UI, manage credentials, inspect the audit trail, replay, ping."""
+
+from __future__ import annotations
+
+import click
+
+from connector_cli.credentials import credentials
+from connector_cli.dev import dev
+from connector_cli.records import audit, ping, replay
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="ml-connector")
+def cli() -> None:
+    """Keep JD Edwards / Oracle Fusion and Coupa, BILL, Procurify, Procore in sync, as Dagster assets."""
+
+
+cli.add_command(dev)
+cli.add_command(credentials)
+cli.add_command(audit)
+cli.add_command(replay)
+cli.add_command(ping)
+
+if __name__ == "__main__":
+    cli()

@@ -1,0 +1,106 @@
+"""Re-attempting retry-queue records on demand (``ml-connector replay``) and on a schedule.
+
+Each flow registers a handler for its (integration, flow) pair. A handler writes one queued record with
+today's mappings and credentials and returns what it wrote; it must go through the ledger's
+cross-reference first so a record that already succeeded is skipped, never written twice. This module
+only drives handlers and keeps the books: resolve on success, count the attempt and push the next attempt
+time out on failure, and append an audit event either way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from connector_resources.ledger import Ledger, QueueItem
+from connector_resources.redaction import get_logger, redact
+
+log = get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class ReplayOutcome:
+    """What a handler did with one record: the target ID it wrote or adopted, and how."""
+
+    target_id: str | None
+    action: str = "replay"
+    detail: str = ""
+
+
+ReplayHandler = Callable[[QueueItem, Ledger], ReplayOutcome]
+_handlers: dict[tuple[str, str], ReplayHandler] = {}
+
+
+def register_replay_handler(integration: str, flow: str, handler: ReplayHandler) -> None:
+    _handlers[(integration, flow)] = handler
+
+
+def handler_for(integration: str, flow: str) -> ReplayHandler | None:
+    return _handlers.get((integration, flow))
+
+
+@dataclass
+class ReplaySummary:
+    replayed: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+    no_handler: list[int] = field(default_factory=list)
+
+    def line(self) -> str:
+        return (
+            f"{len(self.replayed)} replayed, {len(self.failed)} failed again, "
+            f"{len(self.no_handler)} left queued (no handler for their flow yet)"
+        )
+
+
+def backoff_for(
+    attempts: int, *, base: timedelta = timedelta(minutes=5), cap: timedelta = timedelta(hours=6)
+):
+    """Exponential spacing between attempts so a record failing for days does not hammer the target."""
+    return min(cap, base * (2 ** max(0, attempts)))
+
+
+def replay_items(ledger: Ledger, items: Iterable[QueueItem], *, run_id: str | None = None) -> ReplaySummary:
+    """Re-attempt ``items`` with their flows' handlers; never raises for a single record's failure."""
+    summary = ReplaySummary()
+    for item in items:
+        handler = handler_for(item.integration, item.flow)
+        if handler is None:
+            summary.no_handler.append(item.id)
+            continue
+        try:
+            outcome = handler(item, ledger)
+        except Exception as exc:  # one record's failure is recorded, the rest still run
+            reason = redact(f"replay failed: {exc}")
+            with ledger.transaction() as conn:
+                ledger.record_attempt_failure(
+                    item.id, reason, retry_in=backoff_for(item.attempts + 1), conn=conn
+                )
+                ledger.audit(
+                    integration=item.integration,
+                    flow=item.flow,
+                    entity=item.entity,
+                    action="fail",
+                    source_id=item.source_key,
+                    reason=reason,
+                    run_id=run_id,
+                    conn=conn,
+                )
+            log.warning("replay of queue item %s (%s) failed: %s", item.id, item.source_key, reason)
+            summary.failed.append(item.id)
+            continue
+        with ledger.transaction() as conn:
+            ledger.resolve(item.id, conn=conn)
+            ledger.audit(
+                integration=item.integration,
+                flow=item.flow,
+                entity=item.entity,
+                action="replay",
+                source_id=item.source_key,
+                target_id=outcome.target_id,
+                reason=outcome.detail or "replayed from the retry queue",
+                run_id=run_id,
+                conn=conn,
+            )
+        summary.replayed.append(item.id)
+    return summary

@@ -1,0 +1,313 @@
+"""Connection settings for every external system, declared as data.
+
+One table drives three things: the values resources are built with, the README's configuration table
+(a test keeps the two in step) and ``ml-connector ping``. Every setting can be given by an environment
+variable so a deployment can point any integration at any host; with none set, the sandbox defaults
+apply, which is the embedded default ``make dev`` starts.
+
+Secret settings hold a *reference*, not necessarily the value: ``vault:NAME`` (read from the credential
+vault at use time), ``env:VAR`` (another environment variable) or, for the sandbox defaults only, the
+literal value. Resources resolve them with ``connector_resources.vault.resolve_secret`` when they log in,
+so no secret is ever part of Dagster run config.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+SANDBOX_HOST = "127.0.0.1"
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One connection setting: the field a resource takes, its env var and its sandbox default."""
+
+    field: str
+    env: str
+    default: str
+    help: str
+    secret: bool = False
+    is_url: bool = False
+
+
+@dataclass(frozen=True)
+class System:
+    """An external system and the settings needed to reach it."""
+
+    key: str
+    title: str
+    settings: tuple[Setting, ...]
+
+    def values(self, environ: Mapping[str, str] | None = None) -> dict[str, str]:
+        """The effective value of each setting: the env var when set and non-empty, else the default."""
+        env = os.environ if environ is None else environ
+        out: dict[str, str] = {}
+        for setting in self.settings:
+            value = env.get(setting.env, "").strip() or setting.default
+            if setting.is_url:
+                _check_url(setting, value)
+            out[setting.field] = value.rstrip("/") if setting.is_url else value
+        return out
+
+    def is_configured(self, environ: Mapping[str, str] | None = None) -> bool:
+        """True when any setting of this system was given explicitly (not the sandbox default)."""
+        env = os.environ if environ is None else environ
+        return any(env.get(s.env, "").strip() for s in self.settings)
+
+    def setting(self, field: str) -> Setting:
+        for setting in self.settings:
+            if setting.field == field:
+                return setting
+        raise KeyError(f"{self.key} has no setting {field!r}")
+
+
+class SettingError(ValueError):
+    """A setting has a value that cannot work; the message names the variable."""
+
+
+def _check_url(setting: Setting, value: str) -> None:
+    parsed = urlparse(value)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise SettingError(
+            f"{setting.env}={value!r} is not an http(s) URL; expected e.g. {setting.default!r}"
+        )
+
+
+def _url(port: int, path: str = "") -> str:
+    return f"http://{SANDBOX_HOST}:{port}{path}"
+
+
+# Sandbox ports: one simulator per system, each on its own port so every base URL has the real
+# API's path layout (the JDE sandbox answers under /jderest, BILL under /connect, and so on).
+SANDBOX_PORTS = {
+    "jde_ais": 8711,
+    "coupa": 8712,
+    "bill": 8713,
+    "procurify": 8714,
+    "procore": 8715,
+    "fusion": 8716,
+}
+
+SYSTEMS: dict[str, System] = {
+    s.key: s
+    for s in (
+        System(
+            "jde_ais",
+            "JD Edwards EnterpriseOne AIS server",
+            (
+                Setting(
+                    "base_url",
+                    "ML_JDE_AIS_URL",
+                    _url(8711, "/jderest"),
+                    "AIS base URL up to and including /jderest",
+                    is_url=True,
+                ),
+                Setting("username", "ML_JDE_USERNAME", "JDE", "AIS user the connector logs in as"),
+                Setting("password", "ML_JDE_PASSWORD", "sandbox-jde", "password of that user", secret=True),
+                Setting("environment", "ML_JDE_ENVIRONMENT", "JDV920", "JDE environment (e.g. JPD920)"),
+                Setting("role", "ML_JDE_ROLE", "*ALL", "JDE role for the session"),
+                Setting(
+                    "device_name",
+                    "ML_JDE_DEVICE_NAME",
+                    "ml-connector",
+                    "device name the AIS token is bound to",
+                ),
+            ),
+        ),
+        System(
+            "coupa",
+            "Coupa Core API",
+            (
+                Setting(
+                    "base_url",
+                    "ML_COUPA_URL",
+                    _url(8712),
+                    "instance URL, e.g. https://acme.coupahost.com",
+                    is_url=True,
+                ),
+                Setting("client_id", "ML_COUPA_CLIENT_ID", "ml-connector-sandbox", "OAuth2 client id"),
+                Setting(
+                    "client_secret",
+                    "ML_COUPA_CLIENT_SECRET",
+                    "sandbox-coupa-secret",
+                    "OAuth2 client secret",
+                    secret=True,
+                ),
+                Setting(
+                    "webhook_secret",
+                    "ML_COUPA_WEBHOOK_SECRET",
+                    "sandbox-coupa-webhook",
+                    "HMAC-SHA256 key that signs Coupa call-outs to the webhook receiver",
+                    secret=True,
+                ),
+            ),
+        ),
+        System(
+            "bill",
+            "BILL v3 API",
+            (
+                Setting(
+                    "base_url",
+                    "ML_BILL_URL",
+                    _url(8713, "/connect"),
+                    "API gateway base up to /connect (gateway.stage or gateway.prod)",
+                    is_url=True,
+                ),
+                Setting("username", "ML_BILL_USERNAME", "sandbox@ml-connector.invalid", "BILL API user name"),
+                Setting("password", "ML_BILL_PASSWORD", "sandbox-bill", "password of that user", secret=True),
+                Setting("organization_id", "ML_BILL_ORG_ID", "00801SANDBOXORG00001", "BILL organization id"),
+                Setting("dev_key", "ML_BILL_DEV_KEY", "sandbox-bill-devkey", "developer key", secret=True),
+                Setting(
+                    "webhook_key",
+                    "ML_BILL_WEBHOOK_KEY",
+                    "sandbox-bill-webhook",
+                    "securityKey of the webhook subscription (verifies x-bill-sha-signature)",
+                    secret=True,
+                ),
+            ),
+        ),
+        System(
+            "procurify",
+            "Procurify API",
+            (
+                Setting(
+                    "base_url",
+                    "ML_PROCURIFY_URL",
+                    _url(8714),
+                    "customer domain, e.g. https://acme.procurify.com",
+                    is_url=True,
+                ),
+                Setting("client_id", "ML_PROCURIFY_CLIENT_ID", "ml-connector-sandbox", "OAuth2 client id"),
+                Setting(
+                    "client_secret",
+                    "ML_PROCURIFY_CLIENT_SECRET",
+                    "sandbox-procurify-secret",
+                    "OAuth2 client secret",
+                    secret=True,
+                ),
+            ),
+        ),
+        System(
+            "procore",
+            "Procore REST API",
+            (
+                Setting(
+                    "base_url",
+                    "ML_PROCORE_URL",
+                    _url(8715),
+                    "API host (api.procore.com or sandbox.procore.com)",
+                    is_url=True,
+                ),
+                Setting(
+                    "auth_url",
+                    "ML_PROCORE_AUTH_URL",
+                    _url(8715),
+                    "login host (login.procore.com or login-sandbox.procore.com)",
+                    is_url=True,
+                ),
+                Setting(
+                    "company_id",
+                    "ML_PROCORE_COMPANY_ID",
+                    "4264807",
+                    "Procore company id (Procore-Company-Id)",
+                ),
+                Setting("client_id", "ML_PROCORE_CLIENT_ID", "ml-connector-sandbox", "DMSA OAuth2 client id"),
+                Setting(
+                    "client_secret",
+                    "ML_PROCORE_CLIENT_SECRET",
+                    "sandbox-procore-secret",
+                    "DMSA OAuth2 client secret",
+                    secret=True,
+                ),
+                Setting(
+                    "webhook_token",
+                    "ML_PROCORE_WEBHOOK_TOKEN",
+                    "sandbox-procore-hook",
+                    "value of the destination header Procore sends with every webhook",
+                    secret=True,
+                ),
+            ),
+        ),
+        System(
+            "fusion",
+            "Oracle Fusion Cloud ERP REST API",
+            (
+                Setting(
+                    "base_url",
+                    "ML_FUSION_URL",
+                    _url(8716),
+                    "pod URL, e.g. https://xxxx.fa.us2.oraclecloud.com",
+                    is_url=True,
+                ),
+                Setting(
+                    "token_url",
+                    "ML_FUSION_TOKEN_URL",
+                    _url(8716, "/oauth2/v1/token"),
+                    "identity domain token URL (OAuth); leave as is for basic auth",
+                    is_url=True,
+                ),
+                Setting("client_id", "ML_FUSION_CLIENT_ID", "ml-connector-sandbox", "OAuth2 client id"),
+                Setting(
+                    "client_secret",
+                    "ML_FUSION_CLIENT_SECRET",
+                    "sandbox-fusion-secret",
+                    "OAuth2 client secret",
+                    secret=True,
+                ),
+                Setting("scope", "ML_FUSION_SCOPE", "urn:opc:resource:consumer::all", "OAuth2 scope"),
+                Setting(
+                    "business_unit",
+                    "ML_FUSION_BUSINESS_UNIT",
+                    "US1 Business Unit",
+                    "procurement / payables business unit",
+                ),
+            ),
+        ),
+    )
+}
+
+# Settings of the project itself (not of a connection); listed in the same README table.
+PROJECT_SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "db_url",
+        "ML_CONNECTOR_DB_URL",
+        "sqlite:///$DAGSTER_HOME/ledger.sqlite",
+        "ledger database (SQLAlchemy URL); postgresql://... for production",
+    ),
+    Setting(
+        "vault_key",
+        "ML_CONNECTOR_VAULT_KEY",
+        "(none)",
+        "comma-separated Fernet keys for the credential vault, newest first",
+        secret=True,
+    ),
+    Setting(
+        "home",
+        "DAGSTER_HOME",
+        "./.dagster_home",
+        "Dagster instance folder (ml-connector dev copies dagster.yaml in)",
+    ),
+)
+
+
+def system(key: str) -> System:
+    try:
+        return SYSTEMS[key]
+    except KeyError:
+        raise KeyError(f"unknown system {key!r}; known: {', '.join(SYSTEMS)}") from None
+
+
+def markdown_table() -> str:
+    """The README configuration table, generated so it cannot drift from the code."""
+    lines = ["| variable | system | default (sandbox) | meaning |", "|---|---|---|---|"]
+    for sys_ in SYSTEMS.values():
+        for s in sys_.settings:
+            default = "(sandbox value)" if s.secret else f"`{s.default}`"
+            note = " (secret reference)" if s.secret else ""
+            lines.append(f"| `{s.env}` | {sys_.key} | {default} | {s.help}{note} |")
+    for s in PROJECT_SETTINGS:
+        lines.append(f"| `{s.env}` | project | `{s.default}` | {s.help} |")
+    return "\n".join(lines)

@@ -1,0 +1,70 @@
+"""Shared fixtures: real databases only.
+
+PostgreSQL is the machine's server at 127.0.0.1:5432 (trust auth, database ``test``), or the URL in
+``ML_CONNECTOR_TEST_PG_URL``. Each test gets its own schema, dropped afterwards, so runs never see
+each other's rows. Without a reachable server the PostgreSQL tests skip with a clear message, except
+in CI (``CI=true``), where they fail: a green CI must mean the PostgreSQL path ran.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+
+PG_URL = os.environ.get("ML_CONNECTOR_TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
+
+
+def _pg_reachable(url: str) -> str | None:
+    try:
+        engine = sa.create_engine(url, connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            conn.execute(sa.text("select 1"))
+        engine.dispose()
+        return None
+    except Exception as exc:  # any failure means "not usable here"
+        return f"{type(exc).__name__}: {exc}".splitlines()[0]
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> str:
+    """URL of a reachable PostgreSQL; skip (locally) or fail (CI) when there is none."""
+    problem = _pg_reachable(PG_URL)
+    if problem:
+        message = f"PostgreSQL at {PG_URL} is not reachable ({problem}); set ML_CONNECTOR_TEST_PG_URL"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return PG_URL
+
+
+@pytest.fixture
+def pg_schema_url(pg_url: str) -> Iterator[str]:
+    """A PostgreSQL URL whose search_path is a fresh schema of its own, dropped after the test."""
+    schema = f"mlc_test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(pg_url)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'create schema "{schema}"'))
+    url = sa.engine.make_url(pg_url).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'drop schema if exists "{schema}" cascade'))
+        admin.dispose()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path) -> str:
+    return f"sqlite:///{tmp_path / 'ledger.sqlite'}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request) -> str:
+    """Runs a test once on SQLite and once on PostgreSQL: the ledger must behave the same on both."""
+    if request.param == "sqlite":
+        return request.getfixturevalue("sqlite_url")
+    return request.getfixturevalue("pg_schema_url")

@@ -1,0 +1,81 @@
+"""Production storage: deploy/postgres/dagster.yaml puts Dagster's instance on PostgreSQL.
+
+A fresh database is created for the test and dropped afterwards. The asset materialized is the real
+``ledger_health``, with the ledger on PostgreSQL too, so both production stores are exercised at once.
+"""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from dagster import DagsterInstance, materialize
+
+from connector_assets.operations import ledger_health
+from connector_resources.ledger import LedgerResource
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def pg_database(pg_url):
+    name = f"mlc_dagster_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(pg_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'create database "{name}"'))
+    url = sa.engine.make_url(pg_url)
+    try:
+        yield url, name
+    finally:
+        with admin.connect() as conn:
+            conn.execute(
+                sa.text("select pg_terminate_backend(pid) from pg_stat_activity where datname = :n"),
+                {"n": name},
+            )
+            conn.execute(sa.text(f'drop database if exists "{name}"'))
+        admin.dispose()
+
+
+def test_materialize_with_instance_on_postgres(pg_database, tmp_path, monkeypatch):
+    url, name = pg_database
+    shutil.copyfile(ROOT / "deploy" / "postgres" / "dagster.yaml", tmp_path / "dagster.yaml")
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    monkeypatch.setenv("DAGSTER_PG_USERNAME", url.username or "postgres")
+    monkeypatch.setenv("DAGSTER_PG_PASSWORD", url.password or "")
+    monkeypatch.setenv("DAGSTER_PG_HOST", url.host or "127.0.0.1")
+    monkeypatch.setenv("DAGSTER_PG_PORT", str(url.port or 5432))
+    monkeypatch.setenv("DAGSTER_PG_DB", name)
+    ledger_url = url.set(database=name).render_as_string(hide_password=False)
+
+    with DagsterInstance.get() as instance:
+        assert type(instance.run_storage).__name__ == "PostgresRunStorage"
+        result = materialize(
+            [ledger_health], instance=instance, resources={"ledger": LedgerResource(db_url=ledger_url)}
+        )
+        assert result.success
+        run_id = result.run_id
+
+    engine = sa.create_engine(ledger_url)
+    try:
+        with engine.connect() as conn:
+            status = conn.execute(
+                sa.text("select status from runs where run_id = :r"), {"r": run_id}
+            ).scalar_one()
+            materializations = conn.execute(
+                sa.text(
+                    "select count(*) from event_logs where run_id = :r and dagster_event_type = "
+                    "'ASSET_MATERIALIZATION'"
+                ),
+                {"r": run_id},
+            ).scalar_one()
+            ledger_tables = conn.execute(
+                sa.text("select count(*) from information_schema.tables where table_name like 'mlc_%'")
+            ).scalar_one()
+    finally:
+        engine.dispose()
+    assert status == "SUCCESS"
+    assert materializations == 1
+    assert ledger_tables >= 5

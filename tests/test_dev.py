@@ -1,0 +1,73 @@
+"""``ml-connector dev`` (what ``make dev`` runs) serves the Dagster UI and loads our definitions."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+QUERY = """{ workspaceOrError { ... on Workspace { locationEntries { name
+  locationOrLoadError { __typename ... on PythonError { message } } } } }
+  assetNodes { assetKey { path } } }"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_dev_serves_the_ui_with_definitions_loaded(tmp_path):
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(tmp_path / "home"),
+        "ML_CONNECTOR_DB_URL": f"sqlite:///{tmp_path}/l.db",
+    }
+    cli = Path(sys.executable).parent / "ml-connector"
+    proc = subprocess.Popen(
+        [str(cli), "dev", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 150
+        data = None
+        while time.monotonic() < deadline:
+            assert proc.poll() is None, f"dagster dev exited early:\n{proc.stdout.read()}"
+            try:
+                body = requests.post(
+                    f"http://127.0.0.1:{port}/graphql", json={"query": QUERY}, timeout=10
+                ).json()
+                entries = body["data"]["workspaceOrError"]["locationEntries"]
+                if entries and entries[0]["locationOrLoadError"]:
+                    data = body["data"]
+                    break
+            except (requests.ConnectionError, requests.Timeout, KeyError, TypeError, ValueError):
+                pass
+            time.sleep(1)
+        assert data is not None, "the Dagster UI did not come up within 150 s"
+        [entry] = data["workspaceOrError"]["locationEntries"]
+        assert entry["name"] == "connector"
+        assert entry["locationOrLoadError"]["__typename"] == "RepositoryLocation", entry
+        assert ["ledger_health"] in [node["assetKey"]["path"] for node in data["assetNodes"]]
+        assert (tmp_path / "home" / "dagster.yaml").read_text() == (ROOT / "dagster.yaml").read_text()
+        assert requests.get(f"http://127.0.0.1:{port}/", timeout=10).status_code == 200
+    finally:
+        os.killpg(proc.pid, signal.SIGINT)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
