@@ -1,0 +1,53 @@
+"""The ledger: cross-references, audit trail, retry queue, cursors and webhook inbox.
+
+``LedgerResource`` is imported lazily: it needs dagster, which takes seconds to import, and the
+webhook receiver, the CLI and worker subprocesses that only use ``Ledger`` should not pay for it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from connector_resources.ledger.engine import describe_url, ledger_url, make_engine, migrate, normalize_url
+from connector_resources.ledger.ledger import (
+    AuditEvent,
+    InboxEvent,
+    Ledger,
+    LedgerError,
+    LedgerInputError,
+    LedgerRecordNotFound,
+    QueueItem,
+    Xref,
+    XrefConflict,
+    shared_ledger,
+)
+
+if TYPE_CHECKING:
+    from connector_resources.ledger.resource import LedgerResource
+
+__all__ = [
+    "AuditEvent",
+    "InboxEvent",
+    "Ledger",
+    "LedgerError",
+    "LedgerInputError",
+    "LedgerRecordNotFound",
+    "LedgerResource",
+    "QueueItem",
+    "Xref",
+    "XrefConflict",
+    "describe_url",
+    "ledger_url",
+    "make_engine",
+    "migrate",
+    "normalize_url",
+    "shared_ledger",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "LedgerResource":
+        from connector_resources.ledger.resource import LedgerResource
+
+        return LedgerResource
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

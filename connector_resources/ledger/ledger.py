@@ -1,0 +1,982 @@
+"""The ledger: the project's memory of what it wrote, so no record is duplicated or lost.
+
+Every integration talks to the target systems through this record of
+
+* cross-references (source key -> target id, plus a hash of what was last written), so a re-run
+  skips or updates instead of creating twice, and a crash between "create" and "remember" is
+  recoverable (the intent is recorded first, see ``claim_xref``);
+* an append-only audit trail a finance user can read;
+* a retry queue for records that failed or wait on another record;
+* cursors (high-water marks) for incremental extraction;
+* a durable inbox for webhook deliveries.
+
+Every method takes an optional ``conn``: pass the connection from ``transaction()`` to make several
+calls one atomic unit (e.g. record the target id *and* the audit event, or neither). Without it each
+call is its own transaction.
+
+Concurrency is handled by the database, not by Python locks, because the writers are separate
+processes (Dagster steps, the webhook receiver, the CLI): unique constraints plus conditional
+``UPDATE``/``INSERT ... ON CONFLICT`` statements decide races, and the loser gets a clear
+``XrefConflict`` instead of a silent overwrite.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+
+from connector_resources.ledger import schema
+from connector_resources.ledger.engine import describe_url, ledger_url, make_engine, read_engine
+from connector_resources.ledger.engine import migrate as migrate_schema
+from connector_resources.redaction import get_logger, redact
+
+log = get_logger("ledger")
+
+# Headers that carry credentials rather than facts about the event; never persisted in the inbox.
+_CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"})
+
+
+class LedgerError(Exception):
+    """Base class for ledger errors a caller may want to handle."""
+
+
+class LedgerInputError(LedgerError, ValueError):
+    """A value handed to the ledger is unusable; the message names the record and the field."""
+
+
+class LedgerRecordNotFound(LedgerError, LookupError):
+    """A queue item or inbox row id that does not exist."""
+
+
+class XrefConflict(LedgerError):
+    """Recording this target id would give a source record two targets, or a target two sources.
+
+    Either way a duplicate exists (or is about to) in the target system: the operator has to decide
+    which record is right, so the ledger refuses instead of overwriting.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        recorded_target_id: str | None = None,
+        attempted_target_id: str | None = None,
+        other_source_key: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.recorded_target_id = recorded_target_id
+        self.attempted_target_id = attempted_target_id
+        self.other_source_key = other_source_key
+
+
+@dataclass(frozen=True, slots=True)
+class Xref:
+    """One source record's counterpart in a target system (``mlc_xref``)."""
+
+    id: int
+    integration: str
+    entity: str
+    source_system: str
+    source_key: str
+    target_system: str
+    target_id: str | None
+    content_hash: str | None
+    state: str
+    manual: bool
+    note: str | None
+    entered_by: str | None
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def label(self) -> str:
+        """How the record is named in messages: ``coupa/supplier JDE:4343 -> coupa``."""
+        return (
+            f"{self.integration}/{self.entity} {self.source_system}:{self.source_key} -> {self.target_system}"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEvent:
+    """One entry of the append-only audit trail (``mlc_audit_event``)."""
+
+    id: int
+    at: datetime
+    integration: str
+    flow: str
+    entity: str | None
+    source_system: str | None
+    source_id: str | None
+    target_system: str | None
+    target_id: str | None
+    action: str
+    run_id: str | None
+    partition_key: str | None
+    reason: str
+    detail: dict[str, Any] | None
+
+
+@dataclass(frozen=True, slots=True)
+class QueueItem:
+    """A record waiting to be written again (``mlc_retry_queue``)."""
+
+    id: int
+    integration: str
+    flow: str
+    entity: str
+    source_key: str
+    payload: dict[str, Any]
+    reason: str
+    status: str
+    attempts: int
+    next_attempt_at: datetime | None
+    depends_on: str | None
+    last_run_id: str | None
+    created_at: datetime
+    updated_at: datetime
+    resolved_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class InboxEvent:
+    """A webhook delivery stored before it was acknowledged (``mlc_webhook_inbox``)."""
+
+    id: int
+    source: str
+    event_id: str
+    received_at: datetime
+    processed_at: datetime | None
+    status: str
+    attempts: int
+    error: str | None
+    body: bytes
+    headers: dict[str, str]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _text(record: str, field: str, value: object, max_len: int) -> str:
+    """Check a required string argument and return it; errors name the record and the field."""
+    if not isinstance(value, str) or not value.strip():
+        raise LedgerInputError(f"{record}: field '{field}' must be a non-empty string, got {value!r}")
+    if len(value) > max_len:
+        raise LedgerInputError(
+            f"{record}: field '{field}' is {len(value)} characters long; the ledger accepts at most {max_len}"
+        )
+    return value
+
+
+def _optional_text(record: str, field: str, value: object, max_len: int) -> str | None:
+    """Like ``_text``, but None is allowed (and an empty string means None)."""
+    return None if value is None or value == "" else _text(record, field, value, max_len)
+
+
+def _aware(record: str, field: str, value: object) -> datetime:
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        raise LedgerInputError(f"{record}: field '{field}' must be a timezone-aware datetime, got {value!r}")
+    return value.astimezone(UTC)
+
+
+def _json_default(value: object) -> object:
+    # Amounts stay exact (Decimal as text, never float); dates as ISO strings.
+    if isinstance(value, Decimal | uuid.UUID):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    raise TypeError(f"values of type {type(value).__name__} cannot be stored as JSON")
+
+
+def _to_json(record: str, field: str, value: Mapping[str, Any]) -> str:
+    if not isinstance(value, Mapping):
+        raise LedgerInputError(f"{record}: field '{field}' must be a dict, got {type(value).__name__}")
+    try:
+        return json.dumps(value, default=_json_default, sort_keys=True, ensure_ascii=False)
+    except (TypeError, ValueError) as exc:
+        raise LedgerInputError(f"{record}: field '{field}' is not JSON-serialisable: {exc}") from exc
+
+
+def _redact_json(value: Any) -> Any:
+    """Mask secrets inside a JSON-able structure value by value, so the result stays valid JSON."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, Mapping):
+        return {redact(str(k)): _redact_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_redact_json(v) for v in value]
+    return value
+
+
+def _xref_label(
+    integration: str, entity: str, source_system: str, source_key: str, target_system: str
+) -> str:
+    return f"xref {integration}/{entity} {source_system}:{source_key} -> {target_system}"
+
+
+class Ledger:
+    """The ledger bound to one database (SQLite or PostgreSQL); see the module docstring."""
+
+    def __init__(self, url: str | None = None, *, migrate: bool = True) -> None:
+        self.url = ledger_url(url)
+        self.engine: sa.Engine = make_engine(self.url)
+        self._reader = read_engine(self.engine)
+        self._dialect = self.engine.dialect.name
+        if migrate:
+            migrate_schema(self.engine)
+
+    def __repr__(self) -> str:
+        return f"Ledger({describe_url(self.url)})"
+
+    def dispose(self) -> None:
+        """Close pooled connections (tests, and before a fork)."""
+        self.engine.dispose()
+
+    # ------------------------------------------------------------------ transactions
+
+    @contextmanager
+    def transaction(self) -> Iterator[sa.Connection]:
+        """One database transaction: commits when the block ends, rolls back if it raises."""
+        with self.engine.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def read_transaction(self) -> Iterator[sa.Connection]:
+        """A connection for reads only: on SQLite it takes no write lock, so it never waits on writers."""
+        with self._reader.connect() as conn:
+            yield conn
+
+    @contextmanager
+    def _write(self, conn: sa.Connection | None) -> Iterator[sa.Connection]:
+        if conn is not None:
+            yield conn
+        else:
+            with self.engine.begin() as own:
+                yield own
+
+    @contextmanager
+    def _read(self, conn: sa.Connection | None) -> Iterator[sa.Connection]:
+        if conn is not None:
+            yield conn
+        else:
+            with self._reader.connect() as own:
+                yield own
+
+    def _insert(self, table: sa.Table) -> Any:
+        """The dialect's INSERT, which (unlike the generic one) knows ON CONFLICT."""
+        return (postgresql.insert if self._dialect == "postgresql" else sqlite.insert)(table)
+
+    # ------------------------------------------------------------------ cross-references
+
+    def _xref_key(
+        self, integration: str, entity: str, source_system: str, source_key: str, target_system: str
+    ) -> tuple[str, dict[str, str]]:
+        label = _xref_label(integration, entity, source_system, source_key, target_system)
+        key = {
+            "integration": _text(label, "integration", integration, schema.NAME_LEN),
+            "entity": _text(label, "entity", entity, schema.NAME_LEN),
+            "source_system": _text(label, "source_system", source_system, schema.NAME_LEN),
+            "source_key": _text(label, "source_key", source_key, schema.KEY_LEN),
+            "target_system": _text(label, "target_system", target_system, schema.NAME_LEN),
+        }
+        return label, key
+
+    @staticmethod
+    def _match(key: Mapping[str, str]) -> sa.ColumnElement[bool]:
+        t = schema.xref
+        return sa.and_(*(t.c[name] == value for name, value in key.items()))
+
+    def get_xref(
+        self,
+        integration: str,
+        entity: str,
+        source_system: str,
+        source_key: str,
+        target_system: str,
+        *,
+        conn: sa.Connection | None = None,
+    ) -> Xref | None:
+        """The cross-reference for a source record, or None if it was never seen."""
+        _, key = self._xref_key(integration, entity, source_system, source_key, target_system)
+        with self._read(conn) as c:
+            row = c.execute(sa.select(schema.xref).where(self._match(key))).first()
+        return Xref(**row._mapping) if row else None
+
+    def find_xref_by_target(
+        self,
+        integration: str,
+        entity: str,
+        target_system: str,
+        target_id: str,
+        *,
+        conn: sa.Connection | None = None,
+    ) -> Xref | None:
+        """The source record a target id belongs to (for webhooks and adopt-on-retry)."""
+        label = f"xref {integration}/{entity} {target_system}:{target_id}"
+        t = schema.xref
+        query = sa.select(t).where(
+            t.c.integration == _text(label, "integration", integration, schema.NAME_LEN),
+            t.c.entity == _text(label, "entity", entity, schema.NAME_LEN),
+            t.c.target_system == _text(label, "target_system", target_system, schema.NAME_LEN),
+            t.c.target_id == _text(label, "target_id", target_id, schema.KEY_LEN),
+        )
+        with self._read(conn) as c:
+            row = c.execute(query).first()
+        return Xref(**row._mapping) if row else None
+
+    def xrefs_for(self, record_id: str, *, conn: sa.Connection | None = None) -> list[Xref]:
+        """Every cross-reference whose source key or target id is ``record_id`` (operator look-ups).
+
+        An operator holding "4343" or "C-100" does not know which integration or system it belongs
+        to; this answers for all of them. Flows use ``get_xref`` / ``find_xref_by_target``.
+        """
+        _text("xref look-up", "record_id", record_id, schema.KEY_LEN)
+        t = schema.xref
+        query = (
+            sa.select(t)
+            .where(sa.or_(t.c.source_key == record_id, t.c.target_id == record_id))
+            .order_by(t.c.integration, t.c.entity, t.c.id)
+        )
+        with self._read(conn) as c:
+            return [Xref(**row._mapping) for row in c.execute(query)]
+
+    def claim_xref(
+        self,
+        integration: str,
+        entity: str,
+        source_system: str,
+        source_key: str,
+        target_system: str,
+        *,
+        conn: sa.Connection | None = None,
+    ) -> Xref:
+        """Record the intent to write a source record (state ``pending``) unless a row exists.
+
+        Recording the intent *before* the create is what makes a crash recoverable: a pending row
+        with no target id tells the next attempt to search the target for a record to adopt before
+        creating another. Two processes claiming at once both get the same single row.
+        """
+        _, key = self._xref_key(integration, entity, source_system, source_key, target_system)
+        now = _now()
+        t = schema.xref
+        insert = (
+            self._insert(t)
+            .values(**key, state="pending", manual=False, created_at=now, updated_at=now)
+            .on_conflict_do_nothing(index_elements=list(key))
+        )
+        with self._write(conn) as c:
+            c.execute(insert)
+            row = c.execute(sa.select(t).where(self._match(key))).one()
+        return Xref(**row._mapping)
+
+    def record_target(
+        self,
+        integration: str,
+        entity: str,
+        source_system: str,
+        source_key: str,
+        target_system: str,
+        target_id: str,
+        content_hash: str,
+        *,
+        conn: sa.Connection | None = None,
+    ) -> Xref:
+        """Store the target id (the moment it is known) and the hash of what was written.
+
+        Writing the same target id again (an update) just refreshes the hash. A *different* target
+        id for the same source, or a target id that already belongs to another source, raises
+        ``XrefConflict``: both mean a duplicate in the target system. A manual match is never
+        overwritten: recording any other target id for it raises, the same target id keeps it manual.
+        The decision is taken by the database (a conditional UPDATE and the unique index), so it
+        holds when two processes race; a conflict leaves the caller's transaction usable.
+        """
+        label, key = self._xref_key(integration, entity, source_system, source_key, target_system)
+        _text(label, "target_id", target_id, schema.KEY_LEN)
+        _text(label, "content_hash", content_hash, schema.HASH_LEN)
+        t = schema.xref
+        with self._write(conn) as c:
+            current = self.claim_xref(**key, conn=c)
+            if current.target_id is not None and current.target_id != target_id:
+                raise self._different_target(current, target_id)
+            self._check_target_free(current, target_id, c)
+            update = (
+                sa.update(t)
+                .where(t.c.id == current.id, sa.or_(t.c.target_id.is_(None), t.c.target_id == target_id))
+                .values(target_id=target_id, content_hash=content_hash, state="synced", updated_at=_now())
+            )
+            try:
+                # A savepoint so a unique violation (another source won the target meanwhile) does
+                # not poison the caller's transaction on PostgreSQL.
+                with c.begin_nested():
+                    moved = c.execute(update).rowcount
+            except IntegrityError:
+                self._check_target_free(current, target_id, c)
+                raise  # not the target index after all: let the real error surface
+            latest = self.get_xref(**key, conn=c)
+            assert latest is not None  # claimed above, in this transaction
+            if moved != 1:
+                # Another process recorded a different target between our claim and our update.
+                raise self._different_target(latest, target_id)
+        return latest
+
+    def set_manual_override(
+        self,
+        integration: str,
+        entity: str,
+        source_system: str,
+        source_key: str,
+        target_system: str,
+        target_id: str,
+        *,
+        entered_by: str,
+        note: str = "",
+        conn: sa.Connection | None = None,
+    ) -> Xref:
+        """A user's match of a source record to an existing target record (e.g. a vendor match).
+
+        Manual rows are never overwritten by automated writes (``record_target`` raises instead).
+        Re-pointing to another target forgets the content hash, because nothing is known about what
+        that record holds: the next sync sends an update rather than skipping. The caller records
+        the matching audit event (it knows the flow and the run).
+        """
+        label, key = self._xref_key(integration, entity, source_system, source_key, target_system)
+        _text(label, "target_id", target_id, schema.KEY_LEN)
+        _text(label, "entered_by", entered_by, schema.KEY_LEN)
+        if not isinstance(note, str):
+            raise LedgerInputError(f"{label}: field 'note' must be a string, got {type(note).__name__}")
+        t = schema.xref
+        with self._write(conn) as c:
+            current = self.claim_xref(**key, conn=c)
+            self._check_target_free(current, target_id, c)
+            keep_hash = current.content_hash if current.target_id == target_id else None
+            update = (
+                sa.update(t)
+                .where(t.c.id == current.id)
+                .values(
+                    target_id=target_id,
+                    content_hash=keep_hash,
+                    state="synced",
+                    manual=True,
+                    entered_by=entered_by,
+                    note=note,
+                    updated_at=_now(),
+                )
+            )
+            try:
+                with c.begin_nested():
+                    c.execute(update)
+            except IntegrityError:
+                self._check_target_free(current, target_id, c)
+                raise
+            latest = self.get_xref(**key, conn=c)
+            assert latest is not None
+        log.info("manual match %s = %s entered by %s", latest.label, target_id, entered_by)
+        return latest
+
+    def _check_target_free(self, current: Xref, target_id: str, conn: sa.Connection) -> None:
+        holder = self.find_xref_by_target(
+            current.integration, current.entity, current.target_system, target_id, conn=conn
+        )
+        if holder is not None and holder.id != current.id:
+            raise XrefConflict(
+                f"{current.target_system} {current.entity} {target_id} is already the counterpart of "
+                f"{holder.source_system}:{holder.source_key}; it cannot also be recorded for "
+                f"{current.source_system}:{current.source_key} ({current.label}). One of the two is a "
+                "duplicate: fix the match, then re-run.",
+                recorded_target_id=target_id,
+                attempted_target_id=target_id,
+                other_source_key=holder.source_key,
+            )
+
+    @staticmethod
+    def _different_target(current: Xref, attempted: str) -> XrefConflict:
+        how = f"a manual match entered by {current.entered_by}" if current.manual else "recorded"
+        return XrefConflict(
+            f"{current.label} already has target id {current.target_id} ({how}); refusing to record "
+            f"{attempted} as well. The target system probably holds a duplicate: check both records, "
+            "then correct the match.",
+            recorded_target_id=current.target_id,
+            attempted_target_id=attempted,
+        )
+
+    # ------------------------------------------------------------------ audit trail
+
+    def audit(
+        self,
+        *,
+        integration: str,
+        flow: str,
+        action: str,
+        reason: str = "",
+        entity: str | None = None,
+        source_system: str | None = None,
+        source_id: str | None = None,
+        target_system: str | None = None,
+        target_id: str | None = None,
+        run_id: str | None = None,
+        partition_key: str | None = None,
+        detail: Mapping[str, Any] | None = None,
+        conn: sa.Connection | None = None,
+    ) -> int:
+        """Append one event to the audit trail and return its id.
+
+        ``reason`` is what a finance user reads ("supplier 4343 has no tax ID in JDE"). ``reason``
+        and ``detail`` often carry server error text, so secrets are masked before they are stored:
+        the trail is append-only and could never be cleaned afterwards.
+        """
+        record = f"audit event {integration}/{flow} {source_id or target_id or ''}".rstrip()
+        if action not in schema.AUDIT_ACTIONS:
+            raise LedgerInputError(
+                f"{record}: field 'action' is {action!r}; expected one of {', '.join(schema.AUDIT_ACTIONS)}"
+            )
+        if not isinstance(reason, str):
+            raise LedgerInputError(f"{record}: field 'reason' must be a string, got {type(reason).__name__}")
+        values = {
+            "at": _now(),
+            "integration": _text(record, "integration", integration, schema.NAME_LEN),
+            "flow": _text(record, "flow", flow, schema.FLOW_LEN),
+            "entity": _optional_text(record, "entity", entity, schema.NAME_LEN),
+            "source_system": _optional_text(record, "source_system", source_system, schema.NAME_LEN),
+            "source_id": _optional_text(record, "source_id", source_id, schema.KEY_LEN),
+            "target_system": _optional_text(record, "target_system", target_system, schema.NAME_LEN),
+            "target_id": _optional_text(record, "target_id", target_id, schema.KEY_LEN),
+            "action": action,
+            "run_id": _optional_text(record, "run_id", run_id, schema.RUN_ID_LEN),
+            "partition_key": _optional_text(record, "partition_key", partition_key, schema.KEY_LEN),
+            "reason": redact(reason),
+            "detail": None if detail is None else _to_json(record, "detail", _redact_json(detail)),
+        }
+        with self._write(conn) as c:
+            result = c.execute(sa.insert(schema.audit_event).values(**values))
+            return int(result.inserted_primary_key[0])
+
+    def history(self, record_id: str, *, conn: sa.Connection | None = None) -> list[AuditEvent]:
+        """Every audit event naming ``record_id`` as its source or its target id, oldest first."""
+        _text("audit history", "record_id", record_id, schema.KEY_LEN)
+        t = schema.audit_event
+        query = (
+            sa.select(t)
+            .where(sa.or_(t.c.source_id == record_id, t.c.target_id == record_id))
+            .order_by(t.c.at, t.c.id)
+        )
+        with self._read(conn) as c:
+            rows = c.execute(query).all()
+        return [self._audit_event(row) for row in rows]
+
+    @staticmethod
+    def _audit_event(row: sa.Row[Any]) -> AuditEvent:
+        data = dict(row._mapping)
+        data["detail"] = json.loads(data["detail"]) if data["detail"] is not None else None
+        return AuditEvent(**data)
+
+    # ------------------------------------------------------------------ retry queue
+
+    def enqueue(
+        self,
+        *,
+        integration: str,
+        flow: str,
+        entity: str,
+        source_key: str,
+        payload: Mapping[str, Any],
+        reason: str,
+        status: str = "failed",
+        depends_on: str | None = None,
+        next_attempt_at: datetime | None = None,
+        run_id: str | None = None,
+        conn: sa.Connection | None = None,
+    ) -> QueueItem:
+        """Put a record on the retry queue, or refresh its open item if it already has one.
+
+        ``failed`` items are due at ``next_attempt_at`` (default: now). ``held`` items wait for the
+        record named by ``depends_on`` (e.g. ``coupa:supplier:JDE:4343``) and only become due when
+        ``release_held`` is called with that key. Re-enqueueing keeps the attempt count (a record
+        failing on every run must not look new each time) and replaces reason, payload, status and
+        schedule with the latest ones. The upsert is one statement, so racing runs cannot open two.
+        """
+        record = f"queue item {integration}/{flow} {source_key}"
+        if status not in schema.QUEUE_OPEN_STATUSES:
+            raise LedgerInputError(
+                f"{record}: field 'status' is {status!r}; enqueue accepts 'failed' or 'held'"
+            )
+        if status == "held" and not depends_on:
+            raise LedgerInputError(f"{record}: field 'depends_on' is required for a held record")
+        if not isinstance(reason, str) or not reason.strip():
+            raise LedgerInputError(f"{record}: field 'reason' must say why the record is queued")
+        now = _now()
+        if next_attempt_at is not None:
+            next_attempt_at = _aware(record, "next_attempt_at", next_attempt_at)
+        elif status == "failed":
+            next_attempt_at = now
+        t = schema.retry_queue
+        values = {
+            "integration": _text(record, "integration", integration, schema.NAME_LEN),
+            "flow": _text(record, "flow", flow, schema.FLOW_LEN),
+            "entity": _text(record, "entity", entity, schema.NAME_LEN),
+            "source_key": _text(record, "source_key", source_key, schema.KEY_LEN),
+            "payload": _to_json(record, "payload", payload),
+            "reason": redact(reason),
+            "status": status,
+            "attempts": 0,
+            "next_attempt_at": next_attempt_at,
+            "depends_on": _optional_text(record, "depends_on", depends_on, schema.DEPENDS_ON_LEN),
+            "last_run_id": _optional_text(record, "run_id", run_id, schema.RUN_ID_LEN),
+            "created_at": now,
+            "updated_at": now,
+        }
+        insert = self._insert(t).values(**values)
+        excluded = insert.excluded
+        upsert = insert.on_conflict_do_update(
+            index_elements=[t.c.integration, t.c.flow, t.c.source_key],
+            index_where=sa.text(schema.QUEUE_OPEN_PREDICATE),
+            set_={
+                "entity": excluded.entity,
+                "payload": excluded.payload,
+                "reason": excluded.reason,
+                "status": excluded.status,
+                "next_attempt_at": excluded.next_attempt_at,
+                "depends_on": excluded.depends_on,
+                "last_run_id": sa.func.coalesce(excluded.last_run_id, t.c.last_run_id),
+                "updated_at": excluded.updated_at,
+            },
+        ).returning(*t.c)
+        with self._write(conn) as c:
+            row = c.execute(upsert).one()
+        return self._queue_item(row)
+
+    def due(
+        self,
+        *,
+        now: datetime | None = None,
+        integration: str | None = None,
+        flow: str | None = None,
+        limit: int = 100,
+        conn: sa.Connection | None = None,
+    ) -> list[QueueItem]:
+        """Failed items whose next attempt is due, longest-waiting first."""
+        now = _now() if now is None else _aware("retry queue", "now", now)
+        t = schema.retry_queue
+        query = sa.select(t).where(t.c.status == "failed", t.c.next_attempt_at <= now)
+        query = self._queue_filters(query, integration, flow)
+        query = query.order_by(t.c.next_attempt_at, t.c.id).limit(limit)
+        with self._read(conn) as c:
+            return [self._queue_item(row) for row in c.execute(query)]
+
+    def open_items(
+        self,
+        *,
+        integration: str | None = None,
+        flow: str | None = None,
+        status: str | None = None,
+        limit: int = 1000,
+        conn: sa.Connection | None = None,
+    ) -> list[QueueItem]:
+        """Queue items for display: open ones (failed and held) by default, or those with ``status``."""
+        if status is not None and status not in schema.QUEUE_STATUSES:
+            raise LedgerInputError(
+                f"retry queue: field 'status' is {status!r}; "
+                f"expected one of {', '.join(schema.QUEUE_STATUSES)}"
+            )
+        t = schema.retry_queue
+        statuses = (status,) if status else schema.QUEUE_OPEN_STATUSES
+        query = self._queue_filters(sa.select(t).where(t.c.status.in_(statuses)), integration, flow)
+        query = query.order_by(t.c.created_at, t.c.id).limit(limit)
+        with self._read(conn) as c:
+            return [self._queue_item(row) for row in c.execute(query)]
+
+    def record_attempt_failure(
+        self,
+        item_id: int,
+        reason: str,
+        *,
+        retry_in: timedelta,
+        run_id: str | None = None,
+        conn: sa.Connection | None = None,
+    ) -> QueueItem:
+        """Count a failed retry of an open item and schedule the next one ``retry_in`` from now."""
+        record = f"queue item {item_id}"
+        if not isinstance(retry_in, timedelta) or retry_in < timedelta(0):
+            raise LedgerInputError(
+                f"{record}: field 'retry_in' must be a non-negative timedelta, got {retry_in!r}"
+            )
+        if not isinstance(reason, str) or not reason.strip():
+            raise LedgerInputError(f"{record}: field 'reason' must say why the attempt failed")
+        _optional_text(record, "run_id", run_id, schema.RUN_ID_LEN)
+        t = schema.retry_queue
+        now = _now()
+        update = (
+            sa.update(t)
+            .where(t.c.id == item_id, t.c.status.in_(schema.QUEUE_OPEN_STATUSES))
+            .values(
+                attempts=t.c.attempts + 1,
+                next_attempt_at=now + retry_in,
+                reason=redact(reason),
+                last_run_id=sa.func.coalesce(run_id, t.c.last_run_id),
+                updated_at=now,
+            )
+            .returning(*t.c)
+        )
+        with self._write(conn) as c:
+            row = c.execute(update).first()
+            if row is None:
+                raise self._not_open(item_id, c)
+        return self._queue_item(row)
+
+    def resolve(self, item_id: int, *, conn: sa.Connection | None = None) -> None:
+        """Mark an item done (its record synced). Resolving twice is harmless: replays may overlap."""
+        t = schema.retry_queue
+        now = _now()
+        update = (
+            sa.update(t)
+            .where(t.c.id == item_id, t.c.status != "resolved")
+            .values(status="resolved", resolved_at=now, updated_at=now)
+        )
+        with self._write(conn) as c:
+            if c.execute(update).rowcount == 0 and self._queue_status(item_id, c) is None:
+                raise LedgerRecordNotFound(f"queue item {item_id} does not exist")
+
+    def abandon(self, item_id: int, *, reason: str, conn: sa.Connection | None = None) -> None:
+        """Give up on an open item (an operator's decision); it stays in the queue as history."""
+        if not isinstance(reason, str) or not reason.strip():
+            raise LedgerInputError(f"queue item {item_id}: field 'reason' must say why it is abandoned")
+        t = schema.retry_queue
+        now = _now()
+        update = (
+            sa.update(t)
+            .where(t.c.id == item_id, t.c.status.in_(schema.QUEUE_OPEN_STATUSES))
+            .values(status="abandoned", reason=redact(reason), resolved_at=now, updated_at=now)
+        )
+        with self._write(conn) as c:
+            if c.execute(update).rowcount == 0:
+                raise self._not_open(item_id, c)
+
+    def release_held(self, depends_on: str, *, conn: sa.Connection | None = None) -> int:
+        """The record ``depends_on`` has synced: make every item waiting on it due now. Returns how many."""
+        _text("retry queue release", "depends_on", depends_on, schema.DEPENDS_ON_LEN)
+        t = schema.retry_queue
+        now = _now()
+        update = (
+            sa.update(t)
+            .where(t.c.status == "held", t.c.depends_on == depends_on)
+            .values(status="failed", next_attempt_at=now, updated_at=now)
+        )
+        with self._write(conn) as c:
+            return int(c.execute(update).rowcount)
+
+    @staticmethod
+    def _queue_filters(query: sa.Select[Any], integration: str | None, flow: str | None) -> sa.Select[Any]:
+        t = schema.retry_queue
+        if integration is not None:
+            query = query.where(t.c.integration == integration)
+        if flow is not None:
+            query = query.where(t.c.flow == flow)
+        return query
+
+    @staticmethod
+    def _queue_item(row: sa.Row[Any]) -> QueueItem:
+        data = dict(row._mapping)
+        data["payload"] = json.loads(data["payload"])
+        return QueueItem(**data)
+
+    @staticmethod
+    def _queue_status(item_id: int, conn: sa.Connection) -> str | None:
+        t = schema.retry_queue
+        return conn.execute(sa.select(t.c.status).where(t.c.id == item_id)).scalar()
+
+    def _not_open(self, item_id: int, conn: sa.Connection) -> LedgerError:
+        status = self._queue_status(item_id, conn)
+        if status is None:
+            return LedgerRecordNotFound(f"queue item {item_id} does not exist")
+        return LedgerInputError(f"queue item {item_id} is {status}, not open (failed or held)")
+
+    # ------------------------------------------------------------------ cursors
+
+    def get_cursor(self, integration: str, stream: str, *, conn: sa.Connection | None = None) -> str | None:
+        """The high-water mark of a stream, or None before its first successful extract."""
+        t = schema.cursor
+        query = sa.select(t.c.value).where(t.c.integration == integration, t.c.stream == stream)
+        with self._read(conn) as c:
+            return c.execute(query).scalar()
+
+    def advance_cursor(
+        self, integration: str, stream: str, value: str, *, conn: sa.Connection | None = None
+    ) -> bool:
+        """Move a cursor forward to ``value``; returns False (and changes nothing) if it is not ahead.
+
+        Never moving backwards protects against a slow, stale run finishing after a newer one and
+        rewinding the mark (which would re-read, or worse, skip). Values compare as strings, byte by
+        byte on both databases, so callers use sortable formats (ISO timestamps, zero-padded ids).
+        """
+        record = f"cursor {integration}/{stream}"
+        values = {
+            "integration": _text(record, "integration", integration, schema.NAME_LEN),
+            "stream": _text(record, "stream", stream, schema.FLOW_LEN),
+            "value": _text(record, "value", value, 10_000),
+            "updated_at": _now(),
+        }
+        t = schema.cursor
+        insert = self._insert(t).values(**values)
+        current, proposed = t.c.value, insert.excluded.value
+        if self._dialect == "postgresql":
+            # Byte order, not the database's locale collation (which may ignore punctuation).
+            current, proposed = sa.collate(current, "C"), sa.collate(proposed, "C")
+        upsert = insert.on_conflict_do_update(
+            index_elements=[t.c.integration, t.c.stream],
+            set_={"value": insert.excluded.value, "updated_at": insert.excluded.updated_at},
+            where=current < proposed,
+        ).returning(t.c.value)
+        with self._write(conn) as c:
+            return c.execute(upsert).first() is not None
+
+    # ------------------------------------------------------------------ webhook inbox
+
+    def inbox_put(
+        self,
+        *,
+        source: str,
+        event_id: str,
+        body: bytes,
+        headers: Mapping[str, str],
+        conn: sa.Connection | None = None,
+    ) -> bool:
+        """Store a webhook delivery durably; False when this event was already stored (a redelivery).
+
+        The receiver answers 2xx only after this returns, so an acknowledged event is never lost;
+        the unique (source, event_id) makes the provider's at-least-once delivery exactly-once here.
+        Credential headers (Authorization, Cookie, API keys) are dropped, not stored.
+        """
+        record = f"webhook {source} event {event_id}"
+        if not isinstance(body, bytes | bytearray | memoryview):
+            raise LedgerInputError(f"{record}: field 'body' must be bytes, got {type(body).__name__}")
+        if not isinstance(headers, Mapping) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in headers.items()
+        ):
+            raise LedgerInputError(f"{record}: field 'headers' must map header names to string values")
+        kept = {k.lower(): v for k, v in headers.items() if k.lower() not in _CREDENTIAL_HEADERS}
+        t = schema.webhook_inbox
+        insert = (
+            self._insert(t)
+            .values(
+                source=_text(record, "source", source, schema.NAME_LEN),
+                event_id=_text(record, "event_id", event_id, schema.KEY_LEN),
+                received_at=_now(),
+                status="pending",
+                attempts=0,
+                body=bytes(body),
+                headers=_to_json(record, "headers", kept),
+            )
+            .on_conflict_do_nothing(index_elements=[t.c.source, t.c.event_id])
+            .returning(t.c.id)
+        )
+        with self._write(conn) as c:
+            stored = c.execute(insert).first() is not None
+        if not stored:
+            log.info("duplicate delivery of %s ignored", record)
+        return stored
+
+    def inbox_pending(
+        self,
+        *,
+        source: str | None = None,
+        after_id: int = 0,
+        limit: int = 100,
+        conn: sa.Connection | None = None,
+    ) -> list[InboxEvent]:
+        """Pending deliveries with id > ``after_id``, in arrival order (a sensor's cursor is the last id)."""
+        t = schema.webhook_inbox
+        query = sa.select(t).where(t.c.status == "pending", t.c.id > after_id)
+        if source is not None:
+            query = query.where(t.c.source == source)
+        query = query.order_by(t.c.id).limit(limit)
+        with self._read(conn) as c:
+            return [self._inbox_event(row) for row in c.execute(query)]
+
+    def inbox_mark(
+        self, inbox_id: int, *, status: str, error: str | None = None, conn: sa.Connection | None = None
+    ) -> None:
+        """Record the outcome of processing a delivery; ``pending`` puts it back for another try."""
+        record = f"webhook inbox row {inbox_id}"
+        if status not in schema.INBOX_STATUSES:
+            raise LedgerInputError(
+                f"{record}: field 'status' is {status!r}; expected one of {', '.join(schema.INBOX_STATUSES)}"
+            )
+        if error is not None and not isinstance(error, str):
+            raise LedgerInputError(f"{record}: field 'error' must be a string, got {type(error).__name__}")
+        t = schema.webhook_inbox
+        finished = status != "pending"
+        update = (
+            sa.update(t)
+            .where(t.c.id == inbox_id)
+            .values(
+                status=status,
+                error=redact(error) if error else None,
+                processed_at=_now() if status == "processed" else None,
+                attempts=t.c.attempts + 1 if finished else t.c.attempts,
+            )
+        )
+        with self._write(conn) as c:
+            if c.execute(update).rowcount == 0:
+                raise LedgerRecordNotFound(f"{record} does not exist")
+
+    @staticmethod
+    def _inbox_event(row: sa.Row[Any]) -> InboxEvent:
+        data = dict(row._mapping)
+        data["body"] = bytes(data["body"])
+        data["headers"] = json.loads(data["headers"])
+        return InboxEvent(**data)
+
+    # ------------------------------------------------------------------ stats
+
+    def summary(self, *, conn: sa.Connection | None = None) -> dict[str, int]:
+        """Counts for the UI and ``ml-connector audit``: one round trip per table, no row data."""
+        x, a, q, i = schema.xref, schema.audit_event, schema.retry_queue, schema.webhook_inbox
+        count = sa.func.count()
+        with self._read(conn) as c:
+            queue = dict(
+                c.execute(
+                    sa.select(q.c.status, count)
+                    .where(q.c.status.in_(schema.QUEUE_OPEN_STATUSES))
+                    .group_by(q.c.status)
+                ).all()
+            )
+            return {
+                "xrefs": int(c.execute(sa.select(count).select_from(x)).scalar_one()),
+                "xrefs_pending": int(c.execute(sa.select(count).where(x.c.state == "pending")).scalar_one()),
+                "audit_events": int(c.execute(sa.select(count).select_from(a)).scalar_one()),
+                "queue_failed": int(queue.get("failed", 0)),
+                "queue_held": int(queue.get("held", 0)),
+                "queue_open": int(sum(queue.values())),
+                "inbox_pending": int(c.execute(sa.select(count).where(i.c.status == "pending")).scalar_one()),
+            }
+
+
+_shared: dict[tuple[int, str], Ledger] = {}
+_shared_lock = threading.Lock()
+
+
+def shared_ledger(url: str | None = None) -> Ledger:
+    """One migrated ``Ledger`` per database URL per process, built on first use.
+
+    Resources, sensors and the vault all call this, so a process opens one connection pool per
+    database and runs the migration check once, not on every asset. Keyed by process id as well:
+    a forked child must not reuse the parent's pooled connections.
+    """
+    resolved = ledger_url(url)
+    key = (os.getpid(), resolved)
+    with _shared_lock:
+        ledger = _shared.get(key)
+        if ledger is None:
+            ledger = _shared[key] = Ledger(resolved)
+        return ledger

@@ -1,0 +1,218 @@
+"""The credential vault: secrets encrypted at rest in the ledger database.
+
+Each secret is a Fernet token (AES-128-CBC + HMAC-SHA256) in ``mlc_secret``; the database never
+sees a plaintext, so a copied SQLite file or a database dump leaks nothing without the key.
+
+The key comes from ``ML_CONNECTOR_VAULT_KEY``: one or more comma-separated Fernet keys. The first
+encrypts new writes; all of them are tried for reads (MultiFernet). Rotation is therefore:
+
+1. ``ML_CONNECTOR_VAULT_KEY=new,old`` and run ``rotate()`` (re-encrypts everything with ``new``);
+2. ``ML_CONNECTOR_VAULT_KEY=new``.
+
+Secret values and keys are registered with ``redaction`` the moment they are known, and no message
+raised from here ever contains one.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from sqlalchemy.dialects import postgresql, sqlite
+
+from connector_resources.ledger import schema
+from connector_resources.ledger.ledger import Ledger, shared_ledger
+from connector_resources.redaction import get_logger, redact, register_secret
+
+log = get_logger("vault")
+
+KEY_ENV = "ML_CONNECTOR_VAULT_KEY"
+GEN_KEY_HINT = "generate one with `ml-connector credentials gen-key`"
+
+# Path-like names ("coupa/prod/client_secret") group credentials without a second table; no spaces
+# or quotes so a name can be pasted into a shell and into a "vault:NAME" reference unchanged.
+_NAME = re.compile(r"^[A-Za-z0-9._/-]+$")
+
+
+class VaultKeyError(RuntimeError):
+    """The vault key is missing, malformed, or does not match a stored secret."""
+
+
+class SecretNotFound(KeyError):
+    """No secret of that name (or an ``env:`` reference to an unset variable)."""
+
+    def __str__(self) -> str:
+        # KeyError's default str() wraps the message in quotes, as if it were a bare key.
+        return str(self.args[0]) if self.args else "secret not found"
+
+
+@dataclass(frozen=True, slots=True)
+class SecretInfo:
+    """What may be shown about a secret: its name and when it changed, never its value."""
+
+    name: str
+    created_at: datetime
+    updated_at: datetime
+
+
+def _check_name(name: object) -> str:
+    if not isinstance(name, str) or not _NAME.match(name) or len(name) > schema.SECRET_NAME_LEN:
+        # Redacted: a value pasted where a name belongs must not be echoed back.
+        raise ValueError(
+            f"secret name {redact(repr(name))} is not valid: "
+            f"use 1-{schema.SECRET_NAME_LEN} letters, digits and . _ - /"
+        )
+    return name
+
+
+def _load_keys(keys: str | None) -> MultiFernet:
+    source = "the keys passed to Vault" if keys is not None else KEY_ENV
+    raw = os.environ.get(KEY_ENV, "") if keys is None else keys
+    entries = [entry.strip() for entry in raw.split(",") if entry.strip()]
+    if not entries:
+        raise VaultKeyError(f"No vault key: set {KEY_ENV} to a Fernet key ({GEN_KEY_HINT}).")
+    fernets = []
+    for position, entry in enumerate(entries, start=1):
+        register_secret(entry)
+        try:
+            fernets.append(Fernet(entry))
+        except (ValueError, TypeError):
+            # The key itself stays out of the message; its position is enough to find it.
+            raise VaultKeyError(
+                f"Key #{position} of {len(entries)} in {source} is not a valid Fernet key "
+                f"(32 url-safe base64-encoded bytes); {GEN_KEY_HINT}."
+            ) from None
+    return MultiFernet(fernets)
+
+
+class Vault:
+    """Encrypted secret storage on top of a ``Ledger``'s database."""
+
+    def __init__(self, ledger: Ledger, keys: str | None = None) -> None:
+        self._ledger = ledger
+        self._fernet = _load_keys(keys)
+
+    @staticmethod
+    def generate_key() -> str:
+        """A new random Fernet key, as the text to put in ``ML_CONNECTOR_VAULT_KEY``."""
+        return Fernet.generate_key().decode("ascii")
+
+    def set(self, name: str, value: str) -> None:
+        """Store (or replace) a secret, encrypted with the first key."""
+        _check_name(name)
+        if not isinstance(value, str) or not value:
+            raise ValueError(f"secret '{name}': the value must be a non-empty string")
+        register_secret(value)
+        token = self._fernet.encrypt(value.encode("utf-8")).decode("ascii")
+        now = datetime.now(UTC)
+        t = schema.secret
+        with self._ledger.transaction() as conn:
+            dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+            insert = dialect_insert(t).values(name=name, ciphertext=token, created_at=now, updated_at=now)
+            # One statement, so two processes setting the same new name cannot collide on the key.
+            conn.execute(
+                insert.on_conflict_do_update(
+                    index_elements=[t.c.name],
+                    set_={"ciphertext": insert.excluded.ciphertext, "updated_at": insert.excluded.updated_at},
+                )
+            )
+        log.info("secret '%s' stored", name)
+
+    def get(self, name: str) -> str:
+        """Decrypt a secret; the value is registered for redaction before it is returned."""
+        _check_name(name)
+        t = schema.secret
+        with self._ledger.read_transaction() as conn:
+            token = conn.execute(sa.select(t.c.ciphertext).where(t.c.name == name)).scalar()
+        if token is None:
+            raise SecretNotFound(
+                f"No secret named '{name}' in the vault; add it with `ml-connector credentials set {name}`."
+            )
+        value = self._decrypt(name, token)
+        register_secret(value)
+        return value
+
+    def list(self) -> list[SecretInfo]:
+        """Names and timestamps of every secret, sorted by name. Values are never read."""
+        t = schema.secret
+        with self._ledger.read_transaction() as conn:
+            rows = conn.execute(sa.select(t.c.name, t.c.created_at, t.c.updated_at).order_by(t.c.name)).all()
+        return [SecretInfo(name=r.name, created_at=r.created_at, updated_at=r.updated_at) for r in rows]
+
+    def delete(self, name: str) -> None:
+        """Remove a secret; raises ``SecretNotFound`` if there is none of that name."""
+        _check_name(name)
+        t = schema.secret
+        with self._ledger.transaction() as conn:
+            if not conn.execute(sa.delete(t).where(t.c.name == name)).rowcount:
+                raise SecretNotFound(f"No secret named '{name}' in the vault; nothing deleted.")
+        log.info("secret '%s' deleted", name)
+
+    def rotate(self) -> int:
+        """Re-encrypt every secret with the first key, all or nothing; returns how many.
+
+        One transaction: if any secret cannot be decrypted with the configured keys, nothing is
+        rewritten, so dropping the old key afterwards can never strand half the secrets.
+        """
+        t = schema.secret
+        now = datetime.now(UTC)
+        with self._ledger.transaction() as conn:
+            query = sa.select(t.c.name, t.c.ciphertext).order_by(t.c.name)
+            if conn.dialect.name == "postgresql":
+                query = query.with_for_update()  # a concurrent set() must not be lost
+            rows = conn.execute(query).all()
+            for name, token in rows:
+                try:
+                    rotated = self._fernet.rotate(token.encode("ascii"))
+                except InvalidToken:
+                    raise self._key_mismatch(name) from None
+                conn.execute(
+                    sa.update(t)
+                    .where(t.c.name == name)
+                    .values(ciphertext=rotated.decode("ascii"), updated_at=now)
+                )
+        log.info("vault rotated: %d secrets re-encrypted with the first key", len(rows))
+        return len(rows)
+
+    def _decrypt(self, name: str, token: str) -> str:
+        try:
+            return self._fernet.decrypt(token.encode("ascii")).decode("utf-8")
+        except InvalidToken:
+            raise self._key_mismatch(name) from None
+
+    @staticmethod
+    def _key_mismatch(name: str) -> VaultKeyError:
+        return VaultKeyError(
+            f"Secret '{name}' cannot be decrypted: the vault key does not match (InvalidToken); no key "
+            f"in {KEY_ENV} is the one it was encrypted with. Restore the key that was in use when it "
+            "was stored (keep it listed after the new one while rotating), or store the secret again."
+        )
+
+
+def resolve_secret(ref: str, *, vault: Vault | None = None) -> str:
+    """Turn a credential reference from configuration into its value.
+
+    ``vault:NAME`` reads the vault (built from the environment when ``vault`` is None), ``env:VAR``
+    reads an environment variable, anything else is the literal value. Whatever the source, the
+    result is registered for redaction, so config may use any of the three forms safely.
+    """
+    if not isinstance(ref, str):
+        raise TypeError(f"a secret reference must be a string, got {type(ref).__name__}")
+    if ref.startswith("vault:"):
+        name = ref[len("vault:") :]
+        value = (vault or Vault(shared_ledger())).get(name)
+    elif ref.startswith("env:"):
+        variable = ref[len("env:") :]
+        value = os.environ.get(variable, "")
+        if not value:
+            raise SecretNotFound(
+                f"Environment variable {variable} (referenced as 'env:{variable}') is not set or is empty."
+            )
+    else:
+        value = ref
+    register_secret(value)
+    return value
