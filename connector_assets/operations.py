@@ -1,7 +1,5 @@
 """Assets about the connector itself, so operators see its state next to the flows in the UI."""
 
-from __future__ import annotations
-
 from dagster import AssetExecutionContext, AutomationCondition, MaterializeResult, MetadataValue, asset
 
 from connector_resources.ledger import LedgerResource

@@ -1,0 +1,158 @@
+"""The ml-connector CLI end to end: each command's help, the vault, audit, replay and ping."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from cryptography.fernet import Fernet
+
+from connector_cli.main import cli
+from connector_resources.ledger import Ledger
+from connector_resources.replay import ReplayOutcome, _handlers, register_replay_handler
+
+COMMANDS = [
+    [],
+    ["dev"],
+    ["credentials"],
+    ["credentials", "set"],
+    ["credentials", "list"],
+    ["credentials", "rotate"],
+    ["credentials", "gen-key"],
+    ["audit"],
+    ["replay"],
+    ["ping"],
+]
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
+    monkeypatch.setenv("ML_CONNECTOR_DB_URL", url)
+    monkeypatch.setenv("ML_CONNECTOR_VAULT_KEY", Fernet.generate_key().decode())
+    return url
+
+
+@pytest.mark.parametrize("args", COMMANDS, ids=lambda a: " ".join(a) or "ml-connector")
+def test_every_command_has_help(args):
+    result = CliRunner().invoke(cli, [*args, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Usage:" in result.output
+
+
+def test_console_script_is_installed():
+    exe = Path(sys.executable).parent / "ml-connector"
+    out = subprocess.run([str(exe), "--help"], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and "credentials" in out.stdout
+
+
+def test_credentials_set_list_rotate_never_print_values(env, monkeypatch):
+    runner = CliRunner()
+    secret = "s3cr3t-" + Fernet.generate_key().decode()[:12]
+    result = runner.invoke(cli, ["credentials", "set", "jde_password", "--stdin"], input=secret + "\n")
+    assert result.exit_code == 0, result.output
+    listed = runner.invoke(cli, ["credentials", "list"])
+    assert listed.exit_code == 0 and "jde_password" in listed.output and secret not in listed.output
+
+    old_key = __import__("os").environ["ML_CONNECTOR_VAULT_KEY"]
+    new_key = Fernet.generate_key().decode()
+    monkeypatch.setenv("ML_CONNECTOR_VAULT_KEY", f"{new_key},{old_key}")
+    rotated = runner.invoke(cli, ["credentials", "rotate"])
+    assert rotated.exit_code == 0 and "1 secret" in rotated.output, rotated.output
+
+    monkeypatch.setenv("ML_CONNECTOR_VAULT_KEY", new_key)
+    from connector_resources.vault import Vault
+
+    assert Vault(Ledger(env)).get("jde_password") == secret
+
+    monkeypatch.setenv("ML_CONNECTOR_VAULT_KEY", old_key)  # the old key alone can no longer read it
+    failed = runner.invoke(cli, ["ping", "--system", "vault"])
+    assert failed.exit_code == 1 and "FAIL" in failed.output
+    assert secret not in failed.output and old_key not in failed.output and new_key not in failed.output
+
+
+def test_audit_shows_a_records_whole_history(env):
+    ledger = Ledger(env)
+    key = ("jde_coupa", "supplier", "JDE", "4343", "coupa")
+    ledger.claim_xref(*key)
+    ledger.audit(
+        integration="jde_coupa",
+        flow="suppliers",
+        action="fail",
+        source_id="4343",
+        reason="tax ID missing in F0401",
+    )
+    ledger.record_target(*key, target_id="C-981", content_hash="h1")
+    ledger.audit(
+        integration="jde_coupa",
+        flow="suppliers",
+        action="create",
+        source_id="4343",
+        target_id="C-981",
+        reason="created supplier",
+    )
+    runner = CliRunner()
+    by_source = runner.invoke(cli, ["audit", "4343"])
+    by_target = runner.invoke(cli, ["audit", "C-981"])
+    assert by_source.exit_code == 0, by_source.output
+    assert "tax ID missing in F0401" in by_source.output and "C-981" in by_source.output
+    assert "created supplier" in by_target.output and "4343" in by_target.output
+    missing = runner.invoke(cli, ["audit", "nope"])
+    assert missing.exit_code != 0 and "nothing recorded" in missing.output
+
+
+def test_replay_resolves_with_a_handler_and_keeps_the_rest(env):
+    ledger = Ledger(env)
+    ok = ledger.enqueue(
+        integration="itest",
+        flow="vendors",
+        entity="vendor",
+        source_key="V1",
+        payload={"name": "Müller"},
+        reason="BILL answered 503",
+    )
+    bad = ledger.enqueue(
+        integration="itest",
+        flow="vendors",
+        entity="vendor",
+        source_key="V2",
+        payload={"name": ""},
+        reason="name missing",
+    )
+    orphan = ledger.enqueue(
+        integration="other", flow="nobody", entity="x", source_key="X1", payload={}, reason="no handler"
+    )
+
+    def handler(item, _ledger):
+        if not item.payload["name"]:
+            raise ValueError(f"vendor {item.source_key}: field name is empty")
+        return ReplayOutcome(target_id=f"T-{item.source_key}", detail="vendor created")
+
+    register_replay_handler("itest", "vendors", handler)
+    try:
+        dry = CliRunner().invoke(cli, ["replay", "--dry-run"])
+        assert dry.exit_code == 0 and "no handler yet" in dry.output
+        assert len(ledger.open_items(status="failed")) == 3
+        result = CliRunner().invoke(cli, ["replay"])
+    finally:
+        _handlers.pop(("itest", "vendors"), None)
+    assert result.exit_code == 1, result.output  # one record failed again
+    assert "1 replayed, 1 failed again, 1 left queued" in result.output
+    open_ids = {item.id for item in ledger.open_items(status="failed")}
+    assert open_ids == {bad.id, orphan.id}
+    [retried] = [i for i in ledger.open_items(status="failed") if i.id == bad.id]
+    assert retried.attempts == 1 and "field name is empty" in retried.reason
+    assert [e.action for e in ledger.history("V1")] == ["replay"]
+    assert ledger.history("T-V1")[0].source_id == "V1"
+    assert ok.id not in open_ids
+
+
+def test_ping_reports_ledger_and_vault(env):
+    result = CliRunner().invoke(cli, ["ping"])
+    assert result.exit_code == 0, result.output
+    assert "ok   ledger" in result.output and "ok   vault" in result.output
+    unknown = CliRunner().invoke(cli, ["ping", "--system", "sap"])
+    assert unknown.exit_code != 0 and "no ping check named sap" in unknown.output
