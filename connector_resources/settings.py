@@ -258,6 +258,11 @@ SYSTEMS: dict[str, System] = {
                     secret=True,
                 ),
                 Setting("scope", "ML_FUSION_SCOPE", "urn:opc:resource:consumer::all", "OAuth2 scope"),
+                Setting("auth", "ML_FUSION_AUTH", "oauth", "oauth (client credentials) or basic"),
+                Setting("username", "ML_FUSION_USERNAME", "ml.integration", "Fusion user for basic auth"),
+                Setting(
+                    "password", "ML_FUSION_PASSWORD", "sandbox-fusion", "password of that user", secret=True
+                ),
                 Setting(
                     "business_unit",
                     "ML_FUSION_BUSINESS_UNIT",
