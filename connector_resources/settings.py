@@ -105,8 +105,8 @@ SYSTEMS: dict[str, System] = {
                     "AIS base URL up to and including /jderest",
                     is_url=True,
                 ),
-                Setting("username", "ML_JDE_USERNAME", "JDE", "AIS user the connector logs in as"),
-                Setting("password", "ML_JDE_PASSWORD", "sandbox-jde", "password of that user", secret=True),
+                Setting("username", "ML_JDE_USERNAME", "INTEGR8", "AIS user the connector logs in as"),
+                Setting("password", "ML_JDE_PASSWORD", "integr8-sandbox", "password of that user", secret=True),
                 Setting("environment", "ML_JDE_ENVIRONMENT", "JDV920", "JDE environment (e.g. JPD920)"),
                 Setting("role", "ML_JDE_ROLE", "*ALL", "JDE role for the session"),
                 Setting(
@@ -114,6 +114,28 @@ SYSTEMS: dict[str, System] = {
                     "ML_JDE_DEVICE_NAME",
                     "ml-connector",
                     "device name the AIS token is bound to",
+                ),
+                Setting(
+                    "timezone",
+                    "ML_JDE_TIMEZONE",
+                    "UTC",
+                    "IANA time zone of the AIS server's UPMJ/UPMT stamps",
+                ),
+                Setting(
+                    "start_date", "ML_JDE_START_DATE", "2024-01-01", "first day partition of the JDE assets"
+                ),
+                Setting(
+                    "overlap_minutes",
+                    "ML_JDE_OVERLAP_MINUTES",
+                    "10",
+                    "minutes re-read before the cursor to catch rows committed late",
+                ),
+                Setting("poll_cron", "ML_JDE_POLL_CRON", "0 * * * *", "cadence of the current-day poll"),
+                Setting(
+                    "gl_refresh_cron",
+                    "ML_JDE_GL_REFRESH_CRON",
+                    "0 5 * * *",
+                    "when the F0901 cache is refreshed",
                 ),
             ),
         ),

@@ -1,0 +1,203 @@
+"""Things that happen in JDE without the integration: users working, and the batch voucher processor.
+
+``make_activity`` creates and changes records the way people using E1 would, all stamped with the
+same "now" (UPMJ today, one UPMT/TDAY), so incremental readers have something new to find and meet a
+run of identical cursor values. ``process_voucher_batches`` plays R04110ZA: it turns unprocessed
+F0411Z1 transactions into F0411 vouchers so an integration can read back what it wrote.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .dates import to_hhmmss, to_julian
+from .factory import DataFactory
+from .store import Store
+from .tables import TABLES
+from .vocabulary import PAYMENT_TERMS
+
+
+class ActivityRequest(BaseModel):
+    """How much business activity to make (``POST /sandbox/activity``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    new_suppliers: int = Field(default=2, ge=0, le=10_000)
+    updated_suppliers: int = Field(default=2, ge=0, le=10_000)
+    new_purchase_orders: int = Field(default=2, ge=0, le=10_000)
+    updated_purchase_orders: int = Field(default=2, ge=0, le=10_000)
+    new_vouchers: int = Field(default=2, ge=0, le=10_000)
+    updated_vouchers: int = Field(default=2, ge=0, le=10_000)
+
+
+def _random_rows(store: Store, factory: DataFactory, table: str, columns: str, count: int) -> list[tuple]:
+    """``count`` existing rows picked by rowid (cheap at any table size, deterministic given the rng)."""
+    highest = store.conn.execute(f'SELECT MAX(rowid) FROM "{table}"').fetchone()[0] or 0
+    rows: list[tuple] = []
+    attempts = 0
+    while len(rows) < count and highest and attempts < count * 20:
+        attempts += 1
+        row = store.conn.execute(
+            f'SELECT {columns} FROM "{table}" WHERE rowid = ?', (factory.rng.randint(1, highest),)
+        ).fetchone()
+        if row is not None and row not in rows:
+            rows.append(row)
+    return rows
+
+
+def make_activity(
+    store: Store, factory: DataFactory, now: dt.datetime, request: ActivityRequest
+) -> dict[str, Any]:
+    stamp = (to_julian(now.date()), to_hhmmss(now))
+    rng = factory.rng
+    user = {"USER": "JSMITH", "JOBN": "WS101"}
+    report: dict[str, Any] = {"UPMJ": stamp[0], "time": stamp[1]}
+    with store.transaction() as conn:
+        new_suppliers = []
+        for _ in range(request.new_suppliers):
+            an8 = store.next_number("F0101", "AN8", floor=1001)
+            book, supplier, ref = factory.supplier(an8, stamp)
+            store.insert("F0101", [book], connection=conn)
+            store.insert("F0401", [supplier], connection=conn)
+            factory.suppliers.append(ref)
+            new_suppliers.append(an8)
+        report["new_suppliers"] = new_suppliers
+
+        updated_suppliers = []
+        for (an8,) in _random_rows(store, factory, "F0401", '"AN8"', request.updated_suppliers):
+            terms = rng.choice(tuple(PAYMENT_TERMS))
+            audit = {**user, "UPMJ": stamp[0], "UPMT": stamp[1]}
+            conn.execute(
+                'UPDATE "F0401" SET "TRAP" = ?, "PID" = \'P04012\', "USER" = ?, "JOBN" = ?, "UPMJ" = ?, '
+                '"UPMT" = ? WHERE "AN8" = ?',
+                (terms, *audit.values(), an8),
+            )
+            conn.execute(
+                'UPDATE "F0101" SET "PID" = \'P01012\', "USER" = ?, "JOBN" = ?, "UPMJ" = ?, "UPMT" = ? '
+                'WHERE "AN8" = ?',
+                (*audit.values(), an8),
+            )
+            updated_suppliers.append(an8)
+        report["updated_suppliers"] = updated_suppliers
+
+        new_orders = []
+        for _ in range(request.new_purchase_orders):
+            doco = store.next_number("F4301", "DOCO", floor=4000)
+            header, lines, _ref = factory.purchase_order(doco, rng.choice(factory.suppliers), stamp)
+            store.insert("F4301", [header], connection=conn)
+            store.insert("F4311", lines, connection=conn)
+            new_orders.append(
+                {"KCOO": header["KCOO"], "DOCO": doco, "DCTO": header["DCTO"], "lines": len(lines)}
+            )
+        report["new_purchase_orders"] = new_orders
+
+        updated_orders = []
+        key_columns = '"KCOO", "DOCO", "DCTO", "SFXO"'
+        for key in _random_rows(store, factory, "F4301", key_columns, request.updated_purchase_orders):
+            where = '"KCOO" = ? AND "DOCO" = ? AND "DCTO" = ? AND "SFXO" = ?'
+            conn.execute(
+                f'UPDATE "F4301" SET "RMK" = ?, "USER" = ?, "JOBN" = ?, "UPMJ" = ?, "TDAY" = ? WHERE {where}',
+                ("Changed by buyer", *user.values(), *stamp, *key),
+            )
+            line = conn.execute(
+                f'SELECT "LNID", "PRRC" FROM "F4311" WHERE {where} AND "NXTR" <> \'999\' '
+                'ORDER BY "LNID" LIMIT 1',
+                key,
+            ).fetchone()
+            if line is not None:
+                quantity = rng.randint(1, 300)
+                conn.execute(
+                    f'UPDATE "F4311" SET "UORG" = ?, "UOPN" = ?, "AEXP" = ?, "AOPN" = ?, '
+                    f'"USER" = ?, "JOBN" = ?, '
+                    f'"UPMJ" = ?, "TDAY" = ? WHERE {where} AND "LNID" = ?',
+                    (
+                        quantity,
+                        quantity,
+                        round(quantity * line[1] / 100),
+                        round(quantity * line[1] / 100),
+                        *user.values(),
+                        *stamp,
+                        *key,
+                        line[0],
+                    ),
+                )
+            updated_orders.append(dict(zip(("KCOO", "DOCO", "DCTO", "SFXO"), key, strict=True)))
+        report["updated_purchase_orders"] = updated_orders
+
+        new_vouchers = []
+        batch = store.next_number("F0411", "ICU", floor=50_000)
+        for _ in range(request.new_vouchers):
+            doc = store.next_number("F0411", "DOC", floor=10_000)
+            supplier = rng.choice(factory.suppliers)
+            rows = factory.voucher(doc, batch, supplier, None, stamp, invoice_date=now.date())
+            store.insert("F0411", rows, connection=conn)
+            new_vouchers.append({"KCO": rows[0]["KCO"], "DOC": doc, "DCT": "PV", "pay_items": len(rows)})
+        report["new_vouchers"] = new_vouchers
+
+        updated_vouchers = []
+        for kco, doc, dct, sfx, status in _random_rows(
+            store, factory, "F0411", '"KCO", "DOC", "DCT", "SFX", "PST"', request.updated_vouchers
+        ):
+            new_status = {"A": "H", "H": "A"}.get(status, status)
+            conn.execute(
+                'UPDATE "F0411" SET "PST" = ?, "USER" = ?, "JOBN" = ?, "UPMJ" = ?, "UPMT" = ? '
+                'WHERE "KCO" = ? AND "DOC" = ? AND "DCT" = ? AND "SFX" = ?',
+                (new_status, *user.values(), *stamp, kco, doc, dct, sfx),
+            )
+            updated_vouchers.append({"KCO": kco, "DOC": doc, "DCT": dct, "SFX": sfx, "PST": new_status})
+        report["updated_vouchers"] = updated_vouchers
+    return report
+
+
+_VOUCHER_COLUMNS = [column.alias for column in TABLES["F0411"].columns]
+
+
+def process_voucher_batches(store: Store, now: dt.datetime) -> dict[str, Any]:
+    """R04110ZA: unprocessed F0411Z1 transactions -> F0411 vouchers (new DOC, one new batch ICU)."""
+    today, time_of_day = to_julian(now.date()), to_hhmmss(now)
+    processed, rejected = [], []
+    with store.transaction() as conn:
+        transactions = conn.execute(
+            'SELECT DISTINCT "EDUS", "EDBT", "EDTN" FROM "F0411Z1" WHERE "EDSP" <> \'1\' ORDER BY 1, 2, 3'
+        ).fetchall()
+        batch = store.next_number("F0411", "ICU", floor=50_000)
+        for edus, edbt, edtn in transactions:
+            key = (edus, edbt, edtn)
+            # The processor refuses a transaction number that already became a voucher.
+            if conn.execute(
+                'SELECT 1 FROM "F0411Z1" WHERE "EDTN" = ? AND "EDSP" = \'1\' LIMIT 1', (edtn,)
+            ).fetchone():
+                rejected.append(
+                    {"EDUS": edus, "EDBT": edbt, "EDTN": edtn, "reason": "EDTN already processed"}
+                )
+                continue
+            doc = store.next_number("F0411", "DOC", floor=10_000)
+            rows = store.fetch_dicts(
+                'SELECT * FROM "F0411Z1" WHERE "EDUS" = ? AND "EDBT" = ? AND "EDTN" = ? ORDER BY "EDLN"', key
+            )
+            vouchers = [
+                {
+                    **{alias: row[alias] for alias in _VOUCHER_COLUMNS if alias in row},
+                    "DOC": doc,
+                    "ICU": batch,
+                    "DICJ": today,
+                    "BALJ": "Y",
+                    "POST": "",
+                    "PID": "R04110ZA",
+                    "UPMJ": today,
+                    "UPMT": time_of_day,
+                }
+                for row in rows
+            ]
+            store.insert("F0411", vouchers, connection=conn)
+            for table in ("F0411Z1", "F0911Z1"):
+                conn.execute(
+                    f'UPDATE "{table}" SET "EDSP" = \'1\', "DOC" = ?, "ICU" = ?, "UPMJ" = ?, "UPMT" = ? '
+                    'WHERE "EDUS" = ? AND "EDBT" = ? AND "EDTN" = ?',
+                    (doc, batch, today, time_of_day, *key),
+                )
+            processed.append({"EDUS": edus, "EDBT": edbt, "EDTN": edtn, "DOC": doc, "ICU": batch})
+    return {"processed": processed, "rejected": rejected}

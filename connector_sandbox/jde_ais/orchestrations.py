@@ -1,0 +1,771 @@
+"""The orchestrations ml-connector calls, simulated against the E1 tables.
+
+Each handler validates everything before it writes and writes inside one transaction, so a business
+error leaves no row behind. Batch rows are keyed by EDUS + EDBT + EDTN + EDLN: a repeated key is
+refused (59A4) and the table's primary key guarantees a second row can never appear. Responses follow
+the reference (section 2.6): the designer's outputs plus ``jde__*`` elements on success, the nested
+``message`` error body with ``jde__status: "ERROR"`` on failure.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from .contracts import Contract, InputError, validate_inputs
+from .dates import DatePattern, to_hhmmss, to_julian
+from .errors import timestamp
+from .factory import COMPANY_BY_CODE, account_number, compress, right_justify
+from .store import Store
+from .vocabulary import PAYMENT_TERMS
+
+
+class BusinessError(Exception):
+    """A rule the orchestration enforces; ``code`` is an entry of the contract's error catalog."""
+
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(f"{code}: {detail}")
+        self.code = code
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class Call:
+    """Who calls, and when: every row written is stamped with this user and moment."""
+
+    store: Store
+    username: str
+    workstation: str
+    now: dt.datetime
+
+    @property
+    def today(self) -> dt.date:
+        return self.now.date()
+
+    def audit(self, program: str, time_alias: str = "UPMT") -> dict[str, Any]:
+        return {
+            "USER": self.username[:10],
+            "PID": program,
+            "JOBN": self.workstation[:10],
+            "UPMJ": to_julian(self.today),
+            time_alias: to_hhmmss(self.now),
+        }
+
+
+def _scaled(amount: Decimal, decimals: int) -> int:
+    return int(amount.scaleb(decimals))
+
+
+def _money(cents: int) -> str:
+    return f"{Decimal(cents).scaleb(-2):.2f}"
+
+
+def _require(value: Any, label: str, why: str = "is required") -> Any:
+    if value is None:
+        raise BusinessError("59A0", f"Input '{label}' {why}")
+    return value
+
+
+def _supplier(conn: sqlite3.Connection, an8: int, label: str) -> dict[str, Any]:
+    row = conn.execute(
+        'SELECT s."AN8", s."MCUP", s."CRRP", s."TRAP", s."KCOP", b."ALPH" FROM "F0401" s '
+        'JOIN "F0101" b ON b."AN8" = s."AN8" WHERE s."AN8" = ?',
+        (an8,),
+    ).fetchone()
+    if row is None:
+        raise BusinessError("59A1", f"Supplier {an8} ({label}) is not in the Supplier Master F0401")
+    return dict(zip(("AN8", "MCUP", "CRRP", "TRAP", "KCOP", "ALPH"), row, strict=True))
+
+
+def _require_business_unit(conn: sqlite3.Connection, business_unit: str, label: str) -> str:
+    # Business units are known through their accounts; the sandbox has no F0006 of its own.
+    if conn.execute(
+        'SELECT 1 FROM "F0901" WHERE "MCU" = ? LIMIT 1', (right_justify(business_unit),)
+    ).fetchone():
+        return business_unit.strip()
+    raise BusinessError("0052", f"Business unit {business_unit.strip()!r} ({label}) does not exist")
+
+
+@dataclass(frozen=True)
+class Account:
+    aid: str
+    company: str
+    business_unit: str
+    obj: str
+    sub: str
+
+    @property
+    def number(self) -> str:
+        return account_number(self.business_unit, self.obj, self.sub)
+
+
+def _account(conn: sqlite3.Connection, text: str, label: str) -> Account:
+    """A postable account from its ``BU.OBJ.SUB`` form (account mode 2)."""
+    parts = text.strip().split(".")
+    if len(parts) not in (2, 3) or not all(part.strip() for part in parts[:2]):
+        raise BusinessError("59A2", f"Account {text!r} ({label}) is not in BU.OBJ.SUB form")
+    business_unit, obj, sub = (
+        parts[0].strip(),
+        parts[1].strip(),
+        (parts[2].strip() if len(parts) == 3 else ""),
+    )
+    row = conn.execute(
+        'SELECT "AID", "CO", "PEC" FROM "F0901" WHERE "MCU" = ? AND "OBJ" = ? AND "SUB" = ?',
+        (right_justify(business_unit), obj, sub),
+    ).fetchone()
+    if row is None:
+        raise BusinessError("59A2", f"Account {text!r} ({label}) is not in the Account Master F0901")
+    if row[2] != "":
+        raise BusinessError(
+            "59A3", f"Account {text!r} ({label}) has posting edit code {row[2]!r} and cannot be posted to"
+        )
+    return Account(row[0], row[1], business_unit, obj, sub)
+
+
+def _unique_lines(rows: list[dict[str, Any]], grid: str, field: str = "EDI_Line_Number") -> None:
+    seen: set[int] = set()
+    for index, row in enumerate(rows):
+        if row[field] in seen:
+            raise BusinessError("59A4", f"{grid}[{index}].{field} {row[field]} appears twice in this request")
+        seen.add(row[field])
+
+
+def _refuse_existing_keys(
+    conn: sqlite3.Connection, table: str, edi: dict[str, str], lines: list[int]
+) -> None:
+    placeholders = ", ".join("?" for _ in lines)
+    found = conn.execute(
+        f'SELECT "EDLN" FROM "{table}" WHERE "EDUS" = ? AND "EDBT" = ? AND "EDTN" = ? '
+        f'AND "EDLN" IN ({placeholders})',
+        (edi["EDUS"], edi["EDBT"], edi["EDTN"], *lines),
+    ).fetchall()
+    if found:
+        taken = sorted(row[0] for row in found)
+        raise BusinessError(
+            "59A4",
+            f"{table} already holds EDUS {edi['EDUS']!r}, EDBT {edi['EDBT']!r}, EDTN {edi['EDTN']!r}, "
+            f"EDLN {taken}",
+        )
+
+
+def _insert_batch(store: Store, conn: sqlite3.Connection, table: str, rows: list[dict[str, Any]]) -> None:
+    try:
+        store.insert(table, rows, connection=conn)
+    except sqlite3.IntegrityError as exc:  # the primary key is the last line of defence
+        raise BusinessError("59A4", f"{table}: duplicate EDUS/EDBT/EDTN/EDLN ({exc})") from exc
+
+
+def _period(gl_date: dt.date) -> dict[str, int]:
+    return {"FY": gl_date.year % 100, "CTRY": gl_date.year // 100, "PN": gl_date.month}
+
+
+def create_voucher_batch(call: Call, inputs: dict[str, Any]) -> dict[str, Any]:
+    """F0411Z1 pay items + F0911Z1 distribution for one voucher (EDSP 0, awaiting R04110ZA)."""
+    conn = call.store.conn
+    supplier = _supplier(conn, inputs["Supplier"], "Supplier")
+    pay_items, distribution = inputs["Pay_Items"], inputs["Distribution"]
+    _unique_lines(pay_items, "Pay_Items")
+    _unique_lines(distribution, "Distribution")
+    units = [
+        _require_business_unit(
+            conn, item["Business_Unit"] or supplier["MCUP"], f"Pay_Items[{index}].Business_Unit"
+        )
+        for index, item in enumerate(pay_items)
+    ]
+    accounts = [
+        _account(conn, line["Account"], f"Distribution[{i}].Account") for i, line in enumerate(distribution)
+    ]
+    gross = sum((item["Gross_Amount"] for item in pay_items), Decimal(0))
+    distributed = sum((line["Amount"] for line in distribution), Decimal(0))
+    if gross != distributed:
+        raise BusinessError(
+            "59A5", f"Distribution totals {distributed:.2f} but the pay items gross {gross:.2f}"
+        )
+    company = inputs["Company"]
+    order_company = inputs["Order_Company"] or company
+    if inputs["Order_Number"] is not None:
+        order = conn.execute(
+            'SELECT 1 FROM "F4301" WHERE "KCOO" = ? AND "DOCO" = ? AND "DCTO" = ?',
+            (order_company, inputs["Order_Number"], inputs["Order_Type"]),
+        ).fetchone()
+        if order is None:
+            raise BusinessError(
+                "59A6",
+                f"Order {order_company} {inputs['Order_Number']} {inputs['Order_Type']} does not exist",
+            )
+    invoice_date, gl_date = inputs["Invoice_Date"], inputs["GL_Date"]
+    due = inputs["Due_Date"] or invoice_date + dt.timedelta(days=PAYMENT_TERMS.get(supplier["TRAP"], 30))
+    currency = inputs["Currency_Code"] or supplier["CRRP"]
+    edi = {
+        "EDUS": inputs["EDI_User_ID"],
+        "EDBT": inputs["EDI_Batch_Number"],
+        "EDTN": inputs["EDI_Transaction_Number"],
+    }
+    control = {**edi, "EDSP": "0", "EDTC": "A", "EDTR": "V", "EDDT": to_julian(call.today)}
+    has_order = inputs["Order_Number"] is not None
+    voucher_rows = []
+    for position, (item, unit) in enumerate(zip(pay_items, units, strict=True), start=1):
+        amount = _scaled(item["Gross_Amount"], 2)
+        voucher_rows.append(
+            {
+                **control,
+                "EDLN": item["EDI_Line_Number"],
+                "KCO": company,
+                "DCT": "PV",
+                "SFX": f"{position:03d}",
+                "AN8": supplier["AN8"],
+                "PYE": supplier["AN8"],
+                "DIVJ": to_julian(invoice_date),
+                "DSVJ": to_julian(invoice_date),
+                "DDJ": to_julian(due),
+                "DGJ": to_julian(gl_date),
+                **_period(gl_date),
+                "CO": company,
+                "ICUT": "V",
+                "PST": inputs["Pay_Status"],
+                "AG": amount,
+                "AAP": amount,
+                "CRRM": "D",
+                "CRCD": currency,
+                "MCU": right_justify(unit),
+                "PTC": supplier["TRAP"],
+                "VINV": inputs["Invoice_Number"],
+                "PKCO": order_company if has_order else "",
+                "PO": str(inputs["Order_Number"]) if has_order else "",
+                "PDCT": inputs["Order_Type"] if has_order else "",
+                "RMK": item["Remark"] or inputs["Remark"] or "",
+                "TORG": call.username[:10],
+                **call.audit("EP0411Z1"),
+            }
+        )
+    distribution_rows = [
+        {
+            **control,
+            "EDLN": line["EDI_Line_Number"],
+            "KCO": company,
+            "DCT": "PV",
+            "DGJ": to_julian(gl_date),
+            "JELN": position * 10,
+            "CO": account.company,
+            "ANI": account.number,
+            "AM": "2",
+            "AID": account.aid,
+            "MCU": right_justify(account.business_unit),
+            "OBJ": account.obj,
+            "SUB": account.sub,
+            "LT": "AA",
+            **_period(gl_date),
+            "CRCD": currency,
+            "AA": _scaled(line["Amount"], 2),
+            "EXA": line["Explanation"] or "",
+            "AN8": supplier["AN8"],
+            "VINV": inputs["Invoice_Number"],
+            "ICUT": "V",
+            "TORG": call.username[:10],
+            **call.audit("EP0911Z1"),
+        }
+        for position, (line, account) in enumerate(zip(distribution, accounts, strict=True), start=1)
+    ]
+    with call.store.transaction() as conn:
+        _refuse_existing_keys(conn, "F0411Z1", edi, [row["EDLN"] for row in voucher_rows])
+        _refuse_existing_keys(conn, "F0911Z1", edi, [row["EDLN"] for row in distribution_rows])
+        _insert_batch(call.store, conn, "F0411Z1", voucher_rows)
+        _insert_batch(call.store, conn, "F0911Z1", distribution_rows)
+    return {
+        **edi,
+        "Pay_Item_Rows": len(voucher_rows),
+        "Distribution_Rows": len(distribution_rows),
+        "Gross_Amount": f"{gross:.2f}",
+    }
+
+
+def create_journal_batch(call: Call, inputs: dict[str, Any]) -> dict[str, Any]:
+    """F0911Z1 lines of one balanced journal entry."""
+    conn = call.store.conn
+    lines = inputs["Lines"]
+    _unique_lines(lines, "Lines")
+    accounts = [_account(conn, line["Account"], f"Lines[{i}].Account") for i, line in enumerate(lines)]
+    balance = sum((line["Amount"] for line in lines), Decimal(0))
+    if balance != 0:
+        raise BusinessError("59A5", f"Journal lines sum to {balance:.2f}; they must sum to 0.00")
+    gl_date = inputs["GL_Date"]
+    edi = {
+        "EDUS": inputs["EDI_User_ID"],
+        "EDBT": inputs["EDI_Batch_Number"],
+        "EDTN": inputs["EDI_Transaction_Number"],
+    }
+    rows = [
+        {
+            **edi,
+            "EDLN": line["EDI_Line_Number"],
+            "EDSP": "0",
+            "EDTC": "A",
+            "EDTR": "J",  # journal entry transaction type [DD]
+            "EDDT": to_julian(call.today),
+            "KCO": inputs["Company"],
+            "DCT": inputs["Document_Type"],
+            "DGJ": to_julian(gl_date),
+            "JELN": position * 10,
+            "CO": account.company,
+            "ANI": account.number,
+            "AM": "2",
+            "AID": account.aid,
+            "MCU": right_justify(account.business_unit),
+            "OBJ": account.obj,
+            "SUB": account.sub,
+            "SBL": line["Subledger"] or "",
+            "SBLT": line["Subledger_Type"] or "",
+            "LT": "AA",
+            **_period(gl_date),
+            "AA": _scaled(line["Amount"], 2),
+            "EXA": line["Explanation"] or inputs["Explanation"] or "",
+            "ICUT": "G",
+            "TORG": call.username[:10],
+            **call.audit("EP0911Z1"),
+        }
+        for position, (line, account) in enumerate(zip(lines, accounts, strict=True), start=1)
+    ]
+    with call.store.transaction() as conn:
+        _refuse_existing_keys(conn, "F0911Z1", edi, [row["EDLN"] for row in rows])
+        _insert_batch(call.store, conn, "F0911Z1", rows)
+    return {**edi, "Journal_Rows": len(rows)}
+
+
+def _order_line(
+    call: Call, header: dict[str, Any], line: dict[str, Any], number: int, label: str
+) -> dict[str, Any]:
+    """A new F4311 row for ``header`` from a ``Lines`` grid row."""
+    conn = call.store.conn
+    line_type = line["Line_Type"] or "J"
+    fields: dict[str, Any] = {"LNTY": line_type}
+    if line_type == "J":
+        account = _account(
+            conn, _require(line["Account"], f"{label}.Account", "is required for J lines"), f"{label}.Account"
+        )
+        fields.update(
+            {
+                "ANI": account.number,
+                "AID": account.aid,
+                "OMCU": right_justify(account.business_unit),
+                "OBJ": account.obj,
+                "SUB": account.sub,
+            }
+        )
+    else:
+        fields["LITM"] = _require(line["Item_Number"], f"{label}.Item_Number", "is required for S lines")
+    quantity = _require(line["Quantity"], f"{label}.Quantity")
+    unit_cost = _require(line["Unit_Cost"], f"{label}.Unit_Cost")
+    if quantity <= 0:
+        raise BusinessError("59A0", f"Input '{label}.Quantity' must be greater than zero")
+    cost = _scaled(unit_cost, 4)
+    extended = round(int(quantity) * cost / 100)
+    requested = line["Requested_Date"]
+    return {
+        **{
+            key: header[key] for key in ("KCOO", "DOCO", "DCTO", "SFXO", "MCU", "AN8", "SHAN", "TRDJ", "CRCD")
+        },
+        **fields,
+        "LNID": number * 1000,
+        "CO": header["KCOO"],
+        "DRQJ": to_julian(requested) if requested else header["DRQJ"],
+        "DSC1": line["Description"] or fields.get("LITM", ""),
+        "UOM": line["Unit_Of_Measure"] or "EA",
+        "UORG": int(quantity),
+        "UOPN": int(quantity),
+        "PRRC": cost,
+        "AEXP": extended,
+        "AOPN": extended,
+        "LTTR": "220",
+        "NXTR": "280",
+        "LT": "AA",
+        "VR01": header["VR01"],
+        **call.audit("P4310", "TDAY"),
+    }
+
+
+def create_purchase_order(call: Call, inputs: dict[str, Any]) -> dict[str, Any]:
+    conn = call.store.conn
+    supplier = _supplier(conn, inputs["Supplier"], "Supplier")
+    business_unit = _require_business_unit(conn, inputs["Business_Unit"], "Business_Unit")
+    company = COMPANY_BY_CODE.get(inputs["Order_Company"])
+    order_date = inputs["Order_Date"]
+    requested = inputs["Requested_Date"] or order_date
+    doco = call.store.next_number("F4301", "DOCO", floor=4000)
+    header = {
+        "KCOO": inputs["Order_Company"],
+        "DOCO": doco,
+        "DCTO": inputs["Order_Type"],
+        "SFXO": "000",
+        "MCU": right_justify(business_unit),
+        "AN8": supplier["AN8"],
+        "SHAN": company.address_number if company else 0,
+        "TRDJ": to_julian(order_date),
+        "DRQJ": to_julian(requested),
+        "PDDJ": to_julian(requested),
+        "OPDJ": to_julian(requested),
+        "PEFJ": to_julian(order_date),
+        "VR01": inputs["Reference"] or "",
+        "RMK": inputs["Remark"] or "",
+        "PTC": supplier["TRAP"],
+        "CRRM": "D",
+        "CRCD": inputs["Currency_Code"] or supplier["CRRP"],
+        "BCRC": company.currency if company else "",
+        "ORBY": call.username[:10],
+        "TKBY": call.username[:10],
+        **call.audit("P4310", "TDAY"),
+    }
+    lines = [
+        _order_line(call, header, line, number, f"Lines[{number - 1}]")
+        for number, line in enumerate(inputs["Lines"], start=1)
+    ]
+    with call.store.transaction() as conn:
+        call.store.insert("F4301", [header], connection=conn)
+        call.store.insert("F4311", lines, connection=conn)
+    return {
+        "Order_Company": header["KCOO"],
+        "Order_Number": doco,
+        "Order_Type": header["DCTO"],
+        "Order_Suffix": "000",
+        "Line_Count": len(lines),
+        "Order_Total": _money(sum(line["AEXP"] for line in lines)),
+    }
+
+
+def update_purchase_order(call: Call, inputs: dict[str, Any]) -> dict[str, Any]:
+    key = (inputs["Order_Company"], inputs["Order_Number"], inputs["Order_Type"], inputs["Order_Suffix"])
+    rows = call.store.fetch_dicts(
+        'SELECT * FROM "F4301" WHERE "KCOO" = ? AND "DOCO" = ? AND "DCTO" = ? AND "SFXO" = ?', key
+    )
+    if not rows:
+        raise BusinessError("59A6", f"Order {' '.join(map(str, key))} does not exist")
+    header = rows[0]
+    lines = {
+        row["LNID"]: row
+        for row in call.store.fetch_dicts(
+            'SELECT * FROM "F4311" WHERE "KCOO" = ? AND "DOCO" = ? AND "DCTO" = ? AND "SFXO" = ?', key
+        )
+    }
+    stamp = call.audit("P4310", "TDAY")
+    header_changes = {
+        column: value
+        for column, value in (
+            ("DRQJ", to_julian(inputs["Requested_Date"]) if inputs["Requested_Date"] else None),
+            ("PDDJ", to_julian(inputs["Promised_Date"]) if inputs["Promised_Date"] else None),
+            ("VR01", inputs["Reference"]),
+            ("RMK", inputs["Remark"]),
+        )
+        if value is not None
+    }
+    header.update(header_changes)
+    updates: list[tuple[int, dict[str, Any]]] = []
+    new_lines: list[dict[str, Any]] = []
+    cancelled = 0
+    next_line = max(lines, default=0) // 1000 + 1
+    for index, line in enumerate(inputs["Lines"]):
+        label = f"Lines[{index}]"
+        if line["Line_Number"] is None:
+            new_lines.append(_order_line(call, header, line, next_line, label))
+            next_line += 1
+            continue
+        lnid = _scaled(line["Line_Number"], 3)
+        current = lines.get(lnid)
+        if current is None:
+            raise BusinessError(
+                "59A7", f"{label}.Line_Number {line['Line_Number']} does not exist on the order"
+            )
+        if current["NXTR"] == "999" or current["LTTR"] == "980":
+            raise BusinessError(
+                "59A7",
+                f"{label}.Line_Number {line['Line_Number']} is closed "
+                f"(status {current['LTTR']}/{current['NXTR']})",
+            )
+        changes: dict[str, Any] = dict(stamp)
+        if line["Cancel"] == "Y":
+            changes.update({"LTTR": "980", "NXTR": "999", "UOPN": 0, "AOPN": 0})
+            cancelled += 1
+        else:
+            quantity = int(line["Quantity"]) if line["Quantity"] is not None else current["UORG"]
+            if quantity <= 0:
+                raise BusinessError("59A0", f"Input '{label}.Quantity' must be greater than zero")
+            cost = _scaled(line["Unit_Cost"], 4) if line["Unit_Cost"] is not None else current["PRRC"]
+            open_quantity = max(quantity - current["UREC"], 0)
+            changes.update(
+                {
+                    "UORG": quantity,
+                    "PRRC": cost,
+                    "AEXP": round(quantity * cost / 100),
+                    "UOPN": open_quantity,
+                    "AOPN": round(open_quantity * cost / 100),
+                }
+            )
+            if line["Description"] is not None:
+                changes["DSC1"] = line["Description"]
+            if line["Requested_Date"] is not None:
+                changes["DRQJ"] = to_julian(line["Requested_Date"])
+        updates.append((lnid, changes))
+    with call.store.transaction() as conn:
+        _update(conn, "F4301", {**header_changes, **stamp}, key)
+        for lnid, changes in updates:
+            _update(conn, "F4311", changes, key, lnid)
+        call.store.insert("F4311", new_lines, connection=conn)
+    return {
+        "Order_Number": inputs["Order_Number"],
+        "Lines_Updated": len(updates) - cancelled,
+        "Lines_Added": len(new_lines),
+        "Lines_Cancelled": cancelled,
+    }
+
+
+def _update(
+    conn: sqlite3.Connection, table: str, changes: dict[str, Any], key: tuple, lnid: int | None = None
+) -> None:
+    assignments = ", ".join(f'"{column}" = ?' for column in changes)
+    where = '"KCOO" = ? AND "DOCO" = ? AND "DCTO" = ? AND "SFXO" = ?' + (
+        ' AND "LNID" = ?' if lnid is not None else ""
+    )
+    params = (*changes.values(), *key, *((lnid,) if lnid is not None else ()))
+    conn.execute(f'UPDATE "{table}" SET {assignments} WHERE {where}', params)
+
+
+def add_update_supplier(call: Call, inputs: dict[str, Any]) -> dict[str, Any]:
+    conn = call.store.conn
+    if inputs["Business_Unit"]:
+        _require_business_unit(conn, inputs["Business_Unit"], "Business_Unit")
+    book_changes = {
+        column: value
+        for column, value in (
+            ("ALPH", inputs["Alpha_Name"]),
+            ("DC", compress(inputs["Alpha_Name"]) if inputs["Alpha_Name"] else None),
+            ("TAX", inputs["Tax_ID"]),
+            ("ALKY", inputs["Long_Address_Number"]),
+            ("LNGP", inputs["Language"]),
+        )
+        if value is not None
+    }
+    supplier_changes = {
+        column: value
+        for column, value in (
+            ("MCUP", right_justify(inputs["Business_Unit"]) if inputs["Business_Unit"] else None),
+            ("CRRP", inputs["Currency_Code"]),
+            ("TRAP", inputs["Payment_Terms"]),
+            ("PYIN", inputs["Payment_Instrument"]),
+            ("HDPY", inputs["Hold_Payment"]),
+            ("APC", inputs["AP_Class"]),
+        )
+        if value is not None
+    }
+    company_code = inputs["Company"]
+    if not conn.execute('SELECT 1 FROM "F0901" WHERE "CO" = ? LIMIT 1', (company_code,)).fetchone():
+        raise BusinessError("59A0", f"Input 'Company' {company_code!r} is not a company in this environment")
+    company = COMPANY_BY_CODE.get(company_code)
+    supplier_defaults = {
+        "KCOP": company_code,
+        "MCUP": right_justify(company.business_units[0]) if company else "",
+        "CRRP": company.currency if company else "",
+        "CRCA": company.currency if company else "",
+        "TRAP": "N30",
+        "HDPY": "N",
+        "SCK": "N",
+        "AVCH": "N",
+    }
+    stamp = call.audit("P04012")
+    an8 = inputs["Address_Number"]
+    with call.store.transaction() as conn:
+        if an8 is None:
+            _require(inputs["Alpha_Name"], "Alpha_Name", "is required when adding a supplier")
+            an8 = call.store.next_number("F0101", "AN8", floor=1001)
+            call.store.insert(
+                "F0101",
+                [
+                    {
+                        "AN8": an8,
+                        "AT1": "V",
+                        "TAXC": "C",
+                        "ATP": "Y",
+                        "ATR": "N",
+                        "AN81": an8,
+                        "MCU": supplier_defaults["MCUP"],
+                        **book_changes,
+                        **stamp,
+                    }
+                ],
+                connection=conn,
+            )
+            call.store.insert(
+                "F0401",
+                [{"AN8": an8, "SNTO": an8, **supplier_defaults, **supplier_changes, **stamp}],
+                connection=conn,
+            )
+            return {"Address_Number": an8, "Action": "ADDED"}
+        if not conn.execute('SELECT 1 FROM "F0101" WHERE "AN8" = ?', (an8,)).fetchone():
+            raise BusinessError(
+                "59AA", f"Address number {an8} (Address_Number) is not in the Address Book F0101"
+            )
+        _update_by_an8(conn, "F0101", {**book_changes, **stamp}, an8)
+        if conn.execute('SELECT 1 FROM "F0401" WHERE "AN8" = ?', (an8,)).fetchone():
+            _update_by_an8(conn, "F0401", {**supplier_changes, **stamp}, an8)
+        else:
+            call.store.insert(
+                "F0401",
+                [{"AN8": an8, "SNTO": an8, **supplier_defaults, **supplier_changes, **stamp}],
+                connection=conn,
+            )
+    return {"Address_Number": an8, "Action": "UPDATED"}
+
+
+def _update_by_an8(conn: sqlite3.Connection, table: str, changes: dict[str, Any], an8: int) -> None:
+    assignments = ", ".join(f'"{column}" = ?' for column in changes)
+    conn.execute(f'UPDATE "{table}" SET {assignments} WHERE "AN8" = ?', (*changes.values(), an8))
+
+
+def record_payment(call: Call, inputs: dict[str, Any]) -> dict[str, Any]:
+    conn = call.store.conn
+    key = (inputs["Document_Company"], inputs["Document_Number"], inputs["Document_Type"])
+    sql = 'SELECT "SFX", "SFXE", "AAP", "PST" FROM "F0411" WHERE "KCO" = ? AND "DOC" = ? AND "DCT" = ?'
+    params: tuple[Any, ...] = key
+    if inputs["Pay_Item"]:
+        sql += ' AND "SFX" = ?'
+        params = (*key, inputs["Pay_Item"])
+    items = conn.execute(sql + ' ORDER BY "SFX", "SFXE"', params).fetchall()
+    label = " ".join(map(str, params))
+    if not items:
+        raise BusinessError("59A8", f"Voucher {label} is not in the A/P ledger F0411")
+    if conn.execute(
+        'SELECT 1 FROM "sbx_payments" WHERE "kco" = ? AND "doc" = ? AND "dct" = ? AND "reference" = ?',
+        (*key, inputs["Payment_Reference"]),
+    ).fetchone():
+        raise BusinessError(
+            "59AB", f"Payment {inputs['Payment_Reference']!r} was already recorded on {label}"
+        )
+    open_items = [item for item in items if item[2] > 0]
+    held = [item[0] for item in open_items if item[3] == "H"]
+    if held:
+        raise BusinessError("59A9", f"Voucher {label} pay item(s) {held} are on hold")
+    amount = _scaled(inputs["Payment_Amount"], 2)
+    if amount <= 0:
+        raise BusinessError("59A0", "Input 'Payment_Amount' must be greater than zero")
+    open_total = sum(item[2] for item in open_items)
+    if amount > open_total:
+        raise BusinessError(
+            "59AC", f"Payment {_money(amount)} exceeds the open amount {_money(open_total)} of {label}"
+        )
+    stamp = call.audit("P0413M")
+    remaining = amount
+    statuses = []
+    with call.store.transaction() as conn:
+        for sfx, sfxe, open_amount, status in open_items:
+            applied = min(open_amount, remaining)
+            remaining -= applied
+            left = open_amount - applied
+            new_status = "P" if left == 0 else status
+            statuses.append(new_status)
+            if applied:
+                changes = {"AAP": left, "PST": new_status, **stamp}
+                assignments = ", ".join(f'"{column}" = ?' for column in changes)
+                conn.execute(
+                    f'UPDATE "F0411" SET {assignments} WHERE "KCO" = ? AND "DOC" = ? AND "DCT" = ? '
+                    'AND "SFX" = ? AND "SFXE" = ?',
+                    (*changes.values(), *key, sfx, sfxe),
+                )
+        payment_number = int(
+            conn.execute('SELECT COALESCE(MAX("payment_number"), 700000) + 1 FROM "sbx_payments"').fetchone()[
+                0
+            ]
+        )
+        conn.execute(
+            'INSERT INTO "sbx_payments" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+            (
+                payment_number,
+                *key,
+                inputs["Pay_Item"] or "",
+                inputs["Payment_Reference"],
+                amount,
+                to_julian(inputs["Payment_Date"]),
+                call.username,
+                stamp["UPMJ"],
+                stamp["UPMT"],
+            ),
+        )
+    open_left = open_total - amount
+    return {
+        "Payment_Number": payment_number,
+        "Open_Amount": _money(open_left),
+        "Pay_Status": "P" if open_left == 0 else next((s for s in statuses if s != "P"), "A"),
+    }
+
+
+HANDLERS: dict[str, Callable[[Call, dict[str, Any]], dict[str, Any]]] = {
+    "ML_CreateVoucherBatch": create_voucher_batch,
+    "ML_CreateJournalBatch": create_journal_batch,
+    "ML_CreatePurchaseOrder": create_purchase_order,
+    "ML_UpdatePurchaseOrder": update_purchase_order,
+    "ML_AddUpdateSupplier": add_update_supplier,
+    "ML_RecordPayment": record_payment,
+}
+
+
+def _timing(started: dt.datetime, started_clock: float) -> dict[str, Any]:
+    elapsed = time.perf_counter() - started_clock
+    return {
+        "jde__startTimestamp": timestamp(started),
+        "jde__endTimestamp": timestamp(started + dt.timedelta(seconds=elapsed)),
+        "jde__serverExecutionSeconds": round(elapsed, 3),
+    }
+
+
+def error_body(
+    contract: Contract, error: BusinessError, started: dt.datetime, clock: float
+) -> dict[str, Any]:
+    """The observed nested failure shape (reference 2.6): message -> service request -> form errors."""
+    spec = contract.errors.get(error.code)
+    if spec is None:  # a handler raised a code its contract does not list: a sandbox bug, say so
+        raise RuntimeError(f"{contract.name} raised {error.code}, which its contract does not list")
+    cause = f"{spec.cause} {error.detail}"
+    timing = _timing(started, clock)
+    return {
+        "message": {
+            f"ServiceRequest: {contract.service_request}": {
+                "App Stack Form Exception": {"Expected Form": contract.form},
+                "JAS Response": {
+                    f"fs_{contract.form}": {
+                        "errors": [
+                            {
+                                "CODE": spec.code,
+                                "TITLE": spec.title,
+                                "DESC": f"CAUSE . . . . {cause}\nRESOLUTION. . {spec.resolution}",
+                                "MOBILE": cause,
+                            }
+                        ]
+                    }
+                },
+            }
+        },
+        "exception": "Exception",
+        "exceptionId": str(uuid.uuid4()),
+        "timeStamp": timing["jde__endTimestamp"],
+        "jde__status": "ERROR",
+        "jde__simpleMessage": f"{contract.service_request} failed: {spec.title}",
+        **timing,
+    }
+
+
+def run(
+    contract: Contract, call: Call, payload: dict[str, Any], pattern: DatePattern
+) -> tuple[bool, dict[str, Any]]:
+    """Execute one orchestration: (succeeded, response body)."""
+    clock = time.perf_counter()
+    try:
+        try:
+            inputs = validate_inputs(contract, payload, pattern)
+        except InputError as exc:
+            raise BusinessError("59A0", str(exc)) from exc
+        outputs = HANDLERS[contract.name](call, inputs)
+    except BusinessError as error:
+        return False, error_body(contract, error, call.now, clock)
+    return True, {**outputs, "jde__status": "SUCCESS", **_timing(call.now, clock)}

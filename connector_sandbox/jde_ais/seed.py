@@ -1,0 +1,380 @@
+"""Seeds the simulated E1 database: deterministic for a (seed, scale, anchor date), bounded in memory.
+
+Scale 1 gives thousands of suppliers, accounts, purchase orders and vouchers; master data grows with
+the square root of larger scales (a big company has tens of thousands of suppliers, not millions)
+while transactions grow linearly, so scale 100 yields about a million F4311 lines. Rows are generated
+and inserted in chunks, each chunk its own transaction, so neither Python memory nor the WAL grows with
+the table size.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import math
+import random
+import time
+from array import array
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+
+from .dates import from_julian, to_julian
+from .factory import AccountRef, DataFactory, OrderRef, SupplierRef, fit, right_justify
+from .settings import JdeSandboxSettings
+from .store import Store
+from .vocabulary import (
+    CHART_OF_ACCOUNTS,
+    COMPANIES,
+    JOB_COST_OBJECTS,
+    JOB_COST_UNITS,
+    MAX_LENGTH_SUPPLIERS,
+    SIGNATURE_SUPPLIERS,
+    SURNAMES,
+)
+
+log = logging.getLogger("connector_sandbox.jde_ais.seed")
+_NAMED = SIGNATURE_SUPPLIERS + MAX_LENGTH_SUPPLIERS
+_CHUNK = 2_000
+
+
+@dataclass(frozen=True)
+class SeedPlan:
+    """Record counts for a scale."""
+
+    suppliers: int
+    employees: int
+    customers: int
+    accounts: int
+    purchase_orders: int
+    vouchers: int
+    batch_history: int
+
+    @classmethod
+    def for_scale(cls, scale: float) -> SeedPlan:
+        master = scale if scale <= 1 else math.sqrt(scale)
+        return cls(
+            suppliers=max(len(_NAMED) + 10, round(2000 * master)),
+            employees=max(5, round(40 * master)),
+            customers=max(5, round(150 * master)),
+            accounts=round(1500 * master),
+            purchase_orders=max(25, round(2500 * scale)),
+            vouchers=max(30, round(3000 * scale)),
+            batch_history=max(5, round(150 * scale)),
+        )
+
+
+@dataclass(frozen=True)
+class SeedReport:
+    seconds: float
+    reused: bool
+    anchor_date: str
+    row_counts: dict[str, int]
+
+
+def anchor_for(settings: JdeSandboxSettings) -> dt.date:
+    return settings.anchor_date or dt.datetime.now(dt.UTC).date()
+
+
+def seed(store: Store, settings: JdeSandboxSettings) -> SeedReport:
+    """Fill ``store`` unless it already holds the data this (seed, scale, anchor) would produce."""
+    started = time.perf_counter()
+    anchor = anchor_for(settings)
+    signature = json.dumps({"seed": settings.seed, "scale": settings.scale, "anchor": anchor.isoformat()})
+    previous = store.get_meta("seed_signature")
+    if previous == signature:
+        return SeedReport(time.perf_counter() - started, True, anchor.isoformat(), store.row_counts())
+    if previous is not None:
+        raise ValueError(
+            f"database {store.path} was seeded with {previous}, not {signature}; use another db_path"
+        )
+    plan = SeedPlan.for_scale(settings.scale)
+    rng = random.Random(settings.seed)
+    accounts = _seed_accounts(store, plan, anchor)
+    buyers = _seed_people(store, plan, rng, anchor)
+    factory = DataFactory(rng, anchor, accounts, [], buyers)
+    factory.suppliers = _seed_suppliers(store, plan, factory)
+    orders = _seed_purchase_orders(store, plan, factory)
+    _seed_vouchers(store, plan, factory, orders)
+    store.set_meta("seed_signature", signature)
+    store.set_meta("seed_plan", json.dumps(asdict(plan)))
+    store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    report = SeedReport(time.perf_counter() - started, False, anchor.isoformat(), store.row_counts())
+    log.info("seeded scale %s in %.1f s: %s", settings.scale, report.seconds, report.row_counts)
+    return report
+
+
+def _chunks(count: int) -> Iterator[range]:
+    for start in range(0, count, _CHUNK):
+        yield range(start, min(start + _CHUNK, count))
+
+
+def _seed_accounts(store: Store, plan: SeedPlan, anchor: dt.date) -> list[AccountRef]:
+    """F0901: the chart for every business unit, then job-cost subsidiaries up to the planned count."""
+    stamp = (to_julian(anchor - dt.timedelta(days=400)), 80000)
+    rows: list[dict[str, object]] = []
+    refs: list[AccountRef] = []
+
+    def add(
+        company: str, currency: str, unit: str, obj: str, sub: str, title: str, pec: str, lda: str
+    ) -> None:
+        aid = f"{len(rows) + 100:08d}"
+        expense = any(account.obj == obj and account.expense for account in CHART_OF_ACCOUNTS)
+        rows.append(
+            {
+                "AID": aid,
+                "CO": company,
+                "MCU": right_justify(unit),
+                "OBJ": obj,
+                "SUB": sub,
+                "ANS": f"{company}-{unit}-{obj}{('-' + sub) if sub else ''}"[:25] if obj == "1110" else "",
+                "DL01": title[:30],
+                "LDA": lda,
+                "PEC": pec,
+                "CRCD": currency,
+                "R001": obj[0] + "00",
+                "USER": "JSMITH",
+                "PID": "P0901",
+                "JOBN": "WS100",
+                "UPMJ": stamp[0],
+                "UPMT": stamp[1],
+            }
+        )
+        refs.append(AccountRef(aid, company, unit, obj, sub, pec == "", expense and pec == ""))
+
+    for company in COMPANIES:
+        for unit in company.business_units:
+            for account in CHART_OF_ACCOUNTS:
+                for sub in account.subs:
+                    title = account.description + (f" - {sub}" if sub else "")
+                    add(
+                        company.code,
+                        company.currency,
+                        unit,
+                        account.obj,
+                        sub,
+                        title,
+                        account.posting_edit,
+                        account.level_of_detail,
+                    )
+    cost_code = 1000
+    while len(rows) < plan.accounts:
+        for company in COMPANIES:
+            for unit in (u for u in company.business_units if u in JOB_COST_UNITS):
+                for obj in JOB_COST_OBJECTS:
+                    add(
+                        company.code,
+                        company.currency,
+                        unit,
+                        obj,
+                        f"{cost_code:05d}",
+                        f"Cost code {cost_code}",
+                        "",
+                        "9",
+                    )
+        cost_code += 10
+    # A 12-character business unit and 8-character subsidiary: the longest account number we seed.
+    longest = "LONGJOBUNIT1"
+    add("00001", "USD", longest, "7110", "ZZ999999", fit("Construction Materials", 30), "", "9")
+    with store.transaction() as conn:
+        store.insert("F0901", rows, connection=conn)
+    return refs
+
+
+def _seed_people(store: Store, plan: SeedPlan, rng: random.Random, anchor: dt.date) -> list[int]:
+    """F0101 companies (AT1 O), employees (E, the buyers on POs) and customers (C)."""
+    stamp = (to_julian(anchor - dt.timedelta(days=500)), 90000)
+    rows: list[dict[str, object]] = []
+    for company in COMPANIES:
+        rows.append(
+            {
+                "AN8": company.address_number,
+                "ALPH": company.name,
+                "AT1": "O",
+                "TAXC": "C",
+                "DC": company.name.upper()[:40],
+                "MCU": right_justify(company.business_units[0]),
+                "USER": "JSMITH",
+                "PID": "P01012",
+                "UPMJ": stamp[0],
+                "UPMT": stamp[1],
+            }
+        )
+    buyers = []
+    next_an8 = 1001
+    for _ in range(plan.employees):
+        name = f"{rng.choice(SURNAMES)}, {rng.choice(('Anna', 'Jürgen', 'Zoë', 'Li', 'Marc', 'Siobhán'))}"
+        rows.append(
+            {
+                "AN8": next_an8,
+                "ALPH": name,
+                "AT1": "E",
+                "TAXC": "P",
+                "DC": name.upper()[:40],
+                "USER": "JSMITH",
+                "PID": "P01012",
+                "UPMJ": stamp[0],
+                "UPMT": stamp[1],
+            }
+        )
+        buyers.append(next_an8)
+        next_an8 += 1
+    for _ in range(plan.customers):
+        name = f"{rng.choice(SURNAMES)} Property Developments"
+        rows.append(
+            {
+                "AN8": next_an8,
+                "ALPH": name,
+                "AT1": "C",
+                "TAXC": "C",
+                "ATR": "Y",
+                "ATP": "N",
+                "DC": name.upper()[:40],
+                "USER": "JSMITH",
+                "PID": "P01012",
+                "UPMJ": stamp[0],
+                "UPMT": stamp[1],
+            }
+        )
+        next_an8 += 1
+    with store.transaction() as conn:
+        store.insert("F0101", rows, connection=conn)
+    return buyers
+
+
+def _seed_suppliers(store: Store, plan: SeedPlan, factory: DataFactory) -> list[SupplierRef]:
+    first_an8 = store.next_number("F0101", "AN8")
+    refs: list[SupplierRef] = []
+    for chunk in _chunks(plan.suppliers):
+        book, suppliers = [], []
+        for index in chunk:
+            name, country = _NAMED[index] if index < len(_NAMED) else (None, None)
+            max_length = len(SIGNATURE_SUPPLIERS) <= index < len(_NAMED)
+            row, supplier, ref = factory.supplier(
+                first_an8 + index, factory.stamp(), name=name, country=country, max_length=max_length
+            )
+            book.append(row)
+            suppliers.append(supplier)
+            refs.append(ref)
+        with store.transaction() as conn:
+            store.insert("F0101", book, connection=conn)
+            store.insert("F0401", suppliers, connection=conn)
+    return refs
+
+
+def _seed_purchase_orders(store: Store, plan: SeedPlan, factory: DataFactory) -> tuple[int, array]:
+    """F4301 + F4311. Returns the first order number and every order's total in cents (8 bytes per
+    order), so vouchers can look orders up by number instead of holding them in memory."""
+    totals = array("q")
+    first = 4000
+    for chunk in _chunks(plan.purchase_orders):
+        headers, lines = [], []
+        for index in chunk:
+            header, order_lines, ref = factory.purchase_order(
+                first + index, factory.rng.choice(factory.suppliers)
+            )
+            totals.append(ref.total_cents)
+            headers.append(header)
+            lines.extend(order_lines)
+        with store.transaction() as conn:
+            store.insert("F4301", headers, connection=conn)
+            store.insert("F4311", lines, connection=conn)
+    return first, totals
+
+
+def _order(store: Store, doco: int, total: int) -> OrderRef:
+    """A seeded order header read back by its (indexed) number."""
+    kcoo, dcto, an8, trdj, mcu = store.conn.execute(
+        'SELECT "KCOO", "DCTO", "AN8", "TRDJ", "MCU" FROM "F4301" WHERE "DOCO" = ?', (doco,)
+    ).fetchone()
+    return OrderRef(kcoo, doco, dcto, an8, from_julian(trdj) or dt.date.min, total, mcu.strip())
+
+
+def _seed_vouchers(store: Store, plan: SeedPlan, factory: DataFactory, orders: tuple[int, array]) -> None:
+    """F0411 vouchers; some arrived through the batch interface and keep processed F0411Z1/F0911Z1 rows."""
+    rng = factory.rng
+    first_order, order_totals = orders
+    supplier_by_an8 = {ref.an8: ref for ref in factory.suppliers}
+    history_every = max(1, plan.vouchers // plan.batch_history)
+    first_doc, first_batch = 10_000, 50_000
+    for chunk in _chunks(plan.vouchers):
+        ledger, interface, distribution = [], [], []
+        for index in chunk:
+            order = None
+            if rng.random() < 0.6:
+                position = rng.randrange(len(order_totals))
+                order = _order(store, first_order + position, order_totals[position])
+            supplier = supplier_by_an8[order.an8] if order else rng.choice(factory.suppliers)
+            batch = first_batch + index // 25
+            from_interface = index % history_every == 0
+            rows = factory.voucher(
+                first_doc + index, batch, supplier, order, program="R04110ZA" if from_interface else "P0411"
+            )
+            ledger.extend(rows)
+            if from_interface:
+                z1, z2 = _processed_batch_rows(rows, index, factory)
+                interface.extend(z1)
+                distribution.extend(z2)
+        with store.transaction() as conn:
+            store.insert("F0411", ledger, connection=conn)
+            store.insert("F0411Z1", interface, connection=conn)
+            store.insert("F0911Z1", distribution, connection=conn)
+
+
+def _processed_batch_rows(
+    vouchers: list[dict[str, object]], index: int, factory: DataFactory
+) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+    """The batch-upload rows R04110ZA already turned into ``vouchers`` (EDSP = 1)."""
+    # Maximum-length EDI keys on every historical row: EDUS 10, EDBT 15, EDTN 22 characters.
+    edi = {
+        "EDUS": "MLCONNECTR",
+        "EDBT": f"HIST-{index // 10:010d}",
+        "EDTN": f"HIST-{index:017d}",
+        "EDSP": "1",
+        "EDTC": "A",
+        "EDTR": "V",
+    }
+    z1 = []
+    for line, voucher in enumerate(vouchers, start=1):
+        z1.append({**voucher, **edi, "EDLN": line, "EDDT": voucher["DICJ"], "PID": "EP0411Z1"})
+    first = vouchers[0]
+    z2 = []
+    for line, voucher in enumerate(vouchers, start=1):
+        account = factory.expense_account(str(first["CO"]))
+        z2.append(
+            {
+                **edi,
+                "EDLN": line,
+                "EDDT": first["DICJ"],
+                "KCO": first["KCO"],
+                "DCT": "PV",
+                "DOC": first["DOC"],
+                "DGJ": first["DGJ"],
+                "JELN": line * 10,
+                "POST": "D",
+                "ICU": first["ICU"],
+                "ICUT": "V",
+                "DICJ": first["DICJ"],
+                "DSYJ": first["DICJ"],
+                "CO": account.company,
+                "ANI": account.number,
+                "AM": "2",
+                "AID": account.aid,
+                "MCU": right_justify(account.business_unit),
+                "OBJ": account.obj,
+                "SUB": account.sub,
+                "LT": "AA",
+                "CRCD": first["CRCD"],
+                "AA": voucher["AG"],
+                "EXA": "Voucher distribution",
+                "AN8": first["AN8"],
+                "VINV": first["VINV"],
+                "TORG": "MLCONNECTR",
+                "USER": "MLCONNECTR",
+                "PID": "EP0911Z1",
+                "JOBN": "AIS",
+                "UPMJ": first["UPMJ"],
+                "UPMT": first["UPMT"],
+            }
+        )
+    return z1, z2

@@ -1,0 +1,144 @@
+"""Settings of the JD Edwards AIS sandbox.
+
+Everything a test or an operator may want to vary is here, so the simulator never needs a code change
+to play a differently configured AIS server: users and their date formats, session lifetimes, the HTML
+server's result-set timeout and fetch limit, data volume, and the faults to inject. Values that the
+reference marks as unconfirmed (row date format, the HTTP status of orchestration business errors) are
+settings too, so a client can be tested against every plausible server behaviour.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+# Contracts live beside the project's other docs: they are written for JDE administrators first and
+# the simulator reads the same files, so the two can never drift apart.
+DEFAULT_CONTRACTS_DIR = Path(__file__).resolve().parents[2] / "docs" / "jde_orchestrations"
+
+_SUPPORTED_PATTERN = re.compile(r"^(?:yyyy|yy|MM|M|dd|d|[^A-Za-z])+$")
+
+
+class SandboxUser(BaseModel):
+    """An E1 user the sandbox accepts, with the preferences tokenrequest returns in ``userInfo``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    username: str = Field(min_length=1, max_length=10)
+    # Sandbox-only credential; repr=False keeps it out of reprs and tracebacks all the same.
+    password: str = Field(min_length=1, repr=False)
+    simple_date_format: str = "MM/dd/yyyy"
+    address_number: int = 61006
+    alpha_name: str = "Integration, Service"
+    locale: str = "en"
+
+    @field_validator("simple_date_format")
+    @classmethod
+    def _pattern_is_renderable(cls, value: str) -> str:
+        # Only the letters JDE date formats use; anything else would be rendered wrongly, silently.
+        if not _SUPPORTED_PATTERN.match(value) or not all(part in value for part in ("M", "d", "y")):
+            raise ValueError(
+                f"simple_date_format {value!r} must combine yyyy/yy, MM/M, dd/d and separators "
+                "(e.g. dd/MM/yyyy)"
+            )
+        return value
+
+
+class FaultSettings(BaseModel):
+    """Knobs that may change while the server runs (``POST /sandbox/faults``).
+
+    Session and result-set lifetimes are here because tests shorten them on a live server to provoke
+    444 Invalid Token and JAS_MSG347 without waiting for the real defaults.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    latency_ms: int = Field(default=0, ge=0, le=120_000)
+    latency_jitter_ms: int = Field(default=0, ge=0, le=120_000)
+    random_error_rate: float = Field(default=0.0, ge=0.0, le=1.0)
+    random_error_status: int = Field(default=503, ge=500, le=599)
+    fail_next: int = Field(default=0, ge=0)
+    fail_next_status: int = Field(default=500, ge=400, le=599)
+    refuse_allowed_hosts: bool = False
+    # AIS time-out (idle) and time-to-live (absolute) from rest.ini; real defaults are unconfirmed.
+    token_idle_timeout_seconds: float = Field(default=1800.0, gt=0)
+    token_ttl_seconds: float = Field(default=14_400.0, gt=0)
+    # jdbj.ini resultSetTimeout, documented default 60 s.
+    result_set_timeout_seconds: float = Field(default=60.0, gt=0)
+
+
+DEFAULT_USERS: tuple[SandboxUser, ...] = (
+    SandboxUser(username="INTEGR8", password="integr8-sandbox"),
+    SandboxUser(
+        username="EUROINT",
+        password="euroint-sandbox",
+        simple_date_format="dd/MM/yyyy",
+        address_number=61007,
+        alpha_name="Integration, Europe",
+        locale="de",
+    ),
+)
+
+
+class JdeSandboxSettings(BaseModel):
+    """Complete configuration of one sandbox instance."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8711, ge=0, le=65535)
+    users: tuple[SandboxUser, ...] = DEFAULT_USERS
+    environment: str = "JPS920"
+    role: str = "*ALL"
+    jas_server: str = "http://127.0.0.1:8711/jas"
+    machine_name: str = "jdeais-sbx"
+    # Server Manager "AIS Security Settings": which login types are allowed.
+    allow_basic_auth: bool = True
+    allow_password_login: bool = True
+    # Unconfirmed cap on concurrent JAS sessions; exceeding it answers 500 (quirk 5 of the reference).
+    max_sessions: int = Field(default=200, ge=1)
+
+    default_page_size: int = Field(default=100, ge=1)
+    # jas.ini "DB Fetch Limit": caps "No Max" and any larger maxPageSize.
+    db_fetch_limit: int = Field(default=2000, ge=1)
+    max_open_result_sets: int = Field(default=64, ge=1)
+    # None renders dates in each user's simpleDateFormat; a Java pattern (yyyyMMdd, yyyy-MM-dd) forces
+    # one format for everybody. The reference cannot say which a real server does.
+    row_date_format: str | None = None
+    # Strict (default) accepts only the user's date format and the TODAY specials in query conditions;
+    # lenient also takes yyyyMMdd, yyyy-MM-dd and raw CYYDDD, as many integrators assume.
+    lenient_query_dates: bool = False
+    # HTTP status for orchestration business errors: documented 500, unconfirmed for business rules.
+    orchestration_error_status: int = Field(default=500, ge=200, le=599)
+    contracts_dir: Path = DEFAULT_CONTRACTS_DIR
+
+    scale: float = Field(default=1.0, gt=0, le=1000)
+    seed: int = 20250201
+    # The day the seeded history ends (yesterday of this date); None means today (UTC).
+    anchor_date: dt.date | None = None
+    # None: a private temporary file. A path keeps the data and reuses it when seed/scale match.
+    db_path: Path | None = None
+
+    faults: FaultSettings = FaultSettings()
+
+    @field_validator("row_date_format")
+    @classmethod
+    def _row_pattern(cls, value: str | None) -> str | None:
+        if value is not None and not _SUPPORTED_PATTERN.match(value):
+            raise ValueError(f"row_date_format {value!r} is not a supported date pattern")
+        return value
+
+    @model_validator(mode="after")
+    def _unique_users(self) -> JdeSandboxSettings:
+        names = [user.username.upper() for user in self.users]
+        if len(names) != len(set(names)):
+            raise ValueError("users: every username must be unique (JDE user ids are case-insensitive)")
+        return self
+
+    def user(self, username: str) -> SandboxUser | None:
+        """The configured user with this id; E1 user ids are upper case, so the match ignores case."""
+        wanted = username.strip().upper()
+        return next((user for user in self.users if user.username.upper() == wanted), None)

@@ -1,0 +1,70 @@
+"""Everything one running sandbox holds: data, sessions, open result sets, live faults, call counts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections import Counter
+from dataclasses import dataclass, field
+
+from .auth import SessionRegistry
+from .contracts import Contract, load_contracts
+from .dataservice import ResultSets
+from .factory import DataFactory
+from .seed import SeedReport, anchor_for, seed
+from .settings import FaultSettings, JdeSandboxSettings
+from .store import Store
+
+
+@dataclass
+class SandboxState:
+    settings: JdeSandboxSettings
+    store: Store
+    contracts: dict[str, Contract]
+    seed_report: SeedReport
+    faults: FaultSettings
+    sessions: SessionRegistry = field(init=False)
+    result_sets: ResultSets = field(init=False)
+    calls: Counter[str] = field(default_factory=Counter)
+    # Its own generator so fault decisions are reproducible for a seed and independent of the data.
+    fault_rng: random.Random = field(init=False)
+    _factory: DataFactory | None = None
+    _activity_runs: int = 0
+
+    def __post_init__(self) -> None:
+        self.sessions = SessionRegistry(self.settings, lambda: self.faults)
+        self.result_sets = ResultSets(self.settings, lambda: self.faults)
+        self.fault_rng = random.Random(self.settings.seed ^ 0x5EED)
+
+    @classmethod
+    def build(cls, settings: JdeSandboxSettings) -> SandboxState:
+        contracts = load_contracts(settings.contracts_dir)  # fail before the (possibly long) seed
+        store = Store(settings.db_path)
+        try:
+            report = seed(store, settings)
+        except BaseException:
+            store.close()
+            raise
+        return cls(settings, store, contracts, report, settings.faults.model_copy())
+
+    @staticmethod
+    def now() -> dt.datetime:
+        """The sandbox clock: UTC, which tokenrequest reports as the user's timeZoneOffset."""
+        return dt.datetime.now(dt.UTC)
+
+    def factory(self) -> DataFactory:
+        """The generator for new activity, rebuilt from the database the first time it is needed."""
+        if self._factory is None:
+            self._activity_runs += 1
+            rng = random.Random(self.settings.seed * 7919 + self._activity_runs)
+            self._factory = DataFactory.from_store(self.store, rng, anchor_for(self.settings))
+        return self._factory
+
+    def restart(self) -> int:
+        """An AIS/HTML server restart: every session and every open result set disappears."""
+        self.result_sets.clear()
+        return self.sessions.invalidate_all()
+
+    def close(self) -> None:
+        self.result_sets.clear()
+        self.store.close()

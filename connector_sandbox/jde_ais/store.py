@@ -1,0 +1,139 @@
+"""SQLite storage behind the simulated E1 database.
+
+A file (never ``:memory:``) so that every open AIS result set can hold its own read connection: in WAL
+mode a half-read SELECT keeps the snapshot it started with while orchestrations keep writing, which
+is how an open cursor on the real HTML server behaves, and memory stays bounded however large the
+tables are. All identifiers are quoted because aliases such as ``USER`` and ``DESC`` are SQL keywords.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from .tables import TABLES, Kind, Table
+
+# Internal tables are not E1 tables: they are never reachable through the data service.
+_INTERNAL_DDL = (
+    'CREATE TABLE IF NOT EXISTS "sbx_meta" ("key" TEXT PRIMARY KEY, "value" TEXT NOT NULL)',
+    """CREATE TABLE IF NOT EXISTS "sbx_payments" (
+        "payment_number" INTEGER PRIMARY KEY, "kco" TEXT NOT NULL, "doc" INTEGER NOT NULL,
+        "dct" TEXT NOT NULL, "sfx" TEXT NOT NULL, "reference" TEXT NOT NULL, "amount" INTEGER NOT NULL,
+        "payment_date" INTEGER NOT NULL, "username" TEXT NOT NULL, "upmj" INTEGER NOT NULL,
+        "upmt" INTEGER NOT NULL)""",
+    'CREATE INDEX IF NOT EXISTS "sbx_payments_doc" ON "sbx_payments" ("kco", "doc", "dct")',
+)
+
+
+def quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _ddl(table: Table) -> list[str]:
+    columns = []
+    for column in table.columns:
+        sql_type = "TEXT NOT NULL DEFAULT ''" if column.kind is Kind.STRING else "INTEGER NOT NULL DEFAULT 0"
+        columns.append(f"{quote(column.alias)} {sql_type}")
+    key = ", ".join(quote(alias) for alias in table.key)
+    statements = [
+        f"CREATE TABLE IF NOT EXISTS {quote(table.name)} ({', '.join(columns)}, PRIMARY KEY ({key}))"
+    ]
+    for position, index in enumerate(table.indexes):
+        name = quote(f"{table.name}_ix{position}")
+        statements.append(
+            f"CREATE INDEX IF NOT EXISTS {name} ON {quote(table.name)} ({', '.join(map(quote, index))})"
+        )
+    return statements
+
+
+class Store:
+    """One SQLite database file holding the eight E1 tables and the sandbox's own bookkeeping."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self._tempdir = None
+        if path is None:
+            # Owned by the store; removed on close (or by the finalizer if close never runs).
+            self._tempdir = tempfile.TemporaryDirectory(prefix="jde-ais-sandbox-")
+            path = Path(self._tempdir.name) / "e1.sqlite"
+        self.path = path
+        # Autocommit: transactions are explicit (``transaction()``), so a failed orchestration can roll
+        # back every row it wrote and a duplicate key never leaves a partial batch behind.
+        self.conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self.conn.execute("PRAGMA synchronous=OFF")  # a simulator never needs crash durability
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute("PRAGMA cache_size=-32000")  # 32 MB page cache, whatever the table size
+        for table in TABLES.values():
+            for statement in _ddl(table):
+                self.conn.execute(statement)
+        for statement in _INTERNAL_DDL:
+            self.conn.execute(statement)
+
+    def close(self) -> None:
+        self.conn.close()
+        if self._tempdir is not None:
+            self._tempdir.cleanup()
+            self._tempdir = None
+
+    def reader(self) -> sqlite3.Connection:
+        """A private read-only connection whose open cursor keeps its own snapshot (an AIS result set)."""
+        uri = f"file:{self.path}?mode=ro"
+        connection = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+        connection.execute("PRAGMA cache_size=-4000")
+        return connection
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """All-or-nothing unit of work; IMMEDIATE takes the write lock up front."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    def insert(
+        self,
+        table_name: str,
+        rows: Iterable[Mapping[str, Any]],
+        *,
+        connection: sqlite3.Connection | None = None,
+    ) -> int:
+        """Insert rows given as alias -> stored value; columns not given take JDE blanks (``''`` / 0)."""
+        table = TABLES[table_name]
+        aliases = [column.alias for column in table.columns]
+        defaults = [column.default for column in table.columns]
+        sql = (
+            f"INSERT INTO {quote(table.name)} ({', '.join(map(quote, aliases))}) "
+            f"VALUES ({', '.join('?' for _ in aliases)})"
+        )
+        pairs = list(zip(aliases, defaults, strict=True))
+        values = [tuple(row.get(alias, default) for alias, default in pairs) for row in rows]
+        (connection or self.conn).executemany(sql, values)
+        return len(values)
+
+    def row_counts(self) -> dict[str, int]:
+        return {
+            name: self.conn.execute(f"SELECT COUNT(*) FROM {quote(name)}").fetchone()[0] for name in TABLES
+        }
+
+    def next_number(self, table_name: str, alias: str, *, floor: int = 1) -> int:
+        """JDE Next Numbers, simulated as max + 1 (never reusing a number, never below ``floor``)."""
+        highest = self.conn.execute(f"SELECT MAX({quote(alias)}) FROM {quote(table_name)}").fetchone()[0]
+        return max(int(highest or 0) + 1, floor)
+
+    def get_meta(self, key: str) -> str | None:
+        row = self.conn.execute('SELECT "value" FROM "sbx_meta" WHERE "key" = ?', (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.conn.execute('INSERT OR REPLACE INTO "sbx_meta" ("key", "value") VALUES (?, ?)', (key, value))
+
+    def fetch_dicts(self, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
+        cursor = self.conn.execute(sql, tuple(params))
+        names = [description[0] for description in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

@@ -1,0 +1,56 @@
+"""Run any sandbox ASGI app in a background thread on a loopback port (tests, ``ml-connector dev``).
+
+Binding the socket ourselves (port 0 = ephemeral) means the caller learns the real port before the
+server starts and two simulators can never race for the same one. Shared by every simulator.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import uvicorn
+
+
+def serve_in_thread(
+    app: Any,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    path: str = "",
+    startup_timeout: float = 30.0,
+    log_level: str = "warning",
+) -> tuple[str, Callable[[], None]]:
+    """Start ``app``; return (base URL + ``path``, stop). ``stop`` is idempotent and waits for shutdown."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    bound_port = sock.getsockname()[1]
+    config = uvicorn.Config(
+        app, log_level=log_level, access_log=False, lifespan="on", timeout_graceful_shutdown=5
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [sock]}, name=f"sandbox-{bound_port}", daemon=True
+    )
+    thread.start()
+    deadline = time.monotonic() + startup_timeout
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            server.should_exit = True
+            thread.join(timeout=5)
+            sock.close()
+            raise RuntimeError(
+                f"sandbox server on {host}:{bound_port} did not start within {startup_timeout} s"
+            )
+        time.sleep(0.01)
+
+    def stop() -> None:
+        server.should_exit = True
+        thread.join(timeout=15)
+        sock.close()
+
+    return f"http://{host}:{bound_port}{path}", stop
