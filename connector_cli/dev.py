@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import subprocess
 import sys
 from pathlib import Path
 
@@ -54,6 +55,17 @@ def dagster_dev_command(root: Path, host: str, port: int) -> list[str]:
     ]
 
 
+def _start_sandboxes(scale: float) -> list:
+    from connector_sandbox.registry import start
+
+    running, skipped = start(scale=scale)
+    for sandbox in running:
+        click.echo(f"sandbox {sandbox.spec.key}: {sandbox.url}")
+    for note in skipped:
+        click.echo(f"sandbox skipped: {note}")
+    return running
+
+
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address the Dagster UI listens on.")
 @click.option("--port", default=3000, show_default=True, type=int, help="Port of the Dagster UI.")
@@ -63,8 +75,10 @@ def dagster_dev_command(root: Path, host: str, port: int) -> list[str]:
     default=None,
     help="Instance folder (default: $DAGSTER_HOME, else ./.dagster_home).",
 )
-def dev(host: str, port: int, dagster_home: Path | None) -> None:
-    """Start the Dagster UI and daemon on the embedded default (what `make dev` runs)."""
+@click.option("--sandbox/--no-sandbox", default=True, show_default=True, help="Start the API simulators too.")
+@click.option("--scale", default=1.0, show_default=True, type=float, help="Sandbox data volume.")
+def dev(host: str, port: int, dagster_home: Path | None, sandbox: bool, scale: float) -> None:
+    """Start the sandboxes, then the Dagster UI and daemon on the embedded default (what `make dev` runs)."""
     root = project_root()
     home = prepare_dagster_home(root, dagster_home)
     os.environ["DAGSTER_HOME"] = str(home)
@@ -76,10 +90,58 @@ def dev(host: str, port: int, dagster_home: Path | None) -> None:
     Ledger(url).engine.dispose()  # creates / migrates the ledger before the first run needs it
     click.echo(f"DAGSTER_HOME={home}")
     click.echo(f"ledger: {url if url.startswith('sqlite') else 'ML_CONNECTOR_DB_URL'}")
+    sandboxes = _start_sandboxes(scale) if sandbox else []
     click.echo(f"Dagster UI: http://{host}:{port}")
-    # Processes started in the background may inherit ignored SIGINT/SIGTERM; restore the defaults so
-    # Ctrl-C and `kill -INT` stop dagster dev cleanly.
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, signal.SIG_DFL)
-    command = dagster_dev_command(root, host, port)
-    os.execv(command[0], command)
+    # dagster dev runs as a child so the simulators (threads of this process) live exactly as long as
+    # it does. Processes started in the background may inherit ignored SIGINT/SIGTERM: restore the
+    # defaults in the child, and forward our own signals to it.
+    child = subprocess.Popen(dagster_dev_command(root, host, port), preexec_fn=_default_signals)
+
+    def forward(signum: int, _frame: object) -> None:
+        if child.poll() is None:
+            child.send_signal(signal.SIGINT if signum == signal.SIGINT else signal.SIGTERM)
+
+    signal.signal(signal.SIGINT, forward)
+    signal.signal(signal.SIGTERM, forward)
+    try:
+        code = child.wait()
+    finally:
+        for running in sandboxes:
+            running.stop()
+    raise SystemExit(code)
+
+
+def _default_signals() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+@click.command("sandbox")
+@click.option("--system", "systems", multiple=True, help="Only these simulators (default: all).")
+@click.option(
+    "--scale", default=1.0, show_default=True, type=float, help="Data volume (1 = thousands of records)."
+)
+def sandbox_command(systems: tuple[str, ...], scale: float) -> None:
+    """Run the API simulators on their sandbox ports until interrupted."""
+    import threading
+
+    from connector_sandbox.registry import start
+
+    try:
+        running, skipped = start(list(systems) or None, scale=scale)
+    except KeyError as exc:
+        raise click.ClickException(str(exc.args[0])) from None
+    for note in skipped:
+        click.echo(f"skipped: {note}")
+    if not running:
+        raise click.ClickException("no sandbox started")
+    for item in running:
+        click.echo(f"{item.spec.key}: {item.url}  (operator routes under /sandbox/)")
+    stopped = threading.Event()
+    _default_signals()
+    signal.signal(signal.SIGINT, lambda *_: stopped.set())
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    while not stopped.wait(1):
+        pass
+    for item in running:
+        item.stop()

@@ -17,6 +17,7 @@ from connector_resources.replay import ReplayOutcome, _handlers, register_replay
 COMMANDS = [
     [],
     ["dev"],
+    ["sandbox"],
     ["credentials"],
     ["credentials", "set"],
     ["credentials", "list"],

@@ -25,7 +25,11 @@ def _free_port() -> int:
 
 
 def test_dev_serves_the_ui_with_definitions_loaded(tmp_path):
+    from connector_sandbox.registry import SANDBOXES, port_in_use
+
     port = _free_port()
+    jde_port = SANDBOXES["jde_ais"].port
+    jde_was_free = not port_in_use(jde_port)
     env = {
         **os.environ,
         "DAGSTER_HOME": str(tmp_path / "home"),
@@ -33,7 +37,7 @@ def test_dev_serves_the_ui_with_definitions_loaded(tmp_path):
     }
     cli = Path(sys.executable).parent / "ml-connector"
     proc = subprocess.Popen(
-        [str(cli), "dev", "--port", str(port)],
+        [str(cli), "dev", "--port", str(port), "--scale", "0.02"],
         cwd=ROOT,
         env=env,
         start_new_session=True,
@@ -64,6 +68,10 @@ def test_dev_serves_the_ui_with_definitions_loaded(tmp_path):
         assert ["ledger_health"] in [node["assetKey"]["path"] for node in data["assetNodes"]]
         assert (tmp_path / "home" / "dagster.yaml").read_text() == (ROOT / "dagster.yaml").read_text()
         assert requests.get(f"http://127.0.0.1:{port}/", timeout=10).status_code == 200
+        if jde_was_free:  # the JDE simulator runs beside Dagster, with its data under DAGSTER_HOME
+            info = requests.get(f"http://127.0.0.1:{jde_port}/jderest/defaultconfig", timeout=10)
+            assert info.status_code == 200
+            assert list((tmp_path / "home" / "sandbox").glob("jde_ais-*.sqlite"))
     finally:
         os.killpg(proc.pid, signal.SIGINT)
         try:

@@ -1,0 +1,77 @@
+"""Which simulators exist and how to start them on their fixed sandbox ports (``ml-connector sandbox``).
+
+The ports and base paths are the ones the connection settings default to
+(``connector_resources.settings.SANDBOX_PORTS``), so with no configuration the resources talk to these
+simulators. Each simulator keeps its seeded data under ``$DAGSTER_HOME/sandbox`` when it supports a data
+file, so restarting ``make dev`` keeps the records a newcomer already synced.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from connector_sandbox.serve import serve_in_thread
+
+
+@dataclass(frozen=True)
+class SandboxSpec:
+    key: str
+    title: str
+    port: int
+    path: str
+    factory: Callable[[float, Path], Any]
+
+
+def _jde_ais(scale: float, data_dir: Path) -> Any:
+    from connector_sandbox.jde_ais import JdeSandboxSettings, create_app
+
+    return create_app(JdeSandboxSettings(scale=scale, db_path=data_dir / f"jde_ais-{scale:g}.sqlite"))
+
+
+SANDBOXES: dict[str, SandboxSpec] = {
+    spec.key: spec for spec in (SandboxSpec("jde_ais", "JD Edwards AIS", 8711, "/jderest", _jde_ais),)
+}
+
+
+def data_dir() -> Path:
+    home = Path(os.environ.get("DAGSTER_HOME") or ".dagster_home")
+    folder = home / "sandbox"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex((host, port)) == 0
+
+
+@dataclass
+class RunningSandbox:
+    spec: SandboxSpec
+    url: str
+    stop: Callable[[], None]
+
+
+def start(keys: list[str] | None = None, *, scale: float = 1.0) -> tuple[list[RunningSandbox], list[str]]:
+    """Start the chosen simulators; returns the running ones and a note per one that was skipped."""
+    chosen = list(keys or SANDBOXES)
+    unknown = [k for k in chosen if k not in SANDBOXES]
+    if unknown:
+        raise KeyError(f"no sandbox named {', '.join(unknown)}; known: {', '.join(SANDBOXES)}")
+    running: list[RunningSandbox] = []
+    skipped: list[str] = []
+    folder = data_dir()
+    for key in chosen:
+        spec = SANDBOXES[key]
+        if port_in_use(spec.port):
+            skipped.append(f"{key}: port {spec.port} is already in use (another sandbox or a real server?)")
+            continue
+        url, stop = serve_in_thread(spec.factory(scale, folder), port=spec.port, path=spec.path)
+        running.append(RunningSandbox(spec, url, stop))
+    return running, skipped
