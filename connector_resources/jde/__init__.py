@@ -1,0 +1,74 @@
+"""JD Edwards EnterpriseOne through its AIS REST server: reads via the data service, writes via
+orchestrations, dates converted at this boundary.
+
+Typical use inside an asset::
+
+    with jde.session() as s:  # logs in, reads the user's date format
+        for row in s.browse("F4301", conditions=[Condition("UPMJ", "EQUAL", day)]):
+            ...  # {"KCOO": "00200", "DOCO": 4512, "UPMJ": date(2025, 2, 1), ...}
+        result = s.orchestrate("ML_CreateVoucherBatch", {...})  # or JdeOrchestrationError
+
+Modules: ``resource`` (the Dagster resource and the session: paging, restarts, orchestrations),
+``auth`` (login / token / logout as an ``HttpClient`` scheme), ``query`` (conditions, request
+bodies, how an interrupted read resumes), ``dates`` (Julian, HHMMSS, SimpleDateFormat), ``errors``.
+"""
+
+from connector_resources.jde.auth import JdeAisAuth, LoginInfo
+from connector_resources.jde.dates import (
+    DatePattern,
+    date_to_julian,
+    hhmmss_to_time,
+    jde_datetime,
+    julian_to_date,
+    parse_jde_date,
+    parse_jde_time,
+    time_to_hhmmss,
+)
+from connector_resources.jde.errors import (
+    JdeAllowlistError,
+    JdeAuthError,
+    JdeError,
+    JdeInputError,
+    JdeMessage,
+    JdeOrchestrationError,
+    JdeQueryError,
+)
+from connector_resources.jde.query import TABLE_KEYS, Condition
+from connector_resources.jde.resource import (
+    PING_TABLES,
+    JdeAisResource,
+    JdeSession,
+    OrchestrationResult,
+    convert_row,
+    register_jde_ping,
+    row_updated_at,
+)
+
+__all__ = [
+    "PING_TABLES",
+    "TABLE_KEYS",
+    "Condition",
+    "DatePattern",
+    "JdeAisAuth",
+    "JdeAisResource",
+    "JdeAllowlistError",
+    "JdeAuthError",
+    "JdeError",
+    "JdeInputError",
+    "JdeMessage",
+    "JdeOrchestrationError",
+    "JdeQueryError",
+    "JdeSession",
+    "LoginInfo",
+    "OrchestrationResult",
+    "convert_row",
+    "date_to_julian",
+    "hhmmss_to_time",
+    "jde_datetime",
+    "julian_to_date",
+    "parse_jde_date",
+    "parse_jde_time",
+    "register_jde_ping",
+    "row_updated_at",
+    "time_to_hhmmss",
+]

@@ -1,0 +1,251 @@
+"""The AIS session as an ``HttpClient`` auth scheme: token request, token on every call, logout.
+
+A stateful AIS session is cheap to reuse and expensive to create (each one is a JAS session on the
+HTML server), so the connector logs in once per batch, signs every call with the same token and logs
+out at the end (reference §4.5). When any service answers **444** the token is gone (idle timeout,
+time-to-live, a server restart): ``HttpClient`` then calls ``invalidate`` + ``ensure_fresh`` and
+replays the request once, which logs in again here.
+
+How the token travels (reference §2.3, §2.6): the original style is ``token`` + ``deviceName`` in the
+JSON body, which every AIS release accepts for the data service; the ``jde-AIS-Auth`` /
+``jde-AIS-Auth-Device`` headers are the documented way for orchestrations. We send the headers on
+every call and the body fields on every JSON call except orchestrations, whose body is the
+orchestration's own input (an extra ``token`` input there would be noise at best). A server that
+reads either place is satisfied.
+
+The password is resolved by a callable at login time only (vault or environment), never stored on
+this object, and registered for redaction before it is sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import requests
+
+from connector_resources.http.auth import Token, TokenAuth, merge_json_body
+from connector_resources.http.errors import ApiError
+from connector_resources.jde.dates import DatePattern, pattern_from_jde_format
+from connector_resources.jde.errors import (
+    JdeAuthError,
+    JdeError,
+    error_for_status,
+    response_json,
+    server_message,
+)
+from connector_resources.redaction import get_logger, register_secret
+
+if TYPE_CHECKING:
+    from connector_resources.http.client import HttpClient
+
+log = get_logger("ml_connector.jde.auth")
+
+LOGIN_PATH = "v2/tokenrequest"
+LOGOUT_PATH = "v2/tokenrequest/logout"
+TOKEN_HEADER = "jde-AIS-Auth"
+DEVICE_HEADER = "jde-AIS-Auth-Device"
+# Used when a login answer carries neither simpleDateFormat nor dateFormat (the reference's example).
+FALLBACK_DATE_PATTERN = "MM/dd/yyyy"
+
+
+@dataclass(frozen=True)
+class LoginInfo:
+    """What a token request told us about the session (no secrets)."""
+
+    username: str
+    environment: str
+    role: str
+    date_pattern: DatePattern
+    date_pattern_source: str  # "simpleDateFormat", "dateFormat" or "fallback"
+    time_zone: str = ""
+    machine: str = ""
+    address_number: int | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_response(
+        cls, payload: Mapping[str, Any], *, username: str, environment: str, role: str
+    ) -> LoginInfo:
+        """Read the LoginResponse; ``userInfo`` fields win, top-level copies are a fallback.
+
+        The date format comes from ``simpleDateFormat`` (a Java pattern). Without it, the JDE format
+        code ``dateFormat`` (``MDE``) and Oracle's spelling ``dateSeperator`` (also ``dateSeparator``)
+        are turned into a pattern; without both, ``MM/dd/yyyy`` with a warning.
+        """
+        info = payload.get("userInfo") if isinstance(payload.get("userInfo"), Mapping) else {}
+
+        def pick(name: str) -> Any:
+            value = info.get(name)
+            return value if value not in (None, "") else payload.get(name)
+
+        pattern: DatePattern | None = None
+        source = "fallback"
+        simple = pick("simpleDateFormat")
+        if isinstance(simple, str) and simple.strip():
+            try:
+                pattern, source = DatePattern(simple.strip()), "simpleDateFormat"
+            except ValueError as exc:
+                log.warning("ignoring the login's simpleDateFormat %r: %s", simple, exc)
+        if pattern is None and isinstance(pick("dateFormat"), str):
+            separator = pick("dateSeperator") or pick("dateSeparator")
+            try:
+                pattern = DatePattern(pattern_from_jde_format(pick("dateFormat"), separator))
+                source = "dateFormat"
+            except ValueError as exc:
+                log.warning("ignoring the login's dateFormat: %s", exc)
+        if pattern is None:
+            log.warning("the AIS login answer has no usable date format; assuming %s", FALLBACK_DATE_PATTERN)
+            pattern = DatePattern(FALLBACK_DATE_PATTERN)
+        address = pick("addressNumber")
+        return cls(
+            username=str(pick("username") or username),
+            environment=str(payload.get("environment") or environment),
+            role=str(payload.get("role") or role),
+            date_pattern=pattern,
+            date_pattern_source=source,
+            time_zone=str(pick("timeZoneOffset") or ""),
+            machine=str(payload.get("machineName") or ""),
+            address_number=int(address) if isinstance(address, int) else None,
+            extra={
+                k: payload.get(k)
+                for k in ("jasserver", "passwordAboutToExpire", "deprecated")
+                if k in payload
+            },
+        )
+
+
+class JdeAisAuth(TokenAuth):
+    """Stateful AIS token: one login per batch, 444 = expired, logout at the end.
+
+    ``password`` is a callable so the secret is read (vault / environment) at login time only.
+    ``login_count`` counts successful token requests (``fetch_count`` from ``TokenAuth``).
+    """
+
+    def __init__(
+        self,
+        *,
+        username: str,
+        password: Callable[[], str],
+        device_name: str,
+        environment: str = "",
+        role: str = "",
+        login_path: str = LOGIN_PATH,
+    ) -> None:
+        # 444 is AIS's "Invalid Token" on every service; a token never expires by the clock we can
+        # see (the lifetime is server configuration), so there is no expires_at to renew ahead of.
+        super().__init__(expired_statuses={444})
+        if not username:
+            raise ValueError("JDE AIS username is empty")
+        if not device_name:
+            raise ValueError("JDE AIS device name is empty (the token is bound to it)")
+        self.username = username
+        self.device_name = device_name
+        self.environment = environment
+        self.role = role
+        self.login_path = login_path
+        self._password = password
+        self.login: LoginInfo | None = None
+
+    # -- TokenAuth ------------------------------------------------------------------------------
+
+    def fetch_token(self, http: HttpClient) -> Token:
+        password = self._password()
+        if not password:
+            raise JdeAuthError(f"no password is configured for JD Edwards AIS user {self.username!r}")
+        register_secret(password)
+        body: dict[str, Any] = {
+            "username": self.username,
+            "password": password,
+            "deviceName": self.device_name,
+        }
+        # Omitted fields take the server's defaults (reference §2.2), so blank settings are not sent.
+        if self.environment:
+            body["environment"] = self.environment
+        if self.role:
+            body["role"] = self.role
+        what = f"log in as {self.username!r}" + (f" to {self.environment}" if self.environment else "")
+        try:
+            # Asking for a token twice only costs a session, so a lost answer may be retried.
+            response = http.post(
+                self.login_path, json=body, authenticate=False, idempotent=True, expected=(200,)
+            )
+        except ApiError as exc:
+            mapped = error_for_status(
+                exc,
+                what,
+                auth_hint="Check the username, password, environment and role, and that the AIS "
+                "security settings allow username/password login.",
+            )
+            if mapped is not None:
+                raise mapped from None
+            said = server_message(response_json(exc.response))
+            raise JdeError(
+                f"JD Edwards AIS could not {what}: {exc}" + (f" ({said})" if said else ""), status=exc.status
+            ) from None
+        payload = response_json(response)
+        if not isinstance(payload, Mapping):
+            raise JdeError(f"JD Edwards AIS answered the token request for {self.username!r} with non-JSON")
+        info = payload.get("userInfo") if isinstance(payload.get("userInfo"), Mapping) else {}
+        token = info.get("token") or payload.get("token")
+        if not isinstance(token, str) or not token:
+            raise JdeAuthError(f"JD Edwards AIS login of {self.username!r} returned no userInfo.token")
+        register_secret(token)
+        cookie = payload.get("aisSessionCookie")
+        if isinstance(cookie, str):
+            register_secret(cookie)
+        self.login = LoginInfo.from_response(
+            payload, username=self.username, environment=self.environment, role=self.role
+        )
+        log.info(
+            "logged in to JD Edwards AIS as %s (%s, %s); dates %s (from %s)",
+            self.login.username,
+            self.login.environment,
+            self.login.role,
+            self.login.date_pattern,
+            self.login.date_pattern_source,
+        )
+        return Token(value=token, expires_at=None)
+
+    def header(self, token: Token) -> dict[str, str]:
+        return {TOKEN_HEADER: token.value, DEVICE_HEADER: self.device_name}
+
+    def apply(self, request: requests.PreparedRequest) -> None:
+        token = self.token_for(request)
+        request.headers.update(self.header(token))
+        if request.method in ("POST", "PUT", "PATCH") and not _is_orchestration(request.url or ""):
+            merge_json_body(request, {"token": token.value, "deviceName": self.device_name})
+
+    # -- logout -----------------------------------------------------------------------------------
+
+    def logout(self, http: HttpClient) -> bool:
+        """End the server session (sessions otherwise linger until their timeout and count against
+        the server's limit). Best effort: a failure is logged, never raised, as the batch is done."""
+        token = self.token
+        if token is None:
+            return False
+        try:
+            http.post(
+                LOGOUT_PATH,
+                json={"token": token.value, "deviceName": self.device_name},
+                headers=self.header(token),
+                authenticate=False,
+                idempotent=True,
+                expected=range(200, 300),
+                timeout=(5, 15),
+            )
+            ok = True
+        except ApiError as exc:
+            log.warning("JD Edwards AIS logout of %s failed (ignored): %s", self.username, exc)
+            ok = False
+        self.invalidate()
+        return ok
+
+    def __repr__(self) -> str:
+        return f"JdeAisAuth(username={self.username!r}, device={self.device_name!r})"
+
+
+def _is_orchestration(url: str) -> bool:
+    """Orchestration calls (``/orchestrator/<name>``) carry their inputs as the body, nothing else."""
+    return "/orchestrator/" in url.split("?", 1)[0]

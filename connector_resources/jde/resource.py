@@ -1,0 +1,920 @@
+"""``JdeAisResource``: the JD Edwards AIS server as a Dagster resource, and the session a batch uses.
+
+One batch = one ``session()``: it logs in (reading the user's date format), reuses the token for
+every call, logs in again when AIS answers 444 (``JdeAisAuth`` + ``HttpClient`` replay the call once),
+and logs out at the end. Reads stream; writes go through orchestrations.
+
+Reading (``JdeSession.browse``) is a generator over v2 next-page links (reference §2.5): one page is
+in memory at a time, whatever the table size. What makes it exact:
+
+* Every browse is ordered by the caller's order plus the table's primary key, so the order is total.
+* A next-page call is **not idempotent**: an AIS result set is a forward-only cursor, so sending the
+  same link twice returns the *following* page. A next-link call is therefore never replayed after
+  a lost answer (``idempotent=False``); only refusals that prove nothing happened (429/503) are.
+* Next links carry the token in their href. After a 444 the client logs in again and replays the link
+  once with the new token in the headers/body; if the server still refuses it, or the result set has
+  expired (HTTP 500 with ``JAS_MSG347`` in ``sysErrors``, §4.6 — not a failure worth retrying, the
+  cursor is gone), or the link call fails in any other way, the read **restarts the query right
+  after the last row it yielded** (``query.continuation``: key conditions in the server's own order)
+  rather than from the beginning, so nothing is lost or yielded twice and a long read does not start
+  over. Restarts are bounded by ``max_restarts`` consecutive attempts without progress.
+* A server that says ``moreRecords`` without a next link (v1 style, or a fetch limit) is paged the
+  same way, by key.
+
+Rows come out keyed by alias without the table prefix (``"AN8"``, ``"UPMJ"``), normalised in one
+place (``normalise_value``): character values trimmed (AIS sends a blank as ``" "``; business units
+arrive right-justified), so a blank is ``""``; date columns are ``date`` (None when blank), time
+columns (UPMT, TDAY) are ``time``, numbers are ``int`` or ``Decimal`` (JSON is parsed with
+``parse_float=Decimal``). ``row_updated_at`` joins UPMJ with UPMT/TDAY into a ``datetime``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any, ClassVar, Literal
+from urllib.parse import urlsplit, urlunsplit
+
+from pydantic import Field
+
+from connector_resources.base import ApiConnectionResource
+from connector_resources.http import ApiError, CallMetrics, HttpClient, HttpPolicy
+from connector_resources.jde.auth import JdeAisAuth, LoginInfo
+from connector_resources.jde.dates import (
+    DatePattern,
+    jde_datetime,
+    parse_jde_date,
+    parse_jde_time,
+    time_to_hhmmss,
+)
+from connector_resources.jde.errors import (
+    JdeError,
+    JdeInputError,
+    JdeMessage,
+    JdeOrchestrationError,
+    JdeQueryError,
+    collect_messages,
+    describe,
+    error_for_status,
+    response_json,
+)
+from connector_resources.jde.query import (
+    TIME_ALIASES,
+    BrowseSpec,
+    Condition,
+    MatchType,
+    ResumePoint,
+    check_name,
+    continuation,
+    count_body,
+    is_date_alias,
+    order_values,
+)
+from connector_resources.ping import register_ping
+from connector_resources.redaction import get_logger, redact
+
+log = get_logger("ml_connector.jde")
+
+DATASERVICE_PATH = "v2/dataservice"
+ORCHESTRATOR_PATH = "v3/orchestrator"
+SERVER_INFO_PATH = "defaultconfig"
+RESULT_SET_EXPIRED = "JAS_MSG347"
+# The tables the connector reads or writes; ``ping`` proves read access to each.
+PING_TABLES = ("F0101", "F0401", "F0901", "F4301", "F4311", "F0411", "F0411Z1", "F0911Z1")
+_ORCHESTRATION_NAME = re.compile(r"^[A-Za-z0-9_]+$")
+# Where JDE reports step outcomes beside the designer's outputs (reference §2.6).
+_STEP_KEYS = ("Errors/Warnings", "continuedOnError", "sysErrors")
+
+
+# -- rows --------------------------------------------------------------------------------------------
+
+
+def normalise_value(
+    alias: str, value: Any, date_pattern: DatePattern, extra_dates: frozenset[str] = frozenset()
+) -> Any:
+    """The one place a raw AIS value becomes a Python value (see module docstring).
+
+    Strings are trimmed (so AIS's single-space blank becomes ``""``), date columns become ``date``
+    (None when blank), time columns ``time``; anything else is returned as parsed from JSON.
+    Raises ``ValueError`` for a date or time that cannot be read.
+    """
+    if value is None or isinstance(value, bool | list | dict):
+        return value
+    text = value.strip() if isinstance(value, str) else value
+    if is_date_alias(alias, extra_dates):
+        return parse_jde_date(text, date_pattern)
+    if alias in TIME_ALIASES:
+        return parse_jde_time(text)
+    return text
+
+
+class RowConverter:
+    """Turns GRID_DATA rows (``{"F0101_AN8": 1, ...}``) into alias-keyed rows (``{"AN8": 1, ...}``).
+
+    What each key means (its alias, whether it is a date or a time) is worked out once per key and
+    cached, since a read of a hundred thousand rows meets the same dozen keys every time. A view can
+    join two tables that share an alias (``F0101_AN8`` and ``F0411_AN8``): the first keeps the bare
+    alias, later ones keep their qualified key, so no value is silently overwritten.
+
+    A date or time that cannot be read is passed on as its trimmed text and logged with the record
+    and field named, not raised: one malformed value must not abort a read of a hundred thousand
+    rows. The staging step then refuses that row (naming record and field again) and queues it,
+    and the rest of the batch proceeds.
+    """
+
+    _PLAIN, _CONVERTED = 0, 1
+
+    def __init__(
+        self,
+        date_pattern: DatePattern,
+        extra_dates: frozenset[str] = frozenset(),
+        *,
+        table: str = "",
+        key_fields: Sequence[str] = (),
+    ) -> None:
+        self.date_pattern = date_pattern
+        self.extra_dates = extra_dates
+        self.table = table
+        self.key_fields = tuple(key_fields)  # row keys (F4301_DOCO) naming the record in warnings
+        self._plan: dict[str, tuple[str, int]] = {}
+
+    def _entry(self, key: str) -> tuple[str, int]:
+        alias = key.split("_", 1)[1] if "_" in key else key
+        special = is_date_alias(alias, self.extra_dates) or alias in TIME_ALIASES
+        return alias, self._CONVERTED if special else self._PLAIN
+
+    def __call__(self, raw: Mapping[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        plan = self._plan
+        for key, value in raw.items():
+            entry = plan.get(key)
+            if entry is None:
+                entry = plan[key] = self._entry(key)
+            alias, kind = entry
+            if alias in out:
+                alias = key
+            if kind == self._PLAIN:
+                out[alias] = value.strip() if type(value) is str else value
+                continue
+            try:
+                out[alias] = normalise_value(alias, value, self.date_pattern, self.extra_dates)
+            except ValueError as exc:
+                record = "/".join(str(raw.get(k, "")).strip() for k in self.key_fields)
+                log.warning(
+                    "%s %s: field %s has %r, which is not a readable date or time (%s); passed on as text",
+                    self.table,
+                    record,
+                    alias,
+                    value,
+                    exc,
+                )
+                out[alias] = value.strip() if isinstance(value, str) else value
+        return out
+
+
+def convert_row(
+    raw: Mapping[str, Any], date_pattern: DatePattern, extra_dates: frozenset[str] = frozenset()
+) -> dict[str, Any]:
+    """One GRID_DATA row keyed by alias and normalised (see ``RowConverter``)."""
+    return RowConverter(date_pattern, extra_dates)(raw)
+
+
+def row_updated_at(row: Mapping[str, Any]) -> datetime | None:
+    """When a converted row last changed: UPMJ with UPMT (or TDAY on F4301/F4311), naive server time."""
+    day = row.get("UPMJ")
+    if not isinstance(day, date):
+        return None
+    clock = row.get("UPMT") if row.get("UPMT") is not None else row.get("TDAY")
+    return jde_datetime(day, clock if isinstance(clock, time | int | str) else None)
+
+
+# -- pages -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Page:
+    rows: list[dict[str, Any]]
+    more: bool
+    next_href: str | None
+
+
+class _Interrupted(Exception):
+    """A read stopped before its end; ``restart`` False means "page on by key" (no failure)."""
+
+    def __init__(self, reason: str, *, restart: bool = True) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.restart = restart
+
+
+def _form_of(payload: Mapping[str, Any], table: str) -> Mapping[str, Any] | None:
+    exact = payload.get(f"fs_DATABROWSE_{table}")
+    if isinstance(exact, Mapping):
+        return exact
+    for key, value in payload.items():
+        if key.startswith("fs_DATABROWSE_") and isinstance(value, Mapping):
+            return value
+    return None
+
+
+def _has_expired_marker(payload: Any) -> bool:
+    return RESULT_SET_EXPIRED in str(payload)
+
+
+def _parse_page(payload: Any, table: str) -> _Page:
+    if not isinstance(payload, Mapping):
+        raise JdeQueryError(
+            f"JD Edwards AIS answered a read of {table} with something other than JSON", table=table
+        )
+    sys_errors = payload.get("sysErrors")
+    if sys_errors:
+        if _has_expired_marker(sys_errors):
+            raise _Interrupted(f"the {table} result set expired ({RESULT_SET_EXPIRED})")
+        messages = collect_messages(sys_errors)
+        raise JdeQueryError(
+            f"JD Edwards AIS could not read {table}: {describe(messages)}", table=table, messages=messages
+        )
+    form = _form_of(payload, table)
+    if form is None:
+        raise JdeQueryError(
+            f"JD Edwards AIS answer for {table} has no fs_DATABROWSE_{table} section", table=table
+        )
+    errors = form.get("errors")
+    if errors:
+        messages = collect_messages(errors)
+        raise JdeQueryError(
+            f"JD Edwards AIS refused the read of {table}: {describe(messages)}",
+            table=table,
+            messages=messages,
+        )
+    data = form.get("data") if isinstance(form.get("data"), Mapping) else {}
+    grid = data.get("gridData") if isinstance(data.get("gridData"), Mapping) else {}
+    rows = grid.get("rowset") or []
+    if not isinstance(rows, list):
+        raise JdeQueryError(f"JD Edwards AIS answer for {table} has a rowset that is not a list", table=table)
+    summary = grid.get("summary") if isinstance(grid.get("summary"), Mapping) else {}
+    links = payload.get("links") or form.get("links") or []
+    next_href = None
+    for link in links if isinstance(links, list) else []:
+        if isinstance(link, Mapping) and str(link.get("rel", "")).lower() == "next" and link.get("href"):
+            next_href = str(link["href"])
+            break
+    more_flag = summary.get("moreRecords")
+    # moreRecords decides; a server that omits it is trusted to send a link only when more exist.
+    more = bool(more_flag) if more_flag is not None else next_href is not None
+    return _Page(rows=[r for r in rows if isinstance(r, Mapping)], more=more, next_href=next_href)
+
+
+def _find_count(node: Any) -> int | None:
+    """The COUNT answer's number, wherever the server put it (the JSON shape is unconfirmed: the Java
+    API only says there is a count), searched breadth-first for a ``count``-like key."""
+    queue = [node]
+    while queue:
+        current = queue.pop(0)
+        if isinstance(current, Mapping):
+            for key, value in current.items():
+                if str(key).lower() in ("count", "totalcount", "recordcount", "rowcount"):
+                    if isinstance(value, int) and not isinstance(value, bool):
+                        return value
+                    if isinstance(value, Decimal) and value == value.to_integral_value():
+                        return int(value)
+                    if isinstance(value, str) and value.strip().isdigit():
+                        return int(value)
+            queue.extend(v for v in current.values() if isinstance(v, Mapping | list))
+        elif isinstance(current, list):
+            queue.extend(current)
+    return None
+
+
+# -- orchestrations ----------------------------------------------------------------------------------
+
+
+def _input_value(value: Any, path: str, pattern: DatePattern) -> Any:
+    """One orchestration input as AIS expects it: strings (reference §2.6: "all input values are
+    strings in practice"), dates in the user's format, grids as lists of objects."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        raise JdeInputError(
+            f"input {path}: booleans have no JDE form; send the flag JDE expects (e.g. 'Y'/'N')"
+        )
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise JdeInputError(f"input {path}: {value} is not a finite amount")
+        return format(value, "f")
+    if isinstance(value, float):
+        raise JdeInputError(f"input {path}: {value!r} is a float; pass amounts as Decimal or string")
+    if isinstance(value, datetime):
+        raise JdeInputError(f"input {path}: {value!r} is a datetime; pass a date (JDE forms take dates)")
+    if isinstance(value, date):
+        return pattern.format(value)
+    if isinstance(value, time):
+        return str(time_to_hhmmss(value))
+    if isinstance(value, Sequence):
+        rows = []
+        for index, item in enumerate(value):
+            if not isinstance(item, Mapping):
+                raise JdeInputError(f"input {path}[{index}]: grid rows must be mappings of input names")
+            rows.append(_inputs(item, f"{path}[{index}].", pattern))
+        return rows
+    raise JdeInputError(f"input {path}: cannot send a {type(value).__name__}")
+
+
+def _inputs(values: Mapping[str, Any], prefix: str, pattern: DatePattern) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        if not isinstance(key, str) or not key:
+            raise JdeInputError(f"input {prefix}{key!r}: input names must be non-empty strings")
+        if value is None:  # blank = "use the default" in the contracts; not sending it says the same
+            continue
+        out[key] = _input_value(value, f"{prefix}{key}", pattern)
+    return out
+
+
+def _timestamp(value: Any) -> datetime | None:
+    """``2025-02-01T10:09:51.726+0000`` (ServiceErrorResponse's format) -> aware datetime."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    for fmt in ("%Y-%m-%dT%H:%M:%S.%f%z", "%Y-%m-%dT%H:%M:%S%z"):
+        try:
+            return datetime.strptime(value.strip(), fmt)
+        except ValueError:
+            continue
+    return None
+
+
+@dataclass(frozen=True)
+class OrchestrationResult:
+    """A successful orchestration: the designer's ``outputs`` (``jde__*`` elements removed, numbers
+    as int/Decimal), ``status`` (``SUCCESS``; empty on servers before Tools 9.2.5.4 that send no
+    ``jde__status``), any warnings JDE attached, and the server's timing."""
+
+    name: str
+    outputs: dict[str, Any]
+    status: str = ""
+    warnings: tuple[JdeMessage, ...] = ()
+    simple_message: str = ""
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    server_seconds: Decimal | None = None
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
+
+    def __getitem__(self, name: str) -> Any:
+        return self.outputs[name]
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self.outputs.get(name, default)
+
+
+# -- the session -------------------------------------------------------------------------------------
+
+
+class JdeSession:
+    """A logged-in AIS session for one batch. Build it with ``JdeAisResource.session()``.
+
+    ``metrics`` are the HTTP counters; ``pages`` data-service pages read; ``reauths`` logins after
+    the first (444 answers); ``restarts`` queries restarted after a lost result set or link.
+    """
+
+    def __init__(
+        self,
+        http: HttpClient,
+        auth: JdeAisAuth,
+        *,
+        page_size: int = 500,
+        query_date_format: str = "",
+        max_restarts: int = 5,
+    ) -> None:
+        self._http = http
+        self._auth = auth
+        self.page_size = page_size
+        self._query_date_override = DatePattern(query_date_format) if query_date_format.strip() else None
+        self.max_restarts = max_restarts
+        self.pages = 0
+        self.restarts = 0
+        self._closed = False
+
+    # -- state ------------------------------------------------------------------------------------
+
+    @property
+    def metrics(self) -> CallMetrics:
+        return self._http.metrics
+
+    @property
+    def reauths(self) -> int:
+        return max(0, self._auth.fetch_count - 1)
+
+    @property
+    def login_info(self) -> LoginInfo:
+        if self._auth.login is None:
+            self.login()
+        assert self._auth.login is not None
+        return self._auth.login
+
+    @property
+    def date_pattern(self) -> DatePattern:
+        """The logged-in user's date pattern: how rows and orchestration inputs write dates."""
+        return self.login_info.date_pattern
+
+    @property
+    def date_format(self) -> str:
+        """The logged-in user's ``simpleDateFormat`` (e.g. ``MM/dd/yyyy``)."""
+        return self.date_pattern.pattern
+
+    @property
+    def query_date_pattern(self) -> DatePattern:
+        """How dates are written in query conditions: the user's format unless the resource's
+        ``query_date_format`` overrides it (the reference leaves the condition format unconfirmed)."""
+        return self._query_date_override or self.date_pattern
+
+    def login(self) -> LoginInfo:
+        """Log in now (``session()`` does) so the date format is known before the first query."""
+        self._auth.ensure_fresh(self._http)
+        assert self._auth.login is not None
+        return self._auth.login
+
+    def close(self) -> None:
+        """Log out and release connections; idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            if self._auth.token is not None:
+                self._auth.logout(self._http)
+        finally:
+            self._http.close()
+
+    # -- reads ------------------------------------------------------------------------------------
+
+    def browse(
+        self,
+        table: str,
+        *,
+        columns: Sequence[str] | None = None,
+        conditions: Sequence[Condition] = (),
+        match: Literal["MATCH_ALL", "MATCH_ANY"] = "MATCH_ALL",
+        order_by: Sequence[tuple[str, Literal["ASC", "DESC"]]] = (),
+        page_size: int | None = None,
+        key_columns: Sequence[str] | None = None,
+        date_columns: Sequence[str] = (),
+    ) -> Iterator[dict[str, Any]]:
+        """Stream the rows of ``table`` matching ``conditions``, page by page.
+
+        ``columns`` are aliases or qualified names (None = all); the order and key columns are always
+        returned too, since resuming needs them. ``key_columns`` is needed only for a table not in
+        ``query.TABLE_KEYS``; ``date_columns`` names date columns beyond ``query.DATE_ALIASES``.
+        Arguments are checked now; rows are fetched as they are consumed.
+        """
+        spec = BrowseSpec.build(
+            table,
+            columns=columns,
+            conditions=conditions,
+            match=match,
+            order_by=order_by,
+            key_columns=key_columns,
+            page_size=page_size or self.page_size,
+            date_columns=date_columns,
+        )
+        return self._browse(spec)
+
+    def _browse(self, spec: BrowseSpec) -> Iterator[dict[str, Any]]:
+        point: ResumePoint | None = None
+        yielded = 0
+        skip = 0  # rows to pass over when re-reading (the fallback when key continuation is impossible)
+        queue: list[list[Condition]] = [[]]
+        failures = 0
+        convert = RowConverter(
+            self.date_pattern, spec.date_aliases, table=spec.table, key_fields=spec.order_keys
+        )
+        while queue:
+            progressed = False
+            try:
+                for raw in self._query_rows(spec, queue[0]):
+                    values = order_values(spec, raw)
+                    if values is None:
+                        raise JdeQueryError(
+                            f"JD Edwards AIS left an order column out of a {spec.table} row; "
+                            f"asked for {', '.join(o.column for o in spec.order)}",
+                            table=spec.table,
+                        )
+                    if skip:
+                        skip -= 1
+                        if skip == 0 and point is not None and values != point.values:
+                            raise JdeQueryError(
+                                f"{spec.table} changed while the read was being resumed (the row at the "
+                                "resume position is not the last one read); run the read again",
+                                table=spec.table,
+                            )
+                        continue
+                    row = convert(raw)
+                    point = ResumePoint(values)
+                    yielded += 1
+                    progressed = True
+                    failures = 0
+                    yield row
+                if skip:
+                    raise JdeQueryError(
+                        f"{spec.table} lost rows while the read was being resumed; run the read again",
+                        table=spec.table,
+                    )
+                queue.pop(0)
+            except _Interrupted as stop:
+                if stop.restart:
+                    failures += 1
+                    self.restarts += 1
+                    if failures > self.max_restarts:
+                        raise JdeQueryError(
+                            f"reading {spec.table} failed {failures} times in a row without progress "
+                            f"(last: {stop.reason}); giving up after {yielded} rows",
+                            table=spec.table,
+                        ) from None
+                    log.warning(
+                        "%s: %s after %d rows; restarting the query after the last row read",
+                        spec.table,
+                        stop.reason,
+                        yielded,
+                    )
+                elif not progressed:
+                    raise JdeQueryError(
+                        f"JD Edwards AIS says more {spec.table} rows exist but gives no next link and "
+                        "no rows to continue from",
+                        table=spec.table,
+                    ) from None
+                plan = continuation(spec, point, self.date_pattern)
+                if plan is None:
+                    queue, skip = [[]], yielded
+                else:
+                    queue, skip = plan, 0
+
+    def _query_rows(self, spec: BrowseSpec, extra: Sequence[Condition]) -> Iterator[Mapping[str, Any]]:
+        """Raw rows of one (sub-)query, following next links; ``_Interrupted`` when it cannot go on."""
+        payload = self._dataservice(spec.body(extra, self.query_date_pattern), spec.table, "read")
+        page = _parse_page(payload, spec.table)
+        while True:
+            self.pages += 1
+            yield from page.rows
+            if not page.more:
+                return
+            if not page.next_href:
+                raise _Interrupted("more rows but no next link", restart=False)
+            page = self._next_page(page.next_href, spec.table)
+
+    def _next_page(self, href: str, table: str) -> _Page:
+        url = self._local_link(href)
+        try:
+            # Not idempotent: a result set is a forward-only cursor (see module docstring).
+            response = self._http.post(url, idempotent=False)
+        except ApiError as exc:
+            mapped = error_for_status(exc, f"read the next page of {table}") if exc.status == 405 else None
+            if mapped is not None:
+                raise mapped from None
+            if exc.status is not None and 400 <= exc.status < 500 and exc.status not in (401, 403, 408, 444):
+                messages = collect_messages(response_json(exc.response))
+                raise JdeQueryError(
+                    f"JD Edwards AIS refused the next-page link of {table}: {describe(messages) or exc}",
+                    table=table,
+                    messages=messages,
+                    status=exc.status,
+                ) from None
+            if exc.response is not None and _has_expired_marker(exc.response.text):
+                raise _Interrupted(f"the {table} result set expired ({RESULT_SET_EXPIRED})") from None
+            raise _Interrupted(f"the next-page call failed ({exc.status or type(exc).__name__})") from None
+        return _parse_page(response_json(response), table)
+
+    def _local_link(self, href: str) -> str:
+        """A next link pointed at the server we talk to.
+
+        AIS builds the href from its own idea of its host name, which behind a load balancer or TLS
+        proxy differs from our base URL; the token must never go anywhere else, and what identifies
+        the result set is the path after ``/jderest/`` and the query string.
+        """
+        base = urlsplit(self._http.base_url)
+        link = urlsplit(href)
+        path = link.path
+        marker = path.find("/jderest/")
+        if marker >= 0 and base.path.rstrip("/").endswith("/jderest"):
+            path = base.path.rstrip("/") + path[marker + len("/jderest") :]
+        elif not path.startswith("/"):
+            path = base.path.rstrip("/") + "/" + path
+        local = urlunsplit((base.scheme, base.netloc, path, link.query, ""))
+        if (link.scheme, link.netloc) not in (("", ""), (base.scheme, base.netloc)):
+            log.debug("next link pointed at another host; following it on the configured AIS URL")
+        return local
+
+    def _dataservice(self, body: dict[str, Any], table: str, verb: str) -> Any:
+        try:
+            # A data-service query only reads, so it may be replayed after a lost answer.
+            response = self._http.post(DATASERVICE_PATH, json=body, idempotent=True)
+        except ApiError as exc:
+            mapped = error_for_status(exc, f"{verb} {table}")
+            if mapped is not None:
+                raise mapped from None
+            messages = collect_messages(response_json(exc.response))
+            raise JdeQueryError(
+                f"JD Edwards AIS could not {verb} {table}: {describe(messages) or exc}",
+                table=table,
+                messages=messages,
+                status=exc.status,
+            ) from None
+        return response_json(response)
+
+    def count(
+        self,
+        table: str,
+        conditions: Sequence[Condition] = (),
+        match: MatchType = "MATCH_ALL",
+    ) -> int:
+        """How many rows match (a COUNT data request; browse answers carry no total)."""
+        table = check_name("table", table)
+        if match not in ("MATCH_ALL", "MATCH_ANY"):
+            raise JdeInputError(f"count {table}: match must be MATCH_ALL or MATCH_ANY, got {match!r}")
+        payload = self._dataservice(
+            count_body(table, list(conditions), match, self.query_date_pattern), table, "count"
+        )
+        if isinstance(payload, Mapping):
+            form = _form_of(payload, table)
+            if form is not None and form.get("errors"):
+                messages = collect_messages(form["errors"])
+                raise JdeQueryError(
+                    f"JD Edwards AIS refused to count {table}: {describe(messages)}",
+                    table=table,
+                    messages=messages,
+                )
+        found = _find_count(payload)
+        if found is None:
+            raise JdeQueryError(f"JD Edwards AIS COUNT answer for {table} holds no count", table=table)
+        return found
+
+    def sample(self, table: str, *, columns: Sequence[str] | None = None) -> dict[str, Any] | None:
+        """One row of ``table`` (None if empty) without opening a result set: proves read access."""
+        spec = BrowseSpec.build(
+            table,
+            columns=columns,
+            conditions=(),
+            match="MATCH_ALL",
+            order_by=(),
+            key_columns=None,
+            page_size=1,
+        )
+        payload = self._dataservice(spec.body((), self.query_date_pattern, paged=False), spec.table, "read")
+        page = _parse_page(payload, spec.table)
+        self.pages += 1
+        return convert_row(page.rows[0], self.date_pattern) if page.rows else None
+
+    # -- writes -----------------------------------------------------------------------------------
+
+    def orchestrate(self, name: str, inputs: Mapping[str, Any]) -> OrchestrationResult:
+        """Run orchestration ``name`` with Generic-format ``inputs``; raise ``JdeOrchestrationError``
+        when JDE reports a failure (``jde__status`` ERROR, an error body, or errors on a 200).
+
+        Inputs: str as is, int and Decimal as plain numbers, dates in the user's format, lists of
+        mappings as grids, None omitted; floats and datetimes are refused (``JdeInputError``).
+        The call is a write: never replayed after a lost answer (the core refuses); a call that got
+        no answer raises ``JdeOrchestrationError`` with ``outcome_unknown=True``, for the ledger to
+        resolve by natural key before any new attempt.
+        """
+        if not isinstance(name, str) or not _ORCHESTRATION_NAME.match(name):
+            raise JdeInputError(f"orchestration name {name!r} must be letters, digits and underscores")
+        if not isinstance(inputs, Mapping):
+            raise JdeInputError(f"orchestration {name}: inputs must be a mapping of input names")
+        body = _inputs(inputs, "", self.date_pattern)
+        keys = tuple(body)
+        try:
+            response = self._http.post(f"{ORCHESTRATOR_PATH}/{name}", json=body, idempotent=False)
+        except ApiError as exc:
+            mapped = error_for_status(exc, f"run orchestration {name}")
+            if mapped is not None:
+                raise mapped from None
+            payload = response_json(exc.response)
+            if isinstance(payload, Mapping):
+                raise self._orchestration_error(name, keys, payload, exc.status) from None
+            if exc.response is None:
+                # The request went out and no answer came back: it may have run. Never replayed here
+                # (a write); the caller checks by the record's natural key before trying again.
+                raise JdeOrchestrationError(
+                    f"JD Edwards orchestration {name}: no answer ({exc}); it may or may not have run, so "
+                    f"look the record up before sending it again. Inputs sent: {', '.join(keys)}",
+                    orchestration=name,
+                    input_keys=keys,
+                    outcome_unknown=True,
+                ) from None
+            raise JdeOrchestrationError(
+                f"JD Edwards orchestration {name} failed: {exc}. Inputs sent: {', '.join(keys)}",
+                orchestration=name,
+                input_keys=keys,
+                status=exc.status,
+            ) from None
+        payload = response_json(response)
+        if not isinstance(payload, Mapping):
+            raise JdeOrchestrationError(
+                f"JD Edwards orchestration {name} answered with something other than a JSON object",
+                orchestration=name,
+                input_keys=keys,
+                status=response.status_code,
+            )
+        status = str(payload.get("jde__status") or "").upper()
+        # Servers before Tools 9.2.5.4 send no jde__status: recognise a ServiceErrorResponse by its
+        # "exception" field or nested "message" object (a designer output may be called "message").
+        failed_without_status = not status and (
+            "exception" in payload or isinstance(payload.get("message"), Mapping)
+        )
+        if status == "ERROR" or failed_without_status:
+            raise self._orchestration_error(name, keys, payload, response.status_code)
+        step_messages = collect_messages({k: payload[k] for k in _STEP_KEYS if k in payload})
+        step_errors = [m for m in step_messages if m.severity == "error"]
+        if step_errors:
+            raise self._orchestration_error(name, keys, payload, response.status_code, partial=True)
+        if status not in ("", "SUCCESS"):
+            log.warning("orchestration %s answered jde__status %r; treating it as success", name, status)
+        seconds = payload.get("jde__serverExecutionSeconds")
+        return OrchestrationResult(
+            name=name,
+            outputs={k: v for k, v in payload.items() if not k.startswith("jde__") and k not in _STEP_KEYS},
+            status=status,
+            warnings=tuple(step_messages),
+            simple_message=redact(str(payload.get("jde__simpleMessage") or "")),
+            started_at=_timestamp(payload.get("jde__startTimestamp")),
+            ended_at=_timestamp(payload.get("jde__endTimestamp")),
+            server_seconds=Decimal(str(seconds)) if isinstance(seconds, int | Decimal) else None,
+            raw=payload,
+        )
+
+    @staticmethod
+    def _orchestration_error(
+        name: str,
+        keys: Sequence[str],
+        payload: Mapping[str, Any],
+        status: int | None,
+        *,
+        partial: bool = False,
+    ) -> JdeOrchestrationError:
+        wanted = {k: v for k, v in payload.items() if k == "message" or k in _STEP_KEYS}
+        messages = collect_messages(wanted) or collect_messages(
+            {k: v for k, v in payload.items() if not k.startswith("jde__")}
+        )
+        simple = str(payload.get("jde__simpleMessage") or "")
+        said = describe(messages) or simple or "no message from JDE"
+        what = "partly failed (a step continued on error)" if partial else "failed"
+        http = f" (HTTP {status})" if status is not None else ""
+        return JdeOrchestrationError(
+            f"JD Edwards orchestration {name} {what}{http}: {said}. Inputs sent: {', '.join(keys) or 'none'}",
+            orchestration=name,
+            input_keys=keys,
+            messages=messages,
+            simple_message=simple,
+            exception_id=str(payload.get("exceptionId") or ""),
+            partial=partial,
+            status=status,
+        )
+
+    def __enter__(self) -> JdeSession:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"JdeSession(base_url={self._http.base_url!r}, auth={self._auth!r})"
+
+
+# -- the resource ------------------------------------------------------------------------------------
+
+
+class JdeAisResource(ApiConnectionResource):
+    """JD Edwards EnterpriseOne through its AIS server (settings: ``connector_resources.settings``).
+
+    ``with jde.session() as s:`` logs in, and ``s.browse(...)``, ``s.count(...)`` and
+    ``s.orchestrate(...)`` share that token until the block ends and logs out.
+    """
+
+    system_key: ClassVar[str] = "jde_ais"
+
+    base_url: str = Field(description="AIS base URL up to and including /jderest")
+    username: str = Field(description="AIS user the connector logs in as")
+    password: str = Field(description="password: EnvVar, vault:NAME or env:VAR reference")
+    environment: str = Field(default="", description="JDE environment (server default when blank)")
+    role: str = Field(default="", description="JDE role (server default when blank)")
+    device_name: str = Field(default="ml-connector", description="device name the AIS token is bound to")
+    page_size: int = Field(default=500, ge=1, description="rows per data-service page")
+    connect_timeout: float = Field(default=10.0, gt=0)
+    read_timeout: float = Field(default=120.0, gt=0, description="seconds to wait for one AIS answer")
+    max_attempts: int = Field(default=6, ge=1, description="attempts per call for retryable failures")
+    max_restarts: int = Field(
+        default=5, ge=0, description="query restarts in a row without progress before a read gives up"
+    )
+    query_date_format: str = Field(
+        default="",
+        description="date format for query conditions when the server does not take the user's "
+        "simpleDateFormat (e.g. yyyyMMdd, or CYYDDD for Julian); blank = the user's format",
+    )
+
+    def _client(self) -> tuple[HttpClient, JdeAisAuth]:
+        auth = JdeAisAuth(
+            username=self.username,
+            password=lambda: self.secret(self.password),
+            device_name=self.device_name,
+            environment=self.environment,
+            role=self.role,
+        )
+        policy = HttpPolicy(
+            connect_timeout=self.connect_timeout,
+            read_timeout=self.read_timeout,
+            max_attempts=self.max_attempts,
+            deadline=max(300.0, 3 * self.read_timeout),
+        )
+        http = HttpClient(
+            "jde_ais",
+            self.base_url,
+            auth=auth,
+            policy=policy,
+            default_headers={"Accept": "application/json"},
+        )
+        return http, auth
+
+    def open_session(self) -> JdeSession:
+        """A logged-in session the caller must ``close()`` (``session()`` does that for you)."""
+        if self.query_date_format.strip():
+            DatePattern(self.query_date_format)  # a bad setting fails before any login
+        http, auth = self._client()
+        session = JdeSession(
+            http,
+            auth,
+            page_size=self.page_size,
+            query_date_format=self.query_date_format,
+            max_restarts=self.max_restarts,
+        )
+        try:
+            session.login()
+        except BaseException:
+            http.close()
+            raise
+        return session
+
+    @contextmanager
+    def session(self) -> Iterator[JdeSession]:
+        """Log in for one batch, yield the session, log out afterwards (also on error)."""
+        session = self.open_session()
+        try:
+            yield session
+        finally:
+            session.close()
+
+    def ping(self) -> str:
+        """Prove reachability (``defaultconfig``), credentials (login) and read access to every
+        table the connector uses (a one-row read of each); raise ``JdeError`` naming what failed."""
+        http, auth = self._client()
+        session = JdeSession(http, auth, page_size=1, query_date_format=self.query_date_format)
+        try:
+            reach = _reachability(http)
+            info = session.login()
+            refused: list[str] = []
+            for table in PING_TABLES:
+                try:
+                    session.sample(table)
+                except JdeError as exc:
+                    refused.append(f"{table}: {exc}")
+            if refused:
+                raise JdeError(
+                    f"logged in as {info.username} but cannot read {len(refused)} table(s): "
+                    + " | ".join(refused)
+                )
+            return (
+                f"{reach}; logged in as {info.username} ({info.environment}, {info.role}, dates "
+                f"{info.date_pattern}); read {len(PING_TABLES)} tables ({', '.join(PING_TABLES)})"
+            )
+        finally:
+            session.close()
+
+
+def _reachability(http: HttpClient) -> str:
+    """``GET /defaultconfig`` (no auth): any HTTP answer proves the server is there."""
+    try:
+        response = http.get(SERVER_INFO_PATH, authenticate=False, expected=range(100, 600), timeout=(5, 30))
+    except ApiError as exc:
+        raise JdeError(f"JD Edwards AIS is not reachable: {exc}") from None
+    detail = f"AIS reachable (defaultconfig HTTP {response.status_code}"
+    payload = response_json(response)
+    if response.status_code == 200 and isinstance(payload, Mapping):
+        # The shape of defaultconfig is unconfirmed; show a release if one is obviously there.
+        for key in ("aisVersion", "toolsRelease", "jasRelease", "release", "version"):
+            if isinstance(payload.get(key), str | int) and str(payload[key]).strip():
+                detail += f", {key} {str(payload[key]).strip()[:40]}"
+                break
+    return detail + ")"
+
+
+def register_jde_ping() -> None:
+    """Register ``ml-connector ping``'s ``jde_ais`` check, built from settings at check time."""
+
+    def check() -> str:
+        # from_settings may hold EnvVar references; initialising resolves them outside Dagster runs.
+        resource = JdeAisResource.from_settings().process_config_and_initialize()
+        return resource.ping()
+
+    register_ping("jde_ais", check)
