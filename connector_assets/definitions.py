@@ -1,18 +1,31 @@
 """The one ``Definitions`` object of ml-connector, loaded by workspace.yaml.
 
-Integrations add their assets, checks, jobs, schedules and sensors here as they are built; every
+Integrations add their assets, checks, jobs, schedules and sensors here as they are built; every API
 resource is constructed from ``connector_resources.settings`` so the sandbox is the default and any
 environment variable can point a connection elsewhere.
 """
 
-from __future__ import annotations
-
 from dagster import Definitions
 
+from connector_assets.jde.assets import jde_assets
+from connector_assets.jde.schedules import (
+    jde_gl_accounts_job,
+    jde_gl_accounts_schedule,
+    jde_poll_schedule,
+    jde_sources_job,
+)
 from connector_assets.operations import ledger_health
+from connector_assets.staging import StagingResource
+from connector_resources.jde import JdeAisResource
 from connector_resources.ledger import LedgerResource
 
 defs = Definitions(
-    assets=[ledger_health],
-    resources={"ledger": LedgerResource()},
+    assets=[ledger_health, *jde_assets],
+    jobs=[jde_sources_job, jde_gl_accounts_job],
+    schedules=[jde_poll_schedule, jde_gl_accounts_schedule],
+    resources={
+        "ledger": LedgerResource(),
+        "staging": StagingResource(),
+        "jde": JdeAisResource.from_settings(),
+    },
 )

@@ -51,5 +51,9 @@ def _stored_secret_names(ledger: Ledger) -> list[str]:
 
 
 def register_core_pings() -> None:
+    """The ledger and vault checks, plus the check of every API resource built so far."""
+    from connector_resources.jde import register_jde_ping
+
     register_ping("ledger", ping_ledger)
     register_ping("vault", ping_vault)
+    register_jde_ping()

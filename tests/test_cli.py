@@ -151,9 +151,29 @@ def test_replay_resolves_with_a_handler_and_keeps_the_rest(env):
     assert ok.id not in open_ids
 
 
-def test_ping_reports_ledger_and_vault(env):
-    result = CliRunner().invoke(cli, ["ping"])
+def test_ping_checks_every_configured_system(env, monkeypatch):
+    from connector_sandbox.jde_ais import JdeSandboxSettings, run_in_thread
+
+    base, stop = run_in_thread(JdeSandboxSettings(scale=0.02))
+    try:
+        monkeypatch.setenv("ML_JDE_AIS_URL", base)
+        result = CliRunner().invoke(cli, ["ping"])
+    finally:
+        stop()
     assert result.exit_code == 0, result.output
-    assert "ok   ledger" in result.output and "ok   vault" in result.output
+    for name in ("ledger", "vault", "jde_ais"):
+        assert f"ok   {name}" in result.output, result.output
     unknown = CliRunner().invoke(cli, ["ping", "--system", "sap"])
     assert unknown.exit_code != 0 and "no ping check named sap" in unknown.output
+
+
+def test_ping_fails_loudly_for_an_unreachable_system(env, monkeypatch):
+    import socket
+
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setenv("ML_JDE_AIS_URL", f"http://127.0.0.1:{port}/jderest")
+    result = CliRunner().invoke(cli, ["ping", "--system", "jde_ais", "--system", "ledger"])
+    assert result.exit_code == 1
+    assert "FAIL jde_ais" in result.output and "ok   ledger" in result.output

@@ -1,0 +1,1 @@
+"""JD Edwards F-tables as Dagster source assets, declared as data in ``tables`` and built by ``extract``."""

@@ -1,0 +1,109 @@
+"""The JD Edwards tables ml-connector reads, declared as data.
+
+Each spec names the table, the asset in business words, the document key (what "the same record" means
+when a re-read overlap returns a row twice), the columns staged and their types, and the pair of columns
+that say when the row last changed (UPMJ with UPMT, or TDAY on the purchase-order tables). Adding a table
+is adding a spec here; ``extract.build_table_asset`` does the rest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from connector_assets.staging import Column
+
+
+def _cols(spec: str) -> tuple[Column, ...]:
+    """``"AN8:int ALPH TAX UPMJ:date"`` -> columns (kind defaults to str)."""
+    out = []
+    for item in spec.split():
+        name, _, kind = item.partition(":")
+        out.append(Column(name, kind or "str"))  # type: ignore[arg-type]
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class JdeTable:
+    table: str
+    asset: str
+    description: str
+    key: tuple[str, ...]
+    columns: tuple[Column, ...]
+    date_column: str = "UPMJ"
+    time_column: str = "UPMT"
+    partitioned: bool = True
+
+    @property
+    def aliases(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def qualified(self, alias: str) -> str:
+        return f"{self.table}.{alias}"
+
+    def record_id(self, row: dict) -> str:
+        """The document key as people write it, e.g. ``F4301 00200/4711/OP/000``."""
+        return f"{self.table} " + "/".join(str(row.get(k, "")).strip() for k in self.key)
+
+
+ADDRESS_BOOK = JdeTable(
+    "F0101",
+    "jde_address_book",
+    "F0101 Address Book Master: names, tax IDs and search types of suppliers (and everyone else).",
+    ("AN8",),
+    _cols("AN8:int ALKY TAX ALPH DC MCU AT1 TX2 TAXC ATP UPMJ:date UPMT:time"),
+)
+
+SUPPLIERS = JdeTable(
+    "F0401",
+    "jde_suppliers",
+    "F0401 Supplier Master: AP class, currency, payment terms and holds per supplier (name in F0101).",
+    ("AN8",),
+    _cols("AN8:int APC MCUP CRRP TXA2 HDPY TRAP PYIN HOLD UPMJ:date UPMT:time"),
+)
+
+GL_ACCOUNTS = JdeTable(
+    "F0901",
+    "jde_gl_accounts",
+    "F0901 Account Master: every GL account with its posting edit code. Read whole and cached, "
+    "refreshed daily, so mapping checks can tell 'account not found' from 'account not postable'.",
+    ("AID",),
+    _cols("AID CO MCU OBJ SUB ANS DL01 LDA PEC CRCD UPMJ:date UPMT:time"),
+    partitioned=False,
+)
+
+PO_HEADERS = JdeTable(
+    "F4301",
+    "jde_po_headers",
+    "F4301 Purchase Order Header.",
+    ("KCOO", "DOCO", "DCTO", "SFXO"),
+    _cols(
+        "KCOO DOCO:int DCTO SFXO MCU AN8:int SHAN:int TRDJ:date DRQJ:date VR01 DESC PTC CRCD ORBY HOLD "
+        "UPMJ:date TDAY:time"
+    ),
+    time_column="TDAY",
+)
+
+PO_LINES = JdeTable(
+    "F4311",
+    "jde_po_lines",
+    "F4311 Purchase Order Detail: lines with item, quantity, cost and GL account (ANI / AID / OBJ / SUB).",
+    ("KCOO", "DOCO", "DCTO", "SFXO", "LNID"),
+    _cols(
+        "KCOO DOCO:int DCTO SFXO LNID:decimal MCU CO AN8:int LITM DSC1 DSC2 LNTY NXTR LTTR UOM "
+        "UORG:decimal PRRC:decimal AEXP:decimal ANI AID OBJ SUB CRCD UPMJ:date TDAY:time"
+    ),
+    time_column="TDAY",
+)
+
+AP_LEDGER = JdeTable(
+    "F0411",
+    "jde_ap_ledger",
+    "F0411 Accounts Payable Ledger: vouchers (one row per pay item), open and posted.",
+    ("KCO", "DOC", "DCT", "SFX", "SFXE"),
+    _cols(
+        "KCO DOC:int DCT SFX SFXE:int AN8:int DIVJ:date DDJ:date DGJ:date PST AG:decimal AAP:decimal "
+        "CRCD VINV PKCO PO PDCT MCU OBJ SUB POST ICU:int RMK UPMJ:date UPMT:time"
+    ),
+)
+
+JDE_TABLES: tuple[JdeTable, ...] = (ADDRESS_BOOK, SUPPLIERS, GL_ACCOUNTS, PO_HEADERS, PO_LINES, AP_LEDGER)
