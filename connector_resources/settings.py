@@ -106,7 +106,9 @@ SYSTEMS: dict[str, System] = {
                     is_url=True,
                 ),
                 Setting("username", "ML_JDE_USERNAME", "INTEGR8", "AIS user the connector logs in as"),
-                Setting("password", "ML_JDE_PASSWORD", "integr8-sandbox", "password of that user", secret=True),
+                Setting(
+                    "password", "ML_JDE_PASSWORD", "integr8-sandbox", "password of that user", secret=True
+                ),
                 Setting("environment", "ML_JDE_ENVIRONMENT", "JPS920", "JDE environment (e.g. JPD920)"),
                 Setting("role", "ML_JDE_ROLE", "*ALL", "JDE role for the session"),
                 Setting(
