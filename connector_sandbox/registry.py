@@ -33,8 +33,18 @@ def _jde_ais(scale: float, data_dir: Path) -> Any:
     return create_app(JdeSandboxSettings(scale=scale, db_path=data_dir / f"jde_ais-{scale:g}.sqlite"))
 
 
+def _procore(scale: float, data_dir: Path) -> Any:
+    from connector_sandbox.procore import ProcoreSandboxSettings, create_app
+
+    return create_app(ProcoreSandboxSettings(scale=scale, db_path=data_dir / f"procore-{scale:g}.sqlite"))
+
+
 SANDBOXES: dict[str, SandboxSpec] = {
-    spec.key: spec for spec in (SandboxSpec("jde_ais", "JD Edwards AIS", 8711, "/jderest", _jde_ais),)
+    spec.key: spec
+    for spec in (
+        SandboxSpec("jde_ais", "JD Edwards AIS", 8711, "/jderest", _jde_ais),
+        SandboxSpec("procore", "Procore REST API", 8715, "", _procore),
+    )
 }
 
 

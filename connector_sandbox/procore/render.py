@@ -1,0 +1,620 @@
+"""Stored rows as Procore's JSON, per resource and per ``view``.
+
+Renderers take a page of rows and fetch what they join (vendors, cost codes, totals) in one query per
+page, so a list never costs a query per record. Money follows the reference: strings on commitments,
+change orders and requisitions (``"12500.00"``), floats on budget lines. Field lists per view where
+Procore's are unpublished (compact / normal) are our choice and documented in the README.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from .generator import cents
+from .store import Store
+
+Row = dict[str, Any]
+
+
+def _ids(rows: Iterable[Row], key: str = "id") -> list[int]:
+    return sorted({row[key] for row in rows if row.get(key) is not None})
+
+
+def _by_id(store: Store, table: str, ids: list[int], columns: str = "*") -> dict[int, Row]:
+    if not ids:
+        return {}
+    marks = ", ".join("?" for _ in ids)
+    return {row["id"]: row for row in store.all(f"SELECT {columns} FROM {table} WHERE id IN ({marks})", ids)}
+
+
+def _sum_by(store: Store, sql: str, ids: list[int]) -> dict[int, int]:
+    if not ids:
+        return {}
+    marks = ", ".join("?" for _ in ids)
+    return {row["k"]: row["v"] or 0 for row in store.all(sql.format(marks=marks), ids)}
+
+
+def _bool(value: Any) -> bool:
+    return bool(value)
+
+
+def _origin(row: Row) -> dict[str, Any]:
+    return {
+        "origin_id": row["origin_id"],
+        "origin_code": row.get("origin_code"),
+        "origin_data": row["origin_data"],
+    }
+
+
+# -- company, projects --------------------------------------------------------------------------------
+
+
+def company(row: Row) -> Row:
+    return {"id": row["id"], "name": row["name"], "is_active": _bool(row["is_active"])}
+
+
+def projects(store: Store, rows: list[Row]) -> list[Row]:
+    companies = _by_id(store, "companies", _ids(rows, "company_id"))
+    return [
+        {
+            "id": row["id"],
+            "name": row["name"],
+            "display_name": row["display_name"],
+            "project_number": row["project_number"],
+            "active": _bool(row["active"]),
+            "address": row["address"],
+            "city": row["city"],
+            "state_code": row["state_code"],
+            "zip": row["zip"],
+            "country_code": row["country_code"],
+            "company": {"id": row["company_id"], "name": companies[row["company_id"]]["name"]},
+            **_origin(row),
+            "created_at": row["created_at"],
+            "updated_at": row["updated_at"],
+        }
+        for row in rows
+    ]
+
+
+# -- vendors ------------------------------------------------------------------------------------------
+
+VENDOR_COMPACT = ("id", "name", "is_active", "origin_id", "origin_code", "updated_at")
+VENDOR_NORMAL = (
+    *VENDOR_COMPACT,
+    "abbreviated_name",
+    "address",
+    "city",
+    "state_code",
+    "zip",
+    "country_code",
+    "business_phone",
+    "email_address",
+    "synced_to_erp",
+    "created_at",
+)
+
+
+def vendors(store: Store, rows: list[Row], view: str = "extended") -> list[Row]:
+    parents = _by_id(store, "vendors", _ids(rows, "parent_id"), "id, name")
+    trade_ids = sorted({tid for row in rows for tid in json.loads(row["trade_ids"])})
+    trades = _by_id(store, "trades", trade_ids, "id, name")
+    rendered = []
+    for row in rows:
+        full = {
+            "id": row["id"],
+            "name": row["name"],
+            "abbreviated_name": row["abbreviated_name"],
+            "trade_name": row["trade_name"],
+            "legal_name": row["legal_name"],
+            "address": row["address"],
+            "city": row["city"],
+            "state_code": row["state_code"],
+            "zip": row["zip"],
+            "country_code": row["country_code"],
+            "business_phone": row["business_phone"],
+            "mobile_phone": row["mobile_phone"],
+            "fax_number": row["fax_number"],
+            "email_address": row["email_address"],
+            "website": row["website"],
+            "is_active": _bool(row["is_active"]),
+            "license_number": row["license_number"],
+            "union_member": _bool(row["union_member"]),
+            "labor_union": row["labor_union"],
+            "prequalified": _bool(row["prequalified"]),
+            "authorized_bidder": _bool(row["authorized_bidder"]),
+            "notes": row["notes"],
+            **_origin(row),
+            "synced_to_erp": _bool(row["synced_to_erp"]),
+            "parent": (
+                {"id": row["parent_id"], "name": parents[row["parent_id"]]["name"]}
+                if row["parent_id"] in parents
+                else None
+            ),
+            "vendor_group": None,
+            "primary_contact": None,
+            "business_register": json.loads(row["business_register"]) if row["business_register"] else None,
+            "trades": [trades[t] for t in json.loads(row["trade_ids"]) if t in trades],
+            "standard_cost_codes": [{"id": s} for s in json.loads(row["standard_cost_code_ids"])],
+            "project_ids": json.loads(row["project_ids"]),
+            "created_at": row["created_at"],
+            "updated_at": row["updated_at"],
+        }
+        if view == "compact":
+            full = {key: full[key] for key in VENDOR_COMPACT}
+        elif view == "normal":
+            full = {key: full[key] for key in VENDOR_NORMAL}
+        rendered.append(full)
+    return rendered
+
+
+# -- cost codes, cost types -----------------------------------------------------------------------------
+
+
+def line_item_types(store: Store, company_id: int) -> list[Row]:
+    return [
+        {"id": row["id"], "name": row["name"], "code": row["code"], "base_type": row["base_type"]}
+        for row in store.all("SELECT * FROM line_item_types WHERE company_id = ? ORDER BY id", (company_id,))
+    ]
+
+
+def cost_codes(store: Store, rows: list[Row], view: str = "normal") -> list[Row]:
+    types = line_item_types(store, rows[0]["company_id"]) if rows else []
+    rendered = []
+    for row in rows:
+        item = {
+            "id": row["id"],
+            "code": row["code"],
+            "full_code": row["full_code"],
+            "name": row["name"],
+            "parent": {"id": row["parent_id"]} if row["parent_id"] else None,
+            "origin_id": row["origin_id"],
+        }
+        if view != "compact":
+            item.update(
+                {
+                    "position": row["position"],
+                    "standard_cost_code_id": row["standard_cost_code_id"],
+                    "biller": "Project",
+                    "biller_id": row["project_id"],
+                    "biller_type": "Project",
+                    "budgeted": _bool(row["budgeted"]),
+                    "origin_data": row["origin_data"],
+                    "line_item_types": types,
+                    "sub_job_id": row["sub_job_id"],
+                    "created_at": row["created_at"],
+                    "updated_at": row["updated_at"],
+                    "deleted_at": row["deleted_at"],
+                }
+            )
+        rendered.append(item)
+    return rendered
+
+
+def standard_cost_codes(rows: list[Row]) -> list[Row]:
+    return [
+        {
+            "id": row["id"],
+            "code": row["code"],
+            "full_code": row["full_code"],
+            "name": row["name"],
+            "parent": {"id": row["parent_id"]} if row["parent_id"] else None,
+            "standard_cost_code_list_id": row["list_id"],
+            "position": row["position"],
+            "origin_id": row["origin_id"],
+            "origin_data": row["origin_data"],
+            "created_at": row["created_at"],
+            "updated_at": row["updated_at"],
+        }
+        for row in rows
+    ]
+
+
+# -- commitments ----------------------------------------------------------------------------------------
+
+COMMITMENT_COMPACT = (
+    "id",
+    "number",
+    "title",
+    "status",
+    "executed",
+    "vendor",
+    "project",
+    "private",
+    "origin_id",
+    "origin_code",
+    "created_at",
+    "updated_at",
+    "deleted_at",
+)
+
+
+def commitment_totals(store: Store, ids: list[int]) -> dict[int, dict[str, int]]:
+    """Money per commitment, from its lines, change orders and invoices (all cents)."""
+    lines = _sum_by(
+        store,
+        "SELECT commitment_id AS k, SUM(amount_cents) AS v FROM commitment_line_items "
+        "WHERE commitment_id IN ({marks}) AND deleted_at IS NULL GROUP BY commitment_id",
+        ids,
+    )
+    by_status: dict[str, dict[int, int]] = {}
+    for status in ("approved", "pending", "draft"):
+        by_status[status] = (
+            {
+                row["k"]: row["v"] or 0
+                for row in store.all(
+                    "SELECT contract_id AS k, SUM(grand_total_cents) AS v FROM commitment_change_orders "
+                    f"WHERE contract_id IN ({', '.join('?' for _ in ids)}) AND status = ? "
+                    "AND deleted_at IS NULL GROUP BY contract_id",
+                    [*ids, status],
+                )
+            }
+            if ids
+            else {}
+        )
+    invoiced = _sum_by(
+        store,
+        "SELECT r.commitment_id AS k, "
+        "SUM(i.work_completed_this_period_cents + i.materials_presently_stored_cents) AS v "
+        "FROM requisitions r JOIN requisition_items i ON i.requisition_id = r.id "
+        "WHERE r.commitment_id IN ({marks}) AND r.deleted_at IS NULL GROUP BY r.commitment_id",
+        ids,
+    )
+    return {
+        cid: {
+            "grand_total": lines.get(cid, 0),
+            "approved_change_orders": by_status["approved"].get(cid, 0),
+            "pending_change_orders": by_status["pending"].get(cid, 0),
+            "draft_change_orders_amount": by_status["draft"].get(cid, 0),
+            "total_requisitions_amount": invoiced.get(cid, 0),
+        }
+        for cid in ids
+    }
+
+
+def commitments(
+    store: Store, rows: list[Row], view: str = "extended", *, with_type: bool = False
+) -> list[Row]:
+    vendors_ = _by_id(store, "vendors", _ids(rows, "vendor_id"), "id, name")
+    projects_ = _by_id(store, "projects", _ids(rows, "project_id"), "id, name, display_name")
+    totals = commitment_totals(store, _ids(rows))
+    rendered = []
+    for row in rows:
+        money = totals[row["id"]]
+        revised = money["grand_total"] + money["approved_change_orders"]
+        paid = row["total_payments_cents"]
+        project = projects_.get(row["project_id"])
+        vendor = vendors_.get(row["vendor_id"])
+        full = {
+            "id": row["id"],
+            "number": row["number"],
+            "title": row["title"],
+            "description": row["description"],
+            "status": row["status"],
+            "executed": _bool(row["executed"]),
+            "vendor": {"id": vendor["id"], "company": vendor["name"]} if vendor else None,
+            "project": {"id": project["id"], "name": project["display_name"]} if project else None,
+            "contract_date": row["contract_date"],
+            "delivery_date": row["delivery_date"],
+            "issued_on_date": row["issued_on_date"],
+            "execution_date": row["execution_date"],
+            "grand_total": cents(money["grand_total"]),
+            "revised_contract": cents(revised),
+            "approved_change_orders": cents(money["approved_change_orders"]),
+            "pending_change_orders": cents(money["pending_change_orders"]),
+            "draft_change_orders_amount": cents(money["draft_change_orders_amount"]),
+            "total_payments": cents(paid),
+            "total_requisitions_amount": cents(money["total_requisitions_amount"]),
+            "remaining_balance_outstanding": cents(revised - paid),
+            "percentage_paid": f"{(paid * 100 / revised) if revised else 0:.2f}",
+            "retainage_percent": row["retainage_percent"],
+            "payment_terms": row["payment_terms"],
+            "ship_to_address": row["ship_to_address"],
+            "bill_to_address": row["bill_to_address"],
+            "ship_via": row["ship_via"],
+            "private": _bool(row["private"]),
+            "requisitions_are_enabled": _bool(row["requisitions_are_enabled"]),
+            "accounting_method": row["accounting_method"],
+            **_origin(row),
+            "currency_configuration": {"currency_iso_code": row["currency_iso_code"]},
+            "created_at": row["created_at"],
+            "updated_at": row["updated_at"],
+            "deleted_at": row["deleted_at"],
+        }
+        if view == "compact":
+            full = {key: full[key] for key in COMMITMENT_COMPACT}
+        if with_type:
+            full["type"] = row["kind"]
+        rendered.append(full)
+    return rendered
+
+
+def commitment_line_items(store: Store, rows: list[Row]) -> list[Row]:
+    codes = _by_id(store, "cost_codes", _ids(rows, "cost_code_id"), "id, name, code, full_code")
+    types = _by_id(store, "line_item_types", _ids(rows, "line_item_type_id"), "id, name, code, base_type")
+    return [
+        {
+            "id": row["id"],
+            "position": row["position"],
+            "description": row["description"],
+            "amount": cents(row["amount_cents"]),
+            "quantity": row["quantity"],
+            "unit_cost": row["unit_cost"],
+            "uom": row["uom"],
+            "cost_code": codes.get(row["cost_code_id"]),
+            "line_item_type": types.get(row["line_item_type_id"]),
+            "commitment_id": row["commitment_id"],
+            "origin_id": row["origin_id"],
+            "origin_data": row["origin_data"],
+            "created_at": row["created_at"],
+            "updated_at": row["updated_at"],
+        }
+        for row in rows
+    ]
+
+
+# -- change orders --------------------------------------------------------------------------------------
+
+
+def change_orders(store: Store, rows: list[Row], view: str = "normal") -> list[Row]:
+    users = _by_id(store, "users", _ids(rows, "created_by_id"), "id, name, login")
+    currencies = _by_id(store, "projects", _ids(rows, "project_id"), "id, currency_iso_code")
+    rendered = []
+    for row in rows:
+        user = users.get(row["created_by_id"])
+        item = {
+            "id": row["id"],
+            "number": row["number"],
+            "title": row["title"],
+            "description": row["description"],
+            "status": row["status"],
+            "contract_id": row["contract_id"],
+            "batch_id": row["batch_id"],
+            "legacy_package_id": row["package_id"],
+            "grand_total": cents(row["grand_total_cents"]),
+            "executed": _bool(row["executed"]),
+            "paid": _bool(row["paid"]),
+            "due_date": row["due_date"],
+            "invoiced_date": row["invoiced_date"],
+            "reviewed_at": row["reviewed_at"],
+            "created_at": row["created_at"],
+            "updated_at": row["updated_at"],
+            "created_by": {"id": user["id"], "name": user["name"], "login": user["login"]} if user else None,
+            "change_order_change_reason": row["change_reason"],
+            "currency_configuration": {
+                "currency_iso_code": currencies.get(row["project_id"], {}).get("currency_iso_code", "USD")
+            },
+        }
+        if view == "extended":
+            item["change_events"] = []  # change events are not simulated
+        rendered.append(item)
+    return rendered
+
+
+def change_order_packages(store: Store, rows: list[Row]) -> list[Row]:
+    totals = _sum_by(
+        store,
+        "SELECT package_id AS k, SUM(grand_total_cents) AS v FROM commitment_change_orders "
+        "WHERE package_id IN ({marks}) GROUP BY package_id",
+        _ids(rows),
+    )
+    return [
+        {
+            "id": row["id"],
+            "number": row["number"],
+            "title": row["title"],
+            "status": row["status"],
+            "contract_id": row["contract_id"],
+            "grand_total": cents(totals.get(row["id"], 0)),
+            "created_at": row["created_at"],
+            "updated_at": row["updated_at"],
+            "deleted_at": row["deleted_at"],
+        }
+        for row in rows
+    ]
+
+
+# -- requisitions ---------------------------------------------------------------------------------------
+
+
+def _retainage(amount_cents: int, percent: str) -> int:
+    value = Decimal(amount_cents) * Decimal(percent) / Decimal(100)
+    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def _percent(part: int, whole: int) -> str:
+    return f"{(Decimal(part) * 100 / Decimal(whole)) if whole else Decimal(0):.2f}%"
+
+
+def requisition_item_amounts(item: Row) -> dict[str, int]:
+    this_period = item["work_completed_this_period_cents"] + item["materials_presently_stored_cents"]
+    to_date = item["previous_work_cents"] + this_period
+    return {
+        "this_period": this_period,
+        "to_date": to_date,
+        "retainage": _retainage(to_date, item["retainage_percent"]),
+        "previous_retainage": _retainage(item["previous_work_cents"], item["retainage_percent"]),
+    }
+
+
+def requisitions(store: Store, rows: list[Row], *, with_items: bool = False) -> list[Row]:
+    commitments_ = _by_id(store, "commitments", _ids(rows, "commitment_id"))
+    vendors_ = _by_id(store, "vendors", _ids(commitments_.values(), "vendor_id"), "id, name")
+    totals = commitment_totals(store, list(commitments_))
+    ids = _ids(rows)
+    items_by: dict[int, list[Row]] = {}
+    if ids:
+        marks = ", ".join("?" for _ in ids)
+        for item in store.all(
+            f"SELECT * FROM requisition_items WHERE requisition_id IN ({marks}) ORDER BY id", ids
+        ):
+            items_by.setdefault(item["requisition_id"], []).append(item)
+    rendered = []
+    for row in rows:
+        commitment = commitments_.get(row["commitment_id"]) or {}
+        money = totals.get(row["commitment_id"], {"grand_total": 0, "approved_change_orders": 0})
+        contract_sum = money["grand_total"] + money["approved_change_orders"]
+        amounts = [requisition_item_amounts(item) for item in items_by.get(row["id"], [])]
+        claimed = sum(a["this_period"] for a in amounts)
+        to_date = sum(a["to_date"] for a in amounts)
+        retainage = sum(a["retainage"] for a in amounts)
+        previous = sum(item["previous_work_cents"] for item in items_by.get(row["id"], []))
+        previous_certificates = previous - sum(a["previous_retainage"] for a in amounts)
+        earned = to_date - retainage
+        vendor = vendors_.get(commitment.get("vendor_id"))
+        body = {
+            "id": row["id"],
+            "number": row["number"],
+            "invoice_number": row["invoice_number"],
+            "commitment_id": row["commitment_id"],
+            "commitment_type": commitment.get("kind"),
+            "contract_name": commitment.get("title"),
+            "vendor_name": vendor["name"] if vendor else None,
+            "period_id": row["period_id"],
+            "billing_date": row["billing_date"],
+            "requisition_start": row["requisition_start"],
+            "requisition_end": row["requisition_end"],
+            "status": row["status"],
+            "erp_status": row["erp_status"],
+            "submitted_at": row["submitted_at"],
+            "payment_date": row["payment_date"],
+            "final": _bool(row["final"]),
+            "percent_complete": _percent(to_date, contract_sum),
+            "total_claimed_amount": cents(claimed),
+            "origin_id": row["origin_id"],
+            "origin_data": row["origin_data"],
+            "summary": {
+                "contract_sum_to_date": cents(contract_sum),
+                "total_completed_and_stored_to_date": cents(to_date),
+                "total_retainage": cents(retainage),
+                "total_earned_less_retainage": cents(earned),
+                "less_previous_certificates_for_payment": cents(previous_certificates),
+                "current_payment_due": cents(earned - previous_certificates),
+                "balance_to_finish_including_retainage": cents(contract_sum - earned),
+            },
+            "created_at": row["created_at"],
+            "updated_at": row["updated_at"],
+        }
+        if with_items:
+            body["contract_items"] = requisition_items(store, items_by.get(row["id"], []))
+        rendered.append(body)
+    return rendered
+
+
+def requisition_items(store: Store, rows: list[Row]) -> list[Row]:
+    codes = _by_id(store, "cost_codes", _ids(rows, "cost_code_id"), "id, name, full_code")
+    rendered = []
+    for row in rows:
+        amounts = requisition_item_amounts(row)
+        rendered.append(
+            {
+                "id": row["id"],
+                "line_item_id": row["line_item_id"],
+                "cost_code": codes.get(row["cost_code_id"]),
+                "description": row["description"],
+                "scheduled_value": cents(row["scheduled_value_cents"]),
+                "work_completed_from_previous_application": cents(row["previous_work_cents"]),
+                "work_completed_this_period": cents(row["work_completed_this_period_cents"]),
+                "materials_presently_stored": cents(row["materials_presently_stored_cents"]),
+                "total_completed_and_stored_to_date": cents(amounts["to_date"]),
+                "percent_complete": _percent(amounts["to_date"], row["scheduled_value_cents"]),
+                "balance_to_finish": cents(row["scheduled_value_cents"] - amounts["to_date"]),
+                "retainage_percent": row["retainage_percent"],
+                "total_retainage": cents(amounts["retainage"]),
+                "created_at": row["created_at"],
+                "updated_at": row["updated_at"],
+            }
+        )
+    return rendered
+
+
+# -- budget ---------------------------------------------------------------------------------------------
+
+
+def budget_line_items(store: Store, rows: list[Row]) -> list[Row]:
+    codes = _by_id(store, "cost_codes", _ids(rows, "cost_code_id"), "id, name, code, full_code, parent_id")
+    divisions = _by_id(store, "cost_codes", _ids(codes.values(), "parent_id"), "id, name, full_code")
+    types = _by_id(store, "line_item_types", _ids(rows, "line_item_type_id"), "id, name, code, base_type")
+    committed: dict[tuple[int, int], float] = {}
+    projects_ = _ids(rows, "project_id")
+    if projects_:
+        marks = ", ".join("?" for _ in projects_)
+        for item in store.all(
+            "SELECT l.cost_code_id, l.line_item_type_id, SUM(l.amount_cents) AS total "
+            "FROM commitment_line_items l JOIN commitments c ON c.id = l.commitment_id "
+            f"WHERE l.project_id IN ({marks}) AND c.status IN ('Approved', 'Complete') "
+            "AND c.deleted_at IS NULL AND l.deleted_at IS NULL GROUP BY l.cost_code_id, l.line_item_type_id",
+            projects_,
+        ):
+            committed[(item["cost_code_id"], item["line_item_type_id"])] = item["total"] / 100
+    rendered = []
+    for row in rows:
+        code = codes.get(row["cost_code_id"])
+        division = divisions.get(code["parent_id"]) if code else None
+        original = row["original_budget_amount"]
+        revised = round(original + row["approved_budget_changes"], 2)
+        projected_budget = round(revised + row["pending_budget_changes"], 2)
+        committed_costs = round(committed.get((row["cost_code_id"], row["line_item_type_id"]), 0.0), 2)
+        projected_costs = round(committed_costs + row["direct_costs"] + row["pending_cost_changes"], 2)
+        at_completion = round(projected_costs + row["budget_forecast"], 2)
+        rendered.append(
+            {
+                "id": row["id"],
+                "original_budget_amount": original,
+                "approved_budget_changes": row["approved_budget_changes"],
+                "revised_budget": revised,
+                "pending_budget_changes": row["pending_budget_changes"],
+                "projected_budget": projected_budget,
+                "committed_costs": committed_costs,
+                "direct_costs": row["direct_costs"],
+                "pending_cost_changes": row["pending_cost_changes"],
+                "projected_costs": projected_costs,
+                "budget_forecast": row["budget_forecast"],
+                "estimated_cost_at_completion": at_completion,
+                "projected_over_under": round(projected_budget - at_completion, 2),
+                "cost_code": (
+                    {key: code[key] for key in ("id", "name", "code", "full_code")} if code else None
+                ),
+                "division": f"{division['full_code']} - {division['name']}" if division else None,
+                "line_item_type": types.get(row["line_item_type_id"]),
+                "uom": row["uom"],
+                "quantity": row["quantity"],
+                "unit_cost": row["unit_cost"],
+                "calculation_strategy": row["calculation_strategy"],
+                "currency_configuration": {"currency_iso_code": row["currency_iso_code"]},
+                "origin_id": row["origin_id"],
+                "origin_data": row["origin_data"],
+                "created_at": row["created_at"],
+                "updated_at": row["updated_at"],
+            }
+        )
+    return rendered
+
+
+# -- webhooks -------------------------------------------------------------------------------------------
+
+
+def hook(row: Row) -> Row:
+    return {
+        "id": row["id"],
+        "api_version": row["api_version"],
+        "namespace": row["namespace"],
+        "destination_url": row["destination_url"],
+        "destination_headers": json.loads(row["destination_headers"]),
+        "owned_by_company_id": row["company_id"],
+        "owned_by_project_id": row["project_id"],
+        "owned_by_user_id": row["owned_by_user_id"],
+    }
+
+
+def trigger(row: Row) -> Row:
+    return {
+        "id": row["id"],
+        "hook_id": row["hook_id"],
+        "resource_name": row["resource_name"],
+        "event_type": row["event_type"],
+        "created_at": row["created_at"],
+        "updated_at": row["updated_at"],
+    }

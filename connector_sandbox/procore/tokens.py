@@ -1,0 +1,96 @@
+"""Access tokens minted by ``/oauth/token`` (client-credentials grant) and checked on every API call.
+
+Tokens are opaque to clients (they look like Procore's JWTs: three base64url parts) and live in memory;
+an expired or revoked token is remembered so the 401 can say which, when the
+``distinct_token_messages`` variant asks for Doorkeeper's distinct texts.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Literal
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+@dataclass
+class AccessToken:
+    value: str
+    client_id: str
+    created_at: float
+    expires_at: float
+    revoked: bool = False
+
+    def remaining(self, now: float) -> int:
+        return max(0, int(self.expires_at - now))
+
+
+class InvalidToken(Exception):
+    def __init__(self, reason: Literal["invalid", "expired", "revoked"]) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class TokenRegistry:
+    """Every token this sandbox issued since start (or since the last reset)."""
+
+    def __init__(self) -> None:
+        self._tokens: dict[str, AccessToken] = {}
+
+    def issue(self, client_id: str, lifetime_seconds: float, now: float | None = None) -> AccessToken:
+        now = time.time() if now is None else now
+        header = _b64(json.dumps({"typ": "JWT", "alg": "ES512"}).encode())
+        payload = _b64(json.dumps({"jti": secrets.token_hex(16), "iat": int(now)}).encode())
+        value = f"{header}.{payload}.{_b64(secrets.token_bytes(48))}"
+        token = AccessToken(value, client_id, now, now + lifetime_seconds)
+        self._tokens[value] = token
+        return token
+
+    def find(self, value: str) -> AccessToken | None:
+        return self._tokens.get(value)
+
+    def resolve(self, value: str, now: float | None = None) -> AccessToken:
+        """The live token, or ``InvalidToken`` saying why not."""
+        now = time.time() if now is None else now
+        token = self._tokens.get(value)
+        if token is None:
+            raise InvalidToken("invalid")
+        if token.revoked:
+            raise InvalidToken("revoked")
+        if now >= token.expires_at:
+            raise InvalidToken("expired")
+        return token
+
+    def revoke(self, value: str, client_id: str) -> bool:
+        """RFC 7009: only the owning client may revoke; the answer is 200 either way."""
+        token = self._tokens.get(value)
+        if token is None or token.client_id != client_id:
+            return False
+        token.revoked = True
+        return True
+
+    def expire_all(self, now: float | None = None) -> int:
+        now = time.time() if now is None else now
+        live = [token for token in self._tokens.values() if not token.revoked and token.expires_at > now]
+        for token in live:
+            token.expires_at = now
+        return len(live)
+
+    def revoke_all(self) -> int:
+        live = [token for token in self._tokens.values() if not token.revoked]
+        for token in live:
+            token.revoked = True
+        return len(live)
+
+    def active_count(self, now: float | None = None) -> int:
+        now = time.time() if now is None else now
+        return sum(1 for token in self._tokens.values() if not token.revoked and token.expires_at > now)
+
+    def clear(self) -> None:
+        self._tokens.clear()
