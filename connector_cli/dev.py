@@ -91,6 +91,7 @@ def dev(host: str, port: int, dagster_home: Path | None, sandbox: bool, scale: f
     click.echo(f"DAGSTER_HOME={home}")
     click.echo(f"ledger: {url if url.startswith('sqlite') else 'ML_CONNECTOR_DB_URL'}")
     sandboxes = _start_sandboxes(scale) if sandbox else []
+    stop_receiver = _start_receiver(Ledger(url))
     click.echo(f"Dagster UI: http://{host}:{port}")
     # dagster dev runs as a child so the simulators (threads of this process) live exactly as long as
     # it does. Processes started in the background may inherit ignored SIGINT/SIGTERM: restore the
@@ -108,7 +109,24 @@ def dev(host: str, port: int, dagster_home: Path | None, sandbox: bool, scale: f
     finally:
         for running in sandboxes:
             running.stop()
+        if stop_receiver:
+            stop_receiver()
     raise SystemExit(code)
+
+
+def _start_receiver(ledger, port: int = 8720):
+    """The webhook receiver beside Dagster, so sandbox call-outs land in the ledger inbox."""
+    from connector_resources.webhooks import create_receiver
+    from connector_resources.webhooks.configured import configured_sources
+    from connector_sandbox.registry import port_in_use
+    from connector_sandbox.serve import serve_in_thread
+
+    if port_in_use(port):
+        click.echo(f"webhook receiver skipped: port {port} is already in use")
+        return None
+    url, stop = serve_in_thread(create_receiver(configured_sources(), ledger), port=port)
+    click.echo(f"webhook receiver: {url}/webhooks/<source>")
+    return stop
 
 
 def _default_signals() -> None:
@@ -145,3 +163,21 @@ def sandbox_command(systems: tuple[str, ...], scale: float) -> None:
         pass
     for item in running:
         item.stop()
+
+
+@click.command("webhooks")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8720, show_default=True, type=int, help="Port to listen on.")
+def webhooks_command(host: str, port: int) -> None:
+    """Run the webhook receiver: verify, store in the ledger inbox, answer 2xx (POST /webhooks/<source>)."""
+    import uvicorn
+
+    from connector_resources.ledger import Ledger, ledger_url
+    from connector_resources.webhooks import create_receiver
+    from connector_resources.webhooks.configured import configured_sources
+
+    sources = configured_sources()
+    click.echo(
+        f"webhook receiver on http://{host}:{port}/webhooks/<source>; sources: {', '.join(sorted(sources))}"
+    )
+    uvicorn.run(create_receiver(sources, Ledger(ledger_url())), host=host, port=port, log_level="warning")

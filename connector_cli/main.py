@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from connector_cli.credentials import credentials
-from connector_cli.dev import dev, sandbox_command
+from connector_cli.dev import dev, sandbox_command, webhooks_command
 from connector_cli.records import audit, ping, replay
 
 
@@ -17,6 +17,7 @@ def cli() -> None:
 
 cli.add_command(dev)
 cli.add_command(sandbox_command)
+cli.add_command(webhooks_command)
 cli.add_command(credentials)
 cli.add_command(audit)
 cli.add_command(replay)

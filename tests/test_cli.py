@@ -18,6 +18,7 @@ COMMANDS = [
     [],
     ["dev"],
     ["sandbox"],
+    ["webhooks"],
     ["credentials"],
     ["credentials", "set"],
     ["credentials", "list"],

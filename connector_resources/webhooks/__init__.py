@@ -1,0 +1,11 @@
+"""The webhook receiver: verify, store durably in the ledger inbox, answer 2xx; nothing slow inline."""
+
+from connector_resources.webhooks.receiver import create_receiver
+from connector_resources.webhooks.sources import (
+    WebhookRejected,
+    WebhookSource,
+    coupa_source,
+    hmac_matches,
+)
+
+__all__ = ["WebhookRejected", "WebhookSource", "coupa_source", "create_receiver", "hmac_matches"]

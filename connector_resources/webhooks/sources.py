@@ -1,0 +1,120 @@
+"""How each system's webhook deliveries are authenticated and identified.
+
+A ``WebhookSource`` answers three questions about a delivery: is it genuine (``verify`` raises
+``WebhookRejected`` otherwise), what is its event ID (the dedupe key in the inbox: a redelivery or a
+replay of the same event stores nothing new), and when did it happen (``occurred_at``, used to refuse
+captured deliveries replayed long after the fact). Verification always compares in constant time.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+class WebhookRejected(Exception):
+    """The delivery is not authentic (or not acceptable); the receiver answers 401 and stores nothing."""
+
+
+Headers = Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class WebhookSource:
+    name: str
+    verify: Callable[[Headers, bytes], None]
+    event_id: Callable[[Headers, Any], str]
+    occurred_at: Callable[[Headers, Any], datetime | None] = lambda _h, _p: None
+    headers_of_interest: tuple[str, ...] = field(default=("content-type", "user-agent"))
+
+
+def hmac_matches(
+    secret: str, body: bytes, presented: str, *, encoding: str = "hex", prefix: str = ""
+) -> bool:
+    """True when ``presented`` is ``prefix`` + HMAC-SHA256(secret, body) in ``encoding`` (hex or base64)."""
+    digest = hmac.new(secret.encode(), body, hashlib.sha256).digest()
+    expected = digest.hex() if encoding == "hex" else base64.b64encode(digest).decode()
+    value = presented.strip()
+    if prefix:
+        if not value.startswith(prefix):
+            return False
+        value = value[len(prefix) :]
+    if encoding == "hex":
+        value = value.lower()
+    return hmac.compare_digest(value.encode(), expected.encode())
+
+
+def _basic_matches(header: str, username: str, password: str) -> bool:
+    expected = "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
+    return hmac.compare_digest(header.strip().encode(), expected.encode())
+
+
+def _iso(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def coupa_source(
+    name: str,
+    resource: str,
+    *,
+    secret: str | None,
+    header: str = "X-Coupa-Signature",
+    encoding: str = "hex",
+    prefix: str = "",
+    basic_username: str | None = None,
+    basic_password: str | None = None,
+) -> WebhookSource:
+    """A Coupa call-out for ``resource`` (invoices or payments).
+
+    Coupa documents no call-out signature; ml-connector's call-outs are configured to send an
+    HMAC-SHA256 of the body (header, hex/base64 and prefix configurable), and basic auth is checked
+    too when a user name is set. At least one of the two must be configured. The default payload is the
+    record itself, so the event ID is ``resource:id:updated-at`` (one version of one record); an
+    envelope payload's ``event-id`` is used when present.
+    """
+    if not secret and not basic_username:
+        raise ValueError(
+            f"webhook source {name}: configure an HMAC secret or basic auth, or nothing is verified"
+        )
+
+    def verify(headers: Headers, body: bytes) -> None:
+        if secret:
+            presented = headers.get(header.lower(), "")
+            if not presented or not hmac_matches(secret, body, presented, encoding=encoding, prefix=prefix):
+                raise WebhookRejected(f"{name}: missing or wrong {header}")
+        authorization = headers.get("authorization", "")
+        if basic_username and not _basic_matches(authorization, basic_username, basic_password or ""):
+            raise WebhookRejected(f"{name}: wrong basic credentials")
+
+    def event_id(_headers: Headers, payload: Any) -> str:
+        if not isinstance(payload, dict):
+            raise ValueError("body is not a JSON object")
+        if payload.get("event-id"):
+            return str(payload["event-id"])
+        record = payload.get("data") if isinstance(payload.get("data"), dict) else payload
+        if record.get("id") is None or not record.get("updated-at"):
+            raise ValueError("body has no id / updated-at")
+        return f"{resource}:{record['id']}:{record['updated-at']}"
+
+    def occurred_at(_headers: Headers, payload: Any) -> datetime | None:
+        if not isinstance(payload, dict):
+            return None
+        record = payload.get("data") if isinstance(payload.get("data"), dict) else payload
+        return _iso(payload.get("occurred-at")) or _iso(record.get("updated-at"))
+
+    return WebhookSource(name, verify, event_id, occurred_at, ("content-type", "user-agent", header.lower()))
+
+
+def parse_json(body: bytes) -> Any:
+    return json.loads(body.decode("utf-8"))
