@@ -39,10 +39,17 @@ def _procore(scale: float, data_dir: Path) -> Any:
     return create_app(ProcoreSandboxSettings(scale=scale, db_path=data_dir / f"procore-{scale:g}.sqlite"))
 
 
+def _bill(scale: float, data_dir: Path) -> Any:
+    from connector_sandbox.bill import BillSandboxSettings, create_app
+
+    return create_app(BillSandboxSettings(scale=scale, db_path=data_dir / f"bill-{scale:g}.sqlite"))
+
+
 SANDBOXES: dict[str, SandboxSpec] = {
     spec.key: spec
     for spec in (
         SandboxSpec("jde_ais", "JD Edwards AIS", 8711, "/jderest", _jde_ais),
+        SandboxSpec("bill", "BILL v3 API", 8713, "/connect", _bill),
         SandboxSpec("procore", "Procore REST API", 8715, "", _procore),
     )
 }

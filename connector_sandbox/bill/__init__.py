@@ -1,0 +1,42 @@
+"""BILL (bill.com) v3 API simulator, written from ``shared/reference/bill.md`` only.
+
+It shares no code or models with ml-connector's client: it is the yardstick the client is measured
+against. README.md in this folder documents routes, settings, operator routes and every choice made
+where the reference is unconfirmed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from .app import create_app
+from .settings import (
+    BillSandboxSettings,
+    FaultSettings,
+    LimitSettings,
+    Organization,
+    VariantSettings,
+    WebhookSettings,
+)
+
+__all__ = [
+    "BillSandboxSettings",
+    "FaultSettings",
+    "LimitSettings",
+    "Organization",
+    "VariantSettings",
+    "WebhookSettings",
+    "create_app",
+    "run_in_thread",
+]
+
+
+def run_in_thread(settings: BillSandboxSettings | None = None) -> tuple[str, Callable[[], None]]:
+    """Serve a new sandbox on an ephemeral loopback port; returns (``http://host:port/connect``, stop).
+
+    The webhook API is at ``http://host:port/connect-events`` and the operator routes at ``/sandbox``.
+    """
+    from connector_sandbox.serve import serve_in_thread
+
+    settings = settings or BillSandboxSettings()
+    return serve_in_thread(create_app(settings), host=settings.host, port=0, path="/connect")

@@ -1,0 +1,149 @@
+"""Business activity on demand (``POST /sandbox/activity``): what the AP team did "just now".
+
+New and changed vendors and bills, archived bills, scheduled payments that clear or fail. Every record
+touched by one call gets the same ``updatedTime`` (now), so a client's cursor meets a tie at its newest
+boundary, and the matching webhook events are queued. The generator is the seed's, so new records
+look like seeded ones.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .documents import refresh_bill, set_payment_status, stamp
+from .formats import now_ms, render_time, to_cents
+from .resources import BILLS, CLASSIFICATIONS, PAYMENTS, VENDORS
+from .seed import DataFactory, anchor_for
+from .state import SandboxState
+
+_PHONE_DIGITS = "0123456789"
+
+
+class ActivityRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    organization_id: str | None = None  # default: the first organization
+    new_vendors: int = Field(default=0, ge=0, le=10_000)
+    updated_vendors: int = Field(default=0, ge=0, le=10_000)
+    new_bills: int = Field(default=0, ge=0, le=10_000)
+    updated_bills: int = Field(default=0, ge=0, le=10_000)
+    archived_bills: int = Field(default=0, ge=0, le=10_000)
+    cleared_payments: int = Field(default=0, ge=0, le=10_000)
+    failed_payments: int = Field(default=0, ge=0, le=10_000)
+
+
+def _factory(state: SandboxState, org_id: str, rng: random.Random) -> DataFactory:
+    """A generator whose references (accounts, departments, ...) are read back from the store."""
+    org = state.settings.organization(org_id)
+    assert org is not None
+    factory = DataFactory(org, rng, anchor_for(state.settings), state.settings.user_id)
+    store, refs = state.store, factory.refs
+    active = "t.archived = 0"
+    for doc_id in store.ids(CLASSIFICATIONS["chart-of-accounts"], org_id, active):
+        account = store.get(CLASSIFICATIONS["chart-of-accounts"], org_id, doc_id) or {}
+        if account.get("type") in ("EXPENSE", "COST_OF_GOODS_SOLD"):
+            refs.expense_accounts.append(doc_id)
+        elif account.get("type") == "BANK":
+            refs.bank_accounts.append(doc_id)
+    refs.departments = store.ids(CLASSIFICATIONS["departments"], org_id, active)
+    refs.locations = store.ids(CLASSIFICATIONS["locations"], org_id, active)
+    refs.classes = store.ids(CLASSIFICATIONS["accounting-classes"], org_id, active)
+    refs.funding = {account["type"]: account["id"] for account in store.funding_accounts(org_id)}
+    return factory
+
+
+def _pick(rng: random.Random, ids: list[str], count: int) -> list[str]:
+    return rng.sample(ids, min(count, len(ids)))
+
+
+def make_activity(state: SandboxState, wanted: ActivityRequest) -> dict[str, Any]:
+    org_id = wanted.organization_id or state.settings.organizations[0].id
+    if state.settings.organization(org_id) is None:
+        raise ValueError(f"organization_id {org_id!r} is not one of the sandbox organizations")
+    state.activity_runs += 1
+    rng = random.Random(f"{state.settings.seed}:activity:{state.activity_runs}")
+    factory = _factory(state, org_id, rng)
+    store, ms = state.store, now_ms()
+    summary: dict[str, Any] = {"organizationId": org_id}
+    events: list[tuple[str, str, dict[str, Any]]] = []
+
+    with store.transaction():
+        new_vendors = []
+        for _ in range(wanted.new_vendors):
+            vendor = factory.vendor(10_000 + rng.randrange(10**6), ms, ms)
+            vendor["archived"] = False
+            new_vendors.append(vendor)
+            events.append(("vendors", "created", vendor))
+        store.put_many(VENDORS, org_id, new_vendors)
+
+        changed_vendors = []
+        for vendor_id in _pick(rng, store.ids(VENDORS, org_id, "t.archived = 0"), wanted.updated_vendors):
+            vendor = store.get(VENDORS, org_id, vendor_id)
+            assert vendor is not None
+            vendor["phone"] = "503555" + "".join(rng.choice(_PHONE_DIGITS) for _ in range(4))
+            stamp(vendor, ms)
+            changed_vendors.append(vendor)
+            events.append(("vendors", "updated", vendor))
+        store.put_many(VENDORS, org_id, changed_vendors)
+
+        active_vendors = store.ids(VENDORS, org_id, "t.archived = 0")
+        new_bills = []
+        for _ in range(wanted.new_bills):
+            vendor = store.get(VENDORS, org_id, rng.choice(active_vendors))
+            assert vendor is not None
+            bill = factory.bill(vendor, ms, ms)
+            new_bills.append(bill)
+            events.append(("bills", "created", bill))
+        store.put_many(BILLS, org_id, new_bills)
+
+        unpaid = store.ids(BILLS, org_id, "t.archived = 0 AND t.payment_status = 'UNPAID'")
+        chosen = _pick(rng, unpaid, wanted.updated_bills + wanted.archived_bills)
+        for position, bill_id in enumerate(chosen):
+            bill = store.get(BILLS, org_id, bill_id)
+            assert bill is not None
+            if position < wanted.updated_bills:
+                bill["description"] = rng.choice(
+                    ("Revised per credit memo", "Corrected PO reference", "Updated due date after dispute")
+                )
+                action = "updated"
+            else:
+                bill["archived"] = True
+                action = "archived"
+            stamp(bill, ms)
+            store.put(BILLS, org_id, bill)
+            events.append(("bills", action, bill))
+
+        scheduled = store.ids(PAYMENTS, org_id, "t.single_status = 'SCHEDULED'")
+        chosen = _pick(rng, scheduled, wanted.cleared_payments + wanted.failed_payments)
+        for position, payment_id in enumerate(chosen):
+            payment = store.get(PAYMENTS, org_id, payment_id)
+            assert payment is not None
+            cleared = position < wanted.cleared_payments
+            set_payment_status(payment, "CLEARED" if cleared else "FUNDING_FAILED_ACTION_NEEDED", ms)
+            for part in payment["billPayments"]:
+                bill = store.get(BILLS, org_id, part["billId"])
+                if bill is None:
+                    continue
+                cents = to_cents(part["amount"])
+                bill["_scheduledCents"] = max(0, bill.get("_scheduledCents", 0) - cents)
+                if cleared:
+                    bill["_paidCents"] = bill.get("_paidCents", 0) + cents
+                refresh_bill(bill)
+                stamp(bill, ms)
+                store.put(BILLS, org_id, bill)
+                events.append(("bills", "updated", bill))
+            store.put(PAYMENTS, org_id, payment)
+            events.append(("payments", "updated", payment))
+            if not cleared:
+                events.append(("payments", "failed", payment))
+
+    counts: dict[str, list[str]] = {}
+    for kind, action, doc in events:
+        counts.setdefault(f"{kind}.{action}", []).append(doc["id"])
+        state.publish(org_id, kind, action, doc)
+    summary["updatedTime"] = render_time(ms)
+    summary["changed"] = counts
+    return summary

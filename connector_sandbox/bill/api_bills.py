@@ -1,0 +1,252 @@
+"""Bills: list, get (``?billApprovals=true``), create, bulk create (all-or-nothing, BDC_1246),
+PATCH / PUT, archive / restore (idempotent), and record-payment for payments made outside BILL.
+
+Line items carry the GL classification (``chartOfAccountId``, ``departmentId``, ...); every id must
+exist in the organization and not be archived. A repeated create makes a second bill (no idempotency
+keys) unless the ``reject_duplicate_invoice_numbers`` variant is on.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from starlette.responses import Response
+
+from . import errors
+from .api_common import fetch, list_handler, lookup, make_id, reject_unknown_query
+from .documents import (
+    apply_bill_fields,
+    new_bill_doc,
+    new_payment_doc,
+    outstanding,
+    refresh_bill,
+    render,
+    stamp,
+)
+from .errors import BillError, Problem
+from .formats import money, now_ms
+from .pipeline import Call, api_route, json_array, json_object, ok
+from .resources import BILLS, PAYMENTS, VENDORS
+from .validation import Checker, bill_label, check_bill, merge_patch
+
+
+def _duplicate_invoice(
+    call: Call,
+    fields: dict[str, Any],
+    check: Checker,
+    taken: set[tuple[str, str]],
+    exclude: str | None = None,
+) -> None:
+    if not call.settings.variants.reject_duplicate_invoice_numbers or check.problems:
+        return
+    key = (fields["vendor"]["id"], fields["invoice"]["invoiceNumber"])
+    where, params = "t.vendor_id = ? AND t.invoice_number = ? AND t.archived = 0", list(key)
+    if exclude:
+        where, params = where + " AND t.id <> ?", [*key, exclude]
+    if key in taken or call.state.store.exists(BILLS, call.org, where, params):
+        check.fail(
+            "invoice.invoiceNumber", f"{key[1]!r} already exists for vendor {key[0]}", errors.DUPLICATE
+        )
+    taken.add(key)
+
+
+def _line_id(call: Call):
+    return lambda: make_id(call, "line_item")
+
+
+async def create(call: Call) -> Response:
+    body = json_object(call.body)
+    check = Checker(bill_label(body), strict=call.strict)
+    fields = check_bill(body, check, lookup(call))
+    _duplicate_invoice(call, fields, check, set())
+    check.raise_if_any()
+    doc = new_bill_doc(make_id(call, "bill"), fields, call.settings.user_id, now_ms(), _line_id(call))
+    call.state.store.put(BILLS, call.org, doc)
+    call.state.publish(call.org, "bills", "created", doc)
+    return ok(render("bills", doc, call.settings), 201)
+
+
+async def bulk_create(call: Call) -> Response:
+    records = json_array(call.body, call.settings.bill_bulk_max, "bills")
+    problems: list[Problem] = []
+    prepared, failed, taken = [], 0, set()
+    find = lookup(call)
+    for position, record in enumerate(records):
+        if not isinstance(record, dict):
+            problems.append(Problem(errors.VALIDATION, f"[{position}] bill: must be a JSON object"))
+            failed += 1
+            continue
+        check = Checker(bill_label(record, position), strict=call.strict)
+        fields = check_bill(record, check, find)
+        _duplicate_invoice(call, fields, check, taken)
+        prepared.append(fields)
+        failed += bool(check.problems)
+        problems.extend(check.problems)
+    if problems:
+        rollback = Problem(
+            errors.BULK_ROLLBACK, f"Bulk operation rolled back: {failed} of {len(records)} bills failed"
+        )
+        raise BillError(400, [rollback, *problems])
+    ms = now_ms()
+    docs = [
+        new_bill_doc(make_id(call, "bill"), fields, call.settings.user_id, ms, _line_id(call))
+        for fields in prepared
+    ]
+    with call.state.store.transaction():
+        call.state.store.put_many(BILLS, call.org, docs)
+    for doc in docs:
+        call.state.publish(call.org, "bills", "created", doc)
+    return ok([render("bills", doc, call.settings) for doc in docs], 201)
+
+
+async def get(call: Call) -> Response:
+    reject_unknown_query(call, ("billApprovals",))
+    approvals = call.request.query_params.get("billApprovals", "false").lower() == "true"
+    doc = fetch(call, BILLS, call.param("id"))
+    return ok(render("bills", doc, call.settings, approvals=approvals))
+
+
+def _update(*, replace: bool):
+    async def handler(call: Call) -> Response:
+        doc = fetch(call, BILLS, call.param("id"))
+        if doc["archived"]:
+            raise errors.error(
+                400, errors.INVALID_STATE, f"bill {doc['id']} is archived; restore it before editing"
+            )
+        patch = json_object(call.body)
+        merged = merge_patch({} if replace else render("bills", doc, call.settings), patch)
+        check = Checker(bill_label(merged), strict=call.strict)
+        fields = check_bill(merged, check, lookup(call))
+        committed = doc.get("_paidCents", 0) + doc.get("_scheduledCents", 0)
+        if not check.problems and committed:
+            total = sum(line["_cents"] for line in fields["billLineItems"])
+            if fields["vendor"]["id"] != doc["vendorId"]:
+                check.fail(
+                    "vendorId", "cannot change the vendor of a bill with payments", errors.INVALID_STATE
+                )
+            if total < committed:
+                message = f"total {money(total)} is below the {money(committed)} already paid or scheduled"
+                check.fail("billLineItems", message, errors.INVALID_STATE)
+        _duplicate_invoice(call, fields, check, set(), exclude=doc["id"])
+        check.raise_if_any()
+        apply_bill_fields(doc, fields, _line_id(call))
+        stamp(doc, now_ms())
+        call.state.store.put(BILLS, call.org, doc)
+        call.state.publish(call.org, "bills", "updated", doc)
+        return ok(render("bills", doc, call.settings))
+
+    return handler
+
+
+def _archive(*, archived: bool):
+    async def handler(call: Call) -> Response:
+        doc = fetch(call, BILLS, call.param("id"))
+        if archived and not doc["archived"] and doc.get("_scheduledCents"):
+            raise errors.error(
+                400,
+                errors.INVALID_STATE,
+                f"bill {doc['id']} has a scheduled payment; cancel it before archiving",
+            )
+        if doc["archived"] != archived:  # documented: archiving an archived bill is a no-op
+            doc["archived"] = archived
+            stamp(doc, now_ms())
+            call.state.store.put(BILLS, call.org, doc)
+            call.state.publish(call.org, "bills", "archived" if archived else "restored", doc)
+        return ok(render("bills", doc, call.settings))
+
+    return handler
+
+
+async def record_payment(call: Call) -> Response:
+    """Record a payment made outside BILL (no money moves): all bills or none."""
+    body = json_object(call.body)
+    check = Checker("record-payment", strict=call.strict)
+    check.unknown(body, "", ("vendorId", "processDate", "toPrintCheck", "payments"))
+    vendor_id = check.text(body, "vendorId", "", required=True)
+    vendor = call.state.store.get(VENDORS, call.org, vendor_id) if vendor_id else None
+    if vendor_id and vendor is None:
+        check.fail("vendorId", f"{vendor_id} does not exist in this organization")
+    process_date = check.date(body, "processDate", "", required=True)
+    to_print = check.boolean(body, "toPrintCheck", "")
+    entries = body.get("payments")
+    if not isinstance(entries, list) or not entries:
+        check.fail("payments", "is required and must hold at least one {billId, amount}")
+        entries = []
+    bills: dict[str, dict[str, Any]] = {}
+    amounts: dict[str, int] = defaultdict(int)
+    for position, entry in enumerate(entries):
+        path = f"payments[{position}]."
+        if not isinstance(entry, dict):
+            check.fail(path[:-1], "must be an object")
+            continue
+        check.unknown(entry, path, ("billId", "amount"))
+        bill_id = check.text(entry, "billId", path, required=True)
+        cents = check.cents(entry, "amount", path, required=True)
+        if cents is not None and cents <= 0:
+            check.fail(path + "amount", "must be greater than zero (use vendor credits for negatives)")
+            cents = None
+        if bill_id is None:
+            continue
+        bill = bills.get(bill_id) or call.state.store.get(BILLS, call.org, bill_id)
+        if bill is None:
+            check.fail(path + "billId", f"{bill_id} does not exist in this organization")
+            continue
+        if vendor is not None and bill["vendorId"] != vendor["id"]:
+            check.fail(path + "billId", f"{bill_id} belongs to vendor {bill['vendorId']}, not {vendor['id']}")
+        if bill["archived"]:
+            check.fail(path + "billId", f"{bill_id} is archived", errors.INVALID_STATE)
+        bills[bill_id] = bill
+        amounts[bill_id] += cents or 0
+    for bill_id, cents in amounts.items():
+        if cents > outstanding(bills[bill_id]):
+            check.fail(
+                "payments",
+                f"cannot overpay bill {bill_id} (invoice {bills[bill_id]['invoice']['invoiceNumber']!r}): "
+                f"{money(cents)} recorded, {money(outstanding(bills[bill_id]))} outstanding",
+                errors.OVERPAY,
+            )
+    check.raise_if_any()
+    assert vendor is not None and process_date is not None
+    ms, rng = now_ms(), call.state.rng
+    parts = [(make_id(call, "bill_payment"), bill_id, cents) for bill_id, cents in amounts.items()]
+    payment = new_payment_doc(
+        make_id(call, "payment"),
+        vendor,
+        parts,
+        process_date.isoformat(),
+        funding=None,
+        single_status="CLEARED",
+        disbursement_type="CHECK" if to_print else "OFFLINE",
+        online=False,
+        created_by=call.settings.user_id,
+        ms=ms,
+        transaction_number="".join(rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ") for _ in range(20)),
+        confirmation_number=f"R{process_date:%y%m%d}01 - {rng.randrange(10**7):07d}",
+    )
+    with call.state.store.transaction():
+        for bill_id, cents in amounts.items():
+            bill = bills[bill_id]
+            bill["_paidCents"] = bill.get("_paidCents", 0) + cents
+            refresh_bill(bill)
+            stamp(bill, ms)
+            call.state.store.put(BILLS, call.org, bill)
+        call.state.store.put(PAYMENTS, call.org, payment)
+    for bill in bills.values():
+        call.state.publish(call.org, "bills", "updated", bill)
+    call.state.publish(call.org, "payments", "updated", payment)
+    return ok(render("payments", payment, call.settings))
+
+
+def routes() -> list:
+    return [
+        api_route("/v3/bills", list_handler(BILLS), ["GET"]),
+        api_route("/v3/bills", create, ["POST"]),
+        api_route("/v3/bills/bulk", bulk_create, ["POST"]),
+        api_route("/v3/bills/record-payment", record_payment, ["POST"]),
+        api_route("/v3/bills/{id}", get, ["GET"]),
+        api_route("/v3/bills/{id}", _update(replace=False), ["PATCH"]),
+        api_route("/v3/bills/{id}", _update(replace=True), ["PUT"]),
+        api_route("/v3/bills/{id}/archive", _archive(archived=True), ["POST"]),
+        api_route("/v3/bills/{id}/restore", _archive(archived=False), ["POST"]),
+    ]

@@ -1,0 +1,142 @@
+"""Vendors: list, get, create, bulk create (<= 20, all-or-nothing), PATCH / PUT, archive / restore.
+
+BILL has no idempotency keys: a repeated create makes a second vendor (unless the
+``reject_duplicate_vendor_names`` variant is on). Bank details need an MFA-trusted session.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.responses import Response
+
+from . import errors
+from .api_common import fetch, get_handler, list_handler, make_id
+from .documents import apply_vendor_fields, new_vendor_doc, render, stamp
+from .errors import BillError, Problem
+from .formats import now_ms
+from .pipeline import Call, api_route, json_array, json_object, ok
+from .resources import VENDORS
+from .validation import Checker, check_vendor, merge_patch, vendor_label
+
+
+def _mfa_required(what: str) -> BillError:
+    return errors.error(
+        403, errors.MFA_REQUIRED, f"{what} requires an MFA-trusted session (POST /v3/mfa/challenge)"
+    )
+
+
+def _validate(
+    call: Call, body: dict[str, Any], check: Checker, *, taken: set[str], exclude: str | None = None
+) -> tuple[dict[str, Any], dict[str, str] | None]:
+    fields, bank = check_vendor(body, check)
+    if bank is not None and not (call.session and call.session.trusted):
+        check.fail(
+            "paymentInformation.bankAccount",
+            "adding bank details requires an MFA-trusted session",
+            errors.MFA_REQUIRED,
+        )
+    name = fields.get("name")
+    if name and call.settings.variants.reject_duplicate_vendor_names:
+        fold = name.casefold()
+        where, params = "t.name_fold = ?", [fold]
+        if exclude:
+            where, params = where + " AND t.id <> ?", [fold, exclude]
+        if fold in taken or call.state.store.exists(VENDORS, call.org, where, params):
+            check.fail("name", f"a vendor named {name!r} already exists", errors.DUPLICATE)
+        taken.add(fold)
+    return fields, bank
+
+
+def _status(check: Checker) -> int:
+    return 403 if any(problem.code == errors.MFA_REQUIRED for problem in check.problems) else 400
+
+
+async def create(call: Call) -> Response:
+    body = json_object(call.body)
+    check = Checker(vendor_label(body), strict=call.strict)
+    fields, bank = _validate(call, body, check, taken=set())
+    if check.problems:
+        raise BillError(_status(check), check.problems)
+    doc = new_vendor_doc(make_id(call, "vendor"), fields, bank, now_ms())
+    call.state.store.put(VENDORS, call.org, doc)
+    call.state.publish(call.org, "vendors", "created", doc)
+    return ok(render("vendors", doc, call.settings), 201)
+
+
+async def bulk_create(call: Call) -> Response:
+    records = json_array(call.body, call.settings.vendor_bulk_max, "vendors")
+    problems: list[Problem] = []
+    prepared = []
+    taken: set[str] = set()
+    failed = 0
+    for position, record in enumerate(records):
+        if not isinstance(record, dict):
+            problems.append(Problem(errors.VALIDATION, f"[{position}] vendor: must be a JSON object"))
+            failed += 1
+            continue
+        check = Checker(vendor_label(record, position), strict=call.strict)
+        prepared.append(_validate(call, record, check, taken=taken))
+        failed += bool(check.problems)
+        problems.extend(check.problems)
+    if problems:
+        rollback = Problem(
+            errors.BULK_ROLLBACK, f"Bulk operation rolled back: {failed} of {len(records)} vendors failed"
+        )
+        raise BillError(400, [rollback, *problems])
+    ms = now_ms()
+    docs = [new_vendor_doc(make_id(call, "vendor"), fields, bank, ms) for fields, bank in prepared]
+    with call.state.store.transaction():
+        call.state.store.put_many(VENDORS, call.org, docs)
+    for doc in docs:
+        call.state.publish(call.org, "vendors", "created", doc)
+    return ok([render("vendors", doc, call.settings) for doc in docs], 201)
+
+
+def _update(*, replace: bool):
+    async def handler(call: Call) -> Response:
+        doc = fetch(call, VENDORS, call.param("id"))
+        patch = json_object(call.body)
+        base = {} if replace else render("vendors", doc, call.settings)
+        merged = merge_patch(base, patch)
+        check = Checker(vendor_label(merged), strict=call.strict)
+        fields, bank = _validate(call, merged, check, taken=set(), exclude=doc["id"])
+        if check.problems:
+            raise BillError(_status(check), check.problems)
+        apply_vendor_fields(doc, fields, bank)
+        stamp(doc, now_ms())
+        call.state.store.put(VENDORS, call.org, doc)
+        call.state.publish(call.org, "vendors", "updated", doc)
+        return ok(render("vendors", doc, call.settings))
+
+    return handler
+
+
+def _archive(*, archived: bool):
+    async def handler(call: Call) -> Response:
+        if not call.settings.variants.vendor_archive_routes:
+            raise errors.error(
+                404, errors.API_NOT_SUPPORTED, f"API not supported: POST {call.request.url.path}"
+            )
+        doc = fetch(call, VENDORS, call.param("id"))
+        if doc["archived"] != archived:  # archiving an archived vendor is a no-op
+            doc["archived"] = archived
+            stamp(doc, now_ms())
+            call.state.store.put(VENDORS, call.org, doc)
+            call.state.publish(call.org, "vendors", "archived" if archived else "restored", doc)
+        return ok(render("vendors", doc, call.settings))
+
+    return handler
+
+
+def routes() -> list:
+    return [
+        api_route("/v3/vendors", list_handler(VENDORS), ["GET"]),
+        api_route("/v3/vendors", create, ["POST"]),
+        api_route("/v3/vendors/bulk", bulk_create, ["POST"]),
+        api_route("/v3/vendors/{id}", get_handler(VENDORS), ["GET"]),
+        api_route("/v3/vendors/{id}", _update(replace=False), ["PATCH"]),
+        api_route("/v3/vendors/{id}", _update(replace=True), ["PUT"]),
+        api_route("/v3/vendors/{id}/archive", _archive(archived=True), ["POST"]),
+        api_route("/v3/vendors/{id}/restore", _archive(archived=False), ["POST"]),
+    ]

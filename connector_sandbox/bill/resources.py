@@ -1,0 +1,276 @@
+"""What each listable BILL resource is: its table, stored columns, filterable and sortable fields.
+
+Filterable/sortable fields follow the reference (2.5) where it lists them; for payments and
+classifications, which it does not list, the sandbox offers the fields a careful client would expect
+(README: "Filters and sorting"). Anything else in ``filters=`` or ``sort=`` is a 400 naming the field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+EQUALITY = frozenset({"eq", "ne", "in", "nin"})
+ORDERED = EQUALITY | {"gt", "gte", "lt", "lte"}
+TEXT = frozenset({"eq", "ne", "in", "nin", "sw"})
+NAME = frozenset({"eq", "sw"})  # documented for vendor names
+BOOLEAN = frozenset({"eq", "ne"})
+
+PAYMENT_STATUSES = ("UNPAID", "PARTIAL", "SCHEDULED", "PAID")
+APPROVAL_STATUSES = ("UNASSIGNED", "ASSIGNED", "APPROVING", "APPROVED", "DENIED")
+ACCOUNT_TYPES = ("BUSINESS", "PERSON", "NONE")
+SINGLE_STATUSES = (
+    "SCHEDULED",
+    "CANCELED",
+    "VOIDED",
+    "FUNDING_FAILED_VOIDED",
+    "FUNDING_FAILED_ACTION_NEEDED",
+    "DISBURSEMENT_FAILED_ACTION_NEEDED",
+    "DISBURSEMENT_FAILED_VENDOR_BANK_REJECTED",
+    "FUNDS_ESCHEATED",
+    "CLEARED",
+)
+
+
+@dataclass(frozen=True)
+class FilterField:
+    """How one API field filters: SQL column (on alias ``t`` or a child table), value kind, operators."""
+
+    column: str
+    kind: str  # id | text | enum | bool | date | time | money
+    ops: frozenset[str]
+    values: tuple[str, ...] = ()  # allowed values of an enum
+    child: str | None = None  # child table matched with EXISTS (any line / any covered bill)
+    child_key: str = ""
+    fold: bool = False  # compare case-insensitively (casefolded column)
+
+
+@dataclass(frozen=True)
+class Resource:
+    name: str  # path segment: vendors, bills, payments, chart-of-accounts, ...
+    label: str  # singular word used in error messages
+    table: str
+    columns: Callable[[dict[str, Any]], dict[str, Any]]
+    filters: Mapping[str, FilterField]
+    sorts: Mapping[str, str]  # API field -> column of the main table
+    kind: str | None = None  # classifications share one table, scoped by kind
+    child_table: str | None = None
+    child_key: str = ""
+    child_rows: Callable[[dict[str, Any]], list[tuple[Any, ...]]] = field(default=lambda doc: [])
+
+    def scope(self) -> tuple[str, tuple[Any, ...]]:
+        return (" AND t.kind = ?", (self.kind,)) if self.kind else ("", ())
+
+
+def _times() -> dict[str, FilterField]:
+    return {
+        "createdTime": FilterField("t.created_ms", "time", ORDERED),
+        "updatedTime": FilterField("t.updated_ms", "time", ORDERED),
+    }
+
+
+def _vendor_columns(doc: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "name": doc["name"],
+        "name_fold": doc["name"].casefold(),
+        "archived": int(doc["archived"]),
+        "account_type": doc.get("accountType") or "NONE",
+        "bill_currency": doc.get("billCurrency") or "USD",
+        "created_ms": doc["_createdMs"],
+        "updated_ms": doc["_updatedMs"],
+    }
+
+
+def _bill_columns(doc: dict[str, Any]) -> dict[str, Any]:
+    invoice = doc.get("invoice") or {}
+    return {
+        "vendor_id": doc["vendorId"],
+        "due_date": doc["dueDate"],
+        "payment_status": doc["paymentStatus"],
+        "approval_status": doc["approvalStatus"],
+        "archived": int(doc["archived"]),
+        "invoice_number": invoice.get("invoiceNumber") or "",
+        "invoice_date": invoice.get("invoiceDate") or "",
+        "description": doc.get("description") or "",
+        "amount_cents": doc["_amountCents"],
+        "pay_from_coa": doc.get("payFromChartOfAccountId") or "",
+        "created_ms": doc["_createdMs"],
+        "updated_ms": doc["_updatedMs"],
+    }
+
+
+_CLASSIFICATION_KEYS = ("chartOfAccountId", "departmentId", "locationId", "accountingClassId", "itemId")
+
+
+def _bill_classification_rows(doc: dict[str, Any]) -> list[tuple[Any, ...]]:
+    sources = [doc.get("classifications") or {}]
+    sources += [line.get("classifications") or {} for line in doc.get("billLineItems") or []]
+    rows = {tuple(source.get(key) or "" for key in _CLASSIFICATION_KEYS) for source in sources}
+    rows.discard(("",) * len(_CLASSIFICATION_KEYS))
+    return sorted(rows)
+
+
+def _payment_columns(doc: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "vendor_id": doc["vendorId"],
+        "bill_id": doc.get("billId") or "",
+        "amount_cents": doc["_amountCents"],
+        "process_date": doc.get("processDate") or "",
+        "status": doc["status"],
+        "single_status": doc["singleStatus"],
+        "disbursement_status": doc.get("disbursementStatus") or "",
+        "created_ms": doc["_createdMs"],
+        "updated_ms": doc["_updatedMs"],
+    }
+
+
+def _payment_bill_rows(doc: dict[str, Any]) -> list[tuple[Any, ...]]:
+    return sorted({(part["billId"],) for part in doc.get("billPayments") or []})
+
+
+def _classification_columns(doc: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "kind": doc["_kind"],
+        "name": doc["name"],
+        "name_fold": doc["name"].casefold(),
+        "archived": int(doc["archived"]),
+        "account_number": doc.get("accountNumber") or "",
+        "created_ms": doc["_createdMs"],
+        "updated_ms": doc["_updatedMs"],
+    }
+
+
+def _line_filter(column: str) -> FilterField:
+    return FilterField(column, "id", EQUALITY, child="bill_classifications", child_key="bill_id")
+
+
+VENDORS = Resource(
+    name="vendors",
+    label="vendor",
+    table="vendors",
+    columns=_vendor_columns,
+    filters={
+        "id": FilterField("t.id", "id", EQUALITY),
+        "archived": FilterField("t.archived", "bool", BOOLEAN),
+        "name": FilterField("t.name_fold", "text", NAME, fold=True),
+        "accountType": FilterField("t.account_type", "enum", EQUALITY, ACCOUNT_TYPES),
+        "billCurrency": FilterField("t.bill_currency", "text", EQUALITY),
+        **_times(),
+    },
+    sorts={"name": "name_fold", "createdTime": "created_ms", "updatedTime": "updated_ms"},
+)
+
+BILLS = Resource(
+    name="bills",
+    label="bill",
+    table="bills",
+    columns=_bill_columns,
+    filters={
+        "id": FilterField("t.id", "id", EQUALITY),
+        "archived": FilterField("t.archived", "bool", BOOLEAN),
+        "vendorId": FilterField("t.vendor_id", "id", EQUALITY),
+        "dueDate": FilterField("t.due_date", "date", ORDERED),
+        "paymentStatus": FilterField("t.payment_status", "enum", EQUALITY, PAYMENT_STATUSES),
+        "payFromChartOfAccountId": FilterField("t.pay_from_coa", "id", EQUALITY),
+        "invoice.invoiceNumber": FilterField("t.invoice_number", "text", TEXT),
+        "classifications.chartOfAccountId": _line_filter("chart_of_account_id"),
+        "classifications.departmentId": _line_filter("department_id"),
+        "classifications.locationId": _line_filter("location_id"),
+        "classifications.accountingClassId": _line_filter("accounting_class_id"),
+        "classifications.itemId": _line_filter("item_id"),
+        **_times(),
+    },
+    sorts={
+        "archived": "archived",
+        "dueDate": "due_date",
+        "createdTime": "created_ms",
+        "updatedTime": "updated_ms",
+        "description": "description",
+        "amount": "amount_cents",
+        "invoice.invoiceDate": "invoice_date",
+    },
+    child_table="bill_classifications",
+    child_key="bill_id",
+    child_rows=_bill_classification_rows,
+)
+
+PAYMENTS = Resource(
+    name="payments",
+    label="payment",
+    table="payments",
+    columns=_payment_columns,
+    filters={
+        "id": FilterField("t.id", "id", EQUALITY),
+        "vendorId": FilterField("t.vendor_id", "id", EQUALITY),
+        "billId": FilterField("bill_id", "id", EQUALITY, child="payment_bills", child_key="payment_id"),
+        "status": FilterField("t.status", "text", EQUALITY),
+        "singleStatus": FilterField("t.single_status", "enum", EQUALITY, SINGLE_STATUSES),
+        "disbursementStatus": FilterField("t.disbursement_status", "text", EQUALITY),
+        "processDate": FilterField("t.process_date", "date", ORDERED),
+        "amount": FilterField("t.amount_cents", "money", ORDERED),
+        **_times(),
+    },
+    sorts={
+        "processDate": "process_date",
+        "amount": "amount_cents",
+        "createdTime": "created_ms",
+        "updatedTime": "updated_ms",
+        "disbursementStatus": "disbursement_status",
+    },
+    child_table="payment_bills",
+    child_key="payment_id",
+    child_rows=_payment_bill_rows,
+)
+
+CLASSIFICATION_KINDS = (
+    "chart-of-accounts",
+    "departments",
+    "locations",
+    "accounting-classes",
+    "jobs",
+    "items",
+    "employees",
+)
+
+_CLASSIFICATION_LABELS = {
+    "chart-of-accounts": "chart of accounts",
+    "departments": "department",
+    "locations": "location",
+    "accounting-classes": "accounting class",
+    "jobs": "job",
+    "items": "item",
+    "employees": "employee",
+}
+
+
+def _classification(kind: str) -> Resource:
+    filters = {
+        "id": FilterField("t.id", "id", EQUALITY),
+        "archived": FilterField("t.archived", "bool", BOOLEAN),
+        "name": FilterField("t.name_fold", "text", NAME, fold=True),
+        **_times(),
+    }
+    sorts = {"name": "name_fold", "createdTime": "created_ms", "updatedTime": "updated_ms"}
+    if kind == "chart-of-accounts":
+        filters["accountNumber"] = FilterField("t.account_number", "text", TEXT)
+        sorts["accountNumber"] = "account_number"
+    return Resource(
+        name=kind,
+        label=_CLASSIFICATION_LABELS[kind],
+        table="classifications",
+        columns=_classification_columns,
+        filters=filters,
+        sorts=sorts,
+        kind=kind,
+    )
+
+
+CLASSIFICATIONS = {kind: _classification(kind) for kind in CLASSIFICATION_KINDS}
+
+RESOURCES: dict[str, Resource] = {
+    "vendors": VENDORS,
+    "bills": BILLS,
+    "payments": PAYMENTS,
+    **CLASSIFICATIONS,
+}

@@ -1,0 +1,108 @@
+"""Everything one running sandbox holds: live settings, data, sessions, limits, webhooks, counters."""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections import Counter
+from typing import Any
+
+from .documents import webhook_entity
+from .faults import FaultInjector
+from .limits import RateLimiter
+from .seed import SeedReport, seed
+from .sessions import SessionRegistry
+from .settings import BillSandboxSettings
+from .store import Store
+from .webhooks import WebhookHub
+
+_ENTITY_KEYS = {"vendors": "vendor", "bills": "bill", "payments": "payment"}
+
+
+class Stats:
+    """Calls per endpoint, answers per HTTP status and per BDC code (operator inspection)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.calls: Counter[str] = Counter()
+        self.statuses: Counter[int] = Counter()
+        self.codes: Counter[str] = Counter()
+
+    def count_call(self, endpoint: str) -> None:
+        with self._lock:
+            self.calls[endpoint] += 1
+
+    def count_answer(self, status: int, codes: list[str]) -> None:
+        with self._lock:
+            self.statuses[status] += 1
+            self.codes.update(codes)
+
+    def clear(self) -> None:
+        with self._lock:
+            self.calls.clear()
+            self.statuses.clear()
+            self.codes.clear()
+
+    def snapshot(self) -> dict[str, Any]:
+        with self._lock:
+            return {
+                "calls": dict(self.calls),
+                "statuses": {str(status): count for status, count in sorted(self.statuses.items())},
+                "error_codes": dict(self.codes),
+            }
+
+
+class SandboxState:
+    def __init__(self, settings: BillSandboxSettings) -> None:
+        # The live copy: operator calls change it; the original is what /sandbox/settings/reset restores.
+        self.initial_settings = settings
+        self.settings = settings.model_copy(deep=True)
+        self.store = Store(settings.db_path)
+        try:
+            self.seed_report: SeedReport = seed(self.store, self.settings)
+        except BaseException:
+            self.store.close()
+            raise
+        self.sessions = SessionRegistry(
+            lambda: self.settings.limits.session_idle_timeout_seconds,
+            lambda: self.settings.limits.remember_me_days,
+        )
+        self.limits = RateLimiter(lambda: self.settings)
+        self.faults = FaultInjector(settings.seed)
+        self.hub = WebhookHub(lambda: self.settings, settings.seed)
+        self.stats = Stats()
+        # Ids of records created at run time: seeded, so a scripted run creates the same ids each time.
+        self.rng = random.Random(settings.seed * 7919)
+        self.activity_runs = 0
+
+    def publish(self, org_id: str, kind: str, action: str, doc: dict[str, Any]) -> list[str]:
+        """Queue the webhook event ``<entity>.<action>`` for a stored object (snapshot taken now)."""
+        entity = _ENTITY_KEYS[kind]
+        return self.hub.publish(
+            org_id, f"{entity}.{action}", entity, webhook_entity(kind, doc, self.settings)
+        )
+
+    def reset(self, changes: dict[str, Any]) -> SeedReport:
+        """Re-seed from the live settings (with ``changes`` merged), dropping sessions and webhooks."""
+        merged = BillSandboxSettings.model_validate({**self.settings.model_dump(), **changes})
+        store = Store(merged.db_path)
+        try:
+            report = seed(store, merged)
+        except BaseException:
+            store.close()
+            raise
+        old, self.store = self.store, store
+        old.close()
+        self.settings = merged
+        self.seed_report = report
+        self.sessions.expire_all()
+        self.sessions.forget_devices()
+        self.limits.reset()
+        self.hub.clear()
+        self.stats.clear()
+        self.rng = random.Random(merged.seed * 7919)
+        return report
+
+    def close(self) -> None:
+        self.hub.stop()
+        self.store.close()
