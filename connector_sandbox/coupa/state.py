@@ -1,0 +1,170 @@
+"""Everything one running Coupa sandbox holds: live settings, data, tokens, rate buckets, call counts,
+call-out subscriptions and deliveries."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import random
+from collections import Counter
+from typing import Any
+
+from .auth import TokenRegistry
+from .callouts import CalloutDispatcher, new_event
+from .factory import DataFactory, StoreIds, load_masters
+from .faults import RateLimiter
+from .render import Renderer
+from .schema import CALLOUT_RESOURCES, RESOURCES
+from .seed import SeedReport, anchor_for, seed
+from .settings import CoupaSandboxSettings, FaultSettings
+from .store import Store
+from .timefmt import render_datetime, utc_stamp
+
+
+@dataclasses.dataclass
+class SandboxState:
+    settings: CoupaSandboxSettings
+    store: Store
+    seed_report: SeedReport
+    tokens: TokenRegistry = dataclasses.field(default_factory=TokenRegistry)
+    limiter: RateLimiter = dataclasses.field(default_factory=RateLimiter)
+    calls: Counter[str] = dataclasses.field(default_factory=Counter)
+    statuses: Counter[str] = dataclasses.field(default_factory=Counter)
+    calls_by_status: Counter[str] = dataclasses.field(default_factory=Counter)
+    callouts: CalloutDispatcher = dataclasses.field(init=False)
+    # Its own generator, so fault decisions are reproducible and independent of the data.
+    fault_rng: random.Random = dataclasses.field(init=False)
+    _factory: DataFactory | None = None
+    _activity_runs: int = 0
+
+    def __post_init__(self) -> None:
+        self.fault_rng = random.Random(self.settings.seed ^ 0x5EED)
+        self.callouts = CalloutDispatcher(lambda: self.settings.callouts, self.settings.seed)
+        for subscription in self.settings.callouts.subscriptions:
+            self.callouts.subscribe(subscription)
+
+    @classmethod
+    def build(cls, settings: CoupaSandboxSettings) -> SandboxState:
+        store = Store(settings.db_path)
+        try:
+            report = seed(store, settings)
+        except BaseException:
+            store.close()
+            raise
+        return cls(settings, store, report)
+
+    # --- live settings ---------------------------------------------------------------------------
+
+    @property
+    def faults(self) -> FaultSettings:
+        return self.settings.faults
+
+    @faults.setter
+    def faults(self, value: FaultSettings) -> None:
+        self.settings = self.settings.model_copy(update={"faults": value})
+
+    def update_settings(self, changes: dict[str, Any]) -> CoupaSandboxSettings:
+        """Merge ``changes`` (validated as a whole); nested models merge field by field."""
+        current = self.settings.model_dump()
+        for key, value in changes.items():
+            if (
+                isinstance(value, dict)
+                and isinstance(current.get(key), dict)
+                and key
+                not in (
+                    "resource_scopes",
+                    "api_filters",
+                    "custom_fields",
+                )
+            ):
+                current[key] = {**current[key], **value}
+            else:
+                current[key] = value
+        self.settings = CoupaSandboxSettings.model_validate(current)
+        return self.settings
+
+    # --- time and rendering ----------------------------------------------------------------------
+
+    @staticmethod
+    def now() -> dt.datetime:
+        """The sandbox clock: UTC, whole seconds (what Coupa stores)."""
+        return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+    def renderer(self, *, show_deleted_lines: bool = False) -> Renderer:
+        renderer = Renderer(
+            self.store,
+            self.settings.time_zone,
+            self.settings.decimals_as,
+            show_deleted_lines=show_deleted_lines,
+        )
+        if self.settings.po_default_filter_includes_invoice_total:
+            renderer.extra_fields["purchase_orders"] = {"invoice-total"}
+        return renderer
+
+    # --- call-outs -------------------------------------------------------------------------------
+
+    def announce(
+        self, resource_key: str, docs: list[dict[str, Any]], event_type: str, *, automatic: bool = True
+    ) -> list[str]:
+        """Queue call-out events for changed records (one batch); returns the event ids."""
+        callouts = self.settings.callouts
+        if resource_key not in CALLOUT_RESOURCES or not self.callouts.wants(resource_key):
+            return []
+        if automatic and (
+            not callouts.auto_deliver or (event_type == "exported" and not callouts.on_export_mark)
+        ):
+            return []
+        renderer = self.renderer()
+        resource = RESOURCES[resource_key]
+        events = [
+            new_event(
+                resource_key,
+                renderer.full(resource, doc),
+                event_type,
+                render_datetime(doc.get("updated-at") or utc_stamp(self.now()), self.settings.time_zone),
+            )
+            for doc in docs
+        ]
+        self.callouts.publish(events)
+        return [event.event_id for event in events]
+
+    # --- activity and reset ----------------------------------------------------------------------
+
+    def factory(self) -> DataFactory:
+        """The generator for new activity, rebuilt from the database the first time it is needed."""
+        if self._factory is None:
+            self._activity_runs += 1
+            rng = random.Random(self.settings.seed * 7919 + self._activity_runs)
+            factory = DataFactory(rng, StoreIds(self.store), anchor_for(self.settings))
+            factory.masters = load_masters(self.store)
+            invoices = RESOURCES["invoices"]
+            factory.invoice_number_taken = lambda supplier_id, number: (
+                self.store.find_one(
+                    invoices, 't."ix_supplier" = ? AND t."ix_invoice_number" = ?', [supplier_id, number]
+                )
+                is not None
+            )
+            self._factory = factory
+        return self._factory
+
+    def forget_factory(self) -> None:
+        """Master data changed through the API or a reseed: rebuild the generator's lists next time."""
+        self._factory = None
+
+    def reset(self, changes: dict[str, Any] | None = None, *, revoke_tokens: bool = False) -> SeedReport:
+        if changes:
+            self.update_settings(changes)
+        self.seed_report = seed(self.store, self.settings, force=True)
+        self._factory = None
+        self.calls.clear()
+        self.statuses.clear()
+        self.calls_by_status.clear()
+        self.limiter.reset()
+        self.callouts.clear_deliveries()
+        if revoke_tokens:
+            self.tokens.revoke_all()
+        return self.seed_report
+
+    def close(self) -> None:
+        self.callouts.stop()
+        self.store.close()

@@ -1,0 +1,160 @@
+"""What every writer shares: the request context, association lookup, addresses, custom fields,
+money formatting and the export mark."""
+
+from __future__ import annotations
+
+import dataclasses
+from decimal import Decimal
+from typing import Any
+
+from ..formats import CoupaError
+from ..schema import RESOURCES, Resource
+from ..settings import CoupaSandboxSettings
+from ..store import Store, index_column, quote
+from ..validation import Errors, normalize
+from ..vocabulary import COUNTRY_NAMES
+
+
+@dataclasses.dataclass
+class WriteContext:
+    store: Store
+    settings: CoupaSandboxSettings
+    now: str  # UTC stamp shared by every record this request touches
+    client_id: str
+
+    @property
+    def zone(self) -> str:
+        return self.settings.time_zone
+
+    def errors(self, resource: Resource) -> Errors:
+        return Errors(resource.element, self.settings.validation_error_status)
+
+    def user(self) -> dict[str, Any]:
+        return {"id": 1, "login": self.client_id, "email": None}
+
+
+def not_found(resource: Resource, record_id: Any) -> CoupaError:
+    return CoupaError(404, f"Couldn't find {resource.element} with id {record_id}", resource.element)
+
+
+def money_text(value: Decimal, decimals: int = 2) -> str:
+    return str(value.quantize(Decimal(1).scaleb(-decimals)))
+
+
+def quantity_text(value: Decimal) -> str:
+    text = format(value.normalize(), "f")
+    return text if "." in text else text + ".0"
+
+
+# --- references -----------------------------------------------------------------------------------
+
+
+def find_by(
+    store: Store, resource: Resource, key: str, value: Any, *, fold: bool = False
+) -> dict[str, Any] | None:
+    if key == "id":
+        return store.get(resource, int(value)) if str(value).lstrip("-").isdigit() else None
+    if key in resource.indexed:
+        expression = f"t.{quote(index_column(key))}"
+    else:
+        expression = f"json_extract(t.doc, '$.\"{key}\"')"
+    if fold:
+        return store.find_one(resource, f"sbx_fold({expression}) = sbx_fold(?)", [str(value)])
+    return store.find_one(resource, f"{expression} = ?", [value])
+
+
+def resolve(
+    ctx: WriteContext,
+    errors: Errors,
+    body: dict[str, Any],
+    key: str,
+    resource_key: str,
+    natural: tuple[str, ...],
+    *,
+    required: bool = False,
+) -> dict[str, Any] | None:
+    """An association given as ``{"id": n}`` or by a natural key (``{"number": "10442"}``)."""
+    value = body.get(key)
+    if value is None:
+        if required:
+            errors.add(key, "can't be blank")
+        return None
+    if not isinstance(value, dict):
+        errors.add(key, "is invalid")
+        return None
+    value = normalize(value)
+    resource = RESOURCES[resource_key]
+    for name in ("id", *natural):
+        if value.get(name) not in (None, ""):
+            found = find_by(ctx.store, resource, name, value[name], fold=name == "name")
+            if found is None:
+                errors.add(key, "is invalid")
+            return found
+    errors.add(key, "can't be blank" if required else "is invalid")
+    return None
+
+
+def active_account(
+    ctx: WriteContext, errors: Errors, body: dict[str, Any], *, required: bool
+) -> dict[str, Any] | None:
+    account = resolve(ctx, errors, body, "account", "accounts", ("code",), required=required)
+    if account is not None and not account.get("active"):
+        errors.add("account", "is inactive")
+    return account
+
+
+def custom_fields(
+    ctx: WriteContext, resource: Resource, body: dict[str, Any], current: dict[str, Any]
+) -> dict[str, Any]:
+    """Only API-editable custom fields are written; others are dropped like unpermitted parameters."""
+    given = body.get("custom-fields")
+    if not isinstance(given, dict):
+        return current
+    editable = set(ctx.settings.custom_fields.get(resource.key, ()))
+    merged = dict(current)
+    for key, value in given.items():
+        dashed = key.replace("_", "-")
+        if dashed in editable:
+            merged[dashed] = value
+    return merged
+
+
+def address(
+    errors: Errors, value: dict[str, Any] | None, current: dict[str, Any] | None, ctx: WriteContext, key: str
+) -> dict[str, Any] | None:
+    if value is None:
+        return current
+    if current is not None and value.get("id") not in (None, current.get("id")):
+        errors.add(key, "cannot be replaced by another record; edit its fields instead")
+        return current
+    address = dict(current or {"id": ctx.store.next_id("addresses")})
+    for field in ("name", "street1", "street2", "city", "state"):
+        if field in value:
+            address[field] = value[field]
+    postal = value.get("postal-code", value.get("postal_code"))
+    if postal is not None:
+        address["postal-code"] = postal
+    country = value.get("country")
+    if isinstance(country, dict) and country.get("code"):
+        code = str(country["code"]).upper()
+        if code not in COUNTRY_NAMES and len(code) != 2:
+            errors.add(f"{key} country", "is invalid")
+        address["country"] = {"id": None, "code": code, "name": COUNTRY_NAMES.get(code)}
+    return address
+
+
+def currency_decimals(ctx: WriteContext, currency: dict[str, Any] | None) -> int:
+    if not currency:
+        return 2
+    found = ctx.store.get(RESOURCES["currencies"], currency["id"]) or {}
+    return int(found.get("decimals", 2))
+
+
+def mark_exported(ctx: WriteContext, doc: dict[str, Any], exported: bool) -> dict[str, Any]:
+    doc = dict(doc)
+    doc["exported"] = exported
+    if exported:
+        doc["last-exported-at"] = ctx.now
+    if ctx.settings.export_mark_touches_updated_at:
+        doc["updated-at"] = ctx.now
+    return doc

@@ -1,0 +1,348 @@
+"""Invoices: created in draft, numbers unique per supplier, header editable only while draft, ERP
+payments recorded with ``paid``/``payment-date``/``payment-notes``/``payments``; approval actions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from ..formats import CoupaError
+from ..schema import INVOICE_STATUSES, RESOURCES
+from ..store import index_column, quote
+from ..validation import Errors
+from .common import (
+    WriteContext,
+    active_account,
+    address,
+    currency_decimals,
+    custom_fields,
+    find_by,
+    money_text,
+    quantity_text,
+    resolve,
+)
+
+# Invoice statuses in which header and lines may still be edited through the API.
+EDITABLE_INVOICE_STATUSES = ("draft", "new", "invalid")
+# Header elements a client may set; others in a body (ids, totals, timestamps) are read-only and ignored.
+_INVOICE_HEADER_FIELDS = frozenset(
+    {
+        "invoice-number",
+        "invoice-date",
+        "supplier",
+        "currency",
+        "document-type",
+        "original-invoice-number",
+        "original-invoice-date",
+        "payment-term",
+        "tax-amount",
+        "shipping-amount",
+        "handling-amount",
+        "misc-amount",
+        "bill-to-address",
+        "remit-to-address",
+        "line-level-taxation",
+        "invoice-lines",
+        "account-type",
+    }
+)
+
+
+def _invoice_lines(
+    ctx: WriteContext, errors: Errors, lines: list[dict[str, Any]], doc: dict[str, Any], decimals: int
+) -> None:
+    existing = {line["id"]: line for line in doc.get("invoice-lines", [])}
+    result = list(doc.get("invoice-lines", []))
+    used = {line["line-num"] for line in result}
+    for position, given in enumerate(lines, start=1):
+        line_errors = errors.sub(f"Invoice line {given.get('line-num') or position}: ")
+        line_id = given.get("id")
+        current = None
+        if line_id is not None:
+            current = existing.get(int(line_id)) if str(line_id).isdigit() else None
+            if current is None:
+                line_errors.add("id", f"{line_id} is not a line of this invoice")
+                continue
+            if given.get("_delete") in (True, "true", 1, "1"):
+                result = [line for line in result if line["id"] != current["id"]]
+                used.discard(current["line-num"])
+                continue
+        line = dict(current or {})
+        creating = current is None
+        line_type = line_errors.choice(given, "type", ("InvoiceQuantityLine", "InvoiceAmountLine"))
+        line["type"] = (
+            line_type
+            or line.get("type")
+            or ("InvoiceAmountLine" if given.get("quantity") is None else "InvoiceQuantityLine")
+        )
+        description = line_errors.text(given, "description", required=creating, max_length=255)
+        if description is not None:
+            line["description"] = description
+        price = line_errors.decimal(given, "price", required=creating)
+        if price is not None:
+            line["price"] = str(price)
+        quantity = line_errors.decimal(
+            given, "quantity", required=creating and line["type"] == "InvoiceQuantityLine"
+        )
+        if quantity is not None:
+            line["quantity"] = quantity_text(quantity)
+        if line["type"] == "InvoiceAmountLine":
+            line["quantity"] = None
+        if "account" in given or creating:
+            account = active_account(ctx, line_errors, given, required=True)
+            if account is not None:
+                line["account"] = {"id": account["id"]}
+        if "order-line-id" in given and given["order-line-id"] is not None:
+            order_line_id = line_errors.integer(given, "order-line-id")
+            order = None
+            if order_line_id is not None:
+                order = ctx.store.find_one(
+                    RESOURCES["purchase_orders"],
+                    "EXISTS (SELECT 1 FROM json_each(t.doc, '$.\"order-lines\"') AS l "
+                    "WHERE json_extract(l.value, '$.id') = ?)",
+                    [order_line_id],
+                )
+            if order is None:
+                line_errors.add("order-line-id", "does not match an order line")
+            elif doc.get("supplier") and order["supplier"]["id"] != doc["supplier"]["id"]:
+                line_errors.add("order-line-id", "belongs to an order of another supplier")
+            else:
+                line["order-line-id"] = order_line_id
+                line["po-number"] = given.get("po-number") or order["po-number"]
+        elif "po-number" in given:
+            line["po-number"] = line_errors.text(given, "po-number", max_length=20)
+        number = line_errors.integer(given, "line-num")
+        if number is not None and number != line.get("line-num"):
+            if number in used:
+                line_errors.add("line-num", "has already been taken")
+            used.add(number)
+            line["line-num"] = number
+        elif creating:
+            line["line-num"] = max(used, default=0) + 1
+            used.add(line["line-num"])
+        uom = given.get("uom")
+        if isinstance(uom, dict) and uom.get("code"):
+            line["uom"] = {"id": None, "code": uom["code"], "name": uom.get("name") or uom["code"]}
+        if line.get("price") is not None:
+            amount = Decimal(line["price"]) * (Decimal(line["quantity"]) if line.get("quantity") else 1)
+            line["total"] = money_text(amount, decimals)
+        if creating:
+            line.update(
+                {
+                    "id": ctx.store.next_id("invoice_lines"),
+                    "created-at": ctx.now,
+                    "status": "draft",
+                    "account-allocations": [],
+                }
+            )
+            result.append(line)
+        else:
+            result = [line if item["id"] == line["id"] else item for item in result]
+        line["updated-at"] = ctx.now
+    doc["invoice-lines"] = result
+
+
+def _payments(
+    ctx: WriteContext, errors: Errors, body: dict[str, Any], doc: dict[str, Any], decimals: int
+) -> None:
+    """Record ERP payments: header ``paid``/``payment-date``/``payment-notes`` and/or a ``payments`` list."""
+    paid = errors.boolean(body, "paid")
+    if paid is not None:
+        doc["paid"] = paid
+    if "payment-date" in body:
+        doc["payment-date"] = errors.datetime(body, "payment-date")
+    notes = body.get("payment-notes", body.get("check-number"))
+    if notes is not None:
+        doc["payment-notes"] = str(notes)
+    entries = errors.items(body, "payments")
+    if entries is None:
+        return
+    payments = list(doc.get("payments") or [])
+    for position, entry in enumerate(entries, start=1):
+        entry_errors = errors.sub(f"Payment {position}: ")
+        amount = entry_errors.decimal(entry, "amount-paid", required=True)
+        when = entry_errors.datetime(entry, "payment-date")
+        note = entry.get("notes", entry.get("check-number"))
+        if amount is None:
+            continue
+        existing = next(
+            (p for p in payments if entry.get("id") is not None and p["id"] == entry.get("id")), None
+        )
+        if existing is not None:
+            existing.update(
+                {
+                    "amount-paid": money_text(amount, decimals),
+                    "notes": note,
+                    "payment-date": when,
+                    "updated-at": ctx.now,
+                }
+            )
+            continue
+        payments.append(
+            {
+                "id": ctx.store.next_id("invoice_payments"),
+                "created-at": ctx.now,
+                "updated-at": ctx.now,
+                "amount-paid": money_text(amount, decimals),
+                "notes": None if note is None else str(note),
+                "payment-date": when or ctx.now,
+                "payable-type": "InvoiceHeader",
+                "payable-id": doc.get("id"),
+            }
+        )
+    doc["payments"] = payments
+
+
+def invoice_write(ctx: WriteContext, body: dict[str, Any], current: dict[str, Any] | None) -> dict[str, Any]:
+    resource = RESOURCES["invoices"]
+    errors = ctx.errors(resource)
+    creating = current is None
+    doc = dict(current or {})
+    header_keys = [
+        key
+        for key in body
+        if key in _INVOICE_HEADER_FIELDS and (current or {}).get(key, object()) != body[key]
+    ]
+    if not creating and doc.get("status") not in EDITABLE_INVOICE_STATUSES and header_keys:
+        for key in header_keys:
+            errors.add(key, f"can't be changed while the invoice is {doc.get('status')}")
+        errors.raise_if_any()
+    number = errors.text(body, "invoice-number", required=creating, max_length=40)
+    if "supplier" in body or creating:
+        supplier = resolve(ctx, errors, body, "supplier", "suppliers", ("number", "name"), required=creating)
+        if supplier is not None:
+            doc["supplier"] = {"id": supplier["id"]}
+    if number is not None:
+        doc["invoice-number"] = number
+    if doc.get("supplier") and doc.get("invoice-number") and (number is not None or "supplier" in body):
+        clash = ctx.store.find_one(
+            resource,
+            f"t.{quote(index_column('supplier'))} = ? AND t.{quote(index_column('invoice-number'))} = ?",
+            [doc["supplier"]["id"], doc["invoice-number"]],
+        )
+        if clash is not None and clash["id"] != doc.get("id"):
+            errors.add("invoice-number", "has already been taken")
+    day = errors.date(body, "invoice-date", ctx.zone, required=creating)
+    if day is not None:
+        doc["invoice-date"] = day.isoformat()
+    if "currency" in body or creating:
+        currency = resolve(ctx, errors, body, "currency", "currencies", ("code",))
+        if currency is None and "currency" not in body:
+            currency = find_by(ctx.store, RESOURCES["currencies"], "code", ctx.settings.instance_currency)
+        if currency is not None:
+            doc["currency"] = {"id": currency["id"]}
+    decimals = currency_decimals(ctx, doc.get("currency"))
+    document_type = errors.choice(body, "document-type", ("Invoice", "Credit Note"))
+    if document_type or creating:
+        doc["document-type"] = document_type or doc.get("document-type") or "Invoice"
+        doc["is-credit-note"] = doc["document-type"] == "Credit Note"
+    for key in ("original-invoice-number",):
+        if key in body:
+            doc[key] = errors.text(body, key, max_length=40)
+    if "original-invoice-date" in body:
+        original = errors.date(body, "original-invoice-date", ctx.zone)
+        doc["original-invoice-date"] = original.isoformat() if original else None
+    if "payment-term" in body:
+        term = resolve(ctx, errors, body, "payment-term", "payment_terms", ("code",))
+        if term is not None:
+            doc["payment-term"] = {"id": term["id"]}
+    elif creating and doc.get("supplier"):
+        doc["payment-term"] = (ctx.store.get(RESOURCES["suppliers"], doc["supplier"]["id"]) or {}).get(
+            "payment-term"
+        )
+    for key in ("tax-amount", "shipping-amount", "handling-amount", "misc-amount"):
+        amount = errors.decimal(body, key)
+        if amount is not None:
+            doc[key] = money_text(amount, decimals)
+        elif creating:
+            doc[key] = money_text(Decimal(0), decimals)
+    for key in ("bill-to-address", "remit-to-address"):
+        if key in body:
+            doc[key] = address(errors, errors.obj(body, key), doc.get(key), ctx, key)
+    if "line-level-taxation" in body:
+        doc["line-level-taxation"] = errors.boolean(body, "line-level-taxation")
+    lines = errors.items(body, "invoice-lines")
+    if lines is not None:
+        _invoice_lines(ctx, errors, lines, doc, decimals)
+    elif creating:
+        doc["invoice-lines"] = []
+    if "account-type" in body:
+        chart = resolve(ctx, errors, body, "account-type", "account_types", ("name",))
+        if chart is not None:
+            doc["account-type"] = {"id": chart["id"]}
+    elif creating and doc["invoice-lines"] and doc["invoice-lines"][0].get("account"):
+        # The chart of accounts follows the first line's account unless the body names one.
+        first = ctx.store.get(RESOURCES["accounts"], doc["invoice-lines"][0]["account"]["id"]) or {}
+        doc["account-type"] = first.get("account-type")
+    _payments(ctx, errors, body, doc, decimals)
+    doc["custom-fields"] = custom_fields(ctx, resource, body, doc.get("custom-fields") or {})
+    errors.raise_if_any()
+    gross = sum((Decimal(line["total"]) for line in doc.get("invoice-lines", [])), Decimal(0))
+    doc["gross-total"] = money_text(gross, decimals)
+    extras = sum(
+        Decimal(doc.get(key) or 0)
+        for key in ("tax-amount", "shipping-amount", "handling-amount", "misc-amount")
+    )
+    doc["total-with-taxes"] = money_text(gross + extras, decimals)
+    if doc.get("invoice-date") and doc.get("payment-term"):
+        term_doc = ctx.store.get(RESOURCES["payment_terms"], doc["payment-term"]["id"]) or {}
+        due = dt.date.fromisoformat(doc["invoice-date"]) + dt.timedelta(
+            days=int(term_doc.get("days-for-net-payment") or 0)
+        )
+        doc["net-due-date"] = due.isoformat()
+    if creating:
+        doc.update(
+            {
+                "id": ctx.store.next_id("invoices"),
+                "created-at": ctx.now,
+                "status": "draft",
+                "paid": doc.get("paid", False),
+                "exported": False,
+                "last-exported-at": None,
+                "lock-version-key": 0,
+                "payment-channel": "erp",
+                "invoice-charges": [],
+                "tax-lines": [],
+                "approvals": [],
+            }
+        )
+        doc.setdefault("payments", [])
+        for payment in doc["payments"]:
+            payment["payable-id"] = doc["id"]
+    doc["lock-version-key"] = int(doc.get("lock-version-key") or 0) + 1
+    doc["updated-at"] = ctx.now
+    return doc
+
+
+_INVOICE_ACTIONS: dict[str, tuple[tuple[str, ...], str | None]] = {
+    "submit": (("draft", "new", "invalid"), None),  # target from settings
+    "void": (("pending_receipt", "approved", "draft"), "voided"),
+    "abandon": (("draft", "new", "invalid"), "abandoned"),
+    "dispute": (
+        ("pending_approval", "pending_receipt", "on_hold", "ap_hold", "approved", "pending_action"),
+        "disputed",
+    ),
+    "withdraw_dispute": (("disputed",), "draft"),
+    "bypass_approvals": (("pending_approval",), "approved"),
+    "bypass_current_approval": (("pending_approval",), "approved"),
+    "restart_approvals": (("pending_approval", "approved"), "pending_approval"),
+}
+
+
+def invoice_action(ctx: WriteContext, doc: dict[str, Any], action: str) -> dict[str, Any]:
+    resource = RESOURCES["invoices"]
+    if action not in _INVOICE_ACTIONS:
+        raise CoupaError(404, f"{action} is not an invoice action simulated by the sandbox", resource.element)
+    allowed, target = _INVOICE_ACTIONS[action]
+    status = ctx.settings.validation_error_status
+    if doc.get("status") not in allowed:
+        raise CoupaError(status, [f"Status {doc.get('status')} does not allow {action}"], resource.element)
+    if action == "submit" and not doc.get("invoice-lines"):
+        raise CoupaError(status, ["Invoice lines can't be blank"], resource.element)
+    doc = dict(doc)
+    doc["status"] = target or ctx.settings.invoice_submit_status
+    assert doc["status"] in INVOICE_STATUSES
+    doc["lock-version-key"] = int(doc.get("lock-version-key") or 0) + 1
+    doc["updated-at"] = ctx.now
+    return doc

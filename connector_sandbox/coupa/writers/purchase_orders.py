@@ -1,0 +1,311 @@
+"""Purchase orders: only external orders may be created; supplier-facing revisions bump the version and
+reset ``exported``; state actions (issue, cancel, close, reopen, ...)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from ..formats import CoupaError
+from ..schema import RESOURCES
+from ..validation import Errors
+from .common import (
+    WriteContext,
+    active_account,
+    address,
+    currency_decimals,
+    custom_fields,
+    find_by,
+    money_text,
+    quantity_text,
+    resolve,
+)
+
+
+def _order_lines(
+    ctx: WriteContext, errors: Errors, lines: list[dict[str, Any]], doc: dict[str, Any], decimals: int
+) -> bool:
+    """Apply ``order-lines`` (update by id, add without id, ``_delete``); True when lines changed."""
+    existing = {line["id"]: line for line in doc.get("order-lines", [])}
+    result = list(doc.get("order-lines", []))
+    used_numbers = {line["line-num"] for line in result if line.get("deleted-at") is None}
+    changed = False
+    for position, given in enumerate(lines, start=1):
+        line_errors = errors.sub(f"Order line {given.get('line-num') or position}: ")
+        line_id = given.get("id")
+        if line_id is not None:
+            line = existing.get(
+                line_id if isinstance(line_id, int) else int(str(line_id)) if str(line_id).isdigit() else -1
+            )
+            if line is None:
+                line_errors.add("id", f"{line_id} is not a line of this order")
+                continue
+            if given.get("_delete") in (True, "true", 1, "1"):
+                if line.get("received") not in (None, "0", "0.00") and Decimal(line["received"]) != 0:
+                    line_errors.add("line", "has receipts and cannot be deleted")
+                    continue
+                line["deleted-at"] = ctx.now
+                line["updated-at"] = ctx.now
+                used_numbers.discard(line["line-num"])
+                changed = True
+                continue
+            updated = _order_line(ctx, line_errors, given, line, decimals, used_numbers)
+            if _without_stamp(updated) != _without_stamp(line):
+                line.clear()  # the same object sits in the order's line list
+                line.update(updated)
+                changed = True
+        else:
+            line = _order_line(ctx, line_errors, given, None, decimals, used_numbers)
+            line.update(
+                {
+                    "id": ctx.store.next_id("order_lines"),
+                    "created-at": ctx.now,
+                    "order-header-id": doc.get("id"),
+                }
+            )
+            result.append(line)
+            changed = True
+    doc["order-lines"] = result
+    return changed
+
+
+def _without_stamp(line: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in line.items() if key != "updated-at"}
+
+
+def _order_line(
+    ctx: WriteContext,
+    errors: Errors,
+    given: dict[str, Any],
+    current: dict[str, Any] | None,
+    decimals: int,
+    used_numbers: set[int],
+) -> dict[str, Any]:
+    line = dict(current or {})
+    creating = current is None
+    line_type = errors.choice(given, "type", ("OrderQuantityLine", "OrderAmountLine"))
+    line_type = (
+        line_type
+        or line.get("type")
+        or ("OrderAmountLine" if given.get("quantity") is None else "OrderQuantityLine")
+    )
+    line["type"] = line_type
+    description = errors.text(given, "description", required=creating, max_length=255)
+    if description is not None:
+        line["description"] = description
+    price = errors.decimal(given, "price", required=creating)
+    if price is not None:
+        line["price"] = str(price)
+    quantity = errors.decimal(given, "quantity", required=creating and line_type == "OrderQuantityLine")
+    if quantity is not None:
+        if quantity <= 0:
+            errors.add("quantity", "must be greater than 0")
+        line["quantity"] = quantity_text(quantity)
+    if line_type == "OrderAmountLine":
+        line["quantity"] = None
+    number = errors.integer(given, "line-num")
+    if number is not None and number != line.get("line-num"):
+        if number in used_numbers:
+            errors.add("line-num", "has already been taken")
+        used_numbers.add(number)
+        line["line-num"] = number
+    elif creating:
+        line["line-num"] = max(used_numbers, default=0) + 1
+        used_numbers.add(line["line-num"])
+    if "account" in given:
+        account = active_account(ctx, errors, given, required=False)
+        line["account"] = {"id": account["id"]} if account else line.get("account")
+    uom = given.get("uom")
+    if isinstance(uom, dict) and uom.get("code"):
+        line["uom"] = {"id": None, "code": uom["code"], "name": uom.get("name") or uom["code"]}
+    elif creating:
+        line["uom"] = {"id": None, "code": "EA", "name": "Each"}
+    if "need-by-date" in given:
+        day = errors.date(given, "need-by-date", ctx.zone)
+        line["need-by-date"] = day.isoformat() if day else None
+    commodity = given.get("commodity")
+    if isinstance(commodity, dict):
+        line["commodity"] = {"id": commodity.get("id"), "name": commodity.get("name")}
+    if line.get("price") is not None:
+        amount = Decimal(line["price"]) * (Decimal(line["quantity"]) if line.get("quantity") else 1)
+        line["total"] = money_text(amount, decimals)
+    if creating:
+        line.update(
+            {
+                "received": money_text(Decimal(0), decimals),
+                "invoiced": money_text(Decimal(0), decimals),
+                "match-type": "three_way" if line_type == "OrderQuantityLine" else "two_way",
+                "status": "created",
+                "version": 1,
+                "account-allocations": [],
+            }
+        )
+    line["updated-at"] = ctx.now
+    return line
+
+
+def purchase_order_write(
+    ctx: WriteContext, body: dict[str, Any], current: dict[str, Any] | None
+) -> dict[str, Any]:
+    resource = RESOURCES["purchase_orders"]
+    errors = ctx.errors(resource)
+    creating = current is None
+    doc = dict(current or {})
+    if creating:
+        if body.get("type") != "ExternalOrderHeader":
+            raise CoupaError(
+                ctx.settings.validation_error_status,
+                [
+                    "Type must be ExternalOrderHeader: only external purchase orders can be created "
+                    "through the API"
+                ],
+                resource.element,
+            )
+        doc["type"] = "ExternalOrderHeader"
+    elif doc.get("status") in ("cancelled", "closed"):
+        changes = [key for key in body if key not in ("custom-fields",)]
+        if changes:
+            errors.add("status", f"is {doc['status']}: the order cannot be changed ({', '.join(changes)})")
+            errors.raise_if_any()
+    po_number = errors.text(body, "po-number", required=creating, max_length=20)
+    if po_number is not None:
+        clash = find_by(ctx.store, resource, "po-number", po_number)
+        if clash is not None and clash["id"] != doc.get("id"):
+            errors.add("po-number", "has already been taken")
+        doc["po-number"] = po_number
+    if "supplier" in body or creating:
+        supplier = resolve(ctx, errors, body, "supplier", "suppliers", ("number", "name"), required=creating)
+        if supplier is not None:
+            if not creating and supplier["id"] != doc["supplier"]["id"] and doc.get("status") != "draft":
+                errors.add("supplier", "cannot be changed once the order is issued")
+            elif ctx.settings.po_requires_active_supplier and supplier.get("status") != "active":
+                errors.add("supplier", f"is {supplier.get('status')}; orders need an active supplier")
+            else:
+                doc["supplier"] = {"id": supplier["id"]}
+    revision = False
+    if "currency" in body or creating:
+        currency = resolve(ctx, errors, body, "currency", "currencies", ("code",))
+        if currency is None and creating and "currency" not in body:
+            currency = find_by(ctx.store, RESOURCES["currencies"], "code", ctx.settings.instance_currency)
+        if currency is not None:
+            revision |= not creating and currency["id"] != doc["currency"]["id"]
+            doc["currency"] = {"id": currency["id"]}
+    decimals = currency_decimals(ctx, doc.get("currency"))
+    if "payment-term" in body:
+        term = resolve(ctx, errors, body, "payment-term", "payment_terms", ("code",))
+        if term is not None:
+            revision |= (doc.get("payment-term") or {}).get("id") != term["id"]
+            doc["payment-term"] = {"id": term["id"]}
+    elif creating and doc.get("supplier"):
+        supplier_doc = ctx.store.get(RESOURCES["suppliers"], doc["supplier"]["id"]) or {}
+        doc["payment-term"] = supplier_doc.get("payment-term")
+    shipping = errors.obj(body, "shipping-term")
+    if shipping is not None:
+        doc["shipping-term"] = {
+            "id": shipping.get("id"),
+            "code": shipping.get("code"),
+            "description": shipping.get("description"),
+        }
+        revision = True
+    if "ship-to-address" in body:
+        doc["ship-to-address"] = address(
+            errors, errors.obj(body, "ship-to-address"), doc.get("ship-to-address"), ctx, "ship-to-address"
+        )
+        revision = True
+    for key in ("ship-to-user", "requester"):
+        person = errors.obj(body, key)
+        if person is not None:
+            doc[key] = {"id": person.get("id"), "login": person.get("login"), "email": person.get("email")}
+    if creating:
+        status = errors.choice(body, "status", ("issued", "draft", "buyer_hold"))
+        doc["status"] = status or ctx.settings.external_po_default_status
+    lines = errors.items(body, "order-lines")
+    if lines is None and creating:
+        errors.add("order-lines", "can't be blank")
+    elif lines is not None:
+        if creating and not lines:
+            errors.add("order-lines", "can't be blank")
+        revision |= _order_lines(ctx, errors, lines, doc, decimals)
+    doc["custom-fields"] = custom_fields(ctx, resource, body, doc.get("custom-fields") or {})
+    errors.raise_if_any()
+    if creating:
+        doc["id"] = ctx.store.next_id("purchase_orders")
+        for line in doc["order-lines"]:
+            line["order-header-id"] = doc["id"]
+        doc.update(
+            {
+                "created-at": ctx.now,
+                "version": 1,
+                "internal-revision": 1,
+                "exported": False,
+                "last-exported-at": None,
+                "invoice-total": money_text(Decimal(0), decimals),
+                "transmission-status": "pending" if doc["status"] == "draft" else "transmitted",
+                "acknowledged-flag": False,
+            }
+        )
+    elif revision:
+        doc["internal-revision"] = doc.get("internal-revision", 1) + 1
+        if doc.get("status") in ("issued", "supplier_hold", "soft_closed", "supplier_window_hold"):
+            # A supplier-facing revision is re-sent, which resets exported (reference 2.4).
+            doc["version"] = doc.get("version", 1) + 1
+            doc["exported"] = False
+            for line in doc["order-lines"]:
+                if line.get("updated-at") == ctx.now:
+                    line["version"] = doc["version"]
+    doc["total"] = money_text(
+        sum(
+            (Decimal(line["total"]) for line in doc["order-lines"] if line.get("deleted-at") is None),
+            Decimal(0),
+        ),
+        decimals,
+    )
+    doc["updated-at"] = ctx.now
+    return doc
+
+
+_PO_ACTIONS: dict[str, tuple[tuple[str, ...], str]] = {
+    # action: (statuses it applies to, resulting status)
+    "issue": (("draft", "buyer_hold", "currency_hold", "supplier_window_hold"), "issued"),
+    "issue_without_send": (("draft", "buyer_hold", "currency_hold", "supplier_window_hold"), "issued"),
+    "ignore_window_and_issue": (("supplier_window_hold",), "issued"),
+    "cancel": (
+        (
+            "draft",
+            "issued",
+            "buyer_hold",
+            "supplier_hold",
+            "currency_hold",
+            "supplier_window_hold",
+            "soft_closed",
+        ),
+        "cancelled",
+    ),
+    "close": (("issued", "soft_closed", "supplier_hold"), "closed"),
+    "reopen": (("soft_closed",), "issued"),
+    "release_from_buyer_hold": (("buyer_hold",), "issued"),
+}
+
+
+def purchase_order_action(ctx: WriteContext, doc: dict[str, Any], action: str) -> dict[str, Any]:
+    resource = RESOURCES["purchase_orders"]
+    if action not in _PO_ACTIONS:
+        raise CoupaError(404, f"{action} is not a purchase order action", resource.element)
+    allowed, target = _PO_ACTIONS[action]
+    if doc.get("status") not in allowed:
+        raise CoupaError(
+            ctx.settings.validation_error_status,
+            [f"Status {doc.get('status')} does not allow {action}"],
+            resource.element,
+        )
+    doc = dict(doc)
+    doc["status"] = target
+    if target in ("cancelled", "closed"):
+        for line in doc["order-lines"]:
+            line["status"] = target
+    # Issue, cancel, close and reopen go to the supplier and into the ERP export queue again.
+    doc["exported"] = False
+    if action in ("issue", "ignore_window_and_issue", "release_from_buyer_hold"):
+        doc["transmission-status"] = "transmitted"
+    doc["updated-at"] = ctx.now
+    return doc
