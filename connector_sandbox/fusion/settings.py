@@ -1,0 +1,257 @@
+"""Settings of the Oracle Fusion Cloud ERP sandbox pod.
+
+Three groups, because they change at different moments:
+
+* ``FusionSandboxSettings`` fixes what the data is (scale, seed, anchor date) and who may log in;
+* ``BehaviourSettings`` holds every *variant switch*: where ``shared/reference/oracle-fusion.md``
+  marks a behaviour as unconfirmed the sandbox plays the most likely variant by default and the
+  others on request, so a client can be proven against all of them (``POST /sandbox/behaviour``);
+* ``FaultSettings`` holds what an operator turns on to make the pod misbehave (latency, 5xx,
+  maintenance, throttling, untrustworthy ``hasMore``), also changeable while it runs.
+
+Every default that is a guess says so in a comment starting ``Unconfirmed``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+DEFAULT_PORT = 8716
+DEFAULT_SCOPE = "urn:opc:resource:consumer::all"
+
+Privilege = str  # "<resource>:read" | "<resource>:write" | "*"
+
+
+class FusionUser(BaseModel):
+    """A Fusion application user: HTTP Basic credentials, roles and data access.
+
+    ``privileges`` model the duty roles: ``"*"`` is everything, otherwise ``"invoices:read"``,
+    ``"invoices:write"`` ... per REST resource name. ``business_units`` model data security: ``None``
+    sees every business unit, a list sees only rows of those units (fewer rows, not 403 — reference
+    quirk 10).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    username: str = Field(min_length=1, max_length=100)
+    # Sandbox-only credential; repr=False keeps it out of reprs and tracebacks all the same.
+    password: str = Field(min_length=1, repr=False)
+    privileges: tuple[Privilege, ...] = ("*",)
+    business_units: tuple[str, ...] | None = None
+
+    def may(self, resource: str, access: Literal["read", "write"]) -> bool:
+        wanted = {"*", f"{resource}:*", f"{resource}:{access}"}
+        if access == "read":
+            wanted.add(f"{resource}:write")  # a role that may change a resource may read it too
+        return any(privilege in wanted for privilege in self.privileges)
+
+
+class OAuthClient(BaseModel):
+    """A confidential application registered in the pod's identity domain."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    client_id: str = Field(min_length=1)
+    client_secret: str = Field(min_length=1, repr=False)
+    # Unconfirmed which Fusion user a client-credentials token acts as; the sandbox binds one user.
+    acts_as: str = "ml.integration"
+    allowed_grants: tuple[str, ...] = (
+        "client_credentials",
+        "urn:ietf:params:oauth:grant-type:jwt-bearer",
+        "refresh_token",
+    )
+    # PEM certificates or public keys whose private keys may sign JWT user assertions (RS256).
+    trusted_certificates: tuple[str, ...] = ()
+
+
+DEFAULT_USERS: tuple[FusionUser, ...] = (FusionUser(username="ml.integration", password="sandbox-fusion"),)
+DEFAULT_CLIENTS: tuple[OAuthClient, ...] = (
+    OAuthClient(client_id="ml-connector-sandbox", client_secret="sandbox-fusion-secret"),
+)
+
+
+class BehaviourSettings(BaseModel):
+    """Variant switches for every behaviour the reference could not pin down (changeable live)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # --- REST framework versions (reference section 1) ---
+    default_framework_version: int = Field(default=1, ge=1, le=9)  # documented default for Fusion apps
+    allowed_framework_versions: tuple[int, ...] = (1, 2, 3, 4, 5, 6, 7, 8, 9)
+    # Some resources declare a higher default; none is named in the reference, so empty.
+    resource_framework_versions: dict[str, int] = Field(default_factory=dict)
+
+    # --- paging (section 2.2, quirk 1) ---
+    default_limit: int = Field(default=25, ge=1)
+    # Unconfirmed 500 vs 499: 500 everywhere unless a resource is listed in page_caps.
+    page_cap: int = Field(default=500, ge=1)
+    page_caps: dict[str, int] = Field(default_factory=dict)
+    # Expanded children: None returns every child row; a number pages them (v3 objects then say hasMore).
+    expanded_child_limit: int | None = Field(default=None, ge=1)
+
+    # --- query syntax (section 2.2, quirks 5 and 13) ---
+    # Practitioner report: a v1 ';' query under framework v2+ is a 400.
+    reject_semicolon_in_v2: bool = True
+    # Unconfirmed: '*' and '%' as wildcards in v1 query-by-example values (ADF QBE does this).
+    qbe_wildcards: bool = True
+    # Unconfirmed which timestamp literals q accepts; the reference says accept all three.
+    q_timestamp_literals: tuple[Literal["date", "iso", "space"], ...] = ("date", "iso", "space")
+
+    # --- item keys (sections 2.4-2.6, quirk 6) ---
+    # "hash": opaque keys in self links for the resources documented with ...UniqID path keys;
+    # "id": the plain numeric id (what Oracle's invoice examples show and pods often do).
+    item_keys: Literal["hash", "id"] = "hash"
+    # With hash keys, whether a plain numeric id in the path also resolves (unconfirmed: off).
+    hash_key_accepts_plain_id: bool = False
+
+    # --- timestamps (section 2.3) ---
+    # Unconfirmed whether milliseconds are shown; the sandbox shows them ("...T10:15:30.123+00:00").
+    timestamp_millis: bool = True
+
+    # --- errors (section 2.10, quirk 7) ---
+    # "text": terse plain-text bodies (the reference's recommended default); "negotiated": the
+    # structured error+json body when Accept asks for it and the framework version is at least
+    # structured_error_min_version; "structured": always structured.
+    error_format: Literal["text", "negotiated", "structured"] = "text"
+    # Unconfirmed which framework version switches Fusion to structured errors.
+    structured_error_min_version: int = Field(default=4, ge=1, le=9)
+    # "detailed" business-rule messages naming the attribute; "terse" ones that name nothing.
+    validation_messages: Literal["detailed", "terse"] = "detailed"
+    # POST to a read-only resource (purchaseOrders): the documented "Invalid operation create" 400,
+    # or the generic ADF 405.
+    read_only_create_status: Literal[400, 405] = 400
+
+    # --- attribute names (sections 2.4-2.9) ---
+    # Rename unconfirmed attributes per resource: {"purchaseOrders": {"StatusCode": "Status"}}.
+    # Keys are the sandbox's canonical names (README), values the names served instead.
+    attribute_names: dict[str, dict[str, str]] = Field(default_factory=dict)
+
+    # --- purchase orders and requisitions ---
+    # Unconfirmed: the requisition number's REST name ("Requisition" or "RequisitionNumber").
+    requisition_number_attribute: Literal["Requisition", "RequisitionNumber"] = "Requisition"
+    # Whether INCOMPLETE draft orders also appear in purchaseOrders (unconfirmed; they do by default).
+    drafts_in_purchase_orders: bool = True
+
+    # --- invoices (section 2.6) ---
+    invoice_required: tuple[str, ...] = (
+        "InvoiceNumber",
+        "InvoiceCurrency",
+        "InvoiceAmount",
+        "InvoiceDate",
+        "BusinessUnit",
+        "Supplier",
+        "SupplierSite",
+    )
+    invoice_line_required: tuple[str, ...] = ("LineNumber", "LineType", "LineAmount")
+    # Unconfirmed defaults for REST-created invoices.
+    rest_invoice_source: str = "Manual invoice entry"
+    new_invoice_validation_status: str = "Not validated"
+    # Unconfirmed duplicate text; Payables rejects the same number for the same supplier (400).
+    duplicate_invoice_message: str = "The invoice number {number} already exists for supplier {supplier}."
+
+    # --- authentication (section 2.11) ---
+    allow_basic_auth: bool = True
+    allow_client_secret_post: bool = True  # unconfirmed; identity domains usually accept it
+    allow_password_grant: bool = False  # unconfirmed for Fusion scopes
+    token_relay: bool = True  # legacy /fscmRestApi/tokenrelay, partly unconfirmed
+    # The Fusion scope a token must carry; the instance-prefixed form is accepted as well.
+    accepted_scope: str = DEFAULT_SCOPE
+    # Unconfirmed IDCS detail: send WWW-Authenticate on 401 answers.
+    www_authenticate: bool = True
+
+    # --- optional resources ---
+    value_sets: bool = True  # the valueSets path is unconfirmed
+
+    # --- rate limiting (quirk 11): Oracle publishes no numbers, so off unless set ---
+    rate_limit_requests: int | None = Field(default=None, ge=1)
+    rate_limit_window_seconds: float = Field(default=60.0, gt=0)
+    # Unconfirmed whether 429 carries Retry-After; the sandbox sends it by default.
+    rate_limit_retry_after: bool = True
+
+    @field_validator("allowed_framework_versions")
+    @classmethod
+    def _versions(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        if not value or any(not 1 <= version <= 9 for version in value):
+            raise ValueError("allowed_framework_versions must be a non-empty list of 1..9")
+        return tuple(sorted(set(value)))
+
+    @model_validator(mode="after")
+    def _default_allowed(self) -> BehaviourSettings:
+        if self.default_framework_version not in self.allowed_framework_versions:
+            raise ValueError("default_framework_version must be one of allowed_framework_versions")
+        return self
+
+
+class FaultSettings(BaseModel):
+    """Misbehaviour to inject on the pod's REST routes (never on ``/sandbox``), changeable live."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    latency_ms: int = Field(default=0, ge=0, le=120_000)
+    latency_jitter_ms: int = Field(default=0, ge=0, le=120_000)
+    random_error_rate: float = Field(default=0.0, ge=0.0, le=1.0)
+    random_error_status: int = Field(default=503, ge=500, le=599)
+    # The next N calls fail with this status and body ("html" = a front proxy page, quirk 7).
+    fail_next: int = Field(default=0, ge=0)
+    fail_next_status: int = Field(default=500, ge=400, le=599)
+    fail_next_body: Literal["text", "html", "empty", "structured"] = "text"
+    # Which routes fail_next hits: the pod's REST API, the identity domain's token endpoint, or both.
+    fail_next_scope: Literal["api", "token", "all"] = "api"
+    # Scheduled patching: every REST call answers 503 with an HTML maintenance page (quirk 11).
+    maintenance: bool = False
+    # Access token lifetime (documented common default 1 hour).
+    token_lifetime_seconds: int = Field(default=3600, ge=1)
+    # Quirk 2: totalResults is an estimate; the estimate is off by this fraction (0.1 = 10 % high).
+    total_results_skew: float = Field(default=0.0, ge=-0.9, le=10.0)
+    # Quirk 2: the last page still says hasMore=true (the next page is then empty).
+    phantom_has_more: bool = False
+    # Quirk 3: rows that tie on every orderBy attribute come in a different order on every call.
+    unstable_tie_order: bool = False
+    # Quirk 4: offsets at or beyond the threshold are slow (this many ms per 1000 rows skipped).
+    deep_offset_threshold: int = Field(default=10_000, ge=0)
+    deep_offset_ms_per_1000: int = Field(default=0, ge=0, le=60_000)
+
+
+class FusionSandboxSettings(BaseModel):
+    """Complete configuration of one sandbox pod."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=DEFAULT_PORT, ge=0, le=65535)
+    users: tuple[FusionUser, ...] = DEFAULT_USERS
+    clients: tuple[OAuthClient, ...] = DEFAULT_CLIENTS
+    # The number an identity domain's Fusion scope carries: urn:opc:resource:fa:instanceid=<n>...
+    instance_id: str = "100000001"
+
+    scale: float = Field(default=1.0, gt=0, le=1000)
+    seed: int = 20250301
+    # The day seeded history ends (yesterday of this date); None means today (UTC).
+    anchor_date: dt.date | None = None
+
+    behaviour: BehaviourSettings = Field(default_factory=BehaviourSettings)
+    faults: FaultSettings = Field(default_factory=FaultSettings)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> FusionSandboxSettings:
+        names = [user.username.lower() for user in self.users]
+        if len(names) != len(set(names)):
+            raise ValueError("users: every username must be unique (Fusion user names ignore case)")
+        ids = [client.client_id for client in self.clients]
+        if len(ids) != len(set(ids)):
+            raise ValueError("clients: every client_id must be unique")
+        for client in self.clients:
+            if client.acts_as.lower() not in names:
+                raise ValueError(f"clients[{client.client_id}].acts_as: no user named {client.acts_as!r}")
+        return self
+
+    def user(self, username: str) -> FusionUser | None:
+        """The configured user of this name; Fusion user names are case-insensitive."""
+        wanted = username.strip().lower()
+        return next((user for user in self.users if user.username.lower() == wanted), None)
+
+    def client(self, client_id: str) -> OAuthClient | None:
+        return next((client for client in self.clients if client.client_id == client_id), None)

@@ -1,0 +1,74 @@
+"""Everything one running sandbox pod holds: data, tokens, live behaviour and faults, counters, clock."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections import Counter
+from dataclasses import dataclass, field
+
+from .auth import TokenRegistry
+from .faults import FaultInjector, RateLimiter
+from .keys import KeyCodec
+from .seed import SeedReport, seed
+from .settings import BehaviourSettings, FaultSettings, FusionSandboxSettings
+from .store import Store
+
+
+@dataclass
+class SandboxState:
+    settings: FusionSandboxSettings
+    store: Store
+    seed_report: SeedReport
+    behaviour: BehaviourSettings
+    faults: FaultSettings
+    tokens: TokenRegistry = field(default_factory=TokenRegistry)
+    limiter: RateLimiter = field(default_factory=RateLimiter)
+    calls: Counter[str] = field(default_factory=Counter)
+    statuses: Counter[str] = field(default_factory=Counter)
+    clock_offset: dt.timedelta = dt.timedelta(0)
+    keys: KeyCodec = field(init=False)
+    injector: FaultInjector = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.keys = KeyCodec(hashlib.sha256(f"fusion-sandbox:{self.settings.seed}".encode()).digest())
+        self.injector = FaultInjector(self.settings.seed)
+
+    @classmethod
+    def build(cls, settings: FusionSandboxSettings) -> SandboxState:
+        store = Store()
+        try:
+            report = seed(store, settings)
+        except BaseException:
+            store.close()
+            raise
+        return cls(
+            settings, store, report, settings.behaviour.model_copy(deep=True), settings.faults.model_copy()
+        )
+
+    def now(self) -> dt.datetime:
+        """The pod's clock: UTC, shifted by the operator's ``/sandbox/clock`` advances."""
+        return dt.datetime.now(dt.UTC) + self.clock_offset
+
+    def reseed(self, settings: FusionSandboxSettings) -> None:
+        """Fresh data (and fresh tokens, counters, live settings) for ``settings``."""
+        store = Store()
+        try:
+            report = seed(store, settings)
+        except BaseException:
+            store.close()
+            raise
+        old = self.store
+        self.settings, self.store, self.seed_report = settings, store, report
+        self.behaviour = settings.behaviour.model_copy(deep=True)
+        self.faults = settings.faults.model_copy()
+        self.tokens = TokenRegistry()
+        self.limiter = RateLimiter()
+        self.calls.clear()
+        self.statuses.clear()
+        self.clock_offset = dt.timedelta(0)
+        self.__post_init__()
+        old.close()
+
+    def close(self) -> None:
+        self.store.close()
