@@ -301,6 +301,15 @@ SYSTEMS: dict[str, System] = {
 # Settings of the project itself (not of a connection); listed in the same README table.
 PROJECT_SETTINGS: tuple[Setting, ...] = (
     Setting(
+        "saas_start_date", "ML_SAAS_START_DATE", "2024-01-01", "first day partition of the SaaS entity assets"
+    ),
+    Setting(
+        "saas_overlap_minutes",
+        "ML_SAAS_OVERLAP_MINUTES",
+        "10",
+        "minutes re-read before a SaaS entity's cursor to catch late commits",
+    ),
+    Setting(
         "db_url",
         "ML_CONNECTOR_DB_URL",
         "sqlite:///$DAGSTER_HOME/ledger.sqlite",

@@ -45,12 +45,26 @@ def _bill(scale: float, data_dir: Path) -> Any:
     return create_app(BillSandboxSettings(scale=scale, db_path=data_dir / f"bill-{scale:g}.sqlite"))
 
 
+def _coupa(scale: float, data_dir: Path) -> Any:
+    from connector_sandbox.coupa import CoupaSandboxSettings, create_app
+
+    return create_app(CoupaSandboxSettings(scale=scale, db_path=data_dir / f"coupa-{scale:g}.sqlite"))
+
+
+def _fusion(scale: float, _data_dir: Path) -> Any:
+    from connector_sandbox.fusion import FusionSandboxSettings, create_app
+
+    return create_app(FusionSandboxSettings(scale=scale))  # seeds in memory (about 0.5 s at scale 1)
+
+
 SANDBOXES: dict[str, SandboxSpec] = {
     spec.key: spec
     for spec in (
         SandboxSpec("jde_ais", "JD Edwards AIS", 8711, "/jderest", _jde_ais),
+        SandboxSpec("coupa", "Coupa Core API", 8712, "", _coupa),
         SandboxSpec("bill", "BILL v3 API", 8713, "/connect", _bill),
         SandboxSpec("procore", "Procore REST API", 8715, "", _procore),
+        SandboxSpec("fusion", "Oracle Fusion Cloud ERP", 8716, "", _fusion),
     )
 }
 
