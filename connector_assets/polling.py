@@ -1,0 +1,31 @@
+"""Schedules that poll a source's current day, shared by the JDE and SaaS source assets.
+
+Every tick requests today's partition (read incrementally from the cursor); the ticks of the first hour
+after midnight also request yesterday once (a fixed run key makes Dagster launch it only the first time),
+which re-reads yesterday whole and so picks up records committed late on the previous day.
+"""
+
+from datetime import timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from dagster import RunRequest, ScheduleDefinition, ScheduleEvaluationContext, schedule
+
+
+def build_poll_schedule(
+    name: str, job: Any, *, cron: str, timezone: str, description: str
+) -> ScheduleDefinition:
+    """``job``: the asset job (``define_asset_job``) whose partitioned assets the schedule polls."""
+    zone = ZoneInfo(timezone)
+
+    @schedule(name=name, job=job, cron_schedule=cron, execution_timezone=timezone, description=description)
+    def _poll(context: ScheduleEvaluationContext):
+        now = context.scheduled_execution_time.astimezone(zone)
+        today = now.date()
+        requests = [RunRequest(partition_key=today.isoformat(), run_key=f"poll-{now:%Y-%m-%dT%H:%M}")]
+        if now.hour == 0:
+            yesterday = today - timedelta(days=1)
+            requests.append(RunRequest(partition_key=yesterday.isoformat(), run_key=f"close-{yesterday}"))
+        return requests
+
+    return _poll
