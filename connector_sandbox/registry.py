@@ -51,6 +51,12 @@ def _coupa(scale: float, data_dir: Path) -> Any:
     return create_app(CoupaSandboxSettings(scale=scale, db_path=data_dir / f"coupa-{scale:g}.sqlite"))
 
 
+def _procurify(scale: float, _data_dir: Path) -> Any:
+    from connector_sandbox.procurify import ProcurifySandboxSettings, create_app
+
+    return create_app(ProcurifySandboxSettings(scale=scale))  # seeds a temporary file (about 1 s at scale 1)
+
+
 def _fusion(scale: float, _data_dir: Path) -> Any:
     from connector_sandbox.fusion import FusionSandboxSettings, create_app
 
@@ -63,6 +69,7 @@ SANDBOXES: dict[str, SandboxSpec] = {
         SandboxSpec("jde_ais", "JD Edwards AIS", 8711, "/jderest", _jde_ais),
         SandboxSpec("coupa", "Coupa Core API", 8712, "", _coupa),
         SandboxSpec("bill", "BILL v3 API", 8713, "/connect", _bill),
+        SandboxSpec("procurify", "Procurify API", 8714, "", _procurify),
         SandboxSpec("procore", "Procore REST API", 8715, "", _procore),
         SandboxSpec("fusion", "Oracle Fusion Cloud ERP", 8716, "", _fusion),
     )

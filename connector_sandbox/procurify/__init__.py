@@ -1,0 +1,34 @@
+"""Procurify API simulator (written from ``shared/reference/procurify.md`` only).
+
+It shares no code or models with ml-connector's client: it is the yardstick the client is measured
+against. See README.md in this folder for routes, settings, operator routes and the choices made
+where the reference is unconfirmed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from .app import create_app
+from .settings import BehaviourVariants, FaultSettings, ProcurifySandboxSettings, SandboxApplication
+
+__all__ = [
+    "BehaviourVariants",
+    "FaultSettings",
+    "ProcurifySandboxSettings",
+    "SandboxApplication",
+    "create_app",
+    "run_in_thread",
+]
+
+
+def run_in_thread(settings: ProcurifySandboxSettings | None = None) -> tuple[str, Callable[[], None]]:
+    """Serve a new sandbox on an ephemeral loopback port; returns (``http://127.0.0.1:<port>``, stop).
+
+    The base URL is the customer host: the API is at ``<base>/api/...``, the token at
+    ``<base>/oauth/token`` and the operator routes at ``<base>/sandbox/...``.
+    """
+    from connector_sandbox.serve import serve_in_thread
+
+    settings = settings or ProcurifySandboxSettings()
+    return serve_in_thread(create_app(settings), host=settings.host, port=0)

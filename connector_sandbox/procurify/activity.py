@@ -1,0 +1,460 @@
+"""Business activity on a live sandbox: what people do in Procurify between two syncs.
+
+``POST /sandbox/activity`` creates and changes records, all stamped with one "now" (a batch of
+changes that share a timestamp, exactly what a "modified since" cursor must not lose). The other
+operations play the humans the API cannot replace: approving and purchasing a requisition (the only
+way a purchase order comes to exist), receiving a PO, entering a bill, moving a bill along.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .factory import DataFactory, History, fulfilment, po_totals
+from .formats import render_datetime, stored
+from .state import SandboxState
+from .store import Store
+from .vocabulary import FIRST_NAMES, LAST_NAMES, VENDOR_FORMS, VENDOR_STEMS, VENDOR_TRADES
+
+_MAX = 5000
+
+
+class ActivityRequest(BaseModel):
+    """How many records of each kind to create or change."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    new_vendors: int = Field(default=0, ge=0, le=_MAX)
+    updated_vendors: int = Field(default=0, ge=0, le=_MAX)
+    new_requisitions: int = Field(default=0, ge=0, le=_MAX)
+    updated_requisitions: int = Field(default=0, ge=0, le=_MAX)
+    new_purchase_orders: int = Field(default=0, ge=0, le=_MAX)
+    updated_purchase_orders: int = Field(default=0, ge=0, le=_MAX)
+    new_bills: int = Field(default=0, ge=0, le=_MAX)
+    updated_bills: int = Field(default=0, ge=0, le=_MAX)
+    new_payments: int = Field(default=0, ge=0, le=_MAX)
+    updated_payments: int = Field(default=0, ge=0, le=_MAX)
+    new_account_codes: int = Field(default=0, ge=0, le=_MAX)
+    updated_account_codes: int = Field(default=0, ge=0, le=_MAX)
+    new_departments: int = Field(default=0, ge=0, le=_MAX)
+    updated_departments: int = Field(default=0, ge=0, le=_MAX)
+
+
+class ActivityError(ValueError):
+    """An operator request that cannot be played (unknown record, wrong state); answered 409/404."""
+
+    def __init__(self, message: str, status: int = 409) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _insert_story(state: SandboxState, story: History) -> None:
+    with state.store.transaction():
+        for table, rows in story.tables().items():
+            if rows:
+                state.store.insert(table, rows)
+
+
+@dataclass
+class _Batch:
+    """One activity call: the sandbox, its generator and the single "now" every change carries."""
+
+    state: SandboxState
+    factory: DataFactory
+    now: dt.datetime
+
+    @property
+    def stamp(self) -> str:
+        return stored(self.now)
+
+    @property
+    def store(self) -> Store:
+        return self.state.store
+
+    def sample(self, sql: str, count: int) -> list[Any]:
+        """Up to ``count`` keys from the first column of ``sql``, drawn with the batch generator."""
+        keys = [row[0] for row in self.store.all(sql)]
+        return self.factory.rng.sample(keys, k=min(count, len(keys)))
+
+
+def make_activity(state: SandboxState, wanted: ActivityRequest) -> dict[str, Any]:
+    """Create and change records as ``wanted`` says; every one is stamped with the same "now"."""
+    state.master_data_changed()  # counters and catalog from the current data, whatever the API wrote
+    batch = _Batch(state, state.factory(), state.now())
+    result: dict[str, Any] = {"now": render_datetime(batch.stamp)}
+    with state.store.transaction():
+        result["vendors"] = _vendors(batch, wanted.new_vendors, wanted.updated_vendors)
+        result["account_codes"] = _account_codes(
+            batch, wanted.new_account_codes, wanted.updated_account_codes
+        )
+        result["departments"] = _departments(batch, wanted.new_departments, wanted.updated_departments)
+    state.master_data_changed()  # new vendors and accounts are now purchasable
+    batch = _Batch(state, state.factory(), batch.now)
+    result.update(_transactions(batch, wanted))
+    result["payments"] = _payments(batch, wanted.new_payments, wanted.updated_payments)
+    state.master_data_changed()
+    return result
+
+
+def _vendors(batch: _Batch, new: int, updated: int) -> dict[str, list[int]]:
+    rng, store = batch.factory.rng, batch.store
+    created = []
+    for _ in range(new):
+        vendor_id = store.next_id("vendors")
+        name = f"{rng.choice(VENDOR_STEMS)} {rng.choice(VENDOR_TRADES)} {rng.choice(VENDOR_FORMS)}"
+        store.insert(
+            "vendors",
+            [
+                {
+                    "id": vendor_id,
+                    "name": name,
+                    "active": 1,
+                    "email": json.dumps([f"ap{vendor_id}@vendor.example"]),
+                    "contact": f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
+                    "comments": "",
+                    "external_id": None,
+                    "date_modified": batch.stamp,
+                    "currency_id": 3,
+                    "type": 3,
+                    "country": "US",
+                    "is_1099_eligible": 0,
+                    "is_auto_email_po_enabled": 1,
+                }
+            ],
+        )
+        created.append(vendor_id)
+    changed = batch.sample("SELECT id FROM vendors WHERE type IN (3, 4) AND active = 1", updated)
+    for vendor_id in changed:
+        phone = f"503555{rng.randint(1000, 9999)}"
+        store.update("vendors", vendor_id, {"phone_one": phone, "date_modified": batch.stamp})
+    return {"created": created, "updated": changed}
+
+
+def _account_codes(batch: _Batch, new: int, updated: int) -> dict[str, list[int]]:
+    """New expense codes under 6000, each budgeted for two departments; revised descriptions."""
+    rng, store = batch.factory.rng, batch.store
+    parent = store.scalar("SELECT id FROM account_codes WHERE code = '6000'")
+    departments = [row[0] for row in store.all("SELECT id FROM departments WHERE active = 1")]
+    created = []
+    for _ in range(new):
+        code_id = store.next_id("account_codes")
+        store.insert(
+            "account_codes",
+            [
+                {
+                    "id": code_id,
+                    "code": f"8{code_id:04d}",
+                    "description": f"New cost pool {code_id}",
+                    "account_type": 5,
+                    "active": 1,
+                    "parent_id": parent,
+                    "modified_at": batch.stamp,
+                }
+            ],
+        )
+        for department_id in rng.sample(departments, k=min(2, len(departments))):
+            store.insert(
+                "accounts",
+                [
+                    {
+                        "id": store.next_id("accounts"),
+                        "account_code_id": code_id,
+                        "department_id": department_id,
+                        "active": 1,
+                        "in_effect": 1,
+                        "modified_at": batch.stamp,
+                    }
+                ],
+            )
+        created.append(code_id)
+    changed = batch.sample("SELECT id FROM account_codes WHERE account_type = 5", updated)
+    for code_id in changed:
+        change = {"description": f"Cost pool {code_id} (revised)", "modified_at": batch.stamp}
+        store.update("account_codes", code_id, change)
+    return {"created": created, "updated": changed}
+
+
+def _departments(batch: _Batch, new: int, updated: int) -> dict[str, list[int]]:
+    rng, store = batch.factory.rng, batch.store
+    locations = [row[0] for row in store.all("SELECT id FROM locations")]
+    created = []
+    for _ in range(new):
+        department_id = store.next_id("departments")
+        store.insert(
+            "departments",
+            [
+                {
+                    "id": department_id,
+                    "name": f"Project {department_id}",
+                    "external_id": f"JDE-BU-{department_id:05d}",
+                    "active": 1,
+                    "branch_id": rng.choice(locations),
+                    "punchout_email": None,
+                    "modified_at": batch.stamp,
+                }
+            ],
+        )
+        created.append(department_id)
+    changed = batch.sample("SELECT id FROM departments", updated)
+    for department_id in changed:
+        change = {"punchout_email": f"punchout+{department_id}@sandbox.example", "modified_at": batch.stamp}
+        store.update("departments", department_id, change)
+    return {"created": created, "updated": changed}
+
+
+def _transactions(batch: _Batch, wanted: ActivityRequest) -> dict[str, dict[str, list[Any]]]:
+    """New requisitions (pending, or purchased into POs) and expense bills; approvals and revisions."""
+    factory, store, now = batch.factory, batch.store, batch.now
+    pending, purchased, expenses = History(), History(), History()
+    for _ in range(wanted.new_requisitions):
+        pending.extend(factory.requisition(now, 0, now=now))
+    for _ in range(wanted.new_purchase_orders):
+        purchased.extend(factory.requisition(now, 3, now=now))
+    for _ in range(wanted.new_bills):
+        expenses.extend(factory.expense_bill(now, now=now))
+    for story in (pending, purchased, expenses):
+        _insert_story(batch.state, story)
+    with store.transaction():
+        approved = batch.sample("SELECT num FROM orders WHERE status = 0", wanted.updated_requisitions)
+        for num in approved:
+            _approve(batch.state, num, batch.stamp)
+        revised = batch.sample(
+            'SELECT "procurify_PO" FROM purchase_orders WHERE state IN (0, 5)', wanted.updated_purchase_orders
+        )
+        for number in revised:
+            row = store.get("purchase_orders", number)
+            promise = (dt.date.fromisoformat(row["promise_date"]) + dt.timedelta(days=7)).isoformat()
+            change = {"promise_date": promise, "version": row["version"] + 1, "last_modified": batch.stamp}
+            store.update("purchase_orders", number, change)
+        advanced = batch.sample("SELECT id FROM bills WHERE status IN (0, 1)", wanted.updated_bills)
+        for bill_id in advanced:
+            _advance_bill(batch, bill_id)
+    return {
+        "requisitions": {
+            "created": [o["num"] for o in pending.orders + purchased.orders],
+            "updated": approved,
+        },
+        "purchase_orders": {
+            "created": [p["procurify_PO"] for p in purchased.purchase_orders],
+            "updated": revised,
+        },
+        "bills": {
+            "created": [b["uuid"] for b in expenses.bills],
+            "updated": [store.get("bills", bill_id)["uuid"] for bill_id in advanced],
+        },
+    }
+
+
+def _advance_bill(batch: _Batch, bill_id: int) -> None:
+    """Draft -> confirmed (submitted today), confirmed -> approved (approver, GL post date today)."""
+    row = batch.store.get("bills", bill_id)
+    today = batch.now.date().isoformat()
+    change: dict[str, Any] = {
+        "status": row["status"] + 1,
+        "last_modified_datetime": batch.stamp,
+        "version": row["version"] + 1,
+    }
+    if row["status"] == 0:
+        change["submitted_date"] = today
+    else:
+        change.update(approver_id=batch.factory.rng.choice(batch.factory.catalog.users), gl_post_date=today)
+    batch.store.update("bills", bill_id, change)
+
+
+def _payments(batch: _Batch, new: int, updated: int) -> dict[str, list[int]]:
+    """Payments for approved bills (bill -> Payment Confirmed); settled payments (bills -> Paid)."""
+    store, factory, today = batch.store, batch.factory, batch.now.date().isoformat()
+    story = History()
+    bill_changes: dict[int, dict[str, Any]] = {}
+    for bill_id in batch.sample("SELECT id FROM bills WHERE status = 2 AND payment_uuid IS NULL", new):
+        bill = dict(store.get("bills", bill_id))
+        bill["group_id"] = factory.counters.take("bill_group")
+        factory.payment(story, [bill], [bill["group_id"]], 6, now=batch.now)
+        bill_changes[bill_id] = {
+            "status": 6,
+            "locked": 1,
+            "group_id": bill["group_id"],
+            "payment_uuid": bill["payment_uuid"],
+            "last_modified_datetime": batch.stamp,
+        }
+    _insert_story(batch.state, story)
+    with store.transaction():
+        for bill_id, change in bill_changes.items():
+            store.update("bills", bill_id, change)
+        settled = batch.sample("SELECT id FROM payments WHERE status != 'paid'", updated)
+        for payment_id in settled:
+            store.update(
+                "payments", payment_id, {"status": "paid", "posted_date": today, "updated_at": batch.stamp}
+            )
+            store.conn.execute(
+                "UPDATE bills SET status = 4, payment_date = ?, last_modified_datetime = ? WHERE group_id IN "
+                "(SELECT group_id FROM payment_groups WHERE payment_id = ?)",
+                (today, batch.stamp, payment_id),
+            )
+    return {"created": [payment["id"] for payment in story.payments], "updated": settled}
+
+
+def _approve(state: SandboxState, num: int, stamp: str) -> None:
+    store = state.store
+    store.conn.execute(
+        "UPDATE order_items SET approved_quantity = quantity, approved_price = price, approved_datetime = ?, "
+        "last_modified = ? WHERE order_num = ?",
+        (stamp, stamp, num),
+    )
+    store.update("orders", num, {"status": 1, "next_approver_id": None, "date_modified": stamp})
+
+
+def purchase_requisition(state: SandboxState, uuid: str, po_num: str | None) -> dict[str, Any]:
+    """Approve (if pending) and purchase a requisition: one PO per vendor, as a buyer would."""
+    store = state.store
+    order_row = store.one("SELECT * FROM orders WHERE uuid = ?", (uuid,))
+    if order_row is None:
+        raise ActivityError(f"requisition {uuid} does not exist", 404)
+    if order_row["status"] not in (0, 1):
+        raise ActivityError(
+            f"requisition {order_row['num']} has status {order_row['status']}; "
+            "only pending (0) or approved (1) ones can be purchased"
+        )
+    state.master_data_changed()
+    factory = state.factory()
+    now = state.now()
+    stamp = stored(now)
+    purchased = []
+    with store.transaction():
+        _approve(state, order_row["num"], stamp)
+        lines = [
+            dict(row)
+            for row in store.all(
+                "SELECT * FROM order_items WHERE order_num = ? ORDER BY id", (order_row["num"],)
+            )
+        ]
+        by_vendor: dict[int, list[dict[str, Any]]] = {}
+        for line in lines:
+            by_vendor.setdefault(line["vendor_id"], []).append(line)
+        if po_num is not None and len(by_vendor) > 1:
+            raise ActivityError("PO_Num can only be given when the requisition has a single vendor")
+        for vendor_lines in by_vendor.values():
+            po = factory.purchase_order(vendor_lines, dict(order_row), now, 0, now=now, po_num=po_num)
+            for position, line in enumerate(vendor_lines, start=1):
+                line.update(
+                    po_id=po["procurify_PO"],
+                    po_line_num=position,
+                    po_created_date=stamp,
+                    purchased_date=stamp,
+                    status=2,
+                    last_modified=stamp,
+                )
+                store.update(
+                    "order_items",
+                    line["id"],
+                    {
+                        k: line[k]
+                        for k in (
+                            "po_id",
+                            "po_line_num",
+                            "po_created_date",
+                            "purchased_date",
+                            "status",
+                            "last_modified",
+                        )
+                    },
+                )
+            po["subtotal"], po["total"] = po_totals(vendor_lines, po)
+            po["fulfilment_status"] = fulfilment(vendor_lines)
+            store.insert("purchase_orders", [po])
+            purchased.append({"procurify_PO": po["procurify_PO"], "uuid": po["uuid"]})
+        store.update("orders", order_row["num"], {"status": 3, "date_modified": stamp})
+    state.master_data_changed()
+    return {"requisition": order_row["num"], "purchase_orders": purchased}
+
+
+def receive_purchase_order(state: SandboxState, number: int, fraction: float) -> dict[str, Any]:
+    """Receive ``fraction`` of every line's approved quantity (1.0 receives everything)."""
+    store = state.store
+    po = store.get("purchase_orders", number)
+    if po is None:
+        raise ActivityError(f"purchase order {number} does not exist", 404)
+    if po["state"] not in (0, 5):
+        raise ActivityError(f"purchase order {number} is not open (state {po['state']})")
+    stamp = stored(state.now())
+    with store.transaction():
+        lines = [dict(row) for row in store.all("SELECT * FROM order_items WHERE po_id = ?", (number,))]
+        for line in lines:
+            received = max(line["received_pass"], round(line["approved_quantity"] * fraction))
+            line["received_pass"] = min(received, line["approved_quantity"])
+            status = (
+                3 if line["received_pass"] >= line["approved_quantity"] else 5 if line["received_pass"] else 2
+            )
+            store.update(
+                "order_items",
+                line["id"],
+                {
+                    "received_pass": line["received_pass"],
+                    "status": status,
+                    "received_on": stamp[:10],
+                    "last_modified": stamp,
+                },
+            )
+        status = fulfilment(lines)
+        store.update("purchase_orders", number, {"fulfilment_status": status, "last_modified": stamp})
+    return {"procurify_PO": number, "fulfilment_status": status}
+
+
+def bill_purchase_order(state: SandboxState, number: int, status: int) -> dict[str, Any]:
+    """Enter a bill for the received, not yet billed lines of a PO."""
+    store = state.store
+    po = store.get("purchase_orders", number)
+    if po is None:
+        raise ActivityError(f"purchase order {number} does not exist", 404)
+    lines = [
+        dict(row)
+        for row in store.all(
+            "SELECT * FROM order_items i WHERE po_id = ? AND received_pass > 0 AND NOT EXISTS "
+            "(SELECT 1 FROM bill_items bi WHERE bi.order_item_id = i.id)",
+            (number,),
+        )
+    ]
+    if not lines:
+        raise ActivityError(f"purchase order {number} has no received, unbilled lines")
+    state.master_data_changed()
+    factory = state.factory()
+    now = state.now()
+    story = History()
+    tax = po["tax_value"] if po["tax_type"] == "percentage" else 0
+    bill_row = factory.bill(
+        po["vendor_id"], po["currency_id"], status, now, lines, story, now=now, tax_percent=tax
+    )
+    _insert_story(state, story)
+    return {
+        "bill_uuid": bill_row["uuid"],
+        "bill_id": bill_row["id"],
+        "invoice_number": bill_row["invoice_number"],
+    }
+
+
+def set_bill_status(state: SandboxState, uuid: str, status: int) -> dict[str, Any]:
+    """Move a bill to another status, as an AP clerk or approver would in the UI."""
+    if status not in (0, 1, 2, 3, 4, 5, 6, 7, 8):
+        raise ActivityError(f"status {status} is not a bill status (0-8)", 400)
+    store = state.store
+    row = store.one("SELECT * FROM bills WHERE replace(uuid, '-', '') = ?", (uuid.replace("-", "").lower(),))
+    if row is None:
+        raise ActivityError(f"bill {uuid} does not exist", 404)
+    now = state.now()
+    change: dict[str, Any] = {
+        "status": status,
+        "locked": int(status in (4, 6, 7, 8)),
+        "version": row["version"] + 1,
+        "last_modified_datetime": stored(now),
+    }
+    if status == 2 and row["approver_id"] is None:
+        change.update(approver_id=1, gl_post_date=now.date().isoformat())
+    if status == 4 and row["payment_date"] is None:
+        change["payment_date"] = now.date().isoformat()
+    store.update("bills", row["id"], change)
+    return {"uuid": row["uuid"], "status": status}

@@ -1,0 +1,182 @@
+"""Vendors: ``/api/v3/vendors/`` list and create, ``/api/v3/vendors/{id}/`` read, PUT and PATCH.
+
+What a client meets (reference 2.3):
+
+* no modified-since filter: an incremental sync must scan; ``order_by=dateModified`` is honoured only
+  with the ``vendor_order_by_date_modified`` variant (ignored otherwise, like any unknown ordering);
+* the special OTHER vendor (id 1, type 1) is in every unfiltered list unless ``exclude_other=true``;
+* names are not unique (deleted vendors stay as inactive rows); ``external_id`` is the ERP key, unique
+  only with the ``vendor_external_id_unique`` variant;
+* ``email`` is an array and required; field names mix camelCase and snake_case.
+
+The ``*_ref`` term objects, ``payment_methods`` and ``overall_score`` are read-only here: the reference
+documents no way to write them (sandbox assumption), so they are ignored in bodies like any unknown key.
+"""
+
+from __future__ import annotations
+
+import json
+
+from starlette.responses import Response
+
+from .errors import invalid, not_found
+from .formats import stored
+from .listing import Filters, fetch_page, ordering
+from .representations import vendor
+from .responses import listing, single, wanted_format
+from .routing import ApiRoute, RequestContext
+from .validation import BodyValidator
+
+VENDOR_TYPES = range(1, 8)
+CREATABLE_TYPES = (3, 4, 5, 6)  # OTHER, HIDDEN and checkout vendors are system-made
+_VENDOR_GROUPS = {
+    "all": "1=1",
+    "credit_card_providers": "v.type = 6",
+    "default": "v.type IN (3, 4)",
+    "other": "v.type = 1",
+    "preferred": "v.type = 3",
+    "purchasable": "v.active = 1 AND v.type IN (3, 4, 6)",
+    "requestable": "v.active = 1 AND v.type IN (1, 3, 4)",
+}
+# API field -> column, max length (an assumption where the reference gives none).
+_TEXT_FIELDS = {
+    "addressLineOne": ("address_line_one", 255),
+    "addressLineTwo": ("address_line_two", 255),
+    "postalCode": ("postal_code", 30),
+    "city": ("city", 100),
+    "state_province": ("state_province", 100),
+    "country": ("country", 100),
+    "phoneOne": ("phone_one", 50),
+    "phoneTwo": ("phone_two", 50),
+    "fax": ("fax", 50),
+    "contact": ("contact", 150),
+    "url": ("url", 200),
+    "comments": ("comments", 1000),
+    "tax": ("tax", 50),
+}
+
+
+async def list_vendors(ctx: RequestContext) -> Response:
+    wanted_format(ctx.request)
+    filters = Filters(ctx.request, ctx.state.store)
+    filters.text("name", "v.name")
+    filters.text("external_id", "v.external_id")
+    filters.boolean("exclude_other", "v.type != 1", "1=1")
+    filters.choice("type", "v.type", VENDOR_TYPES)
+    filters.csv("type__in", "v.type", integers=True)
+    if ctx.variants.vendor_group == "filter":
+        group = filters.value("vendor_group")
+        if group is not None and group not in _VENDOR_GROUPS:
+            filters.error(
+                "vendor_group", f"Select a valid choice. {group} is not one of the available choices."
+            )
+        elif group is not None:
+            filters.add(_VENDOR_GROUPS[group])
+    filters.search(["v.name", "v.external_id", "v.contact", "v.email"])
+    filters.check()
+    allowed = {"name": "v.name", "id": "v.id", "type": "v.type", "active": "v.active"}
+    if ctx.variants.vendor_order_by_date_modified:
+        allowed["dateModified"] = "v.date_modified"
+    page = fetch_page(
+        ctx.request,
+        ctx.state.store,
+        ctx.variants,
+        select="v.*",
+        from_where=f"vendors v WHERE {filters.sql()}",
+        args=filters.args,
+        order=ordering(ctx.request, allowed, "v.id ASC", "v.id ASC"),
+    )
+    return listing(ctx.request, page, [vendor(row, ctx.lookups) for row in page.rows])
+
+
+def _validate(ctx: RequestContext, body: object, *, partial: bool, vendor_id: int | None) -> dict:
+    check = BodyValidator(body, partial=partial)
+    check.string("name", required=True, max_length=150, allow_null=False, allow_blank=False)
+    check.email_list("email", required=True)
+    external_id = check.string("external_id", max_length=100)
+    check.boolean("active")
+    check.choice("type", CREATABLE_TYPES)
+    check.boolean("is_1099_eligible")
+    check.boolean("is_auto_email_po_enabled")
+    check.primary_key(
+        "currency",
+        lambda pk: ctx.state.store.get("currencies", pk) is not None,
+        "currency_id",
+        allow_null=False,
+    )
+    check.primary_key(
+        "default_payment_method",
+        lambda pk: (
+            ctx.state.store.scalar("SELECT 1 FROM terms WHERE id = ? AND kind = 'payment_method'", (pk,))
+            is not None
+        ),
+    )
+    for name, (column, limit) in _TEXT_FIELDS.items():
+        check.string(name, column, max_length=limit)
+    if external_id and ctx.variants.vendor_external_id_unique:
+        clash = ctx.state.store.scalar(
+            "SELECT id FROM vendors WHERE external_id = ? AND id != ?", (external_id, vendor_id or 0)
+        )
+        if clash is not None:
+            check.error("external_id", "vendor with this external id already exists.")
+    check.check()
+    clean = dict(check.clean)
+    if "email" in clean:
+        clean["email"] = json.dumps(clean["email"], ensure_ascii=False)
+    return clean
+
+
+async def create_vendor(ctx: RequestContext) -> Response:
+    clean = _validate(ctx, await ctx.json_body(), partial=False, vendor_id=None)
+    store = ctx.state.store
+    defaults = {
+        "active": 1,
+        "type": 3,
+        "currency_id": 3,
+        "is_1099_eligible": 0,
+        "is_auto_email_po_enabled": 0,
+        "comments": "",
+        "external_id": None,
+    }
+    with store.transaction():
+        vendor_id = store.next_id("vendors")
+        store.insert(
+            "vendors", [{**defaults, **clean, "id": vendor_id, "date_modified": stored(ctx.state.now())}]
+        )
+    ctx.state.master_data_changed()
+    return single(vendor(store.get("vendors", vendor_id), ctx.lookups), 201)
+
+
+async def get_vendor(ctx: RequestContext) -> Response:
+    row = ctx.state.store.get("vendors", ctx.request.path_params["id"])
+    if row is None:
+        raise not_found()
+    return single(vendor(row, ctx.lookups))
+
+
+async def update_vendor(ctx: RequestContext) -> Response:
+    vendor_id = ctx.request.path_params["id"]
+    store = ctx.state.store
+    current = store.get("vendors", vendor_id)
+    if current is None:
+        raise not_found()
+    if current["type"] in (1, 2):
+        raise invalid({"non_field_errors": ["System vendors cannot be modified."]})
+    clean = _validate(ctx, await ctx.json_body(), partial=ctx.request.method == "PATCH", vendor_id=vendor_id)
+    with store.transaction():
+        store.update("vendors", vendor_id, {**clean, "date_modified": stored(ctx.state.now())})
+    ctx.state.master_data_changed()
+    return single(vendor(store.get("vendors", vendor_id), ctx.lookups))
+
+
+def vendor_routes() -> list[ApiRoute]:
+    return [
+        ApiRoute(
+            "/api/v3/vendors/", {"GET": list_vendors, "POST": create_vendor}, family="vendors", is_list=True
+        ),
+        ApiRoute(
+            "/api/v3/vendors/{id:int}/",
+            {"GET": get_vendor, "PUT": update_vendor, "PATCH": update_vendor},
+            family="vendors",
+        ),
+    ]

@@ -1,0 +1,377 @@
+"""Seeds one Procurify customer: deterministic for (seed, scale, anchor date), bounded in memory.
+
+Scale 1 is a mid-sized customer: 1,500 vendors, ~270 account codes, 40 departments, 3,000
+requisitions with ~7,000 lines, ~2,900 purchase orders, ~2,100 bills and ~900 payments over 400 days
+(about 0.7 s to seed; scale 100 takes about 80 s and stays near 110 MB of memory). Master data
+grows with the square root of larger scales (a big customer has more vendors, not a hundred times
+more) while transactions grow linearly. Stories are generated in time order and
+inserted in chunks, each chunk one transaction, so Python memory does not grow with the scale.
+
+Deliberate edge cases: vendor names in many scripts and exactly 150 characters long, inactive
+duplicates of active vendor names (deleted vendors stay as inactive rows), an external_id of 100
+characters, a department name of 150 and an account code of 50 characters, PO_Num values of 30, invoice
+numbers of 50 characters, and the shared timestamps described in ``factory.Clock``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import random
+import re
+import time
+import unicodedata
+from dataclasses import dataclass
+
+from .factory import Catalog, Clock, Counters, DataFactory, History
+from .formats import stored
+from .settings import ProcurifySandboxSettings
+from .store import Store
+from .vocabulary import (
+    ACCOUNT_CODES,
+    CURRENCIES,
+    DEPARTMENT_NAMES,
+    EXPENSE_WORDS,
+    FIRST_NAMES,
+    LAST_NAMES,
+    LOCATIONS,
+    MAX_LENGTH_DEPARTMENT_NAME,
+    MAX_LENGTH_VENDOR_NAMES,
+    PAYMENT_METHODS,
+    PAYMENT_TERMS,
+    SHIPPING_METHODS,
+    SHIPPING_TERMS,
+    SIGNATURE_VENDORS,
+    STREETS,
+    VENDOR_FORMS,
+    VENDOR_STEMS,
+    VENDOR_TRADES,
+)
+
+_CHUNK_STORIES = 400
+MAX_LENGTH_ACCOUNT_CODE = "6990.100.200-SITE-OVERHEAD-EQUIPEMENT-TEMPORAIRE-0"
+MAX_LENGTH_ACCOUNT_DESCRIPTION = (
+    "Équipement temporaire de chantier, location courte durée, transport et installation inclus — "
+    "refacturable au client selon l'avenant n° 7 du contrat-cadre, hors carburant et hors main-d'œuvre."
+    " TVA 20 %"
+)
+assert len(MAX_LENGTH_ACCOUNT_DESCRIPTION) == 200 and len(MAX_LENGTH_ACCOUNT_CODE) == 50
+OTHER_VENDOR_ID = 1  # Procurify's special non-vendor bucket (type 1 OTHER)
+HIDDEN_VENDOR_ID = 2
+
+
+@dataclass(frozen=True)
+class SeedPlan:
+    """Record counts for a scale."""
+
+    users: int
+    departments: int
+    generated_account_codes: int
+    vendors: int
+    requisitions: int
+    expense_bills: int
+
+    @classmethod
+    def for_scale(cls, scale: float) -> SeedPlan:
+        master = scale if scale <= 1 else math.sqrt(scale)
+        return cls(
+            users=max(8, round(60 * master)),
+            departments=max(8, round(40 * master)),
+            generated_account_codes=max(6, round(250 * master)),
+            vendors=max(len(SIGNATURE_VENDORS) + len(MAX_LENGTH_VENDOR_NAMES) + 12, round(1500 * master)),
+            requisitions=max(40, round(3000 * scale)),
+            expense_bills=max(8, round(300 * scale)),
+        )
+
+
+@dataclass(frozen=True)
+class SeedReport:
+    seconds: float
+    scale: float
+    seed: int
+    anchor_date: str
+    row_counts: dict[str, int]
+
+
+def anchor_for(settings: ProcurifySandboxSettings) -> dt.datetime:
+    day = settings.anchor_date or dt.datetime.now(dt.UTC).date()
+    return dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
+
+
+def _slug(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "", ascii_text.lower())[:20]
+
+
+def seed(store: Store, settings: ProcurifySandboxSettings) -> SeedReport:
+    started = time.perf_counter()
+    plan = SeedPlan.for_scale(settings.scale)
+    clock = Clock(anchor_for(settings))
+    _master_data(store, settings, plan, clock)
+    catalog = Catalog.load(store)
+    factory = DataFactory(random.Random(f"{settings.seed}:history"), clock, catalog, Counters())
+    _history(store, factory, plan, clock)
+    return SeedReport(
+        seconds=time.perf_counter() - started,
+        scale=settings.scale,
+        seed=settings.seed,
+        anchor_date=clock.anchor.date().isoformat(),
+        row_counts=store.row_counts(),
+    )
+
+
+def _master_data(store: Store, settings: ProcurifySandboxSettings, plan: SeedPlan, clock: Clock) -> None:
+    rng = random.Random(f"{settings.seed}:master")
+    with store.transaction():
+        store.insert(
+            "currencies",
+            ({"id": i, "name": n, "rate": r, "is_base": int(b)} for i, n, r, b in CURRENCIES),
+        )
+        app = settings.applications[0]
+        users = [
+            {
+                "id": 1,
+                "email": app.user_email,
+                "first_name": app.user_first_name,
+                "last_name": app.user_last_name,
+            }
+        ]
+        for user_id in range(2, plan.users + 1):
+            first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+            email = f"{_slug(first) or 'user'}.{_slug(last) or 'x'}{user_id}@{settings.domain}.example"
+            users.append({"id": user_id, "email": email, "first_name": first, "last_name": last})
+        store.insert("users", users)
+        currency_ids = {name: currency_id for currency_id, name, _rate, _base in CURRENCIES}
+        store.insert(
+            "locations",
+            (
+                {
+                    "id": i,
+                    "name": name,
+                    "headquarter": int(hq),
+                    "address_line_one": f"{100 * i} {STREETS[i % len(STREETS)]}",
+                    "city": city,
+                    "state_province": state,
+                    "postal_code": postal,
+                    "country": country,
+                    "active": 1,
+                    "currency_id": currency_ids[currency],
+                }
+                for i, (name, hq, city, state, postal, country, currency) in enumerate(LOCATIONS, start=1)
+            ),
+        )
+        terms, term_id = [], 0
+        for kind, values in (
+            ("payment_term", PAYMENT_TERMS),
+            ("shipping_term", SHIPPING_TERMS),
+            ("payment_method", PAYMENT_METHODS),
+            ("shipping_method", SHIPPING_METHODS),
+        ):
+            for name, description in values:
+                term_id += 1
+                terms.append(
+                    {"id": term_id, "kind": kind, "name": name, "description": description, "active": 1}
+                )
+        store.insert("terms", terms)
+        store.insert(
+            "contracts",
+            ({"id": i, "name": f"Master Supply Agreement {2023 + i}"} for i in range(1, 6)),
+        )
+        store.insert("departments", _departments(rng, plan, clock, settings.domain))
+        codes = _account_codes(rng, plan, clock)
+        store.insert("account_codes", codes)
+        store.insert("accounts", _accounts(rng, codes, plan, clock))
+        store.insert("vendors", _vendors(rng, plan, clock, terms))
+
+
+def _departments(rng: random.Random, plan: SeedPlan, clock: Clock, domain: str) -> list[dict]:
+    rows = []
+    per_round = len(LOCATIONS) * len(DEPARTMENT_NAMES)
+    for index in range(plan.departments):
+        location_id = index % len(LOCATIONS) + 1
+        name = DEPARTMENT_NAMES[(index // len(LOCATIONS)) % len(DEPARTMENT_NAMES)]
+        if index >= per_round:
+            name = f"{name} {index // per_round + 1}"
+        department_id = index + 1
+        external_id = f"JDE-BU-{department_id:05d}" if rng.random() < 0.8 else None
+        rows.append(
+            {
+                "id": department_id,
+                "name": name,
+                "external_id": external_id,
+                "active": 0 if index > 5 and rng.random() < 0.08 else 1,
+                "branch_id": location_id,
+                "punchout_email": f"punchout+{department_id}@{domain}.example"
+                if rng.random() < 0.2
+                else None,
+                "modified_at": stored(clock.modified(rng, clock.created(rng))),
+            }
+        )
+    rows[1]["name"] = MAX_LENGTH_DEPARTMENT_NAME
+    rows[2]["external_id"] = ("JDE-BU-" + "0123456789" * 10)[:100]
+    return rows
+
+
+def _account_codes(rng: random.Random, plan: SeedPlan, clock: Clock) -> list[dict]:
+    rows = []
+
+    def add(code: str, description: str, account_type: int, parent: int | None, active: bool = True) -> int:
+        code_id = len(rows) + 1
+        rows.append(
+            {
+                "id": code_id,
+                "code": code,
+                "description": description,
+                "account_type": account_type,
+                "active": int(active),
+                "parent_id": parent,
+                "modified_at": stored(clock.modified(rng, clock.created(rng))),
+            }
+        )
+        return code_id
+
+    by_code: dict[str, int] = {}
+    for code, description, account_type in ACCOUNT_CODES:
+        parent = by_code.get(code[0] + "000") if not code.endswith("000") else None
+        by_code[code] = add(code, description, account_type, parent)
+    expense_parent = by_code["6000"]
+    for index in range(plan.generated_account_codes):
+        word = EXPENSE_WORDS[index % len(EXPENSE_WORDS)]
+        code = f"{7000 + index}" if index % 5 else f"6100-{index:02d}"
+        add(code, f"{word} — cost pool {index + 1}", 5, expense_parent, active=rng.random() > 0.1)
+    add(MAX_LENGTH_ACCOUNT_CODE, MAX_LENGTH_ACCOUNT_DESCRIPTION, 5, expense_parent)
+    return rows
+
+
+def _accounts(rng: random.Random, codes: list[dict], plan: SeedPlan, clock: Clock) -> list[dict]:
+    """Budget lines: every department gets the named expense codes and a share of the generated ones."""
+    expense = [code for code in codes if code["account_type"] == 5 and code["parent_id"] is not None]
+    named = [code for code in expense if code["id"] <= len(ACCOUNT_CODES)]
+    share = min(1.0, 30 / max(1, len(expense)))
+    rows = []
+    for department_id in range(1, plan.departments + 1):
+        for code in expense:
+            if code in named or rng.random() < share:
+                rows.append(
+                    {
+                        "id": len(rows) + 1,
+                        "account_code_id": code["id"],
+                        "department_id": department_id,
+                        "active": 0 if rng.random() < 0.03 else 1,
+                        "in_effect": 1 if rng.random() < 0.97 else 0,
+                        "modified_at": stored(clock.modified(rng, clock.created(rng))),
+                    }
+                )
+    return rows
+
+
+def _vendors(rng: random.Random, plan: SeedPlan, clock: Clock, terms: list[dict]) -> list[dict]:
+    term_ids = {kind: [t["id"] for t in terms if t["kind"] == kind] for kind in {t["kind"] for t in terms}}
+    country_currency = {"US": 3, "CA": 1, "DE": 2, "FR": 2, "ES": 2, "IE": 2, "GR": 2, "CN": 4, "GB": 5}
+    rows: list[dict] = []
+
+    def add(
+        name: str,
+        *,
+        vendor_type: int = 3,
+        active: bool = True,
+        city: str = "Portland",
+        state: str = "OR",
+        country: str = "US",
+        external_id: str | None | bool = True,
+    ) -> dict:
+        vendor_id = len(rows) + 1
+        created = clock.created(rng)
+        slug = _slug(name) or f"vendor{vendor_id}"
+        emails = [f"ap@{slug}.example"] + ([f"orders@{slug}.example"] if rng.random() < 0.25 else [])
+        first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+        row = {
+            "id": vendor_id,
+            "name": name,
+            "active": int(active),
+            "address_line_one": f"{rng.randint(1, 9999)} {rng.choice(STREETS)}",
+            "address_line_two": None if rng.random() < 0.8 else f"Suite {rng.randint(100, 900)}",
+            "postal_code": f"{rng.randint(10000, 99999)}",
+            "city": city,
+            "state_province": state,
+            "country": country,
+            "phone_one": f"503555{rng.randint(1000, 9999)}",
+            "phone_two": None,
+            "fax": None,
+            "email": json.dumps(emails, ensure_ascii=False),
+            "contact": f"{first} {last}",
+            "url": None if rng.random() < 0.5 else f"https://{slug}.example",
+            "comments": "",
+            "external_id": (f"JDE-V-{10000 + vendor_id}" if rng.random() < 0.8 else None)
+            if external_id is True
+            else (external_id or None),
+            "date_modified": stored(clock.modified(rng, created)),
+            "currency_id": country_currency.get(country, 3),
+            "payment_term_id": rng.choice(term_ids["payment_term"]),
+            "shipping_term_id": rng.choice(term_ids["shipping_term"]) if rng.random() < 0.6 else None,
+            "payment_method_id": rng.choice(term_ids["payment_method"]) if rng.random() < 0.7 else None,
+            "shipping_method_id": rng.choice(term_ids["shipping_method"]) if rng.random() < 0.4 else None,
+            "tax": None,
+            "type": vendor_type,
+            "default_payment_method": None,
+            "is_1099_eligible": int(country == "US" and rng.random() < 0.3),
+            "overall_score": None if rng.random() < 0.7 else f"{rng.uniform(2.5, 5):.2f}",
+            "is_auto_email_po_enabled": int(rng.random() < 0.6),
+        }
+        rows.append(row)
+        return row
+
+    add("Other", vendor_type=1, external_id=None)  # id 1: the OTHER bucket (reference 2.3)
+    add("Amazon Business", vendor_type=2, external_id=None, city="Seattle", state="WA")  # id 2: HIDDEN
+    for name, city, state, country in SIGNATURE_VENDORS:
+        add(name, city=city, state=state, country=country)
+    for name in MAX_LENGTH_VENDOR_NAMES:
+        add(name, vendor_type=4, city="München", state="BY", country="DE")
+    add("American Express Corporate", vendor_type=6, external_id=None, city="New York", state="NY")
+    add("Visa Purchasing Card", vendor_type=6, external_id=None, city="Foster City", state="CA")
+    # Deleted vendors stay as inactive rows, so names repeat (reference 2.3): never key on the name.
+    for name, city, state, country in SIGNATURE_VENDORS[:3]:
+        add(name, active=False, city=city, state=state, country=country, external_id=False)
+    rows[-1]["external_id"] = ("JDE-V-" + "ABCDEFGHIJ" * 10)[:100]  # the longest external_id allowed
+    countries = ("US", "US", "US", "CA", "DE", "FR", "CN", "GB", "ES")
+    while len(rows) < plan.vendors:
+        draw = rng.random()
+        if draw < 0.03:
+            first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+            add(f"{first} {last}", vendor_type=5, external_id=None)  # employee reimbursement vendors
+            continue
+        name = f"{rng.choice(VENDOR_STEMS)} {rng.choice(VENDOR_TRADES)} {rng.choice(VENDOR_FORMS)}"
+        add(
+            name,
+            vendor_type=3 if draw < 0.6 else 4,
+            active=rng.random() > 0.07,
+            country=rng.choice(countries),
+        )
+    return rows
+
+
+def _history(store: Store, factory: DataFactory, plan: SeedPlan, clock: Clock) -> None:
+    rng = factory.rng
+    moments = sorted(clock.created(rng) for _ in range(plan.requisitions))
+    expense_moments = sorted(clock.created(rng) for _ in range(plan.expense_bills))
+    pending = History()
+    expense_index = 0
+    for count, created in enumerate(moments, start=1):
+        while expense_index < len(expense_moments) and expense_moments[expense_index] <= created:
+            pending.extend(factory.expense_bill(expense_moments[expense_index]))
+            expense_index += 1
+        pending.extend(factory.requisition(created))
+        if count % _CHUNK_STORIES == 0:
+            _flush(store, pending)
+            pending = History()
+    for moment in expense_moments[expense_index:]:
+        pending.extend(factory.expense_bill(moment))
+    _flush(store, pending)
+
+
+def _flush(store: Store, story: History) -> None:
+    with store.transaction():
+        for table, rows in story.tables().items():
+            if rows:
+                store.insert(table, rows)

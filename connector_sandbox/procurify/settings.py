@@ -1,0 +1,194 @@
+"""Settings of the Procurify API sandbox.
+
+Three groups, because they change for different reasons:
+
+* ``ProcurifySandboxSettings`` itself: what the simulated customer *is* (domain, API applications,
+  data volume, seed). Fixed for the life of a server; ``POST /sandbox/reset`` reseeds with it.
+* ``FaultSettings``: the weather (latency, injected failures, rate limits, token lifetime). Tests
+  change them on a live server through ``POST /sandbox/faults``.
+* ``BehaviourVariants``: every behaviour the reference (``shared/reference/procurify.md``) marks as
+  unconfirmed. Each default is the variant judged most likely and says so; tests flip them through
+  ``POST /sandbox/variants`` so a client is proven against every plausible Procurify.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+# What a credential's user may touch. Procurify binds a token to the user who created the API
+# application and applies that user's role; the sandbox reduces roles to these endpoint families.
+Permission = Literal["vendors", "requisitions", "purchase_orders", "ap", "payments", "setup"]
+ALL_PERMISSIONS: frozenset[str] = frozenset(
+    {"vendors", "requisitions", "purchase_orders", "ap", "payments", "setup"}
+)
+
+# The fixed Auth0 audience every Procurify customer uses (reference 2.1); it is not a host.
+PROCURIFY_AUDIENCE = "https://api.procurify.com/"
+
+_DOMAIN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+
+
+class SandboxApplication(BaseModel):
+    """One API application (Settings -> Integrations -> API -> Create Application)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    client_id: str = Field(min_length=1)
+    # Sandbox-only credential; repr=False keeps it out of reprs and tracebacks all the same.
+    client_secret: str = Field(min_length=1, repr=False)
+    # None: the sandbox's own domain. Another value makes a credential of a different customer, whose
+    # tokens the sandbox's own domain must refuse (quirk 1).
+    domain: str | None = None
+    user_email: str = "integration@ml-sandbox.example"
+    user_first_name: str = "Integration"
+    user_last_name: str = "Service"
+    permissions: frozenset[Permission] = Field(default_factory=lambda: frozenset(ALL_PERMISSIONS))
+
+
+class FaultSettings(BaseModel):
+    """Knobs that may change while the server runs (``POST /sandbox/faults``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    latency_ms: int = Field(default=0, ge=0, le=120_000)
+    latency_jitter_ms: int = Field(default=0, ge=0, le=120_000)
+    # Large pages are slow on the real service (its terms warn that timeouts can suspend access).
+    latency_per_row_ms: float = Field(default=0.0, ge=0, le=10_000)
+    random_error_rate: float = Field(default=0.0, ge=0.0, le=1.0)
+    random_error_status: int = Field(default=503, ge=500, le=599)
+    fail_next: int = Field(default=0, ge=0)
+    fail_next_status: int = Field(default=500, ge=400, le=599)
+    # Only requests whose path starts with this count towards fail_next (None: every request).
+    fail_next_path_prefix: str | None = None
+    # A request planned to take longer than this answers 504 after waiting this long (None: off).
+    gateway_timeout_seconds: float | None = Field(default=None, gt=0, le=600)
+    # After this many gateway timeouts an application's API access is suspended (0: never).
+    suspend_after_timeouts: int = Field(default=0, ge=0)
+    # Documented: 24 h, no refresh token. Applies to tokens minted after a change.
+    token_lifetime_seconds: float = Field(default=86_400.0, gt=0)
+    # Procurify publishes no rate limit, so both are off by default (sandbox assumption when on).
+    rate_limit_requests: int | None = Field(default=None, ge=1)
+    rate_limit_window_seconds: float = Field(default=60.0, gt=0)
+    token_rate_limit_requests: int | None = Field(default=None, ge=1)
+    token_rate_limit_window_seconds: float = Field(default=60.0, gt=0)
+
+
+class BehaviourVariants(BaseModel):
+    """Every behaviour the reference cannot confirm, as a switch (``POST /sandbox/variants``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # --- token endpoint (reference 2.1) ---
+    # Auth0 and DRF both parse form bodies as well as JSON; the docs only show JSON. Likely: accepted.
+    token_form_body: bool = True
+    # Bad credentials: Auth0 style {"error","error_description"} (likely, the token service is Auth0)
+    # or DRF style {"detail"}.
+    token_error_style: Literal["auth0", "drf"] = "auth0"
+    # The header is documented for "API requests"; the OAuth call is Auth0's. Likely: not required.
+    token_requires_client_header: bool = False
+    # --- API authentication (reference 2.1, quirks 2 and 3) ---
+    # Expired or invalid bearer: DRF 401 with a detail string (the reference's suggestion).
+    invalid_token_status: Literal[401, 403] = 401
+    # Missing X-Procurify-Client: api. Without the header the request falls through to Django session
+    # authentication, which DRF answers 403 "Authentication credentials were not provided." (likely).
+    missing_client_header_status: Literal[401, 403] = 403
+    # --- paths and pages (quirk 4, reference 2.2) ---
+    # Django APPEND_SLASH in production 301-redirects every method (a redirected POST loses its body);
+    # "debug_post_error": GET 301 but other methods 500 (Django DEBUG); "not_found": 404 everywhere.
+    missing_trailing_slash: Literal["redirect", "debug_post_error", "not_found"] = "redirect"
+    default_page_size: int = Field(default=10, ge=1, le=10_000)  # spec examples show 10
+    max_page_size: int = Field(default=100, ge=1, le=10_000)  # the reference's suggested cap
+    # A page past the end: DRF answers 404 {"detail": "Invalid page."} (likely) or an empty page.
+    page_out_of_range: Literal["not_found", "empty"] = "not_found"
+    # DRF drops ?page= from the link to page 1 (likely); "keep" renders page=1 like some examples.
+    previous_link_page_one: Literal["drop", "keep"] = "drop"
+    # Default order of transaction lists (requisitions, order items, POs, bills, payments) when no
+    # order_by is given: newest first like Procurify's screens (likely), so records created while a
+    # client pages shift every later page; or oldest first.
+    default_list_order: Literal["newest_first", "oldest_first"] = "newest_first"
+    # --- error bodies (quirk 12) ---
+    # DRF bodies as is ({"detail"} / {"field": [...]}) (likely) or wrapped {"metadata": {}, "errors": ...}.
+    error_style: Literal["drf", "enveloped"] = "drf"
+    # --- vendors (reference 2.3) ---
+    # Whether order_by=dateModified / -dateModified is honoured; unknown orderings are ignored silently,
+    # so "ignored" (default) proves a client does not depend on it for incremental sync.
+    vendor_order_by_date_modified: bool = False
+    # The spec's dangling vendor_group parameter: ignored (likely, public calls omit it) or a filter.
+    vendor_group: Literal["ignored", "filter"] = "ignored"
+    # Nothing says external_id is unique; likely not enforced (the client must search before create).
+    vendor_external_id_unique: bool = False
+    # --- departments (reference 2.8) ---
+    # Django unique_together (branch, name) is likely for departments.
+    department_name_unique_per_branch: bool = True
+    # --- bills (reference 2.6) ---
+    # mark-as-paid with an ineligible bill: refuse the whole call (likely, one serializer validates the
+    # list) or pay the eligible ones and report the rest.
+    mark_as_paid: Literal["all_or_nothing", "partial"] = "all_or_nothing"
+    # --- payments (reference 2.7) ---
+    # Nested currency of public payments: {"id","name"} like the example (likely), a code, or an id.
+    payment_currency: Literal["object", "code", "id"] = "object"
+    # The deprecated /api/v2/ap/payments/: "until_removal" serves it until 2026-06-05 (sandbox clock)
+    # and 404s afterwards, like a real removal; or force it on/off.
+    v2_payments: Literal["until_removal", "available", "removed"] = "until_removal"
+
+    @model_validator(mode="after")
+    def _default_fits_cap(self) -> BehaviourVariants:
+        if self.default_page_size > self.max_page_size:
+            raise ValueError("default_page_size must not exceed max_page_size")
+        return self
+
+
+DEFAULT_APPLICATIONS: tuple[SandboxApplication, ...] = (
+    SandboxApplication(client_id="ml-connector-sandbox", client_secret="sandbox-procurify-secret"),
+)
+
+
+class ProcurifySandboxSettings(BaseModel):
+    """Complete configuration of one sandbox instance (one Procurify customer)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8714, ge=0, le=65535)
+    # The customer's subdomain: https://{domain}.procurify.com. Requests to the sandbox by IP or
+    # plain "localhost" belong to it; "<d>.localhost" or "<d>.procurify.com" Host headers pick another.
+    domain: str = "ml-sandbox"
+    audience: str = PROCURIFY_AUDIENCE
+    applications: tuple[SandboxApplication, ...] = DEFAULT_APPLICATIONS
+    # Key that signs the sandbox's JWTs; None: a random key per server, so a restart voids all tokens.
+    token_signing_key: str | None = Field(default=None, repr=False)
+
+    scale: float = Field(default=1.0, gt=0, le=1000)
+    seed: int = 20250301
+    # The day the seeded history ends (its records are all older); None means today (UTC).
+    anchor_date: dt.date | None = None
+
+    faults: FaultSettings = FaultSettings()
+    variants: BehaviourVariants = BehaviourVariants()
+
+    @field_validator("domain")
+    @classmethod
+    def _domain_is_a_label(cls, value: str) -> str:
+        if not _DOMAIN.match(value):
+            raise ValueError(f"domain {value!r} must be one DNS label (lower case letters, digits, '-')")
+        return value
+
+    @model_validator(mode="after")
+    def _applications_are_distinct(self) -> ProcurifySandboxSettings:
+        ids = [app.client_id for app in self.applications]
+        if len(ids) != len(set(ids)):
+            raise ValueError("applications: every client_id must be unique")
+        for app in self.applications:
+            if app.domain is not None and not _DOMAIN.match(app.domain):
+                raise ValueError(f"applications[{app.client_id}].domain {app.domain!r} is not a DNS label")
+        return self
+
+    def application_domain(self, application: SandboxApplication) -> str:
+        return application.domain or self.domain
+
+    def known_domains(self) -> set[str]:
+        return {self.domain, *(self.application_domain(app) for app in self.applications)}

@@ -1,0 +1,102 @@
+"""Everything one running sandbox holds: data, tokens, live faults and variants, counters, clock."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+
+from .factory import Catalog, Clock, Counters, DataFactory
+from .faults import FaultGate
+from .seed import SeedReport, anchor_for, seed
+from .settings import BehaviourVariants, ProcurifySandboxSettings, SandboxApplication
+from .store import Store
+from .tokens import TokenService
+
+
+@dataclass
+class SandboxState:
+    settings: ProcurifySandboxSettings
+    store: Store
+    seed_report: SeedReport
+    variants: BehaviourVariants
+    tokens: TokenService
+    gate: FaultGate
+    # "GET /api/v3/vendors/" -> calls; "GET /api/v3/vendors/ 200" -> answers with that status.
+    calls: Counter[str] = field(default_factory=Counter)
+    statuses: Counter[str] = field(default_factory=Counter)
+    clock_offset: dt.timedelta = dt.timedelta(0)
+    _factory: DataFactory | None = None
+    _activity_runs: int = 0
+    lock: threading.RLock = field(default_factory=threading.RLock)
+
+    @classmethod
+    def build(cls, settings: ProcurifySandboxSettings) -> SandboxState:
+        store = Store()
+        try:
+            report = seed(store, settings)
+        except BaseException:
+            store.close()
+            raise
+        return cls(
+            settings=settings,
+            store=store,
+            seed_report=report,
+            variants=settings.variants.model_copy(),
+            tokens=TokenService(settings.token_signing_key),
+            gate=FaultGate(settings.faults.model_copy(), settings.seed),
+        )
+
+    def now(self) -> dt.datetime:
+        """The sandbox clock: UTC, shifted by ``/sandbox/clock`` so tests can live through 24 h."""
+        return dt.datetime.now(dt.UTC) + self.clock_offset
+
+    def application(self, client_id: str) -> SandboxApplication | None:
+        return next((app for app in self.settings.applications if app.client_id == client_id), None)
+
+    def factory(self) -> DataFactory:
+        """The generator for live activity, built from the current data the first time it is needed."""
+        with self.lock:
+            if self._factory is None:
+                self._activity_runs += 1
+                rng = random.Random(f"{self.settings.seed}:activity:{self._activity_runs}")
+                self._factory = DataFactory(
+                    rng,
+                    Clock(anchor_for(self.settings)),
+                    Catalog.load(self.store),
+                    Counters.from_store(self.store),
+                )
+            return self._factory
+
+    def master_data_changed(self) -> None:
+        """Vendors, accounts or departments changed: the next activity reloads its catalog."""
+        with self.lock:
+            self._factory = None
+
+    def reseed(self, settings: ProcurifySandboxSettings) -> SeedReport:
+        """Fresh data, tokens, counters, faults and variants: a new customer from the given settings."""
+        with self.lock:
+            new_store = Store()
+            try:
+                report = seed(new_store, settings)
+            except BaseException:
+                new_store.close()
+                raise
+            old = self.store
+            self.settings = settings
+            self.store = new_store
+            self.seed_report = report
+            self.variants = settings.variants.model_copy()
+            self.tokens = TokenService(settings.token_signing_key)
+            self.gate = FaultGate(settings.faults.model_copy(), settings.seed)
+            self.calls.clear()
+            self.statuses.clear()
+            self.clock_offset = dt.timedelta(0)
+            self._factory = None
+            old.close()
+            return report
+
+    def close(self) -> None:
+        self.store.close()

@@ -1,0 +1,157 @@
+"""Access tokens: HS256 JWTs bound to a domain and to the credential's user, 24 h by default.
+
+Real Procurify tokens are Auth0 JWTs whose ``scope`` names the customer domain and the user who
+created the API application (reference 2.1). The sandbox signs its own with a per-server key and
+keeps a registry of what it issued, so an operator can expire or revoke every token at once
+(``/sandbox/tokens/expire``, ``/sandbox/tokens/revoke``) and a restarted server knows none of the old
+ones. Nothing here is a secret worth protecting beyond the sandbox, but tokens are still never logged.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import hashlib
+import hmac
+import json
+import secrets
+import threading
+from dataclasses import dataclass
+
+
+class TokenRejected(Exception):
+    """Why a bearer token is not accepted: ``invalid``, ``expired`` or ``other_domain``."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass
+class IssuedToken:
+    jti: str
+    client_id: str
+    domain: str
+    user_email: str
+    issued_at: dt.datetime
+    expires_at: dt.datetime
+    revoked: bool = False
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _compact_json(value: dict) -> bytes:
+    return json.dumps(value, separators=(",", ":")).encode("utf-8")
+
+
+def scope_for(domain: str, email: str) -> str:
+    return f"urn:procurify-api:domain:{domain} urn:procurify-api:email:{email}"
+
+
+class TokenService:
+    """Mints and verifies tokens; thread-safe because admin calls and API calls may interleave."""
+
+    def __init__(self, signing_key: str | None = None) -> None:
+        self._key = signing_key.encode("utf-8") if signing_key else secrets.token_bytes(32)
+        self._issued: dict[str, IssuedToken] = {}
+        self._lock = threading.Lock()
+        self.minted = 0
+
+    def mint(
+        self,
+        *,
+        client_id: str,
+        domain: str,
+        user_email: str,
+        audience: str,
+        now: dt.datetime,
+        lifetime_seconds: float,
+    ) -> tuple[str, IssuedToken]:
+        jti = secrets.token_hex(12)
+        issued = IssuedToken(
+            jti, client_id, domain, user_email, now, now + dt.timedelta(seconds=lifetime_seconds)
+        )
+        header = {"alg": "HS256", "typ": "JWT", "kid": "procurify-sandbox"}
+        payload = {
+            "iss": f"https://{domain}.procurify.com/",
+            "sub": f"{client_id}@clients",
+            "aud": audience,
+            "iat": int(now.timestamp()),
+            "exp": int(issued.expires_at.timestamp()),
+            "azp": client_id,
+            "scope": scope_for(domain, user_email),
+            "gty": "client-credentials",
+            "jti": jti,
+        }
+        signing_input = f"{_b64(_compact_json(header))}.{_b64(_compact_json(payload))}"
+        signature = hmac.new(self._key, signing_input.encode("ascii"), hashlib.sha256).digest()
+        with self._lock:
+            self._prune(now)
+            self._issued[jti] = issued
+            self.minted += 1
+        return f"{signing_input}.{_b64(signature)}", issued
+
+    def _claims(self, token: str) -> dict | None:
+        """The payload of a token this server signed, else None (signature checked, nothing else)."""
+        parts = token.split(".")
+        if len(parts) != 3:
+            return None
+        try:
+            signature = _unb64(parts[2])
+            expected = hmac.new(self._key, f"{parts[0]}.{parts[1]}".encode("ascii"), hashlib.sha256).digest()
+            if not hmac.compare_digest(signature, expected):
+                return None
+            claims = json.loads(_unb64(parts[1]))
+        except (binascii.Error, ValueError, UnicodeError):
+            return None
+        return claims if isinstance(claims, dict) else None
+
+    def verify(self, token: str, domain: str, now: dt.datetime) -> IssuedToken:
+        claims = self._claims(token)
+        if claims is None:
+            raise TokenRejected("invalid")
+        with self._lock:
+            issued = self._issued.get(str(claims.get("jti")))
+        if issued is None or issued.revoked:
+            raise TokenRejected("invalid")
+        if now >= issued.expires_at:
+            raise TokenRejected("expired")
+        if issued.domain != domain:
+            raise TokenRejected("other_domain")
+        return issued
+
+    def client_of(self, token: str) -> str | None:
+        """The client id a correctly signed token names (for per-application faults before auth)."""
+        claims = self._claims(token)
+        return None if claims is None else str(claims.get("azp"))
+
+    def expire_all(self, now: dt.datetime) -> int:
+        with self._lock:
+            live = [t for t in self._issued.values() if not t.revoked and t.expires_at > now]
+            for issued in live:
+                issued.expires_at = now
+            return len(live)
+
+    def revoke_all(self) -> int:
+        with self._lock:
+            live = [t for t in self._issued.values() if not t.revoked]
+            for issued in live:
+                issued.revoked = True
+            return len(live)
+
+    def active(self, now: dt.datetime) -> int:
+        with self._lock:
+            return sum(1 for t in self._issued.values() if not t.revoked and t.expires_at > now)
+
+    def _prune(self, now: dt.datetime) -> None:
+        # Keep expired tokens a day so they still answer "expired" rather than "invalid".
+        horizon = now - dt.timedelta(days=1)
+        for jti in [jti for jti, t in self._issued.items() if t.expires_at < horizon]:
+            del self._issued[jti]

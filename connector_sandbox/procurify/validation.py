@@ -1,0 +1,235 @@
+"""Request-body validation with Django REST Framework's rules and messages.
+
+Every problem is collected, not just the first: a 400 names each bad field (``{"name": ["This field
+is required."], "email": {"0": ["Enter a valid email address."]}}``), the way a DRF serializer does, so
+a client's error report can say which record and which field. ``partial`` is PATCH: absent fields are
+left alone even when they are required.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+from typing import Any
+
+from .errors import DRF_MESSAGES, invalid
+from .formats import parse_decimal
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_MISSING = object()
+# DRF BooleanField inputs (True == 1 and False == 0 in a Python set, so the numbers are covered).
+_TRUE = {True, "true", "True", "TRUE", "1", "yes", "on"}
+_FALSE = {False, "false", "False", "FALSE", "0", "no", "off"}
+
+
+def _kind(value: Any) -> str:
+    return {bool: "bool", int: "int", float: "float", str: "str", list: "list", dict: "dict"}.get(
+        type(value), type(value).__name__
+    )
+
+
+class BodyValidator:
+    """Checks one JSON object; ``clean`` maps target column -> converted value."""
+
+    def __init__(self, body: Any, *, partial: bool = False) -> None:
+        if not isinstance(body, dict):
+            raise invalid({"non_field_errors": [DRF_MESSAGES["not_an_object"].format(kind=_kind(body))]})
+        self.body = body
+        self.partial = partial
+        self.errors: dict[str, Any] = {}
+        self.clean: dict[str, Any] = {}
+
+    def error(self, name: str, message: Any) -> None:
+        if isinstance(message, str):
+            self.errors.setdefault(name, []).append(message)
+        else:
+            self.errors[name] = message
+
+    def check(self) -> None:
+        if self.errors:
+            raise invalid(self.errors)
+
+    def _present(self, name: str, required: bool, allow_null: bool) -> Any:
+        """The raw value, or _MISSING when there is nothing to convert (an error may be recorded)."""
+        value = self.body.get(name, _MISSING)
+        if value is _MISSING:
+            if required and not self.partial:
+                self.error(name, DRF_MESSAGES["required"])
+            return _MISSING
+        if value is None:
+            if allow_null:
+                return None
+            self.error(name, DRF_MESSAGES["null"])
+            return _MISSING
+        return value
+
+    def _store(self, column: str, value: Any) -> None:
+        self.clean[column] = value
+
+    def string(
+        self,
+        name: str,
+        column: str | None = None,
+        *,
+        required: bool = False,
+        max_length: int | None = None,
+        allow_null: bool = True,
+        allow_blank: bool = True,
+    ) -> str | None:
+        value = self._present(name, required, allow_null)
+        if value is _MISSING:
+            return None
+        if value is None:
+            self._store(column or name, None)
+            return None
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            self.error(name, DRF_MESSAGES["invalid_string"])
+            return None
+        text = str(value).strip()  # DRF trims whitespace before any other check
+        if not text and not allow_blank:
+            self.error(name, DRF_MESSAGES["blank"])
+            return None
+        if max_length is not None and len(text) > max_length:
+            self.error(name, DRF_MESSAGES["max_length"].format(limit=max_length))
+            return None
+        self._store(column or name, text)
+        return text
+
+    def boolean(self, name: str, column: str | None = None, *, required: bool = False) -> None:
+        value = self._present(name, required, allow_null=False)
+        if value is _MISSING:
+            return
+        if isinstance(value, str | bool | int) and value in _TRUE:
+            self._store(column or name, 1)
+        elif isinstance(value, str | bool | int) and value in _FALSE:
+            self._store(column or name, 0)
+        else:
+            self.error(name, DRF_MESSAGES["invalid_boolean"])
+
+    def choice(
+        self, name: str, choices: Iterable[int], column: str | None = None, *, required: bool = False
+    ) -> None:
+        value = self._present(name, required, allow_null=False)
+        if value is _MISSING:
+            return
+        by_text = {str(choice): choice for choice in choices}
+        if isinstance(value, bool) or str(value) not in by_text:
+            self.error(name, DRF_MESSAGES["invalid_choice"].format(value=value))
+            return
+        self._store(column or name, by_text[str(value)])
+
+    def primary_key(
+        self,
+        name: str,
+        exists: Callable[[int], bool],
+        column: str | None = None,
+        *,
+        required: bool = False,
+        allow_null: bool = True,
+    ) -> int | None:
+        value = self._present(name, required, allow_null)
+        if value is _MISSING:
+            return None
+        if value is None:
+            self._store(column or name, None)
+            return None
+        pk = self._pk(name, value, exists)
+        if pk is not None:
+            self._store(column or name, pk)
+        return pk
+
+    def _pk(self, name: str, value: Any, exists: Callable[[int], bool]) -> int | None:
+        if isinstance(value, bool) or not isinstance(value, int | str):
+            self.error(name, DRF_MESSAGES["pk_incorrect_type"].format(kind=_kind(value)))
+            return None
+        if isinstance(value, str) and not value.strip().isdigit():
+            self.error(name, DRF_MESSAGES["pk_does_not_exist"].format(value=value))
+            return None
+        pk = int(value)
+        if not exists(pk):
+            self.error(name, DRF_MESSAGES["pk_does_not_exist"].format(value=pk))
+            return None
+        return pk
+
+    def primary_keys(
+        self, name: str, exists: Callable[[int], bool], *, required: bool = False
+    ) -> list[int] | None:
+        value = self._present(name, required, allow_null=False)
+        if value is _MISSING:
+            return None
+        if not isinstance(value, list):
+            self.error(name, DRF_MESSAGES["not_a_list"].format(kind=_kind(value)))
+            return None
+        found = []
+        for item in value:
+            pk = self._pk(name, item, exists)
+            if pk is None:
+                return None
+            found.append(pk)
+        return found
+
+    def email_list(self, name: str, column: str | None = None, *, required: bool = False) -> None:
+        value = self._present(name, required, allow_null=False)
+        if value is _MISSING:
+            return
+        if not isinstance(value, list):
+            self.error(name, DRF_MESSAGES["not_a_list"].format(kind=_kind(value)))
+            return
+        if not value:
+            self.error(name, DRF_MESSAGES["empty_list"])
+            return
+        problems = {
+            str(index): [DRF_MESSAGES["invalid_email"]]
+            for index, item in enumerate(value)
+            if not isinstance(item, str) or not _EMAIL.match(item.strip())
+        }
+        if problems:
+            self.error(name, problems)
+            return
+        self._store(column or name, [item.strip() for item in value])
+
+    def decimal(
+        self,
+        name: str,
+        column: str | None = None,
+        *,
+        required: bool = False,
+        places: int = 2,
+        min_value: Decimal | None = None,
+        allow_null: bool = False,
+    ) -> Decimal | None:
+        value = self._present(name, required, allow_null)
+        if value is _MISSING or value is None:
+            return None
+        number = parse_decimal(value)
+        if number is None:
+            self.error(name, DRF_MESSAGES["invalid_decimal"])
+            return None
+        if -number.as_tuple().exponent > places and number != number.quantize(Decimal(1).scaleb(-places)):
+            self.error(name, DRF_MESSAGES["max_decimal_places"].format(places=places))
+            return None
+        if min_value is not None and number < min_value:
+            self.error(name, DRF_MESSAGES["min_value"].format(limit=min_value))
+            return None
+        self._store(column or name, number)
+        return number
+
+    def date(
+        self, name: str, column: str | None = None, *, required: bool = False, allow_null: bool = True
+    ) -> dt.date | None:
+        value = self._present(name, required, allow_null)
+        if value is _MISSING or value is None:
+            if value is None:
+                self._store(column or name, None)
+            return None
+        try:
+            day = dt.date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else None
+        except ValueError:
+            day = None
+        if day is None:
+            self.error(name, DRF_MESSAGES["invalid_date"])
+            return None
+        self._store(column or name, day.isoformat())
+        return day
