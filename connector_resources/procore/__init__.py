@@ -1,0 +1,81 @@
+"""Procore (construction ERP side: directory, commitments, subcontractor invoices, budget) through its
+REST API, as a Dagster resource.
+
+Typical use inside an asset::
+
+    with procore.session() as s:  # one DMSA token for the batch
+        for row in s.iter_changed("requisitions", start, end):  # [start, end), streamed
+            ...  # Procore's JSON + "_updated_at", "_project_id"
+        result = s.ensure_vendor({"name": "Granite Supply Co", "origin_id": "JDE-V-10442", ...})
+        hook = s.webhooks.ensure_hook("ml-connector", "https://receiver.example/procore")
+
+Modules: ``resource`` (settings, session building, ping), ``session`` (calls, change detection,
+single records, vendor writes), ``entities`` (what is read where, and how changes are found),
+``paging`` (Link/Total paging, date filters), ``ratelimit`` (pacing by ``X-Rate-Limit-*``),
+``payloads`` (checked request bodies), ``webhooks`` (hooks, triggers, delivery checks, payloads),
+``errors``.
+"""
+
+from connector_resources.procore.entities import ENTITY_SPECS, RESOURCE_ENTITIES, EntitySpec, ListSource
+from connector_resources.procore.errors import (
+    ProcoreAuthError,
+    ProcoreConflictError,
+    ProcoreDataError,
+    ProcoreError,
+    ProcoreNotFoundError,
+    ProcoreOutcomeUnknownError,
+    ProcorePermissionError,
+    ProcoreRateLimitError,
+    ProcoreValidationError,
+    describe_error_body,
+)
+from connector_resources.procore.paging import next_page, parse_link_header, parse_timestamp, updated_range
+from connector_resources.procore.ratelimit import RateLimitPacer, read_budget
+from connector_resources.procore.resource import ProcoreResource, register_procore_ping
+from connector_resources.procore.session import APPROVED_REQUISITION_STATUSES, ProcoreSession, VendorSync
+from connector_resources.procore.webhooks import (
+    EVENT_TYPES,
+    HookSync,
+    ProcoreEvent,
+    ProcoreWebhooks,
+    TriggerSync,
+    delivery_headers,
+    parse_procore_event,
+    verify_procore_delivery,
+)
+
+__all__ = [
+    "APPROVED_REQUISITION_STATUSES",
+    "ENTITY_SPECS",
+    "EVENT_TYPES",
+    "RESOURCE_ENTITIES",
+    "EntitySpec",
+    "HookSync",
+    "ListSource",
+    "ProcoreAuthError",
+    "ProcoreConflictError",
+    "ProcoreDataError",
+    "ProcoreError",
+    "ProcoreEvent",
+    "ProcoreNotFoundError",
+    "ProcoreOutcomeUnknownError",
+    "ProcorePermissionError",
+    "ProcoreRateLimitError",
+    "ProcoreResource",
+    "ProcoreSession",
+    "ProcoreValidationError",
+    "ProcoreWebhooks",
+    "RateLimitPacer",
+    "TriggerSync",
+    "VendorSync",
+    "delivery_headers",
+    "describe_error_body",
+    "next_page",
+    "parse_link_header",
+    "parse_procore_event",
+    "parse_timestamp",
+    "read_budget",
+    "register_procore_ping",
+    "updated_range",
+    "verify_procore_delivery",
+]

@@ -1,0 +1,178 @@
+"""What the connector reads from Procore, declared as data: one ``EntitySpec`` per entity.
+
+Each entity says where its records live (company or project scope), which list endpoints hold them,
+whether those endpoints take ``filters[updated_at]`` (only where the reference documents it: sending
+an undocumented filter may be ignored, or refused with a 400, depending on the server), and how to
+GET one record. ``ProcoreSession.iter_changed`` turns a spec into the cheapest exact read:
+
+==========================  ===========================================================================
+entity                      how changes in [start, end) are found
+==========================  ===========================================================================
+vendors                     ``filters[updated_at]`` on ``/vendors`` (active vendors) **and** on
+                            ``/companies/{id}/vendors/inactive``: a vendor deactivated in the window
+                            leaves the active list, and whether ``/vendors`` lists inactive ones is
+                            unconfirmed, so both are read and de-duplicated by id. ~2 calls per window.
+projects                    ``/projects?company_id=`` is not in the reference's filter list: every
+                            permitted project is listed (a handful of pages) and filtered here.
+commitments                 ``filters[updated_at]`` on ``/purchase_order_contracts`` and
+                            ``/work_order_contracts`` per project, ``view=extended`` (the default
+                            compact view may leave money out) and ``filters[include_deleted]=with``
+                            (soft-deleted commitments vanish otherwise). 2 calls per project.
+requisitions                ``filters[updated_at]`` on ``/requisitions`` per project. 1 call per project.
+commitment_change_orders    no ``updated_at`` filter and no paging (reference §2.6): one call per project
+                            returns the project's change orders, filtered here. ``sort=-updated_at`` is
+                            sent (sorting is documented there) so a server that does paginate lets the
+                            read stop at the first page older than the window (checked, not assumed).
+cost_codes                  no ``updated_at`` filter and no documented sort: every page of every
+                            project is read and filtered here (cost codes are few per project).
+budget_line_items           no list endpoint in v1.0 (§2.8): the project's first budget view's detail
+                            rows (one per line; every view shows the same lines) are read in full and
+                            filtered here. 1 call for the views + the detail pages, per project.
+==========================  ===========================================================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+API = "/rest/v1.0"
+
+Scope = Literal["company", "project"]
+
+
+@dataclass(frozen=True)
+class ListSource:
+    """One list endpoint of an entity.
+
+    ``path`` and ``params`` values may use ``{company_id}``, ``{project_id}`` and
+    ``{budget_view_id}``. ``date_filter``: send ``filters[updated_at]``. ``paginated``: send
+    ``page``/``per_page`` (an endpoint that does not paginate is still followed if it sends a
+    ``Link``). ``sort``: a newest-first sort to request, enabling an early stop when the server is
+    seen to honour it. ``tags``: keys added to every row (which kind of commitment it is). ``optional``:
+    a 404 means "this server has no such list" (warned once, skipped) rather than an error.
+    """
+
+    path: str
+    params: Mapping[str, str] = field(default_factory=dict)
+    date_filter: bool = False
+    paginated: bool = True
+    sort: str | None = None
+    tags: Mapping[str, str] = field(default_factory=dict)
+    optional: bool = False
+
+
+@dataclass(frozen=True)
+class GetPath:
+    """How to GET one record: ``path`` with ``{id}``, the scope parameters, and the row tags."""
+
+    path: str
+    params: Mapping[str, str] = field(default_factory=dict)
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class EntitySpec:
+    """An entity the connector reads. ``key_field`` identifies a record (budget detail rows carry
+    ``budget_line_item_id``); ``updated_field`` is the change-detection stamp."""
+
+    name: str
+    scope: Scope
+    sources: tuple[ListSource, ...]
+    gets: tuple[GetPath, ...]
+    updated_field: str = "updated_at"
+    key_field: str = "id"
+
+
+_COMPANY = {"company_id": "{company_id}"}
+_PROJECT = {"project_id": "{project_id}"}
+_PO = {"_commitment_type": "PurchaseOrderContract"}
+_WO = {"_commitment_type": "WorkOrderContract"}
+_COMMITMENT_LIST = {**_PROJECT, "view": "extended", "filters[include_deleted]": "with"}
+
+ENTITY_SPECS: dict[str, EntitySpec] = {
+    spec.name: spec
+    for spec in (
+        EntitySpec(
+            "vendors",
+            "company",
+            sources=(
+                ListSource(f"{API}/vendors", _COMPANY, date_filter=True),
+                ListSource(
+                    f"{API}/companies/{{company_id}}/vendors/inactive",
+                    _COMPANY,
+                    date_filter=True,
+                    optional=True,
+                ),
+            ),
+            gets=(GetPath(f"{API}/vendors/{{id}}", _COMPANY),),
+        ),
+        EntitySpec(
+            "projects",
+            "company",
+            sources=(ListSource(f"{API}/projects", _COMPANY),),
+            gets=(GetPath(f"{API}/projects/{{id}}", _COMPANY),),
+        ),
+        EntitySpec(
+            "commitments",
+            "project",
+            sources=(
+                ListSource(f"{API}/purchase_order_contracts", _COMMITMENT_LIST, date_filter=True, tags=_PO),
+                ListSource(f"{API}/work_order_contracts", _COMMITMENT_LIST, date_filter=True, tags=_WO),
+            ),
+            gets=(
+                GetPath(f"{API}/purchase_order_contracts/{{id}}", _PROJECT, tags=_PO),
+                GetPath(f"{API}/work_order_contracts/{{id}}", _PROJECT, tags=_WO),
+            ),
+        ),
+        EntitySpec(
+            "requisitions",
+            "project",
+            sources=(ListSource(f"{API}/requisitions", _PROJECT, date_filter=True),),
+            gets=(GetPath(f"{API}/requisitions/{{id}}", _PROJECT),),
+        ),
+        EntitySpec(
+            "commitment_change_orders",
+            "project",
+            sources=(
+                ListSource(
+                    f"{API}/projects/{{project_id}}/commitment_change_orders",
+                    paginated=False,
+                    sort="-updated_at",
+                ),
+            ),
+            gets=(GetPath(f"{API}/projects/{{project_id}}/commitment_change_orders/{{id}}"),),
+        ),
+        EntitySpec(
+            "cost_codes",
+            "project",
+            sources=(ListSource(f"{API}/cost_codes", _PROJECT),),
+            gets=(GetPath(f"{API}/cost_codes/{{id}}", _PROJECT),),
+        ),
+        EntitySpec(
+            "budget_line_items",
+            "project",
+            sources=(ListSource(f"{API}/budget_views/{{budget_view_id}}/detail_rows", _PROJECT),),
+            gets=(GetPath(f"{API}/budget_line_items/{{id}}", _PROJECT),),
+            key_field="budget_line_item_id",
+        ),
+    )
+}
+
+# Webhook resource names (reference §2.10) -> the entity a delivery is about. Names beyond the
+# documented Company/Project Vendors are the reference's unconfirmed guesses; query
+# ``ProcoreWebhooks.resources()`` on a real company before relying on them.
+RESOURCE_ENTITIES: dict[str, str] = {
+    "Company Vendors": "vendors",
+    "Project Vendors": "vendors",
+    "Projects": "projects",
+    "Purchase Order Contracts": "commitments",
+    "Work Order Contracts": "commitments",
+    "Purchase Order Contract Line Items": "commitments",
+    "Work Order Contract Line Items": "commitments",
+    "Requisitions": "requisitions",
+    "Commitment Change Orders": "commitment_change_orders",
+    "Cost Codes": "cost_codes",
+    "Budget Line Items": "budget_line_items",
+}

@@ -1,0 +1,309 @@
+"""``ProcoreResource``: Procore as a Dagster resource; ``session()`` gives the client a batch uses.
+
+How the pieces fit (all from ``shared/reference/procore.md``):
+
+* **Auth**: OAuth 2.0 client credentials of a Developer Managed Service Account. The token comes from
+  the login host (``auth_url`` + ``/oauth/token``; login.procore.com / login-sandbox.procore.com),
+  the API from ``base_url`` (api.procore.com / sandbox.procore.com); tokens live 90 minutes, have no
+  refresh token, are renewed shortly before expiry and again on a 401 (``expired_statuses``), and
+  are revoked when the session closes. The secret is resolved (``self.secret``) only when a
+  session logs in.
+* **Company scoping**: ``Procore-Company-Id`` on every call (a DMSA must send it even on ``/me``),
+  plus the ``company_id`` / ``project_id`` parameters the endpoints still require.
+* **Limits**: a process-wide in-flight cap per app (``max_in_flight``), an optional client-side
+  rate (``rate_per_second``), header-driven pacing before a 429 (``ratelimit``), and the HTTP
+  core's retries honouring ``Retry-After`` on 429/503 (POST creates only after 429/503, which prove
+  nothing was done).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import ClassVar
+
+from pydantic import Field
+
+from connector_resources.base import ApiConnectionResource
+from connector_resources.http import ApiError, HttpClient, HttpPolicy, OAuthClientCredentials
+from connector_resources.ping import register_ping
+from connector_resources.procore.entities import API
+from connector_resources.procore.errors import (
+    ProcoreAuthError,
+    ProcoreError,
+    ProcoreNotFoundError,
+    ProcorePermissionError,
+)
+from connector_resources.procore.ratelimit import ProcoreBackoffWait, shared_pacer
+from connector_resources.procore.session import ProcoreSession
+from connector_resources.redaction import get_logger, register_secret
+
+log = get_logger("ml_connector.procore")
+
+TOKEN_PATH = "/oauth/token"
+REVOKE_PATH = "/oauth/revoke"
+
+
+def _integer_id(value: str, setting: str) -> int:
+    text = str(value).strip()
+    if not text.isdigit() or int(text) <= 0:
+        raise ValueError(f"{setting}={value!r} is not a Procore id (a positive integer, may exceed 32 bits)")
+    return int(text)
+
+
+class ProcoreResource(ApiConnectionResource):
+    """Procore REST API for one company (settings: ``connector_resources.settings``, system "procore").
+
+    ``with procore.session() as s:`` logs in once, and ``s.iter_changed(...)``, ``s.get(...)``,
+    ``s.ensure_vendor(...)`` and ``s.webhooks`` share that token until the block ends.
+    """
+
+    system_key: ClassVar[str] = "procore"
+
+    base_url: str = Field(description="API host, e.g. https://api.procore.com or https://sandbox.procore.com")
+    auth_url: str = Field(description="login host, e.g. https://login.procore.com")
+    company_id: str = Field(description="Procore company id (sent as Procore-Company-Id)")
+    client_id: str = Field(description="DMSA OAuth2 client id")
+    client_secret: str = Field(description="DMSA OAuth2 client secret: EnvVar, vault:NAME or env:VAR")
+    webhook_token: str = Field(
+        default="", description="secret sent by Procore as 'Authorization: Bearer <token>' on deliveries"
+    )
+    project_ids: str = Field(
+        default="", description="comma-separated project ids to read; blank = every permitted project"
+    )
+    page_size: int = Field(default=1000, ge=1, le=2000, description="per_page (Procore advises at most 2000)")
+    connect_timeout: float = Field(default=10.0, gt=0)
+    read_timeout: float = Field(default=60.0, gt=0, description="seconds to wait for one answer")
+    max_attempts: int = Field(default=6, ge=1, description="attempts per call for retryable failures")
+    max_in_flight: int = Field(default=4, ge=1, description="concurrent calls per app in this process")
+    rate_per_second: float | None = Field(
+        default=None, gt=0, description="client-side pace (calls/s) on top of the header-driven pacing"
+    )
+    respect_rate_limit_headers: bool = Field(
+        default=True, description="slow down before a 429 as X-Rate-Limit-Remaining runs low"
+    )
+    rate_limit_max_wait: float = Field(
+        default=60.0, ge=0, description="longest wait for a rate-limit reset or Retry-After, in seconds"
+    )
+    max_pages_per_list: int = Field(default=10_000, ge=1, description="safety cap on pages of one list")
+
+    # -- building a session -----------------------------------------------------------------------
+
+    def _token_url(self) -> str:
+        return self.auth_url.rstrip("/") + TOKEN_PATH
+
+    def _limit_key(self) -> str:
+        # Procore's limits are per app (client id) and environment (API host).
+        return f"procore:{self.base_url.rstrip('/')}|{self.client_id}"
+
+    def _project_ids(self) -> tuple[int, ...]:
+        parts = [p for p in self.project_ids.replace(";", ",").split(",") if p.strip()]
+        return tuple(_integer_id(p, "project_ids") for p in parts)
+
+    def open_session(self, *, page_size: int | None = None) -> ProcoreSession:
+        """A logged-in session the caller must ``close()`` (``session()`` does that for you)."""
+        company = _integer_id(self.company_id, "company_id")
+        projects = self._project_ids()
+        secret = self.secret(self.client_secret)
+        register_secret(secret)
+        auth = OAuthClientCredentials(
+            self._token_url(),
+            self.client_id,
+            secret,
+            token_endpoint_auth_method="client_secret_post",
+            expired_statuses=(401,),
+        )
+        policy = HttpPolicy(
+            connect_timeout=self.connect_timeout,
+            read_timeout=self.read_timeout,
+            max_attempts=self.max_attempts,
+            retry_after_cap=self.rate_limit_max_wait,
+            deadline=max(300.0, 3 * self.read_timeout),
+        )
+        key = self._limit_key()
+        pacer = shared_pacer(key, max_wait=self.rate_limit_max_wait, enabled=self.respect_rate_limit_headers)
+        http = HttpClient(
+            "procore",
+            self.base_url,
+            auth=auth,
+            policy=policy,
+            default_headers={"Procore-Company-Id": str(company), "Accept": "application/json"},
+            limit_key=key,
+            max_in_flight=self.max_in_flight,
+            rate_per_second=self.rate_per_second,
+            wait=ProcoreBackoffWait(policy, pacer),
+        )
+        session = ProcoreSession(
+            http,
+            auth,
+            pacer,
+            company_id=company,
+            page_size=page_size or self.page_size,
+            project_ids=projects,
+            max_pages=self.max_pages_per_list,
+            webhook_token=self._webhook_secret if self.webhook_token else None,
+            on_close=self._revoker(auth, secret),
+        )
+        try:
+            session.login()
+        except BaseException:
+            http.close()
+            raise
+        return session
+
+    def _webhook_secret(self) -> str:
+        value = self.secret(self.webhook_token)
+        register_secret(value)
+        return value
+
+    def _revoker(self, auth: OAuthClientCredentials, secret: str) -> Callable[[], None]:
+        """Revoke the session's token at close (always 200 per the reference): a token that is not
+        needed any more should not stay valid for the rest of its 90 minutes. One quick attempt on
+        its own client, so a login host that is down cannot hold up the end of a run."""
+
+        def revoke() -> None:
+            token = auth.token
+            if token is None:
+                return
+            policy = HttpPolicy(connect_timeout=5, read_timeout=10, max_attempts=1, deadline=15)
+            with HttpClient("procore", self.auth_url, policy=policy) as login_host:
+                try:
+                    login_host.post(
+                        REVOKE_PATH,
+                        data={"token": token.value, "client_id": self.client_id, "client_secret": secret},
+                        idempotent=True,
+                        expected=range(100, 600),
+                    )
+                except ApiError as exc:
+                    log.debug("procore token revoke failed (ignored): %s", exc)
+
+        return revoke
+
+    @contextmanager
+    def session(self) -> Iterator[ProcoreSession]:
+        """Log in for one batch, yield the session, revoke and close afterwards (also on error)."""
+        session = self.open_session()
+        try:
+            yield session
+        finally:
+            session.close()
+
+    # -- ping -------------------------------------------------------------------------------------
+
+    def ping(self) -> str:
+        """Prove reachability and credentials (a token, ``/me``) and read access to every entity the
+        connector reads (one small read each, in the first permitted project); raise a
+        ``ProcoreError`` naming everything that failed."""
+        session = self.open_session()
+        try:
+            return _ping(session, self.client_id)
+        finally:
+            session.close()
+
+
+def _first_row(
+    session: ProcoreSession, path: str, params: dict, what: str, *, paginated: bool = True
+) -> None:
+    query = dict(params)
+    if paginated:
+        query.update(page=1, per_page=1)
+    session.call("GET", path, params=query, what=what)
+
+
+def _ping(session: ProcoreSession, client_id: str) -> str:
+    company = {"company_id": session.company_id}
+    try:
+        me = session.me()
+        who = str(me.get("name") or me.get("login") or me.get("id") or "service account")
+    except ProcoreNotFoundError:
+        who = "no /me on this server"
+    problems: list[str] = []
+    readable: list[str] = []
+    permission_only = True
+
+    def probe(entity: str, check: Callable[[], None]) -> None:
+        nonlocal permission_only
+        try:
+            check()
+            readable.append(entity)
+        except ProcoreAuthError as exc:
+            if not isinstance(exc, ProcorePermissionError):
+                raise
+            problems.append(f"{entity}: {exc}")
+        except ProcoreError as exc:
+            permission_only = False
+            problems.append(f"{entity}: {exc}")
+
+    probe("vendors", lambda: _first_row(session, f"{API}/vendors", company, "read vendors"))
+    project_ids: list[int] = []
+
+    def projects() -> None:
+        project_ids.extend(session.project_ids())
+
+    probe("projects", projects)
+    if "projects" in readable and not project_ids:
+        permission_only = False
+        problems.append(
+            "projects: the app is permitted on no project of this company; a company admin must add "
+            "projects to the app's permitted projects"
+        )
+    if project_ids:
+        pid = project_ids[0]
+        scope = {"project_id": pid}
+
+        def commitments() -> None:
+            for kind in ("purchase_order_contracts", "work_order_contracts"):
+                _first_row(session, f"{API}/{kind}", scope, f"read {kind} of project {pid}")
+
+        probe("commitments", commitments)
+        probe(
+            "requisitions",
+            lambda: _first_row(session, f"{API}/requisitions", scope, f"read requisitions of project {pid}"),
+        )
+        probe(
+            "commitment_change_orders",
+            lambda: _first_row(
+                session,
+                f"{API}/projects/{pid}/commitment_change_orders",
+                {},
+                f"read change orders of project {pid}",
+                paginated=False,
+            ),
+        )
+        probe(
+            "cost_codes",
+            lambda: _first_row(session, f"{API}/cost_codes", scope, f"read cost codes of project {pid}"),
+        )
+
+        def budget() -> None:
+            view = session.budget_view_id(pid)
+            if view is not None:
+                _first_row(
+                    session,
+                    f"{API}/budget_views/{view}/detail_rows",
+                    scope,
+                    f"read budget lines of project {pid}",
+                )
+
+        probe("budget_line_items", budget)
+    if problems:
+        message = (
+            f"Procore company {session.company_id}: token issued to client {client_id!r} ({who}) but "
+            f"{len(problems)} read(s) failed: " + " | ".join(problems)
+        )
+        raise (ProcorePermissionError if permission_only else ProcoreError)(message)
+    return (
+        f"company {session.company_id}: token for client {client_id!r} ({who}); "
+        f"{len(project_ids)} permitted project(s); read {', '.join(readable)}"
+    )
+
+
+def register_procore_ping() -> None:
+    """Register ``ml-connector ping``'s ``procore`` check, built from settings at check time."""
+
+    def check() -> str:
+        # from_settings may hold EnvVar references; initialising resolves them outside Dagster runs.
+        resource = ProcoreResource.from_settings().process_config_and_initialize()
+        return resource.ping()
+
+    register_ping("procore", check)
