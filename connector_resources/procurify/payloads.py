@@ -1,0 +1,143 @@
+"""Checks on what the connector writes to Procurify, done before anything is sent.
+
+Only rules the reference states are enforced here (§2.3-§2.8: lengths, required fields, types);
+everything else is left to the server, whose field messages come back as a
+``ProcurifyValidationError`` just like these. The point is a clear error that names the record
+and the field *without* a round trip, and never a binary float on the wire.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from connector_resources.procurify.errors import ProcurifyValidationError, invalid
+from connector_resources.procurify.values import json_body
+
+BILL_UUID = re.compile(r"^[0-9a-f-]+$")  # the v2 bill path only matches lower-case hex (§2.6)
+VENDOR_TYPES = range(1, 8)  # 1 OTHER ... 7 checkout (§2.3)
+ACCOUNT_TYPES = range(0, 6)  # int enum 0-5 (§2.8; meanings unconfirmed)
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else " ".join(str(value).split())
+
+
+def vendor_label(vendor: Mapping[str, Any]) -> str:
+    external = _text(vendor.get("external_id"))
+    name = _text(vendor.get("name"))
+    if external and name:
+        return f"vendor {external!r} ({name})"
+    return f"vendor {external or name!r}" if (external or name) else "vendor (no name, no external_id)"
+
+
+def _max_length(record: str, data: Mapping[str, Any], field: str, limit: int) -> None:
+    value = data.get(field)
+    if value is not None and len(str(value)) > limit:
+        raise invalid(record, field, f"is {len(str(value))} characters; Procurify takes at most {limit}")
+
+
+def _required_text(record: str, data: Mapping[str, Any], field: str) -> None:
+    value = data.get(field)
+    if not isinstance(value, str) or not value.strip():
+        raise invalid(record, field, "is required (a non-empty string)")
+
+
+def _mapping(record: str, data: Any) -> Mapping[str, Any]:
+    if not isinstance(data, Mapping):
+        raise ProcurifyValidationError(
+            f"{record}: expected a mapping of field names, got {type(data).__name__}",
+            record=record,
+            from_server=False,
+        )
+    return data
+
+
+def vendor_body(vendor: Mapping[str, Any], *, partial: bool = False) -> tuple[str, dict[str, Any]]:
+    """(record label, JSON body) for a vendor create (``partial=False``) or PATCH (``True``)."""
+    record = vendor_label(_mapping("vendor", vendor))
+    if not partial or "name" in vendor:
+        _required_text(record, vendor, "name")
+        _max_length(record, vendor, "name", 150)
+    if not partial or "email" in vendor:
+        emails = vendor.get("email")
+        # The API takes an *array* of addresses (§2.3), required; a bare string is a common slip.
+        if isinstance(emails, str) or not isinstance(emails, Sequence) or not emails:
+            raise invalid(record, "email", "is required as a non-empty list of addresses (an array)")
+        for index, address in enumerate(emails):
+            if not isinstance(address, str) or "@" not in address:
+                raise invalid(record, f"email[{index}]", f"{address!r} is not an e-mail address")
+    _max_length(record, vendor, "external_id", 100)
+    kind = vendor.get("type")
+    if kind is not None and (isinstance(kind, bool) or kind not in VENDOR_TYPES):
+        raise invalid(record, "type", f"{kind!r} is not a vendor type code (1-7)")
+    return record, json_body(dict(vendor), record)
+
+
+def account_code_label(account_code: Mapping[str, Any]) -> str:
+    code = _text(account_code.get("code"))
+    return f"account code {code!r}" if code else "account code (no code)"
+
+
+def account_code_body(account_code: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    """(record label, JSON body) for an account-code create or full update (PUT sends code again)."""
+    record = account_code_label(_mapping("account code", account_code))
+    _required_text(record, account_code, "code")
+    _max_length(record, account_code, "code", 50)
+    _max_length(record, account_code, "description", 200)
+    kind = account_code.get("account_type")
+    if kind is not None and (isinstance(kind, bool) or kind not in ACCOUNT_TYPES):
+        raise invalid(record, "account_type", f"{kind!r} is not an account type (0-5)")
+    departments = account_code.get("departments")
+    if departments is not None and (
+        isinstance(departments, str | bytes)
+        or not isinstance(departments, Sequence)
+        or any(isinstance(d, bool) or not isinstance(d, int) for d in departments)
+    ):
+        raise invalid(record, "departments", "must be a list of department ids")
+    return record, json_body(dict(account_code), record)
+
+
+def requisition_label(requisition: Mapping[str, Any]) -> str:
+    description = _text(requisition.get("description"))
+    return f"requisition {description!r}" if description else "requisition"
+
+
+def requisition_body(requisition: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    """(record label, JSON body) for ``POST /api/v3/requisitions/`` (everything by name, §2.4)."""
+    record = requisition_label(_mapping("requisition", requisition))
+    lines = requisition.get("line_items")
+    if isinstance(lines, str | bytes) or not isinstance(lines, Sequence) or not lines:
+        raise invalid(record, "line_items", "is required as a non-empty list of lines")
+    for index, line in enumerate(lines):
+        if not isinstance(line, Mapping):
+            raise invalid(record, f"line_items[{index}]", "must be a mapping of line fields")
+    return record, json_body(dict(requisition), record)
+
+
+def po_revision_body(procurify_po: int, changes: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    """(record label, JSON body) for ``PUT /api/v3/purchase-orders/{procurify_PO}/``."""
+    record = f"purchase order {procurify_po}"
+    _mapping(record, changes)
+    if not changes:
+        raise invalid(record, "body", "no changes to send")
+    _max_length(record, changes, "PO_Num", 30)
+    items = changes.get("order_items")
+    if items is not None:
+        if isinstance(items, str | bytes) or not isinstance(items, Sequence):
+            raise invalid(record, "order_items", "must be a list of lines")
+        for index, item in enumerate(items):
+            if not isinstance(item, Mapping) or item.get("id") is None:
+                raise invalid(
+                    record, f"order_items[{index}].id", "each line to revise needs its order-item id"
+                )
+    return record, json_body(dict(changes), record)
+
+
+def bill_uuid(value: Any, record: str = "bill") -> str:
+    """A bill UUID as the v2 path wants it: lower-case hex, with or without dashes."""
+    text = str(value or "").strip().lower()
+    if not text or not BILL_UUID.match(text):
+        raise invalid(record, "uuid", f"{value!r} is not a bill UUID (hex digits and dashes)")
+    return text
