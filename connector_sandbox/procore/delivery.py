@@ -114,7 +114,8 @@ class WebhookSender:
             with self._lock:
                 asked, self._queue = self._queue, []
             force = any(item.force for item in asked)
-            if asked or settings.auto_deliver:
+            # Read the settings again: auto delivery may have been switched off while we waited.
+            if asked or self._settings().auto_deliver:
                 try:
                     attempts = self._round(force=force)
                 except Exception:  # the sender must survive anything a round meets
