@@ -15,17 +15,19 @@ from connector_assets.jde.schedules import (
     jde_sources_job,
 )
 from connector_assets.operations import ledger_health
+from connector_assets.saas_assets import saas_assets, saas_jobs, saas_resources, saas_schedules
 from connector_assets.staging import StagingResource
 from connector_resources.jde import JdeAisResource
 from connector_resources.ledger import LedgerResource
 
 defs = Definitions(
-    assets=[ledger_health, *jde_assets],
-    jobs=[jde_sources_job, jde_gl_accounts_job],
-    schedules=[jde_poll_schedule, jde_gl_accounts_schedule],
+    assets=[ledger_health, *jde_assets, *saas_assets],
+    jobs=[jde_sources_job, jde_gl_accounts_job, *saas_jobs],
+    schedules=[jde_poll_schedule, jde_gl_accounts_schedule, *saas_schedules],
     resources={
         "ledger": LedgerResource(),
         "staging": StagingResource(),
         "jde": JdeAisResource.from_settings(),
+        **saas_resources(),
     },
 )

@@ -39,6 +39,9 @@ class SaasEntity:
     entity: str  # the client's entity name ("vendors", "bills", ...)
     description: str
     id_field: str = "id"
+    pool: str | None = (
+        None  # Dagster concurrency pool for APIs with a cap on calls in flight (BILL: 3 per org)
+    )
 
     @property
     def asset(self) -> str:
@@ -109,6 +112,7 @@ def build_entity_asset(spec: SaasEntity, partitions_def: DailyPartitionsDefiniti
         ),
         required_resource_keys={spec.system, "staging", "ledger"},
         metadata={"system": spec.system, "entity": spec.entity},
+        pool=spec.pool,
     )
     def _extract(context: AssetExecutionContext) -> MaterializeResult:
         client = getattr(context.resources, spec.system)

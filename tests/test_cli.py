@@ -152,17 +152,24 @@ def test_replay_resolves_with_a_handler_and_keeps_the_rest(env):
     assert ok.id not in open_ids
 
 
-def test_ping_checks_every_configured_system(env, monkeypatch):
-    from connector_sandbox.jde_ais import JdeSandboxSettings, run_in_thread
+def test_ping_checks_every_configured_system(env, monkeypatch, tmp_path):
+    from connector_resources.ping import registered_pings
+    from connector_sandbox.registry import SANDBOXES, port_in_use, start
 
-    base, stop = run_in_thread(JdeSandboxSettings(scale=0.02))
+    busy = [s.port for s in SANDBOXES.values() if port_in_use(s.port)]
+    if busy:
+        pytest.skip(f"sandbox ports {busy} are in use on this machine (a running make dev?)")
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    running, _ = start(scale=0.02)  # every system at its default (sandbox) address
     try:
-        monkeypatch.setenv("ML_JDE_AIS_URL", base)
         result = CliRunner().invoke(cli, ["ping"])
     finally:
-        stop()
+        for sandbox in running:
+            sandbox.stop()
     assert result.exit_code == 0, result.output
-    for name in ("ledger", "vault", "jde_ais"):
+    names = registered_pings()
+    assert {"ledger", "vault", "jde_ais"} <= set(names)
+    for name in names:
         assert f"ok   {name}" in result.output, result.output
     unknown = CliRunner().invoke(cli, ["ping", "--system", "sap"])
     assert unknown.exit_code != 0 and "no ping check named sap" in unknown.output

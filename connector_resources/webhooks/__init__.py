@@ -4,8 +4,18 @@ from connector_resources.webhooks.receiver import create_receiver
 from connector_resources.webhooks.sources import (
     WebhookRejected,
     WebhookSource,
+    bill_source,
     coupa_source,
     hmac_matches,
+    procore_source,
 )
 
-__all__ = ["WebhookRejected", "WebhookSource", "coupa_source", "create_receiver", "hmac_matches"]
+__all__ = [
+    "WebhookRejected",
+    "WebhookSource",
+    "bill_source",
+    "coupa_source",
+    "create_receiver",
+    "hmac_matches",
+    "procore_source",
+]

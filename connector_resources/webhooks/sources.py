@@ -118,3 +118,75 @@ def coupa_source(
 
 def parse_json(body: bytes) -> Any:
     return json.loads(body.decode("utf-8"))
+
+
+def procore_source(name: str, *, token: str) -> WebhookSource:
+    """Procore hooks: no signature exists; the registered destination header is the authentication.
+
+    The event ID is the delivery's ``ulid`` (or, for payloads without one, the event's own key), so
+    Procore's retries and duplicate deliveries store nothing new.
+    """
+    from connector_resources.procore.errors import ProcoreError
+    from connector_resources.procore.webhooks import (
+        delivery_headers,
+        parse_procore_event,
+        verify_procore_delivery,
+    )
+
+    expected = delivery_headers(token)
+
+    def verify(headers: Headers, _body: bytes) -> None:
+        if not verify_procore_delivery(headers, expected):
+            raise WebhookRejected(f"{name}: missing or wrong destination header")
+
+    def event_id(_headers: Headers, payload: Any) -> str:
+        try:
+            return parse_procore_event(payload).dedupe_key
+        except ProcoreError as exc:
+            raise ValueError(str(exc)) from None
+
+    def occurred_at(_headers: Headers, payload: Any) -> datetime | None:
+        try:
+            return parse_procore_event(payload).timestamp
+        except ProcoreError:
+            return None
+
+    return WebhookSource(name, verify, event_id, occurred_at, ("content-type", "user-agent"))
+
+
+def bill_source(name: str, *, security_key: str) -> WebhookSource:
+    """BILL: ``x-bill-sha-signature`` = base64 HMAC-SHA256 of the raw body under the subscription's
+    securityKey; ``metadata.eventId`` is unique per notification (duplicates happen, so it is the key)."""
+    from connector_resources.bill.errors import BillError
+    from connector_resources.bill.webhooks import parse_webhook_body, verify_bill_signature
+
+    if not security_key:
+        raise ValueError(f"webhook source {name}: the BILL securityKey is empty, nothing would be verified")
+
+    def verify(headers: Headers, body: bytes) -> None:
+        if not verify_bill_signature(body, headers.get("x-bill-sha-signature", ""), security_key):
+            raise WebhookRejected(f"{name}: missing or wrong x-bill-sha-signature")
+
+    def payload_of(payload: Any) -> dict:
+        if isinstance(payload, str):  # BILL may send the JSON as a JSON string
+            try:
+                return parse_webhook_body(payload.encode())
+            except BillError as exc:
+                raise ValueError(str(exc)) from None
+        if not isinstance(payload, dict):
+            raise ValueError("body is not a JSON object")
+        return payload
+
+    def event_id(_headers: Headers, payload: Any) -> str:
+        metadata = payload_of(payload).get("metadata") or {}
+        if not metadata.get("eventId"):
+            raise ValueError("body has no metadata.eventId")
+        return str(metadata["eventId"])
+
+    def occurred_at(_headers: Headers, payload: Any) -> datetime | None:
+        metadata = payload_of(payload).get("metadata") or {}
+        return _iso(metadata.get("createdTime") or metadata.get("eventTime"))
+
+    return WebhookSource(
+        name, verify, event_id, occurred_at, ("content-type", "user-agent", "x-bill-sha-signature")
+    )

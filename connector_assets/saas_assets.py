@@ -1,0 +1,69 @@
+"""The SaaS source assets: one per entity in each client's change feed (``Session.ENTITIES``).
+
+A system appears here once its client exists; adding one is a line in ``CLIENTS``. Each system gets a
+job over its entities and a poll schedule for the current day (``ML_<SYSTEM>_POLL_CRON``, default
+every 15 minutes).
+"""
+
+import os
+
+from dagster import AssetSelection, define_asset_job
+
+from connector_assets.polling import build_poll_schedule
+from connector_assets.saas import SaasEntity, build_entity_asset, saas_daily_partitions
+from connector_resources.bill import BillResource, BillSession
+from connector_resources.procore import ProcoreResource, ProcoreSession
+from connector_resources.procurify import ProcurifyResource, ProcurifySession
+
+# system key -> (resource class, session class, title)
+CLIENTS = {
+    "bill": (BillResource, BillSession, "BILL"),
+    "procurify": (ProcurifyResource, ProcurifySession, "Procurify"),
+    "procore": (ProcoreResource, ProcoreSession, "Procore"),
+}
+# Records whose key is not "id".
+ID_FIELDS = {("procore", "budget_line_items"): "budget_line_item_id"}
+# BILL answers a 4th concurrent call per org with BDC_1322: its steps share one pool per org (the
+# instance's default pool limit, 3 in dagster.yaml), on top of the client's in-process cap.
+POOLS = {"bill": BillResource.from_settings().concurrency_pool}
+
+saas_partitions = saas_daily_partitions()
+
+SAAS_ENTITIES = [
+    SaasEntity(
+        system,
+        entity,
+        f"{title} {entity.replace('_', ' ')} changed on the day (by {field}), as JSON.",
+        id_field=ID_FIELDS.get((system, entity), "id"),
+        pool=POOLS.get(system),
+    )
+    for system, (_resource, session, title) in CLIENTS.items()
+    for entity, field in session.ENTITIES.items()
+]
+
+saas_assets = [build_entity_asset(spec, saas_partitions) for spec in SAAS_ENTITIES]
+
+saas_jobs = [
+    define_asset_job(
+        f"{system}_sources",
+        selection=AssetSelection.assets(*[s.asset for s in SAAS_ENTITIES if s.system == system]),
+        description=f"Read {title} records changed on a day (the current day incrementally).",
+    )
+    for system, (_r, _s, title) in CLIENTS.items()
+]
+
+saas_schedules = [
+    build_poll_schedule(
+        f"{job.name}_poll",
+        job,
+        cron=os.environ.get(f"ML_{job.name.removesuffix('_sources').upper()}_POLL_CRON", "").strip()
+        or "*/15 * * * *",
+        timezone="UTC",
+        description="Poll today's changes; after midnight, close yesterday once.",
+    )
+    for job in saas_jobs
+]
+
+
+def saas_resources() -> dict:
+    return {system: resource.from_settings() for system, (resource, _s, _t) in CLIENTS.items()}

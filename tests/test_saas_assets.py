@@ -1,0 +1,138 @@
+"""SaaS entities as source assets, each against its simulator through Dagster's ``materialize``.
+
+For each system: business activity is generated now, today's partition is read whole, then again
+incrementally; the staged records are exactly what the client's change feed returns for the day, each
+with its ID, change time and JSON document. A past day is read whole.
+"""
+
+import json
+from datetime import UTC, date, datetime, time, timedelta
+
+import pytest
+import requests
+from dagster import instance_for_test, materialize
+
+from connector_assets.saas_assets import SAAS_ENTITIES, saas_assets
+from connector_assets.staging import StagingResource
+from connector_resources.ledger import LedgerResource
+from connector_sandbox.serve import serve_in_thread
+
+
+def _bill(scale):
+    from connector_resources.bill import BillResource, forget_sessions
+    from connector_sandbox.bill import BillSandboxSettings, create_app
+
+    forget_sessions()
+    base, stop = serve_in_thread(create_app(BillSandboxSettings(scale=scale)), path="/connect")
+    resource = BillResource(
+        base_url=base,
+        username="sandbox@ml-connector.invalid",
+        password="sandbox-bill",
+        organization_id="00801SANDBOXORG00001",
+        dev_key="sandbox-bill-devkey",
+    )
+    return base.removesuffix("/connect"), resource, stop, {"new_vendors": 3, "updated_bills": 4}, "bills"
+
+
+def _procurify(scale):
+    from connector_resources.procurify import ProcurifyResource
+    from connector_sandbox.procurify import ProcurifySandboxSettings, create_app
+
+    base, stop = serve_in_thread(create_app(ProcurifySandboxSettings(scale=scale)))
+    resource = ProcurifyResource(
+        base_url=base,
+        client_id="ml-connector-sandbox",
+        client_secret="sandbox-procurify-secret",
+        rate_per_second=0,
+    )
+    return base, resource, stop, {"new_bills": 3, "updated_bills": 2}, "bills"
+
+
+def _procore(scale):
+    from connector_resources.procore import ProcoreResource
+    from connector_sandbox.procore import ProcoreSandboxSettings, RateLimitSettings, create_app
+
+    settings = ProcoreSandboxSettings(
+        scale=scale, rate_limits=RateLimitSettings(spike_limit=100_000, hourly_limit=1_000_000)
+    )
+    base, stop = serve_in_thread(create_app(settings))
+    resource = ProcoreResource(
+        base_url=base,
+        auth_url=base,
+        company_id="4264807",
+        client_id="ml-connector-sandbox",
+        client_secret="sandbox-procore-secret",
+        webhook_token="t0ken-e2e",
+    )
+    return base, resource, stop, {"new_commitments": 2, "updated_commitments": 2}, "commitments"
+
+
+SYSTEMS = {"bill": _bill, "procurify": _procurify, "procore": _procore}
+
+
+def _asset(name):
+    return next(a for a in saas_assets if a.key.to_user_string() == name)
+
+
+def _run(asset, resources, partition):
+    with instance_for_test() as instance:
+        result = materialize([asset], resources=resources, instance=instance, partition_key=partition)
+    assert result.success
+    return result.get_asset_materialization_events()[0].materialization.metadata
+
+
+def _feed(resource, entity, day):
+    start = datetime.combine(day, time(), tzinfo=UTC)
+    with resource.session() as session:
+        return {
+            str(r.get("id", r.get("budget_line_item_id")))
+            for r in session.iter_changed(entity, start, start + timedelta(days=1))
+        }
+
+
+def test_every_client_entity_has_an_asset():
+    assert {s.asset for s in SAAS_ENTITIES} == {a.key.to_user_string() for a in saas_assets}
+    assert {s.system for s in SAAS_ENTITIES} == set(SYSTEMS)
+    bill_pools = {s.pool for s in SAAS_ENTITIES if s.system == "bill"}
+    assert len(bill_pools) == 1 and next(iter(bill_pools)).startswith("bill_")
+
+
+@pytest.mark.parametrize("system", sorted(SYSTEMS))
+def test_today_then_incrementally_then_a_past_day(system, tmp_path):
+    root, resource, stop, activity, entity = SYSTEMS[system](0.05)
+    try:
+        asset = _asset(f"{system}_{entity}")
+        resources = {
+            system: resource,
+            "staging": StagingResource(base_dir=str(tmp_path)),
+            "ledger": LedgerResource(db_url=f"sqlite:///{tmp_path / 'ledger.sqlite'}"),
+        }
+        today = datetime.now(UTC).date()
+        response = requests.post(f"{root}/sandbox/activity", json=activity, timeout=60)
+        assert response.status_code == 200, response.text
+
+        first = _run(asset, resources, today.isoformat())
+        assert first["modes"].value == "whole day" and first["rows"].value >= 1
+        staged = list(resources["staging"].read_rows(asset.key.to_user_string(), today.isoformat()))
+        assert {r["id"] for r in staged} == _feed(resource, entity, today)
+        for row in staged:
+            record = json.loads(row["record"])
+            assert isinstance(record, dict) and row["updated_at"].date() == today
+
+        again = _run(asset, resources, today.isoformat())
+        assert again["modes"].value == "incremental"
+        assert resources["staging"].count(asset.key.to_user_string(), today.isoformat()) == len(staged)
+
+        past = today - timedelta(days=3)
+        old = _run(asset, resources, past.isoformat())
+        assert old["modes"].value == "whole day"
+        assert old["rows"].value == len(_feed(resource, entity, past))
+    finally:
+        stop()
+
+
+def test_a_day_is_a_utc_day():
+    assert _asset("procore_commitments").partitions_def.timezone == "UTC"
+    assert date.fromisoformat(_asset("bill_bills").partitions_def.get_first_partition_key()) <= date(
+        2024, 1, 1
+    )
