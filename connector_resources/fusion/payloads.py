@@ -1,0 +1,443 @@
+"""What the connector writes to Fusion, as typed records that check themselves before anything is sent.
+
+Why typed: the pod's 400 answers are often one terse line naming no attribute (reference quirk 7), so
+every rule the client can check itself (required attributes, amounts that are not floats, unique line
+numbers, dates that are dates) is checked here first, with an error naming the record and the field.
+
+Attribute names: the invoice names are the reference's (§2.6, Oracle's own example). The draft purchase
+order names beyond the header's confirmed ones (``OrderNumber``, ``Supplier``, ``SupplierSite``,
+``Buyer``, ``CurrencyCode``) are **unconfirmed** (``ProcurementBU``, ``Description``, line ``Quantity`` /
+``Price`` / ``UOM`` / ``CategoryName``, distribution ``POChargeAccount``); every record takes ``extra``
+attributes, so a pod that spells one differently needs settings, not code.
+
+Amounts go out as decimal strings (Oracle's own samples send strings; quirk 14) from ``Decimal``,
+``int`` or numeric ``str``; floats are refused. Read-only attributes (ids, status attributes, WHO
+columns; quirk 8) are removed from ``extra`` before sending, with a warning naming them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from connector_resources.fusion.errors import FusionInputError
+from connector_resources.redaction import get_logger
+
+log = get_logger("ml_connector.fusion.payloads")
+
+# Status attributes and WHO columns the pod sets itself; sending one is a 400 (reference §2.6 FAQ,
+# quirk 8). The status names are unconfirmed spellings: stripping a name the pod does not have is harmless.
+READ_ONLY = frozenset(
+    {
+        "InvoiceId",
+        "POHeaderId",
+        "POLineId",
+        "PODistributionId",
+        "LineLocationId",
+        "SupplierId",
+        "CheckId",
+        "RequisitionHeaderId",
+        "ValidationStatus",
+        "ApprovalStatus",
+        "PaidStatus",
+        "AmountPaid",
+        "CanceledFlag",
+        "CancelledDate",
+        "AccountingStatus",
+        "StatusCode",
+        "Status",
+        "CreationDate",
+        "CreatedBy",
+        "LastUpdateDate",
+        "LastUpdatedBy",
+        "links",
+    }
+)
+
+
+def decimal_text(value: Any, record: str, field_name: str) -> str:
+    """An amount or quantity as a plain decimal string; floats and non-numbers are refused by name."""
+    if isinstance(value, bool | float):
+        raise FusionInputError(
+            f"{record}: {field_name} is a {type(value).__name__} ({value!r}); pass Decimal, int or a "
+            "numeric string so no binary rounding reaches the ledger",
+            field=field_name,
+            record=record,
+        )
+    if isinstance(value, int):
+        return str(value)
+    try:
+        number = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise FusionInputError(
+            f"{record}: {field_name} {value!r} is not a number", field=field_name, record=record
+        ) from None
+    if not number.is_finite():
+        raise FusionInputError(
+            f"{record}: {field_name} {value!r} is not a finite number", field=field_name, record=record
+        )
+    return format(number, "f")
+
+
+def _text(value: Any, record: str, field_name: str, *, required: bool = True) -> str | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise FusionInputError(f"{record}: {field_name} is required", field=field_name, record=record)
+        return None
+    if not isinstance(value, str):
+        raise FusionInputError(
+            f"{record}: {field_name} must be text, got {type(value).__name__}",
+            field=field_name,
+            record=record,
+        )
+    # Names are matched exactly by the pod (quirk 9): keep inner spacing and case, trim only the ends.
+    return value.strip()
+
+
+def _day(value: Any, record: str, field_name: str) -> str:
+    if isinstance(value, datetime) or not isinstance(value, date):
+        raise FusionInputError(
+            f"{record}: {field_name} must be a date (not {type(value).__name__})",
+            field=field_name,
+            record=record,
+        )
+    return value.isoformat()
+
+
+def _line_number(value: Any, record: str, field_name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise FusionInputError(
+            f"{record}: {field_name} must be a positive whole number, got {value!r}",
+            field=field_name,
+            record=record,
+        )
+    return value
+
+
+def clean_extra(extra: Mapping[str, Any], record: str) -> dict[str, Any]:
+    """``extra`` without read-only attributes, floats refused (nested lists and objects included)."""
+    out: dict[str, Any] = {}
+    dropped = []
+    for name, value in extra.items():
+        if name in READ_ONLY:
+            dropped.append(name)
+            continue
+        out[name] = _json_value(value, record, name)
+    if dropped:
+        log.warning(
+            "%s: read-only attribute(s) %s removed before sending", record, ", ".join(sorted(dropped))
+        )
+    return out
+
+
+def _json_value(value: Any, record: str, path: str) -> Any:
+    if isinstance(value, float):
+        decimal_text(value, record, path)  # raises with the field named
+    if isinstance(value, Decimal):
+        return decimal_text(value, record, path)
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise FusionInputError(f"{record}: {path} has no time zone", field=path, record=record)
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {k: _json_value(v, record, f"{path}.{k}") for k, v in value.items() if k not in READ_ONLY}
+    if isinstance(value, list | tuple):
+        return [_json_value(v, record, f"{path}[{i}]") for i, v in enumerate(value)]
+    return value
+
+
+def _put(payload: dict[str, Any], name: str, value: Any) -> None:
+    if value is not None:
+        payload[name] = value
+
+
+# -- supplier invoices ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InvoiceDistribution:
+    """A charge-account split of an unmatched invoice line (``invoiceDistributions``)."""
+
+    line_number: int
+    amount: Decimal | int | str
+    combination: str  # segment string as the chart of accounts delimits it, e.g. 101-10-60000-000
+    line_type: str = "Item"
+    description: str | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def payload(self, record: str) -> dict[str, Any]:
+        where = f"{record} distribution {self.line_number}"
+        out: dict[str, Any] = {
+            "DistributionLineNumber": _line_number(self.line_number, where, "DistributionLineNumber"),
+            "DistributionLineType": _text(self.line_type, where, "DistributionLineType"),
+            "DistributionAmount": decimal_text(self.amount, where, "DistributionAmount"),
+            "DistributionCombination": _text(self.combination, where, "DistributionCombination"),
+        }
+        _put(out, "Description", _text(self.description, where, "Description", required=False))
+        out.update(clean_extra(self.extra, where))
+        return out
+
+
+@dataclass(frozen=True)
+class InvoiceLine:
+    """One invoice line: a PO-matched line (``purchase_order_number`` ...) or an unmatched one whose
+    account is ``distribution_combination`` or its ``distributions``."""
+
+    line_number: int
+    amount: Decimal | int | str
+    line_type: str = "Item"  # Item / Freight / Miscellaneous / Tax
+    description: str | None = None
+    quantity: Decimal | int | str | None = None
+    unit_price: Decimal | int | str | None = None
+    distribution_combination: str | None = None
+    purchase_order_number: str | None = None
+    purchase_order_line_number: int | None = None
+    purchase_order_schedule_line_number: int | None = None
+    distributions: Sequence[InvoiceDistribution] = ()
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def payload(self, record: str) -> dict[str, Any]:
+        where = f"{record} line {self.line_number}"
+        out: dict[str, Any] = {
+            "LineNumber": _line_number(self.line_number, where, "LineNumber"),
+            "LineType": _text(self.line_type, where, "LineType"),
+            "LineAmount": decimal_text(self.amount, where, "LineAmount"),
+        }
+        _put(out, "Description", _text(self.description, where, "Description", required=False))
+        if self.quantity is not None:
+            out["Quantity"] = decimal_text(self.quantity, where, "Quantity")
+        if self.unit_price is not None:
+            out["UnitPrice"] = decimal_text(self.unit_price, where, "UnitPrice")
+        _put(
+            out,
+            "DistributionCombination",
+            _text(self.distribution_combination, where, "DistributionCombination", required=False),
+        )
+        po = _text(self.purchase_order_number, where, "PurchaseOrderNumber", required=False)
+        if po is not None:
+            out["PurchaseOrderNumber"] = po
+            if self.purchase_order_line_number is None:
+                raise FusionInputError(
+                    f"{where}: PurchaseOrderLineNumber is required with PurchaseOrderNumber",
+                    field="PurchaseOrderLineNumber",
+                    record=record,
+                )
+        if self.purchase_order_line_number is not None:
+            out["PurchaseOrderLineNumber"] = _line_number(
+                self.purchase_order_line_number, where, "PurchaseOrderLineNumber"
+            )
+        if self.purchase_order_schedule_line_number is not None:
+            out["PurchaseOrderScheduleLineNumber"] = _line_number(
+                self.purchase_order_schedule_line_number, where, "PurchaseOrderScheduleLineNumber"
+            )
+        if self.distributions:
+            numbers = [d.line_number for d in self.distributions]
+            if len(set(numbers)) != len(numbers):
+                raise FusionInputError(
+                    f"{where}: DistributionLineNumber values repeat ({numbers})",
+                    field="DistributionLineNumber",
+                    record=record,
+                )
+            out["invoiceDistributions"] = [d.payload(where) for d in self.distributions]
+        out.update(clean_extra(self.extra, where))
+        return out
+
+
+@dataclass(frozen=True)
+class Invoice:
+    """A supplier invoice to create in Payables (``POST /invoices``), header plus lines.
+
+    ``business_unit`` may be left None: the session fills in the resource's ``business_unit``.
+    Its natural key is ``invoice_number`` + ``supplier`` (Payables refuses a second invoice with the
+    same number for a supplier), which ``FusionSession.find_invoice`` searches by.
+    """
+
+    invoice_number: str
+    supplier: str
+    supplier_site: str
+    amount: Decimal | int | str
+    invoice_date: date
+    currency: str
+    business_unit: str | None = None
+    description: str | None = None
+    invoice_type: str | None = None  # Standard (pod default), Credit memo, ...
+    invoice_group: str | None = None
+    payment_terms: str | None = None
+    accounting_date: date | None = None
+    conversion_rate_type: str | None = None
+    lines: Sequence[InvoiceLine] = ()
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        return f"invoice {self.invoice_number or '(no number)'} of supplier {self.supplier or '(none)'}"
+
+    def with_defaults(self, business_unit: str) -> Invoice:
+        return self if self.business_unit else replace(self, business_unit=business_unit)
+
+    def payload(self) -> dict[str, Any]:
+        """The ``POST /invoices`` body; raises ``FusionInputError`` naming the record and field."""
+        record = self.label
+        out: dict[str, Any] = {
+            "InvoiceNumber": _text(self.invoice_number, record, "InvoiceNumber"),
+            "InvoiceCurrency": _text(self.currency, record, "InvoiceCurrency"),
+            "InvoiceAmount": decimal_text(self.amount, record, "InvoiceAmount"),
+            "InvoiceDate": _day(self.invoice_date, record, "InvoiceDate"),
+            "BusinessUnit": _text(self.business_unit, record, "BusinessUnit"),
+            "Supplier": _text(self.supplier, record, "Supplier"),
+            "SupplierSite": _text(self.supplier_site, record, "SupplierSite"),
+        }
+        _put(out, "Description", _text(self.description, record, "Description", required=False))
+        _put(out, "InvoiceType", _text(self.invoice_type, record, "InvoiceType", required=False))
+        _put(out, "InvoiceGroup", _text(self.invoice_group, record, "InvoiceGroup", required=False))
+        _put(out, "PaymentTerms", _text(self.payment_terms, record, "PaymentTerms", required=False))
+        _put(
+            out,
+            "ConversionRateType",
+            _text(self.conversion_rate_type, record, "ConversionRateType", required=False),
+        )
+        if self.accounting_date is not None:
+            out["AccountingDate"] = _day(self.accounting_date, record, "AccountingDate")
+        numbers = [line.line_number for line in self.lines]
+        if len(set(numbers)) != len(numbers):
+            raise FusionInputError(
+                f"{record}: LineNumber values repeat ({numbers})", field="LineNumber", record=record
+            )
+        if self.lines:
+            out["invoiceLines"] = [line.payload(record) for line in self.lines]
+        out.update(clean_extra(self.extra, record))
+        return out
+
+
+# -- draft purchase orders -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PurchaseOrderLine:
+    """One draft purchase order line; ``charge_account`` (a segment string) becomes one schedule with
+    one distribution for the whole quantity, otherwise the pod applies its defaults."""
+
+    line_number: int
+    quantity: Decimal | int | str
+    price: Decimal | int | str
+    description: str | None = None
+    item: str | None = None
+    category_name: str | None = None
+    uom: str | None = None
+    charge_account: str | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def payload(self, record: str) -> dict[str, Any]:
+        where = f"{record} line {self.line_number}"
+        quantity = decimal_text(self.quantity, where, "Quantity")
+        out: dict[str, Any] = {
+            "LineNumber": _line_number(self.line_number, where, "LineNumber"),
+            "Quantity": quantity,
+            "Price": decimal_text(self.price, where, "Price"),
+        }
+        description = _text(self.description, where, "Description", required=False)
+        item = _text(self.item, where, "Item", required=False)
+        if description is None and item is None:
+            raise FusionInputError(
+                f"{where}: Description or Item is required", field="Description", record=record
+            )
+        _put(out, "Description", description)
+        _put(out, "Item", item)
+        _put(out, "CategoryName", _text(self.category_name, where, "CategoryName", required=False))
+        _put(out, "UOM", _text(self.uom, where, "UOM", required=False))
+        account = _text(self.charge_account, where, "POChargeAccount", required=False)
+        if account is not None:
+            out["schedules"] = [
+                {
+                    "ScheduleNumber": 1,
+                    "Quantity": quantity,
+                    "distributions": [
+                        {"DistributionNumber": 1, "Quantity": quantity, "POChargeAccount": account}
+                    ],
+                }
+            ]
+        out.update(clean_extra(self.extra, where))
+        return out
+
+
+@dataclass(frozen=True)
+class DraftPurchaseOrder:
+    """A purchase order to create as a draft (``POST /draftPurchaseOrders``; purchaseOrders is read-only).
+
+    Its natural key is ``order_number`` within the procurement business unit (order numbers are unique
+    per sold-to business unit only), which ``FusionSession.find_purchase_order`` searches by.
+    ``procurement_bu`` may be left None: the session fills in the resource's ``business_unit``.
+    """
+
+    supplier: str
+    supplier_site: str
+    order_number: str | None = None
+    procurement_bu: str | None = None
+    currency_code: str | None = None
+    buyer: str | None = None
+    description: str | None = None
+    payment_terms: str | None = None
+    requisitioning_bu: str | None = None
+    lines: Sequence[PurchaseOrderLine] = ()
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        return (
+            f"draft purchase order {self.order_number or '(unnumbered)'} of supplier "
+            f"{self.supplier or '(none)'} in {self.procurement_bu or '(default business unit)'}"
+        )
+
+    def with_defaults(self, business_unit: str) -> DraftPurchaseOrder:
+        return self if self.procurement_bu else replace(self, procurement_bu=business_unit)
+
+    def payload(self) -> dict[str, Any]:
+        """The ``POST /draftPurchaseOrders`` body; raises ``FusionInputError`` naming record and field."""
+        record = self.label
+        out: dict[str, Any] = {
+            "ProcurementBU": _text(self.procurement_bu, record, "ProcurementBU"),
+            "Supplier": _text(self.supplier, record, "Supplier"),
+            "SupplierSite": _text(self.supplier_site, record, "SupplierSite"),
+        }
+        _put(out, "OrderNumber", _text(self.order_number, record, "OrderNumber", required=False))
+        _put(out, "CurrencyCode", _text(self.currency_code, record, "CurrencyCode", required=False))
+        _put(out, "Buyer", _text(self.buyer, record, "Buyer", required=False))
+        _put(out, "Description", _text(self.description, record, "Description", required=False))
+        _put(out, "PaymentTerms", _text(self.payment_terms, record, "PaymentTerms", required=False))
+        _put(
+            out, "RequisitioningBU", _text(self.requisitioning_bu, record, "RequisitioningBU", required=False)
+        )
+        numbers = [line.line_number for line in self.lines]
+        if len(set(numbers)) != len(numbers):
+            raise FusionInputError(
+                f"{record}: LineNumber values repeat ({numbers})", field="LineNumber", record=record
+            )
+        if self.lines:
+            out["lines"] = [line.payload(record) for line in self.lines]
+        out.update(clean_extra(self.extra, record))
+        return out
+
+
+def attribute_names(payload: Any) -> set[str]:
+    """Every attribute name in a payload, nested ones included (to tie terse error text to a field)."""
+    names: set[str] = set()
+    if isinstance(payload, Mapping):
+        for key, value in payload.items():
+            names.add(str(key))
+            names |= attribute_names(value)
+    elif isinstance(payload, list | tuple):
+        for value in payload:
+            names |= attribute_names(value)
+    return names
+
+
+def changes_payload(changes: Mapping[str, Any], record: str) -> dict[str, Any]:
+    """A PATCH body: read-only attributes removed, amounts as decimal strings, floats refused."""
+    if not changes:
+        raise FusionInputError(f"{record}: no changes to send", field="changes", record=record)
+    return clean_extra(changes, record)

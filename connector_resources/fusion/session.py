@@ -1,0 +1,877 @@
+"""``FusionSession``: one authenticated HTTP client for a batch of Oracle Fusion calls, reads and writes.
+
+**Every call** sends ``REST-Framework-Version`` explicitly (so a pod's default cannot change behaviour,
+quirk 5) and builds ``q`` for that version (``query``). Answers are parsed with ``parse_float=Decimal``.
+Item URLs are never built from ids (quirk 6: keys may be hashes): an item is reached through the
+``self`` link of an answer, and a record known only by id is first found with ``q=<key>=<id>``.
+
+**Reads.** ``iter_changed(entity, start, end)`` streams the records whose ``LastUpdateDate`` is in
+``[start, end)`` with the pod's own filter (``q`` on ``LastUpdateDate``), ``onlyData=true`` and the
+entity's lines expanded inline, page by page (``paging.read_window``: re-anchored offsets, overlap
+check, silent page cap). ``iter_all`` reads reference data without a change stamp (account
+combinations). ``search`` / ``find_*`` look records up by natural key and re-check every condition on
+the answers, so a wildcard or case quirk of the pod cannot make the client adopt the wrong record.
+
+**Writes.** No Fusion API takes an idempotency key, so a create is sent **once** (the HTTP core never
+replays a POST after an ambiguous failure; 429/503 refusals are replayed, the pod did no work) and a
+lost answer becomes ``FusionOutcomeUnknownError``. ``ensure_invoice`` / ``ensure_draft_purchase_order``
+search by natural key first, create only when nothing is found, and after a lost answer or a refusal
+search again to adopt what an earlier attempt created. PATCH sets attribute values, so replaying it is
+harmless and it is retried like a read.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, ClassVar, Literal
+from urllib.parse import urlsplit, urlunsplit
+
+import requests
+
+from connector_resources.fusion.entities import CHANGE_TRACKED, Entity, entity
+from connector_resources.fusion.errors import (
+    FusionAmbiguousMatchError,
+    FusionAuthError,
+    FusionConflictError,
+    FusionError,
+    FusionInputError,
+    FusionNotFoundError,
+    FusionOutcomeUnknownError,
+    FusionPermissionError,
+    FusionQueryError,
+    FusionRateLimitError,
+    FusionResponseError,
+    FusionUnavailableError,
+    FusionValidationError,
+    parse_error_body,
+)
+from connector_resources.fusion.paging import Page, parse_page, read_offsets, read_window
+from connector_resources.fusion.payloads import (
+    DraftPurchaseOrder,
+    Invoice,
+    attribute_names,
+    changes_payload,
+)
+from connector_resources.fusion.query import (
+    TIMESTAMP_STYLES,
+    TimestampStyle,
+    as_utc,
+    ceil_to,
+    check_attribute,
+    equals_q,
+    finder,
+    floor_to,
+    window_q,
+)
+from connector_resources.http import (
+    ApiError,
+    AuthenticationError,
+    CallMetrics,
+    HttpClient,
+    RateLimitedError,
+    ServerError,
+    TransportError,
+)
+from connector_resources.redaction import get_logger
+
+log = get_logger("ml_connector.fusion")
+
+# Oracle clients ask for the structured error form too; pods that do not offer it send text anyway.
+ACCEPT = "application/json, application/vnd.oracle.adf.error+json"
+CONTENT_TYPE = "application/json"
+Kind = Literal["read", "write"]
+
+
+@dataclass(frozen=True)
+class CreateOutcome:
+    """What an ``ensure_*`` call did: ``found`` an existing record, ``created`` one, or ``adopted`` the
+    record a create with a lost (or refused-as-duplicate) answer had made."""
+
+    record: dict[str, Any]
+    action: Literal["found", "created", "adopted"]
+    key: str
+
+    @property
+    def id(self) -> str:
+        """The record's id (``InvoiceId``, ``POHeaderId``) as text."""
+        return str(self.record.get(self.key, ""))
+
+
+def _json(response: requests.Response) -> Any:
+    if not response.content:
+        return None
+    try:
+        return json.loads(response.content, parse_float=Decimal)
+    except ValueError:
+        return None
+
+
+def _body(payload: Mapping[str, Any]) -> str:
+    # Decimals were turned into strings by the payload builders; anything left is a plain JSON value.
+    return json.dumps(payload, ensure_ascii=False, default=str)
+
+
+def self_link(record: Mapping[str, Any]) -> str | None:
+    """The ``self`` (else ``canonical``) href of a record as the pod returned it."""
+    links = record.get("links")
+    if not isinstance(links, list):
+        return None
+    for rel in ("self", "canonical"):
+        for link in links:
+            if isinstance(link, dict) and link.get("rel") == rel and isinstance(link.get("href"), str):
+                return link["href"]
+    return None
+
+
+def child_link(record: Mapping[str, Any], child: str) -> str | None:
+    """The href of a record's ``child`` link named ``child``."""
+    links = record.get("links")
+    for link in links if isinstance(links, list) else []:
+        if isinstance(link, dict) and link.get("rel") == "child" and link.get("name") == child:
+            href = link.get("href")
+            return href if isinstance(href, str) else None
+    return None
+
+
+def _as_list(value: Any) -> tuple[list[Any] | None, bool]:
+    """An expanded child as a list, and whether it is complete.
+
+    Framework versions 1-2 inline children as arrays; 3 and later as collection objects
+    ``{"items", "count", "hasMore", ...}`` (quirk 15), which a pod may page.
+    """
+    if isinstance(value, list):
+        return value, True
+    if isinstance(value, dict) and isinstance(value.get("items"), list):
+        return value["items"], value.get("hasMore") is not True
+    return None, True
+
+
+def _flatten_children(row: dict[str, Any]) -> list[str]:
+    """Replace every expanded child collection in ``row`` (any depth) by a plain list; return the names
+    of first-level children the pod cut short."""
+    incomplete: list[str] = []
+    for name, value in list(row.items()):
+        items, complete = _as_list(value)
+        if items is None:
+            continue
+        for item in items:
+            if isinstance(item, dict):
+                deeper = _flatten_children(item)
+                if deeper:
+                    raise FusionResponseError(
+                        f"the pod cut expanded children {', '.join(deeper)} under {name} short; "
+                        "expand fewer levels"
+                    )
+        row[name] = items
+        if not complete:
+            incomplete.append(name)
+    return incomplete
+
+
+class FusionSession:
+    """An authenticated Oracle Fusion client for one batch. Build it with ``FusionResource.session()``.
+
+    ``metrics`` counts every HTTP attempt (token requests and retries included), ``pages`` the
+    collection pages read.
+    """
+
+    ENTITIES: ClassVar[dict[str, str]] = dict(CHANGE_TRACKED)
+    # entity -> the attribute that identifies its records (Fusion has no generic "id").
+    KEYS: ClassVar[dict[str, str]] = {name: entity(name).key for name in CHANGE_TRACKED}
+
+    def __init__(
+        self,
+        http: HttpClient,
+        *,
+        rest_root: str,
+        framework_version: int,
+        page_size: int,
+        business_unit: str,
+        max_restarts: int = 10,
+    ) -> None:
+        if framework_version < 1:
+            raise FusionInputError(f"framework_version must be 1 or more, got {framework_version}")
+        if page_size < 2:
+            # One row of every page after the first repeats the previous page's last row (paging).
+            raise FusionInputError(f"page_size must be at least 2, got {page_size}", field="page_size")
+        self.http = http
+        self.rest_root = rest_root.rstrip("/")
+        self.framework_version = framework_version
+        self.page_size = page_size
+        self.business_unit = business_unit
+        self.max_restarts = max_restarts
+        self.pages = 0
+        # Which q timestamp literal the pod accepts, learnt on the first change read (query module).
+        self.timestamp_style: TimestampStyle | None = None
+
+    # -- plumbing ---------------------------------------------------------------------------------
+
+    @property
+    def metrics(self) -> CallMetrics:
+        return self.http.metrics
+
+    def close(self) -> None:
+        self.http.close()
+
+    def __enter__(self) -> FusionSession:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"FusionSession(root={self.rest_root!r}, framework_version={self.framework_version})"
+
+    def _url(self, spec: Entity) -> str:
+        return f"{self.rest_root}/{spec.resource}"
+
+    def _local(self, href: str) -> str:
+        """An href from an answer, pointed at the configured pod origin.
+
+        A pod behind a proxy or load balancer may write links with its own host name; credentials must
+        only ever go to the configured host, so the path is kept and the origin replaced.
+        """
+        parts = urlsplit(href)
+        base = urlsplit(self.http.base_url)
+        if not parts.scheme:
+            return self.http.resolve_url(href)
+        if (parts.scheme, parts.netloc.lower()) == (base.scheme, base.netloc.lower()):
+            return href
+        log.debug("link on %s rewritten to the configured pod %s", parts.netloc, base.netloc)
+        return urlunsplit((base.scheme, base.netloc, parts.path, parts.query, ""))
+
+    def _headers(self, content_type: str | None = None) -> dict[str, str]:
+        headers = {"REST-Framework-Version": str(self.framework_version), "Accept": ACCEPT}
+        if content_type:
+            headers["Content-Type"] = content_type
+        return headers
+
+    def _call(
+        self,
+        method: str,
+        url: str,
+        *,
+        kind: Kind,
+        what: str,
+        spec: Entity | None = None,
+        record: str = "",
+        params: Mapping[str, Any] | None = None,
+        payload: Mapping[str, Any] | None = None,
+        idempotent: bool | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> requests.Response:
+        """One request with Fusion's errors translated into the typed ``FusionError`` family."""
+        headers = self._headers(CONTENT_TYPE if payload is not None else None)
+        headers.update(extra_headers or {})
+        try:
+            return self.http.request(
+                method,
+                url,
+                params=dict(params or {}),
+                data=_body(payload).encode("utf-8") if payload is not None else None,
+                headers=headers,
+                idempotent=idempotent,
+            )
+        except ApiError as exc:
+            raise self._translate(
+                exc, kind=kind, what=what, spec=spec, record=record, payload=payload
+            ) from None
+
+    def _translate(
+        self,
+        exc: ApiError,
+        *,
+        kind: Kind,
+        what: str,
+        spec: Entity | None,
+        record: str,
+        payload: Mapping[str, Any] | None,
+    ) -> FusionError:
+        name = spec.name if spec else ""
+        subject = record or what
+        known = attribute_names(payload) if payload is not None else set()
+        body = parse_error_body(exc.response, known) if exc.response is not None else None
+        said = body.describe() if body else (exc.detail or exc.reason or type(exc).__name__)
+        status = exc.status
+        where = f"{exc.method} {exc.url}"
+        common = {"status": status, "entity": name, "record": record}
+        if isinstance(exc, RateLimitedError):
+            return FusionRateLimitError(
+                f"fusion: {subject}: the pod kept answering 429 (throttled) after {exc.attempts} attempts; "
+                f"try again later ({where})",
+                retry_after=exc.retry_after,
+                **common,
+            )
+        if isinstance(exc, AuthenticationError):
+            return FusionAuthError(
+                f"fusion: {subject}: credentials refused (HTTP {status or '-'}): {said}; check the client id "
+                f"and secret (OAuth) or user and password (basic) and the token URL ({where})",
+                **common,
+            )
+        if isinstance(exc, TransportError):
+            if kind == "write":
+                return FusionOutcomeUnknownError(
+                    f"fusion: {subject}: no answer to {exc.method} ({exc.detail}); the pod may have created "
+                    "it: search by its natural key before trying again",
+                    **common,
+                )
+            return FusionUnavailableError(
+                f"fusion: {subject}: the pod did not answer: {exc.detail} ({where})", **common
+            )
+        if isinstance(exc, ServerError):
+            maintenance = body is not None and body.kind == "html" and status == 503
+            if kind == "write" and status != 503:
+                return FusionOutcomeUnknownError(
+                    f"fusion: {subject}: HTTP {status} from {exc.method} ({said}); the pod may have created "
+                    "it: search by its natural key before trying again",
+                    **common,
+                )
+            hint = " (a maintenance window?)" if maintenance else ""
+            return FusionUnavailableError(
+                f"fusion: {subject}: the pod is unavailable{hint}: HTTP {status} after {exc.attempts} "
+                f"attempts: {said} ({where})",
+                **common,
+            )
+        messages = body.messages if body else ()
+        if status == 403:
+            return FusionPermissionError(
+                f"fusion: {subject}: HTTP 403, the Fusion user lacks the role for "
+                f"{spec.resource if spec else 'this resource'}: {said}",
+                **common,
+            )
+        if status == 404:
+            return FusionNotFoundError(f"fusion: {subject}: not found (HTTP 404): {said} ({where})", **common)
+        if status == 412:
+            return FusionConflictError(
+                f"fusion: {subject}: changed since it was read (HTTP 412); read it again and retry", **common
+            )
+        if status == 400 and kind == "write":
+            named = sorted({m.field for m in messages if m.field})
+            tail = f" [fields: {', '.join(named)}]" if named else ""
+            return FusionValidationError(
+                f"fusion: {subject} refused by the pod (HTTP 400): {said}{tail}", messages=messages, **common
+            )
+        if status == 400:
+            return FusionQueryError(
+                f"fusion: {subject}: the pod refused the query (HTTP 400): {said} ({where})",
+                messages=messages,
+                **common,
+            )
+        return FusionError(f"fusion: {subject}: HTTP {status}: {said} ({where})", **common)
+
+    def _get_json(self, url: str, params: Mapping[str, Any], *, what: str, spec: Entity | None) -> Any:
+        response = self._call("GET", url, kind="read", what=what, spec=spec, params=params)
+        payload = _json(response)
+        if payload is None:
+            raise FusionResponseError(
+                f"fusion: {what}: the answer is not JSON (HTTP {response.status_code}, "
+                f"{response.headers.get('Content-Type', 'no content type')})",
+                entity=spec.name if spec else "",
+            )
+        return payload
+
+    def _page(self, url: str, params: Mapping[str, Any], *, what: str, spec: Entity | None) -> Page:
+        page = parse_page(self._get_json(url, params, what=what, spec=spec), f"fusion: {what}")
+        self.pages += 1
+        return page
+
+    def _expand_params(self, children: Sequence[str]) -> dict[str, str]:
+        for child in children:
+            for part in child.split("."):
+                check_attribute(part)
+        return {"expand": ",".join(children)} if children else {}
+
+    # -- reads ------------------------------------------------------------------------------------
+
+    def iter_changed(
+        self,
+        entity_name: str,
+        start: datetime,
+        end: datetime,
+        *,
+        expand: Sequence[str] | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """Every record of ``entity_name`` whose ``LastUpdateDate`` is in ``[start, end)`` (aware datetimes),
+        streamed page by page, with its lines inline (``expand``, default the entity's children) as
+        plain lists. Each row is the pod's JSON object plus ``_updated_at`` (aware UTC datetime)."""
+        spec = entity(entity_name)
+        if spec.updated is None:
+            raise FusionInputError(
+                f"{spec.name} has no change stamp; read it whole with iter_all",
+                field="entity",
+                entity=spec.name,
+            )
+        low, high = as_utc(start, "start"), as_utc(end, "end")
+        if high <= low:
+            if high < low:
+                raise FusionInputError(f"window end {high.isoformat()} is before its start {low.isoformat()}")
+            return
+        children = tuple(spec.children if expand is None else expand)
+        pages_before, rows = self.pages, 0
+        label = f"fusion {spec.name}"
+        style, first = self._first_window_page(spec, low, high, children)
+        fetch = self._window_fetcher(spec, high, style, children)
+        for row, stamp in read_window(
+            fetch,
+            first_page=first,
+            key=spec.key,
+            updated=spec.updated,
+            start=low,
+            end=high,
+            style=style,
+            label=label,
+            max_restarts=self.max_restarts,
+        ):
+            incomplete = _flatten_children(row)
+            for child in incomplete:
+                row[child] = list(self.iter_children(spec.name, row, child))
+            row["_updated_at"] = stamp
+            rows += 1
+            yield row
+        log.info(
+            "%s changed in [%s, %s): %d row(s) in %d page(s) (q literal %s, framework v%d)",
+            label,
+            low.isoformat(),
+            high.isoformat(),
+            rows,
+            self.pages - pages_before,
+            style,
+            self.framework_version,
+        )
+
+    def _window_params(
+        self,
+        spec: Entity,
+        low: datetime,
+        high: datetime,
+        style: TimestampStyle,
+        children: Sequence[str],
+        offset: int,
+    ) -> dict[str, Any]:
+        assert spec.updated is not None
+        return {
+            "q": window_q(spec.updated, low, ceil_to(high, style), style, self.framework_version),
+            "orderBy": f"{spec.updated}:asc,{spec.key}:asc",
+            "limit": self.page_size,
+            "offset": offset,
+            "onlyData": "true",
+            **self._expand_params(children),
+        }
+
+    def _first_window_page(
+        self, spec: Entity, low: datetime, high: datetime, children: Sequence[str]
+    ) -> tuple[TimestampStyle, Page]:
+        """The first page of a change read, trying timestamp literal forms until the pod takes one."""
+        styles = (self.timestamp_style,) if self.timestamp_style else TIMESTAMP_STYLES
+        refusals: list[FusionQueryError] = []
+        for style in styles:
+            params = self._window_params(spec, floor_to(low, style), high, style, children, 0)
+            try:
+                page = self._page(self._url(spec), params, what=f"{spec.name} changed", spec=spec)
+            except FusionQueryError as exc:
+                refusals.append(exc)
+                log.info("fusion %s: the pod refused %s timestamp literals in q: %s", spec.name, style, exc)
+                continue
+            self.timestamp_style = style
+            return style, page
+        first, last = refusals[0], refusals[-1]
+        raise FusionQueryError(
+            f"fusion: {spec.name}: the pod refused a {spec.updated} window in every timestamp form "
+            f"({', '.join(styles)}); first answer: {first}"
+            + (f"; last answer: {last}" if last is not first else ""),
+            messages=first.messages,
+            status=400,
+            entity=spec.name,
+        )
+
+    def _window_fetcher(self, spec: Entity, high: datetime, style: TimestampStyle, children: Sequence[str]):
+        def fetch(low: datetime, offset: int) -> Page:
+            params = self._window_params(spec, low, high, style, children, offset)
+            return self._page(self._url(spec), params, what=f"{spec.name} changed", spec=spec)
+
+        return fetch
+
+    def iter_all(
+        self,
+        entity_name: str,
+        *,
+        where: Mapping[str, Any] | None = None,
+        fields: Sequence[str] | None = None,
+        expand: Sequence[str] = (),
+    ) -> Iterator[dict[str, Any]]:
+        """Every record of ``entity_name`` (optionally ``where`` attributes equal values), ordered by key,
+        page by page (``onlyData=true``). For reference data without a change stamp."""
+        spec = entity(entity_name)
+        params: dict[str, Any] = {"orderBy": f"{spec.key}:asc", "limit": self.page_size, "onlyData": "true"}
+        skipped: dict[str, Any] = {}
+        if where:
+            q, skipped = equals_q(where, self.framework_version)
+            if q:
+                params["q"] = q
+        if fields:
+            params["fields"] = ",".join(check_attribute(f) for f in dict.fromkeys([spec.key, *fields]))
+        params.update(self._expand_params(expand))
+
+        def fetch(offset: int) -> Page:
+            return self._page(
+                self._url(spec), {**params, "offset": offset}, what=f"{spec.name} list", spec=spec
+            )
+
+        for row in read_offsets(fetch, key=spec.key):
+            if all(_same(row.get(name), value) for name, value in skipped.items()):
+                _flatten_children(row)
+                yield row
+
+    def iter_account_combinations(
+        self, *, where: Mapping[str, Any] | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """GL account combinations (``accountCombinationsLOV``) for mapping validation, streamed."""
+        return self.iter_all("account_combinations", where=where)
+
+    def search(
+        self,
+        entity_name: str,
+        equals: Mapping[str, Any],
+        *,
+        finder_name: str | None = None,
+        finder_vars: Mapping[str, Any] | None = None,
+        max_rows: int = 1000,
+    ) -> list[dict[str, Any]]:
+        """The records of ``entity_name`` whose attributes equal ``equals`` exactly (re-checked here),
+        with their links (for ``self`` URLs). Refuses to read more than ``max_rows`` rows: a natural
+        key matches a handful, and a search that matches thousands is a wrong search."""
+        spec = entity(entity_name)
+        q, _skipped = equals_q(equals, self.framework_version) if equals else (None, {})
+        params: dict[str, Any] = {"limit": self.page_size, "orderBy": f"{spec.key}:asc"}
+        if q:
+            params["q"] = q
+        if finder_name:
+            params["finder"] = finder(finder_name, finder_vars or {})
+        if not q and not finder_name:
+            raise FusionInputError(f"a search of {spec.name} needs at least one condition", entity=spec.name)
+        matches: list[dict[str, Any]] = []
+        what = f"{spec.name} search"
+
+        def fetch(offset: int) -> Page:
+            return self._page(self._url(spec), {**params, "offset": offset}, what=what, spec=spec)
+
+        for read, row in enumerate(read_offsets(fetch, key=spec.key), start=1):
+            if read > max_rows:
+                raise FusionQueryError(
+                    f"fusion: {spec.name} search on {', '.join(equals) or finder_name} matched more than "
+                    f"{max_rows} rows; narrow it",
+                    entity=spec.name,
+                )
+            if all(_same(row.get(name), value) for name, value in equals.items()):
+                _flatten_children(row)
+                matches.append(row)
+        return matches
+
+    def get(self, entity_name: str, id: str | int) -> dict[str, Any]:
+        """One record by its id (``InvoiceId``, ``POHeaderId``...), found with ``q`` on the key (item URLs
+        are hashes and are never built); ``FusionNotFoundError`` when there is none."""
+        spec = entity(entity_name)
+        key_value = _key_value(id)
+        found = self.search(spec.name, {spec.key: key_value})
+        if not found:
+            raise FusionNotFoundError(
+                f"fusion: {spec.label} {spec.key} {id} not found",
+                status=404,
+                entity=spec.name,
+                record=str(id),
+            )
+        return found[0]
+
+    def iter_children(
+        self, entity_name: str, record: Mapping[str, Any], child: str
+    ) -> Iterator[dict[str, Any]]:
+        """A record's child collection (``lines``, ``invoiceLines``...) through its links, paged."""
+        spec = entity(entity_name)
+        check_attribute(child)
+        href = child_link(record, child)
+        if href is None:
+            parent = record if self_link(record) else self.get(spec.name, record.get(spec.key, ""))
+            href = child_link(parent, child)
+            if href is None:
+                base = self_link(parent)
+                if base is None:
+                    raise FusionResponseError(
+                        f"fusion: {spec.label} {record.get(spec.key)} has no self link to reach its {child}",
+                        entity=spec.name,
+                    )
+                href = f"{base.rstrip('/')}/child/{child}"
+        url = self._local(href)
+        what = f"{spec.label} {record.get(spec.key)} {child}"
+
+        def fetch(offset: int) -> Page:
+            params = {"limit": self.page_size, "offset": offset, "onlyData": "true"}
+            return self._page(url, params, what=what, spec=spec)
+
+        for row in read_offsets(fetch, key=None):  # children come in the pod's order, keys vary by child
+            _flatten_children(row)
+            yield row
+
+    # -- natural-key searches -------------------------------------------------------------------------
+
+    def find_supplier(
+        self, name: str | None = None, *, supplier_number: str | None = None
+    ) -> dict[str, Any] | None:
+        """The supplier with this exact name and/or supplier number, or None."""
+        equals = {k: v for k, v in (("Supplier", name), ("SupplierNumber", supplier_number)) if v}
+        if not equals:
+            raise FusionInputError("find_supplier needs a name or a supplier_number", field="Supplier")
+        return self._one("suppliers", equals, f"supplier {name or supplier_number}")
+
+    def find_invoice(
+        self, invoice_number: str, supplier: str, *, business_unit: str | None = None
+    ) -> dict[str, Any] | None:
+        """The invoice with this number from this supplier (Payables allows one per supplier), or None."""
+        if not invoice_number or not supplier:
+            raise FusionInputError(
+                "find_invoice needs an invoice number and a supplier", field="InvoiceNumber"
+            )
+        label = f"invoice {invoice_number} of supplier {supplier}"
+        matches = self.search("invoices", {"InvoiceNumber": invoice_number, "Supplier": supplier})
+        if business_unit:
+            matches = [m for m in matches if m.get("BusinessUnit") in (None, business_unit)]
+        return self._single("invoices", matches, label)
+
+    def find_purchase_order(
+        self, order_number: str, *, procurement_bu: str | None = None, include_drafts: bool = True
+    ) -> dict[str, Any] | None:
+        """The purchase order (or draft) with this number in this procurement business unit, or None.
+
+        Order numbers repeat across business units, so the unit is checked on ``ProcurementBU`` (an
+        unconfirmed name; ``BillToBU`` / ``RequisitioningBU`` when a pod lacks it). Orders are looked up
+        first; drafts only when no order matched (most pods list drafts among the orders too).
+        """
+        if not order_number:
+            raise FusionInputError("find_purchase_order needs an order number", field="OrderNumber")
+        unit = procurement_bu or self.business_unit
+        label = f"purchase order {order_number} in {unit}"
+        names = ["purchase_orders", "draft_purchase_orders"] if include_drafts else ["purchase_orders"]
+        for name in names:
+            matches = [m for m in self.search(name, {"OrderNumber": order_number}) if _in_unit(m, unit)]
+            found = self._single(name, matches, label)
+            if found is not None:
+                return found
+        return None
+
+    def payments_for_invoice(self, invoice_number: str) -> list[dict[str, Any]]:
+        """The payments that paid an invoice (finder ``PaidInvoicesFinder``, reference §2.8)."""
+        return self.search(
+            "payments", {}, finder_name="PaidInvoicesFinder", finder_vars={"InvoiceNumber": invoice_number}
+        )
+
+    def _one(self, name: str, equals: Mapping[str, Any], label: str) -> dict[str, Any] | None:
+        return self._single(name, self.search(name, equals), label)
+
+    def _single(self, name: str, matches: list[dict[str, Any]], label: str) -> dict[str, Any] | None:
+        spec = entity(name)
+        unique = list({str(m.get(spec.key)): m for m in matches}.values())
+        if len(unique) > 1:
+            ids = ", ".join(str(m.get(spec.key)) for m in unique[:5])
+            raise FusionAmbiguousMatchError(
+                f"fusion: {label} matches {len(unique)} {spec.name} ({spec.key} {ids}); adopting one would "
+                "be a guess",
+                entity=spec.name,
+                record=label,
+            )
+        return unique[0] if unique else None
+
+    # -- writes -------------------------------------------------------------------------------------
+
+    def create_invoice(self, invoice: Invoice) -> dict[str, Any]:
+        """``POST /invoices`` (header + lines) once; the created invoice as the pod returned it.
+
+        Raises ``FusionInputError`` before sending when the invoice breaks a rule the client can check,
+        ``FusionValidationError`` (record and fields named) when the pod refuses it, and
+        ``FusionOutcomeUnknownError`` when the answer was lost. Prefer ``ensure_invoice``.
+        """
+        invoice = invoice.with_defaults(self.business_unit)
+        return self._create("invoices", invoice.payload(), invoice.label)
+
+    def ensure_invoice(self, invoice: Invoice) -> CreateOutcome:
+        """Find the invoice by number + supplier; create it only when absent; adopt it after a lost answer."""
+        invoice = invoice.with_defaults(self.business_unit)
+        payload = invoice.payload()  # a bad record fails here, before any call
+
+        def find() -> dict[str, Any] | None:
+            return self.find_invoice(invoice.invoice_number, invoice.supplier)
+
+        return self._ensure("invoices", payload, invoice.label, find)
+
+    def update_invoice(
+        self, record: Mapping[str, Any], changes: Mapping[str, Any], *, if_match: str | None = None
+    ) -> dict[str, Any]:
+        """``PATCH`` an invoice through its self link (``InvoiceAmount``, ``Description``...)."""
+        return self._update("invoices", record, changes, if_match=if_match)
+
+    def create_draft_purchase_order(self, draft: DraftPurchaseOrder) -> dict[str, Any]:
+        """``POST /draftPurchaseOrders`` once; the created draft as the pod returned it.
+
+        Prefer ``ensure_draft_purchase_order``, which needs an ``order_number`` to search by.
+        """
+        draft = draft.with_defaults(self.business_unit)
+        return self._create("draft_purchase_orders", draft.payload(), draft.label)
+
+    def ensure_draft_purchase_order(self, draft: DraftPurchaseOrder) -> CreateOutcome:
+        """Find the order by number in its business unit (orders and drafts); create the draft only when
+        absent; adopt it after a lost answer."""
+        draft = draft.with_defaults(self.business_unit)
+        payload = draft.payload()
+        if not draft.order_number:
+            raise FusionInputError(
+                f"{draft.label}: OrderNumber is required to create it without risking a duplicate",
+                field="OrderNumber",
+                entity="draft_purchase_orders",
+                record=draft.label,
+            )
+
+        def find() -> dict[str, Any] | None:
+            return self.find_purchase_order(str(draft.order_number), procurement_bu=draft.procurement_bu)
+
+        return self._ensure("draft_purchase_orders", payload, draft.label, find)
+
+    def update_draft_purchase_order(
+        self, record: Mapping[str, Any], changes: Mapping[str, Any], *, if_match: str | None = None
+    ) -> dict[str, Any]:
+        """``PATCH`` a draft purchase order through its self link."""
+        return self._update("draft_purchase_orders", record, changes, if_match=if_match)
+
+    def _create(self, name: str, payload: dict[str, Any], label: str) -> dict[str, Any]:
+        spec = entity(name)
+        response = self._call(
+            "POST",
+            self._url(spec),
+            kind="write",
+            what=f"create {spec.label}",
+            spec=spec,
+            record=label,
+            payload=payload,
+        )
+        created = _json(response)
+        if not isinstance(created, dict):
+            raise FusionOutcomeUnknownError(
+                f"fusion: {label}: the pod answered HTTP {response.status_code} without the created record; "
+                "search by its natural key before trying again",
+                status=response.status_code,
+                entity=spec.name,
+                record=label,
+            )
+        _flatten_children(created)
+        log.info("fusion: created %s (%s %s)", label, spec.key, created.get(spec.key))
+        return created
+
+    def _ensure(self, name: str, payload: dict[str, Any], label: str, find) -> CreateOutcome:
+        spec = entity(name)
+        found = find()
+        if found is not None:
+            log.info(
+                "fusion: %s already exists (%s %s); not created again", label, spec.key, found.get(spec.key)
+            )
+            return CreateOutcome(found, "found", spec.key)
+        try:
+            return CreateOutcome(self._create(name, payload, label), "created", spec.key)
+        except (FusionOutcomeUnknownError, FusionValidationError) as failure:
+            # A lost answer may hide a create that happened; a refusal may be "already exists" (its
+            # wording is unconfirmed). Either way, what the pod holds now decides.
+            again = find()
+            if again is None:
+                raise
+            log.warning(
+                "fusion: %s: %s; adopting the record found by its natural key (%s %s)",
+                label,
+                type(failure).__name__,
+                spec.key,
+                again.get(spec.key),
+            )
+            return CreateOutcome(again, "adopted", spec.key)
+
+    def _update(
+        self, name: str, record: Mapping[str, Any], changes: Mapping[str, Any], *, if_match: str | None
+    ) -> dict[str, Any]:
+        spec = entity(name)
+        label = f"{spec.label} {record.get(spec.key, '')}".strip()
+        payload = changes_payload(changes, label)
+        href = self_link(record)
+        if href is None:
+            if record.get(spec.key) in (None, ""):
+                raise FusionInputError(
+                    f"{label}: the record has neither links nor {spec.key}", field=spec.key
+                )
+            href = self_link(self.get(spec.name, record[spec.key]))
+            if href is None:
+                raise FusionResponseError(f"fusion: {label}: the pod gave no self link", entity=spec.name)
+        response = self._call(
+            "PATCH",
+            self._local(href),
+            kind="write",
+            what=f"update {spec.label}",
+            spec=spec,
+            record=label,
+            payload=payload,
+            idempotent=True,  # PATCH sets values: sending it twice leaves the same record
+            extra_headers={"If-Match": if_match} if if_match else None,
+        )
+        updated = _json(response)
+        if not isinstance(updated, dict):
+            raise FusionResponseError(f"fusion: {label}: the update answer is not a record", entity=spec.name)
+        _flatten_children(updated)
+        return updated
+
+    # -- ping ---------------------------------------------------------------------------------------
+
+    def probe(self, entity_name: str) -> int:
+        """Read one row of ``entity_name`` (only its key): proves the role and the framework version."""
+        spec = entity(entity_name)
+        params = {"limit": 1, "onlyData": "true", "fields": spec.key}
+        page = self._page(self._url(spec), params, what=f"{spec.name} probe", spec=spec)
+        return len(page.items)
+
+    def authenticate(self) -> str:
+        """Obtain the credential now (a token request for OAuth) and say who we are."""
+        auth = self.http.auth
+        try:
+            auth.ensure_fresh(self.http)
+        except ApiError as exc:
+            raise self._translate(
+                exc, kind="read", what="login", spec=None, record="", payload=None
+            ) from None
+        client_id = getattr(auth, "client_id", None)
+        if client_id:
+            return f"OAuth client {client_id}"
+        username = getattr(auth, "username", None)
+        return f"user {username}" if username else type(auth).__name__
+
+
+def _key_value(value: str | int) -> int | str:
+    """Ids are 15-digit numbers (quirk 12): compare them as numbers when they are numbers."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    text = str(value).strip()
+    if not text:
+        raise FusionInputError("an empty id", field="id")
+    return int(text) if text.isdigit() else text
+
+
+def _same(actual: Any, expected: Any) -> bool:
+    """Exact equality the way a natural key means it: numbers as numbers, text as text (case kept)."""
+    if actual is None:
+        return False
+    if isinstance(expected, bool) or isinstance(actual, bool):
+        return actual == expected
+    if isinstance(expected, int | Decimal) and isinstance(actual, int | Decimal):
+        return Decimal(actual) == Decimal(expected)
+    return str(actual) == str(expected)
+
+
+def _in_unit(row: Mapping[str, Any], unit: str) -> bool:
+    for name in ("ProcurementBU", "BillToBU", "RequisitioningBU"):
+        if name in row and row[name] is not None:
+            return row[name] == unit
+    return True  # a pod that names no unit on its orders cannot be checked; the order number decides
