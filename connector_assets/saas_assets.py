@@ -12,6 +12,7 @@ from dagster import AssetSelection, define_asset_job
 from connector_assets.polling import build_poll_schedule
 from connector_assets.saas import SaasEntity, build_entity_asset, saas_daily_partitions
 from connector_resources.bill import BillResource, BillSession
+from connector_resources.fusion import FusionResource, FusionSession
 from connector_resources.procore import ProcoreResource, ProcoreSession
 from connector_resources.procurify import ProcurifyResource, ProcurifySession
 
@@ -20,9 +21,13 @@ CLIENTS = {
     "bill": (BillResource, BillSession, "BILL"),
     "procurify": (ProcurifyResource, ProcurifySession, "Procurify"),
     "procore": (ProcoreResource, ProcoreSession, "Procore"),
+    "fusion": (FusionResource, FusionSession, "Oracle Fusion"),
 }
 # Records whose key is not "id".
-ID_FIELDS = {("procore", "budget_line_items"): "budget_line_item_id"}
+ID_FIELDS = {
+    ("procore", "budget_line_items"): "budget_line_item_id",
+    **{("fusion", entity): key for entity, key in FusionSession.KEYS.items()},
+}
 # BILL answers a 4th concurrent call per org with BDC_1322: its steps share one pool per org (the
 # instance's default pool limit, 3 in dagster.yaml), on top of the client's in-process cap.
 POOLS = {"bill": BillResource.from_settings().concurrency_pool}

@@ -67,7 +67,27 @@ def _procore(scale):
     return base, resource, stop, {"new_commitments": 2, "updated_commitments": 2}, "commitments"
 
 
-SYSTEMS = {"bill": _bill, "procurify": _procurify, "procore": _procore}
+def _fusion(scale):
+    from connector_resources.fusion import FusionResource
+    from connector_sandbox.fusion import FusionSandboxSettings, create_app
+
+    base, stop = serve_in_thread(create_app(FusionSandboxSettings(scale=scale)))
+    resource = FusionResource(
+        base_url=base,
+        token_url=f"{base}/oauth2/v1/token",
+        client_id="ml-connector-sandbox",
+        client_secret="sandbox-fusion-secret",
+        scope="urn:opc:resource:consumer::all",
+        auth="oauth",
+        username="ml.integration",
+        password="sandbox-fusion",
+        business_unit="US1 Business Unit",
+    )
+    return base, resource, stop, {"new_invoices": 3, "updated_invoices": 2}, "invoices"
+
+
+SYSTEMS = {"bill": _bill, "procurify": _procurify, "procore": _procore, "fusion": _fusion}
+KEY_FIELD = {"fusion": "InvoiceId"}
 
 
 def _asset(name):
@@ -81,13 +101,10 @@ def _run(asset, resources, partition):
     return result.get_asset_materialization_events()[0].materialization.metadata
 
 
-def _feed(resource, entity, day):
+def _feed(resource, entity, day, key="id"):
     start = datetime.combine(day, time(), tzinfo=UTC)
     with resource.session() as session:
-        return {
-            str(r.get("id", r.get("budget_line_item_id")))
-            for r in session.iter_changed(entity, start, start + timedelta(days=1))
-        }
+        return {str(r[key]) for r in session.iter_changed(entity, start, start + timedelta(days=1))}
 
 
 def test_every_client_entity_has_an_asset():
@@ -114,7 +131,8 @@ def test_today_then_incrementally_then_a_past_day(system, tmp_path):
         first = _run(asset, resources, today.isoformat())
         assert first["modes"].value == "whole day" and first["rows"].value >= 1
         staged = list(resources["staging"].read_rows(asset.key.to_user_string(), today.isoformat()))
-        assert {r["id"] for r in staged} == _feed(resource, entity, today)
+        key = KEY_FIELD.get(system, "id")
+        assert {r["id"] for r in staged} == _feed(resource, entity, today, key)
         for row in staged:
             record = json.loads(row["record"])
             assert isinstance(record, dict) and row["updated_at"].date() == today
@@ -126,7 +144,7 @@ def test_today_then_incrementally_then_a_past_day(system, tmp_path):
         past = today - timedelta(days=3)
         old = _run(asset, resources, past.isoformat())
         assert old["modes"].value == "whole day"
-        assert old["rows"].value == len(_feed(resource, entity, past))
+        assert old["rows"].value == len(_feed(resource, entity, past, key))
     finally:
         stop()
 
