@@ -1,0 +1,200 @@
+"""``CoupaResource``: the Coupa Core API as a Dagster resource, and its ``ml-connector ping`` check.
+
+One batch = one ``session()``: an ``HttpClient`` with ``Accept: application/json`` (without it Coupa
+answers XML, quirk 1), the shared OAuth token for the scopes the batch needs (``auth``), Coupa's
+retry policy and a client-side rate limit.
+
+**Rate limit** (reference §2.10): 25 requests per second with bursts of 20, answered with 429 and no
+``Retry-After``. The client paces itself just under it (``rate_per_second`` 24, ``rate_burst`` 4) with
+a token bucket shared by every session of the same instance and client in this process, so a run
+reaches ~96 % of the ceiling without tripping it. If Coupa grants less (the budget is shared with
+another integration or process), the ``pacing`` module lowers the pace on each 429 and recovers it
+on success, so the client settles just under the real limit instead of tripping it over and over;
+each refused call is retried with full-jitter exponential backoff starting at ``backoff_base``
+(0.25 s) and capped at ``backoff_cap``, and a ``Retry-After``, should a server send one, is honoured.
+Across processes, cap concurrent Coupa runs with a Dagster concurrency pool.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+from pydantic import Field
+
+from connector_resources.base import ApiConnectionResource
+from connector_resources.coupa.auth import DEFAULT_WARMUP_SECONDS, CoupaOAuth, shared_oauth
+from connector_resources.coupa.entities import ALL_SCOPES, ENTITIES, normalise_scopes, scopes_for
+from connector_resources.coupa.errors import CoupaError
+from connector_resources.coupa.pacing import AdaptivePacer, PacedBackoff, shared_pacer
+from connector_resources.coupa.session import MAX_PAGE_SIZE, MAX_READ_WORKERS, CoupaSession
+from connector_resources.http import HttpClient, HttpPolicy
+from connector_resources.ping import register_ping
+
+
+class CoupaResource(ApiConnectionResource):
+    """Coupa Core API (settings: ``connector_resources.settings``, system ``coupa``).
+
+    ``with coupa.session(flow="invoices") as s:`` holds a token with that flow's scopes;
+    ``s.iter_changed("invoices", start, end)`` streams changes, ``s.adopt_or_create_invoice({...})``
+    writes without duplicates. ``ping()`` proves reachability, credentials and read access.
+    """
+
+    system_key: ClassVar[str] = "coupa"
+
+    base_url: str = Field(description="instance URL, e.g. https://acme.coupahost.com (no path)")
+    client_id: str = Field(description="OAuth2 client id")
+    client_secret: str = Field(description="OAuth2 client secret: EnvVar, vault:NAME or env:VAR reference")
+    scopes: str = Field(
+        default=" ".join(ALL_SCOPES),
+        description="space-separated scopes the OAuth client is granted for ml-connector; sessions ask "
+        "for the subset they need, ping asks for all of them",
+    )
+    page_size: int = Field(
+        default=MAX_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE, description="records per GET (<= 50)"
+    )
+    read_workers: int = Field(
+        default=4,
+        ge=1,
+        le=MAX_READ_WORKERS,
+        description="most requests in flight when reading a large change window (fewer when the rate "
+        "limit is reached with fewer)",
+    )
+    connect_timeout: float = Field(default=10.0, gt=0)
+    read_timeout: float = Field(
+        default=120.0, gt=0, description="seconds to wait for one answer (large GETs are slow)"
+    )
+    max_attempts: int = Field(
+        default=8, ge=1, description="attempts per call for 429, 503 and other retryables"
+    )
+    backoff_base: float = Field(
+        default=0.25, gt=0, description="first backoff ceiling in seconds (full jitter)"
+    )
+    backoff_cap: float = Field(default=10.0, gt=0, description="largest backoff ceiling in seconds")
+    rate_per_second: float = Field(
+        default=24.0, ge=0, description="client-side request rate (Coupa allows 25/s); 0 turns pacing off"
+    )
+    rate_burst: int = Field(default=4, ge=1, le=20, description="requests that may go back to back")
+    token_warmup_seconds: float = Field(
+        default=DEFAULT_WARMUP_SECONDS, ge=0, description="wait after minting a token before first use"
+    )
+
+    def allowed_scopes(self) -> tuple[str, ...]:
+        return normalise_scopes(self.scopes)
+
+    def _client(self, scopes: tuple[str, ...]) -> tuple[HttpClient, CoupaOAuth, AdaptivePacer | None]:
+        auth = shared_oauth(
+            self.base_url,
+            self.client_id,
+            self.secret(self.client_secret),
+            scopes,
+            warmup_seconds=self.token_warmup_seconds,
+        )
+        policy = HttpPolicy(
+            connect_timeout=self.connect_timeout,
+            read_timeout=self.read_timeout,
+            max_attempts=self.max_attempts,
+            backoff_base=self.backoff_base,
+            backoff_cap=max(self.backoff_cap, self.backoff_base),
+            deadline=max(300.0, 3 * self.read_timeout),
+        )
+        pacing: dict[str, Any] = {}
+        pacer: AdaptivePacer | None = None
+        if self.rate_per_second > 0:
+            parts = urlsplit(self.base_url)
+            # Per instance and client: the budget Coupa meters. Rate and burst are part of the key so
+            # two differently configured resources never fight over one bucket.
+            rate = f"{self.rate_per_second:g}/{self.rate_burst}"
+            key = f"coupa:{parts.netloc.lower()}:{self.client_id}:{rate}"
+            pacer = shared_pacer(key, self.rate_per_second, self.rate_burst)
+            pacing = {
+                "limit_key": key,
+                "rate_per_second": self.rate_per_second,
+                "rate_burst": self.rate_burst,
+                "retry_when": pacer.observe,
+                "wait": PacedBackoff(policy, pacer),
+            }
+        http = HttpClient(
+            "coupa",
+            self.base_url,
+            auth=auth,
+            policy=policy,
+            default_headers={"Accept": "application/json"},
+            **pacing,
+        )
+        return http, auth, pacer
+
+    def open_session(
+        self, scopes: Iterable[str] | str | None = None, *, flow: str | None = None
+    ) -> CoupaSession:
+        """An authenticated session the caller must ``close()`` (``session()`` does that for you)."""
+        wanted = scopes_for(scopes, flow, self.allowed_scopes())
+        http, auth, pacer = self._client(wanted)
+        session = CoupaSession(
+            http,
+            auth,
+            page_size=self.page_size,
+            read_workers=self.read_workers,
+            rate_per_second=self.rate_per_second,
+            pacer=pacer,
+        )
+        try:
+            session.authenticate()
+        except BaseException:
+            http.close()
+            raise
+        return session
+
+    @contextmanager
+    def session(
+        self, scopes: Iterable[str] | str | None = None, *, flow: str | None = None
+    ) -> Iterator[CoupaSession]:
+        """One authenticated client for a batch of calls, with ``scopes`` or the ``flow``'s scopes
+        (``entities.FLOW_SCOPES``); by default every read scope."""
+        session = self.open_session(scopes, flow=flow)
+        try:
+            yield session
+        finally:
+            session.close()
+
+    def ping(self) -> str:
+        """Prove reachability and credentials (a token with every configured scope, so a scope the
+        client lost is named) and read access to each entity (one one-record page each); raise a
+        ``CoupaError`` naming every entity that failed."""
+        started = time.monotonic()
+        scopes = self.allowed_scopes()
+        with self.session(scopes) as session:
+            readable = [name for name, ent in ENTITIES.items() if ent.read_scope in scopes]
+            refused: list[str] = []
+            for name in readable:
+                try:
+                    session.search(name, {}, limit=1)
+                except CoupaError as exc:
+                    refused.append(f"{name}: {exc}")
+            if refused:
+                raise CoupaError(
+                    f"Coupa at {self.base_url}: token for client {self.client_id} granted, but "
+                    f"{len(refused)} of {len(readable)} entities cannot be read: " + " | ".join(refused)
+                )
+            skipped = [name for name in ENTITIES if name not in readable]
+            note = f"; not checked (no read scope configured): {', '.join(skipped)}" if skipped else ""
+            return (
+                f"{self.base_url}: token for client {self.client_id} with {len(scopes)} scope(s); read "
+                f"{', '.join(readable)} in {session.metrics.calls} calls, "
+                f"{time.monotonic() - started:.1f}s{note}"
+            )
+
+
+def register_coupa_ping(**overrides: Any) -> None:
+    """Register ``ml-connector ping``'s ``coupa`` check, built from settings when it runs
+    (``overrides`` set resource fields, e.g. ``token_warmup_seconds`` for a sandbox)."""
+
+    def check() -> str:
+        # from_settings may hold EnvVar references; initialising resolves them outside Dagster runs.
+        resource = CoupaResource.from_settings(**overrides).process_config_and_initialize()
+        return resource.ping()
+
+    register_ping("coupa", check)
