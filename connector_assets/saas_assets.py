@@ -12,12 +12,14 @@ from dagster import AssetSelection, define_asset_job
 from connector_assets.polling import build_poll_schedule
 from connector_assets.saas import SaasEntity, build_entity_asset, saas_daily_partitions
 from connector_resources.bill import BillResource, BillSession
+from connector_resources.coupa import CoupaResource, CoupaSession
 from connector_resources.fusion import FusionResource, FusionSession
 from connector_resources.procore import ProcoreResource, ProcoreSession
 from connector_resources.procurify import ProcurifyResource, ProcurifySession
 
 # system key -> (resource class, session class, title)
 CLIENTS = {
+    "coupa": (CoupaResource, CoupaSession, "Coupa"),
     "bill": (BillResource, BillSession, "BILL"),
     "procurify": (ProcurifyResource, ProcurifySession, "Procurify"),
     "procore": (ProcoreResource, ProcoreSession, "Procore"),

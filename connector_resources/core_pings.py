@@ -53,6 +53,7 @@ def _stored_secret_names(ledger: Ledger) -> list[str]:
 def register_core_pings() -> None:
     """The ledger and vault checks, plus the check of every API resource built so far."""
     from connector_resources.bill import register_bill_ping
+    from connector_resources.coupa import register_coupa_ping
     from connector_resources.fusion import register_fusion_ping
     from connector_resources.jde import register_jde_ping
     from connector_resources.procore import register_procore_ping
@@ -61,6 +62,7 @@ def register_core_pings() -> None:
     register_ping("ledger", ping_ledger)
     register_ping("vault", ping_vault)
     register_jde_ping()
+    register_coupa_ping()
     register_procurify_ping()
     register_procore_ping()
     register_bill_ping()

@@ -86,7 +86,21 @@ def _fusion(scale):
     return base, resource, stop, {"new_invoices": 3, "updated_invoices": 2}, "invoices"
 
 
-SYSTEMS = {"bill": _bill, "procurify": _procurify, "procore": _procore, "fusion": _fusion}
+def _coupa(scale):
+    from connector_resources.coupa import CoupaResource
+    from connector_sandbox.coupa import CoupaSandboxSettings, create_app
+
+    base, stop = serve_in_thread(create_app(CoupaSandboxSettings(scale=scale)))
+    resource = CoupaResource(
+        base_url=base,
+        client_id="ml-connector-sandbox",
+        client_secret="sandbox-coupa-secret",
+        token_warmup_seconds=0,
+    )
+    return base, resource, stop, {"new_invoices": 3, "updated_invoices": 2}, "invoices"
+
+
+SYSTEMS = {"coupa": _coupa, "bill": _bill, "procurify": _procurify, "procore": _procore, "fusion": _fusion}
 KEY_FIELD = {"fusion": "InvoiceId"}
 
 
