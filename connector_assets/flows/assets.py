@@ -1,0 +1,169 @@
+"""Dagster assets for a ``FlowSpec``: ``<flow>_mapped`` (with its blocking check) and ``<flow>_written``."""
+
+import json
+from collections.abc import Sequence
+
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    AssetKey,
+    AssetsDefinition,
+    BackfillPolicy,
+    Failure,
+    MaterializeResult,
+    PartitionsDefinition,
+    asset,
+)
+
+from connector_assets.flows.core import (
+    FlowSpec,
+    Mapped,
+    Rejected,
+    dependency_synced,
+    queue_failure,
+    release_dependents,
+    validate,
+    write_one,
+)
+from connector_assets.staging import Column
+from connector_resources.redaction import redact
+
+MAPPED_COLUMNS = (Column("source_key"), Column("payload"))
+CHECK = "writable"
+
+
+def _partition(context: AssetExecutionContext) -> str | None:
+    return context.partition_key if context.has_partition_key else None
+
+
+def build_flow_assets(
+    spec: FlowSpec,
+    *,
+    partitions_def: PartitionsDefinition | None,
+    upstream: Sequence[str],
+    resource_keys: set[str],
+    group: str,
+    kinds: set[str],
+) -> list[AssetsDefinition]:
+    mapped_name, written_name = f"{spec.flow}_mapped", f"{spec.flow}_written"
+
+    @asset(
+        name=mapped_name,
+        group_name=group,
+        kinds=kinds | {"pandera"},
+        partitions_def=partitions_def,
+        deps=[AssetKey(name) for name in upstream],
+        required_resource_keys=resource_keys | {"staging", "ledger"},
+        check_specs=[
+            AssetCheckSpec(
+                CHECK,
+                asset=mapped_name,
+                blocking=True,
+                description=f"Every {spec.entity} is writable to {spec.target_system}.",
+            )
+        ],
+        description=f"{spec.entity.capitalize()} records mapped for {spec.target_system} and validated "
+        f"({spec.schema.__name__}); invalid ones are in the retry queue with the reason.",
+        backfill_policy=BackfillPolicy.single_run() if partitions_def else None,
+    )
+    def _mapped(context: AssetExecutionContext):
+        ledger = context.resources.ledger.get()
+        staging = context.resources.staging
+        partition = _partition(context)
+        run_id = context.run.run_id
+        records: list[Mapped] = []
+        rejected: list[Rejected] = []
+        for item in spec.map_records(context, partition):
+            (records if isinstance(item, Mapped) else rejected).append(item)
+        total = len(records) + len(rejected)
+        checked = validate(spec, records)
+        rejected.extend(checked.rejected)
+        held = 0
+        ready: list[Mapped] = []
+        for record in checked.valid:
+            if record.depends_on and not dependency_synced(ledger, record.depends_on):
+                held += 1
+                queue_failure(
+                    spec,
+                    ledger,
+                    Rejected(
+                        record.source_key,
+                        f"{spec.entity} {record.source_key} waits for {record.depends_on} to sync",
+                        record.to_payload(),
+                    ),
+                    status="held",
+                    depends_on=record.depends_on,
+                    run_id=run_id,
+                    partition=partition,
+                )
+            else:
+                ready.append(record)
+        metadata = {"records": total, "valid": len(ready), "rejected": len(rejected), "held": held}
+        systemic = total >= spec.systemic_min and len(rejected) > spec.systemic_share * total
+        if systemic:
+            sample = "; ".join(redact(r.reason) for r in rejected[:3])
+            yield AssetCheckResult(check_name=CHECK, passed=False, metadata={**metadata, "sample": sample})
+            raise Failure(
+                f"{len(rejected)} of {total} {spec.entity} records cannot be written ({sample}); "
+                "this looks systemic (mapping or schema), so nothing was written. Fix it and rerun."
+            )
+        for item in rejected:
+            queue_failure(spec, ledger, item, run_id=run_id, partition=partition)
+        writer = staging.writer(mapped_name, partition, MAPPED_COLUMNS)
+        try:
+            for record in ready:
+                writer.write({"source_key": record.source_key, "payload": json.dumps(record.to_payload())})
+            writer.commit()
+        except BaseException:
+            writer.abort()
+            raise
+        yield AssetCheckResult(check_name=CHECK, passed=True, metadata=metadata)
+        yield MaterializeResult(metadata=metadata)
+
+    @asset(
+        name=written_name,
+        group_name=group,
+        kinds=kinds,
+        partitions_def=partitions_def,
+        deps=[AssetKey(mapped_name)],
+        required_resource_keys=resource_keys | {"staging", "ledger"},
+        description=f"{spec.entity.capitalize()} records written to {spec.target_system} through the ledger "
+        "(skip unchanged, update known, adopt found, create new; audit every write).",
+        backfill_policy=BackfillPolicy.single_run() if partitions_def else None,
+    )
+    def _written(context: AssetExecutionContext) -> MaterializeResult:
+        ledger = context.resources.ledger.get()
+        partition = _partition(context)
+        run_id = context.run.run_id
+        records = [
+            Mapped.from_payload(json.loads(row["payload"]))
+            for row in context.resources.staging.read_rows(mapped_name, partition)
+        ]
+        # Validate again: a re-execution from failure skips the check step (dagster-notes pitfall 3).
+        checked = validate(spec, records)
+        for item in checked.rejected:
+            queue_failure(spec, ledger, item, run_id=run_id, partition=partition)
+        counts: dict[str, int] = {"create": 0, "update": 0, "adopt": 0, "skip": 0, "fail": 0, "released": 0}
+        with spec.open_target(context) as target:
+            for record in checked.valid:
+                try:
+                    result = write_one(spec, target, ledger, record, run_id=run_id, partition=partition)
+                except Exception as exc:  # one record's failure never stops the batch (XrefConflict too)
+                    counts["fail"] += 1
+                    reason = redact(f"{spec.entity} {record.source_key}: {exc}")
+                    queue_failure(
+                        spec,
+                        ledger,
+                        Rejected(record.source_key, reason, record.to_payload()),
+                        run_id=run_id,
+                        partition=partition,
+                    )
+                    continue
+                counts[result.action] += 1
+                if result.action != "skip":
+                    counts["released"] += release_dependents(spec, ledger, record.source_key, run_id=run_id)
+        context.log.info(f"{spec.flow}: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
+        return MaterializeResult(metadata={**counts, "rejected_again": len(checked.rejected)})
+
+    return [_mapped, _written]

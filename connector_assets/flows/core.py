@@ -1,0 +1,330 @@
+"""The flow factory: a flow declared as data becomes a mapped asset (with its check) and a write asset.
+
+Shape of every flow, whatever the two systems (``design.md``):
+
+    staged source asset(s) -> <flow>_mapped  --pandera check (blocking)-->  <flow>_written -> target system
+
+* ``map_records`` turns the partition's staged source rows into ``Mapped`` records (or ``Rejected`` ones
+  with a reason a finance user understands). The pandera ``DataFrameModel`` then states what a writable
+  record is; rows failing it are rejected with the record and field named. Rejected records go to the
+  retry queue; records whose dependency (e.g. their supplier) has not synced yet are *held* there and
+  released when it syncs. The rest proceed. When most records fail (a systemic problem: a broken mapping
+  table, a schema change) the check fails and the mapped asset raises, so nothing is written and the
+  partition shows as failed until the operator fixes the cause and reruns it.
+* The write asset validates its input again (a re-execution "from failure" skips the check step, see
+  ``dagster-notes.md`` pitfall 3) and writes each record through the ledger: unchanged since the last
+  write (same content hash) -> skip; known target -> update; otherwise claim the source key, search the
+  target by natural key to adopt what a crashed earlier attempt created, and only then create. The
+  target ID is recorded the moment it is known, and every write appends an audit event.
+* A failed record is queued with its mapped payload, so ``ml-connector replay`` (and the retry
+  schedule) re-attempts exactly that record through the same ``write_one``; a record that already
+  succeeded is skipped by the same cross-reference check, never written twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import pandas as pd
+import pandera.pandas as pa
+
+from connector_resources.ledger import Ledger, QueueItem, XrefConflict
+from connector_resources.redaction import redact
+from connector_resources.replay import ReplayOutcome
+
+
+@dataclass(frozen=True)
+class Mapped:
+    """One source record mapped for the target, ready to validate and write."""
+
+    source_key: str
+    body: dict[str, Any]  # what the target receives
+    fields: dict[str, Any]  # flat values the pandera schema checks (names a finance user recognises)
+    natural_key: dict[str, Any] = field(default_factory=dict)  # how to find it in the target (adopt)
+    depends_on: str | None = None  # ledger dependency key, e.g. "jde_coupa:supplier:JDE:4343"
+
+    def content_hash(self) -> str:
+        text = json.dumps(self.body, sort_keys=True, default=str, ensure_ascii=False)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def to_payload(self) -> dict[str, Any]:
+        return json.loads(
+            json.dumps(
+                {
+                    "source_key": self.source_key,
+                    "body": self.body,
+                    "fields": self.fields,
+                    "natural_key": self.natural_key,
+                    "depends_on": self.depends_on,
+                },
+                default=str,
+            )
+        )
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> Mapped:
+        return cls(
+            payload["source_key"],
+            payload["body"],
+            payload["fields"],
+            payload.get("natural_key") or {},
+            payload.get("depends_on"),
+        )
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A source record that cannot be written as it is, and why (in a finance user's words)."""
+
+    source_key: str
+    reason: str
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
+class Target(Protocol):
+    """The target system's side of a flow (wraps one API client session)."""
+
+    def find(self, record: Mapped) -> str | None:
+        """The ID of an existing target record matching ``record.natural_key``, if any."""
+
+    def create(self, record: Mapped) -> str:
+        """Create the record; return its new ID."""
+
+    def update(self, target_id: str, record: Mapped) -> None:
+        """Bring the existing target record up to date."""
+
+
+@dataclass(frozen=True)
+class FlowSpec:
+    integration: str  # "jde_coupa"
+    name: str  # "suppliers"
+    entity: str  # "supplier"
+    source_system: str  # "JDE"
+    target_system: str  # "coupa"
+    schema: type[pa.DataFrameModel]
+    # Everything the flow reads for a partition -> Mapped / Rejected records. Gets the Dagster context.
+    map_records: Callable[[Any, str | None], Iterator[Mapped | Rejected]]
+    open_target: Callable[[Any], AbstractContextManager[Target]]  # Dagster context -> target session
+    systemic_share: float = 0.5  # more than this share rejected (of at least ``systemic_min``) = systemic
+    systemic_min: int = 10
+
+    @property
+    def flow(self) -> str:
+        return f"{self.integration}_{self.name}"
+
+    def dependency_key(self, source_key: str) -> str:
+        """What dependents of this flow's record wait for (``Mapped.depends_on`` of e.g. a PO)."""
+        return f"{self.integration}:{self.entity}:{self.source_system}:{source_key}"
+
+
+@dataclass
+class Validation:
+    valid: list[Mapped]
+    rejected: list[Rejected]
+
+
+def validate(spec: FlowSpec, records: list[Mapped]) -> Validation:
+    """Split ``records`` by ``spec.schema``; each failure names the record and the field."""
+    if not records:
+        return Validation([], [])
+    frame = pd.DataFrame([r.fields for r in records])
+    try:
+        spec.schema.validate(frame, lazy=True)
+        return Validation(list(records), [])
+    except pa.errors.SchemaErrors as errors:
+        cases = errors.failure_cases
+    problems: dict[int, list[str]] = {}
+    schema_wide: list[str] = []
+    for case in cases.itertuples(index=False):
+        column = getattr(case, "column", None) or "record"
+        check = str(getattr(case, "check", ""))
+        value = getattr(case, "failure_case", None)
+        index = getattr(case, "index", None)
+        text = f"field {column} {_plain(check)} (value {value!r})"
+        if index is None or pd.isna(index):
+            schema_wide.append(text)
+        else:
+            problems.setdefault(int(index), []).append(text)
+    if schema_wide:  # a missing column, a wrong dtype for everyone: the mapping itself is broken
+        reason = "; ".join(sorted(set(schema_wide)))
+        return Validation([], [Rejected(r.source_key, reason, r.to_payload()) for r in records])
+    valid, rejected = [], []
+    for position, record in enumerate(records):
+        if position in problems:
+            reason = f"{spec.entity} {record.source_key}: " + "; ".join(problems[position])
+            rejected.append(Rejected(record.source_key, reason, record.to_payload()))
+        else:
+            valid.append(record)
+    return Validation(valid, rejected)
+
+
+def _plain(check: str) -> str:
+    """pandera's check names in words (``str_length(None, 40)`` -> ``is longer than 40 characters``)."""
+    if check.startswith("not_nullable"):
+        return "is empty"
+    if check.startswith("str_length"):
+        return f"has the wrong length ({check})"
+    if check.startswith("str_matches"):
+        return f"has the wrong format ({check})"
+    if check.startswith("isin"):
+        return f"is not an allowed value ({check})"
+    if check.startswith(("greater_than", "in_range", "less_than")):
+        return f"is out of range ({check})"
+    return f"fails {check}"
+
+
+@dataclass
+class WriteResult:
+    action: str  # create | update | adopt | skip | fail
+    target_id: str | None
+    reason: str = ""
+
+
+def write_one(
+    spec: FlowSpec,
+    target: Target,
+    ledger: Ledger,
+    record: Mapped,
+    *,
+    run_id: str | None,
+    partition: str | None,
+) -> WriteResult:
+    """Write one record without ever creating a second copy in the target (see module docstring)."""
+    key = (spec.integration, spec.entity, spec.source_system, record.source_key, spec.target_system)
+    digest = record.content_hash()
+    xref = ledger.get_xref(*key)
+    audit = {
+        "integration": spec.integration,
+        "flow": spec.name,
+        "entity": spec.entity,
+        "source_system": spec.source_system,
+        "source_id": record.source_key,
+        "target_system": spec.target_system,
+        "run_id": run_id,
+        "partition_key": partition,
+    }
+    if xref is not None and xref.target_id and xref.content_hash == digest:
+        return WriteResult("skip", xref.target_id, "unchanged since the last write")
+    if xref is not None and xref.target_id:
+        target.update(xref.target_id, record)
+        with ledger.transaction() as conn:
+            ledger.record_target(*key, target_id=xref.target_id, content_hash=digest, conn=conn)
+            ledger.audit(
+                action="update", target_id=xref.target_id, reason="changed in the source", conn=conn, **audit
+            )
+        return WriteResult("update", xref.target_id)
+    ledger.claim_xref(*key)  # the intent is on record before anything is created
+    found = target.find(record)
+    if found is not None:
+        target.update(found, record)
+        action, target_id, reason = (
+            "adopt",
+            found,
+            "found in the target by its natural key; adopted, not duplicated",
+        )
+    else:
+        target_id = target.create(record)
+        action, reason = "create", "created"
+    with ledger.transaction() as conn:
+        ledger.record_target(*key, target_id=target_id, content_hash=digest, conn=conn)
+        ledger.audit(action=action, target_id=target_id, reason=reason, conn=conn, **audit)
+    return WriteResult(action, target_id, reason)
+
+
+def release_dependents(spec: FlowSpec, ledger: Ledger, source_key: str, *, run_id: str | None) -> int:
+    """Held records waiting for ``source_key`` (e.g. POs of this supplier) become due now."""
+    released = ledger.release_held(spec.dependency_key(source_key))
+    if released:
+        ledger.audit(
+            integration=spec.integration,
+            flow=spec.name,
+            entity=spec.entity,
+            action="release",
+            source_system=spec.source_system,
+            source_id=source_key,
+            run_id=run_id,
+            reason=f"{released} held record(s) waiting for this {spec.entity} released",
+        )
+    return released
+
+
+def queue_failure(
+    spec: FlowSpec,
+    ledger: Ledger,
+    rejected: Rejected,
+    *,
+    status: str = "failed",
+    depends_on: str | None = None,
+    run_id: str | None,
+    partition: str | None,
+) -> None:
+    with ledger.transaction() as conn:
+        ledger.enqueue(
+            integration=spec.integration,
+            flow=spec.name,
+            entity=spec.entity,
+            source_key=rejected.source_key,
+            payload=rejected.payload,
+            reason=rejected.reason,
+            status=status,
+            depends_on=depends_on,
+            run_id=run_id,
+            conn=conn,
+        )
+        ledger.audit(
+            integration=spec.integration,
+            flow=spec.name,
+            entity=spec.entity,
+            action="hold" if status == "held" else "fail",
+            source_system=spec.source_system,
+            source_id=rejected.source_key,
+            reason=rejected.reason,
+            run_id=run_id,
+            partition_key=partition,
+            conn=conn,
+        )
+
+
+def dependency_synced(ledger: Ledger, depends_on: str) -> bool:
+    """``integration:entity:system:key`` -> whether that record has a target ID."""
+    integration, entity, system, key = depends_on.split(":", 3)
+    for xref in ledger.xrefs_for(key):
+        if (xref.integration, xref.entity, xref.source_system) == (
+            integration,
+            entity,
+            system,
+        ) and xref.target_id:
+            return True
+    return False
+
+
+def replay_handler(spec: FlowSpec, open_target_for_replay: Callable[[], AbstractContextManager[Target]]):
+    """The ``ml-connector replay`` handler of a flow: validate the queued record again, then write it."""
+
+    def handle(item: QueueItem, ledger: Ledger) -> ReplayOutcome:
+        if not item.payload.get("body"):
+            raise ValueError(
+                f"{spec.entity} {item.source_key}: the queued record was never mapped; "
+                "rerun the partition once its source data is fixed"
+            )
+        record = Mapped.from_payload(item.payload)
+        checked = validate(spec, [record])
+        if checked.rejected:
+            raise ValueError(checked.rejected[0].reason)
+        if record.depends_on and not dependency_synced(ledger, record.depends_on):
+            raise ValueError(f"{spec.entity} {record.source_key} still waits for {record.depends_on}")
+        with open_target_for_replay() as target:
+            try:
+                result = write_one(spec, target, ledger, record, run_id=None, partition=None)
+            except XrefConflict as exc:
+                raise ValueError(redact(str(exc))) from None
+        return ReplayOutcome(
+            target_id=result.target_id, action=result.action, detail=f"replayed: {result.reason}"
+        )
+
+    return handle

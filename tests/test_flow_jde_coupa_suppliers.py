@@ -1,0 +1,219 @@
+"""JDE suppliers -> Coupa suppliers end to end: both simulators, the real clients, Dagster, the ledger.
+
+Checks the rules every flow follows: create once, skip when unchanged, adopt (never duplicate) a supplier
+that a crashed earlier attempt created, queue a failed record with its reason and replay it exactly once,
+and refuse invalid records with the record and field named.
+"""
+
+from datetime import date, timedelta
+
+import pytest
+import requests
+import sqlalchemy as sa
+from dagster import instance_for_test, materialize
+
+from connector_assets.flows.core import Mapped, validate
+from connector_assets.flows.jde_coupa import SUPPLIERS_FLOW, jde_coupa_assets
+from connector_assets.jde.assets import jde_assets
+from connector_assets.staging import StagingResource
+from connector_resources.coupa import CoupaResource
+from connector_resources.jde import JdeAisResource
+from connector_resources.ledger import Ledger, LedgerResource
+from connector_resources.replay import replay_items
+from connector_sandbox.coupa import CoupaSandboxSettings
+from connector_sandbox.coupa import create_app as coupa_app
+from connector_sandbox.jde_ais import JdeSandboxSettings, run_in_thread
+from connector_sandbox.serve import serve_in_thread
+
+DAY = (date.today() - timedelta(days=21)).isoformat()  # the JDE sandbox's mass-update day: busy
+
+
+@pytest.fixture
+def world(tmp_path):
+    jde_url, stop_jde = run_in_thread(JdeSandboxSettings(scale=0.02))
+    coupa_url, stop_coupa = serve_in_thread(coupa_app(CoupaSandboxSettings(scale=0.02)))
+    requests.post(f"{coupa_url}/sandbox/faults", json={"rate_limit_enabled": False}, timeout=10)
+    db = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
+    resources = {
+        "jde": JdeAisResource(
+            base_url=jde_url,
+            username="INTEGR8",
+            password="integr8-sandbox",
+            environment="JPS920",
+            role="*ALL",
+        ),
+        "coupa": CoupaResource(
+            base_url=coupa_url,
+            client_id="ml-connector-sandbox",
+            client_secret="sandbox-coupa-secret",
+            token_warmup_seconds=0,
+            backoff_base=0.01,
+        ),
+        "staging": StagingResource(base_dir=str(tmp_path / "staging")),
+        "ledger": LedgerResource(db_url=db),
+    }
+    yield resources, coupa_url, Ledger(db)
+    stop_coupa()
+    stop_jde()
+
+
+def _assets(*names):
+    every = [*jde_assets, *jde_coupa_assets]
+    return [a for a in every if a.key.to_user_string() in names]
+
+
+CHAIN = ("jde_suppliers", "jde_address_book", "jde_coupa_suppliers_mapped", "jde_coupa_suppliers_written")
+
+
+def _run(resources, *names):
+    with instance_for_test() as instance:
+        result = materialize(
+            _assets(*names), resources=resources, instance=instance, partition_key=DAY, raise_on_error=False
+        )
+    metadata = {
+        e.asset_key.to_user_string(): e.materialization.metadata
+        for e in result.get_asset_materialization_events()
+    }
+    return result, metadata
+
+
+def _coupa_suppliers_numbered(resources, number: str) -> list[dict]:
+    with resources["coupa"].session() as session:
+        return session.search("suppliers", {"number": number}, limit=10)
+
+
+def test_suppliers_are_created_once_then_skipped(world):
+    resources, _coupa, ledger = world
+    result, metadata = _run(resources, *CHAIN)
+    assert result.success
+    [check] = result.get_asset_check_evaluations()
+    assert check.passed
+    written = metadata["jde_coupa_suppliers_written"]
+    created = written["create"].value + written["adopt"].value
+    staged = list(resources["staging"].read_rows("jde_suppliers", DAY))
+    assert created == len(staged) > 0 and written["fail"].value == 0
+    for row in staged[:5]:
+        [xref] = [x for x in ledger.xrefs_for(str(row["AN8"])) if x.integration == "jde_coupa"]
+        [supplier] = _coupa_suppliers_numbered(resources, str(row["AN8"]))
+        assert str(supplier["id"]) == xref.target_id and supplier["status"] == "active"
+        assert [e.action for e in ledger.history(str(row["AN8"]))] in (["create"], ["adopt"])
+
+    again, metadata = _run(resources, "jde_coupa_suppliers_mapped", "jde_coupa_suppliers_written")
+    assert again.success
+    second = metadata["jde_coupa_suppliers_written"]
+    assert second["skip"].value == len(staged) and second["create"].value == 0
+
+
+def test_a_supplier_created_by_a_crashed_attempt_is_adopted_not_duplicated(world):
+    resources, _coupa, ledger = world
+    assert _run(resources, *CHAIN)[0].success
+    an8 = str(next(resources["staging"].read_rows("jde_suppliers", DAY))["AN8"])
+    # A crash between Coupa's create and our ledger write: Coupa has the supplier, the ledger has no target.
+    with ledger.engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "update mlc_xref set target_id = null, content_hash = null, state = 'pending' "
+                "where source_key = :k and integration = 'jde_coupa'"
+            ),
+            {"k": an8},
+        )
+    result, metadata = _run(resources, "jde_coupa_suppliers_mapped", "jde_coupa_suppliers_written")
+    assert result.success and metadata["jde_coupa_suppliers_written"]["adopt"].value == 1
+    assert len(_coupa_suppliers_numbered(resources, an8)) == 1
+    assert ledger.history(an8)[-1].action == "adopt"
+
+
+def test_a_failed_write_is_queued_and_replayed_exactly_once(world):
+    resources, coupa, ledger = world
+    assert _run(resources, "jde_suppliers", "jde_address_book", "jde_coupa_suppliers_mapped")[0].success
+    # Coupa refuses every call for a while (fail-next with 400: not retried, so each record fails once);
+    # the OAuth token is already cached, so the failures fall on the writes themselves.
+    with resources["coupa"].session(flow="suppliers") as session:  # the token the flow's session uses
+        session.search("suppliers", {"number": "0"}, limit=1)
+    requests.post(f"{coupa}/sandbox/faults", json={"fail_next": 10_000, "fail_next_status": 400}, timeout=10)
+    result, metadata = _run(resources, "jde_coupa_suppliers_written")
+    assert result.success and metadata["jde_coupa_suppliers_written"]["fail"].value > 0
+    queued = ledger.open_items(integration="jde_coupa", status="failed")
+    assert queued and all("supplier" in item.reason for item in queued)
+    requests.post(f"{coupa}/sandbox/faults/reset", timeout=10)
+    requests.post(f"{coupa}/sandbox/faults", json={"rate_limit_enabled": False}, timeout=10)
+
+    from connector_assets.flows.core import replay_handler
+    from connector_assets.flows.jde_coupa import _coupa_suppliers
+    from connector_resources.replay import register_replay_handler
+
+    register_replay_handler(
+        "jde_coupa", "suppliers", replay_handler(SUPPLIERS_FLOW, lambda: _coupa_suppliers(resources["coupa"]))
+    )
+    summary = replay_items(ledger, queued)
+    assert len(summary.replayed) == len(queued) and not summary.failed
+    assert ledger.open_items(integration="jde_coupa", status="failed") == []
+    for item in queued[:5]:
+        assert len(_coupa_suppliers_numbered(resources, item.source_key)) == 1
+    again = replay_items(ledger, queued)  # a record that already succeeded is skipped, not rewritten
+    assert len(again.replayed) == len(queued)
+    for item in queued:
+        writes = [
+            e.action for e in ledger.history(item.source_key) if e.action in ("create", "adopt", "update")
+        ]
+        assert writes in (["create"], ["adopt"]), (item.source_key, writes)
+        assert len(_coupa_suppliers_numbered(resources, item.source_key)) == 1
+
+
+def test_invalid_records_name_the_record_and_field():
+    records = [
+        Mapped("4343", {}, {"supplier_number": "4343", "name": "", "tax_id": None}),
+        Mapped("4344", {}, {"supplier_number": "4344", "name": "Müller Baustoffe GmbH", "tax_id": "DE123"}),
+        Mapped("x9", {}, {"supplier_number": "x9", "name": "Acme", "tax_id": None}),
+    ]
+    checked = validate(SUPPLIERS_FLOW, records)
+    assert [r.source_key for r in checked.valid] == ["4344"]
+    reasons = {r.source_key: r.reason for r in checked.rejected}
+    assert reasons["4343"].startswith("supplier 4343: field name")
+    assert "field supplier_number" in reasons["x9"]
+
+
+def test_a_systemic_failure_fails_the_check_and_writes_nothing(tmp_path):
+    from contextlib import contextmanager
+
+    from connector_assets.flows.assets import build_flow_assets
+    from connector_assets.flows.core import FlowSpec
+
+    class MustNotBeCalled:
+        def find(self, record):
+            raise AssertionError("nothing may be written after a systemic failure")
+
+        create = update = find
+
+    @contextmanager
+    def target(_context):
+        yield MustNotBeCalled()
+
+    def broken_mapping(_context, _partition):  # e.g. the name column went missing upstream
+        for n in range(12):
+            yield Mapped(str(n), {"number": str(n)}, {"supplier_number": str(n), "name": "", "tax_id": None})
+        yield Mapped("99", {"number": "99"}, {"supplier_number": "99", "name": "Fine Ltd", "tax_id": None})
+
+    spec = FlowSpec(
+        "itest", "suppliers", "supplier", "JDE", "coupa", SUPPLIERS_FLOW.schema, broken_mapping, target
+    )
+    assets = build_flow_assets(
+        spec, partitions_def=None, upstream=[], resource_keys=set(), group="itest", kinds={"test"}
+    )
+    db = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
+    with instance_for_test() as instance:
+        result = materialize(
+            assets,
+            instance=instance,
+            raise_on_error=False,
+            resources={
+                "staging": StagingResource(base_dir=str(tmp_path)),
+                "ledger": LedgerResource(db_url=db),
+            },
+        )
+    assert not result.success
+    assert [c.passed for c in result.get_asset_check_evaluations()] == [False]
+    assert result.get_asset_materialization_events() == []  # neither mapped nor written materialized
+    assert (
+        Ledger(db).open_items(integration="itest") == []
+    )  # a systemic failure is fixed and rerun, not queued
