@@ -238,6 +238,12 @@ SYSTEMS: dict[str, System] = {
                     "4264807",
                     "Procore company id (Procore-Company-Id)",
                 ),
+                Setting(
+                    "project_ids",
+                    "ML_PROCORE_PROJECT_IDS",
+                    "",
+                    "comma-separated project ids (blank: every permitted project)",
+                ),
                 Setting("client_id", "ML_PROCORE_CLIENT_ID", "ml-connector-sandbox", "DMSA OAuth2 client id"),
                 Setting(
                     "client_secret",
@@ -343,7 +349,7 @@ def markdown_table() -> str:
     lines = ["| variable | system | default (sandbox) | meaning |", "|---|---|---|---|"]
     for sys_ in SYSTEMS.values():
         for s in sys_.settings:
-            default = "(sandbox value)" if s.secret else f"`{s.default}`"
+            default = "(sandbox value)" if s.secret else (f"`{s.default}`" if s.default else "(blank)")
             note = " (secret reference)" if s.secret else ""
             lines.append(f"| `{s.env}` | {sys_.key} | {default} | {s.help}{note} |")
     for s in PROJECT_SETTINGS:
