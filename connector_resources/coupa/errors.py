@@ -26,6 +26,7 @@ from typing import Any
 
 import requests
 
+from connector_resources.errors import FieldInputMixin, RecordError
 from connector_resources.redaction import redact
 
 _MAX_MESSAGES_SHOWN = 8
@@ -44,40 +45,15 @@ class CoupaMessage:
         return f"{self.field}: {self.text}" if self.field else self.text
 
 
-class CoupaError(RuntimeError):
+class CoupaError(RecordError):
     """Base of every Coupa error. ``status`` is the HTTP status when one arrived, ``entity`` the
     Coupa entity (``invoices``) and ``record`` how the record is named (``invoice INV-1 of supplier
     10442``) when the error is about one."""
 
-    def __init__(
-        self, message: str, *, status: int | None = None, entity: str = "", record: str = ""
-    ) -> None:
-        self.status = status
-        self.entity = entity
-        self.record = redact(record)
-        super().__init__(" ".join(redact(message).split()))
 
-    def _fields(self) -> dict[str, Any]:
-        return {"status": self.status, "entity": self.entity, "record": self.record}
-
-    def __reduce__(self):  # keep pickling (Dagster, multiprocessing) working with keyword fields
-        return (_rebuild, (type(self), self.args[0] if self.args else "", self._fields()))
-
-
-def _rebuild(cls: type[CoupaError], message: str, fields: dict[str, Any]) -> CoupaError:
-    return cls(message, **fields)
-
-
-class CoupaInputError(CoupaError, ValueError):
+class CoupaInputError(FieldInputMixin, CoupaError, ValueError):
     """A value the client refuses to send (a float amount, a naive datetime, a missing natural key);
     ``field`` names it. Nothing was sent."""
-
-    def __init__(self, message: str, *, field: str = "", **kwargs: Any) -> None:
-        self.field = field
-        super().__init__(message, **kwargs)
-
-    def _fields(self) -> dict[str, Any]:
-        return {**super()._fields(), "field": self.field}
 
 
 class CoupaAuthError(CoupaError):

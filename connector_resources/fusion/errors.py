@@ -28,6 +28,7 @@ from typing import Any
 
 import requests
 
+from connector_resources.errors import FieldInputMixin, RecordError
 from connector_resources.redaction import redact
 
 _MAX_MESSAGES_SHOWN = 6
@@ -58,42 +59,17 @@ class FieldMessage:
         return f"{head}{self.text}{tail}"
 
 
-class FusionError(RuntimeError):
+class FusionError(RecordError):
     """Base of every Oracle Fusion error.
 
     ``status`` is the HTTP status when one arrived, ``entity`` the client entity (``invoices``) and
     ``record`` how the record is named (``invoice INV-1 of supplier Acme``) when the error is about one.
     """
 
-    def __init__(
-        self, message: str, *, status: int | None = None, entity: str = "", record: str = ""
-    ) -> None:
-        self.status = status
-        self.entity = entity
-        self.record = redact(record)
-        super().__init__(" ".join(redact(message).split()))
 
-    def _fields(self) -> dict[str, Any]:
-        return {"status": self.status, "entity": self.entity, "record": self.record}
-
-    def __reduce__(self):  # keep pickling (Dagster, multiprocessing) working with keyword fields
-        return (_rebuild, (type(self), self.args[0] if self.args else "", self._fields()))
-
-
-def _rebuild(cls: type[FusionError], message: str, fields: dict[str, Any]) -> FusionError:
-    return cls(message, **fields)
-
-
-class FusionInputError(FusionError, ValueError):
+class FusionInputError(FieldInputMixin, FusionError, ValueError):
     """A value the client refuses to send (a float amount, a naive datetime, a missing natural key);
     ``field`` names it. Nothing was sent."""
-
-    def __init__(self, message: str, *, field: str = "", **kwargs: Any) -> None:
-        self.field = field
-        super().__init__(message, **kwargs)
-
-    def _fields(self) -> dict[str, Any]:
-        return {**super()._fields(), "field": self.field}
 
 
 class FusionAuthError(FusionError):

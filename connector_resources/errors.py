@@ -1,0 +1,47 @@
+"""The base of the API clients' typed errors: one line, redacted, naming the record; picklable.
+
+Why a shared base: every client's errors carry the same facts (HTTP status, the client's entity, how the
+record is named) and must survive Dagster's and multiprocessing's pickling with their keyword fields,
+so that machinery lives once. Each client keeps its own subclass tree (``CoupaError``, ``FusionError``)
+so callers can catch one system's errors.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from connector_resources.redaction import redact
+
+
+class RecordError(RuntimeError):
+    """``status``: the HTTP status when one arrived; ``entity``: the client's entity (``invoices``);
+    ``record``: how the record is named (``invoice INV-1 of supplier 10442``) when it is about one."""
+
+    def __init__(
+        self, message: str, *, status: int | None = None, entity: str = "", record: str = ""
+    ) -> None:
+        self.status = status
+        self.entity = entity
+        self.record = redact(record)
+        super().__init__(" ".join(redact(message).split()))
+
+    def _fields(self) -> dict[str, Any]:
+        return {"status": self.status, "entity": self.entity, "record": self.record}
+
+    def __reduce__(self):  # keep pickling (Dagster, multiprocessing) working with keyword fields
+        return (_rebuild, (type(self), self.args[0] if self.args else "", self._fields()))
+
+
+def _rebuild(cls: type[RecordError], message: str, fields: dict[str, Any]) -> RecordError:
+    return cls(message, **fields)
+
+
+class FieldInputMixin:
+    """For "refused before sending" errors: ``field`` names the value the client would not send."""
+
+    def __init__(self, message: str, *, field: str = "", **kwargs: Any) -> None:
+        self.field = field
+        super().__init__(message, **kwargs)  # type: ignore[call-arg]
+
+    def _fields(self) -> dict[str, Any]:
+        return {**super()._fields(), "field": self.field}  # type: ignore[misc]
