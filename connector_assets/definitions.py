@@ -8,6 +8,7 @@ environment variable can point a connection elsewhere.
 from dagster import Definitions
 
 from connector_assets.flows.jde_coupa import jde_coupa_assets, register_replay_handlers
+from connector_assets.flows.jde_coupa_pos import jde_coupa_po_assets, register_po_replay_handler
 from connector_assets.jde.assets import jde_assets
 from connector_assets.jde.schedules import (
     jde_gl_accounts_job,
@@ -22,9 +23,10 @@ from connector_resources.jde import JdeAisResource
 from connector_resources.ledger import LedgerResource
 
 register_replay_handlers()
+register_po_replay_handler()
 
 defs = Definitions(
-    assets=[ledger_health, *jde_assets, *saas_assets, *jde_coupa_assets],
+    assets=[ledger_health, *jde_assets, *saas_assets, *jde_coupa_assets, *jde_coupa_po_assets],
     jobs=[jde_sources_job, jde_gl_accounts_job, *saas_jobs],
     schedules=[jde_poll_schedule, jde_gl_accounts_schedule, *saas_schedules],
     resources={

@@ -217,3 +217,19 @@ def test_a_systemic_failure_fails_the_check_and_writes_nothing(tmp_path):
     assert (
         Ledger(db).open_items(integration="itest") == []
     )  # a systemic failure is fixed and rerun, not queued
+
+
+def test_a_rerun_of_the_partition_resolves_the_records_it_writes(world):
+    resources, coupa, ledger = world
+    assert _run(resources, "jde_suppliers", "jde_address_book", "jde_coupa_suppliers_mapped")[0].success
+    with resources["coupa"].session(flow="suppliers") as session:
+        session.search("suppliers", {"number": "0"}, limit=1)
+    requests.post(f"{coupa}/sandbox/faults", json={"fail_next": 10_000, "fail_next_status": 400}, timeout=10)
+    assert _run(resources, "jde_coupa_suppliers_written")[0].success
+    queued = ledger.open_items(integration="jde_coupa", status="failed")
+    assert queued
+    requests.post(f"{coupa}/sandbox/faults/reset", timeout=10)
+    requests.post(f"{coupa}/sandbox/faults", json={"rate_limit_enabled": False}, timeout=10)
+    result, metadata = _run(resources, "jde_coupa_suppliers_written")  # the operator reruns the partition
+    assert result.success and metadata["jde_coupa_suppliers_written"]["create"].value == len(queued)
+    assert ledger.open_items(integration="jde_coupa", status="failed") == []

@@ -145,6 +145,14 @@ def build_flow_assets(
         for item in checked.rejected:
             queue_failure(spec, ledger, item, run_id=run_id, partition=partition)
         counts: dict[str, int] = {"create": 0, "update": 0, "adopt": 0, "skip": 0, "fail": 0, "released": 0}
+        # Records queued by an earlier run (failed, or held and since released) that this run writes are
+        # resolved here, so the queue only ever shows what still needs attention.
+        queued = {
+            item.source_key: item
+            for item in ledger.open_items(
+                integration=spec.integration, flow=spec.name, status="failed", limit=100_000
+            )
+        }
         with spec.open_target(context) as target:
             for record in checked.valid:
                 try:
@@ -161,6 +169,8 @@ def build_flow_assets(
                     )
                     continue
                 counts[result.action] += 1
+                if record.source_key in queued:
+                    ledger.resolve(queued[record.source_key].id)
                 if result.action != "skip":
                     counts["released"] += release_dependents(spec, ledger, record.source_key, run_id=run_id)
         context.log.info(f"{spec.flow}: " + ", ".join(f"{k}={v}" for k, v in counts.items()))

@@ -16,12 +16,11 @@ from pandera.typing import Series
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import FlowSpec, Mapped, Rejected, replay_handler
 from connector_assets.jde.assets import jde_partitions
+from connector_assets.jde.lookup import browse_in
 from connector_assets.jde.tables import ADDRESS_BOOK, SUPPLIERS
-from connector_resources.jde import Condition
 from connector_resources.replay import register_replay_handler
 
 INTEGRATION = "jde_coupa"
-LOOKUP_BATCH = 100
 
 
 class CoupaSupplierRecord(pa.DataFrameModel):
@@ -40,14 +39,8 @@ def _rows(context: Any, asset: str, partition: str | None) -> list[dict]:
     return list(context.resources.staging.read_rows(asset, partition))
 
 
-def _lookup(session: Any, table: str, columns: list[str], an8s: list[int]) -> dict[int, dict]:
-    found: dict[int, dict] = {}
-    for start in range(0, len(an8s), LOOKUP_BATCH):
-        batch = an8s[start : start + LOOKUP_BATCH]
-        condition = Condition(f"{table}.AN8", "LIST", batch)
-        for row in session.browse(table, columns=[f"{table}.{c}" for c in columns], conditions=[condition]):
-            found[int(row["AN8"])] = row
-    return found
+def _by_an8(session: Any, table: str, columns: list[str], an8s: list[int]) -> dict[int, dict]:
+    return {int(row["AN8"]): row for row in browse_in(session, table, "AN8", an8s, columns)}
 
 
 def map_suppliers(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
@@ -58,9 +51,9 @@ def map_suppliers(context: Any, partition: str | None) -> Iterator[Mapped | Reje
     )
     with context.resources.jde.session() as session:
         missing_book = [an8 for an8 in wanted if an8 not in book]
-        book.update(_lookup(session, "F0101", ["AN8", "ALPH", "TAX", "AT1"], missing_book))
+        book.update(_by_an8(session, "F0101", ["AN8", "ALPH", "TAX", "AT1"], missing_book))
         missing_supplier = [an8 for an8 in wanted if an8 not in suppliers]
-        suppliers.update(_lookup(session, "F0401", ["AN8", "HDPY"], missing_supplier))
+        suppliers.update(_by_an8(session, "F0401", ["AN8", "HDPY"], missing_supplier))
     for an8 in wanted:
         key = str(an8)
         if an8 not in suppliers:

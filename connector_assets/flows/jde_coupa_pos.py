@@ -1,0 +1,243 @@
+"""JD Edwards -> Coupa: purchase orders (F4301 + F4311 -> external purchase orders with lines).
+
+A purchase order is in a day's partition when its header or any of its lines changed that day; the whole
+order (header and every line) is then read from JDE and sent, since Coupa holds the order as one
+document. Each line's GL account (F4311.ANI, ``BU.OBJ[.SUB]``) is translated through the account mapping
+table (``mappings/``, the asset ``jde_coupa_account_map``); a line without a mapping makes the order a
+rejected record naming the account. An order whose supplier has not synced to Coupa yet is held and
+released when the supplier syncs.
+"""
+
+import csv
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pandera.pandas as pa
+from dagster import AssetExecutionContext, MaterializeResult, asset
+from pandera.typing import Series
+
+from connector_assets.flows.assets import build_flow_assets
+from connector_assets.flows.core import FlowSpec, Mapped, Rejected, replay_handler
+from connector_assets.flows.jde_coupa import INTEGRATION, SUPPLIERS_FLOW
+from connector_assets.jde.assets import jde_partitions
+from connector_assets.jde.lookup import browse_in
+from connector_assets.jde.tables import PO_HEADERS, PO_LINES
+from connector_resources.replay import register_replay_handler
+
+ROOT = Path(__file__).resolve().parents[2]
+ACCOUNT_MAP_ASSET = "jde_coupa_account_map"
+STOCK_KEY = "LNTY:S"
+
+
+def account_map_path() -> Path:
+    configured = os.environ.get("ML_JDE_COUPA_ACCOUNT_MAP", "").strip()
+    return Path(configured) if configured else ROOT / "mappings" / "sandbox" / "jde_coupa_accounts.csv"
+
+
+def load_account_map(path: Path | None = None) -> dict[str, str]:
+    """``{jde account: coupa account code}``; a duplicate or empty row is an error naming the line."""
+    path = path or account_map_path()
+    mapping: dict[str, str] = {}
+    with path.open(newline="", encoding="utf-8") as handle:
+        for number, row in enumerate(csv.DictReader(handle), start=2):
+            jde, coupa = (row.get("jde_account") or "").strip(), (row.get("coupa_account_code") or "").strip()
+            if not jde or not coupa:
+                raise ValueError(
+                    f"{path.name} line {number}: jde_account and coupa_account_code are required"
+                )
+            if jde in mapping:
+                raise ValueError(f"{path.name} line {number}: jde_account {jde} is mapped twice")
+            mapping[jde] = coupa
+    return mapping
+
+
+@asset(
+    name=ACCOUNT_MAP_ASSET,
+    group_name=INTEGRATION,
+    kinds={"csv"},
+    description="JDE account (BU.OBJ[.SUB]) -> Coupa account code, from the mapping table file "
+    "(ML_JDE_COUPA_ACCOUNT_MAP). Purchase-order lines are translated through it.",
+)
+def jde_coupa_account_map(context: AssetExecutionContext) -> MaterializeResult:
+    path = account_map_path()
+    mapping = load_account_map(path)
+    return MaterializeResult(
+        metadata={"rows": len(mapping), "file": str(path), "coupa_codes": len(set(mapping.values()))}
+    )
+
+
+class CoupaPurchaseOrderRecord(pa.DataFrameModel):
+    """What Coupa accepts as an external purchase order from JDE."""
+
+    po_number: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": 20})
+    supplier_number: Series[str] = pa.Field(str_matches=r"^\d{1,8}$")
+    lines: Series[int] = pa.Field(ge=1)
+    total: Series[float] = pa.Field(ge=0)
+
+    class Config:
+        strict = True
+        coerce = True
+
+
+def po_number(header: dict) -> str:
+    """Coupa's ``po-number`` for a JDE order: ``KCOO-DOCO-DCTO`` (suffix 000 omitted), at most 20 chars."""
+    number = f"{str(header['KCOO']).strip()}-{int(header['DOCO'])}-{str(header['DCTO']).strip()}"
+    suffix = str(header.get("SFXO") or "000").strip()
+    return number if suffix in ("", "000") else f"{number}-{suffix}"
+
+
+def _key(row: dict) -> tuple:
+    return (
+        str(row["KCOO"]).strip(),
+        int(row["DOCO"]),
+        str(row["DCTO"]).strip(),
+        str(row.get("SFXO") or "").strip(),
+    )
+
+
+def _lookup(session: Any, spec: Any, docos: list[int]) -> list[dict]:
+    return list(browse_in(session, spec.table, "DOCO", docos, spec.aliases))
+
+
+def map_purchase_orders(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
+    staging = context.resources.staging
+    headers = {_key(r): r for r in staging.read_rows(PO_HEADERS.asset, partition)}
+    changed = set(headers) | {_key(r) for r in staging.read_rows(PO_LINES.asset, partition)}
+    docos = sorted({key[1] for key in changed})
+    with context.resources.jde.session() as session:
+        for row in _lookup(session, PO_HEADERS, [d for d in docos if not any(k[1] == d for k in headers)]):
+            headers.setdefault(_key(row), row)
+        lines: dict[tuple, list[dict]] = {}
+        for row in _lookup(session, PO_LINES, docos):
+            lines.setdefault(_key(row), []).append(row)
+    accounts = load_account_map()
+    for key in sorted(changed):
+        header = headers.get(key)
+        record = "/".join(str(k) for k in key)
+        if header is None:
+            yield Rejected(record, f"purchase order {record}: lines changed but no F4301 header was found")
+            continue
+        yield _mapped_order(
+            header, sorted(lines.get(key, []), key=lambda r: Decimal(str(r["LNID"]))), accounts
+        )
+
+
+def _mapped_order(header: dict, lines: list[dict], accounts: dict[str, str]) -> Mapped | Rejected:
+    number = po_number(header)
+    supplier = str(int(header["AN8"]))
+    order_lines, unmapped = [], []
+    for line in lines:
+        typed = str(line.get("ANI") or "").strip()
+        lnty = str(line.get("LNTY") or "").strip()
+        code = accounts.get(typed) if typed else accounts.get(f"LNTY:{lnty}")
+        if code is None:
+            account = typed or f"(none, line type {lnty})"
+            unmapped.append(f"line {Decimal(str(line['LNID'])).normalize()}: account {account}")
+            continue
+        quantity, price = Decimal(str(line.get("UORG") or 0)), Decimal(str(line.get("PRRC") or 0))
+        order_lines.append(
+            {
+                "line-num": int(Decimal(str(line["LNID"]))),
+                "description": (
+                    str(line.get("DSC1") or "").strip() or str(line.get("LITM") or "").strip() or "-"
+                )[:255],
+                "quantity": str(quantity),
+                "price": str(price),
+                "account": {"code": code},
+            }
+        )
+    if unmapped:
+        return Rejected(
+            number,
+            f"purchase order {number}: no Coupa account in the mapping table for " + "; ".join(unmapped),
+        )
+    body = {
+        "po-number": number,
+        "supplier": {"number": supplier},
+        "currency": {"code": str(header.get("CRCD") or "").strip() or "USD"},
+        "order-lines": order_lines,
+    }
+    total = sum(Decimal(line["quantity"]) * Decimal(line["price"]) for line in order_lines)
+    return Mapped(
+        source_key=number,
+        body=body,
+        fields={
+            "po_number": number,
+            "supplier_number": supplier,
+            "lines": len(order_lines),
+            "total": float(total),
+        },
+        natural_key={"po_number": number},
+        depends_on=SUPPLIERS_FLOW.dependency_key(supplier),
+    )
+
+
+class CoupaPurchaseOrders:
+    """The Coupa side: find by po-number, create, or update matching lines by line-num."""
+
+    def __init__(self, session: Any) -> None:
+        self.session = session
+
+    def find(self, record: Mapped) -> str | None:
+        found = self.session.find_purchase_order(record.natural_key["po_number"])
+        return str(found["id"]) if found else None
+
+    def create(self, record: Mapped) -> str:
+        return str(self.session.create_purchase_order(record.body)["id"])
+
+    def update(self, target_id: str, record: Mapped) -> None:
+        existing = self.session.get("purchase_orders", target_id)
+        ids = {
+            int(line["line-num"]): line["id"]
+            for line in existing.get("order-lines", [])
+            if "line-num" in line
+        }
+        lines = [
+            {**line, "id": ids[line["line-num"]]} if line["line-num"] in ids else line
+            for line in record.body["order-lines"]
+        ]
+        self.session.update_purchase_order(target_id, {**record.body, "order-lines": lines})
+
+
+@contextmanager
+def _coupa_purchase_orders(coupa: Any):
+    with coupa.session(flow="purchase_orders") as session:
+        yield CoupaPurchaseOrders(session)
+
+
+PURCHASE_ORDERS_FLOW = FlowSpec(
+    integration=INTEGRATION,
+    name="purchase_orders",
+    entity="purchase order",
+    source_system="JDE",
+    target_system="coupa",
+    schema=CoupaPurchaseOrderRecord,
+    map_records=map_purchase_orders,
+    open_target=lambda context: _coupa_purchase_orders(context.resources.coupa),
+)
+
+jde_coupa_po_assets = [
+    jde_coupa_account_map,
+    *build_flow_assets(
+        PURCHASE_ORDERS_FLOW,
+        partitions_def=jde_partitions,
+        upstream=[PO_HEADERS.asset, PO_LINES.asset, ACCOUNT_MAP_ASSET],
+        resource_keys={"jde", "coupa"},
+        group=INTEGRATION,
+        kinds={"jde", "coupa"},
+    ),
+]
+
+
+def register_po_replay_handler() -> None:
+    from connector_resources.coupa import CoupaResource
+
+    register_replay_handler(
+        INTEGRATION,
+        "purchase_orders",
+        replay_handler(PURCHASE_ORDERS_FLOW, lambda: _coupa_purchase_orders(CoupaResource.from_settings())),
+    )

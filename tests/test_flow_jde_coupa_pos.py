@@ -1,0 +1,137 @@
+"""JDE purchase orders -> Coupa purchase orders: held until the supplier syncs, lines on mapped accounts."""
+
+from datetime import date, timedelta
+
+import pytest
+import requests
+from dagster import instance_for_test, materialize
+
+from connector_assets.flows.core import dependency_synced, replay_handler
+from connector_assets.flows.jde_coupa import jde_coupa_assets
+from connector_assets.flows.jde_coupa_pos import (
+    PURCHASE_ORDERS_FLOW,
+    _coupa_purchase_orders,
+    jde_coupa_po_assets,
+    load_account_map,
+)
+from connector_assets.jde.assets import jde_assets
+from connector_assets.staging import StagingResource
+from connector_resources.coupa import CoupaResource
+from connector_resources.jde import JdeAisResource
+from connector_resources.ledger import Ledger, LedgerResource
+from connector_resources.replay import register_replay_handler, replay_items
+from connector_sandbox.coupa import CoupaSandboxSettings
+from connector_sandbox.coupa import create_app as coupa_app
+from connector_sandbox.jde_ais import JdeSandboxSettings, run_in_thread
+from connector_sandbox.serve import serve_in_thread
+
+DAY = (date.today() - timedelta(days=21)).isoformat()
+SOURCES = ("jde_suppliers", "jde_address_book", "jde_po_headers", "jde_po_lines")
+SUPPLIER_FLOW = ("jde_coupa_suppliers_mapped", "jde_coupa_suppliers_written")
+PO_FLOW = ("jde_coupa_account_map", "jde_coupa_purchase_orders_mapped", "jde_coupa_purchase_orders_written")
+
+
+@pytest.fixture
+def world(tmp_path):
+    jde_url, stop_jde = run_in_thread(JdeSandboxSettings(scale=0.02))
+    coupa_url, stop_coupa = serve_in_thread(coupa_app(CoupaSandboxSettings(scale=0.02)))
+    requests.post(f"{coupa_url}/sandbox/faults", json={"rate_limit_enabled": False}, timeout=10)
+    db = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
+    resources = {
+        "jde": JdeAisResource(
+            base_url=jde_url,
+            username="INTEGR8",
+            password="integr8-sandbox",
+            environment="JPS920",
+            role="*ALL",
+        ),
+        "coupa": CoupaResource(
+            base_url=coupa_url,
+            client_id="ml-connector-sandbox",
+            client_secret="sandbox-coupa-secret",
+            token_warmup_seconds=0,
+            backoff_base=0.01,
+        ),
+        "staging": StagingResource(base_dir=str(tmp_path / "staging")),
+        "ledger": LedgerResource(db_url=db),
+    }
+    yield resources, Ledger(db)
+    stop_coupa()
+    stop_jde()
+
+
+def _run(resources, names, partition=DAY):
+    every = [*jde_assets, *jde_coupa_assets, *jde_coupa_po_assets]
+    selected = [a for a in every if a.key.to_user_string() in names]
+    with instance_for_test() as instance:
+        result = materialize(
+            selected, resources=resources, instance=instance, partition_key=partition, raise_on_error=False
+        )
+    assert result.success, [e.message for e in result.all_events if e.is_failure]
+    return {
+        e.asset_key.to_user_string(): e.materialization.metadata
+        for e in result.get_asset_materialization_events()
+    }
+
+
+def test_orders_wait_for_their_supplier_then_sync_once_with_their_lines(world):
+    resources, ledger = world
+    meta = _run(resources, (*SOURCES, *PO_FLOW[1:]))  # the map asset is unpartitioned: run it on its own
+    mapped = meta["jde_coupa_purchase_orders_mapped"]
+    assert mapped["held"].value > 0 and mapped["valid"].value == 0  # no supplier has synced yet
+    held = ledger.open_items(integration="jde_coupa", flow="purchase_orders", status="held")
+    assert held and all("waits for jde_coupa:supplier:JDE:" in item.reason for item in held)
+
+    _run(resources, SUPPLIER_FLOW)  # the day's suppliers sync -> their orders are released (due now)
+    synced = {item.id for item in held if dependency_synced(ledger, item.depends_on)}
+    still_held = {
+        i.id for i in ledger.open_items(integration="jde_coupa", flow="purchase_orders", status="held")
+    }
+    assert (
+        synced and still_held == {item.id for item in held} - synced
+    )  # others wait for their supplier's day
+    released = ledger.due(integration="jde_coupa", flow="purchase_orders", limit=10_000)
+    assert {item.id for item in released} == synced
+
+    register_replay_handler(
+        "jde_coupa",
+        "purchase_orders",
+        replay_handler(PURCHASE_ORDERS_FLOW, lambda: _coupa_purchase_orders(resources["coupa"])),
+    )
+    summary = replay_items(ledger, released)
+    assert summary.replayed and not summary.failed
+    with resources["coupa"].session(flow="purchase_orders") as session:
+        for item in released[:3]:
+            order = session.find_purchase_order(item.source_key)
+            assert order is not None
+            assert len(order["order-lines"]) == len(item.payload["body"]["order-lines"])
+            assert {line["account"]["code"] for line in order["order-lines"]} <= set(
+                load_account_map().values()
+            )
+
+    again = _run(resources, PO_FLOW[1:])  # now the suppliers are there: the same orders are skipped
+    written = again["jde_coupa_purchase_orders_written"]
+    assert written["create"].value == 0 and written["skip"].value == len(released)
+    assert again["jde_coupa_purchase_orders_mapped"]["held"].value == len(still_held)
+
+
+def test_an_unmapped_account_is_rejected_with_the_account_named(world, tmp_path, monkeypatch):
+    resources, ledger = world
+    mapping = tmp_path / "accounts.csv"
+    mapping.write_text("jde_account,coupa_account_code\nLNTY:S,00001-5000-1410\n")  # only stock lines map
+    monkeypatch.setenv("ML_JDE_COUPA_ACCOUNT_MAP", str(mapping))
+    meta = _run(resources, (*SOURCES, *SUPPLIER_FLOW, "jde_coupa_purchase_orders_mapped"))
+    mapped = meta["jde_coupa_purchase_orders_mapped"]
+    failed = ledger.open_items(integration="jde_coupa", flow="purchase_orders", status="failed")
+    assert mapped["rejected"].value == len(failed) > 0
+    assert all(
+        "no Coupa account in the mapping table" in item.reason and "account " in item.reason
+        for item in failed
+    )
+
+
+def test_the_mapping_table_refuses_a_duplicate(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("jde_account,coupa_account_code\n1.6810,A\n1.6810,B\n")
+    with pytest.raises(ValueError, match="line 3: jde_account 1.6810 is mapped twice"):
+        load_account_map(bad)
