@@ -9,6 +9,7 @@ from dagster import Definitions
 
 from connector_assets.flows.jde_coupa import jde_coupa_assets, register_replay_handlers
 from connector_assets.flows.jde_coupa_pos import jde_coupa_po_assets, register_po_replay_handler
+from connector_assets.flows.schedules import jde_coupa_job, jde_coupa_schedule
 from connector_assets.jde.assets import jde_assets
 from connector_assets.jde.schedules import (
     jde_gl_accounts_job,
@@ -17,6 +18,7 @@ from connector_assets.jde.schedules import (
     jde_sources_job,
 )
 from connector_assets.operations import ledger_health
+from connector_assets.operations_replay import replay_due_records, replay_retry_queue
 from connector_assets.saas_assets import saas_assets, saas_jobs, saas_resources, saas_schedules
 from connector_assets.staging import StagingResource
 from connector_resources.jde import JdeAisResource
@@ -27,8 +29,14 @@ register_po_replay_handler()
 
 defs = Definitions(
     assets=[ledger_health, *jde_assets, *saas_assets, *jde_coupa_assets, *jde_coupa_po_assets],
-    jobs=[jde_sources_job, jde_gl_accounts_job, *saas_jobs],
-    schedules=[jde_poll_schedule, jde_gl_accounts_schedule, *saas_schedules],
+    jobs=[jde_sources_job, jde_gl_accounts_job, *saas_jobs, jde_coupa_job, replay_retry_queue],
+    schedules=[
+        jde_poll_schedule,
+        jde_gl_accounts_schedule,
+        *saas_schedules,
+        jde_coupa_schedule,
+        replay_due_records,
+    ],
     resources={
         "ledger": LedgerResource(),
         "staging": StagingResource(),

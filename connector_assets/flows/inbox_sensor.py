@@ -49,7 +49,9 @@ def pending_days(ledger, after_id: int, limit: int = ROWS_PER_TICK) -> tuple[lis
             unreadable += 1
         elif not saas_partitions.has_partition_key(day):
             # A record changed before the partitions start (or in the future): no run can apply it.
-            log.warning("inbox row %s (%s) changed on %s, outside the partitions", event.id, event.source, day)
+            log.warning(
+                "inbox row %s (%s) changed on %s, outside the partitions", event.id, event.source, day
+            )
         else:
             days.add(day)
     return sorted(days), (events[-1].id if events else None), unreadable

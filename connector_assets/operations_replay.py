@@ -1,0 +1,66 @@
+"""Replaying the retry queue from Dagster: a job with a choice of records, and a schedule for due ones.
+
+The same handlers as ``ml-connector replay`` (registered by each flow), so a record is written through
+its flow's cross-reference check and never twice. The job's config chooses records by integration, flow,
+source key or a phrase of the reason; with ``due_only`` (what the schedule sets) only records whose next
+attempt time has come are taken.
+"""
+
+import os
+
+from dagster import Config, OpExecutionContext, RunRequest, ScheduleEvaluationContext, job, op, schedule
+
+from connector_resources.ledger import LedgerResource
+from connector_resources.replay import replay_items
+
+
+class ReplayChoice(Config):
+    integration: str = ""
+    flow: str = ""
+    source_key: str = ""
+    reason_contains: str = ""
+    due_only: bool = False
+    limit: int = 10_000
+
+
+@op(description="Re-attempt the chosen retry-queue records with today's mappings and credentials.")
+def replay_queued_records(context: OpExecutionContext, config: ReplayChoice, ledger: LedgerResource) -> None:
+    book = ledger.get()
+    filters = {"integration": config.integration or None, "flow": config.flow or None}
+    if config.due_only:
+        items = book.due(limit=config.limit, **filters)
+    else:
+        items = book.open_items(status="failed", limit=config.limit, **filters)
+    items = [
+        item
+        for item in items
+        if (not config.source_key or item.source_key == config.source_key)
+        and (not config.reason_contains or config.reason_contains.lower() in item.reason.lower())
+    ]
+    summary = replay_items(book, items, run_id=context.run.run_id)
+    context.log.info(f"{len(items)} chosen: {summary.line()}")
+    context.add_output_metadata(
+        {
+            "chosen": len(items),
+            "replayed": len(summary.replayed),
+            "failed_again": len(summary.failed),
+            "no_handler": len(summary.no_handler),
+        }
+    )
+
+
+@job(description="Replay retry-queue records (choose by integration, flow, source key or reason).")
+def replay_retry_queue():
+    replay_queued_records()
+
+
+@schedule(
+    job=replay_retry_queue,
+    cron_schedule=os.environ.get("ML_RETRY_CRON", "").strip() or "*/15 * * * *",
+    description="Every 15 minutes, replay the queued records whose next attempt time has come.",
+)
+def replay_due_records(context: ScheduleEvaluationContext):
+    return RunRequest(
+        run_key=f"replay-{context.scheduled_execution_time:%Y-%m-%dT%H:%M}",
+        run_config={"ops": {"replay_queued_records": {"config": {"due_only": True}}}},
+    )

@@ -1,0 +1,40 @@
+"""The replay job: choose retry-queue records by reason (or flow, record, due time) and replay them."""
+
+from dagster import instance_for_test
+
+from connector_assets.operations_replay import replay_retry_queue
+from connector_resources.ledger import Ledger, LedgerResource
+from connector_resources.replay import ReplayOutcome, _handlers, register_replay_handler
+
+
+def test_the_job_replays_only_the_chosen_records(tmp_path):
+    db = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
+    ledger = Ledger(db)
+    for key, reason in (
+        ("V1", "Coupa answered 503"),
+        ("V2", "account 20.8150 not found in F0901"),
+        ("V3", "Coupa answered 503"),
+    ):
+        ledger.enqueue(
+            integration="itest", flow="vendors", entity="vendor", source_key=key, payload={}, reason=reason
+        )
+    written: list[str] = []
+
+    def handler(item, _ledger):
+        written.append(item.source_key)
+        return ReplayOutcome(target_id=f"T-{item.source_key}", detail="created")
+
+    register_replay_handler("itest", "vendors", handler)
+    try:
+        with instance_for_test() as instance:
+            result = replay_retry_queue.execute_in_process(
+                instance=instance,
+                resources={"ledger": LedgerResource(db_url=db)},
+                run_config={"ops": {"replay_queued_records": {"config": {"reason_contains": "503"}}}},
+            )
+    finally:
+        _handlers.pop(("itest", "vendors"), None)
+    assert result.success
+    assert sorted(written) == ["V1", "V3"]
+    assert [item.source_key for item in ledger.open_items(integration="itest")] == ["V2"]
+    assert ledger.history("T-V1")[0].action == "replay"
