@@ -9,6 +9,7 @@ from dagster import Definitions
 
 from connector_assets.flows.jde_coupa import jde_coupa_assets, register_replay_handlers
 from connector_assets.flows.jde_coupa_pos import jde_coupa_po_assets, register_po_replay_handler
+from connector_assets.flows.jde_coupa_reconcile import jde_coupa_reconciliation
 from connector_assets.flows.schedules import jde_coupa_job, jde_coupa_schedule
 from connector_assets.jde.assets import jde_assets
 from connector_assets.jde.schedules import (
@@ -28,7 +29,14 @@ register_replay_handlers()
 register_po_replay_handler()
 
 defs = Definitions(
-    assets=[ledger_health, *jde_assets, *saas_assets, *jde_coupa_assets, *jde_coupa_po_assets],
+    assets=[
+        ledger_health,
+        *jde_assets,
+        *saas_assets,
+        *jde_coupa_assets,
+        *jde_coupa_po_assets,
+        jde_coupa_reconciliation,
+    ],
     jobs=[jde_sources_job, jde_gl_accounts_job, *saas_jobs, jde_coupa_job, replay_retry_queue],
     schedules=[
         jde_poll_schedule,

@@ -135,3 +135,33 @@ def test_the_mapping_table_refuses_a_duplicate(tmp_path):
     bad.write_text("jde_account,coupa_account_code\n1.6810,A\n1.6810,B\n")
     with pytest.raises(ValueError, match="line 3: jde_account 1.6810 is mapped twice"):
         load_account_map(bad)
+
+
+def test_reconciliation_is_clean_after_a_clean_sync_and_names_what_differs(world):
+    resources, ledger = world
+    meta = _run(resources, ("jde_suppliers", "jde_address_book", *SUPPLIER_FLOW))
+    assert meta["jde_coupa_suppliers_written"]["create"].value > 0
+    clean = _check(resources)
+    assert clean.passed and clean.metadata["discrepancies"].value == 0
+    assert clean.metadata["jde_suppliers"].value == meta["jde_coupa_suppliers_written"]["create"].value
+
+    _run(
+        resources, ("jde_po_headers", "jde_po_lines", *PO_FLOW[1:])
+    )  # some orders wait for other days' suppliers
+    held = ledger.open_items(integration="jde_coupa", flow="purchase_orders", status="held")
+    dirty = _check(resources)
+    assert not dirty.passed
+    assert dirty.metadata["purchase_orders_missing_in_coupa"].value >= len(held) > 0
+    assert "waits for jde_coupa:supplier:JDE:" in dirty.metadata["sample"].value
+
+
+def _check(resources):
+    from connector_assets.flows.jde_coupa_reconcile import jde_coupa_reconciliation
+
+    with instance_for_test() as instance:
+        result = materialize(
+            [jde_coupa_reconciliation], resources=resources, instance=instance, partition_key=DAY
+        )
+    assert result.success
+    [evaluation] = result.get_asset_check_evaluations()
+    return evaluation

@@ -187,7 +187,7 @@ def _inbox_events(ledger: Ledger, source: str) -> Iterator[InboxEvent]:
 
 
 def collect_documents(
-    context: AssetExecutionContext, partition: str | None, source: str, flow: str, entity: str
+    context: AssetExecutionContext, partition: str | None, source: str, spec: FlowSpec
 ) -> DocumentBatch:
     """The latest version of every document of ``source`` changed on ``partition``, from the staged poll
     and the pending inbox events together, with older versions than already seen dropped.
@@ -198,6 +198,7 @@ def collect_documents(
     staging: StagingResource = context.resources.staging
     ledger: Ledger = context.resources.ledger.get()
     run_id = context.run.run_id
+    flow, entity = spec.name, spec.entity
     latest: dict[str, Version] = {}
     consumed: list[tuple[int, str]] = []
     batch = DocumentBatch([])
@@ -262,7 +263,8 @@ def collect_documents(
             outcomes[version.document_id] = "applied"
             batch.current.append(version)
 
-    writer = staging.writer(_manifest_asset(flow), _manifest_partition(context, partition), MANIFEST_COLUMNS)
+    manifest = _manifest_partition(context, partition)
+    writer = staging.writer(_manifest_asset(spec.flow), manifest, MANIFEST_COLUMNS)
     try:
         for inbox_id, document_id in consumed:
             writer.write({"inbox_id": inbox_id, "document_id": document_id, "outcome": outcomes[document_id]})
@@ -599,7 +601,7 @@ def map_invoices(context: AssetExecutionContext, partition: str | None) -> Itera
     """The partition's approved invoices (poll + inbox, latest version each) as voucher batches."""
     ledger: Ledger = context.resources.ledger.get()
     staging: StagingResource = context.resources.staging
-    documents = collect_documents(context, partition, INVOICE_SOURCE, "invoices", "invoice")
+    documents = collect_documents(context, partition, INVOICE_SOURCE, INVOICES_FLOW)
     if not documents.current:
         return
     gl = GlAccounts.load(staging)
@@ -684,7 +686,7 @@ def map_payment(payment: dict[str, Any], updated_at: datetime) -> Iterator[Mappe
 
 def map_payments(context: AssetExecutionContext, partition: str | None) -> Iterator[Mapped | Rejected]:
     """The partition's Coupa Pay payments (poll + inbox, latest version each) that committed money."""
-    documents = collect_documents(context, partition, PAYMENT_SOURCE, "payments", "payment")
+    documents = collect_documents(context, partition, PAYMENT_SOURCE, PAYMENTS_FLOW)
     for version in documents.current:
         if str(version.record.get("status") or "") in READY_PAYMENT_STATUSES:
             yield from map_payment(version.record, version.updated_at)
