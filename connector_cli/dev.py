@@ -91,6 +91,7 @@ def dev(host: str, port: int, dagster_home: Path | None, sandbox: bool, scale: f
     click.echo(f"DAGSTER_HOME={home}")
     click.echo(f"ledger: {url if url.startswith('sqlite') else 'ML_CONNECTOR_DB_URL'}")
     sandboxes = _start_sandboxes(scale) if sandbox else []
+    activity = _start_activity(sandboxes)
     stop_receiver = _start_receiver(Ledger(url))
     click.echo(f"Dagster UI: http://{host}:{port}")
     # dagster dev runs as a child so the simulators (threads of this process) live exactly as long as
@@ -107,11 +108,32 @@ def dev(host: str, port: int, dagster_home: Path | None, sandbox: bool, scale: f
     try:
         code = child.wait()
     finally:
+        activity.set()
         for running in sandboxes:
             running.stop()
         if stop_receiver:
             stop_receiver()
     raise SystemExit(code)
+
+
+def _start_activity(sandboxes: list):
+    """Business activity in the simulators every ``ML_SANDBOX_ACTIVITY_MINUTES`` (default 5; 0 = off),
+    so a newcomer sees new records flow through the schedules without touching anything."""
+    import threading
+
+    from connector_sandbox.registry import make_activity
+
+    stop = threading.Event()
+    minutes = float(os.environ.get("ML_SANDBOX_ACTIVITY_MINUTES", "").strip() or 5)
+    if sandboxes and minutes > 0:
+
+        def loop() -> None:
+            while not stop.wait(minutes * 60):
+                make_activity(sandboxes)
+
+        threading.Thread(target=loop, name="sandbox-activity", daemon=True).start()
+        click.echo(f"sandbox activity every {minutes:g} minutes (ML_SANDBOX_ACTIVITY_MINUTES)")
+    return stop
 
 
 def _start_receiver(ledger, port: int = 8720):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,10 @@ class SandboxSpec:
     port: int
     path: str
     factory: Callable[[float, Path], Any]
+    activity: dict[str, int] = field(default_factory=dict)  # body of POST /sandbox/activity: a little work
+
+    def root(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
 
 
 def _jde_ais(scale: float, data_dir: Path) -> Any:
@@ -66,12 +70,44 @@ def _fusion(scale: float, _data_dir: Path) -> Any:
 SANDBOXES: dict[str, SandboxSpec] = {
     spec.key: spec
     for spec in (
-        SandboxSpec("jde_ais", "JD Edwards AIS", 8711, "/jderest", _jde_ais),
-        SandboxSpec("coupa", "Coupa Core API", 8712, "", _coupa),
-        SandboxSpec("bill", "BILL v3 API", 8713, "/connect", _bill),
-        SandboxSpec("procurify", "Procurify API", 8714, "", _procurify),
-        SandboxSpec("procore", "Procore REST API", 8715, "", _procore),
-        SandboxSpec("fusion", "Oracle Fusion Cloud ERP", 8716, "", _fusion),
+        SandboxSpec(
+            "jde_ais",
+            "JD Edwards AIS",
+            8711,
+            "/jderest",
+            _jde_ais,
+            {"new_suppliers": 2, "updated_suppliers": 2, "new_purchase_orders": 3, "new_vouchers": 3},
+        ),
+        SandboxSpec(
+            "coupa",
+            "Coupa Core API",
+            8712,
+            "",
+            _coupa,
+            {"new_invoices": 2, "updated_invoices": 2, "new_payments": 1},
+        ),
+        SandboxSpec(
+            "bill",
+            "BILL v3 API",
+            8713,
+            "/connect",
+            _bill,
+            {"new_vendors": 1, "new_bills": 2, "cleared_payments": 1},
+        ),
+        SandboxSpec(
+            "procurify", "Procurify API", 8714, "", _procurify, {"new_requisitions": 2, "new_bills": 1}
+        ),
+        SandboxSpec(
+            "procore",
+            "Procore REST API",
+            8715,
+            "",
+            _procore,
+            {"new_commitments": 1, "updated_requisitions": 1},
+        ),
+        SandboxSpec(
+            "fusion", "Oracle Fusion Cloud ERP", 8716, "", _fusion, {"new_invoices": 2, "new_payments": 1}
+        ),
     )
 }
 
@@ -113,3 +149,19 @@ def start(keys: list[str] | None = None, *, scale: float = 1.0) -> tuple[list[Ru
         url, stop = serve_in_thread(spec.factory(scale, folder), port=spec.port, path=spec.path)
         running.append(RunningSandbox(spec, url, stop))
     return running, skipped
+
+
+def make_activity(running: list[RunningSandbox]) -> dict[str, int]:
+    """One round of business activity in every running simulator; answers the HTTP status per system."""
+    import requests
+
+    statuses = {}
+    for sandbox in running:
+        try:
+            response = requests.post(
+                f"{sandbox.spec.root()}/sandbox/activity", json=sandbox.spec.activity, timeout=60
+            )
+            statuses[sandbox.spec.key] = response.status_code
+        except requests.RequestException:
+            statuses[sandbox.spec.key] = 0
+    return statuses

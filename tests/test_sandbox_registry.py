@@ -4,7 +4,7 @@ import pytest
 import requests
 
 from connector_resources.settings import SANDBOX_PORTS, SYSTEMS
-from connector_sandbox.registry import SANDBOXES, port_in_use, start
+from connector_sandbox.registry import SANDBOXES, make_activity, port_in_use, start
 
 
 def test_every_system_has_a_sandbox_on_its_default_address():
@@ -27,6 +27,8 @@ def test_all_six_start_and_answer(tmp_path, monkeypatch):
                 sandbox.url[: len(sandbox.url) - len(sandbox.spec.path)] if sandbox.spec.path else sandbox.url
             )
             assert requests.get(f"{root}/sandbox/state", timeout=10).status_code == 200, sandbox.spec.key
+        # What make dev does every few minutes: a little business activity in every system.
+        assert make_activity(running) == {s.spec.key: 200 for s in running}
     finally:
         for sandbox in running:
             sandbox.stop()
