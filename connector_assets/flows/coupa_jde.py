@@ -39,7 +39,7 @@ import json
 import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -75,14 +75,20 @@ INTEGRATION = "coupa_jde"
 INVOICE_SOURCE = "coupa_invoices"  # the staged poll asset and the webhook inbox source share the name
 PAYMENT_SOURCE = "coupa_payments"
 EDI_USER = "MLCOUPA"  # F0411Z1.EDUS: the integration user that owns every batch this flow writes
-READY_INVOICE_STATUSES = frozenset({"approved"})  # Coupa's ERP export: approved (voided = reversal)
+# Coupa's documented ERP export is exported=false with status approved (voided = a reversal): an invoice
+# another process already exported is never sent again by this one.
+READY_INVOICE_STATUSES = frozenset({"approved"})
 # Coupa's documented ERP export of Coupa Pay starts at payment_initiated: the money is committed from then
 # on. completed_with_errors is not recorded (nor reversed: that stays a person's decision in JDE).
 READY_PAYMENT_STATUSES = frozenset({"payment_initiated", "payment_in_progress", "completed_successfully"})
 ACCOUNT_MAP_ASSET = "coupa_jde_account_map"
 ACCOUNT_MAP_ENV = "ML_COUPA_JDE_ACCOUNT_MAP"
-CHARGES = (("tax-amount", "tax"), ("shipping-amount", "shipping"), ("handling-amount", "handling"),
-           ("misc-amount", "misc"))  # fmt: skip
+CHARGES = {
+    "tax-amount": "tax",
+    "shipping-amount": "shipping",
+    "handling-amount": "handling",
+    "misc-amount": "misc",
+}
 MANIFEST_COLUMNS = (Column("inbox_id", "int"), Column("document_id"), Column("outcome"))
 CENT = Decimal("0.01")
 
@@ -149,13 +155,12 @@ def inbox_day(event: InboxEvent) -> str | None:
 
 @dataclass
 class Version:
-    """One version of one Coupa document, and the inbox rows that delivered it or an older one."""
+    """One version of one Coupa document, from the poll or from a call-out."""
 
     document_id: str
     updated_at: datetime
     record: dict[str, Any]
     origin: str  # "poll" | "inbox"
-    inbox_ids: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -211,9 +216,7 @@ def collect_documents(
         newer = candidate.updated_at > held.updated_at or (
             candidate.updated_at == held.updated_at and candidate.origin == "poll"
         )
-        keep, drop = (candidate, held) if newer else (held, candidate)
-        keep.inbox_ids.extend(drop.inbox_ids)
-        latest[candidate.document_id] = keep
+        latest[candidate.document_id] = candidate if newer else held
         batch.superseded += 1
 
     for row in staging.read_rows(source, partition):
@@ -235,7 +238,7 @@ def collect_documents(
         if partition is not None and changed.date().isoformat() != partition:
             continue  # another day's run applies it
         consumed.append((event.id, str(record["id"])))
-        offer(Version(str(record["id"]), changed, record, "inbox", [event.id]))
+        offer(Version(str(record["id"]), changed, record, "inbox"))
 
     outcomes: dict[str, str] = {}
     with ledger.transaction() as conn:
@@ -520,7 +523,7 @@ def map_invoice(
         problems.append("the invoice has no lines")
     if lines:
         largest = max(lines, key=lambda item: abs(item[1]))[0]
-        for key, charge in CHARGES:
+        for key, charge in CHARGES.items():
             amount = _amount(invoice.get(key) or 0)
             if amount:
                 # Header charges have no account in Coupa: the mapping table names one (charge:tax ...),
@@ -542,8 +545,10 @@ def map_invoice(
         if amount != amount.quantize(CENT):
             problems.append(f"amount {amount} on account {account} has more than 2 decimals ({source})")
     if len(companies) > 1:
-        problems.append(f"the lines charge accounts of companies {', '.join(sorted(companies))}; "
-                        "one JDE voucher belongs to one company")  # fmt: skip
+        listed = ", ".join(sorted(companies))
+        problems.append(
+            f"the lines charge accounts of companies {listed}; one JDE voucher belongs to one company"
+        )
     distributed = sum((line[1] for line in lines), Decimal(0))
     if total is not None and lines and distributed != sign * total:
         problems.append(
@@ -611,7 +616,7 @@ def map_invoices(context: AssetExecutionContext, partition: str | None) -> Itera
     for version in documents.current:
         invoice = version.record
         status = str(invoice.get("status") or "")
-        if status in READY_INVOICE_STATUSES:
+        if status in READY_INVOICE_STATUSES and not invoice.get("exported"):
             yield map_invoice(invoice, version.updated_at, gl, accounts, ledger)
         elif status == "voided":
             xref = ledger.get_xref(INTEGRATION, "invoice", "coupa", version.document_id, "JDE")
@@ -688,8 +693,9 @@ def map_payments(context: AssetExecutionContext, partition: str | None) -> Itera
     """The partition's Coupa Pay payments (poll + inbox, latest version each) that committed money."""
     documents = collect_documents(context, partition, PAYMENT_SOURCE, PAYMENTS_FLOW)
     for version in documents.current:
-        if str(version.record.get("status") or "") in READY_PAYMENT_STATUSES:
-            yield from map_payment(version.record, version.updated_at)
+        payment = version.record
+        if str(payment.get("status") or "") in READY_PAYMENT_STATUSES and not payment.get("exported"):
+            yield from map_payment(payment, version.updated_at)
 
 
 # -- the JDE side ---------------------------------------------------------------------------------------
@@ -836,8 +842,10 @@ class VoucherPayments(_JdeTarget):
             )
         )
         if not rows:
-            raise VoucherNotReady(f"the voucher batch {key.target_id} of invoice "
-                                  f"{record.fields['invoice_id']} is not in JDE's F0411Z1")  # fmt: skip
+            invoice = record.fields["invoice_id"]
+            raise VoucherNotReady(
+                f"the voucher batch {key.target_id} of invoice {invoice} is not in JDE's F0411Z1"
+            )
         processed = [r for r in rows if str(r.get("EDSP") or "").strip() == "1" and r.get("DOC")]
         if not processed:
             raise VoucherNotReady(
@@ -889,8 +897,8 @@ def _open(
 def _open_for_run(target_class: type[_JdeTarget]):
     def open_target(context: AssetExecutionContext):
         partition = context.partition_key if context.has_partition_key else None
-        return _open(target_class, context.resources.jde, context.resources.ledger.get(), context.run.run_id,
-                     partition)  # fmt: skip
+        ledger = context.resources.ledger.get()
+        return _open(target_class, context.resources.jde, ledger, context.run.run_id, partition)
 
     return open_target
 
