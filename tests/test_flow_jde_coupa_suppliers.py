@@ -233,3 +233,26 @@ def test_a_rerun_of_the_partition_resolves_the_records_it_writes(world):
     result, metadata = _run(resources, "jde_coupa_suppliers_written")  # the operator reruns the partition
     assert result.success and metadata["jde_coupa_suppliers_written"]["create"].value == len(queued)
     assert ledger.open_items(integration="jde_coupa", status="failed") == []
+
+
+def test_a_date_range_runs_as_one_run_day_by_day(world):
+    resources, _coupa, ledger = world
+    first = (date.fromisoformat(DAY) - timedelta(days=2)).isoformat()
+    tags = {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": DAY}
+    with instance_for_test() as instance:
+        result = materialize(_assets(*CHAIN), resources=resources, instance=instance, tags=tags)
+    assert result.success
+    written = next(
+        e.materialization.metadata
+        for e in result.get_asset_materialization_events()
+        if e.asset_key.to_user_string() == "jde_coupa_suppliers_written"
+    )
+    staged = {
+        row["AN8"]
+        for n in range(3)
+        for row in resources["staging"].read_rows(
+            "jde_suppliers", (date.fromisoformat(first) + timedelta(days=n)).isoformat()
+        )
+    }
+    assert written["create"].value + written["adopt"].value == len(staged) > 0
+    assert all(ledger.get_xref("jde_coupa", "supplier", "JDE", str(an8), "coupa").target_id for an8 in staged)

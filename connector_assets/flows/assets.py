@@ -2,6 +2,7 @@
 
 import json
 from collections.abc import Sequence
+from typing import Any
 
 from dagster import (
     AssetCheckResult,
@@ -26,15 +27,30 @@ from connector_assets.flows.core import (
     validate,
     write_one,
 )
+from connector_assets.incremental import days_in_window
 from connector_assets.staging import Column
 from connector_resources.redaction import redact
 
 MAPPED_COLUMNS = (Column("source_key"), Column("payload"))
+
+
+class _Systemic(Exception):
+    """Most of a day's records cannot be written: the mapping or the schema is broken, not the data."""
+
+    def __init__(self, message: str, metadata: dict[str, Any]) -> None:
+        super().__init__(message)
+        self.metadata = metadata
+
+
 CHECK = "writable"
 
 
-def _partition(context: AssetExecutionContext) -> str | None:
-    return context.partition_key if context.has_partition_key else None
+def _partitions(context: AssetExecutionContext) -> list[str | None]:
+    """The day partitions of this run: one, or each day of a single-run backfill's range."""
+    if not context.has_partition_key and not context.has_partition_key_range:
+        return [None]
+    window = context.partition_time_window
+    return [day.isoformat() for day in days_in_window(window.start, window.end)]
 
 
 def build_flow_assets(
@@ -68,9 +84,21 @@ def build_flow_assets(
         backfill_policy=BackfillPolicy.single_run() if partitions_def else None,
     )
     def _mapped(context: AssetExecutionContext):
+        totals: dict[str, int] = {"records": 0, "valid": 0, "rejected": 0, "held": 0}
+        for partition in _partitions(context):
+            try:
+                counts = _map_partition(context, partition)
+            except _Systemic as systemic:
+                yield AssetCheckResult(check_name=CHECK, passed=False, metadata=systemic.metadata)
+                raise Failure(str(systemic)) from None
+            for key, value in counts.items():
+                totals[key] += value
+        yield AssetCheckResult(check_name=CHECK, passed=True, metadata=totals)
+        yield MaterializeResult(metadata=totals)
+
+    def _map_partition(context: AssetExecutionContext, partition: str | None) -> dict[str, int]:
+        """Map, validate and stage one day; raises (failing the check) when the day looks systemic."""
         ledger = context.resources.ledger.get()
-        staging = context.resources.staging
-        partition = _partition(context)
         run_id = context.run.run_id
         records: list[Mapped] = []
         rejected: list[Rejected] = []
@@ -79,38 +107,31 @@ def build_flow_assets(
         total = len(records) + len(rejected)
         checked = validate(spec, records)
         rejected.extend(checked.rejected)
-        held = 0
-        ready: list[Mapped] = []
-        for record in checked.valid:
-            if record.depends_on and not dependency_synced(ledger, record.depends_on):
-                held += 1
-                queue_failure(
-                    spec,
-                    ledger,
-                    Rejected(
-                        record.source_key,
-                        f"{spec.entity} {record.source_key} waits for {record.depends_on} to sync",
-                        record.to_payload(),
-                    ),
-                    status="held",
-                    depends_on=record.depends_on,
-                    run_id=run_id,
-                    partition=partition,
-                )
-            else:
-                ready.append(record)
-        metadata = {"records": total, "valid": len(ready), "rejected": len(rejected), "held": held}
-        systemic = total >= spec.systemic_min and len(rejected) > spec.systemic_share * total
-        if systemic:
+        waiting = [r for r in checked.valid if r.depends_on and not dependency_synced(ledger, r.depends_on)]
+        ready = [r for r in checked.valid if r not in waiting]
+        metadata = {"records": total, "valid": len(ready), "rejected": len(rejected), "held": len(waiting)}
+        if total >= spec.systemic_min and len(rejected) > spec.systemic_share * total:
             sample = "; ".join(redact(r.reason) for r in rejected[:3])
-            yield AssetCheckResult(check_name=CHECK, passed=False, metadata={**metadata, "sample": sample})
-            raise Failure(
-                f"{len(rejected)} of {total} {spec.entity} records cannot be written ({sample}); "
-                "this looks systemic (mapping or schema), so nothing was written. Fix it and rerun."
+            raise _Systemic(
+                f"{len(rejected)} of {total} {spec.entity} records for {partition or 'the table'} cannot be "
+                f"written ({sample}); this looks systemic (mapping or schema), so nothing was written. "
+                "Fix it and rerun.",
+                {**metadata, "partition": partition or "-", "sample": sample},
+            )
+        for record in waiting:
+            reason = f"{spec.entity} {record.source_key} waits for {record.depends_on} to sync"
+            queue_failure(
+                spec,
+                ledger,
+                Rejected(record.source_key, reason, record.to_payload()),
+                status="held",
+                depends_on=record.depends_on,
+                run_id=run_id,
+                partition=partition,
             )
         for item in rejected:
             queue_failure(spec, ledger, item, run_id=run_id, partition=partition)
-        writer = staging.writer(mapped_name, partition, MAPPED_COLUMNS)
+        writer = context.resources.staging.writer(mapped_name, partition, MAPPED_COLUMNS)
         try:
             for record in ready:
                 writer.write({"source_key": record.source_key, "payload": json.dumps(record.to_payload())})
@@ -118,8 +139,7 @@ def build_flow_assets(
         except BaseException:
             writer.abort()
             raise
-        yield AssetCheckResult(check_name=CHECK, passed=True, metadata=metadata)
-        yield MaterializeResult(metadata=metadata)
+        return metadata
 
     @asset(
         name=written_name,
@@ -134,17 +154,15 @@ def build_flow_assets(
     )
     def _written(context: AssetExecutionContext) -> MaterializeResult:
         ledger = context.resources.ledger.get()
-        partition = _partition(context)
-        run_id = context.run.run_id
-        records = [
-            Mapped.from_payload(json.loads(row["payload"]))
-            for row in context.resources.staging.read_rows(mapped_name, partition)
-        ]
-        # Validate again: a re-execution from failure skips the check step (dagster-notes pitfall 3).
-        checked = validate(spec, records)
-        for item in checked.rejected:
-            queue_failure(spec, ledger, item, run_id=run_id, partition=partition)
-        counts: dict[str, int] = {"create": 0, "update": 0, "adopt": 0, "skip": 0, "fail": 0, "released": 0}
+        counts: dict[str, int] = {
+            "create": 0,
+            "update": 0,
+            "adopt": 0,
+            "skip": 0,
+            "fail": 0,
+            "released": 0,
+            "rejected_again": 0,
+        }
         # Records queued by an earlier run (failed, or held and since released) that this run writes are
         # resolved here, so the queue only ever shows what still needs attention.
         queued = {
@@ -154,26 +172,46 @@ def build_flow_assets(
             )
         }
         with spec.open_target(context) as target:
-            for record in checked.valid:
-                try:
-                    result = write_one(spec, target, ledger, record, run_id=run_id, partition=partition)
-                except Exception as exc:  # one record's failure never stops the batch (XrefConflict too)
-                    counts["fail"] += 1
-                    reason = redact(f"{spec.entity} {record.source_key}: {exc}")
-                    queue_failure(
-                        spec,
-                        ledger,
-                        Rejected(record.source_key, reason, record.to_payload()),
-                        run_id=run_id,
-                        partition=partition,
-                    )
-                    continue
-                counts[result.action] += 1
-                if record.source_key in queued:
-                    ledger.resolve(queued[record.source_key].id)
-                if result.action != "skip":
-                    counts["released"] += release_dependents(spec, ledger, record.source_key, run_id=run_id)
+            for partition in _partitions(context):
+                _write_partition(context, target, partition, queued, counts)
         context.log.info(f"{spec.flow}: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
-        return MaterializeResult(metadata={**counts, "rejected_again": len(checked.rejected)})
+        return MaterializeResult(metadata=counts)
+
+    def _write_partition(
+        context: AssetExecutionContext,
+        target: Any,
+        partition: str | None,
+        queued: dict[str, Any],
+        counts: dict[str, int],
+    ) -> None:
+        ledger, run_id = context.resources.ledger.get(), context.run.run_id
+        records = [
+            Mapped.from_payload(json.loads(row["payload"]))
+            for row in context.resources.staging.read_rows(mapped_name, partition)
+        ]
+        # Validate again: a re-execution from failure skips the check step (dagster-notes pitfall 3).
+        checked = validate(spec, records)
+        counts["rejected_again"] += len(checked.rejected)
+        for item in checked.rejected:
+            queue_failure(spec, ledger, item, run_id=run_id, partition=partition)
+        for record in checked.valid:
+            try:
+                result = write_one(spec, target, ledger, record, run_id=run_id, partition=partition)
+            except Exception as exc:  # one record's failure never stops the batch (XrefConflict too)
+                counts["fail"] += 1
+                reason = redact(f"{spec.entity} {record.source_key}: {exc}")
+                queue_failure(
+                    spec,
+                    ledger,
+                    Rejected(record.source_key, reason, record.to_payload()),
+                    run_id=run_id,
+                    partition=partition,
+                )
+                continue
+            counts[result.action] += 1
+            if record.source_key in queued:
+                ledger.resolve(queued.pop(record.source_key).id)
+            if result.action != "skip":
+                counts["released"] += release_dependents(spec, ledger, record.source_key, run_id=run_id)
 
     return [_mapped, _written]
