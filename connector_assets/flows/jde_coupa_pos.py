@@ -225,7 +225,8 @@ jde_coupa_po_assets = [
     *build_flow_assets(
         PURCHASE_ORDERS_FLOW,
         partitions_def=jde_partitions,
-        upstream=[PO_HEADERS.asset, PO_LINES.asset, ACCOUNT_MAP_ASSET],
+        # After the suppliers' write: in one run, an order's supplier is synced before the order is mapped.
+        upstream=[PO_HEADERS.asset, PO_LINES.asset, ACCOUNT_MAP_ASSET, f"{SUPPLIERS_FLOW.flow}_written"],
         resource_keys={"jde", "coupa"},
         group=INTEGRATION,
         kinds={"jde", "coupa"},

@@ -1,0 +1,201 @@
+"""Benchmark: backfill N days of JDE suppliers and purchase orders into Coupa through the flows.
+
+Run by hand (not by pytest):
+
+    .venv/bin/python bench/jde_coupa_backfill.py --scale 1 --days 30 --latency-ms 20
+
+Both simulators run in their own processes; Coupa keeps its documented 25 req/s limit (burst 20) and
+answers every call after a fixed latency. The flows run through Dagster's ``materialize`` as one
+single-run backfill of the range. Reported: records written per second, Coupa calls per record, 429s the
+simulator sent, the achieved Coupa request rate during the write steps against the 25 req/s ceiling, and
+our process's peak RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import requests
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _serve(module: str, port: int, scale: float, extra: list[str]) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", module, "--port", str(port), "--scale", str(scale), *extra],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def _wait(url: str, proc: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline:
+        try:
+            requests.get(url, timeout=2)
+            return
+        except requests.ConnectionError:
+            if proc.poll() is not None:
+                raise SystemExit(f"{url}: simulator exited") from None
+            time.sleep(0.5)
+    raise SystemExit(f"{url}: not up in 600 s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=1)
+    parser.add_argument("--days", type=int, default=30)
+    parser.add_argument("--latency-ms", type=int, default=20)
+    args = parser.parse_args()
+    data = Path(__file__).parent / ".data"
+    data.mkdir(exist_ok=True)
+    jde_port, coupa_port = _port(), _port()
+    jde = _serve(
+        "connector_sandbox.jde_ais",
+        jde_port,
+        args.scale,
+        ["--db-path", str(data / f"jde-{args.scale:g}.sqlite")],
+    )
+    coupa = _serve("connector_sandbox.coupa", coupa_port, args.scale, [])
+    try:
+        _wait(f"http://127.0.0.1:{jde_port}/jderest/defaultconfig", jde)
+        _wait(f"http://127.0.0.1:{coupa_port}/sandbox/state", coupa)
+        requests.post(
+            f"http://127.0.0.1:{coupa_port}/sandbox/faults", json={"latency_ms": args.latency_ms}, timeout=10
+        )
+        print(
+            json.dumps(
+                _run(args, f"http://127.0.0.1:{jde_port}/jderest", f"http://127.0.0.1:{coupa_port}"), indent=2
+            )
+        )
+    finally:
+        for proc in (jde, coupa):
+            proc.terminate()
+            proc.wait(timeout=30)
+
+
+def _run(args: argparse.Namespace, jde_url: str, coupa_url: str) -> dict:
+    from dagster import instance_for_test, materialize
+
+    from connector_assets.flows.jde_coupa import jde_coupa_assets
+    from connector_assets.flows.jde_coupa_pos import jde_coupa_po_assets
+    from connector_assets.jde.assets import jde_assets
+    from connector_assets.staging import StagingResource
+    from connector_resources.coupa import CoupaResource
+    from connector_resources.jde import JdeAisResource
+    from connector_resources.ledger import LedgerResource
+
+    names = {
+        "jde_suppliers",
+        "jde_address_book",
+        "jde_po_headers",
+        "jde_po_lines",
+        "jde_coupa_suppliers_mapped",
+        "jde_coupa_suppliers_written",
+        "jde_coupa_purchase_orders_mapped",
+        "jde_coupa_purchase_orders_written",
+    }
+    assets = [
+        a for a in [*jde_assets, *jde_coupa_assets, *jde_coupa_po_assets] if a.key.to_user_string() in names
+    ]
+    end = date.today() - timedelta(days=1)
+    start = end - timedelta(days=args.days - 1)
+    before = requests.get(f"{coupa_url}/sandbox/state", timeout=30).json()
+    with tempfile.TemporaryDirectory() as folder, instance_for_test() as instance:
+        resources = {
+            "jde": JdeAisResource(
+                base_url=jde_url,
+                username="INTEGR8",
+                password="integr8-sandbox",
+                environment="JPS920",
+                role="*ALL",
+                page_size=2000,
+            ),
+            "coupa": CoupaResource(
+                base_url=coupa_url,
+                client_id="ml-connector-sandbox",
+                client_secret="sandbox-coupa-secret",
+                token_warmup_seconds=0,
+            ),
+            "staging": StagingResource(base_dir=folder),
+            "ledger": LedgerResource(db_url=f"sqlite:///{folder}/ledger.sqlite"),
+        }
+        started = time.monotonic()
+        result = materialize(
+            assets,
+            resources=resources,
+            instance=instance,
+            tags={
+                "dagster/asset_partition_range_start": start.isoformat(),
+                "dagster/asset_partition_range_end": end.isoformat(),
+            },
+        )
+        seconds = time.monotonic() - started
+        steps = _step_seconds(instance, result.run_id)
+        written = {
+            e.asset_key.to_user_string(): e.materialization.metadata
+            for e in result.get_asset_materialization_events()
+            if e.asset_key.to_user_string().endswith("_written")
+        }
+    after = requests.get(f"{coupa_url}/sandbox/state", timeout=30).json()
+    records = sum(m[k].value for m in written.values() for k in ("create", "update", "adopt"))
+    calls = _total(after) - _total(before)
+    write_seconds = sum(v for k, v in steps.items() if k.endswith("_written"))
+    return {
+        "command": " ".join([os.path.relpath(sys.executable), *sys.argv]),
+        "days": args.days,
+        "scale": args.scale,
+        "coupa_latency_ms": args.latency_ms,
+        "records_written": records,
+        "failed": sum(m["fail"].value for m in written.values()),
+        "seconds_total": round(seconds, 1),
+        "records_per_second": round(records / seconds, 1),
+        "coupa_calls": calls,
+        "coupa_calls_per_record": round(calls / max(records, 1), 2),
+        "coupa_429s": _rate_limited(after) - _rate_limited(before),
+        "write_step_seconds": round(write_seconds, 1),
+        "achieved_coupa_rate_per_s": round(calls / max(write_seconds, 1e-9), 1),
+        "ratio_to_25_per_s": round(calls / max(write_seconds, 1e-9) / 25, 2),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+    }
+
+
+def _total(state: dict) -> int:
+    return int(sum((state.get("calls_by_status") or state.get("statuses") or {}).values()))
+
+
+def _rate_limited(state: dict) -> int:
+    value = state.get("rate_limited", 0)
+    return int(value if isinstance(value, int | float) else sum(value.values()))
+
+
+def _step_seconds(instance, run_id: str) -> dict[str, float]:
+    started: dict[str, float] = {}
+    durations: dict[str, float] = {}
+    for record in instance.all_logs(run_id):
+        event = record.dagster_event
+        if event is None or not event.step_key:
+            continue
+        if event.event_type_value == "STEP_START":
+            started[event.step_key] = record.timestamp
+        elif event.event_type_value == "STEP_SUCCESS" and event.step_key in started:
+            durations[event.step_key] = record.timestamp - started[event.step_key]
+    return durations
+
+
+if __name__ == "__main__":
+    main()
