@@ -7,6 +7,13 @@ environment variable can point a connection elsewhere.
 
 from dagster import Definitions
 
+from connector_assets.flows.coupa_jde import (
+    coupa_jde_assets,
+    coupa_jde_jobs,
+    coupa_jde_schedules,
+    register_coupa_jde_replay_handlers,
+)
+from connector_assets.flows.inbox_sensor import coupa_jde_sensors
 from connector_assets.flows.jde_coupa import jde_coupa_assets, register_replay_handlers
 from connector_assets.flows.jde_coupa_pos import jde_coupa_po_assets, register_po_replay_handler
 from connector_assets.flows.jde_coupa_reconcile import jde_coupa_reconciliation
@@ -27,6 +34,7 @@ from connector_resources.ledger import LedgerResource
 
 register_replay_handlers()
 register_po_replay_handler()
+register_coupa_jde_replay_handlers()
 
 defs = Definitions(
     assets=[
@@ -36,15 +44,25 @@ defs = Definitions(
         *jde_coupa_assets,
         *jde_coupa_po_assets,
         jde_coupa_reconciliation,
+        *coupa_jde_assets,
     ],
-    jobs=[jde_sources_job, jde_gl_accounts_job, *saas_jobs, jde_coupa_job, replay_retry_queue],
+    jobs=[
+        jde_sources_job,
+        jde_gl_accounts_job,
+        *saas_jobs,
+        jde_coupa_job,
+        replay_retry_queue,
+        *coupa_jde_jobs,
+    ],
     schedules=[
         jde_poll_schedule,
         jde_gl_accounts_schedule,
         *saas_schedules,
         jde_coupa_schedule,
         replay_due_records,
+        *coupa_jde_schedules,
     ],
+    sensors=coupa_jde_sensors,
     resources={
         "ledger": LedgerResource(),
         "staging": StagingResource(),

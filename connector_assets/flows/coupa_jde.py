@@ -11,6 +11,14 @@ call-out went out). A version older than the newest one already seen for that do
 per-document cursor in the ledger, which never moves backwards) is never applied: a late, out-of-order
 call-out must not overwrite what JDE already holds.
 
+What is sent. Invoices Coupa considers ready for the ERP (approved, not yet exported by anyone) become
+one voucher: one pay item for the total, one G/L line per invoice line, header charges (tax, shipping)
+on their own lines. Coupa account codes become JDE accounts through the mapping table
+(``coupa_jde_account_map``) or, unmapped, through the account's segments (``20-8150`` -> ``20.8150``),
+and are checked against the staged F0901 (``jde_gl_accounts``) before anything is sent: an unknown or
+non-postable account is refused with the account named, the other invoices proceed. A changed invoice
+whose voucher JDE already holds is never rewritten or sent again: it is queued for a person.
+
 Inbox rows are acknowledged (``processed``) by ``<flow>_inbox_done``, which runs after the write step
 succeeded for the partition: by then every record of the run was written, skipped, or queued with its
 reason. Until then they stay pending, so a failed run loses nothing: the next run of the day reads them
@@ -60,16 +68,15 @@ from pandera.typing import Series
 
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import FlowSpec, Mapped, Rejected, replay_handler
+from connector_assets.incremental import days_in_window
 from connector_assets.jde.tables import GL_ACCOUNTS
 from connector_assets.polling import build_poll_schedule
 from connector_assets.saas_assets import saas_partitions
 from connector_assets.staging import Column, StagingResource
 from connector_resources.jde import Condition, JdeOrchestrationError
 from connector_resources.ledger import InboxEvent, Ledger, QueueItem
-from connector_resources.redaction import get_logger, redact
+from connector_resources.redaction import redact
 from connector_resources.replay import ReplayOutcome, register_replay_handler
-
-log = get_logger(__name__)
 
 INTEGRATION = "coupa_jde"
 INVOICE_SOURCE = "coupa_invoices"  # the staged poll asset and the webhook inbox source share the name
@@ -181,6 +188,15 @@ def _manifest_partition(context: AssetExecutionContext, partition: str | None) -
     return f"{partition or 'all'}.{run.root_run_id or run.run_id}"
 
 
+def _days(context: AssetExecutionContext) -> list[str | None]:
+    """The day partitions of this run: one, or each day of a single-run backfill's range (as the flow
+    factory's steps do, so the acknowledging step finds every day's manifest)."""
+    if not context.has_partition_key and not context.has_partition_key_range:
+        return [None]
+    window = context.partition_time_window
+    return [day.isoformat() for day in days_in_window(window.start, window.end)]
+
+
 def _inbox_events(ledger: Ledger, source: str) -> Iterator[InboxEvent]:
     after = 0
     while True:
@@ -248,6 +264,8 @@ def collect_documents(
             if seen is not None and version_text(version.updated_at) < seen:
                 batch.stale += 1
                 outcomes[version.document_id] = "stale"
+                if version.origin == "poll":
+                    continue  # an old day's poll naturally holds versions changed again since: not news
                 ledger.audit(
                     integration=INTEGRATION,
                     flow=flow,
@@ -363,6 +381,7 @@ def _account_text_ok(text: str) -> bool:
 def coupa_jde_account_map(context: AssetExecutionContext) -> MaterializeResult:
     path = os.environ.get(ACCOUNT_MAP_ENV, "").strip()
     rows: list[dict[str, str]] = []
+    seen: set[str] = set()
     if path:
         with open(path, newline="", encoding="utf-8-sig") as handle:
             reader = csv.DictReader(handle)
@@ -376,6 +395,9 @@ def coupa_jde_account_map(context: AssetExecutionContext) -> MaterializeResult:
                         f"account mapping {path} line {number}: coupa_account {coupa!r} -> jde_account "
                         f"{jde!r}; both are required and the JDE account must read BU.OBJ or BU.OBJ.SUB"
                     )
+                if coupa in seen:
+                    raise Failure(f"account mapping {path} line {number}: {coupa!r} is mapped twice")
+                seen.add(coupa)
                 rows.append({"coupa_account": coupa, "jde_account": jde.upper()})
     writer = context.resources.staging.writer(
         ACCOUNT_MAP_ASSET, None, (Column("coupa_account"), Column("jde_account"))
@@ -949,13 +971,13 @@ def build_inbox_done(spec: FlowSpec, source: str) -> AssetsDefinition:
     def _done(context: AssetExecutionContext) -> MaterializeResult:
         staging: StagingResource = context.resources.staging
         ledger: Ledger = context.resources.ledger.get()
-        partition = context.partition_key if context.has_partition_key else None
-        manifest = _manifest_partition(context, partition)
         outcomes: dict[str, int] = {}
-        for row in staging.read_rows(_manifest_asset(spec.flow), manifest):
-            ledger.inbox_mark(int(row["inbox_id"]), status="processed")
-            outcomes[row["outcome"]] = outcomes.get(row["outcome"], 0) + 1
-        staging.path(_manifest_asset(spec.flow), manifest).unlink(missing_ok=True)
+        for partition in _days(context):
+            manifest = _manifest_partition(context, partition)
+            for row in staging.read_rows(_manifest_asset(spec.flow), manifest):
+                ledger.inbox_mark(int(row["inbox_id"]), status="processed")
+                outcomes[row["outcome"]] = outcomes.get(row["outcome"], 0) + 1
+            staging.path(_manifest_asset(spec.flow), manifest).unlink(missing_ok=True)
         return MaterializeResult(metadata={"processed": sum(outcomes.values()), **outcomes})
 
     return _done

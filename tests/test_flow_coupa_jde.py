@@ -1,0 +1,531 @@
+"""Coupa invoices and payments -> JD Edwards end to end: both simulators, the real webhook receiver on
+loopback, the real clients, Dagster ``materialize``, and the ledger.
+
+Invoices are created and approved through Coupa's API; call-outs go from the Coupa sandbox to the
+receiver, which stores them in the inbox; the poll reads the same day through the API. What JDE holds
+is read back from the JDE sandbox's stored rows (``/sandbox/rows/F0411Z1``), never from the flow.
+"""
+
+import hashlib
+import hmac
+import json
+import time
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+import requests
+import sqlalchemy as sa
+from dagster import SensorResult, SkipReason, build_sensor_context, instance_for_test, materialize
+
+from connector_assets.flows.core import Mapped, validate
+from connector_assets.flows.coupa_jde import (
+    ACCOUNT_MAP_ENV,
+    INVOICES_FLOW,
+    BatchKey,
+    coupa_jde_assets,
+    register_coupa_jde_replay_handlers,
+)
+from connector_assets.flows.inbox_sensor import coupa_jde_inbox_sensor
+from connector_assets.jde.assets import jde_assets
+from connector_assets.saas_assets import saas_assets
+from connector_assets.staging import StagingResource
+from connector_resources.coupa import CoupaResource
+from connector_resources.jde import JdeAisResource
+from connector_resources.ledger import Ledger, LedgerResource
+from connector_resources.replay import replay_items
+from connector_resources.webhooks import coupa_source, create_receiver
+from connector_sandbox.coupa import CoupaSandboxSettings
+from connector_sandbox.coupa import create_app as coupa_app
+from connector_sandbox.jde_ais import JdeSandboxSettings, run_in_thread
+from connector_sandbox.serve import serve_in_thread
+
+pytestmark = pytest.mark.timeout(60)
+
+CALLOUT_SECRET = "sandbox-coupa-webhook"  # what the Coupa sandbox signs call-outs with
+INVOICES = ("coupa_jde_invoices_mapped", "coupa_jde_invoices_written", "coupa_jde_invoices_inbox_done")
+PAYMENTS = ("coupa_jde_payments_mapped", "coupa_jde_payments_written", "coupa_jde_payments_inbox_done")
+JDE_SUPPLIER = "1011"  # in the JDE sandbox's F0401 at every scale
+
+
+class CoupaApi:
+    """Coupa as a user of the test drives it: accounts, a supplier, invoices created and approved."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        token = requests.post(
+            f"{base}/oauth2/token",
+            data={
+                "client_id": "ml-connector-sandbox",
+                "client_secret": "sandbox-coupa-secret",
+                "grant_type": "client_credentials",
+            },
+            timeout=10,
+        ).json()["access_token"]
+        self.headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+
+    def call(self, method: str, path: str, body: dict | None = None) -> dict[str, Any]:
+        response = requests.request(
+            method, f"{self.base}/api/{path}", json=body, headers=self.headers, timeout=10
+        )
+        assert response.status_code < 300, response.text
+        return response.json()
+
+    def account(self, bu: str, obj: str) -> int:
+        body = {"account-type": {"name": "US Chart of Accounts"}, "segment-1": bu, "segment-2": obj}
+        return self.call("POST", "accounts", body)["id"]
+
+    def invoice(self, supplier: int, number: str, lines: list[tuple[int, str]], tax: str = "0") -> dict:
+        """A draft invoice, submitted and approved: three versions, the last one approved."""
+        draft = self.call(
+            "POST",
+            "invoices",
+            {
+                "invoice-number": number,
+                "supplier": {"id": supplier},
+                "invoice-date": (date.today() - timedelta(days=2)).isoformat(),
+                "currency": {"code": "USD"},
+                "tax-amount": tax,
+                "invoice-lines": [
+                    {
+                        "description": f"Materials {n}",
+                        "price": price,
+                        "quantity": "1",
+                        "account": {"id": account},
+                    }
+                    for n, (account, price) in enumerate(lines, start=1)
+                ],
+            },
+        )
+        self.call("PUT", f"invoices/{draft['id']}/submit")
+        return self.call("PUT", f"invoices/{draft['id']}/bypass_approvals")
+
+
+@dataclass
+class World:
+    resources: dict[str, Any]
+    ledger: Ledger
+    coupa: CoupaApi
+    coupa_url: str
+    jde_root: str
+    hooks_url: str
+    supplier: int  # a Coupa supplier whose number is the JDE address number
+    accounts: dict[str, int]  # "20.8150" -> Coupa account id (segments 20 / 8150)
+
+    def deliver(self, resource: str, ids: list[int]) -> list[dict]:
+        """Coupa sends the call-outs of these records now (as they are now); waits for the receiver."""
+        answer = requests.post(
+            f"{self.coupa_url}/sandbox/callouts/deliver",
+            json={"resource": resource, "ids": ids, "wait_seconds": 10},
+            timeout=20,
+        )
+        assert answer.status_code == 200, answer.text
+        return answer.json().get("deliveries", [])
+
+    def jde_rows(self, table: str, **where: str) -> list[dict]:
+        return requests.get(f"{self.jde_root}/sandbox/rows/{table}", params=where, timeout=10).json()["rows"]
+
+    def jde_payments(self) -> list[dict]:
+        return requests.get(f"{self.jde_root}/sandbox/payments", timeout=10).json()["payments"]
+
+    def voucher_rows(self, invoice_id: int) -> tuple[list[dict], list[dict]]:
+        key = BatchKey.for_invoice(str(invoice_id))
+        where = {"EDUS": key.user, "EDBT": key.batch, "EDTN": key.transaction}
+        return self.jde_rows("F0411Z1", **where), self.jde_rows("F0911Z1", **where)
+
+
+@pytest.fixture
+def ledger_url(request, tmp_path) -> str:
+    """SQLite by default; ``indirect`` parametrization runs a test on PostgreSQL (a schema of its own)."""
+    if getattr(request, "param", "sqlite") == "postgresql":
+        return request.getfixturevalue("pg_schema_url")
+    return f"sqlite:///{tmp_path / 'ledger.sqlite'}"
+
+
+@pytest.fixture
+def world(tmp_path, ledger_url):
+    jde_url, stop_jde = run_in_thread(JdeSandboxSettings(scale=0.02))
+    # Seeded history ends long before today, so today's partition holds only what the test creates.
+    settings = CoupaSandboxSettings(
+        scale=0.02, anchor_date=date.today() - timedelta(days=400), callouts={"auto_deliver": False}
+    )
+    coupa_url, stop_coupa = serve_in_thread(coupa_app(settings))
+    requests.post(f"{coupa_url}/sandbox/faults", json={"rate_limit_enabled": False}, timeout=10)
+    db = ledger_url
+    ledger = Ledger(db)
+    sources = {
+        "coupa_invoices": coupa_source("coupa_invoices", "invoices", secret=CALLOUT_SECRET),
+        "coupa_payments": coupa_source("coupa_payments", "payments", secret=CALLOUT_SECRET),
+    }
+    hooks_url, stop_hooks = serve_in_thread(create_receiver(sources, ledger))
+    for resource, source in (("invoices", "coupa_invoices"), ("payments", "coupa_payments")):
+        requests.post(
+            f"{coupa_url}/sandbox/callouts",
+            json={"url": f"{hooks_url}/webhooks/{source}", "resource": resource},
+            timeout=10,
+        ).raise_for_status()
+    jde = JdeAisResource(
+        base_url=jde_url, username="INTEGR8", password="integr8-sandbox", environment="JPS920", role="*ALL"
+    )
+    resources = {
+        "jde": jde,
+        "coupa": CoupaResource(
+            base_url=coupa_url,
+            client_id="ml-connector-sandbox",
+            client_secret="sandbox-coupa-secret",
+            token_warmup_seconds=0,
+            backoff_base=0.01,
+        ),
+        "staging": StagingResource(base_dir=str(tmp_path / "staging")),
+        "ledger": LedgerResource(db_url=db),
+    }
+    coupa = CoupaApi(coupa_url)
+    # A payment term too: the sandbox's activity generator needs one on every supplier.
+    supplier = coupa.call(
+        "POST",
+        "suppliers",
+        {
+            "name": "Flow Test Baustoffe",
+            "number": JDE_SUPPLIER,
+            "status": "active",
+            "payment-term": {"id": 1},
+        },
+    )["id"]
+    accounts = {f"20.{obj}": coupa.account("20", obj) for obj in ("8150", "6110", "8199", "8160")}
+    assert _run(resources, "jde_gl_accounts")[0].success  # the F0901 cache the mapping checks against
+    yield World(
+        resources, ledger, coupa, coupa_url, jde_url.removesuffix("/jderest"), hooks_url, supplier, accounts
+    )
+    stop_hooks()
+    stop_coupa()
+    stop_jde()
+
+
+def _run(resources, *names, partition: str | None = None, days: tuple[str, str] | None = None):
+    """Materialize the named assets for one day, or for a range of days in one run (a backfill)."""
+    every = [*saas_assets, *jde_assets, *coupa_jde_assets]
+    chosen = [a for a in every if a.key.to_user_string() in names]
+    tags = {}
+    if days is not None:
+        tags = {"dagster/asset_partition_range_start": days[0], "dagster/asset_partition_range_end": days[1]}
+    with instance_for_test() as instance:
+        result = materialize(
+            chosen,
+            resources=resources,
+            instance=instance,
+            partition_key=partition,
+            tags=tags,
+            raise_on_error=False,
+        )
+    metadata = {
+        e.asset_key.to_user_string(): {k: v.value for k, v in e.materialization.metadata.items()}
+        for e in result.get_asset_materialization_events()
+    }
+    return result, metadata
+
+
+def _day(record: dict) -> str:
+    return datetime.fromisoformat(record["updated-at"]).astimezone(UTC).date().isoformat()
+
+
+def _queue(ledger: Ledger, flow: str, status: str | None = None) -> dict[str, Any]:
+    return {i.source_key: i for i in ledger.open_items(integration="coupa_jde", flow=flow, status=status)}
+
+
+def test_an_invoice_from_inbox_and_poll_becomes_one_voucher_and_reruns_write_nothing(world):
+    lines = [(world.accounts["20.8150"], "100.00"), (world.accounts["20.6110"], "40.50")]
+    invoice = world.coupa.invoice(world.supplier, "T-100", lines, tax="9.50")
+    day = _day(invoice)
+    [delivered] = world.deliver("invoices", [invoice["id"]])
+    assert delivered["ok"]
+    assert _run(world.resources, "coupa_invoices", partition=day)[0].success  # the poll sees it too
+    assert len(world.ledger.inbox_pending(source="coupa_invoices")) == 1
+
+    # Run as a two-day backfill in one run: every step goes day by day, the acknowledging one too.
+    day_before = (date.fromisoformat(day) - timedelta(days=1)).isoformat()
+    result, metadata = _run(world.resources, *INVOICES, days=(day_before, day))
+    assert result.success and [c.passed for c in result.get_asset_check_evaluations()] == [True]
+    assert metadata["coupa_jde_invoices_written"]["create"] == 1
+    pay_items, distribution = world.voucher_rows(invoice["id"])
+    assert [(r["AN8"], r["VINV"], r["AG"], r["EDSP"]) for r in pay_items] == [(1011, "T-100", 15000, "0")]
+    assert sorted((r["ANI"], r["AA"]) for r in distribution) == [
+        ("20.6110", 4050),
+        ("20.8150", 950),
+        ("20.8150", 10000),
+    ]  # the tax follows the largest line
+    xref = world.ledger.get_xref("coupa_jde", "invoice", "coupa", str(invoice["id"]), "JDE")
+    assert xref.target_id == f"MLCOUPA/CP{invoice['id']}/COUPA-INV-{invoice['id']}"
+    assert [e.action for e in world.ledger.history(str(invoice["id"]))] == ["create"]
+    assert world.ledger.inbox_pending(source="coupa_invoices") == []  # acknowledged after the write
+
+    # A redelivered call-out is the same event: the receiver stores nothing, and a rerun writes nothing.
+    world.deliver("invoices", [invoice["id"]])
+    assert world.ledger.inbox_pending(source="coupa_invoices") == []
+    again, metadata = _run(world.resources, *INVOICES, partition=day)
+    assert again.success and metadata["coupa_jde_invoices_written"]["skip"] == 1
+    assert metadata["coupa_jde_invoices_written"]["create"] == 0
+    assert [len(rows) for rows in world.voucher_rows(invoice["id"])] == [1, 3]
+    assert [e.action for e in world.ledger.history(str(invoice["id"]))] == ["create"]
+
+
+def test_bad_accounts_are_queued_in_finance_words_and_the_other_invoices_proceed(
+    world, tmp_path, monkeypatch
+):
+    mapping = tmp_path / "accounts.csv"
+    seeded = world.coupa.call("GET", "accounts?active=true&limit=1")[
+        0
+    ]  # a Coupa-only code, e.g. 00001-2000-6600
+    mapping.write_text(f"coupa_account,jde_account\n{seeded['code']},20.6510\n", encoding="utf-8")
+    monkeypatch.setenv(ACCOUNT_MAP_ENV, str(mapping))
+    good = world.coupa.invoice(world.supplier, "T-200", [(world.accounts["20.8150"], "10.00")])
+    # A Coupa supplier the JDE -> Coupa suppliers flow created from JDE supplier 1012: its Coupa number
+    # means nothing to JDE, the cross-reference knows the address number.
+    synced = world.coupa.call("GET", "suppliers?status=active&number[starts_with]=10&limit=1")[0]
+    world.ledger.record_target("jde_coupa", "supplier", "JDE", "1012", "coupa", str(synced["id"]), "h")
+    via_xref = world.coupa.invoice(synced["id"], "T-205", [(world.accounts["20.6110"], "11.00")])
+    mapped = world.coupa.invoice(world.supplier, "T-201", [(seeded["id"], "20.00")])
+    unknown = world.coupa.invoice(world.supplier, "T-202", [(world.accounts["20.8199"], "30.00")])
+    summary = world.coupa.invoice(world.supplier, "T-203", [(world.accounts["20.8160"], "40.00")])
+    too_long = world.coupa.invoice(world.supplier, "T-204-" + "X" * 24, [(world.accounts["20.8150"], "5.00")])
+    day = _day(too_long)
+    assert _run(world.resources, "coupa_jde_account_map")[0].success
+    assert _run(world.resources, "coupa_invoices", partition=day)[0].success
+
+    result, metadata = _run(world.resources, *INVOICES, partition=day)
+    assert result.success and metadata["coupa_jde_invoices_written"]["create"] == 3
+    invoices = (good, mapped, via_xref, unknown, summary, too_long)
+    assert [len(world.voucher_rows(i["id"])[0]) for i in invoices] == [1, 1, 1, 0, 0, 0]
+    assert world.voucher_rows(via_xref["id"])[0][0]["AN8"] == 1012
+    assert [r["ANI"] for r in world.voucher_rows(mapped["id"])[1]] == ["20.6510"]
+    queued = _queue(world.ledger, "invoices", "failed")
+    assert set(queued) == {str(unknown["id"]), str(summary["id"]), str(too_long["id"])}
+    assert (
+        "account 20.8199 not found in F0901 (Coupa account 20-8199, line 1)"
+        in queued[str(unknown["id"])].reason
+    )
+    assert "account 20.8160 is not postable (posting edit code N" in queued[str(summary["id"])].reason
+    assert queued[str(too_long["id"])].reason.startswith(f"invoice {too_long['id']}: field invoice_number")
+
+    # Finance fixes the mapping table (20-8199 is booked to 20.8150) and reruns the day: the invoice is
+    # written and its retry-queue item resolved, so the queue only shows what still needs attention.
+    mapping.write_text(f"coupa_account,jde_account\n{seeded['code']},20.6510\n20-8199,20.8150\n")
+    assert _run(world.resources, "coupa_jde_account_map")[0].success
+    result, metadata = _run(world.resources, *INVOICES, partition=day)
+    assert result.success and metadata["coupa_jde_invoices_written"]["create"] == 1
+    assert [r["ANI"] for r in world.voucher_rows(unknown["id"])[1]] == ["20.8150"]
+    assert set(_queue(world.ledger, "invoices")) == {str(summary["id"]), str(too_long["id"])}
+
+
+def _correct(world: World, invoice_id: int, account: int) -> dict:
+    """Disputed, corrected (another account) and approved again: a newer version with other content."""
+    time.sleep(1.1)  # Coupa stamps whole seconds: the corrected version must be visibly newer
+    world.coupa.call("PUT", f"invoices/{invoice_id}/dispute")
+    world.coupa.call("PUT", f"invoices/{invoice_id}/withdraw_dispute")
+    line = world.coupa.call("GET", f"invoices/{invoice_id}")["invoice-lines"][0]
+    change = {"invoice-lines": [{"id": line["id"], "account": {"id": account}}]}
+    world.coupa.call("PUT", f"invoices/{invoice_id}", change)
+    world.coupa.call("PUT", f"invoices/{invoice_id}/submit")
+    return world.coupa.call("PUT", f"invoices/{invoice_id}/bypass_approvals")
+
+
+@pytest.mark.parametrize("ledger_url", ["sqlite", "postgresql"], indirect=True)
+def test_an_older_version_arriving_after_a_newer_one_is_not_applied(world):
+    first = world.coupa.invoice(world.supplier, "T-300", [(world.accounts["20.8150"], "70.00")])
+    invoice_id, day = first["id"], _day(first)
+    newer = _correct(world, invoice_id, world.accounts["20.6110"])
+    assert newer["updated-at"] > first["updated-at"] and _day(newer) == day
+    world.deliver("invoices", [invoice_id])
+    assert _run(world.resources, *INVOICES, partition=day)[0].success
+    assert [r["ANI"] for r in world.voucher_rows(invoice_id)[1]] == ["20.6110"]
+
+    # The first approval's call-out, delayed in transit, arrives now: a genuine, signed, older version.
+    body = json.dumps(first).encode()
+    signature = hmac.new(CALLOUT_SECRET.encode(), body, hashlib.sha256).hexdigest()
+    headers = {"X-Coupa-Signature": signature, "Content-Type": "application/json"}
+    late = requests.post(f"{world.hooks_url}/webhooks/coupa_invoices", data=body, headers=headers, timeout=10)
+    assert late.json()["stored"] is True
+    result, metadata = _run(world.resources, *INVOICES, partition=day)
+    assert result.success and metadata["coupa_jde_invoices_inbox_done"] == {"processed": 1, "stale": 1}
+    assert [r["ANI"] for r in world.voucher_rows(invoice_id)[1]] == ["20.6110"]  # still the newer one
+    assert _queue(world.ledger, "invoices") == {}
+    skipped = [e for e in world.ledger.history(str(invoice_id)) if e.action == "skip"]
+    assert skipped and "older version" in skipped[-1].reason and "not applied" in skipped[-1].reason
+
+    # Corrected again after JDE has the voucher: never rewritten or doubled, queued for a person instead.
+    _correct(world, invoice_id, world.accounts["20.8150"])
+    world.deliver("invoices", [invoice_id])
+    assert _run(world.resources, *INVOICES, partition=day)[0].success
+    assert [r["ANI"] for r in world.voucher_rows(invoice_id)[1]] == ["20.6110"]
+    reason = _queue(world.ledger, "invoices", "failed")[str(invoice_id)].reason
+    assert reason.startswith(
+        f"invoice {invoice_id}: changed in Coupa after it was written to JDE as MLCOUPA/"
+    )
+
+
+def test_a_voucher_written_before_a_crash_is_adopted_not_written_twice(world):
+    invoice = world.coupa.invoice(world.supplier, "T-400", [(world.accounts["20.8150"], "12.34")])
+    day = _day(invoice)
+    world.deliver("invoices", [invoice["id"]])
+    assert _run(world.resources, *INVOICES, partition=day)[0].success
+    key = str(invoice["id"])
+
+    # JDE accepted the batch, the process died before the ledger recorded it: the intent is pending.
+    with world.ledger.engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "update mlc_xref set target_id = null, content_hash = null, state = 'pending' "
+                "where source_key = :k and integration = 'coupa_jde'"
+            ),
+            {"k": key},
+        )
+    result, metadata = _run(world.resources, "coupa_invoices", *INVOICES, partition=day)
+    assert result.success and metadata["coupa_jde_invoices_written"]["adopt"] == 1
+    assert [len(rows) for rows in world.voucher_rows(invoice["id"])] == [1, 1]
+
+    # The ledger lost even the intent (restored from an older backup): JDE answers 59A4, which is adopted.
+    with world.ledger.engine.begin() as conn:
+        conn.execute(
+            sa.text("delete from mlc_xref where source_key = :k and integration = 'coupa_jde'"), {"k": key}
+        )
+    result, _ = _run(world.resources, "coupa_invoices", *INVOICES, partition=day)
+    assert result.success and _queue(world.ledger, "invoices") == {}
+    assert [len(rows) for rows in world.voucher_rows(invoice["id"])] == [1, 1]
+    adoptions = [e.reason for e in world.ledger.history(key) if e.action == "adopt"]
+    assert len(adoptions) == 2 and "59A4" in adoptions[-1]
+    xref = world.ledger.get_xref("coupa_jde", "invoice", "coupa", key, "JDE")
+    assert xref.target_id == BatchKey.for_invoice(key).target_id
+
+
+def test_a_payment_waits_for_its_invoice_then_is_recorded_once(world):
+    invoice = world.coupa.invoice(world.supplier, "T-500", [(world.accounts["20.8150"], "250.00")])
+    # Coupa Pay settles every unpaid approved invoice of the instance, ours among them.
+    requests.post(f"{world.coupa_url}/sandbox/activity", json={"new_payments": 1000}, timeout=30)
+    payments = requests.get(f"{world.coupa_url}/sandbox/records/payments?limit=5000", timeout=10).json()[
+        "records"
+    ]
+    [payment] = [p for p in payments if p["payment-details"][0]["source-transaction-id"] == invoice["id"]]
+    world.deliver("payments", [payment["id"]])
+    day = _day(payment)
+    key = f"{payment['id']}:{invoice['id']}"
+
+    assert _run(world.resources, *PAYMENTS, partition=day)[0].success
+    held = _queue(world.ledger, "payments", "held")[key]
+    assert held.depends_on == INVOICES_FLOW.dependency_key(str(invoice["id"]))
+    assert "waits for coupa_jde:invoice:coupa:" in held.reason
+
+    # The invoice's call-out arrives and it syncs: the held payment is released (due now).
+    world.deliver("invoices", [invoice["id"]])
+    invoice_day = _day(world.coupa.call("GET", f"invoices/{invoice['id']}"))
+    assert _run(world.resources, *INVOICES, partition=invoice_day)[0].success
+    assert _queue(world.ledger, "payments", "failed")[key].id == held.id
+    # Until R04110ZA has made the batch a voucher the payment cannot be recorded, and says so. (The poll
+    # brings the day's other Coupa Pay payments too: their invoices never synced, so they are held.)
+    _, metadata = _run(world.resources, "coupa_payments", *PAYMENTS, partition=day)
+    assert metadata["coupa_jde_payments_written"]["fail"] == 1
+    assert "Batch Voucher Processor (R04110ZA)" in _queue(world.ledger, "payments", "failed")[key].reason
+    requests.post(f"{world.jde_root}/sandbox/process-vouchers", timeout=10).raise_for_status()
+
+    register_coupa_jde_replay_handlers(world.resources["jde"])
+    summary = replay_items(world.ledger, [_queue(world.ledger, "payments", "failed")[key]])
+    assert summary.replayed and not summary.failed
+    reference = f"COUPAPAY-{payment['id']}"
+    ours = [p for p in world.jde_payments() if p["reference"] == reference]
+    assert len(ours) == 1 and ours[0]["amount"] == 25000
+    [voucher] = world.jde_rows("F0411", DOC=str(world.voucher_rows(invoice["id"])[0][0]["DOC"]))
+    assert voucher["AAP"] == 0 and voucher["PST"] == "P"
+
+    again, metadata = _run(world.resources, "coupa_payments", *PAYMENTS, partition=day)
+    assert again.success and metadata["coupa_jde_payments_written"]["skip"] == 1
+    assert len([p for p in world.jde_payments() if p["reference"] == reference]) == 1
+
+
+def test_a_systemic_failure_fails_the_check_and_writes_nothing(world):
+    # Ten invoices on an account JDE does not have (a broken mapping) and one fine one: systemic.
+    broken = [
+        world.coupa.invoice(world.supplier, f"T-6{n:02d}", [(world.accounts["20.8199"], "1.00")])
+        for n in range(10)
+    ]
+    fine = world.coupa.invoice(world.supplier, "T-699", [(world.accounts["20.8150"], "1.00")])
+    world.deliver("invoices", [i["id"] for i in [*broken, fine]])
+    day = _day(fine)
+    result, metadata = _run(world.resources, *INVOICES, partition=day)
+    assert not result.success and [c.passed for c in result.get_asset_check_evaluations()] == [False]
+    assert metadata == {}  # neither mapped nor written materialized
+    assert world.voucher_rows(fine["id"]) == ([], [])
+    assert _queue(world.ledger, "invoices") == {}  # fixed and rerun, not queued record by record
+    assert len(world.ledger.inbox_pending(source="coupa_invoices")) == 11  # nothing acknowledged
+
+    # The F0901 cache gone is systemic too: the mapped step stops before anything is written.
+    world.resources["staging"].path("jde_gl_accounts", None).unlink()
+    result, metadata = _run(world.resources, *INVOICES, partition=day)
+    assert not result.success and metadata == {}
+    assert len(world.ledger.inbox_pending(source="coupa_invoices")) == 11
+
+
+def test_invalid_voucher_records_name_the_record_and_the_field():
+    fields = {
+        "invoice_number": "INV-1",
+        "supplier_number": "1011",
+        "company": "00001",
+        "gross_amount": "10.00",
+        "invoice_date": "2026-01-02",
+        "currency": "USD",
+        "distribution_lines": 1,
+        "batch_number": "CP7",
+        "transaction_number": "COUPA-INV-7",
+        "coupa_updated_at": "2026-01-02T03:04:05Z",
+    }
+    records = [Mapped("7", {}, fields), Mapped("8", {}, {**fields, "supplier_number": "V-1011"})]
+    checked = validate(INVOICES_FLOW, records)
+    assert [r.source_key for r in checked.valid] == ["7"]
+    assert checked.rejected[0].reason.startswith("invoice 8: field supplier_number has the wrong format")
+
+
+def _inbox_body(record_id: int, updated: str) -> bytes:
+    return json.dumps({"id": record_id, "status": "approved", "updated-at": updated}).encode()
+
+
+def test_the_sensor_requests_one_run_per_day_of_pending_inbox_rows(db_url):
+    db = db_url
+    ledger = Ledger(db)
+    put = ledger.inbox_put
+    put(
+        source="coupa_invoices",
+        event_id="invoices:1:a",
+        body=_inbox_body(1, "2026-03-01T23:30:00-08:00"),
+        headers={},
+    )
+    put(
+        source="coupa_payments",
+        event_id="payments:2:a",
+        body=_inbox_body(2, "2026-03-02T09:00:00Z"),
+        headers={},
+    )
+    put(
+        source="coupa_invoices",
+        event_id="invoices:3:a",
+        body=_inbox_body(3, "2026-03-03T10:00:00Z"),
+        headers={},
+    )
+    put(source="bill", event_id="bill-1", body=b'{"metadata": {}}', headers={})  # another sensor's
+    put(source="coupa_invoices", event_id="broken", body=b"not json", headers={})
+    last = ledger.inbox_pending(limit=100)[-1].id  # the broken row
+    resources = {"ledger": LedgerResource(db_url=db)}
+    with (
+        instance_for_test() as instance,
+        build_sensor_context(instance=instance, resources=resources) as context,
+    ):
+        result = coupa_jde_inbox_sensor(context)
+    assert isinstance(result, SensorResult)
+    # 2026-03-01 23:30 in Los Angeles is 2 March in UTC: partitions are UTC days.
+    requested = [(r.partition_key, r.run_key) for r in result.run_requests]
+    assert requested == [(d, f"coupa-inbox-{d}-{last}") for d in ("2026-03-02", "2026-03-03")]
+    assert result.cursor == str(last)
+    still_pending = {e.event_id for e in ledger.inbox_pending(limit=100)}  # the broken row is marked failed
+    assert still_pending == {"invoices:1:a", "payments:2:a", "invoices:3:a", "bill-1"}
+    with (
+        instance_for_test() as instance,
+        build_sensor_context(instance=instance, resources=resources, cursor=result.cursor) as context,
+    ):
+        assert isinstance(coupa_jde_inbox_sensor(context), SkipReason)
