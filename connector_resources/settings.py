@@ -306,6 +306,33 @@ SYSTEMS: dict[str, System] = {
 
 # Settings of the project itself (not of a connection); listed in the same README table.
 PROJECT_SETTINGS: tuple[Setting, ...] = (
+    Setting("jde_coupa_cron", "ML_JDE_COUPA_CRON", "5 * * * *", "cadence of the JDE -> Coupa sync job"),
+    Setting("coupa_jde_cron", "ML_COUPA_JDE_POLL_CRON", "5-59/15 * * * *", "Coupa -> JDE polling fallback"),
+    Setting(
+        "saas_poll_cron",
+        "ML_<SYSTEM>_POLL_CRON",
+        "*/15 * * * *",
+        "current-day poll of a SaaS system's entities",
+    ),
+    Setting("retry_cron", "ML_RETRY_CRON", "*/15 * * * *", "replay of due retry-queue records"),
+    Setting(
+        "jde_coupa_account_map",
+        "ML_JDE_COUPA_ACCOUNT_MAP",
+        "mappings/sandbox/jde_coupa_accounts.csv",
+        "JDE account -> Coupa account table (mappings/README.md)",
+    ),
+    Setting(
+        "coupa_jde_account_map",
+        "ML_COUPA_JDE_ACCOUNT_MAP",
+        "",
+        "Coupa account -> JDE account table (optional)",
+    ),
+    Setting(
+        "sandbox_activity_minutes",
+        "ML_SANDBOX_ACTIVITY_MINUTES",
+        "5",
+        "make dev: minutes between rounds of business activity in the simulators (0 = none)",
+    ),
     Setting(
         "saas_start_date", "ML_SAAS_START_DATE", "2024-01-01", "first day partition of the SaaS entity assets"
     ),
@@ -353,5 +380,6 @@ def markdown_table() -> str:
             note = " (secret reference)" if s.secret else ""
             lines.append(f"| `{s.env}` | {sys_.key} | {default} | {s.help}{note} |")
     for s in PROJECT_SETTINGS:
-        lines.append(f"| `{s.env}` | project | `{s.default}` | {s.help} |")
+        default = "(sandbox value)" if s.secret else (f"`{s.default}`" if s.default else "(blank)")
+        lines.append(f"| `{s.env}` | project | {default} | {s.help} |")
     return "\n".join(lines)
