@@ -380,6 +380,6 @@ def markdown_table() -> str:
             note = " (secret reference)" if s.secret else ""
             lines.append(f"| `{s.env}` | {sys_.key} | {default} | {s.help}{note} |")
     for s in PROJECT_SETTINGS:
-        default = "(sandbox value)" if s.secret else (f"`{s.default}`" if s.default else "(blank)")
+        default = f"`{s.default}`" if s.default else "(blank)"
         lines.append(f"| `{s.env}` | project | {default} | {s.help} |")
     return "\n".join(lines)
