@@ -393,6 +393,9 @@ def test_a_voucher_written_before_a_crash_is_adopted_not_written_twice(world):
     assert [len(rows) for rows in world.voucher_rows(invoice["id"])] == [1, 1]
     adoptions = [e.reason for e in world.ledger.history(key) if e.action == "adopt"]
     assert len(adoptions) == 2 and "59A4" in adoptions[-1]
+    # One event per write: the 59A4 adoption is recorded as an adoption, not also as a create.
+    assert [e.action for e in world.ledger.history(key) if e.action in ("create", "adopt")][-1] == "adopt"
+    assert [e.action for e in world.ledger.history(key)].count("create") <= 1
     xref = world.ledger.get_xref("coupa_jde", "invoice", "coupa", key, "JDE")
     assert xref.target_id == BatchKey.for_invoice(key).target_id
 

@@ -86,14 +86,24 @@ class Rejected:
     payload: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Created:
+    """What ``Target.create`` returns when it did not simply create: e.g. it found, on the target's own
+    duplicate-key refusal, that an earlier attempt had written the record, and adopted it."""
+
+    target_id: str
+    action: str = "create"
+    reason: str = "created"
+
+
 class Target(Protocol):
     """The target system's side of a flow (wraps one API client session)."""
 
     def find(self, record: Mapped) -> str | None:
         """The ID of an existing target record matching ``record.natural_key``, if any."""
 
-    def create(self, record: Mapped) -> str:
-        """Create the record; return its new ID."""
+    def create(self, record: Mapped) -> str | Created:
+        """Create the record; return its new ID (or a ``Created`` saying it was adopted instead)."""
 
     def update(self, target_id: str, record: Mapped) -> None:
         """Bring the existing target record up to date."""
@@ -228,8 +238,11 @@ def write_one(
             "found in the target by its natural key; adopted, not duplicated",
         )
     else:
-        target_id = target.create(record)
-        action, reason = "create", "created"
+        created = target.create(record)
+        if isinstance(created, Created):
+            target_id, action, reason = created.target_id, created.action, created.reason
+        else:
+            target_id, action, reason = created, "create", "created"
     with ledger.transaction() as conn:
         ledger.record_target(*key, target_id=target_id, content_hash=digest, conn=conn)
         ledger.audit(action=action, target_id=target_id, reason=reason, conn=conn, **audit)

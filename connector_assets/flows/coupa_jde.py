@@ -67,7 +67,7 @@ from dagster import (
 from pandera.typing import Series
 
 from connector_assets.flows.assets import build_flow_assets
-from connector_assets.flows.core import FlowSpec, Mapped, Rejected, replay_handler
+from connector_assets.flows.core import Created, FlowSpec, Mapped, Rejected, replay_handler
 from connector_assets.incremental import days_in_window
 from connector_assets.jde.tables import GL_ACCOUNTS
 from connector_assets.polling import build_poll_schedule
@@ -768,22 +768,6 @@ class _JdeTarget:
             s.integration, s.entity, s.source_system, record.source_key, s.target_system
         )
 
-    def _note_adoption(self, record: Mapped, target_id: str, reason: str) -> None:
-        s = self.spec
-        self.ledger.audit(
-            integration=s.integration,
-            flow=s.name,
-            entity=s.entity,
-            action="adopt",
-            source_system=s.source_system,
-            source_id=record.source_key,
-            target_system=s.target_system,
-            target_id=target_id,
-            reason=reason,
-            run_id=self.run_id,
-            partition_key=self.partition,
-        )
-
     def update(self, target_id: str, record: Mapped) -> None:
         xref = self._xref(record)
         if xref is None or not xref.target_id:
@@ -828,7 +812,7 @@ class VoucherBatches(_JdeTarget):
             return None
         return self._adoptable(record)
 
-    def create(self, record: Mapped) -> str:
+    def create(self, record: Mapped) -> str | Created:
         body = dict(record.body)
         for name in ("Invoice_Date", "GL_Date", "Due_Date"):
             body[name] = _iso_date(body.get(name))
@@ -838,13 +822,12 @@ class VoucherBatches(_JdeTarget):
             if "59A4" in exc.codes:
                 adopted = self._adoptable(record)
                 if adopted is not None:
-                    self._note_adoption(
-                        record,
+                    return Created(
                         adopted,
+                        "adopt",
                         f"JDE already holds voucher batch {adopted} (59A4 duplicate batch key): an earlier "
                         "attempt wrote it before the ledger recorded it; adopted, not written twice",
                     )
-                    return adopted
             if exc.is_business_error:
                 raise JdeRefused(jde_reason(exc)) from None
             raise
@@ -879,7 +862,7 @@ class VoucherPayments(_JdeTarget):
     def find(self, record: Mapped) -> str | None:
         return None  # JDE offers no read of recorded payments; a repeat is refused with 59AB in ``create``
 
-    def create(self, record: Mapped) -> str:
+    def create(self, record: Mapped) -> str | Created:
         company, document = self._voucher(record)
         reference = record.body["Payment_Reference"]
         target_id = f"{company}/{document}/PV/{reference}"
@@ -895,13 +878,12 @@ class VoucherPayments(_JdeTarget):
             self.session.orchestrate("ML_RecordPayment", inputs)
         except JdeOrchestrationError as exc:
             if "59AB" in exc.codes:
-                self._note_adoption(
-                    record,
+                return Created(
                     target_id,
+                    "adopt",
                     f"JDE already recorded payment {reference} on voucher {company} {document} (59AB): an "
                     "earlier attempt did before the ledger recorded it; adopted, not paid twice",
                 )
-                return target_id
             if exc.is_business_error:
                 raise JdeRefused(jde_reason(exc)) from None
             raise
