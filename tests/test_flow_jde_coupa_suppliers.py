@@ -214,9 +214,40 @@ def test_a_systemic_failure_fails_the_check_and_writes_nothing(tmp_path):
     assert not result.success
     assert [c.passed for c in result.get_asset_check_evaluations()] == [False]
     assert result.get_asset_materialization_events() == []  # neither mapped nor written materialized
-    assert (
-        Ledger(db).open_items(integration="itest") == []
-    )  # a systemic failure is fixed and rerun, not queued
+    # A systemic failure is fixed and rerun, not queued.
+    assert Ledger(db).open_items(integration="itest") == []
+
+    # What a re-execution "from failure" does: it skips the failed mapping step and runs the writer alone.
+    # Nothing was staged for it, so it writes nothing (MustNotBeCalled would fail the run otherwise).
+    written = [a for a in assets if a.key.to_user_string().endswith("_written")]
+    with instance_for_test() as instance:
+        rerun = materialize(
+            written,
+            instance=instance,
+            resources={
+                "staging": StagingResource(base_dir=str(tmp_path)),
+                "ledger": LedgerResource(db_url=db),
+            },
+        )
+    assert rerun.success
+    assert rerun.get_asset_materialization_events()[0].materialization.metadata["create"].value == 0
+
+
+def test_a_partition_failed_by_an_outage_is_rerun_and_writes_each_supplier_once(world):
+    resources, coupa, ledger = world
+    from connector_resources.coupa.auth import forget_tokens  # a fresh token request meets the outage
+
+    forget_tokens()
+    requests.post(f"{coupa}/sandbox/faults", json={"fail_next": 50, "fail_next_status": 503}, timeout=10)
+    failed, _ = _run(resources, *CHAIN)
+    assert not failed.success  # Coupa unreachable: the write step fails, the partition shows as failed
+    requests.post(f"{coupa}/sandbox/faults/reset", timeout=10)
+    requests.post(f"{coupa}/sandbox/faults", json={"rate_limit_enabled": False}, timeout=10)
+    rerun, _ = _run(resources, "jde_coupa_suppliers_mapped", "jde_coupa_suppliers_written")
+    assert rerun.success
+    staged = {str(row["AN8"]) for row in resources["staging"].read_rows("jde_suppliers", DAY)}
+    for number in list(staged)[:10]:
+        assert len(_coupa_suppliers_numbered(resources, number)) == 1
 
 
 def test_a_rerun_of_the_partition_resolves_the_records_it_writes(world):
