@@ -231,6 +231,18 @@ def write_one(
     ledger.claim_xref(*key)  # the intent is on record before anything is created
     found = target.find(record)
     if found is not None:
+        # A match that is already another source record's counterpart (two JDE suppliers with one name)
+        # must not be touched: updating it would overwrite the other record in the target.
+        holder = ledger.find_xref_by_target(spec.integration, spec.entity, spec.target_system, found)
+        if holder is not None and holder.source_key != record.source_key:
+            raise XrefConflict(
+                f"{spec.entity} {record.source_key}: its natural-key match in {spec.target_system} ({found}) "
+                f"is already the counterpart of {holder.source_system}:{holder.source_key}; not adopted, not "
+                "changed. Enter the right match by hand (a manual cross-reference) or fix the source data.",
+                recorded_target_id=found,
+                attempted_target_id=found,
+                other_source_key=holder.source_key,
+            )
         target.update(found, record)
         action, target_id, reason = (
             "adopt",

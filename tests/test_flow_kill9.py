@@ -1,0 +1,143 @@
+"""kill -9 of a run in the middle of its writes, then a rerun: exactly one copy of each supplier in Coupa.
+
+The write step runs in a child process against the simulators (threads of this test process, reached over
+loopback); Coupa answers slowly so the kill lands mid-write. The rerun finds some suppliers with a target
+ID (skip), some claimed but not recorded (search by number and adopt: the crash window), and some not
+started (create).
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from datetime import date, timedelta
+
+import requests
+from dagster import instance_for_test, materialize
+
+from connector_assets.flows.jde_coupa import jde_coupa_assets
+from connector_assets.jde.assets import jde_assets
+from connector_assets.staging import StagingResource
+from connector_resources.coupa import CoupaResource
+from connector_resources.jde import JdeAisResource
+from connector_resources.ledger import Ledger, LedgerResource
+from connector_sandbox.coupa import CoupaSandboxSettings
+from connector_sandbox.coupa import create_app as coupa_app
+from connector_sandbox.jde_ais import JdeSandboxSettings, run_in_thread
+from connector_sandbox.serve import serve_in_thread
+
+DAY = (date.today() - timedelta(days=21)).isoformat()
+
+CHILD = textwrap.dedent(
+    """
+    import os, sys
+    from dagster import instance_for_test, materialize
+    from connector_assets.flows.jde_coupa import jde_coupa_assets
+    from connector_assets.staging import StagingResource
+    from connector_resources.coupa import CoupaResource
+    from connector_resources.jde import JdeAisResource
+    from connector_resources.ledger import LedgerResource
+
+    env = os.environ
+    resources = {
+        "jde": JdeAisResource(base_url=env["T_JDE"], username="INTEGR8", password="integr8-sandbox",
+                              environment="JPS920", role="*ALL"),
+        "coupa": CoupaResource(base_url=env["T_COUPA"], client_id="ml-connector-sandbox",
+                               client_secret="sandbox-coupa-secret", token_warmup_seconds=0),
+        "staging": StagingResource(base_dir=env["T_STAGING"]),
+        "ledger": LedgerResource(db_url=env["T_DB"]),
+    }
+    written = [a for a in jde_coupa_assets if a.key.to_user_string() == "jde_coupa_suppliers_written"]
+    print("started", flush=True)
+    with instance_for_test() as instance:
+        materialize(written, resources=resources, instance=instance, partition_key=env["T_DAY"])
+    """
+)
+
+
+def _coupa_count(coupa_url: str) -> int:
+    state = requests.get(f"{coupa_url}/sandbox/state", timeout=10).json()
+    counts = state.get("rows") or state.get("counts") or state.get("row_counts") or {}
+    return int(counts.get("suppliers", 0))
+
+
+def test_kill_9_mid_write_then_rerun_leaves_one_copy_of_each(tmp_path):
+    jde_url, stop_jde = run_in_thread(JdeSandboxSettings(scale=0.2))
+    coupa_url, stop_coupa = serve_in_thread(coupa_app(CoupaSandboxSettings(scale=0.02)))
+    try:
+        requests.post(f"{coupa_url}/sandbox/faults", json={"rate_limit_enabled": False}, timeout=10)
+        db = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
+        resources = {
+            "jde": JdeAisResource(
+                base_url=jde_url,
+                username="INTEGR8",
+                password="integr8-sandbox",
+                environment="JPS920",
+                role="*ALL",
+            ),
+            "coupa": CoupaResource(
+                base_url=coupa_url,
+                client_id="ml-connector-sandbox",
+                client_secret="sandbox-coupa-secret",
+                token_warmup_seconds=0,
+            ),
+            "staging": StagingResource(base_dir=str(tmp_path / "staging")),
+            "ledger": LedgerResource(db_url=db),
+        }
+        upstream = [
+            a
+            for a in [*jde_assets, *jde_coupa_assets]
+            if a.key.to_user_string() in ("jde_suppliers", "jde_address_book", "jde_coupa_suppliers_mapped")
+        ]
+        with instance_for_test() as instance:
+            assert materialize(upstream, resources=resources, instance=instance, partition_key=DAY).success
+        staged = {str(r["AN8"]) for r in resources["staging"].read_rows("jde_suppliers", DAY)}
+        assert len(staged) >= 10, len(staged)
+        before = _coupa_count(coupa_url)
+
+        requests.post(f"{coupa_url}/sandbox/faults", json={"latency_ms": 100}, timeout=10)
+        env = {
+            **os.environ,
+            "T_JDE": jde_url,
+            "T_COUPA": coupa_url,
+            "T_STAGING": str(tmp_path / "staging"),
+            "T_DB": db,
+            "T_DAY": DAY,
+        }
+        child = subprocess.Popen(
+            [sys.executable, "-c", CHILD],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        deadline = time.monotonic() + 120
+        while _coupa_count(coupa_url) < before + 2:  # some suppliers are written, the rest are not yet
+            assert child.poll() is None, "the run finished before it could be killed; slow Coupa down more"
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(timeout=30)
+        written_before_kill = _coupa_count(coupa_url) - before
+        assert 0 < written_before_kill < len(staged)
+
+        requests.post(f"{coupa_url}/sandbox/faults", json={"latency_ms": 0}, timeout=10)
+        written = [a for a in jde_coupa_assets if a.key.to_user_string() == "jde_coupa_suppliers_written"]
+        with instance_for_test() as instance:
+            rerun = materialize(written, resources=resources, instance=instance, partition_key=DAY)
+        assert rerun.success
+        ledger = Ledger(db)
+        # Suppliers whose name another JDE supplier already holds in Coupa (Coupa names are unique) are
+        # refused and queued with the reason; every other one is in Coupa exactly once.
+        refused = {item.source_key: item.reason for item in ledger.open_items(integration="jde_coupa")}
+        assert all("counterpart" in reason or "name" in reason for reason in refused.values()), refused
+        with resources["coupa"].session() as session:
+            for number in sorted(staged - set(refused)):
+                xref = ledger.get_xref("jde_coupa", "supplier", "JDE", number, "coupa")
+                assert xref is not None and xref.target_id
+                assert len(session.search("suppliers", {"number": number}, limit=10)) == 1
+    finally:
+        stop_coupa()
+        stop_jde()
