@@ -15,6 +15,10 @@ from connector_assets.flows.coupa_jde import (
 )
 from connector_assets.flows.inbox_sensor import coupa_jde_sensors
 from connector_assets.flows.jde_coupa import jde_coupa_assets, register_replay_handlers
+from connector_assets.flows.jde_coupa_invoices import (
+    jde_coupa_invoice_assets,
+    register_invoice_replay_handler,
+)
 from connector_assets.flows.jde_coupa_pos import jde_coupa_po_assets, register_po_replay_handler
 from connector_assets.flows.jde_coupa_reconcile import jde_coupa_reconciliation
 from connector_assets.flows.schedules import jde_coupa_job, jde_coupa_schedule
@@ -34,6 +38,7 @@ from connector_resources.ledger import LedgerResource
 
 register_replay_handlers()
 register_po_replay_handler()
+register_invoice_replay_handler()
 register_coupa_jde_replay_handlers()
 
 defs = Definitions(
@@ -43,6 +48,7 @@ defs = Definitions(
         *saas_assets,
         *jde_coupa_assets,
         *jde_coupa_po_assets,
+        *jde_coupa_invoice_assets,
         jde_coupa_reconciliation,
         *coupa_jde_assets,
     ],

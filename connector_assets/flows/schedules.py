@@ -14,14 +14,16 @@ from connector_assets.flows.jde_coupa import INTEGRATION
 from connector_assets.flows.jde_coupa_pos import ACCOUNT_MAP_ASSET
 from connector_assets.flows.jde_coupa_reconcile import NAME as RECONCILIATION
 from connector_assets.jde.extract import jde_timezone
-from connector_assets.jde.tables import ADDRESS_BOOK, PO_HEADERS, PO_LINES, SUPPLIERS
+from connector_assets.jde.tables import ADDRESS_BOOK, AP_LEDGER, PO_HEADERS, PO_LINES, SUPPLIERS
 from connector_assets.polling import build_poll_schedule
 
 jde_coupa_job = define_asset_job(
     "jde_coupa_sync",
     selection=(AssetSelection.groups(INTEGRATION) - AssetSelection.assets(ACCOUNT_MAP_ASSET, RECONCILIATION))
-    | AssetSelection.assets(SUPPLIERS.asset, ADDRESS_BOOK.asset, PO_HEADERS.asset, PO_LINES.asset),
-    description="JDE suppliers and purchase orders changed on a day -> Coupa.",
+    | AssetSelection.assets(
+        SUPPLIERS.asset, ADDRESS_BOOK.asset, PO_HEADERS.asset, PO_LINES.asset, AP_LEDGER.asset
+    ),
+    description="JDE suppliers, purchase orders and vouchers changed on a day -> Coupa.",
 )
 
 jde_coupa_schedule = build_poll_schedule(
