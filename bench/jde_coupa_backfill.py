@@ -1,4 +1,4 @@
-"""Benchmark: backfill N days of JDE suppliers and purchase orders into Coupa through the flows.
+"""Benchmark: backfill N days through the four JDE <-> Coupa flows (three to Coupa, one to JDE).
 
 Run by hand (not by pytest):
 
@@ -91,27 +91,32 @@ def main() -> None:
 def _run(args: argparse.Namespace, jde_url: str, coupa_url: str) -> dict:
     from dagster import instance_for_test, materialize
 
+    from connector_assets.flows.coupa_jde import coupa_jde_assets
     from connector_assets.flows.jde_coupa import jde_coupa_assets
+    from connector_assets.flows.jde_coupa_invoices import jde_coupa_invoice_assets
     from connector_assets.flows.jde_coupa_pos import jde_coupa_po_assets
     from connector_assets.jde.assets import jde_assets
+    from connector_assets.saas_assets import saas_assets
     from connector_assets.staging import StagingResource
     from connector_resources.coupa import CoupaResource
     from connector_resources.jde import JdeAisResource
     from connector_resources.ledger import LedgerResource
 
-    names = {
+    # Sources, then every flow of the integration (the unpartitioned account-map assets are not part of a
+    # partitioned run: the tables are read from their files directly by the flows).
+    sources = {
         "jde_suppliers",
         "jde_address_book",
         "jde_po_headers",
         "jde_po_lines",
-        "jde_coupa_suppliers_mapped",
-        "jde_coupa_suppliers_written",
-        "jde_coupa_purchase_orders_mapped",
-        "jde_coupa_purchase_orders_written",
+        "jde_ap_ledger",
+        "coupa_invoices",
+        "coupa_payments",
     }
-    assets = [
-        a for a in [*jde_assets, *jde_coupa_assets, *jde_coupa_po_assets] if a.key.to_user_string() in names
-    ]
+    flow_assets = [*jde_coupa_assets, *jde_coupa_po_assets, *jde_coupa_invoice_assets, *coupa_jde_assets]
+    flows = {a.key.to_user_string() for a in flow_assets} - {"jde_coupa_account_map", "coupa_jde_account_map"}
+    every = [*jde_assets, *saas_assets, *flow_assets]
+    assets = [a for a in every if a.key.to_user_string() in sources | flows]
     end = date.today() - timedelta(days=1)
     start = end - timedelta(days=args.days - 1)
     before = requests.get(f"{coupa_url}/sandbox/state", timeout=30).json()
@@ -134,6 +139,17 @@ def _run(args: argparse.Namespace, jde_url: str, coupa_url: str) -> dict:
             "staging": StagingResource(base_dir=folder),
             "ledger": LedgerResource(db_url=f"sqlite:///{folder}/ledger.sqlite"),
         }
+        # The F0901 cache and the Coupa -> JDE account table (the sandbox one unless the variable says).
+        os.environ.setdefault(
+            "ML_COUPA_JDE_ACCOUNT_MAP",
+            str(Path(__file__).parents[1] / "mappings" / "sandbox" / "coupa_jde_accounts.csv"),
+        )
+        lookups = [
+            a
+            for a in [*jde_assets, *coupa_jde_assets]
+            if a.key.to_user_string() in ("jde_gl_accounts", "coupa_jde_account_map")
+        ]
+        assert materialize(lookups, resources=resources, instance=instance).success
         started = time.monotonic()
         result = materialize(
             assets,
@@ -146,6 +162,12 @@ def _run(args: argparse.Namespace, jde_url: str, coupa_url: str) -> dict:
         )
         seconds = time.monotonic() - started
         steps = _step_seconds(instance, result.run_id)
+        from collections import Counter
+
+        from connector_resources.ledger import Ledger
+
+        queue = Ledger(f"sqlite:///{folder}/ledger.sqlite").open_items(limit=100_000)
+        refusals = Counter(f"{i.integration}/{i.flow}: " + _reason_kind(i.reason) for i in queue)
         written = {
             e.asset_key.to_user_string(): e.materialization.metadata
             for e in result.get_asset_materialization_events()
@@ -161,7 +183,12 @@ def _run(args: argparse.Namespace, jde_url: str, coupa_url: str) -> dict:
         "scale": args.scale,
         "coupa_latency_ms": args.latency_ms,
         "records_written": records,
+        "written_per_flow": {
+            k.removesuffix("_written"): sum(m[a].value for a in ("create", "update", "adopt"))
+            for k, m in written.items()
+        },
         "failed": sum(m["fail"].value for m in written.values()),
+        "queued_by_reason": dict(refusals.most_common(8)),
         "seconds_total": round(seconds, 1),
         "records_per_second": round(records / seconds, 1),
         "coupa_calls": calls,
@@ -172,6 +199,13 @@ def _run(args: argparse.Namespace, jde_url: str, coupa_url: str) -> dict:
         "ratio_to_25_per_s": round(calls / max(write_seconds, 1e-9) / 25, 2),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
     }
+
+
+def _reason_kind(reason: str) -> str:
+    """The reason without the record's own numbers, so refusals of one kind count together."""
+    import re
+
+    return re.sub(r"\d+", "#", reason)[:90]
 
 
 def _total(state: dict) -> int:
