@@ -54,3 +54,22 @@ def serve_in_thread(
         sock.close()
 
     return f"http://{host}:{bound_port}{path}", stop
+
+
+async def json_object_body(request: Any) -> dict[str, Any]:
+    """An operator request's JSON object body ({} when empty); ``ValueError`` naming what is wrong.
+
+    Shared by the simulators' ``/sandbox/...`` routes, which answer a ValueError with 400.
+    """
+    import json
+
+    raw = await request.body()
+    if not raw.strip():
+        return {}
+    try:
+        body = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"the body is not JSON: {exc}") from None
+    if not isinstance(body, dict):
+        raise ValueError("the body must be a JSON object")
+    return body

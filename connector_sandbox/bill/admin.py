@@ -18,6 +18,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from connector_sandbox.serve import json_object_body
+
 from .activity import ActivityRequest, make_activity
 from .formats import now_ms
 from .settings import BillSandboxSettings, FaultSettings
@@ -56,16 +58,6 @@ class _Json(JSONResponse):
 
 def _problem(message: str, status: int = 400) -> Response:
     return _Json({"error": message}, status_code=status)
-
-
-async def _object(request: Request) -> dict[str, Any]:
-    raw = await request.body()
-    if not raw.strip():
-        return {}
-    body = json.loads(raw)
-    if not isinstance(body, dict):
-        raise ValueError("the body must be a JSON object")
-    return body
 
 
 def _deep_merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
@@ -119,7 +111,7 @@ async def state_summary(request: Request) -> Response:
 async def reset(request: Request) -> Response:
     state = _state(request)
     try:
-        changes = await _object(request)
+        changes = await json_object_body(request)
         report = state.reset(changes)  # on the event loop: no request sees a half-swapped store
     except (ValueError, ValidationError) as exc:
         return _problem(str(exc))
@@ -140,7 +132,7 @@ async def set_settings(request: Request) -> Response:
     """Merge changes (nested objects merge) into the live settings; validated, unknown keys refused."""
     state = _state(request)
     try:
-        changes = await _object(request)
+        changes = await json_object_body(request)
         merged = _deep_merge(state.settings.model_dump(), changes)
         state.settings = BillSandboxSettings.model_validate(merged)
     except (ValueError, ValidationError) as exc:
@@ -161,7 +153,7 @@ async def get_faults(request: Request) -> Response:
 async def set_faults(request: Request) -> Response:
     state = _state(request)
     try:
-        changes = await _object(request)
+        changes = await json_object_body(request)
         state.settings.faults = FaultSettings.model_validate(
             {**state.settings.faults.model_dump(), **changes}
         )
@@ -179,7 +171,7 @@ async def reset_faults(request: Request) -> Response:
 async def activity(request: Request) -> Response:
     state = _state(request)
     try:
-        wanted = ActivityRequest.model_validate(await _object(request))
+        wanted = ActivityRequest.model_validate(await json_object_body(request))
         return _Json(make_activity(state, wanted))
     except (ValueError, ValidationError) as exc:
         return _problem(str(exc))
@@ -238,7 +230,7 @@ async def register(request: Request) -> Response:
     """Register a destination without the API (``make dev``): all emitted events, fixed or random key."""
     state = _state(request)
     try:
-        body = await _object(request)
+        body = await json_object_body(request)
     except ValueError as exc:
         return _problem(str(exc))
     url = body.get("notificationUrl")

@@ -16,6 +16,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from connector_sandbox.serve import json_object_body
+
 from .callouts import new_event
 from .schema import CALLOUT_RESOURCES, RESOURCES
 from .settings import CalloutSubscription, CoupaSandboxSettings, FaultSettings
@@ -27,16 +29,6 @@ _MAX_RECORDS = 5_000
 
 def _state(request: Request) -> SandboxState:
     return request.app.state.sandbox
-
-
-async def _object(request: Request) -> dict[str, Any]:
-    raw = await request.body()
-    if not raw.strip():
-        return {}
-    body = await request.json()
-    if not isinstance(body, dict):
-        raise ValueError("the body must be a JSON object")
-    return body
 
 
 def _problem(message: str, status: int = 400) -> JSONResponse:
@@ -74,7 +66,7 @@ async def reset(request: Request) -> Response:
     """Reseed (optionally with a new ``scale``/``seed``/``anchor_date``); ``revoke_tokens`` too."""
     state = _state(request)
     try:
-        body = await _object(request)
+        body = await json_object_body(request)
         revoke = bool(body.pop("revoke_tokens", False))
         unknown = set(body) - {"scale", "seed", "anchor_date"}
         if unknown:
@@ -100,7 +92,7 @@ async def set_settings(request: Request) -> Response:
     """Merge fields into the live settings (validated as a whole; unknown fields refused)."""
     state = _state(request)
     try:
-        changes = await _object(request)
+        changes = await json_object_body(request)
         if "callouts" in changes and "subscriptions" in (changes["callouts"] or {}):
             return _problem("register call-out receivers with POST /sandbox/callouts")
         state.update_settings(changes)
@@ -123,7 +115,7 @@ async def get_faults(request: Request) -> Response:
 async def set_faults(request: Request) -> Response:
     state = _state(request)
     try:
-        changes = await _object(request)
+        changes = await json_object_body(request)
         state.faults = FaultSettings.model_validate({**state.faults.model_dump(), **changes})
     except (ValueError, ValidationError) as exc:
         return _problem(str(exc))
@@ -152,7 +144,7 @@ async def activity(request: Request) -> Response:
 
     state = _state(request)
     try:
-        wanted = ActivityRequest.model_validate(await _object(request))
+        wanted = ActivityRequest.model_validate(await json_object_body(request))
     except (ValueError, ValidationError) as exc:
         return _problem(str(exc))
     return JSONResponse(make_activity(state, wanted))
@@ -223,7 +215,7 @@ async def list_callouts(request: Request) -> Response:
 async def add_callout(request: Request) -> Response:
     state = _state(request)
     try:
-        subscription = CalloutSubscription.model_validate(await _object(request))
+        subscription = CalloutSubscription.model_validate(await json_object_body(request))
     except (ValueError, ValidationError) as exc:
         return _problem(str(exc))
     subscription_id = state.callouts.subscribe(subscription)
@@ -243,7 +235,7 @@ async def deliver(request: Request) -> Response:
     """
     state = _state(request)
     try:
-        body = await _object(request)
+        body = await json_object_body(request)
     except ValueError as exc:
         return _problem(str(exc))
     resource_key = body.get("resource", "invoices")
@@ -299,7 +291,7 @@ async def wait_deliveries(request: Request) -> Response:
     """Block until queued call-outs are done (``{"timeout_seconds": 10}``)."""
     state = _state(request)
     try:
-        timeout = float((await _object(request)).get("timeout_seconds", 10))
+        timeout = float((await json_object_body(request)).get("timeout_seconds", 10))
     except (ValueError, TypeError) as exc:
         return _problem(str(exc))
     finished = await asyncio.to_thread(state.callouts.wait_idle, min(timeout, 120.0))

@@ -7,12 +7,12 @@ stored: Julian dates, scaled amounts).
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from connector_sandbox.serve import json_object_body
 
 from .activity import ActivityRequest, make_activity, process_voucher_batches
 from .settings import FaultSettings
@@ -25,16 +25,6 @@ _MAX_ROWS = 1000
 
 def _state(request: Request) -> SandboxState:
     return request.app.state.sandbox
-
-
-async def _object(request: Request) -> dict[str, Any]:
-    raw = await request.body()
-    if not raw.strip():
-        return {}
-    body = await request.json()
-    if not isinstance(body, dict):
-        raise ValueError("the body must be a JSON object")
-    return body
 
 
 def _problem(message: str, status: int = 400) -> JSONResponse:
@@ -77,7 +67,7 @@ async def set_faults(request: Request) -> Response:
     """Merge the given fields into the live fault settings (validated; unknown fields refused)."""
     state = _state(request)
     try:
-        changes = await _object(request)
+        changes = await json_object_body(request)
         state.faults = FaultSettings.model_validate({**state.faults.model_dump(), **changes})
     except (ValueError, ValidationError) as exc:
         return _problem(str(exc))
@@ -98,7 +88,7 @@ async def reset_calls(request: Request) -> Response:
 async def activity(request: Request) -> Response:
     state = _state(request)
     try:
-        wanted = ActivityRequest.model_validate(await _object(request))
+        wanted = ActivityRequest.model_validate(await json_object_body(request))
     except (ValueError, ValidationError) as exc:
         return _problem(str(exc))
     return JSONResponse(make_activity(state.store, state.factory(), state.now(), wanted))

@@ -18,6 +18,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from connector_sandbox.serve import json_object_body
+
 from .activity import ActivityRequest, make_activity
 from .clock import now_stamp
 from .state import SandboxState
@@ -32,19 +34,6 @@ def _state(request: Request) -> SandboxState:
 
 def _problem(message: str, status: int = 400) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
-
-
-async def _object(request: Request) -> dict[str, Any]:
-    raw = await request.body()
-    if not raw.strip():
-        return {}
-    try:
-        body = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"the body is not JSON: {exc}") from None
-    if not isinstance(body, dict):
-        raise ValueError("the body must be a JSON object")
-    return body
 
 
 async def state_summary(request: Request) -> Response:
@@ -90,7 +79,7 @@ async def reset(request: Request) -> Response:
     """Fresh data (optionally ``scale`` / ``seed``), startup settings, no tokens unless ``keep_tokens``."""
     state = _state(request)
     try:
-        body = await _object(request)
+        body = await json_object_body(request)
         report = state.reseed(scale=body.get("scale"), seed_value=body.get("seed"))
     except (ValueError, ValidationError) as exc:
         return _problem(str(exc))
@@ -108,7 +97,7 @@ async def set_settings(request: Request) -> Response:
     """Merge ``{"faults": {...}, "rate_limits": {...}, "webhooks": {...}, "variants": {...}}`` (validated)."""
     state = _state(request)
     try:
-        state.update_live(await _object(request))
+        state.update_live(await json_object_body(request))
     except (ValueError, ValidationError) as exc:
         return _problem(str(exc))
     return JSONResponse(state.live_settings())
@@ -124,7 +113,7 @@ async def set_faults(request: Request) -> Response:
     """Shortcut for ``POST /sandbox/settings {"faults": {...}}``."""
     state = _state(request)
     try:
-        state.update_live({"faults": await _object(request)})
+        state.update_live({"faults": await json_object_body(request)})
     except (ValueError, ValidationError) as exc:
         return _problem(str(exc))
     return JSONResponse(state.live_settings()["faults"])
@@ -133,7 +122,7 @@ async def set_faults(request: Request) -> Response:
 async def activity(request: Request) -> Response:
     state = _state(request)
     try:
-        wanted = ActivityRequest.model_validate(await _object(request))
+        wanted = ActivityRequest.model_validate(await json_object_body(request))
     except (ValueError, ValidationError) as exc:
         return _problem(str(exc))
     return JSONResponse(make_activity(state, wanted))
@@ -199,7 +188,7 @@ async def company_connection(request: Request) -> Response:
     """``{"connected": false}`` plays a company admin uninstalling the app (then 403 everywhere)."""
     state = _state(request)
     try:
-        body = await _object(request)
+        body = await json_object_body(request)
         company_id = int(request.path_params["company_id"])
     except ValueError as exc:
         return _problem(str(exc))
@@ -216,7 +205,7 @@ async def project_permission(request: Request) -> Response:
     """``{"permitted": false}`` removes a project from the DMSA's permitted projects (then 403)."""
     state = _state(request)
     try:
-        body = await _object(request)
+        body = await json_object_body(request)
         project_id = int(request.path_params["project_id"])
     except ValueError as exc:
         return _problem(str(exc))
@@ -238,7 +227,7 @@ async def register_webhook(request: Request) -> Response:
     """
     state = _state(request)
     try:
-        body = await _object(request)
+        body = await json_object_body(request)
     except ValueError as exc:
         return _problem(str(exc))
     url = body.get("destination_url")
@@ -292,7 +281,7 @@ async def deliver(request: Request) -> Response:
     """Run a delivery round now (ignoring backoff unless ``force`` is false); ``wait`` reports it."""
     state = _state(request)
     try:
-        body = await _object(request)
+        body = await json_object_body(request)
     except ValueError as exc:
         return _problem(str(exc))
     timeout = float(body.get("timeout", 30))

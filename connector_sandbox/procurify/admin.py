@@ -15,6 +15,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from connector_sandbox.serve import json_object_body
+
 from .activity import (
     ActivityError,
     ActivityRequest,
@@ -46,16 +48,6 @@ from .state import SandboxState
 
 def _state(request: Request) -> SandboxState:
     return request.app.state.sandbox
-
-
-async def _object(request: Request) -> dict[str, Any]:
-    raw = await request.body()
-    if not raw.strip():
-        return {}
-    body = await request.json()
-    if not isinstance(body, dict):
-        raise ValueError("the body must be a JSON object")
-    return body
 
 
 def _problem(message: str, status: int = 400) -> JSONResponse:
@@ -113,7 +105,7 @@ async def reset(request: Request) -> Response:
     """Reseed (optionally with another scale/seed/anchor); tokens, counters, faults and variants reset too."""
     state = _state(request)
     try:
-        wanted = ResetRequest.model_validate(await _object(request))
+        wanted = ResetRequest.model_validate(await json_object_body(request))
     except (ValueError, ValidationError) as exc:
         return _problem(str(exc))
     changes = {k: v for k, v in wanted.model_dump().items() if v is not None}
@@ -129,7 +121,7 @@ async def set_faults(request: Request) -> Response:
     """Merge the given fields into the live fault settings (validated; unknown fields refused)."""
     gate = _state(request).gate
     try:
-        changes = await _object(request)
+        changes = await json_object_body(request)
         gate.replace(FaultSettings.model_validate({**gate.settings.model_dump(), **changes}))
     except (ValueError, ValidationError) as exc:
         return _problem(str(exc))
@@ -151,7 +143,7 @@ async def get_variants(request: Request) -> Response:
 async def set_variants(request: Request) -> Response:
     state = _state(request)
     try:
-        changes = await _object(request)
+        changes = await json_object_body(request)
         state.variants = BehaviourVariants.model_validate({**state.variants.model_dump(), **changes})
     except (ValueError, ValidationError) as exc:
         return _problem(str(exc))
@@ -176,7 +168,7 @@ async def clock(request: Request) -> Response:
     state = _state(request)
     if request.method == "POST":
         try:
-            body = await _object(request)
+            body = await json_object_body(request)
             if body.get("reset"):
                 state.clock_offset = dt.timedelta(0)
             else:
@@ -203,7 +195,7 @@ async def clear_suspensions(request: Request) -> Response:
 async def activity(request: Request) -> Response:
     state = _state(request)
     try:
-        wanted = ActivityRequest.model_validate(await _object(request))
+        wanted = ActivityRequest.model_validate(await json_object_body(request))
     except (ValueError, ValidationError) as exc:
         return _problem(str(exc))
     return JsonResponse(make_activity(state, wanted))
@@ -211,7 +203,7 @@ async def activity(request: Request) -> Response:
 
 async def _play(request: Request, action) -> Response:
     try:
-        body = await _object(request)
+        body = await json_object_body(request)
         return JsonResponse(action(_state(request), body))
     except ActivityError as exc:
         return _problem(str(exc), exc.status)
