@@ -165,3 +165,15 @@ def _check(resources):
     assert result.success
     [evaluation] = result.get_asset_check_evaluations()
     return evaluation
+
+
+def test_a_resent_document_updates_its_lines_by_line_number_instead_of_adding_copies():
+    from connector_assets.flows.jde_coupa_pos import with_line_ids
+
+    existing = {"order-lines": [{"id": 71, "line-num": 1}, {"id": 72, "line-num": 2}]}
+    body = {"po-number": "P-1", "order-lines": [{"line-num": 1, "price": "2"}, {"line-num": 3, "price": "5"}]}
+    assert with_line_ids(body, existing, "order-lines") == {
+        "po-number": "P-1",
+        "order-lines": [{"line-num": 1, "price": "2", "id": 71}, {"line-num": 3, "price": "5"}],
+    }
+    assert body["order-lines"][0] == {"line-num": 1, "price": "2"}  # the record's own body is not changed

@@ -19,7 +19,7 @@ from pandera.typing import Series
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import FlowSpec, Mapped, Rejected, replay_handler
 from connector_assets.flows.jde_coupa import INTEGRATION, SUPPLIERS_FLOW
-from connector_assets.flows.jde_coupa_pos import ACCOUNT_MAP_ASSET, load_account_map
+from connector_assets.flows.jde_coupa_pos import ACCOUNT_MAP_ASSET, load_account_map, with_line_ids
 from connector_assets.jde.assets import jde_partitions
 from connector_assets.jde.lookup import browse_in
 from connector_assets.jde.tables import AP_LEDGER
@@ -148,16 +148,7 @@ class CoupaInvoices:
 
     def update(self, target_id: str, record: Mapped) -> None:
         existing = self.session.get("invoices", target_id)
-        ids = {
-            int(line["line-num"]): line["id"]
-            for line in existing.get("invoice-lines", [])
-            if "line-num" in line
-        }
-        lines = [
-            {**line, "id": ids[line["line-num"]]} if line["line-num"] in ids else line
-            for line in record.body["invoice-lines"]
-        ]
-        self.session.update_invoice(target_id, {**record.body, "invoice-lines": lines})
+        self.session.update_invoice(target_id, with_line_ids(record.body, existing, "invoice-lines"))
 
 
 @contextmanager

@@ -191,16 +191,21 @@ class CoupaPurchaseOrders:
 
     def update(self, target_id: str, record: Mapped) -> None:
         existing = self.session.get("purchase_orders", target_id)
-        ids = {
-            int(line["line-num"]): line["id"]
-            for line in existing.get("order-lines", [])
-            if "line-num" in line
-        }
-        lines = [
-            {**line, "id": ids[line["line-num"]]} if line["line-num"] in ids else line
-            for line in record.body["order-lines"]
-        ]
-        self.session.update_purchase_order(target_id, {**record.body, "order-lines": lines})
+        body = with_line_ids(record.body, existing, "order-lines")
+        self.session.update_purchase_order(target_id, body)
+
+
+def with_line_ids(body: dict, existing: dict, lines_key: str) -> dict:
+    """``body`` with each line carrying the ``id`` of the target's line of the same ``line-num``.
+
+    Coupa updates a line sent with its id and adds one sent without; matching by line number makes a
+    re-sent document update its lines instead of appending copies.
+    """
+    ids = {int(line["line-num"]): line["id"] for line in existing.get(lines_key, []) if "line-num" in line}
+    lines = [
+        {**line, "id": ids[line["line-num"]]} if line["line-num"] in ids else line for line in body[lines_key]
+    ]
+    return {**body, lines_key: lines}
 
 
 @contextmanager
