@@ -216,6 +216,7 @@ class _Handler(BaseHTTPRequestHandler):
             started_at=time.monotonic(),
         )
         scripted._begin(request)
+        ended = False
         try:
             canned = scripted._next_response(request)
             if canned.delay and scripted._stopping.wait(canned.delay):
@@ -228,6 +229,10 @@ class _Handler(BaseHTTPRequestHandler):
                 self.close_connection = True
                 return
             payload, headers = canned.encoded()
+            # Counted as finished before the first byte goes out: a client that has read its answer
+            # may send its next request at once, and that must not overlap this one in the count.
+            scripted._end(request)
+            ended = True
             self.send_response(canned.status)
             for name, value in headers.items():
                 self.send_header(name, value)
@@ -236,7 +241,8 @@ class _Handler(BaseHTTPRequestHandler):
             if self.command != "HEAD":
                 self.wfile.write(payload)
         finally:
-            scripted._end(request)
+            if not ended:
+                scripted._end(request)
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
 

@@ -1133,7 +1133,8 @@ def test_create_lookup_value_under_a_parent(sandbox: Sandbox) -> None:
         "name": "Drones",
         "lookup": {"name": "Chart of Accounts Segments"},
         "parent": {"external-ref-code": parent["external-ref-code"]},
-        "external-ref-num": unique("9")[-4:],
+        # Letters keep it clear of the seeded numeric segment codes a bare 4-digit number can hit.
+        "external-ref-num": f"DRN{unique('9')[-6:]}",
     }
     created = sandbox.ok(sandbox.send("POST", "lookup_values", body), 201)
     assert created["external-ref-code"] == f"{parent['external-ref-code']}-{body['external-ref-num']}"
