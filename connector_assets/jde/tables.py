@@ -102,7 +102,7 @@ AP_LEDGER = JdeTable(
     ("KCO", "DOC", "DCT", "SFX", "SFXE"),
     _cols(
         "KCO DOC:int DCT SFX SFXE:int AN8:int DIVJ:date DDJ:date DGJ:date PST AG:decimal AAP:decimal "
-        "CRCD VINV PKCO PO PDCT MCU OBJ SUB POST ICU:int RMK UPMJ:date UPMT:time"
+        "STAM:decimal CRCD VINV PKCO PO PDCT MCU OBJ SUB POST ICU:int RMK UPMJ:date UPMT:time"
     ),
 )
 

@@ -2,8 +2,9 @@
 
 ``make_activity`` creates and changes records the way people using E1 would, all stamped with the
 same "now" (UPMJ today, one UPMT/TDAY), so incremental readers have something new to find and meet a
-run of identical cursor values. ``process_voucher_batches`` plays R04110ZA: it turns unprocessed
-F0411Z1 transactions into F0411 vouchers so an integration can read back what it wrote.
+run of identical cursor values; new vouchers come with their F0911 G/L distribution.
+``process_voucher_batches`` plays R04110ZA: it turns unprocessed F0411Z1 transactions into F0411
+vouchers and their F0911Z1 lines into F0911, so an integration can read back what it wrote.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from .dates import to_hhmmss, to_julian
-from .factory import DataFactory
+from .factory import DataFactory, ledger_from_batch
 from .store import Store
 from .tables import TABLES
 from .vocabulary import PAYMENT_TERMS
@@ -134,6 +135,7 @@ def make_activity(
             supplier = rng.choice(factory.suppliers)
             rows = factory.voucher(doc, batch, supplier, None, stamp, invoice_date=now.date())
             store.insert("F0411", rows, connection=conn)
+            store.insert("F0911", factory.voucher_distribution(rows), connection=conn)
             new_vouchers.append({"KCO": rows[0]["KCO"], "DOC": doc, "DCT": "PV", "pay_items": len(rows)})
         report["new_vouchers"] = new_vouchers
 
@@ -156,7 +158,8 @@ _VOUCHER_COLUMNS = [column.alias for column in TABLES["F0411"].columns]
 
 
 def process_voucher_batches(store: Store, now: dt.datetime) -> dict[str, Any]:
-    """R04110ZA: unprocessed F0411Z1 transactions -> F0411 vouchers (new DOC, one new batch ICU)."""
+    """R04110ZA: unprocessed F0411Z1 transactions -> F0411 vouchers (new DOC, one new batch ICU), and
+    each transaction's F0911Z1 distribution -> F0911 lines under the same DOC, batch and stamp."""
     today, time_of_day = to_julian(now.date()), to_hhmmss(now)
     processed, rejected = [], []
     with store.transaction() as conn:
@@ -193,6 +196,26 @@ def process_voucher_batches(store: Store, now: dt.datetime) -> dict[str, Any]:
                 for row in rows
             ]
             store.insert("F0411", vouchers, connection=conn)
+            order = {alias: vouchers[0][alias] for alias in ("PO", "PKCO", "PDCT") if alias in vouchers[0]}
+            distribution = store.fetch_dicts(
+                'SELECT * FROM "F0911Z1" WHERE "EDUS" = ? AND "EDBT" = ? AND "EDTN" = ? ORDER BY "EDLN"', key
+            )
+            posted = [
+                ledger_from_batch(
+                    line,
+                    **order,
+                    DOC=doc,
+                    ICU=batch,
+                    DICJ=today,
+                    DSYJ=today,
+                    POST="",
+                    PID="R04110ZA",
+                    UPMJ=today,
+                    UPMT=time_of_day,
+                )
+                for line in distribution
+            ]
+            store.insert("F0911", posted, connection=conn)
             for table in ("F0411Z1", "F0911Z1"):
                 conn.execute(
                     f'UPDATE "{table}" SET "EDSP" = \'1\', "DOC" = ?, "ICU" = ?, "UPMJ" = ?, "UPMT" = ? '

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from .dates import from_julian, to_julian
 from .store import Store
+from .tables import TABLES
 from .vocabulary import (
     CHART_OF_ACCOUNTS,
     COMPANIES,
@@ -454,9 +455,53 @@ class DataFactory:
             )
         return rows
 
+    def voucher_distribution(
+        self,
+        vouchers: Sequence[Mapping[str, object]],
+        accounts: Sequence[Mapping[str, object]] = (),
+        *,
+        rng: random.Random | None = None,
+    ) -> list[dict[str, object]]:
+        """The F0911 G/L distribution of a voucher entered in E1 (P0411): one AA-ledger line per pay
+        item (``JELN`` 1.0, 2.0, ... stored x10 as F0911Z1 lines are), amount = the pay item's gross.
+
+        Line n takes ``accounts[n % len(accounts)]`` (``ANI``/``AID``/``MCU``/``OBJ``/``SUB`` and
+        optionally ``EXA``); without ``accounts`` each line draws a postable expense account of the
+        voucher's company from ``rng`` (default: the factory's own generator).
+        """
+        rows = []
+        for line, voucher in enumerate(vouchers, start=1):
+            if accounts:
+                fields = dict(accounts[(line - 1) % len(accounts)])
+            else:
+                account = self.expense_account(str(voucher["CO"]), rng)
+                fields = {
+                    "ANI": account.number,
+                    "AID": account.aid,
+                    "MCU": right_justify(account.business_unit),
+                    "OBJ": account.obj,
+                    "SUB": account.sub,
+                }
+            rows.append(
+                {
+                    **{alias: voucher[alias] for alias in _FROM_VOUCHER if alias in voucher},
+                    "JELN": line * 10,
+                    "EXTL": "",
+                    "POST": "D" if voucher.get("POST") == "D" else "",
+                    "DSYJ": voucher["DICJ"],
+                    "AM": "2",
+                    "LT": "AA",
+                    "AA": voucher["AG"],
+                    "EXA": "Voucher distribution",
+                    **fields,
+                }
+            )
+        return rows
+
     # --- accounts ---------------------------------------------------------------------------------
-    def expense_account(self, company: str) -> AccountRef:
-        return self.rng.choice(self._expense_by_company[company])
+    def expense_account(self, company: str, rng: random.Random | None = None) -> AccountRef:
+        """A postable expense account of ``company``, drawn from ``rng`` (default: the factory's)."""
+        return (rng or self.rng).choice(self._expense_by_company[company])
 
     @classmethod
     def from_store(cls, store: Store, rng: random.Random, anchor: dt.date) -> DataFactory:
@@ -475,6 +520,22 @@ class DataFactory:
             suppliers.append(SupplierRef(an8, company, crrp or company.currency, trap, mcup.strip(), pyin))
         buyers = [row[0] for row in store.conn.execute('SELECT "AN8" FROM "F0101" WHERE "AT1" = \'E\'')]
         return cls(rng, anchor, accounts, suppliers, buyers)
+
+
+# What an F0911 line copies from its voucher pay item (F0411 row).
+_FROM_VOUCHER = (
+    "KCO", "DCT", "DOC", "DGJ", "ICU", "ICUT", "DICJ", "CO", "PN", "CTRY", "FY", "CRCD", "CRR", "AN8",
+    "VINV", "SFX", "PO", "PKCO", "PDCT", "TORG", "USER", "PID", "JOBN", "UPMJ", "UPMT",
+)  # fmt: skip
+
+
+def ledger_from_batch(batch_line: Mapping[str, object], **changes: object) -> dict[str, object]:
+    """The F0911 line R04110ZA posts from an F0911Z1 line: same account and amount, EDI columns
+    dropped, ``EXTL`` blank, then ``changes`` (new DOC, batch, audit stamp ...) applied."""
+    row = {alias: batch_line[alias] for alias in TABLES["F0911"].by_alias if alias in batch_line}
+    row["EXTL"] = ""
+    row.update(changes)
+    return row
 
 
 def _split(total: int, parts: int, rng: random.Random) -> list[int]:

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 
 from .dates import from_julian, to_julian
-from .factory import AccountRef, DataFactory, OrderRef, SupplierRef, fit, right_justify
+from .factory import AccountRef, DataFactory, OrderRef, SupplierRef, fit, ledger_from_batch, right_justify
 from .settings import JdeSandboxSettings
 from .store import Store
 from .vocabulary import (
@@ -72,6 +72,10 @@ class SeedReport:
     row_counts: dict[str, int]
 
 
+# Bumped when the seeded tables change (2: F0911 added), so an older database is refused, not half-used.
+SEED_LAYOUT = 2
+
+
 def anchor_for(settings: JdeSandboxSettings) -> dt.date:
     return settings.anchor_date or dt.datetime.now(dt.UTC).date()
 
@@ -80,13 +84,17 @@ def seed(store: Store, settings: JdeSandboxSettings) -> SeedReport:
     """Fill ``store`` unless it already holds the data this (seed, scale, anchor) would produce."""
     started = time.perf_counter()
     anchor = anchor_for(settings)
-    signature = json.dumps({"seed": settings.seed, "scale": settings.scale, "anchor": anchor.isoformat()})
+    # The anchor is not part of the signature: a database seeded yesterday (``make dev`` keeps it under
+    # .dagster_home) is reused today, history and the integration's writes included, not refused.
+    signature = json.dumps({"seed": settings.seed, "scale": settings.scale, "layout": SEED_LAYOUT})
     previous = store.get_meta("seed_signature")
     if previous == signature:
-        return SeedReport(time.perf_counter() - started, True, anchor.isoformat(), store.row_counts())
+        seeded_on = store.get_meta("seed_anchor") or anchor.isoformat()
+        return SeedReport(time.perf_counter() - started, True, seeded_on, store.row_counts())
     if previous is not None:
         raise ValueError(
-            f"database {store.path} was seeded with {previous}, not {signature}; use another db_path"
+            f"database {store.path} was seeded with {previous}, not {signature}; delete the file (the "
+            "sandbox seeds a new one) or use another db_path"
         )
     plan = SeedPlan.for_scale(settings.scale)
     rng = random.Random(settings.seed)
@@ -95,8 +103,10 @@ def seed(store: Store, settings: JdeSandboxSettings) -> SeedReport:
     factory = DataFactory(rng, anchor, accounts, [], buyers)
     factory.suppliers = _seed_suppliers(store, plan, factory)
     orders = _seed_purchase_orders(store, plan, factory)
-    _seed_vouchers(store, plan, factory, orders)
+    # The G/L distribution draws from its own generator, so adding it left every other seeded value as it was.
+    _seed_vouchers(store, plan, factory, orders, random.Random(f"F0911:{settings.seed}"))
     store.set_meta("seed_signature", signature)
+    store.set_meta("seed_anchor", anchor.isoformat())
     store.set_meta("seed_plan", json.dumps(asdict(plan)))
     store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     report = SeedReport(time.perf_counter() - started, False, anchor.isoformat(), store.row_counts())
@@ -290,15 +300,30 @@ def _order(store: Store, doco: int, total: int) -> OrderRef:
     return OrderRef(kcoo, doco, dcto, an8, from_julian(trdj) or dt.date.min, total, mcu.strip())
 
 
-def _seed_vouchers(store: Store, plan: SeedPlan, factory: DataFactory, orders: tuple[int, array]) -> None:
-    """F0411 vouchers; some arrived through the batch interface and keep processed F0411Z1/F0911Z1 rows."""
+def _seed_vouchers(
+    store: Store, plan: SeedPlan, factory: DataFactory, orders: tuple[int, array], gl_rng: random.Random
+) -> None:
+    """F0411 vouchers with their F0911 G/L distribution; some arrived through the batch interface and
+    keep processed F0411Z1/F0911Z1 rows.
+
+    F0911 (one AA line per pay item, amount = the pay item's gross):
+
+    - a voucher from the batch interface posts exactly its processed F0911Z1 lines (same accounts and
+      amounts: the F0911 rows are built from them);
+    - a voucher matched to a purchase order is distributed to the accounts of that order's G/L (``J``)
+      lines in F4311, read back by the indexed order number (pay item n -> n-th J line, cycling); an
+      order with stock lines only falls back to an expense account;
+    - any other voucher goes to a postable expense account of its company.
+
+    Expense accounts for F0911 are drawn from ``gl_rng``, never from ``factory.rng``.
+    """
     rng = factory.rng
     first_order, order_totals = orders
     supplier_by_an8 = {ref.an8: ref for ref in factory.suppliers}
     history_every = max(1, plan.vouchers // plan.batch_history)
     first_doc, first_batch = 10_000, 50_000
     for chunk in _chunks(plan.vouchers):
-        ledger, interface, distribution = [], [], []
+        ledger, interface, distribution, journal = [], [], [], []
         for index in chunk:
             order = None
             if rng.random() < 0.6:
@@ -315,10 +340,46 @@ def _seed_vouchers(store: Store, plan: SeedPlan, factory: DataFactory, orders: t
                 z1, z2 = _processed_batch_rows(rows, index, factory)
                 interface.extend(z1)
                 distribution.extend(z2)
+                journal.extend(_posted_batch_lines(rows, z2))
+            else:
+                accounts = _order_accounts(store, order) if order else []
+                journal.extend(factory.voucher_distribution(rows, accounts, rng=gl_rng))
         with store.transaction() as conn:
             store.insert("F0411", ledger, connection=conn)
             store.insert("F0411Z1", interface, connection=conn)
             store.insert("F0911Z1", distribution, connection=conn)
+            store.insert("F0911", journal, connection=conn)
+
+
+def _order_accounts(store: Store, order: OrderRef) -> list[dict[str, object]]:
+    """The accounts of an order's G/L lines (F4311 ``LNTY`` J), in line order, as F0911 columns."""
+    rows = store.conn.execute(
+        'SELECT "ANI", "AID", "OMCU", "OBJ", "SUB", "DSC1" FROM "F4311" '
+        'WHERE "DOCO" = ? AND "KCOO" = ? AND "DCTO" = ? AND "LNTY" = \'J\' ORDER BY "LNID"',
+        (order.doco, order.kcoo, order.dcto),
+    ).fetchall()
+    return [
+        {"ANI": ani, "AID": aid, "MCU": omcu, "OBJ": obj, "SUB": sub, "EXA": description}
+        for ani, aid, omcu, obj, sub, description in rows
+    ]
+
+
+def _posted_batch_lines(
+    vouchers: list[dict[str, object]], batch_lines: list[dict[str, object]]
+) -> list[dict[str, object]]:
+    """F0911 for a voucher R04110ZA made: its F0911Z1 lines (one per pay item here) as posted."""
+    return [
+        ledger_from_batch(
+            line,
+            SFX=voucher["SFX"],
+            POST="D" if voucher["POST"] == "D" else "",
+            **{
+                alias: voucher[alias]
+                for alias in ("PN", "CTRY", "FY", "PO", "PKCO", "PDCT", "USER", "PID", "JOBN", "UPMJ", "UPMT")
+            },
+        )
+        for voucher, line in zip(vouchers, batch_lines, strict=True)
+    ]
 
 
 def _processed_batch_rows(

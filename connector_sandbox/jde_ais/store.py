@@ -51,7 +51,7 @@ def _ddl(table: Table) -> list[str]:
 
 
 class Store:
-    """One SQLite database file holding the eight E1 tables and the sandbox's own bookkeeping."""
+    """One SQLite database file holding the E1 tables of ``TABLES`` and the sandbox's own bookkeeping."""
 
     def __init__(self, path: Path | None = None) -> None:
         self._tempdir = None

@@ -413,6 +413,29 @@ F0911Z1 = Table(
     indexes=(("UPMJ", "UPMT"), ("EDTN",)),
 )
 
+
+def _columns_of(table: Table, *aliases: str) -> tuple[Column, ...]:
+    return tuple(table.by_alias[alias] for alias in aliases)
+
+
+# The posted G/L lines (prefix GL). A column F0911Z1 also has keeps F0911Z1's declaration; the purchase
+# order reference (PO, PKCO, PDCT) is declared as on F0411.
+F0911 = Table(
+    "F0911",
+    "Account Ledger",
+    (
+        *_columns_of(F0911Z1, "KCO", "DCT", "DOC", "DGJ", "JELN", "EXTL", "POST", "ICU", "ICUT", "DICJ"),
+        *_columns_of(F0911Z1, "DSYJ", "CO", "ANI", "AM", "AID", "MCU", "OBJ", "SUB", "SBL", "SBLT", "LT"),
+        *_columns_of(F0911Z1, "PN", "CTRY", "FY", "CRCD", "CRR", "AA", "U", "UM", "GLC", "EXA", "EXR"),
+        *_columns_of(F0911Z1, "AN8", "VINV", "SFX"),
+        *_columns_of(F0411, "PO", "PKCO", "PDCT"),
+        *_columns_of(F0911Z1, "TORG"),
+        *_audit("UPMT"),
+    ),
+    key=("KCO", "DCT", "DOC", "DGJ", "JELN", "EXTL", "LT"),
+    indexes=(("UPMJ", "UPMT"), ("KCO", "DOC", "DCT")),
+)
+
 TABLES: dict[str, Table] = {
-    table.name: table for table in (F0101, F0401, F0901, F4301, F4311, F0411, F0411Z1, F0911Z1)
+    table.name: table for table in (F0101, F0401, F0901, F4301, F4311, F0411, F0411Z1, F0911Z1, F0911)
 }
