@@ -10,6 +10,7 @@ back in a place we did not predict.
 
 from __future__ import annotations
 
+import bisect
 import logging
 import re
 import threading
@@ -20,7 +21,11 @@ _MIN_SECRET_LEN = 4
 
 _lock = threading.Lock()
 _secrets: set[str] = set()
-_pattern: re.Pattern[str] | None = None
+# Longest first, so a secret that contains another is masked whole. Replaced, never mutated, so ``redact``
+# reads a consistent tuple without the lock. Plain substring search, not one regex alternation: sessions
+# register a new token at every login, and recompiling an alternation of thousands of values at each one
+# made a long replay spend most of its time in ``re.compile``.
+_ordered: tuple[str, ...] = ()
 
 # Credential shapes that are redacted even when the value was never registered.
 _SHAPES: list[tuple[re.Pattern[str], str]] = [
@@ -37,7 +42,7 @@ _SHAPES: list[tuple[re.Pattern[str], str]] = [
 
 def register_secret(value: str | bytes | None) -> None:
     """Remember a secret value so every later ``redact`` call hides it."""
-    global _pattern
+    global _ordered
     if value is None:
         return
     text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
@@ -47,17 +52,17 @@ def register_secret(value: str | bytes | None) -> None:
         if text in _secrets:
             return
         _secrets.add(text)
-        # Longest first so a secret that contains another is masked whole.
-        ordered = sorted(_secrets, key=len, reverse=True)
-        _pattern = re.compile("|".join(re.escape(s) for s in ordered))
+        ordered = list(_ordered)
+        bisect.insort(ordered, text, key=lambda secret: -len(secret))
+        _ordered = tuple(ordered)
 
 
 def redact(text: object) -> str:
     """Return ``text`` as a string with every registered secret and credential shape masked."""
     out = text if isinstance(text, str) else str(text)
-    pattern = _pattern
-    if pattern is not None:
-        out = pattern.sub(MASK, out)
+    for secret in _ordered:
+        if secret in out:
+            out = out.replace(secret, MASK)
     for shape, replacement in _SHAPES:
         out = shape.sub(replacement, out)
     return out
