@@ -9,8 +9,7 @@ same cap is a Dagster concurrency pool on the steps that call BILL (``concurrenc
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import closing
 from typing import ClassVar
 from urllib.parse import urlsplit
 
@@ -149,15 +148,11 @@ class BillResource(ApiConnectionResource):
             adopt_wait_seconds=self.adopt_wait_seconds,
         )
 
-    @contextmanager
-    def session(self) -> Iterator[BillSession]:
+    def session(self) -> BillSession:
         """One authenticated client for a batch of calls; logs in only if the process has no BILL
-        session yet, and leaves the session for the next batch (BILL allows 200 logins an hour)."""
-        session = self.open_session()
-        try:
-            yield session
-        finally:
-            session.close()
+        session yet, and leaves the session for the next batch (BILL allows 200 logins an hour).
+        The session closes itself at the end of the ``with`` block."""
+        return self.open_session()
 
     def logout(self) -> bool:
         """End the process's BILL session for these credentials (BILL sessions otherwise end after

@@ -18,8 +18,7 @@ Across processes, cap concurrent Coupa runs with a Dagster concurrency pool.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -148,17 +147,11 @@ class CoupaResource(ApiConnectionResource):
             raise
         return session
 
-    @contextmanager
-    def session(
-        self, scopes: Iterable[str] | str | None = None, *, flow: str | None = None
-    ) -> Iterator[CoupaSession]:
+    def session(self, scopes: Iterable[str] | str | None = None, *, flow: str | None = None) -> CoupaSession:
         """One authenticated client for a batch of calls, with ``scopes`` or the ``flow``'s scopes
-        (``entities.FLOW_SCOPES``); by default every read scope."""
-        session = self.open_session(scopes, flow=flow)
-        try:
-            yield session
-        finally:
-            session.close()
+        (``entities.FLOW_SCOPES``); by default every read scope.
+        The session closes itself at the end of the ``with`` block."""
+        return self.open_session(scopes, flow=flow)
 
     def ping(self) -> str:
         """Prove reachability and credentials (a token with every configured scope, so a scope the

@@ -18,8 +18,6 @@ Secrets are resolved (``self.secret``) when a session opens, never stored in run
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import ClassVar
 from urllib.parse import urlsplit, urlunsplit
 
@@ -169,14 +167,10 @@ class FusionResource(ApiConnectionResource):
             http.close()
             raise
 
-    @contextmanager
-    def session(self) -> Iterator[FusionSession]:
-        """One authenticated client for a batch of calls; the credential is obtained on first use."""
-        session = self.open_session()
-        try:
-            yield session
-        finally:
-            session.close()
+    def session(self) -> FusionSession:
+        """One authenticated client for a batch of calls; the credential is obtained on first use.
+        The session closes itself at the end of the ``with`` block."""
+        return self.open_session()
 
     def ping(self) -> str:
         """Prove reachability, credentials and read access to every resource the connector uses (one

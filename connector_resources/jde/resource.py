@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -856,14 +855,10 @@ class JdeAisResource(ApiConnectionResource):
             raise
         return session
 
-    @contextmanager
-    def session(self) -> Iterator[JdeSession]:
-        """Log in for one batch, yield the session, log out afterwards (also on error)."""
-        session = self.open_session()
-        try:
-            yield session
-        finally:
-            session.close()
+    def session(self) -> JdeSession:
+        """Log in for one batch, yield the session, log out afterwards (also on error).
+        The session closes itself at the end of the ``with`` block."""
+        return self.open_session()
 
     def ping(self) -> str:
         """Prove reachability (``defaultconfig``), credentials (login) and read access to every

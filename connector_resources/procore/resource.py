@@ -18,8 +18,7 @@ How the pieces fit (all from ``shared/reference/procore.md``):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import ClassVar
 
 from pydantic import Field
@@ -179,14 +178,10 @@ class ProcoreResource(ApiConnectionResource):
 
         return revoke
 
-    @contextmanager
-    def session(self) -> Iterator[ProcoreSession]:
-        """Log in for one batch, yield the session, revoke and close afterwards (also on error)."""
-        session = self.open_session()
-        try:
-            yield session
-        finally:
-            session.close()
+    def session(self) -> ProcoreSession:
+        """Log in for one batch, yield the session, revoke and close afterwards (also on error).
+        The session closes itself at the end of the ``with`` block."""
+        return self.open_session()
 
     # -- ping -------------------------------------------------------------------------------------
 

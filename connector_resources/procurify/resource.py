@@ -15,8 +15,6 @@ suspension, and the error says to lower ``page_size``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import ClassVar
 from urllib.parse import urlsplit
 
@@ -113,14 +111,10 @@ class ProcurifyResource(ApiConnectionResource):
             raise
         return session
 
-    @contextmanager
-    def session(self) -> Iterator[ProcurifySession]:
-        """Authenticate for one batch, yield the session, release connections afterwards."""
-        session = self.open_session()
-        try:
-            yield session
-        finally:
-            session.close()
+    def session(self) -> ProcurifySession:
+        """Authenticate for one batch, yield the session, release connections afterwards.
+        The session closes itself at the end of the ``with`` block."""
+        return self.open_session()
 
     def ping(self) -> str:
         """Prove reachability and credentials (a fresh token, not a cached one) and read access to
