@@ -44,6 +44,7 @@ def replay_queued_records(context: OpExecutionContext, config: ReplayChoice, led
             "chosen": len(items),
             "replayed": len(summary.replayed),
             "failed_again": len(summary.failed),
+            "held": len(summary.held),
             "no_handler": len(summary.no_handler),
         }
     )

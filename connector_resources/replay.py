@@ -28,6 +28,16 @@ class ReplayOutcome:
     detail: str = ""
 
 
+class WaitsFor(Exception):  # noqa: N818 - a state, not an error: the record waits for another one
+    """Raised by a handler whose record can only be written once another record has synced (its supplier):
+    the item is *held* on ``depends_on`` instead of failing again, so the dependency's sync releases it."""
+
+    def __init__(self, depends_on: str, reason: str) -> None:
+        super().__init__(reason)
+        self.depends_on = depends_on
+        self.reason = reason
+
+
 ReplayHandler = Callable[[QueueItem, Ledger], ReplayOutcome]
 _handlers: dict[tuple[str, str], ReplayHandler] = {}
 
@@ -45,12 +55,14 @@ class ReplaySummary:
     replayed: list[int] = field(default_factory=list)
     failed: list[int] = field(default_factory=list)
     no_handler: list[int] = field(default_factory=list)
+    held: list[int] = field(default_factory=list)
 
     def line(self) -> str:
-        return (
+        line = (
             f"{len(self.replayed)} replayed, {len(self.failed)} failed again, "
             f"{len(self.no_handler)} left queued (no handler for their flow yet)"
         )
+        return line + (f", {len(self.held)} held until what they wait for syncs" if self.held else "")
 
 
 def backoff_for(
@@ -70,6 +82,32 @@ def replay_items(ledger: Ledger, items: Iterable[QueueItem], *, run_id: str | No
             continue
         try:
             outcome = handler(item, ledger)
+        except WaitsFor as waits:
+            with ledger.transaction() as conn:
+                ledger.enqueue(
+                    integration=item.integration,
+                    flow=item.flow,
+                    entity=item.entity,
+                    source_key=item.source_key,
+                    payload=item.payload,
+                    reason=waits.reason,
+                    status="held",
+                    depends_on=waits.depends_on,
+                    run_id=run_id,
+                    conn=conn,
+                )
+                ledger.audit(
+                    integration=item.integration,
+                    flow=item.flow,
+                    entity=item.entity,
+                    action="hold",
+                    source_id=item.source_key,
+                    reason=waits.reason,
+                    run_id=run_id,
+                    conn=conn,
+                )
+            summary.held.append(item.id)
+            continue
         except Exception as exc:  # one record's failure is recorded, the rest still run
             reason = redact(f"replay failed: {exc}")
             with ledger.transaction() as conn:

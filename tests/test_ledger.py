@@ -213,6 +213,60 @@ def test_xrefs_for_finds_a_record_by_either_id_across_integrations(ledger):
     assert ledger.xrefs_for("nothing-here") == []
 
 
+def test_written_unmarked_lists_written_records_until_their_mark_is_audited(ledger):
+    key = ("coupa_jde", "invoice", "coupa")
+    ledger.record_target(*key, "1", "JDE", "B1", "h1")
+    ledger.record_target(*key, "2", "JDE", "B2", "h2")
+    ledger.claim_xref(*key, "3", "JDE")  # intent only: not written, so nothing to mark
+    ledger.record_target("coupa_jde", "payment", "coupa", "1", "JDE", "P1", "h")  # another entity
+
+    def unmarked() -> list[str]:
+        found = ledger.written_unmarked(*key, "JDE", flow="invoices", mark_system="coupa")
+        return [x.source_key for x in found]
+
+    assert unmarked() == ["1", "2"]
+    # The write's own audit event (target JDE) is not a mark; a mark on the source system is.
+    ledger.audit(
+        integration="coupa_jde", flow="invoices", action="create", source_id="1", target_system="JDE"
+    )
+    assert unmarked() == ["1", "2"]
+    ledger.audit(
+        integration="coupa_jde", flow="invoices", action="update", source_id="1", target_system="coupa"
+    )
+    assert unmarked() == ["2"]
+    assert [
+        x.source_key
+        for x in ledger.written_unmarked(*key, "JDE", flow="invoices", mark_system="coupa", limit=0)
+    ] == []
+
+
+def test_waited_for_lists_what_held_records_wait_for_by_prefix(ledger):
+    def hold(key: str, depends_on: str, status: str = "held") -> None:
+        ledger.enqueue(
+            integration="jde_coupa",
+            flow="purchase_orders",
+            entity="purchase_order",
+            source_key=key,
+            payload={},
+            reason="waits",
+            status=status,
+            depends_on=depends_on,
+        )
+
+    hold("PO-1", "jde_coupa:supplier:JDE:4343")
+    hold("PO-2", "jde_coupa:supplier:JDE:4343")
+    hold("PO-3", "jde_coupa:supplier:JDE:12")
+    hold("PO-4", "jde_coupa_x:supplier:JDE:99")  # "_" in a prefix is a character, not a wildcard
+    hold("PO-5", "jde_coupa:supplier:JDE:77", status="failed")  # not held
+    assert ledger.waited_for("jde_coupa:supplier:JDE:") == [
+        "jde_coupa:supplier:JDE:12",
+        "jde_coupa:supplier:JDE:4343",
+    ]
+    ledger.release_held("jde_coupa:supplier:JDE:12")
+    assert ledger.waited_for("jde_coupa:supplier:JDE:") == ["jde_coupa:supplier:JDE:4343"]
+    assert ledger.waited_for("jde_coupa:") == ["jde_coupa:supplier:JDE:4343"]
+
+
 def test_pending_claims_do_not_collide_on_the_target_index(ledger):
     # Many records may be pending (target id unknown) at once: the target uniqueness is partial.
     for key in ("1", "2", "3"):

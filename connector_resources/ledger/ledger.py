@@ -352,6 +352,54 @@ class Ledger:
         with self._read(conn) as c:
             return [Xref(**row._mapping) for row in c.execute(query)]
 
+    def written_unmarked(
+        self,
+        integration: str,
+        entity: str,
+        source_system: str,
+        target_system: str,
+        *,
+        flow: str,
+        mark_system: str,
+        limit: int = 1000,
+        conn: sa.Connection | None = None,
+    ) -> list[Xref]:
+        """Records written to the target (target id known) whose source was not marked yet, oldest first.
+
+        A source that wants to hear back (Coupa's ``exported`` flag) is marked by a separate call after
+        the write; that call is recorded as an ``update`` audit event of ``flow`` on ``mark_system``.
+        Asking the ledger, not the run, for what is still unmarked covers every path a record reached
+        the target by (a run, a replay, a crash between the write and the mark) with one query.
+        """
+        label = f"xref {integration}/{entity} {source_system} -> {target_system}"
+        x, e = schema.xref, schema.audit_event
+        marked = (
+            sa.select(e.c.id)
+            .where(
+                e.c.source_id == x.c.source_key,
+                e.c.integration == x.c.integration,
+                e.c.flow == _text(label, "flow", flow, schema.FLOW_LEN),
+                e.c.action == "update",
+                e.c.target_system == _text(label, "mark_system", mark_system, schema.NAME_LEN),
+            )
+            .exists()
+        )
+        query = (
+            sa.select(x)
+            .where(
+                x.c.integration == _text(label, "integration", integration, schema.NAME_LEN),
+                x.c.entity == _text(label, "entity", entity, schema.NAME_LEN),
+                x.c.source_system == _text(label, "source_system", source_system, schema.NAME_LEN),
+                x.c.target_system == _text(label, "target_system", target_system, schema.NAME_LEN),
+                x.c.target_id.is_not(None),
+                ~marked,
+            )
+            .order_by(x.c.id)
+            .limit(limit)
+        )
+        with self._read(conn) as c:
+            return [Xref(**row._mapping) for row in c.execute(query)]
+
     def claim_xref(
         self,
         integration: str,
@@ -733,6 +781,25 @@ class Ledger:
             if row is None:
                 raise self._not_open(item_id, c)
         return self._queue_item(row)
+
+    def waited_for(self, prefix: str, *, limit: int = 10_000, conn: sa.Connection | None = None) -> list[str]:
+        """Dependency keys starting with ``prefix`` that held records wait for, sorted.
+
+        A held purchase order waits for its supplier to sync; when that supplier changed before the
+        window a sync reads, nothing would ever sync it. The suppliers flow asks this to fetch them.
+        """
+        _text("held dependencies", "prefix", prefix, schema.KEY_LEN)
+        t = schema.retry_queue
+        escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = (
+            sa.select(t.c.depends_on)
+            .where(t.c.status == "held", t.c.depends_on.like(f"{escaped}%", escape="\\"))
+            .distinct()
+            .order_by(t.c.depends_on)
+            .limit(limit)
+        )
+        with self._read(conn) as c:
+            return [row[0] for row in c.execute(query)]
 
     def resolve(self, item_id: int, *, conn: sa.Connection | None = None) -> None:
         """Mark an item done (its record synced). Resolving twice is harmless: replays may overlap."""
