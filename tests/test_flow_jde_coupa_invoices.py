@@ -1,15 +1,17 @@
-"""JDE AP ledger (F0411) -> Coupa invoices: PO-matched vouchers on their order's mapped account, once."""
+"""JDE AP ledger (F0411) -> Coupa invoices: on the order's account or the F0911 distribution's, once."""
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 import requests
 from dagster import instance_for_test, materialize
 
 from connector_assets.flows.jde_coupa import jde_coupa_assets
-from connector_assets.flows.jde_coupa_invoices import jde_coupa_invoice_assets
+from connector_assets.flows.jde_coupa_invoices import _mapped_invoice, jde_coupa_invoice_assets
 from connector_assets.flows.jde_coupa_pos import load_account_map
 from connector_assets.jde.assets import jde_assets
+from connector_assets.jde.lookup import browse_in
 from connector_assets.staging import StagingResource
 from connector_resources.coupa import CoupaResource
 from connector_resources.jde import JdeAisResource
@@ -82,13 +84,19 @@ def test_vouchers_become_coupa_invoices_once_on_mapped_accounts(world):
     assert written["create"].value + written["adopt"].value > 0
     refused = ledger.open_items(integration="jde_coupa", flow="invoices", status="failed")
     assert mapped["rejected"].value == len(refused)
-    assert all("no purchase order" in i.reason or "mapping table" in i.reason for i in refused)
+    assert all("F0911" in i.reason or "mapping table" in i.reason for i in refused)
 
     vouchers: dict[str, list[dict]] = {}
     for row in resources["staging"].read_rows("jde_ap_ledger", DAY):
         vouchers.setdefault(f"{row['KCO']}/{row['DOC']}/{row['DCT']}", []).append(row)
-    codes = set(load_account_map().values())
-    checked = 0
+    accounts = load_account_map()
+    unmatched = [k for k, items in vouchers.items() if not str(items[0]["PO"]).strip()]
+    with resources["jde"].session() as jde:
+        docs = sorted({int(k.split("/")[1]) for k in unmatched})
+        distribution: dict[str, list[dict]] = {}
+        for row in browse_in(jde, "F0911", "DOC", docs, ["KCO", "DOC", "DCT", "LT", "ANI", "AA", "JELN"]):
+            distribution.setdefault(f"{row['KCO']}/{row['DOC']}/{row['DCT']}", []).append(row)
+    checked = {"with an order": 0, "from F0911": 0}
     with resources["coupa"].session(flow="invoices") as session:
         for key, items in vouchers.items():
             xref = ledger.get_xref("jde_coupa", "invoice", "JDE", key, "coupa")
@@ -96,12 +104,170 @@ def test_vouchers_become_coupa_invoices_once_on_mapped_accounts(world):
                 continue
             invoice = session.get("invoices", xref.target_id)
             assert invoice["invoice-number"] == items[0]["VINV"].strip()
-            assert len(invoice["invoice-lines"]) == len(items)
-            assert {line["account"]["code"] for line in invoice["invoice-lines"]} <= codes
-            checked += 1
-    assert checked > 0
+            lines = invoice["invoice-lines"]
+            if key in unmatched:  # one line per G/L distribution line, on its mapped account and amount
+                rows = sorted(distribution[key], key=lambda r: r["JELN"])
+                assert [(line["account"]["code"], Decimal(str(line["price"]))) for line in lines] == [
+                    (accounts[r["ANI"].strip()], Decimal(str(r["AA"]))) for r in rows
+                ]
+                checked["from F0911"] += 1
+            else:
+                assert len(lines) == len(items)
+                assert {line["account"]["code"] for line in lines} <= set(accounts.values())
+                checked["with an order"] += 1
+    assert all(checked.values()), checked
+
+    # Reconciliation finds every voucher in Coupa at its gross; a changed amount in Coupa is named.
+    report = _reconcile(resources)
+    assert report["jde_vouchers"] == len(vouchers)
+    # Those not in Coupa are exactly those in the retry queue (held for a supplier another day changed).
+    assert report.get("vouchers_missing_in_coupa", 0) == len(
+        ledger.open_items(integration="jde_coupa", flow="invoices")
+    )
+    assert "vouchers total" not in report["sample"]
+
+    def target(key: str) -> str | None:
+        xref = ledger.get_xref("jde_coupa", "invoice", "JDE", key, "coupa")
+        return xref.target_id if xref else None
+
+    by_supplier: dict[int, list[str]] = {}
+    for key, items in vouchers.items():
+        by_supplier.setdefault(int(items[0]["AN8"]), []).append(key)
+    keys = next(ks for ks in by_supplier.values() if all(target(k) for k in ks))
+    with resources["coupa"].session(flow="invoices") as session:
+        line = session.get("invoices", target(keys[0]))["invoice-lines"][0]
+        session.update_invoice(target(keys[0]), {"invoice-lines": [{"id": line["id"], "price": "0.01"}]})
+    changed = _reconcile(resources)
+    assert changed.get("supplier_amount_mismatches", 0) == report.get("supplier_amount_mismatches", 0) + 1
 
     again = _run(resources, CHAIN[-2:])["jde_coupa_invoices_written"]
     assert (
         again["create"].value == 0 and again["skip"].value == written["create"].value + written["adopt"].value
     )
+
+
+def _voucher(**extra) -> list[dict]:
+    base = {"KCO": "00001", "DOC": 70001, "DCT": "PV", "AN8": 4343, "VINV": "INV-7", "PO": "", "DIVJ": None}
+    return [{**base, "SFX": "001", "AG": Decimal("100.00"), "STAM": Decimal("0"), **extra}]
+
+
+def _line(jeln: int, account: str, amount: str) -> dict:
+    return {"JELN": jeln, "ANI": account, "AA": Decimal(amount), "EXA": f"line {jeln}"}
+
+
+def test_a_voucher_without_an_order_takes_its_lines_from_the_f0911_distribution():
+    key, accounts = ("00001", 70001, "PV"), {"1.6110": "C-6110", "1.6120": "C-6120"}
+    split = [_line(10, "1.6110", "60.00"), _line(20, "1.6120", "40.00")]
+    record = _mapped_invoice(key, _voucher(), {}, split, accounts)
+    assert [(x["account"]["code"], x["price"], x["description"]) for x in record.body["invoice-lines"]] == [
+        ("C-6110", "60.00", "line 10"),
+        ("C-6120", "40.00", "line 20"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("distribution", "reason"),
+    [
+        ([], "voucher 00001/70001/PV (invoice INV-7): it has no purchase order and no G/L distribution"),
+        (
+            [_line(10, "1.6110", "90.00")],
+            "its G/L distribution in F0911 totals 90.00 but its pay items total 100.00 (gross less tax)",
+        ),
+        (
+            [_line(10, "1.9999", "100.00")],
+            "account 1.9999 has no Coupa account in the mapping table",
+        ),
+    ],
+)
+def test_a_voucher_whose_distribution_cannot_be_used_is_refused_saying_why(distribution, reason):
+    record = _mapped_invoice(("00001", 70001, "PV"), _voucher(), {}, distribution, {"1.6110": "C"})
+    assert record.source_key == "00001/70001/PV" and reason in record.reason
+
+
+def _reconcile(resources) -> dict:
+    from connector_assets.flows.jde_coupa_reconcile import jde_coupa_reconciliation
+
+    with instance_for_test() as instance:
+        result = materialize(
+            [jde_coupa_reconciliation], resources=resources, instance=instance, partition_key=DAY
+        )
+    [evaluation] = result.get_asset_check_evaluations()
+    return {k: v.value for k, v in evaluation.metadata.items()}
+
+
+def test_a_voucher_with_tax_sends_gross_less_tax_on_the_lines_and_the_tax_on_the_header():
+    items = _voucher(AG=Decimal("110.00"), STAM=Decimal("10.00"))
+    record = _mapped_invoice(
+        ("00001", 70001, "PV"), items, {}, [_line(10, "1.6110", "100.00")], {"1.6110": "C"}
+    )
+    assert [x["price"] for x in record.body["invoice-lines"]] == ["100.00"]
+    assert record.body["tax-amount"] == "10.00"
+
+
+def test_a_voucher_refused_for_an_unmapped_account_is_replayed_once_with_the_fixed_table(
+    world, tmp_path, monkeypatch
+):
+    from connector_assets.flows.core import replay_handler
+    from connector_assets.flows.jde_coupa_invoices import INVOICES_FLOW, _coupa_invoices
+    from connector_resources.replay import register_replay_handler, replay_items
+
+    resources, ledger = world
+    _run(resources, ("jde_ap_ledger",))
+    unmatched = sorted(
+        {
+            int(r["DOC"])
+            for r in resources["staging"].read_rows("jde_ap_ledger", DAY)
+            if not str(r["PO"]).strip()
+        }
+    )
+    with resources["jde"].session() as jde:
+        [first, *_] = browse_in(jde, "F0911", "DOC", unmatched, ["DOC", "ANI", "LT"])
+    missing = first["ANI"].strip()
+    table = tmp_path / "accounts.csv"
+    full = load_account_map()
+    table.write_text(
+        "jde_account,coupa_account_code\n" + "".join(f"{k},{v}\n" for k, v in full.items() if k != missing),
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("ML_JDE_COUPA_ACCOUNT_MAP", str(table))
+    _run(resources, CHAIN)
+    refused = ledger.open_items(integration="jde_coupa", flow="invoices", status="failed")
+    assert refused and all(
+        f"account {missing} has no Coupa account in the mapping table" in i.reason for i in refused
+    )
+
+    monkeypatch.delenv("ML_JDE_COUPA_ACCOUNT_MAP")  # the fixed table
+    register_replay_handler(
+        "jde_coupa",
+        "invoices",
+        replay_handler(
+            INVOICES_FLOW,
+            lambda: _coupa_invoices(resources["coupa"]),
+            lambda: {k: resources[k] for k in ("jde", "coupa", "staging")},
+        ),
+    )
+    dates = {
+        f"{r['KCO']}/{r['DOC']}/{r['DCT']}": r["DIVJ"].isoformat()
+        for r in resources["staging"].read_rows("jde_ap_ledger", DAY)
+    }
+    summary = replay_items(ledger, refused)
+    assert not summary.failed
+    if summary.held:  # its supplier changed on another day: held on it; the suppliers flow pulls it in
+        _run(resources, ("jde_suppliers", "jde_address_book", *CHAIN[3:5]))
+        ours = {i.id for i in refused}
+        due = ledger.due(integration="jde_coupa", flow="invoices", limit=1000)
+        summary = replay_items(ledger, [i for i in due if i.id in ours])
+    assert len(summary.replayed) == len(refused) and not summary.failed
+    with resources["coupa"].session(flow="invoices") as session:
+        for item in refused:
+            invoice = session.get(
+                "invoices", ledger.get_xref("jde_coupa", "invoice", "JDE", item.source_key, "coupa").target_id
+            )
+            assert full[missing] in {line["account"]["code"] for line in invoice["invoice-lines"]}
+            # Read from JDE by the replay, not from staging: the invoice date still comes through as a date.
+            assert invoice["invoice-date"][:10] == dates[item.source_key]
+    assert len(replay_items(ledger, refused).replayed) == len(refused)  # already written: skipped
+    for item in refused:
+        assert [e.action for e in ledger.history(item.source_key) if e.action in ("create", "adopt")] == [
+            "create"
+        ]

@@ -82,14 +82,17 @@ def test_orders_wait_for_their_supplier_then_sync_once_with_their_lines(world):
     held = ledger.open_items(integration="jde_coupa", flow="purchase_orders", status="held")
     assert held and all("waits for jde_coupa:supplier:JDE:" in item.reason for item in held)
 
-    _run(resources, SUPPLIER_FLOW)  # the day's suppliers sync -> their orders are released (due now)
+    # The day's suppliers sync, and so do those of other days that held orders wait for (read by number):
+    # their orders are released (due now). Only orders whose supplier Coupa refused stay held.
+    _run(resources, SUPPLIER_FLOW)
     synced = {item.id for item in held if dependency_synced(ledger, item.depends_on)}
     still_held = {
         i.id for i in ledger.open_items(integration="jde_coupa", flow="purchase_orders", status="held")
     }
-    assert (
-        synced and still_held == {item.id for item in held} - synced
-    )  # others wait for their supplier's day
+    assert synced and still_held == {item.id for item in held} - synced
+    refused = {i.source_key for i in ledger.open_items(integration="jde_coupa", flow="suppliers")}
+    assert {i.depends_on.rsplit(":", 1)[1] for i in held if i.id in still_held} <= refused
+    assert len(synced) > len(held) // 2, "most orders' suppliers changed on other days, and still synced"
     released = ledger.due(integration="jde_coupa", flow="purchase_orders", limit=10_000)
     assert {item.id for item in released} == synced
 
@@ -128,6 +131,32 @@ def test_an_unmapped_account_is_rejected_with_the_account_named(world, tmp_path,
         "no Coupa account in the mapping table" in item.reason and "account " in item.reason
         for item in failed
     )
+
+    # The table is fixed (the full sandbox table); a replay reads each order from JDE again and maps it
+    # with today's table: written once. Orders whose supplier has not synced are held on it instead.
+    monkeypatch.delenv("ML_JDE_COUPA_ACCOUNT_MAP")
+    register_replay_handler(
+        "jde_coupa",
+        "purchase_orders",
+        replay_handler(
+            PURCHASE_ORDERS_FLOW,
+            lambda: _coupa_purchase_orders(resources["coupa"]),
+            lambda: {k: resources[k] for k in ("jde", "coupa", "staging")},
+        ),
+    )
+    summary = replay_items(ledger, failed)
+    assert summary.replayed and not summary.failed
+    waiting = ledger.open_items(integration="jde_coupa", flow="purchase_orders", status="held")
+    assert {i.id for i in waiting} == set(summary.held)  # held on their supplier, released when it syncs
+    assert all("waits for jde_coupa:supplier:JDE:" in i.reason and i.depends_on for i in waiting)
+    replayed = [i for i in failed if i.id in summary.replayed]
+    with resources["coupa"].session(flow="purchase_orders") as session:
+        for item in replayed:
+            assert session.find_purchase_order(item.source_key) is not None
+    assert len(replay_items(ledger, replayed).replayed) == len(replayed)  # skipped: already written
+    for item in replayed:
+        creates = [e for e in ledger.history(item.source_key) if e.action in ("create", "adopt")]
+        assert len(creates) == 1
 
 
 def test_the_mapping_table_refuses_a_duplicate(tmp_path):

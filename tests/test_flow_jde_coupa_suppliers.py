@@ -287,3 +287,58 @@ def test_a_date_range_runs_as_one_run_day_by_day(world):
     }
     assert written["create"].value + written["adopt"].value == len(staged) > 0
     assert all(ledger.get_xref("jde_coupa", "supplier", "JDE", str(an8), "coupa").target_id for an8 in staged)
+
+
+def test_a_supplier_whose_terms_are_unmapped_is_queued_then_replayed_once_with_the_fixed_table(
+    world, tmp_path, monkeypatch
+):
+    from connector_assets.flows.core import replay_handler
+    from connector_assets.flows.jde_coupa import _coupa_suppliers, load_payment_terms, payment_terms_path
+    from connector_assets.operations_replay import replay_retry_queue
+    from connector_resources.replay import register_replay_handler
+
+    resources, _coupa, ledger = world
+    complete = load_payment_terms(payment_terms_path())
+    table = tmp_path / "terms.csv"
+    table.write_text(
+        "jde_payment_terms,coupa_payment_term\n"
+        + "".join(f"{jde},{coupa}\n" for jde, coupa in complete.items() if jde != "N30"),
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("ML_JDE_COUPA_PAYMENT_TERMS_MAP", str(table))
+    result, metadata = _run(resources, *CHAIN)
+    assert result.success  # the other suppliers proceed
+    queued = ledger.open_items(integration="jde_coupa", flow="suppliers", status="failed")
+    assert queued and all(
+        "payment terms N30 (F0401 TRAP) have no Coupa payment term" in i.reason for i in queued
+    )
+    assert metadata["jde_coupa_suppliers_written"]["create"].value > 0
+    assert all(_coupa_suppliers_numbered(resources, item.source_key) == [] for item in queued)
+
+    # Finance adds the missing row; the replay job (chosen by reason) reads each supplier from JDE again and
+    # maps it with today's table: written once, with its terms.
+    table.write_text(table.read_text(encoding="utf-8") + "N30,Net 30\n", encoding="utf-8")
+    register_replay_handler(
+        "jde_coupa",
+        "suppliers",
+        replay_handler(
+            SUPPLIERS_FLOW,
+            lambda: _coupa_suppliers(resources["coupa"]),
+            lambda: {"jde": resources["jde"], "coupa": resources["coupa"], "staging": resources["staging"]},
+        ),
+    )
+    choice = {"ops": {"replay_queued_records": {"config": {"reason_contains": "payment terms"}}}}
+    for _ in range(2):  # the second run finds nothing left to replay
+        with instance_for_test() as instance:
+            replayed = replay_retry_queue.execute_in_process(
+                instance=instance, resources={"ledger": resources["ledger"]}, run_config=choice
+            )
+        assert replayed.success
+    assert ledger.open_items(integration="jde_coupa", flow="suppliers") == []
+    for item in queued:
+        [supplier] = _coupa_suppliers_numbered(resources, item.source_key)
+        assert supplier["payment-term"]["code"] == "Net 30"
+        writes = [
+            e.action for e in ledger.history(item.source_key) if e.action in ("create", "adopt", "replay")
+        ]
+        assert writes == ["create", "replay"], (item.source_key, writes)

@@ -45,7 +45,7 @@ class _Systemic(Exception):
 CHECK = "writable"
 
 
-def _partitions(context: AssetExecutionContext) -> list[str | None]:
+def run_partitions(context: AssetExecutionContext) -> list[str | None]:
     """The day partitions of this run: one, or each day of a single-run backfill's range."""
     if not context.has_partition_key and not context.has_partition_key_range:
         return [None]
@@ -85,7 +85,7 @@ def build_flow_assets(
     )
     def _mapped(context: AssetExecutionContext):
         totals: dict[str, int] = {"records": 0, "valid": 0, "rejected": 0, "held": 0}
-        for partition in _partitions(context):
+        for partition in run_partitions(context):
             try:
                 counts = _map_partition(context, partition)
             except _Systemic as systemic:
@@ -172,7 +172,7 @@ def build_flow_assets(
             )
         }
         with spec.open_target(context) as target:
-            for partition in _partitions(context):
+            for partition in run_partitions(context):
                 _write_partition(context, target, partition, queued, counts)
         context.log.info(f"{spec.flow}: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
         return MaterializeResult(metadata=counts)

@@ -16,9 +16,11 @@ Shape of every flow, whatever the two systems (``design.md``):
   write (same content hash) -> skip; known target -> update; otherwise claim the source key, search the
   target by natural key to adopt what a crashed earlier attempt created, and only then create. The
   target ID is recorded the moment it is known, and every write appends an audit event.
-* A failed record is queued with its mapped payload, so ``ml-connector replay`` (and the retry
-  schedule) re-attempts exactly that record through the same ``write_one``; a record that already
-  succeeded is skipped by the same cross-reference check, never written twice.
+* A failed record is queued with its reason (and its mapped payload when it got that far).
+  ``ml-connector replay`` (and the retry schedule) reads it from the source again and maps it with
+  today's mapping tables (``FlowSpec.remap``), then writes it through the same ``write_one``; a record
+  that already succeeded is skipped by the same cross-reference check, never written twice. One whose
+  dependency has still not synced is held on it instead of failing again.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import json
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any, Protocol
 
 import pandas as pd
@@ -35,7 +38,7 @@ import pandera.pandas as pa
 
 from connector_resources.ledger import Ledger, QueueItem, XrefConflict
 from connector_resources.redaction import redact
-from connector_resources.replay import ReplayOutcome
+from connector_resources.replay import ReplayOutcome, WaitsFor
 
 
 @dataclass(frozen=True)
@@ -120,6 +123,10 @@ class FlowSpec:
     # Everything the flow reads for a partition -> Mapped / Rejected records. Gets the Dagster context.
     map_records: Callable[[Any, str | None], Iterator[Mapped | Rejected]]
     open_target: Callable[[Any], AbstractContextManager[Target]]  # Dagster context -> target session
+    # The named source records read again from the source and mapped with today's mapping tables: what a
+    # replay writes, so a record refused for a missing mapping is written once the table is fixed. Gets a
+    # context whose ``resources`` are the run's (or, outside Dagster, built from today's settings).
+    remap: Callable[[Any, list[str]], Iterator[Mapped | Rejected]] | None = None
     systemic_share: float = 0.5  # more than this share rejected (of at least ``systemic_min``) = systemic
     systemic_min: int = 10
 
@@ -328,21 +335,35 @@ def dependency_synced(ledger: Ledger, depends_on: str) -> bool:
     return False
 
 
-def replay_handler(spec: FlowSpec, open_target_for_replay: Callable[[], AbstractContextManager[Target]]):
-    """The ``ml-connector replay`` handler of a flow: validate the queued record again, then write it."""
+def replay_handler(
+    spec: FlowSpec,
+    open_target_for_replay: Callable[[], AbstractContextManager[Target]],
+    resources_for_replay: Callable[[], dict[str, Any]] | None = None,
+):
+    """The ``ml-connector replay`` handler of a flow: map the record again, validate it, then write it.
+
+    With ``spec.remap`` and ``resources_for_replay`` the record is read again from the source and mapped
+    with today's mapping tables (a fixed mapping takes effect, a corrected source record too); otherwise
+    the payload queued with it is written as it was mapped then.
+    """
 
     def handle(item: QueueItem, ledger: Ledger) -> ReplayOutcome:
-        if not item.payload.get("body"):
+        if spec.remap is not None and resources_for_replay is not None:
+            record = _remapped(spec, item, ledger, resources_for_replay())
+        elif not item.payload.get("body"):
             raise ValueError(
                 f"{spec.entity} {item.source_key}: the queued record was never mapped; "
                 "rerun the partition once its source data is fixed"
             )
-        record = Mapped.from_payload(item.payload)
+        else:
+            record = Mapped.from_payload(item.payload)
         checked = validate(spec, [record])
         if checked.rejected:
             raise ValueError(checked.rejected[0].reason)
         if record.depends_on and not dependency_synced(ledger, record.depends_on):
-            raise ValueError(f"{spec.entity} {record.source_key} still waits for {record.depends_on}")
+            raise WaitsFor(
+                record.depends_on, f"{spec.entity} {record.source_key} waits for {record.depends_on} to sync"
+            )
         with open_target_for_replay() as target:
             try:
                 result = write_one(spec, target, ledger, record, run_id=None, partition=None)
@@ -353,3 +374,20 @@ def replay_handler(spec: FlowSpec, open_target_for_replay: Callable[[], Abstract
         )
 
     return handle
+
+
+def _remapped(spec: FlowSpec, item: QueueItem, ledger: Ledger, resources: dict[str, Any]) -> Mapped:
+    """The queued record as today's source data and mapping tables make it, or why it cannot be written."""
+    assert spec.remap is not None
+    context = SimpleNamespace(
+        resources=SimpleNamespace(**resources, ledger=SimpleNamespace(get=lambda: ledger))
+    )
+    found = [r for r in spec.remap(context, [item.source_key]) if r.source_key == item.source_key]
+    if not found:
+        raise ValueError(
+            f"{spec.entity} {item.source_key} is no longer in {spec.source_system} as something to write; "
+            "abandon this item if that is right"
+        )
+    if isinstance(found[0], Rejected):
+        raise ValueError(found[0].reason)
+    return found[0]

@@ -2,23 +2,34 @@
 
 A supplier is in a day's partition when its F0401 row or its F0101 (address book) row changed that day;
 the other half is read from JDE by address number (one LIST query per 100 suppliers), since it usually
-changed on another day. Matching in Coupa: the cross-reference first, then supplier number (= AN8), tax
+changed on another day. Payment terms (F0401 TRAP) go through the mapping table
+``mappings/sandbox/jde_coupa_payment_terms.csv`` (``ML_JDE_COUPA_PAYMENT_TERMS_MAP``); terms it does not
+list refuse the supplier into the retry queue, and a replay after the table is fixed writes it (``remap``).
+Matching in Coupa: the cross-reference first, then supplier number (= AN8), tax
 ID and name (``CoupaSession.find_supplier``), so a supplier is never created twice.
+
+Suppliers something waits for. A purchase order or voucher whose supplier has not synced is held until
+it does; a supplier that last changed before any window this flow reads would never sync by itself (a
+first sync of 30 days holds most orders that way). So the run's last day also reads, by address number,
+every supplier a held record waits for, and the write step releases the held records as usual.
 """
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pandera.pandas as pa
+from dagster import AssetExecutionContext, MaterializeResult, asset
 from pandera.typing import Series
 
-from connector_assets.flows.assets import build_flow_assets
-from connector_assets.flows.core import FlowSpec, Mapped, Rejected, replay_handler
+from connector_assets.flows.assets import build_flow_assets, run_partitions
+from connector_assets.flows.core import FlowSpec, Mapped, Rejected
+from connector_assets.flows.mapping_tables import load_pairs, table_path
+from connector_assets.flows.replay_resources import register_settings_replay
 from connector_assets.jde.assets import jde_partitions
 from connector_assets.jde.lookup import browse_in
 from connector_assets.jde.tables import ADDRESS_BOOK, SUPPLIERS
-from connector_resources.replay import register_replay_handler
 
 INTEGRATION = "jde_coupa"
 
@@ -43,33 +54,101 @@ def _by_an8(session: Any, table: str, columns: list[str], an8s: list[int]) -> di
     return {int(row["AN8"]): row for row in browse_in(session, table, "AN8", an8s, columns)}
 
 
+def payment_terms_path() -> Path:
+    return table_path("ML_JDE_COUPA_PAYMENT_TERMS_MAP", "jde_coupa_payment_terms.csv")
+
+
+def load_payment_terms(path: Path | None = None) -> dict[str, str]:
+    """``{JDE payment terms code: Coupa payment term code}``; a duplicate or empty row names its line."""
+    return load_pairs(path or payment_terms_path(), "jde_payment_terms", "coupa_payment_term")
+
+
+TERMS_MAP_ASSET = "jde_coupa_payment_terms_map"
+
+
+@asset(
+    name=TERMS_MAP_ASSET,
+    group_name=INTEGRATION,
+    kinds={"csv"},
+    description="JDE payment terms (F0401 TRAP) -> Coupa payment term, from the mapping table file "
+    "(ML_JDE_COUPA_PAYMENT_TERMS_MAP). Suppliers are sent with their terms translated through it.",
+)
+def jde_coupa_payment_terms_map(context: AssetExecutionContext) -> MaterializeResult:
+    path = payment_terms_path()
+    mapping = load_payment_terms(path)
+    return MaterializeResult(metadata={"rows": len(mapping), "file": str(path)})
+
+
+SUPPLIER_COLUMNS = ["AN8", "HDPY", "TRAP"]
+
+
+def waited_for(context: Any, partition: str | None) -> set[int]:
+    """Address numbers of suppliers held records wait for; asked on the run's last day only, so a
+    backfill reads them once."""
+    days = run_partitions(context)
+    if partition is not None and partition != days[-1]:
+        return set()
+    prefix = SUPPLIERS_FLOW.dependency_key("")
+    keys = context.resources.ledger.get().waited_for(prefix)
+    return {int(key[len(prefix) :]) for key in keys if key[len(prefix) :].isdigit()}
+
+
 def map_suppliers(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
     suppliers = {int(r["AN8"]): r for r in _rows(context, SUPPLIERS.asset, partition)}
     book = {int(r["AN8"]): r for r in _rows(context, ADDRESS_BOOK.asset, partition)}
-    wanted = sorted(
-        set(suppliers) | {an8 for an8, row in book.items() if (row.get("AT1") or "").strip() == "V"}
+    wanted = (
+        set(suppliers)
+        | {an8 for an8, row in book.items() if (row.get("AT1") or "").strip() == "V"}
+        | waited_for(context, partition)
     )
+    yield from _supplier_records(context, suppliers, book, wanted)
+
+
+def remap_suppliers(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
+    """The named suppliers read from JDE again and mapped with today's tables (replay)."""
+    yield from _supplier_records(context, {}, {}, {int(k) for k in keys if k.isdigit()})
+
+
+def _supplier_records(
+    context: Any, suppliers: dict[int, dict], book: dict[int, dict], wanted: set[int]
+) -> Iterator[Mapped | Rejected]:
+    """Suppliers ``wanted`` (address numbers) mapped; the F0101 / F0401 half not in hand is read by number."""
+    ordered = sorted(wanted)
     with context.resources.jde.session() as session:
-        missing_book = [an8 for an8 in wanted if an8 not in book]
-        book.update(_by_an8(session, "F0101", ["AN8", "ALPH", "TAX", "AT1"], missing_book))
-        missing_supplier = [an8 for an8 in wanted if an8 not in suppliers]
-        suppliers.update(_by_an8(session, "F0401", ["AN8", "HDPY"], missing_supplier))
-    for an8 in wanted:
-        key = str(an8)
+        missing_book = [an8 for an8 in ordered if an8 not in book]
+        book = {**book, **_by_an8(session, "F0101", ["AN8", "ALPH", "TAX", "AT1"], missing_book)}
+        missing_supplier = [an8 for an8 in ordered if an8 not in suppliers]
+        suppliers = {**suppliers, **_by_an8(session, "F0401", SUPPLIER_COLUMNS, missing_supplier)}
+    terms = load_payment_terms()
+    for an8 in ordered:
         if an8 not in suppliers:
             continue  # an address-book entry with search type V but no supplier master: not a supplier yet
-        if an8 not in book:
-            yield Rejected(key, f"supplier {an8}: no address book record (F0101) for this supplier number")
-            continue
-        name = (book[an8].get("ALPH") or "").strip()
-        tax_id = (book[an8].get("TAX") or "").strip() or None
-        body = {"name": name, "number": key, "tax-id": tax_id, "status": "active"}
-        yield Mapped(
-            source_key=key,
-            body=body,
-            fields={"supplier_number": key, "name": name, "tax_id": tax_id},
-            natural_key={"number": key, "tax_id": tax_id, "name": name},
-        )
+        yield _mapped_supplier(an8, suppliers[an8], book.get(an8), terms)
+
+
+def _mapped_supplier(an8: int, supplier: dict, book: dict | None, terms: dict[str, str]) -> Mapped | Rejected:
+    key = str(an8)
+    if book is None:
+        return Rejected(key, f"supplier {an8}: no address book record (F0101) for this supplier number")
+    name = (book.get("ALPH") or "").strip()
+    tax_id = (book.get("TAX") or "").strip() or None
+    body: dict[str, Any] = {"name": name, "number": key, "tax-id": tax_id, "status": "active"}
+    jde_terms = str(supplier.get("TRAP") or "").strip()
+    if jde_terms:
+        code = terms.get(jde_terms)
+        if code is None:
+            return Rejected(
+                key,
+                f"supplier {an8} ({name}): payment terms {jde_terms} (F0401 TRAP) have no Coupa payment "
+                f"term in the mapping table {payment_terms_path().name}",
+            )
+        body["payment-term"] = {"code": code}
+    return Mapped(
+        source_key=key,
+        body=body,
+        fields={"supplier_number": key, "name": name, "tax_id": tax_id},
+        natural_key={"number": key, "tax_id": tax_id, "name": name},
+    )
 
 
 class CoupaSuppliers:
@@ -104,24 +183,23 @@ SUPPLIERS_FLOW = FlowSpec(
     schema=CoupaSupplierRecord,
     map_records=map_suppliers,
     open_target=lambda context: _coupa_suppliers(context.resources.coupa),
+    remap=remap_suppliers,
 )
 
-jde_coupa_assets = build_flow_assets(
-    SUPPLIERS_FLOW,
-    partitions_def=jde_partitions,
-    upstream=[SUPPLIERS.asset, ADDRESS_BOOK.asset],
-    resource_keys={"jde", "coupa"},
-    group=INTEGRATION,
-    kinds={"jde", "coupa"},
-)
+jde_coupa_assets = [
+    jde_coupa_payment_terms_map,
+    *build_flow_assets(
+        SUPPLIERS_FLOW,
+        partitions_def=jde_partitions,
+        upstream=[SUPPLIERS.asset, ADDRESS_BOOK.asset, TERMS_MAP_ASSET],
+        resource_keys={"jde", "coupa"},
+        group=INTEGRATION,
+        kinds={"jde", "coupa"},
+    ),
+]
 
 
 def register_replay_handlers() -> None:
-    """``ml-connector replay`` re-attempts queued suppliers with today's Coupa settings."""
-    from connector_resources.coupa import CoupaResource
-
-    register_replay_handler(
-        INTEGRATION,
-        "suppliers",
-        replay_handler(SUPPLIERS_FLOW, lambda: _coupa_suppliers(CoupaResource.from_settings())),
-    )
+    """``ml-connector replay`` re-reads queued suppliers from JDE and writes them with today's tables and
+    settings."""
+    register_settings_replay(SUPPLIERS_FLOW, lambda resources: _coupa_suppliers(resources["coupa"]))

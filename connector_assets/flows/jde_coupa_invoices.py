@@ -1,11 +1,19 @@
 """JD Edwards -> Coupa: the AP ledger (F0411 vouchers, open and posted) -> Coupa invoices.
 
-One voucher (KCO/DOC/DCT, one row per pay item) becomes one Coupa invoice numbered with the supplier's
-invoice number (VINV), one invoice line per pay item. The GL account of a line: F0411 carries the
-voucher's expense distribution only in F0911, which the connector does not read yet, so a voucher
-matched to a purchase order takes the account of that order's lines (through the same mapping table as
-the purchase-order flow); a voucher with no order and no account on the pay item is refused into the
-retry queue saying so. A voucher whose supplier has not synced is held until it does.
+One voucher (KCO/DOC/DCT, one F0411 row per pay item) becomes one Coupa invoice numbered with the
+supplier's invoice number (VINV). Where the GL account of a line comes from:
+
+* a voucher matched to a purchase order: one line per pay item (gross less tax), on the account of the
+  order's lines (the same mapping table as the purchase-order flow), because Coupa matches the invoice
+  to that order;
+* any other voucher: one line per G/L distribution line of the voucher in F0911 (ledger type AA,
+  automatic entries excluded), on that line's account. The distribution must add up to the pay items'
+  gross less tax; a voucher whose does not, or that has no distribution, is refused into the retry queue
+  saying so, with the amounts.
+
+The voucher's tax (STAM) is the invoice's ``tax-amount``, so Coupa's ``total-with-taxes`` is the
+voucher's gross. Every JDE account goes through the mapping table; one with no Coupa account is refused
+naming it. A voucher whose supplier has not synced is held until it does.
 """
 
 from collections.abc import Iterator
@@ -17,13 +25,13 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 from connector_assets.flows.assets import build_flow_assets
-from connector_assets.flows.core import FlowSpec, Mapped, Rejected, replay_handler
+from connector_assets.flows.core import FlowSpec, Mapped, Rejected
 from connector_assets.flows.jde_coupa import INTEGRATION, SUPPLIERS_FLOW
 from connector_assets.flows.jde_coupa_pos import ACCOUNT_MAP_ASSET, load_account_map, with_line_ids
+from connector_assets.flows.replay_resources import register_settings_replay
 from connector_assets.jde.assets import jde_partitions
 from connector_assets.jde.lookup import browse_in
 from connector_assets.jde.tables import AP_LEDGER
-from connector_resources.replay import register_replay_handler
 
 
 class CoupaInvoiceRecord(pa.DataFrameModel):
@@ -44,14 +52,65 @@ def _voucher_key(row: dict) -> tuple:
 
 
 def _account(row: dict) -> str:
+    """The account as users type it: ``ANI`` as entered, else ``BU.OBJ[.SUB]`` from its parts."""
+    typed = str(row.get("ANI") or "").strip()
+    if typed:
+        return typed
     parts = [str(row.get(k) or "").strip() for k in ("MCU", "OBJ", "SUB")]
     return ".".join(p for p in parts if p) if parts[1] else ""
+
+
+def _money(value: Any) -> Decimal:
+    return Decimal(str(value or 0))
+
+
+# F0911 columns read for a voucher's distribution. EXTL "AE" marks the automatic (offset) entries
+# posting adds; they are not part of what the voucher was distributed to. [DD: general JDE knowledge]
+DISTRIBUTION_COLUMNS = ["KCO", "DOC", "DCT", "LT", "EXTL", "JELN", "ANI", "MCU", "OBJ", "SUB", "AA", "EXA"]
+
+
+def _distributions(session: Any, vouchers: list[tuple]) -> dict[tuple, list[dict]]:
+    """The AA-ledger G/L distribution lines of ``vouchers`` (KCO, DOC, DCT), read from F0911 by DOC."""
+    wanted = set(vouchers)
+    found: dict[tuple, list[dict]] = {}
+    docs = sorted({doc for _, doc, _ in vouchers})
+    for row in browse_in(session, "F0911", "DOC", docs, DISTRIBUTION_COLUMNS):
+        key = _voucher_key(row)
+        if key not in wanted or str(row.get("LT") or "").strip() != "AA":
+            continue
+        if str(row.get("EXTL") or "").strip() == "AE":
+            continue
+        found.setdefault(key, []).append(row)
+    for rows in found.values():
+        rows.sort(key=lambda r: Decimal(str(r.get("JELN") or 0)))
+    return found
 
 
 def map_invoices(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
     vouchers: dict[tuple, list[dict]] = {}
     for row in context.resources.staging.read_rows(AP_LEDGER.asset, partition):
         vouchers.setdefault(_voucher_key(row), []).append(row)
+    yield from _voucher_records(context, vouchers)
+
+
+def remap_invoices(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
+    """The named vouchers (``KCO/DOC/DCT``) read from JDE again and mapped with today's table (replay)."""
+    wanted = set()
+    for key in keys:
+        parts = key.split("/")
+        if len(parts) == 3 and parts[1].isdigit():
+            wanted.add((parts[0], int(parts[1]), parts[2]))
+    vouchers: dict[tuple, list[dict]] = {}
+    with context.resources.jde.session() as session:
+        for row in browse_in(
+            session, AP_LEDGER.table, "DOC", sorted({w[1] for w in wanted}), AP_LEDGER.aliases
+        ):
+            if _voucher_key(row) in wanted:
+                vouchers.setdefault(_voucher_key(row), []).append(row)
+    yield from _voucher_records(context, vouchers)
+
+
+def _voucher_records(context: Any, vouchers: dict[tuple, list[dict]]) -> Iterator[Mapped | Rejected]:
     orders = sorted(
         {
             int(r["PO"])
@@ -60,8 +119,12 @@ def map_invoices(context: Any, partition: str | None) -> Iterator[Mapped | Rejec
             if str(r.get("PO") or "").strip().isdigit()
         }
     )
+    unmatched = [
+        key for key, items in vouchers.items() if not str(items[0].get("PO") or "").strip().isdigit()
+    ]
     order_accounts: dict[int, str] = {}
-    if orders:
+    distributions: dict[tuple, list[dict]] = {}
+    if orders or unmatched:
         with context.resources.jde.session() as session:
             for line in browse_in(session, "F4311", "DOCO", orders, ["DOCO", "LNID", "ANI", "LNTY"]):
                 typed = str(line.get("ANI") or "").strip()
@@ -69,42 +132,81 @@ def map_invoices(context: Any, partition: str | None) -> Iterator[Mapped | Rejec
                 order_accounts.setdefault(
                     int(line["DOCO"]), key
                 )  # the order's first line carries the account
+            if unmatched:
+                distributions = _distributions(session, unmatched)
     accounts = load_account_map()
     for key, items in sorted(vouchers.items()):
-        yield _mapped_invoice(key, sorted(items, key=lambda r: str(r["SFX"])), order_accounts, accounts)
+        ordered = sorted(items, key=lambda r: str(r["SFX"]))
+        yield _mapped_invoice(key, ordered, order_accounts, distributions.get(key, []), accounts)
 
 
-def _mapped_invoice(key: tuple, items: list[dict], order_accounts: dict[int, str], accounts: dict[str, str]):
+def _invoice_lines(
+    voucher: str, number: str, items: list[dict], order_accounts: dict[int, str], distribution: list[dict]
+) -> list[tuple[str, Decimal, str]] | str:
+    """``(JDE account, amount, description)`` per Coupa invoice line, or why there can be none."""
+    order = str(items[0].get("PO") or "").strip()
+    if order.isdigit():
+        account = order_accounts.get(int(order))
+        if not account:
+            return f"purchase order {order} has no lines in F4311 to take the GL account from"
+        return [
+            (
+                account,
+                _money(item.get("AG")) - _money(item.get("STAM")),
+                str(item.get("RMK") or "").strip() or f"voucher {voucher} pay item {item['SFX']}",
+            )
+            for item in items
+        ]
+    if not distribution:
+        return (
+            "it has no purchase order and no G/L distribution (ledger AA) in F0911 to take the GL "
+            "account from"
+        )
+    expected = sum((_money(i.get("AG")) - _money(i.get("STAM")) for i in items), Decimal(0))
+    distributed = sum((_money(row.get("AA")) for row in distribution), Decimal(0))
+    if distributed != expected:
+        return (
+            f"its G/L distribution in F0911 totals {distributed} but its pay items total {expected} "
+            "(gross less tax); correct the voucher in JDE"
+        )
+    lines = []
+    for row in distribution:
+        account = _account(row)
+        if not account:
+            return f"F0911 line {row.get('JELN')} has no account"
+        text = str(row.get("EXA") or "").strip() or f"voucher {voucher} G/L line {row.get('JELN')}"
+        lines.append((account, _money(row.get("AA")), text))
+    return lines
+
+
+def _mapped_invoice(
+    key: tuple,
+    items: list[dict],
+    order_accounts: dict[int, str],
+    distribution: list[dict],
+    accounts: dict[str, str],
+) -> Mapped | Rejected:
     voucher = f"{key[0]}/{key[1]}/{key[2]}"
     first = items[0]
     number = str(first.get("VINV") or "").strip()
     supplier = str(int(first["AN8"]))
-    order = str(first.get("PO") or "").strip()
+    label = f"voucher {voucher} (invoice {number or '?'})"
+    planned = _invoice_lines(voucher, number, items, order_accounts, distribution)
+    if isinstance(planned, str):
+        return Rejected(voucher, f"{label}: {planned}")
     lines = []
-    for item in items:
-        jde_account = _account(item) or (order_accounts.get(int(order)) if order.isdigit() else "")
-        if not jde_account:
-            return Rejected(
-                voucher,
-                f"voucher {voucher} (invoice {number or '?'}): pay item {item['SFX']} has no "
-                "GL account in F0411 and no purchase order to take it from; its distribution is in "
-                "F0911, which the connector does not read yet",
-            )
+    for jde_account, amount, text in planned:
         code = accounts.get(jde_account)
         if code is None:
             return Rejected(
-                voucher,
-                f"voucher {voucher} (invoice {number or '?'}): account {jde_account} has no "
-                "Coupa account in the mapping table",
+                voucher, f"{label}: account {jde_account} has no Coupa account in the mapping table"
             )
         lines.append(
             {
                 "line-num": len(lines) + 1,
-                "description": (
-                    str(item.get("RMK") or "").strip() or f"voucher {voucher} pay item {item['SFX']}"
-                )[:255],
+                "description": text[:255],
                 "quantity": "1",
-                "price": str(Decimal(str(item.get("AG") or 0))),
+                "price": str(amount),
                 "account": {"code": code},
             }
         )
@@ -117,6 +219,9 @@ def _mapped_invoice(key: tuple, items: list[dict], order_accounts: dict[int, str
         "currency": {"code": str(first.get("CRCD") or "").strip() or "USD"},
         "invoice-lines": lines,
     }
+    tax = sum((_money(item.get("STAM")) for item in items), Decimal(0))
+    if tax:
+        body["tax-amount"] = str(tax)  # lines carry gross less tax, so Coupa's total is the voucher's gross
     return Mapped(
         source_key=voucher,
         body=body,
@@ -166,9 +271,7 @@ INVOICES_FLOW = FlowSpec(
     schema=CoupaInvoiceRecord,
     map_records=map_invoices,
     open_target=lambda context: _coupa_invoices(context.resources.coupa),
-    # Vouchers not matched to an order cannot be placed on a GL account until F0911 is read, so a day
-    # where most are unmatched is expected, not a sign of a broken mapping: only 90 % refused is systemic.
-    systemic_share=0.9,
+    remap=remap_invoices,
 )
 
 jde_coupa_invoice_assets = build_flow_assets(
@@ -182,10 +285,5 @@ jde_coupa_invoice_assets = build_flow_assets(
 
 
 def register_invoice_replay_handler() -> None:
-    from connector_resources.coupa import CoupaResource
-
-    register_replay_handler(
-        INTEGRATION,
-        "invoices",
-        replay_handler(INVOICES_FLOW, lambda: _coupa_invoices(CoupaResource.from_settings())),
-    )
+    """``ml-connector replay`` re-reads queued vouchers from JDE and maps them with today's table."""
+    register_settings_replay(INVOICES_FLOW, lambda resources: _coupa_invoices(resources["coupa"]))

@@ -8,8 +8,6 @@ rejected record naming the account. An order whose supplier has not synced to Co
 released when the supplier syncs.
 """
 
-import csv
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
@@ -21,38 +19,25 @@ from dagster import AssetExecutionContext, MaterializeResult, asset
 from pandera.typing import Series
 
 from connector_assets.flows.assets import build_flow_assets
-from connector_assets.flows.core import FlowSpec, Mapped, Rejected, replay_handler
+from connector_assets.flows.core import FlowSpec, Mapped, Rejected
 from connector_assets.flows.jde_coupa import INTEGRATION, SUPPLIERS_FLOW
+from connector_assets.flows.mapping_tables import load_pairs, table_path
+from connector_assets.flows.replay_resources import register_settings_replay
 from connector_assets.jde.assets import jde_partitions
 from connector_assets.jde.lookup import browse_in
 from connector_assets.jde.tables import PO_HEADERS, PO_LINES
-from connector_resources.replay import register_replay_handler
 
-ROOT = Path(__file__).resolve().parents[2]
 ACCOUNT_MAP_ASSET = "jde_coupa_account_map"
 STOCK_KEY = "LNTY:S"
 
 
 def account_map_path() -> Path:
-    configured = os.environ.get("ML_JDE_COUPA_ACCOUNT_MAP", "").strip()
-    return Path(configured) if configured else ROOT / "mappings" / "sandbox" / "jde_coupa_accounts.csv"
+    return table_path("ML_JDE_COUPA_ACCOUNT_MAP", "jde_coupa_accounts.csv")
 
 
 def load_account_map(path: Path | None = None) -> dict[str, str]:
     """``{jde account: coupa account code}``; a duplicate or empty row is an error naming the line."""
-    path = path or account_map_path()
-    mapping: dict[str, str] = {}
-    with path.open(newline="", encoding="utf-8") as handle:
-        for number, row in enumerate(csv.DictReader(handle), start=2):
-            jde, coupa = (row.get("jde_account") or "").strip(), (row.get("coupa_account_code") or "").strip()
-            if not jde or not coupa:
-                raise ValueError(
-                    f"{path.name} line {number}: jde_account and coupa_account_code are required"
-                )
-            if jde in mapping:
-                raise ValueError(f"{path.name} line {number}: jde_account {jde} is mapped twice")
-            mapping[jde] = coupa
-    return mapping
+    return load_pairs(path or account_map_path(), "jde_account", "coupa_account_code")
 
 
 @asset(
@@ -114,6 +99,27 @@ def map_purchase_orders(context: Any, partition: str | None) -> Iterator[Mapped 
         lines: dict[tuple, list[dict]] = {}
         for row in _lookup(session, PO_LINES, docos):
             lines.setdefault(_key(row), []).append(row)
+    yield from _order_records(headers, lines, changed)
+
+
+def remap_purchase_orders(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
+    """The named orders (``po_number``s) read from JDE again and mapped with today's table (replay)."""
+    wanted = set(keys)
+    docos = sorted(
+        {int(parts[1]) for parts in (k.split("-") for k in keys) if len(parts) > 2 and parts[1].isdigit()}
+    )
+    with context.resources.jde.session() as session:
+        headers = {_key(r): r for r in _lookup(session, PO_HEADERS, docos) if po_number(r) in wanted}
+        lines: dict[tuple, list[dict]] = {}
+        for row in _lookup(session, PO_LINES, docos):
+            if _key(row) in headers:
+                lines.setdefault(_key(row), []).append(row)
+    yield from _order_records(headers, lines, set(headers))
+
+
+def _order_records(
+    headers: dict[tuple, dict], lines: dict[tuple, list[dict]], changed: set[tuple]
+) -> Iterator[Mapped | Rejected]:
     accounts = load_account_map()
     for key in sorted(changed):
         header = headers.get(key)
@@ -223,6 +229,7 @@ PURCHASE_ORDERS_FLOW = FlowSpec(
     schema=CoupaPurchaseOrderRecord,
     map_records=map_purchase_orders,
     open_target=lambda context: _coupa_purchase_orders(context.resources.coupa),
+    remap=remap_purchase_orders,
 )
 
 jde_coupa_po_assets = [
@@ -240,10 +247,7 @@ jde_coupa_po_assets = [
 
 
 def register_po_replay_handler() -> None:
-    from connector_resources.coupa import CoupaResource
-
-    register_replay_handler(
-        INTEGRATION,
-        "purchase_orders",
-        replay_handler(PURCHASE_ORDERS_FLOW, lambda: _coupa_purchase_orders(CoupaResource.from_settings())),
+    """``ml-connector replay`` re-reads queued orders from JDE and maps them with today's table."""
+    register_settings_replay(
+        PURCHASE_ORDERS_FLOW, lambda resources: _coupa_purchase_orders(resources["coupa"])
     )

@@ -1,11 +1,11 @@
 """Reconciliation for JD Edwards -> Coupa: both sides compared for a day; discrepancies as metadata + check.
 
-For the day's JDE suppliers and purchase orders (the staged source partitions, every order line read from
-JDE again) the asset looks each one up in Coupa itself, not in our ledger, which could share a bug with
-the writer. It reports suppliers and orders present in JDE only, and per supplier the amount of the day's
-orders (sum of quantity x price of the lines) when it differs. A record that
-is still in the retry queue is reported as such, with the queue's reason. After a clean sync the check
-passes with no discrepancy.
+For the day's JDE suppliers, purchase orders (every order line read from JDE again) and AP vouchers (the
+staged source partitions) the asset looks each one up in Coupa itself, not in our ledger, which could
+share a bug with the writer. It reports records present in JDE only, and per supplier the amount of the
+day's orders (sum of quantity x price of the lines) and of the day's vouchers (gross, against Coupa's
+``total-with-taxes``) when they differ. A record that is still in the retry queue is reported as such,
+with the queue's reason. After a clean sync the check passes with no discrepancy.
 """
 
 from collections import defaultdict
@@ -25,7 +25,7 @@ from connector_assets.flows.jde_coupa import INTEGRATION
 from connector_assets.flows.jde_coupa_pos import po_number
 from connector_assets.jde.assets import jde_partitions
 from connector_assets.jde.lookup import browse_in
-from connector_assets.jde.tables import PO_HEADERS, PO_LINES, SUPPLIERS
+from connector_assets.jde.tables import AP_LEDGER, PO_HEADERS, PO_LINES, SUPPLIERS
 
 NAME = "jde_coupa_reconciliation"
 CHECK = "in_balance"
@@ -44,10 +44,14 @@ def _lines_amount(lines: list[dict], quantity: str, price: str) -> Decimal:
     group_name=INTEGRATION,
     kinds={"jde", "coupa"},
     partitions_def=jde_partitions,
-    deps=[AssetKey("jde_coupa_suppliers_written"), AssetKey("jde_coupa_purchase_orders_written")],
+    deps=[
+        AssetKey("jde_coupa_suppliers_written"),
+        AssetKey("jde_coupa_purchase_orders_written"),
+        AssetKey("jde_coupa_invoices_written"),
+    ],
     required_resource_keys={"jde", "coupa", "staging", "ledger"},
     check_specs=[AssetCheckSpec(CHECK, asset=NAME, description="JDE and Coupa agree for the day.")],
-    description="Compares the day's JDE suppliers and purchase orders with what Coupa holds.",
+    description="Compares the day's JDE suppliers, purchase orders and vouchers with what Coupa holds.",
 )
 def jde_coupa_reconciliation(context: AssetExecutionContext):
     staging, ledger = context.resources.staging, context.resources.ledger.get()
@@ -74,9 +78,7 @@ def jde_coupa_reconciliation(context: AssetExecutionContext):
                 why = queued.get(number, "not in the retry queue either")
                 problems.append(f"supplier {number} is in JDE but not in Coupa ({why})")
                 counts["suppliers_missing_in_coupa"] += 1
-        per_supplier: dict[str, dict[str, Any]] = defaultdict(
-            lambda: {"jde": 0, "coupa": 0, "jde_amount": Decimal(0), "coupa_amount": Decimal(0)}
-        )
+        per_supplier = _per_supplier()
         for header in headers:
             number = po_number(header)
             supplier = str(header["AN8"])
@@ -93,13 +95,44 @@ def jde_coupa_reconciliation(context: AssetExecutionContext):
                 continue
             side["coupa"] += 1
             side["coupa_amount"] += _lines_amount(order.get("order-lines") or [], "quantity", "price")
-    for supplier, side in sorted(per_supplier.items()):
-        if side["coupa"] and side["jde_amount"] != side["coupa_amount"] and side["jde"] == side["coupa"]:
-            problems.append(
-                f"supplier {supplier}: the day's orders total {side['jde_amount']} in JDE "
-                f"but {side['coupa_amount']} in Coupa"
-            )
-            counts["supplier_amount_mismatches"] += 1
+        invoices = _compare_invoices(coupa, staging.read_rows(AP_LEDGER.asset, day), queued, problems, counts)
+    for what, totals in (("orders", per_supplier), ("vouchers", invoices)):
+        for supplier, side in sorted(totals.items()):
+            if side["coupa"] and side["jde_amount"] != side["coupa_amount"] and side["jde"] == side["coupa"]:
+                problems.append(
+                    f"supplier {supplier}: the day's {what} total {side['jde_amount']} in JDE "
+                    f"but {side['coupa_amount']} in Coupa"
+                )
+                counts["supplier_amount_mismatches"] += 1
     metadata = {**counts, "discrepancies": len(problems), "sample": "\n".join(problems[:SAMPLE]) or "none"}
     yield AssetCheckResult(check_name=CHECK, passed=not problems, metadata=metadata)
     yield MaterializeResult(metadata=metadata)
+
+
+def _per_supplier() -> dict[str, dict[str, Any]]:
+    return defaultdict(lambda: {"jde": 0, "coupa": 0, "jde_amount": Decimal(0), "coupa_amount": Decimal(0)})
+
+
+def _compare_invoices(
+    coupa: Any, ledger_rows: Any, queued: dict[str, str], problems: list[str], counts: dict[str, Any]
+) -> dict[str, dict[str, Any]]:
+    """The day's vouchers (F0411, one row per pay item) against Coupa's invoices, per supplier."""
+    vouchers: dict[str, list[dict]] = defaultdict(list)
+    for row in ledger_rows:
+        vouchers[f"{str(row['KCO']).strip()}/{int(row['DOC'])}/{str(row['DCT']).strip()}"].append(row)
+    totals = _per_supplier()
+    for key, items in sorted(vouchers.items()):
+        supplier, number = str(int(items[0]["AN8"])), str(items[0].get("VINV") or "").strip()
+        counts["jde_vouchers"] += 1
+        side = totals[supplier]
+        side["jde"] += 1
+        side["jde_amount"] += sum((Decimal(str(i.get("AG") or 0)) for i in items), Decimal(0))
+        invoice = coupa.find_invoice(number, {"number": supplier}) if number else None
+        if invoice is None:
+            why = queued.get(key, "not in the retry queue either")
+            problems.append(f"voucher {key} (invoice {number or '?'}) is in JDE but not in Coupa ({why})")
+            counts["vouchers_missing_in_coupa"] += 1
+            continue
+        side["coupa"] += 1
+        side["coupa_amount"] += Decimal(str(invoice.get("total-with-taxes") or 0))
+    return totals

@@ -250,6 +250,7 @@ PAYMENT_TERMS: tuple[tuple[str, str, int, int | None, str | None], ...] = (
     ("2/10 Net 30", "2% discount within 10 days, net 30", 30, 10, "2.0"),
     ("Due on Receipt", "Payment due on receipt", 0, None, None),
     ("Net 15", "Payment due 15 days after invoice date", 15, None, None),
+    ("Net 10", "Payment due 10 days after invoice date", 10, None, None),
 )
 SHIPPING_TERMS: tuple[tuple[str, str], ...] = (
     ("FOB Origin", "Free on board, origin"),
