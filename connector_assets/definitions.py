@@ -21,7 +21,7 @@ from connector_assets.flows.jde_coupa_invoices import (
 )
 from connector_assets.flows.jde_coupa_pos import jde_coupa_po_assets, register_po_replay_handler
 from connector_assets.flows.jde_coupa_reconcile import jde_coupa_reconciliation
-from connector_assets.flows.schedules import jde_coupa_job, jde_coupa_schedule
+from connector_assets.flows.schedules import jde_coupa_jobs, jde_coupa_schedules
 from connector_assets.jde.assets import jde_assets
 from connector_assets.jde.schedules import (
     jde_gl_accounts_job,
@@ -56,7 +56,7 @@ defs = Definitions(
         jde_sources_job,
         jde_gl_accounts_job,
         *saas_jobs,
-        jde_coupa_job,
+        *jde_coupa_jobs,
         replay_retry_queue,
         *coupa_jde_jobs,
     ],
@@ -64,7 +64,7 @@ defs = Definitions(
         jde_poll_schedule,
         jde_gl_accounts_schedule,
         *saas_schedules,
-        jde_coupa_schedule,
+        *jde_coupa_schedules,
         replay_due_records,
         *coupa_jde_schedules,
     ],

@@ -306,8 +306,31 @@ SYSTEMS: dict[str, System] = {
 
 # Settings of the project itself (not of a connection); listed in the same README table.
 PROJECT_SETTINGS: tuple[Setting, ...] = (
-    Setting("jde_coupa_cron", "ML_JDE_COUPA_CRON", "5 * * * *", "cadence of the JDE -> Coupa sync job"),
-    Setting("coupa_jde_cron", "ML_COUPA_JDE_POLL_CRON", "5-59/15 * * * *", "Coupa -> JDE polling fallback"),
+    Setting("jde_coupa_suppliers_cron", "ML_JDE_COUPA_SUPPLIERS_CRON", "5 * * * *", "JDE -> Coupa suppliers"),
+    Setting(
+        "jde_coupa_purchase_orders_cron",
+        "ML_JDE_COUPA_PURCHASE_ORDERS_CRON",
+        "10 * * * *",
+        "JDE -> Coupa purchase orders",
+    ),
+    Setting(
+        "jde_coupa_invoices_cron",
+        "ML_JDE_COUPA_INVOICES_CRON",
+        "15 * * * *",
+        "JDE vouchers -> Coupa invoices",
+    ),
+    Setting(
+        "coupa_jde_invoices_cron",
+        "ML_COUPA_JDE_INVOICES_CRON",
+        "5-59/15 * * * *",
+        "Coupa -> JDE invoices (polling fallback for call-outs)",
+    ),
+    Setting(
+        "coupa_jde_payments_cron",
+        "ML_COUPA_JDE_PAYMENTS_CRON",
+        "10-59/15 * * * *",
+        "Coupa -> JDE payments (polling fallback for call-outs)",
+    ),
     Setting(
         "saas_poll_cron",
         "ML_<SYSTEM>_POLL_CRON",
@@ -320,6 +343,12 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
         "ML_JDE_COUPA_ACCOUNT_MAP",
         "mappings/sandbox/jde_coupa_accounts.csv",
         "JDE account -> Coupa account table (mappings/README.md)",
+    ),
+    Setting(
+        "jde_coupa_payment_terms_map",
+        "ML_JDE_COUPA_PAYMENT_TERMS_MAP",
+        "mappings/sandbox/jde_coupa_payment_terms.csv",
+        "JDE payment terms (F0401 TRAP) -> Coupa payment term table (mappings/README.md)",
     ),
     Setting(
         "coupa_jde_account_map",

@@ -44,8 +44,19 @@ from connector_sandbox.serve import serve_in_thread
 pytestmark = pytest.mark.timeout(60)
 
 CALLOUT_SECRET = "sandbox-coupa-webhook"  # what the Coupa sandbox signs call-outs with
-INVOICES = ("coupa_jde_invoices_mapped", "coupa_jde_invoices_written", "coupa_jde_invoices_inbox_done")
-PAYMENTS = ("coupa_jde_payments_mapped", "coupa_jde_payments_written", "coupa_jde_payments_inbox_done")
+INVOICES = (
+    "coupa_jde_invoices_mapped",
+    "coupa_jde_invoices_written",
+    "coupa_jde_invoices_inbox_done",
+    "coupa_jde_invoices_marked_exported",
+)
+UNMARKED = INVOICES[:-1]
+PAYMENTS = (
+    "coupa_jde_payments_mapped",
+    "coupa_jde_payments_written",
+    "coupa_jde_payments_inbox_done",
+    "coupa_jde_payments_marked_exported",
+)
 JDE_SUPPLIER = "1011"  # in the JDE sandbox's F0401 at every scale
 
 
@@ -239,6 +250,7 @@ def test_an_invoice_from_inbox_and_poll_becomes_one_voucher_and_reruns_write_not
     day = _day(invoice)
     [delivered] = world.deliver("invoices", [invoice["id"]])
     assert delivered["ok"]
+    world.deliver("invoices", [invoice["id"]])  # redelivered: the same event, stored once
     assert _run(world.resources, "coupa_invoices", partition=day)[0].success  # the poll sees it too
     assert len(world.ledger.inbox_pending(source="coupa_invoices")) == 1
 
@@ -256,17 +268,24 @@ def test_an_invoice_from_inbox_and_poll_becomes_one_voucher_and_reruns_write_not
     ]  # the tax follows the largest line
     xref = world.ledger.get_xref("coupa_jde", "invoice", "coupa", str(invoice["id"]), "JDE")
     assert xref.target_id == f"MLCOUPA/CP{invoice['id']}/COUPA-INV-{invoice['id']}"
-    assert [e.action for e in world.ledger.history(str(invoice["id"]))] == ["create"]
     assert world.ledger.inbox_pending(source="coupa_invoices") == []  # acknowledged after the write
+    # Coupa hears back: the invoice is marked exported after (never before) its voucher reached JDE.
+    assert metadata["coupa_jde_invoices_marked_exported"]["marked"] == 1
+    assert world.coupa.call("GET", f"invoices/{invoice['id']}")["exported"] is True
+    history = world.ledger.history(str(invoice["id"]))
+    assert [(e.action, e.target_system) for e in history] == [("create", "JDE"), ("update", "coupa")]
+    assert "marked exported in coupa" in history[1].reason
 
-    # A redelivered call-out is the same event: the receiver stores nothing, and a rerun writes nothing.
+    # The mark is a new version in Coupa (exported): its call-out is consumed and writes nothing.
     world.deliver("invoices", [invoice["id"]])
-    assert world.ledger.inbox_pending(source="coupa_invoices") == []
+    assert len(world.ledger.inbox_pending(source="coupa_invoices")) == 1
     again, metadata = _run(world.resources, *INVOICES, partition=day)
-    assert again.success and metadata["coupa_jde_invoices_written"]["skip"] == 1
-    assert metadata["coupa_jde_invoices_written"]["create"] == 0
+    assert again.success and metadata["coupa_jde_invoices_written"]["create"] == 0
+    assert metadata["coupa_jde_invoices_written"]["update"] == 0
+    assert world.ledger.inbox_pending(source="coupa_invoices") == []
     assert [len(rows) for rows in world.voucher_rows(invoice["id"])] == [1, 3]
-    assert [e.action for e in world.ledger.history(str(invoice["id"]))] == ["create"]
+    assert metadata["coupa_jde_invoices_marked_exported"]["marked"] == 0  # marked once, not again
+    assert [e.action for e in world.ledger.history(str(invoice["id"]))] == ["create", "update"]
 
 
 def test_bad_accounts_are_queued_in_finance_words_and_the_other_invoices_proceed(
@@ -364,10 +383,12 @@ def test_an_older_version_arriving_after_a_newer_one_is_not_applied(world):
 
 
 def test_a_voucher_written_before_a_crash_is_adopted_not_written_twice(world):
+    # Coupa is marked only after the ledger holds the voucher, so a crash that lost the ledger's record
+    # also lost the mark: the runs here stop before marking, as that crashed run did.
     invoice = world.coupa.invoice(world.supplier, "T-400", [(world.accounts["20.8150"], "12.34")])
     day = _day(invoice)
     world.deliver("invoices", [invoice["id"]])
-    assert _run(world.resources, *INVOICES, partition=day)[0].success
+    assert _run(world.resources, *UNMARKED, partition=day)[0].success
     key = str(invoice["id"])
 
     # JDE accepted the batch, the process died before the ledger recorded it: the intent is pending.
@@ -379,7 +400,7 @@ def test_a_voucher_written_before_a_crash_is_adopted_not_written_twice(world):
             ),
             {"k": key},
         )
-    result, metadata = _run(world.resources, "coupa_invoices", *INVOICES, partition=day)
+    result, metadata = _run(world.resources, "coupa_invoices", *UNMARKED, partition=day)
     assert result.success and metadata["coupa_jde_invoices_written"]["adopt"] == 1
     assert [len(rows) for rows in world.voucher_rows(invoice["id"])] == [1, 1]
 
@@ -388,7 +409,7 @@ def test_a_voucher_written_before_a_crash_is_adopted_not_written_twice(world):
         conn.execute(
             sa.text("delete from mlc_xref where source_key = :k and integration = 'coupa_jde'"), {"k": key}
         )
-    result, _ = _run(world.resources, "coupa_invoices", *INVOICES, partition=day)
+    result, _ = _run(world.resources, "coupa_invoices", *UNMARKED, partition=day)
     assert result.success and _queue(world.ledger, "invoices") == {}
     assert [len(rows) for rows in world.voucher_rows(invoice["id"])] == [1, 1]
     adoptions = [e.reason for e in world.ledger.history(key) if e.action == "adopt"]
@@ -438,9 +459,13 @@ def test_a_payment_waits_for_its_invoice_then_is_recorded_once(world):
     [voucher] = world.jde_rows("F0411", DOC=str(world.voucher_rows(invoice["id"])[0][0]["DOC"]))
     assert voucher["AAP"] == 0 and voucher["PST"] == "P"
 
+    assert world.coupa.call("GET", f"coupa_pay/payments/{payment['id']}")["exported"] is False
     again, metadata = _run(world.resources, "coupa_payments", *PAYMENTS, partition=day)
     assert again.success and metadata["coupa_jde_payments_written"]["skip"] == 1
     assert len([p for p in world.jde_payments() if p["reference"] == reference]) == 1
+    # The replay wrote it, the next run marks it: the ledger, not the run, says what is unmarked.
+    assert metadata["coupa_jde_payments_marked_exported"]["marked"] == 1
+    assert world.coupa.call("GET", f"coupa_pay/payments/{payment['id']}")["exported"] is True
 
 
 def test_a_systemic_failure_fails_the_check_and_writes_nothing(world):
@@ -532,3 +557,52 @@ def test_the_sensor_requests_one_run_per_day_of_pending_inbox_rows(db_url):
         build_sensor_context(instance=instance, resources=resources, cursor=result.cursor) as context,
     ):
         assert isinstance(coupa_jde_inbox_sensor(context), SkipReason)
+
+
+def test_a_mark_coupa_refuses_fails_the_step_after_the_write_and_a_rerun_marks_it_once(world):
+    invoice = world.coupa.invoice(world.supplier, "T-600", [(world.accounts["20.8150"], "60.00")])
+    day = _day(invoice)
+    world.deliver("invoices", [invoice["id"]])
+    # Coupa fails every call for a while: the voucher still reaches JDE, the mark step fails, loudly.
+    faults = f"{world.coupa_url}/sandbox/faults"
+    requests.post(faults, json={"fail_next": 1000, "fail_next_status": 503}, timeout=10).raise_for_status()
+    result, metadata = _run(world.resources, *INVOICES, partition=day)
+    assert not result.success
+    assert metadata["coupa_jde_invoices_written"]["create"] == 1
+    assert "coupa_jde_invoices_marked_exported" not in metadata
+    requests.post(faults, json={"fail_next": 0}, timeout=10).raise_for_status()
+    assert world.coupa.call("GET", f"invoices/{invoice['id']}")["exported"] is False
+
+    # The rerun of the failed step alone marks it; the voucher is not written again.
+    result, metadata = _run(world.resources, "coupa_jde_invoices_marked_exported", partition=day)
+    assert result.success and metadata["coupa_jde_invoices_marked_exported"]["marked"] == 1
+    assert world.coupa.call("GET", f"invoices/{invoice['id']}")["exported"] is True
+    assert [len(rows) for rows in world.voucher_rows(invoice["id"])] == [1, 1]
+    assert [e.action for e in world.ledger.history(str(invoice["id"]))] == ["create", "update"]
+
+
+def test_an_invoice_refused_for_an_account_is_replayed_from_coupa_with_the_fixed_table(
+    world, tmp_path, monkeypatch
+):
+    invoice = world.coupa.invoice(world.supplier, "T-700", [(world.accounts["20.8199"], "70.00")])
+    day = _day(invoice)
+    world.deliver("invoices", [invoice["id"]])
+    assert _run(world.resources, *INVOICES, partition=day)[0].success
+    [item] = _queue(world.ledger, "invoices", "failed").values()
+    assert "account 20.8199 not found in F0901" in item.reason
+
+    # Finance maps 20-8199 to 20.8150 and loads the table; the replay reads the invoice from Coupa again
+    # and maps it with that table: written once.
+    mapping = tmp_path / "accounts.csv"
+    mapping.write_text("coupa_account,jde_account\n20-8199,20.8150\n", encoding="utf-8")
+    monkeypatch.setenv(ACCOUNT_MAP_ENV, str(mapping))
+    assert _run(world.resources, "coupa_jde_account_map")[0].success
+    register_coupa_jde_replay_handlers(
+        resources=lambda: {k: world.resources[k] for k in ("jde", "coupa", "staging")}
+    )
+    summary = replay_items(world.ledger, [item])
+    assert summary.replayed == [item.id] and not summary.failed
+    assert [r["ANI"] for r in world.voucher_rows(invoice["id"])[1]] == ["20.8150"]
+    assert replay_items(world.ledger, [item]).replayed == [item.id]  # already in JDE: skipped
+    assert [len(rows) for rows in world.voucher_rows(invoice["id"])] == [1, 1]
+    assert [e.action for e in world.ledger.history(str(invoice["id"])) if e.action == "create"] == ["create"]

@@ -31,3 +31,25 @@ def test_the_first_tick_after_midnight_also_closes_yesterday():
 def test_gl_accounts_refresh_daily():
     [request] = _requests("jde_gl_accounts_schedule", datetime(2026, 11, 21, 5, 0, tzinfo=UTC))
     assert request.run_key == "gl-2026-11-21" and request.partition_key is None
+
+
+def test_every_flow_has_a_schedule_of_its_own_on_a_job_of_its_own():
+    flows = {
+        "jde_coupa_suppliers_schedule": ("5 * * * *", {"jde_suppliers", "jde_coupa_suppliers_written"}),
+        "jde_coupa_purchase_orders_schedule": (
+            "10 * * * *",
+            {"jde_po_lines", "jde_coupa_purchase_orders_written"},
+        ),
+        "jde_coupa_invoices_schedule": ("15 * * * *", {"jde_ap_ledger", "jde_coupa_invoices_written"}),
+        "coupa_jde_invoices_poll": ("5-59/15 * * * *", {"coupa_jde_invoices_marked_exported"}),
+        "coupa_jde_payments_poll": ("10-59/15 * * * *", {"coupa_jde_payments_marked_exported"}),
+    }
+    for name, (cron, some_assets) in flows.items():
+        schedule = defs.resolve_schedule_def(name)
+        assert schedule.cron_schedule == cron
+        job = defs.resolve_job_def(schedule.job_name)
+        keys = {key.to_user_string() for key in job.asset_layer.selected_asset_keys}
+        assert some_assets <= keys, (name, keys)
+        assert len([k for k in keys if k.endswith("_written")]) == 1, (name, keys)  # one flow per job
+        [request] = _requests(name, datetime(2026, 11, 21, 10, 5, tzinfo=UTC))
+        assert request.partition_key == "2026-11-21"

@@ -19,6 +19,11 @@ and are checked against the staged F0901 (``jde_gl_accounts``) before anything i
 non-postable account is refused with the account named, the other invoices proceed. A changed invoice
 whose voucher JDE already holds is never rewritten or sent again: it is queued for a person.
 
+Marked exported in Coupa. Once an invoice's voucher batch or a payment is in JDE (by a run or a replay),
+``<flow>_marked_exported`` marks it ``exported`` in Coupa with a request of its own, as Coupa's ERP
+integration pattern asks (``export_marks``); a payment that settles several invoices is marked when all
+of its JDE payments are written.
+
 Inbox rows are acknowledged (``processed``) by ``<flow>_inbox_done``, which runs after the write step
 succeeded for the partition: by then every record of the run was written, skipped, or queued with its
 reason. Until then they stay pending, so a failed run loses nothing: the next run of the day reads them
@@ -45,7 +50,7 @@ sending them back to JDE would pay the voucher twice.
 import csv
 import json
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -68,6 +73,8 @@ from pandera.typing import Series
 
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Created, FlowSpec, Mapped, Rejected, replay_handler
+from connector_assets.flows.export_marks import ExportMark, build_export_marks
+from connector_assets.flows.replay_resources import resources_from_settings
 from connector_assets.incremental import days_in_window
 from connector_assets.jde.tables import GL_ACCOUNTS
 from connector_assets.polling import build_poll_schedule
@@ -631,24 +638,53 @@ def map_invoices(context: AssetExecutionContext, partition: str | None) -> Itera
     documents = collect_documents(context, partition, INVOICE_SOURCE, INVOICES_FLOW)
     if not documents.current:
         return
+    yield from _invoice_records(staging, ledger, documents.current)
+
+
+def _invoice_records(
+    staging: StagingResource, ledger: Ledger, versions: list[Version]
+) -> Iterator[Mapped | Rejected]:
     gl = GlAccounts.load(staging)
     if os.environ.get(ACCOUNT_MAP_ENV, "").strip() and not staging.exists(ACCOUNT_MAP_ASSET, None):
         raise Failure(f"${ACCOUNT_MAP_ENV} names a mapping table but {ACCOUNT_MAP_ASSET} was never loaded")
     accounts = AccountMap(staging.read_rows(ACCOUNT_MAP_ASSET, None))
-    for version in documents.current:
+    for version in versions:
         invoice = version.record
         status = str(invoice.get("status") or "")
-        if status in READY_INVOICE_STATUSES and not invoice.get("exported"):
+        xref = ledger.get_xref(INTEGRATION, "invoice", "coupa", version.document_id, "JDE")
+        ours = xref is not None and bool(xref.target_id)
+        # Exported by this integration (our mark) still goes through: unchanged it is skipped, changed it
+        # is queued for a person. Exported by anyone else it is theirs.
+        if status in READY_INVOICE_STATUSES and (ours or not invoice.get("exported")):
             yield map_invoice(invoice, version.updated_at, gl, accounts, ledger)
-        elif status == "voided":
-            xref = ledger.get_xref(INTEGRATION, "invoice", "coupa", version.document_id, "JDE")
-            if xref is not None and xref.target_id:
-                # Reversing a voucher is a decision for JDE's payables team; the integration tells them.
-                yield Rejected(
-                    version.document_id,
-                    f"invoice {version.document_id} ({invoice.get('invoice-number')}) was voided in Coupa "
-                    f"after its voucher was sent to JDE (batch {xref.target_id}); void the voucher in JDE",
-                )
+        elif status == "voided" and ours:
+            # Reversing a voucher is a decision for JDE's payables team; the integration tells them.
+            yield Rejected(
+                version.document_id,
+                f"invoice {version.document_id} ({invoice.get('invoice-number')}) was voided in Coupa "
+                f"after its voucher was sent to JDE (batch {xref.target_id}); void the voucher in JDE",
+            )
+
+
+def _current_versions(coupa: Any, entity: str, document_ids: Iterable[str]) -> list[Version]:
+    """The documents as Coupa holds them now (a replay maps the latest version, not the queued one)."""
+    versions = []
+    with coupa.session(flow="polling") as session:
+        for document_id in sorted(set(document_ids)):
+            if not document_id.isdigit():
+                continue
+            record = session.get(entity, document_id)
+            changed = coupa_time(record.get("updated-at"))
+            if changed is not None:
+                versions.append(Version(document_id, changed, record, "poll"))
+    return versions
+
+
+def remap_invoices(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
+    """The named invoices read from Coupa again and mapped with today's tables (replay)."""
+    resources = context.resources
+    versions = _current_versions(resources.coupa, "invoices", keys)
+    yield from _invoice_records(resources.staging, resources.ledger.get(), versions)
 
 
 # -- Coupa Pay payments -> payments on vouchers -------------------------------------------------------
@@ -714,10 +750,28 @@ def map_payment(payment: dict[str, Any], updated_at: datetime) -> Iterator[Mappe
 def map_payments(context: AssetExecutionContext, partition: str | None) -> Iterator[Mapped | Rejected]:
     """The partition's Coupa Pay payments (poll + inbox, latest version each) that committed money."""
     documents = collect_documents(context, partition, PAYMENT_SOURCE, PAYMENTS_FLOW)
-    for version in documents.current:
+    yield from _payment_records(context.resources.ledger.get(), documents.current)
+
+
+def remap_payments(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
+    """The named payments (``payment:invoice``) read from Coupa again and mapped (replay)."""
+    versions = _current_versions(context.resources.coupa, "payments", [k.split(":", 1)[0] for k in keys])
+    yield from _payment_records(context.resources.ledger.get(), versions)
+
+
+def _payment_records(ledger: Ledger, versions: list[Version]) -> Iterator[Mapped | Rejected]:
+    for version in versions:
         payment = version.record
-        if str(payment.get("status") or "") in READY_PAYMENT_STATUSES and not payment.get("exported"):
-            yield from map_payment(payment, version.updated_at)
+        if str(payment.get("status") or "") not in READY_PAYMENT_STATUSES:
+            continue
+        records = list(map_payment(payment, version.updated_at))
+        # As for invoices: exported by our own mark still goes through (skipped unless changed).
+        ours = any(
+            (x := ledger.get_xref(INTEGRATION, "payment", "coupa", r.source_key, "JDE")) and x.target_id
+            for r in records
+        )
+        if ours or not payment.get("exported"):
+            yield from records
 
 
 # -- the JDE side ---------------------------------------------------------------------------------------
@@ -916,6 +970,7 @@ INVOICES_FLOW = FlowSpec(
     schema=JdeVoucherRecord,
     map_records=map_invoices,
     open_target=_open_for_run(VoucherBatches),
+    remap=remap_invoices,
 )
 PAYMENTS_FLOW = FlowSpec(
     integration=INTEGRATION,
@@ -926,6 +981,7 @@ PAYMENTS_FLOW = FlowSpec(
     schema=JdePaymentRecord,
     map_records=map_payments,
     open_target=_open_for_run(VoucherPayments),
+    remap=remap_payments,
 )
 VoucherBatches.spec = INVOICES_FLOW
 VoucherPayments.spec = PAYMENTS_FLOW
@@ -983,51 +1039,120 @@ coupa_jde_payment_assets = build_flow_assets(
     group=INTEGRATION,
     kinds={"coupa", "jde"},
 )
-coupa_jde_flow_assets = [
+
+
+def payment_records(session: Any, payment_id: str) -> set[str]:
+    """The written records a Coupa Pay payment stands for: one per invoice it settles (``map_payment``)."""
+    payment = session.get("payments", payment_id)
+    return {
+        f"{payment_id}:{detail.get('source-transaction-id')}"
+        for detail in payment.get("payment-details") or []
+        if str(detail.get("source-transaction-type") or "InvoiceHeader") == "InvoiceHeader"
+    }
+
+
+INVOICE_EXPORT_MARK = ExportMark(INVOICES_FLOW, "invoices")
+PAYMENT_EXPORT_MARK = ExportMark(
+    PAYMENTS_FLOW,
+    "payments",
+    document_of=lambda source_key: source_key.split(":", 1)[0],
+    records_of=payment_records,
+)
+
+
+def _export_marks(mark: ExportMark) -> AssetsDefinition:
+    return build_export_marks(
+        mark,
+        partitions_def=saas_partitions,
+        # The polling session's scopes include the invoice and payment writes the marks are (§2.8).
+        open_source=lambda context: context.resources.coupa.session(flow="polling"),
+        source_resource="coupa",
+        group=INTEGRATION,
+        kinds={"coupa"},
+    )
+
+
+coupa_jde_invoice_flow = [
     *coupa_jde_invoice_assets,
     build_inbox_done(INVOICES_FLOW, INVOICE_SOURCE),
+    _export_marks(INVOICE_EXPORT_MARK),
+]
+coupa_jde_payment_flow = [
     *coupa_jde_payment_assets,
     build_inbox_done(PAYMENTS_FLOW, PAYMENT_SOURCE),
+    _export_marks(PAYMENT_EXPORT_MARK),
 ]
+coupa_jde_flow_assets = [*coupa_jde_invoice_flow, *coupa_jde_payment_flow]
 coupa_jde_assets = [coupa_jde_account_map, *coupa_jde_flow_assets]
 
+# Both flows in one run (the inbox sensor's job, and for backfills): a payment and its invoice arriving
+# together are both written, in that order. Each flow also has a job and a poll schedule of its own.
 coupa_jde_job = define_asset_job(
     "coupa_jde_flows",
     selection=AssetSelection.assets(*[a.key for a in coupa_jde_flow_assets]),
     description="Coupa invoices -> JDE batch vouchers and Coupa Pay payments -> JDE voucher payments for a "
     "day (the Coupa poll's staged partition plus the webhook inbox).",
 )
-coupa_jde_jobs = [coupa_jde_job]
+FLOW_JOBS = {
+    INVOICES_FLOW: (coupa_jde_invoice_flow, "ML_COUPA_JDE_INVOICES_CRON", "5-59/15 * * * *"),
+    PAYMENTS_FLOW: (coupa_jde_payment_flow, "ML_COUPA_JDE_PAYMENTS_CRON", "10-59/15 * * * *"),
+}
+coupa_jde_flow_jobs = {
+    spec: define_asset_job(
+        spec.flow,
+        selection=AssetSelection.assets(*[a.key for a in flow]),
+        description=f"Coupa {spec.name} of a day (poll + webhook inbox) -> JDE, then marked exported.",
+    )
+    for spec, (flow, _, _) in FLOW_JOBS.items()
+}
+coupa_jde_jobs = [coupa_jde_job, *coupa_jde_flow_jobs.values()]
 
-# The polling fallback: a few minutes after each Coupa poll (coupa_sources_poll, */15), apply the day.
+# The polling fallback, per flow: a few minutes after each Coupa poll (coupa_sources_poll, */15).
 coupa_jde_schedules = [
     build_poll_schedule(
-        "coupa_jde_flows_poll",
-        coupa_jde_job,
-        cron=os.environ.get("ML_COUPA_JDE_POLL_CRON", "").strip() or "5-59/15 * * * *",
+        f"{spec.flow}_poll",
+        coupa_jde_flow_jobs[spec],
+        cron=os.environ.get(variable, "").strip() or default,
         timezone="UTC",
-        description="Apply today's polled Coupa invoices and payments to JDE (missed call-outs included); "
+        description=f"Apply today's polled Coupa {spec.name} to JDE (missed call-outs included); "
         "after midnight, close yesterday once.",
     )
+    for spec, (_, variable, default) in FLOW_JOBS.items()
 ]
 
 
 # -- replay -----------------------------------------------------------------------------------------------
 
 
-def _replay(spec: FlowSpec, target_class: type[_JdeTarget], jde: Any):
-    """``replay_handler`` plus the version rule: a queued version older than one seen since is superseded."""
+def _replay(
+    spec: FlowSpec,
+    target_class: type[_JdeTarget],
+    jde: Any,
+    resources: Callable[[], dict[str, Any]] | None,
+):
+    """``replay_handler`` for a Coupa -> JDE flow.
+
+    With ``resources`` the record is read from Coupa again and its current version mapped with today's
+    tables (a version JDE already holds is then skipped as unchanged). Without, the queued payload is
+    written, unless a newer version from Coupa has been seen since (the version rule of the runs).
+    """
 
     def handle(item: QueueItem, ledger: Ledger) -> ReplayOutcome:
-        version = str((item.payload.get("fields") or {}).get("coupa_updated_at") or "")
-        document = item.source_key.split(":", 1)[0]
-        newest = ledger.get_cursor(INTEGRATION, _version_stream(spec.name, document))
-        if version and newest and version < newest:
-            return ReplayOutcome(
-                None, "skip", f"superseded by a newer version from Coupa ({newest}); not applied"
-            )
-        resource = jde if jde is not None else _jde_from_settings()
-        inner = replay_handler(spec, lambda: _open(target_class, resource, ledger, None, None))
+        if resources is None:
+            version = str((item.payload.get("fields") or {}).get("coupa_updated_at") or "")
+            document = item.source_key.split(":", 1)[0]
+            newest = ledger.get_cursor(INTEGRATION, _version_stream(spec.name, document))
+            if version and newest and version < newest:
+                return ReplayOutcome(
+                    None, "skip", f"superseded by a newer version from Coupa ({newest}); not applied"
+                )
+        built = resources() if resources is not None else None  # once per record: remap and write share it
+        resource = jde if jde is not None else (built or {}).get("jde") or _jde_from_settings()
+        inner = replay_handler(
+            spec,
+            lambda: _open(target_class, resource, ledger, None, None),
+            None if built is None else lambda: built,
+        )
         return inner(item, ledger)
 
     return handle
@@ -1040,8 +1165,16 @@ def _jde_from_settings() -> Any:
     return JdeAisResource.from_settings().process_config_and_initialize()
 
 
-def register_coupa_jde_replay_handlers(jde: Any = None) -> None:
-    """``ml-connector replay`` re-attempts queued vouchers and payments with today's JDE settings (or
-    ``jde``, a ``JdeAisResource``), skipping versions a newer one has superseded."""
-    register_replay_handler(INTEGRATION, "invoices", _replay(INVOICES_FLOW, VoucherBatches, jde))
-    register_replay_handler(INTEGRATION, "payments", _replay(PAYMENTS_FLOW, VoucherPayments, jde))
+def register_coupa_jde_replay_handlers(
+    jde: Any = None, resources: Callable[[], dict[str, Any]] | None = None
+) -> None:
+    """``ml-connector replay`` handlers for vouchers and payments.
+
+    By default each queued record is read from Coupa again and mapped with today's tables and settings
+    (``resources_from_settings``). Given only ``jde`` (a ``JdeAisResource``), the queued payload is
+    written with it instead; given ``resources`` too, those are what the record is re-read with.
+    """
+    if jde is None and resources is None:
+        resources = resources_from_settings
+    register_replay_handler(INTEGRATION, "invoices", _replay(INVOICES_FLOW, VoucherBatches, jde, resources))
+    register_replay_handler(INTEGRATION, "payments", _replay(PAYMENTS_FLOW, VoucherPayments, jde, resources))

@@ -1,17 +1,21 @@
 """When the JD Edwards -> Coupa flows run: today's partition, from the JDE tables to the Coupa writes.
 
-``ML_JDE_COUPA_CRON`` sets the cadence (default hourly, like the JDE reads). The job carries the JDE
-source tables the flows read, so one run polls JDE and writes what changed; the unpartitioned account
-mapping table is materialized on its own when the file changes, and the reconciliation when an operator
-(or a daily schedule of their own) asks for it.
+Each flow has a job of its own (its JDE source tables, its mapped, check and write steps) on a poll
+schedule of its own, hourly by default like the JDE reads, staggered so an hour's suppliers are in Coupa
+before that hour's orders and vouchers look for them (``ML_JDE_COUPA_<FLOW>_CRON``). ``jde_coupa_sync``
+runs all three in one run, in dependency order, for backfills and by hand. The unpartitioned mapping
+tables (accounts, payment terms) are materialized on their own when their files change, and the
+reconciliation when an operator (or a daily schedule of their own) asks for it.
 """
 
 import os
 
 from dagster import AssetSelection, define_asset_job
 
-from connector_assets.flows.jde_coupa import INTEGRATION
-from connector_assets.flows.jde_coupa_pos import ACCOUNT_MAP_ASSET
+from connector_assets.flows.core import FlowSpec
+from connector_assets.flows.jde_coupa import INTEGRATION, SUPPLIERS_FLOW, TERMS_MAP_ASSET
+from connector_assets.flows.jde_coupa_invoices import INVOICES_FLOW
+from connector_assets.flows.jde_coupa_pos import ACCOUNT_MAP_ASSET, PURCHASE_ORDERS_FLOW
 from connector_assets.flows.jde_coupa_reconcile import NAME as RECONCILIATION
 from connector_assets.jde.extract import jde_timezone
 from connector_assets.jde.tables import ADDRESS_BOOK, AP_LEDGER, PO_HEADERS, PO_LINES, SUPPLIERS
@@ -19,17 +23,44 @@ from connector_assets.polling import build_poll_schedule
 
 jde_coupa_job = define_asset_job(
     "jde_coupa_sync",
-    selection=(AssetSelection.groups(INTEGRATION) - AssetSelection.assets(ACCOUNT_MAP_ASSET, RECONCILIATION))
+    selection=(
+        AssetSelection.groups(INTEGRATION)
+        - AssetSelection.assets(ACCOUNT_MAP_ASSET, TERMS_MAP_ASSET, RECONCILIATION)
+    )
     | AssetSelection.assets(
         SUPPLIERS.asset, ADDRESS_BOOK.asset, PO_HEADERS.asset, PO_LINES.asset, AP_LEDGER.asset
     ),
-    description="JDE suppliers, purchase orders and vouchers changed on a day -> Coupa.",
+    description="JDE suppliers, purchase orders and vouchers changed on a day -> Coupa, in one run.",
 )
 
-jde_coupa_schedule = build_poll_schedule(
-    "jde_coupa_sync_schedule",
-    jde_coupa_job,
-    cron=os.environ.get("ML_JDE_COUPA_CRON", "").strip() or "5 * * * *",
-    timezone=jde_timezone().key,
-    description="Sync today's JDE supplier and purchase-order changes to Coupa.",
-)
+# flow -> (the JDE tables it reads, cadence variable, default cadence)
+FLOW_SCHEDULES: dict[FlowSpec, tuple[tuple[str, ...], str, str]] = {
+    SUPPLIERS_FLOW: ((SUPPLIERS.asset, ADDRESS_BOOK.asset), "ML_JDE_COUPA_SUPPLIERS_CRON", "5 * * * *"),
+    PURCHASE_ORDERS_FLOW: (
+        (PO_HEADERS.asset, PO_LINES.asset),
+        "ML_JDE_COUPA_PURCHASE_ORDERS_CRON",
+        "10 * * * *",
+    ),
+    INVOICES_FLOW: ((AP_LEDGER.asset,), "ML_JDE_COUPA_INVOICES_CRON", "15 * * * *"),
+}
+
+jde_coupa_flow_jobs = {
+    spec: define_asset_job(
+        spec.flow,
+        selection=AssetSelection.assets(*tables, f"{spec.flow}_mapped", f"{spec.flow}_written"),
+        description=f"JDE {spec.name} changed on a day -> Coupa.",
+    )
+    for spec, (tables, _, _) in FLOW_SCHEDULES.items()
+}
+jde_coupa_jobs = [jde_coupa_job, *jde_coupa_flow_jobs.values()]
+
+jde_coupa_schedules = [
+    build_poll_schedule(
+        f"{spec.flow}_schedule",
+        jde_coupa_flow_jobs[spec],
+        cron=os.environ.get(variable, "").strip() or default,
+        timezone=jde_timezone().key,
+        description=f"Sync today's JDE {spec.name} changes to Coupa.",
+    )
+    for spec, (_, variable, default) in FLOW_SCHEDULES.items()
+]
