@@ -114,12 +114,12 @@ def _run(args: argparse.Namespace, jde_url: str, coupa_url: str) -> dict:
         "coupa_payments",
     }
     flow_assets = [*jde_coupa_assets, *jde_coupa_po_assets, *jde_coupa_invoice_assets, *coupa_jde_assets]
-    flows = {a.key.to_user_string() for a in flow_assets} - {"jde_coupa_account_map", "coupa_jde_account_map"}
+    unpartitioned = {"jde_coupa_account_map", "coupa_jde_account_map", "jde_coupa_payment_terms_map"}
+    flows = {a.key.to_user_string() for a in flow_assets} - unpartitioned
     every = [*jde_assets, *saas_assets, *flow_assets]
     assets = [a for a in every if a.key.to_user_string() in sources | flows]
     end = date.today() - timedelta(days=1)
     start = end - timedelta(days=args.days - 1)
-    before = requests.get(f"{coupa_url}/sandbox/state", timeout=30).json()
     with tempfile.TemporaryDirectory() as folder, instance_for_test() as instance:
         resources = {
             "jde": JdeAisResource(
@@ -150,6 +150,8 @@ def _run(args: argparse.Namespace, jde_url: str, coupa_url: str) -> dict:
             if a.key.to_user_string() in ("jde_gl_accounts", "coupa_jde_account_map")
         ]
         assert materialize(lookups, resources=resources, instance=instance).success
+        aligned = _align_supplier_numbers(resources, coupa_url)
+        before = requests.get(f"{coupa_url}/sandbox/state", timeout=30).json()
         started = time.monotonic()
         result = materialize(
             assets,
@@ -166,14 +168,21 @@ def _run(args: argparse.Namespace, jde_url: str, coupa_url: str) -> dict:
 
         from connector_resources.ledger import Ledger
 
-        queue = Ledger(f"sqlite:///{folder}/ledger.sqlite").open_items(limit=100_000)
+        after = requests.get(f"{coupa_url}/sandbox/state", timeout=30).json()
+        ledger = Ledger(f"sqlite:///{folder}/ledger.sqlite")
+        held_after_backfill = len(ledger.open_items(status="held", limit=100_000))
+        # JDE's Batch Voucher Processor (R04110ZA) runs on its own schedule; the payments of the Coupa
+        # invoices written above can only be recorded once it has made their batches vouchers.
+        processed = requests.post(f"{jde_url.removesuffix('/jderest')}/sandbox/process-vouchers", timeout=120)
+        processed.raise_for_status()
+        catch_up = _catch_up(resources, instance, ledger, assets, end, coupa_url)
+        queue = ledger.open_items(limit=100_000)  # what is still queued after the catch-up
         refusals = Counter(f"{i.integration}/{i.flow}: " + _reason_kind(i.reason) for i in queue)
         written = {
             e.asset_key.to_user_string(): e.materialization.metadata
             for e in result.get_asset_materialization_events()
             if e.asset_key.to_user_string().endswith("_written")
         }
-    after = requests.get(f"{coupa_url}/sandbox/state", timeout=30).json()
     records = sum(m[k].value for m in written.values() for k in ("create", "update", "adopt"))
     calls = _total(after) - _total(before)
     write_seconds = sum(v for k, v in steps.items() if k.endswith("_written"))
@@ -182,6 +191,7 @@ def _run(args: argparse.Namespace, jde_url: str, coupa_url: str) -> dict:
         "days": args.days,
         "scale": args.scale,
         "coupa_latency_ms": args.latency_ms,
+        "coupa_suppliers_renumbered_to_jde": aligned,
         "records_written": records,
         "written_per_flow": {
             k.removesuffix("_written"): sum(m[a].value for a in ("create", "update", "adopt"))
@@ -197,8 +207,83 @@ def _run(args: argparse.Namespace, jde_url: str, coupa_url: str) -> dict:
         "write_step_seconds": round(write_seconds, 1),
         "achieved_coupa_rate_per_s": round(calls / max(write_seconds, 1e-9), 1),
         "ratio_to_25_per_s": round(calls / max(write_seconds, 1e-9) / 25, 2),
+        "held_after_backfill": held_after_backfill,
+        "catch_up": catch_up,
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
     }
+
+
+def _catch_up(resources: dict, instance, ledger, assets: list, day: date, coupa_url: str) -> dict:
+    """What the next hour does after a first backfill: the sync of the latest day (its suppliers step reads
+    the suppliers held records wait for and releases them), then the replay of due records (the
+    ``replay_due_records`` schedule), each record read from its source again and written once."""
+    from dagster import materialize
+
+    from connector_assets.flows.core import replay_handler
+    from connector_assets.flows.coupa_jde import register_coupa_jde_replay_handlers
+    from connector_assets.flows.jde_coupa import SUPPLIERS_FLOW, _coupa_suppliers
+    from connector_assets.flows.jde_coupa_invoices import INVOICES_FLOW, _coupa_invoices
+    from connector_assets.flows.jde_coupa_pos import PURCHASE_ORDERS_FLOW, _coupa_purchase_orders
+    from connector_resources.replay import register_replay_handler, replay_items
+
+    own = {k: resources[k] for k in ("jde", "coupa", "staging")}
+    for spec, opener in (
+        (SUPPLIERS_FLOW, _coupa_suppliers),
+        (PURCHASE_ORDERS_FLOW, _coupa_purchase_orders),
+        (INVOICES_FLOW, _coupa_invoices),
+    ):
+        register_replay_handler(
+            spec.integration,
+            spec.name,
+            replay_handler(spec, lambda o=opener: o(resources["coupa"]), lambda: own),
+        )
+    register_coupa_jde_replay_handlers(resources=lambda: own)
+    before = requests.get(f"{coupa_url}/sandbox/state", timeout=30).json()
+    started = time.monotonic()
+    sync = [
+        a
+        for a in assets
+        if a.key.to_user_string().startswith(("jde_suppliers", "jde_address_book", "jde_coupa_suppliers"))
+    ]
+    assert materialize(sync, resources=resources, instance=instance, partition_key=day.isoformat()).success
+    released = ledger.due(limit=100_000)
+    summary = replay_items(ledger, released)
+    seconds = time.monotonic() - started
+    after = requests.get(f"{coupa_url}/sandbox/state", timeout=30).json()
+    calls = _total(after) - _total(before)
+    return {
+        "released_and_replayed": len(released),
+        "written": len(summary.replayed),
+        "failed_again": len(summary.failed),
+        "held_again": len(summary.held),
+        "seconds": round(seconds, 1),
+        "coupa_calls": calls,
+        "coupa_429s": _rate_limited(after) - _rate_limited(before),
+        "coupa_rate_per_s": round(calls / max(seconds, 1e-9), 1),
+    }
+
+
+def _align_supplier_numbers(resources: dict, coupa_url: str) -> int:
+    """Give Coupa's numbered suppliers JDE address numbers, as a Coupa admin keeps the ERP number there.
+
+    The two simulators are seeded independently, so Coupa's supplier numbers (10000 and up) name no JDE
+    supplier and every Coupa invoice would be refused by JDE. Renumbering (before the timed run, with the
+    rate limit off) makes Coupa -> JDE invoices land on real JDE suppliers, and JDE -> Coupa suppliers
+    adopt these Coupa suppliers by number instead of creating them.
+    """
+    with resources["jde"].session() as jde:
+        an8s = sorted(int(row["AN8"]) for row in jde.browse("F0401", columns=["F0401.AN8"]))
+    suppliers = requests.get(f"{coupa_url}/sandbox/records/suppliers", timeout=60).json()["records"]
+    numbered = sorted((s for s in suppliers if s.get("number")), key=lambda s: s["id"])
+    faults = f"{coupa_url}/sandbox/faults"
+    requests.post(faults, json={"rate_limit_enabled": False}, timeout=10).raise_for_status()
+    try:
+        with resources["coupa"].session(flow="suppliers") as coupa:
+            for supplier, an8 in zip(numbered, an8s, strict=False):
+                coupa.update_supplier(supplier["id"], {"number": str(an8)})
+    finally:
+        requests.post(faults, json={"rate_limit_enabled": True}, timeout=10).raise_for_status()
+    return min(len(numbered), len(an8s))
 
 
 def _reason_kind(reason: str) -> str:

@@ -36,45 +36,78 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=20)
     parser.add_argument("--page-size", type=int, default=2000)
+    parser.add_argument(
+        "--mass-update-rows",
+        type=int,
+        default=0,
+        help="before reading, stamp this many F4311 rows with one UPMJ + time (a mass update, as a data "
+        "conversion or nightly program does) and read that day instead of the busiest seeded one",
+    )
     args = parser.parse_args()
 
     data = Path(__file__).parent / ".data"
     data.mkdir(exist_ok=True)
+    db_path = data / f"jde-{args.scale:g}.sqlite"
+    base, sandbox, seed_seconds = _start(args.scale, db_path)
+    try:
+        day = None
+        if args.mass_update_rows:
+            _stop(sandbox)
+            day = _mass_update(db_path, args.mass_update_rows)
+            base, sandbox, _ = _start(args.scale, db_path)
+        _run(base, args, seed_seconds, day)
+    finally:
+        _stop(sandbox)
+
+
+def _start(scale: float, db_path: Path) -> tuple[str, subprocess.Popen, float]:
+    """The sandbox in its own process (seeding ``db_path`` the first time); its URL once it answers."""
     port = _free_port()
     sandbox = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "connector_sandbox.jde_ais",
-            "--port",
-            str(port),
-            "--scale",
-            str(args.scale),
-            "--db-path",
-            str(data / f"jde-{args.scale:g}.sqlite"),
-        ],
+        [sys.executable, "-m", "connector_sandbox.jde_ais", "--port", str(port), "--scale", str(scale)]
+        + ["--db-path", str(db_path)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}/jderest"
-    try:
-        started = time.monotonic()
-        while True:
-            try:
-                requests.get(f"{base}/defaultconfig", timeout=2)
-                break
-            except requests.ConnectionError:
-                if sandbox.poll() is not None or time.monotonic() - started > 900:
-                    raise SystemExit("sandbox did not start") from None
-                time.sleep(0.5)
-        seed_seconds = time.monotonic() - started
-        _run(base, args, seed_seconds)
-    finally:
-        sandbox.terminate()
-        sandbox.wait(timeout=30)
+    started = time.monotonic()
+    while True:
+        try:
+            requests.get(f"{base}/defaultconfig", timeout=2)
+            return base, sandbox, time.monotonic() - started
+        except requests.ConnectionError:
+            if sandbox.poll() is not None or time.monotonic() - started > 3600:
+                _stop(sandbox)
+                raise SystemExit("sandbox did not start") from None
+            time.sleep(0.5)
 
 
-def _run(base: str, args: argparse.Namespace, seed_seconds: float) -> None:
+def _stop(sandbox: subprocess.Popen) -> None:
+    sandbox.terminate()
+    sandbox.wait(timeout=60)
+
+
+def _mass_update(db_path: Path, rows: int):
+    """Stamp the first ``rows`` F4311 rows with yesterday's UPMJ and one TDAY, straight in the sandbox's
+    database (the bench's own copy, while the sandbox is stopped); returns that day."""
+    import sqlite3
+    from datetime import date, timedelta
+
+    day = date.today() - timedelta(days=1)
+    julian = (day.year - 1900) * 1000 + day.timetuple().tm_yday
+    with sqlite3.connect(db_path) as conn:
+        available = conn.execute('SELECT COUNT(*) FROM "F4311"').fetchone()[0]
+        if available < rows:
+            raise SystemExit(f"F4311 holds {available} rows at this scale, fewer than {rows}; raise --scale")
+        conn.execute(
+            'UPDATE "F4311" SET "UPMJ" = ?, "TDAY" = 215959 WHERE rowid IN '
+            '(SELECT rowid FROM "F4311" ORDER BY rowid LIMIT ?)',
+            (julian, rows),
+        )
+    return day
+
+
+def _run(base: str, args: argparse.Namespace, seed_seconds: float, day=None) -> None:
     from dagster import instance_for_test, materialize
 
     from connector_assets.jde.assets import jde_assets
@@ -94,10 +127,12 @@ def _run(base: str, args: argparse.Namespace, seed_seconds: float) -> None:
     with jde.session() as session:
         from connector_resources.jde import Condition
 
-        days = {}
-        for row in session.browse("F4301", columns=["F4301.UPMJ"]):
-            days[row["UPMJ"]] = days.get(row["UPMJ"], 0) + 1
-        busiest = max(days, key=days.get)
+        busiest = day
+        if busiest is None:
+            days = {}
+            for row in session.browse("F4301", columns=["F4301.UPMJ"]):
+                days[row["UPMJ"]] = days.get(row["UPMJ"], 0) + 1
+            busiest = max(days, key=days.get)
         expected = session.count("F4311", [Condition("F4311.UPMJ", "EQUAL", busiest)])
     lines = next(a for a in jde_assets if a.key.to_user_string() == "jde_po_lines")
     with tempfile.TemporaryDirectory() as folder, instance_for_test() as instance:
