@@ -481,6 +481,15 @@ def _amount(value: Any) -> Decimal | None:
     return amount if amount.is_finite() else None
 
 
+def _number(value: Any) -> int | None:
+    """A JDE document or address number as AIS may render it (``1234``, ``"1234"``, ``1234.0``); None
+    when blank or zero, which is how an unassigned number reads."""
+    amount = _amount(str(value).strip()) if value is not None else None
+    if amount is None or amount != amount.to_integral_value() or amount <= 0:
+        return None
+    return int(amount)
+
+
 def _money(amount: Decimal) -> str:
     return f"{amount.quantize(CENT):f}"
 
@@ -897,7 +906,9 @@ class VoucherPayments(_JdeTarget):
         )
         rows = list(
             self.session.browse(
-                "F0411Z1", columns=["EDLN", "EDSP", "KCO", "DOC"], conditions=key.conditions()
+                "F0411Z1",
+                columns=["EDLN", "EDSP", "KCO", "DOC", "AN8", "VINV"],
+                conditions=key.conditions(),
             )
         )
         if not rows:
@@ -905,13 +916,45 @@ class VoucherPayments(_JdeTarget):
             raise VoucherNotReady(
                 f"the voucher batch {key.target_id} of invoice {invoice} is not in JDE's F0411Z1"
             )
-        processed = [r for r in rows if str(r.get("EDSP") or "").strip() == "1" and r.get("DOC")]
+        processed = [r for r in rows if str(r.get("EDSP") or "").strip() == "1"]
         if not processed:
             raise VoucherNotReady(
                 f"the voucher batch {key.target_id} of invoice {record.fields['invoice_id']} has not been "
                 "turned into a voucher by the Batch Voucher Processor (R04110ZA) yet; retried later"
             )
-        return str(processed[0]["KCO"]).strip(), int(processed[0]["DOC"])
+        if _number(processed[0].get("DOC")):
+            return str(processed[0]["KCO"]).strip(), int(processed[0]["DOC"])
+        return self._voucher_in_f0411(key, processed[0], record.fields["invoice_id"])
+
+    def _voucher_in_f0411(self, key: BatchKey, row: dict[str, Any], invoice: str) -> tuple[str, int]:
+        """The voucher R04110ZA made, found by supplier and invoice number when the processed batch row
+        does not carry its document number (the reference only says the processor sets ``EDSP = 1``)."""
+        an8, vinv = _number(row.get("AN8")), str(row.get("VINV") or "").strip()
+        if not an8 or not vinv:
+            raise VoucherNotReady(
+                f"the voucher batch {key.target_id} of invoice {invoice} was processed but names neither its "
+                "voucher nor its supplier and invoice number; find the voucher in JDE and record the payment"
+            )
+        vouchers = {
+            (str(r.get("KCO") or "").strip(), int(r["DOC"]))
+            for r in self.session.browse(
+                "F0411",
+                columns=["KCO", "DOC", "DCT", "SFX"],
+                conditions=[
+                    Condition("F0411.AN8", "EQUAL", an8),
+                    Condition("F0411.VINV", "EQUAL", vinv),
+                    Condition("F0411.DCT", "EQUAL", "PV"),
+                ],
+            )
+            if _number(r.get("DOC"))
+        }
+        if len(vouchers) != 1:
+            found = "no voucher" if not vouchers else f"{len(vouchers)} vouchers"
+            raise VoucherNotReady(
+                f"the voucher batch {key.target_id} of invoice {invoice} was processed, and JDE's F0411 has "
+                f"{found} for supplier {an8} invoice {vinv}; retried later"
+            )
+        return vouchers.pop()
 
     def find(self, record: Mapped) -> str | None:
         return None  # JDE offers no read of recorded payments; a repeat is refused with 59AB in ``create``

@@ -1,0 +1,81 @@
+"""Which JDE voucher a Coupa Pay payment is recorded on, when R04110ZA does or does not write back DOC.
+
+The reference only says the Batch Voucher Processor sets ``EDSP = 1`` on the rows it processed; a server
+that leaves the batch row's document number blank must still get its payments recorded, on the voucher
+found in F0411 by supplier and invoice number.
+"""
+
+from typing import Any
+
+import pytest
+
+from connector_assets.flows.core import Mapped
+from connector_assets.flows.coupa_jde import BatchKey, VoucherNotReady, VoucherPayments
+
+
+class Session:
+    """Answers browses from fixed rows per table and keeps the conditions it was asked."""
+
+    def __init__(self, tables: dict[str, list[dict[str, Any]]]) -> None:
+        self.tables = tables
+        self.asked: list[tuple[str, list[tuple[str, str, Any]]]] = []
+
+    def browse(self, table: str, *, columns, conditions) -> list[dict[str, Any]]:
+        self.asked.append((table, [(c.column, c.operator, c.value) for c in conditions]))
+        return self.tables.get(table, [])
+
+
+def _payment(invoice_id: str = "77") -> Mapped:
+    batch = BatchKey.for_invoice(invoice_id)
+    return Mapped(
+        source_key=f"9:{invoice_id}",
+        body={
+            "EDI_User_ID": batch.user,
+            "EDI_Batch_Number": batch.batch,
+            "EDI_Transaction_Number": batch.transaction,
+        },
+        fields={"invoice_id": invoice_id},
+    )
+
+
+def _target(tables: dict[str, list[dict[str, Any]]]) -> tuple[VoucherPayments, Session]:
+    session = Session(tables)
+    return VoucherPayments(session, ledger=None, run_id=None, partition=None), session
+
+
+def _z1(**row: Any) -> dict[str, Any]:
+    return {"EDLN": 1, "EDSP": "1", "KCO": "00001", "DOC": 0, "AN8": 4343, "VINV": "INV-9", **row}
+
+
+def test_the_document_number_on_the_processed_batch_row_is_used_as_is():
+    target, session = _target({"F0411Z1": [_z1(DOC=" 300451 ")]})
+    assert target._voucher(_payment()) == ("00001", 300451)
+    assert [table for table, _ in session.asked] == ["F0411Z1"]
+
+
+def test_a_processed_row_without_its_document_number_is_matched_in_f0411_by_supplier_and_invoice():
+    f0411 = [{"KCO": "00001", "DOC": "300452", "SFX": "001"}, {"KCO": "00001", "DOC": 300452, "SFX": "002"}]
+    target, session = _target({"F0411Z1": [_z1(DOC="")], "F0411": f0411})
+    assert target._voucher(_payment()) == ("00001", 300452)
+    table, conditions = session.asked[-1]
+    assert table == "F0411"
+    assert ("F0411.AN8", "EQUAL", 4343) in conditions and ("F0411.VINV", "EQUAL", "INV-9") in conditions
+
+
+@pytest.mark.parametrize(
+    ("f0411", "said"),
+    [
+        ([], "has no voucher for supplier 4343 invoice INV-9"),
+        ([{"KCO": "00001", "DOC": 1}, {"KCO": "00001", "DOC": 2}], "has 2 vouchers for supplier 4343"),
+    ],
+)
+def test_no_or_several_f0411_vouchers_leave_the_payment_waiting_saying_so(f0411, said):
+    target, _ = _target({"F0411Z1": [_z1(DOC=None)], "F0411": f0411})
+    with pytest.raises(VoucherNotReady, match=said):
+        target._voucher(_payment())
+
+
+def test_an_unprocessed_batch_still_waits_for_r04110za():
+    target, _ = _target({"F0411Z1": [_z1(EDSP="0", DOC=300451)]})
+    with pytest.raises(VoucherNotReady, match="R04110ZA"):
+        target._voucher(_payment())
