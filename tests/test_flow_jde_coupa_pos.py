@@ -6,11 +6,12 @@ import pytest
 import requests
 from dagster import instance_for_test, materialize
 
-from connector_assets.flows.core import dependency_synced, replay_handler
+from connector_assets.flows.core import Mapped, Rejected, dependency_synced, replay_handler
 from connector_assets.flows.jde_coupa import jde_coupa_assets
 from connector_assets.flows.jde_coupa_pos import (
     PURCHASE_ORDERS_FLOW,
     _coupa_purchase_orders,
+    _mapped_order,
     jde_coupa_po_assets,
     load_account_map,
 )
@@ -166,6 +167,20 @@ def test_the_mapping_table_refuses_a_duplicate(tmp_path):
         load_account_map(bad)
 
 
+def test_the_sandbox_table_is_refused_once_coupa_points_at_a_real_instance(tmp_path, monkeypatch):
+    monkeypatch.delenv("ML_JDE_COUPA_ACCOUNT_MAP", raising=False)
+    assert load_account_map()  # the sandboxes: the sandbox table
+    monkeypatch.setenv("ML_COUPA_URL", "https://acme.coupahost.com")
+    with pytest.raises(
+        ValueError, match=r"ML_JDE_COUPA_ACCOUNT_MAP is not set, and Coupa Core API is configured"
+    ):
+        load_account_map()
+    own = tmp_path / "accounts.csv"
+    own.write_text("jde_account,coupa_account_code\n1.6810,US-100-6810\n")
+    monkeypatch.setenv("ML_JDE_COUPA_ACCOUNT_MAP", str(own))
+    assert load_account_map() == {"1.6810": "US-100-6810"}
+
+
 def test_reconciliation_is_clean_after_a_clean_sync_and_names_what_differs(world):
     resources, ledger = world
     meta = _run(resources, ("jde_suppliers", "jde_address_book", *SUPPLIER_FLOW))
@@ -206,3 +221,23 @@ def test_a_resent_document_updates_its_lines_by_line_number_instead_of_adding_co
         "order-lines": [{"line-num": 1, "price": "2", "id": 71}, {"line-num": 3, "price": "5"}],
     }
     assert body["order-lines"][0] == {"line-num": 1, "price": "2"}  # the record's own body is not changed
+
+
+def _order_line(lnid: str) -> dict:
+    return {"LNID": lnid, "ANI": "20.8150", "LNTY": "S", "UORG": "1", "PRRC": "10.00", "DSC1": "x"}
+
+
+def test_lines_that_would_share_a_coupa_line_number_refuse_the_order_naming_both():
+    header = {"KCOO": "00001", "DOCO": 4711, "DCTO": "OP", "AN8": 4343, "CRCD": "USD"}
+    accounts = {"20.8150": "SF-Ops-8150"}
+    refused = _mapped_order(header, [_order_line("1.000"), _order_line("1.100")], accounts)
+    assert isinstance(refused, Rejected)
+    assert refused.reason == (
+        "purchase order 00001-4711-OP: lines 1 and 1.1 would both be Coupa line 1 "
+        "(Coupa line numbers are whole); renumber the JDE lines"
+    )
+    # Whole line numbers, however AIS renders them (1.000 or the stored 1000), keep their own lines.
+    for lnids in (["1.000", "2.000"], ["1000", "2000"]):
+        mapped = _mapped_order(header, [_order_line(n) for n in lnids], accounts)
+        assert isinstance(mapped, Mapped)
+        assert [line["line-num"] for line in mapped.body["order-lines"]] == [int(float(n)) for n in lnids]

@@ -132,6 +132,24 @@ def _order_records(
         )
 
 
+def _line_number_clash(lines: list[dict]) -> str | None:
+    """Why the order's lines cannot keep distinct Coupa line numbers, if they cannot.
+
+    Coupa's ``line-num`` is a whole number and JDE's LNID has three decimals (line 1.100 inserted after
+    1.000): two lines that would share a Coupa line are refused rather than one overwriting the other.
+    """
+    seen: dict[int, Decimal] = {}
+    for line in lines:
+        lnid = Decimal(str(line["LNID"]))
+        first = seen.setdefault(int(lnid), lnid)
+        if first != lnid:
+            return (
+                f"lines {first.normalize()} and {lnid.normalize()} would both be Coupa line {int(lnid)} "
+                "(Coupa line numbers are whole); renumber the JDE lines"
+            )
+    return None
+
+
 def _mapped_order(header: dict, lines: list[dict], accounts: dict[str, str]) -> Mapped | Rejected:
     number = po_number(header)
     supplier = str(int(header["AN8"]))
@@ -161,6 +179,9 @@ def _mapped_order(header: dict, lines: list[dict], accounts: dict[str, str]) -> 
             number,
             f"purchase order {number}: no Coupa account in the mapping table for " + "; ".join(unmapped),
         )
+    clash = _line_number_clash(lines)
+    if clash:
+        return Rejected(number, f"purchase order {number}: {clash}")
     body = {
         "po-number": number,
         "supplier": {"number": supplier},

@@ -11,10 +11,25 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def table_path(variable: str, sandbox_file: str) -> Path:
-    """The file ``$variable`` names, else the sandbox table ``mappings/sandbox/<sandbox_file>``."""
+def table_path(variable: str, sandbox_file: str, systems: tuple[str, ...] = ("jde_ais", "coupa")) -> Path:
+    """The file ``$variable`` names, else the sandbox table ``mappings/sandbox/<sandbox_file>``.
+
+    The sandbox table only fits the sandboxes' seeded codes: once any of ``systems`` is pointed at a
+    real instance, an unset ``$variable`` is refused, since codes that happen to overlap would otherwise
+    be written with sandbox accounts or terms without anyone noticing.
+    """
+    from connector_resources.settings import system
+
     configured = os.environ.get(variable, "").strip()
-    return Path(configured) if configured else ROOT / "mappings" / "sandbox" / sandbox_file
+    if configured:
+        return Path(configured)
+    real = [system(key).title for key in systems if system(key).is_configured()]
+    if real:
+        raise ValueError(
+            f"{variable} is not set, and {' and '.join(real)} is configured for a real instance; the sandbox "
+            f"table mappings/sandbox/{sandbox_file} only fits the sandboxes (see mappings/README.md)"
+        )
+    return ROOT / "mappings" / "sandbox" / sandbox_file
 
 
 def load_pairs(path: Path, key: str, value: str) -> dict[str, str]:
