@@ -47,10 +47,18 @@ class CoupaLike:
     """A tiny Coupa on a ``ScriptedServer``: a token endpoint and one invoice list that pages by
     ``limit`` / ``offset`` / ``id[gt]`` and filters on ``updated_at`` (optionally ignoring ``id[gt]``)."""
 
-    def __init__(self, server: ScriptedServer, rows: list[dict[str, Any]], *, honour_id_filter: bool = True):
+    def __init__(
+        self,
+        server: ScriptedServer,
+        rows: list[dict[str, Any]],
+        *,
+        honour_id_filter: bool = True,
+        honour_upper_bound: bool = True,
+    ):
         self.server = server
         self.rows = rows
         self.honour_id_filter = honour_id_filter
+        self.honour_upper_bound = honour_upper_bound
         self.token = OAuthTokenEndpoint(
             server, client_id=CLIENT_ID, client_secret=CLIENT_SECRET, path="/oauth2/token", expires_in=86399
         )
@@ -63,7 +71,11 @@ class CoupaLike:
             for r in self.rows
             if datetime.fromisoformat(query.get("updated_at[gt_or_eq]", "1970-01-01T00:00:00+00:00"))
             <= datetime.fromisoformat(r["updated-at"])
-            < datetime.fromisoformat(query.get("updated_at[lt]", "2999-01-01T00:00:00+00:00"))
+            < datetime.fromisoformat(
+                query.get("updated_at[lt]", "2999-01-01T00:00:00+00:00")
+                if self.honour_upper_bound
+                else "2999-01-01T00:00:00+00:00"
+            )
         ]
         if self.honour_id_filter and "id[gt]" in query:
             rows = [r for r in rows if r["id"] > int(query["id[gt]"])]
@@ -132,6 +144,16 @@ def test_pages_are_keyed_by_id(server):
     assert [r["id"] for r in rows] == list(range(1, 24))
     sent = [call.query.get("id[gt]", ["-"])[0] for call in server.hits("/api/invoices")]
     assert sent == ["-", "10", "20"]
+
+
+def test_a_parallel_read_yields_each_record_once_when_the_server_ignores_the_upper_time_bound(server):
+    # Each slice then gets every record above its cursor; the client keeps only its own time range.
+    CoupaLike(server, [invoice(n) for n in range(1, 401)], honour_upper_bound=False)
+    with resource(server, page_size=10).session() as session:
+        rows = list(session.iter_changed("invoices", START, START + timedelta(days=30), workers=4))
+    assert sorted(r["id"] for r in rows) == list(range(1, 401))
+    slices = {call.query.get("updated_at[lt]", ["-"])[0] for call in server.hits("/api/invoices")}
+    assert len(slices) > 1  # the read really went parallel over several time slices
 
 
 def test_a_server_that_ignores_id_filters_is_paged_by_offset_without_losing_or_doubling(server, caplog):

@@ -23,6 +23,8 @@ class Entity:
     ``updated_field`` is the JSON key of the change marker (``updated-at``, reference §1: "the
     reliable change marker"); ``updated_arg`` is the same attribute as a query argument (dashes become
     underscores, §2.2). ``element`` is the key Coupa files validation errors under (§2.9).
+    ``change_feed`` says whether the entity is polled as a day-partitioned change feed (a source asset):
+    only entities whose documented fields include the change marker are.
     """
 
     name: str
@@ -32,6 +34,7 @@ class Entity:
     label: str
     updated_field: str = "updated-at"
     updated_arg: str = "updated_at"
+    change_feed: bool = True
 
     @property
     def read_scope(self) -> str:
@@ -50,10 +53,13 @@ _ENTITIES: tuple[Entity, ...] = (
     Entity("payments", "api/coupa_pay/payments", "core.pay.payments", "payment", "Coupa Pay payment"),
     Entity("accounts", "api/accounts", "core.accounting", "account", "account"),
     # The lookup-value element table (§2.7) lists no created-at/updated-at, and no scope family is
-    # documented for it. Every other Coupa record carries updated-at, so the connector assumes these
-    # do too (a row without it is reported by name, see ``CoupaSession.iter_changed``); core.common is
-    # the family the reference calls "minimum for most connections" (both unconfirmed).
-    Entity("lookup_values", "api/lookup_values", "core.common", "lookup-value", "lookup value"),
+    # documented for it. So lookup values are read whole and found by key, never polled as a change feed
+    # (a server without the timestamp would fail every poll); ``iter_changed`` still works where rows
+    # carry updated-at, and names a row without it. core.common is the family the reference calls
+    # "minimum for most connections" (unconfirmed).
+    Entity(
+        "lookup_values", "api/lookup_values", "core.common", "lookup-value", "lookup value", change_feed=False
+    ),
 )
 
 ENTITIES: dict[str, Entity] = {e.name: e for e in _ENTITIES}

@@ -169,7 +169,20 @@ class SlicePager:
             self.done = True
         else:
             self.full_pages += 1
-        return out
+        return self._within_slice(out)
+
+    def _within_slice(self, rows: list[Row]) -> list[Row]:
+        """Only the rows of this slice's time range: the slices of a window are then disjoint even
+        against a server that ignores one spelling of the ``updated_at`` operators (the reference's own
+        examples mix ``updated_at[gt_or_eq]`` and ``updated-at[gt]``), so no record is read twice."""
+        lower, upper, time_of = self.slice.lower, self.slice.upper, self._time_of
+        if time_of is None or (lower is None and upper is None):
+            return rows
+        return [
+            r
+            for r in rows
+            if (lower is None or time_of(r) >= lower) and (upper is None or time_of(r) < upper)
+        ]
 
     def split(self, parts: int = 2) -> list[SlicePager]:
         """Hand all but the first of ``parts`` pieces of the remaining range to new pagers (none when

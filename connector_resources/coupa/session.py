@@ -208,8 +208,10 @@ class CoupaSession:
     Thread-safe: flows may fan writes out over threads; parallel reads use their own.
     """
 
-    # entity -> the JSON field iter_changed windows on (every entity has Coupa's own date filter).
-    ENTITIES: ClassVar[dict[str, str]] = {name: e.updated_field for name, e in ENTITIES.items()}
+    # entity -> the JSON field iter_changed windows on, for the entities polled as change feeds.
+    ENTITIES: ClassVar[dict[str, str]] = {
+        name: e.updated_field for name, e in ENTITIES.items() if e.change_feed
+    }
 
     def __init__(
         self,
