@@ -118,6 +118,13 @@ SYSTEMS: dict[str, System] = {
                     "device name the AIS token is bound to",
                 ),
                 Setting(
+                    "query_date_format",
+                    "ML_JDE_QUERY_DATE_FORMAT",
+                    "",
+                    "date format for query conditions when the server does not take the user's "
+                    "(e.g. yyyyMMdd, or CYYDDD); blank = the user's format; `ml-connector ping` checks it",
+                ),
+                Setting(
                     "timezone",
                     "ML_JDE_TIMEZONE",
                     "UTC",

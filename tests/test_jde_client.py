@@ -38,6 +38,7 @@ from connector_resources.jde import (
     JdeAisResource,
     JdeAllowlistError,
     JdeAuthError,
+    JdeError,
     JdeInputError,
     JdeOrchestrationError,
     OrchestrationResult,
@@ -467,8 +468,15 @@ def test_ping_proves_reachability_credentials_and_every_table(sandbox):
     assert f"logged in as {US_USER}" in detail
     for table in PING_TABLES:
         assert table in detail
+    assert "date conditions in MM/dd/yyyy understood" in detail
     with pytest.raises(JdeAuthError):
         jde(sandbox, password="not-the-password").ping()
+
+
+def test_ping_says_when_the_server_reads_dates_in_conditions_another_way(sandbox):
+    # This user's dates are MM/dd/yyyy; a Julian date in a condition cannot match any row's UPMJ.
+    with pytest.raises(JdeError, match=r"with the date written as CYYDDD, .*set ML_JDE_QUERY_DATE_FORMAT"):
+        jde(sandbox, query_date_format="CYYDDD").ping()
 
 
 def test_the_registered_ping_builds_the_resource_from_settings(sandbox, monkeypatch):

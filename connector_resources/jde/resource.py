@@ -879,12 +879,43 @@ class JdeAisResource(ApiConnectionResource):
                     f"logged in as {info.username} but cannot read {len(refused)} table(s): "
                     + " | ".join(refused)
                 )
+            dates = _date_conditions_understood(session)
             return (
                 f"{reach}; logged in as {info.username} ({info.environment}, {info.role}, dates "
-                f"{info.date_pattern}); read {len(PING_TABLES)} tables ({', '.join(PING_TABLES)})"
+                f"{info.date_pattern}); read {len(PING_TABLES)} tables ({', '.join(PING_TABLES)}); {dates}"
             )
         finally:
             session.close()
+
+
+def _date_conditions_understood(session: JdeSession) -> str:
+    """Ask for one F0101 row again by its own AN8 and UPMJ: every incremental read filters on UPMJ, and
+    the date format a server expects in conditions is unconfirmed (reference §2.5). A format it reads
+    differently returns nothing instead of failing, so only a round trip proves it."""
+    pattern = session.query_date_pattern
+    probe = session.sample("F0101", columns=["F0101.AN8", "F0101.UPMJ"])
+    if not probe or not isinstance(probe.get("UPMJ"), date):
+        return f"date conditions ({pattern}) not checked: no dated F0101 row"
+    conditions = [
+        Condition("F0101.AN8", "EQUAL", probe["AN8"]),
+        Condition("F0101.UPMJ", "EQUAL", probe["UPMJ"]),
+    ]
+    rows = session.browse("F0101", columns=["AN8"], conditions=conditions, page_size=1)
+    try:
+        found = next(rows, None)
+    except JdeError as exc:
+        found, why = None, f"refused ({exc})"
+    else:
+        why = "found nothing"
+    finally:
+        rows.close()
+    if found is None:
+        raise JdeError(
+            f"a query for F0101 address {probe['AN8']} updated {probe['UPMJ'].isoformat()}, with the date "
+            f"written as {pattern}, {why}: the server reads dates in conditions another way; set "
+            "ML_JDE_QUERY_DATE_FORMAT (e.g. yyyyMMdd or CYYDDD)"
+        )
+    return f"date conditions in {pattern} understood"
 
 
 def _reachability(http: HttpClient) -> str:
