@@ -9,9 +9,12 @@ time out on failure, and append an audit event either way.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Iterator
+from contextlib import AbstractContextManager, ExitStack, contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any, TypeVar
 
 from connector_resources.ledger import Ledger, QueueItem
 from connector_resources.redaction import get_logger, redact
@@ -36,6 +39,49 @@ class WaitsFor(Exception):  # noqa: N818 - a state, not an error: the record wai
         super().__init__(reason)
         self.depends_on = depends_on
         self.reason = reason
+
+
+T = TypeVar("T")
+
+
+class ReplayScope:
+    """What the records of one ``replay_items`` call share: resources built once and target sessions
+    opened once (with their caches), closed when the replay ends. A replay of hundreds of held records
+    then costs about what a run writing them costs, instead of a session and its look-ups per record."""
+
+    def __init__(self, stack: ExitStack) -> None:
+        self._stack = stack
+        self._values: dict[Hashable, Any] = {}
+
+    def value(self, key: Hashable, build: Callable[[], T]) -> T:
+        if key not in self._values:
+            self._values[key] = build()
+        return self._values[key]
+
+    def opened(self, key: Hashable, open_cm: Callable[[], AbstractContextManager[T]]) -> T:
+        if key not in self._values:
+            self._values[key] = self._stack.enter_context(open_cm())
+        return self._values[key]
+
+
+_scope: ContextVar[ReplayScope | None] = ContextVar("replay_scope", default=None)
+
+
+def shared_value(key: Hashable, build: Callable[[], T]) -> T:
+    """``build()`` once per replay (every call outside a replay builds anew)."""
+    scope = _scope.get()
+    return build() if scope is None else scope.value(key, build)
+
+
+@contextmanager
+def shared_context(key: Hashable, open_cm: Callable[[], AbstractContextManager[T]]) -> Iterator[T]:
+    """``open_cm()`` entered once per replay and closed when it ends; outside a replay, for this block."""
+    scope = _scope.get()
+    if scope is None:
+        with open_cm() as value:
+            yield value
+    else:
+        yield scope.opened(key, open_cm)
 
 
 ReplayHandler = Callable[[QueueItem, Ledger], ReplayOutcome]
@@ -73,7 +119,18 @@ def backoff_for(
 
 
 def replay_items(ledger: Ledger, items: Iterable[QueueItem], *, run_id: str | None = None) -> ReplaySummary:
-    """Re-attempt ``items`` with their flows' handlers; never raises for a single record's failure."""
+    """Re-attempt ``items`` with their flows' handlers; never raises for a single record's failure.
+
+    Handlers share one ``ReplayScope`` for the call (``shared_value`` / ``shared_context``)."""
+    with ExitStack() as stack:
+        token = _scope.set(ReplayScope(stack))
+        try:
+            return _replay_each(ledger, items, run_id)
+        finally:
+            _scope.reset(token)
+
+
+def _replay_each(ledger: Ledger, items: Iterable[QueueItem], run_id: str | None) -> ReplaySummary:
     summary = ReplaySummary()
     for item in items:
         handler = handler_for(item.integration, item.flow)

@@ -83,7 +83,7 @@ from connector_assets.staging import Column, StagingResource
 from connector_resources.jde import Condition, JdeOrchestrationError
 from connector_resources.ledger import InboxEvent, Ledger, QueueItem
 from connector_resources.redaction import redact
-from connector_resources.replay import ReplayOutcome, register_replay_handler
+from connector_resources.replay import ReplayOutcome, register_replay_handler, shared_context, shared_value
 
 INTEGRATION = "coupa_jde"
 INVOICE_SOURCE = "coupa_invoices"  # the staged poll asset and the webhook inbox source share the name
@@ -1189,11 +1189,16 @@ def _replay(
                 return ReplayOutcome(
                     None, "skip", f"superseded by a newer version from Coupa ({newest}); not applied"
                 )
-        built = resources() if resources is not None else None  # once per record: remap and write share it
-        resource = jde if jde is not None else (built or {}).get("jde") or _jde_from_settings()
+        # Built and opened once per replay (``ReplayScope``): remap and write share them, and so do the
+        # replay's other records.
+        built = shared_value(("resources", id(resources)), resources) if resources is not None else None
+        resource = jde if jde is not None else (built or {}).get("jde")
+        if resource is None:
+            resource = shared_value("coupa_jde_settings_jde", _jde_from_settings)
+        target_key = ("target", spec.name, id(resource), id(ledger))
         inner = replay_handler(
             spec,
-            lambda: _open(target_class, resource, ledger, None, None),
+            lambda: shared_context(target_key, lambda: _open(target_class, resource, ledger, None, None)),
             None if built is None else lambda: built,
         )
         return inner(item, ledger)

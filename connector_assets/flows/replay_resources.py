@@ -11,7 +11,7 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 from connector_resources.ledger import Ledger, QueueItem
-from connector_resources.replay import ReplayOutcome, register_replay_handler
+from connector_resources.replay import ReplayOutcome, register_replay_handler, shared_context, shared_value
 
 
 def resources_from_settings() -> dict[str, Any]:
@@ -32,13 +32,16 @@ def register_settings_replay(
 ) -> None:
     """Register ``spec``'s replay handler for ``ml-connector replay`` and the replay job.
 
-    Each replayed record builds today's resources once; the record is re-read and mapped with them
-    (``FlowSpec.remap``) and written through ``open_target(resources)``.
+    Today's resources are built once per replay; each record is re-read and mapped with them
+    (``FlowSpec.remap``) and written through ``open_target(resources)``, opened once per replay too.
     """
     from connector_assets.flows.core import replay_handler
 
     def handle(item: QueueItem, ledger: Ledger) -> ReplayOutcome:
-        resources = resources_from_settings()
-        return replay_handler(spec, lambda: open_target(resources), lambda: resources)(item, ledger)
+        resources = shared_value("settings_resources", resources_from_settings)
+        target_key = ("target", spec.integration, spec.name)
+        return replay_handler(
+            spec, lambda: shared_context(target_key, lambda: open_target(resources)), lambda: resources
+        )(item, ledger)
 
     register_replay_handler(spec.integration, spec.name, handle)
