@@ -219,24 +219,16 @@ def _catch_up(resources: dict, instance, ledger, assets: list, day: date, coupa_
     ``replay_due_records`` schedule), each record read from its source again and written once."""
     from dagster import materialize
 
-    from connector_assets.flows.core import replay_handler
     from connector_assets.flows.coupa_jde import register_coupa_jde_replay_handlers
-    from connector_assets.flows.jde_coupa import SUPPLIERS_FLOW, _coupa_suppliers
-    from connector_assets.flows.jde_coupa_invoices import INVOICES_FLOW, _coupa_invoices
-    from connector_assets.flows.jde_coupa_pos import PURCHASE_ORDERS_FLOW, _coupa_purchase_orders
-    from connector_resources.replay import register_replay_handler, replay_items
+    from connector_assets.flows.jde_coupa import register_replay_handlers
+    from connector_assets.flows.jde_coupa_invoices import register_invoice_replay_handler
+    from connector_assets.flows.jde_coupa_pos import register_po_replay_handler
+    from connector_resources.replay import replay_items
 
+    # The production registrations, with the bench's resources instead of the settings'.
     own = {k: resources[k] for k in ("jde", "coupa", "staging")}
-    for spec, opener in (
-        (SUPPLIERS_FLOW, _coupa_suppliers),
-        (PURCHASE_ORDERS_FLOW, _coupa_purchase_orders),
-        (INVOICES_FLOW, _coupa_invoices),
-    ):
-        register_replay_handler(
-            spec.integration,
-            spec.name,
-            replay_handler(spec, lambda o=opener: o(resources["coupa"]), lambda: own),
-        )
+    for register in (register_replay_handlers, register_po_replay_handler, register_invoice_replay_handler):
+        register(lambda: own)
     register_coupa_jde_replay_handlers(resources=lambda: own)
     before = requests.get(f"{coupa_url}/sandbox/state", timeout=30).json()
     started = time.monotonic()
@@ -260,7 +252,15 @@ def _catch_up(resources: dict, instance, ledger, assets: list, day: date, coupa_
         "coupa_calls": calls,
         "coupa_429s": _rate_limited(after) - _rate_limited(before),
         "coupa_rate_per_s": round(calls / max(seconds, 1e-9), 1),
+        "coupa_calls_by_kind": _calls_by_kind(before, after),
     }
+
+
+def _calls_by_kind(before: dict, after: dict) -> dict[str, int]:
+    """Coupa calls between two ``/sandbox/state`` readings by method, resource and status, most first."""
+    old, new = before.get("calls_by_status") or {}, after.get("calls_by_status") or {}
+    delta = {key: count - old.get(key, 0) for key, count in new.items() if count - old.get(key, 0)}
+    return dict(sorted(delta.items(), key=lambda kv: -kv[1]))
 
 
 def _align_supplier_numbers(resources: dict, coupa_url: str) -> int:

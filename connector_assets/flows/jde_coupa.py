@@ -14,7 +14,7 @@ first sync of 30 days holds most orders that way). So the run's last day also re
 every supplier a held record waits for, and the write step releases the held records as usual.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -199,7 +199,9 @@ jde_coupa_assets = [
 ]
 
 
-def register_replay_handlers() -> None:
+def register_replay_handlers(resources: Callable[[], dict[str, Any]] | None = None) -> None:
     """``ml-connector replay`` re-reads queued suppliers from JDE and writes them with today's tables and
-    settings."""
-    register_settings_replay(SUPPLIERS_FLOW, lambda resources: _coupa_suppliers(resources["coupa"]))
+    settings (or with ``resources()``, e.g. a benchmark's own)."""
+    register_settings_replay(
+        SUPPLIERS_FLOW, lambda resources: _coupa_suppliers(resources["coupa"]), resources
+    )

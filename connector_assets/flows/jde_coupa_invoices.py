@@ -16,7 +16,7 @@ voucher's gross. Every JDE account goes through the mapping table; one with no C
 naming it. A voucher whose supplier has not synced is held until it does.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
@@ -284,6 +284,7 @@ jde_coupa_invoice_assets = build_flow_assets(
 )
 
 
-def register_invoice_replay_handler() -> None:
-    """``ml-connector replay`` re-reads queued vouchers from JDE and maps them with today's table."""
-    register_settings_replay(INVOICES_FLOW, lambda resources: _coupa_invoices(resources["coupa"]))
+def register_invoice_replay_handler(resources: Callable[[], dict[str, Any]] | None = None) -> None:
+    """``ml-connector replay`` re-reads queued vouchers from JDE and maps them with today's table
+    (resources from settings, or ``resources()``)."""
+    register_settings_replay(INVOICES_FLOW, lambda resources: _coupa_invoices(resources["coupa"]), resources)

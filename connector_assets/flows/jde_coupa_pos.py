@@ -8,7 +8,7 @@ rejected record naming the account. An order whose supplier has not synced to Co
 released when the supplier syncs.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
@@ -267,8 +267,11 @@ jde_coupa_po_assets = [
 ]
 
 
-def register_po_replay_handler() -> None:
-    """``ml-connector replay`` re-reads queued orders from JDE and maps them with today's table."""
+def register_po_replay_handler(resources: Callable[[], dict[str, Any]] | None = None) -> None:
+    """``ml-connector replay`` re-reads queued orders from JDE and maps them with today's table
+    (resources from settings, or ``resources()``)."""
     register_settings_replay(
-        PURCHASE_ORDERS_FLOW, lambda resources: _coupa_purchase_orders(resources["coupa"])
+        PURCHASE_ORDERS_FLOW,
+        lambda resources: _coupa_purchase_orders(resources["coupa"]),
+        resources,
     )

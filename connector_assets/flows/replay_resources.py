@@ -28,20 +28,24 @@ def resources_from_settings() -> dict[str, Any]:
 
 
 def register_settings_replay(
-    spec: Any, open_target: Callable[[dict[str, Any]], AbstractContextManager[Any]]
+    spec: Any,
+    open_target: Callable[[dict[str, Any]], AbstractContextManager[Any]],
+    resources: Callable[[], dict[str, Any]] | None = None,
 ) -> None:
     """Register ``spec``'s replay handler for ``ml-connector replay`` and the replay job.
 
-    Today's resources are built once per replay; each record is re-read and mapped with them
-    (``FlowSpec.remap``) and written through ``open_target(resources)``, opened once per replay too.
+    Today's resources (``resources()``, from settings by default) are built once per replay; each
+    record is re-read and mapped with them (``FlowSpec.remap``) and written through
+    ``open_target(resources)``, opened once per replay too.
     """
     from connector_assets.flows.core import replay_handler
 
     def handle(item: QueueItem, ledger: Ledger) -> ReplayOutcome:
-        resources = shared_value("settings_resources", resources_from_settings)
-        target_key = ("target", spec.integration, spec.name)
+        build = resources or resources_from_settings
+        built = shared_value(("resources", id(build)), build)
+        target_key = ("target", spec.integration, spec.name, id(build))
         return replay_handler(
-            spec, lambda: shared_context(target_key, lambda: open_target(resources)), lambda: resources
+            spec, lambda: shared_context(target_key, lambda: open_target(built)), lambda: built
         )(item, ledger)
 
     register_replay_handler(spec.integration, spec.name, handle)
