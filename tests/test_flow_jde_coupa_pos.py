@@ -172,7 +172,7 @@ def test_the_sandbox_table_is_refused_once_coupa_points_at_a_real_instance(tmp_p
     assert load_account_map()  # the sandboxes: the sandbox table
     monkeypatch.setenv("ML_COUPA_URL", "https://acme.coupahost.com")
     with pytest.raises(
-        ValueError, match=r"ML_JDE_COUPA_ACCOUNT_MAP is not set, and Coupa Core API is configured"
+        ValueError, match=r"ML_JDE_COUPA_ACCOUNT_MAP is not set, and Coupa Core API is pointed at another"
     ):
         load_account_map()
     own = tmp_path / "accounts.csv"

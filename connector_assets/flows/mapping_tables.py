@@ -8,28 +8,34 @@ import csv
 import os
 from pathlib import Path
 
+from connector_resources.settings import system
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def table_path(variable: str, sandbox_file: str, systems: tuple[str, ...] = ("jde_ais", "coupa")) -> Path:
     """The file ``$variable`` names, else the sandbox table ``mappings/sandbox/<sandbox_file>``.
 
-    The sandbox table only fits the sandboxes' seeded codes: once any of ``systems`` is pointed at a
-    real instance, an unset ``$variable`` is refused, since codes that happen to overlap would otherwise
-    be written with sandbox accounts or terms without anyone noticing.
+    The sandbox table only fits the sandboxes' seeded codes: once any of ``systems`` is pointed at another
+    instance, an unset ``$variable`` is refused, since codes that happen to overlap would otherwise be
+    written with sandbox accounts or terms without anyone noticing.
     """
-    from connector_resources.settings import system
-
     configured = os.environ.get(variable, "").strip()
     if configured:
         return Path(configured)
-    real = [system(key).title for key in systems if system(key).is_configured()]
-    if real:
+    elsewhere = [system(key).title for key in systems if _points_elsewhere(key)]
+    if elsewhere:
         raise ValueError(
-            f"{variable} is not set, and {' and '.join(real)} is configured for a real instance; the sandbox "
-            f"table mappings/sandbox/{sandbox_file} only fits the sandboxes (see mappings/README.md)"
+            f"{variable} is not set, and {' and '.join(elsewhere)} is pointed at another instance; the "
+            f"sandbox table mappings/sandbox/{sandbox_file} only fits the sandboxes (see mappings/README.md)"
         )
     return ROOT / "mappings" / "sandbox" / sandbox_file
+
+
+def _points_elsewhere(key: str) -> bool:
+    """Whether the system's address is set (``ML_COUPA_URL`` ...): tuning settings such as an overlap or a
+    cadence say nothing about which instance is used."""
+    return any(s.is_url and os.environ.get(s.env, "").strip() for s in system(key).settings)
 
 
 def load_pairs(path: Path, key: str, value: str) -> dict[str, str]:
