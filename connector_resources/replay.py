@@ -153,16 +153,7 @@ def _replay_each(ledger: Ledger, items: Iterable[QueueItem], run_id: str | None)
                     run_id=run_id,
                     conn=conn,
                 )
-                ledger.audit(
-                    integration=item.integration,
-                    flow=item.flow,
-                    entity=item.entity,
-                    action="hold",
-                    source_id=item.source_key,
-                    reason=waits.reason,
-                    run_id=run_id,
-                    conn=conn,
-                )
+                _audit(ledger, item, "hold", waits.reason, run_id, conn)
             summary.held.append(item.id)
             continue
         except Exception as exc:  # one record's failure is recorded, the rest still run
@@ -171,31 +162,36 @@ def _replay_each(ledger: Ledger, items: Iterable[QueueItem], run_id: str | None)
                 ledger.record_attempt_failure(
                     item.id, reason, retry_in=backoff_for(item.attempts + 1), conn=conn
                 )
-                ledger.audit(
-                    integration=item.integration,
-                    flow=item.flow,
-                    entity=item.entity,
-                    action="fail",
-                    source_id=item.source_key,
-                    reason=reason,
-                    run_id=run_id,
-                    conn=conn,
-                )
+                _audit(ledger, item, "fail", reason, run_id, conn)
             log.warning("replay of queue item %s (%s) failed: %s", item.id, item.source_key, reason)
             summary.failed.append(item.id)
             continue
         with ledger.transaction() as conn:
             ledger.resolve(item.id, conn=conn)
-            ledger.audit(
-                integration=item.integration,
-                flow=item.flow,
-                entity=item.entity,
-                action="replay",
-                source_id=item.source_key,
-                target_id=outcome.target_id,
-                reason=outcome.detail or "replayed from the retry queue",
-                run_id=run_id,
-                conn=conn,
-            )
+            reason = outcome.detail or "replayed from the retry queue"
+            _audit(ledger, item, "replay", reason, run_id, conn, target_id=outcome.target_id)
         summary.replayed.append(item.id)
     return summary
+
+
+def _audit(
+    ledger: Ledger,
+    item: QueueItem,
+    action: str,
+    reason: str,
+    run_id: str | None,
+    conn: Any,
+    target_id: str | None = None,
+) -> None:
+    """The audit event of what a replay did with ``item`` (hold, fail or replay)."""
+    ledger.audit(
+        integration=item.integration,
+        flow=item.flow,
+        entity=item.entity,
+        action=action,
+        source_id=item.source_key,
+        target_id=target_id,
+        reason=reason,
+        run_id=run_id,
+        conn=conn,
+    )
