@@ -17,6 +17,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from connector_sandbox.serve import json_object_body
+
 from .activity import ActivityRequest, make_activity
 from .catalog import RESOURCES, Resource
 from .settings import BehaviourSettings, FaultSettings, FusionSandboxSettings
@@ -46,16 +48,11 @@ def _json(body: Any, status: int = 200) -> Response:
 
 
 async def _object(request: Request) -> dict[str, Any]:
-    raw = await request.body()
-    if not raw.strip():
-        return {}
+    """The operator body (``json_object_body``, shared by the simulators), its refusal as a 400."""
     try:
-        body = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise _Problem(f"the body is not valid JSON: {exc}") from None
-    if not isinstance(body, dict):
-        raise _Problem("the body must be a JSON object")
-    return body
+        return await json_object_body(request)
+    except ValueError as exc:
+        raise _Problem(str(exc)) from None
 
 
 def _admin(handler: Any) -> Any:

@@ -339,3 +339,12 @@ def test_latency_jitter_is_random_and_bounded(pod: Pod) -> None:
         assert pod.get("suppliers", limit=1).status_code == 200
         durations.append(time.perf_counter() - started)
     assert sum(durations) > 0.2 and len({round(duration, 3) for duration in durations}) > 1
+
+
+@pytest.mark.parametrize(
+    ("raw", "said"), [(b"{not json", "the body is not JSON"), (b"[1, 2]", "the body must be a JSON object")]
+)
+def test_an_operator_body_that_is_not_a_json_object_answers_400_saying_why(pod: Pod, raw, said):
+    response = requests.post(f"{pod.admin}/faults", data=raw, timeout=30)
+    assert response.status_code == 400
+    assert said in response.json()["error"]
