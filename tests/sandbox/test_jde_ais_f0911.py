@@ -17,6 +17,7 @@ import pytest
 import requests
 
 from connector_sandbox.jde_ais import JdeSandboxSettings, run_in_thread
+from tests.sandbox.test_jde_ais_sandbox import condition, grid, julian
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -76,25 +77,8 @@ def sandbox() -> Iterator[Sandbox]:
         stop()
 
 
-def grid(response: requests.Response, table: str) -> dict[str, Any]:
-    assert response.status_code == 200, response.text
-    return response.json()[f"fs_DATABROWSE_{table}"]["data"]["gridData"]
-
-
-def condition(column: str, operator: str, *contents: str) -> dict[str, Any]:
-    return {
-        "controlId": column,
-        "operator": operator,
-        "value": [{"content": content, "specialValueId": "LITERAL"} for content in contents],
-    }
-
-
 def cents(value: float) -> int:
     return int(Decimal(str(value)).scaleb(2))
-
-
-def julian(day: dt.date) -> int:
-    return (day.year - 1900) * 1000 + day.timetuple().tm_yday
 
 
 # --- seeded distribution -------------------------------------------------------------------------------
