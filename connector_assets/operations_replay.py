@@ -3,7 +3,8 @@
 The same handlers as ``ml-connector replay`` (registered by each flow), so a record is written through
 its flow's cross-reference check and never twice. The job's config chooses records by integration, flow,
 source key or a phrase of the reason; with ``due_only`` (what the schedule sets) only records whose next
-attempt time has come are taken.
+attempt time has come are taken. Held records whose dependency has already synced are released first
+(``release_synced``), and the run reports the queue it leaves: due, not yet due, held by what they wait for.
 """
 
 import os
@@ -11,7 +12,7 @@ import os
 from dagster import Config, OpExecutionContext, RunRequest, ScheduleEvaluationContext, job, op, schedule
 
 from connector_resources.ledger import LedgerResource
-from connector_resources.replay import replay_items
+from connector_resources.replay import queue_report, release_synced, replay_items
 
 
 class ReplayChoice(Config):
@@ -27,6 +28,9 @@ class ReplayChoice(Config):
 def replay_queued_records(context: OpExecutionContext, config: ReplayChoice, ledger: LedgerResource) -> None:
     book = ledger.get()
     filters = {"integration": config.integration or None, "flow": config.flow or None}
+    released = release_synced(book, run_id=context.run.run_id, **filters)
+    if released:
+        context.log.info(f"released {len(released)} held record(s) whose dependency had already synced")
     if config.due_only:
         items = book.due(limit=config.limit, **filters)
     else:
@@ -39,13 +43,21 @@ def replay_queued_records(context: OpExecutionContext, config: ReplayChoice, led
     ]
     summary = replay_items(book, items, run_id=context.run.run_id)
     context.log.info(f"{len(items)} chosen: {summary.line()}")
+    for line in summary.failure_lines():
+        context.log.warning(line)
+    after = book.queue_overview(**filters)
+    context.log.info("\n".join(queue_report(after)))
     context.add_output_metadata(
         {
             "chosen": len(items),
+            "released_already_synced": len(released),
             "replayed": len(summary.replayed),
             "failed_again": len(summary.failed),
             "held": len(summary.held),
             "no_handler": len(summary.no_handler),
+            "queue_due": after.due,
+            "queue_not_yet_due": after.not_yet_due,
+            "queue_held": after.held,
         }
     )
 

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from connector_resources.ledger import Ledger, ledger_url
+from connector_resources.ledger import Ledger, QueueOverview, ledger_url
 
 
 def _ledger() -> Ledger:
@@ -17,11 +17,12 @@ def _ledger() -> Ledger:
 @click.argument("record_id")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON lines instead of a table.")
 def audit(record_id: str, as_json: bool) -> None:
-    """The whole history of one record, by its source key or target ID."""
+    """The whole history of one record, by its source key or target ID (and its retry-queue items)."""
     ledger = _ledger()
     xrefs = ledger.xrefs_for(record_id)
     events = ledger.history(record_id)
-    if not xrefs and not events:
+    queued = ledger.queue_for(record_id)
+    if not xrefs and not events and not queued:
         raise click.ClickException(
             f"nothing recorded for {record_id!r} (neither a source key nor a target ID)"
         )
@@ -30,6 +31,8 @@ def audit(record_id: str, as_json: bool) -> None:
             click.echo(json.dumps({"xref": _plain(xref)}, default=str))
         for event in events:
             click.echo(json.dumps({"event": _plain(event)}, default=str))
+        for item in queued:
+            click.echo(json.dumps({"queue": _plain(item)}, default=str))
         return
     for x in xrefs:
         manual = " (manual match)" if x.manual else ""
@@ -42,6 +45,17 @@ def audit(record_id: str, as_json: bool) -> None:
             f"{e.at:%Y-%m-%d %H:%M:%S}Z {e.action:<7} {e.integration}/{e.flow} "
             f"{e.source_id or '-'} -> {e.target_id or '-'} run={e.run_id or '-'} "
             f"partition={e.partition_key or '-'}: {e.reason}"
+        )
+    for q in queued:
+        waits = f" on {q.depends_on}" if q.status == "held" else ""
+        when = (
+            f" next={q.next_attempt_at:%Y-%m-%d %H:%M:%S}Z"
+            if q.status == "failed" and q.next_attempt_at
+            else ""
+        )
+        click.echo(
+            f"queue #{q.id} {q.integration}/{q.flow} {q.source_key} [{q.status}{waits}] "
+            f"attempts={q.attempts}{when}: {q.reason}"
         )
 
 
@@ -58,27 +72,36 @@ def _plain(obj) -> dict:
 @click.option(
     "--due", is_flag=True, help="Only items whose next attempt time has come (what the schedule does)."
 )
-@click.option("--dry-run", is_flag=True, help="List what would be replayed, change nothing.")
-def replay(integration: str | None, flow: str | None, ids: tuple[int, ...], due: bool, dry_run: bool) -> None:
+@click.option("--dry-run", is_flag=True, help="List what would be replayed and what is held, change nothing.")
+@click.option("--top", default=10, show_default=True, help="How many of the most waited-for records to list.")
+def replay(
+    integration: str | None, flow: str | None, ids: tuple[int, ...], due: bool, dry_run: bool, top: int
+) -> None:
     """Re-attempt failed retry-queue records now, with today's mappings and credentials.
 
-    Held records (waiting for a supplier or other dependency) are released when that dependency syncs,
-    not here. A record that already succeeded is never written again: each flow's handler checks the
-    cross-reference first.
+    Held records (waiting for a supplier or other dependency) are released when that dependency syncs;
+    a held record whose dependency has already synced is released here first and replayed with the rest.
+    Every run prints the queue: due, failed and not yet due, held (by what they wait for). A record that
+    already succeeded is never written again: each flow's handler checks the cross-reference first.
     """
     import connector_assets.definitions  # noqa: F401  (flows register their replay handlers on import)
-    from connector_resources.replay import handler_for, replay_items
+    from connector_resources.replay import handler_for, queue_report, release_synced, replay_items
 
     ledger = _ledger()
+    before = ledger.queue_overview(integration=integration, flow=flow)
+    if dry_run:
+        for line in queue_report(before, top=top):
+            click.echo(line)
+    else:
+        released = release_synced(ledger, integration=integration, flow=flow)
+        if released:
+            click.echo(f"released {len(released)} held record(s) whose dependency had already synced")
     if due:
         items = ledger.due(integration=integration, flow=flow, limit=10_000)
     else:
         items = ledger.open_items(integration=integration, flow=flow, status="failed", limit=10_000)
     if ids:
         items = [item for item in items if item.id in set(ids)]
-    if not items:
-        click.echo("nothing to replay")
-        return
     for item in items:
         handled = "" if handler_for(item.integration, item.flow) else "  [no handler yet: stays queued]"
         click.echo(
@@ -86,11 +109,37 @@ def replay(integration: str | None, flow: str | None, ids: tuple[int, ...], due:
             f"{item.reason}{handled}"
         )
     if dry_run:
+        if before.held_on_synced and not ids:
+            click.echo(
+                f"a replay would first release {before.held_on_synced} held record(s) whose dependency "
+                "has already synced, and replay them too"
+            )
+        if not items and not before.held_on_synced:
+            click.echo(_nothing_chosen(before))
         return
-    summary = replay_items(ledger, items)
-    click.echo(summary.line())
-    if summary.failed:
+    if not items:
+        click.echo(_nothing_chosen(before))
+        failed = False
+    else:
+        summary = replay_items(ledger, items)
+        click.echo(summary.line())
+        for line in summary.failure_lines():
+            click.echo(line)
+        failed = bool(summary.failed)
+    for line in queue_report(ledger.queue_overview(integration=integration, flow=flow), top=top):
+        click.echo(line)
+    if failed:
         raise SystemExit(1)
+
+
+def _nothing_chosen(overview: QueueOverview) -> str:
+    """Why no record was chosen, never a bare "nothing" while records wait in the queue."""
+    if not (overview.due or overview.not_yet_due or overview.held):
+        return "nothing to replay: the retry queue is empty"
+    return (
+        f"no record chosen to replay now ({overview.held} held until what they wait for syncs, "
+        f"{overview.not_yet_due} failed and not yet due)"
+    )
 
 
 @click.command()

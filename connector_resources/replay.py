@@ -5,6 +5,12 @@ today's mappings and credentials and returns what it wrote; it must go through t
 cross-reference first so a record that already succeeded is skipped, never written twice. This module
 only drives handlers and keeps the books: resolve on success, count the attempt and push the next attempt
 time out on failure, and append an audit event either way.
+
+Held records (waiting for another record, e.g. a purchase order for its supplier) are released by
+``release_waiting`` whenever that record is written, on every path (a run's write step and a replay both
+write through ``connector_assets.flows.core.write_record``). ``release_synced`` is the safety net: a held
+record whose dependency has synced by any path (one that did not release, a manual match, a crash between
+the write and the release) is released before a replay chooses its records, so nothing stays held forever.
 """
 
 from __future__ import annotations
@@ -13,10 +19,10 @@ from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from connector_resources.ledger import Ledger, QueueItem
+from connector_resources.ledger import Ledger, QueueItem, QueueOverview
 from connector_resources.redaction import get_logger, redact
 
 log = get_logger(__name__)
@@ -102,6 +108,8 @@ class ReplaySummary:
     failed: list[int] = field(default_factory=list)
     no_handler: list[int] = field(default_factory=list)
     held: list[int] = field(default_factory=list)
+    # The items as they are after this replay failed them again (attempts counted, next attempt time).
+    failed_items: list[QueueItem] = field(default_factory=list)
 
     def line(self) -> str:
         line = (
@@ -110,11 +118,97 @@ class ReplaySummary:
         )
         return line + (f", {len(self.held)} held until what they wait for syncs" if self.held else "")
 
+    def failure_lines(self) -> list[str]:
+        """One line per record that failed again, with its attempt count and next attempt time."""
+        return [
+            f"#{item.id} {item.integration}/{item.flow} {item.source_key} failed again: "
+            f"attempts={item.attempts}, next attempt {_when(item.next_attempt_at)}: {item.reason}"
+            for item in self.failed_items
+        ]
+
+
+def _when(moment: datetime | None) -> str:
+    return "-" if moment is None else f"{moment:%Y-%m-%d %H:%M:%S} UTC"
+
+
+def release_waiting(
+    ledger: Ledger,
+    depends_on: str,
+    *,
+    reason: str,
+    run_id: str | None = None,
+    conn: Any = None,
+) -> list[QueueItem]:
+    """Release the records held on ``depends_on`` (due now, ``reason`` as their new reason) and append a
+    ``release`` audit event for each, under its own flow and key, so its history says why it moved."""
+
+    def release(c: Any) -> list[QueueItem]:
+        released = ledger.release_held_items(depends_on, reason=reason, conn=c)
+        for item in released:
+            _audit(ledger, item, "release", reason, run_id, c)
+        return released
+
+    if conn is not None:
+        return release(conn)
+    with ledger.transaction() as own:
+        return release(own)
+
+
+def release_synced(
+    ledger: Ledger,
+    *,
+    integration: str | None = None,
+    flow: str | None = None,
+    run_id: str | None = None,
+) -> list[QueueItem]:
+    """Release held records whose dependency has already synced (by whatever path), before a replay
+    chooses its records: they are due, not stuck behind a release that never came."""
+    overview = ledger.queue_overview(integration=integration, flow=flow)
+    released: list[QueueItem] = []
+    for key in sorted(overview.synced):
+        reason = f"released: {key} had already synced (found by replay); due for replay"
+        released.extend(release_waiting(ledger, key, reason=reason, run_id=run_id))
+    return released
+
+
+def queue_report(overview: QueueOverview, *, top: int = 10) -> list[str]:
+    """The retry queue in words: due, failed and not yet due, held (by kind of record waited for, and
+    the ``top`` most waited-for records). What ``replay`` and ``replay --dry-run`` print."""
+    lines = [
+        f"retry queue: {overview.due} due now, {overview.not_yet_due} failed and not yet due"
+        + (f" (next attempt {_when(overview.next_attempt_at)})" if overview.not_yet_due else "")
+        + f", {overview.held} held"
+    ]
+    if not overview.held:
+        return lines
+    kinds: dict[str, list[int]] = {}
+    for key, count in overview.held_by:
+        kind = key.rsplit(":", 1)[0] if key.count(":") >= 3 else key
+        kinds.setdefault(kind, []).append(count)
+    by_kind = ", ".join(
+        f"{sum(counts)} on {len(counts)} {kind.replace(':', ' ')} record(s)"
+        for kind, counts in sorted(kinds.items(), key=lambda pair: -sum(pair[1]))
+    )
+    lines.append(f"held records wait for {len(overview.held_by)} record(s): {by_kind}")
+    if overview.synced:
+        lines.append(
+            f"{overview.held_on_synced} held record(s) wait for {len(overview.synced)} record(s) that have "
+            "already synced: a replay releases and writes them"
+        )
+    lines.append(f"most waited for (top {min(top, len(overview.held_by))}):")
+    for key, count in overview.held_by[:top]:
+        synced = " (already synced)" if key in overview.synced else ""
+        lines.append(f"  {key}: {count} held{synced}")
+    return lines
+
 
 def backoff_for(
     attempts: int, *, base: timedelta = timedelta(minutes=5), cap: timedelta = timedelta(hours=6)
 ):
-    """Exponential spacing between attempts so a record failing for days does not hammer the target."""
+    """Exponential spacing between attempts so a record failing for days does not hammer the target.
+
+    ``attempts`` counts the failed attempts so far (the run's first failure is one): 10 minutes after
+    that first failure's replay fails, then 20, 40, ... up to ``cap``."""
     return min(cap, base * (2 ** max(0, attempts)))
 
 
@@ -140,6 +234,7 @@ def _replay_each(ledger: Ledger, items: Iterable[QueueItem], run_id: str | None)
         try:
             outcome = handler(item, ledger)
         except WaitsFor as waits:
+            # Waiting is not failing: the attempt count stays, the reason says what it waits for.
             with ledger.transaction() as conn:
                 ledger.enqueue(
                     integration=item.integration,
@@ -159,16 +254,24 @@ def _replay_each(ledger: Ledger, items: Iterable[QueueItem], run_id: str | None)
         except Exception as exc:  # one record's failure is recorded, the rest still run
             reason = redact(f"replay failed: {exc}")
             with ledger.transaction() as conn:
-                ledger.record_attempt_failure(
-                    item.id, reason, retry_in=backoff_for(item.attempts + 1), conn=conn
+                after = ledger.record_attempt_failure(
+                    item.id, reason, retry_in=backoff_for(item.attempts), run_id=run_id, conn=conn
                 )
-                _audit(ledger, item, "fail", reason, run_id, conn)
+                _audit(
+                    ledger,
+                    item,
+                    "fail",
+                    f"{reason} (attempt {after.attempts}; next attempt {_when(after.next_attempt_at)})",
+                    run_id,
+                    conn,
+                )
             log.warning("replay of queue item %s (%s) failed: %s", item.id, item.source_key, reason)
             summary.failed.append(item.id)
+            summary.failed_items.append(after)
             continue
+        reason = outcome.detail or "replayed from the retry queue"
         with ledger.transaction() as conn:
-            ledger.resolve(item.id, conn=conn)
-            reason = outcome.detail or "replayed from the retry queue"
+            ledger.resolve(item.id, reason=reason, conn=conn)
             _audit(ledger, item, "replay", reason, run_id, conn, target_id=outcome.target_id)
         summary.replayed.append(item.id)
     return summary
@@ -183,7 +286,7 @@ def _audit(
     conn: Any,
     target_id: str | None = None,
 ) -> None:
-    """The audit event of what a replay did with ``item`` (hold, fail or replay)."""
+    """The audit event of what a replay did with ``item`` (hold, fail, replay or release)."""
     ledger.audit(
         integration=item.integration,
         flow=item.flow,

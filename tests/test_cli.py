@@ -146,7 +146,9 @@ def test_replay_resolves_with_a_handler_and_keeps_the_rest(env):
     open_ids = {item.id for item in ledger.open_items(status="failed")}
     assert open_ids == {bad.id, orphan.id}
     [retried] = [i for i in ledger.open_items(status="failed") if i.id == bad.id]
-    assert retried.attempts == 1 and "field name is empty" in retried.reason
+    # Queued by its first failed write (attempt 1), failed again in the replay (attempt 2), and said so.
+    assert retried.attempts == 2 and "field name is empty" in retried.reason
+    assert f"#{bad.id} itest/vendors V2 failed again: attempts=2" in result.output
     assert [e.action for e in ledger.history("V1")] == ["replay"]
     assert ledger.history("T-V1")[0].source_id == "V1"
     assert ok.id not in open_ids

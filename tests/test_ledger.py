@@ -472,13 +472,15 @@ def _enqueue(ledger: Ledger, key: str = "INV-1", **overrides):
 
 
 def test_enqueue_keeps_one_open_item_per_record(ledger):
-    first = _enqueue(ledger, run_id="run-1")
-    assert (first.status, first.attempts, first.payload["amount"]) == ("failed", 0, "120.50")
+    first = _enqueue(ledger, run_id="run-1")  # a failed write is a failed attempt: it counts
+    assert (first.status, first.attempts, first.payload["amount"]) == ("failed", 1, "120.50")
     ledger.record_attempt_failure(first.id, "still unmapped", retry_in=timedelta(minutes=5))
 
     again = _enqueue(ledger, payload={"invoice": "INV-1", "amount": "99.00"}, reason="cost center missing")
     assert again.id == first.id
-    assert (again.attempts, again.reason, again.payload["amount"]) == (1, "cost center missing", "99.00")
+    assert (again.attempts, again.reason, again.payload["amount"]) == (3, "cost center missing", "99.00")
+    held = _enqueue(ledger, status="held", depends_on="coupa:supplier:JDE:1", reason="waits for its supplier")
+    assert (held.id, held.attempts, held.status) == (first.id, 3, "held")  # waiting is not failing
     assert again.last_run_id == "run-1"  # no new run id given: keep the last known one
     assert len(ledger.open_items()) == 1
 
@@ -498,7 +500,7 @@ def test_due_backoff_and_resolve(ledger):
     failed = ledger.record_attempt_failure(
         item.id, "Coupa timed out", retry_in=timedelta(hours=1), run_id="r2"
     )
-    assert (failed.attempts, failed.reason, failed.last_run_id) == (1, "Coupa timed out", "r2")
+    assert (failed.attempts, failed.reason, failed.last_run_id) == (2, "Coupa timed out", "r2")
     assert ledger.due(now=now + timedelta(minutes=30)) == []
     assert [i.id for i in ledger.due(now=now + timedelta(hours=2), flow="invoices")] == [item.id]
 

@@ -23,9 +23,8 @@ from connector_assets.flows.core import (
     Rejected,
     dependency_synced,
     queue_failure,
-    release_dependents,
     validate,
-    write_one,
+    write_record,
 )
 from connector_assets.incremental import days_in_window
 from connector_assets.staging import Column
@@ -163,13 +162,11 @@ def build_flow_assets(
             "released": 0,
             "rejected_again": 0,
         }
-        # Records queued by an earlier run (failed, or held and since released) that this run writes are
+        # Records queued by an earlier run (failed, or held: released or not) that this run writes are
         # resolved here, so the queue only ever shows what still needs attention.
         queued = {
             item.source_key: item
-            for item in ledger.open_items(
-                integration=spec.integration, flow=spec.name, status="failed", limit=100_000
-            )
+            for item in ledger.open_items(integration=spec.integration, flow=spec.name, limit=100_000)
         }
         with spec.open_target(context) as target:
             for partition in run_partitions(context):
@@ -196,7 +193,7 @@ def build_flow_assets(
             queue_failure(spec, ledger, item, run_id=run_id, partition=partition)
         for record in checked.valid:
             try:
-                result = write_one(spec, target, ledger, record, run_id=run_id, partition=partition)
+                result = write_record(spec, target, ledger, record, run_id=run_id, partition=partition)
             except Exception as exc:  # one record's failure never stops the batch (XrefConflict too)
                 counts["fail"] += 1
                 reason = redact(f"{spec.entity} {record.source_key}: {exc}")
@@ -209,9 +206,10 @@ def build_flow_assets(
                 )
                 continue
             counts[result.action] += 1
+            counts["released"] += result.released
             if record.source_key in queued:
-                ledger.resolve(queued.pop(record.source_key).id)
-            if result.action != "skip":
-                counts["released"] += release_dependents(spec, ledger, record.source_key, run_id=run_id)
+                ledger.resolve(
+                    queued.pop(record.source_key).id, reason=f"written by run {run_id}: {result.action}"
+                )
 
     return [_mapped, _written]

@@ -30,6 +30,7 @@ import json
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any, Protocol
 
@@ -38,7 +39,7 @@ import pandera.pandas as pa
 
 from connector_resources.ledger import Ledger, QueueItem, XrefConflict
 from connector_resources.redaction import redact
-from connector_resources.replay import ReplayOutcome, WaitsFor
+from connector_resources.replay import ReplayOutcome, WaitsFor, release_waiting
 
 
 @dataclass(frozen=True)
@@ -200,6 +201,7 @@ class WriteResult:
     action: str  # create | update | adopt | skip | fail
     target_id: str | None
     reason: str = ""
+    released: int = 0  # held records waiting for this one, released by the write (``write_record``)
 
 
 def write_one(
@@ -268,21 +270,61 @@ def write_one(
     return WriteResult(action, target_id, reason)
 
 
-def release_dependents(spec: FlowSpec, ledger: Ledger, source_key: str, *, run_id: str | None) -> int:
-    """Held records waiting for ``source_key`` (e.g. POs of this supplier) become due now."""
-    released = ledger.release_held(spec.dependency_key(source_key))
-    if released:
-        ledger.audit(
-            integration=spec.integration,
-            flow=spec.name,
-            entity=spec.entity,
-            action="release",
-            source_system=spec.source_system,
-            source_id=source_key,
-            run_id=run_id,
-            reason=f"{released} held record(s) waiting for this {spec.entity} released",
+def write_record(
+    spec: FlowSpec,
+    target: Target,
+    ledger: Ledger,
+    record: Mapped,
+    *,
+    run_id: str | None,
+    partition: str | None,
+) -> WriteResult:
+    """``write_one``, then release the records held on this one: the path every write takes (a run's write
+    step, a replay, a webhook-driven run), so a record that syncs always releases what waits for it.
+
+    A skip wrote nothing new: whatever waited for the record was released when it was written (and a
+    held record whose dependency synced by a path that did not release is found by ``release_synced``).
+    """
+    result = write_one(spec, target, ledger, record, run_id=run_id, partition=partition)
+    if result.action != "skip" and result.target_id:
+        result.released = release_dependents(
+            spec, ledger, record.source_key, run_id=run_id, target_id=result.target_id
         )
-    return released
+    return result
+
+
+def release_dependents(
+    spec: FlowSpec, ledger: Ledger, source_key: str, *, run_id: str | None, target_id: str | None = None
+) -> int:
+    """Held records waiting for ``source_key`` (e.g. POs of this supplier) become due now.
+
+    Each released record gets a ``release`` audit event and a reason that says it was released (the
+    "waits for ..." it had is no longer true); the dependency gets one event saying how many it released.
+    """
+    as_target = f" (as {spec.target_system} {target_id})" if target_id else ""
+    reason = (
+        f"released: {spec.entity} {source_key} synced to {spec.target_system}{as_target} at "
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC; due for replay"
+    )
+    with ledger.transaction() as conn:
+        released = release_waiting(
+            ledger, spec.dependency_key(source_key), reason=reason, run_id=run_id, conn=conn
+        )
+        if released:
+            ledger.audit(
+                integration=spec.integration,
+                flow=spec.name,
+                entity=spec.entity,
+                action="release",
+                source_system=spec.source_system,
+                source_id=source_key,
+                target_system=spec.target_system,
+                target_id=target_id,
+                run_id=run_id,
+                reason=f"{len(released)} held record(s) waiting for this {spec.entity} released",
+                conn=conn,
+            )
+    return len(released)
 
 
 def queue_failure(
@@ -323,16 +365,9 @@ def queue_failure(
 
 
 def dependency_synced(ledger: Ledger, depends_on: str) -> bool:
-    """``integration:entity:system:key`` -> whether that record has a target ID."""
-    integration, entity, system, key = depends_on.split(":", 3)
-    for xref in ledger.xrefs_for(key):
-        if (xref.integration, xref.entity, xref.source_system) == (
-            integration,
-            entity,
-            system,
-        ) and xref.target_id:
-            return True
-    return False
+    """``integration:entity:system:key`` -> whether that record has a target ID (the ledger's one rule,
+    shared with ``release_synced``)."""
+    return depends_on in ledger.synced_dependencies({depends_on})
 
 
 def replay_handler(
@@ -366,11 +401,12 @@ def replay_handler(
             )
         with open_target_for_replay() as target:
             try:
-                result = write_one(spec, target, ledger, record, run_id=None, partition=None)
+                result = write_record(spec, target, ledger, record, run_id=None, partition=None)
             except XrefConflict as exc:
                 raise ValueError(redact(str(exc))) from None
+        released = f"; released {result.released} held record(s)" if result.released else ""
         return ReplayOutcome(
-            target_id=result.target_id, action=result.action, detail=f"replayed: {result.reason}"
+            target_id=result.target_id, action=result.action, detail=f"replayed: {result.reason}{released}"
         )
 
     return handle

@@ -17,8 +17,10 @@ from connector_resources.ledger.ledger import (
     LedgerInputError,
     LedgerRecordNotFound,
     QueueItem,
+    QueueOverview,
     Xref,
     XrefConflict,
+    dependency_key,
     shared_ledger,
 )
 
@@ -34,8 +36,10 @@ __all__ = [
     "LedgerRecordNotFound",
     "LedgerResource",
     "QueueItem",
+    "QueueOverview",
     "Xref",
     "XrefConflict",
+    "dependency_key",
     "describe_url",
     "ledger_url",
     "make_engine",

@@ -150,6 +150,41 @@ class QueueItem:
 
 
 @dataclass(frozen=True, slots=True)
+class QueueOverview:
+    """What the retry queue holds, in counts (``ml-connector replay`` and the replay job report it).
+
+    ``held_by`` is every dependency key held records wait for, with how many wait for it, most waited-for
+    first; ``synced`` are those of them that have already synced (their records are due for replay even
+    if the path that synced them did not release them).
+    """
+
+    due: int
+    not_yet_due: int
+    next_attempt_at: datetime | None
+    held: int
+    held_by: list[tuple[str, int]]
+    synced: frozenset[str]
+
+    @property
+    def held_on_synced(self) -> int:
+        return sum(count for key, count in self.held_by if key in self.synced)
+
+
+def dependency_key(integration: str, entity: str, source_system: str, source_key: str) -> str:
+    """What a record held on another one names in ``depends_on``: ``jde_coupa:supplier:JDE:4343``.
+
+    The same text as ``FlowSpec.dependency_key``; the ledger reads it back to tell whether that record has
+    synced (a cross-reference with a target id), so every path that wrote it counts, not only a run.
+    """
+    return f"{integration}:{entity}:{source_system}:{source_key}"
+
+
+def _dependency_parts(depends_on: str) -> tuple[str, str, str, str] | None:
+    parts = depends_on.split(":", 3)
+    return (parts[0], parts[1], parts[2], parts[3]) if len(parts) == 4 and all(parts) else None
+
+
+@dataclass(frozen=True, slots=True)
 class InboxEvent:
     """A webhook delivery stored before it was acknowledged (``mlc_webhook_inbox``)."""
 
@@ -650,9 +685,11 @@ class Ledger:
 
         ``failed`` items are due at ``next_attempt_at`` (default: now). ``held`` items wait for the
         record named by ``depends_on`` (e.g. ``coupa:supplier:JDE:4343``) and only become due when
-        ``release_held`` is called with that key. Re-enqueueing keeps the attempt count (a record
-        failing on every run must not look new each time) and replaces reason, payload, status and
-        schedule with the latest ones. The upsert is one statement, so racing runs cannot open two.
+        ``release_held`` is called with that key. A ``failed`` record is a failed attempt to write it, so
+        it counts one (the first failure of a run shows ``attempts=1``, a record failing on every run
+        counts up instead of looking new each time); holding a record is waiting, not failing, and keeps
+        the count. Re-enqueueing replaces reason, payload, status and schedule with the latest ones. The
+        upsert is one statement, so racing runs cannot open two.
         """
         record = f"queue item {integration}/{flow} {source_key}"
         if status not in schema.QUEUE_OPEN_STATUSES:
@@ -677,7 +714,7 @@ class Ledger:
             "payload": _to_json(record, "payload", payload),
             "reason": redact(reason),
             "status": status,
-            "attempts": 0,
+            "attempts": 1 if status == "failed" else 0,
             "next_attempt_at": next_attempt_at,
             "depends_on": _optional_text(record, "depends_on", depends_on, schema.DEPENDS_ON_LEN),
             "last_run_id": _optional_text(record, "run_id", run_id, schema.RUN_ID_LEN),
@@ -694,6 +731,7 @@ class Ledger:
                 "payload": excluded.payload,
                 "reason": excluded.reason,
                 "status": excluded.status,
+                "attempts": t.c.attempts + (1 if status == "failed" else 0),
                 "next_attempt_at": excluded.next_attempt_at,
                 "depends_on": excluded.depends_on,
                 "last_run_id": sa.func.coalesce(excluded.last_run_id, t.c.last_run_id),
@@ -801,15 +839,17 @@ class Ledger:
         with self._read(conn) as c:
             return [row[0] for row in c.execute(query)]
 
-    def resolve(self, item_id: int, *, conn: sa.Connection | None = None) -> None:
-        """Mark an item done (its record synced). Resolving twice is harmless: replays may overlap."""
+    def resolve(self, item_id: int, *, reason: str | None = None, conn: sa.Connection | None = None) -> None:
+        """Mark an item done (its record synced). Resolving twice is harmless: replays may overlap.
+
+        ``reason`` (how it was written) replaces the last failure's, so a resolved item does not read
+        as if it still failed."""
         t = schema.retry_queue
         now = _now()
-        update = (
-            sa.update(t)
-            .where(t.c.id == item_id, t.c.status != "resolved")
-            .values(status="resolved", resolved_at=now, updated_at=now)
-        )
+        values: dict[str, Any] = {"status": "resolved", "resolved_at": now, "updated_at": now}
+        if reason is not None and reason.strip():
+            values["reason"] = redact(reason)
+        update = sa.update(t).where(t.c.id == item_id, t.c.status != "resolved").values(**values)
         with self._write(conn) as c:
             if c.execute(update).rowcount == 0 and self._queue_status(item_id, c) is None:
                 raise LedgerRecordNotFound(f"queue item {item_id} does not exist")
@@ -829,18 +869,115 @@ class Ledger:
             if c.execute(update).rowcount == 0:
                 raise self._not_open(item_id, c)
 
-    def release_held(self, depends_on: str, *, conn: sa.Connection | None = None) -> int:
+    def release_held(
+        self, depends_on: str, *, reason: str | None = None, conn: sa.Connection | None = None
+    ) -> int:
         """The record ``depends_on`` has synced: make every item waiting on it due now. Returns how many."""
+        return len(self.release_held_items(depends_on, reason=reason, conn=conn))
+
+    def release_held_items(
+        self, depends_on: str, *, reason: str | None = None, conn: sa.Connection | None = None
+    ) -> list[QueueItem]:
+        """Release the items held on ``depends_on`` (due now) and return them as they are now.
+
+        Their reason says they were released (``reason``, or that ``depends_on`` synced and when): the
+        "waits for ..." it replaces is no longer true, and an item must never show a stale reason.
+        """
         _text("retry queue release", "depends_on", depends_on, schema.DEPENDS_ON_LEN)
         t = schema.retry_queue
         now = _now()
+        if reason is None or not reason.strip():
+            reason = f"released: {depends_on} synced at {now:%Y-%m-%d %H:%M:%S} UTC; due for replay"
         update = (
             sa.update(t)
             .where(t.c.status == "held", t.c.depends_on == depends_on)
-            .values(status="failed", next_attempt_at=now, updated_at=now)
+            .values(status="failed", next_attempt_at=now, reason=redact(reason), updated_at=now)
+            .returning(*t.c)
         )
         with self._write(conn) as c:
-            return int(c.execute(update).rowcount)
+            rows = c.execute(update).all()
+        return sorted((self._queue_item(row) for row in rows), key=lambda item: item.id)
+
+    def synced_dependencies(
+        self, keys: list[str] | set[str] | frozenset[str], *, conn: sa.Connection | None = None
+    ) -> frozenset[str]:
+        """The dependency keys (``dependency_key``) among ``keys`` whose record has synced: it has a
+        cross-reference with a target id, whatever path wrote it (a run, a replay, a manual match)."""
+        wanted: dict[tuple[str, str, str], dict[str, str]] = {}
+        for key in keys:
+            parts = _dependency_parts(key)
+            if parts is not None:
+                wanted.setdefault(parts[:3], {})[parts[3]] = key
+        x = schema.xref
+        found: set[str] = set()
+        with self._read(conn) as c:
+            for (integration, entity, system), by_source in wanted.items():
+                sources = sorted(by_source)
+                for start in range(0, len(sources), 500):
+                    query = sa.select(x.c.source_key).where(
+                        x.c.integration == integration,
+                        x.c.entity == entity,
+                        x.c.source_system == system,
+                        x.c.source_key.in_(sources[start : start + 500]),
+                        x.c.target_id.is_not(None),
+                    )
+                    found.update(by_source[row[0]] for row in c.execute(query))
+        return frozenset(found)
+
+    def queue_overview(
+        self,
+        *,
+        integration: str | None = None,
+        flow: str | None = None,
+        now: datetime | None = None,
+        conn: sa.Connection | None = None,
+    ) -> QueueOverview:
+        """Open items in counts: failed and due, failed and not yet due (and the next attempt time), held
+        (by what they wait for, and which of those have synced). A few grouped queries, no row data."""
+        now = _now() if now is None else _aware("retry queue", "now", now)
+        t = schema.retry_queue
+        count = sa.func.count()
+        failed = self._queue_filters(
+            sa.select(t.c.next_attempt_at <= now, count, sa.func.min(t.c.next_attempt_at))
+            .where(t.c.status == "failed")
+            .group_by(t.c.next_attempt_at <= now),
+            integration,
+            flow,
+        )
+        held = self._queue_filters(
+            sa.select(t.c.depends_on, count).where(t.c.status == "held").group_by(t.c.depends_on),
+            integration,
+            flow,
+        )
+        with self._read(conn) as c:
+            due = later = 0
+            next_at: datetime | None = None
+            for is_due, n, first in c.execute(failed):
+                if is_due:
+                    due += int(n)
+                else:
+                    later += int(n)
+                    next_at = first
+            held_by = sorted(
+                ((str(key), int(n)) for key, n in c.execute(held)), key=lambda pair: (-pair[1], pair[0])
+            )
+            synced = self.synced_dependencies({key for key, _ in held_by}, conn=c)
+        return QueueOverview(
+            due=due,
+            not_yet_due=later,
+            next_attempt_at=next_at,
+            held=sum(n for _, n in held_by),
+            held_by=held_by,
+            synced=synced,
+        )
+
+    def queue_for(self, source_key: str, *, conn: sa.Connection | None = None) -> list[QueueItem]:
+        """Every retry-queue item (open and closed) of a source key, oldest first (``ml-connector audit``)."""
+        _text("retry queue look-up", "source_key", source_key, schema.KEY_LEN)
+        t = schema.retry_queue
+        query = sa.select(t).where(t.c.source_key == source_key).order_by(t.c.created_at, t.c.id)
+        with self._read(conn) as c:
+            return [self._queue_item(row) for row in c.execute(query)]
 
     @staticmethod
     def _queue_filters(query: sa.Select[Any], integration: str | None, flow: str | None) -> sa.Select[Any]:

@@ -1,0 +1,262 @@
+"""Held records and the replay: whatever path writes a record releases what waits for it, a released
+record says so, a held record whose dependency synced by another path is not stuck, the replay reports
+what is held and on what, and every failed attempt counts.
+
+End to end through the real pieces: the JDE and Coupa simulators, the real flows (Dagster), the replay
+handlers and the ledger on SQLite; the queue-level cases run the real CLI on a real ledger.
+"""
+
+from datetime import date, timedelta
+
+import pytest
+import requests
+from click.testing import CliRunner
+from dagster import instance_for_test, materialize
+
+from connector_assets.flows.core import replay_handler
+from connector_assets.flows.jde_coupa import SUPPLIERS_FLOW, _coupa_suppliers, jde_coupa_assets
+from connector_assets.flows.jde_coupa_pos import (
+    PURCHASE_ORDERS_FLOW,
+    _coupa_purchase_orders,
+    jde_coupa_po_assets,
+)
+from connector_assets.jde.assets import jde_assets
+from connector_assets.staging import StagingResource
+from connector_cli.main import cli
+from connector_resources.coupa import CoupaResource
+from connector_resources.jde import JdeAisResource
+from connector_resources.ledger import Ledger, LedgerResource
+from connector_resources.replay import ReplayOutcome, _handlers, register_replay_handler, replay_items
+from connector_sandbox.coupa import CoupaSandboxSettings
+from connector_sandbox.coupa import create_app as coupa_app
+from connector_sandbox.jde_ais import JdeSandboxSettings, run_in_thread
+from connector_sandbox.serve import serve_in_thread
+
+DAY = (date.today() - timedelta(days=21)).isoformat()  # the JDE sandbox's busy mass-update day
+PO_CHAIN = ("jde_suppliers", "jde_address_book", "jde_po_headers", "jde_po_lines")
+PO_FLOW = ("jde_coupa_purchase_orders_mapped", "jde_coupa_purchase_orders_written")
+
+
+@pytest.fixture
+def world(tmp_path, monkeypatch):
+    jde_url, stop_jde = run_in_thread(JdeSandboxSettings(scale=0.02))
+    coupa_url, stop_coupa = serve_in_thread(coupa_app(CoupaSandboxSettings(scale=0.02)))
+    requests.post(f"{coupa_url}/sandbox/faults", json={"rate_limit_enabled": False}, timeout=10)
+    db = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
+    monkeypatch.setenv("ML_CONNECTOR_DB_URL", db)  # what the CLI reads
+    resources = {
+        "jde": JdeAisResource(
+            base_url=jde_url,
+            username="INTEGR8",
+            password="integr8-sandbox",
+            environment="JPS920",
+            role="*ALL",
+        ),
+        "coupa": CoupaResource(
+            base_url=coupa_url,
+            client_id="ml-connector-sandbox",
+            client_secret="sandbox-coupa-secret",
+            token_warmup_seconds=0,
+            backoff_base=0.01,
+        ),
+        "staging": StagingResource(base_dir=str(tmp_path / "staging")),
+        "ledger": LedgerResource(db_url=db),
+    }
+    yield resources, coupa_url, Ledger(db)
+    stop_coupa()
+    stop_jde()
+
+
+def _run(resources, *names):
+    every = [*jde_assets, *jde_coupa_assets, *jde_coupa_po_assets]
+    with instance_for_test() as instance:
+        result = materialize(
+            [a for a in every if a.key.to_user_string() in names],
+            resources=resources,
+            instance=instance,
+            partition_key=DAY,
+            raise_on_error=False,
+        )
+    assert result.success, [e.message for e in result.all_events if e.is_failure]
+    return {
+        e.asset_key.to_user_string(): e.materialization.metadata
+        for e in result.get_asset_materialization_events()
+    }
+
+
+def test_a_supplier_synced_by_replay_releases_its_orders_and_the_next_replay_writes_them(world):
+    resources, coupa, ledger = world
+    # Orders first: no supplier has synced, so every order is held on its supplier.
+    _run(resources, *PO_CHAIN, *PO_FLOW)
+    held = ledger.open_items(integration="jde_coupa", flow="purchase_orders", status="held")
+    assert held and all(item.attempts == 0 for item in held)  # waiting is not a failed attempt
+    waited = {item.depends_on for item in held}
+
+    # The suppliers they wait for are read (by number) and mapped, but Coupa refuses every write: each
+    # supplier is queued with its reason, and that failed attempt counts.
+    _run(resources, "jde_coupa_suppliers_mapped")
+    with resources["coupa"].session(flow="suppliers") as session:  # the OAuth token is cached first
+        session.search("suppliers", {"number": "0"}, limit=1)
+    requests.post(f"{coupa}/sandbox/faults", json={"fail_next": 10_000, "fail_next_status": 400}, timeout=10)
+    assert _run(resources, "jde_coupa_suppliers_written")["jde_coupa_suppliers_written"]["fail"].value > 0
+    requests.post(f"{coupa}/sandbox/faults/reset", timeout=10)
+    requests.post(f"{coupa}/sandbox/faults", json={"rate_limit_enabled": False}, timeout=10)
+    suppliers = ledger.open_items(integration="jde_coupa", flow="suppliers", status="failed")
+    assert suppliers and all(item.attempts == 1 for item in suppliers), [i.attempts for i in suppliers]
+    assert waited & {SUPPLIERS_FLOW.dependency_key(i.source_key) for i in suppliers}
+
+    # Only held orders are left in this flow: the dry run says how many are held, and on what.
+    dry = CliRunner().invoke(cli, ["replay", "--dry-run", "--flow", "purchase_orders", "--top", "3"])
+    assert dry.exit_code == 0, dry.output
+    assert "nothing to replay" not in dry.output
+    assert f"0 due now, 0 failed and not yet due, {len(held)} held" in dry.output
+    assert f"held records wait for {len(waited)} record(s): {len(held)} on {len(waited)} jde_coupa " in (
+        dry.output
+    )
+    most = max(waited, key=lambda key: (sum(i.depends_on == key for i in held), key))
+    assert f"  {most}: {sum(i.depends_on == most for i in held)} held" in dry.output
+
+    # ml-connector replay syncs the suppliers: the orders held on them are released, with an audit event
+    # and a reason that says so.
+    register_replay_handler(
+        "jde_coupa", "suppliers", replay_handler(SUPPLIERS_FLOW, lambda: _coupa_suppliers(resources["coupa"]))
+    )
+    register_replay_handler(
+        "jde_coupa",
+        "purchase_orders",
+        replay_handler(PURCHASE_ORDERS_FLOW, lambda: _coupa_purchase_orders(resources["coupa"])),
+    )
+    synced = replay_items(ledger, suppliers)
+    assert synced.replayed
+    synced_keys = {SUPPLIERS_FLOW.dependency_key(i.source_key) for i in suppliers if i.id in synced.replayed}
+    expected = {item.id for item in held if item.depends_on in synced_keys}
+    assert expected
+    due = ledger.due(integration="jde_coupa", flow="purchase_orders", limit=10_000)
+    assert {item.id for item in due} == expected
+    for item in due:
+        supplier = item.depends_on.rsplit(":", 1)[1]
+        released = f"released: supplier {supplier} synced to coupa (as coupa "
+        assert item.reason.startswith(released), item.reason
+        assert "waits for" not in item.reason
+        release = [e for e in ledger.history(item.source_key) if e.action == "release"]
+        assert len(release) == 1 and release[0].flow == "purchase_orders"
+        assert release[0].reason == item.reason
+    still_held = ledger.open_items(integration="jde_coupa", flow="purchase_orders", status="held")
+    assert {i.id for i in still_held} == {i.id for i in held} - expected
+
+    # The next replay writes them, once.
+    written = replay_items(ledger, due)
+    assert set(written.replayed) == expected and not written.failed
+    with resources["coupa"].session(flow="purchase_orders") as session:
+        for item in due[:5]:
+            assert session.find_purchase_order(item.source_key) is not None
+    for item in due:
+        [queued] = [q for q in ledger.queue_for(item.source_key) if q.id == item.id]
+        assert queued.status == "resolved" and queued.reason.startswith("replayed: created")
+        creates = [e for e in ledger.history(item.source_key) if e.action in ("create", "adopt")]
+        assert len(creates) == 1
+
+
+# ------------------------------------------------------------------ the queue, through the CLI
+
+
+@pytest.fixture
+def cli_ledger(tmp_path, monkeypatch) -> Ledger:
+    url = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
+    monkeypatch.setenv("ML_CONNECTOR_DB_URL", url)
+    yield Ledger(url)
+    for flow in ("orders", "vendors"):
+        _handlers.pop(("itest", flow), None)
+
+
+def _hold(ledger: Ledger, key: str, supplier: str):
+    return ledger.enqueue(
+        integration="itest",
+        flow="orders",
+        entity="order",
+        source_key=key,
+        payload={"order": key},
+        reason=f"order {key} waits for itest:supplier:JDE:{supplier} to sync",
+        status="held",
+        depends_on=f"itest:supplier:JDE:{supplier}",
+    )
+
+
+def test_a_held_record_whose_dependency_already_synced_is_released_and_replayed(cli_ledger):
+    ledger = cli_ledger
+    waiting = _hold(ledger, "PO-1", "4343")
+    _hold(ledger, "PO-2", "12")  # its supplier never synced: stays held
+    # The supplier synced by a path that released nothing (an older replay, a manual match, a crash
+    # between the write and the release).
+    ledger.record_target("itest", "supplier", "JDE", "4343", "coupa", target_id="C-981", content_hash="h")
+    written: list[str] = []
+
+    def handler(item, _ledger):
+        written.append(item.source_key)
+        return ReplayOutcome(target_id=f"CPO-{item.source_key}", action="create", detail="replayed: created")
+
+    register_replay_handler("itest", "orders", handler)
+    dry = CliRunner().invoke(cli, ["replay", "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "nothing to replay" not in dry.output
+    assert "2 held" in dry.output and "itest:supplier:JDE:4343: 1 held (already synced)" in dry.output
+    assert "a replay would first release 1 held record(s)" in dry.output
+    assert ledger.open_items(status="held") and written == []  # a dry run changes nothing
+
+    result = CliRunner().invoke(cli, ["replay"])
+    assert result.exit_code == 0, result.output
+    assert "released 1 held record(s) whose dependency had already synced" in result.output
+    assert "1 replayed, 0 failed again" in result.output
+    assert "0 due now, 0 failed and not yet due, 1 held" in result.output
+    assert written == ["PO-1"]
+    [item] = [q for q in ledger.queue_for("PO-1") if q.id == waiting.id]
+    assert item.status == "resolved" and item.reason == "replayed: created"
+    assert [e.action for e in ledger.history("PO-1")] == ["release", "replay"]
+    assert ledger.history("PO-1")[0].reason.startswith("released: itest:supplier:JDE:4343 had already synced")
+    assert [i.source_key for i in ledger.open_items(status="held")] == ["PO-2"]
+
+
+def test_every_failed_attempt_counts_and_the_cli_and_audit_show_it(cli_ledger):
+    ledger = cli_ledger
+    item = ledger.enqueue(  # what a run's failed write does
+        integration="itest",
+        flow="vendors",
+        entity="vendor",
+        source_key="V7",
+        payload={},
+        reason="vendor V7: BILL answered 503",
+    )
+    assert item.attempts == 1
+
+    def handler(queued, _ledger):
+        raise ValueError(f"vendor {queued.source_key}: field tax_id is empty")
+
+    register_replay_handler("itest", "vendors", handler)
+    result = CliRunner().invoke(cli, ["replay"])
+    assert result.exit_code == 1, result.output
+    assert f"#{item.id} itest/vendors V7 failed again: attempts=2, next attempt " in result.output
+    [after] = ledger.open_items(status="failed")
+    assert after.attempts == 2 and "field tax_id is empty" in after.reason
+    assert after.next_attempt_at > item.next_attempt_at
+
+    # A run that fails the record again counts too (it re-enqueues the same open item).
+    again = ledger.enqueue(
+        integration="itest",
+        flow="vendors",
+        entity="vendor",
+        source_key="V7",
+        payload={},
+        reason="vendor V7: BILL answered 503",
+    )
+    assert (again.id, again.attempts) == (item.id, 3)
+
+    audit = CliRunner().invoke(cli, ["audit", "V7"])
+    assert audit.exit_code == 0, audit.output
+    assert "fail " in audit.output and "(attempt 2; next attempt " in audit.output
+    assert f"queue #{item.id} itest/vendors V7 [failed] attempts=3" in audit.output
+
+
+def test_an_empty_queue_says_so(cli_ledger):
+    result = CliRunner().invoke(cli, ["replay", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "nothing to replay: the retry queue is empty" in result.output
