@@ -532,6 +532,38 @@ def test_held_records_wait_for_their_dependency(ledger):
     assert held[0].id not in {i.id for i in ledger.open_items()}
 
 
+def test_released_items_say_so_and_the_overview_counts_the_queue(ledger):
+    now = datetime.now(UTC)
+    supplier, other = "jde_coupa:supplier:JDE:4343", "jde_coupa:supplier:JDE:12"
+    for n in (1, 2, 3):
+        _enqueue(ledger, f"PO-{n}", status="held", depends_on=supplier, reason=f"PO-{n} waits for {supplier}")
+    _enqueue(ledger, "PO-4", status="held", depends_on=other, reason=f"PO-4 waits for {other}")
+    _enqueue(ledger, "INV-9")  # due now
+    later = _enqueue(ledger, "INV-8", next_attempt_at=now + timedelta(hours=2))
+    overview = ledger.queue_overview()
+    assert (overview.due, overview.not_yet_due, overview.held) == (1, 1, 4)
+    assert overview.held_by == [(supplier, 3), (other, 1)] and overview.synced == frozenset()
+    assert abs(overview.next_attempt_at - later.next_attempt_at) < timedelta(seconds=1)
+    assert ledger.queue_overview(integration="bill").held == 0
+
+    # The supplier syncs (a cross-reference with a target id, whoever recorded it): the ledger knows.
+    ledger.record_target("jde_coupa", "supplier", "JDE", "4343", "coupa", target_id="C-1", content_hash="h")
+    assert ledger.synced_dependencies({supplier, other, "not-a-key"}) == {supplier}
+    assert ledger.queue_overview().held_on_synced == 3
+
+    released = ledger.release_held_items(supplier, reason="released: supplier 4343 synced")
+    assert [i.source_key for i in released] == ["PO-1", "PO-2", "PO-3"]
+    assert all(i.status == "failed" and i.reason == "released: supplier 4343 synced" for i in released)
+    assert all(i.attempts == 0 for i in released)  # released, not failed
+    assert ledger.release_held(other) == 1
+    [default] = ledger.queue_for("PO-4")
+    assert default.reason.startswith(f"released: {other} synced at ") and "waits" not in default.reason
+    assert ledger.queue_overview().due == 5
+
+    ledger.resolve(released[0].id, reason="replayed: created")
+    assert [(i.status, i.reason) for i in ledger.queue_for("PO-1")] == [("resolved", "replayed: created")]
+
+
 def test_queue_input_errors_name_the_record_and_field(ledger):
     with pytest.raises(LedgerInputError, match=r"coupa/invoices INV-1: field 'payload'.*set"):
         _enqueue(ledger, payload={"lines": {1, 2}})
