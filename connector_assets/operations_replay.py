@@ -52,6 +52,7 @@ def replay_queued_records(context: OpExecutionContext, config: ReplayChoice, led
             "chosen": len(items),
             "released_already_synced": len(released),
             "replayed": len(summary.replayed),
+            "released_by_replay": summary.released,
             "failed_again": len(summary.failed),
             "held": len(summary.held),
             "no_handler": len(summary.no_handler),

@@ -35,6 +35,7 @@ class ReplayOutcome:
     target_id: str | None
     action: str = "replay"
     detail: str = ""
+    released: int = 0  # held records the write released (they waited for this one)
 
 
 class WaitsFor(Exception):  # noqa: N818 - a state, not an error: the record waits for another one
@@ -110,13 +111,18 @@ class ReplaySummary:
     held: list[int] = field(default_factory=list)
     # The items as they are after this replay failed them again (attempts counted, next attempt time).
     failed_items: list[QueueItem] = field(default_factory=list)
+    # Held records released because what they waited for synced (in this replay or before): due now.
+    released: int = 0
 
     def line(self) -> str:
         line = (
             f"{len(self.replayed)} replayed, {len(self.failed)} failed again, "
             f"{len(self.no_handler)} left queued (no handler for their flow yet)"
         )
-        return line + (f", {len(self.held)} held until what they wait for syncs" if self.held else "")
+        line += f", {len(self.held)} held until what they wait for syncs" if self.held else ""
+        if self.released:
+            line += f", {self.released} held record(s) released (what they waited for has synced)"
+        return line
 
     def failure_lines(self) -> list[str]:
         """One line per record that failed again, with its attempt count and next attempt time."""
@@ -215,13 +221,18 @@ def backoff_for(
 def replay_items(ledger: Ledger, items: Iterable[QueueItem], *, run_id: str | None = None) -> ReplaySummary:
     """Re-attempt ``items`` with their flows' handlers; never raises for a single record's failure.
 
-    Handlers share one ``ReplayScope`` for the call (``shared_value`` / ``shared_context``)."""
+    Handlers share one ``ReplayScope`` for the call (``shared_value`` / ``shared_context``). Records
+    released by the writes (``write_record``) are in ``ReplaySummary.released``; the replay ends with
+    ``release_synced``, so a record written without releasing (a skip: written before, by a path that did
+    not release) leaves nothing held on it either. Released records are due for the next replay."""
     with ExitStack() as stack:
         token = _scope.set(ReplayScope(stack))
         try:
-            return _replay_each(ledger, items, run_id)
+            summary = _replay_each(ledger, items, run_id)
         finally:
             _scope.reset(token)
+    summary.released += len(release_synced(ledger, run_id=run_id))
+    return summary
 
 
 def _replay_each(ledger: Ledger, items: Iterable[QueueItem], run_id: str | None) -> ReplaySummary:
@@ -274,6 +285,7 @@ def _replay_each(ledger: Ledger, items: Iterable[QueueItem], run_id: str | None)
             ledger.resolve(item.id, reason=reason, conn=conn)
             _audit(ledger, item, "replay", reason, run_id, conn, target_id=outcome.target_id)
         summary.replayed.append(item.id)
+        summary.released += outcome.released
     return summary
 
 

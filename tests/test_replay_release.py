@@ -130,7 +130,7 @@ def test_a_supplier_synced_by_replay_releases_its_orders_and_the_next_replay_wri
     assert synced.replayed
     synced_keys = {SUPPLIERS_FLOW.dependency_key(i.source_key) for i in suppliers if i.id in synced.replayed}
     expected = {item.id for item in held if item.depends_on in synced_keys}
-    assert expected
+    assert expected and synced.released == len(expected)
     due = ledger.due(integration="jde_coupa", flow="purchase_orders", limit=10_000)
     assert {item.id for item in due} == expected
     for item in due:
@@ -260,3 +260,30 @@ def test_an_empty_queue_says_so(cli_ledger):
     result = CliRunner().invoke(cli, ["replay", "--dry-run"])
     assert result.exit_code == 0, result.output
     assert "nothing to replay: the retry queue is empty" in result.output
+
+
+def test_a_replay_that_finds_its_record_already_written_leaves_nothing_held_on_it(cli_ledger):
+    ledger = cli_ledger
+    order = _hold(ledger, "PO-3", "77")
+    supplier = ledger.enqueue(
+        integration="itest",
+        flow="vendors",
+        entity="supplier",
+        source_key="77",
+        payload={},
+        reason="supplier 77: Coupa answered 503",
+    )
+    # Written meanwhile by a path that released nothing; the replay finds it unchanged and skips it.
+    ledger.record_target("itest", "supplier", "JDE", "77", "coupa", target_id="C-77", content_hash="h")
+
+    def handler(item, _ledger):
+        return ReplayOutcome(
+            target_id="C-77", action="skip", detail="replayed: unchanged since the last write"
+        )
+
+    register_replay_handler("itest", "vendors", handler)
+    summary = replay_items(ledger, [supplier])
+    assert summary.replayed == [supplier.id] and summary.released == 1
+    [due] = ledger.due(integration="itest", flow="orders")
+    assert due.id == order.id and due.reason.startswith("released: itest:supplier:JDE:77 had already synced")
+    assert [e.action for e in ledger.history("PO-3")] == ["release"]

@@ -18,9 +18,11 @@ Shape of every flow, whatever the two systems (``design.md``):
   target ID is recorded the moment it is known, and every write appends an audit event.
 * A failed record is queued with its reason (and its mapped payload when it got that far).
   ``ml-connector replay`` (and the retry schedule) reads it from the source again and maps it with
-  today's mapping tables (``FlowSpec.remap``), then writes it through the same ``write_one``; a record
+  today's mapping tables (``FlowSpec.remap``), then writes it through the same ``write_record``; a record
   that already succeeded is skipped by the same cross-reference check, never written twice. One whose
   dependency has still not synced is held on it instead of failing again.
+* Every write, a run's or a replay's, goes through ``write_record``: ``write_one``, then the records held
+  on the one just written are released (due now, a ``release`` audit event each, a reason that says so).
 """
 
 from __future__ import annotations
@@ -406,7 +408,10 @@ def replay_handler(
                 raise ValueError(redact(str(exc))) from None
         released = f"; released {result.released} held record(s)" if result.released else ""
         return ReplayOutcome(
-            target_id=result.target_id, action=result.action, detail=f"replayed: {result.reason}{released}"
+            target_id=result.target_id,
+            action=result.action,
+            detail=f"replayed: {result.reason}{released}",
+            released=result.released,
         )
 
     return handle
