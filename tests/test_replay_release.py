@@ -103,6 +103,9 @@ def test_a_supplier_synced_by_replay_releases_its_orders_and_the_next_replay_wri
     requests.post(f"{coupa}/sandbox/faults", json={"rate_limit_enabled": False}, timeout=10)
     suppliers = ledger.open_items(integration="jde_coupa", flow="suppliers", status="failed")
     assert suppliers and all(item.attempts == 1 for item in suppliers), [i.attempts for i in suppliers]
+    for item in suppliers:
+        [failed] = [e for e in ledger.history(item.source_key) if e.action == "fail"]
+        assert failed.reason == f"{item.reason} (attempt 1)"
     assert waited & {SUPPLIERS_FLOW.dependency_key(i.source_key) for i in suppliers}
 
     # Only held orders are left in this flow: the dry run says how many are held, and on what.

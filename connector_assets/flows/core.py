@@ -340,7 +340,7 @@ def queue_failure(
     partition: str | None,
 ) -> None:
     with ledger.transaction() as conn:
-        ledger.enqueue(
+        item = ledger.enqueue(
             integration=spec.integration,
             flow=spec.name,
             entity=spec.entity,
@@ -352,6 +352,8 @@ def queue_failure(
             run_id=run_id,
             conn=conn,
         )
+        # A failure counts an attempt (``enqueue``); its event says which, as a replay's failure does.
+        counted = "" if status == "held" else f" (attempt {item.attempts})"
         ledger.audit(
             integration=spec.integration,
             flow=spec.name,
@@ -359,7 +361,7 @@ def queue_failure(
             action="hold" if status == "held" else "fail",
             source_system=spec.source_system,
             source_id=rejected.source_key,
-            reason=rejected.reason,
+            reason=rejected.reason + counted,
             run_id=run_id,
             partition_key=partition,
             conn=conn,
