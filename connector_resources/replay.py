@@ -167,8 +167,9 @@ def release_synced(
     flow: str | None = None,
     run_id: str | None = None,
 ) -> list[QueueItem]:
-    """Release held records whose dependency has already synced (by whatever path), before a replay
-    chooses its records: they are due, not stuck behind a release that never came."""
+    """Release held records whose dependency has already synced (by whatever path): they are due, not
+    stuck behind a release that never came. The CLI and the job call it before choosing records (so they
+    are replayed in the same run), and every replay ends with it."""
     overview = ledger.queue_overview(integration=integration, flow=flow)
     released: list[QueueItem] = []
     for key in sorted(overview.synced):
@@ -189,7 +190,7 @@ def queue_report(overview: QueueOverview, *, top: int = 10) -> list[str]:
         return lines
     kinds: dict[str, list[int]] = {}
     for key, count in overview.held_by:
-        kind = key.rsplit(":", 1)[0] if key.count(":") >= 3 else key
+        kind = ":".join(key.split(":", 3)[:3])  # integration:entity:system (a source key may hold ":")
         kinds.setdefault(kind, []).append(count)
     by_kind = ", ".join(
         f"{sum(counts)} on {len(counts)} {kind.replace(':', ' ')} record(s)"
