@@ -15,7 +15,10 @@ Shape of every flow, whatever the two systems (``design.md``):
   ``dagster-notes.md`` pitfall 3) and writes each record through the ledger: unchanged since the last
   write (same content hash) -> skip; known target -> update; otherwise claim the source key, search the
   target by natural key to adopt what a crashed earlier attempt created, and only then create. The
-  target ID is recorded the moment it is known, and every write appends an audit event.
+  target ID is recorded the moment it is known, and every write appends an audit event. The claim is an
+  exclusive lease of the run (``Lease``): a second run writing the same record at the same time waits for
+  the first one's write and skips it, or, if that write is still under way, holds the record in the retry
+  queue (``BeingWritten``); it never POSTs it too.
 * A failed record is queued with its reason (and its mapped payload when it got that far).
   ``ml-connector replay`` (and the retry schedule) reads it from the source again and maps it with
   today's mapping tables (``FlowSpec.remap``), then writes it through the same ``write_record``; a record
@@ -29,6 +32,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -38,9 +42,10 @@ from typing import Any, Protocol
 
 import pandas as pd
 import pandera.pandas as pa
+from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_exponential
 
-from connector_resources.ledger import Ledger, QueueItem, XrefConflict
-from connector_resources.redaction import redact
+from connector_resources.ledger import Ledger, QueueItem, Xref, XrefConflict, XrefLeased, lease_wait
+from connector_resources.redaction import get_logger, redact
 from connector_resources.replay import ReplayOutcome, WaitsFor, release_waiting
 
 
@@ -198,6 +203,41 @@ def _plain(check: str) -> str:
     return f"fails {check}"
 
 
+log = get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Lease:
+    """Who claims a record before creating it (``Ledger.claim_xref``): a run, by its id, or a replay, by an
+    id of its own; ``inherits`` are finished runs this one re-executes, whose leases it takes over at once
+    (they will never finish those writes; waiting for the expiry would only delay the record)."""
+
+    owner: str
+    inherits: tuple[str, ...] = ()
+
+    @classmethod
+    def for_writer(cls, run_id: str | None) -> Lease:
+        return cls(run_id) if run_id else cls(f"replay-{uuid.uuid4()}")
+
+
+class BeingWritten(WaitsFor):
+    """Another run holds the record's lease (it is creating it right now) and did not finish within
+    ``lease_wait()``: this writer did not send it, which would have duplicated it in the target.
+
+    A ``WaitsFor`` on the record's own dependency key, so the record is *held*, not failed and not lost: the
+    holder's write releases it (a replay then finds it written and skips it), the holder's failure queues it
+    as failed, and a killed holder's lapsed lease releases it (``Ledger.release_lapsed_holds``)."""
+
+    def __init__(self, spec: FlowSpec, source_key: str, leased: XrefLeased) -> None:
+        until = f"{leased.expires_at:%Y-%m-%d %H:%M:%S} UTC" if leased.expires_at else "its lease ends"
+        super().__init__(
+            spec.dependency_key(source_key),
+            f"{spec.entity} {source_key} is being written to {spec.target_system} by {leased.owner} (lease "
+            f"until {until}); not sent by this run, to avoid a duplicate. Held until that write finishes.",
+        )
+        self.owner = leased.owner
+
+
 @dataclass
 class WriteResult:
     action: str  # create | update | adopt | skip | fail
@@ -214,11 +254,19 @@ def write_one(
     *,
     run_id: str | None,
     partition: str | None,
+    lease: Lease | None = None,
 ) -> WriteResult:
-    """Write one record without ever creating a second copy in the target (see module docstring)."""
+    """Write one record without ever creating a second copy in the target (see module docstring).
+
+    Only the holder of the record's lease (``lease``, by default the run, or a replay of its own) searches
+    and creates; the lease ends when the target id is recorded or the write fails. A writer finding another
+    run's live lease waits for that write (``lease_wait()``), then skips or updates what it wrote, or raises
+    ``BeingWritten`` (never POSTs) if it is still under way.
+    """
     key = (spec.integration, spec.entity, spec.source_system, record.source_key, spec.target_system)
     digest = record.content_hash()
-    xref = ledger.get_xref(*key)
+    lease = lease or Lease.for_writer(run_id)
+    xref, waited_for = _claim(spec, ledger, record, lease)
     audit = {
         "integration": spec.integration,
         "flow": spec.name,
@@ -229,9 +277,13 @@ def write_one(
         "run_id": run_id,
         "partition_key": partition,
     }
-    if xref is not None and xref.target_id and xref.content_hash == digest:
+    if xref.target_id and xref.content_hash == digest:
+        if waited_for:
+            return WriteResult(
+                "skip", xref.target_id, f"written by {waited_for} while this run waited for it"
+            )
         return WriteResult("skip", xref.target_id, "unchanged since the last write")
-    if xref is not None and xref.target_id:
+    if xref.target_id:
         target.update(xref.target_id, record)
         with ledger.transaction() as conn:
             ledger.record_target(*key, target_id=xref.target_id, content_hash=digest, conn=conn)
@@ -239,7 +291,56 @@ def write_one(
                 action="update", target_id=xref.target_id, reason="changed in the source", conn=conn, **audit
             )
         return WriteResult("update", xref.target_id)
-    ledger.claim_xref(*key)  # the intent is on record before anything is created
+    # This run holds the lease now: the intent is on record, and no other writer creates the record.
+    try:
+        return _search_then_create(spec, target, ledger, record, lease, audit)
+    except BaseException:
+        try:  # the next writer claims at once (and searches first: the create may have gone through)
+            ledger.release_xref(*key, owner=lease.owner)
+        except Exception as exc:  # the lease then simply expires; the write's own error matters more
+            log.warning("%s %s: could not release its lease: %s", spec.entity, record.source_key, exc)
+        raise
+
+
+def _claim(spec: FlowSpec, ledger: Ledger, record: Mapped, lease: Lease) -> tuple[Xref, str | None]:
+    """The record's cross-reference, with its lease taken by ``lease`` unless it has a target id already.
+
+    Another run's live lease is waited for (exponential back-off up to ``lease_wait()``): its write usually
+    ends within a second, and then this writer skips or updates instead of holding the record. Returns the
+    xref and whose write was waited for; raises ``BeingWritten`` if it is still under way.
+    """
+    key = (spec.integration, spec.entity, spec.source_system, record.source_key, spec.target_system)
+    waited: list[str | None] = []
+
+    def attempt() -> Xref:
+        xref = ledger.get_xref(*key)  # a plain read first: most records are known and unchanged
+        if xref is not None and xref.target_id:
+            return xref
+        try:
+            return ledger.claim_xref(*key, owner=lease.owner, inherits=lease.inherits)
+        except XrefLeased as leased:
+            waited.append(leased.owner)
+            raise
+
+    retrying = Retrying(
+        retry=retry_if_exception_type(XrefLeased),
+        wait=wait_exponential(multiplier=0.05, min=0.05, max=1.0),
+        stop=stop_after_delay(lease_wait().total_seconds()),
+        reraise=True,
+    )
+    try:
+        xref = retrying(attempt)
+    except XrefLeased as leased:
+        raise BeingWritten(spec, record.source_key, leased) from None
+    return xref, (waited[-1] if waited else None)
+
+
+def _search_then_create(
+    spec: FlowSpec, target: Target, ledger: Ledger, record: Mapped, lease: Lease, audit: dict[str, Any]
+) -> WriteResult:
+    """Adopt what a crashed earlier attempt created (natural-key search), else create; record the id."""
+    key = (spec.integration, spec.entity, spec.source_system, record.source_key, spec.target_system)
+    digest = record.content_hash()
     found = target.find(record)
     if found is not None:
         # A match that is already another source record's counterpart (two JDE suppliers with one name)
@@ -261,6 +362,22 @@ def write_one(
             "found in the target by its natural key; adopted, not duplicated",
         )
     else:
+        # Renew the lease right before the POST: the search may have been slow, and a lease that lapsed
+        # meanwhile may have been taken over; then the other writer creates it, never both.
+        try:
+            renewed = ledger.claim_xref(*key, owner=lease.owner, inherits=lease.inherits)
+        except XrefLeased as leased:
+            raise BeingWritten(spec, record.source_key, leased) from None
+        if renewed.target_id:  # the writer that took over has finished: skip or update what it wrote
+            return write_one(
+                spec,
+                target,
+                ledger,
+                record,
+                run_id=audit["run_id"],
+                partition=audit["partition_key"],
+                lease=lease,
+            )
         created = target.create(record)
         if isinstance(created, Created):
             target_id, action, reason = created.target_id, created.action, created.reason
@@ -280,6 +397,7 @@ def write_record(
     *,
     run_id: str | None,
     partition: str | None,
+    lease: Lease | None = None,
 ) -> WriteResult:
     """``write_one``, then release the records held on this one: the path every write takes (a run's write
     step, a replay, a webhook-driven run), so a record that syncs always releases what waits for it.
@@ -287,7 +405,7 @@ def write_record(
     A skip wrote nothing new: whatever waited for the record was released when it was written (and a
     held record whose dependency synced by a path that did not release is found by ``release_synced``).
     """
-    result = write_one(spec, target, ledger, record, run_id=run_id, partition=partition)
+    result = write_one(spec, target, ledger, record, run_id=run_id, partition=partition, lease=lease)
     if result.action != "skip" and result.target_id:
         result.released = release_dependents(
             spec, ledger, record.source_key, run_id=run_id, target_id=result.target_id

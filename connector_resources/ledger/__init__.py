@@ -20,7 +20,10 @@ from connector_resources.ledger.ledger import (
     QueueOverview,
     Xref,
     XrefConflict,
+    XrefLeased,
     dependency_key,
+    lease_length,
+    lease_wait,
     shared_ledger,
 )
 
@@ -39,8 +42,11 @@ __all__ = [
     "QueueOverview",
     "Xref",
     "XrefConflict",
+    "XrefLeased",
     "dependency_key",
     "describe_url",
+    "lease_length",
+    "lease_wait",
     "ledger_url",
     "make_engine",
     "migrate",

@@ -26,7 +26,7 @@ import json
 import os
 import threading
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -81,6 +81,54 @@ class XrefConflict(LedgerError):
         self.other_source_key = other_source_key
 
 
+class XrefLeased(LedgerError):
+    """Another run (or replay) holds the lease on this source record: it is being written right now.
+
+    The claimant must not create the record (that would be the duplicate the lease exists to prevent); it
+    waits, or holds the record until the holder has finished. ``owner`` and ``expires_at`` say who holds it
+    and until when at the latest (a killed holder's lease ends then, and the next writer takes over).
+    """
+
+    def __init__(self, message: str, *, owner: str | None, expires_at: datetime | None) -> None:
+        super().__init__(message)
+        self.owner = owner
+        self.expires_at = expires_at
+
+
+# How long a claim (lease) on a source record lasts. It must outlive one record's write: a search and a
+# create, each an HTTP call that gives up after its deadline (300 s; Fusion 600 s) retries included, and
+# the writer renews it before the create. A killed run's lease ends after this long.
+LEASE_MINUTES_ENV = "ML_LEDGER_LEASE_MINUTES"
+DEFAULT_LEASE = timedelta(minutes=30)
+# How long a writer that finds a record leased by another run waits for it before holding the record in
+# the retry queue instead: a typical write takes well under a second, a stuck one much longer.
+LEASE_WAIT_ENV = "ML_LEDGER_LEASE_WAIT_SECONDS"
+DEFAULT_LEASE_WAIT = timedelta(seconds=60)
+
+
+def _duration(env: str, unit: str, default: timedelta, environ: Mapping[str, str] | None) -> timedelta:
+    raw = (os.environ if environ is None else environ).get(env, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not value > 0 or value == float("inf"):
+        raise LedgerInputError(f"setting {env}={raw!r}: expected a positive number of {unit}")
+    return timedelta(**{unit: value})
+
+
+def lease_length(environ: Mapping[str, str] | None = None) -> timedelta:
+    """How long a claim on a source record lasts (``ML_LEDGER_LEASE_MINUTES``, default 30)."""
+    return _duration(LEASE_MINUTES_ENV, "minutes", DEFAULT_LEASE, environ)
+
+
+def lease_wait(environ: Mapping[str, str] | None = None) -> timedelta:
+    """How long a writer waits for another run's lease (``ML_LEDGER_LEASE_WAIT_SECONDS``, default 60)."""
+    return _duration(LEASE_WAIT_ENV, "seconds", DEFAULT_LEASE_WAIT, environ)
+
+
 @dataclass(frozen=True, slots=True)
 class Xref:
     """One source record's counterpart in a target system (``mlc_xref``)."""
@@ -99,6 +147,8 @@ class Xref:
     entered_by: str | None
     created_at: datetime
     updated_at: datetime
+    lease_owner: str | None = None
+    lease_expires_at: datetime | None = None
 
     @property
     def label(self) -> str:
@@ -443,15 +493,28 @@ class Ledger:
         source_key: str,
         target_system: str,
         *,
+        owner: str | None = None,
+        lease: timedelta | None = None,
+        inherits: Collection[str] = (),
         conn: sa.Connection | None = None,
     ) -> Xref:
-        """Record the intent to write a source record (state ``pending``) unless a row exists.
+        """Record the intent to write a source record (state ``pending``) unless a row exists; with
+        ``owner``, also take the record's exclusive lease: only its owner may create it in the target.
 
         Recording the intent *before* the create is what makes a crash recoverable: a pending row
         with no target id tells the next attempt to search the target for a record to adopt before
         creating another. Two processes claiming at once both get the same single row.
+
+        The lease is what keeps two runs of one flow and partition from both creating the record (no
+        target offers idempotency keys, and BILL has no duplicate check at all). ``owner`` (a run id, or
+        a replay's id) gets it when it is free, expired (a killed run's), already its own (a step retry
+        renews it) or held by one of ``inherits`` (finished runs this run re-executes); it lasts ``lease``
+        (default ``lease_length()``). Anyone else's live lease raises ``XrefLeased`` naming the holder:
+        the caller must not create. A record that already has a target id is returned unleased (there is
+        nothing to create; the caller skips or updates). One conditional UPDATE decides, so the database,
+        not the callers' timing, picks the single winner, on SQLite and PostgreSQL alike.
         """
-        _, key = self._xref_key(integration, entity, source_system, source_key, target_system)
+        label, key = self._xref_key(integration, entity, source_system, source_key, target_system)
         now = _now()
         t = schema.xref
         insert = (
@@ -459,10 +522,129 @@ class Ledger:
             .values(**key, state="pending", manual=False, created_at=now, updated_at=now)
             .on_conflict_do_nothing(index_elements=list(key))
         )
+        length, mine = timedelta(0), [owner]
+        if owner is not None:
+            _text(label, "owner", owner, schema.RUN_ID_LEN)
+            length = lease_length() if lease is None else lease
+            if not isinstance(length, timedelta) or length <= timedelta(0):
+                raise LedgerInputError(f"{label}: field 'lease' must be a positive timedelta, got {lease!r}")
+            mine += [_text(label, "inherits", other, schema.RUN_ID_LEN) for other in inherits]
+        select = sa.select(t).where(self._match(key))
         with self._write(conn) as c:
             c.execute(insert)
-            row = c.execute(sa.select(t).where(self._match(key))).one()
-        return Xref(**row._mapping)
+            before = Xref(**c.execute(select).one()._mapping)
+            if owner is None or before.target_id is not None:
+                return before
+            take = (
+                sa.update(t)
+                .where(
+                    self._match(key),
+                    t.c.target_id.is_(None),
+                    sa.or_(t.c.lease_owner.is_(None), t.c.lease_owner.in_(mine), t.c.lease_expires_at <= now),
+                )
+                .values(lease_owner=owner, lease_expires_at=now + length)
+            )
+            taken = c.execute(take).rowcount == 1
+            after = Xref(**c.execute(select).one()._mapping)
+        if taken:
+            if before.lease_owner is not None and before.lease_owner not in mine:
+                log.warning(
+                    "%s: took over the lease of %s, which expired at %s without a target id recorded; "
+                    "searching the target before creating",
+                    after.label,
+                    before.lease_owner,
+                    before.lease_expires_at,
+                )
+            return after
+        if after.target_id is not None:  # written by the other run meanwhile: nothing to create
+            return after
+        until = f"{after.lease_expires_at:%Y-%m-%d %H:%M:%S} UTC" if after.lease_expires_at else "?"
+        raise XrefLeased(
+            f"{after.label} is being written by {after.lease_owner} (lease until {until}); not created "
+            "again by this writer, which would duplicate it in the target",
+            owner=after.lease_owner,
+            expires_at=after.lease_expires_at,
+        )
+
+    def release_xref(
+        self,
+        integration: str,
+        entity: str,
+        source_system: str,
+        source_key: str,
+        target_system: str,
+        *,
+        owner: str,
+        conn: sa.Connection | None = None,
+    ) -> bool:
+        """End ``owner``'s lease on a source record (its write failed); False if it was not ``owner``'s.
+
+        The next writer then claims at once instead of waiting for the expiry, and searches the target
+        before creating (the failed attempt may have created the record after all). Recording the target
+        id ends the lease as well (``record_target``).
+        """
+        label, key = self._xref_key(integration, entity, source_system, source_key, target_system)
+        t = schema.xref
+        release = (
+            sa.update(t)
+            .where(self._match(key), t.c.lease_owner == _text(label, "owner", owner, schema.RUN_ID_LEN))
+            .values(lease_owner=None, lease_expires_at=None)
+        )
+        with self._write(conn) as c:
+            return c.execute(release).rowcount == 1
+
+    def release_lapsed_holds(
+        self,
+        *,
+        integration: str | None = None,
+        flow: str | None = None,
+        now: datetime | None = None,
+        conn: sa.Connection | None = None,
+    ) -> list[QueueItem]:
+        """Make due the held items that wait for *their own* record while nobody is writing it any more.
+
+        A writer that finds a record leased by another run holds it on the record's own dependency key
+        (``XrefLeased``): the holder's write releases it (``release_held``), its failure queues it as
+        failed. Only a holder that was killed does neither; once its lease has lapsed with no target id
+        recorded, this releases the record for replay, which takes the claim and searches the target
+        before creating. Returns the released items (the caller appends their audit events).
+        """
+        now = _now() if now is None else _aware("retry queue", "now", now)
+        q, x = schema.retry_queue, schema.xref
+        own_key = x.c.integration + ":" + x.c.entity + ":" + x.c.source_system + ":" + x.c.source_key
+        lapsed = self._queue_filters(
+            sa.select(q.c.id)
+            .join(
+                x,
+                sa.and_(
+                    x.c.integration == q.c.integration,
+                    x.c.entity == q.c.entity,
+                    x.c.source_key == q.c.source_key,
+                    own_key == q.c.depends_on,
+                ),
+            )
+            .where(
+                q.c.status == "held",
+                x.c.target_id.is_(None),
+                sa.or_(x.c.lease_owner.is_(None), x.c.lease_expires_at <= now),
+            ),
+            integration,
+            flow,
+        )
+        reason = (
+            f"released at {now:%Y-%m-%d %H:%M:%S} UTC: the run that was writing this record ended without "
+            "recording it in the target (it stopped, and its lease lapsed); due for replay, which searches "
+            "the target before creating"
+        )
+        release = (
+            sa.update(q)
+            .where(q.c.id.in_(lapsed.scalar_subquery()), q.c.status == "held")
+            .values(status="failed", next_attempt_at=now, reason=reason, updated_at=now)
+            .returning(*q.c)
+        )
+        with self._write(conn) as c:
+            rows = c.execute(release).all()
+        return sorted((self._queue_item(row) for row in rows), key=lambda item: item.id)
 
     def record_target(
         self,
@@ -476,7 +658,7 @@ class Ledger:
         *,
         conn: sa.Connection | None = None,
     ) -> Xref:
-        """Store the target id (the moment it is known) and the hash of what was written.
+        """Store the target id (the moment it is known) and the hash of what was written; ends the lease.
 
         Writing the same target id again (an update) just refreshes the hash. A *different* target
         id for the same source, or a target id that already belongs to another source, raises
@@ -497,7 +679,15 @@ class Ledger:
             update = (
                 sa.update(t)
                 .where(t.c.id == current.id, sa.or_(t.c.target_id.is_(None), t.c.target_id == target_id))
-                .values(target_id=target_id, content_hash=content_hash, state="synced", updated_at=_now())
+                .values(
+                    target_id=target_id,
+                    content_hash=content_hash,
+                    state="synced",
+                    updated_at=_now(),
+                    # The write is done: whoever held the lease, there is nothing left to create.
+                    lease_owner=None,
+                    lease_expires_at=None,
+                )
             )
             try:
                 # A savepoint so a unique violation (another source won the target meanwhile) does

@@ -97,6 +97,10 @@ xref = sa.Table(
     sa.Column("entered_by", sa.String(KEY_LEN), nullable=True),
     sa.Column("created_at", UTCDateTime(), nullable=False),
     sa.Column("updated_at", UTCDateTime(), nullable=False),
+    # The exclusive lease of the run (or replay) writing the record now, until it records the target id
+    # or fails; the expiry ends a killed run's lease by itself (``Ledger.claim_xref``). Null: not leased.
+    sa.Column("lease_owner", sa.String(RUN_ID_LEN), nullable=True),
+    sa.Column("lease_expires_at", UTCDateTime(), nullable=True),
     sa.UniqueConstraint(
         "integration", "entity", "source_system", "source_key", "target_system", name="uq_mlc_xref_source"
     ),
