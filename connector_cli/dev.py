@@ -88,6 +88,7 @@ def dev(host: str, port: int, dagster_home: Path | None, sandbox: bool, scale: f
 
     url = ledger_url()
     Ledger(url).engine.dispose()  # creates / migrates the ledger before the first run needs it
+    _apply_pool_limits()
     click.echo(f"DAGSTER_HOME={home}")
     click.echo(f"ledger: {url if url.startswith('sqlite') else 'ML_CONNECTOR_DB_URL'}")
     sandboxes = _start_sandboxes(scale) if sandbox else []
@@ -114,6 +115,18 @@ def dev(host: str, port: int, dagster_home: Path | None, sandbox: bool, scale: f
         if stop_receiver:
             stop_receiver()
     raise SystemExit(code)
+
+
+def _apply_pool_limits() -> None:
+    """One write step per flow at a time, across runs: named pool limits live in the instance database."""
+    from dagster import DagsterInstance
+
+    from connector_assets.definitions import defs
+    from connector_assets.flows.assets import apply_write_pool_limits
+
+    with DagsterInstance.get() as instance:
+        limits = apply_write_pool_limits(instance, defs.assets or [])
+    click.echo(f"write pools limited to one step each: {', '.join(limits)}")
 
 
 def _start_activity(sandboxes: list):

@@ -175,6 +175,11 @@ def release_synced(
     for key in sorted(overview.synced):
         reason = f"released: {key} had already synced (found by replay); due for replay"
         released.extend(release_waiting(ledger, key, reason=reason, run_id=run_id))
+    # Records held because another run was writing them, whose writer stopped before recording them.
+    with ledger.transaction() as conn:
+        for item in ledger.release_lapsed_holds(integration=integration, flow=flow, conn=conn):
+            _audit(ledger, item, "release", item.reason, run_id, conn)
+            released.append(item)
     return released
 
 

@@ -379,6 +379,18 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
         "minutes re-read before a SaaS entity's cursor to catch late commits",
     ),
     Setting(
+        "ledger_lease_minutes",
+        "ML_LEDGER_LEASE_MINUTES",
+        "30",
+        "how long a run's claim on a record it is creating lasts (a killed run's claim ends then)",
+    ),
+    Setting(
+        "ledger_lease_wait_seconds",
+        "ML_LEDGER_LEASE_WAIT_SECONDS",
+        "60",
+        "how long a run waits for another run writing the same record before holding it in the retry queue",
+    ),
+    Setting(
         "db_url",
         "ML_CONNECTOR_DB_URL",
         "sqlite:///$DAGSTER_HOME/ledger.sqlite",

@@ -1,7 +1,7 @@
 """Dagster assets for a ``FlowSpec``: ``<flow>_mapped`` (with its blocking check) and ``<flow>_written``."""
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from dagster import (
@@ -11,6 +11,7 @@ from dagster import (
     AssetKey,
     AssetsDefinition,
     BackfillPolicy,
+    DagsterInstance,
     Failure,
     MaterializeResult,
     PartitionsDefinition,
@@ -18,7 +19,9 @@ from dagster import (
 )
 
 from connector_assets.flows.core import (
+    BeingWritten,
     FlowSpec,
+    Lease,
     Mapped,
     Rejected,
     dependency_synced,
@@ -50,6 +53,49 @@ def run_partitions(context: AssetExecutionContext) -> list[str | None]:
         return [None]
     window = context.partition_time_window
     return [day.isoformat() for day in days_in_window(window.start, window.end)]
+
+
+def write_pool(spec: FlowSpec) -> str:
+    """The Dagster concurrency pool of a flow's write step: ``write_<flow>``, limit 1 (``ml-connector dev``
+    applies it), so two runs of one flow write one after the other, whatever their partitions. The ledger's
+    lease (``Lease``) is the guard on the record itself; the pool keeps the two runs from meeting at all."""
+    return f"write_{spec.flow}"
+
+
+WRITE_POOL_LIMIT = 1
+
+
+def apply_write_pool_limits(instance: DagsterInstance, assets: Iterable[Any]) -> dict[str, int]:
+    """Limit every write pool (``write_pool``) of ``assets`` to one step at a time on ``instance``.
+
+    Named pool limits live in the instance database, not in ``dagster.yaml`` (whose ``default_limit``
+    of 3 would otherwise apply), so they are set whenever the project starts an instance
+    (``ml-connector dev``); elsewhere ``dagster instance concurrency set write_<flow> 1`` does the same.
+    """
+    pools = sorted(
+        {
+            asset.op.pool
+            for asset in assets
+            if isinstance(asset, AssetsDefinition) and (asset.op.pool or "").startswith("write_")
+        }
+    )
+    for pool in pools:
+        instance.event_log_storage.set_concurrency_slots(pool, WRITE_POOL_LIMIT)
+    return dict.fromkeys(pools, WRITE_POOL_LIMIT)
+
+
+def run_lease(context: AssetExecutionContext) -> Lease:
+    """The lease owner of a run's writes: its run id, inheriting the leases of the runs it re-executes
+    (parent and root) once they have finished. A crashed run retried by the daemon then writes its last
+    record at once instead of waiting for the lease to expire; a parent still running keeps its leases."""
+    run = context.run
+    ancestors = sorted({run.parent_run_id, run.root_run_id} - {None, run.run_id})
+    finished = []
+    for run_id in ancestors:
+        record = context.instance.get_run_by_id(run_id)
+        if record is not None and record.is_finished:
+            finished.append(run_id)
+    return Lease(run.run_id, tuple(finished))
 
 
 def build_flow_assets(
@@ -150,6 +196,7 @@ def build_flow_assets(
         description=f"{spec.entity.capitalize()} records written to {spec.target_system} through the ledger "
         "(skip unchanged, update known, adopt found, create new; audit every write).",
         backfill_policy=BackfillPolicy.single_run() if partitions_def else None,
+        pool=write_pool(spec),
     )
     def _written(context: AssetExecutionContext) -> MaterializeResult:
         ledger = context.resources.ledger.get()
@@ -159,6 +206,7 @@ def build_flow_assets(
             "adopt": 0,
             "skip": 0,
             "fail": 0,
+            "leased": 0,  # being written by another run: held, not sent (``BeingWritten``)
             "released": 0,
             "rejected_again": 0,
         }
@@ -181,7 +229,7 @@ def build_flow_assets(
         queued: dict[str, Any],
         counts: dict[str, int],
     ) -> None:
-        ledger, run_id = context.resources.ledger.get(), context.run.run_id
+        ledger, run_id, lease = context.resources.ledger.get(), context.run.run_id, run_lease(context)
         records = [
             Mapped.from_payload(json.loads(row["payload"]))
             for row in context.resources.staging.read_rows(mapped_name, partition)
@@ -193,7 +241,21 @@ def build_flow_assets(
             queue_failure(spec, ledger, item, run_id=run_id, partition=partition)
         for record in checked.valid:
             try:
-                result = write_record(spec, target, ledger, record, run_id=run_id, partition=partition)
+                result = write_record(
+                    spec, target, ledger, record, run_id=run_id, partition=partition, lease=lease
+                )
+            except BeingWritten as busy:  # another run is creating it now: held, neither sent nor failed
+                counts["leased"] += 1
+                queue_failure(
+                    spec,
+                    ledger,
+                    Rejected(record.source_key, busy.reason, record.to_payload()),
+                    status="held",
+                    depends_on=busy.depends_on,
+                    run_id=run_id,
+                    partition=partition,
+                )
+                continue
             except Exception as exc:  # one record's failure never stops the batch (XrefConflict too)
                 counts["fail"] += 1
                 reason = redact(f"{spec.entity} {record.source_key}: {exc}")

@@ -1,0 +1,151 @@
+"""A record another run is writing, end to end through the real suppliers flow (Dagster, the JDE and Coupa
+simulators, the ledger): the run does not send it, holds it with a reason that names the other run (not a
+failure), and once that run is gone without having written it a replay writes it, exactly once.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+
+import pytest
+import requests
+import sqlalchemy as sa
+from dagster import instance_for_test, materialize
+
+from connector_assets.flows.assets import apply_write_pool_limits, write_pool
+from connector_assets.flows.core import replay_handler
+from connector_assets.flows.jde_coupa import SUPPLIERS_FLOW, _coupa_suppliers, jde_coupa_assets
+from connector_assets.jde.assets import jde_assets
+from connector_assets.staging import StagingResource
+from connector_resources.coupa import CoupaResource
+from connector_resources.jde import JdeAisResource
+from connector_resources.ledger import Ledger, LedgerResource, schema
+from connector_resources.replay import _handlers, register_replay_handler, release_synced, replay_items
+from connector_sandbox.coupa import CoupaSandboxSettings
+from connector_sandbox.coupa import create_app as coupa_app
+from connector_sandbox.jde_ais import JdeSandboxSettings, run_in_thread
+from connector_sandbox.serve import serve_in_thread
+
+DAY = (date.today() - timedelta(days=21)).isoformat()  # the JDE sandbox's busy mass-update day
+CHAIN = ("jde_suppliers", "jde_address_book", "jde_coupa_suppliers_mapped")
+OTHER_RUN = "2f1c9a4e-0000-4000-8000-elsewhere000"
+
+
+@pytest.fixture
+def world(tmp_path, monkeypatch):
+    jde_url, stop_jde = run_in_thread(JdeSandboxSettings(scale=0.02))
+    coupa_url, stop_coupa = serve_in_thread(coupa_app(CoupaSandboxSettings(scale=0.02)))
+    requests.post(f"{coupa_url}/sandbox/faults", json={"rate_limit_enabled": False}, timeout=10)
+    monkeypatch.setenv("ML_LEDGER_LEASE_WAIT_SECONDS", "0.3")
+    db = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
+    resources = {
+        "jde": JdeAisResource(
+            base_url=jde_url,
+            username="INTEGR8",
+            password="integr8-sandbox",
+            environment="JPS920",
+            role="*ALL",
+        ),
+        "coupa": CoupaResource(
+            base_url=coupa_url,
+            client_id="ml-connector-sandbox",
+            client_secret="sandbox-coupa-secret",
+            token_warmup_seconds=0,
+            backoff_base=0.01,
+        ),
+        "staging": StagingResource(base_dir=str(tmp_path / "staging")),
+        "ledger": LedgerResource(db_url=db),
+    }
+    yield resources, Ledger(db)
+    _handlers.pop(("jde_coupa", "suppliers"), None)
+    stop_coupa()
+    stop_jde()
+
+
+def _run(resources, *names):
+    with instance_for_test() as instance:
+        result = materialize(
+            [a for a in [*jde_assets, *jde_coupa_assets] if a.key.to_user_string() in names],
+            resources=resources,
+            instance=instance,
+            partition_key=DAY,
+            raise_on_error=False,
+        )
+    assert result.success, [e.message for e in result.all_events if e.is_failure]
+    return {
+        e.asset_key.to_user_string(): e.materialization.metadata
+        for e in result.get_asset_materialization_events()
+    }
+
+
+def _in_coupa(resources, natural_key) -> list[dict]:
+    with resources["coupa"].session(flow="suppliers") as session:
+        return session.search("suppliers", {"number": natural_key["number"]}, limit=5)
+
+
+def test_a_record_another_run_is_writing_is_held_not_sent_and_written_once_after_that_run_died(world):
+    resources, ledger = world
+    _run(resources, *CHAIN)
+    staged = [
+        json.loads(row["payload"])
+        for row in resources["staging"].read_rows("jde_coupa_suppliers_mapped", DAY)
+    ]
+    assert len(staged) >= 2
+    busy = staged[0]
+    key = ("jde_coupa", "supplier", "JDE", busy["source_key"], "coupa")
+    # Another run is creating this supplier right now: it holds the record's lease.
+    ledger.claim_xref(*key, owner=OTHER_RUN, lease=timedelta(minutes=5))
+
+    written = _run(resources, "jde_coupa_suppliers_written")["jde_coupa_suppliers_written"]
+    assert written["leased"].value == 1 and written["fail"].value == 0, written
+    assert written["create"].value + written["adopt"].value == len(staged) - 1
+    assert _in_coupa(resources, busy["natural_key"]) == []  # not sent by this run
+    [item] = ledger.open_items(integration="jde_coupa", flow="suppliers")
+    assert (item.source_key, item.status, item.attempts) == (busy["source_key"], "held", 0)
+    assert item.depends_on == SUPPLIERS_FLOW.dependency_key(busy["source_key"])
+    assert f"being written to coupa by {OTHER_RUN}" in item.reason and "avoid a duplicate" in item.reason
+    assert [e.action for e in ledger.history(busy["source_key"])] == ["hold"]
+    assert ledger.get_xref(*key).lease_owner == OTHER_RUN  # the other run's lease is untouched
+
+    # While the other run's lease is live, a replay leaves the record held.
+    register_replay_handler(
+        "jde_coupa", "suppliers", replay_handler(SUPPLIERS_FLOW, lambda: _coupa_suppliers(resources["coupa"]))
+    )
+    assert release_synced(ledger) == []
+
+    # That run was killed before it created the supplier: its lease runs out (moved into the past here).
+    with ledger.transaction() as conn:
+        conn.execute(
+            sa.update(schema.xref)
+            .where(schema.xref.c.source_key == busy["source_key"])
+            .values(lease_expires_at=schema.xref.c.updated_at)
+        )
+    [released] = release_synced(ledger)
+    assert released.status == "failed" and "lease lapsed" in released.reason
+    summary = replay_items(ledger, ledger.due(integration="jde_coupa", flow="suppliers"))
+    assert summary.replayed == [item.id] and not summary.failed, summary
+    assert len(_in_coupa(resources, busy["natural_key"])) == 1
+    xref = ledger.get_xref(*key)
+    assert xref.state == "synced" and xref.lease_owner is None
+    assert ledger.open_items(integration="jde_coupa", flow="suppliers") == []
+
+
+def test_each_flow_writes_in_a_pool_of_its_own_limited_to_one_step():
+    from dagster import AssetsDefinition
+
+    from connector_assets.definitions import defs
+
+    written = {
+        asset.key.to_user_string(): asset.op.pool
+        for asset in defs.assets or []
+        if isinstance(asset, AssetsDefinition) and asset.key.to_user_string().endswith("_written")
+    }
+    assert len(written) >= 5, written  # three JDE -> Coupa flows, two Coupa -> JDE flows
+    assert all(pool == f"write_{name.removesuffix('_written')}" for name, pool in written.items()), written
+    assert written["jde_coupa_suppliers_written"] == write_pool(SUPPLIERS_FLOW)
+    with instance_for_test() as instance:
+        limits = apply_write_pool_limits(instance, defs.assets or [])
+        assert set(limits) == set(written.values())
+        for pool in written.values():
+            assert instance.event_log_storage.get_concurrency_info(pool).slot_count == 1
