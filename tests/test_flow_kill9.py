@@ -105,6 +105,9 @@ def test_kill_9_mid_write_then_rerun_leaves_one_copy_of_each(tmp_path):
             "T_STAGING": str(tmp_path / "staging"),
             "T_DB": db,
             "T_DAY": DAY,
+            # The killed run's lease on the supplier it was writing ends 3 s later (not 30 min), so the
+            # rerun waits that out, takes the record over and searches Coupa before creating it.
+            "ML_LEDGER_LEASE_MINUTES": "0.05",
         }
         child = subprocess.Popen(
             [sys.executable, "-c", CHILD],
@@ -128,6 +131,8 @@ def test_kill_9_mid_write_then_rerun_leaves_one_copy_of_each(tmp_path):
         with instance_for_test() as instance:
             rerun = materialize(written, resources=resources, instance=instance, partition_key=DAY)
         assert rerun.success
+        counts = rerun.get_asset_materialization_events()[0].materialization.metadata
+        assert counts["leased"].value == 0, counts  # nothing left held behind the killed run's lease
         ledger = Ledger(db)
         # Suppliers whose name another JDE supplier already holds in Coupa (Coupa names are unique) are
         # refused and queued with the reason; every other one is in Coupa exactly once.
