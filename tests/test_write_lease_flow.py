@@ -149,3 +149,36 @@ def test_each_flow_writes_in_a_pool_of_its_own_limited_to_one_step():
         assert set(limits) == set(written.values())
         for pool in written.values():
             assert instance.event_log_storage.get_concurrency_info(pool).slot_count == 1
+
+
+def test_the_lease_of_a_run_the_instance_reports_ended_is_taken_over_at_once(world):
+    """A killed run's rerun from the UI is a new run, not a re-execution: it must not wait out the lease of
+    a run Dagster already reports as failed, nor hold the record; it searches the target and writes it."""
+    from dagster import DagsterRunStatus
+    from dagster._core.storage.dagster_run import DagsterRun
+
+    resources, ledger = world
+    _run(resources, *CHAIN)
+    staged = [
+        json.loads(row["payload"])
+        for row in resources["staging"].read_rows("jde_coupa_suppliers_mapped", DAY)
+    ]
+    dead = staged[0]
+    key = ("jde_coupa", "supplier", "JDE", dead["source_key"], "coupa")
+    with instance_for_test() as instance:
+        instance.add_run(
+            DagsterRun(job_name="__ASSET_JOB", run_id=OTHER_RUN, status=DagsterRunStatus.FAILURE)
+        )
+        ledger.claim_xref(*key, owner=OTHER_RUN, lease=timedelta(minutes=30))
+        result = materialize(
+            [a for a in jde_coupa_assets if a.key.to_user_string() == "jde_coupa_suppliers_written"],
+            resources=resources,
+            instance=instance,
+            partition_key=DAY,
+        )
+    [written] = [e.materialization.metadata for e in result.get_asset_materialization_events()]
+    assert written["leased"].value == 0 and written["fail"].value == 0, written
+    assert len(_in_coupa(resources, dead["natural_key"])) == 1
+    xref = ledger.get_xref(*key)
+    assert xref.state == "synced" and xref.lease_owner is None
+    assert ledger.open_items(integration="jde_coupa", flow="suppliers") == []

@@ -86,16 +86,17 @@ def apply_write_pool_limits(instance: DagsterInstance, assets: Iterable[Any]) ->
 
 def run_lease(context: AssetExecutionContext) -> Lease:
     """The lease owner of a run's writes: its run id, inheriting the leases of the runs it re-executes
-    (parent and root) once they have finished. A crashed run retried by the daemon then writes its last
-    record at once instead of waiting for the lease to expire; a parent still running keeps its leases."""
-    run = context.run
+    (parent and root) once they have finished, and of any other run the instance reports as ended. A
+    crashed run retried by the daemon, or a failed partition rerun from the UI, then writes its last record
+    at once instead of waiting for the lease to expire; a run still going keeps its leases."""
+    run, instance = context.run, context.instance
+
+    def ended(run_id: str) -> bool:
+        record = instance.get_run_by_id(run_id)  # None for a replay's owner id: not a run, never "ended"
+        return record is not None and record.is_finished
+
     ancestors = sorted({run.parent_run_id, run.root_run_id} - {None, run.run_id})
-    finished = []
-    for run_id in ancestors:
-        record = context.instance.get_run_by_id(run_id)
-        if record is not None and record.is_finished:
-            finished.append(run_id)
-    return Lease(run.run_id, tuple(finished))
+    return Lease(run.run_id, tuple(r for r in ancestors if ended(r)), gone=ended)
 
 
 def build_flow_assets(

@@ -214,6 +214,10 @@ class Lease:
 
     owner: str
     inherits: tuple[str, ...] = ()
+    # Whether another lease owner is a run that has ended (Dagster says so): its lease is taken over at once,
+    # whatever its expiry, since that run will never finish the write. A killed run's rerun from the UI is a
+    # new run, not a re-execution, so ``inherits`` alone would leave it waiting out the lease.
+    gone: Callable[[str], bool] | None = field(default=None, compare=False)
 
     @classmethod
     def for_writer(cls, run_id: str | None) -> Lease:
@@ -319,6 +323,8 @@ def _claim(spec: FlowSpec, ledger: Ledger, record: Mapped, lease: Lease) -> tupl
         try:
             return ledger.claim_xref(*key, owner=lease.owner, inherits=lease.inherits)
         except XrefLeased as leased:
+            if leased.owner and lease.gone is not None and lease.gone(leased.owner):
+                return ledger.claim_xref(*key, owner=lease.owner, inherits=(*lease.inherits, leased.owner))
             waited.append(leased.owner)
             raise
 
