@@ -12,15 +12,19 @@ from connector_resources.ledger import Ledger, ledger_url
 def _vault():
     from connector_resources.vault import Vault, VaultKeyError
 
+    ledger = Ledger(ledger_url())
+    # Closed with the command, not left to the garbage collector (which resets pooled SQLite
+    # connections after their database is gone and prints tracebacks).
+    click.get_current_context().call_on_close(ledger.dispose)
     try:
-        return Vault(Ledger(ledger_url()))
+        return Vault(ledger)
     except VaultKeyError as exc:
         raise click.ClickException(str(exc)) from None
 
 
 @click.group()
 def credentials() -> None:
-    """Store, list and rotate secrets in the encrypted vault (key: ML_CONNECTOR_VAULT_KEY)."""
+    """Store, list, check and rotate secrets in the encrypted vault (key: ML_CONNECTOR_VAULT_KEY)."""
 
 
 @credentials.command("gen-key")
@@ -35,9 +39,18 @@ def gen_key() -> None:
 @click.argument("name")
 @click.option("--stdin", "from_stdin", is_flag=True, help="Read the value from standard input, not a prompt.")
 def set_secret(name: str, from_stdin: bool) -> None:
-    """Store secret NAME (prompted without echo); refer to it as vault:NAME in settings."""
+    """Store secret NAME (prompted without echo); refer to it as vault:NAME in settings.
+
+    Refused, writing nothing, if the key cannot decrypt the secrets already stored (see `status`).
+    """
     from connector_resources.vault import VaultKeyError
 
+    vault = _vault()
+    # Checked before the prompt too, so nobody types a secret only to have it refused; set() checks
+    # again under its lock, which is what actually guarantees the vault is never split.
+    health = vault.health(ignore=name)
+    if not health.ok:
+        raise click.ClickException(f"secret '{name}' was not stored: {health.problem()}")
     if from_stdin:
         value = sys.stdin.read().rstrip("\r\n")
     else:
@@ -45,7 +58,7 @@ def set_secret(name: str, from_stdin: bool) -> None:
     if not value:
         raise click.ClickException(f"refusing to store an empty value for {name}")
     try:
-        _vault().set(name, value)
+        vault.set(name, value)
     except (VaultKeyError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"stored {name} (use vault:{name} in a *_PASSWORD / *_SECRET setting)")
@@ -74,6 +87,38 @@ def delete_secret(name: str) -> None:
     except SecretNotFound:
         raise click.ClickException(f"no secret named {name}") from None
     click.echo(f"deleted {name}")
+
+
+@credentials.command("status")
+def status() -> None:
+    """Say how many secrets each configured key decrypts and whether the vault is split between keys.
+
+    Exits 1 when any stored secret opens with none of the keys in ML_CONNECTOR_VAULT_KEY.
+    """
+    health = _vault().health()
+    if not health.total:
+        click.echo("no secrets stored: any key is accepted")
+        return
+    click.echo(f"{health.total} secret(s) stored")
+    for position, count in enumerate(health.per_key, start=1):
+        role = "first key, encrypts new secrets" if position == 1 else "older key, read only"
+        click.echo(f"key #{position} ({role}): decrypts {count}")
+    click.echo(f"no configured key decrypts: {len(health.unreadable)}" + _names(health.unreadable))
+    if health.ok and health.awaiting_rotation:
+        click.echo(
+            f"{health.awaiting_rotation} secret(s) still need an older key: run `ml-connector credentials "
+            "rotate` before removing it"
+        )
+    if not health.ok:
+        raise click.ClickException(health.problem())
+    click.echo("vault ok: every secret decrypts with the configured keys")
+
+
+def _names(names: tuple[str, ...], shown: int = 20) -> str:
+    if not names:
+        return ""
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return " (" + ", ".join(names[:shown]) + more + ")"
 
 
 @credentials.command("rotate")

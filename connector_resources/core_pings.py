@@ -10,37 +10,46 @@ from connector_resources.redaction import redact
 
 
 def ping_ledger() -> str:
-    """The ledger database answers and its schema is migrated to head."""
+    """The ledger database answers, its schema is migrated to head, and its vault is not split."""
     url = ledger_url()
     ledger = Ledger(url)
     try:
         counts = ledger.summary()
+        vault = _vault_state(ledger, key_required=False)  # mlc_secret is in the ledger: split fails here
     finally:
         ledger.engine.dispose()
     safe_url = redact(ledger.engine.url.render_as_string(hide_password=True))
-    return f"{safe_url}: " + ", ".join(f"{k}={v}" for k, v in sorted(counts.items()))
+    return f"{safe_url}: " + ", ".join(f"{k}={v}" for k, v in sorted(counts.items())) + f"; vault: {vault}"
 
 
 def ping_vault() -> str:
     """Every stored secret decrypts with the configured key (a wrong key fails here, not mid-run)."""
-    from connector_resources.vault import Vault, VaultKeyError
-
     ledger = Ledger(ledger_url())
     try:
-        if not os.environ.get("ML_CONNECTOR_VAULT_KEY"):
-            names = _stored_secret_names(ledger)
-            if names:
-                raise VaultKeyError(
-                    f"{len(names)} secret(s) are stored but ML_CONNECTOR_VAULT_KEY is not set"
-                )
-            return "no vault key set and no secrets stored (sandbox defaults need none)"
-        vault = Vault(ledger)
-        infos = vault.list()
-        for info in infos:
-            vault.get(info.name)
-        return f"{len(infos)} secret(s) decrypt with the current key"
+        return _vault_state(ledger, key_required=True)
     finally:
         ledger.engine.dispose()
+
+
+def _vault_state(ledger: Ledger, *, key_required: bool) -> str:
+    """How many secrets each configured key opens; raises when any stored secret opens with none.
+
+    A vault split between two keys (secrets written under a key that is no longer configured) fails
+    both the vault and the ledger check, with the names and counts, never a key or a value.
+    """
+    from connector_resources.vault import KEY_ENV, Vault, VaultKeyError, VaultSplitError
+
+    if not os.environ.get(KEY_ENV):
+        names = _stored_secret_names(ledger)
+        if names and key_required:
+            raise VaultKeyError(f"{len(names)} secret(s) are stored but {KEY_ENV} is not set")
+        if names:
+            return f"{len(names)} secret(s) stored, not checked ({KEY_ENV} is not set)"
+        return "no vault key set and no secrets stored (sandbox defaults need none)"
+    health = Vault(ledger).health()
+    if not health.ok:
+        raise VaultSplitError(health.problem(), health)
+    return health.summary()
 
 
 def _stored_secret_names(ledger: Ledger) -> list[str]:

@@ -23,6 +23,7 @@ COMMANDS = [
     ["credentials", "set"],
     ["credentials", "list"],
     ["credentials", "rotate"],
+    ["credentials", "status"],
     ["credentials", "gen-key"],
     ["audit"],
     ["replay"],

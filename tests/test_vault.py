@@ -72,7 +72,8 @@ def test_rotation_moves_every_secret_to_the_new_key(ledger):
 def test_rotation_is_all_or_nothing(sqlite_ledger):
     first, second, third = (Vault.generate_key() for _ in range(3))
     Vault(sqlite_ledger, keys=first).set("a", "value-under-first-1")
-    Vault(sqlite_ledger, keys=second).set("b", "value-under-second-2")
+    # Mid-rotation: "b" is written under the new key while "a" still needs the old one.
+    Vault(sqlite_ledger, keys=f"{second},{first}").set("b", "value-under-second-2")
     before = _ciphertexts(sqlite_ledger)
     with pytest.raises(VaultKeyError, match="'b'"):
         Vault(sqlite_ledger, keys=f"{third},{first}").rotate()  # cannot read "b"
