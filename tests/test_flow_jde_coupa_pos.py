@@ -1,6 +1,7 @@
 """JDE purchase orders -> Coupa purchase orders: held until the supplier syncs, lines on mapped accounts."""
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 import requests
@@ -241,3 +242,59 @@ def test_lines_that_would_share_a_coupa_line_number_refuse_the_order_naming_both
         mapped = _mapped_order(header, [_order_line(n) for n in lnids], accounts)
         assert isinstance(mapped, Mapped)
         assert [line["line-num"] for line in mapped.body["order-lines"]] == [int(float(n)) for n in lnids]
+
+
+def test_a_line_whose_jde_extended_cost_is_not_coupas_rounded_product_goes_as_an_amount_line():
+    """250 x 63.2671 = 15816.775: JDE stores 15816.77, Coupa's quantity line would total 15816.78."""
+    header = {"KCOO": "00001", "DOCO": 4712, "DCTO": "OP", "AN8": 4343, "CRCD": "USD"}
+    accounts = {"20.8150": "SF-Ops-8150"}
+    off = {**_order_line("1.000"), "UORG": "250", "PRRC": "63.2671", "AEXP": "15816.77", "DSC1": "Rebar"}
+    exact = {
+        **_order_line("2.000"),
+        "UORG": "3",
+        "PRRC": "10.0050",
+        "AEXP": "30.02",
+    }  # 30.015: both roundings
+    amount_only = {**_order_line("3.000"), "UORG": "0", "PRRC": "0", "AEXP": "1200.00", "DSC1": "Freight"}
+    mapped = _mapped_order(header, [off, exact, amount_only], accounts)
+    assert isinstance(mapped, Mapped)
+    first, second, third = mapped.body["order-lines"]
+    assert first == {
+        "line-num": 1,
+        "description": "Rebar (250 x 63.2671)",
+        "type": "OrderAmountLine",
+        "price": "15816.77",
+        "account": {"code": "SF-Ops-8150"},
+    }
+    assert (second["quantity"], second["price"]) == ("3", "10.0050") and "type" not in second
+    assert third["type"] == "OrderAmountLine" and third["price"] == "1200.00" and "quantity" not in third
+    assert mapped.fields["total"] == float(Decimal("15816.77") + Decimal("30.02") + Decimal("1200.00"))
+
+
+def test_coupa_totals_each_line_at_jdes_extended_cost_and_reconciliation_sees_no_difference(world):
+    """Through the Coupa simulator: the order written from JDE lines with 4-decimal costs totals what JDE
+    says, line by line, and the reconciliation compares the amounts each side states (AEXP, line total)."""
+    from connector_assets.flows.jde_coupa_reconcile import _lines_amount
+
+    resources, _ledger = world
+    lines = [
+        {**_order_line("1.000"), "UORG": "250", "PRRC": "63.2671", "AEXP": "15816.77"},
+        {**_order_line("2.000"), "UORG": "7", "PRRC": "1.1250", "AEXP": "7.88"},  # 7.875: half up 7.88
+        {**_order_line("3.000"), "UORG": "2", "PRRC": "19.9900", "AEXP": "39.98"},
+    ]
+    with resources["coupa"].session(flow="purchase_orders") as session:
+        accounts = session.search("accounts", {"active": True}, limit=1)
+        code = accounts[0]["code"]
+        supplier = next(
+            s for s in session.search("suppliers", {"status": "active"}, limit=50) if s.get("number")
+        )
+        header = {"KCOO": "00001", "DOCO": 987654, "DCTO": "OP", "AN8": supplier["number"], "CRCD": "USD"}
+        mapped = _mapped_order(header, lines, {"20.8150": code})
+        assert isinstance(mapped, Mapped), mapped
+        created = session.create_purchase_order(mapped.body)
+        order = session.get("purchase_orders", created["id"])
+    totals = [
+        Decimal(str(line["total"])) for line in sorted(order["order-lines"], key=lambda x: x["line-num"])
+    ]
+    assert totals == [Decimal("15816.77"), Decimal("7.88"), Decimal("39.98")]
+    assert _lines_amount(order["order-lines"], "total") == _lines_amount(lines, "AEXP")

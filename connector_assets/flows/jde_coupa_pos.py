@@ -10,7 +10,7 @@ released when the supplier syncs.
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -150,6 +150,39 @@ def _line_number_clash(lines: list[dict]) -> str | None:
     return None
 
 
+CENT = Decimal("0.01")
+
+
+def _decimal(value: Any) -> Decimal | None:
+    return None if value is None or str(value).strip() == "" else Decimal(str(value))
+
+
+def line_amount_fields(quantity: Decimal, price: Decimal, extended: Decimal | None) -> dict[str, Any]:
+    """The Coupa order-line fields whose line ``total`` is JDE's extended cost (F4311.AEXP).
+
+    Coupa computes a quantity line's total itself, quantity x price rounded to cents. JDE's AEXP is its own
+    figure: a 4-decimal unit cost (250 x 63.2671 = 15816.775) may be stored as 15816.77 while Coupa makes it
+    15816.78, and an amount-only JDE line has no quantity at all. Coupa's rounding mode is not documented,
+    so a quantity line is sent only when every usual rounding of the product (half up, half even) gives
+    AEXP; otherwise the line goes as an amount line (``OrderAmountLine``, documented beside
+    ``OrderQuantityLine``) whose price is AEXP, so both sides hold the same amount to the cent.
+    """
+    product = quantity * price
+    if extended is None or (
+        quantity > 0
+        and all(product.quantize(CENT, rounding=m) == extended for m in (ROUND_HALF_UP, ROUND_HALF_EVEN))
+    ):
+        return {"quantity": str(quantity), "price": str(price)}
+    return {"type": "OrderAmountLine", "price": str(extended.quantize(CENT))}
+
+
+def line_total(fields: dict[str, Any]) -> Decimal:
+    """What Coupa's line ``total`` will be for ``line_amount_fields`` (half up where a product rounds)."""
+    if fields.get("quantity") is None:
+        return Decimal(fields["price"])
+    return (Decimal(fields["quantity"]) * Decimal(fields["price"])).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
 def _mapped_order(header: dict, lines: list[dict], accounts: dict[str, str]) -> Mapped | Rejected:
     number = po_number(header)
     supplier = str(int(header["AN8"]))
@@ -163,14 +196,15 @@ def _mapped_order(header: dict, lines: list[dict], accounts: dict[str, str]) -> 
             unmapped.append(f"line {Decimal(str(line['LNID'])).normalize()}: account {account}")
             continue
         quantity, price = Decimal(str(line.get("UORG") or 0)), Decimal(str(line.get("PRRC") or 0))
+        amounts = line_amount_fields(quantity, price, _decimal(line.get("AEXP")))
+        description = str(line.get("DSC1") or "").strip() or str(line.get("LITM") or "").strip() or "-"
+        if "quantity" not in amounts and quantity:  # an amount line keeps what was ordered in its text
+            description = f"{description} ({quantity.normalize():f} x {price.normalize():f})"
         order_lines.append(
             {
                 "line-num": int(Decimal(str(line["LNID"]))),
-                "description": (
-                    str(line.get("DSC1") or "").strip() or str(line.get("LITM") or "").strip() or "-"
-                )[:255],
-                "quantity": str(quantity),
-                "price": str(price),
+                "description": description[:255],
+                **amounts,
                 "account": {"code": code},
             }
         )
@@ -188,7 +222,7 @@ def _mapped_order(header: dict, lines: list[dict], accounts: dict[str, str]) -> 
         "currency": {"code": str(header.get("CRCD") or "").strip() or "USD"},
         "order-lines": order_lines,
     }
-    total = sum(Decimal(line["quantity"]) * Decimal(line["price"]) for line in order_lines)
+    total = sum((line_total(line) for line in order_lines), Decimal(0))
     return Mapped(
         source_key=number,
         body=body,

@@ -3,9 +3,9 @@
 For the day's JDE suppliers, purchase orders (every order line read from JDE again) and AP vouchers (the
 staged source partitions) the asset looks each one up in Coupa itself, not in our ledger, which could
 share a bug with the writer. It reports records present in JDE only, and per supplier the amount of the
-day's orders (sum of quantity x price of the lines) and of the day's vouchers (gross, against Coupa's
-``total-with-taxes``) when they differ. A record that is still in the retry queue is reported as such,
-with the queue's reason. After a clean sync the check passes with no discrepancy.
+day's orders (JDE's extended cost AEXP against Coupa's line ``total``) and of the day's vouchers (gross,
+against Coupa's ``total-with-taxes``) when they differ. A record that is still in the retry queue is
+reported as such, with the queue's reason. After a clean sync the check passes with no discrepancy.
 """
 
 from collections import defaultdict
@@ -32,11 +32,10 @@ CHECK = "in_balance"
 SAMPLE = 20
 
 
-def _lines_amount(lines: list[dict], quantity: str, price: str) -> Decimal:
-    return sum(
-        (Decimal(str(line.get(quantity) or 0)) * Decimal(str(line.get(price) or 0)) for line in lines),
-        Decimal(0),
-    )
+def _lines_amount(lines: list[dict], amount: str) -> Decimal:
+    """The lines' own amounts as each system states them (JDE AEXP, Coupa's line ``total``), not a product
+    recomputed here: a recomputation would round the same way on both sides and hide a cent's difference."""
+    return sum((Decimal(str(line.get(amount) or 0)) for line in lines), Decimal(0))
 
 
 @asset(
@@ -65,9 +64,7 @@ def jde_coupa_reconciliation(context: AssetExecutionContext):
     jde_lines: dict[tuple, list[dict]] = defaultdict(list)
     with context.resources.jde.session() as jde:  # every line of the day's orders, read from JDE itself
         docos = sorted({int(h["DOCO"]) for h in headers})
-        for row in browse_in(
-            jde, PO_LINES.table, "DOCO", docos, ["KCOO", "DOCO", "DCTO", "SFXO", "UORG", "PRRC"]
-        ):
+        for row in browse_in(jde, PO_LINES.table, "DOCO", docos, ["KCOO", "DOCO", "DCTO", "SFXO", "AEXP"]):
             jde_lines[(row["KCOO"], row["DOCO"], row["DCTO"], row["SFXO"])].append(row)
     with context.resources.coupa.session() as coupa:
         for row in staging.read_rows(SUPPLIERS.asset, day):
@@ -86,7 +83,7 @@ def jde_coupa_reconciliation(context: AssetExecutionContext):
             counts["jde_purchase_orders"] += 1
             side = per_supplier[supplier]
             side["jde"] += 1
-            side["jde_amount"] += _lines_amount(jde_lines.get(key, []), "UORG", "PRRC")
+            side["jde_amount"] += _lines_amount(jde_lines.get(key, []), "AEXP")
             order = coupa.find_purchase_order(number)
             if order is None:
                 why = queued.get(number, "not in the retry queue either")
@@ -94,7 +91,7 @@ def jde_coupa_reconciliation(context: AssetExecutionContext):
                 counts["purchase_orders_missing_in_coupa"] += 1
                 continue
             side["coupa"] += 1
-            side["coupa_amount"] += _lines_amount(order.get("order-lines") or [], "quantity", "price")
+            side["coupa_amount"] += _lines_amount(order.get("order-lines") or [], "total")
         invoices = _compare_invoices(coupa, staging.read_rows(AP_LEDGER.asset, day), queued, problems, counts)
     for what, totals in (("orders", per_supplier), ("vouchers", invoices)):
         for supplier, side in sorted(totals.items()):

@@ -337,7 +337,9 @@ class DataFactory:
             )
         else:
             item_number, description, unit, cents = rng.choice(STOCK_ITEMS)
-            unit_cost = int(cents * rng.uniform(0.85, 1.2)) * 100
+            # Stock costs carry PRRC's 4 decimals (a price list in fractions of a cent), so an extended cost
+            # may not be what another system makes of quantity x unit cost (see ``extended`` below).
+            unit_cost = int(cents * 100 * rng.uniform(0.85, 1.2))
             line.update(
                 {
                     "LNTY": "S",
@@ -349,7 +351,10 @@ class DataFactory:
                     "LOCN": rng.choice(("", "A-01-01", "YARD")),
                 }
             )
-        extended = round(quantity * unit_cost / 100)  # 4-decimal cost x units -> 2-decimal amount
+        # AEXP is JDE's own 2-decimal figure for units x 4-decimal cost, rounded from the binary product here:
+        # 250 x 63.2671 = 15816.775 is stored as 15816.77 (a half-cent product can land either side), as the
+        # independent server showed; a system recomputing it half up gets 15816.78.
+        extended = round(round(quantity * unit_cost / 10_000, 2) * 100)
         last_status, next_status = self.rng.choice(
             (("220", "280"), ("280", "400"), ("400", "999"), ("980", "999"))
         )

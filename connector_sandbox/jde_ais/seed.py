@@ -72,8 +72,9 @@ class SeedReport:
     row_counts: dict[str, int]
 
 
-# Bumped when the seeded tables change (2: F0911 added), so an older database is refused, not half-used.
-SEED_LAYOUT = 2
+# Bumped when the seeded tables change (2: F0911 added; 3: 4-decimal stock costs), so an older database is
+# refused, not half-used.
+SEED_LAYOUT = 3
 
 
 def anchor_for(settings: JdeSandboxSettings) -> dt.date:

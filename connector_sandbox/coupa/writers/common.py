@@ -4,7 +4,7 @@ money formatting and the export mark."""
 from __future__ import annotations
 
 import dataclasses
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from ..formats import CoupaError
@@ -38,7 +38,9 @@ def not_found(resource: Resource, record_id: Any) -> CoupaError:
 
 
 def money_text(value: Decimal, decimals: int = 2) -> str:
-    return str(value.quantize(Decimal(1).scaleb(-decimals)))
+    # Half up, as Ruby's BigDecimal rounds by default (Coupa is a Rails application): 250 x 63.2671 =
+    # 15816.775 is 15816.78 in Coupa. The seeded data rounds the same way (factory.money).
+    return str(value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP))
 
 
 def quantity_text(value: Decimal) -> str:
