@@ -606,3 +606,39 @@ def test_an_invoice_refused_for_an_account_is_replayed_from_coupa_with_the_fixed
     assert replay_items(world.ledger, [item]).replayed == [item.id]  # already in JDE: skipped
     assert [len(rows) for rows in world.voucher_rows(invoice["id"])] == [1, 1]
     assert [e.action for e in world.ledger.history(str(invoice["id"])) if e.action == "create"] == ["create"]
+
+
+def test_a_negative_coupa_pay_amount_is_refused_with_a_business_reason_not_a_format_error():
+    """A refund or a credit applied in a Coupa Pay run (-3421.06) cannot be a JDE payment (ML_RecordPayment
+    takes amounts greater than zero): the record is refused into the retry queue saying what to do, and the
+    other invoices the payment settles are still recorded."""
+    from datetime import UTC, datetime
+
+    from connector_assets.flows.core import Mapped, Rejected, validate
+    from connector_assets.flows.coupa_jde import PAYMENTS_FLOW, map_payment
+
+    payment = {
+        "id": 812,
+        "created-at": "2026-03-02T10:00:00Z",
+        "payment-details": [
+            {
+                "source-transaction-id": 4471,
+                "source-transaction-reference": "CN-77",
+                "payment-total": "-3421.06",
+            },
+            {
+                "source-transaction-id": 4472,
+                "source-transaction-reference": "INV-78",
+                "payment-total": "5000.00",
+            },
+        ],
+    }
+    refund, paid = map_payment(payment, datetime(2026, 3, 2, 10, tzinfo=UTC))
+    assert isinstance(refund, Rejected) and refund.source_key == "812:4471"
+    assert refund.reason.startswith(
+        "Coupa payment 812 for invoice 4471 (CN-77) is -3421.06, a refund or a credit applied: JDE payments "
+        "cannot be negative"
+    )
+    assert "debit memo voucher" in refund.reason and "pattern" not in refund.reason
+    assert isinstance(paid, Mapped) and paid.body["Payment_Amount"] == "5000.00"
+    assert validate(PAYMENTS_FLOW, [paid]).rejected == []

@@ -271,3 +271,20 @@ def test_a_voucher_refused_for_an_unmapped_account_is_replayed_once_with_the_fix
         assert [e.action for e in ledger.history(item.source_key) if e.action in ("create", "adopt")] == [
             "create"
         ]
+
+
+def test_a_debit_memo_voucher_goes_to_coupa_as_a_credit_note_with_its_negative_amounts():
+    """A JDE debit memo (negative gross) is a supplier credit: a Coupa credit note, not an invoice."""
+    credit = _mapped_invoice(
+        ("00001", 70002, "PD"),
+        _voucher(DOC=70002, DCT="PD", AG=Decimal("-3421.06")),
+        {},
+        [_line(10, "1.6110", "-3421.06")],
+        {"1.6110": "C-6110"},
+    )
+    assert credit.body["document-type"] == "Credit Note"
+    assert [x["price"] for x in credit.body["invoice-lines"]] == ["-3421.06"]
+    ordinary = _mapped_invoice(
+        ("00001", 70001, "PV"), _voucher(), {}, [_line(10, "1.6110", "100.00")], {"1.6110": "C"}
+    )
+    assert "document-type" not in ordinary.body  # an ordinary invoice's body (and content hash) is unchanged

@@ -733,6 +733,9 @@ def map_payment(payment: dict[str, Any], updated_at: datetime) -> Iterator[Mappe
                 f"{detail.get('payment-total')!r} or date cannot be read",
             )
             continue
+        if amount <= 0:
+            yield Rejected(key, _not_a_payment(payment_id, invoice_id, detail, amount))
+            continue
         batch = BatchKey.for_invoice(invoice_id)
         yield Mapped(
             source_key=key,
@@ -754,6 +757,25 @@ def map_payment(payment: dict[str, Any], updated_at: datetime) -> Iterator[Mappe
             natural_key={"Payment_Reference": reference, "invoice_id": invoice_id},
             depends_on=INVOICES_FLOW.dependency_key(invoice_id),
         )
+
+
+def _not_a_payment(payment_id: str, invoice_id: str, detail: dict[str, Any], amount: Decimal) -> str:
+    """Why a Coupa Pay amount of zero or less is not recorded in JDE, in a finance user's words.
+
+    ML_RecordPayment (docs/jde_orchestrations) records an amount paid, greater than zero, against a voucher;
+    JDE has no negative payment. A negative amount is money coming back (a refund) or a credit note applied
+    in the payment run: the credit itself reaches JDE as a debit memo voucher through the invoices flow, and
+    applying it to the supplier's open vouchers is an AP clerk's step in JDE, not a payment to record.
+    """
+    invoice = f"invoice {invoice_id} ({detail.get('source-transaction-reference') or 'no reference'})"
+    if amount == 0:
+        return f"Coupa payment {payment_id} for {invoice} moves no money (0.00): nothing to record in JDE."
+    return (
+        f"Coupa payment {payment_id} for {invoice} is {_money(amount)}, a refund or a credit applied: JDE "
+        "payments cannot be negative (ML_RecordPayment records amounts paid, greater than zero). The "
+        "credit note reaches JDE as a debit memo voucher; apply it to the supplier's open vouchers in JDE "
+        "(or record the refund as a receipt), then abandon this item."
+    )
 
 
 def map_payments(context: AssetExecutionContext, partition: str | None) -> Iterator[Mapped | Rejected]:

@@ -219,6 +219,10 @@ def _mapped_invoice(
         "currency": {"code": str(first.get("CRCD") or "").strip() or "USD"},
         "invoice-lines": lines,
     }
+    if sum((_money(item.get("AG")) for item in items), Decimal(0)) < 0:
+        # A negative voucher is a JDE debit memo (a supplier credit): Coupa documents it as a credit note
+        # (``document-type``), its lines keeping their negative amounts, so Coupa's total is JDE's gross.
+        body["document-type"] = "Credit Note"
     tax = sum((_money(item.get("STAM")) for item in items), Decimal(0))
     if tax:
         body["tax-amount"] = str(tax)  # lines carry gross less tax, so Coupa's total is the voucher's gross
