@@ -174,6 +174,20 @@ SYSTEMS: dict[str, System] = {
                     "HMAC-SHA256 key that signs Coupa call-outs to the webhook receiver",
                     secret=True,
                 ),
+                Setting(
+                    "webhook_time_field",
+                    "ML_COUPA_WEBHOOK_TIME_FIELD",
+                    "updated-at",
+                    "call-out field holding the event time (payload format unconfirmed): read on the "
+                    "payload, then on an envelope's data record",
+                ),
+                Setting(
+                    "webhook_max_age_minutes",
+                    "ML_COUPA_WEBHOOK_MAX_AGE_MINUTES",
+                    "1440",
+                    "call-outs whose event time is older are refused (retry policy undocumented; polling "
+                    "covers later resends)",
+                ),
             ),
         ),
         System(
@@ -197,6 +211,20 @@ SYSTEMS: dict[str, System] = {
                     "sandbox-bill-webhook",
                     "securityKey of the webhook subscription (verifies x-bill-sha-signature)",
                     secret=True,
+                ),
+                Setting(
+                    "webhook_time_field",
+                    "ML_BILL_WEBHOOK_TIME_FIELD",
+                    "updatedTime",
+                    "field of the event's entity object holding its change time (the metadata carries no "
+                    "time); a dotted value is a path from the body's root",
+                ),
+                Setting(
+                    "webhook_max_age_minutes",
+                    "ML_BILL_WEBHOOK_MAX_AGE_MINUTES",
+                    "4320",
+                    "deliveries whose event time is older are refused (retry span undocumented; a refused "
+                    "delivery is retried until BILL disables the subscription, so keep this wide)",
                 ),
             ),
         ),
@@ -265,6 +293,13 @@ SYSTEMS: dict[str, System] = {
                     "sandbox-procore-hook",
                     "value of the destination header Procore sends with every webhook",
                     secret=True,
+                ),
+                Setting(
+                    "webhook_max_age_minutes",
+                    "ML_PROCORE_WEBHOOK_MAX_AGE_MINUTES",
+                    "780",
+                    "deliveries whose timestamp is older are refused (Procore retries for 12 hours, then "
+                    "discards)",
                 ),
             ),
         ),
@@ -389,6 +424,12 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
         "ML_LEDGER_LEASE_WAIT_SECONDS",
         "60",
         "how long a run waits for another run writing the same record before holding it in the retry queue",
+    ),
+    Setting(
+        "webhook_future_skew_seconds",
+        "ML_WEBHOOK_FUTURE_SKEW_SECONDS",
+        "300",
+        "webhook deliveries whose event time is further in the future than this are refused",
     ),
     Setting(
         "db_url",

@@ -67,7 +67,7 @@ def test_anything_not_genuine_stores_nothing(receiver, case):
         body = body.replace(b"INV-1", b"INV-9")
     elif case == "stale":
         body = _invoice(datetime.now(UTC) - timedelta(days=30))
-        headers = _sign(body)
+        headers, expected = _sign(body), 422
     elif case == "malformed":
         body = b"{not json"
         headers, expected = _sign(body), 400

@@ -2,19 +2,68 @@
 
 from __future__ import annotations
 
-from connector_resources.settings import system
+import os
+from collections.abc import Mapping
+from datetime import timedelta
+
+from connector_resources.settings import PROJECT_SETTINGS, Setting, SettingError, system
 from connector_resources.vault import resolve_secret
 from connector_resources.webhooks.sources import WebhookSource, bill_source, coupa_source, procore_source
 
 
-def configured_sources() -> dict[str, WebhookSource]:
+def _positive(setting: Setting, raw: str, unit: str, *, zero_ok: bool = False) -> timedelta:
+    """``raw`` (the setting's effective value) as a duration; a clear error naming the variable otherwise."""
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not (value >= 0 if zero_ok else value > 0) or value == float("inf"):
+        wanted = "a number of" if zero_ok else "a positive number of"
+        raise SettingError(f"{setting.env}={raw!r}: expected {wanted} {unit}")
+    return timedelta(**{unit: value})
+
+
+def future_skew(environ: Mapping[str, str] | None = None) -> timedelta:
+    """How far in the future an event time may lie (``ML_WEBHOOK_FUTURE_SKEW_SECONDS``): clock skew."""
+    [setting] = [s for s in PROJECT_SETTINGS if s.field == "webhook_future_skew_seconds"]
+    env = os.environ if environ is None else environ
+    raw = env.get(setting.env, "").strip() or setting.default
+    return _positive(setting, raw, "seconds", zero_ok=True)
+
+
+def max_age(system_key: str, environ: Mapping[str, str] | None = None) -> timedelta:
+    """The oldest event time a source accepts (``ML_<SYSTEM>_WEBHOOK_MAX_AGE_MINUTES``)."""
+    sys_ = system(system_key)
+    raw = sys_.values(environ)["webhook_max_age_minutes"]
+    return _positive(sys_.setting("webhook_max_age_minutes"), raw, "minutes")
+
+
+def configured_sources(environ: Mapping[str, str] | None = None) -> dict[str, WebhookSource]:
     """One source per webhook endpoint: ``/webhooks/<name>``."""
-    coupa = system("coupa").values()
+    coupa = system("coupa").values(environ)
+    bill = system("bill").values(environ)
+    procore = system("procore").values(environ)
+    skew = future_skew(environ)
     coupa_secret = resolve_secret(coupa["webhook_secret"])
-    procore_token = resolve_secret(system("procore").values()["webhook_token"])
+    coupa_window = {
+        "time_field": coupa["webhook_time_field"],
+        "max_age": max_age("coupa", environ),
+        "future_skew": skew,
+    }
     return {
-        "coupa_invoices": coupa_source("coupa_invoices", "invoices", secret=coupa_secret),
-        "coupa_payments": coupa_source("coupa_payments", "payments", secret=coupa_secret),
-        "procore": procore_source("procore", token=procore_token),
-        "bill": bill_source("bill", security_key=resolve_secret(system("bill").values()["webhook_key"])),
+        "coupa_invoices": coupa_source("coupa_invoices", "invoices", secret=coupa_secret, **coupa_window),
+        "coupa_payments": coupa_source("coupa_payments", "payments", secret=coupa_secret, **coupa_window),
+        "procore": procore_source(
+            "procore",
+            token=resolve_secret(procore["webhook_token"]),
+            max_age=max_age("procore", environ),
+            future_skew=skew,
+        ),
+        "bill": bill_source(
+            "bill",
+            security_key=resolve_secret(bill["webhook_key"]),
+            time_field=bill["webhook_time_field"],
+            max_age=max_age("bill", environ),
+            future_skew=skew,
+        ),
     }

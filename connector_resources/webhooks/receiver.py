@@ -1,15 +1,18 @@
 """The ASGI webhook receiver (``ml-connector webhooks``).
 
 ``POST /webhooks/{source}``: the body is read (bounded size), verified by the source, parsed, given its
-event ID and stored in the ledger's webhook inbox in one insert; only then is 200 returned. A forged,
-malformed, oversized or stale delivery gets 401 / 400 / 413 and stores nothing. A redelivery answers
-200 (so the sender stops retrying) and stores nothing new. The slow work (calling the ERP) happens
-later in a Dagster run started by the inbox sensor, well inside Procore's 5-second answer budget.
+event ID and stored in the ledger's webhook inbox in one insert; only then is 200 returned. A forged
+delivery gets 401, a malformed one (or one without the event time its source documents) 400, an
+oversized one 413, and one whose event time is outside the source's window (stale, or in the future
+beyond the clock skew; ``freshness.py``) 422; none of them stores anything, and each refusal is logged
+with its reason (never the body or a header value). A redelivery answers 200 (so the sender stops
+retrying) and stores nothing new. The slow work (calling the ERP) happens later in a Dagster run
+started by the inbox sensor, well inside Procore's 5-second answer budget.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -19,6 +22,7 @@ from starlette.routing import Route
 
 from connector_resources.ledger import Ledger
 from connector_resources.redaction import get_logger
+from connector_resources.webhooks.freshness import EventTimeMissing
 from connector_resources.webhooks.sources import WebhookRejected, WebhookSource, parse_json
 
 log = get_logger(__name__)
@@ -26,9 +30,9 @@ log = get_logger(__name__)
 MAX_BODY_BYTES = 1_000_000
 
 
-def create_receiver(
-    sources: dict[str, WebhookSource], ledger: Ledger, *, max_age: timedelta = timedelta(days=3)
-) -> Starlette:
+def create_receiver(sources: dict[str, WebhookSource], ledger: Ledger) -> Starlette:
+    """The receiver app for ``sources`` (path name -> source); each source carries its own age window."""
+
     async def receive(request: Request) -> JSONResponse:
         name = request.path_params["source"]
         source = sources.get(name)
@@ -55,13 +59,16 @@ def create_receiver(
             event_id = source.event_id(headers, payload)
         except (ValueError, UnicodeDecodeError) as exc:
             return JSONResponse({"error": f"malformed event: {exc}"}, status_code=400)
-        occurred = source.occurred_at(headers, payload)
-        if occurred is not None:
-            if occurred.tzinfo is None:
-                occurred = occurred.replace(tzinfo=UTC)
-            if datetime.now(UTC) - occurred > max_age:
-                log.warning("rejected stale %s event %s from %s", name, event_id, occurred.isoformat())
-                return JSONResponse({"error": "event too old"}, status_code=401)
+        if source.occurred_at is not None:
+            try:
+                occurred = source.occurred_at(headers, payload)
+            except EventTimeMissing as exc:
+                log.warning("refused %s event %s: %s", name, event_id, exc)
+                return JSONResponse({"error": f"event {event_id}: {exc}"}, status_code=400)
+            refusal = source.freshness.refusal(occurred, datetime.now(UTC))
+            if refusal:
+                log.warning("refused %s event %s: %s", name, event_id, refusal)
+                return JSONResponse({"error": f"event {event_id}: {refusal}"}, status_code=422)
         kept = {h: headers[h] for h in source.headers_of_interest if h in headers}
         stored = await run_in_threadpool(
             ledger.inbox_put, source=name, event_id=event_id, body=body, headers=kept

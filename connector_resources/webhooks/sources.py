@@ -2,8 +2,10 @@
 
 A ``WebhookSource`` answers three questions about a delivery: is it genuine (``verify`` raises
 ``WebhookRejected`` otherwise), what is its event ID (the dedupe key in the inbox: a redelivery or a
-replay of the same event stores nothing new), and when did it happen (``occurred_at``, used to refuse
-captured deliveries replayed long after the fact). Verification always compares in constant time.
+replay of the same event stores nothing new), and when did it happen (``occurred_at``, read from the
+field the source's reference documents and checked against the source's ``freshness`` window, so a
+delivery without its event time, from the future or older than the sender's retry span is refused).
+Verification always compares in constant time.
 """
 
 from __future__ import annotations
@@ -14,8 +16,18 @@ import hmac
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
+
+from connector_resources.webhooks.freshness import (
+    BILL_MAX_AGE,
+    COUPA_MAX_AGE,
+    DEFAULT_FUTURE_SKEW,
+    PROCORE_MAX_AGE,
+    EventTimeMissing,
+    Freshness,
+    parse_event_time,
+)
 
 
 class WebhookRejected(Exception):
@@ -30,7 +42,11 @@ class WebhookSource:
     name: str
     verify: Callable[[Headers, bytes], None]
     event_id: Callable[[Headers, Any], str]
-    occurred_at: Callable[[Headers, Any], datetime | None] = lambda _h, _p: None
+    # When the event happened, from the field the source documents; raises ``EventTimeMissing`` when the
+    # delivery lacks it. No default: every source must say where its time is. None only for a source
+    # whose reference documents no event time at all (its README row must then say it is not age-checked).
+    occurred_at: Callable[[Headers, Any], datetime] | None
+    freshness: Freshness
     headers_of_interest: tuple[str, ...] = field(default=("content-type", "user-agent"))
 
 
@@ -55,15 +71,6 @@ def _basic_matches(header: str, username: str, password: str) -> bool:
     return hmac.compare_digest(header.strip().encode(), expected.encode())
 
 
-def _iso(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-
-
 def coupa_source(
     name: str,
     resource: str,
@@ -74,6 +81,9 @@ def coupa_source(
     prefix: str = "",
     basic_username: str | None = None,
     basic_password: str | None = None,
+    time_field: str = "updated-at",
+    max_age: timedelta = COUPA_MAX_AGE,
+    future_skew: timedelta = DEFAULT_FUTURE_SKEW,
 ) -> WebhookSource:
     """A Coupa call-out for ``resource`` (invoices or payments).
 
@@ -82,6 +92,10 @@ def coupa_source(
     too when a user name is set. At least one of the two must be configured. The default payload is the
     record itself, so the event ID is ``resource:id:updated-at`` (one version of one record); an
     envelope payload's ``event-id`` is used when present.
+
+    The call-out payload format is unconfirmed, so the event-time field is a setting
+    (``ML_COUPA_WEBHOOK_TIME_FIELD``): looked up on the payload, then on an envelope's ``data`` record.
+    The default is the record's documented ``updated-at`` (when the change being announced was made).
     """
     if not secret and not basic_username:
         raise ValueError(
@@ -107,24 +121,39 @@ def coupa_source(
             raise ValueError("body has no id / updated-at")
         return f"{resource}:{record['id']}:{record['updated-at']}"
 
-    def occurred_at(_headers: Headers, payload: Any) -> datetime | None:
-        if not isinstance(payload, dict):
-            return None
-        record = payload.get("data") if isinstance(payload.get("data"), dict) else payload
-        return _iso(payload.get("occurred-at")) or _iso(record.get("updated-at"))
+    def occurred_at(_headers: Headers, payload: Any) -> datetime:
+        value = payload.get(time_field) if isinstance(payload, dict) else None
+        record = payload.get("data") if isinstance(payload, dict) else None
+        if value in (None, "") and isinstance(record, dict):
+            value = record.get(time_field)
+        return parse_event_time(value, time_field)
 
-    return WebhookSource(name, verify, event_id, occurred_at, ("content-type", "user-agent", header.lower()))
+    return WebhookSource(
+        name,
+        verify,
+        event_id,
+        occurred_at,
+        Freshness(max_age, future_skew),
+        ("content-type", "user-agent", header.lower()),
+    )
 
 
 def parse_json(body: bytes) -> Any:
     return json.loads(body.decode("utf-8"))
 
 
-def procore_source(name: str, *, token: str) -> WebhookSource:
+def procore_source(
+    name: str,
+    *,
+    token: str,
+    max_age: timedelta = PROCORE_MAX_AGE,
+    future_skew: timedelta = DEFAULT_FUTURE_SKEW,
+) -> WebhookSource:
     """Procore hooks: no signature exists; the registered destination header is the authentication.
 
     The event ID is the delivery's ``ulid`` (or, for payloads without one, the event's own key), so
-    Procore's retries and duplicate deliveries store nothing new.
+    Procore's retries and duplicate deliveries store nothing new. The event time is the payload's
+    ``timestamp`` (reference 2.10, every payload version); Procore retries for 12 hours at most.
     """
     from connector_resources.procore.errors import ProcoreError
     from connector_resources.procore.webhooks import (
@@ -145,18 +174,30 @@ def procore_source(name: str, *, token: str) -> WebhookSource:
         except ProcoreError as exc:
             raise ValueError(str(exc)) from None
 
-    def occurred_at(_headers: Headers, payload: Any) -> datetime | None:
-        try:
-            return parse_procore_event(payload).timestamp
-        except ProcoreError:
-            return None
+    def occurred_at(_headers: Headers, payload: Any) -> datetime:
+        return parse_event_time(payload.get("timestamp") if isinstance(payload, dict) else None, "timestamp")
 
-    return WebhookSource(name, verify, event_id, occurred_at, ("content-type", "user-agent"))
+    return WebhookSource(
+        name, verify, event_id, occurred_at, Freshness(max_age, future_skew), ("content-type", "user-agent")
+    )
 
 
-def bill_source(name: str, *, security_key: str) -> WebhookSource:
+def bill_source(
+    name: str,
+    *,
+    security_key: str,
+    time_field: str = "updatedTime",
+    max_age: timedelta = BILL_MAX_AGE,
+    future_skew: timedelta = DEFAULT_FUTURE_SKEW,
+) -> WebhookSource:
     """BILL: ``x-bill-sha-signature`` = base64 HMAC-SHA256 of the raw body under the subscription's
-    securityKey; ``metadata.eventId`` is unique per notification (duplicates happen, so it is the key)."""
+    securityKey; ``metadata.eventId`` is unique per notification (duplicates happen, so it is the key).
+
+    The documented ``metadata`` carries no time and no timestamp header is signed (reference 2.10), so
+    the event time is the entity's own change time: ``time_field`` (``ML_BILL_WEBHOOK_TIME_FIELD``,
+    default ``updatedTime``, documented on bill events) of the object named by the event type (``bill``
+    for ``bill.updated``). A dotted value (``metadata.x``) is a path from the body's root instead.
+    """
     from connector_resources.bill.errors import BillError
     from connector_resources.bill.webhooks import parse_webhook_body, verify_bill_signature
 
@@ -183,10 +224,34 @@ def bill_source(name: str, *, security_key: str) -> WebhookSource:
             raise ValueError("body has no metadata.eventId")
         return str(metadata["eventId"])
 
-    def occurred_at(_headers: Headers, payload: Any) -> datetime | None:
-        metadata = payload_of(payload).get("metadata") or {}
-        return _iso(metadata.get("createdTime") or metadata.get("eventTime"))
+    def occurred_at(_headers: Headers, payload: Any) -> datetime:
+        body = payload_of(payload)
+        if "." in time_field:
+            value: Any = body
+            for part in time_field.split("."):
+                value = value.get(part) if isinstance(value, dict) else None
+            return parse_event_time(value, time_field)
+        key, entity = _bill_entity(body)
+        if entity is None:
+            raise EventTimeMissing(f"no entity object to read {time_field!r} from (keys: {sorted(body)})")
+        return parse_event_time(entity.get(time_field), f"{key}.{time_field}")
 
     return WebhookSource(
-        name, verify, event_id, occurred_at, ("content-type", "user-agent", "x-bill-sha-signature")
+        name,
+        verify,
+        event_id,
+        occurred_at,
+        Freshness(max_age, future_skew),
+        ("content-type", "user-agent", "x-bill-sha-signature"),
     )
+
+
+def _bill_entity(body: dict) -> tuple[str, dict | None]:
+    """The entity object of a BILL delivery: the key the event type names (``bill`` for ``bill.updated``),
+    else the one object beside ``metadata`` (entity keys of some event types are not documented)."""
+    metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
+    key = str(metadata.get("eventType") or "").split(".", 1)[0]
+    if key and isinstance(body.get(key), dict):
+        return key, body[key]
+    others = [(k, v) for k, v in body.items() if k != "metadata" and isinstance(v, dict)]
+    return others[0] if len(others) == 1 else (key or "entity", None)
