@@ -349,3 +349,68 @@ def test_a_source_that_documents_no_event_time_still_dedupes_on_its_event_id(rec
     assert post(url, "timeless", body, headers).json()["stored"] is False
     assert post(url, "timeless", body, {"Content-Type": "application/json"}).status_code == 401
     assert len(ledger.inbox_pending(limit=100)) == 1
+
+
+# -- the BILL and Procore simulators: every event they emit carries the documented time and is kept ----
+
+
+def test_every_bill_sandbox_event_is_accepted_payments_included(receiver):
+    from connector_sandbox.bill import BillSandboxSettings, create_app
+
+    url, ledger = receiver({"bill": bill_source("bill", security_key="sandbox-bill-webhook")})
+    base, stop = serve_in_thread(create_app(BillSandboxSettings(scale=0.05)), path="/connect")
+    root = base.removesuffix("/connect")
+    try:
+        for path, body in (
+            ("settings", {"webhooks": {"auto_deliver": False}}),
+            ("webhooks/subscriptions", {"notificationUrl": f"{url}/webhooks/bill"}),
+            ("activity", {"new_vendors": 1, "updated_bills": 2, "cleared_payments": 1, "failed_payments": 1}),
+            ("webhooks/deliver", {}),
+        ):
+            requests.post(f"{root}/sandbox/{path}", json=body, timeout=30).raise_for_status()
+        outcomes = requests.get(f"{root}/sandbox/webhooks/deliveries", timeout=30).json()["outcomes"]
+        kinds = {o["eventType"] for o in outcomes}
+        assert {"vendor.created", "bill.updated", "payment.updated", "payment.failed"} <= kinds
+        assert [o for o in outcomes if o["statusCode"] != 200] == []
+        stored = ledger.inbox_pending(source="bill", limit=1000)
+        assert {e.event_id for e in stored} == {o["eventId"] for o in outcomes}
+    finally:
+        stop()
+
+
+@pytest.mark.parametrize("api_version", ["v2", "v3", "v4"])
+def test_every_procore_sandbox_payload_version_is_accepted(receiver, api_version):
+    from connector_resources.procore import ProcoreResource
+    from connector_sandbox.procore import ProcoreSandboxSettings, RateLimitSettings, create_app
+
+    url, ledger = receiver()
+    settings = ProcoreSandboxSettings(
+        scale=0.05, rate_limits=RateLimitSettings(spike_limit=100_000, hourly_limit=1_000_000)
+    )
+    sandbox, stop = serve_in_thread(create_app(settings))
+    resource = ProcoreResource(
+        base_url=sandbox,
+        auth_url=sandbox,
+        company_id="4264807",
+        client_id="ml-connector-sandbox",
+        client_secret="sandbox-procore-secret",
+        webhook_token=PROCORE_TOKEN,
+    )
+    try:
+        with resource.session() as s:
+            hook = s.webhooks.ensure_hook("ml-connector", f"{url}/webhooks/procore", api_version=api_version)
+            s.webhooks.ensure_triggers(hook.id, ["Company Vendors"], ["create", "update"])
+            vendor = s.ensure_vendor(
+                {"name": f"Fresh Timber {api_version}", "origin_id": f"JDE-{api_version}"}
+            )
+            s.update_vendor(vendor.vendor["id"], {"city": "Salem"})
+            requests.post(
+                f"{sandbox}/sandbox/webhooks/deliver", json={"wait": True, "force": True}, timeout=30
+            ).raise_for_status()
+            assert list(s.webhooks.deliveries(hook.id, "failing")) == []
+            delivered = list(s.webhooks.deliveries(hook.id, "successful"))
+        stored = ledger.inbox_pending(source="procore", limit=100)
+        assert len(stored) == len(delivered) >= 2
+        assert {json.loads(e.body)["api_version"] for e in stored} == {f"{api_version}.0"}
+    finally:
+        stop()
