@@ -4,22 +4,14 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-import requests
 from dagster import instance_for_test, materialize
+from jde_coupa_world import jde_coupa_world
 
 from connector_assets.flows.jde_coupa import jde_coupa_assets
 from connector_assets.flows.jde_coupa_invoices import _mapped_invoice, jde_coupa_invoice_assets
 from connector_assets.flows.jde_coupa_pos import load_account_map
 from connector_assets.jde.assets import jde_assets
 from connector_assets.jde.lookup import browse_in
-from connector_assets.staging import StagingResource
-from connector_resources.coupa import CoupaResource
-from connector_resources.jde import JdeAisResource
-from connector_resources.ledger import Ledger, LedgerResource
-from connector_sandbox.coupa import CoupaSandboxSettings
-from connector_sandbox.coupa import create_app as coupa_app
-from connector_sandbox.jde_ais import JdeSandboxSettings, run_in_thread
-from connector_sandbox.serve import serve_in_thread
 
 DAY = (date.today() - timedelta(days=21)).isoformat()
 CHAIN = (
@@ -35,31 +27,8 @@ CHAIN = (
 
 @pytest.fixture
 def world(tmp_path):
-    jde_url, stop_jde = run_in_thread(JdeSandboxSettings(scale=0.1))
-    coupa_url, stop_coupa = serve_in_thread(coupa_app(CoupaSandboxSettings(scale=0.02)))
-    requests.post(f"{coupa_url}/sandbox/faults", json={"rate_limit_enabled": False}, timeout=10)
-    db = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
-    resources = {
-        "jde": JdeAisResource(
-            base_url=jde_url,
-            username="INTEGR8",
-            password="integr8-sandbox",
-            environment="JPS920",
-            role="*ALL",
-        ),
-        "coupa": CoupaResource(
-            base_url=coupa_url,
-            client_id="ml-connector-sandbox",
-            client_secret="sandbox-coupa-secret",
-            token_warmup_seconds=0,
-            backoff_base=0.01,
-        ),
-        "staging": StagingResource(base_dir=str(tmp_path / "staging")),
-        "ledger": LedgerResource(db_url=db),
-    }
-    yield resources, Ledger(db)
-    stop_coupa()
-    stop_jde()
+    with jde_coupa_world(tmp_path, jde_scale=0.1) as world:
+        yield world.resources, world.ledger
 
 
 def _run(resources, names):

@@ -11,50 +11,22 @@ import pytest
 import requests
 import sqlalchemy as sa
 from dagster import instance_for_test, materialize
+from jde_coupa_world import jde_coupa_world
 
 from connector_assets.flows.core import Mapped, validate
 from connector_assets.flows.jde_coupa import SUPPLIERS_FLOW, jde_coupa_assets
 from connector_assets.jde.assets import jde_assets
 from connector_assets.staging import StagingResource
-from connector_resources.coupa import CoupaResource
-from connector_resources.jde import JdeAisResource
 from connector_resources.ledger import Ledger, LedgerResource
 from connector_resources.replay import replay_items
-from connector_sandbox.coupa import CoupaSandboxSettings
-from connector_sandbox.coupa import create_app as coupa_app
-from connector_sandbox.jde_ais import JdeSandboxSettings, run_in_thread
-from connector_sandbox.serve import serve_in_thread
 
 DAY = (date.today() - timedelta(days=21)).isoformat()  # the JDE sandbox's mass-update day: busy
 
 
 @pytest.fixture
 def world(tmp_path):
-    jde_url, stop_jde = run_in_thread(JdeSandboxSettings(scale=0.02))
-    coupa_url, stop_coupa = serve_in_thread(coupa_app(CoupaSandboxSettings(scale=0.02)))
-    requests.post(f"{coupa_url}/sandbox/faults", json={"rate_limit_enabled": False}, timeout=10)
-    db = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
-    resources = {
-        "jde": JdeAisResource(
-            base_url=jde_url,
-            username="INTEGR8",
-            password="integr8-sandbox",
-            environment="JPS920",
-            role="*ALL",
-        ),
-        "coupa": CoupaResource(
-            base_url=coupa_url,
-            client_id="ml-connector-sandbox",
-            client_secret="sandbox-coupa-secret",
-            token_warmup_seconds=0,
-            backoff_base=0.01,
-        ),
-        "staging": StagingResource(base_dir=str(tmp_path / "staging")),
-        "ledger": LedgerResource(db_url=db),
-    }
-    yield resources, coupa_url, Ledger(db)
-    stop_coupa()
-    stop_jde()
+    with jde_coupa_world(tmp_path) as world:
+        yield world.resources, world.coupa_url, world.ledger
 
 
 def _assets(*names):

@@ -12,6 +12,7 @@ import pytest
 import requests
 from click.testing import CliRunner
 from dagster import instance_for_test, materialize
+from jde_coupa_world import jde_coupa_world
 
 from connector_assets.flows.core import replay_handler
 from connector_assets.flows.jde_coupa import SUPPLIERS_FLOW, _coupa_suppliers, jde_coupa_assets
@@ -21,16 +22,9 @@ from connector_assets.flows.jde_coupa_pos import (
     jde_coupa_po_assets,
 )
 from connector_assets.jde.assets import jde_assets
-from connector_assets.staging import StagingResource
 from connector_cli.main import cli
-from connector_resources.coupa import CoupaResource
-from connector_resources.jde import JdeAisResource
-from connector_resources.ledger import Ledger, LedgerResource
+from connector_resources.ledger import Ledger
 from connector_resources.replay import ReplayOutcome, _handlers, register_replay_handler, replay_items
-from connector_sandbox.coupa import CoupaSandboxSettings
-from connector_sandbox.coupa import create_app as coupa_app
-from connector_sandbox.jde_ais import JdeSandboxSettings, run_in_thread
-from connector_sandbox.serve import serve_in_thread
 
 DAY = (date.today() - timedelta(days=21)).isoformat()  # the JDE sandbox's busy mass-update day
 PO_CHAIN = ("jde_suppliers", "jde_address_book", "jde_po_headers", "jde_po_lines")
@@ -39,32 +33,9 @@ PO_FLOW = ("jde_coupa_purchase_orders_mapped", "jde_coupa_purchase_orders_writte
 
 @pytest.fixture
 def world(tmp_path, monkeypatch):
-    jde_url, stop_jde = run_in_thread(JdeSandboxSettings(scale=0.02))
-    coupa_url, stop_coupa = serve_in_thread(coupa_app(CoupaSandboxSettings(scale=0.02)))
-    requests.post(f"{coupa_url}/sandbox/faults", json={"rate_limit_enabled": False}, timeout=10)
-    db = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
-    monkeypatch.setenv("ML_CONNECTOR_DB_URL", db)  # what the CLI reads
-    resources = {
-        "jde": JdeAisResource(
-            base_url=jde_url,
-            username="INTEGR8",
-            password="integr8-sandbox",
-            environment="JPS920",
-            role="*ALL",
-        ),
-        "coupa": CoupaResource(
-            base_url=coupa_url,
-            client_id="ml-connector-sandbox",
-            client_secret="sandbox-coupa-secret",
-            token_warmup_seconds=0,
-            backoff_base=0.01,
-        ),
-        "staging": StagingResource(base_dir=str(tmp_path / "staging")),
-        "ledger": LedgerResource(db_url=db),
-    }
-    yield resources, coupa_url, Ledger(db)
-    stop_coupa()
-    stop_jde()
+    with jde_coupa_world(tmp_path) as world:
+        monkeypatch.setenv("ML_CONNECTOR_DB_URL", world.ledger_url)  # what the CLI reads
+        yield world.resources, world.coupa_url, world.ledger
 
 
 def _run(resources, *names):

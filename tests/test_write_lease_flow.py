@@ -9,23 +9,16 @@ import json
 from datetime import date, timedelta
 
 import pytest
-import requests
 import sqlalchemy as sa
 from dagster import instance_for_test, materialize
+from jde_coupa_world import jde_coupa_world
 
 from connector_assets.flows.assets import apply_write_pool_limits, write_pool
 from connector_assets.flows.core import replay_handler
 from connector_assets.flows.jde_coupa import SUPPLIERS_FLOW, _coupa_suppliers, jde_coupa_assets
 from connector_assets.jde.assets import jde_assets
-from connector_assets.staging import StagingResource
-from connector_resources.coupa import CoupaResource
-from connector_resources.jde import JdeAisResource
-from connector_resources.ledger import Ledger, LedgerResource, schema
+from connector_resources.ledger import schema
 from connector_resources.replay import _handlers, register_replay_handler, release_synced, replay_items
-from connector_sandbox.coupa import CoupaSandboxSettings
-from connector_sandbox.coupa import create_app as coupa_app
-from connector_sandbox.jde_ais import JdeSandboxSettings, run_in_thread
-from connector_sandbox.serve import serve_in_thread
 
 DAY = (date.today() - timedelta(days=21)).isoformat()  # the JDE sandbox's busy mass-update day
 CHAIN = ("jde_suppliers", "jde_address_book", "jde_coupa_suppliers_mapped")
@@ -34,33 +27,10 @@ OTHER_RUN = "2f1c9a4e-0000-4000-8000-elsewhere000"
 
 @pytest.fixture
 def world(tmp_path, monkeypatch):
-    jde_url, stop_jde = run_in_thread(JdeSandboxSettings(scale=0.02))
-    coupa_url, stop_coupa = serve_in_thread(coupa_app(CoupaSandboxSettings(scale=0.02)))
-    requests.post(f"{coupa_url}/sandbox/faults", json={"rate_limit_enabled": False}, timeout=10)
     monkeypatch.setenv("ML_LEDGER_LEASE_WAIT_SECONDS", "0.3")
-    db = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
-    resources = {
-        "jde": JdeAisResource(
-            base_url=jde_url,
-            username="INTEGR8",
-            password="integr8-sandbox",
-            environment="JPS920",
-            role="*ALL",
-        ),
-        "coupa": CoupaResource(
-            base_url=coupa_url,
-            client_id="ml-connector-sandbox",
-            client_secret="sandbox-coupa-secret",
-            token_warmup_seconds=0,
-            backoff_base=0.01,
-        ),
-        "staging": StagingResource(base_dir=str(tmp_path / "staging")),
-        "ledger": LedgerResource(db_url=db),
-    }
-    yield resources, Ledger(db)
+    with jde_coupa_world(tmp_path) as world:
+        yield world.resources, world.ledger
     _handlers.pop(("jde_coupa", "suppliers"), None)
-    stop_coupa()
-    stop_jde()
 
 
 def _run(resources, *names):

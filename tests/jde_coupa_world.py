@@ -1,0 +1,71 @@
+"""The JD Edwards and Coupa simulators on free loopback ports, with the resources a flow test runs on.
+
+One place for what every JDE <-> Coupa flow test stands on (both sandboxes, Coupa's rate limit off so a
+test measures behaviour rather than pacing, sandbox credentials, staging and a SQLite ledger under the
+test's own folder), so a change to how the sandboxes are started or logged into is made once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from connector_assets.staging import StagingResource
+from connector_resources.coupa import CoupaResource
+from connector_resources.jde import JdeAisResource
+from connector_resources.ledger import Ledger, LedgerResource
+from connector_sandbox.coupa import CoupaSandboxSettings
+from connector_sandbox.coupa import create_app as coupa_app
+from connector_sandbox.jde_ais import JdeSandboxSettings, run_in_thread
+from connector_sandbox.serve import serve_in_thread
+
+
+@dataclass(frozen=True)
+class JdeCoupaWorld:
+    resources: dict[str, Any]  # jde, coupa, staging, ledger: what ``materialize`` takes
+    ledger: Ledger
+    ledger_url: str
+    jde_url: str  # .../jderest
+    coupa_url: str
+
+
+@contextmanager
+def jde_coupa_world(
+    tmp_path: Path, *, jde_scale: float = 0.02, coupa_scale: float = 0.02, coupa_backoff: float | None = 0.01
+) -> Iterator[JdeCoupaWorld]:
+    """Both simulators served for the block; ``coupa_backoff`` None keeps the client's own backoff."""
+    jde_url, stop_jde = run_in_thread(JdeSandboxSettings(scale=jde_scale))
+    try:
+        coupa_url, stop_coupa = serve_in_thread(coupa_app(CoupaSandboxSettings(scale=coupa_scale)))
+        try:
+            requests.post(f"{coupa_url}/sandbox/faults", json={"rate_limit_enabled": False}, timeout=10)
+            db = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
+            backoff = {} if coupa_backoff is None else {"backoff_base": coupa_backoff}
+            resources = {
+                "jde": JdeAisResource(
+                    base_url=jde_url,
+                    username="INTEGR8",
+                    password="integr8-sandbox",
+                    environment="JPS920",
+                    role="*ALL",
+                ),
+                "coupa": CoupaResource(
+                    base_url=coupa_url,
+                    client_id="ml-connector-sandbox",
+                    client_secret="sandbox-coupa-secret",
+                    token_warmup_seconds=0,
+                    **backoff,
+                ),
+                "staging": StagingResource(base_dir=str(tmp_path / "staging")),
+                "ledger": LedgerResource(db_url=db),
+            }
+            yield JdeCoupaWorld(resources, Ledger(db), db, jde_url, coupa_url)
+        finally:
+            stop_coupa()
+    finally:
+        stop_jde()
