@@ -145,11 +145,14 @@ def _nothing_chosen(overview: QueueOverview) -> str:
 @click.command()
 @click.option("--system", "systems", multiple=True, help="Only these checks (default: every registered one).")
 def ping(systems: tuple[str, ...]) -> None:
-    """Check that every configured system answers and accepts our credentials."""
+    """Check that every configured system answers, accepts our credentials and serves every table,
+    entity and orchestration the enabled flows read or write (named with the flows needing it)."""
+    from connector_assets.flows.access import register_flow_pings
     from connector_resources.core_pings import register_core_pings
     from connector_resources.ping import run_pings
 
     register_core_pings()
+    register_flow_pings()  # each system's check also covers what the enabled flows read and write
     try:
         results = run_pings(systems or None)
     except KeyError as exc:

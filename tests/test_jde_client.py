@@ -33,7 +33,6 @@ from http_server import CannedResponse, RecordedRequest, ScriptedServer
 
 from connector_resources import ping as ping_registry
 from connector_resources.jde import (
-    PING_TABLES,
     Condition,
     JdeAisResource,
     JdeAllowlistError,
@@ -463,11 +462,15 @@ def test_a_wrong_password_is_an_auth_error_that_never_shows_the_password(sandbox
 
 
 def test_ping_proves_reachability_credentials_and_every_table(sandbox):
-    detail = jde(sandbox).ping()
+    tables = {"F0101": ["a_flow"], "F0911": ["a_flow", "another_flow"]}
+    detail = jde(sandbox).ping(tables, {"ML_CreateVoucherBatch": ["a_flow"]})
     assert "AIS reachable" in detail
     assert f"logged in as {US_USER}" in detail
-    for table in PING_TABLES:
-        assert table in detail
+    assert "read 2 table(s) (F0101, F0911)" in detail
+    assert "orchestrations offered (ML_CreateVoucherBatch)" in detail
+    sandbox.admin("POST", "faults", json={"refuse_tables": ["F0911"]})
+    with pytest.raises(JdeError, match=r"F0911 not readable \(.*403.*\): needed by a_flow, another_flow"):
+        jde(sandbox).ping(tables)
     assert "date conditions in MM/dd/yyyy understood" in detail
     with pytest.raises(JdeAuthError):
         jde(sandbox, password="not-the-password").ping()

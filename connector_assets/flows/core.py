@@ -33,7 +33,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -120,6 +120,9 @@ class Target(Protocol):
         """Bring the existing target record up to date."""
 
 
+FLOW_SPECS: dict[str, FlowSpec] = {}  # every flow declared so far, by ``FlowSpec.flow``
+
+
 @dataclass(frozen=True)
 class FlowSpec:
     integration: str  # "jde_coupa"
@@ -137,6 +140,15 @@ class FlowSpec:
     remap: Callable[[Any, list[str]], Iterator[Mapped | Rejected]] | None = None
     systemic_share: float = 0.5  # more than this share rejected (of at least ``systemic_min``) = systemic
     systemic_min: int = 10
+    # What the flow reaches in each system beyond its upstream assets, declared once here: system (as in
+    # ``source_system`` / ``target_system``) -> tables, entities or orchestrations. ``ml-connector ping``
+    # derives what to check from these plus the staged assets the flow's mapped asset reads
+    # (``connector_assets.flows.access``), so a table read straight from JDE is never left unchecked.
+    reads: Mapping[str, tuple[str, ...]] = field(default_factory=dict, hash=False)
+    writes: Mapping[str, tuple[str, ...]] = field(default_factory=dict, hash=False)
+
+    def __post_init__(self) -> None:
+        FLOW_SPECS[self.flow] = self  # ping asks which of these the Definitions enable
 
     @property
     def flow(self) -> str:

@@ -76,7 +76,7 @@ from connector_assets.flows.core import Created, FlowSpec, Mapped, Rejected, rep
 from connector_assets.flows.export_marks import ExportMark, build_export_marks
 from connector_assets.flows.replay_resources import resources_from_settings
 from connector_assets.incremental import days_in_window
-from connector_assets.jde.tables import GL_ACCOUNTS
+from connector_assets.jde.tables import AP_LEDGER, GL_ACCOUNTS
 from connector_assets.polling import build_poll_schedule
 from connector_assets.saas_assets import saas_partitions
 from connector_assets.staging import Column, StagingResource
@@ -88,6 +88,11 @@ from connector_resources.replay import ReplayOutcome, register_replay_handler, s
 INTEGRATION = "coupa_jde"
 INVOICE_SOURCE = "coupa_invoices"  # the staged poll asset and the webhook inbox source share the name
 PAYMENT_SOURCE = "coupa_payments"
+# What the JDE side reaches beyond the staged sources; each is named once, here, and the flows' ``reads`` /
+# ``writes`` (what ``ml-connector ping`` checks) use the same names as the code below.
+BATCH_TABLE = "F0411Z1"  # the voucher batch rows the orchestration wrote (adopt, find the voucher)
+CREATE_VOUCHERS = "ML_CreateVoucherBatch"
+RECORD_PAYMENT = "ML_RecordPayment"
 EDI_USER = "MLCOUPA"  # F0411Z1.EDUS: the integration user that owns every batch this flow writes
 # Coupa's documented ERP export is exported=false with status approved (voided = a reversal): an invoice
 # another process already exported is never sent again by this one.
@@ -870,7 +875,7 @@ class VoucherBatches(_JdeTarget):
         key = BatchKey.for_invoice(record.source_key)
         return list(
             self.session.browse(
-                "F0411Z1",
+                BATCH_TABLE,
                 columns=["EDUS", "EDBT", "EDTN", "EDLN", "AN8", "VINV"],
                 conditions=key.conditions(),
             )
@@ -902,7 +907,7 @@ class VoucherBatches(_JdeTarget):
         for name in ("Invoice_Date", "GL_Date", "Due_Date"):
             body[name] = _iso_date(body.get(name))
         try:
-            self.session.orchestrate("ML_CreateVoucherBatch", body)
+            self.session.orchestrate(CREATE_VOUCHERS, body)
         except JdeOrchestrationError as exc:
             if "59A4" in exc.codes:
                 adopted = self._adoptable(record)
@@ -928,7 +933,7 @@ class VoucherPayments(_JdeTarget):
         )
         rows = list(
             self.session.browse(
-                "F0411Z1",
+                BATCH_TABLE,
                 columns=["EDLN", "EDSP", "KCO", "DOC", "AN8", "VINV"],
                 conditions=key.conditions(),
             )
@@ -960,7 +965,7 @@ class VoucherPayments(_JdeTarget):
         vouchers = {
             (str(r.get("KCO") or "").strip(), int(r["DOC"]))
             for r in self.session.browse(
-                "F0411",
+                AP_LEDGER.table,
                 columns=["KCO", "DOC", "DCT", "SFX"],
                 conditions=[
                     Condition("F0411.AN8", "EQUAL", an8),
@@ -994,7 +999,7 @@ class VoucherPayments(_JdeTarget):
             "Payment_Reference": reference,
         }
         try:
-            self.session.orchestrate("ML_RecordPayment", inputs)
+            self.session.orchestrate(RECORD_PAYMENT, inputs)
         except JdeOrchestrationError as exc:
             if "59AB" in exc.codes:
                 return Created(
@@ -1036,6 +1041,8 @@ INVOICES_FLOW = FlowSpec(
     map_records=map_invoices,
     open_target=_open_for_run(VoucherBatches),
     remap=remap_invoices,
+    reads={"JDE": (BATCH_TABLE,)},  # beside the staged invoices and account master (upstream)
+    writes={"JDE": (CREATE_VOUCHERS,), "coupa": ("invoices",)},  # and the export mark
 )
 PAYMENTS_FLOW = FlowSpec(
     integration=INTEGRATION,
@@ -1047,6 +1054,8 @@ PAYMENTS_FLOW = FlowSpec(
     map_records=map_payments,
     open_target=_open_for_run(VoucherPayments),
     remap=remap_payments,
+    reads={"JDE": (BATCH_TABLE, AP_LEDGER.table)},
+    writes={"JDE": (RECORD_PAYMENT,), "coupa": ("payments",)},
 )
 VoucherBatches.spec = INVOICES_FLOW
 VoucherPayments.spec = PAYMENTS_FLOW

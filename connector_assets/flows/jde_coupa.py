@@ -116,9 +116,9 @@ def _supplier_records(
     ordered = sorted(wanted)
     with context.resources.jde.session() as session:
         missing_book = [an8 for an8 in ordered if an8 not in book]
-        book = {**book, **_by_an8(session, "F0101", ["AN8", "ALPH", "TAX", "AT1"], missing_book)}
+        book = {**book, **_by_an8(session, ADDRESS_BOOK.table, ["AN8", "ALPH", "TAX", "AT1"], missing_book)}
         missing_supplier = [an8 for an8 in ordered if an8 not in suppliers]
-        suppliers = {**suppliers, **_by_an8(session, "F0401", SUPPLIER_COLUMNS, missing_supplier)}
+        suppliers = {**suppliers, **_by_an8(session, SUPPLIERS.table, SUPPLIER_COLUMNS, missing_supplier)}
     terms = load_payment_terms()
     for an8 in ordered:
         if an8 not in suppliers:
@@ -184,6 +184,7 @@ SUPPLIERS_FLOW = FlowSpec(
     map_records=map_suppliers,
     open_target=lambda context: _coupa_suppliers(context.resources.coupa),
     remap=remap_suppliers,
+    writes={"coupa": ("suppliers",)},
 )
 
 jde_coupa_assets = [

@@ -31,7 +31,7 @@ from connector_assets.flows.jde_coupa_pos import ACCOUNT_MAP_ASSET, load_account
 from connector_assets.flows.replay_resources import register_settings_replay
 from connector_assets.jde.assets import jde_partitions
 from connector_assets.jde.lookup import browse_in
-from connector_assets.jde.tables import AP_LEDGER
+from connector_assets.jde.tables import AP_LEDGER, PO_LINES
 
 
 class CoupaInvoiceRecord(pa.DataFrameModel):
@@ -66,6 +66,7 @@ def _money(value: Any) -> Decimal:
 
 # F0911 columns read for a voucher's distribution. EXTL "AE" marks the automatic (offset) entries
 # posting adds; they are not part of what the voucher was distributed to. [DD: general JDE knowledge]
+DISTRIBUTION_TABLE = "F0911"  # read by voucher number, not staged: declared in INVOICES_FLOW.reads
 DISTRIBUTION_COLUMNS = ["KCO", "DOC", "DCT", "LT", "EXTL", "JELN", "ANI", "MCU", "OBJ", "SUB", "AA", "EXA"]
 
 
@@ -74,7 +75,7 @@ def _distributions(session: Any, vouchers: list[tuple]) -> dict[tuple, list[dict
     wanted = set(vouchers)
     found: dict[tuple, list[dict]] = {}
     docs = sorted({doc for _, doc, _ in vouchers})
-    for row in browse_in(session, "F0911", "DOC", docs, DISTRIBUTION_COLUMNS):
+    for row in browse_in(session, DISTRIBUTION_TABLE, "DOC", docs, DISTRIBUTION_COLUMNS):
         key = _voucher_key(row)
         if key not in wanted or str(row.get("LT") or "").strip() != "AA":
             continue
@@ -126,7 +127,7 @@ def _voucher_records(context: Any, vouchers: dict[tuple, list[dict]]) -> Iterato
     distributions: dict[tuple, list[dict]] = {}
     if orders or unmatched:
         with context.resources.jde.session() as session:
-            for line in browse_in(session, "F4311", "DOCO", orders, ["DOCO", "LNID", "ANI", "LNTY"]):
+            for line in browse_in(session, PO_LINES.table, "DOCO", orders, ["DOCO", "LNID", "ANI", "LNTY"]):
                 typed = str(line.get("ANI") or "").strip()
                 key = typed or f"LNTY:{str(line.get('LNTY') or '').strip()}"
                 order_accounts.setdefault(
@@ -276,6 +277,8 @@ INVOICES_FLOW = FlowSpec(
     map_records=map_invoices,
     open_target=lambda context: _coupa_invoices(context.resources.coupa),
     remap=remap_invoices,
+    reads={"JDE": (DISTRIBUTION_TABLE, PO_LINES.table)},  # beside the staged F0411 (upstream)
+    writes={"coupa": ("invoices",)},
 )
 
 jde_coupa_invoice_assets = build_flow_assets(

@@ -285,6 +285,7 @@ PURCHASE_ORDERS_FLOW = FlowSpec(
     map_records=map_purchase_orders,
     open_target=lambda context: _coupa_purchase_orders(context.resources.coupa),
     remap=remap_purchase_orders,
+    writes={"coupa": ("purchase_orders",)},
 )
 
 jde_coupa_po_assets = [

@@ -35,7 +35,6 @@ from connector_resources.jde.errors import (
 )
 from connector_resources.jde.query import TABLE_KEYS, Condition
 from connector_resources.jde.resource import (
-    PING_TABLES,
     JdeAisResource,
     JdeSession,
     OrchestrationResult,
@@ -45,7 +44,6 @@ from connector_resources.jde.resource import (
 )
 
 __all__ = [
-    "PING_TABLES",
     "TABLE_KEYS",
     "Condition",
     "DatePattern",

@@ -82,8 +82,7 @@ DATASERVICE_PATH = "v2/dataservice"
 ORCHESTRATOR_PATH = "v3/orchestrator"
 SERVER_INFO_PATH = "defaultconfig"
 RESULT_SET_EXPIRED = "JAS_MSG347"
-# The tables the connector reads or writes; ``ping`` proves read access to each.
-PING_TABLES = ("F0101", "F0401", "F0901", "F4301", "F4311", "F0411", "F0411Z1", "F0911Z1")
+DISCOVER_PATH = "discover"
 _ORCHESTRATION_NAME = re.compile(r"^[A-Za-z0-9_]+$")
 # Where JDE reports step outcomes beside the designer's outputs (reference §2.6).
 _STEP_KEYS = ("Errors/Warnings", "continuedOnError", "sysErrors")
@@ -666,6 +665,20 @@ class JdeSession:
         self.pages += 1
         return convert_row(page.rows[0], self.date_pattern) if page.rows else None
 
+    def discover(self) -> set[str]:
+        """The orchestrations this user may call (``GET /jderest/discover``, reference §2.6); the listing's
+        exact shape is partly unconfirmed, so a name is read from each entry's ``name``."""
+        try:
+            response = self._http.get(DISCOVER_PATH)
+        except ApiError as exc:
+            mapped = error_for_status(exc, "list orchestrations (discover)")
+            raise (mapped or JdeError(f"JD Edwards AIS discover failed: {exc}")) from None
+        payload = response_json(response)
+        entries = payload.get("orchestrations") if isinstance(payload, Mapping) else payload
+        if not isinstance(entries, list):
+            raise JdeError("JD Edwards AIS discover answered without a list of orchestrations")
+        return {str(e["name"]) for e in entries if isinstance(e, Mapping) and e.get("name")}
+
     # -- writes -----------------------------------------------------------------------------------
 
     def orchestrate(self, name: str, inputs: Mapping[str, Any]) -> OrchestrationResult:
@@ -860,29 +873,60 @@ class JdeAisResource(ApiConnectionResource):
         The session closes itself at the end of the ``with`` block."""
         return self.open_session()
 
-    def ping(self) -> str:
-        """Prove reachability (``defaultconfig``), credentials (login) and read access to every
-        table the connector uses (a one-row read of each); raise ``JdeError`` naming what failed."""
+    def ping(
+        self,
+        reads: Mapping[str, Sequence[str]] | None = None,
+        writes: Mapping[str, Sequence[str]] | None = None,
+    ) -> str:
+        """Prove reachability (``defaultconfig``), credentials (login), a one-row read of every table in
+        ``reads`` and that every orchestration in ``writes`` is offered to this user (``discover``,
+        reference §2.6: it lists what the user may call, without running anything); raise ``JdeError``
+        naming each table or orchestration that failed and the flows that need it.
+
+        ``reads`` / ``writes`` map a table / orchestration to the flows that use it; the CLI derives them
+        from the enabled flows (``connector_assets.flows.access``), so there is no list here to forget.
+        """
+        reads, writes = reads or {}, writes or {}
         http, auth = self._client()
         session = JdeSession(http, auth, page_size=1, query_date_format=self.query_date_format)
         try:
             reach = _reachability(http)
             info = session.login()
-            refused: list[str] = []
-            for table in PING_TABLES:
+            problems: list[str] = []
+            for table, flows in sorted(reads.items()):
                 try:
                     session.sample(table)
                 except JdeError as exc:
-                    refused.append(f"{table}: {exc}")
-            if refused:
+                    problems.append(f"{table} not readable ({exc}): needed by {', '.join(flows)}")
+            if writes:
+                try:
+                    offered = session.discover()
+                except JdeError as exc:
+                    problems.append(f"orchestrations not listed by discover ({exc})")
+                else:
+                    problems += [
+                        f"orchestration {name} not offered to {info.username} (discover): needed by "
+                        f"{', '.join(flows)}"
+                        for name, flows in sorted(writes.items())
+                        if name not in offered
+                    ]
+            dates = ""
+            if "F0101" not in {p.split(" ", 1)[0] for p in problems}:
+                try:
+                    dates = "; " + _date_conditions_understood(session)
+                except JdeError as exc:
+                    problems.append(str(exc))
+            if problems:
                 raise JdeError(
-                    f"logged in as {info.username} but cannot read {len(refused)} table(s): "
-                    + " | ".join(refused)
+                    f"logged in as {info.username}; {len(problems)} problem(s): " + " | ".join(problems)
                 )
-            dates = _date_conditions_understood(session)
+            read_note = f"read {len(reads)} table(s) ({', '.join(sorted(reads))})" if reads else "no tables"
+            write_note = (
+                f"orchestrations offered ({', '.join(sorted(writes))})" if writes else "no orchestrations"
+            )
             return (
                 f"{reach}; logged in as {info.username} ({info.environment}, {info.role}, dates "
-                f"{info.date_pattern}); read {len(PING_TABLES)} tables ({', '.join(PING_TABLES)}); {dates}"
+                f"{info.date_pattern}); {read_note}; {write_note}{dates}"
             )
         finally:
             session.close()
@@ -935,12 +979,15 @@ def _reachability(http: HttpClient) -> str:
     return detail + ")"
 
 
-def register_jde_ping() -> None:
-    """Register ``ml-connector ping``'s ``jde_ais`` check, built from settings at check time."""
+def register_jde_ping(
+    reads: Mapping[str, Sequence[str]] | None = None, writes: Mapping[str, Sequence[str]] | None = None
+) -> None:
+    """Register ``ml-connector ping``'s ``jde_ais`` check, built from settings at check time; it reads
+    each table in ``reads`` and looks for each orchestration in ``writes`` (name -> flows needing it)."""
 
     def check() -> str:
         # from_settings may hold EnvVar references; initialising resolves them outside Dagster runs.
         resource = JdeAisResource.from_settings().process_config_and_initialize()
-        return resource.ping()
+        return resource.ping(reads, writes)
 
     register_ping("jde_ais", check)

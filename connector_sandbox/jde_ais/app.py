@@ -271,6 +271,8 @@ def _run_data_request(
     request: Request, state: SandboxState, body: dict[str, Any], session: Session
 ) -> Response:
     data_request = parse_data_request(body, state.settings, _value_context(state, session))
+    if data_request.table.name in state.faults.refuse_tables:
+        raise authorization_failure()
     conn = state.store.conn
     if data_request.service_type == "COUNT":
         count = conn.execute(data_request.count_sql(), data_request.params).fetchone()[0]
@@ -371,6 +373,8 @@ async def orchestrate(request: Request, state: SandboxState) -> Response:
         raise service_error(404, f"Orchestration {name} was not found")
     body = await json_body(request, optional=True)
     with authenticated(request, state, body) as session:
+        if name in state.faults.refuse_orchestrations:
+            raise authorization_failure()
         payload = {key: value for key, value in body.items() if key not in AUTH_FIELDS}
         call = orchestrations.Call(
             state.store, session.user.username, state.settings.machine_name, state.now()
@@ -393,6 +397,7 @@ async def discover(request: Request, state: SandboxState) -> Response:
                 "outputs": [{"name": output["name"], "type": output["type"]} for output in contract.outputs],
             }
             for contract in state.contracts.values()
+            if contract.name not in state.faults.refuse_orchestrations
         ]
         return JdeJSONResponse({"orchestrations": listing})
 

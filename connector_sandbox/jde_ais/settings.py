@@ -63,6 +63,12 @@ class FaultSettings(BaseModel):
     fail_next: int = Field(default=0, ge=0)
     fail_next_status: int = Field(default=500, ge=400, le=599)
     refuse_allowed_hosts: bool = False
+    # Security the operator set on this user (reference §2.5 / §2.6 list 403 authorization failure for the
+    # data service and the orchestrator; the body of a per-table or per-orchestration refusal is
+    # unconfirmed, modelled as the ServiceErrorResponse of a bad login). A refused orchestration is also
+    # left out of ``discover``, which lists what the user may call.
+    refuse_tables: list[str] = Field(default_factory=list)
+    refuse_orchestrations: list[str] = Field(default_factory=list)
     # AIS time-out (idle) and time-to-live (absolute) from rest.ini; real defaults are unconfirmed.
     token_idle_timeout_seconds: float = Field(default=1800.0, gt=0)
     token_ttl_seconds: float = Field(default=14_400.0, gt=0)

@@ -1,0 +1,112 @@
+"""``ml-connector ping`` checks every table and orchestration the enabled flows use, named by flow.
+
+Issue 9 item 10: ping said JD Edwards was fine while F0911 (read by the JDE -> Coupa invoices flow) was
+refused, and the flow then failed every partition. These tests run the CLI against a JDE sandbox on a
+free port whose operator refuses a table (or an orchestration) to the connector's user.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import requests
+from click.testing import CliRunner
+from dagster import AssetKey
+
+from connector_assets.definitions import defs
+from connector_assets.flows.access import flow_access
+from connector_assets.flows.core import FLOW_SPECS
+from connector_assets.jde.tables import JDE_TABLES
+from connector_cli.main import cli
+from connector_sandbox.jde_ais import JdeSandboxSettings, create_app
+from connector_sandbox.serve import serve_in_thread
+
+
+@pytest.fixture(scope="module")
+def jde_url() -> Iterator[str]:
+    base_url, stop = serve_in_thread(create_app(JdeSandboxSettings(scale=0.05)), path="/jderest")
+    try:
+        yield base_url
+    finally:
+        stop()
+
+
+@pytest.fixture
+def env(jde_url, tmp_path, monkeypatch) -> Iterator[str]:
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    monkeypatch.setenv("ML_CONNECTOR_DB_URL", f"sqlite:///{tmp_path / 'ledger.sqlite'}")
+    monkeypatch.setenv("ML_JDE_AIS_URL", jde_url)
+    monkeypatch.setenv("ML_JDE_USERNAME", "INTEGR8")
+    monkeypatch.setenv("ML_JDE_PASSWORD", "integr8-sandbox")
+    monkeypatch.setenv("ML_JDE_ENVIRONMENT", "JPS920")
+    yield jde_url
+    _faults(jde_url, reset=True)
+
+
+def _faults(jde_url: str, reset: bool = False, **changes) -> None:
+    root = jde_url.rsplit("/jderest", 1)[0]
+    if reset:
+        requests.post(f"{root}/sandbox/faults/reset", timeout=30).raise_for_status()
+    else:
+        requests.post(f"{root}/sandbox/faults", json=changes, timeout=30).raise_for_status()
+
+
+def _ping_jde():
+    return CliRunner().invoke(cli, ["ping", "--system", "jde_ais"])
+
+
+def _enabled_flows() -> list[str]:
+    graph = defs.resolve_asset_graph()
+    return [flow for flow in FLOW_SPECS if graph.has(AssetKey(f"{flow}_mapped"))]
+
+
+def test_ping_fails_naming_the_refused_table_and_the_flow_that_reads_it(env):
+    _faults(env, refuse_tables=["F0911"])
+    result = _ping_jde()
+    assert result.exit_code == 1, result.output
+    assert "FAIL jde_ais" in result.output
+    assert "F0911 not readable" in result.output
+    assert "needed by jde_coupa_invoices" in result.output
+
+
+def test_ping_fails_naming_an_orchestration_the_user_may_not_call(env):
+    _faults(env, refuse_orchestrations=["ML_RecordPayment"])
+    result = _ping_jde()
+    assert result.exit_code == 1, result.output
+    assert "orchestration ML_RecordPayment not offered" in result.output
+    assert "needed by coupa_jde_payments" in result.output
+    assert "ML_CreateVoucherBatch" not in result.output.split("FAIL", 1)[1].split("not offered")[0]
+
+
+def test_ping_passes_when_every_table_is_readable_and_reads_exactly_what_the_flows_use(env):
+    result = _ping_jde()
+    assert result.exit_code == 0, result.output
+    line = next(x for x in result.output.splitlines() if "jde_ais" in x)
+    assert line.startswith("ok   jde_ais"), result.output
+    checked = set(line.split("table(s) (", 1)[1].split(")", 1)[0].split(", "))
+
+    # What the flows use, worked out here from each enabled flow's mapped-asset inputs and its spec.
+    by_asset = {t.asset: t.table for t in JDE_TABLES}
+    wanted: set[str] = set()
+    for flow in _enabled_flows():
+        spec = FLOW_SPECS[flow]
+        parents = defs.resolve_asset_graph().get(AssetKey(f"{flow}_mapped")).parent_keys
+        wanted |= {by_asset[k.path[-1]] for k in parents if k.path[-1] in by_asset}
+        wanted |= set(spec.reads.get("JDE", ()))
+    assert checked == wanted
+    assert {"F0911", "F0411Z1", "F0901"} <= checked  # read outside the staged sources / cached
+    assert "orchestrations offered (ML_CreateVoucherBatch, ML_RecordPayment)" in line
+
+
+def test_every_enabled_flow_is_accounted_for():
+    access = flow_access()
+    flows = set(_enabled_flows())
+    assert {"jde_coupa_invoices", "coupa_jde_invoices", "coupa_jde_payments"} <= flows
+    used = {f for system in access.reads.values() for names in system.values() for f in names}
+    used |= {f for system in access.writes.values() for names in system.values() for f in names}
+    assert used == flows  # every enabled flow reads or writes something ping checks
+    # every flow's target writes are declared, so ping reports them (checked or said to be unchecked)
+    for flow in flows:
+        spec = FLOW_SPECS[flow]
+        assert access.writes.get(spec.target_system), flow
