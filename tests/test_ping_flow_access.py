@@ -13,12 +13,19 @@ import pytest
 import requests
 from click.testing import CliRunner
 from dagster import AssetKey
+from test_coupa_support import (  # noqa: F401  (fixtures are used by name)
+    _fresh_state,
+    box,
+    coupa,
+)
 
 from connector_assets.definitions import defs
-from connector_assets.flows.access import flow_access
+from connector_assets.flows.access import flow_access, ping_needs
 from connector_assets.flows.core import FLOW_SPECS
 from connector_assets.jde.tables import JDE_TABLES
 from connector_cli.main import cli
+from connector_resources.coupa import CoupaError
+from connector_resources.coupa.entities import ALL_SCOPES
 from connector_sandbox.jde_ais import JdeSandboxSettings, create_app
 from connector_sandbox.serve import serve_in_thread
 
@@ -110,3 +117,27 @@ def test_every_enabled_flow_is_accounted_for():
     for flow in flows:
         spec = FLOW_SPECS[flow]
         assert access.writes.get(spec.target_system), flow
+
+
+# -- Coupa: the entities the flows read and write, each with the flows needing it -----------------------
+
+
+def _coupa_needs() -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    return ping_needs(flow_access())["coupa"]
+
+
+def test_coupa_ping_names_an_entity_a_flow_reads_that_the_client_cannot_read(box):  # noqa: F811
+    reads, writes = _coupa_needs()
+    assert reads["invoices"] == ["coupa_jde_invoices"]
+    coupa(box).ping(reads, writes)  # every entity readable, every write scope granted
+    box.settings(resource_scopes={"invoices": "core.payables.invoice"})  # a family our client lacks
+    with pytest.raises(CoupaError, match=r"invoices: .*403.*: needed by coupa_jde_invoices"):
+        coupa(box).ping(reads, writes)
+
+
+def test_coupa_ping_names_a_write_scope_the_flows_need_but_the_resource_lacks(box):  # noqa: F811
+    reads, writes = _coupa_needs()
+    scopes = " ".join(s for s in ALL_SCOPES if s != "core.pay.payments.write")
+    needed = r"payments not writable \(scope core\.pay\.payments\.write .*\): needed by coupa_jde_payments"
+    with pytest.raises(CoupaError, match=needed):
+        coupa(box, scopes=scopes).ping(reads, writes)

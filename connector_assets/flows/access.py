@@ -14,7 +14,7 @@ A flow is enabled when its mapped asset is in the ``Definitions``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from dagster import AssetKey, Definitions
@@ -75,9 +75,14 @@ def ping_needs(access: FlowAccess) -> Mapping[str, tuple[dict[str, list[str]], d
 
 def register_flow_pings(access: FlowAccess | None = None) -> FlowAccess:
     """Give each system's ``ml-connector ping`` check what the enabled flows need of it (call after
-    ``register_core_pings``). JDE reads each table and looks each orchestration up in ``discover``; a SaaS
-    check's own entity reads stand, and its detail says which flows write which entities, unchecked: no
-    SaaS reference documents a way to prove write access without writing."""
+    ``register_core_pings``).
+
+    JDE reads each table and looks each orchestration up in ``discover``. Coupa reads each entity and
+    holds a token with each needed read and write scope (a SaaS write searches the entity first, so it
+    reads it too). Any other system's check keeps its own reads and says its writes are not checked: no
+    read-only way to prove write access is documented for it.
+    """
+    from connector_resources.coupa import register_coupa_ping
     from connector_resources.jde import register_jde_ping
     from connector_resources.ping import _checks, register_ping
 
@@ -85,12 +90,22 @@ def register_flow_pings(access: FlowAccess | None = None) -> FlowAccess:
     for name, (reads, writes) in ping_needs(access).items():
         if name == "jde_ais":
             register_jde_ping(reads, writes)
+        elif name == "coupa":
+            register_coupa_ping(_merged(reads, writes), writes)
         elif name in _checks and writes:
             register_ping(name, _with_write_note(_checks[name], writes))
     return access
 
 
-def _with_write_note(check, writes: Mapping[str, list[str]]):
+def _merged(*needs: Mapping[str, list[str]]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for need in needs:
+        for name, flows in need.items():
+            out.setdefault(name, []).extend(f for f in flows if f not in out[name])
+    return out
+
+
+def _with_write_note(check: Callable[[], str], writes: Mapping[str, list[str]]) -> Callable[[], str]:
     def checked() -> str:
         needs = "; ".join(f"{entity} ({', '.join(flows)})" for entity, flows in sorted(writes.items()))
         return f"{check()}; write access not checked (no read-only check documented): {needs}"

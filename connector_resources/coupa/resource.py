@@ -18,7 +18,7 @@ Across processes, cap concurrent Coupa runs with a Dagster concurrency pool.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -153,12 +153,25 @@ class CoupaResource(ApiConnectionResource):
         The session closes itself at the end of the ``with`` block."""
         return self.open_session(scopes, flow=flow)
 
-    def ping(self) -> str:
+    def ping(
+        self,
+        reads: Mapping[str, Sequence[str]] | None = None,
+        writes: Mapping[str, Sequence[str]] | None = None,
+    ) -> str:
         """Prove reachability and credentials (a token with every configured scope, so a scope the
         client lost is named) and read access to each entity (one one-record page each); raise a
-        ``CoupaError`` naming every entity that failed."""
+        ``CoupaError`` naming every entity that failed.
+
+        ``reads`` / ``writes`` map an entity to the flows that read / write it (derived from the enabled
+        flows by ``connector_assets.flows.access``): one whose read or write scope is not among the
+        resource's scopes fails, naming the flows. Write access goes no further than the token grant:
+        Coupa grants only scopes the client holds (reference §2.1) and documents no write without
+        writing, so nothing is written.
+        """
+        reads, writes = reads or {}, writes or {}
         started = time.monotonic()
         scopes = self.allowed_scopes()
+        problems = _scope_problems("readable", reads, scopes) + _scope_problems("writable", writes, scopes)
         with self.session(scopes) as session:
             readable = [name for name, ent in ENTITIES.items() if ent.read_scope in scopes]
             refused: list[str] = []
@@ -166,14 +179,18 @@ class CoupaResource(ApiConnectionResource):
                 try:
                     session.search(name, {}, limit=1)
                 except CoupaError as exc:
-                    refused.append(f"{name}: {exc}")
-            if refused:
+                    needed = f": needed by {', '.join(reads[name])}" if name in reads else ""
+                    refused.append(f"{name}: {exc}{needed}")
+            if refused or problems:
+                parts = [f"{len(refused)} of {len(readable)} entities cannot be read: " + " | ".join(refused)]
                 raise CoupaError(
                     f"Coupa at {self.base_url}: token for client {self.client_id} granted, but "
-                    f"{len(refused)} of {len(readable)} entities cannot be read: " + " | ".join(refused)
+                    + " | ".join((parts if refused else []) + problems)
                 )
             skipped = [name for name in ENTITIES if name not in readable]
             note = f"; not checked (no read scope configured): {', '.join(skipped)}" if skipped else ""
+            if writes:
+                note += "; write scopes granted for " + ", ".join(sorted(writes))
             return (
                 f"{self.base_url}: token for client {self.client_id} with {len(scopes)} scope(s); read "
                 f"{', '.join(readable)} in {session.metrics.calls} calls, "
@@ -181,13 +198,35 @@ class CoupaResource(ApiConnectionResource):
             )
 
 
-def register_coupa_ping(**overrides: Any) -> None:
+def _scope_problems(verb: str, needs: Mapping[str, Sequence[str]], scopes: tuple[str, ...]) -> list[str]:
+    """Each needed entity the resource's scopes cannot reach (``verb``: readable / writable), with its
+    flows; a scope outside the list would never be asked for, so the flow would fail on its first call."""
+    problems = []
+    for name, flows in sorted(needs.items()):
+        entity = ENTITIES.get(name)
+        scope = None if entity is None else entity.read_scope if verb == "readable" else entity.write_scope
+        if entity is None:
+            why = "not an entity this client knows"
+        elif scope not in scopes:
+            why = f"scope {scope} is not among the resource's scopes"
+        else:
+            continue
+        problems.append(f"{name} not {verb} ({why}): needed by {', '.join(flows)}")
+    return problems
+
+
+def register_coupa_ping(
+    reads: Mapping[str, Sequence[str]] | None = None,
+    writes: Mapping[str, Sequence[str]] | None = None,
+    **overrides: Any,
+) -> None:
     """Register ``ml-connector ping``'s ``coupa`` check, built from settings when it runs
-    (``overrides`` set resource fields, e.g. ``token_warmup_seconds`` for a sandbox)."""
+    (``overrides`` set resource fields, e.g. ``token_warmup_seconds`` for a sandbox); ``reads`` /
+    ``writes`` are what the enabled flows need (entity -> flows)."""
 
     def check() -> str:
         # from_settings may hold EnvVar references; initialising resolves them outside Dagster runs.
         resource = CoupaResource.from_settings(**overrides).process_config_and_initialize()
-        return resource.ping()
+        return resource.ping(reads, writes)
 
     register_ping("coupa", check)
