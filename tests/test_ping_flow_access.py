@@ -141,3 +141,50 @@ def test_coupa_ping_names_a_write_scope_the_flows_need_but_the_resource_lacks(bo
     needed = r"payments not writable \(scope core\.pay\.payments\.write .*\): needed by coupa_jde_payments"
     with pytest.raises(CoupaError, match=needed):
         coupa(box, scopes=scopes).ping(reads, writes)
+
+
+# -- nothing a flow module reads from or runs in JDE escapes the declaration ------------------------------
+
+JDE_CALLS = {"browse_in": 1, "browse": 0, "sample": 0, "count": 0, "orchestrate": 0}  # call -> table arg
+
+
+def _jde_names_used_in(module) -> tuple[set[str], list[str]]:
+    """The table / orchestration names a module's JDE calls pass, evaluated in the module's namespace;
+    and the arguments that are local values (e.g. a loop's ``spec.table``), which cannot be."""
+    import ast
+    import inspect
+
+    found, local = set(), []
+    for node in ast.walk(ast.parse(inspect.getsource(module))):
+        if not isinstance(node, ast.Call):
+            continue
+        name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+        position = JDE_CALLS.get(name)
+        if position is None or len(node.args) <= position:
+            continue
+        text = ast.unparse(node.args[position])
+        try:
+            value = eval(text, vars(module))  # constants and module-level names only
+        except NameError:
+            local.append(text)
+            continue
+        if isinstance(value, str) and (value[:1] == "F" and value[1:5].isdigit() or value.startswith("ML_")):
+            found.add(value)
+    return found, local
+
+
+def test_every_jde_table_and_orchestration_the_flow_modules_use_is_checked_by_ping():
+    import connector_assets.flows.coupa_jde as coupa_jde
+    import connector_assets.flows.jde_coupa as jde_coupa
+    import connector_assets.flows.jde_coupa_invoices as jde_coupa_invoices
+    import connector_assets.flows.jde_coupa_pos as jde_coupa_pos
+    import connector_assets.flows.jde_coupa_reconcile as jde_coupa_reconcile
+
+    access = flow_access()
+    checked = set(access.reads["JDE"]) | set(access.writes["JDE"])
+    used: set[str] = set()
+    for module in (coupa_jde, jde_coupa, jde_coupa_invoices, jde_coupa_pos, jde_coupa_reconcile):
+        names, _local = _jde_names_used_in(module)
+        used |= names
+    assert {"F0911", "F0411Z1", "ML_CreateVoucherBatch", "ML_RecordPayment"} <= used  # the scan sees them
+    assert used <= checked, f"used by a flow but not checked by ping: {sorted(used - checked)}"
