@@ -150,9 +150,16 @@ def ping(systems: tuple[str, ...]) -> None:
     from connector_assets.flows.access import register_flow_pings
     from connector_resources.core_pings import register_core_pings
     from connector_resources.ping import run_pings
+    from connector_resources.redaction import redact
 
     register_core_pings()
-    register_flow_pings()  # each system's check also covers what the enabled flows read and write
+    try:  # each system's check also covers what the enabled flows read and write
+        register_flow_pings()
+    except Exception as exc:  # without the flows, a check would pass on less than they need
+        why = f"{type(exc).__name__}: {exc}"
+        raise click.ClickException(
+            redact(f"could not load the enabled flows to learn what ping must check: {why}")
+        ) from None
     try:
         results = run_pings(systems or None)
     except KeyError as exc:

@@ -917,9 +917,8 @@ class JdeAisResource(ApiConnectionResource):
                 except JdeError as exc:
                     problems.append(str(exc))
             if problems:
-                raise JdeError(
-                    f"logged in as {info.username}; {len(problems)} problem(s): " + " | ".join(problems)
-                )
+                who = f"JD Edwards (logged in as {info.username})"
+                raise JdeError(f"{who}: {len(problems)} problem(s): " + " | ".join(problems))
             read_note = f"read {len(reads)} table(s) ({', '.join(sorted(reads))})" if reads else "no tables"
             write_note = (
                 f"orchestrations offered ({', '.join(sorted(writes))})" if writes else "no orchestrations"
