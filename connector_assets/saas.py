@@ -19,16 +19,13 @@ from dagster import (
     AssetExecutionContext,
     AssetsDefinition,
     BackfillPolicy,
-    Backoff,
     DailyPartitionsDefinition,
-    Jitter,
     MaterializeResult,
-    RetryPolicy,
-    asset,
 )
 
 from connector_assets.incremental import Stream, days_in_window, read_day, read_metadata
 from connector_assets.staging import Column
+from connector_assets.step_retry import retried_asset
 
 SAAS_COLUMNS = (Column("id"), Column("updated_at", "datetime"), Column("record"))
 
@@ -100,16 +97,13 @@ def _fetcher(spec: SaasEntity, session: Any):
 def build_entity_asset(spec: SaasEntity, partitions_def: DailyPartitionsDefinition) -> AssetsDefinition:
     """One source asset per entity, partitioned by the UTC day of its updated field."""
 
-    @asset(
+    @retried_asset(
         name=spec.asset,
         group_name=spec.system,
         kinds={spec.system, "parquet"},
         description=spec.description,
         partitions_def=partitions_def,
         backfill_policy=BackfillPolicy.single_run(),
-        retry_policy=RetryPolicy(
-            max_retries=2, delay=15, backoff=Backoff.EXPONENTIAL, jitter=Jitter.PLUS_MINUS
-        ),
         required_resource_keys={spec.system, "staging", "ledger"},
         metadata={"system": spec.system, "entity": spec.entity},
         pool=spec.pool,

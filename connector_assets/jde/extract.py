@@ -16,17 +16,14 @@ from dagster import (
     AssetExecutionContext,
     AssetsDefinition,
     BackfillPolicy,
-    Backoff,
     DailyPartitionsDefinition,
-    Jitter,
     MaterializeResult,
-    RetryPolicy,
-    asset,
 )
 
 from connector_assets.incremental import Stream, days_in_window, read_day, read_metadata, read_whole
 from connector_assets.jde.tables import JdeTable
 from connector_assets.staging import StagingResource
+from connector_assets.step_retry import retried_asset
 from connector_resources.jde import Condition, JdeAisResource
 from connector_resources.ledger import LedgerResource
 
@@ -90,16 +87,13 @@ def _fetcher(spec: JdeTable, session: Any):
 def build_table_asset(spec: JdeTable, partitions_def: DailyPartitionsDefinition | None) -> AssetsDefinition:
     """One source asset for ``spec``: partitioned by UPMJ day, or read whole when not partitioned."""
 
-    @asset(
+    @retried_asset(
         name=spec.asset,
         group_name=GROUP,
         kinds={"jde", "parquet"},
         description=spec.description,
         partitions_def=partitions_def if spec.partitioned else None,
         backfill_policy=BackfillPolicy.single_run() if spec.partitioned else None,
-        retry_policy=RetryPolicy(
-            max_retries=2, delay=15, backoff=Backoff.EXPONENTIAL, jitter=Jitter.PLUS_MINUS
-        ),
         metadata={"jde_table": spec.table, "document_key": ", ".join(spec.key)},
     )
     def _extract(

@@ -1,0 +1,372 @@
+"""The one step-retry policy of the connector, and which errors it may retry.
+
+Why this exists: Dagster's ``RetryPolicy`` retries a step on *any* exception. A record whose
+``updated_at`` is not a timestamp, a 400 refusal, a wrong password or a host missing from the JDE
+allow-list is exactly as wrong on the third attempt as on the first, so retrying them only delays the
+failure (minutes of backoff per step) and buries the cause under retry noise. The HTTP core already
+retries transient failures inside each call (``connector_resources.http``); a step-level retry is for
+a whole step meeting an outage that outlasted those: the server down (5xx, no answer), throttling that
+outlasted the call's own retries, the ledger database dropping its connection.
+
+So every asset that has a retry policy is declared with ``retried_asset`` (or wraps its body with
+``fail_fast``): a transient error propagates unchanged and Dagster retries it under ``step_retry_policy``;
+anything else is re-raised at once as ``dagster.Failure(allow_retries=False)`` whose description
+names the step, the kind of error and the error itself (the original stays chained as its cause).
+
+Classification (``classify``), first match wins:
+
+1. Known exceptions to the rules below: HTTP 501 / 505 are answered the same way every time; from the
+   clients' own documentation, Procore's 408 means
+   "list too large to return unfiltered" (retrying returns the same 408); Procurify's 504 is not
+   retried because Procurify suspends API access for slow requests; a rate limit whose reset lies
+   beyond the retry window (BILL's hourly cap, Procore's hourly budget) cannot be waited out.
+2. Transient by type: the HTTP core's ``ServerError`` / ``TransportError`` / ``RateLimitedError``,
+   each client's ``...UnavailableError`` / ``...RateLimitError`` / ``...OutcomeUnknownError``, network
+   errors (``requests`` connection errors and timeouts, ``ConnectionError``, ``TimeoutError``) and
+   database disconnects. Outcome-unknown errors are transient because a re-run starts with the
+   ledger's cross-reference and a search by natural key before any create (design: "Writing without
+   duplicates"), so a repeated step adopts rather than doubles.
+3. Permanent by type: data and input errors (``ValueError`` and its subclasses, e.g. ``StagingError``,
+   ``...ValidationError``, ``...InputError``), errors in the answer's shape (``...DataError``,
+   ``...ResponseError``, ``...ProtocolError``), configuration (``...AuthError`` / ``...PermissionError``,
+   ``JdeAllowlistError``, ``SettingError``, vault errors), and programming errors.
+4. By HTTP status when the error carries one (``status``): 429 and 5xx (but 501/505) are transient
+   whatever the error's class (a login host answering 503 is down, even if the client calls that an
+   auth error; this check runs before rules 2 and 3); any other status is a refusal that a retry
+   gets again (checked after them).
+5. No status (the client's base error for "no answer"): transient only when what it wraps
+   (``__cause__`` / ``__context__``) is a transient error: a JDE read that lost its connection is a
+   ``JdeQueryError`` raised while handling a ``TransportError``.
+6. Anything else is permanent. An unknown error retried for minutes hides a bug; an unknown error that
+   is in fact transient costs one manual re-run, and belongs in rule 2 once seen.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import requests
+from dagster import Backoff, Failure, Jitter, RetryPolicy, RetryRequested, asset
+from dagster._core.definitions.policy import calculate_delay
+
+from connector_assets.staging import StagingError
+from connector_resources.bill.errors import (
+    BillAuthError,
+    BillDataError,
+    BillRateLimitError,
+    BillUnavailableError,
+)
+from connector_resources.coupa.errors import (
+    CoupaAuthError,
+    CoupaOutcomeUnknownError,
+    CoupaRateLimitError,
+    CoupaResponseError,
+    CoupaUnavailableError,
+)
+from connector_resources.fusion.errors import (
+    FusionAuthError,
+    FusionOutcomeUnknownError,
+    FusionRateLimitError,
+    FusionResponseError,
+    FusionUnavailableError,
+)
+from connector_resources.http.errors import (
+    AuthenticationError,
+    RateLimitedError,
+    ServerError,
+    TransportError,
+)
+from connector_resources.jde.errors import JdeAllowlistError, JdeAuthError, JdeOrchestrationError
+from connector_resources.procore.errors import (
+    ProcoreAuthError,
+    ProcoreDataError,
+    ProcoreError,
+    ProcoreOutcomeUnknownError,
+    ProcoreRateLimitError,
+)
+from connector_resources.procurify.errors import (
+    ProcurifyAuthError,
+    ProcurifyOutcomeUnknownError,
+    ProcurifyProtocolError,
+    ProcurifyRateLimitError,
+    ProcurifyUnavailableError,
+)
+from connector_resources.settings import SettingError
+from connector_resources.vault import SecretNotFound, VaultKeyError
+
+RETRIES_ENV = "ML_STEP_RETRIES"
+DELAY_ENV = "ML_STEP_RETRY_DELAY_SECONDS"
+DEFAULT_RETRIES = 2
+DEFAULT_DELAY_SECONDS = 15.0
+
+TRANSIENT_TYPES: tuple[type[BaseException], ...] = (
+    ServerError,
+    TransportError,
+    RateLimitedError,
+    BillUnavailableError,
+    BillRateLimitError,
+    CoupaUnavailableError,
+    CoupaRateLimitError,
+    CoupaOutcomeUnknownError,
+    FusionUnavailableError,
+    FusionRateLimitError,
+    FusionOutcomeUnknownError,
+    ProcoreRateLimitError,
+    ProcoreOutcomeUnknownError,
+    ProcurifyUnavailableError,
+    ProcurifyRateLimitError,
+    ProcurifyOutcomeUnknownError,
+    requests.ConnectionError,
+    requests.Timeout,
+    ConnectionError,
+    TimeoutError,
+)
+
+CONFIGURATION_TYPES: tuple[type[BaseException], ...] = (
+    AuthenticationError,
+    BillAuthError,
+    CoupaAuthError,
+    FusionAuthError,
+    JdeAuthError,
+    JdeAllowlistError,
+    ProcoreAuthError,
+    ProcurifyAuthError,
+    SettingError,
+    VaultKeyError,
+    SecretNotFound,
+)
+
+DATA_TYPES: tuple[type[BaseException], ...] = (
+    StagingError,
+    ValueError,  # every client's Input/Validation error is one, and so is a bad value in our own code
+    BillDataError,
+    CoupaResponseError,
+    FusionResponseError,
+    ProcoreDataError,
+    ProcurifyProtocolError,
+)
+
+PROGRAMMING_TYPES: tuple[type[BaseException], ...] = (
+    TypeError,
+    AttributeError,
+    LookupError,
+    NameError,
+    AssertionError,
+    NotImplementedError,
+    ImportError,
+)
+
+# 501 Not Implemented / 505 HTTP Version Not Supported answer the same way every time.
+_PERMANENT_5XX = (501, 505)
+_CHAIN_DEPTH = 8
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Whether a step error may go away on retry, and why (words for the failure message)."""
+
+    transient: bool
+    reason: str
+
+
+def step_retry_policy(max_retries: int | None = None, delay: float | None = None) -> RetryPolicy:
+    """THE step retry policy: exponential backoff with jitter, so steps hitting one outage spread out.
+
+    ``ML_STEP_RETRIES`` (default 2) and ``ML_STEP_RETRY_DELAY_SECONDS`` (default 15) are read when the
+    definitions are built; arguments override them (tests).
+    """
+    if max_retries is None:
+        max_retries = int(os.environ.get(RETRIES_ENV, "").strip() or DEFAULT_RETRIES)
+    if delay is None:
+        delay = float(os.environ.get(DELAY_ENV, "").strip() or DEFAULT_DELAY_SECONDS)
+    if max_retries < 0 or delay < 0:
+        raise SettingError(
+            f"{RETRIES_ENV}={max_retries} / {DELAY_ENV}={delay}: retries and delay cannot be negative"
+        )
+    return RetryPolicy(
+        max_retries=max_retries, delay=delay, backoff=Backoff.EXPONENTIAL, jitter=Jitter.PLUS_MINUS
+    )
+
+
+def retry_window(policy: RetryPolicy | None = None) -> float:
+    """Seconds the policy waits in all, at most (jitter adds up to one ``delay`` per attempt)."""
+    policy = policy or step_retry_policy()
+    base = policy.delay or 0
+    return sum(
+        calculate_delay(attempt, policy.backoff, None, base) + base
+        for attempt in range(1, policy.max_retries + 1)
+    )
+
+
+def _seconds_until_reset(exc: BaseException, now: float) -> float | None:
+    retry_at = getattr(exc, "retry_at", None)  # BILL: datetime of the hourly window's reset
+    if isinstance(retry_at, datetime):
+        moment = retry_at if retry_at.tzinfo else retry_at.replace(tzinfo=UTC)
+        return moment.timestamp() - now
+    reset_at = getattr(exc, "reset_at", None)  # Procore: Unix time
+    if isinstance(reset_at, int | float):
+        return float(reset_at) - now
+    retry_after = getattr(exc, "retry_after", None)  # seconds, from Retry-After
+    if isinstance(retry_after, int | float):
+        return float(retry_after)
+    return None
+
+
+def _special_case(exc: BaseException, window: float) -> Verdict | None:
+    """Rule 1: documented exceptions to the type and status rules."""
+    status = _status_of(exc)
+    if status in _PERMANENT_5XX:
+        return Verdict(False, f"a server answer (HTTP {status}) that is the same on every attempt")
+    if isinstance(exc, ProcoreError) and exc.status == 408:
+        return Verdict(False, "Procore refuses this list as too large (HTTP 408) on every attempt")
+    if isinstance(exc, ProcurifyUnavailableError) and exc.status == 504:
+        return Verdict(False, "Procurify suspends API access for slow requests, so a 504 is not retried")
+    if isinstance(
+        exc, BillRateLimitError | ProcoreRateLimitError | ProcurifyRateLimitError | FusionRateLimitError
+    ):
+        wait = _seconds_until_reset(exc, time.time())
+        if wait is not None and wait > window:
+            return Verdict(
+                False,
+                f"the rate limit resets in {wait / 60:.0f} min, beyond the {window:.0f} s step retries wait",
+            )
+    return None
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    """What ``exc`` wraps: its causes and contexts, nearest first (even those hidden by ``from None``)."""
+    out: list[BaseException] = []
+    seen = {id(exc)}
+    current: BaseException | None = exc
+    while current is not None and len(out) < _CHAIN_DEPTH:
+        current = current.__cause__ or current.__context__
+        if current is None or id(current) in seen:
+            break
+        seen.add(id(current))
+        out.append(current)
+    return out
+
+
+def _is_db_disconnect(exc: BaseException) -> bool:
+    try:
+        from sqlalchemy.exc import DBAPIError, InterfaceError
+        from sqlalchemy.exc import TimeoutError as PoolTimeout
+    except ImportError:  # pragma: no cover - sqlalchemy is a dependency of the ledger
+        return False
+    if isinstance(exc, PoolTimeout | InterfaceError):
+        return True
+    if isinstance(exc, DBAPIError):
+        text = str(exc.orig).lower() if exc.orig is not None else str(exc).lower()
+        return exc.connection_invalidated or any(
+            marker in text
+            for marker in (
+                "could not connect",
+                "connection refused",
+                "server closed the connection",
+                "terminating connection",
+                "database is locked",
+                "connection reset",
+            )
+        )
+    return False
+
+
+def _status_of(exc: BaseException) -> int | None:
+    status = getattr(exc, "status", None)
+    return status if isinstance(status, int) and not isinstance(status, bool) else None
+
+
+def _transient_status(status: int) -> bool:
+    return status == 429 or (500 <= status < 600 and status not in _PERMANENT_5XX)
+
+
+def classify(exc: BaseException, window: float | None = None) -> Verdict:
+    """Whether ``exc`` may go away on a later attempt of the step (rules in the module docstring)."""
+    window = retry_window() if window is None else window
+    special = _special_case(exc, window)
+    if special is not None:
+        return special
+    if isinstance(exc, JdeOrchestrationError):
+        if exc.is_business_error:
+            return Verdict(False, "JD Edwards refused the orchestration for a business reason")
+        if exc.outcome_unknown:
+            return Verdict(True, "no answer from JD Edwards (outcome unknown)")
+    status = _status_of(exc)
+    if status is not None and _transient_status(status):
+        # The status wins over the class: a login host answering 503 is down, not refusing the
+        # credentials, whatever type the client gave the error (Procore's token request does that).
+        return Verdict(True, f"a transient server answer (HTTP {status})")
+    if isinstance(exc, TRANSIENT_TYPES) or _is_db_disconnect(exc):
+        return Verdict(True, "a transient failure (outage, throttling or lost connection)")
+    if isinstance(exc, CONFIGURATION_TYPES):
+        return Verdict(False, "a configuration error (credentials, permissions or settings)")
+    if isinstance(exc, DATA_TYPES):
+        return Verdict(False, "a data error that is the same on every attempt")
+    if isinstance(exc, PROGRAMMING_TYPES):
+        return Verdict(False, "a programming error")
+    if status is not None:
+        return Verdict(False, f"a refusal (HTTP {status}) that a retry would get again")
+    for inner in _chain(exc):
+        inner_verdict = classify(inner, window) if not _chain_is_noise(inner) else None
+        if inner_verdict is not None and inner_verdict.transient:
+            return Verdict(True, f"a transient failure underneath ({type(inner).__name__})")
+    return Verdict(False, "an error not known to be transient")
+
+
+def _chain_is_noise(exc: BaseException) -> bool:
+    return isinstance(exc, StopIteration | GeneratorExit)
+
+
+def is_transient(exc: BaseException) -> bool:
+    """True when a later attempt of the step may succeed where this one failed."""
+    return classify(exc).transient
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def fail_fast(step: str) -> Callable[[F], F]:
+    """Wrap an asset's body: transient errors pass through to the retry policy, the rest fail at once.
+
+    ``step`` names the step in the failure message. For plain functions (assets returning a value or a
+    ``MaterializeResult``), not generators.
+    """
+
+    def decorate(fn: F) -> F:
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return fn(*args, **kwargs)
+            except (Failure, RetryRequested):
+                raise  # the asset already said what Dagster should do
+            except Exception as exc:
+                verdict = classify(exc)
+                if verdict.transient:
+                    raise
+                raise Failure(
+                    description=f"{step} failed with {verdict.reason}, so it is not retried: "
+                    f"{type(exc).__name__}: {exc}",
+                    metadata={"error_class": type(exc).__name__, "retried": False},
+                    allow_retries=False,
+                ) from exc
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def retried_asset(*, name: str, **asset_kwargs: Any) -> Callable[[F], Any]:
+    """``dagster.asset`` with the step retry policy and ``fail_fast``: the way to declare a retried asset."""
+    if "retry_policy" in asset_kwargs:
+        raise TypeError("retried_asset sets the retry policy itself (step_retry_policy)")
+
+    def decorate(fn: F) -> Any:
+        return asset(name=name, retry_policy=step_retry_policy(), **asset_kwargs)(fail_fast(name)(fn))
+
+    return decorate
