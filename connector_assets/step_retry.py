@@ -97,13 +97,11 @@ from connector_resources.procurify.errors import (
     ProcurifyRateLimitError,
     ProcurifyUnavailableError,
 )
-from connector_resources.settings import SettingError
+from connector_resources.settings import PROJECT_SETTINGS, SettingError
 from connector_resources.vault import SecretNotFound, VaultKeyError
 
 RETRIES_ENV = "ML_STEP_RETRIES"
 DELAY_ENV = "ML_STEP_RETRY_DELAY_SECONDS"
-DEFAULT_RETRIES = 2
-DEFAULT_DELAY_SECONDS = 15.0
 
 TRANSIENT_TYPES: tuple[type[BaseException], ...] = (
     ServerError,
@@ -175,20 +173,30 @@ class Verdict:
     reason: str
 
 
+def _number(env: str, *, whole: bool) -> float:
+    """The setting's value from the environment, else its default in ``PROJECT_SETTINGS``."""
+    [setting] = [s for s in PROJECT_SETTINGS if s.env == env]
+    raw = os.environ.get(env, "").strip() or setting.default
+    try:
+        value = int(raw) if whole else float(raw)
+    except ValueError:
+        value = -1
+    if value < 0 or value != value:  # negative, unreadable or NaN
+        kind = "a whole number" if whole else "a number of seconds"
+        raise SettingError(f"{env}={raw!r} is not {kind} >= 0; expected e.g. {setting.default!r}")
+    return value
+
+
 def step_retry_policy(max_retries: int | None = None, delay: float | None = None) -> RetryPolicy:
     """THE step retry policy: exponential backoff with jitter, so steps hitting one outage spread out.
 
-    ``ML_STEP_RETRIES`` (default 2) and ``ML_STEP_RETRY_DELAY_SECONDS`` (default 15) are read when the
-    definitions are built; arguments override them (tests).
+    ``ML_STEP_RETRIES`` and ``ML_STEP_RETRY_DELAY_SECONDS`` (``connector_resources.settings``; defaults
+    2 and 15 s) are read when the definitions are built; arguments override them.
     """
     if max_retries is None:
-        max_retries = int(os.environ.get(RETRIES_ENV, "").strip() or DEFAULT_RETRIES)
+        max_retries = int(_number(RETRIES_ENV, whole=True))
     if delay is None:
-        delay = float(os.environ.get(DELAY_ENV, "").strip() or DEFAULT_DELAY_SECONDS)
-    if max_retries < 0 or delay < 0:
-        raise SettingError(
-            f"{RETRIES_ENV}={max_retries} / {DELAY_ENV}={delay}: retries and delay cannot be negative"
-        )
+        delay = _number(DELAY_ENV, whole=False)
     return RetryPolicy(
         max_retries=max_retries, delay=delay, backoff=Backoff.EXPONENTIAL, jitter=Jitter.PLUS_MINUS
     )

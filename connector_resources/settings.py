@@ -414,6 +414,18 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
         "minutes re-read before a SaaS entity's cursor to catch late commits",
     ),
     Setting(
+        "step_retries",
+        "ML_STEP_RETRIES",
+        "2",
+        "retries of a source step after a transient failure (outage, throttling); other errors fail at once",
+    ),
+    Setting(
+        "step_retry_delay_seconds",
+        "ML_STEP_RETRY_DELAY_SECONDS",
+        "15",
+        "base delay of those retries (exponential backoff with jitter)",
+    ),
+    Setting(
         "ledger_lease_minutes",
         "ML_LEDGER_LEASE_MINUTES",
         "30",

@@ -223,9 +223,12 @@ def test_the_policy_is_one_factory_with_env_overrides(monkeypatch):
     monkeypatch.setenv(RETRIES_ENV, "4")
     monkeypatch.setenv(DELAY_ENV, "0.5")
     assert (step_retry_policy().max_retries, step_retry_policy().delay) == (4, 0.5)
-    monkeypatch.setenv(DELAY_ENV, "-1")
-    with pytest.raises(SettingError, match=DELAY_ENV):
-        step_retry_policy()
+    for env, bad in ((DELAY_ENV, "-1"), (DELAY_ENV, "soon"), (RETRIES_ENV, "1.5"), (RETRIES_ENV, "-2")):
+        monkeypatch.setenv(DELAY_ENV, "0.5")
+        monkeypatch.setenv(RETRIES_ENV, "4")
+        monkeypatch.setenv(env, bad)
+        with pytest.raises(SettingError, match=f"{env}='{bad}'"):
+            step_retry_policy()
 
 
 def _closed_port() -> int:
