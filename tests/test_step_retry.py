@@ -372,3 +372,74 @@ def test_an_outage_of_a_real_source_is_retried_until_it_clears(procore, monkeypa
         )
     assert result.success
     assert _attempts(result, "procore_vendors") == (2, 0)
+
+
+# -- a real JD Edwards source asset against the AIS simulator ------------------------------------------
+
+
+@pytest.fixture
+def jde(tmp_path):
+    from connector_resources.jde import JdeAisResource
+    from connector_sandbox.jde_ais import JdeSandboxSettings, run_in_thread
+
+    base, stop = run_in_thread(JdeSandboxSettings(scale=0.02))
+    resources = {
+        "jde": JdeAisResource(
+            base_url=base,
+            username="INTEGR8",
+            password="integr8-sandbox",
+            environment="JPS920",
+            role="*ALL",
+            max_attempts=1,
+        ),
+        "staging": StagingResource(base_dir=str(tmp_path / "staging")),
+        "ledger": LedgerResource(db_url=f"sqlite:///{tmp_path / 'ledger.sqlite'}"),
+    }
+    try:
+        yield base.removesuffix("/jderest"), resources
+    finally:
+        stop()
+
+
+def _gl_accounts_asset():
+    from connector_assets.jde.extract import build_table_asset
+    from connector_assets.jde.tables import GL_ACCOUNTS
+
+    return build_table_asset(GL_ACCOUNTS, None), GL_ACCOUNTS.asset
+
+
+@pytest.mark.parametrize(
+    ("faults", "words"),
+    [
+        ({"refuse_allowed_hosts": True}, "configuration error"),  # 405: the AIS allow-list
+        ({"refuse_tables": ["F0901"]}, "configuration error"),  # 403: the user may not read F0901
+        ({"fail_next": 50, "fail_next_status": 400}, "HTTP 400"),
+    ],
+    ids=["allow-list", "table-refused", "bad-request"],
+)
+def test_a_jde_refusal_fails_the_step_at_once(jde, monkeypatch, faults, words):
+    monkeypatch.setenv(DELAY_ENV, "0")
+    root, resources = jde
+    asset, step = _gl_accounts_asset()
+    response = requests.post(f"{root}/sandbox/faults", json=faults, timeout=30)
+    assert response.status_code == 200, response.text
+    with instance_for_test() as instance:
+        result = materialize([asset], resources=resources, instance=instance, raise_on_error=False)
+    assert _attempts(result, step) == (0, 1)
+    message = result.failure_data_for_node(step).error.message
+    assert f"{step} failed with" in message and words in message and "not retried" in message
+
+
+def test_a_jde_outage_is_retried_until_it_clears(jde, monkeypatch):
+    monkeypatch.setenv(DELAY_ENV, "0")
+    monkeypatch.setenv(RETRIES_ENV, "2")
+    root, resources = jde
+    asset, step = _gl_accounts_asset()
+    response = requests.post(
+        f"{root}/sandbox/faults", json={"fail_next": 2, "fail_next_status": 503}, timeout=30
+    )
+    assert response.status_code == 200, response.text
+    with instance_for_test() as instance:
+        result = materialize([asset], resources=resources, instance=instance)
+    assert result.success
+    assert _attempts(result, step) == (2, 0)
