@@ -15,7 +15,9 @@ names the step, the kind of error and the error itself (the original stays chain
 
 Classification (``classify``), first match wins:
 
-1. Known exceptions to the rules below: HTTP 501 / 505 are answered the same way every time; from the
+1. Known exceptions to the rules below: a read that gave up because the source kept changing under
+   it says so ("run the read again") and is transient, whatever its class; HTTP 501 / 505 are
+   answered the same way every time; from the
    clients' own documentation, Procore's 408 means
    "list too large to return unfiltered" (retrying returns the same 408); Procurify's 504 is not
    retried because Procurify suspends API access for slow requests; a rate limit whose reset lies
@@ -163,6 +165,11 @@ PROGRAMMING_TYPES: tuple[type[BaseException], ...] = (
 # 501 Not Implemented / 505 HTTP Version Not Supported answer the same way every time.
 _PERMANENT_5XX = (501, 505)
 _CHAIN_DEPTH = 8
+# The clients' own advice when a read gave up because the source changed under it (JDE resume checks,
+# Procore / Fusion / Procurify re-read limits, BILL strategy fallback). They type those errors as data
+# or protocol errors (the answer was unusable) but a later attempt reads a settled source; the text is
+# the only marker they share, so the phrases live here, next to the test that pins each client's one.
+_RERUN_ADVICE = ("run the read again", "while being read", "while the read was being resumed")
 
 
 @dataclass(frozen=True)
@@ -231,6 +238,8 @@ def _special_case(exc: BaseException, window: float) -> Verdict | None:
     status = _status_of(exc)
     if status in _PERMANENT_5XX:
         return Verdict(False, f"a server answer (HTTP {status}) that is the same on every attempt")
+    if any(phrase in str(exc) for phrase in _RERUN_ADVICE):
+        return Verdict(True, "the source kept changing while it was read (the client advises a re-run)")
     if isinstance(exc, ProcoreError) and exc.status == 408:
         return Verdict(False, "Procore refuses this list as too large (HTTP 408) on every attempt")
     if isinstance(exc, ProcurifyUnavailableError) and exc.status == 504:
@@ -364,6 +373,7 @@ def fail_fast(step: str) -> Callable[[F], F]:
                     allow_retries=False,
                 ) from exc
 
+        wrapper.fails_fast = True  # type: ignore[attr-defined]  # lets a test prove every retried asset has it
         return wrapper  # type: ignore[return-value]
 
     return decorate

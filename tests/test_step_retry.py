@@ -180,6 +180,23 @@ TRANSIENT = [
     _wrapped(JdeQueryError("JD Edwards AIS could not read F4211", table="F4211"), _transport()),
     _wrapped(ProcoreError("Procore: could not list vendors: no answer"), _transport()),
     JdeOrchestrationError("no answer", orchestration="ORCH_X", outcome_unknown=True),
+    # Reads that gave up because the source kept changing: each client's own words (see _RERUN_ADVICE).
+    JdeQueryError(
+        "F4211 changed while the read was being resumed (the row at the resume position is not the last "
+        "one read); run the read again",
+        table="F4211",
+    ),
+    JdeQueryError("F4211 lost rows while the read was being resumed; run the read again", table="F4211"),
+    ProcoreDataError(
+        "Procore list vendors: records kept changing while being read (x, 4 re-reads); run the read again"
+    ),
+    FusionResponseError(
+        "invoices: rows at LastUpdateDate 2024-01-01 kept moving while being read (4 re-reads)"
+    ),
+    ProcurifyFilterIgnoredError(
+        "Procurify bills kept changing while being read (4 reads); run the read again later"
+    ),
+    BillDataError("BILL bills: the offset read became unusable after 40 rows (gap); run the read again"),
     requests.ConnectionError("connection refused"),
     requests.Timeout("read timed out"),
     ConnectionResetError("reset by peer"),
@@ -197,6 +214,25 @@ def test_errors_that_cannot_go_away_are_permanent(exc):
 @pytest.mark.parametrize("exc", TRANSIENT, ids=lambda e: type(e).__name__)
 def test_outages_and_throttling_are_transient(exc):
     assert classify(exc).transient, classify(exc)
+
+
+@pytest.mark.parametrize(
+    ("module", "phrase"),
+    [
+        ("connector_resources.jde.resource", "run the read again"),
+        ("connector_resources.procore.session", "run the read again"),
+        ("connector_resources.fusion.paging", "while being read"),
+        ("connector_resources.procurify.session", "while being read"),
+        ("connector_resources.bill.changes", "run the read again"),
+    ],
+)
+def test_the_clients_still_give_the_rerun_advice_the_classifier_reads(module, phrase):
+    # The classifier recognises "the source moved under the read" by the clients' own words; if a
+    # client rewords its message, this fails instead of the error silently becoming permanent.
+    import importlib
+    import inspect
+
+    assert phrase in inspect.getsource(importlib.import_module(module))
 
 
 def test_a_database_that_cannot_be_reached_is_transient_and_a_missing_table_is_not(tmp_path):
@@ -229,6 +265,17 @@ def test_the_policy_is_one_factory_with_env_overrides(monkeypatch):
         monkeypatch.setenv(env, bad)
         with pytest.raises(SettingError, match=f"{env}='{bad}'"):
             step_retry_policy()
+
+
+def test_every_retried_asset_uses_the_one_policy_and_fails_fast():
+    from connector_assets.definitions import defs
+
+    retried = [a for a in defs.assets if getattr(a, "op", None) is not None and a.op.retry_policy is not None]
+    assert {a.key.to_user_string() for a in retried} >= {"procore_vendors", "jde_gl_accounts"}
+    for assets_def in retried:
+        name = assets_def.key.to_user_string()
+        assert assets_def.op.retry_policy == step_retry_policy(), name
+        assert getattr(assets_def.op.compute_fn.decorated_fn, "fails_fast", False), name
 
 
 def _closed_port() -> int:
