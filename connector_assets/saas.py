@@ -6,11 +6,17 @@ in ``[start, end)``, using the API's own date filter where it has one. So one fa
 system: an entity is a line in ``SAAS_ENTITIES``. Records are staged as their JSON document (``record``)
 beside their ID and change time, because SaaS payloads are nested (lines, addresses) and vary by API
 version; the mapping step parses what it needs. Days are UTC.
+
+Each entity's key comes from its client's declaration (``Session.KEYS``: the fields that identify a
+record, first present wins). A record with no key, or a key seen twice within one read, fails the
+step naming the entity, the record and the field: merging such rows by key would silently keep one
+of them. Entities without a documented change stamp (``Session.SNAPSHOT_ENTITIES``) cannot be read by
+day; they are unpartitioned assets read whole (``iter_all``), like JDE's F0901.
 """
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -23,8 +29,8 @@ from dagster import (
     MaterializeResult,
 )
 
-from connector_assets.incremental import Stream, days_in_window, read_day, read_metadata
-from connector_assets.staging import Column
+from connector_assets.incremental import Stream, days_in_window, read_day, read_metadata, read_whole
+from connector_assets.staging import Column, StagingError
 from connector_assets.step_retry import retried_asset
 
 SAAS_COLUMNS = (Column("id"), Column("updated_at", "datetime"), Column("record"))
@@ -35,14 +41,27 @@ class SaasEntity:
     system: str  # settings key and Dagster resource key ("bill", "procore", ...)
     entity: str  # the client's entity name ("vendors", "bills", ...)
     description: str
-    id_field: str = "id"
+    # The fields that identify a record, first present wins; declared by the client (no default,
+    # so an entity whose key nobody looked up in the reference cannot be staged).
+    key_fields: tuple[str, ...]
+    whole: bool = False  # no documented change stamp: unpartitioned, read whole with iter_all
     pool: str | None = (
         None  # Dagster concurrency pool for APIs with a cap on calls in flight (BILL: 3 per org)
     )
 
+    def __post_init__(self) -> None:
+        if not self.key_fields or not all(isinstance(f, str) and f for f in self.key_fields):
+            raise ValueError(
+                f"{self.asset}: key_fields must name at least one field, got {self.key_fields!r}"
+            )
+
     @property
     def asset(self) -> str:
         return f"{self.system}_{self.entity}"
+
+
+class RecordKeyError(StagingError):
+    """A record's key is missing, or repeated within one read: it cannot be staged by key."""
 
 
 def overlap() -> timedelta:
@@ -58,12 +77,25 @@ def _naive_utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
 
+def record_key(spec: SaasEntity, record: dict[str, Any]) -> str:
+    """The value of the first of ``spec.key_fields`` the record carries; ``RecordKeyError`` if none."""
+    for name in spec.key_fields:
+        value = record.get(name)
+        if value is not None and str(value).strip() != "":
+            return str(value)
+    shown = json.dumps(record, default=str, sort_keys=True)
+    raise RecordKeyError(
+        f"{spec.system} {spec.entity}: record {shown[:300]} has no value in its key field "
+        f"{' / '.join(spec.key_fields)}; it cannot be staged by key"
+    )
+
+
 def staged_row(spec: SaasEntity, record: dict[str, Any]) -> dict[str, Any]:
     """``{id, updated_at (naive UTC), record (JSON)}`` for one API record."""
     changed = record.get("_updated_at")
     body = {k: v for k, v in record.items() if k != "_updated_at"}
     return {
-        "id": str(record.get(spec.id_field, "")),
+        "id": record_key(spec, record),
         "updated_at": _naive_utc(changed) if isinstance(changed, datetime) else None,
         "record": json.dumps(body, default=str, ensure_ascii=False, sort_keys=True),
     }
@@ -81,29 +113,53 @@ def stream_of(spec: SaasEntity) -> Stream:
     )
 
 
+def unique_rows(spec: SaasEntity, records: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """``staged_row`` of each record, refusing a key seen twice in this read.
+
+    Pages are the client's business (each client already returns a record once per read, dropping
+    the repeats that paging over a changing list produces), so the unit checked here is one read: one
+    day's fetch, or one whole read. A repeat that reaches this point means the declared key does not
+    identify records, and merging by it would keep one record of several. Repeats *across* reads (the
+    current day's overlapped re-read) are expected and resolved by the merge, latest wins.
+    """
+    seen: set[str] = set()
+    for record in records:
+        row = staged_row(spec, record)
+        if row["id"] in seen:
+            raise RecordKeyError(
+                f"{spec.system} {spec.entity}: record {row['id']} appears twice in one read by its key "
+                f"field {' / '.join(spec.key_fields)}; the key does not identify records, so staging "
+                "would merge them into one"
+            )
+        seen.add(row["id"])
+        yield row
+
+
 def _fetcher(spec: SaasEntity, session: Any):
     def fetch(day: date | None, since: datetime | None) -> Iterator[dict[str, Any]]:
-        assert day is not None, "SaaS entities are always read by day"
+        if spec.whole:
+            return unique_rows(spec, session.iter_all(spec.entity))
+        assert day is not None, "SaaS change feeds are always read by day"
         start = datetime.combine(day, time(), tzinfo=UTC)
         if since is not None:
             start = max(start, since.replace(tzinfo=UTC))
         end = datetime.combine(day + timedelta(days=1), time(), tzinfo=UTC)
-        for record in session.iter_changed(spec.entity, start, end):
-            yield staged_row(spec, record)
+        return unique_rows(spec, session.iter_changed(spec.entity, start, end))
 
     return fetch
 
 
 def build_entity_asset(spec: SaasEntity, partitions_def: DailyPartitionsDefinition) -> AssetsDefinition:
-    """One source asset per entity, partitioned by the UTC day of its updated field."""
+    """One source asset per entity, partitioned by the UTC day of its updated field (unpartitioned
+    and read whole when the entity has none, ``spec.whole``)."""
 
     @retried_asset(
         name=spec.asset,
         group_name=spec.system,
         kinds={spec.system, "parquet"},
         description=spec.description,
-        partitions_def=partitions_def,
-        backfill_policy=BackfillPolicy.single_run(),
+        partitions_def=None if spec.whole else partitions_def,
+        backfill_policy=None if spec.whole else BackfillPolicy.single_run(),
         required_resource_keys={spec.system, "staging", "ledger"},
         metadata={"system": spec.system, "entity": spec.entity},
         pool=spec.pool,
@@ -113,23 +169,27 @@ def build_entity_asset(spec: SaasEntity, partitions_def: DailyPartitionsDefiniti
         staging, book = context.resources.staging, context.resources.ledger.get()
         stream = stream_of(spec)
         today = datetime.now(UTC).date()
-        window = context.partition_time_window
         with client.session() as session:
-            updated_field = getattr(session, "ENTITIES", {}).get(spec.entity, "?")
             fetch = _fetcher(spec, session)
-            reads = [
-                read_day(
-                    stream,
-                    fetch,
-                    staging,
-                    book,
-                    day=day,
-                    today=today,
-                    overlap=overlap(),
-                    run_id=context.run.run_id,
-                )
-                for day in days_in_window(window.start, window.end)
-            ]
+            if spec.whole:
+                updated_field = "none (read whole)"
+                reads = [read_whole(stream, fetch, staging, book, context.run.run_id)]
+            else:
+                updated_field = getattr(session, "ENTITIES", {}).get(spec.entity, "?")
+                window = context.partition_time_window
+                reads = [
+                    read_day(
+                        stream,
+                        fetch,
+                        staging,
+                        book,
+                        day=day,
+                        today=today,
+                        overlap=overlap(),
+                        run_id=context.run.run_id,
+                    )
+                    for day in days_in_window(window.start, window.end)
+                ]
             extra = {"updated_field": updated_field, **session.metrics.as_metadata()}
             metadata = read_metadata(reads, pages=getattr(session, "pages", 0), extra=extra)
         context.log.info(f"{spec.asset}: {metadata['rows']} records over {len(reads)} day(s)")

@@ -1,4 +1,8 @@
-"""The SaaS source assets: one per entity in each client's change feed (``Session.ENTITIES``).
+"""The SaaS source assets: one per entity in each client's change feed (``Session.ENTITIES``), and
+one read whole per entity without a documented change stamp (``Session.SNAPSHOT_ENTITIES``).
+
+Each entity's key is the client's declaration (``Session.KEYS``, from the API reference); an entity
+without one stops the code from loading rather than being staged under a guessed ``id``.
 
 A system appears here once its client exists; adding one is a line in ``CLIENTS``. Each system gets a
 job over its entities and a poll schedule for the current day (``ML_<SYSTEM>_POLL_CRON``, default
@@ -25,27 +29,46 @@ CLIENTS = {
     "procore": (ProcoreResource, ProcoreSession, "Procore"),
     "fusion": (FusionResource, FusionSession, "Oracle Fusion"),
 }
-# Records whose key is not "id".
-ID_FIELDS = {
-    ("procore", "budget_line_items"): "budget_line_item_id",
-    **{("fusion", entity): key for entity, key in FusionSession.KEYS.items()},
-}
 # BILL answers a 4th concurrent call per org with BDC_1322: its steps share one pool per org (the
 # instance's default pool limit, 3 in dagster.yaml), on top of the client's in-process cap.
 POOLS = {"bill": BillResource.from_settings().concurrency_pool}
 
 saas_partitions = saas_daily_partitions()
 
+
+def declared_key(system: str, session: type, entity: str) -> tuple[str, ...]:
+    """``session.KEYS[entity]`` as a tuple of field names; an error naming the entity when missing."""
+    key = getattr(session, "KEYS", {}).get(entity)
+    fields = (key,) if isinstance(key, str) else tuple(key or ())
+    if not fields:
+        raise ValueError(
+            f"{system} {entity}: {session.__name__}.KEYS declares no key field; look it up in the "
+            f"system's API reference and declare it beside the entity"
+        )
+    return fields
+
+
 SAAS_ENTITIES = [
     SaasEntity(
         system,
         entity,
         f"{title} {entity.replace('_', ' ')} changed on the day (by {field}), as JSON.",
-        id_field=ID_FIELDS.get((system, entity), "id"),
+        key_fields=declared_key(system, session, entity),
         pool=POOLS.get(system),
     )
     for system, (_resource, session, title) in CLIENTS.items()
     for entity, field in session.ENTITIES.items()
+] + [
+    SaasEntity(
+        system,
+        entity,
+        f"Every {title} {entity.replace('_', ' ')} record, read whole (no documented change stamp), as JSON.",
+        key_fields=declared_key(system, session, entity),
+        whole=True,
+        pool=POOLS.get(system),
+    )
+    for system, (_resource, session, title) in CLIENTS.items()
+    for entity in getattr(session, "SNAPSHOT_ENTITIES", ())
 ]
 
 saas_assets = [build_entity_asset(spec, saas_partitions) for spec in SAAS_ENTITIES]

@@ -12,6 +12,7 @@ import pytest
 import requests
 from dagster import instance_for_test, materialize
 
+from connector_assets.saas import record_key
 from connector_assets.saas_assets import SAAS_ENTITIES, saas_assets
 from connector_assets.staging import StagingResource
 from connector_resources.ledger import LedgerResource
@@ -101,7 +102,6 @@ def _coupa(scale):
 
 
 SYSTEMS = {"coupa": _coupa, "bill": _bill, "procurify": _procurify, "procore": _procore, "fusion": _fusion}
-KEY_FIELD = {"fusion": "InvoiceId"}
 
 
 def _asset(name):
@@ -115,10 +115,16 @@ def _run(asset, resources, partition):
     return result.get_asset_materialization_events()[0].materialization.metadata
 
 
-def _feed(resource, entity, day, key="id"):
+def _spec(asset):
+    return next(s for s in SAAS_ENTITIES if s.asset == asset)
+
+
+def _feed(resource, spec, day):
+    """The keys of the client's change feed for ``day``, by the entity's declared key."""
     start = datetime.combine(day, time(), tzinfo=UTC)
     with resource.session() as session:
-        return {str(r[key]) for r in session.iter_changed(entity, start, start + timedelta(days=1))}
+        changed = session.iter_changed(spec.entity, start, start + timedelta(days=1))
+        return {record_key(spec, r) for r in changed}
 
 
 def test_every_client_entity_has_an_asset():
@@ -148,8 +154,8 @@ def test_today_then_incrementally_then_a_past_day(system, tmp_path, monkeypatch)
         first = _run(asset, resources, today.isoformat())
         assert first["modes"].value == "whole day" and first["rows"].value >= 1
         staged = list(resources["staging"].read_rows(asset.key.to_user_string(), today.isoformat()))
-        key = KEY_FIELD.get(system, "id")
-        assert {r["id"] for r in staged} == _feed(resource, entity, today, key)
+        spec = _spec(f"{system}_{entity}")
+        assert {r["id"] for r in staged} == _feed(resource, spec, today)
         for row in staged:
             record = json.loads(row["record"])
             assert isinstance(record, dict) and row["updated_at"].date() == today
@@ -161,7 +167,7 @@ def test_today_then_incrementally_then_a_past_day(system, tmp_path, monkeypatch)
         past = today - timedelta(days=3)
         old = _run(asset, resources, past.isoformat())
         assert old["modes"].value == "whole day"
-        assert old["rows"].value == len(_feed(resource, entity, past, key))
+        assert old["rows"].value == len(_feed(resource, spec, past))
     finally:
         stop()
 

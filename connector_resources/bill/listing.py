@@ -21,13 +21,21 @@ MAX_PAGE_SIZE = 100
 
 @dataclass(frozen=True)
 class EntitySpec:
-    """A BILL entity the connector reads: its name here, its path, its "updated" field, its label."""
+    """A BILL entity the connector reads: its name here, its path, its "updated" field, its label.
+
+    ``key_field`` identifies a record (every documented object carries ``id``, §2.6-§2.9).
+    ``change_feed`` says whether the reference documents the updated field for the entity, so it can
+    be polled by day; the GL classifications document only ``id``/``name``/``archived`` (§2.9), so
+    they are read whole.
+    """
 
     name: str
     path: str
     label: str
     updated_field: str = "updatedTime"
     created_field: str = "createdTime"
+    key_field: str = "id"
+    change_feed: bool = True
 
 
 ENTITY_SPECS: dict[str, EntitySpec] = {
@@ -36,8 +44,13 @@ ENTITY_SPECS: dict[str, EntitySpec] = {
         EntitySpec("vendors", "v3/vendors", "vendor"),
         EntitySpec("bills", "v3/bills", "bill"),
         EntitySpec("payments", "v3/payments", "payment"),
-        EntitySpec("chart_of_accounts", "v3/classifications/chart-of-accounts", "chart-of-accounts entry"),
-        EntitySpec("departments", "v3/classifications/departments", "department"),
+        EntitySpec(
+            "chart_of_accounts",
+            "v3/classifications/chart-of-accounts",
+            "chart-of-accounts entry",
+            change_feed=False,
+        ),
+        EntitySpec("departments", "v3/classifications/departments", "department", change_feed=False),
     )
 }
 

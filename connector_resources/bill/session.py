@@ -69,7 +69,17 @@ class BillSession(WritesMixin, SubscriptionsMixin):
     read. ``ENTITIES`` maps each readable entity to the field that says when it last changed.
     """
 
-    ENTITIES: ClassVar[dict[str, str]] = {name: spec.updated_field for name, spec in ENTITY_SPECS.items()}
+    ENTITIES: ClassVar[dict[str, str]] = {
+        name: spec.updated_field for name, spec in ENTITY_SPECS.items() if spec.change_feed
+    }
+    # No documented updated field (GL classifications, reference §2.9): read whole with ``iter_all``.
+    SNAPSHOT_ENTITIES: ClassVar[tuple[str, ...]] = tuple(
+        name for name, spec in ENTITY_SPECS.items() if not spec.change_feed
+    )
+    # entity -> the field that identifies a record.
+    KEYS: ClassVar[dict[str, tuple[str, ...]]] = {
+        name: (spec.key_field,) for name, spec in ENTITY_SPECS.items()
+    }
 
     def __init__(
         self,
@@ -318,6 +328,10 @@ class BillSession(WritesMixin, SubscriptionsMixin):
             if page.next_token is None or not page.rows or page.next_token == token:
                 return
             token = page.next_token
+
+    def iter_all(self, entity: str) -> Iterator[dict[str, Any]]:
+        """Every ``entity`` record (``SNAPSHOT_ENTITIES``: no change window can be asked for)."""
+        return self.iter_records(entity)
 
     def get(self, entity: str, id: str) -> dict[str, Any]:
         """One record by id; ``BillNotFoundError`` when BILL has none."""

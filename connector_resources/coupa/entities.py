@@ -23,8 +23,9 @@ class Entity:
     ``updated_field`` is the JSON key of the change marker (``updated-at``, reference §1: "the
     reliable change marker"); ``updated_arg`` is the same attribute as a query argument (dashes become
     underscores, §2.2). ``element`` is the key Coupa files validation errors under (§2.9).
-    ``change_feed`` says whether the entity is polled as a day-partitioned change feed (a source asset):
-    only entities whose documented fields include the change marker are.
+    ``key_field`` identifies a record. ``change_feed`` says whether the entity is polled as a
+    day-partitioned change feed (a source asset): only entities whose documented fields include the
+    change marker are; the others are read whole.
     """
 
     name: str
@@ -35,6 +36,7 @@ class Entity:
     updated_field: str = "updated-at"
     updated_arg: str = "updated_at"
     change_feed: bool = True
+    key_field: str = "id"  # every element table in §2.3-§2.7 starts with ``id``
 
     @property
     def read_scope(self) -> str:
@@ -63,6 +65,9 @@ _ENTITIES: tuple[Entity, ...] = (
 )
 
 ENTITIES: dict[str, Entity] = {e.name: e for e in _ENTITIES}
+# entity -> the fields that identify a record; entities read whole (no documented change marker).
+KEYS: dict[str, tuple[str, ...]] = {e.name: (e.key_field,) for e in _ENTITIES}
+SNAPSHOT_ENTITIES: tuple[str, ...] = tuple(e.name for e in _ENTITIES if not e.change_feed)
 
 # Read scopes of every entity, plus core.common.read, which Coupa calls the minimum for most
 # connections (§2.1): a session that may read anything.

@@ -36,7 +36,7 @@ from typing import Any, ClassVar, Literal
 import requests
 
 from connector_resources.coupa.auth import CoupaOAuth
-from connector_resources.coupa.entities import ENTITIES, Entity, entity
+from connector_resources.coupa.entities import ENTITIES, KEYS, SNAPSHOT_ENTITIES, Entity, entity
 from connector_resources.coupa.errors import (
     CoupaAmbiguousMatchError,
     CoupaAuthError,
@@ -212,6 +212,10 @@ class CoupaSession:
     ENTITIES: ClassVar[dict[str, str]] = {
         name: e.updated_field for name, e in ENTITIES.items() if e.change_feed
     }
+    # Read whole with ``iter_all``: no documented change marker (lookup values, reference §2.7).
+    SNAPSHOT_ENTITIES: ClassVar[tuple[str, ...]] = SNAPSHOT_ENTITIES
+    # entity -> the field that identifies a record (``entities.KEYS``).
+    KEYS: ClassVar[dict[str, tuple[str, ...]]] = dict(KEYS)
 
     def __init__(
         self,

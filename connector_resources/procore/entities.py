@@ -75,7 +75,9 @@ class GetPath:
 @dataclass(frozen=True)
 class EntitySpec:
     """An entity the connector reads. ``key_field`` identifies a record (budget detail rows carry
-    ``budget_line_item_id``); ``updated_field`` is the change-detection stamp."""
+    ``budget_line_item_id``, else ``id``); ``updated_field`` is the change-detection stamp.
+    ``change_feed`` says whether the reference documents that stamp for the entity, so that it can be
+    polled as a day-partitioned change feed; an entity without one is read whole (``iter_all``)."""
 
     name: str
     scope: Scope
@@ -83,6 +85,12 @@ class EntitySpec:
     gets: tuple[GetPath, ...]
     updated_field: str = "updated_at"
     key_field: str = "id"
+    change_feed: bool = True
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """The fields that identify a record, first present wins (as ``ProcoreSession._key`` reads)."""
+        return tuple(dict.fromkeys((self.key_field, "id")))
 
 
 _COMPANY = {"company_id": "{company_id}"}
@@ -156,9 +164,18 @@ ENTITY_SPECS: dict[str, EntitySpec] = {
             sources=(ListSource(f"{API}/budget_views/{{budget_view_id}}/detail_rows", _PROJECT),),
             gets=(GetPath(f"{API}/budget_line_items/{{id}}", _PROJECT),),
             key_field="budget_line_item_id",
+            # §2.8 lists the budget line item fields and no updated_at: read whole, never by day.
+            change_feed=False,
         ),
     )
 }
+
+# entity -> the fields that identify a record, first present wins. Every record the reference
+# documents carries ``id`` (§2.3-§2.8); budget detail rows name their line ``budget_line_item_id``.
+KEYS: dict[str, tuple[str, ...]] = {name: spec.keys for name, spec in ENTITY_SPECS.items()}
+# Entities with a documented change stamp (polled by day) and without one (read whole).
+CHANGE_ENTITIES: dict[str, str] = {n: s.updated_field for n, s in ENTITY_SPECS.items() if s.change_feed}
+SNAPSHOT_ENTITIES: tuple[str, ...] = tuple(n for n, s in ENTITY_SPECS.items() if not s.change_feed)
 
 # Webhook resource names (reference §2.10) -> the entity a delivery is about. Names beyond the
 # documented Company/Project Vendors are the reference's unconfirmed guesses; query

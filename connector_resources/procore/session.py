@@ -43,7 +43,15 @@ from connector_resources.http import (
     HttpClient,
     OAuthClientCredentials,
 )
-from connector_resources.procore.entities import API, ENTITY_SPECS, EntitySpec, ListSource
+from connector_resources.procore.entities import (
+    API,
+    CHANGE_ENTITIES,
+    ENTITY_SPECS,
+    KEYS,
+    SNAPSHOT_ENTITIES,
+    EntitySpec,
+    ListSource,
+)
 from connector_resources.procore.errors import (
     ProcoreAuthError,
     ProcoreConflictError,
@@ -114,7 +122,12 @@ class ProcoreSession:
     skipped in this session.
     """
 
-    ENTITIES: ClassVar[dict[str, str]] = {name: spec.updated_field for name, spec in ENTITY_SPECS.items()}
+    # entity -> its documented change stamp, for the entities polled by day (``iter_changed``).
+    ENTITIES: ClassVar[dict[str, str]] = dict(CHANGE_ENTITIES)
+    # No documented change stamp (budget line items, reference §2.8): read whole with ``iter_all``.
+    SNAPSHOT_ENTITIES: ClassVar[tuple[str, ...]] = SNAPSHOT_ENTITIES
+    # entity -> the fields that identify a record, first present wins (``entities.KEYS``).
+    KEYS: ClassVar[dict[str, tuple[str, ...]]] = dict(KEYS)
 
     def __init__(
         self,
@@ -374,6 +387,12 @@ class ProcoreSession:
             raise ValueError(f"start {start.isoformat()} must be before end {end.isoformat()}")
         return self._changed(spec, start, end)
 
+    def iter_all(self, entity: str) -> Iterator[dict[str, Any]]:
+        """Every record of ``entity``, decorated like ``iter_changed`` rows (``_updated_at`` is None
+        where a row has no timestamp): for entities without a documented change stamp, which cannot
+        be placed in a change window (``SNAPSHOT_ENTITIES``)."""
+        return self._changed(self.spec(entity), None, None)
+
     def _contexts(self, spec: EntitySpec) -> Iterator[dict[str, Any]]:
         if spec.scope == "company":
             yield {"company_id": self.company_id}
@@ -381,7 +400,10 @@ class ProcoreSession:
         for project_id in self.project_ids():
             yield {"company_id": self.company_id, "project_id": project_id}
 
-    def _changed(self, spec: EntitySpec, start: datetime, end: datetime) -> Iterator[dict[str, Any]]:
+    def _changed(
+        self, spec: EntitySpec, start: datetime | None, end: datetime | None
+    ) -> Iterator[dict[str, Any]]:
+        """Rows changed in ``[start, end)``; every row when both are None."""
         seen: set[tuple[Any, ...]] = set()
         read = 0
         refused: ProcoreError | None = None
@@ -405,8 +427,8 @@ class ProcoreSession:
         spec: EntitySpec,
         source: ListSource,
         context: dict[str, Any],
-        start: datetime,
-        end: datetime,
+        start: datetime | None,
+        end: datetime | None,
         seen: set[tuple[Any, ...]],
     ) -> Iterator[dict[str, Any]]:
         context = dict(context)
@@ -424,9 +446,10 @@ class ProcoreSession:
         while True:
             refused = self._refused.get(source.path, set())
             params = dict(base)
-            if source.date_filter and "filters[updated_at]" not in refused:
+            whole = start is None or end is None
+            if source.date_filter and not whole and "filters[updated_at]" not in refused:
                 params["filters[updated_at]"] = updated_range(start, end)
-            newest_first = bool(source.sort) and "sort" not in refused
+            newest_first = bool(source.sort) and not whole and "sort" not in refused
             if newest_first:
                 params["sort"] = source.sort
             first_total: int | None = None
@@ -442,6 +465,13 @@ class ProcoreSession:
                     elif total is not None and first_total is not None and total != first_total:
                         raise _Moved(first_total, total)
                     for row in rows:
+                        if whole:
+                            key = (tag_key, self._key(spec, row, what))
+                            if key not in seen:
+                                seen.add(key)
+                                yield self._decorate(row, _lenient_stamp(spec, row), project_id, source.tags)
+                            continue
+                        assert start is not None and end is not None
                         stamp = self._stamp(spec, row, what)
                         if newest_first and previous is not None:
                             if stamp > previous:
@@ -749,3 +779,11 @@ class ProcoreSession:
         if origin and found.get("origin_id") in (None, ""):
             return self.update_vendor(found["id"], {"origin_id": origin})
         return found
+
+
+def _lenient_stamp(spec: EntitySpec, row: Mapping[str, Any]) -> datetime | None:
+    """The row's change stamp when it carries a valid one, else None (a whole read needs none)."""
+    try:
+        return parse_timestamp(row.get(spec.updated_field))
+    except ValueError:
+        return None

@@ -104,7 +104,7 @@ SPECS: dict[str, EntitySpec] = {
             title="requisition",
             path="/api/v2/global/orders/",
             updated_field="dateModified",
-            keys=("uuid", "num", "id"),
+            keys=("uuid", "num"),  # §2.4 header fields: no `id` is documented
             filters=frozenset(
                 {"status", "department", "location", "branch", "pref_vendor", "requester", "order_by"}
             )
@@ -277,6 +277,10 @@ SPECS: dict[str, EntitySpec] = {
 CHANGE_ENTITIES: dict[str, str] = {
     name: spec.updated_field for name, spec in SPECS.items() if spec.updated_field is not None
 }
+# entity -> the fields that identify a row, first present wins: requisition headers carry ``num`` and
+# ``uuid`` (§2.4), purchase orders ``uuid`` and ``procurify_PO`` (§2.5), bills and payments ``id`` and
+# ``uuid`` (§2.6, §2.7), the rest ``id`` (§2.3, §2.8).
+KEYS: dict[str, tuple[str, ...]] = {name: spec.keys for name, spec in SPECS.items()}
 # Small master data without an updated field: read whole with ``iter_all``.
 SNAPSHOT_ENTITIES: tuple[str, ...] = tuple(name for name, spec in SPECS.items() if spec.updated_field is None)
 # What ``ping`` proves read access to: everything the flows read or write.

@@ -29,6 +29,7 @@ from connector_resources.http import ApiError, CallMetrics, HttpClient
 from connector_resources.procurify.auth import ProcurifyAuth
 from connector_resources.procurify.entities import (
     CHANGE_ENTITIES,
+    KEYS,
     PO_ROLES,
     PO_STATUSES,
     RESERVED_PARAMS,
@@ -120,6 +121,8 @@ class ProcurifySession(WriteMethods):
     # No updated field and no date filter at all (account codes, departments, budget accounts,
     # locations): small master data, read whole with ``iter_all``.
     SNAPSHOT_ENTITIES: ClassVar[tuple[str, ...]] = SNAPSHOT_ENTITIES
+    # entity -> the fields that identify a row, first present wins (``entities.KEYS``).
+    KEYS: ClassVar[dict[str, tuple[str, ...]]] = dict(KEYS)
 
     def __init__(
         self,
