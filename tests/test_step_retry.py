@@ -381,7 +381,7 @@ def _fault(base: str, **faults) -> None:
 
 
 def _vendors_asset():
-    spec = SaasEntity("procore", "vendors", "Procore vendors (test)")
+    spec = SaasEntity("procore", "vendors", "Procore vendors (test)", key_fields=("id",))
     return build_entity_asset(spec, saas_daily_partitions())
 
 
