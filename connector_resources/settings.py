@@ -438,6 +438,12 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
         "how long a run waits for another run writing the same record before holding it in the retry queue",
     ),
     Setting(
+        "held_alert_hours",
+        "ML_HELD_ALERT_HOURS",
+        "24",
+        "a day's `_written` check fails when a record of that day has been held longer than this",
+    ),
+    Setting(
         "webhook_future_skew_seconds",
         "ML_WEBHOOK_FUTURE_SKEW_SECONDS",
         "300",

@@ -257,7 +257,7 @@ def test_an_invoice_from_inbox_and_poll_becomes_one_voucher_and_reruns_write_not
     # Run as a two-day backfill in one run: every step goes day by day, the acknowledging one too.
     day_before = (date.fromisoformat(day) - timedelta(days=1)).isoformat()
     result, metadata = _run(world.resources, *INVOICES, days=(day_before, day))
-    assert result.success and [c.passed for c in result.get_asset_check_evaluations()] == [True]
+    assert result.success and all(c.passed for c in result.get_asset_check_evaluations())
     assert metadata["coupa_jde_invoices_written"]["create"] == 1
     pay_items, distribution = world.voucher_rows(invoice["id"])
     assert [(r["AN8"], r["VINV"], r["AG"], r["EDSP"]) for r in pay_items] == [(1011, "T-100", 15000, "0")]

@@ -1,6 +1,12 @@
-"""Dagster assets for a ``FlowSpec``: ``<flow>_mapped`` (with its blocking check) and ``<flow>_written``."""
+"""Dagster assets for a ``FlowSpec``: ``<flow>_mapped`` (with its blocking check) and ``<flow>_written``
+(with its check on the day's failed and long-held records).
+
+Both run one partition per run in a backfill (``flow_backfill_policy``): a day that fails fails alone,
+"rerun failed" picks exactly that day, and each day's materialization carries that day's own figures.
+"""
 
 import json
+import warnings
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -29,8 +35,10 @@ from connector_assets.flows.core import (
     validate,
     write_record,
 )
+from connector_assets.flows.written_check import check_result, check_spec, partition_queue
 from connector_assets.incremental import days_in_window
 from connector_assets.staging import Column
+from connector_assets.step_retry import is_transient
 from connector_resources.redaction import redact
 
 MAPPED_COLUMNS = (Column("source_key"), Column("payload"))
@@ -45,6 +53,46 @@ class _Systemic(Exception):
 
 
 CHECK = "writable"
+# Consecutive records the target did not answer for (outage, throttling beyond the client's retries),
+# with none of the day written, after which the day is failed instead of trying every record.
+UNREACHABLE_AFTER = 3
+
+
+class TargetUnreachable(Failure):
+    """The target answered none of a partition's writes: the step fails so "rerun failed" covers it."""
+
+
+# A flow's job holds its source reads (single-run: one login reads a backfill's range) and its flow assets
+# (one partition per run). Dagster then runs that job's backfills per partition, the smaller policy, which
+# is what the flow assets need, and warns on every load that the policies differ: intended, so not shown.
+warnings.filterwarnings(
+    "ignore", message=r"Asset job .* materializes assets with varying BackfillPolicies", category=UserWarning
+)
+
+
+def flow_backfill_policy(partitions_def: PartitionsDefinition | None) -> BackfillPolicy | None:
+    """One partition per run: a backfill day fails, shows its figures and is rerun on its own.
+
+    Each API stays under its limit across the parallel runs through the clients' own pacing and the
+    write pools (``write_pool``); the source reads upstream stay single-run (one login per range)."""
+    return BackfillPolicy.multi_run(max_partitions_per_run=1) if partitions_def else None
+
+
+def tag_run(context: AssetExecutionContext, spec: FlowSpec) -> None:
+    """Tag the run with its integration and flow (``ml/integration``, ``ml/flow``).
+
+    A backfill launched from the asset graph runs under ``__ASSET_JOB``, not the flow's job, so the job
+    page shows none of it; these tags find every run of a flow, whoever launched it (Runs, filter by tag).
+    """
+    wanted = {"ml/integration": spec.integration, "ml/flow": spec.name}
+    if any(context.run.tags.get(k) != v for k, v in wanted.items()):
+        context.instance.add_run_tags(context.run.run_id, wanted)
+
+
+def _api_calls(target: Any) -> int:
+    """HTTP calls the target's client session has made so far (its ``CallMetrics``), 0 if it keeps none."""
+    metrics = getattr(getattr(target, "session", None), "metrics", None) or getattr(target, "metrics", None)
+    return int(getattr(metrics, "calls", 0) or 0)
 
 
 def run_partitions(context: AssetExecutionContext) -> list[str | None]:
@@ -127,9 +175,10 @@ def build_flow_assets(
         ],
         description=f"{spec.entity.capitalize()} records mapped for {spec.target_system} and validated "
         f"({spec.schema.__name__}); invalid ones are in the retry queue with the reason.",
-        backfill_policy=BackfillPolicy.single_run() if partitions_def else None,
+        backfill_policy=flow_backfill_policy(partitions_def),
     )
     def _mapped(context: AssetExecutionContext):
+        tag_run(context, spec)
         totals: dict[str, int] = {"records": 0, "valid": 0, "rejected": 0, "held": 0}
         for partition in run_partitions(context):
             try:
@@ -196,12 +245,15 @@ def build_flow_assets(
         required_resource_keys=resource_keys | {"staging", "ledger"},
         description=f"{spec.entity.capitalize()} records written to {spec.target_system} through the ledger "
         "(skip unchanged, update known, adopt found, create new; audit every write).",
-        backfill_policy=BackfillPolicy.single_run() if partitions_def else None,
+        backfill_policy=flow_backfill_policy(partitions_def),
         pool=write_pool(spec),
+        check_specs=[check_spec(written_name, spec.target_system)],
     )
-    def _written(context: AssetExecutionContext) -> MaterializeResult:
+    def _written(context: AssetExecutionContext):
+        tag_run(context, spec)
         ledger = context.resources.ledger.get()
         counts: dict[str, int] = {
+            "records": 0,
             "create": 0,
             "update": 0,
             "adopt": 0,
@@ -210,6 +262,7 @@ def build_flow_assets(
             "leased": 0,  # being written by another run: held, not sent (``BeingWritten``)
             "released": 0,
             "rejected_again": 0,
+            "api_calls": 0,
         }
         # Records queued by an earlier run (failed, or held: released or not) that this run writes are
         # resolved here, so the queue only ever shows what still needs attention.
@@ -217,11 +270,37 @@ def build_flow_assets(
             item.source_key: item
             for item in ledger.open_items(integration=spec.integration, flow=spec.name, limit=100_000)
         }
+        partitions = run_partitions(context)
         with spec.open_target(context) as target:
-            for partition in run_partitions(context):
-                _write_partition(context, target, partition, queued, counts)
+            calls = _api_calls(target)
+            try:
+                for partition in partitions:
+                    _write_partition(context, target, partition, queued, counts)
+            finally:
+                counts["api_calls"] = _api_calls(target) - calls
+        queue = [
+            partition_queue(ledger, integration=spec.integration, flow=spec.name, partition=partition)
+            for partition in partitions
+        ]
+        day = queue[0]
+        for more in queue[1:]:  # a run over a range (by hand): the range's sums
+            day.failed, day.held, day.held_overdue = (
+                day.failed + more.failed,
+                day.held + more.held,
+                day.held_overdue + more.held_overdue,
+            )
+            day.reasons.update(more.reasons)
+        in_target = sum(counts[k] for k in ("create", "update", "adopt", "skip"))
         context.log.info(f"{spec.flow}: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
-        return MaterializeResult(metadata=counts)
+        yield check_result(written_name, day)
+        yield MaterializeResult(
+            metadata={
+                **counts,
+                "queued_failed": day.failed,
+                "queued_held": day.held,
+                "dagster/row_count": in_target,
+            }
+        )
 
     def _write_partition(
         context: AssetExecutionContext,
@@ -237,10 +316,15 @@ def build_flow_assets(
         ]
         # Validate again: a re-execution from failure skips the check step (dagster-notes pitfall 3).
         checked = validate(spec, records)
+        counts["records"] += len(records)
         counts["rejected_again"] += len(checked.rejected)
         for item in checked.rejected:
             queue_failure(spec, ledger, item, run_id=run_id, partition=partition)
-        for record in checked.valid:
+        written = unreachable = 0
+        last_error: BaseException | None = None
+        for index, record in enumerate(checked.valid):
+            if unreachable >= UNREACHABLE_AFTER and written == 0 and last_error is not None:
+                _give_up(context, checked.valid[index:], partition, counts, last_error)
             try:
                 result = write_record(
                     spec, target, ledger, record, run_id=run_id, partition=partition, lease=lease
@@ -259,6 +343,8 @@ def build_flow_assets(
                 continue
             except Exception as exc:  # one record's failure never stops the batch (XrefConflict too)
                 counts["fail"] += 1
+                unreachable = unreachable + 1 if is_transient(exc) else 0
+                last_error = exc
                 reason = redact(f"{spec.entity} {record.source_key}: {exc}")
                 queue_failure(
                     spec,
@@ -268,11 +354,42 @@ def build_flow_assets(
                     partition=partition,
                 )
                 continue
+            written += 1
             counts[result.action] += 1
             counts["released"] += result.released
             if record.source_key in queued:
                 ledger.resolve(
                     queued.pop(record.source_key).id, reason=f"written by run {run_id}: {result.action}"
                 )
+
+    def _give_up(
+        context: AssetExecutionContext,
+        rest: list[Mapped],
+        partition: str | None,
+        counts: dict[str, int],
+        error: BaseException,
+    ) -> None:
+        """Queue the records not yet tried (nothing is lost) and fail the step: the target is down for
+        this day, so its check would only repeat the outage record by record, and the step going red is
+        what "rerun failed" picks up."""
+        ledger, run_id = context.resources.ledger.get(), context.run.run_id
+        why = redact(f"{spec.target_system} did not answer: {error}")
+        for record in rest:
+            reason = f"{spec.entity} {record.source_key}: not sent, {why}"
+            queue_failure(
+                spec,
+                ledger,
+                Rejected(record.source_key, reason, record.to_payload()),
+                run_id=run_id,
+                partition=partition,
+            )
+        counts["fail"] += len(rest)
+        raise TargetUnreachable(
+            f"{spec.flow}: {spec.target_system} answered none of the {counts['fail']} writes of "
+            f"{partition or 'the table'} ({why}); every record is in the retry queue. Rerun the partition "
+            "(or replay) once it is back.",
+            metadata={**counts, "partition": partition or "-"},
+            allow_retries=False,
+        )
 
     return [_mapped, _written]

@@ -63,7 +63,6 @@ from dagster import (
     AssetKey,
     AssetsDefinition,
     AssetSelection,
-    BackfillPolicy,
     Failure,
     MaterializeResult,
     asset,
@@ -71,7 +70,7 @@ from dagster import (
 )
 from pandera.typing import Series
 
-from connector_assets.flows.assets import build_flow_assets
+from connector_assets.flows.assets import build_flow_assets, flow_backfill_policy
 from connector_assets.flows.core import Created, FlowSpec, Mapped, Rejected, replay_handler
 from connector_assets.flows.export_marks import ExportMark, build_export_marks
 from connector_assets.flows.replay_resources import resources_from_settings
@@ -1075,7 +1074,7 @@ def build_inbox_done(spec: FlowSpec, source: str) -> AssetsDefinition:
         partitions_def=saas_partitions,
         deps=[AssetKey(f"{spec.flow}_written")],
         required_resource_keys={"staging", "ledger"},
-        backfill_policy=BackfillPolicy.single_run(),
+        backfill_policy=flow_backfill_policy(saas_partitions),
         description=f"Webhook inbox rows ({source}) whose {spec.entity} was written, skipped or queued in "
         "this run, marked processed. Runs only after the write step succeeded, so a failed run leaves them "
         "pending.",

@@ -26,13 +26,13 @@ from dagster import (
     AssetExecutionContext,
     AssetKey,
     AssetsDefinition,
-    BackfillPolicy,
     Failure,
     MaterializeResult,
     PartitionsDefinition,
     asset,
 )
 
+from connector_assets.flows.assets import flow_backfill_policy
 from connector_assets.flows.core import FlowSpec
 from connector_resources.ledger import Ledger, Xref
 from connector_resources.redaction import redact
@@ -133,7 +133,7 @@ def build_export_marks(
         partitions_def=partitions_def,
         deps=[AssetKey(f"{spec.flow}_written")],
         required_resource_keys={source_resource, "ledger"},
-        backfill_policy=BackfillPolicy.single_run() if partitions_def else None,
+        backfill_policy=flow_backfill_policy(partitions_def),
         description=f"{spec.source_system} {mark.entity} written to {spec.target_system} (by any run or "
         f"replay) and not yet marked, marked exported in {spec.source_system}. Fails, after trying every "
         "one, if a mark was refused: a rerun marks only what is still unmarked.",

@@ -1161,6 +1161,35 @@ class Ledger:
             synced=synced,
         )
 
+    def partition_queue(
+        self,
+        *,
+        integration: str,
+        flow: str,
+        partition_key: str | None,
+        limit: int = 100_000,
+        conn: sa.Connection | None = None,
+    ) -> list[QueueItem]:
+        """Open items (failed and held) of the records a flow met in one partition, oldest first.
+
+        The queue does not store partitions; the audit trail does (every fail and hold is audited with its
+        run's partition), so a partition's items are the open items of the source keys audited under it.
+        This is what the ``_written`` asset check and metadata count per day. ``partition_key`` None means
+        an unpartitioned flow."""
+        t, a = schema.retry_queue, schema.audit_event
+        in_partition = (
+            a.c.partition_key.is_(None) if partition_key is None else a.c.partition_key == partition_key
+        )
+        keys = sa.select(a.c.source_id).where(a.c.integration == integration, a.c.flow == flow, in_partition)
+        query = (
+            self._queue_filters(sa.select(t), integration, flow)
+            .where(t.c.status.in_(schema.QUEUE_OPEN_STATUSES), t.c.source_key.in_(keys))
+            .order_by(t.c.created_at, t.c.id)
+            .limit(limit)
+        )
+        with self._read(conn) as c:
+            return [self._queue_item(row) for row in c.execute(query)]
+
     def queue_for(self, source_key: str, *, conn: sa.Connection | None = None) -> list[QueueItem]:
         """Every retry-queue item (open and closed) of a source key, oldest first (``ml-connector audit``)."""
         _text("retry queue look-up", "source_key", source_key, schema.KEY_LEN)

@@ -144,6 +144,8 @@ audit_event = sa.Table(
     sa.Index("ix_mlc_audit_event_source_id", "source_id"),
     sa.Index("ix_mlc_audit_event_target_id", "target_id"),
     sa.Index("ix_mlc_audit_event_flow_at", "integration", "flow", "at"),
+    # A flow's events of one partition (the per-day asset check and figures, ``Ledger.partition_queue``).
+    sa.Index("ix_mlc_audit_event_partition", "integration", "flow", "partition_key"),
 )
 
 retry_queue = sa.Table(

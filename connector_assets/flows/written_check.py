@@ -1,0 +1,116 @@
+"""What a ``<flow>_written`` materialization says about its day, and the check that turns red on it.
+
+A write step succeeds when it has tried every record: one record's failure goes to the retry queue and
+never stops the batch. So "Materialized" alone said nothing about whether the day reached the target
+(``create=0 skip=2 fail=13`` showed green). The day's truth is the retry queue: the records the flow met
+in that partition (the audit trail keeps the partition of every fail and hold) that are still failed, or
+held longer than ``ML_HELD_ALERT_HOURS``. The check fails on those, with the reasons counted, and the
+materialization carries the day's own figures, so the asset's partitions tab shows which days need
+attention and why.
+"""
+
+import os
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, MetadataValue
+
+from connector_resources.ledger import Ledger
+from connector_resources.redaction import redact
+from connector_resources.settings import PROJECT_SETTINGS, SettingError
+
+CHECK = "no_failed_records"
+HELD_ALERT_ENV = "ML_HELD_ALERT_HOURS"
+TOP_REASONS = 10
+
+
+def held_alert_hours() -> float:
+    """``ML_HELD_ALERT_HOURS`` (default in ``PROJECT_SETTINGS``): how long a hold is normal.
+
+    A purchase order held for its supplier is routine for an hour; held for a day, someone must look."""
+    [setting] = [s for s in PROJECT_SETTINGS if s.env == HELD_ALERT_ENV]
+    raw = os.environ.get(HELD_ALERT_ENV, "").strip() or setting.default
+    try:
+        hours = float(raw)
+    except ValueError:
+        hours = -1.0
+    if not hours >= 0:
+        raise SettingError(f"{HELD_ALERT_ENV}={raw!r} is not a number of hours >= 0; expected e.g. '24'")
+    return hours
+
+
+def reason_class(reason: str) -> str:
+    """A queue reason without what names the one record, so a day's reasons can be counted.
+
+    Reasons read "<entity> <key>: <why>" (``queue_failure``); record keys and amounts are digits. So
+    "supplier 4411: account 4000-0-0-0 not found in F0901" and the same for 4412 count as one reason."""
+    why = reason.split(": ", 1)[1] if re.match(r"^[\w ]+ \S+: ", reason) else reason
+    return re.sub(r"\d+", "#", redact(why)).strip()[:160]
+
+
+@dataclass
+class PartitionQueue:
+    """The open retry-queue items of one flow's partition, in counts."""
+
+    failed: int = 0
+    held: int = 0
+    held_overdue: int = 0
+    reasons: Counter[str] = field(default_factory=Counter)
+
+
+def partition_queue(
+    ledger: Ledger,
+    *,
+    integration: str,
+    flow: str,
+    partition: str | None,
+    now: datetime | None = None,
+    alert_after: timedelta | None = None,
+) -> PartitionQueue:
+    """Count the partition's failed and held records, and the holds older than the alert threshold."""
+    now = now or datetime.now(UTC)
+    alert_after = timedelta(hours=held_alert_hours()) if alert_after is None else alert_after
+    queue = PartitionQueue()
+    for item in ledger.partition_queue(integration=integration, flow=flow, partition_key=partition):
+        if item.status == "held":
+            queue.held += 1
+            if now - item.created_at > alert_after:
+                queue.held_overdue += 1
+                queue.reasons[f"held > {alert_after}: {reason_class(item.reason)}"] += 1
+        else:
+            queue.failed += 1
+            queue.reasons[reason_class(item.reason)] += 1
+    return queue
+
+
+def check_spec(asset_name: str, target_system: str) -> AssetCheckSpec:
+    return AssetCheckSpec(
+        CHECK,
+        asset=asset_name,
+        description=f"No record of the day failed to reach {target_system}, and none has been held longer "
+        f"than {HELD_ALERT_ENV} hours (its dependency never synced); the reasons are counted.",
+    )
+
+
+def check_result(asset_name: str, queue: PartitionQueue) -> AssetCheckResult:
+    """Red (ERROR) when records of the day failed; red (WARN) when only holds are overdue."""
+    passed = queue.failed == 0 and queue.held_overdue == 0
+    reasons = queue.reasons.most_common(TOP_REASONS)
+    metadata: dict[str, Any] = {
+        "failed": queue.failed,
+        "held": queue.held,
+        "held_overdue": queue.held_overdue,
+        "reasons": MetadataValue.md(
+            "\n".join(f"- {n} x {reason}" for reason, n in reasons) if reasons else "none"
+        ),
+    }
+    return AssetCheckResult(
+        asset_key=asset_name,
+        check_name=CHECK,
+        passed=passed,
+        severity=AssetCheckSeverity.ERROR if queue.failed else AssetCheckSeverity.WARN,
+        metadata=metadata,
+    )

@@ -1,0 +1,208 @@
+"""What Dagster shows for a flow's day must be that day's truth (issue 10, items 1, 2 and 4).
+
+A write step whose records failed used to show green ("create=0 skip=2 fail=13" -> Materialized), a
+backfill of N days was one run whose every day showed the range's total, and a target that was down for
+the whole day produced a green step that had tried (and queued) every record. Now: one run per day for
+the flow assets, a check on every ``_written`` asset that fails on the day's failed or long-held records
+with the reasons counted, the step itself failing when the target answered none of the day's writes,
+and every run tagged with its integration and flow.
+"""
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+import requests
+from dagster import AssetCheckSeverity, instance_for_test, materialize
+from jde_coupa_world import jde_coupa_world
+
+from connector_assets.definitions import defs
+from connector_assets.flows.assets import UNREACHABLE_AFTER
+from connector_assets.flows.core import Rejected, queue_failure
+from connector_assets.flows.jde_coupa import SUPPLIERS_FLOW, jde_coupa_assets
+from connector_assets.flows.written_check import CHECK, partition_queue, reason_class
+from connector_assets.jde.assets import jde_assets
+from connector_resources.ledger import Ledger
+from connector_resources.settings import SettingError
+
+DAY = (date.today() - timedelta(days=21)).isoformat()  # the JDE sandbox's mass-update day: busy
+CHAIN = ("jde_suppliers", "jde_address_book", "jde_coupa_suppliers_mapped", "jde_coupa_suppliers_written")
+WRITTEN = "jde_coupa_suppliers_written"
+
+
+def _assets(*names):
+    return [a for a in [*jde_assets, *jde_coupa_assets] if a.key.to_user_string() in names]
+
+
+def _run(resources, *names, instance=None):
+    def go(instance):
+        result = materialize(
+            _assets(*names), resources=resources, instance=instance, partition_key=DAY, raise_on_error=False
+        )
+        tags = instance.get_run_by_id(result.run_id).tags
+        return result, tags
+
+    if instance is not None:
+        return go(instance)
+    with instance_for_test() as fresh:
+        return go(fresh)
+
+
+def _written_metadata(result):
+    [event] = [
+        e for e in result.get_asset_materialization_events() if e.asset_key.to_user_string() == WRITTEN
+    ]
+    return {k: v.value for k, v in event.materialization.metadata.items()}
+
+
+def _check(result):
+    [evaluation] = [e for e in result.get_asset_check_evaluations() if e.check_name == CHECK]
+    return evaluation
+
+
+def _warm_token(resources):
+    """Mint the flow's token first, so the faults that follow fall on the writes, not the login."""
+    with resources["coupa"].session(flow="suppliers") as session:
+        session.search("suppliers", {"number": "0"}, limit=1)
+
+
+@pytest.fixture
+def world(tmp_path):
+    with jde_coupa_world(tmp_path) as world:
+        yield world
+
+
+def test_every_flow_asset_runs_one_partition_per_run():
+    """A backfill gives each day its own run for every partitioned flow asset (map, write, marks, inbox)."""
+    flow_assets = [
+        a
+        for a in defs.resolve_asset_graph().assets_defs
+        if a.partitions_def is not None
+        and any(
+            a.key.to_user_string().endswith(end)
+            for end in ("_mapped", "_written", "_marked_exported", "_inbox_done")
+        )
+    ]
+    assert len(flow_assets) >= 9
+    for asset in flow_assets:
+        policy = asset.backfill_policy
+        assert policy is not None and policy.max_partitions_per_run == 1, asset.key.to_user_string()
+
+
+def test_a_clean_day_passes_with_its_own_figures_and_tags(world):
+    result, tags = _run(world.resources, *CHAIN)
+    assert result.success
+    check = _check(result)
+    assert check.passed
+    written = _written_metadata(result)
+    staged = list(world.resources["staging"].read_rows("jde_suppliers", DAY))
+    assert written["records"] == written["create"] + written["adopt"] == len(staged) > 0
+    assert written["dagster/row_count"] == len(staged)
+    assert written["queued_failed"] == written["queued_held"] == 0
+    # Each create is a search then a POST (plus the token): the day's own calls, not a process total.
+    assert 2 * len(staged) <= written["api_calls"] <= 4 * len(staged) + 5
+    assert tags["ml/integration"] == "jde_coupa" and tags["ml/flow"] == "suppliers"
+
+
+def test_a_day_whose_records_failed_is_green_no_more(world):
+    resources = world.resources
+    assert _run(resources, "jde_suppliers", "jde_address_book", "jde_coupa_suppliers_mapped")[0].success
+    _warm_token(resources)
+    # Coupa refuses every write with a 400: a per-record refusal (not an outage), so the step tries every
+    # record and succeeds, and the check must say the day did not reach Coupa.
+    requests.post(
+        f"{world.coupa_url}/sandbox/faults", json={"fail_next": 10_000, "fail_next_status": 400}, timeout=10
+    )
+    result, _tags = _run(resources, WRITTEN)
+    assert result.success
+    written = _written_metadata(result)
+    assert written["fail"] == written["records"] > 0
+    assert written["queued_failed"] == written["fail"] and written["dagster/row_count"] == 0
+    check = _check(result)
+    assert not check.passed and check.severity == AssetCheckSeverity.ERROR
+    metadata = {k: v.value for k, v in check.metadata.items()}
+    assert metadata["failed"] == written["fail"]
+    # One cause, counted once with its number of records, not listed record by record.
+    lines = [line for line in metadata["reasons"].splitlines() if line.startswith("- ")]
+    assert len(lines) == 1 and lines[0].startswith(f"- {written['fail']} x ")
+
+
+@pytest.fixture
+def busy_world(tmp_path):
+    with jde_coupa_world(tmp_path, jde_scale=0.1) as world:  # enough suppliers on the day to give up early
+        yield world
+
+
+def test_a_target_down_for_the_whole_day_fails_the_step_and_loses_nothing(busy_world):
+    world = busy_world
+    resources = world.resources
+    assert _run(resources, "jde_suppliers", "jde_address_book", "jde_coupa_suppliers_mapped")[0].success
+    staged = list(resources["staging"].read_rows("jde_coupa_suppliers_mapped", DAY))
+    assert len(staged) > UNREACHABLE_AFTER
+    _warm_token(resources)
+    requests.post(
+        f"{world.coupa_url}/sandbox/faults", json={"fail_next": 10_000, "fail_next_status": 503}, timeout=10
+    )
+    before = requests.get(f"{world.coupa_url}/sandbox/faults", timeout=10).json()["fail_next"]
+    result, _tags = _run(resources, WRITTEN)
+    assert not result.success
+    [failure] = result.get_step_failure_events()
+    message = failure.step_failure_data.error.to_string()
+    assert "answered none of the" in message and DAY in message and "retry queue" in message
+    # It gave up after UNREACHABLE_AFTER records (each with the client's own retries), not all of them.
+    after = requests.get(f"{world.coupa_url}/sandbox/faults", timeout=10).json()["fail_next"]
+    assert before - after < len(staged) * 2
+    # Nothing lost: every record of the day is in the retry queue, the untried ones saying so.
+    queued = world.ledger.open_items(integration="jde_coupa", flow="suppliers", status="failed")
+    assert sorted(i.source_key for i in queued) == sorted(r["source_key"] for r in staged)
+    assert sum("not sent" in i.reason for i in queued) == len(staged) - UNREACHABLE_AFTER
+    # Coupa back: the same day rerun writes every record once and the check is green.
+    requests.post(f"{world.coupa_url}/sandbox/faults/reset", timeout=10)
+    requests.post(f"{world.coupa_url}/sandbox/faults", json={"rate_limit_enabled": False}, timeout=10)
+    again, _tags = _run(resources, WRITTEN)
+    assert again.success
+    written = _written_metadata(again)
+    assert written["records"] == len(staged) and written["create"] + written["adopt"] > UNREACHABLE_AFTER
+    # What is still queued is what the data refuses (the sandbox's natural-key clashes), not the outage,
+    # and the check counts exactly that.
+    left = world.ledger.open_items(integration="jde_coupa", flow="suppliers")
+    assert not any("did not answer" in i.reason for i in left)
+    assert written["queued_failed"] == len(left) == written["fail"]
+    assert _check(again).passed is (not left)
+
+
+def _hold(ledger: Ledger, key: str, partition: str) -> None:
+    queue_failure(
+        SUPPLIERS_FLOW,
+        ledger,
+        Rejected(key, f"supplier {key} waits for its address book entry", {"source_key": key}),
+        status="held",
+        depends_on=f"jde_coupa:address:JDE:{key}",
+        run_id="run-1",
+        partition=partition,
+    )
+
+
+def test_holds_count_against_the_day_only_past_the_alert_threshold(tmp_path, monkeypatch):
+    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
+    _hold(ledger, "4411", DAY)
+    _hold(ledger, "4412", DAY)
+    _hold(ledger, "5000", "2020-01-01")  # another day's hold is not this day's business
+    now = datetime.now(UTC)
+    fresh = partition_queue(ledger, integration="jde_coupa", flow="suppliers", partition=DAY, now=now)
+    assert (fresh.held, fresh.held_overdue, fresh.failed) == (2, 0, 0)
+    monkeypatch.setenv("ML_HELD_ALERT_HOURS", "24")
+    later = partition_queue(
+        ledger, integration="jde_coupa", flow="suppliers", partition=DAY, now=now + timedelta(hours=25)
+    )
+    assert (later.held, later.held_overdue) == (2, 2)
+    [(reason, count)] = later.reasons.items()
+    assert count == 2 and "waits for its address book entry" in reason
+    monkeypatch.setenv("ML_HELD_ALERT_HOURS", "a day")
+    with pytest.raises(SettingError, match="ML_HELD_ALERT_HOURS='a day'"):
+        partition_queue(ledger, integration="jde_coupa", flow="suppliers", partition=DAY)
+
+
+def test_reasons_are_counted_by_cause_not_by_record():
+    first = reason_class("supplier 4411: account 4000-0-0-0 not found in F0901")
+    assert first == reason_class("supplier 4412: account 4000-0-0-0 not found in F0901")
+    assert first != reason_class("supplier 4411: payment terms 'N45' have no Coupa mapping")
