@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import requests
-from dagster import AssetCheckSeverity, instance_for_test, materialize
+from dagster import AssetCheckSeverity, AssetKey, instance_for_test, materialize
 from jde_coupa_world import jde_coupa_world
 
 from connector_assets.definitions import defs
@@ -73,19 +73,17 @@ def world(tmp_path):
 
 def test_every_flow_asset_runs_one_partition_per_run():
     """A backfill gives each day its own run for every partitioned flow asset (map, write, marks, inbox)."""
+    graph = defs.resolve_asset_graph()
     flow_assets = [
-        a
-        for a in defs.resolve_asset_graph().assets_defs
-        if a.partitions_def is not None
-        and any(
-            a.key.to_user_string().endswith(end)
-            for end in ("_mapped", "_written", "_marked_exported", "_inbox_done")
-        )
+        graph.get(key)
+        for key in graph.executable_asset_keys
+        if graph.get(key).partitions_def is not None
+        and key.to_user_string().endswith(("_mapped", "_written", "_marked_exported", "_inbox_done"))
     ]
     assert len(flow_assets) >= 9
-    for asset in flow_assets:
-        policy = asset.backfill_policy
-        assert policy is not None and policy.max_partitions_per_run == 1, asset.key.to_user_string()
+    for node in flow_assets:
+        policy = node.backfill_policy
+        assert policy is not None and policy.max_partitions_per_run == 1, node.key.to_user_string()
 
 
 def test_a_clean_day_passes_with_its_own_figures_and_tags(world):
@@ -101,6 +99,27 @@ def test_a_clean_day_passes_with_its_own_figures_and_tags(world):
     # Each create is a search then a POST (plus the token): the day's own calls, not a process total.
     assert 2 * len(staged) <= written["api_calls"] <= 4 * len(staged) + 5
     assert tags["ml/integration"] == "jde_coupa" and tags["ml/flow"] == "suppliers"
+    # The write observed the target side for the day: Coupa holds the day's suppliers.
+    [observed] = result.get_asset_observation_events()
+    assert observed.asset_key.to_user_string() == "jde_coupa_suppliers_in_coupa"
+    assert observed.event_specific_data.asset_observation.partition == DAY
+    assert observed.event_specific_data.asset_observation.metadata["records_in_target"].value == len(staged)
+
+
+def test_lineage_reads_source_mapped_written_target_reconciliation():
+    graph = defs.resolve_asset_graph()
+
+    def parents(name):
+        return {k.to_user_string() for k in graph.get(AssetKey(name)).parent_keys}
+
+    assert {"jde_suppliers", "jde_address_book"} <= parents("jde_coupa_suppliers_mapped")
+    assert parents("jde_coupa_suppliers_written") == {"jde_coupa_suppliers_mapped"}
+    assert parents("jde_coupa_suppliers_in_coupa") == {"jde_coupa_suppliers_written"}
+    assert not graph.get(AssetKey("jde_coupa_suppliers_in_coupa")).is_executable  # Coupa owns it
+    assert {f"jde_coupa_{f}_in_coupa" for f in ("suppliers", "purchase_orders", "invoices")} == parents(
+        "jde_coupa_reconciliation"
+    )
+    assert parents("coupa_jde_invoices_in_jde") == {"coupa_jde_invoices_written"}
 
 
 def test_a_day_whose_records_failed_is_green_no_more(world):

@@ -15,7 +15,9 @@ from dagster import (
     AssetCheckSpec,
     AssetExecutionContext,
     AssetKey,
+    AssetObservation,
     AssetsDefinition,
+    AssetSpec,
     BackfillPolicy,
     DagsterInstance,
     Failure,
@@ -147,6 +149,36 @@ def run_lease(context: AssetExecutionContext) -> Lease:
     return Lease(run.run_id, tuple(r for r in ancestors if ended(r)), gone=ended)
 
 
+def target_asset_name(spec: FlowSpec) -> str:
+    """``<flow>_in_<target>``: the target system's records of the flow, downstream of ``<flow>_written``."""
+    return f"{spec.flow}_in_{spec.target_system.lower()}"
+
+
+def target_asset(spec: FlowSpec, partitions_def: PartitionsDefinition | None, group: str) -> AssetSpec:
+    """The flow's records as they stand in the target (Coupa suppliers, JDE vouchers, ...).
+
+    Not materialized by this project: the target owns them. Each write step observes it for its day
+    (how many of the day's records the target holds, by action), so lineage reads source -> mapped ->
+    written -> target -> reconciliation, and the target's own page shows what reached it per day. It
+    cannot be the target system's source asset itself (e.g. ``coupa_invoices``): flows run both ways, and
+    that would close a cycle."""
+    return AssetSpec(
+        target_asset_name(spec),
+        deps=[AssetKey(f"{spec.flow}_written")],
+        group_name=group,
+        kinds={spec.target_system.lower()},
+        partitions_def=partitions_def,
+        description=f"{spec.target_system} {spec.entity} records written by {spec.flow} (owned by "
+        f"{spec.target_system}; observed by each write step: records of the day held there).",
+    )
+
+
+def executable_keys(assets: Iterable[AssetsDefinition | AssetSpec]) -> list[AssetKey]:
+    """The keys a job can run: a flow's list also holds its target (``target_asset``), which only the
+    target system changes."""
+    return [a.key for a in assets if isinstance(a, AssetsDefinition)]
+
+
 def build_flow_assets(
     spec: FlowSpec,
     *,
@@ -155,7 +187,7 @@ def build_flow_assets(
     resource_keys: set[str],
     group: str,
     kinds: set[str],
-) -> list[AssetsDefinition]:
+) -> list[AssetsDefinition | AssetSpec]:
     mapped_name, written_name = f"{spec.flow}_mapped", f"{spec.flow}_written"
 
     @asset(
@@ -275,7 +307,9 @@ def build_flow_assets(
             calls = _api_calls(target)
             try:
                 for partition in partitions:
+                    before = dict(counts)
                     _write_partition(context, target, partition, queued, counts)
+                    _observe_target(context, partition, {k: counts[k] - before[k] for k in counts})
             finally:
                 counts["api_calls"] = _api_calls(target) - calls
         queue = [
@@ -362,6 +396,20 @@ def build_flow_assets(
                     queued.pop(record.source_key).id, reason=f"written by run {run_id}: {result.action}"
                 )
 
+    def _observe_target(context: AssetExecutionContext, partition: str | None, day: dict[str, int]) -> None:
+        held_there = sum(day[k] for k in ("create", "update", "adopt", "skip"))
+        context.log_event(
+            AssetObservation(
+                asset_key=target_asset_name(spec),
+                partition=partition,
+                metadata={
+                    "records_in_target": held_there,
+                    **{k: day[k] for k in ("create", "update", "adopt", "skip")},
+                    "not_written": day["fail"] + day["leased"] + day["rejected_again"],
+                },
+            )
+        )
+
     def _give_up(
         context: AssetExecutionContext,
         rest: list[Mapped],
@@ -392,4 +440,4 @@ def build_flow_assets(
             allow_retries=False,
         )
 
-    return [_mapped, _written]
+    return [_mapped, _written, target_asset(spec, partitions_def, group)]

@@ -70,7 +70,7 @@ from dagster import (
 )
 from pandera.typing import Series
 
-from connector_assets.flows.assets import build_flow_assets, flow_backfill_policy
+from connector_assets.flows.assets import build_flow_assets, executable_keys, flow_backfill_policy
 from connector_assets.flows.core import Created, FlowSpec, Mapped, Rejected, replay_handler
 from connector_assets.flows.export_marks import ExportMark, build_export_marks
 from connector_assets.flows.replay_resources import resources_from_settings
@@ -1162,7 +1162,7 @@ coupa_jde_assets = [coupa_jde_account_map, *coupa_jde_flow_assets]
 # together are both written, in that order. Each flow also has a job and a poll schedule of its own.
 coupa_jde_job = define_asset_job(
     "coupa_jde_flows",
-    selection=AssetSelection.assets(*[a.key for a in coupa_jde_flow_assets]),
+    selection=AssetSelection.assets(*executable_keys(coupa_jde_flow_assets)),
     description="Coupa invoices -> JDE batch vouchers and Coupa Pay payments -> JDE voucher payments for a "
     "day (the Coupa poll's staged partition plus the webhook inbox).",
 )
@@ -1173,7 +1173,7 @@ FLOW_JOBS = {
 coupa_jde_flow_jobs = {
     spec: define_asset_job(
         spec.flow,
-        selection=AssetSelection.assets(*[a.key for a in flow]),
+        selection=AssetSelection.assets(*executable_keys(flow)),
         description=f"Coupa {spec.name} of a day (poll + webhook inbox) -> JDE, then marked exported.",
     )
     for spec, (flow, _, _) in FLOW_JOBS.items()

@@ -43,10 +43,12 @@ def _lines_amount(lines: list[dict], amount: str) -> Decimal:
     group_name=INTEGRATION,
     kinds={"jde", "coupa"},
     partitions_def=jde_partitions,
+    # The Coupa side as each write step observed it (``target_asset``): lineage reads source -> mapped ->
+    # written -> Coupa -> reconciliation.
     deps=[
-        AssetKey("jde_coupa_suppliers_written"),
-        AssetKey("jde_coupa_purchase_orders_written"),
-        AssetKey("jde_coupa_invoices_written"),
+        AssetKey("jde_coupa_suppliers_in_coupa"),
+        AssetKey("jde_coupa_purchase_orders_in_coupa"),
+        AssetKey("jde_coupa_invoices_in_coupa"),
     ],
     required_resource_keys={"jde", "coupa", "staging", "ledger"},
     check_specs=[AssetCheckSpec(CHECK, asset=NAME, description="JDE and Coupa agree for the day.")],
