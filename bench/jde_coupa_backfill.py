@@ -117,7 +117,7 @@ def _fresh_jde_database(data: Path, scale: float, workdir: Path) -> Path:
 
 
 def _run(args: argparse.Namespace, jde_url: str, coupa_url: str) -> dict:
-    from dagster import instance_for_test, materialize
+    from dagster import AssetsDefinition, instance_for_test, materialize
 
     from connector_assets.flows.coupa_jde import coupa_jde_assets
     from connector_assets.flows.jde_coupa import jde_coupa_assets
@@ -144,7 +144,8 @@ def _run(args: argparse.Namespace, jde_url: str, coupa_url: str) -> dict:
     flow_assets = [*jde_coupa_assets, *jde_coupa_po_assets, *jde_coupa_invoice_assets, *coupa_jde_assets]
     unpartitioned = {"jde_coupa_account_map", "coupa_jde_account_map", "jde_coupa_payment_terms_map"}
     flows = {a.key.to_user_string() for a in flow_assets} - unpartitioned
-    every = [*jde_assets, *saas_assets, *flow_assets]
+    # Executable assets only: each flow's list also holds its target (``<flow>_in_<target>``), owned by it.
+    every = [a for a in [*jde_assets, *saas_assets, *flow_assets] if isinstance(a, AssetsDefinition)]
     assets = [a for a in every if a.key.to_user_string() in sources | flows]
     end = date.today() - timedelta(days=1)
     start = end - timedelta(days=args.days - 1)
