@@ -106,10 +106,15 @@ def run_partitions(context: AssetExecutionContext) -> list[str | None]:
 
 
 def write_pool(spec: FlowSpec) -> str:
-    """The Dagster concurrency pool of a flow's write step: ``write_<flow>``, limit 1 (``ml-connector dev``
-    applies it), so two runs of one flow write one after the other, whatever their partitions. The ledger's
-    lease (``Lease``) is the guard on the record itself; the pool keeps the two runs from meeting at all."""
-    return f"write_{spec.flow}"
+    """The Dagster concurrency pool of a flow's write step: ``write_<target system>`` (``write_coupa``,
+    ``write_jde``), limit 1 (``ml-connector dev`` applies it).
+
+    So two runs of one flow write one after the other, whatever their partitions (the ledger's lease,
+    ``Lease``, guards the record itself; the pool keeps the runs from meeting at all), and, with a backfill
+    running one day per run, no two write steps call the same API at once: one client paces itself to the
+    API's ceiling (Coupa 24 of its 25 req/s), so several would exceed it together. It is per target system
+    rather than per flow for that reason; a step has one pool."""
+    return f"write_{spec.target_system.lower()}"
 
 
 WRITE_POOL_LIMIT = 1
@@ -120,7 +125,7 @@ def apply_write_pool_limits(instance: DagsterInstance, assets: Iterable[Any]) ->
 
     Named pool limits live in the instance database, not in ``dagster.yaml`` (whose ``default_limit``
     of 3 would otherwise apply), so they are set whenever the project starts an instance
-    (``ml-connector dev``); elsewhere ``dagster instance concurrency set write_<flow> 1`` does the same.
+    (``ml-connector dev``); elsewhere ``dagster instance concurrency set write_<system> 1`` does the same.
     """
     pools = sorted(
         {

@@ -134,6 +134,8 @@ def build_export_marks(
         deps=[AssetKey(f"{spec.flow}_written")],
         required_resource_keys={source_resource, "ledger"},
         backfill_policy=flow_backfill_policy(partitions_def),
+        # Marks are writes into the source system: they share its write pool (one step calling it at a time).
+        pool=f"write_{spec.source_system.lower()}",
         description=f"{spec.source_system} {mark.entity} written to {spec.target_system} (by any run or "
         f"replay) and not yet marked, marked exported in {spec.source_system}. Fails, after trying every "
         "one, if a mark was refused: a rerun marks only what is still unmarked.",
