@@ -32,6 +32,17 @@ class Setting:
     secret: bool = False
     is_url: bool = False
 
+    def default_value(self, environ: Mapping[str, str] | None = None) -> str:
+        """The default in force: a sandbox address moves with ``ML_SANDBOX_PORT_BASE`` (see
+        ``sandbox_port``), so every system's default follows the simulators when they move together."""
+        if not self.is_url:
+            return self.default
+        parsed = urlparse(self.default)
+        if parsed.hostname != SANDBOX_HOST or parsed.port not in SANDBOX_PORTS.values():
+            return self.default
+        moved = parsed.port - DEFAULT_SANDBOX_PORT_BASE + sandbox_port_base(environ)
+        return parsed._replace(netloc=f"{SANDBOX_HOST}:{moved}").geturl()
+
 
 @dataclass(frozen=True)
 class System:
@@ -46,7 +57,7 @@ class System:
         env = os.environ if environ is None else environ
         out: dict[str, str] = {}
         for setting in self.settings:
-            value = env.get(setting.env, "").strip() or setting.default
+            value = env.get(setting.env, "").strip() or setting.default_value(env)
             if setting.is_url:
                 _check_url(setting, value)
             out[setting.field] = value.rstrip("/") if setting.is_url else value
@@ -81,7 +92,11 @@ def _url(port: int, path: str = "") -> str:
 
 
 # Sandbox ports: one simulator per system, each on its own port so every base URL has the real
-# API's path layout (the JDE sandbox answers under /jderest, BILL under /connect, and so on).
+# API's path layout (the JDE sandbox answers under /jderest, BILL under /connect, and so on). These are
+# the ports with the default base; ``ML_SANDBOX_PORT_BASE`` moves all of them (and the webhook receiver's)
+# together, so a second ``make dev`` or a test can run its own set beside one already running.
+DEFAULT_SANDBOX_PORT_BASE = 8711
+SANDBOX_PORT_BASE_ENV = "ML_SANDBOX_PORT_BASE"
 SANDBOX_PORTS = {
     "jde_ais": 8711,
     "coupa": 8712,
@@ -89,7 +104,29 @@ SANDBOX_PORTS = {
     "procurify": 8714,
     "procore": 8715,
     "fusion": 8716,
+    "webhooks": 8720,  # the webhook receiver ml-connector dev runs beside the simulators
 }
+SANDBOX_PORT_SPAN = max(SANDBOX_PORTS.values()) - DEFAULT_SANDBOX_PORT_BASE + 1
+
+
+def sandbox_port_base(environ: Mapping[str, str] | None = None) -> int:
+    """The first sandbox port: ``ML_SANDBOX_PORT_BASE``, else 8711."""
+    env = os.environ if environ is None else environ
+    raw = env.get(SANDBOX_PORT_BASE_ENV, "").strip()
+    if not raw:
+        return DEFAULT_SANDBOX_PORT_BASE
+    if not raw.isdigit() or not 1024 <= int(raw) <= 65535 - SANDBOX_PORT_SPAN:
+        raise SettingError(
+            f"{SANDBOX_PORT_BASE_ENV}={raw!r} is not a port between 1024 and {65535 - SANDBOX_PORT_SPAN}; "
+            f"expected e.g. {DEFAULT_SANDBOX_PORT_BASE}"
+        )
+    return int(raw)
+
+
+def sandbox_port(key: str, environ: Mapping[str, str] | None = None) -> int:
+    """Where the sandbox ``key`` (a system, or ``webhooks``) listens, with the base in force."""
+    return SANDBOX_PORTS[key] - DEFAULT_SANDBOX_PORT_BASE + sandbox_port_base(environ)
+
 
 SYSTEMS: dict[str, System] = {
     s.key: s
@@ -397,6 +434,14 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
         "ML_COUPA_JDE_ACCOUNT_MAP",
         "",
         "Coupa account -> JDE account table (optional)",
+    ),
+    Setting(
+        "sandbox_port_base",
+        SANDBOX_PORT_BASE_ENV,
+        str(DEFAULT_SANDBOX_PORT_BASE),
+        "first of the sandbox ports: the six simulators listen on it and the next five, the webhook "
+        "receiver on it + 9; every sandbox default address above moves with it (`ml-connector dev "
+        "--sandbox-ports free` picks one)",
     ),
     Setting(
         "sandbox_activity_minutes",

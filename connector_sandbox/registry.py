@@ -1,20 +1,28 @@
-"""Which simulators exist and how to start them on their fixed sandbox ports (``ml-connector sandbox``).
+"""Which simulators exist and how to start them on their sandbox ports (``ml-connector sandbox``).
 
 The ports and base paths are the ones the connection settings default to
-(``connector_resources.settings.SANDBOX_PORTS``), so with no configuration the resources talk to these
-simulators. Each simulator keeps its seeded data under ``$DAGSTER_HOME/sandbox`` when it supports a data
-file, so restarting ``make dev`` keeps the records a newcomer already synced.
+(``connector_resources.settings.sandbox_port``: 8711-8716, or moved together by ``ML_SANDBOX_PORT_BASE``),
+so with no configuration the resources talk to these simulators. Each simulator keeps its seeded data
+under ``$DAGSTER_HOME/sandbox`` when it supports a data file, so restarting ``make dev`` keeps the records
+a newcomer already synced.
 """
 
 from __future__ import annotations
 
 import os
+import random
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from connector_resources.settings import (
+    DEFAULT_SANDBOX_PORT_BASE,
+    SANDBOX_PORT_SPAN,
+    SANDBOX_PORTS,
+    sandbox_port,
+)
 from connector_sandbox.serve import serve_in_thread
 
 
@@ -22,10 +30,14 @@ from connector_sandbox.serve import serve_in_thread
 class SandboxSpec:
     key: str
     title: str
-    port: int
     path: str
     factory: Callable[[float, Path], Any]
     activity: dict[str, int] = field(default_factory=dict)  # body of POST /sandbox/activity: a little work
+
+    @property
+    def port(self) -> int:
+        """Its port with the base in force (``ML_SANDBOX_PORT_BASE``), read when asked, not at import."""
+        return sandbox_port(self.key)
 
     def root(self) -> str:
         return f"http://127.0.0.1:{self.port}"
@@ -73,7 +85,6 @@ SANDBOXES: dict[str, SandboxSpec] = {
         SandboxSpec(
             "jde_ais",
             "JD Edwards AIS",
-            8711,
             "/jderest",
             _jde_ais,
             {"new_suppliers": 2, "updated_suppliers": 2, "new_purchase_orders": 3, "new_vouchers": 3},
@@ -81,7 +92,6 @@ SANDBOXES: dict[str, SandboxSpec] = {
         SandboxSpec(
             "coupa",
             "Coupa Core API",
-            8712,
             "",
             _coupa,
             {"new_invoices": 2, "updated_invoices": 2, "new_payments": 1},
@@ -89,25 +99,19 @@ SANDBOXES: dict[str, SandboxSpec] = {
         SandboxSpec(
             "bill",
             "BILL v3 API",
-            8713,
             "/connect",
             _bill,
             {"new_vendors": 1, "new_bills": 2, "cleared_payments": 1},
         ),
-        SandboxSpec(
-            "procurify", "Procurify API", 8714, "", _procurify, {"new_requisitions": 2, "new_bills": 1}
-        ),
+        SandboxSpec("procurify", "Procurify API", "", _procurify, {"new_requisitions": 2, "new_bills": 1}),
         SandboxSpec(
             "procore",
             "Procore REST API",
-            8715,
             "",
             _procore,
             {"new_commitments": 1, "updated_requisitions": 1},
         ),
-        SandboxSpec(
-            "fusion", "Oracle Fusion Cloud ERP", 8716, "", _fusion, {"new_invoices": 2, "new_payments": 1}
-        ),
+        SandboxSpec("fusion", "Oracle Fusion Cloud ERP", "", _fusion, {"new_invoices": 2, "new_payments": 1}),
     )
 }
 
@@ -123,6 +127,38 @@ def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
     with socket.socket() as sock:
         sock.settimeout(0.5)
         return sock.connect_ex((host, port)) == 0
+
+
+def can_bind(port: int, host: str = "127.0.0.1") -> bool:
+    """Whether a server could listen on ``port`` now (stricter than ``port_in_use``: a port held but not
+    yet listening, or in TIME_WAIT without reuse, also counts as taken)."""
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+        return True
+
+
+def busy_ports(keys: Iterable[str] = SANDBOX_PORTS) -> dict[str, int]:
+    """The sandbox ports (simulators and ``webhooks``) something already listens on, by key."""
+    return {key: sandbox_port(key) for key in keys if port_in_use(sandbox_port(key))}
+
+
+def free_port_base(tries: int = 200, low: int = 20000, high: int = 60000) -> int:
+    """A base for ``ML_SANDBOX_PORT_BASE`` under which every sandbox port (and the receiver's) is free.
+
+    Tests and a second ``make dev`` use this instead of the default ports, which another program (a
+    running ``make dev``) may hold.
+    """
+    rng = random.Random()
+    for _ in range(tries):
+        base = rng.randrange(low, high - SANDBOX_PORT_SPAN)
+        ports = [port - DEFAULT_SANDBOX_PORT_BASE + base for port in SANDBOX_PORTS.values()]
+        if all(can_bind(port) for port in ports):
+            return base
+    raise RuntimeError(f"no free block of {SANDBOX_PORT_SPAN} ports found in {low}-{high}")
 
 
 @dataclass

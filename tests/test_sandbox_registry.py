@@ -3,21 +3,46 @@
 import pytest
 import requests
 
-from connector_resources.settings import SANDBOX_PORTS, SYSTEMS
-from connector_sandbox.registry import SANDBOXES, make_activity, port_in_use, start
+from connector_resources.settings import (
+    SANDBOX_PORT_BASE_ENV,
+    SANDBOX_PORTS,
+    SYSTEMS,
+    SettingError,
+    sandbox_port,
+)
+from connector_sandbox.registry import SANDBOXES, free_port_base, make_activity, start
 
 
-def test_every_system_has_a_sandbox_on_its_default_address():
-    assert set(SANDBOXES) == set(SYSTEMS) == set(SANDBOX_PORTS)
+def test_every_system_has_a_sandbox_on_its_default_address(monkeypatch):
+    monkeypatch.delenv(SANDBOX_PORT_BASE_ENV, raising=False)
+    assert set(SANDBOXES) == set(SYSTEMS) == set(SANDBOX_PORTS) - {"webhooks"}
     for key, spec in SANDBOXES.items():
         assert SYSTEMS[key].values(environ={})["base_url"] == f"http://127.0.0.1:{spec.port}{spec.path}"
         assert SANDBOX_PORTS[key] == spec.port
 
 
+def test_a_moved_base_moves_every_sandbox_address_together(monkeypatch):
+    """``ML_SANDBOX_PORT_BASE`` moves the simulators, every system's default URLs (token and login hosts
+    included) and the receiver by the same offset; an address set explicitly stays where it is."""
+    monkeypatch.setenv(SANDBOX_PORT_BASE_ENV, "20000")
+    env = {SANDBOX_PORT_BASE_ENV: "20000"}
+    for key, spec in SANDBOXES.items():
+        assert spec.port == sandbox_port(key) == SANDBOX_PORTS[key] - 8711 + 20000
+        assert SYSTEMS[key].values(environ=env)["base_url"] == f"http://127.0.0.1:{spec.port}{spec.path}"
+    assert sandbox_port("webhooks") == 20009
+    procore = SYSTEMS["procore"].values(environ=env)
+    assert procore["auth_url"] == "http://127.0.0.1:20004"
+    fusion = SYSTEMS["fusion"].values(environ=env)
+    assert fusion["token_url"] == "http://127.0.0.1:20005/oauth2/v1/token"
+    pointed = {**env, "ML_COUPA_URL": "https://acme.coupahost.com"}
+    assert SYSTEMS["coupa"].values(environ=pointed)["base_url"] == "https://acme.coupahost.com"
+    for bad in ("80", "port", "65530"):
+        with pytest.raises(SettingError, match=SANDBOX_PORT_BASE_ENV):
+            sandbox_port("coupa", {SANDBOX_PORT_BASE_ENV: bad})
+
+
 def test_all_six_start_and_answer(tmp_path, monkeypatch):
-    busy = [s.port for s in SANDBOXES.values() if port_in_use(s.port)]
-    if busy:
-        pytest.skip(f"sandbox ports {busy} are in use on this machine (a running make dev?)")
+    monkeypatch.setenv(SANDBOX_PORT_BASE_ENV, str(free_port_base()))  # never the default ports
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
     running, skipped = start(scale=0.02)
     try:
