@@ -41,10 +41,11 @@ def prepare_dagster_home(root: Path, home: Path | None = None) -> Path:
 
 
 def dagster_dev_command(root: Path, host: str, port: int) -> list[str]:
+    """``dg dev`` on our workspace file: what the installed Dagster recommends (``dagster dev`` warns that
+    it is superseded). It is run from DAGSTER_HOME, where our dagster.yaml is copied, so Dagster does not
+    warn about the project's dagster.yaml lying beside a different DAGSTER_HOME."""
     return [
-        sys.executable,
-        "-m",
-        "dagster",
+        str(Path(sys.executable).parent / "dg"),
         "dev",
         "-w",
         str(root / "workspace.yaml"),
@@ -55,15 +56,74 @@ def dagster_dev_command(root: Path, host: str, port: int) -> list[str]:
     ]
 
 
+def _choose_ports(sandbox_ports: str, sandbox: bool, host: str, port: int) -> None:
+    """Stop before starting anything when a port we need is taken, or move every sandbox address together.
+
+    A UI pointed at someone else's servers (a second ``make dev``, a real service on 8712) would show
+    records that are not this sandbox's; so either all of ours start, or none does.
+    """
+    from connector_resources.settings import SANDBOX_PORT_BASE_ENV, sandbox_port_base
+    from connector_sandbox.registry import busy_ports, can_bind, free_port_base
+
+    if sandbox_ports == "free":
+        os.environ[SANDBOX_PORT_BASE_ENV] = str(free_port_base())
+        click.echo(f"sandbox ports moved: {SANDBOX_PORT_BASE_ENV}={os.environ[SANDBOX_PORT_BASE_ENV]}")
+    keys = list(_sandbox_keys()) + ["webhooks"] if sandbox else ["webhooks"]
+    taken = [f"{key} on 127.0.0.1:{number}" for key, number in busy_ports(keys).items()]
+    if not can_bind(port, "0.0.0.0" if host in ("0.0.0.0", "") else host):
+        taken.append(f"the Dagster UI on {host}:{port}")
+    if taken:
+        raise click.ClickException(
+            "not starting: "
+            + "; ".join(taken)
+            + " already in use (another make dev or ml-connector sandbox?).\nStop it, or start this one "
+            "beside it: `ml-connector dev --sandbox-ports free --port <free port>` "
+            f"moves every sandbox address together (or set {SANDBOX_PORT_BASE_ENV}); "
+            "`--no-sandbox` uses the systems your ML_* settings name."
+        )
+    if sandbox_port_base() != 8711:
+        click.echo(
+            f"for other ml-connector commands against these sandboxes: "
+            f"export {SANDBOX_PORT_BASE_ENV}={sandbox_port_base()}"
+        )
+
+
+def _sandbox_keys() -> list[str]:
+    from connector_sandbox.registry import SANDBOXES
+
+    return list(SANDBOXES)
+
+
 def _start_sandboxes(scale: float) -> list:
     from connector_sandbox.registry import start
 
     running, skipped = start(scale=scale)
     for sandbox in running:
         click.echo(f"sandbox {sandbox.spec.key}: {sandbox.url}")
-    for note in skipped:
-        click.echo(f"sandbox skipped: {note}")
+    if skipped:  # taken between the port check and now: stop rather than mix in someone else's server
+        for started in running:
+            started.stop()
+        raise click.ClickException("not starting: " + "; ".join(skipped))
     return running
+
+
+def _automation_default(sandbox: bool) -> None:
+    """On the sandbox, schedules and sensors start running, so a newcomer sees records flow; pointed at
+    a real system, they stay stopped until the operator turns them on (README, "Turning on")."""
+    from connector_assets.automation import AUTOMATION_DEFAULT_ENV
+    from connector_resources.settings import SYSTEMS
+
+    configured = [s.key for s in SYSTEMS.values() if s.is_configured()]
+    if AUTOMATION_DEFAULT_ENV in os.environ:
+        return
+    if sandbox and not configured:
+        os.environ[AUTOMATION_DEFAULT_ENV] = "running"
+        click.echo("schedules and sensors: running (sandbox); stop any of them in the UI")
+    else:
+        click.echo(
+            "schedules and sensors: stopped (" + (", ".join(configured) or "no sandbox") + " configured); "
+            "turn them on in the UI in the README's order"
+        )
 
 
 @click.command()
@@ -77,12 +137,24 @@ def _start_sandboxes(scale: float) -> list:
 )
 @click.option("--sandbox/--no-sandbox", default=True, show_default=True, help="Start the API simulators too.")
 @click.option("--scale", default=1.0, show_default=True, type=float, help="Sandbox data volume.")
-def dev(host: str, port: int, dagster_home: Path | None, sandbox: bool, scale: float) -> None:
+@click.option(
+    "--sandbox-ports",
+    type=click.Choice(["default", "free"]),
+    default="default",
+    show_default=True,
+    help="default: simulators on 8711-8716 and the webhook receiver on 8720 (or ML_SANDBOX_PORT_BASE), "
+    "stopping if any is taken; free: move them all to a free block and print it.",
+)
+def dev(
+    host: str, port: int, dagster_home: Path | None, sandbox: bool, scale: float, sandbox_ports: str
+) -> None:
     """Start the sandboxes, then the Dagster UI and daemon on the embedded default (what `make dev` runs)."""
     root = project_root()
+    _choose_ports(sandbox_ports, sandbox, host, port)
     home = prepare_dagster_home(root, dagster_home)
     os.environ["DAGSTER_HOME"] = str(home)
     os.chdir(root)
+    _automation_default(sandbox)
 
     from connector_resources.ledger import Ledger, ledger_url
 
@@ -98,22 +170,24 @@ def dev(host: str, port: int, dagster_home: Path | None, sandbox: bool, scale: f
     # dagster dev runs as a child so the simulators (threads of this process) live exactly as long as
     # it does. Processes started in the background may inherit ignored SIGINT/SIGTERM: restore the
     # defaults in the child, and forward our own signals to it.
-    child = subprocess.Popen(dagster_dev_command(root, host, port), preexec_fn=_default_signals)
+    # dg dev runs in a process group of its own: a terminal's Ctrl-C reaches it once (forwarded), and what
+    # outlives it at shutdown (a run worker still going) is ended with the group.
+    child = subprocess.Popen(dagster_dev_command(root, host, port), cwd=home, preexec_fn=_own_group)
 
     def forward(signum: int, _frame: object) -> None:
         if child.poll() is None:
             child.send_signal(signal.SIGINT if signum == signal.SIGINT else signal.SIGTERM)
 
-    signal.signal(signal.SIGINT, forward)
-    signal.signal(signal.SIGTERM, forward)
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, forward)
     try:
         code = child.wait()
     finally:
+        _end_group(child.pid)
         activity.set()
         for running in sandboxes:
             running.stop()
-        if stop_receiver:
-            stop_receiver()
+        stop_receiver()
     raise SystemExit(code)
 
 
@@ -149,17 +223,14 @@ def _start_activity(sandboxes: list):
     return stop
 
 
-def _start_receiver(ledger, port: int = 8720):
+def _start_receiver(ledger):
     """The webhook receiver beside Dagster, so sandbox call-outs land in the ledger inbox."""
+    from connector_resources.settings import sandbox_port
     from connector_resources.webhooks import create_receiver
     from connector_resources.webhooks.configured import configured_sources
-    from connector_sandbox.registry import port_in_use
     from connector_sandbox.serve import serve_in_thread
 
-    if port_in_use(port):
-        click.echo(f"webhook receiver skipped: port {port} is already in use")
-        return None
-    url, stop = serve_in_thread(create_receiver(configured_sources(), ledger), port=port)
+    url, stop = serve_in_thread(create_receiver(configured_sources(), ledger), port=sandbox_port("webhooks"))
     click.echo(f"webhook receiver: {url}/webhooks/<source>")
     return stop
 
@@ -167,6 +238,29 @@ def _start_receiver(ledger, port: int = 8720):
 def _default_signals() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _own_group() -> None:
+    os.setpgrp()
+    _default_signals()
+
+
+def _end_group(group: int, grace: float = 10.0) -> None:
+    """SIGTERM to whatever is left of dg dev's process group, SIGKILL after ``grace`` seconds."""
+    import time
+
+    for signum in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(group, signum)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + grace
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(group, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.2)
 
 
 @click.command("sandbox")

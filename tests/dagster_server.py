@@ -261,7 +261,7 @@ def dagster_server(
     with log.open("wb") as sink:
         process = subprocess.Popen(
             command,
-            cwd=ROOT,
+            cwd=home,  # as ml-connector dev does: the instance folder, where dagster.yaml is
             env={**os.environ, **env, "DAGSTER_HOME": str(home)},
             stdin=subprocess.DEVNULL,
             stdout=sink,
