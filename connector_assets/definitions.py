@@ -7,6 +7,7 @@ environment variable can point a connection elsewhere.
 
 from dagster import Definitions
 
+from connector_assets.automation import automation_sensor
 from connector_assets.flows.coupa_jde import (
     coupa_jde_assets,
     coupa_jde_jobs,
@@ -68,7 +69,7 @@ defs = Definitions(
         replay_due_records,
         *coupa_jde_schedules,
     ],
-    sensors=coupa_jde_sensors,
+    sensors=[*coupa_jde_sensors, automation_sensor()],
     resources={
         "ledger": LedgerResource(),
         "staging": StagingResource(),

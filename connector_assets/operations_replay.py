@@ -11,6 +11,7 @@ import os
 
 from dagster import Config, OpExecutionContext, RunRequest, ScheduleEvaluationContext, job, op, schedule
 
+from connector_assets.automation import schedule_status
 from connector_resources.ledger import LedgerResource
 from connector_resources.replay import queue_report, release_synced, replay_items
 
@@ -72,6 +73,7 @@ def replay_retry_queue():
     job=replay_retry_queue,
     cron_schedule=os.environ.get("ML_RETRY_CRON", "").strip() or "*/15 * * * *",
     description="Every 15 minutes, replay the queued records whose next attempt time has come.",
+    default_status=schedule_status(),
 )
 def replay_due_records(context: ScheduleEvaluationContext):
     return RunRequest(

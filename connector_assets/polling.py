@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo
 
 from dagster import RunRequest, ScheduleDefinition, ScheduleEvaluationContext, schedule
 
+from connector_assets.automation import schedule_status
+
 
 def build_poll_schedule(
     name: str, job: Any, *, cron: str, timezone: str, description: str
@@ -18,7 +20,14 @@ def build_poll_schedule(
     """``job``: the asset job (``define_asset_job``) whose partitioned assets the schedule polls."""
     zone = ZoneInfo(timezone)
 
-    @schedule(name=name, job=job, cron_schedule=cron, execution_timezone=timezone, description=description)
+    @schedule(
+        name=name,
+        job=job,
+        cron_schedule=cron,
+        execution_timezone=timezone,
+        description=description,
+        default_status=schedule_status(),
+    )
     def _poll(context: ScheduleEvaluationContext):
         now = context.scheduled_execution_time.astimezone(zone)
         today = now.date()

@@ -12,7 +12,6 @@ marked failed here, with the reason, rather than left pending forever.
 """
 
 from dagster import (
-    DefaultSensorStatus,
     RunRequest,
     SensorEvaluationContext,
     SensorResult,
@@ -20,6 +19,7 @@ from dagster import (
     sensor,
 )
 
+from connector_assets.automation import sensor_status
 from connector_assets.flows.coupa_jde import INVOICE_SOURCE, PAYMENT_SOURCE, coupa_jde_job, inbox_day
 from connector_assets.saas_assets import saas_partitions
 from connector_resources.ledger import LedgerResource
@@ -61,7 +61,7 @@ def pending_days(ledger, after_id: int, limit: int = ROWS_PER_TICK) -> tuple[lis
     name="coupa_jde_inbox_sensor",
     job=coupa_jde_job,
     minimum_interval_seconds=30,
-    default_status=DefaultSensorStatus.STOPPED,
+    default_status=sensor_status(),
     description="Coupa invoice/payment call-outs stored in the webhook inbox -> runs of coupa_jde_flows for "
     "the days the records changed on.",
 )

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from dagster import (
     AssetExecutionContext,
     AssetsDefinition,
+    AutomationCondition,
     BackfillPolicy,
     DailyPartitionsDefinition,
     MaterializeResult,
@@ -84,6 +85,13 @@ def _fetcher(spec: JdeTable, session: Any):
     return fetch
 
 
+# A cache read whole (F0901) is read on its own schedule; before its first read every flow that
+# validates against it would fail, so the automation sensor reads it once when it was never read. A
+# failed first read is not retried every tick: the operator reruns it once the cause is fixed.
+_ASSET = AutomationCondition
+NEVER_READ = (_ASSET.missing() & ~_ASSET.in_progress() & ~_ASSET.execution_failed()).with_label("never read")
+
+
 def build_table_asset(spec: JdeTable, partitions_def: DailyPartitionsDefinition | None) -> AssetsDefinition:
     """One source asset for ``spec``: partitioned by UPMJ day, or read whole when not partitioned."""
 
@@ -95,6 +103,7 @@ def build_table_asset(spec: JdeTable, partitions_def: DailyPartitionsDefinition 
         partitions_def=partitions_def if spec.partitioned else None,
         backfill_policy=BackfillPolicy.single_run() if spec.partitioned else None,
         metadata={"jde_table": spec.table, "document_key": ", ".join(spec.key)},
+        automation_condition=None if spec.partitioned else NEVER_READ,
     )
     def _extract(
         context: AssetExecutionContext, jde: JdeAisResource, staging: StagingResource, ledger: LedgerResource

@@ -13,6 +13,7 @@ from dagster import (
     schedule,
 )
 
+from connector_assets.automation import schedule_status
 from connector_assets.jde.extract import jde_timezone
 from connector_assets.jde.tables import GL_ACCOUNTS, JDE_TABLES
 from connector_assets.polling import build_poll_schedule
@@ -45,6 +46,7 @@ jde_poll_schedule = build_poll_schedule(
     cron_schedule=os.environ.get("ML_JDE_GL_REFRESH_CRON", "").strip() or "0 5 * * *",
     execution_timezone=jde_timezone().key,
     description="Refresh the cached F0901 accounts daily.",
+    default_status=schedule_status(),
 )
 def jde_gl_accounts_schedule(context: ScheduleEvaluationContext):
     return RunRequest(run_key=f"gl-{context.scheduled_execution_time:%Y-%m-%d}")

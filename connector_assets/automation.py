@@ -1,0 +1,49 @@
+"""Whether schedules and sensors start running or stopped on a new Dagster instance.
+
+Dagster applies a definition's ``default_status`` only until someone turns it on or off in the UI (the
+instance then remembers that choice). Against real systems the operator turns them on, in the order the
+README gives, after checking mappings and credentials; so the default is stopped. ``ml-connector dev`` on
+the sandbox sets ``ML_AUTOMATION_DEFAULT=running``, so a newcomer sees records flow without clicking.
+"""
+
+import os
+
+from dagster import (
+    AssetSelection,
+    AutomationConditionSensorDefinition,
+    DefaultScheduleStatus,
+    DefaultSensorStatus,
+)
+
+from connector_resources.settings import SettingError
+
+AUTOMATION_DEFAULT_ENV = "ML_AUTOMATION_DEFAULT"
+
+
+def automation_running() -> bool:
+    """True when schedules and sensors start running (``ML_AUTOMATION_DEFAULT=running``)."""
+    raw = os.environ.get(AUTOMATION_DEFAULT_ENV, "").strip().lower() or "stopped"
+    if raw not in ("running", "stopped"):
+        raise SettingError(f"{AUTOMATION_DEFAULT_ENV}={raw!r} is neither 'running' nor 'stopped'")
+    return raw == "running"
+
+
+def schedule_status() -> DefaultScheduleStatus:
+    return DefaultScheduleStatus.RUNNING if automation_running() else DefaultScheduleStatus.STOPPED
+
+
+def sensor_status() -> DefaultSensorStatus:
+    return DefaultSensorStatus.RUNNING if automation_running() else DefaultSensorStatus.STOPPED
+
+
+def automation_sensor() -> AutomationConditionSensorDefinition:
+    """Evaluates the assets' automation conditions (``ledger_health`` every 15 minutes, the first F0901
+    read when its cache is missing). Declared here, not left to Dagster's implicit sensor, so it follows
+    the same running / stopped default as everything else."""
+    return AutomationConditionSensorDefinition(
+        "automation_sensor",
+        target=AssetSelection.all(),
+        default_status=sensor_status(),
+        description="Materializes assets whose automation condition is met: ledger_health every 15 "
+        "minutes, jde_gl_accounts when it was never read.",
+    )
