@@ -336,6 +336,27 @@ def test_bad_accounts_are_queued_in_finance_words_and_the_other_invoices_proceed
     assert set(_queue(world.ledger, "invoices")) == {str(summary["id"]), str(too_long["id"])}
 
 
+def test_the_invoice_jobs_stage_the_account_table_they_map_with(world, tmp_path, monkeypatch):
+    """``coupa_jde_flows`` failed a first run ("names a mapping table but coupa_jde_account_map was never
+    loaded"): a job that maps invoices now stages the table in the same run, before the mapping."""
+    from connector_assets.definitions import defs
+
+    mapping = tmp_path / "accounts.csv"
+    mapping.write_text("coupa_account,jde_account\n20-8199,20.8150\n", encoding="utf-8")
+    monkeypatch.setenv(ACCOUNT_MAP_ENV, str(mapping))
+    jobs = {
+        name: {key.to_user_string() for key in defs.resolve_job_def(name).asset_layer.executable_asset_keys}
+        for name in ("coupa_jde_flows", "coupa_jde_invoices")
+    }
+    assert all("coupa_jde_account_map" in selected for selected in jobs.values()), jobs
+    invoice = world.coupa.invoice(world.supplier, "T-300", [(world.accounts["20.8199"], "30.00")])
+    day = _day(invoice)
+    assert _run(world.resources, "coupa_invoices", partition=day)[0].success
+    result, metadata = _run(world.resources, *jobs["coupa_jde_invoices"], partition=day)  # a first run
+    assert result.success and metadata["coupa_jde_invoices_written"]["create"] == 1
+    assert [r["ANI"] for r in world.voucher_rows(invoice["id"])[1]] == ["20.8150"]
+
+
 def _correct(world: World, invoice_id: int, account: int) -> dict:
     """Disputed, corrected (another account) and approved again: a newer version with other content."""
     time.sleep(1.1)  # Coupa stamps whole seconds: the corrected version must be visibly newer

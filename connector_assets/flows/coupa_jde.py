@@ -1160,14 +1160,20 @@ coupa_jde_assets = [coupa_jde_account_map, *coupa_jde_flow_assets]
 
 # Both flows in one run (the inbox sensor's job, and for backfills): a payment and its invoice arriving
 # together are both written, in that order. Each flow also has a job and a poll schedule of its own.
+# A job stages the mapping table its invoices are mapped with first, in the same run, so a run never
+# finds the table missing and the snapshot it used is the one its materialization shows.
 coupa_jde_job = define_asset_job(
     "coupa_jde_flows",
-    selection=AssetSelection.assets(*executable_keys(coupa_jde_flow_assets)),
+    selection=AssetSelection.assets(*executable_keys(coupa_jde_flow_assets), ACCOUNT_MAP_ASSET),
     description="Coupa invoices -> JDE batch vouchers and Coupa Pay payments -> JDE voucher payments for a "
     "day (the Coupa poll's staged partition plus the webhook inbox).",
 )
 FLOW_JOBS = {
-    INVOICES_FLOW: (coupa_jde_invoice_flow, "ML_COUPA_JDE_INVOICES_CRON", "5-59/15 * * * *"),
+    INVOICES_FLOW: (
+        [coupa_jde_account_map, *coupa_jde_invoice_flow],
+        "ML_COUPA_JDE_INVOICES_CRON",
+        "5-59/15 * * * *",
+    ),
     PAYMENTS_FLOW: (coupa_jde_payment_flow, "ML_COUPA_JDE_PAYMENTS_CRON", "10-59/15 * * * *"),
 }
 coupa_jde_flow_jobs = {
