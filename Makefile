@@ -11,8 +11,11 @@ BIN := $(VENV)/bin
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "ml-connector needs Python >= 3.11"'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@echo "installing ml-connector and its dependencies into $(VENV) (log: $(VENV)/install.log)"
+	@# The build backend's notices (editable-install advice) go to the log, not the newcomer's screen;
+	@# a failed install prints the whole log.
+	@( $(BIN)/python -m pip install --upgrade pip && $(BIN)/python -m pip install -e '.[dev]' ) \
+		> $(VENV)/install.log 2>&1 || (cat $(VENV)/install.log; exit 1)
 	touch $@
 
 venv: $(VENV)/.installed
