@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
 
 from connector_resources.ledger import Ledger, ledger_url
+from connector_resources.vault import KEY_ENV, keyless_state, stored_secrets
 
 
 def _vault():
@@ -20,6 +22,17 @@ def _vault():
         return Vault(ledger)
     except VaultKeyError as exc:
         raise click.ClickException(str(exc)) from None
+
+
+def _key_set() -> bool:
+    return bool(os.environ.get(KEY_ENV, "").strip())
+
+
+def _stored() -> list:
+    """The stored secrets' names and dates, read without a key (``Vault.list`` needs one)."""
+    ledger = Ledger(ledger_url())
+    click.get_current_context().call_on_close(ledger.dispose)
+    return stored_secrets(ledger)
 
 
 @click.group()
@@ -66,11 +79,12 @@ def set_secret(name: str, from_stdin: bool) -> None:
 
 @credentials.command("list")
 def list_secrets() -> None:
-    """List stored secret names and when they changed (never their values)."""
-    infos = _vault().list()
-    if not infos:
+    """List stored secret names and when they changed (never their values); needs no key."""
+    infos = _stored()
+    if not _key_set():
+        click.echo(keyless_state(len(infos)))
+    elif not infos:
         click.echo("no secrets stored")
-        return
     for info in infos:
         created, updated = f"{info.created_at:%Y-%m-%d %H:%M}Z", f"{info.updated_at:%Y-%m-%d %H:%M}Z"
         click.echo(f"{info.name}\tcreated {created}\tupdated {updated}")
@@ -95,6 +109,12 @@ def status() -> None:
 
     Exits 1 when any stored secret opens with none of the keys in ML_CONNECTOR_VAULT_KEY.
     """
+    if not _key_set():
+        stored = len(_stored())
+        click.echo(keyless_state(stored))
+        if stored:  # as `ping --system vault` fails: nothing stored can be read
+            raise click.ClickException(f"set {KEY_ENV} to the key these secrets were stored with")
+        return
     health = _vault().health()
     if not health.total:
         click.echo("no secrets stored: any key is accepted")

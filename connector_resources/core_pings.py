@@ -37,26 +37,24 @@ def _vault_state(ledger: Ledger, *, key_required: bool) -> str:
     A vault split between two keys (secrets written under a key that is no longer configured) fails
     both the vault and the ledger check, with the names and counts, never a key or a value.
     """
-    from connector_resources.vault import KEY_ENV, Vault, VaultKeyError, VaultSplitError
+    from connector_resources.vault import (
+        KEY_ENV,
+        Vault,
+        VaultKeyError,
+        VaultSplitError,
+        keyless_state,
+        stored_secrets,
+    )
 
     if not os.environ.get(KEY_ENV):
-        names = _stored_secret_names(ledger)
-        if names and key_required:
-            raise VaultKeyError(f"{len(names)} secret(s) are stored but {KEY_ENV} is not set")
-        if names:
-            return f"{len(names)} secret(s) stored, not checked ({KEY_ENV} is not set)"
-        return "no vault key set and no secrets stored (sandbox defaults need none)"
+        stored = len(stored_secrets(ledger))
+        if stored and key_required:
+            raise VaultKeyError(f"{stored} secret(s) are stored but {KEY_ENV} is not set")
+        return keyless_state(stored)
     health = Vault(ledger).health()
     if not health.ok:
         raise VaultSplitError(health.problem(), health)
     return health.summary()
-
-
-def _stored_secret_names(ledger: Ledger) -> list[str]:
-    import sqlalchemy as sa
-
-    with ledger.engine.connect() as conn:
-        return [row[0] for row in conn.execute(sa.text("select name from mlc_secret"))]
 
 
 def register_core_pings() -> None:

@@ -271,10 +271,7 @@ class Vault:
 
     def list(self) -> list[SecretInfo]:
         """Names and timestamps of every secret, sorted by name. Values are never read."""
-        t = schema.secret
-        with self._ledger.read_transaction() as conn:
-            rows = conn.execute(sa.select(t.c.name, t.c.created_at, t.c.updated_at).order_by(t.c.name)).all()
-        return [SecretInfo(name=r.name, created_at=r.created_at, updated_at=r.updated_at) for r in rows]
+        return stored_secrets(self._ledger)
 
     def delete(self, name: str) -> None:
         """Remove a secret; raises ``SecretNotFound`` if there is none of that name."""
@@ -362,3 +359,20 @@ def resolve_secret(ref: str, *, vault: Vault | None = None) -> str:
         value = ref
     register_secret(value)
     return value
+
+
+def stored_secrets(ledger: Ledger) -> list[SecretInfo]:
+    """Names and timestamps of every stored secret, sorted by name: readable without a key, since names and
+    dates are not secret (so ``credentials list`` and ``ping`` can say what is stored before a key is set)."""
+    t = schema.secret
+    with ledger.read_transaction() as conn:
+        rows = conn.execute(sa.select(t.c.name, t.c.created_at, t.c.updated_at).order_by(t.c.name)).all()
+    return [SecretInfo(name=r.name, created_at=r.created_at, updated_at=r.updated_at) for r in rows]
+
+
+def keyless_state(stored: int) -> str:
+    """What every command says when ``ML_CONNECTOR_VAULT_KEY`` is not set: ``ping``'s vault line,
+    ``credentials list`` and ``credentials status`` use these same words."""
+    if stored:
+        return f"{stored} secret(s) stored, not checked ({KEY_ENV} is not set)"
+    return "no vault key set and no secrets stored (sandbox defaults need none)"

@@ -77,6 +77,35 @@ def test_credentials_set_list_rotate_never_print_values(env, monkeypatch):
     assert secret not in failed.output and old_key not in failed.output and new_key not in failed.output
 
 
+def test_without_a_vault_key_list_status_and_ping_say_the_same(env, monkeypatch):
+    """``credentials list`` used to fail ("No vault key") where ``ping`` reported the state: all three now
+    report it in the same words, and list still names what is stored (names are not secret)."""
+    runner = CliRunner()
+    monkeypatch.delenv("ML_CONNECTOR_VAULT_KEY")
+    said = "no vault key set and no secrets stored (sandbox defaults need none)"
+    for args in (["credentials", "list"], ["credentials", "status"], ["ping", "--system", "vault"]):
+        result = runner.invoke(cli, args)
+        assert result.exit_code == 0 and said in result.output, (args, result.output)
+
+    monkeypatch.setenv("ML_CONNECTOR_VAULT_KEY", Fernet.generate_key().decode())
+    stored = runner.invoke(cli, ["credentials", "set", "bill/dev_key", "--stdin"], input="k-123\n")
+    assert stored.exit_code == 0, stored.output
+    monkeypatch.delenv("ML_CONNECTOR_VAULT_KEY")
+    said = "1 secret(s) stored, not checked (ML_CONNECTOR_VAULT_KEY is not set)"
+    listed = runner.invoke(cli, ["credentials", "list"])
+    assert listed.exit_code == 0 and said in listed.output, listed.output
+    assert "bill/dev_key\tcreated" in listed.output and "k-123" not in listed.output
+    ledger = runner.invoke(cli, ["ping", "--system", "ledger"])
+    assert ledger.exit_code == 0 and said in ledger.output, ledger.output
+    # Stored secrets nobody can read: status fails as the vault check does, both naming the variable.
+    status = runner.invoke(cli, ["credentials", "status"])
+    assert status.exit_code == 1 and said in status.output and "set ML_CONNECTOR_VAULT_KEY" in status.output
+    vault = runner.invoke(cli, ["ping", "--system", "vault"])
+    assert vault.exit_code == 1 and "1 secret(s) are stored but ML_CONNECTOR_VAULT_KEY is not set" in (
+        vault.output
+    )
+
+
 def test_audit_shows_a_records_whole_history(env):
     ledger = Ledger(env)
     key = ("jde_coupa", "supplier", "JDE", "4343", "coupa")
