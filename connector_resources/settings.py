@@ -444,6 +444,13 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
         "--sandbox-ports free` picks one)",
     ),
     Setting(
+        "automation_default",
+        "ML_AUTOMATION_DEFAULT",
+        "stopped",
+        "whether schedules and sensors start running on a new instance (running / stopped); `ml-connector "
+        "dev` sets running on an unconfigured sandbox; a choice made in the UI wins",
+    ),
+    Setting(
         "sandbox_activity_minutes",
         "ML_SANDBOX_ACTIVITY_MINUTES",
         "5",
