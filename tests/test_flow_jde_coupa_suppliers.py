@@ -60,6 +60,8 @@ def test_suppliers_are_created_once_then_skipped(world):
     assert result.success
     checks = {c.check_name: c.passed for c in result.get_asset_check_evaluations()}
     assert checks == {"writable": True, "no_failed_records": True}
+    # Each check result belongs to the day, so the UI shows every day's own result.
+    assert {c.partition for c in result.get_asset_check_evaluations()} == {DAY}
     written = metadata["jde_coupa_suppliers_written"]
     created = written["create"].value + written["adopt"].value
     staged = list(resources["staging"].read_rows("jde_suppliers", DAY))

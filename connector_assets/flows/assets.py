@@ -208,6 +208,7 @@ def build_flow_assets(
                 asset=mapped_name,
                 blocking=True,
                 description=f"Every {spec.entity} is writable to {spec.target_system}.",
+                partitions_def=partitions_def,  # a result per day, so the UI shows each day's
             )
         ],
         description=f"{spec.entity.capitalize()} records mapped for {spec.target_system} and validated "
@@ -284,7 +285,7 @@ def build_flow_assets(
         "(skip unchanged, update known, adopt found, create new; audit every write).",
         backfill_policy=flow_backfill_policy(partitions_def),
         pool=write_pool(spec),
-        check_specs=[check_spec(written_name, spec.target_system)],
+        check_specs=[check_spec(written_name, spec.target_system, partitions_def)],
     )
     def _written(context: AssetExecutionContext):
         tag_run(context, spec)

@@ -16,7 +16,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, MetadataValue
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    MetadataValue,
+    PartitionsDefinition,
+)
 
 from connector_resources.ledger import Ledger
 from connector_resources.redaction import redact
@@ -86,12 +92,16 @@ def partition_queue(
     return queue
 
 
-def check_spec(asset_name: str, target_system: str) -> AssetCheckSpec:
+def check_spec(
+    asset_name: str, target_system: str, partitions_def: PartitionsDefinition | None = None
+) -> AssetCheckSpec:
+    """Partitioned like its asset, so each day keeps its own result (the UI lists them per partition)."""
     return AssetCheckSpec(
         CHECK,
         asset=asset_name,
         description=f"No record of the day failed to reach {target_system}, and none has been held longer "
         f"than {HELD_ALERT_ENV} hours (its dependency never synced); the reasons are counted.",
+        partitions_def=partitions_def,
     )
 
 
