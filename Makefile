@@ -20,8 +20,11 @@ $(VENV)/.installed: pyproject.toml
 
 venv: $(VENV)/.installed
 
+# Options for ml-connector dev, e.g. `make dev DEV_ARGS="--sandbox-ports free --port 3001"`.
+DEV_ARGS ?=
+
 dev: $(VENV)/.installed
-	$(BIN)/ml-connector dev
+	$(BIN)/ml-connector dev $(DEV_ARGS)
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
