@@ -142,6 +142,14 @@ def test_a_voucher_without_an_order_takes_its_lines_from_the_f0911_distribution(
             [_line(10, "1.6110", "90.00")],
             "its G/L distribution in F0911 totals 90.00 but its pay items total 100.00 (gross less tax)",
         ),
+        (  # JDE's scaled amounts arrive with trailing zeros; the reason shows cents
+            [_line(10, "1.6110", "90.00000000")],
+            "its G/L distribution in F0911 totals 90.00 but its pay items total 100.00 (gross less tax)",
+        ),
+        (
+            [_line(10, "1.6110", "90.125")],
+            "its G/L distribution in F0911 totals 90.125 but its pay items total 100.00 (gross less tax)",
+        ),
         (
             [_line(10, "1.9999", "100.00")],
             "account 1.9999 has no Coupa account in the mapping table",

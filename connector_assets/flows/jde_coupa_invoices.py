@@ -141,6 +141,12 @@ def _voucher_records(context: Any, vouchers: dict[tuple, list[dict]]) -> Iterato
         yield _mapped_invoice(key, ordered, order_accounts, distributions.get(key, []), accounts)
 
 
+def _shown(amount: Decimal) -> str:
+    """An amount as a finance user reads it: JDE's scaled values carry trailing zeros (12206.01000000)."""
+    cents = amount.quantize(Decimal("0.01"))
+    return str(cents) if cents == amount else str(amount.normalize())
+
+
 def _invoice_lines(
     voucher: str, number: str, items: list[dict], order_accounts: dict[int, str], distribution: list[dict]
 ) -> list[tuple[str, Decimal, str]] | str:
@@ -167,7 +173,8 @@ def _invoice_lines(
     distributed = sum((_money(row.get("AA")) for row in distribution), Decimal(0))
     if distributed != expected:
         return (
-            f"its G/L distribution in F0911 totals {distributed} but its pay items total {expected} "
+            f"its G/L distribution in F0911 totals {_shown(distributed)} but its pay items total "
+            f"{_shown(expected)} "
             "(gross less tax); correct the voucher in JDE"
         )
     lines = []
