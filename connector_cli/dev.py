@@ -95,15 +95,14 @@ def _sandbox_keys() -> list[str]:
 
 
 def _start_sandboxes(scale: float) -> list:
-    from connector_sandbox.registry import start
+    from connector_sandbox.registry import PortsTaken, start
 
-    running, skipped = start(scale=scale)
+    try:  # the ports were checked before; one taken since then still stops everything
+        running = start(scale=scale)
+    except PortsTaken as exc:
+        raise click.ClickException(f"not starting: {exc} already in use") from None
     for sandbox in running:
         click.echo(f"sandbox {sandbox.spec.key}: {sandbox.url}")
-    if skipped:  # taken between the port check and now: stop rather than mix in someone else's server
-        for started in running:
-            started.stop()
-        raise click.ClickException("not starting: " + "; ".join(skipped))
     return running
 
 
@@ -272,16 +271,18 @@ def sandbox_command(systems: tuple[str, ...], scale: float) -> None:
     """Run the API simulators on their sandbox ports until interrupted."""
     import threading
 
-    from connector_sandbox.registry import start
+    from connector_resources.settings import SANDBOX_PORT_BASE_ENV
+    from connector_sandbox.registry import PortsTaken, start
 
     try:
-        running, skipped = start(list(systems) or None, scale=scale)
+        running = start(list(systems) or None, scale=scale)
     except KeyError as exc:
         raise click.ClickException(str(exc.args[0])) from None
-    for note in skipped:
-        click.echo(f"skipped: {note}")
-    if not running:
-        raise click.ClickException("no sandbox started")
+    except PortsTaken as exc:
+        raise click.ClickException(
+            f"not starting: {exc} already in use (another make dev or ml-connector sandbox?); stop it, "
+            f"or set {SANDBOX_PORT_BASE_ENV} to move every sandbox port together"
+        ) from None
     for item in running:
         click.echo(f"{item.spec.key}: {item.url}  (operator routes under /sandbox/)")
     stopped = threading.Event()

@@ -168,23 +168,33 @@ class RunningSandbox:
     stop: Callable[[], None]
 
 
-def start(keys: list[str] | None = None, *, scale: float = 1.0) -> tuple[list[RunningSandbox], list[str]]:
-    """Start the chosen simulators; returns the running ones and a note per one that was skipped."""
+class PortsTaken(RuntimeError):
+    """Some sandbox ports are held by another program; nothing was started."""
+
+
+def start(keys: list[str] | None = None, *, scale: float = 1.0) -> list[RunningSandbox]:
+    """Start the chosen simulators, all or none: when any of their ports is taken (another ``make dev``,
+    a real server), ``PortsTaken`` names them and nothing runs, so no client ends up talking to a mix of
+    our simulators and someone else's servers."""
     chosen = list(keys or SANDBOXES)
     unknown = [k for k in chosen if k not in SANDBOXES]
     if unknown:
         raise KeyError(f"no sandbox named {', '.join(unknown)}; known: {', '.join(SANDBOXES)}")
+    taken = busy_ports(chosen)
+    if taken:
+        raise PortsTaken("; ".join(f"{key} on 127.0.0.1:{port}" for key, port in taken.items()))
     running: list[RunningSandbox] = []
-    skipped: list[str] = []
     folder = data_dir()
-    for key in chosen:
-        spec = SANDBOXES[key]
-        if port_in_use(spec.port):
-            skipped.append(f"{key}: port {spec.port} is already in use (another sandbox or a real server?)")
-            continue
-        url, stop = serve_in_thread(spec.factory(scale, folder), port=spec.port, path=spec.path)
-        running.append(RunningSandbox(spec, url, stop))
-    return running, skipped
+    try:
+        for key in chosen:
+            spec = SANDBOXES[key]
+            url, stop = serve_in_thread(spec.factory(scale, folder), port=spec.port, path=spec.path)
+            running.append(RunningSandbox(spec, url, stop))
+    except BaseException:
+        for started in running:  # taken between the check and the bind: stop the ones already up
+            started.stop()
+        raise
+    return running
 
 
 def make_activity(running: list[RunningSandbox]) -> dict[str, int]:

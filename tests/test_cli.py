@@ -191,7 +191,7 @@ def test_ping_checks_every_configured_system(env, monkeypatch, tmp_path):
 
     monkeypatch.setenv(SANDBOX_PORT_BASE_ENV, str(free_port_base()))  # never the default ports
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
-    running, _ = start(scale=0.02)  # every system at its default (sandbox) address, moved together
+    running = start(scale=0.02)  # every system at its default (sandbox) address, moved together
     try:
         result = CliRunner().invoke(cli, ["ping"])
     finally:

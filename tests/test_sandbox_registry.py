@@ -44,9 +44,9 @@ def test_a_moved_base_moves_every_sandbox_address_together(monkeypatch):
 def test_all_six_start_and_answer(tmp_path, monkeypatch):
     monkeypatch.setenv(SANDBOX_PORT_BASE_ENV, str(free_port_base()))  # never the default ports
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
-    running, skipped = start(scale=0.02)
+    running = start(scale=0.02)
     try:
-        assert skipped == [] and len(running) == 6
+        assert len(running) == 6
         for sandbox in running:
             root = (
                 sandbox.url[: len(sandbox.url) - len(sandbox.spec.path)] if sandbox.spec.path else sandbox.url
@@ -57,3 +57,28 @@ def test_all_six_start_and_answer(tmp_path, monkeypatch):
     finally:
         for sandbox in running:
             sandbox.stop()
+
+
+def test_one_taken_port_starts_none(tmp_path, monkeypatch):
+    """All or none: a taken port (someone else's server) stops every simulator from starting, and
+    ``ml-connector sandbox`` says which port and how to move them."""
+    import socket
+
+    from click.testing import CliRunner
+
+    from connector_cli.main import cli
+    from connector_sandbox.registry import PortsTaken, port_in_use
+
+    base = free_port_base()
+    monkeypatch.setenv(SANDBOX_PORT_BASE_ENV, str(base))
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", base + 5))  # the Fusion port
+        holder.listen()
+        with pytest.raises(PortsTaken, match=f"fusion on 127.0.0.1:{base + 5}"):
+            start(scale=0.02)
+        assert not any(port_in_use(base + offset) for offset in range(5))
+        refused = CliRunner().invoke(cli, ["sandbox", "--scale", "0.02"])
+    assert refused.exit_code == 1
+    assert f"not starting: fusion on 127.0.0.1:{base + 5} already in use" in refused.output
+    assert SANDBOX_PORT_BASE_ENV in refused.output
