@@ -6,8 +6,6 @@ README gives, after checking mappings and credentials; so the default is stopped
 the sandbox sets ``ML_AUTOMATION_DEFAULT=running``, so a newcomer sees records flow without clicking.
 """
 
-import os
-
 from dagster import (
     AssetSelection,
     AutomationConditionSensorDefinition,
@@ -15,6 +13,7 @@ from dagster import (
     DefaultSensorStatus,
 )
 
+from connector_resources import settings
 from connector_resources.settings import SettingError
 
 AUTOMATION_DEFAULT_ENV = "ML_AUTOMATION_DEFAULT"
@@ -22,7 +21,7 @@ AUTOMATION_DEFAULT_ENV = "ML_AUTOMATION_DEFAULT"
 
 def automation_running() -> bool:
     """True when schedules and sensors start running (``ML_AUTOMATION_DEFAULT=running``)."""
-    raw = os.environ.get(AUTOMATION_DEFAULT_ENV, "").strip().lower() or "stopped"
+    raw = settings.value(AUTOMATION_DEFAULT_ENV).lower()
     if raw not in ("running", "stopped"):
         raise SettingError(f"{AUTOMATION_DEFAULT_ENV}={raw!r} is neither 'running' nor 'stopped'")
     return raw == "running"

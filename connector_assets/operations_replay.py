@@ -7,11 +7,10 @@ attempt time has come are taken. Held records whose dependency has already synce
 (``release_synced``), and the run reports the queue it leaves: due, not yet due, held by what they wait for.
 """
 
-import os
-
 from dagster import Config, OpExecutionContext, RunRequest, ScheduleEvaluationContext, job, op, schedule
 
 from connector_assets.automation import schedule_status
+from connector_resources import settings
 from connector_resources.ledger import LedgerResource
 from connector_resources.replay import queue_report, release_synced, replay_items
 
@@ -71,7 +70,7 @@ def replay_retry_queue():
 
 @schedule(
     job=replay_retry_queue,
-    cron_schedule=os.environ.get("ML_RETRY_CRON", "").strip() or "*/15 * * * *",
+    cron_schedule=settings.value("ML_RETRY_CRON"),
     description="Every 15 minutes, replay the queued records whose next attempt time has come.",
     default_status=schedule_status(),
 )

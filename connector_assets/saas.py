@@ -15,7 +15,6 @@ day; they are unpartitioned assets read whole (``iter_all``), like JDE's F0901.
 """
 
 import json
-import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -32,6 +31,7 @@ from dagster import (
 from connector_assets.incremental import Stream, days_in_window, read_day, read_metadata, read_whole
 from connector_assets.staging import Column, StagingError
 from connector_assets.step_retry import retried_asset
+from connector_resources import settings
 
 SAAS_COLUMNS = (Column("id"), Column("updated_at", "datetime"), Column("record"))
 
@@ -65,11 +65,11 @@ class RecordKeyError(StagingError):
 
 
 def overlap() -> timedelta:
-    return timedelta(minutes=float(os.environ.get("ML_SAAS_OVERLAP_MINUTES", "").strip() or 10))
+    return timedelta(minutes=float(settings.value("ML_SAAS_OVERLAP_MINUTES")))
 
 
 def saas_daily_partitions() -> DailyPartitionsDefinition:
-    start = os.environ.get("ML_SAAS_START_DATE", "").strip() or "2024-01-01"
+    start = settings.value("ML_SAAS_START_DATE")
     return DailyPartitionsDefinition(start_date=start, end_offset=1, timezone="UTC")
 
 

@@ -9,12 +9,11 @@ job over its entities and a poll schedule for the current day (``ML_<SYSTEM>_POL
 every 15 minutes).
 """
 
-import os
-
 from dagster import AssetSelection, define_asset_job
 
 from connector_assets.polling import build_poll_schedule
 from connector_assets.saas import SaasEntity, build_entity_asset, saas_daily_partitions
+from connector_resources import settings
 from connector_resources.bill import BillResource, BillSession
 from connector_resources.coupa import CoupaResource, CoupaSession
 from connector_resources.fusion import FusionResource, FusionSession
@@ -86,8 +85,7 @@ saas_schedules = [
     build_poll_schedule(
         f"{job.name}_poll",
         job,
-        cron=os.environ.get(f"ML_{job.name.removesuffix('_sources').upper()}_POLL_CRON", "").strip()
-        or "*/15 * * * *",
+        cron=settings.value(f"ML_{job.name.removesuffix('_sources').upper()}_POLL_CRON"),
         timezone="UTC",
         description="Poll today's changes; after midnight, close yesterday once.",
     )

@@ -25,6 +25,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from dagster import ConfigurableResource
 
+from connector_resources import settings
+
 ColumnKind = Literal["str", "int", "decimal", "date", "time", "datetime"]
 
 # Amounts: JDE's widest amount columns are 15 digits with up to 4 decimals in practice; 38/8 leaves room
@@ -137,7 +139,7 @@ class StagingResource(ConfigurableResource):
     base_dir: str = ""
 
     def root(self) -> Path:
-        base = self.base_dir or os.path.join(os.environ.get("DAGSTER_HOME") or ".dagster_home", "staging")
+        base = self.base_dir or os.path.join(settings.value("DAGSTER_HOME"), "staging")
         return Path(base)
 
     def path(self, asset: str, partition: str | None) -> Path:

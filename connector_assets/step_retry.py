@@ -46,7 +46,6 @@ Classification (``classify``), first match wins:
 from __future__ import annotations
 
 import functools
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -58,6 +57,7 @@ from dagster import Backoff, Failure, Jitter, RetryPolicy, RetryRequested, asset
 from dagster._core.definitions.policy import calculate_delay
 
 from connector_assets.staging import StagingError
+from connector_resources import settings
 from connector_resources.bill.errors import (
     BillAuthError,
     BillDataError,
@@ -99,7 +99,7 @@ from connector_resources.procurify.errors import (
     ProcurifyRateLimitError,
     ProcurifyUnavailableError,
 )
-from connector_resources.settings import PROJECT_SETTINGS, SettingError
+from connector_resources.settings import SettingError
 from connector_resources.vault import SecretNotFound, VaultKeyError
 
 RETRIES_ENV = "ML_STEP_RETRIES"
@@ -182,8 +182,7 @@ class Verdict:
 
 def _number(env: str, *, whole: bool) -> float:
     """The setting's value from the environment, else its default in ``PROJECT_SETTINGS``."""
-    [setting] = [s for s in PROJECT_SETTINGS if s.env == env]
-    raw = os.environ.get(env, "").strip() or setting.default
+    setting, raw = settings.registered(env), settings.value(env)
     try:
         value = int(raw) if whole else float(raw)
     except ValueError:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import sys
 
 import click
 
+from connector_resources import settings
 from connector_resources.ledger import Ledger, ledger_url
 from connector_resources.vault import KEY_ENV, keyless_state, stored_secrets
 
@@ -25,7 +25,7 @@ def _vault():
 
 
 def _key_set() -> bool:
-    return bool(os.environ.get(KEY_ENV, "").strip())
+    return bool(settings.given(KEY_ENV))
 
 
 def _stored() -> list:

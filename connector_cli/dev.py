@@ -16,6 +16,8 @@ from pathlib import Path
 
 import click
 
+from connector_resources import settings
+
 
 def project_root(start: Path | None = None) -> Path:
     """The folder holding workspace.yaml: the current directory or one of its parents."""
@@ -30,7 +32,7 @@ def project_root(start: Path | None = None) -> Path:
 
 def prepare_dagster_home(root: Path, home: Path | None = None) -> Path:
     """Create DAGSTER_HOME and put the project's dagster.yaml in it; returns the folder."""
-    home = (home or Path(os.environ.get("DAGSTER_HOME") or root / ".dagster_home")).resolve()
+    home = (home or Path(settings.given("DAGSTER_HOME") or root / ".dagster_home")).resolve()
     home.mkdir(parents=True, exist_ok=True)
     source, target = root / "dagster.yaml", home / "dagster.yaml"
     if source.resolve() != target.resolve() and (
@@ -66,8 +68,8 @@ def _choose_ports(sandbox_ports: str, sandbox: bool, host: str, port: int) -> No
     from connector_sandbox.registry import busy_ports, can_bind, free_port_base
 
     if sandbox_ports == "free":
-        os.environ[SANDBOX_PORT_BASE_ENV] = str(free_port_base())
-        click.echo(f"sandbox ports moved: {SANDBOX_PORT_BASE_ENV}={os.environ[SANDBOX_PORT_BASE_ENV]}")
+        settings.export(SANDBOX_PORT_BASE_ENV, str(free_port_base()))
+        click.echo(f"sandbox ports moved: {SANDBOX_PORT_BASE_ENV}={settings.given(SANDBOX_PORT_BASE_ENV)}")
     keys = list(_sandbox_keys()) + ["webhooks"] if sandbox else ["webhooks"]
     taken = [f"{key} on 127.0.0.1:{number}" for key, number in busy_ports(keys).items()]
     if not can_bind(port, "0.0.0.0" if host in ("0.0.0.0", "") else host):
@@ -113,10 +115,10 @@ def _automation_default(sandbox: bool) -> None:
     from connector_resources.settings import SYSTEMS
 
     configured = [s.key for s in SYSTEMS.values() if s.is_configured()]
-    if AUTOMATION_DEFAULT_ENV in os.environ:
+    if settings.given(AUTOMATION_DEFAULT_ENV):
         return
     if sandbox and not configured:
-        os.environ[AUTOMATION_DEFAULT_ENV] = "running"
+        settings.export(AUTOMATION_DEFAULT_ENV, "running")
         click.echo("schedules and sensors: running (sandbox); stop any of them in the UI")
     else:
         click.echo(
@@ -151,7 +153,7 @@ def dev(
     root = project_root()
     _choose_ports(sandbox_ports, sandbox, host, port)
     home = prepare_dagster_home(root, dagster_home)
-    os.environ["DAGSTER_HOME"] = str(home)
+    settings.export("DAGSTER_HOME", str(home))
     os.chdir(root)
     _automation_default(sandbox)
 
@@ -210,7 +212,7 @@ def _start_activity(sandboxes: list):
     from connector_sandbox.registry import make_activity
 
     stop = threading.Event()
-    minutes = float(os.environ.get("ML_SANDBOX_ACTIVITY_MINUTES", "").strip() or 5)
+    minutes = float(settings.value("ML_SANDBOX_ACTIVITY_MINUTES"))
     if sandboxes and minutes > 0:
 
         def loop() -> None:

@@ -8,12 +8,12 @@ moment of login, and registers it for redaction.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from dagster import ConfigurableResource, EnvVar
 
+from connector_resources import settings
 from connector_resources.settings import System, system
 from connector_resources.vault import resolve_secret
 
@@ -34,11 +34,10 @@ class ApiConnectionResource(ConfigurableResource):
         A secret setting whose variable is set becomes ``EnvVar(name)`` so only the name enters run
         config; an unset one keeps its sandbox default (sandbox credentials are not secrets).
         """
-        env = os.environ if environ is None else environ
         sys_ = cls.system()
-        values: dict[str, Any] = sys_.values(env)
+        values: dict[str, Any] = sys_.values(environ)
         for setting in sys_.settings:
-            if setting.secret and env.get(setting.env, "").strip():
+            if setting.secret and settings.given(setting.env, environ):
                 values[setting.field] = EnvVar(setting.env)
         fields = set(cls.model_fields)
         values = {k: v for k, v in values.items() if k in fields}

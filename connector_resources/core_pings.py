@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import os
-
+from connector_resources import settings
 from connector_resources.ledger import Ledger, ledger_url
 from connector_resources.ping import register_ping
 from connector_resources.redaction import redact
@@ -46,7 +45,7 @@ def _vault_state(ledger: Ledger, *, key_required: bool) -> str:
         stored_secrets,
     )
 
-    if not os.environ.get(KEY_ENV):
+    if not settings.given(KEY_ENV):
         stored = len(stored_secrets(ledger))
         if stored and key_required:
             raise VaultKeyError(f"{stored} secret(s) are stored but {KEY_ENV} is not set")

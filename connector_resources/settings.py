@@ -14,6 +14,7 @@ so no secret is ever part of Dagster run config.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlparse
@@ -508,6 +509,12 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
         "ledger database (SQLAlchemy URL); postgresql://... for production",
     ),
     Setting(
+        "connector_home",
+        "ML_CONNECTOR_HOME",
+        "",
+        "folder of the SQLite ledger when ML_CONNECTOR_DB_URL is unset (blank: DAGSTER_HOME)",
+    ),
+    Setting(
         "vault_key",
         "ML_CONNECTOR_VAULT_KEY",
         "(none)",
@@ -521,6 +528,46 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
         "Dagster instance folder (ml-connector dev copies dagster.yaml in)",
     ),
 )
+
+
+def registered(env: str) -> Setting:
+    """The setting read from environment variable ``env``; every variable the project reads is declared in
+    this module (so the README's table lists it), and reading an undeclared one is a programming error.
+
+    ``ML_<SYSTEM>_POLL_CRON`` is one declaration for each SaaS system's poll cadence.
+    """
+    for setting in (*PROJECT_SETTINGS, *(s for sys_ in SYSTEMS.values() for s in sys_.settings)):
+        if setting.env == env:
+            return setting
+    match = re.fullmatch(r"ML_([A-Z]+)_POLL_CRON", env)
+    if match and match.group(1).lower() in SYSTEMS:
+        return next(s for s in PROJECT_SETTINGS if s.env == "ML_<SYSTEM>_POLL_CRON")
+    raise KeyError(f"{env} is not a declared setting; declare it in connector_resources/settings.py")
+
+
+def given(env: str, environ: Mapping[str, str] | None = None) -> str:
+    """What the environment says for the declared setting ``env`` (stripped), or "" when unset: for
+    settings whose default is computed where it is used (the ledger URL from DAGSTER_HOME, ...)."""
+    registered(env)
+    return (os.environ if environ is None else environ).get(env, "").strip()
+
+
+def value(env: str, environ: Mapping[str, str] | None = None) -> str:
+    """The declared setting ``env``: its environment variable when set and non-blank, else its default."""
+    return given(env, environ) or registered(env).default_value(environ)
+
+
+def export(env: str, text: str) -> None:
+    """Set the declared setting ``env`` for this process and the processes it starts (``ml-connector dev``
+    passes the sandbox port base and the automation default to Dagster this way)."""
+    registered(env)
+    os.environ[env] = text
+
+
+def referenced(variable: str) -> str:
+    """The variable a secret's ``env:VARIABLE`` reference names: any name the operator chose, so it is not
+    a declared setting; "" when unset."""
+    return os.environ.get(variable, "")
 
 
 def system(key: str) -> System:

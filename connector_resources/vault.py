@@ -21,7 +21,6 @@ raised from here ever contains one.
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -30,6 +29,7 @@ import sqlalchemy as sa
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from sqlalchemy.dialects import postgresql, sqlite
 
+from connector_resources import settings
 from connector_resources.ledger import schema
 from connector_resources.ledger.ledger import Ledger, shared_ledger
 from connector_resources.redaction import get_logger, redact, register_secret
@@ -152,7 +152,7 @@ def _check_name(name: object) -> str:
 
 def _load_keys(keys: str | None) -> list[Fernet]:
     source = "the keys passed to Vault" if keys is not None else KEY_ENV
-    raw = os.environ.get(KEY_ENV, "") if keys is None else keys
+    raw = settings.given(KEY_ENV) if keys is None else keys
     entries = [entry.strip() for entry in raw.split(",") if entry.strip()]
     if not entries:
         raise VaultKeyError(f"No vault key: set {KEY_ENV} to a Fernet key ({GEN_KEY_HINT}).")
@@ -350,7 +350,7 @@ def resolve_secret(ref: str, *, vault: Vault | None = None) -> str:
         value = (vault or Vault(shared_ledger())).get(name)
     elif ref.startswith("env:"):
         variable = ref[len("env:") :]
-        value = os.environ.get(variable, "")
+        value = settings.referenced(variable)
         if not value:
             raise SecretNotFound(
                 f"Environment variable {variable} (referenced as 'env:{variable}') is not set or is empty."

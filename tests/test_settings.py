@@ -49,3 +49,32 @@ def test_readme_configuration_table_is_the_generated_one():
     assert markdown_table() in readme, (
         "README's configuration table is stale: paste settings.markdown_table()"
     )
+
+
+def test_settings_are_read_only_through_the_registry():
+    """Every environment variable the project reads is declared in connector_resources/settings.py (so the
+    README table lists it with its default) and read through it: no module keeps a default of its own."""
+    import re
+
+    raw_read = re.compile(r"\bos\.(environ|getenv)\b|\bfrom os import\b.*\b(environ|getenv)\b")
+    found = [
+        f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+        for package in ("connector_assets", "connector_resources", "connector_cli")
+        for path in sorted((ROOT / package).rglob("*.py"))
+        if path != ROOT / "connector_resources" / "settings.py"
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if raw_read.search(line)
+    ]
+    assert found == [], "read these through connector_resources.settings:\n" + "\n".join(found)
+
+
+def test_an_undeclared_variable_cannot_be_read():
+    from connector_resources import settings
+
+    with pytest.raises(KeyError, match="ML_NOT_A_SETTING is not a declared setting"):
+        settings.value("ML_NOT_A_SETTING")
+    assert settings.value("ML_BILL_POLL_CRON", {}) == "*/15 * * * *"  # one declaration per system
+    with pytest.raises(KeyError):
+        settings.value("ML_SAP_POLL_CRON")
+    assert settings.value("ML_RETRY_CRON", {"ML_RETRY_CRON": " 0 * * * * "}) == "0 * * * *"
+    assert settings.given("ML_CONNECTOR_DB_URL", {}) == ""

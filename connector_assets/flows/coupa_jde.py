@@ -49,7 +49,6 @@ sending them back to JDE would pay the voucher twice.
 
 import csv
 import json
-import os
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -79,6 +78,7 @@ from connector_assets.jde.tables import AP_LEDGER, GL_ACCOUNTS
 from connector_assets.polling import build_poll_schedule
 from connector_assets.saas_assets import saas_partitions
 from connector_assets.staging import Column, StagingResource
+from connector_resources import settings
 from connector_resources.jde import Condition, JdeOrchestrationError
 from connector_resources.ledger import InboxEvent, Ledger, QueueItem
 from connector_resources.redaction import redact
@@ -390,7 +390,7 @@ def _account_text_ok(text: str) -> bool:
     "when unset: Coupa account segments are then read as BU.OBJ.SUB.",
 )
 def coupa_jde_account_map(context: AssetExecutionContext) -> MaterializeResult:
-    path = os.environ.get(ACCOUNT_MAP_ENV, "").strip()
+    path = settings.given(ACCOUNT_MAP_ENV)
     rows: list[dict[str, str]] = []
     seen: set[str] = set()
     if path:
@@ -658,7 +658,7 @@ def _invoice_records(
     staging: StagingResource, ledger: Ledger, versions: list[Version]
 ) -> Iterator[Mapped | Rejected]:
     gl = GlAccounts.load(staging)
-    if os.environ.get(ACCOUNT_MAP_ENV, "").strip() and not staging.exists(ACCOUNT_MAP_ASSET, None):
+    if settings.given(ACCOUNT_MAP_ENV) and not staging.exists(ACCOUNT_MAP_ASSET, None):
         raise Failure(f"${ACCOUNT_MAP_ENV} names a mapping table but {ACCOUNT_MAP_ASSET} was never loaded")
     accounts = AccountMap(staging.read_rows(ACCOUNT_MAP_ASSET, None))
     for version in versions:
@@ -1168,13 +1168,9 @@ coupa_jde_job = define_asset_job(
     description="Coupa invoices -> JDE batch vouchers and Coupa Pay payments -> JDE voucher payments for a "
     "day (the Coupa poll's staged partition plus the webhook inbox).",
 )
-FLOW_JOBS = {
-    INVOICES_FLOW: (
-        [coupa_jde_account_map, *coupa_jde_invoice_flow],
-        "ML_COUPA_JDE_INVOICES_CRON",
-        "5-59/15 * * * *",
-    ),
-    PAYMENTS_FLOW: (coupa_jde_payment_flow, "ML_COUPA_JDE_PAYMENTS_CRON", "10-59/15 * * * *"),
+FLOW_JOBS = {  # flow -> (its assets, cadence setting)
+    INVOICES_FLOW: ([coupa_jde_account_map, *coupa_jde_invoice_flow], "ML_COUPA_JDE_INVOICES_CRON"),
+    PAYMENTS_FLOW: (coupa_jde_payment_flow, "ML_COUPA_JDE_PAYMENTS_CRON"),
 }
 coupa_jde_flow_jobs = {
     spec: define_asset_job(
@@ -1182,7 +1178,7 @@ coupa_jde_flow_jobs = {
         selection=AssetSelection.assets(*executable_keys(flow)),
         description=f"Coupa {spec.name} of a day (poll + webhook inbox) -> JDE, then marked exported.",
     )
-    for spec, (flow, _, _) in FLOW_JOBS.items()
+    for spec, (flow, _) in FLOW_JOBS.items()
 }
 coupa_jde_jobs = [coupa_jde_job, *coupa_jde_flow_jobs.values()]
 
@@ -1191,12 +1187,12 @@ coupa_jde_schedules = [
     build_poll_schedule(
         f"{spec.flow}_poll",
         coupa_jde_flow_jobs[spec],
-        cron=os.environ.get(variable, "").strip() or default,
+        cron=settings.value(variable),
         timezone="UTC",
         description=f"Apply today's polled Coupa {spec.name} to JDE (missed call-outs included); "
         "after midnight, close yesterday once.",
     )
-    for spec, (_, variable, default) in FLOW_JOBS.items()
+    for spec, (_, variable) in FLOW_JOBS.items()
 ]
 
 

@@ -5,9 +5,9 @@ the line a finance user has to fix.
 """
 
 import csv
-import os
 from pathlib import Path
 
+from connector_resources import settings
 from connector_resources.settings import system
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -20,7 +20,7 @@ def table_path(variable: str, sandbox_file: str, systems: tuple[str, ...] = ("jd
     instance, an unset ``$variable`` is refused, since codes that happen to overlap would otherwise be
     written with sandbox accounts or terms without anyone noticing.
     """
-    configured = os.environ.get(variable, "").strip()
+    configured = settings.given(variable)
     if configured:
         return Path(configured)
     elsewhere = [system(key).title for key in systems if _points_elsewhere(key)]
@@ -35,7 +35,7 @@ def table_path(variable: str, sandbox_file: str, systems: tuple[str, ...] = ("jd
 def _points_elsewhere(key: str) -> bool:
     """Whether the system's address is set (``ML_COUPA_URL`` ...): tuning settings such as an overlap or a
     cadence say nothing about which instance is used."""
-    return any(s.is_url and os.environ.get(s.env, "").strip() for s in system(key).settings)
+    return any(s.is_url and settings.given(s.env) for s in system(key).settings)
 
 
 def load_pairs(path: Path, key: str, value: str) -> dict[str, str]:

@@ -8,8 +8,6 @@ tables (accounts, payment terms) are materialized on their own when their files 
 reconciliation when an operator (or a daily schedule of their own) asks for it.
 """
 
-import os
-
 from dagster import AssetSelection, define_asset_job
 
 from connector_assets.flows.core import FlowSpec
@@ -20,6 +18,7 @@ from connector_assets.flows.jde_coupa_reconcile import NAME as RECONCILIATION
 from connector_assets.jde.extract import jde_timezone
 from connector_assets.jde.tables import ADDRESS_BOOK, AP_LEDGER, PO_HEADERS, PO_LINES, SUPPLIERS
 from connector_assets.polling import build_poll_schedule
+from connector_resources import settings
 
 jde_coupa_job = define_asset_job(
     "jde_coupa_sync",
@@ -33,15 +32,11 @@ jde_coupa_job = define_asset_job(
     description="JDE suppliers, purchase orders and vouchers changed on a day -> Coupa, in one run.",
 )
 
-# flow -> (the JDE tables it reads, cadence variable, default cadence)
-FLOW_SCHEDULES: dict[FlowSpec, tuple[tuple[str, ...], str, str]] = {
-    SUPPLIERS_FLOW: ((SUPPLIERS.asset, ADDRESS_BOOK.asset), "ML_JDE_COUPA_SUPPLIERS_CRON", "5 * * * *"),
-    PURCHASE_ORDERS_FLOW: (
-        (PO_HEADERS.asset, PO_LINES.asset),
-        "ML_JDE_COUPA_PURCHASE_ORDERS_CRON",
-        "10 * * * *",
-    ),
-    INVOICES_FLOW: ((AP_LEDGER.asset,), "ML_JDE_COUPA_INVOICES_CRON", "15 * * * *"),
+# flow -> (the JDE tables it reads, cadence setting)
+FLOW_SCHEDULES: dict[FlowSpec, tuple[tuple[str, ...], str]] = {
+    SUPPLIERS_FLOW: ((SUPPLIERS.asset, ADDRESS_BOOK.asset), "ML_JDE_COUPA_SUPPLIERS_CRON"),
+    PURCHASE_ORDERS_FLOW: ((PO_HEADERS.asset, PO_LINES.asset), "ML_JDE_COUPA_PURCHASE_ORDERS_CRON"),
+    INVOICES_FLOW: ((AP_LEDGER.asset,), "ML_JDE_COUPA_INVOICES_CRON"),
 }
 
 jde_coupa_flow_jobs = {
@@ -50,7 +45,7 @@ jde_coupa_flow_jobs = {
         selection=AssetSelection.assets(*tables, f"{spec.flow}_mapped", f"{spec.flow}_written"),
         description=f"JDE {spec.name} changed on a day -> Coupa.",
     )
-    for spec, (tables, _, _) in FLOW_SCHEDULES.items()
+    for spec, (tables, _) in FLOW_SCHEDULES.items()
 }
 jde_coupa_jobs = [jde_coupa_job, *jde_coupa_flow_jobs.values()]
 
@@ -58,9 +53,9 @@ jde_coupa_schedules = [
     build_poll_schedule(
         f"{spec.flow}_schedule",
         jde_coupa_flow_jobs[spec],
-        cron=os.environ.get(variable, "").strip() or default,
+        cron=settings.value(variable),
         timezone=jde_timezone().key,
         description=f"Sync today's JDE {spec.name} changes to Coupa.",
     )
-    for spec, (_, variable, default) in FLOW_SCHEDULES.items()
+    for spec, (_, variable) in FLOW_SCHEDULES.items()
 ]

@@ -9,7 +9,6 @@ materialization carries the day's own figures, so the asset's partitions tab sho
 attention and why.
 """
 
-import os
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -24,9 +23,10 @@ from dagster import (
     PartitionsDefinition,
 )
 
+from connector_resources import settings
 from connector_resources.ledger import Ledger
 from connector_resources.redaction import redact
-from connector_resources.settings import PROJECT_SETTINGS, SettingError
+from connector_resources.settings import SettingError
 
 CHECK = "no_failed_records"
 HELD_ALERT_ENV = "ML_HELD_ALERT_HOURS"
@@ -37,8 +37,7 @@ def held_alert_hours() -> float:
     """``ML_HELD_ALERT_HOURS`` (default in ``PROJECT_SETTINGS``): how long a hold is normal.
 
     A purchase order held for its supplier is routine for an hour; held for a day, someone must look."""
-    [setting] = [s for s in PROJECT_SETTINGS if s.env == HELD_ALERT_ENV]
-    raw = os.environ.get(HELD_ALERT_ENV, "").strip() or setting.default
+    raw = settings.value(HELD_ALERT_ENV)
     try:
         hours = float(raw)
     except ValueError:

@@ -6,7 +6,6 @@ zone, ``ML_JDE_TIMEZONE``); how a day is read (whole, or incrementally for today
 (``UPMJ = day`` and, incrementally, ``UPMT/TDAY >= since``) and the asset around it.
 """
 
-import os
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -25,6 +24,7 @@ from connector_assets.incremental import Stream, days_in_window, read_day, read_
 from connector_assets.jde.tables import JdeTable
 from connector_assets.staging import StagingResource
 from connector_assets.step_retry import retried_asset
+from connector_resources import settings
 from connector_resources.jde import Condition, JdeAisResource
 from connector_resources.ledger import LedgerResource
 
@@ -33,16 +33,16 @@ GROUP = "jde"
 
 
 def jde_timezone() -> ZoneInfo:
-    return ZoneInfo(os.environ.get("ML_JDE_TIMEZONE", "").strip() or "UTC")
+    return ZoneInfo(settings.value("ML_JDE_TIMEZONE"))
 
 
 def overlap() -> timedelta:
-    return timedelta(minutes=float(os.environ.get("ML_JDE_OVERLAP_MINUTES", "").strip() or 10))
+    return timedelta(minutes=float(settings.value("ML_JDE_OVERLAP_MINUTES")))
 
 
 def jde_daily_partitions() -> DailyPartitionsDefinition:
     """Days on UPMJ, up to and including today (``end_offset=1``) so the current day can be polled."""
-    start = os.environ.get("ML_JDE_START_DATE", "").strip() or "2024-01-01"
+    start = settings.value("ML_JDE_START_DATE")
     return DailyPartitionsDefinition(start_date=start, end_offset=1, timezone=jde_timezone().key)
 
 

@@ -3,8 +3,6 @@ hourly, see ``connector_assets.polling``), the F0901 cache daily at ``ML_JDE_GL_
 
 from __future__ import annotations
 
-import os
-
 from dagster import (
     AssetSelection,
     RunRequest,
@@ -17,6 +15,7 @@ from connector_assets.automation import schedule_status
 from connector_assets.jde.extract import jde_timezone
 from connector_assets.jde.tables import GL_ACCOUNTS, JDE_TABLES
 from connector_assets.polling import build_poll_schedule
+from connector_resources import settings
 
 PARTITIONED = [spec.asset for spec in JDE_TABLES if spec.partitioned]
 
@@ -35,7 +34,7 @@ jde_gl_accounts_job = define_asset_job(
 jde_poll_schedule = build_poll_schedule(
     "jde_poll_schedule",
     jde_sources_job,
-    cron=os.environ.get("ML_JDE_POLL_CRON", "").strip() or "0 * * * *",
+    cron=settings.value("ML_JDE_POLL_CRON"),
     timezone=jde_timezone().key,
     description="Poll today's changes in the JDE tables; after midnight, close yesterday once.",
 )
@@ -43,7 +42,7 @@ jde_poll_schedule = build_poll_schedule(
 
 @schedule(
     job=jde_gl_accounts_job,
-    cron_schedule=os.environ.get("ML_JDE_GL_REFRESH_CRON", "").strip() or "0 5 * * *",
+    cron_schedule=settings.value("ML_JDE_GL_REFRESH_CRON"),
     execution_timezone=jde_timezone().key,
     description="Refresh the cached F0901 accounts daily.",
     default_status=schedule_status(),

@@ -18,7 +18,6 @@ own version table, ``mlc_alembic_version``, because Dagster's PostgreSQL storage
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -27,6 +26,7 @@ from alembic.config import Config
 from sqlalchemy import event
 from sqlalchemy.pool import StaticPool
 
+from connector_resources import settings
 from connector_resources.redaction import get_logger, register_secret
 
 log = get_logger("ledger.engine")
@@ -74,10 +74,10 @@ def ledger_url(explicit: str | None = None) -> str:
     """
     if explicit:
         return normalize_url(explicit)
-    from_env = os.environ.get(DB_URL_ENV, "").strip()
+    from_env = settings.given(DB_URL_ENV)
     if from_env:
         return normalize_url(from_env)
-    home = next((os.environ[name] for name in HOME_ENVS if os.environ.get(name, "").strip()), DEFAULT_HOME)
+    home = next((settings.given(name) for name in HOME_ENVS if settings.given(name)), DEFAULT_HOME)
     folder = Path(home).expanduser().resolve()
     folder.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{folder / SQLITE_FILENAME}"

@@ -37,6 +37,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
+from connector_resources import settings
 from connector_resources.ledger import schema
 from connector_resources.ledger.engine import describe_url, ledger_url, make_engine, read_engine
 from connector_resources.ledger.engine import migrate as migrate_schema
@@ -107,7 +108,7 @@ DEFAULT_LEASE_WAIT = timedelta(seconds=60)
 
 
 def _duration(env: str, unit: str, default: timedelta, environ: Mapping[str, str] | None) -> timedelta:
-    raw = (os.environ if environ is None else environ).get(env, "").strip()
+    raw = settings.given(env, environ)
     if not raw:
         return default
     try:

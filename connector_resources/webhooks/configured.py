@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from datetime import timedelta
 
+from connector_resources import settings
 from connector_resources.settings import PROJECT_SETTINGS, Setting, SettingError, system
 from connector_resources.vault import resolve_secret
 from connector_resources.webhooks.sources import WebhookSource, bill_source, coupa_source, procore_source
@@ -26,8 +26,7 @@ def _positive(setting: Setting, raw: str, unit: str, *, zero_ok: bool = False) -
 def future_skew(environ: Mapping[str, str] | None = None) -> timedelta:
     """How far in the future an event time may lie (``ML_WEBHOOK_FUTURE_SKEW_SECONDS``): clock skew."""
     [setting] = [s for s in PROJECT_SETTINGS if s.field == "webhook_future_skew_seconds"]
-    env = os.environ if environ is None else environ
-    raw = env.get(setting.env, "").strip() or setting.default
+    raw = settings.value(setting.env, environ)
     return _positive(setting, raw, "seconds", zero_ok=True)
 
 
