@@ -2,51 +2,26 @@
 
 from __future__ import annotations
 
-import argparse
-import datetime as dt
-import json
-import logging
-from pathlib import Path
-
-import uvicorn
+from connector_sandbox.cli import Option, anchor_date, db_path, serve
 
 from .app import create_app
 from .settings import JdeSandboxSettings
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="JD Edwards AIS server simulator")
-    parser.add_argument("--settings", type=Path, help="JSON file with JdeSandboxSettings fields")
-    parser.add_argument("--host", help="bind address (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, help="port (default 8711)")
-    parser.add_argument(
-        "--scale", type=float, help="data volume; 1 = thousands of records, 100 = ~1M PO lines"
+    serve(
+        description="JD Edwards AIS server simulator",
+        settings_class=JdeSandboxSettings,
+        create_app=create_app,
+        scale_help="data volume; 1 = thousands of records, 100 = ~1M PO lines",
+        options=[
+            anchor_date(),
+            db_path("keep the data in this SQLite file and reuse it"),
+            Option("--row-date-format", "force one date format in rows, e.g. yyyyMMdd"),
+        ],
+        where="AIS at {base}/jderest",
+        argv=argv,
     )
-    parser.add_argument("--seed", type=int, help="random seed for the data")
-    parser.add_argument(
-        "--anchor-date", type=dt.date.fromisoformat, help="last day of history + 1 (yyyy-mm-dd)"
-    )
-    parser.add_argument("--db-path", type=Path, help="keep the data in this SQLite file and reuse it")
-    parser.add_argument("--row-date-format", help="force one date format in rows, e.g. yyyyMMdd")
-    parser.add_argument("--log-level", default="info")
-    args = parser.parse_args(argv)
-
-    values = json.loads(args.settings.read_text(encoding="utf-8")) if args.settings else {}
-    for name in ("host", "port", "scale", "seed", "anchor_date", "db_path", "row_date_format"):
-        if getattr(args, name) is not None:
-            values[name] = getattr(args, name)
-    settings = JdeSandboxSettings.model_validate(values)
-    logging.basicConfig(
-        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    app = create_app(settings)
-    report = app.state.sandbox.seed_report
-    logging.getLogger("connector_sandbox.jde_ais").info(
-        "data %s in %.1f s (scale %s): %s; AIS at http://%s:%s/jderest, operator routes at /sandbox",
-        "reused" if report.reused else "seeded", report.seconds, settings.scale, report.row_counts,
-        settings.host, settings.port,
-    )  # fmt: skip
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level=args.log_level.lower())
 
 
 if __name__ == "__main__":

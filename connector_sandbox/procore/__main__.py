@@ -2,51 +2,22 @@
 
 from __future__ import annotations
 
-import argparse
-import datetime as dt
-import json
-import logging
-from pathlib import Path
-
-import uvicorn
+from connector_sandbox.cli import anchor_date, db_path, serve
 
 from .app import create_app
 from .settings import ProcoreSandboxSettings
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Procore REST API simulator")
-    parser.add_argument("--settings", type=Path, help="JSON file with ProcoreSandboxSettings fields")
-    parser.add_argument("--host", help="bind address (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, help="port (default 8715)")
-    parser.add_argument("--scale", type=float, help="data volume; 1 = ~1,500 commitments, 100 = ~150,000")
-    parser.add_argument("--seed", type=int, help="random seed for the data")
-    parser.add_argument(
-        "--anchor-date", type=dt.date.fromisoformat, help="last day of history + 1 (yyyy-mm-dd)"
+    serve(
+        description="Procore REST API simulator",
+        settings_class=ProcoreSandboxSettings,
+        create_app=create_app,
+        scale_help="data volume; 1 = ~1,500 commitments, 100 = ~150,000",
+        options=[anchor_date(), db_path("keep the data in this SQLite file (re-seeded at start)")],
+        where="OAuth and API at {base}",
+        argv=argv,
     )
-    parser.add_argument("--db-path", type=Path, help="keep the data in this SQLite file (re-seeded at start)")
-    parser.add_argument("--log-level", default="info")
-    args = parser.parse_args(argv)
-
-    values = json.loads(args.settings.read_text(encoding="utf-8")) if args.settings else {}
-    for name in ("host", "port", "scale", "seed", "anchor_date", "db_path"):
-        if getattr(args, name) is not None:
-            values[name] = getattr(args, name)
-    settings = ProcoreSandboxSettings.model_validate(values)
-    logging.basicConfig(
-        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    app = create_app(settings)
-    report = app.state.sandbox.seed_report
-    logging.getLogger("connector_sandbox.procore").info(
-        "seeded in %.1f s (scale %s): %s; OAuth and API at http://%s:%s, operator routes at /sandbox",
-        report.seconds,
-        settings.scale,
-        report.row_counts,
-        settings.host,
-        settings.port,
-    )
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level=args.log_level.lower())
 
 
 if __name__ == "__main__":
