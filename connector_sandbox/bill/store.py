@@ -15,10 +15,12 @@ from __future__ import annotations
 import json
 import sqlite3
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
+
+from connector_sandbox.store import transaction as shared_transaction
 
 from .resources import Resource
 
@@ -92,16 +94,9 @@ class Store:
             self._tempdir.cleanup()
             self._tempdir = None
 
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
         """All-or-nothing (bulk endpoints, record-payment)."""
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield self.conn
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
-        self.conn.execute("COMMIT")
+        return shared_transaction(self.conn)
 
     # -- writing ----------------------------------------------------------------------------------
 

@@ -13,10 +13,12 @@ from __future__ import annotations
 import json
 import sqlite3
 import tempfile
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
+
+from connector_sandbox.store import transaction as shared_transaction
 
 from .schema import RESOURCES, Reference, Resource, Scalar
 
@@ -88,15 +90,9 @@ class Store:
             self.conn.execute('DELETE FROM "sbx_sequences"')
             self.conn.execute('DELETE FROM "sbx_meta"')
 
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield self.conn
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
-        self.conn.execute("COMMIT")
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        """All-or-nothing: a multi-record write leaves everything or nothing."""
+        return shared_transaction(self.conn)
 
     # --- records ---------------------------------------------------------------------------------
 

@@ -16,6 +16,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from connector_sandbox.store import transaction as shared_transaction
+
 from .catalog import TABLES, Kind, Table
 
 _SQL_TYPES = {
@@ -91,13 +93,8 @@ class Store:
         if self.conn.in_transaction:
             yield self.conn
             return
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield self.conn
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
-        self.conn.execute("COMMIT")
+        with shared_transaction(self.conn) as conn:
+            yield conn
 
     def insert(self, table_name: str, rows: Iterable[Mapping[str, Any]]) -> int:
         """Insert rows given as column -> stored value; absent attributes are NULL (served as null)."""

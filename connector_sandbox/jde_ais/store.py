@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import sqlite3
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
+
+from connector_sandbox.store import transaction as shared_transaction
 
 from .tables import TABLES, Kind, Table
 
@@ -85,16 +87,9 @@ class Store:
         connection.execute("PRAGMA cache_size=-4000")
         return connection
 
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
         """All-or-nothing unit of work; IMMEDIATE takes the write lock up front."""
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield self.conn
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
-        self.conn.execute("COMMIT")
+        return shared_transaction(self.conn)
 
     def insert(
         self,

@@ -19,6 +19,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from connector_sandbox.store import transaction as shared_transaction
+
 _ORIGIN = "origin_id TEXT, origin_code TEXT, origin_data TEXT, origin_owner TEXT"
 _STAMPS = "created_at TEXT NOT NULL, updated_at TEXT NOT NULL"
 
@@ -181,14 +183,8 @@ class Store:
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """All-or-nothing unit of work (a create with its lines, a seed chunk)."""
-        with self.lock:
-            self.conn.execute("BEGIN")
-            try:
-                yield self.conn
-            except BaseException:
-                self.conn.execute("ROLLBACK")
-                raise
-            self.conn.execute("COMMIT")
+        with self.lock, shared_transaction(self.conn) as conn:
+            yield conn
 
     def all(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         with self.lock:

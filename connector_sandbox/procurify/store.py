@@ -19,6 +19,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from connector_sandbox.store import transaction as shared_transaction
+
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "currencies": ("id", "name", "rate", "is_base"),
     "users": ("id", "email", "first_name", "last_name"),
@@ -178,14 +180,8 @@ class Store:
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """All-or-nothing unit of work under the store lock."""
-        with self.lock:
-            self.conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self.conn
-            except BaseException:
-                self.conn.execute("ROLLBACK")
-                raise
-            self.conn.execute("COMMIT")
+        with self.lock, shared_transaction(self.conn) as conn:
+            yield conn
 
     def insert(self, table: str, rows: Iterable[Mapping[str, Any]]) -> int:
         """Insert rows given as column -> value; absent columns are NULL."""

@@ -1,0 +1,25 @@
+"""SQLite machinery the simulators' stores share (each store keeps its own tables, locking and queries)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """All-or-nothing unit of work on an autocommit connection (``isolation_level=None``).
+
+    The stores run in autocommit so a single statement needs no ceremony; a multi-row write (a bulk
+    request, a document with its lines, an orchestration, a seed chunk) goes through here so that a
+    refused or failed request leaves nothing behind. IMMEDIATE takes the write lock up front; any
+    exception, cancellation included, rolls back everything the block wrote.
+    """
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
