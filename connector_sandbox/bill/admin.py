@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from connector_sandbox.admin import live_model_routes
 from connector_sandbox.serve import json_object_body
 
 from .activity import ActivityRequest, make_activity
@@ -146,28 +147,6 @@ async def reset_settings(request: Request) -> Response:
     return _Json(_public_settings(state.settings))
 
 
-async def get_faults(request: Request) -> Response:
-    return _Json(_state(request).settings.faults.model_dump())
-
-
-async def set_faults(request: Request) -> Response:
-    state = _state(request)
-    try:
-        changes = await json_object_body(request)
-        state.settings.faults = FaultSettings.model_validate(
-            {**state.settings.faults.model_dump(), **changes}
-        )
-    except (ValueError, ValidationError) as exc:
-        return _problem(str(exc))
-    return _Json(state.settings.faults.model_dump())
-
-
-async def reset_faults(request: Request) -> Response:
-    state = _state(request)
-    state.settings.faults = state.initial_settings.faults.model_copy()
-    return _Json(state.settings.faults.model_dump())
-
-
 async def activity(request: Request) -> Response:
     state = _state(request)
     try:
@@ -263,9 +242,13 @@ def admin_routes() -> list[Route]:
         Route("/sandbox/settings", get_settings, methods=["GET"]),
         Route("/sandbox/settings", set_settings, methods=["POST"]),
         Route("/sandbox/settings/reset", reset_settings, methods=["POST"]),
-        Route("/sandbox/faults", get_faults, methods=["GET"]),
-        Route("/sandbox/faults", set_faults, methods=["POST"]),
-        Route("/sandbox/faults/reset", reset_faults, methods=["POST"]),
+        *live_model_routes(
+            "/sandbox/faults",
+            FaultSettings,
+            holder=lambda request: _state(request).settings,
+            name="faults",
+            initial=lambda request: _state(request).initial_settings.faults,
+        ),
         Route("/sandbox/activity", activity, methods=["POST"]),
         Route("/sandbox/records/{kind}/{id}", record, methods=["GET"]),
         Route("/sandbox/sessions/expire", expire_sessions, methods=["POST"]),

@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from connector_sandbox.admin import live_model_routes, problem
 from connector_sandbox.serve import json_object_body
 
 from .callouts import new_event
@@ -29,10 +30,6 @@ _MAX_RECORDS = 5_000
 
 def _state(request: Request) -> SandboxState:
     return request.app.state.sandbox
-
-
-def _problem(message: str, status: int = 400) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status)
 
 
 async def state_summary(request: Request) -> Response:
@@ -70,11 +67,11 @@ async def reset(request: Request) -> Response:
         revoke = bool(body.pop("revoke_tokens", False))
         unknown = set(body) - {"scale", "seed", "anchor_date"}
         if unknown:
-            return _problem(f"reset takes scale, seed, anchor_date and revoke_tokens, not {sorted(unknown)}")
+            return problem(f"reset takes scale, seed, anchor_date and revoke_tokens, not {sorted(unknown)}")
         # In the event loop on purpose: no API call may read the store while it is rebuilt.
         report = state.reset(body, revoke_tokens=revoke)
     except (ValueError, ValidationError) as exc:
-        return _problem(str(exc))
+        return problem(str(exc))
     return JSONResponse(
         {
             "seconds": round(report.seconds, 3),
@@ -94,10 +91,10 @@ async def set_settings(request: Request) -> Response:
     try:
         changes = await json_object_body(request)
         if "callouts" in changes and "subscriptions" in (changes["callouts"] or {}):
-            return _problem("register call-out receivers with POST /sandbox/callouts")
+            return problem("register call-out receivers with POST /sandbox/callouts")
         state.update_settings(changes)
     except (ValueError, ValidationError) as exc:
-        return _problem(str(exc))
+        return problem(str(exc))
     return JSONResponse(state.settings.public_dump())
 
 
@@ -106,27 +103,6 @@ async def reset_settings(request: Request) -> Response:
     initial: CoupaSandboxSettings = request.app.state.initial_settings
     state.settings = initial.model_copy(deep=True)
     return JSONResponse(state.settings.public_dump())
-
-
-async def get_faults(request: Request) -> Response:
-    return JSONResponse(_state(request).faults.model_dump())
-
-
-async def set_faults(request: Request) -> Response:
-    state = _state(request)
-    try:
-        changes = await json_object_body(request)
-        state.faults = FaultSettings.model_validate({**state.faults.model_dump(), **changes})
-    except (ValueError, ValidationError) as exc:
-        return _problem(str(exc))
-    return JSONResponse(state.faults.model_dump())
-
-
-async def reset_faults(request: Request) -> Response:
-    state = _state(request)
-    initial: CoupaSandboxSettings = request.app.state.initial_settings
-    state.faults = initial.faults.model_copy()
-    return JSONResponse(state.faults.model_dump())
 
 
 async def reset_calls(request: Request) -> Response:
@@ -146,7 +122,7 @@ async def activity(request: Request) -> Response:
     try:
         wanted = ActivityRequest.model_validate(await json_object_body(request))
     except (ValueError, ValidationError) as exc:
-        return _problem(str(exc))
+        return problem(str(exc))
     return JSONResponse(make_activity(state, wanted))
 
 
@@ -159,14 +135,14 @@ async def records(request: Request) -> Response:
     state = _state(request)
     resource = _resource(request)
     if resource is None:
-        return _problem(
+        return problem(
             f"unknown resource {request.path_params['resource']!r}; one of {sorted(RESOURCES)}", 404
         )
     try:
         limit = min(int(request.query_params.get("limit", _MAX_RECORDS)), _MAX_RECORDS)
         offset = int(request.query_params.get("offset", 0))
     except ValueError:
-        return _problem("limit and offset must be whole numbers")
+        return problem("limit and offset must be whole numbers")
     docs = state.store.select(resource, limit=limit, offset=offset)
     renderer = state.renderer(show_deleted_lines=True)
     return JSONResponse(
@@ -182,10 +158,10 @@ async def record(request: Request) -> Response:
     state = _state(request)
     resource = _resource(request)
     if resource is None:
-        return _problem(f"unknown resource {request.path_params['resource']!r}", 404)
+        return problem(f"unknown resource {request.path_params['resource']!r}", 404)
     doc = state.store.get(resource, request.path_params["record_id"])
     if doc is None:
-        return _problem(f"no {resource.key} record with id {request.path_params['record_id']}", 404)
+        return problem(f"no {resource.key} record with id {request.path_params['record_id']}", 404)
     return JSONResponse(state.renderer(show_deleted_lines=True).full(resource, doc))
 
 
@@ -217,7 +193,7 @@ async def add_callout(request: Request) -> Response:
     try:
         subscription = CalloutSubscription.model_validate(await json_object_body(request))
     except (ValueError, ValidationError) as exc:
-        return _problem(str(exc))
+        return problem(str(exc))
     subscription_id = state.callouts.subscribe(subscription)
     return JSONResponse({"id": subscription_id, **subscription.public_dump()}, status_code=201)
 
@@ -237,23 +213,23 @@ async def deliver(request: Request) -> Response:
     try:
         body = await json_object_body(request)
     except ValueError as exc:
-        return _problem(str(exc))
+        return problem(str(exc))
     resource_key = body.get("resource", "invoices")
     if resource_key not in CALLOUT_RESOURCES:
-        return _problem(f"resource must be one of {list(CALLOUT_RESOURCES)}")
+        return problem(f"resource must be one of {list(CALLOUT_RESOURCES)}")
     resource = RESOURCES[resource_key]
     ids = body.get("ids")
     if ids is None:
         latest = state.store.select(resource, order='t."updated_at" DESC, t."id" DESC', limit=1)
         ids = [doc["id"] for doc in latest]
     if not isinstance(ids, list) or not all(isinstance(i, int) for i in ids):
-        return _problem("ids must be a list of record ids")
+        return problem("ids must be a list of record ids")
     renderer = state.renderer()
     events = []
     for record_id in ids:
         doc = state.store.get(resource, record_id)
         if doc is None:
-            return _problem(f"no {resource_key} record with id {record_id}", 404)
+            return problem(f"no {resource_key} record with id {record_id}", 404)
         occurred = render_datetime(doc["updated-at"], state.settings.time_zone)
         events.append(
             new_event(
@@ -261,7 +237,7 @@ async def deliver(request: Request) -> Response:
             )
         )
     if not state.callouts.wants(resource_key):
-        return _problem(f"no call-out receiver is registered for {resource_key}", 409)
+        return problem(f"no call-out receiver is registered for {resource_key}", 409)
     state.callouts.publish(events)
     event_ids = [event.event_id for event in events]
     wait = float(body.get("wait_seconds", 0) or 0)
@@ -293,7 +269,7 @@ async def wait_deliveries(request: Request) -> Response:
     try:
         timeout = float((await json_object_body(request)).get("timeout_seconds", 10))
     except (ValueError, TypeError) as exc:
-        return _problem(str(exc))
+        return problem(str(exc))
     finished = await asyncio.to_thread(state.callouts.wait_idle, min(timeout, 120.0))
     return JSONResponse({"finished": finished, "pending": state.callouts.pending()})
 
@@ -310,9 +286,13 @@ def admin_routes() -> list[Route]:
         Route("/sandbox/settings", get_settings, methods=["GET"]),
         Route("/sandbox/settings", set_settings, methods=["POST"]),
         Route("/sandbox/settings/reset", reset_settings, methods=["POST"]),
-        Route("/sandbox/faults", get_faults, methods=["GET"]),
-        Route("/sandbox/faults", set_faults, methods=["POST"]),
-        Route("/sandbox/faults/reset", reset_faults, methods=["POST"]),
+        *live_model_routes(
+            "/sandbox/faults",
+            FaultSettings,
+            holder=_state,
+            name="faults",
+            initial=lambda request: request.app.state.initial_settings.faults,
+        ),
         Route("/sandbox/calls/reset", reset_calls, methods=["POST"]),
         Route("/sandbox/activity", activity, methods=["POST"]),
         Route("/sandbox/records/{resource}", records, methods=["GET"]),

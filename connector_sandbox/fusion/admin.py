@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from connector_sandbox.admin import live_model_routes
 from connector_sandbox.serve import json_object_body
 
 from .activity import ActivityRequest, make_activity
@@ -114,22 +115,6 @@ async def reset(request: Request, state: SandboxState) -> Response:
     settings = FusionSandboxSettings.model_validate({**state.settings.model_dump(), **changes})
     state.reseed(settings)
     return _json({"row_counts": state.seed_report.row_counts, "seconds": round(state.seed_report.seconds, 3)})
-
-
-async def get_faults(request: Request, state: SandboxState) -> Response:
-    return _json(state.faults.model_dump())
-
-
-async def set_faults(request: Request, state: SandboxState) -> Response:
-    """Merge the given fields into the live faults (validated; unknown fields refused)."""
-    changes = await _object(request)
-    state.faults = FaultSettings.model_validate({**state.faults.model_dump(), **changes})
-    return _json(state.faults.model_dump())
-
-
-async def reset_faults(request: Request, state: SandboxState) -> Response:
-    state.faults = state.settings.faults.model_copy()
-    return _json(state.faults.model_dump())
 
 
 async def get_behaviour(request: Request, state: SandboxState) -> Response:
@@ -253,9 +238,13 @@ def admin_routes() -> list[Route]:
     return [
         Route("/sandbox/state", _admin(state_summary), methods=["GET"]),
         Route("/sandbox/reset", _admin(reset), methods=["POST"]),
-        Route("/sandbox/faults", _admin(get_faults), methods=["GET"]),
-        Route("/sandbox/faults", _admin(set_faults), methods=["POST"]),
-        Route("/sandbox/faults/reset", _admin(reset_faults), methods=["POST"]),
+        *live_model_routes(
+            "/sandbox/faults",
+            FaultSettings,
+            holder=_state,
+            name="faults",
+            initial=lambda request: _state(request).settings.faults,
+        ),
         Route("/sandbox/behaviour", _admin(get_behaviour), methods=["GET"]),
         Route("/sandbox/behaviour", _admin(set_behaviour), methods=["POST"]),
         Route("/sandbox/behaviour/reset", _admin(reset_behaviour), methods=["POST"]),

@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from connector_sandbox.admin import live_model_routes, problem
 from connector_sandbox.serve import json_object_body
 
 from .activity import ActivityRequest, make_activity, process_voucher_batches
@@ -25,10 +26,6 @@ _MAX_ROWS = 1000
 
 def _state(request: Request) -> SandboxState:
     return request.app.state.sandbox
-
-
-def _problem(message: str, status: int = 400) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status)
 
 
 async def state_summary(request: Request) -> Response:
@@ -59,27 +56,6 @@ async def restart(request: Request) -> Response:
     return JSONResponse({"invalidated_sessions": _state(request).restart()})
 
 
-async def get_faults(request: Request) -> Response:
-    return JSONResponse(_state(request).faults.model_dump())
-
-
-async def set_faults(request: Request) -> Response:
-    """Merge the given fields into the live fault settings (validated; unknown fields refused)."""
-    state = _state(request)
-    try:
-        changes = await json_object_body(request)
-        state.faults = FaultSettings.model_validate({**state.faults.model_dump(), **changes})
-    except (ValueError, ValidationError) as exc:
-        return _problem(str(exc))
-    return JSONResponse(state.faults.model_dump())
-
-
-async def reset_faults(request: Request) -> Response:
-    state = _state(request)
-    state.faults = state.settings.faults.model_copy()
-    return JSONResponse(state.faults.model_dump())
-
-
 async def reset_calls(request: Request) -> Response:
     _state(request).calls.clear()
     return JSONResponse({"calls": {}})
@@ -90,7 +66,7 @@ async def activity(request: Request) -> Response:
     try:
         wanted = ActivityRequest.model_validate(await json_object_body(request))
     except (ValueError, ValidationError) as exc:
-        return _problem(str(exc))
+        return problem(str(exc))
     return JSONResponse(make_activity(state.store, state.factory(), state.now(), wanted))
 
 
@@ -104,7 +80,7 @@ async def rows(request: Request) -> Response:
     state = _state(request)
     table = TABLES.get(request.path_params["table"])
     if table is None:
-        return _problem(f"unknown table {request.path_params['table']!r}; one of {sorted(TABLES)}", 404)
+        return problem(f"unknown table {request.path_params['table']!r}; one of {sorted(TABLES)}", 404)
     clauses, params = [], []
     limit = _MAX_ROWS
     for name, value in request.query_params.multi_items():
@@ -113,7 +89,7 @@ async def rows(request: Request) -> Response:
             continue
         column = table.by_alias.get(name)
         if column is None:
-            return _problem(f"{name!r} is not a column of {table.name}")
+            return problem(f"{name!r} is not a column of {table.name}")
         clauses.append(f"{quote(name)} = ?")
         params.append(value if column.kind.value == "A" else int(value))
     where = " AND ".join(clauses) or "1=1"
@@ -133,9 +109,13 @@ def admin_routes() -> list[Route]:
     return [
         Route("/sandbox/state", state_summary, methods=["GET"]),
         Route("/sandbox/restart", restart, methods=["POST"]),
-        Route("/sandbox/faults", get_faults, methods=["GET"]),
-        Route("/sandbox/faults", set_faults, methods=["POST"]),
-        Route("/sandbox/faults/reset", reset_faults, methods=["POST"]),
+        *live_model_routes(
+            "/sandbox/faults",
+            FaultSettings,
+            holder=_state,
+            name="faults",
+            initial=lambda request: _state(request).settings.faults,
+        ),
         Route("/sandbox/calls/reset", reset_calls, methods=["POST"]),
         Route("/sandbox/activity", activity, methods=["POST"]),
         Route("/sandbox/process-vouchers", process_vouchers, methods=["POST"]),

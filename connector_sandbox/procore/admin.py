@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from connector_sandbox.admin import problem
 from connector_sandbox.serve import json_object_body
 
 from .activity import ActivityRequest, make_activity
@@ -30,10 +31,6 @@ _MAX_ROWS = 1000
 
 def _state(request: Request) -> SandboxState:
     return request.app.state.sandbox
-
-
-def _problem(message: str, status: int = 400) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status)
 
 
 async def state_summary(request: Request) -> Response:
@@ -82,7 +79,7 @@ async def reset(request: Request) -> Response:
         body = await json_object_body(request)
         report = state.reseed(scale=body.get("scale"), seed_value=body.get("seed"))
     except (ValueError, ValidationError) as exc:
-        return _problem(str(exc))
+        return problem(str(exc))
     state.reset_live()
     if not body.get("keep_tokens"):
         state.tokens.clear()
@@ -99,7 +96,7 @@ async def set_settings(request: Request) -> Response:
     try:
         state.update_live(await json_object_body(request))
     except (ValueError, ValidationError) as exc:
-        return _problem(str(exc))
+        return problem(str(exc))
     return JSONResponse(state.live_settings())
 
 
@@ -115,7 +112,7 @@ async def set_faults(request: Request) -> Response:
     try:
         state.update_live({"faults": await json_object_body(request)})
     except (ValueError, ValidationError) as exc:
-        return _problem(str(exc))
+        return problem(str(exc))
     return JSONResponse(state.live_settings()["faults"])
 
 
@@ -124,7 +121,7 @@ async def activity(request: Request) -> Response:
     try:
         wanted = ActivityRequest.model_validate(await json_object_body(request))
     except (ValueError, ValidationError) as exc:
-        return _problem(str(exc))
+        return problem(str(exc))
     return JSONResponse(make_activity(state, wanted))
 
 
@@ -132,14 +129,14 @@ async def record(request: Request) -> Response:
     """One stored row as kept (cents, JSON text, deleted rows too)."""
     table = request.path_params["table"]
     if table not in SCHEMA:
-        return _problem(f"unknown table {table!r}; one of {sorted(SCHEMA)}", 404)
+        return problem(f"unknown table {table!r}; one of {sorted(SCHEMA)}", 404)
     try:
         record_id = int(request.path_params["id"])
     except ValueError:
-        return _problem("id must be an integer")
+        return problem("id must be an integer")
     row = _state(request).store.get(table, record_id)
     if row is None:
-        return _problem(f"{table} {record_id} does not exist", 404)
+        return problem(f"{table} {record_id} does not exist", 404)
     return JSONResponse(row)
 
 
@@ -147,7 +144,7 @@ async def records(request: Request) -> Response:
     """Stored rows of a table filtered by ``column=value`` (equality), at most ``limit`` (1000)."""
     table = request.path_params["table"]
     if table not in SCHEMA:
-        return _problem(f"unknown table {table!r}; one of {sorted(SCHEMA)}", 404)
+        return problem(f"unknown table {table!r}; one of {sorted(SCHEMA)}", 404)
     store = _state(request).store
     columns = {row["name"] for row in store.all(f"PRAGMA table_info({table})")}
     clauses, params, limit = [], [], _MAX_ROWS
@@ -156,7 +153,7 @@ async def records(request: Request) -> Response:
             limit = max(1, min(int(value), _MAX_ROWS)) if value.isdigit() else _MAX_ROWS
             continue
         if name not in columns:
-            return _problem(f"{name!r} is not a column of {table}; one of {sorted(columns)}")
+            return problem(f"{name!r} is not a column of {table}; one of {sorted(columns)}")
         clauses.append(f"{name} = ?")
         params.append(int(value) if value.lstrip("-").isdigit() else value)
     where = " AND ".join(clauses) or "1=1"
@@ -191,13 +188,13 @@ async def company_connection(request: Request) -> Response:
         body = await json_object_body(request)
         company_id = int(request.path_params["company_id"])
     except ValueError as exc:
-        return _problem(str(exc))
+        return problem(str(exc))
     if not isinstance(body.get("connected"), bool):
-        return _problem("connected: true or false")
+        return problem("connected: true or false")
     if not state.store.execute(
         "UPDATE companies SET connected = ? WHERE id = ?", (int(body["connected"]), company_id)
     ):
-        return _problem(f"company {company_id} does not exist", 404)
+        return problem(f"company {company_id} does not exist", 404)
     return JSONResponse(state.store.get("companies", company_id))
 
 
@@ -208,13 +205,13 @@ async def project_permission(request: Request) -> Response:
         body = await json_object_body(request)
         project_id = int(request.path_params["project_id"])
     except ValueError as exc:
-        return _problem(str(exc))
+        return problem(str(exc))
     if not isinstance(body.get("permitted"), bool):
-        return _problem("permitted: true or false")
+        return problem("permitted: true or false")
     if not state.store.execute(
         "UPDATE projects SET permitted = ? WHERE id = ?", (int(body["permitted"]), project_id)
     ):
-        return _problem(f"project {project_id} does not exist", 404)
+        return problem(f"project {project_id} does not exist", 404)
     row = state.store.get("projects", project_id)
     return JSONResponse({"id": row["id"], "name": row["name"], "permitted": bool(row["permitted"])})
 
@@ -229,16 +226,16 @@ async def register_webhook(request: Request) -> Response:
     try:
         body = await json_object_body(request)
     except ValueError as exc:
-        return _problem(str(exc))
+        return problem(str(exc))
     url = body.get("destination_url")
     if not isinstance(url, str) or not url.startswith(("http://", "https://")):
-        return _problem("destination_url: an absolute http(s) URL")
+        return problem("destination_url: an absolute http(s) URL")
     headers = body.get("destination_headers", state.settings.default_destination_headers)
     if not isinstance(headers, dict):
-        return _problem("destination_headers: an object of header names to values")
+        return problem("destination_headers: an object of header names to values")
     version = str(body.get("api_version", "v2"))
     if version not in {"v2", "v3", "v4"}:
-        return _problem("api_version: one of v2, v3, v4")
+        return problem("api_version: one of v2, v3, v4")
     names = body.get("resource_names") or list(state.variants.resource_names.values())
     event_types = body.get("event_types") or ["create", "update", "delete"]
     client = state.settings.clients[0]
@@ -283,7 +280,7 @@ async def deliver(request: Request) -> Response:
     try:
         body = await json_object_body(request)
     except ValueError as exc:
-        return _problem(str(exc))
+        return problem(str(exc))
     timeout = float(body.get("timeout", 30))
     wanted = state.sender.request_round(force=bool(body.get("force", True)))
     if not body.get("wait", True):

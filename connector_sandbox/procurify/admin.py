@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from connector_sandbox.admin import live_model_routes
 from connector_sandbox.serve import json_object_body
 
 from .activity import (
@@ -134,26 +135,6 @@ async def reset_faults(request: Request) -> Response:
     state.gate.api_window.clear()
     state.gate.token_window.clear()
     return JsonResponse(state.gate.settings.model_dump())
-
-
-async def get_variants(request: Request) -> Response:
-    return JsonResponse(_state(request).variants.model_dump())
-
-
-async def set_variants(request: Request) -> Response:
-    state = _state(request)
-    try:
-        changes = await json_object_body(request)
-        state.variants = BehaviourVariants.model_validate({**state.variants.model_dump(), **changes})
-    except (ValueError, ValidationError) as exc:
-        return _problem(str(exc))
-    return JsonResponse(state.variants.model_dump())
-
-
-async def reset_variants(request: Request) -> Response:
-    state = _state(request)
-    state.variants = state.settings.variants.model_copy()
-    return JsonResponse(state.variants.model_dump())
 
 
 async def reset_calls(request: Request) -> Response:
@@ -326,9 +307,13 @@ def admin_routes() -> list[Route]:
         Route("/sandbox/faults", get_faults, methods=["GET"]),
         Route("/sandbox/faults", set_faults, methods=["POST"]),
         Route("/sandbox/faults/reset", reset_faults, methods=["POST"]),
-        Route("/sandbox/variants", get_variants, methods=["GET"]),
-        Route("/sandbox/variants", set_variants, methods=["POST"]),
-        Route("/sandbox/variants/reset", reset_variants, methods=["POST"]),
+        *live_model_routes(
+            "/sandbox/variants",
+            BehaviourVariants,
+            holder=_state,
+            name="variants",
+            initial=lambda request: _state(request).settings.variants,
+        ),
         Route("/sandbox/calls/reset", reset_calls, methods=["POST"]),
         Route("/sandbox/clock", clock, methods=["GET", "POST"]),
         Route("/sandbox/tokens/expire", expire_tokens, methods=["POST"]),
