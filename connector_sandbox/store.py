@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 
 @contextmanager
@@ -23,3 +24,16 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
+
+
+def connect(path: Path | str, *, journal_mode: str = "WAL") -> sqlite3.Connection:
+    """The stores' connection: autocommit (see ``transaction``), usable from the server's threads.
+
+    A simulator never needs crash durability, so writes are not synced; the page cache is capped at
+    32 MB whatever the scale, so a large seed does not grow the process without bound.
+    """
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA synchronous=OFF")
+    conn.execute(f"PRAGMA journal_mode={journal_mode}")
+    conn.execute("PRAGMA cache_size=-32000")
+    return conn

@@ -20,6 +20,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
+from connector_sandbox.store import connect
 from connector_sandbox.store import transaction as shared_transaction
 
 from .resources import Resource
@@ -81,10 +82,7 @@ class Store:
             path = Path(self._tempdir.name) / "bill.sqlite"
         self.path = path
         # Autocommit; multi-row changes use transaction() so a failed bulk request leaves nothing.
-        self.conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self.conn.execute("PRAGMA synchronous=OFF")  # a simulator never needs crash durability
-        self.conn.execute("PRAGMA journal_mode=WAL")
-        self.conn.execute("PRAGMA cache_size=-32000")  # 32 MB page cache whatever the scale
+        self.conn = connect(path)
         for statement in _DDL:
             self.conn.execute(statement)
 

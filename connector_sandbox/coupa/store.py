@@ -18,6 +18,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
+from connector_sandbox.store import connect
 from connector_sandbox.store import transaction as shared_transaction
 
 from .schema import RESOURCES, Reference, Resource, Scalar
@@ -46,10 +47,7 @@ class Store:
             path = Path(self._tempdir.name) / "coupa.sqlite"
         self.path = path
         # Autocommit; ``transaction()`` makes a multi-record write all-or-nothing.
-        self.conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self.conn.execute("PRAGMA synchronous=OFF")  # a simulator never needs crash durability
-        self.conn.execute("PRAGMA journal_mode=WAL")
-        self.conn.execute("PRAGMA cache_size=-32000")  # 32 MB page cache whatever the data size
+        self.conn = connect(path)
         # Case-insensitive comparisons that also fold non-ASCII ("MÜLLER" = "müller"); SQLite's
         # NOCASE only folds ASCII.
         self.conn.create_function("sbx_fold", 1, _casefold, deterministic=True)

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from connector_sandbox.store import connect
 from connector_sandbox.store import transaction as shared_transaction
 
 from .catalog import TABLES, Kind, Table
@@ -66,10 +67,7 @@ class Store:
         self._tempdir = tempfile.TemporaryDirectory(prefix="fusion-sandbox-")
         self.path = Path(self._tempdir.name) / "pod.sqlite"
         # Autocommit; writes that must be all-or-nothing use transaction().
-        self.conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        self.conn.execute("PRAGMA synchronous=OFF")  # a simulator never needs crash durability
-        self.conn.execute("PRAGMA journal_mode=WAL")
-        self.conn.execute("PRAGMA cache_size=-32000")  # 32 MB page cache, whatever the data size
+        self.conn = connect(self.path)
         self.conn.execute("PRAGMA case_sensitive_like=ON")  # attribute values compare case-sensitively
         self.conn.create_function("sbx_upper", 1, _unicode_upper, deterministic=True)
         for table in TABLES.values():

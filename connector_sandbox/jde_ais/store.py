@@ -15,6 +15,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
+from connector_sandbox.store import connect
 from connector_sandbox.store import transaction as shared_transaction
 
 from .tables import TABLES, Kind, Table
@@ -64,10 +65,7 @@ class Store:
         self.path = path
         # Autocommit: transactions are explicit (``transaction()``), so a failed orchestration can roll
         # back every row it wrote and a duplicate key never leaves a partial batch behind.
-        self.conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self.conn.execute("PRAGMA synchronous=OFF")  # a simulator never needs crash durability
-        self.conn.execute("PRAGMA journal_mode=WAL")
-        self.conn.execute("PRAGMA cache_size=-32000")  # 32 MB page cache, whatever the table size
+        self.conn = connect(path)
         for table in TABLES.values():
             for statement in _ddl(table):
                 self.conn.execute(statement)

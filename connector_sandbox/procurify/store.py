@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from connector_sandbox.store import connect
 from connector_sandbox.store import transaction as shared_transaction
 
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -146,12 +147,9 @@ class Store:
         self._tempdir = tempfile.TemporaryDirectory(prefix="procurify-sandbox-")
         self.path = Path(self._tempdir.name) / "procurify.sqlite"
         # Autocommit: transactions are explicit, so a refused write never leaves half a record behind.
-        self.conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self.conn = connect(self.path, journal_mode="MEMORY")
         self.conn.row_factory = sqlite3.Row
         self.conn.create_function("casefold", 1, _casefold, deterministic=True)
-        self.conn.execute("PRAGMA synchronous=OFF")  # a simulator never needs crash durability
-        self.conn.execute("PRAGMA journal_mode=MEMORY")
-        self.conn.execute("PRAGMA cache_size=-32000")  # 32 MB page cache, whatever the table size
         self.lock = threading.RLock()
         for table, columns in TABLE_COLUMNS.items():
             key = key_of(table)
