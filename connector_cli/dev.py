@@ -12,6 +12,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -64,13 +65,17 @@ def _choose_ports(sandbox_ports: str, sandbox: bool, host: str, port: int) -> No
     A UI pointed at someone else's servers (a second ``make dev``, a real service on 8712) would show
     records that are not this sandbox's; so either all of ours start, or none does.
     """
-    from connector_resources.settings import SANDBOX_PORT_BASE_ENV, sandbox_port_base
-    from connector_sandbox.registry import busy_ports, can_bind, free_port_base
+    from connector_resources.settings import (
+        DEFAULT_SANDBOX_PORT_BASE,
+        SANDBOX_PORT_BASE_ENV,
+        sandbox_port_base,
+    )
+    from connector_sandbox.registry import SANDBOXES, busy_ports, can_bind, free_port_base
 
     if sandbox_ports == "free":
         settings.export(SANDBOX_PORT_BASE_ENV, str(free_port_base()))
         click.echo(f"sandbox ports moved: {SANDBOX_PORT_BASE_ENV}={settings.given(SANDBOX_PORT_BASE_ENV)}")
-    keys = list(_sandbox_keys()) + ["webhooks"] if sandbox else ["webhooks"]
+    keys = [*SANDBOXES, "webhooks"] if sandbox else ["webhooks"]
     taken = [f"{key} on 127.0.0.1:{number}" for key, number in busy_ports(keys).items()]
     if not can_bind(port, "0.0.0.0" if host in ("0.0.0.0", "") else host):
         taken.append(f"the Dagster UI on {host}:{port}")
@@ -83,17 +88,11 @@ def _choose_ports(sandbox_ports: str, sandbox: bool, host: str, port: int) -> No
             f"moves every sandbox address together (or set {SANDBOX_PORT_BASE_ENV}); "
             "`--no-sandbox` uses the systems your ML_* settings name."
         )
-    if sandbox_port_base() != 8711:
+    if sandbox_port_base() != DEFAULT_SANDBOX_PORT_BASE:
         click.echo(
             f"for other ml-connector commands against these sandboxes: "
             f"export {SANDBOX_PORT_BASE_ENV}={sandbox_port_base()}"
         )
-
-
-def _sandbox_keys() -> list[str]:
-    from connector_sandbox.registry import SANDBOXES
-
-    return list(SANDBOXES)
 
 
 def _start_sandboxes(scale: float) -> list:
@@ -114,9 +113,9 @@ def _automation_default(sandbox: bool) -> None:
     from connector_assets.automation import AUTOMATION_DEFAULT_ENV
     from connector_resources.settings import SYSTEMS
 
-    configured = [s.key for s in SYSTEMS.values() if s.is_configured()]
     if settings.given(AUTOMATION_DEFAULT_ENV):
         return
+    configured = [s.key for s in SYSTEMS.values() if s.is_configured()]
     if sandbox and not configured:
         settings.export(AUTOMATION_DEFAULT_ENV, "running")
         click.echo("schedules and sensors: running (sandbox); stop any of them in the UI")
@@ -168,11 +167,11 @@ def dev(
     activity = _start_activity(sandboxes)
     stop_receiver = _start_receiver(Ledger(url))
     click.echo(f"Dagster UI: http://{host}:{port}")
-    # dagster dev runs as a child so the simulators (threads of this process) live exactly as long as
-    # it does. Processes started in the background may inherit ignored SIGINT/SIGTERM: restore the
-    # defaults in the child, and forward our own signals to it.
-    # dg dev runs in a process group of its own: a terminal's Ctrl-C reaches it once (forwarded), and what
-    # outlives it at shutdown (a run worker still going) is ended with the group.
+    # dg dev runs as a child so the simulators (threads of this process) live exactly as long as it does.
+    # Processes started in the background may inherit ignored SIGINT/SIGTERM: restore the defaults in the
+    # child, and forward our own signals to it. It runs in a process group of its own: a terminal's Ctrl-C
+    # reaches it once (forwarded), and what outlives it at shutdown (a run worker still going) is ended
+    # with the group.
     child = subprocess.Popen(dagster_dev_command(root, host, port), cwd=home, preexec_fn=_own_group)
 
     def forward(signum: int, _frame: object) -> None:
@@ -248,8 +247,6 @@ def _own_group() -> None:
 
 def _end_group(group: int, grace: float = 10.0) -> None:
     """SIGTERM to whatever is left of dg dev's process group, SIGKILL after ``grace`` seconds."""
-    import time
-
     for signum in (signal.SIGTERM, signal.SIGKILL):
         try:
             os.killpg(group, signum)
