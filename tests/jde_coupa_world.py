@@ -1,8 +1,9 @@
 """The JD Edwards and Coupa simulators on free loopback ports, with the resources a flow test runs on.
 
 One place for what every JDE <-> Coupa flow test stands on (both sandboxes, Coupa's rate limit off so a
-test measures behaviour rather than pacing, sandbox credentials, staging and a SQLite ledger under the
-test's own folder), so a change to how the sandboxes are started or logged into is made once.
+test measures behaviour rather than pacing, sandbox credentials, staging with the mapping tables'
+snapshots and a SQLite ledger under the test's own folder), so a change to how the sandboxes are started
+or logged into is made once.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from typing import Any
 
 import requests
 
+from connector_assets.flows.jde_coupa import PAYMENT_TERMS
+from connector_assets.flows.jde_coupa_pos import ACCOUNTS
 from connector_assets.staging import StagingResource
 from connector_resources.coupa import CoupaResource
 from connector_resources.jde import JdeAisResource
@@ -64,6 +67,9 @@ def jde_coupa_world(
                 "staging": StagingResource(base_dir=str(tmp_path / "staging")),
                 "ledger": LedgerResource(db_url=db),
             }
+            # The JDE -> Coupa flows map with staged table snapshots: stage today's tables, as a job would.
+            for table in (PAYMENT_TERMS, ACCOUNTS):
+                table.stage(resources["staging"])
             yield JdeCoupaWorld(resources, Ledger(db), db, jde_url, coupa_url)
         finally:
             stop_coupa()

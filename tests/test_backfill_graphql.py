@@ -10,7 +10,8 @@ day (anchor - 21 days) stamps many suppliers, with every payment-terms code the 
 neighbours hold a few suppliers each. The payment-terms mapping table (``ML_JDE_COUPA_PAYMENT_TERMS_MAP``)
 lists only the codes the neighbours use, so most of that day's suppliers cannot be mapped: its
 ``jde_coupa_suppliers_mapped`` step fails as systemic, writing nothing, and the neighbours go through.
-The operator then adds the missing terms to the table and re-executes the backfill from failure.
+The operator then adds the missing terms to the table, stages it (the flow maps with the staged snapshot)
+and re-executes the backfill from failure.
 
 What it proves (and what failed while the flow assets were ``BackfillPolicy.single_run``, where the three
 days were one run and failed together):
@@ -35,7 +36,8 @@ import requests
 from dagster_server import dagster_server, required_binaries, run_assets, run_tags
 from jde_coupa_world import jde_coupa_world
 
-from connector_assets.flows.jde_coupa import SUPPLIERS_FLOW
+from connector_assets.flows.jde_coupa import PAYMENT_TERMS, SUPPLIERS_FLOW
+from connector_assets.staging import StagingResource
 from connector_resources.ledger import Ledger
 
 pytestmark = pytest.mark.timeout(420)
@@ -169,6 +171,10 @@ def test_a_backfill_day_that_fails_fails_alone_and_reruns_alone(tmp_path, binari
         }
         with dagster_server(tmp_path / "home", env) as server:
             lap("dagster_ready")
+            # The flow maps with the staged table snapshot: stage it where the instance's runs read it, as
+            # materializing jde_coupa_payment_terms_map (or a job run) would.
+            instance_staging = StagingResource(base_dir=str(tmp_path / "home" / "staging"))
+            PAYMENT_TERMS.stage(instance_staging, terms)
             backfill_id = server.launch_backfill(SOURCES + FLOW, days, title="issue 10: 3 days, one bad")
             first = server.wait_backfill(backfill_id, timeout=240)
             lap("backfill")
@@ -205,6 +211,7 @@ def test_a_backfill_day_that_fails_fails_alone_and_reruns_alone(tmp_path, binari
 
             # The operator adds the missing terms, then re-executes the backfill from failure.
             write_terms(terms, None)
+            PAYMENT_TERMS.stage(instance_staging, terms)  # the operator materializes the fixed table
             before = server.run_ids()
             rerun_id = server.reexecute_backfill(backfill_id, "FROM_FAILURE")
             rerun = server.wait_backfill(rerun_id, timeout=180)

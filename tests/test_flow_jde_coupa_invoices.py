@@ -9,7 +9,7 @@ from jde_coupa_world import jde_coupa_world
 
 from connector_assets.flows.jde_coupa import jde_coupa_assets
 from connector_assets.flows.jde_coupa_invoices import _mapped_invoice, jde_coupa_invoice_assets
-from connector_assets.flows.jde_coupa_pos import load_account_map
+from connector_assets.flows.jde_coupa_pos import jde_coupa_account_map, load_account_map
 from connector_assets.jde.assets import jde_assets
 from connector_assets.jde.lookup import browse_in
 
@@ -23,6 +23,7 @@ CHAIN = (
     "jde_coupa_invoices_mapped",
     "jde_coupa_invoices_written",
 )
+TABLES = ("jde_coupa_payment_terms_map", "jde_coupa_account_map")  # staged in the run, as the jobs do
 
 
 @pytest.fixture
@@ -34,7 +35,7 @@ def world(tmp_path):
 def _run(resources, names):
     selected = [
         a
-        for a in [*jde_assets, *jde_coupa_assets, *jde_coupa_invoice_assets]
+        for a in [*jde_assets, *jde_coupa_assets, jde_coupa_account_map, *jde_coupa_invoice_assets]
         if a.key.to_user_string() in names
     ]
     with instance_for_test() as instance:
@@ -48,7 +49,7 @@ def _run(resources, names):
 
 def test_vouchers_become_coupa_invoices_once_on_mapped_accounts(world):
     resources, ledger = world
-    meta = _run(resources, CHAIN)
+    meta = _run(resources, (*TABLES, *CHAIN))
     mapped, written = meta["jde_coupa_invoices_mapped"], meta["jde_coupa_invoices_written"]
     assert written["create"].value + written["adopt"].value > 0
     refused = ledger.open_items(integration="jde_coupa", flow="invoices", status="failed")
@@ -207,7 +208,7 @@ def test_a_voucher_refused_for_an_unmapped_account_is_replayed_once_with_the_fix
         encoding="utf-8",
     )
     monkeypatch.setenv("ML_JDE_COUPA_ACCOUNT_MAP", str(table))
-    _run(resources, CHAIN)
+    _run(resources, (*TABLES, *CHAIN))
     refused = ledger.open_items(integration="jde_coupa", flow="invoices", status="failed")
     assert refused and all(
         f"account {missing} has no Coupa account in the mapping table" in i.reason for i in refused

@@ -21,7 +21,7 @@ from connector_resources.replay import register_replay_handler, replay_items
 
 DAY = (date.today() - timedelta(days=21)).isoformat()
 SOURCES = ("jde_suppliers", "jde_address_book", "jde_po_headers", "jde_po_lines")
-SUPPLIER_FLOW = ("jde_coupa_suppliers_mapped", "jde_coupa_suppliers_written")
+SUPPLIER_FLOW = ("jde_coupa_payment_terms_map", "jde_coupa_suppliers_mapped", "jde_coupa_suppliers_written")
 PO_FLOW = ("jde_coupa_account_map", "jde_coupa_purchase_orders_mapped", "jde_coupa_purchase_orders_written")
 
 
@@ -47,7 +47,7 @@ def _run(resources, names, partition=DAY):
 
 def test_orders_wait_for_their_supplier_then_sync_once_with_their_lines(world):
     resources, ledger = world
-    meta = _run(resources, (*SOURCES, *PO_FLOW[1:]))  # the map asset is unpartitioned: run it on its own
+    meta = _run(resources, (*SOURCES, *PO_FLOW))  # the table is staged first in the same run
     mapped = meta["jde_coupa_purchase_orders_mapped"]
     assert mapped["held"].value > 0 and mapped["valid"].value == 0  # no supplier has synced yet
     held = ledger.open_items(integration="jde_coupa", flow="purchase_orders", status="held")
@@ -94,7 +94,7 @@ def test_an_unmapped_account_is_rejected_with_the_account_named(world, tmp_path,
     mapping = tmp_path / "accounts.csv"
     mapping.write_text("jde_account,coupa_account_code\nLNTY:S,00001-5000-1410\n")  # only stock lines map
     monkeypatch.setenv("ML_JDE_COUPA_ACCOUNT_MAP", str(mapping))
-    meta = _run(resources, (*SOURCES, *SUPPLIER_FLOW, "jde_coupa_purchase_orders_mapped"))
+    meta = _run(resources, (*SOURCES, *SUPPLIER_FLOW, *PO_FLOW[:2]))  # stages the table the variable names
     mapped = meta["jde_coupa_purchase_orders_mapped"]
     failed = ledger.open_items(integration="jde_coupa", flow="purchase_orders", status="failed")
     assert mapped["rejected"].value == len(failed) > 0
@@ -159,9 +159,7 @@ def test_reconciliation_is_clean_after_a_clean_sync_and_names_what_differs(world
     assert clean.passed and clean.metadata["discrepancies"].value == 0
     assert clean.metadata["jde_suppliers"].value == meta["jde_coupa_suppliers_written"]["create"].value
 
-    _run(
-        resources, ("jde_po_headers", "jde_po_lines", *PO_FLOW[1:])
-    )  # some orders wait for other days' suppliers
+    _run(resources, ("jde_po_headers", "jde_po_lines", *PO_FLOW))  # some wait for other days' suppliers
     held = ledger.open_items(integration="jde_coupa", flow="purchase_orders", status="held")
     dirty = _check(resources)
     assert not dirty.passed

@@ -34,7 +34,13 @@ def _assets(*names):
     return [a for a in every if a.key.to_user_string() in names]
 
 
-CHAIN = ("jde_suppliers", "jde_address_book", "jde_coupa_suppliers_mapped", "jde_coupa_suppliers_written")
+CHAIN = (
+    "jde_coupa_payment_terms_map",  # staged in the run, as the suppliers job does: the mapping reads it
+    "jde_suppliers",
+    "jde_address_book",
+    "jde_coupa_suppliers_mapped",
+    "jde_coupa_suppliers_written",
+)
 
 
 def _run(resources, *names):

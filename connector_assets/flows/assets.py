@@ -37,6 +37,7 @@ from connector_assets.flows.core import (
     validate,
     write_record,
 )
+from connector_assets.flows.mapping_tables import recording_snapshots, snapshot_metadata
 from connector_assets.flows.written_check import check_result, check_spec, partition_queue
 from connector_assets.incremental import days_in_window
 from connector_assets.staging import Column
@@ -218,16 +219,21 @@ def build_flow_assets(
     def _mapped(context: AssetExecutionContext):
         tag_run(context, spec)
         totals: dict[str, int] = {"records": 0, "valid": 0, "rejected": 0, "held": 0}
+        used: dict[str, set[str]] = {}
         for partition in run_partitions(context):
             try:
-                counts = _map_partition(context, partition)
+                with recording_snapshots() as read:
+                    counts = _map_partition(context, partition)
             except _Systemic as systemic:
                 yield AssetCheckResult(check_name=CHECK, passed=False, metadata=systemic.metadata)
                 raise Failure(str(systemic)) from None
             for key, value in counts.items():
                 totals[key] += value
+            for table, prints in read.items():
+                used.setdefault(table, set()).update(prints)
         yield AssetCheckResult(check_name=CHECK, passed=True, metadata=totals)
-        yield MaterializeResult(metadata=totals)
+        # Which mapping-table snapshot(s) the records were mapped with: the run pins the table it used.
+        yield MaterializeResult(metadata={**totals, **snapshot_metadata(used)})
 
     def _map_partition(context: AssetExecutionContext, partition: str | None) -> dict[str, int]:
         """Map, validate and stage one day; raises (failing the check) when the day looks systemic."""

@@ -47,9 +47,8 @@ entries are ERP payments recorded *into* Coupa (by JDE -> Coupa or another payab
 sending them back to JDE would pay the voucher twice.
 """
 
-import csv
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -72,6 +71,7 @@ from pandera.typing import Series
 from connector_assets.flows.assets import build_flow_assets, executable_keys, flow_backfill_policy
 from connector_assets.flows.core import Created, FlowSpec, Mapped, Rejected, replay_handler
 from connector_assets.flows.export_marks import ExportMark, build_export_marks
+from connector_assets.flows.mapping_tables import MappingTable, build_mapping_table_asset
 from connector_assets.flows.replay_resources import resources_from_settings
 from connector_assets.incremental import days_in_window
 from connector_assets.jde.tables import AP_LEDGER, GL_ACCOUNTS
@@ -357,8 +357,8 @@ class AccountMap:
     segments (segment 1 = business unit, 2 = object, 3 = subsidiary), the usual set-up when Coupa's
     chart is loaded from JDE: Coupa ``20-8150`` is JDE ``20.8150``."""
 
-    def __init__(self, rows: Iterable[dict[str, Any]]) -> None:
-        self.table = {str(r["coupa_account"]).strip(): str(r["jde_account"]).strip().upper() for r in rows}
+    def __init__(self, table: Mapping[str, str]) -> None:
+        self.table = {str(k).strip(): str(v).strip().upper() for k, v in table.items()}
 
     def jde_account(self, coupa_account: dict[str, Any] | None) -> str | None:
         if not isinstance(coupa_account, dict):
@@ -380,49 +380,26 @@ def _account_text_ok(text: str) -> bool:
     return len(parts) in (2, 3) and all(p.strip() for p in parts[:2]) and len(text) <= 29
 
 
-@asset(
-    name=ACCOUNT_MAP_ASSET,
-    group_name=INTEGRATION,
-    kinds={"csv"},
-    required_resource_keys={"staging"},
-    description="Coupa account code -> JDE account (BU.OBJ.SUB) mapping table, from the CSV file named by "
-    f"${ACCOUNT_MAP_ENV} (columns coupa_account, jde_account; charge:tax etc. for header charges). Empty "
-    "when unset: Coupa account segments are then read as BU.OBJ.SUB.",
+def _jde_account_problem(text: str) -> str | None:
+    """What is wrong with a JDE account as typed in the table, in a finance user's words."""
+    return None if _account_text_ok(text) else "the JDE account must read BU.OBJ or BU.OBJ.SUB"
+
+
+# Optional (no sandbox file): unset, the table is empty and Coupa account segments are read as BU.OBJ.SUB,
+# so there is no sandbox table for the guard to refuse once JDE or Coupa is pointed at a real instance.
+ACCOUNTS = MappingTable(
+    asset=ACCOUNT_MAP_ASSET,
+    variable=ACCOUNT_MAP_ENV,
+    key="coupa_account",
+    value="jde_account",
+    description="Coupa account code -> JDE account (BU.OBJ.SUB) mapping table, staged from the CSV file "
+    f"named by ${ACCOUNT_MAP_ENV} (columns coupa_account, jde_account; charge:tax etc. for header charges). "
+    "Empty when unset: Coupa account segments are then read as BU.OBJ.SUB.",
+    sandbox_file=None,
+    check=_jde_account_problem,
+    clean=str.upper,
 )
-def coupa_jde_account_map(context: AssetExecutionContext) -> MaterializeResult:
-    path = settings.given(ACCOUNT_MAP_ENV)
-    rows: list[dict[str, str]] = []
-    seen: set[str] = set()
-    if path:
-        with open(path, newline="", encoding="utf-8-sig") as handle:
-            reader = csv.DictReader(handle)
-            missing = {"coupa_account", "jde_account"} - set(reader.fieldnames or ())
-            if missing:
-                raise Failure(f"account mapping {path}: missing column(s) {', '.join(sorted(missing))}")
-            for number, row in enumerate(reader, start=2):
-                coupa, jde = (row.get("coupa_account") or "").strip(), (row.get("jde_account") or "").strip()
-                if not coupa or not _account_text_ok(jde):
-                    raise Failure(
-                        f"account mapping {path} line {number}: coupa_account {coupa!r} -> jde_account "
-                        f"{jde!r}; both are required and the JDE account must read BU.OBJ or BU.OBJ.SUB"
-                    )
-                if coupa in seen:
-                    raise Failure(f"account mapping {path} line {number}: {coupa!r} is mapped twice")
-                seen.add(coupa)
-                rows.append({"coupa_account": coupa, "jde_account": jde.upper()})
-    writer = context.resources.staging.writer(
-        ACCOUNT_MAP_ASSET, None, (Column("coupa_account"), Column("jde_account"))
-    )
-    try:
-        for row in rows:
-            writer.write(row)
-        writer.commit()
-    except BaseException:
-        writer.abort()
-        raise
-    return MaterializeResult(
-        metadata={"rows": len(rows), "source": path or "none (segments read as BU.OBJ.SUB)"}
-    )
+coupa_jde_account_map = build_mapping_table_asset(ACCOUNTS, group=INTEGRATION)
 
 
 # -- invoices -> vouchers ----------------------------------------------------------------------------
@@ -651,16 +628,15 @@ def map_invoices(context: AssetExecutionContext, partition: str | None) -> Itera
     documents = collect_documents(context, partition, INVOICE_SOURCE, INVOICES_FLOW)
     if not documents.current:
         return
-    yield from _invoice_records(staging, ledger, documents.current)
+    yield from _invoice_records(staging, ledger, documents.current, ACCOUNTS.snapshot(staging))
 
 
 def _invoice_records(
-    staging: StagingResource, ledger: Ledger, versions: list[Version]
+    staging: StagingResource, ledger: Ledger, versions: list[Version], table: Mapping[str, str]
 ) -> Iterator[Mapped | Rejected]:
+    """``versions`` mapped with the account table ``table`` (the staged snapshot, or today's for a replay)."""
     gl = GlAccounts.load(staging)
-    if settings.given(ACCOUNT_MAP_ENV) and not staging.exists(ACCOUNT_MAP_ASSET, None):
-        raise Failure(f"${ACCOUNT_MAP_ENV} names a mapping table but {ACCOUNT_MAP_ASSET} was never loaded")
-    accounts = AccountMap(staging.read_rows(ACCOUNT_MAP_ASSET, None))
+    accounts = AccountMap(table)
     for version in versions:
         invoice = version.record
         status = str(invoice.get("status") or "")
@@ -694,10 +670,12 @@ def _current_versions(coupa: Any, entity: str, document_ids: Iterable[str]) -> l
 
 
 def remap_invoices(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
-    """The named invoices read from Coupa again and mapped with today's tables (replay)."""
+    """The named invoices read from Coupa again and mapped with today's tables (replay): the account file
+    is staged afresh first, so a fixed table takes effect."""
     resources = context.resources
+    table = ACCOUNTS.restage(resources.staging)
     versions = _current_versions(resources.coupa, "invoices", keys)
-    yield from _invoice_records(resources.staging, resources.ledger.get(), versions)
+    yield from _invoice_records(resources.staging, resources.ledger.get(), versions, table)
 
 
 # -- Coupa Pay payments -> payments on vouchers -------------------------------------------------------

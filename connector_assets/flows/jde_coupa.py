@@ -20,12 +20,11 @@ from pathlib import Path
 from typing import Any
 
 import pandera.pandas as pa
-from dagster import AssetExecutionContext, MaterializeResult, asset
 from pandera.typing import Series
 
 from connector_assets.flows.assets import build_flow_assets, run_partitions
 from connector_assets.flows.core import FlowSpec, Mapped, Rejected
-from connector_assets.flows.mapping_tables import load_pairs, table_path
+from connector_assets.flows.mapping_tables import MappingTable, build_mapping_table_asset
 from connector_assets.flows.replay_resources import register_settings_replay
 from connector_assets.jde.assets import jde_partitions
 from connector_assets.jde.lookup import browse_in
@@ -54,29 +53,30 @@ def _by_an8(session: Any, table: str, columns: list[str], an8s: list[int]) -> di
     return {int(row["AN8"]): row for row in browse_in(session, table, "AN8", an8s, columns)}
 
 
+PAYMENT_TERMS = MappingTable(
+    asset="jde_coupa_payment_terms_map",
+    variable="ML_JDE_COUPA_PAYMENT_TERMS_MAP",
+    key="jde_payment_terms",
+    value="coupa_payment_term",
+    sandbox_file="jde_coupa_payment_terms.csv",
+    description="JDE payment terms (F0401 TRAP) -> Coupa payment term, staged from the mapping table file "
+    "(ML_JDE_COUPA_PAYMENT_TERMS_MAP). Suppliers are sent with their terms translated through this snapshot.",
+)
+TERMS_MAP_ASSET = PAYMENT_TERMS.asset
+jde_coupa_payment_terms_map = build_mapping_table_asset(PAYMENT_TERMS, group=INTEGRATION)
+
+
 def payment_terms_path() -> Path:
-    return table_path("ML_JDE_COUPA_PAYMENT_TERMS_MAP", "jde_coupa_payment_terms.csv")
+    """The payment-terms file today's settings name (the sandbox guard applies)."""
+    path = PAYMENT_TERMS.path()
+    assert path is not None  # a table with a sandbox file always has one
+    return path
 
 
 def load_payment_terms(path: Path | None = None) -> dict[str, str]:
-    """``{JDE payment terms code: Coupa payment term code}``; a duplicate or empty row names its line."""
-    return load_pairs(path or payment_terms_path(), "jde_payment_terms", "coupa_payment_term")
-
-
-TERMS_MAP_ASSET = "jde_coupa_payment_terms_map"
-
-
-@asset(
-    name=TERMS_MAP_ASSET,
-    group_name=INTEGRATION,
-    kinds={"csv"},
-    description="JDE payment terms (F0401 TRAP) -> Coupa payment term, from the mapping table file "
-    "(ML_JDE_COUPA_PAYMENT_TERMS_MAP). Suppliers are sent with their terms translated through it.",
-)
-def jde_coupa_payment_terms_map(context: AssetExecutionContext) -> MaterializeResult:
-    path = payment_terms_path()
-    mapping = load_payment_terms(path)
-    return MaterializeResult(metadata={"rows": len(mapping), "file": str(path)})
+    """``{JDE payment terms code: Coupa payment term code}`` read from the file (what the asset stages);
+    a duplicate or empty row names its line. Flows map with the staged snapshot instead."""
+    return PAYMENT_TERMS.read(path)
 
 
 SUPPLIER_COLUMNS = ["AN8", "HDPY", "TRAP"]
@@ -101,16 +101,19 @@ def map_suppliers(context: Any, partition: str | None) -> Iterator[Mapped | Reje
         | {an8 for an8, row in book.items() if (row.get("AT1") or "").strip() == "V"}
         | waited_for(context, partition)
     )
-    yield from _supplier_records(context, suppliers, book, wanted)
+    terms = PAYMENT_TERMS.snapshot(context.resources.staging)
+    yield from _supplier_records(context, suppliers, book, wanted, terms)
 
 
 def remap_suppliers(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
-    """The named suppliers read from JDE again and mapped with today's tables (replay)."""
-    yield from _supplier_records(context, {}, {}, {int(k) for k in keys if k.isdigit()})
+    """The named suppliers read from JDE again and mapped with today's tables (replay): the terms file
+    is staged afresh first, so a fixed table takes effect."""
+    terms = PAYMENT_TERMS.restage(context.resources.staging)
+    yield from _supplier_records(context, {}, {}, {int(k) for k in keys if k.isdigit()}, terms)
 
 
 def _supplier_records(
-    context: Any, suppliers: dict[int, dict], book: dict[int, dict], wanted: set[int]
+    context: Any, suppliers: dict[int, dict], book: dict[int, dict], wanted: set[int], terms: dict[str, str]
 ) -> Iterator[Mapped | Rejected]:
     """Suppliers ``wanted`` (address numbers) mapped; the F0101 / F0401 half not in hand is read by number."""
     ordered = sorted(wanted)
@@ -119,7 +122,6 @@ def _supplier_records(
         book = {**book, **_by_an8(session, ADDRESS_BOOK.table, ["AN8", "ALPH", "TAX", "AT1"], missing_book)}
         missing_supplier = [an8 for an8 in ordered if an8 not in suppliers]
         suppliers = {**suppliers, **_by_an8(session, SUPPLIERS.table, SUPPLIER_COLUMNS, missing_supplier)}
-    terms = load_payment_terms()
     for an8 in ordered:
         if an8 not in suppliers:
             continue  # an address-book entry with search type V but no supplier master: not a supplier yet
@@ -140,7 +142,7 @@ def _mapped_supplier(an8: int, supplier: dict, book: dict | None, terms: dict[st
             return Rejected(
                 key,
                 f"supplier {an8} ({name}): payment terms {jde_terms} (F0401 TRAP) have no Coupa payment "
-                f"term in the mapping table {payment_terms_path().name}",
+                f"term in the mapping table {PAYMENT_TERMS.asset} (${PAYMENT_TERMS.variable})",
             )
         body["payment-term"] = {"code": code}
     return Mapped(

@@ -27,7 +27,7 @@ from pandera.typing import Series
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import FlowSpec, Mapped, Rejected
 from connector_assets.flows.jde_coupa import INTEGRATION, SUPPLIERS_FLOW
-from connector_assets.flows.jde_coupa_pos import ACCOUNT_MAP_ASSET, load_account_map, with_line_ids
+from connector_assets.flows.jde_coupa_pos import ACCOUNT_MAP_ASSET, ACCOUNTS, with_line_ids
 from connector_assets.flows.replay_resources import register_settings_replay
 from connector_assets.jde.assets import jde_partitions
 from connector_assets.jde.lookup import browse_in
@@ -91,11 +91,13 @@ def map_invoices(context: Any, partition: str | None) -> Iterator[Mapped | Rejec
     vouchers: dict[tuple, list[dict]] = {}
     for row in context.resources.staging.read_rows(AP_LEDGER.asset, partition):
         vouchers.setdefault(_voucher_key(row), []).append(row)
-    yield from _voucher_records(context, vouchers)
+    yield from _voucher_records(context, vouchers, ACCOUNTS.snapshot(context.resources.staging))
 
 
 def remap_invoices(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
-    """The named vouchers (``KCO/DOC/DCT``) read from JDE again and mapped with today's table (replay)."""
+    """The named vouchers (``KCO/DOC/DCT``) read from JDE again and mapped with today's table (replay):
+    the account file is staged afresh first, so a fixed table takes effect."""
+    accounts = ACCOUNTS.restage(context.resources.staging)
     wanted = set()
     for key in keys:
         parts = key.split("/")
@@ -108,10 +110,12 @@ def remap_invoices(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]
         ):
             if _voucher_key(row) in wanted:
                 vouchers.setdefault(_voucher_key(row), []).append(row)
-    yield from _voucher_records(context, vouchers)
+    yield from _voucher_records(context, vouchers, accounts)
 
 
-def _voucher_records(context: Any, vouchers: dict[tuple, list[dict]]) -> Iterator[Mapped | Rejected]:
+def _voucher_records(
+    context: Any, vouchers: dict[tuple, list[dict]], accounts: dict[str, str]
+) -> Iterator[Mapped | Rejected]:
     orders = sorted(
         {
             int(r["PO"])
@@ -135,7 +139,6 @@ def _voucher_records(context: Any, vouchers: dict[tuple, list[dict]]) -> Iterato
                 )  # the order's first line carries the account
             if unmatched:
                 distributions = _distributions(session, unmatched)
-    accounts = load_account_map()
     for key, items in sorted(vouchers.items()):
         ordered = sorted(items, key=lambda r: str(r["SFX"]))
         yield _mapped_invoice(key, ordered, order_accounts, distributions.get(key, []), accounts)

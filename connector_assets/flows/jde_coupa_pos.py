@@ -15,44 +15,42 @@ from pathlib import Path
 from typing import Any
 
 import pandera.pandas as pa
-from dagster import AssetExecutionContext, MaterializeResult, asset
 from pandera.typing import Series
 
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import FlowSpec, Mapped, Rejected
 from connector_assets.flows.jde_coupa import INTEGRATION, SUPPLIERS_FLOW
-from connector_assets.flows.mapping_tables import load_pairs, table_path
+from connector_assets.flows.mapping_tables import MappingTable, build_mapping_table_asset
 from connector_assets.flows.replay_resources import register_settings_replay
 from connector_assets.jde.assets import jde_partitions
 from connector_assets.jde.lookup import browse_in
 from connector_assets.jde.tables import PO_HEADERS, PO_LINES
 
-ACCOUNT_MAP_ASSET = "jde_coupa_account_map"
 STOCK_KEY = "LNTY:S"
+ACCOUNTS = MappingTable(
+    asset="jde_coupa_account_map",
+    variable="ML_JDE_COUPA_ACCOUNT_MAP",
+    key="jde_account",
+    value="coupa_account_code",
+    sandbox_file="jde_coupa_accounts.csv",
+    description="JDE account (BU.OBJ[.SUB]) -> Coupa account code, staged from the mapping table file "
+    "(ML_JDE_COUPA_ACCOUNT_MAP). Purchase-order and voucher lines are translated through this snapshot.",
+)
+ACCOUNT_MAP_ASSET = ACCOUNTS.asset
+jde_coupa_account_map = build_mapping_table_asset(ACCOUNTS, group=INTEGRATION)
 
 
 def account_map_path() -> Path:
-    return table_path("ML_JDE_COUPA_ACCOUNT_MAP", "jde_coupa_accounts.csv")
+    """The account file today's settings name (the sandbox guard applies)."""
+    path = ACCOUNTS.path()
+    assert path is not None  # a table with a sandbox file always has one
+    return path
 
 
 def load_account_map(path: Path | None = None) -> dict[str, str]:
-    """``{jde account: coupa account code}``; a duplicate or empty row is an error naming the line."""
-    return load_pairs(path or account_map_path(), "jde_account", "coupa_account_code")
-
-
-@asset(
-    name=ACCOUNT_MAP_ASSET,
-    group_name=INTEGRATION,
-    kinds={"csv"},
-    description="JDE account (BU.OBJ[.SUB]) -> Coupa account code, from the mapping table file "
-    "(ML_JDE_COUPA_ACCOUNT_MAP). Purchase-order lines are translated through it.",
-)
-def jde_coupa_account_map(context: AssetExecutionContext) -> MaterializeResult:
-    path = account_map_path()
-    mapping = load_account_map(path)
-    return MaterializeResult(
-        metadata={"rows": len(mapping), "file": str(path), "coupa_codes": len(set(mapping.values()))}
-    )
+    """``{jde account: coupa account code}`` read from the file (what the asset stages); a duplicate or
+    empty row is an error naming the line. Flows map with the staged snapshot instead."""
+    return ACCOUNTS.read(path)
 
 
 class CoupaPurchaseOrderRecord(pa.DataFrameModel):
@@ -99,11 +97,13 @@ def map_purchase_orders(context: Any, partition: str | None) -> Iterator[Mapped 
         lines: dict[tuple, list[dict]] = {}
         for row in _lookup(session, PO_LINES, docos):
             lines.setdefault(_key(row), []).append(row)
-    yield from _order_records(headers, lines, changed)
+    yield from _order_records(headers, lines, changed, ACCOUNTS.snapshot(staging))
 
 
 def remap_purchase_orders(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
-    """The named orders (``po_number``s) read from JDE again and mapped with today's table (replay)."""
+    """The named orders (``po_number``s) read from JDE again and mapped with today's table (replay): the
+    account file is staged afresh first, so a fixed table takes effect."""
+    accounts = ACCOUNTS.restage(context.resources.staging)
     wanted = set(keys)
     docos = sorted(
         {int(parts[1]) for parts in (k.split("-") for k in keys) if len(parts) > 2 and parts[1].isdigit()}
@@ -114,13 +114,12 @@ def remap_purchase_orders(context: Any, keys: list[str]) -> Iterator[Mapped | Re
         for row in _lookup(session, PO_LINES, docos):
             if _key(row) in headers:
                 lines.setdefault(_key(row), []).append(row)
-    yield from _order_records(headers, lines, set(headers))
+    yield from _order_records(headers, lines, set(headers), accounts)
 
 
 def _order_records(
-    headers: dict[tuple, dict], lines: dict[tuple, list[dict]], changed: set[tuple]
+    headers: dict[tuple, dict], lines: dict[tuple, list[dict]], changed: set[tuple], accounts: dict[str, str]
 ) -> Iterator[Mapped | Rejected]:
-    accounts = load_account_map()
     for key in sorted(changed):
         header = headers.get(key)
         record = "/".join(str(k) for k in key)

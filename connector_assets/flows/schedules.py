@@ -3,9 +3,10 @@
 Each flow has a job of its own (its JDE source tables, its mapped, check and write steps) on a poll
 schedule of its own, hourly by default like the JDE reads, staggered so an hour's suppliers are in Coupa
 before that hour's orders and vouchers look for them (``ML_JDE_COUPA_<FLOW>_CRON``). ``jde_coupa_sync``
-runs all three in one run, in dependency order, for backfills and by hand. The unpartitioned mapping
-tables (accounts, payment terms) are materialized on their own when their files change, and the
-reconciliation when an operator (or a daily schedule of their own) asks for it.
+runs all three in one run, in dependency order, for backfills and by hand. Every job also stages the
+mapping tables its flows map with (accounts, payment terms) first, in the same run: flows map only with
+the staged snapshot, so a run on a fresh instance finds it, and the mapped asset names the snapshot it
+used. The reconciliation runs when an operator (or a daily schedule of its own) asks for it.
 """
 
 from dagster import AssetSelection, define_asset_job
@@ -22,21 +23,21 @@ from connector_resources import settings
 
 jde_coupa_job = define_asset_job(
     "jde_coupa_sync",
-    selection=(
-        AssetSelection.groups(INTEGRATION)
-        - AssetSelection.assets(ACCOUNT_MAP_ASSET, TERMS_MAP_ASSET, RECONCILIATION)
-    )
+    selection=(AssetSelection.groups(INTEGRATION) - AssetSelection.assets(RECONCILIATION))
     | AssetSelection.assets(
         SUPPLIERS.asset, ADDRESS_BOOK.asset, PO_HEADERS.asset, PO_LINES.asset, AP_LEDGER.asset
     ),
     description="JDE suppliers, purchase orders and vouchers changed on a day -> Coupa, in one run.",
 )
 
-# flow -> (the JDE tables it reads, cadence setting)
+# flow -> (the JDE tables and the mapping table it reads, cadence setting)
 FLOW_SCHEDULES: dict[FlowSpec, tuple[tuple[str, ...], str]] = {
-    SUPPLIERS_FLOW: ((SUPPLIERS.asset, ADDRESS_BOOK.asset), "ML_JDE_COUPA_SUPPLIERS_CRON"),
-    PURCHASE_ORDERS_FLOW: ((PO_HEADERS.asset, PO_LINES.asset), "ML_JDE_COUPA_PURCHASE_ORDERS_CRON"),
-    INVOICES_FLOW: ((AP_LEDGER.asset,), "ML_JDE_COUPA_INVOICES_CRON"),
+    SUPPLIERS_FLOW: ((SUPPLIERS.asset, ADDRESS_BOOK.asset, TERMS_MAP_ASSET), "ML_JDE_COUPA_SUPPLIERS_CRON"),
+    PURCHASE_ORDERS_FLOW: (
+        (PO_HEADERS.asset, PO_LINES.asset, ACCOUNT_MAP_ASSET),
+        "ML_JDE_COUPA_PURCHASE_ORDERS_CRON",
+    ),
+    INVOICES_FLOW: ((AP_LEDGER.asset, ACCOUNT_MAP_ASSET), "ML_JDE_COUPA_INVOICES_CRON"),
 }
 
 jde_coupa_flow_jobs = {

@@ -1,0 +1,147 @@
+"""Mapping tables: one spec and one builder for every table; flows map with the staged snapshot only."""
+
+import json
+from datetime import date, timedelta
+
+import pytest
+from dagster import AssetKey, Failure, instance_for_test, materialize
+from jde_coupa_world import jde_coupa_world
+
+from connector_assets.flows import coupa_jde, jde_coupa, jde_coupa_pos
+from connector_assets.flows.mapping_tables import SNAPSHOT_METADATA, MappingTable, fingerprint
+from connector_assets.jde.assets import jde_assets
+from connector_assets.staging import StagingResource
+
+DAY = (date.today() - timedelta(days=21)).isoformat()  # the JDE sandbox's busy mass-update day
+TABLES = {  # spec -> the asset built from it
+    jde_coupa.PAYMENT_TERMS: jde_coupa.jde_coupa_payment_terms_map,
+    jde_coupa_pos.ACCOUNTS: jde_coupa_pos.jde_coupa_account_map,
+    coupa_jde.ACCOUNTS: coupa_jde.coupa_jde_account_map,
+}
+
+
+def _materialize(assets, resources, **kwargs):
+    with instance_for_test() as instance:
+        result = materialize(assets, resources=resources, instance=instance, **kwargs)
+    assert result.success
+    return {
+        e.asset_key.to_user_string(): e.materialization.metadata
+        for e in result.get_asset_materialization_events()
+    }
+
+
+def test_every_mapping_table_is_a_spec_built_by_the_one_builder(tmp_path, monkeypatch):
+    from connector_assets.definitions import defs
+
+    monkeypatch.delenv("ML_COUPA_JDE_ACCOUNT_MAP", raising=False)
+    graph = defs.resolve_asset_graph()
+    csv_assets = {key.to_user_string() for key in graph.get_all_asset_keys() if "csv" in graph.get(key).kinds}
+    assert csv_assets == {spec.asset for spec in TABLES}  # no table is read any other way
+    staging = StagingResource(base_dir=str(tmp_path))
+    for spec, built in TABLES.items():
+        assert isinstance(spec, MappingTable) and built.key == AssetKey(spec.asset)
+        assert graph.get(built.key).group_name == ("coupa_jde" if spec is coupa_jde.ACCOUNTS else "jde_coupa")
+        assert built.descriptions_by_key[built.key] == spec.description
+        meta = _materialize([built], {"staging": staging})[spec.asset]
+        assert set(SNAPSHOT_METADATA) <= set(meta)
+        snapshot = spec.snapshot(staging)
+        assert meta["rows"].value == len(snapshot) and meta["fingerprint"].value == snapshot.fingerprint
+        assert snapshot.fingerprint == fingerprint(spec.read())  # the staged pairs are the file's
+
+
+def test_the_jobs_stage_the_tables_their_flows_map_with():
+    from connector_assets.definitions import defs
+
+    wanted = {
+        "jde_coupa_sync": {"jde_coupa_payment_terms_map", "jde_coupa_account_map"},
+        "jde_coupa_suppliers": {"jde_coupa_payment_terms_map"},
+        "jde_coupa_purchase_orders": {"jde_coupa_account_map"},
+        "jde_coupa_invoices": {"jde_coupa_account_map"},
+        "coupa_jde_invoices": {"coupa_jde_account_map"},
+    }
+    for job, tables in wanted.items():
+        keys = {k.to_user_string() for k in defs.resolve_job_def(job).asset_layer.executable_asset_keys}
+        assert tables <= keys, (job, keys)
+
+
+def test_a_mapping_with_no_snapshot_fails_naming_the_asset_to_materialize(tmp_path, monkeypatch):
+    staging = StagingResource(base_dir=str(tmp_path))
+    with pytest.raises(Failure, match="materialize jde_coupa_payment_terms_map"):
+        jde_coupa.PAYMENT_TERMS.snapshot(staging)
+    # The optional Coupa -> JDE table: empty when unset, a Failure when its variable names a file.
+    monkeypatch.delenv("ML_COUPA_JDE_ACCOUNT_MAP", raising=False)
+    assert coupa_jde.ACCOUNTS.snapshot(staging) == {}
+    monkeypatch.setenv("ML_COUPA_JDE_ACCOUNT_MAP", str(tmp_path / "accounts.csv"))
+    with pytest.raises(Failure, match="names a mapping table but coupa_jde_account_map was never loaded"):
+        coupa_jde.ACCOUNTS.snapshot(staging)
+
+
+def test_the_coupa_jde_table_has_no_sandbox_file_so_the_guard_has_nothing_to_refuse(tmp_path, monkeypatch):
+    """The sandbox guard refuses a sandbox file once JDE or Coupa is real; the Coupa -> JDE table has none
+    (unset it is empty and Coupa's segments are read as BU.OBJ.SUB), so a real Coupa stages it empty."""
+    assert coupa_jde.ACCOUNTS.sandbox_file is None
+    monkeypatch.delenv("ML_COUPA_JDE_ACCOUNT_MAP", raising=False)
+    monkeypatch.setenv("ML_COUPA_URL", "https://acme.coupahost.com")
+    with pytest.raises(ValueError, match="ML_JDE_COUPA_ACCOUNT_MAP is not set, and Coupa Core API"):
+        jde_coupa_pos.ACCOUNTS.read()
+    staging = StagingResource(base_dir=str(tmp_path))
+    meta = _materialize([coupa_jde.coupa_jde_account_map], {"staging": staging})["coupa_jde_account_map"]
+    assert meta["rows"].value == 0 and "unset" in meta["file"].value
+
+
+def test_the_one_reader_checks_values_in_a_finance_users_words(tmp_path):
+    table = tmp_path / "accounts.csv"
+    table.write_text("\ufeffcoupa_account,jde_account\n20-8150,20.8150\n20-8199,208199\n", encoding="utf-8")
+    with pytest.raises(
+        ValueError, match="accounts.csv line 3: .*the JDE account must read BU.OBJ or BU.OBJ.SUB"
+    ):
+        coupa_jde.ACCOUNTS.read(table)
+    table.write_text("coupa_account,jde_account\n20-8150,20.8150.abc\n", encoding="utf-8")
+    assert coupa_jde.ACCOUNTS.read(table) == {"20-8150": "20.8150.ABC"}
+    table.write_text("jde_account,coupa\n1.6810,A\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="missing column"):
+        jde_coupa_pos.ACCOUNTS.read(table)
+
+
+def test_a_replay_stages_todays_file_and_maps_with_it(tmp_path, monkeypatch):
+    staging = StagingResource(base_dir=str(tmp_path / "staging"))
+    table = tmp_path / "terms.csv"
+    table.write_text("jde_payment_terms,coupa_payment_term\nN30,Net 30\n", encoding="utf-8")
+    monkeypatch.setenv("ML_JDE_COUPA_PAYMENT_TERMS_MAP", str(table))
+    jde_coupa.PAYMENT_TERMS.stage(staging)
+    table.write_text("jde_payment_terms,coupa_payment_term\nN30,Net 30 days\n", encoding="utf-8")
+    assert jde_coupa.PAYMENT_TERMS.snapshot(staging) == {"N30": "Net 30"}  # a run: the staged snapshot
+    assert jde_coupa.PAYMENT_TERMS.restage(staging) == {"N30": "Net 30 days"}  # a replay: today's file
+
+
+def test_a_run_maps_with_the_staged_snapshot_not_the_file_and_names_it(tmp_path, monkeypatch):
+    """The table is staged, then its file changes: the mapping still uses what was staged, and the mapped
+    asset's materialization carries the staged snapshot's fingerprint."""
+    table = tmp_path / "terms.csv"
+    sandbox = jde_coupa.load_payment_terms()
+    table.write_text(
+        "jde_payment_terms,coupa_payment_term\n" + "".join(f"{k},{v}\n" for k, v in sandbox.items()),
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("ML_JDE_COUPA_PAYMENT_TERMS_MAP", str(table))
+    with jde_coupa_world(tmp_path) as world:
+        every = [*jde_assets, *jde_coupa.jde_coupa_assets]
+        staged = _materialize([jde_coupa.jde_coupa_payment_terms_map], world.resources)
+        print_ = staged["jde_coupa_payment_terms_map"]["fingerprint"].value
+        # Finance edits the file; nothing stages it again before the run maps.
+        table.write_text(
+            "jde_payment_terms,coupa_payment_term\n"
+            + "".join(f"{k},CHANGED-{v}\n" for k, v in sandbox.items()),
+            encoding="utf-8",
+        )
+        names = ("jde_suppliers", "jde_address_book", "jde_coupa_suppliers_mapped")
+        meta = _materialize(
+            [a for a in every if a.key.to_user_string() in names], world.resources, partition_key=DAY
+        )
+        mapped = meta["jde_coupa_suppliers_mapped"]
+        assert mapped["jde_coupa_payment_terms_map snapshot"].value == print_
+        codes = {
+            json.loads(row["payload"])["body"].get("payment-term", {}).get("code")
+            for row in world.resources["staging"].read_rows("jde_coupa_suppliers_mapped", DAY)
+        } - {None}
+        assert codes and codes <= set(sandbox.values())  # the staged table, not the edited file
