@@ -37,7 +37,14 @@ sys.path.insert(0, str(ROOT / "bench"))
 from dagster_server import TERMINAL_RUN, dagster_server, free_port  # noqa: E402
 from jde_coupa_backfill import _serve, _wait  # noqa: E402
 
-ASSETS = ["jde_suppliers", "jde_address_book", "jde_coupa_suppliers_mapped", "jde_coupa_suppliers_written"]
+# The flow maps only with a staged payment-terms table, so the backfill stages it too (once: unpartitioned).
+ASSETS = [
+    "jde_coupa_payment_terms_map",
+    "jde_suppliers",
+    "jde_address_book",
+    "jde_coupa_suppliers_mapped",
+    "jde_coupa_suppliers_written",
+]
 JOB = "jde_coupa_suppliers"
 
 LAUNCH_RUN = """mutation($p: ExecutionParams!) { launchRun(executionParams: $p) { __typename

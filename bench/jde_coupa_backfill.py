@@ -168,16 +168,13 @@ def _run(args: argparse.Namespace, jde_url: str, coupa_url: str) -> dict:
             "staging": StagingResource(base_dir=folder),
             "ledger": LedgerResource(db_url=f"sqlite:///{folder}/ledger.sqlite"),
         }
-        # The F0901 cache and the Coupa -> JDE account table (the sandbox one unless the variable says).
+        # The F0901 cache and the mapping tables, staged first: flows map only with staged snapshots (the
+        # Coupa -> JDE account table is the sandbox one unless the variable says otherwise).
         os.environ.setdefault(
             "ML_COUPA_JDE_ACCOUNT_MAP",
             str(Path(__file__).parents[1] / "mappings" / "sandbox" / "coupa_jde_accounts.csv"),
         )
-        lookups = [
-            a
-            for a in [*jde_assets, *coupa_jde_assets]
-            if a.key.to_user_string() in ("jde_gl_accounts", "coupa_jde_account_map")
-        ]
+        lookups = [a for a in every if a.key.to_user_string() in ("jde_gl_accounts", *unpartitioned)]
         assert materialize(lookups, resources=resources, instance=instance).success
         aligned = _align_supplier_numbers(resources, coupa_url)
         before = requests.get(f"{coupa_url}/sandbox/state", timeout=30).json()

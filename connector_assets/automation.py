@@ -8,6 +8,7 @@ the sandbox sets ``ML_AUTOMATION_DEFAULT=running``, so a newcomer sees records f
 
 from dagster import (
     AssetSelection,
+    AutomationCondition,
     AutomationConditionSensorDefinition,
     DefaultScheduleStatus,
     DefaultSensorStatus,
@@ -17,6 +18,13 @@ from connector_resources import settings
 from connector_resources.settings import SettingError
 
 AUTOMATION_DEFAULT_ENV = "ML_AUTOMATION_DEFAULT"
+
+
+# What must exist before any flow can map (the F0901 cache read whole, the staged mapping tables) is read
+# once by the automation sensor when it was never read; after that, on its own schedule or job. A failed
+# first read is not retried every tick: the operator reruns it once the cause is fixed.
+_ASSET = AutomationCondition
+NEVER_READ = (_ASSET.missing() & ~_ASSET.in_progress() & ~_ASSET.execution_failed()).with_label("never read")
 
 
 def automation_running() -> bool:
@@ -37,12 +45,12 @@ def sensor_status() -> DefaultSensorStatus:
 
 def automation_sensor() -> AutomationConditionSensorDefinition:
     """Evaluates the assets' automation conditions (``ledger_health`` every 15 minutes, the first F0901
-    read when its cache is missing). Declared here, not left to Dagster's implicit sensor, so it follows
-    the same running / stopped default as everything else."""
+    read and the first staging of each mapping table when missing). Declared here, not left to Dagster's
+    implicit sensor, so it follows the same running / stopped default as everything else."""
     return AutomationConditionSensorDefinition(
         "automation_sensor",
         target=AssetSelection.all(),
         default_status=sensor_status(),
         description="Materializes assets whose automation condition is met: ledger_health every 15 "
-        "minutes, jde_gl_accounts when it was never read.",
+        "minutes, jde_gl_accounts and the mapping tables when they were never read.",
     )

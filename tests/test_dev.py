@@ -154,11 +154,13 @@ def test_dev_serves_the_ui_with_definitions_loaded(tmp_path):
         assert set(schedules.values()) == set(sensors.values()) == {"RUNNING"}, (schedules, sensors)
 
         _backfill_from_the_ui(url, tmp_path / "home")
-        # The automation sensor read the F0901 cache a newcomer's first Coupa -> JDE run needs.
+        # The automation sensor read the F0901 cache and staged the mapping tables a newcomer's first runs
+        # need.
         deadline = time.monotonic() + 120
-        while not _materialized(url, "jde_gl_accounts"):
-            assert time.monotonic() < deadline, "jde_gl_accounts was not read by the automation sensor"
-            time.sleep(2)
+        for asset in ("jde_gl_accounts", "jde_coupa_payment_terms_map", "jde_coupa_account_map"):
+            while not _materialized(url, asset):
+                assert time.monotonic() < deadline, f"{asset} was not materialized by the automation sensor"
+                time.sleep(2)
     finally:
         _stop(proc)
     output = log.read_text()

@@ -23,6 +23,7 @@ from typing import Any
 
 from dagster import AssetExecutionContext, AssetsDefinition, Failure, MaterializeResult, asset
 
+from connector_assets.automation import NEVER_READ
 from connector_assets.staging import Column
 from connector_resources import settings
 from connector_resources.replay import shared_value
@@ -225,6 +226,7 @@ def build_mapping_table_asset(table: MappingTable, *, group: str) -> AssetsDefin
         kinds={"csv"},
         required_resource_keys={"staging"},
         description=table.description,
+        automation_condition=NEVER_READ,  # staged once on a new instance; jobs restage it each run
     )
     def _table(context: AssetExecutionContext) -> MaterializeResult:
         snapshot, path = table.stage(context.resources.staging)

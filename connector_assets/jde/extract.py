@@ -14,12 +14,12 @@ from zoneinfo import ZoneInfo
 from dagster import (
     AssetExecutionContext,
     AssetsDefinition,
-    AutomationCondition,
     BackfillPolicy,
     DailyPartitionsDefinition,
     MaterializeResult,
 )
 
+from connector_assets.automation import NEVER_READ
 from connector_assets.incremental import Stream, days_in_window, read_day, read_metadata, read_whole
 from connector_assets.jde.tables import JdeTable
 from connector_assets.staging import StagingResource
@@ -83,13 +83,6 @@ def _fetcher(spec: JdeTable, session: Any):
         return session.browse(spec.table, columns=columns, conditions=conditions)
 
     return fetch
-
-
-# A cache read whole (F0901) is read on its own schedule; before its first read every flow that
-# validates against it would fail, so the automation sensor reads it once when it was never read. A
-# failed first read is not retried every tick: the operator reruns it once the cause is fixed.
-_ASSET = AutomationCondition
-NEVER_READ = (_ASSET.missing() & ~_ASSET.in_progress() & ~_ASSET.execution_failed()).with_label("never read")
 
 
 def build_table_asset(spec: JdeTable, partitions_def: DailyPartitionsDefinition | None) -> AssetsDefinition:
