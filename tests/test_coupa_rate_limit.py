@@ -42,22 +42,48 @@ def report(record_property, label: str, calls: int, seconds: float, throttled: i
     return rate
 
 
-def test_default_pacing_reaches_the_ceiling_within_10_percent_without_a_single_429(box, record_property):
+def _count_slices(monkeypatch) -> list[int]:
+    """``[n]``: the slices a read pages (its first one, plus every piece a split hands out)."""
+    from connector_resources.coupa import paging
+
+    made = [1]
+    split = paging.SlicePager.split
+
+    def counting(self, parts: int = 2):
+        pieces = split(self, parts)
+        made[0] += len(pieces)
+        return pieces
+
+    monkeypatch.setattr(paging.SlicePager, "split", counting)
+    return made
+
+
+def test_default_pacing_reaches_the_ceiling_within_10_percent_without_a_single_429(
+    box, record_property, monkeypatch
+):
     box.faults(rate_limit_enabled=True, rate_limit_per_second=25, rate_limit_burst=20, latency_ms=60)
     expected = {r["id"] for r in box.records("invoices")}
     # Pacing as shipped (24/s, burst 4); only the page is smaller, to make many calls from little data.
     page = 4
     resource = coupa(box, rate_per_second=24.0, rate_burst=4, page_size=page, read_workers=4)
+    slices = _count_slices(monkeypatch)
     with resource.session() as session:
         ids, calls, seconds = timed_read(session, "invoices")
         throttled = session.metrics.statuses[429]
     rate = report(record_property, "default_pacing", calls, seconds, throttled)
     fewest = len(ids) // page + 1  # calls a sequential read needs
-    print(f"[coupa rate] default_pacing: {len(ids) / seconds:.0f} rows/s, {calls} calls for {fewest} pages")
+    print(
+        f"[coupa rate] default_pacing: {len(ids) / seconds:.0f} rows/s, {calls} calls for {fewest} pages, "
+        f"{slices[0]} slices"
+    )
     assert sorted(ids) == sorted(expected)
     assert throttled == 0
     assert rate >= 0.9 * COUPA_LIMIT
-    assert calls <= 1.15 * fewest  # parallel slices cost few part-filled pages
+    # Parallel slices cost one part-filled page each beyond a sequential read, and no more: how many
+    # slices the work-stealing read makes depends on thread timing (idle workers split busy slices), so
+    # the bound counts them rather than assuming a fixed share.
+    assert calls <= fewest + slices[0]
+    assert slices[0] <= 4 * 4  # few: at most four per worker
 
 
 def test_a_server_stricter_than_the_pacing_is_learned_from_few_429s_and_the_read_finishes(

@@ -17,7 +17,7 @@ from datetime import date, timedelta
 import requests
 from dagster import instance_for_test, materialize
 
-from connector_assets.flows.jde_coupa import jde_coupa_assets
+from connector_assets.flows.jde_coupa import PAYMENT_TERMS, jde_coupa_assets
 from connector_assets.jde.assets import jde_assets
 from connector_assets.staging import StagingResource
 from connector_resources.coupa import CoupaResource
@@ -91,6 +91,8 @@ def test_kill_9_mid_write_then_rerun_leaves_one_copy_of_each(tmp_path):
             for a in [*jde_assets, *jde_coupa_assets]
             if a.key.to_user_string() in ("jde_suppliers", "jde_address_book", "jde_coupa_suppliers_mapped")
         ]
+        # The suppliers flow maps with the staged payment-terms snapshot: stage today's table, as a job does.
+        PAYMENT_TERMS.stage(resources["staging"])
         with instance_for_test() as instance:
             assert materialize(upstream, resources=resources, instance=instance, partition_key=DAY).success
         staged = {str(r["AN8"]) for r in resources["staging"].read_rows("jde_suppliers", DAY)}
