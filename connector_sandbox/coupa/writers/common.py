@@ -1,11 +1,12 @@
-"""What every writer shares: the request context, association lookup, addresses, custom fields,
-money formatting and the export mark."""
+"""What every writer shares: the request context, the start and stamps of a write, uniqueness checks,
+association lookup, addresses, custom fields, the line fields orders and invoices have in common,
+state actions, money formatting and the export mark."""
 
 from __future__ import annotations
 
 import dataclasses
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from ..formats import CoupaError
 from ..schema import RESOURCES, Resource
@@ -13,6 +14,8 @@ from ..settings import CoupaSandboxSettings
 from ..store import Store, index_column, quote
 from ..validation import Errors, normalize
 from ..vocabulary import COUNTRY_NAMES
+
+T = TypeVar("T")
 
 
 @dataclasses.dataclass
@@ -31,6 +34,37 @@ class WriteContext:
 
     def user(self) -> dict[str, Any]:
         return {"id": 1, "login": self.client_id, "email": None}
+
+
+@dataclasses.dataclass
+class Draft:
+    """The record a create or update builds; it is stored only if ``errors`` stay empty."""
+
+    resource: Resource
+    errors: Errors
+    doc: dict[str, Any]
+    creating: bool
+
+
+def begin(ctx: WriteContext, resource_key: str, current: dict[str, Any] | None) -> Draft:
+    """Every write starts from a copy of the stored record (or nothing) and an empty error list."""
+    resource = RESOURCES[resource_key]
+    return Draft(resource, ctx.errors(resource), dict(current or {}), current is None)
+
+
+def stamp(ctx: WriteContext, draft: Draft, **created: Any) -> dict[str, Any]:
+    """A new record gets its id, ``created-at`` and ``created`` extras; every write gets ``updated-at``."""
+    doc = draft.doc
+    if draft.creating:
+        doc.update({"id": ctx.store.next_id(draft.resource.table), "created-at": ctx.now, **created})
+    doc["updated-at"] = ctx.now
+    return doc
+
+
+def reject_taken(errors: Errors, clash: dict[str, Any] | None, doc: dict[str, Any], key: str) -> None:
+    """A unique value is taken when another record (not the one being updated) holds it."""
+    if clash is not None and clash["id"] != doc.get("id"):
+        errors.add(key, "has already been taken")
 
 
 def not_found(resource: Resource, record_id: Any) -> CoupaError:
@@ -96,6 +130,29 @@ def resolve(
     return None
 
 
+def unique(ctx: WriteContext, draft: Draft, key: str, value: Any, *, fold: bool = False) -> None:
+    """``key`` must not already name another record of the resource (``fold``: case-insensitively)."""
+    reject_taken(draft.errors, find_by(ctx.store, draft.resource, key, value, fold=fold), draft.doc, key)
+
+
+def currency_or_default(ctx: WriteContext, errors: Errors, body: dict[str, Any]) -> dict[str, Any] | None:
+    """The body's currency; a body without one gets the instance currency."""
+    currency = resolve(ctx, errors, body, "currency", "currencies", ("code",))
+    if currency is None and "currency" not in body:
+        currency = find_by(ctx.store, RESOURCES["currencies"], "code", ctx.settings.instance_currency)
+    return currency
+
+
+def supplier_payment_term(ctx: WriteContext, doc: dict[str, Any]) -> dict[str, Any] | None:
+    """Documents created without a payment term take their supplier's."""
+    return (ctx.store.get(RESOURCES["suppliers"], doc["supplier"]["id"]) or {}).get("payment-term")
+
+
+def shipping_term(value: dict[str, Any]) -> dict[str, Any]:
+    """A shipping term is embedded as given (it is not a table of its own)."""
+    return {"id": value.get("id"), "code": value.get("code"), "description": value.get("description")}
+
+
 def active_account(
     ctx: WriteContext, errors: Errors, body: dict[str, Any], *, required: bool
 ) -> dict[str, Any] | None:
@@ -150,6 +207,26 @@ def currency_decimals(ctx: WriteContext, currency: dict[str, Any] | None) -> int
         return 2
     found = ctx.store.get(RESOURCES["currencies"], currency["id"]) or {}
     return int(found.get("decimals", 2))
+
+
+Actions = dict[str, tuple[tuple[str, ...], T]]
+
+
+def action_target(
+    ctx: WriteContext, resource: Resource, actions: Actions[T], doc: dict[str, Any], action: str, unknown: str
+) -> T:
+    """``PUT /api/<resource>/<id>/<action>``: 404 for an unknown action, a validation error when the
+    record's status does not allow it; otherwise the action's entry (its target status)."""
+    if action not in actions:
+        raise CoupaError(404, unknown, resource.element)
+    allowed, target = actions[action]
+    if doc.get("status") not in allowed:
+        raise CoupaError(
+            ctx.settings.validation_error_status,
+            [f"Status {doc.get('status')} does not allow {action}"],
+            resource.element,
+        )
+    return target
 
 
 def mark_exported(ctx: WriteContext, doc: dict[str, Any], exported: bool) -> dict[str, Any]:

@@ -12,16 +12,21 @@ from ..schema import INVOICE_STATUSES, RESOURCES
 from ..store import index_column, quote
 from ..validation import Errors
 from .common import (
+    Actions,
     WriteContext,
+    action_target,
     active_account,
     address,
+    begin,
     currency_decimals,
+    currency_or_default,
     custom_fields,
-    find_by,
     money_text,
-    quantity_text,
+    reject_taken,
     resolve,
+    supplier_payment_term,
 )
+from .lines import given_uom, line_number, line_total, priced_fields
 
 # Invoice statuses in which header and lines may still be edited through the API.
 EDITABLE_INVOICE_STATUSES = ("draft", "new", "invalid")
@@ -70,25 +75,7 @@ def _invoice_lines(
                 continue
         line = dict(current or {})
         creating = current is None
-        line_type = line_errors.choice(given, "type", ("InvoiceQuantityLine", "InvoiceAmountLine"))
-        line["type"] = (
-            line_type
-            or line.get("type")
-            or ("InvoiceAmountLine" if given.get("quantity") is None else "InvoiceQuantityLine")
-        )
-        description = line_errors.text(given, "description", required=creating, max_length=255)
-        if description is not None:
-            line["description"] = description
-        price = line_errors.decimal(given, "price", required=creating)
-        if price is not None:
-            line["price"] = str(price)
-        quantity = line_errors.decimal(
-            given, "quantity", required=creating and line["type"] == "InvoiceQuantityLine"
-        )
-        if quantity is not None:
-            line["quantity"] = quantity_text(quantity)
-        if line["type"] == "InvoiceAmountLine":
-            line["quantity"] = None
+        priced_fields(line_errors, given, line, creating=creating, prefix="Invoice")
         if "account" in given or creating:
             account = active_account(ctx, line_errors, given, required=True)
             if account is not None:
@@ -112,21 +99,9 @@ def _invoice_lines(
                 line["po-number"] = given.get("po-number") or order["po-number"]
         elif "po-number" in given:
             line["po-number"] = line_errors.text(given, "po-number", max_length=20)
-        number = line_errors.integer(given, "line-num")
-        if number is not None and number != line.get("line-num"):
-            if number in used:
-                line_errors.add("line-num", "has already been taken")
-            used.add(number)
-            line["line-num"] = number
-        elif creating:
-            line["line-num"] = max(used, default=0) + 1
-            used.add(line["line-num"])
-        uom = given.get("uom")
-        if isinstance(uom, dict) and uom.get("code"):
-            line["uom"] = {"id": None, "code": uom["code"], "name": uom.get("name") or uom["code"]}
-        if line.get("price") is not None:
-            amount = Decimal(line["price"]) * (Decimal(line["quantity"]) if line.get("quantity") else 1)
-            line["total"] = money_text(amount, decimals)
+        line_number(line_errors, given, line, used, creating=creating)
+        given_uom(given, line)
+        line_total(line, decimals)
         if creating:
             line.update(
                 {
@@ -195,10 +170,8 @@ def _payments(
 
 
 def invoice_write(ctx: WriteContext, body: dict[str, Any], current: dict[str, Any] | None) -> dict[str, Any]:
-    resource = RESOURCES["invoices"]
-    errors = ctx.errors(resource)
-    creating = current is None
-    doc = dict(current or {})
+    draft = begin(ctx, "invoices", current)
+    resource, errors, doc, creating = draft.resource, draft.errors, draft.doc, draft.creating
     header_keys = [
         key
         for key in body
@@ -221,15 +194,12 @@ def invoice_write(ctx: WriteContext, body: dict[str, Any], current: dict[str, An
             f"t.{quote(index_column('supplier'))} = ? AND t.{quote(index_column('invoice-number'))} = ?",
             [doc["supplier"]["id"], doc["invoice-number"]],
         )
-        if clash is not None and clash["id"] != doc.get("id"):
-            errors.add("invoice-number", "has already been taken")
+        reject_taken(errors, clash, doc, "invoice-number")
     day = errors.date(body, "invoice-date", ctx.zone, required=creating)
     if day is not None:
         doc["invoice-date"] = day.isoformat()
     if "currency" in body or creating:
-        currency = resolve(ctx, errors, body, "currency", "currencies", ("code",))
-        if currency is None and "currency" not in body:
-            currency = find_by(ctx.store, RESOURCES["currencies"], "code", ctx.settings.instance_currency)
+        currency = currency_or_default(ctx, errors, body)
         if currency is not None:
             doc["currency"] = {"id": currency["id"]}
     decimals = currency_decimals(ctx, doc.get("currency"))
@@ -248,9 +218,7 @@ def invoice_write(ctx: WriteContext, body: dict[str, Any], current: dict[str, An
         if term is not None:
             doc["payment-term"] = {"id": term["id"]}
     elif creating and doc.get("supplier"):
-        doc["payment-term"] = (ctx.store.get(RESOURCES["suppliers"], doc["supplier"]["id"]) or {}).get(
-            "payment-term"
-        )
+        doc["payment-term"] = supplier_payment_term(ctx, doc)
     for key in ("tax-amount", "shipping-amount", "handling-amount", "misc-amount"):
         amount = errors.decimal(body, key)
         if amount is not None:
@@ -315,7 +283,7 @@ def invoice_write(ctx: WriteContext, body: dict[str, Any], current: dict[str, An
     return doc
 
 
-_INVOICE_ACTIONS: dict[str, tuple[tuple[str, ...], str | None]] = {
+_INVOICE_ACTIONS: Actions[str | None] = {
     "submit": (("draft", "new", "invalid"), None),  # target from settings
     "void": (("pending_receipt", "approved", "draft"), "voided"),
     "abandon": (("draft", "new", "invalid"), "abandoned"),
@@ -332,14 +300,12 @@ _INVOICE_ACTIONS: dict[str, tuple[tuple[str, ...], str | None]] = {
 
 def invoice_action(ctx: WriteContext, doc: dict[str, Any], action: str) -> dict[str, Any]:
     resource = RESOURCES["invoices"]
-    if action not in _INVOICE_ACTIONS:
-        raise CoupaError(404, f"{action} is not an invoice action simulated by the sandbox", resource.element)
-    allowed, target = _INVOICE_ACTIONS[action]
-    status = ctx.settings.validation_error_status
-    if doc.get("status") not in allowed:
-        raise CoupaError(status, [f"Status {doc.get('status')} does not allow {action}"], resource.element)
+    unknown = f"{action} is not an invoice action simulated by the sandbox"
+    target = action_target(ctx, resource, _INVOICE_ACTIONS, doc, action, unknown)
     if action == "submit" and not doc.get("invoice-lines"):
-        raise CoupaError(status, ["Invoice lines can't be blank"], resource.element)
+        raise CoupaError(
+            ctx.settings.validation_error_status, ["Invoice lines can't be blank"], resource.element
+        )
     doc = dict(doc)
     doc["status"] = target or ctx.settings.invoice_submit_status
     assert doc["status"] in INVOICE_STATUSES

@@ -5,15 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..schema import RESOURCES
-from .common import WriteContext, resolve
+from .common import WriteContext, begin, reject_taken, resolve, stamp
 
 
 def account_write(ctx: WriteContext, body: dict[str, Any], current: dict[str, Any] | None) -> dict[str, Any]:
-    resource = RESOURCES["accounts"]
-    errors = ctx.errors(resource)
-    creating = current is None
-    doc = dict(current or {})
+    draft = begin(ctx, "accounts", current)
+    resource, errors, doc, creating = draft.resource, draft.errors, draft.doc, draft.creating
     if creating or "account-type" in body:
         # The chart of accounts must already exist; it cannot be created through the API.
         chart = resolve(ctx, errors, body, "account-type", "account_types", ("name",), required=creating)
@@ -41,22 +38,16 @@ def account_write(ctx: WriteContext, body: dict[str, Any], current: dict[str, An
             't."ix_code" = ? AND json_extract(t.doc, \'$."account-type".id\') = ?',
             [code, doc["account-type"]["id"]],
         )
-        if clash is not None and clash["id"] != doc.get("id"):
-            errors.add("code", "has already been taken")
+        reject_taken(errors, clash, doc, "code")
     errors.raise_if_any()
-    if creating:
-        doc.update({"id": ctx.store.next_id("accounts"), "created-at": ctx.now})
-    doc["updated-at"] = ctx.now
-    return doc
+    return stamp(ctx, draft)
 
 
 def lookup_value_write(
     ctx: WriteContext, body: dict[str, Any], current: dict[str, Any] | None
 ) -> dict[str, Any]:
-    resource = RESOURCES["lookup_values"]
-    errors = ctx.errors(resource)
-    creating = current is None
-    doc = dict(current or {})
+    draft = begin(ctx, "lookup_values", current)
+    resource, errors, doc, creating = draft.resource, draft.errors, draft.doc, draft.creating
     name = errors.text(body, "name", required=creating, max_length=255)
     if name is not None:
         doc["name"] = name
@@ -91,13 +82,9 @@ def lookup_value_write(
             "t.\"ix_external_ref_code\" = ? AND json_extract(t.doc, '$.lookup.id') = ?",
             [doc["external-ref-code"], doc["lookup"]["id"]],
         )
-        if clash is not None and clash["id"] != doc.get("id"):
-            errors.add("name", "has already been taken")
+        reject_taken(errors, clash, doc, "name")
     errors.raise_if_any()
-    if creating:
-        doc.update({"id": ctx.store.next_id("lookup_values"), "created-at": ctx.now})
-    doc["updated-at"] = ctx.now
-    return doc
+    return stamp(ctx, draft)
 
 
 def payment_write(ctx: WriteContext, body: dict[str, Any], current: dict[str, Any] | None) -> dict[str, Any]:

@@ -10,16 +10,22 @@ from ..formats import CoupaError
 from ..schema import RESOURCES
 from ..validation import Errors
 from .common import (
+    Actions,
     WriteContext,
+    action_target,
     active_account,
     address,
+    begin,
     currency_decimals,
+    currency_or_default,
     custom_fields,
-    find_by,
     money_text,
-    quantity_text,
     resolve,
+    shipping_term,
+    supplier_payment_term,
+    unique,
 )
+from .lines import given_uom, line_number, line_total, priced_fields
 
 
 def _order_lines(
@@ -83,42 +89,12 @@ def _order_line(
 ) -> dict[str, Any]:
     line = dict(current or {})
     creating = current is None
-    line_type = errors.choice(given, "type", ("OrderQuantityLine", "OrderAmountLine"))
-    line_type = (
-        line_type
-        or line.get("type")
-        or ("OrderAmountLine" if given.get("quantity") is None else "OrderQuantityLine")
-    )
-    line["type"] = line_type
-    description = errors.text(given, "description", required=creating, max_length=255)
-    if description is not None:
-        line["description"] = description
-    price = errors.decimal(given, "price", required=creating)
-    if price is not None:
-        line["price"] = str(price)
-    quantity = errors.decimal(given, "quantity", required=creating and line_type == "OrderQuantityLine")
-    if quantity is not None:
-        if quantity <= 0:
-            errors.add("quantity", "must be greater than 0")
-        line["quantity"] = quantity_text(quantity)
-    if line_type == "OrderAmountLine":
-        line["quantity"] = None
-    number = errors.integer(given, "line-num")
-    if number is not None and number != line.get("line-num"):
-        if number in used_numbers:
-            errors.add("line-num", "has already been taken")
-        used_numbers.add(number)
-        line["line-num"] = number
-    elif creating:
-        line["line-num"] = max(used_numbers, default=0) + 1
-        used_numbers.add(line["line-num"])
+    line_type = priced_fields(errors, given, line, creating=creating, prefix="Order", positive_quantity=True)
+    line_number(errors, given, line, used_numbers, creating=creating)
     if "account" in given:
         account = active_account(ctx, errors, given, required=False)
         line["account"] = {"id": account["id"]} if account else line.get("account")
-    uom = given.get("uom")
-    if isinstance(uom, dict) and uom.get("code"):
-        line["uom"] = {"id": None, "code": uom["code"], "name": uom.get("name") or uom["code"]}
-    elif creating:
+    if not given_uom(given, line) and creating:
         line["uom"] = {"id": None, "code": "EA", "name": "Each"}
     if "need-by-date" in given:
         day = errors.date(given, "need-by-date", ctx.zone)
@@ -126,9 +102,7 @@ def _order_line(
     commodity = given.get("commodity")
     if isinstance(commodity, dict):
         line["commodity"] = {"id": commodity.get("id"), "name": commodity.get("name")}
-    if line.get("price") is not None:
-        amount = Decimal(line["price"]) * (Decimal(line["quantity"]) if line.get("quantity") else 1)
-        line["total"] = money_text(amount, decimals)
+    line_total(line, decimals)
     if creating:
         line.update(
             {
@@ -147,10 +121,8 @@ def _order_line(
 def purchase_order_write(
     ctx: WriteContext, body: dict[str, Any], current: dict[str, Any] | None
 ) -> dict[str, Any]:
-    resource = RESOURCES["purchase_orders"]
-    errors = ctx.errors(resource)
-    creating = current is None
-    doc = dict(current or {})
+    draft = begin(ctx, "purchase_orders", current)
+    resource, errors, doc, creating = draft.resource, draft.errors, draft.doc, draft.creating
     if creating:
         if body.get("type") != "ExternalOrderHeader":
             raise CoupaError(
@@ -169,9 +141,7 @@ def purchase_order_write(
             errors.raise_if_any()
     po_number = errors.text(body, "po-number", required=creating, max_length=20)
     if po_number is not None:
-        clash = find_by(ctx.store, resource, "po-number", po_number)
-        if clash is not None and clash["id"] != doc.get("id"):
-            errors.add("po-number", "has already been taken")
+        unique(ctx, draft, "po-number", po_number)
         doc["po-number"] = po_number
     if "supplier" in body or creating:
         supplier = resolve(ctx, errors, body, "supplier", "suppliers", ("number", "name"), required=creating)
@@ -184,9 +154,7 @@ def purchase_order_write(
                 doc["supplier"] = {"id": supplier["id"]}
     revision = False
     if "currency" in body or creating:
-        currency = resolve(ctx, errors, body, "currency", "currencies", ("code",))
-        if currency is None and creating and "currency" not in body:
-            currency = find_by(ctx.store, RESOURCES["currencies"], "code", ctx.settings.instance_currency)
+        currency = currency_or_default(ctx, errors, body)
         if currency is not None:
             revision |= not creating and currency["id"] != doc["currency"]["id"]
             doc["currency"] = {"id": currency["id"]}
@@ -197,15 +165,10 @@ def purchase_order_write(
             revision |= (doc.get("payment-term") or {}).get("id") != term["id"]
             doc["payment-term"] = {"id": term["id"]}
     elif creating and doc.get("supplier"):
-        supplier_doc = ctx.store.get(RESOURCES["suppliers"], doc["supplier"]["id"]) or {}
-        doc["payment-term"] = supplier_doc.get("payment-term")
+        doc["payment-term"] = supplier_payment_term(ctx, doc)
     shipping = errors.obj(body, "shipping-term")
     if shipping is not None:
-        doc["shipping-term"] = {
-            "id": shipping.get("id"),
-            "code": shipping.get("code"),
-            "description": shipping.get("description"),
-        }
+        doc["shipping-term"] = shipping_term(shipping)
         revision = True
     if "ship-to-address" in body:
         doc["ship-to-address"] = address(
@@ -264,7 +227,7 @@ def purchase_order_write(
     return doc
 
 
-_PO_ACTIONS: dict[str, tuple[tuple[str, ...], str]] = {
+_PO_ACTIONS: Actions[str] = {
     # action: (statuses it applies to, resulting status)
     "issue": (("draft", "buyer_hold", "currency_hold", "supplier_window_hold"), "issued"),
     "issue_without_send": (("draft", "buyer_hold", "currency_hold", "supplier_window_hold"), "issued"),
@@ -288,16 +251,14 @@ _PO_ACTIONS: dict[str, tuple[tuple[str, ...], str]] = {
 
 
 def purchase_order_action(ctx: WriteContext, doc: dict[str, Any], action: str) -> dict[str, Any]:
-    resource = RESOURCES["purchase_orders"]
-    if action not in _PO_ACTIONS:
-        raise CoupaError(404, f"{action} is not a purchase order action", resource.element)
-    allowed, target = _PO_ACTIONS[action]
-    if doc.get("status") not in allowed:
-        raise CoupaError(
-            ctx.settings.validation_error_status,
-            [f"Status {doc.get('status')} does not allow {action}"],
-            resource.element,
-        )
+    target = action_target(
+        ctx,
+        RESOURCES["purchase_orders"],
+        _PO_ACTIONS,
+        doc,
+        action,
+        f"{action} is not a purchase order action",
+    )
     doc = dict(doc)
     doc["status"] = target
     if target in ("cancelled", "closed"):

@@ -4,28 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..schema import MATCHING_LEVELS, PAYMENT_METHODS, PO_METHODS, RESOURCES, SUPPLIER_STATUSES
+from ..schema import MATCHING_LEVELS, PAYMENT_METHODS, PO_METHODS, SUPPLIER_STATUSES
 from ..validation import EMAIL, normalize
-from .common import WriteContext, address, custom_fields, find_by, resolve
+from .common import WriteContext, address, begin, custom_fields, resolve, shipping_term, stamp, unique
 
 
 def supplier_write(ctx: WriteContext, body: dict[str, Any], current: dict[str, Any] | None) -> dict[str, Any]:
-    resource = RESOURCES["suppliers"]
-    errors = ctx.errors(resource)
-    creating = current is None
-    doc = dict(current or {})
+    draft = begin(ctx, "suppliers", current)
+    resource, errors, doc, creating = draft.resource, draft.errors, draft.doc, draft.creating
     name = errors.text(body, "name", required=creating, max_length=100)
     if name is not None:
-        clash = find_by(ctx.store, resource, "name", name, fold=True)
-        if clash is not None and clash["id"] != doc.get("id"):
-            errors.add("name", "has already been taken")
+        unique(ctx, draft, "name", name, fold=True)
         doc["name"] = name
     if "number" in body:
         number = errors.text(body, "number", max_length=255)
         if number is not None:
-            clash = find_by(ctx.store, resource, "number", number)
-            if clash is not None and clash["id"] != doc.get("id"):
-                errors.add("number", "has already been taken")
+            unique(ctx, draft, "number", number)
         doc["number"] = number
     if "display-name" in body or creating:
         doc["display-name"] = errors.text(body, "display-name", max_length=100) or doc.get("name")
@@ -50,11 +44,7 @@ def supplier_write(ctx: WriteContext, body: dict[str, Any], current: dict[str, A
         doc["payment-term"] = {"id": term["id"]} if term else doc.get("payment-term")
     shipping = errors.obj(body, "shipping-term")
     if shipping is not None:
-        doc["shipping-term"] = {
-            "id": shipping.get("id"),
-            "code": shipping.get("code"),
-            "description": shipping.get("description"),
-        }
+        doc["shipping-term"] = shipping_term(shipping)
     for key in ("tax-id", "duns", "account-number"):
         if key in body:
             doc[key] = errors.text(body, key, max_length=255)
@@ -81,16 +71,6 @@ def supplier_write(ctx: WriteContext, body: dict[str, Any], current: dict[str, A
     )
     doc["custom-fields"] = custom_fields(ctx, resource, body, doc.get("custom-fields") or {})
     errors.raise_if_any()
-    if creating:
-        doc.update(
-            {
-                "id": ctx.store.next_id("suppliers"),
-                "created-at": ctx.now,
-                "created-by": ctx.user(),
-                "remit-to-addresses": [],
-                "supplier-sites": [],
-            }
-        )
-    doc["updated-at"] = ctx.now
+    stamp(ctx, draft, **{"created-by": ctx.user(), "remit-to-addresses": [], "supplier-sites": []})
     doc["updated-by"] = ctx.user()
     return doc
