@@ -18,7 +18,7 @@ The rules a client meets here, all DRF / django-filter defaults:
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -70,58 +70,72 @@ class Filters:
 
     # --- date and time ranges ---------------------------------------------------------------------
 
-    def date_range(self, name: str, column: str, *, datetime_column: bool = True) -> None:
-        """``name_0`` / ``name_1``: django-filter DateFromToRangeFilter (dates, inclusive)."""
-        for suffix, operator in (("_0", ">="), ("_1", "<=")):
+    def _bounds(
+        self,
+        name: str,
+        column: str,
+        parse: Callable[[str, bool], Any],
+        message: str,
+        suffixes: tuple[str, str] = ("_0", "_1"),
+    ) -> None:
+        """A from/to pair of parameters, both inclusive; ``parse(raw, is_lower)`` gives None when invalid.
+
+        Every range filter differs only in its suffixes, its parser and its error message.
+        """
+        for suffix, operator in zip(suffixes, (">=", "<="), strict=True):
             raw = self.value(name + suffix)
             if raw is None:
                 continue
+            bound = parse(raw, operator == ">=")
+            if bound is None:
+                self.error(name, message)
+                continue
+            self.add(f"{column} {operator} ?", bound)
+
+    def date_range(self, name: str, column: str, *, datetime_column: bool = True) -> None:
+        """``name_0`` / ``name_1``: django-filter DateFromToRangeFilter (dates, inclusive)."""
+
+        def parse(raw: str, lower: bool) -> str | None:
             day = parse_input_date(raw)
             if day is None:
-                self.error(name, "Enter a valid date.")
-                continue
+                return None
             if datetime_column:
-                bound = day_start(day) if suffix == "_0" else day_end(day)
-            else:
-                bound = day.isoformat()
-            self.add(f"{column} {operator} ?", bound)
+                return day_start(day) if lower else day_end(day)
+            return day.isoformat()
+
+        self._bounds(name, column, parse, "Enter a valid date.")
 
     def datetime_range(self, name: str, column: str) -> None:
         """``name_0`` / ``name_1``: DateTimeFromToRangeFilter (Django datetime input, naive = UTC)."""
-        for suffix, operator in (("_0", ">="), ("_1", "<=")):
-            raw = self.value(name + suffix)
-            if raw is None:
-                continue
+
+        def parse(raw: str, _lower: bool) -> str | None:
             moment = parse_input_datetime(raw, date_only_allowed=True)
-            if moment is None:
-                self.error(name, "Enter a valid date/time.")
-                continue
-            self.add(f"{column} {operator} ?", stored(moment))
+            return None if moment is None else stored(moment)
+
+        self._bounds(name, column, parse, "Enter a valid date/time.")
 
     def iso_range(self, name: str, column: str, *, date_column: bool = False) -> None:
         """``name_after`` / ``name_before``: IsoDateTimeFromToRangeFilter (ISO date-times only)."""
-        for suffix, operator in (("_after", ">="), ("_before", "<=")):
-            raw = self.value(name + suffix)
-            if raw is None:
-                continue
+
+        def parse(raw: str, _lower: bool) -> str | None:
             moment = parse_input_datetime(raw, date_only_allowed=False)
             if moment is None:
-                self.error(name, "Enter a valid date/time.")
-                continue
-            self.add(f"{column} {operator} ?", moment.date().isoformat() if date_column else stored(moment))
+                return None
+            return moment.date().isoformat() if date_column else stored(moment)
+
+        self._bounds(name, column, parse, "Enter a valid date/time.", ("_after", "_before"))
 
     def number_range(self, name: str, column: str, *, scale: int = 100) -> None:
         """``name_0`` / ``name_1`` on an amount stored in hundredths (RangeFilter)."""
-        for suffix, operator in (("_0", ">="), ("_1", "<=")):
-            raw = self.value(name + suffix)
-            if raw is None:
-                continue
+
+        def parse(raw: str, _lower: bool) -> int | None:
             try:
                 number = float(raw)
             except ValueError:
-                self.error(name, "Enter a number.")
-                continue
-            self.add(f"{column} {operator} ?", round(number * scale))
+                return None
+            return round(number * scale)  # NaN or infinity raise here, as they always have
+
+        self._bounds(name, column, parse, "Enter a number.")
 
     # --- scalars ----------------------------------------------------------------------------------
 
@@ -144,6 +158,12 @@ class Filters:
             return
         self.add(f"{column} = ?", by_text[raw])
 
+    def _is_id_in(self, table: str, raw: str) -> bool:
+        return (
+            raw.isdigit()
+            and self.store.scalar(f"SELECT 1 FROM {quote(table)} WHERE id = ?", (int(raw),)) is not None
+        )
+
     def foreign_key(self, name: str, column: str | None, table: str, *, clause: str | None = None) -> None:
         """ModelChoiceFilter: the id must exist, else 400 (not an empty page).
 
@@ -152,10 +172,7 @@ class Filters:
         raw = self.value(name)
         if raw is None:
             return
-        if (
-            not raw.isdigit()
-            or self.store.scalar(f"SELECT 1 FROM {quote(table)} WHERE id = ?", (int(raw),)) is None
-        ):
+        if not self._is_id_in(table, raw):
             self.error(name, "Select a valid choice. That choice is not one of the available choices.")
             return
         self.add(clause or f"{column} = ?", int(raw))
@@ -167,10 +184,7 @@ class Filters:
             return
         ids = []
         for raw in raw_values:
-            if (
-                not raw.isdigit()
-                or self.store.scalar(f"SELECT 1 FROM {quote(table)} WHERE id = ?", (int(raw),)) is None
-            ):
+            if not self._is_id_in(table, raw):
                 self.error(names[0], f"Select a valid choice. {raw} is not one of the available choices.")
                 return
             ids.append(int(raw))
@@ -246,12 +260,17 @@ class PageRequest:
     size: int
 
 
+def page_size(request: Request, variants: BehaviourVariants) -> int:
+    """``page_size`` clamped to the cap; a non-positive or malformed one falls back to the default."""
+    raw = request.query_params.get("page_size", "")
+    if raw.isdigit() and int(raw) > 0:
+        return min(int(raw), variants.max_page_size)
+    return variants.default_page_size
+
+
 def page_request(request: Request, variants: BehaviourVariants) -> PageRequest:
     params = request.query_params
-    size = variants.default_page_size
-    raw_size = params.get("page_size", "")
-    if raw_size.isdigit() and int(raw_size) > 0:
-        size = min(int(raw_size), variants.max_page_size)
+    size = page_size(request, variants)
     raw_page = params.get("page", "1") or "1"
     if raw_page == "last":
         return PageRequest(page=-1, size=size)

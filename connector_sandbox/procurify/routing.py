@@ -12,6 +12,7 @@ import json
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -21,6 +22,7 @@ from starlette.routing import Route
 
 from .auth import Principal, authenticate, bearer_of, request_domain
 from .errors import ApiError, detail, html_not_found, html_server_error
+from .listing import page_size
 from .representations import Lookups
 from .settings import BehaviourVariants, Permission
 from .state import SandboxState
@@ -57,11 +59,22 @@ Handler = Callable[[RequestContext], Awaitable[Response]]
 ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
-def _page_rows(request: Request, variants: BehaviourVariants) -> int:
-    raw = request.query_params.get("page_size", "")
-    if raw.isdigit() and int(raw) > 0:
-        return min(int(raw), variants.max_page_size)
-    return variants.default_page_size
+async def counted(
+    request: Request, key: str, answer: Callable[[SandboxState], Awaitable[Response]]
+) -> Response:
+    """Count the call and its status under ``key``, rendering any ``ApiError`` the answer raises.
+
+    Every entry point (API routes, the token route, unmatched paths) is counted the same way, so
+    ``/sandbox/state`` shows each call a client made and how it was answered.
+    """
+    state: SandboxState = request.app.state.sandbox
+    state.calls[key] += 1
+    try:
+        response = await answer(state)
+    except ApiError as error:
+        response = error.response(state.variants.error_style)
+    state.statuses[f"{key} {response.status_code}"] += 1
+    return response
 
 
 class ApiRoute:
@@ -89,15 +102,7 @@ class ApiRoute:
         self.removed_when = removed_when
 
     async def handle(self, request: Request) -> Response:
-        state: SandboxState = request.app.state.sandbox
-        key = f"{request.method} {self.name}"
-        state.calls[key] += 1
-        try:
-            response = await self._answer(request, state)
-        except ApiError as error:
-            response = error.response(state.variants.error_style)
-        state.statuses[f"{key} {response.status_code}"] += 1
-        return response
+        return await counted(request, f"{request.method} {self.name}", partial(self._answer, request))
 
     async def _answer(self, request: Request, state: SandboxState) -> Response:
         domain = request_domain(request, state)
@@ -108,7 +113,7 @@ class ApiRoute:
                 raise html_not_found()
         token = bearer_of(request)
         client_hint = state.tokens.client_of(token) if token else None
-        rows = _page_rows(request, state.variants) if self.is_list and request.method == "GET" else 1
+        rows = page_size(request, state.variants) if self.is_list and request.method == "GET" else 1
         await state.gate.before_request(request.url.path, rows, client_hint)
         # DRF order: authenticate, permissions, throttles, and only then the method lookup.
         principal = authenticate(request, state, domain)
@@ -134,18 +139,13 @@ class TokenRoute:
         self.handler = handler
 
     async def handle(self, request: Request) -> Response:
-        state: SandboxState = request.app.state.sandbox
-        key = f"{request.method} /oauth/token"
-        state.calls[key] += 1
-        try:
-            if request.method != "POST":
-                raise detail(405, f'Method "{request.method}" not allowed.', {"Allow": "POST"})
-            await state.gate.before_request(request.url.path, 1, None)
-            response = await self.handler(request, state)
-        except ApiError as error:
-            response = error.response(state.variants.error_style)
-        state.statuses[f"{key} {response.status_code}"] += 1
-        return response
+        return await counted(request, f"{request.method} /oauth/token", partial(self._answer, request))
+
+    async def _answer(self, request: Request, state: SandboxState) -> Response:
+        if request.method != "POST":
+            raise detail(405, f'Method "{request.method}" not allowed.', {"Allow": "POST"})
+        await state.gate.before_request(request.url.path, 1, None)
+        return await self.handler(request, state)
 
 
 class MissingSlash:
@@ -155,24 +155,17 @@ class MissingSlash:
         self.templates = templates
 
     async def handle(self, request: Request) -> Response:
-        state: SandboxState = request.app.state.sandbox
         path = request.url.path
         would_match = not path.endswith("/") and any(t.match(path + "/") for t in self.templates)
-        key = (
-            f"{request.method} {path} (no route)"
-            if not would_match
-            else f"{request.method} {path} (missing slash)"
-        )
-        state.calls[key] += 1
-        try:
+        key = f"{request.method} {path} ({'missing slash' if would_match else 'no route'})"
+
+        async def answer(state: SandboxState) -> Response:
             request_domain(request, state)
             if not would_match:
                 raise html_not_found()
-            response = self._missing_slash(request, state.variants)
-        except ApiError as error:
-            response = error.response(state.variants.error_style)
-        state.statuses[f"{key} {response.status_code}"] += 1
-        return response
+            return self._missing_slash(request, state.variants)
+
+        return await counted(request, key, answer)
 
     @staticmethod
     def _missing_slash(request: Request, variants: BehaviourVariants) -> Response:
