@@ -19,6 +19,7 @@ from .formats import parse_decimal
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _MISSING = object()
+_INVALID = object()  # a converter's answer once it has recorded the field's error
 # DRF BooleanField inputs (True == 1 and False == 0 in a Python set, so the numbers are covered).
 _TRUE = {True, "true", "True", "TRUE", "1", "yes", "on"}
 _FALSE = {False, "false", "False", "FALSE", "0", "no", "off"}
@@ -65,8 +66,37 @@ class BodyValidator:
             return _MISSING
         return value
 
-    def _store(self, column: str, value: Any) -> None:
-        self.clean[column] = value
+    def _field(
+        self,
+        name: str,
+        column: str | None,
+        convert: Callable[[Any], Any],
+        *,
+        required: bool,
+        allow_null: bool,
+        store_null: bool = True,
+    ) -> Any:
+        """One field's path: presence, null, then ``convert`` (which records its error, returns _INVALID).
+
+        The converted value goes to ``clean`` under ``column`` (the field name by default) and is
+        returned; None is returned when there is nothing to convert or the value is invalid.
+        """
+        value = self._present(name, required, allow_null)
+        if value is _MISSING:
+            return None
+        if value is None:
+            if store_null:
+                self.clean[column or name] = None
+            return None
+        converted = convert(value)
+        if converted is _INVALID:
+            return None
+        self.clean[column or name] = converted
+        return converted
+
+    def _invalid(self, name: str, message: Any) -> Any:
+        self.error(name, message)
+        return _INVALID
 
     def string(
         self,
@@ -78,47 +108,39 @@ class BodyValidator:
         allow_null: bool = True,
         allow_blank: bool = True,
     ) -> str | None:
-        value = self._present(name, required, allow_null)
-        if value is _MISSING:
-            return None
-        if value is None:
-            self._store(column or name, None)
-            return None
-        if isinstance(value, bool) or not isinstance(value, str | int | float):
-            self.error(name, DRF_MESSAGES["invalid_string"])
-            return None
-        text = str(value).strip()  # DRF trims whitespace before any other check
-        if not text and not allow_blank:
-            self.error(name, DRF_MESSAGES["blank"])
-            return None
-        if max_length is not None and len(text) > max_length:
-            self.error(name, DRF_MESSAGES["max_length"].format(limit=max_length))
-            return None
-        self._store(column or name, text)
-        return text
+        def convert(value: Any) -> Any:
+            if isinstance(value, bool) or not isinstance(value, str | int | float):
+                return self._invalid(name, DRF_MESSAGES["invalid_string"])
+            text = str(value).strip()  # DRF trims whitespace before any other check
+            if not text and not allow_blank:
+                return self._invalid(name, DRF_MESSAGES["blank"])
+            if max_length is not None and len(text) > max_length:
+                return self._invalid(name, DRF_MESSAGES["max_length"].format(limit=max_length))
+            return text
+
+        return self._field(name, column, convert, required=required, allow_null=allow_null)
 
     def boolean(self, name: str, column: str | None = None, *, required: bool = False) -> None:
-        value = self._present(name, required, allow_null=False)
-        if value is _MISSING:
-            return
-        if isinstance(value, str | bool | int) and value in _TRUE:
-            self._store(column or name, 1)
-        elif isinstance(value, str | bool | int) and value in _FALSE:
-            self._store(column or name, 0)
-        else:
-            self.error(name, DRF_MESSAGES["invalid_boolean"])
+        def convert(value: Any) -> Any:
+            if isinstance(value, str | bool | int) and value in _TRUE:
+                return 1
+            if isinstance(value, str | bool | int) and value in _FALSE:
+                return 0
+            return self._invalid(name, DRF_MESSAGES["invalid_boolean"])
+
+        self._field(name, column, convert, required=required, allow_null=False)
 
     def choice(
         self, name: str, choices: Iterable[int], column: str | None = None, *, required: bool = False
     ) -> None:
-        value = self._present(name, required, allow_null=False)
-        if value is _MISSING:
-            return
         by_text = {str(choice): choice for choice in choices}
-        if isinstance(value, bool) or str(value) not in by_text:
-            self.error(name, DRF_MESSAGES["invalid_choice"].format(value=value))
-            return
-        self._store(column or name, by_text[str(value)])
+
+        def convert(value: Any) -> Any:
+            if isinstance(value, bool) or str(value) not in by_text:
+                return self._invalid(name, DRF_MESSAGES["invalid_choice"].format(value=value))
+            return by_text[str(value)]
+
+        self._field(name, column, convert, required=required, allow_null=False)
 
     def primary_key(
         self,
@@ -129,33 +151,29 @@ class BodyValidator:
         required: bool = False,
         allow_null: bool = True,
     ) -> int | None:
-        value = self._present(name, required, allow_null)
-        if value is _MISSING:
-            return None
-        if value is None:
-            self._store(column or name, None)
-            return None
-        pk = self._pk(name, value, exists)
-        if pk is not None:
-            self._store(column or name, pk)
-        return pk
+        return self._field(
+            name,
+            column,
+            lambda value: self._pk(name, value, exists),
+            required=required,
+            allow_null=allow_null,
+        )
 
-    def _pk(self, name: str, value: Any, exists: Callable[[int], bool]) -> int | None:
+    def _pk(self, name: str, value: Any, exists: Callable[[int], bool]) -> Any:
+        """The existing primary key ``value`` names, or _INVALID with DRF's message recorded."""
         if isinstance(value, bool) or not isinstance(value, int | str):
-            self.error(name, DRF_MESSAGES["pk_incorrect_type"].format(kind=_kind(value)))
-            return None
+            return self._invalid(name, DRF_MESSAGES["pk_incorrect_type"].format(kind=_kind(value)))
         if isinstance(value, str) and not value.strip().isdigit():
-            self.error(name, DRF_MESSAGES["pk_does_not_exist"].format(value=value))
-            return None
+            return self._invalid(name, DRF_MESSAGES["pk_does_not_exist"].format(value=value))
         pk = int(value)
         if not exists(pk):
-            self.error(name, DRF_MESSAGES["pk_does_not_exist"].format(value=pk))
-            return None
+            return self._invalid(name, DRF_MESSAGES["pk_does_not_exist"].format(value=pk))
         return pk
 
     def primary_keys(
         self, name: str, exists: Callable[[int], bool], *, required: bool = False
     ) -> list[int] | None:
+        """A list of existing keys; returned only, not stored (the caller writes the relation rows)."""
         value = self._present(name, required, allow_null=False)
         if value is _MISSING:
             return None
@@ -165,30 +183,27 @@ class BodyValidator:
         found = []
         for item in value:
             pk = self._pk(name, item, exists)
-            if pk is None:
+            if pk is _INVALID:
                 return None
             found.append(pk)
         return found
 
     def email_list(self, name: str, column: str | None = None, *, required: bool = False) -> None:
-        value = self._present(name, required, allow_null=False)
-        if value is _MISSING:
-            return
-        if not isinstance(value, list):
-            self.error(name, DRF_MESSAGES["not_a_list"].format(kind=_kind(value)))
-            return
-        if not value:
-            self.error(name, DRF_MESSAGES["empty_list"])
-            return
-        problems = {
-            str(index): [DRF_MESSAGES["invalid_email"]]
-            for index, item in enumerate(value)
-            if not isinstance(item, str) or not _EMAIL.match(item.strip())
-        }
-        if problems:
-            self.error(name, problems)
-            return
-        self._store(column or name, [item.strip() for item in value])
+        def convert(value: Any) -> Any:
+            if not isinstance(value, list):
+                return self._invalid(name, DRF_MESSAGES["not_a_list"].format(kind=_kind(value)))
+            if not value:
+                return self._invalid(name, DRF_MESSAGES["empty_list"])
+            problems = {
+                str(index): [DRF_MESSAGES["invalid_email"]]
+                for index, item in enumerate(value)
+                if not isinstance(item, str) or not _EMAIL.match(item.strip())
+            }
+            if problems:
+                return self._invalid(name, problems)
+            return [item.strip() for item in value]
+
+        self._field(name, column, convert, required=required, allow_null=False)
 
     def decimal(
         self,
@@ -200,36 +215,30 @@ class BodyValidator:
         min_value: Decimal | None = None,
         allow_null: bool = False,
     ) -> Decimal | None:
-        value = self._present(name, required, allow_null)
-        if value is _MISSING or value is None:
-            return None
-        number = parse_decimal(value)
-        if number is None:
-            self.error(name, DRF_MESSAGES["invalid_decimal"])
-            return None
-        if -number.as_tuple().exponent > places and number != number.quantize(Decimal(1).scaleb(-places)):
-            self.error(name, DRF_MESSAGES["max_decimal_places"].format(places=places))
-            return None
-        if min_value is not None and number < min_value:
-            self.error(name, DRF_MESSAGES["min_value"].format(limit=min_value))
-            return None
-        self._store(column or name, number)
-        return number
+        def convert(value: Any) -> Any:
+            number = parse_decimal(value)
+            if number is None:
+                return self._invalid(name, DRF_MESSAGES["invalid_decimal"])
+            if -number.as_tuple().exponent > places and number != number.quantize(Decimal(1).scaleb(-places)):
+                return self._invalid(name, DRF_MESSAGES["max_decimal_places"].format(places=places))
+            if min_value is not None and number < min_value:
+                return self._invalid(name, DRF_MESSAGES["min_value"].format(limit=min_value))
+            return number
+
+        # A null decimal is left out of ``clean`` (the column keeps its value), unlike other fields.
+        return self._field(name, column, convert, required=required, allow_null=allow_null, store_null=False)
 
     def date(
         self, name: str, column: str | None = None, *, required: bool = False, allow_null: bool = True
     ) -> dt.date | None:
-        value = self._present(name, required, allow_null)
-        if value is _MISSING or value is None:
-            if value is None:
-                self._store(column or name, None)
-            return None
-        try:
-            day = dt.date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else None
-        except ValueError:
-            day = None
-        if day is None:
-            self.error(name, DRF_MESSAGES["invalid_date"])
-            return None
-        self._store(column or name, day.isoformat())
-        return day
+        def convert(value: Any) -> Any:
+            try:
+                day = dt.date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else None
+            except ValueError:
+                day = None
+            if day is None:
+                return self._invalid(name, DRF_MESSAGES["invalid_date"])
+            return day.isoformat()
+
+        text = self._field(name, column, convert, required=required, allow_null=allow_null)
+        return None if text is None else dt.date.fromisoformat(text)
