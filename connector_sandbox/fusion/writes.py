@@ -11,9 +11,10 @@ combination. Status attributes change only through actions, never through a payl
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from .catalog import RESOURCES, Resource
 from .errors import FusionError, bad_request
@@ -35,6 +36,8 @@ from .vocabulary import (
 INVOICE_TYPES = ("Standard", "Credit memo", "Debit memo", "Prepayment")
 LINE_TYPES = ("Item", "Freight", "Miscellaneous", "Tax")
 MATCHABLE_PO_STATUSES = ("OPEN",)
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -145,16 +148,27 @@ def _currency(code: str | None, *, record: str, attribute: str) -> str:
     return code
 
 
+def _parse_create(
+    ctx: WriteContext, body: Any, resource: Resource, number_attr: str, labels: tuple[str, str], child: str
+) -> tuple[Names, str, Parsed]:
+    """A POST body parsed with the one child collection it may nest; errors name the record by the
+    number the body gives (``labels[0]`` and the number), or by ``labels[1]`` when it gives none."""
+    names = ctx.names(resource, resource.name)
+    number = body.get(_served(names, number_attr)) if isinstance(body, dict) else None
+    record = f"{labels[0]} {number}" if number else labels[1]
+    parsed = parse_payload(body, names, mode="create", record=record, allowed_children=(child,))
+    return names, record, parsed
+
+
 # --- invoices -----------------------------------------------------------------------------------
 
 
 def create_invoice(ctx: WriteContext, body: Any) -> int:
     """POST /invoices: header + nested invoiceLines (+ invoiceDistributions). Returns InvoiceId."""
     resource = RESOURCES["invoices"]
-    names = ctx.names(resource, "invoices")
-    number_hint = body.get(_served(names, "InvoiceNumber")) if isinstance(body, dict) else None
-    record = f"Invoice {number_hint}" if number_hint else "Invoice"
-    parsed = parse_payload(body, names, mode="create", record=record, allowed_children=("invoiceLines",))
+    names, record, parsed = _parse_create(
+        ctx, body, resource, "InvoiceNumber", ("Invoice", "Invoice"), "invoiceLines"
+    )
     require(parsed, ctx.behaviour.invoice_required, names, record=record)
     values = parsed.values
     unit = business_unit(
@@ -504,11 +518,16 @@ def create_invoice_line(ctx: WriteContext, invoice: dict[str, Any], body: Any) -
     resource = RESOURCES["invoices"].children_by_name["invoiceLines"]
     with ctx.store.transaction():
         line_id = _insert_invoice_line(ctx, invoice, unit, supplier, resource, body, None, seen, record)
-        changes: dict[str, Any] = ctx.who(create=False)
-        if invoice["ValidationStatus"] == "Validated":
-            changes["ValidationStatus"] = "Needs revalidation"
-        ctx.store.update("invoice", invoice["sbx_id"], changes)
+        _line_changed(ctx, invoice)
     return line_id
+
+
+def _line_changed(ctx: WriteContext, invoice: dict[str, Any]) -> None:
+    """A new or changed line touches its invoice and sends a validated one back to revalidation."""
+    header: dict[str, Any] = ctx.who(create=False)
+    if invoice["ValidationStatus"] == "Validated":
+        header["ValidationStatus"] = "Needs revalidation"
+    ctx.store.update("invoice", invoice["sbx_id"], header)
 
 
 def update_invoice_line(ctx: WriteContext, invoice: dict[str, Any], line: dict[str, Any], body: Any) -> None:
@@ -522,10 +541,7 @@ def update_invoice_line(ctx: WriteContext, invoice: dict[str, Any], line: dict[s
         return
     with ctx.store.transaction():
         ctx.store.update("invoice_line", line["sbx_id"], {**changes, **ctx.who(create=False)})
-        header: dict[str, Any] = ctx.who(create=False)
-        if invoice["ValidationStatus"] == "Validated":
-            header["ValidationStatus"] = "Needs revalidation"
-        ctx.store.update("invoice", invoice["sbx_id"], header)
+        _line_changed(ctx, invoice)
 
 
 def _find_invoice(ctx: WriteContext, body: Any, action: str) -> dict[str, Any]:
@@ -607,12 +623,11 @@ def cancel_invoice(ctx: WriteContext, body: Any) -> str:
 def create_draft_purchase_order(ctx: WriteContext, body: Any) -> int:
     """POST /draftPurchaseOrders: an INCOMPLETE order with lines, schedules and distributions."""
     resource = RESOURCES["draftPurchaseOrders"]
-    names = ctx.names(resource, "draftPurchaseOrders")
-    hint = body.get(_served(names, "OrderNumber")) if isinstance(body, dict) else None
-    record = f"Purchase order {hint}" if hint else "Draft purchase order"
-    parsed = parse_payload(body, names, mode="create", record=record, allowed_children=("lines",))
+    names, record, parsed = _parse_create(
+        ctx, body, resource, "OrderNumber", ("Purchase order", "Draft purchase order"), "lines"
+    )
     values = parsed.values
-    unit = _by_name_or_id(ctx, values, names, record, "ProcurementBU", "ProcurementBUId")
+    unit = _unit_by_name_or_id(ctx, values, names, record)
     supplier = _supplier_by_name_or_id(ctx, values, names, record)
     site = _site_by_name_or_id(ctx, values, names, record, supplier, unit)
     requisitioning = (
@@ -703,46 +718,76 @@ def create_draft_purchase_order(ctx: WriteContext, body: Any) -> int:
 
 
 def _by_name_or_id(
-    ctx: WriteContext, values: dict[str, Any], names: Names, record: str, name_attr: str, id_attr: str
-) -> BusinessUnit:
-    if values.get(name_attr) is None and values.get(id_attr) is None:
+    values: dict[str, Any],
+    names: Names,
+    record: str,
+    name_attr: str,
+    id_attr: str,
+    *,
+    name_of_id: Callable[[Any], str | None],
+    resolve: Callable[[str | None, str], T],
+    id_of: Callable[[T], Any],
+    blank_name_uses_id: bool = False,
+) -> T:
+    """A reference a draft order gives by display name, by id or both (they must agree): the id is
+    turned into its name, and the name is resolved as every write resolves it (quirk 9)."""
+    name, given_id = values.get(name_attr), values.get(id_attr)
+    if name is None and given_id is None:
         raise validation_error(
             f"{record}: attribute {_served(names, name_attr)} is required.",
             _served(names, name_attr),
             "SBX-27014",
         )
-    by_id = next((unit for unit in BU_BY_NAME.values() if unit.id == values.get(id_attr)), None)
-    name = values.get(name_attr) or (by_id.name if by_id else repr(values.get(id_attr)))
-    unit = business_unit(ctx, name, record=record, attribute=_served(names, name_attr))
-    if values.get(id_attr) is not None and values[id_attr] != unit.id:
+    if name is None or (blank_name_uses_id and not name):
+        name = name_of_id(given_id)
+    found = resolve(name, _served(names, name_attr))
+    if given_id is not None and given_id != id_of(found):
         raise validation_error(
             f"{record}: {_served(names, id_attr)} does not match {_served(names, name_attr)}.",
             _served(names, id_attr),
         )
-    return unit
+    return found
+
+
+def _unit_by_name_or_id(ctx: WriteContext, values: dict[str, Any], names: Names, record: str) -> BusinessUnit:
+    def name_of_id(unit_id: Any) -> str:
+        unit = next((unit for unit in BU_BY_NAME.values() if unit.id == unit_id), None)
+        return unit.name if unit else repr(unit_id)
+
+    return _by_name_or_id(
+        values,
+        names,
+        record,
+        "ProcurementBU",
+        "ProcurementBUId",
+        name_of_id=name_of_id,
+        resolve=lambda name, attribute: business_unit(ctx, name, record=record, attribute=attribute),
+        id_of=lambda unit: unit.id,
+        blank_name_uses_id=True,
+    )
+
+
+def _name_of_id(ctx: WriteContext, table: str, name_attr: str, id_column: str) -> Callable[[Any], str | None]:
+    def name_of_id(row_id: Any) -> str | None:
+        row = ctx.store.fetch_one(f'SELECT "{name_attr}" FROM {table} WHERE {id_column} = ?', (row_id,))
+        return row[name_attr] if row else None
+
+    return name_of_id
 
 
 def _supplier_by_name_or_id(
     ctx: WriteContext, values: dict[str, Any], names: Names, record: str
 ) -> dict[str, Any]:
-    if values.get("Supplier") is None and values.get("SupplierId") is None:
-        raise validation_error(
-            f"{record}: attribute {_served(names, 'Supplier')} is required.",
-            _served(names, "Supplier"),
-            "SBX-27014",
-        )
-    if values.get("Supplier") is None:
-        row = ctx.store.fetch_one(
-            'SELECT "Supplier" FROM supplier WHERE "SupplierId" = ?', (values["SupplierId"],)
-        )
-        values["Supplier"] = row["Supplier"] if row else None
-    supplier = supplier_row(ctx, values.get("Supplier"), record=record, attribute=_served(names, "Supplier"))
-    if values.get("SupplierId") is not None and values["SupplierId"] != supplier["SupplierId"]:
-        raise validation_error(
-            f"{record}: {_served(names, 'SupplierId')} does not match {_served(names, 'Supplier')}.",
-            _served(names, "SupplierId"),
-        )
-    return supplier
+    return _by_name_or_id(
+        values,
+        names,
+        record,
+        "Supplier",
+        "SupplierId",
+        name_of_id=_name_of_id(ctx, "supplier", "Supplier", '"SupplierId"'),
+        resolve=lambda name, attribute: supplier_row(ctx, name, record=record, attribute=attribute),
+        id_of=lambda row: row["SupplierId"],
+    )
 
 
 def _site_by_name_or_id(
@@ -753,31 +798,18 @@ def _site_by_name_or_id(
     supplier: dict[str, Any],
     unit: BusinessUnit,
 ) -> dict[str, Any]:
-    if values.get("SupplierSite") is None and values.get("SupplierSiteId") is None:
-        raise validation_error(
-            f"{record}: attribute {_served(names, 'SupplierSite')} is required.",
-            _served(names, "SupplierSite"),
-            "SBX-27014",
-        )
-    if values.get("SupplierSite") is None:
-        row = ctx.store.fetch_one(
-            'SELECT "SupplierSite" FROM supplier_site WHERE sbx_id = ?', (values["SupplierSiteId"],)
-        )
-        values["SupplierSite"] = row["SupplierSite"] if row else None
-    site = site_row(
-        ctx,
-        supplier,
-        values.get("SupplierSite"),
-        unit,
-        record=record,
-        attribute=_served(names, "SupplierSite"),
+    return _by_name_or_id(
+        values,
+        names,
+        record,
+        "SupplierSite",
+        "SupplierSiteId",
+        name_of_id=_name_of_id(ctx, "supplier_site", "SupplierSite", "sbx_id"),
+        resolve=lambda code, attribute: site_row(
+            ctx, supplier, code, unit, record=record, attribute=attribute
+        ),
+        id_of=lambda row: row["SupplierSiteId"],
     )
-    if values.get("SupplierSiteId") is not None and values["SupplierSiteId"] != site["SupplierSiteId"]:
-        raise validation_error(
-            f"{record}: {_served(names, 'SupplierSiteId')} does not match {_served(names, 'SupplierSite')}.",
-            _served(names, "SupplierSiteId"),
-        )
-    return site
 
 
 def _insert_po_line(
