@@ -7,19 +7,15 @@ and scopes are decided by the registry, exactly as an opaque token would be.
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import hashlib
 import hmac
-import json
 import secrets
 import time
 
+from connector_sandbox.oauth import b64url, compact_json
+
 from .settings import ApiClient
-
-
-def _b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
 @dataclasses.dataclass
@@ -44,9 +40,7 @@ class TokenRegistry:
     ) -> tuple[str, IssuedToken]:
         now_wall = int(time.time())
         jti = secrets.token_hex(16)
-        header = _b64url(
-            json.dumps({"alg": "RS256", "typ": "JWT", "kid": "coupa-sandbox"}, separators=(",", ":")).encode()
-        )
+        header = b64url(compact_json({"alg": "RS256", "typ": "JWT", "kid": "coupa-sandbox"}))
         claims = {
             "iss": issuer,
             "sub": client.client_id,
@@ -57,15 +51,15 @@ class TokenRegistry:
             "exp": now_wall + int(lifetime),
             "jti": jti,
         }
-        payload = _b64url(json.dumps(claims, separators=(",", ":")).encode())
+        payload = b64url(compact_json(claims))
         signature_length = 342  # what a 2048-bit RSA signature looks like in base64url
         body_length = len(header) + len(payload) + 2 + signature_length
         if body_length < min_length:
             # Real tokens carry many claims; pad with a claim so the length matches the documented size.
             claims["ext"] = secrets.token_hex((min_length - body_length) // 2 + 8)
-            payload = _b64url(json.dumps(claims, separators=(",", ":")).encode())
+            payload = b64url(compact_json(claims))
         digest = hmac.new(self._key, f"{header}.{payload}".encode(), hashlib.sha512).digest()
-        signature = _b64url(digest * 4)[:signature_length]
+        signature = b64url(digest * 4)[:signature_length]
         token = f"{header}.{payload}.{signature}"
         now = time.monotonic()
         issued = IssuedToken(client.client_id, scopes, now, now + lifetime, jti)

@@ -12,10 +12,8 @@ domains answer.
 
 from __future__ import annotations
 
-import base64
 import binascii
 import datetime as dt
-import hashlib
 import hmac
 import json
 import secrets
@@ -26,6 +24,8 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+from connector_sandbox.oauth import HS256Signer, b64url_decode, parse_basic
 
 from .settings import BehaviourSettings, FusionSandboxSettings, FusionUser, OAuthClient
 
@@ -63,40 +63,18 @@ class RefreshToken:
     scope: str
 
 
-def _b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def _b64url_decode(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def parse_basic(header: str) -> tuple[str, str] | None:
-    """(user, password) from ``Authorization: Basic ...``; None when the header is not Basic or broken."""
-    if not header.lower().startswith("basic "):
-        return None
-    try:
-        decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-    username, separator, password = decoded.partition(":")
-    return (username, password) if separator else None
-
-
 class TokenRegistry:
     """Issued access and refresh tokens of one pod."""
 
     def __init__(self) -> None:
-        self._signing_key = secrets.token_bytes(32)
+        self._signer = HS256Signer(secrets.token_bytes(32))
         self._access: dict[str, AccessToken] = {}
         self._refresh: dict[str, RefreshToken] = {}
         self.issued = 0
 
     def _jwt(self, claims: dict[str, Any]) -> str:
-        header = _b64url(json.dumps({"alg": "HS256", "typ": "JWT", "kid": "sandbox"}).encode())
-        payload = _b64url(json.dumps(claims, separators=(",", ":")).encode())
-        signature = hmac.new(self._signing_key, f"{header}.{payload}".encode(), hashlib.sha256).digest()
-        return f"{header}.{payload}.{_b64url(signature)}"
+        header = json.dumps({"alg": "HS256", "typ": "JWT", "kid": "sandbox"}).encode()
+        return self._signer.sign(header, claims)
 
     def issue(
         self,
@@ -140,15 +118,8 @@ class TokenRegistry:
 
     def resolve(self, value: str, now: dt.datetime) -> AccessToken | None:
         """The live token behind a bearer value; None when unknown, tampered, revoked or expired."""
-        parts = value.split(".")
-        if len(parts) != 3:
-            return None
-        expected = hmac.new(self._signing_key, f"{parts[0]}.{parts[1]}".encode(), hashlib.sha256).digest()
-        try:
-            if not hmac.compare_digest(_b64url_decode(parts[2]), expected):
-                return None
-            claims = json.loads(_b64url_decode(parts[1]))
-        except (ValueError, binascii.Error):
+        claims = self._signer.claims(value)
+        if claims is None:
             return None
         token = self._access.get(str(claims.get("jti")))
         if token is None or token.value != value or token.expires_at <= now:
@@ -188,9 +159,9 @@ def verify_assertion(assertion: str, client: OAuthClient, now: dt.datetime) -> d
     if len(parts) != 3:
         raise OAuthError(400, "invalid_grant", "The assertion is not a JWT.")
     try:
-        header = json.loads(_b64url_decode(parts[0]))
-        claims = json.loads(_b64url_decode(parts[1]))
-        signature = _b64url_decode(parts[2])
+        header = json.loads(b64url_decode(parts[0]))
+        claims = json.loads(b64url_decode(parts[1]))
+        signature = b64url_decode(parts[2])
     except (ValueError, binascii.Error):
         raise OAuthError(400, "invalid_grant", "The assertion is not a JWT.") from None
     if not isinstance(header, dict) or header.get("alg") != "RS256" or not isinstance(claims, dict):

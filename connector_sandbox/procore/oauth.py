@@ -10,8 +10,6 @@ Injected faults apply here too (a login host can fail), rate limits do not.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import email.parser
 import email.policy
 import json
@@ -22,6 +20,8 @@ from urllib.parse import parse_qsl
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+
+from connector_sandbox.oauth import parse_basic
 
 from .faults import failure_response
 from .routing import JsonResponse, count
@@ -73,23 +73,12 @@ async def form_fields(request: Request) -> dict[str, str]:
     return dict(parse_qsl(raw.decode("utf-8", errors="replace"), keep_blank_values=True))
 
 
-def _basic_client(request: Request) -> tuple[str, str] | None:
-    header = request.headers.get("authorization", "")
-    if not header.lower().startswith("basic "):
-        return None
-    try:
-        decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-    client_id, separator, secret = decoded.partition(":")
-    return (client_id, secret) if separator else None
-
-
 def _client_credentials(request: Request, state: SandboxState, fields: dict[str, str]) -> tuple[str, str]:
     if "client_id" in fields or "client_secret" in fields:
         return fields.get("client_id", ""), fields.get("client_secret", "")
-    basic = _basic_client(request) if state.variants.accept_basic_client_auth else None
-    return basic or ("", "")
+    if not state.variants.accept_basic_client_auth:
+        return "", ""
+    return parse_basic(request.headers.get("authorization", "")) or ("", "")
 
 
 async def token(request: Request, state: SandboxState) -> Response:

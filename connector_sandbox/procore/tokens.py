@@ -7,16 +7,13 @@ an expired or revoked token is remembered so the 401 can say which, when the
 
 from __future__ import annotations
 
-import base64
 import json
 import secrets
 import time
 from dataclasses import dataclass
 from typing import Literal
 
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+from connector_sandbox.oauth import b64url, expire_live, live_tokens, revoke_unrevoked
 
 
 @dataclass
@@ -45,9 +42,9 @@ class TokenRegistry:
 
     def issue(self, client_id: str, lifetime_seconds: float, now: float | None = None) -> AccessToken:
         now = time.time() if now is None else now
-        header = _b64(json.dumps({"typ": "JWT", "alg": "ES512"}).encode())
-        payload = _b64(json.dumps({"jti": secrets.token_hex(16), "iat": int(now)}).encode())
-        value = f"{header}.{payload}.{_b64(secrets.token_bytes(48))}"
+        header = b64url(json.dumps({"typ": "JWT", "alg": "ES512"}).encode())
+        payload = b64url(json.dumps({"jti": secrets.token_hex(16), "iat": int(now)}).encode())
+        value = f"{header}.{payload}.{b64url(secrets.token_bytes(48))}"
         token = AccessToken(value, client_id, now, now + lifetime_seconds)
         self._tokens[value] = token
         return token
@@ -77,20 +74,14 @@ class TokenRegistry:
 
     def expire_all(self, now: float | None = None) -> int:
         now = time.time() if now is None else now
-        live = [token for token in self._tokens.values() if not token.revoked and token.expires_at > now]
-        for token in live:
-            token.expires_at = now
-        return len(live)
+        return expire_live(self._tokens.values(), now)
 
     def revoke_all(self) -> int:
-        live = [token for token in self._tokens.values() if not token.revoked]
-        for token in live:
-            token.revoked = True
-        return len(live)
+        return revoke_unrevoked(self._tokens.values())
 
     def active_count(self, now: float | None = None) -> int:
         now = time.time() if now is None else now
-        return sum(1 for token in self._tokens.values() if not token.revoked and token.expires_at > now)
+        return len(live_tokens(self._tokens.values(), now))
 
     def clear(self) -> None:
         self._tokens.clear()

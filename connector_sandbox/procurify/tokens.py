@@ -9,15 +9,12 @@ ones. Nothing here is a secret worth protecting beyond the sandbox, but tokens a
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
-import hashlib
-import hmac
-import json
 import secrets
 import threading
 from dataclasses import dataclass
+
+from connector_sandbox.oauth import HS256Signer, compact_json, expire_live, live_tokens, revoke_unrevoked
 
 
 class TokenRejected(Exception):
@@ -39,18 +36,6 @@ class IssuedToken:
     revoked: bool = False
 
 
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def _compact_json(value: dict) -> bytes:
-    return json.dumps(value, separators=(",", ":")).encode("utf-8")
-
-
 def scope_for(domain: str, email: str) -> str:
     return f"urn:procurify-api:domain:{domain} urn:procurify-api:email:{email}"
 
@@ -59,7 +44,7 @@ class TokenService:
     """Mints and verifies tokens; thread-safe because admin calls and API calls may interleave."""
 
     def __init__(self, signing_key: str | None = None) -> None:
-        self._key = signing_key.encode("utf-8") if signing_key else secrets.token_bytes(32)
+        self._signer = HS256Signer(signing_key.encode("utf-8") if signing_key else secrets.token_bytes(32))
         self._issued: dict[str, IssuedToken] = {}
         self._lock = threading.Lock()
         self.minted = 0
@@ -90,31 +75,15 @@ class TokenService:
             "gty": "client-credentials",
             "jti": jti,
         }
-        signing_input = f"{_b64(_compact_json(header))}.{_b64(_compact_json(payload))}"
-        signature = hmac.new(self._key, signing_input.encode("ascii"), hashlib.sha256).digest()
+        token = self._signer.sign(compact_json(header), payload)
         with self._lock:
             self._prune(now)
             self._issued[jti] = issued
             self.minted += 1
-        return f"{signing_input}.{_b64(signature)}", issued
-
-    def _claims(self, token: str) -> dict | None:
-        """The payload of a token this server signed, else None (signature checked, nothing else)."""
-        parts = token.split(".")
-        if len(parts) != 3:
-            return None
-        try:
-            signature = _unb64(parts[2])
-            expected = hmac.new(self._key, f"{parts[0]}.{parts[1]}".encode("ascii"), hashlib.sha256).digest()
-            if not hmac.compare_digest(signature, expected):
-                return None
-            claims = json.loads(_unb64(parts[1]))
-        except (binascii.Error, ValueError, UnicodeError):
-            return None
-        return claims if isinstance(claims, dict) else None
+        return token, issued
 
     def verify(self, token: str, domain: str, now: dt.datetime) -> IssuedToken:
-        claims = self._claims(token)
+        claims = self._signer.claims(token)
         if claims is None:
             raise TokenRejected("invalid")
         with self._lock:
@@ -129,26 +98,20 @@ class TokenService:
 
     def client_of(self, token: str) -> str | None:
         """The client id a correctly signed token names (for per-application faults before auth)."""
-        claims = self._claims(token)
+        claims = self._signer.claims(token)
         return None if claims is None else str(claims.get("azp"))
 
     def expire_all(self, now: dt.datetime) -> int:
         with self._lock:
-            live = [t for t in self._issued.values() if not t.revoked and t.expires_at > now]
-            for issued in live:
-                issued.expires_at = now
-            return len(live)
+            return expire_live(self._issued.values(), now)
 
     def revoke_all(self) -> int:
         with self._lock:
-            live = [t for t in self._issued.values() if not t.revoked]
-            for issued in live:
-                issued.revoked = True
-            return len(live)
+            return revoke_unrevoked(self._issued.values())
 
     def active(self, now: dt.datetime) -> int:
         with self._lock:
-            return sum(1 for t in self._issued.values() if not t.revoked and t.expires_at > now)
+            return len(live_tokens(self._issued.values(), now))
 
     def _prune(self, now: dt.datetime) -> None:
         # Keep expired tokens a day so they still answer "expired" rather than "invalid".
