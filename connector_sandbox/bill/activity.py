@@ -13,10 +13,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from connector_sandbox.seeding import anchor_day
+
 from .documents import refresh_bill, set_payment_status, stamp
 from .formats import now_ms, render_time, to_cents
 from .resources import BILLS, CLASSIFICATIONS, PAYMENTS, VENDORS
-from .seed import DataFactory, anchor_for
+from .seed import DataFactory
 from .state import SandboxState
 
 _PHONE_DIGITS = "0123456789"
@@ -39,7 +41,7 @@ def _factory(state: SandboxState, org_id: str, rng: random.Random) -> DataFactor
     """A generator whose references (accounts, departments, ...) are read back from the store."""
     org = state.settings.organization(org_id)
     assert org is not None
-    factory = DataFactory(org, rng, anchor_for(state.settings), state.settings.user_id)
+    factory = DataFactory(org, rng, anchor_day(state.settings), state.settings.user_id)
     store, refs = state.store, factory.refs
     active = "t.archived = 0"
     for doc_id in store.ids(CLASSIFICATIONS["chart-of-accounts"], org_id, active):

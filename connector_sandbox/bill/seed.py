@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
+
+from connector_sandbox.seeding import SeedReport, Stopwatch, anchor_day
 
 from . import vocabulary as words
 from .documents import new_bill_doc, new_payment_doc, new_vendor_doc, refresh_bill, set_payment_status, stamp
@@ -33,10 +34,6 @@ DAY_MS = 86_400_000
 CHUNK = 2000
 
 
-def anchor_for(settings: BillSandboxSettings) -> dt.date:
-    return settings.anchor_date or dt.datetime.now(dt.UTC).date()
-
-
 def _ms(day: dt.date, hour: int = 0, minute: int = 0, second: int = 0) -> int:
     return int(
         dt.datetime(day.year, day.month, day.day, hour, minute, second, tzinfo=dt.UTC).timestamp() * 1000
@@ -48,13 +45,6 @@ def fit(text: str, length: int) -> str:
     while len(text) < length:
         text = f"{text} {text}"
     return text[:length].rstrip() + "X" * (length - len(text[:length].rstrip()))
-
-
-@dataclass
-class SeedReport:
-    seconds: float
-    row_counts: dict[str, int]
-    anchor_date: str
 
 
 @dataclass
@@ -409,7 +399,7 @@ class DataFactory:
 
 def seed_organization(store: Store, settings: BillSandboxSettings, org: Organization) -> None:
     rng = random.Random(f"{settings.seed}:{org.id}")
-    factory = DataFactory(org, rng, anchor_for(settings), settings.user_id)
+    factory = DataFactory(org, rng, anchor_day(settings), settings.user_id)
     by_kind: dict[str, list[dict[str, Any]]] = {}
     for doc in factory.classifications():
         by_kind.setdefault(doc["_kind"], []).append(doc)
@@ -451,8 +441,8 @@ def seed_organization(store: Store, settings: BillSandboxSettings, org: Organiza
 
 
 def seed(store: Store, settings: BillSandboxSettings) -> SeedReport:
-    started = time.perf_counter()
+    stopwatch = Stopwatch(settings, anchor_day(settings))
     with store.transaction():
         for org in settings.organizations:
             seed_organization(store, settings, org)
-    return SeedReport(time.perf_counter() - started, store.row_counts(), anchor_for(settings).isoformat())
+    return stopwatch.report(store.row_counts())

@@ -7,10 +7,12 @@ import threading
 from collections import Counter
 from typing import Any
 
+from connector_sandbox.seeding import SeedReport, seeded
+
 from .documents import webhook_entity
 from .faults import FaultInjector
 from .limits import RateLimiter
-from .seed import SeedReport, seed
+from .seed import seed
 from .sessions import SessionRegistry
 from .settings import BillSandboxSettings
 from .store import Store
@@ -57,12 +59,7 @@ class SandboxState:
         # The live copy: operator calls change it; the original is what /sandbox/settings/reset restores.
         self.initial_settings = settings
         self.settings = settings.model_copy(deep=True)
-        self.store = Store(settings.db_path)
-        try:
-            self.seed_report: SeedReport = seed(self.store, self.settings)
-        except BaseException:
-            self.store.close()
-            raise
+        self.store, self.seed_report = seeded(Store(settings.db_path), seed, self.settings)
         self.sessions = SessionRegistry(
             lambda: self.settings.limits.session_idle_timeout_seconds,
             lambda: self.settings.limits.remember_me_days,
@@ -85,12 +82,7 @@ class SandboxState:
     def reset(self, changes: dict[str, Any]) -> SeedReport:
         """Re-seed from the live settings (with ``changes`` merged), dropping sessions and webhooks."""
         merged = BillSandboxSettings.model_validate({**self.settings.model_dump(), **changes})
-        store = Store(merged.db_path)
-        try:
-            report = seed(store, merged)
-        except BaseException:
-            store.close()
-            raise
+        store, report = seeded(Store(merged.db_path), seed, merged)
         old, self.store = self.store, store
         old.close()
         self.settings = merged

@@ -16,11 +16,11 @@ import dataclasses
 import datetime as dt
 import json
 import logging
-import math
 import random
-import time
 from decimal import Decimal
 from typing import Any
+
+from connector_sandbox.seeding import SeedReport, Stopwatch, anchor_day, master_scale
 
 from .factory import DataFactory, Ids, Masters, SupplierRef, load_masters, money
 from .schema import RESOURCES
@@ -45,7 +45,7 @@ class SeedPlan:
 
     @classmethod
     def for_scale(cls, scale: float) -> SeedPlan:
-        master = scale if scale <= 1 else math.sqrt(scale)
+        master = master_scale(scale)
         named = len(SIGNATURE_SUPPLIERS) + len(MAX_LENGTH_SUPPLIERS)
         return cls(
             suppliers=max(named + 10, round(400 * master)),
@@ -56,18 +56,6 @@ class SeedPlan:
         )
 
 
-@dataclasses.dataclass(frozen=True)
-class SeedReport:
-    seconds: float
-    reused: bool
-    anchor_date: str
-    row_counts: dict[str, int]
-
-
-def anchor_for(settings: CoupaSandboxSettings) -> dt.date:
-    return settings.anchor_date or dt.datetime.now(dt.UTC).date()
-
-
 def shared_stamps(anchor: dt.date) -> list[dt.datetime]:
     """The mass-update stamp first, then twelve nightly job stamps (02:00 UTC = evening in the US)."""
     base = dt.datetime.combine(anchor, dt.time(2, 0), dt.UTC)
@@ -76,19 +64,17 @@ def shared_stamps(anchor: dt.date) -> list[dt.datetime]:
 
 def seed(store: Store, settings: CoupaSandboxSettings, *, force: bool = False) -> SeedReport:
     """Fill ``store`` unless it already holds what this (seed, scale, anchor) would produce."""
-    started = time.perf_counter()
-    anchor = anchor_for(settings)
+    anchor = anchor_day(settings)
+    stopwatch = Stopwatch(settings, anchor)
     fingerprint = json.dumps(
         {"seed": settings.seed, "scale": settings.scale, "anchor": anchor.isoformat(), "format": _SEED_FORMAT}
     )
     if not force and store.get_meta("fingerprint") == fingerprint:
-        return SeedReport(time.perf_counter() - started, True, anchor.isoformat(), store.row_counts())
+        return stopwatch.report(store.row_counts(), reused=True)
     store.clear()
     _Seeder(store, settings, anchor).run()
     store.set_meta("fingerprint", fingerprint)
-    report = SeedReport(time.perf_counter() - started, False, anchor.isoformat(), store.row_counts())
-    log.info("seeded scale %s in %.2f s: %s", settings.scale, report.seconds, report.row_counts)
-    return report
+    return stopwatch.logged(log, store.row_counts())
 
 
 class _Seeder:

@@ -9,13 +9,15 @@ import random
 from collections import Counter
 from typing import Any
 
+from connector_sandbox.seeding import SeedReport, anchor_day, seeded
+
 from .auth import TokenRegistry
 from .callouts import CalloutDispatcher, new_event
 from .factory import DataFactory, StoreIds, load_masters
 from .faults import RateLimiter
 from .render import Renderer
 from .schema import CALLOUT_RESOURCES, RESOURCES
-from .seed import SeedReport, anchor_for, seed
+from .seed import seed
 from .settings import CoupaSandboxSettings, FaultSettings
 from .store import Store
 from .timefmt import render_datetime, utc_stamp
@@ -45,13 +47,7 @@ class SandboxState:
 
     @classmethod
     def build(cls, settings: CoupaSandboxSettings) -> SandboxState:
-        store = Store(settings.db_path)
-        try:
-            report = seed(store, settings)
-        except BaseException:
-            store.close()
-            raise
-        return cls(settings, store, report)
+        return cls(settings, *seeded(Store(settings.db_path), seed, settings))
 
     # --- live settings ---------------------------------------------------------------------------
 
@@ -135,7 +131,7 @@ class SandboxState:
         if self._factory is None:
             self._activity_runs += 1
             rng = random.Random(self.settings.seed * 7919 + self._activity_runs)
-            factory = DataFactory(rng, StoreIds(self.store), anchor_for(self.settings))
+            factory = DataFactory(rng, StoreIds(self.store), anchor_day(self.settings))
             factory.masters = load_masters(self.store)
             invoices = RESOURCES["invoices"]
             factory.invoice_number_taken = lambda supplier_id, number: (

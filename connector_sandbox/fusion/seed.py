@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import math
 import random
-import time
 from dataclasses import dataclass
+
+from connector_sandbox.seeding import SeedReport, Stopwatch, anchor_day, master_scale
 
 from .factory import Batch, Factory, Stamp
 from .settings import FusionSandboxSettings
@@ -50,7 +50,7 @@ class SeedPlan:
 
     @classmethod
     def for_scale(cls, scale: float) -> SeedPlan:
-        master = scale if scale <= 1 else math.sqrt(scale)
+        master = master_scale(scale)
         named = len(SIGNATURE_SUPPLIERS) + len(MAX_LENGTH_SUPPLIERS)
         return cls(
             suppliers=max(named + 8, round(400 * master)),
@@ -58,18 +58,6 @@ class SeedPlan:
             invoices=max(40, round(2500 * scale)),
             requisitions=max(10, round(600 * scale)),
         )
-
-
-@dataclass(frozen=True)
-class SeedReport:
-    seconds: float
-    anchor_date: str
-    plan: SeedPlan
-    row_counts: dict[str, int]
-
-
-def anchor_for(settings: FusionSandboxSettings) -> dt.date:
-    return settings.anchor_date or dt.datetime.now(dt.UTC).date()
 
 
 class Timeline:
@@ -105,8 +93,8 @@ class Timeline:
 
 
 def seed(store: Store, settings: FusionSandboxSettings) -> SeedReport:
-    started = time.perf_counter()
-    anchor = anchor_for(settings)
+    anchor = anchor_day(settings)
+    stopwatch = Stopwatch(settings, anchor)
     plan = SeedPlan.for_scale(settings.scale)
     rng = random.Random(settings.seed)
     factory = Factory(store, rng, SEED_USER)
@@ -116,9 +104,7 @@ def seed(store: Store, settings: FusionSandboxSettings) -> SeedReport:
     _seed_transactions(store, factory, timeline, plan)
     factory.save_counters()
     store.create_indexes()
-    report = SeedReport(time.perf_counter() - started, anchor.isoformat(), plan, store.row_counts())
-    log.info("seeded scale %s in %.2f s: %s", settings.scale, report.seconds, report.row_counts)
-    return report
+    return stopwatch.logged(log, store.row_counts())
 
 
 def _seed_chart_of_accounts(store: Store, factory: Factory, anchor: dt.date) -> None:

@@ -7,10 +7,12 @@ import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
 
+from connector_sandbox.seeding import SeedReport, seeded
+
 from .auth import TokenRegistry
 from .faults import FaultInjector, RateLimiter
 from .keys import KeyCodec
-from .seed import SeedReport, seed
+from .seed import seed
 from .settings import BehaviourSettings, FaultSettings, FusionSandboxSettings
 from .store import Store
 
@@ -36,12 +38,7 @@ class SandboxState:
 
     @classmethod
     def build(cls, settings: FusionSandboxSettings) -> SandboxState:
-        store = Store()
-        try:
-            report = seed(store, settings)
-        except BaseException:
-            store.close()
-            raise
+        store, report = seeded(Store(), seed, settings)
         return cls(
             settings, store, report, settings.behaviour.model_copy(deep=True), settings.faults.model_copy()
         )
@@ -52,12 +49,7 @@ class SandboxState:
 
     def reseed(self, settings: FusionSandboxSettings) -> None:
         """Fresh data (and fresh tokens, counters, live settings) for ``settings``."""
-        store = Store()
-        try:
-            report = seed(store, settings)
-        except BaseException:
-            store.close()
-            raise
+        store, report = seeded(Store(), seed, settings)
         old = self.store
         self.settings, self.store, self.seed_report = settings, store, report
         self.behaviour = settings.behaviour.model_copy(deep=True)

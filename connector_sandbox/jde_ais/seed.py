@@ -12,12 +12,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import math
 import random
-import time
 from array import array
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
+
+from connector_sandbox.seeding import SeedReport, Stopwatch, anchor_day, master_scale
 
 from .dates import from_julian, to_julian
 from .factory import AccountRef, DataFactory, OrderRef, SupplierRef, fit, ledger_from_batch, right_justify
@@ -52,7 +52,7 @@ class SeedPlan:
 
     @classmethod
     def for_scale(cls, scale: float) -> SeedPlan:
-        master = scale if scale <= 1 else math.sqrt(scale)
+        master = master_scale(scale)
         return cls(
             suppliers=max(len(_NAMED) + 10, round(2000 * master)),
             employees=max(5, round(40 * master)),
@@ -64,34 +64,22 @@ class SeedPlan:
         )
 
 
-@dataclass(frozen=True)
-class SeedReport:
-    seconds: float
-    reused: bool
-    anchor_date: str
-    row_counts: dict[str, int]
-
-
 # Bumped when the seeded tables change (2: F0911 added; 3: 4-decimal stock costs), so an older database is
 # refused, not half-used.
 SEED_LAYOUT = 3
 
 
-def anchor_for(settings: JdeSandboxSettings) -> dt.date:
-    return settings.anchor_date or dt.datetime.now(dt.UTC).date()
-
-
 def seed(store: Store, settings: JdeSandboxSettings) -> SeedReport:
     """Fill ``store`` unless it already holds the data this (seed, scale, anchor) would produce."""
-    started = time.perf_counter()
-    anchor = anchor_for(settings)
+    anchor = anchor_day(settings)
+    stopwatch = Stopwatch(settings, anchor)
     # The anchor is not part of the signature: a database seeded yesterday (``make dev`` keeps it under
     # .dagster_home) is reused today, history and the integration's writes included, not refused.
     signature = json.dumps({"seed": settings.seed, "scale": settings.scale, "layout": SEED_LAYOUT})
     previous = store.get_meta("seed_signature")
     if previous == signature:
         seeded_on = store.get_meta("seed_anchor") or anchor.isoformat()
-        return SeedReport(time.perf_counter() - started, True, seeded_on, store.row_counts())
+        return Stopwatch(settings, seeded_on).report(store.row_counts(), reused=True)
     if previous is not None:
         raise ValueError(
             f"database {store.path} was seeded with {previous}, not {signature}; delete the file (the "
@@ -110,9 +98,7 @@ def seed(store: Store, settings: JdeSandboxSettings) -> SeedReport:
     store.set_meta("seed_anchor", anchor.isoformat())
     store.set_meta("seed_plan", json.dumps(asdict(plan)))
     store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    report = SeedReport(time.perf_counter() - started, False, anchor.isoformat(), store.row_counts())
-    log.info("seeded scale %s in %.1f s: %s", settings.scale, report.seconds, report.row_counts)
-    return report
+    return stopwatch.logged(log, store.row_counts())
 
 
 def _chunks(count: int) -> Iterator[range]:

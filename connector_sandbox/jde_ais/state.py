@@ -7,11 +7,13 @@ import random
 from collections import Counter
 from dataclasses import dataclass, field
 
+from connector_sandbox.seeding import SeedReport, anchor_day, seeded
+
 from .auth import SessionRegistry
 from .contracts import Contract, load_contracts
 from .dataservice import ResultSets
 from .factory import DataFactory
-from .seed import SeedReport, anchor_for, seed
+from .seed import seed
 from .settings import FaultSettings, JdeSandboxSettings
 from .store import Store
 
@@ -39,12 +41,7 @@ class SandboxState:
     @classmethod
     def build(cls, settings: JdeSandboxSettings) -> SandboxState:
         contracts = load_contracts(settings.contracts_dir)  # fail before the (possibly long) seed
-        store = Store(settings.db_path)
-        try:
-            report = seed(store, settings)
-        except BaseException:
-            store.close()
-            raise
+        store, report = seeded(Store(settings.db_path), seed, settings)
         return cls(settings, store, contracts, report, settings.faults.model_copy())
 
     @staticmethod
@@ -57,7 +54,7 @@ class SandboxState:
         if self._factory is None:
             self._activity_runs += 1
             rng = random.Random(self.settings.seed * 7919 + self._activity_runs)
-            self._factory = DataFactory.from_store(self.store, rng, anchor_for(self.settings))
+            self._factory = DataFactory.from_store(self.store, rng, anchor_day(self.settings))
         return self._factory
 
     def restart(self) -> int:

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 import random
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
+
+from connector_sandbox.seeding import SeedReport, Stopwatch, anchor_day, master_scale
 
 from .generator import Generator, ProjectRefs, pad_to
 from .settings import ProcoreSandboxSettings
@@ -72,25 +72,13 @@ class SeedPlan:
 
     @classmethod
     def for_scale(cls, scale: float) -> SeedPlan:
-        master = scale if scale <= 1 else math.sqrt(scale)
+        master = master_scale(scale)
         named = len(SIGNATURE_VENDORS) + len(MAX_LENGTH_VENDOR_STEMS)
         return cls(
             projects=max(4, round(12 * master)),
             vendors=max(named + 12, round(600 * master)),
             commitments=max(24, round(1500 * scale)),
         )
-
-
-@dataclass(frozen=True)
-class SeedReport:
-    seconds: float
-    scale: float
-    anchor_date: str
-    row_counts: dict[str, int]
-
-
-def anchor_for(settings: ProcoreSandboxSettings) -> dt.date:
-    return settings.anchor_date or dt.datetime.now(dt.UTC).date()
 
 
 @dataclass
@@ -105,8 +93,8 @@ class Ids:
 
 def seed(store: Store, settings: ProcoreSandboxSettings) -> SeedReport:
     """Fill an empty ``store`` with the data this (seed, scale, anchor) produces."""
-    started = time.perf_counter()
-    anchor = anchor_for(settings)
+    anchor = anchor_day(settings)
+    stopwatch = Stopwatch(settings, anchor)
     rng = random.Random(settings.seed)
     plan = SeedPlan.for_scale(settings.scale)
     ids = Ids()
@@ -130,12 +118,7 @@ def seed(store: Store, settings: ProcoreSandboxSettings) -> SeedReport:
             _seed_budget(store, gen, ids, project, type_ids)
         project_vendors[project.id] = project.vendors
     _link_vendor_projects(store, project_vendors)
-    return SeedReport(
-        seconds=time.perf_counter() - started,
-        scale=settings.scale,
-        anchor_date=anchor.isoformat(),
-        row_counts=store.row_counts(),
-    )
+    return stopwatch.report(store.row_counts())
 
 
 def _seed_company(store: Store, settings: ProcoreSandboxSettings) -> None:

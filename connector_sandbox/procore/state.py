@@ -7,12 +7,14 @@ import random
 from collections import Counter
 from typing import Any
 
+from connector_sandbox.seeding import SeedReport, anchor_day
+
 from .clock import utc_now
 from .delivery import WebhookSender
 from .events import PROJECT_DIRECTORY, EventLog, Origin
 from .faults import FaultInjector
 from .ratelimit import RateLimiter
-from .seed import FIRST_IDS, SeedReport, anchor_for, seed
+from .seed import FIRST_IDS, seed
 from .settings import (
     FaultSettings,
     ProcoreSandboxSettings,
@@ -101,7 +103,7 @@ class SandboxState:
         return self.seed_report
 
     def anchor(self) -> dt.date:
-        return anchor_for(self.settings)
+        return anchor_day(self.settings)
 
     # -- webhooks --------------------------------------------------------------------------------------
 

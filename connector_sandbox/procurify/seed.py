@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 import random
 import re
-import time
 import unicodedata
 from dataclasses import dataclass
+
+from connector_sandbox.seeding import SeedReport, Stopwatch, anchor_day, master_scale
 
 from .factory import Catalog, Clock, Counters, DataFactory, History
 from .formats import stored
@@ -74,7 +74,7 @@ class SeedPlan:
 
     @classmethod
     def for_scale(cls, scale: float) -> SeedPlan:
-        master = scale if scale <= 1 else math.sqrt(scale)
+        master = master_scale(scale)
         return cls(
             users=max(8, round(60 * master)),
             departments=max(8, round(40 * master)),
@@ -85,18 +85,8 @@ class SeedPlan:
         )
 
 
-@dataclass(frozen=True)
-class SeedReport:
-    seconds: float
-    scale: float
-    seed: int
-    anchor_date: str
-    row_counts: dict[str, int]
-
-
 def anchor_for(settings: ProcurifySandboxSettings) -> dt.datetime:
-    day = settings.anchor_date or dt.datetime.now(dt.UTC).date()
-    return dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
+    return dt.datetime.combine(anchor_day(settings), dt.time.min, tzinfo=dt.UTC)
 
 
 def _slug(text: str) -> str:
@@ -105,20 +95,14 @@ def _slug(text: str) -> str:
 
 
 def seed(store: Store, settings: ProcurifySandboxSettings) -> SeedReport:
-    started = time.perf_counter()
     plan = SeedPlan.for_scale(settings.scale)
     clock = Clock(anchor_for(settings))
+    stopwatch = Stopwatch(settings, clock.anchor.date())
     _master_data(store, settings, plan, clock)
     catalog = Catalog.load(store)
     factory = DataFactory(random.Random(f"{settings.seed}:history"), clock, catalog, Counters())
     _history(store, factory, plan, clock)
-    return SeedReport(
-        seconds=time.perf_counter() - started,
-        scale=settings.scale,
-        seed=settings.seed,
-        anchor_date=clock.anchor.date().isoformat(),
-        row_counts=store.row_counts(),
-    )
+    return stopwatch.report(store.row_counts())
 
 
 def _master_data(store: Store, settings: ProcurifySandboxSettings, plan: SeedPlan, clock: Clock) -> None:

@@ -8,9 +8,11 @@ import threading
 from collections import Counter
 from dataclasses import dataclass, field
 
+from connector_sandbox.seeding import SeedReport, seeded
+
 from .factory import Catalog, Clock, Counters, DataFactory
 from .faults import FaultGate
-from .seed import SeedReport, anchor_for, seed
+from .seed import anchor_for, seed
 from .settings import BehaviourVariants, ProcurifySandboxSettings, SandboxApplication
 from .store import Store
 from .tokens import TokenService
@@ -34,12 +36,7 @@ class SandboxState:
 
     @classmethod
     def build(cls, settings: ProcurifySandboxSettings) -> SandboxState:
-        store = Store()
-        try:
-            report = seed(store, settings)
-        except BaseException:
-            store.close()
-            raise
+        store, report = seeded(Store(), seed, settings)
         return cls(
             settings=settings,
             store=store,
@@ -78,12 +75,7 @@ class SandboxState:
     def reseed(self, settings: ProcurifySandboxSettings) -> SeedReport:
         """Fresh data, tokens, counters, faults and variants: a new customer from the given settings."""
         with self.lock:
-            new_store = Store()
-            try:
-                report = seed(new_store, settings)
-            except BaseException:
-                new_store.close()
-                raise
+            new_store, report = seeded(Store(), seed, settings)
             old = self.store
             self.settings = settings
             self.store = new_store

@@ -1,0 +1,106 @@
+"""Seeding pieces the simulators share: the report, the anchor day, how master data grows with the
+scale, and building a freshly seeded store without leaking it when the seed fails.
+
+Each simulator keeps what its data is (plans, factories, tables); these are the rules every one of
+them follows, so they are stated once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol, TypeVar
+
+
+@dataclass(frozen=True)
+class SeedReport:
+    """What a seed produced: how long it took, the day its history ends before, rows per table.
+
+    ``reused`` is true when a kept data file already held this data (JDE, Coupa), so nothing was
+    generated; ``scale`` and ``seed`` are the settings the data was made with.
+    """
+
+    seconds: float
+    anchor_date: str
+    row_counts: dict[str, int]
+    scale: float
+    seed: int
+    reused: bool = False
+
+
+class SeedSettings(Protocol):
+    """The settings fields every simulator's seed reads."""
+
+    @property
+    def scale(self) -> float: ...
+
+    @property
+    def seed(self) -> int: ...
+
+    @property
+    def anchor_date(self) -> dt.date | None: ...
+
+
+def anchor_day(settings: SeedSettings) -> dt.date:
+    """The day the seeded history ends before: the configured one, else today (UTC)."""
+    return settings.anchor_date or dt.datetime.now(dt.UTC).date()
+
+
+def master_scale(scale: float) -> float:
+    """How master data (suppliers, accounts, people) grows: with the scale up to 1, then its square root.
+
+    A customer ten times larger has more suppliers, not ten times as many; transactions grow linearly.
+    """
+    return scale if scale <= 1 else math.sqrt(scale)
+
+
+class Stopwatch:
+    """Times one seed from construction and writes its report."""
+
+    def __init__(self, settings: SeedSettings, anchor: dt.date | str) -> None:
+        self.started = time.perf_counter()
+        self.settings = settings
+        self.anchor = anchor if isinstance(anchor, str) else anchor.isoformat()
+
+    def report(self, row_counts: dict[str, int], *, reused: bool = False) -> SeedReport:
+        return SeedReport(
+            seconds=time.perf_counter() - self.started,
+            anchor_date=self.anchor,
+            row_counts=row_counts,
+            scale=self.settings.scale,
+            seed=self.settings.seed,
+            reused=reused,
+        )
+
+    def logged(self, log: logging.Logger, row_counts: dict[str, int]) -> SeedReport:
+        """The report of a seed that generated data, with the log line that says so."""
+        report = self.report(row_counts)
+        log.info("seeded scale %s in %.2f s: %s", report.scale, report.seconds, report.row_counts)
+        return report
+
+
+class Closable(Protocol):
+    def close(self) -> None: ...
+
+
+StoreT = TypeVar("StoreT", bound=Closable)
+SettingsT = TypeVar("SettingsT")
+
+
+def seeded(
+    store: StoreT, seed: Callable[[StoreT, SettingsT], SeedReport], settings: SettingsT
+) -> tuple[StoreT, SeedReport]:
+    """A new ``store`` filled by ``seed``; when the seed fails (or is interrupted) the store is closed.
+
+    Used at start and by every reseed, which swaps the new store in only once it is complete, so no
+    request ever reads a half-seeded one.
+    """
+    try:
+        return store, seed(store, settings)
+    except BaseException:
+        store.close()
+        raise
