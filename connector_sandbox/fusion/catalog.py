@@ -12,8 +12,10 @@ renamed per resource with ``BehaviourSettings.attribute_names`` (README lists th
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Any
 
 
 class Kind(Enum):
@@ -85,6 +87,29 @@ class Table:
         return tuple(attribute.name for attribute in self.attributes)
 
 
+def _table(
+    name: str, attributes: tuple[Attr, ...], indexes: tuple[tuple[str, ...], ...] = (), *, who: bool = True
+) -> Table:
+    """A table of a business object; ADF gives every one the WHO columns, after its own attributes
+    (the code-combination view of the ledger is the exception: ``who=False``)."""
+    return Table(name, attributes + (_who() if who else ()), indexes)
+
+
+def _charge_distribution(name: str, id_attr: str, account_attr: str, *, quantity_updatable: bool) -> Table:
+    """Purchasing's distributions (orders and requisitions alike): a numbered share of the quantity
+    charged to one account combination, given by its text and kept with its id."""
+    return _table(
+        name,
+        (
+            _i(id_attr, read_only=True),
+            _i("DistributionNumber"),
+            _n("Quantity", 4, updatable=quantity_updatable),
+            _i(f"{account_attr}Id", read_only=True),
+            _s(account_attr, 250),
+        ),
+    )
+
+
 @dataclass(frozen=True)
 class Finder:
     """A named server-side query: ``finder=Name;Var=value,...``; each variable adds one SQL condition."""
@@ -98,9 +123,9 @@ class Resource:
     """A REST view of a table; top-level resources and child accessors alike."""
 
     name: str  # REST resource name, or the accessor name for a child ("invoiceLines")
-    title: str
     table: Table
     key: str | None  # attribute holding the row id; None = an internal row id (always hashed)
+    title: str = ""  # describe's title, errors' object name; derived from the name when not given
     # Documented with an opaque ...UniqID path key (quirk 6); served hashed when item_keys = "hash".
     hashed: bool = False
     attributes: tuple[str, ...] | None = None  # a subset of the table (LOV resources), None = all
@@ -117,6 +142,8 @@ class Resource:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "children_by_name", {child.name: child for child in self.children})
+        if not self.title:
+            object.__setattr__(self, "title", title_of(self.name))
 
     @property
     def attribute_names(self) -> tuple[str, ...]:
@@ -126,13 +153,26 @@ class Resource:
         return [self.table.attr(name) for name in self.attribute_names]
 
 
+def title_of(name: str) -> str:
+    """ADF titles a resource by its name in words: ``purchaseOrdersLOV`` is "Purchase Orders LOV"."""
+    words = re.findall(r"[A-Z]{2,}(?![a-z])|[A-Z]?[a-z]+", name)
+    return " ".join(word[0].upper() + word[1:] for word in words)
+
+
 def _primary_key(attribute: str) -> Finder:
     return Finder("PrimaryKey", {attribute: (Kind.INT, f'"{attribute}" = ?')})
 
 
+def _top_level(
+    name: str, table: Table, key: str, *, finders: tuple[Finder, ...] = (), **options: Any
+) -> Resource:
+    """A top-level resource: ADF gives each one the ``PrimaryKey`` finder on its key first."""
+    return Resource(name, table, key, finders=(_primary_key(key), *finders), **options)
+
+
 # --- tables -------------------------------------------------------------------------------------
 
-SUPPLIER = Table(
+SUPPLIER = _table(
     "supplier",
     (
         _i("SupplierId", read_only=True),
@@ -146,12 +186,11 @@ SUPPLIER = Table(
         _s("Status", 30, read_only=True),
         _d("InactiveDate", updatable=True),
         _s("TaxpayerId", 30, updatable=True),
-        *_who(),
     ),
     indexes=(("SupplierNumber",), ("Supplier",), ("LastUpdateDate",)),
 )
 
-SUPPLIER_SITE = Table(
+SUPPLIER_SITE = _table(
     "supplier_site",
     (
         _i("SupplierSiteId", read_only=True),
@@ -165,12 +204,11 @@ SUPPLIER_SITE = Table(
         _s("PaymentTerms", 50),
         _s("PayGroup", 25),
         _d("InactiveDate"),
-        *_who(),
     ),
     indexes=(("SupplierSite",), ("LastUpdateDate",)),
 )
 
-SUPPLIER_ADDRESS = Table(
+SUPPLIER_ADDRESS = _table(
     "supplier_address",
     (
         _i("SupplierAddressId", read_only=True),
@@ -182,11 +220,10 @@ SUPPLIER_ADDRESS = Table(
         _s("PostalCode", 60),
         _s("Country", 80),
         _s("CountryCode", 2),
-        *_who(),
     ),
 )
 
-PO_HEADER = Table(
+PO_HEADER = _table(
     "po_header",
     (
         _i("POHeaderId", read_only=True),
@@ -216,12 +253,11 @@ PO_HEADER = Table(
         _n("Ordered", read_only=True),
         _s("PaymentTerms", 50, updatable=True),
         _d("OrderDate", read_only=True),
-        *_who(),
     ),
     indexes=(("OrderNumber",), ("LastUpdateDate",), ("SupplierId",), ("StatusCode",)),
 )
 
-PO_LINE = Table(
+PO_LINE = _table(
     "po_line",
     (
         _i("POLineId", read_only=True),
@@ -236,11 +272,10 @@ PO_LINE = Table(
         _n("Price", 4, updatable=True),
         _n("Amount", read_only=True),
         _s("CurrencyCode", 15, read_only=True),
-        *_who(),
     ),
 )
 
-PO_SCHEDULE = Table(
+PO_SCHEDULE = _table(
     "po_schedule",
     (
         _i("LineLocationId", read_only=True),
@@ -250,23 +285,14 @@ PO_SCHEDULE = Table(
         _n("QuantityBilled", 4, read_only=True),
         _d("RequestedDeliveryDate", updatable=True),
         _s("ShipToLocation", 60),
-        *_who(),
     ),
 )
 
-PO_DISTRIBUTION = Table(
-    "po_distribution",
-    (
-        _i("PODistributionId", read_only=True),
-        _i("DistributionNumber"),
-        _n("Quantity", 4, updatable=True),
-        _i("POChargeAccountId", read_only=True),
-        _s("POChargeAccount", 250),
-        *_who(),
-    ),
+PO_DISTRIBUTION = _charge_distribution(
+    "po_distribution", "PODistributionId", "POChargeAccount", quantity_updatable=True
 )
 
-REQUISITION = Table(
+REQUISITION = _table(
     "requisition",
     (
         _i("RequisitionHeaderId", read_only=True),
@@ -281,12 +307,11 @@ REQUISITION = Table(
         _s("Preparer", 240),
         _s("FunctionalCurrencyCode", 15, read_only=True),
         _n("Amount", read_only=True),
-        *_who(),
     ),
     indexes=(("Requisition",), ("LastUpdateDate",)),
 )
 
-REQUISITION_LINE = Table(
+REQUISITION_LINE = _table(
     "requisition_line",
     (
         _i("RequisitionLineId", read_only=True),
@@ -305,23 +330,14 @@ REQUISITION_LINE = Table(
         _d("RequestedDeliveryDate"),
         _i("POHeaderId", read_only=True),
         _s("OrderNumber", 30, read_only=True),
-        *_who(),
     ),
 )
 
-REQUISITION_DISTRIBUTION = Table(
-    "requisition_distribution",
-    (
-        _i("RequisitionDistributionId", read_only=True),
-        _i("DistributionNumber"),
-        _n("Quantity", 4),
-        _i("ChargeAccountId", read_only=True),
-        _s("ChargeAccount", 250),
-        *_who(),
-    ),
+REQUISITION_DISTRIBUTION = _charge_distribution(
+    "requisition_distribution", "RequisitionDistributionId", "ChargeAccount", quantity_updatable=False
 )
 
-INVOICE = Table(
+INVOICE = _table(
     "invoice",
     (
         _i("InvoiceId", read_only=True),
@@ -360,12 +376,11 @@ INVOICE = Table(
         _b("CanceledFlag", read_only=True),
         _d("CancelledDate", read_only=True),
         _s("AccountingStatus", 25, read_only=True),
-        *_who(),
     ),
     indexes=(("InvoiceNumber",), ("SupplierNumber", "InvoiceNumber"), ("LastUpdateDate",)),
 )
 
-INVOICE_LINE = Table(
+INVOICE_LINE = _table(
     "invoice_line",
     (
         _i("LineNumber"),
@@ -381,11 +396,10 @@ INVOICE_LINE = Table(
         _s("DistributionCombination", 250),
         _d("AccountingDate"),
         _b("CanceledFlag", read_only=True),
-        *_who(),
     ),
 )
 
-INVOICE_DISTRIBUTION = Table(
+INVOICE_DISTRIBUTION = _table(
     "invoice_distribution",
     (
         _i("InvoiceDistributionId", read_only=True),
@@ -395,11 +409,10 @@ INVOICE_DISTRIBUTION = Table(
         _s("DistributionCombination", 250),
         _d("AccountingDate"),
         _s("Description", 240),
-        *_who(),
     ),
 )
 
-INVOICE_INSTALLMENT = Table(
+INVOICE_INSTALLMENT = _table(
     "invoice_installment",
     (
         _i("InstallmentNumber", read_only=True),
@@ -408,11 +421,10 @@ INVOICE_INSTALLMENT = Table(
         _n("UnpaidAmount", read_only=True),
         _b("HoldFlag", updatable=True),
         _i("PaymentPriority", updatable=True),
-        *_who(),
     ),
 )
 
-PAYMENT = Table(
+PAYMENT = _table(
     "payment",
     (
         _i("CheckId", read_only=True),
@@ -440,12 +452,11 @@ PAYMENT = Table(
         _d("StopDate", read_only=True),
         _d("VoidDate", read_only=True),
         _d("VoidAccountingDate", read_only=True),
-        *_who(),
     ),
     indexes=(("LastUpdateDate",),),
 )
 
-RELATED_INVOICE = Table(
+RELATED_INVOICE = _table(
     "related_invoice",
     (
         _i("InvoicePaymentId", read_only=True),
@@ -454,12 +465,11 @@ RELATED_INVOICE = Table(
         _i("InstallmentNumber"),
         _n("AmountPaid"),
         _s("InvoiceCurrency", 15),
-        *_who(),
     ),
     indexes=(("InvoiceNumber",), ("InvoiceId",)),
 )
 
-CODE_COMBINATION = Table(
+CODE_COMBINATION = _table(
     "code_combination",
     (
         _i("_CODE_COMBINATION_ID", read_only=True),
@@ -476,9 +486,10 @@ CODE_COMBINATION = Table(
         _s("_SEGMENT4", 25, read_only=True),
     ),
     indexes=(("_SEGMENT1", "_SEGMENT2", "_SEGMENT3", "_SEGMENT4"),),
+    who=False,
 )
 
-VALUE_SET = Table(
+VALUE_SET = _table(
     "value_set",
     (
         _i("ValueSetId", read_only=True),
@@ -487,11 +498,10 @@ VALUE_SET = Table(
         _s("ValidationType", 30),
         _s("ValueDataType", 30),
         _i("MaximumLength"),
-        *_who(),
     ),
 )
 
-VALUE_SET_VALUE = Table(
+VALUE_SET_VALUE = _table(
     "value_set_value",
     (
         _i("ValueId", read_only=True),
@@ -501,7 +511,6 @@ VALUE_SET_VALUE = Table(
         _d("StartDateActive"),
         _d("EndDateActive"),
         _b("SummaryFlag"),
-        *_who(),
     ),
 )
 
@@ -534,11 +543,9 @@ TABLES: dict[str, Table] = {
 
 
 def _po_children() -> tuple[Resource, ...]:
-    distributions = Resource("distributions", "Distributions", PO_DISTRIBUTION, "PODistributionId")
-    schedules = Resource(
-        "schedules", "Schedules", PO_SCHEDULE, "LineLocationId", hashed=True, children=(distributions,)
-    )
-    return (Resource("lines", "Lines", PO_LINE, "POLineId", children=(schedules,)),)
+    distributions = Resource("distributions", PO_DISTRIBUTION, "PODistributionId")
+    schedules = Resource("schedules", PO_SCHEDULE, "LineLocationId", hashed=True, children=(distributions,))
+    return (Resource("lines", PO_LINE, "POLineId", children=(schedules,)),)
 
 
 _PO_LOV_ATTRIBUTES = (
@@ -571,142 +578,100 @@ _PAID_INVOICES = Finder(
 # data security only (README).
 _FIND_BY_INTENT = Finder("findByIntent", {"Intent": (Kind.STRING, "? IS NOT NULL")})
 
+_INVOICE_LINES = Resource(
+    "invoiceLines",
+    INVOICE_LINE,
+    None,
+    hashed=True,
+    creatable=True,
+    updatable=True,
+    children=(Resource("invoiceDistributions", INVOICE_DISTRIBUTION, "InvoiceDistributionId"),),
+)
+_REQUISITION_LINES = Resource(
+    "lines",
+    REQUISITION_LINE,
+    "RequisitionLineId",
+    children=(Resource("distributions", REQUISITION_DISTRIBUTION, "RequisitionDistributionId"),),
+)
+
 RESOURCES: dict[str, Resource] = {
     resource.name: resource
     for resource in (
-        Resource(
+        _top_level(
             "suppliers",
-            "Suppliers",
             SUPPLIER,
             "SupplierId",
             children=(
-                Resource("sites", "Sites", SUPPLIER_SITE, "SupplierSiteId"),
-                Resource("addresses", "Addresses", SUPPLIER_ADDRESS, "SupplierAddressId"),
+                Resource("sites", SUPPLIER_SITE, "SupplierSiteId"),
+                Resource("addresses", SUPPLIER_ADDRESS, "SupplierAddressId"),
             ),
-            finders=(_primary_key("SupplierId"),),
         ),
-        Resource(
+        _top_level(
             "suppliersLOV",
-            "Suppliers LOV",
             SUPPLIER,
             "SupplierId",
             attributes=("SupplierId", "Supplier", "SupplierNumber", "Status"),
-            finders=(_primary_key("SupplierId"),),
             privilege="suppliers",
         ),
-        Resource(
+        _top_level(
             "purchaseOrders",
-            "Purchase Orders",
             PO_HEADER,
             "POHeaderId",
             hashed=True,
             children=_po_children(),
-            finders=(_primary_key("POHeaderId"), _FIND_BY_INTENT),
+            finders=(_FIND_BY_INTENT,),
             item_actions=("close",),
         ),
-        Resource(
+        _top_level(
             "purchaseOrdersLOV",
-            "Purchase Orders LOV",
             PO_HEADER,
             "POHeaderId",
             hashed=True,
             attributes=_PO_LOV_ATTRIBUTES,
-            finders=(_primary_key("POHeaderId"),),
             privilege="purchaseOrders",
         ),
-        Resource(
+        _top_level(
             "draftPurchaseOrders",
-            "Draft Purchase Orders",
             PO_HEADER,
             "POHeaderId",
             hashed=True,
             children=_po_children(),
-            finders=(_primary_key("POHeaderId"),),
             item_actions=("submit",),
             creatable=True,
             updatable=True,
             row_filter="\"StatusCode\" = 'INCOMPLETE'",
         ),
-        Resource(
+        _top_level(
             "purchaseRequisitions",
-            "Purchase Requisitions",
             REQUISITION,
             "RequisitionHeaderId",
             hashed=True,
-            children=(
-                Resource(
-                    "lines",
-                    "Lines",
-                    REQUISITION_LINE,
-                    "RequisitionLineId",
-                    children=(
-                        Resource(
-                            "distributions",
-                            "Distributions",
-                            REQUISITION_DISTRIBUTION,
-                            "RequisitionDistributionId",
-                        ),
-                    ),
-                ),
-            ),
-            finders=(_primary_key("RequisitionHeaderId"),),
+            children=(_REQUISITION_LINES,),
             item_actions=("cancel",),
         ),
-        Resource(
+        _top_level(
             "invoices",
-            "Invoices",
             INVOICE,
             "InvoiceId",
             hashed=True,
             children=(
-                Resource(
-                    "invoiceLines",
-                    "Invoice Lines",
-                    INVOICE_LINE,
-                    None,
-                    hashed=True,
-                    creatable=True,
-                    updatable=True,
-                    children=(
-                        Resource(
-                            "invoiceDistributions",
-                            "Invoice Distributions",
-                            INVOICE_DISTRIBUTION,
-                            "InvoiceDistributionId",
-                        ),
-                    ),
-                ),
-                Resource(
-                    "invoiceInstallments", "Invoice Installments", INVOICE_INSTALLMENT, None, hashed=True
-                ),
+                _INVOICE_LINES,
+                Resource("invoiceInstallments", INVOICE_INSTALLMENT, None, hashed=True),
             ),
-            finders=(_primary_key("InvoiceId"),),
             collection_actions=("validateInvoice", "cancelInvoice"),
             creatable=True,
             updatable=True,
         ),
-        Resource(
+        _top_level(
             "payablesPayments",
-            "Payables Payments",
             PAYMENT,
             "CheckId",
-            children=(Resource("relatedInvoices", "Related Invoices", RELATED_INVOICE, "InvoicePaymentId"),),
-            finders=(_primary_key("CheckId"), _PAID_INVOICES),
+            children=(Resource("relatedInvoices", RELATED_INVOICE, "InvoicePaymentId"),),
+            finders=(_PAID_INVOICES,),
         ),
-        Resource(
-            "accountCombinationsLOV",
-            "Account Combinations LOV",
-            CODE_COMBINATION,
-            "_CODE_COMBINATION_ID",
-            finders=(_primary_key("_CODE_COMBINATION_ID"),),
-        ),
-        Resource(
-            "valueSets",
-            "Value Sets",
-            VALUE_SET,
-            "ValueSetId",
-            children=(Resource("values", "Values", VALUE_SET_VALUE, "ValueId"),),
-            finders=(_primary_key("ValueSetId"),),
+        _top_level("accountCombinationsLOV", CODE_COMBINATION, "_CODE_COMBINATION_ID"),
+        _top_level(
+            "valueSets", VALUE_SET, "ValueSetId", children=(Resource("values", VALUE_SET_VALUE, "ValueId"),)
         ),
     )
 }
