@@ -318,6 +318,19 @@ def purchase_order(row: sqlite3.Row, lookups: Lookups, lines: list[sqlite3.Row] 
     return body
 
 
+def billing_entry(row: sqlite3.Row, _lookups: Lookups) -> Json:
+    """One bill of one PO in ``/api/v3/purchase-orders/billing-history/`` (a sandbox-assumed shape)."""
+    return {
+        "purchase_order": {"uuid": row["po_uuid"], "procurify_PO": row["number"]},
+        "bill": {
+            "uuid": row["uuid"],
+            "invoice_number": row["invoice_number"],
+            "status": row["status"],
+            "total_cost_with_tax": round((row["subtotal"] + row["tax_amount"]) / 100, 2),
+        },
+    }
+
+
 # --- bills ---------------------------------------------------------------------------------------------
 
 

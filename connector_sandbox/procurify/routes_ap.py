@@ -15,17 +15,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
+from collections.abc import Callable
 from typing import Any
 
 from starlette.responses import Response
 
+from .endpoints import ListEndpoint, ListQuery, RenderRows, children_by_parent, per_row, read_filters
 from .errors import invalid, not_found
 from .factory import PUBLIC_PAYMENT_STATUSES
 from .formats import hundredths, stored
-from .listing import Filters, fetch_page, ordering
-from .representations import ap_item, bill, bill_detail, legacy_payment, public_payment
-from .responses import listing, single, wanted_format
-from .routes_purchasing import default_order
+from .listing import Filters
+from .representations import Json, ap_item, bill, bill_detail, legacy_payment, public_payment
+from .responses import listing, single
 from .routing import ApiRoute, RequestContext
 from .state import SandboxState
 from .validation import BodyValidator
@@ -36,22 +38,19 @@ PAYMENT_ORDERINGS = ("created_at", "-created_at", "updated_at", "-updated_at")
 
 
 def _item_ids(ctx: RequestContext, bill_ids: list[int]) -> dict[int, list[int]]:
-    found: dict[int, list[int]] = {bill_id: [] for bill_id in bill_ids}
-    if bill_ids:
-        marks = ", ".join("?" for _ in bill_ids)
-        for row in ctx.state.store.all(
-            f"SELECT id, bill_id FROM bill_items WHERE bill_id IN ({marks}) ORDER BY id", bill_ids
-        ):
-            found[row["bill_id"]].append(row["id"])
-    return found
+    return children_by_parent(
+        ctx,
+        "SELECT id, bill_id FROM bill_items WHERE bill_id IN ({marks}) ORDER BY id",
+        bill_ids,
+        "bill_id",
+        "id",
+    )
 
 
 # --- bills ---------------------------------------------------------------------------------------------
 
 
-async def list_bills(ctx: RequestContext) -> Response:
-    wanted_format(ctx.request)
-    filters = Filters(ctx.request, ctx.state.store)
+def _bill_filters(filters: Filters) -> None:
     filters.datetime_range("last_modified_datetime", "b.last_modified_datetime")
     filters.date_range("modified_date", "b.last_modified_datetime")  # deprecated, whole days
     for name in (
@@ -72,27 +71,30 @@ async def list_bills(ctx: RequestContext) -> Response:
     filters.integer("group", "b.group_id")
     filters.choice("sync_status_v2", "b.sync_status", ("synced", "not_synced", "failed"))
     filters.search(["b.invoice_number"])
-    filters.check()
-    from_where = f"bills b WHERE {filters.sql()}"
-    allowed = {
+
+
+BILLS = ListQuery(
+    select="b.*",
+    source="bills b",
+    orderings={
         "last_modified_datetime": "b.last_modified_datetime",
         "invoice_date": "b.invoice_date",
         "due_date": "b.due_date",
         "id": "b.id",
         "invoice_number": "b.invoice_number",
-    }
-    page = fetch_page(
-        ctx.request,
-        ctx.state.store,
-        ctx.variants,
-        select="b.*",
-        from_where=from_where,
-        args=filters.args,
-        order=ordering(ctx.request, allowed, default_order(ctx, "b.id"), "b.id ASC"),
-    )
+    },
+    default="b.id",
+    tiebreak="b.id ASC",
+)
+
+
+async def list_bills(ctx: RequestContext) -> Response:
+    """Slim bills, with a ``summary`` of every filtered bill and the user's ``permissions``."""
+    filters = read_filters(ctx, _bill_filters)
+    page = BILLS.page(ctx, filters)
     totals = ctx.state.store.one(
         "SELECT COUNT(DISTINCT b.currency_id) AS currencies, "
-        f"COALESCE(SUM(b.subtotal + b.tax_amount), 0) AS total FROM {from_where}",
+        f"COALESCE(SUM(b.subtotal + b.tax_amount), 0) AS total FROM {BILLS.where(filters)}",
         filters.args,
     )
     items = _item_ids(ctx, [row["id"] for row in page.rows])
@@ -202,9 +204,7 @@ def row_invoice(bills: list[Any], uuid: str) -> str:
     return next(row["invoice_number"] for row in bills if row["uuid"] == uuid)
 
 
-async def list_ap_items(ctx: RequestContext) -> Response:
-    wanted_format(ctx.request)
-    filters = Filters(ctx.request, ctx.state.store)
+def _ap_item_filters(filters: Filters) -> None:
     billed = "EXISTS (SELECT 1 FROM bill_items bi WHERE bi.order_item_id = i.id)"
     filters.boolean("billed", billed, f"NOT {billed}")
     filters.foreign_key(
@@ -223,45 +223,46 @@ async def list_ap_items(ctx: RequestContext) -> Response:
     filters.foreign_key("vendor", "i.vendor_id", "vendors")
     filters.date_range("created_at", "i.po_created_date")
     filters.date_range("received_on", "i.received_on", datetime_column=False)
-    filters.check()
-    select = (
-        "i.*, (SELECT bi.bill_id FROM bill_items bi WHERE bi.order_item_id = i.id ORDER BY bi.id LIMIT 1) "
-        "AS bill_id, "
+
+
+list_ap_items = ListEndpoint(
+    ListQuery(
+        select="i.*, (SELECT bi.bill_id FROM bill_items bi WHERE bi.order_item_id = i.id "
+        "ORDER BY bi.id LIMIT 1) AS bill_id, "
         "(SELECT b.uuid FROM bill_items bi JOIN bills b ON b.id = bi.bill_id WHERE bi.order_item_id = i.id "
-        "ORDER BY bi.id LIMIT 1) AS bill_uuid"
-    )
-    page = fetch_page(
-        ctx.request,
-        ctx.state.store,
-        ctx.variants,
-        select=select,
-        from_where=f"order_items i WHERE i.po_id IS NOT NULL AND {filters.sql()}",
-        args=filters.args,
-        order=ordering(ctx.request, {"id": "i.id"}, default_order(ctx, "i.id"), "i.id ASC"),
+        "ORDER BY bi.id LIMIT 1) AS bill_uuid",
+        source="order_items i",
+        conditions=("i.po_id IS NOT NULL",),
+        orderings={"id": "i.id"},
+        default="i.id",
+        tiebreak="i.id ASC",
         key="i.id",
-    )
-    return listing(ctx.request, page, [ap_item(row, ctx.lookups) for row in page.rows])
+    ),
+    _ap_item_filters,
+    per_row(ap_item),
+)
 
 
 # --- payments ------------------------------------------------------------------------------------------
 
 
-def _groups(ctx: RequestContext, payment_ids: list[int]) -> dict[int, list[int]]:
-    found: dict[int, list[int]] = {payment_id: [] for payment_id in payment_ids}
-    if payment_ids:
-        marks = ", ".join("?" for _ in payment_ids)
-        for row in ctx.state.store.all(
-            f"SELECT payment_id, group_id FROM payment_groups WHERE payment_id IN ({marks}) "
-            "ORDER BY group_id",
-            payment_ids,
-        ):
-            found[row["payment_id"]].append(row["group_id"])
-    return found
+def _with_groups(render: Callable[[sqlite3.Row, RequestContext, list[int]], Json]) -> RenderRows:
+    """Payments rendered with the bill groups each pays (one query for the page)."""
+
+    def render_rows(ctx: RequestContext, rows: list[sqlite3.Row]) -> list[Json]:
+        groups = children_by_parent(
+            ctx,
+            "SELECT payment_id, group_id FROM payment_groups WHERE payment_id IN ({marks}) ORDER BY group_id",
+            [row["id"] for row in rows],
+            "payment_id",
+            "group_id",
+        )
+        return [render(row, ctx, groups[row["id"]]) for row in rows]
+
+    return render_rows
 
 
-async def list_public_payments(ctx: RequestContext) -> Response:
-    wanted_format(ctx.request)
-    filters = Filters(ctx.request, ctx.state.store)
+def _public_payment_filters(filters: Filters) -> None:
     filters.iso_range("updated_at", "y.updated_at")
     filters.iso_range("created_at", "y.created_at")
     filters.iso_range("processing_date", "y.processing_date", date_column=True)
@@ -294,29 +295,25 @@ async def list_public_payments(ctx: RequestContext) -> Response:
             filters.add("y.amount = ?", round(float(amount) * 100))
         except ValueError:
             filters.error("payment_amount", "Enter a number.")
-    order_value = ctx.request.query_params.get("order_by")
+    # The public API's order_by is a choice filter: an unknown value is a 400, not ignored.
+    order_value = filters.request.query_params.get("order_by")
     if order_value and order_value not in PAYMENT_ORDERINGS:
         filters.error(
             "order_by", f"Select a valid choice. {order_value} is not one of the available choices."
         )
-    filters.check()
-    page = fetch_page(
-        ctx.request,
-        ctx.state.store,
-        ctx.variants,
+
+
+list_public_payments = ListEndpoint(
+    ListQuery(
         select="y.*",
-        from_where=f"payments y WHERE {filters.sql()}",
-        args=filters.args,
-        order=ordering(
-            ctx.request,
-            {"created_at": "y.created_at", "updated_at": "y.updated_at"},
-            default_order(ctx, "y.created_at"),
-            "y.id ASC",
-        ),
-    )
-    groups_by_payment = _groups(ctx, [row["id"] for row in page.rows])
-    data = [public_payment(row, ctx.lookups, groups_by_payment[row["id"]], ctx.variants) for row in page.rows]
-    return listing(ctx.request, page, data)
+        source="payments y",
+        orderings={"created_at": "y.created_at", "updated_at": "y.updated_at"},
+        default="y.created_at",
+        tiebreak="y.id ASC",
+    ),
+    _public_payment_filters,
+    _with_groups(lambda row, ctx, groups: public_payment(row, ctx.lookups, groups, ctx.variants)),
+)
 
 
 def legacy_payments_removed(state: SandboxState) -> bool:
@@ -324,34 +321,24 @@ def legacy_payments_removed(state: SandboxState) -> bool:
     return variant == "removed" or (variant == "until_removal" and state.now().date() > V2_PAYMENTS_REMOVAL)
 
 
-async def list_legacy_payments(ctx: RequestContext) -> Response:
-    wanted_format(ctx.request)
-    filters = Filters(ctx.request, ctx.state.store)
+def _legacy_payment_filters(filters: Filters) -> None:
     filters.date_range("payment_date", "y.processing_date", datetime_column=False)
     filters.choice("payment_method__type", "y.method_type", range(0, 9))
     filters.foreign_key("approver", "y.approver_id", "users")
     filters.foreign_key("currency", "y.currency_id", "currencies")
-    filters.check()
-    page = fetch_page(
-        ctx.request,
-        ctx.state.store,
-        ctx.variants,
+
+
+list_legacy_payments = ListEndpoint(
+    ListQuery(
         select="y.*",
-        from_where=f"payments y WHERE {filters.sql()}",
-        args=filters.args,
-        order=ordering(
-            ctx.request,
-            {"payment_date": "y.processing_date", "id": "y.id"},
-            default_order(ctx, "y.id"),
-            "y.id ASC",
-        ),
-    )
-    groups_by_payment = _groups(ctx, [row["id"] for row in page.rows])
-    return listing(
-        ctx.request,
-        page,
-        [legacy_payment(row, ctx.lookups, groups_by_payment[row["id"]]) for row in page.rows],
-    )
+        source="payments y",
+        orderings={"payment_date": "y.processing_date", "id": "y.id"},
+        default="y.id",
+        tiebreak="y.id ASC",
+    ),
+    _legacy_payment_filters,
+    _with_groups(lambda row, ctx, groups: legacy_payment(row, ctx.lookups, groups)),
+)
 
 
 def ap_routes() -> list[ApiRoute]:

@@ -22,12 +22,13 @@ from typing import Any
 
 from starlette.responses import Response
 
+from .endpoints import ListEndpoint, ListQuery, per_row, read_filters
 from .errors import detail, invalid, not_found
 from .factory import fulfilment, po_totals
 from .formats import stored, to_hundredths
-from .listing import Filters, fetch_page, ordering
-from .representations import order, order_item, purchase_order
-from .responses import listing, single, wanted_format
+from .listing import Filters
+from .representations import billing_entry, order, order_item, purchase_order
+from .responses import listing, single
 from .routing import ApiRoute, RequestContext
 from .validation import BodyValidator
 
@@ -58,16 +59,10 @@ ORDER_SELECT = (
 PO_SELECT = 'p.*, (SELECT COUNT(*) FROM order_items i WHERE i.po_id = p."procurify_PO") AS item_count'
 
 
-def default_order(ctx: RequestContext, column: str) -> str:
-    return f"{column} {'DESC' if ctx.variants.default_list_order == 'newest_first' else 'ASC'}"
-
-
 # --- requisition headers and lines --------------------------------------------------------------------
 
 
-async def list_orders(ctx: RequestContext) -> Response:
-    wanted_format(ctx.request)
-    filters = Filters(ctx.request, ctx.state.store)
+def _order_filters(filters: Filters) -> None:
     filters.choice("status", "o.status", ORDER_STATUSES)
     filters.date_range("date", "o.date")
     filters.date_range("modified_date", "o.date_modified")
@@ -84,30 +79,29 @@ async def list_orders(ctx: RequestContext) -> Response:
         clause="EXISTS (SELECT 1 FROM order_items i WHERE i.order_num = o.num AND i.vendor_id = ?)",
     )
     filters.search(["o.description", "CAST(o.num AS TEXT)"])
-    filters.check()
-    allowed = {
-        "num": "o.num",
-        "date": "o.date",
-        "dateModified": "o.date_modified",
-        "dateRequired": "o.date_required",
-        "status": "o.status",
-    }
-    page = fetch_page(
-        ctx.request,
-        ctx.state.store,
-        ctx.variants,
+
+
+list_orders = ListEndpoint(
+    ListQuery(
         select=ORDER_SELECT,
-        from_where=f"orders o WHERE {filters.sql()}",
-        args=filters.args,
-        order=ordering(ctx.request, allowed, default_order(ctx, "o.num"), "o.num ASC"),
+        source="orders o",
+        orderings={
+            "num": "o.num",
+            "date": "o.date",
+            "dateModified": "o.date_modified",
+            "dateRequired": "o.date_required",
+            "status": "o.status",
+        },
+        default="o.num",
+        tiebreak="o.num ASC",
         key="o.num",
-    )
-    return listing(ctx.request, page, [order(row, ctx.lookups) for row in page.rows])
+    ),
+    _order_filters,
+    per_row(order),
+)
 
 
-async def list_order_items(ctx: RequestContext) -> Response:
-    wanted_format(ctx.request)
-    filters = Filters(ctx.request, ctx.state.store)
+def _order_item_filters(filters: Filters) -> None:
     filters.date_range("last_modified", "i.last_modified")
     filters.date_range("po_created_date", "i.po_created_date")
     filters.date_range("purchased_date", "i.purchased_date")
@@ -121,24 +115,24 @@ async def list_order_items(ctx: RequestContext) -> Response:
     filters.foreign_key("department", "o.department_id", "departments")
     filters.boolean("is_purchased", "i.po_id IS NOT NULL", "i.po_id IS NULL")
     filters.search(["i.name", "i.sku"])
-    filters.check()
-    allowed = {
-        "id": "i.id",
-        "last_modified": "i.last_modified",
-        "orderNum": "i.order_num",
-        "status": "i.status",
-    }
-    page = fetch_page(
-        ctx.request,
-        ctx.state.store,
-        ctx.variants,
+
+
+list_order_items = ListEndpoint(
+    ListQuery(
         select="i.*",
-        from_where="order_items i JOIN orders o ON o.num = i.order_num "
-        f"JOIN accounts a ON a.id = i.account_id WHERE {filters.sql()}",
-        args=filters.args,
-        order=ordering(ctx.request, allowed, default_order(ctx, "i.id"), "i.id ASC"),
-    )
-    return listing(ctx.request, page, [order_item(row, ctx.lookups) for row in page.rows])
+        source="order_items i JOIN orders o ON o.num = i.order_num JOIN accounts a ON a.id = i.account_id",
+        orderings={
+            "id": "i.id",
+            "last_modified": "i.last_modified",
+            "orderNum": "i.order_num",
+            "status": "i.status",
+        },
+        default="i.id",
+        tiebreak="i.id ASC",
+    ),
+    _order_item_filters,
+    per_row(order_item),
+)
 
 
 def _resolve_line(
@@ -298,8 +292,7 @@ async def create_requisition(ctx: RequestContext) -> Response:
 # --- purchase orders ------------------------------------------------------------------------------------
 
 
-def _po_filters(ctx: RequestContext) -> Filters:
-    filters = Filters(ctx.request, ctx.state.store)
+def _po_filters(filters: Filters) -> None:
     filters.date_range("date", "p.date")
     filters.date_range("modified_date", "p.last_modified")
     filters.date_range("promise_date", "p.promise_date", datetime_column=False)
@@ -324,40 +317,37 @@ def _po_filters(ctx: RequestContext) -> Filters:
     )
     filters.number_range("total", "p.total")
     filters.search(["p.po_num", 'CAST(p."procurify_PO" AS TEXT)'])
-    filters.check()
-    return filters
 
 
-async def list_purchase_orders(ctx: RequestContext) -> Response:
-    role, status = ctx.request.path_params["role"], ctx.request.path_params["status"]
-    if role not in PO_ROLES or status not in PO_STATUS_SQL:
-        raise not_found()
-    wanted_format(ctx.request)
-    filters = _po_filters(ctx)
-    base = f"purchase_orders p WHERE {PO_ROLE_SQL[role]} AND {filters.sql()}"
-    allowed = {
+PURCHASE_ORDERS = ListQuery(
+    select=PO_SELECT,
+    source="purchase_orders p",
+    orderings={
         "date": "p.date",
         "last_modified": "p.last_modified",
         "procurify_PO": 'p."procurify_PO"',
         "total": "p.total",
         "promise_date": "p.promise_date",
-    }
-    page = fetch_page(
-        ctx.request,
-        ctx.state.store,
-        ctx.variants,
-        select=PO_SELECT,
-        from_where=f"{base} AND {PO_STATUS_SQL[status]}",
-        args=filters.args,
-        order=ordering(ctx.request, allowed, default_order(ctx, 'p."procurify_PO"'), 'p."procurify_PO" ASC'),
-        key='p."procurify_PO"',
-    )
-    counts: dict[str, int] = {
-        key: int(
-            ctx.state.store.scalar(f"SELECT COUNT(*) FROM {base} AND {PO_STATUS_SQL[key]}", filters.args)
-        )
-        for key in PO_COUNT_KEYS
-    }
+    },
+    default='p."procurify_PO"',
+    tiebreak='p."procurify_PO" ASC',
+    key='p."procurify_PO"',
+)
+
+
+async def list_purchase_orders(ctx: RequestContext) -> Response:
+    """POs of one role and status; the metadata counts the role's POs per status under the filters."""
+    role, status = ctx.request.path_params["role"], ctx.request.path_params["status"]
+    if role not in PO_ROLES or status not in PO_STATUS_SQL:
+        raise not_found()
+    filters = read_filters(ctx, _po_filters)
+    page = PURCHASE_ORDERS.page(ctx, filters, PO_ROLE_SQL[role], PO_STATUS_SQL[status])
+
+    def count(status_sql: str) -> int:
+        where = PURCHASE_ORDERS.where(filters, PO_ROLE_SQL[role], status_sql)
+        return int(ctx.state.store.scalar(f"SELECT COUNT(*) FROM {where}", filters.args))
+
+    counts = {key: count(PO_STATUS_SQL[key]) for key in PO_COUNT_KEYS}
     counts["page"] = page.pagination["current_page"]
     data = [purchase_order(row, ctx.lookups) for row in page.rows]
     return listing(ctx.request, page, data, counts={role: counts})
@@ -531,40 +521,21 @@ async def reopen_purchase_order(ctx: RequestContext) -> Response:
     return single(po_detail(ctx, find_purchase_order(ctx, str(current["procurify_PO"]))))
 
 
-async def billing_history(ctx: RequestContext) -> Response:
-    """Bills per PO (the reference names the endpoint only; the row shape is a sandbox assumption)."""
-    wanted_format(ctx.request)
-    filters = Filters(ctx.request, ctx.state.store)
-    filters.integer("purchase_order", 'p."procurify_PO"')
-    filters.check()
-    from_where = (
-        "(SELECT DISTINCT i.po_id AS po, b.id AS bill_id FROM bill_items bi "
+# Bills per PO (the reference names the endpoint only; the row shape is a sandbox assumption).
+billing_history = ListEndpoint(
+    ListQuery(
+        select='p.uuid AS po_uuid, p."procurify_PO" AS number, b.*',
+        source="(SELECT DISTINCT i.po_id AS po, b.id AS bill_id FROM bill_items bi "
         "JOIN order_items i ON i.id = bi.order_item_id "
         'JOIN bills b ON b.id = bi.bill_id) h JOIN purchase_orders p ON p."procurify_PO" = h.po '
-        f"JOIN bills b ON b.id = h.bill_id WHERE {filters.sql()}"
-    )
-    page = fetch_page(
-        ctx.request,
-        ctx.state.store,
-        ctx.variants,
-        select='p.uuid AS po_uuid, p."procurify_PO" AS number, b.*',
-        from_where=from_where,
-        args=filters.args,
-        order=f'{default_order(ctx, "b.id")}, p."procurify_PO" ASC',
-    )
-    data = [
-        {
-            "purchase_order": {"uuid": row["po_uuid"], "procurify_PO": row["number"]},
-            "bill": {
-                "uuid": row["uuid"],
-                "invoice_number": row["invoice_number"],
-                "status": row["status"],
-                "total_cost_with_tax": round((row["subtotal"] + row["tax_amount"]) / 100, 2),
-            },
-        }
-        for row in page.rows
-    ]
-    return listing(ctx.request, page, data)
+        "JOIN bills b ON b.id = h.bill_id",
+        orderings={},
+        default="b.id",
+        tiebreak='p."procurify_PO" ASC',
+    ),
+    lambda filters: filters.integer("purchase_order", 'p."procurify_PO"'),
+    per_row(billing_entry),
+)
 
 
 def purchasing_routes() -> list[ApiRoute]:

@@ -9,77 +9,67 @@ viewset that has PUT on the detail path has GET there too).
 
 from __future__ import annotations
 
-from starlette.responses import Response
+from typing import Any
 
-from .errors import invalid, not_found
+from .endpoints import ListEndpoint, ListQuery, per_row
+from .errors import invalid
 from .formats import stored
-from .listing import Filters, fetch_page, ordering
+from .listing import Filters
+from .master_data import MasterData, Write, exists_in
 from .representations import account, account_code, department, location
-from .responses import listing, single, wanted_format
 from .routing import ApiRoute, RequestContext
 from .validation import BodyValidator
-
-
-def _exists(ctx: RequestContext, table: str):
-    return lambda pk: ctx.state.store.scalar(f'SELECT 1 FROM "{table}" WHERE id = ?', (pk,)) is not None
-
 
 # --- locations --------------------------------------------------------------------------------------
 
 
-async def list_locations(ctx: RequestContext) -> Response:
-    wanted_format(ctx.request)
-    filters = Filters(ctx.request, ctx.state.store)
+def _location_filters(filters: Filters) -> None:
     filters.boolean("active", "l.active = 1", "l.active = 0")
     filters.search(["l.name", "l.city"])
-    filters.check()
-    page = fetch_page(
-        ctx.request,
-        ctx.state.store,
-        ctx.variants,
+
+
+list_locations = ListEndpoint(
+    ListQuery(
         select="l.*",
-        from_where=f"locations l WHERE {filters.sql()}",
-        args=filters.args,
-        order=ordering(ctx.request, {"name": "l.name", "id": "l.id"}, "l.id ASC", "l.id ASC"),
-    )
-    return listing(ctx.request, page, [location(row) for row in page.rows])
+        source="locations l",
+        orderings={"name": "l.name", "id": "l.id"},
+        default="l.id",
+        tiebreak="l.id ASC",
+        follows_list_order=False,
+    ),
+    _location_filters,
+    per_row(lambda row, _lookups: location(row)),
+)
 
 
 # --- departments -----------------------------------------------------------------------------------
 
 
-async def list_departments(ctx: RequestContext) -> Response:
-    wanted_format(ctx.request)
-    filters = Filters(ctx.request, ctx.state.store)
+def _department_filters(filters: Filters) -> None:
     filters.foreign_key("branch", "d.branch_id", "locations")
     filters.foreign_keys(["locations", "locations[]"], "d.branch_id", "locations")
     filters.boolean("active", "d.active = 1", "d.active = 0")
     filters.text("external_id", "d.external_id")
     filters.search(["d.name", "d.external_id"])
-    filters.check()
-    order = ordering(
-        ctx.request,
-        {"name": "d.name", "id": "d.id", "external_id": "d.external_id"},
-        "d.name ASC",
-        "d.id ASC",
-    )
-    page = fetch_page(
-        ctx.request,
-        ctx.state.store,
-        ctx.variants,
+
+
+list_departments = ListEndpoint(
+    ListQuery(
         select="d.*",
-        from_where=f"departments d WHERE {filters.sql()}",
-        args=filters.args,
-        order=order,
-    )
-    return listing(ctx.request, page, [department(row, ctx.lookups) for row in page.rows])
+        source="departments d",
+        orderings={"name": "d.name", "id": "d.id", "external_id": "d.external_id"},
+        default="d.name",
+        tiebreak="d.id ASC",
+        follows_list_order=False,
+    ),
+    _department_filters,
+    per_row(department),
+)
 
 
-def _validate_department(
-    ctx: RequestContext, body: object, *, partial: bool, department_id: int | None
-) -> dict:
+def _validate_department(ctx: RequestContext, body: Any, partial: bool, department_id: int | None) -> Write:
     check = BodyValidator(body, partial=partial)
-    check.primary_key("branch", _exists(ctx, "locations"), "branch_id", required=True, allow_null=False)
+    check.primary_key("branch", exists_in(ctx, "locations"), "branch_id", required=True, allow_null=False)
     check.string("name", required=True, max_length=150, allow_null=False, allow_blank=False)
     check.string("external_id", max_length=100)
     check.string("punchout_email", max_length=254)
@@ -96,90 +86,57 @@ def _validate_department(
         )
         if clash is not None:
             raise invalid({"non_field_errors": ["The fields branch, name must make a unique set."]})
-    return clean
+    return Write(clean)
 
 
-async def create_department(ctx: RequestContext) -> Response:
-    clean = _validate_department(ctx, await ctx.json_body(), partial=False, department_id=None)
-    store = ctx.state.store
-    with store.transaction():
-        department_id = store.next_id("departments")
-        store.insert(
-            "departments",
-            [
-                {
-                    "id": department_id,
-                    "active": 1,
-                    "external_id": None,
-                    "punchout_email": None,
-                    **clean,
-                    "modified_at": stored(ctx.state.now()),
-                }
-            ],
-        )
-    ctx.state.master_data_changed()
-    return single(department(store.get("departments", department_id), ctx.lookups), 201)
-
-
-async def get_department(ctx: RequestContext) -> Response:
-    row = ctx.state.store.get("departments", ctx.request.path_params["id"])
-    if row is None:
-        raise not_found()
-    return single(department(row, ctx.lookups))
-
-
-async def update_department(ctx: RequestContext) -> Response:
-    department_id = ctx.request.path_params["id"]
-    store = ctx.state.store
-    if store.get("departments", department_id) is None:
-        raise not_found()
-    clean = _validate_department(ctx, await ctx.json_body(), partial=False, department_id=department_id)
-    with store.transaction():
-        store.update("departments", department_id, {**clean, "modified_at": stored(ctx.state.now())})
-    ctx.state.master_data_changed()
-    return single(department(store.get("departments", department_id), ctx.lookups))
+DEPARTMENTS = MasterData(
+    table="departments",
+    render=department,
+    validate=_validate_department,
+    defaults={"active": 1, "external_id": None, "punchout_email": None},
+    stamp="modified_at",
+)
 
 
 # --- account codes -------------------------------------------------------------------------------------
 
 
-async def list_account_codes(ctx: RequestContext) -> Response:
-    wanted_format(ctx.request)
-    filters = Filters(ctx.request, ctx.state.store)
+def _account_code_filters(filters: Filters) -> None:
     filters.boolean("active", "c.active = 1", "c.active = 0")
     filters.text("code", "c.code")
     has_children = "EXISTS (SELECT 1 FROM account_codes k WHERE k.parent_id = c.id)"
     filters.boolean("is_parent", has_children, f"NOT {has_children}")
     filters.search(["c.code", "c.description"])
-    filters.check()
-    order = ordering(
-        ctx.request,
-        {"code": "c.code", "description": "c.description", "id": "c.id", "account_type": "c.account_type"},
-        "c.code ASC",
-        "c.id ASC",
-    )
-    page = fetch_page(
-        ctx.request,
-        ctx.state.store,
-        ctx.variants,
+
+
+list_account_codes = ListEndpoint(
+    ListQuery(
         select="c.*",
-        from_where=f"account_codes c WHERE {filters.sql()}",
-        args=filters.args,
-        order=order,
-    )
-    return listing(ctx.request, page, [account_code(row) for row in page.rows])
+        source="account_codes c",
+        orderings={
+            "code": "c.code",
+            "description": "c.description",
+            "id": "c.id",
+            "account_type": "c.account_type",
+        },
+        default="c.code",
+        tiebreak="c.id ASC",
+        follows_list_order=False,
+    ),
+    _account_code_filters,
+    per_row(lambda row, _lookups: account_code(row)),
+)
 
 
-def _validate_account_code(
-    ctx: RequestContext, body: object, *, partial: bool, code_id: int | None
-) -> tuple[dict, list[int]]:
+def _validate_account_code(ctx: RequestContext, body: Any, partial: bool, code_id: int | None) -> Write:
+    """The code's columns; its ``departments`` become budget accounts in the same transaction."""
     check = BodyValidator(body, partial=partial)
     code = check.string("code", required=True, max_length=50, allow_null=False, allow_blank=False)
     check.string("description", max_length=200, allow_null=False)
     check.choice("account_type", range(6))
     check.boolean("active")
-    parent = check.primary_key("parent", _exists(ctx, "account_codes"), "parent_id")
-    departments = check.primary_keys("departments", _exists(ctx, "departments")) or []
+    parent = check.primary_key("parent", exists_in(ctx, "account_codes"), "parent_id")
+    departments = check.primary_keys("departments", exists_in(ctx, "departments")) or []
     if parent is not None and code_id is not None and parent == code_id:
         check.error("parent", "An account code cannot be its own parent.")
     if (
@@ -191,7 +148,7 @@ def _validate_account_code(
     ):
         check.error("code", "account code with this code already exists.")
     check.check()
-    return check.clean, departments
+    return Write(check.clean, lambda ctx, new_id: _add_accounts(ctx, new_id, departments))
 
 
 def _add_accounts(ctx: RequestContext, code_id: int, departments: list[int]) -> None:
@@ -219,59 +176,37 @@ def _add_accounts(ctx: RequestContext, code_id: int, departments: list[int]) -> 
             )
 
 
-async def create_account_code(ctx: RequestContext) -> Response:
-    clean, departments = _validate_account_code(ctx, await ctx.json_body(), partial=False, code_id=None)
-    store = ctx.state.store
-    with store.transaction():
-        code_id = store.next_id("account_codes")
-        row = {"id": code_id, "description": "", "account_type": 0, "active": 1, "parent_id": None, **clean}
-        store.insert("account_codes", [{**row, "modified_at": stored(ctx.state.now())}])
-        _add_accounts(ctx, code_id, departments)
-    ctx.state.master_data_changed()
-    return single(account_code(store.get("account_codes", code_id)), 201)
-
-
-async def get_account_code(ctx: RequestContext) -> Response:
-    row = ctx.state.store.get("account_codes", ctx.request.path_params["id"])
-    if row is None:
-        raise not_found()
-    return single(account_code(row))
-
-
-async def update_account_code(ctx: RequestContext) -> Response:
-    code_id = ctx.request.path_params["id"]
-    store = ctx.state.store
-    if store.get("account_codes", code_id) is None:
-        raise not_found()
-    clean, departments = _validate_account_code(ctx, await ctx.json_body(), partial=False, code_id=code_id)
-    with store.transaction():
-        store.update("account_codes", code_id, {**clean, "modified_at": stored(ctx.state.now())})
-        _add_accounts(ctx, code_id, departments)
-    ctx.state.master_data_changed()
-    return single(account_code(store.get("account_codes", code_id)))
+ACCOUNT_CODES = MasterData(
+    table="account_codes",
+    render=lambda row, _lookups: account_code(row),
+    validate=_validate_account_code,
+    defaults={"description": "", "account_type": 0, "active": 1, "parent_id": None},
+    stamp="modified_at",
+)
 
 
 # --- budget accounts ------------------------------------------------------------------------------------
 
 
-async def list_accounts(ctx: RequestContext) -> Response:
-    wanted_format(ctx.request)
-    filters = Filters(ctx.request, ctx.state.store)
+def _account_filters(filters: Filters) -> None:
     filters.foreign_key("account_code", "a.account_code_id", "account_codes")
     filters.foreign_key("department", "a.department_id", "departments")
     filters.boolean("active", "a.active = 1", "a.active = 0")
     filters.boolean("in_effect", "a.in_effect = 1", "a.in_effect = 0")
-    filters.check()
-    page = fetch_page(
-        ctx.request,
-        ctx.state.store,
-        ctx.variants,
+
+
+list_accounts = ListEndpoint(
+    ListQuery(
         select="a.*",
-        from_where=f"accounts a WHERE {filters.sql()}",
-        args=filters.args,
-        order=ordering(ctx.request, {"id": "a.id"}, "a.id ASC", "a.id ASC"),
-    )
-    return listing(ctx.request, page, [account(row, ctx.lookups) for row in page.rows])
+        source="accounts a",
+        orderings={"id": "a.id"},
+        default="a.id",
+        tiebreak="a.id ASC",
+        follows_list_order=False,
+    ),
+    _account_filters,
+    per_row(account),
+)
 
 
 def setup_routes() -> list[ApiRoute]:
@@ -279,24 +214,24 @@ def setup_routes() -> list[ApiRoute]:
         ApiRoute("/api/v2/locations/", {"GET": list_locations}, family="setup", is_list=True),
         ApiRoute(
             "/api/v3/departments/",
-            {"GET": list_departments, "POST": create_department},
+            {"GET": list_departments, "POST": DEPARTMENTS.create},
             family="setup",
             is_list=True,
         ),
         ApiRoute(
             "/api/v3/departments/{id:int}/",
-            {"GET": get_department, "PUT": update_department},
+            {"GET": DEPARTMENTS.get, "PUT": DEPARTMENTS.update},
             family="setup",
         ),
         ApiRoute(
             "/api/v3/account-codes/",
-            {"GET": list_account_codes, "POST": create_account_code},
+            {"GET": list_account_codes, "POST": ACCOUNT_CODES.create},
             family="setup",
             is_list=True,
         ),
         ApiRoute(
             "/api/v3/account-codes/{id:int}/",
-            {"GET": get_account_code, "PUT": update_account_code},
+            {"GET": ACCOUNT_CODES.get, "PUT": ACCOUNT_CODES.update},
             family="setup",
         ),
         ApiRoute("/api/v3/accounts/", {"GET": list_accounts}, family="setup", is_list=True),

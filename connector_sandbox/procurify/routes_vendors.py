@@ -16,15 +16,19 @@ documents no way to write them (sandbox assumption), so they are ignored in bodi
 from __future__ import annotations
 
 import json
+import sqlite3
+from typing import Any
 
 from starlette.responses import Response
 
-from .errors import invalid, not_found
-from .formats import stored
-from .listing import Filters, fetch_page, ordering
+from .endpoints import ListQuery, read_filters
+from .errors import invalid
+from .listing import Filters
+from .master_data import MasterData, Write, exists_in
 from .representations import vendor
-from .responses import listing, single, wanted_format
+from .responses import listing
 from .routing import ApiRoute, RequestContext
+from .settings import BehaviourVariants
 from .validation import BodyValidator
 
 VENDOR_TYPES = range(1, 8)
@@ -56,15 +60,13 @@ _TEXT_FIELDS = {
 }
 
 
-async def list_vendors(ctx: RequestContext) -> Response:
-    wanted_format(ctx.request)
-    filters = Filters(ctx.request, ctx.state.store)
+def _vendor_filters(filters: Filters, variants: BehaviourVariants) -> None:
     filters.text("name", "v.name")
     filters.text("external_id", "v.external_id")
     filters.boolean("exclude_other", "v.type != 1", "1=1")
     filters.choice("type", "v.type", VENDOR_TYPES)
     filters.csv("type__in", "v.type", integers=True)
-    if ctx.variants.vendor_group == "filter":
+    if variants.vendor_group == "filter":
         group = filters.value("vendor_group")
         if group is not None and group not in _VENDOR_GROUPS:
             filters.error(
@@ -73,23 +75,29 @@ async def list_vendors(ctx: RequestContext) -> Response:
         elif group is not None:
             filters.add(_VENDOR_GROUPS[group])
     filters.search(["v.name", "v.external_id", "v.contact", "v.email"])
-    filters.check()
-    allowed = {"name": "v.name", "id": "v.id", "type": "v.type", "active": "v.active"}
+
+
+VENDORS = ListQuery(
+    select="v.*",
+    source="vendors v",
+    orderings={"name": "v.name", "id": "v.id", "type": "v.type", "active": "v.active"},
+    default="v.id",
+    tiebreak="v.id ASC",
+    follows_list_order=False,
+)
+
+
+async def list_vendors(ctx: RequestContext) -> Response:
+    """Filters and orderings both depend on variants, so this list builds them per request."""
+    filters = read_filters(ctx, lambda filters: _vendor_filters(filters, ctx.variants))
+    orderings = dict(VENDORS.orderings)
     if ctx.variants.vendor_order_by_date_modified:
-        allowed["dateModified"] = "v.date_modified"
-    page = fetch_page(
-        ctx.request,
-        ctx.state.store,
-        ctx.variants,
-        select="v.*",
-        from_where=f"vendors v WHERE {filters.sql()}",
-        args=filters.args,
-        order=ordering(ctx.request, allowed, "v.id ASC", "v.id ASC"),
-    )
+        orderings["dateModified"] = "v.date_modified"
+    page = VENDORS.page(ctx, filters, orderings=orderings)
     return listing(ctx.request, page, [vendor(row, ctx.lookups) for row in page.rows])
 
 
-def _validate(ctx: RequestContext, body: object, *, partial: bool, vendor_id: int | None) -> dict:
+def _validate(ctx: RequestContext, body: Any, partial: bool, vendor_id: int | None) -> Write:
     check = BodyValidator(body, partial=partial)
     check.string("name", required=True, max_length=150, allow_null=False, allow_blank=False)
     check.email_list("email", required=True)
@@ -98,12 +106,7 @@ def _validate(ctx: RequestContext, body: object, *, partial: bool, vendor_id: in
     check.choice("type", CREATABLE_TYPES)
     check.boolean("is_1099_eligible")
     check.boolean("is_auto_email_po_enabled")
-    check.primary_key(
-        "currency",
-        lambda pk: ctx.state.store.get("currencies", pk) is not None,
-        "currency_id",
-        allow_null=False,
-    )
+    check.primary_key("currency", exists_in(ctx, "currencies"), "currency_id", allow_null=False)
     check.primary_key(
         "default_payment_method",
         lambda pk: (
@@ -123,13 +126,19 @@ def _validate(ctx: RequestContext, body: object, *, partial: bool, vendor_id: in
     clean = dict(check.clean)
     if "email" in clean:
         clean["email"] = json.dumps(clean["email"], ensure_ascii=False)
-    return clean
+    return Write(clean)
 
 
-async def create_vendor(ctx: RequestContext) -> Response:
-    clean = _validate(ctx, await ctx.json_body(), partial=False, vendor_id=None)
-    store = ctx.state.store
-    defaults = {
+def _refuse_system_vendor(row: sqlite3.Row) -> None:
+    if row["type"] in (1, 2):
+        raise invalid({"non_field_errors": ["System vendors cannot be modified."]})
+
+
+VENDOR_RECORDS = MasterData(
+    table="vendors",
+    render=vendor,
+    validate=_validate,
+    defaults={
         "active": 1,
         "type": 3,
         "currency_id": 3,
@@ -137,46 +146,23 @@ async def create_vendor(ctx: RequestContext) -> Response:
         "is_auto_email_po_enabled": 0,
         "comments": "",
         "external_id": None,
-    }
-    with store.transaction():
-        vendor_id = store.next_id("vendors")
-        store.insert(
-            "vendors", [{**defaults, **clean, "id": vendor_id, "date_modified": stored(ctx.state.now())}]
-        )
-    ctx.state.master_data_changed()
-    return single(vendor(store.get("vendors", vendor_id), ctx.lookups), 201)
-
-
-async def get_vendor(ctx: RequestContext) -> Response:
-    row = ctx.state.store.get("vendors", ctx.request.path_params["id"])
-    if row is None:
-        raise not_found()
-    return single(vendor(row, ctx.lookups))
-
-
-async def update_vendor(ctx: RequestContext) -> Response:
-    vendor_id = ctx.request.path_params["id"]
-    store = ctx.state.store
-    current = store.get("vendors", vendor_id)
-    if current is None:
-        raise not_found()
-    if current["type"] in (1, 2):
-        raise invalid({"non_field_errors": ["System vendors cannot be modified."]})
-    clean = _validate(ctx, await ctx.json_body(), partial=ctx.request.method == "PATCH", vendor_id=vendor_id)
-    with store.transaction():
-        store.update("vendors", vendor_id, {**clean, "date_modified": stored(ctx.state.now())})
-    ctx.state.master_data_changed()
-    return single(vendor(store.get("vendors", vendor_id), ctx.lookups))
+    },
+    stamp="date_modified",
+    refuse_change=_refuse_system_vendor,
+)
 
 
 def vendor_routes() -> list[ApiRoute]:
     return [
         ApiRoute(
-            "/api/v3/vendors/", {"GET": list_vendors, "POST": create_vendor}, family="vendors", is_list=True
+            "/api/v3/vendors/",
+            {"GET": list_vendors, "POST": VENDOR_RECORDS.create},
+            family="vendors",
+            is_list=True,
         ),
         ApiRoute(
             "/api/v3/vendors/{id:int}/",
-            {"GET": get_vendor, "PUT": update_vendor, "PATCH": update_vendor},
+            {"GET": VENDOR_RECORDS.get, "PUT": VENDOR_RECORDS.update, "PATCH": VENDOR_RECORDS.update},
             family="vendors",
         ),
     ]
