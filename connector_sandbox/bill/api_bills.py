@@ -14,7 +14,19 @@ from typing import Any
 from starlette.responses import Response
 
 from . import errors
-from .api_common import fetch, list_handler, lookup, make_id, reject_unknown_query
+from .api_common import (
+    check_bulk,
+    exists_elsewhere,
+    fetch,
+    list_handler,
+    lookup,
+    make_id,
+    reject_unknown_query,
+    rendered,
+    save,
+    set_archived,
+    store_created,
+)
 from .documents import (
     apply_bill_fields,
     new_bill_doc,
@@ -24,7 +36,6 @@ from .documents import (
     render,
     stamp,
 )
-from .errors import BillError, Problem
 from .formats import money, now_ms
 from .pipeline import Call, api_route, json_array, json_object, ok
 from .resources import BILLS, PAYMENTS, VENDORS
@@ -41,10 +52,8 @@ def _duplicate_invoice(
     if not call.settings.variants.reject_duplicate_invoice_numbers or check.problems:
         return
     key = (fields["vendor"]["id"], fields["invoice"]["invoiceNumber"])
-    where, params = "t.vendor_id = ? AND t.invoice_number = ? AND t.archived = 0", list(key)
-    if exclude:
-        where, params = where + " AND t.id <> ?", [*key, exclude]
-    if key in taken or call.state.store.exists(BILLS, call.org, where, params):
+    where = "t.vendor_id = ? AND t.invoice_number = ? AND t.archived = 0"
+    if key in taken or exists_elsewhere(call, BILLS, where, list(key), exclude):
         check.fail(
             "invoice.invoiceNumber", f"{key[1]!r} already exists for vendor {key[0]}", errors.DUPLICATE
         )
@@ -64,40 +73,25 @@ async def create(call: Call) -> Response:
     doc = new_bill_doc(make_id(call, "bill"), fields, call.settings.user_id, now_ms(), _line_id(call))
     call.state.store.put(BILLS, call.org, doc)
     call.state.publish(call.org, "bills", "created", doc)
-    return ok(render("bills", doc, call.settings), 201)
+    return rendered(call, BILLS, doc, 201)
 
 
 async def bulk_create(call: Call) -> Response:
     records = json_array(call.body, call.settings.bill_bulk_max, "bills")
-    problems: list[Problem] = []
-    prepared, failed, taken = [], 0, set()
-    find = lookup(call)
-    for position, record in enumerate(records):
-        if not isinstance(record, dict):
-            problems.append(Problem(errors.VALIDATION, f"[{position}] bill: must be a JSON object"))
-            failed += 1
-            continue
-        check = Checker(bill_label(record, position), strict=call.strict)
+    find, taken = lookup(call), set()
+
+    def check_one(record: dict[str, Any], check: Checker) -> dict[str, Any]:
         fields = check_bill(record, check, find)
         _duplicate_invoice(call, fields, check, taken)
-        prepared.append(fields)
-        failed += bool(check.problems)
-        problems.extend(check.problems)
-    if problems:
-        rollback = Problem(
-            errors.BULK_ROLLBACK, f"Bulk operation rolled back: {failed} of {len(records)} bills failed"
-        )
-        raise BillError(400, [rollback, *problems])
+        return fields
+
+    prepared = check_bulk(call, records, bill_label, check_one, noun="bills")
     ms = now_ms()
     docs = [
         new_bill_doc(make_id(call, "bill"), fields, call.settings.user_id, ms, _line_id(call))
         for fields in prepared
     ]
-    with call.state.store.transaction():
-        call.state.store.put_many(BILLS, call.org, docs)
-    for doc in docs:
-        call.state.publish(call.org, "bills", "created", doc)
-    return ok([render("bills", doc, call.settings) for doc in docs], 201)
+    return store_created(call, BILLS, docs)
 
 
 async def get(call: Call) -> Response:
@@ -131,10 +125,8 @@ def _update(*, replace: bool):
         _duplicate_invoice(call, fields, check, set(), exclude=doc["id"])
         check.raise_if_any()
         apply_bill_fields(doc, fields, _line_id(call))
-        stamp(doc, now_ms())
-        call.state.store.put(BILLS, call.org, doc)
-        call.state.publish(call.org, "bills", "updated", doc)
-        return ok(render("bills", doc, call.settings))
+        save(call, BILLS, doc, "updated")
+        return rendered(call, BILLS, doc)
 
     return handler
 
@@ -148,12 +140,8 @@ def _archive(*, archived: bool):
                 errors.INVALID_STATE,
                 f"bill {doc['id']} has a scheduled payment; cancel it before archiving",
             )
-        if doc["archived"] != archived:  # documented: archiving an archived bill is a no-op
-            doc["archived"] = archived
-            stamp(doc, now_ms())
-            call.state.store.put(BILLS, call.org, doc)
-            call.state.publish(call.org, "bills", "archived" if archived else "restored", doc)
-        return ok(render("bills", doc, call.settings))
+        set_archived(call, BILLS, doc, archived)
+        return rendered(call, BILLS, doc)
 
     return handler
 
@@ -169,17 +157,10 @@ async def record_payment(call: Call) -> Response:
         check.fail("vendorId", f"{vendor_id} does not exist in this organization")
     process_date = check.date(body, "processDate", "", required=True)
     to_print = check.boolean(body, "toPrintCheck", "")
-    entries = body.get("payments")
-    if not isinstance(entries, list) or not entries:
-        check.fail("payments", "is required and must hold at least one {billId, amount}")
-        entries = []
+    entries = check.objects(body, "payments", "is required and must hold at least one {billId, amount}")
     bills: dict[str, dict[str, Any]] = {}
     amounts: dict[str, int] = defaultdict(int)
-    for position, entry in enumerate(entries):
-        path = f"payments[{position}]."
-        if not isinstance(entry, dict):
-            check.fail(path[:-1], "must be an object")
-            continue
+    for path, entry in entries or ():
         check.unknown(entry, path, ("billId", "amount"))
         bill_id = check.text(entry, "billId", path, required=True)
         cents = check.cents(entry, "amount", path, required=True)

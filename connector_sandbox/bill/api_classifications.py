@@ -14,9 +14,21 @@ from typing import Any
 from starlette.responses import Response
 
 from . import errors
-from .api_common import fetch, get_handler, list_handler, make_id
+from .api_common import (
+    check_bulk,
+    exists_elsewhere,
+    fetch,
+    get_handler,
+    list_handler,
+    make_id,
+    rendered,
+    rolled_back,
+    save,
+    set_archived,
+    store_created,
+)
 from .documents import render, stamp
-from .errors import BillError, Problem
+from .errors import Problem
 from .formats import now_ms
 from .pipeline import Call, api_route, json_array, json_object, ok
 from .resources import CLASSIFICATION_KINDS, CLASSIFICATIONS, Resource
@@ -69,10 +81,7 @@ def _check(
         fields["type"] = check.text(body, "type", "", choices=ACCOUNT_TYPES) or "EXPENSE"
         number = check.text(body, "accountNumber", "", limit="classification.accountNumber")
         if number:
-            where, params = "t.account_number = ?", [number]
-            if exclude:
-                where, params = where + " AND t.id <> ?", [number, exclude]
-            if number in taken or call.state.store.exists(resource, call.org, where, params):
+            if number in taken or exists_elsewhere(call, resource, "t.account_number = ?", [number], exclude):
                 check.fail(
                     "accountNumber", f"{number!r} is already used by another account", errors.DUPLICATE
                 )
@@ -101,7 +110,7 @@ def _create(resource: Resource):
         check.raise_if_any()
         doc = _new(call, resource, fields, now_ms())
         call.state.store.put(resource, call.org, doc)
-        return ok(render(resource.name, doc, call.settings), 201)
+        return rendered(call, resource, doc, 201)
 
     return handler
 
@@ -109,26 +118,16 @@ def _create(resource: Resource):
 def _bulk_create(resource: Resource):
     async def handler(call: Call) -> Response:
         records = json_array(call.body, BULK_MAX, resource.name)
-        problems: list[Problem] = []
-        prepared, taken, failed = [], set(), 0
-        for position, record in enumerate(records):
-            check = Checker(_label(resource, record, position), strict=call.strict)
-            if not isinstance(record, dict):
-                check.fail("body", "must be a JSON object")
-            else:
-                prepared.append(_check(call, resource, record, check, taken))
-            failed += bool(check.problems)
-            problems.extend(check.problems)
-        if problems:
-            rollback = Problem(
-                errors.BULK_ROLLBACK, f"Bulk operation rolled back: {failed} of {len(records)} failed"
-            )
-            raise BillError(400, [rollback, *problems])
+        taken: set[str] = set()
+        prepared = check_bulk(
+            call,
+            records,
+            lambda record, position: _label(resource, record, position),
+            lambda record, check: _check(call, resource, record, check, taken),
+            not_object_path="body",
+        )
         ms = now_ms()
-        docs = [_new(call, resource, fields, ms) for fields in prepared]
-        with call.state.store.transaction():
-            call.state.store.put_many(resource, call.org, docs)
-        return ok([render(resource.name, doc, call.settings) for doc in docs], 201)
+        return store_created(call, resource, [_new(call, resource, fields, ms) for fields in prepared])
 
     return handler
 
@@ -144,25 +143,17 @@ def _update(resource: Resource):
         for key in ("description", "parentId", "accountNumber"):
             doc.pop(key, None)
         doc.update(fields)
-        stamp(doc, now_ms())
-        call.state.store.put(resource, call.org, doc)
-        return ok(render(resource.name, doc, call.settings))
+        save(call, resource, doc, "updated")
+        return rendered(call, resource, doc)
 
     return handler
-
-
-def _set_archived(call: Call, resource: Resource, doc: dict[str, Any], archived: bool, ms: int) -> None:
-    if doc["archived"] != archived:  # idempotent, like bills
-        doc["archived"] = archived
-        stamp(doc, ms)
-        call.state.store.put(resource, call.org, doc)
 
 
 def _archive(resource: Resource, *, archived: bool):
     async def handler(call: Call) -> Response:
         doc = fetch(call, resource, call.param("id"))
-        _set_archived(call, resource, doc, archived, now_ms())
-        return ok(render(resource.name, doc, call.settings))
+        set_archived(call, resource, doc, archived)  # idempotent, like bills
+        return rendered(call, resource, doc)
 
     return handler
 
@@ -183,14 +174,11 @@ def _bulk_archive(resource: Resource, *, archived: bool):
             else:
                 docs.append(doc)
         if problems:
-            rollback = Problem(
-                errors.BULK_ROLLBACK, f"Bulk operation rolled back: {len(problems)} of {len(records)} failed"
-            )
-            raise BillError(400, [rollback, *problems])
+            raise rolled_back(len(problems), len(records), problems)
         ms = now_ms()
         with call.state.store.transaction():
             for doc in docs:
-                _set_archived(call, resource, doc, archived, ms)
+                set_archived(call, resource, doc, archived, ms)
         return ok([render(resource.name, doc, call.settings) for doc in docs])
 
     return handler

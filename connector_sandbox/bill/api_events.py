@@ -48,16 +48,10 @@ def _check(call: Call, body: dict[str, Any], check: Checker, *, partial: bool) -
         if enabled is not None:
             fields["enabled"] = enabled
     if "events" in body or not partial:
-        events = body.get("events")
-        if not isinstance(events, list) or not events:
-            check.fail("events", "is required: a non-empty list of {type, version}")
-        else:
+        events = check.objects(body, "events", "is required: a non-empty list of {type, version}")
+        if events is not None:
             clean, seen = [], set()
-            for position, event in enumerate(events):
-                path = f"events[{position}]."
-                if not isinstance(event, dict):
-                    check.fail(path[:-1], "must be an object")
-                    continue
+            for path, event in events:
                 check.unknown(event, path, ("type", "version"))
                 kind = check.text(event, "type", path, required=True, choices=EVENT_CATALOG)
                 version = check.text(event, "version", path, required=True, choices=(EVENT_VERSION,))

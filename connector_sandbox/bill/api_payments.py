@@ -13,7 +13,7 @@ from typing import Any
 from starlette.responses import Response
 
 from . import errors
-from .api_common import fetch, get_handler, list_handler, make_id
+from .api_common import check_bulk, fetch, get_handler, list_handler, make_id
 from .documents import (
     new_bill_doc,
     new_payment_doc,
@@ -23,7 +23,6 @@ from .documents import (
     set_payment_status,
     stamp,
 )
-from .errors import BillError, Problem
 from .formats import money, now_ms, to_cents
 from .pipeline import Call, api_route, json_array, json_object, ok
 from .resources import BILLS, PAYMENTS, VENDORS
@@ -204,22 +203,14 @@ async def create(call: Call) -> Response:
 async def bulk_create(call: Call) -> Response:
     _require_trust(call)
     records = json_array(call.body, call.settings.payment_bulk_max, "payments")
-    problems: list[Problem] = []
-    specs, failed, reserved = [], 0, {}
-    for position, record in enumerate(records):
-        if not isinstance(record, dict):
-            problems.append(Problem(errors.VALIDATION, f"[{position}] payment: must be a JSON object"))
-            failed += 1
-            continue
-        check = Checker(f"[{position}] payment", strict=call.strict)
-        specs.append(_check(call, record, check, reserved, bulk=True))
-        failed += bool(check.problems)
-        problems.extend(check.problems)
-    if problems:
-        rollback = Problem(
-            errors.BULK_ROLLBACK, f"Bulk operation rolled back: {failed} of {len(records)} payments failed"
-        )
-        raise BillError(400, [rollback, *problems])
+    reserved: dict[str, int] = {}
+    specs = check_bulk(
+        call,
+        records,
+        lambda record, position: f"[{position}] payment",
+        lambda record, check: _check(call, record, check, reserved, bulk=True),
+        noun="payments",
+    )
     ms = now_ms()
     built, bills = [], {}
     for spec in specs:

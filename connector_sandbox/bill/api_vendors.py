@@ -11,11 +11,22 @@ from typing import Any
 from starlette.responses import Response
 
 from . import errors
-from .api_common import fetch, get_handler, list_handler, make_id
-from .documents import apply_vendor_fields, new_vendor_doc, render, stamp
-from .errors import BillError, Problem
+from .api_common import (
+    check_bulk,
+    exists_elsewhere,
+    fetch,
+    get_handler,
+    list_handler,
+    make_id,
+    rendered,
+    save,
+    set_archived,
+    store_created,
+)
+from .documents import apply_vendor_fields, new_vendor_doc, render
+from .errors import BillError
 from .formats import now_ms
-from .pipeline import Call, api_route, json_array, json_object, ok
+from .pipeline import Call, api_route, json_array, json_object
 from .resources import VENDORS
 from .validation import Checker, check_vendor, merge_patch, vendor_label
 
@@ -39,10 +50,7 @@ def _validate(
     name = fields.get("name")
     if name and call.settings.variants.reject_duplicate_vendor_names:
         fold = name.casefold()
-        where, params = "t.name_fold = ?", [fold]
-        if exclude:
-            where, params = where + " AND t.id <> ?", [fold, exclude]
-        if fold in taken or call.state.store.exists(VENDORS, call.org, where, params):
+        if fold in taken or exists_elsewhere(call, VENDORS, "t.name_fold = ?", [fold], exclude):
             check.fail("name", f"a vendor named {name!r} already exists", errors.DUPLICATE)
         taken.add(fold)
     return fields, bank
@@ -61,36 +69,20 @@ async def create(call: Call) -> Response:
     doc = new_vendor_doc(make_id(call, "vendor"), fields, bank, now_ms())
     call.state.store.put(VENDORS, call.org, doc)
     call.state.publish(call.org, "vendors", "created", doc)
-    return ok(render("vendors", doc, call.settings), 201)
+    return rendered(call, VENDORS, doc, 201)
 
 
 async def bulk_create(call: Call) -> Response:
     records = json_array(call.body, call.settings.vendor_bulk_max, "vendors")
-    problems: list[Problem] = []
-    prepared = []
     taken: set[str] = set()
-    failed = 0
-    for position, record in enumerate(records):
-        if not isinstance(record, dict):
-            problems.append(Problem(errors.VALIDATION, f"[{position}] vendor: must be a JSON object"))
-            failed += 1
-            continue
-        check = Checker(vendor_label(record, position), strict=call.strict)
-        prepared.append(_validate(call, record, check, taken=taken))
-        failed += bool(check.problems)
-        problems.extend(check.problems)
-    if problems:
-        rollback = Problem(
-            errors.BULK_ROLLBACK, f"Bulk operation rolled back: {failed} of {len(records)} vendors failed"
-        )
-        raise BillError(400, [rollback, *problems])
+
+    def check_one(record: dict[str, Any], check: Checker) -> tuple[dict[str, Any], dict[str, str] | None]:
+        return _validate(call, record, check, taken=taken)
+
+    prepared = check_bulk(call, records, vendor_label, check_one, noun="vendors")
     ms = now_ms()
     docs = [new_vendor_doc(make_id(call, "vendor"), fields, bank, ms) for fields, bank in prepared]
-    with call.state.store.transaction():
-        call.state.store.put_many(VENDORS, call.org, docs)
-    for doc in docs:
-        call.state.publish(call.org, "vendors", "created", doc)
-    return ok([render("vendors", doc, call.settings) for doc in docs], 201)
+    return store_created(call, VENDORS, docs)
 
 
 def _update(*, replace: bool):
@@ -104,10 +96,8 @@ def _update(*, replace: bool):
         if check.problems:
             raise BillError(_status(check), check.problems)
         apply_vendor_fields(doc, fields, bank)
-        stamp(doc, now_ms())
-        call.state.store.put(VENDORS, call.org, doc)
-        call.state.publish(call.org, "vendors", "updated", doc)
-        return ok(render("vendors", doc, call.settings))
+        save(call, VENDORS, doc, "updated")
+        return rendered(call, VENDORS, doc)
 
     return handler
 
@@ -119,12 +109,8 @@ def _archive(*, archived: bool):
                 404, errors.API_NOT_SUPPORTED, f"API not supported: POST {call.request.url.path}"
             )
         doc = fetch(call, VENDORS, call.param("id"))
-        if doc["archived"] != archived:  # archiving an archived vendor is a no-op
-            doc["archived"] = archived
-            stamp(doc, now_ms())
-            call.state.store.put(VENDORS, call.org, doc)
-            call.state.publish(call.org, "vendors", "archived" if archived else "restored", doc)
-        return ok(render("vendors", doc, call.settings))
+        set_archived(call, VENDORS, doc, archived)  # archiving an archived vendor is a no-op
+        return rendered(call, VENDORS, doc)
 
     return handler
 

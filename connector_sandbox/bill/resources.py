@@ -58,6 +58,7 @@ class Resource:
     child_table: str | None = None
     child_key: str = ""
     child_rows: Callable[[dict[str, Any]], list[tuple[Any, ...]]] = field(default=lambda doc: [])
+    announces: bool = True  # changes are webhook events (classifications have none)
 
     def scope(self) -> tuple[str, tuple[Any, ...]]:
         return (" AND t.kind = ?", (self.kind,)) if self.kind else ("", ())
@@ -263,6 +264,7 @@ def _classification(kind: str) -> Resource:
         filters=filters,
         sorts=sorts,
         kind=kind,
+        announces=False,
     )
 
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from . import errors
 from .errors import BillError, Problem
@@ -47,6 +47,8 @@ FIELD_LIMITS: dict[str, int] = {
 CURRENCIES = ("USD", "EUR", "GBP", "CAD", "MXN", "CNY", "AUD", "CHF", "JPY")
 TAX_ID_TYPES = ("EIN", "SSN", "VAT", "OTHER")  # sandbox choice
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_Parsed = TypeVar("_Parsed")
+Lookup = Callable[[str, str], dict[str, Any] | None]  # (kind, id) -> stored document
 
 
 class Checker:
@@ -123,38 +125,66 @@ class Checker:
         return value
 
     def date(self, parent: dict[str, Any], key: str, path: str, *, required: bool = False) -> dt.date | None:
-        value = parent.get(key)
-        if value is None:
-            if required:
-                self.fail(path + key, "is required")
-            return None
-        try:
-            return parse_date(value)
-        except ValueError as exc:
-            self.fail(path + key, str(exc))
-            return None
+        return self._parsed(parent, key, path, parse_date, required=required)
 
     def cents(self, parent: dict[str, Any], key: str, path: str, *, required: bool = False) -> int | None:
+        return self._parsed(parent, key, path, to_cents, required=required)
+
+    def decimal(self, parent: dict[str, Any], key: str, path: str) -> Decimal | None:
+        return self._parsed(parent, key, path, to_decimal)
+
+    def _parsed(
+        self,
+        parent: dict[str, Any],
+        key: str,
+        path: str,
+        parse: Callable[[Any], _Parsed],
+        *,
+        required: bool = False,
+    ) -> _Parsed | None:
+        """``parse(parent[key])``; a missing value (when required) or one ``parse`` rejects is a problem."""
         value = parent.get(key)
         if value is None:
             if required:
                 self.fail(path + key, "is required")
             return None
         try:
-            return to_cents(value)
+            return parse(value)
         except ValueError as exc:
             self.fail(path + key, str(exc))
             return None
 
-    def decimal(self, parent: dict[str, Any], key: str, path: str) -> Decimal | None:
-        value = parent.get(key)
-        if value is None:
+    def objects(
+        self, parent: dict[str, Any], key: str, requirement: str
+    ) -> Iterator[tuple[str, dict[str, Any]]] | None:
+        """The objects of the non-empty list ``parent[key]`` with their paths (``key[i].``), lazily, each
+        item that is no object a problem in its place; None, after failing with ``requirement``, when
+        ``parent[key]`` is not a non-empty list."""
+        items = parent.get(key)
+        if not isinstance(items, list) or not items:
+            self.fail(key, requirement)
             return None
-        try:
-            return to_decimal(value)
-        except ValueError as exc:
-            self.fail(path + key, str(exc))
-            return None
+        return self._each_object(key, items)
+
+    def _each_object(self, key: str, items: list[Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+        for position, item in enumerate(items):
+            path = f"{key}[{position}]."
+            if isinstance(item, dict):
+                yield path, item
+            else:
+                self.fail(path[:-1], "must be an object")
+
+    def existing(
+        self, lookup: Lookup, kind: str, record_id: str, path: str, where: str = ""
+    ) -> dict[str, Any] | None:
+        """The stored record ``record_id`` of ``kind`` (None if there is none); a record that is missing
+        or archived is a problem at ``path`` (``where`` ends the "does not exist in ..." message)."""
+        record = lookup(kind, record_id)
+        if record is None:
+            self.fail(path, f"{record_id} does not exist in this organization{where}")
+        elif record.get("archived"):
+            self.fail(path, f"{record_id} ({record.get('name')}) is archived", errors.INVALID_STATE)
+        return record
 
     def raise_if_any(self) -> None:
         if self.problems:
@@ -308,8 +338,6 @@ CLASSIFICATION_KINDS = {
     "itemId": "items",
 }
 
-Lookup = Callable[[str, str], dict[str, Any] | None]  # (kind, id) -> stored document
-
 
 def bill_label(body: dict[str, Any], position: int | None = None) -> str:
     invoice = body.get("invoice") if isinstance(body.get("invoice"), dict) else {}
@@ -331,12 +359,8 @@ def _check_classifications(
         value = check.text(found, key, where)
         if value is None:
             continue
-        record = lookup(kind, value)
-        if record is None:
-            check.fail(where + key, f"{value} does not exist in this organization's {kind}")
-        elif record.get("archived"):
-            check.fail(where + key, f"{value} ({record.get('name')}) is archived", errors.INVALID_STATE)
-        else:
+        record = check.existing(lookup, kind, value, where + key, f"'s {kind}")
+        if record is not None and not record.get("archived"):
             clean[key] = value
     return clean
 
@@ -347,12 +371,7 @@ def check_bill(body: dict[str, Any], check: Checker, lookup: Lookup) -> dict[str
     fields: dict[str, Any] = {}
     vendor_id = check.text(body, "vendorId", "", required=True)
     if vendor_id is not None:
-        vendor = lookup("vendors", vendor_id)
-        if vendor is None:
-            check.fail("vendorId", f"{vendor_id} does not exist in this organization")
-        elif vendor.get("archived"):
-            check.fail("vendorId", f"{vendor_id} ({vendor['name']}) is archived", errors.INVALID_STATE)
-        fields["vendor"] = vendor
+        fields["vendor"] = check.existing(lookup, "vendors", vendor_id, "vendorId")
     due = check.date(body, "dueDate", "", required=True)
     fields["dueDate"] = due.isoformat() if due else None
     invoice = check.obj(body, "invoice", "", required=True)
@@ -384,17 +403,10 @@ def check_bill(body: dict[str, Any], check: Checker, lookup: Lookup) -> dict[str
     fields["classifications"] = _check_classifications(body, "", check, lookup)
     if body.get("vendorCredits"):
         check.fail("vendorCredits", "applying vendor credits is not simulated by the sandbox")
-    lines = body.get("billLineItems")
+    lines = check.objects(body, "billLineItems", "is required and must hold at least one line")
     clean_lines = []
-    if not isinstance(lines, list) or not lines:
-        check.fail("billLineItems", "is required and must hold at least one line")
-    else:
-        for position, line in enumerate(lines):
-            path = f"billLineItems[{position}]."
-            if not isinstance(line, dict):
-                check.fail(path[:-1], "must be an object")
-                continue
-            clean_lines.append(_check_line(line, path, check, lookup))
+    if lines is not None:
+        clean_lines = [_check_line(line, path, check, lookup) for path, line in lines]
         total = sum(line.get("_cents") or 0 for line in clean_lines)
         if not check.problems and total <= 0:
             check.fail("billLineItems", "the bill total must be greater than zero")
