@@ -63,10 +63,16 @@ DATE = Scalar(Kind.DATE)
 OBJ = Scalar(Kind.OBJECT)
 
 
+# Every resource, and every line or payment it owns, carries these first.
+_STAMPS: dict[str, Node] = {"id": INT, "created-at": DT, "updated-at": DT}
+
+
 @dataclass(frozen=True)
 class Resource:
+    """One API resource. ``fields`` lists its own elements; the record's id and timestamps come first
+    on every resource and are added here."""
+
     key: str  # internal name and table: "payments"
-    path: str  # URL under /api: "coupa_pay/payments"
     element: str  # Coupa element name: "invoice-header" (XML root, key in validation errors)
     fields: dict[str, Node]
     # id + these identify the record in ``return_object=shallow`` and in nested associations' shallow form.
@@ -75,6 +81,12 @@ class Resource:
     updatable: bool = False
     # Columns copied out of the document so the hot filters (and foreign keys) use indexes.
     indexed: tuple[str, ...] = field(default=())
+    path: str = ""  # URL under /api: "coupa_pay/payments"; the key where not given
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "fields", {**_STAMPS, **self.fields})
+        if not self.path:
+            object.__setattr__(self, "path", self.key)
 
     @property
     def table(self) -> str:
@@ -109,21 +121,18 @@ _ADDRESS = Embedded(
 )
 _TERM = Embedded({"id": INT, "code": TEXT, "description": TEXT})
 _UOM = Embedded({"id": INT, "code": TEXT, "name": TEXT})
-_STAMPS: dict[str, Node] = {"id": INT, "created-at": DT, "updated-at": DT}
 _ALLOCATIONS = Collection(
     "account-allocation", {"id": INT, "amount": DEC, "pct": DEC, "account": Reference("accounts")}
 )
 
 SUPPLIERS = Resource(
     key="suppliers",
-    path="suppliers",
     element="supplier",
     natural_keys=("name", "number"),
     creatable=True,
     updatable=True,
     indexed=("name", "number"),
     fields={
-        **_STAMPS,
         "created-by": _USER,
         "updated-by": _USER,
         "name": TEXT,
@@ -175,7 +184,9 @@ SUPPLIERS = Resource(
     },
 )
 
-ORDER_LINE_FIELDS: dict[str, Node] = {
+# What order lines and invoice lines both are: a numbered quantity (or amount) at a price, charged
+# to an account.
+_LINE_FIELDS: dict[str, Node] = {
     **_STAMPS,
     "line-num": INT,
     "type": TEXT,
@@ -186,6 +197,10 @@ ORDER_LINE_FIELDS: dict[str, Node] = {
     "uom": _UOM,
     "account": Reference("accounts"),
     "account-allocations": _ALLOCATIONS,
+}
+
+ORDER_LINE_FIELDS: dict[str, Node] = {
+    **_LINE_FIELDS,
     "commodity": Embedded({"id": INT, "name": TEXT}),
     "need-by-date": DATE,
     "received": DEC,
@@ -200,14 +215,12 @@ ORDER_LINE_FIELDS: dict[str, Node] = {
 
 PURCHASE_ORDERS = Resource(
     key="purchase_orders",
-    path="purchase_orders",
     element="order-header",
     natural_keys=("po-number",),
     creatable=True,
     updatable=True,
     indexed=("po-number", "status", "exported", "supplier"),
     fields={
-        **_STAMPS,
         "po-number": TEXT,
         "type": TEXT,
         "status": TEXT,
@@ -234,16 +247,7 @@ PURCHASE_ORDERS = Resource(
 )
 
 INVOICE_LINE_FIELDS: dict[str, Node] = {
-    **_STAMPS,
-    "line-num": INT,
-    "type": TEXT,
-    "description": TEXT,
-    "quantity": DEC,
-    "price": DEC,
-    "total": DEC,
-    "uom": _UOM,
-    "account": Reference("accounts"),
-    "account-allocations": _ALLOCATIONS,
+    **_LINE_FIELDS,
     "order-line-id": INT,
     "po-number": TEXT,
     "status": TEXT,
@@ -260,14 +264,12 @@ INVOICE_PAYMENT_FIELDS: dict[str, Node] = {
 
 INVOICES = Resource(
     key="invoices",
-    path="invoices",
     element="invoice-header",
     natural_keys=("invoice-number",),
     creatable=True,
     updatable=True,
     indexed=("invoice-number", "status", "exported", "supplier"),
     fields={
-        **_STAMPS,
         "invoice-number": TEXT,
         "invoice-date": DATE,
         "supplier": Reference("suppliers"),
@@ -313,14 +315,12 @@ _SEGMENTS: dict[str, Node] = {f"segment-{n}": TEXT for n in range(1, 21)}
 
 ACCOUNTS = Resource(
     key="accounts",
-    path="accounts",
     element="account",
     natural_keys=("name", "code"),
     creatable=True,
     updatable=True,
     indexed=("code",),
     fields={
-        **_STAMPS,
         "name": TEXT,
         "code": TEXT,
         "active": BOOL,
@@ -331,30 +331,26 @@ ACCOUNTS = Resource(
 
 ACCOUNT_TYPES = Resource(
     key="account_types",
-    path="account_types",
     element="account-type",
     natural_keys=("name",),
-    fields={**_STAMPS, "name": TEXT, "active": BOOL, "currency": Reference("currencies")},
+    fields={"name": TEXT, "active": BOOL, "currency": Reference("currencies")},
 )
 
 LOOKUPS = Resource(
     key="lookups",
-    path="lookups",
     element="lookup",
     natural_keys=("name",),
-    fields={**_STAMPS, "name": TEXT, "description": TEXT, "active": BOOL},
+    fields={"name": TEXT, "description": TEXT, "active": BOOL},
 )
 
 LOOKUP_VALUES = Resource(
     key="lookup_values",
-    path="lookup_values",
     element="lookup-value",
     natural_keys=("name", "external-ref-code"),
     creatable=True,
     updatable=True,
     indexed=("external-ref-code",),
     fields={
-        **_STAMPS,
         "name": TEXT,
         "description": TEXT,
         "lookup": Reference("lookups"),
@@ -369,27 +365,23 @@ LOOKUP_VALUES = Resource(
 
 DEPARTMENTS = Resource(
     key="departments",
-    path="departments",
     element="department",
     natural_keys=("name",),
-    fields={**_STAMPS, "name": TEXT, "active": BOOL},
+    fields={"name": TEXT, "active": BOOL},
 )
 
 CURRENCIES = Resource(
     key="currencies",
-    path="currencies",
     element="currency",
     natural_keys=("code",),
-    fields={**_STAMPS, "code": TEXT, "decimals": INT, "enabled-flag": BOOL},
+    fields={"code": TEXT, "decimals": INT, "enabled-flag": BOOL},
 )
 
 PAYMENT_TERMS = Resource(
     key="payment_terms",
-    path="payment_terms",
     element="payment-term",
     natural_keys=("code",),
     fields={
-        **_STAMPS,
         "code": TEXT,
         "description": TEXT,
         "days-for-net-payment": INT,
@@ -407,7 +399,6 @@ PAYMENTS = Resource(
     updatable=True,
     indexed=("status", "exported"),
     fields={
-        **_STAMPS,
         "status": TEXT,
         "exported": BOOL,
         "last-exported-at": DT,
