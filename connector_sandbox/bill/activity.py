@@ -11,8 +11,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
-
+from connector_sandbox.activity import ActivityCounts, activity_request
 from connector_sandbox.seeding import anchor_day
 
 from .documents import refresh_bill, set_payment_status, stamp
@@ -24,17 +23,20 @@ from .state import SandboxState
 _PHONE_DIGITS = "0123456789"
 
 
-class ActivityRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class _OneOrganization(ActivityCounts):
     organization_id: str | None = None  # default: the first organization
-    new_vendors: int = Field(default=0, ge=0, le=10_000)
-    updated_vendors: int = Field(default=0, ge=0, le=10_000)
-    new_bills: int = Field(default=0, ge=0, le=10_000)
-    updated_bills: int = Field(default=0, ge=0, le=10_000)
-    archived_bills: int = Field(default=0, ge=0, le=10_000)
-    cleared_payments: int = Field(default=0, ge=0, le=10_000)
-    failed_payments: int = Field(default=0, ge=0, le=10_000)
+
+
+ActivityRequest = activity_request(
+    "new_vendors",
+    "updated_vendors",
+    "new_bills",
+    "updated_bills",
+    "archived_bills",
+    "cleared_payments",
+    "failed_payments",
+    base=_OneOrganization,
+)
 
 
 def _factory(state: SandboxState, org_id: str, rng: random.Random) -> DataFactory:

@@ -20,6 +20,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from connector_sandbox.faults import FaultKnobs
+
 # BILL ids are 20 characters; an organization id begins with 008 (reference 2.1 and 2.4).
 _ORG_ID = re.compile(r"^008[0-9A-Za-z]{17}$")
 
@@ -57,17 +59,9 @@ class LimitSettings(BaseModel):
     remember_me_days: float = Field(default=30.0, gt=0)  # life of an MFA rememberMeId
 
 
-class FaultSettings(BaseModel):
+class FaultSettings(FaultKnobs):
     """Injected failures, applied to every ``/connect`` call after authentication (README: Faults)."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    latency_ms: int = Field(default=0, ge=0, le=120_000)
-    latency_jitter_ms: int = Field(default=0, ge=0, le=120_000)
-    random_error_rate: float = Field(default=0.0, ge=0.0, le=1.0)
-    random_error_status: int = Field(default=503, ge=500, le=599)
-    fail_next: int = Field(default=0, ge=0)
-    fail_next_status: int = Field(default=500, ge=400, le=599)
     # "bill": the documented JSON error array (BDC_1001); "gateway_html": the HTML page a load
     # balancer sends for a 502/504, which a client must survive without a JSON parse error.
     fault_body: Literal["bill", "gateway_html"] = "bill"

@@ -12,7 +12,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from connector_sandbox.activity import activity_request
 
 from .factory import DataFactory, money
 from .schema import RESOURCES
@@ -21,21 +21,18 @@ from .timefmt import utc_stamp
 from .vocabulary import MAX_LENGTH_SUPPLIERS, SIGNATURE_SUPPLIERS
 from .writers import find_by
 
-
-class ActivityRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    new_suppliers: int = Field(default=0, ge=0, le=10_000)
-    updated_suppliers: int = Field(default=0, ge=0, le=10_000)
-    new_purchase_orders: int = Field(default=0, ge=0, le=10_000)
-    updated_purchase_orders: int = Field(default=0, ge=0, le=10_000)
-    new_invoices: int = Field(default=0, ge=0, le=10_000)
-    updated_invoices: int = Field(default=0, ge=0, le=10_000)
-    new_payments: int = Field(default=0, ge=0, le=10_000)
-    updated_payments: int = Field(default=0, ge=0, le=10_000)
-    new_accounts: int = Field(default=0, ge=0, le=1_000)
-    updated_accounts: int = Field(default=0, ge=0, le=1_000)
-    updated_lookup_values: int = Field(default=0, ge=0, le=1_000)
+ActivityRequest = activity_request(
+    "new_suppliers",
+    "updated_suppliers",
+    "new_purchase_orders",
+    "updated_purchase_orders",
+    "new_invoices",
+    "updated_invoices",
+    "new_payments",
+    "updated_payments",
+    # Master data changes less, and each change touches many documents: a lower cap.
+    base=activity_request("new_accounts", "updated_accounts", "updated_lookup_values", most=1_000),
+)
 
 
 class _Activity:

@@ -18,6 +18,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from connector_sandbox.faults import FaultKnobs
+
 # Every scope ml-connector uses against Coupa (read and write on each resource family it touches).
 PROJECT_SCOPES: tuple[str, ...] = (
     "core.common.read",
@@ -79,21 +81,13 @@ class ApiClient(BaseModel):
     scopes: tuple[str, ...] = PROJECT_SCOPES
 
 
-class FaultSettings(BaseModel):
+class FaultSettings(FaultKnobs):
     """Knobs that change while the server runs: failures, slowness, token lifetime, rate limits."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    latency_ms: int = Field(default=0, ge=0, le=120_000)
-    latency_jitter_ms: int = Field(default=0, ge=0, le=120_000)
     # Large GETs are slow on a real instance (quirk 4): extra delay per record in a response.
     latency_per_record_ms: float = Field(default=0.0, ge=0.0, le=10_000)
     # When the total delay would exceed this, answer 504 after waiting this long (0 = never).
     gateway_timeout_ms: int = Field(default=0, ge=0, le=600_000)
-    random_error_rate: float = Field(default=0.0, ge=0.0, le=1.0)
-    random_error_status: int = Field(default=503, ge=500, le=599)
-    fail_next: int = Field(default=0, ge=0)
-    fail_next_status: int = Field(default=500, ge=400, le=599)
     # Documented: expires_in 86399 (about 24 h).
     token_lifetime_seconds: float = Field(default=86_399.0, gt=0)
     # Coupa asks clients to wait >= 5 s after minting before first use because "calls made immediately

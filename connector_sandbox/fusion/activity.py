@@ -13,7 +13,7 @@ import datetime as dt
 import random
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from connector_sandbox.activity import activity_request
 
 from .factory import Batch, Factory, Stamp
 from .store import Store
@@ -22,17 +22,16 @@ from .values import epoch_ms
 ACTIVITY_USER = "AP.CLERK"
 
 
-class ActivityRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    new_suppliers: int = Field(default=0, ge=0, le=10_000)
-    updated_suppliers: int = Field(default=0, ge=0, le=10_000)
-    new_purchase_orders: int = Field(default=0, ge=0, le=10_000)
-    updated_purchase_orders: int = Field(default=0, ge=0, le=10_000)
-    new_requisitions: int = Field(default=0, ge=0, le=10_000)
-    new_invoices: int = Field(default=0, ge=0, le=10_000)
-    updated_invoices: int = Field(default=0, ge=0, le=10_000)
-    new_payments: int = Field(default=0, ge=0, le=10_000)
+ActivityRequest = activity_request(
+    "new_suppliers",
+    "updated_suppliers",
+    "new_purchase_orders",
+    "updated_purchase_orders",
+    "new_requisitions",
+    "new_invoices",
+    "updated_invoices",
+    "new_payments",
+)
 
 
 def _pick(store: Store, sql: str, count: int, rng: random.Random) -> list[dict[str, Any]]:

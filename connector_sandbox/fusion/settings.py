@@ -19,6 +19,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from connector_sandbox.faults import FaultKnobs
+
 DEFAULT_PORT = 8716
 DEFAULT_SCOPE = "urn:opc:resource:consumer::all"
 
@@ -185,18 +187,10 @@ class BehaviourSettings(BaseModel):
         return self
 
 
-class FaultSettings(BaseModel):
+class FaultSettings(FaultKnobs):
     """Misbehaviour to inject on the pod's REST routes (never on ``/sandbox``), changeable live."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    latency_ms: int = Field(default=0, ge=0, le=120_000)
-    latency_jitter_ms: int = Field(default=0, ge=0, le=120_000)
-    random_error_rate: float = Field(default=0.0, ge=0.0, le=1.0)
-    random_error_status: int = Field(default=503, ge=500, le=599)
-    # The next N calls fail with this status and body ("html" = a front proxy page, quirk 7).
-    fail_next: int = Field(default=0, ge=0)
-    fail_next_status: int = Field(default=500, ge=400, le=599)
+    # The body of the fail_next failures ("html" = a front proxy page, quirk 7).
     fail_next_body: Literal["text", "html", "empty", "structured"] = "text"
     # Which routes fail_next hits: the pod's REST API, the identity domain's token endpoint, or both.
     fail_next_scope: Literal["api", "token", "all"] = "api"

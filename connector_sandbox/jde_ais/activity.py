@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from connector_sandbox.activity import activity_request
 
 from .dates import to_hhmmss, to_julian
 from .factory import DataFactory, ledger_from_batch
@@ -20,18 +20,16 @@ from .store import Store
 from .tables import TABLES
 from .vocabulary import PAYMENT_TERMS
 
-
-class ActivityRequest(BaseModel):
-    """How much business activity to make (``POST /sandbox/activity``)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    new_suppliers: int = Field(default=2, ge=0, le=10_000)
-    updated_suppliers: int = Field(default=2, ge=0, le=10_000)
-    new_purchase_orders: int = Field(default=2, ge=0, le=10_000)
-    updated_purchase_orders: int = Field(default=2, ge=0, le=10_000)
-    new_vouchers: int = Field(default=2, ge=0, le=10_000)
-    updated_vouchers: int = Field(default=2, ge=0, le=10_000)
+# How much business activity to make (``POST /sandbox/activity``); a little of everything by default.
+ActivityRequest = activity_request(
+    "new_suppliers",
+    "updated_suppliers",
+    "new_purchase_orders",
+    "updated_purchase_orders",
+    "new_vouchers",
+    "updated_vouchers",
+    default=2,
+)
 
 
 def _random_rows(store: Store, factory: DataFactory, table: str, columns: str, count: int) -> list[tuple]:

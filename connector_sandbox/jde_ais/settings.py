@@ -15,6 +15,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from connector_sandbox.faults import FaultKnobs
+
 # Contracts live beside the project's other docs: they are written for JDE administrators first and
 # the simulator reads the same files, so the two can never drift apart.
 DEFAULT_CONTRACTS_DIR = Path(__file__).resolve().parents[2] / "docs" / "jde_orchestrations"
@@ -47,21 +49,13 @@ class SandboxUser(BaseModel):
         return value
 
 
-class FaultSettings(BaseModel):
+class FaultSettings(FaultKnobs):
     """Knobs that may change while the server runs (``POST /sandbox/faults``).
 
     Session and result-set lifetimes are here because tests shorten them on a live server to provoke
     444 Invalid Token and JAS_MSG347 without waiting for the real defaults.
     """
 
-    model_config = ConfigDict(extra="forbid")
-
-    latency_ms: int = Field(default=0, ge=0, le=120_000)
-    latency_jitter_ms: int = Field(default=0, ge=0, le=120_000)
-    random_error_rate: float = Field(default=0.0, ge=0.0, le=1.0)
-    random_error_status: int = Field(default=503, ge=500, le=599)
-    fail_next: int = Field(default=0, ge=0)
-    fail_next_status: int = Field(default=500, ge=400, le=599)
     refuse_allowed_hosts: bool = False
     # Security the operator set on this user (reference §2.5 / §2.6 list 403 authorization failure for the
     # data service and the orchestrator; the body of a per-table or per-orchestration refusal is

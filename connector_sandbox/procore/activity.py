@@ -11,33 +11,31 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from connector_sandbox.activity import activity_request
 
 from .clock import now_stamp, utc_now
 from .generator import Generator, ProjectRefs
 from .state import SandboxState
 from .vocabulary import LOCKED_COMMITMENT_STATUSES
 
-_COUNT = Field(default=0, ge=0, le=10_000)
 # Only what the app can see: permitted, active projects.
 _VISIBLE = "project_id IN (SELECT id FROM projects WHERE permitted = 1 AND active = 1)"
 
 
-class ActivityRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    new_vendors: int = _COUNT
-    updated_vendors: int = _COUNT
-    deactivated_vendors: int = _COUNT
-    new_commitments: int = _COUNT
-    updated_commitments: int = _COUNT
-    deleted_commitments: int = _COUNT
-    new_change_orders: int = _COUNT
-    updated_change_orders: int = _COUNT
-    new_requisitions: int = _COUNT
-    updated_requisitions: int = _COUNT
-    updated_cost_codes: int = _COUNT
-    updated_budget_line_items: int = _COUNT
+ActivityRequest = activity_request(
+    "new_vendors",
+    "updated_vendors",
+    "deactivated_vendors",
+    "new_commitments",
+    "updated_commitments",
+    "deleted_commitments",
+    "new_change_orders",
+    "updated_change_orders",
+    "new_requisitions",
+    "updated_requisitions",
+    "updated_cost_codes",
+    "updated_budget_line_items",
+)
 
 
 class Activity:

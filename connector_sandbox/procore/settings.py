@@ -18,6 +18,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from connector_sandbox.faults import FaultKnobs
+
 
 class ClientApp(BaseModel):
     """A registered OAuth application (a DMSA) whose client-credentials grant the sandbox honours."""
@@ -50,21 +52,15 @@ RESOURCE_KEYS = (
 )
 
 
-class FaultSettings(BaseModel):
+class FaultSettings(FaultKnobs):
     """Failures and timing to inject into API calls (``/rest/...`` and ``/oauth/...``).
 
     Applied in this order: latency (+ jitter), fail-next-N, random 5xx. Retry-After (seconds) is sent
     with every injected 429 and 503, as Procore documents for both.
     """
 
-    model_config = ConfigDict(extra="forbid")
-
-    latency_ms: int = Field(default=0, ge=0, le=120_000)
-    latency_jitter_ms: int = Field(default=0, ge=0, le=120_000)
-    fail_next: int = Field(default=0, ge=0)
+    # Procore's injected failures default to 503 (sent with Retry-After), not the kit's 500.
     fail_next_status: int = Field(default=503, ge=400, le=599)
-    random_error_rate: float = Field(default=0.0, ge=0.0, le=1.0)
-    random_error_status: int = Field(default=503, ge=500, le=599)
     retry_after_seconds: int = Field(default=30, ge=0)
     # Load balancers answer 502/503 with HTML, the Rails app with JSON; both happen.
     injected_error_body: Literal["json", "html"] = "json"

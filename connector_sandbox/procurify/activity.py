@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from connector_sandbox.activity import activity_request
 
 from .factory import DataFactory, History, fulfilment, po_totals
 from .formats import render_datetime, stored
@@ -24,25 +24,24 @@ from .vocabulary import FIRST_NAMES, LAST_NAMES, VENDOR_FORMS, VENDOR_STEMS, VEN
 _MAX = 5000
 
 
-class ActivityRequest(BaseModel):
-    """How many records of each kind to create or change."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    new_vendors: int = Field(default=0, ge=0, le=_MAX)
-    updated_vendors: int = Field(default=0, ge=0, le=_MAX)
-    new_requisitions: int = Field(default=0, ge=0, le=_MAX)
-    updated_requisitions: int = Field(default=0, ge=0, le=_MAX)
-    new_purchase_orders: int = Field(default=0, ge=0, le=_MAX)
-    updated_purchase_orders: int = Field(default=0, ge=0, le=_MAX)
-    new_bills: int = Field(default=0, ge=0, le=_MAX)
-    updated_bills: int = Field(default=0, ge=0, le=_MAX)
-    new_payments: int = Field(default=0, ge=0, le=_MAX)
-    updated_payments: int = Field(default=0, ge=0, le=_MAX)
-    new_account_codes: int = Field(default=0, ge=0, le=_MAX)
-    updated_account_codes: int = Field(default=0, ge=0, le=_MAX)
-    new_departments: int = Field(default=0, ge=0, le=_MAX)
-    updated_departments: int = Field(default=0, ge=0, le=_MAX)
+# How many records of each kind to create or change.
+ActivityRequest = activity_request(
+    "new_vendors",
+    "updated_vendors",
+    "new_requisitions",
+    "updated_requisitions",
+    "new_purchase_orders",
+    "updated_purchase_orders",
+    "new_bills",
+    "updated_bills",
+    "new_payments",
+    "updated_payments",
+    "new_account_codes",
+    "updated_account_codes",
+    "new_departments",
+    "updated_departments",
+    most=_MAX,
+)
 
 
 class ActivityError(ValueError):

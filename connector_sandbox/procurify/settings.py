@@ -19,6 +19,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from connector_sandbox.faults import FaultKnobs
+
 # What a credential's user may touch. Procurify binds a token to the user who created the API
 # application and applies that user's role; the sandbox reduces roles to these endpoint families.
 Permission = Literal["vendors", "requisitions", "purchase_orders", "ap", "payments", "setup"]
@@ -49,19 +51,11 @@ class SandboxApplication(BaseModel):
     permissions: frozenset[Permission] = Field(default_factory=lambda: frozenset(ALL_PERMISSIONS))
 
 
-class FaultSettings(BaseModel):
+class FaultSettings(FaultKnobs):
     """Knobs that may change while the server runs (``POST /sandbox/faults``)."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    latency_ms: int = Field(default=0, ge=0, le=120_000)
-    latency_jitter_ms: int = Field(default=0, ge=0, le=120_000)
     # Large pages are slow on the real service (its terms warn that timeouts can suspend access).
     latency_per_row_ms: float = Field(default=0.0, ge=0, le=10_000)
-    random_error_rate: float = Field(default=0.0, ge=0.0, le=1.0)
-    random_error_status: int = Field(default=503, ge=500, le=599)
-    fail_next: int = Field(default=0, ge=0)
-    fail_next_status: int = Field(default=500, ge=400, le=599)
     # Only requests whose path starts with this count towards fail_next (None: every request).
     fail_next_path_prefix: str | None = None
     # A request planned to take longer than this answers 504 after waiting this long (None: off).
