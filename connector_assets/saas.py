@@ -1,8 +1,9 @@
 """SaaS entities (BILL, Procurify, Procore, Oracle Fusion, Coupa) as Dagster source assets.
 
-Every client session offers the same change feed: ``iter_changed(entity, start, end)`` yields the records
-whose "updated" field (``ENTITIES[entity]``: updatedTime, last_modified, updated_at, LastUpdateDate) lies
-in ``[start, end)``, using the API's own date filter where it has one. So one factory serves every
+Every client session keeps the same contract (``connector_resources.base.SaasSession``): its change feed
+``iter_changed(entity, start, end)`` yields the records whose "updated" field (``ENTITIES[entity]``:
+updatedTime, last_modified, updated_at, LastUpdateDate) lies in ``[start, end)``, using the API's own
+date filter where it has one. So one factory serves every
 system: an entity is a line in ``SAAS_ENTITIES``. Records are staged as their JSON document (``record``)
 beside their ID and change time, because SaaS payloads are nested (lines, addresses) and vary by API
 version; the mapping step parses what it needs. Days are UTC.
@@ -32,6 +33,7 @@ from connector_assets.incremental import Stream, days_in_window, read_day, read_
 from connector_assets.staging import Column, StagingError
 from connector_assets.step_retry import retried_asset
 from connector_resources import settings
+from connector_resources.base import SaasClient, SaasSession
 
 SAAS_COLUMNS = (Column("id"), Column("updated_at", "datetime"), Column("record"))
 
@@ -135,7 +137,7 @@ def unique_rows(spec: SaasEntity, records: Iterable[dict[str, Any]]) -> Iterator
         yield row
 
 
-def _fetcher(spec: SaasEntity, session: Any):
+def _fetcher(spec: SaasEntity, session: SaasSession):
     def fetch(day: date | None, since: datetime | None) -> Iterator[dict[str, Any]]:
         if spec.whole:
             return unique_rows(spec, session.iter_all(spec.entity))
@@ -165,7 +167,7 @@ def build_entity_asset(spec: SaasEntity, partitions_def: DailyPartitionsDefiniti
         pool=spec.pool,
     )
     def _extract(context: AssetExecutionContext) -> MaterializeResult:
-        client = getattr(context.resources, spec.system)
+        client: SaasClient = getattr(context.resources, spec.system)
         staging, book = context.resources.staging, context.resources.ledger.get()
         stream = stream_of(spec)
         today = datetime.now(UTC).date()
@@ -175,7 +177,7 @@ def build_entity_asset(spec: SaasEntity, partitions_def: DailyPartitionsDefiniti
                 updated_field = "none (read whole)"
                 reads = [read_whole(stream, fetch, staging, book, context.run.run_id)]
             else:
-                updated_field = getattr(session, "ENTITIES", {}).get(spec.entity, "?")
+                updated_field = session.updated_field(spec.entity)
                 window = context.partition_time_window
                 reads = [
                     read_day(
@@ -191,7 +193,7 @@ def build_entity_asset(spec: SaasEntity, partitions_def: DailyPartitionsDefiniti
                     for day in days_in_window(window.start, window.end)
                 ]
             extra = {"updated_field": updated_field, **session.metrics.as_metadata()}
-            metadata = read_metadata(reads, pages=getattr(session, "pages", 0), extra=extra)
+            metadata = read_metadata(reads, pages=session.pages, extra=extra)
         context.log.info(f"{spec.asset}: {metadata['rows']} records over {len(reads)} day(s)")
         return MaterializeResult(metadata=metadata)
 

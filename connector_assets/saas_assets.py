@@ -14,6 +14,7 @@ from dagster import AssetSelection, define_asset_job
 from connector_assets.polling import build_poll_schedule
 from connector_assets.saas import SaasEntity, build_entity_asset, saas_daily_partitions
 from connector_resources import settings
+from connector_resources.base import ApiConnectionResource, SaasSession
 from connector_resources.bill import BillResource, BillSession
 from connector_resources.coupa import CoupaResource, CoupaSession
 from connector_resources.fusion import FusionResource, FusionSession
@@ -21,7 +22,7 @@ from connector_resources.procore import ProcoreResource, ProcoreSession
 from connector_resources.procurify import ProcurifyResource, ProcurifySession
 
 # system key -> (resource class, session class, title)
-CLIENTS = {
+CLIENTS: dict[str, tuple[type[ApiConnectionResource], type[SaasSession], str]] = {
     "coupa": (CoupaResource, CoupaSession, "Coupa"),
     "bill": (BillResource, BillSession, "BILL"),
     "procurify": (ProcurifyResource, ProcurifySession, "Procurify"),
@@ -35,9 +36,9 @@ POOLS = {"bill": BillResource.from_settings().concurrency_pool}
 saas_partitions = saas_daily_partitions()
 
 
-def declared_key(system: str, session: type, entity: str) -> tuple[str, ...]:
+def declared_key(system: str, session: type[SaasSession], entity: str) -> tuple[str, ...]:
     """``session.KEYS[entity]`` as a tuple of field names; an error naming the entity when missing."""
-    key = getattr(session, "KEYS", {}).get(entity)
+    key = session.KEYS.get(entity)
     fields = (key,) if isinstance(key, str) else tuple(key or ())
     if not fields:
         raise ValueError(
@@ -67,7 +68,7 @@ SAAS_ENTITIES = [
         pool=POOLS.get(system),
     )
     for system, (_resource, session, title) in CLIENTS.items()
-    for entity in getattr(session, "SNAPSHOT_ENTITIES", ())
+    for entity in session.SNAPSHOT_ENTITIES
 ]
 
 saas_assets = [build_entity_asset(spec, saas_partitions) for spec in SAAS_ENTITIES]

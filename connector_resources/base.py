@@ -1,21 +1,43 @@
-"""The base every API resource extends: settings from the registry, secrets resolved only at use time.
+"""The base every API resource extends, and the contract every SaaS client session keeps.
+
+``ApiConnectionResource``: settings from the registry, secrets resolved only at use time.
 
 Why secrets are references: a Dagster resource's config is stored with each run and shown in the UI.
 A secret setting therefore holds either a ``dagster.EnvVar`` (the UI shows the variable's name, never
 its value) or a ``vault:NAME`` reference; ``secret()`` turns it into the value inside the process, at the
 moment of login, and registers it for redaction.
+
+``SaasSession`` / ``SaasClient``: what the SaaS source assets (``connector_assets.saas``) rely on, so
+one asset factory reads every system. A session declares its entities (``ENTITIES``: entity -> the
+field that says when a record last changed; ``SNAPSHOT_ENTITIES``: read whole; ``KEYS``: the fields
+that identify a record) and offers the change feed (``iter_changed``), the whole read (``iter_all``),
+its HTTP counters (``metrics``) and the list pages it read (``pages``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, ClassVar
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager
+from datetime import datetime
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from dagster import ConfigurableResource, EnvVar
 
 from connector_resources import settings
+from connector_resources.closing import Closing
+from connector_resources.http.client import HttpClient
+from connector_resources.http.metrics import CallMetrics
 from connector_resources.settings import System, system
 from connector_resources.vault import resolve_secret
+
+_SessionT = TypeVar("_SessionT", bound=Closing, covariant=True)
+
+
+class _OpensSessions(Protocol[_SessionT]):
+    """A resource whose ``open_session`` returns ``_SessionT`` (so ``session()`` is typed like it)."""
+
+    def open_session(self) -> _SessionT: ...
 
 
 class ApiConnectionResource(ConfigurableResource):
@@ -44,6 +66,60 @@ class ApiConnectionResource(ConfigurableResource):
         values.update(overrides)
         return cls(**values)
 
+    def open_session(self) -> Closing:
+        """A session the caller must ``close()``; each resource says how it logs in."""
+        raise NotImplementedError
+
+    def session(self: _OpensSessions[_SessionT]) -> _SessionT:
+        """One session for a batch of calls (``open_session``); it closes itself at the end of the
+        ``with`` block, also on error."""
+        return self.open_session()
+
     def secret(self, value: str) -> str:
         """The secret behind a setting value (``vault:NAME``, ``env:VAR`` or a literal sandbox value)."""
         return resolve_secret(value)
+
+
+class SaasSession(Closing, ABC):
+    """An authenticated client of one SaaS system for one batch; ``with`` closes it.
+
+    Subclasses assign the three declarations from their ``entities`` module (the API reference's
+    entities, change stamps and keys) and implement the reads.
+    """
+
+    # entity -> the API's "updated" field, for the entities read by day (``iter_changed``).
+    ENTITIES: ClassVar[dict[str, str]] = {}
+    # Entities without a documented change stamp: small master data, read whole (``iter_all``).
+    SNAPSHOT_ENTITIES: ClassVar[tuple[str, ...]] = ()
+    # entity -> the field(s) that identify a record, first present wins.
+    KEYS: ClassVar[Mapping[str, str | tuple[str, ...]]] = {}
+
+    # List pages read by this session so far (a figure of each read's metadata).
+    pages: int = 0
+    # The client the session calls through (a session that calls through more says so in ``metrics``).
+    _http: HttpClient
+
+    @property
+    def metrics(self) -> CallMetrics:
+        """The HTTP counters of this session (every attempt, retries, re-logins, statuses)."""
+        return self._http.metrics
+
+    @abstractmethod
+    def iter_changed(self, entity: str, start: datetime, end: datetime) -> Iterator[dict[str, Any]]:
+        """The ``entity`` records whose ``ENTITIES[entity]`` lies in ``[start, end)``, once each, with
+        the parsed change time under ``_updated_at``."""
+
+    @abstractmethod
+    def iter_all(self, entity: str) -> Iterator[dict[str, Any]]:
+        """Every record of a ``SNAPSHOT_ENTITIES`` entity, once each."""
+
+    @classmethod
+    def updated_field(cls, entity: str) -> str:
+        """The field that says when an ``entity`` record last changed (a ``KeyError`` if none)."""
+        return cls.ENTITIES[entity]
+
+
+class SaasClient(Protocol):
+    """A SaaS resource as the source assets use it: a session per batch, closed by ``with``."""
+
+    def session(self) -> AbstractContextManager[SaasSession]: ...

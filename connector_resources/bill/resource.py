@@ -130,8 +130,10 @@ class BillResource(ApiConnectionResource):
         )
 
     def open_session(self, *, max_attempts: int | None = None) -> BillSession:
-        """A ``BillSession`` the caller must ``close()`` (``session()`` does that for you).
-        ``max_attempts`` overrides the setting (``ping`` wants a quick answer, not patience)."""
+        """A ``BillSession`` the caller must ``close()`` (``session()`` does that for you). It logs in
+        only if the process has no BILL session yet, and leaves the session for the next batch (BILL
+        allows 200 logins an hour). ``max_attempts`` overrides the setting (``ping`` wants a quick
+        answer, not patience)."""
         auth = self._auth()
         policy = self._policy(max_attempts)
         http = self._client(self.api_url, auth, policy)
@@ -147,12 +149,6 @@ class BillResource(ApiConnectionResource):
             events_http=events_http,
             adopt_wait_seconds=self.adopt_wait_seconds,
         )
-
-    def session(self) -> BillSession:
-        """One authenticated client for a batch of calls; logs in only if the process has no BILL
-        session yet, and leaves the session for the next batch (BILL allows 200 logins an hour).
-        The session closes itself at the end of the ``with`` block."""
-        return self.open_session()
 
     def logout(self) -> bool:
         """End the process's BILL session for these credentials (BILL sessions otherwise end after

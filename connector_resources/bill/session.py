@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any, ClassVar
+from typing import Any
 from urllib.parse import quote
 
+from connector_resources.base import SaasSession
 from connector_resources.bill.auth import BillSessionAuth, LoginInfo
 from connector_resources.bill.changes import ChangeReader, UnsupportedQuery
 from connector_resources.bill.errors import (
@@ -62,24 +63,18 @@ _LIST_STRATEGIES: dict[str, str] = {}
 _UNSUPPORTED_FILTERS: set[str] = set()
 
 
-class BillSession(WritesMixin, SubscriptionsMixin):
+class BillSession(WritesMixin, SubscriptionsMixin, SaasSession):
     """An authenticated BILL v3 client for one batch. Build it with ``BillResource.session()``.
 
     ``metrics``: HTTP counters (every attempt, retries, re-logins, statuses); ``pages``: list pages
     read. ``ENTITIES`` maps each readable entity to the field that says when it last changed.
     """
 
-    ENTITIES: ClassVar[dict[str, str]] = {
-        name: spec.updated_field for name, spec in ENTITY_SPECS.items() if spec.change_feed
-    }
+    ENTITIES = {name: spec.updated_field for name, spec in ENTITY_SPECS.items() if spec.change_feed}
     # No documented updated field (GL classifications, reference §2.9): read whole with ``iter_all``.
-    SNAPSHOT_ENTITIES: ClassVar[tuple[str, ...]] = tuple(
-        name for name, spec in ENTITY_SPECS.items() if not spec.change_feed
-    )
+    SNAPSHOT_ENTITIES = tuple(name for name, spec in ENTITY_SPECS.items() if not spec.change_feed)
     # entity -> the field that identifies a record.
-    KEYS: ClassVar[dict[str, tuple[str, ...]]] = {
-        name: (spec.key_field,) for name, spec in ENTITY_SPECS.items()
-    }
+    KEYS = {name: (spec.key_field,) for name, spec in ENTITY_SPECS.items()}
 
     def __init__(
         self,
@@ -99,7 +94,6 @@ class BillSession(WritesMixin, SubscriptionsMixin):
         self.page_size = page_size
         self.events_url = events_url.rstrip("/")
         self.adopt_wait_seconds = adopt_wait_seconds
-        self.pages = 0
         self._closed = False
 
     # -- state ------------------------------------------------------------------------------------
@@ -130,12 +124,6 @@ class BillSession(WritesMixin, SubscriptionsMixin):
         self._http.close()
         if self._events_http is not None:
             self._events_http.close()
-
-    def __enter__(self) -> BillSession:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         return f"BillSession(base_url={self._http.base_url!r}, auth={self._auth!r})"

@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 from pydantic import Field
 
 from connector_resources.base import ApiConnectionResource
+from connector_resources.closing import released_on_error
 from connector_resources.coupa.auth import DEFAULT_WARMUP_SECONDS, CoupaOAuth, shared_oauth
 from connector_resources.coupa.entities import ALL_SCOPES, ENTITIES, normalise_scopes, scopes_for
 from connector_resources.coupa.errors import CoupaError
@@ -140,11 +141,8 @@ class CoupaResource(ApiConnectionResource):
             rate_per_second=self.rate_per_second,
             pacer=pacer,
         )
-        try:
+        with released_on_error(http):
             session.authenticate()
-        except BaseException:
-            http.close()
-            raise
         return session
 
     def session(self, scopes: Iterable[str] | str | None = None, *, flow: str | None = None) -> CoupaSession:

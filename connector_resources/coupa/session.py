@@ -31,10 +31,11 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 
 import requests
 
+from connector_resources.base import SaasSession
 from connector_resources.coupa.auth import CoupaOAuth
 from connector_resources.coupa.entities import ENTITIES, KEYS, SNAPSHOT_ENTITIES, Entity, entity
 from connector_resources.coupa.errors import (
@@ -202,20 +203,18 @@ def _appends(fields: Mapping[str, Any], collections: Sequence[str]) -> bool:
     return False
 
 
-class CoupaSession:
+class CoupaSession(SaasSession):
     """Calls sharing one ``HttpClient`` (token, rate limit, metrics); see module docstring.
 
     Thread-safe: flows may fan writes out over threads; parallel reads use their own.
     """
 
     # entity -> the JSON field iter_changed windows on, for the entities polled as change feeds.
-    ENTITIES: ClassVar[dict[str, str]] = {
-        name: e.updated_field for name, e in ENTITIES.items() if e.change_feed
-    }
+    ENTITIES = {name: e.updated_field for name, e in ENTITIES.items() if e.change_feed}
     # Read whole with ``iter_all``: no documented change marker (lookup values, reference §2.7).
-    SNAPSHOT_ENTITIES: ClassVar[tuple[str, ...]] = SNAPSHOT_ENTITIES
+    SNAPSHOT_ENTITIES = SNAPSHOT_ENTITIES
     # entity -> the field that identifies a record (``entities.KEYS``).
-    KEYS: ClassVar[dict[str, tuple[str, ...]]] = dict(KEYS)
+    KEYS = dict(KEYS)
 
     def __init__(
         self,
@@ -244,11 +243,6 @@ class CoupaSession:
         self.rate_per_second = rate_per_second or None
         self._pacer = pacer
         self._lock = threading.Lock()
-        self.pages = 0
-
-    @property
-    def metrics(self) -> CallMetrics:
-        return self._http.metrics
 
     @property
     def base_url(self) -> str:
@@ -263,12 +257,6 @@ class CoupaSession:
 
     def close(self) -> None:
         self._http.close()
-
-    def __enter__(self) -> CoupaSession:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         return f"CoupaSession(base_url={self.base_url!r}, scopes={' '.join(self.scopes)!r})"

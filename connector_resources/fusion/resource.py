@@ -24,6 +24,7 @@ from urllib.parse import urlsplit, urlunsplit
 from pydantic import Field
 
 from connector_resources.base import ApiConnectionResource
+from connector_resources.closing import released_on_error
 from connector_resources.fusion.entities import ENTITIES
 from connector_resources.fusion.errors import (
     FusionError,
@@ -152,9 +153,10 @@ class FusionResource(ApiConnectionResource):
         return http, root
 
     def open_session(self) -> FusionSession:
-        """A session the caller must ``close()`` (``session()`` does that for you)."""
+        """A session the caller must ``close()`` (``session()`` does that for you); the credential
+        is obtained on first use."""
         http, root = self._client()
-        try:
+        with released_on_error(http):
             return FusionSession(
                 http,
                 rest_root=root,
@@ -163,14 +165,6 @@ class FusionResource(ApiConnectionResource):
                 business_unit=self.business_unit,
                 max_restarts=self.max_restarts,
             )
-        except BaseException:
-            http.close()
-            raise
-
-    def session(self) -> FusionSession:
-        """One authenticated client for a batch of calls; the credential is obtained on first use.
-        The session closes itself at the end of the ``with`` block."""
-        return self.open_session()
 
     def ping(self) -> str:
         """Prove reachability, credentials and read access to every resource the connector uses (one

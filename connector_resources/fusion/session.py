@@ -27,11 +27,12 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
+from connector_resources.base import SaasSession
 from connector_resources.fusion.entities import CHANGE_TRACKED, Entity, entity
 from connector_resources.fusion.errors import (
     FusionAmbiguousMatchError,
@@ -172,16 +173,16 @@ def _flatten_children(row: dict[str, Any]) -> list[str]:
     return incomplete
 
 
-class FusionSession:
+class FusionSession(SaasSession):
     """An authenticated Oracle Fusion client for one batch. Build it with ``FusionResource.session()``.
 
     ``metrics`` counts every HTTP attempt (token requests and retries included), ``pages`` the
     collection pages read.
     """
 
-    ENTITIES: ClassVar[dict[str, str]] = dict(CHANGE_TRACKED)
+    ENTITIES = dict(CHANGE_TRACKED)
     # entity -> the attribute that identifies its records (Fusion has no generic "id").
-    KEYS: ClassVar[dict[str, str]] = {name: entity(name).key for name in CHANGE_TRACKED}
+    KEYS = {name: entity(name).key for name in CHANGE_TRACKED}
 
     def __init__(
         self,
@@ -204,7 +205,6 @@ class FusionSession:
         self.page_size = page_size
         self.business_unit = business_unit
         self.max_restarts = max_restarts
-        self.pages = 0
         # Which q timestamp literal the pod accepts, learnt on the first change read (query module).
         self.timestamp_style: TimestampStyle | None = None
 
@@ -216,12 +216,6 @@ class FusionSession:
 
     def close(self) -> None:
         self.http.close()
-
-    def __enter__(self) -> FusionSession:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         return f"FusionSession(root={self.rest_root!r}, framework_version={self.framework_version})"

@@ -35,6 +35,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, stop_before_delay
 
+from connector_resources.closing import Closing
 from connector_resources.http.auth import AuthScheme, NoAuth
 from connector_resources.http.errors import (
     ApiError,
@@ -119,7 +120,7 @@ class _Call:
     reauthenticated: bool = False
 
 
-class HttpClient:
+class HttpClient(Closing):
     """A vendor API client core: ``request`` plus ``get/post/put/patch/delete`` shortcuts.
 
     ``system`` names the vendor in errors, logs and limits ("coupa", "jde"). ``limit_key`` shares
@@ -248,12 +249,6 @@ class HttpClient:
     def close(self) -> None:
         """Close pooled connections; the client must not be used afterwards."""
         self._session.close()
-
-    def __enter__(self) -> HttpClient:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         return f"HttpClient(system={self.system!r}, base_url={safe_url(self.base_url)!r}, auth={self.auth!r})"

@@ -41,6 +41,7 @@ from urllib.parse import urlsplit, urlunsplit
 from pydantic import Field
 
 from connector_resources.base import ApiConnectionResource
+from connector_resources.closing import Closing, released_on_error
 from connector_resources.http import ApiError, CallMetrics, HttpClient, HttpPolicy
 from connector_resources.jde.auth import JdeAisAuth, LoginInfo
 from connector_resources.jde.dates import (
@@ -373,7 +374,7 @@ class OrchestrationResult:
 # -- the session -------------------------------------------------------------------------------------
 
 
-class JdeSession:
+class JdeSession(Closing):
     """A logged-in AIS session for one batch. Build it with ``JdeAisResource.session()``.
 
     ``metrics`` are the HTTP counters; ``pages`` data-service pages read; ``reauths`` logins after
@@ -785,12 +786,6 @@ class JdeSession:
             status=status,
         )
 
-    def __enter__(self) -> JdeSession:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
     def __repr__(self) -> str:
         return f"JdeSession(base_url={self._http.base_url!r}, auth={self._auth!r})"
 
@@ -850,7 +845,8 @@ class JdeAisResource(ApiConnectionResource):
         return http, auth
 
     def open_session(self) -> JdeSession:
-        """A logged-in session the caller must ``close()`` (``session()`` does that for you)."""
+        """A logged-in session the caller must ``close()`` (``session()`` does that for you); closing
+        it logs out."""
         if self.query_date_format.strip():
             DatePattern(self.query_date_format)  # a bad setting fails before any login
         http, auth = self._client()
@@ -861,17 +857,9 @@ class JdeAisResource(ApiConnectionResource):
             query_date_format=self.query_date_format,
             max_restarts=self.max_restarts,
         )
-        try:
+        with released_on_error(http):
             session.login()
-        except BaseException:
-            http.close()
-            raise
         return session
-
-    def session(self) -> JdeSession:
-        """Log in for one batch, yield the session, log out afterwards (also on error).
-        The session closes itself at the end of the ``with`` block."""
-        return self.open_session()
 
     def ping(
         self,

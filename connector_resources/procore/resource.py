@@ -24,6 +24,7 @@ from typing import ClassVar
 from pydantic import Field
 
 from connector_resources.base import ApiConnectionResource
+from connector_resources.closing import released_on_error
 from connector_resources.http import ApiError, HttpClient, HttpPolicy, OAuthClientCredentials
 from connector_resources.ping import register_ping
 from connector_resources.procore.entities import API
@@ -100,7 +101,8 @@ class ProcoreResource(ApiConnectionResource):
         return tuple(_integer_id(p, "project_ids") for p in parts)
 
     def open_session(self, *, page_size: int | None = None) -> ProcoreSession:
-        """A logged-in session the caller must ``close()`` (``session()`` does that for you)."""
+        """A logged-in session the caller must ``close()`` (``session()`` does that for you); closing
+        it revokes the token."""
         company = _integer_id(self.company_id, "company_id")
         projects = self._project_ids()
         secret = self.secret(self.client_secret)
@@ -143,11 +145,8 @@ class ProcoreResource(ApiConnectionResource):
             webhook_token=self._webhook_secret if self.webhook_token else None,
             on_close=self._revoker(auth, secret),
         )
-        try:
+        with released_on_error(http):
             session.login()
-        except BaseException:
-            http.close()
-            raise
         return session
 
     def _webhook_secret(self) -> str:
@@ -177,11 +176,6 @@ class ProcoreResource(ApiConnectionResource):
                     log.debug("procore token revoke failed (ignored): %s", exc)
 
         return revoke
-
-    def session(self) -> ProcoreSession:
-        """Log in for one batch, yield the session, revoke and close afterwards (also on error).
-        The session closes itself at the end of the ``with`` block."""
-        return self.open_session()
 
     # -- ping -------------------------------------------------------------------------------------
 

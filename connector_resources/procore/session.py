@@ -32,14 +32,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import requests
 
+from connector_resources.base import SaasSession
 from connector_resources.http import (
     ApiError,
     AuthenticationError,
-    CallMetrics,
     HttpClient,
     OAuthClientCredentials,
 )
@@ -114,7 +114,7 @@ class VendorSync:
         return int(self.vendor["id"])
 
 
-class ProcoreSession:
+class ProcoreSession(SaasSession):
     """An authenticated Procore client for one batch (see module docstring).
 
     ``metrics`` are the HTTP counters (token requests included); ``pages`` list pages read;
@@ -123,11 +123,11 @@ class ProcoreSession:
     """
 
     # entity -> its documented change stamp, for the entities polled by day (``iter_changed``).
-    ENTITIES: ClassVar[dict[str, str]] = dict(CHANGE_ENTITIES)
+    ENTITIES = dict(CHANGE_ENTITIES)
     # No documented change stamp (budget line items, reference §2.8): read whole with ``iter_all``.
-    SNAPSHOT_ENTITIES: ClassVar[tuple[str, ...]] = SNAPSHOT_ENTITIES
+    SNAPSHOT_ENTITIES = SNAPSHOT_ENTITIES
     # entity -> the fields that identify a record, first present wins (``entities.KEYS``).
-    KEYS: ClassVar[dict[str, tuple[str, ...]]] = dict(KEYS)
+    KEYS = dict(KEYS)
 
     def __init__(
         self,
@@ -156,15 +156,10 @@ class ProcoreSession:
         # Parameters a server refused for a path (an unsupported filter or sort), dropped for the session.
         self._refused: dict[str, set[str]] = {}
         self._warned_missing: set[str] = set()
-        self.pages = 0
         self.skipped_projects: dict[int, str] = {}
         self._closed = False
 
     # -- state ------------------------------------------------------------------------------------
-
-    @property
-    def metrics(self) -> CallMetrics:
-        return self._http.metrics
 
     @property
     def token_fetches(self) -> int:
@@ -198,12 +193,6 @@ class ProcoreSession:
                 self._on_close()
         finally:
             self._http.close()
-
-    def __enter__(self) -> ProcoreSession:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         return f"ProcoreSession(company_id={self.company_id}, base_url={self._http.base_url!r})"

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from pydantic import Field
 
 from connector_resources.base import ApiConnectionResource
+from connector_resources.closing import released_on_error
 from connector_resources.http import HttpClient, HttpPolicy
 from connector_resources.ping import register_ping
 from connector_resources.procurify.auth import DEFAULT_AUDIENCE, ProcurifyAuth, shared_auth
@@ -104,17 +105,9 @@ class ProcurifyResource(ApiConnectionResource):
             date_filter_slack_days=self.date_filter_slack_days,
             max_rescans=self.max_rescans,
         )
-        try:
+        with released_on_error(http):
             session.login()
-        except BaseException:
-            http.close()
-            raise
         return session
-
-    def session(self) -> ProcurifySession:
-        """Authenticate for one batch, yield the session, release connections afterwards.
-        The session closes itself at the end of the ``with`` block."""
-        return self.open_session()
 
     def ping(self) -> str:
         """Prove reachability and credentials (a fresh token, not a cached one) and read access to

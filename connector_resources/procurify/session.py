@@ -22,10 +22,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, ClassVar
+from typing import Any
 from urllib.parse import quote
 
-from connector_resources.http import ApiError, CallMetrics, HttpClient
+from connector_resources.base import SaasSession
+from connector_resources.http import ApiError, HttpClient
 from connector_resources.procurify.auth import ProcurifyAuth
 from connector_resources.procurify.entities import (
     CHANGE_ENTITIES,
@@ -106,7 +107,7 @@ class _SortWatch:
         return self.honoured and self.checked >= _TRUST_SORT_AFTER_ROWS
 
 
-class ProcurifySession(WriteMethods):
+class ProcurifySession(WriteMethods, SaasSession):
     """An authenticated Procurify client for one batch. Build it with ``ProcurifyResource.session()``.
 
     ``metrics``: HTTP counters (calls, retries, re-auths, statuses); ``pages``: list pages read;
@@ -117,12 +118,12 @@ class ProcurifySession(WriteMethods):
     # entity -> the API's updated field. Vendors have no date filter (found by a newest-first sort
     # when the server honours it, else a full read); the others use the server's own date filter.
     # See ``entities`` for the filter each one uses.
-    ENTITIES: ClassVar[dict[str, str]] = dict(CHANGE_ENTITIES)
+    ENTITIES = dict(CHANGE_ENTITIES)
     # No updated field and no date filter at all (account codes, departments, budget accounts,
     # locations): small master data, read whole with ``iter_all``.
-    SNAPSHOT_ENTITIES: ClassVar[tuple[str, ...]] = SNAPSHOT_ENTITIES
+    SNAPSHOT_ENTITIES = SNAPSHOT_ENTITIES
     # entity -> the fields that identify a row, first present wins (``entities.KEYS``).
-    KEYS: ClassVar[dict[str, tuple[str, ...]]] = dict(KEYS)
+    KEYS = dict(KEYS)
 
     def __init__(
         self,
@@ -140,15 +141,10 @@ class ProcurifySession(WriteMethods):
         self.page_size = page_size
         self.date_filter_slack_days = date_filter_slack_days
         self.max_rescans = max_rescans
-        self.pages = 0
         self.rescans = 0
         self.undated = 0
 
     # -- state ------------------------------------------------------------------------------------
-
-    @property
-    def metrics(self) -> CallMetrics:
-        return self._http.metrics
 
     @property
     def scope(self) -> str:
@@ -166,12 +162,6 @@ class ProcurifySession(WriteMethods):
     def close(self) -> None:
         """Release pooled connections (OAuth tokens have no logout; the token stays cached)."""
         self._http.close()
-
-    def __enter__(self) -> ProcurifySession:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         return f"ProcurifySession(base_url={self._http.base_url!r}, auth={self._auth!r})"
