@@ -14,19 +14,8 @@ from typing import Any
 from starlette.responses import Response
 
 from . import errors
-from .api_common import (
-    check_bulk,
-    exists_elsewhere,
-    fetch,
-    list_handler,
-    lookup,
-    make_id,
-    reject_unknown_query,
-    rendered,
-    save,
-    set_archived,
-    store_created,
-)
+from .api_common import fetch, list_handler, lookup, make_id, reject_unknown_query, rendered
+from .api_writes import check_bulk, exists_elsewhere, save, set_archived, store_created
 from .documents import (
     apply_bill_fields,
     new_bill_doc,

@@ -14,19 +14,8 @@ from typing import Any
 from starlette.responses import Response
 
 from . import errors
-from .api_common import (
-    check_bulk,
-    exists_elsewhere,
-    fetch,
-    get_handler,
-    list_handler,
-    make_id,
-    rendered,
-    rolled_back,
-    save,
-    set_archived,
-    store_created,
-)
+from .api_common import fetch, get_handler, list_handler, make_id, rendered
+from .api_writes import check_bulk, exists_elsewhere, rolled_back, save, set_archived, store_created
 from .documents import render, stamp
 from .errors import Problem
 from .formats import now_ms

@@ -13,7 +13,8 @@ from typing import Any
 from starlette.responses import Response
 
 from . import errors
-from .api_common import check_bulk, fetch, get_handler, list_handler, make_id
+from .api_common import fetch, get_handler, list_handler, make_id
+from .api_writes import check_bulk
 from .documents import (
     new_bill_doc,
     new_payment_doc,

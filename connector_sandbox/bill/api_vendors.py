@@ -11,18 +11,8 @@ from typing import Any
 from starlette.responses import Response
 
 from . import errors
-from .api_common import (
-    check_bulk,
-    exists_elsewhere,
-    fetch,
-    get_handler,
-    list_handler,
-    make_id,
-    rendered,
-    save,
-    set_archived,
-    store_created,
-)
+from .api_common import fetch, get_handler, list_handler, make_id, rendered
+from .api_writes import check_bulk, exists_elsewhere, save, set_archived, store_created
 from .documents import apply_vendor_fields, new_vendor_doc, render
 from .errors import BillError
 from .formats import now_ms

@@ -46,8 +46,21 @@ class FilterField:
     fold: bool = False  # compare case-insensitively (casefolded column)
 
 
+_ID = FilterField("t.id", "id", EQUALITY)
+_ARCHIVED = FilterField("t.archived", "bool", BOOLEAN)
+_TIME_FILTERS = {
+    "createdTime": FilterField("t.created_ms", "time", ORDERED),
+    "updatedTime": FilterField("t.updated_ms", "time", ORDERED),
+}
+_TIME_SORTS = {"createdTime": "created_ms", "updatedTime": "updated_ms"}
+
+
 @dataclass(frozen=True)
 class Resource:
+    """A listable resource. Every one filters by ``id`` and by its created / updated times and sorts
+    by those times: ``filters`` and ``sorts`` name only what the resource adds (they hold all of it
+    once built)."""
+
     name: str  # path segment: vendors, bills, payments, chart-of-accounts, ...
     label: str  # singular word used in error messages
     table: str
@@ -60,26 +73,35 @@ class Resource:
     child_rows: Callable[[dict[str, Any]], list[tuple[Any, ...]]] = field(default=lambda doc: [])
     announces: bool = True  # changes are webhook events (classifications have none)
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "filters", {"id": _ID, **self.filters, **_TIME_FILTERS})
+        object.__setattr__(self, "sorts", {**self.sorts, **_TIME_SORTS})
+
     def scope(self) -> tuple[str, tuple[Any, ...]]:
         return (" AND t.kind = ?", (self.kind,)) if self.kind else ("", ())
 
 
-def _times() -> dict[str, FilterField]:
-    return {
-        "createdTime": FilterField("t.created_ms", "time", ORDERED),
-        "updatedTime": FilterField("t.updated_ms", "time", ORDERED),
-    }
+# Vendors and classifications: archived flag and name (case-insensitive, on the casefolded column).
+_NAMED_FILTERS = {"archived": _ARCHIVED, "name": FilterField("t.name_fold", "text", NAME, fold=True)}
+_NAME_SORTS = {"name": "name_fold"}
+
+
+def _stamps(doc: dict[str, Any]) -> dict[str, Any]:
+    """The created / updated columns every table keeps (paging and time filters)."""
+    return {"created_ms": doc["_createdMs"], "updated_ms": doc["_updatedMs"]}
+
+
+def _named(doc: dict[str, Any]) -> dict[str, Any]:
+    """Name (and its casefolded twin, which name filters and sorting use) and the archived flag."""
+    return {"name": doc["name"], "name_fold": doc["name"].casefold(), "archived": int(doc["archived"])}
 
 
 def _vendor_columns(doc: dict[str, Any]) -> dict[str, Any]:
     return {
-        "name": doc["name"],
-        "name_fold": doc["name"].casefold(),
-        "archived": int(doc["archived"]),
+        **_named(doc),
         "account_type": doc.get("accountType") or "NONE",
         "bill_currency": doc.get("billCurrency") or "USD",
-        "created_ms": doc["_createdMs"],
-        "updated_ms": doc["_updatedMs"],
+        **_stamps(doc),
     }
 
 
@@ -96,8 +118,7 @@ def _bill_columns(doc: dict[str, Any]) -> dict[str, Any]:
         "description": doc.get("description") or "",
         "amount_cents": doc["_amountCents"],
         "pay_from_coa": doc.get("payFromChartOfAccountId") or "",
-        "created_ms": doc["_createdMs"],
-        "updated_ms": doc["_updatedMs"],
+        **_stamps(doc),
     }
 
 
@@ -121,8 +142,7 @@ def _payment_columns(doc: dict[str, Any]) -> dict[str, Any]:
         "status": doc["status"],
         "single_status": doc["singleStatus"],
         "disbursement_status": doc.get("disbursementStatus") or "",
-        "created_ms": doc["_createdMs"],
-        "updated_ms": doc["_updatedMs"],
+        **_stamps(doc),
     }
 
 
@@ -133,12 +153,9 @@ def _payment_bill_rows(doc: dict[str, Any]) -> list[tuple[Any, ...]]:
 def _classification_columns(doc: dict[str, Any]) -> dict[str, Any]:
     return {
         "kind": doc["_kind"],
-        "name": doc["name"],
-        "name_fold": doc["name"].casefold(),
-        "archived": int(doc["archived"]),
+        **_named(doc),
         "account_number": doc.get("accountNumber") or "",
-        "created_ms": doc["_createdMs"],
-        "updated_ms": doc["_updatedMs"],
+        **_stamps(doc),
     }
 
 
@@ -152,14 +169,11 @@ VENDORS = Resource(
     table="vendors",
     columns=_vendor_columns,
     filters={
-        "id": FilterField("t.id", "id", EQUALITY),
-        "archived": FilterField("t.archived", "bool", BOOLEAN),
-        "name": FilterField("t.name_fold", "text", NAME, fold=True),
+        **_NAMED_FILTERS,
         "accountType": FilterField("t.account_type", "enum", EQUALITY, ACCOUNT_TYPES),
         "billCurrency": FilterField("t.bill_currency", "text", EQUALITY),
-        **_times(),
     },
-    sorts={"name": "name_fold", "createdTime": "created_ms", "updatedTime": "updated_ms"},
+    sorts=_NAME_SORTS,
 )
 
 BILLS = Resource(
@@ -168,8 +182,7 @@ BILLS = Resource(
     table="bills",
     columns=_bill_columns,
     filters={
-        "id": FilterField("t.id", "id", EQUALITY),
-        "archived": FilterField("t.archived", "bool", BOOLEAN),
+        "archived": _ARCHIVED,
         "vendorId": FilterField("t.vendor_id", "id", EQUALITY),
         "dueDate": FilterField("t.due_date", "date", ORDERED),
         "paymentStatus": FilterField("t.payment_status", "enum", EQUALITY, PAYMENT_STATUSES),
@@ -180,13 +193,10 @@ BILLS = Resource(
         "classifications.locationId": _line_filter("location_id"),
         "classifications.accountingClassId": _line_filter("accounting_class_id"),
         "classifications.itemId": _line_filter("item_id"),
-        **_times(),
     },
     sorts={
         "archived": "archived",
         "dueDate": "due_date",
-        "createdTime": "created_ms",
-        "updatedTime": "updated_ms",
         "description": "description",
         "amount": "amount_cents",
         "invoice.invoiceDate": "invoice_date",
@@ -202,7 +212,6 @@ PAYMENTS = Resource(
     table="payments",
     columns=_payment_columns,
     filters={
-        "id": FilterField("t.id", "id", EQUALITY),
         "vendorId": FilterField("t.vendor_id", "id", EQUALITY),
         "billId": FilterField("bill_id", "id", EQUALITY, child="payment_bills", child_key="payment_id"),
         "status": FilterField("t.status", "text", EQUALITY),
@@ -210,13 +219,10 @@ PAYMENTS = Resource(
         "disbursementStatus": FilterField("t.disbursement_status", "text", EQUALITY),
         "processDate": FilterField("t.process_date", "date", ORDERED),
         "amount": FilterField("t.amount_cents", "money", ORDERED),
-        **_times(),
     },
     sorts={
         "processDate": "process_date",
         "amount": "amount_cents",
-        "createdTime": "created_ms",
-        "updatedTime": "updated_ms",
         "disbursementStatus": "disbursement_status",
     },
     child_table="payment_bills",
@@ -224,16 +230,7 @@ PAYMENTS = Resource(
     child_rows=_payment_bill_rows,
 )
 
-CLASSIFICATION_KINDS = (
-    "chart-of-accounts",
-    "departments",
-    "locations",
-    "accounting-classes",
-    "jobs",
-    "items",
-    "employees",
-)
-
+# Each classification kind (its path segment) and the singular word error messages use.
 _CLASSIFICATION_LABELS = {
     "chart-of-accounts": "chart of accounts",
     "departments": "department",
@@ -243,16 +240,12 @@ _CLASSIFICATION_LABELS = {
     "items": "item",
     "employees": "employee",
 }
+CLASSIFICATION_KINDS = tuple(_CLASSIFICATION_LABELS)
 
 
 def _classification(kind: str) -> Resource:
-    filters = {
-        "id": FilterField("t.id", "id", EQUALITY),
-        "archived": FilterField("t.archived", "bool", BOOLEAN),
-        "name": FilterField("t.name_fold", "text", NAME, fold=True),
-        **_times(),
-    }
-    sorts = {"name": "name_fold", "createdTime": "created_ms", "updatedTime": "updated_ms"}
+    filters = dict(_NAMED_FILTERS)
+    sorts = dict(_NAME_SORTS)
     if kind == "chart-of-accounts":
         filters["accountNumber"] = FilterField("t.account_number", "text", TEXT)
         sorts["accountNumber"] = "account_number"
