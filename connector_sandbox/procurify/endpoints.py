@@ -31,16 +31,27 @@ def default_order(ctx: RequestContext, column: str) -> str:
 
 @dataclass(frozen=True)
 class ListQuery:
-    """What one list endpoint reads and how ``order_by`` may sort it."""
+    """What one list endpoint reads and how ``order_by`` may sort it.
 
-    select: str  # the columns, with any aggregates the renderer needs
-    source: str  # what follows FROM, up to the WHERE the query appends
+    Most lists read every column of one aliased table, sorted by its ``id``: only what differs from
+    that is spelled out.
+    """
+
+    source: str  # what follows FROM ("vendors v", or a join), up to the WHERE the query appends
     orderings: Mapping[str, str]  # order_by field -> column (unknown fields are ignored)
-    default: str  # the column sorted when order_by names no known field
-    tiebreak: str  # the last sort key, so that pages never overlap
-    key: str | None = None  # the primary key: the page's keys are read first (see fetch_page)
+    select: str = ""  # the columns, with any aggregates the renderer needs; "<alias>.*" when empty
+    tiebreak: str = ""  # the last sort key, so that pages never overlap; "<alias>.id ASC" when empty
+    default: str = ""  # the column sorted when order_by names no known field; the tiebreak's if empty
     follows_list_order: bool = True  # the default_list_order variant sets the default's direction
     conditions: tuple[str, ...] = ()  # always applied, whatever the parameters (no ``?`` in them)
+    read_keys_first: bool = False  # the page's tiebreak keys are read first (see fetch_page)
+
+    def __post_init__(self) -> None:
+        alias = self.source.split()[1]
+        tiebreak = self.tiebreak or f"{alias}.id ASC"
+        object.__setattr__(self, "select", self.select or f"{alias}.*")
+        object.__setattr__(self, "tiebreak", tiebreak)
+        object.__setattr__(self, "default", self.default or tiebreak.split()[0])
 
     def where(self, filters: Filters, *conditions: str) -> str:
         """``source WHERE`` the query's and the caller's conditions, then the filters (whose args bind)."""
@@ -63,7 +74,7 @@ class ListQuery:
             from_where=self.where(filters, *conditions),
             args=filters.args,
             order=order,
-            key=self.key,
+            key=self.tiebreak.split()[0] if self.read_keys_first else None,
         )
 
 

@@ -19,7 +19,8 @@ from .errors import not_found
 from .formats import stored
 from .representations import Json, Lookups
 from .responses import single
-from .routing import RequestContext
+from .routing import ApiRoute, Handler, RequestContext
+from .settings import Permission
 
 
 def _nothing(ctx: RequestContext, row_id: int) -> None:
@@ -49,12 +50,26 @@ def exists_in(ctx: RequestContext, table: str) -> Callable[[int], bool]:
 
 @dataclass(frozen=True)
 class MasterData:
+    """A collection path (list, create) and its ``{id:int}/`` detail path (read, update)."""
+
+    path: str
+    family: Permission
     table: str
+    list: Handler
     render: Callable[[sqlite3.Row, Lookups], Json]
     validate: Validate
     defaults: Mapping[str, Any]  # the columns of a new row that the body did not set
     stamp: str  # the modified-at column every write sets to now
     refuse_change: Callable[[sqlite3.Row], None] = _changeable  # raises for rows that cannot be updated
+    update_methods: tuple[str, ...] = ("PUT",)
+
+    def routes(self) -> list[ApiRoute]:
+        collection = {"GET": self.list, "POST": self.create}
+        detail = {"GET": self.get, **dict.fromkeys(self.update_methods, self.update)}
+        return [
+            ApiRoute(self.path, collection, family=self.family, is_list=True),
+            ApiRoute(f"{self.path}{{id:int}}/", detail, family=self.family),
+        ]
 
     def _answer(self, ctx: RequestContext, row_id: int, status: int = 200) -> Response:
         return single(self.render(ctx.state.store.get(self.table, row_id), ctx.lookups), status)

@@ -74,7 +74,6 @@ def _bill_filters(filters: Filters) -> None:
 
 
 BILLS = ListQuery(
-    select="b.*",
     source="bills b",
     orderings={
         "last_modified_datetime": "b.last_modified_datetime",
@@ -83,8 +82,6 @@ BILLS = ListQuery(
         "id": "b.id",
         "invoice_number": "b.invoice_number",
     },
-    default="b.id",
-    tiebreak="b.id ASC",
 )
 
 
@@ -234,9 +231,7 @@ list_ap_items = ListEndpoint(
         source="order_items i",
         conditions=("i.po_id IS NOT NULL",),
         orderings={"id": "i.id"},
-        default="i.id",
-        tiebreak="i.id ASC",
-        key="i.id",
+        read_keys_first=True,
     ),
     _ap_item_filters,
     per_row(ap_item),
@@ -305,11 +300,9 @@ def _public_payment_filters(filters: Filters) -> None:
 
 list_public_payments = ListEndpoint(
     ListQuery(
-        select="y.*",
         source="payments y",
         orderings={"created_at": "y.created_at", "updated_at": "y.updated_at"},
         default="y.created_at",
-        tiebreak="y.id ASC",
     ),
     _public_payment_filters,
     _with_groups(lambda row, ctx, groups: public_payment(row, ctx.lookups, groups, ctx.variants)),
@@ -330,11 +323,8 @@ def _legacy_payment_filters(filters: Filters) -> None:
 
 list_legacy_payments = ListEndpoint(
     ListQuery(
-        select="y.*",
         source="payments y",
         orderings={"payment_date": "y.processing_date", "id": "y.id"},
-        default="y.id",
-        tiebreak="y.id ASC",
     ),
     _legacy_payment_filters,
     _with_groups(lambda row, ctx, groups: legacy_payment(row, ctx.lookups, groups)),

@@ -83,8 +83,8 @@ def _order_filters(filters: Filters) -> None:
 
 list_orders = ListEndpoint(
     ListQuery(
-        select=ORDER_SELECT,
         source="orders o",
+        select=ORDER_SELECT,
         orderings={
             "num": "o.num",
             "date": "o.date",
@@ -92,9 +92,8 @@ list_orders = ListEndpoint(
             "dateRequired": "o.date_required",
             "status": "o.status",
         },
-        default="o.num",
         tiebreak="o.num ASC",
-        key="o.num",
+        read_keys_first=True,
     ),
     _order_filters,
     per_row(order),
@@ -119,7 +118,6 @@ def _order_item_filters(filters: Filters) -> None:
 
 list_order_items = ListEndpoint(
     ListQuery(
-        select="i.*",
         source="order_items i JOIN orders o ON o.num = i.order_num JOIN accounts a ON a.id = i.account_id",
         orderings={
             "id": "i.id",
@@ -127,8 +125,6 @@ list_order_items = ListEndpoint(
             "orderNum": "i.order_num",
             "status": "i.status",
         },
-        default="i.id",
-        tiebreak="i.id ASC",
     ),
     _order_item_filters,
     per_row(order_item),
@@ -320,8 +316,8 @@ def _po_filters(filters: Filters) -> None:
 
 
 PURCHASE_ORDERS = ListQuery(
-    select=PO_SELECT,
     source="purchase_orders p",
+    select=PO_SELECT,
     orderings={
         "date": "p.date",
         "last_modified": "p.last_modified",
@@ -329,9 +325,8 @@ PURCHASE_ORDERS = ListQuery(
         "total": "p.total",
         "promise_date": "p.promise_date",
     },
-    default='p."procurify_PO"',
     tiebreak='p."procurify_PO" ASC',
-    key='p."procurify_PO"',
+    read_keys_first=True,
 )
 
 

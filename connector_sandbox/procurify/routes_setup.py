@@ -30,11 +30,8 @@ def _location_filters(filters: Filters) -> None:
 
 list_locations = ListEndpoint(
     ListQuery(
-        select="l.*",
         source="locations l",
         orderings={"name": "l.name", "id": "l.id"},
-        default="l.id",
-        tiebreak="l.id ASC",
         follows_list_order=False,
     ),
     _location_filters,
@@ -55,11 +52,9 @@ def _department_filters(filters: Filters) -> None:
 
 list_departments = ListEndpoint(
     ListQuery(
-        select="d.*",
         source="departments d",
         orderings={"name": "d.name", "id": "d.id", "external_id": "d.external_id"},
         default="d.name",
-        tiebreak="d.id ASC",
         follows_list_order=False,
     ),
     _department_filters,
@@ -90,7 +85,10 @@ def _validate_department(ctx: RequestContext, body: Any, partial: bool, departme
 
 
 DEPARTMENTS = MasterData(
+    path="/api/v3/departments/",
+    family="setup",
     table="departments",
+    list=list_departments,
     render=department,
     validate=_validate_department,
     defaults={"active": 1, "external_id": None, "punchout_email": None},
@@ -111,7 +109,6 @@ def _account_code_filters(filters: Filters) -> None:
 
 list_account_codes = ListEndpoint(
     ListQuery(
-        select="c.*",
         source="account_codes c",
         orderings={
             "code": "c.code",
@@ -120,7 +117,6 @@ list_account_codes = ListEndpoint(
             "account_type": "c.account_type",
         },
         default="c.code",
-        tiebreak="c.id ASC",
         follows_list_order=False,
     ),
     _account_code_filters,
@@ -177,7 +173,10 @@ def _add_accounts(ctx: RequestContext, code_id: int, departments: list[int]) -> 
 
 
 ACCOUNT_CODES = MasterData(
+    path="/api/v3/account-codes/",
+    family="setup",
     table="account_codes",
+    list=list_account_codes,
     render=lambda row, _lookups: account_code(row),
     validate=_validate_account_code,
     defaults={"description": "", "account_type": 0, "active": 1, "parent_id": None},
@@ -197,11 +196,8 @@ def _account_filters(filters: Filters) -> None:
 
 list_accounts = ListEndpoint(
     ListQuery(
-        select="a.*",
         source="accounts a",
         orderings={"id": "a.id"},
-        default="a.id",
-        tiebreak="a.id ASC",
         follows_list_order=False,
     ),
     _account_filters,
@@ -212,27 +208,7 @@ list_accounts = ListEndpoint(
 def setup_routes() -> list[ApiRoute]:
     return [
         ApiRoute("/api/v2/locations/", {"GET": list_locations}, family="setup", is_list=True),
-        ApiRoute(
-            "/api/v3/departments/",
-            {"GET": list_departments, "POST": DEPARTMENTS.create},
-            family="setup",
-            is_list=True,
-        ),
-        ApiRoute(
-            "/api/v3/departments/{id:int}/",
-            {"GET": DEPARTMENTS.get, "PUT": DEPARTMENTS.update},
-            family="setup",
-        ),
-        ApiRoute(
-            "/api/v3/account-codes/",
-            {"GET": list_account_codes, "POST": ACCOUNT_CODES.create},
-            family="setup",
-            is_list=True,
-        ),
-        ApiRoute(
-            "/api/v3/account-codes/{id:int}/",
-            {"GET": ACCOUNT_CODES.get, "PUT": ACCOUNT_CODES.update},
-            family="setup",
-        ),
+        *DEPARTMENTS.routes(),
+        *ACCOUNT_CODES.routes(),
         ApiRoute("/api/v3/accounts/", {"GET": list_accounts}, family="setup", is_list=True),
     ]

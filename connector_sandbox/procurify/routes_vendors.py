@@ -78,11 +78,8 @@ def _vendor_filters(filters: Filters, variants: BehaviourVariants) -> None:
 
 
 VENDORS = ListQuery(
-    select="v.*",
     source="vendors v",
     orderings={"name": "v.name", "id": "v.id", "type": "v.type", "active": "v.active"},
-    default="v.id",
-    tiebreak="v.id ASC",
     follows_list_order=False,
 )
 
@@ -135,7 +132,10 @@ def _refuse_system_vendor(row: sqlite3.Row) -> None:
 
 
 VENDOR_RECORDS = MasterData(
+    path="/api/v3/vendors/",
+    family="vendors",
     table="vendors",
+    list=list_vendors,
     render=vendor,
     validate=_validate,
     defaults={
@@ -149,20 +149,9 @@ VENDOR_RECORDS = MasterData(
     },
     stamp="date_modified",
     refuse_change=_refuse_system_vendor,
+    update_methods=("PUT", "PATCH"),
 )
 
 
 def vendor_routes() -> list[ApiRoute]:
-    return [
-        ApiRoute(
-            "/api/v3/vendors/",
-            {"GET": list_vendors, "POST": VENDOR_RECORDS.create},
-            family="vendors",
-            is_list=True,
-        ),
-        ApiRoute(
-            "/api/v3/vendors/{id:int}/",
-            {"GET": VENDOR_RECORDS.get, "PUT": VENDOR_RECORDS.update, "PATCH": VENDOR_RECORDS.update},
-            family="vendors",
-        ),
-    ]
+    return VENDOR_RECORDS.routes()
