@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -53,6 +53,38 @@ _CURRENCY_FOR_COUNTRY = {
 }
 _STREETS = ("Industrial Way", "Hauptstraße", "Rue de la Gare", "Quarry Rd", "建设路", "Harbor Blvd")
 _EURO = {"DE", "FR", "AT", "ES", "GR", "PL", "SE", "NO", "CH", "TR"}
+
+
+@dataclasses.dataclass(frozen=True)
+class _LinePricing:
+    """How a document's generated lines are priced: the share of goods lines (the rest are services
+    billed as one amount), the quantities goods come in, the share ordered in halves (0: none, and no
+    draw), how far a price strays from the catalog, and the range of a service amount."""
+
+    prefix: str  # line types are <prefix>QuantityLine / <prefix>AmountLine
+    goods_share: float
+    quantities: tuple[int, ...]
+    half_share: float
+    price_spread: tuple[float, float]
+    service_range: tuple[float, float]
+
+
+_ORDER_PRICING = _LinePricing("Order", 0.8, (1, 2, 5, 10, 12, 20, 40, 100), 0.1, (0.85, 1.2), (250, 25_000))
+_INVOICE_PRICING = _LinePricing("Invoice", 0.6, (1, 2, 3, 10), 0, (0.9, 1.1), (100, 9000))
+
+
+def _uom(code: str) -> dict[str, Any]:
+    return {"id": 1 + sum(map(ord, code)) % 50, "code": code, "name": code}
+
+
+def _numbered(
+    rows: Iterable[tuple[Any, ...]], created: str, fields: Callable[..., dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """A master table seeded once: ids from 1 in list order, created and last updated at seed time."""
+    return [
+        {"id": i, "created-at": created, "updated-at": created, **fields(*row)}
+        for i, row in enumerate(rows, start=1)
+    ]
 
 
 def money(value: Decimal | float, decimals: int = 2) -> str:
@@ -185,63 +217,43 @@ class DataFactory:
     # --- master data -----------------------------------------------------------------------------
 
     def currencies(self, created: str) -> list[dict[str, Any]]:
-        return [
-            {
-                "id": i,
-                "created-at": created,
-                "updated-at": created,
-                "code": code,
-                "decimals": decimals,
-                "enabled-flag": True,
-            }
-            for i, (code, decimals) in enumerate(CURRENCIES, start=1)
-        ]
+        return _numbered(
+            CURRENCIES,
+            created,
+            lambda code, decimals: {"code": code, "decimals": decimals, "enabled-flag": True},
+        )
 
     def payment_terms(self, created: str) -> list[dict[str, Any]]:
-        return [
-            {
-                "id": i,
-                "created-at": created,
-                "updated-at": created,
+        return _numbered(
+            PAYMENT_TERMS,
+            created,
+            lambda code, description, net, discount_days, rate: {
                 "code": code,
                 "description": description,
                 "days-for-net-payment": net,
                 "days-for-discount-payment": discount_days,
                 "discount-rate": rate,
                 "active": True,
-            }
-            for i, (code, description, net, discount_days, rate) in enumerate(PAYMENT_TERMS, start=1)
-        ]
+            },
+        )
 
     def account_types(self, created: str, currency_ids: dict[str, int]) -> list[dict[str, Any]]:
-        return [
-            {
-                "id": i,
-                "created-at": created,
-                "updated-at": created,
-                "name": name,
-                "active": True,
-                "currency": {"id": currency_ids[currency]},
-            }
-            for i, (name, currency) in enumerate(ACCOUNT_TYPES, start=1)
-        ]
+        return _numbered(
+            ACCOUNT_TYPES,
+            created,
+            lambda name, currency: {"name": name, "active": True, "currency": {"id": currency_ids[currency]}},
+        )
 
     def lookups(self, created: str) -> list[dict[str, Any]]:
         names = (
             ("Chart of Accounts Segments", "Company / cost center / natural account, for dynamic accounts"),
             ("Projects", "Construction projects (JDE job numbers)"),
         )
-        return [
-            {
-                "id": i,
-                "created-at": created,
-                "updated-at": created,
-                "name": name,
-                "description": description,
-                "active": True,
-            }
-            for i, (name, description) in enumerate(names, start=1)
-        ]
+        return _numbered(
+            names,
+            created,
+            lambda name, description: {"name": name, "description": description, "active": True},
+        )
 
     def lookup_values(self, created: str, project_count: int) -> list[dict[str, Any]]:
         """A three-level segment hierarchy (company > cost center > account) and a flat project list."""
@@ -309,16 +321,11 @@ class DataFactory:
         return accounts
 
     def departments(self, created: str) -> list[dict[str, Any]]:
-        return [
-            {
-                "id": i,
-                "created-at": created,
-                "updated-at": created,
-                "name": name,
-                "active": name != "Facilities",
-            }
-            for i, name in enumerate(DEPARTMENTS, start=1)
-        ]
+        return _numbered(
+            ((name,) for name in DEPARTMENTS),
+            created,
+            lambda name: {"name": name, "active": name != "Facilities"},
+        )
 
     def supplier_name(self, index: int, taken: set[str]) -> str:
         named = SIGNATURE_SUPPLIERS + tuple((name, "", "", "") for name in MAX_LENGTH_SUPPLIERS)
@@ -550,37 +557,26 @@ class DataFactory:
         masters = self.masters
         assert masters is not None
         account = self._account(currency, masters)
-        if self.rng.random() < 0.8:
-            description, uom, price = self.rng.choice(GOODS)
-            quantity = Decimal(self.rng.choice((1, 2, 5, 10, 12, 20, 40, 100))) / (
-                2 if self.rng.random() < 0.1 else 1
-            )
-            unit = Decimal(str(price)) * Decimal(str(self.rng.uniform(0.85, 1.2)))
-            unit_price = Decimal(money(unit, max(decimals, 2)))
-            total = quantity * unit_price
-            line_type, qty_text = "OrderQuantityLine", quantity_text(quantity)
-        else:
-            description, uom = self.rng.choice(SERVICES), "EA"
-            unit_price = Decimal(money(self.rng.uniform(250, 25_000), decimals))
-            total, line_type, qty_text = unit_price, "OrderAmountLine", None
+        description, uom, unit_price, total, line_type, qty_text = self._priced(_ORDER_PRICING, decimals)
         received = (
             total
             if status == "closed"
             else (total * Decimal(self.rng.choice((0, 0, 0.5, 1)))).quantize(Decimal("0.01"))
         )
         return {
-            "id": self.ids.take("order_lines"),
-            "created-at": utc_stamp(created),
-            "updated-at": utc_stamp(updated),
-            "line-num": line_num,
-            "type": line_type,
-            "description": description,
-            "quantity": qty_text,
-            "price": str(unit_price),
-            "total": money(total, decimals),
-            "uom": {"id": 1 + sum(map(ord, uom)) % 50, "code": uom, "name": uom},
-            "account": {"id": account.id},
-            "account-allocations": [],
+            **self._line(
+                "order_lines",
+                line_num,
+                created,
+                updated,
+                line_type=line_type,
+                description=description,
+                quantity=qty_text,
+                price=str(unit_price),
+                total=money(total, decimals),
+                uom=_uom(uom),
+                account={"id": account.id},
+            ),
             "commodity": {
                 "id": 1 + line_num % 7,
                 "name": self.rng.choice(("Construction", "MRO", "Services", "IT", "Fleet")),
@@ -773,18 +769,19 @@ class DataFactory:
         price = Decimal(source["price"])
         total = (Decimal(quantity) * price if quantity else price) * sign
         return {
-            "id": self.ids.take("invoice_lines"),
-            "created-at": utc_stamp(created),
-            "updated-at": utc_stamp(updated),
-            "line-num": line_num,
-            "type": "InvoiceQuantityLine" if quantity else "InvoiceAmountLine",
-            "description": source["description"],
-            "quantity": quantity,
-            "price": str(price),
-            "total": money(total, decimals),
-            "uom": source["uom"],
-            "account": source["account"],
-            "account-allocations": [],
+            **self._line(
+                "invoice_lines",
+                line_num,
+                created,
+                updated,
+                line_type="InvoiceQuantityLine" if quantity else "InvoiceAmountLine",
+                description=source["description"],
+                quantity=quantity,
+                price=str(price),
+                total=money(total, decimals),
+                uom=source["uom"],
+                account=source["account"],
+            ),
             "order-line-id": source["id"],
             "po-number": order["po-number"],
             "status": "accounted",
@@ -803,37 +800,80 @@ class DataFactory:
         masters = self.masters
         assert masters is not None
         account = self._account(currency, masters)
-        if self.rng.random() < 0.6:
+        description, uom, unit, total, line_type, qty_text = self._priced(_INVOICE_PRICING, decimals, sign)
+        return {
+            **self._line(
+                "invoice_lines",
+                line_num,
+                created,
+                updated,
+                line_type=line_type,
+                description=description,
+                quantity=qty_text,
+                price=str(unit),
+                total=money(total, decimals),
+                uom=_uom(uom),
+                account={"id": account.id},
+            ),
+            "order-line-id": None,
+            "po-number": None,
+            "status": "accounted",
+        }
+
+    def _priced(
+        self, pricing: _LinePricing, decimals: int, sign: Decimal = Decimal(1)
+    ) -> tuple[str, str, Decimal, Decimal, str, str | None]:
+        """A goods line (a quantity at a catalog price, varied) or a service line (an amount):
+        description, unit of measure, unit price, total, line type and quantity text."""
+        if self.rng.random() < pricing.goods_share:
             description, uom, price = self.rng.choice(GOODS)
-            quantity = Decimal(self.rng.choice((1, 2, 3, 10)))
-            unit = Decimal(
-                money(Decimal(str(price)) * Decimal(str(self.rng.uniform(0.9, 1.1))), max(decimals, 2))
-            )
-            total, line_type, qty_text = (
-                quantity * unit * sign,
-                "InvoiceQuantityLine",
+            quantity = Decimal(self.rng.choice(pricing.quantities))
+            if pricing.half_share:
+                quantity /= 2 if self.rng.random() < pricing.half_share else 1
+            unit = Decimal(str(price)) * Decimal(str(self.rng.uniform(*pricing.price_spread)))
+            unit_price = Decimal(money(unit, max(decimals, 2)))
+            line_type = f"{pricing.prefix}QuantityLine"
+            return (
+                description,
+                uom,
+                unit_price,
+                quantity * unit_price * sign,
+                line_type,
                 quantity_text(quantity),
             )
-        else:
-            description, uom = self.rng.choice(SERVICES), "EA"
-            unit = Decimal(money(self.rng.uniform(100, 9000), decimals))
-            total, line_type, qty_text = unit * sign, "InvoiceAmountLine", None
+        description = self.rng.choice(SERVICES)
+        unit_price = Decimal(money(self.rng.uniform(*pricing.service_range), decimals))
+        return description, "EA", unit_price, unit_price * sign, f"{pricing.prefix}AmountLine", None
+
+    def _line(
+        self,
+        table: str,
+        line_num: int,
+        created: dt.datetime,
+        updated: dt.datetime,
+        *,
+        line_type: str,
+        description: str,
+        quantity: str | None,
+        price: str,
+        total: str,
+        uom: dict[str, Any],
+        account: dict[str, Any],
+    ) -> dict[str, Any]:
+        """The elements every generated order or invoice line starts with, in schema order."""
         return {
-            "id": self.ids.take("invoice_lines"),
+            "id": self.ids.take(table),
             "created-at": utc_stamp(created),
             "updated-at": utc_stamp(updated),
             "line-num": line_num,
             "type": line_type,
             "description": description,
-            "quantity": qty_text,
-            "price": str(unit),
-            "total": money(total, decimals),
-            "uom": {"id": 1 + sum(map(ord, uom)) % 50, "code": uom, "name": uom},
-            "account": {"id": account.id},
+            "quantity": quantity,
+            "price": price,
+            "total": total,
+            "uom": uom,
+            "account": account,
             "account-allocations": [],
-            "order-line-id": None,
-            "po-number": None,
-            "status": "accounted",
         }
 
     def coupa_payment(
