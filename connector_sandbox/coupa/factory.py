@@ -554,29 +554,16 @@ class DataFactory:
         need_by: dt.date,
         status: str,
     ) -> dict[str, Any]:
-        masters = self.masters
-        assert masters is not None
-        account = self._account(currency, masters)
-        description, uom, unit_price, total, line_type, qty_text = self._priced(_ORDER_PRICING, decimals)
+        line, total = self._generated_line(
+            "order_lines", _ORDER_PRICING, line_num, currency, decimals, created, updated
+        )
         received = (
             total
             if status == "closed"
             else (total * Decimal(self.rng.choice((0, 0, 0.5, 1)))).quantize(Decimal("0.01"))
         )
         return {
-            **self._line(
-                "order_lines",
-                line_num,
-                created,
-                updated,
-                line_type=line_type,
-                description=description,
-                quantity=qty_text,
-                price=str(unit_price),
-                total=money(total, decimals),
-                uom=_uom(uom),
-                account={"id": account.id},
-            ),
+            **line,
             "commodity": {
                 "id": 1 + line_num % 7,
                 "name": self.rng.choice(("Construction", "MRO", "Services", "IT", "Fleet")),
@@ -584,7 +571,7 @@ class DataFactory:
             "need-by-date": need_by.isoformat(),
             "received": money(received, decimals),
             "invoiced": money(0, decimals),
-            "match-type": "three_way" if line_type == "OrderQuantityLine" else "two_way",
+            "match-type": "three_way" if line["type"] == "OrderQuantityLine" else "two_way",
             "status": "closed"
             if status == "closed"
             else ("cancelled" if status == "cancelled" else "created"),
@@ -797,28 +784,47 @@ class DataFactory:
         created: dt.datetime,
         updated: dt.datetime,
     ) -> dict[str, Any]:
-        masters = self.masters
-        assert masters is not None
-        account = self._account(currency, masters)
-        description, uom, unit, total, line_type, qty_text = self._priced(_INVOICE_PRICING, decimals, sign)
+        line, _ = self._generated_line(
+            "invoice_lines", _INVOICE_PRICING, line_num, currency, decimals, created, updated, sign
+        )
         return {
-            **self._line(
-                "invoice_lines",
-                line_num,
-                created,
-                updated,
-                line_type=line_type,
-                description=description,
-                quantity=qty_text,
-                price=str(unit),
-                total=money(total, decimals),
-                uom=_uom(uom),
-                account={"id": account.id},
-            ),
+            **line,
             "order-line-id": None,
             "po-number": None,
             "status": "accounted",
         }
+
+    def _generated_line(
+        self,
+        table: str,
+        pricing: _LinePricing,
+        line_num: int,
+        currency: str,
+        decimals: int,
+        created: dt.datetime,
+        updated: dt.datetime,
+        sign: Decimal = Decimal(1),
+    ) -> tuple[dict[str, Any], Decimal]:
+        """A line charged to an active account of the currency's chart, priced by ``pricing``; with its
+        unrounded total."""
+        masters = self.masters
+        assert masters is not None
+        account = self._account(currency, masters)
+        description, uom, unit, total, line_type, quantity = self._priced(pricing, decimals, sign)
+        line = self._line(
+            table,
+            line_num,
+            created,
+            updated,
+            line_type=line_type,
+            description=description,
+            quantity=quantity,
+            price=str(unit),
+            total=money(total, decimals),
+            uom=_uom(uom),
+            account={"id": account.id},
+        )
+        return line, total
 
     def _priced(
         self, pricing: _LinePricing, decimals: int, sign: Decimal = Decimal(1)
