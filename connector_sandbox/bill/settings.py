@@ -13,7 +13,6 @@ effect at the next ``POST /sandbox/reset``.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from pathlib import Path
 from typing import Literal
@@ -21,6 +20,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from connector_sandbox.faults import FaultKnobs
+from connector_sandbox.settings import SimulatorSettings, listen_port
 
 # BILL ids are 20 characters; an organization id begins with 008 (reference 2.1 and 2.4).
 _ORG_ID = re.compile(r"^008[0-9A-Za-z]{17}$")
@@ -148,13 +148,13 @@ DEFAULT_ORGANIZATIONS: tuple[Organization, ...] = (
 )
 
 
-class BillSandboxSettings(BaseModel):
-    """Complete configuration of one BILL sandbox instance."""
+class BillSandboxSettings(SimulatorSettings):
+    """Complete configuration of one BILL sandbox instance.
 
-    model_config = ConfigDict(extra="forbid")
+    Its ``scale`` 1 makes hundreds of vendors and thousands of bills; 100 makes ~40k vendors and ~300k bills.
+    """
 
-    host: str = "127.0.0.1"
-    port: int = Field(default=8713, ge=0, le=65535)
+    port: int = listen_port(8713)
 
     # Sandbox-only credentials (the project's sandbox defaults); repr=False keeps them out of reprs.
     username: str = "sandbox@ml-connector.invalid"
@@ -176,11 +176,7 @@ class BillSandboxSettings(BaseModel):
     variants: VariantSettings = VariantSettings()
     webhooks: WebhookSettings = WebhookSettings()
 
-    # 1 = hundreds of vendors and thousands of bills; 100 = ~40k vendors and ~300k bills.
-    scale: float = Field(default=1.0, gt=0, le=1000)
     seed: int = 20250310
-    # The seeded history ends the day before this date; None means today (UTC).
-    anchor_date: dt.date | None = None
     # None: a private temporary SQLite file, removed on close.
     db_path: Path | None = None
 

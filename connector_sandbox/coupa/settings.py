@@ -11,7 +11,6 @@ default says so in a comment), so a client can be tested against every plausible
 
 from __future__ import annotations
 
-import datetime as dt
 import zoneinfo
 from pathlib import Path
 from typing import Literal
@@ -19,6 +18,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from connector_sandbox.faults import FaultKnobs
+from connector_sandbox.settings import SimulatorSettings, listen_port
 
 # Every scope ml-connector uses against Coupa (read and write on each resource family it touches).
 PROJECT_SCOPES: tuple[str, ...] = (
@@ -182,13 +182,10 @@ class CalloutSettings(BaseModel):
 DEFAULT_CLIENT = ApiClient(client_id="ml-connector-sandbox", client_secret="sandbox-coupa-secret")
 
 
-class CoupaSandboxSettings(BaseModel):
+class CoupaSandboxSettings(SimulatorSettings):
     """Complete configuration of one Coupa sandbox instance."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    host: str = "127.0.0.1"
-    port: int = Field(default=8712, ge=0, le=65535)
+    port: int = listen_port(8712)
     clients: tuple[ApiClient, ...] = (DEFAULT_CLIENT,)
     # Instance time zone: Coupa renders timestamps with the instance's offset (examples show -08:00 and
     # -07:00), so a client must parse offsets, not assume UTC.
@@ -256,10 +253,7 @@ class CoupaSandboxSettings(BaseModel):
     callouts: CalloutSettings = CalloutSettings()
 
     # --- Data --------------------------------------------------------------------------------------
-    scale: float = Field(default=1.0, gt=0, le=1000)
     seed: int = 20250310
-    # The seeded history ends the day before this date; None means today (UTC).
-    anchor_date: dt.date | None = None
     # None: a private temporary file (memory bounded at any scale). A path keeps the data.
     db_path: Path | None = None
 

@@ -14,12 +14,12 @@ Every default that is a guess says so in a comment starting ``Unconfirmed``.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from connector_sandbox.faults import FaultKnobs
+from connector_sandbox.settings import SimulatorSettings, listen_port
 
 DEFAULT_PORT = 8716
 DEFAULT_SCOPE = "urn:opc:resource:consumer::all"
@@ -209,22 +209,14 @@ class FaultSettings(FaultKnobs):
     deep_offset_ms_per_1000: int = Field(default=0, ge=0, le=60_000)
 
 
-class FusionSandboxSettings(BaseModel):
+class FusionSandboxSettings(SimulatorSettings):
     """Complete configuration of one sandbox pod."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    host: str = "127.0.0.1"
-    port: int = Field(default=DEFAULT_PORT, ge=0, le=65535)
+    port: int = listen_port(DEFAULT_PORT)
     users: tuple[FusionUser, ...] = DEFAULT_USERS
     clients: tuple[OAuthClient, ...] = DEFAULT_CLIENTS
     # The number an identity domain's Fusion scope carries: urn:opc:resource:fa:instanceid=<n>...
     instance_id: str = "100000001"
-
-    scale: float = Field(default=1.0, gt=0, le=1000)
-    seed: int = 20250301
-    # The day seeded history ends (yesterday of this date); None means today (UTC).
-    anchor_date: dt.date | None = None
 
     behaviour: BehaviourSettings = Field(default_factory=BehaviourSettings)
     faults: FaultSettings = Field(default_factory=FaultSettings)

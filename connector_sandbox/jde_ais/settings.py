@@ -9,13 +9,13 @@ settings too, so a client can be tested against every plausible server behaviour
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from connector_sandbox.faults import FaultKnobs
+from connector_sandbox.settings import SimulatorSettings, listen_port
 
 # Contracts live beside the project's other docs: they are written for JDE administrators first and
 # the simulator reads the same files, so the two can never drift apart.
@@ -83,13 +83,10 @@ DEFAULT_USERS: tuple[SandboxUser, ...] = (
 )
 
 
-class JdeSandboxSettings(BaseModel):
+class JdeSandboxSettings(SimulatorSettings):
     """Complete configuration of one sandbox instance."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    host: str = "127.0.0.1"
-    port: int = Field(default=8711, ge=0, le=65535)
+    port: int = listen_port(8711)
     users: tuple[SandboxUser, ...] = DEFAULT_USERS
     environment: str = "JPS920"
     role: str = "*ALL"
@@ -115,10 +112,7 @@ class JdeSandboxSettings(BaseModel):
     orchestration_error_status: int = Field(default=500, ge=200, le=599)
     contracts_dir: Path = DEFAULT_CONTRACTS_DIR
 
-    scale: float = Field(default=1.0, gt=0, le=1000)
     seed: int = 20250201
-    # The day the seeded history ends (yesterday of this date); None means today (UTC).
-    anchor_date: dt.date | None = None
     # None: a private temporary file. A path keeps the data and reuses it when seed/scale match.
     db_path: Path | None = None
 

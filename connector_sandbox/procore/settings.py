@@ -19,6 +19,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from connector_sandbox.faults import FaultKnobs
+from connector_sandbox.settings import SimulatorSettings, listen_port
 
 
 class ClientApp(BaseModel):
@@ -229,13 +230,10 @@ DEFAULT_COMPANIES: tuple[CompanySpec, ...] = (
 )
 
 
-class ProcoreSandboxSettings(BaseModel):
+class ProcoreSandboxSettings(SimulatorSettings):
     """Complete configuration of one sandbox instance."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    host: str = "127.0.0.1"
-    port: int = Field(default=8715, ge=0, le=65535)
+    port: int = listen_port(8715)
     clients: tuple[ClientApp, ...] = (DEFAULT_CLIENT,)
     companies: tuple[CompanySpec, ...] = DEFAULT_COMPANIES
     # The header value the admin shortcut POST /sandbox/webhooks/register puts in destination_headers
@@ -244,10 +242,6 @@ class ProcoreSandboxSettings(BaseModel):
         default_factory=lambda: {"Authorization": "Bearer sandbox-procore-hook"}, repr=False
     )
 
-    scale: float = Field(default=1.0, gt=0, le=1000)
-    seed: int = 20250301
-    # Seeded history ends the day before this date; None = today (UTC).
-    anchor_date: dt.date | None = None
     # None keeps the data in memory; a path keeps it in that SQLite file (re-seeded at start).
     db_path: Path | None = None
 

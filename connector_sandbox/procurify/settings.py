@@ -13,13 +13,13 @@ Three groups, because they change for different reasons:
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from connector_sandbox.faults import FaultKnobs
+from connector_sandbox.settings import SimulatorSettings, listen_port
 
 # What a credential's user may touch. Procurify binds a token to the user who created the API
 # application and applies that user's role; the sandbox reduces roles to these endpoint families.
@@ -141,13 +141,10 @@ DEFAULT_APPLICATIONS: tuple[SandboxApplication, ...] = (
 )
 
 
-class ProcurifySandboxSettings(BaseModel):
+class ProcurifySandboxSettings(SimulatorSettings):
     """Complete configuration of one sandbox instance (one Procurify customer)."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    host: str = "127.0.0.1"
-    port: int = Field(default=8714, ge=0, le=65535)
+    port: int = listen_port(8714)
     # The customer's subdomain: https://{domain}.procurify.com. Requests to the sandbox by IP or
     # plain "localhost" belong to it; "<d>.localhost" or "<d>.procurify.com" Host headers pick another.
     domain: str = "ml-sandbox"
@@ -155,11 +152,6 @@ class ProcurifySandboxSettings(BaseModel):
     applications: tuple[SandboxApplication, ...] = DEFAULT_APPLICATIONS
     # Key that signs the sandbox's JWTs; None: a random key per server, so a restart voids all tokens.
     token_signing_key: str | None = Field(default=None, repr=False)
-
-    scale: float = Field(default=1.0, gt=0, le=1000)
-    seed: int = 20250301
-    # The day the seeded history ends (its records are all older); None means today (UTC).
-    anchor_date: dt.date | None = None
 
     faults: FaultSettings = FaultSettings()
     variants: BehaviourVariants = BehaviourVariants()
