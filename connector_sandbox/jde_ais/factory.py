@@ -58,18 +58,43 @@ def account_number(business_unit: str, obj: str, sub: str) -> str:
 
 
 @dataclass(frozen=True)
-class AccountRef:
+class Account:
+    """A G/L account as the rows that post to it name it (F4311 J lines, F0911/F0911Z1 lines)."""
+
     aid: str
     company: str
     business_unit: str  # trimmed
     obj: str
     sub: str
-    postable: bool
-    expense: bool
 
     @property
     def number(self) -> str:
         return account_number(self.business_unit, self.obj, self.sub)
+
+    def order_line_columns(self) -> dict[str, str]:
+        """The account of an F4311 J (G/L) line; its business unit goes in OMCU."""
+        unit = right_justify(self.business_unit)
+        return {"ANI": self.number, "AID": self.aid, "OMCU": unit, "OBJ": self.obj, "SUB": self.sub}
+
+    def ledger_columns(self) -> dict[str, str]:
+        """The account of an F0911 / F0911Z1 line, entered in account mode 2 (``BU.OBJ.SUB``)."""
+        return {
+            "CO": self.company,
+            "ANI": self.number,
+            "AM": "2",
+            "AID": self.aid,
+            "MCU": right_justify(self.business_unit),
+            "OBJ": self.obj,
+            "SUB": self.sub,
+        }
+
+
+@dataclass(frozen=True)
+class AccountRef(Account):
+    """A seeded account with what the generators choose by: postable, an expense object."""
+
+    postable: bool
+    expense: bool
 
 
 @dataclass(frozen=True)
@@ -328,11 +353,7 @@ class DataFactory:
                     "LNTY": "J",
                     "DSC1": rng.choice(SERVICES)[:30],
                     "UOM": "EA",
-                    "ANI": account.number,
-                    "AID": account.aid,
-                    "OMCU": right_justify(account.business_unit),
-                    "OBJ": account.obj,
-                    "SUB": account.sub,
+                    **account.order_line_columns(),
                 }
             )
         else:

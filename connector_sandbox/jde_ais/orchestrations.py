@@ -21,7 +21,7 @@ from typing import Any
 from .contracts import Contract, InputError, validate_inputs
 from .dates import DatePattern, to_hhmmss, to_julian
 from .errors import timestamp
-from .factory import COMPANY_BY_CODE, account_number, compress, right_justify
+from .factory import COMPANY_BY_CODE, Account, compress, right_justify
 from .store import Store
 from .vocabulary import PAYMENT_TERMS
 
@@ -92,19 +92,6 @@ def _require_business_unit(conn: sqlite3.Connection, business_unit: str, label: 
     raise BusinessError("0052", f"Business unit {business_unit.strip()!r} ({label}) does not exist")
 
 
-@dataclass(frozen=True)
-class Account:
-    aid: str
-    company: str
-    business_unit: str
-    obj: str
-    sub: str
-
-    @property
-    def number(self) -> str:
-        return account_number(self.business_unit, self.obj, self.sub)
-
-
 def _account(conn: sqlite3.Connection, text: str, label: str) -> Account:
     """A postable account from its ``BU.OBJ.SUB`` form (account mode 2)."""
     parts = text.strip().split(".")
@@ -163,6 +150,18 @@ def _insert_batch(store: Store, conn: sqlite3.Connection, table: str, rows: list
 
 def _period(gl_date: dt.date) -> dict[str, int]:
     return {"FY": gl_date.year % 100, "CTRY": gl_date.year // 100, "PN": gl_date.month}
+
+
+def _distribution_line(account: Account, gl_date: dt.date, position: int) -> dict[str, Any]:
+    """What every F0911Z1 line posting to ``account`` carries: G/L date and period, line number
+    (10, 20, ...), the account, the actual-amounts ledger AA."""
+    return {
+        "DGJ": to_julian(gl_date),
+        "JELN": position * 10,
+        **account.ledger_columns(),
+        "LT": "AA",
+        **_period(gl_date),
+    }
 
 
 def create_voucher_batch(call: Call, inputs: dict[str, Any]) -> dict[str, Any]:
@@ -250,17 +249,7 @@ def create_voucher_batch(call: Call, inputs: dict[str, Any]) -> dict[str, Any]:
             "EDLN": line["EDI_Line_Number"],
             "KCO": company,
             "DCT": "PV",
-            "DGJ": to_julian(gl_date),
-            "JELN": position * 10,
-            "CO": account.company,
-            "ANI": account.number,
-            "AM": "2",
-            "AID": account.aid,
-            "MCU": right_justify(account.business_unit),
-            "OBJ": account.obj,
-            "SUB": account.sub,
-            "LT": "AA",
-            **_period(gl_date),
+            **_distribution_line(account, gl_date, position),
             "CRCD": currency,
             "AA": _scaled(line["Amount"], 2),
             "EXA": line["Explanation"] or "",
@@ -310,19 +299,9 @@ def create_journal_batch(call: Call, inputs: dict[str, Any]) -> dict[str, Any]:
             "EDDT": to_julian(call.today),
             "KCO": inputs["Company"],
             "DCT": inputs["Document_Type"],
-            "DGJ": to_julian(gl_date),
-            "JELN": position * 10,
-            "CO": account.company,
-            "ANI": account.number,
-            "AM": "2",
-            "AID": account.aid,
-            "MCU": right_justify(account.business_unit),
-            "OBJ": account.obj,
-            "SUB": account.sub,
+            **_distribution_line(account, gl_date, position),
             "SBL": line["Subledger"] or "",
             "SBLT": line["Subledger_Type"] or "",
-            "LT": "AA",
-            **_period(gl_date),
             "AA": _scaled(line["Amount"], 2),
             "EXA": line["Explanation"] or inputs["Explanation"] or "",
             "ICUT": "G",
@@ -348,15 +327,7 @@ def _order_line(
         account = _account(
             conn, _require(line["Account"], f"{label}.Account", "is required for J lines"), f"{label}.Account"
         )
-        fields.update(
-            {
-                "ANI": account.number,
-                "AID": account.aid,
-                "OMCU": right_justify(account.business_unit),
-                "OBJ": account.obj,
-                "SUB": account.sub,
-            }
-        )
+        fields.update(account.order_line_columns())
     else:
         fields["LITM"] = _require(line["Item_Number"], f"{label}.Item_Number", "is required for S lines")
     quantity = _require(line["Quantity"], f"{label}.Quantity")
