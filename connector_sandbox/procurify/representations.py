@@ -27,6 +27,42 @@ def line_total(quantity: int | None, price: int | None) -> int:
     return round((quantity or 0) * (price or 0) / 100)
 
 
+def same(row: sqlite3.Row, *names: str) -> Json:
+    """Columns sent under their own names, as stored."""
+    return {name: row[name] for name in names}
+
+
+def flags(row: sqlite3.Row, *names: str) -> Json:
+    """0/1 columns sent under their own names as JSON booleans."""
+    return {name: bool(row[name]) for name in names}
+
+
+def amounts(row: sqlite3.Row, *names: str) -> Json:
+    """Money or quantity columns (stored in hundredths) sent under their own names as decimal strings."""
+    return {name: hundredths(row[name]) for name in names}
+
+
+def moments(row: sqlite3.Row, *names: str) -> Json:
+    """Stored date-times sent under their own names in Procurify's rendering."""
+    return {name: render_datetime(row[name]) for name in names}
+
+
+def renamed(row: sqlite3.Row, fields: dict[str, str]) -> Json:
+    """Columns sent under another (often camelCase) name: JSON field -> column."""
+    return {name: row[column] for name, column in fields.items()}
+
+
+# Addresses of vendors, bills and POs are half camelCase (locations send their snake_case columns).
+STREET = {"addressLineOne": "address_line_one", "addressLineTwo": "address_line_two"}
+PLACE = {
+    "city": "city",
+    "state_province": "state_province",
+    "postalCode": "postal_code",
+    "country": "country",
+}
+PERSON = ("email", "first_name", "last_name")
+
+
 class Lookups:
     """Nested objects by id, each fetched once per request."""
 
@@ -44,59 +80,41 @@ class Lookups:
     def row(self, table: str, key: Any) -> sqlite3.Row | None:
         return self._cached(f"row:{table}", key, lambda: self.store.get(table, key))
 
+    def _rendered(self, table: str, key: Any, render: Callable[[sqlite3.Row], Json]) -> Json | None:
+        """The row of ``table`` with that key rendered, or None when there is none."""
+        row = self.row(table, key)
+        return None if row is None else render(row)
+
     def currency(self, currency_id: int | None) -> Json | None:
-        row = self.row("currencies", currency_id)
-        return None if row is None else {"id": row["id"], "name": row["name"], "rate": row["rate"]}
+        return self._rendered("currencies", currency_id, lambda row: same(row, "id", "name", "rate"))
 
     def user(self, user_id: int | None) -> Json | None:
-        row = self.row("users", user_id)
-        if row is None:
-            return None
-        return {
-            "id": row["id"],
-            "email": row["email"],
-            "first_name": row["first_name"],
-            "last_name": row["last_name"],
-        }
+        return self._rendered("users", user_id, lambda row: same(row, "id", *PERSON))
 
     def branch(self, location_id: int | None) -> Json | None:
-        row = self.row("locations", location_id)
-        return (
-            None
-            if row is None
-            else {"id": row["id"], "name": row["name"], "headquarter": bool(row["headquarter"])}
+        return self._rendered(
+            "locations", location_id, lambda row: {**same(row, "id", "name"), **flags(row, "headquarter")}
         )
 
     def term(self, term_id: int | None) -> Json | None:
-        row = self.row("terms", term_id)
-        if row is None:
-            return None
-        return {
-            "id": row["id"],
-            "name": row["name"],
-            "description": row["description"],
-            "active": bool(row["active"]),
-        }
+        return self._rendered(
+            "terms", term_id, lambda row: {**same(row, "id", "name", "description"), **flags(row, "active")}
+        )
 
     def department(self, department_id: int | None) -> Json | None:
-        row = self.row("departments", department_id)
-        return None if row is None else department(row, self)
+        return self._rendered("departments", department_id, lambda row: department(row, self))
 
     def account_code(self, code_id: int | None) -> Json | None:
-        row = self.row("account_codes", code_id)
-        return None if row is None else account_code(row)
+        return self._rendered("account_codes", code_id, account_code)
 
     def account(self, account_id: int | None) -> Json | None:
-        row = self.row("accounts", account_id)
-        return None if row is None else account(row, self)
+        return self._rendered("accounts", account_id, lambda row: account(row, self))
 
     def vendor(self, vendor_id: int | None) -> Json | None:
-        row = self.row("vendors", vendor_id)
-        return None if row is None else vendor(row, self)
+        return self._rendered("vendors", vendor_id, lambda row: vendor(row, self))
 
     def vendor_summary(self, vendor_id: int | None) -> Json | None:
-        row = self.row("vendors", vendor_id)
-        return None if row is None else {"id": row["id"], "name": row["name"]}
+        return self._rendered("vendors", vendor_id, lambda row: same(row, "id", "name"))
 
 
 # --- setup: locations, departments, account codes, accounts ------------------------------------------
@@ -104,24 +122,16 @@ class Lookups:
 
 def location(row: sqlite3.Row) -> Json:
     return {
-        "id": row["id"],
-        "name": row["name"],
-        "headquarter": bool(row["headquarter"]),
-        "active": bool(row["active"]),
-        "address_line_one": row["address_line_one"],
-        "city": row["city"],
-        "state_province": row["state_province"],
-        "postal_code": row["postal_code"],
-        "country": row["country"],
+        **same(row, "id", "name"),
+        **flags(row, "headquarter", "active"),
+        **same(row, "address_line_one", "city", "state_province", "postal_code", "country"),
     }
 
 
 def department(row: sqlite3.Row, lookups: Lookups) -> Json:
     return {
-        "id": row["id"],
-        "name": row["name"],
-        "external_id": row["external_id"],
-        "active": bool(row["active"]),
+        **same(row, "id", "name", "external_id"),
+        **flags(row, "active"),
         "branch": lookups.branch(row["branch_id"]),
         "punchout_email": row["punchout_email"],
     }
@@ -129,12 +139,10 @@ def department(row: sqlite3.Row, lookups: Lookups) -> Json:
 
 def account_code(row: sqlite3.Row) -> Json:
     return {
-        "id": row["id"],
-        "code": row["code"],
-        "description": row["description"],
+        **same(row, "id", "code", "description"),
         "code_length": len(row["code"]),
         "account_type": row["account_type"],
-        "active": bool(row["active"]),
+        **flags(row, "active"),
         "parent": row["parent_id"],
     }
 
@@ -144,8 +152,7 @@ def account(row: sqlite3.Row, lookups: Lookups) -> Json:
         "id": row["id"],
         "account_code": lookups.account_code(row["account_code_id"]),
         "department": lookups.department(row["department_id"]),
-        "active": bool(row["active"]),
-        "in_effect": bool(row["in_effect"]),
+        **flags(row, "active", "in_effect"),
     }
 
 
@@ -155,23 +162,13 @@ def account(row: sqlite3.Row, lookups: Lookups) -> Json:
 def vendor(row: sqlite3.Row, lookups: Lookups) -> Json:
     payment_method = lookups.term(row["payment_method_id"])
     return {
-        "id": row["id"],
-        "name": row["name"],
-        "active": bool(row["active"]),
-        "addressLineOne": row["address_line_one"],
-        "addressLineTwo": row["address_line_two"],
-        "postalCode": row["postal_code"],
-        "city": row["city"],
-        "state_province": row["state_province"],
-        "country": row["country"],
-        "phoneOne": row["phone_one"],
-        "phoneTwo": row["phone_two"],
-        "fax": row["fax"],
+        **same(row, "id", "name"),
+        **flags(row, "active"),
+        **renamed(row, {**STREET, "postalCode": "postal_code"}),
+        **same(row, "city", "state_province", "country"),
+        **renamed(row, {"phoneOne": "phone_one", "phoneTwo": "phone_two", "fax": "fax"}),
         "email": json.loads(row["email"]),
-        "contact": row["contact"],
-        "url": row["url"],
-        "comments": row["comments"],
-        "external_id": row["external_id"],
+        **same(row, "contact", "url", "comments", "external_id"),
         "dateModified": render_datetime(row["date_modified"]),
         "currency": row["currency_id"],
         "payment_term_ref": lookups.term(row["payment_term_id"]),
@@ -179,12 +176,10 @@ def vendor(row: sqlite3.Row, lookups: Lookups) -> Json:
         "payment_method_ref": payment_method,
         "shipping_method_ref": lookups.term(row["shipping_method_id"]),
         "payment_methods": [payment_method] if payment_method else [],
-        "tax": row["tax"],
-        "type": row["type"],
-        "default_payment_method": row["default_payment_method"],
-        "is_1099_eligible": bool(row["is_1099_eligible"]),
+        **same(row, "tax", "type", "default_payment_method"),
+        **flags(row, "is_1099_eligible"),
         "overall_score": row["overall_score"],
-        "is_auto_email_po_enabled": bool(row["is_auto_email_po_enabled"]),
+        **flags(row, "is_auto_email_po_enabled"),
     }
 
 
@@ -197,9 +192,7 @@ def order(row: sqlite3.Row, lookups: Lookups) -> Json:
     total = int(row["total"] or 0)
     in_base = round(total / float(rate["rate"])) if rate is not None else total
     return {
-        "num": row["num"],
-        "uuid": row["uuid"],
-        "description": row["description"],
+        **same(row, "num", "uuid", "description"),
         "branch": lookups.branch(row["branch_id"]),
         "user": lookups.user(row["user_id"]),
         "department": lookups.department(row["department_id"]),
@@ -227,12 +220,8 @@ def order_item(row: sqlite3.Row, lookups: Lookups) -> Json:
     return {
         "id": row["id"],
         "PO_line_num": row["po_line_num"],
-        "name": row["name"],
-        "sku": row["sku"],
-        "quantity": hundredths(row["quantity"]),
-        "approved_quantity": hundredths(row["approved_quantity"]),
-        "price": hundredths(row["price"]),
-        "approved_price": hundredths(row["approved_price"]),
+        **same(row, "name", "sku"),
+        **amounts(row, "quantity", "approved_quantity", "price", "approved_price"),
         "unit": row["unit"],
         "total_cost": hundredths(total),
         "receivedPassQty": hundredths(row["received_pass"]),
@@ -241,17 +230,13 @@ def order_item(row: sqlite3.Row, lookups: Lookups) -> Json:
         "accountCode": account_json["account_code"]["code"] if account_json else None,
         "currency": lookups.currency(row["currency_id"]),
         "last_modified": render_datetime(row["last_modified"]),
-        "external_id": row["external_id"],
-        "status": row["status"],
-        "type": row["type"],
+        **same(row, "external_id", "status", "type"),
         "orderNum": row["order_num"],
         "custom_fields": json.loads(row["custom_fields"] or "[]"),
         # Not in the reference's key-field list, but the list filters on them (sandbox assumption).
         "vendor": lookups.vendor_summary(row["vendor_id"]),
         "purchase_order": row["po_id"],
-        "approved_datetime": render_datetime(row["approved_datetime"]),
-        "po_created_date": render_datetime(row["po_created_date"]),
-        "purchased_date": render_datetime(row["purchased_date"]),
+        **moments(row, "approved_datetime", "po_created_date", "purchased_date"),
     }
 
 
@@ -262,14 +247,7 @@ def _address(lookups: Lookups, location_id: int | None) -> Json | None:
     row = lookups.row("locations", location_id)
     if row is None:
         return None
-    return {
-        "name": row["name"],
-        "addressLineOne": row["address_line_one"],
-        "city": row["city"],
-        "state_province": row["state_province"],
-        "postalCode": row["postal_code"],
-        "country": row["country"],
-    }
+    return {"name": row["name"], **renamed(row, {"addressLineOne": "address_line_one", **PLACE})}
 
 
 def _adjustment(value: int, kind: str) -> Json:
@@ -281,37 +259,30 @@ def purchase_order(row: sqlite3.Row, lookups: Lookups, lines: list[sqlite3.Row] 
     vendor_json = lookups.vendor(row["vendor_id"])
     contract = lookups.row("contracts", row["contract_id"])
     body = {
-        "uuid": row["uuid"],
-        "procurify_PO": row["procurify_PO"],
+        **same(row, "uuid", "procurify_PO"),
         "number": str(row["procurify_PO"]),
         "PO_Num": row["po_num"],
         "version": row["version"],
-        "date": render_datetime(row["date"]),
-        "last_modified": render_datetime(row["last_modified"]),
+        **moments(row, "date", "last_modified"),
         "pref_vendor": vendor_json,
         "vendor_name": vendor_json["name"] if vendor_json else None,
         "purchaser": lookups.user(row["purchaser_id"]),
         "buyer_address": _address(lookups, row["branch_id"]),
         "receiver_address": _address(lookups, row["branch_id"]),
-        "payment_terms": row["payment_terms"],
-        "shipping_terms": row["shipping_terms"],
-        "shipping_method": row["shipping_method"],
+        **same(row, "payment_terms", "shipping_terms", "shipping_method"),
         "promise_date": render_date_as_midnight(row["promise_date"]),
         "expiry_date": render_date_as_midnight(row["expiry_date"]),
-        "subtotal": hundredths(row["subtotal"]),
-        "freight": hundredths(row["freight"]),
+        **amounts(row, "subtotal", "freight"),
         "tax": _adjustment(row["tax_value"], row["tax_type"]),
         "discount": _adjustment(row["discount_value"], row["discount_type"]),
-        "other": hundredths(row["other"]),
-        "total": hundredths(row["total"]),
+        **amounts(row, "other", "total"),
         "purchased_currency": lookups.currency(row["currency_id"]),
         "purchased_currency_rate": row["currency_rate"],
-        "state": row["state"],
-        "fulfilment_status": row["fulfilment_status"],
+        **same(row, "state", "fulfilment_status"),
         "closed_date": render_datetime(row["closed_date"]),
         "item_count": row["item_count"],
-        "contract": None if contract is None else {"id": contract["id"], "name": contract["name"]},
-        "staged_for_export": bool(row["staged_for_export"]),
+        "contract": None if contract is None else same(contract, "id", "name"),
+        **flags(row, "staged_for_export"),
     }
     if lines is not None:
         body["order_items"] = [order_item(line, lookups) for line in lines]
@@ -340,31 +311,21 @@ def bill(row: sqlite3.Row, lookups: Lookups, item_ids: list[int], today: dt.date
         row["due_date"] is not None and row["due_date"] < today.isoformat() and row["status"] not in (4, 5)
     )
     return {
-        "id": row["id"],
-        "uuid": row["uuid"],
-        "version": row["version"],
-        "status": row["status"],
-        "locked": bool(row["locked"]),
+        **same(row, "id", "uuid", "version", "status"),
+        **flags(row, "locked"),
         "currency": lookups.currency(row["currency_id"]),
         "items": item_ids,
         "vendor": lookups.vendor_summary(row["vendor_id"]),
-        "invoice_number": row["invoice_number"],
-        "invoice_date": row["invoice_date"],
-        "due_date": row["due_date"],
-        "submitted_date": row["submitted_date"],
-        "gl_post_date": row["gl_post_date"],
+        **same(row, "invoice_number", "invoice_date", "due_date", "submitted_date", "gl_post_date"),
         "total_cost_with_tax": hundredths_float(row["subtotal"] + row["tax_amount"]),
-        "last_modified_datetime": render_datetime(row["last_modified_datetime"]),
+        **moments(row, "last_modified_datetime"),
         "last_export_date": row["last_export_date"],
         "last_export_user": lookups.user(row["last_export_user_id"]),
         "group": row["group_id"],
         "type": row["type"],
-        "user": lookups.user(row["user_id"]),
-        "creator": lookups.user(row["creator_id"]),
-        "approver": lookups.user(row["approver_id"]),
+        **{role: lookups.user(row[f"{role}_id"]) for role in ("user", "creator", "approver")},
         "past_due": past_due,
-        "payment_uuid": row["payment_uuid"],
-        "invoice_uuid": row["invoice_uuid"],
+        **same(row, "payment_uuid", "invoice_uuid"),
     }
 
 
@@ -383,10 +344,8 @@ def bill_detail(
         {
             "items": [
                 {
-                    "id": item["id"],
-                    "description": item["description"],
-                    "quantity": hundredths(item["quantity"]),
-                    "unit_cost": hundredths(item["unit_cost"]),
+                    **same(item, "id", "description"),
+                    **amounts(item, "quantity", "unit_cost"),
                     "total_cost": hundredths(line_total(item["quantity"], item["unit_cost"])),
                     "account": lookups.account(item["account_id"]),
                     "orderitem": (
@@ -407,31 +366,19 @@ def bill_detail(
             ],
             "subtotal_cost": hundredths(row["subtotal"]),
             "total_cost": hundredths(row["subtotal"]),
-            "tax_amount": hundredths(row["tax_amount"]),
+            **amounts(row, "tax_amount"),
             "bill_payment": None
             if payment is None
             else {
-                "uuid": payment["uuid"],
-                "status": payment["status"],
-                "amount": hundredths(payment["amount"]),
+                **same(payment, "uuid", "status"),
+                **amounts(payment, "amount"),
                 "processing_date": payment["processing_date"],
             },
-            "payment_terms": row["payment_terms"],
-            "payment_date": row["payment_date"],
-            "note": row["note"],
+            **same(row, "payment_terms", "payment_date", "note"),
             "added_purchase_orders": [
                 {"uuid": po["uuid"], "procurify_PO": po["procurify_PO"]} for po in purchase_orders
             ],
-            "vendor_address": None
-            if vendor_row is None
-            else {
-                "addressLineOne": vendor_row["address_line_one"],
-                "addressLineTwo": vendor_row["address_line_two"],
-                "city": vendor_row["city"],
-                "state_province": vendor_row["state_province"],
-                "postalCode": vendor_row["postal_code"],
-                "country": vendor_row["country"],
-            },
+            "vendor_address": None if vendor_row is None else renamed(vendor_row, {**STREET, **PLACE}),
         }
     )
     return body
@@ -467,22 +414,12 @@ def public_payment(
     creator = lookups.row("users", row["creator_id"])
     vendor_row = lookups.row("vendors", row["vendor_id"])
     return {
-        "id": row["id"],
-        "uuid": row["uuid"],
-        "amount": hundredths(row["amount"]),
+        **same(row, "id", "uuid"),
+        **amounts(row, "amount"),
         "currency": currency,
-        "status": row["status"],
-        "processing_date": row["processing_date"],
-        "posted_date": row["posted_date"],
-        "created_at": render_datetime(row["created_at"]),
-        "updated_at": render_datetime(row["updated_at"]),
-        "creator": None
-        if creator is None
-        else {
-            "email": creator["email"],
-            "first_name": creator["first_name"],
-            "last_name": creator["last_name"],
-        },
+        **same(row, "status", "processing_date", "posted_date"),
+        **moments(row, "created_at", "updated_at"),
+        "creator": None if creator is None else same(creator, *PERSON),
         "vendor_name": vendor_row["name"] if vendor_row else None,
         "gl_code": row["gl_code"],
         "bill_groups": groups,
@@ -494,10 +431,9 @@ def public_payment(
 def legacy_payment(row: sqlite3.Row, lookups: Lookups, groups: list[int]) -> Json:
     """The deprecated ``/api/v2/ap/payments/`` shape (sandbox assumption: the reference lists no fields)."""
     return {
-        "id": row["id"],
-        "uuid": row["uuid"],
+        **same(row, "id", "uuid"),
         "payment_date": row["processing_date"],
-        "amount": hundredths(row["amount"]),
+        **amounts(row, "amount"),
         "currency": lookups.currency(row["currency_id"]),
         "payment_method": {"type": row["method_type"]},
         "approver": lookups.user(row["approver_id"]),
