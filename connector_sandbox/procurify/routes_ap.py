@@ -34,6 +34,8 @@ from .validation import BodyValidator
 
 _BILL_ID = r"^[0-9a-f-]+$"
 V2_PAYMENTS_REMOVAL = dt.date(2026, 6, 5)
+# A bill's date columns (days, not date-times): each filter has the column's name.
+BILL_DAYS = ("invoice_date", "due_date", "submitted_date", "gl_post_date", "payment_date", "last_export_date")
 PAYMENT_ORDERINGS = ("created_at", "-created_at", "updated_at", "-updated_at")
 
 
@@ -53,14 +55,7 @@ def _item_ids(ctx: RequestContext, bill_ids: list[int]) -> dict[int, list[int]]:
 def _bill_filters(filters: Filters) -> None:
     filters.datetime_range("last_modified_datetime", "b.last_modified_datetime")
     filters.date_range("modified_date", "b.last_modified_datetime")  # deprecated, whole days
-    for name in (
-        "invoice_date",
-        "due_date",
-        "submitted_date",
-        "gl_post_date",
-        "payment_date",
-        "last_export_date",
-    ):
+    for name in BILL_DAYS:
         filters.date_range(name, f"b.{name}", datetime_column=False)
     filters.boolean("is_exported", "b.last_export_date IS NOT NULL", "b.last_export_date IS NULL")
     filters.boolean("has_payment", "b.payment_uuid IS NOT NULL", "b.payment_uuid IS NULL")

@@ -494,26 +494,27 @@ def _line_changes(
     return changes
 
 
-async def close_purchase_order(ctx: RequestContext) -> Response:
+async def _change_state(
+    ctx: RequestContext, from_states: tuple[int, ...], to_state: int, refusal: str, closed: bool
+) -> Response:
+    """Close or reopen: only from ``from_states`` (else 400 ``refusal`` with the PO number)."""
     current = find_purchase_order(ctx, str(ctx.request.path_params["id"]))
-    if current["state"] not in (0, 5):
-        raise detail(400, f"Purchase order {current['procurify_PO']} cannot be closed in its current state.")
+    number = current["procurify_PO"]
+    if current["state"] not in from_states:
+        raise detail(400, refusal.format(number=number))
     now = stored(ctx.state.now())
-    ctx.state.store.update(
-        "purchase_orders", current["procurify_PO"], {"state": 3, "closed_date": now, "last_modified": now}
-    )
-    return single(po_detail(ctx, find_purchase_order(ctx, str(current["procurify_PO"]))))
+    changes = {"state": to_state, "closed_date": now if closed else None, "last_modified": now}
+    ctx.state.store.update("purchase_orders", number, changes)
+    return single(po_detail(ctx, find_purchase_order(ctx, str(number))))
+
+
+async def close_purchase_order(ctx: RequestContext) -> Response:
+    refusal = "Purchase order {number} cannot be closed in its current state."
+    return await _change_state(ctx, (0, 5), 3, refusal, closed=True)
 
 
 async def reopen_purchase_order(ctx: RequestContext) -> Response:
-    current = find_purchase_order(ctx, str(ctx.request.path_params["id"]))
-    if current["state"] != 3:
-        raise detail(400, f"Purchase order {current['procurify_PO']} is not closed.")
-    now = stored(ctx.state.now())
-    ctx.state.store.update(
-        "purchase_orders", current["procurify_PO"], {"state": 5, "closed_date": None, "last_modified": now}
-    )
-    return single(po_detail(ctx, find_purchase_order(ctx, str(current["procurify_PO"]))))
+    return await _change_state(ctx, (3,), 5, "Purchase order {number} is not closed.", closed=False)
 
 
 # Bills per PO (the reference names the endpoint only; the row shape is a sandbox assumption).
