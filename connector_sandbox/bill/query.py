@@ -120,10 +120,10 @@ def parse_filters(resource: Resource, text: str, *, invoice_filter: bool) -> tup
             sql_op = {"eq": "=", "ne": "=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}[op]
             test, args = f"{sql_op} ?", [_convert(name, spec, value)]
         negated = op in ("ne", "nin")  # tests are written positively, then negated
-        if spec.child:
+        if spec.in_child:
             # A bill matches when any of its lines carries the value; ne/nin: when none does.
             condition = (
-                f"EXISTS (SELECT 1 FROM {spec.child} c WHERE c.{spec.child_key} = t.id "
+                f"EXISTS (SELECT 1 FROM {resource.child_table} c WHERE c.{resource.child_key} = t.id "
                 f"AND c.{spec.column} {test})"
             )
         else:

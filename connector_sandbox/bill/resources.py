@@ -8,7 +8,7 @@ classifications, which it does not list, the sandbox offers the fields a careful
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 EQUALITY = frozenset({"eq", "ne", "in", "nin"})
@@ -41,8 +41,7 @@ class FilterField:
     kind: str  # id | text | enum | bool | date | time | money
     ops: frozenset[str]
     values: tuple[str, ...] = ()  # allowed values of an enum
-    child: str | None = None  # child table matched with EXISTS (any line / any covered bill)
-    child_key: str = ""
+    in_child: bool = False  # a column of the resource's child table, matched with EXISTS (any line)
     fold: bool = False  # compare case-insensitively (casefolded column)
 
 
@@ -56,6 +55,16 @@ _TIME_SORTS = {"createdTime": "created_ms", "updatedTime": "updated_ms"}
 
 
 @dataclass(frozen=True)
+class Child:
+    """Rows derived from each stored record (a bill's classifications, a payment's bills), kept in
+    step by the store so filters can match any of them with EXISTS."""
+
+    table: str
+    key: str  # the column holding the record's id
+    rows: Callable[[dict[str, Any]], list[tuple[Any, ...]]]
+
+
+@dataclass(frozen=True)
 class Resource:
     """A listable resource. Every one filters by ``id`` and by its created / updated times and sorts
     by those times: ``filters`` and ``sorts`` name only what the resource adds (they hold all of it
@@ -63,19 +72,29 @@ class Resource:
 
     name: str  # path segment: vendors, bills, payments, chart-of-accounts, ...
     label: str  # singular word used in error messages
-    table: str
     columns: Callable[[dict[str, Any]], dict[str, Any]]
     filters: Mapping[str, FilterField]
     sorts: Mapping[str, str]  # API field -> column of the main table
+    table: str = ""  # the name unless several resources share one table
     kind: str | None = None  # classifications share one table, scoped by kind
-    child_table: str | None = None
-    child_key: str = ""
-    child_rows: Callable[[dict[str, Any]], list[tuple[Any, ...]]] = field(default=lambda doc: [])
+    child: Child | None = None
     announces: bool = True  # changes are webhook events (classifications have none)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "table", self.table or self.name)
         object.__setattr__(self, "filters", {"id": _ID, **self.filters, **_TIME_FILTERS})
         object.__setattr__(self, "sorts", {**self.sorts, **_TIME_SORTS})
+
+    @property
+    def child_table(self) -> str | None:
+        return self.child.table if self.child else None
+
+    @property
+    def child_key(self) -> str:
+        return self.child.key if self.child else ""
+
+    def child_rows(self, doc: dict[str, Any]) -> list[tuple[Any, ...]]:
+        return self.child.rows(doc) if self.child else []
 
     def scope(self) -> tuple[str, tuple[Any, ...]]:
         return (" AND t.kind = ?", (self.kind,)) if self.kind else ("", ())
@@ -160,13 +179,12 @@ def _classification_columns(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def _line_filter(column: str) -> FilterField:
-    return FilterField(column, "id", EQUALITY, child="bill_classifications", child_key="bill_id")
+    return FilterField(column, "id", EQUALITY, in_child=True)
 
 
 VENDORS = Resource(
     name="vendors",
     label="vendor",
-    table="vendors",
     columns=_vendor_columns,
     filters={
         **_NAMED_FILTERS,
@@ -179,7 +197,6 @@ VENDORS = Resource(
 BILLS = Resource(
     name="bills",
     label="bill",
-    table="bills",
     columns=_bill_columns,
     filters={
         "archived": _ARCHIVED,
@@ -201,19 +218,16 @@ BILLS = Resource(
         "amount": "amount_cents",
         "invoice.invoiceDate": "invoice_date",
     },
-    child_table="bill_classifications",
-    child_key="bill_id",
-    child_rows=_bill_classification_rows,
+    child=Child("bill_classifications", "bill_id", _bill_classification_rows),
 )
 
 PAYMENTS = Resource(
     name="payments",
     label="payment",
-    table="payments",
     columns=_payment_columns,
     filters={
         "vendorId": FilterField("t.vendor_id", "id", EQUALITY),
-        "billId": FilterField("bill_id", "id", EQUALITY, child="payment_bills", child_key="payment_id"),
+        "billId": FilterField("bill_id", "id", EQUALITY, in_child=True),
         "status": FilterField("t.status", "text", EQUALITY),
         "singleStatus": FilterField("t.single_status", "enum", EQUALITY, SINGLE_STATUSES),
         "disbursementStatus": FilterField("t.disbursement_status", "text", EQUALITY),
@@ -225,9 +239,7 @@ PAYMENTS = Resource(
         "amount": "amount_cents",
         "disbursementStatus": "disbursement_status",
     },
-    child_table="payment_bills",
-    child_key="payment_id",
-    child_rows=_payment_bill_rows,
+    child=Child("payment_bills", "payment_id", _payment_bill_rows),
 )
 
 # Each classification kind (its path segment) and the singular word error messages use.
