@@ -1,12 +1,11 @@
 """What every writer shares: the request context, the start and stamps of a write, uniqueness checks,
-association lookup, addresses, custom fields, the line fields orders and invoices have in common,
-state actions, money formatting and the export mark."""
+association lookup, addresses, custom fields, money formatting and the export mark."""
 
 from __future__ import annotations
 
 import dataclasses
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, TypeVar
+from typing import Any
 
 from ..formats import CoupaError
 from ..schema import RESOURCES, Resource
@@ -14,8 +13,6 @@ from ..settings import CoupaSandboxSettings
 from ..store import Store, index_column, quote
 from ..validation import Errors, normalize
 from ..vocabulary import COUNTRY_NAMES
-
-T = TypeVar("T")
 
 
 @dataclasses.dataclass
@@ -135,31 +132,9 @@ def unique(ctx: WriteContext, draft: Draft, key: str, value: Any, *, fold: bool 
     reject_taken(draft.errors, find_by(ctx.store, draft.resource, key, value, fold=fold), draft.doc, key)
 
 
-def currency_or_default(ctx: WriteContext, errors: Errors, body: dict[str, Any]) -> dict[str, Any] | None:
-    """The body's currency; a body without one gets the instance currency."""
-    currency = resolve(ctx, errors, body, "currency", "currencies", ("code",))
-    if currency is None and "currency" not in body:
-        currency = find_by(ctx.store, RESOURCES["currencies"], "code", ctx.settings.instance_currency)
-    return currency
-
-
-def supplier_payment_term(ctx: WriteContext, doc: dict[str, Any]) -> dict[str, Any] | None:
-    """Documents created without a payment term take their supplier's."""
-    return (ctx.store.get(RESOURCES["suppliers"], doc["supplier"]["id"]) or {}).get("payment-term")
-
-
 def shipping_term(value: dict[str, Any]) -> dict[str, Any]:
     """A shipping term is embedded as given (it is not a table of its own)."""
     return {"id": value.get("id"), "code": value.get("code"), "description": value.get("description")}
-
-
-def active_account(
-    ctx: WriteContext, errors: Errors, body: dict[str, Any], *, required: bool
-) -> dict[str, Any] | None:
-    account = resolve(ctx, errors, body, "account", "accounts", ("code",), required=required)
-    if account is not None and not account.get("active"):
-        errors.add("account", "is inactive")
-    return account
 
 
 def custom_fields(
@@ -200,33 +175,6 @@ def address(
             errors.add(f"{key} country", "is invalid")
         address["country"] = {"id": None, "code": code, "name": COUNTRY_NAMES.get(code)}
     return address
-
-
-def currency_decimals(ctx: WriteContext, currency: dict[str, Any] | None) -> int:
-    if not currency:
-        return 2
-    found = ctx.store.get(RESOURCES["currencies"], currency["id"]) or {}
-    return int(found.get("decimals", 2))
-
-
-Actions = dict[str, tuple[tuple[str, ...], T]]
-
-
-def action_target(
-    ctx: WriteContext, resource: Resource, actions: Actions[T], doc: dict[str, Any], action: str, unknown: str
-) -> T:
-    """``PUT /api/<resource>/<id>/<action>``: 404 for an unknown action, a validation error when the
-    record's status does not allow it; otherwise the action's entry (its target status)."""
-    if action not in actions:
-        raise CoupaError(404, unknown, resource.element)
-    allowed, target = actions[action]
-    if doc.get("status") not in allowed:
-        raise CoupaError(
-            ctx.settings.validation_error_status,
-            [f"Status {doc.get('status')} does not allow {action}"],
-            resource.element,
-        )
-    return target
 
 
 def mark_exported(ctx: WriteContext, doc: dict[str, Any], exported: bool) -> dict[str, Any]:

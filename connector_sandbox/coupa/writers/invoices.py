@@ -11,22 +11,10 @@ from ..formats import CoupaError
 from ..schema import INVOICE_STATUSES, RESOURCES
 from ..store import index_column, quote
 from ..validation import Errors
-from .common import (
-    Actions,
-    WriteContext,
-    action_target,
-    active_account,
-    address,
-    begin,
-    currency_decimals,
-    currency_or_default,
-    custom_fields,
-    money_text,
-    reject_taken,
-    resolve,
-    supplier_payment_term,
-)
-from .lines import given_uom, line_number, line_total, priced_fields
+from .actions import Actions, action_target
+from .common import WriteContext, address, begin, custom_fields, money_text, reject_taken, resolve
+from .documents import apply_currency, apply_payment_term
+from .lines import active_account, given_uom, line_number, line_total, priced_fields
 
 # Invoice statuses in which header and lines may still be edited through the API.
 EDITABLE_INVOICE_STATUSES = ("draft", "new", "invalid")
@@ -198,11 +186,7 @@ def invoice_write(ctx: WriteContext, body: dict[str, Any], current: dict[str, An
     day = errors.date(body, "invoice-date", ctx.zone, required=creating)
     if day is not None:
         doc["invoice-date"] = day.isoformat()
-    if "currency" in body or creating:
-        currency = currency_or_default(ctx, errors, body)
-        if currency is not None:
-            doc["currency"] = {"id": currency["id"]}
-    decimals = currency_decimals(ctx, doc.get("currency"))
+    _, decimals = apply_currency(ctx, draft, body)
     document_type = errors.choice(body, "document-type", ("Invoice", "Credit Note"))
     if document_type or creating:
         doc["document-type"] = document_type or doc.get("document-type") or "Invoice"
@@ -213,12 +197,7 @@ def invoice_write(ctx: WriteContext, body: dict[str, Any], current: dict[str, An
     if "original-invoice-date" in body:
         original = errors.date(body, "original-invoice-date", ctx.zone)
         doc["original-invoice-date"] = original.isoformat() if original else None
-    if "payment-term" in body:
-        term = resolve(ctx, errors, body, "payment-term", "payment_terms", ("code",))
-        if term is not None:
-            doc["payment-term"] = {"id": term["id"]}
-    elif creating and doc.get("supplier"):
-        doc["payment-term"] = supplier_payment_term(ctx, doc)
+    apply_payment_term(ctx, draft, body)
     for key in ("tax-amount", "shipping-amount", "handling-amount", "misc-amount"):
         amount = errors.decimal(body, key)
         if amount is not None:

@@ -1,5 +1,5 @@
 """The fields order lines and invoice lines share: quantity or amount type, description, price,
-quantity, line number, unit of measure and total. Each document keeps its own rules around them
+quantity, line number, account, unit of measure and total. Each document keeps its own rules around them
 (deleting, accounts, matching) and calls these in the order its validation reports errors."""
 
 from __future__ import annotations
@@ -8,7 +8,16 @@ from decimal import Decimal
 from typing import Any
 
 from ..validation import Errors
-from .common import money_text, quantity_text
+from .common import WriteContext, money_text, quantity_text, resolve
+
+
+def active_account(
+    ctx: WriteContext, errors: Errors, body: dict[str, Any], *, required: bool
+) -> dict[str, Any] | None:
+    account = resolve(ctx, errors, body, "account", "accounts", ("code",), required=required)
+    if account is not None and not account.get("active"):
+        errors.add("account", "is inactive")
+    return account
 
 
 def priced_fields(

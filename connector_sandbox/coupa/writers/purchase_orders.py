@@ -9,23 +9,10 @@ from typing import Any
 from ..formats import CoupaError
 from ..schema import RESOURCES
 from ..validation import Errors
-from .common import (
-    Actions,
-    WriteContext,
-    action_target,
-    active_account,
-    address,
-    begin,
-    currency_decimals,
-    currency_or_default,
-    custom_fields,
-    money_text,
-    resolve,
-    shipping_term,
-    supplier_payment_term,
-    unique,
-)
-from .lines import given_uom, line_number, line_total, priced_fields
+from .actions import Actions, action_target
+from .common import WriteContext, address, begin, custom_fields, money_text, resolve, shipping_term, unique
+from .documents import apply_currency, apply_payment_term
+from .lines import active_account, given_uom, line_number, line_total, priced_fields
 
 
 def _order_lines(
@@ -152,20 +139,8 @@ def purchase_order_write(
                 errors.add("supplier", f"is {supplier.get('status')}; orders need an active supplier")
             else:
                 doc["supplier"] = {"id": supplier["id"]}
-    revision = False
-    if "currency" in body or creating:
-        currency = currency_or_default(ctx, errors, body)
-        if currency is not None:
-            revision |= not creating and currency["id"] != doc["currency"]["id"]
-            doc["currency"] = {"id": currency["id"]}
-    decimals = currency_decimals(ctx, doc.get("currency"))
-    if "payment-term" in body:
-        term = resolve(ctx, errors, body, "payment-term", "payment_terms", ("code",))
-        if term is not None:
-            revision |= (doc.get("payment-term") or {}).get("id") != term["id"]
-            doc["payment-term"] = {"id": term["id"]}
-    elif creating and doc.get("supplier"):
-        doc["payment-term"] = supplier_payment_term(ctx, doc)
+    revision, decimals = apply_currency(ctx, draft, body)
+    revision |= apply_payment_term(ctx, draft, body)
     shipping = errors.obj(body, "shipping-term")
     if shipping is not None:
         doc["shipping-term"] = shipping_term(shipping)
