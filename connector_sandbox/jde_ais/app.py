@@ -23,7 +23,7 @@ from starlette.routing import Route
 from . import orchestrations
 from .admin import admin_routes
 from .auth import InvalidToken, Session, SessionLimitReached
-from .dataservice import browse_body, count_body, next_link, parse_data_request, row_renderer
+from .dataservice import ResultSet, browse_body, count_body, next_link, parse_data_request, row_renderer
 from .dates import DatePattern, compile_pattern
 from .errors import AisError, authorization_failure, bad_request, invalid_token, service_error
 from .query import ValueContext
@@ -267,6 +267,17 @@ def _value_context(state: SandboxState, session: Session) -> ValueContext:
     return ValueContext(_user_pattern(session), state.now().date(), state.settings.lenient_query_dates)
 
 
+def _next_page(request: Request, state: SandboxState, result_set: ResultSet) -> Response:
+    """The next page of an open result set: with a next link while rows remain, else the set closes."""
+    rows, more = result_set.next_page()
+    body_out = browse_body(result_set.request.table, result_set.request.columns, rows, more)
+    if more:
+        body_out["links"] = [next_link(str(request.base_url), result_set)]
+    else:
+        state.result_sets.close(result_set.rid)
+    return JdeJSONResponse(body_out)
+
+
 def _run_data_request(
     request: Request, state: SandboxState, body: dict[str, Any], session: Session
 ) -> Response:
@@ -281,13 +292,7 @@ def _run_data_request(
     # A stateless session dies with this call, so no result set can outlive it: no next link.
     if data_request.next_page and not session.stateless:
         result_set = state.result_sets.open(state.store, session.token, data_request, render)
-        rows, more = result_set.next_page()
-        body_out = browse_body(data_request.table, data_request.columns, rows, more)
-        if more:
-            body_out["links"] = [next_link(str(request.base_url), result_set)]
-        else:
-            state.result_sets.close(result_set.rid)
-        return JdeJSONResponse(body_out)
+        return _next_page(request, state, result_set)
     limited = conn.execute(
         f"{data_request.select_sql()} LIMIT ?", (*data_request.params, data_request.page_size + 1)
     ).fetchall()
@@ -311,15 +316,7 @@ async def dataservice_next(request: Request, state: SandboxState) -> Response:
     if not rid:
         raise bad_request("rid: the next-page call needs the rid from the links href")
     with authenticated(request, state, body, query_token=params.get("token")) as session:
-        result_set = state.result_sets.take(str(rid), session.token)
-        rows, more = result_set.next_page()
-        request_spec = result_set.request
-        body_out = browse_body(request_spec.table, request_spec.columns, rows, more)
-        if more:
-            body_out["links"] = [next_link(str(request.base_url), result_set)]
-        else:
-            state.result_sets.close(result_set.rid)
-        return JdeJSONResponse(body_out)
+        return _next_page(request, state, state.result_sets.take(str(rid), session.token))
 
 
 _SIMPLE_OPERATORS = {
