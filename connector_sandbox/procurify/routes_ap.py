@@ -136,15 +136,13 @@ async def mark_bills_paid(ctx: RequestContext) -> Response:
     body = await ctx.json_body()
     check = BodyValidator(body)
     payment_date = check.date("payment_date", required=True, allow_null=False)
-    uuids = body.get("bill_uuids")
+    uuids = check.non_empty_list(
+        "bill_uuids",
+        wrong_type="Expected a list of bill UUID strings.",
+        items_valid=lambda items: all(isinstance(item, str) for item in items),
+    )
     bills: list[Any] = []
-    if uuids is None:
-        check.error("bill_uuids", "This field is required.")
-    elif not isinstance(uuids, list) or not all(isinstance(u, str) for u in uuids):
-        check.error("bill_uuids", "Expected a list of bill UUID strings.")
-    elif not uuids:
-        check.error("bill_uuids", "This list may not be empty.")
-    else:
+    if uuids is not None:
         for value in uuids:
             row = _find_bill(ctx, value)
             if row is None:

@@ -213,15 +213,9 @@ async def create_requisition(ctx: RequestContext) -> Response:
             check.error(
                 "department_name", f'Department "{department_name}" does not exist in "{location_name}".'
             )
-    lines = body.get("line_items", None)
+    lines = check.non_empty_list("line_items")
     cleaned_lines: list[dict[str, Any]] = []
-    if lines is None:
-        check.error("line_items", "This field is required.")
-    elif not isinstance(lines, list):
-        check.error("line_items", f'Expected a list of items but got type "{type(lines).__name__}".')
-    elif not lines:
-        check.error("line_items", "This list may not be empty.")
-    else:
+    if lines is not None:
         line_errors = []
         for line in lines:
             errors, clean = _resolve_line(ctx, line, department["id"] if department else None)

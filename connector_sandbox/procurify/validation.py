@@ -188,6 +188,29 @@ class BodyValidator:
             found.append(pk)
         return found
 
+    def non_empty_list(
+        self,
+        name: str,
+        *,
+        wrong_type: str | None = None,
+        items_valid: Callable[[list[Any]], bool] | None = None,
+    ) -> list[Any] | None:
+        """A required array of at least one item; null counts as absent, as these views read it.
+
+        ``wrong_type`` replaces DRF's not-a-list message for a value that is not a list or whose items
+        fail ``items_valid``. The list is returned, not stored: its items are checked by the caller.
+        """
+        value = self.body.get(name)
+        if value is None:
+            self.error(name, DRF_MESSAGES["required"])
+        elif not isinstance(value, list) or (items_valid is not None and not items_valid(value)):
+            self.error(name, wrong_type or DRF_MESSAGES["not_a_list"].format(kind=type(value).__name__))
+        elif not value:
+            self.error(name, DRF_MESSAGES["empty_list"])
+        else:
+            return value
+        return None
+
     def email_list(self, name: str, column: str | None = None, *, required: bool = False) -> None:
         def convert(value: Any) -> Any:
             if not isinstance(value, list):
