@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 from urllib.parse import parse_qs
 
 from starlette.applications import Starlette
@@ -35,7 +36,7 @@ from .auth import (
 )
 from .catalog import DATA_SECURED_TABLES, RESOURCES, Resource
 from .errors import FusionError, bad_request, invalid_operation, not_found, render_error
-from .faults import deep_offset_delay, skewed_total
+from .faults import Scope, deep_offset_delay, skewed_total
 from .keys import change_indicator
 from .naming import names_for
 from .query import Compiled, compile_finder, compile_order_by, compile_q, parse_expand, parse_fields
@@ -573,30 +574,59 @@ def _catalog_listing(state: SandboxState, href: str) -> dict[str, Any]:
     }
 
 
+E = TypeVar("E", bound=Exception)
+
+
+async def _observed(
+    state: SandboxState,
+    call: str,
+    scope: Scope,
+    serve: Callable[[], Awaitable[Response]],
+    *,
+    render_fault: Callable[[FusionError], Response],
+    handled: type[E],
+    render: Callable[[E], Response],
+) -> Response:
+    """How the pod answers any call: count it, apply the fault plan of its scope (an injected fault is
+    answered by ``render_fault``), serve it (``handled`` errors answered by ``render``), count the
+    answer's status."""
+    state.calls[call] += 1
+    state.faults, fault = await state.injector.apply(state.faults, scope)
+    if fault is not None:
+        response = render_fault(fault)
+    else:
+        try:
+            response = await serve()
+        except handled as error:
+            response = render(error)
+    state.statuses[str(response.status_code)] += 1
+    return response
+
+
 async def pod_endpoint(request: Request) -> Response:
     """Every ``/fscmRestApi/resources[/...]`` call."""
     state: SandboxState = request.app.state.sandbox
     raw_path = request.path_params.get("rest", "")
     segments = [segment for segment in raw_path.split("/") if segment]
     template = _template(segments) if segments else ""
-    state.calls[f"{request.method} {API_ROOT}/{template}".rstrip("/")] += 1
     version = state.behaviour.default_framework_version
-    try:
-        state.faults, error = await state.injector.apply(state.faults, "api")
-        if error is not None:
-            raise error
+
+    async def serve() -> Response:
+        nonlocal version
         version = _framework_version(request, state, segments[1] if len(segments) > 1 else None)
         user = authenticate(request, state)
         throttle(state, user)
         _check_accept(request)
         target = locate(request, state, user, segments)
-        response = await _dispatch(request, state, user, target, version)
-    except FusionError as error:
-        response = render_error(
-            error, state.behaviour, accept=request.headers.get("accept", ""), framework_version=version
-        )
-    state.statuses[str(response.status_code)] += 1
-    return response
+        return await _dispatch(request, state, user, target, version)
+
+    def render(error: FusionError) -> Response:
+        # In the framework version the request asked for, once it is known.
+        accept = request.headers.get("accept", "")
+        return render_error(error, state.behaviour, accept=accept, framework_version=version)
+
+    call = f"{request.method} {API_ROOT}/{template}".rstrip("/")
+    return await _observed(state, call, "api", serve, render_fault=render, handled=FusionError, render=render)
 
 
 async def _dispatch(
@@ -666,17 +696,15 @@ def _oauth_error(error: OAuthError) -> Response:
 async def token_endpoint(request: Request) -> Response:
     """POST /oauth2/v1/token (the identity domain of the pod, simulated on the same port)."""
     state: SandboxState = request.app.state.sandbox
-    state.calls["POST /oauth2/v1/token"] += 1
-    try:
-        state.faults, fault = await state.injector.apply(state.faults, "token")
-        if fault is not None:
-            response = render_error(fault, state.behaviour)
-        else:
-            response = await _issue_token(request, state)
-    except OAuthError as error:
-        response = _oauth_error(error)
-    state.statuses[str(response.status_code)] += 1
-    return response
+    return await _observed(
+        state,
+        "POST /oauth2/v1/token",
+        "token",
+        lambda: _issue_token(request, state),
+        render_fault=lambda fault: render_error(fault, state.behaviour),
+        handled=OAuthError,
+        render=_oauth_error,
+    )
 
 
 async def _issue_token(request: Request, state: SandboxState) -> Response:
@@ -739,38 +767,45 @@ async def _issue_token(request: Request, state: SandboxState) -> Response:
 async def token_relay(request: Request) -> Response:
     """GET /fscmRestApi/tokenrelay with Basic auth: a Fusion JWT usable as a bearer token."""
     state: SandboxState = request.app.state.sandbox
-    state.calls["GET /fscmRestApi/tokenrelay"] += 1
-    try:
-        state.faults, fault = await state.injector.apply(state.faults, "api")
-        if fault is not None:
-            raise fault
-        if not state.behaviour.token_relay:
-            raise not_found("The requested resource does not exist.")
-        basic = parse_basic(request.headers.get("authorization", ""))
-        user = check_password(state.settings, *basic) if basic else None
-        if user is None:
-            raise _unauthorized(state, "basic")
-        lifetime = state.faults.token_lifetime_seconds
-        token = state.tokens.issue(
-            username=user.username,
-            client_id=None,
-            scope="",
-            now=state.now(),
-            lifetime=lifetime,
-            kind="tokenrelay",
-        )
-        response = pod_json(
-            {
-                "principal": user.username,
-                "expires_in": lifetime,
-                "token_type": "JWT",
-                "access_token": token.value,
-            }
-        )
-    except FusionError as error:
-        response = render_error(error, state.behaviour)
-    state.statuses[str(response.status_code)] += 1
-    return response
+
+    def render(error: FusionError) -> Response:
+        return render_error(error, state.behaviour)
+
+    return await _observed(
+        state,
+        "GET /fscmRestApi/tokenrelay",
+        "api",
+        lambda: _relay_token(request, state),
+        render_fault=render,
+        handled=FusionError,
+        render=render,
+    )
+
+
+async def _relay_token(request: Request, state: SandboxState) -> Response:
+    if not state.behaviour.token_relay:
+        raise not_found("The requested resource does not exist.")
+    basic = parse_basic(request.headers.get("authorization", ""))
+    user = check_password(state.settings, *basic) if basic else None
+    if user is None:
+        raise _unauthorized(state, "basic")
+    lifetime = state.faults.token_lifetime_seconds
+    token = state.tokens.issue(
+        username=user.username,
+        client_id=None,
+        scope="",
+        now=state.now(),
+        lifetime=lifetime,
+        kind="tokenrelay",
+    )
+    return pod_json(
+        {
+            "principal": user.username,
+            "expires_in": lifetime,
+            "token_type": "JWT",
+            "access_token": token.value,
+        }
+    )
 
 
 def create_app(settings: FusionSandboxSettings) -> Starlette:
