@@ -548,34 +548,22 @@ class DataFactory:
         approved = status in (2, 4, 6, 7, 8)
         if group_id is None and status in (4, 6, 7, 8):
             group_id = self.counters.take("bill_group")
-        items: list[Row] = []
-        for line in lines:
-            items.append(
-                {
-                    "id": self.counters.take("bill_item"),
-                    "bill_id": bill_id,
-                    "order_item_id": line["id"],
-                    "description": line["name"],
-                    "quantity": line["received_pass"],
-                    "unit_cost": line["approved_price"],
-                    "account_id": line["account_id"],
-                    "created_at": stored(created),
-                }
+        # A PO line is billed for what was received at the PO price; an expense is one unit of an item.
+        items = [
+            self._bill_item(
+                bill_id,
+                created,
+                line["id"],
+                line["name"],
+                line["received_pass"],
+                line["approved_price"],
+                line["account_id"],
             )
+            for line in lines
+        ]
         for account_id in expense_accounts:
             name, _unit, typical = rng.choice(ITEMS)
-            items.append(
-                {
-                    "id": self.counters.take("bill_item"),
-                    "bill_id": bill_id,
-                    "order_item_id": None,
-                    "description": name,
-                    "quantity": 100,
-                    "unit_cost": typical,
-                    "account_id": account_id,
-                    "created_at": stored(created),
-                }
-            )
+            items.append(self._bill_item(bill_id, created, None, name, 100, typical, account_id))
         subtotal = sum(round(item["quantity"] * item["unit_cost"] / 100) for item in items)
         exported = approved and now is None and rng.random() < 0.4
         users = self.catalog.users
@@ -616,6 +604,27 @@ class DataFactory:
         story.bills.append(bill)
         story.bill_items.extend(items)
         return bill
+
+    def _bill_item(
+        self,
+        bill_id: int,
+        created: dt.datetime,
+        order_item_id: int | None,
+        description: str,
+        quantity: int,
+        unit_cost: int,
+        account_id: int,
+    ) -> Row:
+        return {
+            "id": self.counters.take("bill_item"),
+            "bill_id": bill_id,
+            "order_item_id": order_item_id,
+            "description": description,
+            "quantity": quantity,
+            "unit_cost": unit_cost,
+            "account_id": account_id,
+            "created_at": stored(created),
+        }
 
     def _invoice_number(self, bill_id: int) -> str:
         draw = self.rng.random()
