@@ -262,28 +262,31 @@ def create_invoice(ctx: WriteContext, body: Any) -> int:
         "AccountingStatus": "Unaccounted",
         **ctx.who(create=True),
     }
-    line_resource = resource.children_by_name["invoiceLines"]
     lines = parsed.children.get("invoiceLines", [])
-    seen: set[int] = set()
+    target = _LineTarget(header, unit, supplier, record, seen=set())
     with ctx.store.transaction():
         ctx.store.insert("invoice", [header])
         for index, line in enumerate(lines):
-            _insert_invoice_line(ctx, header, unit, supplier, line_resource, line, index, seen, record)
+            _insert_invoice_line(ctx, target, line, index)
         _insert_installment(ctx, header)
     return invoice_id
 
 
-def _insert_invoice_line(
-    ctx: WriteContext,
-    header: dict[str, Any],
-    unit: BusinessUnit,
-    supplier: dict[str, Any],
-    resource: Resource,
-    body: Any,
-    index: int | None,
-    seen: set[int],
-    invoice_record: str,
-) -> int:
+@dataclass
+class _LineTarget:
+    """The invoice lines are added to: its header row, business unit and supplier (a PO-matched line
+    must agree with them), how errors name it, and the line numbers it already uses."""
+
+    header: dict[str, Any]
+    unit: BusinessUnit
+    supplier: dict[str, Any]
+    record: str
+    seen: set[int]
+
+
+def _insert_invoice_line(ctx: WriteContext, target: _LineTarget, body: Any, index: int | None) -> int:
+    resource = RESOURCES["invoices"].children_by_name["invoiceLines"]
+    header, invoice_record, seen = target.header, target.record, target.seen
     names = ctx.names(resource, "invoices.invoiceLines")
     path = f"invoiceLines/{index}/" if index is not None else ""
     record = f"{invoice_record} line {index + 1 if index is not None else ''}".rstrip()
@@ -306,7 +309,7 @@ def _insert_invoice_line(
             f"{path}{_served(names, 'LineType')}",
         )
     if values.get("PurchaseOrderNumber") is not None:
-        _check_po_match(ctx, values, unit, supplier, names, record, path)
+        _check_po_match(ctx, target, values, names, record, path)
     if values.get("DistributionCombination"):
         account_id(
             ctx, values["DistributionCombination"], record=record, attribute=f"{path}DistributionCombination"
@@ -360,14 +363,9 @@ def _insert_invoice_line(
 
 
 def _check_po_match(
-    ctx: WriteContext,
-    values: dict[str, Any],
-    unit: BusinessUnit,
-    supplier: dict[str, Any],
-    names: Names,
-    record: str,
-    path: str,
+    ctx: WriteContext, target: _LineTarget, values: dict[str, Any], names: Names, record: str, path: str
 ) -> None:
+    unit, supplier = target.unit, target.supplier
     po = ctx.store.fetch_one(
         'SELECT * FROM po_header WHERE "OrderNumber" = ? AND "BillToBUId" = ?',
         (values["PurchaseOrderNumber"], unit.id),
@@ -515,9 +513,8 @@ def create_invoice_line(ctx: WriteContext, invoice: dict[str, Any], body: Any) -
             'SELECT "LineNumber" FROM invoice_line WHERE sbx_parent = ?', (invoice["sbx_id"],)
         )
     }
-    resource = RESOURCES["invoices"].children_by_name["invoiceLines"]
     with ctx.store.transaction():
-        line_id = _insert_invoice_line(ctx, invoice, unit, supplier, resource, body, None, seen, record)
+        line_id = _insert_invoice_line(ctx, _LineTarget(invoice, unit, supplier, record, seen), body, None)
         _line_changed(ctx, invoice)
     return line_id
 
