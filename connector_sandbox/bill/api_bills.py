@@ -14,7 +14,7 @@ from typing import Any
 from starlette.responses import Response
 
 from . import errors
-from .api_common import fetch, list_handler, lookup, make_id, reject_unknown_query, rendered
+from .api_common import fetch, lookup, make_id, reject_unknown_query, rendered, resource_routes
 from .api_writes import check_bulk, exists_elsewhere, save, set_archived, store_created
 from .documents import (
     apply_bill_fields,
@@ -120,7 +120,7 @@ def _update(*, replace: bool):
     return handler
 
 
-def _archive(*, archived: bool):
+def _archive(archived: bool):
     async def handler(call: Call) -> Response:
         doc = fetch(call, BILLS, call.param("id"))
         if archived and not doc["archived"] and doc.get("_scheduledCents"):
@@ -209,14 +209,14 @@ async def record_payment(call: Call) -> Response:
 
 
 def routes() -> list:
-    return [
-        api_route("/v3/bills", list_handler(BILLS), ["GET"]),
-        api_route("/v3/bills", create, ["POST"]),
-        api_route("/v3/bills/bulk", bulk_create, ["POST"]),
-        api_route("/v3/bills/record-payment", record_payment, ["POST"]),
-        api_route("/v3/bills/{id}", get, ["GET"]),
-        api_route("/v3/bills/{id}", _update(replace=False), ["PATCH"]),
-        api_route("/v3/bills/{id}", _update(replace=True), ["PUT"]),
-        api_route("/v3/bills/{id}/archive", _archive(archived=True), ["POST"]),
-        api_route("/v3/bills/{id}/restore", _archive(archived=False), ["POST"]),
-    ]
+    return resource_routes(
+        "/v3/bills",
+        BILLS,
+        create=create,
+        bulk_create=bulk_create,
+        get=get,
+        patch=_update(replace=False),
+        put=_update(replace=True),
+        archive=_archive,
+        before_get=[api_route("/v3/bills/record-payment", record_payment, ["POST"])],
+    )

@@ -9,12 +9,13 @@ organization (sandbox rule). No webhook events exist for classifications.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from starlette.responses import Response
 
 from . import errors
-from .api_common import fetch, get_handler, list_handler, make_id, rendered
+from .api_common import fetch, make_id, rendered, resource_routes
 from .api_writes import check_bulk, exists_elsewhere, rolled_back, save, set_archived, store_created
 from .documents import render, stamp
 from .errors import Problem
@@ -138,7 +139,7 @@ def _update(resource: Resource):
     return handler
 
 
-def _archive(resource: Resource, *, archived: bool):
+def _archive(resource: Resource, archived: bool):
     async def handler(call: Call) -> Response:
         doc = fetch(call, resource, call.param("id"))
         set_archived(call, resource, doc, archived)  # idempotent, like bills
@@ -177,15 +178,16 @@ def routes() -> list:
     found = []
     for kind in CLASSIFICATION_KINDS:
         resource, base = CLASSIFICATIONS[kind], f"/v3/classifications/{kind}"
-        found += [
-            api_route(base, list_handler(resource), ["GET"]),
-            api_route(base, _create(resource), ["POST"]),
-            api_route(f"{base}/bulk", _bulk_create(resource), ["POST"]),
-            api_route(f"{base}/bulk/archive", _bulk_archive(resource, archived=True), ["POST"]),
-            api_route(f"{base}/bulk/restore", _bulk_archive(resource, archived=False), ["POST"]),
-            api_route(base + "/{id}", get_handler(resource), ["GET"]),
-            api_route(base + "/{id}", _update(resource), ["PATCH"]),
-            api_route(base + "/{id}/archive", _archive(resource, archived=True), ["POST"]),
-            api_route(base + "/{id}/restore", _archive(resource, archived=False), ["POST"]),
-        ]
+        found += resource_routes(
+            base,
+            resource,
+            create=_create(resource),
+            bulk_create=_bulk_create(resource),
+            patch=_update(resource),
+            archive=partial(_archive, resource),
+            before_get=[
+                api_route(f"{base}/bulk/archive", _bulk_archive(resource, archived=True), ["POST"]),
+                api_route(f"{base}/bulk/restore", _bulk_archive(resource, archived=False), ["POST"]),
+            ],
+        )
     return found

@@ -1,16 +1,18 @@
 """Pieces every resource's handlers share: listing, fetching by id, lookups for validation, answering
-with a record. What writes share is in ``api_writes``."""
+with a record, the routes every resource has. What writes share is in ``api_writes``."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from starlette.responses import Response
+from starlette.routing import Route
 
 from . import errors
 from .documents import render
 from .formats import new_id
-from .pipeline import Call, Handler, ok
+from .pipeline import Call, Handler, api_route, ok
 from .query import list_page, page_body, parse_list_query
 from .resources import RESOURCES, Resource
 from .validation import Lookup
@@ -64,3 +66,37 @@ def get_handler(resource: Resource) -> Handler:
 def rendered(call: Call, resource: Resource, doc: dict[str, Any], status: int = 200) -> Response:
     """The record as the API shows it."""
     return ok(render(resource.name, doc, call.settings), status)
+
+
+def resource_routes(
+    base: str,
+    resource: Resource,
+    *,
+    create: Handler,
+    bulk_create: Handler,
+    get: Handler | None = None,
+    patch: Handler | None = None,
+    put: Handler | None = None,
+    archive: Callable[[bool], Handler] | None = None,
+    before_get: Sequence[Route] = (),
+) -> list[Route]:
+    """List, create, bulk create and get (every resource), then PATCH / PUT and archive / restore where
+    the resource has them; ``before_get`` are the resource's own routes (record-payment, ...)."""
+    routes = [
+        api_route(base, list_handler(resource), ["GET"]),
+        api_route(base, create, ["POST"]),
+        api_route(f"{base}/bulk", bulk_create, ["POST"]),
+        *before_get,
+        api_route(base + "/{id}", get or get_handler(resource), ["GET"]),
+    ]
+    routes += [
+        api_route(base + "/{id}", handler, [method])
+        for method, handler in (("PATCH", patch), ("PUT", put))
+        if handler
+    ]
+    if archive is not None:
+        routes += [
+            api_route(base + "/{id}/archive", archive(True), ["POST"]),
+            api_route(base + "/{id}/restore", archive(False), ["POST"]),
+        ]
+    return routes

@@ -13,7 +13,7 @@ from typing import Any
 from starlette.responses import Response
 
 from . import errors
-from .api_common import fetch, get_handler, list_handler, make_id
+from .api_common import fetch, make_id, resource_routes
 from .api_writes import check_bulk
 from .documents import (
     new_bill_doc,
@@ -277,10 +277,7 @@ def _transition(*, target: str, allowed: str, key: str):
 
 def routes() -> list:
     return [
-        api_route("/v3/payments", list_handler(PAYMENTS), ["GET"]),
-        api_route("/v3/payments", create, ["POST"]),
-        api_route("/v3/payments/bulk", bulk_create, ["POST"]),
-        api_route("/v3/payments/{id}", get_handler(PAYMENTS), ["GET"]),
+        *resource_routes("/v3/payments", PAYMENTS, create=create, bulk_create=bulk_create),
         api_route(
             "/v3/payments/{id}/cancel",
             _transition(target="CANCELED", allowed="SCHEDULED", key="_scheduledCents"),

@@ -11,12 +11,12 @@ from typing import Any
 from starlette.responses import Response
 
 from . import errors
-from .api_common import fetch, get_handler, list_handler, make_id, rendered
+from .api_common import fetch, make_id, rendered, resource_routes
 from .api_writes import check_bulk, exists_elsewhere, save, set_archived, store_created
 from .documents import apply_vendor_fields, new_vendor_doc, render
 from .errors import BillError
 from .formats import now_ms
-from .pipeline import Call, api_route, json_array, json_object
+from .pipeline import Call, json_array, json_object
 from .resources import VENDORS
 from .validation import Checker, check_vendor, merge_patch, vendor_label
 
@@ -92,7 +92,7 @@ def _update(*, replace: bool):
     return handler
 
 
-def _archive(*, archived: bool):
+def _archive(archived: bool):
     async def handler(call: Call) -> Response:
         if not call.settings.variants.vendor_archive_routes:
             raise errors.error(
@@ -106,13 +106,12 @@ def _archive(*, archived: bool):
 
 
 def routes() -> list:
-    return [
-        api_route("/v3/vendors", list_handler(VENDORS), ["GET"]),
-        api_route("/v3/vendors", create, ["POST"]),
-        api_route("/v3/vendors/bulk", bulk_create, ["POST"]),
-        api_route("/v3/vendors/{id}", get_handler(VENDORS), ["GET"]),
-        api_route("/v3/vendors/{id}", _update(replace=False), ["PATCH"]),
-        api_route("/v3/vendors/{id}", _update(replace=True), ["PUT"]),
-        api_route("/v3/vendors/{id}/archive", _archive(archived=True), ["POST"]),
-        api_route("/v3/vendors/{id}/restore", _archive(archived=False), ["POST"]),
-    ]
+    return resource_routes(
+        "/v3/vendors",
+        VENDORS,
+        create=create,
+        bulk_create=bulk_create,
+        patch=_update(replace=False),
+        put=_update(replace=True),
+        archive=_archive,
+    )

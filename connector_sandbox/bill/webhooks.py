@@ -35,26 +35,25 @@ from .settings import BillSandboxSettings
 
 log = logging.getLogger("connector_sandbox.bill.webhooks")
 
+
+def _events(entity: str, *actions: str) -> tuple[str, ...]:
+    return tuple(f"{entity}.{action}" for action in actions)
+
+
+_LIFECYCLE = ("created", "updated", "archived", "restored")
+# The event types the sandbox emits (``SandboxState.publish``), in catalog order.
+EMITTED_EVENTS: tuple[str, ...] = (
+    *_events("vendor", *_LIFECYCLE),
+    *_events("bill", *_LIFECYCLE),
+    *_events("payment", "updated", "failed"),
+)
+# Every type a subscription may name (reference: the event catalog); the rest are never emitted here.
 EVENT_CATALOG: tuple[str, ...] = (
-    "vendor.created",
-    "vendor.updated",
-    "vendor.archived",
-    "vendor.restored",
-    "bill.created",
-    "bill.updated",
-    "bill.archived",
-    "bill.restored",
-    "payment.updated",
-    "payment.failed",
+    *EMITTED_EVENTS,
     "autopay.failed",
-    "bank-account.created",
-    "bank-account.updated",
-    "card-account.created",
-    "card-account.updated",
-    "invoice.created",
-    "invoice.updated",
-    "invoice.archived",
-    "invoice.restored",
+    *_events("bank-account", "created", "updated"),
+    *_events("card-account", "created", "updated"),
+    *_events("invoice", *_LIFECYCLE),
     "risk-verification.updated",
 )
 EVENT_VERSION = "1"
