@@ -164,18 +164,19 @@ class Filters:
             and self.store.scalar(f"SELECT 1 FROM {quote(table)} WHERE id = ?", (int(raw),)) is not None
         )
 
-    def foreign_key(self, name: str, column: str | None, table: str, *, clause: str | None = None) -> None:
-        """ModelChoiceFilter: the id must exist, else 400 (not an empty page).
+    def foreign_key(self, name: str, column: str, table: str) -> None:
+        """ModelChoiceFilter: the id must exist, else 400 (not an empty page)."""
+        self.related(name, table, f"{column} = ?")
 
-        ``clause`` replaces ``column = ?`` when the relation is indirect (one ``?`` for the id).
-        """
+    def related(self, name: str, table: str, clause: str) -> None:
+        """A ModelChoiceFilter through another table: ``clause`` has one ``?`` for the (existing) id."""
         raw = self.value(name)
         if raw is None:
             return
         if not self._is_id_in(table, raw):
             self.error(name, "Select a valid choice. That choice is not one of the available choices.")
             return
-        self.add(clause or f"{column} = ?", int(raw))
+        self.add(clause, int(raw))
 
     def foreign_keys(self, names: Sequence[str], column: str, table: str) -> None:
         """ModelMultipleChoiceFilter: repeated parameters (``vendor=1&vendor=2`` or ``vendor[]=``)."""
@@ -216,6 +217,10 @@ class Filters:
             self.add(when_true)
         elif raw in _FALSE:
             self.add(when_false)
+
+    def flag(self, name: str, column: str) -> None:
+        """BooleanFilter on a 0/1 column of the same meaning (``active``, ``in_effect``)."""
+        self.boolean(name, f"{column} = 1", f"{column} = 0")
 
     def text(self, name: str, column: str) -> None:
         raw = self.value(name)

@@ -197,11 +197,10 @@ def row_invoice(bills: list[Any], uuid: str) -> str:
 def _ap_item_filters(filters: Filters) -> None:
     billed = "EXISTS (SELECT 1 FROM bill_items bi WHERE bi.order_item_id = i.id)"
     filters.boolean("billed", billed, f"NOT {billed}")
-    filters.foreign_key(
+    filters.related(
         "bill",
-        None,
         "bills",
-        clause="EXISTS (SELECT 1 FROM bill_items bi WHERE bi.order_item_id = i.id AND bi.bill_id = ?)",
+        "EXISTS (SELECT 1 FROM bill_items bi WHERE bi.order_item_id = i.id AND bi.bill_id = ?)",
     )
     if filters.value("bill_uuid") is not None:
         filters.add(

@@ -72,11 +72,10 @@ def _order_filters(filters: Filters) -> None:
     filters.foreign_key("branch", "o.branch_id", "locations")
     filters.foreign_key("requester", "o.user_id", "users")
     # A requisition matches when any of its lines prefers that vendor.
-    filters.foreign_key(
+    filters.related(
         "pref_vendor",
-        None,
         "vendors",
-        clause="EXISTS (SELECT 1 FROM order_items i WHERE i.order_num = o.num AND i.vendor_id = ?)",
+        "EXISTS (SELECT 1 FROM order_items i WHERE i.order_num = o.num AND i.vendor_id = ?)",
     )
     filters.search(["o.description", "CAST(o.num AS TEXT)"])
 
@@ -109,7 +108,7 @@ def _order_item_filters(filters: Filters) -> None:
     filters.choice("status", "i.status", ORDER_ITEM_STATUSES)
     filters.integer("orderNum", "i.order_num")
     filters.choice("orderNum__status", "o.status", ORDER_STATUSES)
-    filters.foreign_key("po_vendor", None, "vendors", clause="(i.po_id IS NOT NULL AND i.vendor_id = ?)")
+    filters.related("po_vendor", "vendors", "(i.po_id IS NOT NULL AND i.vendor_id = ?)")
     filters.foreign_key("account_code", "a.account_code_id", "account_codes")
     filters.foreign_key("department", "o.department_id", "departments")
     filters.boolean("is_purchased", "i.po_id IS NOT NULL", "i.po_id IS NULL")
@@ -291,18 +290,16 @@ def _po_filters(filters: Filters) -> None:
     filters.foreign_key("purchaser", "p.purchaser_id", "users")
     filters.foreign_key("contract", "p.contract_id", "contracts")
     filters.foreign_key("currency", "p.currency_id", "currencies")
-    filters.foreign_key(
+    filters.related(
         "requester",
-        None,
         "users",
-        clause="EXISTS (SELECT 1 FROM order_items i JOIN orders o ON o.num = i.order_num "
+        "EXISTS (SELECT 1 FROM order_items i JOIN orders o ON o.num = i.order_num "
         'WHERE i.po_id = p."procurify_PO" AND o.user_id = ?)',
     )
-    filters.foreign_key(
+    filters.related(
         "account_code",
-        None,
         "account_codes",
-        clause="EXISTS (SELECT 1 FROM order_items i JOIN accounts a ON a.id = i.account_id "
+        "EXISTS (SELECT 1 FROM order_items i JOIN accounts a ON a.id = i.account_id "
         'WHERE i.po_id = p."procurify_PO" AND a.account_code_id = ?)',
     )
     filters.number_range("total", "p.total")

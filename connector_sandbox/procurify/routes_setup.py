@@ -24,7 +24,7 @@ from .validation import BodyValidator
 
 
 def _location_filters(filters: Filters) -> None:
-    filters.boolean("active", "l.active = 1", "l.active = 0")
+    filters.flag("active", "l.active")
     filters.search(["l.name", "l.city"])
 
 
@@ -45,7 +45,7 @@ list_locations = ListEndpoint(
 def _department_filters(filters: Filters) -> None:
     filters.foreign_key("branch", "d.branch_id", "locations")
     filters.foreign_keys(["locations", "locations[]"], "d.branch_id", "locations")
-    filters.boolean("active", "d.active = 1", "d.active = 0")
+    filters.flag("active", "d.active")
     filters.text("external_id", "d.external_id")
     filters.search(["d.name", "d.external_id"])
 
@@ -100,7 +100,7 @@ DEPARTMENTS = MasterData(
 
 
 def _account_code_filters(filters: Filters) -> None:
-    filters.boolean("active", "c.active = 1", "c.active = 0")
+    filters.flag("active", "c.active")
     filters.text("code", "c.code")
     has_children = "EXISTS (SELECT 1 FROM account_codes k WHERE k.parent_id = c.id)"
     filters.boolean("is_parent", has_children, f"NOT {has_children}")
@@ -190,8 +190,8 @@ ACCOUNT_CODES = MasterData(
 def _account_filters(filters: Filters) -> None:
     filters.foreign_key("account_code", "a.account_code_id", "account_codes")
     filters.foreign_key("department", "a.department_id", "departments")
-    filters.boolean("active", "a.active = 1", "a.active = 0")
-    filters.boolean("in_effect", "a.in_effect = 1", "a.in_effect = 0")
+    filters.flag("active", "a.active")
+    filters.flag("in_effect", "a.in_effect")
 
 
 list_accounts = ListEndpoint(
