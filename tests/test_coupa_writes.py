@@ -10,7 +10,6 @@ instead of passing the answer on. That is the case the ledger's search-before-cr
 
 from __future__ import annotations
 
-import logging
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -232,13 +231,13 @@ def test_lines_added_by_update_and_state_actions_are_sent_once(box, writer):
 # -- search before create ----------------------------------------------------------------------------
 
 
-def test_adopt_or_create_never_duplicates_even_when_the_create_answer_is_lost(box, writer, caplog):
-    caplog.set_level(logging.INFO)
+def test_search_then_create_never_duplicates_even_when_the_create_answer_is_lost(box, writer):
     supplier, account = an_active_supplier(writer), a_usd_account(writer)
+    ref = {"number": supplier["number"]}
     before = count(box, "invoices")
-    first = writer.adopt_or_create_invoice(invoice_fields(supplier, account, "JDE-V-2001"))
-    again = writer.adopt_or_create_invoice(invoice_fields(supplier, account, "JDE-V-2001"))
-    assert (first.action, again.action) == ("created", "adopted") and first.id == again.id
+    assert writer.find_invoice("JDE-V-2001", ref) is None
+    first = writer.create_invoice(invoice_fields(supplier, account, "JDE-V-2001"))
+    assert writer.find_invoice("JDE-V-2001", ref)["id"] == first["id"]
 
     # A crashed earlier attempt: the create happened, its caller only saw a 504.
     posts = box.calls("POST /api/invoices")
@@ -251,36 +250,40 @@ def test_adopt_or_create_never_duplicates_even_when_the_create_answer_is_lost(bo
     )
     assert box.calls("POST /api/invoices") == posts + 1  # a create is never replayed blindly
     box.faults(gateway_timeout_ms=0, latency_per_record_ms=0)
-    adopted = writer.adopt_or_create_invoice(invoice_fields(supplier, account, "JDE-V-2002"))
-    assert adopted.action == "adopted"
+    assert writer.find_invoice("JDE-V-2002", ref) is not None  # the search finds what the lost create made
     assert box.calls("POST /api/invoices") == posts + 1
     assert count(box, "invoices") == before + 2
 
-    # The answer to this very call is lost (connection reset): it searches again and adopts.
+    # The answer to this very call is lost (connection reset): the create says so; the search finds it.
     with LosingProxy(box.url) as proxy, coupa(box, base_url=proxy.url).session(flow="invoices") as session:
         proxy.lose_next("POST", "/api/invoices")
-        result = session.adopt_or_create_invoice(invoice_fields(supplier, account, "JDE-V-2003"))
-        assert result.action == "adopted"
+        with pytest.raises(CoupaOutcomeUnknownError):
+            session.create_invoice(invoice_fields(supplier, account, "JDE-V-2003"))
+        assert session.find_invoice("JDE-V-2003", ref) is not None
         assert len(proxy.hits("/api/invoices", "POST")) == 1
-    assert "answer lost" in caplog.text
     assert count(box, "invoices") == before + 3
 
 
-def test_adopt_or_create_adopts_a_supplier_created_meanwhile_and_a_po_already_there(box, writer):
+def test_a_search_by_natural_key_finds_a_supplier_created_meanwhile_and_a_po_already_there(box, writer):
     fields = {"name": "Basalt Aggregates", "number": "JDE-51000", "tax-id": "91-0000001"}
     suppliers = count(box, "suppliers")
     with LosingProxy(box.url) as proxy, coupa(box, base_url=proxy.url).session(flow="suppliers") as session:
         proxy.lose_next("POST", "/api/suppliers")
-        assert session.adopt_or_create_supplier(fields).action == "adopted"
-    # Another number, same name: Coupa names are unique, so the name finds it.
-    assert writer.adopt_or_create_supplier({**fields, "number": "JDE-51001"}).action == "adopted"
+        with pytest.raises(CoupaOutcomeUnknownError):
+            session.create_supplier(fields)
+        made = session.find_supplier(number="JDE-51000")
+        assert made is not None
+    # Another number, same tax id and name: the search falls back to them and finds the same supplier.
+    again = writer.find_supplier(number="JDE-51001", tax_id=fields["tax-id"], name=fields["name"])
+    assert again is not None and again["id"] == made["id"]
     assert count(box, "suppliers") == suppliers + 1
 
     supplier, account = an_active_supplier(writer), a_usd_account(writer)
     line = {"description": "Gravel", "quantity": 3, "price": "10.00", "account": {"code": account["code"]}}
     po = {"po-number": "JDE-OP-7001", "supplier": {"id": supplier["id"]}, "order-lines": [line]}
-    results = [writer.adopt_or_create_purchase_order(po).action for _ in range(2)]
-    assert results == ["created", "adopted"]
+    assert writer.find_purchase_order("JDE-OP-7001") is None
+    created = writer.create_purchase_order(po)
+    assert writer.find_purchase_order("JDE-OP-7001")["id"] == created["id"]
 
 
 def test_a_503_storm_on_create_is_retried_because_coupa_refused_before_doing_anything(box, writer):
@@ -307,29 +310,28 @@ def test_an_erp_payment_is_recorded_once_even_when_its_answer_is_lost(box):
         )
         path = f"/api/invoices/{invoice['id']}"
         total = Decimal(invoice["total-with-taxes"])
-        first = session.adopt_or_record_invoice_payment(
+        assert session.find_invoice_payment(invoice, notes="JDE check 100234") is None
+        first = session.record_invoice_payment(
             invoice["id"],
             amount=total - Decimal("0.01"),
             payment_date=date(2026, 4, 5),
             notes="JDE check 100234",
         )
-        assert first.action == "created"
-        again = session.adopt_or_record_invoice_payment(
-            invoice["id"],
-            amount=total - Decimal("0.01"),
-            payment_date=date(2026, 4, 5),
-            notes="JDE check 100234",
-        )
-        assert again.action == "adopted"
+        # What tells a second attempt not to record it again: the payment is found on the invoice.
+        again = session.get("invoices", invoice["id"])
+        assert session.find_invoice_payment(again, notes="JDE check 100234", amount=total - Decimal("0.01"))
+        assert first["id"] == again["id"]
         proxy.lose_next("PUT", path)
-        lost = session.adopt_or_record_invoice_payment(
-            invoice["id"],
-            amount=Decimal("0.01"),
-            payment_date=date(2026, 4, 6),
-            notes="JDE check 100299",
-            paid=True,
-        )
-        assert lost.action == "adopted"
+        with pytest.raises(CoupaOutcomeUnknownError):
+            session.record_invoice_payment(
+                invoice["id"],
+                amount=Decimal("0.01"),
+                payment_date=date(2026, 4, 6),
+                notes="JDE check 100299",
+                paid=True,
+            )
+        after = session.get("invoices", invoice["id"])
+        assert session.find_invoice_payment(after, notes="JDE check 100299", amount=Decimal("0.01"))
         assert len(proxy.hits(path, "PUT")) == 2  # an appending PUT is never replayed
         final = session.get("invoices", invoice["id"])
     payments = final["payments"]

@@ -173,27 +173,31 @@ def test_create_invoice_with_lines_returns_the_created_record(pod: Pod) -> None:
     assert [(line["LineNumber"], line["LineType"]) for line in lines] == [(1, "Item"), (2, "Freight")]
 
 
-def test_ensure_invoice_searches_first_and_never_creates_twice(pod: Pod) -> None:
+def test_the_invoice_search_finds_what_a_create_made_on_both_framework_versions(pod: Pod) -> None:
     invoice = an_invoice(pod)
     with pod.resource().session() as s:
-        first = s.ensure_invoice(invoice)
-        second = s.ensure_invoice(invoice)
+        assert s.find_invoice(invoice.invoice_number, invoice.supplier) is None
+        first = s.create_invoice(invoice)
+        second = s.find_invoice(invoice.invoice_number, invoice.supplier)
     with pod.resource(framework_version=1).session() as s:
-        third = s.ensure_invoice(invoice)
-    assert (first.action, second.action, third.action) == ("created", "found", "found")
-    assert first.id == second.id == third.id
+        third = s.find_invoice(invoice.invoice_number, invoice.supplier)
+    assert second is not None and third is not None
+    assert first["InvoiceId"] == second["InvoiceId"] == third["InvoiceId"]
     assert len(stored_invoices(pod, invoice.invoice_number)) == 1
 
 
-def test_a_create_whose_answer_is_lost_is_adopted_not_repeated(pod: Pod, proxy: LosingProxy) -> None:
+def test_a_create_whose_answer_is_lost_is_found_by_its_natural_key_not_repeated(
+    pod: Pod, proxy: LosingProxy
+) -> None:
     invoice = an_invoice(pod)
     with via(pod, proxy).session() as s:
         proxy.lose_next_post = True
-        outcome = s.ensure_invoice(invoice)
-    assert outcome.action == "adopted"
+        with pytest.raises(FusionOutcomeUnknownError):
+            s.create_invoice(invoice)
+        found = s.find_invoice(invoice.invoice_number, invoice.supplier)
     assert proxy.posts == 1  # sent once, never replayed
     [stored] = stored_invoices(pod, invoice.invoice_number)
-    assert outcome.id == str(stored["InvoiceId"])
+    assert found is not None and found["InvoiceId"] == stored["InvoiceId"]
 
 
 def test_a_plain_create_with_a_lost_answer_says_the_outcome_is_unknown(pod: Pod, proxy: LosingProxy) -> None:
@@ -261,7 +265,7 @@ def test_bad_records_are_refused_before_anything_is_sent(
 ) -> None:
     bad = an_invoice(pod, **changes)
     with pod.resource().session() as s, pytest.raises(FusionInputError) as caught:
-        s.ensure_invoice(bad)
+        s.create_invoice(bad)
     assert caught.value.field == field
     assert bad.invoice_number in str(caught.value) and field in str(caught.value)
     assert pod.state()["calls"] == {}
@@ -279,7 +283,7 @@ def test_read_only_attributes_are_stripped_with_a_warning(pod: Pod, caplog) -> N
 def test_update_goes_through_the_self_link_and_detects_stale_versions(pod: Pod) -> None:
     invoice = an_invoice(pod)
     with pod.resource().session() as s:
-        created = s.ensure_invoice(invoice).record
+        created = s.create_invoice(invoice)
         updated = s.update_invoice(created, {"Description": "Supplies, corrected", "ValidationStatus": "x"})
         by_id_only = s.update_invoice(
             {"InvoiceId": created["InvoiceId"]}, {"InvoiceAmount": Decimal("131.00")}
@@ -316,7 +320,7 @@ def orders_numbered(pod: Pod, number: str) -> list[dict[str, Any]]:
 
 
 @pytest.mark.parametrize("drafts_listed_with_orders", [True, False])
-def test_ensure_draft_purchase_order_creates_once_and_then_finds_it(
+def test_a_created_draft_purchase_order_is_found_by_its_number(
     pod: Pod, drafts_listed_with_orders: bool
 ) -> None:
     # Pods differ on whether INCOMPLETE orders also show among purchaseOrders; the search covers both.
@@ -324,22 +328,23 @@ def test_ensure_draft_purchase_order_creates_once_and_then_finds_it(
     number = f"PFY-{uuid.uuid4().hex[:8].upper()}"
     draft = a_draft(pod, number)
     with pod.resource().session() as s:
-        first = s.ensure_draft_purchase_order(draft)
-        second = s.ensure_draft_purchase_order(draft)
+        assert s.find_purchase_order(number) is None
+        first = s.create_draft_purchase_order(draft)
         found = s.find_purchase_order(number)
-    assert (first.action, second.action) == ("created", "found")
-    assert first.id == second.id == str(found["POHeaderId"])
+    assert found is not None and first["POHeaderId"] == found["POHeaderId"]
     [stored] = [o for o in pod.records("draftPurchaseOrders") if o["OrderNumber"] == number]
     assert stored["ProcurementBU"] == US1 and stored["StatusCode"] == "INCOMPLETE"
-    assert [line["Quantity"] for line in first.record["lines"]] == [Decimal("4"), Decimal("2")]
+    assert [line["Quantity"] for line in first["lines"]] == [Decimal("4"), Decimal("2")]
 
 
-def test_a_draft_whose_answer_is_lost_is_adopted(pod: Pod, proxy: LosingProxy) -> None:
+def test_a_draft_whose_answer_is_lost_is_found_not_repeated(pod: Pod, proxy: LosingProxy) -> None:
     number = f"PFY-{uuid.uuid4().hex[:8].upper()}"
     with via(pod, proxy).session() as s:
         proxy.lose_next_post = True
-        outcome = s.ensure_draft_purchase_order(a_draft(pod, number))
-    assert outcome.action == "adopted" and proxy.posts == 1
+        with pytest.raises(FusionOutcomeUnknownError):
+            s.create_draft_purchase_order(a_draft(pod, number))
+        assert s.find_purchase_order(number) is not None
+    assert proxy.posts == 1
     assert len(orders_numbered(pod, number)) == 1
 
 
@@ -349,17 +354,13 @@ def test_the_same_order_number_in_another_unit_is_not_adopted(pod: Pod) -> None:
     number = f"PFY-{uuid.uuid4().hex[:8].upper()}"
     lines = (PurchaseOrderLine(1, 1, "10.00", description="Sample"),)
     with pod.resource().session() as s:
-        in_eu = s.ensure_draft_purchase_order(
+        assert s.find_purchase_order(number, procurement_bu=eu1) is None
+        in_eu = s.create_draft_purchase_order(
             DraftPurchaseOrder(supplier, sites[eu1], number, procurement_bu=eu1, lines=lines)
         )
-        in_us = s.ensure_draft_purchase_order(DraftPurchaseOrder(supplier, sites[US1], number, lines=lines))
+        assert s.find_purchase_order(number) is None  # the resource's unit (US1) sees no such order
+        in_us = s.create_draft_purchase_order(DraftPurchaseOrder(supplier, sites[US1], number, lines=lines))
         found_eu = s.find_purchase_order(number, procurement_bu=eu1)
-    assert (in_eu.action, in_us.action) == ("created", "created") and in_eu.id != in_us.id
-    assert found_eu is not None and str(found_eu["POHeaderId"]) == in_eu.id
+    assert in_eu["POHeaderId"] != in_us["POHeaderId"]
+    assert found_eu is not None and found_eu["POHeaderId"] == in_eu["POHeaderId"]
     assert sorted(o["ProcurementBU"] for o in orders_numbered(pod, number)) == [eu1, US1]
-
-
-def test_a_draft_without_an_order_number_cannot_be_ensured(pod: Pod) -> None:
-    with pod.resource().session() as s, pytest.raises(FusionInputError, match="OrderNumber is required"):
-        s.ensure_draft_purchase_order(DraftPurchaseOrder(supplier="A", supplier_site="B"))
-    assert pod.state()["calls"] == {}

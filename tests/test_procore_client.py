@@ -457,20 +457,23 @@ def test_field_messages_are_read_from_every_error_body_style(sandbox, style):
 def test_search_then_create_never_duplicates(sandbox):
     vendor = {"name": "Granite Quarry Partners", "origin_id": "JDE-V-424242", "city": "Portland"}
     with procore(sandbox).session() as s:
-        first = s.ensure_vendor(vendor)
-        second = s.ensure_vendor(vendor)
-    assert (first.action, second.action) == ("created", "adopted")
-    assert first.id == second.id
+        assert s.find_adoptable_vendor(origin_id="JDE-V-424242", name=vendor["name"]) is None
+        first = s.create_vendor(vendor)
+        second = s.find_adoptable_vendor(origin_id="JDE-V-424242", name=vendor["name"])
+    assert second is not None and first["id"] == second["id"]
     assert len(sandbox.records("vendors", origin_id="JDE-V-424242")) == 1
 
 
-def test_a_vendor_made_by_hand_is_adopted_by_name_and_tied_to_the_jde_key(sandbox):
+def test_a_vendor_made_by_hand_is_found_by_name_and_a_taken_jde_key_is_a_conflict(sandbox):
     with procore(sandbox).session() as s:
         manual = s.create_vendor({"name": "Harbor  Crane Rental"})
-        adopted = s.ensure_vendor({"name": "harbor crane rental", "origin_id": "JDE-V-515151"})
+        found = s.find_adoptable_vendor(origin_id="JDE-V-515151", name="harbor crane rental")
+        assert found is not None and found["id"] == manual["id"]
+        s.update_vendor(found["id"], {"origin_id": "JDE-V-515151"})  # the caller ties it to the JDE key
         with pytest.raises(ProcoreConflictError) as taken:
             s.create_vendor({"name": "Another Name", "origin_id": "JDE-V-515151"})
-    assert adopted.action == "adopted" and adopted.id == manual["id"]
+        # Owned by a JDE key now: another key's search by the same name does not return it.
+        assert s.find_adoptable_vendor(origin_id="JDE-V-515152", name="Harbor Crane Rental") is None
     assert sandbox.records("vendors", id=manual["id"])[0]["origin_id"] == "JDE-V-515151"
     assert taken.value.status == 409 and "origin_id" in taken.value.fields
 
@@ -527,12 +530,14 @@ def test_a_create_whose_answer_is_lost_is_never_resent_and_the_search_adopts_it(
             assert len(sandbox.records("vendors", origin_id="JDE-V-808080")) == 1  # it was created
 
             proxy.lose_posts = 1
-            result = s.ensure_vendor({"name": "Lost Reply Roofing", "origin_id": "JDE-V-909090"})
+            with pytest.raises(ProcoreOutcomeUnknownError):
+                s.create_vendor({"name": "Lost Reply Roofing", "origin_id": "JDE-V-909090"})
+            # Created by the attempt whose answer was lost: the search finds it.
+            found = s.find_adoptable_vendor(origin_id="JDE-V-909090", name="Lost Reply Roofing")
         posts = server.hits("/rest/v1.0/vendors", "POST")
-    assert result.action == "adopted"  # created by the attempt whose answer was lost, then found
     assert len(posts) == 2  # one per vendor: a POST with a lost answer is not sent again
     assert len(sandbox.records("vendors", origin_id="JDE-V-909090")) == 1
-    assert result.vendor["origin_id"] == "JDE-V-909090"
+    assert found is not None and found["origin_id"] == "JDE-V-909090"
 
 
 # -- ping ------------------------------------------------------------------------------------------

@@ -114,7 +114,7 @@ def test_hooks_and_triggers_are_searched_before_they_are_created_and_deliveries_
         remade = hooks.ensure_triggers(first.id, ["Company Vendors"], ["create", "update"])
         assert len(made.created) == 2 and remade.created == [] and len(remade.existing) == 2
 
-        vendor = s.ensure_vendor({"name": "Webhook Steel Works", "origin_id": "JDE-V-636363"}).vendor
+        vendor = s.create_vendor({"name": "Webhook Steel Works", "origin_id": "JDE-V-636363"})
         deliver(sandbox)
         mine = [e for e in receiver.events if e.resource_id == vendor["id"]]
         assert [e.event_type for e in mine] == ["create"]
@@ -135,7 +135,7 @@ def test_a_delivery_with_the_wrong_destination_header_is_refused(sandbox, receiv
         assert hook.action in ("created", "updated")
         hooks.ensure_triggers(hook.id, ["Company Vendors"], ["update"])
         before = receiver.refused
-        vendor = s.ensure_vendor({"name": "Refused Delivery Co", "origin_id": "JDE-V-474747"}).vendor
+        vendor = s.create_vendor({"name": "Refused Delivery Co", "origin_id": "JDE-V-474747"})
         s.update_vendor(vendor["id"], {"city": "Salem"})
         deliver(sandbox)
         assert receiver.refused > before
@@ -151,7 +151,7 @@ def test_duplicated_deliveries_share_one_dedupe_key(sandbox, receiver):
         s.webhooks.ensure_triggers(hook.id, ["Company Vendors"], ["create"])
         deliver(sandbox)  # drain what earlier tests queued, so the duplicate falls on our event
         requests.post(f"{sandbox}/sandbox/settings", json={"webhooks": {"duplicate_next": 1}}, timeout=10)
-        vendor = s.ensure_vendor({"name": "Twice Told Timber", "origin_id": "JDE-V-252525"}).vendor
+        vendor = s.create_vendor({"name": "Twice Told Timber", "origin_id": "JDE-V-252525"})
         deliver(sandbox)
         deliver(sandbox)
     keys = [e.dedupe_key for e in receiver.events if e.resource_id == vendor["id"]]

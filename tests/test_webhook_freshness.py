@@ -400,10 +400,10 @@ def test_every_procore_sandbox_payload_version_is_accepted(receiver, api_version
         with resource.session() as s:
             hook = s.webhooks.ensure_hook("ml-connector", f"{url}/webhooks/procore", api_version=api_version)
             s.webhooks.ensure_triggers(hook.id, ["Company Vendors"], ["create", "update"])
-            vendor = s.ensure_vendor(
+            vendor = s.create_vendor(
                 {"name": f"Fresh Timber {api_version}", "origin_id": f"JDE-{api_version}"}
             )
-            s.update_vendor(vendor.vendor["id"], {"city": "Salem"})
+            s.update_vendor(vendor["id"], {"city": "Salem"})
             requests.post(
                 f"{sandbox}/sandbox/webhooks/deliver", json={"wait": True, "force": True}, timeout=30
             ).raise_for_status()

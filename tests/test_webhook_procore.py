@@ -46,7 +46,7 @@ def test_deliveries_are_stored_once_and_forged_ones_not_at_all(setup):
         s.webhooks.ensure_triggers(hook.id, ["Company Vendors"], ["create", "update"])
         _deliver(sandbox)
         requests.post(f"{sandbox}/sandbox/settings", json={"webhooks": {"duplicate_next": 1}}, timeout=10)
-        vendor = s.ensure_vendor({"name": "Inbox Steel Works", "origin_id": "JDE-V-818181"}).vendor
+        vendor = s.create_vendor({"name": "Inbox Steel Works", "origin_id": "JDE-V-818181"})
         _deliver(sandbox)
         _deliver(sandbox)
         stored = [

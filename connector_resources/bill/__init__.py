@@ -14,18 +14,9 @@ login shared process-wide, BDC_1109 re-login, retry rules), ``payloads`` (reques
 decimals), ``webhooks`` (signature, body, subscriptions), ``errors``.
 """
 
+from connector_resources.bill import errors
 from connector_resources.bill.auth import BillSessionAuth, LoginInfo, forget_sessions, retry_when
-from connector_resources.bill.errors import (
-    BillAuthError,
-    BillDataError,
-    BillError,
-    BillInputError,
-    BillNotFoundError,
-    BillProblem,
-    BillRateLimitError,
-    BillUnavailableError,
-    BillValidationError,
-)
+from connector_resources.bill.errors import *  # noqa: F403 (its __all__)
 from connector_resources.bill.listing import ENTITY_SPECS, EntitySpec, clause, parse_time
 from connector_resources.bill.payloads import encode_json
 from connector_resources.bill.resource import BillResource, register_bill_ping
@@ -33,20 +24,12 @@ from connector_resources.bill.session import BillSession, CreateOutcome
 from connector_resources.bill.webhooks import SIGNATURE_HEADER, parse_webhook_body, verify_bill_signature
 
 __all__ = [
+    *errors.__all__,
     "ENTITY_SPECS",
     "SIGNATURE_HEADER",
-    "BillAuthError",
-    "BillDataError",
-    "BillError",
-    "BillInputError",
-    "BillNotFoundError",
-    "BillProblem",
-    "BillRateLimitError",
     "BillResource",
     "BillSession",
     "BillSessionAuth",
-    "BillUnavailableError",
-    "BillValidationError",
     "CreateOutcome",
     "EntitySpec",
     "LoginInfo",

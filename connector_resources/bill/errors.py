@@ -18,17 +18,29 @@ Every message is redacted when the error is built: it may carry server text or U
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 import requests
 
+from connector_resources.http.errors import response_json
 from connector_resources.redaction import redact
+
+# What the package re-exports (``connector_resources.bill``).
+__all__ = [
+    "BillAuthError",
+    "BillDataError",
+    "BillError",
+    "BillInputError",
+    "BillNotFoundError",
+    "BillProblem",
+    "BillRateLimitError",
+    "BillUnavailableError",
+    "BillValidationError",
+]
 
 SESSION_INVALID = "BDC_1109"
 BAD_CREDENTIALS = "BDC_1101"
@@ -148,16 +160,6 @@ class BillDataError(BillError):
 
 
 # -- reading BILL's errors out of an answer --------------------------------------------------------
-
-
-def response_json(response: requests.Response | None) -> Any:
-    """A response body decoded with exact decimals, or None when it is empty or not JSON."""
-    if response is None or not response.content:
-        return None
-    try:
-        return json.loads(response.content, parse_float=Decimal)
-    except (ValueError, TypeError, UnicodeDecodeError):
-        return None
 
 
 def _is_error_object(node: Any) -> bool:

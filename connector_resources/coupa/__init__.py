@@ -7,8 +7,8 @@ Typical use inside an asset::
             ...  # Coupa's JSON object plus "_updated_at" (tz-aware UTC)
 
     with coupa.session(flow="invoices") as s:
-        result = s.adopt_or_create_invoice({...})  # searches by invoice number + supplier first
-        result.action, result.id  # "created" | "adopted"
+        found = s.find_invoice("INV-1", {"number": "JDE-10442"})  # by invoice number + supplier
+        created = found or s.create_invoice({...})  # a lost answer: CoupaOutcomeUnknownError
 
 Modules: ``resource`` (the Dagster resource, rate limit, ping), ``session`` (reads, natural-key
 searches, writes), ``paging`` (exact id-keyed pages, parallel slices), ``auth`` (shared OAuth
@@ -16,6 +16,7 @@ tokens, warm-up, refresh at 20 h), ``entities`` (paths, change fields, scopes pe
 (query values, request bodies, timestamps), ``errors``.
 """
 
+from connector_resources.coupa import errors
 from connector_resources.coupa.auth import CoupaOAuth, forget_tokens, shared_oauth
 from connector_resources.coupa.entities import (
     ALL_SCOPES,
@@ -25,49 +26,22 @@ from connector_resources.coupa.entities import (
     WRITE_SCOPES,
     Entity,
 )
-from connector_resources.coupa.errors import (
-    CoupaAmbiguousMatchError,
-    CoupaAuthError,
-    CoupaError,
-    CoupaInputError,
-    CoupaMessage,
-    CoupaNotFoundError,
-    CoupaOutcomeUnknownError,
-    CoupaQueryError,
-    CoupaRateLimitError,
-    CoupaResponseError,
-    CoupaScopeError,
-    CoupaUnavailableError,
-    CoupaValidationError,
-)
+from connector_resources.coupa.errors import *  # noqa: F403 (its __all__)
 from connector_resources.coupa.resource import CoupaResource, register_coupa_ping
-from connector_resources.coupa.session import UPDATED_AT_KEY, CoupaSession, WriteResult
+from connector_resources.coupa.session import UPDATED_AT_KEY, CoupaSession
 
 __all__ = [
+    *errors.__all__,
     "ALL_SCOPES",
     "ENTITIES",
     "FLOW_SCOPES",
     "READ_SCOPES",
     "UPDATED_AT_KEY",
     "WRITE_SCOPES",
-    "CoupaAmbiguousMatchError",
-    "CoupaAuthError",
-    "CoupaError",
-    "CoupaInputError",
-    "CoupaMessage",
-    "CoupaNotFoundError",
     "CoupaOAuth",
-    "CoupaOutcomeUnknownError",
-    "CoupaQueryError",
-    "CoupaRateLimitError",
     "CoupaResource",
-    "CoupaResponseError",
-    "CoupaScopeError",
     "CoupaSession",
-    "CoupaUnavailableError",
-    "CoupaValidationError",
     "Entity",
-    "WriteResult",
     "forget_tokens",
     "register_coupa_ping",
     "shared_oauth",

@@ -29,6 +29,23 @@ import requests
 from connector_resources.errors import FieldInputMixin, RecordError
 from connector_resources.redaction import redact
 
+# What the package re-exports (``connector_resources.coupa``).
+__all__ = [
+    "CoupaAmbiguousMatchError",
+    "CoupaAuthError",
+    "CoupaError",
+    "CoupaInputError",
+    "CoupaMessage",
+    "CoupaNotFoundError",
+    "CoupaOutcomeUnknownError",
+    "CoupaQueryError",
+    "CoupaRateLimitError",
+    "CoupaResponseError",
+    "CoupaScopeError",
+    "CoupaUnavailableError",
+    "CoupaValidationError",
+]
+
 _MAX_MESSAGES_SHOWN = 8
 
 

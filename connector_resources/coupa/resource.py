@@ -39,8 +39,8 @@ class CoupaResource(ApiConnectionResource):
     """Coupa Core API (settings: ``connector_resources.settings``, system ``coupa``).
 
     ``with coupa.session(flow="invoices") as s:`` holds a token with that flow's scopes;
-    ``s.iter_changed("invoices", start, end)`` streams changes, ``s.adopt_or_create_invoice({...})``
-    writes without duplicates. ``ping()`` proves reachability, credentials and read access.
+    ``s.iter_changed("invoices", start, end)`` streams changes, ``s.find_invoice(...)`` and
+    ``s.create_invoice({...})`` search and write. ``ping()`` proves reachability, credentials and read access.
     """
 
     system_key: ClassVar[str] = "coupa"

@@ -9,11 +9,11 @@ whole collection (accounts and lookup values for mapping validation), ``search``
 **Writes.** No Coupa API takes an idempotency key, so a create is sent **once** (the HTTP core never
 replays a POST after an ambiguous failure) and a lost answer becomes ``CoupaOutcomeUnknownError``.
 Every create has a search by natural key (supplier number / tax id / name, PO number, invoice number
-+ supplier, payment notes on the invoice) and an ``adopt_or_create_*`` that searches first, creates
-only when nothing is found, and after a lost answer or a "has already been taken" refusal searches
-again to adopt what an earlier attempt created. PUTs that *append* (a payment, a PO or invoice line
-without an id, a state action) are not idempotent either and are never replayed blindly; plain field
-updates are.
++ supplier, payment notes on the invoice); adopting what an earlier attempt created is the flows'
+business (search first, create only when nothing is found: ``write_one``), so the client keeps the
+raw find / create / update and says "outcome unknown" in a typed error. PUTs that *append* (a
+payment, a PO or invoice line without an id, a state action) are not idempotent either and are never
+replayed blindly; plain field updates are.
 
 **Scopes.** A session holds the scopes it asked for; a call that needs another fails here, naming the
 scope, before anything is sent.
@@ -28,10 +28,9 @@ import json
 import math
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any, Literal
+from typing import Any
 
 import requests
 
@@ -116,19 +115,6 @@ _NOT_SENT_MARKERS = (
     "no free request slot",
     "deadline of",
 )
-
-
-@dataclass(frozen=True)
-class WriteResult:
-    """What ``adopt_or_create_*`` did: ``created`` a record, or ``adopted`` one that already existed
-    (from an earlier attempt whose answer was lost, or made by someone else)."""
-
-    record: dict[str, Any]
-    action: Literal["created", "adopted"]
-
-    @property
-    def id(self) -> int:
-        return int(self.record["id"])
 
 
 def _first(fields: Mapping[str, Any], *names: str) -> Any:
@@ -984,89 +970,3 @@ class CoupaSession(SaasSession):
             record=f"{ent.label} id {key}", idempotent=False,
         )  # fmt: skip
         return self._record(response, what, ent) or self.get(ent.name, key)
-
-    # -- adopt or create ----------------------------------------------------------------------------
-
-    def _adopt_or_create(
-        self, what: str, find: Callable[[], dict[str, Any] | None], create: Callable[[], dict[str, Any]]
-    ) -> WriteResult:
-        existing = find()
-        if existing is not None:
-            log.info("coupa: %s already exists (id %s); adopting it", what, existing.get("id"))
-            return WriteResult(existing, "adopted")
-        try:
-            return WriteResult(create(), "created")
-        except (CoupaOutcomeUnknownError, CoupaValidationError) as exc:
-            if isinstance(exc, CoupaValidationError) and not exc.already_taken:
-                raise
-            found = find()
-            if found is None:
-                raise
-            log.warning(
-                "coupa: %s: %s; a search by natural key found it (id %s), adopting it",
-                what,
-                "answer lost" if isinstance(exc, CoupaOutcomeUnknownError) else "Coupa says it exists",
-                found.get("id"),
-            )
-            return WriteResult(found, "adopted")
-
-    def adopt_or_create_supplier(self, fields: Mapping[str, Any]) -> WriteResult:
-        """Adopt the supplier with this number / tax id / name, or create it (see module docstring)."""
-        return self._adopt_or_create(
-            self._supplier_label(fields),
-            lambda: self._refind_supplier(fields),
-            lambda: self.create_supplier(fields),
-        )
-
-    def adopt_or_create_purchase_order(self, fields: Mapping[str, Any]) -> WriteResult:
-        """Adopt the purchase order with this ``po-number``, or create it."""
-        number = _first(fields, "po-number", "po_number")
-        if not _text(number):
-            raise CoupaInputError("purchase order: field po-number is required", field="po-number")
-        return self._adopt_or_create(
-            f"purchase order {number}",
-            lambda: self.find_purchase_order(str(number)),
-            lambda: self.create_purchase_order(fields),
-        )
-
-    def adopt_or_create_invoice(self, fields: Mapping[str, Any]) -> WriteResult:
-        """Adopt the invoice with this ``invoice-number`` from this supplier, or create it."""
-        number = _first(fields, "invoice-number", "invoice_number")
-        if not _text(number):
-            raise CoupaInputError("invoice: field invoice-number is required", field="invoice-number")
-        ref = _supplier_ref(fields.get("supplier"), f"invoice {number}")
-        return self._adopt_or_create(
-            f"invoice {number} of {_describe_supplier(ref)}",
-            lambda: self.find_invoice(str(number), ref),
-            lambda: self.create_invoice(fields),
-        )
-
-    def adopt_or_record_invoice_payment(
-        self,
-        invoice_id: int | str,
-        *,
-        amount: Decimal | int | str,
-        payment_date: date,
-        notes: str,
-        paid: bool | None = None,
-    ) -> WriteResult:
-        """Record the payment unless the invoice already carries one with these ``notes`` and
-        ``amount``; the result's record is the invoice."""
-        invoice = self.get("invoices", invoice_id)
-        if self.find_invoice_payment(invoice, notes=notes, amount=amount) is not None:
-            return WriteResult(invoice, "adopted")
-        try:
-            updated = self.record_invoice_payment(
-                invoice_id, amount=amount, payment_date=payment_date, notes=notes, paid=paid
-            )
-        except CoupaOutcomeUnknownError:
-            again = self.get("invoices", invoice_id)
-            if self.find_invoice_payment(again, notes=notes, amount=amount) is None:
-                raise
-            log.warning(
-                "coupa: payment %r on invoice %s: answer lost, but it is recorded; adopting",
-                notes,
-                invoice_id,
-            )
-            return WriteResult(again, "adopted")
-        return WriteResult(updated, "created")

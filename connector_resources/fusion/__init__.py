@@ -5,7 +5,8 @@ Typical use inside an asset::
     with fusion.session() as s:
         for invoice in s.iter_changed("invoices", start, end):  # LastUpdateDate in [start, end)
             ...  # {"InvoiceId": 300100187048034, "invoiceLines": [...], "_updated_at": datetime(...)}
-        outcome = s.ensure_invoice(Invoice(...))  # found / created / adopted, never doubled
+        found = s.find_invoice("INV-1", "Acme")  # by number + supplier, before any create
+        created = found or s.create_invoice(Invoice(...))  # lost answer: FusionOutcomeUnknownError
 
 Modules: ``resource`` (the Dagster resource, auth choice, ping), ``session`` (reads, searches, writes,
 error translation), ``paging`` (exact limit/offset paging despite the silent cap and drifting offsets),
@@ -14,25 +15,9 @@ draft purchase orders that check themselves), ``entities`` (which resources, key
 ``errors`` (typed errors and the reader of the pod's error bodies).
 """
 
+from connector_resources.fusion import errors
 from connector_resources.fusion.entities import CHANGE_TRACKED, ENTITIES, Entity
-from connector_resources.fusion.errors import (
-    ErrorBody,
-    FieldMessage,
-    FusionAmbiguousMatchError,
-    FusionAuthError,
-    FusionConflictError,
-    FusionError,
-    FusionInputError,
-    FusionNotFoundError,
-    FusionOutcomeUnknownError,
-    FusionPermissionError,
-    FusionQueryError,
-    FusionRateLimitError,
-    FusionResponseError,
-    FusionUnavailableError,
-    FusionValidationError,
-    parse_error_body,
-)
+from connector_resources.fusion.errors import *  # noqa: F403 (its __all__)
 from connector_resources.fusion.payloads import (
     DraftPurchaseOrder,
     Invoice,
@@ -41,36 +26,20 @@ from connector_resources.fusion.payloads import (
     PurchaseOrderLine,
 )
 from connector_resources.fusion.resource import FusionResource, register_fusion_ping, split_pod_url
-from connector_resources.fusion.session import CreateOutcome, FusionSession, self_link
+from connector_resources.fusion.session import FusionSession, self_link
 
 __all__ = [
+    *errors.__all__,
     "CHANGE_TRACKED",
     "ENTITIES",
-    "CreateOutcome",
     "DraftPurchaseOrder",
     "Entity",
-    "ErrorBody",
-    "FieldMessage",
-    "FusionAmbiguousMatchError",
-    "FusionAuthError",
-    "FusionConflictError",
-    "FusionError",
-    "FusionInputError",
-    "FusionNotFoundError",
-    "FusionOutcomeUnknownError",
-    "FusionPermissionError",
-    "FusionQueryError",
-    "FusionRateLimitError",
     "FusionResource",
-    "FusionResponseError",
     "FusionSession",
-    "FusionUnavailableError",
-    "FusionValidationError",
     "Invoice",
     "InvoiceDistribution",
     "InvoiceLine",
     "PurchaseOrderLine",
-    "parse_error_body",
     "register_fusion_ping",
     "self_link",
     "split_pod_url",

@@ -31,6 +31,26 @@ import requests
 from connector_resources.errors import FieldInputMixin, RecordError
 from connector_resources.redaction import redact
 
+# What the package re-exports (``connector_resources.fusion``).
+__all__ = [
+    "ErrorBody",
+    "FieldMessage",
+    "FusionAmbiguousMatchError",
+    "FusionAuthError",
+    "FusionConflictError",
+    "FusionError",
+    "FusionInputError",
+    "FusionNotFoundError",
+    "FusionOutcomeUnknownError",
+    "FusionPermissionError",
+    "FusionQueryError",
+    "FusionRateLimitError",
+    "FusionResponseError",
+    "FusionUnavailableError",
+    "FusionValidationError",
+    "parse_error_body",
+]
+
 _MAX_MESSAGES_SHOWN = 6
 _MAX_TEXT = 400
 _TAG = re.compile(r"<[^>]+>")

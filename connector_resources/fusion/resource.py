@@ -68,7 +68,7 @@ class FusionResource(ApiConnectionResource):
     """Oracle Fusion Cloud ERP (Financials / Procurement REST; settings: ``connector_resources.settings``).
 
     ``with fusion.session() as s:`` gives a ``FusionSession``: ``s.iter_changed("invoices", start, end)``,
-    ``s.ensure_invoice(Invoice(...))``, ``s.ensure_draft_purchase_order(DraftPurchaseOrder(...))`` ...
+    ``s.find_invoice(...)``, ``s.create_invoice(Invoice(...))``, ``s.create_draft_purchase_order(...)`` ...
     """
 
     system_key: ClassVar[str] = "fusion"

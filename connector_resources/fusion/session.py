@@ -14,17 +14,16 @@ the answers, so a wildcard or case quirk of the pod cannot make the client adopt
 
 **Writes.** No Fusion API takes an idempotency key, so a create is sent **once** (the HTTP core never
 replays a POST after an ambiguous failure; 429/503 refusals are replayed, the pod did no work) and a
-lost answer becomes ``FusionOutcomeUnknownError``. ``ensure_invoice`` / ``ensure_draft_purchase_order``
-search by natural key first, create only when nothing is found, and after a lost answer or a refusal
-search again to adopt what an earlier attempt created. PATCH sets attribute values, so replaying it is
-harmless and it is retried like a read.
+lost answer becomes ``FusionOutcomeUnknownError``. Searching by natural key first, creating only when
+nothing is found and adopting what an earlier attempt created is the flows' business (``write_one``);
+the client offers the searches (``find_*``) and the raw creates. PATCH sets attribute values, so
+replaying it is harmless and it is retried like a read.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
@@ -85,21 +84,6 @@ log = get_logger("ml_connector.fusion")
 ACCEPT = "application/json, application/vnd.oracle.adf.error+json"
 CONTENT_TYPE = "application/json"
 Kind = Literal["read", "write"]
-
-
-@dataclass(frozen=True)
-class CreateOutcome:
-    """What an ``ensure_*`` call did: ``found`` an existing record, ``created`` one, or ``adopted`` the
-    record a create with a lost (or refused-as-duplicate) answer had made."""
-
-    record: dict[str, Any]
-    action: Literal["found", "created", "adopted"]
-    key: str
-
-    @property
-    def id(self) -> str:
-        """The record's id (``InvoiceId``, ``POHeaderId``) as text."""
-        return str(self.record.get(self.key, ""))
 
 
 def _json(response: requests.Response) -> Any:
@@ -684,20 +668,10 @@ class FusionSession(SaasSession):
 
         Raises ``FusionInputError`` before sending when the invoice breaks a rule the client can check,
         ``FusionValidationError`` (record and fields named) when the pod refuses it, and
-        ``FusionOutcomeUnknownError`` when the answer was lost. Prefer ``ensure_invoice``.
+        ``FusionOutcomeUnknownError`` when the answer was lost (search with ``find_invoice`` then).
         """
         invoice = invoice.with_defaults(self.business_unit)
         return self._create("invoices", invoice.payload(), invoice.label)
-
-    def ensure_invoice(self, invoice: Invoice) -> CreateOutcome:
-        """Find the invoice by number + supplier; create it only when absent; adopt it after a lost answer."""
-        invoice = invoice.with_defaults(self.business_unit)
-        payload = invoice.payload()  # a bad record fails here, before any call
-
-        def find() -> dict[str, Any] | None:
-            return self.find_invoice(invoice.invoice_number, invoice.supplier)
-
-        return self._ensure("invoices", payload, invoice.label, find)
 
     def update_invoice(
         self, record: Mapping[str, Any], changes: Mapping[str, Any], *, if_match: str | None = None
@@ -708,28 +682,11 @@ class FusionSession(SaasSession):
     def create_draft_purchase_order(self, draft: DraftPurchaseOrder) -> dict[str, Any]:
         """``POST /draftPurchaseOrders`` once; the created draft as the pod returned it.
 
-        Prefer ``ensure_draft_purchase_order``, which needs an ``order_number`` to search by.
+        Only a draft with an ``order_number`` can be searched for (``find_purchase_order``) after a
+        lost answer.
         """
         draft = draft.with_defaults(self.business_unit)
         return self._create("draft_purchase_orders", draft.payload(), draft.label)
-
-    def ensure_draft_purchase_order(self, draft: DraftPurchaseOrder) -> CreateOutcome:
-        """Find the order by number in its business unit (orders and drafts); create the draft only when
-        absent; adopt it after a lost answer."""
-        draft = draft.with_defaults(self.business_unit)
-        payload = draft.payload()
-        if not draft.order_number:
-            raise FusionInputError(
-                f"{draft.label}: OrderNumber is required to create it without risking a duplicate",
-                field="OrderNumber",
-                entity="draft_purchase_orders",
-                record=draft.label,
-            )
-
-        def find() -> dict[str, Any] | None:
-            return self.find_purchase_order(str(draft.order_number), procurement_bu=draft.procurement_bu)
-
-        return self._ensure("draft_purchase_orders", payload, draft.label, find)
 
     def update_draft_purchase_order(
         self, record: Mapping[str, Any], changes: Mapping[str, Any], *, if_match: str | None = None
@@ -760,31 +717,6 @@ class FusionSession(SaasSession):
         _flatten_children(created)
         log.info("fusion: created %s (%s %s)", label, spec.key, created.get(spec.key))
         return created
-
-    def _ensure(self, name: str, payload: dict[str, Any], label: str, find) -> CreateOutcome:
-        spec = entity(name)
-        found = find()
-        if found is not None:
-            log.info(
-                "fusion: %s already exists (%s %s); not created again", label, spec.key, found.get(spec.key)
-            )
-            return CreateOutcome(found, "found", spec.key)
-        try:
-            return CreateOutcome(self._create(name, payload, label), "created", spec.key)
-        except (FusionOutcomeUnknownError, FusionValidationError) as failure:
-            # A lost answer may hide a create that happened; a refusal may be "already exists" (its
-            # wording is unconfirmed). Either way, what the pod holds now decides.
-            again = find()
-            if again is None:
-                raise
-            log.warning(
-                "fusion: %s: %s; adopting the record found by its natural key (%s %s)",
-                label,
-                type(failure).__name__,
-                spec.key,
-                again.get(spec.key),
-            )
-            return CreateOutcome(again, "adopted", spec.key)
 
     def _update(
         self, name: str, record: Mapping[str, Any], changes: Mapping[str, Any], *, if_match: str | None

@@ -16,6 +16,7 @@ See ``client`` for what every call gets, ``policy`` for the retry rules (and why
 blindly retried), ``auth`` / ``oauth`` for credentials and re-authentication.
 """
 
+from connector_resources.http import errors, limits
 from connector_resources.http.auth import (
     AuthScheme,
     BasicAuth,
@@ -26,51 +27,27 @@ from connector_resources.http.auth import (
     merge_json_body,
 )
 from connector_resources.http.client import HttpClient
-from connector_resources.http.errors import (
-    ApiError,
-    AuthenticationError,
-    ClientError,
-    RateLimitedError,
-    ServerError,
-    TransportError,
-    safe_url,
-)
-from connector_resources.http.limits import (
-    InFlightLimit,
-    RateLimit,
-    SlotTimeout,
-    shared_in_flight_limit,
-    shared_rate_limit,
-)
+from connector_resources.http.errors import *  # noqa: F403 (its __all__)
+from connector_resources.http.limits import *  # noqa: F403 (its __all__)
 from connector_resources.http.metrics import CallMetrics
 from connector_resources.http.oauth import OAuthClientCredentials
 from connector_resources.http.policy import BackoffWait, HttpPolicy, is_idempotent, parse_retry_after
 
 __all__ = [
-    "ApiError",
+    *errors.__all__,
+    *limits.__all__,
     "AuthScheme",
-    "AuthenticationError",
     "BackoffWait",
     "BasicAuth",
     "CallMetrics",
-    "ClientError",
     "HeaderAuth",
     "HttpClient",
     "HttpPolicy",
-    "InFlightLimit",
     "NoAuth",
     "OAuthClientCredentials",
-    "RateLimit",
-    "RateLimitedError",
-    "ServerError",
-    "SlotTimeout",
     "Token",
     "TokenAuth",
-    "TransportError",
     "is_idempotent",
     "merge_json_body",
     "parse_retry_after",
-    "safe_url",
-    "shared_in_flight_limit",
-    "shared_rate_limit",
 ]

@@ -8,12 +8,41 @@ links embed the session token; presigned links carry signatures) before the regi
 
 from __future__ import annotations
 
+import json
 import re
+from decimal import Decimal
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import requests
 
 from connector_resources.redaction import MASK, redact
+
+# What the package re-exports (``connector_resources.http``).
+__all__ = [
+    "ApiError",
+    "AuthenticationError",
+    "ClientError",
+    "RateLimitedError",
+    "ServerError",
+    "TransportError",
+    "safe_url",
+]
+
+
+def response_json(response: requests.Response | None) -> Any:
+    """A response body decoded with exact decimals, or None when there is none or it is not JSON.
+
+    Error answers are read for the server's message, and an HTML 404/5xx page or an empty body must
+    not turn the error being reported into a decoding error.
+    """
+    if response is None:
+        return None
+    try:
+        return json.loads(response.content or b"null", parse_float=Decimal)
+    except (ValueError, TypeError, UnicodeDecodeError):
+        return None
+
 
 EXCERPT_CHARS = 300
 # Redact the whole body before cutting the excerpt, so a secret cannot survive half-cut at the edge;

@@ -20,6 +20,15 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+# What the package re-exports (``connector_resources.http``).
+__all__ = [
+    "InFlightLimit",
+    "RateLimit",
+    "SlotTimeout",
+    "shared_in_flight_limit",
+    "shared_rate_limit",
+]
+
 
 class SlotTimeout(TimeoutError):
     """No in-flight slot freed up in time (distinct from a socket timeout on purpose)."""

@@ -13,17 +13,9 @@ Modules: ``resource`` (the Dagster resource and the session: paging, restarts, o
 bodies, how an interrupted read resumes), ``dates`` (Julian, HHMMSS, SimpleDateFormat), ``errors``.
 """
 
+from connector_resources.jde import dates
 from connector_resources.jde.auth import JdeAisAuth, LoginInfo
-from connector_resources.jde.dates import (
-    DatePattern,
-    date_to_julian,
-    hhmmss_to_time,
-    jde_datetime,
-    julian_to_date,
-    parse_jde_date,
-    parse_jde_time,
-    time_to_hhmmss,
-)
+from connector_resources.jde.dates import *  # noqa: F403 (its __all__)
 from connector_resources.jde.errors import (
     JdeAllowlistError,
     JdeAuthError,
@@ -44,9 +36,9 @@ from connector_resources.jde.resource import (
 )
 
 __all__ = [
+    *dates.__all__,
     "TABLE_KEYS",
     "Condition",
-    "DatePattern",
     "JdeAisAuth",
     "JdeAisResource",
     "JdeAllowlistError",
@@ -60,13 +52,6 @@ __all__ = [
     "LoginInfo",
     "OrchestrationResult",
     "convert_row",
-    "date_to_julian",
-    "hhmmss_to_time",
-    "jde_datetime",
-    "julian_to_date",
-    "parse_jde_date",
-    "parse_jde_time",
     "register_jde_ping",
     "row_updated_at",
-    "time_to_hhmmss",
 ]

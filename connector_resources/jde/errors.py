@@ -17,13 +17,11 @@ service request and form (``{"ServiceRequest: SR_x": {"JAS Response": {"fs_P0411
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any, Literal
 
-from connector_resources.http.errors import ApiError
+from connector_resources.http.errors import ApiError, response_json
 from connector_resources.redaction import redact
 
 Severity = Literal["error", "warning"]
@@ -241,16 +239,6 @@ def collect_messages(body: Any) -> list[JdeMessage]:
 
     walk(body, "error", "")
     return list(dict.fromkeys(found))
-
-
-def response_json(response: Any) -> Any:
-    """A response body decoded with exact decimals, or None when it is not JSON."""
-    if response is None:
-        return None
-    try:
-        return json.loads(response.content or b"null", parse_float=Decimal)
-    except (ValueError, TypeError, UnicodeDecodeError):
-        return None
 
 
 def server_message(body: Any) -> str:

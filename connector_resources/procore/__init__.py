@@ -6,7 +6,8 @@ Typical use inside an asset::
     with procore.session() as s:  # one DMSA token for the batch
         for row in s.iter_changed("requisitions", start, end):  # [start, end), streamed
             ...  # Procore's JSON + "_updated_at", "_project_id"
-        result = s.ensure_vendor({"name": "Granite Supply Co", "origin_id": "JDE-V-10442", ...})
+        found = s.find_adoptable_vendor(origin_id="JDE-V-10442", name="Granite Supply Co")
+        vendor = found or s.create_vendor({"name": "Granite Supply Co", "origin_id": "JDE-V-10442"})
         hook = s.webhooks.ensure_hook("ml-connector", "https://receiver.example/procore")
 
 Modules: ``resource`` (settings, session building, ping), ``session`` (calls, change detection,
@@ -16,23 +17,13 @@ single records, vendor writes), ``entities`` (what is read where, and how change
 ``errors``.
 """
 
+from connector_resources.procore import errors
 from connector_resources.procore.entities import ENTITY_SPECS, RESOURCE_ENTITIES, EntitySpec, ListSource
-from connector_resources.procore.errors import (
-    ProcoreAuthError,
-    ProcoreConflictError,
-    ProcoreDataError,
-    ProcoreError,
-    ProcoreNotFoundError,
-    ProcoreOutcomeUnknownError,
-    ProcorePermissionError,
-    ProcoreRateLimitError,
-    ProcoreValidationError,
-    describe_error_body,
-)
+from connector_resources.procore.errors import *  # noqa: F403 (its __all__)
 from connector_resources.procore.paging import next_page, parse_link_header, parse_timestamp, updated_range
 from connector_resources.procore.ratelimit import RateLimitPacer, read_budget
 from connector_resources.procore.resource import ProcoreResource, register_procore_ping
-from connector_resources.procore.session import APPROVED_REQUISITION_STATUSES, ProcoreSession, VendorSync
+from connector_resources.procore.session import APPROVED_REQUISITION_STATUSES, ProcoreSession
 from connector_resources.procore.webhooks import (
     EVENT_TYPES,
     HookSync,
@@ -45,6 +36,7 @@ from connector_resources.procore.webhooks import (
 )
 
 __all__ = [
+    *errors.__all__,
     "APPROVED_REQUISITION_STATUSES",
     "ENTITY_SPECS",
     "EVENT_TYPES",
@@ -52,24 +44,13 @@ __all__ = [
     "EntitySpec",
     "HookSync",
     "ListSource",
-    "ProcoreAuthError",
-    "ProcoreConflictError",
-    "ProcoreDataError",
-    "ProcoreError",
     "ProcoreEvent",
-    "ProcoreNotFoundError",
-    "ProcoreOutcomeUnknownError",
-    "ProcorePermissionError",
-    "ProcoreRateLimitError",
     "ProcoreResource",
     "ProcoreSession",
-    "ProcoreValidationError",
     "ProcoreWebhooks",
     "RateLimitPacer",
     "TriggerSync",
-    "VendorSync",
     "delivery_headers",
-    "describe_error_body",
     "next_page",
     "parse_link_header",
     "parse_procore_event",

@@ -19,15 +19,28 @@ Every message is one line and redacted when the error is built: it may carry ser
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
-from connector_resources.http.errors import ApiError
+from connector_resources.http.errors import ApiError, response_json
 from connector_resources.redaction import redact
+
+# What the package re-exports (``connector_resources.procore``).
+__all__ = [
+    "ProcoreAuthError",
+    "ProcoreConflictError",
+    "ProcoreDataError",
+    "ProcoreError",
+    "ProcoreNotFoundError",
+    "ProcoreOutcomeUnknownError",
+    "ProcorePermissionError",
+    "ProcoreRateLimitError",
+    "ProcoreValidationError",
+    "describe_error_body",
+]
 
 _MAX_TEXT = 300
 _TAG = re.compile(r"<[^>]+>")
@@ -119,16 +132,6 @@ class ProcoreDataError(ProcoreError):
 
 
 # -- reading an error answer -------------------------------------------------------------------------
-
-
-def response_json(response: Any) -> Any:
-    """A response body decoded with exact decimals (``parse_float=Decimal``), or None if not JSON."""
-    if response is None:
-        return None
-    try:
-        return json.loads(response.content or b"null", parse_float=Decimal)
-    except (ValueError, TypeError, UnicodeDecodeError):
-        return None
 
 
 def _clean(text: Any) -> str:

@@ -55,7 +55,8 @@ class ProcoreResource(ApiConnectionResource):
     """Procore REST API for one company (settings: ``connector_resources.settings``, system "procore").
 
     ``with procore.session() as s:`` logs in once, and ``s.iter_changed(...)``, ``s.get(...)``,
-    ``s.ensure_vendor(...)`` and ``s.webhooks`` share that token until the block ends.
+    ``s.find_adoptable_vendor(...)``, ``s.create_vendor(...)`` and ``s.webhooks`` share that token
+    until the block ends.
     """
 
     system_key: ClassVar[str] = "procore"

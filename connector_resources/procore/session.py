@@ -23,16 +23,16 @@ Reading changes (``iter_changed``) is exact for the half-open window ``[start, e
 
 Writes are never replayed after a lost answer (POST), because Procore offers no idempotency keys: a
 create that got no answer raises ``ProcoreOutcomeUnknownError``, and every create has a search by
-natural key (``find_vendor_by_origin_id``, ``find_vendors_by_name``; ``ensure_vendor`` does
-search -> create -> search-again-if-unsure in one call).
+natural key (``find_vendor_by_origin_id``, ``find_vendors_by_name``, and ``find_adoptable_vendor``,
+which applies the write path's rule: the JDE key first, else one unkeyed vendor of that name). Searching
+before a create and adopting what a lost answer made is the flows' business (``write_one``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import requests
 
@@ -58,7 +58,6 @@ from connector_resources.procore.errors import (
     ProcoreDataError,
     ProcoreError,
     ProcoreNotFoundError,
-    ProcoreOutcomeUnknownError,
     ProcorePermissionError,
     ProcoreValidationError,
     describe_error_body,
@@ -99,19 +98,6 @@ class _Moved(Exception):
 
     def __init__(self, before: int, after: int) -> None:
         super().__init__(f"Total went from {before} to {after}")
-
-
-@dataclass(frozen=True)
-class VendorSync:
-    """The answer of ``ensure_vendor``: the Procore vendor and what was done (``created`` or
-    ``adopted``: found by origin_id or by exact name, e.g. one a crashed earlier attempt made)."""
-
-    vendor: dict[str, Any]
-    action: Literal["created", "adopted"]
-
-    @property
-    def id(self) -> int:
-        return int(self.vendor["id"])
 
 
 class ProcoreSession(SaasSession):
@@ -684,9 +670,9 @@ class ProcoreSession(SaasSession):
         """Create a company-directory vendor (``POST /vendors``); returns Procore's record.
 
         Checked first (``payloads.vendor_body``). Never replayed after a lost answer: that raises
-        ``ProcoreOutcomeUnknownError`` (search with ``find_vendor_by_origin_id`` / by name, or use
-        ``ensure_vendor``). 422 -> ``ProcoreValidationError`` with Procore's field messages; 409
-        (``origin_id`` taken) -> ``ProcoreConflictError``.
+        ``ProcoreOutcomeUnknownError`` (search with ``find_adoptable_vendor``). 422 ->
+        ``ProcoreValidationError`` with Procore's field messages; 409 (``origin_id`` taken) ->
+        ``ProcoreConflictError``.
         """
         record = record_label("vendor", vendor) if isinstance(vendor, Mapping) else "vendor"
         body = {"company_id": self.company_id, "vendor": vendor_body(vendor, record=record)}
@@ -711,37 +697,17 @@ class ProcoreSession(SaasSession):
         )
         return self.object_of(response, f"update {record}")
 
-    def ensure_vendor(self, vendor: Mapping[str, Any]) -> VendorSync:
-        """Adopt the vendor if Procore has it, else create it: the write path for JDE F0101 records.
+    def find_adoptable_vendor(self, *, origin_id: str | None, name: Any) -> dict[str, Any] | None:
+        """The vendor a JDE F0101 record should be written to, or None: the write path's search.
 
         1. by ``origin_id`` (the JDE key; unique per company);
         2. by exact name, among vendors without an ``origin_id`` (one a person or a crashed earlier
-           attempt created); a vendor owned by another ERP key is not adopted; several candidates
-           -> ``ProcoreConflictError``. An adopted vendor without ``origin_id`` gets ours set;
-        3. create; if the answer is lost or the ``origin_id`` is already taken (409), search again
-           and adopt what is there, else raise.
+           attempt created); a vendor owned by another ERP key is never returned; several
+           candidates -> ``ProcoreConflictError``. Tying a found vendor to the JDE key (setting its
+           ``origin_id``) is the caller's update.
         """
-        record = record_label("vendor", vendor) if isinstance(vendor, Mapping) else "vendor"
-        vendor_body(vendor, record=record)  # refuse a bad record before any call
-        origin = str(vendor["origin_id"]) if vendor.get("origin_id") not in (None, "") else None
-        found = self._adoptable_vendor(origin, vendor.get("name"), record)
-        if found is not None:
-            return VendorSync(self._claim(found, origin), "adopted")
-        try:
-            return VendorSync(self.create_vendor(vendor), "created")
-        except (ProcoreOutcomeUnknownError, ProcoreConflictError) as exc:
-            found = self._adoptable_vendor(origin, vendor.get("name"), record)
-            if found is None:
-                raise
-            log.warning(
-                "procore: %s after %s; adopting vendor %s found by search",
-                record,
-                type(exc).__name__,
-                found.get("id"),
-            )
-            return VendorSync(self._claim(found, origin), "adopted")
-
-    def _adoptable_vendor(self, origin: str | None, name: Any, record: str) -> dict[str, Any] | None:
+        origin = str(origin_id) if origin_id not in (None, "") else None
+        record = record_label("vendor", {"origin_id": origin, "name": name})
         if origin:
             found = self.find_vendor_by_origin_id(origin)
             if found is not None:
@@ -762,12 +728,6 @@ class ProcoreSession(SaasSession):
                 record=record,
             )
         return candidates[0] if candidates else None
-
-    def _claim(self, found: dict[str, Any], origin: str | None) -> dict[str, Any]:
-        """Tie an adopted vendor to its JDE key (``origin_id``) when it has none yet."""
-        if origin and found.get("origin_id") in (None, ""):
-            return self.update_vendor(found["id"], {"origin_id": origin})
-        return found
 
 
 def _lenient_stamp(spec: EntitySpec, row: Mapping[str, Any]) -> datetime | None:

@@ -21,7 +21,8 @@ import threading
 import requests
 
 from connector_resources.http import OAuthClientCredentials
-from connector_resources.procurify.errors import error_body, server_said
+from connector_resources.http.errors import response_json
+from connector_resources.procurify.errors import server_said
 
 TOKEN_PATH = "/oauth/token"  # no trailing slash: the token endpoint is Auth0's, not Django's
 DEFAULT_AUDIENCE = "https://api.procurify.com/"
@@ -45,7 +46,7 @@ class ProcurifyAuth(OAuthClientCredentials):
         if response.status_code == 401:
             return True
         if response.status_code == 403:
-            said = server_said(error_body(response)).lower()
+            said = server_said(response_json(response)).lower()
             return any(word in said for word in _TOKEN_WORDS) and "suspend" not in said
         return False
 

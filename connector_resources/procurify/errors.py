@@ -18,12 +18,11 @@ them to ``{"line_items[1].vendor_name": ["..."]}`` so the message names the fiel
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from connector_resources.http.errors import ApiError, AuthenticationError
+from connector_resources.http.errors import ApiError, AuthenticationError, response_json
 from connector_resources.redaction import redact
 
 # Statuses after which a POST may or may not have been carried out (the server got the request and
@@ -149,16 +148,6 @@ def invalid(record: str, field: str, message: str) -> ProcurifyValidationError:
 # -- reading a server's error body --------------------------------------------------------------------
 
 
-def error_body(response: Any) -> Any:
-    """A response body decoded as JSON (None when it is not JSON: HTML 404/5xx pages)."""
-    if response is None:
-        return None
-    try:
-        return json.loads(response.content or b"null", parse_float=Decimal)
-    except (ValueError, TypeError, UnicodeDecodeError):
-        return None
-
-
 def _unwrap(body: Any) -> Any:
     """The DRF error object, out of the ``{"metadata": ..., "errors": ...}`` envelope if one is used."""
     if isinstance(body, Mapping) and "errors" in body and set(body) <= {"errors", "metadata", "data"}:
@@ -225,7 +214,7 @@ def translate(exc: ApiError, what: str, *, write: bool = False, record: str = ""
     answer becomes ``ProcurifyOutcomeUnknownError`` rather than "unavailable".
     """
     status = exc.status
-    body = error_body(exc.response)
+    body = response_json(exc.response)
     said = server_said(body)
     where = f"({exc.method} {exc.url} -> {status if status is not None else 'no answer'})"
     # "; Procurify said: ..." rather than ": ...": a "what" ending in "token" followed by a colon
