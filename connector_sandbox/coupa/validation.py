@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 from .formats import CoupaError
 from .timefmt import parse_input_date, parse_input_datetime, utc_stamp
+
+T = TypeVar("T")
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -87,43 +90,49 @@ class Errors:
             return None
         return value
 
-    def decimal(self, body: dict[str, Any], key: str, *, required: bool = False) -> Decimal | None:
+    def _given(self, body: dict[str, Any], key: str, *, required: bool, empty_is_absent: bool = True) -> Any:
+        """The value of ``key``, or None when the body leaves it out (or empty); a required one
+        then records "can't be blank"."""
         value = body.get(key)
-        if value is None or value == "":
+        if value is None or (empty_is_absent and value == ""):
             if required:
                 self.add(key, "can't be blank")
+            return None
+        return value
+
+    def _converted(self, key: str, value: Any, convert: Callable[[Any], T], message: str) -> T | None:
+        """``convert(value)``, or None with ``message`` recorded when the value does not convert."""
+        try:
+            return convert(value)
+        except (ValueError, InvalidOperation):
+            self.add(key, message)
+            return None
+
+    def decimal(self, body: dict[str, Any], key: str, *, required: bool = False) -> Decimal | None:
+        value = self._given(body, key, required=required)
+        if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             self.add(key, "is not a number")
             return None
-        try:
-            number = Decimal(str(value).strip())
-        except InvalidOperation:
-            self.add(key, "is not a number")
-            return None
-        if not number.is_finite():
+        number = self._converted(key, value, lambda given: Decimal(str(given).strip()), "is not a number")
+        if number is not None and not number.is_finite():
             self.add(key, "is not a number")
             return None
         return number
 
     def integer(self, body: dict[str, Any], key: str) -> int | None:
-        value = body.get(key)
+        value = self._given(body, key, required=False, empty_is_absent=False)
         if value is None:
             return None
         if isinstance(value, bool):
             self.add(key, "is not a number")
             return None
-        try:
-            return int(str(value))
-        except ValueError:
-            self.add(key, "is not a number")
-            return None
+        return self._converted(key, value, lambda given: int(str(given)), "is not a number")
 
     def boolean(self, body: dict[str, Any], key: str) -> bool | None:
         value = body.get(key)
-        if value is None:
-            return None
-        if isinstance(value, bool):
+        if value is None or isinstance(value, bool):
             return value
         lowered = str(value).strip().lower()
         if lowered in ("true", "1", "t", "yes"):
@@ -134,26 +143,20 @@ class Errors:
         return None
 
     def date(self, body: dict[str, Any], key: str, zone: str, *, required: bool = False) -> dt.date | None:
-        value = body.get(key)
-        if value is None or value == "":
-            if required:
-                self.add(key, "can't be blank")
+        value = self._given(body, key, required=required)
+        if value is None:
             return None
-        try:
-            return parse_input_date(str(value), zone)
-        except ValueError:
-            self.add(key, "is not a valid date")
-            return None
+        return self._converted(
+            key, value, lambda given: parse_input_date(str(given), zone), "is not a valid date"
+        )
 
     def datetime(self, body: dict[str, Any], key: str) -> str | None:
-        value = body.get(key)
-        if value is None or value == "":
+        value = self._given(body, key, required=False)
+        if value is None:
             return None
-        try:
-            return utc_stamp(parse_input_datetime(str(value)))
-        except ValueError:
-            self.add(key, "is not a valid date")
-            return None
+        return self._converted(
+            key, value, lambda given: utc_stamp(parse_input_datetime(str(given))), "is not a valid date"
+        )
 
     def email(self, body: dict[str, Any], key: str, *, required: bool = False) -> str | None:
         value = self.text(body, key, required=required, max_length=255)
