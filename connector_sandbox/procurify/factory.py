@@ -230,6 +230,20 @@ def po_totals(lines: Sequence[Row], po: Row) -> tuple[int, int]:
     return subtotal, subtotal + po["freight"] + tax - discount + po["other"]
 
 
+def budget_account(
+    account_id: int, code_id: int, department_id: int, stamp: str, *, active: int = 1, in_effect: int = 1
+) -> Row:
+    """An ``accounts`` row: an account code opened for one department's budget."""
+    return {
+        "id": account_id,
+        "account_code_id": code_id,
+        "department_id": department_id,
+        "active": active,
+        "in_effect": in_effect,
+        "modified_at": stamp,
+    }
+
+
 def fulfilment(lines: Sequence[Row]) -> str:
     received = [min(line["received_pass"], line["approved_quantity"]) for line in lines]
     if all(amount == 0 for amount in received):

@@ -13,6 +13,7 @@ from typing import Any
 
 from .endpoints import ListEndpoint, ListQuery, per_row
 from .errors import invalid
+from .factory import budget_account
 from .formats import stored
 from .listing import Filters
 from .master_data import MasterData, Write, exists_in
@@ -148,28 +149,14 @@ def _validate_account_code(ctx: RequestContext, body: Any, partial: bool, code_i
 
 
 def _add_accounts(ctx: RequestContext, code_id: int, departments: list[int]) -> None:
+    """Open the code for each listed department that does not have it yet."""
     store, now = ctx.state.store, stored(ctx.state.now())
     for department_id in departments:
-        if (
-            store.scalar(
-                "SELECT 1 FROM accounts WHERE account_code_id = ? AND department_id = ?",
-                (code_id, department_id),
-            )
-            is None
-        ):
-            store.insert(
-                "accounts",
-                [
-                    {
-                        "id": store.next_id("accounts"),
-                        "account_code_id": code_id,
-                        "department_id": department_id,
-                        "active": 1,
-                        "in_effect": 1,
-                        "modified_at": now,
-                    }
-                ],
-            )
+        opened = store.scalar(
+            "SELECT 1 FROM accounts WHERE account_code_id = ? AND department_id = ?", (code_id, department_id)
+        )
+        if opened is None:
+            store.insert("accounts", [budget_account(store.next_id("accounts"), code_id, department_id, now)])
 
 
 ACCOUNT_CODES = MasterData(
