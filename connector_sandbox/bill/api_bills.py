@@ -14,7 +14,15 @@ from typing import Any
 from starlette.responses import Response
 
 from . import errors
-from .api_common import fetch, lookup, make_id, reject_unknown_query, rendered, resource_routes
+from .api_common import (
+    fetch,
+    lookup,
+    make_id,
+    record_routes,
+    reject_unknown_query,
+    rendered,
+    resource_routes,
+)
 from .api_writes import check_bulk, exists_elsewhere, save, set_archived, store_created
 from .documents import (
     apply_bill_fields,
@@ -209,14 +217,10 @@ async def record_payment(call: Call) -> Response:
 
 
 def routes() -> list:
-    return resource_routes(
-        "/v3/bills",
-        BILLS,
-        create=create,
-        bulk_create=bulk_create,
-        get=get,
-        patch=_update(replace=False),
-        put=_update(replace=True),
-        archive=_archive,
-        before_get=[api_route("/v3/bills/record-payment", record_payment, ["POST"])],
-    )
+    base = "/v3/bills"
+    record_payment_route = api_route(f"{base}/record-payment", record_payment, ["POST"])
+    edits = {"GET": get, "PATCH": _update(replace=False), "PUT": _update(replace=True)}
+    return [
+        *resource_routes(base, BILLS, create, bulk_create, record_payment_route),
+        *record_routes(base, edits, _archive),
+    ]

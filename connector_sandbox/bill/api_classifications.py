@@ -15,7 +15,7 @@ from typing import Any
 from starlette.responses import Response
 
 from . import errors
-from .api_common import fetch, make_id, rendered, resource_routes
+from .api_common import fetch, get_handler, make_id, record_routes, rendered, resource_routes
 from .api_writes import check_bulk, exists_elsewhere, rolled_back, save, set_archived, store_created
 from .documents import render, stamp
 from .errors import Problem
@@ -178,16 +178,13 @@ def routes() -> list:
     found = []
     for kind in CLASSIFICATION_KINDS:
         resource, base = CLASSIFICATIONS[kind], f"/v3/classifications/{kind}"
-        found += resource_routes(
-            base,
-            resource,
-            create=_create(resource),
-            bulk_create=_bulk_create(resource),
-            patch=_update(resource),
-            archive=partial(_archive, resource),
-            before_get=[
-                api_route(f"{base}/bulk/archive", _bulk_archive(resource, archived=True), ["POST"]),
-                api_route(f"{base}/bulk/restore", _bulk_archive(resource, archived=False), ["POST"]),
-            ],
-        )
+        bulk_archive = api_route(f"{base}/bulk/archive", _bulk_archive(resource, archived=True), ["POST"])
+        bulk_restore = api_route(f"{base}/bulk/restore", _bulk_archive(resource, archived=False), ["POST"])
+        edits = {"GET": get_handler(resource), "PATCH": _update(resource)}
+        found += [
+            *resource_routes(
+                base, resource, _create(resource), _bulk_create(resource), bulk_archive, bulk_restore
+            ),
+            *record_routes(base, edits, partial(_archive, resource)),
+        ]
     return found

@@ -3,7 +3,7 @@ with a record, the routes every resource has. What writes share is in ``api_writ
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from starlette.responses import Response
@@ -69,31 +69,23 @@ def rendered(call: Call, resource: Resource, doc: dict[str, Any], status: int = 
 
 
 def resource_routes(
-    base: str,
-    resource: Resource,
-    *,
-    create: Handler,
-    bulk_create: Handler,
-    get: Handler | None = None,
-    patch: Handler | None = None,
-    put: Handler | None = None,
-    archive: Callable[[bool], Handler] | None = None,
-    before_get: Sequence[Route] = (),
+    base: str, resource: Resource, create: Handler, bulk_create: Handler, *own: Route
 ) -> list[Route]:
-    """List, create, bulk create and get (every resource), then PATCH / PUT and archive / restore where
-    the resource has them; ``before_get`` are the resource's own routes (record-payment, ...)."""
-    routes = [
+    """List, create and bulk create (every resource has them), then the resource's own routes under
+    ``base`` (record-payment, bulk archive), which must come before any ``/{id}`` route."""
+    return [
         api_route(base, list_handler(resource), ["GET"]),
         api_route(base, create, ["POST"]),
         api_route(f"{base}/bulk", bulk_create, ["POST"]),
-        *before_get,
-        api_route(base + "/{id}", get or get_handler(resource), ["GET"]),
+        *own,
     ]
-    routes += [
-        api_route(base + "/{id}", handler, [method])
-        for method, handler in (("PATCH", patch), ("PUT", put))
-        if handler
-    ]
+
+
+def record_routes(
+    base: str, handlers: Mapping[str, Handler], archive: Callable[[bool], Handler] | None = None
+) -> list[Route]:
+    """``/{id}`` by method (GET, PATCH, PUT), then archive / restore where the resource has them."""
+    routes = [api_route(base + "/{id}", handler, [method]) for method, handler in handlers.items()]
     if archive is not None:
         routes += [
             api_route(base + "/{id}/archive", archive(True), ["POST"]),

@@ -13,7 +13,7 @@ from typing import Any
 from starlette.responses import Response
 
 from . import errors
-from .api_common import fetch, make_id, resource_routes
+from .api_common import fetch, get_handler, make_id, record_routes, resource_routes
 from .api_writes import check_bulk
 from .documents import (
     new_bill_doc,
@@ -276,15 +276,17 @@ def _transition(*, target: str, allowed: str, key: str):
 
 
 def routes() -> list:
+    base = "/v3/payments"
     return [
-        *resource_routes("/v3/payments", PAYMENTS, create=create, bulk_create=bulk_create),
+        *resource_routes(base, PAYMENTS, create, bulk_create),
+        *record_routes(base, {"GET": get_handler(PAYMENTS)}),
         api_route(
-            "/v3/payments/{id}/cancel",
+            f"{base}/{{id}}/cancel",
             _transition(target="CANCELED", allowed="SCHEDULED", key="_scheduledCents"),
             ["POST"],
         ),
         api_route(
-            "/v3/payments/{id}/void",
+            f"{base}/{{id}}/void",
             _transition(target="VOIDED", allowed="CLEARED", key="_paidCents"),
             ["POST"],
         ),

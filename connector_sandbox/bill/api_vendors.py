@@ -11,7 +11,7 @@ from typing import Any
 from starlette.responses import Response
 
 from . import errors
-from .api_common import fetch, make_id, rendered, resource_routes
+from .api_common import fetch, get_handler, make_id, record_routes, rendered, resource_routes
 from .api_writes import check_bulk, exists_elsewhere, save, set_archived, store_created
 from .documents import apply_vendor_fields, new_vendor_doc, render
 from .errors import BillError
@@ -106,12 +106,6 @@ def _archive(archived: bool):
 
 
 def routes() -> list:
-    return resource_routes(
-        "/v3/vendors",
-        VENDORS,
-        create=create,
-        bulk_create=bulk_create,
-        patch=_update(replace=False),
-        put=_update(replace=True),
-        archive=_archive,
-    )
+    base = "/v3/vendors"
+    edits = {"GET": get_handler(VENDORS), "PATCH": _update(replace=False), "PUT": _update(replace=True)}
+    return [*resource_routes(base, VENDORS, create, bulk_create), *record_routes(base, edits, _archive)]
