@@ -1,64 +1,240 @@
 """Operator-route pieces the simulators share (``/sandbox/...``: never part of a vendor's API).
 
 Each simulator keeps its own operator routes (what its state, reset, activity and records mean is its
-own); what is the same everywhere lives here: the ``{"error": ...}`` refusal, and the read / change /
-reset routes of a group of live switches such as the faults, which every simulator lets a test turn on
-and off while it runs.
+own); what is the same everywhere lives here: the ``{"error": ...}`` refusal, an ``Operator`` that turns
+"read this from the state" or "do this to the state" into a route answering JSON, the read / change /
+reset routes of a group of live switches such as the faults, the activity route, the seed summary
+and the ``column=value`` filters of the stored-records routes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from connector_sandbox.seeding import SeedReport
 from connector_sandbox.serve import json_object_body
 
+# Builds a JSON response: ``respond(content, status_code=...)`` (JSONResponse or a simulator's own).
+Respond = Callable[..., Response]
+# What a route hands back: a JSON-able body (answered 200) or a finished Response (another status).
+Answer = Any
 
-def problem(message: str, status: int = 400) -> JSONResponse:
-    """How an operator route refuses a request: ``{"error": message}``."""
-    return JSONResponse({"error": message}, status_code=status)
+
+class Refused(Exception):
+    """An operator request the simulator turns down; answered ``{"error": message}`` with ``status``."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
 
 
-def live_model_routes(
-    path: str,
-    model: type[BaseModel],
-    *,
-    holder: Callable[[Request], Any],
-    name: str,
-    initial: Callable[[Request], BaseModel],
-) -> list[Route]:
-    """``GET path``, ``POST path`` and ``POST path/reset`` for the live ``model`` at ``holder(request).name``.
+@contextmanager
+def refusing(*errors: type[Exception]) -> Iterator[None]:
+    """Inside the block, ``errors`` (a bad body, a failed validation) become a 400 ``Refused``."""
+    try:
+        yield
+    except errors as exc:
+        raise Refused(str(exc)) from None
 
-    POST merges the body's fields into the live values and validates the whole, so a test changes one
-    switch without restating the others, and a bad value or an unknown field is a 400 that changes
-    nothing. Reset puts back a copy of ``initial(request)`` (the values the simulator started with).
-    Every route answers with the live values.
+
+async def object_body(request: Request) -> dict[str, Any]:
+    """The operator request's JSON object body ({} when empty); a 400 ``Refused`` when it is not one."""
+    with refusing(ValueError):
+        return await json_object_body(request)
+
+
+@dataclass(frozen=True)
+class Operator:
+    """How one simulator's operator routes answer, and route builders that follow it.
+
+    The simulator's state is ``request.app.state.sandbox``. Bodies go out through ``respond`` (its
+    JSON response class), refusals through ``refuse_with`` (the same unless given). ``Refused`` is
+    answered as a problem; so are the exception types in ``refuse`` (Fusion refuses every pydantic
+    ``ValidationError`` with 400, wherever it comes from).
     """
 
-    async def read(request: Request) -> Response:
-        return JSONResponse(getattr(holder(request), name).model_dump())
+    respond: Respond = JSONResponse
+    refuse_with: Respond | None = None
+    refuse: tuple[type[Exception], ...] = ()
 
-    async def change(request: Request) -> Response:
-        target = holder(request)
-        try:
-            changes = await json_object_body(request)
+    @staticmethod
+    def state(request: Request) -> Any:
+        return request.app.state.sandbox
+
+    def problem(self, message: str, status: int = 400) -> Response:
+        return (self.refuse_with or self.respond)({"error": message}, status_code=status)
+
+    def answer(self, result: Answer) -> Response:
+        return result if isinstance(result, Response) else self.respond(result)
+
+    def route(
+        self,
+        path: str,
+        handler: Callable[[Request, Any], Awaitable[Answer]],
+        methods: Sequence[str] = ("GET",),
+    ) -> Route:
+        """A route calling ``handler(request, state)``: its result is answered, a refusal is a problem."""
+
+        async def endpoint(request: Request) -> Response:
+            try:
+                return self.answer(await handler(request, self.state(request)))
+            except Refused as refusal:
+                return self.problem(str(refusal), refusal.status)
+            except self.refuse as exc:
+                return self.problem(str(exc))
+
+        return Route(path, endpoint, methods=list(methods))
+
+    def get(self, path: str, view: Callable[[Any], Answer]) -> Route:
+        """``GET path``: ``view(state)``."""
+
+        async def handler(_request: Request, state: Any) -> Answer:
+            return view(state)
+
+        return self.route(path, handler)
+
+    def post(self, path: str, act: Callable[[Any], Answer]) -> Route:
+        """``POST path`` with no body to read: ``act(state)`` (reset a counter, expire the tokens...)."""
+
+        async def handler(_request: Request, state: Any) -> Answer:
+            return act(state)
+
+        return self.route(path, handler, ["POST"])
+
+    def live(
+        self,
+        path: str,
+        *,
+        read: Callable[[Any], Answer],
+        change: Callable[[Any, dict[str, Any]], None] | None = None,
+        reset: Callable[[Any], None] | None = None,
+        get: bool = True,
+    ) -> list[Route]:
+        """``GET path``, ``POST path`` and ``POST path/reset`` for values a test changes while it runs.
+
+        ``change(state, body)`` applies the body's fields (a ``ValueError`` or ``ValidationError`` is a
+        400 that must leave everything as it was); ``reset(state)`` puts back the start-up values. Every
+        route answers with ``read(state)``. A route whose function is not given is not served.
+        """
+
+        async def changed(request: Request, state: Any) -> Answer:
+            assert change is not None
+            with refusing(ValueError, ValidationError):
+                change(state, await json_object_body(request))
+            return read(state)
+
+        def reset_then_read(state: Any) -> Answer:
+            assert reset is not None
+            reset(state)
+            return read(state)
+
+        return [
+            *([self.get(path, read)] if get else []),
+            *([self.route(path, changed, ["POST"])] if change else []),
+            *([self.post(f"{path}/reset", reset_then_read)] if reset else []),
+        ]
+
+    def live_model(
+        self,
+        path: str,
+        model: type[BaseModel],
+        *,
+        holder: Callable[[Any], Any],
+        name: str,
+        initial: Callable[[Any], BaseModel],
+    ) -> list[Route]:
+        """``live`` routes for the pydantic ``model`` at ``holder(state).name``.
+
+        POST merges the body's fields into the live values and validates the whole, so a test changes
+        one switch without restating the others, and a bad value or an unknown field is a 400 that
+        changes nothing. Reset puts back a copy of ``initial(state)`` (the values the simulator started
+        with).
+        """
+
+        def change(state: Any, changes: dict[str, Any]) -> None:
+            target = holder(state)
             setattr(target, name, model.model_validate({**getattr(target, name).model_dump(), **changes}))
-        except (ValueError, ValidationError) as exc:
-            return problem(str(exc))
-        return JSONResponse(getattr(target, name).model_dump())
 
-    async def reset(request: Request) -> Response:
-        target = holder(request)
-        setattr(target, name, initial(request).model_copy())
-        return JSONResponse(getattr(target, name).model_dump())
+        return self.live(
+            path,
+            read=lambda state: getattr(holder(state), name).model_dump(),
+            change=change,
+            reset=lambda state: setattr(holder(state), name, initial(state).model_copy()),
+        )
 
-    return [
-        Route(path, read, methods=["GET"]),
-        Route(path, change, methods=["POST"]),
-        Route(f"{path}/reset", reset, methods=["POST"]),
-    ]
+    def activity(
+        self,
+        model: type[BaseModel],
+        make: Callable[[Any, Any], Answer],
+        *,
+        refuse_make_errors: bool = False,
+    ) -> Route:
+        """``POST /sandbox/activity``: the body validated as ``model``, then ``make(state, wanted)``.
+
+        With ``refuse_make_errors`` a ``ValueError`` raised while making the activity (BILL: an unknown
+        organization) is a 400 too, not only a bad body.
+        """
+
+        async def handler(request: Request, state: Any) -> Answer:
+            with refusing(ValueError, ValidationError):
+                wanted = model.model_validate(await json_object_body(request))
+            if not refuse_make_errors:
+                return make(state, wanted)
+            with refusing(ValueError, ValidationError):
+                return make(state, wanted)
+
+        return self.route("/sandbox/activity", handler, ["POST"])
+
+    def tokens(self, *, expire: Callable[[Any], int], revoke: Callable[[Any], int]) -> list[Route]:
+        """``POST /sandbox/tokens/expire`` and ``/revoke``: every token at once, answering how many."""
+        return [
+            self.post("/sandbox/tokens/expire", lambda state: {"expired": expire(state)}),
+            self.post("/sandbox/tokens/revoke", lambda state: {"revoked": revoke(state)}),
+        ]
+
+
+def seed_summary(
+    report: SeedReport, *keys: str, scale: float | None = None, seed: int | None = None
+) -> dict[str, Any]:
+    """The ``seed`` block of ``/sandbox/state`` (or a reset's answer): the report's ``keys``, in order.
+
+    ``seconds`` is rounded to milliseconds. ``scale`` and ``seed`` given here (the live settings)
+    take the place of the report's.
+    """
+    values: dict[str, Any] = {
+        "seconds": round(report.seconds, 3),
+        "reused": report.reused,
+        "anchor_date": report.anchor_date,
+        "row_counts": report.row_counts,
+        "scale": report.scale if scale is None else scale,
+        "seed": report.seed if seed is None else seed,
+    }
+    return {key: values[key] for key in keys}
+
+
+def record_filters(
+    query: QueryParams, *, most: int, default: int | None = None
+) -> tuple[list[tuple[str, str]], int]:
+    """The ``name=value`` filters of a stored-records request, and its ``limit``.
+
+    The limit is kept between 1 and ``most``; absent or not a whole number it is ``default`` (``most``
+    unless given). Which names are columns, and how a value compares, is the simulator's.
+    """
+    default = most if default is None else default
+    filters: list[tuple[str, str]] = []
+    limit = default
+    for name, value in query.multi_items():
+        if name == "limit":
+            limit = max(1, min(int(value), most)) if value.isdigit() else default
+        else:
+            filters.append((name, value))
+    return filters, limit

@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from connector_sandbox.admin import live_model_routes
+from connector_sandbox.admin import Operator, Refused, object_body, refusing, seed_summary
 from connector_sandbox.serve import json_object_body
 
 from .activity import ActivityRequest, make_activity
@@ -48,17 +48,12 @@ _TABLES = {
 }
 
 
-def _state(request: Request) -> SandboxState:
-    return request.app.state.sandbox
-
-
 class _Json(JSONResponse):
     def render(self, content: Any) -> bytes:
         return json.dumps(content, ensure_ascii=False, indent=None, separators=(",", ":")).encode("utf-8")
 
 
-def _problem(message: str, status: int = 400) -> Response:
-    return _Json({"error": message}, status_code=status)
+_OPERATOR = Operator(respond=_Json)
 
 
 def _deep_merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
@@ -72,153 +67,109 @@ def _deep_merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]
     return merged
 
 
-def _public_settings(settings: BillSandboxSettings) -> dict[str, Any]:
+def _public_settings(state: SandboxState) -> dict[str, Any]:
     """Live settings minus the credentials (they are sandbox defaults, but still never echoed)."""
+    settings = state.settings
     dump = settings.model_dump(mode="json", exclude={"password", "dev_key", "mfa_code"})
     dump["webhooks"].pop("fixed_security_key", None)
     dump["webhooks"]["fixed_security_key_set"] = settings.webhooks.fixed_security_key is not None
     return dump
 
 
-async def state_summary(request: Request) -> Response:
-    state = _state(request)
+def state_summary(state: SandboxState) -> dict[str, Any]:
     hub = state.hub
-    return _Json(
-        {
-            "row_counts": state.store.row_counts(),
-            **state.stats.snapshot(),
-            "limits": state.limits.snapshot(),
-            "active_sessions": state.sessions.active_count(),
-            "logins": state.sessions.logins,
-            "organizations": [org.model_dump() for org in state.settings.organizations],
-            "funding_accounts": {
-                org.id: state.store.funding_accounts(org.id) for org in state.settings.organizations
-            },
-            "webhooks": {
-                "subscriptions": len(hub.subscriptions),
-                "pending": hub.pending_count(),
-                "attempts": len(hub.outcomes),
-            },
-            "seed": {
-                "seconds": round(state.seed_report.seconds, 3),
-                "anchor_date": state.seed_report.anchor_date,
-                "scale": state.settings.scale,
-                "seed": state.settings.seed,
-            },
-        }
-    )
+    return {
+        "row_counts": state.store.row_counts(),
+        **state.stats.snapshot(),
+        "limits": state.limits.snapshot(),
+        "active_sessions": state.sessions.active_count(),
+        "logins": state.sessions.logins,
+        "organizations": [org.model_dump() for org in state.settings.organizations],
+        "funding_accounts": {
+            org.id: state.store.funding_accounts(org.id) for org in state.settings.organizations
+        },
+        "webhooks": {
+            "subscriptions": len(hub.subscriptions),
+            "pending": hub.pending_count(),
+            "attempts": len(hub.outcomes),
+        },
+        "seed": seed_summary(
+            state.seed_report,
+            *("seconds", "anchor_date", "scale", "seed"),
+            scale=state.settings.scale,
+            seed=state.settings.seed,
+        ),
+    }
 
 
-async def reset(request: Request) -> Response:
-    state = _state(request)
-    try:
+async def reset(request: Request, state: SandboxState) -> dict[str, Any]:
+    with refusing(ValueError, ValidationError):
         changes = await json_object_body(request)
         report = state.reset(changes)  # on the event loop: no request sees a half-swapped store
-    except (ValueError, ValidationError) as exc:
-        return _problem(str(exc))
-    return _Json(
-        {
-            "seconds": round(report.seconds, 3),
-            "row_counts": report.row_counts,
-            "anchor_date": report.anchor_date,
-        }
-    )
+    return seed_summary(report, "seconds", "row_counts", "anchor_date")
 
 
-async def get_settings(request: Request) -> Response:
-    return _Json(_public_settings(_state(request).settings))
-
-
-async def set_settings(request: Request) -> Response:
+def _change_settings(state: SandboxState, changes: dict[str, Any]) -> None:
     """Merge changes (nested objects merge) into the live settings; validated, unknown keys refused."""
-    state = _state(request)
-    try:
-        changes = await json_object_body(request)
-        merged = _deep_merge(state.settings.model_dump(), changes)
-        state.settings = BillSandboxSettings.model_validate(merged)
-    except (ValueError, ValidationError) as exc:
-        return _problem(str(exc))
-    return _Json(_public_settings(state.settings))
+    state.settings = BillSandboxSettings.model_validate(_deep_merge(state.settings.model_dump(), changes))
 
 
-async def reset_settings(request: Request) -> Response:
-    state = _state(request)
+def _reset_settings(state: SandboxState) -> None:
     state.settings = state.initial_settings.model_copy(deep=True)
-    return _Json(_public_settings(state.settings))
 
 
-async def activity(request: Request) -> Response:
-    state = _state(request)
-    try:
-        wanted = ActivityRequest.model_validate(await json_object_body(request))
-        return _Json(make_activity(state, wanted))
-    except (ValueError, ValidationError) as exc:
-        return _problem(str(exc))
-
-
-async def record(request: Request) -> Response:
+async def record(request: Request, state: SandboxState) -> dict[str, Any]:
     """A stored object by id, in any organization, with the internal bookkeeping fields."""
     table = _TABLES.get(request.path_params["kind"])
     if table is None:
-        return _problem(f"kind must be one of {sorted(_TABLES)}", 404)
-    found = _state(request).store.get_any(table, request.path_params["id"])
+        raise Refused(f"kind must be one of {sorted(_TABLES)}", 404)
+    found = state.store.get_any(table, request.path_params["id"])
     if found is None:
-        return _problem(f"no {request.path_params['kind']} with id {request.path_params['id']!r}", 404)
+        raise Refused(f"no {request.path_params['kind']} with id {request.path_params['id']!r}", 404)
     org, doc = found
-    return _Json({"organizationId": org, "record": doc})
+    return {"organizationId": org, "record": doc}
 
 
-async def expire_sessions(request: Request) -> Response:
-    return _Json({"expired": _state(request).sessions.expire_all()})
+def _reset_limits(state: SandboxState) -> dict[str, Any]:
+    state.limits.reset()
+    return {"reset": True}
 
 
-async def reset_limits(request: Request) -> Response:
-    _state(request).limits.reset()
-    return _Json({"reset": True})
+def _reset_calls(state: SandboxState) -> dict[str, Any]:
+    state.stats.clear()
+    return {"reset": True}
 
 
-async def reset_calls(request: Request) -> Response:
-    _state(request).stats.clear()
-    return _Json({"reset": True})
+def webhooks(state: SandboxState) -> dict[str, Any]:
+    hub = state.hub
+    return {
+        "subscriptions": [
+            {**sub.body(), "disabledReason": sub.disabled_reason} for sub in hub.subscriptions.values()
+        ],
+        "pending": hub.pending_count(),
+    }
 
 
-async def webhooks(request: Request) -> Response:
-    hub = _state(request).hub
-    return _Json(
-        {
-            "subscriptions": [
-                {**sub.body(), "disabledReason": sub.disabled_reason} for sub in hub.subscriptions.values()
-            ],
-            "pending": hub.pending_count(),
-        }
-    )
-
-
-async def deliver(request: Request) -> Response:
+async def deliver(_request: Request, state: SandboxState) -> dict[str, Any]:
     """Deliver everything pending now (one attempt each) and report the attempts."""
-    hub = _state(request).hub
-    outcomes = await asyncio.to_thread(hub.flush)
-    return _Json({"outcomes": [outcome.body() for outcome in outcomes]})
+    outcomes = await asyncio.to_thread(state.hub.flush)
+    return {"outcomes": [outcome.body() for outcome in outcomes]}
 
 
-async def deliveries(request: Request) -> Response:
-    return _Json({"outcomes": [outcome.body() for outcome in list(_state(request).hub.outcomes)]})
+def deliveries(state: SandboxState) -> dict[str, Any]:
+    return {"outcomes": [outcome.body() for outcome in list(state.hub.outcomes)]}
 
 
-async def register(request: Request) -> Response:
+async def register(request: Request, state: SandboxState) -> Response:
     """Register a destination without the API (``make dev``): all emitted events, fixed or random key."""
-    state = _state(request)
-    try:
-        body = await json_object_body(request)
-    except ValueError as exc:
-        return _problem(str(exc))
+    body = await object_body(request)
     url = body.get("notificationUrl")
     org_id = body.get("organization_id") or state.settings.organizations[0].id
     events = body.get("events") or list(EMITTED_EVENTS)
     if not isinstance(url, str) or not url.startswith(("http://", "https://")):
-        return _problem("notificationUrl: an http(s) URL is required")
+        raise Refused("notificationUrl: an http(s) URL is required")
     if state.settings.organization(org_id) is None or not all(kind in EVENT_CATALOG for kind in events):
-        return _problem("organization_id or events are not known to the sandbox")
+        raise Refused("organization_id or events are not known to the sandbox")
     ms = now_ms()
     subscription = Subscription(
         id=str(uuid.uuid4()),
@@ -236,26 +187,25 @@ async def register(request: Request) -> Response:
 
 
 def admin_routes() -> list[Route]:
+    op = _OPERATOR
     return [
-        Route("/sandbox/state", state_summary, methods=["GET"]),
-        Route("/sandbox/reset", reset, methods=["POST"]),
-        Route("/sandbox/settings", get_settings, methods=["GET"]),
-        Route("/sandbox/settings", set_settings, methods=["POST"]),
-        Route("/sandbox/settings/reset", reset_settings, methods=["POST"]),
-        *live_model_routes(
+        op.get("/sandbox/state", state_summary),
+        op.route("/sandbox/reset", reset, ["POST"]),
+        *op.live("/sandbox/settings", read=_public_settings, change=_change_settings, reset=_reset_settings),
+        *op.live_model(
             "/sandbox/faults",
             FaultSettings,
-            holder=lambda request: _state(request).settings,
+            holder=lambda state: state.settings,
             name="faults",
-            initial=lambda request: _state(request).initial_settings.faults,
+            initial=lambda state: state.initial_settings.faults,
         ),
-        Route("/sandbox/activity", activity, methods=["POST"]),
-        Route("/sandbox/records/{kind}/{id}", record, methods=["GET"]),
-        Route("/sandbox/sessions/expire", expire_sessions, methods=["POST"]),
-        Route("/sandbox/rate-limits/reset", reset_limits, methods=["POST"]),
-        Route("/sandbox/calls/reset", reset_calls, methods=["POST"]),
-        Route("/sandbox/webhooks", webhooks, methods=["GET"]),
-        Route("/sandbox/webhooks/deliver", deliver, methods=["POST"]),
-        Route("/sandbox/webhooks/deliveries", deliveries, methods=["GET"]),
-        Route("/sandbox/webhooks/subscriptions", register, methods=["POST"]),
+        op.activity(ActivityRequest, make_activity, refuse_make_errors=True),
+        op.route("/sandbox/records/{kind}/{id}", record),
+        op.post("/sandbox/sessions/expire", lambda state: {"expired": state.sessions.expire_all()}),
+        op.post("/sandbox/rate-limits/reset", _reset_limits),
+        op.post("/sandbox/calls/reset", _reset_calls),
+        op.get("/sandbox/webhooks", webhooks),
+        op.route("/sandbox/webhooks/deliver", deliver, ["POST"]),
+        op.get("/sandbox/webhooks/deliveries", deliveries),
+        op.route("/sandbox/webhooks/subscriptions", register, ["POST"]),
     ]

@@ -38,8 +38,11 @@ class SandboxState:
     fault_rng: random.Random = dataclasses.field(init=False)
     _factory: DataFactory | None = None
     _activity_runs: int = 0
+    # The settings it started with: what ``/sandbox/settings/reset`` and ``/sandbox/faults/reset`` restore.
+    initial_settings: CoupaSandboxSettings = dataclasses.field(init=False)
 
     def __post_init__(self) -> None:
+        self.initial_settings = self.settings.model_copy(deep=True)
         self.fault_rng = random.Random(self.settings.seed ^ 0x5EED)
         self.callouts = CalloutDispatcher(lambda: self.settings.callouts, self.settings.seed)
         for subscription in self.settings.callouts.subscriptions:

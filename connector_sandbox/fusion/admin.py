@@ -17,8 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from connector_sandbox.admin import live_model_routes
-from connector_sandbox.serve import json_object_body
+from connector_sandbox.admin import Operator, Refused, object_body, record_filters, seed_summary
 
 from .activity import ActivityRequest, make_activity
 from .catalog import RESOURCES, Resource
@@ -30,16 +29,6 @@ from .values import to_json
 _RESEED_FIELDS = ("scale", "seed", "anchor_date")
 
 
-def _state(request: Request) -> SandboxState:
-    return request.app.state.sandbox
-
-
-class _Problem(Exception):
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.status = status
-
-
 def _json(body: Any, status: int = 200) -> Response:
     return Response(
         json.dumps(body, ensure_ascii=False, default=str).encode("utf-8"),
@@ -48,99 +37,73 @@ def _json(body: Any, status: int = 200) -> Response:
     )
 
 
-async def _object(request: Request) -> dict[str, Any]:
-    """The operator body (``json_object_body``, shared by the simulators), its refusal as a 400."""
-    try:
-        return await json_object_body(request)
-    except ValueError as exc:
-        raise _Problem(str(exc)) from None
+# Refusals (and any pydantic ValidationError) are answered as plain JSON ``{"error": ...}`` with 400.
+_OPERATOR = Operator(respond=_json, refuse_with=JSONResponse, refuse=(ValidationError,))
 
 
-def _admin(handler: Any) -> Any:
-    async def endpoint(request: Request) -> Response:
-        try:
-            return await handler(request, _state(request))
-        except _Problem as problem:
-            return JSONResponse({"error": str(problem)}, status_code=problem.status)
-        except ValidationError as exc:
-            return JSONResponse({"error": str(exc)}, status_code=400)
-
-    return endpoint
-
-
-async def state_summary(request: Request, state: SandboxState) -> Response:
+def state_summary(state: SandboxState) -> dict[str, Any]:
     now = state.now()
-    return _json(
-        {
-            "row_counts": state.store.row_counts(),
-            "calls": dict(state.calls),
-            "statuses": dict(state.statuses),
-            "throttled": state.limiter.throttled,
-            "faults_injected": state.injector.injected,
-            "tokens": {"issued": state.tokens.issued, "active": state.tokens.active_count(now)},
-            "clock": {
-                "now": now.isoformat(timespec="milliseconds"),
-                "offset_seconds": state.clock_offset.total_seconds(),
-            },
-            "faults": state.faults.model_dump(),
-            "behaviour": state.behaviour.model_dump(mode="json"),
-            "seed": {
-                "seconds": round(state.seed_report.seconds, 3),
-                "anchor_date": state.seed_report.anchor_date,
-                "scale": state.settings.scale,
-                "seed": state.settings.seed,
-            },
-            "users": [
-                {
-                    "username": user.username,
-                    "privileges": list(user.privileges),
-                    "business_units": user.business_units,
-                }
-                for user in state.settings.users
-            ],
-            "clients": [
-                {"client_id": client.client_id, "acts_as": client.acts_as}
-                for client in state.settings.clients
-            ],
-        }
-    )
+    return {
+        "row_counts": state.store.row_counts(),
+        "calls": dict(state.calls),
+        "statuses": dict(state.statuses),
+        "throttled": state.limiter.throttled,
+        "faults_injected": state.injector.injected,
+        "tokens": {"issued": state.tokens.issued, "active": state.tokens.active_count(now)},
+        "clock": {
+            "now": now.isoformat(timespec="milliseconds"),
+            "offset_seconds": state.clock_offset.total_seconds(),
+        },
+        "faults": state.faults.model_dump(),
+        "behaviour": state.behaviour.model_dump(mode="json"),
+        "seed": seed_summary(
+            state.seed_report,
+            *("seconds", "anchor_date", "scale", "seed"),
+            scale=state.settings.scale,
+            seed=state.settings.seed,
+        ),
+        "users": [
+            {
+                "username": user.username,
+                "privileges": list(user.privileges),
+                "business_units": user.business_units,
+            }
+            for user in state.settings.users
+        ],
+        "clients": [
+            {"client_id": client.client_id, "acts_as": client.acts_as} for client in state.settings.clients
+        ],
+    }
 
 
 async def reset(request: Request, state: SandboxState) -> Response:
     """Reseed: ``{"scale", "seed", "anchor_date"}`` optional; everything live returns to the settings."""
-    changes = await _object(request)
+    changes = await object_body(request)
     unknown = set(changes) - set(_RESEED_FIELDS)
     if unknown:
-        raise _Problem(f"reset takes only {', '.join(_RESEED_FIELDS)}; got {sorted(unknown)}")
+        raise Refused(f"reset takes only {', '.join(_RESEED_FIELDS)}; got {sorted(unknown)}")
     settings = FusionSandboxSettings.model_validate({**state.settings.model_dump(), **changes})
     state.reseed(settings)
-    return _json({"row_counts": state.seed_report.row_counts, "seconds": round(state.seed_report.seconds, 3)})
+    return _json(seed_summary(state.seed_report, "row_counts", "seconds"))
 
 
-async def get_behaviour(request: Request, state: SandboxState) -> Response:
-    return _json(state.behaviour.model_dump(mode="json"))
-
-
-async def set_behaviour(request: Request, state: SandboxState) -> Response:
+def _change_behaviour(state: SandboxState, changes: dict[str, Any]) -> None:
     """Merge variant switches into the live behaviour (validated; unknown fields refused)."""
-    changes = await _object(request)
     state.behaviour = BehaviourSettings.model_validate({**state.behaviour.model_dump(), **changes})
     state.limiter.reset()
-    return _json(state.behaviour.model_dump(mode="json"))
 
 
-async def reset_behaviour(request: Request, state: SandboxState) -> Response:
+def _reset_behaviour(state: SandboxState) -> None:
     state.behaviour = state.settings.behaviour.model_copy(deep=True)
     state.limiter.reset()
-    return _json(state.behaviour.model_dump(mode="json"))
 
 
 async def set_identities(request: Request, state: SandboxState) -> Response:
     """Replace ``users`` and/or ``clients`` (e.g. a user missing a role, a client trusting a certificate)."""
-    changes = await _object(request)
+    changes = await object_body(request)
     unknown = set(changes) - {"users", "clients"}
     if unknown:
-        raise _Problem(f"identities takes users and clients; got {sorted(unknown)}")
+        raise Refused(f"identities takes users and clients; got {sorted(unknown)}")
     current = state.settings.model_dump()
     state.settings = FusionSandboxSettings.model_validate({**current, **changes})
     return _json(
@@ -151,35 +114,26 @@ async def set_identities(request: Request, state: SandboxState) -> Response:
     )
 
 
-async def activity(request: Request, state: SandboxState) -> Response:
-    wanted = ActivityRequest.model_validate(await _object(request))
+def _make_activity(state: SandboxState, wanted: Any) -> dict[str, Any]:
     rng = random.Random(f"{state.settings.seed}:{state.now().isoformat()}")
-    return _json(make_activity(state.store, rng, state.now(), wanted))
+    return make_activity(state.store, rng, state.now(), wanted)
 
 
 async def advance_clock(request: Request, state: SandboxState) -> Response:
     """``{"advance_seconds": n}``: move the pod's clock forward (token expiry, rate windows, stamps)."""
-    body = await _object(request)
+    body = await object_body(request)
     seconds = body.get("advance_seconds")
     if not isinstance(seconds, int | float) or isinstance(seconds, bool) or seconds < 0:
-        raise _Problem("advance_seconds must be a non-negative number")
+        raise Refused("advance_seconds must be a non-negative number")
     state.clock_offset += dt.timedelta(seconds=seconds)
     return _json({"now": state.now().isoformat(timespec="milliseconds")})
 
 
-async def revoke_tokens(request: Request, state: SandboxState) -> Response:
-    return _json({"revoked": state.tokens.revoke_all()})
-
-
-async def expire_tokens(request: Request, state: SandboxState) -> Response:
-    return _json({"expired": state.tokens.expire_all(state.now())})
-
-
-async def reset_calls(request: Request, state: SandboxState) -> Response:
+def _reset_calls(state: SandboxState) -> dict[str, Any]:
     state.calls.clear()
     state.statuses.clear()
     state.limiter.throttled = 0
-    return _json({"calls": {}})
+    return {"calls": {}}
 
 
 def _record(resource: Resource, row: dict[str, Any]) -> dict[str, Any]:
@@ -201,13 +155,13 @@ async def stored_record(request: Request, state: SandboxState) -> Response:
     """One stored object by resource and numeric id, with all its children (canonical names)."""
     resource = RESOURCES.get(request.path_params["resource"])
     if resource is None:
-        raise _Problem(f"unknown resource; one of {sorted(RESOURCES)}", 404)
+        raise Refused(f"unknown resource; one of {sorted(RESOURCES)}", 404)
     raw = request.path_params["id"]
     if not raw.isdigit():
-        raise _Problem("the id must be the numeric id (e.g. InvoiceId)")
+        raise Refused("the id must be the numeric id (e.g. InvoiceId)")
     row = state.store.row(resource.table.name, int(raw))
     if row is None:
-        raise _Problem(f"no {resource.name} row with id {raw}", 404)
+        raise Refused(f"no {resource.name} row with id {raw}", 404)
     return _json(_with_children(state, resource, row))
 
 
@@ -215,14 +169,12 @@ async def stored_records(request: Request, state: SandboxState) -> Response:
     """Stored rows of a resource's table filtered by ``Attribute=value`` (text equality), ``limit``."""
     resource = RESOURCES.get(request.path_params["resource"])
     if resource is None:
-        raise _Problem(f"unknown resource; one of {sorted(RESOURCES)}", 404)
-    clauses, params, limit = [], [], 100
-    for name, value in request.query_params.multi_items():
-        if name == "limit":
-            limit = max(1, min(int(value), 10_000)) if value.isdigit() else 100
-            continue
+        raise Refused(f"unknown resource; one of {sorted(RESOURCES)}", 404)
+    filters, limit = record_filters(request.query_params, most=10_000, default=100)
+    clauses, params = [], []
+    for name, value in filters:
         if name not in resource.table.names:
-            raise _Problem(f"{name!r} is not an attribute of {resource.table.name}")
+            raise Refused(f"{name!r} is not an attribute of {resource.table.name}")
         clauses.append(f"CAST({quote(name)} AS TEXT) = ?")
         params.append(value)
     where = " AND ".join(clauses) or "1=1"
@@ -235,25 +187,32 @@ async def stored_records(request: Request, state: SandboxState) -> Response:
 
 
 def admin_routes() -> list[Route]:
+    op = _OPERATOR
     return [
-        Route("/sandbox/state", _admin(state_summary), methods=["GET"]),
-        Route("/sandbox/reset", _admin(reset), methods=["POST"]),
-        *live_model_routes(
+        op.get("/sandbox/state", state_summary),
+        op.route("/sandbox/reset", reset, ["POST"]),
+        # The faults answer in Starlette's compact JSON, like every simulator's.
+        *Operator().live_model(
             "/sandbox/faults",
             FaultSettings,
-            holder=_state,
+            holder=lambda state: state,
             name="faults",
-            initial=lambda request: _state(request).settings.faults,
+            initial=lambda state: state.settings.faults,
         ),
-        Route("/sandbox/behaviour", _admin(get_behaviour), methods=["GET"]),
-        Route("/sandbox/behaviour", _admin(set_behaviour), methods=["POST"]),
-        Route("/sandbox/behaviour/reset", _admin(reset_behaviour), methods=["POST"]),
-        Route("/sandbox/identities", _admin(set_identities), methods=["POST"]),
-        Route("/sandbox/activity", _admin(activity), methods=["POST"]),
-        Route("/sandbox/clock", _admin(advance_clock), methods=["POST"]),
-        Route("/sandbox/tokens/revoke", _admin(revoke_tokens), methods=["POST"]),
-        Route("/sandbox/tokens/expire", _admin(expire_tokens), methods=["POST"]),
-        Route("/sandbox/calls/reset", _admin(reset_calls), methods=["POST"]),
-        Route("/sandbox/records/{resource}", _admin(stored_records), methods=["GET"]),
-        Route("/sandbox/records/{resource}/{id}", _admin(stored_record), methods=["GET"]),
+        *op.live(
+            "/sandbox/behaviour",
+            read=lambda state: state.behaviour.model_dump(mode="json"),
+            change=_change_behaviour,
+            reset=_reset_behaviour,
+        ),
+        op.route("/sandbox/identities", set_identities, ["POST"]),
+        op.activity(ActivityRequest, _make_activity),
+        op.route("/sandbox/clock", advance_clock, ["POST"]),
+        *op.tokens(
+            expire=lambda state: state.tokens.expire_all(state.now()),
+            revoke=lambda state: state.tokens.revoke_all(),
+        ),
+        op.post("/sandbox/calls/reset", _reset_calls),
+        op.route("/sandbox/records/{resource}", stored_records),
+        op.route("/sandbox/records/{resource}/{id}", stored_record),
     ]

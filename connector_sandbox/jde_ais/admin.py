@@ -7,13 +7,12 @@ stored: Julian dates, scaled amounts).
 
 from __future__ import annotations
 
-from pydantic import ValidationError
+from typing import Any
+
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from connector_sandbox.admin import live_model_routes, problem
-from connector_sandbox.serve import json_object_body
+from connector_sandbox.admin import Operator, Refused, record_filters, seed_summary
 
 from .activity import ActivityRequest, make_activity, process_voucher_batches
 from .settings import FaultSettings
@@ -22,74 +21,43 @@ from .store import quote
 from .tables import TABLES
 
 _MAX_ROWS = 1000
+_OPERATOR = Operator()
 
 
-def _state(request: Request) -> SandboxState:
-    return request.app.state.sandbox
+def state_summary(state: SandboxState) -> dict[str, Any]:
+    return {
+        "row_counts": state.store.row_counts(),
+        "calls": dict(state.calls),
+        "active_sessions": state.sessions.active_count(),
+        "stateless_sessions_created": state.sessions.stateless_sessions_created,
+        "open_result_sets": len(state.result_sets),
+        "faults": state.faults.model_dump(),
+        "seed": seed_summary(
+            state.seed_report, "seconds", "reused", "anchor_date", "scale", scale=state.settings.scale
+        ),
+        "users": [
+            {"username": user.username, "simpleDateFormat": user.simple_date_format}
+            for user in state.settings.users
+        ],
+    }
 
 
-async def state_summary(request: Request) -> Response:
-    state = _state(request)
-    return JSONResponse(
-        {
-            "row_counts": state.store.row_counts(),
-            "calls": dict(state.calls),
-            "active_sessions": state.sessions.active_count(),
-            "stateless_sessions_created": state.sessions.stateless_sessions_created,
-            "open_result_sets": len(state.result_sets),
-            "faults": state.faults.model_dump(),
-            "seed": {
-                "seconds": round(state.seed_report.seconds, 3),
-                "reused": state.seed_report.reused,
-                "anchor_date": state.seed_report.anchor_date,
-                "scale": state.settings.scale,
-            },
-            "users": [
-                {"username": user.username, "simpleDateFormat": user.simple_date_format}
-                for user in state.settings.users
-            ],
-        }
-    )
+def _reset_calls(state: SandboxState) -> dict[str, Any]:
+    state.calls.clear()
+    return {"calls": {}}
 
 
-async def restart(request: Request) -> Response:
-    return JSONResponse({"invalidated_sessions": _state(request).restart()})
-
-
-async def reset_calls(request: Request) -> Response:
-    _state(request).calls.clear()
-    return JSONResponse({"calls": {}})
-
-
-async def activity(request: Request) -> Response:
-    state = _state(request)
-    try:
-        wanted = ActivityRequest.model_validate(await json_object_body(request))
-    except (ValueError, ValidationError) as exc:
-        return problem(str(exc))
-    return JSONResponse(make_activity(state.store, state.factory(), state.now(), wanted))
-
-
-async def process_vouchers(request: Request) -> Response:
-    state = _state(request)
-    return JSONResponse(process_voucher_batches(state.store, state.now()))
-
-
-async def rows(request: Request) -> Response:
+async def rows(request: Request, state: SandboxState) -> dict[str, Any]:
     """Stored rows of one table, filtered by ``ALIAS=value`` query parameters (equality)."""
-    state = _state(request)
     table = TABLES.get(request.path_params["table"])
     if table is None:
-        return problem(f"unknown table {request.path_params['table']!r}; one of {sorted(TABLES)}", 404)
+        raise Refused(f"unknown table {request.path_params['table']!r}; one of {sorted(TABLES)}", 404)
+    filters, limit = record_filters(request.query_params, most=_MAX_ROWS)
     clauses, params = [], []
-    limit = _MAX_ROWS
-    for name, value in request.query_params.multi_items():
-        if name == "limit":
-            limit = max(1, min(int(value), _MAX_ROWS)) if value.isdigit() else _MAX_ROWS
-            continue
+    for name, value in filters:
         column = table.by_alias.get(name)
         if column is None:
-            return problem(f"{name!r} is not a column of {table.name}")
+            raise Refused(f"{name!r} is not a column of {table.name}")
         clauses.append(f"{quote(name)} = ?")
         params.append(value if column.kind.value == "A" else int(value))
     where = " AND ".join(clauses) or "1=1"
@@ -97,28 +65,31 @@ async def rows(request: Request) -> Response:
     found = state.store.fetch_dicts(
         f"SELECT * FROM {quote(table.name)} WHERE {where} ORDER BY {order} LIMIT ?", [*params, limit]
     )
-    return JSONResponse({"table": table.name, "rows": found, "count": len(found)})
+    return {"table": table.name, "rows": found, "count": len(found)}
 
 
-async def payments(request: Request) -> Response:
-    found = _state(request).store.fetch_dicts('SELECT * FROM "sbx_payments" ORDER BY "payment_number"')
-    return JSONResponse({"payments": found})
+def payments(state: SandboxState) -> dict[str, Any]:
+    return {"payments": state.store.fetch_dicts('SELECT * FROM "sbx_payments" ORDER BY "payment_number"')}
 
 
 def admin_routes() -> list[Route]:
+    op = _OPERATOR
     return [
-        Route("/sandbox/state", state_summary, methods=["GET"]),
-        Route("/sandbox/restart", restart, methods=["POST"]),
-        *live_model_routes(
+        op.get("/sandbox/state", state_summary),
+        op.post("/sandbox/restart", lambda state: {"invalidated_sessions": state.restart()}),
+        *op.live_model(
             "/sandbox/faults",
             FaultSettings,
-            holder=_state,
+            holder=lambda state: state,
             name="faults",
-            initial=lambda request: _state(request).settings.faults,
+            initial=lambda state: state.settings.faults,
         ),
-        Route("/sandbox/calls/reset", reset_calls, methods=["POST"]),
-        Route("/sandbox/activity", activity, methods=["POST"]),
-        Route("/sandbox/process-vouchers", process_vouchers, methods=["POST"]),
-        Route("/sandbox/rows/{table}", rows, methods=["GET"]),
-        Route("/sandbox/payments", payments, methods=["GET"]),
+        op.post("/sandbox/calls/reset", _reset_calls),
+        op.activity(
+            ActivityRequest,
+            lambda state, wanted: make_activity(state.store, state.factory(), state.now(), wanted),
+        ),
+        op.post("/sandbox/process-vouchers", lambda state: process_voucher_batches(state.store, state.now())),
+        op.route("/sandbox/rows/{table}", rows),
+        op.get("/sandbox/payments", payments),
     ]
