@@ -151,7 +151,6 @@ def bill(base_url: str, **fields: Any) -> BillResource:
         "dev_key": DEV_KEY,
         "backoff_base": 0.01,
         "backoff_cap": 0.2,
-        "adopt_wait_seconds": 3.0,
         **fields,
     }
     return BillResource(**values)
@@ -432,10 +431,9 @@ def test_paging_caps(sandbox):
         with pytest.raises(BillInputError, match="at most 20"):
             session.create_vendors([{"name": f"Cap test {i}"} for i in range(21)])
         bulk = sandbox.calls("POST /connect/v3/vendors/bulk")
-        outcomes = session.ensure_vendors(
-            [{"name": f"Cap test vendor {uuid.uuid4().hex[:8]}"} for _ in range(23)]
-        )
-    assert [o.action for o in outcomes] == ["created"] * 23
+        vendors = [{"name": f"Cap test vendor {uuid.uuid4().hex[:8]}"} for _ in range(23)]
+        created = session.create_vendors(vendors[:20]) + session.create_vendors(vendors[20:])
+    assert [v["name"] for v in created] == [v["name"] for v in vendors]  # 20 in one call is accepted
     assert sandbox.calls("POST /connect/v3/vendors/bulk") - bulk == 2
 
 
@@ -589,18 +587,17 @@ def test_search_then_create_never_makes_a_second_bill(sandbox):
     ids = lookups(sandbox)
     invoice = f"INV-{uuid.uuid4().hex[:10]}"
     with bill(sandbox.base_url).session() as session:
-        first = session.ensure_bill(a_bill(ids, invoice))
-        second = session.ensure_bill(a_bill(ids, invoice))
+        assert session.find_bills(vendor_id=ids["vendor"], invoice_number=invoice) == []
+        first = session.create_bill(a_bill(ids, invoice))
         found = session.find_bills(vendor_id=ids["vendor"], invoice_number=invoice)
-    assert (first.action, second.action) == ("created", "found")
-    assert first.id == second.id == found[0]["id"] and len(found) == 1
-    assert first.record["amount"] == Decimal("245.10")
-    line = first.record["billLineItems"][0]
+    assert first["id"] == found[0]["id"] and len(found) == 1
+    assert first["amount"] == Decimal("245.10")
+    line = first["billLineItems"][0]
     assert line["classifications"] == {"chartOfAccountId": ids["account"], "departmentId": ids["department"]}
     assert sum(1 for b in sandbox.records("bills") if b["invoice"]["invoiceNumber"] == invoice) == 1
 
 
-def test_a_lost_create_answer_is_adopted_not_repeated(sandbox, proxy_factory):
+def test_a_lost_create_answer_is_found_by_the_search_not_repeated(sandbox, proxy_factory):
     proxy = proxy_factory()
     ids = lookups(sandbox)
     invoice, other = f"INV-{uuid.uuid4().hex[:10]}", f"INV-{uuid.uuid4().hex[:10]}"
@@ -613,16 +610,17 @@ def test_a_lost_create_answer_is_adopted_not_repeated(sandbox, proxy_factory):
         assert len(session.find_bills(vendor_id=ids["vendor"], invoice_number=other)) == 1
 
         proxy.lose("POST", "/connect/v3/bills")
-        outcome = session.ensure_bill(a_bill(ids, invoice))
-        again = session.ensure_bill(a_bill(ids, invoice))
+        with pytest.raises(BillUnavailableError) as again:
+            session.create_bill(a_bill(ids, invoice))
+        assert again.value.outcome_unknown
+        assert len(session.find_bills(vendor_id=ids["vendor"], invoice_number=invoice)) == 1
     assert proxy.lost == 2
-    assert (outcome.action, again.action) == ("adopted", "found") and outcome.id == again.id
     assert sandbox.calls("POST /connect/v3/bills") - posts == 2  # one POST per bill, never repeated
     invoices = Counter(b["invoice"]["invoiceNumber"] for b in sandbox.records("bills"))
     assert invoices[invoice] == invoices[other] == 1
 
 
-def test_vendors_matched_by_name_and_tax_id_and_bulk_adopted(sandbox, proxy_factory):
+def test_vendors_matched_by_name_and_tax_id_after_a_lost_bulk_answer(sandbox, proxy_factory):
     proxy = proxy_factory()
     tag = uuid.uuid4().hex[:6]
     vendors = [
@@ -635,19 +633,20 @@ def test_vendors_matched_by_name_and_tax_id_and_bulk_adopted(sandbox, proxy_fact
     ]
     with bill(f"{proxy.url}/connect").session() as session:
         proxy.lose("POST", "/connect/v3/vendors/bulk")
-        outcomes = session.ensure_vendors(vendors)
+        with pytest.raises(BillUnavailableError) as lost:
+            session.create_vendors(vendors)
+        made = [session.find_vendors(name=v["name"], tax_id=v["additionalInfo"]["taxId"]) for v in vendors]
         by_name = session.find_vendors(name=f"Granite Supply {tag} 1")
         by_both = session.find_vendors(name=vendors[2]["name"], tax_id="123400002")
         wrong_tax = session.find_vendors(name=vendors[2]["name"], tax_id="99-9999999")
         tricky = [v for v in sandbox.records("vendors") if any(ch in v["name"] for ch in '",:')]
         hard_names = [session.find_vendors(name=v["name"], include_archived=True) for v in tricky]
-        single = session.ensure_vendor(vendors[0])
-    assert [o.action for o in outcomes] == ["adopted"] * 3
-    assert [r["id"] for r in by_name] == [outcomes[1].id]
-    assert [r["id"] for r in by_both] == [outcomes[2].id] and wrong_tax == []
+    assert lost.value.outcome_unknown
+    assert [len(found) for found in made] == [1, 1, 1]  # the bulk call happened; the search finds each
+    assert [r["id"] for r in by_name] == [made[1][0]["id"]]
+    assert [r["id"] for r in by_both] == [made[2][0]["id"]] and wrong_tax == []
     assert len(tricky) >= 3  # quotes, commas and colons in names all survive the name filter
     assert [[r["id"] for r in found] for found in hard_names] == [[v["id"]] for v in tricky]
-    assert (single.action, single.id) == ("found", outcomes[0].id)
     names = Counter(v["name"] for v in sandbox.records("vendors"))
     assert all(names[v["name"]] == 1 for v in vendors)
 
@@ -659,28 +658,34 @@ def test_record_payment_once_and_read_it_back_as_a_change(sandbox, proxy_factory
     with bill(f"{proxy.url}/connect").session() as session:
         first = session.create_bill(a_bill(ids, f"INV-{uuid.uuid4().hex[:10]}", "100.00"))
         second = session.create_bill(a_bill(ids, f"INV-{uuid.uuid4().hex[:10]}", "80.25"))
-        paid = session.ensure_recorded_payment(
+        paid = session.record_payment(
             vendor_id=ids["vendor"],
             process_date=date.today(),
             payments=[{"billId": first["id"], "amount": "100.00"}],
         )
         proxy.lose("POST", "/connect/v3/bills/record-payment")
-        lost = session.ensure_recorded_payment(
+        with pytest.raises(BillUnavailableError) as unknown:
+            session.record_payment(
+                vendor_id=ids["vendor"],
+                process_date=date.today(),
+                payments=[{"billId": second["id"], "amount": Decimal("80.25")}],
+            )
+        [lost] = session.find_recorded_payments(
             vendor_id=ids["vendor"],
             process_date=date.today(),
             payments=[{"billId": second["id"], "amount": Decimal("80.25")}],
         )
-        repeat = session.ensure_recorded_payment(
+        repeat = session.find_recorded_payments(
             vendor_id=ids["vendor"],
             process_date=date.today(),
             payments=[{"billId": first["id"], "amount": 100}],
         )
         changed = list(session.iter_changed("payments", since, datetime.now(UTC) + timedelta(seconds=1)))
         settled = session.get("bills", first["id"])
-    assert (paid.action, lost.action, repeat.action) == ("created", "adopted", "found")
-    assert repeat.id == paid.id
-    assert {paid.id, lost.id} <= {p["id"] for p in changed}
-    assert paid.record["amount"] == Decimal("100.00")
+    assert unknown.value.outcome_unknown
+    assert [r["id"] for r in repeat] == [paid["id"]]
+    assert {paid["id"], lost["id"]} <= {p["id"] for p in changed}
+    assert paid["amount"] == Decimal("100.00")
     assert settled["paymentStatus"] == "PAID"
     payments = [p for p in sandbox.records("payments") if p.get("billId") in (first["id"], second["id"])]
     assert len(payments) == 2
@@ -763,7 +768,9 @@ def test_every_variant_of_the_reference_works(sandbox, variants):
         seen = [next(rows)["id"] for _ in range(12)]
         sandbox.admin("POST", "sessions/expire")
         seen += [r["id"] for r in rows]
-        outcomes = [session.ensure_bill(a_bill(ids, invoice)).action for _ in range(2)]
+        before_create = session.find_bills(vendor_id=ids["vendor"], invoice_number=invoice)
+        created = session.create_bill(a_bill(ids, invoice))
+        after_create = session.find_bills(vendor_id=ids["vendor"], invoice_number=invoice)
         with pytest.raises(BillValidationError) as caught:
             session.create_bill(broken)
         with pytest.raises(BillNotFoundError):
@@ -783,7 +790,7 @@ def test_every_variant_of_the_reference_works(sandbox, variants):
         for t in threads:
             t.join()
     assert len(seen) == len(set(seen)) and set(seen) == truth
-    assert outcomes == ["created", "found"]
+    assert before_create == [] and [b["id"] for b in after_create] == [created["id"]]
     assert "billLineItems[0].classifications.chartOfAccountId" in caught.value.fields
     assert parallel_errors == []
     assert max(sandbox.state()["limits"]["max_in_flight"].values()) <= 3

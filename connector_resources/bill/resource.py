@@ -61,9 +61,6 @@ class BillResource(ApiConnectionResource):
         le=DOCUMENTED_IN_FLIGHT_CAP,
         description="concurrent requests per devKey + organization in this process (BILL allows 3)",
     )
-    adopt_wait_seconds: float = Field(
-        default=10.0, ge=0, description="how long to search for a create whose answer was lost"
-    )
 
     # -- wiring -----------------------------------------------------------------------------------
 
@@ -147,7 +144,6 @@ class BillResource(ApiConnectionResource):
             page_size=self.page_size,
             events_url=events_url,
             events_http=events_http,
-            adopt_wait_seconds=self.adopt_wait_seconds,
         )
 
     def logout(self) -> bool:

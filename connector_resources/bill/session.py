@@ -6,7 +6,7 @@ error array on a 2xx (quirk 4) alike. The session never logs out: its BILL sessi
 whole process (``auth``), and outlives the batch on purpose.
 
 Reads: ``iter_changed`` (see ``changes``), ``iter_records``, ``get``. Writes (vendors, bills,
-record-payment with their searches by natural key and ``ensure_*``) are in ``writes.WritesMixin``;
+record-payment with their searches by natural key) are in ``writes.WritesMixin``;
 webhook subscription management is in ``webhooks.SubscriptionsMixin``.
 """
 
@@ -50,13 +50,13 @@ from connector_resources.bill.listing import (
 )
 from connector_resources.bill.payloads import encode_json
 from connector_resources.bill.webhooks import SubscriptionsMixin
-from connector_resources.bill.writes import VENDOR_BULK_MAX, CreateOutcome, WritesMixin
+from connector_resources.bill.writes import VENDOR_BULK_MAX, WritesMixin
 from connector_resources.http import ApiError, AuthenticationError, CallMetrics, HttpClient
 from connector_resources.redaction import get_logger
 
 log = get_logger("ml_connector.bill")
 
-__all__ = ["VENDOR_BULK_MAX", "BillSession", "CreateOutcome"]
+__all__ = ["VENDOR_BULK_MAX", "BillSession"]
 
 # Process-wide: what each server taught us about its lists (see ``changes``), by API URL + entity.
 _LIST_STRATEGIES: dict[str, str] = {}
@@ -84,7 +84,6 @@ class BillSession(WritesMixin, SubscriptionsMixin, SaasSession):
         page_size: int = MAX_PAGE_SIZE,
         events_url: str,
         events_http: HttpClient | None = None,
-        adopt_wait_seconds: float = 10.0,
     ) -> None:
         if not 1 <= page_size <= MAX_PAGE_SIZE:
             raise ValueError(f"BILL page_size must be 1..{MAX_PAGE_SIZE}, got {page_size}")
@@ -93,7 +92,6 @@ class BillSession(WritesMixin, SubscriptionsMixin, SaasSession):
         self._auth = auth
         self.page_size = page_size
         self.events_url = events_url.rstrip("/")
-        self.adopt_wait_seconds = adopt_wait_seconds
         self._closed = False
 
     # -- state ------------------------------------------------------------------------------------

@@ -1,29 +1,24 @@
-"""Writing to BILL without duplicates: creates, the search by natural key that matches each, and
-``ensure_*``, which searches first, creates only when nothing matches, and adopts the record when a
-create's answer was lost.
+"""Writing to BILL without duplicates: creates, and the search by natural key that matches each.
 
 Why: BILL has no idempotency keys (reference §1, quirk 8), and the simulator, like BILL, makes a
 second record when a create is repeated. The HTTP core never replays a create after an ambiguous
-failure (it raises ``outcome_unknown`` instead); here the lost answer is resolved by searching for
-the record's natural key (vendor name + tax id, vendor + invoice number, bills + amounts + date of a
-recorded payment), waiting briefly for BILL to show it. If it never appears, the original error is
-raised: the caller searches again later and never creates blindly.
+failure (it raises an error with ``outcome_unknown`` instead); the caller resolves it by searching
+for the record's natural key (vendor name + tax id, vendor + invoice number, bills + amounts + date
+of a recorded payment) and never creates blindly. Searching first and adopting what a lost answer
+made is the flows' business (``write_one``), not the client's.
 
 ``WritesMixin`` is part of ``BillSession`` (it uses the session's ``_call``, ``_search``, ``_object``).
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import quote
 
 from connector_resources.bill.errors import (
     BillDataError,
-    BillError,
     BillInputError,
     BillValidationError,
 )
@@ -43,35 +38,18 @@ from connector_resources.redaction import get_logger
 log = get_logger("ml_connector.bill.writes")
 
 VENDOR_BULK_MAX = 20  # reference §2.6: /v3/vendors/bulk takes at most 20, all-or-nothing
-# Payment states in which a recorded payment no longer stands (it must not be adopted).
+# Payment states in which a recorded payment no longer stands (a search must not match it).
 _DEAD_PAYMENT_WORDS = ("CANCEL", "VOID")
-# How a search for a create whose answer was lost waits for it to become visible (seconds).
-_ADOPT_DELAYS = (0.0, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
-
-
-@dataclass(frozen=True)
-class CreateOutcome:
-    """What an ``ensure_*`` call did: ``found`` an existing record, ``created`` one, or ``adopted``
-    the record a create with a lost answer made. ``matches`` counts the records the search found
-    (more than one means BILL already holds duplicates: the oldest is returned, the rest logged)."""
-
-    record: dict[str, Any]
-    action: Literal["found", "created", "adopted"]
-    matches: int = 1
-
-    @property
-    def id(self) -> str:
-        return str(self.record.get("id", ""))
 
 
 class WritesMixin:
-    """Vendors, bills and recorded payments for ``BillSession``: create, update, find, ensure."""
+    """Vendors, bills and recorded payments for ``BillSession``: create, update, find."""
 
     # -- vendors ------------------------------------------------------------------------------------
 
     def create_vendor(self, vendor: Mapping[str, Any]) -> dict[str, Any]:
         """Create one vendor (``POST /v3/vendors``); returns BILL's record. Not retried after an
-        ambiguous failure: use ``ensure_vendor`` or ``find_vendors`` to adopt."""
+        ambiguous failure: search with ``find_vendors``."""
         body = vendor_body(vendor)
         label = vendor_label(body)
         return self._object(self._call("POST", "v3/vendors", what=f"create {label}", record=label, body=body))
@@ -80,14 +58,14 @@ class WritesMixin:
         """Create up to 20 vendors in one all-or-nothing call (``POST /v3/vendors/bulk``).
 
         Returns BILL's records in the order sent. A refusal names each refused vendor (BILL's "[i]"
-        indexes are mapped to names). For more than 20, use ``ensure_vendors``.
+        indexes are mapped to names). More than 20 take several calls.
         """
         if isinstance(vendors, Mapping) or not isinstance(vendors, Sequence) or not vendors:
             raise BillInputError("create vendors: give a list of 1 to 20 vendors")
         if len(vendors) > VENDOR_BULK_MAX:
             raise BillInputError(
                 f"create vendors: {len(vendors)} vendors in one bulk call; BILL takes at most "
-                f"{VENDOR_BULK_MAX} (use ensure_vendors, which splits them)"
+                f"{VENDOR_BULK_MAX} (split them into several calls)"
             )
         bodies = [vendor_body(v, f"vendors[{i}] {vendor_label(v)}") for i, v in enumerate(vendors)]
         names = [vendor_label(b) for b in bodies]
@@ -156,61 +134,12 @@ class WritesMixin:
         attempts.append(("vendor list", []))
         return _oldest_first(self._search("vendors", attempts, keep))
 
-    def ensure_vendor(self, vendor: Mapping[str, Any]) -> CreateOutcome:
-        """The vendor with this name (+ ``additionalInfo.taxId`` when given): found, created, or
-        adopted after a create whose answer was lost. Never creates a second one."""
-        body = vendor_body(vendor)
-        label = vendor_label(body)
-        tax_id = _tax_id_of(body)
-
-        def search() -> list[dict[str, Any]]:
-            return self.find_vendors(name=body["name"], tax_id=tax_id)
-
-        return self._ensure(label, search, lambda: self.create_vendor(body))
-
-    def ensure_vendors(self, vendors: Sequence[Mapping[str, Any]]) -> list[CreateOutcome]:
-        """``ensure_vendor`` for many, creating the missing ones in bulk calls of at most 20.
-
-        Each vendor is searched first; the missing are bulk-created; when a bulk call's answer is
-        lost, each of its vendors is searched again and adopted. One outcome per vendor, in order.
-        """
-        bodies = [vendor_body(v, f"vendors[{i}] {vendor_label(v)}") for i, v in enumerate(vendors)]
-        outcomes: list[CreateOutcome | None] = [None] * len(bodies)
-        missing: list[int] = []
-        for index, body in enumerate(bodies):
-            found = self.find_vendors(name=body["name"], tax_id=_tax_id_of(body))
-            if found:
-                outcomes[index] = _found(found, vendor_label(body))
-            else:
-                missing.append(index)
-        for chunk_start in range(0, len(missing), VENDOR_BULK_MAX):
-            chunk = missing[chunk_start : chunk_start + VENDOR_BULK_MAX]
-            try:
-                created = self.create_vendors([bodies[i] for i in chunk])
-            except BillError as exc:
-                if not exc.outcome_unknown:
-                    raise
-                for i in chunk:
-                    body = bodies[i]
-                    outcomes[i] = CreateOutcome(
-                        self._adopt(
-                            vendor_label(body),
-                            lambda b=body: self.find_vendors(name=b["name"], tax_id=_tax_id_of(b)),
-                            exc,
-                        ),
-                        "adopted",
-                    )
-                continue
-            for i, row in zip(chunk, created, strict=True):
-                outcomes[i] = CreateOutcome(row, "created")
-        return [o for o in outcomes if o is not None]
-
     # -- bills ----------------------------------------------------------------------------------------
 
     def create_bill(self, bill: Mapping[str, Any]) -> dict[str, Any]:
         """Create one bill (``POST /v3/bills``) with its lines; each line's ``classifications``
         carries the GL account (``chartOfAccountId``) and ``departmentId``. Returns BILL's record.
-        Not retried after an ambiguous failure: use ``ensure_bill`` or ``find_bills`` to adopt."""
+        Not retried after an ambiguous failure: search with ``find_bills``."""
         body = bill_body(bill)
         label = bill_label(body)
         return self._object(self._call("POST", "v3/bills", what=f"create {label}", record=label, body=body))
@@ -258,19 +187,6 @@ class WritesMixin:
 
         return _oldest_first(self._search("bills", attempts, keep))
 
-    def ensure_bill(self, bill: Mapping[str, Any]) -> CreateOutcome:
-        """The bill with this vendor + invoice number: found, created, or adopted after a create
-        whose answer was lost. Never creates a second one."""
-        body = bill_body(bill)
-        label = bill_label(body)
-
-        def search() -> list[dict[str, Any]]:
-            return self.find_bills(
-                vendor_id=body["vendorId"], invoice_number=body["invoice"]["invoiceNumber"]
-            )
-
-        return self._ensure(label, search, lambda: self.create_bill(body))
-
     # -- payments -------------------------------------------------------------------------------------
 
     def record_payment(
@@ -285,8 +201,8 @@ class WritesMixin:
 
         ``payments`` are ``{"billId", "amount"}`` (amounts Decimal/int/str, positive). Returns the
         recorded payment; should BILL answer an array, one element is returned as is and several
-        as ``{"payments": [...]}``. Not retried after an ambiguous failure: use
-        ``ensure_recorded_payment`` or ``find_recorded_payments``.
+        as ``{"payments": [...]}``. Not retried after an ambiguous failure: search with
+        ``find_recorded_payments``.
         """
         body = record_payment_body(vendor_id, process_date, payments, to_print_check)
         label = record_payment_label(vendor_id, payments)
@@ -332,76 +248,6 @@ class WritesMixin:
         ]
         return _oldest_first(self._search("payments", attempts, keep))
 
-    def ensure_recorded_payment(
-        self,
-        *,
-        vendor_id: str,
-        process_date: Any,
-        payments: Sequence[Mapping[str, Any]],
-        to_print_check: bool = False,
-    ) -> CreateOutcome:
-        """The recorded payment of these bills and amounts on this date: found, recorded, or adopted
-        after a call whose answer was lost. Never records it twice."""
-        label = record_payment_label(vendor_id, payments)
-
-        def search() -> list[dict[str, Any]]:
-            return self.find_recorded_payments(
-                vendor_id=vendor_id, payments=payments, process_date=process_date
-            )
-
-        return self._ensure(
-            label,
-            search,
-            lambda: self.record_payment(
-                vendor_id=vendor_id,
-                process_date=process_date,
-                payments=payments,
-                to_print_check=to_print_check,
-            ),
-        )
-
-    # -- find-or-create -------------------------------------------------------------------------------
-
-    def _ensure(
-        self,
-        label: str,
-        search: Callable[[], list[dict[str, Any]]],
-        create: Callable[[], dict[str, Any]],
-    ) -> CreateOutcome:
-        found = search()
-        if found:
-            return _found(found, label)
-        try:
-            return CreateOutcome(create(), "created")
-        except BillError as exc:
-            if not exc.outcome_unknown:
-                raise
-            return CreateOutcome(self._adopt(label, search, exc), "adopted")
-
-    def _adopt(
-        self, label: str, search: Callable[[], list[dict[str, Any]]], error: BillError
-    ) -> dict[str, Any]:
-        """After a create with a lost answer: find what it made, waiting a little for BILL to show
-        it; if nothing appears, raise the original error (the caller must search again later,
-        never create blindly)."""
-        log.warning("the answer to creating %s was lost; searching for it before anything else", label)
-        deadline = time.monotonic() + self.adopt_wait_seconds
-        for delay in _ADOPT_DELAYS:
-            if delay:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    break
-                time.sleep(min(delay, remaining))
-            found = search()
-            if found:
-                log.info(
-                    "adopted %s (id %s) created by the attempt whose answer was lost",
-                    label,
-                    found[0].get("id"),
-                )
-                return found[0]
-        raise error
-
 
 # -- helpers -----------------------------------------------------------------------------------------
 
@@ -414,25 +260,8 @@ def _norm_tax(value: Any) -> str:
     return "".join(ch for ch in str(value or "") if ch.isalnum()).upper()
 
 
-def _tax_id_of(vendor: Mapping[str, Any]) -> str | None:
-    info = vendor.get("additionalInfo")
-    tax = info.get("taxId") if isinstance(info, Mapping) else None
-    return tax if isinstance(tax, str) and tax.strip() else None
-
-
 def _oldest_first(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: (str(r.get("createdTime") or ""), str(r.get("id"))))
-
-
-def _found(rows: list[dict[str, Any]], label: str) -> CreateOutcome:
-    if len(rows) > 1:
-        log.warning(
-            "BILL already holds %d records for %s (%s); using the oldest",
-            len(rows),
-            label,
-            ", ".join(str(r.get("id")) for r in rows[:5]),
-        )
-    return CreateOutcome(rows[0], "found", matches=len(rows))
 
 
 def _paid_bills(payment: Mapping[str, Any]) -> set[tuple[str, Decimal]]:
