@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.responses import Response
@@ -32,7 +32,7 @@ class Write:
     """A validated body: the columns to write, and what to write beside them in the same transaction."""
 
     columns: dict[str, Any]
-    then: Callable[[RequestContext, int], None] = field(default=_nothing)
+    then: Callable[[RequestContext, int], None] = _nothing
 
 
 # (ctx, body, partial, id of the row being updated or None) -> the write; raises the 400.
