@@ -13,6 +13,7 @@ renamed per resource with ``BehaviourSettings.attribute_names`` (README lists th
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -514,31 +515,6 @@ VALUE_SET_VALUE = _table(
     ),
 )
 
-TABLES: dict[str, Table] = {
-    table.name: table
-    for table in (
-        SUPPLIER,
-        SUPPLIER_SITE,
-        SUPPLIER_ADDRESS,
-        PO_HEADER,
-        PO_LINE,
-        PO_SCHEDULE,
-        PO_DISTRIBUTION,
-        REQUISITION,
-        REQUISITION_LINE,
-        REQUISITION_DISTRIBUTION,
-        INVOICE,
-        INVOICE_LINE,
-        INVOICE_DISTRIBUTION,
-        INVOICE_INSTALLMENT,
-        PAYMENT,
-        RELATED_INVOICE,
-        CODE_COMBINATION,
-        VALUE_SET,
-        VALUE_SET_VALUE,
-    )
-}
-
 # --- resources ----------------------------------------------------------------------------------
 
 
@@ -675,6 +651,16 @@ RESOURCES: dict[str, Resource] = {
         ),
     )
 }
+
+
+def _tables(resources: Iterable[Resource]) -> Iterator[Table]:
+    for resource in resources:
+        yield resource.table
+        yield from _tables(resource.children)
+
+
+# Every table a resource serves, parents before their children, in the order resources are declared.
+TABLES: dict[str, Table] = {table.name: table for table in _tables(RESOURCES.values())}
 
 # Resources whose rows carry a business unit the user's data access restricts (quirk 10).
 DATA_SECURED_TABLES = frozenset({"po_header", "requisition", "invoice", "payment"})
