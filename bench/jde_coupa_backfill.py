@@ -119,10 +119,10 @@ def _fresh_jde_database(data: Path, scale: float, workdir: Path) -> Path:
 def _run(args: argparse.Namespace, jde_url: str, coupa_url: str) -> dict:
     from dagster import AssetsDefinition, instance_for_test, materialize
 
-    from connector_assets.flows.coupa_jde import coupa_jde_assets
-    from connector_assets.flows.jde_coupa import jde_coupa_assets
-    from connector_assets.flows.jde_coupa_invoices import jde_coupa_invoice_assets
-    from connector_assets.flows.jde_coupa_pos import jde_coupa_po_assets
+    from connector_assets.integrations.coupa_jde import coupa_jde_assets
+    from connector_assets.integrations.jde_coupa.invoices import jde_coupa_invoice_assets
+    from connector_assets.integrations.jde_coupa.purchase_orders import jde_coupa_po_assets
+    from connector_assets.integrations.jde_coupa.suppliers import jde_coupa_assets
     from connector_assets.jde.assets import jde_assets
     from connector_assets.saas_assets import saas_assets
     from connector_assets.staging import StagingResource
@@ -245,17 +245,13 @@ def _catch_up(resources: dict, instance, ledger, assets: list, day: date, coupa_
     ``replay_due_records`` schedule), each record read from its source again and written once."""
     from dagster import materialize
 
-    from connector_assets.flows.coupa_jde import register_coupa_jde_replay_handlers
-    from connector_assets.flows.jde_coupa import register_replay_handlers
-    from connector_assets.flows.jde_coupa_invoices import register_invoice_replay_handler
-    from connector_assets.flows.jde_coupa_pos import register_po_replay_handler
+    from connector_assets.integrations import coupa_jde, jde_coupa
     from connector_resources.replay import replay_items
 
     # The production registrations, with the bench's resources instead of the settings'.
     own = {k: resources[k] for k in ("jde", "coupa", "staging")}
-    for register in (register_replay_handlers, register_po_replay_handler, register_invoice_replay_handler):
-        register(lambda: own)
-    register_coupa_jde_replay_handlers(resources=lambda: own)
+    jde_coupa.register_replay_handlers(lambda: own)
+    coupa_jde.register_replay_handlers(resources=lambda: own)
     before = requests.get(f"{coupa_url}/sandbox/state", timeout=30).json()
     started = time.monotonic()
     sync = [

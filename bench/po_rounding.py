@@ -15,7 +15,7 @@ import tempfile
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
-from connector_assets.flows.jde_coupa_pos import CENT, line_amount_fields
+from connector_assets.integrations.jde_coupa.purchase_orders import CENT, line_amount_fields
 from connector_sandbox.jde_ais.settings import JdeSandboxSettings
 from connector_sandbox.jde_ais.state import SandboxState
 

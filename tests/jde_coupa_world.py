@@ -16,8 +16,8 @@ from typing import Any
 
 import requests
 
-from connector_assets.flows.jde_coupa import PAYMENT_TERMS
-from connector_assets.flows.jde_coupa_pos import ACCOUNTS
+from connector_assets.integrations.jde_coupa.purchase_orders import ACCOUNTS
+from connector_assets.integrations.jde_coupa.suppliers import PAYMENT_TERMS
 from connector_assets.staging import StagingResource
 from connector_resources.coupa import CoupaResource
 from connector_resources.jde import JdeAisResource

@@ -36,7 +36,7 @@ import requests
 from dagster_server import dagster_server, required_binaries, run_assets, run_tags
 from jde_coupa_world import jde_coupa_world
 
-from connector_assets.flows.jde_coupa import PAYMENT_TERMS, SUPPLIERS_FLOW
+from connector_assets.integrations.jde_coupa.suppliers import PAYMENT_TERMS, SUPPLIERS_FLOW
 from connector_assets.staging import StagingResource
 from connector_resources.ledger import Ledger
 

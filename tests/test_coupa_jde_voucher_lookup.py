@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from connector_assets.flows.core import Mapped
-from connector_assets.flows.coupa_jde import BatchKey, VoucherNotReady, VoucherPayments
+from connector_assets.integrations.coupa_jde import BatchKey, VoucherNotReady, VoucherPayments
 
 
 class Session:

@@ -7,9 +7,9 @@ import pytest
 from dagster import instance_for_test, materialize
 from jde_coupa_world import jde_coupa_world
 
-from connector_assets.flows.jde_coupa import jde_coupa_assets
-from connector_assets.flows.jde_coupa_invoices import _mapped_invoice, jde_coupa_invoice_assets
-from connector_assets.flows.jde_coupa_pos import jde_coupa_account_map, load_account_map
+from connector_assets.integrations.jde_coupa.invoices import _mapped_invoice, jde_coupa_invoice_assets
+from connector_assets.integrations.jde_coupa.purchase_orders import ACCOUNTS, jde_coupa_account_map
+from connector_assets.integrations.jde_coupa.suppliers import jde_coupa_assets
 from connector_assets.jde.assets import jde_assets
 from connector_assets.jde.lookup import browse_in
 
@@ -59,7 +59,7 @@ def test_vouchers_become_coupa_invoices_once_on_mapped_accounts(world):
     vouchers: dict[str, list[dict]] = {}
     for row in resources["staging"].read_rows("jde_ap_ledger", DAY):
         vouchers.setdefault(f"{row['KCO']}/{row['DOC']}/{row['DCT']}", []).append(row)
-    accounts = load_account_map()
+    accounts = ACCOUNTS.read()
     unmatched = [k for k, items in vouchers.items() if not str(items[0]["PO"]).strip()]
     with resources["jde"].session() as jde:
         docs = sorted({int(k.split("/")[1]) for k in unmatched})
@@ -163,7 +163,7 @@ def test_a_voucher_whose_distribution_cannot_be_used_is_refused_saying_why(distr
 
 
 def _reconcile(resources) -> dict:
-    from connector_assets.flows.jde_coupa_reconcile import jde_coupa_reconciliation
+    from connector_assets.integrations.jde_coupa.reconcile import jde_coupa_reconciliation
 
     with instance_for_test() as instance:
         result = materialize(
@@ -186,7 +186,7 @@ def test_a_voucher_refused_for_an_unmapped_account_is_replayed_once_with_the_fix
     world, tmp_path, monkeypatch
 ):
     from connector_assets.flows.core import replay_handler
-    from connector_assets.flows.jde_coupa_invoices import INVOICES_FLOW, _coupa_invoices
+    from connector_assets.integrations.jde_coupa.invoices import INVOICES_FLOW, _coupa_invoices
     from connector_resources.replay import register_replay_handler, replay_items
 
     resources, ledger = world
@@ -202,7 +202,7 @@ def test_a_voucher_refused_for_an_unmapped_account_is_replayed_once_with_the_fix
         [first, *_] = browse_in(jde, "F0911", "DOC", unmatched, ["DOC", "ANI", "LT"])
     missing = first["ANI"].strip()
     table = tmp_path / "accounts.csv"
-    full = load_account_map()
+    full = ACCOUNTS.read()
     table.write_text(
         "jde_account,coupa_account_code\n" + "".join(f"{k},{v}\n" for k, v in full.items() if k != missing),
         encoding="utf-8",

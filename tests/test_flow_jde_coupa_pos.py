@@ -8,14 +8,14 @@ from dagster import instance_for_test, materialize
 from jde_coupa_world import jde_coupa_world
 
 from connector_assets.flows.core import Mapped, Rejected, dependency_synced, replay_handler
-from connector_assets.flows.jde_coupa import jde_coupa_assets
-from connector_assets.flows.jde_coupa_pos import (
+from connector_assets.integrations.jde_coupa.purchase_orders import (
+    ACCOUNTS,
     PURCHASE_ORDERS_FLOW,
     _coupa_purchase_orders,
     _mapped_order,
     jde_coupa_po_assets,
-    load_account_map,
 )
+from connector_assets.integrations.jde_coupa.suppliers import jde_coupa_assets
 from connector_assets.jde.assets import jde_assets
 from connector_resources.replay import register_replay_handler, replay_items
 
@@ -79,9 +79,7 @@ def test_orders_wait_for_their_supplier_then_sync_once_with_their_lines(world):
             order = session.find_purchase_order(item.source_key)
             assert order is not None
             assert len(order["order-lines"]) == len(item.payload["body"]["order-lines"])
-            assert {line["account"]["code"] for line in order["order-lines"]} <= set(
-                load_account_map().values()
-            )
+            assert {line["account"]["code"] for line in order["order-lines"]} <= set(ACCOUNTS.read().values())
 
     again = _run(resources, PO_FLOW[1:])  # now the suppliers are there: the same orders are skipped
     written = again["jde_coupa_purchase_orders_written"]
@@ -134,21 +132,21 @@ def test_the_mapping_table_refuses_a_duplicate(tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("jde_account,coupa_account_code\n1.6810,A\n1.6810,B\n")
     with pytest.raises(ValueError, match="line 3: jde_account 1.6810 is mapped twice"):
-        load_account_map(bad)
+        ACCOUNTS.read(bad)
 
 
 def test_the_sandbox_table_is_refused_once_coupa_points_at_a_real_instance(tmp_path, monkeypatch):
     monkeypatch.delenv("ML_JDE_COUPA_ACCOUNT_MAP", raising=False)
-    assert load_account_map()  # the sandboxes: the sandbox table
+    assert ACCOUNTS.read()  # the sandboxes: the sandbox table
     monkeypatch.setenv("ML_COUPA_URL", "https://acme.coupahost.com")
     with pytest.raises(
         ValueError, match=r"ML_JDE_COUPA_ACCOUNT_MAP is not set, and Coupa Core API is pointed at another"
     ):
-        load_account_map()
+        ACCOUNTS.read()
     own = tmp_path / "accounts.csv"
     own.write_text("jde_account,coupa_account_code\n1.6810,US-100-6810\n")
     monkeypatch.setenv("ML_JDE_COUPA_ACCOUNT_MAP", str(own))
-    assert load_account_map() == {"1.6810": "US-100-6810"}
+    assert ACCOUNTS.read() == {"1.6810": "US-100-6810"}
 
 
 def test_reconciliation_is_clean_after_a_clean_sync_and_names_what_differs(world):
@@ -168,7 +166,7 @@ def test_reconciliation_is_clean_after_a_clean_sync_and_names_what_differs(world
 
 
 def _check(resources):
-    from connector_assets.flows.jde_coupa_reconcile import jde_coupa_reconciliation
+    from connector_assets.integrations.jde_coupa.reconcile import jde_coupa_reconciliation
 
     with instance_for_test() as instance:
         result = materialize(
@@ -180,7 +178,7 @@ def _check(resources):
 
 
 def test_a_resent_document_updates_its_lines_by_line_number_instead_of_adding_copies():
-    from connector_assets.flows.jde_coupa_pos import with_line_ids
+    from connector_assets.integrations.jde_coupa.purchase_orders import with_line_ids
 
     existing = {"order-lines": [{"id": 71, "line-num": 1}, {"id": 72, "line-num": 2}]}
     body = {"po-number": "P-1", "order-lines": [{"line-num": 1, "price": "2"}, {"line-num": 3, "price": "5"}]}
@@ -241,7 +239,7 @@ def test_a_line_whose_jde_extended_cost_is_not_coupas_rounded_product_goes_as_an
 def test_coupa_totals_each_line_at_jdes_extended_cost_and_reconciliation_sees_no_difference(world):
     """Through the Coupa simulator: the order written from JDE lines with 4-decimal costs totals what JDE
     says, line by line, and the reconciliation compares the amounts each side states (AEXP, line total)."""
-    from connector_assets.flows.jde_coupa_reconcile import _lines_amount
+    from connector_assets.integrations.jde_coupa.reconcile import _lines_amount
 
     resources, _ledger = world
     lines = [

@@ -14,7 +14,7 @@ from dagster import instance_for_test, materialize
 from jde_coupa_world import jde_coupa_world
 
 from connector_assets.flows.core import Mapped, validate
-from connector_assets.flows.jde_coupa import SUPPLIERS_FLOW, jde_coupa_assets
+from connector_assets.integrations.jde_coupa.suppliers import SUPPLIERS_FLOW, jde_coupa_assets
 from connector_assets.jde.assets import jde_assets
 from connector_assets.staging import StagingResource
 from connector_resources.ledger import Ledger, LedgerResource
@@ -119,7 +119,7 @@ def test_a_failed_write_is_queued_and_replayed_exactly_once(world):
     requests.post(f"{coupa}/sandbox/faults", json={"rate_limit_enabled": False}, timeout=10)
 
     from connector_assets.flows.core import replay_handler
-    from connector_assets.flows.jde_coupa import _coupa_suppliers
+    from connector_assets.integrations.jde_coupa.suppliers import _coupa_suppliers
     from connector_resources.replay import register_replay_handler
 
     register_replay_handler(
@@ -273,12 +273,15 @@ def test_a_supplier_whose_terms_are_unmapped_is_queued_then_replayed_once_with_t
     world, tmp_path, monkeypatch
 ):
     from connector_assets.flows.core import replay_handler
-    from connector_assets.flows.jde_coupa import _coupa_suppliers, load_payment_terms, payment_terms_path
+    from connector_assets.integrations.jde_coupa.suppliers import (
+        PAYMENT_TERMS,
+        _coupa_suppliers,
+    )
     from connector_assets.operations_replay import replay_retry_queue
     from connector_resources.replay import register_replay_handler
 
     resources, _coupa, ledger = world
-    complete = load_payment_terms(payment_terms_path())
+    complete = PAYMENT_TERMS.read()
     table = tmp_path / "terms.csv"
     table.write_text(
         "jde_payment_terms,coupa_payment_term\n"

@@ -17,7 +17,7 @@ from datetime import date, timedelta
 import requests
 from dagster import instance_for_test, materialize
 
-from connector_assets.flows.jde_coupa import PAYMENT_TERMS, jde_coupa_assets
+from connector_assets.integrations.jde_coupa.suppliers import PAYMENT_TERMS, jde_coupa_assets
 from connector_assets.jde.assets import jde_assets
 from connector_assets.staging import StagingResource
 from connector_resources.coupa import CoupaResource
@@ -34,7 +34,7 @@ CHILD = textwrap.dedent(
     """
     import os, sys
     from dagster import instance_for_test, materialize
-    from connector_assets.flows.jde_coupa import jde_coupa_assets
+    from connector_assets.integrations.jde_coupa.suppliers import jde_coupa_assets
     from connector_assets.staging import StagingResource
     from connector_resources.coupa import CoupaResource
     from connector_resources.jde import JdeAisResource

@@ -7,8 +7,10 @@ import pytest
 from dagster import AssetKey, Failure, instance_for_test, materialize
 from jde_coupa_world import jde_coupa_world
 
-from connector_assets.flows import coupa_jde, jde_coupa, jde_coupa_pos
 from connector_assets.flows.mapping_tables import SNAPSHOT_METADATA, MappingTable, fingerprint
+from connector_assets.integrations import coupa_jde
+from connector_assets.integrations.jde_coupa import purchase_orders as jde_coupa_pos
+from connector_assets.integrations.jde_coupa import suppliers as jde_coupa
 from connector_assets.jde.assets import jde_assets
 from connector_assets.staging import StagingResource
 
@@ -118,7 +120,7 @@ def test_a_run_maps_with_the_staged_snapshot_not_the_file_and_names_it(tmp_path,
     """The table is staged, then its file changes: the mapping still uses what was staged, and the mapped
     asset's materialization carries the staged snapshot's fingerprint."""
     table = tmp_path / "terms.csv"
-    sandbox = jde_coupa.load_payment_terms()
+    sandbox = jde_coupa.PAYMENT_TERMS.read()
     table.write_text(
         "jde_payment_terms,coupa_payment_term\n" + "".join(f"{k},{v}\n" for k, v in sandbox.items()),
         encoding="utf-8",

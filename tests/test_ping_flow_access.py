@@ -173,17 +173,27 @@ def _jde_names_used_in(module) -> tuple[set[str], list[str]]:
     return found, local
 
 
-def test_every_jde_table_and_orchestration_the_flow_modules_use_is_checked_by_ping():
-    import connector_assets.flows.coupa_jde as coupa_jde
-    import connector_assets.flows.jde_coupa as jde_coupa
-    import connector_assets.flows.jde_coupa_invoices as jde_coupa_invoices
-    import connector_assets.flows.jde_coupa_pos as jde_coupa_pos
-    import connector_assets.flows.jde_coupa_reconcile as jde_coupa_reconcile
+def _integration_modules() -> list:
+    """Every module of every integration package, and the shared JDE readers and targets they use."""
+    import importlib
+    import pkgutil
 
+    import connector_assets.integrations as integrations
+    import connector_assets.jde.documents as documents
+    import connector_assets.jde.targets as targets
+
+    modules = [documents, targets]
+    for package in integrations.INTEGRATIONS:
+        for info in pkgutil.iter_modules(package.__path__):
+            modules.append(importlib.import_module(f"{package.__name__}.{info.name}"))
+    return modules
+
+
+def test_every_jde_table_and_orchestration_the_flow_modules_use_is_checked_by_ping():
     access = flow_access()
     checked = set(access.reads["JDE"]) | set(access.writes["JDE"])
     used: set[str] = set()
-    for module in (coupa_jde, jde_coupa, jde_coupa_invoices, jde_coupa_pos, jde_coupa_reconcile):
+    for module in _integration_modules():
         names, _local = _jde_names_used_in(module)
         used |= names
     assert {"F0911", "F0411Z1", "ML_CreateVoucherBatch", "ML_RecordPayment"} <= used  # the scan sees them

@@ -15,11 +15,15 @@ from dagster import instance_for_test, materialize
 from jde_coupa_world import jde_coupa_world
 
 from connector_assets.flows.core import replay_handler
-from connector_assets.flows.jde_coupa import SUPPLIERS_FLOW, _coupa_suppliers, jde_coupa_assets
-from connector_assets.flows.jde_coupa_pos import (
+from connector_assets.integrations.jde_coupa.purchase_orders import (
     PURCHASE_ORDERS_FLOW,
     _coupa_purchase_orders,
     jde_coupa_po_assets,
+)
+from connector_assets.integrations.jde_coupa.suppliers import (
+    SUPPLIERS_FLOW,
+    _coupa_suppliers,
+    jde_coupa_assets,
 )
 from connector_assets.jde.assets import jde_assets
 from connector_cli.main import cli

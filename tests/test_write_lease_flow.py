@@ -15,7 +15,11 @@ from jde_coupa_world import jde_coupa_world
 
 from connector_assets.flows.assets import apply_write_pool_limits, write_pool
 from connector_assets.flows.core import replay_handler
-from connector_assets.flows.jde_coupa import SUPPLIERS_FLOW, _coupa_suppliers, jde_coupa_assets
+from connector_assets.integrations.jde_coupa.suppliers import (
+    SUPPLIERS_FLOW,
+    _coupa_suppliers,
+    jde_coupa_assets,
+)
 from connector_assets.jde.assets import jde_assets
 from connector_resources.ledger import schema
 from connector_resources.replay import _handlers, register_replay_handler, release_synced, replay_items

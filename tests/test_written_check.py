@@ -18,8 +18,8 @@ from jde_coupa_world import jde_coupa_world
 from connector_assets.definitions import defs
 from connector_assets.flows.assets import UNREACHABLE_AFTER
 from connector_assets.flows.core import Rejected, queue_failure
-from connector_assets.flows.jde_coupa import SUPPLIERS_FLOW, jde_coupa_assets
 from connector_assets.flows.written_check import CHECK, partition_queue, reason_class
+from connector_assets.integrations.jde_coupa.suppliers import SUPPLIERS_FLOW, jde_coupa_assets
 from connector_assets.jde.assets import jde_assets
 from connector_resources.ledger import Ledger
 from connector_resources.settings import SettingError

@@ -6,7 +6,7 @@ from the settings registry (environment variables, sandbox defaults otherwise) w
 initialised so secrets given as ``EnvVar`` are resolved here, where no run config carries them.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -14,17 +14,33 @@ from connector_resources.ledger import Ledger, QueueItem
 from connector_resources.replay import ReplayOutcome, register_replay_handler, shared_context, shared_value
 
 
-def resources_from_settings() -> dict[str, Any]:
-    """``jde``, ``coupa`` and ``staging`` as configured today."""
+def _factories() -> dict[str, Callable[[], Any]]:
+    """Each resource key the flows use -> how today's settings build it."""
+    from connector_assets.saas_assets import CLIENTS
     from connector_assets.staging import StagingResource
-    from connector_resources.coupa import CoupaResource
     from connector_resources.jde import JdeAisResource
 
-    return {
-        "jde": JdeAisResource.from_settings().process_config_and_initialize(),
-        "coupa": CoupaResource.from_settings().process_config_and_initialize(),
-        "staging": StagingResource(),
+    factories: dict[str, Callable[[], Any]] = {
+        "jde": JdeAisResource.from_settings,
+        "staging": StagingResource,
     }
+    factories.update({system: resource.from_settings for system, (resource, _s, _t) in CLIENTS.items()})
+    return factories
+
+
+def resources_from_settings(keys: Iterable[str] = ("jde", "coupa", "staging")) -> dict[str, Any]:
+    """The resources ``keys`` name (JDE, Coupa and staging unless told), as configured today."""
+    factories = _factories()
+    unknown = sorted(set(keys) - set(factories))
+    if unknown:
+        raise KeyError(f"no resource can be built from settings for {unknown}; known: {sorted(factories)}")
+    # from_settings may hold EnvVar references; initialising resolves them outside a Dagster run.
+    return {key: factories[key]().process_config_and_initialize() for key in keys}
+
+
+def jde_from_settings() -> Any:
+    """Today's JDE resource alone (a replay that writes a queued payload as it was mapped)."""
+    return resources_from_settings(("jde",))["jde"]
 
 
 def register_settings_replay(

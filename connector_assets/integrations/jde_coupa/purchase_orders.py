@@ -8,10 +8,9 @@ rejected record naming the account. An order whose supplier has not synced to Co
 released when the supplier syncs.
 """
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
-from pathlib import Path
 from typing import Any
 
 import pandera.pandas as pa
@@ -19,11 +18,14 @@ from pandera.typing import Series
 
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import FlowSpec, Mapped, Rejected
-from connector_assets.flows.jde_coupa import INTEGRATION, SUPPLIERS_FLOW
 from connector_assets.flows.mapping_tables import MappingTable, build_mapping_table_asset
-from connector_assets.flows.replay_resources import register_settings_replay
+from connector_assets.integrations.jde_coupa.suppliers import INTEGRATION, SUPPLIERS_FLOW
 from connector_assets.jde.assets import jde_partitions
-from connector_assets.jde.lookup import browse_in
+from connector_assets.jde.documents import (
+    JdePurchaseOrder,
+    changed_purchase_orders,
+    purchase_orders_by_number,
+)
 from connector_assets.jde.tables import PO_HEADERS, PO_LINES
 
 STOCK_KEY = "LNTY:S"
@@ -38,19 +40,6 @@ ACCOUNTS = MappingTable(
 )
 ACCOUNT_MAP_ASSET = ACCOUNTS.asset
 jde_coupa_account_map = build_mapping_table_asset(ACCOUNTS, group=INTEGRATION)
-
-
-def account_map_path() -> Path:
-    """The account file today's settings name (the sandbox guard applies)."""
-    path = ACCOUNTS.path()
-    assert path is not None  # a table with a sandbox file always has one
-    return path
-
-
-def load_account_map(path: Path | None = None) -> dict[str, str]:
-    """``{jde account: coupa account code}`` read from the file (what the asset stages); a duplicate or
-    empty row is an error naming the line. Flows map with the staged snapshot instead."""
-    return ACCOUNTS.read(path)
 
 
 class CoupaPurchaseOrderRecord(pa.DataFrameModel):
@@ -73,31 +62,11 @@ def po_number(header: dict) -> str:
     return number if suffix in ("", "000") else f"{number}-{suffix}"
 
 
-def _key(row: dict) -> tuple:
-    return (
-        str(row["KCOO"]).strip(),
-        int(row["DOCO"]),
-        str(row["DCTO"]).strip(),
-        str(row.get("SFXO") or "").strip(),
-    )
-
-
-def _lookup(session: Any, spec: Any, docos: list[int]) -> list[dict]:
-    return list(browse_in(session, spec.table, "DOCO", docos, spec.aliases))
-
-
 def map_purchase_orders(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
-    staging = context.resources.staging
-    headers = {_key(r): r for r in staging.read_rows(PO_HEADERS.asset, partition)}
-    changed = set(headers) | {_key(r) for r in staging.read_rows(PO_LINES.asset, partition)}
-    docos = sorted({key[1] for key in changed})
-    with context.resources.jde.session() as session:
-        for row in _lookup(session, PO_HEADERS, [d for d in docos if not any(k[1] == d for k in headers)]):
-            headers.setdefault(_key(row), row)
-        lines: dict[tuple, list[dict]] = {}
-        for row in _lookup(session, PO_LINES, docos):
-            lines.setdefault(_key(row), []).append(row)
-    yield from _order_records(headers, lines, changed, ACCOUNTS.snapshot(staging))
+    """The partition's changed orders (header or any line), whole, as Coupa purchase orders."""
+    accounts = ACCOUNTS.snapshot(context.resources.staging)
+    for order in changed_purchase_orders(context.resources.staging, context.resources.jde, partition):
+        yield _order_record(order, accounts)
 
 
 def remap_purchase_orders(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
@@ -105,30 +74,18 @@ def remap_purchase_orders(context: Any, keys: list[str]) -> Iterator[Mapped | Re
     account file is staged afresh first, so a fixed table takes effect."""
     accounts = ACCOUNTS.restage(context.resources.staging)
     wanted = set(keys)
-    docos = sorted(
-        {int(parts[1]) for parts in (k.split("-") for k in keys) if len(parts) > 2 and parts[1].isdigit()}
-    )
-    with context.resources.jde.session() as session:
-        headers = {_key(r): r for r in _lookup(session, PO_HEADERS, docos) if po_number(r) in wanted}
-        lines: dict[tuple, list[dict]] = {}
-        for row in _lookup(session, PO_LINES, docos):
-            if _key(row) in headers:
-                lines.setdefault(_key(row), []).append(row)
-    yield from _order_records(headers, lines, set(headers), accounts)
+    docos = {int(parts[1]) for parts in (k.split("-") for k in keys) if len(parts) > 2 and parts[1].isdigit()}
+    for order in purchase_orders_by_number(context.resources.jde, docos):
+        if po_number(order.header) in wanted:
+            yield _order_record(order, accounts)
 
 
-def _order_records(
-    headers: dict[tuple, dict], lines: dict[tuple, list[dict]], changed: set[tuple], accounts: dict[str, str]
-) -> Iterator[Mapped | Rejected]:
-    for key in sorted(changed):
-        header = headers.get(key)
-        record = "/".join(str(k) for k in key)
-        if header is None:
-            yield Rejected(record, f"purchase order {record}: lines changed but no F4301 header was found")
-            continue
-        yield _mapped_order(
-            header, sorted(lines.get(key, []), key=lambda r: Decimal(str(r["LNID"]))), accounts
+def _order_record(order: JdePurchaseOrder, accounts: dict[str, str]) -> Mapped | Rejected:
+    if order.header is None:
+        return Rejected(
+            order.label, f"purchase order {order.label}: lines changed but no F4301 header was found"
         )
+    return _mapped_order(order.header, order.lines, accounts)
 
 
 def _line_number_clash(lines: list[dict]) -> str | None:
@@ -299,13 +256,3 @@ jde_coupa_po_assets = [
         kinds={"jde", "coupa"},
     ),
 ]
-
-
-def register_po_replay_handler(resources: Callable[[], dict[str, Any]] | None = None) -> None:
-    """``ml-connector replay`` re-reads queued orders from JDE and maps them with today's table
-    (resources from settings, or ``resources()``)."""
-    register_settings_replay(
-        PURCHASE_ORDERS_FLOW,
-        lambda resources: _coupa_purchase_orders(resources["coupa"]),
-        resources,
-    )

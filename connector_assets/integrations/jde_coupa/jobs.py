@@ -12,14 +12,13 @@ used. The reconciliation runs when an operator (or a daily schedule of its own) 
 from dagster import AssetSelection, define_asset_job
 
 from connector_assets.flows.core import FlowSpec
-from connector_assets.flows.jde_coupa import INTEGRATION, SUPPLIERS_FLOW, TERMS_MAP_ASSET
-from connector_assets.flows.jde_coupa_invoices import INVOICES_FLOW
-from connector_assets.flows.jde_coupa_pos import ACCOUNT_MAP_ASSET, PURCHASE_ORDERS_FLOW
-from connector_assets.flows.jde_coupa_reconcile import NAME as RECONCILIATION
+from connector_assets.flows.jobs import FlowJob, build_flow_jobs, build_flow_schedules
+from connector_assets.integrations.jde_coupa.invoices import INVOICES_FLOW
+from connector_assets.integrations.jde_coupa.purchase_orders import ACCOUNT_MAP_ASSET, PURCHASE_ORDERS_FLOW
+from connector_assets.integrations.jde_coupa.reconcile import NAME as RECONCILIATION
+from connector_assets.integrations.jde_coupa.suppliers import INTEGRATION, SUPPLIERS_FLOW, TERMS_MAP_ASSET
 from connector_assets.jde.extract import jde_timezone
 from connector_assets.jde.tables import ADDRESS_BOOK, AP_LEDGER, PO_HEADERS, PO_LINES, SUPPLIERS
-from connector_assets.polling import build_poll_schedule
-from connector_resources import settings
 
 jde_coupa_job = define_asset_job(
     "jde_coupa_sync",
@@ -30,33 +29,31 @@ jde_coupa_job = define_asset_job(
     description="JDE suppliers, purchase orders and vouchers changed on a day -> Coupa, in one run.",
 )
 
-# flow -> (the JDE tables and the mapping table it reads, cadence setting)
-FLOW_SCHEDULES: dict[FlowSpec, tuple[tuple[str, ...], str]] = {
-    SUPPLIERS_FLOW: ((SUPPLIERS.asset, ADDRESS_BOOK.asset, TERMS_MAP_ASSET), "ML_JDE_COUPA_SUPPLIERS_CRON"),
-    PURCHASE_ORDERS_FLOW: (
+
+def _flow_job(spec: FlowSpec, reads: tuple[str, ...], cron_setting: str) -> FlowJob:
+    """A flow's job: the JDE tables and the mapping table it reads, then its mapped and written steps."""
+    return FlowJob((*reads, f"{spec.flow}_mapped", f"{spec.flow}_written"), cron_setting)
+
+
+FLOW_JOBS = {
+    SUPPLIERS_FLOW: _flow_job(
+        SUPPLIERS_FLOW, (SUPPLIERS.asset, ADDRESS_BOOK.asset, TERMS_MAP_ASSET), "ML_JDE_COUPA_SUPPLIERS_CRON"
+    ),
+    PURCHASE_ORDERS_FLOW: _flow_job(
+        PURCHASE_ORDERS_FLOW,
         (PO_HEADERS.asset, PO_LINES.asset, ACCOUNT_MAP_ASSET),
         "ML_JDE_COUPA_PURCHASE_ORDERS_CRON",
     ),
-    INVOICES_FLOW: ((AP_LEDGER.asset, ACCOUNT_MAP_ASSET), "ML_JDE_COUPA_INVOICES_CRON"),
+    INVOICES_FLOW: _flow_job(
+        INVOICES_FLOW, (AP_LEDGER.asset, ACCOUNT_MAP_ASSET), "ML_JDE_COUPA_INVOICES_CRON"
+    ),
 }
-
-jde_coupa_flow_jobs = {
-    spec: define_asset_job(
-        spec.flow,
-        selection=AssetSelection.assets(*tables, f"{spec.flow}_mapped", f"{spec.flow}_written"),
-        description=f"JDE {spec.name} changed on a day -> Coupa.",
-    )
-    for spec, (tables, _) in FLOW_SCHEDULES.items()
-}
+jde_coupa_flow_jobs = build_flow_jobs(FLOW_JOBS, lambda spec: f"JDE {spec.name} changed on a day -> Coupa.")
 jde_coupa_jobs = [jde_coupa_job, *jde_coupa_flow_jobs.values()]
-
-jde_coupa_schedules = [
-    build_poll_schedule(
-        f"{spec.flow}_schedule",
-        jde_coupa_flow_jobs[spec],
-        cron=settings.value(variable),
-        timezone=jde_timezone().key,
-        description=f"Sync today's JDE {spec.name} changes to Coupa.",
-    )
-    for spec, (_, variable) in FLOW_SCHEDULES.items()
-]
+jde_coupa_schedules = build_flow_schedules(
+    FLOW_JOBS,
+    jde_coupa_flow_jobs,
+    suffix="schedule",
+    timezone=jde_timezone().key,
+    describe=lambda spec: f"Sync today's JDE {spec.name} changes to Coupa.",
+)

@@ -16,7 +16,7 @@ voucher's gross. Every JDE account goes through the mapping table; one with no C
 naming it. A voucher whose supplier has not synced is held until it does.
 """
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
@@ -26,11 +26,10 @@ from pandera.typing import Series
 
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import FlowSpec, Mapped, Rejected
-from connector_assets.flows.jde_coupa import INTEGRATION, SUPPLIERS_FLOW
-from connector_assets.flows.jde_coupa_pos import ACCOUNT_MAP_ASSET, ACCOUNTS, with_line_ids
-from connector_assets.flows.replay_resources import register_settings_replay
+from connector_assets.integrations.jde_coupa.purchase_orders import ACCOUNT_MAP_ASSET, ACCOUNTS, with_line_ids
+from connector_assets.integrations.jde_coupa.suppliers import INTEGRATION, SUPPLIERS_FLOW
 from connector_assets.jde.assets import jde_partitions
-from connector_assets.jde.lookup import browse_in
+from connector_assets.jde.documents import DISTRIBUTION_TABLE, JdeVoucher, changed_vouchers, vouchers_by_key
 from connector_assets.jde.tables import AP_LEDGER, PO_LINES
 
 
@@ -47,10 +46,6 @@ class CoupaInvoiceRecord(pa.DataFrameModel):
         coerce = True
 
 
-def _voucher_key(row: dict) -> tuple:
-    return (str(row["KCO"]).strip(), int(row["DOC"]), str(row["DCT"]).strip())
-
-
 def _account(row: dict) -> str:
     """The account as users type it: ``ANI`` as entered, else ``BU.OBJ[.SUB]`` from its parts."""
     typed = str(row.get("ANI") or "").strip()
@@ -64,34 +59,11 @@ def _money(value: Any) -> Decimal:
     return Decimal(str(value or 0))
 
 
-# F0911 columns read for a voucher's distribution. EXTL "AE" marks the automatic (offset) entries
-# posting adds; they are not part of what the voucher was distributed to. [DD: general JDE knowledge]
-DISTRIBUTION_TABLE = "F0911"  # read by voucher number, not staged: declared in INVOICES_FLOW.reads
-DISTRIBUTION_COLUMNS = ["KCO", "DOC", "DCT", "LT", "EXTL", "JELN", "ANI", "MCU", "OBJ", "SUB", "AA", "EXA"]
-
-
-def _distributions(session: Any, vouchers: list[tuple]) -> dict[tuple, list[dict]]:
-    """The AA-ledger G/L distribution lines of ``vouchers`` (KCO, DOC, DCT), read from F0911 by DOC."""
-    wanted = set(vouchers)
-    found: dict[tuple, list[dict]] = {}
-    docs = sorted({doc for _, doc, _ in vouchers})
-    for row in browse_in(session, DISTRIBUTION_TABLE, "DOC", docs, DISTRIBUTION_COLUMNS):
-        key = _voucher_key(row)
-        if key not in wanted or str(row.get("LT") or "").strip() != "AA":
-            continue
-        if str(row.get("EXTL") or "").strip() == "AE":
-            continue
-        found.setdefault(key, []).append(row)
-    for rows in found.values():
-        rows.sort(key=lambda r: Decimal(str(r.get("JELN") or 0)))
-    return found
-
-
 def map_invoices(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
-    vouchers: dict[tuple, list[dict]] = {}
-    for row in context.resources.staging.read_rows(AP_LEDGER.asset, partition):
-        vouchers.setdefault(_voucher_key(row), []).append(row)
-    yield from _voucher_records(context, vouchers, ACCOUNTS.snapshot(context.resources.staging))
+    """The partition's changed vouchers as Coupa invoices."""
+    accounts = ACCOUNTS.snapshot(context.resources.staging)
+    for voucher in changed_vouchers(context.resources.staging, context.resources.jde, partition):
+        yield _voucher_record(voucher, accounts)
 
 
 def remap_invoices(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
@@ -103,45 +75,24 @@ def remap_invoices(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]
         parts = key.split("/")
         if len(parts) == 3 and parts[1].isdigit():
             wanted.add((parts[0], int(parts[1]), parts[2]))
-    vouchers: dict[tuple, list[dict]] = {}
-    with context.resources.jde.session() as session:
-        for row in browse_in(
-            session, AP_LEDGER.table, "DOC", sorted({w[1] for w in wanted}), AP_LEDGER.aliases
-        ):
-            if _voucher_key(row) in wanted:
-                vouchers.setdefault(_voucher_key(row), []).append(row)
-    yield from _voucher_records(context, vouchers, accounts)
+    for voucher in vouchers_by_key(context.resources.jde, wanted):
+        yield _voucher_record(voucher, accounts)
 
 
-def _voucher_records(
-    context: Any, vouchers: dict[tuple, list[dict]], accounts: dict[str, str]
-) -> Iterator[Mapped | Rejected]:
-    orders = sorted(
-        {
-            int(r["PO"])
-            for items in vouchers.values()
-            for r in items
-            if str(r.get("PO") or "").strip().isdigit()
-        }
-    )
-    unmatched = [
-        key for key, items in vouchers.items() if not str(items[0].get("PO") or "").strip().isdigit()
-    ]
-    order_accounts: dict[int, str] = {}
-    distributions: dict[tuple, list[dict]] = {}
-    if orders or unmatched:
-        with context.resources.jde.session() as session:
-            for line in browse_in(session, PO_LINES.table, "DOCO", orders, ["DOCO", "LNID", "ANI", "LNTY"]):
-                typed = str(line.get("ANI") or "").strip()
-                key = typed or f"LNTY:{str(line.get('LNTY') or '').strip()}"
-                order_accounts.setdefault(
-                    int(line["DOCO"]), key
-                )  # the order's first line carries the account
-            if unmatched:
-                distributions = _distributions(session, unmatched)
-    for key, items in sorted(vouchers.items()):
-        ordered = sorted(items, key=lambda r: str(r["SFX"]))
-        yield _mapped_invoice(key, ordered, order_accounts, distributions.get(key, []), accounts)
+def _order_account(line: dict | None) -> str | None:
+    """What the order's first line is charged to: its account as typed, else its line type (``LNTY:S``)."""
+    if line is None:
+        return None
+    typed = str(line.get("ANI") or "").strip()
+    return typed or f"LNTY:{str(line.get('LNTY') or '').strip()}"
+
+
+def _voucher_record(voucher: JdeVoucher, accounts: dict[str, str]) -> Mapped | Rejected:
+    order_accounts = {}
+    account = _order_account(voucher.order_line)
+    if voucher.order is not None and account is not None:
+        order_accounts[voucher.order] = account
+    return _mapped_invoice(voucher.key, voucher.pay_items, order_accounts, voucher.distribution, accounts)
 
 
 def _shown(amount: Decimal) -> str:
@@ -299,9 +250,3 @@ jde_coupa_invoice_assets = build_flow_assets(
     group=INTEGRATION,
     kinds={"jde", "coupa"},
 )
-
-
-def register_invoice_replay_handler(resources: Callable[[], dict[str, Any]] | None = None) -> None:
-    """``ml-connector replay`` re-reads queued vouchers from JDE and maps them with today's table
-    (resources from settings, or ``resources()``)."""
-    register_settings_replay(INVOICES_FLOW, lambda resources: _coupa_invoices(resources["coupa"]), resources)

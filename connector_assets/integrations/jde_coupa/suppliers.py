@@ -14,9 +14,8 @@ first sync of 30 days holds most orders that way). So the run's last day also re
 every supplier a held record waits for, and the write step releases the held records as usual.
 """
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import pandera.pandas as pa
@@ -25,9 +24,8 @@ from pandera.typing import Series
 from connector_assets.flows.assets import build_flow_assets, run_partitions
 from connector_assets.flows.core import FlowSpec, Mapped, Rejected
 from connector_assets.flows.mapping_tables import MappingTable, build_mapping_table_asset
-from connector_assets.flows.replay_resources import register_settings_replay
 from connector_assets.jde.assets import jde_partitions
-from connector_assets.jde.lookup import browse_in
+from connector_assets.jde.documents import JdeSupplier, changed_suppliers, suppliers_by_number
 from connector_assets.jde.tables import ADDRESS_BOOK, SUPPLIERS
 
 INTEGRATION = "jde_coupa"
@@ -45,14 +43,6 @@ class CoupaSupplierRecord(pa.DataFrameModel):
         coerce = True
 
 
-def _rows(context: Any, asset: str, partition: str | None) -> list[dict]:
-    return list(context.resources.staging.read_rows(asset, partition))
-
-
-def _by_an8(session: Any, table: str, columns: list[str], an8s: list[int]) -> dict[int, dict]:
-    return {int(row["AN8"]): row for row in browse_in(session, table, "AN8", an8s, columns)}
-
-
 PAYMENT_TERMS = MappingTable(
     asset="jde_coupa_payment_terms_map",
     variable="ML_JDE_COUPA_PAYMENT_TERMS_MAP",
@@ -64,22 +54,6 @@ PAYMENT_TERMS = MappingTable(
 )
 TERMS_MAP_ASSET = PAYMENT_TERMS.asset
 jde_coupa_payment_terms_map = build_mapping_table_asset(PAYMENT_TERMS, group=INTEGRATION)
-
-
-def payment_terms_path() -> Path:
-    """The payment-terms file today's settings name (the sandbox guard applies)."""
-    path = PAYMENT_TERMS.path()
-    assert path is not None  # a table with a sandbox file always has one
-    return path
-
-
-def load_payment_terms(path: Path | None = None) -> dict[str, str]:
-    """``{JDE payment terms code: Coupa payment term code}`` read from the file (what the asset stages);
-    a duplicate or empty row names its line. Flows map with the staged snapshot instead."""
-    return PAYMENT_TERMS.read(path)
-
-
-SUPPLIER_COLUMNS = ["AN8", "HDPY", "TRAP"]
 
 
 def waited_for(context: Any, partition: str | None) -> set[int]:
@@ -94,41 +68,24 @@ def waited_for(context: Any, partition: str | None) -> set[int]:
 
 
 def map_suppliers(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
-    suppliers = {int(r["AN8"]): r for r in _rows(context, SUPPLIERS.asset, partition)}
-    book = {int(r["AN8"]): r for r in _rows(context, ADDRESS_BOOK.asset, partition)}
-    wanted = (
-        set(suppliers)
-        | {an8 for an8, row in book.items() if (row.get("AT1") or "").strip() == "V"}
-        | waited_for(context, partition)
-    )
+    """The partition's changed suppliers, and those held records wait for, as Coupa suppliers."""
     terms = PAYMENT_TERMS.snapshot(context.resources.staging)
-    yield from _supplier_records(context, suppliers, book, wanted, terms)
+    also = waited_for(context, partition)
+    for supplier in changed_suppliers(context.resources.staging, context.resources.jde, partition, also):
+        yield _mapped_supplier(supplier, terms)
 
 
 def remap_suppliers(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
     """The named suppliers read from JDE again and mapped with today's tables (replay): the terms file
     is staged afresh first, so a fixed table takes effect."""
     terms = PAYMENT_TERMS.restage(context.resources.staging)
-    yield from _supplier_records(context, {}, {}, {int(k) for k in keys if k.isdigit()}, terms)
+    for supplier in suppliers_by_number(context.resources.jde, {int(k) for k in keys if k.isdigit()}):
+        yield _mapped_supplier(supplier, terms)
 
 
-def _supplier_records(
-    context: Any, suppliers: dict[int, dict], book: dict[int, dict], wanted: set[int], terms: dict[str, str]
-) -> Iterator[Mapped | Rejected]:
-    """Suppliers ``wanted`` (address numbers) mapped; the F0101 / F0401 half not in hand is read by number."""
-    ordered = sorted(wanted)
-    with context.resources.jde.session() as session:
-        missing_book = [an8 for an8 in ordered if an8 not in book]
-        book = {**book, **_by_an8(session, ADDRESS_BOOK.table, ["AN8", "ALPH", "TAX", "AT1"], missing_book)}
-        missing_supplier = [an8 for an8 in ordered if an8 not in suppliers]
-        suppliers = {**suppliers, **_by_an8(session, SUPPLIERS.table, SUPPLIER_COLUMNS, missing_supplier)}
-    for an8 in ordered:
-        if an8 not in suppliers:
-            continue  # an address-book entry with search type V but no supplier master: not a supplier yet
-        yield _mapped_supplier(an8, suppliers[an8], book.get(an8), terms)
-
-
-def _mapped_supplier(an8: int, supplier: dict, book: dict | None, terms: dict[str, str]) -> Mapped | Rejected:
+def _mapped_supplier(jde_supplier: JdeSupplier, terms: dict[str, str]) -> Mapped | Rejected:
+    """One JDE supplier -> a Coupa supplier body, or why it cannot be one."""
+    an8, supplier, book = jde_supplier.number, jde_supplier.supplier, jde_supplier.address
     key = str(an8)
     if book is None:
         return Rejected(key, f"supplier {an8}: no address book record (F0101) for this supplier number")
@@ -200,11 +157,3 @@ jde_coupa_assets = [
         kinds={"jde", "coupa"},
     ),
 ]
-
-
-def register_replay_handlers(resources: Callable[[], dict[str, Any]] | None = None) -> None:
-    """``ml-connector replay`` re-reads queued suppliers from JDE and writes them with today's tables and
-    settings (or with ``resources()``, e.g. a benchmark's own)."""
-    register_settings_replay(
-        SUPPLIERS_FLOW, lambda resources: _coupa_suppliers(resources["coupa"]), resources
-    )

@@ -21,8 +21,8 @@ from dagster import (
     asset,
 )
 
-from connector_assets.flows.jde_coupa import INTEGRATION
-from connector_assets.flows.jde_coupa_pos import po_number
+from connector_assets.integrations.jde_coupa.purchase_orders import po_number
+from connector_assets.integrations.jde_coupa.suppliers import INTEGRATION
 from connector_assets.jde.assets import jde_partitions
 from connector_assets.jde.lookup import browse_in
 from connector_assets.jde.tables import AP_LEDGER, PO_HEADERS, PO_LINES, SUPPLIERS

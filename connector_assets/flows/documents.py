@@ -1,0 +1,392 @@
+"""Documents that arrive twice: by webhook into the ledger's inbox, and by the poll that stages a day.
+
+Any webhook source (Coupa call-outs now; BILL and Procore next) is read the same way: the mapped step of
+a day takes the staged poll partition and the pending inbox events whose record changed that day. One
+document can therefore show up several times (inbox and poll, redeliveries, two versions); the latest
+change stamp wins, ties go to the polled copy (read from the API after the webhook went out). A version
+older than the newest one already seen for that document (a per-document cursor in the ledger, which
+never moves backwards) is never applied: a late, out-of-order webhook must not overwrite what the target
+already holds.
+
+Inbox rows are acknowledged (``processed``) by ``<flow>_inbox_done``, which runs after the write step
+succeeded for the partition: by then every record of the run was written, skipped, or queued with its
+reason. Until then they stay pending, so a failed run loses nothing: the next run of the day reads them
+again. The manifest of the rows a run consumed is staged per run (keyed by the root run id, so a
+re-execution from failure finds it).
+
+What differs between sources (where the record sits in a delivery, its id, its change stamp) is a
+``DocumentSource``; everything else is here once.
+"""
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetsDefinition,
+    Failure,
+    MaterializeResult,
+    PartitionsDefinition,
+    RunRequest,
+    SensorEvaluationContext,
+    SensorResult,
+    SkipReason,
+    asset,
+    sensor,
+)
+
+from connector_assets.automation import sensor_status
+from connector_assets.flows.assets import flow_backfill_policy, run_partitions
+from connector_assets.flows.core import FlowSpec
+from connector_assets.staging import Column, StagingResource
+from connector_resources.ledger import InboxEvent, Ledger, LedgerResource
+from connector_resources.redaction import get_logger
+
+log = get_logger(__name__)
+
+MANIFEST_COLUMNS = (Column("inbox_id", "int"), Column("document_id"), Column("outcome"))
+INBOX_PAGE = 500
+ROWS_PER_TICK = 500  # bounded work per sensor evaluation; the next tick continues from the cursor
+
+
+def utc(value: datetime) -> datetime:
+    """``value`` as aware UTC (a naive value is taken to be UTC already)."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def version_text(moment: datetime) -> str:
+    """Fixed-width UTC text, so versions compare as strings in the ledger's cursor table."""
+    return utc(moment).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True)
+class DocumentSource:
+    """One webhook source that a poll also stages: the inbox ``source`` and the staged asset share ``name``.
+
+    ``record_of`` finds the record in a delivery's JSON (the record itself, or an envelope's field) and
+    ``changed_at`` reads its change stamp as aware UTC (None when absent or unreadable).
+    """
+
+    name: str
+    system: str  # the system name the audit trail uses ("coupa")
+    record_of: Callable[[Any], dict[str, Any] | None]
+    changed_at: Callable[[dict[str, Any]], datetime | None]
+    change_field: str  # named in messages ("updated-at")
+    unreadable: str  # why a delivery that is not a record can never be applied
+    id_field: str = "id"
+
+    def inbox_record(self, event: InboxEvent) -> dict[str, Any] | None:
+        """The record a delivery carried; None when the body is not a record with an id and a change stamp."""
+        try:
+            payload = json.loads(event.body.decode("utf-8"))
+        except (ValueError, UnicodeDecodeError):
+            return None
+        record = self.record_of(payload)
+        if record is None or record.get(self.id_field) is None or self.changed_at(record) is None:
+            return None
+        return record
+
+    def inbox_day(self, event: InboxEvent) -> str | None:
+        """The UTC day (partition key) of the record an inbox event carries."""
+        record = self.inbox_record(event)
+        changed = self.changed_at(record) if record else None
+        return changed.date().isoformat() if changed else None
+
+
+@dataclass
+class Version:
+    """One version of one document, from the poll or from a webhook."""
+
+    document_id: str
+    updated_at: datetime
+    record: dict[str, Any]
+    origin: str  # "poll" | "inbox"
+
+
+@dataclass
+class DocumentBatch:
+    current: list[Version] = field(default_factory=list)  # the version of each document to apply now
+    stale: int = 0
+    superseded: int = 0
+    unreadable: int = 0
+
+
+def version_stream(flow: str, document_id: str) -> str:
+    """The ledger cursor that holds the newest version of ``document_id`` seen by ``flow``."""
+    return f"version:{flow}:{document_id}"
+
+
+def newest_seen(ledger: Ledger, spec: FlowSpec, document_id: str) -> str | None:
+    """The newest version of the document any run of ``spec`` applied (a replay must not go behind it)."""
+    return ledger.get_cursor(spec.integration, version_stream(spec.name, document_id))
+
+
+def _manifest_asset(flow: str) -> str:
+    return f"{flow}_inbox_manifest"
+
+
+def _manifest_partition(context: AssetExecutionContext, partition: str | None) -> str:
+    # The root run id: a re-execution from failure (a new run id) still finds what the first run consumed.
+    run = context.run
+    return f"{partition or 'all'}.{run.root_run_id or run.run_id}"
+
+
+def _inbox_events(ledger: Ledger, source: str) -> Iterator[InboxEvent]:
+    after = 0
+    while True:
+        page = ledger.inbox_pending(source=source, after_id=after, limit=INBOX_PAGE)
+        yield from page
+        if len(page) < INBOX_PAGE:
+            return
+        after = page[-1].id
+
+
+class _Latest:
+    """The latest version of each document offered, counting the ones it set aside."""
+
+    def __init__(self, batch: DocumentBatch) -> None:
+        self.batch = batch
+        self.versions: dict[str, Version] = {}
+
+    def offer(self, candidate: Version) -> None:
+        held = self.versions.get(candidate.document_id)
+        if held is None:
+            self.versions[candidate.document_id] = candidate
+            return
+        newer = candidate.updated_at > held.updated_at or (
+            candidate.updated_at == held.updated_at and candidate.origin == "poll"
+        )
+        self.versions[candidate.document_id] = candidate if newer else held
+        self.batch.superseded += 1
+
+
+def collect_documents(
+    context: AssetExecutionContext, partition: str | None, source: DocumentSource, spec: FlowSpec
+) -> DocumentBatch:
+    """The latest version of every document of ``source`` changed on ``partition``, from the staged poll
+    and the pending inbox events together, with older versions than already seen dropped.
+
+    Records the inbox rows it consumed in the run's manifest (``<flow>_inbox_done`` acknowledges them
+    after the write) and marks rows that can never be processed (not a record) as failed now.
+    """
+    staging: StagingResource = context.resources.staging
+    ledger: Ledger = context.resources.ledger.get()
+    batch = DocumentBatch()
+    latest = _Latest(batch)
+    consumed: list[tuple[int, str]] = []
+
+    for row in staging.read_rows(source.name, partition):
+        record = json.loads(row["record"])
+        changed = source.changed_at(record) or (utc(row["updated_at"]) if row["updated_at"] else None)
+        if changed is None:
+            raise Failure(
+                f"{source.name} {row['id']} in partition {partition} has no {source.change_field}; "
+                "re-read the day"
+            )
+        latest.offer(Version(str(row["id"]), changed, record, "poll"))
+    for event in _inbox_events(ledger, source.name):
+        record = source.inbox_record(event)
+        if record is None:
+            ledger.inbox_mark(event.id, status="failed", error=source.unreadable)
+            batch.unreadable += 1
+            continue
+        changed = source.changed_at(record)
+        assert changed is not None  # inbox_record checked it
+        if partition is not None and changed.date().isoformat() != partition:
+            continue  # another day's run applies it
+        document_id = str(record[source.id_field])
+        consumed.append((event.id, document_id))
+        latest.offer(Version(document_id, changed, record, "inbox"))
+
+    outcomes = _apply_version_rule(context, partition, source, spec, latest.versions, batch)
+    _stage_manifest(context, partition, spec, consumed, outcomes)
+    batch.current.sort(key=lambda v: int(v.document_id) if v.document_id.isdigit() else 0)
+    context.log.info(
+        f"{spec.name}: {len(batch.current)} current, {batch.stale} stale, {batch.superseded} superseded, "
+        f"{batch.unreadable} unreadable inbox event(s); {len(consumed)} inbox event(s) consumed"
+    )
+    return batch
+
+
+def _apply_version_rule(
+    context: AssetExecutionContext,
+    partition: str | None,
+    source: DocumentSource,
+    spec: FlowSpec,
+    latest: dict[str, Version],
+    batch: DocumentBatch,
+) -> dict[str, str]:
+    """Advance each document's cursor to the version applied now; an older one than seen is dropped (and
+    audited when it came by webhook: an old day's poll naturally holds versions changed again since)."""
+    ledger: Ledger = context.resources.ledger.get()
+    outcomes: dict[str, str] = {}
+    with ledger.transaction() as conn:
+        for version in latest.values():
+            stream = version_stream(spec.name, version.document_id)
+            seen = ledger.get_cursor(spec.integration, stream, conn=conn)
+            if seen is not None and version_text(version.updated_at) < seen:
+                batch.stale += 1
+                outcomes[version.document_id] = "stale"
+                if version.origin == "poll":
+                    continue
+                ledger.audit(
+                    integration=spec.integration,
+                    flow=spec.name,
+                    entity=spec.entity,
+                    action="skip",
+                    source_system=source.system,
+                    source_id=version.document_id,
+                    reason=f"an older version of this {spec.entity} (changed "
+                    f"{version_text(version.updated_at)}) arrived after a newer one (changed {seen}) was "
+                    "seen; the older one is not applied",
+                    run_id=context.run.run_id,
+                    partition_key=partition,
+                    conn=conn,
+                )
+                continue
+            ledger.advance_cursor(spec.integration, stream, version_text(version.updated_at), conn=conn)
+            outcomes[version.document_id] = "applied"
+            batch.current.append(version)
+    return outcomes
+
+
+def _stage_manifest(
+    context: AssetExecutionContext,
+    partition: str | None,
+    spec: FlowSpec,
+    consumed: list[tuple[int, str]],
+    outcomes: dict[str, str],
+) -> None:
+    staging: StagingResource = context.resources.staging
+    manifest = _manifest_partition(context, partition)
+    writer = staging.writer(_manifest_asset(spec.flow), manifest, MANIFEST_COLUMNS)
+    try:
+        for inbox_id, document_id in consumed:
+            writer.write({"inbox_id": inbox_id, "document_id": document_id, "outcome": outcomes[document_id]})
+        writer.commit()
+    except BaseException:
+        writer.abort()
+        raise
+
+
+def build_inbox_done(
+    spec: FlowSpec,
+    source: DocumentSource,
+    *,
+    partitions_def: PartitionsDefinition,
+    group: str,
+    kinds: set[str],
+) -> AssetsDefinition:
+    """``<flow>_inbox_done``: acknowledges the inbox rows a run consumed, once its write step succeeded."""
+
+    @asset(
+        name=f"{spec.flow}_inbox_done",
+        group_name=group,
+        kinds=kinds,
+        partitions_def=partitions_def,
+        deps=[AssetKey(f"{spec.flow}_written")],
+        required_resource_keys={"staging", "ledger"},
+        backfill_policy=flow_backfill_policy(partitions_def),
+        description=f"Webhook inbox rows ({source.name}) whose {spec.entity} was written, skipped or queued "
+        "in this run, marked processed. Runs only after the write step succeeded, so a failed run leaves "
+        "them pending.",
+    )
+    def _done(context: AssetExecutionContext) -> MaterializeResult:
+        staging: StagingResource = context.resources.staging
+        ledger: Ledger = context.resources.ledger.get()
+        outcomes: dict[str, int] = {}
+        for partition in run_partitions(context):
+            manifest = _manifest_partition(context, partition)
+            for row in staging.read_rows(_manifest_asset(spec.flow), manifest):
+                ledger.inbox_mark(int(row["inbox_id"]), status="processed")
+                outcomes[row["outcome"]] = outcomes.get(row["outcome"], 0) + 1
+            staging.path(_manifest_asset(spec.flow), manifest).unlink(missing_ok=True)
+        return MaterializeResult(metadata={"processed": sum(outcomes.values()), **outcomes})
+
+    return _done
+
+
+# -- the sensor that turns inbox rows into runs ------------------------------------------------------------
+
+
+def pending_days(
+    ledger: Ledger,
+    after_id: int,
+    sources: tuple[DocumentSource, ...],
+    partitions_def: PartitionsDefinition,
+    limit: int = ROWS_PER_TICK,
+) -> tuple[list[str], int | None, int]:
+    """The partition days of ``sources``' inbox rows after ``after_id``: (days, last row id seen, unreadable).
+
+    ``last row id seen`` covers every source's rows (other sources have their own sensors), None when
+    there were no rows at all.
+    """
+    by_name = {source.name: source for source in sources}
+    events = ledger.inbox_pending(after_id=after_id, limit=limit)
+    days: set[str] = set()
+    unreadable = 0
+    for event in events:
+        source = by_name.get(event.source)
+        if source is None:
+            continue
+        day = source.inbox_day(event)
+        if day is None:
+            ledger.inbox_mark(event.id, status="failed", error=source.unreadable)
+            unreadable += 1
+        elif not partitions_def.has_partition_key(day):
+            # A record changed before the partitions start (or in the future): no run can apply it.
+            log.warning(
+                "inbox row %s (%s) changed on %s, outside the partitions", event.id, event.source, day
+            )
+        else:
+            days.add(day)
+    return sorted(days), (events[-1].id if events else None), unreadable
+
+
+def build_inbox_sensor(
+    name: str,
+    job: Any,
+    sources: tuple[DocumentSource, ...],
+    *,
+    partitions_def: PartitionsDefinition,
+    run_key_prefix: str,
+    description: str,
+):
+    """A sensor that requests a run of ``job`` for each day the records newly in the inbox changed on.
+
+    The webhook receiver only stores a delivery and answers; the flows are partitioned by the record's
+    change day and each run reads the inbox events of its own day. The cursor is the last inbox row id
+    seen, so every row is looked at once; a row is only *marked* by the flow run that applied it
+    (``<flow>_inbox_done``). The run key names the day and the last row id, so a re-evaluated tick never
+    launches the same run twice while a new delivery for an already-run day does get a fresh run. A body
+    that is not a record can never be applied: it is marked failed here, with the reason.
+    """
+
+    @sensor(
+        name=name,
+        job=job,
+        minimum_interval_seconds=30,
+        default_status=sensor_status(),
+        description=description,
+    )
+    def _inbox(context: SensorEvaluationContext, ledger: LedgerResource):
+        after = int(context.cursor or 0)
+        days, last, unreadable = pending_days(ledger.get(), after, sources, partitions_def)
+        if last is None:
+            return SkipReason(f"no inbox rows after id {after}")
+        if unreadable:
+            context.log.warning(
+                f"{unreadable} inbox row(s) were not records of {job.name}'s sources; marked failed"
+            )
+        return SensorResult(
+            run_requests=[
+                RunRequest(partition_key=day, run_key=f"{run_key_prefix}-{day}-{last}") for day in days
+            ],
+            cursor=str(last),
+        )
+
+    return _inbox

@@ -1,0 +1,13 @@
+"""The integrations, one package each: its flow specs, pure mappers, mapping tables, jobs, schedules,
+sensors and replay handlers, exposed as one ``Definitions`` (``defs``) and a ``register_replay_handlers``.
+
+The top-level ``connector_assets.definitions`` merges every package listed in ``INTEGRATIONS`` with the
+shared assets (JDE tables, SaaS entities, operations); adding an integration is a new folder here and
+one line in that list (README, "Adding an integration").
+"""
+
+from types import ModuleType
+
+from connector_assets.integrations import coupa_jde, jde_bill, jde_coupa
+
+INTEGRATIONS: tuple[ModuleType, ...] = (jde_coupa, coupa_jde, jde_bill)

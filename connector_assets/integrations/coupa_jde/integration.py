@@ -1,0 +1,3 @@
+"""The name that keys this integration everywhere: ledger rows, Dagster group, jobs, replay handlers."""
+
+INTEGRATION = "coupa_jde"

@@ -1,0 +1,251 @@
+"""Coupa -> JD Edwards invoices: approved Coupa invoices become JDE batch vouchers (F0411Z1/F0911Z1)
+through ``ML_CreateVoucherBatch`` (``connector_assets.jde.targets.VoucherBatches``).
+
+What is sent. Invoices Coupa considers ready for the ERP (approved, not yet exported by anyone) become
+one voucher: one pay item for the total, one G/L line per invoice line, header charges (tax, shipping)
+on their own lines. Coupa account codes become JDE accounts through the mapping table
+(``coupa_jde_account_map``) or, unmapped, through the account's segments (``20-8150`` -> ``20.8150``),
+and are checked against the staged F0901 (``jde_gl_accounts``) before anything is sent: an unknown or
+non-postable account is refused with the account named, the other invoices proceed. A changed invoice
+whose voucher JDE already holds is never rewritten or sent again: it is queued for a person.
+
+Batch keys come from the Coupa invoice alone (EDUS ``MLCOUPA``, EDBT ``CP<id>``, EDTN ``COUPA-INV-<id>``,
+EDLN 1..n): any rerun sends the same keys and JDE refuses a second copy with 59A4.
+"""
+
+from collections.abc import Iterator, Mapping
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import pandera.pandas as pa
+from dagster import AssetExecutionContext
+from pandera.typing import Series
+
+from connector_assets.flows import amounts
+from connector_assets.flows.core import FlowSpec, Mapped, Rejected
+from connector_assets.flows.documents import Version, collect_documents, version_text
+from connector_assets.integrations.coupa_jde.accounts import ACCOUNTS, AccountMap
+from connector_assets.integrations.coupa_jde.documents import INVOICES, coupa_day, current_versions
+from connector_assets.integrations.coupa_jde.integration import INTEGRATION
+from connector_assets.jde import contracts, targets
+from connector_assets.jde.accounts import GlAccounts
+from connector_assets.staging import StagingResource
+from connector_resources.ledger import Ledger
+
+EDI_USER = "MLCOUPA"  # F0411Z1.EDUS: the integration user that owns every batch this flow writes
+# Coupa's documented ERP export is exported=false with status approved (voided = a reversal): an invoice
+# another process already exported is never sent again by this one.
+READY_INVOICE_STATUSES = frozenset({"approved"})
+CHARGES = {
+    "tax-amount": "tax",
+    "shipping-amount": "shipping",
+    "handling-amount": "handling",
+    "misc-amount": "misc",
+}
+
+
+class BatchKey(targets.BatchKey):
+    """The F0411Z1/F0911Z1 batch key of one Coupa invoice: the same on every attempt, by construction."""
+
+    @classmethod
+    def for_invoice(cls, invoice_id: str) -> "BatchKey":
+        return cls(EDI_USER, f"CP{invoice_id}", f"COUPA-INV-{invoice_id}")
+
+
+class JdeVoucherRecord(contracts.JdeVoucherRecord):
+    """A voucher batch ML_CreateVoucherBatch accepts, and the Coupa version it was mapped from."""
+
+    coupa_updated_at: Series[str] = pa.Field(str_matches=contracts.VERSION)
+
+
+class VoucherBatches(targets.VoucherBatches):
+    source_label = "Coupa"
+
+
+def supplier_number(ledger: Ledger, supplier: Any) -> str | None:
+    """The JDE address number of a Coupa supplier: the JDE -> Coupa supplier cross-reference first (it
+    knows which JDE supplier became this Coupa one), else the supplier's ``number`` when it is one."""
+    if not isinstance(supplier, dict) or supplier.get("id") is None:
+        return None
+    xref = ledger.find_xref_by_target("jde_coupa", "supplier", "coupa", str(supplier["id"]))
+    if xref is not None:
+        return xref.source_key
+    number = str(supplier.get("number") or "").strip()
+    return number if number.isdigit() and len(number) <= 8 else None
+
+
+def _describe_supplier(supplier: Any) -> str:
+    if not isinstance(supplier, dict):
+        return "(none)"
+    return f"{supplier.get('name') or '?'} (Coupa supplier {supplier.get('id')})"
+
+
+def map_invoice(
+    invoice: dict[str, Any], updated_at: datetime, gl: GlAccounts, accounts: AccountMap, ledger: Ledger
+) -> Mapped | Rejected:
+    """One approved Coupa invoice -> the ML_CreateVoucherBatch inputs, or the reason it cannot be one."""
+    invoice_id = str(invoice["id"])
+    number = str(invoice.get("invoice-number") or "")
+    label = f"invoice {invoice_id} ({number or 'no number'})"
+    problems: list[str] = []
+    an8 = supplier_number(ledger, invoice.get("supplier"))
+    if an8 is None:
+        problems.append(
+            f"supplier {_describe_supplier(invoice.get('supplier'))} has no JDE supplier number: sync it "
+            "from JDE (suppliers flow) or set its Coupa number to the JDE address number"
+        )
+    total = amounts.amount(invoice.get("total-with-taxes"))
+    if total is None:
+        problems.append(f"the invoice total {invoice.get('total-with-taxes')!r} is not an amount")
+    # JDE wants a credit note as a negative voucher (a debit memo); Coupa may send it either way.
+    sign = Decimal(-1) if invoice.get("is-credit-note") and total is not None and total > 0 else Decimal(1)
+    lines: list[tuple[str, Decimal, str, str]] = []  # (JDE account, amount, explanation, Coupa source)
+    for position, line in enumerate(invoice.get("invoice-lines") or [], start=1):
+        where = f"line {line.get('line-num') or position}"
+        coupa_account = line.get("account")
+        account = accounts.jde_account(coupa_account)
+        code = coupa_account.get("code") if isinstance(coupa_account, dict) else None
+        amount = amounts.amount(line.get("total"))
+        if account is None:
+            problems.append(f"{where}: Coupa account {code!r} has no JDE account (mapping table or segments)")
+            continue
+        if amount is None:
+            problems.append(f"{where}: amount {line.get('total')!r} is not an amount")
+            continue
+        source = f"Coupa account {code}, {where}"
+        lines.append((account, sign * amount, str(line.get("description") or "")[:30], source))
+    if not lines and not problems:
+        problems.append("the invoice has no lines")
+    if lines:
+        largest = max(lines, key=lambda item: abs(item[1]))[0]
+        for key, charge in CHARGES.items():
+            amount = amounts.amount(invoice.get(key) or 0)
+            if amount:
+                # Header charges have no account in Coupa: the mapping table names one (charge:tax ...),
+                # otherwise they follow the invoice's largest line, so the voucher still balances.
+                account = accounts.charge_account(charge) or largest
+                lines.append((account, sign * amount, charge.capitalize(), f"{charge} charge"))
+    companies: set[str] = set()
+    for account, line_amount, _, source in lines:
+        problem = gl.problem(account, source)
+        if problem:
+            problems.append(problem)
+        else:
+            companies.add(gl.lookup(account).company)
+        if line_amount != line_amount.quantize(amounts.CENT):
+            problems.append(f"amount {line_amount} on account {account} has more than 2 decimals ({source})")
+    if len(companies) > 1:
+        listed = ", ".join(sorted(companies))
+        problems.append(
+            f"the lines charge accounts of companies {listed}; one JDE voucher belongs to one company"
+        )
+    distributed = sum((line[1] for line in lines), Decimal(0))
+    if total is not None and lines and distributed != sign * total:
+        problems.append(
+            f"lines and charges add up to {amounts.money(distributed)} "
+            f"but the invoice total is {amounts.money(sign * total)}"
+        )
+    invoice_date = coupa_day(invoice.get("invoice-date"))
+    if invoice_date is None:
+        problems.append(f"the invoice date {invoice.get('invoice-date')!r} is not a date")
+    if not invoice_id.isdigit() or len(invoice_id) > 12:
+        problems.append(f"the Coupa id {invoice_id!r} does not fit a JDE batch key (at most 12 digits)")
+    if problems:
+        return Rejected(invoice_id, f"{label}: " + "; ".join(problems))
+    key = BatchKey.for_invoice(invoice_id)
+    currency = str((invoice.get("currency") or {}).get("code") or "").upper()
+    body = {
+        "EDI_User_ID": key.user,
+        "EDI_Batch_Number": key.batch,
+        "EDI_Transaction_Number": key.transaction,
+        "Company": companies.pop(),
+        "Supplier": an8,
+        "Invoice_Number": number,
+        "Invoice_Date": invoice_date,
+        "GL_Date": invoice_date,  # the invoice date: the period the cost belongs to
+        "Due_Date": coupa_day(invoice.get("net-due-date")),
+        "Currency_Code": currency or None,
+        "Pay_Status": "A",
+        "Remark": f"Coupa invoice {invoice_id}",
+        "Pay_Items": [{"EDI_Line_Number": 1, "Gross_Amount": amounts.money(distributed)}],
+        "Distribution": [
+            {"EDI_Line_Number": n, "Account": account, "Amount": amounts.money(amount), "Explanation": text}
+            for n, (account, amount, text, _) in enumerate(lines, start=1)
+        ],
+    }
+    return Mapped(
+        source_key=invoice_id,
+        body=body,
+        fields={
+            "invoice_number": number,
+            "supplier_number": an8,
+            "company": body["Company"],
+            "gross_amount": amounts.money(distributed),
+            "invoice_date": invoice_date,
+            "currency": currency,
+            "distribution_lines": len(lines),
+            "batch_number": key.batch,
+            "transaction_number": key.transaction,
+            "coupa_updated_at": version_text(updated_at),
+        },
+        natural_key={"Supplier": an8, "Invoice_Number": number, "target_id": key.target_id},
+    )
+
+
+def map_invoices(context: AssetExecutionContext, partition: str | None) -> Iterator[Mapped | Rejected]:
+    """The partition's approved invoices (poll + inbox, latest version each) as voucher batches."""
+    ledger: Ledger = context.resources.ledger.get()
+    staging: StagingResource = context.resources.staging
+    documents = collect_documents(context, partition, INVOICES, INVOICES_FLOW)
+    if not documents.current:
+        return
+    yield from _invoice_records(staging, ledger, documents.current, ACCOUNTS.snapshot(staging))
+
+
+def _invoice_records(
+    staging: StagingResource, ledger: Ledger, versions: list[Version], table: Mapping[str, str]
+) -> Iterator[Mapped | Rejected]:
+    """``versions`` mapped with the account table ``table`` (the staged snapshot, or today's for a replay)."""
+    gl = GlAccounts.load(staging)
+    accounts = AccountMap(table)
+    for version in versions:
+        invoice = version.record
+        status = str(invoice.get("status") or "")
+        xref = ledger.get_xref(INTEGRATION, "invoice", "coupa", version.document_id, "JDE")
+        ours = xref is not None and bool(xref.target_id)
+        # Exported by this integration (our mark) still goes through: unchanged it is skipped, changed it
+        # is queued for a person. Exported by anyone else it is theirs.
+        if status in READY_INVOICE_STATUSES and (ours or not invoice.get("exported")):
+            yield map_invoice(invoice, version.updated_at, gl, accounts, ledger)
+        elif status == "voided" and ours:
+            # Reversing a voucher is a decision for JDE's payables team; the integration tells them.
+            yield Rejected(
+                version.document_id,
+                f"invoice {version.document_id} ({invoice.get('invoice-number')}) was voided in Coupa "
+                f"after its voucher was sent to JDE (batch {xref.target_id}); void the voucher in JDE",
+            )
+
+
+def remap_invoices(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
+    """The named invoices read from Coupa again and mapped with today's tables (replay): the account file
+    is staged afresh first, so a fixed table takes effect."""
+    resources = context.resources
+    table = ACCOUNTS.restage(resources.staging)
+    versions = current_versions(resources.coupa, "invoices", keys)
+    yield from _invoice_records(resources.staging, resources.ledger.get(), versions, table)
+
+
+INVOICES_FLOW = FlowSpec(
+    integration=INTEGRATION,
+    name="invoices",
+    entity="invoice",
+    source_system="coupa",
+    target_system="JDE",
+    schema=JdeVoucherRecord,
+    map_records=map_invoices,
+    open_target=targets.jde_target_for_run(VoucherBatches, lambda: INVOICES_FLOW),
+    remap=remap_invoices,
+    reads={"JDE": (targets.BATCH_TABLE,)},  # beside the staged invoices and account master (upstream)
+    writes={"JDE": (targets.CREATE_VOUCHERS,), "coupa": ("invoices",)},  # and the export mark
+)

@@ -1,0 +1,162 @@
+"""Coupa -> JD Edwards payments: Coupa Pay payments recorded against the vouchers the invoices flow wrote
+(F0411), through ``ML_RecordPayment`` (``connector_assets.jde.targets.VoucherPayments``).
+
+Payments wait for their voucher: a payment is *held* in the retry queue until its invoice's voucher
+batch is written (``Mapped.depends_on``), released when it is, and it can only be recorded once the
+Batch Voucher Processor (R04110ZA) has turned the batch into an F0411 voucher; until then it is
+queued with that reason and retried. Only Coupa Pay payments are sent: an invoice's own ``payments``
+entries are ERP payments recorded *into* Coupa (by JDE -> Coupa or another payables system), and
+sending them back to JDE would pay the voucher twice. The Coupa Pay payment id is the
+``Payment_Reference``, which JDE records once per voucher.
+"""
+
+from collections.abc import Iterator
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import pandera.pandas as pa
+from dagster import AssetExecutionContext
+from pandera.typing import Series
+
+from connector_assets.flows import amounts
+from connector_assets.flows.core import FlowSpec, Mapped, Rejected
+from connector_assets.flows.documents import Version, collect_documents, version_text
+from connector_assets.integrations.coupa_jde.documents import PAYMENTS, coupa_day, current_versions
+from connector_assets.integrations.coupa_jde.integration import INTEGRATION
+from connector_assets.integrations.coupa_jde.invoices import INVOICES_FLOW, BatchKey
+from connector_assets.jde import contracts, targets
+from connector_assets.jde.tables import AP_LEDGER
+from connector_resources.ledger import Ledger
+
+# Coupa's documented ERP export of Coupa Pay starts at payment_initiated: the money is committed from then
+# on. completed_with_errors is not recorded (nor reversed: that stays a person's decision in JDE).
+READY_PAYMENT_STATUSES = frozenset({"payment_initiated", "payment_in_progress", "completed_successfully"})
+
+
+class JdePaymentRecord(contracts.JdePaymentRecord):
+    """A payment ML_RecordPayment accepts, the Coupa invoice it pays and the version it was mapped from."""
+
+    invoice_id: Series[str] = pa.Field(str_matches=r"^\d{1,12}$")
+    coupa_updated_at: Series[str] = pa.Field(str_matches=contracts.VERSION)
+
+
+class VoucherPayments(targets.VoucherPayments):
+    source_label = "Coupa"
+
+
+def map_payment(payment: dict[str, Any], updated_at: datetime) -> Iterator[Mapped | Rejected]:
+    """One Coupa Pay payment -> one payment per invoice it settles (its ``payment-details``)."""
+    payment_id = str(payment["id"])
+    reference = f"COUPAPAY-{payment_id}"
+    # Coupa Pay has no payment date of its own: the day it was created is when the payment was made.
+    paid_on = coupa_day(payment.get("payment-date")) or coupa_day(payment.get("created-at"))
+    for detail in payment.get("payment-details") or []:
+        if str(detail.get("source-transaction-type") or "InvoiceHeader") != "InvoiceHeader":
+            continue  # pays an expense report or the like, not a voucher
+        invoice_id = str(detail.get("source-transaction-id") or "")
+        key = f"{payment_id}:{invoice_id}"
+        amount = amounts.amount(detail.get("payment-total"))
+        if not invoice_id.isdigit() or amount is None or paid_on is None:
+            yield Rejected(
+                key,
+                f"payment {payment_id} for invoice {invoice_id or '?'} "
+                f"({detail.get('source-transaction-reference')}): its invoice, amount "
+                f"{detail.get('payment-total')!r} or date cannot be read",
+            )
+            continue
+        if amount <= 0:
+            yield Rejected(key, _not_a_payment(payment_id, invoice_id, detail, amount))
+            continue
+        batch = BatchKey.for_invoice(invoice_id)
+        yield Mapped(
+            source_key=key,
+            body={
+                "EDI_User_ID": batch.user,
+                "EDI_Batch_Number": batch.batch,
+                "EDI_Transaction_Number": batch.transaction,
+                "Payment_Amount": amounts.money(amount),
+                "Payment_Date": paid_on,
+                "Payment_Reference": reference,
+            },
+            fields={
+                "payment_reference": reference,
+                "payment_amount": amounts.money(amount),
+                "payment_date": paid_on,
+                "invoice_id": invoice_id,
+                "coupa_updated_at": version_text(updated_at),
+            },
+            natural_key={"Payment_Reference": reference, "invoice_id": invoice_id},
+            depends_on=INVOICES_FLOW.dependency_key(invoice_id),
+        )
+
+
+def _not_a_payment(payment_id: str, invoice_id: str, detail: dict[str, Any], amount: Decimal) -> str:
+    """Why a Coupa Pay amount of zero or less is not recorded in JDE, in a finance user's words.
+
+    ML_RecordPayment (docs/jde_orchestrations) records an amount paid, greater than zero, against a voucher;
+    JDE has no negative payment. A negative amount is money coming back (a refund) or a credit note applied
+    in the payment run: the credit itself reaches JDE as a debit memo voucher through the invoices flow, and
+    applying it to the supplier's open vouchers is an AP clerk's step in JDE, not a payment to record.
+    """
+    invoice = f"invoice {invoice_id} ({detail.get('source-transaction-reference') or 'no reference'})"
+    if amount == 0:
+        return f"Coupa payment {payment_id} for {invoice} moves no money (0.00): nothing to record in JDE."
+    return (
+        f"Coupa payment {payment_id} for {invoice} is {amounts.money(amount)}, a refund or a credit "
+        "applied: JDE payments cannot be negative (ML_RecordPayment records amounts paid, greater than "
+        "zero). The credit note reaches JDE as a debit memo voucher; apply it to the supplier's open "
+        "vouchers in JDE (or record the refund as a receipt), then abandon this item."
+    )
+
+
+def map_payments(context: AssetExecutionContext, partition: str | None) -> Iterator[Mapped | Rejected]:
+    """The partition's Coupa Pay payments (poll + inbox, latest version each) that committed money."""
+    documents = collect_documents(context, partition, PAYMENTS, PAYMENTS_FLOW)
+    yield from _payment_records(context.resources.ledger.get(), documents.current)
+
+
+def remap_payments(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
+    """The named payments (``payment:invoice``) read from Coupa again and mapped (replay)."""
+    versions = current_versions(context.resources.coupa, "payments", [k.split(":", 1)[0] for k in keys])
+    yield from _payment_records(context.resources.ledger.get(), versions)
+
+
+def _payment_records(ledger: Ledger, versions: list[Version]) -> Iterator[Mapped | Rejected]:
+    for version in versions:
+        payment = version.record
+        if str(payment.get("status") or "") not in READY_PAYMENT_STATUSES:
+            continue
+        records = list(map_payment(payment, version.updated_at))
+        # As for invoices: exported by our own mark still goes through (skipped unless changed).
+        ours = any(
+            (x := ledger.get_xref(INTEGRATION, "payment", "coupa", r.source_key, "JDE")) and x.target_id
+            for r in records
+        )
+        if ours or not payment.get("exported"):
+            yield from records
+
+
+def payment_records(session: Any, payment_id: str) -> set[str]:
+    """The written records a Coupa Pay payment stands for: one per invoice it settles (``map_payment``)."""
+    payment = session.get("payments", payment_id)
+    return {
+        f"{payment_id}:{detail.get('source-transaction-id')}"
+        for detail in payment.get("payment-details") or []
+        if str(detail.get("source-transaction-type") or "InvoiceHeader") == "InvoiceHeader"
+    }
+
+
+PAYMENTS_FLOW = FlowSpec(
+    integration=INTEGRATION,
+    name="payments",
+    entity="payment",
+    source_system="coupa",
+    target_system="JDE",
+    schema=JdePaymentRecord,
+    map_records=map_payments,
+    open_target=targets.jde_target_for_run(VoucherPayments, lambda: PAYMENTS_FLOW),
+    remap=remap_payments,
+    reads={"JDE": (targets.BATCH_TABLE, AP_LEDGER.table)},
+    writes={"JDE": (targets.RECORD_PAYMENT,), "coupa": ("payments",)},
+)

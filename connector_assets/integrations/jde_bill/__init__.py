@@ -1,0 +1,44 @@
+"""JD Edwards <-> BILL (issue 12). Built so far: JDE suppliers -> BILL vendors (``vendors``). Bills from
+POs and vouchers, BILL payments back into JDE and the webhook-driven payments flow are not built yet.
+"""
+
+from functools import partial
+
+from dagster import Definitions
+
+from connector_assets.flows.assets import executable_keys
+from connector_assets.flows.jobs import FlowJob, build_flow_jobs, build_flow_schedules
+from connector_assets.flows.replay_resources import register_settings_replay, resources_from_settings
+from connector_assets.integrations.jde_bill.integration import INTEGRATION
+from connector_assets.integrations.jde_bill.vendors import VENDORS_FLOW, bill_vendors, vendor_assets
+from connector_assets.jde.extract import jde_timezone
+from connector_assets.jde.tables import ADDRESS_BOOK, SUPPLIERS
+
+FLOW_JOBS = {
+    VENDORS_FLOW: FlowJob(
+        (SUPPLIERS.asset, ADDRESS_BOOK.asset, *executable_keys(vendor_assets)), "ML_JDE_BILL_VENDORS_CRON"
+    ),
+}
+jde_bill_flow_jobs = build_flow_jobs(FLOW_JOBS, lambda spec: f"JDE {spec.name} changed on a day -> BILL.")
+jde_bill_schedules = build_flow_schedules(
+    FLOW_JOBS,
+    jde_bill_flow_jobs,
+    suffix="schedule",
+    timezone=jde_timezone().key,
+    describe=lambda spec: f"Sync today's JDE {spec.name} changes to BILL.",
+)
+
+defs = Definitions(assets=vendor_assets, jobs=list(jde_bill_flow_jobs.values()), schedules=jde_bill_schedules)
+
+
+def register_replay_handlers() -> None:
+    """``ml-connector replay`` re-reads queued suppliers from JDE and writes them to BILL with today's
+    settings."""
+    register_settings_replay(
+        VENDORS_FLOW,
+        lambda built: bill_vendors(built["bill"]),
+        partial(resources_from_settings, ("jde", "bill", "staging")),
+    )
+
+
+__all__ = ["INTEGRATION", "defs", "register_replay_handlers"]

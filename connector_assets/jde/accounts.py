@@ -1,0 +1,70 @@
+"""The JDE account master (F0901) as flows that write G/L lines into JDE check it before sending.
+
+Every "X -> JDE" flow that distributes to G/L accounts refuses an account JDE does not know or cannot post
+to before anything is sent, naming the account: the staged F0901 (``jde_gl_accounts``, a cache read daily)
+is the one place it is looked up.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from dagster import Failure
+
+from connector_assets.jde.tables import GL_ACCOUNTS
+from connector_assets.staging import StagingResource
+
+
+@dataclass(frozen=True)
+class GlAccount:
+    company: str
+    posting_edit: str  # F0901.PEC: blank = postable, N non-posting, I inactive
+
+
+def account_text_ok(text: str) -> bool:
+    """Whether ``text`` reads as a JDE account in the ``BU.OBJ[.SUB]`` notation (at most 29 characters)."""
+    parts = text.split(".")
+    return len(parts) in (2, 3) and all(p.strip() for p in parts[:2]) and len(text) <= 29
+
+
+def account_problem(text: str) -> str | None:
+    """What is wrong with a JDE account as typed in a mapping table, in a finance user's words."""
+    return None if account_text_ok(text) else "the JDE account must read BU.OBJ or BU.OBJ.SUB"
+
+
+class GlAccounts:
+    """The staged F0901 (``jde_gl_accounts``) keyed by (business unit, object, subsidiary)."""
+
+    def __init__(self, rows: Iterable[dict[str, Any]]) -> None:
+        self.accounts: dict[tuple[str, str, str], GlAccount] = {}
+        for row in rows:
+            key = tuple((row.get(c) or "").strip().upper() for c in ("MCU", "OBJ", "SUB"))
+            self.accounts[key] = GlAccount((row.get("CO") or "").strip(), (row.get("PEC") or "").strip())
+
+    @classmethod
+    def load(cls, staging: StagingResource) -> "GlAccounts":
+        accounts = cls(staging.read_rows(GL_ACCOUNTS.asset, None))
+        if not accounts.accounts:
+            # Without the account master every line would be "not found": a systemic cause, not bad records.
+            raise Failure(
+                f"the JDE account master cache ({GL_ACCOUNTS.asset}, F0901) is empty or was never read; "
+                f"materialize {GL_ACCOUNTS.asset}, then rerun this partition"
+            )
+        return accounts
+
+    def lookup(self, account: str) -> GlAccount | None:
+        parts = account.split(".")
+        key = (parts[0], parts[1], parts[2] if len(parts) == 3 else "")
+        return self.accounts.get(key)
+
+    def problem(self, account: str, source: str) -> str | None:
+        """Why a G/L line on ``account`` cannot be sent (unknown or not postable), naming ``source``."""
+        found = self.lookup(account) if account_text_ok(account) else None
+        if found is None:
+            return f"account {account} not found in F0901 ({source})"
+        if found.posting_edit in ("N", "I"):
+            why = "a non-posting summary account" if found.posting_edit == "N" else "inactive"
+            return (
+                f"account {account} is not postable (posting edit code {found.posting_edit}: {why}; {source})"
+            )
+        return None

@@ -1,0 +1,338 @@
+"""Write targets in JD Edwards for any "X -> JDE" flow: voucher batches and payments on vouchers.
+
+Every write into JDE goes through an ml-connector orchestration (``docs/jde_orchestrations/``); the
+targets here drive them and know what each answer means, whatever system the records came from. What is
+an integration's own is given to them: the flow (``FlowSpec``, for the ledger's cross-reference), the
+name of the source system in a finance user's words, and the batch keys its mapper put on each record
+(``BatchKey``: EDUS / EDBT / EDTN, derived from the source document alone, so that any rerun sends the
+same keys and JDE refuses a second copy).
+
+Why the writes cannot duplicate. A voucher goes through ``ML_CreateVoucherBatch``; when the ledger shows
+an earlier attempt that never recorded its result, the batch is looked up in F0411Z1 first and adopted;
+a 59A4 on create (the ledger lost the intent entirely, or two runs raced) is adopted too, after checking
+that the batch really holds this document. A payment goes through ``ML_RecordPayment`` with the source
+payment's reference as ``Payment_Reference``, which JDE records once per voucher (59AB on a repeat,
+adopted the same way). A payment can only be recorded once the Batch Voucher Processor (R04110ZA) has
+turned the batch into an F0411 voucher; until then it is refused as not ready, and retried.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any, ClassVar
+
+from connector_assets.flows.core import Created, FlowSpec, Mapped
+from connector_assets.jde.tables import AP_LEDGER
+from connector_resources.jde import Condition, JdeOrchestrationError
+from connector_resources.ledger import Ledger
+from connector_resources.redaction import redact
+
+# What the JDE targets reach beyond the staged sources; each is named once, here, and the flows' ``reads``
+# / ``writes`` (what ``ml-connector ping`` checks) use the same names as the code below.
+BATCH_TABLE = "F0411Z1"  # the voucher batch rows the orchestration wrote (adopt, find the voucher)
+CREATE_VOUCHERS = "ML_CreateVoucherBatch"
+RECORD_PAYMENT = "ML_RecordPayment"
+
+# What a finance user reads when JDE refuses a write (the JDE code and its own words follow).
+JDE_REASONS = {
+    "0052": "the business unit does not exist in JDE",
+    "59A0": "JDE refused one of the values sent",
+    "59A1": "the supplier is not in JDE's supplier master (F0401)",
+    "59A2": "an account is not in JDE's account master (F0901)",
+    "59A3": "an account is not postable in JDE",
+    "59A5": "the G/L distribution does not add up to the invoice total",
+    "59A6": "the purchase order does not exist in JDE",
+    "59A8": "the voucher is not in JDE's A/P ledger (F0411)",
+    "59A9": "the voucher's pay item is on hold in JDE; release the hold first",
+    "59AC": "the payment is larger than the voucher's open amount",
+}
+
+
+class VoucherChanged(ValueError):
+    """A record changed after it was written to JDE; the integration never rewrites or doubles it."""
+
+
+class JdeRefused(ValueError):
+    """JDE named a business reason (an error code) for refusing the write: fix the data, then replay."""
+
+
+class VoucherNotReady(RuntimeError):
+    """The voucher batch exists but R04110ZA has not made it an F0411 voucher yet: retry later."""
+
+
+def jde_reason(exc: JdeOrchestrationError) -> str:
+    """JDE's refusal in a finance user's words, with JDE's own code, title and text after them."""
+    errors = [m for m in exc.messages if m.code and m.severity == "error"]
+    if not errors:
+        return str(exc)
+    first = errors[0]
+    plain = JDE_REASONS.get(first.code, "JDE refused it")
+    detail = first.mobile or first.description or first.title
+    return redact(f"{plain} (JDE {first.code} {first.title}: {detail})")
+
+
+def jde_number(value: Any) -> int | None:
+    """A JDE document or address number as AIS may render it (``1234``, ``"1234"``, ``1234.0``); None
+    when blank or zero, which is how an unassigned number reads."""
+    try:
+        amount = Decimal(str(value).strip()) if value is not None else None
+    except (InvalidOperation, ValueError):
+        return None
+    if amount is None or not amount.is_finite() or amount != amount.to_integral_value() or amount <= 0:
+        return None
+    return int(amount)
+
+
+def _iso_date(value: Any) -> date | None:
+    return date.fromisoformat(value) if isinstance(value, str) and value else None
+
+
+@dataclass(frozen=True)
+class BatchKey:
+    """The F0411Z1/F0911Z1 batch key of one source document (EDUS / EDBT / EDTN): an integration derives
+    it from the document alone, so it is the same on every attempt, by construction."""
+
+    user: str
+    batch: str
+    transaction: str
+
+    @classmethod
+    def of_body(cls, body: dict[str, Any]) -> "BatchKey":
+        """The key a mapped voucher or payment body carries (``EDI_User_ID`` ...)."""
+        return cls(body["EDI_User_ID"], body["EDI_Batch_Number"], body["EDI_Transaction_Number"])
+
+    def body(self) -> dict[str, str]:
+        return {
+            "EDI_User_ID": self.user,
+            "EDI_Batch_Number": self.batch,
+            "EDI_Transaction_Number": self.transaction,
+        }
+
+    @property
+    def target_id(self) -> str:
+        return f"{self.user}/{self.batch}/{self.transaction}"
+
+    def conditions(self) -> list[Condition]:
+        return [
+            Condition("F0411Z1.EDUS", "EQUAL", self.user),
+            Condition("F0411Z1.EDBT", "EQUAL", self.batch),
+            Condition("F0411Z1.EDTN", "EQUAL", self.transaction),
+        ]
+
+
+class JdeTarget:
+    """Shared by the JDE targets: the session, the ledger, and the refusal of a rewrite.
+
+    ``spec`` (the flow, for its cross-reference) and ``source_label`` (the source system in a finance user's
+    words) are the integration's; a flow opens its target with ``open_jde_target``.
+    """
+
+    source_label: ClassVar[str] = "the source system"
+
+    def __init__(
+        self,
+        session: Any,
+        ledger: Ledger | None,
+        run_id: str | None,
+        partition: str | None,
+        spec: FlowSpec | None = None,
+    ) -> None:
+        self.session = session
+        self.ledger = ledger
+        self.run_id = run_id
+        self.partition = partition
+        self.spec = spec
+        self.opened_at = datetime.now(UTC)
+
+    def _xref(self, record: Mapped):
+        s = self.spec
+        assert s is not None and self.ledger is not None, "a target that writes is opened with its flow"
+        return self.ledger.get_xref(
+            s.integration, s.entity, s.source_system, record.source_key, s.target_system
+        )
+
+    def update(self, target_id: str, record: Mapped) -> None:
+        xref = self._xref(record)
+        if xref is None or not xref.target_id:
+            return  # adopting what an earlier attempt wrote: it is already there, nothing to change
+        raise VoucherChanged(
+            f"changed in {self.source_label} after it was written to JDE as {target_id}; JDE vouchers and "
+            "payments are never rewritten or sent twice by the integration: correct it in JDE, then "
+            "abandon this item"
+        )
+
+
+class VoucherBatches(JdeTarget):
+    """Source invoices as JDE batch vouchers (F0411Z1 pay items + F0911Z1 distribution), through
+    ``ML_CreateVoucherBatch``. A record's body is the orchestration's input, batch keys included."""
+
+    def _batch_rows(self, key: BatchKey) -> list[dict[str, Any]]:
+        return list(
+            self.session.browse(
+                BATCH_TABLE,
+                columns=["EDUS", "EDBT", "EDTN", "EDLN", "AN8", "VINV"],
+                conditions=key.conditions(),
+            )
+        )
+
+    def _adoptable(self, record: Mapped) -> str | None:
+        key = BatchKey.of_body(record.body)
+        rows = self._batch_rows(key)
+        if not rows:
+            return None
+        holds = {(str(r.get("AN8")), str(r.get("VINV") or "").strip()) for r in rows}
+        if holds != {(str(record.body["Supplier"]), record.body["Invoice_Number"].strip())}:
+            raise VoucherChanged(
+                f"JDE batch {key.target_id} holds supplier/invoice {sorted(holds)}, not supplier "
+                f"{record.body['Supplier']} invoice {record.body['Invoice_Number']}; check the batch in JDE"
+            )
+        return key.target_id
+
+    def find(self, record: Mapped) -> str | None:
+        # Only a record an *earlier* attempt claimed can have been written without the ledger knowing; a
+        # fresh claim needs no read (and a surprise there still ends as 59A4, handled in ``create``).
+        xref = self._xref(record)
+        if xref is None or xref.target_id or xref.created_at >= self.opened_at:
+            return None
+        return self._adoptable(record)
+
+    def create(self, record: Mapped) -> str | Created:
+        body = dict(record.body)
+        for name in ("Invoice_Date", "GL_Date", "Due_Date"):
+            body[name] = _iso_date(body.get(name))
+        try:
+            self.session.orchestrate(CREATE_VOUCHERS, body)
+        except JdeOrchestrationError as exc:
+            if "59A4" in exc.codes:
+                adopted = self._adoptable(record)
+                if adopted is not None:
+                    return Created(
+                        adopted,
+                        "adopt",
+                        f"JDE already holds voucher batch {adopted} (59A4 duplicate batch key): an earlier "
+                        "attempt wrote it before the ledger recorded it; adopted, not written twice",
+                    )
+            if exc.is_business_error:
+                raise JdeRefused(jde_reason(exc)) from None
+            raise
+        return BatchKey.of_body(record.body).target_id
+
+
+class VoucherPayments(JdeTarget):
+    """Payments recorded on the JDE vouchers a voucher flow wrote, through ``ML_RecordPayment``. A record's
+    body names its voucher's batch keys and the payment; its fields carry ``invoice_id`` (the source
+    invoice the voucher came from, for messages)."""
+
+    def _voucher(self, record: Mapped) -> tuple[str, int]:
+        key = BatchKey.of_body(record.body)
+        invoice = record.fields["invoice_id"]
+        rows = list(
+            self.session.browse(
+                BATCH_TABLE,
+                columns=["EDLN", "EDSP", "KCO", "DOC", "AN8", "VINV"],
+                conditions=key.conditions(),
+            )
+        )
+        if not rows:
+            raise VoucherNotReady(
+                f"the voucher batch {key.target_id} of invoice {invoice} is not in JDE's F0411Z1"
+            )
+        processed = [r for r in rows if str(r.get("EDSP") or "").strip() == "1"]
+        if not processed:
+            raise VoucherNotReady(
+                f"the voucher batch {key.target_id} of invoice {invoice} has not been "
+                "turned into a voucher by the Batch Voucher Processor (R04110ZA) yet; retried later"
+            )
+        if jde_number(processed[0].get("DOC")):
+            return str(processed[0]["KCO"]).strip(), int(processed[0]["DOC"])
+        return self._voucher_in_f0411(key, processed[0], invoice)
+
+    def _voucher_in_f0411(self, key: BatchKey, row: dict[str, Any], invoice: str) -> tuple[str, int]:
+        """The voucher R04110ZA made, found by supplier and invoice number when the processed batch row
+        does not carry its document number (the reference only says the processor sets ``EDSP = 1``)."""
+        an8, vinv = jde_number(row.get("AN8")), str(row.get("VINV") or "").strip()
+        if not an8 or not vinv:
+            raise VoucherNotReady(
+                f"the voucher batch {key.target_id} of invoice {invoice} was processed but names neither its "
+                "voucher nor its supplier and invoice number; find the voucher in JDE and record the payment"
+            )
+        vouchers = {
+            (str(r.get("KCO") or "").strip(), int(r["DOC"]))
+            for r in self.session.browse(
+                AP_LEDGER.table,
+                columns=["KCO", "DOC", "DCT", "SFX"],
+                conditions=[
+                    Condition("F0411.AN8", "EQUAL", an8),
+                    Condition("F0411.VINV", "EQUAL", vinv),
+                    Condition("F0411.DCT", "EQUAL", "PV"),
+                ],
+            )
+            if jde_number(r.get("DOC"))
+        }
+        if len(vouchers) != 1:
+            found = "no voucher" if not vouchers else f"{len(vouchers)} vouchers"
+            raise VoucherNotReady(
+                f"the voucher batch {key.target_id} of invoice {invoice} was processed, and JDE's F0411 has "
+                f"{found} for supplier {an8} invoice {vinv}; retried later"
+            )
+        return vouchers.pop()
+
+    def find(self, record: Mapped) -> str | None:
+        return None  # JDE offers no read of recorded payments; a repeat is refused with 59AB in ``create``
+
+    def create(self, record: Mapped) -> str | Created:
+        company, document = self._voucher(record)
+        reference = record.body["Payment_Reference"]
+        target_id = f"{company}/{document}/PV/{reference}"
+        inputs = {
+            "Document_Company": company,
+            "Document_Number": document,
+            "Document_Type": "PV",
+            "Payment_Amount": record.body["Payment_Amount"],
+            "Payment_Date": _iso_date(record.body["Payment_Date"]),
+            "Payment_Reference": reference,
+        }
+        try:
+            self.session.orchestrate(RECORD_PAYMENT, inputs)
+        except JdeOrchestrationError as exc:
+            if "59AB" in exc.codes:
+                return Created(
+                    target_id,
+                    "adopt",
+                    f"JDE already recorded payment {reference} on voucher {company} {document} (59AB): an "
+                    "earlier attempt did before the ledger recorded it; adopted, not paid twice",
+                )
+            if exc.is_business_error:
+                raise JdeRefused(jde_reason(exc)) from None
+            raise
+        return target_id
+
+
+@contextmanager
+def open_jde_target(
+    target_class: type[JdeTarget],
+    spec: FlowSpec,
+    jde: Any,
+    ledger: Ledger,
+    run_id: str | None = None,
+    partition: str | None = None,
+) -> Iterator[JdeTarget]:
+    """``target_class`` for ``spec`` on one JDE session (a run's, or a replay's)."""
+    with jde.session() as session:
+        yield target_class(session, ledger, run_id, partition, spec)
+
+
+def jde_target_for_run(target_class: type[JdeTarget], spec_of: Any):
+    """A ``FlowSpec.open_target``: ``target_class`` on the run's JDE session, for the flow ``spec_of()``
+    names (a callable, since the spec is built with this function as one of its fields)."""
+
+    def open_target(context: Any):
+        partition = context.partition_key if context.has_partition_key else None
+        return open_jde_target(
+            target_class, spec_of(), context.resources.jde, context.resources.ledger.get(),
+            context.run.run_id, partition,
+        )  # fmt: skip
+
+    return open_target
