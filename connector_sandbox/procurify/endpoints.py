@@ -33,8 +33,9 @@ def default_order(ctx: RequestContext, column: str) -> str:
 class ListQuery:
     """What one list endpoint reads and how ``order_by`` may sort it.
 
-    Most lists read every column of one aliased table, sorted by its ``id``: only what differs from
-    that is spelled out.
+    Most lists read every column of one aliased table (``source`` starts "table alias"), sorted by
+    its ``id``: only what differs from that is spelled out. A source that is a subquery gives its
+    ``select`` and ``tiebreak``.
     """
 
     source: str  # what follows FROM ("vendors v", or a join), up to the WHERE the query appends
