@@ -49,11 +49,11 @@ def begin(ctx: WriteContext, resource_key: str, current: dict[str, Any] | None) 
     return Draft(resource, ctx.errors(resource), dict(current or {}), current is None)
 
 
-def stamp(ctx: WriteContext, draft: Draft, **created: Any) -> dict[str, Any]:
-    """A new record gets its id, ``created-at`` and ``created`` extras; every write gets ``updated-at``."""
+def stamp(ctx: WriteContext, draft: Draft, created: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A new record gets its id, ``created-at`` and the ``created`` elements; every write ``updated-at``."""
     doc = draft.doc
     if draft.creating:
-        doc.update({"id": ctx.store.next_id(draft.resource.table), "created-at": ctx.now, **created})
+        doc.update({"id": ctx.store.next_id(draft.resource.table), "created-at": ctx.now, **(created or {})})
     doc["updated-at"] = ctx.now
     return doc
 

@@ -71,6 +71,6 @@ def supplier_write(ctx: WriteContext, body: dict[str, Any], current: dict[str, A
     )
     doc["custom-fields"] = custom_fields(ctx, resource, body, doc.get("custom-fields") or {})
     errors.raise_if_any()
-    stamp(ctx, draft, **{"created-by": ctx.user(), "remit-to-addresses": [], "supplier-sites": []})
+    stamp(ctx, draft, {"created-by": ctx.user(), "remit-to-addresses": [], "supplier-sites": []})
     doc["updated-by"] = ctx.user()
     return doc
