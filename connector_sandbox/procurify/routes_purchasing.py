@@ -140,11 +140,9 @@ def _resolve_line(
             "non_field_errors": [f"Invalid data. Expected a dictionary, but got {type(line).__name__}."]
         }, {}
     check = BodyValidator(line)
-    name = check.string("item_name", required=True, max_length=255, allow_null=False, allow_blank=False)
-    vendor_name = check.string(
-        "vendor_name", required=True, max_length=150, allow_null=False, allow_blank=False
-    )
-    code = check.string("account_code", required=True, max_length=50, allow_null=False, allow_blank=False)
+    name = check.required_string("item_name", max_length=255)
+    vendor_name = check.required_string("vendor_name", max_length=150)
+    code = check.required_string("account_code", max_length=50)
     price = check.decimal("unit_price", required=True, min_value=Decimal(0))
     quantity = check.decimal("quantity", required=True, min_value=Decimal("0.01"))
     check.string("unit", max_length=50)
@@ -189,12 +187,8 @@ async def create_requisition(ctx: RequestContext) -> Response:
     check = BodyValidator(body)
     check.date("required_date", "date_required")
     check.string("description", max_length=255)
-    location_name = check.string(
-        "location_name", required=True, max_length=150, allow_null=False, allow_blank=False
-    )
-    department_name = check.string(
-        "department_name", required=True, max_length=150, allow_null=False, allow_blank=False
-    )
+    location_name = check.required_string("location_name", max_length=150)
+    department_name = check.required_string("department_name", max_length=150)
     location = (
         store.one("SELECT id, currency_id FROM locations WHERE name = ? AND active = 1", (location_name,))
         if location_name

@@ -66,7 +66,7 @@ list_departments = ListEndpoint(
 def _validate_department(ctx: RequestContext, body: Any, partial: bool, department_id: int | None) -> Write:
     check = BodyValidator(body, partial=partial)
     check.primary_key("branch", exists_in(ctx, "locations"), "branch_id", required=True, allow_null=False)
-    check.string("name", required=True, max_length=150, allow_null=False, allow_blank=False)
+    check.required_string("name", max_length=150)
     check.string("external_id", max_length=100)
     check.string("punchout_email", max_length=254)
     check.boolean("active")
@@ -128,7 +128,7 @@ list_account_codes = ListEndpoint(
 def _validate_account_code(ctx: RequestContext, body: Any, partial: bool, code_id: int | None) -> Write:
     """The code's columns; its ``departments`` become budget accounts in the same transaction."""
     check = BodyValidator(body, partial=partial)
-    code = check.string("code", required=True, max_length=50, allow_null=False, allow_blank=False)
+    code = check.required_string("code", max_length=50)
     check.string("description", max_length=200, allow_null=False)
     check.choice("account_type", range(6))
     check.boolean("active")

@@ -96,7 +96,7 @@ async def list_vendors(ctx: RequestContext) -> Response:
 
 def _validate(ctx: RequestContext, body: Any, partial: bool, vendor_id: int | None) -> Write:
     check = BodyValidator(body, partial=partial)
-    check.string("name", required=True, max_length=150, allow_null=False, allow_blank=False)
+    check.required_string("name", max_length=150)
     check.email_list("email", required=True)
     external_id = check.string("external_id", max_length=100)
     check.boolean("active")

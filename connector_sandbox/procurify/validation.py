@@ -120,6 +120,10 @@ class BodyValidator:
 
         return self._field(name, column, convert, required=required, allow_null=allow_null)
 
+    def required_string(self, name: str, *, max_length: int) -> str | None:
+        """A CharField without ``blank`` or ``null``: names, codes and the like must be sent, with text."""
+        return self.string(name, required=True, max_length=max_length, allow_null=False, allow_blank=False)
+
     def boolean(self, name: str, column: str | None = None, *, required: bool = False) -> None:
         def convert(value: Any) -> Any:
             if isinstance(value, str | bool | int) and value in _TRUE:
