@@ -15,11 +15,21 @@ from starlette.responses import Response
 
 from . import render
 from .clock import now_stamp
-from .errors import ValidationFailed, not_found
-from .listing import Filter, ListSpec, paging_headers, run_list
-from .routing import Caller, JsonResponse, int_param, json_body, param, path_id
-from .validation import Attr, coerce, expect_object
-from .writes import check_origin, run_sync
+from .errors import ValidationFailed
+from .listing import STAMPS, Filter, ListSpec, eq
+from .resource import (
+    Entity,
+    Scope,
+    Writable,
+    company_param,
+    in_company,
+    in_project,
+    list_handler,
+    project_in_path,
+)
+from .routing import Caller, JsonResponse, int_param, json_body, path_id
+from .validation import Attr, Fields
+from .writes import check_origin
 
 # -- me, companies, projects ------------------------------------------------------------------------
 
@@ -43,22 +53,16 @@ async def companies(request: Request, caller: Caller) -> Response:
 PROJECTS = ListSpec(
     table="projects",
     filters=(
-        Filter("id", "eq", "id", integer=True),
-        Filter("origin_id", "eq", "origin_id"),
-        Filter("created_at", "range", "created_at"),
-        Filter("updated_at", "range", "updated_at"),
+        *eq("id", integer=True),
+        *eq("origin_id"),
+        *STAMPS,
         Filter("active", "bool", "active"),
     ),
 )
 
 
-async def list_projects(request: Request, caller: Caller) -> Response:
-    company_id = caller.company(request.query_params.get("company_id"))
-    state = caller.state
-    # A DMSA sees only the projects an admin permitted it (reference 1).
-    scope = ("company_id = ? AND permitted = 1", [company_id])
-    result = run_list(state.store, PROJECTS, request, scope, state.variants, state.faults)
-    return JsonResponse(render.projects(state.store, result.rows), headers=paging_headers(request, result))
+# A DMSA sees only the projects an admin permitted it (reference 1).
+list_projects = list_handler(PROJECTS, in_company("company_id = ? AND permitted = 1"), render.projects)
 
 
 async def show_project(request: Request, caller: Caller) -> Response:
@@ -69,125 +73,98 @@ async def show_project(request: Request, caller: Caller) -> Response:
 
 # -- vendors ----------------------------------------------------------------------------------------
 
-VENDOR_ATTRS = (
-    Attr("name", required=True, nullable=False),
-    Attr("abbreviated_name"),
-    Attr("trade_name"),
-    Attr("legal_name"),
-    Attr("address"),
-    Attr("city"),
-    Attr("state_code", max_length=10),
-    Attr("zip"),
-    Attr("country_code", "country"),
-    Attr("business_phone"),
-    Attr("mobile_phone"),
-    Attr("fax_number"),
-    Attr("email_address", "email"),
-    Attr("website"),
-    Attr("is_active", "bool", nullable=False),
-    Attr("license_number"),
-    Attr("union_member", "bool", nullable=False),
-    Attr("labor_union"),
-    Attr("prequalified", "bool", nullable=False),
-    Attr("authorized_bidder", "bool", nullable=False),
-    Attr("notes", max_length=10_000),
-    Attr("origin_id"),
-    Attr("origin_code"),
-    Attr("origin_data", max_length=10_000),
-    Attr("synced_to_erp", "bool", nullable=False),
-    Attr("parent_id", "int"),
-)
-# Shown but not writable: ignored in bodies. trade_ids / business_register are checked separately.
-VENDOR_READ_ONLY = (
-    "id",
-    "created_at",
-    "updated_at",
-    "parent",
-    "trades",
-    "vendor_group",
-    "primary_contact",
-    "standard_cost_codes",
-    "project_ids",
-    "trade_ids",
-    "business_register",
+VENDOR_FIELDS = Fields(
+    (
+        Attr("name", required=True, nullable=False),
+        Attr("abbreviated_name"),
+        Attr("trade_name"),
+        Attr("legal_name"),
+        Attr("address"),
+        Attr("city"),
+        Attr("state_code", max_length=10),
+        Attr("zip"),
+        Attr("country_code", "country"),
+        Attr("business_phone"),
+        Attr("mobile_phone"),
+        Attr("fax_number"),
+        Attr("email_address", "email"),
+        Attr("website"),
+        Attr("is_active", "bool", nullable=False),
+        Attr("license_number"),
+        Attr("union_member", "bool", nullable=False),
+        Attr("labor_union"),
+        Attr("prequalified", "bool", nullable=False),
+        Attr("authorized_bidder", "bool", nullable=False),
+        Attr("notes", max_length=10_000),
+        Attr("origin_id"),
+        Attr("origin_code"),
+        Attr("origin_data", max_length=10_000),
+        Attr("synced_to_erp", "bool", nullable=False),
+        Attr("parent_id", "int"),
+    ),
+    # Shown but not writable: ignored in bodies. trade_ids / business_register are checked separately.
+    read_only=(
+        "id",
+        "created_at",
+        "updated_at",
+        "parent",
+        "trades",
+        "vendor_group",
+        "primary_contact",
+        "standard_cost_codes",
+        "project_ids",
+        "trade_ids",
+        "business_register",
+    ),
 )
 REGISTER_TYPES = ("ABN", "EIN")
 
 VENDORS = ListSpec(
     table="vendors",
     filters=(
-        Filter("origin_id", "eq", "origin_id"),
+        *eq("origin_id"),
         Filter("search", "search", "name"),
-        Filter("created_at", "range", "created_at"),
-        Filter("updated_at", "range", "updated_at"),
-        Filter("id", "eq", "id", integer=True),
-        Filter("parent_id", "eq", "parent_id", integer=True),
+        *STAMPS,
+        *eq("id", "parent_id", integer=True),
         Filter("trade_id", "json_in", "trade_ids", integer=True),
         Filter("standard_cost_code_id", "json_in", "standard_cost_code_ids", integer=True),
     ),
     sortable=("id", "name", "created_at", "updated_at", "origin_id"),
 )
+# The project directory documents fewer filters and sorts than the company one.
+PROJECT_VENDORS = VENDORS.only(
+    ("origin_id", "search", "updated_at", "id"), sortable=("id", "name", "updated_at")
+)
+VENDOR = Entity("vendors", "company_id", "Vendor not found")
 
 
-def _vendor_view(request: Request) -> str:
-    view = request.query_params.get("view", "extended")
-    return view if view in {"compact", "normal", "extended"} else "extended"
-
-
-async def list_vendors(request: Request, caller: Caller) -> Response:
+def _vendor_scope(request: Request, caller: Caller) -> Scope:
     company_id = caller.company(request.query_params.get("company_id"))
-    state = caller.state
-    active = "" if state.variants.vendor_list_includes_inactive else " AND is_active = 1"
-    result = run_list(
-        state.store, VENDORS, request, (f"company_id = ?{active}", [company_id]), state.variants, state.faults
-    )
-    body = render.vendors(state.store, result.rows, _vendor_view(request))
-    return JsonResponse(body, headers=paging_headers(request, result))
+    active = "" if caller.state.variants.vendor_list_includes_inactive else " AND is_active = 1"
+    return f"company_id = ?{active}", [company_id]
 
 
-async def list_inactive_vendors(request: Request, caller: Caller) -> Response:
-    company_id = caller.company(request.path_params.get("company_id"))
-    state = caller.state
-    result = run_list(
-        state.store,
-        VENDORS,
-        request,
-        ("company_id = ? AND is_active = 0", [company_id]),
-        state.variants,
-        state.faults,
-    )
-    body = render.vendors(state.store, result.rows, _vendor_view(request))
-    return JsonResponse(body, headers=paging_headers(request, result))
-
-
-def _company_vendor(caller: Caller, vendor_id: int, company_id: int) -> dict[str, Any]:
-    row = caller.state.store.get("vendors", vendor_id)
-    if row is None or row["company_id"] != company_id:
-        raise not_found("Vendor not found")
-    return row
-
-
-async def show_vendor(request: Request, caller: Caller) -> Response:
-    company_id = caller.company(request.query_params.get("company_id"))
-    row = _company_vendor(caller, path_id(request), company_id)
-    return JsonResponse(render.vendors(caller.state.store, [row], _vendor_view(request))[0])
+list_vendors = list_handler(VENDORS, _vendor_scope, render.vendors, view="extended")
+list_inactive_vendors = list_handler(
+    VENDORS, in_company("company_id = ? AND is_active = 0", from_path=True), render.vendors, view="extended"
+)
+list_project_vendors = list_handler(
+    PROJECT_VENDORS,
+    in_project("EXISTS (SELECT 1 FROM json_each(project_ids) WHERE value = ?)", from_path=True),
+    render.vendors,
+    view="extended",
+)
 
 
 def _vendor_values(
     caller: Caller, company_id: int, payload: dict[str, Any], existing: dict[str, Any] | None
 ) -> dict[str, Any]:
     store = caller.state.store
-    values = coerce(
-        payload,
-        VENDOR_ATTRS,
-        creating=existing is None,
-        read_only=VENDOR_READ_ONLY,
-        variants=caller.state.variants,
-    )
+    values = VENDOR_FIELDS.coerce(payload, creating=existing is None, variants=caller.state.variants)
     errors: dict[str, list[str]] = {}
     if values.get("parent_id") is not None:
-        parent = store.get("vendors", values["parent_id"])
-        if parent is None or parent["company_id"] != company_id:
+        parent = VENDOR.find(store, company_id, values["parent_id"])
+        if parent is None:
             errors["parent_id"] = ["does not exist"]
         elif existing is not None and parent["id"] == existing["id"]:
             errors["parent_id"] = ["can't be the vendor itself"]
@@ -225,108 +202,56 @@ def _vendor_values(
 def create_vendor(
     caller: Caller, company_id: int, payload: dict[str, Any], project_ids: list[int] | None = None
 ) -> dict[str, Any]:
-    store = caller.state.store
     values = _vendor_values(caller, company_id, payload, None)
-    now = now_stamp()
     row = {
         "company_id": company_id,
         "is_active": 1,
         "trade_ids": "[]",
         "standard_cost_code_ids": "[]",
         "project_ids": json.dumps(sorted(project_ids or [])),
-        "created_at": now,
-        "updated_at": now,
         **values,
     }
     if "name" in values and "legal_name" not in values:
         row["legal_name"] = values["name"]
-    vendor_id = store.insert("vendors", row)
-    caller.state.emit("vendor", "create", vendor_id, project_id=None, origin=caller.origin)
+    row = VENDOR.insert(caller.state.store, row)
+    caller.emit("vendor", "create", row["id"], None)
     for project_id in project_ids or []:
-        caller.state.emit("project_vendor", "create", vendor_id, project_id=project_id, origin=caller.origin)
-    return store.get("vendors", vendor_id)
+        caller.emit("project_vendor", "create", row["id"], project_id)
+    return row
 
 
-def update_vendor(caller: Caller, existing: dict[str, Any], payload: dict[str, Any]) -> dict[str, Any]:
+def update_vendor(caller: Caller, company_id: int, existing: dict[str, Any], payload: dict[str, Any]) -> dict:
     store = caller.state.store
-    values = _vendor_values(caller, existing["company_id"], payload, existing)
-    changed = {k: v for k, v in values.items() if existing.get(k) != v}
-    if changed:
-        changed["updated_at"] = now_stamp()
-        store.update("vendors", existing["id"], changed)
-        caller.state.emit("vendor", "update", existing["id"], project_id=None, origin=caller.origin)
+    if VENDOR.save(store, existing, _vendor_values(caller, company_id, payload, existing)):
+        caller.emit("vendor", "update", existing["id"], None)
         for project_id in json.loads(existing["project_ids"]):
-            caller.state.emit(
-                "project_vendor", "update", existing["id"], project_id=project_id, origin=caller.origin
-            )
+            caller.emit("project_vendor", "update", existing["id"], project_id)
     return store.get("vendors", existing["id"])
 
 
-async def post_vendor(request: Request, caller: Caller) -> Response:
-    body = await json_body(request)
-    company_id = caller.company(param(request, body, "company_id"))
-    row = create_vendor(caller, company_id, expect_object(body.get("vendor"), "vendor"))
-    return JsonResponse(render.vendors(caller.state.store, [row])[0], status_code=201)
-
-
-async def patch_vendor(request: Request, caller: Caller) -> Response:
-    body = await json_body(request)
-    company_id = caller.company(param(request, body, "company_id"))
-    existing = _company_vendor(caller, path_id(request), company_id)
-    row = update_vendor(caller, existing, expect_object(body.get("vendor"), "vendor"))
-    return JsonResponse(render.vendors(caller.state.store, [row])[0])
-
-
-async def sync_vendors(request: Request, caller: Caller) -> Response:
-    body = await json_body(request)
-    company_id = caller.company(param(request, body, "company_id"))
-    store = caller.state.store
-
-    def by_id(vendor_id: int) -> dict[str, Any] | None:
-        row = store.get("vendors", vendor_id)
-        return row if row and row["company_id"] == company_id else None
-
-    return run_sync(
-        body,
-        find_by_id=by_id,
-        find_by_origin=lambda origin: store.one(
-            "SELECT * FROM vendors WHERE company_id = ? AND origin_id = ?", (company_id, origin)
-        ),
-        create=lambda row: create_vendor(caller, company_id, row),
-        update=lambda existing, row: update_vendor(caller, existing, row),
-        render=lambda rows: render.vendors(store, rows),
-    )
-
-
-PROJECT_VENDORS = ListSpec(
-    table="vendors",
-    filters=(
-        Filter("origin_id", "eq", "origin_id"),
-        Filter("search", "search", "name"),
-        Filter("updated_at", "range", "updated_at"),
-        Filter("id", "eq", "id", integer=True),
+VENDORS_API = Writable(
+    entity=VENDOR,
+    parent=company_param,
+    key=lambda company_id: (company_id, {}),
+    render=render.vendors,
+    view="extended",
+    body_key="vendor",
+    create=create_vendor,
+    update=update_vendor,
+    by_origin=lambda caller, company_id, origin: VENDOR.by_origin(
+        caller.state.store, "company_id", company_id, origin
     ),
-    sortable=("id", "name", "updated_at"),
 )
-
-
-async def list_project_vendors(request: Request, caller: Caller) -> Response:
-    project = caller.project(request.path_params.get("project_id"))
-    state = caller.state
-    scope = ("EXISTS (SELECT 1 FROM json_each(project_ids) WHERE value = ?)", [project["id"]])
-    result = run_list(state.store, PROJECT_VENDORS, request, scope, state.variants, state.faults)
-    body = render.vendors(state.store, result.rows, _vendor_view(request))
-    return JsonResponse(body, headers=paging_headers(request, result))
 
 
 async def post_project_vendor(request: Request, caller: Caller) -> Response:
     """Add a company vendor to the project directory (``{"vendor": {"id"}}``) or create one there."""
-    project = caller.project(request.path_params.get("project_id"))
+    project = project_in_path(request, caller, {})
     body = await json_body(request)
-    payload = expect_object(body.get("vendor"), "vendor")
+    payload = VENDORS_API.payload(body)
     store = caller.state.store
     if payload.get("id") is not None and set(payload) == {"id"}:
-        existing = _company_vendor(caller, int_param(payload["id"], "vendor.id"), project["company_id"])
+        existing = VENDOR.get(store, project["company_id"], int_param(payload["id"], "vendor.id"))
         projects = set(json.loads(existing["project_ids"]))
         if project["id"] not in projects:
             store.update(
@@ -337,10 +262,8 @@ async def post_project_vendor(request: Request, caller: Caller) -> Response:
                     "updated_at": now_stamp(),
                 },
             )
-            caller.state.emit(
-                "project_vendor", "create", existing["id"], project_id=project["id"], origin=caller.origin
-            )
+            caller.emit("project_vendor", "create", existing["id"], project["id"])
         row = store.get("vendors", existing["id"])
     else:
         row = create_vendor(caller, project["company_id"], payload, [project["id"]])
-    return JsonResponse(render.vendors(store, [row])[0], status_code=201)
+    return VENDORS_API.one(caller, row, 201)

@@ -19,10 +19,11 @@ from starlette.responses import Response
 
 from . import render
 from .clock import now_stamp
-from .errors import ApiError, ValidationFailed, bad_request, not_found
+from .errors import ValidationFailed, bad_request, not_found
 from .events import render_payload
 from .listing import ListSpec, paging_headers, run_list
 from .routing import Caller, JsonResponse, int_param, json_body, param, path_id
+from .validation import refuse_unknown
 from .vocabulary import WEBHOOK_RESOURCES_DOCUMENTED
 
 NAMESPACE = re.compile(r"^[a-z0-9-]+$")
@@ -67,12 +68,10 @@ def _hook_values(caller: Caller, payload: dict[str, Any], existing: dict | None)
     errors: dict[str, list[str]] = {}
     values: dict[str, Any] = {}
     variants = caller.state.variants
-    known = {"api_version", "namespace", "destination_url", "destination_headers"}
-    unknown = sorted(
-        set(payload) - known - {"id", "owned_by_company_id", "owned_by_project_id", "owned_by_user_id"}
+    shown = {"id", "owned_by_company_id", "owned_by_project_id", "owned_by_user_id"}
+    refuse_unknown(
+        payload, {"api_version", "namespace", "destination_url", "destination_headers", *shown}, variants
     )
-    if unknown and variants.non_existent_fields == "reject":
-        raise ApiError(406, f"Non-existent field(s): {', '.join(unknown)}")
     if "api_version" in payload or existing is None:
         version = _api_version(payload.get("api_version"))
         if version not in API_VERSIONS:
@@ -114,13 +113,17 @@ def _hook_values(caller: Caller, payload: dict[str, Any], existing: dict | None)
     return values
 
 
-async def create_hook(request: Request, caller: Caller) -> Response:
-    body = await json_body(request)
-    company_id, project_id = _owner(caller, request, body)
+def _hook_payload(body: dict[str, Any]) -> dict[str, Any]:
     payload = body.get("hook")
     if not isinstance(payload, dict) or not payload:
         raise bad_request("param is missing or the value is empty: hook")
-    values = _hook_values(caller, payload, None)
+    return payload
+
+
+async def create_hook(request: Request, caller: Caller) -> Response:
+    body = await json_body(request)
+    company_id, project_id = _owner(caller, request, body)
+    values = _hook_values(caller, _hook_payload(body), None)
     now = now_stamp()
     hook_id = caller.state.store.insert(
         "hooks",
@@ -158,10 +161,7 @@ async def show_hook(request: Request, caller: Caller) -> Response:
 async def patch_hook(request: Request, caller: Caller) -> Response:
     body = await json_body(request)
     existing = _hook(caller, request, body, path_id(request))
-    payload = body.get("hook")
-    if not isinstance(payload, dict) or not payload:
-        raise bad_request("param is missing or the value is empty: hook")
-    values = _hook_values(caller, payload, existing)
+    values = _hook_values(caller, _hook_payload(body), existing)
     values["updated_at"] = now_stamp()
     caller.state.store.update("hooks", existing["id"], values)
     return JsonResponse(render.hook(caller.state.store.get("hooks", existing["id"])))

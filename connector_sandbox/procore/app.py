@@ -25,6 +25,7 @@ from . import api_webhooks as webhooks
 from .admin import admin_routes
 from .errors import ApiError
 from .oauth import oauth_routes
+from .resource import Writable
 from .routing import Handler, api_route
 from .settings import ProcoreSandboxSettings
 from .state import SandboxState
@@ -37,48 +38,80 @@ def _api(method: str, path: str, handler: Handler) -> Route:
     return Route(path, api_route(label, handler), methods=[method])
 
 
+def _rest(
+    base: str,
+    *,
+    index: Handler | None = None,
+    create: Handler | None = None,
+    sync: Handler | None = None,
+    show: Handler | None = None,
+    update: Handler | None = None,
+    delete: Handler | None = None,
+    sync_method: str = "PATCH",
+) -> list[Route]:
+    """A resource's conventional routes, those it has a handler for: list (``GET base``), create
+    (``POST base``), batch (``PATCH base/sync``), show / update / delete (``base/{id}``)."""
+    item = f"{base}/{{id:int}}"
+    table = (
+        ("GET", base, index),
+        ("POST", base, create),
+        (sync_method, f"{base}/sync", sync),
+        ("GET", item, show),
+        ("PATCH", item, update),
+        ("DELETE", item, delete),
+    )
+    return [_api(method, path, handler) for method, path, handler in table if handler is not None]
+
+
+def _writable(api: Writable) -> dict[str, Handler]:
+    """The create, batch, show and update handlers a ``Writable`` spec drives."""
+    return {"create": api.post, "sync": api.sync, "show": api.show, "update": api.patch}
+
+
 def _commitment_routes() -> list[Route]:
     routes = [_api("GET", f"{V1}/commitments", commitments.list_all_commitments)]
-    for kind in commitments.KINDS:
+    lines = commitments.LINES_API
+    for kind, api in commitments.COMMITMENTS_API.items():
         base = f"{V1}/{kind}"
-        lines = f"{base}/{{commitment_id:int}}/line_items"
-        routes += [
-            _api("GET", base, commitments.list_commitments),
-            _api("POST", base, commitments.post_commitment),
-            _api("PATCH", f"{base}/sync", commitments.sync_commitments),
-            _api("GET", f"{base}/{{id:int}}", commitments.show_commitment),
-            _api("PATCH", f"{base}/{{id:int}}", commitments.patch_commitment),
-            _api("DELETE", f"{base}/{{id:int}}", commitments.delete_commitment),
-            _api("GET", lines, commitments.list_lines),
-            _api("POST", lines, commitments.post_line),
-            _api("PATCH", f"{lines}/sync", commitments.sync_lines),
-            _api("PATCH", f"{lines}/{{id:int}}", commitments.patch_line),
-        ]
-    change_orders = f"{V1}/projects/{{project_id:int}}/commitment_change_orders"
-    routes += [
-        _api("GET", change_orders, commitments.list_change_orders),
-        _api("GET", f"{change_orders}/{{id:int}}", commitments.show_change_order),
-        _api("PATCH", f"{change_orders}/{{id:int}}", commitments.patch_change_order),
-        _api("DELETE", f"{change_orders}/{{id:int}}", commitments.delete_change_order),
-        _api("GET", f"{V1}/change_order_packages", commitments.list_packages),
-    ]
-    return routes
+        routes += _rest(
+            base, index=commitments.list_commitments, delete=commitments.delete_commitment, **_writable(api)
+        )
+        routes += _rest(
+            f"{base}/{{commitment_id:int}}/line_items",
+            index=commitments.list_lines,
+            create=lines.post,
+            sync=lines.sync,
+            update=lines.patch,
+        )
+    change_orders = _rest(
+        f"{V1}/projects/{{project_id:int}}/commitment_change_orders",
+        index=commitments.list_change_orders,
+        show=commitments.CHANGE_ORDERS_API.show,
+        update=commitments.patch_change_order,
+        delete=commitments.delete_change_order,
+    )
+    return [*routes, *change_orders, _api("GET", f"{V1}/change_order_packages", commitments.list_packages)]
 
 
 def _requisition_routes() -> list[Route]:
     base = f"{V1}/requisitions"
-    items = f"{base}/{{requisition_id:int}}/contract_items"
     return [
-        _api("GET", base, requisitions.list_requisitions),
+        *_rest(
+            base,
+            index=requisitions.list_requisitions,
+            create=requisitions.post_requisition,
+            show=requisitions.REQUISITIONS_API.show,
+            update=requisitions.patch_requisition,
+            delete=requisitions.delete_requisition,
+        ),
         _api("GET", "/rest/v1.1/requisitions", requisitions.list_requisitions),
-        _api("POST", base, requisitions.post_requisition),
-        _api("GET", f"{base}/{{id:int}}", requisitions.show_requisition),
         _api("GET", f"{base}/{{id:int}}/detail", requisitions.requisition_detail),
-        _api("PATCH", f"{base}/{{id:int}}", requisitions.patch_requisition),
-        _api("DELETE", f"{base}/{{id:int}}", requisitions.delete_requisition),
-        _api("GET", items, requisitions.list_contract_items),
-        _api("GET", f"{items}/{{id:int}}", requisitions.show_contract_item),
-        _api("PATCH", f"{items}/{{id:int}}", requisitions.patch_contract_item),
+        *_rest(
+            f"{base}/{{requisition_id:int}}/contract_items",
+            index=requisitions.list_contract_items,
+            show=requisitions.ITEMS_API.show,
+            update=requisitions.patch_contract_item,
+        ),
         _api(
             "GET", f"{base}/{{requisition_id:int}}/change_order_items", requisitions.list_change_order_items
         ),
@@ -87,43 +120,32 @@ def _requisition_routes() -> list[Route]:
 
 def _cost_routes() -> list[Route]:
     views = f"{V1}/budget_views/{{budget_view_id:int}}"
-    routes = [
-        _api("GET", f"{V1}/cost_codes", costs.list_cost_codes),
-        _api("POST", f"{V1}/cost_codes", costs.post_cost_code),
-        _api("PATCH", f"{V1}/cost_codes/sync", costs.sync_cost_codes),
-        _api("GET", f"{V1}/cost_codes/{{id:int}}", costs.show_cost_code),
-        _api("PATCH", f"{V1}/cost_codes/{{id:int}}", costs.patch_cost_code),
+    budget = costs.BUDGET_LINES_API
+    return [
+        *_rest(f"{V1}/cost_codes", index=costs.list_cost_codes, **_writable(costs.COST_CODES_API)),
         _api("GET", f"{V1}/standard_cost_codes", costs.list_standard_cost_codes),
         _api("GET", f"{V1}/standard_cost_code_lists", costs.list_standard_cost_code_lists),
         _api("GET", f"{V1}/budget_views", costs.list_budget_views),
         _api("GET", f"{views}/summary_rows", costs.summary_rows),
         _api("GET", f"{views}/detail_rows", costs.detail_rows),
-        _api("POST", f"{V1}/budget_line_items", costs.post_budget_line),
-        _api("POST", f"{V1}/budget_line_items/sync", costs.sync_budget_lines),
+        # The budget's batch is a POST; v1.1 serves the same show and update.
+        *_rest(f"{V1}/budget_line_items", sync_method="POST", **_writable(budget)),
+        *_rest("/rest/v1.1/budget_line_items", show=budget.show, update=budget.patch),
     ]
-    for version in ("v1.0", "v1.1"):
-        routes += [
-            _api("GET", f"/rest/{version}/budget_line_items/{{id:int}}", costs.show_budget_line),
-            _api("PATCH", f"/rest/{version}/budget_line_items/{{id:int}}", costs.patch_budget_line),
-        ]
-    return routes
 
 
 def _directory_routes() -> list[Route]:
-    vendors = f"{V1}/vendors"
     return [
         _api("GET", f"{V1}/me", directory.me),
         _api("GET", f"{V1}/companies", directory.companies),
-        _api("GET", f"{V1}/projects", directory.list_projects),
-        _api("GET", f"{V1}/projects/{{id:int}}", directory.show_project),
-        _api("GET", vendors, directory.list_vendors),
-        _api("POST", vendors, directory.post_vendor),
-        _api("PATCH", f"{vendors}/sync", directory.sync_vendors),
-        _api("GET", f"{vendors}/{{id:int}}", directory.show_vendor),
-        _api("PATCH", f"{vendors}/{{id:int}}", directory.patch_vendor),
+        *_rest(f"{V1}/projects", index=directory.list_projects, show=directory.show_project),
+        *_rest(f"{V1}/vendors", index=directory.list_vendors, **_writable(directory.VENDORS_API)),
         _api("GET", f"{V1}/companies/{{company_id:int}}/vendors/inactive", directory.list_inactive_vendors),
-        _api("GET", "/rest/v1.1/projects/{project_id:int}/vendors", directory.list_project_vendors),
-        _api("POST", "/rest/v1.1/projects/{project_id:int}/vendors", directory.post_project_vendor),
+        *_rest(
+            "/rest/v1.1/projects/{project_id:int}/vendors",
+            index=directory.list_project_vendors,
+            create=directory.post_project_vendor,
+        ),
     ]
 
 
@@ -131,16 +153,22 @@ def _webhook_routes() -> list[Route]:
     hooks = f"{V1}/webhooks/hooks"
     triggers = f"{hooks}/{{hook_id:int}}/triggers"
     return [
-        _api("POST", hooks, webhooks.create_hook),
-        _api("GET", hooks, webhooks.list_hooks),
-        _api("GET", f"{hooks}/{{id:int}}", webhooks.show_hook),
-        _api("PATCH", f"{hooks}/{{id:int}}", webhooks.patch_hook),
-        _api("DELETE", f"{hooks}/{{id:int}}", webhooks.delete_hook),
-        _api("POST", triggers, webhooks.create_trigger),
-        _api("GET", triggers, webhooks.list_triggers),
+        *_rest(
+            hooks,
+            index=webhooks.list_hooks,
+            create=webhooks.create_hook,
+            show=webhooks.show_hook,
+            update=webhooks.patch_hook,
+            delete=webhooks.delete_hook,
+        ),
+        *_rest(
+            triggers,
+            index=webhooks.list_triggers,
+            create=webhooks.create_trigger,
+            delete=webhooks.delete_trigger,
+        ),
         _api("POST", f"{triggers}/bulk", webhooks.bulk_create_triggers),
         _api("DELETE", f"{triggers}/bulk", webhooks.bulk_delete_triggers),
-        _api("DELETE", f"{triggers}/{{id:int}}", webhooks.delete_trigger),
         _api("GET", f"{hooks}/{{hook_id:int}}/deliveries", webhooks.list_deliveries),
         _api("GET", f"{V1}/webhooks/resources", webhooks.list_resources),
     ]

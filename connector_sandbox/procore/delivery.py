@@ -212,30 +212,17 @@ class WebhookSender:
         for copy in range(sends):
             started = time.time()
             status, error, elapsed_ms = self._send(hook, body, settings.timeout_seconds)
-            self.store.insert(
-                "delivery_attempts",
-                {
-                    "delivery_id": item["delivery_id"],
-                    "hook_id": hook["id"],
-                    "event_id": item["id"],
-                    "at": _stamp(started),
-                    "duplicate": copy,
-                    "response_status": status,
-                    "error": error,
-                    "elapsed_ms": elapsed_ms,
-                },
-            )
-            log_.append(
-                {
-                    "delivery_id": item["delivery_id"],
-                    "hook_id": hook["id"],
-                    "event_id": item["id"],
-                    "duplicate": bool(copy),
-                    "response_status": status,
-                    "error": error,
-                    "elapsed_ms": elapsed_ms,
-                }
-            )
+            attempt = {
+                "delivery_id": item["delivery_id"],
+                "hook_id": hook["id"],
+                "event_id": item["id"],
+                "duplicate": bool(copy),
+                "response_status": status,
+                "error": error,
+                "elapsed_ms": elapsed_ms,
+            }
+            self.store.insert("delivery_attempts", {**attempt, "at": _stamp(started), "duplicate": copy})
+            log_.append(attempt)
             if copy == 0:
                 delivered = error is None
                 self._record(hook, item, started, status, error, settings)

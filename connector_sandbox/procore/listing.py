@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 from urllib.parse import urlencode
 
@@ -44,6 +44,19 @@ class Filter:
     integer: bool = False
 
 
+def eq(*names: str, integer: bool = False) -> tuple[Filter, ...]:
+    """``filters[name]=a,b`` on the column of the same name, one filter per name."""
+    return tuple(Filter(name, "eq", name, integer) for name in names)
+
+
+def ranges(*names: str) -> tuple[Filter, ...]:
+    """``filters[name]=from...to`` on the column of the same name."""
+    return tuple(Filter(name, "range", name) for name in names)
+
+
+STAMPS = ranges("created_at", "updated_at")
+
+
 @dataclass(frozen=True)
 class ListSpec:
     table: str
@@ -56,6 +69,14 @@ class ListSpec:
 
     def filter(self, name: str) -> Filter | None:
         return next((item for item in self.filters if item.name == name), None)
+
+    def only(self, names: tuple[str, ...], *, sortable: tuple[str, ...]) -> ListSpec:
+        """This list with fewer filters (those in ``names``) and these sort fields."""
+        return replace(self, filters=tuple(f for f in self.filters if f.name in names), sortable=sortable)
+
+    def paged(self, paginated: bool) -> ListSpec:
+        """This list, paginated or not (where the live variants decide)."""
+        return self if paginated else replace(self, paginated=False)
 
 
 @dataclass

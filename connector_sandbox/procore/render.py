@@ -19,26 +19,56 @@ from .store import Store
 Row = dict[str, Any]
 
 
+# Columns stored as 0 / 1 that Procore shows as false / true.
+_FLAGS = frozenset(
+    {
+        "active",
+        "authorized_bidder",
+        "budgeted",
+        "executed",
+        "final",
+        "is_active",
+        "paid",
+        "prequalified",
+        "private",
+        "requisitions_are_enabled",
+        "synced_to_erp",
+        "union_member",
+    }
+)
+_STAMPS = ("created_at", "updated_at")
+
+
+def _columns(row: Row, *names: str) -> Row:
+    """The named columns as Procore shows them: as stored, flags as booleans."""
+    return {name: bool(row[name]) if name in _FLAGS else row[name] for name in names}
+
+
+def fields(rows: Iterable[Row], *names: str) -> list[Row]:
+    """Each row's ``names`` columns, as Procore shows them."""
+    return [_columns(row, *names) for row in rows]
+
+
 def _ids(rows: Iterable[Row], key: str = "id") -> list[int]:
     return sorted({row[key] for row in rows if row.get(key) is not None})
+
+
+def _marks(ids: list[Any]) -> str:
+    return ", ".join("?" for _ in ids)
 
 
 def _by_id(store: Store, table: str, ids: list[int], columns: str = "*") -> dict[int, Row]:
     if not ids:
         return {}
-    marks = ", ".join("?" for _ in ids)
-    return {row["id"]: row for row in store.all(f"SELECT {columns} FROM {table} WHERE id IN ({marks})", ids)}
+    rows = store.all(f"SELECT {columns} FROM {table} WHERE id IN ({_marks(ids)})", ids)
+    return {row["id"]: row for row in rows}
 
 
-def _sum_by(store: Store, sql: str, ids: list[int]) -> dict[int, int]:
+def _sum_by(store: Store, sql: str, ids: list[int], *params: Any) -> dict[int, int]:
+    """``{k: v}`` from ``sql`` (selecting ``k`` and ``v`` where a column is ``IN ({marks})``)."""
     if not ids:
         return {}
-    marks = ", ".join("?" for _ in ids)
-    return {row["k"]: row["v"] or 0 for row in store.all(sql.format(marks=marks), ids)}
-
-
-def _bool(value: Any) -> bool:
-    return bool(value)
+    return {row["k"]: row["v"] or 0 for row in store.all(sql.format(marks=_marks(ids)), [*ids, *params])}
 
 
 def _origin(row: Row) -> dict[str, Any]:
@@ -49,31 +79,46 @@ def _origin(row: Row) -> dict[str, Any]:
     }
 
 
+def _parent(row: Row) -> Row | None:
+    return {"id": row["parent_id"]} if row["parent_id"] else None
+
+
+def _currency(code: str) -> Row:
+    return {"currency_iso_code": code}
+
+
+def _in_view(full: Row, keys: tuple[str, ...] | None) -> Row:
+    """The fields of a narrower view (``keys``), or all of them (``None``)."""
+    return full if keys is None else {key: full[key] for key in keys}
+
+
 # -- company, projects --------------------------------------------------------------------------------
 
 
 def company(row: Row) -> Row:
-    return {"id": row["id"], "name": row["name"], "is_active": _bool(row["is_active"])}
+    return _columns(row, "id", "name", "is_active")
 
 
 def projects(store: Store, rows: list[Row]) -> list[Row]:
     companies = _by_id(store, "companies", _ids(rows, "company_id"))
     return [
         {
-            "id": row["id"],
-            "name": row["name"],
-            "display_name": row["display_name"],
-            "project_number": row["project_number"],
-            "active": _bool(row["active"]),
-            "address": row["address"],
-            "city": row["city"],
-            "state_code": row["state_code"],
-            "zip": row["zip"],
-            "country_code": row["country_code"],
+            **_columns(
+                row,
+                "id",
+                "name",
+                "display_name",
+                "project_number",
+                "active",
+                "address",
+                "city",
+                "state_code",
+                "zip",
+                "country_code",
+            ),
             "company": {"id": row["company_id"], "name": companies[row["company_id"]]["name"]},
             **_origin(row),
-            "created_at": row["created_at"],
-            "updated_at": row["updated_at"],
+            **_columns(row, *_STAMPS),
         }
         for row in rows
     ]
@@ -95,6 +140,7 @@ VENDOR_NORMAL = (
     "synced_to_erp",
     "created_at",
 )
+VENDOR_VIEWS = {"compact": VENDOR_COMPACT, "normal": VENDOR_NORMAL}
 
 
 def vendors(store: Store, rows: list[Row], view: str = "extended") -> list[Row]:
@@ -103,50 +149,25 @@ def vendors(store: Store, rows: list[Row], view: str = "extended") -> list[Row]:
     trades = _by_id(store, "trades", trade_ids, "id, name")
     rendered = []
     for row in rows:
+        parent = parents.get(row["parent_id"])
         full = {
-            "id": row["id"],
-            "name": row["name"],
-            "abbreviated_name": row["abbreviated_name"],
-            "trade_name": row["trade_name"],
-            "legal_name": row["legal_name"],
-            "address": row["address"],
-            "city": row["city"],
-            "state_code": row["state_code"],
-            "zip": row["zip"],
-            "country_code": row["country_code"],
-            "business_phone": row["business_phone"],
-            "mobile_phone": row["mobile_phone"],
-            "fax_number": row["fax_number"],
-            "email_address": row["email_address"],
-            "website": row["website"],
-            "is_active": _bool(row["is_active"]),
-            "license_number": row["license_number"],
-            "union_member": _bool(row["union_member"]),
-            "labor_union": row["labor_union"],
-            "prequalified": _bool(row["prequalified"]),
-            "authorized_bidder": _bool(row["authorized_bidder"]),
-            "notes": row["notes"],
+            **_columns(row, "id", "name", "abbreviated_name", "trade_name", "legal_name"),
+            **_columns(row, "address", "city", "state_code", "zip", "country_code"),
+            **_columns(row, "business_phone", "mobile_phone", "fax_number", "email_address", "website"),
+            **_columns(row, "is_active", "license_number", "union_member", "labor_union"),
+            **_columns(row, "prequalified", "authorized_bidder", "notes"),
             **_origin(row),
-            "synced_to_erp": _bool(row["synced_to_erp"]),
-            "parent": (
-                {"id": row["parent_id"], "name": parents[row["parent_id"]]["name"]}
-                if row["parent_id"] in parents
-                else None
-            ),
+            **_columns(row, "synced_to_erp"),
+            "parent": {"id": parent["id"], "name": parent["name"]} if parent else None,
             "vendor_group": None,
             "primary_contact": None,
             "business_register": json.loads(row["business_register"]) if row["business_register"] else None,
             "trades": [trades[t] for t in json.loads(row["trade_ids"]) if t in trades],
             "standard_cost_codes": [{"id": s} for s in json.loads(row["standard_cost_code_ids"])],
             "project_ids": json.loads(row["project_ids"]),
-            "created_at": row["created_at"],
-            "updated_at": row["updated_at"],
+            **_columns(row, *_STAMPS),
         }
-        if view == "compact":
-            full = {key: full[key] for key in VENDOR_COMPACT}
-        elif view == "normal":
-            full = {key: full[key] for key in VENDOR_NORMAL}
-        rendered.append(full)
+        rendered.append(_in_view(full, VENDOR_VIEWS.get(view)))
     return rendered
 
 
@@ -154,10 +175,13 @@ def vendors(store: Store, rows: list[Row], view: str = "extended") -> list[Row]:
 
 
 def line_item_types(store: Store, company_id: int) -> list[Row]:
-    return [
-        {"id": row["id"], "name": row["name"], "code": row["code"], "base_type": row["base_type"]}
-        for row in store.all("SELECT * FROM line_item_types WHERE company_id = ? ORDER BY id", (company_id,))
-    ]
+    return fields(
+        store.all("SELECT * FROM line_item_types WHERE company_id = ? ORDER BY id", (company_id,)),
+        "id",
+        "name",
+        "code",
+        "base_type",
+    )
 
 
 def cost_codes(store: Store, rows: list[Row], view: str = "normal") -> list[Row]:
@@ -165,28 +189,20 @@ def cost_codes(store: Store, rows: list[Row], view: str = "normal") -> list[Row]
     rendered = []
     for row in rows:
         item = {
-            "id": row["id"],
-            "code": row["code"],
-            "full_code": row["full_code"],
-            "name": row["name"],
-            "parent": {"id": row["parent_id"]} if row["parent_id"] else None,
+            **_columns(row, "id", "code", "full_code", "name"),
+            "parent": _parent(row),
             "origin_id": row["origin_id"],
         }
         if view != "compact":
             item.update(
                 {
-                    "position": row["position"],
-                    "standard_cost_code_id": row["standard_cost_code_id"],
+                    **_columns(row, "position", "standard_cost_code_id"),
                     "biller": "Project",
                     "biller_id": row["project_id"],
                     "biller_type": "Project",
-                    "budgeted": _bool(row["budgeted"]),
-                    "origin_data": row["origin_data"],
+                    **_columns(row, "budgeted", "origin_data"),
                     "line_item_types": types,
-                    "sub_job_id": row["sub_job_id"],
-                    "created_at": row["created_at"],
-                    "updated_at": row["updated_at"],
-                    "deleted_at": row["deleted_at"],
+                    **_columns(row, "sub_job_id", *_STAMPS, "deleted_at"),
                 }
             )
         rendered.append(item)
@@ -196,17 +212,10 @@ def cost_codes(store: Store, rows: list[Row], view: str = "normal") -> list[Row]
 def standard_cost_codes(rows: list[Row]) -> list[Row]:
     return [
         {
-            "id": row["id"],
-            "code": row["code"],
-            "full_code": row["full_code"],
-            "name": row["name"],
-            "parent": {"id": row["parent_id"]} if row["parent_id"] else None,
+            **_columns(row, "id", "code", "full_code", "name"),
+            "parent": _parent(row),
             "standard_cost_code_list_id": row["list_id"],
-            "position": row["position"],
-            "origin_id": row["origin_id"],
-            "origin_data": row["origin_data"],
-            "created_at": row["created_at"],
-            "updated_at": row["updated_at"],
+            **_columns(row, "position", "origin_id", "origin_data", *_STAMPS),
         }
         for row in rows
     ]
@@ -239,21 +248,16 @@ def commitment_totals(store: Store, ids: list[int]) -> dict[int, dict[str, int]]
         "WHERE commitment_id IN ({marks}) AND deleted_at IS NULL GROUP BY commitment_id",
         ids,
     )
-    by_status: dict[str, dict[int, int]] = {}
-    for status in ("approved", "pending", "draft"):
-        by_status[status] = (
-            {
-                row["k"]: row["v"] or 0
-                for row in store.all(
-                    "SELECT contract_id AS k, SUM(grand_total_cents) AS v FROM commitment_change_orders "
-                    f"WHERE contract_id IN ({', '.join('?' for _ in ids)}) AND status = ? "
-                    "AND deleted_at IS NULL GROUP BY contract_id",
-                    [*ids, status],
-                )
-            }
-            if ids
-            else {}
+    by_status = {
+        status: _sum_by(
+            store,
+            "SELECT contract_id AS k, SUM(grand_total_cents) AS v FROM commitment_change_orders "
+            "WHERE contract_id IN ({marks}) AND status = ? AND deleted_at IS NULL GROUP BY contract_id",
+            ids,
+            status,
         )
+        for status in ("approved", "pending", "draft")
+    }
     invoiced = _sum_by(
         store,
         "SELECT r.commitment_id AS k, "
@@ -288,18 +292,10 @@ def commitments(
         project = projects_.get(row["project_id"])
         vendor = vendors_.get(row["vendor_id"])
         full = {
-            "id": row["id"],
-            "number": row["number"],
-            "title": row["title"],
-            "description": row["description"],
-            "status": row["status"],
-            "executed": _bool(row["executed"]),
+            **_columns(row, "id", "number", "title", "description", "status", "executed"),
             "vendor": {"id": vendor["id"], "company": vendor["name"]} if vendor else None,
             "project": {"id": project["id"], "name": project["display_name"]} if project else None,
-            "contract_date": row["contract_date"],
-            "delivery_date": row["delivery_date"],
-            "issued_on_date": row["issued_on_date"],
-            "execution_date": row["execution_date"],
+            **_columns(row, "contract_date", "delivery_date", "issued_on_date", "execution_date"),
             "grand_total": cents(money["grand_total"]),
             "revised_contract": cents(revised),
             "approved_change_orders": cents(money["approved_change_orders"]),
@@ -309,22 +305,22 @@ def commitments(
             "total_requisitions_amount": cents(money["total_requisitions_amount"]),
             "remaining_balance_outstanding": cents(revised - paid),
             "percentage_paid": f"{(paid * 100 / revised) if revised else 0:.2f}",
-            "retainage_percent": row["retainage_percent"],
-            "payment_terms": row["payment_terms"],
-            "ship_to_address": row["ship_to_address"],
-            "bill_to_address": row["bill_to_address"],
-            "ship_via": row["ship_via"],
-            "private": _bool(row["private"]),
-            "requisitions_are_enabled": _bool(row["requisitions_are_enabled"]),
-            "accounting_method": row["accounting_method"],
+            **_columns(
+                row,
+                "retainage_percent",
+                "payment_terms",
+                "ship_to_address",
+                "bill_to_address",
+                "ship_via",
+                "private",
+                "requisitions_are_enabled",
+                "accounting_method",
+            ),
             **_origin(row),
-            "currency_configuration": {"currency_iso_code": row["currency_iso_code"]},
-            "created_at": row["created_at"],
-            "updated_at": row["updated_at"],
-            "deleted_at": row["deleted_at"],
+            "currency_configuration": _currency(row["currency_iso_code"]),
+            **_columns(row, *_STAMPS, "deleted_at"),
         }
-        if view == "compact":
-            full = {key: full[key] for key in COMMITMENT_COMPACT}
+        full = _in_view(full, COMMITMENT_COMPACT if view == "compact" else None)
         if with_type:
             full["type"] = row["kind"]
         rendered.append(full)
@@ -336,20 +332,12 @@ def commitment_line_items(store: Store, rows: list[Row]) -> list[Row]:
     types = _by_id(store, "line_item_types", _ids(rows, "line_item_type_id"), "id, name, code, base_type")
     return [
         {
-            "id": row["id"],
-            "position": row["position"],
-            "description": row["description"],
+            **_columns(row, "id", "position", "description"),
             "amount": cents(row["amount_cents"]),
-            "quantity": row["quantity"],
-            "unit_cost": row["unit_cost"],
-            "uom": row["uom"],
+            **_columns(row, "quantity", "unit_cost", "uom"),
             "cost_code": codes.get(row["cost_code_id"]),
             "line_item_type": types.get(row["line_item_type_id"]),
-            "commitment_id": row["commitment_id"],
-            "origin_id": row["origin_id"],
-            "origin_data": row["origin_data"],
-            "created_at": row["created_at"],
-            "updated_at": row["updated_at"],
+            **_columns(row, "commitment_id", "origin_id", "origin_data", *_STAMPS),
         }
         for row in rows
     ]
@@ -365,27 +353,15 @@ def change_orders(store: Store, rows: list[Row], view: str = "normal") -> list[R
     for row in rows:
         user = users.get(row["created_by_id"])
         item = {
-            "id": row["id"],
-            "number": row["number"],
-            "title": row["title"],
-            "description": row["description"],
-            "status": row["status"],
-            "contract_id": row["contract_id"],
-            "batch_id": row["batch_id"],
+            **_columns(row, "id", "number", "title", "description", "status", "contract_id", "batch_id"),
             "legacy_package_id": row["package_id"],
             "grand_total": cents(row["grand_total_cents"]),
-            "executed": _bool(row["executed"]),
-            "paid": _bool(row["paid"]),
-            "due_date": row["due_date"],
-            "invoiced_date": row["invoiced_date"],
-            "reviewed_at": row["reviewed_at"],
-            "created_at": row["created_at"],
-            "updated_at": row["updated_at"],
-            "created_by": {"id": user["id"], "name": user["name"], "login": user["login"]} if user else None,
+            **_columns(row, "executed", "paid", "due_date", "invoiced_date", "reviewed_at", *_STAMPS),
+            "created_by": _columns(user, "id", "name", "login") if user else None,
             "change_order_change_reason": row["change_reason"],
-            "currency_configuration": {
-                "currency_iso_code": currencies.get(row["project_id"], {}).get("currency_iso_code", "USD")
-            },
+            "currency_configuration": _currency(
+                currencies.get(row["project_id"], {}).get("currency_iso_code", "USD")
+            ),
         }
         if view == "extended":
             item["change_events"] = []  # change events are not simulated
@@ -402,15 +378,9 @@ def change_order_packages(store: Store, rows: list[Row]) -> list[Row]:
     )
     return [
         {
-            "id": row["id"],
-            "number": row["number"],
-            "title": row["title"],
-            "status": row["status"],
-            "contract_id": row["contract_id"],
+            **_columns(row, "id", "number", "title", "status", "contract_id"),
             "grand_total": cents(totals.get(row["id"], 0)),
-            "created_at": row["created_at"],
-            "updated_at": row["updated_at"],
-            "deleted_at": row["deleted_at"],
+            **_columns(row, *_STAMPS, "deleted_at"),
         }
         for row in rows
     ]
@@ -446,9 +416,8 @@ def requisitions(store: Store, rows: list[Row], *, with_items: bool = False) -> 
     ids = _ids(rows)
     items_by: dict[int, list[Row]] = {}
     if ids:
-        marks = ", ".join("?" for _ in ids)
         for item in store.all(
-            f"SELECT * FROM requisition_items WHERE requisition_id IN ({marks}) ORDER BY id", ids
+            f"SELECT * FROM requisition_items WHERE requisition_id IN ({_marks(ids)}) ORDER BY id", ids
         ):
             items_by.setdefault(item["requisition_id"], []).append(item)
     rendered = []
@@ -465,26 +434,25 @@ def requisitions(store: Store, rows: list[Row], *, with_items: bool = False) -> 
         earned = to_date - retainage
         vendor = vendors_.get(commitment.get("vendor_id"))
         body = {
-            "id": row["id"],
-            "number": row["number"],
-            "invoice_number": row["invoice_number"],
-            "commitment_id": row["commitment_id"],
+            **_columns(row, "id", "number", "invoice_number", "commitment_id"),
             "commitment_type": commitment.get("kind"),
             "contract_name": commitment.get("title"),
             "vendor_name": vendor["name"] if vendor else None,
-            "period_id": row["period_id"],
-            "billing_date": row["billing_date"],
-            "requisition_start": row["requisition_start"],
-            "requisition_end": row["requisition_end"],
-            "status": row["status"],
-            "erp_status": row["erp_status"],
-            "submitted_at": row["submitted_at"],
-            "payment_date": row["payment_date"],
-            "final": _bool(row["final"]),
+            **_columns(
+                row,
+                "period_id",
+                "billing_date",
+                "requisition_start",
+                "requisition_end",
+                "status",
+                "erp_status",
+                "submitted_at",
+                "payment_date",
+                "final",
+            ),
             "percent_complete": _percent(to_date, contract_sum),
             "total_claimed_amount": cents(claimed),
-            "origin_id": row["origin_id"],
-            "origin_data": row["origin_data"],
+            **_columns(row, "origin_id", "origin_data"),
             "summary": {
                 "contract_sum_to_date": cents(contract_sum),
                 "total_completed_and_stored_to_date": cents(to_date),
@@ -494,8 +462,7 @@ def requisitions(store: Store, rows: list[Row], *, with_items: bool = False) -> 
                 "current_payment_due": cents(earned - previous_certificates),
                 "balance_to_finish_including_retainage": cents(contract_sum - earned),
             },
-            "created_at": row["created_at"],
-            "updated_at": row["updated_at"],
+            **_columns(row, *_STAMPS),
         }
         if with_items:
             body["contract_items"] = requisition_items(store, items_by.get(row["id"], []))
@@ -510,8 +477,7 @@ def requisition_items(store: Store, rows: list[Row]) -> list[Row]:
         amounts = requisition_item_amounts(row)
         rendered.append(
             {
-                "id": row["id"],
-                "line_item_id": row["line_item_id"],
+                **_columns(row, "id", "line_item_id"),
                 "cost_code": codes.get(row["cost_code_id"]),
                 "description": row["description"],
                 "scheduled_value": cents(row["scheduled_value_cents"]),
@@ -523,8 +489,7 @@ def requisition_items(store: Store, rows: list[Row]) -> list[Row]:
                 "balance_to_finish": cents(row["scheduled_value_cents"] - amounts["to_date"]),
                 "retainage_percent": row["retainage_percent"],
                 "total_retainage": cents(amounts["retainage"]),
-                "created_at": row["created_at"],
-                "updated_at": row["updated_at"],
+                **_columns(row, *_STAMPS),
             }
         )
     return rendered
@@ -540,11 +505,10 @@ def budget_line_items(store: Store, rows: list[Row]) -> list[Row]:
     committed: dict[tuple[int, int], float] = {}
     projects_ = _ids(rows, "project_id")
     if projects_:
-        marks = ", ".join("?" for _ in projects_)
         for item in store.all(
             "SELECT l.cost_code_id, l.line_item_type_id, SUM(l.amount_cents) AS total "
             "FROM commitment_line_items l JOIN commitments c ON c.id = l.commitment_id "
-            f"WHERE l.project_id IN ({marks}) AND c.status IN ('Approved', 'Complete') "
+            f"WHERE l.project_id IN ({_marks(projects_)}) AND c.status IN ('Approved', 'Complete') "
             "AND c.deleted_at IS NULL AND l.deleted_at IS NULL GROUP BY l.cost_code_id, l.line_item_type_id",
             projects_,
         ):
@@ -568,26 +532,17 @@ def budget_line_items(store: Store, rows: list[Row]) -> list[Row]:
                 "pending_budget_changes": row["pending_budget_changes"],
                 "projected_budget": projected_budget,
                 "committed_costs": committed_costs,
-                "direct_costs": row["direct_costs"],
-                "pending_cost_changes": row["pending_cost_changes"],
+                **_columns(row, "direct_costs", "pending_cost_changes"),
                 "projected_costs": projected_costs,
                 "budget_forecast": row["budget_forecast"],
                 "estimated_cost_at_completion": at_completion,
                 "projected_over_under": round(projected_budget - at_completion, 2),
-                "cost_code": (
-                    {key: code[key] for key in ("id", "name", "code", "full_code")} if code else None
-                ),
+                "cost_code": _columns(code, "id", "name", "code", "full_code") if code else None,
                 "division": f"{division['full_code']} - {division['name']}" if division else None,
                 "line_item_type": types.get(row["line_item_type_id"]),
-                "uom": row["uom"],
-                "quantity": row["quantity"],
-                "unit_cost": row["unit_cost"],
-                "calculation_strategy": row["calculation_strategy"],
-                "currency_configuration": {"currency_iso_code": row["currency_iso_code"]},
-                "origin_id": row["origin_id"],
-                "origin_data": row["origin_data"],
-                "created_at": row["created_at"],
-                "updated_at": row["updated_at"],
+                **_columns(row, "uom", "quantity", "unit_cost", "calculation_strategy"),
+                "currency_configuration": _currency(row["currency_iso_code"]),
+                **_columns(row, "origin_id", "origin_data", *_STAMPS),
             }
         )
     return rendered
@@ -598,10 +553,7 @@ def budget_line_items(store: Store, rows: list[Row]) -> list[Row]:
 
 def hook(row: Row) -> Row:
     return {
-        "id": row["id"],
-        "api_version": row["api_version"],
-        "namespace": row["namespace"],
-        "destination_url": row["destination_url"],
+        **_columns(row, "id", "api_version", "namespace", "destination_url"),
         "destination_headers": json.loads(row["destination_headers"]),
         "owned_by_company_id": row["company_id"],
         "owned_by_project_id": row["project_id"],
@@ -610,11 +562,4 @@ def hook(row: Row) -> Row:
 
 
 def trigger(row: Row) -> Row:
-    return {
-        "id": row["id"],
-        "hook_id": row["hook_id"],
-        "resource_name": row["resource_name"],
-        "event_type": row["event_type"],
-        "created_at": row["created_at"],
-        "updated_at": row["updated_at"],
-    }
+    return _columns(row, "id", "hook_id", "resource_name", "event_type", *_STAMPS)

@@ -58,6 +58,10 @@ class Caller:
     def origin(self) -> Origin:
         return Origin(self.client.service_account_user_id, self.client.application_id)
 
+    def emit(self, resource: str, event: str, record_id: int, project_id: int | None, **related: Any) -> None:
+        """Record a change this app made, for webhooks (``related=[...]`` passes through)."""
+        self.state.emit(resource, event, record_id, project_id=project_id, origin=self.origin, **related)
+
     def company(self, raw: Any, *, name: str = "company_id") -> int:
         """The company parameter Procore still requires besides the header; must have our app installed."""
         company_id = int_param(raw, name)
@@ -114,6 +118,12 @@ def param(request: Request, body: dict[str, Any], name: str) -> Any:
     """A parameter from the query string or, failing that, the JSON body (Rails merges both)."""
     value = request.query_params.get(name)
     return value if value is not None else body.get(name)
+
+
+def view_param(request: Request, default: str) -> str:
+    """``?view=compact|normal|extended``; anything else is the endpoint's default."""
+    view = request.query_params.get("view", default)
+    return view if view in {"compact", "normal", "extended"} else default
 
 
 Handler = Callable[[Request, Caller], Awaitable[Response]]

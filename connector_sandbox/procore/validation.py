@@ -119,6 +119,13 @@ def _one(attr: Attr, value: Any, choices_override: Iterable[str] | None) -> tupl
     raise AssertionError(f"unhandled kind {kind}")
 
 
+def refuse_unknown(payload: Mapping[str, Any], known: Iterable[str], variants: VariantSettings) -> None:
+    """406 for attributes the resource does not have at all, unless the variant ignores them."""
+    unknown = sorted(set(payload) - set(known))
+    if unknown and variants.non_existent_fields == "reject":
+        raise ApiError(406, f"Non-existent field(s): {', '.join(unknown)}")
+
+
 def coerce(
     payload: Mapping[str, Any],
     attrs: Iterable[Attr],
@@ -130,9 +137,7 @@ def coerce(
 ) -> dict[str, Any]:
     """Column values for the attributes present in ``payload``; raises on any bad or missing field."""
     specs = {attr.name: attr for attr in attrs}
-    unknown = sorted(set(payload) - set(specs) - set(read_only))
-    if unknown and variants.non_existent_fields == "reject":
-        raise ApiError(406, f"Non-existent field(s): {', '.join(unknown)}")
+    refuse_unknown(payload, {*specs, *read_only}, variants)
     values: dict[str, Any] = {}
     errors: FieldErrors = {}
     for name, attr in specs.items():
@@ -148,6 +153,32 @@ def coerce(
     if errors:
         raise ValidationFailed(errors)
     return values
+
+
+@dataclass(frozen=True)
+class Fields:
+    """What a resource accepts in a body (``attrs``) and what it shows but ignores there (``read_only``)."""
+
+    attrs: tuple[Attr, ...]
+    read_only: tuple[str, ...] = ()
+
+    def coerce(
+        self,
+        payload: Mapping[str, Any],
+        *,
+        creating: bool,
+        variants: VariantSettings,
+        choices: Mapping[str, Iterable[str]] | None = None,
+    ) -> dict[str, Any]:
+        """``coerce`` with these attributes."""
+        return coerce(
+            payload,
+            self.attrs,
+            creating=creating,
+            read_only=self.read_only,
+            variants=variants,
+            choices=choices,
+        )
 
 
 def expect_object(value: Any, label: str) -> dict[str, Any]:

@@ -12,17 +12,31 @@ neither creates. The answer is **always 200**, with ``entities`` (written record
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from starlette.responses import Response
 
 from .errors import ApiError, ValidationFailed, bad_request
 from .routing import Caller, JsonResponse
+from .settings import VariantSettings
 from .store import Store
 
 MAX_SYNC_ROWS = 1000
 Row = dict[str, Any]
+
+
+def taken(store: Store, table: str, condition: str, params: Sequence[Any], existing: Row | None) -> bool:
+    """Whether a row of ``table`` other than ``existing`` meets ``condition`` (a uniqueness rule)."""
+    other = existing["id"] if existing else -1
+    return store.one(f"SELECT id FROM {table} WHERE {condition} AND id != ?", (*params, other)) is not None
+
+
+def origin_taken(variants: VariantSettings) -> ValidationFailed:
+    """Another record of the company uses this ``origin_id``: a conflict, never an upsert."""
+    return ValidationFailed(
+        {"origin_id": ["has already been taken"]}, status=variants.origin_id_conflict_status
+    )
 
 
 def check_origin(
@@ -47,12 +61,8 @@ def check_origin(
     if new is None:
         values["origin_owner"] = None
         return
-    clash = store.one(
-        f"SELECT id FROM {table} WHERE company_id = ? AND origin_id = ? AND id != ?",
-        (company_id, new, existing["id"] if existing else -1),
-    )
-    if clash is not None:
-        raise ValidationFailed({"origin_id": ["has already been taken"]}, status=status)
+    if taken(store, table, "company_id = ? AND origin_id = ?", (company_id, new), existing):
+        raise origin_taken(caller.state.variants)
     if existing is None or existing["origin_id"] != new:
         values["origin_owner"] = caller.client.client_id
 
