@@ -2,15 +2,31 @@
 
 Each simulator's settings class subclasses ``SimulatorSettings`` and adds its vendor's own (users,
 clients, variants, faults); the command line (``cli.serve``) and the seed (``seeding``) read these
-common ones the same way everywhere.
+common ones the same way everywhere. A field declared with ``command_line`` is also an option of
+``python -m connector_sandbox.<name>``, and ``standalone`` says how that command introduces itself.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
+
+
+@dataclass(frozen=True)
+class Standalone:
+    """How a simulator served on its own (``python -m connector_sandbox.<name>``) introduces itself."""
+
+    description: str
+    scale: str  # the --scale help: what a scale of 1 (and more) makes
+    where: str  # its entry points for the start-up line; ``{base}`` stands for http://host:port
+
+
+def command_line(help: str, default: Any = None, **constraints: Any) -> Any:
+    """A settings field that is also the command-line option ``--its-name`` (``help`` says what it does)."""
+    return Field(default=default, json_schema_extra={"command_line": help}, **constraints)
 
 
 def listen_port(default: int) -> Any:
@@ -22,6 +38,7 @@ class SimulatorSettings(BaseModel):
     """Complete configuration of one simulator is a subclass of this; unknown fields are refused."""
 
     model_config = ConfigDict(extra="forbid")
+    standalone: ClassVar[Standalone]
 
     host: str = "127.0.0.1"
     port: int = listen_port(0)
@@ -30,4 +47,4 @@ class SimulatorSettings(BaseModel):
     # The seeded data is the same for the same (seed, scale, anchor_date).
     seed: int = 20250301
     # The seeded history ends the day before this date (its records are all older); None means today (UTC).
-    anchor_date: dt.date | None = None
+    anchor_date: dt.date | None = command_line("last day of history + 1 (yyyy-mm-dd)")

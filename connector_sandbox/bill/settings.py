@@ -20,7 +20,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from connector_sandbox.faults import FaultKnobs
-from connector_sandbox.settings import SimulatorSettings, listen_port
+from connector_sandbox.settings import SimulatorSettings, Standalone, command_line, listen_port
 
 # BILL ids are 20 characters; an organization id begins with 008 (reference 2.1 and 2.4).
 _ORG_ID = re.compile(r"^008[0-9A-Za-z]{17}$")
@@ -178,7 +178,7 @@ class BillSandboxSettings(SimulatorSettings):
 
     seed: int = 20250310
     # None: a private temporary SQLite file, removed on close.
-    db_path: Path | None = None
+    db_path: Path | None = command_line("keep the SQLite data in this file")
 
     @field_validator("user_id")
     @classmethod
@@ -200,3 +200,10 @@ class BillSandboxSettings(SimulatorSettings):
 
     def organization(self, org_id: str) -> Organization | None:
         return next((org for org in self.organizations if org.id == org_id), None)
+
+    # How ``python -m connector_sandbox.bill`` introduces itself (``connector_sandbox.cli``).
+    standalone = Standalone(
+        "BILL v3 API simulator",
+        scale="data volume; 1 = ~400 vendors and ~3,000 bills per org",
+        where="API at {base}/connect, webhooks API at /connect-events",
+    )

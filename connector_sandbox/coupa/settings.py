@@ -18,7 +18,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from connector_sandbox.faults import FaultKnobs
-from connector_sandbox.settings import SimulatorSettings, listen_port
+from connector_sandbox.settings import SimulatorSettings, Standalone, command_line, listen_port
 
 # Every scope ml-connector uses against Coupa (read and write on each resource family it touches).
 PROJECT_SCOPES: tuple[str, ...] = (
@@ -255,7 +255,7 @@ class CoupaSandboxSettings(SimulatorSettings):
     # --- Data --------------------------------------------------------------------------------------
     seed: int = 20250310
     # None: a private temporary file (memory bounded at any scale). A path keeps the data.
-    db_path: Path | None = None
+    db_path: Path | None = command_line("keep the data in this SQLite file and reuse it")
 
     faults: FaultSettings = FaultSettings()
 
@@ -294,3 +294,10 @@ class CoupaSandboxSettings(SimulatorSettings):
         if data.get("legacy_api_key"):
             data["legacy_api_key"] = "***"
         return data
+
+    # How ``python -m connector_sandbox.coupa`` introduces itself (``connector_sandbox.cli``).
+    standalone = Standalone(
+        "Coupa Core API simulator",
+        scale="data volume; 1 = thousands of records",
+        where="Coupa at {base} (API /api, token /oauth2/token)",
+    )

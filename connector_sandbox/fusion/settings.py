@@ -19,7 +19,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from connector_sandbox.faults import FaultKnobs
-from connector_sandbox.settings import SimulatorSettings, listen_port
+from connector_sandbox.settings import SimulatorSettings, Standalone, listen_port
 
 DEFAULT_PORT = 8716
 DEFAULT_SCOPE = "urn:opc:resource:consumer::all"
@@ -241,3 +241,10 @@ class FusionSandboxSettings(SimulatorSettings):
 
     def client(self, client_id: str) -> OAuthClient | None:
         return next((client for client in self.clients if client.client_id == client_id), None)
+
+    # How ``python -m connector_sandbox.fusion`` introduces itself (``connector_sandbox.cli``).
+    standalone = Standalone(
+        "Oracle Fusion Cloud ERP REST API simulator",
+        scale="data volume; 1 = thousands of documents",
+        where="pod at {base} (REST /fscmRestApi/resources/11.13.18.05, token /oauth2/v1/token)",
+    )

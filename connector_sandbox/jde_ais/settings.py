@@ -15,7 +15,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from connector_sandbox.faults import FaultKnobs
-from connector_sandbox.settings import SimulatorSettings, listen_port
+from connector_sandbox.settings import SimulatorSettings, Standalone, command_line, listen_port
 
 # Contracts live beside the project's other docs: they are written for JDE administrators first and
 # the simulator reads the same files, so the two can never drift apart.
@@ -104,7 +104,7 @@ class JdeSandboxSettings(SimulatorSettings):
     max_open_result_sets: int = Field(default=64, ge=1)
     # None renders dates in each user's simpleDateFormat; a Java pattern (yyyyMMdd, yyyy-MM-dd) forces
     # one format for everybody. The reference cannot say which a real server does.
-    row_date_format: str | None = None
+    row_date_format: str | None = command_line("force one date format in rows, e.g. yyyyMMdd")
     # Strict (default) accepts only the user's date format and the TODAY specials in query conditions;
     # lenient also takes yyyyMMdd, yyyy-MM-dd and raw CYYDDD, as many integrators assume.
     lenient_query_dates: bool = False
@@ -114,7 +114,7 @@ class JdeSandboxSettings(SimulatorSettings):
 
     seed: int = 20250201
     # None: a private temporary file. A path keeps the data and reuses it when seed/scale match.
-    db_path: Path | None = None
+    db_path: Path | None = command_line("keep the data in this SQLite file and reuse it")
 
     faults: FaultSettings = FaultSettings()
 
@@ -136,3 +136,10 @@ class JdeSandboxSettings(SimulatorSettings):
         """The configured user with this id; E1 user ids are upper case, so the match ignores case."""
         wanted = username.strip().upper()
         return next((user for user in self.users if user.username.upper() == wanted), None)
+
+    # How ``python -m connector_sandbox.jde_ais`` introduces itself (``connector_sandbox.cli``).
+    standalone = Standalone(
+        "JD Edwards AIS server simulator",
+        scale="data volume; 1 = thousands of records, 100 = ~1M PO lines",
+        where="AIS at {base}/jderest",
+    )

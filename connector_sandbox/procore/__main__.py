@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-from connector_sandbox.cli import anchor_date, db_path, serve
+from connector_sandbox.cli import serve
 
 from .app import create_app
 from .settings import ProcoreSandboxSettings
 
 
 def main(argv: list[str] | None = None) -> None:
-    serve(
-        description="Procore REST API simulator",
-        settings_class=ProcoreSandboxSettings,
-        create_app=create_app,
-        scale_help="data volume; 1 = ~1,500 commitments, 100 = ~150,000",
-        options=[anchor_date(), db_path("keep the data in this SQLite file (re-seeded at start)")],
-        where="OAuth and API at {base}",
-        argv=argv,
-    )
+    """Serve the simulator with ``argv``'s options (see ``ProcoreSandboxSettings.standalone``)."""
+    serve(ProcoreSandboxSettings, create_app, argv)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from connector_sandbox.faults import FaultKnobs
-from connector_sandbox.settings import SimulatorSettings, listen_port
+from connector_sandbox.settings import SimulatorSettings, Standalone, command_line, listen_port
 
 
 class ClientApp(BaseModel):
@@ -243,7 +243,7 @@ class ProcoreSandboxSettings(SimulatorSettings):
     )
 
     # None keeps the data in memory; a path keeps it in that SQLite file (re-seeded at start).
-    db_path: Path | None = None
+    db_path: Path | None = command_line("keep the data in this SQLite file (re-seeded at start)")
 
     faults: FaultSettings = FaultSettings()
     rate_limits: RateLimitSettings = RateLimitSettings()
@@ -269,3 +269,10 @@ class ProcoreSandboxSettings(SimulatorSettings):
 
     def client(self, client_id: str) -> ClientApp | None:
         return next((client for client in self.clients if client.client_id == client_id), None)
+
+    # How ``python -m connector_sandbox.procore`` introduces itself (``connector_sandbox.cli``).
+    standalone = Standalone(
+        "Procore REST API simulator",
+        scale="data volume; 1 = ~1,500 commitments, 100 = ~150,000",
+        where="OAuth and API at {base}",
+    )

@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-from connector_sandbox.cli import Option, anchor_date, serve
+from connector_sandbox.cli import serve
 
 from .app import create_app
 from .settings import ProcurifySandboxSettings
 
 
 def main(argv: list[str] | None = None) -> None:
-    serve(
-        description="Procurify API simulator",
-        settings_class=ProcurifySandboxSettings,
-        create_app=create_app,
-        scale_help="data volume; 1 = ~3,000 requisitions, 100 = ~300,000",
-        options=[
-            Option("--domain", "customer subdomain (default ml-sandbox)"),
-            anchor_date("day after the seeded history (yyyy-mm-dd)"),
-        ],
-        where="Procurify at {base} (token /oauth/token)",
-        argv=argv,
-    )
+    """Serve the simulator with ``argv``'s options (see ``ProcurifySandboxSettings.standalone``)."""
+    serve(ProcurifySandboxSettings, create_app, argv)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from connector_sandbox.faults import FaultKnobs
-from connector_sandbox.settings import SimulatorSettings, listen_port
+from connector_sandbox.settings import SimulatorSettings, Standalone, command_line, listen_port
 
 # What a credential's user may touch. Procurify binds a token to the user who created the API
 # application and applies that user's role; the sandbox reduces roles to these endpoint families.
@@ -147,7 +147,7 @@ class ProcurifySandboxSettings(SimulatorSettings):
     port: int = listen_port(8714)
     # The customer's subdomain: https://{domain}.procurify.com. Requests to the sandbox by IP or
     # plain "localhost" belong to it; "<d>.localhost" or "<d>.procurify.com" Host headers pick another.
-    domain: str = "ml-sandbox"
+    domain: str = command_line("customer subdomain (default ml-sandbox)", "ml-sandbox")
     audience: str = PROCURIFY_AUDIENCE
     applications: tuple[SandboxApplication, ...] = DEFAULT_APPLICATIONS
     # Key that signs the sandbox's JWTs; None: a random key per server, so a restart voids all tokens.
@@ -178,3 +178,10 @@ class ProcurifySandboxSettings(SimulatorSettings):
 
     def known_domains(self) -> set[str]:
         return {self.domain, *(self.application_domain(app) for app in self.applications)}
+
+    # How ``python -m connector_sandbox.procurify`` introduces itself (``connector_sandbox.cli``).
+    standalone = Standalone(
+        "Procurify API simulator",
+        scale="data volume; 1 = ~3,000 requisitions, 100 = ~300,000",
+        where="Procurify at {base} (token /oauth/token)",
+    )
