@@ -32,7 +32,9 @@ from connector_resources.redaction import redact
 # What the JDE targets reach beyond the staged sources; each is named once, here, and the flows' ``reads``
 # / ``writes`` (what ``ml-connector ping`` checks) use the same names as the code below.
 BATCH_TABLE = "F0411Z1"  # the voucher batch rows the orchestration wrote (adopt, find the voucher)
+JOURNAL_TABLE = "F0911Z1"  # the journal batch rows ML_CreateJournalBatch wrote (adopt)
 CREATE_VOUCHERS = "ML_CreateVoucherBatch"
+CREATE_JOURNALS = "ML_CreateJournalBatch"
 RECORD_PAYMENT = "ML_RecordPayment"
 
 # What a finance user reads when JDE refuses a write (the JDE code and its own words follow).
@@ -42,7 +44,8 @@ JDE_REASONS = {
     "59A1": "the supplier is not in JDE's supplier master (F0401)",
     "59A2": "an account is not in JDE's account master (F0901)",
     "59A3": "an account is not postable in JDE",
-    "59A5": "the G/L distribution does not add up to the invoice total",
+    "59A5": "the amounts do not balance (a voucher's G/L distribution must add up to the invoice total, "
+    "a journal entry's lines to zero)",
     "59A6": "the purchase order does not exist in JDE",
     "59A8": "the voucher is not in JDE's A/P ledger (F0411)",
     "59A9": "the voucher's pay item is on hold in JDE; release the hold first",
@@ -114,11 +117,12 @@ class BatchKey:
     def target_id(self) -> str:
         return f"{self.user}/{self.batch}/{self.transaction}"
 
-    def conditions(self) -> list[Condition]:
+    def conditions(self, table: str = BATCH_TABLE) -> list[Condition]:
+        """The browse conditions that find this key's rows in a batch file (F0411Z1 or F0911Z1)."""
         return [
-            Condition("F0411Z1.EDUS", "EQUAL", self.user),
-            Condition("F0411Z1.EDBT", "EQUAL", self.batch),
-            Condition("F0411Z1.EDTN", "EQUAL", self.transaction),
+            Condition(f"{table}.EDUS", "EQUAL", self.user),
+            Condition(f"{table}.EDBT", "EQUAL", self.batch),
+            Condition(f"{table}.EDTN", "EQUAL", self.transaction),
         ]
 
 
@@ -164,30 +168,38 @@ class JdeTarget:
         )
 
 
-class VoucherBatches(JdeTarget):
-    """Source invoices as JDE batch vouchers (F0411Z1 pay items + F0911Z1 distribution), through
-    ``ML_CreateVoucherBatch``. A record's body is the orchestration's input, batch keys included."""
+class BatchTarget(JdeTarget):
+    """A record written as rows of a JDE batch file (EDUS / EDBT / EDTN / EDLN) by one orchestration.
 
-    def _batch_rows(self, key: BatchKey) -> list[dict[str, Any]]:
-        return list(
-            self.session.browse(
-                BATCH_TABLE,
-                columns=["EDUS", "EDBT", "EDTN", "EDLN", "AN8", "VINV"],
-                conditions=key.conditions(),
-            )
-        )
+    The batch key comes with the record's body, so a repeated write is refused by JDE (59A4) and the rows
+    already there are adopted, once they are checked to hold this record (``_foreign``). A subclass names
+    the orchestration, the batch table, the columns that check needs and the date inputs to convert.
+    """
+
+    orchestration: ClassVar[str]
+    batch_table: ClassVar[str]
+    what: ClassVar[str]  # "voucher batch", in messages
+    check_columns: ClassVar[tuple[str, ...]] = ()
+    date_inputs: ClassVar[tuple[str, ...]] = ()
+
+    def _foreign(self, key: BatchKey, rows: list[dict[str, Any]], record: Mapped) -> str | None:
+        """Why the rows under this key are not this record's (None when they are)."""
+        return None
 
     def _adoptable(self, record: Mapped) -> str | None:
         key = BatchKey.of_body(record.body)
-        rows = self._batch_rows(key)
+        rows = list(
+            self.session.browse(
+                self.batch_table,
+                columns=["EDUS", "EDBT", "EDTN", "EDLN", *self.check_columns],
+                conditions=key.conditions(self.batch_table),
+            )
+        )
         if not rows:
             return None
-        holds = {(str(r.get("AN8")), str(r.get("VINV") or "").strip()) for r in rows}
-        if holds != {(str(record.body["Supplier"]), record.body["Invoice_Number"].strip())}:
-            raise VoucherChanged(
-                f"JDE batch {key.target_id} holds supplier/invoice {sorted(holds)}, not supplier "
-                f"{record.body['Supplier']} invoice {record.body['Invoice_Number']}; check the batch in JDE"
-            )
+        foreign = self._foreign(key, rows, record)
+        if foreign:
+            raise VoucherChanged(foreign)
         return key.target_id
 
     def find(self, record: Mapped) -> str | None:
@@ -200,10 +212,10 @@ class VoucherBatches(JdeTarget):
 
     def create(self, record: Mapped) -> str | Created:
         body = dict(record.body)
-        for name in ("Invoice_Date", "GL_Date", "Due_Date"):
+        for name in self.date_inputs:
             body[name] = _iso_date(body.get(name))
         try:
-            self.session.orchestrate(CREATE_VOUCHERS, body)
+            self.session.orchestrate(self.orchestration, body)
         except JdeOrchestrationError as exc:
             if "59A4" in exc.codes:
                 adopted = self._adoptable(record)
@@ -211,13 +223,53 @@ class VoucherBatches(JdeTarget):
                     return Created(
                         adopted,
                         "adopt",
-                        f"JDE already holds voucher batch {adopted} (59A4 duplicate batch key): an earlier "
+                        f"JDE already holds {self.what} {adopted} (59A4 duplicate batch key): an earlier "
                         "attempt wrote it before the ledger recorded it; adopted, not written twice",
                     )
             if exc.is_business_error:
                 raise JdeRefused(jde_reason(exc)) from None
             raise
         return BatchKey.of_body(record.body).target_id
+
+
+class VoucherBatches(BatchTarget):
+    """Source invoices as JDE batch vouchers (F0411Z1 pay items + F0911Z1 distribution), through
+    ``ML_CreateVoucherBatch``. A record's body is the orchestration's input, batch keys included."""
+
+    orchestration = CREATE_VOUCHERS
+    batch_table = BATCH_TABLE
+    what = "voucher batch"
+    check_columns = ("AN8", "VINV")
+    date_inputs = ("Invoice_Date", "GL_Date", "Due_Date")
+
+    def _foreign(self, key: BatchKey, rows: list[dict[str, Any]], record: Mapped) -> str | None:
+        holds = {(str(r.get("AN8")), str(r.get("VINV") or "").strip()) for r in rows}
+        if holds == {(str(record.body["Supplier"]), record.body["Invoice_Number"].strip())}:
+            return None
+        return (
+            f"JDE batch {key.target_id} holds supplier/invoice {sorted(holds)}, not supplier "
+            f"{record.body['Supplier']} invoice {record.body['Invoice_Number']}; check the batch in JDE"
+        )
+
+
+class JournalBatches(BatchTarget):
+    """Source documents as JDE journal entries (F0911Z1 rows, one per line, summing to zero), through
+    ``ML_CreateJournalBatch``, for the journal entry batch processor to post."""
+
+    orchestration = CREATE_JOURNALS
+    batch_table = JOURNAL_TABLE
+    what = "journal batch"
+    check_columns = ("KCO",)
+    date_inputs = ("GL_Date",)
+
+    def _foreign(self, key: BatchKey, rows: list[dict[str, Any]], record: Mapped) -> str | None:
+        companies = {str(r.get("KCO") or "").strip() for r in rows}
+        if companies == {str(record.body["Company"]).strip()}:
+            return None
+        return (
+            f"JDE journal batch {key.target_id} belongs to company {sorted(companies)}, not "
+            f"{record.body['Company']}; check the batch in JDE"
+        )
 
 
 class VoucherPayments(JdeTarget):

@@ -1,0 +1,85 @@
+"""The shared JDE write targets against the JDE simulator: a journal entry written once through
+``ML_CreateJournalBatch``, a repeat adopted on 59A4 (never a second entry), rows under the key that are
+another entry's refused, and JDE's own refusal told in a finance user's words."""
+
+import pytest
+
+from connector_assets.flows.core import Created, Mapped
+from connector_assets.jde.targets import BatchKey, JdeRefused, JournalBatches, VoucherChanged
+from connector_resources.jde import JdeAisResource
+from connector_sandbox.jde_ais import JdeSandboxSettings, run_in_thread
+
+
+@pytest.fixture(scope="module")
+def jde():
+    url, stop = run_in_thread(JdeSandboxSettings(scale=0.02))
+    try:
+        yield JdeAisResource(
+            base_url=url, username="INTEGR8", password="integr8-sandbox", environment="JPS920", role="*ALL"
+        )
+    finally:
+        stop()
+
+
+def _postable(session, count: int) -> list[tuple[str, str]]:
+    """(company, BU.OBJ[.SUB]) of postable accounts of one company in the sandbox's F0901."""
+    rows = [r for r in session.browse("F0901", columns=["CO", "MCU", "OBJ", "SUB", "PEC"]) if r["PEC"] == ""]
+    company = rows[0]["CO"]
+    found = []
+    for row in rows:
+        if row["CO"] == company:
+            parts = [row["MCU"].strip(), row["OBJ"].strip(), row["SUB"].strip()]
+            found.append((company, ".".join(p for p in parts if p)))
+    return found[:count]
+
+
+def _entry(key: BatchKey, company: str, accounts: list[str], amounts: list[str]) -> Mapped:
+    body = {
+        **key.body(),
+        "Company": company,
+        "GL_Date": "2026-03-02",
+        "Explanation": "BILL payment P-1",
+        "Lines": [
+            {"EDI_Line_Number": n, "Account": account, "Amount": amount}
+            for n, (account, amount) in enumerate(zip(accounts, amounts, strict=True), start=1)
+        ],
+    }
+    return Mapped(source_key=key.transaction, body=body, fields={})
+
+
+def test_a_journal_entry_is_written_once_and_a_repeat_is_adopted(jde):
+    with jde.session() as session:
+        (company, debit), (_, credit) = _postable(session, 2)
+        key = BatchKey("MLBILL", "BP1001", "BILL-PAY-1001")
+        record = _entry(key, company, [debit, credit], ["125.00", "-125.00"])
+        assert JournalBatches(session, None, None, None).create(record) == "MLBILL/BP1001/BILL-PAY-1001"
+        rows = list(session.browse("F0911Z1", columns=["EDLN", "AA"], conditions=key.conditions("F0911Z1")))
+        assert len(rows) == 2
+        again = JournalBatches(session, None, None, None).create(record)
+        assert isinstance(again, Created) and again.action == "adopt" and "59A4" in again.reason
+        assert (
+            len(list(session.browse("F0911Z1", columns=["EDLN"], conditions=key.conditions("F0911Z1")))) == 2
+        )
+
+
+def test_rows_of_another_company_under_the_key_are_not_adopted(jde):
+    with jde.session() as session:
+        (company, debit), (_, credit) = _postable(session, 2)
+        key = BatchKey("MLBILL", "BP1002", "BILL-PAY-1002")
+        JournalBatches(session, None, None, None).create(
+            _entry(key, company, [debit, credit], ["5.00", "-5.00"])
+        )
+        other = _entry(key, "99999", [debit, credit], ["5.00", "-5.00"])
+        with pytest.raises(VoucherChanged, match=f"belongs to company \\['{company}'\\], not 99999"):
+            JournalBatches(session, None, None, None).create(other)
+
+
+def test_an_unbalanced_entry_is_refused_in_a_finance_users_words(jde):
+    with jde.session() as session:
+        (company, debit), (_, credit) = _postable(session, 2)
+        key = BatchKey("MLBILL", "BP1003", "BILL-PAY-1003")
+        with pytest.raises(JdeRefused, match=r"a journal entry's lines to zero\) \(JDE 59A5"):
+            JournalBatches(session, None, None, None).create(
+                _entry(key, company, [debit, credit], ["5.00", "-4.00"])
+            )
+        assert not list(session.browse("F0911Z1", columns=["EDLN"], conditions=key.conditions("F0911Z1")))
