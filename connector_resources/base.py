@@ -17,7 +17,7 @@ its HTTP counters (``metrics``) and the list pages it read (``pages``).
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any, ClassVar, Protocol, TypeVar
@@ -26,8 +26,11 @@ from dagster import ConfigurableResource, EnvVar
 
 from connector_resources import settings
 from connector_resources.closing import Closing
+from connector_resources.http.auth import AuthScheme
 from connector_resources.http.client import HttpClient
+from connector_resources.http.errors import ApiError
 from connector_resources.http.metrics import CallMetrics
+from connector_resources.ping import register_ping
 from connector_resources.settings import System, system
 from connector_resources.vault import resolve_secret
 
@@ -75,6 +78,23 @@ class ApiConnectionResource(ConfigurableResource):
         ``with`` block, also on error."""
         return self.open_session()
 
+    def ping(self, *args: Any) -> str:
+        """Prove reachability and credentials (a short detail in plain words) or raise; each resource
+        says what it reads."""
+        raise NotImplementedError
+
+    @classmethod
+    def register_settings_ping(cls, *ping_args: Any, **overrides: Any) -> None:
+        """Register ``ml-connector ping``'s check for this system (named ``system_key``), built from
+        settings when it runs: ``overrides`` set resource fields, ``ping_args`` go to ``ping``."""
+
+        def check() -> str:
+            # from_settings may hold EnvVar references; initialising resolves them outside Dagster runs.
+            resource = cls.from_settings(**overrides).process_config_and_initialize()
+            return resource.ping(*ping_args)
+
+        register_ping(cls.system_key, check)
+
     def secret(self, value: str) -> str:
         """The secret behind a setting value (``vault:NAME``, ``env:VAR`` or a literal sandbox value)."""
         return resolve_secret(value)
@@ -98,11 +118,21 @@ class SaasSession(Closing, ABC):
     pages: int = 0
     # The client the session calls through (a session that calls through more says so in ``metrics``).
     _http: HttpClient
+    # The credential its calls carry (a token, a login), obtained up front by ``_fresh_credentials``.
+    _auth: AuthScheme
 
     @property
     def metrics(self) -> CallMetrics:
         """The HTTP counters of this session (every attempt, retries, re-logins, statuses)."""
         return self._http.metrics
+
+    def _fresh_credentials(self, failure: Callable[[ApiError], Exception]) -> None:
+        """Obtain (or reuse) the credential now, so bad credentials fail before any work rather than
+        mid-read; an ``ApiError`` becomes ``failure(error)``, the system's own typed error."""
+        try:
+            self._auth.ensure_fresh(self._http)
+        except ApiError as exc:
+            raise failure(exc) from None
 
     @abstractmethod
     def iter_changed(self, entity: str, start: datetime, end: datetime) -> Iterator[dict[str, Any]]:

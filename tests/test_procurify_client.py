@@ -515,10 +515,10 @@ def test_a_500_on_a_create_is_reported_as_unknown_and_never_resent(sandbox):
         with pytest.raises(ProcurifyOutcomeUnknownError, match="look the record up"):
             s.create_account_code(code)
         assert sandbox.calls("POST /api/v3/account-codes/") == before + 1
-        adopted_or_new, created = s.find_or_create_account_code(code)
-        again, created_again = s.find_or_create_account_code(code)
-    assert created and not created_again
-    assert again["id"] == adopted_or_new["id"]
+        assert s.find_account_code("7450") is None  # refused before anything was made
+        made = s.create_account_code(code)
+        again = s.find_account_code("7450")
+    assert again is not None and again["id"] == made["id"]
 
 
 class LossyProxy:
@@ -562,8 +562,8 @@ def test_a_create_whose_answer_is_lost_is_adopted_by_search_not_created_twice(sa
             proxy.drop_next_write = True
             with pytest.raises(ProcurifyOutcomeUnknownError):
                 s.create_vendor(vendor)
-            adopted, created = s.find_or_create_vendor(vendor)
-    assert created is False
+            adopted = s.find_vendor("JDE-V-LOST")
+    assert adopted is not None
     assert adopted["external_id"] == "JDE-V-LOST" and adopted["name"] == vendor["name"]
     assert sandbox.calls("POST /api/v3/vendors/") == before + 1
     with procurify(sandbox).session() as s:
@@ -580,7 +580,7 @@ def test_two_active_vendors_with_one_erp_key_are_never_guessed_between(sandbox):
         assert s.find_vendor("JDE-V-TWIN")["id"] == first["id"]
         second = s.create_vendor({**twin, "name": "Twin Steel (dup)"})
         with pytest.raises(ProcurifyDuplicateError, match=f"ids {first['id']}, {second['id']}"):
-            s.find_or_create_vendor(twin)
+            s.find_vendor("JDE-V-TWIN")
         s.update_vendor(second["id"], {"active": False})
         assert s.find_vendor("JDE-V-TWIN")["id"] == first["id"]
 
@@ -645,7 +645,7 @@ def test_bad_values_are_refused_before_sending_naming_record_and_field(sandbox):
     assert all(after[k] == before.get(k, 0) for k in writes)
 
 
-def test_vendor_and_account_code_find_or_create_never_duplicates(sandbox):
+def test_vendor_and_account_code_search_then_create_never_duplicates(sandbox):
     vendor = {
         "name": "Cascade Concrete Pumping",
         "email": ["ap@cascade.example"],
@@ -653,18 +653,21 @@ def test_vendor_and_account_code_find_or_create_never_duplicates(sandbox):
         "addressLineOne": "12 Pump St",
     }
     with procurify(sandbox).session() as s:
-        made, created = s.find_or_create_vendor(vendor)
-        again, created_again = s.find_or_create_vendor(vendor)
+        assert s.find_vendor("JDE-V-77001") is None
+        made = s.create_vendor(vendor)
+        again = s.find_vendor("JDE-V-77001")
         changed = s.update_vendor(
             made["id"], {"contact": "Ana Ng", "email": ["ap@cascade.example", "b@cascade.example"]}
         )
         fetched = s.get("vendors", made["id"])
-        code, _ = s.find_or_create_account_code({"code": "7460", "description": "Pumping"})
+        code = s.find_account_code("7460") or s.create_account_code(
+            {"code": "7460", "description": "Pumping"}
+        )
         updated = s.update_account_code(code["id"], {"code": "7460", "description": "Concrete pumping"})
         with pytest.raises(ProcurifyValidationError) as duplicate:
             s.create_account_code({"code": "7460", "description": "again"})
         by_id = s.get("account_codes", code["id"])
-    assert created and not created_again and again["id"] == made["id"]
+    assert again is not None and again["id"] == made["id"]
     assert changed["contact"] == "Ana Ng" and fetched["email"] == ["ap@cascade.example", "b@cascade.example"]
     assert parse_timestamp(fetched["dateModified"]) >= parse_timestamp(made["dateModified"])
     assert updated["description"] == by_id["description"] == "Concrete pumping"

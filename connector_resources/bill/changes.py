@@ -237,13 +237,9 @@ class ChangeReader:
                     continue
                 seen.add(mark)
                 yield row
-            if page.next_token is None or not page.rows:
+            token = _next_token(self.spec.name, page, token)
+            if token is None:
                 return
-            if page.next_token == token:
-                raise BillDataError(
-                    f"BILL {self.spec.name}: the next page token repeats; the list does not advance"
-                )
-            token = page.next_token
 
     def _key(self, row: dict[str, Any], field_name: str) -> datetime:
         """A sort key, to the millisecond; a row without it means the server did not sort by it."""
@@ -290,13 +286,20 @@ class ChangeReader:
                     continue
                 progress.advance(when, mark)
                 yield row
-            if page.next_token is None or not page.rows:
+            following = _next_token(spec.name, page, token)
+            if following is None:
                 return
-            if page.next_token == token:
-                raise BillDataError(
-                    f"BILL {spec.name}: the next page token repeats; the list does not advance"
-                )
-            previous, token = marks, page.next_token
+            previous, token = marks, following
+
+
+def _next_token(entity: str, page: Page, token: str | None) -> str | None:
+    """The token of the page after ``page`` (read with ``token``); None when the list is done. A
+    token that repeats would read the same page forever, so it is an error."""
+    if page.next_token is None or not page.rows:
+        return None
+    if page.next_token == token:
+        raise BillDataError(f"BILL {entity}: the next page token repeats; the list does not advance")
+    return page.next_token
 
 
 def _check_ascending(

@@ -67,11 +67,7 @@ def wire_value(value: Any, path: str, record: str) -> Any:
             return to_decimal(value, path, record)
         return value
     if isinstance(value, float):
-        raise BillInputError(
-            f"{record}: {path} is the float {value!r}; pass amounts as Decimal, int or a decimal string "
-            "so no cent is lost",
-            record=record,
-        )
+        return to_decimal(value, path, record)  # refuses it, naming the record and path
     if isinstance(value, datetime):
         if value.tzinfo is None:
             raise BillInputError(f"{record}: {path} is a naive datetime; give it a time zone", record=record)

@@ -22,7 +22,6 @@ from connector_resources.bill.listing import ENTITY_SPECS, MAX_PAGE_SIZE
 from connector_resources.bill.session import BillSession
 from connector_resources.bill.webhooks import verify_bill_signature
 from connector_resources.http import HttpClient, HttpPolicy
-from connector_resources.ping import register_ping
 from connector_resources.redaction import get_logger
 
 log = get_logger("ml_connector.bill")
@@ -203,10 +202,4 @@ def _origin(url: str) -> tuple[str, str]:
 
 def register_bill_ping() -> None:
     """Register ``ml-connector ping``'s ``bill`` check, built from settings at check time."""
-
-    def check() -> str:
-        # from_settings may hold EnvVar references; initialising resolves them outside Dagster runs.
-        resource = BillResource.from_settings().process_config_and_initialize()
-        return resource.ping()
-
-    register_ping("bill", check)
+    BillResource.register_settings_ping()

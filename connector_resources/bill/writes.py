@@ -87,18 +87,16 @@ class WritesMixin:
 
     def update_vendor(self, vendor_id: str, changes: Mapping[str, Any]) -> dict[str, Any]:
         """Change some fields of a vendor (``PATCH``, a merge patch: sending it twice is harmless)."""
-        label = f"vendor {vendor_id}"
+        return self._patch("vendors", "vendor", vendor_id, changes)
+
+    def _patch(self, collection: str, kind: str, id: str, changes: Mapping[str, Any]) -> dict[str, Any]:
+        """``PATCH v3/<collection>/<id>`` with ``changes``: a merge patch sets values, so it is sent as
+        idempotent (replayed after a lost answer like a read)."""
+        label = f"{kind} {id}"
         body = wire_value(dict(changes), "", label)
-        return self._object(
-            self._call(
-                "PATCH",
-                f"v3/vendors/{quote(vendor_id)}",
-                what=f"update {label}",
-                record=label,
-                body=body,
-                idempotent=True,
-            )
-        )
+        path = f"v3/{collection}/{quote(id)}"
+        payload = self._call("PATCH", path, what=f"update {label}", record=label, body=body, idempotent=True)
+        return self._object(payload)
 
     def find_vendors(
         self, *, name: str | None = None, tax_id: str | None = None, include_archived: bool = False
@@ -146,18 +144,7 @@ class WritesMixin:
 
     def update_bill(self, bill_id: str, changes: Mapping[str, Any]) -> dict[str, Any]:
         """Change some fields of a bill (``PATCH``, a merge patch: sending it twice is harmless)."""
-        label = f"bill {bill_id}"
-        body = wire_value(dict(changes), "", label)
-        return self._object(
-            self._call(
-                "PATCH",
-                f"v3/bills/{quote(bill_id)}",
-                what=f"update {label}",
-                record=label,
-                body=body,
-                idempotent=True,
-            )
-        )
+        return self._patch("bills", "bill", bill_id, changes)
 
     def find_bills(
         self, *, vendor_id: str, invoice_number: str, include_archived: bool = False

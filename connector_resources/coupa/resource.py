@@ -32,7 +32,6 @@ from connector_resources.coupa.errors import CoupaError
 from connector_resources.coupa.pacing import AdaptivePacer, PacedBackoff, shared_pacer
 from connector_resources.coupa.session import MAX_PAGE_SIZE, MAX_READ_WORKERS, CoupaSession
 from connector_resources.http import HttpClient, HttpPolicy
-from connector_resources.ping import register_ping
 
 
 class CoupaResource(ApiConnectionResource):
@@ -221,10 +220,4 @@ def register_coupa_ping(
     """Register ``ml-connector ping``'s ``coupa`` check, built from settings when it runs
     (``overrides`` set resource fields, e.g. ``token_warmup_seconds`` for a sandbox); ``reads`` /
     ``writes`` are what the enabled flows need (entity -> flows)."""
-
-    def check() -> str:
-        # from_settings may hold EnvVar references; initialising resolves them outside Dagster runs.
-        resource = CoupaResource.from_settings(**overrides).process_config_and_initialize()
-        return resource.ping(reads, writes)
-
-    register_ping("coupa", check)
+    CoupaResource.register_settings_ping(reads, writes, **overrides)

@@ -236,10 +236,7 @@ class CoupaSession(SaasSession):
 
     def authenticate(self) -> None:
         """Make sure a token is held (minting one if needed), so bad credentials fail up front."""
-        try:
-            self._auth.ensure_fresh(self._http)
-        except ApiError as exc:
-            raise self._translate(exc, "get an access token", write=False) from None
+        self._fresh_credentials(lambda exc: self._translate(exc, "get an access token", write=False))
 
     def close(self) -> None:
         self._http.close()

@@ -35,7 +35,6 @@ from connector_resources.fusion.errors import (
 )
 from connector_resources.fusion.session import FusionSession
 from connector_resources.http import AuthScheme, BasicAuth, HttpClient, HttpPolicy, OAuthClientCredentials
-from connector_resources.ping import register_ping
 from connector_resources.redaction import get_logger
 
 log = get_logger("ml_connector.fusion")
@@ -192,10 +191,4 @@ class FusionResource(ApiConnectionResource):
 
 def register_fusion_ping() -> None:
     """Register ``ml-connector ping``'s ``fusion`` check, built from settings at check time."""
-
-    def check() -> str:
-        # from_settings may hold EnvVar references; initialising resolves them outside Dagster runs.
-        resource = FusionResource.from_settings().process_config_and_initialize()
-        return resource.ping()
-
-    register_ping("fusion", check)
+    FusionResource.register_settings_ping()

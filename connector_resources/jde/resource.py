@@ -74,7 +74,6 @@ from connector_resources.jde.query import (
     is_date_alias,
     order_values,
 )
-from connector_resources.ping import register_ping
 from connector_resources.redaction import get_logger, redact
 
 log = get_logger("ml_connector.jde")
@@ -971,10 +970,4 @@ def register_jde_ping(
 ) -> None:
     """Register ``ml-connector ping``'s ``jde_ais`` check, built from settings at check time; it reads
     each table in ``reads`` and looks for each orchestration in ``writes`` (name -> flows needing it)."""
-
-    def check() -> str:
-        # from_settings may hold EnvVar references; initialising resolves them outside Dagster runs.
-        resource = JdeAisResource.from_settings().process_config_and_initialize()
-        return resource.ping(reads, writes)
-
-    register_ping("jde_ais", check)
+    JdeAisResource.register_settings_ping(reads, writes)

@@ -26,7 +26,6 @@ from pydantic import Field
 from connector_resources.base import ApiConnectionResource
 from connector_resources.closing import released_on_error
 from connector_resources.http import ApiError, HttpClient, HttpPolicy, OAuthClientCredentials
-from connector_resources.ping import register_ping
 from connector_resources.procore.entities import API
 from connector_resources.procore.errors import (
     ProcoreAuthError,
@@ -290,10 +289,4 @@ def _ping(session: ProcoreSession, client_id: str) -> str:
 
 def register_procore_ping() -> None:
     """Register ``ml-connector ping``'s ``procore`` check, built from settings at check time."""
-
-    def check() -> str:
-        # from_settings may hold EnvVar references; initialising resolves them outside Dagster runs.
-        resource = ProcoreResource.from_settings().process_config_and_initialize()
-        return resource.ping()
-
-    register_ping("procore", check)
+    ProcoreResource.register_settings_ping()

@@ -164,10 +164,7 @@ class ProcoreSession(SaasSession):
 
     def login(self) -> None:
         """Obtain a token now, so bad credentials fail at the start of a batch, not mid-read."""
-        try:
-            self._auth.ensure_fresh(self._http)
-        except ApiError as exc:
-            raise self._auth_failure(exc) from None
+        self._fresh_credentials(self._auth_failure)
 
     def close(self) -> None:
         """Revoke the token (best effort) and release connections; idempotent."""

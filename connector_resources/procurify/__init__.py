@@ -6,7 +6,7 @@ Typical use inside an asset::
     with procurify.session() as s:  # client-credentials token, cached until it expires
         for po in s.iter_changed("purchase_orders", start, end):
             ...  # the API's object plus "_updated_at" (UTC datetime)
-        vendor, created = s.find_or_create_vendor({"name": ..., "email": [...], "external_id": "JDE-..."})
+        vendor = s.find_vendor("JDE-...") or s.create_vendor({"name": ..., "external_id": "JDE-..."})
 
 Modules: ``resource`` (the Dagster resource, ping), ``session`` (reads), ``writes`` (creates,
 updates and the natural-key searches that make them safe to repeat), ``entities`` (what

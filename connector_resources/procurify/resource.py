@@ -23,7 +23,6 @@ from pydantic import Field
 from connector_resources.base import ApiConnectionResource
 from connector_resources.closing import released_on_error
 from connector_resources.http import HttpClient, HttpPolicy
-from connector_resources.ping import register_ping
 from connector_resources.procurify.auth import DEFAULT_AUDIENCE, ProcurifyAuth, shared_auth
 from connector_resources.procurify.entities import PING_ENTITIES
 from connector_resources.procurify.errors import ProcurifyError
@@ -139,10 +138,4 @@ class ProcurifyResource(ApiConnectionResource):
 
 def register_procurify_ping() -> None:
     """Register ``ml-connector ping``'s ``procurify`` check, built from settings at check time."""
-
-    def check() -> str:
-        # from_settings may hold EnvVar references; initialising resolves them outside Dagster runs.
-        resource = ProcurifyResource.from_settings().process_config_and_initialize()
-        return resource.ping()
-
-    register_ping("procurify", check)
+    ProcurifyResource.register_settings_ping()

@@ -153,10 +153,7 @@ class ProcurifySession(WriteMethods, SaasSession):
 
     def login(self) -> str:
         """Obtain (or reuse) the access token now, so bad credentials fail before any work."""
-        try:
-            self._auth.ensure_fresh(self._http)
-        except ApiError as exc:
-            raise translate(exc, "obtain an access token") from None
+        self._fresh_credentials(lambda exc: translate(exc, "obtain an access token"))
         return self.scope
 
     def close(self) -> None:

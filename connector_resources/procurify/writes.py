@@ -4,7 +4,7 @@ No Procurify endpoint takes an idempotency key, and the HTTP core never replays 
 ambiguous failure: such a failure is a ``ProcurifyOutcomeUnknownError``. So every create here has a
 search on the record's natural key (vendor ``external_id``, account ``code``, requisition
 ``description``, PO ``PO_Num``, bill invoice number + vendor) that a caller runs before trying again,
-adopting what the lost attempt created; ``find_or_create_*`` do both in one call.
+adopting what the lost attempt created (the flows' ``write_one`` does: adoption is not the client's).
 
 The finds filter on the server with documented filters and then compare exactly on our side, so a
 server whose filter is inexact (``icontains``) or ignored costs a longer read, never a wrong match.
@@ -105,7 +105,7 @@ class WriteMethods:
         """Create a vendor (``POST /api/v3/vendors/``); returns the created vendor.
 
         Never retried after an ambiguous failure: that raises ``ProcurifyOutcomeUnknownError``;
-        call ``find_vendor(external_id)`` before trying again (or use ``find_or_create_vendor``).
+        call ``find_vendor(external_id)`` before trying again.
         """
         record, body = vendor_body(vendor)
         payload = self._call(
@@ -133,18 +133,6 @@ class WriteMethods:
             idempotent=True,
         )
         return self._object(payload, f"update {record}")
-
-    def find_or_create_vendor(self, vendor: Mapping[str, Any]) -> tuple[dict[str, Any], bool]:
-        """(vendor, created): the active vendor with this ``external_id`` if there is one, else a new one."""
-        record, _ = vendor_body(vendor)
-        external_id = vendor.get("external_id")
-        if not isinstance(external_id, str) or not external_id.strip():
-            raise invalid(record, "external_id", "is the natural key for find-or-create and is required")
-        found = self.find_vendor(external_id)
-        if found is not None:
-            log.info("procurify adopted existing vendor id %s for %s", found.get("id"), record)
-            return found, False
-        return self.create_vendor(vendor), True
 
     # -- account codes ----------------------------------------------------------------------------
 
@@ -179,15 +167,6 @@ class WriteMethods:
             record=record,
         )
         return self._object(payload, f"update {record}")
-
-    def find_or_create_account_code(self, account_code: Mapping[str, Any]) -> tuple[dict[str, Any], bool]:
-        """(account code, created): the existing one with this ``code``, else a new one."""
-        record, _ = account_code_body(account_code)
-        found = self.find_account_code(str(account_code["code"]))
-        if found is not None:
-            log.info("procurify adopted existing account code id %s for %s", found.get("id"), record)
-            return found, False
-        return self.create_account_code(account_code), True
 
     # -- requisitions and purchase orders ---------------------------------------------------------
 
