@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -37,3 +38,26 @@ def connect(path: Path | str, *, journal_mode: str = "WAL") -> sqlite3.Connectio
     conn.execute(f"PRAGMA journal_mode={journal_mode}")
     conn.execute("PRAGMA cache_size=-32000")
     return conn
+
+
+class SqliteFile:
+    """A store's database: the file at ``path`` (kept after close), or a private temporary file.
+
+    The temporary file lives in a directory the store owns, removed on ``close`` (or by the finalizer
+    when close never runs), so a test or a standalone run leaves nothing behind at any scale.
+    """
+
+    def __init__(self, path: Path | None, *, temporary: str, prefix: str, journal_mode: str = "WAL") -> None:
+        """With no ``path``: the file ``temporary`` in a new directory named ``prefix...``."""
+        self._tempdir: tempfile.TemporaryDirectory[str] | None = None
+        if path is None:
+            self._tempdir = tempfile.TemporaryDirectory(prefix=prefix)
+            path = Path(self._tempdir.name) / temporary
+        self.path = path
+        self.conn = connect(path, journal_mode=journal_mode)
+
+    def close(self) -> None:
+        self.conn.close()
+        if self._tempdir is not None:
+            self._tempdir.cleanup()
+            self._tempdir = None

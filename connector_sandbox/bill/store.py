@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import tempfile
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
-from connector_sandbox.store import connect
+from connector_sandbox.store import SqliteFile
 from connector_sandbox.store import transaction as shared_transaction
 
 from .resources import Resource
@@ -72,25 +71,14 @@ def dumps(doc: Any) -> str:
     return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
 
 
-class Store:
+class Store(SqliteFile):
     """One SQLite file holding every organization's vendors, bills, payments and classifications."""
 
     def __init__(self, path: Path | None = None) -> None:
-        self._tempdir: tempfile.TemporaryDirectory[str] | None = None
-        if path is None:
-            self._tempdir = tempfile.TemporaryDirectory(prefix="bill-sandbox-")
-            path = Path(self._tempdir.name) / "bill.sqlite"
-        self.path = path
         # Autocommit; multi-row changes use transaction() so a failed bulk request leaves nothing.
-        self.conn = connect(path)
+        super().__init__(path, temporary="bill.sqlite", prefix="bill-sandbox-")
         for statement in _DDL:
             self.conn.execute(statement)
-
-    def close(self) -> None:
-        self.conn.close()
-        if self._tempdir is not None:
-            self._tempdir.cleanup()
-            self._tempdir = None
 
     def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
         """All-or-nothing (bulk endpoints, record-payment)."""

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import tempfile
 from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
-from connector_sandbox.store import connect
+from connector_sandbox.store import SqliteFile
 from connector_sandbox.store import transaction as shared_transaction
 
 from .schema import RESOURCES, Reference, Resource, Scalar
@@ -37,17 +36,12 @@ def _casefold(value: Any) -> Any:
     return value.casefold() if isinstance(value, str) else value
 
 
-class Store:
+class Store(SqliteFile):
     """One SQLite file with a table per resource plus the sandbox's id sequences."""
 
     def __init__(self, path: Path | None = None) -> None:
-        self._tempdir: tempfile.TemporaryDirectory[str] | None = None
-        if path is None:
-            self._tempdir = tempfile.TemporaryDirectory(prefix="coupa-sandbox-")
-            path = Path(self._tempdir.name) / "coupa.sqlite"
-        self.path = path
         # Autocommit; ``transaction()`` makes a multi-record write all-or-nothing.
-        self.conn = connect(path)
+        super().__init__(path, temporary="coupa.sqlite", prefix="coupa-sandbox-")
         # Case-insensitive comparisons that also fold non-ASCII ("MÜLLER" = "müller"); SQLite's
         # NOCASE only folds ASCII.
         self.conn.create_function("sbx_fold", 1, _casefold, deterministic=True)
@@ -73,12 +67,6 @@ class Store:
                 f"ON {table} ({quote(column)})"
             )
         return statements
-
-    def close(self) -> None:
-        self.conn.close()
-        if self._tempdir is not None:
-            self._tempdir.cleanup()
-            self._tempdir = None
 
     def clear(self) -> None:
         """Remove every record (before a reseed)."""

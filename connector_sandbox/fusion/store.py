@@ -9,14 +9,12 @@ server's event-loop thread, which serialises it, as a single connection needs.
 from __future__ import annotations
 
 import sqlite3
-import tempfile
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
-from connector_sandbox.store import connect
+from connector_sandbox.store import SqliteFile
 from connector_sandbox.store import transaction as shared_transaction
 
 from .catalog import TABLES, Kind, Table
@@ -60,14 +58,12 @@ def _unicode_upper(value: Any) -> Any:
     return unicodedata.normalize("NFC", value.upper()) if isinstance(value, str) else value
 
 
-class Store:
+class Store(SqliteFile):
     """The pod's business-object tables plus a counter table for ids."""
 
     def __init__(self) -> None:
-        self._tempdir = tempfile.TemporaryDirectory(prefix="fusion-sandbox-")
-        self.path = Path(self._tempdir.name) / "pod.sqlite"
         # Autocommit; writes that must be all-or-nothing use transaction().
-        self.conn = connect(self.path)
+        super().__init__(None, temporary="pod.sqlite", prefix="fusion-sandbox-")
         self.conn.execute("PRAGMA case_sensitive_like=ON")  # attribute values compare case-sensitively
         self.conn.create_function("sbx_upper", 1, _unicode_upper, deterministic=True)
         for table in TABLES.values():
@@ -80,10 +76,6 @@ class Store:
         for table in TABLES.values():
             for statement in _index_ddl(table):
                 self.conn.execute(statement)
-
-    def close(self) -> None:
-        self.conn.close()
-        self._tempdir.cleanup()
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:

@@ -9,13 +9,12 @@ tables are. All identifiers are quoted because aliases such as ``USER`` and ``DE
 from __future__ import annotations
 
 import sqlite3
-import tempfile
 from collections.abc import Iterable, Mapping
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
-from connector_sandbox.store import connect
+from connector_sandbox.store import SqliteFile
 from connector_sandbox.store import transaction as shared_transaction
 
 from .tables import TABLES, Kind, Table
@@ -53,30 +52,18 @@ def _ddl(table: Table) -> list[str]:
     return statements
 
 
-class Store:
+class Store(SqliteFile):
     """One SQLite database file holding the E1 tables of ``TABLES`` and the sandbox's own bookkeeping."""
 
     def __init__(self, path: Path | None = None) -> None:
-        self._tempdir = None
-        if path is None:
-            # Owned by the store; removed on close (or by the finalizer if close never runs).
-            self._tempdir = tempfile.TemporaryDirectory(prefix="jde-ais-sandbox-")
-            path = Path(self._tempdir.name) / "e1.sqlite"
-        self.path = path
         # Autocommit: transactions are explicit (``transaction()``), so a failed orchestration can roll
         # back every row it wrote and a duplicate key never leaves a partial batch behind.
-        self.conn = connect(path)
+        super().__init__(path, temporary="e1.sqlite", prefix="jde-ais-sandbox-")
         for table in TABLES.values():
             for statement in _ddl(table):
                 self.conn.execute(statement)
         for statement in _INTERNAL_DDL:
             self.conn.execute(statement)
-
-    def close(self) -> None:
-        self.conn.close()
-        if self._tempdir is not None:
-            self._tempdir.cleanup()
-            self._tempdir = None
 
     def reader(self) -> sqlite3.Connection:
         """A private read-only connection whose open cursor keeps its own snapshot (an AIS result set)."""

@@ -12,14 +12,12 @@ Stored forms are described in ``formats.py`` (UTC text timestamps, integer hundr
 from __future__ import annotations
 
 import sqlite3
-import tempfile
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
-from connector_sandbox.store import connect
+from connector_sandbox.store import SqliteFile
 from connector_sandbox.store import transaction as shared_transaction
 
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -139,15 +137,14 @@ def column_type(table: str, column: str) -> str:
     return "TEXT"
 
 
-class Store:
+class Store(SqliteFile):
     """One SQLite file holding the customer's data; a lock serialises the server's writers."""
 
     def __init__(self) -> None:
-        # Owned by the store; removed on close (or by the finalizer if close never runs).
-        self._tempdir = tempfile.TemporaryDirectory(prefix="procurify-sandbox-")
-        self.path = Path(self._tempdir.name) / "procurify.sqlite"
         # Autocommit: transactions are explicit, so a refused write never leaves half a record behind.
-        self.conn = connect(self.path, journal_mode="MEMORY")
+        super().__init__(
+            None, temporary="procurify.sqlite", prefix="procurify-sandbox-", journal_mode="MEMORY"
+        )
         self.conn.row_factory = sqlite3.Row
         self.conn.create_function("casefold", 1, _casefold, deterministic=True)
         self.lock = threading.RLock()
@@ -170,10 +167,7 @@ class Store:
 
     def close(self) -> None:
         with self.lock:
-            self.conn.close()
-            if self._tempdir is not None:
-                self._tempdir.cleanup()
-                self._tempdir = None
+            super().close()
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
