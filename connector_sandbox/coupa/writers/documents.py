@@ -52,6 +52,7 @@ def supplier_payment_term(ctx: WriteContext, doc: dict[str, Any]) -> dict[str, A
 
 
 def currency_decimals(ctx: WriteContext, currency: dict[str, Any] | None) -> int:
+    """How many decimals the document's amounts keep (2 without a currency)."""
     if not currency:
         return 2
     found = ctx.store.get(RESOURCES["currencies"], currency["id"]) or {}

@@ -1,6 +1,6 @@
 """The fields order lines and invoice lines share: quantity or amount type, description, price,
-quantity, line number, account, unit of measure and total. Each document keeps its own rules around them
-(deleting, accounts, matching) and calls these in the order its validation reports errors."""
+quantity, line number, account, unit of measure and total. Each document keeps its own rules around
+them (deleting, defaults, PO matching) and calls these in the order its validation reports errors."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from .common import WriteContext, money_text, quantity_text, resolve
 def active_account(
     ctx: WriteContext, errors: Errors, body: dict[str, Any], *, required: bool
 ) -> dict[str, Any] | None:
+    """The account a line charges, by id or code; an inactive one is an error."""
     account = resolve(ctx, errors, body, "account", "accounts", ("code",), required=required)
     if account is not None and not account.get("active"):
         errors.add("account", "is inactive")
