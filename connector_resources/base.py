@@ -126,6 +126,11 @@ class SaasSession(Closing, ABC):
         """The HTTP counters of this session (every attempt, retries, re-logins, statuses)."""
         return self._http.metrics
 
+    def __repr__(self) -> str:
+        # The host and the auth scheme's own (secret-free) repr: what a log line needs to say which
+        # session it was. Sessions with a better name for themselves override it.
+        return f"{type(self).__name__}(base_url={self._http.base_url!r}, auth={self._auth!r})"
+
     def _fresh_credentials(self, failure: Callable[[ApiError], Exception]) -> None:
         """Obtain (or reuse) the credential now, so bad credentials fail before any work rather than
         mid-read; an ``ApiError`` becomes ``failure(error)``, the system's own typed error."""

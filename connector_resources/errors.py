@@ -8,9 +8,12 @@ so callers can catch one system's errors.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar
 
 from connector_resources.redaction import redact
+
+T = TypeVar("T")
 
 
 class RecordError(RuntimeError):
@@ -45,3 +48,20 @@ class FieldInputMixin:
 
     def _fields(self) -> dict[str, Any]:
         return {**super()._fields(), "field": self.field}  # type: ignore[misc]
+
+
+def known_entity(
+    table: Mapping[str, T],
+    name: str,
+    system: str,
+    refuse: Callable[[str], Exception] = ValueError,
+    *,
+    listed: Iterable[str] | None = None,
+) -> T:
+    """``table[name]``, or ``refuse("unknown <system> entity ...; known: ...")``: a misspelt entity in a
+    flow's spec then names the ones that exist, in the client's own error type."""
+    try:
+        return table[name]
+    except KeyError:
+        known = ", ".join(table if listed is None else listed)
+        raise refuse(f"unknown {system} entity {name!r}; known: {known}") from None

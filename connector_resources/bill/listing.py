@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from connector_resources.bill.errors import BillDataError
+from connector_resources.errors import known_entity
 
 MAX_PAGE_SIZE = 100
 
@@ -56,10 +57,7 @@ ENTITY_SPECS: dict[str, EntitySpec] = {
 
 
 def entity_spec(entity: str) -> EntitySpec:
-    try:
-        return ENTITY_SPECS[entity]
-    except KeyError:
-        raise ValueError(f"unknown BILL entity {entity!r}; known: {', '.join(ENTITY_SPECS)}") from None
+    return known_entity(ENTITY_SPECS, entity, "BILL")
 
 
 @dataclass(frozen=True)

@@ -123,9 +123,6 @@ class BillSession(WritesMixin, SubscriptionsMixin, SaasSession):
         if self._events_http is not None:
             self._events_http.close()
 
-    def __repr__(self) -> str:
-        return f"BillSession(base_url={self._http.base_url!r}, auth={self._auth!r})"
-
     # -- one call ---------------------------------------------------------------------------------
 
     def _call(

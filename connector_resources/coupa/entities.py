@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from connector_resources.coupa.errors import CoupaInputError, CoupaScopeError
+from connector_resources.errors import known_entity
 
 COMMON_READ = "core.common.read"
 
@@ -123,12 +124,7 @@ FLOW_SCOPES: dict[str, tuple[str, ...]] = {
 
 def entity(name: str) -> Entity:
     """The ``Entity`` called ``name``; a clear error listing the known ones otherwise."""
-    try:
-        return ENTITIES[name]
-    except KeyError:
-        raise CoupaInputError(
-            f"unknown Coupa entity {name!r}; known: {', '.join(ENTITIES)}", field="entity"
-        ) from None
+    return known_entity(ENTITIES, name, "Coupa", lambda message: CoupaInputError(message, field="entity"))
 
 
 def normalise_scopes(scopes: Iterable[str] | str) -> tuple[str, ...]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from connector_resources.errors import known_entity
 from connector_resources.fusion.errors import FusionInputError
 
 UPDATED = "LastUpdateDate"
@@ -58,9 +59,4 @@ CHANGE_TRACKED: dict[str, str] = {
 
 def entity(name: str) -> Entity:
     """The entity called ``name``; a clear error listing the known ones otherwise."""
-    try:
-        return ENTITIES[name]
-    except KeyError:
-        raise FusionInputError(
-            f"unknown Fusion entity {name!r}; known: {', '.join(ENTITIES)}", field="entity"
-        ) from None
+    return known_entity(ENTITIES, name, "Fusion", lambda message: FusionInputError(message, field="entity"))

@@ -373,6 +373,17 @@ class OrchestrationResult:
 # -- the session -------------------------------------------------------------------------------------
 
 
+def _query_error(exc: ApiError, what: str, table: str) -> JdeQueryError:
+    """``JD Edwards AIS <what>``, with the messages AIS put in the refusal's body."""
+    messages = collect_messages(response_json(exc.response))
+    return JdeQueryError(
+        f"JD Edwards AIS {what}: {describe(messages) or exc}",
+        table=table,
+        messages=messages,
+        status=exc.status,
+    )
+
+
 class JdeSession(Closing):
     """A logged-in AIS session for one batch. Build it with ``JdeAisResource.session()``.
 
@@ -573,13 +584,7 @@ class JdeSession(Closing):
             if mapped is not None:
                 raise mapped from None
             if exc.status is not None and 400 <= exc.status < 500 and exc.status not in (401, 403, 408, 444):
-                messages = collect_messages(response_json(exc.response))
-                raise JdeQueryError(
-                    f"JD Edwards AIS refused the next-page link of {table}: {describe(messages) or exc}",
-                    table=table,
-                    messages=messages,
-                    status=exc.status,
-                ) from None
+                raise _query_error(exc, f"refused the next-page link of {table}", table) from None
             if exc.response is not None and _has_expired_marker(exc.response.text):
                 raise _Interrupted(f"the {table} result set expired ({RESULT_SET_EXPIRED})") from None
             raise _Interrupted(f"the next-page call failed ({exc.status or type(exc).__name__})") from None
@@ -613,13 +618,7 @@ class JdeSession(Closing):
             mapped = error_for_status(exc, f"{verb} {table}")
             if mapped is not None:
                 raise mapped from None
-            messages = collect_messages(response_json(exc.response))
-            raise JdeQueryError(
-                f"JD Edwards AIS could not {verb} {table}: {describe(messages) or exc}",
-                table=table,
-                messages=messages,
-                status=exc.status,
-            ) from None
+            raise _query_error(exc, f"could not {verb} {table}", table) from None
         return response_json(response)
 
     def count(

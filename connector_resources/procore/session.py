@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 import requests
 
 from connector_resources.base import SaasSession
+from connector_resources.errors import known_entity
 from connector_resources.http import (
     ApiError,
     AuthenticationError,
@@ -340,12 +341,7 @@ class ProcoreSession(SaasSession):
 
     @staticmethod
     def spec(entity: str) -> EntitySpec:
-        try:
-            return ENTITY_SPECS[entity]
-        except KeyError:
-            raise ValueError(
-                f"unknown Procore entity {entity!r}; known: {', '.join(sorted(ENTITY_SPECS))}"
-            ) from None
+        return known_entity(ENTITY_SPECS, entity, "Procore", listed=sorted(ENTITY_SPECS))
 
     def iter_changed(self, entity: str, start: datetime, end: datetime) -> Iterator[dict[str, Any]]:
         """Every record of ``entity`` whose ``updated_at`` is in ``[start, end)``, streamed page by

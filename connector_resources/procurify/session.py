@@ -160,9 +160,6 @@ class ProcurifySession(WriteMethods, SaasSession):
         """Release pooled connections (OAuth tokens have no logout; the token stays cached)."""
         self._http.close()
 
-    def __repr__(self) -> str:
-        return f"ProcurifySession(base_url={self._http.base_url!r}, auth={self._auth!r})"
-
     # -- HTTP -------------------------------------------------------------------------------------
 
     def _call(

@@ -48,6 +48,17 @@ class WriteMethods:
             self, entity: str, *, filters: Mapping[str, Any] | None = None
         ) -> Iterator[dict[str, Any]]: ...
 
+    def _write(
+        self, method: str, path: str, verb: str, record: str, body: Any, *, idempotent: bool | None = None
+    ) -> dict[str, Any]:
+        """One write (``verb`` the record: create, update, revise) and the record it answers with.
+        ``idempotent=None`` lets the HTTP core decide by method (a POST is never replayed)."""
+        what = f"{verb} {record}"
+        payload = self._call(
+            method, path, what=what, body=body, write=True, record=record, idempotent=idempotent
+        )
+        return self._object(payload, what)
+
     def _matching(
         self, entity: str, filters: Mapping[str, Any], matches: Callable[[Mapping[str, Any]], bool]
     ) -> list[dict[str, Any]]:
@@ -108,10 +119,7 @@ class WriteMethods:
         call ``find_vendor(external_id)`` before trying again.
         """
         record, body = vendor_body(vendor)
-        payload = self._call(
-            "POST", "/api/v3/vendors/", what=f"create {record}", body=body, write=True, record=record
-        )
-        created = self._object(payload, f"create {record}")
+        created = self._write("POST", "/api/v3/vendors/", "create", record, body)
         log.info("procurify created %s as vendor id %s", record, created.get("id"))
         return created
 
@@ -121,18 +129,10 @@ class WriteMethods:
         """Change a vendor: PATCH the given fields (``partial=True``) or PUT a full vendor."""
         record, body = vendor_body(changes, partial=partial)
         record = f"vendor id {vendor_id} ({record})"
-        payload = self._call(
-            "PATCH" if partial else "PUT",
-            f"/api/v3/vendors/{_whole_id(vendor_id, record)}/",
-            what=f"update {record}",
-            body=body,
-            write=True,
-            record=record,
-            # Setting fields to given values twice leaves the same vendor, so a lost answer may be
-            # replayed (the core would not replay a PATCH by default).
-            idempotent=True,
-        )
-        return self._object(payload, f"update {record}")
+        path = f"/api/v3/vendors/{_whole_id(vendor_id, record)}/"
+        # Setting fields to given values twice leaves the same vendor, so a lost answer may be
+        # replayed (the core would not replay a PATCH by default).
+        return self._write("PATCH" if partial else "PUT", path, "update", record, body, idempotent=True)
 
     # -- account codes ----------------------------------------------------------------------------
 
@@ -149,24 +149,14 @@ class WriteMethods:
     def create_account_code(self, account_code: Mapping[str, Any]) -> dict[str, Any]:
         """Create an account code (GL account); returns it. Same retry rule as ``create_vendor``."""
         record, body = account_code_body(account_code)
-        payload = self._call(
-            "POST", "/api/v3/account-codes/", what=f"create {record}", body=body, write=True, record=record
-        )
-        return self._object(payload, f"create {record}")
+        return self._write("POST", "/api/v3/account-codes/", "create", record, body)
 
     def update_account_code(self, account_code_id: int, account_code: Mapping[str, Any]) -> dict[str, Any]:
         """Replace an account code (PUT: ``code`` is sent again, as the API requires)."""
         record, body = account_code_body(account_code)
         record = f"account code id {account_code_id} ({record})"
-        payload = self._call(
-            "PUT",
-            f"/api/v3/account-codes/{_whole_id(account_code_id, record)}/",
-            what=f"update {record}",
-            body=body,
-            write=True,
-            record=record,
-        )
-        return self._object(payload, f"update {record}")
+        path = f"/api/v3/account-codes/{_whole_id(account_code_id, record)}/"
+        return self._write("PUT", path, "update", record, body)
 
     # -- requisitions and purchase orders ---------------------------------------------------------
 
@@ -181,10 +171,7 @@ class WriteMethods:
         that the server keeps it).
         """
         record, body = requisition_body(requisition)
-        payload = self._call(
-            "POST", "/api/v3/requisitions/", what=f"create {record}", body=body, write=True, record=record
-        )
-        return self._object(payload, f"create {record}")
+        return self._write("POST", "/api/v3/requisitions/", "create", record, body)
 
     def find_requisitions(self, *, description: str, created_since: date | datetime) -> list[dict[str, Any]]:
         """Requisitions created on or after ``created_since`` whose ``description`` is exactly this."""
@@ -225,15 +212,7 @@ class WriteMethods:
         record, body = po_revision_body(number, changes)
         if confirm_duplicate_external_po_number:
             body["confirm_duplicate_external_po_number"] = True
-        payload = self._call(
-            "PUT",
-            f"/api/v3/purchase-orders/{number}/",
-            what=f"revise {record}",
-            body=body,
-            write=True,
-            record=record,
-        )
-        return self._object(payload, f"revise {record}")
+        return self._write("PUT", f"/api/v3/purchase-orders/{number}/", "revise", record, body)
 
     # -- bills and payments -----------------------------------------------------------------------
 
