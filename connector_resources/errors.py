@@ -8,12 +8,22 @@ so callers can catch one system's errors.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, Generic, Protocol, TypeVar
 
 from connector_resources.redaction import redact
 
 T = TypeVar("T")
+
+
+class ServerMessage(Protocol):
+    """One message a server returned; ``field`` is what it is about, empty when it did not say."""
+
+    @property
+    def field(self) -> str: ...
+
+
+M = TypeVar("M", bound=ServerMessage)
 
 
 class RecordError(RuntimeError):
@@ -48,6 +58,22 @@ class FieldInputMixin:
 
     def _fields(self) -> dict[str, Any]:
         return {**super()._fields(), "field": self.field}  # type: ignore[misc]
+
+
+class MessagesMixin(Generic[M]):
+    """For refusals that carry the server's own messages: ``messages`` travel with the error (also
+    when it is pickled) and ``fields`` lists the fields they name, each once, in order."""
+
+    def __init__(self, message: str, *, messages: Sequence[M] = (), **kwargs: Any) -> None:
+        self.messages: tuple[M, ...] = tuple(messages)
+        super().__init__(message, **kwargs)  # type: ignore[call-arg]
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(m.field for m in self.messages if m.field))
+
+    def _fields(self) -> dict[str, Any]:
+        return {**super()._fields(), "messages": self.messages}  # type: ignore[misc]
 
 
 def known_entity(

@@ -26,7 +26,7 @@ from typing import Any
 
 import requests
 
-from connector_resources.errors import FieldInputMixin, RecordError
+from connector_resources.errors import FieldInputMixin, MessagesMixin, RecordError
 from connector_resources.redaction import redact
 
 # What the package re-exports (``connector_resources.coupa``).
@@ -90,39 +90,21 @@ class CoupaScopeError(CoupaAuthError):
         return {**super()._fields(), "missing": self.missing}
 
 
-class CoupaValidationError(CoupaError):
+class CoupaValidationError(MessagesMixin[CoupaMessage], CoupaError):
     """Coupa refused a write (HTTP 400, or 422 on some instances) and said why.
 
     ``messages`` are Coupa's own (``Invoice number has already been taken``) with the field each is
     about when it can be told; ``fields`` lists those fields.
     """
 
-    def __init__(self, message: str, *, messages: Sequence[CoupaMessage] = (), **kwargs: Any) -> None:
-        self.messages = tuple(messages)
-        super().__init__(message, **kwargs)
-
-    @property
-    def fields(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(m.field for m in self.messages if m.field))
-
     @property
     def already_taken(self) -> bool:
         """True when Coupa says a natural key is already in use (another attempt created it)."""
         return any("already been taken" in m.text.lower() for m in self.messages)
 
-    def _fields(self) -> dict[str, Any]:
-        return {**super()._fields(), "messages": self.messages}
 
-
-class CoupaQueryError(CoupaError):
+class CoupaQueryError(MessagesMixin[CoupaMessage], CoupaError):
     """A read Coupa refused (a filter it does not accept, HTTP 400); carries its messages."""
-
-    def __init__(self, message: str, *, messages: Sequence[CoupaMessage] = (), **kwargs: Any) -> None:
-        self.messages = tuple(messages)
-        super().__init__(message, **kwargs)
-
-    def _fields(self) -> dict[str, Any]:
-        return {**super()._fields(), "messages": self.messages}
 
 
 class CoupaNotFoundError(CoupaError):

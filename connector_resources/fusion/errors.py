@@ -22,13 +22,13 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import requests
 
-from connector_resources.errors import FieldInputMixin, RecordError
+from connector_resources.errors import FieldInputMixin, MessagesMixin, RecordError
 from connector_resources.redaction import redact
 
 # What the package re-exports (``connector_resources.fusion``).
@@ -101,7 +101,7 @@ class FusionPermissionError(FusionAuthError):
     """Authenticated, but the Fusion user lacks the role for a resource (HTTP 403). Not retried."""
 
 
-class FusionValidationError(FusionError):
+class FusionValidationError(MessagesMixin[FieldMessage], FusionError):
     """The pod refused a write (HTTP 400) and said why, as far as it says anything.
 
     ``messages`` are the pod's own words with the attribute each is about when it can be told;
@@ -109,27 +109,9 @@ class FusionValidationError(FusionError):
     ``fields`` may be empty: the record is always named in the message.
     """
 
-    def __init__(self, message: str, *, messages: Sequence[FieldMessage] = (), **kwargs: Any) -> None:
-        self.messages = tuple(messages)
-        super().__init__(message, **kwargs)
 
-    @property
-    def fields(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(m.field for m in self.messages if m.field))
-
-    def _fields(self) -> dict[str, Any]:
-        return {**super()._fields(), "messages": self.messages}
-
-
-class FusionQueryError(FusionError):
+class FusionQueryError(MessagesMixin[FieldMessage], FusionError):
     """A read the pod refused (bad ``q``, a non-queryable attribute, an unknown finder: HTTP 400)."""
-
-    def __init__(self, message: str, *, messages: Sequence[FieldMessage] = (), **kwargs: Any) -> None:
-        self.messages = tuple(messages)
-        super().__init__(message, **kwargs)
-
-    def _fields(self) -> dict[str, Any]:
-        return {**super()._fields(), "messages": self.messages}
 
 
 class FusionNotFoundError(FusionError):
