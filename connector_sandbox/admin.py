@@ -148,11 +148,11 @@ class Operator:
         path: str,
         model: type[BaseModel],
         *,
-        holder: Callable[[Any], Any],
         name: str,
         initial: Callable[[Any], BaseModel],
+        holder: Callable[[Any], Any] = lambda state: state,
     ) -> list[Route]:
-        """``live`` routes for the pydantic ``model`` at ``holder(state).name``.
+        """``live`` routes for the pydantic ``model`` at ``holder(state).name`` (the state's own by default).
 
         POST merges the body's fields into the live values and validates the whole, so a test changes
         one switch without restating the others, and a bad value or an unknown field is a 400 that
@@ -170,6 +170,16 @@ class Operator:
             change=change,
             reset=lambda state: setattr(holder(state), name, initial(state).model_copy()),
         )
+
+    def faults(
+        self,
+        model: type[BaseModel],
+        *,
+        initial: Callable[[Any], BaseModel],
+        holder: Callable[[Any], Any] = lambda state: state,
+    ) -> list[Route]:
+        """``/sandbox/faults`` (read, change, reset) for the live ``faults`` of ``holder(state)``."""
+        return self.live_model("/sandbox/faults", model, name="faults", initial=initial, holder=holder)
 
     def activity(
         self,

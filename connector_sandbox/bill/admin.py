@@ -192,12 +192,10 @@ def admin_routes() -> list[Route]:
         op.get("/sandbox/state", state_summary),
         op.route("/sandbox/reset", reset, ["POST"]),
         *op.live("/sandbox/settings", read=_public_settings, change=_change_settings, reset=_reset_settings),
-        *op.live_model(
-            "/sandbox/faults",
+        *op.faults(
             FaultSettings,
-            holder=lambda state: state.settings,
-            name="faults",
             initial=lambda state: state.initial_settings.faults,
+            holder=lambda state: state.settings,
         ),
         op.activity(ActivityRequest, make_activity, refuse_make_errors=True),
         op.route("/sandbox/records/{kind}/{id}", record),

@@ -54,41 +54,33 @@ def make_activity(
     who = {"LastUpdateDate": stamp_ms, "LastUpdatedBy": ACTIVITY_USER}
     with store.transaction():
         # Changes first, so they touch only records that existed before this activity.
-        updated["suppliers"] = []
-        for row in _pick(
-            store,
-            'SELECT sbx_id, "Supplier" FROM supplier WHERE "Status" = \'ACTIVE\'',
-            wanted.updated_suppliers,
-            rng,
-        ):
-            store.update(
-                "supplier", row["sbx_id"], {"AlternateName": f"{row['Supplier']} (updated)"[:360], **who}
-            )
-            updated["suppliers"].append(row["sbx_id"])
-        updated["purchaseOrders"] = []
-        for row in _pick(
-            store,
-            'SELECT sbx_id, "Description" FROM po_header WHERE "StatusCode" = \'OPEN\'',
-            wanted.updated_purchase_orders,
-            rng,
-        ):
-            store.update(
-                "po_header", row["sbx_id"], {"Description": f"{row['Description'] or ''} (rev.)"[:240], **who}
-            )
-            updated["purchaseOrders"].append(row["sbx_id"])
-        updated["invoices"] = []
-        for row in _pick(
-            store,
-            'SELECT sbx_id FROM invoice WHERE "CanceledFlag" = 0 AND "ValidationStatus" <> \'Validated\'',
-            wanted.updated_invoices,
-            rng,
-        ):
-            store.update(
+        for kind, table, sql, count, change in (
+            (
+                "suppliers",
+                "supplier",
+                'SELECT sbx_id, "Supplier" FROM supplier WHERE "Status" = \'ACTIVE\'',
+                wanted.updated_suppliers,
+                lambda row: {"AlternateName": f"{row['Supplier']} (updated)"[:360]},
+            ),
+            (
+                "purchaseOrders",
+                "po_header",
+                'SELECT sbx_id, "Description" FROM po_header WHERE "StatusCode" = \'OPEN\'',
+                wanted.updated_purchase_orders,
+                lambda row: {"Description": f"{row['Description'] or ''} (rev.)"[:240]},
+            ),
+            (
+                "invoices",
                 "invoice",
-                row["sbx_id"],
-                {"ValidationStatus": "Validated", "ApprovalStatus": "Approved", **who},
-            )
-            updated["invoices"].append(row["sbx_id"])
+                'SELECT sbx_id FROM invoice WHERE "CanceledFlag" = 0 AND "ValidationStatus" <> \'Validated\'',
+                wanted.updated_invoices,
+                lambda _row: {"ValidationStatus": "Validated", "ApprovalStatus": "Approved"},
+            ),
+        ):
+            updated[kind] = []
+            for row in _pick(store, sql, count, rng):
+                store.update(table, row["sbx_id"], {**change(row), **who})
+                updated[kind].append(row["sbx_id"])
 
         created["suppliers"] = [
             factory.supplier(

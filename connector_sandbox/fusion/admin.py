@@ -192,13 +192,7 @@ def admin_routes() -> list[Route]:
         op.get("/sandbox/state", state_summary),
         op.route("/sandbox/reset", reset, ["POST"]),
         # The faults answer in Starlette's compact JSON, like every simulator's.
-        *Operator().live_model(
-            "/sandbox/faults",
-            FaultSettings,
-            holder=lambda state: state,
-            name="faults",
-            initial=lambda state: state.settings.faults,
-        ),
+        *Operator().faults(FaultSettings, initial=lambda state: state.settings.faults),
         *op.live(
             "/sandbox/behaviour",
             read=lambda state: state.behaviour.model_dump(mode="json"),

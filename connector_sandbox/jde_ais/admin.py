@@ -77,13 +77,7 @@ def admin_routes() -> list[Route]:
     return [
         op.get("/sandbox/state", state_summary),
         op.post("/sandbox/restart", lambda state: {"invalidated_sessions": state.restart()}),
-        *op.live_model(
-            "/sandbox/faults",
-            FaultSettings,
-            holder=lambda state: state,
-            name="faults",
-            initial=lambda state: state.settings.faults,
-        ),
+        *op.faults(FaultSettings, initial=lambda state: state.settings.faults),
         op.post("/sandbox/calls/reset", _reset_calls),
         op.activity(
             ActivityRequest,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,6 +81,19 @@ class _Batch:
         keys = [row[0] for row in self.store.all(sql)]
         return self.factory.rng.sample(keys, k=min(count, len(keys)))
 
+    def add(self, table: str, columns: dict[str, Any] | Callable[[int], dict[str, Any]]) -> int:
+        """Insert one row under the table's next id with ``columns`` (or ``columns(id)``); returns the id."""
+        row_id = self.store.next_id(table)
+        self.store.insert(table, [{"id": row_id, **(columns(row_id) if callable(columns) else columns)}])
+        return row_id
+
+    def revise(self, table: str, sql: str, count: int, change: Callable[[int], dict[str, Any]]) -> list[Any]:
+        """Change up to ``count`` rows drawn from ``sql`` with ``change(id)``; returns their ids."""
+        chosen = self.sample(sql, count)
+        for row_id in chosen:
+            self.store.update(table, row_id, change(row_id))
+        return chosen
+
 
 def make_activity(state: SandboxState, wanted: ActivityRequest) -> dict[str, Any]:
     """Create and change records as ``wanted`` says; every one is stamped with the same "now"."""
@@ -101,36 +115,33 @@ def make_activity(state: SandboxState, wanted: ActivityRequest) -> dict[str, Any
 
 
 def _vendors(batch: _Batch, new: int, updated: int) -> dict[str, list[int]]:
-    rng, store = batch.factory.rng, batch.store
-    created = []
-    for _ in range(new):
-        vendor_id = store.next_id("vendors")
-        name = f"{rng.choice(VENDOR_STEMS)} {rng.choice(VENDOR_TRADES)} {rng.choice(VENDOR_FORMS)}"
-        store.insert(
+    rng = batch.factory.rng
+    created = [
+        batch.add(
             "vendors",
-            [
-                {
-                    "id": vendor_id,
-                    "name": name,
-                    "active": 1,
-                    "email": json.dumps([f"ap{vendor_id}@vendor.example"]),
-                    "contact": f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
-                    "comments": "",
-                    "external_id": None,
-                    "date_modified": batch.stamp,
-                    "currency_id": 3,
-                    "type": 3,
-                    "country": "US",
-                    "is_1099_eligible": 0,
-                    "is_auto_email_po_enabled": 1,
-                }
-            ],
+            lambda vendor_id: {
+                "name": f"{rng.choice(VENDOR_STEMS)} {rng.choice(VENDOR_TRADES)} {rng.choice(VENDOR_FORMS)}",
+                "active": 1,
+                "email": json.dumps([f"ap{vendor_id}@vendor.example"]),
+                "contact": f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
+                "comments": "",
+                "external_id": None,
+                "date_modified": batch.stamp,
+                "currency_id": 3,
+                "type": 3,
+                "country": "US",
+                "is_1099_eligible": 0,
+                "is_auto_email_po_enabled": 1,
+            },
         )
-        created.append(vendor_id)
-    changed = batch.sample("SELECT id FROM vendors WHERE type IN (3, 4) AND active = 1", updated)
-    for vendor_id in changed:
-        phone = f"503555{rng.randint(1000, 9999)}"
-        store.update("vendors", vendor_id, {"phone_one": phone, "date_modified": batch.stamp})
+        for _ in range(new)
+    ]
+    changed = batch.revise(
+        "vendors",
+        "SELECT id FROM vendors WHERE type IN (3, 4) AND active = 1",
+        updated,
+        lambda _vendor_id: {"phone_one": f"503555{rng.randint(1000, 9999)}", "date_modified": batch.stamp},
+    )
     return {"created": created, "updated": changed}
 
 
@@ -141,68 +152,64 @@ def _account_codes(batch: _Batch, new: int, updated: int) -> dict[str, list[int]
     departments = [row[0] for row in store.all("SELECT id FROM departments WHERE active = 1")]
     created = []
     for _ in range(new):
-        code_id = store.next_id("account_codes")
-        store.insert(
+        code_id = batch.add(
             "account_codes",
-            [
-                {
-                    "id": code_id,
-                    "code": f"8{code_id:04d}",
-                    "description": f"New cost pool {code_id}",
-                    "account_type": 5,
-                    "active": 1,
-                    "parent_id": parent,
-                    "modified_at": batch.stamp,
-                }
-            ],
+            lambda code_id: {
+                "code": f"8{code_id:04d}",
+                "description": f"New cost pool {code_id}",
+                "account_type": 5,
+                "active": 1,
+                "parent_id": parent,
+                "modified_at": batch.stamp,
+            },
         )
         for department_id in rng.sample(departments, k=min(2, len(departments))):
-            store.insert(
+            batch.add(
                 "accounts",
-                [
-                    {
-                        "id": store.next_id("accounts"),
-                        "account_code_id": code_id,
-                        "department_id": department_id,
-                        "active": 1,
-                        "in_effect": 1,
-                        "modified_at": batch.stamp,
-                    }
-                ],
+                {
+                    "account_code_id": code_id,
+                    "department_id": department_id,
+                    "active": 1,
+                    "in_effect": 1,
+                    "modified_at": batch.stamp,
+                },
             )
         created.append(code_id)
-    changed = batch.sample("SELECT id FROM account_codes WHERE account_type = 5", updated)
-    for code_id in changed:
-        change = {"description": f"Cost pool {code_id} (revised)", "modified_at": batch.stamp}
-        store.update("account_codes", code_id, change)
+    changed = batch.revise(
+        "account_codes",
+        "SELECT id FROM account_codes WHERE account_type = 5",
+        updated,
+        lambda code_id: {"description": f"Cost pool {code_id} (revised)", "modified_at": batch.stamp},
+    )
     return {"created": created, "updated": changed}
 
 
 def _departments(batch: _Batch, new: int, updated: int) -> dict[str, list[int]]:
-    rng, store = batch.factory.rng, batch.store
-    locations = [row[0] for row in store.all("SELECT id FROM locations")]
-    created = []
-    for _ in range(new):
-        department_id = store.next_id("departments")
-        store.insert(
+    rng = batch.factory.rng
+    locations = [row[0] for row in batch.store.all("SELECT id FROM locations")]
+    created = [
+        batch.add(
             "departments",
-            [
-                {
-                    "id": department_id,
-                    "name": f"Project {department_id}",
-                    "external_id": f"JDE-BU-{department_id:05d}",
-                    "active": 1,
-                    "branch_id": rng.choice(locations),
-                    "punchout_email": None,
-                    "modified_at": batch.stamp,
-                }
-            ],
+            lambda department_id: {
+                "name": f"Project {department_id}",
+                "external_id": f"JDE-BU-{department_id:05d}",
+                "active": 1,
+                "branch_id": rng.choice(locations),
+                "punchout_email": None,
+                "modified_at": batch.stamp,
+            },
         )
-        created.append(department_id)
-    changed = batch.sample("SELECT id FROM departments", updated)
-    for department_id in changed:
-        change = {"punchout_email": f"punchout+{department_id}@sandbox.example", "modified_at": batch.stamp}
-        store.update("departments", department_id, change)
+        for _ in range(new)
+    ]
+    changed = batch.revise(
+        "departments",
+        "SELECT id FROM departments",
+        updated,
+        lambda department_id: {
+            "punchout_email": f"punchout+{department_id}@sandbox.example",
+            "modified_at": batch.stamp,
+        },
+    )
     return {"created": created, "updated": changed}
 
 

@@ -255,7 +255,6 @@ def admin_routes() -> list[Route]:
         *op.live_model(
             "/sandbox/variants",
             BehaviourVariants,
-            holder=lambda state: state,
             name="variants",
             initial=lambda state: state.settings.variants,
         ),
