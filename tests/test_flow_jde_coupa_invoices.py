@@ -186,7 +186,7 @@ def test_a_voucher_refused_for_an_unmapped_account_is_replayed_once_with_the_fix
     world, tmp_path, monkeypatch
 ):
     from connector_assets.flows.core import replay_handler
-    from connector_assets.integrations.jde_coupa.invoices import INVOICES_FLOW, _coupa_invoices
+    from connector_assets.integrations.jde_coupa.invoices import INVOICES_FLOW, CoupaInvoices
     from connector_resources.replay import register_replay_handler, replay_items
 
     resources, ledger = world
@@ -220,7 +220,7 @@ def test_a_voucher_refused_for_an_unmapped_account_is_replayed_once_with_the_fix
         "invoices",
         replay_handler(
             INVOICES_FLOW,
-            lambda: _coupa_invoices(resources["coupa"]),
+            lambda: CoupaInvoices.opened(resources["coupa"]),
             lambda: {k: resources[k] for k in ("jde", "coupa", "staging")},
         ),
     )

@@ -11,7 +11,7 @@ from connector_assets.flows.core import Mapped, Rejected, dependency_synced, rep
 from connector_assets.integrations.jde_coupa.purchase_orders import (
     ACCOUNTS,
     PURCHASE_ORDERS_FLOW,
-    _coupa_purchase_orders,
+    CoupaPurchaseOrders,
     _mapped_order,
     jde_coupa_po_assets,
 )
@@ -70,7 +70,7 @@ def test_orders_wait_for_their_supplier_then_sync_once_with_their_lines(world):
     register_replay_handler(
         "jde_coupa",
         "purchase_orders",
-        replay_handler(PURCHASE_ORDERS_FLOW, lambda: _coupa_purchase_orders(resources["coupa"])),
+        replay_handler(PURCHASE_ORDERS_FLOW, lambda: CoupaPurchaseOrders.opened(resources["coupa"])),
     )
     summary = replay_items(ledger, released)
     assert summary.replayed and not summary.failed
@@ -109,7 +109,7 @@ def test_an_unmapped_account_is_rejected_with_the_account_named(world, tmp_path,
         "purchase_orders",
         replay_handler(
             PURCHASE_ORDERS_FLOW,
-            lambda: _coupa_purchase_orders(resources["coupa"]),
+            lambda: CoupaPurchaseOrders.opened(resources["coupa"]),
             lambda: {k: resources[k] for k in ("jde", "coupa", "staging")},
         ),
     )

@@ -119,11 +119,13 @@ def test_a_failed_write_is_queued_and_replayed_exactly_once(world):
     requests.post(f"{coupa}/sandbox/faults", json={"rate_limit_enabled": False}, timeout=10)
 
     from connector_assets.flows.core import replay_handler
-    from connector_assets.integrations.jde_coupa.suppliers import _coupa_suppliers
+    from connector_assets.integrations.jde_coupa.suppliers import CoupaSuppliers
     from connector_resources.replay import register_replay_handler
 
     register_replay_handler(
-        "jde_coupa", "suppliers", replay_handler(SUPPLIERS_FLOW, lambda: _coupa_suppliers(resources["coupa"]))
+        "jde_coupa",
+        "suppliers",
+        replay_handler(SUPPLIERS_FLOW, lambda: CoupaSuppliers.opened(resources["coupa"])),
     )
     summary = replay_items(ledger, queued)
     assert len(summary.replayed) == len(queued) and not summary.failed
@@ -275,7 +277,7 @@ def test_a_supplier_whose_terms_are_unmapped_is_queued_then_replayed_once_with_t
     from connector_assets.flows.core import replay_handler
     from connector_assets.integrations.jde_coupa.suppliers import (
         PAYMENT_TERMS,
-        _coupa_suppliers,
+        CoupaSuppliers,
     )
     from connector_assets.operations_replay import replay_retry_queue
     from connector_resources.replay import register_replay_handler
@@ -306,7 +308,7 @@ def test_a_supplier_whose_terms_are_unmapped_is_queued_then_replayed_once_with_t
         "suppliers",
         replay_handler(
             SUPPLIERS_FLOW,
-            lambda: _coupa_suppliers(resources["coupa"]),
+            lambda: CoupaSuppliers.opened(resources["coupa"]),
             lambda: {"jde": resources["jde"], "coupa": resources["coupa"], "staging": resources["staging"]},
         ),
     )

@@ -17,12 +17,12 @@ from jde_coupa_world import jde_coupa_world
 from connector_assets.flows.core import replay_handler
 from connector_assets.integrations.jde_coupa.purchase_orders import (
     PURCHASE_ORDERS_FLOW,
-    _coupa_purchase_orders,
+    CoupaPurchaseOrders,
     jde_coupa_po_assets,
 )
 from connector_assets.integrations.jde_coupa.suppliers import (
     SUPPLIERS_FLOW,
-    _coupa_suppliers,
+    CoupaSuppliers,
     jde_coupa_assets,
 )
 from connector_assets.jde.assets import jde_assets
@@ -97,12 +97,14 @@ def test_a_supplier_synced_by_replay_releases_its_orders_and_the_next_replay_wri
     # ml-connector replay syncs the suppliers: the orders held on them are released, with an audit event
     # and a reason that says so.
     register_replay_handler(
-        "jde_coupa", "suppliers", replay_handler(SUPPLIERS_FLOW, lambda: _coupa_suppliers(resources["coupa"]))
+        "jde_coupa",
+        "suppliers",
+        replay_handler(SUPPLIERS_FLOW, lambda: CoupaSuppliers.opened(resources["coupa"])),
     )
     register_replay_handler(
         "jde_coupa",
         "purchase_orders",
-        replay_handler(PURCHASE_ORDERS_FLOW, lambda: _coupa_purchase_orders(resources["coupa"])),
+        replay_handler(PURCHASE_ORDERS_FLOW, lambda: CoupaPurchaseOrders.opened(resources["coupa"])),
     )
     synced = replay_items(ledger, suppliers)
     assert synced.replayed

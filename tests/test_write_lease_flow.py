@@ -17,7 +17,7 @@ from connector_assets.flows.assets import apply_write_pool_limits, write_pool
 from connector_assets.flows.core import replay_handler
 from connector_assets.integrations.jde_coupa.suppliers import (
     SUPPLIERS_FLOW,
-    _coupa_suppliers,
+    CoupaSuppliers,
     jde_coupa_assets,
 )
 from connector_assets.jde.assets import jde_assets
@@ -84,7 +84,9 @@ def test_a_record_another_run_is_writing_is_held_not_sent_and_written_once_after
 
     # While the other run's lease is live, a replay leaves the record held.
     register_replay_handler(
-        "jde_coupa", "suppliers", replay_handler(SUPPLIERS_FLOW, lambda: _coupa_suppliers(resources["coupa"]))
+        "jde_coupa",
+        "suppliers",
+        replay_handler(SUPPLIERS_FLOW, lambda: CoupaSuppliers.opened(resources["coupa"])),
     )
     assert release_synced(ledger) == []
 
@@ -111,6 +113,7 @@ def test_each_flow_writes_in_its_target_systems_pool_limited_to_one_step():
     from dagster import AssetsDefinition
 
     from connector_assets.definitions import defs
+    from connector_assets.flows.core import FLOW_SPECS
 
     written = {
         asset.key.to_user_string(): asset.op.pool
@@ -118,7 +121,8 @@ def test_each_flow_writes_in_its_target_systems_pool_limited_to_one_step():
         if isinstance(asset, AssetsDefinition) and asset.key.to_user_string().endswith("_written")
     }
     assert len(written) >= 5, written  # three JDE -> Coupa flows, two Coupa -> JDE flows
-    target = {name: "coupa" if name.startswith("jde_coupa") else "jde" for name in written}
+    # Each flow's target system, from its spec (JDE -> Coupa writes Coupa, Coupa -> JDE writes JDE, ...).
+    target = {name: FLOW_SPECS[name.removesuffix("_written")].target_system.lower() for name in written}
     assert all(pool == f"write_{target[name]}" for name, pool in written.items()), written
     assert written["jde_coupa_suppliers_written"] == write_pool(SUPPLIERS_FLOW)
     with instance_for_test() as instance:

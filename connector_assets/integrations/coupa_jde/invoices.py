@@ -23,11 +23,11 @@ from dagster import AssetExecutionContext
 from pandera.typing import Series
 
 from connector_assets.flows import amounts
-from connector_assets.flows.core import FlowSpec, Mapped, Rejected
+from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.documents import Version, collect_documents, version_text
 from connector_assets.integrations.coupa_jde.accounts import ACCOUNTS, AccountMap
 from connector_assets.integrations.coupa_jde.documents import INVOICES, coupa_day, current_versions
-from connector_assets.integrations.coupa_jde.integration import INTEGRATION
+from connector_assets.integrations.coupa_jde.integration import INTEGRATION, ROUTE
 from connector_assets.jde import contracts, targets
 from connector_assets.jde.accounts import GlAccounts
 from connector_assets.staging import StagingResource
@@ -236,16 +236,13 @@ def remap_invoices(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]
     yield from _invoice_records(resources.staging, resources.ledger.get(), versions, table)
 
 
-INVOICES_FLOW = FlowSpec(
-    integration=INTEGRATION,
-    name="invoices",
-    entity="invoice",
-    source_system="coupa",
-    target_system="JDE",
-    schema=JdeVoucherRecord,
-    map_records=map_invoices,
-    open_target=targets.jde_target_for_run(VoucherBatches, lambda: INVOICES_FLOW),
-    remap=remap_invoices,
-    reads={"JDE": (targets.BATCH_TABLE,)},  # beside the staged invoices and account master (upstream)
-    writes={"JDE": (targets.CREATE_VOUCHERS,), "coupa": ("invoices",)},  # and the export mark
+INVOICES_FLOW = ROUTE.flow(
+    "invoices",
+    "invoice",
+    JdeVoucherRecord,
+    map_invoices,
+    remap_invoices,
+    targets.jde_target_for_run(VoucherBatches, lambda: INVOICES_FLOW),
+    reads={"JDE": (VoucherBatches.batch_table,)},  # beside the staged invoices and account master (upstream)
+    writes={"JDE": (VoucherBatches.orchestration,), "coupa": ("invoices",)},  # and the export mark
 )

@@ -20,10 +20,10 @@ from dagster import AssetExecutionContext
 from pandera.typing import Series
 
 from connector_assets.flows import amounts
-from connector_assets.flows.core import FlowSpec, Mapped, Rejected
+from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.documents import Version, collect_documents, version_text
 from connector_assets.integrations.coupa_jde.documents import PAYMENTS, coupa_day, current_versions
-from connector_assets.integrations.coupa_jde.integration import INTEGRATION
+from connector_assets.integrations.coupa_jde.integration import INTEGRATION, ROUTE
 from connector_assets.integrations.coupa_jde.invoices import INVOICES_FLOW, BatchKey
 from connector_assets.jde import contracts, targets
 from connector_assets.jde.tables import AP_LEDGER
@@ -147,16 +147,13 @@ def payment_records(session: Any, payment_id: str) -> set[str]:
     }
 
 
-PAYMENTS_FLOW = FlowSpec(
-    integration=INTEGRATION,
-    name="payments",
-    entity="payment",
-    source_system="coupa",
-    target_system="JDE",
-    schema=JdePaymentRecord,
-    map_records=map_payments,
-    open_target=targets.jde_target_for_run(VoucherPayments, lambda: PAYMENTS_FLOW),
-    remap=remap_payments,
+PAYMENTS_FLOW = ROUTE.flow(
+    "payments",
+    "payment",
+    JdePaymentRecord,
+    map_payments,
+    remap_payments,
+    targets.jde_target_for_run(VoucherPayments, lambda: PAYMENTS_FLOW),
     reads={"JDE": (targets.BATCH_TABLE, AP_LEDGER.table)},
-    writes={"JDE": (targets.RECORD_PAYMENT,), "coupa": ("payments",)},
+    writes={"JDE": (targets.RECORD_PAYMENT,), "coupa": ("payments",)},  # and the export mark
 )

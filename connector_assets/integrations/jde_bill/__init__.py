@@ -10,7 +10,7 @@ from connector_assets.flows.assets import executable_keys
 from connector_assets.flows.jobs import FlowJob, build_flow_jobs, build_flow_schedules
 from connector_assets.flows.replay_resources import register_settings_replay, resources_from_settings
 from connector_assets.integrations.jde_bill.integration import INTEGRATION
-from connector_assets.integrations.jde_bill.vendors import VENDORS_FLOW, bill_vendors, vendor_assets
+from connector_assets.integrations.jde_bill.vendors import VENDORS_FLOW, BillVendors, vendor_assets
 from connector_assets.jde.extract import jde_timezone
 from connector_assets.jde.tables import ADDRESS_BOOK, SUPPLIERS
 
@@ -36,7 +36,7 @@ def register_replay_handlers() -> None:
     settings."""
     register_settings_replay(
         VENDORS_FLOW,
-        lambda built: bill_vendors(built["bill"]),
+        BillVendors.for_replay,
         partial(resources_from_settings, ("jde", "bill", "staging")),
     )
 

@@ -11,15 +11,15 @@ What is sent today: the name (F0101 ALPH), ``accountType`` BUSINESS and the tax 
 """
 
 from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pandera.pandas as pa
 from pandera.typing import Series
 
 from connector_assets.flows.assets import build_flow_assets, run_partitions
-from connector_assets.flows.core import FlowSpec, Mapped, Rejected
-from connector_assets.integrations.jde_bill.integration import INTEGRATION
+from connector_assets.flows.core import Mapped, Rejected
+from connector_assets.flows.targets import SessionTarget
+from connector_assets.integrations.jde_bill.integration import INTEGRATION, ROUTE
 from connector_assets.jde.assets import jde_partitions
 from connector_assets.jde.documents import JdeSupplier, changed_suppliers, suppliers_by_number
 from connector_assets.jde.tables import ADDRESS_BOOK, SUPPLIERS
@@ -86,11 +86,11 @@ def _tax(value: Any) -> str:
     return "".join(ch for ch in str(value or "") if ch.isalnum()).upper()
 
 
-class BillVendors:
+class BillVendors(SessionTarget):
     """The BILL side of the vendors flow, over the client's raw find / create / update."""
 
-    def __init__(self, session: Any) -> None:
-        self.session = session
+    resource = "bill"
+    writes = ("vendors",)
 
     def find(self, record: Mapped) -> str | None:
         """A live BILL vendor of this name: the one with the supplier's tax ID, else one with no tax ID
@@ -112,24 +112,7 @@ class BillVendors:
         self.session.update_vendor(target_id, record.body)
 
 
-@contextmanager
-def bill_vendors(bill: Any):
-    with bill.session() as session:
-        yield BillVendors(session)
-
-
-VENDORS_FLOW = FlowSpec(
-    integration=INTEGRATION,
-    name="vendors",
-    entity="vendor",
-    source_system="JDE",
-    target_system="bill",
-    schema=BillVendorRecord,
-    map_records=map_vendors,
-    open_target=lambda context: bill_vendors(context.resources.bill),
-    remap=remap_vendors,
-    writes={"bill": ("vendors",)},
-)
+VENDORS_FLOW = ROUTE.flow("vendors", "vendor", BillVendorRecord, map_vendors, remap_vendors, BillVendors)
 
 vendor_assets = build_flow_assets(
     VENDORS_FLOW,

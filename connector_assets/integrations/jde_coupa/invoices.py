@@ -17,7 +17,6 @@ naming it. A voucher whose supplier has not synced is held until it does.
 """
 
 from collections.abc import Iterator
-from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
@@ -25,9 +24,11 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 from connector_assets.flows.assets import build_flow_assets
-from connector_assets.flows.core import FlowSpec, Mapped, Rejected
+from connector_assets.flows.core import Mapped, Rejected
+from connector_assets.flows.targets import SessionTarget
+from connector_assets.integrations.jde_coupa.integration import INTEGRATION, ROUTE
 from connector_assets.integrations.jde_coupa.purchase_orders import ACCOUNT_MAP_ASSET, ACCOUNTS, with_line_ids
-from connector_assets.integrations.jde_coupa.suppliers import INTEGRATION, SUPPLIERS_FLOW
+from connector_assets.integrations.jde_coupa.suppliers import SUPPLIERS_FLOW
 from connector_assets.jde.assets import jde_partitions
 from connector_assets.jde.documents import DISTRIBUTION_TABLE, JdeVoucher, changed_vouchers, vouchers_by_key
 from connector_assets.jde.tables import AP_LEDGER, PO_LINES
@@ -202,11 +203,12 @@ def _mapped_invoice(
     )
 
 
-class CoupaInvoices:
+class CoupaInvoices(SessionTarget):
     """The Coupa side: find by invoice number + supplier, create a draft invoice, or update it."""
 
-    def __init__(self, session: Any) -> None:
-        self.session = session
+    resource = "coupa"
+    session_options = {"flow": "invoices"}
+    writes = ("invoices",)
 
     def find(self, record: Mapped) -> str | None:
         found = self.session.find_invoice(
@@ -222,24 +224,15 @@ class CoupaInvoices:
         self.session.update_invoice(target_id, with_line_ids(record.body, existing, "invoice-lines"))
 
 
-@contextmanager
-def _coupa_invoices(coupa: Any):
-    with coupa.session(flow="invoices") as session:
-        yield CoupaInvoices(session)
-
-
-INVOICES_FLOW = FlowSpec(
-    integration=INTEGRATION,
-    name="invoices",
-    entity="invoice",
-    source_system="JDE",
-    target_system="coupa",
-    schema=CoupaInvoiceRecord,
-    map_records=map_invoices,
-    open_target=lambda context: _coupa_invoices(context.resources.coupa),
-    remap=remap_invoices,
-    reads={"JDE": (DISTRIBUTION_TABLE, PO_LINES.table)},  # beside the staged F0411 (upstream)
-    writes={"coupa": ("invoices",)},
+# Beside the staged F0411 (upstream), the voucher's distribution and its order's lines are read from JDE.
+INVOICES_FLOW = ROUTE.flow(
+    "invoices",
+    "invoice",
+    CoupaInvoiceRecord,
+    map_invoices,
+    remap_invoices,
+    CoupaInvoices,
+    reads={"JDE": (DISTRIBUTION_TABLE, PO_LINES.table)},
 )
 
 jde_coupa_invoice_assets = build_flow_assets(

@@ -9,7 +9,6 @@ released when the supplier syncs.
 """
 
 from collections.abc import Iterator
-from contextlib import contextmanager
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -17,9 +16,11 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 from connector_assets.flows.assets import build_flow_assets
-from connector_assets.flows.core import FlowSpec, Mapped, Rejected
+from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.mapping_tables import MappingTable, build_mapping_table_asset
-from connector_assets.integrations.jde_coupa.suppliers import INTEGRATION, SUPPLIERS_FLOW
+from connector_assets.flows.targets import SessionTarget
+from connector_assets.integrations.jde_coupa.integration import INTEGRATION, ROUTE
+from connector_assets.integrations.jde_coupa.suppliers import SUPPLIERS_FLOW
 from connector_assets.jde.assets import jde_partitions
 from connector_assets.jde.documents import (
     JdePurchaseOrder,
@@ -193,11 +194,12 @@ def _mapped_order(header: dict, lines: list[dict], accounts: dict[str, str]) -> 
     )
 
 
-class CoupaPurchaseOrders:
+class CoupaPurchaseOrders(SessionTarget):
     """The Coupa side: find by po-number, create, or update matching lines by line-num."""
 
-    def __init__(self, session: Any) -> None:
-        self.session = session
+    resource = "coupa"
+    session_options = {"flow": "purchase_orders"}
+    writes = ("purchase_orders",)
 
     def find(self, record: Mapped) -> str | None:
         found = self.session.find_purchase_order(record.natural_key["po_number"])
@@ -225,23 +227,13 @@ def with_line_ids(body: dict, existing: dict, lines_key: str) -> dict:
     return {**body, lines_key: lines}
 
 
-@contextmanager
-def _coupa_purchase_orders(coupa: Any):
-    with coupa.session(flow="purchase_orders") as session:
-        yield CoupaPurchaseOrders(session)
-
-
-PURCHASE_ORDERS_FLOW = FlowSpec(
-    integration=INTEGRATION,
-    name="purchase_orders",
-    entity="purchase order",
-    source_system="JDE",
-    target_system="coupa",
-    schema=CoupaPurchaseOrderRecord,
-    map_records=map_purchase_orders,
-    open_target=lambda context: _coupa_purchase_orders(context.resources.coupa),
-    remap=remap_purchase_orders,
-    writes={"coupa": ("purchase_orders",)},
+PURCHASE_ORDERS_FLOW = ROUTE.flow(
+    "purchase_orders",
+    "purchase order",
+    CoupaPurchaseOrderRecord,
+    map_purchase_orders,
+    remap_purchase_orders,
+    CoupaPurchaseOrders,
 )
 
 jde_coupa_po_assets = [

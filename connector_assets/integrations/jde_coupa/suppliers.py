@@ -15,20 +15,19 @@ every supplier a held record waits for, and the write step releases the held rec
 """
 
 from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pandera.pandas as pa
 from pandera.typing import Series
 
 from connector_assets.flows.assets import build_flow_assets, run_partitions
-from connector_assets.flows.core import FlowSpec, Mapped, Rejected
+from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.mapping_tables import MappingTable, build_mapping_table_asset
+from connector_assets.flows.targets import SessionTarget
+from connector_assets.integrations.jde_coupa.integration import INTEGRATION, ROUTE
 from connector_assets.jde.assets import jde_partitions
 from connector_assets.jde.documents import JdeSupplier, changed_suppliers, suppliers_by_number
 from connector_assets.jde.tables import ADDRESS_BOOK, SUPPLIERS
-
-INTEGRATION = "jde_coupa"
 
 
 class CoupaSupplierRecord(pa.DataFrameModel):
@@ -110,11 +109,12 @@ def _mapped_supplier(jde_supplier: JdeSupplier, terms: dict[str, str]) -> Mapped
     )
 
 
-class CoupaSuppliers:
+class CoupaSuppliers(SessionTarget):
     """The Coupa side of the suppliers flow."""
 
-    def __init__(self, session: Any) -> None:
-        self.session = session
+    resource = "coupa"
+    session_options = {"flow": "suppliers"}
+    writes = ("suppliers",)
 
     def find(self, record: Mapped) -> str | None:
         found = self.session.find_supplier(**record.natural_key)
@@ -127,23 +127,8 @@ class CoupaSuppliers:
         self.session.update_supplier(target_id, record.body)
 
 
-@contextmanager
-def _coupa_suppliers(coupa: Any):
-    with coupa.session(flow="suppliers") as session:
-        yield CoupaSuppliers(session)
-
-
-SUPPLIERS_FLOW = FlowSpec(
-    integration=INTEGRATION,
-    name="suppliers",
-    entity="supplier",
-    source_system="JDE",
-    target_system="coupa",
-    schema=CoupaSupplierRecord,
-    map_records=map_suppliers,
-    open_target=lambda context: _coupa_suppliers(context.resources.coupa),
-    remap=remap_suppliers,
-    writes={"coupa": ("suppliers",)},
+SUPPLIERS_FLOW = ROUTE.flow(
+    "suppliers", "supplier", CoupaSupplierRecord, map_suppliers, remap_suppliers, CoupaSuppliers
 )
 
 jde_coupa_assets = [

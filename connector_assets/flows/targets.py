@@ -1,0 +1,82 @@
+"""Where a flow writes: its route (integration, source and target system) and its target.
+
+A SaaS target is the client's raw find / create / update on one session. Adoption and deduplication are
+``write_one``'s (claim, search by natural key, adopt, create); a target only says how its system finds a
+record by natural key and how it creates and updates one. What is the same for every such target
+(holding the session, opening it for a run or for a replay, what it writes for ``ping``) is here once,
+and ``FlowRoute.flow`` declares a flow from the few things that are its own.
+"""
+
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
+from typing import Any, ClassVar, Self
+
+from connector_assets.flows.core import FlowSpec
+
+
+class SessionTarget:
+    """A target over one session of the resource named ``resource`` (``coupa``, ``bill``, ...), opened
+    with ``session_options`` (e.g. the Coupa flow whose OAuth scopes it needs)."""
+
+    resource: ClassVar[str]
+    session_options: ClassVar[Mapping[str, Any]] = {}
+    writes: ClassVar[tuple[str, ...]] = ()  # the entities it writes (what ``ml-connector ping`` checks)
+
+    def __init__(self, session: Any) -> None:
+        self.session = session
+
+    @classmethod
+    @contextmanager
+    def opened(cls, resource: Any) -> Iterator[Self]:
+        """The target on a session of ``resource`` (the API resource itself), closed after the block."""
+        with resource.session(**cls.session_options) as session:
+            yield cls(session)
+
+    @classmethod
+    def for_run(cls, context: Any) -> AbstractContextManager[Self]:
+        """``FlowSpec.open_target``: on the run's resource."""
+        return cls.opened(getattr(context.resources, cls.resource))
+
+    @classmethod
+    def for_replay(cls, resources: Mapping[str, Any]) -> AbstractContextManager[Self]:
+        """``register_settings_replay``'s opener: on the replay's resource."""
+        return cls.opened(resources[cls.resource])
+
+
+@dataclass(frozen=True)
+class FlowRoute:
+    """What an integration's flows in one direction share: the integration and the two systems."""
+
+    integration: str
+    source_system: str
+    target_system: str
+
+    def flow(
+        self,
+        name: str,
+        entity: str,
+        schema: Any,
+        map_records: Callable[[Any, str | None], Any],
+        remap: Callable[[Any, list[str]], Any] | None,
+        target: type[SessionTarget] | Callable[[Any], AbstractContextManager[Any]],
+        **fields: Any,
+    ) -> FlowSpec:
+        """A ``FlowSpec`` on this route: ``name`` / ``entity``, the pandera ``schema`` of a writable record,
+        the mapper of a partition and of named records (replay), and the ``target`` it writes through (a
+        ``SessionTarget`` class, whose entities become the flow's ``writes``, or an ``open_target``)."""
+        if isinstance(target, type) and issubclass(target, SessionTarget):
+            fields.setdefault("writes", {self.target_system: target.writes})
+            target = target.for_run
+        return FlowSpec(
+            integration=self.integration,
+            name=name,
+            entity=entity,
+            source_system=self.source_system,
+            target_system=self.target_system,
+            schema=schema,
+            map_records=map_records,
+            open_target=target,
+            remap=remap,
+            **fields,
+        )

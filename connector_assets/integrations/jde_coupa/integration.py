@@ -1,0 +1,7 @@
+"""The name that keys this integration everywhere (ledger rows, Dagster group, jobs, replay handlers) and
+the route its flows take."""
+
+from connector_assets.flows.targets import FlowRoute
+
+INTEGRATION = "jde_coupa"
+ROUTE = FlowRoute(INTEGRATION, source_system="JDE", target_system="coupa")
