@@ -15,6 +15,7 @@ from connector_sandbox.activity import activity_request
 
 from .clock import now_stamp, utc_now
 from .generator import Generator, ProjectRefs
+from .seed import requisition_header
 from .state import SandboxState
 from .vocabulary import LOCKED_COMMITMENT_STATUSES
 
@@ -274,15 +275,7 @@ class Activity:
             requisition_id = self.store.insert(
                 "requisitions",
                 {
-                    "company_id": self.company_id,
-                    "project_id": commitment["project_id"],
-                    "commitment_id": commitment["id"],
-                    "number": number,
-                    "invoice_number": f"INV-{commitment['number']}-{number:02d}",
-                    "period_id": period["id"],
-                    "billing_date": period["end_date"],
-                    "requisition_start": period["start_date"],
-                    "requisition_end": period["end_date"],
+                    **requisition_header(self.company_id, commitment, number, period),
                     "status": "under_review",
                     "submitted_at": self.now,
                     "created_at": self.now,

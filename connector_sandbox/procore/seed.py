@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,6 +60,32 @@ FIRST_IDS = {
     "budget_views": 210_000,
     "budget_line_items": 3_221_225_000,
 }
+
+
+# A record no ERP sync has touched: the origin columns an integration writes back are all empty.
+NO_ORIGIN: dict[str, Any] = {
+    "origin_id": None,
+    "origin_code": None,
+    "origin_data": None,
+    "origin_owner": None,
+}
+
+
+def requisition_header(
+    company_id: int, commitment: Mapping[str, Any], number: int, period: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The columns of a pay application that follow from its commitment, number and billing period."""
+    return {
+        "company_id": company_id,
+        "project_id": commitment["project_id"],
+        "commitment_id": commitment["id"],
+        "number": number,
+        "invoice_number": f"INV-{commitment['number']}-{number:02d}",
+        "period_id": period["id"],
+        "billing_date": period["end_date"],
+        "requisition_start": period["start_date"],
+        "requisition_end": period["end_date"],
+    }
 
 
 @dataclass(frozen=True)
@@ -257,10 +283,7 @@ def _standard_row(
         "name": name,
         "parent_id": parent,
         "position": pos,
-        "origin_id": None,
-        "origin_code": None,
-        "origin_data": None,
-        "origin_owner": None,
+        **NO_ORIGIN,
         "created_at": created,
         "updated_at": updated,
     }
@@ -565,15 +588,7 @@ def _requisitions_for(
         requisitions.append(
             {
                 "id": requisition_id,
-                "company_id": gen.company_id,
-                "project_id": commitment["project_id"],
-                "commitment_id": commitment["id"],
-                "number": number,
-                "invoice_number": f"INV-{commitment['number']}-{number:02d}",
-                "period_id": period["id"],
-                "billing_date": period["end_date"],
-                "requisition_start": period["start_date"],
-                "requisition_end": period["end_date"],
+                **requisition_header(gen.company_id, commitment, number, period),
                 "status": status,
                 "erp_status": "synced" if synced else None,
                 "submitted_at": updated if status != "draft" else None,
@@ -621,10 +636,7 @@ def _seed_budget(
                     "unit_cost": None,
                     "calculation_strategy": "automatic",
                     "currency_iso_code": project.currency,
-                    "origin_id": None,
-                    "origin_code": None,
-                    "origin_data": None,
-                    "origin_owner": None,
+                    **NO_ORIGIN,
                     "created_at": created,
                     "updated_at": updated,
                 }
