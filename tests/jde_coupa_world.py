@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from sandbox_logins import on_simulator
 
 from connector_assets.integrations.jde_coupa.purchase_orders import ACCOUNTS
 from connector_assets.integrations.jde_coupa.suppliers import PAYMENT_TERMS
@@ -50,20 +51,8 @@ def jde_coupa_world(
             db = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
             backoff = {} if coupa_backoff is None else {"backoff_base": coupa_backoff}
             resources = {
-                "jde": JdeAisResource(
-                    base_url=jde_url,
-                    username="INTEGR8",
-                    password="integr8-sandbox",
-                    environment="JPS920",
-                    role="*ALL",
-                ),
-                "coupa": CoupaResource(
-                    base_url=coupa_url,
-                    client_id="ml-connector-sandbox",
-                    client_secret="sandbox-coupa-secret",
-                    token_warmup_seconds=0,
-                    **backoff,
-                ),
+                "jde": on_simulator(JdeAisResource, jde_url),
+                "coupa": on_simulator(CoupaResource, coupa_url, token_warmup_seconds=0, **backoff),
                 "staging": StagingResource(base_dir=str(tmp_path / "staging")),
                 "ledger": LedgerResource(db_url=db),
             }

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 from dagster import instance_for_test, materialize
+from sandbox_logins import on_simulator
 
 from connector_assets.flows.core import Mapped
 from connector_assets.integrations import INTEGRATIONS, jde_bill
@@ -33,22 +34,8 @@ def world(tmp_path):
     forget_sessions()
     db = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
     resources = {
-        "jde": JdeAisResource(
-            base_url=jde_url,
-            username="INTEGR8",
-            password="integr8-sandbox",
-            environment="JPS920",
-            role="*ALL",
-        ),
-        "bill": BillResource(
-            base_url=bill_url,
-            username="sandbox@ml-connector.invalid",
-            password="sandbox-bill",
-            organization_id="00801SANDBOXORG00001",
-            dev_key="sandbox-bill-devkey",
-            backoff_base=0.01,
-            backoff_cap=0.2,
-        ),
+        "jde": on_simulator(JdeAisResource, jde_url),
+        "bill": on_simulator(BillResource, bill_url, backoff_base=0.01, backoff_cap=0.2),
         "staging": StagingResource(base_dir=str(tmp_path / "staging")),
         "ledger": LedgerResource(db_url=db),
     }

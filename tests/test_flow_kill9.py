@@ -16,6 +16,7 @@ from datetime import date, timedelta
 
 import requests
 from dagster import instance_for_test, materialize
+from sandbox_logins import on_simulator
 
 from connector_assets.integrations.jde_coupa.suppliers import PAYMENT_TERMS, jde_coupa_assets
 from connector_assets.jde.assets import jde_assets
@@ -70,19 +71,8 @@ def test_kill_9_mid_write_then_rerun_leaves_one_copy_of_each(tmp_path):
         requests.post(f"{coupa_url}/sandbox/faults", json={"rate_limit_enabled": False}, timeout=10)
         db = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
         resources = {
-            "jde": JdeAisResource(
-                base_url=jde_url,
-                username="INTEGR8",
-                password="integr8-sandbox",
-                environment="JPS920",
-                role="*ALL",
-            ),
-            "coupa": CoupaResource(
-                base_url=coupa_url,
-                client_id="ml-connector-sandbox",
-                client_secret="sandbox-coupa-secret",
-                token_warmup_seconds=0,
-            ),
+            "jde": on_simulator(JdeAisResource, jde_url),
+            "coupa": on_simulator(CoupaResource, coupa_url, token_warmup_seconds=0),
             "staging": StagingResource(base_dir=str(tmp_path / "staging")),
             "ledger": LedgerResource(db_url=db),
         }

@@ -3,6 +3,7 @@
 another entry's refused, and JDE's own refusal told in a finance user's words."""
 
 import pytest
+from sandbox_logins import on_simulator
 
 from connector_assets.flows.core import Created, Mapped
 from connector_assets.jde.targets import BatchKey, JdeRefused, JournalBatches, VoucherChanged
@@ -14,9 +15,7 @@ from connector_sandbox.jde_ais import JdeSandboxSettings, run_in_thread
 def jde():
     url, stop = run_in_thread(JdeSandboxSettings(scale=0.02))
     try:
-        yield JdeAisResource(
-            base_url=url, username="INTEGR8", password="integr8-sandbox", environment="JPS920", role="*ALL"
-        )
+        yield on_simulator(JdeAisResource, url)
     finally:
         stop()
 

@@ -1,0 +1,32 @@
+"""The sandbox credentials of each client, for a test that runs its own simulator on a free port.
+
+One place, so a test says only which simulator it talks to and what it tunes (backoff, page size).
+These are the simulators' own sandbox accounts (the settings' defaults), never real secrets.
+"""
+
+from typing import Any
+
+from connector_resources.bill import BillResource
+from connector_resources.coupa import CoupaResource
+from connector_resources.jde import JdeAisResource
+
+LOGINS: dict[type, dict[str, Any]] = {
+    JdeAisResource: {
+        "username": "INTEGR8",
+        "password": "integr8-sandbox",
+        "environment": "JPS920",
+        "role": "*ALL",
+    },
+    CoupaResource: {"client_id": "ml-connector-sandbox", "client_secret": "sandbox-coupa-secret"},
+    BillResource: {
+        "username": "sandbox@ml-connector.invalid",
+        "password": "sandbox-bill",
+        "organization_id": "00801SANDBOXORG00001",
+        "dev_key": "sandbox-bill-devkey",
+    },
+}
+
+
+def on_simulator(resource_class: type, base_url: str, **fields: Any) -> Any:
+    """``resource_class`` logged into the simulator at ``base_url`` with its sandbox account."""
+    return resource_class(base_url=base_url, **LOGINS[resource_class], **fields)
