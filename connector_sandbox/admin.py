@@ -171,6 +171,26 @@ class Operator:
             reset=lambda state: setattr(holder(state), name, initial(state).model_copy()),
         )
 
+    def common(
+        self,
+        summary: Callable[[Any], Answer],
+        reset: Callable[[Request, Any], Awaitable[Answer]] | None,
+        reset_calls: Callable[[Any], Answer],
+        activity: Route,
+    ) -> list[Route]:
+        """The operator routes every simulator serves at the same paths, so tools drive any of them alike.
+
+        ``GET /sandbox/state`` answers ``summary(state)``; ``POST /sandbox/reset`` reseeds (JDE has no
+        reset: its data file is kept, it restarts instead); ``POST /sandbox/calls/reset`` zeroes the
+        counters; ``activity`` is the simulator's ``POST /sandbox/activity`` (``Operator.activity``).
+        """
+        return [
+            self.get("/sandbox/state", summary),
+            *([self.route("/sandbox/reset", reset, ["POST"])] if reset else []),
+            self.post("/sandbox/calls/reset", reset_calls),
+            activity,
+        ]
+
     def faults(
         self,
         model: type[BaseModel],

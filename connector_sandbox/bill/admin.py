@@ -189,19 +189,21 @@ async def register(request: Request, state: SandboxState) -> Response:
 def admin_routes() -> list[Route]:
     op = _OPERATOR
     return [
-        op.get("/sandbox/state", state_summary),
-        op.route("/sandbox/reset", reset, ["POST"]),
+        *op.common(
+            state_summary,
+            reset,
+            _reset_calls,
+            op.activity(ActivityRequest, make_activity, refuse_make_errors=True),
+        ),
         *op.live("/sandbox/settings", read=_public_settings, change=_change_settings, reset=_reset_settings),
         *op.faults(
             FaultSettings,
             initial=lambda state: state.initial_settings.faults,
             holder=lambda state: state.settings,
         ),
-        op.activity(ActivityRequest, make_activity, refuse_make_errors=True),
         op.route("/sandbox/records/{kind}/{id}", record),
         op.post("/sandbox/sessions/expire", lambda state: {"expired": state.sessions.expire_all()}),
         op.post("/sandbox/rate-limits/reset", _reset_limits),
-        op.post("/sandbox/calls/reset", _reset_calls),
         op.get("/sandbox/webhooks", webhooks),
         op.route("/sandbox/webhooks/deliver", deliver, ["POST"]),
         op.get("/sandbox/webhooks/deliveries", deliveries),

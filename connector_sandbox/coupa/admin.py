@@ -216,8 +216,7 @@ def admin_routes() -> list[Route]:
 
     op = _OPERATOR
     return [
-        op.get("/sandbox/state", state_summary),
-        op.route("/sandbox/reset", reset, ["POST"]),
+        *op.common(state_summary, reset, reset_calls, op.activity(ActivityRequest, make_activity)),
         *op.live(
             "/sandbox/settings",
             read=lambda state: state.settings.public_dump(),
@@ -225,8 +224,6 @@ def admin_routes() -> list[Route]:
             reset=_reset_settings,
         ),
         *op.faults(FaultSettings, initial=lambda state: state.initial_settings.faults),
-        op.post("/sandbox/calls/reset", reset_calls),
-        op.activity(ActivityRequest, make_activity),
         op.route("/sandbox/records/{resource}", records),
         op.route("/sandbox/records/{resource}/{record_id:int}", record),
         *op.tokens(

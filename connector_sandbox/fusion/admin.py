@@ -189,8 +189,7 @@ async def stored_records(request: Request, state: SandboxState) -> Response:
 def admin_routes() -> list[Route]:
     op = _OPERATOR
     return [
-        op.get("/sandbox/state", state_summary),
-        op.route("/sandbox/reset", reset, ["POST"]),
+        *op.common(state_summary, reset, _reset_calls, op.activity(ActivityRequest, _make_activity)),
         # The faults answer in Starlette's compact JSON, like every simulator's.
         *Operator().faults(FaultSettings, initial=lambda state: state.settings.faults),
         *op.live(
@@ -200,13 +199,11 @@ def admin_routes() -> list[Route]:
             reset=_reset_behaviour,
         ),
         op.route("/sandbox/identities", set_identities, ["POST"]),
-        op.activity(ActivityRequest, _make_activity),
         op.route("/sandbox/clock", advance_clock, ["POST"]),
         *op.tokens(
             expire=lambda state: state.tokens.expire_all(state.now()),
             revoke=lambda state: state.tokens.revoke_all(),
         ),
-        op.post("/sandbox/calls/reset", _reset_calls),
         op.route("/sandbox/records/{resource}", stored_records),
         op.route("/sandbox/records/{resource}/{id}", stored_record),
     ]

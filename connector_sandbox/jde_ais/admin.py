@@ -75,14 +75,17 @@ def payments(state: SandboxState) -> dict[str, Any]:
 def admin_routes() -> list[Route]:
     op = _OPERATOR
     return [
-        op.get("/sandbox/state", state_summary),
+        *op.common(
+            state_summary,
+            None,
+            _reset_calls,
+            op.activity(
+                ActivityRequest,
+                lambda state, wanted: make_activity(state.store, state.factory(), state.now(), wanted),
+            ),
+        ),
         op.post("/sandbox/restart", lambda state: {"invalidated_sessions": state.restart()}),
         *op.faults(FaultSettings, initial=lambda state: state.settings.faults),
-        op.post("/sandbox/calls/reset", _reset_calls),
-        op.activity(
-            ActivityRequest,
-            lambda state, wanted: make_activity(state.store, state.factory(), state.now(), wanted),
-        ),
         op.post("/sandbox/process-vouchers", lambda state: process_voucher_batches(state.store, state.now())),
         op.route("/sandbox/rows/{table}", rows),
         op.get("/sandbox/payments", payments),

@@ -245,8 +245,7 @@ def webhook_log(state: SandboxState) -> dict[str, Any]:
 def admin_routes() -> list[Route]:
     op = _OPERATOR
     return [
-        op.get("/sandbox/state", state_summary),
-        op.route("/sandbox/reset", reset, ["POST"]),
+        *op.common(state_summary, reset, _reset_calls, op.activity(ActivityRequest, make_activity)),
         *op.live(
             "/sandbox/settings",
             read=lambda state: state.live_settings(),
@@ -260,13 +259,11 @@ def admin_routes() -> list[Route]:
             change=lambda state, changes: state.update_live({"faults": changes}),
             get=False,
         ),
-        op.activity(ActivityRequest, make_activity),
         op.route("/sandbox/records/{table}", records),
         op.route("/sandbox/records/{table}/{id}", record),
         *op.tokens(
             expire=lambda state: state.tokens.expire_all(), revoke=lambda state: state.tokens.revoke_all()
         ),
-        op.post("/sandbox/calls/reset", _reset_calls),
         op.post("/sandbox/rate-limits/reset", _reset_rate_limits),
         op.route("/sandbox/companies/{company_id}/connection", company_connection, ["POST"]),
         op.route("/sandbox/projects/{project_id}/permission", project_permission, ["POST"]),

@@ -244,8 +244,7 @@ _NO_WEBHOOKS = {"supported": False, "reason": "Procurify offers no webhooks; cli
 def admin_routes() -> list[Route]:
     op = _OPERATOR
     return [
-        op.get("/sandbox/state", state_summary),
-        op.route("/sandbox/reset", reset, ["POST"]),
+        *op.common(state_summary, reset, _reset_calls, op.activity(ActivityRequest, make_activity)),
         *op.live(
             "/sandbox/faults",
             read=lambda state: state.gate.settings.model_dump(),
@@ -258,14 +257,12 @@ def admin_routes() -> list[Route]:
             name="variants",
             initial=lambda state: state.settings.variants,
         ),
-        op.post("/sandbox/calls/reset", _reset_calls),
         op.route("/sandbox/clock", clock, ["GET", "POST"]),
         *op.tokens(
             expire=lambda state: state.tokens.expire_all(state.now()),
             revoke=lambda state: state.tokens.revoke_all(),
         ),
         op.post("/sandbox/suspensions/clear", lambda state: {"cleared": state.gate.clear_suspensions()}),
-        op.activity(ActivityRequest, make_activity),
         op.route("/sandbox/requisitions/{uuid}/purchase", purchase, ["POST"]),
         op.route("/sandbox/purchase-orders/{number:int}/receive", receive, ["POST"]),
         op.route("/sandbox/purchase-orders/{number:int}/bill", enter_bill, ["POST"]),
