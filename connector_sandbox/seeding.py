@@ -12,8 +12,8 @@ import logging
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Protocol, TypeVar
+from dataclasses import dataclass, make_dataclass
+from typing import Any, Protocol, TypeVar
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,50 @@ def master_scale(scale: float) -> float:
     A customer ten times larger has more suppliers, not ten times as many; transactions grow linearly.
     """
     return scale if scale <= 1 else math.sqrt(scale)
+
+
+@dataclass(frozen=True)
+class Growth:
+    """How many records of one kind a seed makes: ``at_scale_1`` at scale 1, never fewer than ``at_least``
+    (the named and edge-case records must fit) nor, when given, more than ``at_most``."""
+
+    at_scale_1: int
+    at_least: int = 0
+    at_most: int | None = None
+    master: bool = False  # master data grows with ``master_scale``, transactions linearly
+
+    def count(self, scale: float) -> int:
+        grown = round(self.at_scale_1 * (master_scale(scale) if self.master else scale))
+        if self.at_most is not None:
+            grown = min(self.at_most, grown)
+        return max(self.at_least, grown)
+
+
+def master_data(at_scale_1: int, *, at_least: int = 0, at_most: int | None = None) -> Growth:
+    """Suppliers, accounts, people: grow with the square root of scales above 1."""
+    return Growth(at_scale_1, at_least, at_most, master=True)
+
+
+def transactions(at_scale_1: int, *, at_least: int = 0) -> Growth:
+    """Orders, invoices, payments: grow linearly with the scale."""
+    return Growth(at_scale_1, at_least)
+
+
+def seed_plan(**kinds: Growth) -> Any:
+    """``SeedPlan``: a frozen dataclass with a count per kind, and ``SeedPlan.for_scale(scale)``.
+
+    A simulator states how each kind grows; the arithmetic is this one rule for all of them.
+    """
+
+    def for_scale(cls: type, scale: float) -> Any:
+        return cls(**{name: growth.count(scale) for name, growth in kinds.items()})
+
+    return make_dataclass(
+        "SeedPlan",
+        [(name, int) for name in kinds],
+        frozen=True,
+        namespace={"for_scale": classmethod(for_scale), "__doc__": "Record counts for a scale."},
+    )
 
 
 class Stopwatch:

@@ -12,7 +12,6 @@ identical values that span many 50-record pages.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
 import logging
@@ -20,7 +19,7 @@ import random
 from decimal import Decimal
 from typing import Any
 
-from connector_sandbox.seeding import SeedReport, Stopwatch, anchor_day, master_scale
+from connector_sandbox.seeding import SeedReport, Stopwatch, anchor_day, master_data, seed_plan, transactions
 
 from .factory import DataFactory, Ids, Masters, SupplierRef, load_masters, money
 from .schema import RESOURCES
@@ -35,25 +34,13 @@ _HISTORY_DAYS = 365
 _SEED_FORMAT = 1  # bump when generated data changes, so a kept db_path is re-seeded
 
 
-@dataclasses.dataclass(frozen=True)
-class SeedPlan:
-    suppliers: int
-    accounts_per_chart: int
-    projects: int
-    purchase_orders: int
-    unmatched_invoices: int
-
-    @classmethod
-    def for_scale(cls, scale: float) -> SeedPlan:
-        master = master_scale(scale)
-        named = len(SIGNATURE_SUPPLIERS) + len(MAX_LENGTH_SUPPLIERS)
-        return cls(
-            suppliers=max(named + 10, round(400 * master)),
-            accounts_per_chart=max(12, min(80, round(60 * master))),
-            projects=max(5, round(30 * master)),
-            purchase_orders=max(30, round(1500 * scale)),
-            unmatched_invoices=max(20, round(900 * scale)),
-        )
+SeedPlan = seed_plan(
+    suppliers=master_data(400, at_least=len(SIGNATURE_SUPPLIERS) + len(MAX_LENGTH_SUPPLIERS) + 10),
+    accounts_per_chart=master_data(60, at_least=12, at_most=80),
+    projects=master_data(30, at_least=5),
+    purchase_orders=transactions(1500, at_least=30),
+    unmatched_invoices=transactions(900, at_least=20),
+)
 
 
 def shared_stamps(anchor: dt.date) -> list[dt.datetime]:

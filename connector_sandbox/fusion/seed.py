@@ -17,9 +17,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import random
-from dataclasses import dataclass
 
-from connector_sandbox.seeding import SeedReport, Stopwatch, anchor_day, master_scale
+from connector_sandbox.seeding import SeedReport, Stopwatch, anchor_day, master_data, seed_plan, transactions
 
 from .factory import Batch, Factory, Stamp
 from .settings import FusionSandboxSettings
@@ -41,23 +40,12 @@ HISTORY_DAYS = 365
 SEED_USER = "FIN_IMPL"
 
 
-@dataclass(frozen=True)
-class SeedPlan:
-    suppliers: int
-    purchase_orders: int
-    invoices: int
-    requisitions: int
-
-    @classmethod
-    def for_scale(cls, scale: float) -> SeedPlan:
-        master = master_scale(scale)
-        named = len(SIGNATURE_SUPPLIERS) + len(MAX_LENGTH_SUPPLIERS)
-        return cls(
-            suppliers=max(named + 8, round(400 * master)),
-            purchase_orders=max(30, round(2000 * scale)),
-            invoices=max(40, round(2500 * scale)),
-            requisitions=max(10, round(600 * scale)),
-        )
+SeedPlan = seed_plan(
+    suppliers=master_data(400, at_least=len(SIGNATURE_SUPPLIERS) + len(MAX_LENGTH_SUPPLIERS) + 8),
+    purchase_orders=transactions(2000, at_least=30),
+    invoices=transactions(2500, at_least=40),
+    requisitions=transactions(600, at_least=10),
+)
 
 
 class Timeline:

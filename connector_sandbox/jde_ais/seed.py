@@ -15,9 +15,9 @@ import logging
 import random
 from array import array
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 
-from connector_sandbox.seeding import SeedReport, Stopwatch, anchor_day, master_scale
+from connector_sandbox.seeding import SeedReport, Stopwatch, anchor_day, master_data, seed_plan, transactions
 
 from .dates import from_julian, to_julian
 from .factory import AccountRef, DataFactory, OrderRef, SupplierRef, fit, ledger_from_batch, right_justify
@@ -38,30 +38,15 @@ _NAMED = SIGNATURE_SUPPLIERS + MAX_LENGTH_SUPPLIERS
 _CHUNK = 2_000
 
 
-@dataclass(frozen=True)
-class SeedPlan:
-    """Record counts for a scale."""
-
-    suppliers: int
-    employees: int
-    customers: int
-    accounts: int
-    purchase_orders: int
-    vouchers: int
-    batch_history: int
-
-    @classmethod
-    def for_scale(cls, scale: float) -> SeedPlan:
-        master = master_scale(scale)
-        return cls(
-            suppliers=max(len(_NAMED) + 10, round(2000 * master)),
-            employees=max(5, round(40 * master)),
-            customers=max(5, round(150 * master)),
-            accounts=round(1500 * master),
-            purchase_orders=max(25, round(2500 * scale)),
-            vouchers=max(30, round(3000 * scale)),
-            batch_history=max(5, round(150 * scale)),
-        )
+SeedPlan = seed_plan(
+    suppliers=master_data(2000, at_least=len(_NAMED) + 10),
+    employees=master_data(40, at_least=5),
+    customers=master_data(150, at_least=5),
+    accounts=master_data(1500),
+    purchase_orders=transactions(2500, at_least=25),
+    vouchers=transactions(3000, at_least=30),
+    batch_history=transactions(150, at_least=5),
+)
 
 
 # Bumped when the seeded tables change (2: F0911 added; 3: 4-decimal stock costs), so an older database is

@@ -22,7 +22,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from connector_sandbox.seeding import SeedReport, Stopwatch, anchor_day, master_scale
+from connector_sandbox.seeding import SeedReport, Stopwatch, anchor_day, master_data, seed_plan, transactions
 
 from .generator import Generator, ProjectRefs, pad_to
 from .settings import ProcoreSandboxSettings
@@ -88,23 +88,11 @@ def requisition_header(
     }
 
 
-@dataclass(frozen=True)
-class SeedPlan:
-    """Record counts for a scale."""
-
-    projects: int
-    vendors: int
-    commitments: int
-
-    @classmethod
-    def for_scale(cls, scale: float) -> SeedPlan:
-        master = master_scale(scale)
-        named = len(SIGNATURE_VENDORS) + len(MAX_LENGTH_VENDOR_STEMS)
-        return cls(
-            projects=max(4, round(12 * master)),
-            vendors=max(named + 12, round(600 * master)),
-            commitments=max(24, round(1500 * scale)),
-        )
+SeedPlan = seed_plan(
+    projects=master_data(12, at_least=4),
+    vendors=master_data(600, at_least=len(SIGNATURE_VENDORS) + len(MAX_LENGTH_VENDOR_STEMS) + 12),
+    commitments=transactions(1500, at_least=24),
+)
 
 
 @dataclass

@@ -20,9 +20,8 @@ import json
 import random
 import re
 import unicodedata
-from dataclasses import dataclass
 
-from connector_sandbox.seeding import SeedReport, Stopwatch, anchor_day, master_scale
+from connector_sandbox.seeding import SeedReport, Stopwatch, anchor_day, master_data, seed_plan, transactions
 
 from .factory import Catalog, Clock, Counters, DataFactory, History
 from .formats import stored
@@ -61,28 +60,14 @@ OTHER_VENDOR_ID = 1  # Procurify's special non-vendor bucket (type 1 OTHER)
 HIDDEN_VENDOR_ID = 2
 
 
-@dataclass(frozen=True)
-class SeedPlan:
-    """Record counts for a scale."""
-
-    users: int
-    departments: int
-    generated_account_codes: int
-    vendors: int
-    requisitions: int
-    expense_bills: int
-
-    @classmethod
-    def for_scale(cls, scale: float) -> SeedPlan:
-        master = master_scale(scale)
-        return cls(
-            users=max(8, round(60 * master)),
-            departments=max(8, round(40 * master)),
-            generated_account_codes=max(6, round(250 * master)),
-            vendors=max(len(SIGNATURE_VENDORS) + len(MAX_LENGTH_VENDOR_NAMES) + 12, round(1500 * master)),
-            requisitions=max(40, round(3000 * scale)),
-            expense_bills=max(8, round(300 * scale)),
-        )
+SeedPlan = seed_plan(
+    users=master_data(60, at_least=8),
+    departments=master_data(40, at_least=8),
+    generated_account_codes=master_data(250, at_least=6),
+    vendors=master_data(1500, at_least=len(SIGNATURE_VENDORS) + len(MAX_LENGTH_VENDOR_NAMES) + 12),
+    requisitions=transactions(3000, at_least=40),
+    expense_bills=transactions(300, at_least=8),
+)
 
 
 def anchor_for(settings: ProcurifySandboxSettings) -> dt.datetime:
