@@ -9,8 +9,9 @@ common ones the same way everywhere. A field declared with ``command_line`` is a
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -27,6 +28,24 @@ class Standalone:
 def command_line(help: str, default: Any = None, **constraints: Any) -> Any:
     """A settings field that is also the command-line option ``--its-name`` (``help`` says what it does)."""
     return Field(default=default, json_schema_extra={"command_line": help}, **constraints)
+
+
+T = TypeVar("T")
+
+
+def require_unique(keys: Iterable[Hashable], message: str, *, at_least_one: bool = False) -> None:
+    """Refuse settings whose list repeats a key (two clients with one id): ``ValueError(message)``.
+
+    With ``at_least_one`` an empty list is refused too.
+    """
+    seen = list(keys)
+    if len(seen) != len(set(seen)) or (at_least_one and not seen):
+        raise ValueError(message)
+
+
+def find_by(items: Iterable[T], key: Callable[[T], Hashable], wanted: Hashable) -> T | None:
+    """The configured item (user, client, organization) whose ``key`` is ``wanted``; None when none is."""
+    return next((item for item in items if key(item) == wanted), None)
 
 
 def listen_port(default: int) -> Any:

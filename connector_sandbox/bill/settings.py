@@ -20,7 +20,14 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from connector_sandbox.faults import FaultKnobs
-from connector_sandbox.settings import SimulatorSettings, Standalone, command_line, listen_port
+from connector_sandbox.settings import (
+    SimulatorSettings,
+    Standalone,
+    command_line,
+    find_by,
+    listen_port,
+    require_unique,
+)
 
 # BILL ids are 20 characters; an organization id begins with 008 (reference 2.1 and 2.4).
 _ORG_ID = re.compile(r"^008[0-9A-Za-z]{17}$")
@@ -191,15 +198,15 @@ class BillSandboxSettings(SimulatorSettings):
     def _consistent(self) -> BillSandboxSettings:
         if not self.organizations:
             raise ValueError("organizations: at least one organization is needed")
-        ids = [org.id for org in self.organizations]
-        if len(ids) != len(set(ids)):
-            raise ValueError("organizations: every organization id must be unique")
+        require_unique(
+            (org.id for org in self.organizations), "organizations: every organization id must be unique"
+        )
         if self.default_page_size > self.max_page_size:
             raise ValueError("default_page_size must not exceed max_page_size")
         return self
 
     def organization(self, org_id: str) -> Organization | None:
-        return next((org for org in self.organizations if org.id == org_id), None)
+        return find_by(self.organizations, lambda org: org.id, org_id)
 
     # How ``python -m connector_sandbox.bill`` introduces itself (``connector_sandbox.cli``).
     standalone = Standalone(

@@ -19,7 +19,14 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from connector_sandbox.faults import FaultKnobs
-from connector_sandbox.settings import SimulatorSettings, Standalone, command_line, listen_port
+from connector_sandbox.settings import (
+    SimulatorSettings,
+    Standalone,
+    command_line,
+    find_by,
+    listen_port,
+    require_unique,
+)
 
 
 class ClientApp(BaseModel):
@@ -252,12 +259,16 @@ class ProcoreSandboxSettings(SimulatorSettings):
 
     @model_validator(mode="after")
     def _consistent(self) -> ProcoreSandboxSettings:
-        client_ids = [client.client_id for client in self.clients]
-        if not client_ids or len(client_ids) != len(set(client_ids)):
-            raise ValueError("clients: at least one, and every client_id must be unique")
-        company_ids = [company.id for company in self.companies]
-        if not company_ids or len(company_ids) != len(set(company_ids)):
-            raise ValueError("companies: at least one, and every id must be unique")
+        require_unique(
+            (client.client_id for client in self.clients),
+            "clients: at least one, and every client_id must be unique",
+            at_least_one=True,
+        )
+        require_unique(
+            (company.id for company in self.companies),
+            "companies: at least one, and every id must be unique",
+            at_least_one=True,
+        )
         if not self.companies[0].connected:
             raise ValueError("companies: the first company is the seeded one and must be connected")
         return self
@@ -268,7 +279,7 @@ class ProcoreSandboxSettings(SimulatorSettings):
         return self.companies[0].id
 
     def client(self, client_id: str) -> ClientApp | None:
-        return next((client for client in self.clients if client.client_id == client_id), None)
+        return find_by(self.clients, lambda client: client.client_id, client_id)
 
     # How ``python -m connector_sandbox.procore`` introduces itself (``connector_sandbox.cli``).
     standalone = Standalone(

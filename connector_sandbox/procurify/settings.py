@@ -19,7 +19,13 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from connector_sandbox.faults import FaultKnobs
-from connector_sandbox.settings import SimulatorSettings, Standalone, command_line, listen_port
+from connector_sandbox.settings import (
+    SimulatorSettings,
+    Standalone,
+    command_line,
+    listen_port,
+    require_unique,
+)
 
 # What a credential's user may touch. Procurify binds a token to the user who created the API
 # application and applies that user's role; the sandbox reduces roles to these endpoint families.
@@ -165,9 +171,9 @@ class ProcurifySandboxSettings(SimulatorSettings):
 
     @model_validator(mode="after")
     def _applications_are_distinct(self) -> ProcurifySandboxSettings:
-        ids = [app.client_id for app in self.applications]
-        if len(ids) != len(set(ids)):
-            raise ValueError("applications: every client_id must be unique")
+        require_unique(
+            (app.client_id for app in self.applications), "applications: every client_id must be unique"
+        )
         for app in self.applications:
             if app.domain is not None and not _DOMAIN.match(app.domain):
                 raise ValueError(f"applications[{app.client_id}].domain {app.domain!r} is not a DNS label")
