@@ -15,6 +15,8 @@ from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+T = TypeVar("T")
+
 
 @dataclass(frozen=True)
 class Standalone:
@@ -28,24 +30,6 @@ class Standalone:
 def command_line(help: str, default: Any = None, **constraints: Any) -> Any:
     """A settings field that is also the command-line option ``--its-name`` (``help`` says what it does)."""
     return Field(default=default, json_schema_extra={"command_line": help}, **constraints)
-
-
-T = TypeVar("T")
-
-
-def require_unique(keys: Iterable[Hashable], message: str, *, at_least_one: bool = False) -> None:
-    """Refuse settings whose list repeats a key (two clients with one id): ``ValueError(message)``.
-
-    With ``at_least_one`` an empty list is refused too.
-    """
-    seen = list(keys)
-    if len(seen) != len(set(seen)) or (at_least_one and not seen):
-        raise ValueError(message)
-
-
-def find_by(items: Iterable[T], key: Callable[[T], Hashable], wanted: Hashable) -> T | None:
-    """The configured item (user, client, organization) whose ``key`` is ``wanted``; None when none is."""
-    return next((item for item in items if key(item) == wanted), None)
 
 
 def listen_port(default: int) -> Any:
@@ -67,3 +51,18 @@ class SimulatorSettings(BaseModel):
     seed: int = 20250301
     # The seeded history ends the day before this date (its records are all older); None means today (UTC).
     anchor_date: dt.date | None = command_line("last day of history + 1 (yyyy-mm-dd)")
+
+    @staticmethod
+    def require_unique(keys: Iterable[Hashable], message: str, *, at_least_one: bool = False) -> None:
+        """Refuse settings whose list repeats a key (two clients with one id): ``ValueError(message)``.
+
+        With ``at_least_one`` an empty list is refused too.
+        """
+        seen = list(keys)
+        if len(seen) != len(set(seen)) or (at_least_one and not seen):
+            raise ValueError(message)
+
+    @staticmethod
+    def find_by(items: Iterable[T], key: Callable[[T], Hashable], wanted: Hashable) -> T | None:
+        """The configured item (user, client, organization) whose ``key`` is ``wanted``; None when none is."""
+        return next((item for item in items if key(item) == wanted), None)

@@ -20,14 +20,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from connector_sandbox.faults import FaultKnobs
-from connector_sandbox.settings import (
-    SimulatorSettings,
-    Standalone,
-    command_line,
-    find_by,
-    listen_port,
-    require_unique,
-)
+from connector_sandbox.settings import SimulatorSettings, Standalone, command_line, listen_port
 
 # BILL ids are 20 characters; an organization id begins with 008 (reference 2.1 and 2.4).
 _ORG_ID = re.compile(r"^008[0-9A-Za-z]{17}$")
@@ -198,7 +191,7 @@ class BillSandboxSettings(SimulatorSettings):
     def _consistent(self) -> BillSandboxSettings:
         if not self.organizations:
             raise ValueError("organizations: at least one organization is needed")
-        require_unique(
+        self.require_unique(
             (org.id for org in self.organizations), "organizations: every organization id must be unique"
         )
         if self.default_page_size > self.max_page_size:
@@ -206,7 +199,7 @@ class BillSandboxSettings(SimulatorSettings):
         return self
 
     def organization(self, org_id: str) -> Organization | None:
-        return find_by(self.organizations, lambda org: org.id, org_id)
+        return self.find_by(self.organizations, lambda org: org.id, org_id)
 
     # How ``python -m connector_sandbox.bill`` introduces itself (``connector_sandbox.cli``).
     standalone = Standalone(

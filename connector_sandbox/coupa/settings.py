@@ -18,14 +18,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from connector_sandbox.faults import FaultKnobs
-from connector_sandbox.settings import (
-    SimulatorSettings,
-    Standalone,
-    command_line,
-    find_by,
-    listen_port,
-    require_unique,
-)
+from connector_sandbox.settings import SimulatorSettings, Standalone, command_line, listen_port
 
 # Every scope ml-connector uses against Coupa (read and write on each resource family it touches).
 PROJECT_SCOPES: tuple[str, ...] = (
@@ -277,13 +270,13 @@ class CoupaSandboxSettings(SimulatorSettings):
 
     @model_validator(mode="after")
     def _unique_clients(self) -> CoupaSandboxSettings:
-        require_unique(
+        self.require_unique(
             (client.client_id for client in self.clients), "clients: every client_id must be unique"
         )
         return self
 
     def client(self, client_id: str) -> ApiClient | None:
-        return find_by(self.clients, lambda client: client.client_id, client_id)
+        return self.find_by(self.clients, lambda client: client.client_id, client_id)
 
     def tz(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)

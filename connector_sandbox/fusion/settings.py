@@ -19,7 +19,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from connector_sandbox.faults import FaultKnobs
-from connector_sandbox.settings import SimulatorSettings, Standalone, find_by, listen_port, require_unique
+from connector_sandbox.settings import SimulatorSettings, Standalone, listen_port
 
 DEFAULT_PORT = 8716
 DEFAULT_SCOPE = "urn:opc:resource:consumer::all"
@@ -224,8 +224,8 @@ class FusionSandboxSettings(SimulatorSettings):
     @model_validator(mode="after")
     def _consistent(self) -> FusionSandboxSettings:
         names = [user.username.lower() for user in self.users]
-        require_unique(names, "users: every username must be unique (Fusion user names ignore case)")
-        require_unique(
+        self.require_unique(names, "users: every username must be unique (Fusion user names ignore case)")
+        self.require_unique(
             (client.client_id for client in self.clients), "clients: every client_id must be unique"
         )
         for client in self.clients:
@@ -236,10 +236,10 @@ class FusionSandboxSettings(SimulatorSettings):
     def user(self, username: str) -> FusionUser | None:
         """The configured user of this name; Fusion user names are case-insensitive."""
         wanted = username.strip().lower()
-        return find_by(self.users, lambda user: user.username.lower(), wanted)
+        return self.find_by(self.users, lambda user: user.username.lower(), wanted)
 
     def client(self, client_id: str) -> OAuthClient | None:
-        return find_by(self.clients, lambda client: client.client_id, client_id)
+        return self.find_by(self.clients, lambda client: client.client_id, client_id)
 
     # How ``python -m connector_sandbox.fusion`` introduces itself (``connector_sandbox.cli``).
     standalone = Standalone(

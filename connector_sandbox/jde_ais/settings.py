@@ -15,14 +15,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from connector_sandbox.faults import FaultKnobs
-from connector_sandbox.settings import (
-    SimulatorSettings,
-    Standalone,
-    command_line,
-    find_by,
-    listen_port,
-    require_unique,
-)
+from connector_sandbox.settings import SimulatorSettings, Standalone, command_line, listen_port
 
 # Contracts live beside the project's other docs: they are written for JDE administrators first and
 # the simulator reads the same files, so the two can never drift apart.
@@ -134,7 +127,7 @@ class JdeSandboxSettings(SimulatorSettings):
 
     @model_validator(mode="after")
     def _unique_users(self) -> JdeSandboxSettings:
-        require_unique(
+        self.require_unique(
             (user.username.upper() for user in self.users),
             "users: every username must be unique (JDE user ids are case-insensitive)",
         )
@@ -143,7 +136,7 @@ class JdeSandboxSettings(SimulatorSettings):
     def user(self, username: str) -> SandboxUser | None:
         """The configured user with this id; E1 user ids are upper case, so the match ignores case."""
         wanted = username.strip().upper()
-        return find_by(self.users, lambda user: user.username.upper(), wanted)
+        return self.find_by(self.users, lambda user: user.username.upper(), wanted)
 
     # How ``python -m connector_sandbox.jde_ais`` introduces itself (``connector_sandbox.cli``).
     standalone = Standalone(

@@ -19,14 +19,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from connector_sandbox.faults import FaultKnobs
-from connector_sandbox.settings import (
-    SimulatorSettings,
-    Standalone,
-    command_line,
-    find_by,
-    listen_port,
-    require_unique,
-)
+from connector_sandbox.settings import SimulatorSettings, Standalone, command_line, listen_port
 
 
 class ClientApp(BaseModel):
@@ -259,12 +252,12 @@ class ProcoreSandboxSettings(SimulatorSettings):
 
     @model_validator(mode="after")
     def _consistent(self) -> ProcoreSandboxSettings:
-        require_unique(
+        self.require_unique(
             (client.client_id for client in self.clients),
             "clients: at least one, and every client_id must be unique",
             at_least_one=True,
         )
-        require_unique(
+        self.require_unique(
             (company.id for company in self.companies),
             "companies: at least one, and every id must be unique",
             at_least_one=True,
@@ -279,7 +272,7 @@ class ProcoreSandboxSettings(SimulatorSettings):
         return self.companies[0].id
 
     def client(self, client_id: str) -> ClientApp | None:
-        return find_by(self.clients, lambda client: client.client_id, client_id)
+        return self.find_by(self.clients, lambda client: client.client_id, client_id)
 
     # How ``python -m connector_sandbox.procore`` introduces itself (``connector_sandbox.cli``).
     standalone = Standalone(

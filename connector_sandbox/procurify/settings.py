@@ -19,13 +19,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from connector_sandbox.faults import FaultKnobs
-from connector_sandbox.settings import (
-    SimulatorSettings,
-    Standalone,
-    command_line,
-    listen_port,
-    require_unique,
-)
+from connector_sandbox.settings import SimulatorSettings, Standalone, command_line, listen_port
 
 # What a credential's user may touch. Procurify binds a token to the user who created the API
 # application and applies that user's role; the sandbox reduces roles to these endpoint families.
@@ -171,7 +165,7 @@ class ProcurifySandboxSettings(SimulatorSettings):
 
     @model_validator(mode="after")
     def _applications_are_distinct(self) -> ProcurifySandboxSettings:
-        require_unique(
+        self.require_unique(
             (app.client_id for app in self.applications), "applications: every client_id must be unique"
         )
         for app in self.applications:
