@@ -166,57 +166,26 @@ def _seed_accounts(store: Store, plan: SeedPlan, anchor: dt.date) -> list[Accoun
 def _seed_people(store: Store, plan: SeedPlan, rng: random.Random, anchor: dt.date) -> list[int]:
     """F0101 companies (AT1 O), employees (E, the buyers on POs) and customers (C)."""
     stamp = (to_julian(anchor - dt.timedelta(days=500)), 90000)
-    rows: list[dict[str, object]] = []
-    for company in COMPANIES:
-        rows.append(
-            {
-                "AN8": company.address_number,
-                "ALPH": company.name,
-                "AT1": "O",
-                "TAXC": "C",
-                "DC": company.name.upper()[:40],
-                "MCU": right_justify(company.business_units[0]),
-                "USER": "JSMITH",
-                "PID": "P01012",
-                "UPMJ": stamp[0],
-                "UPMT": stamp[1],
-            }
-        )
+
+    def entry(an8: int, name: str, search_type: str, tax_class: str, **more: object) -> dict[str, object]:
+        """An address-book row as the seed's history wrote it (user JSMITH, program P01012)."""
+        row = {"AN8": an8, "ALPH": name, "AT1": search_type, "TAXC": tax_class, "DC": name.upper()[:40]}
+        return {**row, **more, "USER": "JSMITH", "PID": "P01012", "UPMJ": stamp[0], "UPMT": stamp[1]}
+
+    rows = [
+        entry(company.address_number, company.name, "O", "C", MCU=right_justify(company.business_units[0]))
+        for company in COMPANIES
+    ]
     buyers = []
     next_an8 = 1001
     for _ in range(plan.employees):
         name = f"{rng.choice(SURNAMES)}, {rng.choice(('Anna', 'Jürgen', 'Zoë', 'Li', 'Marc', 'Siobhán'))}"
-        rows.append(
-            {
-                "AN8": next_an8,
-                "ALPH": name,
-                "AT1": "E",
-                "TAXC": "P",
-                "DC": name.upper()[:40],
-                "USER": "JSMITH",
-                "PID": "P01012",
-                "UPMJ": stamp[0],
-                "UPMT": stamp[1],
-            }
-        )
+        rows.append(entry(next_an8, name, "E", "P"))
         buyers.append(next_an8)
         next_an8 += 1
     for _ in range(plan.customers):
-        name = f"{rng.choice(SURNAMES)} Property Developments"
         rows.append(
-            {
-                "AN8": next_an8,
-                "ALPH": name,
-                "AT1": "C",
-                "TAXC": "C",
-                "ATR": "Y",
-                "ATP": "N",
-                "DC": name.upper()[:40],
-                "USER": "JSMITH",
-                "PID": "P01012",
-                "UPMJ": stamp[0],
-                "UPMT": stamp[1],
-            }
+            entry(next_an8, f"{rng.choice(SURNAMES)} Property Developments", "C", "C", ATR="Y", ATP="N")
         )
         next_an8 += 1
     with store.transaction() as conn:

@@ -71,6 +71,13 @@ NO_ORIGIN: dict[str, Any] = {
 }
 
 
+def erp_origin(synced: bool, origin_id: str, origin_code: str | None, owner: str) -> dict[str, Any]:
+    """The origin columns the ERP integration wrote back on a synced record; empty when never synced."""
+    if not synced:
+        return dict(NO_ORIGIN)
+    return {"origin_id": origin_id, "origin_code": origin_code, "origin_data": None, "origin_owner": owner}
+
+
 def requisition_header(
     company_id: int, commitment: Mapping[str, Any], number: int, period: Mapping[str, Any]
 ) -> dict[str, Any]:
@@ -306,10 +313,7 @@ def _seed_projects(
             "zip": zip_code,
             "country_code": country,
             "currency_iso_code": currency,
-            "origin_id": f"JDE-JOB-{number}" if synced else None,
-            "origin_code": number if synced else None,
-            "origin_data": None,
-            "origin_owner": gen.owner_client if synced else None,
+            **erp_origin(synced, f"JDE-JOB-{number}", number, gen.owner_client),
             "created_at": created,
             "updated_at": updated,
         }
@@ -346,10 +350,7 @@ def _seed_project_cost_codes(
             "position": position,
             "standard_cost_code_id": std_id,
             "budgeted": 0,
-            "origin_id": f"JDE-CC-{number}.{full}" if synced else None,
-            "origin_code": full if synced else None,
-            "origin_data": None,
-            "origin_owner": gen.owner_client if synced else None,
+            **erp_origin(synced, f"JDE-CC-{number}.{full}", full, gen.owner_client),
             "created_at": created,
             "updated_at": updated,
             "deleted_at": None,
@@ -582,10 +583,7 @@ def _requisitions_for(
                 "submitted_at": updated if status != "draft" else None,
                 "payment_date": payment_date,
                 "final": 0,
-                "origin_id": f"JDE-INV-{requisition_id}" if synced else None,
-                "origin_code": None,
-                "origin_data": None,
-                "origin_owner": gen.owner_client if synced else None,
+                **erp_origin(synced, f"JDE-INV-{requisition_id}", None, gen.owner_client),
                 "created_at": created,
                 "updated_at": updated,
                 "deleted_at": None,
