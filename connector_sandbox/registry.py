@@ -9,6 +9,7 @@ a newcomer already synced.
 
 from __future__ import annotations
 
+import importlib
 import os
 import random
 import socket
@@ -28,11 +29,14 @@ from connector_sandbox.serve import serve_in_thread
 
 @dataclass(frozen=True)
 class SandboxSpec:
-    key: str
+    key: str  # also its package: connector_sandbox.<key>
     title: str
     path: str
-    factory: Callable[[float, Path], Any]
+    settings: str  # the settings class the package exports
     activity: dict[str, int] = field(default_factory=dict)  # body of POST /sandbox/activity: a little work
+    # Keeps its seeded data in <data_dir>/<key>-<scale>.sqlite; the others seed at every start (about
+    # 1 s at scale 1: Procurify a temporary file, Fusion in memory).
+    keeps_data: bool = True
 
     @property
     def port(self) -> int:
@@ -42,78 +46,62 @@ class SandboxSpec:
     def root(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-
-def _jde_ais(scale: float, data_dir: Path) -> Any:
-    from connector_sandbox.jde_ais import JdeSandboxSettings, create_app
-
-    return create_app(JdeSandboxSettings(scale=scale, db_path=data_dir / f"jde_ais-{scale:g}.sqlite"))
-
-
-def _procore(scale: float, data_dir: Path) -> Any:
-    from connector_sandbox.procore import ProcoreSandboxSettings, create_app
-
-    return create_app(ProcoreSandboxSettings(scale=scale, db_path=data_dir / f"procore-{scale:g}.sqlite"))
+    def factory(self, scale: float, data_dir: Path) -> Any:
+        """The simulator's app at ``scale``, its package imported only now (a CLI run loads one or none)."""
+        package = importlib.import_module(f"connector_sandbox.{self.key}")
+        values: dict[str, Any] = {"scale": scale}
+        if self.keeps_data:
+            values["db_path"] = data_dir / f"{self.key}-{scale:g}.sqlite"
+        return package.create_app(getattr(package, self.settings)(**values))
 
 
-def _bill(scale: float, data_dir: Path) -> Any:
-    from connector_sandbox.bill import BillSandboxSettings, create_app
-
-    return create_app(BillSandboxSettings(scale=scale, db_path=data_dir / f"bill-{scale:g}.sqlite"))
-
-
-def _coupa(scale: float, data_dir: Path) -> Any:
-    from connector_sandbox.coupa import CoupaSandboxSettings, create_app
-
-    return create_app(CoupaSandboxSettings(scale=scale, db_path=data_dir / f"coupa-{scale:g}.sqlite"))
-
-
-def _procurify(scale: float, _data_dir: Path) -> Any:
-    from connector_sandbox.procurify import ProcurifySandboxSettings, create_app
-
-    return create_app(ProcurifySandboxSettings(scale=scale))  # seeds a temporary file (about 1 s at scale 1)
-
-
-def _fusion(scale: float, _data_dir: Path) -> Any:
-    from connector_sandbox.fusion import FusionSandboxSettings, create_app
-
-    return create_app(FusionSandboxSettings(scale=scale))  # seeds in memory (about 0.5 s at scale 1)
-
-
-SANDBOXES: dict[str, SandboxSpec] = {
-    spec.key: spec
-    for spec in (
-        SandboxSpec(
-            "jde_ais",
-            "JD Edwards AIS",
-            "/jderest",
-            _jde_ais,
-            {"new_suppliers": 2, "updated_suppliers": 2, "new_purchase_orders": 3, "new_vouchers": 3},
-        ),
-        SandboxSpec(
-            "coupa",
-            "Coupa Core API",
-            "",
-            _coupa,
-            {"new_invoices": 2, "updated_invoices": 2, "new_payments": 1},
-        ),
-        SandboxSpec(
-            "bill",
-            "BILL v3 API",
-            "/connect",
-            _bill,
-            {"new_vendors": 1, "new_bills": 2, "cleared_payments": 1},
-        ),
-        SandboxSpec("procurify", "Procurify API", "", _procurify, {"new_requisitions": 2, "new_bills": 1}),
-        SandboxSpec(
-            "procore",
-            "Procore REST API",
-            "",
-            _procore,
-            {"new_commitments": 1, "updated_requisitions": 1},
-        ),
-        SandboxSpec("fusion", "Oracle Fusion Cloud ERP", "", _fusion, {"new_invoices": 2, "new_payments": 1}),
-    )
-}
+_SPECS = (
+    SandboxSpec(
+        "jde_ais",
+        "JD Edwards AIS",
+        "/jderest",
+        "JdeSandboxSettings",
+        {"new_suppliers": 2, "updated_suppliers": 2, "new_purchase_orders": 3, "new_vouchers": 3},
+    ),
+    SandboxSpec(
+        "coupa",
+        "Coupa Core API",
+        "",
+        "CoupaSandboxSettings",
+        {"new_invoices": 2, "updated_invoices": 2, "new_payments": 1},
+    ),
+    SandboxSpec(
+        "bill",
+        "BILL v3 API",
+        "/connect",
+        "BillSandboxSettings",
+        {"new_vendors": 1, "new_bills": 2, "cleared_payments": 1},
+    ),
+    SandboxSpec(
+        "procurify",
+        "Procurify API",
+        "",
+        "ProcurifySandboxSettings",
+        {"new_requisitions": 2, "new_bills": 1},
+        keeps_data=False,
+    ),
+    SandboxSpec(
+        "procore",
+        "Procore REST API",
+        "",
+        "ProcoreSandboxSettings",
+        {"new_commitments": 1, "updated_requisitions": 1},
+    ),
+    SandboxSpec(
+        "fusion",
+        "Oracle Fusion Cloud ERP",
+        "",
+        "FusionSandboxSettings",
+        {"new_invoices": 2, "new_payments": 1},
+        keeps_data=False,
+    ),
+)
+SANDBOXES: dict[str, SandboxSpec] = {spec.key: spec for spec in _SPECS}
 
 
 def data_dir() -> Path:
