@@ -224,11 +224,19 @@ class Operator:
 
         return self.route("/sandbox/activity", handler, ["POST"])
 
-    def tokens(self, *, expire: Callable[[Any], int], revoke: Callable[[Any], int]) -> list[Route]:
-        """``POST /sandbox/tokens/expire`` and ``/revoke``: every token at once, answering how many."""
+    def tokens(self, *, clocked: bool = False) -> list[Route]:
+        """``POST /sandbox/tokens/expire`` and ``/revoke``: every token of ``state.tokens`` at once.
+
+        Each answers how many tokens it changed. ``clocked`` registries expire by the simulator's own
+        clock (``state.now()``, which ``/sandbox/clock`` moves), so they are told the time.
+        """
+
+        def expire(state: Any) -> dict[str, int]:
+            return {"expired": state.tokens.expire_all(state.now()) if clocked else state.tokens.expire_all()}
+
         return [
-            self.post("/sandbox/tokens/expire", lambda state: {"expired": expire(state)}),
-            self.post("/sandbox/tokens/revoke", lambda state: {"revoked": revoke(state)}),
+            self.post("/sandbox/tokens/expire", expire),
+            self.post("/sandbox/tokens/revoke", lambda state: {"revoked": state.tokens.revoke_all()}),
         ]
 
 

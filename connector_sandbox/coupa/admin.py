@@ -226,9 +226,7 @@ def admin_routes() -> list[Route]:
         *op.faults(FaultSettings, initial=lambda state: state.initial_settings.faults),
         op.route("/sandbox/records/{resource}", records),
         op.route("/sandbox/records/{resource}/{record_id:int}", record),
-        *op.tokens(
-            expire=lambda state: state.tokens.expire_all(), revoke=lambda state: state.tokens.revoke_all()
-        ),
+        *op.tokens(),
         op.get("/sandbox/callouts", _subscriptions_body),
         op.route("/sandbox/callouts", add_callout, ["POST"]),
         op.route("/sandbox/callouts/{subscription_id:int}", remove_callout, ["DELETE"]),

@@ -200,10 +200,7 @@ def admin_routes() -> list[Route]:
         ),
         op.route("/sandbox/identities", set_identities, ["POST"]),
         op.route("/sandbox/clock", advance_clock, ["POST"]),
-        *op.tokens(
-            expire=lambda state: state.tokens.expire_all(state.now()),
-            revoke=lambda state: state.tokens.revoke_all(),
-        ),
+        *op.tokens(clocked=True),
         op.route("/sandbox/records/{resource}", stored_records),
         op.route("/sandbox/records/{resource}/{id}", stored_record),
     ]

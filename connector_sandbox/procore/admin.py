@@ -261,9 +261,7 @@ def admin_routes() -> list[Route]:
         ),
         op.route("/sandbox/records/{table}", records),
         op.route("/sandbox/records/{table}/{id}", record),
-        *op.tokens(
-            expire=lambda state: state.tokens.expire_all(), revoke=lambda state: state.tokens.revoke_all()
-        ),
+        *op.tokens(),
         op.post("/sandbox/rate-limits/reset", _reset_rate_limits),
         op.route("/sandbox/companies/{company_id}/connection", company_connection, ["POST"]),
         op.route("/sandbox/projects/{project_id}/permission", project_permission, ["POST"]),

@@ -258,10 +258,7 @@ def admin_routes() -> list[Route]:
             initial=lambda state: state.settings.variants,
         ),
         op.route("/sandbox/clock", clock, ["GET", "POST"]),
-        *op.tokens(
-            expire=lambda state: state.tokens.expire_all(state.now()),
-            revoke=lambda state: state.tokens.revoke_all(),
-        ),
+        *op.tokens(clocked=True),
         op.post("/sandbox/suspensions/clear", lambda state: {"cleared": state.gate.clear_suspensions()}),
         op.route("/sandbox/requisitions/{uuid}/purchase", purchase, ["POST"]),
         op.route("/sandbox/purchase-orders/{number:int}/receive", receive, ["POST"]),
