@@ -399,7 +399,9 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
         "15 * * * *",
         "JDE vouchers -> Coupa invoices",
     ),
-    Setting("jde_bill_vendors_cron", "ML_JDE_BILL_VENDORS_CRON", "5 * * * *", "JDE suppliers -> BILL vendors"),
+    Setting(
+        "jde_bill_vendors_cron", "ML_JDE_BILL_VENDORS_CRON", "5 * * * *", "JDE suppliers -> BILL vendors"
+    ),
     Setting(
         "coupa_jde_invoices_cron",
         "ML_COUPA_JDE_INVOICES_CRON",
