@@ -191,6 +191,15 @@ class Operator:
             activity,
         ]
 
+    def settings(
+        self,
+        read: Callable[[Any], Answer],
+        change: Callable[[Any, dict[str, Any]], None],
+        reset: Callable[[Any], None],
+    ) -> list[Route]:
+        """``/sandbox/settings`` (read, change, reset) for a simulator whose settings change live."""
+        return self.live("/sandbox/settings", read=read, change=change, reset=reset)
+
     def faults(
         self,
         model: type[BaseModel],

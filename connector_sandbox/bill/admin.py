@@ -195,7 +195,7 @@ def admin_routes() -> list[Route]:
             _reset_calls,
             op.activity(ActivityRequest, make_activity, refuse_make_errors=True),
         ),
-        *op.live("/sandbox/settings", read=_public_settings, change=_change_settings, reset=_reset_settings),
+        *op.settings(_public_settings, _change_settings, _reset_settings),
         *op.faults(
             FaultSettings,
             initial=lambda state: state.initial_settings.faults,

@@ -217,12 +217,7 @@ def admin_routes() -> list[Route]:
     op = _OPERATOR
     return [
         *op.common(state_summary, reset, reset_calls, op.activity(ActivityRequest, make_activity)),
-        *op.live(
-            "/sandbox/settings",
-            read=lambda state: state.settings.public_dump(),
-            change=_change_settings,
-            reset=_reset_settings,
-        ),
+        *op.settings(lambda state: state.settings.public_dump(), _change_settings, _reset_settings),
         *op.faults(FaultSettings, initial=lambda state: state.initial_settings.faults),
         op.route("/sandbox/records/{resource}", records),
         op.route("/sandbox/records/{resource}/{record_id:int}", record),

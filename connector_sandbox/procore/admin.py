@@ -246,11 +246,10 @@ def admin_routes() -> list[Route]:
     op = _OPERATOR
     return [
         *op.common(state_summary, reset, _reset_calls, op.activity(ActivityRequest, make_activity)),
-        *op.live(
-            "/sandbox/settings",
-            read=lambda state: state.live_settings(),
-            change=lambda state, changes: state.update_live(changes),
-            reset=lambda state: state.reset_live(),
+        *op.settings(
+            lambda state: state.live_settings(),
+            lambda state, changes: state.update_live(changes),
+            lambda state: state.reset_live(),
         ),
         # Shortcut for ``POST /sandbox/settings {"faults": {...}}``.
         *op.live(
