@@ -249,6 +249,11 @@ class Operator:
         ]
 
 
+def traffic(state: Any) -> dict[str, Any]:
+    """What every ``/sandbox/state`` starts with: rows per stored table and calls per endpoint."""
+    return {"row_counts": state.store.row_counts(), "calls": dict(state.calls)}
+
+
 def seed_summary(
     report: SeedReport, *keys: str, scale: float | None = None, seed: int | None = None
 ) -> dict[str, Any]:

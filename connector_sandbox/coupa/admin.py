@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from connector_sandbox.admin import Operator, Refused, object_body, refusing, seed_summary
+from connector_sandbox.admin import Operator, Refused, object_body, refusing, seed_summary, traffic
 from connector_sandbox.serve import json_object_body
 
 from .callouts import new_event
@@ -31,8 +31,7 @@ _OPERATOR = Operator()
 
 def state_summary(state: SandboxState) -> dict[str, Any]:
     return {
-        "row_counts": state.store.row_counts(),
-        "calls": dict(state.calls),
+        **traffic(state),
         "statuses": dict(state.statuses),
         "calls_by_status": dict(state.calls_by_status),
         "rate_limited": state.statuses.get("429", 0),

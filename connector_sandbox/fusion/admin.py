@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from connector_sandbox.admin import Operator, Refused, object_body, record_filters, seed_summary
+from connector_sandbox.admin import Operator, Refused, object_body, record_filters, seed_summary, traffic
 
 from .activity import ActivityRequest, make_activity
 from .catalog import RESOURCES, Resource
@@ -44,8 +44,7 @@ _OPERATOR = Operator(respond=_json, refuse_with=JSONResponse, refuse=(Validation
 def state_summary(state: SandboxState) -> dict[str, Any]:
     now = state.now()
     return {
-        "row_counts": state.store.row_counts(),
-        "calls": dict(state.calls),
+        **traffic(state),
         "statuses": dict(state.statuses),
         "throttled": state.limiter.throttled,
         "faults_injected": state.injector.injected,

@@ -12,7 +12,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.routing import Route
 
-from connector_sandbox.admin import Operator, Refused, record_filters, seed_summary
+from connector_sandbox.admin import Operator, Refused, record_filters, seed_summary, traffic
 
 from .activity import ActivityRequest, make_activity, process_voucher_batches
 from .settings import FaultSettings
@@ -26,8 +26,7 @@ _OPERATOR = Operator()
 
 def state_summary(state: SandboxState) -> dict[str, Any]:
     return {
-        "row_counts": state.store.row_counts(),
-        "calls": dict(state.calls),
+        **traffic(state),
         "active_sessions": state.sessions.active_count(),
         "stateless_sessions_created": state.sessions.stateless_sessions_created,
         "open_result_sets": len(state.result_sets),

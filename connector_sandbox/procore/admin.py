@@ -18,7 +18,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from connector_sandbox.admin import Operator, Refused, object_body, record_filters, refusing, seed_summary
+from connector_sandbox.admin import (
+    Operator,
+    Refused,
+    object_body,
+    record_filters,
+    refusing,
+    seed_summary,
+    traffic,
+)
 from connector_sandbox.serve import json_object_body
 
 from .activity import ActivityRequest, make_activity
@@ -34,8 +42,7 @@ def state_summary(state: SandboxState) -> dict[str, Any]:
     store = state.store
     settings = state.settings
     return {
-        "row_counts": store.row_counts(),
-        "calls": dict(state.calls),
+        **traffic(state),
         "statuses": dict(state.statuses),
         "rate_limited": state.statuses.get("429", 0),
         "active_tokens": state.tokens.active_count(),

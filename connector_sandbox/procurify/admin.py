@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.requests import Request
 from starlette.routing import Route
 
-from connector_sandbox.admin import Operator, Refused, refusing, seed_summary
+from connector_sandbox.admin import Operator, Refused, refusing, seed_summary, traffic
 from connector_sandbox.serve import json_object_body
 
 from .activity import (
@@ -53,8 +53,7 @@ def state_summary(state: SandboxState) -> dict[str, Any]:
     throttled = sum(count for key, count in state.statuses.items() if key.endswith(" 429"))
     return {
         "domain": state.settings.domain,
-        "row_counts": state.store.row_counts(),
-        "calls": dict(state.calls),
+        **traffic(state),
         "answers": dict(state.statuses),
         "throttled_429": throttled,
         "injected_failures": state.gate.injected,
