@@ -7,7 +7,6 @@ per endpoint, answers per status (429s included), stored records by id.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import random
 from typing import Any
@@ -124,7 +123,7 @@ async def advance_clock(request: Request, state: SandboxState) -> Response:
     seconds = body.get("advance_seconds")
     if not isinstance(seconds, int | float) or isinstance(seconds, bool) or seconds < 0:
         raise Refused("advance_seconds must be a non-negative number")
-    state.clock_offset += dt.timedelta(seconds=seconds)
+    state.advance_clock(seconds)
     return _json({"now": state.now().isoformat(timespec="milliseconds")})
 
 

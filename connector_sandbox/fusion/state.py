@@ -7,6 +7,7 @@ import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
 
+from connector_sandbox.clock import MovableClock
 from connector_sandbox.seeding import SeedReport, seeded
 
 from .auth import TokenRegistry
@@ -18,7 +19,7 @@ from .store import Store
 
 
 @dataclass
-class SandboxState:
+class SandboxState(MovableClock):
     settings: FusionSandboxSettings
     store: Store
     seed_report: SeedReport
@@ -43,10 +44,6 @@ class SandboxState:
             settings, store, report, settings.behaviour.model_copy(deep=True), settings.faults.model_copy()
         )
 
-    def now(self) -> dt.datetime:
-        """The pod's clock: UTC, shifted by the operator's ``/sandbox/clock`` advances."""
-        return dt.datetime.now(dt.UTC) + self.clock_offset
-
     def reseed(self, settings: FusionSandboxSettings) -> None:
         """Fresh data (and fresh tokens, counters, live settings) for ``settings``."""
         store, report = seeded(Store(), seed, settings)
@@ -58,7 +55,7 @@ class SandboxState:
         self.limiter = RateLimiter()
         self.calls.clear()
         self.statuses.clear()
-        self.clock_offset = dt.timedelta(0)
+        self.reset_clock()
         self.__post_init__()
         old.close()
 

@@ -120,9 +120,9 @@ async def clock(request: Request, state: SandboxState) -> dict[str, Any]:
         try:
             body = await json_object_body(request)
             if body.get("reset"):
-                state.clock_offset = dt.timedelta(0)
+                state.reset_clock()
             else:
-                state.clock_offset += dt.timedelta(seconds=float(body["advance_seconds"]))
+                state.advance_clock(float(body["advance_seconds"]))
         except (KeyError, TypeError, ValueError) as exc:
             raise Refused(f"send advance_seconds (a number) or reset: true ({exc})") from None
     return _clock(state)

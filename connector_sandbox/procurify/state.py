@@ -8,6 +8,7 @@ import threading
 from collections import Counter
 from dataclasses import dataclass, field
 
+from connector_sandbox.clock import MovableClock
 from connector_sandbox.seeding import SeedReport, seeded
 
 from .factory import Catalog, Clock, Counters, DataFactory
@@ -19,7 +20,7 @@ from .tokens import TokenService
 
 
 @dataclass
-class SandboxState:
+class SandboxState(MovableClock):
     settings: ProcurifySandboxSettings
     store: Store
     seed_report: SeedReport
@@ -45,10 +46,6 @@ class SandboxState:
             tokens=TokenService(settings.token_signing_key),
             gate=FaultGate(settings.faults.model_copy(), settings.seed),
         )
-
-    def now(self) -> dt.datetime:
-        """The sandbox clock: UTC, shifted by ``/sandbox/clock`` so tests can live through 24 h."""
-        return dt.datetime.now(dt.UTC) + self.clock_offset
 
     def application(self, client_id: str) -> SandboxApplication | None:
         return next((app for app in self.settings.applications if app.client_id == client_id), None)
@@ -85,7 +82,7 @@ class SandboxState:
             self.gate = FaultGate(settings.faults.model_copy(), settings.seed)
             self.calls.clear()
             self.statuses.clear()
-            self.clock_offset = dt.timedelta(0)
+            self.reset_clock()
             self._factory = None
             old.close()
             return report
