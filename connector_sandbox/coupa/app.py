@@ -566,5 +566,4 @@ def create_app(settings: CoupaSandboxSettings | None = None) -> Starlette:
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.sandbox = state
-    app.state.initial_settings = state.settings.model_copy(deep=True)
     return app
