@@ -25,21 +25,8 @@ from .activity import ActivityRequest, make_activity
 from .formats import now_ms
 from .settings import BillSandboxSettings, FaultSettings
 from .state import SandboxState
-from .webhooks import EVENT_CATALOG, EVENT_VERSION, Subscription
+from .webhooks import EMITTED_EVENTS, EVENT_CATALOG, EVENT_VERSION, Subscription
 
-# Event types the sandbox actually emits (the catalog lists more).
-EMITTED_EVENTS = (
-    "vendor.created",
-    "vendor.updated",
-    "vendor.archived",
-    "vendor.restored",
-    "bill.created",
-    "bill.updated",
-    "bill.archived",
-    "bill.restored",
-    "payment.updated",
-    "payment.failed",
-)
 _TABLES = {
     "vendors": "vendors",
     "bills": "bills",
