@@ -11,39 +11,20 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
 import pytest
 import requests
 
-from connector_sandbox.bill import BillSandboxSettings, Organization
+from connector_sandbox.bill import BillSandboxSettings
 from connector_sandbox.bill.testing import SandboxHandle, running
 
 pytestmark = pytest.mark.timeout(120)
 
+BILL_SETTINGS = {"scale": 0.3}  # the `bill` fixture's (tests/sandbox/conftest.py)
 ORG_2 = "00801SANDBOXORG00002"
 ID = re.compile(r"^[0-9a-z]{3}02[0-9A-Za-z]{15}$")
-
-
-@pytest.fixture(scope="module")
-def bill() -> Iterator[SandboxHandle]:
-    settings = BillSandboxSettings(
-        scale=0.3,
-        organizations=(
-            Organization(id="00801SANDBOXORG00001", name="ML Connector Sandbox Org"),
-            Organization(id=ORG_2, name="Zweite Gesellschaft mbH"),
-        ),
-    )
-    with running(settings) as handle:
-        yield handle
-
-
-@pytest.fixture(autouse=True)
-def _restore(bill: SandboxHandle) -> Iterator[None]:
-    yield
-    bill.restore_defaults()
 
 
 @pytest.fixture

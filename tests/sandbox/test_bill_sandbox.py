@@ -12,38 +12,19 @@ import re
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
 
-from connector_sandbox.bill import BillSandboxSettings, Organization
+from connector_sandbox.bill import BillSandboxSettings
 from connector_sandbox.bill.testing import SandboxHandle, running
 
 pytestmark = pytest.mark.timeout(120)
 
+BILL_SETTINGS = {"scale": 0.05}  # the `bill` fixture's (tests/sandbox/conftest.py)
 ORG_2 = "00801SANDBOXORG00002"
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}\+00:00$")
-
-
-@pytest.fixture(scope="module")
-def bill() -> Iterator[SandboxHandle]:
-    settings = BillSandboxSettings(
-        scale=0.05,
-        organizations=(
-            Organization(id="00801SANDBOXORG00001", name="ML Connector Sandbox Org"),
-            Organization(id=ORG_2, name="Zweite Gesellschaft mbH"),
-        ),
-    )
-    with running(settings) as handle:
-        yield handle
-
-
-@pytest.fixture(autouse=True)
-def _restore(bill: SandboxHandle) -> Iterator[None]:
-    yield
-    bill.restore_defaults()
 
 
 def get(bill: SandboxHandle, session: str, path: str, **params: Any) -> requests.Response:

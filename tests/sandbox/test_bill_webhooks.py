@@ -21,37 +21,29 @@ import pytest
 import requests
 from http_server import CannedResponse, RecordedRequest, ScriptedServer
 
-from connector_sandbox.bill import BillSandboxSettings, Organization, WebhookSettings
-from connector_sandbox.bill.testing import SandboxHandle, running
+from connector_sandbox.bill import WebhookSettings
+from connector_sandbox.bill.testing import SandboxHandle
 
 pytestmark = pytest.mark.timeout(120)
 
+# The `bill` fixture's (tests/sandbox/conftest.py): real behaviour (random one-time keys), deliveries
+# only when a test asks, quick retries.
+BILL_SETTINGS = {
+    "scale": 0.02,
+    "webhooks": WebhookSettings(
+        fixed_security_key=None,
+        auto_deliver=False,
+        retry_base_seconds=0,
+        max_attempts=3,
+        timeout_seconds=2,
+    ),
+}
 ORG_2 = "00801SANDBOXORG00002"
-
-
-@pytest.fixture(scope="module")
-def bill() -> Iterator[SandboxHandle]:
-    settings = BillSandboxSettings(
-        scale=0.02,
-        organizations=(
-            Organization(id="00801SANDBOXORG00001", name="ML Connector Sandbox Org"),
-            Organization(id=ORG_2, name="Zweite Gesellschaft mbH"),
-        ),
-        # Real behaviour (random one-time keys), deliveries only when a test asks, quick retries.
-        webhooks=WebhookSettings(
-            fixed_security_key=None,
-            auto_deliver=False,
-            retry_base_seconds=0,
-            max_attempts=3,
-            timeout_seconds=2,
-        ),
-    )
-    with running(settings) as handle:
-        yield handle
 
 
 @pytest.fixture(autouse=True)
 def _restore(bill: SandboxHandle) -> Iterator[None]:
+    """Overrides the conftest's: the defaults, and no subscriptions nor queued events either."""
     yield
     bill.restore_defaults()
     for org in (None, ORG_2):  # every test starts without subscriptions and without queued events

@@ -1,0 +1,36 @@
+"""Fixtures the sandbox test modules share: a simulator started once per module, reset after each test.
+
+A module tunes its simulator with a module-level dict of settings (``BILL_SETTINGS = {"scale": 0.3}``),
+read here through ``request.module``, pytest's way for a fixture to ask the module that uses it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from connector_sandbox.bill import BillSandboxSettings, Organization
+from connector_sandbox.bill.testing import SandboxHandle, running
+
+
+@pytest.fixture(scope="module")
+def bill(request: pytest.FixtureRequest) -> Iterator[SandboxHandle]:
+    """The BILL sandbox with two organizations, tuned by the module's ``BILL_SETTINGS``."""
+    settings = BillSandboxSettings(
+        organizations=(
+            Organization(id="00801SANDBOXORG00001", name="ML Connector Sandbox Org"),
+            Organization(id="00801SANDBOXORG00002", name="Zweite Gesellschaft mbH"),
+        ),
+        **request.module.BILL_SETTINGS,
+    )
+    with running(settings) as handle:
+        yield handle
+
+
+@pytest.fixture(autouse=True)
+def _restore(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A test that used the BILL sandbox leaves it at its defaults (a module may override this)."""
+    yield
+    if "bill" in request.fixturenames:
+        request.getfixturevalue("bill").restore_defaults()
