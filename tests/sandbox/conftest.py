@@ -12,6 +12,9 @@ import pytest
 
 from connector_sandbox.bill import BillSandboxSettings, Organization
 from connector_sandbox.bill.testing import SandboxHandle, running
+from connector_sandbox.fusion import FusionSandboxSettings, run_in_thread
+
+from .fusion_pod import ANCHOR, Pod, reset_pod
 
 
 @pytest.fixture(scope="module")
@@ -34,3 +37,22 @@ def _restore(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
     if "bill" in request.fixturenames:
         request.getfixturevalue("bill").restore_defaults()
+
+
+@pytest.fixture(scope="module")
+def pod(request: pytest.FixtureRequest) -> Iterator[Pod]:
+    """A Fusion sandbox pod (scale 0.02 on ANCHOR), tuned by the module's ``FUSION_SETTINGS`` if any."""
+    settings = getattr(request.module, "FUSION_SETTINGS", {})
+    base, stop = run_in_thread(FusionSandboxSettings(scale=0.02, anchor_date=ANCHOR, **settings))
+    try:
+        yield Pod(base)
+    finally:
+        stop()
+
+
+@pytest.fixture(autouse=True)
+def _defaults(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A test that used the Fusion pod leaves it without faults, with default behaviour and identities."""
+    yield
+    if "pod" in request.fixturenames:
+        reset_pod(request.getfixturevalue("pod"))

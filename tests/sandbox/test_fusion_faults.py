@@ -9,7 +9,6 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -17,24 +16,10 @@ import requests
 
 from connector_sandbox.fusion import FusionSandboxSettings, run_in_thread
 
-from .test_fusion_sandbox import ANCHOR, CLIENT, SCOPE, USER, Pod, reset_pod, self_href
+from .fusion_pod import ANCHOR, CLIENT, SCOPE, USER, Pod
+from .test_fusion_sandbox import self_href
 
 pytestmark = pytest.mark.timeout(120)
-
-
-@pytest.fixture(scope="module")
-def pod() -> Iterator[Pod]:
-    base, stop = run_in_thread(FusionSandboxSettings(scale=0.02, anchor_date=ANCHOR))
-    try:
-        yield Pod(base)
-    finally:
-        stop()
-
-
-@pytest.fixture(autouse=True)
-def _defaults(pod: Pod) -> Iterator[None]:
-    yield
-    reset_pod(pod)
 
 
 # --- faults ------------------------------------------------------------------------------------

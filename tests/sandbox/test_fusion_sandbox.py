@@ -9,10 +9,9 @@ records. Variant switches are flipped on the live pod and reset after every test
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -20,95 +19,9 @@ import requests
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from connector_sandbox.fusion import FusionSandboxSettings, run_in_thread
+from .fusion_pod import CLIENT, DEFAULT_IDENTITIES, SCOPE, USER, VERSION, Pod
 
 pytestmark = pytest.mark.timeout(120)
-
-VERSION = "11.13.18.05"
-USER = ("ml.integration", "sandbox-fusion")
-CLIENT = ("ml-connector-sandbox", "sandbox-fusion-secret")
-SCOPE = "urn:opc:resource:consumer::all"
-ANCHOR = dt.date(2025, 3, 1)
-DEFAULT_IDENTITIES = {
-    "users": [{"username": "ml.integration", "password": "sandbox-fusion"}],
-    "clients": [{"client_id": "ml-connector-sandbox", "client_secret": "sandbox-fusion-secret"}],
-}
-
-
-class Pod:
-    """A running sandbox pod and the calls a test makes to it."""
-
-    def __init__(self, base: str) -> None:
-        self.base = base
-        self.api = f"{base}/fscmRestApi/resources/{VERSION}"
-        self.admin = f"{base}/sandbox"
-        self.token_url = f"{base}/oauth2/v1/token"
-
-    def get(
-        self, path: str, *, version: int | None = None, auth: Any = USER, **params: Any
-    ) -> requests.Response:
-        headers = {"REST-Framework-Version": str(version)} if version else {}
-        url = path if path.startswith("http") else f"{self.api}/{path}"
-        return requests.get(url, params=params, auth=auth, headers=headers, timeout=30)
-
-    def ok(self, path: str, **kwargs: Any) -> dict[str, Any]:
-        response = self.get(path, **kwargs)
-        assert response.status_code == 200, response.text
-        return response.json()
-
-    def all_items(self, path: str, **params: Any) -> list[dict[str, Any]]:
-        """Every row of a collection, paged by the returned count (the documented loop)."""
-        items, offset = [], 0
-        while True:
-            page = self.ok(path, limit=500, offset=offset, **params)
-            items += page["items"]
-            offset += page["count"]
-            if not page["hasMore"] or page["count"] == 0:
-                return items
-
-    def token(self, **form: str) -> requests.Response:
-        data = {"grant_type": "client_credentials", "scope": SCOPE, **form}
-        return requests.post(self.token_url, data=data, auth=CLIENT, timeout=30)
-
-    def bearer(self) -> dict[str, str]:
-        response = self.token()
-        assert response.status_code == 200, response.text
-        return {"Authorization": f"Bearer {response.json()['access_token']}"}
-
-    def set(self, what: str, **changes: Any) -> dict[str, Any]:
-        response = requests.post(f"{self.admin}/{what}", json=changes, timeout=30)
-        assert response.status_code == 200, response.text
-        return response.json()
-
-    def state(self) -> dict[str, Any]:
-        return requests.get(f"{self.admin}/state", timeout=30).json()
-
-    def record(self, resource: str, row_id: int) -> dict[str, Any]:
-        response = requests.get(f"{self.admin}/records/{resource}/{row_id}", timeout=30)
-        assert response.status_code == 200, response.text
-        return response.json()
-
-
-def reset_pod(pod: Pod) -> None:
-    for what in ("faults/reset", "behaviour/reset"):
-        requests.post(f"{pod.admin}/{what}", timeout=30)
-    requests.post(f"{pod.admin}/identities", json=DEFAULT_IDENTITIES, timeout=30)
-
-
-@pytest.fixture(scope="module")
-def pod() -> Iterator[Pod]:
-    base, stop = run_in_thread(FusionSandboxSettings(scale=0.02, anchor_date=ANCHOR))
-    try:
-        yield Pod(base)
-    finally:
-        stop()
-
-
-@pytest.fixture(autouse=True)
-def _defaults(request: pytest.FixtureRequest) -> Iterator[None]:
-    yield
-    if "pod" in request.fixturenames:
-        reset_pod(request.getfixturevalue("pod"))
 
 
 def self_href(item: dict[str, Any]) -> str:

@@ -11,34 +11,18 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
 
-from connector_sandbox.fusion import FusionSandboxSettings, run_in_thread
-
-from .test_fusion_sandbox import ANCHOR, USER, Pod, reset_pod, self_href
+from .fusion_pod import USER, Pod
+from .test_fusion_sandbox import self_href
 
 pytestmark = pytest.mark.timeout(120)
 
+FUSION_SETTINGS = {"seed": 7}  # the `pod` fixture's (tests/sandbox/conftest.py)
 ACTION = {"Content-Type": "application/vnd.oracle.adf.action+json"}
-
-
-@pytest.fixture(scope="module")
-def pod() -> Iterator[Pod]:
-    base, stop = run_in_thread(FusionSandboxSettings(scale=0.02, anchor_date=ANCHOR, seed=7))
-    try:
-        yield Pod(base)
-    finally:
-        stop()
-
-
-@pytest.fixture(autouse=True)
-def _defaults(pod: Pod) -> Iterator[None]:
-    yield
-    reset_pod(pod)
 
 
 def post(pod: Pod, path: str, body: Any, *, headers: dict[str, str] | None = None) -> requests.Response:
