@@ -31,16 +31,24 @@ def compact_json(value: dict[str, Any]) -> bytes:
     return json.dumps(value, separators=(",", ":")).encode("utf-8")
 
 
-def parse_basic(header: str) -> tuple[str, str] | None:
-    """(user, password) from ``Authorization: Basic ...``; None when the header is not Basic or broken."""
+def parse_basic(header: str, *, strict: bool = False) -> tuple[str, str] | None:
+    """(user, password) from ``Authorization: Basic ...``; None when the header is not Basic.
+
+    A Basic header that is broken (not base64, not UTF-8, no ``:``) is None too, or with ``strict``
+    a ``ValueError``, for a server that refuses it rather than looking for credentials elsewhere.
+    """
     if not header.lower().startswith("basic "):
         return None
     try:
         decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError):
-        return None
+        decoded = ""
     username, separator, password = decoded.partition(":")
-    return (username, password) if separator else None
+    if separator:
+        return username, password
+    if strict:
+        raise ValueError("the Basic credentials are not base64 of user:password")
+    return None
 
 
 class HS256Signer:

@@ -1,11 +1,13 @@
 """Run any sandbox ASGI app in a background thread on a loopback port (tests, ``ml-connector dev``).
 
 Binding the socket ourselves (port 0 = ephemeral) means the caller learns the real port before the
-server starts and two simulators can never race for the same one. Shared by every simulator.
+server starts and two simulators can never race for the same one. Shared by every simulator, with the
+HTTP pieces they all use: the compact JSON response and the operator routes' JSON body.
 """
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 import time
@@ -13,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 import uvicorn
+from starlette.responses import JSONResponse
 
 
 def serve_in_thread(
@@ -56,20 +59,26 @@ def serve_in_thread(
     return f"http://{host}:{bound_port}{path}", stop
 
 
-async def json_object_body(request: Any) -> dict[str, Any]:
+async def json_object_body(request: Any, *, not_json: str = "the body is not JSON") -> dict[str, Any]:
     """An operator request's JSON object body ({} when empty); ``ValueError`` naming what is wrong.
 
-    Shared by the simulators' ``/sandbox/...`` routes, which answer a ValueError with 400.
+    Shared by the simulators' ``/sandbox/...`` routes, which answer a ValueError with 400, and by
+    JDE's AIS routes (which word the not-JSON case their own way: ``not_json``).
     """
-    import json
-
     raw = await request.body()
     if not raw.strip():
         return {}
     try:
         body = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"the body is not JSON: {exc}") from None
+        raise ValueError(f"{not_json}: {exc}") from None
     if not isinstance(body, dict):
         raise ValueError("the body must be a JSON object")
     return body
+
+
+class CompactJSONResponse(JSONResponse):
+    """JSON as most vendors send it: UTF-8, non-ASCII characters unescaped, no spaces."""
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode("utf-8")

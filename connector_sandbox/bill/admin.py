@@ -9,17 +9,16 @@ expire every session, reset rate windows, and drive webhook delivery.
 from __future__ import annotations
 
 import asyncio
-import json
 import uuid
 from typing import Any
 
 from pydantic import ValidationError
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from connector_sandbox.admin import Operator, Refused, object_body, refusing, seed_summary
-from connector_sandbox.serve import json_object_body
+from connector_sandbox.serve import CompactJSONResponse, json_object_body
 
 from .activity import ActivityRequest, make_activity
 from .formats import now_ms
@@ -35,12 +34,7 @@ _TABLES = {
 }
 
 
-class _Json(JSONResponse):
-    def render(self, content: Any) -> bytes:
-        return json.dumps(content, ensure_ascii=False, indent=None, separators=(",", ":")).encode("utf-8")
-
-
-_OPERATOR = Operator(respond=_Json)
+_OPERATOR = Operator(respond=CompactJSONResponse)
 
 
 def _deep_merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
@@ -170,7 +164,9 @@ async def register(request: Request, state: SandboxState) -> Response:
         security_key=state.hub.new_key(),
     )
     state.hub.add(subscription)
-    return _Json({**subscription.body(), "securityKey": subscription.security_key}, status_code=201)
+    return CompactJSONResponse(
+        {**subscription.body(), "securityKey": subscription.security_key}, status_code=201
+    )
 
 
 def admin_routes() -> list[Route]:

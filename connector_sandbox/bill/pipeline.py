@@ -21,8 +21,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
+
+from connector_sandbox.serve import CompactJSONResponse
 
 from . import errors
 from .errors import BillError
@@ -30,13 +32,6 @@ from .faults import GATEWAY_HTML, InjectedHtml
 from .sessions import Session
 from .settings import BillSandboxSettings
 from .state import SandboxState
-
-
-class BillJSON(JSONResponse):
-    """Compact UTF-8 JSON, non-ASCII characters unescaped."""
-
-    def render(self, content: Any) -> bytes:
-        return json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 @dataclass
@@ -69,7 +64,7 @@ Handler = Callable[[Call], Awaitable[Response]]
 def error_response(error: BillError, settings: BillSandboxSettings) -> Response:
     status = 200 if settings.variants.errors_as_http_200 else error.status
     body = error.body(detail_keys=settings.variants.error_detail_keys)
-    return BillJSON(body, status_code=status, headers=error.headers)
+    return CompactJSONResponse(body, status_code=status, headers=error.headers)
 
 
 async def read_json(request: Request) -> Any:
@@ -189,4 +184,4 @@ async def not_supported(request: Request) -> Response:
 
 
 def ok(body: Any, status: int = 200) -> Response:
-    return BillJSON(body, status_code=status)
+    return CompactJSONResponse(body, status_code=status)

@@ -7,12 +7,13 @@ would be ``[]`` with 200.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from xml.sax.saxutils import escape
 
 from starlette.requests import Request
 from starlette.responses import Response
+
+from connector_sandbox.serve import CompactJSONResponse
 
 from .schema import RESOURCES, Collection, plural
 
@@ -44,13 +45,6 @@ def wants_json(request: Request) -> bool:
     return any(part.split(";")[0].strip().lower() == "application/json" for part in accept.split(","))
 
 
-class CoupaJSONResponse(Response):
-    media_type = "application/json"
-
-    def render(self, content: Any) -> bytes:
-        return json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-
 def _xml_value(name: str, value: Any, indent: str) -> str:
     tag = escape(name)
     if value is None:
@@ -78,7 +72,7 @@ def xml_document(root: str, value: Any) -> bytes:
 def record_response(request: Request, element: str, payload: Any, status: int = 200) -> Response:
     """One record (dict) or a list of records in the format the request asked for."""
     if wants_json(request):
-        return CoupaJSONResponse(payload, status_code=status)
+        return CompactJSONResponse(payload, status_code=status)
     root = plural(element) if isinstance(payload, list) else element
     return Response(xml_document(root, payload), status_code=status, media_type="application/xml")
 
@@ -86,7 +80,7 @@ def record_response(request: Request, element: str, payload: Any, status: int = 
 def errors_response(request: Request, element: str, messages: list[str], status: int) -> Response:
     """Coupa's validation/error body: JSON ``{"errors": {element: [...]}}``, XML ``<errors><error>``."""
     if wants_json(request):
-        return CoupaJSONResponse({"errors": {element: messages}}, status_code=status)
+        return CompactJSONResponse({"errors": {element: messages}}, status_code=status)
     inner = "".join(f"  <error>{escape(message)}</error>\n" for message in messages)
     body = f'<?xml version="1.0" encoding="UTF-8"?>\n<errors>\n{inner}</errors>\n'
     return Response(body.encode("utf-8"), status_code=status, media_type="application/xml")

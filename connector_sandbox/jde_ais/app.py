@@ -7,9 +7,6 @@ failures, and turns an ``AisError`` raised anywhere into the JSON error a real s
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
-import json
 import secrets
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -17,8 +14,11 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
+
+from connector_sandbox.oauth import parse_basic
+from connector_sandbox.serve import CompactJSONResponse, json_object_body
 
 from . import orchestrations
 from .admin import admin_routes
@@ -37,13 +37,6 @@ ALLOWED_HOSTS_MESSAGE = (
 AUTH_FIELDS = frozenset({"token", "deviceName", "username", "password", "environment", "role", "jasserver"})
 
 Handler = Callable[[Request, SandboxState], Awaitable[Response]]
-
-
-class JdeJSONResponse(JSONResponse):
-    """JSON as AIS sends it: UTF-8 text, non-ASCII characters unescaped."""
-
-    def render(self, content: Any) -> bytes:
-        return json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def ais_route(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
@@ -66,7 +59,7 @@ def ais_route(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
                 )
             return await handler(request, state)
         except AisError as error:
-            return JdeJSONResponse(error.body, status_code=error.status)
+            return CompactJSONResponse(error.body, status_code=error.status)
 
     return endpoint
 
@@ -79,35 +72,16 @@ async def json_body(request: Request, *, optional: bool = False) -> dict[str, An
         raise service_error(
             415, f"Unsupported Media Type: Content-Type must be application/json, got {content_type!r}"
         )
-    if not raw.strip():
-        if optional:
-            return {}
+    if not raw.strip() and not optional:
         raise bad_request("the request needs a JSON body")
     try:
-        body = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise bad_request(f"the body is not valid JSON: {exc}") from None
-    if not isinstance(body, dict):
-        raise bad_request("the body must be a JSON object")
-    return body
+        return await json_object_body(request, not_json="the body is not valid JSON")
+    except ValueError as exc:
+        raise bad_request(str(exc)) from None
 
 
 def _client_ip(request: Request) -> str | None:
     return request.client.host if request.client else None
-
-
-def _basic_credentials(request: Request) -> tuple[str, str] | None:
-    header = request.headers.get("authorization", "")
-    if not header.lower().startswith("basic "):
-        return None
-    try:
-        decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
-        raise authorization_failure() from None
-    username, separator, password = decoded.partition(":")
-    if not separator:
-        raise authorization_failure()
-    return username, password
 
 
 def _login(request: Request, state: SandboxState, body: dict[str, Any], *, stateless: bool) -> Session:
@@ -116,7 +90,10 @@ def _login(request: Request, state: SandboxState, body: dict[str, Any], *, state
     if state.faults.refuse_allowed_hosts:
         # The HTML server refuses the AIS server before any credential is looked at.
         raise service_error(405, ALLOWED_HOSTS_MESSAGE)
-    basic = _basic_credentials(request)
+    try:
+        basic = parse_basic(request.headers.get("authorization", ""), strict=True)
+    except ValueError:
+        raise authorization_failure() from None
     if basic is not None:
         if not settings.allow_basic_auth:
             raise authorization_failure()
@@ -217,7 +194,7 @@ def _token_endpoint(*, v1: bool) -> Handler:
     async def token_request(request: Request, state: SandboxState) -> Response:
         body = await json_body(request, optional=True) if request.method == "POST" else {}
         session = _login(request, state, body, stateless=False)
-        return JdeJSONResponse(_token_response(state, session, v1=v1))
+        return CompactJSONResponse(_token_response(state, session, v1=v1))
 
     return token_request
 
@@ -237,7 +214,7 @@ async def validate_token(request: Request, state: SandboxState) -> Response:
         state.sessions.resolve(token, device, _client_ip(request), touch=bool(body.get("touch")))
     except InvalidToken:
         raise service_error(403, "Token is Invalid") from None
-    return JdeJSONResponse({"isValidSession": True})
+    return CompactJSONResponse({"isValidSession": True})
 
 
 async def validate_session(request: Request, state: SandboxState) -> Response:
@@ -248,7 +225,7 @@ async def validate_session(request: Request, state: SandboxState) -> Response:
         state.sessions.resolve(token, device, _client_ip(request), touch=bool(body.get("touch")))
     except InvalidToken:
         raise invalid_token() from None
-    return JdeJSONResponse({"isValidSession": True})
+    return CompactJSONResponse({"isValidSession": True})
 
 
 async def logout(request: Request, state: SandboxState) -> Response:
@@ -260,7 +237,7 @@ async def logout(request: Request, state: SandboxState) -> Response:
         raise invalid_token() from None
     state.result_sets.close_for_token(session.token)
     state.sessions.close(session.token)
-    return JdeJSONResponse({})  # 200; the body of a successful logout is not documented
+    return CompactJSONResponse({})  # 200; the body of a successful logout is not documented
 
 
 def _value_context(state: SandboxState, session: Session) -> ValueContext:
@@ -275,7 +252,7 @@ def _next_page(request: Request, state: SandboxState, result_set: ResultSet) -> 
         body_out["links"] = [next_link(str(request.base_url), result_set)]
     else:
         state.result_sets.close(result_set.rid)
-    return JdeJSONResponse(body_out)
+    return CompactJSONResponse(body_out)
 
 
 def _run_data_request(
@@ -287,7 +264,7 @@ def _run_data_request(
     conn = state.store.conn
     if data_request.service_type == "COUNT":
         count = conn.execute(data_request.count_sql(), data_request.params).fetchone()[0]
-        return JdeJSONResponse(count_body(data_request.table, count))
+        return CompactJSONResponse(count_body(data_request.table, count))
     render = row_renderer(data_request.columns, data_request.table, _row_pattern(state, session))
     # A stateless session dies with this call, so no result set can outlive it: no next link.
     if data_request.next_page and not session.stateless:
@@ -297,7 +274,7 @@ def _run_data_request(
         f"{data_request.select_sql()} LIMIT ?", (*data_request.params, data_request.page_size + 1)
     ).fetchall()
     rows = [render(row) for row in limited[: data_request.page_size]]
-    return JdeJSONResponse(
+    return CompactJSONResponse(
         browse_body(data_request.table, data_request.columns, rows, len(limited) > data_request.page_size)
     )
 
@@ -378,7 +355,7 @@ async def orchestrate(request: Request, state: SandboxState) -> Response:
         )
         succeeded, response = orchestrations.run(contract, call, payload, _user_pattern(session))
         status = 200 if succeeded else state.settings.orchestration_error_status
-        return JdeJSONResponse(response, status_code=status)
+        return CompactJSONResponse(response, status_code=status)
 
 
 async def discover(request: Request, state: SandboxState) -> Response:
@@ -396,13 +373,13 @@ async def discover(request: Request, state: SandboxState) -> Response:
             for contract in state.contracts.values()
             if contract.name not in state.faults.refuse_orchestrations
         ]
-        return JdeJSONResponse({"orchestrations": listing})
+        return CompactJSONResponse({"orchestrations": listing})
 
 
 async def default_config(request: Request, state: SandboxState) -> Response:
     """Server information, no authentication (shape unconfirmed; the sandbox answers a minimal one)."""
     settings = state.settings
-    return JdeJSONResponse(
+    return CompactJSONResponse(
         {
             "jasHost": settings.jas_server,
             "defaultEnvironment": settings.environment,

@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.routing import Route
 
 from connector_sandbox.admin import Operator, Refused, refusing, seed_summary, traffic
-from connector_sandbox.serve import json_object_body
+from connector_sandbox.serve import CompactJSONResponse, json_object_body
 
 from .activity import (
     ActivityError,
@@ -27,7 +27,6 @@ from .activity import (
     receive_purchase_order,
     set_bill_status,
 )
-from .errors import JsonResponse
 from .formats import render_datetime, stored
 from .representations import (
     Lookups,
@@ -46,7 +45,7 @@ from .routes_purchasing import ORDER_SELECT, PO_SELECT
 from .settings import BehaviourVariants, FaultSettings
 from .state import SandboxState
 
-_OPERATOR = Operator(respond=JsonResponse)
+_OPERATOR = Operator(respond=CompactJSONResponse)
 
 
 def state_summary(state: SandboxState) -> dict[str, Any]:

@@ -19,7 +19,9 @@ from urllib.parse import parse_qsl
 from starlette.requests import Request
 from starlette.responses import Response
 
-from .errors import NOT_AUTHENTICATED, ApiError, JsonResponse, auth0_error, detail, html_not_found
+from connector_sandbox.serve import CompactJSONResponse
+
+from .errors import NOT_AUTHENTICATED, ApiError, auth0_error, detail, html_not_found
 from .settings import SandboxApplication
 from .state import SandboxState
 from .tokens import TokenRejected, scope_for
@@ -136,7 +138,9 @@ async def token_endpoint(request: Request, state: SandboxState) -> Response:
         "expires_in": int(lifetime),
         "token_type": "Bearer",
     }
-    return JsonResponse(body_out, headers={"Cache-Control": "no-store", "Pragma": "no-cache", **rate_headers})
+    return CompactJSONResponse(
+        body_out, headers={"Cache-Control": "no-store", "Pragma": "no-cache", **rate_headers}
+    )
 
 
 def bearer_of(request: Request) -> str | None:

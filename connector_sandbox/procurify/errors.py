@@ -11,10 +11,11 @@ Three kinds, because a real request can fail in three different places:
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, Response
+
+from connector_sandbox.serve import CompactJSONResponse
 
 DRF_MESSAGES = {
     "required": "This field is required.",
@@ -41,13 +42,6 @@ NOT_AUTHENTICATED = "Authentication credentials were not provided."
 PERMISSION_DENIED = "You do not have permission to perform this action."
 
 
-class JsonResponse(JSONResponse):
-    """DRF's renderer: UTF-8, non-ASCII unescaped, compact separators."""
-
-    def render(self, content: Any) -> bytes:
-        return json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-
 class ApiError(Exception):
     """An answer other than success, raised anywhere below a route and rendered by the route wrapper."""
 
@@ -66,7 +60,7 @@ class ApiError(Exception):
         body = self.body
         if self.kind == "drf" and error_style == "enveloped":
             body = {"metadata": {}, "errors": body}
-        return JsonResponse(body, status_code=self.status, headers=self.headers)
+        return CompactJSONResponse(body, status_code=self.status, headers=self.headers)
 
 
 def detail(status: int, message: str, headers: dict[str, str] | None = None) -> ApiError:

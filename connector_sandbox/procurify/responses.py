@@ -14,7 +14,9 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from .errors import JsonResponse, not_found
+from connector_sandbox.serve import CompactJSONResponse
+
+from .errors import not_found
 from .listing import Page
 
 
@@ -26,7 +28,7 @@ def wanted_format(request: Request) -> str:
 
 
 def single(data: Any, status: int = 200) -> Response:
-    return JsonResponse({"metadata": {}, "data": data}, status_code=status)
+    return CompactJSONResponse({"metadata": {}, "data": data}, status_code=status)
 
 
 def _flatten(prefix: str, value: Any, out: dict[str, Any]) -> None:
@@ -55,4 +57,4 @@ def listing(request: Request, page: Page, data: list[dict[str, Any]], **metadata
         writer.writeheader()
         writer.writerows(rows)
         return Response(buffer.getvalue().encode("utf-8"), media_type="text/csv; charset=utf-8")
-    return JsonResponse({"metadata": {**metadata, "pagination": page.pagination}, "data": data})
+    return CompactJSONResponse({"metadata": {**metadata, "pagination": page.pagination}, "data": data})
