@@ -15,6 +15,7 @@ from connector_sandbox.bill.testing import SandboxHandle, running
 from connector_sandbox.fusion import FusionSandboxSettings, run_in_thread
 
 from .fusion_pod import ANCHOR, Pod, reset_pod
+from .serving import served
 
 
 @pytest.fixture(scope="module")
@@ -43,11 +44,7 @@ def _restore(request: pytest.FixtureRequest) -> Iterator[None]:
 def pod(request: pytest.FixtureRequest) -> Iterator[Pod]:
     """A Fusion sandbox pod (scale 0.02 on ANCHOR), tuned by the module's ``FUSION_SETTINGS`` if any."""
     settings = getattr(request.module, "FUSION_SETTINGS", {})
-    base, stop = run_in_thread(FusionSandboxSettings(scale=0.02, anchor_date=ANCHOR, **settings))
-    try:
-        yield Pod(base)
-    finally:
-        stop()
+    yield from served(run_in_thread(FusionSandboxSettings(scale=0.02, anchor_date=ANCHOR, **settings)), Pod)
 
 
 @pytest.fixture(autouse=True)

@@ -23,6 +23,8 @@ import requests
 
 from connector_sandbox.coupa import CoupaSandboxSettings, FaultSettings, run_in_thread
 
+from .serving import served
+
 pytestmark = pytest.mark.timeout(120)
 
 WEBHOOK_SECRET = b"sandbox-coupa-webhook"
@@ -127,13 +129,10 @@ class Sandbox:
 
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[Sandbox]:
-    base, stop = run_in_thread(
-        CoupaSandboxSettings(scale=0.05, faults=FaultSettings(rate_limit_enabled=False))
+    yield from served(
+        run_in_thread(CoupaSandboxSettings(scale=0.05, faults=FaultSettings(rate_limit_enabled=False))),
+        Sandbox,
     )
-    try:
-        yield Sandbox(base)
-    finally:
-        stop()
 
 
 @pytest.fixture(scope="module")

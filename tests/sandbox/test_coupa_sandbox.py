@@ -23,6 +23,8 @@ import requests
 
 from connector_sandbox.coupa import ApiClient, CoupaSandboxSettings, FaultSettings, run_in_thread
 
+from .serving import served
+
 pytestmark = pytest.mark.timeout(120)
 
 CLIENT_ID = "ml-connector-sandbox"
@@ -136,11 +138,7 @@ def sandbox() -> Iterator[Sandbox]:
         # tests switch it back on, so timing never makes an unrelated test flaky.
         faults=FaultSettings(rate_limit_enabled=False),
     )
-    base, stop = run_in_thread(settings)
-    try:
-        yield Sandbox(base)
-    finally:
-        stop()
+    yield from served(run_in_thread(settings), Sandbox)
 
 
 @pytest.fixture(autouse=True)

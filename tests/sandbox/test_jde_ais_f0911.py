@@ -19,6 +19,8 @@ import requests
 from connector_sandbox.jde_ais import JdeSandboxSettings, run_in_thread
 from tests.sandbox.test_jde_ais_sandbox import condition, grid, julian
 
+from .serving import served
+
 pytestmark = pytest.mark.timeout(120)
 
 DEVICE = "pytest-f0911"
@@ -70,11 +72,7 @@ class Sandbox:
 
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[Sandbox]:
-    base, stop = run_in_thread(JdeSandboxSettings(scale=0.02))
-    try:
-        yield Sandbox(base)
-    finally:
-        stop()
+    yield from served(run_in_thread(JdeSandboxSettings(scale=0.02)), Sandbox)
 
 
 def cents(value: float) -> int:

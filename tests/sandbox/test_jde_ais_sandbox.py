@@ -22,6 +22,8 @@ from requests.adapters import HTTPAdapter
 
 from connector_sandbox.jde_ais import JdeSandboxSettings, run_in_thread
 
+from .serving import served
+
 pytestmark = pytest.mark.timeout(120)
 
 PASSWORDS = {"INTEGR8": "integr8-sandbox", "EUROINT": "euroint-sandbox"}
@@ -50,11 +52,7 @@ class Sandbox:
 
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[Sandbox]:
-    base, stop = run_in_thread(JdeSandboxSettings(scale=0.02))
-    try:
-        yield Sandbox(base)
-    finally:
-        stop()
+    yield from served(run_in_thread(JdeSandboxSettings(scale=0.02)), Sandbox)
 
 
 @pytest.fixture(autouse=True)

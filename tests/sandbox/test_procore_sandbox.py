@@ -30,6 +30,8 @@ from connector_sandbox.procore import (
     run_in_thread,
 )
 
+from .serving import served
+
 pytestmark = pytest.mark.timeout(120)
 
 COMPANY = 4264807
@@ -127,11 +129,7 @@ def fast_settings(**overrides: Any) -> ProcoreSandboxSettings:
 
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[Sandbox]:
-    base, stop = run_in_thread(fast_settings())
-    try:
-        yield Sandbox(base)
-    finally:
-        stop()
+    yield from served(run_in_thread(fast_settings()), Sandbox)
 
 
 @pytest.fixture(autouse=True)

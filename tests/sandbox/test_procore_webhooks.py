@@ -27,6 +27,8 @@ from connector_sandbox.procore import run_in_thread
 from connector_sandbox.serve import serve_in_thread
 from tests.sandbox.test_procore_sandbox import COMPANY, V1, Sandbox, fast_settings, vendors_active
 
+from .serving import served
+
 pytestmark = pytest.mark.timeout(120)
 
 HOOK_HEADERS = {"Authorization": "Bearer sandbox-procore-hook"}
@@ -104,11 +106,7 @@ def receiver() -> Iterator[Receiver]:
 
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[Sandbox]:
-    base, stop = run_in_thread(fast_settings())
-    try:
-        yield Sandbox(base)
-    finally:
-        stop()
+    yield from served(run_in_thread(fast_settings()), Sandbox)
 
 
 @pytest.fixture(autouse=True)

@@ -17,6 +17,8 @@ import requests
 
 from tests.sandbox.test_procurify_sandbox import TEST_SETTINGS, Sandbox, start
 
+from .serving import served
+
 pytestmark = pytest.mark.timeout(120)
 
 VENDOR_KEYS = {
@@ -99,11 +101,7 @@ PAYMENT_KEYS = {
 
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[Sandbox]:
-    box, stop = start(TEST_SETTINGS)
-    try:
-        yield box
-    finally:
-        stop()
+    yield from served(start(TEST_SETTINGS))
 
 
 @pytest.fixture(autouse=True)

@@ -24,6 +24,8 @@ from connector_sandbox.procurify import ProcurifySandboxSettings, SandboxApplica
 from connector_sandbox.procurify.seed import seed
 from connector_sandbox.procurify.store import Store
 
+from .serving import served
+
 pytestmark = pytest.mark.timeout(120)
 
 CLIENT_ID = "ml-connector-sandbox"
@@ -142,11 +144,7 @@ def start(settings: ProcurifySandboxSettings = TEST_SETTINGS) -> tuple[Sandbox, 
 
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[Sandbox]:
-    box, stop = start()
-    try:
-        yield box
-    finally:
-        stop()
+    yield from served(start())
 
 
 @pytest.fixture(autouse=True)

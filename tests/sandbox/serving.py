@@ -1,0 +1,21 @@
+"""``served``: the body of a module fixture that runs a simulator on a free port for the module's tests.
+
+The simulators' ``run_in_thread(settings)`` returns the base URL and a ``stop`` function; a fixture
+yields what its tests talk to and stops the simulator afterwards, even when a test failed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+
+def served(
+    started: tuple[Any, Callable[[], None]], client: Callable[[Any], Any] = lambda base: base
+) -> Iterator[Any]:
+    """Yield ``client(base)`` for ``(base, stop) = started``, then ``stop()``: ``yield from served(...)``."""
+    base, stop = started
+    try:
+        yield client(base)
+    finally:
+        stop()
