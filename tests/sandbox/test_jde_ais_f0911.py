@@ -17,6 +17,7 @@ import pytest
 import requests
 
 from connector_sandbox.jde_ais import JdeSandboxSettings, run_in_thread
+from tests.sandbox.test_jde_ais_sandbox import Sandbox as Served
 from tests.sandbox.test_jde_ais_sandbox import condition, grid, julian
 
 from .serving import served
@@ -26,10 +27,11 @@ pytestmark = pytest.mark.timeout(120)
 DEVICE = "pytest-f0911"
 
 
-class Sandbox:
+class Sandbox(Served):
+    """test_jde_ais_sandbox.py's ``Sandbox`` (base, admin, stored_rows), logged in, with table reads."""
+
     def __init__(self, base: str) -> None:
-        self.base = base  # http://127.0.0.1:port/jderest
-        self.admin = base.removesuffix("/jderest") + "/sandbox"
+        super().__init__(base)
         response = requests.post(
             f"{base}/v2/tokenrequest",
             json={"username": "INTEGR8", "password": "integr8-sandbox", "deviceName": DEVICE},
@@ -63,11 +65,6 @@ class Sandbox:
         data = grid(self.browse(table, columns, conditions, maxPageSize="No Max"), table)
         assert data["summary"]["moreRecords"] is False, "test tables must fit under the DB fetch limit"
         return data["rowset"]
-
-    def stored_rows(self, table: str, **filters: Any) -> list[dict[str, Any]]:
-        response = requests.get(f"{self.admin}/rows/{table}", params=filters, timeout=10)
-        assert response.status_code == 200, response.text
-        return response.json()["rows"]
 
 
 @pytest.fixture(scope="module")
