@@ -80,28 +80,16 @@ def test_client_credentials_token_is_a_bearer_for_an_hour(pod: Pod) -> None:
 
 def test_instance_prefixed_scope_and_client_secret_post_are_accepted(pod: Pod) -> None:
     scope = f"urn:opc:resource:fa:instanceid=100000001{SCOPE}"
-    response = requests.post(
-        pod.token_url,
-        data={
-            "grant_type": "client_credentials",
-            "scope": scope,
-            "client_id": CLIENT[0],
-            "client_secret": CLIENT[1],
-        },
-        timeout=30,
-    )
+    secret_post = {
+        "grant_type": "client_credentials",
+        "scope": scope,
+        "client_id": CLIENT[0],
+        "client_secret": CLIENT[1],
+    }
+    response = requests.post(pod.token_url, data=secret_post, timeout=30)
     assert response.status_code == 200, response.text
     pod.set("behaviour", allow_client_secret_post=False)
-    response = requests.post(
-        pod.token_url,
-        data={
-            "grant_type": "client_credentials",
-            "scope": scope,
-            "client_id": CLIENT[0],
-            "client_secret": CLIENT[1],
-        },
-        timeout=30,
-    )
+    response = requests.post(pod.token_url, data=secret_post, timeout=30)
     assert response.status_code == 401 and response.json()["error"] == "invalid_client"
 
 
