@@ -13,6 +13,7 @@ from typing import Any
 
 from connector_sandbox.activity import activity_request
 
+from .api_requisitions import contract_item
 from .clock import now_stamp, utc_now
 from .generator import Generator, ProjectRefs
 from .seed import requisition_header
@@ -286,29 +287,10 @@ class Activity:
                 "SELECT * FROM commitment_line_items WHERE commitment_id = ? AND deleted_at IS NULL",
                 (commitment["id"],),
             ):
-                previous = self.store.scalar(
-                    "SELECT COALESCE(SUM(i.work_completed_this_period_cents), 0) FROM requisition_items i "
-                    "JOIN requisitions r ON r.id = i.requisition_id "
-                    "WHERE i.line_item_id = ? AND r.deleted_at IS NULL AND r.id != ?",
-                    (line["id"], requisition_id),
-                )
-                remaining = max(0, line["amount_cents"] - previous)
-                self.store.insert(
-                    "requisition_items",
-                    {
-                        "requisition_id": requisition_id,
-                        "line_item_id": line["id"],
-                        "cost_code_id": line["cost_code_id"],
-                        "description": line["description"],
-                        "scheduled_value_cents": line["amount_cents"],
-                        "previous_work_cents": previous,
-                        "work_completed_this_period_cents": int(remaining * self.rng.uniform(0.1, 0.4)),
-                        "materials_presently_stored_cents": 0,
-                        "retainage_percent": commitment["retainage_percent"] or "0.0",
-                        "created_at": self.now,
-                        "updated_at": self.now,
-                    },
-                )
+                item = contract_item(self.store, requisition_id, commitment, line, self.now)
+                remaining = max(0, line["amount_cents"] - item["previous_work_cents"])
+                item["work_completed_this_period_cents"] = int(remaining * self.rng.uniform(0.1, 0.4))
+                self.store.insert("requisition_items", item)
         return requisition_id
 
     def update_requisitions(self, count: int) -> None:
