@@ -45,6 +45,14 @@ class SeedSettings(Protocol):
     def anchor_date(self) -> dt.date | None: ...
 
 
+def fit(text: str, length: int, filler: str | None = None) -> str:
+    """``text`` padded with ``filler`` (``text`` itself when None), repeated, and cut to exactly
+    ``length`` characters, for maximum-length values; a cut that ends on a space ends on "." instead."""
+    filler = text if filler is None else filler
+    fitted = (text + filler * (1 + length // max(len(filler), 1)))[:length]
+    return fitted[:-1] + "." if fitted.endswith(" ") else fitted
+
+
 def anchor_day(settings: SeedSettings) -> dt.date:
     """The day the seeded history ends before: the configured one, else today (UTC)."""
     return settings.anchor_date or dt.datetime.now(dt.UTC).date()

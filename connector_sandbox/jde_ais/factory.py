@@ -12,6 +12,8 @@ import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from connector_sandbox.seeding import fit
+
 from .dates import from_julian, to_julian
 from .store import Store
 from .tables import TABLES
@@ -41,10 +43,8 @@ def right_justify(business_unit: str) -> str:
     return business_unit.strip().rjust(12)
 
 
-def fit(text: str, length: int, filler: str = " Niederlassung Süd Verwaltung und Logistik") -> str:
-    """``text`` padded with words and cut to exactly ``length`` characters (maximum-length values)."""
-    fitted = (text + filler * (1 + length // max(len(filler), 1)))[:length]
-    return fitted if not fitted.endswith(" ") else fitted[:-1] + "."
+# What JDE's maximum-length values are padded with (``seeding.fit``).
+FILLER = " Niederlassung Süd Verwaltung und Logistik"
 
 
 def compress(name: str) -> str:
@@ -210,7 +210,7 @@ class DataFactory:
         company = _COMPANY_BY_COUNTRY[country]
         name = name or self.supplier_name(country)
         if max_length:
-            name = fit(name, 40)
+            name = fit(name, 40, FILLER)
         business_unit = company.business_units[0]
         terms = rng.choice(tuple(PAYMENT_TERMS))
         instrument = rng.choice(("", "", "T", "Z"))  # blank check, T EFT, Z wire [DD]
@@ -299,7 +299,9 @@ class DataFactory:
             "PEFJ": to_julian(order_date),
             "VR01": reference,
             "DEL1": rng.choice(REMARKS),
-            "RMK": fit("Blanket order for site works", 30) if rng.random() < 0.02 else rng.choice(REMARKS),
+            "RMK": fit("Blanket order for site works", 30, FILLER)
+            if rng.random() < 0.02
+            else rng.choice(REMARKS),
             "DESC": rng.choice(SERVICES)[:30],
             "PTC": supplier.terms,
             "TXA1": "",

@@ -17,10 +17,18 @@ from array import array
 from collections.abc import Iterator
 from dataclasses import asdict
 
-from connector_sandbox.seeding import SeedReport, Stopwatch, anchor_day, master_data, seed_plan, transactions
+from connector_sandbox.seeding import (
+    SeedReport,
+    Stopwatch,
+    anchor_day,
+    fit,
+    master_data,
+    seed_plan,
+    transactions,
+)
 
 from .dates import from_julian, to_julian
-from .factory import AccountRef, DataFactory, OrderRef, SupplierRef, fit, ledger_from_batch, right_justify
+from .factory import FILLER, AccountRef, DataFactory, OrderRef, SupplierRef, ledger_from_batch, right_justify
 from .settings import JdeSandboxSettings
 from .store import Store
 from .vocabulary import (
@@ -157,7 +165,7 @@ def _seed_accounts(store: Store, plan: SeedPlan, anchor: dt.date) -> list[Accoun
         cost_code += 10
     # A 12-character business unit and 8-character subsidiary: the longest account number we seed.
     longest = "LONGJOBUNIT1"
-    add("00001", "USD", longest, "7110", "ZZ999999", fit("Construction Materials", 30), "", "9")
+    add("00001", "USD", longest, "7110", "ZZ999999", fit("Construction Materials", 30, FILLER), "", "9")
     with store.transaction() as conn:
         store.insert("F0901", rows, connection=conn)
     return refs

@@ -13,6 +13,8 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
+from connector_sandbox.seeding import fit
+
 from .clock import stamp
 from .vocabulary import (
     FOREIGN_INTEGRATION,
@@ -67,12 +69,6 @@ class Stamper:
         return stamp(created), stamp(updated.replace(microsecond=0))
 
 
-def pad_to(stem: str, length: int) -> str:
-    """``stem`` repeated/cut to exactly ``length`` characters (maximum-length values)."""
-    text = (stem * (length // max(1, len(stem)) + 1))[:length]
-    return text[:-1] + "." if text.endswith(" ") else text
-
-
 @dataclass
 class ProjectRefs:
     """What later generators need to know about one project."""
@@ -109,7 +105,7 @@ class Generator:
                 name = named[0]
             elif index < len(SIGNATURE_VENDORS) + len(MAX_LENGTH_VENDOR_STEMS):
                 stem = MAX_LENGTH_VENDOR_STEMS[index - len(SIGNATURE_VENDORS)]
-                name = pad_to(stem, MAX_LENGTHS["name"])
+                name = fit(stem, MAX_LENGTHS["name"])
             else:
                 combos = len(VENDOR_PREFIXES) * len(VENDOR_TRADES) * len(VENDOR_SUFFIXES)
                 k = index * 7919 % combos

@@ -22,9 +22,17 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from connector_sandbox.seeding import SeedReport, Stopwatch, anchor_day, master_data, seed_plan, transactions
+from connector_sandbox.seeding import (
+    SeedReport,
+    Stopwatch,
+    anchor_day,
+    fit,
+    master_data,
+    seed_plan,
+    transactions,
+)
 
-from .generator import Generator, ProjectRefs, pad_to
+from .generator import Generator, ProjectRefs
 from .settings import ProcoreSandboxSettings
 from .store import Store
 from .vocabulary import (
@@ -225,7 +233,7 @@ def _seed_vendors(
             row["parent_id"] = rows[gen.rng.randrange(0, 20)]["id"]
         rows.append(row)
     # A maximum-length origin id, and every signature vendor active so clients always meet them.
-    rows[len(SIGNATURE_VENDORS)]["origin_id"] = pad_to("JDE-V-MAXLEN-", MAX_LENGTHS["origin_id"])
+    rows[len(SIGNATURE_VENDORS)]["origin_id"] = fit("JDE-V-MAXLEN-", MAX_LENGTHS["origin_id"])
     for row in rows[: len(SIGNATURE_VENDORS)]:
         row["is_active"] = 1
     store.insert_many("vendors", rows)
@@ -448,9 +456,7 @@ def _seed_project_commitments(
                 commitment["total_payments_cents"] = paid
     # One commitment with maximum-length number and title, for clients that truncate.
     if commitments:
-        commitments[0]["title"] = pad_to(
-            "Rohbauarbeiten Los 1 – Fundamente, Bodenplatte ", MAX_LENGTHS["title"]
-        )
+        commitments[0]["title"] = fit("Rohbauarbeiten Los 1 – Fundamente, Bodenplatte ", MAX_LENGTHS["title"])
     store.insert_many("commitments", commitments)
     store.insert_many("commitment_line_items", lines)
     store.insert_many("change_order_packages", packages)
