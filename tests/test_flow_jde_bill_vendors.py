@@ -5,6 +5,7 @@ from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
+from asset_runs import metadata_by_asset, named
 from dagster import instance_for_test, materialize
 from sandbox_logins import on_simulator
 
@@ -48,13 +49,10 @@ def world(tmp_path):
 
 
 def _run(resources, *names):
-    assets = [a for a in [*jde_assets, *vendor_assets] if a.key.to_user_string() in names]
+    assets = named(names, [*jde_assets, *vendor_assets])
     with instance_for_test() as instance:
         result = materialize(assets, resources=resources, instance=instance, partition_key=DAY)
-    return {
-        e.asset_key.to_user_string(): e.materialization.metadata
-        for e in result.get_asset_materialization_events()
-    }
+    return metadata_by_asset(result)
 
 
 def _vendors_named(resources, name: str) -> list[dict]:

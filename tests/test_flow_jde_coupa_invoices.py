@@ -4,6 +4,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from asset_runs import materialized, named
 from dagster import instance_for_test, materialize
 from jde_coupa_world import jde_coupa_world
 
@@ -33,18 +34,8 @@ def world(tmp_path):
 
 
 def _run(resources, names):
-    selected = [
-        a
-        for a in [*jde_assets, *jde_coupa_assets, jde_coupa_account_map, *jde_coupa_invoice_assets]
-        if a.key.to_user_string() in names
-    ]
-    with instance_for_test() as instance:
-        result = materialize(selected, resources=resources, instance=instance, partition_key=DAY)
-    assert result.success
-    return {
-        e.asset_key.to_user_string(): e.materialization.metadata
-        for e in result.get_asset_materialization_events()
-    }
+    every = [*jde_assets, *jde_coupa_assets, jde_coupa_account_map, *jde_coupa_invoice_assets]
+    return materialized(named(names, every), resources, partition_key=DAY)
 
 
 def test_vouchers_become_coupa_invoices_once_on_mapped_accounts(world):

@@ -4,6 +4,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from asset_runs import materialized, named
 from dagster import instance_for_test, materialize
 from jde_coupa_world import jde_coupa_world
 
@@ -33,16 +34,7 @@ def world(tmp_path):
 
 def _run(resources, names, partition=DAY):
     every = [*jde_assets, *jde_coupa_assets, *jde_coupa_po_assets]
-    selected = [a for a in every if a.key.to_user_string() in names]
-    with instance_for_test() as instance:
-        result = materialize(
-            selected, resources=resources, instance=instance, partition_key=partition, raise_on_error=False
-        )
-    assert result.success, [e.message for e in result.all_events if e.is_failure]
-    return {
-        e.asset_key.to_user_string(): e.materialization.metadata
-        for e in result.get_asset_materialization_events()
-    }
+    return materialized(named(names, every), resources, partition_key=partition, raise_on_error=False)
 
 
 def test_orders_wait_for_their_supplier_then_sync_once_with_their_lines(world):

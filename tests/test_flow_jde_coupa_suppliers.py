@@ -10,6 +10,7 @@ from datetime import date, timedelta
 import pytest
 import requests
 import sqlalchemy as sa
+from asset_runs import metadata_by_asset
 from dagster import instance_for_test, materialize
 from jde_coupa_world import jde_coupa_world
 
@@ -48,11 +49,7 @@ def _run(resources, *names):
         result = materialize(
             _assets(*names), resources=resources, instance=instance, partition_key=DAY, raise_on_error=False
         )
-    metadata = {
-        e.asset_key.to_user_string(): e.materialization.metadata
-        for e in result.get_asset_materialization_events()
-    }
-    return result, metadata
+    return result, metadata_by_asset(result)
 
 
 def _coupa_suppliers_numbered(resources, number: str) -> list[dict]:

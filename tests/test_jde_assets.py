@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from dagster import instance_for_test, materialize
+from asset_runs import materialized
 
 from connector_assets.jde.assets import jde_assets
 from connector_assets.jde.extract import CURSOR_INTEGRATION
@@ -45,16 +45,6 @@ def _resources(base: str, folder: Path, user: str = "INTEGR8") -> dict:
     }
 
 
-def _run(assets, resources, **kwargs):
-    with instance_for_test() as instance:
-        result = materialize(assets, resources=resources, instance=instance, **kwargs)
-    assert result.success
-    return {
-        e.asset_key.to_user_string(): e.materialization.metadata
-        for e in result.get_asset_materialization_events()
-    }
-
-
 def _count(resources, table: str, conditions) -> int:
     with resources["jde"].session() as session:
         return session.count(table, conditions)
@@ -66,7 +56,7 @@ def _asset(name: str):
 
 def test_gl_accounts_are_read_whole(sandbox, tmp_path):
     res = _resources(sandbox, tmp_path)
-    metadata = _run([_asset(GL_ACCOUNTS.asset)], res)[GL_ACCOUNTS.asset]
+    metadata = materialized([_asset(GL_ACCOUNTS.asset)], res)[GL_ACCOUNTS.asset]
     staged = res["staging"].count(GL_ACCOUNTS.asset, None)
     assert staged == metadata["rows"].value == _count(res, "F0901", []) > 100
     postable = {r["AID"]: r["PEC"] for r in res["staging"].read_rows(GL_ACCOUNTS.asset, None)}
@@ -82,7 +72,7 @@ def test_a_date_range_backfill_stages_every_row_of_each_day(sandbox, tmp_path):
         "dagster/asset_partition_range_start": start.isoformat(),
         "dagster/asset_partition_range_end": end.isoformat(),
     }
-    metadata = _run([_asset(s.asset) for s in specs], res, tags=tags)
+    metadata = materialized([_asset(s.asset) for s in specs], res, tags=tags)
     for spec in specs:
         staged = sum(
             res["staging"].count(spec.asset, (start + timedelta(days=i)).isoformat()) for i in range(30)
@@ -116,19 +106,19 @@ def test_the_current_day_is_polled_incrementally(sandbox, tmp_path, monkeypatch)
     asset = _asset(SUPPLIERS.asset)
 
     requests.post(f"{root}/sandbox/activity", json={"new_suppliers": 3, "updated_suppliers": 2}, timeout=30)
-    first = _run([asset], res, partition_key=today)[SUPPLIERS.asset]
+    first = materialized([asset], res, partition_key=today)[SUPPLIERS.asset]
     assert first["modes"].value == "whole day" and first["rows"].value >= 5
     ledger = Ledger(res["ledger"].db_url)
     cursor = ledger.get_cursor(CURSOR_INTEGRATION, "F0401")
     assert cursor and cursor.startswith(today)
 
-    quiet = _run([asset], res, partition_key=today)[SUPPLIERS.asset]
+    quiet = materialized([asset], res, partition_key=today)[SUPPLIERS.asset]
     assert quiet["modes"].value == "incremental"
     assert quiet["pages"].value == 1  # a poll with nothing new costs one data-service page
     assert quiet["rows"].value <= first["rows"].value
 
     requests.post(f"{root}/sandbox/activity", json={"new_suppliers": 4}, timeout=30)
-    third = _run([asset], res, partition_key=today)[SUPPLIERS.asset]
+    third = materialized([asset], res, partition_key=today)[SUPPLIERS.asset]
     assert third["modes"].value == "incremental"
     staged = {r["AN8"] for r in res["staging"].read_rows(SUPPLIERS.asset, today)}
     expected = _count(res, "F0401", [Condition("F0401.UPMJ", "EQUAL", date.today())])
@@ -140,7 +130,7 @@ def test_a_dd_mm_yyyy_user_stages_the_same_rows(sandbox, tmp_path):
     eu = _resources(sandbox, tmp_path / "eu", user="EUROINT")
     day = (date.today() - timedelta(days=21)).isoformat()  # the sandbox's mass-update day is busy
     for res in (us, eu):
-        _run([_asset(AP_LEDGER.asset)], res, partition_key=day)
+        materialized([_asset(AP_LEDGER.asset)], res, partition_key=day)
     rows_us = sorted(us["staging"].read_rows(AP_LEDGER.asset, day), key=lambda r: (r["DOC"], r["SFX"]))
     rows_eu = sorted(eu["staging"].read_rows(AP_LEDGER.asset, day), key=lambda r: (r["DOC"], r["SFX"]))
     assert rows_us == rows_eu

@@ -4,7 +4,8 @@ import json
 from datetime import date, timedelta
 
 import pytest
-from dagster import AssetKey, Failure, instance_for_test, materialize
+from asset_runs import materialized
+from dagster import AssetKey, Failure
 from jde_coupa_world import jde_coupa_world
 
 from connector_assets.flows.mapping_tables import SNAPSHOT_METADATA, MappingTable, fingerprint
@@ -22,16 +23,6 @@ TABLES = {  # spec -> the asset built from it
 }
 
 
-def _materialize(assets, resources, **kwargs):
-    with instance_for_test() as instance:
-        result = materialize(assets, resources=resources, instance=instance, **kwargs)
-    assert result.success
-    return {
-        e.asset_key.to_user_string(): e.materialization.metadata
-        for e in result.get_asset_materialization_events()
-    }
-
-
 def test_every_mapping_table_is_a_spec_built_by_the_one_builder(tmp_path, monkeypatch):
     from connector_assets.definitions import defs
 
@@ -44,7 +35,7 @@ def test_every_mapping_table_is_a_spec_built_by_the_one_builder(tmp_path, monkey
         assert isinstance(spec, MappingTable) and built.key == AssetKey(spec.asset)
         assert graph.get(built.key).group_name == ("coupa_jde" if spec is coupa_jde.ACCOUNTS else "jde_coupa")
         assert built.descriptions_by_key[built.key] == spec.description
-        meta = _materialize([built], {"staging": staging})[spec.asset]
+        meta = materialized([built], {"staging": staging})[spec.asset]
         assert set(SNAPSHOT_METADATA) <= set(meta)
         snapshot = spec.snapshot(staging)
         assert meta["rows"].value == len(snapshot) and meta["fingerprint"].value == snapshot.fingerprint
@@ -87,7 +78,7 @@ def test_the_coupa_jde_table_has_no_sandbox_file_so_the_guard_has_nothing_to_ref
     with pytest.raises(ValueError, match="ML_JDE_COUPA_ACCOUNT_MAP is not set, and Coupa Core API"):
         jde_coupa_pos.ACCOUNTS.read()
     staging = StagingResource(base_dir=str(tmp_path))
-    meta = _materialize([coupa_jde.coupa_jde_account_map], {"staging": staging})["coupa_jde_account_map"]
+    meta = materialized([coupa_jde.coupa_jde_account_map], {"staging": staging})["coupa_jde_account_map"]
     assert meta["rows"].value == 0 and "unset" in meta["file"].value
 
 
@@ -128,7 +119,7 @@ def test_a_run_maps_with_the_staged_snapshot_not_the_file_and_names_it(tmp_path,
     monkeypatch.setenv("ML_JDE_COUPA_PAYMENT_TERMS_MAP", str(table))
     with jde_coupa_world(tmp_path) as world:
         every = [*jde_assets, *jde_coupa.jde_coupa_assets]
-        staged = _materialize([jde_coupa.jde_coupa_payment_terms_map], world.resources)
+        staged = materialized([jde_coupa.jde_coupa_payment_terms_map], world.resources)
         print_ = staged["jde_coupa_payment_terms_map"]["fingerprint"].value
         # Finance edits the file; nothing stages it again before the run maps.
         table.write_text(
@@ -137,7 +128,7 @@ def test_a_run_maps_with_the_staged_snapshot_not_the_file_and_names_it(tmp_path,
             encoding="utf-8",
         )
         names = ("jde_suppliers", "jde_address_book", "jde_coupa_suppliers_mapped")
-        meta = _materialize(
+        meta = materialized(
             [a for a in every if a.key.to_user_string() in names], world.resources, partition_key=DAY
         )
         mapped = meta["jde_coupa_suppliers_mapped"]

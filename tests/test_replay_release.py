@@ -10,8 +10,8 @@ from datetime import date, timedelta
 
 import pytest
 import requests
+from asset_runs import materialized, named
 from click.testing import CliRunner
-from dagster import instance_for_test, materialize
 from jde_coupa_world import jde_coupa_world
 
 from connector_assets.flows.core import replay_handler
@@ -44,19 +44,7 @@ def world(tmp_path, monkeypatch):
 
 def _run(resources, *names):
     every = [*jde_assets, *jde_coupa_assets, *jde_coupa_po_assets]
-    with instance_for_test() as instance:
-        result = materialize(
-            [a for a in every if a.key.to_user_string() in names],
-            resources=resources,
-            instance=instance,
-            partition_key=DAY,
-            raise_on_error=False,
-        )
-    assert result.success, [e.message for e in result.all_events if e.is_failure]
-    return {
-        e.asset_key.to_user_string(): e.materialization.metadata
-        for e in result.get_asset_materialization_events()
-    }
+    return materialized(named(names, every), resources, partition_key=DAY, raise_on_error=False)
 
 
 def test_a_supplier_synced_by_replay_releases_its_orders_and_the_next_replay_writes_them(world):

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
+from asset_runs import materialized, named
 from dagster import instance_for_test, materialize
 from jde_coupa_world import jde_coupa_world
 
@@ -38,19 +39,8 @@ def world(tmp_path, monkeypatch):
 
 
 def _run(resources, *names):
-    with instance_for_test() as instance:
-        result = materialize(
-            [a for a in [*jde_assets, *jde_coupa_assets] if a.key.to_user_string() in names],
-            resources=resources,
-            instance=instance,
-            partition_key=DAY,
-            raise_on_error=False,
-        )
-    assert result.success, [e.message for e in result.all_events if e.is_failure]
-    return {
-        e.asset_key.to_user_string(): e.materialization.metadata
-        for e in result.get_asset_materialization_events()
-    }
+    every = [*jde_assets, *jde_coupa_assets]
+    return materialized(named(names, every), resources, partition_key=DAY, raise_on_error=False)
 
 
 def _in_coupa(resources, natural_key) -> list[dict]:
