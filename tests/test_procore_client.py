@@ -15,12 +15,12 @@ import logging
 import math
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import requests
 from http_server import CannedResponse, RecordedRequest, ScriptedServer
+from sandbox_admin import SandboxAdmin
 
 from connector_resources import ping as ping_registry
 from connector_resources.procore import (
@@ -53,18 +53,7 @@ def stamp(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
-@dataclass
-class Sandbox:
-    url: str
-
-    def admin(self, method: str, path: str, **kwargs) -> requests.Response:
-        response = requests.request(method, f"{self.url}/sandbox/{path}", timeout=30, **kwargs)
-        response.raise_for_status()
-        return response
-
-    def state(self) -> dict:
-        return self.admin("GET", "state").json()
-
+class Sandbox(SandboxAdmin):
     def records(self, table: str, **filters) -> list[dict]:
         return self.admin("GET", f"records/{table}", params={"limit": 1_000_000, **filters}).json()["rows"]
 

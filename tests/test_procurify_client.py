@@ -16,7 +16,6 @@ import logging
 import math
 import pickle
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -24,6 +23,7 @@ import pytest
 import requests
 from dagster import EnvVar, MaterializeResult, asset, materialize
 from http_server import CannedResponse, OAuthTokenEndpoint, RecordedRequest, ScriptedServer
+from sandbox_admin import SandboxAdmin
 
 from connector_resources import ping as ping_registry
 from connector_resources.procurify import (
@@ -75,18 +75,7 @@ STATE_COUNTS = {
 }
 
 
-@dataclass
-class Sandbox:
-    url: str
-
-    def admin(self, method: str, path: str, **kwargs) -> requests.Response:
-        response = requests.request(method, f"{self.url}/sandbox/{path}", timeout=30, **kwargs)
-        response.raise_for_status()
-        return response
-
-    def state(self) -> dict:
-        return self.admin("GET", "state").json()
-
+class Sandbox(SandboxAdmin):
     def calls(self, template: str) -> int:
         return self.state()["calls"].get(template, 0)
 
