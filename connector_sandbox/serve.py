@@ -2,7 +2,8 @@
 
 Binding the socket ourselves (port 0 = ephemeral) means the caller learns the real port before the
 server starts and two simulators can never race for the same one. Shared by every simulator, with the
-HTTP pieces they all use: the compact JSON response and the operator routes' JSON body.
+HTTP pieces they all use: the application around a state, the compact JSON response and the operator
+routes' JSON body.
 """
 
 from __future__ import annotations
@@ -11,11 +12,47 @@ import json
 import socket
 import threading
 import time
-from collections.abc import Callable
-from typing import Any
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any, Protocol
 
 import uvicorn
+from starlette.applications import Starlette
 from starlette.responses import JSONResponse
+from starlette.routing import BaseRoute
+
+
+class ClosableState(Protocol):
+    """A simulator's state: whatever it holds open (a database, threads) ``close`` lets go of."""
+
+    def close(self) -> None: ...
+
+
+def sandbox_app(
+    state: ClosableState,
+    routes: Sequence[BaseRoute],
+    *,
+    start: Callable[[], None] | None = None,
+    **options: Any,
+) -> Starlette:
+    """A simulator's Starlette application over ``state`` (``app.state.sandbox``).
+
+    ``start`` (a background sender, say) runs when the server starts; the state is closed when it
+    stops. ``options`` go to ``Starlette`` (``exception_handlers``, ...).
+    """
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if start is not None:
+            start()
+        try:
+            yield
+        finally:
+            state.close()
+
+    app = Starlette(routes=list(routes), lifespan=lifespan, **options)
+    app.state.sandbox = state
+    return app
 
 
 def serve_in_thread(

@@ -7,11 +7,10 @@ The app seeds its data when it is created and starts the webhook delivery thread
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 from starlette.applications import Starlette
 from starlette.routing import Route
+
+from connector_sandbox.serve import sandbox_app
 
 from . import api_auth, api_bills, api_classifications, api_events, api_payments, api_vendors
 from .admin import admin_routes
@@ -25,15 +24,6 @@ _ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 def create_app(settings: BillSandboxSettings | None = None) -> Starlette:
     """A seeded BILL sandbox; ``app.state.sandbox`` is its ``SandboxState``."""
     state = SandboxState(settings or BillSandboxSettings())
-
-    @asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        state.hub.start()
-        try:
-            yield
-        finally:
-            state.close()
-
     routes = [
         *api_auth.routes(),
         *api_vendors.routes(),
@@ -46,6 +36,4 @@ def create_app(settings: BillSandboxSettings | None = None) -> Starlette:
         Route("/connect/{rest:path}", not_supported, methods=_ALL_METHODS),
         Route("/connect-events/{rest:path}", not_supported, methods=_ALL_METHODS),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan)
-    app.state.sandbox = state
-    return app
+    return sandbox_app(state, routes, start=state.hub.start)

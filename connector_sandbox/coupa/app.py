@@ -11,10 +11,8 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-import contextlib
 import json
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -22,6 +20,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
+
+from connector_sandbox.serve import sandbox_app
 
 from .admin import admin_routes
 from .auth import IssuedToken, parse_scope
@@ -549,21 +549,10 @@ def _action(
 def create_app(settings: CoupaSandboxSettings | None = None) -> Starlette:
     """A seeded Coupa sandbox. The call-out thread starts and stops with the application."""
     state = SandboxState.build(settings or CoupaSandboxSettings())
-
-    @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        state.callouts.start()
-        try:
-            yield
-        finally:
-            state.close()
-
     routes = [
         Route("/oauth2/token", token, methods=["POST"]),
         Route("/oauth2/scopes", scopes, methods=["GET"]),
         Route("/api/{path:path}", api, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
         *admin_routes(),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan)
-    app.state.sandbox = state
-    return app
+    return sandbox_app(state, routes, start=state.callouts.start)

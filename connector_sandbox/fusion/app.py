@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Awaitable, Callable
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 from urllib.parse import parse_qs
@@ -22,6 +21,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+
+from connector_sandbox.serve import sandbox_app
 
 from . import writes
 from .admin import admin_routes
@@ -811,12 +812,6 @@ async def _relay_token(request: Request, state: SandboxState) -> Response:
 def create_app(settings: FusionSandboxSettings) -> Starlette:
     """A ready-to-serve sandbox pod: data seeded, no token issued yet."""
     state = SandboxState.build(settings)
-
-    @asynccontextmanager
-    async def lifespan(app: Starlette) -> Any:
-        yield
-        state.close()
-
     methods = ["GET", "POST", "PATCH", "DELETE", "PUT"]
     routes = [
         Route("/oauth2/v1/token", token_endpoint, methods=["POST"]),
@@ -825,6 +820,4 @@ def create_app(settings: FusionSandboxSettings) -> Starlette:
         Route(API_ROOT + "/{rest:path}", pod_endpoint, methods=methods),
         *admin_routes(),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan)
-    app.state.sandbox = state
-    return app
+    return sandbox_app(state, routes)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 from collections.abc import Awaitable, Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import contextmanager
 from typing import Any
 
 from starlette.applications import Starlette
@@ -18,7 +18,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from connector_sandbox.oauth import parse_basic
-from connector_sandbox.serve import CompactJSONResponse, json_object_body
+from connector_sandbox.serve import CompactJSONResponse, json_object_body, sandbox_app
 
 from . import orchestrations
 from .admin import admin_routes
@@ -416,13 +416,4 @@ def _ais_routes() -> list[Route]:
 
 def create_app(settings: JdeSandboxSettings) -> Starlette:
     """A ready-to-serve sandbox: data seeded (or reused), contracts loaded, no session open yet."""
-    state = SandboxState.build(settings)
-
-    @asynccontextmanager
-    async def lifespan(app: Starlette) -> Any:
-        yield
-        state.close()
-
-    app = Starlette(routes=[*_ais_routes(), *admin_routes()], lifespan=lifespan)
-    app.state.sandbox = state
-    return app
+    return sandbox_app(SandboxState.build(settings), [*_ais_routes(), *admin_routes()])

@@ -8,14 +8,14 @@ rendering); its label, "METHOD /path/template", is what ``/sandbox/state`` count
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
+
+from connector_sandbox.serve import sandbox_app
 
 from . import api_commitments as commitments
 from . import api_costs as costs
@@ -197,19 +197,9 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 def create_app(settings: ProcoreSandboxSettings | None = None) -> Starlette:
     """A ready-to-serve sandbox: data seeded, no token issued, webhook sender started with the server."""
     state = SandboxState(settings or ProcoreSandboxSettings())
-
-    @asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        state.sender.start()
-        try:
-            yield
-        finally:
-            state.close()
-
-    app = Starlette(
-        routes=[*api_routes(), *admin_routes()],
-        lifespan=lifespan,
+    return sandbox_app(
+        state,
+        [*api_routes(), *admin_routes()],
+        start=state.sender.start,
         exception_handlers={404: _http_error, 405: _http_error},
     )
-    app.state.sandbox = state
-    return app

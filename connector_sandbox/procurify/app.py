@@ -6,11 +6,10 @@ where Django's APPEND_SLASH behaviour (a 301 to the path with a slash) and its H
 
 from __future__ import annotations
 
-from contextlib import asynccontextmanager
-from typing import Any
-
 from starlette.applications import Starlette
 from starlette.routing import Route
+
+from connector_sandbox.serve import sandbox_app
 
 from .admin import admin_routes
 from .auth import token_endpoint
@@ -31,20 +30,13 @@ def create_app(settings: ProcurifySandboxSettings | None = None) -> Starlette:
     """A ready-to-serve sandbox: data seeded, no token issued yet."""
     state = SandboxState.build(settings or ProcurifySandboxSettings())
     api = api_routes()
-
-    @asynccontextmanager
-    async def lifespan(app: Starlette) -> Any:
-        yield
-        app.state.sandbox.close()
-
     routes = [
         Route("/oauth/token", TokenRoute(token_endpoint).handle, methods=ALL_METHODS),
         *[route.route() for route in api],
         *admin_routes(),
         Route("/{path:path}", MissingSlash(compile_templates(api)).handle, methods=ALL_METHODS),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan)
+    app = sandbox_app(state, routes)
     # Starlette would answer a missing slash with its own 307; Procurify (Django) answers 301.
     app.router.redirect_slashes = False
-    app.state.sandbox = state
     return app
