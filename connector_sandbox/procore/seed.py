@@ -22,17 +22,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from connector_sandbox.seeding import (
-    SeedReport,
-    Stopwatch,
-    anchor_day,
-    fit,
-    master_data,
-    seed_plan,
-    transactions,
-)
+from connector_sandbox.seeding import SeedReport, Stopwatch, anchor_day, master_data, seed_plan, transactions
 
-from .generator import Generator, ProjectRefs
+from .generator import Generator, ProjectRefs, fit
 from .settings import ProcoreSandboxSettings
 from .store import Store
 from .vocabulary import (
