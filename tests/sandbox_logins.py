@@ -9,6 +9,7 @@ from typing import Any
 from connector_resources.bill import BillResource
 from connector_resources.coupa import CoupaResource
 from connector_resources.jde import JdeAisResource
+from connector_resources.procore import ProcoreResource
 
 LOGINS: dict[type, dict[str, Any]] = {
     JdeAisResource: {
@@ -23,6 +24,11 @@ LOGINS: dict[type, dict[str, Any]] = {
         "password": "sandbox-bill",
         "organization_id": "00801SANDBOXORG00001",
         "dev_key": "sandbox-bill-devkey",
+    },
+    ProcoreResource: {
+        "company_id": "4264807",
+        "client_id": "ml-connector-sandbox",
+        "client_secret": "sandbox-procore-secret",
     },
 }
 

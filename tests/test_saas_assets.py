@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 import requests
 from dagster import instance_for_test, materialize
+from sandbox_logins import on_simulator
 
 from connector_assets.saas import record_key
 from connector_assets.saas_assets import SAAS_ENTITIES, saas_assets
@@ -25,13 +26,7 @@ def _bill(scale):
 
     forget_sessions()
     base, stop = serve_in_thread(create_app(BillSandboxSettings(scale=scale)), path="/connect")
-    resource = BillResource(
-        base_url=base,
-        username="sandbox@ml-connector.invalid",
-        password="sandbox-bill",
-        organization_id="00801SANDBOXORG00001",
-        dev_key="sandbox-bill-devkey",
-    )
+    resource = on_simulator(BillResource, base)
     return base.removesuffix("/connect"), resource, stop, {"new_vendors": 3, "updated_bills": 4}, "bills"
 
 
@@ -57,14 +52,7 @@ def _procore(scale):
         scale=scale, rate_limits=RateLimitSettings(spike_limit=100_000, hourly_limit=1_000_000)
     )
     base, stop = serve_in_thread(create_app(settings))
-    resource = ProcoreResource(
-        base_url=base,
-        auth_url=base,
-        company_id="4264807",
-        client_id="ml-connector-sandbox",
-        client_secret="sandbox-procore-secret",
-        webhook_token="t0ken-e2e",
-    )
+    resource = on_simulator(ProcoreResource, base, auth_url=base, webhook_token="t0ken-e2e")
     return base, resource, stop, {"new_commitments": 2, "updated_commitments": 2}, "commitments"
 
 
@@ -92,12 +80,7 @@ def _coupa(scale):
     from connector_sandbox.coupa import CoupaSandboxSettings, create_app
 
     base, stop = serve_in_thread(create_app(CoupaSandboxSettings(scale=scale)))
-    resource = CoupaResource(
-        base_url=base,
-        client_id="ml-connector-sandbox",
-        client_secret="sandbox-coupa-secret",
-        token_warmup_seconds=0,
-    )
+    resource = on_simulator(CoupaResource, base, token_warmup_seconds=0)
     return base, resource, stop, {"new_invoices": 3, "updated_invoices": 2}, "invoices"
 
 

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 from dagster import DagsterEventType, Failure, MaterializeResult, instance_for_test, materialize
+from sandbox_logins import on_simulator
 
 from connector_assets.saas import SaasEntity, build_entity_asset, saas_daily_partitions
 from connector_assets.staging import StagingError, StagingResource
@@ -355,12 +356,10 @@ def procore(tmp_path):
         scale=0.02, rate_limits=RateLimitSettings(spike_limit=100_000, hourly_limit=1_000_000)
     )
     base, stop = serve_in_thread(create_app(settings))
-    resource = ProcoreResource(
-        base_url=base,
+    resource = on_simulator(
+        ProcoreResource,
+        base,
         auth_url=base,
-        company_id="4264807",
-        client_id="ml-connector-sandbox",
-        client_secret="sandbox-procore-secret",
         webhook_token="t0ken-e2e",
         max_attempts=1,  # the HTTP core's own retries are tested elsewhere; here the step's count
     )
@@ -431,14 +430,7 @@ def jde(tmp_path):
 
     base, stop = run_in_thread(JdeSandboxSettings(scale=0.02))
     resources = {
-        "jde": JdeAisResource(
-            base_url=base,
-            username="INTEGR8",
-            password="integr8-sandbox",
-            environment="JPS920",
-            role="*ALL",
-            max_attempts=1,
-        ),
+        "jde": on_simulator(JdeAisResource, base, max_attempts=1),
         "staging": StagingResource(base_dir=str(tmp_path / "staging")),
         "ledger": LedgerResource(db_url=f"sqlite:///{tmp_path / 'ledger.sqlite'}"),
     }

@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 import requests
+from sandbox_logins import on_simulator
 
 from connector_resources.ledger import Ledger
 from connector_resources.webhooks import bill_source, coupa_source, create_receiver, procore_source
@@ -388,14 +389,7 @@ def test_every_procore_sandbox_payload_version_is_accepted(receiver, api_version
         scale=0.05, rate_limits=RateLimitSettings(spike_limit=100_000, hourly_limit=1_000_000)
     )
     sandbox, stop = serve_in_thread(create_app(settings))
-    resource = ProcoreResource(
-        base_url=sandbox,
-        auth_url=sandbox,
-        company_id="4264807",
-        client_id="ml-connector-sandbox",
-        client_secret="sandbox-procore-secret",
-        webhook_token=PROCORE_TOKEN,
-    )
+    resource = on_simulator(ProcoreResource, sandbox, auth_url=sandbox, webhook_token=PROCORE_TOKEN)
     try:
         with resource.session() as s:
             hook = s.webhooks.ensure_hook("ml-connector", f"{url}/webhooks/procore", api_version=api_version)

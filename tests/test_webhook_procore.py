@@ -2,6 +2,7 @@
 
 import pytest
 import requests
+from sandbox_logins import on_simulator
 
 from connector_resources.ledger import Ledger
 from connector_resources.procore import ProcoreResource
@@ -22,14 +23,7 @@ def setup(tmp_path):
     receiver, stop_receiver = serve_in_thread(
         create_receiver({"procore": procore_source("procore", token=TOKEN)}, ledger)
     )
-    resource = ProcoreResource(
-        base_url=sandbox,
-        auth_url=sandbox,
-        company_id="4264807",
-        client_id="ml-connector-sandbox",
-        client_secret="sandbox-procore-secret",
-        webhook_token=TOKEN,
-    )
+    resource = on_simulator(ProcoreResource, sandbox, auth_url=sandbox, webhook_token=TOKEN)
     yield sandbox, f"{receiver}/webhooks/procore", ledger, resource
     stop_receiver()
     stop_sandbox()
