@@ -379,6 +379,18 @@ def _fault(base: str, **faults) -> None:
     assert response.status_code == 200, response.text
 
 
+def _run_today(asset, resources, **kwargs):
+    """``asset`` materialized for today's partition in a throwaway instance (``kwargs`` to materialize)."""
+    with instance_for_test() as instance:
+        return materialize(
+            [asset],
+            resources=resources,
+            instance=instance,
+            partition_key=datetime.now(UTC).date().isoformat(),
+            **kwargs,
+        )
+
+
 def _vendors_asset():
     spec = SaasEntity("procore", "vendors", "Procore vendors (test)", key_fields=("id",))
     return build_entity_asset(spec, saas_daily_partitions())
@@ -389,14 +401,7 @@ def test_a_refusal_fails_a_real_source_step_without_retries(procore, monkeypatch
     base, resources = procore
     asset = _vendors_asset()
     _fault(base, fail_next=50, fail_next_status=400)
-    with instance_for_test() as instance:
-        result = materialize(
-            [asset],
-            resources=resources,
-            instance=instance,
-            partition_key=datetime.now(UTC).date().isoformat(),
-            raise_on_error=False,
-        )
+    result = _run_today(asset, resources, raise_on_error=False)
     assert not result.success
     assert _attempts(result, "procore_vendors") == (0, 1)
     message = result.failure_data_for_node("procore_vendors").error.message
@@ -409,13 +414,7 @@ def test_an_outage_of_a_real_source_is_retried_until_it_clears(procore, monkeypa
     base, resources = procore
     asset = _vendors_asset()
     _fault(base, fail_next=2, fail_next_status=503)
-    with instance_for_test() as instance:
-        result = materialize(
-            [asset],
-            resources=resources,
-            instance=instance,
-            partition_key=datetime.now(UTC).date().isoformat(),
-        )
+    result = _run_today(asset, resources)
     assert result.success
     assert _attempts(result, "procore_vendors") == (2, 0)
 
