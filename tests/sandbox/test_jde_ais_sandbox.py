@@ -116,6 +116,15 @@ def grid(response: requests.Response, table: str) -> dict[str, Any]:
     return response.json()[f"fs_DATABROWSE_{table}"]["data"]["gridData"]
 
 
+def rows_where(
+    sandbox: Sandbox, token: str, table: str, columns: list[str], column: str, value: str
+) -> list[dict[str, Any]]:
+    """The rows of ``table`` (``columns``) whose ``column`` equals ``value``, through the data service."""
+    return grid(
+        browse(sandbox, token, table, columns, [condition(f"{table}.{column}", "EQUAL", value)]), table
+    )["rowset"]
+
+
 def all_rows(sandbox: Sandbox, token: str, table: str, columns: list[str]) -> list[dict[str, Any]]:
     data = grid(browse(sandbox, token, table, columns, maxPageSize="No Max"), table)
     assert data["summary"]["moreRecords"] is False, "test tables must fit under the DB fetch limit"
@@ -905,16 +914,7 @@ def test_voucher_batch_writes_pay_items_and_distribution(
     )
     assert distribution["EXA"] == "Crane hire – Zürich"
     # And readable through the data service like any other table.
-    rows = grid(
-        browse(
-            sandbox,
-            token,
-            "F0411Z1",
-            ["EDTN", "EDLN", "AG", "DIVJ"],
-            [condition("F0411Z1.EDTN", "EQUAL", "SRC-INV-0001")],
-        ),
-        "F0411Z1",
-    )["rowset"]
+    rows = rows_where(sandbox, token, "F0411Z1", ["EDTN", "EDLN", "AG", "DIVJ"], "EDTN", "SRC-INV-0001")
     assert [(r["F0411Z1_AG"], r["F0411Z1_DIVJ"]) for r in rows] == [
         (1000.0, "02/13/2025"),
         (250.55, "02/13/2025"),
@@ -1030,16 +1030,9 @@ def test_batch_processor_turns_the_batch_into_a_voucher(
     ).raise_for_status()
     result = requests.post(f"{sandbox.admin}/process-vouchers", timeout=10).json()
     (processed,) = [p for p in result["processed"] if p["EDTN"] == "SRC-INV-PROC"]
-    vouchers = grid(
-        browse(
-            sandbox,
-            token,
-            "F0411",
-            ["DOC", "SFX", "AG", "AAP", "VINV", "AN8"],
-            [condition("F0411.DOC", "EQUAL", str(processed["DOC"]))],
-        ),
-        "F0411",
-    )["rowset"]
+    vouchers = rows_where(
+        sandbox, token, "F0411", ["DOC", "SFX", "AG", "AAP", "VINV", "AN8"], "DOC", str(processed["DOC"])
+    )
     assert [(v["F0411_SFX"], v["F0411_AG"]) for v in vouchers] == [("001", 1000.0), ("002", 250.55)]
     assert {v["F0411_VINV"] for v in vouchers} == {"INV-SRC-INV-PROC"}
     assert {r["EDSP"] for r in sandbox.stored_rows("F0411Z1", EDTN="SRC-INV-PROC")} == {"1"}
@@ -1114,16 +1107,7 @@ def test_purchase_order_create_and_update(sandbox: Sandbox, reference_data: dict
     assert body["jde__status"] == "SUCCESS", body
     assert body["Line_Count"] == 3 and body["Order_Total"] == f"{3 * 125.5 + round(40 * 12.3456, 2) + 90:.2f}"
     doco = body["Order_Number"]
-    header = grid(
-        browse(
-            sandbox,
-            token,
-            "F4301",
-            ["DOCO", "VR01", "TRDJ", "UPMJ"],
-            [condition("F4301.DOCO", "EQUAL", str(doco))],
-        ),
-        "F4301",
-    )["rowset"]
+    header = rows_where(sandbox, token, "F4301", ["DOCO", "VR01", "TRDJ", "UPMJ"], "DOCO", str(doco))
     assert header == [
         {
             "F4301_DOCO": doco,
@@ -1203,16 +1187,7 @@ def test_add_and_update_supplier(sandbox: Sandbox) -> None:
     )
     assert added.json()["Action"] == "ADDED", added.text
     an8 = added.json()["Address_Number"]
-    book = grid(
-        browse(
-            sandbox,
-            token,
-            "F0101",
-            ["AN8", "ALPH", "AT1", "TAX"],
-            [condition("F0101.AN8", "EQUAL", str(an8))],
-        ),
-        "F0101",
-    )["rowset"]
+    book = rows_where(sandbox, token, "F0101", ["AN8", "ALPH", "AT1", "TAX"], "AN8", str(an8))
     assert book == [{"F0101_AN8": an8, "F0101_ALPH": name, "F0101_AT1": "V", "F0101_TAX": "DE123456789"}]
     (supplier,) = sandbox.stored_rows("F0401", AN8=an8)
     assert (supplier["TRAP"], supplier["KCOP"], supplier["CRRP"]) == ("N45", "00050", "EUR")
