@@ -553,60 +553,24 @@ def test_creating_a_payment_needs_an_mfa_trusted_session(bill: SandboxHandle, se
 def test_payment_schedules_reserves_and_cancels(bill: SandboxHandle, trusted: str) -> None:
     target = _fresh_bill(bill, trusted, "INV-PAY-1")
     funding = _bank_account(bill)
-    payment = ok(
-        call(
-            bill,
-            trusted,
-            "POST",
-            "/v3/payments",
-            json={"billId": target["id"], "amount": 300, "fundingAccount": funding},
-        ),
-        201,
-    )
+
+    def pay(**body: Any) -> requests.Response:
+        return call(bill, trusted, "POST", "/v3/payments", json={"billId": target["id"], **body})
+
+    payment = ok(pay(amount=300, fundingAccount=funding), 201)
     assert payment["id"].startswith("stp") and payment["singleStatus"] == payment["status"] == "SCHEDULED"
     assert payment["billPayments"][0]["billId"] == target["id"] and payment["billPayments"][0][
         "id"
     ].startswith("blp")
     assert payment["processDate"] > dt.date.today().isoformat()  # next business day by default
     assert ok(call(bill, trusted, "GET", f"/v3/bills/{target['id']}"))["paymentStatus"] == "SCHEDULED"
-    overpay = call(
-        bill,
-        trusted,
-        "POST",
-        "/v3/payments",
-        json={"billId": target["id"], "amount": 45.26, "fundingAccount": funding},
-    )
+    overpay = pay(amount=45.26, fundingAccount=funding)
     assert problems(overpay)[0]["code"] == "BDC_1159"
-    text = messages(
-        call(
-            bill,
-            trusted,
-            "POST",
-            "/v3/payments",
-            json={
-                "billId": target["id"],
-                "amount": -5,
-                "processDate": "2020-01-01",
-                "fundingAccount": _bank_account(bill, "WALLET"),
-            },
-        )
-    )
+    text = messages(pay(amount=-5, processDate="2020-01-01", fundingAccount=_bank_account(bill, "WALLET")))
     assert "amount: must be greater than zero" in text and "processDate: 2020-01-01 is in the past" in text
-    wallet = call(
-        bill,
-        trusted,
-        "POST",
-        "/v3/payments",
-        json={"billId": target["id"], "amount": 1, "fundingAccount": _bank_account(bill, "WALLET")},
-    )
+    wallet = pay(amount=1, fundingAccount=_bank_account(bill, "WALLET"))
     assert "processDate: is required when funding from WALLET" in messages(wallet)
-    card = call(
-        bill,
-        trusted,
-        "POST",
-        "/v3/payments",
-        json={"billId": target["id"], "amount": 1, "fundingAccount": _bank_account(bill, "CARD_ACCOUNT")},
-    )
+    card = pay(amount=1, fundingAccount=_bank_account(bill, "CARD_ACCOUNT"))
     assert "cardFundingPurpose: is required" in messages(card)
     canceled = ok(call(bill, trusted, "POST", f"/v3/payments/{payment['id']}/cancel"))
     assert canceled["singleStatus"] == "CANCELED" and canceled["cancelRequestSubmitted"] is True
