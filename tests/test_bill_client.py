@@ -21,7 +21,7 @@ import pickle
 import threading
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -258,6 +258,24 @@ def proxy_factory(sandbox: Sandbox) -> Iterator:
         proxy.close()
 
 
+def _raised_in_threads(work: Callable[[], None], count: int) -> list[BaseException]:
+    """Run ``work`` in ``count`` threads at once and wait for them all; what they raised."""
+    errors: list[BaseException] = []
+
+    def guarded() -> None:
+        try:
+            work()
+        except BaseException as exc:  # reported by the caller
+            errors.append(exc)
+
+    threads = [threading.Thread(target=guarded) for _ in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return errors
+
+
 # -- sessions -------------------------------------------------------------------------------------------
 
 
@@ -270,22 +288,12 @@ def test_one_login_serves_every_session_and_thread(sandbox):
         assert info.trusted is False
         first.get("vendors", next(iter(first.iter_records("vendors")))["id"])
 
-    errors: list[BaseException] = []
-
     def work() -> None:
-        try:
-            # A second resource object with the same settings shares the same BILL session.
-            with bill(sandbox.base_url).session() as session:
-                list(session.iter_changed("departments", *EVER))
-        except BaseException as exc:  # reported below
-            errors.append(exc)
+        # A second resource object with the same settings shares the same BILL session.
+        with bill(sandbox.base_url).session() as session:
+            list(session.iter_changed("departments", *EVER))
 
-    threads = [threading.Thread(target=work) for _ in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    assert _raised_in_threads(work, 6) == []
     assert sandbox.state()["logins"] - logins == 1
     with resource.session() as again:
         assert again.auth.fetch_count == 1
@@ -443,24 +451,16 @@ def test_paging_caps(sandbox):
 def test_ten_threads_never_put_a_fourth_request_in_flight(sandbox):
     count = sandbox.state()["row_counts"]["bills"]
     sandbox.faults(latency_ms=25)
-    errors: list[BaseException] = []
     totals: list[int] = []
     retries: list[int] = []
 
     def work() -> None:
-        try:
-            with bill(sandbox.base_url, page_size=25).session() as session:
-                totals.append(len(list(session.iter_changed("bills", *EVER))))
-                session.get("departments", next(iter(session.iter_records("departments")))["id"])
-                retries.append(session.metrics.retries)
-        except BaseException as exc:  # reported below
-            errors.append(exc)
+        with bill(sandbox.base_url, page_size=25).session() as session:
+            totals.append(len(list(session.iter_changed("bills", *EVER))))
+            session.get("departments", next(iter(session.iter_records("departments")))["id"])
+            retries.append(session.metrics.retries)
 
-    threads = [threading.Thread(target=work) for _ in range(10)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    errors = _raised_in_threads(work, 10)
     state = sandbox.state()
     assert errors == []
     assert totals == [count] * 10
@@ -775,20 +775,12 @@ def test_every_variant_of_the_reference_works(sandbox, variants):
             session.create_bill(broken)
         with pytest.raises(BillNotFoundError):
             session.get("bills", "00n02NOSUCHBILL00001")
-        parallel_errors: list[BaseException] = []
 
         def read() -> None:
-            try:
-                with bill(sandbox.base_url).session() as other:
-                    list(other.iter_changed("departments", *EVER))
-            except BaseException as exc:  # reported below
-                parallel_errors.append(exc)
+            with bill(sandbox.base_url).session() as other:
+                list(other.iter_changed("departments", *EVER))
 
-        threads = [threading.Thread(target=read) for _ in range(6)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        parallel_errors = _raised_in_threads(read, 6)
     assert len(seen) == len(set(seen)) and set(seen) == truth
     assert before_create == [] and [b["id"] for b in after_create] == [created["id"]]
     assert "billLineItems[0].classifications.chartOfAccountId" in caught.value.fields
