@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import multiprocessing
 import queue
 import threading
 from collections.abc import Iterator
@@ -15,6 +14,7 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from racing import race
 
 from connector_resources.ledger import (
     Ledger,
@@ -364,20 +364,7 @@ def _race_worker(url: str, name: str, rounds: int, barrier, results) -> None:
 
 def test_two_processes_racing_for_one_record(ledger, db_url):
     rounds = 3
-    ctx = multiprocessing.get_context("spawn")
-    barrier, results = ctx.Barrier(2), ctx.Queue()
-    workers = [
-        ctx.Process(target=_race_worker, args=(db_url, name, rounds, barrier, results)) for name in ("A", "B")
-    ]
-    for worker in workers:
-        worker.start()
-    try:
-        outcomes = dict(results.get(timeout=90) for _ in workers)
-    finally:
-        for worker in workers:
-            worker.join(10)
-            if worker.is_alive():
-                worker.kill()
+    outcomes = race(_race_worker, lambda name, barrier, results: (db_url, name, rounds, barrier, results), 90)
     assert "error" not in outcomes["A"] and "error" not in outcomes["B"], outcomes
     for i in range(rounds):
         same_source = {outcomes["A"][f"same-source-{i}"], outcomes["B"][f"same-source-{i}"]}

@@ -8,7 +8,6 @@ target is a real HTTP server that accepts duplicates, so any double POST shows i
 from __future__ import annotations
 
 import itertools
-import multiprocessing
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -18,6 +17,7 @@ import pandera.pandas as pa
 import pytest
 import requests
 from http_server import CannedResponse, RecordedRequest, ScriptedServer
+from racing import race
 
 from connector_assets.flows.core import FlowSpec, Mapped, write_record
 from connector_resources.ledger import Ledger, LedgerInputError, XrefLeased, lease_length, lease_wait
@@ -236,21 +236,10 @@ def test_two_runs_of_one_flow_on_one_postgresql_ledger_post_each_record_once(pg_
     server_side = DuplicateAcceptingVendors()
     with ScriptedServer() as server:
         server.route("/vendors", server_side)
-        ctx = multiprocessing.get_context("spawn")
-        barrier, results = ctx.Barrier(2), ctx.Queue()
-        writers = [
-            ctx.Process(target=_writer, args=(pg_schema_url, server.url_for(""), name, barrier, results))
-            for name in ("A", "B")
-        ]
-        for writer in writers:
-            writer.start()
-        try:
-            outcomes = dict(results.get(timeout=120) for _ in writers)
-        finally:
-            for writer in writers:
-                writer.join(10)
-                if writer.is_alive():
-                    writer.kill()
+        url = server.url_for("")
+        outcomes = race(
+            _writer, lambda name, barrier, results: (pg_schema_url, url, name, barrier, results), 120
+        )
         posts = [r.json()["vendor_number"] for r in server.hits("/vendors", "POST")]
 
     doubled = sorted({number for number in posts if posts.count(number) > 1})
