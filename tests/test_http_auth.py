@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import base64
 import logging
-import threading
 import time
 import uuid
 
 import pytest
+from concurrently import raised_together
 from http_server import CannedResponse, OAuthTokenEndpoint, RecordedRequest, ScriptedServer
 
 from connector_resources.http import (
@@ -274,31 +274,12 @@ def _slow_token_endpoint(endpoint: OAuthTokenEndpoint, server: ScriptedServer, d
     server.route(endpoint.path, slow)
 
 
-def _run_threads(n: int, target) -> list[BaseException]:
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(n)
-
-    def run() -> None:
-        try:
-            barrier.wait(timeout=5)
-            target()
-        except BaseException as exc:  # collected and asserted on by the caller
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run) for _ in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=20)
-    return errors
-
-
 def test_concurrent_first_use_fetches_one_token(http_server):
     endpoint, client_id, secret = oauth_setup(http_server)
     _slow_token_endpoint(endpoint, http_server, 0.2)
     auth = OAuthClientCredentials(endpoint.path, client_id, secret)
     with HttpClient("coupa", http_server.url, auth=auth, policy=FAST) as c:
-        assert _run_threads(8, lambda: c.get("/api/invoices")) == []
+        assert raised_together([lambda: c.get("/api/invoices")] * 8) == []
     assert len(endpoint.token_requests) == 1 and auth.fetch_count == 1
     assert len(http_server.hits("/api/invoices")) == 8
 
@@ -310,7 +291,7 @@ def test_a_burst_of_expired_answers_costs_one_new_token(http_server):
         c.get("/api/invoices")
         endpoint.expire_all()
         _slow_token_endpoint(endpoint, http_server, 0.2)
-        assert _run_threads(8, lambda: c.get("/api/invoices")) == []
+        assert raised_together([lambda: c.get("/api/invoices")] * 8) == []
     assert len(endpoint.token_requests) == 2
 
 

@@ -13,8 +13,10 @@ import random
 import threading
 import time
 import uuid
+from functools import partial
 
 import pytest
+from concurrently import raised_together
 from http_server import CannedResponse, ScriptedServer, closed_port
 from tenacity import Future as TenacityFuture
 from tenacity import RetryCallState, Retrying
@@ -362,22 +364,7 @@ def test_bad_base_url_is_a_clear_error():
 
 
 def _parallel(clients: list[HttpClient], per_client: int, path: str) -> list[BaseException]:
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(len(clients) * per_client)
-
-    def work(c: HttpClient) -> None:
-        try:
-            barrier.wait(timeout=5)
-            c.get(path)
-        except BaseException as exc:  # collected and asserted on by the caller
-            errors.append(exc)
-
-    threads = [threading.Thread(target=work, args=(c,)) for c in clients for _ in range(per_client)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=20)
-    return errors
+    return raised_together([partial(c.get, path) for c in clients for _ in range(per_client)])
 
 
 def test_max_in_flight_caps_concurrency(http_server):
