@@ -6,7 +6,7 @@ import pytest
 from sandbox_logins import on_simulator
 
 from connector_assets.flows.core import Created, Mapped
-from connector_assets.jde.targets import BatchKey, JdeRefused, JournalBatches, VoucherChanged
+from connector_assets.jde.targets import BatchKey, JdeRefused, JournalBatches, Suppliers, VoucherChanged
 from connector_resources.jde import JdeAisResource
 from connector_sandbox.jde_ais import JdeSandboxSettings, run_in_thread
 
@@ -82,3 +82,37 @@ def test_an_unbalanced_entry_is_refused_in_a_finance_users_words(jde):
                 _entry(key, company, [debit, credit], ["5.00", "-4.00"])
             )
         assert not list(session.browse("F0911Z1", columns=["EDLN"], conditions=key.conditions("F0911Z1")))
+
+
+def _supplier(**body) -> Mapped:
+    return Mapped(source_key="V-77", body=body, fields={})
+
+
+def test_a_supplier_is_added_found_by_tax_id_or_source_id_and_updated_in_place(jde):
+    with jde.session() as session:
+        target = Suppliers(session, None, None, None)
+        record = _supplier(
+            Alpha_Name="Granite Supply Co", Tax_ID="98-7654321", Long_Address_Number="PRC-V-77"
+        )
+        assert target.find(record) is None
+        an8 = target.create(record)
+        assert an8.isdigit()
+        # A rerun that lost the answer finds it by tax ID, or by the source's vendor ID when there is none.
+        assert target.find(record) == an8
+        assert target.find(_supplier(Alpha_Name="Granite", Long_Address_Number="PRC-V-77")) == an8
+        target.update(an8, _supplier(Alpha_Name="Granite Supply Company", Tax_ID="98-7654321"))
+        [row] = session.browse("F0101", columns=["AN8", "ALPH", "AT1"], conditions=[_an8(an8)])
+        assert row["ALPH"].strip() == "Granite Supply Company" and row["AT1"].strip() == "V"
+        assert [r["AN8"] for r in session.browse("F0401", columns=["AN8"], conditions=[_an8(an8, "F0401")])]
+
+
+def test_a_refused_supplier_names_jdes_reason(jde):
+    refused = pytest.raises(JdeRefused, match=r"JDE refused one of the values sent \(JDE 59A0")
+    with jde.session() as session, refused:
+        Suppliers(session, None, None, None).create(_supplier(Alpha_Name="X", Company="99999"))
+
+
+def _an8(an8: str, table: str = "F0101"):
+    from connector_resources.jde import Condition
+
+    return Condition(f"{table}.AN8", "EQUAL", int(an8))

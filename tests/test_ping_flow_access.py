@@ -189,19 +189,20 @@ def _integration_modules() -> list:
     return modules
 
 
-def _batch_target_names(module) -> set[str]:
-    """The orchestration and batch table of each JDE batch target an integration module defines (its
-    calls pass ``self.orchestration``, which the call scan cannot evaluate). The shared targets module
+def _target_names(module) -> set[str]:
+    """The orchestration and tables of each JDE target an integration module defines (its calls pass
+    ``self.orchestration``, which the call scan cannot evaluate). The shared targets module
     defines them all, used or not: only an integration's own subclasses count as used."""
-    from connector_assets.jde.targets import BatchTarget
+    from connector_assets.jde.targets import JdeTarget
 
     if not module.__name__.startswith("connector_assets.integrations."):
         return set()
     return {
         getattr(obj, attr)
         for obj in vars(module).values()
-        if isinstance(obj, type) and issubclass(obj, BatchTarget) and obj.__module__ == module.__name__
-        for attr in ("orchestration", "batch_table")
+        if isinstance(obj, type) and issubclass(obj, JdeTarget) and obj.__module__ == module.__name__
+        for attr in ("orchestration", "batch_table", "search_table")
+        if hasattr(obj, attr)
     }
 
 
@@ -211,6 +212,6 @@ def test_every_jde_table_and_orchestration_the_flow_modules_use_is_checked_by_pi
     used: set[str] = set()
     for module in _integration_modules():
         names, _local = _jde_names_used_in(module)
-        used |= names | _batch_target_names(module)
+        used |= names | _target_names(module)
     assert {"F0911", "F0411Z1", "ML_CreateVoucherBatch", "ML_RecordPayment"} <= used  # the scan sees them
     assert used <= checked, f"used by a flow but not checked by ping: {sorted(used - checked)}"

@@ -35,6 +35,8 @@ BATCH_TABLE = "F0411Z1"  # the voucher batch rows the orchestration wrote (adopt
 JOURNAL_TABLE = "F0911Z1"  # the journal batch rows ML_CreateJournalBatch wrote (adopt)
 CREATE_VOUCHERS = "ML_CreateVoucherBatch"
 CREATE_JOURNALS = "ML_CreateJournalBatch"
+ADD_UPDATE_SUPPLIER = "ML_AddUpdateSupplier"
+ADDRESS_BOOK_TABLE = "F0101"  # searched by tax ID before a supplier is added (JDE adds duplicates)
 RECORD_PAYMENT = "ML_RecordPayment"
 
 # What a finance user reads when JDE refuses a write (the JDE code and its own words follow).
@@ -49,6 +51,7 @@ JDE_REASONS = {
     "59A6": "the purchase order does not exist in JDE",
     "59A8": "the voucher is not in JDE's A/P ledger (F0411)",
     "59A9": "the voucher's pay item is on hold in JDE; release the hold first",
+    "59AA": "the address number does not exist in JDE's address book (F0101)",
     "59AC": "the payment is larger than the voucher's open amount",
 }
 
@@ -360,6 +363,53 @@ class VoucherPayments(JdeTarget):
                 raise JdeRefused(jde_reason(exc)) from None
             raise
         return target_id
+
+
+class Suppliers(JdeTarget):
+    """Source vendors as JDE suppliers (an F0101 address book row with search type V and its F0401
+    supplier master row), through ``ML_AddUpdateSupplier``; the target ID is the address number (AN8).
+
+    JDE does not refuse a second supplier of the same name or tax ID, so ``find`` searches F0101 by tax
+    ID (``Tax_ID``), then by the long address number the integration sets to the source's vendor ID
+    (``Long_Address_Number``): a supplier a crashed attempt added is adopted, not added twice.
+    """
+
+    orchestration: ClassVar[str] = ADD_UPDATE_SUPPLIER
+    search_table: ClassVar[str] = ADDRESS_BOOK_TABLE
+
+    def find(self, record: Mapped) -> str | None:
+        keys = (("TAX", record.body.get("Tax_ID")), ("ALKY", record.body.get("Long_Address_Number")))
+        for column, value in keys:
+            value = str(value or "").strip()
+            if not value:
+                continue
+            rows = self.session.browse(
+                self.search_table,
+                columns=["AN8", "AT1"],
+                conditions=[Condition(f"{self.search_table}.{column}", "EQUAL", value)],
+            )
+            numbers = sorted(n for r in rows if (n := jde_number(r.get("AN8"))))
+            if numbers:
+                return str(numbers[0])  # the oldest, should JDE already hold several
+        return None
+
+    def _orchestrate(self, inputs: dict[str, Any]) -> str:
+        try:
+            result = self.session.orchestrate(self.orchestration, inputs)
+        except JdeOrchestrationError as exc:
+            if exc.is_business_error:
+                raise JdeRefused(jde_reason(exc)) from None
+            raise
+        number = jde_number(result.outputs.get("Address_Number"))
+        if number is None:
+            raise JdeRefused(f"{self.orchestration} answered without an address number: {result.outputs}")
+        return str(number)
+
+    def create(self, record: Mapped) -> str:
+        return self._orchestrate({k: v for k, v in record.body.items() if k != "Address_Number"})
+
+    def update(self, target_id: str, record: Mapped) -> None:
+        self._orchestrate({**record.body, "Address_Number": int(target_id)})
 
 
 @contextmanager
