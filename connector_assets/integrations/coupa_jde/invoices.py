@@ -65,7 +65,8 @@ class VoucherBatches(targets.VoucherBatches):
 
 def supplier_number(ledger: Ledger, supplier: Any) -> str | None:
     """The JDE address number of a Coupa supplier: the JDE -> Coupa supplier cross-reference first (it
-    knows which JDE supplier became this Coupa one), else the supplier's ``number`` when it is one."""
+    knows which JDE supplier became this Coupa one), else the supplier's ``number`` when it is one.
+    Read before the invoice is mapped, so the mapper itself reads nothing."""
     if not isinstance(supplier, dict) or supplier.get("id") is None:
         return None
     xref = ledger.find_xref_by_target("jde_coupa", "supplier", "coupa", str(supplier["id"]))
@@ -82,14 +83,14 @@ def _describe_supplier(supplier: Any) -> str:
 
 
 def map_invoice(
-    invoice: dict[str, Any], updated_at: datetime, gl: GlAccounts, accounts: AccountMap, ledger: Ledger
+    invoice: dict[str, Any], updated_at: datetime, gl: GlAccounts, accounts: AccountMap, an8: str | None
 ) -> Mapped | Rejected:
-    """One approved Coupa invoice -> the ML_CreateVoucherBatch inputs, or the reason it cannot be one."""
+    """One approved Coupa invoice -> the ML_CreateVoucherBatch inputs, or the reason it cannot be one;
+    ``an8`` is its supplier's JDE address number (``supplier_number``), None when it has none."""
     invoice_id = str(invoice["id"])
     number = str(invoice.get("invoice-number") or "")
     label = f"invoice {invoice_id} ({number or 'no number'})"
     problems: list[str] = []
-    an8 = supplier_number(ledger, invoice.get("supplier"))
     if an8 is None:
         problems.append(
             f"supplier {_describe_supplier(invoice.get('supplier'))} has no JDE supplier number: sync it "
@@ -217,7 +218,8 @@ def _invoice_records(
         # Exported by this integration (our mark) still goes through: unchanged it is skipped, changed it
         # is queued for a person. Exported by anyone else it is theirs.
         if status in READY_INVOICE_STATUSES and (ours or not invoice.get("exported")):
-            yield map_invoice(invoice, version.updated_at, gl, accounts, ledger)
+            an8 = supplier_number(ledger, invoice.get("supplier"))
+            yield map_invoice(invoice, version.updated_at, gl, accounts, an8)
         elif status == "voided" and ours:
             # Reversing a voucher is a decision for JDE's payables team; the integration tells them.
             yield Rejected(
