@@ -106,6 +106,16 @@ def run_partitions(context: AssetExecutionContext) -> list[str | None]:
     return [day.isoformat() for day in days_in_window(window.start, window.end)]
 
 
+def awaited_keys(context: AssetExecutionContext, partition: str | None, spec: FlowSpec) -> list[str]:
+    """Source keys of ``spec``'s records that held records wait for (a supplier a purchase order waits
+    for, which changed before any window this flow reads and would never sync by itself). Asked on the
+    run's last day only, so a backfill reads them once."""
+    if partition is not None and partition != run_partitions(context)[-1]:
+        return []
+    prefix = spec.dependency_key("")
+    return [key[len(prefix) :] for key in context.resources.ledger.get().waited_for(prefix)]
+
+
 def write_pool(spec: FlowSpec) -> str:
     """The Dagster concurrency pool of a flow's write step: ``write_<target system>`` (``write_coupa``,
     ``write_jde``), limit 1 (``ml-connector dev`` applies it).

@@ -16,7 +16,7 @@ from typing import Any
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from connector_assets.flows.assets import build_flow_assets, run_partitions
+from connector_assets.flows.assets import awaited_keys, build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.targets import SessionTarget
 from connector_assets.integrations.jde_bill.integration import INTEGRATION, ROUTE
@@ -59,19 +59,9 @@ def map_vendor(jde_supplier: JdeSupplier) -> Mapped | Rejected:
     )
 
 
-def waited_for(context: Any, partition: str | None) -> set[int]:
-    """Address numbers of suppliers held records of this integration wait for (asked on a run's last
-    day only, so a backfill reads them once)."""
-    if partition is not None and partition != run_partitions(context)[-1]:
-        return set()
-    prefix = VENDORS_FLOW.dependency_key("")
-    keys = context.resources.ledger.get().waited_for(prefix)
-    return {int(key[len(prefix) :]) for key in keys if key[len(prefix) :].isdigit()}
-
-
 def map_vendors(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
     """The partition's changed suppliers, and those held records wait for, as BILL vendors."""
-    also = waited_for(context, partition)
+    also = {int(key) for key in awaited_keys(context, partition, VENDORS_FLOW) if key.isdigit()}
     for supplier in changed_suppliers(context.resources.staging, context.resources.jde, partition, also):
         yield map_vendor(supplier)
 

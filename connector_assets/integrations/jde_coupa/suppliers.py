@@ -20,7 +20,7 @@ from typing import Any
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from connector_assets.flows.assets import build_flow_assets, run_partitions
+from connector_assets.flows.assets import awaited_keys, build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.mapping_tables import MappingTable, build_mapping_table_asset
 from connector_assets.flows.targets import SessionTarget
@@ -55,21 +55,10 @@ TERMS_MAP_ASSET = PAYMENT_TERMS.asset
 jde_coupa_payment_terms_map = build_mapping_table_asset(PAYMENT_TERMS, group=INTEGRATION)
 
 
-def waited_for(context: Any, partition: str | None) -> set[int]:
-    """Address numbers of suppliers held records wait for; asked on the run's last day only, so a
-    backfill reads them once."""
-    days = run_partitions(context)
-    if partition is not None and partition != days[-1]:
-        return set()
-    prefix = SUPPLIERS_FLOW.dependency_key("")
-    keys = context.resources.ledger.get().waited_for(prefix)
-    return {int(key[len(prefix) :]) for key in keys if key[len(prefix) :].isdigit()}
-
-
 def map_suppliers(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
     """The partition's changed suppliers, and those held records wait for, as Coupa suppliers."""
     terms = PAYMENT_TERMS.snapshot(context.resources.staging)
-    also = waited_for(context, partition)
+    also = {int(key) for key in awaited_keys(context, partition, SUPPLIERS_FLOW) if key.isdigit()}
     for supplier in changed_suppliers(context.resources.staging, context.resources.jde, partition, also):
         yield _mapped_supplier(supplier, terms)
 
