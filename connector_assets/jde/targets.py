@@ -20,9 +20,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
 
+from connector_assets.flows import amounts
 from connector_assets.flows.core import Created, FlowSpec, Mapped
 from connector_assets.jde.tables import AP_LEDGER
 from connector_resources.jde import Condition, JdeOrchestrationError
@@ -82,13 +82,10 @@ def jde_reason(exc: JdeOrchestrationError) -> str:
 def jde_number(value: Any) -> int | None:
     """A JDE document or address number as AIS may render it (``1234``, ``"1234"``, ``1234.0``); None
     when blank or zero, which is how an unassigned number reads."""
-    try:
-        amount = Decimal(str(value).strip()) if value is not None else None
-    except (InvalidOperation, ValueError):
+    number = amounts.amount(str(value).strip()) if value is not None else None
+    if number is None or number != number.to_integral_value() or number <= 0:
         return None
-    if amount is None or not amount.is_finite() or amount != amount.to_integral_value() or amount <= 0:
-        return None
-    return int(amount)
+    return int(number)
 
 
 def _iso_date(value: Any) -> date | None:

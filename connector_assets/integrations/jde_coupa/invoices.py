@@ -23,6 +23,7 @@ from typing import Any
 import pandera.pandas as pa
 from pandera.typing import Series
 
+from connector_assets.flows.amounts import CENT
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.targets import SessionTarget
@@ -98,7 +99,7 @@ def _voucher_record(voucher: JdeVoucher, accounts: dict[str, str]) -> Mapped | R
 
 def _shown(amount: Decimal) -> str:
     """An amount as a finance user reads it: JDE's scaled values carry trailing zeros (12206.01000000)."""
-    cents = amount.quantize(Decimal("0.01"))
+    cents = amount.quantize(CENT)
     return str(cents) if cents == amount else str(amount.normalize())
 
 

@@ -15,6 +15,7 @@ from typing import Any
 import pandera.pandas as pa
 from pandera.typing import Series
 
+from connector_assets.flows.amounts import CENT
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.mapping_tables import MappingTable, build_mapping_table_asset
@@ -105,9 +106,6 @@ def _line_number_clash(lines: list[dict]) -> str | None:
                 "(Coupa line numbers are whole); renumber the JDE lines"
             )
     return None
-
-
-CENT = Decimal("0.01")
 
 
 def _decimal(value: Any) -> Decimal | None:
