@@ -57,8 +57,9 @@ class GlAccounts:
         key = (parts[0], parts[1], parts[2] if len(parts) == 3 else "")
         return self.accounts.get(key)
 
-    def problem(self, account: str, source: str) -> str | None:
-        """Why a G/L line on ``account`` cannot be sent (unknown or not postable), naming ``source``."""
+    def postable(self, account: str, source: str) -> GlAccount | str:
+        """The account a G/L line may be sent to, or why it cannot be (unknown or not postable), naming
+        ``source``."""
         found = self.lookup(account) if account_text_ok(account) else None
         if found is None:
             return f"account {account} not found in F0901 ({source})"
@@ -67,4 +68,4 @@ class GlAccounts:
             return (
                 f"account {account} is not postable (posting edit code {found.posting_edit}: {why}; {source})"
             )
-        return None
+        return found

@@ -129,11 +129,11 @@ def map_invoice(
                 lines.append((account, sign * amount, charge.capitalize(), f"{charge} charge"))
     companies: set[str] = set()
     for account, line_amount, _, source in lines:
-        problem = gl.problem(account, source)
-        if problem:
-            problems.append(problem)
+        found = gl.postable(account, source)
+        if isinstance(found, str):
+            problems.append(found)
         else:
-            companies.add(gl.lookup(account).company)
+            companies.add(found.company)
         if line_amount != line_amount.quantize(amounts.CENT):
             problems.append(f"amount {line_amount} on account {account} has more than 2 decimals ({source})")
     if len(companies) > 1:
