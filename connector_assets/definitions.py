@@ -9,6 +9,7 @@ is the default and any environment variable can point a connection elsewhere.
 from dagster import Definitions
 
 from connector_assets.automation import automation_sensor
+from connector_assets.flows.replay_resources import settings_resources
 from connector_assets.integrations import INTEGRATIONS
 from connector_assets.jde.assets import jde_assets
 from connector_assets.jde.schedules import (
@@ -19,9 +20,7 @@ from connector_assets.jde.schedules import (
 )
 from connector_assets.operations import ledger_health
 from connector_assets.operations_replay import replay_due_records, replay_retry_queue
-from connector_assets.saas_assets import saas_assets, saas_jobs, saas_resources, saas_schedules
-from connector_assets.staging import StagingResource
-from connector_resources.jde import JdeAisResource
+from connector_assets.saas_assets import saas_assets, saas_jobs, saas_schedules
 from connector_resources.ledger import LedgerResource
 
 for integration in INTEGRATIONS:
@@ -33,12 +32,7 @@ defs = Definitions.merge(
         jobs=[jde_sources_job, jde_gl_accounts_job, *saas_jobs, replay_retry_queue],
         schedules=[jde_poll_schedule, jde_gl_accounts_schedule, *saas_schedules, replay_due_records],
         sensors=[automation_sensor()],
-        resources={
-            "ledger": LedgerResource(),
-            "staging": StagingResource(),
-            "jde": JdeAisResource.from_settings(),
-            **saas_resources(),
-        },
+        resources={"ledger": LedgerResource(), **settings_resources()},
     ),
     *(integration.defs for integration in INTEGRATIONS),
 )

@@ -1,4 +1,5 @@
-"""The resources a replay outside a Dagster run maps and writes with: today's settings, not a run's config.
+"""The resources as today's settings configure them: the ``Definitions``' defaults, and what a replay
+outside a Dagster run maps and writes with (today's settings, not a run's config).
 
 ``ml-connector replay`` and the replay job re-read a queued record from its source and map it with
 today's mapping tables (``FlowSpec.remap``), so they need the same resources a run has. They are built
@@ -14,28 +15,24 @@ from connector_resources.ledger import Ledger, QueueItem
 from connector_resources.replay import ReplayOutcome, register_replay_handler, shared_context, shared_value
 
 
-def _factories() -> dict[str, Callable[[], Any]]:
-    """Each resource key the flows use -> how today's settings build it."""
-    from connector_assets.saas_assets import CLIENTS
+def settings_resources() -> dict[str, Any]:
+    """JDE, every SaaS system and staging as today's settings configure them (not yet initialised): the
+    ``Definitions``' resources beside the ledger, and what a replay outside a run builds from."""
+    from connector_assets.saas_assets import saas_resources
     from connector_assets.staging import StagingResource
     from connector_resources.jde import JdeAisResource
 
-    factories: dict[str, Callable[[], Any]] = {
-        "jde": JdeAisResource.from_settings,
-        "staging": StagingResource,
-    }
-    factories.update({system: resource.from_settings for system, (resource, _s, _t) in CLIENTS.items()})
-    return factories
+    return {"jde": JdeAisResource.from_settings(), "staging": StagingResource(), **saas_resources()}
 
 
 def resources_from_settings(keys: Iterable[str] = ("jde", "coupa", "staging")) -> dict[str, Any]:
     """The resources ``keys`` name (JDE, Coupa and staging unless told), as configured today."""
-    factories = _factories()
-    unknown = sorted(set(keys) - set(factories))
+    available = settings_resources()
+    unknown = sorted(set(keys) - set(available))
     if unknown:
-        raise KeyError(f"no resource can be built from settings for {unknown}; known: {sorted(factories)}")
+        raise KeyError(f"no resource can be built from settings for {unknown}; known: {sorted(available)}")
     # from_settings may hold EnvVar references; initialising resolves them outside a Dagster run.
-    return {key: factories[key]().process_config_and_initialize() for key in keys}
+    return {key: available[key].process_config_and_initialize() for key in keys}
 
 
 def jde_from_settings() -> Any:
