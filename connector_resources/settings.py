@@ -247,8 +247,23 @@ SYSTEMS: dict[str, System] = {
                     "webhook_key",
                     "ML_BILL_WEBHOOK_KEY",
                     "sandbox-bill-webhook",
-                    "securityKey of the webhook subscription (verifies x-bill-sha-signature)",
+                    "securityKey of the webhook subscription (verifies x-bill-sha-signature); "
+                    "vault:NAME for `ml-connector bill-webhooks`, which stores it there",
                     secret=True,
+                ),
+                Setting(
+                    "webhook_url",
+                    "ML_BILL_WEBHOOK_URL",
+                    _url(8720, "/webhooks/bill"),
+                    "public URL of the receiver's BILL endpoint that `ml-connector bill-webhooks create` "
+                    "subscribes (BILL wants https)",
+                    is_url=True,
+                ),
+                Setting(
+                    "webhook_events",
+                    "ML_BILL_WEBHOOK_EVENTS",
+                    "bill.created,bill.updated,payment.updated,payment.failed",
+                    "comma-separated BILL event types that subscription delivers",
                 ),
                 Setting(
                     "webhook_time_field",

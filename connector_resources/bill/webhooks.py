@@ -139,11 +139,40 @@ class SubscriptionsMixin:
 
     def set_subscription_enabled(self: BillSession, subscription_id: str, enabled: bool) -> dict[str, Any]:
         """Enable or disable a subscription (BILL disables one whose deliveries keep failing)."""
+        return self.update_subscription(subscription_id, enabled=enabled)
+
+    def update_subscription(
+        self: BillSession,
+        subscription_id: str,
+        *,
+        enabled: bool | None = None,
+        events: Sequence[str | Mapping[str, Any]] | None = None,
+        name: str | None = None,
+    ) -> dict[str, Any]:
+        """PATCH what is given of a subscription: its status, its event list, its name. BILL refuses an
+        event list that would make it a duplicate of another subscription to the same URL."""
+        body: dict[str, Any] = {}
+        changes: list[str] = []
+        if enabled is not None:
+            body["status"] = {"enabled": bool(enabled)}
+            changes.append("enable" if enabled else "disable")
+        if events is not None:
+            if isinstance(events, str | Mapping) or not events:
+                raise BillInputError(f"subscription {subscription_id}: events needs at least one event type")
+            body["events"] = [_event(e, i) for i, e in enumerate(events)]
+            changes.append("change the events of")
+        if name is not None:
+            if not name.strip():
+                raise BillInputError(f"subscription {subscription_id}: name cannot be blank")
+            body["name"] = name.strip()
+            changes.append("rename")
+        if not body:
+            raise BillInputError(f"subscription {subscription_id}: nothing to update")
         payload = self._call(
             "PATCH",
             f"v3/subscriptions/{quote(subscription_id)}",
-            what=f"{'enable' if enabled else 'disable'} webhook subscription {subscription_id}",
-            body={"status": {"enabled": bool(enabled)}},
+            what=f"{' and '.join(changes)} webhook subscription {subscription_id}",
+            body=body,
             idempotent=True,
             events=True,
         )
@@ -186,3 +215,19 @@ class SubscriptionsMixin:
             return key
         assert last is not None
         raise last
+
+
+def subscription_event_types(subscription: Mapping[str, Any]) -> tuple[str, ...]:
+    """The event types a subscription (as BILL lists it) delivers, sorted; versions left out."""
+    events = subscription.get("events")
+    if not isinstance(events, list):
+        return ()
+    kinds = (e.get("type") if isinstance(e, Mapping) else e for e in events)
+    return tuple(sorted({k for k in kinds if isinstance(k, str) and k}))
+
+
+def subscription_enabled(subscription: Mapping[str, Any]) -> bool:
+    """Whether BILL delivers to the subscription now (``status.enabled``; BILL turns it off itself when
+    a delivery's retries are exhausted)."""
+    status = subscription.get("status")
+    return bool(status.get("enabled")) if isinstance(status, Mapping) else False

@@ -8,6 +8,7 @@ from datetime import timedelta
 from connector_resources import settings
 from connector_resources.settings import PROJECT_SETTINGS, Setting, SettingError, system
 from connector_resources.vault import resolve_secret
+from connector_resources.webhooks.live_secret import LiveSecret
 from connector_resources.webhooks.sources import WebhookSource, bill_source, coupa_source, procore_source
 
 
@@ -44,6 +45,10 @@ def configured_sources(environ: Mapping[str, str] | None = None) -> dict[str, We
     procore = system("procore").values(environ)
     skew = future_skew(environ)
     coupa_secret = resolve_secret(coupa["webhook_secret"])
+    # Re-read when a delivery does not verify: `ml-connector bill-webhooks create / rotate` store a new
+    # key in the vault while the receiver runs (and it may start before the first key exists).
+    bill_key = LiveSecret(bill["webhook_key"])
+    bill_key.prime()
     coupa_window = {
         "time_field": coupa["webhook_time_field"],
         "max_age": max_age("coupa", environ),
@@ -60,7 +65,7 @@ def configured_sources(environ: Mapping[str, str] | None = None) -> dict[str, We
         ),
         "bill": bill_source(
             "bill",
-            security_key=resolve_secret(bill["webhook_key"]),
+            security_key=bill_key,
             time_field=bill["webhook_time_field"],
             max_age=max_age("bill", environ),
             future_skew=skew,

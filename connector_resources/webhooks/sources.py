@@ -28,6 +28,7 @@ from connector_resources.webhooks.freshness import (
     Freshness,
     parse_event_time,
 )
+from connector_resources.webhooks.live_secret import LiveSecret
 
 
 class WebhookRejected(Exception):
@@ -185,7 +186,7 @@ def procore_source(
 def bill_source(
     name: str,
     *,
-    security_key: str,
+    security_key: str | LiveSecret,
     time_field: str = "updatedTime",
     max_age: timedelta = BILL_MAX_AGE,
     future_skew: timedelta = DEFAULT_FUTURE_SKEW,
@@ -197,16 +198,30 @@ def bill_source(
     the event time is the entity's own change time: ``time_field`` (``ML_BILL_WEBHOOK_TIME_FIELD``,
     default ``updatedTime``, documented on bill events) of the object named by the event type (``bill``
     for ``bill.updated``). A dotted value (``metadata.x``) is a path from the body's root instead.
+
+    ``security_key`` may be a ``LiveSecret``: the key ``ml-connector bill-webhooks create`` / ``rotate``
+    store in the vault is then picked up without a restart (a signed delivery that does not verify
+    makes the receiver re-read it once; see ``live_secret``).
     """
     from connector_resources.bill.errors import BillError
     from connector_resources.bill.webhooks import parse_webhook_body, verify_bill_signature
 
-    if not security_key:
-        raise ValueError(f"webhook source {name}: the BILL securityKey is empty, nothing would be verified")
+    if not isinstance(security_key, LiveSecret):
+        if not security_key:
+            raise ValueError(f"webhook source {name}: the BILL securityKey is empty, nothing is verified")
+        security_key = LiveSecret.fixed(security_key)
+    key = security_key
 
     def verify(headers: Headers, body: bytes) -> None:
-        if not verify_bill_signature(body, headers.get("x-bill-sha-signature", ""), security_key):
-            raise WebhookRejected(f"{name}: missing or wrong x-bill-sha-signature")
+        signature = headers.get("x-bill-sha-signature", "")
+        if signature:
+            held = key.current()
+            if held and verify_bill_signature(body, signature, held):
+                return
+            fresh = key.refreshed()  # rotated or created since it was read?
+            if fresh and verify_bill_signature(body, signature, fresh):
+                return
+        raise WebhookRejected(f"{name}: missing or wrong x-bill-sha-signature")
 
     def payload_of(payload: Any) -> dict:
         if isinstance(payload, str):  # BILL may send the JSON as a JSON string
