@@ -5,6 +5,10 @@ lives until it has been idle for 35 minutes. A connector that logged in per batc
 asset would burn that budget; so there is one ``BillSessionAuth`` per (API URL, devKey reference,
 organization, user) in the process, every ``BillSession`` signs its calls with it, and the one lock in
 ``TokenAuth`` serialises logins (ten threads meeting an expired session cause one login, not ten).
+Across processes (every Dagster step is one) the session is kept in a ``SessionStore``
+(``session_store``: encrypted in the vault, its last use and the hour's logins in the ledger): a new
+process adopts the stored session instead of logging in, a login is serialised across processes, and
+the 200 logins of an hour are counted so the 201st is refused before it is sent.
 We log in again only when BILL says the session is gone: ``BDC_1109`` in the body, whatever the
 status (the docs' example is a 401; the status is unconfirmed), or a bare 401 with no BILL code (a
 gateway's answer). A 401 that carries another code (``BDC_1102`` invalid devKey) is not "expired":
@@ -22,6 +26,7 @@ import hashlib
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import requests
@@ -42,6 +47,14 @@ from connector_resources.bill.errors import (
     next_top_of_hour,
     problems_in,
     response_json,
+)
+from connector_resources.bill.session_store import (
+    REUSE_IDLE,
+    ProcessSessionStore,
+    SessionStore,
+    StoredSession,
+    store_key,
+    when_again,
 )
 from connector_resources.http.auth import Token, TokenAuth
 from connector_resources.http.errors import ApiError
@@ -75,7 +88,8 @@ class BillSessionAuth(TokenAuth):
     """One BILL session (``sessionId``) for a devKey + organization + user, renewed on BDC_1109.
 
     ``password`` and ``dev_key`` are callables so secrets are read (vault / environment) when logging
-    in. ``fetch_count`` (from ``TokenAuth``) counts logins.
+    in. ``fetch_count`` (from ``TokenAuth``) counts this object's logins, ``adopt_count`` the sessions it
+    took from ``store`` (another process's login) instead of logging in.
     """
 
     def __init__(
@@ -86,6 +100,7 @@ class BillSessionAuth(TokenAuth):
         organization_id: str,
         password: Callable[[], str],
         dev_key: Callable[[], str],
+        store: SessionStore | None = None,
     ) -> None:
         # A session has no clock we can see (35 minutes *idle*, reset by every call), so there is
         # no expires_at to renew ahead of: BILL tells us when it is gone.
@@ -101,6 +116,99 @@ class BillSessionAuth(TokenAuth):
         self.dev_key_provider = dev_key
         self._dev_key: str | None = None
         self.login: LoginInfo | None = None
+        self.store: SessionStore = store or ProcessSessionStore()
+        self.adopt_count = 0
+        self._used_at: datetime | None = None  # the last request signed with the session
+        self._store_warned = False
+
+    # -- the session kept between processes ------------------------------------------------------
+
+    def ensure_fresh(self, http: HttpClient) -> None:
+        """Have a live session: this process's, else the stored one (another process's login), else a
+        login, serialised across processes and counted against the hour's budget (``session_store``)."""
+        if not self._must_renew():
+            return
+        with self._lock:
+            if not self._must_renew():
+                return
+            rejected = self._token.value if self._token is not None and self._stale else None
+            token = self._adopt(rejected)
+            if token is None:
+                with self.store.login_lock():
+                    token = self._adopt(rejected)  # logged in by the process we waited for
+                    if token is None:
+                        self.store.take_login(f"as {self.username!r} (organization {self.organization_id})")
+                        token = self.fetch_token(http)
+                        self.fetch_count += 1
+                        self._save(token)
+            register_secret(token.value)
+            self._token = token
+            self._stale = False
+
+    def _adopt(self, rejected: str | None) -> Token | None:
+        """The stored session unless it is the one BILL just rejected, or idle too long to be alive."""
+        try:
+            stored = self.store.load()
+        except Exception as exc:  # the store is an optimisation: a login still works without it
+            self._warn_store("read", exc)
+            return None
+        if stored is None or stored.session_id == rejected:
+            return None
+        if stored.organization_id != self.organization_id or stored.idle() > REUSE_IDLE:
+            return None
+        self.login = LoginInfo(
+            username=self.username,
+            organization_id=stored.organization_id,
+            user_id=stored.user_id,
+            trusted=stored.trusted,
+        )
+        self.adopt_count += 1
+        log.info(
+            "reusing the BILL session of %s (organization %s) logged in at %s UTC",
+            self.username,
+            stored.organization_id,
+            f"{stored.logged_in_at:%Y-%m-%d %H:%M:%S}",
+        )
+        return Token(value=stored.session_id, expires_at=None)
+
+    def _save(self, token: Token) -> None:
+        assert self.login is not None
+        now = datetime.now(UTC)
+        stored = StoredSession(
+            session_id=token.value,
+            username=self.username,
+            organization_id=self.login.organization_id,
+            user_id=self.login.user_id,
+            trusted=self.login.trusted,
+            logged_in_at=now,
+            used_at=now,
+        )
+        try:
+            self.store.save(stored)
+        except Exception as exc:
+            self._warn_store("keep", exc)
+
+    def apply(self, request: requests.PreparedRequest) -> None:
+        super().apply(request)
+        self._used_at = datetime.now(UTC)
+        try:  # every call resets BILL's idle timer; the store hears of it at most once a minute
+            self.store.touch(self._used_at)
+        except Exception as exc:
+            self._warn_store("record the use of", exc)
+
+    def flush(self) -> None:
+        """Record the session's last use now (a client closing: the next step judges its idle time)."""
+        if self._used_at is None:
+            return
+        try:
+            self.store.touch(self._used_at, force=True)
+        except Exception as exc:
+            self._warn_store("record the use of", exc)
+
+    def _warn_store(self, doing: str, exc: BaseException) -> None:
+        if not self._store_warned:
+            self._store_warned = True
+            log.warning("could not %s the kept BILL session (logging in as needed): %s", doing, exc)
 
     # -- TokenAuth ------------------------------------------------------------------------------
 
@@ -206,7 +314,7 @@ def _login_refused(
         retry_at = next_top_of_hour()
         return BillRateLimitError(
             f"BILL refused to {what}: the developer key's hourly cap on logins or requests is used up "
-            f"(BDC_1144); calls fail until {retry_at:%Y-%m-%d %H:%M} UTC. Sessions are cached, so "
+            f"(BDC_1144); calls fail until {when_again(retry_at)}. Sessions are kept between steps, so "
             f"something else is logging in with this key.{tail}",
             retry_at=retry_at,
             status=status,
@@ -261,8 +369,10 @@ def shared_session_auth(
     dev_key_reference: str,
     password: Callable[[], str],
     dev_key: Callable[[], str],
+    store: Callable[[str], SessionStore] | None = None,
 ) -> BillSessionAuth:
-    """The process's one ``BillSessionAuth`` for this login; created on first use.
+    """The process's one ``BillSessionAuth`` for this login; created on first use, with the session
+    store ``store(key)`` gives (``session_store.store_key``; default: this process only).
 
     A later caller's secret providers replace the earlier ones, so a rotated password is used at the
     next login without dropping a session that still works.
@@ -271,12 +381,14 @@ def shared_session_auth(
     with _registry_lock:
         auth = _sessions.get(key)
         if auth is None:
+            digest = store_key(login_url, key[1], organization_id, username)
             auth = _sessions[key] = BillSessionAuth(
                 login_url=login_url,
                 username=username,
                 organization_id=organization_id,
                 password=password,
                 dev_key=dev_key,
+                store=store(digest) if store is not None else None,
             )
         else:
             auth.password_provider = password

@@ -1,10 +1,29 @@
 """``BillResource``: BILL v3 as a Dagster resource, and the ping that proves it works.
 
 ``with bill.session() as s:`` gives a ``BillSession`` whose calls share the process's one BILL
-session (``auth``) and the process's one in-flight cap for the devKey + organization: BILL answers a
-fourth concurrent request with ``BDC_1322``, so every client in the process holds one of at most
-``max_in_flight`` (3) slots per request (``HttpClient``'s shared ``limit_key``). Across processes the
-same cap is a Dagster concurrency pool on the steps that call BILL (``concurrency_pool``).
+session (``auth``, kept between processes by ``session_store``) and the process's one in-flight cap for
+the devKey + organization.
+
+BILL's three limits (reference §2.3) and where each is kept:
+
+* **3 requests in flight per organization** (``BDC_1322``), across every process. Inside a process every
+  client holds one of ``max_in_flight`` (3) slots per request (``HttpClient``'s shared ``limit_key``).
+  Across processes, every Dagster step that calls BILL (the BILL source reads of ``saas_assets``, each
+  flow's write step to BILL, anything else that calls BILL) is in the one concurrency pool
+  ``bill_<organization id>`` (``concurrency_pool``) whose limit is **1** (``CONCURRENCY_POOL_LIMIT``,
+  applied with the write pools by ``ml-connector dev``): one BILL step runs at a time and uses up to 3
+  requests at once, so the steps together never exceed 3. (A pool counts steps, not requests; a limit
+  of 3 steps each allowed 3 requests would allow 9.) A write step uses its 3 by writing 3 records at
+  once (``FlowSpec.write_concurrency``); a read pages one request at a time.
+  Outside Dagster nothing holds the pool: ``ml-connector replay`` (one record at a time), ``ping`` and
+  the webhook-subscription commands may add a request while a step uses all 3. BILL answers that one
+  with ``BDC_1322``, which the client retries with exponential backoff (``retry_when``: up to
+  ``max_attempts`` over at most ``deadline`` seconds), so the collision costs a delay, not a failure.
+* **20,000 requests per developer key per hour** (``BDC_1144``): never retried within the hour
+  (``retry_when``); a write step stops sending at once and queues the rest with the time BILL takes
+  calls again (``connector_assets.flows.assets``), a read fails naming it (``step_retry``).
+* **200 logins per developer key per hour**: the session is kept between steps and runs, encrypted, and
+  logins are counted and refused before the 201st (``session_store``).
 """
 
 from __future__ import annotations
@@ -20,6 +39,7 @@ from connector_resources.bill.auth import BillSessionAuth, reference_digest, ret
 from connector_resources.bill.errors import BillError, BillUnavailableError
 from connector_resources.bill.listing import ENTITY_SPECS, MAX_PAGE_SIZE
 from connector_resources.bill.session import BillSession
+from connector_resources.bill.session_store import LOGINS_PER_HOUR, store_for
 from connector_resources.bill.webhooks import verify_bill_signature
 from connector_resources.http import HttpClient, HttpPolicy
 from connector_resources.redaction import get_logger
@@ -29,6 +49,8 @@ log = get_logger("ml_connector.bill")
 LOGIN_PATH = "v3/login"
 LOGOUT_PATH = "v3/logout"
 DOCUMENTED_IN_FLIGHT_CAP = 3
+# Steps of the ``bill_<org>`` pool at once: one, each using up to ``max_in_flight`` requests (docstring).
+CONCURRENCY_POOL_LIMIT = 1
 
 
 class BillResource(ApiConnectionResource):
@@ -60,6 +82,17 @@ class BillResource(ApiConnectionResource):
         le=DOCUMENTED_IN_FLIGHT_CAP,
         description="concurrent requests per devKey + organization in this process (BILL allows 3)",
     )
+    keep_sessions: bool = Field(
+        default=True,
+        description="keep the BILL session between steps and runs (encrypted in the vault; needs "
+        "ML_CONNECTOR_VAULT_KEY, else per process)",
+    )
+    logins_per_hour: int = Field(
+        default=LOGINS_PER_HOUR,
+        ge=1,
+        le=LOGINS_PER_HOUR,
+        description="logins this connector makes per developer key and hour at most (BILL allows 200)",
+    )
 
     # -- wiring -----------------------------------------------------------------------------------
 
@@ -86,7 +119,8 @@ class BillResource(ApiConnectionResource):
 
     @property
     def concurrency_pool(self) -> str:
-        """Name of the Dagster concurrency pool for steps calling this organization (limit 3)."""
+        """The Dagster concurrency pool of every step calling this organization (limit
+        ``CONCURRENCY_POOL_LIMIT``, 1: see the module docstring)."""
         return f"bill_{self.organization_id}"
 
     def _policy(self, max_attempts: int | None = None) -> HttpPolicy:
@@ -123,6 +157,7 @@ class BillResource(ApiConnectionResource):
             dev_key_reference=self.dev_key,
             password=lambda: self.secret(self.password),
             dev_key=lambda: self.secret(self.dev_key),
+            store=lambda key: store_for(key, keep=self.keep_sessions, budget=self.logins_per_hour),
         )
 
     def open_session(self, *, max_attempts: int | None = None) -> BillSession:
@@ -143,6 +178,7 @@ class BillResource(ApiConnectionResource):
             page_size=self.page_size,
             events_url=events_url,
             events_http=events_http,
+            max_in_flight=self.max_in_flight,
         )
 
     def logout(self) -> bool:

@@ -49,6 +49,7 @@ from connector_resources.bill.listing import (
     parse_page,
 )
 from connector_resources.bill.payloads import encode_json
+from connector_resources.bill.session_store import when_again
 from connector_resources.bill.webhooks import SubscriptionsMixin
 from connector_resources.bill.writes import VENDOR_BULK_MAX, WritesMixin
 from connector_resources.http import ApiError, AuthenticationError, CallMetrics, HttpClient
@@ -84,6 +85,7 @@ class BillSession(WritesMixin, SubscriptionsMixin, SaasSession):
         page_size: int = MAX_PAGE_SIZE,
         events_url: str,
         events_http: HttpClient | None = None,
+        max_in_flight: int = 1,
     ) -> None:
         if not 1 <= page_size <= MAX_PAGE_SIZE:
             raise ValueError(f"BILL page_size must be 1..{MAX_PAGE_SIZE}, got {page_size}")
@@ -92,6 +94,9 @@ class BillSession(WritesMixin, SubscriptionsMixin, SaasSession):
         self._auth = auth
         self.page_size = page_size
         self.events_url = events_url.rstrip("/")
+        # How many of its calls may be in flight at once (the organization's cap in this process): what a
+        # caller running calls in parallel on this one session (a flow's write step) may use.
+        self.max_in_flight = max_in_flight
         self._closed = False
 
     # -- state ------------------------------------------------------------------------------------
@@ -119,6 +124,7 @@ class BillSession(WritesMixin, SubscriptionsMixin, SaasSession):
         if self._closed:
             return
         self._closed = True
+        self._auth.flush()  # the next process judges the session's idle time by this
         self._http.close()
         if self._events_http is not None:
             self._events_http.close()
@@ -227,7 +233,7 @@ class BillSession(WritesMixin, SubscriptionsMixin, SaasSession):
             )
             return BillRateLimitError(
                 f"BILL refused to {what}: the developer key's hourly request cap is used up; every call "
-                f"fails until {retry_at:%Y-%m-%d %H:%M:%S} UTC, so retry after that. BILL said: {said}",
+                f"fails until {when_again(retry_at)}, so retry after that. BILL said: {said}",
                 retry_at=retry_at,
                 **fields,
             )
