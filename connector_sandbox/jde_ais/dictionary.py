@@ -10,6 +10,9 @@ Notation of the TYPE column (the reference's, plus what it leaves implicit):
 - ``N(n)``: whole number of n digits (address, document and batch numbers).
 - ``D(n,d)``: number with d implied decimals, stored scaled (``1234.56`` -> ``123456``).
 - ``J(6)``: Julian ``CYYDDD`` date; ``T(6)``: ``HHMMSS`` time.
+
+The items of F0116 Address by Date (``ADD1``..``ADD4``, ``ADDS``, ``ADDZ``, ``COUN``, ``CTR``, ``CTY1``,
+``EFTB``) are not in the reference: their types and lengths are general JDE data-dictionary knowledge.
 """
 
 from __future__ import annotations
@@ -52,6 +55,12 @@ AC01   A(3)     Category Code 01
 AC02   A(3)     Category Code 02
 ACR    D(15,2)  Foreign Gross Amount
 ADSA   D(15,2)  Discount Taken
+ADD1   A(40)    Address Line 1
+ADD2   A(40)    Address Line 2
+ADD3   A(40)    Address Line 3
+ADD4   A(40)    Address Line 4
+ADDS   A(3)     State
+ADDZ   A(12)    Postal Code
 ADSC   D(15,2)  Discount Available
 AEXP   D(15,2)  Extended Cost
 AG     D(15,2)  Gross Amount
@@ -90,7 +99,10 @@ CRCD   A(3)     Currency Code
 CRR    D(15,7)  Exchange Rate
 CRRM   A(1)     Currency Mode
 CRRP   A(3)     Currency Code - A/P
+CTR    A(3)     Country
 CTRY   N(2)     Century
+CTY1   A(25)    City
+COUN   A(3)     County
 DC     A(40)    Description - Compressed
 DCAP   N(8)     Document Number - A/P
 DCT    A(2)     Document Type
@@ -124,6 +136,7 @@ EDTC   A(1)     EDI - Transaction Action
 EDTN   A(22)    EDI - Transaction Number
 EDTR   A(1)     EDI - Transaction Type
 EDUS   A(10)    EDI - User ID
+EFTB   J(6)     Beginning Effective Date
 EXA    A(30)    Explanation
 EXR    A(30)    Explanation -Remark-
 EXR1   A(2)     Tax Expl Code

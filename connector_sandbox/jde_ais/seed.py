@@ -27,6 +27,7 @@ from connector_sandbox.seeding import (
     transactions,
 )
 
+from .addresses import seed_addresses
 from .dates import from_julian, to_julian
 from .factory import FILLER, AccountRef, DataFactory, OrderRef, SupplierRef, ledger_from_batch, right_justify
 from .settings import JdeSandboxSettings
@@ -57,9 +58,9 @@ SeedPlan = seed_plan(
 )
 
 
-# Bumped when the seeded tables change (2: F0911 added; 3: 4-decimal stock costs), so an older database is
-# refused, not half-used.
-SEED_LAYOUT = 3
+# Bumped when the seeded tables change (2: F0911 added; 3: 4-decimal stock costs; 4: F0116 addresses and
+# remit-to parties), so an older database is refused, not half-used.
+SEED_LAYOUT = 4
 
 
 def seed(store: Store, settings: JdeSandboxSettings) -> SeedReport:
@@ -87,6 +88,9 @@ def seed(store: Store, settings: JdeSandboxSettings) -> SeedReport:
     orders = _seed_purchase_orders(store, plan, factory)
     # The G/L distribution draws from its own generator, so adding it left every other seeded value as it was.
     _seed_vouchers(store, plan, factory, orders, random.Random(f"F0911:{settings.seed}"))
+    # Addresses (F0116) likewise draw from their own generator, after everything else is seeded.
+    longest = [ref.an8 for ref in factory.suppliers[len(SIGNATURE_SUPPLIERS) : len(_NAMED)]]
+    seed_addresses(store, factory.suppliers, random.Random(f"F0116:{settings.seed}"), anchor, longest)
     store.set_meta("seed_signature", signature)
     store.set_meta("seed_anchor", anchor.isoformat())
     store.set_meta("seed_plan", json.dumps(asdict(plan)))

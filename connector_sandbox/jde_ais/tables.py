@@ -4,7 +4,8 @@ Each table lists the data items it carries (a subset of each table in
 ``shared/reference/jde-ais.md`` section 3: the columns an integration reads or writes); the items
 themselves (type, length, decimals, title) are defined once in ``dictionary.py``. Amounts and other
 decimal columns are stored scaled (``1234.56`` -> ``123456``), exactly as JDE keeps them, and
-rendered with the decimals applied.
+rendered with the decimals applied. F0116 Address by Date is the exception: the reference documents no
+address table, so its columns are general JDE data-dictionary knowledge, not from the reference.
 """
 
 from __future__ import annotations
@@ -55,6 +56,8 @@ _GROUPS = {
 # One block a table: "NAME Title", then its key, its indexes (separated by "|") and its columns, in
 # order. F4311's LNID is stored with 3 implied decimals: 1000 is line 1.000. F0911 (the posted G/L
 # lines, prefix GL) carries F0911Z1's distribution columns plus F0411's purchase order reference.
+# F0116 (Address by Date: mailing addresses per address number and effective date EFTB, the latest one in
+# effect) is not in the reference: its layout is general JDE data-dictionary knowledge.
 _TABLE_SPECS = """
 F0101 Address Book Master
     key      AN8
@@ -66,6 +69,11 @@ F0401 Supplier Master
     indexes  UPMJ UPMT
     columns  AN8 APC MCUP OBAP AIDP KCOP DCAP DTAP CRRP TXA2 EXR2 HDPY TRAP SCK PYIN SNTO CRCA AYPD
     columns  APPD MINO MAXO HOLD AVCH {audit}
+
+F0116 Address by Date
+    key      AN8 EFTB
+    indexes  UPMJ UPMT | AN8
+    columns  AN8 EFTB ADD1 ADD2 ADD3 ADD4 ADDZ CTY1 COUN ADDS CTR {audit}
 
 F0901 Account Master
     key      AID
