@@ -29,8 +29,9 @@ CLIENTS: dict[str, tuple[type[ApiConnectionResource], type[SaasSession], str]] =
     "procore": (ProcoreResource, ProcoreSession, "Procore"),
     "fusion": (FusionResource, FusionSession, "Oracle Fusion"),
 }
-# BILL answers a 4th concurrent call per org with BDC_1322: its steps share one pool per org (the
-# instance's default pool limit, 3 in dagster.yaml), on top of the client's in-process cap.
+# BILL answers a 4th concurrent call per org with BDC_1322: every step calling BILL (these reads, the
+# BILL write steps: ``flows.targets.BillTarget``) is in one pool per org, limit 1 step (``ml-connector
+# dev`` applies it), each step using up to the client's 3 in flight (``connector_resources.bill.resource``).
 POOLS = {"bill": BillResource.from_settings().concurrency_pool}
 
 saas_partitions = saas_daily_partitions()

@@ -192,7 +192,8 @@ def dev(
 
 
 def _apply_pool_limits() -> None:
-    """One write step per flow at a time, across runs: named pool limits live in the instance database."""
+    """One write step per target system at a time, and one BILL step per organization (which then uses
+    BILL's 3 requests in flight), across runs: named pool limits live in the instance database."""
     from dagster import DagsterInstance
 
     from connector_assets.definitions import defs
@@ -200,7 +201,7 @@ def _apply_pool_limits() -> None:
 
     with DagsterInstance.get() as instance:
         limits = apply_write_pool_limits(instance, defs.assets or [])
-    click.echo(f"write pools limited to one step each: {', '.join(limits)}")
+    click.echo("pools limited: " + ", ".join(f"{pool}={limit}" for pool, limit in limits.items()))
 
 
 def _start_activity(sandboxes: list):

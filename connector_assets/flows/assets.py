@@ -27,7 +27,6 @@ from dagster import (
 )
 
 from connector_assets.flows.core import (
-    BeingWritten,
     FlowSpec,
     Lease,
     Mapped,
@@ -35,13 +34,18 @@ from connector_assets.flows.core import (
     dependency_synced,
     queue_failure,
     validate,
-    write_record,
 )
 from connector_assets.flows.mapping_tables import recording_snapshots, snapshot_metadata
+from connector_assets.flows.writer import (
+    UNREACHABLE_AFTER,
+    PartitionWriter,
+    TargetRefusesUntil,
+    TargetUnreachable,
+    write_workers,
+)
 from connector_assets.flows.written_check import check_result, check_spec, partition_queue
 from connector_assets.incremental import days_in_window
 from connector_assets.staging import Column
-from connector_assets.step_retry import is_transient
 from connector_resources.redaction import redact
 
 MAPPED_COLUMNS = (Column("source_key"), Column("payload"))
@@ -56,13 +60,8 @@ class _Systemic(Exception):
 
 
 CHECK = "writable"
-# Consecutive records the target did not answer for (outage, throttling beyond the client's retries),
-# with none of the day written, after which the day is failed instead of trying every record.
-UNREACHABLE_AFTER = 3
-
-
-class TargetUnreachable(Failure):
-    """The target answered none of a partition's writes: the step fails so "rerun failed" covers it."""
+# The write loop (``writer``) stops a day on these; re-exported here, where flows and tests look.
+__all__ = ["UNREACHABLE_AFTER", "TargetRefusesUntil", "TargetUnreachable", "build_flow_assets"]
 
 
 # A flow's job holds its source reads (single-run: one login reads a backfill's range) and its flow assets
@@ -117,7 +116,9 @@ def awaited_keys(context: AssetExecutionContext, partition: str | None, spec: Fl
 
 
 def write_pool(spec: FlowSpec) -> str:
-    """The Dagster concurrency pool of a flow's write step: ``write_<target system>`` (``write_coupa``,
+    """The Dagster concurrency pool of a flow's write step: ``FlowSpec.write_pool`` when the flow names one
+    (a BILL target: ``bill_<organization>``, shared with BILL's source reads, see
+    ``connector_resources.bill.resource``), else ``write_<target system>`` (``write_coupa``,
     ``write_jde``), limit 1 (``ml-connector dev`` applies it).
 
     So two runs of one flow write one after the other, whatever their partitions (the ledger's lease,
@@ -125,29 +126,40 @@ def write_pool(spec: FlowSpec) -> str:
     running one day per run, no two write steps call the same API at once: one client paces itself to the
     API's ceiling (Coupa 24 of its 25 req/s), so several would exceed it together. It is per target system
     rather than per flow for that reason; a step has one pool."""
-    return f"write_{spec.target_system.lower()}"
+    return spec.write_pool or f"write_{spec.target_system.lower()}"
 
 
 WRITE_POOL_LIMIT = 1
 
 
+def pool_limit(pool: str) -> int | None:
+    """The limit the project sets on a named pool: 1 for a write pool; BILL's organization pool
+    (``bill_<org>``) its ``CONCURRENCY_POOL_LIMIT`` (1 step, using up to 3 requests); None for others."""
+    from connector_resources.bill.resource import CONCURRENCY_POOL_LIMIT
+
+    if pool.startswith("write_"):
+        return WRITE_POOL_LIMIT
+    if pool.startswith("bill_"):
+        return CONCURRENCY_POOL_LIMIT
+    return None
+
+
 def apply_write_pool_limits(instance: DagsterInstance, assets: Iterable[Any]) -> dict[str, int]:
-    """Limit every write pool (``write_pool``) of ``assets`` to one step at a time on ``instance``.
+    """Set every pool of ``assets`` that ``pool_limit`` knows on ``instance``: the write pools
+    (``write_pool``) and BILL's organization pools to one step at a time.
 
     Named pool limits live in the instance database, not in ``dagster.yaml`` (whose ``default_limit``
     of 3 would otherwise apply), so they are set whenever the project starts an instance
-    (``ml-connector dev``); elsewhere ``dagster instance concurrency set write_<system> 1`` does the same.
+    (``ml-connector dev``); elsewhere ``dagster instance concurrency set write_<system> 1`` (and
+    ``bill_<org> 1``) does the same.
     """
     pools = sorted(
-        {
-            asset.op.pool
-            for asset in assets
-            if isinstance(asset, AssetsDefinition) and (asset.op.pool or "").startswith("write_")
-        }
+        {asset.op.pool for asset in assets if isinstance(asset, AssetsDefinition) and asset.op.pool}
     )
-    for pool in pools:
-        instance.event_log_storage.set_concurrency_slots(pool, WRITE_POOL_LIMIT)
-    return dict.fromkeys(pools, WRITE_POOL_LIMIT)
+    limits = {pool: limit for pool in pools if (limit := pool_limit(pool)) is not None}
+    for pool, limit in limits.items():
+        instance.event_log_storage.set_concurrency_slots(pool, limit)
+    return limits
 
 
 def run_lease(context: AssetExecutionContext) -> Lease:
@@ -376,47 +388,18 @@ def build_flow_assets(
         counts["rejected_again"] += len(checked.rejected)
         for item in checked.rejected:
             queue_failure(spec, ledger, item, run_id=run_id, partition=partition)
-        written = unreachable = 0
-        last_error: BaseException | None = None
-        for index, record in enumerate(checked.valid):
-            if unreachable >= UNREACHABLE_AFTER and written == 0 and last_error is not None:
-                _give_up(context, checked.valid[index:], partition, counts, last_error)
-            try:
-                result = write_record(
-                    spec, target, ledger, record, run_id=run_id, partition=partition, lease=lease
-                )
-            except BeingWritten as busy:  # another run is creating it now: held, neither sent nor failed
-                counts["leased"] += 1
-                queue_failure(
-                    spec,
-                    ledger,
-                    Rejected(record.source_key, busy.reason, record.to_payload()),
-                    status="held",
-                    depends_on=busy.depends_on,
-                    run_id=run_id,
-                    partition=partition,
-                )
-                continue
-            except Exception as exc:  # one record's failure never stops the batch (XrefConflict too)
-                counts["fail"] += 1
-                unreachable = unreachable + 1 if is_transient(exc) else 0
-                last_error = exc
-                reason = redact(f"{spec.entity} {record.source_key}: {exc}")
-                queue_failure(
-                    spec,
-                    ledger,
-                    Rejected(record.source_key, reason, record.to_payload()),
-                    run_id=run_id,
-                    partition=partition,
-                )
-                continue
-            written += 1
-            counts[result.action] += 1
-            counts["released"] += result.released
-            if record.source_key in queued:
-                ledger.resolve(
-                    queued.pop(record.source_key).id, reason=f"written by run {run_id}: {result.action}"
-                )
+        # One record at a time, or ``spec.write_concurrency`` at once on this one target (``writer``).
+        writer = PartitionWriter(
+            spec,
+            target,
+            ledger,
+            run_id=run_id,
+            partition=partition,
+            lease=lease,
+            queued=queued,
+            counts=counts,
+        )
+        writer.run(checked.valid, write_workers(spec, target))
 
     def _observe_target(context: AssetExecutionContext, partition: str | None, day: dict[str, int]) -> None:
         held_there = sum(day[k] for k in ("create", "update", "adopt", "skip"))
@@ -430,36 +413,6 @@ def build_flow_assets(
                     "not_written": day["fail"] + day["leased"] + day["rejected_again"],
                 },
             )
-        )
-
-    def _give_up(
-        context: AssetExecutionContext,
-        rest: list[Mapped],
-        partition: str | None,
-        counts: dict[str, int],
-        error: BaseException,
-    ) -> None:
-        """Queue the records not yet tried (nothing is lost) and fail the step: the target is down for
-        this day, so its check would only repeat the outage record by record, and the step going red is
-        what "rerun failed" picks up."""
-        ledger, run_id = context.resources.ledger.get(), context.run.run_id
-        why = redact(f"{spec.target_system} did not answer: {error}")
-        for record in rest:
-            reason = f"{spec.entity} {record.source_key}: not sent, {why}"
-            queue_failure(
-                spec,
-                ledger,
-                Rejected(record.source_key, reason, record.to_payload()),
-                run_id=run_id,
-                partition=partition,
-            )
-        counts["fail"] += len(rest)
-        raise TargetUnreachable(
-            f"{spec.flow}: {spec.target_system} answered none of the {counts['fail']} writes of "
-            f"{partition or 'the table'} ({why}); every record is in the retry queue. Rerun the partition "
-            "(or replay) once it is back.",
-            metadata={**counts, "partition": partition or "-"},
-            allow_retries=False,
         )
 
     return [_mapped, _written, target_asset(spec, partitions_def, group)]

@@ -146,8 +146,19 @@ class FlowSpec:
     # (``connector_assets.flows.access``), so a table read straight from JDE is never left unchecked.
     reads: Mapping[str, tuple[str, ...]] = field(default_factory=dict, hash=False)
     writes: Mapping[str, tuple[str, ...]] = field(default_factory=dict, hash=False)
+    # Records the write step writes at once, on its one target session (``flows.writer``): 1 = one after
+    # the other (JDE, Coupa); a BILL target 3, its in-flight cap (``targets.BillTarget``). Never more than
+    # the cap the target's client states (``max_in_flight``). ``write_one`` is safe across threads: each
+    # record has its own lease, and each ledger call its own connection.
+    write_concurrency: int = 1
+    # The write step's Dagster concurrency pool; None = ``write_<target system>`` (``assets.write_pool``).
+    write_pool: str | None = None
 
     def __post_init__(self) -> None:
+        if self.write_concurrency < 1:
+            raise ValueError(
+                f"{self.flow}: write_concurrency must be at least 1, got {self.write_concurrency}"
+            )
         FLOW_SPECS[self.flow] = self  # ping asks which of these the Definitions enable
 
     @property

@@ -13,18 +13,31 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Self
 
 from connector_assets.flows.core import FlowSpec
+from connector_resources.bill.resource import DOCUMENTED_IN_FLIGHT_CAP, BillResource
 
 
 class SessionTarget:
     """A target over one session of the resource named ``resource`` (``coupa``, ``bill``, ...), opened
-    with ``session_options`` (e.g. the Coupa flow whose OAuth scopes it needs)."""
+    with ``session_options`` (e.g. the Coupa flow whose OAuth scopes it needs).
+
+    ``write_concurrency`` and ``pool`` become the flow's ``FlowSpec.write_concurrency`` / ``write_pool``
+    (``FlowRoute.flow``): how many records its write step writes at once on the one session (its
+    workers share the session, its login and its client's in-flight cap), and the step's pool."""
 
     resource: ClassVar[str]
     session_options: ClassVar[Mapping[str, Any]] = {}
     writes: ClassVar[tuple[str, ...]] = ()  # the entities it writes (what ``ml-connector ping`` checks)
+    write_concurrency: ClassVar[int] = 1
+    pool: ClassVar[str | None] = None
 
     def __init__(self, session: Any) -> None:
         self.session = session
+
+    @property
+    def max_in_flight(self) -> int | None:
+        """The requests the session's client allows in flight at once, when it says (``write_workers``)."""
+        cap = getattr(self.session, "max_in_flight", None)
+        return cap if isinstance(cap, int) else None
 
     @classmethod
     @contextmanager
@@ -42,6 +55,16 @@ class SessionTarget:
     def for_replay(cls, resources: Mapping[str, Any]) -> AbstractContextManager[Self]:
         """``register_settings_replay``'s opener: on the replay's resource."""
         return cls.opened(resources[cls.resource])
+
+
+class BillTarget(SessionTarget):
+    """A BILL target: its write step writes BILL's in-flight cap of records at once (3), in the BILL
+    organization's pool ``bill_<org>`` (limit 1) that BILL's source reads share, so the steps calling BILL
+    never have more than 3 requests in flight together (``connector_resources.bill.resource``)."""
+
+    resource = "bill"
+    write_concurrency = DOCUMENTED_IN_FLIGHT_CAP
+    pool = BillResource.from_settings().concurrency_pool  # as ``saas_assets`` names the reads' pool
 
 
 @dataclass(frozen=True)
@@ -67,6 +90,8 @@ class FlowRoute:
         ``SessionTarget`` class, whose entities become the flow's ``writes``, or an ``open_target``)."""
         if isinstance(target, type) and issubclass(target, SessionTarget):
             fields.setdefault("writes", {self.target_system: target.writes})
+            fields.setdefault("write_concurrency", target.write_concurrency)
+            fields.setdefault("write_pool", target.pool)
             target = target.for_run
         return FlowSpec(
             integration=self.integration,

@@ -18,7 +18,7 @@ from pandera.typing import Series
 
 from connector_assets.flows.assets import awaited_keys, build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
-from connector_assets.flows.targets import SessionTarget
+from connector_assets.flows.targets import BillTarget
 from connector_assets.integrations.jde_bill.integration import INTEGRATION, ROUTE
 from connector_assets.jde.assets import jde_partitions
 from connector_assets.jde.documents import JdeSupplier, changed_suppliers, suppliers_by_number
@@ -76,10 +76,10 @@ def _tax(value: Any) -> str:
     return "".join(ch for ch in str(value or "") if ch.isalnum()).upper()
 
 
-class BillVendors(SessionTarget):
-    """The BILL side of the vendors flow, over the client's raw find / create / update."""
+class BillVendors(BillTarget):
+    """The BILL side of the vendors flow, over the client's raw find / create / update (3 vendors written
+    at once in BILL's organization pool: ``BillTarget``)."""
 
-    resource = "bill"
     writes = ("vendors",)
 
     def find(self, record: Mapped) -> str | None:

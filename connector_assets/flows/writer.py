@@ -1,0 +1,274 @@
+"""The write step's loop over one day's records: one at a time, or ``FlowSpec.write_concurrency`` at once.
+
+Why parallel: a target whose API allows several requests in flight (BILL: 3 per organization) is slow
+one record at a time (each write is a search and a create, each a round trip). Writing N records at
+once on the step's one target session fills the API's cap and no more: the client's own in-flight
+limit (shared by every thread of the process) holds the requests to it, and the session's login is
+shared, so workers cost no extra logins.
+
+What stays exactly as in the sequential writer, record by record (``write_record`` is unchanged; each
+worker runs it for its record): the ledger lease per record (claim, search, create, record the id), the
+counts, a failure queued with its reason, a record leased by another run held (``BeingWritten``), an
+earlier queue item resolved when its record is written, held dependents released. The ledger is safe
+across threads: each ledger call checks a connection of its own out of the engine's pool (SQLite in WAL
+with ``BEGIN IMMEDIATE`` writers and a busy timeout; PostgreSQL row locks), so workers never share a
+connection or a transaction (``tests/test_write_concurrency.py`` proves it on both databases).
+
+Ordering: records of one source key are written by one worker in order (a repeat of a key would
+otherwise race its own lease, which the run owns, and be created twice). Records that depend on each
+other are never both in the write list: the mapped step holds a record whose dependency has not synced
+(``depends_on``), and writing the dependency releases it for a replay; so no other ordering is kept.
+
+Stopping: when the target is unreachable (``UNREACHABLE_AFTER`` transient failures in a row with none
+of the day written) or refuses every call until a known time (``retry_at``: BILL's hourly cap), no
+worker takes another record; those in flight finish, the records not sent are queued with the reason
+(and, for a limit, when the target accepts calls again, in UTC and local time) and the step fails
+without a step retry: nothing is lost, and "rerun failed" (or ``replay``) picks it up.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+from dagster import Failure
+
+from connector_assets.flows.core import (
+    BeingWritten,
+    FlowSpec,
+    Lease,
+    Mapped,
+    Rejected,
+    queue_failure,
+    write_record,
+)
+from connector_assets.step_retry import is_transient
+from connector_resources.ledger import Ledger
+from connector_resources.redaction import redact
+
+# Consecutive records the target did not answer for (outage, throttling beyond the client's retries),
+# with none of the day written, after which the day is failed instead of trying every record.
+UNREACHABLE_AFTER = 3
+
+
+class TargetUnreachable(Failure):
+    """The target answered none of a partition's writes: the step fails so "rerun failed" covers it."""
+
+
+class TargetRefusesUntil(Failure):
+    """The target refuses every call until a known time (BILL's hourly request cap): the step stopped
+    sending at once, queued what it had not sent with that time, and fails without a step retry."""
+
+
+def refused_until(exc: BaseException) -> datetime | None:
+    """When the target accepts calls again, if ``exc`` is a limit that holds until a known future time."""
+    retry_at = getattr(exc, "retry_at", None)
+    if not isinstance(retry_at, datetime):
+        return None
+    moment = retry_at if retry_at.tzinfo else retry_at.replace(tzinfo=UTC)
+    return moment if moment > datetime.now(UTC) else None
+
+
+def when_again(moment: datetime) -> str:
+    """``2026-11-23 04:00 UTC (05:00 CET local)``: a time an operator can act on, wherever they sit."""
+    local = moment.astimezone()
+    zone = f" {local.tzname()}" if local.tzname() else ""
+    return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC ({local:%H:%M}{zone} local)"
+
+
+def write_workers(spec: FlowSpec, target: Any) -> int:
+    """Records written at once: the flow's ``write_concurrency``, never more than the in-flight cap the
+    target's client states (``max_in_flight``, e.g. BILL's 3 lowered in settings)."""
+    workers = max(1, int(spec.write_concurrency))
+    cap = getattr(target, "max_in_flight", None)
+    if isinstance(cap, int) and not isinstance(cap, bool) and cap >= 1:
+        workers = min(workers, cap)
+    return workers
+
+
+class PartitionWriter:
+    """Writes one partition's valid records through ``write_record`` (see module docstring)."""
+
+    def __init__(
+        self,
+        spec: FlowSpec,
+        target: Any,
+        ledger: Ledger,
+        *,
+        run_id: str,
+        partition: str | None,
+        lease: Lease,
+        queued: dict[str, Any],
+        counts: dict[str, int],
+    ) -> None:
+        self.spec, self.target, self.ledger = spec, target, ledger
+        self.run_id, self.partition = run_id, partition
+        self.queued, self.counts = queued, counts
+        self._lock = threading.Lock()
+        self.lease = replace(lease, gone=self._serialised(lease.gone)) if lease.gone else lease
+        self.written = 0
+        self.unreachable = 0
+        self.last_error: BaseException | None = None
+        self.until: datetime | None = None  # the target refuses calls until then
+        self.until_error: BaseException | None = None
+        self.gave_up = False
+        self.crashed = False
+        self._units: list[list[Mapped]] = []
+        self._next = 0
+        self._unsent: list[Mapped] = []
+        self.peak_workers = 0
+
+    def _serialised(self, gone: Callable[[str], bool]) -> Callable[[str], bool]:
+        lock = threading.Lock()
+
+        def ask(run_id: str) -> bool:  # the Dagster instance is asked from one thread at a time
+            with lock:
+                return gone(run_id)
+
+        return ask
+
+    # -- the loop ----------------------------------------------------------------------------------
+
+    def run(self, records: list[Mapped], workers: int) -> None:
+        """Write ``records`` with up to ``workers`` at once; raise when the target stopped the day."""
+        by_key: dict[str, list[Mapped]] = {}
+        for record in records:
+            by_key.setdefault(record.source_key, []).append(record)
+        self._units = list(by_key.values())
+        workers = max(1, min(workers, len(self._units)))
+        self.peak_workers = workers
+        if workers == 1:
+            self._work()
+        else:
+            with ThreadPoolExecutor(workers, thread_name_prefix=f"write-{self.spec.flow}") as pool:
+                futures = [pool.submit(self._work) for _ in range(workers)]
+                errors = [f.exception() for f in futures]
+            first = next((e for e in errors if e is not None), None)
+            if first is not None:
+                raise first
+        rest = self._unsent + [r for unit in self._units[self._next :] for r in unit]
+        if self.until is not None:
+            self._stop_for_limit(rest)
+        if self.gave_up:
+            self._give_up(rest)
+
+    def _may_send(self) -> bool:
+        """Under the lock: whether another record may be sent (see "Stopping" in the module docstring)."""
+        if self.until is not None or self.crashed or self.gave_up:
+            return False
+        if self.unreachable >= UNREACHABLE_AFTER and self.written == 0 and self.last_error is not None:
+            self.gave_up = True
+            return False
+        return True
+
+    def _take(self) -> list[Mapped] | None:
+        with self._lock:
+            if not self._may_send() or self._next >= len(self._units):
+                return None
+            unit = self._units[self._next]
+            self._next += 1
+            return unit
+
+    def _work(self) -> None:
+        try:
+            while (unit := self._take()) is not None:
+                for position, record in enumerate(unit):
+                    if position:
+                        with self._lock:
+                            if not self._may_send():
+                                self._unsent.extend(unit[position:])
+                                break
+                    self._write(record)
+        except BaseException:
+            with self._lock:
+                self.crashed = True
+            raise
+
+    def _write(self, record: Mapped) -> None:
+        spec, ledger = self.spec, self.ledger
+        try:
+            result = write_record(
+                spec,
+                self.target,
+                ledger,
+                record,
+                run_id=self.run_id,
+                partition=self.partition,
+                lease=self.lease,
+            )
+        except BeingWritten as busy:  # another run is creating it now: held, neither sent nor failed
+            with self._lock:
+                self.counts["leased"] += 1
+            self._queue(record, busy.reason, status="held", depends_on=busy.depends_on)
+            return
+        except Exception as exc:  # one record's failure never stops the batch (XrefConflict too)
+            until = refused_until(exc)
+            with self._lock:
+                self.counts["fail"] += 1
+                self.unreachable = self.unreachable + 1 if is_transient(exc) else 0
+                self.last_error = exc
+                if until is not None and self.until is None:
+                    self.until, self.until_error = until, exc
+            self._queue(record, redact(f"{spec.entity} {record.source_key}: {exc}"))
+            return
+        with self._lock:
+            self.written += 1
+            self.counts[result.action] += 1
+            self.counts["released"] += result.released
+            item = self.queued.pop(record.source_key, None)
+        if item is not None:
+            ledger.resolve(item.id, reason=f"written by run {self.run_id}: {result.action}")
+
+    def _queue(
+        self, record: Mapped, reason: str, *, status: str = "failed", depends_on: str | None = None
+    ) -> None:
+        queue_failure(
+            self.spec,
+            self.ledger,
+            Rejected(record.source_key, reason, record.to_payload()),
+            status=status,
+            depends_on=depends_on,
+            run_id=self.run_id,
+            partition=self.partition,
+        )
+
+    # -- stopping the day ----------------------------------------------------------------------------
+
+    def _queue_unsent(self, rest: list[Mapped], why: str) -> None:
+        for record in rest:
+            self._queue(record, f"{self.spec.entity} {record.source_key}: not sent, {why}")
+        self.counts["fail"] += len(rest)
+
+    def _stop_for_limit(self, rest: list[Mapped]) -> None:
+        assert self.until is not None
+        spec, when = self.spec, when_again(self.until)
+        cause = redact(str(self.until_error))
+        why = f"{spec.target_system} accepts calls again at {when} ({cause})"
+        self._queue_unsent(rest, why)
+        raise TargetRefusesUntil(
+            f"{spec.flow}: {spec.target_system} refuses every call until {when}, so the write of "
+            f"{self.partition or 'the table'} stopped at once: {self.written} record(s) written, "
+            f"{len(rest)} not sent and {self.counts['fail']} in the retry queue with that time. Rerun the "
+            f"partition (or replay) after {when}; retrying sooner only spends more of the limit. {cause}",
+            metadata={**self.counts, "partition": self.partition or "-", "accepts_calls_again": when},
+            allow_retries=False,
+        )
+
+    def _give_up(self, rest: list[Mapped]) -> None:
+        """Queue the records not yet tried (nothing is lost) and fail the step: the target is down for
+        this day, so its check would only repeat the outage record by record, and the step going red is
+        what "rerun failed" picks up."""
+        spec = self.spec
+        why = redact(f"{spec.target_system} did not answer: {self.last_error}")
+        self._queue_unsent(rest, why)
+        raise TargetUnreachable(
+            f"{spec.flow}: {spec.target_system} answered none of the {self.counts['fail']} writes of "
+            f"{self.partition or 'the table'} ({why}); every record is in the retry queue. Rerun the "
+            "partition (or replay) once it is back.",
+            metadata={**self.counts, "partition": self.partition or "-"},
+            allow_retries=False,
+        )
