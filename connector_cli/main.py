@@ -7,6 +7,7 @@ import click
 from connector_cli.credentials import credentials
 from connector_cli.dev import dev, sandbox_command, webhooks_command
 from connector_cli.records import audit, ping, replay
+from connector_cli.subscriptions import bill_webhooks
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -18,6 +19,7 @@ def cli() -> None:
 cli.add_command(dev)
 cli.add_command(sandbox_command)
 cli.add_command(webhooks_command)
+cli.add_command(bill_webhooks)
 cli.add_command(credentials)
 cli.add_command(audit)
 cli.add_command(replay)

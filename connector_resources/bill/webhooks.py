@@ -32,6 +32,8 @@ if TYPE_CHECKING:
     from connector_resources.bill.session import BillSession
 
 SIGNATURE_HEADER = "x-bill-sha-signature"
+# Reference 2.10: "Max 10 subscriptions per org" (a create beyond it is refused).
+MAX_SUBSCRIPTIONS_PER_ORG = 10
 
 
 def verify_bill_signature(body: bytes, header: str, security_key: str) -> bool:

@@ -4,8 +4,9 @@ BILL's subscription key is made by ``ml-connector bill-webhooks create`` and rep
 in another process, which writes it to the credential vault. The receiver must verify with the new key
 from the next delivery on, without a restart, so it does not keep the value it read at startup for
 ever: it verifies with the value it last read and, when a signed delivery does not verify, reads the
-reference again and tries the new value once. Re-reading is limited to once per ``min_interval``
-seconds, so a flood of forged deliveries costs one vault read per interval, not one per request.
+reference again and tries the new value once. A read that finds nothing new starts a quiet time of
+``min_interval`` seconds without reads, so a flood of forged deliveries costs one vault read per
+interval, not one per request, while the first delivery after a rotation always gets its read.
 
 Deliveries signed with the old key (already on their way when the key was rotated) are refused with
 401 once the new key is read: BILL retries a refused delivery with backoff and signs each attempt when
@@ -39,7 +40,7 @@ class LiveSecret:
         self,
         reference: str,
         *,
-        min_interval: float = 2.0,
+        min_interval: float = 1.0,
         resolve: Callable[[str], str] = resolve_secret,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -49,22 +50,20 @@ class LiveSecret:
         self._clock = clock
         self._lock = threading.Lock()
         self._value: str | None = None
-        self._read_at: float | None = None
+        self._quiet_until: float | None = None  # no re-read before then: the last one found nothing new
 
     @classmethod
     def fixed(cls, value: str) -> LiveSecret:
         """A value that never changes (a key given directly, as tests and literal settings do)."""
         register_secret(value)
-        secret = cls("(fixed value)", resolve=lambda _ref: value)
-        secret._value, secret._read_at = value, 0.0
-        secret.min_interval = float("inf")
+        secret = cls("(fixed value)", resolve=lambda _ref: value, min_interval=float("inf"))
+        secret._value = value
         return secret
 
     def prime(self) -> str | None:
         """Read once now, letting configuration errors (bad vault key, malformed reference) raise; a
         reference that names nothing yet only logs, since ``bill-webhooks create`` stores it later."""
         with self._lock:
-            self._read_at = self._clock()
             try:
                 self._value = self._resolve(self.reference)
             except SecretNotFound as exc:
@@ -73,7 +72,7 @@ class LiveSecret:
             return self._value
 
     def current(self) -> str | None:
-        """The value last read; read now when there is none yet (rate-limited like ``refreshed``)."""
+        """The value last read; read now when there is none yet (unless in a quiet time)."""
         with self._lock:
             if self._value is None:
                 self._read()
@@ -81,7 +80,7 @@ class LiveSecret:
 
     def refreshed(self) -> str | None:
         """Read the reference again; the new value when it differs from the one held, else None
-        (unchanged, or read less than ``min_interval`` seconds ago)."""
+        (unchanged, or a read found nothing new less than ``min_interval`` seconds ago)."""
         with self._lock:
             before = self._value
             if not self._read():
@@ -89,11 +88,11 @@ class LiveSecret:
             return self._value if self._value and self._value != before else None
 
     def _read(self) -> bool:
-        """Re-read unless read within ``min_interval``; True when a read was attempted."""
+        """Re-read unless in a quiet time; True when a read was attempted."""
         now = self._clock()
-        if self._read_at is not None and now - self._read_at < self.min_interval:
+        if self._quiet_until is not None and now < self._quiet_until:
             return False
-        self._read_at = now
+        before = self._value
         try:
             self._value = self._resolve(self.reference)
         except SecretNotFound as exc:
@@ -102,6 +101,8 @@ class LiveSecret:
             self._value = None
         except Exception as exc:  # the vault or its database is unavailable: keep the last good value
             log.warning("could not re-read %s (%s); still using the value read before", self.reference, exc)
+        if self._value == before:
+            self._quiet_until = now + self.min_interval
         else:
-            log.info("re-read %s", self.reference)
+            log.info("%s changed: verifying with the new value", self.reference)
         return True
