@@ -107,7 +107,10 @@ class KeyStore:
         owner = self._read(self.owner_name)
         if owner is None or self._read(self.name) is None:
             return None
-        return json.loads(owner).get("subscriptionId")
+        try:
+            return json.loads(owner).get("subscriptionId")
+        except (ValueError, AttributeError):  # not ours to trust: the key gets replaced
+            return None
 
     def store_key(self, key: str, subscription: Mapping[str, Any]) -> None:
         self.vault.set(self.name, key)
@@ -116,7 +119,15 @@ class KeyStore:
 
     def pending(self) -> PendingCreate | None:
         raw = self._read(self.pending_name)
-        return PendingCreate(**json.loads(raw)) if raw else None
+        if not raw:
+            return None
+        try:
+            return PendingCreate(**json.loads(raw))
+        except (ValueError, TypeError):
+            raise click.ClickException(
+                f"the vault entry {self.pending_name} is not a create in flight written by this command; "
+                f"remove it with `ml-connector credentials delete {self.pending_name}`"
+            ) from None
 
     def begin(self, pending: PendingCreate) -> None:
         self.vault.set(self.pending_name, json.dumps(asdict(pending)))
@@ -246,13 +257,6 @@ def create(url: str | None, events: tuple[str, ...], name: str) -> None:
             )
             store.finish()
             pending = None
-        if pending is not None:
-            click.echo(f"resending the create started {pending.started_at} with the same X-Idempotent-Key")
-            if _send_create(session, ledger, store, pending, resent=True):
-                if sorted(pending.events) != wanted:
-                    changed = session.update_subscription(_find(session, None, url)["id"], events=wanted)
-                    click.echo(f"events set to {', '.join(wanted)}: {_line(changed)}")
-                return
         subscriptions = session.list_subscriptions()
         at_url = [s for s in subscriptions if s.get("notificationUrl") == url]
         if len(at_url) > 1:
@@ -261,10 +265,21 @@ def create(url: str | None, events: tuple[str, ...], name: str) -> None:
                 f"{len(at_url)} subscriptions deliver to {url}, each signing with its own key while the "
                 "receiver verifies one: delete all but one (`bill-webhooks delete ID`), then run create again"
             )
+        full = len(subscriptions) >= MAX_SUBSCRIPTIONS_PER_ORG
+        if pending is not None and not at_url and full:  # it made nothing, and BILL would refuse it now
+            store.finish()
+            pending = None
+        if pending is not None:
+            click.echo(f"resending the create started {pending.started_at} with the same X-Idempotent-Key")
+            if _send_create(session, ledger, store, pending, resent=True):
+                if sorted(pending.events) != wanted:
+                    changed = session.update_subscription(_find(session, None, url)["id"], events=wanted)
+                    click.echo(f"events set to {', '.join(wanted)}: {_line(changed)}")
+                return
         if at_url:
             _adopt(session, ledger, store, at_url[0], wanted)
             return
-        if len(subscriptions) >= MAX_SUBSCRIPTIONS_PER_ORG:
+        if full:
             click.echo(
                 f"BILL allows {MAX_SUBSCRIPTIONS_PER_ORG} subscriptions per organization; this one has:"
             )
@@ -283,7 +298,7 @@ def _send_create(
     session: Any, ledger: Ledger, store: KeyStore, pending: PendingCreate, *, resent: bool
 ) -> bool:
     """Send (or resend) ``pending``; store the key and forget ``pending`` once BILL answered. False when
-    a resent create is refused as a duplicate (BILL did not replay it): the caller adopts instead."""
+    a resent create is refused (e.g. as a duplicate: BILL did not replay it): the caller adopts instead."""
     try:
         subscription = session.create_subscription(
             name=pending.name,
@@ -310,7 +325,14 @@ def _send_create(
             f"BILL created subscription {subscription['id']} but sent no securityKey: run "
             "`ml-connector bill-webhooks rotate` to get one"
         )
-    store.store_key(key, subscription)
+    try:
+        store.store_key(key, subscription)
+    except Exception as exc:  # the pending key stays: a rerun makes BILL answer again, with the key
+        raise click.ClickException(
+            f"BILL created subscription {subscription['id']} but its key could not be stored in the vault "
+            f"({type(exc).__name__}): fix the vault, then run `ml-connector bill-webhooks create` again; it "
+            "resends the same X-Idempotent-Key and BILL answers with the key again"
+        ) from None
     store.finish()
     how = "created (the lost answer was resent by BILL)" if resent else "created"
     _audit(ledger, "create", subscription["id"], f"webhook subscription {how} for {pending.notification_url}")
@@ -393,6 +415,9 @@ def rotate(subscription_id: str | None, url: str | None) -> None:
                 f"BILL rotated the key of {sid} but it could not be stored ({type(exc).__name__}); "
                 "deliveries are refused until a key is stored: fix the vault, then run rotate again"
             ) from None
+        pending = store.pending()
+        if pending is not None and pending.notification_url == subscription.get("notificationUrl"):
+            store.finish()  # its answer would carry the key just replaced; the subscription is ours now
         _audit(ledger, "update", sid, "webhook subscription securityKey rotated; new key stored in the vault")
     click.echo(f"rotated the key of {_line(subscription)}")
     click.echo(f"new key stored in the vault as {store.name}; the receiver verifies with it from now on")

@@ -280,3 +280,28 @@ def test_the_receiver_key_is_re_read_once_per_quiet_time_under_forged_deliveries
 def test_every_bill_webhooks_command_has_help(command):
     result = CliRunner().invoke(cli, ["bill-webhooks", command, "--help"])
     assert result.exit_code == 0 and "Usage:" in result.output
+
+
+def test_when_bill_does_not_replay_a_lost_create_the_subscription_is_adopted_with_a_new_key(world, caplog):
+    """BILL's replay of an X-Idempotent-Key is not documented: when the resent create is refused as a
+    duplicate, the subscription it made is adopted and, its key being unknown, given a new one."""
+    world.admin("settings", {"variants": {"idempotent_key_replay": False}})
+    store = KeyStore(Vault(world.ledger), KEY_NAME)
+    events = ["bill.created", "bill.updated", "payment.failed", "payment.updated"]
+    pending = PendingCreate(str(uuid.uuid4()), world.receiver, events, "ml-connector", "2030-01-01T00:00:00Z")
+    store.begin(pending)
+    with on_simulator(BillResource, world.base).session() as session:
+        session.create_subscription(
+            name=pending.name,
+            events=events,
+            notification_url=world.receiver,
+            idempotency_key=pending.idempotency_key,
+        )
+
+    result = world.run("create")
+    assert "BILL refused the resent create" in result.output and "adopted" in result.output
+    assert "a new key was requested" in result.output
+    assert len(world.subscriptions()) == 1 and store.pending() is None
+    outcomes = world.bill_events_delivered()
+    assert outcomes and all(o["statusCode"] == 200 for o in outcomes), outcomes
+    _assert_never_shown(world, caplog, world.vault_key())
