@@ -418,6 +418,80 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
         "jde_bill_vendors_cron", "ML_JDE_BILL_VENDORS_CRON", "5 * * * *", "JDE suppliers -> BILL vendors"
     ),
     Setting(
+        "jde_bill_bills_cron",
+        "ML_JDE_BILL_BILLS_CRON",
+        "20 * * * *",
+        "JDE approved purchase orders and vouchers -> BILL bills",
+    ),
+    Setting(
+        "jde_bill_po_approved_status",
+        "ML_JDE_BILL_PO_APPROVED_STATUS",
+        "220",
+        "JDE -> BILL bills: lowest F4311 last status (LTTR) of an approved order line; an order becomes a "
+        "bill once every open line has reached it (status codes are each customer's own)",
+    ),
+    Setting(
+        "jde_bill_po_closed_status",
+        "ML_JDE_BILL_PO_CLOSED_STATUS",
+        "980",
+        "JDE -> BILL bills: F4311 last status (LTTR) from which an order line is closed or cancelled and "
+        "left off the bill",
+    ),
+    Setting(
+        "jde_bill_voucher_pay_statuses",
+        "ML_JDE_BILL_VOUCHER_PAY_STATUSES",
+        "A",
+        "JDE -> BILL bills: F0411 pay statuses (PST, comma-separated) of vouchers sent as bills; A = "
+        "approved for payment (a paid or held voucher is not offered to BILL to pay)",
+    ),
+    Setting(
+        "jde_bill_default_net_days",
+        "ML_JDE_BILL_DEFAULT_NET_DAYS",
+        "30",
+        "JDE -> BILL bills: days from the order date to the due date of an order with no payment terms "
+        "(F4301 PTC and F0401 TRAP blank)",
+    ),
+    Setting(
+        "jde_bill_vendor_addresses",
+        "ML_JDE_BILL_VENDOR_ADDRESSES",
+        "on",
+        "JDE -> BILL vendors: read suppliers' mailing addresses from F0116 and send them (on / off); off when "
+        "the AIS allowlist refuses F0116: vendors are then sent without an address",
+    ),
+    Setting(
+        "jde_bill_payments_cron",
+        "ML_JDE_BILL_PAYMENTS_CRON",
+        "10-59/15 * * * *",
+        "BILL payments -> JDE (polling fallback for BILL's webhooks, after each BILL poll)",
+    ),
+    Setting(
+        "jde_bill_paid_statuses",
+        "ML_JDE_BILL_PAID_STATUSES",
+        "CLEARED",
+        "comma-separated BILL payment statuses (singleStatus) that post to JDE: money reached the vendor",
+    ),
+    Setting(
+        "jde_bill_payment_posting",
+        "ML_JDE_BILL_PAYMENT_POSTING",
+        "voucher_else_journal",
+        "how a BILL payment posts to JDE: voucher_else_journal (ML_RecordPayment on the bill's voucher, a "
+        "journal entry when it has none), voucher (wait for a voucher) or journal (always a journal entry)",
+    ),
+    Setting(
+        "jde_bill_payment_debit_account",
+        "ML_JDE_BILL_PAYMENT_DEBIT_ACCOUNT",
+        "1.4310",
+        "JDE account (BU.OBJ.SUB) a BILL payment without voucher debits (sandbox: received not vouchered); "
+        "must be set once ML_JDE_AIS_URL points at a real JDE",
+    ),
+    Setting(
+        "jde_bill_payment_credit_account",
+        "ML_JDE_BILL_PAYMENT_CREDIT_ACCOUNT",
+        "1.1110",
+        "JDE account (BU.OBJ.SUB) a BILL payment without voucher credits (sandbox: cash in bank); must be "
+        "set once ML_JDE_AIS_URL points at a real JDE",
+    ),
+    Setting(
         "coupa_jde_invoices_cron",
         "ML_COUPA_JDE_INVOICES_CRON",
         "5-59/15 * * * *",
@@ -447,6 +521,24 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
         "ML_JDE_COUPA_PAYMENT_TERMS_MAP",
         "mappings/sandbox/jde_coupa_payment_terms.csv",
         "JDE payment terms (F0401 TRAP) -> Coupa payment term table (mappings/README.md)",
+    ),
+    Setting(
+        "jde_bill_account_map",
+        "ML_JDE_BILL_ACCOUNT_MAP",
+        "mappings/sandbox/jde_bill_accounts.csv",
+        "JDE account -> BILL chart-of-accounts id table (mappings/README.md)",
+    ),
+    Setting(
+        "jde_bill_department_map",
+        "ML_JDE_BILL_DEPARTMENT_MAP",
+        "mappings/sandbox/jde_bill_departments.csv",
+        "JDE business unit -> BILL department id table (mappings/README.md)",
+    ),
+    Setting(
+        "jde_bill_payment_terms_map",
+        "ML_JDE_BILL_PAYMENT_TERMS_MAP",
+        "mappings/sandbox/jde_bill_payment_terms.csv",
+        "JDE payment terms (F4301 PTC / F0401 TRAP) -> net days table (mappings/README.md)",
     ),
     Setting(
         "coupa_jde_account_map",

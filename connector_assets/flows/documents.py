@@ -15,7 +15,12 @@ again. The manifest of the rows a run consumed is staged per run (keyed by the r
 re-execution from failure finds it).
 
 What differs between sources (where the record sits in a delivery, its id, its change stamp) is a
-``DocumentSource``; everything else is here once.
+``DocumentSource``; everything else is here once. A source may also name an inbox of another name than its
+staged asset and select the event types its flows apply (BILL delivers every event type to one endpoint,
+``bill``), and may read the current version of the documents a delivery names instead of applying the
+delivery itself (``DocumentSource.current``: a BILL ``payment.updated`` carries no amounts per bill, and a
+bill event names no payment at all). Deliveries of a type no source of a sensor selects are acknowledged
+(``processed``) by that sensor: no flow would ever apply them, and they are not failures.
 """
 
 import json
@@ -65,10 +70,15 @@ def version_text(moment: datetime) -> str:
 
 @dataclass(frozen=True)
 class DocumentSource:
-    """One webhook source that a poll also stages: the inbox ``source`` and the staged asset share ``name``.
+    """One webhook source that a poll also stages: the staged asset is ``name``, the inbox source ``inbox``
+    (the same name unless given).
 
     ``record_of`` finds the record in a delivery's JSON (the record itself, or an envelope's field) and
-    ``changed_at`` reads its change stamp as aware UTC (None when absent or unreadable).
+    ``changed_at`` reads its change stamp as aware UTC (None when absent or unreadable). With
+    ``event_types``, only deliveries whose type (``event_type_of``) is one of them are this source's; the
+    others are left to the sensor (see the module docstring). With ``current``, a delivery's record only
+    names what changed: ``current(context, records)`` reads, for each record of the day, the documents it
+    concerns as the system holds them now (none, one or several ``Version``s), and those are applied.
     """
 
     name: str
@@ -78,14 +88,26 @@ class DocumentSource:
     change_field: str  # named in messages ("updated-at")
     unreadable: str  # why a delivery that is not a record can never be applied
     id_field: str = "id"
+    inbox: str | None = None  # the inbox source, when not ``name`` ("bill" for every BILL event)
+    event_type_of: Callable[[Any], str | None] | None = None
+    event_types: frozenset[str] | None = None  # None: every delivery of the inbox source
+    current: Callable[[Any, list[dict[str, Any]]], list[list["Version"]]] | None = None
+
+    @property
+    def inbox_source(self) -> str:
+        return self.inbox or self.name
+
+    def selects(self, payload: Any) -> bool:
+        """Whether a delivery's type is one this source's flows apply (always, without ``event_types``)."""
+        if self.event_types is None:
+            return True
+        kind = self.event_type_of(payload) if self.event_type_of is not None else None
+        return kind in self.event_types
 
     def inbox_record(self, event: InboxEvent) -> dict[str, Any] | None:
         """The record a delivery carried; None when the body is not a record with an id and a change stamp."""
-        try:
-            payload = json.loads(event.body.decode("utf-8"))
-        except (ValueError, UnicodeDecodeError):
-            return None
-        record = self.record_of(payload)
+        payload = inbox_payload(event)
+        record = self.record_of(payload) if payload is not None else None
         if record is None or record.get(self.id_field) is None or self.changed_at(record) is None:
             return None
         return record
@@ -97,14 +119,22 @@ class DocumentSource:
         return changed.date().isoformat() if changed else None
 
 
+def inbox_payload(event: InboxEvent) -> Any:
+    """A delivery's JSON body, None when it is not JSON."""
+    try:
+        return json.loads(event.body.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
 @dataclass
 class Version:
-    """One version of one document, from the poll or from a webhook."""
+    """One version of one document, from the poll, from a webhook, or read now on a webhook's behalf."""
 
     document_id: str
     updated_at: datetime
     record: dict[str, Any]
-    origin: str  # "poll" | "inbox"
+    origin: str  # "poll" | "inbox" | "read" (``DocumentSource.current``: from the API, like the poll)
 
 
 @dataclass
@@ -158,7 +188,7 @@ class _Latest:
             self.versions[candidate.document_id] = candidate
             return
         newer = candidate.updated_at > held.updated_at or (
-            candidate.updated_at == held.updated_at and candidate.origin == "poll"
+            candidate.updated_at == held.updated_at and candidate.origin != "inbox"
         )
         self.versions[candidate.document_id] = candidate if newer else held
         self.batch.superseded += 1
@@ -188,7 +218,11 @@ def collect_documents(
                 "re-read the day"
             )
         latest.offer(Version(str(row["id"]), changed, record, "poll"))
-    for event in _inbox_events(ledger, source.name):
+    named: list[tuple[int, dict[str, Any]]] = []  # deliveries whose documents are read now (``current``)
+    for event in _inbox_events(ledger, source.inbox_source):
+        payload = inbox_payload(event)
+        if payload is not None and not source.selects(payload):
+            continue  # another source's event type, or one no flow applies (the sensor acknowledges it)
         record = source.inbox_record(event)
         if record is None:
             ledger.inbox_mark(event.id, status="failed", error=source.unreadable)
@@ -198,18 +232,36 @@ def collect_documents(
         assert changed is not None  # inbox_record checked it
         if partition is not None and changed.date().isoformat() != partition:
             continue  # another day's run applies it
+        if source.current is not None:
+            named.append((event.id, record))
+            continue
         document_id = str(record[source.id_field])
         consumed.append((event.id, document_id))
         latest.offer(Version(document_id, changed, record, "inbox"))
+    if named:
+        found = source.current(context, [record for _, record in named])
+        for (inbox_id, _), versions in zip(named, found, strict=True):
+            if not versions:
+                consumed.append((inbox_id, ""))  # names nothing this flow applies: acknowledged after the run
+            for version in versions:
+                consumed.append((inbox_id, version.document_id))
+                latest.offer(version)
 
     outcomes = _apply_version_rule(context, partition, source, spec, latest.versions, batch)
+    outcomes[""] = "nothing to apply"
     _stage_manifest(context, partition, spec, consumed, outcomes)
-    batch.current.sort(key=lambda v: int(v.document_id) if v.document_id.isdigit() else 0)
+    batch.current.sort(key=_document_order)
     context.log.info(
         f"{spec.name}: {len(batch.current)} current, {batch.stale} stale, {batch.superseded} superseded, "
         f"{batch.unreadable} unreadable inbox event(s); {len(consumed)} inbox event(s) consumed"
     )
     return batch
+
+
+def _document_order(version: Version) -> tuple[int, int, str]:
+    """Numeric ids in number order (Coupa), other ids (BILL's ``stp...``) after them, alphabetically."""
+    doc = version.document_id
+    return (0, int(doc), "") if doc.isdigit() else (1, 0, doc)
 
 
 def _apply_version_rule(
@@ -291,9 +343,9 @@ def build_inbox_done(
         deps=[AssetKey(f"{spec.flow}_written")],
         required_resource_keys={"staging", "ledger"},
         backfill_policy=flow_backfill_policy(partitions_def),
-        description=f"Webhook inbox rows ({source.name}) whose {spec.entity} was written, skipped or queued "
-        "in this run, marked processed. Runs only after the write step succeeded, so a failed run leaves "
-        "them pending.",
+        description=f"Webhook inbox rows ({source.inbox_source}) whose {spec.entity} was written, skipped or "
+        "queued in this run, marked processed. Runs only after the write step succeeded, so a failed run "
+        "leaves them pending.",
     )
     def _done(context: AssetExecutionContext) -> MaterializeResult:
         staging: StagingResource = context.resources.staging
@@ -323,16 +375,27 @@ def pending_days(
     """The partition days of ``sources``' inbox rows after ``after_id``: (days, last row id seen, unreadable).
 
     ``last row id seen`` covers every source's rows (other sources have their own sensors), None when
-    there were no rows at all.
+    there were no rows at all. A row of one of ``sources``' inboxes whose event type none of them selects
+    is marked processed here (see the module docstring).
     """
-    by_name = {source.name: source for source in sources}
+    by_inbox: dict[str, list[DocumentSource]] = {}
+    for source in sources:
+        by_inbox.setdefault(source.inbox_source, []).append(source)
     events = ledger.inbox_pending(after_id=after_id, limit=limit)
     days: set[str] = set()
     unreadable = 0
     for event in events:
-        source = by_name.get(event.source)
-        if source is None:
+        served = by_inbox.get(event.source)
+        if served is None:
             continue
+        payload = inbox_payload(event)
+        selecting = [s for s in served if payload is None or s.selects(payload)]
+        if not selecting:
+            # An event type none of these flows applies (a BILL vendor.updated): nothing will ever read it,
+            # and it is not a failure, so it is acknowledged now instead of staying pending for ever.
+            ledger.inbox_mark(event.id, status="processed")
+            continue
+        source = selecting[0]
         day = source.inbox_day(event)
         if day is None:
             ledger.inbox_mark(event.id, status="failed", error=source.unreadable)

@@ -336,30 +336,66 @@ class VoucherPayments(JdeTarget):
 
     def create(self, record: Mapped) -> str | Created:
         company, document = self._voucher(record)
-        reference = record.body["Payment_Reference"]
-        target_id = f"{company}/{document}/PV/{reference}"
-        inputs = {
-            "Document_Company": company,
-            "Document_Number": document,
-            "Document_Type": "PV",
-            "Payment_Amount": record.body["Payment_Amount"],
-            "Payment_Date": _iso_date(record.body["Payment_Date"]),
-            "Payment_Reference": reference,
-        }
-        try:
-            self.session.orchestrate(RECORD_PAYMENT, inputs)
-        except JdeOrchestrationError as exc:
-            if "59AB" in exc.codes:
-                return Created(
-                    target_id,
-                    "adopt",
-                    f"JDE already recorded payment {reference} on voucher {company} {document} (59AB): an "
-                    "earlier attempt did before the ledger recorded it; adopted, not paid twice",
-                )
-            if exc.is_business_error:
-                raise JdeRefused(jde_reason(exc)) from None
-            raise
-        return target_id
+        return record_payment(self.session, company, document, "PV", record.body)
+
+
+class DocumentPayments(JdeTarget):
+    """Payments recorded through ``ML_RecordPayment`` on a JDE voucher the source already knows by its
+    document key (an F0411 voucher a JDE -> X flow sent out, e.g. as a BILL bill). A record's body holds
+    ``Document_Company`` / ``Document_Number`` / ``Document_Type`` and the payment (``Payment_Amount``,
+    ``Payment_Date``, ``Payment_Reference``)."""
+
+    def find(self, record: Mapped) -> str | None:
+        return None  # JDE offers no read of recorded payments; a repeat is refused with 59AB in ``create``
+
+    def create(self, record: Mapped) -> str | Created:
+        body = record.body
+        company, document, dct = (
+            str(body["Document_Company"]),
+            int(body["Document_Number"]),
+            body["Document_Type"],
+        )
+        # The voucher is one JDE showed the source system; gone from F0411 means deleted or not yet there.
+        missing = (
+            f"voucher {company} {document} {dct} is not in JDE's A/P ledger (F0411); retried later. If it "
+            "was deleted in JDE, record the payment there by hand and abandon this item"
+        )
+        return record_payment(self.session, company, document, dct, body, missing=missing)
+
+
+def record_payment(
+    session: Any, company: str, document: int, dct: str, body: dict[str, Any], *, missing: str | None = None
+) -> str | Created:
+    """``ML_RecordPayment`` of ``body``'s payment on voucher ``company``/``document``/``dct``; the target id
+    is ``company/document/dct/reference``. JDE records a reference once per voucher: a repeat (59AB) is
+    adopted, since only an earlier attempt of this record can have used the reference. With ``missing``, a
+    voucher JDE does not find (59A8) is ``VoucherNotReady`` with that message (retried), not a refusal."""
+    reference = body["Payment_Reference"]
+    target_id = f"{company}/{document}/{dct}/{reference}"
+    inputs = {
+        "Document_Company": company,
+        "Document_Number": document,
+        "Document_Type": dct,
+        "Payment_Amount": body["Payment_Amount"],
+        "Payment_Date": _iso_date(body["Payment_Date"]),
+        "Payment_Reference": reference,
+    }
+    try:
+        session.orchestrate(RECORD_PAYMENT, inputs)
+    except JdeOrchestrationError as exc:
+        if "59AB" in exc.codes:
+            return Created(
+                target_id,
+                "adopt",
+                f"JDE already recorded payment {reference} on voucher {company} {document} (59AB): an "
+                "earlier attempt did before the ledger recorded it; adopted, not paid twice",
+            )
+        if missing is not None and "59A8" in exc.codes:
+            raise VoucherNotReady(f"{missing} ({jde_reason(exc)})") from None
+        if exc.is_business_error:
+            raise JdeRefused(jde_reason(exc)) from None
+        raise
+    return target_id
 
 
 class Suppliers(JdeTarget):

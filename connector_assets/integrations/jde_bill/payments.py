@@ -1,0 +1,432 @@
+"""BILL payments -> JD Edwards: a payment BILL made posts to JDE once, against the voucher its bill came
+from (``ML_RecordPayment``, F0411) or as a journal entry (``ML_CreateJournalBatch``, F0911Z1).
+
+What is sent. One JDE write per bill a payment pays (source key ``<payment id>:<bill id>``, the amount of
+its ``billPayments`` line), once the payment's status is one of ``ML_JDE_BILL_PAID_STATUSES`` (default
+``CLEARED``: reference 2.8 confirms ``singleStatus`` values, and ``CLEARED`` is the only one that says the
+money reached the vendor; ``SCHEDULED`` can still be canceled, the ``*_FAILED_*``, ``VOIDED``,
+``CANCELED`` and ``FUNDS_ESCHEATED`` ones paid nothing the vendor kept). Not sent:
+
+* payments BILL did not make: ``onlinePayment`` false is a payment *recorded* into BILL (record-payment,
+  reference 2.8: "no money moves") by an ERP (JDE itself, through whatever records JDE payments in BILL)
+  or by hand; sending it back would pay the voucher twice in JDE;
+* zero or negative amounts (BILL allows neither, reference 2.8; refused with a reason should one appear).
+
+Which JDE document. The bills flow (JDE -> BILL) records the bill's origin in the ledger: an xref of
+entity ``bill`` whose target id is the BILL bill id, keyed ``PV:<KCO>:<DOC>:<DCT>`` (from a voucher) or
+``PO:<KCOO>:<DOCO>:<DCTO>`` (from a purchase order), and for a PO bill a voucher was later applied to, a
+``bill_voucher`` xref naming the voucher. A bill with no such xref did not come from JDE: queued with
+exactly that reason. How each payment posts is ``ML_JDE_BILL_PAYMENT_POSTING``:
+
+* ``voucher_else_journal`` (default): ``ML_RecordPayment`` on the bill's voucher; a bill with no voucher
+  (a PO not vouchered in JDE) as a journal entry debiting ``ML_JDE_BILL_PAYMENT_DEBIT_ACCOUNT`` (the
+  liability the payment settles, e.g. received not vouchered) and crediting
+  ``ML_JDE_BILL_PAYMENT_CREDIT_ACCOUNT`` (the bank BILL paid from), in the order's company, on the
+  payment's process date. Both accounts are checked against the staged F0901 (exists, postable) before
+  anything is sent;
+* ``voucher``: a bill without a voucher is queued as not ready and retried until one is applied to it;
+* ``journal``: always a journal entry.
+
+Keys that make a rerun safe. A voucher payment's ``Payment_Reference`` is the BILL payment id (20
+characters, contract max 25), recorded once per voucher by JDE (59AB on a repeat, adopted). A journal
+entry's batch key is EDUS ``MLBILL``, EDBT the last 15 characters of the bill id (the contract's
+maximum; a BILL id's first five are its type and shard prefix), EDTN the payment id (max 22): a repeat
+meets 59A4 and is adopted.
+"""
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import pandera.pandas as pa
+from dagster import AssetExecutionContext
+from pandera.typing import Series
+
+from connector_assets.flows import amounts
+from connector_assets.flows.core import Mapped, Rejected
+from connector_assets.flows.documents import Version, collect_documents, version_text
+from connector_assets.integrations.jde_bill.documents import PAYMENTS, current_versions
+from connector_assets.integrations.jde_bill.integration import INTEGRATION, PAYMENTS_ROUTE
+from connector_assets.jde import contracts, targets
+from connector_assets.jde.accounts import GlAccounts, account_problem
+from connector_resources import settings
+from connector_resources.ledger import Ledger
+from connector_resources.settings import SettingError, system
+
+EDI_USER = "MLBILL"  # F0911Z1.EDUS of every journal entry this flow writes
+POSTINGS = ("voucher_else_journal", "voucher", "journal")
+PAID_STATUSES_ENV = "ML_JDE_BILL_PAID_STATUSES"
+POSTING_ENV = "ML_JDE_BILL_PAYMENT_POSTING"
+DEBIT_ENV = "ML_JDE_BILL_PAYMENT_DEBIT_ACCOUNT"
+CREDIT_ENV = "ML_JDE_BILL_PAYMENT_CREDIT_ACCOUNT"
+
+
+# -- settings -------------------------------------------------------------------------------------------
+
+
+def paid_statuses() -> frozenset[str]:
+    """The BILL payment statuses that post to JDE (``ML_JDE_BILL_PAID_STATUSES``)."""
+    raw = settings.value(PAID_STATUSES_ENV)
+    statuses = frozenset(s.strip().upper() for s in raw.split(",") if s.strip())
+    if not statuses:
+        raise SettingError(
+            f"{PAID_STATUSES_ENV}={raw!r}: name at least one BILL payment status, e.g. CLEARED"
+        )
+    return statuses
+
+
+def posting() -> str:
+    """``ML_JDE_BILL_PAYMENT_POSTING``: voucher_else_journal, voucher or journal."""
+    raw = settings.value(POSTING_ENV).strip().lower()
+    if raw not in POSTINGS:
+        raise SettingError(f"{POSTING_ENV}={raw!r}: expected one of {', '.join(POSTINGS)}")
+    return raw
+
+
+def journal_account(env: str) -> str | None:
+    """The account setting ``env``; its sandbox default only while JDE is the sandbox (an account that
+    happens to exist in a real JDE must not be posted to because nobody set it). None: unset for real."""
+    given = settings.given(env)
+    if given:
+        return given
+    real_jde = any(s.is_url and settings.given(s.env) for s in system("jde_ais").settings)
+    return None if real_jde else settings.registered(env).default
+
+
+# -- where a bill came from -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Voucher:
+    """An F0411 voucher by its document key."""
+
+    company: str
+    number: int
+    doc_type: str
+
+    @classmethod
+    def of_key(cls, key: str) -> "Voucher | None":
+        """``PV:<KCO>:<DOC>:<DCT>`` (the bills flow's source key of a voucher), None when it is not one."""
+        parts = key.split(":")
+        if len(parts) != 4 or parts[0] != "PV" or not parts[2].isdigit():
+            return None
+        return cls(parts[1], int(parts[2]), parts[3] or "PV")
+
+    def text(self) -> str:
+        return f"{self.company} {self.number} {self.doc_type}"
+
+
+@dataclass(frozen=True)
+class BillOrigin:
+    """The JDE document a BILL bill came from (the bills flow's cross-reference) and its voucher, if any."""
+
+    jde_key: str  # "PV:00001:10008:PV" or "PO:00001:4041:OP"
+    voucher: Voucher | None
+
+    @property
+    def company(self) -> str:
+        return self.jde_key.split(":")[1]
+
+
+def bill_origin(ledger: Ledger, bill_id: str) -> BillOrigin | None:
+    """Where bill ``bill_id`` came from in JDE, None when it did not come from JDE (no ``bill`` xref)."""
+    xref = ledger.find_xref_by_target(INTEGRATION, "bill", "bill", bill_id)
+    if xref is None:
+        return None
+    voucher = Voucher.of_key(xref.source_key)
+    if voucher is None:  # a purchase order's bill: the voucher applied to it, if any
+        link = ledger.find_xref_by_target(INTEGRATION, "bill_voucher", "bill", bill_id)
+        voucher = Voucher.of_key(link.source_key) if link is not None else None
+    return BillOrigin(xref.source_key, voucher)
+
+
+@dataclass(frozen=True)
+class JournalAccounts:
+    """The journal's debit and credit accounts as checked against F0901, or why they cannot be used."""
+
+    debit: str | None
+    credit: str | None
+    problem: str | None = None
+
+    @classmethod
+    def checked(cls, gl: GlAccounts | None) -> "JournalAccounts":
+        debit, credit = journal_account(DEBIT_ENV), journal_account(CREDIT_ENV)
+        problems = []
+        for env, account in ((DEBIT_ENV, debit), (CREDIT_ENV, credit)):
+            if account is None:
+                problems.append(f"{env} is not set (JDE is not the sandbox, so there is no default)")
+            elif account_problem(account):
+                problems.append(f"{env} {account!r}: {account_problem(account)}")
+            elif gl is not None:
+                found = gl.postable(account, env)
+                if isinstance(found, str):
+                    problems.append(found)
+        return cls(debit, credit, "; ".join(problems) or None)
+
+
+@dataclass(frozen=True)
+class PostingRules:
+    """What decides how a payment posts: the mode, the paid statuses and the journal accounts."""
+
+    posting: str
+    journal: JournalAccounts
+
+
+# -- the mapper -----------------------------------------------------------------------------------------
+
+
+class JdeBillPaymentRecord(pa.DataFrameModel):
+    """A BILL payment ML_RecordPayment or ML_CreateJournalBatch accepts (the contracts' lengths), the bill
+    it pays and the version it was mapped from."""
+
+    payment_reference: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": 25})
+    payment_amount: Series[str] = pa.Field(str_matches=r"^\d{1,13}\.\d{2}$")
+    payment_date: Series[str] = pa.Field(str_matches=contracts.ISO_DAY)
+    posting: Series[str] = pa.Field(isin=["voucher", "journal"])
+    company: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": 5})
+    voucher_number: Series[str] = pa.Field(nullable=True, str_matches=r"^\d{1,8}$")
+    batch_number: Series[str] = pa.Field(nullable=True, str_length={"min_value": 1, "max_value": 15})
+    transaction_number: Series[str] = pa.Field(nullable=True, str_length={"min_value": 1, "max_value": 22})
+    bill_id: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": 40})
+    bill_updated_at: Series[str] = pa.Field(str_matches=contracts.VERSION)
+
+    class Config:
+        strict = True
+        coerce = True
+
+
+def journal_key(payment_id: str, bill_id: str) -> targets.BatchKey:
+    """EDUS ``MLBILL``, EDBT the bill id's last 15 characters, EDTN the payment id: from the two ids alone."""
+    return targets.BatchKey(EDI_USER, bill_id[-15:], payment_id)
+
+
+def paid_bills(payment: dict[str, Any]) -> list[tuple[str, Any]]:
+    """(bill id, amount as BILL wrote it) per bill the payment pays: its ``billPayments``, else its own
+    ``billId`` and ``amount`` (a single-bill payment may name only those)."""
+    lines = payment.get("billPayments") or []
+    if lines:
+        return [(str(line.get("billId") or ""), line.get("amount")) for line in lines]
+    return [(str(payment.get("billId") or ""), payment.get("amount"))] if payment.get("billId") else []
+
+
+def map_payment(
+    payment: dict[str, Any],
+    updated_at: datetime,
+    origins: Mapping[str, BillOrigin | None],
+    rules: PostingRules,
+) -> Iterator[Mapped | Rejected]:
+    """One BILL payment -> one JDE write per bill it pays, or the reason it cannot be one. ``origins``
+    holds each bill's ``bill_origin``; the caller decided the payment is paid and made by BILL."""
+    payment_id = str(payment["id"])
+    paid_on = str(payment.get("processDate") or "")[:10]
+    for bill_id, raw in paid_bills(payment):
+        key = f"{payment_id}:{bill_id}"
+        label = f"BILL payment {payment_id} of bill {bill_id or '?'}"
+        amount = amounts.amount(raw)
+        if not bill_id or amount is None or len(paid_on) != 10:
+            yield Rejected(
+                key, f"{label}: its bill, amount {raw!r} or process date {paid_on!r} cannot be read"
+            )
+            continue
+        if amount <= 0:
+            yield Rejected(key, _not_a_payment(label, amount))
+            continue
+        origin = origins.get(bill_id)
+        if origin is None:
+            yield Rejected(
+                key,
+                f"{label}: the bill did not come from JDE (no JDE purchase order or voucher became this "
+                "bill), so there is no JDE document to pay. Record the payment in JDE by hand if JDE should "
+                "know it, then abandon this item",
+            )
+            continue
+        common = {
+            "payment_reference": payment_id,
+            "payment_amount": amounts.money(amount),
+            "payment_date": paid_on,
+            "company": origin.company,
+            "bill_id": bill_id,
+            "bill_updated_at": version_text(updated_at),
+        }
+        if origin.voucher is not None and rules.posting != "journal":
+            yield _voucher_payment(key, origin.voucher, amount, paid_on, payment_id, common)
+        elif rules.posting == "voucher":
+            yield Rejected(
+                key,
+                f"{label}: the bill came from JDE {origin.jde_key}, which has no voucher in JDE yet "
+                f"({POSTING_ENV}=voucher waits for one); retried later, recorded once a voucher is applied",
+            )
+        elif rules.journal.problem is not None:
+            yield Rejected(key, f"{label}: cannot be a journal entry: {rules.journal.problem}")
+        else:
+            yield _journal_entry(key, origin, amount, paid_on, payment_id, bill_id, rules.journal, common)
+
+
+def _voucher_payment(
+    key: str, voucher: Voucher, amount: Decimal, paid_on: str, payment_id: str, common: dict[str, Any]
+) -> Mapped:
+    body = {
+        "Document_Company": voucher.company,
+        "Document_Number": voucher.number,
+        "Document_Type": voucher.doc_type,
+        "Payment_Amount": amounts.money(amount),
+        "Payment_Date": paid_on,
+        "Payment_Reference": payment_id,
+    }
+    fields = {
+        **common,
+        "company": voucher.company,
+        "posting": "voucher",
+        "voucher_number": str(voucher.number),
+        "batch_number": None,
+        "transaction_number": None,
+    }
+    return Mapped(key, body, fields, natural_key={"voucher": voucher.text(), "Payment_Reference": payment_id})
+
+
+def _journal_entry(
+    key: str,
+    origin: BillOrigin,
+    amount: Decimal,
+    paid_on: str,
+    payment_id: str,
+    bill_id: str,
+    accounts: JournalAccounts,
+    common: dict[str, Any],
+) -> Mapped:
+    batch = journal_key(payment_id, bill_id)
+    body = {
+        **batch.body(),
+        "Company": origin.company,
+        "GL_Date": paid_on,  # the day the money left: the period the payment belongs to
+        "Document_Type": "JE",
+        "Explanation": f"BILL pmt {payment_id}"[:30],
+        "Lines": [
+            {
+                "EDI_Line_Number": 1,
+                "Account": accounts.debit,
+                "Amount": amounts.money(amount),
+                "Explanation": f"BILL bill {bill_id}"[:30],
+            },
+            {
+                "EDI_Line_Number": 2,
+                "Account": accounts.credit,
+                "Amount": amounts.money(-amount),
+                "Explanation": f"BILL pmt {payment_id}"[:30],
+            },
+        ],
+    }
+    fields = {
+        **common,
+        "posting": "journal",
+        "voucher_number": None,
+        "batch_number": batch.batch,
+        "transaction_number": batch.transaction,
+    }
+    return Mapped(key, body, fields, natural_key={"target_id": batch.target_id})
+
+
+def _not_a_payment(label: str, amount: Decimal) -> str:
+    """Why an amount of zero or less is not posted to JDE, in a finance user's words.
+
+    BILL allows no negative payment (credits are vendor credits, reference 2.8) and JDE records amounts
+    paid, greater than zero (ML_RecordPayment); a journal of a negative payment would be a refund.
+    """
+    if amount == 0:
+        return f"{label} moves no money (0.00): nothing to post in JDE."
+    return (
+        f"{label} is {amounts.money(amount)}: JDE payments cannot be negative (ML_RecordPayment records "
+        "amounts paid, greater than zero). A credit is a vendor credit in BILL and a debit memo in JDE; "
+        "apply it in JDE, then abandon this item."
+    )
+
+
+# -- reading the day's payments -------------------------------------------------------------------------
+
+
+def made_by_bill(payment: dict[str, Any]) -> bool:
+    """False for a payment recorded into BILL from outside (``onlinePayment`` false: record-payment, no
+    money moved through BILL), which JDE or another ERP already holds. A payment that does not say is
+    taken as BILL's own: the field is in every documented payment object (reference 2.8)."""
+    return payment.get("onlinePayment") is not False
+
+
+def payment_status(payment: dict[str, Any]) -> str:
+    """``singleStatus`` (the documented enum), else ``status`` (what webhooks carry)."""
+    return str(payment.get("singleStatus") or payment.get("status") or "").upper()
+
+
+def payment_records(
+    ledger: Ledger, staging: Any, versions: Iterable[Version], log: Any = None
+) -> Iterator[Mapped | Rejected]:
+    """``versions`` that BILL paid, mapped; the journal accounts are checked against the staged F0901 only
+    when a payment needs a journal entry (``GlAccounts.load`` fails the step when the cache is missing)."""
+    statuses, mode = paid_statuses(), posting()
+    chosen = [v for v in versions if payment_status(v.record) in statuses and made_by_bill(v.record)]
+    recorded = sum(1 for v in versions if not made_by_bill(v.record))
+    if log is not None and recorded:
+        log.info(
+            f"{recorded} BILL payment(s) recorded into BILL from outside (onlinePayment false): not sent"
+        )
+    origins = {bill: bill_origin(ledger, bill) for v in chosen for bill, _ in paid_bills(v.record) if bill}
+    journal_needed = mode == "journal" or any(o and o.voucher is None for o in origins.values())
+    gl = GlAccounts.load(staging) if journal_needed and mode != "voucher" else None
+    rules = PostingRules(mode, JournalAccounts.checked(gl) if gl is not None else JournalAccounts(None, None))
+    for version in chosen:
+        yield from map_payment(version.record, version.updated_at, origins, rules)
+
+
+def map_payments(context: AssetExecutionContext, partition: str | None) -> Iterator[Mapped | Rejected]:
+    """The partition's BILL payments (poll + webhook inbox, latest version each) that BILL paid."""
+    documents = collect_documents(context, partition, PAYMENTS, PAYMENTS_FLOW)
+    resources = context.resources
+    yield from payment_records(resources.ledger.get(), resources.staging, documents.current, context.log)
+
+
+def remap_payments(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
+    """The named payments (``payment:bill``) read from BILL again, mapped with today's settings (replay)."""
+    resources = context.resources
+    versions = current_versions(resources.bill, [key.split(":", 1)[0] for key in keys])
+    yield from payment_records(resources.ledger.get(), resources.staging, versions)
+
+
+class BillPayments(targets.JdeTarget):
+    """The JDE side: a voucher payment through ``DocumentPayments`` (ML_RecordPayment), a journal entry
+    through ``JournalBatches`` (ML_CreateJournalBatch), on one JDE session."""
+
+    source_label = "BILL"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.vouchers = targets.DocumentPayments(*args, **kwargs)
+        self.journals = targets.JournalBatches(*args, **kwargs)
+        for target in (self.vouchers, self.journals):
+            target.source_label = self.source_label  # type: ignore[misc]
+
+    def _for(self, record: Mapped) -> targets.JdeTarget:
+        return self.journals if record.fields["posting"] == "journal" else self.vouchers
+
+    def find(self, record: Mapped) -> str | None:
+        return self._for(record).find(record)  # type: ignore[attr-defined]
+
+    def create(self, record: Mapped) -> Any:
+        return self._for(record).create(record)  # type: ignore[attr-defined]
+
+
+PAYMENTS_FLOW = PAYMENTS_ROUTE.flow(
+    "payments",
+    "payment",
+    JdeBillPaymentRecord,
+    map_payments,
+    remap_payments,
+    targets.jde_target_for_run(BillPayments, lambda: PAYMENTS_FLOW),
+    reads={"JDE": (targets.JOURNAL_TABLE,)},  # adopting a journal batch; the F0901 cache is upstream
+    writes={"JDE": (targets.RECORD_PAYMENT, targets.CREATE_JOURNALS)},
+    # A day's rejections are facts about single payments (a bill that is not from JDE: BILL's own bills
+    # may be most of them), not a broken mapping: what is systemic (the F0901 cache missing, a status or
+    # posting setting unreadable) fails the step before any record is mapped, and journal accounts that
+    # F0901 refuses are named on each journal payment. So no share of rejections fails the day.
+    systemic_share=1.0,
+)

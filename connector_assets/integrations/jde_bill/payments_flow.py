@@ -1,0 +1,84 @@
+"""BILL payments -> JDE in Dagster: the flow's assets, its job and poll schedule, the inbox sensor that turns
+BILL's webhooks into runs, and the ``ml-connector replay`` handler.
+
+The flow is the shared factory's steps (``jde_bill_payments_mapped`` with its check, ``_written``) and
+``jde_bill_payments_inbox_done`` (acknowledges the webhook deliveries the run consumed, after the write).
+It reads the day's staged ``bill_payments`` poll and the ``bill`` inbox together
+(``connector_assets.flows.documents``), so a webhook and the poll of the same payment write it once.
+"""
+
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from connector_assets.flows.assets import build_flow_assets, executable_keys
+from connector_assets.flows.core import replay_handler
+from connector_assets.flows.documents import build_inbox_done, build_inbox_sensor
+from connector_assets.flows.jobs import FlowJob, build_flow_jobs, build_flow_schedules
+from connector_assets.flows.replay_resources import resources_from_settings
+from connector_assets.integrations.jde_bill.documents import PAYMENTS
+from connector_assets.integrations.jde_bill.integration import INTEGRATION
+from connector_assets.integrations.jde_bill.payments import PAYMENTS_FLOW, BillPayments
+from connector_assets.jde.tables import GL_ACCOUNTS
+from connector_assets.jde.targets import open_jde_target
+from connector_assets.saas_assets import saas_partitions
+from connector_resources.ledger import Ledger, QueueItem
+from connector_resources.replay import ReplayOutcome, register_replay_handler, shared_context, shared_value
+
+payment_assets = [
+    *build_flow_assets(
+        PAYMENTS_FLOW,
+        partitions_def=saas_partitions,
+        upstream=[PAYMENTS.name, GL_ACCOUNTS.asset],
+        resource_keys={"jde", "bill"},
+        group=INTEGRATION,
+        kinds={"bill", "jde"},
+    ),
+    build_inbox_done(
+        PAYMENTS_FLOW, PAYMENTS, partitions_def=saas_partitions, group=INTEGRATION, kinds={"bill"}
+    ),
+]
+
+PAYMENT_JOBS = {PAYMENTS_FLOW: FlowJob(executable_keys(payment_assets), "ML_JDE_BILL_PAYMENTS_CRON")}
+payment_jobs = build_flow_jobs(
+    PAYMENT_JOBS,
+    lambda spec: "BILL payments of a day (poll + webhook inbox) -> JDE voucher payments / journals.",
+)
+payments_job = payment_jobs[PAYMENTS_FLOW]
+# The polling fallback: a few minutes after each BILL poll (bill_sources_poll, */15), in UTC days.
+payment_schedules = build_flow_schedules(
+    PAYMENT_JOBS,
+    payment_jobs,
+    suffix="poll",
+    timezone="UTC",
+    describe=lambda spec: (
+        "Apply today's polled BILL payments to JDE (missed webhooks included); after midnight, close "
+        "yesterday once."
+    ),
+)
+
+payments_inbox_sensor = build_inbox_sensor(
+    "jde_bill_inbox_sensor",
+    payments_job,
+    (PAYMENTS,),
+    partitions_def=saas_partitions,
+    run_key_prefix="bill-inbox",
+    description="BILL payment and bill webhooks stored in the inbox (source bill) -> runs of "
+    "jde_bill_payments for the days the records changed on; other BILL event types are acknowledged, "
+    "nothing to apply.",
+)
+
+
+def register_payments_replay(resources: Callable[[], dict[str, Any]] | None = None) -> None:
+    """``ml-connector replay`` for queued payments: each is read from BILL again (its current version) and
+    mapped with today's settings, ledger and F0901 cache, then written through the same target; a payment
+    JDE already holds is skipped. ``resources`` (JDE, BILL, staging) default to today's settings."""
+    build = resources or partial(resources_from_settings, ("jde", "bill", "staging"))
+
+    def handle(item: QueueItem, ledger: Ledger) -> ReplayOutcome:
+        built = shared_value(("resources", id(build)), build)
+        key = ("target", INTEGRATION, PAYMENTS_FLOW.name, id(built["jde"]), id(ledger))
+        opener = partial(open_jde_target, BillPayments, PAYMENTS_FLOW, built["jde"], ledger)
+        return replay_handler(PAYMENTS_FLOW, lambda: shared_context(key, opener), lambda: built)(item, ledger)
+
+    register_replay_handler(INTEGRATION, PAYMENTS_FLOW.name, handle)

@@ -1,0 +1,474 @@
+"""BILL payments -> JD Edwards end to end: the BILL and JDE simulators, the real webhook receiver on
+loopback, the real clients, Dagster ``materialize`` and the ledger.
+
+Bills are made and paid through BILL's API (an MFA-trusted session, as a payables clerk would), cleared
+by the simulator's business activity, and BILL's signed webhooks go to the receiver, which stores them in
+the inbox under ``bill``. Where a bill came from in JDE is written into the ledger the way the bills flow
+(JDE -> BILL) records it (xref entity ``bill``, source key ``PV:...`` / ``PO:...``), against real vouchers
+and orders of the JDE simulator. What JDE holds is read back from the JDE simulator's stored rows.
+"""
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pandas as pd
+import pytest
+import requests
+import sqlalchemy as sa
+from asset_runs import metadata_by_asset, named
+from dagster import SensorResult, SkipReason, build_sensor_context, instance_for_test, materialize
+from sandbox_logins import LOGINS, on_simulator
+
+from connector_assets.flows.core import Mapped, Rejected, validate
+from connector_assets.integrations.jde_bill.payments import (
+    CREDIT_ENV,
+    PAYMENTS_FLOW,
+    POSTING_ENV,
+    BillOrigin,
+    JournalAccounts,
+    PostingRules,
+    Voucher,
+    bill_origin,
+    map_payment,
+)
+from connector_assets.integrations.jde_bill.payments_flow import (
+    payment_assets,
+    payments_inbox_sensor,
+    register_payments_replay,
+)
+from connector_assets.jde.assets import jde_assets
+from connector_assets.saas_assets import saas_assets
+from connector_assets.staging import StagingResource
+from connector_resources.bill import BillResource
+from connector_resources.bill.auth import forget_sessions
+from connector_resources.jde import JdeAisResource
+from connector_resources.ledger import Ledger, LedgerResource
+from connector_resources.replay import replay_items
+from connector_resources.webhooks import bill_source, create_receiver
+from connector_sandbox.bill import BillSandboxSettings
+from connector_sandbox.bill import run_in_thread as run_bill
+from connector_sandbox.jde_ais import JdeSandboxSettings
+from connector_sandbox.jde_ais import run_in_thread as run_jde
+from connector_sandbox.serve import serve_in_thread
+
+pytestmark = pytest.mark.timeout(90)
+
+KEY = "sandbox-bill-webhook"  # the BILL simulator's fixed securityKey
+ORG = LOGINS[BillResource]["organization_id"]
+FLOW = ("jde_bill_payments_mapped", "jde_bill_payments_written", "jde_bill_payments_inbox_done")
+
+
+class BillApi:
+    """BILL as the payables clerk of the test drives it, on an MFA-trusted session (payments need one)."""
+
+    def __init__(self, base: str) -> None:
+        self.base, self.root = base, base.removesuffix("/connect")
+        login = LOGINS[BillResource]
+        body = {
+            "devKey": login["dev_key"],
+            "username": login["username"],
+            "password": login["password"],
+            "organizationId": ORG,
+        }
+        session = requests.post(f"{base}/v3/login", json=body, timeout=10).json()["sessionId"]
+        self.headers = {"devKey": login["dev_key"], "sessionId": session}
+        challenge = self.call("POST", "mfa/challenge", {})
+        self.call(
+            "POST", "mfa/challenge/validate", {"challengeId": challenge["challengeId"], "token": "123456"}
+        )
+        state = requests.get(f"{self.root}/sandbox/state", timeout=10).json()
+        self.funding = next(a for a in state["funding_accounts"][ORG] if a["type"] == "BANK_ACCOUNT")["id"]
+        self.vendor = self.call(
+            "POST",
+            "vendors",
+            {
+                "name": "Payments Flow Test Supply",
+                "accountType": "BUSINESS",
+                "address": {
+                    "line1": "1 Test Way",
+                    "city": "Portland",
+                    "stateOrProvince": "OR",
+                    "zipOrPostalCode": "97201",
+                    "country": "US",
+                },
+            },
+        )["id"]
+
+    def call(self, method: str, path: str, body: dict | None = None) -> Any:
+        answer = requests.request(
+            method, f"{self.base}/v3/{path}", json=body, headers=self.headers, timeout=15
+        )
+        assert answer.status_code < 300, answer.text
+        return answer.json()
+
+    def paid_bill(self, number: str, amount: str) -> tuple[str, str]:
+        """A bill paid in full from the bank account: (bill id, payment id); the payment is SCHEDULED."""
+        today = date.today().isoformat()
+        bill = self.call(
+            "POST",
+            "bills",
+            {
+                "vendorId": self.vendor,
+                "dueDate": today,
+                "invoice": {"invoiceNumber": number, "invoiceDate": today},
+                "billLineItems": [{"amount": amount, "description": "Test goods"}],
+            },
+        )
+        payment = self.call(
+            "POST",
+            "payments",
+            {
+                "billId": bill["id"],
+                "amount": amount,
+                "fundingAccount": {"type": "BANK_ACCOUNT", "id": self.funding},
+            },
+        )
+        return bill["id"], payment["id"]
+
+    def sandbox(self, path: str, body: dict | None = None) -> Any:
+        answer = requests.post(f"{self.root}/sandbox/{path}", json=body or {}, timeout=60)
+        assert answer.status_code < 300, answer.text
+        return answer.json()
+
+    def clear_payments(self) -> None:
+        """Every scheduled payment clears (the simulator clears a random pick; all, so ours too), and a
+        vendor changes: an event type the payments flow does not apply."""
+        self.sandbox("activity", {"cleared_payments": 10_000, "updated_vendors": 1})
+
+
+@dataclass
+class World:
+    resources: dict[str, Any]
+    ledger: Ledger
+    bill: BillApi
+    jde_root: str
+
+    def jde_rows(self, table: str, **where: Any) -> list[dict]:
+        return requests.get(f"{self.jde_root}/sandbox/rows/{table}", params=where, timeout=10).json()["rows"]
+
+    def jde_payments(self, reference: str) -> list[dict]:
+        rows = requests.get(f"{self.jde_root}/sandbox/payments", timeout=10).json()["payments"]
+        return [p for p in rows if p["reference"] == reference]
+
+    def open_vouchers(self) -> list[dict]:
+        with self.resources["jde"].session() as session:
+            rows = session.browse("F0411", columns=["KCO", "DOC", "DCT", "SFX", "AAP", "PST"])
+            return [
+                r
+                for r in rows
+                if r["DCT"] == "PV" and r["SFX"] == "001" and r["AAP"] > 500 and r["PST"] == "A"
+            ]
+
+    def order(self) -> dict:
+        with self.resources["jde"].session() as session:
+            return next(iter(session.browse("F4301", columns=["KCOO", "DOCO", "DCTO"])))
+
+    def from_jde(self, source_key: str, bill_id: str) -> None:
+        """What the bills flow records when a JDE document became a BILL bill."""
+        self.ledger.record_target("jde_bill", "bill", "JDE", source_key, "bill", bill_id, "h")
+
+
+@pytest.fixture
+def world(tmp_path):
+    jde_url, stop_jde = run_jde(JdeSandboxSettings(scale=0.02))
+    # Seeded history ends long before today: today's partition holds what the test does (and the seeded
+    # payments the activity clears, for bills that never came from JDE).
+    settings = BillSandboxSettings(
+        scale=0.05,
+        anchor_date=date.today() - timedelta(days=400),
+        webhooks={"auto_deliver": False, "duplicate_rate": 1.0},  # every event delivered twice
+    )
+    bill_url, stop_bill = run_bill(settings)
+    forget_sessions()
+    db = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
+    ledger = Ledger(db)
+    hooks_url, stop_hooks = serve_in_thread(
+        create_receiver({"bill": bill_source("bill", security_key=KEY)}, ledger)
+    )
+    resources = {
+        "jde": on_simulator(JdeAisResource, jde_url),
+        "bill": on_simulator(BillResource, bill_url, backoff_base=0.01, backoff_cap=0.2),
+        "staging": StagingResource(base_dir=str(tmp_path / "staging")),
+        "ledger": LedgerResource(db_url=db),
+    }
+    api = BillApi(bill_url)
+    api.sandbox("webhooks/subscriptions", {"notificationUrl": f"{hooks_url}/webhooks/bill"})
+    _run(resources, "jde_gl_accounts")  # the F0901 cache journal accounts are checked against
+    try:
+        yield World(resources, ledger, api, jde_url.removesuffix("/jderest"))
+    finally:
+        forget_sessions()
+        stop_hooks()
+        stop_bill()
+        stop_jde()
+
+
+def _run(resources, *names, partition: str | None = None, ok: bool = True) -> dict[str, dict[str, Any]]:
+    with instance_for_test() as instance:
+        result = materialize(
+            named(names, [*saas_assets, *jde_assets, *payment_assets]),
+            resources=resources,
+            instance=instance,
+            partition_key=partition,
+            raise_on_error=False,
+        )
+    assert result.success is ok, [e.message for e in result.all_events if e.is_failure]
+    return {k: {n: v.value for n, v in m.items()} for k, m in metadata_by_asset(result).items()}
+
+
+def _queue(ledger: Ledger) -> dict[str, Any]:
+    return {i.source_key: i for i in ledger.open_items(integration="jde_bill", flow="payments")}
+
+
+def _inbox_statuses(ledger: Ledger) -> dict[str, int]:
+    with ledger.engine.connect() as conn:
+        rows = conn.execute(sa.text("select status, count(*) from mlc_webhook_inbox group by status")).all()
+    return dict(rows)
+
+
+def test_a_paid_payment_on_a_voucher_bill_is_recorded_once_from_webhooks_and_poll(world):
+    voucher = world.open_vouchers()[0]
+    paid, payment = world.bill.paid_bill("VB-100", "100.25")
+    world.from_jde(f"PV:{voucher['KCO']}:{voucher['DOC']}:PV", paid)
+    foreign, foreign_payment = world.bill.paid_bill("NJ-100", "40.00")  # BILL's own bill: no JDE origin
+    world.bill.clear_payments()
+    outcomes = world.bill.sandbox("webhooks/deliver")["outcomes"]
+    assert any(o.get("duplicate") for o in outcomes) and all(o.get("ok") for o in outcomes)
+    day = datetime.now(UTC).date().isoformat()
+
+    # The sensor asks for a run of the events' day, and acknowledges the vendor event no flow applies.
+    with (
+        instance_for_test() as instance,
+        build_sensor_context(instance=instance, resources={"ledger": world.resources["ledger"]}) as context,
+    ):
+        tick = payments_inbox_sensor(context)
+    assert isinstance(tick, SensorResult) and [r.partition_key for r in tick.run_requests] == [day]
+    assert _inbox_statuses(world.ledger).get("failed") is None
+    vendor_events = [e for e in world.ledger.inbox_pending(source="bill", limit=1000) if b"vendor." in e.body]
+    assert vendor_events == []  # processed by the sensor, not left pending, not failed
+
+    # Each event came twice and the poll reads the same payments: one JDE payment.
+    _run(world.resources, "bill_payments", partition=day)
+    written = _run(world.resources, *FLOW, partition=day)["jde_bill_payments_written"]
+    assert written["create"] == 1 and written["fail"] == 0
+    [recorded] = world.jde_payments(payment)
+    assert (recorded["kco"], recorded["doc"], recorded["amount"]) == (voucher["KCO"], voucher["DOC"], 10025)
+    [after] = world.jde_rows("F0411", KCO=voucher["KCO"], DOC=voucher["DOC"], DCT="PV", SFX="001")
+    assert after["AAP"] == int(voucher["AAP"] * 100) - 10025
+    xref = world.ledger.get_xref("jde_bill", "payment", "bill", f"{payment}:{paid}", "JDE")
+    assert xref.target_id == f"{voucher['KCO']}/{voucher['DOC']}/PV/{payment}"
+    refused = _queue(world.ledger)[f"{foreign_payment}:{foreign}"]
+    assert "the bill did not come from JDE" in refused.reason and refused.status == "failed"
+    assert world.ledger.inbox_pending(source="bill", limit=1000) == []  # every delivery acknowledged
+    assert _inbox_statuses(world.ledger).get("failed") is None
+
+    # A rerun (the poll schedule) finds it written: nothing sent again.
+    again = _run(world.resources, *FLOW, partition=day)["jde_bill_payments_written"]
+    assert again["create"] == 0 and again["skip"] == 1
+    assert len(world.jde_payments(payment)) == 1
+
+
+def _stale_account_cache(world: World, account: str) -> None:
+    """The staged F0901 cache says ``account`` is postable while JDE no longer lets it be posted to (the
+    cache is read daily; the account was made a summary account since)."""
+    path = world.resources["staging"].path("jde_gl_accounts", None)
+    frame = pd.read_parquet(path)
+    bu, obj = account.split(".")
+    hit = (
+        (frame["MCU"].str.strip() == bu)
+        & (frame["OBJ"].str.strip() == obj)
+        & (frame["SUB"].str.strip() == "")
+    )
+    assert hit.sum() == 1
+    frame.loc[hit, "PEC"] = ""
+    frame.to_parquet(path, index=False)
+
+
+def test_an_order_bill_without_voucher_posts_one_journal_entry_and_a_jde_refusal_is_replayed_once(
+    world, monkeypatch
+):
+    order = world.order()
+    paid, payment = world.bill.paid_bill("PO-200", "300.00")
+    world.from_jde(f"PO:{order['KCOO']}:{order['DOCO']}:{order['DCTO']}", paid)
+    world.bill.clear_payments()
+    day = datetime.now(UTC).date().isoformat()
+    _stale_account_cache(world, "1.1000")
+    monkeypatch.setenv(CREDIT_ENV, "1.1000")  # a non-posting summary account in JDE
+    _run(world.resources, "bill_payments", partition=day)
+
+    written = _run(world.resources, *FLOW, partition=day)["jde_bill_payments_written"]
+    assert written["fail"] == 1 and written["create"] == 0
+    item = _queue(world.ledger)[f"{payment}:{paid}"]
+    assert "an account is not postable in JDE (JDE 59A3" in item.reason and "1.1000" in item.reason
+    assert world.jde_rows("F0911Z1", EDUS="MLBILL", EDTN=payment) == []
+
+    # Finance names the right bank account; the replay reads the payment from BILL again: written once.
+    monkeypatch.setenv(CREDIT_ENV, "1.1110")
+    register_payments_replay(lambda: {k: world.resources[k] for k in ("jde", "bill", "staging")})
+    summary = replay_items(world.ledger, [item])
+    assert summary.replayed == [item.id] and not summary.failed
+    rows = world.jde_rows("F0911Z1", EDUS="MLBILL", EDTN=payment)
+    assert sorted((r["ANI"], r["AA"], r["KCO"]) for r in rows) == [
+        ("1.1110", -30000, order["KCOO"]),
+        ("1.4310", 30000, order["KCOO"]),
+    ]
+    assert {r["EDBT"] for r in rows} == {paid[-15:]}
+    assert replay_items(world.ledger, [item]).replayed == [item.id]  # in JDE already: skipped
+    rerun = _run(world.resources, *FLOW, partition=day)["jde_bill_payments_written"]
+    assert rerun["create"] == 0 and rerun["skip"] == 1
+    assert len(world.jde_rows("F0911Z1", EDUS="MLBILL", EDTN=payment)) == 2
+    creates = [e for e in world.ledger.history(f"{payment}:{paid}") if e.action in ("create", "adopt")]
+    assert [e.action for e in creates] == ["create"]
+
+
+# -- without simulators ---------------------------------------------------------------------------------
+
+
+def _event(kind: str, entity: dict[str, Any], event_id: str) -> bytes:
+    return json.dumps(
+        {"metadata": {"eventId": event_id, "eventType": kind, "version": "1"}, kind.split(".")[0]: entity}
+    ).encode()
+
+
+def test_the_sensor_requests_a_run_for_the_events_day_and_acknowledges_other_event_types(tmp_path):
+    db = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
+    ledger = Ledger(db)
+    put = ledger.inbox_put
+    payment = {
+        "id": "stp02AAAAAAAAAAAAAAA",
+        "status": "CLEARED",
+        "updatedTime": "2026-03-02T23:30:00.000-08:00",
+    }
+    bill = {
+        "id": "00n02BBBBBBBBBBBBBBB",
+        "paymentStatus": "PAID",
+        "updatedTime": "2026-03-04T10:00:00.000+00:00",
+    }
+    vendor = {"id": "00902CCCCCCCCCCCCCCC", "updatedTime": "2026-03-05T10:00:00.000+00:00"}
+    put(source="bill", event_id="e1", body=_event("payment.updated", payment, "e1"), headers={})
+    put(source="bill", event_id="e2", body=_event("bill.updated", bill, "e2"), headers={})
+    put(source="bill", event_id="e3", body=_event("vendor.updated", vendor, "e3"), headers={})
+    put(source="bill", event_id="e4", body=b"not json", headers={})
+    put(source="coupa_invoices", event_id="c1", body=b"{}", headers={})  # another sensor's
+    last = ledger.inbox_pending(limit=100)[-1].id
+    resources = {"ledger": LedgerResource(db_url=db)}
+    with (
+        instance_for_test() as instance,
+        build_sensor_context(instance=instance, resources=resources) as context,
+    ):
+        result = payments_inbox_sensor(context)
+    assert isinstance(result, SensorResult) and result.cursor == str(last)
+    # 23:30 in Los Angeles on 2 March is 3 March in UTC: partitions are UTC days.
+    assert [(r.partition_key, r.run_key) for r in result.run_requests] == [
+        (d, f"bill-inbox-{d}-{last}") for d in ("2026-03-03", "2026-03-04")
+    ]
+    assert {e.event_id for e in ledger.inbox_pending(limit=100)} == {"e1", "e2", "c1"}
+    assert _inbox_statuses(ledger) == {"pending": 3, "processed": 1, "failed": 1}  # vendor: done, not failed
+    with (
+        instance_for_test() as instance,
+        build_sensor_context(instance=instance, resources=resources, cursor=result.cursor) as context,
+    ):
+        assert isinstance(payments_inbox_sensor(context), SkipReason)
+
+
+RULES = PostingRules("voucher_else_journal", JournalAccounts("1.4310", "1.1110"))
+PAID_ON = datetime(2026, 3, 2, 10, tzinfo=UTC)
+
+
+def _payment(*lines: tuple[str, str]) -> dict[str, Any]:
+    return {
+        "id": "stp02PAYMENT00000001",
+        "processDate": "2026-03-02",
+        "billPayments": [
+            {"id": f"blp{n}", "billId": bill, "amount": amount} for n, (bill, amount) in enumerate(lines)
+        ],
+    }
+
+
+def test_each_bill_of_a_payment_posts_by_its_origin_and_bad_amounts_are_refused_in_finance_words():
+    voucher_bill, order_bill, foreign, credit = (f"00n02BILL{n:011d}" for n in range(4))
+    origins = {
+        voucher_bill: BillOrigin("PV:00001:10008:PV", Voucher("00001", 10008, "PV")),
+        order_bill: BillOrigin("PO:00001:4041:OP", None),
+        foreign: None,
+        credit: BillOrigin("PV:00001:10012:PV", Voucher("00001", 10012, "PV")),
+    }
+    payment = _payment((voucher_bill, "125.10"), (order_bill, "80"), (foreign, "5.00"), (credit, "-20.00"))
+    voucher, journal, not_jde, negative = map_payment(payment, PAID_ON, origins, RULES)
+    assert isinstance(voucher, Mapped) and voucher.body == {
+        "Document_Company": "00001",
+        "Document_Number": 10008,
+        "Document_Type": "PV",
+        "Payment_Amount": "125.10",
+        "Payment_Date": "2026-03-02",
+        "Payment_Reference": "stp02PAYMENT00000001",
+    }
+    assert isinstance(journal, Mapped) and journal.body["EDI_Batch_Number"] == order_bill[-15:]
+    assert journal.body["EDI_Transaction_Number"] == "stp02PAYMENT00000001"
+    assert [(line["Account"], line["Amount"]) for line in journal.body["Lines"]] == [
+        ("1.4310", "80.00"),
+        ("1.1110", "-80.00"),
+    ]
+    assert validate(PAYMENTS_FLOW, [voucher, journal]).rejected == []
+    assert isinstance(not_jde, Rejected) and "the bill did not come from JDE" in not_jde.reason
+    assert isinstance(negative, Rejected) and negative.reason.startswith(
+        f"BILL payment stp02PAYMENT00000001 of bill {credit} is -20.00: JDE payments cannot be negative"
+    )
+
+    # Waiting for a voucher instead of a journal; and a journal whose accounts F0901 refuses.
+    waiting = PostingRules("voucher", RULES.journal)
+    [held] = map_payment(_payment((order_bill, "80")), PAID_ON, origins, waiting)
+    assert (
+        isinstance(held, Rejected)
+        and "has no voucher in JDE yet" in held.reason
+        and "retried later" in held.reason
+    )
+    broken = PostingRules(
+        "voucher_else_journal", JournalAccounts("1.4310", "1.1000", "account 1.1000 is not postable")
+    )
+    [refused] = map_payment(_payment((order_bill, "80")), PAID_ON, origins, broken)
+    assert (
+        isinstance(refused, Rejected)
+        and "cannot be a journal entry: account 1.1000 is not postable" in refused.reason
+    )
+    # Every journal posting chooses the same keys from the ids alone, within the contract's lengths.
+    [again] = map_payment(_payment((order_bill, "80")), PAID_ON, origins, RULES)
+    assert again.body == journal.body and len(again.body["EDI_Batch_Number"]) == 15
+
+
+def test_a_purchase_order_bill_pays_the_voucher_later_applied_to_it(tmp_path, monkeypatch):
+    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
+    ledger.record_target("jde_bill", "bill", "JDE", "PO:00001:4041:OP", "bill", "00n02ORDERBILL000001", "h")
+    assert bill_origin(ledger, "00n02ORDERBILL000001") == BillOrigin("PO:00001:4041:OP", None)
+    ledger.record_target(
+        "jde_bill", "bill_voucher", "JDE", "PV:00001:10008:PV", "bill", "00n02ORDERBILL000001", "h"
+    )
+    origin = bill_origin(ledger, "00n02ORDERBILL000001")
+    assert origin.voucher == Voucher("00001", 10008, "PV") and origin.company == "00001"
+    assert bill_origin(ledger, "00n02NOTFROMJDE00001") is None
+    monkeypatch.setenv(POSTING_ENV, "sometimes")
+    from connector_assets.integrations.jde_bill.payments import posting
+    from connector_resources.settings import SettingError
+
+    with pytest.raises(SettingError, match="ML_JDE_BILL_PAYMENT_POSTING='sometimes'"):
+        posting()
+
+
+def test_a_payment_recorded_into_bill_from_outside_is_not_sent_back_to_jde():
+    from connector_assets.flows.documents import Version
+    from connector_assets.integrations.jde_bill.payments import payment_records
+
+    class NoLedger:  # an offline payment is dropped before any bill is looked up
+        def find_xref_by_target(self, *args, **kwargs):
+            raise AssertionError("looked up a bill of a payment JDE already holds")
+
+    recorded = {
+        **_payment(("00n02BILL00000000001", "10.00")),
+        "singleStatus": "CLEARED",
+        "onlinePayment": False,
+    }
+    scheduled = {**_payment(("00n02BILL00000000001", "10.00")), "singleStatus": "SCHEDULED"}
+    versions = [Version("stp1", PAID_ON, recorded, "poll"), Version("stp2", PAID_ON, scheduled, "poll")]
+    assert list(payment_records(NoLedger(), None, versions)) == []
