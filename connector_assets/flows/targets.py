@@ -7,6 +7,7 @@ record by natural key and how it creates and updates one. What is the same for e
 and ``FlowRoute.flow`` declares a flow from the few things that are its own.
 """
 
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
@@ -22,16 +23,21 @@ class SessionTarget:
 
     ``write_concurrency`` and ``pool`` become the flow's ``FlowSpec.write_concurrency`` / ``write_pool``
     (``FlowRoute.flow``): how many records its write step writes at once on the one session (its
-    workers share the session, its login and its client's in-flight cap), and the step's pool."""
+    workers share the session, its login and its client's in-flight cap), and the step's pool. Left
+    None, the resource's defaults apply (``resource_write_options``: BILL 3 in ``bill_<org>``)."""
 
     resource: ClassVar[str]
     session_options: ClassVar[Mapping[str, Any]] = {}
     writes: ClassVar[tuple[str, ...]] = ()  # the entities it writes (what ``ml-connector ping`` checks)
-    write_concurrency: ClassVar[int] = 1
+    write_concurrency: ClassVar[int | None] = None
     pool: ClassVar[str | None] = None
 
     def __init__(self, session: Any) -> None:
         self.session = session
+        # A write step with ``write_concurrency`` > 1 calls find / create / update from that many threads on
+        # this one object: a target keeping state across records (an index of the target's records, built
+        # once and added to) guards it with this lock. The session itself is safe to share.
+        self.lock = threading.RLock()
 
     @property
     def max_in_flight(self) -> int | None:
@@ -57,14 +63,21 @@ class SessionTarget:
         return cls.opened(resources[cls.resource])
 
 
+def resource_write_options(resource: str) -> tuple[int, str | None]:
+    """How a write step to ``resource`` writes: records at once, and its pool (None: ``write_<system>``).
+
+    BILL: its in-flight cap of records at once (3), in the BILL organization's pool ``bill_<org>``
+    (limit 1), which BILL's source reads share, so the steps calling BILL never have more than 3 requests
+    in flight together (``connector_resources.bill.resource``). Every other system: one at a time."""
+    if resource == "bill":
+        return DOCUMENTED_IN_FLIGHT_CAP, BillResource.from_settings().concurrency_pool
+    return 1, None
+
+
 class BillTarget(SessionTarget):
-    """A BILL target: its write step writes BILL's in-flight cap of records at once (3), in the BILL
-    organization's pool ``bill_<org>`` (limit 1) that BILL's source reads share, so the steps calling BILL
-    never have more than 3 requests in flight together (``connector_resources.bill.resource``)."""
+    """A BILL target (``resource_write_options("bill")`` applies to any ``SessionTarget`` on ``bill``)."""
 
     resource = "bill"
-    write_concurrency = DOCUMENTED_IN_FLIGHT_CAP
-    pool = BillResource.from_settings().concurrency_pool  # as ``saas_assets`` names the reads' pool
 
 
 @dataclass(frozen=True)
@@ -90,8 +103,9 @@ class FlowRoute:
         ``SessionTarget`` class, whose entities become the flow's ``writes``, or an ``open_target``)."""
         if isinstance(target, type) and issubclass(target, SessionTarget):
             fields.setdefault("writes", {self.target_system: target.writes})
-            fields.setdefault("write_concurrency", target.write_concurrency)
-            fields.setdefault("write_pool", target.pool)
+            concurrency, pool = resource_write_options(target.resource)
+            fields.setdefault("write_concurrency", target.write_concurrency or concurrency)
+            fields.setdefault("write_pool", target.pool or pool)
             target = target.for_run
         return FlowSpec(
             integration=self.integration,

@@ -81,9 +81,10 @@ def hour_of(moment: datetime) -> str:
 
 
 def when_again(retry_at: datetime) -> str:
-    """``2026-11-23 04:00 UTC (05:00 local)``: when BILL's hourly window reopens, for an operator."""
+    """``2026-11-23 04:00 UTC (05:00 CET local)``: when BILL's hourly window reopens, for an operator."""
     local = retry_at.astimezone()
-    return f"{retry_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC ({local:%H:%M} {local.tzname() or 'local'})"
+    zone = f" {local.tzname()}" if local.tzname() else ""
+    return f"{retry_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC ({local:%H:%M}{zone} local)"
 
 
 def login_budget_error(what: str, budget: int, used: int) -> BillRateLimitError:
