@@ -103,7 +103,7 @@ def test_ping_passes_when_every_table_is_readable_and_reads_exactly_what_the_flo
         wanted |= set(spec.reads.get("JDE", ()))
     assert checked == wanted
     assert {"F0911", "F0411Z1", "F0901"} <= checked  # read outside the staged sources / cached
-    assert "orchestrations offered (ML_CreateVoucherBatch, ML_RecordPayment)" in line
+    assert "orchestrations offered (ML_CreateJournalBatch, ML_CreateVoucherBatch, ML_RecordPayment)" in line
 
 
 def test_every_enabled_flow_is_accounted_for():
