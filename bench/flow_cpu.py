@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import requests
+import sqlalchemy as sa
 
 from connector_assets.flows.core import FlowSpec, Lease, Mapped, dependency_synced, validate, write_record
 from connector_resources.http.client import HttpClient
@@ -39,20 +40,38 @@ STAGES = ("map", "validate", "ledger", "stage")
 
 @dataclass
 class FlowCpu:
-    """CPU seconds per stage over ``records`` records of one flow."""
+    """CPU seconds per stage over ``records`` records of one flow, and what explains the two big ones:
+    the schema's cost per call (``validate_calls``) against its cost per record, and the SQL statements and
+    commits the ledger stage sent (over ``written`` records)."""
 
     records: int = 0
     seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STAGES, 0.0))
+    validate_calls: int = 0
+    validate_marginal: float = 0.0  # CPU seconds per record beyond the per-call cost, summed over days
+    written: int = 0
+    statements: int = 0
+    commits: int = 0
 
     def add(self, other: FlowCpu) -> None:
         self.records += other.records
         for stage in STAGES:
             self.seconds[stage] += other.seconds[stage]
+        self.validate_calls += other.validate_calls
+        self.validate_marginal += other.validate_marginal
+        self.written += other.written
+        self.statements += other.statements
+        self.commits += other.commits
 
     def per_record_us(self) -> dict[str, float]:
         per = {s: round(self.seconds[s] / max(self.records, 1) * 1e6, 1) for s in STAGES}
         per["map+validate+ledger"] = round(per["map"] + per["validate"] + per["ledger"], 1)
         per["total"] = round(per["map+validate+ledger"] + per["stage"], 1)
+        marginal = self.validate_marginal / max(self.records, 1)
+        fixed = (self.seconds["validate"] - 2 * self.validate_marginal) / max(self.validate_calls, 1)
+        per["validate_ms_per_call"] = round(max(fixed, 0.0) * 1e3, 2)
+        per["validate_us_per_record_beyond"] = round(marginal * 1e6, 1)
+        per["ledger_sql_per_record"] = round(self.statements / max(self.written, 1), 1)
+        per["ledger_commits_per_record"] = round(self.commits / max(self.written, 1), 1)
         return per
 
 
@@ -137,6 +156,12 @@ def measure_day(
     checked = validate(spec, mapped)
     validate(spec, mapped)  # the write step validates its input again
     cpu.seconds["validate"] = time.thread_time() - started
+    cpu.validate_calls = 2
+    if mapped:  # ten times the records in one call: what a record adds beyond the call's own cost
+        started = time.thread_time()
+        validate(spec, mapped * 10)
+        tenfold = time.thread_time() - started
+        cpu.validate_marginal = max(tenfold - cpu.seconds["validate"] / 2, 0.0) / 9
 
     started = time.thread_time()
     staged = [json.dumps(r.to_payload()) for r in checked.valid]
@@ -151,10 +176,32 @@ def measure_day(
             ids[record.source_key] = xref.target_id
     target, lease = _AnsweringTarget(ids), Lease.for_writer(run_id)
     scratch.summary()  # its engine and schema are made before the clock starts (the run's are long made)
-    started = time.thread_time()
-    for record in back:
-        if record.depends_on:
-            dependency_synced(scratch, record.depends_on)
-        write_record(spec, target, scratch, record, run_id=run_id, partition=day, lease=lease)
-    cpu.seconds["ledger"] = time.thread_time() - started
+    with _sql_counted(scratch.engine) as sql:
+        started = time.thread_time()
+        for record in back:
+            if record.depends_on:
+                dependency_synced(scratch, record.depends_on)
+            write_record(spec, target, scratch, record, run_id=run_id, partition=day, lease=lease)
+        cpu.seconds["ledger"] = time.thread_time() - started
+    cpu.written, cpu.statements, cpu.commits = len(back), sql["statements"], sql["commits"]
     return cpu, back
+
+
+@contextmanager
+def _sql_counted(engine: Any) -> Iterator[dict[str, int]]:
+    """SQL statements and commits ``engine`` sends while the block runs."""
+    counts = {"statements": 0, "commits": 0}
+
+    def statement(*_: Any) -> None:
+        counts["statements"] += 1
+
+    def commit(*_: Any) -> None:
+        counts["commits"] += 1
+
+    sa.event.listen(engine, "before_cursor_execute", statement)
+    sa.event.listen(engine, "commit", commit)
+    try:
+        yield counts
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", statement)
+        sa.event.remove(engine, "commit", commit)
