@@ -40,6 +40,17 @@ from dagster import (
     asset,
 )
 
+from connector_assets.integrations.jde_bill.bill_mappings import BillPolicy
+from connector_assets.integrations.jde_bill.bills import (
+    ENTITY,
+    VOUCHER_LINK,
+    open_lines,
+    order_approved,
+    order_ref,
+    order_source_key,
+    voucher_payable,
+    voucher_source_key,
+)
 from connector_assets.integrations.jde_bill.integration import INTEGRATION
 from connector_assets.integrations.jde_bill.payments import (
     BillOrigin,
@@ -52,8 +63,10 @@ from connector_assets.integrations.jde_bill.payments import (
 )
 from connector_assets.jde.assets import jde_partitions
 from connector_assets.jde.documents import (
+    JdeVoucher,
     changed_purchase_orders,
     changed_suppliers,
+    purchase_orders_by_number,
     suppliers_by_number,
     voucher_key,
 )
@@ -74,6 +87,7 @@ CHECK = "in_balance"
 SAMPLE = 25  # rows of the differences table in metadata; the count says how many there are in all
 ID_BATCH = 100  # BILL's largest page: one ``id:in`` call answers a whole batch
 CENT = Decimal("0.01")
+VOUCHER_COLUMNS = ["KCO", "DOC", "DCT", "SFX", "AN8", "AG", "PST", "VINV", "PKCO", "PO", "PDCT"]
 
 
 # -- what differs, in a finance user's words ---------------------------------------------------------------
@@ -270,7 +284,7 @@ def _norm_tax(value: Any) -> str:
 def reconcile_vendors(staging: Any, jde: Any, bill: Any, ledger: Ledger, day: str) -> Report:
     report = Report()
     counted = CountedJde(jde, report)
-    queued = _queued(ledger, f"{INTEGRATION}_vendors")
+    queued = _queued(ledger, "vendors")
     suppliers = {s.number: s for s in changed_suppliers(staging, counted, day)}
     staged_vendors = staged_records(staging, "bill_vendors", day)
     # BILL vendors of the day the cross-reference gives to a JDE supplier not changed in JDE that day:
@@ -371,186 +385,242 @@ def _compare_vendor(report: Report, number: int, label: str, book: dict, vendor:
 # -- bills -------------------------------------------------------------------------------------------------
 
 
-def po_source_key(key: tuple[str, int, str, str]) -> str:
-    """The bills flow's ledger key of a purchase order (rules: ``PO:<KCOO>:<DOCO>:<DCTO>``)."""
-    return f"PO:{key[0]}:{key[1]}:{key[2]}"
-
-
-def pv_source_key(key: tuple[str, int, str]) -> str:
-    """The bills flow's ledger key of a voucher (``PV:<KCO>:<DOC>:<DCT>``)."""
-    return f"PV:{key[0]}:{key[1]}:{key[2]}"
-
-
 def _key_parts(source_key: str) -> tuple[str, list[str]]:
     kind, _, rest = source_key.partition(":")
     return kind, rest.split(":")
 
 
 @dataclass
-class JdeDocument:
-    """A JDE document that should be a BILL bill: its ledger key, supplier, amount as JDE states it."""
+class Expected:
+    """What one BILL bill should hold, from JDE: the document(s) it stands for, the supplier, the amount
+    (an order's open lines at extended cost, or the gross of the voucher that took the order's bill over;
+    a voucher's gross)."""
 
     source_key: str
     label: str
     supplier: str
     amount: Decimal
-    invoice: str = ""
 
 
-def approved(lines: list[dict[str, Any]]) -> bool:
-    """An order becomes a bill once approved: a line past approval (last status ``LTTR`` 220 or more)
-    and not canceled (980+)."""
-    statuses = [str(line.get("LTTR") or "").strip() for line in lines]
-    return any(s.isdigit() and 220 <= int(s) < 980 for s in statuses)
-
-
-def _orders(jde: Any, staging: Any, day: str, also: set[int]) -> list[JdeDocument]:
-    from connector_assets.jde.documents import purchase_orders_by_number
-
-    orders = changed_purchase_orders(staging, jde, day)
-    known = {o.key[1] for o in orders}
-    missing = sorted(also - known)
-    if missing:
-        orders += purchase_orders_by_number(jde, missing)
-    documents = []
-    for order in orders:
-        if not approved(order.lines):
-            continue
-        supplier = (order.header or (order.lines[0] if order.lines else {})).get("AN8")
-        amount = sum((_amount(line.get("AEXP")) for line in order.lines), Decimal(0))
-        documents.append(
-            JdeDocument(
-                po_source_key(order.key), f"purchase order {order.label}", str(int(supplier or 0)), amount
-            )
-        )
-    return documents
-
-
-def _vouchers(jde: Any, staging: Any, day: str, also: set[tuple[str, int, str]]) -> list[JdeDocument]:
-    """The day's vouchers with every pay item (F0411 read again by voucher number), and ``also``."""
-    wanted = {voucher_key(row) for row in staging.read_rows(AP_LEDGER.asset, day)} | also
+def _pay_items(session: Any, keys: set[tuple[str, int, str]]) -> dict[tuple, list[dict]]:
+    """Every pay item (F0411) of these vouchers, read again by voucher number, 100 to a call."""
     items: dict[tuple, list[dict]] = defaultdict(list)
-    if wanted:
+    docs = sorted({k[1] for k in keys})
+    for row in browse_in(session, AP_LEDGER.table, "DOC", docs, VOUCHER_COLUMNS):
+        if voucher_key(row) in keys:
+            items[voucher_key(row)].append(row)
+    return items
+
+
+def _gross(items: list[dict]) -> Decimal:
+    return sum((_amount(r.get("AG")) for r in items), Decimal(0))
+
+
+def _voucher_label(key: tuple[str, int, str], items: list[dict]) -> str:
+    invoice = str(items[0].get("VINV") or "").strip() if items else ""
+    return f"voucher {key[0]}/{key[1]}/{key[2]}" + (f" (invoice {invoice})" if invoice else "")
+
+
+class BillsSide:
+    """The day's JDE documents that should be bills, as the bills flow's rule has it (``bills.py``): an
+    approved order (every open line at the approved status) is a bill until its first voucher takes the
+    bill over (``bill_voucher``: the bill then holds the voucher); a payable voucher (pay status in
+    ``ML_JDE_BILL_VOUCHER_PAY_STATUSES``) is a bill of its own unless it took its order's bill over. A
+    document that already has a bill is compared whatever its status now."""
+
+    def __init__(self, staging: Any, jde: Any, ledger: Ledger, day: str, also: set[str]) -> None:
+        self.ledger, self.policy = ledger, BillPolicy.from_settings()
+        self.expected: dict[str, Expected] = {}  # BILL bill id -> what it should hold
+        self.missing: list[Expected] = []
+        self.counts: dict[str, int] = defaultdict(int)
+        parsed = [(k, p) for k, p in map(_key_parts, also) if len(p) == 3 and p[1].isdigit()]
+        orders = changed_purchase_orders(staging, jde, day)
+        known = {order_ref(o) for o in orders}
+        extra = {(p[0], int(p[1]), p[2]) for k, p in parsed if k == "PO"} - known
+        if extra:
+            orders += [
+                o for o in purchase_orders_by_number(jde, {r[1] for r in extra}) if order_ref(o) in extra
+            ]
+        vouchers = {voucher_key(r) for r in staging.read_rows(AP_LEDGER.asset, day)}
+        vouchers |= {(p[0], int(p[1]), p[2]) for k, p in parsed if k == "PV"}
+        bills = {
+            order_source_key(order_ref(o)): self._target(ENTITY, order_source_key(order_ref(o)))
+            for o in orders
+        }
+        takers = {key: self._taker(bill_id) for key, bill_id in bills.items() if bill_id}
+        vouchers |= {t for t in takers.values() if t}
+        unbilled = [order_ref(o) for o in orders if not bills[order_source_key(order_ref(o))]]
         with jde.session() as session:
-            docs = sorted({w[1] for w in wanted})
-            for row in browse_in(
-                session, AP_LEDGER.table, "DOC", docs, ["KCO", "DOC", "DCT", "SFX", "AN8", "AG", "VINV"]
-            ):
-                if voucher_key(row) in wanted:
-                    items[voucher_key(row)].append(row)
-    return [
-        JdeDocument(
-            pv_source_key(key),
-            f"voucher {key[0]}/{key[1]}/{key[2]}",
-            str(int(rows[0].get("AN8") or 0)),
-            sum((_amount(r.get("AG")) for r in rows), Decimal(0)),
-            str(rows[0].get("VINV") or "").strip(),
+            items = _pay_items(session, vouchers)
+            on_unbilled = self._vouchers_on(session, unbilled)
+        for order in orders:
+            self._order(order, bills[order_source_key(order_ref(order))], takers, items, on_unbilled)
+        for key in sorted(vouchers):
+            if key in items:
+                self._voucher(key, items[key])
+
+    def _target(self, entity: str, key: str) -> str | None:
+        return _target(self.ledger, entity, "JDE", key, "bill")
+
+    def _taker(self, bill_id: str) -> tuple[str, int, str] | None:
+        link = self.ledger.find_xref_by_target(INTEGRATION, VOUCHER_LINK, "bill", bill_id)
+        kind, parts = _key_parts(link.source_key) if link is not None else ("", [])
+        return (parts[0], int(parts[1]), parts[2]) if kind == "PV" and len(parts) == 3 else None
+
+    def _vouchers_on(self, session: Any, refs: list[tuple[str, int, str]]) -> dict[tuple, set[tuple]]:
+        """Vouchers matched to these orders (F0411 PKCO / PO / PDCT), read by order number."""
+        found: dict[tuple, set[tuple]] = defaultdict(set)
+        wanted = {(r[0], str(r[1]), r[2]) for r in refs}
+        for row in browse_in(
+            session, AP_LEDGER.table, "PO", sorted({str(r[1]) for r in refs}), VOUCHER_COLUMNS
+        ):
+            ref = (
+                str(row.get("PKCO") or "").strip(),
+                str(row.get("PO") or "").strip(),
+                str(row.get("PDCT") or "").strip(),
+            )
+            if ref in wanted:
+                found[(ref[0], int(ref[1]), ref[2])].add(voucher_key(row))
+        return found
+
+    def _order(self, order: Any, bill_id: str | None, takers: dict, items: dict, on_unbilled: dict) -> None:
+        ref, key = order_ref(order), order_source_key(order_ref(order))
+        supplier = (
+            str(int((order.header or order.lines[0]).get("AN8") or 0))
+            if (order.header or order.lines)
+            else ""
         )
-        for key, rows in sorted(items.items())
-    ]
+        label = f"purchase order {ref[0]}/{ref[1]}/{ref[2]}"
+        if bill_id is None:
+            if not order_approved(order, self.policy):
+                return  # not approved (yet): not a bill
+            if any(self._target(ENTITY, voucher_source_key(v)) for v in on_unbilled.get(ref, ())):
+                return  # its first voucher is a bill of its own, which stands for the order
+            self.counts["jde_purchase_orders"] += 1
+            self.missing.append(Expected(key, label, supplier, _lines_total(open_lines(order, self.policy))))
+            return
+        self.counts["jde_purchase_orders"] += 1
+        taker = takers.get(key)
+        if taker is not None and taker in items:
+            vlabel = _voucher_label(taker, items[taker])
+            self.expected[bill_id] = Expected(
+                key, f"{label} billed as its {vlabel}", supplier, _gross(items[taker])
+            )
+        else:
+            self.expected[bill_id] = Expected(
+                key, label, supplier, _lines_total(open_lines(order, self.policy))
+            )
+
+    def _voucher(self, key: tuple[str, int, str], rows: list[dict]) -> None:
+        source = voucher_source_key(key)
+        supplier = str(int(rows[0].get("AN8") or 0))
+        bill_id = self._target(ENTITY, source) or self._target(VOUCHER_LINK, source)
+        label = _voucher_label(key, rows)
+        if bill_id is None:
+            if not voucher_payable(JdeVoucher(key, rows), self.policy):
+                return  # paid or held in JDE: not offered to BILL
+            self.counts["jde_vouchers"] += 1
+            self.missing.append(Expected(source, label, supplier, _gross(rows)))
+            return
+        self.counts["jde_vouchers"] += 1
+        if bill_id not in self.expected:  # a bill an order's voucher took over is compared once, as above
+            self.expected[bill_id] = Expected(source, label, supplier, _gross(rows))
 
 
-def _bill_of(ledger: Ledger, source_key: str) -> tuple[str | None, str]:
-    """The BILL bill a document became: its own (entity ``bill``) or, for a voucher applied to the bill its
-    order became, that bill (entity ``bill_voucher``)."""
-    own = _target(ledger, "bill", "JDE", source_key, "bill")
-    if own or not source_key.startswith("PV:"):
-        return own, "bill"
-    return _target(ledger, "bill_voucher", "JDE", source_key, "bill"), "bill_voucher"
+def _lines_total(lines: list[dict]) -> Decimal:
+    """Open order lines at their extended cost (AEXP) as JDE states it, not a product recomputed here."""
+    return sum((_amount(line.get("AEXP")) for line in lines), Decimal(0))
 
 
 def reconcile_bills(staging: Any, jde: Any, bill: Any, ledger: Ledger, day: str) -> Report:
     report = Report()
-    counted = CountedJde(jde, report)
-    queued = _queued(ledger, f"{INTEGRATION}_bills")
+    queued = _queued(ledger, "bills")
     staged_bills = staged_records(staging, "bill_bills", day)
     sources: dict[str, str] = {}  # BILL bill changed that day -> the JDE document it came from
     for row in staged_bills:
-        for entity in ("bill", "bill_voucher"):
+        for entity in (ENTITY, VOUCHER_LINK):
             xref = ledger.find_xref_by_target(INTEGRATION, entity, "bill", str(row["id"]))
             if xref is not None:
                 sources[str(row["id"])] = xref.source_key
                 break
-    also_orders = {int(p[1]) for k, p in map(_key_parts, sources.values()) if k == "PO" and len(p) == 3}
-    also_vouchers = {
-        (p[0], int(p[1]), p[2]) for k, p in map(_key_parts, sources.values()) if k == "PV" and len(p) == 3
-    }
-    documents = _orders(counted, staging, day, also_orders) + _vouchers(counted, staging, day, also_vouchers)
-    targets = {d.source_key: _bill_of(ledger, d.source_key) for d in documents}
-    vendor_of = {d.supplier: _target(ledger, "vendor", "JDE", d.supplier, "bill") for d in documents}
+    side_jde = BillsSide(staging, CountedJde(jde, report), ledger, day, set(sources.values()))
+    report.counts.update(side_jde.counts)
+    suppliers = {e.supplier for e in [*side_jde.expected.values(), *side_jde.missing]}
+    vendor_of = {s: _target(ledger, "vendor", "JDE", s, "bill") for s in suppliers}
     with counted_bill(bill, report) as session:
-        bills = bill_by_id(session, "bills", [t for t, _ in targets.values() if t])
-    counted_bills: set[str] = set()  # a bill counts once in a supplier's BILL total, however many documents
-    for doc in documents:
-        kind = "purchase_orders" if doc.source_key.startswith("PO:") else "vouchers"
-        report.counts[f"jde_{kind}"] += 1
+        bills = bill_by_id(session, "bills", list(side_jde.expected))
+    for doc in side_jde.missing:
         side = report.side(doc.supplier)
-        bill_id, via = targets[doc.source_key]
-        found = bills.get(bill_id or "")
-        if via == "bill_voucher" and found is not None:
-            # Applied to its order's bill: that bill is compared with the order; here only its vendor.
-            _compare_vendor_of(report, doc, found, vendor_of)
-            continue
         side["jde"] += 1
         side["jde_amount"] += doc.amount
+        report.differ(
+            "missing in BILL",
+            doc.label,
+            doc.supplier,
+            _money(doc.amount),
+            "-",
+            f"{doc.label} of supplier {doc.supplier} ({_money(doc.amount)}) is in JDE but not in BILL "
+            f"({_why_missing(queued, doc.source_key)})",
+        )
+    for bill_id, doc in sorted(side_jde.expected.items(), key=lambda kv: kv[1].source_key):
+        side = report.side(doc.supplier)
+        side["jde"] += 1
+        side["jde_amount"] += doc.amount
+        found = bills.get(bill_id)
         if found is None:
-            why = _why_missing(queued, doc.source_key) if bill_id is None else f"BILL has no bill {bill_id}"
             report.differ(
                 "missing in BILL",
                 doc.label,
                 doc.supplier,
                 _money(doc.amount),
                 "-",
-                f"{doc.label} of supplier {doc.supplier} ({_money(doc.amount)}) is in JDE but not in "
-                f"BILL ({why})",
+                f"{doc.label} of supplier {doc.supplier} was written as BILL bill {bill_id}, which BILL no "
+                "longer has",
             )
             continue
-        counted_bills.add(str(found["id"]))
-        side["bill"] += 1
-        bill_amount = _amount(found.get("amount"))
-        side["bill_amount"] += bill_amount
-        if found.get("archived") is True:
-            report.differ(
-                "archived in BILL",
-                doc.label,
-                doc.supplier,
-                "open",
-                "archived",
-                f"{doc.label}: its BILL bill {found['id']} is archived",
-            )
-        if bill_amount != doc.amount:
-            report.differ(
-                "amount",
-                doc.label,
-                doc.supplier,
-                _money(doc.amount),
-                _money(bill_amount),
-                f"{doc.label} of supplier {doc.supplier}: {_money(doc.amount)} in JDE but "
-                f"{_money(bill_amount)} on BILL bill {found['id']}",
-            )
-        _compare_vendor_of(report, doc, found, vendor_of)
+        _compare_bill(report, doc, found, vendor_of, side)
     for row in staged_bills:
         report.counts["bill_bills_changed"] += 1
         if str(row["id"]) not in sources:
+            amount = _money(_amount(row.get("amount")))
+            invoice = (row.get("invoice") or {}).get("invoiceNumber") or "?"
             report.differ(
                 "missing in JDE",
                 f"bill {row['id']}",
                 "",
                 "-",
-                _money(_amount(row.get("amount"))),
-                f"BILL bill {row['id']} (invoice {(row.get('invoice') or {}).get('invoiceNumber') or '?'}, "
-                f"{_money(_amount(row.get('amount')))}) comes from no JDE purchase order or voucher "
-                "(no cross-reference): entered in BILL directly",
+                amount,
+                f"BILL bill {row['id']} (invoice {invoice}, {amount}) comes from no JDE purchase order or "
+                "voucher (no cross-reference): entered in BILL directly",
             )
     report.supplier_differences("purchase orders and vouchers")
     return report
 
 
-def _compare_vendor_of(
-    report: Report, doc: JdeDocument, found: dict, vendor_of: dict[str, str | None]
-) -> None:
-    expected = vendor_of.get(doc.supplier)
-    actual = str(found.get("vendorId") or "")
+def _compare_bill(report: Report, doc: Expected, found: dict, vendor_of: dict, side: dict) -> None:
+    side["bill"] += 1
+    amount = _amount(found.get("amount"))
+    side["bill_amount"] += amount
+    if found.get("archived") is True:
+        report.differ(
+            "archived in BILL",
+            doc.label,
+            doc.supplier,
+            "open",
+            "archived",
+            f"{doc.label}: its BILL bill {found['id']} is archived",
+        )
+    if amount != doc.amount:
+        report.differ(
+            "amount",
+            doc.label,
+            doc.supplier,
+            _money(doc.amount),
+            _money(amount),
+            f"{doc.label} of supplier {doc.supplier}: {_money(doc.amount)} in JDE but {_money(amount)} on "
+            f"BILL bill {found['id']}",
+        )
+    expected, actual = vendor_of.get(doc.supplier), str(found.get("vendorId") or "")
     if expected != actual:
         report.differ(
             "vendor",
@@ -558,8 +628,8 @@ def _compare_vendor_of(
             doc.supplier,
             expected or "no BILL vendor",
             actual,
-            f"{doc.label}: JDE supplier {doc.supplier} is BILL vendor {expected or '(none)'}, but BILL "
-            f"bill {found['id']} is for vendor {actual or '(none)'}",
+            f"{doc.label}: JDE supplier {doc.supplier} is BILL vendor {expected or '(none)'}, but BILL bill "
+            f"{found['id']} is for vendor {actual or '(none)'}",
         )
 
 
@@ -595,7 +665,7 @@ def counted_payments(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def reconcile_payments(staging: Any, jde: Any, bill: Any, ledger: Ledger, day: str) -> Report:
     report = Report()
-    queued = _queued(ledger, f"{INTEGRATION}_payments")
+    queued = _queued(ledger, "payments")
     payments = staged_records(staging, "bill_payments", day)
     paid = counted_payments(payments)
     report.counts["bill_payments_changed"] = len(payments)
