@@ -22,11 +22,13 @@ from dagster import SensorResult, SkipReason, build_sensor_context, instance_for
 from sandbox_logins import LOGINS, on_simulator
 
 from connector_assets.flows.core import Mapped, Rejected, validate
+from connector_assets.integrations.jde_bill.documents import read_current
 from connector_assets.integrations.jde_bill.payments import (
     CREDIT_ENV,
     PAYMENTS_FLOW,
     POSTING_ENV,
     BillOrigin,
+    BillPayments,
     JournalAccounts,
     PostingRules,
     Voucher,
@@ -39,6 +41,7 @@ from connector_assets.integrations.jde_bill.payments_flow import (
     register_payments_replay,
 )
 from connector_assets.jde.assets import jde_assets
+from connector_assets.jde.targets import VoucherNotReady, open_jde_target
 from connector_assets.saas_assets import saas_assets
 from connector_assets.staging import StagingResource
 from connector_resources.bill import BillResource
@@ -222,9 +225,11 @@ def _queue(ledger: Ledger) -> dict[str, Any]:
     return {i.source_key: i for i in ledger.open_items(integration="jde_bill", flow="payments")}
 
 
-def _inbox_statuses(ledger: Ledger) -> dict[str, int]:
+def _inbox_statuses(ledger: Ledger, event_type: str = "") -> dict[str, int]:
+    """Inbox rows by status (of one BILL event type when given)."""
+    query = "select status, count(*) from mlc_webhook_inbox where cast(body as text) like :kind group by status"
     with ledger.engine.connect() as conn:
-        rows = conn.execute(sa.text("select status, count(*) from mlc_webhook_inbox group by status")).all()
+        rows = conn.execute(sa.text(query), {"kind": f"%{event_type}%"}).all()
     return dict(rows)
 
 
@@ -246,8 +251,7 @@ def test_a_paid_payment_on_a_voucher_bill_is_recorded_once_from_webhooks_and_pol
         tick = payments_inbox_sensor(context)
     assert isinstance(tick, SensorResult) and [r.partition_key for r in tick.run_requests] == [day]
     assert _inbox_statuses(world.ledger).get("failed") is None
-    vendor_events = [e for e in world.ledger.inbox_pending(source="bill", limit=1000) if b"vendor." in e.body]
-    assert vendor_events == []  # processed by the sensor, not left pending, not failed
+    assert _inbox_statuses(world.ledger, "vendor.updated") == {"processed": 1}  # by the sensor, not failed
 
     # The run the sensor asked for, before any poll: the webhooks alone (each delivered twice) drive it.
     assert world.resources["staging"].count("bill_payments", day) == 0
@@ -297,6 +301,7 @@ def test_an_order_bill_without_voucher_posts_one_journal_entry_and_a_jde_refusal
     paid, payment = world.bill.paid_bill("PO-200", "300.00")
     world.from_jde(f"PO:{order['KCOO']}:{order['DOCO']}:{order['DCTO']}", paid)
     world.bill.clear_payments()
+    world.bill.sandbox("webhooks/deliver")  # no sensor runs here: the run itself reads the inbox
     day = datetime.now(UTC).date().isoformat()
     _stale_account_cache(world, "1.1000")
     monkeypatch.setenv(CREDIT_ENV, "1.1000")  # a non-posting summary account in JDE
@@ -307,6 +312,10 @@ def test_an_order_bill_without_voucher_posts_one_journal_entry_and_a_jde_refusal
     item = _queue(world.ledger)[f"{payment}:{paid}"]
     assert "an account is not postable in JDE (JDE 59A3" in item.reason and "1.1000" in item.reason
     assert world.jde_rows("F0911Z1", EDUS="MLBILL", EDTN=payment) == []
+    # Every delivery is acknowledged, the vendor.updated no flow applies too, none as a failure.
+    assert world.ledger.inbox_pending(source="bill", limit=1000) == []
+    assert _inbox_statuses(world.ledger).get("failed") is None
+    assert _inbox_statuses(world.ledger, "vendor.updated") == {"processed": 1}
 
     # Finance names the right bank account; the replay reads the payment from BILL again: written once.
     monkeypatch.setenv(CREDIT_ENV, "1.1110")
@@ -325,6 +334,21 @@ def test_an_order_bill_without_voucher_posts_one_journal_entry_and_a_jde_refusal
     assert len(world.jde_rows("F0911Z1", EDUS="MLBILL", EDTN=payment)) == 2
     creates = [e for e in world.ledger.history(f"{payment}:{paid}") if e.action in ("create", "adopt")]
     assert [e.action for e in creates] == ["create"]
+
+    # A voucher JDE does not find (deleted, or not there yet) is not ready, retried: not a refusal.
+    body = {
+        "Document_Company": order["KCOO"],
+        "Document_Number": 99999999,
+        "Document_Type": "PV",
+        "Payment_Amount": "1.00",
+        "Payment_Date": day,
+        "Payment_Reference": payment,
+    }
+    with (
+        open_jde_target(BillPayments, PAYMENTS_FLOW, world.resources["jde"], world.ledger) as target,
+        pytest.raises(VoucherNotReady, match="is not in JDE's A/P ledger .F0411.; retried later"),
+    ):
+        target.create(Mapped("missing", body, {"posting": "voucher"}))
 
 
 # -- without simulators ---------------------------------------------------------------------------------
@@ -476,3 +500,58 @@ def test_a_payment_recorded_into_bill_from_outside_is_not_sent_back_to_jde():
     scheduled = {**_payment(("00n02BILL00000000001", "10.00")), "singleStatus": "SCHEDULED"}
     versions = [Version("stp1", PAID_ON, recorded, "poll"), Version("stp2", PAID_ON, scheduled, "poll")]
     assert list(payment_records(NoLedger(), None, versions)) == []
+
+
+class _Bill:
+    """BILL as ``read_current`` sees it: payments by id, and lists filtered by bill (or, when that filter
+    is refused, by vendor); counts the calls."""
+
+    def __init__(self, payments: list[dict[str, Any]], bill_filter: bool = True) -> None:
+        self.payments, self.bill_filter, self.calls = {p["id"]: p for p in payments}, bill_filter, []
+
+    def session(self):
+        from contextlib import nullcontext
+
+        return nullcontext(self)
+
+    def get(self, entity: str, record_id: str) -> dict[str, Any]:
+        from connector_resources.bill.errors import BillNotFoundError
+
+        self.calls.append(("get", record_id))
+        if record_id not in self.payments:
+            raise BillNotFoundError(f"no payment {record_id}")
+        return self.payments[record_id]
+
+    def iter_records(self, entity: str, filters: list[str]):
+        from connector_resources.bill.changes import UnsupportedQuery
+
+        self.calls.append(("list", filters[0]))
+        if filters[0].startswith("billId") and not self.bill_filter:
+            raise UnsupportedQuery("billId is not a filterable field of payments")
+        return iter(self.payments.values())
+
+
+def test_a_webhook_is_completed_from_bill_and_a_paid_bills_event_reads_its_payments():
+    from types import SimpleNamespace
+
+    stamp = "2026-03-02T10:00:00.000+00:00"
+    mine = {"id": "stp02P1", "billPayments": [{"billId": "00n02B1", "amount": "5.00"}], "updatedTime": stamp}
+    other = {"id": "stp02P2", "billPayments": [{"billId": "00n02B9", "amount": "7.00"}], "updatedTime": stamp}
+    event = {"_eventType": "payment.updated", "id": "stp02P1", "status": "CLEARED", "billIds": ["00n02B1"]}
+    paid = {"_eventType": "bill.updated", "id": "00n02B1", "vendorId": "009V", "paymentStatus": "PAID"}
+    unpaid = {"_eventType": "bill.updated", "id": "00n02B2", "paymentStatus": "UNPAID"}
+    gone = {"_eventType": "payment.updated", "id": "stp02GONE"}
+    for bill_filter in (True, False):
+        bill = _Bill([mine, other], bill_filter)
+        context = SimpleNamespace(resources=SimpleNamespace(bill=bill))
+        found = read_current(context, [event, paid, unpaid, gone, event])
+        assert [[v.document_id for v in versions] for versions in found] == [
+            ["stp02P1"],
+            ["stp02P1"],
+            [],
+            [],
+            ["stp02P1"],
+        ]
+        assert found[0][0].record == mine and found[0][0].origin == "read"  # the amounts per bill, from BILL
+        assert bill.calls.count(("get", "stp02P1")) == 1  # each payment read once per run
+    assert ("list", "vendorId:eq:009V") in bill.calls  # BILL refused the billId filter: by vendor instead

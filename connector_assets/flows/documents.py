@@ -19,8 +19,9 @@ What differs between sources (where the record sits in a delivery, its id, its c
 staged asset and select the event types its flows apply (BILL delivers every event type to one endpoint,
 ``bill``), and may read the current version of the documents a delivery names instead of applying the
 delivery itself (``DocumentSource.current``: a BILL ``payment.updated`` carries no amounts per bill, and a
-bill event names no payment at all). Deliveries of a type no source of a sensor selects are acknowledged
-(``processed``) by that sensor: no flow would ever apply them, and they are not failures.
+bill event names no payment at all). Deliveries of a type no declared source of their inbox selects are
+acknowledged (``processed``) by the sensor, or by the next run that reads the inbox: no flow would ever
+apply them, and they are not failures.
 """
 
 import json
@@ -93,6 +94,9 @@ class DocumentSource:
     event_types: frozenset[str] | None = None  # None: every delivery of the inbox source
     current: Callable[[Any, list[dict[str, Any]]], list[list["Version"]]] | None = None
 
+    def __post_init__(self) -> None:
+        _SOURCES.setdefault(self.inbox_source, {})[self.name] = self  # who applies what (``applied``)
+
     @property
     def inbox_source(self) -> str:
         return self.inbox or self.name
@@ -117,6 +121,22 @@ class DocumentSource:
         record = self.inbox_record(event)
         changed = self.changed_at(record) if record else None
         return changed.date().isoformat() if changed else None
+
+
+# Every source declared so far, by inbox source and name: whether any flow applies a delivery.
+_SOURCES: dict[str, dict[str, DocumentSource]] = {}
+
+
+def applied(event: InboxEvent, payload: Any) -> bool:
+    """Whether any declared source of the delivery's inbox selects it; one none selects (a BILL
+    ``vendor.updated`` in an inbox only the payments flow reads) is never going to be applied."""
+    sources = _SOURCES.get(event.source, {}).values()
+    return payload is None or not sources or any(source.selects(payload) for source in sources)
+
+
+def acknowledge_unapplied(ledger: Ledger, event: InboxEvent) -> None:
+    """Mark a delivery no flow applies ``processed``: not a failure, and not pending for ever either."""
+    ledger.inbox_mark(event.id, status="processed")
 
 
 def inbox_payload(event: InboxEvent) -> Any:
@@ -222,7 +242,9 @@ def collect_documents(
     for event in _inbox_events(ledger, source.inbox_source):
         payload = inbox_payload(event)
         if payload is not None and not source.selects(payload):
-            continue  # another source's event type, or one no flow applies (the sensor acknowledges it)
+            if not applied(event, payload):  # even without the sensor running, it does not stay pending
+                acknowledge_unapplied(ledger, event)
+            continue  # another source's event type
         record = source.inbox_record(event)
         if record is None:
             ledger.inbox_mark(event.id, status="failed", error=source.unreadable)
@@ -375,8 +397,8 @@ def pending_days(
     """The partition days of ``sources``' inbox rows after ``after_id``: (days, last row id seen, unreadable).
 
     ``last row id seen`` covers every source's rows (other sources have their own sensors), None when
-    there were no rows at all. A row of one of ``sources``' inboxes whose event type none of them selects
-    is marked processed here (see the module docstring).
+    there were no rows at all. A row of one of ``sources``' inboxes whose event type no declared source
+    selects is marked processed here (see the module docstring).
     """
     by_inbox: dict[str, list[DocumentSource]] = {}
     for source in sources:
@@ -391,9 +413,10 @@ def pending_days(
         payload = inbox_payload(event)
         selecting = [s for s in served if payload is None or s.selects(payload)]
         if not selecting:
-            # An event type none of these flows applies (a BILL vendor.updated): nothing will ever read it,
-            # and it is not a failure, so it is acknowledged now instead of staying pending for ever.
-            ledger.inbox_mark(event.id, status="processed")
+            # An event type no flow applies (a BILL vendor.updated): nothing will ever read it, and it is
+            # not a failure, so it is acknowledged now instead of staying pending for ever.
+            if not applied(event, payload):
+                acknowledge_unapplied(ledger, event)
             continue
         source = selecting[0]
         day = source.inbox_day(event)
