@@ -225,7 +225,7 @@ def test_every_step_calling_bill_is_in_the_organizations_pool_limited_to_one_ste
     }
     assert reads and writes, steps
     assert set(reads.values()) == set(writes.values()) == {pool}
-    assert all(FLOW_SPECS[k.removesuffix("_written")].write_concurrency == 3 for k in writes)
+    assert all(FLOW_SPECS[k.removesuffix("_written")].write_concurrency == 6 for k in writes)  # 2 a slot
     with instance_for_test() as instance:
         limits = apply_write_pool_limits(instance, defs.assets or [])
         assert limits[pool] == 1

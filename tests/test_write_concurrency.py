@@ -125,9 +125,7 @@ def _open(ledger: Ledger):
     return {i.source_key: i for i in ledger.open_items(integration="write_conc_test", flow="vendors")}
 
 
-def test_three_at_once_write_each_record_once_with_every_guarantee_of_the_sequential_writer(
-    world, monkeypatch
-):
+def test_six_at_once_write_each_record_once_with_every_guarantee_of_the_sequential_writer(world, monkeypatch):
     sandbox, resources, ledger = world
     RECORDS[:] = _records(24)
     key = ("write_conc_test", "vendor", "JDE")
@@ -148,7 +146,7 @@ def test_three_at_once_write_each_record_once_with_every_guarantee_of_the_sequen
     counts = {k: v.value for k, v in written.items() if isinstance(v.value, int)}
     assert counts["create"] == 23 and counts["leased"] == 1 and counts["fail"] == 0, counts
     state = sandbox.state()
-    assert state["limits"]["max_in_flight"][ORG] == 3  # the cap filled, never passed:
+    assert state["limits"]["max_in_flight"][ORG] == 3  # 6 records at once: the cap filled, never passed,
     assert "BDC_1322" not in state["error_codes"]  # no fourth request was ever sent
     assert sandbox.creates() - before == 23  # one BILL vendor per record, none twice
     ids = [ledger.get_xref(*key, r.source_key, "bill").target_id for r in RECORDS[2:]]
@@ -160,8 +158,8 @@ def test_three_at_once_write_each_record_once_with_every_guarantee_of_the_sequen
     assert again["skip"].value == 23 and again["create"].value == 0
 
 
-def test_two_runs_of_three_threads_on_the_same_records_create_each_once(world):
-    """The ledger across threads and runs: six writers, two lease owners, one BILL vendor per record."""
+def test_two_runs_of_six_threads_on_the_same_records_create_each_once(world):
+    """The ledger across threads and runs: twelve writers, two lease owners, one BILL vendor per record."""
     sandbox, resources, ledger = world
     records = _records(18)
     before = sandbox.creates()
@@ -182,7 +180,7 @@ def test_two_runs_of_three_threads_on_the_same_records_create_each_once(world):
                     queued={},
                     counts=counts,
                 )
-                writer.run(records, 3)
+                writer.run(records, 6)
             outcomes.append(counts)
         except BaseException as exc:
             errors.append(exc)
@@ -202,7 +200,7 @@ def test_two_runs_of_three_threads_on_the_same_records_create_each_once(world):
 
 def test_an_unreachable_target_stops_the_day_and_queues_every_record(world):
     sandbox, resources, ledger = world
-    RECORDS[:] = _records(15)
+    RECORDS[:] = _records(30)
     with resources["bill"].session() as session:
         session.login()  # logged in before BILL goes down
     sandbox.post("faults", {"random_error_rate": 1.0, "random_error_status": 503})
@@ -211,7 +209,9 @@ def test_an_unreachable_target_stops_the_day_and_queues_every_record(world):
     assert set(_open(ledger)) == {r.source_key for r in RECORDS}  # nothing lost
     assert sandbox.creates() == 0
     tried = sandbox.state()["calls"].get("GET /connect/v3/vendors", 0)
-    assert 0 < tried <= (UNREACHABLE_AFTER + 2) * 2  # stopped after a few, not all 15 (2 attempts each)
+    # Stopped after a few (the failures in a row, and the records already being written), not all 30;
+    # each search is tried twice (max_attempts=2).
+    assert 0 < tried <= (UNREACHABLE_AFTER + PARALLEL.write_concurrency) * 2 < 30 * 2
 
 
 def test_bills_hourly_cap_stops_sending_at_once_and_queues_the_rest_naming_when(world):
@@ -232,5 +232,6 @@ def test_bills_hourly_cap_stops_sending_at_once_and_queues_the_rest_naming_when(
     unsent = [i for i in queue.values() if "not sent" in i.reason]
     assert unsent and all("accepts calls again at" in i.reason and "UTC" in i.reason for i in unsent)
     state = sandbox.state()
-    assert state["error_codes"].get("BDC_1144", 0) <= 3  # one per worker in flight: no retry storm
+    # At most one refused request per record being written when the cap hit (6 workers): no retry storm.
+    assert state["error_codes"].get("BDC_1144", 0) <= PARALLEL.write_concurrency == 6
     assert "BDC_1322" not in state["error_codes"]

@@ -147,9 +147,10 @@ class FlowSpec:
     reads: Mapping[str, tuple[str, ...]] = field(default_factory=dict, hash=False)
     writes: Mapping[str, tuple[str, ...]] = field(default_factory=dict, hash=False)
     # Records the write step writes at once, on its one target session (``flows.writer``): 1 = one after
-    # the other (JDE, Coupa); a BILL target 3, its in-flight cap (``targets.BillTarget``). Never more than
-    # the cap the target's client states (``max_in_flight``). ``write_one`` is safe across threads: each
-    # record has its own lease, and each ledger call its own connection.
+    # the other (JDE, Coupa); a BILL target 6 while its client holds requests to BILL's 3 in flight
+    # (``targets.resource_write_options``). Never more than twice the cap the target's client states
+    # (``max_in_flight``). ``write_one`` is safe across threads: each record has its own lease, and each
+    # ledger call its own connection.
     write_concurrency: int = 1
     # The write step's Dagster concurrency pool; None = ``write_<target system>`` (``assets.write_pool``).
     write_pool: str | None = None

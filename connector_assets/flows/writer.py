@@ -4,7 +4,9 @@ Why parallel: a target whose API allows several requests in flight (BILL: 3 per 
 one record at a time (each write is a search and a create, each a round trip). Writing N records at
 once on the step's one target session fills the API's cap and no more: the client's own in-flight
 limit (shared by every thread of the process) holds the requests to it, and the session's login is
-shared, so workers cost no extra logins.
+shared, so workers cost no extra logins. N may exceed the cap (BILL: 6 records for 3 requests,
+``targets.resource_write_options``): a record spends part of its write in the ledger, between its
+requests, and meanwhile another record's request takes the slot.
 
 What stays exactly as in the sequential writer, record by record (``write_record`` is unchanged; each
 worker runs it for its record): the ledger lease per record (claim, search, create, record the id), the
@@ -81,12 +83,13 @@ def when_again(moment: datetime) -> str:
 
 
 def write_workers(spec: FlowSpec, target: Any) -> int:
-    """Records written at once: the flow's ``write_concurrency``, never more than the in-flight cap the
-    target's client states (``max_in_flight``, e.g. BILL's 3 lowered in settings)."""
+    """Records written at once: the flow's ``write_concurrency``, but never more than twice the in-flight
+    cap the target's client states (``max_in_flight``, e.g. BILL's 3 lowered in settings): the client
+    holds the requests to its cap; records beyond it only prepare the next request meanwhile."""
     workers = max(1, int(spec.write_concurrency))
     cap = getattr(target, "max_in_flight", None)
     if isinstance(cap, int) and not isinstance(cap, bool) and cap >= 1:
-        workers = min(workers, cap)
+        workers = min(workers, 2 * cap)
     return workers
 
 

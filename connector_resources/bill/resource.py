@@ -13,8 +13,9 @@ BILL's three limits (reference §2.3) and where each is kept:
   ``bill_<organization id>`` (``concurrency_pool``) whose limit is **1** (``CONCURRENCY_POOL_LIMIT``,
   applied with the write pools by ``ml-connector dev``): one BILL step runs at a time and uses up to 3
   requests at once, so the steps together never exceed 3. (A pool counts steps, not requests; a limit
-  of 3 steps each allowed 3 requests would allow 9.) A write step uses its 3 by writing 3 records at
-  once (``FlowSpec.write_concurrency``); a read pages one request at a time.
+  of 3 steps each allowed 3 requests would allow 9.) A write step uses its 3 by writing 6 records at
+  once (``FlowSpec.write_concurrency``; each request waits for one of the 3 slots); a read pages one
+  request at a time.
   Outside Dagster nothing holds the pool: ``ml-connector replay`` (one record at a time), ``ping`` and
   the webhook-subscription commands may add a request while a step uses all 3. BILL answers that one
   with ``BDC_1322``, which the client retries with exponential backoff (``retry_when``: up to
