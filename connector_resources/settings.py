@@ -465,6 +465,13 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
         "BILL payments -> JDE (polling fallback for BILL's webhooks, after each BILL poll)",
     ),
     Setting(
+        "jde_bill_reconcile_cron",
+        "ML_JDE_BILL_RECONCILE_CRON",
+        "50 * * * *",
+        "JDE <-> BILL reconciliation of today's vendors, bills (JDE days) and payments (UTC days), after "
+        "the flows' ticks; yesterday once after midnight",
+    ),
+    Setting(
         "jde_bill_paid_statuses",
         "ML_JDE_BILL_PAID_STATUSES",
         "CLEARED",

@@ -306,3 +306,25 @@ def test_a_bill_payment_jde_does_not_show_is_named_by_payment_bill_vendor_and_am
     )
     assert first not in dirty.description
     assert f"| {second}" not in meta["difference_table"].value and second in meta["difference_table"].value
+
+
+def test_each_reconciliation_reads_its_flow_and_runs_on_a_schedule_of_its_own(monkeypatch):
+    """Lineage: source -> mapped -> written -> target -> reconciliation; the jobs' cadence is a setting."""
+    from dagster import AssetKey
+
+    from connector_assets.definitions import defs
+    from connector_assets.integrations.jde_bill.reconcile import reconciliation_schedules
+
+    graph = defs.resolve_asset_graph()
+    for flow, target in (("vendors", "bill"), ("bills", "bill"), ("payments", "jde")):
+        node = graph.get(AssetKey(f"jde_bill_{flow}_reconciliation"))
+        assert node.parent_keys == {AssetKey(f"jde_bill_{flow}_in_{target}")}
+        assert graph.get(AssetKey(f"jde_bill_{flow}_in_{target}")).parent_keys == {
+            AssetKey(f"jde_bill_{flow}_written")
+        }
+    assert {s.name for s in defs.schedules} >= {
+        "jde_bill_reconcile_schedule",
+        "jde_bill_payments_reconcile_schedule",
+    }
+    monkeypatch.setenv("ML_JDE_BILL_RECONCILE_CRON", "15 6 * * *")
+    assert {s.cron_schedule for s in reconciliation_schedules()} == {"15 6 * * *"}

@@ -19,6 +19,11 @@ from connector_assets.integrations.jde_bill.payments_flow import (
     payments_inbox_sensor,
     register_payments_replay,
 )
+from connector_assets.integrations.jde_bill.reconcile import (
+    reconciliation_assets,
+    reconciliation_jobs,
+    reconciliation_schedules,
+)
 from connector_assets.integrations.jde_bill.vendors import VENDORS_FLOW, BillVendors, vendor_assets
 from connector_assets.jde.extract import jde_timezone
 from connector_assets.jde.tables import ADDRESS_BOOK, AP_LEDGER, PO_HEADERS, PO_LINES, SUPPLIERS
@@ -52,9 +57,9 @@ jde_bill_schedules = build_flow_schedules(
 )
 
 defs = Definitions(
-    assets=[*vendor_assets, *bill_assets, *payment_assets],
-    jobs=[*jde_bill_flow_jobs.values(), *payment_jobs.values()],
-    schedules=[*jde_bill_schedules, *payment_schedules],
+    assets=[*vendor_assets, *bill_assets, *payment_assets, *reconciliation_assets],
+    jobs=[*jde_bill_flow_jobs.values(), *payment_jobs.values(), *reconciliation_jobs],
+    schedules=[*jde_bill_schedules, *payment_schedules, *reconciliation_schedules()],
     sensors=[payments_inbox_sensor],
 )
 

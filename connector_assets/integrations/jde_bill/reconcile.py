@@ -35,9 +35,11 @@ from dagster import (
     AssetCheckSpec,
     AssetExecutionContext,
     AssetKey,
+    AssetSelection,
     MaterializeResult,
     MetadataValue,
     asset,
+    define_asset_job,
 )
 
 from connector_assets.integrations.jde_bill.bill_mappings import BillPolicy
@@ -70,10 +72,13 @@ from connector_assets.jde.documents import (
     suppliers_by_number,
     voucher_key,
 )
+from connector_assets.jde.extract import jde_timezone
 from connector_assets.jde.lookup import browse_in
 from connector_assets.jde.tables import AP_LEDGER
 from connector_assets.jde.targets import JOURNAL_TABLE
+from connector_assets.polling import build_poll_schedule
 from connector_assets.saas_assets import saas_partitions
+from connector_resources import settings
 from connector_resources.bill.changes import UnsupportedQuery
 from connector_resources.bill.errors import BillNotFoundError
 from connector_resources.bill.listing import clause
@@ -844,3 +849,39 @@ reconciliation_assets = [
     jde_bill_bills_reconciliation,
     jde_bill_payments_reconciliation,
 ]
+
+
+# -- when they run -----------------------------------------------------------------------------------------
+
+CRON_SETTING = "ML_JDE_BILL_RECONCILE_CRON"
+# Vendors and bills are JDE days (the JDE time zone), payments BILL's UTC days: one job per calendar.
+jde_bill_reconcile_job = define_asset_job(
+    "jde_bill_reconcile",
+    selection=AssetSelection.assets(VENDORS, BILLS),
+    description="Compare a day's JDE suppliers, orders and vouchers with BILL's vendors and bills.",
+)
+jde_bill_payments_reconcile_job = define_asset_job(
+    "jde_bill_payments_reconcile",
+    selection=AssetSelection.assets(PAYMENTS),
+    description="Compare a day's paid BILL payments with what JDE shows.",
+)
+reconciliation_jobs = [jde_bill_reconcile_job, jde_bill_payments_reconcile_job]
+
+
+def reconciliation_schedules() -> list[Any]:
+    """Today's partition at ``ML_JDE_BILL_RECONCILE_CRON`` (after the flows' own ticks), and yesterday once
+    after midnight: the day's final verdict, once every record of it had its chances to sync."""
+    cron = settings.value(CRON_SETTING)
+    return [
+        build_poll_schedule(
+            f"{job.name}_schedule",
+            job,
+            cron=cron,
+            timezone=zone,
+            description=f"Reconcile today's {what} between JDE and BILL (yesterday once after midnight).",
+        )
+        for job, zone, what in (
+            (jde_bill_reconcile_job, jde_timezone().key, "vendors and bills"),
+            (jde_bill_payments_reconcile_job, "UTC", "payments"),
+        )
+    ]
