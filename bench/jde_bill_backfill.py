@@ -15,14 +15,18 @@ the source assets they read; flows whose target is BILL are "outbound", those wh
 
 1. **Lookups**: the unpartitioned assets (mapping tables, master-data snapshots) the flows map with.
 2. **Backfill**: one single-run backfill of the N days before today through every flow and its sources.
-3. **Pay**: BILL's payments of the seeded data are for BILL's own bills, never for one that came from JDE.
-   So, as an AP clerk would, the bench records a payment in BILL (``POST /v3/bills/record-payment``, a
-   cleared offline payment) for ``--pay-share`` of the bills the backfill created from JDE vouchers, paying
-   each bill's open amount. These calls are the clerk's, not ours: they are left out of the figures (the
-   rate windows are reset after them).
-4. **Inbound**: the inbound flows (and their sources) for today's UTC day, when those payments were made.
-5. **Reconcile**: any other asset of the integration (reconciliation), day by day, if there is one.
-6. **CPU**: map + validate + ledger per record, apart from any API wait (``bench/flow_cpu.py``).
+3. **Catch-up** (the next hour): every outbound flow for the last day, whose first steps read the records
+   held ones wait for (suppliers that changed before the range), then the replay of the due records through
+   the integration's own replay handlers (what ``replay_due_records`` does).
+4. **Pay**: BILL's payments of the seeded data are for BILL's own bills, never for one that came from JDE.
+   So an AP clerk (an MFA-trusted session of its own) schedules a payment of the open amount for
+   ``--pay-share`` of the bills from JDE (``POST /v3/payments``), and the simulator's operator route
+   ``POST /sandbox/activity`` clears every scheduled payment (BILL's own seeded ones too). These calls are
+   the clerk's: they are left out of the phases' figures (the rate windows are reset after them).
+5. **Inbound**: the inbound flows (and their sources) for today's UTC day, when those payments cleared.
+6. **Reconcile**: the integration's reconciliation assets (those reading a flow's target), day by day,
+   after staging BILL's change feeds over the range, if there are any.
+7. **CPU**: map + validate + ledger per record, apart from any API wait (``bench/flow_cpu.py``).
 
 Reported: records written per flow and per second, BILL and JDE calls per record written, BILL's limit
 refusals (BDC_1322 in flight, BDC_1144 hourly; goal 0), the BILL request rate achieved during the write
@@ -35,6 +39,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import resource
 import sys
 import tempfile
@@ -247,13 +252,13 @@ def _run(args: argparse.Namespace, jde_url: str, bill_url: str) -> dict[str, Any
     with tempfile.TemporaryDirectory() as folder, instance_for_test() as instance:
         resources = _resources(jde_url, bill_url, folder)
         ledger = Ledger(f"sqlite:///{folder}/ledger.sqlite")
+        # 1. The lookups, then 2. the backfill of the range through every flow.
         if found.lookups:
             looked = materialize(found.lookups, resources=resources, instance=instance)
             assert looked.success, "staging the lookups failed"
         report["lookups"] = [a.key.to_user_string() for a in found.lookups]
         _reset_bill_counters(bill_url)
 
-        # 2. The backfill of the range through every flow.
         assets = found.run_assets(found.flows)
         tags = {
             "dagster/asset_partition_range_start": start.isoformat(),
@@ -261,15 +266,15 @@ def _run(args: argparse.Namespace, jde_url: str, bill_url: str) -> dict[str, Any
         }
         report["backfill"] = _phase(meter, found.outbound, instance, resources, assets, tags=tags)
 
-        # 2b. The next hour: the last day's run reads what held records wait for; the replay writes them.
+        # 3. The next hour: the last day's run reads what held records wait for; the replay writes them.
         _guarded(report, "catch_up", lambda: _catch_up(meter, found, instance, resources, ledger, end))
 
-        # 3. The AP clerk pays some of the bills that came from JDE vouchers (not measured).
+        # 4. The AP clerk pays some of the bills that came from JDE, and BILL clears them (not measured).
         paid_on = datetime.now(UTC).date()
         _guarded(report, "pay", lambda: _pay_bills(bill_url, ledger, args.pay_share))
         _reset_bill_counters(bill_url)
 
-        # 4. The inbound flows for the day of those payments.
+        # 5. The inbound flows for the day of those payments.
         if found.inbound:
             inbound = found.run_assets(found.inbound)
             run = {"partition_key": paid_on.isoformat()}
@@ -277,18 +282,20 @@ def _run(args: argparse.Namespace, jde_url: str, bill_url: str) -> dict[str, Any
                 report, "inbound", lambda: _phase(meter, found.outbound, instance, resources, inbound, **run)
             )
 
-        # 5. Reconciliation, a day at a time, after staging BILL's change feeds it compares with.
+        # 6. Reconciliation, a day at a time, after staging BILL's change feeds it compares with.
         if found.reconcile:
             days = _days(start, end) + [paid_on]
             _guarded(report, "reconcile", lambda: _reconcile(meter, found, instance, resources, days))
 
         queue = ledger.open_items(limit=100_000)
-        refusals = Counter(f"{i.flow} {i.status}: " + _reason_kind(i.reason) for i in queue)
+        refusals = Counter(f"{i.flow} {i.status}: " + _kind(i.reason) for i in queue)
         report["queued_by_reason"] = dict(refusals.most_common(10))
 
-        # 6. Our own CPU per record, apart from any API wait.
+        # 7. Our own CPU per record, apart from any API wait.
         clerk = 1 if report.get("pay", {}).get("chosen") else 0  # the clerk's own login is not ours
-        report["bill_logins_whole_run"] = meter.delta(first, meter.read())["bill_logins"] - clerk
+        whole = meter.delta(first, meter.read())
+        report["bill_logins_whole_run"] = whole["bill_logins"] - clerk
+        report["limit_refusals_whole_run"] = {name: whole[name] for name in LIMIT_CODES.values()}
         keys = [d.isoformat() for d in _days(start, end)]
         _guarded(
             report,
@@ -297,6 +304,11 @@ def _run(args: argparse.Namespace, jde_url: str, bill_url: str) -> dict[str, Any
         )
     report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     return report
+
+
+def _kind(reason: str) -> str:
+    """A queued reason without the record's own ids and numbers, so refusals of one kind count together."""
+    return _reason_kind(re.sub(r"\b(?=\w*\d)\w{12,}\b", "<id>", reason))
 
 
 def _guarded(report: dict[str, Any], name: str, phase: Any) -> None:
@@ -752,6 +764,10 @@ def markdown(report: dict[str, Any]) -> str:
         f"| peak RSS (whole run) | {report['peak_rss_mb']} MB |" + " |" * (len(phases) - 1),
         f"| BILL logins (whole run, ours) | {report.get('bill_logins_whole_run')} |"
         + " |" * (len(phases) - 1),
+        "| BDC_1322 / BDC_1144 (whole run: reconciliation and the clerk too) | "
+        + " / ".join(str(v) for v in report.get("limit_refusals_whole_run", {}).values())
+        + " |"
+        + " |" * (len(phases) - 1),
         "",
         "| our CPU per record, apart from API wait (us) | records | map | validate | ledger | "
         "**map + validate + ledger** | staging JSON |",
@@ -763,6 +779,14 @@ def markdown(report: dict[str, Any]) -> str:
                 f"| {flow} | {cpu['records']} | {cpu['map']} | {cpu['validate']} | {cpu['ledger']} | "
                 f"**{cpu['map+validate+ledger']}** | {cpu['stage']} |"
             )
+    reconcile = report.get("reconcile", {})
+    if "checks" in reconcile:
+        lines += [
+            "",
+            f"Reconciliation ({', '.join(reconcile['assets'])}), day by day after staging BILL's feeds: "
+            f"{reconcile['seconds']} s, {reconcile['bill_calls']} BILL and {reconcile['jde_calls']} JDE "
+            f"calls, checks {dict(reconcile['checks'])}.",
+        ]
     every = report.get("cpu_us_per_record", {}).get("all flows")
     if every and "validate_ms_per_call" in every:
         lines += [
