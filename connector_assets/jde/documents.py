@@ -8,16 +8,28 @@ integration's.
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from connector_assets.jde.extract import jde_timezone
 from connector_assets.jde.lookup import browse_in
-from connector_assets.jde.tables import ADDRESS_BOOK, AP_LEDGER, PO_HEADERS, PO_LINES, SUPPLIERS
+from connector_assets.jde.tables import (
+    ADDRESS_BOOK,
+    AP_LEDGER,
+    PO_HEADERS,
+    PO_LINES,
+    SUPPLIER_ADDRESSES,
+    SUPPLIERS,
+)
 from connector_assets.staging import StagingResource
+from connector_resources.jde.dates import parse_jde_date
 
 SUPPLIER_COLUMNS = ["AN8", "HDPY", "TRAP"]
-ADDRESS_COLUMNS = ["AN8", "ALPH", "TAX", "AT1"]
+ADDRESS_COLUMNS = ["AN8", "ALPH", "TAX", "AT1", "TAXC"]
+# F0116 Address by Date (general JDE knowledge: the reference documents no address table).
+ADDRESS_BY_DATE_COLUMNS = ["AN8", "EFTB", "ADD1", "ADD2", "ADD3", "ADD4", "CTY1", "ADDS", "ADDZ", "CTR"]
 # F0911 columns read for a voucher's distribution. EXTL "AE" marks the automatic (offset) entries
 # posting adds; they are not part of what the voucher was distributed to. [DD: general JDE knowledge]
 DISTRIBUTION_TABLE = "F0911"  # read by voucher number, not staged: flows declare it in ``FlowSpec.reads``
@@ -25,16 +37,33 @@ DISTRIBUTION_COLUMNS = ["KCO", "DOC", "DCT", "LT", "EXTL", "JELN", "ANI", "MCU",
 ORDER_LINE_ACCOUNT_COLUMNS = ["DOCO", "LNID", "ANI", "LNTY"]
 
 
-# -- suppliers: F0401 + F0101 -------------------------------------------------------------------------------
+# -- suppliers: F0401 + F0101 (+ F0116 addresses, + the send-to's F0101) -------------------------------------
 
 
 @dataclass(frozen=True)
 class JdeSupplier:
-    """One supplier: its supplier master row (F0401) and its address book row (F0101, None if missing)."""
+    """One supplier: its supplier master row (F0401) and its address book row (F0101, None if missing).
+
+    Read on request (``suppliers_by_number``'s ``addresses`` / ``remit_to``): ``mailing``, its F0116 address
+    in effect (None when it has none, or when addresses were not read), and ``send_to``, the F0101 row of the
+    address number F0401 SNTO names when that is another one (a lockbox, a factoring company)."""
 
     number: int  # AN8
     supplier: dict[str, Any]
     address: dict[str, Any] | None
+    mailing: dict[str, Any] | None = None
+    send_to: dict[str, Any] | None = None
+
+    @property
+    def send_to_number(self) -> int | None:
+        """F0401 SNTO when it names an address number other than the supplier's own (None otherwise)."""
+        number = _number(self.supplier.get("SNTO"))
+        return number if number and number != self.number else None
+
+
+def _number(value: Any) -> int | None:
+    text = str(value if value is not None else "").strip()
+    return int(text) if text.isdigit() else None
 
 
 def _by_an8(session: Any, table: str, columns: list[str], an8s: list[int]) -> dict[int, dict]:
@@ -42,10 +71,20 @@ def _by_an8(session: Any, table: str, columns: list[str], an8s: list[int]) -> di
 
 
 def changed_suppliers(
-    staging: StagingResource, jde: Any, partition: str | None, also: Iterable[int] = ()
+    staging: StagingResource,
+    jde: Any,
+    partition: str | None,
+    also: Iterable[int] = (),
+    *,
+    addresses: bool = False,
+    remit_to: bool = False,
 ) -> list[JdeSupplier]:
     """The suppliers whose F0401 or F0101 row (search type V) changed on ``partition``, and ``also`` these
-    address numbers, completed from JDE."""
+    address numbers, completed from JDE.
+
+    With ``addresses`` also those whose F0116 address changed that day (staged ``SUPPLIER_ADDRESSES``, which
+    must then be materialized for the day), read with their address in effect; with ``remit_to`` also those
+    whose send-to party's F0101 row changed that day (its name is their payee name), read with it."""
     suppliers = {int(r["AN8"]): r for r in staging.read_rows(SUPPLIERS.asset, partition)}
     book = {int(r["AN8"]): r for r in staging.read_rows(ADDRESS_BOOK.asset, partition)}
     wanted = (
@@ -53,7 +92,12 @@ def changed_suppliers(
         | {an8 for an8, row in book.items() if (row.get("AT1") or "").strip() == "V"}
         | set(also)
     )
-    return suppliers_by_number(jde, wanted, suppliers, book)
+    if addresses:
+        wanted |= {int(r["AN8"]) for r in staging.read_rows(SUPPLIER_ADDRESSES.asset, partition)}
+    senders = set(book) if remit_to else set()
+    return suppliers_by_number(
+        jde, wanted, suppliers, book, addresses=addresses, remit_to=remit_to, paying_to=senders
+    )
 
 
 def suppliers_by_number(
@@ -61,17 +105,59 @@ def suppliers_by_number(
     wanted: Iterable[int],
     suppliers: dict[int, dict] | None = None,
     book: dict[int, dict] | None = None,
+    *,
+    addresses: bool = False,
+    remit_to: bool = False,
+    paying_to: Iterable[int] = (),
 ) -> list[JdeSupplier]:
     """The suppliers ``wanted`` (address numbers), in number order; the F0101 / F0401 half not in hand is
-    read by number. An address-book entry without a supplier master is not a supplier (yet): left out."""
-    ordered = sorted(set(wanted))
+    read by number. An address-book entry without a supplier master is not a supplier (yet): left out.
+
+    ``addresses``: each one's F0116 address in effect is read too (``JdeSupplier.mailing``); ``remit_to``:
+    F0401 SNTO and the F0101 row it names (``JdeSupplier.send_to``). A staged F0401 row lacks SNTO (the stage
+    does not keep it), so with ``remit_to`` every supplier's F0401 row is read again. ``paying_to``: address
+    numbers whose suppliers (those whose SNTO names one of them) are wanted too, all in one session."""
     suppliers, book = dict(suppliers or {}), dict(book or {})
+    columns = SUPPLIER_COLUMNS + (["SNTO"] if remit_to else [])
+    mailing: dict[int, dict] = {}
     with jde.session() as session:
+        senders = browse_in(session, SUPPLIERS.table, "SNTO", sorted(set(paying_to)), ["AN8"])
+        ordered = sorted(set(wanted) | {int(row["AN8"]) for row in senders})
         unnamed = [n for n in ordered if n not in book]
         book.update(_by_an8(session, ADDRESS_BOOK.table, ADDRESS_COLUMNS, unnamed))
-        missing = [n for n in ordered if n not in suppliers]
-        suppliers.update(_by_an8(session, SUPPLIERS.table, SUPPLIER_COLUMNS, missing))
-    return [JdeSupplier(n, suppliers[n], book.get(n)) for n in ordered if n in suppliers]
+        missing = [n for n in ordered if n not in suppliers or any(c not in suppliers[n] for c in columns)]
+        suppliers.update(_by_an8(session, SUPPLIERS.table, columns, missing))
+        found = [n for n in ordered if n in suppliers]
+        if remit_to:
+            payees = {_number(suppliers[n].get("SNTO")) for n in found} - {None, 0} - set(book)
+            book.update(_by_an8(session, ADDRESS_BOOK.table, ADDRESS_COLUMNS, sorted(payees)))  # type: ignore[arg-type]
+        if addresses:
+            mailing = addresses_in_effect(session, found)
+    out = []
+    for n in found:
+        record = JdeSupplier(n, suppliers[n], book.get(n), mailing.get(n))
+        payee = record.send_to_number if remit_to else None
+        out.append(replace(record, send_to=book.get(payee)) if payee else record)
+    return out
+
+
+def addresses_in_effect(session: Any, an8s: list[int], today: date | None = None) -> dict[int, dict]:
+    """Each address number's F0116 row in effect on ``today`` (the JDE server's date by default): the one
+    with the latest effective date (EFTB) not after it; a blank EFTB counts as always. ``EFTB`` is returned
+    as a ``date`` (None when blank). Address numbers with none are left out."""
+    today = today or datetime.now(jde_timezone()).date()
+    pattern = session.date_pattern
+    best: dict[int, tuple[date, dict]] = {}
+    for row in browse_in(session, SUPPLIER_ADDRESSES.table, "AN8", an8s, ADDRESS_BY_DATE_COLUMNS):
+        an8 = int(row["AN8"])
+        try:
+            effective = parse_jde_date(row.get("EFTB"), pattern)
+        except ValueError as exc:
+            raise ValueError(f"F0116 address of {an8}: effective date EFTB is unreadable ({exc})") from None
+        since = effective or date.min
+        if since <= today and (an8 not in best or since >= best[an8][0]):
+            best[an8] = (since, {**row, "EFTB": effective})
+    return {an8: row for an8, (_, row) in best.items()}
 
 
 # -- purchase orders: F4301 + F4311 -------------------------------------------------------------------------

@@ -61,6 +61,18 @@ SUPPLIERS = JdeTable(
     _cols("AN8:int APC MCUP CRRP TXA2 HDPY TRAP PYIN HOLD UPMJ:date UPMT:time"),
 )
 
+# Not in the reference (it documents no address table): F0116's layout is general JDE knowledge. Not in
+# JDE_TABLES, so the hourly JDE poll never reads it: only the flows that send addresses stage it (the JDE ->
+# BILL vendors flow, while ML_JDE_BILL_VENDOR_ADDRESSES is on), since an AIS allowlist may refuse the table.
+SUPPLIER_ADDRESSES = JdeTable(
+    "F0116",
+    "jde_supplier_addresses",
+    "F0116 Address by Date: mailing addresses per address number and effective date (EFTB); a day's rows "
+    "say whose address changed that day.",
+    ("AN8", "EFTB"),
+    _cols("AN8:int EFTB:date ADD1 ADD2 ADD3 ADD4 CTY1 ADDS ADDZ CTR UPMJ:date UPMT:time"),
+)
+
 GL_ACCOUNTS = JdeTable(
     "F0901",
     "jde_gl_accounts",

@@ -72,6 +72,7 @@ TABLE_KEYS: dict[str, tuple[str, ...]] = {
     "F0411Z1": ("EDUS", "EDBT", "EDTN", "EDLN"),
     "F0911Z1": ("EDUS", "EDBT", "EDTN", "EDLN"),
     "F0911": ("KCO", "DCT", "DOC", "DGJ", "JELN", "EXTL", "LT"),
+    "F0116": ("AN8", "EFTB"),  # Address by Date: not in the reference, general JDE knowledge
 }
 
 # Date columns (Julian CYYDDD in the database, rendered as dates by AIS) of the tables we use, from
@@ -85,6 +86,7 @@ DATE_ALIASES = frozenset(
         "DSVJ", "DGL", "DIVJ", "DDJ", "DDNJ", "DGJ", "DICJ", "DSYJ", "HDGJ",  # ledgers
         "EDDT",  # EDI transmission date (Z tables)
         "URDT",  # user-reserved date
+        "EFTB",  # F0116 beginning effective date (general JDE knowledge, not in the reference)
     }
 )  # fmt: skip
 TIME_ALIASES = frozenset({"UPMT", "TDAY"})

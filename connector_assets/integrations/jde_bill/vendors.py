@@ -1,16 +1,31 @@
-"""JD Edwards suppliers (F0401 + F0101) -> BILL vendors: the first flow of JDE <-> BILL.
+"""JD Edwards suppliers (F0401 + F0101, addresses from F0116) -> BILL vendors: the first flow of JDE <-> BILL.
 
-A supplier is in a day's partition when its F0401 row or its F0101 row (search type V) changed that day;
-the shared reader (``connector_assets.jde.documents``) completes it from JDE by address number. Matching
-in BILL: the ledger's cross-reference first (``write_one``), then BILL's own vendors by name (the one
-vendor field BILL can filter on), preferring the one with the supplier's tax ID. BILL documents no
-duplicate detection, so the claim and this search are all that stands between a rerun and a second vendor.
+Which suppliers a day holds: those whose F0401 row, F0101 row (search type V) or F0116 address changed that
+day, and those whose send-to party's F0101 row changed (its name is their payee name); the shared reader
+(``connector_assets.jde.documents``) completes each from JDE by address number.
 
-What is sent today: the name (F0101 ALPH), ``accountType`` BUSINESS and the tax ID (F0101 TAX) in
-``additionalInfo``. Address (F0116), payment terms and remittance data are not staged yet: issue 12.
+What is sent (BILL reference §2.6): ``name`` (F0101 ALPH); ``accountType`` PERSON for an individual (F0101
+TAXC P), else BUSINESS; ``additionalInfo.taxId`` (F0101 TAX); ``address`` from the supplier's F0116 row in
+effect (latest effective date EFTB not after today): ``line1`` the first address line, ``line2`` the others
+joined, ``city`` CTY1, ``stateOrProvince`` ADDS, ``zipOrPostalCode`` ADDZ, ``country`` CTR (ISO-2);
+``paymentInformation.payeeName`` the name of the party F0401 SNTO (send-to) names, else the supplier's own.
+BILL documents no place for a separate remit-to address, so only the payee name says where payments go.
+Not sent: payment terms (BILL has no terms field on vendors: the bills flow applies F0401 TRAP to due
+dates) and bank details (BILL takes them only on an MFA-trusted session, reference §1).
+
+``ML_JDE_BILL_VENDOR_ADDRESSES`` (default on) decides whether F0116 is staged and read at all: an AIS
+allowlist may refuse the table; off, vendors are sent without an address (and BILL keeps what it has).
+
+Matching in BILL, before a create: the ledger's cross-reference (``write_one``), then the supplier's tax ID
+(a vendor renamed on either side is still found), then its name, never a vendor whose tax ID differs. BILL
+filters vendors by name only (§2.5), so each write step lists BILL's vendors once, when its first search
+comes, and indexes them by tax ID and name, adding what it creates as it goes. BILL documents no duplicate
+detection: the ledger's claim and this search are all that stands between a rerun and a second vendor.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandera.pandas as pa
@@ -18,26 +33,77 @@ from pandera.typing import Series
 
 from connector_assets.flows.assets import awaited_keys, build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
-from connector_assets.flows.targets import BillTarget
+from connector_assets.flows.targets import SessionTarget
 from connector_assets.integrations.jde_bill.integration import INTEGRATION, ROUTE
 from connector_assets.jde.assets import jde_partitions
 from connector_assets.jde.documents import JdeSupplier, changed_suppliers, suppliers_by_number
-from connector_assets.jde.tables import ADDRESS_BOOK, SUPPLIERS
+from connector_assets.jde.extract import build_table_asset
+from connector_assets.jde.tables import ADDRESS_BOOK, SUPPLIER_ADDRESSES, SUPPLIERS
+from connector_resources import settings
+from connector_resources.jde.errors import JdeAuthError
 
-NAME_MAX = 100  # not documented by BILL; Coupa's limit, kept until the reference says otherwise
-TAX_ID_MAX = 20  # BILL's sandbox limit for additionalInfo.taxId
+# Field limits: BILL's reference documents none; these are the BILL sandbox's (what it refuses beyond).
+NAME_MAX = 100
+TAX_ID_MAX = 20
+ADDRESS_LINE_MAX = 100
+CITY_MAX = 50
+STATE_MAX = 50
+POSTAL_CODE_MAX = 20
+PAYEE_MAX = 100
+ADDRESSES_SETTING = "ML_JDE_BILL_VENDOR_ADDRESSES"
+_ON, _OFF = ("on", "true", "yes", "1"), ("off", "false", "no", "0")
+
+
+def addresses_enabled() -> bool:
+    """``ML_JDE_BILL_VENDOR_ADDRESSES``: whether suppliers' F0116 addresses are staged, read and sent."""
+    text = settings.value(ADDRESSES_SETTING).strip().lower()
+    if text in _ON or text in _OFF:
+        return text in _ON
+    raise settings.SettingError(f"{ADDRESSES_SETTING}={text!r}: say on or off")
 
 
 class BillVendorRecord(pa.DataFrameModel):
-    """What is sent as a BILL vendor: a name, the JDE address number it came from, a tax ID that fits."""
+    """What is sent as a BILL vendor, in the limits BILL takes: a name, the JDE address number it came from,
+    the payee name, and, when there is an address, a two-letter ISO country."""
 
     supplier_number: Series[str] = pa.Field(str_matches=r"^\d{1,8}$")
     name: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": NAME_MAX})
     tax_id: Series[str] = pa.Field(nullable=True, str_length={"max_value": TAX_ID_MAX})
+    payee_name: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": PAYEE_MAX})
+    address_line1: Series[str] = pa.Field(nullable=True, str_length={"max_value": ADDRESS_LINE_MAX})
+    address_line2: Series[str] = pa.Field(nullable=True, str_length={"max_value": ADDRESS_LINE_MAX})
+    address_city: Series[str] = pa.Field(nullable=True, str_length={"max_value": CITY_MAX})
+    address_state: Series[str] = pa.Field(nullable=True, str_length={"max_value": STATE_MAX})
+    address_postal_code: Series[str] = pa.Field(nullable=True, str_length={"max_value": POSTAL_CODE_MAX})
+    # Empty ("") when an address is sent without a country: refused, BILL mails checks by it.
+    address_country: Series[str] = pa.Field(nullable=True, str_matches=r"^[A-Z]{2}$")
 
     class Config:
         strict = True
         coerce = True
+
+
+ADDRESS_KEYS = ("line1", "line2", "city", "stateOrProvince", "zipOrPostalCode", "country")
+
+
+def _text(row: dict[str, Any] | None, alias: str) -> str:
+    return str((row or {}).get(alias) or "").strip()
+
+
+def map_address(mailing: dict[str, Any] | None) -> dict[str, str] | None:
+    """An F0116 row -> BILL's ``address`` (only the parts JDE has), or None when it holds no address."""
+    lines = [_text(mailing, f"ADD{n}") for n in range(1, 5)]
+    lines = [line for line in lines if line]
+    parts = {
+        "line1": lines[0] if lines else "",
+        "line2": ", ".join(lines[1:]),
+        "city": _text(mailing, "CTY1"),
+        "stateOrProvince": _text(mailing, "ADDS"),
+        "zipOrPostalCode": _text(mailing, "ADDZ"),
+    }
+    if not any(parts.values()):
+        return None
+    return {**{k: v for k, v in parts.items() if v}, "country": _text(mailing, "CTR").upper()}
 
 
 def map_vendor(jde_supplier: JdeSupplier) -> Mapped | Rejected:
@@ -46,15 +112,43 @@ def map_vendor(jde_supplier: JdeSupplier) -> Mapped | Rejected:
     key = str(an8)
     if book is None:
         return Rejected(key, f"supplier {an8}: no address book record (F0101) for this supplier number")
-    name = (book.get("ALPH") or "").strip()
-    tax_id = (book.get("TAX") or "").strip() or None
-    body: dict[str, Any] = {"name": name, "accountType": "BUSINESS"}
+    name = _text(book, "ALPH")
+    tax_id = _text(book, "TAX") or None
+    payee = name
+    if jde_supplier.send_to_number is not None:
+        if jde_supplier.send_to is None:
+            return Rejected(
+                key,
+                f"supplier {an8}: payments go to address number {jde_supplier.send_to_number} (F0401 "
+                "send-to, SNTO), which has no address book record (F0101)",
+            )
+        payee = _text(jde_supplier.send_to, "ALPH")
+    body: dict[str, Any] = {
+        "name": name,
+        "accountType": "PERSON" if _text(book, "TAXC").upper() == "P" else "BUSINESS",
+        "paymentInformation": {"payeeName": payee},
+    }
     if tax_id:
         body["additionalInfo"] = {"taxId": tax_id}
+    address = map_address(jde_supplier.mailing)
+    if address:
+        body["address"] = address
+    shown = address or {}
     return Mapped(
         source_key=key,
         body=body,
-        fields={"supplier_number": key, "name": name, "tax_id": tax_id},
+        fields={
+            "supplier_number": key,
+            "name": name,
+            "tax_id": tax_id,
+            "payee_name": payee,
+            "address_line1": shown.get("line1"),
+            "address_line2": shown.get("line2"),
+            "address_city": shown.get("city"),
+            "address_state": shown.get("stateOrProvince"),
+            "address_postal_code": shown.get("zipOrPostalCode"),
+            "address_country": shown.get("country"),
+        },
         natural_key={"name": name, "tax_id": tax_id},
     )
 
@@ -62,53 +156,165 @@ def map_vendor(jde_supplier: JdeSupplier) -> Mapped | Rejected:
 def map_vendors(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
     """The partition's changed suppliers, and those held records wait for, as BILL vendors."""
     also = {int(key) for key in awaited_keys(context, partition, VENDORS_FLOW) if key.isdigit()}
-    for supplier in changed_suppliers(context.resources.staging, context.resources.jde, partition, also):
+    resources = context.resources
+    with _address_refusal_explained():
+        found = changed_suppliers(
+            resources.staging, resources.jde, partition, also, addresses=addresses_enabled(), remit_to=True
+        )
+    for supplier in found:
         yield map_vendor(supplier)
+
+
+@contextmanager
+def _address_refusal_explained() -> Iterator[None]:
+    """A refusal to read F0116 (the AIS user's allowlist) fails the day saying what the operator can do."""
+    try:
+        yield
+    except JdeAuthError as refused:
+        if SUPPLIER_ADDRESSES.table not in str(refused):
+            raise
+        raise JdeAuthError(
+            f"{refused} Suppliers' addresses are read from F0116: allow that table for the AIS user, or set "
+            f"{ADDRESSES_SETTING}=off to send vendors without an address, then rerun the day.",
+            status=refused.status,
+        ) from refused
 
 
 def remap_vendors(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
     """The named suppliers read from JDE again and mapped (replay)."""
-    for supplier in suppliers_by_number(context.resources.jde, {int(k) for k in keys if k.isdigit()}):
+    numbers, jde = {int(k) for k in keys if k.isdigit()}, context.resources.jde
+    with _address_refusal_explained():
+        found = suppliers_by_number(jde, numbers, addresses=addresses_enabled(), remit_to=True)
+    for supplier in found:
         yield map_vendor(supplier)
+
+
+def _name(value: Any) -> str:
+    return " ".join(str(value or "").split()).casefold()
 
 
 def _tax(value: Any) -> str:
     return "".join(ch for ch in str(value or "") if ch.isalnum()).upper()
 
 
-class BillVendors(BillTarget):
-    """The BILL side of the vendors flow, over the client's raw find / create / update (3 vendors written
-    at once in BILL's organization pool: ``BillTarget``)."""
+def _tax_of(vendor: dict[str, Any]) -> str:
+    info = vendor.get("additionalInfo")
+    return _tax(info.get("taxId")) if isinstance(info, dict) else ""
 
+
+@dataclass
+class VendorIndex:
+    """BILL's live vendors by normalised tax ID and name (names compare case- and space-insensitively, tax
+    IDs on letters and digits: ``12-3456789`` = ``123456789``), oldest first."""
+
+    by_id: dict[str, dict[str, Any]] = field(default_factory=dict)
+    by_tax: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    by_name: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, vendors: Iterable[dict[str, Any]]) -> "VendorIndex":
+        index = cls()
+        for vendor in vendors:
+            index.add(vendor)
+        return index
+
+    def add(self, vendor: dict[str, Any]) -> None:
+        """Index ``vendor`` (replacing what was known of it); an archived one is dropped."""
+        vendor_id = str(vendor["id"])
+        old = self.by_id.pop(vendor_id, None)
+        if old is not None:
+            for bucket in (self.by_tax.get(_tax_of(old), []), self.by_name.get(_name(old.get("name")), [])):
+                bucket[:] = [v for v in bucket if str(v["id"]) != vendor_id]
+        if vendor.get("archived") is True:
+            return
+        self.by_id[vendor_id] = vendor
+        for bucket_map, key in ((self.by_tax, _tax_of(vendor)), (self.by_name, _name(vendor.get("name")))):
+            if key:
+                bucket = bucket_map.setdefault(key, [])
+                bucket.append(vendor)
+                bucket.sort(key=lambda v: (str(v.get("createdTime") or ""), str(v["id"])))
+
+    def match(self, name: str, tax_id: str | None) -> str | None:
+        """The vendor to adopt for a supplier of this name and tax ID: one with the same tax ID (the one of
+        the same name first: a renamed vendor is still found), else one of the same name without a tax ID;
+        never one whose tax ID differs (another business of the same name)."""
+        tax, wanted = _tax(tax_id), _name(name)
+        if tax:
+            same_tax = self.by_tax.get(tax, [])
+            named = [v for v in same_tax if _name(v.get("name")) == wanted]
+            if named or same_tax:
+                return str((named or same_tax)[0]["id"])
+        untaxed = [v for v in self.by_name.get(wanted, []) if not _tax_of(v)]
+        return str(untaxed[0]["id"]) if untaxed else None
+
+
+class BillVendors(SessionTarget):
+    """The BILL side of the vendors flow: finds through one listing of BILL's vendors per session
+    (``VendorIndex``), creates and updates through the client."""
+
+    resource = "bill"
     writes = ("vendors",)
 
+    def __init__(self, session: Any) -> None:
+        super().__init__(session)
+        self._index: VendorIndex | None = None
+
+    @property
+    def index(self) -> VendorIndex:
+        """BILL's vendors, listed on first use (a run whose records are all known lists nothing)."""
+        if self._index is None:
+            self._index = VendorIndex.of(self.session.iter_records("vendors"))
+        return self._index
+
     def find(self, record: Mapped) -> str | None:
-        """A live BILL vendor of this name: the one with the supplier's tax ID, else one with no tax ID
-        (never one whose tax ID differs: that is another business of the same name)."""
-        name, tax_id = record.natural_key["name"], record.natural_key["tax_id"]
-        candidates = self.session.find_vendors(name=name)  # oldest first
-        taxes = {str(v["id"]): _tax((v.get("additionalInfo") or {}).get("taxId")) for v in candidates}
-        if tax_id:
-            same = [vid for vid, tax in taxes.items() if tax == _tax(tax_id)]
-            if same:
-                return same[0]
-        untaxed = [vid for vid, tax in taxes.items() if not tax]
-        return untaxed[0] if untaxed else None
+        return self.index.match(record.natural_key["name"], record.natural_key["tax_id"])
 
     def create(self, record: Mapped) -> str:
-        return str(self.session.create_vendor(record.body)["id"])
+        created = self.session.create_vendor(record.body)
+        if self._index is not None:
+            self._index.add(created)
+        return str(created["id"])
 
     def update(self, target_id: str, record: Mapped) -> None:
-        self.session.update_vendor(target_id, record.body)
+        """PATCH (a merge patch): address parts JDE no longer has are sent as null, so BILL drops them."""
+        changes = dict(record.body)
+        if "address" in changes:
+            changes["address"] = {k: changes["address"].get(k) for k in ADDRESS_KEYS}
+        updated = self.session.update_vendor(target_id, changes)
+        if self._index is not None:
+            self._index.add(updated)
 
 
-VENDORS_FLOW = ROUTE.flow("vendors", "vendor", BillVendorRecord, map_vendors, remap_vendors, BillVendors)
+def vendor_sources(addresses: bool) -> list[str]:
+    """The staged JDE assets a day's suppliers come from (F0116 only when addresses are read)."""
+    return [SUPPLIERS.asset, ADDRESS_BOOK.asset, *([SUPPLIER_ADDRESSES.asset] if addresses else [])]
 
-vendor_assets = build_flow_assets(
-    VENDORS_FLOW,
-    partitions_def=jde_partitions,
-    upstream=[SUPPLIERS.asset, ADDRESS_BOOK.asset],
-    resource_keys={"jde", "bill"},
-    group=INTEGRATION,
-    kinds={"jde", "bill"},
+
+# Decided when the definitions load (lineage, the job's selection, what ``ml-connector ping`` checks); the
+# readers ask the setting again when they run.
+_ADDRESSES = addresses_enabled()
+
+VENDORS_FLOW = ROUTE.flow(
+    "vendors",
+    "vendor",
+    BillVendorRecord,
+    map_vendors,
+    remap_vendors,
+    BillVendors,
+    # F0116 is staged outside JDE_TABLES, so ping learns of it here; F0401 / F0101 come from the lineage.
+    reads={"JDE": (SUPPLIER_ADDRESSES.table,)} if _ADDRESSES else {},
 )
+
+supplier_addresses_asset = build_table_asset(SUPPLIER_ADDRESSES, jde_partitions)
+
+vendor_assets = [
+    *([supplier_addresses_asset] if _ADDRESSES else []),
+    *build_flow_assets(
+        VENDORS_FLOW,
+        partitions_def=jde_partitions,
+        upstream=vendor_sources(_ADDRESSES),
+        resource_keys={"jde", "bill"},
+        group=INTEGRATION,
+        kinds={"jde", "bill"},
+    ),
+]
