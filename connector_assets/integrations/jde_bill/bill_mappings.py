@@ -1,0 +1,240 @@
+"""The mapping tables of JDE -> BILL bills, and the check of every bill line against both systems.
+
+Three CSV tables (``mappings/``, one ``MappingTable`` each, staged as snapshots like every table):
+
+* accounts: the JDE account as typed (``BU.OBJ[.SUB]``, F4311.ANI / F0911.ANI) -> BILL chart-of-accounts id;
+  the key ``LNTY:S`` charges stock lines, which carry no account in JDE (theirs comes from AAIs);
+* departments: the JDE business unit (the account's first segment; a stock line's branch/plant) -> BILL
+  department id;
+* payment terms: the JDE terms code (F4301 PTC, else the supplier's F0401 TRAP) -> net days, for the due
+  date of a bill made from a purchase order (a voucher carries its own due date, F0411 DDJ).
+
+A bill line is sent only when both ends of each mapping exist: the JDE account in F0901 and postable
+(``GlAccounts``, the staged ``jde_gl_accounts``), the business unit in F0901, and the BILL ids in BILL and
+not archived (the staged snapshots ``bill_chart_of_accounts`` / ``bill_departments``). Otherwise the
+record is refused naming the line, the account or unit, and which side is wrong.
+"""
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from dagster import Failure
+
+from connector_assets.flows.mapping_tables import MappingTable, build_mapping_table_asset
+from connector_assets.integrations.jde_bill.integration import INTEGRATION
+from connector_assets.jde.accounts import GlAccounts
+from connector_resources import settings
+
+STOCK_KEY = "LNTY:S"  # the account-table key of stock lines (no account in JDE; AAIs choose it)
+CHART_OF_ACCOUNTS_ASSET = "bill_chart_of_accounts"  # BILL snapshots (connector_assets/saas_assets.py)
+DEPARTMENTS_ASSET = "bill_departments"
+GUARDED_BY = ("jde_ais", "bill")  # the sandbox tables only fit these two sandboxes
+
+
+def _bill_id(prefix: str, what: str):
+    def check(value: str) -> str | None:
+        text = value.strip()
+        if not text.startswith(prefix) or len(text) > 40 or not text.isalnum():
+            return f"a BILL {what} id starts with {prefix} (letters and digits only)"
+        return None
+
+    return check
+
+
+def _net_days(value: str) -> str | None:
+    text = value.strip()
+    if not text.isdigit() or int(text) > 366:
+        return "net days must be a whole number of days from 0 to 366"
+    return None
+
+
+ACCOUNTS = MappingTable(
+    asset="jde_bill_account_map",
+    variable="ML_JDE_BILL_ACCOUNT_MAP",
+    key="jde_account",
+    value="bill_chart_of_account_id",
+    sandbox_file="jde_bill_accounts.csv",
+    guarded_by=GUARDED_BY,
+    check=_bill_id("0ca", "chart-of-accounts"),
+    clean=str.strip,
+    description="JDE account (BU.OBJ[.SUB] as typed; LNTY:S for stock lines) -> BILL chart-of-accounts id, "
+    "staged from ML_JDE_BILL_ACCOUNT_MAP. Every bill line's GL account comes from this snapshot.",
+)
+DEPARTMENTS = MappingTable(
+    asset="jde_bill_department_map",
+    variable="ML_JDE_BILL_DEPARTMENT_MAP",
+    key="jde_business_unit",
+    value="bill_department_id",
+    sandbox_file="jde_bill_departments.csv",
+    guarded_by=GUARDED_BY,
+    check=_bill_id("0de", "department"),
+    clean=str.strip,
+    description="JDE business unit -> BILL department id, staged from ML_JDE_BILL_DEPARTMENT_MAP. Every "
+    "bill line's department comes from this snapshot.",
+)
+PAYMENT_TERMS = MappingTable(
+    asset="jde_bill_payment_terms_map",
+    variable="ML_JDE_BILL_PAYMENT_TERMS_MAP",
+    key="jde_payment_terms",
+    value="net_days",
+    sandbox_file="jde_bill_payment_terms.csv",
+    guarded_by=GUARDED_BY,
+    check=_net_days,
+    clean=str.strip,
+    description="JDE payment terms code (F4301 PTC / F0401 TRAP) -> net days, staged from "
+    "ML_JDE_BILL_PAYMENT_TERMS_MAP: the due date of a bill made from a purchase order.",
+)
+TABLES = (ACCOUNTS, DEPARTMENTS, PAYMENT_TERMS)
+jde_bill_mapping_tables = [build_mapping_table_asset(table, group=INTEGRATION) for table in TABLES]
+
+
+@dataclass(frozen=True)
+class BillPolicy:
+    """Which JDE documents become bills, and the due-date default: settings, since status codes and
+    terms are each customer's own (jde-ais.md: order activity rules are configured per customer)."""
+
+    approved_status: int  # F4311.LTTR from which a line is approved
+    closed_status: int  # F4311.LTTR from which a line is closed or cancelled (left off the bill)
+    voucher_statuses: frozenset[str]  # F0411.PST of vouchers sent
+    default_net_days: int  # an order with no terms at all
+
+    @classmethod
+    def from_settings(cls) -> "BillPolicy":
+        def number(env: str) -> int:
+            text = settings.value(env).strip()
+            if not text.isdigit():
+                raise Failure(f"{env} must be a whole number, not {text!r}")
+            return int(text)
+
+        statuses = frozenset(
+            s.strip().upper()
+            for s in settings.value("ML_JDE_BILL_VOUCHER_PAY_STATUSES").split(",")
+            if s.strip()
+        )
+        return cls(
+            number("ML_JDE_BILL_PO_APPROVED_STATUS"),
+            number("ML_JDE_BILL_PO_CLOSED_STATUS"),
+            statuses,
+            number("ML_JDE_BILL_DEFAULT_NET_DAYS"),
+        )
+
+
+@dataclass(frozen=True)
+class BillClassification:
+    name: str
+    archived: bool
+
+
+def bill_classifications(staging: Any, asset: str) -> dict[str, BillClassification]:
+    """A staged BILL snapshot (chart of accounts or departments): id -> name and archived flag.
+
+    Never staged is systemic (every line would be refused), so it fails the step naming the asset."""
+    if not staging.exists(asset, None):
+        raise Failure(
+            f"the BILL snapshot {asset} was never read on this instance: materialize {asset}, then rerun"
+        )
+    found: dict[str, BillClassification] = {}
+    for row in staging.read_rows(asset, None):
+        record = row["record"]
+        doc = json.loads(record) if isinstance(record, str) else dict(record)
+        found[str(row["id"])] = BillClassification(str(doc.get("name") or ""), doc.get("archived") is True)
+    return found
+
+
+def _business_units(accounts: GlAccounts) -> set[str]:
+    return {unit for unit, _obj, _sub in accounts.accounts}
+
+
+class LineCoder:
+    """Each bill line's BILL classifications (GL account, department), checked on both sides; pure once
+    built (the mapper calls it, no I/O)."""
+
+    def __init__(
+        self,
+        accounts: Mapping[str, str],
+        departments: Mapping[str, str],
+        gl: GlAccounts,
+        chart: Mapping[str, BillClassification],
+        bill_departments: Mapping[str, BillClassification],
+    ) -> None:
+        self.accounts = {k.strip().upper(): v for k, v in accounts.items()}
+        self.departments = {k.strip().upper(): v for k, v in departments.items()}
+        self.gl = gl
+        self.units = _business_units(gl)
+        self.chart = chart
+        self.bill_departments = bill_departments
+
+    @classmethod
+    def load(cls, staging: Any, accounts: Mapping[str, str], departments: Mapping[str, str]) -> "LineCoder":
+        return cls(
+            accounts,
+            departments,
+            GlAccounts.load(staging),
+            bill_classifications(staging, CHART_OF_ACCOUNTS_ASSET),
+            bill_classifications(staging, DEPARTMENTS_ASSET),
+        )
+
+    def classify(self, account: str | None, business_unit: str, where: str) -> dict[str, str] | str:
+        """``{"chartOfAccountId", "departmentId"}`` for a line charged to ``account`` (None: a stock
+        line) in ``business_unit``, or why not, naming the line (``where``) in a finance user's words."""
+        if account is None:
+            key, shown = STOCK_KEY, "stock lines (LNTY:S)"
+        else:
+            checked = self.gl.postable(account, where)
+            if isinstance(checked, str):
+                return checked
+            key, shown = account.strip().upper(), f"account {account}"
+        chart_id = self.accounts.get(key)
+        if chart_id is None:
+            return (
+                f"{shown} has no BILL chart-of-accounts id in the account mapping table "
+                f"({ACCOUNTS.variable}; {where})"
+            )
+        problem = _in_bill(self.chart, chart_id, "chart-of-accounts", f"mapped from {shown}", where)
+        if problem:
+            return problem
+        unit = business_unit.strip().upper()
+        if not unit:
+            return f"{where} has no business unit to take the BILL department from"
+        if unit not in self.units:
+            return f"business unit {unit} not found in F0901 (no account in it; {where})"
+        department_id = self.departments.get(unit)
+        if department_id is None:
+            return (
+                f"business unit {unit} has no BILL department id in the department mapping table "
+                f"({DEPARTMENTS.variable}; {where})"
+            )
+        problem = _in_bill(
+            self.bill_departments, department_id, "department", f"mapped from business unit {unit}", where
+        )
+        if problem:
+            return problem
+        return {"chartOfAccountId": chart_id, "departmentId": department_id}
+
+
+def _in_bill(
+    known: Mapping[str, BillClassification], bill_id: str, what: str, origin: str, where: str
+) -> str | None:
+    found = known.get(bill_id)
+    if found is None:
+        return f"BILL {what} id {bill_id} ({origin}) not in BILL (archived?); {where}"
+    if found.archived:
+        return f"BILL {what} id {bill_id} ({found.name!r}, {origin}) is archived in BILL; {where}"
+    return None
+
+
+def net_days(codes: Iterable[str | None], terms: Mapping[str, str], policy: BillPolicy) -> int | str:
+    """Net days of the first terms code given (the order's PTC, then the supplier's TRAP), or why none:
+    no code at all takes the default (a setting); a code missing from the table is refused, since a
+    guessed due date could have the bill paid early or late."""
+    for code in codes:
+        text = str(code or "").strip()
+        if text:
+            days = terms.get(text)
+            if days is None:
+                table = PAYMENT_TERMS.variable
+                return f"payment terms {text} have no net days in the terms mapping table ({table})"
+            return int(days)
+    return policy.default_net_days

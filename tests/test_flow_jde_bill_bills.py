@@ -1,0 +1,322 @@
+"""JDE approved purchase orders and vouchers -> BILL bills end to end: the JDE and BILL simulators, the
+real clients, Dagster, the ledger. Each test starts its own simulators and ledger (small scales)."""
+
+from collections import Counter
+from contextlib import contextmanager
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import requests
+import sqlalchemy as sa
+from asset_runs import metadata_by_asset, named
+from dagster import instance_for_test, materialize
+from sandbox_logins import on_simulator
+
+from connector_assets.integrations.jde_bill.bill_mappings import BillPolicy
+from connector_assets.integrations.jde_bill.bills import (
+    BILLS_FLOW,
+    bill_assets,
+    bill_replay,
+    first_voucher,
+    order_approved,
+    voucher_payable,
+)
+from connector_assets.integrations.jde_bill.order_vouchers import vouchers_on_orders
+from connector_assets.integrations.jde_bill.vendors import vendor_assets
+from connector_assets.jde.assets import jde_assets
+from connector_assets.jde.documents import (
+    JdePurchaseOrder,
+    JdeVoucher,
+    changed_vouchers,
+    purchase_orders_by_number,
+)
+from connector_assets.saas_assets import saas_assets
+from connector_assets.staging import StagingResource
+from connector_resources.bill import BillResource
+from connector_resources.bill.auth import forget_sessions
+from connector_resources.jde import JdeAisResource
+from connector_resources.ledger import Ledger, LedgerResource
+from connector_resources.replay import register_replay_handler, replay_items
+from connector_sandbox.bill import BillSandboxSettings
+from connector_sandbox.bill import run_in_thread as run_bill
+from connector_sandbox.jde_ais import JdeSandboxSettings
+from connector_sandbox.jde_ais import run_in_thread as run_jde
+
+ARCHIVED_CHART_ID = "0ca02bbWHAXckE0RjYXV"  # BILL sandbox 6190 Advertising, archived by its seed
+MASTER = (
+    "jde_gl_accounts",
+    "bill_chart_of_accounts",
+    "bill_departments",
+    "jde_bill_account_map",
+    "jde_bill_department_map",
+    "jde_bill_payment_terms_map",
+)
+SOURCES = ("jde_po_headers", "jde_po_lines", "jde_ap_ledger")
+VENDORS = ("jde_suppliers", "jde_address_book", "jde_bill_vendors_mapped", "jde_bill_vendors_written")
+BILLS = ("jde_bill_bills_mapped", "jde_bill_bills_written")
+EVERYTHING = (*MASTER, *SOURCES, *VENDORS, *BILLS)
+ALL_ASSETS = [*jde_assets, *saas_assets, *vendor_assets, *bill_assets]
+
+
+class World:
+    def __init__(self, resources: dict, ledger: Ledger, bill_url: str, day: str) -> None:
+        self.resources, self.ledger, self.bill_url, self.day = resources, ledger, bill_url, day
+
+    def run(self, *names: str, ok: bool = True) -> dict:
+        with instance_for_test() as instance:
+            result = materialize(
+                named(names, ALL_ASSETS),
+                resources=self.resources,
+                instance=instance,
+                partition_key=self.day,
+                raise_on_error=False,
+            )
+        assert result.success is ok, [e.message for e in result.all_events if e.is_failure]
+        return {
+            k: {f: getattr(v, "value", v) for f, v in m.items()} for k, m in metadata_by_asset(result).items()
+        }
+
+    def sync(self) -> dict:
+        """Everything for the day, then the vendors again (those the held bills wait for: the vendors flow
+        reads them on its next run) and the bills: what two scheduled runs do. The second run's metadata."""
+        self.run(*EVERYTHING)
+        return self.run(*VENDORS, *BILLS)
+
+    def bill_xrefs(self, entity: str = "bill") -> dict[str, str]:
+        with self.ledger.engine.begin() as conn:
+            rows = conn.execute(
+                sa.text(
+                    "select source_key, target_id from mlc_xref where integration = 'jde_bill' "
+                    "and entity = :e and target_id is not null"
+                ),
+                {"e": entity},
+            ).all()
+        return dict(rows)
+
+    def bills_in_bill(self) -> list[dict]:
+        """Every live bill in BILL that this flow wrote (its description names the JDE document)."""
+        with self.resources["bill"].session() as session:
+            return [
+                b
+                for b in session.iter_all("bills")
+                if str(b.get("description") or "").startswith("JDE ") and not b.get("archived")
+            ]
+
+    def replay(self, items):
+        register_replay_handler(
+            "jde_bill",
+            "bills",
+            bill_replay(lambda: {k: self.resources[k] for k in ("jde", "bill", "staging")}),
+        )
+        return replay_items(self.ledger, items)
+
+    def faults(self, **knobs) -> None:
+        root = self.bill_url.removesuffix("/connect")
+        requests.post(f"{root}/sandbox/faults", json=knobs, timeout=10).raise_for_status()
+
+
+@contextmanager
+def world_at(tmp_path: Path, jde_scale: float = 0.02):
+    jde_url, stop_jde = run_jde(JdeSandboxSettings(scale=jde_scale))
+    bill_url, stop_bill = run_bill(BillSandboxSettings(scale=0.05))
+    forget_sessions()
+    db = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
+    resources = {
+        "jde": on_simulator(JdeAisResource, jde_url),
+        "bill": on_simulator(BillResource, bill_url, backoff_base=0.01, backoff_cap=0.2),
+        "staging": StagingResource(base_dir=str(tmp_path / "staging")),
+        "ledger": LedgerResource(db_url=db),
+    }
+    try:
+        yield World(resources, Ledger(db), bill_url, (date.today() - timedelta(days=21)).isoformat())
+    finally:
+        forget_sessions()
+        stop_bill()
+        stop_jde()
+
+
+@pytest.fixture
+def world(tmp_path):
+    with world_at(tmp_path) as made:
+        yield made
+
+
+def _one_bill_each(world: World) -> None:
+    """Every bill the ledger names exists once in BILL, and no bill of ours is in BILL twice."""
+    ours = world.bills_in_bill()
+    keys = Counter((b["vendorId"], b["invoice"]["invoiceNumber"]) for b in ours)
+    assert keys and max(keys.values()) == 1, keys.most_common(3)
+    assert {b["id"] for b in ours} == set(world.bill_xrefs().values())
+
+
+def test_bills_wait_for_their_vendor_then_are_written_once_skipped_and_adopted_after_a_crash(world):
+    mapped = world.run(*MASTER, *SOURCES, *BILLS)["jde_bill_bills_mapped"]
+    held = world.ledger.open_items(integration="jde_bill", flow="bills", status="held")
+    assert mapped["held"] == len(held) == mapped["records"] > 0 and not world.bill_xrefs()
+    assert all("waits for jde_bill:vendor:JDE:" in item.reason for item in held)
+
+    # The vendors flow reads the suppliers held bills wait for; their write releases the bills.
+    assert world.run(*VENDORS)["jde_bill_vendors_written"]["released"] >= len(held)
+    released = world.ledger.open_items(integration="jde_bill", flow="bills")
+    assert released and all(item.status != "held" for item in released)
+    summary = world.replay(released)
+    assert len(summary.replayed) == len(held) and not summary.failed
+    assert not world.ledger.open_items(integration="jde_bill", flow="bills")
+    xrefs = world.bill_xrefs()
+    assert len(xrefs) == len(held) and {key[:3] for key in xrefs} == {"PO:", "PV:"}  # both documents
+    _one_bill_each(world)
+    by_id = {b["id"]: b for b in world.bills_in_bill()}
+    for key, bill_id in xrefs.items():
+        lines = by_id[bill_id]["billLineItems"]
+        assert all(line["classifications"]["chartOfAccountId"].startswith("0ca") for line in lines)
+        assert all(line["classifications"]["departmentId"].startswith("0de") for line in lines)
+        if key.startswith("PO:"):
+            assert by_id[bill_id]["purchaseOrderNumber"] == key.split(":")[2]
+
+    again = world.run(*BILLS)["jde_bill_bills_written"]  # the partition again: nothing sent twice
+    assert again["create"] == again["update"] == 0 and again["skip"] == len(xrefs)
+
+    # A crash after BILL created two bills and before the ledger stored their ids: adopted, not doubled.
+    lost = [next(k for k in xrefs if k.startswith("PO:")), next(k for k in xrefs if k.startswith("PV:"))]
+    with world.ledger.engine.begin() as conn:
+        for key in lost:
+            conn.execute(
+                sa.text(
+                    "update mlc_xref set target_id = null, content_hash = null, state = 'pending' "
+                    "where integration = 'jde_bill' and entity = 'bill' and source_key = :k"
+                ),
+                {"k": key},
+            )
+    adopted = world.run(*BILLS)["jde_bill_bills_written"]
+    assert adopted["adopt"] == 2 and adopted["create"] == 0
+    assert world.bill_xrefs() == xrefs
+    _one_bill_each(world)
+
+
+def _order_billed_before_its_voucher(world: World) -> tuple[JdePurchaseOrder, JdeVoucher]:
+    """An approved order whose header changed on another day than its first voucher (which changed on
+    the test's day): so the order can become a bill on its own day before the voucher arrives."""
+    policy = BillPolicy.from_settings()
+    jde = world.resources["jde"]
+    vouchers = {
+        v.key: v
+        for v in changed_vouchers(world.resources["staging"], jde, world.day)
+        if voucher_payable(v, policy) and v.order
+    }
+    for order in purchase_orders_by_number(jde, {v.order for v in vouchers.values()}):
+        on_it = [v for v in vouchers_on_orders(jde, [order.key[:3]]) if voucher_payable(v, policy)]
+        first = first_voucher(on_it)
+        day = order.header["UPMJ"].isoformat() if order.header else world.day
+        if order_approved(order, policy) and first and first.key in vouchers and day != world.day:
+            return order, first
+    raise AssertionError(f"the JDE sandbox has no approved order billed before its voucher on {world.day}")
+
+
+def test_a_voucher_on_an_order_that_became_a_bill_updates_that_bill(world, monkeypatch):
+    world.run(*MASTER, *SOURCES)
+    order, voucher = _order_billed_before_its_voucher(world)
+    key = f"PO:{order.key[0]}:{order.key[1]}:{order.key[2]}"
+    day = world.day
+
+    monkeypatch.setenv("ML_JDE_BILL_VOUCHER_PAY_STATUSES", "Z")  # no voucher yet: the order alone
+    world.day = order.header["UPMJ"].isoformat()
+    world.sync()
+    bill_id = world.bill_xrefs()[key]
+    [bill] = [b for b in world.bills_in_bill() if b["id"] == bill_id]
+    assert bill["invoice"]["invoiceNumber"] == f"PO-{order.key[0]}-{order.key[1]}-{order.key[2]}"
+
+    monkeypatch.delenv("ML_JDE_BILL_VOUCHER_PAY_STATUSES")  # the voucher arrives (its day)
+    world.day = day
+    written = world.run(*SOURCES, *BILLS)["jde_bill_bills_written"]
+    assert written["update"] >= 1
+    assert world.bill_xrefs()[key] == bill_id  # still the order's one bill
+    voucher_key = f"PV:{voucher.key[0]}:{voucher.key[1]}:{voucher.key[2]}"
+    assert world.bill_xrefs("bill_voucher")[voucher_key] == bill_id  # the payments flow finds the voucher
+    assert voucher_key not in world.bill_xrefs()  # not a second bill
+    [bill] = [b for b in world.bills_in_bill() if b["id"] == bill_id]
+    assert bill["invoice"]["invoiceNumber"] == voucher.pay_items[0]["VINV"].strip()
+    assert bill["purchaseOrderNumber"] == str(order.key[1])
+    assert sum(Decimal(str(line["amount"])) for line in bill["billLineItems"]) == sum(
+        Decimal(str(item["AG"])) for item in voucher.pay_items
+    )
+    _one_bill_each(world)
+
+
+def test_a_bad_mapping_row_is_queued_naming_it_then_replayed_once_with_the_fixed_table(
+    world, monkeypatch, tmp_path
+):
+    table = Path(__file__).resolve().parents[1] / "mappings" / "sandbox" / "jde_bill_accounts.csv"
+    header, *rows = table.read_text().splitlines()
+    broken = [r if not r.startswith("LNTY:S,") else f"LNTY:S,{ARCHIVED_CHART_ID}" for r in rows]
+    bad = tmp_path / "accounts.csv"
+    bad.write_text("\n".join([header, *broken]) + "\n")
+    monkeypatch.setenv("ML_JDE_BILL_ACCOUNT_MAP", str(bad))
+    meta = world.sync()
+    failed = world.ledger.open_items(integration="jde_bill", flow="bills", status="failed")
+    assert meta["jde_bill_bills_mapped"]["rejected"] == len(failed) > 0
+    assert meta["jde_bill_bills_written"]["create"] > 0  # the others proceed
+    for item in failed:
+        assert (
+            f"BILL chart-of-accounts id {ARCHIVED_CHART_ID} ('Advertising', mapped from stock lines"
+            in item.reason
+        )
+        assert item.source_key not in world.bill_xrefs()
+
+    monkeypatch.delenv("ML_JDE_BILL_ACCOUNT_MAP")  # the table is fixed: the replay stages it afresh
+    summary = world.replay(failed)
+    assert summary.replayed and not summary.failed
+    if summary.held:  # refused before anything waited for their vendor: it syncs on the vendors' next run
+        world.run(*VENDORS)
+        world.replay(world.ledger.open_items(integration="jde_bill", flow="bills"))
+    assert not world.ledger.open_items(integration="jde_bill", flow="bills")
+    assert {i.source_key for i in failed} <= set(world.bill_xrefs())
+    assert len(world.replay(failed).replayed) == len(failed)  # again: skipped, already written
+    for item in failed:
+        creates = [e for e in world.ledger.history(item.source_key) if e.action in ("create", "adopt")]
+        assert len(creates) == 1
+    _one_bill_each(world)
+
+
+def test_a_systemic_failure_writes_nothing(tmp_path, monkeypatch):
+    table = Path(__file__).resolve().parents[1] / "mappings" / "sandbox" / "jde_bill_accounts.csv"
+    header, *rows = table.read_text().splitlines()
+    unreadable = tmp_path / "unreadable.csv"  # semicolons: no bill_chart_of_account_id column
+    unreadable.write_text("jde_account;bill_chart_of_account_id\n20.8150;0ca02O8c7T4QtJWlF9TY\n")
+    archived = tmp_path / "archived.csv"  # every account on an archived BILL account: most records fail
+    archived.write_text("\n".join([header, *(f"{r.split(',')[0]},{ARCHIVED_CHART_ID}" for r in rows)]) + "\n")
+    with world_at(tmp_path, jde_scale=0.05) as world:
+        monkeypatch.setenv("ML_JDE_BILL_ACCOUNT_MAP", str(unreadable))
+        meta = world.run(*EVERYTHING, ok=False)  # the table's asset fails: nothing downstream runs
+        assert "jde_bill_account_map" not in meta and "jde_bill_bills_mapped" not in meta
+        monkeypatch.setenv("ML_JDE_BILL_ACCOUNT_MAP", str(archived))
+        meta = world.run(*EVERYTHING, ok=False)  # mapped, most refused: the check fails, nothing written
+        assert "jde_bill_bills_written" not in meta
+        assert not world.bill_xrefs() and not world.bills_in_bill()
+
+
+def test_an_outage_fails_the_partition_with_everything_queued_and_a_rerun_writes_each_once(world):
+    world.run(*MASTER, *SOURCES, *BILLS)  # held: their vendors are read by the vendors' next run
+    mapped = world.run(*VENDORS, "jde_bill_bills_mapped")["jde_bill_bills_mapped"]
+    world.faults(fail_next=100_000, fail_next_status=503)
+    world.run("jde_bill_bills_written", ok=False)
+    queued = world.ledger.open_items(integration="jde_bill", flow="bills", status="failed")
+    assert len(queued) == mapped["valid"] > 0 and not world.bill_xrefs()
+    requests.post(
+        f"{world.bill_url.removesuffix('/connect')}/sandbox/faults/reset", timeout=10
+    ).raise_for_status()
+    rerun = world.run(*BILLS)["jde_bill_bills_written"]
+    assert rerun["create"] + rerun["adopt"] == len(queued) and rerun["fail"] == 0
+    assert not world.ledger.open_items(integration="jde_bill", flow="bills")
+    _one_bill_each(world)
+
+
+def test_the_flow_is_part_of_the_integration_with_its_job_and_schedule():
+    from connector_assets.definitions import defs
+
+    job = defs.resolve_job_def("jde_bill_bills")
+    keys = {k.to_user_string() for k in job.asset_layer.executable_asset_keys}
+    assert {"jde_bill_account_map", "bill_chart_of_accounts", *BILLS} <= keys
+    assert "jde_bill_bills_schedule" in {s.name for s in defs.schedules}
+    assert BILLS_FLOW.dependency_key("PO:00200:4512:OP") == "jde_bill:bill:JDE:PO:00200:4512:OP"
