@@ -227,7 +227,9 @@ def _queue(ledger: Ledger) -> dict[str, Any]:
 
 def _inbox_statuses(ledger: Ledger, event_type: str = "") -> dict[str, int]:
     """Inbox rows by status (of one BILL event type when given)."""
-    query = "select status, count(*) from mlc_webhook_inbox where cast(body as text) like :kind group by status"
+    query = (
+        "select status, count(*) from mlc_webhook_inbox where cast(body as text) like :kind group by status"
+    )
     with ledger.engine.connect() as conn:
         rows = conn.execute(sa.text(query), {"kind": f"%{event_type}%"}).all()
     return dict(rows)
@@ -276,6 +278,23 @@ def test_a_paid_payment_on_a_voucher_bill_is_recorded_once_from_webhooks_and_pol
     again = _run(world.resources, *FLOW, partition=day)["jde_bill_payments_written"]
     assert again["create"] == 0 and again["skip"] == 1
     assert len(world.jde_payments(payment)) == 1
+
+    # JDE recorded it but the ledger lost the answer (a crash between the two): JDE's duplicate-reference
+    # refusal (59AB) is adopted, the voucher is not paid twice.
+    with world.ledger.engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "update mlc_xref set target_id = null, content_hash = null, state = 'pending' "
+                "where integration = 'jde_bill' and entity = 'payment' and source_key = :k"
+            ),
+            {"k": f"{payment}:{paid}"},
+        )
+    adopted = _run(world.resources, *FLOW, partition=day)["jde_bill_payments_written"]
+    assert adopted["adopt"] == 1 and adopted["create"] == 0
+    assert len(world.jde_payments(payment)) == 1
+    assert world.ledger.get_xref("jde_bill", "payment", "bill", f"{payment}:{paid}", "JDE").target_id == (
+        xref.target_id
+    )
 
 
 def _stale_account_cache(world: World, account: str) -> None:

@@ -1,4 +1,4 @@
-"""Write targets in JD Edwards for any "X -> JDE" flow: voucher batches and payments on vouchers.
+"""Write targets in JD Edwards for any "X -> JDE" flow: voucher and journal batches, payments on vouchers.
 
 Every write into JDE goes through an ml-connector orchestration (``docs/jde_orchestrations/``); the
 targets here drive them and know what each answer means, whatever system the records came from. What is
@@ -13,7 +13,10 @@ a 59A4 on create (the ledger lost the intent entirely, or two runs raced) is ado
 that the batch really holds this document. A payment goes through ``ML_RecordPayment`` with the source
 payment's reference as ``Payment_Reference``, which JDE records once per voucher (59AB on a repeat,
 adopted the same way). A payment can only be recorded once the Batch Voucher Processor (R04110ZA) has
-turned the batch into an F0411 voucher; until then it is refused as not ready, and retried.
+turned the batch into an F0411 voucher; until then it is refused as not ready, and retried. A payment on
+a voucher the source already knows by its document key (KCO / DOC / DCT: a JDE voucher that became a
+BILL bill) goes through ``DocumentPayments``: the same orchestration and 59AB rule, and a voucher JDE
+does not find (59A8) is not ready either, not refused.
 """
 
 from collections.abc import Iterator
