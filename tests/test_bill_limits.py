@@ -230,3 +230,44 @@ def test_every_step_calling_bill_is_in_the_organizations_pool_limited_to_one_ste
         limits = apply_write_pool_limits(instance, defs.assets or [])
         assert limits[pool] == 1
         assert instance.event_log_storage.get_concurrency_info(pool).slot_count == 1
+
+
+def test_a_bill_read_at_the_hourly_cap_fails_at_once_naming_when_without_a_step_retry(sandbox, tmp_path):
+    """Reads behave as writes do: BDC_1144 is not retried within the hour; the step says when."""
+    from datetime import UTC, datetime
+
+    from dagster import instance_for_test, materialize
+
+    from connector_assets.saas_assets import saas_assets
+    from connector_assets.staging import StagingResource
+    from connector_resources.ledger import LedgerResource
+
+    resource = on_simulator(BillResource, sandbox, backoff_base=0.01, backoff_cap=0.2)
+    _read_one_page(resource)
+    used = _state(sandbox)["limits"]["requests_this_window"]
+    admin = sandbox.removesuffix("/connect") + "/sandbox"
+    requests.post(
+        f"{admin}/settings", json={"limits": {"requests_per_hour": used}}, timeout=15
+    ).raise_for_status()
+    asset = next(a for a in saas_assets if a.key.to_user_string() == "bill_vendors")
+    resources = {
+        "bill": resource,
+        "staging": StagingResource(base_dir=str(tmp_path / "staging")),
+        "ledger": LedgerResource(db_url=f"sqlite:///{tmp_path / 'ledger.sqlite'}"),
+    }
+    with instance_for_test() as instance:
+        result = materialize(
+            [asset],
+            resources=resources,
+            instance=instance,
+            partition_key=datetime.now(UTC).date().isoformat(),
+            raise_on_error=False,
+        )
+    assert not result.success
+    failures = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    assert len(failures) == 1 and not [
+        e for e in result.all_events if e.event_type_value == "STEP_UP_FOR_RETRY"
+    ]
+    message = failures[0].step_failure_data.error.message
+    assert "not retried" in message and "UTC" in message and "local" in message, message
+    assert _state(sandbox)["error_codes"].get("BDC_1144") == 1  # one refused call, then nothing
