@@ -296,6 +296,15 @@ def test_a_paid_payment_on_a_voucher_bill_is_recorded_once_from_webhooks_and_pol
         xref.target_id
     )
 
+    # The payment is voided in BILL afterwards: JDE keeps it (never reversed by the integration), and a
+    # person is asked to reverse it there.
+    world.bill.call("POST", f"payments/{payment}/void", {"voidReason": "Check lost"})
+    world.bill.sandbox("webhooks/deliver")
+    _run(world.resources, *FLOW, partition=day)
+    undone = _queue(world.ledger)[f"{payment}:{paid}"]
+    assert f"is now VOIDED in BILL, but JDE holds it as {xref.target_id}" in undone.reason
+    assert len(world.jde_payments(payment)) == 1
+
 
 def _stale_account_cache(world: World, account: str) -> None:
     """The staged F0901 cache says ``account`` is postable while JDE no longer lets it be posted to (the
@@ -511,6 +520,9 @@ def test_a_payment_recorded_into_bill_from_outside_is_not_sent_back_to_jde():
         def find_xref_by_target(self, *args, **kwargs):
             raise AssertionError("looked up a bill of a payment JDE already holds")
 
+        def get_xref(self, *args, **kwargs):
+            return None  # the scheduled one: never posted, so nothing to reverse either
+
     recorded = {
         **_payment(("00n02BILL00000000001", "10.00")),
         "singleStatus": "CLEARED",
@@ -574,3 +586,32 @@ def test_a_webhook_is_completed_from_bill_and_a_paid_bills_event_reads_its_payme
         assert found[0][0].record == mine and found[0][0].origin == "read"  # the amounts per bill, from BILL
         assert bill.calls.count(("get", "stp02P1")) == 1  # each payment read once per run
     assert ("list", "vendorId:eq:009V") in bill.calls  # BILL refused the billId filter: by vendor instead
+
+
+def test_a_payment_voided_after_it_reached_jde_is_raised_once_for_a_person(tmp_path):
+    from connector_assets.flows.documents import Version
+    from connector_assets.integrations.jde_bill.payments import payment_records
+
+    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
+    key = "stp02PAYMENT00000001:00n02BILL00000000001"
+    ledger.record_target(
+        "jde_bill", "payment", "bill", key, "JDE", "00001/10008/PV/stp02PAYMENT00000001", "h"
+    )
+    voided = {**_payment(("00n02BILL00000000001", "10.00")), "singleStatus": "VOIDED", "onlinePayment": True}
+    versions = [Version("stp02PAYMENT00000001", PAID_ON, voided, "poll")]
+    [raised] = payment_records(ledger, None, versions)
+    assert (
+        raised.source_key == key
+        and "is now VOIDED in BILL" in raised.reason
+        and "void the payment" in raised.reason
+    )
+    item = ledger.enqueue(
+        integration="jde_bill",
+        flow="payments",
+        entity="payment",
+        source_key=key,
+        payload={},
+        reason=raised.reason,
+    )
+    ledger.abandon(item.id, reason="reversed in JDE by AP")
+    assert list(payment_records(ledger, None, versions)) == []  # the day's later runs do not raise it again

@@ -12,6 +12,10 @@ money reached the vendor; ``SCHEDULED`` can still be canceled, the ``*_FAILED_*`
   or by hand; sending it back would pay the voucher twice in JDE;
 * zero or negative amounts (BILL allows neither, reference 2.8; refused with a reason should one appear).
 
+A payment JDE already holds that BILL later voids (or cancels, or whose funding fails) is not reversed by
+the integration: it is queued once for a person to reverse it in JDE. One that maps differently after
+it was posted (amount, date, or the posting settings changed) is queued too, never posted twice.
+
 Which JDE document. The bills flow (JDE -> BILL) records the bill's origin in the ledger: an xref of
 entity ``bill`` whose target id is the BILL bill id, keyed ``PV:<KCO>:<DOC>:<DCT>`` (from a voucher) or
 ``PO:<KCOO>:<DOCO>:<DCTO>`` (from a purchase order), and for a PO bill a voucher was later applied to, a
@@ -364,7 +368,11 @@ def payment_records(
     """``versions`` that BILL paid, mapped; the journal accounts are checked against the staged F0901 only
     when a payment needs a journal entry (``GlAccounts.load`` fails the step when the cache is missing)."""
     statuses, mode = paid_statuses(), posting()
+    versions = list(versions)
     chosen = [v for v in versions if payment_status(v.record) in statuses and made_by_bill(v.record)]
+    for version in versions:
+        if made_by_bill(version.record) and payment_status(version.record) not in statuses:
+            yield from _undone_after_posting(ledger, version.record)
     recorded = sum(1 for v in versions if not made_by_bill(v.record))
     if log is not None and recorded:
         log.info(
@@ -376,6 +384,26 @@ def payment_records(
     rules = PostingRules(mode, JournalAccounts.checked(gl) if gl is not None else JournalAccounts(None, None))
     for version in chosen:
         yield from map_payment(version.record, version.updated_at, origins, rules)
+
+
+def _undone_after_posting(ledger: Ledger, payment: dict[str, Any]) -> Iterator[Rejected]:
+    """A payment JDE holds that BILL no longer counts as paid (voided, canceled, its funding failed): the
+    integration never reverses a JDE posting, so it asks a person to, until they say it is done (an item
+    of the record abandoned since the posting is not raised again by the day's later runs)."""
+    payment_id, status = str(payment["id"]), payment_status(payment) or "no longer paid"
+    for bill_id, _ in paid_bills(payment):
+        key = f"{payment_id}:{bill_id}"
+        xref = ledger.get_xref(INTEGRATION, "payment", "bill", key, "JDE")
+        if xref is None or not xref.target_id:
+            continue
+        reason = (
+            f"BILL payment {payment_id} of bill {bill_id} is now {status} in BILL, but JDE holds it as "
+            f"{xref.target_id} (posted when it was paid). The integration never reverses a JDE posting: void "
+            "the payment (or reverse the journal entry) in JDE, then abandon this item"
+        )
+        items = ledger.queue_for(key)
+        if not any(i.status == "abandoned" and i.created_at >= xref.updated_at for i in items):
+            yield Rejected(key, reason)
 
 
 def map_payments(context: AssetExecutionContext, partition: str | None) -> Iterator[Mapped | Rejected]:
@@ -404,6 +432,16 @@ class BillPayments(targets.JdeTarget):
         self.journals = targets.JournalBatches(*args, **kwargs)
         for target in (self.vouchers, self.journals):
             target.source_label = self.source_label  # type: ignore[misc]
+
+    def update(self, target_id: str, record: Mapped) -> None:
+        xref = self._xref(record)
+        if xref is None or not xref.target_id:
+            return  # adopting what an earlier attempt wrote: it is already there
+        raise targets.VoucherChanged(
+            f"already posted to JDE as {target_id}, and it maps differently now (amount or date changed in "
+            f"BILL, or the posting or account settings changed since): JDE postings are never rewritten or "
+            "sent twice by the integration; correct it in JDE if needed, then abandon this item"
+        )
 
     def _for(self, record: Mapped) -> targets.JdeTarget:
         return self.journals if record.fields["posting"] == "journal" else self.vouchers
