@@ -23,6 +23,7 @@ from connector_assets.integrations.jde_bill.reconcile import reconciliation_asse
 from connector_assets.integrations.jde_bill.vendors import vendor_assets
 from connector_assets.jde.assets import jde_assets
 from connector_assets.jde.documents import suppliers_by_number
+from connector_assets.jde.extract import jde_timezone
 from connector_assets.jde.lookup import browse_in
 from connector_assets.saas_assets import saas_assets
 from connector_assets.staging import StagingResource
@@ -94,7 +95,7 @@ def _sync(resources, ledger, day) -> None:
     for an8 in {item.depends_on.rsplit(":", 1)[1] for item in held if item.depends_on}:
         _vendor_of(resources, ledger, int(an8))
     if held:
-        _materialize(resources, day, *MASTER, "jde_bill_bills_mapped", "jde_bill_bills_written")
+        _materialize(resources, day, "jde_bill_bills_mapped", "jde_bill_bills_written")
     assert [
         (i.source_key, i.status, i.depends_on, i.reason) for i in ledger.open_items(integration=INTEGRATION)
     ] == []
@@ -329,3 +330,38 @@ def test_each_reconciliation_reads_its_flow_and_runs_on_a_schedule_of_its_own(mo
     }
     monkeypatch.setenv("ML_JDE_BILL_RECONCILE_CRON", "15 6 * * *")
     assert {s.cron_schedule for s in reconciliation_schedules()} == {"15 6 * * *"}
+
+
+def test_records_entered_in_bill_directly_are_named_and_bill_side_changes_are_compared_with_jde(world):
+    """The BILL side of a JDE day: BILL's changes that day (polled by UTC day, kept by change time within
+    the JDE day) are each traced to their JDE document, read from JDE by key; one with no JDE document is
+    named as missing in JDE."""
+    resources, _ledger, _day, bills = world
+    jde_today = datetime.now(jde_timezone()).date()
+    with resources["bill"].session() as session:
+        vendor = session.create_vendor({"name": "Entered In BILL Only LLC", "accountType": "BUSINESS"})
+        hand = session.create_bill(
+            {
+                "vendorId": vendor["id"],
+                "dueDate": jde_today.isoformat(),
+                "invoice": {"invoiceNumber": "HAND-1", "invoiceDate": jde_today.isoformat()},
+                "billLineItems": [{"amount": Decimal("75.00"), "description": "utilities"}],
+            }
+        )
+    utc_today = datetime.now(UTC).date()  # BILL's poll days holding this JDE day's changes so far
+    for utc_day in sorted({d for d in (jde_today, utc_today) if d <= utc_today}):
+        _materialize(resources, utc_day.isoformat(), "bill_bills", "bill_vendors")
+    check, meta = _reconcile(resources, jde_today.isoformat(), "jde_bill_bills_reconciliation")
+    assert not check.passed
+    table = meta["difference_table"].value
+    assert meta["missing_in_jde"].value >= 1  # also the sandbox's own bills whose payments the test canceled
+    assert f"BILL bill {hand['id']} (invoice HAND-1, 75.00) comes from no JDE purchase order" in table
+    # every bill the flows wrote changed in BILL today; each is compared with its JDE document again, and
+    # only the one the first test edited differs
+    assert meta["bill_bills_changed"].value >= len(bills) + 1
+    assert meta["amount"].value == 1
+    vendors, meta = _reconcile(resources, jde_today.isoformat(), "jde_bill_vendors_reconciliation")
+    assert not vendors.passed
+    assert f"BILL vendor 'Entered In BILL Only LLC' ({vendor['id']}) comes from no JDE supplier" in (
+        meta["difference_table"].value
+    )

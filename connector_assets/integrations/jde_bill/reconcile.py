@@ -27,6 +27,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -259,6 +260,22 @@ def staged_records(staging: Any, asset_name: str, day: str) -> list[dict[str, An
     return [json.loads(row["record"]) for row in staging.read_rows(asset_name, day)]
 
 
+def staged_in_jde_day(staging: Any, asset_name: str, day: str) -> list[dict[str, Any]]:
+    """The BILL records changed within the JDE ``day`` (midnight to midnight in the JDE time zone): BILL is
+    polled by UTC day, so the one or two UTC partitions the JDE day overlaps are read and each record is
+    kept by its change time. A UTC day not polled yet contributes nothing."""
+    zone = jde_timezone()
+    start = datetime.combine(date.fromisoformat(day), time(), zone).astimezone(UTC).replace(tzinfo=None)
+    end = start + timedelta(days=1)
+    records = []
+    for utc_day in {start.date(), (end - timedelta(microseconds=1)).date()}:
+        for row in staging.read_rows(asset_name, utc_day.isoformat()):
+            changed = row.get("updated_at")
+            if changed is not None and start <= changed < end:
+                records.append(json.loads(row["record"]))
+    return records
+
+
 def _queued(ledger: Ledger, flow: str) -> dict[str, str]:
     return {
         item.source_key: item.reason
@@ -292,7 +309,7 @@ def reconcile_vendors(staging: Any, jde: Any, bill: Any, ledger: Ledger, day: st
     counted = CountedJde(jde, report)
     queued = _queued(ledger, "vendors")
     suppliers = {s.number: s for s in changed_suppliers(staging, counted, day)}
-    staged_vendors = staged_records(staging, "bill_vendors", day)
+    staged_vendors = staged_in_jde_day(staging, "bill_vendors", day)
     # BILL vendors of the day the cross-reference gives to a JDE supplier not changed in JDE that day:
     # their supplier is read too, so a vendor renamed in BILL alone is caught.
     linked: dict[str, str] = {}
@@ -541,7 +558,7 @@ def _lines_total(lines: list[dict]) -> Decimal:
 def reconcile_bills(staging: Any, jde: Any, bill: Any, ledger: Ledger, day: str) -> Report:
     report = Report()
     queued = _queued(ledger, "bills")
-    staged_bills = staged_records(staging, "bill_bills", day)
+    staged_bills = staged_in_jde_day(staging, "bill_bills", day)
     sources: dict[str, str] = {}  # BILL bill changed that day -> the JDE document it came from
     for row in staged_bills:
         for entity in (ENTITY, VOUCHER_LINK):
