@@ -1,5 +1,5 @@
-"""JD Edwards <-> BILL (issue 12). Built so far: JDE suppliers -> BILL vendors (``vendors``). Bills from
-POs and vouchers, BILL payments back into JDE and the webhook-driven payments flow are not built yet.
+"""JD Edwards <-> BILL (issue 12): JDE suppliers -> BILL vendors (``vendors``), JDE approved purchase
+orders and vouchers -> BILL bills (``bills``), BILL payments back into JDE (``payments``, webhook-driven).
 """
 
 from functools import partial
