@@ -459,6 +459,13 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
         "the AIS allowlist refuses F0116: vendors are then sent without an address",
     ),
     Setting(
+        "jde_bill_vendor_default_country",
+        "ML_JDE_BILL_VENDOR_DEFAULT_COUNTRY",
+        "",
+        "JDE -> BILL vendors: ISO-2 country for F0116 addresses whose country (CTR) is blank, e.g. US where "
+        "JDE leaves domestic addresses without one; blank: such a supplier is refused into the retry queue",
+    ),
+    Setting(
         "jde_bill_payments_cron",
         "ML_JDE_BILL_PAYMENTS_CRON",
         "10-59/15 * * * *",

@@ -21,7 +21,7 @@ from dagster import DagsterInstance, instance_for_test, materialize
 from sandbox_logins import on_simulator
 
 from connector_assets.flows.access import flow_access
-from connector_assets.flows.core import Mapped
+from connector_assets.flows.core import Mapped, validate
 from connector_assets.flows.replay_resources import register_settings_replay
 from connector_assets.integrations import INTEGRATIONS, jde_bill
 from connector_assets.integrations.jde_bill.vendors import (
@@ -29,6 +29,7 @@ from connector_assets.integrations.jde_bill.vendors import (
     BillVendors,
     VendorIndex,
     addresses_enabled,
+    default_country,
     map_vendor,
     vendor_assets,
 )
@@ -360,6 +361,11 @@ def test_a_supplier_is_mapped_with_address_payee_and_account_type_or_refused_nam
     )
     assert person.body["accountType"] == "PERSON" and "address" not in person.body
     assert person.body["paymentInformation"] == {"payeeName": "Lockbox"}
+    # A blank country (CTR): the default country setting's, else refused naming the field.
+    domestic = JdeSupplier(6, {"AN8": 6}, book, {**mailing, "CTR": " "})
+    assert map_vendor(domestic, "US").body["address"]["country"] == "US"
+    [refusal] = validate(VENDORS_FLOW, [map_vendor(domestic)]).rejected
+    assert refusal.reason.startswith("vendor 6: field address_country has the wrong format")
     orphan = map_vendor(JdeSupplier(5, {"AN8": 5, "SNTO": 7}, book))
     assert orphan.reason == (
         "supplier 5: payments go to address number 7 (F0401 send-to, SNTO), which has no address book "
@@ -367,7 +373,7 @@ def test_a_supplier_is_mapped_with_address_payee_and_account_type_or_refused_nam
     )
 
 
-def test_the_address_setting_says_on_or_off(monkeypatch):
+def test_the_address_settings_say_on_or_off_and_a_two_letter_country(monkeypatch):
     monkeypatch.delenv("ML_JDE_BILL_VENDOR_ADDRESSES", raising=False)
     assert addresses_enabled()  # default on
     monkeypatch.setenv("ML_JDE_BILL_VENDOR_ADDRESSES", "off")
@@ -375,6 +381,13 @@ def test_the_address_setting_says_on_or_off(monkeypatch):
     monkeypatch.setenv("ML_JDE_BILL_VENDOR_ADDRESSES", "maybe")
     with pytest.raises(SettingError, match="ML_JDE_BILL_VENDOR_ADDRESSES"):
         addresses_enabled()
+    monkeypatch.delenv("ML_JDE_BILL_VENDOR_DEFAULT_COUNTRY", raising=False)
+    assert default_country() == ""
+    monkeypatch.setenv("ML_JDE_BILL_VENDOR_DEFAULT_COUNTRY", "us")
+    assert default_country() == "US"
+    monkeypatch.setenv("ML_JDE_BILL_VENDOR_DEFAULT_COUNTRY", "USA")
+    with pytest.raises(SettingError, match="ML_JDE_BILL_VENDOR_DEFAULT_COUNTRY"):
+        default_country()
 
 
 def test_the_integration_is_one_package_merged_into_the_definitions_staging_and_pinging_f0116():

@@ -15,6 +15,8 @@ dates) and bank details (BILL takes them only on an MFA-trusted session, referen
 
 ``ML_JDE_BILL_VENDOR_ADDRESSES`` (default on) decides whether F0116 is staged and read at all: an AIS
 allowlist may refuse the table; off, vendors are sent without an address (and BILL keeps what it has).
+``ML_JDE_BILL_VENDOR_DEFAULT_COUNTRY`` (default blank) is the country of an address whose CTR is blank;
+with none, such a supplier is refused naming the field (BILL mails checks by the country).
 
 Matching in BILL, before a create: the ledger's cross-reference (``write_one``), then the supplier's tax ID
 (a vendor renamed on either side is still found), then its name, never a vendor whose tax ID differs. BILL
@@ -51,6 +53,7 @@ STATE_MAX = 50
 POSTAL_CODE_MAX = 20
 PAYEE_MAX = 100
 ADDRESSES_SETTING = "ML_JDE_BILL_VENDOR_ADDRESSES"
+DEFAULT_COUNTRY_SETTING = "ML_JDE_BILL_VENDOR_DEFAULT_COUNTRY"
 _ON, _OFF = ("on", "true", "yes", "1"), ("off", "false", "no", "0")
 
 
@@ -60,6 +63,16 @@ def addresses_enabled() -> bool:
     if text in _ON or text in _OFF:
         return text in _ON
     raise settings.SettingError(f"{ADDRESSES_SETTING}={text!r}: say on or off")
+
+
+def default_country() -> str:
+    """``ML_JDE_BILL_VENDOR_DEFAULT_COUNTRY``: the country of addresses JDE keeps without one ("": none)."""
+    text = settings.value(DEFAULT_COUNTRY_SETTING).strip().upper()
+    if text and not (len(text) == 2 and text.isascii() and text.isalpha()):
+        raise settings.SettingError(
+            f"{DEFAULT_COUNTRY_SETTING}={text!r}: give a two-letter ISO code, e.g. US"
+        )
+    return text
 
 
 class BillVendorRecord(pa.DataFrameModel):
@@ -75,7 +88,8 @@ class BillVendorRecord(pa.DataFrameModel):
     address_city: Series[str] = pa.Field(nullable=True, str_length={"max_value": CITY_MAX})
     address_state: Series[str] = pa.Field(nullable=True, str_length={"max_value": STATE_MAX})
     address_postal_code: Series[str] = pa.Field(nullable=True, str_length={"max_value": POSTAL_CODE_MAX})
-    # Empty ("") when an address is sent without a country: refused, BILL mails checks by it.
+    # Empty ("") when an address has no country (F0116 CTR blank, no default set): refused, BILL mails
+    # checks by it.
     address_country: Series[str] = pa.Field(nullable=True, str_matches=r"^[A-Z]{2}$")
 
     class Config:
@@ -90,8 +104,9 @@ def _text(row: dict[str, Any] | None, alias: str) -> str:
     return str((row or {}).get(alias) or "").strip()
 
 
-def map_address(mailing: dict[str, Any] | None) -> dict[str, str] | None:
-    """An F0116 row -> BILL's ``address`` (only the parts JDE has), or None when it holds no address."""
+def map_address(mailing: dict[str, Any] | None, country: str = "") -> dict[str, str] | None:
+    """An F0116 row -> BILL's ``address`` (only the parts JDE has), or None when it holds no address;
+    ``country`` stands in for a blank CTR."""
     lines = [_text(mailing, f"ADD{n}") for n in range(1, 5)]
     lines = [line for line in lines if line]
     parts = {
@@ -103,11 +118,12 @@ def map_address(mailing: dict[str, Any] | None) -> dict[str, str] | None:
     }
     if not any(parts.values()):
         return None
-    return {**{k: v for k, v in parts.items() if v}, "country": _text(mailing, "CTR").upper()}
+    return {**{k: v for k, v in parts.items() if v}, "country": _text(mailing, "CTR").upper() or country}
 
 
-def map_vendor(jde_supplier: JdeSupplier) -> Mapped | Rejected:
-    """One JDE supplier -> a BILL vendor body, or why it cannot be one."""
+def map_vendor(jde_supplier: JdeSupplier, country: str = "") -> Mapped | Rejected:
+    """One JDE supplier -> a BILL vendor body, or why it cannot be one (``country``: for a blank F0116
+    CTR, ``ML_JDE_BILL_VENDOR_DEFAULT_COUNTRY``)."""
     an8, book = jde_supplier.number, jde_supplier.address
     key = str(an8)
     if book is None:
@@ -130,7 +146,7 @@ def map_vendor(jde_supplier: JdeSupplier) -> Mapped | Rejected:
     }
     if tax_id:
         body["additionalInfo"] = {"taxId": tax_id}
-    address = map_address(jde_supplier.mailing)
+    address = map_address(jde_supplier.mailing, country)
     if address:
         body["address"] = address
     shown = address or {}
@@ -161,8 +177,9 @@ def map_vendors(context: Any, partition: str | None) -> Iterator[Mapped | Reject
         found = changed_suppliers(
             resources.staging, resources.jde, partition, also, addresses=addresses_enabled(), remit_to=True
         )
+    country = default_country()
     for supplier in found:
-        yield map_vendor(supplier)
+        yield map_vendor(supplier, country)
 
 
 @contextmanager
@@ -185,8 +202,9 @@ def remap_vendors(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
     numbers, jde = {int(k) for k in keys if k.isdigit()}, context.resources.jde
     with _address_refusal_explained():
         found = suppliers_by_number(jde, numbers, addresses=addresses_enabled(), remit_to=True)
+    country = default_country()
     for supplier in found:
-        yield map_vendor(supplier)
+        yield map_vendor(supplier, country)
 
 
 def _name(value: Any) -> str:
