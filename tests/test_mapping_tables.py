@@ -10,6 +10,7 @@ from jde_coupa_world import jde_coupa_world
 
 from connector_assets.flows.mapping_tables import SNAPSHOT_METADATA, MappingTable, fingerprint
 from connector_assets.integrations import coupa_jde
+from connector_assets.integrations.jde_bill import bill_mappings as jde_bill
 from connector_assets.integrations.jde_coupa import purchase_orders as jde_coupa_pos
 from connector_assets.integrations.jde_coupa import suppliers as jde_coupa
 from connector_assets.jde.assets import jde_assets
@@ -20,7 +21,9 @@ TABLES = {  # spec -> the asset built from it
     jde_coupa.PAYMENT_TERMS: jde_coupa.jde_coupa_payment_terms_map,
     jde_coupa_pos.ACCOUNTS: jde_coupa_pos.jde_coupa_account_map,
     coupa_jde.ACCOUNTS: coupa_jde.coupa_jde_account_map,
+    **dict(zip(jde_bill.TABLES, jde_bill.jde_bill_mapping_tables, strict=True)),
 }
+GROUPS = {coupa_jde.ACCOUNTS.asset: "coupa_jde", **{table.asset: "jde_bill" for table in jde_bill.TABLES}}
 
 
 def test_every_mapping_table_is_a_spec_built_by_the_one_builder(tmp_path, monkeypatch):
@@ -33,7 +36,7 @@ def test_every_mapping_table_is_a_spec_built_by_the_one_builder(tmp_path, monkey
     staging = StagingResource(base_dir=str(tmp_path))
     for spec, built in TABLES.items():
         assert isinstance(spec, MappingTable) and built.key == AssetKey(spec.asset)
-        assert graph.get(built.key).group_name == ("coupa_jde" if spec is coupa_jde.ACCOUNTS else "jde_coupa")
+        assert graph.get(built.key).group_name == GROUPS.get(spec.asset, "jde_coupa")
         assert built.descriptions_by_key[built.key] == spec.description
         meta = materialized([built], {"staging": staging})[spec.asset]
         assert set(SNAPSHOT_METADATA) <= set(meta)
@@ -51,6 +54,7 @@ def test_the_jobs_stage_the_tables_their_flows_map_with():
         "jde_coupa_purchase_orders": {"jde_coupa_account_map"},
         "jde_coupa_invoices": {"jde_coupa_account_map"},
         "coupa_jde_invoices": {"coupa_jde_account_map"},
+        "jde_bill_bills": {table.asset for table in jde_bill.TABLES},
     }
     for job, tables in wanted.items():
         keys = {k.to_user_string() for k in defs.resolve_job_def(job).asset_layer.executable_asset_keys}
