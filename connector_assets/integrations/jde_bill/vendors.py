@@ -279,18 +279,24 @@ class BillVendors(SessionTarget):
 
     @property
     def index(self) -> VendorIndex:
-        """BILL's vendors, listed on first use (a run whose records are all known lists nothing)."""
-        if self._index is None:
-            self._index = VendorIndex.of(self.session.iter_records("vendors"))
-        return self._index
+        """BILL's vendors, listed on first use (a run whose records are all known lists nothing). Under the
+        target's lock: the write step's workers (``write_concurrency``) share this target, and one listing
+        serves them all."""
+        with self.lock:
+            if self._index is None:
+                self._index = VendorIndex.of(self.session.iter_records("vendors"))
+            return self._index
 
     def find(self, record: Mapped) -> str | None:
-        return self.index.match(record.natural_key["name"], record.natural_key["tax_id"])
+        index = self.index
+        with self.lock:  # a worker's create may be adding to the index meanwhile
+            return index.match(record.natural_key["name"], record.natural_key["tax_id"])
 
     def create(self, record: Mapped) -> str:
         created = self.session.create_vendor(record.body)
-        if self._index is not None:
-            self._index.add(created)
+        with self.lock:
+            if self._index is not None:
+                self._index.add(created)
         return str(created["id"])
 
     def update(self, target_id: str, record: Mapped) -> None:
@@ -299,8 +305,9 @@ class BillVendors(SessionTarget):
         if "address" in changes:
             changes["address"] = {k: changes["address"].get(k) for k in ADDRESS_KEYS}
         updated = self.session.update_vendor(target_id, changes)
-        if self._index is not None:
-            self._index.add(updated)
+        with self.lock:
+            if self._index is not None:
+                self._index.add(updated)
 
 
 def vendor_sources(addresses: bool) -> list[str]:
