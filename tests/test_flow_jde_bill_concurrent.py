@@ -1,0 +1,208 @@
+"""Two runs of the same day's BILL writes at once, on one PostgreSQL ledger: each vendor and each bill is
+created in BILL once; the run that loses a record skips it (or holds it, never POSTs it).
+
+In production the Dagster pool ``bill_<org>`` (limit 1) keeps two BILL write steps of one instance apart;
+two instances on one ledger, a run started by hand beside a scheduled one, or a pool limit not applied
+meet here, and BILL (no idempotency keys, no duplicate check) would keep two copies of whatever both
+POSTed. Each run is a real Dagster run in a spawned process of its own (its own BILL login and in-flight
+cap, ``FlowSpec.write_concurrency`` records at once), started at one moment by a barrier, against the BILL
+and JDE simulators (threads of this test process) and the same PostgreSQL schema. BILL answers slowly
+(injected latency) so the two runs' searches and creates overlap. The two runs share BILL's 3 requests in
+flight, so BILL refuses some requests with BDC_1322 and the client retries them.
+
+PostgreSQL is 127.0.0.1:5432, database ``test`` (``conftest.pg_schema_url``: a schema per test); the test
+skips with the reason when it is unreachable, and fails in CI (``CI=true``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from racing import race
+from test_flow_jde_bill_kill9 import (
+    BILLS_MAPPED,
+    BILLS_WRITTEN,
+    MASTER,
+    SOURCES,
+    VENDORS_MAPPED,
+    VENDORS_WRITTEN,
+    World,
+    _nothing_lost,
+    _vendor_identity,
+)
+
+from connector_assets.flows.replay_resources import register_settings_replay
+from connector_assets.integrations.jde_bill.bills import BILLS_FLOW, bill_replay
+from connector_assets.integrations.jde_bill.vendors import VENDORS_FLOW, BillVendors
+from connector_resources.replay import _handlers, register_replay_handler, release_synced, replay_items
+
+pytestmark = pytest.mark.timeout(120)
+POSTS = {"vendors": "POST /connect/v3/vendors", "bills": "POST /connect/v3/bills"}
+
+
+def _run_written(asset: str, urls: dict[str, str], day: str, name: str, barrier: Any, results: Any) -> None:
+    """One run of ``asset`` for ``day`` (a spawned process): its write counts, or the error it ended with."""
+    try:
+        from asset_runs import metadata_by_asset, named
+        from dagster import instance_for_test, materialize
+        from sandbox_logins import on_simulator
+
+        from connector_assets.integrations.jde_bill.bills import bill_assets
+        from connector_assets.integrations.jde_bill.vendors import vendor_assets
+        from connector_assets.staging import StagingResource
+        from connector_resources.bill import BillResource
+        from connector_resources.jde import JdeAisResource
+        from connector_resources.ledger import LedgerResource
+
+        resources = {
+            "jde": on_simulator(JdeAisResource, urls["jde"]),
+            # The two runs share BILL's 3 requests in flight: BDC_1322 is retried, with room to spare.
+            "bill": on_simulator(
+                BillResource, urls["bill"], backoff_base=0.05, backoff_cap=0.5, max_attempts=40
+            ),
+            "staging": StagingResource(base_dir=urls["staging"]),
+            "ledger": LedgerResource(db_url=urls["db"]),
+        }
+        assets = named([asset], [*vendor_assets, *bill_assets])
+        with instance_for_test() as instance:
+            barrier.wait(60)
+            started = time.time()
+            result = materialize(
+                assets, resources=resources, instance=instance, partition_key=day, raise_on_error=False
+            )
+            ended = time.time()
+        if not result.success:
+            failures = [e.message for e in result.all_events if e.is_failure]
+            results.put((name, {"error": str(failures)[-2000:]}))
+            return
+        counts = metadata_by_asset(result)[asset]
+        counts = {k: getattr(v, "value", v) for k, v in counts.items()}
+        results.put((name, {**counts, "run_id": result.run_id, "started": started, "ended": ended}))
+    except BaseException as exc:  # reported, so the parent fails with the cause instead of a timeout
+        results.put((name, {"error": f"{type(exc).__name__}: {exc}"}))
+
+
+def _race(world: World, asset: str) -> dict[str, dict]:
+    urls = {
+        "jde": world.jde_url,
+        "bill": world.bill_url,
+        "staging": str(world.tmp_path / "staging"),
+        "db": world.db,
+    }
+    outcomes = race(
+        _run_written, lambda name, barrier, results: (asset, urls, world.day, name, barrier, results), 100
+    )
+    assert not [o for o in outcomes.values() if "error" in o], outcomes
+    a, b = outcomes.values()
+    assert max(a["started"], b["started"]) < min(a["ended"], b["ended"]), outcomes  # the runs overlapped
+    return outcomes
+
+
+def _held_are_skipped(world: World, flow: str, table: str) -> int:
+    """What a loser held (the other run was writing it) is out of the retry queue once that write is
+    recorded: resolved by it, or released and replayed here, which sends nothing to BILL (the record is
+    skipped as written). How many were replayed."""
+    release_synced(world.ledger, integration="jde_bill", flow=flow)
+    due = world.ledger.open_items(integration="jde_bill", flow=flow)
+    posts = world.state()["calls"].get(POSTS[table], 0)
+    summary = replay_items(world.ledger, due)
+    assert len(summary.replayed) == len(due) and not summary.failed, summary
+    assert world.state()["calls"].get(POSTS[table], 0) == posts  # not one POST
+    assert world.ledger.open_items(integration="jde_bill", flow=flow) == []
+    return len(due)
+
+
+def _audited_once(world: World, flow: str, keys: set[str], outcomes: dict[str, dict]) -> None:
+    """The ledger's audit of the two runs: one create per record (never an adopt: neither run crashed),
+    and each run's holds are the records it counted as being written by the other."""
+    runs = {o["run_id"]: name for name, o in outcomes.items()}
+    with world.ledger.engine.begin() as conn:
+        rows = conn.execute(
+            sa.text(
+                "select source_id, action, run_id from mlc_audit_event where integration = 'jde_bill' "
+                "and flow = :flow and action in ('create', 'adopt', 'hold')"
+            ),
+            {"flow": flow},
+        ).all()
+    ours = [(key, action, runs[run]) for key, action, run in rows if run in runs]
+    creates = Counter(key for key, action, _ in ours if action == "create")
+    assert creates == Counter({key: 1 for key in keys}), creates.most_common(3)
+    assert not [row for row in ours if row[1] == "adopt"]
+    holds = Counter(name for _, action, name in ours if action == "hold")
+    assert holds == Counter({n: o["leased"] for n, o in outcomes.items() if o["leased"]}), holds
+
+
+def _created_once(world: World, table: str, outcomes: dict[str, dict], records: int, posts_before: int):
+    """Each record was created by one run; the other skipped it, adopted it or held it."""
+    created = sum(o["create"] for o in outcomes.values())
+    others = sum(o["skip"] + o["adopt"] + o["leased"] for o in outcomes.values())
+    assert created == records, outcomes
+    assert created + others == 2 * records, outcomes  # every record of the day, in both runs
+    assert all(o["fail"] == 0 for o in outcomes.values()), outcomes
+    state = world.state()
+    posts = state["calls"][POSTS[table]] - posts_before
+    refused = state["error_codes"].get("BDC_1322", 0)
+    print(
+        f"{table}: {records} records, created {[o['create'] for o in outcomes.values()]} by the two runs, "
+        f"skipped {[o['skip'] for o in outcomes.values()]}, held {[o['leased'] for o in outcomes.values()]}; "
+        f"{posts} POSTs, {refused} BDC_1322 refusals so far"
+    )
+    # Every POST BILL answered created one record; a POST BILL refused as the 4th in flight was retried.
+    assert records <= posts <= records + refused
+
+
+def test_two_runs_writing_one_day_to_bill_on_one_postgresql_ledger_create_each_record_once(
+    tmp_path, pg_schema_url, monkeypatch
+):
+    world = World(tmp_path, db=pg_schema_url)
+    try:
+        # A held record's replay (``_held_are_skipped``) writes through the flows' own handlers.
+        resources = lambda: {k: world.resources[k] for k in ("jde", "bill", "staging")}  # noqa: E731
+        register_settings_replay(VENDORS_FLOW, BillVendors.for_replay, resources)
+        register_replay_handler("jde_bill", BILLS_FLOW.name, bill_replay(resources))
+        mapped = world.run(*MASTER, *SOURCES, BILLS_MAPPED)[BILLS_MAPPED]  # every bill held on its vendor
+        assert mapped["held"] == mapped["records"] >= 40, mapped
+        world.run(VENDORS_MAPPED)
+        vendor_keys = world.mapped_keys(VENDORS_MAPPED)
+        seeded_vendors, seeded_bills = set(world.in_bill("vendors")), set(world.in_bill("bills"))
+        world.faults(latency_ms=80)
+
+        # ---- vendors: both runs write the day's suppliers; a run meeting the other's claim waits for
+        # that write (up to 2 s) and skips the record
+        monkeypatch.setenv("ML_LEDGER_LEASE_WAIT_SECONDS", "2")
+        posts_before = world.state()["calls"].get(POSTS["vendors"], 0)
+        outcomes = _race(world, VENDORS_WRITTEN)
+        _created_once(world, "vendors", outcomes, len(vendor_keys), posts_before)
+        _audited_once(world, VENDORS_FLOW.name, vendor_keys, outcomes)
+        held = _held_are_skipped(world, VENDORS_FLOW.name, "vendors")
+        written = _nothing_lost(world, "vendor", VENDORS_FLOW.name, vendor_keys)
+        vendors = {i: v for i, v in world.in_bill("vendors").items() if i not in seeded_vendors}
+        assert set(written.values()) == set(vendors) and len(vendors) == len(vendor_keys)
+        assert Counter(map(_vendor_identity, vendors.values())).most_common(1)[0][1] == 1
+        print(f"vendors: {held} held records left to replay, skipped on replay")
+
+        # ---- bills: released by their vendors; both runs write the day's bills, and a run meeting the
+        # other's claim holds the record at once (no wait): both runs create, the holds are replayed
+        monkeypatch.setenv("ML_LEDGER_LEASE_WAIT_SECONDS", "0.001")
+        mapped = world.run(BILLS_MAPPED)[BILLS_MAPPED]
+        bill_keys = world.mapped_keys(BILLS_MAPPED)
+        assert mapped["held"] == 0 and len(bill_keys) == mapped["valid"] >= 40, mapped
+        posts_before = world.state()["calls"].get(POSTS["bills"], 0)
+        outcomes = _race(world, BILLS_WRITTEN)
+        _created_once(world, "bills", outcomes, len(bill_keys), posts_before)
+        _audited_once(world, BILLS_FLOW.name, bill_keys, outcomes)
+        held = _held_are_skipped(world, BILLS_FLOW.name, "bills")
+        written = _nothing_lost(world, "bill", BILLS_FLOW.name, bill_keys)
+        bills = {i: b for i, b in world.in_bill("bills").items() if i not in seeded_bills}
+        assert set(written.values()) == set(bills) and len(bills) == len(bill_keys)
+        keys = Counter((b["vendorId"], b["invoice"]["invoiceNumber"]) for b in bills.values())
+        assert keys.most_common(1)[0][1] == 1, keys.most_common(3)
+        print(f"bills: {held} held records left to replay, skipped on replay")
+    finally:
+        _handlers.pop(("jde_bill", VENDORS_FLOW.name), None)
+        _handlers.pop(("jde_bill", BILLS_FLOW.name), None)
+        world.close()

@@ -1,0 +1,304 @@
+"""kill -9 of the BILL write steps (JDE suppliers -> vendors, JDE orders and vouchers -> bills) while
+several records are in flight, then a rerun: exactly one copy of each record in BILL, nothing lost.
+
+BILL has no idempotency keys and no duplicate check (reference §2.5): a second POST is a second vendor or
+bill. What stands between a rerun and a copy is the ledger's claim on each record and the search before a
+create (vendor: tax ID then name; bill: vendor + invoice number). The write step writes
+``FlowSpec.write_concurrency`` records at once, so a kill leaves several records half-written at once:
+claimed and not sent, sent and not answered, or created in BILL and not yet recorded in the ledger (the
+window that doubles a record if the rerun does not search first).
+
+The write step runs in a child process (a real Dagster run) against the simulators, which are threads of
+this test process reached over loopback. BILL answers slowly (injected latency) so requests overlap, and
+the child records each BILL id in the ledger ``T_SLOW_RECORD`` seconds after BILL answered (a slow
+ledger): that widens the crash window, so the kill lands inside it for some records. Nothing else in the
+child differs from a scheduled run. The rerun is a new in-process run; it waits out the killed run's
+leases (3 s here, ``ML_LEDGER_LEASE_MINUTES``), then adopts what BILL holds and creates the rest.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from collections import Counter
+from datetime import date, timedelta
+from pathlib import Path
+
+import requests
+import sqlalchemy as sa
+from asset_runs import metadata_by_asset, named
+from dagster import instance_for_test, materialize
+from sandbox_logins import on_simulator
+
+from connector_assets.integrations.jde_bill.bills import BILLS_FLOW, bill_assets
+from connector_assets.integrations.jde_bill.vendors import VENDORS_FLOW, vendor_assets
+from connector_assets.jde.assets import jde_assets
+from connector_assets.saas_assets import saas_assets
+from connector_assets.staging import StagingResource
+from connector_resources.bill import BillResource
+from connector_resources.bill.auth import forget_sessions
+from connector_resources.jde import JdeAisResource
+from connector_resources.ledger import Ledger, LedgerResource
+from connector_sandbox.bill import BillSandboxSettings
+from connector_sandbox.bill import run_in_thread as run_bill
+from connector_sandbox.jde_ais import JdeSandboxSettings
+from connector_sandbox.jde_ais import run_in_thread as run_jde
+
+ALL_ASSETS = [*jde_assets, *saas_assets, *vendor_assets, *bill_assets]
+MASTER = (
+    "jde_gl_accounts",
+    "bill_chart_of_accounts",
+    "bill_departments",
+    "jde_bill_account_map",
+    "jde_bill_department_map",
+    "jde_bill_payment_terms_map",
+)
+SOURCES = ("jde_po_headers", "jde_po_lines", "jde_ap_ledger", "jde_suppliers", "jde_address_book")
+VENDORS_MAPPED = f"{VENDORS_FLOW.flow}_mapped"
+VENDORS_WRITTEN = f"{VENDORS_FLOW.flow}_written"
+BILLS_MAPPED = f"{BILLS_FLOW.flow}_mapped"
+BILLS_WRITTEN = f"{BILLS_FLOW.flow}_written"
+LEASE_MINUTES = "0.05"  # the killed run's claims lapse 3 s after it made them (default 30 min)
+
+CHILD = textwrap.dedent(
+    """
+    import os, sys, time
+    sys.path.insert(0, os.environ["T_TESTS"])
+    from asset_runs import named
+    from dagster import instance_for_test, materialize
+    from sandbox_logins import on_simulator
+
+    from connector_assets.integrations.jde_bill.bills import bill_assets
+    from connector_assets.integrations.jde_bill.vendors import vendor_assets
+    from connector_assets.staging import StagingResource
+    from connector_resources.bill import BillResource
+    from connector_resources.jde import JdeAisResource
+    from connector_resources.ledger import Ledger, LedgerResource
+
+    env = os.environ
+    recorded = Ledger.record_target
+    delay = float(env["T_SLOW_RECORD"])
+
+    def slow_record(self, *args, **kwargs):  # the crash window: BILL answered, the ledger has not recorded
+        time.sleep(delay)
+        return recorded(self, *args, **kwargs)
+
+    Ledger.record_target = slow_record
+    resources = {
+        "jde": on_simulator(JdeAisResource, env["T_JDE"]),
+        "bill": on_simulator(BillResource, env["T_BILL"], backoff_base=0.01, backoff_cap=0.2),
+        "staging": StagingResource(base_dir=env["T_STAGING"]),
+        "ledger": LedgerResource(db_url=env["T_DB"]),
+    }
+    print("started", flush=True)
+    with instance_for_test() as instance:
+        materialize(named([env["T_ASSET"]], [*vendor_assets, *bill_assets]), resources=resources,
+                    instance=instance, partition_key=env["T_DAY"])
+    """
+)
+
+
+class World:
+    """The two simulators, the ledger (SQLite file), staging, and runs of the flows' assets."""
+
+    def __init__(self, tmp_path: Path, db: str | None = None) -> None:
+        self.jde_url, self._stop_jde = run_jde(JdeSandboxSettings(scale=0.1))
+        self.bill_url, self._stop_bill = run_bill(BillSandboxSettings(scale=0.05))
+        self.root = self.bill_url.removesuffix("/connect")
+        forget_sessions()
+        self.tmp_path = tmp_path
+        self.db = db or f"sqlite:///{tmp_path / 'ledger.sqlite'}"
+        self.ledger = Ledger(self.db)
+        self.day = (date.today() - timedelta(days=21)).isoformat()
+        self.resources = {
+            "jde": on_simulator(JdeAisResource, self.jde_url),
+            "bill": on_simulator(BillResource, self.bill_url, backoff_base=0.01, backoff_cap=0.2),
+            "staging": StagingResource(base_dir=str(tmp_path / "staging")),
+            "ledger": LedgerResource(db_url=self.db),
+        }
+
+    def close(self) -> None:
+        forget_sessions()
+        self.ledger.dispose()
+        self._stop_bill()
+        self._stop_jde()
+
+    def run(self, *names: str) -> dict:
+        with instance_for_test() as instance:
+            result = materialize(
+                named(names, ALL_ASSETS),
+                resources=self.resources,
+                instance=instance,
+                partition_key=self.day,
+                raise_on_error=False,
+            )
+        assert result.success, [e.message for e in result.all_events if e.is_failure]
+        return {
+            k: {f: getattr(v, "value", v) for f, v in m.items()} for k, m in metadata_by_asset(result).items()
+        }
+
+    def faults(self, **knobs) -> None:
+        requests.post(f"{self.root}/sandbox/faults", json=knobs, timeout=10).raise_for_status()
+
+    def state(self) -> dict:
+        return requests.get(f"{self.root}/sandbox/state", timeout=10).json()
+
+    def in_bill(self, entity: str) -> dict[str, dict]:
+        """Every live vendor or bill BILL holds, by id."""
+        with self.resources["bill"].session() as session:
+            return {str(r["id"]): r for r in session.iter_all(entity) if not r.get("archived")}
+
+    def xrefs(self, entity: str) -> dict[str, str | None]:
+        """Source key -> BILL id (None: claimed, not recorded) of the flow's cross-references."""
+        with self.ledger.engine.begin() as conn:
+            rows = conn.execute(
+                sa.text(
+                    "select source_key, target_id from mlc_xref where integration = 'jde_bill' "
+                    "and entity = :e and target_system = 'bill'"
+                ),
+                {"e": entity},
+            ).all()
+        return dict(rows)
+
+    def mapped_keys(self, asset: str) -> set[str]:
+        rows = self.resources["staging"].read_rows(asset, self.day)
+        return {json.loads(row["payload"])["source_key"] for row in rows}
+
+    def kill_mid_write(self, asset: str, table: str, at_least: int) -> int:
+        """Run ``asset`` in a child process and kill -9 it once BILL holds ``at_least`` more rows of
+        ``table`` than before and requests are in flight; BILL's in-flight count at the kill."""
+        before = self.state()["row_counts"][table]
+        env = {
+            **os.environ,
+            "T_TESTS": str(Path(__file__).parent),
+            "T_JDE": self.jde_url,
+            "T_BILL": self.bill_url,
+            "T_STAGING": str(self.tmp_path / "staging"),
+            "T_DB": self.db,
+            "T_DAY": self.day,
+            "T_ASSET": asset,
+            "T_SLOW_RECORD": "0.6",
+            "ML_LEDGER_LEASE_MINUTES": LEASE_MINUTES,
+        }
+        child = subprocess.Popen(
+            [sys.executable, "-c", CHILD], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        deadline = time.monotonic() + 90
+        try:
+            while True:
+                assert child.poll() is None, (
+                    "the write step ended before it could be killed: " + child.stderr.read().decode()[-2000:]  # type: ignore[union-attr]
+                )
+                assert time.monotonic() < deadline, "BILL never received the writes"
+                state = self.state()
+                flying = sum(state["limits"]["in_flight"].values())
+                if state["row_counts"][table] - before >= at_least and flying >= 2:
+                    break
+                time.sleep(0.02)
+            os.kill(child.pid, signal.SIGKILL)
+        finally:
+            child.kill()
+            child.wait(timeout=30)
+        # The requests the kill cut off end at BILL (created, or dropped as the client is gone) before
+        # anything is counted.
+        while sum(self.state()["limits"]["in_flight"].values()):
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        return flying
+
+
+def _after_kill(world: World, entity: str, ours: set[str]) -> tuple[int, int]:
+    """(records the killed run was writing: claimed, no BILL id; of those, records BILL created)."""
+    xrefs = world.xrefs(entity)
+    half_written = [key for key, target in xrefs.items() if target is None]
+    orphans = ours - {target for target in xrefs.values() if target}
+    return len(half_written), len(orphans)
+
+
+def _vendor_identity(vendor: dict) -> tuple[str, str]:
+    tax = str((vendor.get("additionalInfo") or {}).get("taxId") or "")
+    return " ".join(vendor["name"].split()).casefold(), "".join(ch for ch in tax if ch.isalnum())
+
+
+def _nothing_lost(world: World, entity: str, flow: str, mapped: set[str]) -> dict[str, str]:
+    """Every mapped record is in BILL (a recorded id) or in the retry queue; the recorded ids."""
+    written = {key: target for key, target in world.xrefs(entity).items() if target}
+    queued = {item.source_key for item in world.ledger.open_items(integration="jde_bill", flow=flow)}
+    assert mapped - set(written) - queued == set(), "records neither written nor queued"
+    assert all(key in mapped for key in queued), queued
+    return {key: written[key] for key in mapped if key in written}
+
+
+def test_kill_9_mid_write_of_vendors_then_bills_then_rerun_leaves_one_copy_of_each(tmp_path, monkeypatch):
+    world = World(tmp_path)
+    try:
+        # Bills first: every one is held for its supplier, so the vendors flow's day holds all of them.
+        mapped = world.run(*MASTER, *SOURCES, BILLS_MAPPED)[BILLS_MAPPED]
+        assert mapped["held"] == mapped["records"] >= 40, mapped
+        world.run(VENDORS_MAPPED)
+        vendor_keys = world.mapped_keys(VENDORS_MAPPED)
+        assert len(vendor_keys) >= 40, len(vendor_keys)
+        seeded_vendors = set(world.in_bill("vendors"))
+        seeded_bills = set(world.in_bill("bills"))
+
+        # ---- vendors: kill -9 with several in flight, rerun
+        world.faults(latency_ms=150)
+        in_flight = world.kill_mid_write(VENDORS_WRITTEN, "vendors", 4)
+        ours = set(world.in_bill("vendors")) - seeded_vendors
+        half_written, orphans = _after_kill(world, "vendor", ours)
+        print(
+            f"vendors: {len(ours)} in BILL at the kill, {in_flight} requests in flight, "
+            f"{half_written} claimed not recorded, {orphans} created not recorded"
+        )
+        assert 0 < len(ours) < len(vendor_keys)
+        assert half_written >= 2 and orphans >= 1  # several at once; some inside the crash window
+
+        world.faults(latency_ms=0)
+        monkeypatch.setenv("ML_LEDGER_LEASE_MINUTES", LEASE_MINUTES)
+        rerun = world.run(VENDORS_WRITTEN)[VENDORS_WRITTEN]
+        assert rerun["adopt"] == orphans and rerun["leased"] == 0 and rerun["fail"] == 0, rerun
+        assert rerun["create"] + rerun["adopt"] + rerun["skip"] == len(vendor_keys), rerun
+        written = _nothing_lost(world, "vendor", VENDORS_FLOW.name, vendor_keys)
+        vendors = {i: v for i, v in world.in_bill("vendors").items() if i not in seeded_vendors}
+        assert set(written.values()) == set(vendors)  # each supplier is one vendor, each vendor one supplier
+        assert len(vendors) == len(written) == len(vendor_keys)
+        # JDE may hold two suppliers of one name (different tax IDs): a vendor is its name and tax ID.
+        names = Counter(_vendor_identity(v) for v in vendors.values())
+        assert names.most_common(1)[0][1] == 1, names.most_common(3)
+
+        # ---- bills: released by their vendors, kill -9 with several in flight, rerun
+        mapped = world.run(BILLS_MAPPED)[BILLS_MAPPED]
+        bill_keys = world.mapped_keys(BILLS_MAPPED)
+        assert mapped["held"] == 0 and len(bill_keys) == mapped["valid"] >= 40, mapped
+        posts_before = world.state()["calls"].get("POST /connect/v3/bills", 0)
+        world.faults(latency_ms=150)
+        in_flight = world.kill_mid_write(BILLS_WRITTEN, "bills", 4)
+        ours = set(world.in_bill("bills")) - seeded_bills
+        half_written, orphans = _after_kill(world, "bill", ours)
+        print(
+            f"bills: {len(ours)} in BILL at the kill, {in_flight} requests in flight, "
+            f"{half_written} claimed not recorded, {orphans} created not recorded"
+        )
+        assert 0 < len(ours) < len(bill_keys)
+        assert half_written >= 2 and orphans >= 1
+
+        world.faults(latency_ms=0)
+        rerun = world.run(BILLS_WRITTEN)[BILLS_WRITTEN]
+        assert rerun["adopt"] == orphans and rerun["leased"] == 0 and rerun["fail"] == 0, rerun
+        assert rerun["create"] + rerun["adopt"] + rerun["skip"] == len(bill_keys), rerun
+        written = _nothing_lost(world, "bill", BILLS_FLOW.name, bill_keys)
+        bills = {i: b for i, b in world.in_bill("bills").items() if i not in seeded_bills}
+        assert set(written.values()) == set(bills)
+        keys = Counter((b["vendorId"], b["invoice"]["invoiceNumber"]) for b in bills.values())
+        assert keys.most_common(1)[0][1] == 1, keys.most_common(3)
+        # BILL created one bill per POST that reached it; the POSTs the kill cut off created nothing.
+        posts = world.state()["calls"]["POST /connect/v3/bills"] - posts_before
+        print(f"bills: {posts} POSTs for {len(bills)} bills")
+        assert posts >= len(bills)
+    finally:
+        world.close()
