@@ -14,6 +14,9 @@ the child records each BILL id in the ledger ``T_SLOW_RECORD`` seconds after BIL
 ledger): that widens the crash window, so the kill lands inside it for some records. Nothing else in the
 child differs from a scheduled run. The rerun is a new in-process run; it waits out the killed run's
 leases (3 s here, ``ML_LEDGER_LEASE_MINUTES``), then adopts what BILL holds and creates the rest.
+
+The payments flow (BILL -> JDE, one record at a time) gets the same treatment: killed after JDE recorded
+a payment and before the ledger did, its rerun adopts that payment on JDE's duplicate-reference refusal.
 """
 
 from __future__ import annotations
@@ -26,7 +29,8 @@ import sys
 import textwrap
 import time
 from collections import Counter
-from datetime import date, timedelta
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import requests
@@ -36,6 +40,8 @@ from dagster import instance_for_test, materialize
 from sandbox_logins import on_simulator
 
 from connector_assets.integrations.jde_bill.bills import BILLS_FLOW, bill_assets
+from connector_assets.integrations.jde_bill.payments import PAYMENTS_FLOW
+from connector_assets.integrations.jde_bill.payments_flow import payment_assets
 from connector_assets.integrations.jde_bill.vendors import VENDORS_FLOW, vendor_assets
 from connector_assets.jde.assets import jde_assets
 from connector_assets.saas_assets import saas_assets
@@ -49,7 +55,7 @@ from connector_sandbox.bill import run_in_thread as run_bill
 from connector_sandbox.jde_ais import JdeSandboxSettings
 from connector_sandbox.jde_ais import run_in_thread as run_jde
 
-ALL_ASSETS = [*jde_assets, *saas_assets, *vendor_assets, *bill_assets]
+ALL_ASSETS = [*jde_assets, *saas_assets, *vendor_assets, *bill_assets, *payment_assets]
 MASTER = (
     "jde_gl_accounts",
     "bill_chart_of_accounts",
@@ -74,6 +80,7 @@ CHILD = textwrap.dedent(
     from sandbox_logins import on_simulator
 
     from connector_assets.integrations.jde_bill.bills import bill_assets
+    from connector_assets.integrations.jde_bill.payments_flow import payment_assets
     from connector_assets.integrations.jde_bill.vendors import vendor_assets
     from connector_assets.staging import StagingResource
     from connector_resources.bill import BillResource
@@ -97,7 +104,8 @@ CHILD = textwrap.dedent(
     }
     print("started", flush=True)
     with instance_for_test() as instance:
-        materialize(named([env["T_ASSET"]], [*vendor_assets, *bill_assets]), resources=resources,
+        materialize(named([env["T_ASSET"]], [*vendor_assets, *bill_assets, *payment_assets]),
+                    resources=resources,
                     instance=instance, partition_key=env["T_DAY"])
     """
 )
@@ -106,9 +114,15 @@ CHILD = textwrap.dedent(
 class World:
     """The two simulators, the ledger (SQLite file), staging, and runs of the flows' assets."""
 
-    def __init__(self, tmp_path: Path, db: str | None = None) -> None:
-        self.jde_url, self._stop_jde = run_jde(JdeSandboxSettings(scale=0.1))
-        self.bill_url, self._stop_bill = run_bill(BillSandboxSettings(scale=0.05))
+    def __init__(
+        self,
+        tmp_path: Path,
+        db: str | None = None,
+        jde_scale: float = 0.1,
+        bill: BillSandboxSettings | None = None,
+    ) -> None:
+        self.jde_url, self._stop_jde = run_jde(JdeSandboxSettings(scale=jde_scale))
+        self.bill_url, self._stop_bill = run_bill(bill or BillSandboxSettings(scale=0.05))
         self.root = self.bill_url.removesuffix("/connect")
         forget_sessions()
         self.tmp_path = tmp_path
@@ -128,13 +142,13 @@ class World:
         self._stop_bill()
         self._stop_jde()
 
-    def run(self, *names: str) -> dict:
+    def run(self, *names: str, partition: str | None = None) -> dict:
         with instance_for_test() as instance:
             result = materialize(
                 named(names, ALL_ASSETS),
                 resources=self.resources,
                 instance=instance,
-                partition_key=self.day,
+                partition_key=partition or self.day,
                 raise_on_error=False,
             )
         assert result.success, [e.message for e in result.all_events if e.is_failure]
@@ -153,26 +167,26 @@ class World:
         with self.resources["bill"].session() as session:
             return {str(r["id"]): r for r in session.iter_all(entity) if not r.get("archived")}
 
-    def xrefs(self, entity: str) -> dict[str, str | None]:
-        """Source key -> BILL id (None: claimed, not recorded) of the flow's cross-references."""
+    def xrefs(self, entity: str, target: str = "bill") -> dict[str, str | None]:
+        """Source key -> target id (None: claimed, not recorded) of the flow's cross-references."""
         with self.ledger.engine.begin() as conn:
             rows = conn.execute(
                 sa.text(
                     "select source_key, target_id from mlc_xref where integration = 'jde_bill' "
-                    "and entity = :e and target_system = 'bill'"
+                    "and entity = :e and target_system = :t"
                 ),
-                {"e": entity},
+                {"e": entity, "t": target},
             ).all()
         return dict(rows)
 
-    def mapped_keys(self, asset: str) -> set[str]:
-        rows = self.resources["staging"].read_rows(asset, self.day)
+    def mapped_keys(self, asset: str, partition: str | None = None) -> set[str]:
+        rows = self.resources["staging"].read_rows(asset, partition or self.day)
         return {json.loads(row["payload"])["source_key"] for row in rows}
 
-    def kill_mid_write(self, asset: str, table: str, at_least: int) -> int:
-        """Run ``asset`` in a child process and kill -9 it once BILL holds ``at_least`` more rows of
-        ``table`` than before and requests are in flight; BILL's in-flight count at the kill."""
-        before = self.state()["row_counts"][table]
+    def kill_mid_write(self, asset: str, ready: Callable[[], bool], *, partition: str | None = None) -> None:
+        """Run ``asset`` (of ``partition``, else the JDE day) in a child process and kill -9 it as soon as
+        ``ready()``; then wait until BILL has ended the requests the kill cut off (created, or dropped as
+        the client is gone), so what is counted next is what BILL holds for good."""
         env = {
             **os.environ,
             "T_TESTS": str(Path(__file__).parent),
@@ -180,7 +194,7 @@ class World:
             "T_BILL": self.bill_url,
             "T_STAGING": str(self.tmp_path / "staging"),
             "T_DB": self.db,
-            "T_DAY": self.day,
+            "T_DAY": partition or self.day,
             "T_ASSET": asset,
             "T_SLOW_RECORD": "0.6",
             "ML_LEDGER_LEASE_MINUTES": LEASE_MINUTES,
@@ -190,26 +204,32 @@ class World:
         )
         deadline = time.monotonic() + 90
         try:
-            while True:
-                assert child.poll() is None, (
-                    "the write step ended before it could be killed: " + child.stderr.read().decode()[-2000:]  # type: ignore[union-attr]
-                )
-                assert time.monotonic() < deadline, "BILL never received the writes"
-                state = self.state()
-                flying = sum(state["limits"]["in_flight"].values())
-                if state["row_counts"][table] - before >= at_least and flying >= 2:
-                    break
+            while not ready():
+                if child.poll() is not None:
+                    error = child.stderr.read().decode()[-2000:]  # type: ignore[union-attr]
+                    raise AssertionError(f"the write step ended before it could be killed: {error}")
+                assert time.monotonic() < deadline, "the target never received the writes"
                 time.sleep(0.02)
             os.kill(child.pid, signal.SIGKILL)
         finally:
             child.kill()
             child.wait(timeout=30)
-        # The requests the kill cut off end at BILL (created, or dropped as the client is gone) before
-        # anything is counted.
         while sum(self.state()["limits"]["in_flight"].values()):
             assert time.monotonic() < deadline
             time.sleep(0.02)
-        return flying
+
+    def bill_writes_under_way(self, table: str, at_least: int) -> tuple[Callable[[], bool], list[int]]:
+        """``ready`` for ``kill_mid_write``: BILL holds ``at_least`` more rows of ``table`` than now and 2
+        or more requests are in flight; the in-flight count it last saw is kept in the list."""
+        before = self.state()["row_counts"][table]
+        seen = [0]
+
+        def ready() -> bool:
+            state = self.state()
+            seen[0] = sum(state["limits"]["in_flight"].values())
+            return state["row_counts"][table] - before >= at_least and seen[0] >= 2
+
+        return ready, seen
 
 
 def _after_kill(world: World, entity: str, ours: set[str]) -> tuple[int, int]:
@@ -225,16 +245,17 @@ def _vendor_identity(vendor: dict) -> tuple[str, str]:
     return " ".join(vendor["name"].split()).casefold(), "".join(ch for ch in tax if ch.isalnum())
 
 
-def _nothing_lost(world: World, entity: str, flow: str, mapped: set[str]) -> dict[str, str]:
-    """Every mapped record is in BILL (a recorded id) or in the retry queue; the recorded ids."""
-    written = {key: target for key, target in world.xrefs(entity).items() if target}
+def _nothing_lost(
+    world: World, entity: str, flow: str, mapped: set[str], target: str = "bill"
+) -> dict[str, str]:
+    """Every mapped record is in the target (a recorded id) or in the retry queue; the recorded ids."""
+    written = {key: target_id for key, target_id in world.xrefs(entity, target).items() if target_id}
     queued = {item.source_key for item in world.ledger.open_items(integration="jde_bill", flow=flow)}
     assert mapped - set(written) - queued == set(), "records neither written nor queued"
-    assert all(key in mapped for key in queued), queued
     return {key: written[key] for key in mapped if key in written}
 
 
-def test_kill_9_mid_write_of_vendors_then_bills_then_rerun_leaves_one_copy_of_each(tmp_path, monkeypatch):
+def test_kill_9_mid_write_of_vendors_then_bills_then_rerun_leaves_one_copy_of_each(tmp_path):
     world = World(tmp_path)
     try:
         # Bills first: every one is held for its supplier, so the vendors flow's day holds all of them.
@@ -248,18 +269,18 @@ def test_kill_9_mid_write_of_vendors_then_bills_then_rerun_leaves_one_copy_of_ea
 
         # ---- vendors: kill -9 with several in flight, rerun
         world.faults(latency_ms=150)
-        in_flight = world.kill_mid_write(VENDORS_WRITTEN, "vendors", 4)
+        ready, in_flight = world.bill_writes_under_way("vendors", 4)
+        world.kill_mid_write(VENDORS_WRITTEN, ready)
         ours = set(world.in_bill("vendors")) - seeded_vendors
         half_written, orphans = _after_kill(world, "vendor", ours)
         print(
-            f"vendors: {len(ours)} in BILL at the kill, {in_flight} requests in flight, "
+            f"vendors: {len(ours)} in BILL at the kill, {in_flight[0]} requests in flight, "
             f"{half_written} claimed not recorded, {orphans} created not recorded"
         )
         assert 0 < len(ours) < len(vendor_keys)
         assert half_written >= 2 and orphans >= 1  # several at once; some inside the crash window
 
         world.faults(latency_ms=0)
-        monkeypatch.setenv("ML_LEDGER_LEASE_MINUTES", LEASE_MINUTES)
         rerun = world.run(VENDORS_WRITTEN)[VENDORS_WRITTEN]
         assert rerun["adopt"] == orphans and rerun["leased"] == 0 and rerun["fail"] == 0, rerun
         assert rerun["create"] + rerun["adopt"] + rerun["skip"] == len(vendor_keys), rerun
@@ -277,11 +298,12 @@ def test_kill_9_mid_write_of_vendors_then_bills_then_rerun_leaves_one_copy_of_ea
         assert mapped["held"] == 0 and len(bill_keys) == mapped["valid"] >= 40, mapped
         posts_before = world.state()["calls"].get("POST /connect/v3/bills", 0)
         world.faults(latency_ms=150)
-        in_flight = world.kill_mid_write(BILLS_WRITTEN, "bills", 4)
+        ready, in_flight = world.bill_writes_under_way("bills", 4)
+        world.kill_mid_write(BILLS_WRITTEN, ready)
         ours = set(world.in_bill("bills")) - seeded_bills
         half_written, orphans = _after_kill(world, "bill", ours)
         print(
-            f"bills: {len(ours)} in BILL at the kill, {in_flight} requests in flight, "
+            f"bills: {len(ours)} in BILL at the kill, {in_flight[0]} requests in flight, "
             f"{half_written} claimed not recorded, {orphans} created not recorded"
         )
         assert 0 < len(ours) < len(bill_keys)
@@ -300,5 +322,77 @@ def test_kill_9_mid_write_of_vendors_then_bills_then_rerun_leaves_one_copy_of_ea
         posts = world.state()["calls"]["POST /connect/v3/bills"] - posts_before
         print(f"bills: {posts} POSTs for {len(bills)} bills")
         assert posts >= len(bills)
+    finally:
+        world.close()
+
+
+def test_kill_9_mid_write_of_bill_payments_to_jde_then_rerun_records_each_payment_once(tmp_path):
+    """BILL payments -> JDE (``ML_RecordPayment`` on the voucher a bill came from), one record at a time:
+    killed right after JDE recorded a payment and before the ledger did; the rerun meets JDE's duplicate
+    reference refusal (59AB) for it and adopts it. Each payment is in JDE once, each voucher's open amount
+    reduced once."""
+    from test_flow_jde_bill_payments import BillApi
+
+    anchor = date.today() - timedelta(days=400)  # BILL's seeded history ends long before today
+    world = World(tmp_path, jde_scale=0.02, bill=BillSandboxSettings(scale=0.05, anchor_date=anchor))
+    jde_root = world.jde_url.removesuffix("/jderest")
+
+    def in_jde(references: set[str]) -> list[dict]:
+        rows = requests.get(f"{jde_root}/sandbox/payments", timeout=10).json()["payments"]
+        return [p for p in rows if p["reference"] in references]
+
+    def open_amount(voucher: dict) -> int:
+        where = {"KCO": voucher["KCO"], "DOC": voucher["DOC"], "DCT": "PV", "SFX": "001"}
+        [row] = requests.get(f"{jde_root}/sandbox/rows/F0411", params=where, timeout=10).json()["rows"]
+        return row["AAP"]
+
+    try:
+        with world.resources["jde"].session() as session:
+            rows = session.browse("F0411", columns=["KCO", "DOC", "DCT", "SFX", "AAP", "PST"])
+            vouchers = [
+                r
+                for r in rows
+                if r["DCT"] == "PV" and r["SFX"] == "001" and r["AAP"] > 500 and r["PST"] == "A"
+            ][:8]
+        assert len(vouchers) == 8
+        clerk = BillApi(world.bill_url)
+        paid: dict[str, dict] = {}  # BILL payment id -> the voucher its bill came from
+        ours: set[str] = set()  # the payments flow's source keys: "<payment id>:<bill id>"
+        for number, voucher in enumerate(vouchers):
+            bill_id, payment_id = clerk.paid_bill(f"VB-K{number}", "100.25")
+            world.ledger.record_target(
+                "jde_bill", "bill", "JDE", f"PV:{voucher['KCO']}:{voucher['DOC']}:PV", "bill", bill_id, "h"
+            )
+            paid[payment_id] = voucher
+            ours.add(f"{payment_id}:{bill_id}")
+        before = {payment_id: open_amount(voucher) for payment_id, voucher in paid.items()}
+        clerk.clear_payments()
+        day = datetime.now(UTC).date().isoformat()
+        world.run("jde_gl_accounts", "bill_payments", f"{PAYMENTS_FLOW.flow}_mapped", partition=day)
+        mapped = world.mapped_keys(f"{PAYMENTS_FLOW.flow}_mapped", day)
+        assert ours <= mapped, (ours, mapped)
+
+        requests.post(f"{jde_root}/sandbox/faults", json={"latency_ms": 150}, timeout=10).raise_for_status()
+        world.kill_mid_write(
+            f"{PAYMENTS_FLOW.flow}_written", lambda: len(in_jde(set(paid))) >= 2, partition=day
+        )
+        time.sleep(0.5)  # a request the kill cut off ends at JDE (dropped as its client is gone)
+        recorded = {p["reference"] for p in in_jde(set(paid))}
+        xrefs = world.xrefs("payment", "JDE")
+        unrecorded = {
+            ref for ref in recorded if not any(k.startswith(f"{ref}:") and t for k, t in xrefs.items())
+        }
+        print(f"payments: {len(recorded)} of {len(paid)} in JDE at the kill, {len(unrecorded)} unrecorded")
+        assert 0 < len(recorded) < len(paid) and len(unrecorded) == 1  # killed inside the crash window
+
+        requests.post(f"{jde_root}/sandbox/faults", json={"latency_ms": 0}, timeout=10).raise_for_status()
+        rerun = world.run(f"{PAYMENTS_FLOW.flow}_written", partition=day)[f"{PAYMENTS_FLOW.flow}_written"]
+        assert rerun["adopt"] == 1 and rerun["leased"] == 0, rerun
+        written = _nothing_lost(world, "payment", PAYMENTS_FLOW.name, mapped, target="JDE")
+        assert ours <= set(written)
+        references = Counter(p["reference"] for p in in_jde(set(paid)))
+        assert references == Counter({payment_id: 1 for payment_id in paid}), references
+        for payment_id, voucher in paid.items():
+            assert open_amount(voucher) == before[payment_id] - 10025
     finally:
         world.close()
