@@ -455,8 +455,8 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
         "jde_bill_vendor_addresses",
         "ML_JDE_BILL_VENDOR_ADDRESSES",
         "on",
-        "JDE -> BILL vendors: read suppliers' mailing addresses from F0116 and send them (on / off); off when "
-        "the AIS allowlist refuses F0116: vendors are then sent without an address",
+        "JDE -> BILL vendors: read suppliers' mailing addresses from F0116 and send them (on / off); off "
+        "when the AIS allowlist refuses F0116: vendors are then sent without an address",
     ),
     Setting(
         "jde_bill_vendor_default_country",
