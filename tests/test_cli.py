@@ -28,6 +28,7 @@ COMMANDS = [
     ["audit"],
     ["replay"],
     ["ping"],
+    ["bill-webhooks"],
 ]
 
 
