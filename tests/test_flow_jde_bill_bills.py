@@ -2,82 +2,42 @@
 real clients, Dagster, the ledger. Each test starts its own simulators and ledger (small scales)."""
 
 from collections import Counter
-from contextlib import contextmanager
-from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 import requests
-import sqlalchemy as sa
-from asset_runs import metadata_by_asset, named
-from dagster import instance_for_test, materialize
-from sandbox_logins import on_simulator
-
-from connector_assets.integrations.jde_bill.bill_mappings import BillPolicy
-from connector_assets.integrations.jde_bill.bills import (
-    BILLS_FLOW,
-    bill_assets,
-    bill_replay,
-    first_voucher,
-    order_approved,
-    voucher_payable,
+from jde_bill_world import (
+    MASTER,
+    ORDER_SOURCES,
+    SUPPLIER_SOURCES,
+    JdeBillWorld,
+    forget_target,
+    jde_bill_world,
 )
+
+from connector_assets.integrations.jde_bill.bill_eligibility import order_approved, voucher_payable
+from connector_assets.integrations.jde_bill.bill_mappings import BillPolicy
+from connector_assets.integrations.jde_bill.bill_plan import first_voucher
+from connector_assets.integrations.jde_bill.bills import BILLS_FLOW, bill_replay
 from connector_assets.integrations.jde_bill.order_vouchers import vouchers_on_orders
-from connector_assets.integrations.jde_bill.vendors import vendor_assets
-from connector_assets.jde.assets import jde_assets
 from connector_assets.jde.documents import (
     JdePurchaseOrder,
     JdeVoucher,
     changed_vouchers,
     purchase_orders_by_number,
 )
-from connector_assets.saas_assets import saas_assets
-from connector_assets.staging import StagingResource
-from connector_resources.bill import BillResource
-from connector_resources.bill.auth import forget_sessions
-from connector_resources.jde import JdeAisResource
-from connector_resources.ledger import Ledger, LedgerResource
 from connector_resources.replay import register_replay_handler, replay_items
-from connector_sandbox.bill import BillSandboxSettings
-from connector_sandbox.bill import run_in_thread as run_bill
 from connector_sandbox.jde_ais import JdeSandboxSettings
-from connector_sandbox.jde_ais import run_in_thread as run_jde
 
 ARCHIVED_CHART_ID = "0ca02bbWHAXckE0RjYXV"  # BILL sandbox 6190 Advertising, archived by its seed
-MASTER = (
-    "jde_gl_accounts",
-    "bill_chart_of_accounts",
-    "bill_departments",
-    "jde_bill_account_map",
-    "jde_bill_department_map",
-    "jde_bill_payment_terms_map",
-)
-SOURCES = ("jde_po_headers", "jde_po_lines", "jde_ap_ledger")
-VENDORS = ("jde_suppliers", "jde_address_book", "jde_bill_vendors_mapped", "jde_bill_vendors_written")
+SOURCES = ORDER_SOURCES
+VENDORS = (*SUPPLIER_SOURCES, "jde_bill_vendors_mapped", "jde_bill_vendors_written")
 BILLS = ("jde_bill_bills_mapped", "jde_bill_bills_written")
 EVERYTHING = (*MASTER, *SOURCES, *VENDORS, *BILLS)
-ALL_ASSETS = [*jde_assets, *saas_assets, *vendor_assets, *bill_assets]
 
 
-class World:
-    def __init__(self, resources: dict, ledger: Ledger, bill_url: str, day: str) -> None:
-        self.resources, self.ledger, self.bill_url, self.day = resources, ledger, bill_url, day
-
-    def run(self, *names: str, ok: bool = True) -> dict:
-        with instance_for_test() as instance:
-            result = materialize(
-                named(names, ALL_ASSETS),
-                resources=self.resources,
-                instance=instance,
-                partition_key=self.day,
-                raise_on_error=False,
-            )
-        assert result.success is ok, [e.message for e in result.all_events if e.is_failure]
-        return {
-            k: {f: getattr(v, "value", v) for f, v in m.items()} for k, m in metadata_by_asset(result).items()
-        }
-
+class World(JdeBillWorld):
     def sync(self) -> dict:
         """Everything for the day, then the vendors again (those the held bills wait for: the vendors flow
         reads them on its next run) and the bills: what two scheduled runs do. The second run's metadata."""
@@ -85,24 +45,13 @@ class World:
         return self.run(*VENDORS, *BILLS)
 
     def bill_xrefs(self, entity: str = "bill") -> dict[str, str]:
-        with self.ledger.engine.begin() as conn:
-            rows = conn.execute(
-                sa.text(
-                    "select source_key, target_id from mlc_xref where integration = 'jde_bill' "
-                    "and entity = :e and target_id is not null"
-                ),
-                {"e": entity},
-            ).all()
-        return dict(rows)
+        return {key: bill_id for key, bill_id in self.xrefs(entity).items() if bill_id}
 
     def bills_in_bill(self) -> list[dict]:
         """Every live bill in BILL that this flow wrote (its description names the JDE document)."""
-        with self.resources["bill"].session() as session:
-            return [
-                b
-                for b in session.iter_all("bills")
-                if str(b.get("description") or "").startswith("JDE ") and not b.get("archived")
-            ]
+        return [
+            b for b in self.in_bill("bills").values() if str(b.get("description") or "").startswith("JDE ")
+        ]
 
     def replay(self, items):
         register_replay_handler(
@@ -112,34 +61,10 @@ class World:
         )
         return replay_items(self.ledger, items)
 
-    def faults(self, **knobs) -> None:
-        root = self.bill_url.removesuffix("/connect")
-        requests.post(f"{root}/sandbox/faults", json=knobs, timeout=10).raise_for_status()
-
-
-@contextmanager
-def world_at(tmp_path: Path, jde_scale: float = 0.02):
-    jde_url, stop_jde = run_jde(JdeSandboxSettings(scale=jde_scale))
-    bill_url, stop_bill = run_bill(BillSandboxSettings(scale=0.05))
-    forget_sessions()
-    db = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
-    resources = {
-        "jde": on_simulator(JdeAisResource, jde_url),
-        "bill": on_simulator(BillResource, bill_url, backoff_base=0.01, backoff_cap=0.2),
-        "staging": StagingResource(base_dir=str(tmp_path / "staging")),
-        "ledger": LedgerResource(db_url=db),
-    }
-    try:
-        yield World(resources, Ledger(db), bill_url, (date.today() - timedelta(days=21)).isoformat())
-    finally:
-        forget_sessions()
-        stop_bill()
-        stop_jde()
-
 
 @pytest.fixture
 def world(tmp_path):
-    with world_at(tmp_path) as made:
+    with jde_bill_world(tmp_path, World) as made:
         yield made
 
 
@@ -180,15 +105,8 @@ def test_bills_wait_for_their_vendor_then_are_written_once_skipped_and_adopted_a
 
     # A crash after BILL created two bills and before the ledger stored their ids: adopted, not doubled.
     lost = [next(k for k in xrefs if k.startswith("PO:")), next(k for k in xrefs if k.startswith("PV:"))]
-    with world.ledger.engine.begin() as conn:
-        for key in lost:
-            conn.execute(
-                sa.text(
-                    "update mlc_xref set target_id = null, content_hash = null, state = 'pending' "
-                    "where integration = 'jde_bill' and entity = 'bill' and source_key = :k"
-                ),
-                {"k": key},
-            )
+    for key in lost:
+        forget_target(world.ledger, "bill", key)
     adopted = world.run(*BILLS)["jde_bill_bills_written"]
     assert adopted["adopt"] == 2 and adopted["create"] == 0
     assert world.bill_xrefs() == xrefs
@@ -286,7 +204,7 @@ def test_a_systemic_failure_writes_nothing(tmp_path, monkeypatch):
     unreadable.write_text("jde_account;bill_chart_of_account_id\n20.8150;0ca02O8c7T4QtJWlF9TY\n")
     archived = tmp_path / "archived.csv"  # every account on an archived BILL account: most records fail
     archived.write_text("\n".join([header, *(f"{r.split(',')[0]},{ARCHIVED_CHART_ID}" for r in rows)]) + "\n")
-    with world_at(tmp_path, jde_scale=0.05) as world:
+    with jde_bill_world(tmp_path, World, jde=JdeSandboxSettings(scale=0.05)) as world:
         monkeypatch.setenv("ML_JDE_BILL_ACCOUNT_MAP", str(unreadable))
         meta = world.run(*EVERYTHING, ok=False)  # the table's asset fails: nothing downstream runs
         assert "jde_bill_account_map" not in meta and "jde_bill_bills_mapped" not in meta
@@ -299,13 +217,11 @@ def test_a_systemic_failure_writes_nothing(tmp_path, monkeypatch):
 def test_an_outage_fails_the_partition_with_everything_queued_and_a_rerun_writes_each_once(world):
     world.run(*MASTER, *SOURCES, *BILLS)  # held: their vendors are read by the vendors' next run
     mapped = world.run(*VENDORS, "jde_bill_bills_mapped")["jde_bill_bills_mapped"]
-    world.faults(fail_next=100_000, fail_next_status=503)
+    world.bill_faults(fail_next=100_000, fail_next_status=503)
     world.run("jde_bill_bills_written", ok=False)
     queued = world.ledger.open_items(integration="jde_bill", flow="bills", status="failed")
     assert len(queued) == mapped["valid"] > 0 and not world.bill_xrefs()
-    requests.post(
-        f"{world.bill_url.removesuffix('/connect')}/sandbox/faults/reset", timeout=10
-    ).raise_for_status()
+    requests.post(f"{world.bill_root}/sandbox/faults/reset", timeout=10).raise_for_status()
     rerun = world.run(*BILLS)["jde_bill_bills_written"]
     assert rerun["create"] + rerun["adopt"] == len(queued) and rerun["fail"] == 0
     assert not world.ledger.open_items(integration="jde_bill", flow="bills")

@@ -6,22 +6,16 @@ from datetime import date
 import pytest
 
 from connector_assets.flows.core import Mapped, Rejected
+from connector_assets.integrations.jde_bill.bill_eligibility import order_approved, voucher_payable
+from connector_assets.integrations.jde_bill.bill_mappers import Books, map_order_bill, map_voucher_bill
 from connector_assets.integrations.jde_bill.bill_mappings import (
     BillClassification,
     BillPolicy,
     LineCoder,
     net_days,
 )
-from connector_assets.integrations.jde_bill.bills import (
-    BillAlreadyPaid,
-    BillBills,
-    Books,
-    first_voucher,
-    map_order_bill,
-    map_voucher_bill,
-    order_approved,
-    voucher_payable,
-)
+from connector_assets.integrations.jde_bill.bill_plan import first_voucher
+from connector_assets.integrations.jde_bill.bill_target import BillAlreadyPaid, BillBills
 from connector_assets.jde.accounts import GlAccounts
 from connector_assets.jde.documents import JdePurchaseOrder, JdeVoucher
 

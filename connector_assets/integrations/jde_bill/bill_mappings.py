@@ -16,8 +16,9 @@ record is refused naming the line, the account or unit, and which side is wrong.
 """
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from dagster import Failure
@@ -50,41 +51,48 @@ def _net_days(value: str) -> str | None:
     return None
 
 
-ACCOUNTS = MappingTable(
-    asset="jde_bill_account_map",
-    variable="ML_JDE_BILL_ACCOUNT_MAP",
-    key="jde_account",
-    value="bill_chart_of_account_id",
-    sandbox_file="jde_bill_accounts.csv",
-    guarded_by=GUARDED_BY,
-    check=_bill_id("0ca", "chart-of-accounts"),
-    clean=str.strip,
-    description="JDE account (BU.OBJ[.SUB] as typed; LNTY:S for stock lines) -> BILL chart-of-accounts id, "
-    "staged from ML_JDE_BILL_ACCOUNT_MAP. Every bill line's GL account comes from this snapshot.",
+def _table(
+    variable: str, key: str, value: str, check: Callable[[str], str | None], description: str
+) -> MappingTable:
+    """A JDE -> BILL mapping table as its setting declares it in ``settings.py`` (the asset is the setting's
+    name, the sandbox file its default), guarded by both sandboxes, its values stripped."""
+    setting = settings.registered(variable)
+    return MappingTable(
+        asset=setting.field,
+        variable=variable,
+        key=key,
+        value=value,
+        sandbox_file=Path(setting.default).name,
+        guarded_by=GUARDED_BY,
+        check=check,
+        clean=str.strip,
+        description=description,
+    )
+
+
+ACCOUNTS = _table(
+    "ML_JDE_BILL_ACCOUNT_MAP",
+    "jde_account",
+    "bill_chart_of_account_id",
+    _bill_id("0ca", "chart-of-accounts"),
+    "JDE account (BU.OBJ[.SUB] as typed; LNTY:S for stock lines) -> BILL chart-of-accounts id, staged from "
+    "ML_JDE_BILL_ACCOUNT_MAP. Every bill line's GL account comes from this snapshot.",
 )
-DEPARTMENTS = MappingTable(
-    asset="jde_bill_department_map",
-    variable="ML_JDE_BILL_DEPARTMENT_MAP",
-    key="jde_business_unit",
-    value="bill_department_id",
-    sandbox_file="jde_bill_departments.csv",
-    guarded_by=GUARDED_BY,
-    check=_bill_id("0de", "department"),
-    clean=str.strip,
-    description="JDE business unit -> BILL department id, staged from ML_JDE_BILL_DEPARTMENT_MAP. Every "
-    "bill line's department comes from this snapshot.",
+DEPARTMENTS = _table(
+    "ML_JDE_BILL_DEPARTMENT_MAP",
+    "jde_business_unit",
+    "bill_department_id",
+    _bill_id("0de", "department"),
+    "JDE business unit -> BILL department id, staged from ML_JDE_BILL_DEPARTMENT_MAP. Every bill line's "
+    "department comes from this snapshot.",
 )
-PAYMENT_TERMS = MappingTable(
-    asset="jde_bill_payment_terms_map",
-    variable="ML_JDE_BILL_PAYMENT_TERMS_MAP",
-    key="jde_payment_terms",
-    value="net_days",
-    sandbox_file="jde_bill_payment_terms.csv",
-    guarded_by=GUARDED_BY,
-    check=_net_days,
-    clean=str.strip,
-    description="JDE payment terms code (F4301 PTC / F0401 TRAP) -> net days, staged from "
-    "ML_JDE_BILL_PAYMENT_TERMS_MAP: the due date of a bill made from a purchase order.",
+PAYMENT_TERMS = _table(
+    "ML_JDE_BILL_PAYMENT_TERMS_MAP",
+    "jde_payment_terms",
+    "net_days",
+    _net_days,
+    "JDE payment terms code (F4301 PTC / F0401 TRAP) -> net days, staged from ML_JDE_BILL_PAYMENT_TERMS_MAP: "
+    "the due date of a bill made from a purchase order.",
 )
 TABLES = (ACCOUNTS, DEPARTMENTS, PAYMENT_TERMS)
 jde_bill_mapping_tables = [build_mapping_table_asset(table, group=INTEGRATION) for table in TABLES]

@@ -1,0 +1,68 @@
+"""The bills flow's keys: which JDE document a BILL bill stands for, and the ledger entries naming it.
+
+Shared by the mappers, the voucher-on-order rule, the BILL target and the reconciliation, so that each
+reads a source key (``PO:<KCOO>:<DOCO>:<DCTO>``, ``PV:<KCO>:<DOC>:<DCT>``) and the cross-references
+(``bill``, ``bill_voucher``, the vendors flow's ``vendor``) the same way.
+"""
+
+from collections.abc import Iterable
+
+from connector_assets.integrations.jde_bill.integration import INTEGRATION
+from connector_assets.integrations.jde_bill.vendors import VENDORS_FLOW
+from connector_assets.jde.documents import JdePurchaseOrder, JdeVoucher
+from connector_resources.ledger import Ledger
+
+ENTITY = "bill"
+VOUCHER_LINK = "bill_voucher"  # ledger entity: the voucher that took an order's bill over
+OrderRef = tuple[str, int, str]  # KCOO, DOCO, DCTO
+
+
+def order_source_key(ref: OrderRef) -> str:
+    return f"PO:{ref[0]}:{ref[1]}:{ref[2]}"
+
+
+def voucher_source_key(key: tuple[str, int, str]) -> str:
+    return f"PV:{key[0]}:{key[1]}:{key[2]}"
+
+
+def parse_key(key: str) -> tuple[str, str, int, str] | None:
+    """``("PO" | "PV", company, number, type)`` of a source key, or None when it is not one."""
+    parts = key.split(":")
+    if len(parts) != 4 or parts[0] not in ("PO", "PV") or not parts[2].isdigit():
+        return None
+    return parts[0], parts[1], int(parts[2]), parts[3]
+
+
+def order_invoice_number(ref: OrderRef) -> str:
+    """The invoice number of a bill made from an order, before any supplier invoice exists."""
+    return f"PO-{ref[0]}-{ref[1]}-{ref[2]}"
+
+
+def order_ref(order: JdePurchaseOrder) -> OrderRef:
+    return order.key[0], order.key[1], order.key[2]
+
+
+def voucher_order(voucher: JdeVoucher) -> OrderRef | None:
+    """The order a voucher is matched to (first pay item's PKCO / PO / PDCT), if any."""
+    item = voucher.pay_items[0]
+    number = str(item.get("PO") or "").strip()
+    if not number.isdigit():
+        return None
+    return str(item.get("PKCO") or "").strip(), int(number), str(item.get("PDCT") or "").strip()
+
+
+def target_id_of(ledger: Ledger, entity: str, key: str) -> str | None:
+    """The BILL id the ledger records for a JDE source ``key`` of ``entity`` (a bill, a voucher link, a
+    vendor), or None."""
+    xref = ledger.get_xref(INTEGRATION, entity, "JDE", key, "bill")
+    return xref.target_id if xref is not None else None
+
+
+def vendor_ids(ledger: Ledger, suppliers: Iterable[int]) -> dict[int, str]:
+    """Supplier number -> BILL vendor id, for the suppliers the vendors flow has synced."""
+    found = {}
+    for an8 in set(suppliers):
+        target = target_id_of(ledger, VENDORS_FLOW.entity, str(an8))
+        if target:
+            found[an8] = target
+    return found

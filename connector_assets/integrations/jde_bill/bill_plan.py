@@ -1,0 +1,118 @@
+"""The voucher-on-order rule: which of a partition's orders and vouchers become which BILL bill.
+
+BILL has no purchase orders, so an approved order is a bill; when it is vouchered, its *first voucher*
+(the one already recorded on the order's bill, else the lowest voucher number among its payable
+vouchers) takes that bill over instead of making a second one: the bill (still keyed ``PO:...``) gets the
+voucher's invoice, dates, lines and amounts, and the ledger records the ``bill_voucher`` link. Later
+vouchers on the order are bills of their own. An order whose first voucher already has a bill of its own
+is not sent (that bill stands for it); an order whose bill exists and that was cancelled since is not
+changed. Reads what the rule needs (JDE, the ledger); maps with ``bill_mappers``.
+"""
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from connector_assets.flows.core import Mapped, Rejected
+from connector_assets.integrations.jde_bill.bill_eligibility import order_approved, voucher_payable
+from connector_assets.integrations.jde_bill.bill_keys import (
+    ENTITY,
+    VOUCHER_LINK,
+    OrderRef,
+    order_ref,
+    order_source_key,
+    parse_key,
+    target_id_of,
+    vendor_ids,
+    voucher_order,
+    voucher_source_key,
+)
+from connector_assets.integrations.jde_bill.bill_mappers import Books, map_order_bill, map_voucher_bill
+from connector_assets.integrations.jde_bill.integration import INTEGRATION
+from connector_assets.integrations.jde_bill.order_vouchers import vouchers_on_orders
+from connector_assets.jde.documents import (
+    JdePurchaseOrder,
+    JdeVoucher,
+    purchase_orders_by_number,
+    suppliers_by_number,
+)
+from connector_resources.ledger import Ledger
+
+
+def first_voucher(vouchers: Iterable[JdeVoucher]) -> JdeVoucher | None:
+    """The order's first voucher: the lowest voucher number (then company, type), i.e. entered first."""
+    return min(vouchers, key=lambda v: (v.key[1], v.key[0], v.key[2]), default=None)
+
+
+def plan_bills(
+    jde: Any,
+    ledger: Ledger,
+    books: Books,
+    orders: Iterable[JdePurchaseOrder],
+    vouchers: Iterable[JdeVoucher],
+) -> Iterator[Mapped | Rejected]:
+    """``orders`` and ``vouchers`` (changed, or named by a replay) as bills, each source key at most once.
+
+    Reads what the rule needs beside them: the orders their vouchers are on, every voucher on those
+    orders (to know each order's first voucher), the supplier terms of orders without their own, and
+    the ledger (which voucher took which bill over, which bills and vendors exist)."""
+    changed_orders = {order_ref(o): o for o in orders}
+    changed_vouchers = [v for v in vouchers if voucher_payable(v, books.policy)]
+    in_play = dict(changed_orders)
+    referenced = {ref for ref in (voucher_order(v) for v in changed_vouchers) if ref and ref not in in_play}
+    if referenced:
+        for order in purchase_orders_by_number(jde, {ref[1] for ref in referenced}):
+            if order_ref(order) in referenced:
+                in_play[order_ref(order)] = order
+    on_order: dict[OrderRef, dict[tuple, JdeVoucher]] = {}
+    found = vouchers_on_orders(jde, list(in_play)) if in_play else []
+    for voucher in [*found, *changed_vouchers]:  # the changed ones too: their newest version wins
+        ref = voucher_order(voucher)
+        if ref in in_play and voucher_payable(voucher, books.policy):
+            on_order.setdefault(ref, {})[voucher.key] = voucher
+    unterm = [o for o in in_play.values() if o.header and not str(o.header.get("PTC") or "").strip()]
+    supplier_terms = {
+        s.number: str(s.supplier.get("TRAP") or "").strip()
+        for s in (suppliers_by_number(jde, {int(o.header["AN8"]) for o in unterm}) if unterm else [])
+    }
+    suppliers = [int(o.header["AN8"]) for o in in_play.values() if o.header]
+    suppliers += [int(v.pay_items[0]["AN8"]) for group in on_order.values() for v in group.values()]
+    suppliers += [int(v.pay_items[0]["AN8"]) for v in changed_vouchers]
+    books = Books(books.coder, books.terms, books.policy, {**vendor_ids(ledger, suppliers), **books.vendors})
+
+    takers: dict[OrderRef, tuple] = {}  # order -> the voucher key whose content its bill holds
+    for ref, order in sorted(in_play.items()):
+        key = order_source_key(ref)
+        candidates = on_order.get(ref, {})
+        bill_id = target_id_of(ledger, ENTITY, key)
+        recorded = ledger.find_xref_by_target(INTEGRATION, VOUCHER_LINK, "bill", bill_id) if bill_id else None
+        if recorded is not None:  # the voucher that took the bill over keeps it
+            parsed = parse_key(recorded.source_key)
+            taker_key = (parsed[1], parsed[2], parsed[3]) if parsed else None
+            takers[ref] = taker_key
+            taker = candidates.get(taker_key)
+            if taker is None:  # paid, held or gone in JDE: the bill is settled, nothing more is sent
+                continue
+        else:
+            taker = first_voucher(candidates.values())
+            if taker is not None and target_id_of(ledger, ENTITY, voucher_source_key(taker.key)):
+                continue  # its first voucher is a bill of its own already: that bill stands for the order
+            if not (bill_id or order_approved(order, books.policy)):
+                continue  # not approved (yet): its vouchers are bills of their own
+            if taker is None and not order_approved(order, books.policy):
+                continue  # its bill exists and the order was cancelled since: BILL is not changed
+            if taker is not None:
+                takers[ref] = taker.key
+        taker_changed = taker is not None and any(v.key == taker.key for v in changed_vouchers)
+        if ref not in changed_orders and not taker_changed:
+            continue  # read only for its vouchers: nothing of it changed
+        if taker is not None:
+            yield map_voucher_bill(taker, books, order, takes_over=ref)
+        else:
+            terms = supplier_terms.get(int(order.header["AN8"])) if order.header else None
+            yield map_order_bill(order, books, terms)
+
+    for voucher in changed_vouchers:
+        ref = voucher_order(voucher)
+        if ref is not None and takers.get(ref) == voucher.key:
+            continue  # written as its order's bill (above)
+        yield map_voucher_bill(voucher, books, in_play.get(ref) if ref else None)

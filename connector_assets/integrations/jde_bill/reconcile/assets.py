@@ -1,0 +1,128 @@
+"""The three reconciliation assets, their jobs and schedules.
+
+Each asset is downstream of its flow's target asset, so lineage reads source -> mapped -> written ->
+target -> reconciliation; each carries an ``in_balance`` check that warns (never blocks) naming the
+differences. Vendors and bills compare JDE days (the JDE time zone), payments BILL's UTC days: one job per
+calendar.
+"""
+
+from typing import Any
+
+from dagster import (
+    AssetCheckSpec,
+    AssetExecutionContext,
+    AssetKey,
+    AssetSelection,
+    asset,
+    define_asset_job,
+)
+
+from connector_assets.integrations.jde_bill.integration import INTEGRATION
+from connector_assets.integrations.jde_bill.reconcile.bills import reconcile_bills
+from connector_assets.integrations.jde_bill.reconcile.payments import reconcile_payments
+from connector_assets.integrations.jde_bill.reconcile.report import CHECK
+from connector_assets.integrations.jde_bill.reconcile.vendors import reconcile_vendors
+from connector_assets.jde.assets import jde_partitions
+from connector_assets.jde.extract import jde_timezone
+from connector_assets.polling import build_poll_schedule
+from connector_assets.saas_assets import saas_partitions
+from connector_resources import settings
+
+VENDORS = "jde_bill_vendors_reconciliation"
+BILLS = "jde_bill_bills_reconciliation"
+PAYMENTS = "jde_bill_payments_reconciliation"
+RECONCILIATIONS = (VENDORS, BILLS, PAYMENTS)
+
+
+def _asset(name: str, partitions_def: Any, target: str, description: str, compare: Any):
+    @asset(
+        name=name,
+        group_name=INTEGRATION,
+        kinds={"jde", "bill"},
+        partitions_def=partitions_def,
+        # The other side as the flow's write step observed it (``target_asset``): lineage reads source ->
+        # mapped -> written -> target -> reconciliation.
+        deps=[AssetKey(target)],
+        required_resource_keys={"jde", "bill", "staging", "ledger"},
+        check_specs=[
+            AssetCheckSpec(
+                CHECK,
+                asset=name,
+                description="JDE and BILL agree for the day (fails as a warning, naming each difference).",
+                partitions_def=partitions_def,
+            )
+        ],
+        description=description,
+    )
+    def _reconciliation(context: AssetExecutionContext):
+        r = context.resources
+        report = compare(r.staging, r.jde, r.bill, r.ledger.get(), context.partition_key)
+        yield from report.results(name)
+
+    return _reconciliation
+
+
+jde_bill_vendors_reconciliation = _asset(
+    VENDORS,
+    jde_partitions,
+    "jde_bill_vendors_in_bill",
+    "The day's JDE suppliers against their BILL vendors (missing either side, name, tax ID).",
+    reconcile_vendors,
+)
+jde_bill_bills_reconciliation = _asset(
+    BILLS,
+    jde_partitions,
+    "jde_bill_bills_in_bill",
+    "The day's JDE purchase orders and vouchers against their BILL bills (missing, amount, vendor, totals "
+    "per supplier).",
+    reconcile_bills,
+)
+jde_bill_payments_reconciliation = _asset(
+    PAYMENTS,
+    saas_partitions,
+    "jde_bill_payments_in_jde",
+    "The day's paid BILL payments against what JDE shows (the voucher's paid amount in F0411, or the "
+    "journal batch in F0911Z1): payments BILL made that JDE does not show.",
+    reconcile_payments,
+)
+reconciliation_assets = [
+    jde_bill_vendors_reconciliation,
+    jde_bill_bills_reconciliation,
+    jde_bill_payments_reconciliation,
+]
+
+
+# -- when they run -----------------------------------------------------------------------------------------
+
+CRON_SETTING = "ML_JDE_BILL_RECONCILE_CRON"
+# Vendors and bills are JDE days (the JDE time zone), payments BILL's UTC days: one job per calendar.
+jde_bill_reconcile_job = define_asset_job(
+    "jde_bill_reconcile",
+    selection=AssetSelection.assets(VENDORS, BILLS),
+    description="Compare a day's JDE suppliers, orders and vouchers with BILL's vendors and bills.",
+)
+jde_bill_payments_reconcile_job = define_asset_job(
+    "jde_bill_payments_reconcile",
+    selection=AssetSelection.assets(PAYMENTS),
+    description="Compare a day's paid BILL payments with what JDE shows.",
+)
+reconciliation_jobs = [jde_bill_reconcile_job, jde_bill_payments_reconcile_job]
+
+
+def reconciliation_schedules() -> list[Any]:
+    """Today's partition at ``ML_JDE_BILL_RECONCILE_CRON`` (after the flows' own ticks), and yesterday once
+    after midnight: the day's final verdict, once every record of it had its chances to sync."""
+    cron = settings.value(CRON_SETTING)
+    return [
+        build_poll_schedule(
+            f"{job.name}_schedule",
+            job,
+            cron=cron,
+            timezone=zone,
+            description=f"Reconcile today's {what} between JDE and BILL (yesterday once after midnight).",
+        )
+        for job, zone, what in (
+            (jde_bill_reconcile_job, jde_timezone().key, "vendors and bills"),
+            (jde_bill_payments_reconcile_job, "UTC", "payments"),
+        )
+    ]

@@ -1,0 +1,185 @@
+"""What the day's JDE documents say BILL should hold, by the bills flow's own rule: the JDE side of the bills
+reconciliation.
+
+The day's purchase orders (staged F4301 / F4311 keys, every line read again) and vouchers (staged F0411
+keys, every pay item read again), plus the documents behind the BILL bills changed that day, each judged
+as the flow judges it (``bill_eligibility``, the ``bill_voucher`` link of ``bill_plan``'s rule): the bill
+each should have, with its supplier and amount, or that it has none yet.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from connector_assets.integrations.jde_bill.bill_eligibility import (
+    open_lines,
+    order_approved,
+    voucher_payable,
+)
+from connector_assets.integrations.jde_bill.bill_keys import (
+    ENTITY,
+    VOUCHER_LINK,
+    order_ref,
+    order_source_key,
+    parse_key,
+    target_id_of,
+    voucher_source_key,
+)
+from connector_assets.integrations.jde_bill.bill_mappings import BillPolicy
+from connector_assets.integrations.jde_bill.integration import INTEGRATION
+from connector_assets.integrations.jde_bill.reconcile.report import amount
+from connector_assets.jde.documents import (
+    JdeVoucher,
+    changed_purchase_orders,
+    purchase_orders_by_number,
+    voucher_key,
+)
+from connector_assets.jde.lookup import browse_in
+from connector_assets.jde.tables import AP_LEDGER
+from connector_resources.ledger import Ledger
+
+VOUCHER_COLUMNS = ["KCO", "DOC", "DCT", "SFX", "AN8", "AG", "PST", "VINV", "PKCO", "PO", "PDCT"]
+
+
+@dataclass
+class Expected:
+    """What one BILL bill should hold, from JDE: the document(s) it stands for, the supplier, the amount
+    (an order's open lines at extended cost, or the gross of the voucher that took the order's bill over;
+    a voucher's gross)."""
+
+    source_key: str
+    label: str
+    supplier: str
+    amount: Decimal
+
+
+def _pay_items(session: Any, keys: set[tuple[str, int, str]]) -> dict[tuple, list[dict]]:
+    """Every pay item (F0411) of these vouchers, read again by voucher number, 100 to a call."""
+    items: dict[tuple, list[dict]] = defaultdict(list)
+    docs = sorted({k[1] for k in keys})
+    for row in browse_in(session, AP_LEDGER.table, "DOC", docs, VOUCHER_COLUMNS):
+        if voucher_key(row) in keys:
+            items[voucher_key(row)].append(row)
+    return items
+
+
+def _gross(items: list[dict]) -> Decimal:
+    return sum((amount(r.get("AG")) for r in items), Decimal(0))
+
+
+def _voucher_label(key: tuple[str, int, str], items: list[dict]) -> str:
+    invoice = str(items[0].get("VINV") or "").strip() if items else ""
+    return f"voucher {key[0]}/{key[1]}/{key[2]}" + (f" (invoice {invoice})" if invoice else "")
+
+
+class BillsSide:
+    """The day's JDE documents that should be bills, as the bills flow's rule has it (``bill_plan``): an
+    approved order (every open line at the approved status) is a bill until its first voucher takes the
+    bill over (``bill_voucher``: the bill then holds the voucher); a payable voucher (pay status in
+    ``ML_JDE_BILL_VOUCHER_PAY_STATUSES``) is a bill of its own unless it took its order's bill over. A
+    document that already has a bill is compared whatever its status now."""
+
+    def __init__(self, staging: Any, jde: Any, ledger: Ledger, day: str, also: set[str]) -> None:
+        self.ledger, self.policy = ledger, BillPolicy.from_settings()
+        self.expected: dict[str, Expected] = {}  # BILL bill id -> what it should hold
+        self.missing: list[Expected] = []
+        self.counts: dict[str, int] = defaultdict(int)
+        parsed = [p for p in map(parse_key, also) if p]
+        orders = changed_purchase_orders(staging, jde, day)
+        known = {order_ref(o) for o in orders}
+        extra = {(p[1], p[2], p[3]) for p in parsed if p[0] == "PO"} - known
+        if extra:
+            orders += [
+                o for o in purchase_orders_by_number(jde, {r[1] for r in extra}) if order_ref(o) in extra
+            ]
+        vouchers = {voucher_key(r) for r in staging.read_rows(AP_LEDGER.asset, day)}
+        vouchers |= {(p[1], p[2], p[3]) for p in parsed if p[0] == "PV"}
+        bills = {
+            order_source_key(order_ref(o)): self._target(ENTITY, order_source_key(order_ref(o)))
+            for o in orders
+        }
+        takers = {key: self._taker(bill_id) for key, bill_id in bills.items() if bill_id}
+        vouchers |= {t for t in takers.values() if t}
+        unbilled = [order_ref(o) for o in orders if not bills[order_source_key(order_ref(o))]]
+        with jde.session() as session:
+            items = _pay_items(session, vouchers)
+            on_unbilled = self._vouchers_on(session, unbilled)
+        for order in orders:
+            self._order(order, bills[order_source_key(order_ref(order))], takers, items, on_unbilled)
+        for key in sorted(vouchers):
+            if key in items:
+                self._voucher(key, items[key])
+
+    def _target(self, entity: str, key: str) -> str | None:
+        return target_id_of(self.ledger, entity, key)
+
+    def _taker(self, bill_id: str) -> tuple[str, int, str] | None:
+        """The voucher whose content the order's bill holds (its ``bill_voucher`` link), if any."""
+        link = self.ledger.find_xref_by_target(INTEGRATION, VOUCHER_LINK, "bill", bill_id)
+        parsed = parse_key(link.source_key) if link is not None else None
+        return (parsed[1], parsed[2], parsed[3]) if parsed and parsed[0] == "PV" else None
+
+    def _vouchers_on(self, session: Any, refs: list[tuple[str, int, str]]) -> dict[tuple, set[tuple]]:
+        """Vouchers matched to these orders (F0411 PKCO / PO / PDCT), read by order number."""
+        found: dict[tuple, set[tuple]] = defaultdict(set)
+        wanted = {(r[0], str(r[1]), r[2]) for r in refs}
+        for row in browse_in(
+            session, AP_LEDGER.table, "PO", sorted({str(r[1]) for r in refs}), VOUCHER_COLUMNS
+        ):
+            ref = (
+                str(row.get("PKCO") or "").strip(),
+                str(row.get("PO") or "").strip(),
+                str(row.get("PDCT") or "").strip(),
+            )
+            if ref in wanted:
+                found[(ref[0], int(ref[1]), ref[2])].add(voucher_key(row))
+        return found
+
+    def _order(self, order: Any, bill_id: str | None, takers: dict, items: dict, on_unbilled: dict) -> None:
+        ref, key = order_ref(order), order_source_key(order_ref(order))
+        supplier = (
+            str(int((order.header or order.lines[0]).get("AN8") or 0))
+            if (order.header or order.lines)
+            else ""
+        )
+        label = f"purchase order {ref[0]}/{ref[1]}/{ref[2]}"
+        if bill_id is None:
+            if not order_approved(order, self.policy):
+                return  # not approved (yet): not a bill
+            if any(self._target(ENTITY, voucher_source_key(v)) for v in on_unbilled.get(ref, ())):
+                return  # its first voucher is a bill of its own, which stands for the order
+            self.counts["jde_purchase_orders"] += 1
+            self.missing.append(Expected(key, label, supplier, _lines_total(open_lines(order, self.policy))))
+            return
+        self.counts["jde_purchase_orders"] += 1
+        taker = takers.get(key)
+        if taker is not None and taker in items:
+            vlabel = _voucher_label(taker, items[taker])
+            self.expected[bill_id] = Expected(
+                key, f"{label} billed as its {vlabel}", supplier, _gross(items[taker])
+            )
+        else:
+            self.expected[bill_id] = Expected(
+                key, label, supplier, _lines_total(open_lines(order, self.policy))
+            )
+
+    def _voucher(self, key: tuple[str, int, str], rows: list[dict]) -> None:
+        source = voucher_source_key(key)
+        supplier = str(int(rows[0].get("AN8") or 0))
+        bill_id = self._target(ENTITY, source) or self._target(VOUCHER_LINK, source)
+        label = _voucher_label(key, rows)
+        if bill_id is None:
+            if not voucher_payable(JdeVoucher(key, rows), self.policy):
+                return  # paid or held in JDE: not offered to BILL
+            self.counts["jde_vouchers"] += 1
+            self.missing.append(Expected(source, label, supplier, _gross(rows)))
+            return
+        self.counts["jde_vouchers"] += 1
+        if bill_id not in self.expected:  # a bill an order's voucher took over is compared once, as above
+            self.expected[bill_id] = Expected(source, label, supplier, _gross(rows))
+
+
+def _lines_total(lines: list[dict]) -> Decimal:
+    """Open order lines at their extended cost (AEXP) as JDE states it, not a product recomputed here."""
+    return sum((amount(line.get("AEXP")) for line in lines), Decimal(0))
