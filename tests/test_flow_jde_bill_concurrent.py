@@ -22,25 +22,27 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from racing import race
-from test_flow_jde_bill_kill9 import (
-    BILLS_MAPPED,
-    BILLS_WRITTEN,
+from jde_bill_world import (
     MASTER,
-    SOURCES,
-    VENDORS_MAPPED,
-    VENDORS_WRITTEN,
-    World,
-    _nothing_lost,
-    _vendor_identity,
+    ORDER_SOURCES,
+    SUPPLIER_SOURCES,
+    JdeBillWorld,
+    jde_bill_world,
+    nothing_lost,
+    vendor_identity,
 )
+from racing import race
 
 from connector_assets.flows.replay_resources import register_settings_replay
 from connector_assets.integrations.jde_bill.bills import BILLS_FLOW, bill_replay
 from connector_assets.integrations.jde_bill.vendors import VENDORS_FLOW, BillVendors
 from connector_resources.replay import _handlers, register_replay_handler, release_synced, replay_items
+from connector_sandbox.jde_ais import JdeSandboxSettings
 
 pytestmark = pytest.mark.timeout(120)
+SOURCES = (*ORDER_SOURCES, *SUPPLIER_SOURCES)
+VENDORS_MAPPED, VENDORS_WRITTEN = "jde_bill_vendors_mapped", "jde_bill_vendors_written"
+BILLS_MAPPED, BILLS_WRITTEN = "jde_bill_bills_mapped", "jde_bill_bills_written"
 POSTS = {"vendors": "POST /connect/v3/vendors", "bills": "POST /connect/v3/bills"}
 
 
@@ -86,7 +88,7 @@ def _run_written(asset: str, urls: dict[str, str], day: str, name: str, barrier:
         results.put((name, {"error": f"{type(exc).__name__}: {exc}"}))
 
 
-def _race(world: World, asset: str) -> dict[str, dict]:
+def _race(world: JdeBillWorld, asset: str) -> dict[str, dict]:
     urls = {
         "jde": world.jde_url,
         "bill": world.bill_url,
@@ -102,21 +104,21 @@ def _race(world: World, asset: str) -> dict[str, dict]:
     return outcomes
 
 
-def _held_are_skipped(world: World, flow: str, table: str) -> int:
+def _held_are_skipped(world: JdeBillWorld, flow: str, table: str) -> int:
     """What a loser held (the other run was writing it) is out of the retry queue once that write is
     recorded: resolved by it, or released and replayed here, which sends nothing to BILL (the record is
     skipped as written). How many were replayed."""
     release_synced(world.ledger, integration="jde_bill", flow=flow)
     due = world.ledger.open_items(integration="jde_bill", flow=flow)
-    posts = world.state()["calls"].get(POSTS[table], 0)
+    posts = world.bill_state()["calls"].get(POSTS[table], 0)
     summary = replay_items(world.ledger, due)
     assert len(summary.replayed) == len(due) and not summary.failed, summary
-    assert world.state()["calls"].get(POSTS[table], 0) == posts  # not one POST
+    assert world.bill_state()["calls"].get(POSTS[table], 0) == posts  # not one POST
     assert world.ledger.open_items(integration="jde_bill", flow=flow) == []
     return len(due)
 
 
-def _audited_once(world: World, flow: str, keys: set[str], outcomes: dict[str, dict]) -> None:
+def _audited_once(world: JdeBillWorld, flow: str, keys: set[str], outcomes: dict[str, dict]) -> None:
     """The ledger's audit of the two runs: one create per record (never an adopt: neither run crashed),
     and each run's holds are the records it counted as being written by the other."""
     runs = {o["run_id"]: name for name, o in outcomes.items()}
@@ -136,14 +138,16 @@ def _audited_once(world: World, flow: str, keys: set[str], outcomes: dict[str, d
     assert holds == Counter({n: o["leased"] for n, o in outcomes.items() if o["leased"]}), holds
 
 
-def _created_once(world: World, table: str, outcomes: dict[str, dict], records: int, posts_before: int):
+def _created_once(
+    world: JdeBillWorld, table: str, outcomes: dict[str, dict], records: int, posts_before: int
+):
     """Each record was created by one run; the other skipped it, adopted it or held it."""
     created = sum(o["create"] for o in outcomes.values())
     others = sum(o["skip"] + o["adopt"] + o["leased"] for o in outcomes.values())
     assert created == records, outcomes
     assert created + others == 2 * records, outcomes  # every record of the day, in both runs
     assert all(o["fail"] == 0 for o in outcomes.values()), outcomes
-    state = world.state()
+    state = world.bill_state()
     posts = state["calls"][POSTS[table]] - posts_before
     refused = state["error_codes"].get("BDC_1322", 0)
     print(
@@ -158,51 +162,50 @@ def _created_once(world: World, table: str, outcomes: dict[str, dict], records: 
 def test_two_runs_writing_one_day_to_bill_on_one_postgresql_ledger_create_each_record_once(
     tmp_path, pg_schema_url, monkeypatch
 ):
-    world = World(tmp_path, db=pg_schema_url)
-    try:
-        # A held record's replay (``_held_are_skipped``) writes through the flows' own handlers.
-        resources = lambda: {k: world.resources[k] for k in ("jde", "bill", "staging")}  # noqa: E731
-        register_settings_replay(VENDORS_FLOW, BillVendors.for_replay, resources)
-        register_replay_handler("jde_bill", BILLS_FLOW.name, bill_replay(resources))
-        mapped = world.run(*MASTER, *SOURCES, BILLS_MAPPED)[BILLS_MAPPED]  # every bill held on its vendor
-        assert mapped["held"] == mapped["records"] >= 40, mapped
-        world.run(VENDORS_MAPPED)
-        vendor_keys = world.mapped_keys(VENDORS_MAPPED)
-        seeded_vendors, seeded_bills = set(world.in_bill("vendors")), set(world.in_bill("bills"))
-        world.faults(latency_ms=80)
+    with jde_bill_world(tmp_path, jde=JdeSandboxSettings(scale=0.1), db=pg_schema_url) as world:
+        try:
+            # A held record's replay (``_held_are_skipped``) writes through the flows' own handlers.
+            resources = lambda: {k: world.resources[k] for k in ("jde", "bill", "staging")}  # noqa: E731
+            register_settings_replay(VENDORS_FLOW, BillVendors.for_replay, resources)
+            register_replay_handler("jde_bill", BILLS_FLOW.name, bill_replay(resources))
+            mapped = world.run(*MASTER, *SOURCES, BILLS_MAPPED)[BILLS_MAPPED]  # every bill held on its vendor
+            assert mapped["held"] == mapped["records"] >= 40, mapped
+            world.run(VENDORS_MAPPED)
+            vendor_keys = world.mapped_keys(VENDORS_MAPPED)
+            seeded_vendors, seeded_bills = set(world.in_bill("vendors")), set(world.in_bill("bills"))
+            world.bill_faults(latency_ms=80)
 
-        # ---- vendors: both runs write the day's suppliers; a run meeting the other's claim waits for
-        # that write (up to 2 s) and skips the record
-        monkeypatch.setenv("ML_LEDGER_LEASE_WAIT_SECONDS", "2")
-        posts_before = world.state()["calls"].get(POSTS["vendors"], 0)
-        outcomes = _race(world, VENDORS_WRITTEN)
-        _created_once(world, "vendors", outcomes, len(vendor_keys), posts_before)
-        _audited_once(world, VENDORS_FLOW.name, vendor_keys, outcomes)
-        held = _held_are_skipped(world, VENDORS_FLOW.name, "vendors")
-        written = _nothing_lost(world, "vendor", VENDORS_FLOW.name, vendor_keys)
-        vendors = {i: v for i, v in world.in_bill("vendors").items() if i not in seeded_vendors}
-        assert set(written.values()) == set(vendors) and len(vendors) == len(vendor_keys)
-        assert Counter(map(_vendor_identity, vendors.values())).most_common(1)[0][1] == 1
-        print(f"vendors: {held} held records left to replay, skipped on replay")
+            # ---- vendors: both runs write the day's suppliers; a run meeting the other's claim waits for
+            # that write (up to 2 s) and skips the record
+            monkeypatch.setenv("ML_LEDGER_LEASE_WAIT_SECONDS", "2")
+            posts_before = world.bill_state()["calls"].get(POSTS["vendors"], 0)
+            outcomes = _race(world, VENDORS_WRITTEN)
+            _created_once(world, "vendors", outcomes, len(vendor_keys), posts_before)
+            _audited_once(world, VENDORS_FLOW.name, vendor_keys, outcomes)
+            held = _held_are_skipped(world, VENDORS_FLOW.name, "vendors")
+            written = nothing_lost(world, "vendor", VENDORS_FLOW.name, vendor_keys)
+            vendors = {i: v for i, v in world.in_bill("vendors").items() if i not in seeded_vendors}
+            assert set(written.values()) == set(vendors) and len(vendors) == len(vendor_keys)
+            assert Counter(map(vendor_identity, vendors.values())).most_common(1)[0][1] == 1
+            print(f"vendors: {held} held records left to replay, skipped on replay")
 
-        # ---- bills: released by their vendors; both runs write the day's bills, and a run meeting the
-        # other's claim holds the record at once (no wait): both runs create, the holds are replayed
-        monkeypatch.setenv("ML_LEDGER_LEASE_WAIT_SECONDS", "0.001")
-        mapped = world.run(BILLS_MAPPED)[BILLS_MAPPED]
-        bill_keys = world.mapped_keys(BILLS_MAPPED)
-        assert mapped["held"] == 0 and len(bill_keys) == mapped["valid"] >= 40, mapped
-        posts_before = world.state()["calls"].get(POSTS["bills"], 0)
-        outcomes = _race(world, BILLS_WRITTEN)
-        _created_once(world, "bills", outcomes, len(bill_keys), posts_before)
-        _audited_once(world, BILLS_FLOW.name, bill_keys, outcomes)
-        held = _held_are_skipped(world, BILLS_FLOW.name, "bills")
-        written = _nothing_lost(world, "bill", BILLS_FLOW.name, bill_keys)
-        bills = {i: b for i, b in world.in_bill("bills").items() if i not in seeded_bills}
-        assert set(written.values()) == set(bills) and len(bills) == len(bill_keys)
-        keys = Counter((b["vendorId"], b["invoice"]["invoiceNumber"]) for b in bills.values())
-        assert keys.most_common(1)[0][1] == 1, keys.most_common(3)
-        print(f"bills: {held} held records left to replay, skipped on replay")
-    finally:
-        _handlers.pop(("jde_bill", VENDORS_FLOW.name), None)
-        _handlers.pop(("jde_bill", BILLS_FLOW.name), None)
-        world.close()
+            # ---- bills: released by their vendors; both runs write the day's bills, and a run meeting the
+            # other's claim holds the record at once (no wait): both runs create, the holds are replayed
+            monkeypatch.setenv("ML_LEDGER_LEASE_WAIT_SECONDS", "0.001")
+            mapped = world.run(BILLS_MAPPED)[BILLS_MAPPED]
+            bill_keys = world.mapped_keys(BILLS_MAPPED)
+            assert mapped["held"] == 0 and len(bill_keys) == mapped["valid"] >= 40, mapped
+            posts_before = world.bill_state()["calls"].get(POSTS["bills"], 0)
+            outcomes = _race(world, BILLS_WRITTEN)
+            _created_once(world, "bills", outcomes, len(bill_keys), posts_before)
+            _audited_once(world, BILLS_FLOW.name, bill_keys, outcomes)
+            held = _held_are_skipped(world, BILLS_FLOW.name, "bills")
+            written = nothing_lost(world, "bill", BILLS_FLOW.name, bill_keys)
+            bills = {i: b for i, b in world.in_bill("bills").items() if i not in seeded_bills}
+            assert set(written.values()) == set(bills) and len(bills) == len(bill_keys)
+            keys = Counter((b["vendorId"], b["invoice"]["invoiceNumber"]) for b in bills.values())
+            assert keys.most_common(1)[0][1] == 1, keys.most_common(3)
+            print(f"bills: {held} held records left to replay, skipped on replay")
+        finally:
+            _handlers.pop(("jde_bill", VENDORS_FLOW.name), None)
+            _handlers.pop(("jde_bill", BILLS_FLOW.name), None)

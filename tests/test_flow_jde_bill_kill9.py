@@ -21,7 +21,6 @@ a payment and before the ledger did, its rerun adopts that payment on JDE's dupl
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -33,38 +32,24 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-import requests
-import sqlalchemy as sa
-from asset_runs import metadata_by_asset, named
-from dagster import instance_for_test, materialize
-from sandbox_logins import on_simulator
-
-from connector_assets.integrations.jde_bill.bills import BILLS_FLOW, bill_assets
-from connector_assets.integrations.jde_bill.payments import PAYMENTS_FLOW
-from connector_assets.integrations.jde_bill.payments_flow import payment_assets
-from connector_assets.integrations.jde_bill.vendors import VENDORS_FLOW, vendor_assets
-from connector_assets.jde.assets import jde_assets
-from connector_assets.saas_assets import saas_assets
-from connector_assets.staging import StagingResource
-from connector_resources.bill import BillResource
-from connector_resources.bill.auth import forget_sessions
-from connector_resources.jde import JdeAisResource
-from connector_resources.ledger import Ledger, LedgerResource
-from connector_sandbox.bill import BillSandboxSettings
-from connector_sandbox.bill import run_in_thread as run_bill
-from connector_sandbox.jde_ais import JdeSandboxSettings
-from connector_sandbox.jde_ais import run_in_thread as run_jde
-
-ALL_ASSETS = [*jde_assets, *saas_assets, *vendor_assets, *bill_assets, *payment_assets]
-MASTER = (
-    "jde_gl_accounts",
-    "bill_chart_of_accounts",
-    "bill_departments",
-    "jde_bill_account_map",
-    "jde_bill_department_map",
-    "jde_bill_payment_terms_map",
+from jde_bill_world import (
+    MASTER,
+    ORDER_SOURCES,
+    SUPPLIER_SOURCES,
+    BillClerk,
+    JdeBillWorld,
+    jde_bill_world,
+    nothing_lost,
+    vendor_identity,
 )
-SOURCES = ("jde_po_headers", "jde_po_lines", "jde_ap_ledger", "jde_suppliers", "jde_address_book")
+
+from connector_assets.integrations.jde_bill.bills import BILLS_FLOW
+from connector_assets.integrations.jde_bill.payments import PAYMENTS_FLOW
+from connector_assets.integrations.jde_bill.vendors import VENDORS_FLOW
+from connector_sandbox.bill import BillSandboxSettings
+from connector_sandbox.jde_ais import JdeSandboxSettings
+
+SOURCES = (*ORDER_SOURCES, *SUPPLIER_SOURCES)
 VENDORS_MAPPED = f"{VENDORS_FLOW.flow}_mapped"
 VENDORS_WRITTEN = f"{VENDORS_FLOW.flow}_written"
 BILLS_MAPPED = f"{BILLS_FLOW.flow}_mapped"
@@ -111,77 +96,8 @@ CHILD = textwrap.dedent(
 )
 
 
-class World:
-    """The two simulators, the ledger (SQLite file), staging, and runs of the flows' assets."""
-
-    def __init__(
-        self,
-        tmp_path: Path,
-        db: str | None = None,
-        jde_scale: float = 0.1,
-        bill: BillSandboxSettings | None = None,
-    ) -> None:
-        self.jde_url, self._stop_jde = run_jde(JdeSandboxSettings(scale=jde_scale))
-        self.bill_url, self._stop_bill = run_bill(bill or BillSandboxSettings(scale=0.05))
-        self.root = self.bill_url.removesuffix("/connect")
-        forget_sessions()
-        self.tmp_path = tmp_path
-        self.db = db or f"sqlite:///{tmp_path / 'ledger.sqlite'}"
-        self.ledger = Ledger(self.db)
-        self.day = (date.today() - timedelta(days=21)).isoformat()
-        self.resources = {
-            "jde": on_simulator(JdeAisResource, self.jde_url),
-            "bill": on_simulator(BillResource, self.bill_url, backoff_base=0.01, backoff_cap=0.2),
-            "staging": StagingResource(base_dir=str(tmp_path / "staging")),
-            "ledger": LedgerResource(db_url=self.db),
-        }
-
-    def close(self) -> None:
-        forget_sessions()
-        self.ledger.dispose()
-        self._stop_bill()
-        self._stop_jde()
-
-    def run(self, *names: str, partition: str | None = None) -> dict:
-        with instance_for_test() as instance:
-            result = materialize(
-                named(names, ALL_ASSETS),
-                resources=self.resources,
-                instance=instance,
-                partition_key=partition or self.day,
-                raise_on_error=False,
-            )
-        assert result.success, [e.message for e in result.all_events if e.is_failure]
-        return {
-            k: {f: getattr(v, "value", v) for f, v in m.items()} for k, m in metadata_by_asset(result).items()
-        }
-
-    def faults(self, **knobs) -> None:
-        requests.post(f"{self.root}/sandbox/faults", json=knobs, timeout=10).raise_for_status()
-
-    def state(self) -> dict:
-        return requests.get(f"{self.root}/sandbox/state", timeout=10).json()
-
-    def in_bill(self, entity: str) -> dict[str, dict]:
-        """Every live vendor or bill BILL holds, by id."""
-        with self.resources["bill"].session() as session:
-            return {str(r["id"]): r for r in session.iter_all(entity) if not r.get("archived")}
-
-    def xrefs(self, entity: str, target: str = "bill") -> dict[str, str | None]:
-        """Source key -> target id (None: claimed, not recorded) of the flow's cross-references."""
-        with self.ledger.engine.begin() as conn:
-            rows = conn.execute(
-                sa.text(
-                    "select source_key, target_id from mlc_xref where integration = 'jde_bill' "
-                    "and entity = :e and target_system = :t"
-                ),
-                {"e": entity, "t": target},
-            ).all()
-        return dict(rows)
-
-    def mapped_keys(self, asset: str, partition: str | None = None) -> set[str]:
-        rows = self.resources["staging"].read_rows(asset, partition or self.day)
-        return {json.loads(row["payload"])["source_key"] for row in rows}
+class World(JdeBillWorld):
+    """The shared world, with a write step run in a child process and killed -9 mid-write."""
 
     def kill_mid_write(self, asset: str, ready: Callable[[], bool], *, partition: str | None = None) -> None:
         """Run ``asset`` (of ``partition``, else the JDE day) in a child process and kill -9 it as soon as
@@ -214,18 +130,18 @@ class World:
         finally:
             child.kill()
             child.wait(timeout=30)
-        while sum(self.state()["limits"]["in_flight"].values()):
+        while sum(self.bill_state()["limits"]["in_flight"].values()):
             assert time.monotonic() < deadline
             time.sleep(0.02)
 
     def bill_writes_under_way(self, table: str, at_least: int) -> tuple[Callable[[], bool], list[int]]:
         """``ready`` for ``kill_mid_write``: BILL holds ``at_least`` more rows of ``table`` than now and 2
         or more requests are in flight; the in-flight count it last saw is kept in the list."""
-        before = self.state()["row_counts"][table]
+        before = self.bill_state()["row_counts"][table]
         seen = [0]
 
         def ready() -> bool:
-            state = self.state()
+            state = self.bill_state()
             seen[0] = sum(state["limits"]["in_flight"].values())
             return state["row_counts"][table] - before >= at_least and seen[0] >= 2
 
@@ -240,24 +156,8 @@ def _after_kill(world: World, entity: str, ours: set[str]) -> tuple[int, int]:
     return len(half_written), len(orphans)
 
 
-def _vendor_identity(vendor: dict) -> tuple[str, str]:
-    tax = str((vendor.get("additionalInfo") or {}).get("taxId") or "")
-    return " ".join(vendor["name"].split()).casefold(), "".join(ch for ch in tax if ch.isalnum())
-
-
-def _nothing_lost(
-    world: World, entity: str, flow: str, mapped: set[str], target: str = "bill"
-) -> dict[str, str]:
-    """Every mapped record is in the target (a recorded id) or in the retry queue; the recorded ids."""
-    written = {key: target_id for key, target_id in world.xrefs(entity, target).items() if target_id}
-    queued = {item.source_key for item in world.ledger.open_items(integration="jde_bill", flow=flow)}
-    assert mapped - set(written) - queued == set(), "records neither written nor queued"
-    return {key: written[key] for key in mapped if key in written}
-
-
 def test_kill_9_mid_write_of_vendors_then_bills_then_rerun_leaves_one_copy_of_each(tmp_path):
-    world = World(tmp_path)
-    try:
+    with jde_bill_world(tmp_path, World, jde=JdeSandboxSettings(scale=0.1)) as world:
         # Bills first: every one is held for its supplier, so the vendors flow's day holds all of them.
         mapped = world.run(*MASTER, *SOURCES, BILLS_MAPPED)[BILLS_MAPPED]
         assert mapped["held"] == mapped["records"] >= 40, mapped
@@ -268,7 +168,7 @@ def test_kill_9_mid_write_of_vendors_then_bills_then_rerun_leaves_one_copy_of_ea
         seeded_bills = set(world.in_bill("bills"))
 
         # ---- vendors: kill -9 with several in flight, rerun
-        world.faults(latency_ms=150)
+        world.bill_faults(latency_ms=150)
         ready, in_flight = world.bill_writes_under_way("vendors", 4)
         world.kill_mid_write(VENDORS_WRITTEN, ready)
         ours = set(world.in_bill("vendors")) - seeded_vendors
@@ -280,24 +180,24 @@ def test_kill_9_mid_write_of_vendors_then_bills_then_rerun_leaves_one_copy_of_ea
         assert 0 < len(ours) < len(vendor_keys)
         assert half_written >= 2 and orphans >= 1  # several at once; some inside the crash window
 
-        world.faults(latency_ms=0)
+        world.bill_faults(latency_ms=0)
         rerun = world.run(VENDORS_WRITTEN)[VENDORS_WRITTEN]
         assert rerun["adopt"] == orphans and rerun["leased"] == 0 and rerun["fail"] == 0, rerun
         assert rerun["create"] + rerun["adopt"] + rerun["skip"] == len(vendor_keys), rerun
-        written = _nothing_lost(world, "vendor", VENDORS_FLOW.name, vendor_keys)
+        written = nothing_lost(world, "vendor", VENDORS_FLOW.name, vendor_keys)
         vendors = {i: v for i, v in world.in_bill("vendors").items() if i not in seeded_vendors}
         assert set(written.values()) == set(vendors)  # each supplier is one vendor, each vendor one supplier
         assert len(vendors) == len(written) == len(vendor_keys)
         # JDE may hold two suppliers of one name (different tax IDs): a vendor is its name and tax ID.
-        names = Counter(_vendor_identity(v) for v in vendors.values())
+        names = Counter(vendor_identity(v) for v in vendors.values())
         assert names.most_common(1)[0][1] == 1, names.most_common(3)
 
         # ---- bills: released by their vendors, kill -9 with several in flight, rerun
         mapped = world.run(BILLS_MAPPED)[BILLS_MAPPED]
         bill_keys = world.mapped_keys(BILLS_MAPPED)
         assert mapped["held"] == 0 and len(bill_keys) == mapped["valid"] >= 40, mapped
-        posts_before = world.state()["calls"].get("POST /connect/v3/bills", 0)
-        world.faults(latency_ms=150)
+        posts_before = world.bill_state()["calls"].get("POST /connect/v3/bills", 0)
+        world.bill_faults(latency_ms=150)
         ready, in_flight = world.bill_writes_under_way("bills", 4)
         world.kill_mid_write(BILLS_WRITTEN, ready)
         ours = set(world.in_bill("bills")) - seeded_bills
@@ -309,21 +209,19 @@ def test_kill_9_mid_write_of_vendors_then_bills_then_rerun_leaves_one_copy_of_ea
         assert 0 < len(ours) < len(bill_keys)
         assert half_written >= 2 and orphans >= 1
 
-        world.faults(latency_ms=0)
+        world.bill_faults(latency_ms=0)
         rerun = world.run(BILLS_WRITTEN)[BILLS_WRITTEN]
         assert rerun["adopt"] == orphans and rerun["leased"] == 0 and rerun["fail"] == 0, rerun
         assert rerun["create"] + rerun["adopt"] + rerun["skip"] == len(bill_keys), rerun
-        written = _nothing_lost(world, "bill", BILLS_FLOW.name, bill_keys)
+        written = nothing_lost(world, "bill", BILLS_FLOW.name, bill_keys)
         bills = {i: b for i, b in world.in_bill("bills").items() if i not in seeded_bills}
         assert set(written.values()) == set(bills)
         keys = Counter((b["vendorId"], b["invoice"]["invoiceNumber"]) for b in bills.values())
         assert keys.most_common(1)[0][1] == 1, keys.most_common(3)
         # BILL created one bill per POST that reached it; the POSTs the kill cut off created nothing.
-        posts = world.state()["calls"]["POST /connect/v3/bills"] - posts_before
+        posts = world.bill_state()["calls"]["POST /connect/v3/bills"] - posts_before
         print(f"bills: {posts} POSTs for {len(bills)} bills")
         assert posts >= len(bills)
-    finally:
-        world.close()
 
 
 def test_kill_9_mid_write_of_bill_payments_to_jde_then_rerun_records_each_payment_once(tmp_path):
@@ -331,38 +229,22 @@ def test_kill_9_mid_write_of_bill_payments_to_jde_then_rerun_records_each_paymen
     killed right after JDE recorded a payment and before the ledger did; the rerun meets JDE's duplicate
     reference refusal (59AB) for it and adopts it. Each payment is in JDE once, each voucher's open amount
     reduced once."""
-    from test_flow_jde_bill_payments import BillApi
-
-    anchor = date.today() - timedelta(days=400)  # BILL's seeded history ends long before today
-    world = World(tmp_path, jde_scale=0.02, bill=BillSandboxSettings(scale=0.05, anchor_date=anchor))
-    jde_root = world.jde_url.removesuffix("/jderest")
-
-    def in_jde(references: set[str]) -> list[dict]:
-        rows = requests.get(f"{jde_root}/sandbox/payments", timeout=10).json()["payments"]
-        return [p for p in rows if p["reference"] in references]
 
     def open_amount(voucher: dict) -> int:
-        where = {"KCO": voucher["KCO"], "DOC": voucher["DOC"], "DCT": "PV", "SFX": "001"}
-        [row] = requests.get(f"{jde_root}/sandbox/rows/F0411", params=where, timeout=10).json()["rows"]
+        [row] = world.jde_rows("F0411", KCO=voucher["KCO"], DOC=voucher["DOC"], DCT="PV", SFX="001")
         return row["AAP"]
 
-    try:
-        with world.resources["jde"].session() as session:
-            rows = session.browse("F0411", columns=["KCO", "DOC", "DCT", "SFX", "AAP", "PST"])
-            vouchers = [
-                r
-                for r in rows
-                if r["DCT"] == "PV" and r["SFX"] == "001" and r["AAP"] > 500 and r["PST"] == "A"
-            ][:8]
+    anchor = date.today() - timedelta(days=400)  # BILL's seeded history ends long before today
+    bill = BillSandboxSettings(scale=0.05, anchor_date=anchor)
+    with jde_bill_world(tmp_path, World, bill=bill) as world:
+        vouchers = world.open_vouchers()[:8]
         assert len(vouchers) == 8
-        clerk = BillApi(world.bill_url)
+        clerk = BillClerk(world.bill_url)
         paid: dict[str, dict] = {}  # BILL payment id -> the voucher its bill came from
         ours: set[str] = set()  # the payments flow's source keys: "<payment id>:<bill id>"
         for number, voucher in enumerate(vouchers):
             bill_id, payment_id = clerk.paid_bill(f"VB-K{number}", "100.25")
-            world.ledger.record_target(
-                "jde_bill", "bill", "JDE", f"PV:{voucher['KCO']}:{voucher['DOC']}:PV", "bill", bill_id, "h"
-            )
+            world.from_jde(f"PV:{voucher['KCO']}:{voucher['DOC']}:PV", bill_id)
             paid[payment_id] = voucher
             ours.add(f"{payment_id}:{bill_id}")
         before = {payment_id: open_amount(voucher) for payment_id, voucher in paid.items()}
@@ -372,12 +254,12 @@ def test_kill_9_mid_write_of_bill_payments_to_jde_then_rerun_records_each_paymen
         mapped = world.mapped_keys(f"{PAYMENTS_FLOW.flow}_mapped", day)
         assert ours <= mapped, (ours, mapped)
 
-        requests.post(f"{jde_root}/sandbox/faults", json={"latency_ms": 150}, timeout=10).raise_for_status()
+        world.jde_faults(latency_ms=150)
         world.kill_mid_write(
-            f"{PAYMENTS_FLOW.flow}_written", lambda: len(in_jde(set(paid))) >= 2, partition=day
+            f"{PAYMENTS_FLOW.flow}_written", lambda: len(world.jde_payments(*paid)) >= 2, partition=day
         )
         time.sleep(0.5)  # a request the kill cut off ends at JDE (dropped as its client is gone)
-        recorded = {p["reference"] for p in in_jde(set(paid))}
+        recorded = {p["reference"] for p in world.jde_payments(*paid)}
         xrefs = world.xrefs("payment", "JDE")
         unrecorded = {
             ref for ref in recorded if not any(k.startswith(f"{ref}:") and t for k, t in xrefs.items())
@@ -385,14 +267,12 @@ def test_kill_9_mid_write_of_bill_payments_to_jde_then_rerun_records_each_paymen
         print(f"payments: {len(recorded)} of {len(paid)} in JDE at the kill, {len(unrecorded)} unrecorded")
         assert 0 < len(recorded) < len(paid) and len(unrecorded) == 1  # killed inside the crash window
 
-        requests.post(f"{jde_root}/sandbox/faults", json={"latency_ms": 0}, timeout=10).raise_for_status()
+        world.jde_faults(latency_ms=0)
         rerun = world.run(f"{PAYMENTS_FLOW.flow}_written", partition=day)[f"{PAYMENTS_FLOW.flow}_written"]
         assert rerun["adopt"] == 1 and rerun["leased"] == 0, rerun
-        written = _nothing_lost(world, "payment", PAYMENTS_FLOW.name, mapped, target="JDE")
+        written = nothing_lost(world, "payment", PAYMENTS_FLOW.name, mapped, target="JDE")
         assert ours <= set(written)
-        references = Counter(p["reference"] for p in in_jde(set(paid)))
+        references = Counter(p["reference"] for p in world.jde_payments(*paid))
         assert references == Counter({payment_id: 1 for payment_id in paid}), references
         for payment_id, voucher in paid.items():
             assert open_amount(voucher) == before[payment_id] - 10025
-    finally:
-        world.close()

@@ -9,17 +9,14 @@ and orders of the JDE simulator. What JDE holds is read back from the JDE simula
 """
 
 import json
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pandas as pd
 import pytest
-import requests
 import sqlalchemy as sa
-from asset_runs import metadata_by_asset, named
-from dagster import SensorResult, SkipReason, build_sensor_context, instance_for_test, materialize
-from sandbox_logins import LOGINS, on_simulator
+from dagster import SensorResult, SkipReason, build_sensor_context, instance_for_test
+from jde_bill_world import BillClerk, JdeBillWorld, forget_target, jde_bill_world
 
 from connector_assets.flows.core import Mapped, Rejected, validate
 from connector_assets.integrations.jde_bill.documents import read_current
@@ -36,146 +33,32 @@ from connector_assets.integrations.jde_bill.payments import (
     map_payment,
 )
 from connector_assets.integrations.jde_bill.payments_flow import (
-    payment_assets,
     payments_inbox_sensor,
     register_payments_replay,
 )
-from connector_assets.jde.assets import jde_assets
 from connector_assets.jde.targets import VoucherNotReady, open_jde_target
-from connector_assets.saas_assets import saas_assets
-from connector_assets.staging import StagingResource
-from connector_resources.bill import BillResource
-from connector_resources.bill.auth import forget_sessions
-from connector_resources.jde import JdeAisResource
 from connector_resources.ledger import Ledger, LedgerResource
 from connector_resources.replay import replay_items
 from connector_resources.webhooks import bill_source, create_receiver
 from connector_sandbox.bill import BillSandboxSettings
-from connector_sandbox.bill import run_in_thread as run_bill
-from connector_sandbox.jde_ais import JdeSandboxSettings
-from connector_sandbox.jde_ais import run_in_thread as run_jde
 from connector_sandbox.serve import serve_in_thread
 
 pytestmark = pytest.mark.timeout(90)
 
 KEY = "sandbox-bill-webhook"  # the BILL simulator's fixed securityKey
-ORG = LOGINS[BillResource]["organization_id"]
 FLOW = ("jde_bill_payments_mapped", "jde_bill_payments_written", "jde_bill_payments_inbox_done")
 
 
-class BillApi:
-    """BILL as the payables clerk of the test drives it, on an MFA-trusted session (payments need one)."""
-
-    def __init__(self, base: str) -> None:
-        self.base, self.root = base, base.removesuffix("/connect")
-        login = LOGINS[BillResource]
-        body = {
-            "devKey": login["dev_key"],
-            "username": login["username"],
-            "password": login["password"],
-            "organizationId": ORG,
-        }
-        session = requests.post(f"{base}/v3/login", json=body, timeout=10).json()["sessionId"]
-        self.headers = {"devKey": login["dev_key"], "sessionId": session}
-        challenge = self.call("POST", "mfa/challenge", {})
-        self.call(
-            "POST", "mfa/challenge/validate", {"challengeId": challenge["challengeId"], "token": "123456"}
-        )
-        state = requests.get(f"{self.root}/sandbox/state", timeout=10).json()
-        self.funding = next(a for a in state["funding_accounts"][ORG] if a["type"] == "BANK_ACCOUNT")["id"]
-        self.vendor = self.call(
-            "POST",
-            "vendors",
-            {
-                "name": "Payments Flow Test Supply",
-                "accountType": "BUSINESS",
-                "address": {
-                    "line1": "1 Test Way",
-                    "city": "Portland",
-                    "stateOrProvince": "OR",
-                    "zipOrPostalCode": "97201",
-                    "country": "US",
-                },
-            },
-        )["id"]
-
-    def call(self, method: str, path: str, body: dict | None = None) -> Any:
-        answer = requests.request(
-            method, f"{self.base}/v3/{path}", json=body, headers=self.headers, timeout=15
-        )
-        assert answer.status_code < 300, answer.text
-        return answer.json()
-
-    def paid_bill(self, number: str, amount: str) -> tuple[str, str]:
-        """A bill paid in full from the bank account: (bill id, payment id); the payment is SCHEDULED."""
-        today = date.today().isoformat()
-        bill = self.call(
-            "POST",
-            "bills",
-            {
-                "vendorId": self.vendor,
-                "dueDate": today,
-                "invoice": {"invoiceNumber": number, "invoiceDate": today},
-                "billLineItems": [{"amount": amount, "description": "Test goods"}],
-            },
-        )
-        payment = self.call(
-            "POST",
-            "payments",
-            {
-                "billId": bill["id"],
-                "amount": amount,
-                "fundingAccount": {"type": "BANK_ACCOUNT", "id": self.funding},
-            },
-        )
-        return bill["id"], payment["id"]
-
-    def sandbox(self, path: str, body: dict | None = None) -> Any:
-        answer = requests.post(f"{self.root}/sandbox/{path}", json=body or {}, timeout=60)
-        assert answer.status_code < 300, answer.text
-        return answer.json()
-
-    def clear_payments(self) -> None:
-        """Every scheduled payment clears (the simulator clears a random pick; all, so ours too), and a
-        vendor changes: an event type the payments flow does not apply."""
-        self.sandbox("activity", {"cleared_payments": 10_000, "updated_vendors": 1})
-
-
-@dataclass
-class World:
-    resources: dict[str, Any]
-    ledger: Ledger
-    bill: BillApi
-    jde_root: str
-
-    def jde_rows(self, table: str, **where: Any) -> list[dict]:
-        return requests.get(f"{self.jde_root}/sandbox/rows/{table}", params=where, timeout=10).json()["rows"]
-
-    def jde_payments(self, reference: str) -> list[dict]:
-        rows = requests.get(f"{self.jde_root}/sandbox/payments", timeout=10).json()["payments"]
-        return [p for p in rows if p["reference"] == reference]
-
-    def open_vouchers(self) -> list[dict]:
-        with self.resources["jde"].session() as session:
-            rows = session.browse("F0411", columns=["KCO", "DOC", "DCT", "SFX", "AAP", "PST"])
-            return [
-                r
-                for r in rows
-                if r["DCT"] == "PV" and r["SFX"] == "001" and r["AAP"] > 500 and r["PST"] == "A"
-            ]
+class World(JdeBillWorld):
+    bill: BillClerk  # BILL as the test's payables clerk drives it
 
     def order(self) -> dict:
         with self.resources["jde"].session() as session:
             return next(iter(session.browse("F4301", columns=["KCOO", "DOCO", "DCTO"])))
 
-    def from_jde(self, source_key: str, bill_id: str) -> None:
-        """What the bills flow records when a JDE document became a BILL bill."""
-        self.ledger.record_target("jde_bill", "bill", "JDE", source_key, "bill", bill_id, "h")
-
 
 @pytest.fixture
 def world(tmp_path):
-    jde_url, stop_jde = run_jde(JdeSandboxSettings(scale=0.02))
     # Seeded history ends long before today: today's partition holds what the test does (and the seeded
     # payments the activity clears, for bills that never came from JDE).
     settings = BillSandboxSettings(
@@ -183,42 +66,19 @@ def world(tmp_path):
         anchor_date=date.today() - timedelta(days=400),
         webhooks={"auto_deliver": False, "duplicate_rate": 1.0},  # every event delivered twice
     )
-    bill_url, stop_bill = run_bill(settings)
-    forget_sessions()
-    db = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
-    ledger = Ledger(db)
-    hooks_url, stop_hooks = serve_in_thread(
-        create_receiver({"bill": bill_source("bill", security_key=KEY)}, ledger)
-    )
-    resources = {
-        "jde": on_simulator(JdeAisResource, jde_url),
-        "bill": on_simulator(BillResource, bill_url, backoff_base=0.01, backoff_cap=0.2),
-        "staging": StagingResource(base_dir=str(tmp_path / "staging")),
-        "ledger": LedgerResource(db_url=db),
-    }
-    api = BillApi(bill_url)
-    api.sandbox("webhooks/subscriptions", {"notificationUrl": f"{hooks_url}/webhooks/bill"})
-    _run(resources, "jde_gl_accounts")  # the F0901 cache journal accounts are checked against
-    try:
-        yield World(resources, ledger, api, jde_url.removesuffix("/jderest"))
-    finally:
-        forget_sessions()
-        stop_hooks()
-        stop_bill()
-        stop_jde()
-
-
-def _run(resources, *names, partition: str | None = None, ok: bool = True) -> dict[str, dict[str, Any]]:
-    with instance_for_test() as instance:
-        result = materialize(
-            named(names, [*saas_assets, *jde_assets, *payment_assets]),
-            resources=resources,
-            instance=instance,
-            partition_key=partition,
-            raise_on_error=False,
+    with jde_bill_world(tmp_path, World, bill=settings) as made:
+        made.day = None  # runs name their partition (today's); the F0901 cache has none
+        hooks_url, stop_hooks = serve_in_thread(
+            create_receiver({"bill": bill_source("bill", security_key=KEY)}, made.ledger)
         )
-    assert result.success is ok, [e.message for e in result.all_events if e.is_failure]
-    return {k: {n: v.value for n, v in m.items()} for k, m in metadata_by_asset(result).items()}
+        try:
+            made.bill = BillClerk(made.bill_url)
+            made.bill.vendor()  # the clerk's vendor is added before BILL's webhooks go to the receiver
+            made.bill.sandbox("webhooks/subscriptions", {"notificationUrl": f"{hooks_url}/webhooks/bill"})
+            made.run("jde_gl_accounts")  # the F0901 cache journal accounts are checked against
+            yield made
+        finally:
+            stop_hooks()
 
 
 def _queue(ledger: Ledger) -> dict[str, Any]:
@@ -257,7 +117,7 @@ def test_a_paid_payment_on_a_voucher_bill_is_recorded_once_from_webhooks_and_pol
 
     # The run the sensor asked for, before any poll: the webhooks alone (each delivered twice) drive it.
     assert world.resources["staging"].count("bill_payments", day) == 0
-    run = _run(world.resources, *FLOW, partition=day)
+    run = world.run(*FLOW, partition=day)
     written = run["jde_bill_payments_written"]
     assert written["create"] == 1 and written["fail"] == 0
     assert run["jde_bill_payments_inbox_done"]["processed"] > 0
@@ -273,23 +133,16 @@ def test_a_paid_payment_on_a_voucher_bill_is_recorded_once_from_webhooks_and_pol
     assert _inbox_statuses(world.ledger).get("failed") is None
 
     # The poll of the day reads the same payment (the fallback for missed webhooks): nothing sent again.
-    assert _run(world.resources, "bill_payments", partition=day)["bill_payments"]
+    assert world.run("bill_payments", partition=day)["bill_payments"]
     assert payment in {row["id"] for row in world.resources["staging"].read_rows("bill_payments", day)}
-    again = _run(world.resources, *FLOW, partition=day)["jde_bill_payments_written"]
+    again = world.run(*FLOW, partition=day)["jde_bill_payments_written"]
     assert again["create"] == 0 and again["skip"] == 1
     assert len(world.jde_payments(payment)) == 1
 
     # JDE recorded it but the ledger lost the answer (a crash between the two): JDE's duplicate-reference
     # refusal (59AB) is adopted, the voucher is not paid twice.
-    with world.ledger.engine.begin() as conn:
-        conn.execute(
-            sa.text(
-                "update mlc_xref set target_id = null, content_hash = null, state = 'pending' "
-                "where integration = 'jde_bill' and entity = 'payment' and source_key = :k"
-            ),
-            {"k": f"{payment}:{paid}"},
-        )
-    adopted = _run(world.resources, *FLOW, partition=day)["jde_bill_payments_written"]
+    forget_target(world.ledger, "payment", f"{payment}:{paid}")
+    adopted = world.run(*FLOW, partition=day)["jde_bill_payments_written"]
     assert adopted["adopt"] == 1 and adopted["create"] == 0
     assert len(world.jde_payments(payment)) == 1
     assert world.ledger.get_xref("jde_bill", "payment", "bill", f"{payment}:{paid}", "JDE").target_id == (
@@ -300,7 +153,7 @@ def test_a_paid_payment_on_a_voucher_bill_is_recorded_once_from_webhooks_and_pol
     # person is asked to reverse it there.
     world.bill.call("POST", f"payments/{payment}/void", {"voidReason": "Check lost"})
     world.bill.sandbox("webhooks/deliver")
-    _run(world.resources, *FLOW, partition=day)
+    world.run(*FLOW, partition=day)
     undone = _queue(world.ledger)[f"{payment}:{paid}"]
     assert f"is now VOIDED in BILL, but JDE holds it as {xref.target_id}" in undone.reason
     assert len(world.jde_payments(payment)) == 1
@@ -333,9 +186,9 @@ def test_an_order_bill_without_voucher_posts_one_journal_entry_and_a_jde_refusal
     day = datetime.now(UTC).date().isoformat()
     _stale_account_cache(world, "1.1000")
     monkeypatch.setenv(CREDIT_ENV, "1.1000")  # a non-posting summary account in JDE
-    _run(world.resources, "bill_payments", partition=day)
+    world.run("bill_payments", partition=day)
 
-    written = _run(world.resources, *FLOW, partition=day)["jde_bill_payments_written"]
+    written = world.run(*FLOW, partition=day)["jde_bill_payments_written"]
     assert written["fail"] == 1 and written["create"] == 0
     item = _queue(world.ledger)[f"{payment}:{paid}"]
     assert "an account is not postable in JDE (JDE 59A3" in item.reason and "1.1000" in item.reason
@@ -357,7 +210,7 @@ def test_an_order_bill_without_voucher_posts_one_journal_entry_and_a_jde_refusal
     ]
     assert {r["EDBT"] for r in rows} == {paid[-15:]}
     assert replay_items(world.ledger, [item]).replayed == [item.id]  # in JDE already: skipped
-    rerun = _run(world.resources, *FLOW, partition=day)["jde_bill_payments_written"]
+    rerun = world.run(*FLOW, partition=day)["jde_bill_payments_written"]
     assert rerun["create"] == 0 and rerun["skip"] == 1
     assert len(world.jde_rows("F0911Z1", EDUS="MLBILL", EDTN=payment)) == 2
     creates = [e for e in world.ledger.history(f"{payment}:{paid}") if e.action in ("create", "adopt")]

@@ -8,17 +8,13 @@ from that database or from BILL, never written into the test.
 """
 
 import sqlite3
-from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
-import sqlalchemy as sa
-from asset_runs import metadata_by_asset, named
-from dagster import DagsterInstance, instance_for_test, materialize
-from sandbox_logins import on_simulator
+from dagster import instance_for_test
+from jde_bill_world import JdeBillWorld, forget_target, jde_bill_world
 
 from connector_assets.flows.access import flow_access
 from connector_assets.flows.core import Mapped, validate
@@ -31,65 +27,37 @@ from connector_assets.integrations.jde_bill.vendors import (
     addresses_enabled,
     default_country,
     map_vendor,
-    vendor_assets,
 )
-from connector_assets.jde.assets import jde_assets
 from connector_assets.jde.documents import JdeSupplier
-from connector_assets.staging import StagingResource
-from connector_resources.bill import BillResource
-from connector_resources.bill.auth import forget_sessions
-from connector_resources.jde import JdeAisResource
-from connector_resources.ledger import Ledger, LedgerResource
 from connector_resources.replay import replay_items
 from connector_resources.settings import SettingError
 from connector_sandbox.bill import BillSandboxSettings
-from connector_sandbox.bill import run_in_thread as run_bill
 from connector_sandbox.jde_ais import JdeSandboxSettings
-from connector_sandbox.jde_ais import run_in_thread as run_jde
 from connector_sandbox.jde_ais.dates import to_julian
 
 SOURCES = ("jde_suppliers", "jde_address_book", "jde_supplier_addresses")
 FLOW = ("jde_bill_vendors_mapped", "jde_bill_vendors_written")
 
 
-@dataclass
-class World:
-    resources: dict[str, Any]
-    ledger: Ledger
+class World(JdeBillWorld):
+    """The shared world, with the JDE simulator's database file at hand and one Dagster instance."""
+
     jde_db: Path
-    jde_root: str  # the JDE simulator's operator routes live under <root>/sandbox
-    day: str  # the JDE sandbox's mass-update day: many suppliers changed on it
-    quiet_day: str  # a later day a test changes a supplier on
-    instance: DagsterInstance  # one throwaway instance for the test's runs
+    quiet_day: str  # a later day a test changes a supplier on (``day``: the busy day, many changed)
 
     def sql(self, statement: str, *params: Any) -> list[tuple]:
         """Run ``statement`` on the JDE simulator's database (what E1's own programs would write)."""
         with sqlite3.connect(self.jde_db) as conn:
             return conn.execute(statement, params).fetchall()
 
-    def run(self, *names: str, day: str | None = None) -> dict[str, dict]:
-        result = self._materialize(names, day)
-        assert result.success, [e.message for e in result.all_events if e.is_failure]
-        return metadata_by_asset(result)
-
     def failures(self, *names: str, day: str | None = None) -> str:
         """What a run that must fail said (its failure events' messages)."""
-        result = self._materialize(names, day)
-        assert not result.success
+        result = self.materialize(*names, partition=day, ok=False)
         return " ".join(str(e.event_specific_data.error) for e in result.all_events if e.is_step_failure)
 
-    def _materialize(self, names: tuple[str, ...], day: str | None) -> Any:
-        return materialize(
-            named(names, [*jde_assets, *vendor_assets]),
-            resources=self.resources,
-            instance=self.instance,
-            partition_key=day or self.day,
-            raise_on_error=False,
-        )
-
     def written(self, *names: str, day: str | None = None) -> dict[str, int]:
-        metadata = self.run(*names, day=day)["jde_bill_vendors_written"]
-        return {key: value.value for key, value in metadata.items() if isinstance(value.value, int)}
+        metadata = self.run(*names, partition=day)["jde_bill_vendors_written"]
+        return {key: value for key, value in metadata.items() if isinstance(value, int)}
 
     def vendor_id(self, an8: int) -> str:
         [xref] = [x for x in self.ledger.xrefs_for(str(an8)) if x.integration == "jde_bill"]
@@ -101,8 +69,7 @@ class World:
             return session.get("vendors", self.vendor_id(an8))
 
     def all_vendors(self) -> list[dict]:
-        with self.resources["bill"].session() as session:
-            return list(session.iter_records("vendors"))
+        return list(self.in_bill("vendors", live=False).values())
 
     def day_suppliers(self, day: str) -> list[int]:
         julian = to_julian(date.fromisoformat(day))
@@ -112,32 +79,11 @@ class World:
 @pytest.fixture
 def world(tmp_path):
     db = tmp_path / "e1.sqlite"
-    jde_url, stop_jde = run_jde(JdeSandboxSettings(scale=0.05, db_path=db))
-    bill_url, stop_bill = run_bill(BillSandboxSettings(scale=0.05))
-    forget_sessions()
-    ledger_url = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
-    resources = {
-        "jde": on_simulator(JdeAisResource, jde_url),
-        "bill": on_simulator(BillResource, bill_url, backoff_base=0.01, backoff_cap=0.2),
-        "staging": StagingResource(base_dir=str(tmp_path / "staging")),
-        "ledger": LedgerResource(db_url=ledger_url),
-    }
-    today = date.today()
-    try:
-        with instance_for_test() as instance:
-            yield World(
-                resources,
-                Ledger(ledger_url),
-                db,
-                jde_url.removesuffix("/jderest"),
-                (today - timedelta(days=21)).isoformat(),
-                (today - timedelta(days=3)).isoformat(),
-                instance,
-            )
-    finally:
-        forget_sessions()
-        stop_bill()
-        stop_jde()
+    jde, bill = JdeSandboxSettings(scale=0.05, db_path=db), BillSandboxSettings(scale=0.05)
+    with jde_bill_world(tmp_path, World, jde=jde, bill=bill) as made, instance_for_test() as instance:
+        made.jde_db, made.instance = db, instance
+        made.quiet_day = (date.today() - timedelta(days=3)).isoformat()
+        yield made
 
 
 # -- what JDE says a vendor should be, read from the simulator's tables -----------------------------------
@@ -208,14 +154,7 @@ def _payee_own(world: World, an8: int) -> str:
 
 def _forget(world: World, an8: int) -> None:
     """The ledger loses the vendor's id, as when a run died between BILL's answer and the ledger write."""
-    with world.ledger.engine.begin() as conn:
-        conn.execute(
-            sa.text(
-                "update mlc_xref set target_id = null, content_hash = null, state = 'pending' "
-                "where source_key = :k and integration = 'jde_bill'"
-            ),
-            {"k": str(an8)},
-        )
+    forget_target(world.ledger, "vendor", str(an8))
 
 
 def test_vendors_created_by_a_crashed_attempt_are_adopted_even_renamed_in_bill_not_duplicated(world):
@@ -300,7 +239,7 @@ def test_a_supplier_with_a_bad_country_is_queued_naming_it_then_replayed_once_fi
 
 def test_with_addresses_off_f0116_is_never_read_and_vendors_go_without_an_address(world, monkeypatch):
     # The AIS allowlist refuses F0116: with addresses on, the day fails saying what to do about it.
-    requests.post(f"{world.jde_root}/sandbox/faults", json={"refuse_tables": ["F0116"]}, timeout=10)
+    world.jde_faults(refuse_tables=["F0116"])
     said = world.failures(*SOURCES[:2], *FLOW)
     assert "refused to read F0116" in said and "ML_JDE_BILL_VENDOR_ADDRESSES=off" in said
 

@@ -6,45 +6,27 @@ side changes (a bill's amount and a vendor's name in BILL, a BILL payment JDE ne
 reconciliation names exactly that, in words, while the rest stays in balance.
 """
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-import requests
-import sqlalchemy as sa
-from asset_runs import named
-from dagster import instance_for_test, materialize
-from sandbox_logins import LOGINS, on_simulator
+from jde_bill_world import (
+    MASTER,
+    ORDER_SOURCES,
+    SUPPLIER_SOURCES,
+    BillClerk,
+    in_bill,
+    jde_bill_world,
+    run_assets,
+    xrefs,
+)
 
-from connector_assets.integrations.jde_bill.bills import bill_assets
 from connector_assets.integrations.jde_bill.integration import INTEGRATION
-from connector_assets.integrations.jde_bill.payments_flow import payment_assets
-from connector_assets.integrations.jde_bill.reconcile import reconciliation_assets
-from connector_assets.integrations.jde_bill.vendors import vendor_assets
-from connector_assets.jde.assets import jde_assets
 from connector_assets.jde.documents import suppliers_by_number
 from connector_assets.jde.extract import jde_timezone
 from connector_assets.jde.lookup import browse_in
-from connector_assets.saas_assets import saas_assets
-from connector_assets.staging import StagingResource
-from connector_resources.bill import BillResource
-from connector_resources.bill.auth import forget_sessions
-from connector_resources.jde import JdeAisResource
-from connector_resources.ledger import Ledger, LedgerResource
-from connector_sandbox.bill import BillSandboxSettings
-from connector_sandbox.bill import run_in_thread as run_bill
-from connector_sandbox.jde_ais import JdeSandboxSettings
-from connector_sandbox.jde_ais import run_in_thread as run_jde
 
-MASTER = (
-    "jde_gl_accounts",
-    "bill_chart_of_accounts",
-    "bill_departments",
-    "jde_bill_account_map",
-    "jde_bill_department_map",
-    "jde_bill_payment_terms_map",
-)
-SOURCES = ("jde_suppliers", "jde_address_book", "jde_po_headers", "jde_po_lines", "jde_ap_ledger")
+SOURCES = (*SUPPLIER_SOURCES, *ORDER_SOURCES)
 FLOWS = (
     "jde_bill_vendors_mapped",
     "jde_bill_vendors_written",
@@ -52,38 +34,13 @@ FLOWS = (
     "jde_bill_bills_written",
 )
 PAYMENTS_FLOW_STEPS = ("jde_bill_payments_mapped", "jde_bill_payments_written")
-ALL_ASSETS = [
-    *payment_assets,
-    *jde_assets,
-    *saas_assets,
-    *vendor_assets,
-    *bill_assets,
-    *reconciliation_assets,
-]
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("reconcile")
-    day = (date.today() - timedelta(days=21)).isoformat()  # the JDE sandbox's mass-update day: busy
-    jde_url, stop_jde = run_jde(JdeSandboxSettings(scale=0.02))
-    bill_url, stop_bill = run_bill(BillSandboxSettings(scale=0.05))
-    forget_sessions()
-    db = f"sqlite:///{tmp / 'ledger.sqlite'}"
-    resources = {
-        "jde": on_simulator(JdeAisResource, jde_url),
-        "bill": on_simulator(BillResource, bill_url, backoff_base=0.01, backoff_cap=0.2),
-        "staging": StagingResource(base_dir=str(tmp / "staging")),
-        "ledger": LedgerResource(db_url=db),
-    }
-    ledger = Ledger(db)
-    try:
-        _sync(resources, ledger, day)
-        yield resources, ledger, day, _bills(resources, ledger)
-    finally:
-        forget_sessions()
-        stop_bill()
-        stop_jde()
+    with jde_bill_world(tmp_path_factory.mktemp("reconcile")) as made:  # runs the busy day: many changes
+        _sync(made.resources, made.ledger, made.day)
+        yield made.resources, made.ledger, made.day, _bills(made.resources, made.ledger)
 
 
 def _sync(resources, ledger, day) -> None:
@@ -102,12 +59,7 @@ def _sync(resources, ledger, day) -> None:
 
 
 def _materialize(resources, day, *names):
-    with instance_for_test() as instance:
-        result = materialize(
-            named(names, ALL_ASSETS), resources=resources, instance=instance, partition_key=day
-        )
-    assert result.success, [e.message for e in result.all_events if e.is_failure]
-    return result
+    return run_assets(resources, names, day)
 
 
 def _reconcile(resources, day, name):
@@ -136,15 +88,8 @@ def _vendor_of(resources, ledger, an8: int) -> str:
 def _bills(resources, ledger) -> dict[str, dict]:
     """Each bill the flow wrote, by the JDE voucher (``PV:``) or order (``PO:``) it holds, with its supplier,
     amount and whether JDE has the voucher open and unpaid (so BILL may pay it)."""
-    with ledger.engine.begin() as conn:
-        rows = conn.execute(
-            sa.text(
-                "select entity, source_key, target_id from mlc_xref where integration = 'jde_bill' "
-                "and entity in ('bill', 'bill_voucher') and target_id is not null"
-            )
-        ).all()
-    holds = {bill_id: key for entity, key, bill_id in rows if entity == "bill"}
-    holds |= {bill_id: key for entity, key, bill_id in rows if entity == "bill_voucher"}  # taken over
+    holds = {bill_id: key for key, bill_id in xrefs(ledger, "bill").items() if bill_id}
+    holds |= {bill_id: key for key, bill_id in xrefs(ledger, "bill_voucher").items() if bill_id}  # taken over
     vouchers = {tuple(k.split(":")[1:]) for k in holds.values() if k.startswith("PV:")}
     with resources["jde"].session() as session:
         items = [
@@ -158,8 +103,7 @@ def _bills(resources, ledger) -> dict[str, dict]:
             )
             if (r["KCO"].strip(), str(r["DOC"]), r["DCT"].strip()) in vouchers
         ]
-    with resources["bill"].session() as session:
-        found = {b["id"]: b for b in session.iter_all("bills") if b["id"] in holds}
+    found = in_bill(resources["bill"], "bills", live=False)
     written = {}
     for bill_id, key in holds.items():
         mine = [r for r in items if f"PV:{r['KCO'].strip()}:{r['DOC']}:{r['DCT'].strip()}" == key]
@@ -218,65 +162,6 @@ def test_vendors_and_bills_are_clean_after_a_sync_and_a_change_in_bill_is_named(
     )
 
 
-class BillPayer:
-    """Pays bills the way BILL's users do (``POST /v3/payments`` on an MFA-trusted session, which the client
-    does not offer: the connector never pays), then clears the payment through the simulator's business
-    activity. BILL's own seeded scheduled payments are canceled first, so the one that clears is ours."""
-
-    def __init__(self, bill_url: str) -> None:
-        self.url, self.root = bill_url, bill_url.removesuffix("/connect")
-        login = {**{k: LOGINS[BillResource][k] for k in ("username", "password")}}
-        login |= {
-            "organizationId": LOGINS[BillResource]["organization_id"],
-            "devKey": LOGINS[BillResource]["dev_key"],
-        }
-        session = self._ok(requests.post(f"{self.url}/v3/login", json=login, timeout=15))["sessionId"]
-        self.headers = {"devKey": login["devKey"], "sessionId": session}
-        challenge = self._ok(self._call("POST", "/v3/mfa/challenge", json={}))
-        token = BillSandboxSettings().mfa_code
-        self._ok(
-            self._call(
-                "POST",
-                "/v3/mfa/challenge/validate",
-                json={"challengeId": challenge["challengeId"], "token": token},
-            )
-        )
-        state = self._ok(requests.get(f"{self.root}/sandbox/state", timeout=15))
-        accounts = state["funding_accounts"][login["organizationId"]]
-        self.funding = {
-            "type": "BANK_ACCOUNT",
-            "id": next(a["id"] for a in accounts if a["type"] == "BANK_ACCOUNT"),
-        }
-        filters = {"filters": "singleStatus:eq:SCHEDULED", "max": 100}
-        for payment in self._ok(self._call("GET", "/v3/payments", params=filters))["results"]:
-            self._ok(self._call("POST", f"/v3/payments/{payment['id']}/cancel"))
-
-    def _call(self, method: str, path: str, **kwargs) -> requests.Response:
-        return requests.request(method, f"{self.url}{path}", headers=self.headers, timeout=30, **kwargs)
-
-    @staticmethod
-    def _ok(response: requests.Response):
-        assert response.ok, response.text
-        return response.json()
-
-    def pay(self, bill: dict, amount: Decimal) -> str:
-        vendor = self._ok(self._call("GET", f"/v3/vendors/{bill['vendorId']}"))
-        if not (vendor.get("address") or {}).get("line1"):  # BILL pays by check to a mailing address
-            address = {
-                "line1": "1 Main St",
-                "city": "Denver",
-                "stateOrProvince": "CO",
-                "zipOrPostalCode": "80202",
-                "country": "US",
-            }
-            self._ok(self._call("PATCH", f"/v3/vendors/{vendor['id']}", json={"address": address}))
-        body = {"billId": bill["id"], "amount": float(amount), "fundingAccount": self.funding}
-        payment = self._ok(self._call("POST", "/v3/payments", json=body))
-        cleared = requests.post(f"{self.root}/sandbox/activity", json={"cleared_payments": 1}, timeout=30)
-        assert cleared.ok, cleared.text
-        return payment["id"]
-
-
 def test_a_bill_payment_jde_does_not_show_is_named_by_payment_bill_vendor_and_amount(world):
     resources, ledger, _day, bills = world
     today = datetime.now(UTC).date().isoformat()
@@ -284,7 +169,8 @@ def test_a_bill_payment_jde_does_not_show_is_named_by_payment_bill_vendor_and_am
     edited = min(k for k in bills if k.startswith("PV:"))  # the first test changed its bill
     payable = sorted((k, b) for k, b in bills.items() if k != edited and b["open"] and b["jde_amount"] > 250)
     paid, unpaid = payable[-2:]
-    payer = BillPayer(resources["bill"].base_url)
+    payer = BillClerk(resources["bill"].base_url)
+    payer.cancel_scheduled()  # BILL's own seeded scheduled payments: the one that clears is ours
 
     first = payer.pay(paid[1], Decimal("100.00"))
     _materialize(resources, today, "bill_payments", *PAYMENTS_FLOW_STEPS)  # the payments flow

@@ -1,0 +1,366 @@
+"""The JD Edwards and BILL simulators on free loopback ports, with the resources and ledger a JDE <-> BILL
+flow test runs on, runs of the integration's assets, and what a test reads back from each side.
+
+One place for what every JDE <-> BILL flow test stands on (both sandboxes, sandbox logins, BILL's retry
+backoff shortened so a test measures behaviour rather than pacing, staging and a ledger under the test's
+own folder), so a change to how the sandboxes are started or logged into, or to how BILL records and the
+ledger's cross-references are counted, is made once. Like ``jde_coupa_world`` for JDE <-> Coupa.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+import requests
+import sqlalchemy as sa
+from asset_runs import metadata_by_asset, named
+from dagster import DagsterInstance, ExecuteInProcessResult, instance_for_test, materialize
+from sandbox_logins import LOGINS, on_simulator
+
+from connector_assets.integrations.jde_bill.bills import bill_assets
+from connector_assets.integrations.jde_bill.payments_flow import payment_assets
+from connector_assets.integrations.jde_bill.reconcile import reconciliation_assets
+from connector_assets.integrations.jde_bill.vendors import vendor_assets
+from connector_assets.jde.assets import jde_assets
+from connector_assets.saas_assets import saas_assets
+from connector_assets.staging import StagingResource
+from connector_resources.bill import BillResource
+from connector_resources.bill.auth import forget_sessions
+from connector_resources.jde import JdeAisResource
+from connector_resources.ledger import Ledger, LedgerResource
+from connector_sandbox.bill import BillSandboxSettings
+from connector_sandbox.bill import run_in_thread as run_bill
+from connector_sandbox.jde_ais import JdeSandboxSettings
+from connector_sandbox.jde_ais import run_in_thread as run_jde
+
+# Every asset a JDE <-> BILL test runs; ``named`` picks a run's assets out of it.
+ALL_ASSETS = [
+    *jde_assets,
+    *saas_assets,
+    *vendor_assets,
+    *bill_assets,
+    *payment_assets,
+    *reconciliation_assets,
+]
+# The bills flow's master data: JDE's accounts, BILL's chart and departments, and the mapping tables.
+MASTER = (
+    "jde_gl_accounts",
+    "bill_chart_of_accounts",
+    "bill_departments",
+    "jde_bill_account_map",
+    "jde_bill_department_map",
+    "jde_bill_payment_terms_map",
+)
+ORDER_SOURCES = ("jde_po_headers", "jde_po_lines", "jde_ap_ledger")  # the bills flow's JDE documents
+SUPPLIER_SOURCES = ("jde_suppliers", "jde_address_book")  # the vendors flow's JDE records
+
+
+def busy_day() -> str:
+    """The JDE sandbox's mass-update day (many suppliers, orders and vouchers changed on it); computed when
+    a test runs, never at import."""
+    return (date.today() - timedelta(days=21)).isoformat()
+
+
+def run_assets(
+    resources: dict[str, Any],
+    names: tuple[str, ...],
+    partition: str | None,
+    *,
+    ok: bool = True,
+    instance: DagsterInstance | None = None,
+) -> ExecuteInProcessResult:
+    """Materialize the ``names`` assets of ``partition`` (in ``instance``, else a throwaway one) and assert
+    the run succeeded (naming the failures), or failed when ``ok`` is False."""
+    if instance is None:
+        with instance_for_test() as throwaway:
+            return run_assets(resources, names, partition, ok=ok, instance=throwaway)
+    result = materialize(
+        named(names, ALL_ASSETS),
+        resources=resources,
+        instance=instance,
+        partition_key=partition,
+        raise_on_error=False,
+    )
+    assert result.success is ok, [e.message for e in result.all_events if e.is_failure]
+    return result
+
+
+def metadata_values(result: ExecuteInProcessResult) -> dict[str, dict[str, Any]]:
+    """Each materialized asset's metadata values (plain numbers and text), by asset key."""
+    return {
+        k: {f: getattr(v, "value", v) for f, v in m.items()} for k, m in metadata_by_asset(result).items()
+    }
+
+
+def in_bill(bill: BillResource, entity: str, *, live: bool = True) -> dict[str, dict]:
+    """Every ``entity`` record BILL holds (``live``: not archived), by id."""
+    with bill.session() as session:
+        return {str(r["id"]): r for r in session.iter_all(entity) if not (live and r.get("archived"))}
+
+
+def xrefs(ledger: Ledger, entity: str, target: str = "bill") -> dict[str, str | None]:
+    """Source key -> target id (None: claimed, not recorded) of the integration's ``entity`` xrefs."""
+    with ledger.engine.begin() as conn:
+        rows = conn.execute(
+            sa.text(
+                "select source_key, target_id from mlc_xref where integration = 'jde_bill' "
+                "and entity = :e and target_system = :t"
+            ),
+            {"e": entity, "t": target},
+        ).all()
+    return dict(rows)
+
+
+def forget_target(ledger: Ledger, entity: str, source_key: str) -> None:
+    """The ledger loses a record's target id, as when a run died between the target's answer and the
+    ledger write: the next run must find the record in the target (adopt it), not write it again."""
+    with ledger.engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "update mlc_xref set target_id = null, content_hash = null, state = 'pending' "
+                "where integration = 'jde_bill' and entity = :e and source_key = :k"
+            ),
+            {"e": entity, "k": source_key},
+        )
+
+
+class JdeBillWorld:
+    """The two simulators, the resources ``materialize`` takes, the ledger, and runs of the assets of a day.
+
+    ``day`` is the partition a run takes by default (None: the unpartitioned assets); ``instance``, when a
+    test sets it, is the one Dagster instance all its runs go to (else each run gets a throwaway one).
+    """
+
+    instance: DagsterInstance | None = None
+
+    def __init__(
+        self, resources: dict[str, Any], db: str, jde_url: str, bill_url: str, tmp_path: Path, day: str | None
+    ) -> None:
+        self.resources, self.db, self.tmp_path, self.day = resources, db, tmp_path, day
+        self.jde_url, self.bill_url = jde_url, bill_url  # .../jderest, .../connect
+        self.jde_root = jde_url.removesuffix("/jderest")  # the simulators' operator routes: <root>/sandbox
+        self.bill_root = bill_url.removesuffix("/connect")
+        self.ledger = Ledger(db)
+
+    # -- runs ----------------------------------------------------------------------------------------
+
+    def materialize(
+        self, *names: str, partition: str | None = None, ok: bool = True
+    ) -> ExecuteInProcessResult:
+        return run_assets(self.resources, names, partition or self.day, ok=ok, instance=self.instance)
+
+    def run(self, *names: str, partition: str | None = None, ok: bool = True) -> dict[str, dict[str, Any]]:
+        """The run's metadata values by asset (``partition``, else the world's day)."""
+        return metadata_values(self.materialize(*names, partition=partition, ok=ok))
+
+    def mapped_keys(self, asset: str, partition: str | None = None) -> set[str]:
+        """The source keys a ``*_mapped`` asset staged for the partition."""
+        rows = self.resources["staging"].read_rows(asset, partition or self.day)
+        return {json.loads(row["payload"])["source_key"] for row in rows}
+
+    # -- BILL and the ledger ---------------------------------------------------------------------------
+
+    def in_bill(self, entity: str, *, live: bool = True) -> dict[str, dict]:
+        return in_bill(self.resources["bill"], entity, live=live)
+
+    def xrefs(self, entity: str, target: str = "bill") -> dict[str, str | None]:
+        return xrefs(self.ledger, entity, target)
+
+    def from_jde(self, source_key: str, bill_id: str) -> None:
+        """What the bills flow records when a JDE document became a BILL bill."""
+        self.ledger.record_target("jde_bill", "bill", "JDE", source_key, "bill", bill_id, "h")
+
+    def bill_faults(self, **knobs: Any) -> None:
+        requests.post(f"{self.bill_root}/sandbox/faults", json=knobs, timeout=10).raise_for_status()
+
+    def bill_state(self) -> dict:
+        """The BILL simulator's counters: row counts, calls by route, requests in flight, error codes."""
+        return requests.get(f"{self.bill_root}/sandbox/state", timeout=10).json()
+
+    # -- JDE -------------------------------------------------------------------------------------------
+
+    def jde_faults(self, **knobs: Any) -> None:
+        requests.post(f"{self.jde_root}/sandbox/faults", json=knobs, timeout=10).raise_for_status()
+
+    def jde_rows(self, table: str, **where: Any) -> list[dict]:
+        """Rows the JDE simulator stores (what JDE holds), read by its operator route."""
+        return requests.get(f"{self.jde_root}/sandbox/rows/{table}", params=where, timeout=10).json()["rows"]
+
+    def jde_payments(self, *references: str) -> list[dict]:
+        """Payments JDE recorded (``ML_RecordPayment``) with one of these references."""
+        rows = requests.get(f"{self.jde_root}/sandbox/payments", timeout=10).json()["payments"]
+        return [p for p in rows if p["reference"] in references]
+
+    def open_vouchers(self) -> list[dict]:
+        """JDE vouchers approved and open for more than 5.00 (first pay item): payable ones."""
+        with self.resources["jde"].session() as session:
+            rows = session.browse("F0411", columns=["KCO", "DOC", "DCT", "SFX", "AAP", "PST"])
+            return [
+                r
+                for r in rows
+                if r["DCT"] == "PV" and r["SFX"] == "001" and r["AAP"] > 500 and r["PST"] == "A"
+            ]
+
+
+W = TypeVar("W", bound=JdeBillWorld)
+
+
+@contextmanager
+def jde_bill_world(
+    tmp_path: Path,
+    kind: type[W] = JdeBillWorld,  # type: ignore[assignment]
+    *,
+    jde: JdeSandboxSettings | None = None,
+    bill: BillSandboxSettings | None = None,
+    db: str | None = None,
+) -> Iterator[W]:
+    """Both simulators served for the block (JDE at scale 0.02 and BILL at 0.05 unless given), a world of
+    ``kind`` on them; ``db`` is the ledger (a SQLite file under ``tmp_path`` unless given); runs take
+    ``busy_day()`` unless the test sets the world's ``day``."""
+    jde_url, stop_jde = run_jde(jde or JdeSandboxSettings(scale=0.02))
+    try:
+        bill_url, stop_bill = run_bill(bill or BillSandboxSettings(scale=0.05))
+        forget_sessions()
+        try:
+            db = db or f"sqlite:///{tmp_path / 'ledger.sqlite'}"
+            resources = {
+                "jde": on_simulator(JdeAisResource, jde_url),
+                "bill": on_simulator(BillResource, bill_url, backoff_base=0.01, backoff_cap=0.2),
+                "staging": StagingResource(base_dir=str(tmp_path / "staging")),
+                "ledger": LedgerResource(db_url=db),
+            }
+            world = kind(resources, db, jde_url, bill_url, tmp_path, busy_day())
+            try:
+                yield world
+            finally:
+                world.ledger.dispose()
+        finally:
+            forget_sessions()
+            stop_bill()
+    finally:
+        stop_jde()
+
+
+class BillClerk:
+    """BILL as a payables clerk drives it, on an MFA-trusted session (paying needs one; the connector never
+    pays, so its client does not offer it)."""
+
+    def __init__(self, bill_url: str) -> None:
+        self.base, self.root = bill_url, bill_url.removesuffix("/connect")
+        login = LOGINS[BillResource]
+        self.org = login["organization_id"]
+        body = {
+            "devKey": login["dev_key"],
+            "username": login["username"],
+            "password": login["password"],
+            "organizationId": self.org,
+        }
+        session = requests.post(f"{bill_url}/v3/login", json=body, timeout=15).json()["sessionId"]
+        self.headers = {"devKey": login["dev_key"], "sessionId": session}
+        challenge = self.call("POST", "mfa/challenge", {})
+        token = BillSandboxSettings().mfa_code
+        self.call("POST", "mfa/challenge/validate", {"challengeId": challenge["challengeId"], "token": token})
+        state = requests.get(f"{self.root}/sandbox/state", timeout=15).json()
+        self.funding = next(a for a in state["funding_accounts"][self.org] if a["type"] == "BANK_ACCOUNT")[
+            "id"
+        ]
+        self._vendor: str | None = None
+
+    def call(self, method: str, path: str, body: dict | None = None, **kwargs: Any) -> Any:
+        answer = requests.request(
+            method, f"{self.base}/v3/{path}", json=body, headers=self.headers, timeout=30, **kwargs
+        )
+        assert answer.status_code < 300, answer.text
+        return answer.json()
+
+    def sandbox(self, path: str, body: dict | None = None) -> Any:
+        answer = requests.post(f"{self.root}/sandbox/{path}", json=body or {}, timeout=60)
+        assert answer.status_code < 300, answer.text
+        return answer.json()
+
+    def vendor(self) -> str:
+        """The clerk's own vendor (no JDE supplier), added on first use."""
+        if self._vendor is None:
+            address = {
+                "line1": "1 Test Way",
+                "city": "Portland",
+                "stateOrProvince": "OR",
+                "zipOrPostalCode": "97201",
+                "country": "US",
+            }
+            body = {"name": "Payments Flow Test Supply", "accountType": "BUSINESS", "address": address}
+            self._vendor = self.call("POST", "vendors", body)["id"]
+        return self._vendor
+
+    def paid_bill(self, number: str, amount: str) -> tuple[str, str]:
+        """A bill of the clerk's vendor paid in full from the bank account: (bill id, payment id); the
+        payment is SCHEDULED."""
+        today = date.today().isoformat()
+        bill = self.call(
+            "POST",
+            "bills",
+            {
+                "vendorId": self.vendor(),
+                "dueDate": today,
+                "invoice": {"invoiceNumber": number, "invoiceDate": today},
+                "billLineItems": [{"amount": amount, "description": "Test goods"}],
+            },
+        )
+        funding = {"type": "BANK_ACCOUNT", "id": self.funding}
+        payment = self.call(
+            "POST", "payments", {"billId": bill["id"], "amount": amount, "fundingAccount": funding}
+        )
+        return bill["id"], payment["id"]
+
+    def clear_payments(self) -> None:
+        """Every scheduled payment clears (the simulator clears a random pick; all, so ours too), and a
+        vendor changes: an event type the payments flow does not apply."""
+        self.sandbox("activity", {"cleared_payments": 10_000, "updated_vendors": 1})
+
+    def cancel_scheduled(self) -> None:
+        """BILL's own seeded scheduled payments are canceled, so the one that clears next is the test's."""
+        scheduled = self.call("GET", "payments", params={"filters": "singleStatus:eq:SCHEDULED", "max": 100})
+        for payment in scheduled["results"]:
+            self.call("POST", f"payments/{payment['id']}/cancel")
+
+    def pay(self, bill: dict, amount: Any) -> str:
+        """Pays ``bill`` (its vendor given a mailing address first if it has none: BILL pays by check to
+        one), then clears that one payment through the simulator's business activity; the payment id."""
+        vendor = self.call("GET", f"vendors/{bill['vendorId']}")
+        if not (vendor.get("address") or {}).get("line1"):
+            address = {
+                "line1": "1 Main St",
+                "city": "Denver",
+                "stateOrProvince": "CO",
+                "zipOrPostalCode": "80202",
+                "country": "US",
+            }
+            self.call("PATCH", f"vendors/{vendor['id']}", {"address": address})
+        funding = {"type": "BANK_ACCOUNT", "id": self.funding}
+        payment = self.call(
+            "POST", "payments", {"billId": bill["id"], "amount": float(amount), "fundingAccount": funding}
+        )
+        self.sandbox("activity", {"cleared_payments": 1})
+        return payment["id"]
+
+
+def vendor_identity(vendor: dict) -> tuple[str, str]:
+    """A BILL vendor's name (spacing and case aside) and tax ID (letters and digits): JDE may hold two
+    suppliers of one name with different tax IDs, so a vendor is both."""
+    tax = str((vendor.get("additionalInfo") or {}).get("taxId") or "")
+    return " ".join(vendor["name"].split()).casefold(), "".join(ch for ch in tax if ch.isalnum())
+
+
+def nothing_lost(
+    world: JdeBillWorld, entity: str, flow: str, mapped: set[str], target: str = "bill"
+) -> dict[str, str]:
+    """Every mapped record is in the target (a recorded id) or in the retry queue; the recorded ids."""
+    written = {key: target_id for key, target_id in world.xrefs(entity, target).items() if target_id}
+    queued = {item.source_key for item in world.ledger.open_items(integration="jde_bill", flow=flow)}
+    assert mapped - set(written) - queued == set(), "records neither written nor queued"
+    return {key: written[key] for key in mapped if key in written}
