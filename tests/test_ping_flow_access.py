@@ -149,6 +149,22 @@ def test_coupa_ping_names_a_write_scope_the_flows_need_but_the_resource_lacks(bo
 JDE_CALLS = {"browse_in": 1, "browse": 0, "sample": 0, "count": 0, "orchestrate": 0}  # call -> table arg
 
 
+def _parse(source: str):
+    """``ast.parse``, tried again on CPython 3.11.7's spurious "AST constructor recursion depth mismatch"
+    (gh-106905, fixed in 3.11.8): the AST module's depth counter is shared by the interpreter's threads,
+    and a simulator thread formatting a traceback (3.11 parses the line for its ^^^ markers) meanwhile
+    trips it. The source is the same each time, so a retry is the honest answer."""
+    import ast
+
+    for attempt in range(3):
+        try:
+            return ast.parse(source)
+        except SystemError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
 def _jde_names_used_in(module) -> tuple[set[str], list[str]]:
     """The table / orchestration names a module's JDE calls pass, evaluated in the module's namespace;
     and the arguments that are local values (e.g. a loop's ``spec.table``), which cannot be."""
@@ -156,7 +172,7 @@ def _jde_names_used_in(module) -> tuple[set[str], list[str]]:
     import inspect
 
     found, local = set(), []
-    for node in ast.walk(ast.parse(inspect.getsource(module))):
+    for node in ast.walk(_parse(inspect.getsource(module))):
         if not isinstance(node, ast.Call):
             continue
         name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
