@@ -471,7 +471,7 @@ def _reconcile(meter: _Meter, found: Found, instance: Any, resources: dict[str, 
         }
         staged = materialize(found.bill_feeds, resources=resources, instance=instance, tags=tags)
         assert staged.success, "staging BILL's change feeds failed"
-    failed_days, checks = [], Counter()
+    failed_days, checks, kinds = [], Counter(), Counter()
     for day in days:
         key = day.isoformat()
         assets = [a for a in found.reconcile if key in a.partitions_def.get_partition_keys()]
@@ -481,6 +481,12 @@ def _reconcile(meter: _Meter, found: Found, instance: Any, resources: dict[str, 
             assets, resources=resources, instance=instance, partition_key=key, raise_on_error=False
         )
         failed_days += [] if result.success else [key]
+        for event in result.get_asset_materialization_events():
+            materialization = event.step_materialization_data.materialization
+            for name, value in materialization.metadata.items():
+                number = getattr(value, "value", None)
+                if isinstance(number, int) and name != "differences" and not name.endswith("_api_calls"):
+                    kinds[f"{materialization.asset_key.to_user_string()}: {name}"] += number
         for evaluation in result.get_asset_check_evaluations():
             checks[
                 f"{evaluation.asset_key.to_user_string()} {'passed' if evaluation.passed else 'failed'}"
@@ -490,6 +496,7 @@ def _reconcile(meter: _Meter, found: Found, instance: Any, resources: dict[str, 
         "seconds": round(time.monotonic() - started, 1),
         "failed_days": failed_days,
         "checks": dict(sorted(checks.items())),
+        "differences_by_kind": dict(sorted(kinds.items())),
         **meter.delta(before, meter.read()),
     }
 
@@ -785,7 +792,8 @@ def markdown(report: dict[str, Any]) -> str:
             "",
             f"Reconciliation ({', '.join(reconcile['assets'])}), day by day after staging BILL's feeds: "
             f"{reconcile['seconds']} s, {reconcile['bill_calls']} BILL and {reconcile['jde_calls']} JDE "
-            f"calls, checks {dict(reconcile['checks'])}.",
+            f"calls, checks {dict(reconcile['checks'])}; differences by kind over the days: "
+            f"{reconcile.get('differences_by_kind')}.",
         ]
     every = report.get("cpu_us_per_record", {}).get("all flows")
     if every and "validate_ms_per_call" in every:
