@@ -354,13 +354,9 @@ class _Days:
                 self._current = day
             return None
 
-    def done(self, day: PartitionWriter, unit: list[Mapped]) -> None:
+    def done(self, unit: list[Mapped]) -> None:
         with self._ready:
             self._busy.discard(unit[0].source_key)
-            # The day's stop rules, judged after each of its units as its own loop would (a day whose
-            # last units failed has no later ``_take`` of its own once the next day has started).
-            with day._lock:
-                day._may_send()
             self._ready.notify_all()
 
     def fail(self) -> None:
@@ -375,7 +371,7 @@ class _Days:
                 try:
                     day.write_unit(unit)
                 finally:
-                    self.done(day, unit)
+                    self.done(unit)
         except BaseException:
             self.fail()
             raise
