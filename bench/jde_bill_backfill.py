@@ -85,11 +85,6 @@ def main() -> None:
     parser.add_argument(
         "--pay-share", type=float, default=0.5, help="share of the bills from JDE paid in BILL"
     )
-    parser.add_argument(
-        "--stop-after",
-        choices=("backfill",),
-        help="stop after this phase (the backfill alone takes about a minute at scale 1 and 30 days)",
-    )
     args = parser.parse_args()
     data = Path(__file__).parent / ".data"
     data.mkdir(exist_ok=True)
@@ -270,9 +265,6 @@ def _run(args: argparse.Namespace, jde_url: str, bill_url: str) -> dict[str, Any
             "dagster/asset_partition_range_end": end.isoformat(),
         }
         report["backfill"] = _phase(meter, found.outbound, instance, resources, assets, tags=tags)
-        if args.stop_after == "backfill":
-            report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
-            return report
 
         # 3. The next hour: the last day's run reads what held records wait for; the replay writes them.
         _guarded(report, "catch_up", lambda: _catch_up(meter, found, instance, resources, ledger, end))

@@ -7,7 +7,7 @@ Both run one partition per run in a backfill (``flow_backfill_policy``): a day t
 
 import json
 import warnings
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from dagster import (
@@ -41,8 +41,6 @@ from connector_assets.flows.writer import (
     PartitionWriter,
     TargetRefusesUntil,
     TargetUnreachable,
-    serialised_lease,
-    write_days,
     write_workers,
 )
 from connector_assets.flows.written_check import check_result, check_spec, partition_queue
@@ -339,26 +337,15 @@ def build_flow_assets(
             for item in ledger.open_items(integration=spec.integration, flow=spec.name, limit=100_000)
         }
         partitions = run_partitions(context)
-        lease = serialised_lease(run_lease(context))
-        days: dict[str | None, dict[str, int]] = {}
-
-        def loaded(target: Any) -> Iterator[PartitionWriter]:
-            for partition in partitions:
-                days[partition] = dict.fromkeys(counts, 0)
-                yield _load_partition(context, target, partition, queued, days[partition], lease)
-
         with spec.open_target(context) as target:
             calls = _api_calls(target)
             try:
-                # One pool over the run's days (``write_days``): the next day starts as one ends.
-                write_days(loaded(target), write_workers(spec, target))
+                for partition in partitions:
+                    before = dict(counts)
+                    _write_partition(context, target, partition, queued, counts)
+                    _observe_target(context, partition, {k: counts[k] - before[k] for k in counts})
             finally:
                 counts["api_calls"] = _api_calls(target) - calls
-                for day in days.values():
-                    for key, value in day.items():
-                        counts[key] += value
-        for partition, day in days.items():
-            _observe_target(context, partition, day)
         queue = [
             partition_queue(ledger, integration=spec.integration, flow=spec.name, partition=partition)
             for partition in partitions
@@ -383,16 +370,14 @@ def build_flow_assets(
             }
         )
 
-    def _load_partition(
+    def _write_partition(
         context: AssetExecutionContext,
         target: Any,
         partition: str | None,
         queued: dict[str, Any],
         counts: dict[str, int],
-        lease: Lease,
-    ) -> PartitionWriter:
-        """A day's staged records, validated again, loaded into the day's writer."""
-        ledger, run_id = context.resources.ledger.get(), context.run.run_id
+    ) -> None:
+        ledger, run_id, lease = context.resources.ledger.get(), context.run.run_id, run_lease(context)
         records = [
             Mapped.from_payload(json.loads(row["payload"]))
             for row in context.resources.staging.read_rows(mapped_name, partition)
@@ -403,7 +388,7 @@ def build_flow_assets(
         counts["rejected_again"] += len(checked.rejected)
         for item in checked.rejected:
             queue_failure(spec, ledger, item, run_id=run_id, partition=partition)
-        # Written one at a time, or ``spec.write_concurrency`` at once on this one target (``writer``).
+        # One record at a time, or ``spec.write_concurrency`` at once on this one target (``writer``).
         writer = PartitionWriter(
             spec,
             target,
@@ -414,7 +399,7 @@ def build_flow_assets(
             queued=queued,
             counts=counts,
         )
-        return writer.load(checked.valid)
+        writer.run(checked.valid, write_workers(spec, target))
 
     def _observe_target(context: AssetExecutionContext, partition: str | None, day: dict[str, int]) -> None:
         held_there = sum(day[k] for k in ("create", "update", "adopt", "skip"))

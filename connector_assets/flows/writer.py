@@ -31,7 +31,7 @@ without a step retry: nothing is lost, and "rerun failed" (or ``replay``) picks 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -112,7 +112,7 @@ class PartitionWriter:
         self.run_id, self.partition = run_id, partition
         self.queued, self.counts = queued, counts
         self._lock = threading.Lock()
-        self.lease = serialised_lease(lease)
+        self.lease = replace(lease, gone=self._serialised(lease.gone)) if lease.gone else lease
         self.written = 0
         self.unreachable = 0
         self.last_error: BaseException | None = None
@@ -125,19 +125,23 @@ class PartitionWriter:
         self._unsent: list[Mapped] = []
         self.peak_workers = 0
 
+    def _serialised(self, gone: Callable[[str], bool]) -> Callable[[str], bool]:
+        lock = threading.Lock()
+
+        def ask(run_id: str) -> bool:  # the Dagster instance is asked from one thread at a time
+            with lock:
+                return gone(run_id)
+
+        return ask
+
     # -- the loop ----------------------------------------------------------------------------------
 
-    def load(self, records: list[Mapped]) -> PartitionWriter:
-        """Take the day's ``records`` to write, grouped by source key (see "Ordering")."""
+    def run(self, records: list[Mapped], workers: int) -> None:
+        """Write ``records`` with up to ``workers`` at once; raise when the target stopped the day."""
         by_key: dict[str, list[Mapped]] = {}
         for record in records:
             by_key.setdefault(record.source_key, []).append(record)
         self._units = list(by_key.values())
-        return self
-
-    def run(self, records: list[Mapped], workers: int) -> None:
-        """Write ``records`` with up to ``workers`` at once; raise when the target stopped the day."""
-        self.load(records)
         workers = max(1, min(workers, len(self._units)))
         self.peak_workers = workers
         if workers == 1:
@@ -149,20 +153,7 @@ class PartitionWriter:
             first = next((e for e in errors if e is not None), None)
             if first is not None:
                 raise first
-        self.finish()
-
-    def rest(self) -> list[Mapped]:
-        """The records not sent: those a stop left in a unit, and the units nobody took."""
-        return self._unsent + [r for unit in self._units[self._next :] for r in unit]
-
-    @property
-    def stopped(self) -> bool:
-        """The target stopped this day (a limit until a known time, or no answer): send nothing more."""
-        return self.until is not None or self.gave_up or self.crashed
-
-    def finish(self) -> None:
-        """After the loop: queue what was not sent and fail the step when the target stopped the day."""
-        rest = self.rest()
+        rest = self._unsent + [r for unit in self._units[self._next :] for r in unit]
         if self.until is not None:
             self._stop_for_limit(rest)
         if self.gave_up:
@@ -186,19 +177,15 @@ class PartitionWriter:
             return unit
 
     def _work(self) -> None:
-        while (unit := self._take()) is not None:
-            self.write_unit(unit)
-
-    def write_unit(self, unit: list[Mapped]) -> None:
-        """Write one source key's records in order (``_take`` handed them out)."""
         try:
-            for position, record in enumerate(unit):
-                if position:
-                    with self._lock:
-                        if not self._may_send():
-                            self._unsent.extend(unit[position:])
-                            break
-                self._write(record)
+            while (unit := self._take()) is not None:
+                for position, record in enumerate(unit):
+                    if position:
+                        with self._lock:
+                            if not self._may_send():
+                                self._unsent.extend(unit[position:])
+                                break
+                    self._write(record)
         except BaseException:
             with self._lock:
                 self.crashed = True
@@ -259,18 +246,12 @@ class PartitionWriter:
             self._queue(record, f"{self.spec.entity} {record.source_key}: not sent, {why}")
         self.counts["fail"] += len(rest)
 
-    def why_stopped(self) -> str:
-        """Why the target stopped the day, as the retry queue says it of a record not sent."""
-        if self.until is not None:
-            cause = redact(str(self.until_error))
-            return f"{self.spec.target_system} accepts calls again at {when_again(self.until)} ({cause})"
-        return redact(f"{self.spec.target_system} did not answer: {self.last_error}")
-
     def _stop_for_limit(self, rest: list[Mapped]) -> None:
         assert self.until is not None
         spec, when = self.spec, when_again(self.until)
         cause = redact(str(self.until_error))
-        self._queue_unsent(rest, self.why_stopped())
+        why = f"{spec.target_system} accepts calls again at {when} ({cause})"
+        self._queue_unsent(rest, why)
         raise TargetRefusesUntil(
             f"{spec.flow}: {spec.target_system} refuses every call until {when}, so the write of "
             f"{self.partition or 'the table'} stopped at once: {self.written} record(s) written, "
@@ -285,7 +266,7 @@ class PartitionWriter:
         this day, so its check would only repeat the outage record by record, and the step going red is
         what "rerun failed" picks up."""
         spec = self.spec
-        why = self.why_stopped()
+        why = redact(f"{spec.target_system} did not answer: {self.last_error}")
         self._queue_unsent(rest, why)
         raise TargetUnreachable(
             f"{spec.flow}: {spec.target_system} answered none of the {self.counts['fail']} writes of "
@@ -294,109 +275,3 @@ class PartitionWriter:
             metadata={**self.counts, "partition": self.partition or "-"},
             allow_retries=False,
         )
-
-
-def serialised_lease(lease: Lease) -> Lease:
-    """``lease`` whose ``gone`` (a question to the Dagster instance) is asked from one thread at a time."""
-    if lease.gone is None or getattr(lease.gone, "serialised", False):
-        return lease
-    gone, lock = lease.gone, threading.Lock()
-
-    def ask(run_id: str) -> bool:
-        with lock:
-            return gone(run_id)
-
-    ask.serialised = True  # type: ignore[attr-defined]
-    return replace(lease, gone=ask)
-
-
-class _Days:
-    """The units of a run's days, handed out day after day to one pool of workers (``write_days``)."""
-
-    def __init__(self, days: Iterator[PartitionWriter]) -> None:
-        self._days = days
-        self._ready = threading.Condition()
-        self._current: PartitionWriter | None = None
-        self._exhausted = False
-        self._failed = False
-        self._busy: set[str] = set()  # source keys being written
-        self.started: list[PartitionWriter] = []
-
-    def _halted(self) -> bool:
-        return self._failed or any(day.stopped for day in self.started)
-
-    def take(self) -> tuple[PartitionWriter, list[Mapped]] | None:
-        """The next unit and its day, once no unit of the same source key (an earlier day's) is being
-        written; None when every day is handed out or the target stopped one."""
-        with self._ready:
-            while not self._halted():
-                if self._current is not None:
-                    unit = self._current._take()
-                    if unit is not None:
-                        key = unit[0].source_key
-                        while key in self._busy and not self._halted():
-                            self._ready.wait()
-                        if self._halted():
-                            self._current._unsent.extend(unit)
-                            return None
-                        self._busy.add(key)
-                        return self._current, unit
-                    if self._current.stopped:
-                        return None
-                if self._exhausted:
-                    return None
-                # The next day is read and validated here, while the other workers still write.
-                day = next(self._days, None)
-                if day is None:
-                    self._exhausted = True
-                    return None
-                self.started.append(day)
-                self._current = day
-            return None
-
-    def done(self, unit: list[Mapped]) -> None:
-        with self._ready:
-            self._busy.discard(unit[0].source_key)
-            self._ready.notify_all()
-
-    def fail(self) -> None:
-        with self._ready:
-            self._failed = True
-            self._ready.notify_all()
-
-    def work(self) -> None:
-        try:
-            while (taken := self.take()) is not None:
-                day, unit = taken
-                try:
-                    day.write_unit(unit)
-                finally:
-                    self.done(unit)
-        except BaseException:
-            self.fail()
-            raise
-
-
-def write_days(days: Iterator[PartitionWriter], workers: int) -> list[PartitionWriter]:
-    """Write a run's days (each a loaded ``PartitionWriter``, made when the loop reaches it) with one
-    pool of ``workers``, so the target's request slots do not idle while a day's last records finish:
-    the next day's records start meanwhile. Everything a day guarantees stays the day's own (its lease
-    per record, counts, queue items, stop rules); a source key's records are written in day order (a
-    day's unit waits while an earlier day's unit of that key is being written). When the target stops a
-    day, no day takes another record; what started days did not send is queued, and the step fails as it
-    would have on that day (``finish``). Returns the days started."""
-    pool = _Days(days)
-    with ThreadPoolExecutor(max(1, workers), thread_name_prefix="write-days") as executor:
-        futures = [executor.submit(pool.work) for _ in range(max(1, workers))]
-        errors = [f.exception() for f in futures]
-    first = next((e for e in errors if e is not None), None)
-    if first is not None:
-        raise first
-    stopped = next((day for day in pool.started if day.until is not None or day.gave_up), None)
-    if stopped is not None:
-        for day in pool.started:
-            if day is not stopped and (rest := day.rest()):
-                day._queue_unsent(rest, day.why_stopped() if day.stopped else stopped.why_stopped())
-                day._units, day._next, day._unsent = [], 0, []
-        stopped.finish()
-    return pool.started
