@@ -9,11 +9,21 @@ so callers can catch one system's errors.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any, Generic, Protocol, TypeVar
 
 from connector_resources.redaction import redact
 
 T = TypeVar("T")
+
+
+def when_again(moment: datetime) -> str:
+    """``2026-11-23 04:00 UTC (05:00 CET local)``: when a limit lifts (BILL's hourly window, a target that
+    refuses calls until then), in words an operator can act on wherever they sit. One formatter for the
+    clients' errors and the flows' queue reasons, so both name the time the same way."""
+    local = moment.astimezone()
+    zone = f" {local.tzname()}" if local.tzname() else ""
+    return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC ({local:%H:%M}{zone} local)"
 
 
 class ServerMessage(Protocol):

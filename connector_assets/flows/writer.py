@@ -49,6 +49,7 @@ from connector_assets.flows.core import (
     write_record,
 )
 from connector_assets.step_retry import is_transient
+from connector_resources.errors import when_again
 from connector_resources.ledger import Ledger
 from connector_resources.redaction import redact
 
@@ -73,13 +74,6 @@ def refused_until(exc: BaseException) -> datetime | None:
         return None
     moment = retry_at if retry_at.tzinfo else retry_at.replace(tzinfo=UTC)
     return moment if moment > datetime.now(UTC) else None
-
-
-def when_again(moment: datetime) -> str:
-    """``2026-11-23 04:00 UTC (05:00 CET local)``: a time an operator can act on, wherever they sit."""
-    local = moment.astimezone()
-    zone = f" {local.tzname()}" if local.tzname() else ""
-    return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC ({local:%H:%M}{zone} local)"
 
 
 def write_workers(spec: FlowSpec, target: Any) -> int:

@@ -54,8 +54,8 @@ from connector_resources.bill.session_store import (
     SessionStore,
     StoredSession,
     store_key,
-    when_again,
 )
+from connector_resources.errors import when_again
 from connector_resources.http.auth import Token, TokenAuth
 from connector_resources.http.errors import ApiError
 from connector_resources.redaction import get_logger, register_secret

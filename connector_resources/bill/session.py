@@ -49,9 +49,9 @@ from connector_resources.bill.listing import (
     parse_page,
 )
 from connector_resources.bill.payloads import encode_json
-from connector_resources.bill.session_store import when_again
 from connector_resources.bill.webhooks import SubscriptionsMixin
 from connector_resources.bill.writes import VENDOR_BULK_MAX, WritesMixin
+from connector_resources.errors import when_again
 from connector_resources.http import ApiError, AuthenticationError, CallMetrics, HttpClient
 from connector_resources.redaction import get_logger
 

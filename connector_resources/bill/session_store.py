@@ -42,6 +42,7 @@ from typing import Protocol
 import sqlalchemy as sa
 
 from connector_resources.bill.errors import BillRateLimitError, next_top_of_hour
+from connector_resources.errors import when_again
 from connector_resources.redaction import get_logger, register_secret
 
 log = get_logger("ml_connector.bill.sessions")
@@ -78,13 +79,6 @@ def store_key(login_url: str, dev_key_digest: str, organization_id: str, usernam
 
 def hour_of(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H")
-
-
-def when_again(retry_at: datetime) -> str:
-    """``2026-11-23 04:00 UTC (05:00 CET local)``: when BILL's hourly window reopens, for an operator."""
-    local = retry_at.astimezone()
-    zone = f" {local.tzname()}" if local.tzname() else ""
-    return f"{retry_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC ({local:%H:%M}{zone} local)"
 
 
 def login_budget_error(what: str, budget: int, used: int) -> BillRateLimitError:
