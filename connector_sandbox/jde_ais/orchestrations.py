@@ -355,7 +355,8 @@ def _order_line(
         "LTTR": "220",
         "NXTR": "280",
         "LT": "AA",
-        "VR01": header["VR01"],
+        # The line's own reference (the source system's line key) when sent, else the header's.
+        "VR01": line.get("Reference") or header["VR01"],
         **call.audit("P4310", "TDAY"),
     }
 
@@ -479,6 +480,8 @@ def update_purchase_order(call: Call, inputs: dict[str, Any]) -> dict[str, Any]:
                 changes["DSC1"] = line["Description"]
             if line["Requested_Date"] is not None:
                 changes["DRQJ"] = to_julian(line["Requested_Date"])
+            if line.get("Reference") is not None:
+                changes["VR01"] = line["Reference"]
         updates.append((lnid, changes))
     with call.store.transaction() as conn:
         _update(conn, "F4301", {**header_changes, **stamp}, key)
