@@ -12,7 +12,9 @@ Notation of the TYPE column (the reference's, plus what it leaves implicit):
 - ``J(6)``: Julian ``CYYDDD`` date; ``T(6)``: ``HHMMSS`` time.
 
 The items of F0116 Address by Date (``ADD1``..``ADD4``, ``ADDS``, ``ADDZ``, ``COUN``, ``CTR``, ``CTY1``,
-``EFTB``) are not in the reference: their types and lengths are general JDE data-dictionary knowledge.
+``EFTB``) are not in the reference: their types and lengths are general JDE data-dictionary knowledge. So are
+the items of F0115 Contact Phone Numbers (``IDLN``, ``RCK7``, ``PHTP``, ``AR1``, ``PH1``), F01151 Electronic
+Address (``ETP``, ``EMAL``, ``EHIER``) and F0030 Bank Transit Master (``UKID``, ``BKTP``, ``TNST``, ``CBNK``).
 """
 
 from __future__ import annotations
@@ -79,6 +81,7 @@ ANS    A(25)    Free Form (3rd Acct. No.)
 AOPN   D(15,2)  Amount Open
 APC    A(4)     A/P Class Code
 APPD   D(15,2)  Amount Vouchered PYE
+AR1    A(6)     Prefix
 AREC   D(15,2)  Amount Received
 AT1    A(3)     Sch Typ
 ATP    A(1)     Payables Y/N
@@ -90,7 +93,9 @@ AYPD   D(15,2)  Amount Vouchered YTD
 BALJ   A(1)     Balanced - Journal Entries
 BCRC   A(3)     Base Currency
 BILL   A(1)     Billable
+BKTP   A(1)     Record Type
 BPC    A(3)     Budget Pattern Code
+CBNK   A(20)    Bank Account Number
 CM     A(2)     Credit Message
 CNDJ   J(6)     Cancel Date
 CO     A(5)     Company
@@ -137,6 +142,9 @@ EDTN   A(22)    EDI - Transaction Number
 EDTR   A(1)     EDI - Transaction Type
 EDUS   A(10)    EDI - User ID
 EFTB   J(6)     Beginning Effective Date
+EHIER  N(5)     Messaging Indicator
+EMAL   A(256)   Electronic Address
+ETP    A(4)     Electronic Address Type
 EXA    A(30)    Explanation
 EXR    A(30)    Explanation -Remark-
 EXR1   A(2)     Tax Expl Code
@@ -151,6 +159,7 @@ HDPY   A(1)     Hold Payment Code
 HOLD   A(2)     Hold Orders Code
 ICU    N(8)     Batch Number
 ICUT   A(2)     Batch Type
+IDLN   N(5)     Who's Who Line Number - ABC
 ITM    N(8)     Short Item No
 JELN   D(15,1)  Journal Entry Line Number
 JOBN   A(10)    Work Station ID
@@ -184,6 +193,8 @@ PDCT   A(2)     Purchase Order Type
 PDDJ   J(6)     Promised Delivery Date
 PEC    A(1)     Posting Edit
 PEFJ   J(6)     Price Effective Date
+PH1    A(20)    Phone Number
+PHTP   A(4)     Phone Number Type
 PID    A(10)    Program ID
 PKCO   A(5)     Purchase Order Company
 PN     N(2)     Period Number
@@ -197,6 +208,7 @@ PYIN   A(1)     Payment Instrument
 R001   A(3)     Category Code - G/L 001
 R002   A(3)     Category Code - G/L 002
 R1     A(8)     Reference 1
+RCK7   N(5)     Line Number ID
 RMK    A(30)    Remark
 SBL    A(8)     Subledger
 SBLT   A(1)     Subledger Type
@@ -214,6 +226,7 @@ TAX    A(20)    Tax ID
 TAXC   A(1)     Person/Corporation Code
 TDAY   T(6)     Time of Day
 TKBY   A(10)    Order Taken By
+TNST   A(20)    Bank Transit Number
 TORG   A(10)    Transaction Originator
 TRAP   A(3)     Payment Terms - A/P
 TRDJ   J(6)     Order Date
@@ -222,6 +235,7 @@ TX2    A(20)    Additional Ind/Tax ID
 TXA1   A(10)    Tax Rate/Area
 TXA2   A(10)    Tax Rate/Area
 U      D(15,0)  Units
+UKID   N(15)    Unique Key ID (Internal)
 UM     A(2)     Unit of Measure
 UOM    A(2)     Unit of Measure
 UOPN   D(15,0)  Quantity Open

@@ -5,7 +5,9 @@ Each table lists the data items it carries (a subset of each table in
 themselves (type, length, decimals, title) are defined once in ``dictionary.py``. Amounts and other
 decimal columns are stored scaled (``1234.56`` -> ``123456``), exactly as JDE keeps them, and
 rendered with the decimals applied. F0116 Address by Date is the exception: the reference documents no
-address table, so its columns are general JDE data-dictionary knowledge, not from the reference.
+address table, so its columns are general JDE data-dictionary knowledge, not from the reference. So are
+F0115 Contact Phone Numbers, F01151 Electronic Address and F0030 Bank Transit Master (a supplier's
+phone, e-mail and bank account, written by ML_AddUpdateSupplier v1.1).
 """
 
 from __future__ import annotations
@@ -57,7 +59,12 @@ _GROUPS = {
 # order. F4311's LNID is stored with 3 implied decimals: 1000 is line 1.000. F0911 (the posted G/L
 # lines, prefix GL) carries F0911Z1's distribution columns plus F0411's purchase order reference.
 # F0116 (Address by Date: mailing addresses per address number and effective date EFTB, the latest one in
-# effect) is not in the reference: its layout is general JDE data-dictionary knowledge.
+# effect) is not in the reference: its layout is general JDE data-dictionary knowledge. Neither are F0115
+# (phone numbers per address number and who's who line IDLN, 0 = the entity itself; line RCK7; type PHTP,
+# blank = business), F01151 (e-mail addresses, same keys, ETP "E" = e-mail, EHIER 1 = the primary one) and
+# F0030 (bank accounts, one row per UKID; BKTP "V" = a supplier's account, with AN8; "G" = a G/L bank
+# account, with AID): their layouts are general JDE data-dictionary knowledge too, reduced to the columns
+# a supplier's contact and bank details need.
 _TABLE_SPECS = """
 F0101 Address Book Master
     key      AN8
@@ -74,6 +81,21 @@ F0116 Address by Date
     key      AN8 EFTB
     indexes  UPMJ UPMT | AN8
     columns  AN8 EFTB ADD1 ADD2 ADD3 ADD4 ADDZ CTY1 COUN ADDS CTR {audit}
+
+F0115 Contact Phone Numbers
+    key      AN8 IDLN RCK7
+    indexes  UPMJ UPMT | AN8
+    columns  AN8 IDLN RCK7 PHTP AR1 PH1 {audit}
+
+F01151 Electronic Address
+    key      AN8 IDLN RCK7
+    indexes  UPMJ UPMT | AN8
+    columns  AN8 IDLN RCK7 ETP EMAL EHIER {audit}
+
+F0030 Bank Transit Master
+    key      UKID
+    indexes  UPMJ UPMT | AN8 BKTP
+    columns  UKID BKTP AN8 AID TNST CBNK {audit}
 
 F0901 Account Master
     key      AID
