@@ -13,6 +13,7 @@ Typical use inside an asset::
 Modules: ``resource`` (settings, session building, ping), ``session`` (calls, change detection,
 single records, vendor writes), ``entities`` (what is read where, and how changes are found),
 ``paging`` (Link/Total paging, date filters), ``ratelimit`` (pacing by ``X-Rate-Limit-*``),
+``order_lines`` (commitment, change order and invoice lines with their cost codes),
 ``payloads`` (checked request bodies), ``webhooks`` (hooks, triggers, delivery checks, payloads),
 ``errors``.
 """
@@ -20,6 +21,7 @@ single records, vendor writes), ``entities`` (what is read where, and how change
 from connector_resources.procore import errors
 from connector_resources.procore.entities import ENTITY_SPECS, RESOURCE_ENTITIES, EntitySpec, ListSource
 from connector_resources.procore.errors import *  # noqa: F403 (its __all__)
+from connector_resources.procore.order_lines import ProcoreLinesUnavailableError
 from connector_resources.procore.paging import next_page, parse_link_header, parse_timestamp, updated_range
 from connector_resources.procore.ratelimit import RateLimitPacer, read_budget
 from connector_resources.procore.resource import ProcoreResource, register_procore_ping
@@ -45,6 +47,7 @@ __all__ = [
     "HookSync",
     "ListSource",
     "ProcoreEvent",
+    "ProcoreLinesUnavailableError",
     "ProcoreResource",
     "ProcoreSession",
     "ProcoreWebhooks",

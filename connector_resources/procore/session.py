@@ -65,6 +65,7 @@ from connector_resources.procore.errors import (
     procore_error_from,
     response_json,
 )
+from connector_resources.procore.order_lines import OrderLineReads
 from connector_resources.procore.paging import (
     header_int,
     next_page,
@@ -101,7 +102,7 @@ class _Moved(Exception):
         super().__init__(f"Total went from {before} to {after}")
 
 
-class ProcoreSession(SaasSession):
+class ProcoreSession(OrderLineReads, SaasSession):
     """An authenticated Procore client for one batch (see module docstring).
 
     ``metrics`` are the HTTP counters (token requests included); ``pages`` list pages read;
@@ -144,6 +145,9 @@ class ProcoreSession(SaasSession):
         self._refused: dict[str, set[str]] = {}
         self._warned_missing: set[str] = set()
         self.skipped_projects: dict[int, str] = {}
+        # Line reads (``order_lines``): cost codes per project, commitment lines per commitment.
+        self._cost_code_cache: dict[int, dict[int, dict[str, Any]]] = {}
+        self._commitment_line_cache: dict[tuple[int, int], dict[int, dict[str, Any]]] = {}
         self._closed = False
 
     # -- state ------------------------------------------------------------------------------------
@@ -574,12 +578,15 @@ class ProcoreSession(SaasSession):
 
     def requisition_lines(self, project_id: int, requisition_id: int | str) -> Iterator[dict[str, Any]]:
         """The lines of one subcontractor invoice (``/requisitions/{id}/contract_items``): amounts
-        this period, stored materials, retainage, and the line's cost code."""
-        for row in self.rows_of(
+        this period, stored materials, retainage, and the line's cost code: ``_cost_code`` (full code
+        string or None) and ``_cost_code_id``, resolved as ``order_lines.with_invoice_cost_codes`` says
+        (the line's own cost code, else the commitment line it bills)."""
+        rows = self.rows_of(
             f"{API}/requisitions/{requisition_id}/contract_items",
             {"project_id": project_id},
             what=f"list lines of requisition {requisition_id} of project {project_id}",
-        ):
+        )
+        for row in self.with_invoice_cost_codes(int(project_id), int(requisition_id), rows):
             row["_requisition_id"] = int(requisition_id)
             row["_project_id"] = int(project_id)
             yield row
