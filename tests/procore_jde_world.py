@@ -1,0 +1,414 @@
+"""The JD Edwards and Procore simulators on free loopback ports, with the resources and ledger a
+Procore -> JDE flow test runs on, runs of the integration's assets, and what a test reads back from each
+side. Like ``jde_bill_world`` for JDE <-> BILL: one place for how the sandboxes are started and logged
+into, so a change to it is made once.
+
+What it provides:
+
+* ``procore_jde_world(tmp_path, ...)``: a context manager serving both simulators (JDE AIS and Procore at
+  scale 0.05, Procore's rate limits on but generous, no latency) and yielding a ``ProcoreJdeWorld``:
+  ``resources`` (``jde``, ``procore``, ``staging``, ``ledger``: what ``materialize`` takes; staging and a
+  SQLite ledger under ``tmp_path``), ``ledger``, ``jde_url`` / ``procore_url`` and ``day`` (the partition a
+  run takes by default: today in UTC, where ``activity`` lands).
+* ``all_assets()``: every asset a test may run: JDE tables, SaaS entities, and every asset list the
+  ``procore_jde`` modules define (module-level lists named ``*_assets`` or ``*_tables``), so the world works
+  while the flows land one by one. ``run_assets`` / ``world.materialize`` / ``world.run`` materialize
+  assets by name for a partition.
+* JDE side: ``world.jde_rows(table, **where)`` (F4301, F4311, F0411Z1, F0911Z1, F0101, F0401, ... through
+  the simulator's ``/sandbox/rows``), ``world.jde_faults(...)``.
+* Procore side: ``world.procore_records(table, **where)`` (stored rows through ``/sandbox/records``: cents,
+  JSON text, soft-deleted rows), ``world.procore_record(table, id)``, ``world.activity(**counts)`` (people's
+  work, ``POST /sandbox/activity``; answers ``{"updated_at", "records": {kind: [ids]}}``),
+  ``world.procore_faults(...)``, ``world.procore_state()``, and ``world.clerk``: a project manager on
+  their own Procore app (events they cause are not the connector's own writes) who approves a given
+  requisition or change order through the API (``approve_requisition``, ``approve_change_order``), so a
+  test controls what is approved on a day; ``world.link_vendor`` sets a vendor's ``origin_id`` as a
+  previous sync would have.
+* Ledger: ``world.xrefs(entity)``, ``world.queue(flow)`` (open retry-queue items), ``world.audit_counts(
+  flow)`` (audit actions counted), ``world.inbox_event(...)`` (a Procore webhook delivery stored in the
+  inbox as the receiver stores it).
+* ``procore_day(stamp)``: the UTC partition (``yyyy-mm-dd``) of a Procore stamp; ``busy_day()``: the
+  sandboxes' mass-update day (21 days ago).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import pkgutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import requests
+import sqlalchemy as sa
+from asset_runs import metadata_by_asset, named
+from dagster import AssetsDefinition, DagsterInstance, ExecuteInProcessResult, instance_for_test, materialize
+from sandbox_logins import on_simulator
+
+from connector_assets.jde.assets import jde_assets
+from connector_assets.saas_assets import saas_assets
+from connector_assets.staging import StagingResource
+from connector_resources.jde import JdeAisResource
+from connector_resources.ledger import Ledger, LedgerResource
+from connector_resources.procore import ProcoreResource
+from connector_sandbox.jde_ais import JdeSandboxSettings
+from connector_sandbox.jde_ais import run_in_thread as run_jde
+from connector_sandbox.procore import ClientApp, ProcoreSandboxSettings, RateLimitSettings
+from connector_sandbox.procore import run_in_thread as run_procore
+from connector_sandbox.procore.settings import DEFAULT_CLIENT
+
+INTEGRATION = "procore_jde"
+PACKAGE = "connector_assets.integrations.procore_jde"
+# A project manager's own app: their approvals are people's work, not the connector's writes (webhook
+# events name another application), and they do not spend the connector's rate limit.
+CLERK = ClientApp(
+    client_id="procore-pm-clerk",
+    client_secret="sandbox-clerk-secret",
+    application_id="pm-clerk-app",
+    service_account_user_id=7_100_002,
+    service_account_name="Project Manager (test clerk)",
+)
+GENEROUS = RateLimitSettings(hourly_limit=1_000_000, spike_limit=100_000)
+WEBHOOK_TOKEN = "sandbox-procore-hook"
+
+
+def procore_day(stamp: str | datetime) -> str:
+    """The UTC day (partition key) of a Procore stamp (``2025-03-04T18:22:10Z`` or a datetime)."""
+    moment = datetime.fromisoformat(stamp.replace("Z", "+00:00")) if isinstance(stamp, str) else stamp
+    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return moment.date().isoformat()
+
+
+def today() -> str:
+    """Today in UTC: the partition the sandbox's activity (stamped now) lands in."""
+    return datetime.now(UTC).date().isoformat()
+
+
+def busy_day() -> str:
+    """Both sandboxes' mass-update day (21 days before today); computed when a test runs."""
+    return (date.today() - timedelta(days=21)).isoformat()
+
+
+def _integration_modules() -> Iterator[Any]:
+    """Every module of the procore_jde package (and its sub-packages) that exists now."""
+    package = importlib.import_module(PACKAGE)
+    for info in pkgutil.walk_packages(package.__path__, f"{PACKAGE}."):
+        yield importlib.import_module(info.name)
+
+
+def integration_assets() -> list[AssetsDefinition]:
+    """The assets the procore_jde modules define so far: module-level lists named ``*_assets`` or
+    ``*_tables`` (flows, mapping tables, reconciliation), each once."""
+    found: dict[Any, AssetsDefinition] = {}
+    for module in _integration_modules():
+        for name, value in vars(module).items():
+            if not (name.endswith("_assets") or name.endswith("_tables")) or not isinstance(
+                value, list | tuple
+            ):
+                continue
+            for item in value:
+                if isinstance(item, AssetsDefinition):
+                    found.setdefault(item.key, item)
+    return list(found.values())
+
+
+def all_assets() -> list[AssetsDefinition]:
+    """Every asset a Procore -> JDE test runs (JDE tables, SaaS entities, the integration's); ``named``
+    picks a run's assets out of it."""
+    shared = [*jde_assets, *saas_assets]
+    keys = {a.key for a in shared}
+    return shared + [a for a in integration_assets() if a.key not in keys]
+
+
+def run_assets(
+    resources: dict[str, Any],
+    names: tuple[str, ...],
+    partition: str | None,
+    *,
+    ok: bool = True,
+    instance: DagsterInstance | None = None,
+) -> ExecuteInProcessResult:
+    """Materialize the ``names`` assets of ``partition`` (in ``instance``, else a throwaway one) and assert
+    the run succeeded (naming the failures), or failed when ``ok`` is False."""
+    if instance is None:
+        with instance_for_test() as throwaway:
+            return run_assets(resources, names, partition, ok=ok, instance=throwaway)
+    chosen = named(names, all_assets())
+    missing = set(names) - {a.key.to_user_string() for a in chosen}
+    assert not missing, f"no such asset (yet): {sorted(missing)}"
+    result = materialize(
+        chosen, resources=resources, instance=instance, partition_key=partition, raise_on_error=False
+    )
+    assert result.success is ok, [e.message for e in result.all_events if e.is_failure]
+    return result
+
+
+def metadata_values(result: ExecuteInProcessResult) -> dict[str, dict[str, Any]]:
+    """Each materialized asset's metadata values (plain numbers and text), by asset key."""
+    return {
+        k: {f: getattr(v, "value", v) for f, v in m.items()} for k, m in metadata_by_asset(result).items()
+    }
+
+
+class ProcoreClerk:
+    """A project manager working in Procore through the API on their own app: approves what a test says."""
+
+    def __init__(self, procore_url: str, company_id: int) -> None:
+        self.base, self.company_id = procore_url, company_id
+        answer = requests.post(
+            f"{procore_url}/oauth/token",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": CLERK.client_id,
+                "client_secret": CLERK.client_secret,
+            },
+            timeout=15,
+        )
+        assert answer.status_code == 200, answer.text
+        self.headers = {
+            "Authorization": f"Bearer {answer.json()['access_token']}",
+            "Procore-Company-Id": str(company_id),
+        }
+
+    def call(self, method: str, path: str, body: dict | None = None, **params: Any) -> Any:
+        answer = requests.request(
+            method,
+            f"{self.base}/rest/v1.0/{path}",
+            json=body,
+            params=params,
+            headers=self.headers,
+            timeout=30,
+        )
+        assert answer.status_code < 300, f"{method} {path}: {answer.status_code} {answer.text}"
+        return answer.json() if answer.content else None
+
+    def approve_requisition(
+        self, project_id: int | str, requisition_id: int | str, status: str = "approved"
+    ) -> dict:
+        """Sets the requisition's status (Procore allows it on the latest open invoice of a commitment)."""
+        body = {"project_id": int(project_id), "requisition": {"status": status}}
+        return self.call("PATCH", f"requisitions/{requisition_id}", body, project_id=project_id)
+
+    def approve_change_order(
+        self, project_id: int | str, change_order_id: int | str, status: str = "approved"
+    ) -> dict:
+        body = {"commitment_change_order": {"status": status}}
+        return self.call("PATCH", f"projects/{project_id}/commitment_change_orders/{change_order_id}", body)
+
+    def requisition(self, project_id: int | str, requisition_id: int | str) -> dict:
+        return self.call("GET", f"requisitions/{requisition_id}", project_id=project_id)
+
+
+class ProcoreJdeWorld:
+    """The two simulators, the resources ``materialize`` takes, the ledger, and runs of a day's assets.
+
+    ``day`` is the partition a run takes by default; ``instance``, when a test sets it, is the one Dagster
+    instance all its runs go to (else each run gets a throwaway one).
+    """
+
+    instance: DagsterInstance | None = None
+
+    def __init__(
+        self, resources: dict[str, Any], db: str, jde_url: str, procore_url: str, tmp_path: Path, day: str
+    ) -> None:
+        self.resources, self.db, self.tmp_path, self.day = resources, db, tmp_path, day
+        self.jde_url, self.procore_url = jde_url, procore_url  # .../jderest, http://host:port
+        self.jde_root = jde_url.removesuffix(
+            "/jderest"
+        )  # the JDE simulator's operator routes: <root>/sandbox
+        self.ledger = Ledger(db)
+        self.company_id = int(resources["procore"].company_id)
+        self._clerk: ProcoreClerk | None = None
+
+    # -- runs ----------------------------------------------------------------------------------------
+
+    def materialize(
+        self, *names: str, partition: str | None = None, ok: bool = True
+    ) -> ExecuteInProcessResult:
+        return run_assets(self.resources, names, partition or self.day, ok=ok, instance=self.instance)
+
+    def run(self, *names: str, partition: str | None = None, ok: bool = True) -> dict[str, dict[str, Any]]:
+        """The run's metadata values by asset (``partition``, else the world's day)."""
+        return metadata_values(self.materialize(*names, partition=partition, ok=ok))
+
+    def run_whole(self, *names: str, ok: bool = True) -> dict[str, dict[str, Any]]:
+        """Unpartitioned assets (mapping tables, ``jde_gl_accounts``)."""
+        return metadata_values(run_assets(self.resources, names, None, ok=ok, instance=self.instance))
+
+    def mapped_keys(self, asset: str, partition: str | None = None) -> set[str]:
+        """The source keys a ``*_mapped`` asset staged for the partition."""
+        rows = self.resources["staging"].read_rows(asset, partition or self.day)
+        return {json.loads(row["payload"])["source_key"] for row in rows}
+
+    # -- JDE -------------------------------------------------------------------------------------------
+
+    def jde_rows(self, table: str, **where: Any) -> list[dict]:
+        """Rows the JDE simulator stores (what JDE holds), by column alias (``DOCO=4711``)."""
+        params = {"limit": 1000, **where}
+        answer = requests.get(f"{self.jde_root}/sandbox/rows/{table}", params=params, timeout=10)
+        assert answer.status_code == 200, answer.text
+        return answer.json()["rows"]
+
+    def jde_faults(self, **knobs: Any) -> None:
+        requests.post(f"{self.jde_root}/sandbox/faults", json=knobs, timeout=10).raise_for_status()
+
+    # -- Procore ---------------------------------------------------------------------------------------
+
+    def procore_records(self, table: str, **where: Any) -> list[dict]:
+        """Rows the Procore simulator stores (``requisitions``, ``commitments``, ``vendors``,
+        ``commitment_change_orders``, ``commitment_line_items``, ...), filtered by column equality."""
+        params = {"limit": 1000, **where}
+        answer = requests.get(f"{self.procore_url}/sandbox/records/{table}", params=params, timeout=10)
+        assert answer.status_code == 200, answer.text
+        return answer.json()["rows"]
+
+    def procore_record(self, table: str, record_id: int | str) -> dict:
+        answer = requests.get(f"{self.procore_url}/sandbox/records/{table}/{record_id}", timeout=10)
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+    def activity(self, **counts: int) -> dict[str, Any]:
+        """People's work in Procore now (``new_requisitions=2``, ``updated_change_orders=1`` ...), all
+        stamped with one ``updated_at``: ``{"updated_at", "records": {kind: [ids]}}``."""
+        answer = requests.post(f"{self.procore_url}/sandbox/activity", json=counts, timeout=60)
+        assert answer.status_code < 300, answer.text
+        return answer.json()
+
+    def procore_faults(self, **knobs: Any) -> None:
+        requests.post(f"{self.procore_url}/sandbox/faults", json=knobs, timeout=10).raise_for_status()
+
+    def procore_state(self) -> dict:
+        """Row counts, calls by endpoint, statuses (``429``), webhook counts."""
+        return requests.get(f"{self.procore_url}/sandbox/state", timeout=10).json()
+
+    @property
+    def clerk(self) -> ProcoreClerk:
+        if self._clerk is None:
+            self._clerk = ProcoreClerk(self.procore_url, self.company_id)
+        return self._clerk
+
+    def link_vendor(self, vendor_id: int | str, an8: int | str) -> dict:
+        """The vendor carries ``origin_id`` ``JDE-V-<an8>`` / ``origin_code`` written by the connector's app,
+        as an earlier sync would have left it."""
+        with self.resources["procore"].session() as session:
+            return session.update_vendor(vendor_id, {"origin_id": f"JDE-V-{an8}", "origin_code": str(an8)})
+
+    # -- the ledger ------------------------------------------------------------------------------------
+
+    def xrefs(self, entity: str, target: str = "JDE") -> dict[str, str | None]:
+        """Source key -> target id (None: claimed, not recorded) of the integration's ``entity`` xrefs."""
+        with self.ledger.engine.begin() as conn:
+            rows = conn.execute(
+                sa.text(
+                    "select source_key, target_id from mlc_xref where integration = :i "
+                    "and entity = :e and target_system = :t"
+                ),
+                {"i": INTEGRATION, "e": entity, "t": target},
+            ).all()
+        return dict(rows)
+
+    def queue(self, flow: str) -> dict[str, str]:
+        """Open retry-queue items of a flow (``purchase_orders``): source key -> reason."""
+        return {
+            item.source_key: item.reason
+            for item in self.ledger.open_items(integration=INTEGRATION, flow=flow)
+        }
+
+    def audit_counts(self, flow: str) -> dict[str, int]:
+        """Audit events of a flow, counted by action (``create``, ``skip``, ``hold`` ...)."""
+        with self.ledger.engine.begin() as conn:
+            rows = conn.execute(
+                sa.text(
+                    "select action, count(*) from mlc_audit_event where integration = :i and flow = :f "
+                    "group by action"
+                ),
+                {"i": INTEGRATION, "f": flow},
+            ).all()
+        return dict(rows)
+
+    def inbox_event(
+        self,
+        resource_name: str,
+        resource_id: int | str,
+        *,
+        project_id: int | str | None = None,
+        event_type: str = "update",
+        event_id: int = 1,
+        at: datetime | None = None,
+        application_id: str | None = None,
+    ) -> bool:
+        """A Procore v2 webhook delivery stored in the inbox (source ``procore``) as the receiver stores
+        it; False when that event (same ``event_id``) was stored before, as for a duplicate delivery."""
+        stamp = (at or datetime.now(UTC)).astimezone(UTC)
+        payload: dict[str, Any] = {
+            "id": event_id,
+            "ulid": f"01PROCOREJDE{event_id:014d}",
+            "timestamp": stamp.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            "metadata": {
+                "source_user_id": 7_200_001,
+                "source_project_id": int(project_id) if project_id is not None else None,
+                "source_company_id": self.company_id,
+                "source_application_id": application_id,
+            },
+            "user_id": 7_200_001,
+            "company_id": self.company_id,
+            "api_version": "v2.0",
+            "event_type": event_type,
+            "resource_name": resource_name,
+            "resource_id": int(resource_id),
+        }
+        if project_id is not None:
+            payload["project_id"] = int(project_id)
+        body = json.dumps(payload).encode()
+        return self.ledger.inbox_put(
+            source="procore",
+            event_id=f"ulid:{payload['ulid']}",
+            body=body,
+            headers={"content-type": "application/json"},
+        )
+
+
+@contextmanager
+def procore_jde_world(
+    tmp_path: Path,
+    *,
+    jde: JdeSandboxSettings | None = None,
+    procore: ProcoreSandboxSettings | None = None,
+    db: str | None = None,
+    project_ids: str = "",
+) -> Iterator[ProcoreJdeWorld]:
+    """Both simulators served for the block (scale 0.05 unless given), a world on them; ``db`` is the
+    ledger (a SQLite file under ``tmp_path`` unless given); ``project_ids`` limits the Procore reads
+    (``ML_PROCORE_PROJECT_IDS``); runs take today (UTC) unless the test sets the world's ``day``."""
+    jde_url, stop_jde = run_jde(jde or JdeSandboxSettings(scale=0.05))
+    try:
+        settings = procore or ProcoreSandboxSettings(
+            scale=0.05, rate_limits=GENEROUS, clients=(DEFAULT_CLIENT, CLERK)
+        )
+        procore_url, stop_procore = run_procore(settings)
+        try:
+            db = db or f"sqlite:///{tmp_path / 'ledger.sqlite'}"
+            resources = {
+                "jde": on_simulator(JdeAisResource, jde_url),
+                "procore": on_simulator(
+                    ProcoreResource,
+                    procore_url,
+                    auth_url=procore_url,
+                    webhook_token=WEBHOOK_TOKEN,
+                    project_ids=project_ids,
+                ),
+                "staging": StagingResource(base_dir=str(tmp_path / "staging")),
+                "ledger": LedgerResource(db_url=db),
+            }
+            world = ProcoreJdeWorld(resources, db, jde_url, procore_url, tmp_path, today())
+            try:
+                yield world
+            finally:
+                world.ledger.dispose()
+        finally:
+            stop_procore()
+    finally:
+        stop_jde()
