@@ -52,6 +52,8 @@ JDE_REASONS = {
     "59A5": "the amounts do not balance (a voucher's G/L distribution must add up to the invoice total, "
     "a journal entry's lines to zero)",
     "59A6": "the purchase order does not exist in JDE",
+    "59A7": "the purchase order line cannot be changed in JDE (it does not exist, or it is closed or "
+    "cancelled); add a new line instead",
     "59A8": "the voucher is not in JDE's A/P ledger (F0411)",
     "59A9": "the voucher's pay item is on hold in JDE; release the hold first",
     "59AA": "the address number does not exist in JDE's address book (F0101)",

@@ -1,0 +1,243 @@
+"""Purchase orders written into JD Edwards for any "X -> JDE" flow (e.g. Procore commitments), and lines
+added to them later (e.g. Procore change orders).
+
+An order goes through ``ML_CreatePurchaseOrder``; JDE numbers it (Next Numbers), so the target id is the
+order key JDE assigned, ``KCOO:DOCO:DCTO`` (``00001:4711:OP``). Lines added to an existing order go
+through ``ML_UpdatePurchaseOrder``; each added line carries the source's line reference in F4311.VR01,
+and the target id is ``KCOO:DOCO:DCTO:<reference>``.
+
+Why the writes cannot duplicate. Purchase Order Entry (P4310) refuses neither a second order with the
+same Reference (F4301.VR01) nor a second line with the same line reference (F4311.VR01), so a write whose
+answer was lost (a crash, a timeout) would be sent again as a second order. The kit searches before every
+create (``find``), and these targets search JDE by exactly those references: an order or lines an
+earlier attempt wrote are adopted, never written twice. A JDE refusal with a code (59A6 order not found,
+59A7 line not changeable, 59A2/59A3 accounts ...) is a business error, ``JdeRefused`` in a finance user's
+words; anything else (JDE down, no answer) propagates, so the kit retries, searching first.
+"""
+
+from datetime import date
+from typing import Any
+
+from connector_assets.flows.core import Mapped
+from connector_assets.jde.targets import JdeRefused, JdeTarget, VoucherChanged, jde_number, jde_reason
+from connector_resources.jde import Condition, JdeOrchestrationError
+
+# What these targets reach in JDE, named once for the flows' ``reads`` / ``writes`` (``ml-connector ping``).
+CREATE_PURCHASE_ORDER = "ML_CreatePurchaseOrder"
+UPDATE_PURCHASE_ORDER = "ML_UpdatePurchaseOrder"
+PO_HEADER_TABLE = "F4301"  # searched by VR01 (the source's order reference) before an order is created
+PO_LINE_TABLE = "F4311"  # searched by VR01 (the source's line reference) before lines are added
+
+DEFAULT_ORDER_TYPE = "OP"  # the contracts' default Order_Type
+HEADER_DATES = ("Order_Date", "Requested_Date")  # ML_CreatePurchaseOrder's header date inputs
+LINE_DATES = ("Requested_Date",)  # the Lines grid's date input (both contracts)
+HEADER_UPDATES = ("Reference", "Remark", "Requested_Date")  # what an order's update changes in JDE
+
+
+def order_id(company: Any, number: Any, order_type: Any) -> str:
+    """The target id of an order: ``KCOO:DOCO:DCTO`` (``00001:4711:OP``)."""
+    return f"{str(company).strip()}:{int(number)}:{str(order_type).strip()}"
+
+
+def parse_order_id(target_id: str) -> tuple[str, int, str]:
+    """(KCOO, DOCO, DCTO) of an order's target id, or of added lines' (``KCOO:DOCO:DCTO:<reference>``),
+    so a flow that adds lines or vouchers against an order reads the key from the order's xref."""
+    parts = str(target_id).split(":", 3)
+    number = jde_number(parts[1]) if len(parts) >= 3 else None
+    if number is None or not parts[0].strip() or not parts[2].strip():
+        raise ValueError(f"{target_id!r} is not a JDE order key KCOO:DOCO:DCTO (e.g. 00001:4711:OP)")
+    return parts[0].strip(), number, parts[2].strip()
+
+
+def _day(value: Any) -> date | None:
+    """An ISO ``yyyy-mm-dd`` body date as the date the JDE session formats in the user's pattern."""
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(value) if isinstance(value, str) and value.strip() else None
+
+
+def _lines(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{**line, **{name: _day(line.get(name)) for name in LINE_DATES if name in line}} for line in lines]
+
+
+def _text(value: Any) -> str:
+    return str(value or "").strip()
+
+
+class PurchaseOrders(JdeTarget):
+    """Source purchase orders (or subcontracts) as JDE purchase orders (an F4301 header and its F4311
+    lines), through ``ML_CreatePurchaseOrder``. A record's body is that orchestration's inputs, dates as
+    ISO strings; ``Reference`` is the source's order reference (F4301.VR01), the natural key.
+
+    Once written, only the header follows the source (``Reference``, ``Remark``, ``Requested_Date``,
+    through ``ML_UpdatePurchaseOrder``): the order's lines are never rewritten, since receipts and vouchers
+    in JDE may already stand on them; changes to an order arrive as added lines (``PurchaseOrderLines``).
+    """
+
+    def _describe(self, body: dict[str, Any]) -> str:
+        reference = _text(body.get("Reference")) or "without a reference"
+        return f"purchase order {reference} for supplier {_text(body.get('Supplier'))}"
+
+    def find(self, record: Mapped) -> str | None:
+        body = record.body
+        reference = _text(body.get("Reference"))
+        if not reference:
+            return None  # nothing to search by; the mapper always sends one
+        company = _text(body.get("Order_Company"))
+        order_type = _text(body.get("Order_Type")) or DEFAULT_ORDER_TYPE
+        rows = self.session.browse(
+            PO_HEADER_TABLE,
+            columns=["KCOO", "DOCO", "DCTO", "SFXO", "AN8", "VR01"],
+            conditions=[
+                Condition(f"{PO_HEADER_TABLE}.VR01", "EQUAL", reference),
+                Condition(f"{PO_HEADER_TABLE}.KCOO", "EQUAL", company),
+                Condition(f"{PO_HEADER_TABLE}.DCTO", "EQUAL", order_type),
+            ],
+        )
+        supplier = jde_number(body.get("Supplier"))
+        ours: list[int] = []
+        others: set[int] = set()
+        for row in rows:
+            number = jde_number(row.get("DOCO"))
+            if number is None or _text(row.get("VR01")) != reference:
+                continue
+            an8 = jde_number(row.get("AN8"))
+            if an8 == supplier:
+                ours.append(number)
+            else:
+                others.add(an8 or 0)
+        if ours:
+            return order_id(company, min(ours), order_type)  # the oldest, should JDE hold several
+        if others:
+            # The reference is this record's alone: an order under it for another supplier was written for
+            # this record before its supplier changed (or entered by hand). A second order would double
+            # the commitment, so a person decides.
+            raise VoucherChanged(
+                f"JDE already holds a {order_type} order with reference {reference} in company {company} "
+                f"for supplier(s) {sorted(others)}, not supplier {supplier}; check that order in JDE (change "
+                "its supplier or reference), then replay this item"
+            )
+        return None
+
+    def create(self, record: Mapped) -> str:
+        body = dict(record.body)
+        for name in HEADER_DATES:
+            if name in body:
+                body[name] = _day(body[name])
+        body["Lines"] = _lines(list(body.get("Lines") or []))
+        outputs = self._orchestrate(CREATE_PURCHASE_ORDER, body, self._describe(record.body))
+        number = jde_number(outputs.get("Order_Number"))
+        if number is None:
+            raise JdeRefused(
+                f"{self._describe(record.body)}: JDE answered without an order number ({outputs}); "
+                "look for the order in JDE before replaying"
+            )
+        company = _text(outputs.get("Order_Company")) or _text(body.get("Order_Company"))
+        order_type = _text(outputs.get("Order_Type")) or _text(body.get("Order_Type")) or DEFAULT_ORDER_TYPE
+        return order_id(company, number, order_type)
+
+    def update(self, target_id: str, record: Mapped) -> None:
+        company, number, order_type = parse_order_id(target_id)
+        inputs: dict[str, Any] = {
+            "Order_Company": company,
+            "Order_Number": number,
+            "Order_Type": order_type,
+            **{name: record.body.get(name) for name in HEADER_UPDATES},
+        }
+        inputs["Requested_Date"] = _day(inputs["Requested_Date"])
+        self._orchestrate(UPDATE_PURCHASE_ORDER, inputs, f"purchase order {company} {number} {order_type}")
+
+    def _orchestrate(self, name: str, inputs: dict[str, Any], what: str) -> dict[str, Any]:
+        return orchestrate(self.session, name, inputs, what)
+
+
+class PurchaseOrderLines(JdeTarget):
+    """Lines added to an existing JDE purchase order (e.g. a source change order's line items), through
+    ``ML_UpdatePurchaseOrder``. A record's body is ``{"Order_Company", "Order_Number", "Order_Type",
+    "Lines": [...]}``; every line carries the same ``Reference`` (F4311.VR01, e.g. ``PCCO-<id>``), by which
+    they are found again: the target id is ``KCOO:DOCO:DCTO:<reference>``.
+
+    Added lines are never changed by the integration: a source record that changes after its lines were
+    added is refused (``VoucherChanged``), and a person decides what to do in JDE.
+    """
+
+    def _key(self, record: Mapped) -> tuple[str, int, str, str]:
+        body = record.body
+        references = {_text(line.get("Reference")) for line in body.get("Lines") or []}
+        number = jde_number(body.get("Order_Number"))
+        if len(references) != 1 or "" in references or number is None:
+            raise ValueError(
+                f"{record.source_key}: lines to add need an order number and one line Reference on every "
+                f"line (got order {body.get('Order_Number')!r}, references {sorted(references)})"
+            )
+        order_type = _text(body.get("Order_Type")) or DEFAULT_ORDER_TYPE
+        return _text(body.get("Order_Company")), number, order_type, references.pop()
+
+    def find(self, record: Mapped) -> str | None:
+        company, number, order_type, reference = self._key(record)
+        rows = self.session.browse(
+            PO_LINE_TABLE,
+            columns=["KCOO", "DOCO", "DCTO", "LNID", "VR01"],
+            conditions=[
+                Condition(f"{PO_LINE_TABLE}.KCOO", "EQUAL", company),
+                Condition(f"{PO_LINE_TABLE}.DOCO", "EQUAL", number),
+                Condition(f"{PO_LINE_TABLE}.DCTO", "EQUAL", order_type),
+                Condition(f"{PO_LINE_TABLE}.VR01", "EQUAL", reference),
+            ],
+        )
+        if any(_text(row.get("VR01")) == reference for row in rows):
+            return f"{order_id(company, number, order_type)}:{reference}"
+        return None
+
+    def create(self, record: Mapped) -> str:
+        company, number, order_type, reference = self._key(record)
+        lines = [{k: v for k, v in line.items() if k != "Line_Number"} for line in record.body["Lines"]]
+        inputs = {
+            "Order_Company": company,
+            "Order_Number": number,
+            "Order_Type": order_type,
+            "Lines": _lines(lines),
+        }
+        what = f"lines {reference} on purchase order {company} {number} {order_type}"
+        orchestrate(self.session, UPDATE_PURCHASE_ORDER, inputs, what)
+        return f"{order_id(company, number, order_type)}:{reference}"
+
+    def update(self, target_id: str, record: Mapped) -> None:
+        xref = self._xref(record)
+        if xref is None or not xref.target_id:
+            return  # adopting lines an earlier attempt added: they are there, nothing to change
+        raise VoucherChanged(
+            f"changed in {self.source_label} after its lines were added to JDE purchase order "
+            f"{target_id.rsplit(':', 1)[0]} (line reference {target_id.rsplit(':', 1)[-1]}); the integration "
+            "never rewrites lines already on an order: change the order in JDE by hand if needed, then "
+            "abandon this item"
+        )
+
+
+def orchestrate(session: Any, name: str, inputs: dict[str, Any], what: str) -> dict[str, Any]:
+    """``name``'s outputs; a refusal with a JDE code is ``JdeRefused`` naming ``what`` and the reason in a
+    finance user's words; any other failure propagates for the kit to retry (it searches first)."""
+    try:
+        return dict(session.orchestrate(name, inputs).outputs)
+    except JdeOrchestrationError as exc:
+        if "59A6" in exc.codes:
+            # Only an order the integration wrote is ever named here, so JDE lost it since.
+            raise JdeRefused(
+                f"{what}: {jde_reason(exc)}. The integration wrote this order earlier, so it was deleted or "
+                "renumbered in JDE since: check the order in JDE, then replay or abandon this item"
+            ) from None
+        if exc.is_business_error:
+            raise JdeRefused(f"{what}: {jde_reason(exc)}") from None
+        raise
+
+
+__all__ = [
+    "CREATE_PURCHASE_ORDER",
+    "PO_HEADER_TABLE",
+    "PO_LINE_TABLE",
+    "UPDATE_PURCHASE_ORDER",
+    "PurchaseOrderLines",
+    "PurchaseOrders",
+    "order_id",
+    "parse_order_id",
+]
