@@ -23,6 +23,7 @@ from .dates import DatePattern, to_hhmmss, to_julian
 from .errors import timestamp
 from .factory import COMPANY_BY_CODE, Account, compress, right_justify
 from .store import Store
+from .supplier_details import DetailError, check_detail_inputs, write_supplier_details
 from .vocabulary import PAYMENT_TERMS
 
 
@@ -509,6 +510,10 @@ def _update(
 
 def add_update_supplier(call: Call, inputs: dict[str, Any]) -> dict[str, Any]:
     conn = call.store.conn
+    try:
+        check_detail_inputs(inputs)
+    except DetailError as exc:
+        raise BusinessError("59A0", str(exc)) from None
     if inputs["Business_Unit"]:
         _require_business_unit(conn, inputs["Business_Unit"], "Business_Unit")
     book_changes = {
@@ -576,6 +581,7 @@ def add_update_supplier(call: Call, inputs: dict[str, Any]) -> dict[str, Any]:
                 [{"AN8": an8, "SNTO": an8, **supplier_defaults, **supplier_changes, **stamp}],
                 connection=conn,
             )
+            write_supplier_details(call.store, conn, an8, inputs, stamp["UPMJ"], call.audit)
             return {"Address_Number": an8, "Action": "ADDED"}
         if not conn.execute('SELECT 1 FROM "F0101" WHERE "AN8" = ?', (an8,)).fetchone():
             raise BusinessError(
@@ -590,6 +596,7 @@ def add_update_supplier(call: Call, inputs: dict[str, Any]) -> dict[str, Any]:
                 [{"AN8": an8, "SNTO": an8, **supplier_defaults, **supplier_changes, **stamp}],
                 connection=conn,
             )
+        write_supplier_details(call.store, conn, an8, inputs, stamp["UPMJ"], call.audit)
     return {"Address_Number": an8, "Action": "UPDATED"}
 
 

@@ -28,6 +28,7 @@ from connector_sandbox.seeding import (
 )
 
 from .addresses import seed_addresses
+from .contacts import seed_contacts
 from .dates import from_julian, to_julian
 from .factory import FILLER, AccountRef, DataFactory, OrderRef, SupplierRef, ledger_from_batch, right_justify
 from .settings import JdeSandboxSettings
@@ -59,8 +60,9 @@ SeedPlan = seed_plan(
 
 
 # Bumped when the seeded tables change (2: F0911 added; 3: 4-decimal stock costs; 4: F0116 addresses and
-# remit-to parties), so an older database is refused, not half-used.
-SEED_LAYOUT = 4
+# remit-to parties; 5: F0115 phones, F01151 e-mail addresses, F0030 bank accounts), so an older database is
+# refused, not half-used.
+SEED_LAYOUT = 5
 
 
 def seed(store: Store, settings: JdeSandboxSettings) -> SeedReport:
@@ -91,6 +93,8 @@ def seed(store: Store, settings: JdeSandboxSettings) -> SeedReport:
     # Addresses (F0116) likewise draw from their own generator, after everything else is seeded.
     longest = [ref.an8 for ref in factory.suppliers[len(SIGNATURE_SUPPLIERS) : len(_NAMED)]]
     seed_addresses(store, factory.suppliers, random.Random(f"F0116:{settings.seed}"), anchor, longest)
+    # Phones, e-mail addresses and bank accounts too (F0115 / F01151 / F0030).
+    seed_contacts(store, factory.suppliers, random.Random(f"F0115:{settings.seed}"))
     store.set_meta("seed_signature", signature)
     store.set_meta("seed_anchor", anchor.isoformat())
     store.set_meta("seed_plan", json.dumps(asdict(plan)))
