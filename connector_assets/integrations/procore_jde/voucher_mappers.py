@@ -1,0 +1,385 @@
+"""One approved Procore requisition (subcontractor invoice) -> the ``ML_CreateVoucherBatch`` inputs of one
+JDE batch voucher against its commitment's purchase order, or the reason it cannot be one. Pure: what
+the mapper needs (lines with their cost codes, commitment, AN8, the PO's JDE key) is read by ``vouchers``.
+
+What a voucher is worth (Procore reference §2.5; the G702 arithmetic the simulator renders):
+
+* A requisition line pays **this period's work + materials presently stored, less this period's
+  retainage**: ``work_completed_this_period + materials_presently_stored - retainage_this_period``.
+  Procore's line carries the retainage held *to date* (``total_retainage``) and its ``retainage_percent``;
+  this period's retainage is that total less the retainage on the work billed before
+  (``work_completed_from_previous_application`` x percent, rounded half-up to the cent per line, as
+  Procore's G702 rounds). A line whose retainage to date falls (a release) pays the release.
+* Retainage held is **not vouchered**: it stays owed to the subcontractor and is vouchered when a later
+  invoice releases it (that invoice's lines then pay more than their work).
+* Each line goes to the JDE account its cost code maps to (``CostCodeMap.account``); lines on one account
+  are merged into one distribution line; lines (and merged lines) of 0.00 are dropped.
+* The voucher's gross = the sum of its distribution, so it balances by construction. When Procore states
+  ``summary.current_payment_due`` and it differs from that sum by more than a cent, the requisition is
+  refused with both figures named: a finance user must see the difference rather than get a wrong voucher.
+* A requisition with nothing payable (gross 0.00) is skipped (``Skipped``, audited by the flow), not
+  queued; one whose lines come to less than zero is refused (a credit is entered in JDE by a person).
+
+Header: Company and the pay item's business unit = the project's job (``CostCodeMap.job``); Supplier = the
+commitment vendor's AN8; Invoice_Number = the requisition's ``invoice_number``, else ``REQ-<number>``;
+Invoice_Date = ``billing_date``; GL_Date = ``requisition_end`` (the end of the period whose work is billed:
+the cost belongs to the month the work was done, which job cost reports by period expect; Procore sets
+``billing_date`` to the same day by default) falling back to ``billing_date``; Order_Company /
+Order_Number / Order_Type from the purchase order xref (``KCOO:DOCO:DCTO``); Pay_Status A; Remark
+``Procore invoice <number>``. Batch keys from the requisition id alone: EDUS ``MLPROCORE``, EDBT
+``PR<id>``, EDTN ``PROCORE-REQ-<id>`` (so an id of at most 10 digits), EDLN 1..n.
+
+Not yet writable: with no purchase order in JDE yet (or no AN8 for the vendor) the record is mapped with
+``depends_on`` the purchase order (or vendor) and held by the kit until that syncs.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, Protocol
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.typing import Series
+
+from connector_assets.flows import amounts
+from connector_assets.flows.core import Mapped, Rejected
+from connector_assets.flows.documents import version_text
+from connector_assets.jde import contracts, targets
+
+EDI_USER = "MLPROCORE"  # F0411Z1.EDUS: the integration user owning every batch this flow writes
+BATCH_PREFIX, TRANSACTION_PREFIX = "PR", "PROCORE-REQ-"
+BATCH_MAX, TRANSACTION_MAX = 15, 22  # F0411Z1.EDBT / EDTN
+ID_MAX_DIGITS = TRANSACTION_MAX - len(TRANSACTION_PREFIX)  # 10: the tighter of the two keys
+INVOICE_NUMBER_MAX, REMARK_MAX, EXPLANATION_MAX, LINES_MAX = 25, 30, 30, 999
+
+
+class JobAccountLike(Protocol):
+    """``cost_codes.JobAccount``: the F0901 account, its business unit (MCU) and company (CO)."""
+
+    account: str
+    business_unit: str
+    company: str
+
+
+class CostCodes(Protocol):
+    """What the mapper asks of ``cost_codes.CostCodeMap`` (a ``str`` answer is the refusal reason)."""
+
+    def job(self, project_id: str, project_label: str) -> Any: ...
+
+    def account(self, project_id: str, project_label: str, cost_code: str) -> Any: ...
+
+
+class BatchKey(targets.BatchKey):
+    """The F0411Z1/F0911Z1 batch key of one Procore requisition: the same on every attempt."""
+
+    @classmethod
+    def for_requisition(cls, requisition_id: str) -> "BatchKey":
+        return cls(EDI_USER, f"{BATCH_PREFIX}{requisition_id}", f"{TRANSACTION_PREFIX}{requisition_id}")
+
+
+class ProcoreVoucherRecord(contracts.JdeVoucherRecord):
+    """A voucher batch ML_CreateVoucherBatch accepts, against a purchase order, with the Procore version it
+    was mapped from. Supplier and order may be blank only while the record waits for them (``waits_for``:
+    held by the kit, remapped when released); the currency may be blank (JDE then takes the supplier's)."""
+
+    supplier_number: Series[str] = pa.Field(str_matches=r"^(\d{1,8})?$")
+    currency: Series[str] = pa.Field(str_matches=r"^([A-Z]{3})?$")
+    order_number: Series[str] = pa.Field(str_matches=r"^(\d{1,8})?$")
+    waits_for: Series[str] = pa.Field(nullable=False)
+    requisition_number: Series[str] = pa.Field(nullable=False)
+    procore_updated_at: Series[str] = pa.Field(str_matches=contracts.VERSION)
+
+    @pa.dataframe_check(error="a voucher without its supplier or purchase order must be held for them")
+    def supplier_and_order_unless_held(cls, frame: pd.DataFrame) -> Series[bool]:
+        known = (frame["supplier_number"] != "") & (frame["order_number"] != "")
+        return known | (frame["waits_for"] != "")
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A requisition that needs no voucher (nothing payable this period), and why: audited, not queued."""
+
+    source_key: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class VoucherInputs:
+    """What the flow read for one requisition before mapping it."""
+
+    requisition: dict[str, Any]
+    lines: list[dict[str, Any]]
+    commitment: dict[str, Any] | None  # the commitment the requisition bills (vendor, currency, project)
+    project_id: str
+    project_label: str  # "562949953432100 (Neubau Bürozentrum München)"
+    an8: str | None  # the vendor's JDE address number (vendors.vendor_an8), None when it has none
+    order_id: str | None  # the PO xref's target id "KCOO:DOCO:DCTO", None until the PO is written
+    order_dependency: str  # PURCHASE_ORDERS_FLOW.dependency_key(commitment id)
+    vendor_dependency: str | None  # VENDORS_FLOW.dependency_key(vendor id), None without a vendor
+    updated_at: datetime
+
+
+def order_parts(order_id: str) -> tuple[str, int, str] | None:
+    """``"00001:4711:OP"`` -> ("00001", 4711, "OP"); None when it does not read that way."""
+    parts = order_id.split(":")
+    if len(parts) != 3 or not parts[1].isdigit() or not parts[0] or not parts[2]:
+        return None
+    return parts[0], int(parts[1]), parts[2]
+
+
+def line_cost_code(line: dict[str, Any]) -> str | None:
+    """The line's cost code (``full_code``) as the Procore client resolved it (``_cost_code``: the line's
+    own cost code, else the commitment line it bills), else the rendered ``cost_code`` object's."""
+    resolved = str(line.get("_cost_code") or "").strip()
+    if resolved:
+        return resolved
+    code = line.get("cost_code")
+    if isinstance(code, dict) and str(code.get("full_code") or "").strip():
+        return str(code["full_code"]).strip()
+    return None
+
+
+def _cents(value: Decimal) -> Decimal:
+    return value.quantize(amounts.CENT, rounding=ROUND_HALF_UP)
+
+
+def retainage_this_period(line: dict[str, Any]) -> Decimal | str:
+    """Retainage the line holds back this period: retainage to date less the retainage on the work billed
+    before (at the line's percent, per line to the cent), or why it cannot be told."""
+    raw_total = line.get("total_retainage")
+    if raw_total in (None, ""):
+        return Decimal(0)  # the line keeps no retainage
+    total = amounts.amount(raw_total)
+    if total is None:
+        return f"retainage {raw_total!r} is not an amount"
+    previous = amounts.amount(line.get("work_completed_from_previous_application") or 0)
+    if previous is None:
+        return f"work billed before {line.get('work_completed_from_previous_application')!r} is not an amount"
+    if not previous:
+        return total
+    raw_percent = str(line.get("retainage_percent") or "").strip().rstrip("%")
+    percent = amounts.amount(raw_percent)
+    if percent is None:
+        return "it has work billed before but no retainage percent, so this period's retainage is unknown"
+    return total - _cents(previous * percent / Decimal(100))
+
+
+def line_payable(line: dict[str, Any]) -> Decimal | str:
+    """This period's work + stored materials less this period's retainage, or what is wrong."""
+    values = []
+    for name in ("work_completed_this_period", "materials_presently_stored"):
+        raw = line.get(name)
+        value = amounts.amount(raw if raw not in (None, "") else 0)
+        if value is None:
+            return f"{name.replace('_', ' ')} {raw!r} is not an amount"
+        values.append(value)
+    retainage = retainage_this_period(line)
+    if isinstance(retainage, str):
+        return retainage
+    return values[0] + values[1] - retainage
+
+
+@dataclass
+class _Account:
+    amount: Decimal
+    codes: list[str]
+    descriptions: list[str]
+
+    def explanation(self) -> str:
+        if len(self.codes) == 1:
+            text = f"{self.codes[0]} {self.descriptions[0]}".strip()
+        else:
+            text = "cost codes " + ", ".join(dict.fromkeys(self.codes))
+        return text[:EXPLANATION_MAX]
+
+
+def _day(value: Any) -> str | None:
+    text = str(value or "").strip()[:10]
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        return None
+
+
+def _describe(requisition: dict[str, Any]) -> str:
+    number = requisition.get("number")
+    invoice = requisition.get("invoice_number")
+    named = f"invoice {invoice}" if invoice else f"no. {number}"
+    vendor = requisition.get("vendor_name") or "unknown vendor"
+    return f"requisition {requisition.get('id')} ({named}, {vendor})"
+
+
+def distribution(
+    inputs: VoucherInputs, costs: CostCodes, problems: list[str]
+) -> tuple[dict[str, _Account], set[str]]:
+    """The voucher's distribution by account (problems appended), and the companies of its accounts."""
+    by_account: dict[str, _Account] = {}
+    companies: set[str] = set()
+    for position, line in enumerate(inputs.lines, start=1):
+        description = str(line.get("description") or "").strip()
+        where = f"line {position}" + (f" ({description})" if description else "")
+        payable = line_payable(line)
+        if isinstance(payable, str):
+            problems.append(f"{where}: {payable}")
+            continue
+        if not payable:
+            continue  # nothing billed on this line this period
+        code = line_cost_code(line)
+        if code is None:
+            problems.append(f"{where} has no cost code in Procore, so it has no JDE account")
+            continue
+        found = costs.account(inputs.project_id, inputs.project_label, code)
+        if isinstance(found, str):
+            problems.append(found)
+            continue
+        companies.add(str(found.company))
+        entry = by_account.setdefault(found.account, _Account(Decimal(0), [], []))
+        entry.amount += payable
+        entry.codes.append(code)
+        entry.descriptions.append(description)
+    kept = {account: entry for account, entry in by_account.items() if entry.amount}
+    return kept, companies
+
+
+def map_requisition(inputs: VoucherInputs, costs: CostCodes) -> Mapped | Rejected | Skipped:
+    """One approved requisition -> its voucher batch (see the module docstring), a refusal, or a skip."""
+    requisition = inputs.requisition
+    requisition_id = str(requisition.get("id"))
+    label = _describe(requisition)
+    problems: list[str] = []
+    if not requisition_id.isdigit() or len(requisition_id) > ID_MAX_DIGITS:
+        problems.append(
+            f"the Procore id {requisition_id!r} does not fit a JDE batch key (EDTN "
+            f"{TRANSACTION_PREFIX}<id> holds at most {ID_MAX_DIGITS} digits); enter this voucher in JDE "
+            "by hand"
+        )
+    job = costs.job(inputs.project_id, inputs.project_label)
+    if isinstance(job, str):
+        problems.append(job)
+    accounts, companies = distribution(inputs, costs, problems)
+    if not isinstance(job, str) and companies - {str(job.company)}:
+        listed = ", ".join(sorted(companies))
+        problems.append(
+            f"the cost codes map to accounts of company {listed}, but project {inputs.project_label} is a "
+            f"job of company {job.company}; one JDE voucher belongs to one company"
+        )
+    gross = sum((entry.amount for entry in accounts.values()), Decimal(0))
+    for account, entry in accounts.items():
+        if entry.amount != entry.amount.quantize(amounts.CENT):
+            problems.append(f"amount {entry.amount} on account {account} has more than 2 decimals")
+    due_raw = (requisition.get("summary") or {}).get("current_payment_due")
+    due = amounts.amount(due_raw) if due_raw not in (None, "") else None
+    if due_raw not in (None, "") and due is None:
+        problems.append(f"Procore's current payment due {due_raw!r} is not an amount")
+    if due is not None and not problems and abs(gross - due) > amounts.CENT:
+        problems.append(
+            f"its lines come to {amounts.money(gross)} (work and stored materials this period less this "
+            f"period's retainage) but Procore's current payment due is {amounts.money(due)}; check the "
+            "invoice in Procore (retainage, previous certificates) and enter the voucher by hand if right"
+        )
+    invoice_number = (
+        str(requisition.get("invoice_number") or "").strip() or f"REQ-{requisition.get('number')}"
+    )
+    if len(invoice_number) > INVOICE_NUMBER_MAX:
+        problems.append(
+            f"the invoice number {invoice_number!r} is longer than JDE's {INVOICE_NUMBER_MAX} "
+            "characters (VINV)"
+        )
+    invoice_date = _day(requisition.get("billing_date"))
+    if invoice_date is None:
+        problems.append(f"the billing date {requisition.get('billing_date')!r} is not a date")
+    gl_date = _day(requisition.get("requisition_end")) or invoice_date
+    if len(accounts) > LINES_MAX:
+        problems.append(f"it has {len(accounts)} accounts; a JDE voucher holds at most {LINES_MAX} lines")
+    if problems:
+        return Rejected(requisition_id, f"{label}: " + "; ".join(problems))
+    if gross == 0:
+        return Skipped(
+            requisition_id,
+            f"{label}: nothing payable this period (work, stored materials and retainage come to 0.00); "
+            "no voucher",
+        )
+    if gross < 0:
+        return Rejected(
+            requisition_id,
+            f"{label}: its lines come to {amounts.money(gross)}, a credit; the integration only vouchers "
+            "amounts owed to the subcontractor: enter the debit memo in JDE by hand and abandon this item",
+        )
+    assert not isinstance(job, str)
+    return _mapped(inputs, job, accounts, gross, invoice_number, invoice_date or "", gl_date or "")
+
+
+def _mapped(
+    inputs: VoucherInputs,
+    job: JobAccountLike,
+    accounts: dict[str, _Account],
+    gross: Decimal,
+    invoice_number: str,
+    invoice_date: str,
+    gl_date: str,
+) -> Mapped:
+    requisition = inputs.requisition
+    requisition_id = str(requisition["id"])
+    key = BatchKey.for_requisition(requisition_id)
+    order = order_parts(inputs.order_id) if inputs.order_id else None
+    waits_for = ""
+    if order is None:
+        waits_for = inputs.order_dependency
+    elif inputs.an8 is None and inputs.vendor_dependency:
+        waits_for = inputs.vendor_dependency
+    currency = str(
+        ((inputs.commitment or {}).get("currency_configuration") or {}).get("currency_iso_code") or ""
+    ).upper()
+    number = str(requisition.get("number") or "")
+    body = {
+        **key.body(),
+        "Company": job.company,
+        "Supplier": int(inputs.an8) if inputs.an8 else None,
+        "Invoice_Number": invoice_number,
+        "Invoice_Date": invoice_date,
+        "GL_Date": gl_date,
+        "Currency_Code": currency or None,
+        "Pay_Status": "A",
+        "Remark": f"Procore invoice {number}"[:REMARK_MAX],
+        "Order_Company": order[0] if order else None,
+        "Order_Number": order[1] if order else None,
+        "Order_Type": order[2] if order else None,
+        "Pay_Items": [
+            {
+                "EDI_Line_Number": 1,
+                "Gross_Amount": amounts.money(gross),
+                "Business_Unit": job.business_unit,
+            }
+        ],
+        "Distribution": [
+            {
+                "EDI_Line_Number": n,
+                "Account": account,
+                "Amount": amounts.money(entry.amount),
+                "Explanation": entry.explanation(),
+            }
+            for n, (account, entry) in enumerate(accounts.items(), start=1)
+        ],
+    }
+    return Mapped(
+        source_key=requisition_id,
+        body=body,
+        fields={
+            "invoice_number": invoice_number,
+            "supplier_number": inputs.an8 or "",
+            "company": job.company,
+            "gross_amount": amounts.money(gross),
+            "invoice_date": invoice_date,
+            "currency": currency,
+            "distribution_lines": len(accounts),
+            "batch_number": key.batch,
+            "transaction_number": key.transaction,
+            "order_number": str(order[1]) if order else "",
+            "waits_for": waits_for,
+            "requisition_number": number,
+            "procore_updated_at": version_text(inputs.updated_at),
+        },
+        natural_key={"Supplier": inputs.an8, "Invoice_Number": invoice_number, "target_id": key.target_id},
+        depends_on=waits_for or None,
+    )

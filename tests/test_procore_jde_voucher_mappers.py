@@ -1,0 +1,277 @@
+"""Procore requisition -> JDE batch voucher mapper (``procore_jde.voucher_mappers``), without any server:
+the cost-code map is the real ``CostCodeMap`` over an in-memory F0901, the requisitions are shaped as the
+Procore client returns them (reference §2.5, the simulator's rendering)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+import pandera.pandas as pa
+import pytest
+
+from connector_assets.flows.core import Mapped, Rejected
+from connector_assets.integrations.procore_jde.cost_codes import CostCodeMap
+from connector_assets.integrations.procore_jde.voucher_mappers import (
+    ProcoreVoucherRecord,
+    Skipped,
+    VoucherInputs,
+    line_payable,
+    map_requisition,
+)
+from connector_assets.jde.accounts import GlAccounts
+
+PROJECT = "562949953432100"
+LABEL = "Neubau Bürozentrum München"
+PO_KEY = "procore_jde:purchase_order:procore:881234"
+VENDOR_KEY = "procore_jde:vendor:procore:5512098"
+F0901 = [
+    {"MCU": "M30", "OBJ": "1310", "SUB": "", "CO": "00200", "PEC": ""},
+    {"MCU": "M30", "OBJ": "1340", "SUB": "", "CO": "00200", "PEC": ""},
+    {"MCU": "M30", "OBJ": "1300", "SUB": "", "CO": "00200", "PEC": "N"},
+    {"MCU": "9", "OBJ": "1310", "SUB": "", "CO": "00001", "PEC": ""},
+]
+
+
+def costs() -> CostCodeMap:
+    return CostCodeMap(
+        {PROJECT: "M30"},
+        {"03-100": "{job}.1310", "03-200": "{job}.1310", "05-100": "{job}.1340", "09": "{job}.1300"},
+        GlAccounts(F0901),
+    )
+
+
+def line(code: str | None, work: str, stored: str = "0.00", **more: Any) -> dict[str, Any]:
+    return {
+        "id": hash((code, work, stored)) % 10_000,
+        "description": f"work on {code}",
+        "_cost_code": code,
+        "work_completed_this_period": work,
+        "materials_presently_stored": stored,
+        "work_completed_from_previous_application": "0.00",
+        "retainage_percent": "0.0",
+        "total_retainage": "0.00",
+        **more,
+    }
+
+
+def requisition(**more: Any) -> dict[str, Any]:
+    return {
+        "id": 1280646,
+        "number": 19,
+        "invoice_number": "INV-2025-03",
+        "commitment_id": 881234,
+        "vendor_name": "Granite Supply Co",
+        "billing_date": "2025-04-02",
+        "requisition_start": "2025-03-01",
+        "requisition_end": "2025-03-31",
+        "status": "approved",
+        **more,
+    }
+
+
+def inputs(
+    lines: list[dict[str, Any]],
+    *,
+    order_id: str | None = "00200:4711:OP",
+    an8: str | None = "4343",
+    **fields: Any,
+) -> VoucherInputs:
+    return VoucherInputs(
+        requisition=requisition(**fields),
+        lines=lines,
+        commitment={"id": 881234, "currency_configuration": {"currency_iso_code": "eur"}},
+        project_id=PROJECT,
+        project_label=LABEL,
+        an8=an8,
+        order_id=order_id,
+        order_dependency=PO_KEY,
+        vendor_dependency=VENDOR_KEY,
+        updated_at=datetime(2025, 4, 2, 10, 15, tzinfo=UTC),
+    )
+
+
+def valid(record: Mapped) -> None:
+    ProcoreVoucherRecord.validate(pd.DataFrame([record.fields]), lazy=True)
+
+
+def test_lines_by_cost_code_become_one_voucher_against_the_purchase_order():
+    lines = [
+        line("03-100", "1000.00"),
+        line("03-200", "250.50", "49.50"),  # same account as 03-100: merged
+        line("05-100", "300.00"),
+        line("05-100", "0.00"),  # nothing billed this period: dropped
+    ]
+    record = map_requisition(inputs(lines), costs())
+    assert isinstance(record, Mapped), record
+    body = record.body
+    assert (body["EDI_User_ID"], body["EDI_Batch_Number"], body["EDI_Transaction_Number"]) == (
+        "MLPROCORE",
+        "PR1280646",
+        "PROCORE-REQ-1280646",
+    )
+    assert body["Distribution"] == [
+        {
+            "EDI_Line_Number": 1,
+            "Account": "M30.1310",
+            "Amount": "1300.00",
+            "Explanation": "cost codes 03-100, 03-200",
+        },
+        {
+            "EDI_Line_Number": 2,
+            "Account": "M30.1340",
+            "Amount": "300.00",
+            "Explanation": "05-100 work on 05-100",
+        },
+    ]
+    assert body["Pay_Items"] == [{"EDI_Line_Number": 1, "Gross_Amount": "1600.00", "Business_Unit": "M30"}]
+    assert (body["Order_Company"], body["Order_Number"], body["Order_Type"]) == ("00200", 4711, "OP")
+    assert (body["Company"], body["Supplier"], body["Currency_Code"], body["Pay_Status"]) == (
+        "00200",
+        4343,
+        "EUR",
+        "A",
+    )
+    assert body["Invoice_Number"] == "INV-2025-03"
+    assert (body["Invoice_Date"], body["GL_Date"]) == ("2025-04-02", "2025-03-31")  # GL: the work's period
+    assert body["Remark"] == "Procore invoice 19"
+    assert record.depends_on is None and record.fields["waits_for"] == ""
+    assert record.natural_key["target_id"] == "MLPROCORE/PR1280646/PROCORE-REQ-1280646"
+    valid(record)
+
+
+def test_without_an_invoice_number_the_requisition_number_stands_in():
+    record = map_requisition(inputs([line("03-100", "10.00")], invoice_number=None), costs())
+    assert isinstance(record, Mapped) and record.body["Invoice_Number"] == "REQ-19"
+
+
+def test_this_periods_retainage_is_held_back_and_earlier_retainage_is_not_vouchered_again():
+    # 10 %: 600.00 billed before (60.00 retained then); 400.00 work + 100.00 stored now -> 110.00 retained
+    # to date, so 50.00 this period: the voucher pays 450.00, as Procore's current payment due says.
+    retained = line(
+        "03-100",
+        "400.00",
+        "100.00",
+        work_completed_from_previous_application="600.00",
+        retainage_percent="10.0",
+        total_retainage="110.00",
+    )
+    assert line_payable(retained) == pytest.approx(450)
+    record = map_requisition(inputs([retained], summary={"current_payment_due": "450.00"}), costs())
+    assert isinstance(record, Mapped), record
+    assert record.body["Pay_Items"][0]["Gross_Amount"] == "450.00"
+    assert [d["Amount"] for d in record.body["Distribution"]] == ["450.00"]
+
+
+def test_a_retainage_release_is_paid_by_the_invoice_that_releases_it():
+    release = line(
+        "03-100",
+        "0.00",
+        work_completed_from_previous_application="1000.00",
+        retainage_percent="10.0",
+        total_retainage="0.00",  # the 100.00 held before is released now
+    )
+    record = map_requisition(inputs([release]), costs())
+    assert isinstance(record, Mapped) and record.body["Pay_Items"][0]["Gross_Amount"] == "100.00"
+
+
+def test_a_payment_due_that_differs_from_the_lines_is_refused_with_both_figures():
+    record = map_requisition(
+        inputs([line("03-100", "1000.00")], summary={"current_payment_due": "900.00"}), costs()
+    )
+    assert isinstance(record, Rejected)
+    assert "1000.00" in record.reason and "900.00" in record.reason
+    assert "current payment due" in record.reason and "1280646" in record.reason
+    # a cent of rounding is not a difference
+    close = map_requisition(
+        inputs([line("03-100", "1000.00")], summary={"current_payment_due": "999.99"}), costs()
+    )
+    assert isinstance(close, Mapped)
+
+
+def test_an_unmapped_cost_code_is_named_with_its_project_and_the_others_too():
+    record = map_requisition(
+        inputs([line("07-100", "10.00"), line("09-300", "5.00"), line(None, "1.00")]), costs()
+    )
+    assert isinstance(record, Rejected)
+    assert (
+        f"cost code 07-100 on project {PROJECT} ({LABEL}) has no row in procore_jde_cost_code_map"
+        in record.reason
+    )
+    # 09-300 falls back to division 09, whose account is a summary account
+    assert (
+        "cost code 09-300" in record.reason
+        and "M30.1300" in record.reason
+        and "not postable" in record.reason
+    )
+    assert "has no cost code" in record.reason
+
+
+def test_a_project_without_a_job_is_refused():
+    mapping = CostCodeMap({}, {"03-100": "{job}.1310"}, GlAccounts(F0901))
+    record = map_requisition(inputs([line("03-100", "10.00")]), mapping)
+    assert (
+        isinstance(record, Rejected)
+        and f"project {PROJECT} ({LABEL}) has no job business unit" in record.reason
+    )
+
+
+def test_accounts_of_another_company_than_the_job_are_refused():
+    mapping = CostCodeMap({PROJECT: "M30"}, {"03-100": "9.1310"}, GlAccounts(F0901))
+    record = map_requisition(inputs([line("03-100", "10.00")]), mapping)
+    assert isinstance(record, Rejected) and "company 00001" in record.reason and "00200" in record.reason
+
+
+def test_without_its_purchase_order_in_jde_the_voucher_is_held_on_it():
+    record = map_requisition(inputs([line("03-100", "10.00")], order_id=None, an8=None), costs())
+    assert isinstance(record, Mapped), record
+    assert record.depends_on == PO_KEY and record.fields["waits_for"] == PO_KEY
+    assert record.body["Order_Number"] is None and record.fields["supplier_number"] == ""
+    valid(record)  # writable once released (the replay maps it again with the order)
+
+
+def test_a_vendor_without_an_address_number_holds_the_voucher_on_the_vendor():
+    record = map_requisition(inputs([line("03-100", "10.00")], an8=None), costs())
+    assert isinstance(record, Mapped) and record.depends_on == VENDOR_KEY
+    valid(record)
+
+
+def test_the_schema_refuses_a_voucher_without_supplier_or_order_that_waits_for_nothing():
+    record = map_requisition(inputs([line("03-100", "10.00")]), costs())
+    assert isinstance(record, Mapped)
+    broken = {**record.fields, "supplier_number": ""}
+    with pytest.raises(pa.errors.SchemaErrors):
+        ProcoreVoucherRecord.validate(pd.DataFrame([broken]), lazy=True)
+
+
+def test_an_id_too_long_for_a_batch_key_is_refused_saying_so():
+    record = map_requisition(inputs([line("03-100", "10.00")], id=12345678901), costs())
+    assert isinstance(record, Rejected)
+    assert "does not fit a JDE batch key" in record.reason and "10 digits" in record.reason
+
+
+def test_nothing_payable_is_skipped_not_queued():
+    record = map_requisition(inputs([line("03-100", "0.00"), line("05-100", "0.00")]), costs())
+    assert isinstance(record, Skipped) and "nothing payable" in record.reason
+
+
+def test_a_credit_is_refused_for_a_person():
+    credit = line(
+        "03-100",
+        "0.00",
+        work_completed_from_previous_application="100.00",
+        total_retainage="20.00",
+        retainage_percent="10.0",
+    )
+    record = map_requisition(inputs([credit]), costs())
+    assert isinstance(record, Rejected) and "-10.00" in record.reason and "debit memo" in record.reason
+
+
+def test_bad_amounts_and_dates_are_named():
+    record = map_requisition(
+        inputs([line("03-100", "ten")], billing_date="soon", invoice_number="X" * 26), costs()
+    )
+    assert isinstance(record, Rejected)
+    assert "'ten' is not an amount" in record.reason
+    assert "billing date 'soon'" in record.reason and "longer than JDE's 25" in record.reason
