@@ -129,8 +129,8 @@ class PurchaseOrders(JdeTarget):
         number = jde_number(outputs.get("Order_Number"))
         if number is None:
             raise JdeRefused(
-                f"{self._describe(record.body)}: JDE answered without an order number ({outputs}); "
-                "look for the order in JDE before replaying"
+                f"{self._describe(record.body)}: JDE answered without an order number ({outputs}); if JDE "
+                "created the order, a replay finds it by its reference and adopts it"
             )
         company = _text(outputs.get("Order_Company")) or _text(body.get("Order_Company"))
         order_type = _text(outputs.get("Order_Type")) or _text(body.get("Order_Type")) or DEFAULT_ORDER_TYPE
