@@ -1,0 +1,358 @@
+"""Pure mappers of Procore commitments and commitment change orders to JD Edwards purchase orders.
+
+A Procore commitment (purchase order contract or work order contract / subcontract) becomes one JDE
+purchase order through ``ML_CreatePurchaseOrder``: header on the project's job (business unit and company
+from the project map), supplier = the vendor's JDE address number, one G/L line (type J) per schedule of
+values line on the account its cost code maps to. An approved commitment change order adds its lines to
+that order through ``ML_UpdatePurchaseOrder``, each carrying the line reference ``PCCO-<id>`` (F4311.VR01)
+so a rerun finds them instead of adding them twice.
+
+Why the quantities look the way they do: the contract takes whole quantities greater than zero (F4311.UORG
+has no decimals) and unit costs with four decimals. A unit-accounted line with a whole quantity goes as
+it is; a fractional quantity (2.5 t of rebar) cannot, so it goes as quantity 1 at the line amount and the
+line's description says what was ordered. Amount-accounted lines are quantity 1 at the amount. Change
+order lines are quantity 1 at their amount; a deductive one (negative amount) is a line with a negative
+unit cost, which the contract allows (only the quantity must be above zero) and which reduces the
+order's total as the change order reduces the commitment.
+
+Nothing here reads anything: the caller looks the accounts up (``CostCodeMap``), the vendor's address
+number and the order a change order belongs to, and passes them in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Union
+
+from connector_assets.flows import amounts
+from connector_assets.flows.core import Mapped, Rejected
+from connector_resources import settings
+
+if TYPE_CHECKING:  # the mappings helper's module; only its shape is used here
+    from connector_assets.integrations.procore_jde.cost_codes import JobAccount
+
+    Account = Union[JobAccount, str]  # noqa: UP007 (a string annotation alias)
+else:
+    Account = Any
+
+REFERENCE_PREFIX = "PC-"  # F4301.VR01 of a commitment's order: PC-<commitment id>
+CHANGE_ORDER_PREFIX = "PCCO-"  # F4311.VR01 of a change order's lines: PCCO-<change order id>
+TEXT_MAX = 30  # F4301.RMK, F4311.DSC1
+REFERENCE_MAX = 25  # F4301.VR01 / F4311.VR01
+UNIT_COST = Decimal("0.0001")  # F4311.PRRC: four decimals
+PURCHASE_ORDER_CONTRACT = "PurchaseOrderContract"
+WORK_ORDER_CONTRACT = "WorkOrderContract"
+
+
+@dataclass(frozen=True)
+class OrderTypes:
+    """JDE order type (DCTO) by kind of Procore commitment (settings ML_PROCORE_JDE_PO/WO_ORDER_TYPE)."""
+
+    purchase_order: str = "OP"
+    work_order: str = "OS"
+
+    @classmethod
+    def from_settings(cls) -> OrderTypes:
+        return cls(
+            settings.value("ML_PROCORE_JDE_PO_ORDER_TYPE").strip(),
+            settings.value("ML_PROCORE_JDE_WO_ORDER_TYPE").strip(),
+        )
+
+    def of(self, commitment_type: Any) -> str | None:
+        return {PURCHASE_ORDER_CONTRACT: self.purchase_order, WORK_ORDER_CONTRACT: self.work_order}.get(
+            str(commitment_type or "")
+        )
+
+
+def order_reference(commitment_id: Any) -> str:
+    return f"{REFERENCE_PREFIX}{commitment_id}"
+
+
+def change_order_reference(change_order_id: Any) -> str:
+    return f"{CHANGE_ORDER_PREFIX}{change_order_id}"
+
+
+def cut(text: Any, limit: int = TEXT_MAX) -> str:
+    return " ".join(str(text or "").split())[:limit]
+
+
+def line_cost_code(line: Mapping[str, Any], full_codes: Mapping[str, str]) -> str | None:
+    """A line's cost code: the one the Procore client resolved (``_cost_code``), else the documented
+    ``cost_code_id`` looked up in the project's cost codes (``full_codes``: id -> full_code), else the
+    ``cost_code`` object the API may render with it."""
+    if line.get("_cost_code"):
+        return str(line["_cost_code"])
+    code_id = line.get("cost_code_id")
+    if code_id is not None and str(code_id) in full_codes:
+        return full_codes[str(code_id)]
+    rendered = line.get("cost_code")
+    if isinstance(rendered, Mapping) and rendered.get("full_code"):
+        return str(rendered["full_code"])
+    if isinstance(rendered, Mapping) and rendered.get("id") is not None:
+        return full_codes.get(str(rendered["id"]))
+    return None
+
+
+def line_label(line: Mapping[str, Any], position: int) -> str:
+    text = cut(line.get("description"), 40)
+    return f"line {line.get('position') or position}" + (f" ({text})" if text else "")
+
+
+def _unit_cost(value: Decimal) -> str:
+    return f"{value.quantize(UNIT_COST):f}"
+
+
+def _with_note(description: str, note: str) -> str:
+    """``description`` cut so that ``note`` (what a finance user must know about the line) still fits."""
+    room = TEXT_MAX - len(note) - 1
+    return f"{description[:room].rstrip()} {note}".strip() if room > 0 else note[:TEXT_MAX]
+
+
+def commitment_line(
+    line: Mapping[str, Any], position: int, accounting_method: str | None
+) -> tuple[dict[str, Any], Decimal] | str:
+    """One schedule of values line as a JDE order line (without its account) and its extended cost, or
+    why it cannot be one."""
+    label = line_label(line, position)
+    description = cut(line.get("description"))
+    line_amount = amounts.amount(line.get("amount"))
+    quantity = amounts.amount(line.get("quantity"))
+    unit_cost = amounts.amount(line.get("unit_cost"))
+    method = str(accounting_method or "").lower() or ("unit" if quantity is not None else "amount")
+    if method == "unit":
+        if quantity is None or unit_cost is None:
+            return f"{label}: unit-accounted line without a quantity and unit cost"
+        if quantity <= 0:
+            return f"{label}: quantity {quantity} (JDE order lines need a quantity above zero)"
+        extended = (line_amount if line_amount is not None else quantity * unit_cost).quantize(amounts.CENT)
+        whole = quantity == quantity.to_integral_value()
+        if whole and unit_cost == unit_cost.quantize(UNIT_COST):
+            body = {"Quantity": int(quantity), "Unit_Cost": _unit_cost(unit_cost)}
+            return {"Line_Type": "J", "Description": description, **body}, quantity * unit_cost
+        # JDE takes whole quantities (and four-decimal costs): the line goes as 1 at its amount, and says so.
+        uom = cut(line.get("uom"), 4)
+        note = f"[{quantity.normalize():f}{' ' + uom if uom else ''} @{unit_cost.normalize():f}]"
+        return (
+            {
+                "Line_Type": "J",
+                "Description": _with_note(description, note),
+                "Quantity": 1,
+                "Unit_Cost": _unit_cost(extended),
+            },
+            extended,
+        )
+    if line_amount is None:
+        return f"{label}: amount {line.get('amount')!r} is not an amount"
+    return {
+        "Line_Type": "J",
+        "Description": description,
+        "Quantity": 1,
+        "Unit_Cost": _unit_cost(line_amount),
+    }, (line_amount)
+
+
+def _project(commitment: Mapping[str, Any]) -> str:
+    project = commitment.get("project")
+    if isinstance(project, Mapping) and project.get("id") is not None:
+        return str(project["id"])
+    return str(commitment.get("_project_id") or "")
+
+
+def commitment_label(commitment: Mapping[str, Any]) -> str:
+    number, title = cut(commitment.get("number"), 40), cut(commitment.get("title"), 60)
+    named = " ".join(part for part in (number, title) if part)
+    return f"commitment {commitment.get('id')}" + (f" ({named})" if named else "")
+
+
+def map_commitment(
+    commitment: Mapping[str, Any],
+    lines: Sequence[Mapping[str, Any]],
+    *,
+    job: Account,
+    line_accounts: Sequence[Account],
+    an8: str | None,
+    vendor_hold: str | None,
+    order_types: OrderTypes,
+) -> Mapped | Rejected:
+    """A Procore commitment and its schedule of values -> the ``ML_CreatePurchaseOrder`` inputs, or every
+    reason it cannot be written.
+
+    ``job``: the project's job (``CostCodeMap.job``) or why it has none; ``line_accounts``: per line, its
+    account (``CostCodeMap.account``) or why it has none; ``an8``: the vendor's JDE address number, None
+    when the vendor has not synced yet, in which case the order waits for ``vendor_hold`` (the vendors
+    flow's dependency key) and is written once the vendor is."""
+    commitment_id = str(commitment.get("id") or "")
+    label = commitment_label(commitment)
+    problems: list[str] = []
+    order_type = order_types.of(commitment.get("_commitment_type") or commitment.get("type"))
+    if order_type is None:
+        problems.append(
+            f"its kind {commitment.get('_commitment_type')!r} is neither a purchase order nor a work order "
+            "contract"
+        )
+    if isinstance(job, str):
+        problems.append(job)
+    order_date = str(commitment.get("contract_date") or "")[:10]
+    if not _is_iso_day(order_date):
+        problems.append(
+            f"its contract date {commitment.get('contract_date')!r} is not a date (JDE order date)"
+        )
+    if len(line_accounts) != len(lines):
+        raise ValueError(f"{label}: {len(lines)} lines but {len(line_accounts)} accounts")
+    order_lines: list[dict[str, Any]] = []
+    total = Decimal(0)
+    method = commitment.get("accounting_method")
+    for position, (line, account) in enumerate(zip(lines, line_accounts, strict=True), start=1):
+        made = commitment_line(line, position, method)
+        if isinstance(made, str):
+            problems.append(made)
+        if isinstance(account, str):
+            problems.append(f"{line_label(line, position)}: {account}")
+        if isinstance(made, str) or isinstance(account, str):
+            continue
+        body, extended = made
+        order_lines.append({**body, "Account": account.account})
+        total += extended
+    if not lines:
+        problems.append("it has no schedule of values lines in Procore")
+    vendor = commitment.get("vendor") if isinstance(commitment.get("vendor"), Mapping) else {}
+    if an8 is None and not vendor_hold:
+        problems.append(f"its vendor {vendor.get('company') or '(none)'} has no JDE supplier number")
+    if not commitment_id.isdigit():
+        problems.append(f"the Procore id {commitment_id!r} is not a number")
+    if problems:
+        return Rejected(commitment_id, f"{label} on project {_project(commitment)}: " + "; ".join(problems))
+    assert not isinstance(job, str)
+    reference = order_reference(commitment_id)
+    currency = commitment.get("currency_configuration")
+    currency_code = (
+        str((currency or {}).get("currency_iso_code") or "").upper() if isinstance(currency, Mapping) else ""
+    )
+    remark = cut(
+        " ".join(p for p in (cut(commitment.get("number"), 40), cut(commitment.get("title"), 60)) if p)
+    )
+    body = {
+        "Order_Company": job.company,
+        "Order_Type": order_type,
+        "Business_Unit": job.business_unit,
+        "Supplier": int(an8) if an8 else None,
+        "Order_Date": order_date,
+        "Reference": reference,
+        "Remark": remark,
+        "Currency_Code": currency_code or None,
+        "Lines": order_lines,
+    }
+    return Mapped(
+        source_key=commitment_id,
+        body=body,
+        fields={
+            "reference": reference,
+            "order_company": job.company,
+            "order_type": order_type,
+            "business_unit": job.business_unit,
+            "supplier": an8,
+            "order_date": order_date,
+            "remark": remark,
+            "currency": currency_code,
+            "lines": len(order_lines),
+            "total": amounts.money(total),
+        },
+        natural_key={
+            "Reference": reference,
+            "Order_Company": job.company,
+            "Order_Type": order_type,
+            "Supplier": an8,
+        },
+        depends_on=vendor_hold if an8 is None else None,
+    )
+
+
+def _is_iso_day(text: str) -> bool:
+    from datetime import date
+
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return len(text) == 10
+
+
+def change_order_label(change_order: Mapping[str, Any]) -> str:
+    number, title = cut(change_order.get("number"), 40), cut(change_order.get("title"), 60)
+    named = " ".join(part for part in (number, title) if part)
+    return f"change order {change_order.get('id')}" + (f" ({named})" if named else "")
+
+
+def map_change_order(
+    change_order: Mapping[str, Any],
+    lines: Sequence[Mapping[str, Any]],
+    *,
+    project: str,
+    line_accounts: Sequence[Account],
+    order: tuple[str, int, str] | None,
+    order_hold: str,
+) -> Mapped | Rejected:
+    """An approved commitment change order and its lines -> the ``ML_UpdatePurchaseOrder`` inputs that
+    add its lines to the commitment's JDE order (``order``: KCOO, DOCO, DCTO), or why it cannot.
+
+    Every line is quantity 1 at its amount and carries the reference ``PCCO-<id>``. With no order yet
+    (the commitment has not been written), the record waits for ``order_hold`` (the purchase orders
+    flow's dependency key of the commitment)."""
+    change_order_id = str(change_order.get("id") or "")
+    commitment = change_order.get("contract_id")
+    label = f"{change_order_label(change_order)} of commitment {commitment} on project {project}"
+    problems: list[str] = []
+    if len(line_accounts) != len(lines):
+        raise ValueError(f"{label}: {len(lines)} lines but {len(line_accounts)} accounts")
+    reference = change_order_reference(change_order_id)
+    added: list[dict[str, Any]] = []
+    total = Decimal(0)
+    for position, (line, account) in enumerate(zip(lines, line_accounts, strict=True), start=1):
+        where = line_label(line, position)
+        line_amount = amounts.amount(line.get("amount"))
+        if line_amount is None:
+            quantity, unit_cost = amounts.amount(line.get("quantity")), amounts.amount(line.get("unit_cost"))
+            if quantity is not None and unit_cost is not None:
+                line_amount = (quantity * unit_cost).quantize(amounts.CENT)
+        if line_amount is None:
+            problems.append(f"{where}: amount {line.get('amount')!r} is not an amount")
+        if isinstance(account, str):
+            problems.append(f"{where}: {account}")
+        if line_amount is None or isinstance(account, str):
+            continue
+        added.append(
+            {
+                "Line_Type": "J",
+                "Description": cut(line.get("description") or change_order.get("title")),
+                "Quantity": 1,
+                "Unit_Cost": _unit_cost(line_amount),
+                "Account": account.account,
+                "Reference": reference,
+            }
+        )
+        total += line_amount
+    if not lines:
+        problems.append("it has no line items in Procore, so there is nothing to add to the JDE order")
+    if not change_order_id.isdigit():
+        problems.append(f"the Procore id {change_order_id!r} is not a number")
+    if problems:
+        return Rejected(change_order_id, f"{label}: " + "; ".join(problems))
+    company, number, order_type = order if order is not None else (None, None, None)
+    body = {"Order_Company": company, "Order_Number": number, "Order_Type": order_type, "Lines": added}
+    return Mapped(
+        source_key=change_order_id,
+        body=body,
+        fields={
+            "reference": reference,
+            "commitment_id": str(change_order.get("contract_id") or ""),
+            "order_company": company,
+            "order_number": number,
+            "order_type": order_type,
+            "lines": len(added),
+            "total": amounts.money(total),
+        },
+        natural_key={"Reference": reference},
+        depends_on=order_hold if order is None else None,
+    )
