@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from connector_resources.procore.entities import API
 from connector_resources.procore.errors import ProcoreDataError, ProcoreNotFoundError
-from connector_resources.procore.paging import next_page
+from connector_resources.procore.paging import header_int, next_page
 
 if TYPE_CHECKING:
     import requests
@@ -240,7 +240,8 @@ class OrderLineReads:
         also names a ``wbs_code_id``, which is *not* a cost code id and is not read), come from public
         Procore material, not the reference. The v2 shape (reference §1, confirmed for the family):
         ``{"data": [...]}``, ids as strings, pages of at most 100. Paging: ``Link`` / ``Total`` when sent
-        (``paging.next_page``); without them another page is asked while a page comes back full.
+        (``paging.next_page``); without them another page is asked while a page comes back full
+        (``Per-Page`` if sent, else 100).
 
         Each row: ids as ints (``normalise_ids``), plus ``_cost_code`` (the line's own cost code, else
         the cost code of the commitment line it references; None if neither), ``_cost_code_id``,
@@ -333,7 +334,9 @@ class OrderLineReads:
             if "Link" in headers or "Total" in headers:
                 following = next_page(headers, page=page, rows_on_page=len(rows), rows_so_far=read)
             else:
-                following = page + 1 if len(rows) >= V2_PER_PAGE else None
+                # No paging headers (unconfirmed for v2): a full page means there may be another.
+                size = header_int(headers, "Per-Page") or V2_PER_PAGE
+                following = page + 1 if rows and len(rows) >= size else None
             if following is None:
                 return
             if fetched >= self.max_pages:

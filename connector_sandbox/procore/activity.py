@@ -13,6 +13,7 @@ from typing import Any
 
 from connector_sandbox.activity import activity_request
 
+from . import change_order_lines
 from .api_requisitions import contract_item
 from .clock import now_stamp, utc_now
 from .generator import Generator, ProjectRefs
@@ -218,6 +219,9 @@ class Activity:
                         "created_at": self.now,
                         "updated_at": self.now,
                     },
+                )
+                change_order_lines.add_lines(
+                    self.store, self.store.get("commitment_change_orders", change_order_id), self.now
                 )
             self._note("new_change_orders", change_order_id)
             self._emit("commitment_change_order", "create", change_order_id, commitment["project_id"])

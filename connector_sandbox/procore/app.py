@@ -17,6 +17,7 @@ from starlette.routing import Route
 
 from connector_sandbox.serve import sandbox_app
 
+from . import api_change_order_lines
 from . import api_commitments as commitments
 from . import api_costs as costs
 from . import api_directory as directory
@@ -90,7 +91,18 @@ def _commitment_routes() -> list[Route]:
         update=commitments.patch_change_order,
         delete=commitments.delete_change_order,
     )
-    return [*routes, *change_orders, _api("GET", f"{V1}/change_order_packages", commitments.list_packages)]
+    change_order_lines = _api(
+        "GET",
+        "/rest/v2.0/companies/{company_id:int}/projects/{project_id:int}/commitment_change_orders/"
+        "{change_order_id:int}/line_items",
+        api_change_order_lines.list_change_order_lines,
+    )
+    return [
+        *routes,
+        *change_orders,
+        change_order_lines,
+        _api("GET", f"{V1}/change_order_packages", commitments.list_packages),
+    ]
 
 
 def _requisition_routes() -> list[Route]:

@@ -24,6 +24,7 @@ from typing import Any
 
 from connector_sandbox.seeding import SeedReport, Stopwatch, anchor_day, master_data, seed_plan, transactions
 
+from . import change_order_lines
 from .generator import Generator, ProjectRefs, fit
 from .settings import ProcoreSandboxSettings
 from .store import Store
@@ -54,6 +55,7 @@ FIRST_IDS = {
     "commitment_line_items": 2_147_483_000,
     "change_order_packages": 660_000,
     "commitment_change_orders": 770_000,
+    "commitment_change_order_line_items": 6_442_450_000,
     "billing_periods": 117_000,
     "requisitions": 1_280_000,
     "requisition_items": 4_294_966_000,
@@ -420,6 +422,7 @@ def _seed_project_commitments(
 ) -> None:
     rng = gen.rng
     commitments, lines, cos, packages, requisitions, items = [], [], [], [], [], []
+    co_lines: list[dict[str, Any]] = []
     for sequence in range(1, count + 1):
         kind = "PurchaseOrderContract" if rng.random() < 0.6 else "WorkOrderContract"
         vendor_id = rng.choice(active_vendors if rng.random() < 0.95 else all_vendors)
@@ -442,7 +445,9 @@ def _seed_project_commitments(
         lines += own_lines
         commitments.append(commitment)
         if commitment["status"] in {"Approved", "Complete"}:
-            cos += _change_orders_for(gen, ids, commitment, own_lines, packages)
+            own_cos = _change_orders_for(gen, ids, commitment, own_lines, packages)
+            cos += own_cos
+            co_lines += _change_order_lines_for(ids, own_cos, own_lines, project)
             if commitment["requisitions_are_enabled"]:
                 paid = _requisitions_for(gen, ids, commitment, own_lines, project, requisitions, items)
                 commitment["total_payments_cents"] = paid
@@ -453,6 +458,7 @@ def _seed_project_commitments(
     store.insert_many("commitment_line_items", lines)
     store.insert_many("change_order_packages", packages)
     store.insert_many("commitment_change_orders", cos)
+    store.insert_many(change_order_lines.TABLE, co_lines)
     store.insert_many("requisitions", requisitions)
     store.insert_many("requisition_items", items)
 
@@ -514,6 +520,23 @@ def _change_orders_for(
                 "deleted_at": None,
             }
         )
+    return rows
+
+
+def _change_order_lines_for(
+    ids: Ids,
+    change_orders: list[dict[str, Any]],
+    commitment_lines: list[dict[str, Any]],
+    project: ProjectRefs,
+) -> list[dict[str, Any]]:
+    """The line items of a commitment's change orders (their own generator: the seed's main stream,
+    and so every other table, is what it was before lines existed)."""
+    rows = []
+    leaves = [cost_code_id for cost_code_id, _ in project.leaf_cost_codes]
+    for change_order in change_orders:
+        for row in change_order_lines.line_rows(change_order, commitment_lines, leaves):
+            row["id"] = ids.take(change_order_lines.TABLE)
+            rows.append(row)
     return rows
 
 

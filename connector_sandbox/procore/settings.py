@@ -178,6 +178,20 @@ class VariantSettings(BaseModel):
     # erp_status and payment_date on approved invoices: True (likely) lets those ERP fields through on
     # any invoice not yet synced; False applies the latest-open rule to every field.
     requisition_erp_fields_always_writable: bool = True
+    # Commitment change order line items: the reference documents no v1.0 endpoint; public Procore
+    # material shows REST v2.0 /companies/{cid}/projects/{pid}/commitment_change_orders/{id}/line_items.
+    # True (likely) serves it; False plays a Procore without it (404, the unknown-path answer).
+    change_order_line_items: bool = True
+    # How a change order line names its cost code (unconfirmed): "own" = every line has cost_code_id;
+    # "via_commitment_line" = a line that changes a commitment line names it only through
+    # commitment_line_item_id (its cost code is that line's).
+    change_order_line_cost_code: Literal["own", "via_commitment_line"] = "own"
+    # REST v2 page size: default 10, at most 100 (reference section 1, confirmed).
+    v2_default_per_page: int = Field(default=10, ge=1)
+    v2_max_per_page: int = Field(default=100, ge=1)
+    # Whether v2 lists send the v1 paging headers (Total, Per-Page, Link): unconfirmed. False plays a
+    # v2 list whose only paging signal is a short (or empty) page.
+    v2_paging_headers: bool = True
     # Commitment change order statuses: observed vocabulary, unconfirmed.
     change_order_statuses: tuple[str, ...] = ("draft", "pending", "approved", "rejected", "void")
     # Webhook resource names for resources the docs do not name (only Company/Project Vendors and

@@ -75,6 +75,10 @@ SCHEMA: dict[str, str] = {
     "executed INTEGER NOT NULL DEFAULT 0, paid INTEGER NOT NULL DEFAULT 0, due_date TEXT, "
     "invoiced_date TEXT, reviewed_at TEXT, created_by_id INTEGER, change_reason TEXT, "
     f"{_STAMPS}, deleted_at TEXT",
+    "commitment_change_order_line_items": "id INTEGER PRIMARY KEY, company_id INTEGER NOT NULL, "
+    "project_id INTEGER NOT NULL, change_order_id INTEGER NOT NULL, commitment_line_item_id INTEGER, "
+    "position INTEGER, description TEXT, amount_cents INTEGER NOT NULL, quantity TEXT, unit_cost TEXT, "
+    f"uom TEXT, cost_code_id INTEGER, line_item_type_id INTEGER, {_STAMPS}, deleted_at TEXT",
     "billing_periods": "id INTEGER PRIMARY KEY, project_id INTEGER NOT NULL, position INTEGER NOT NULL, "
     "start_date TEXT NOT NULL, end_date TEXT NOT NULL, due_date TEXT NOT NULL",
     "requisitions": "id INTEGER PRIMARY KEY, company_id INTEGER NOT NULL, project_id INTEGER NOT NULL, "
@@ -127,6 +131,7 @@ INDEXES = (
     "CREATE INDEX ix_lines_commitment ON commitment_line_items (commitment_id, position)",
     "CREATE INDEX ix_lines_cost ON commitment_line_items (project_id, cost_code_id, line_item_type_id)",
     "CREATE INDEX ix_cos_project ON commitment_change_orders (project_id, contract_id)",
+    "CREATE INDEX ix_co_lines ON commitment_change_order_line_items (change_order_id, position)",
     "CREATE INDEX ix_packages_project ON change_order_packages (project_id, updated_at)",
     "CREATE INDEX ix_requisitions_project ON requisitions (project_id, updated_at)",
     "CREATE INDEX ix_requisitions_commitment ON requisitions (commitment_id, number)",
