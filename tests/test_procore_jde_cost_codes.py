@@ -143,7 +143,7 @@ def test_the_tables_refuse_a_malformed_row_naming_the_line(tmp_path, table, text
 
 
 def test_the_cost_code_table_keeps_job_and_capitalises_the_jde_segments(tmp_path):
-    text = "procore_cost_code,jde_account\n03,{JOB}.7110.conc\n1/03-100,m30.7120\n"
+    text = "procore_cost_code,jde_account\n03,{JOB}.7110.conc\n1/03-100,m30.7120.\n"
     assert COST_CODES.read(_write(tmp_path / "codes.csv", text)) == {
         "03": "{job}.7110.CONC",
         "1/03-100": "M30.7120",

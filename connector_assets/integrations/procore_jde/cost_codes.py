@@ -91,10 +91,11 @@ def job_account_problem(value: str) -> str | None:
 
 
 def clean_job_account(value: str) -> str:
-    """``{job}`` as written here, every JDE segment in capitals (F0901 keys are upper case)."""
+    """``{job}`` as written here, every JDE segment in capitals (F0901 keys are upper case), a blank
+    subsidiary dropped (``M30.7120.`` is ``M30.7120``)."""
     parts = _account_parts(value)
     unit = JOB if parts[0].lower() == JOB else parts[0].upper()
-    return ".".join([unit, *(part.upper() for part in parts[1:])])
+    return ".".join([unit, *(part.upper() for part in parts[1:] if part)])
 
 
 @dataclass(frozen=True)
