@@ -30,7 +30,7 @@ from connector_assets.flows.core import Created, FlowSpec, Mapped
 from connector_assets.jde.tables import AP_LEDGER
 from connector_resources.jde import Condition, JdeOrchestrationError
 from connector_resources.ledger import Ledger
-from connector_resources.redaction import redact
+from connector_resources.redaction import redact, register_secret
 
 # What the JDE targets reach beyond the staged sources; each is named once, here, and the flows' ``reads``
 # / ``writes`` (what ``ml-connector ping`` checks) use the same names as the code below.
@@ -40,6 +40,8 @@ CREATE_VOUCHERS = "ML_CreateVoucherBatch"
 CREATE_JOURNALS = "ML_CreateJournalBatch"
 ADD_UPDATE_SUPPLIER = "ML_AddUpdateSupplier"
 ADDRESS_BOOK_TABLE = "F0101"  # searched by tax ID before a supplier is added (JDE adds duplicates)
+# ML_AddUpdateSupplier v1.1's bank inputs: secrets, registered for redaction before every call.
+SUPPLIER_SECRET_INPUTS = ("Bank_Transit_Number", "Bank_Account_Number")
 RECORD_PAYMENT = "ML_RecordPayment"
 
 # What a finance user reads when JDE refuses a write (the JDE code and its own words follow).
@@ -432,6 +434,8 @@ class Suppliers(JdeTarget):
         return None
 
     def _orchestrate(self, inputs: dict[str, Any]) -> str:
+        for name in SUPPLIER_SECRET_INPUTS:  # masked in any error text or log line that might echo them
+            register_secret(str(inputs.get(name) or "").strip() or None)
         try:
             result = self.session.orchestrate(self.orchestration, inputs)
         except JdeOrchestrationError as exc:
