@@ -4,6 +4,7 @@ JDE's answer and the ledger write; its header kept up to date while its lines ar
 to it found again by their line reference (F4311.VR01) and never added twice; and JDE's refusals told in a
 finance user's words. What JDE holds is read back through the data service."""
 
+from decimal import Decimal
 from typing import Any
 
 import pandera.pandas as pa
@@ -258,6 +259,15 @@ def test_added_lines_carry_their_reference_and_are_never_added_twice(jde, ledger
         with pytest.raises(VoucherChanged, match="after its lines were added to JDE purchase order"):
             _write(LINES, target, ledger, _added(written_order, "PCCO-562949953430001", accounts, "900.00"))
         assert len(_lines(session, written_order)) == 4
+
+
+def test_a_deduction_is_added_as_a_line_with_a_negative_unit_cost(jde, accounts, written_order):
+    record = _added(written_order, "PCCO-562949953430003", accounts, cost="-250.00")
+    with jde.session() as session:
+        target = PurchaseOrderLines(session, None, None, None)
+        assert target.create(record) == f"{written_order}:PCCO-562949953430003"
+        added = _lines(session, written_order, "PCCO-562949953430003")
+        assert [(line["UORG"], line["PRRC"]) for line in added] == [(2, Decimal("-250.0000"))] * 2
 
 
 def test_lines_for_an_order_jde_does_not_have_are_refused_as_59a6(jde, accounts):
