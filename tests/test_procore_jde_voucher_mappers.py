@@ -19,6 +19,7 @@ from connector_assets.integrations.procore_jde.voucher_mappers import (
     VoucherInputs,
     line_payable,
     map_requisition,
+    synced_elsewhere,
 )
 from connector_assets.jde.accounts import GlAccounts
 
@@ -275,3 +276,11 @@ def test_bad_amounts_and_dates_are_named():
     assert isinstance(record, Rejected)
     assert "'ten' is not an amount" in record.reason
     assert "billing date 'soon'" in record.reason and "longer than JDE's 25" in record.reason
+
+
+def test_a_requisition_another_process_synced_to_an_erp_is_not_vouchered_again():
+    synced = requisition(origin_id="JDE-INV-1280000")
+    skipped = synced_elsewhere(synced, ours=False)
+    assert isinstance(skipped, Skipped) and "origin_id JDE-INV-1280000" in skipped.reason
+    assert synced_elsewhere(synced, ours=True) is None  # our own voucher: changes still reach the kit
+    assert synced_elsewhere(requisition(origin_id=None), ours=False) is None

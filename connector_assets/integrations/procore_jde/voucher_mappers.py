@@ -46,6 +46,7 @@ from connector_assets.flows import amounts
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.documents import version_text
 from connector_assets.jde import contracts, targets
+from connector_assets.jde.purchase_orders import parse_order_id
 
 EDI_USER = "MLPROCORE"  # F0411Z1.EDUS: the integration user owning every batch this flow writes
 BATCH_PREFIX, TRANSACTION_PREFIX = "PR", "PROCORE-REQ-"
@@ -120,12 +121,18 @@ class VoucherInputs:
     updated_at: datetime
 
 
-def order_parts(order_id: str) -> tuple[str, int, str] | None:
-    """``"00001:4711:OP"`` -> ("00001", 4711, "OP"); None when it does not read that way."""
-    parts = order_id.split(":")
-    if len(parts) != 3 or not parts[1].isdigit() or not parts[0] or not parts[2]:
+def synced_elsewhere(requisition: dict[str, Any], ours: bool) -> Skipped | None:
+    """A requisition whose ``origin_id`` is set is "synced with ERP" in Procore (§2.5): some process already
+    took it to an ERP. Unless that was this integration's voucher (``ours``: the ledger holds one), it is
+    not vouchered again, which would make the subcontractor's invoice payable twice."""
+    origin = str(requisition.get("origin_id") or "").strip()
+    if not origin or ours:
         return None
-    return parts[0], int(parts[1]), parts[2]
+    return Skipped(
+        str(requisition.get("id")),
+        f"{_describe(requisition)} is already synced with an ERP in Procore (origin_id {origin}); not "
+        "vouchered again",
+    )
 
 
 def line_cost_code(line: dict[str, Any]) -> str | None:
@@ -290,6 +297,12 @@ def map_requisition(inputs: VoucherInputs, costs: CostCodes) -> Mapped | Rejecte
     if invoice_date is None:
         problems.append(f"the billing date {requisition.get('billing_date')!r} is not a date")
     gl_date = _day(requisition.get("requisition_end")) or invoice_date
+    order = None
+    if inputs.order_id:
+        try:
+            order = parse_order_id(inputs.order_id)
+        except ValueError as exc:
+            problems.append(f"the purchase order's JDE key in the ledger is unreadable: {exc}")
     if len(accounts) > LINES_MAX:
         problems.append(f"it has {len(accounts)} accounts; a JDE voucher holds at most {LINES_MAX} lines")
     if problems:
@@ -307,12 +320,13 @@ def map_requisition(inputs: VoucherInputs, costs: CostCodes) -> Mapped | Rejecte
             "amounts owed to the subcontractor: enter the debit memo in JDE by hand and abandon this item",
         )
     assert not isinstance(job, str)
-    return _mapped(inputs, job, accounts, gross, invoice_number, invoice_date or "", gl_date or "")
+    return _mapped(inputs, job, order, accounts, gross, invoice_number, invoice_date or "", gl_date or "")
 
 
 def _mapped(
     inputs: VoucherInputs,
     job: JobAccountLike,
+    order: tuple[str, int, str] | None,
     accounts: dict[str, _Account],
     gross: Decimal,
     invoice_number: str,
@@ -322,7 +336,6 @@ def _mapped(
     requisition = inputs.requisition
     requisition_id = str(requisition["id"])
     key = BatchKey.for_requisition(requisition_id)
-    order = order_parts(inputs.order_id) if inputs.order_id else None
     waits_for = ""
     if order is None:
         waits_for = inputs.order_dependency
