@@ -1,0 +1,206 @@
+"""JD Edwards supplier changes -> the linked Procore vendors (``suppliers``): name, address, phone, e-mail.
+
+Which suppliers a JDE day holds: those whose F0401, F0101 or F0116 row changed that day (staged
+``jde_suppliers`` / ``jde_address_book`` / ``jde_supplier_addresses``), and those a held record waits for.
+Only a supplier linked to a Procore vendor (the ``vendors`` flow's cross-reference holds its address
+number) is sent: the issue asks that a Procore vendor be added to JDE, not the other way, so a supplier
+JDE keeps alone is never created in Procore (it is left out, not queued).
+
+What is sent (``vendor_mappers.map_supplier``): F0101 ALPH as ``name``, the F0116 address in effect as
+``address`` (its lines joined by line breaks), ``city``, ``state_code``, ``zip``, ``country_code``; only the
+parts JDE holds, and only those that differ from what the vendor holds (``vendor_differences``): an
+unchanged vendor is not written, so nothing echoes back to JDE.
+
+A supplier whose JDE stamp is not later than the pair's last sync changed only by our own write (the
+``vendors`` flow's) and is not sent back. When the vendor was edited in Procore too since the last sync,
+the newer edit wins (``vendor_sync.decide``) and the audit says which.
+"""
+
+import json
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from connector_assets.flows.assets import awaited_keys, build_flow_assets
+from connector_assets.flows.core import Mapped, Rejected
+from connector_assets.integrations.procore_jde import vendor_sync
+from connector_assets.integrations.procore_jde.integration import INTEGRATION, SUPPLIERS_ROUTE
+from connector_assets.integrations.procore_jde.vendor_mappers import (
+    ProcoreVendorRecord,
+    map_supplier,
+    vendor_differences,
+)
+from connector_assets.jde.assets import jde_partitions
+from connector_assets.jde.documents import suppliers_by_number
+from connector_assets.jde.extract import build_table_asset
+from connector_assets.jde.tables import ADDRESS_BOOK, SUPPLIER_ADDRESSES, SUPPLIERS
+from connector_resources.ledger import Ledger
+from connector_resources.redaction import get_logger
+
+log = get_logger(__name__)
+
+
+def _linked_vendors(ledger: Ledger, an8s: Iterable[int]) -> dict[int, str]:
+    """Address number -> the Procore vendor linked to it (the ``vendors`` flow's cross-reference)."""
+    linked = {}
+    for an8 in sorted(set(an8s)):
+        xref = ledger.find_xref_by_target(INTEGRATION, "vendor", "JDE", str(an8))
+        if xref is not None:
+            linked[an8] = xref.source_key
+    return linked
+
+
+def supplier_records(
+    ledger: Ledger, jde: Any, procore: Any, an8s: Iterable[int]
+) -> Iterator[Mapped | Rejected]:
+    """The linked suppliers among ``an8s`` as vendor PATCHes, their own echoes and lost conflicts left out."""
+    wanted = set(an8s)
+    linked = _linked_vendors(ledger, wanted)
+    if len(linked) < len(wanted):
+        log.info("%d JDE supplier(s) are linked to no Procore vendor: not sent", len(wanted) - len(linked))
+    if not linked:
+        return
+    suppliers = suppliers_by_number(jde, linked, addresses=True)
+    with jde.session() as session:
+        stamps = vendor_sync.jde_changed_at(session, linked)
+    due: list[tuple[Any, str, Any, Any]] = []
+    for supplier in suppliers:
+        vendor_id = linked[supplier.number]
+        since = vendor_sync.synced_at(ledger, vendor_id)
+        edited = stamps.get(supplier.number)
+        if vendor_sync.only_ours(edited, since):
+            continue  # changed only by our own write since the last sync
+        due.append((supplier, vendor_id, since, edited))
+    if not due:
+        return
+    with procore.session() as session:
+        for supplier, vendor_id, since, edited in due:
+            verdict = vendor_sync.Verdict(True)
+            if since is not None:
+                vendor = session.get("vendors", vendor_id)
+                procore_at = vendor_sync.parse_procore_stamp(vendor.get("updated_at"))
+                verdict = vendor_sync.decide("JDE", edited, "Procore", procore_at, since)
+            if not verdict.writes:
+                ledger.audit(
+                    integration=INTEGRATION,
+                    flow=SUPPLIERS_FLOW.name,
+                    entity="supplier",
+                    action="skip",
+                    source_system="JDE",
+                    source_id=str(supplier.number),
+                    target_system="procore",
+                    target_id=vendor_id,
+                    reason=verdict.conflict,
+                )
+                continue
+            record = map_supplier(supplier.number, vendor_id, supplier.address, supplier.mailing)
+            if isinstance(record, Mapped) and verdict.conflict:
+                record = Mapped(
+                    record.source_key,
+                    record.body,
+                    record.fields,
+                    {**record.natural_key, "conflict": verdict.conflict},
+                )
+            yield record
+
+
+def _staged_numbers(staging: Any, partition: str | None) -> set[int]:
+    """Address numbers of the suppliers whose F0401, F0101 (search type V) or F0116 row changed that day."""
+    numbers = {int(r["AN8"]) for r in staging.read_rows(SUPPLIERS.asset, partition)}
+    numbers |= {
+        int(r["AN8"])
+        for r in staging.read_rows(ADDRESS_BOOK.asset, partition)
+        if (r.get("AT1") or "").strip() == "V"
+    }
+    numbers |= {int(r["AN8"]) for r in staging.read_rows(SUPPLIER_ADDRESSES.asset, partition)}
+    return numbers
+
+
+def map_suppliers(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
+    """The JDE day's changed suppliers that are linked to a Procore vendor, as vendor PATCHes."""
+    resources = context.resources
+    numbers = _staged_numbers(resources.staging, partition)
+    numbers |= {int(k) for k in awaited_keys(context, partition, SUPPLIERS_FLOW) if k.isdigit()}
+    yield from supplier_records(resources.ledger.get(), resources.jde, resources.procore, numbers)
+
+
+def remap_suppliers(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
+    """The named suppliers read from JDE again (replay)."""
+    resources = context.resources
+    numbers = {int(k) for k in keys if k.isdigit()}
+    yield from supplier_records(resources.ledger.get(), resources.jde, resources.procore, numbers)
+
+
+class ProcoreVendorPatches:
+    """The Procore side of ``suppliers``: the linked vendor is found by the ledger's link (``vendor_id``),
+    patched with what differs, never created; the pair's sync time is advanced after each write."""
+
+    def __init__(self, session: Any, ledger: Ledger, run_id: str | None) -> None:
+        self.session, self.ledger, self.run_id = session, ledger, run_id
+
+    def find(self, record: Mapped) -> str | None:
+        return str(record.natural_key["vendor_id"])
+
+    def create(self, record: Mapped) -> str:
+        raise ValueError(
+            f"JDE supplier {record.source_key} is linked to no Procore vendor; the integration adds vendors "
+            "to JDE, never suppliers to Procore"
+        )
+
+    def update(self, target_id: str, record: Mapped) -> None:
+        vendor = self.session.get("vendors", target_id)
+        changes = vendor_differences(vendor, record.body)
+        if changes:
+            self.session.update_vendor(target_id, json.loads(json.dumps(changes)))
+        vendor_sync.mark_synced(self.ledger, target_id)
+        if record.natural_key.get("conflict"):
+            self.ledger.audit(
+                integration=INTEGRATION,
+                flow=SUPPLIERS_FLOW.name,
+                entity="supplier",
+                action="update",
+                source_system="JDE",
+                source_id=record.source_key,
+                target_system="procore",
+                target_id=target_id,
+                run_id=self.run_id,
+                reason=record.natural_key["conflict"],
+            )
+
+
+@contextmanager
+def open_vendor_patches(procore: Any, ledger: Ledger, run_id: str | None):
+    with procore.session() as session:
+        yield ProcoreVendorPatches(session, ledger, run_id)
+
+
+def _patches_for_run(context: Any):
+    return open_vendor_patches(context.resources.procore, context.resources.ledger.get(), context.run.run_id)
+
+
+SUPPLIERS_FLOW = SUPPLIERS_ROUTE.flow(
+    "suppliers",
+    "supplier",
+    ProcoreVendorRecord,
+    map_suppliers,
+    remap_suppliers,
+    _patches_for_run,
+    # F0116 is staged outside JDE_TABLES, so ping learns of it here; F0401 / F0101 come from the lineage.
+    reads={"JDE": (SUPPLIER_ADDRESSES.table,), "procore": ("vendors",)},
+    writes={"procore": ("vendors",)},
+)
+
+SUPPLIER_SOURCES = (SUPPLIERS.asset, ADDRESS_BOOK.asset, SUPPLIER_ADDRESSES.asset)
+
+# ``jde_supplier_addresses`` (F0116) is built by the JDE -> BILL package too (same asset key): the ops helper
+# includes this one only when that package is not in the same Definitions.
+supplier_addresses_asset = build_table_asset(SUPPLIER_ADDRESSES, jde_partitions)
+
+supplier_assets = build_flow_assets(
+    SUPPLIERS_FLOW,
+    partitions_def=jde_partitions,
+    upstream=list(SUPPLIER_SOURCES),
+    resource_keys={"jde", "procore"},
+    group=INTEGRATION,
+    kinds={"jde", "procore"},
+)

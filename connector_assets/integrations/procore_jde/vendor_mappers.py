@@ -1,0 +1,327 @@
+"""Pure mapping between a Procore company vendor and a JD Edwards supplier, both ways (no I/O here).
+
+Procore -> JDE (``map_vendor``): the vendor becomes the inputs of ``ML_AddUpdateSupplier`` (F0101 name, tax
+ID and long address number, F0401 company and payment hold, F0116 address, F0115 phone, F01151 e-mail,
+F0030 bank). JDE -> Procore (``map_supplier``): the supplier's name, address in effect, phone and e-mail
+become a PATCH of the linked vendor.
+
+Which JDE supplier a vendor is: ``origin_id`` as ``ML_PROCORE_JDE_VENDOR_ORIGIN_FORMAT`` spells it
+(``JDE-V-10442``), or a bare number (``10442``), names the address number (``parse_origin``). The tax ID is
+the vendor's ``business_register`` when it is an EIN (an ABN is Australian and JDE's TAX holds the
+supplier's own country's number: sent too, the register says which). The long address number (F0101
+ALKY) is ``PC`` + the Procore vendor id, so a supplier a crashed attempt added is found again by it.
+
+Inactive vendors. Procore deactivates a vendor the company no longer works with. Such a vendor already
+linked to a JDE supplier is sent with ``Hold_Payment`` Y (F0401 HDPY): JDE stops paying it, as Procore
+stops using it. An active vendor is sent without ``Hold_Payment``, so a hold JDE's payables team set for
+its own reasons is never lifted by the integration; reactivating a vendor in Procore leaves the hold for
+them to lift. An inactive vendor never becomes a new JDE supplier (``inactive_unlinked``: not mapped).
+
+Bank details are secrets. Procore documents no bank fields; only when ``ML_PROCORE_JDE_VENDOR_BANK_FIELDS``
+names two vendor fields (``routing,account``) are they moved. The mapped record holds only a fingerprint
+(``bank_fingerprint``: the digits' count and last four), because ``Mapped.to_payload()`` is stored in the
+retry queue and its body is hashed into the ledger; the target reads the numbers again from Procore at
+write time and hands them to JDE only (``vendors.ProcoreJdeSuppliers``). A changed number whose count and
+last four digits stay the same is therefore not noticed: the price of never storing it.
+"""
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pandera.pandas as pa
+from pandera.typing import Series
+
+from connector_assets.flows.core import Mapped, Rejected
+from connector_resources import settings
+
+ORIGIN_SETTING = "ML_PROCORE_JDE_VENDOR_ORIGIN_FORMAT"
+COMPANY_SETTING = "ML_PROCORE_JDE_VENDOR_COMPANY"
+BANK_SETTING = "ML_PROCORE_JDE_VENDOR_BANK_FIELDS"
+
+# ML_AddUpdateSupplier's limits (docs/jde_orchestrations/ML_AddUpdateSupplier.json) and F0116 / F0115 /
+# F01151 column lengths (general JDE knowledge) for the inputs the contract gains.
+NAME_MAX, TAX_MAX, ALKY_MAX = 40, 20, 20
+ADDRESS_LINE_MAX, CITY_MAX, STATE_MAX, POSTAL_MAX, COUNTRY_MAX = 40, 25, 3, 12, 3
+PHONE_MAX, EMAIL_MAX = 20, 256
+ADDRESS_INPUTS = ("Address_Line_1", "Address_Line_2", "Address_Line_3", "Address_Line_4")
+BANK_KEY = "Bank_Fingerprint"  # in the body instead of the numbers; the target swaps it for them
+
+
+def origin_format() -> str:
+    """``ML_PROCORE_JDE_VENDOR_ORIGIN_FORMAT``: how an origin_id spells the address number (``{an8}``)."""
+    text = settings.value(ORIGIN_SETTING).strip()
+    if text.count("{an8}") != 1:
+        raise settings.SettingError(f"{ORIGIN_SETTING}={text!r}: name the address number once, as {{an8}}")
+    return text
+
+
+def format_origin(an8: int | str, fmt: str) -> str:
+    return fmt.replace("{an8}", str(int(an8)))
+
+
+def parse_origin(origin_id: Any, fmt: str) -> int | None:
+    """The address number an origin_id names (``JDE-V-10442`` or ``10442``), None when it names none."""
+    text = str(origin_id or "").strip()
+    if not text:
+        return None
+    if text.isdigit():
+        return int(text) or None
+    prefix, suffix = fmt.split("{an8}")
+    match = re.fullmatch(re.escape(prefix) + r"0*(\d{1,8})" + re.escape(suffix), text)
+    return int(match.group(1)) or None if match else None
+
+
+def bank_fields() -> tuple[str, str] | None:
+    """``ML_PROCORE_JDE_VENDOR_BANK_FIELDS``: (routing field, account field), or None (banking not moved)."""
+    text = settings.value(BANK_SETTING).strip()
+    if not text:
+        return None
+    parts = [p.strip() for p in text.split(",")]
+    if len(parts) != 2 or not all(parts):
+        raise settings.SettingError(
+            f"{BANK_SETTING}={text!r}: name two Procore vendor fields, routing then account "
+            "(e.g. routing_number,account_number), or leave it blank"
+        )
+    return parts[0], parts[1]
+
+
+def bank_numbers(vendor: Mapping[str, Any], fields: tuple[str, str] | None) -> tuple[str, str]:
+    """The vendor's (routing, account) as digits and letters only ("" when absent or not moved)."""
+    if fields is None:
+        return "", ""
+    return tuple(re.sub(r"[^0-9A-Za-z]", "", str(vendor.get(f) or "")) for f in fields)  # type: ignore[return-value]
+
+
+def bank_fingerprint(routing: str, account: str) -> str:
+    """What may be shown of bank numbers: their length and last four (``account of 10 ending 3210``)."""
+    shown = [
+        f"{label} of {len(number)} ending {number[-4:]}"
+        for label, number in (("routing", routing), ("account", account))
+        if number
+    ]
+    return ", ".join(shown)
+
+
+def tax_id(vendor: Mapping[str, Any]) -> str | None:
+    """The vendor's registered tax number (``business_register.identifier``), as Procore holds it."""
+    register = vendor.get("business_register")
+    if isinstance(register, Mapping):
+        identifier = str(register.get("identifier") or "").strip()
+        return identifier or None
+    return None
+
+
+def long_address_number(vendor_id: str) -> str | None:
+    """F0101 ALKY of a supplier added from Procore: ``PC`` + the vendor id, when it fits 20 characters."""
+    text = f"PC{vendor_id}"
+    return text if len(text) <= ALKY_MAX else None
+
+
+def _text(value: Any) -> str:
+    return " ".join(str(value or "").split())
+
+
+def address_lines(address: Any) -> list[str]:
+    """Procore's one ``address`` field as up to four lines (it may hold line breaks)."""
+    lines = [" ".join(line.split()) for line in str(address or "").splitlines()]
+    return [line for line in lines if line]
+
+
+def is_active(vendor: Mapping[str, Any]) -> bool:
+    return vendor.get("is_active") not in (False, 0, "false", "0")
+
+
+def label(vendor: Mapping[str, Any]) -> str:
+    """How a finance user recognises the vendor: ``vendor 5512098 (Granite Supply Co)``."""
+    return f"Procore vendor {vendor.get('id')} ({_text(vendor.get('name'))})"
+
+
+class JdeSupplierRecord(pa.DataFrameModel):
+    """A Procore vendor JDE can take as a supplier: a name within 40 characters, a tax ID within 20, and the
+    address, phone and e-mail within the lengths F0116 / F0115 / F01151 hold."""
+
+    vendor_id: Series[str] = pa.Field(str_matches=r"^\d+$")
+    name: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": NAME_MAX})
+    tax_id: Series[str] = pa.Field(nullable=True, str_length={"max_value": TAX_MAX})
+    address_line_1: Series[str] = pa.Field(nullable=True, str_length={"max_value": ADDRESS_LINE_MAX})
+    address_line_2: Series[str] = pa.Field(nullable=True, str_length={"max_value": ADDRESS_LINE_MAX})
+    city: Series[str] = pa.Field(nullable=True, str_length={"max_value": CITY_MAX})
+    state: Series[str] = pa.Field(nullable=True, str_length={"max_value": STATE_MAX})
+    postal_code: Series[str] = pa.Field(nullable=True, str_length={"max_value": POSTAL_MAX})
+    country: Series[str] = pa.Field(nullable=True, str_length={"max_value": COUNTRY_MAX})
+    phone: Series[str] = pa.Field(nullable=True, str_length={"max_value": PHONE_MAX})
+    email: Series[str] = pa.Field(nullable=True, str_length={"max_value": EMAIL_MAX})
+    active: Series[bool]
+    # Never the numbers: "routing of 9 ending 0021, account of 10 ending 3210" at most.
+    bank: Series[str] = pa.Field(nullable=True)
+
+    class Config:
+        strict = True
+        coerce = True
+
+
+@dataclass(frozen=True)
+class VendorMatch:
+    """What the flow knows of the vendor's JDE supplier before mapping (read by ``vendors.map_vendors``):
+    ``an8`` the address number its origin_id names, and whether JDE holds it; ``linked`` whether the ledger
+    already links it to a supplier."""
+
+    an8: int | None = None
+    an8_in_jde: bool = False
+    linked: bool = False
+
+
+def map_vendor(
+    vendor: Mapping[str, Any],
+    *,
+    company: str,
+    match: VendorMatch = VendorMatch(),
+    bank: tuple[str, str] | None = None,
+    origin_fmt: str = "JDE-V-{an8}",
+) -> Mapped | Rejected | None:
+    """One Procore vendor -> the ``ML_AddUpdateSupplier`` inputs, why it cannot be sent, or None when there
+    is nothing to send (an inactive vendor JDE never had)."""
+    vendor_id = str(vendor.get("id") or "").strip()
+    who = label(vendor)
+    active = is_active(vendor)
+    if match.an8 is not None and not match.an8_in_jde and not match.linked:
+        return Rejected(
+            vendor_id,
+            f"{who} says it is JDE supplier {match.an8} (origin_id {vendor.get('origin_id')!r}), but JDE's "
+            f"address book (F0101) has no supplier {match.an8}; correct or clear origin_id in Procore, then "
+            "replay",
+        )
+    if not active and not match.linked and match.an8 is None:
+        return None
+    name = _text(vendor.get("name"))
+    tax = tax_id(vendor)
+    lines = address_lines(vendor.get("address"))
+    if len(lines) > len(ADDRESS_INPUTS):
+        lines = [*lines[:3], ", ".join(lines[3:])]
+    body: dict[str, Any] = {"Alpha_Name": name, "Company": company}
+    if tax:
+        body["Tax_ID"] = tax
+    alky = long_address_number(vendor_id)
+    if alky:
+        body["Long_Address_Number"] = alky
+    for key, line in zip(ADDRESS_INPUTS, lines, strict=False):
+        body[key] = line
+    place = {
+        "City": _text(vendor.get("city")),
+        "State": _text(vendor.get("state_code")),
+        "Postal_Code": _text(vendor.get("zip")),
+        "Country": _text(vendor.get("country_code")).upper(),
+        "Phone_Number": _text(vendor.get("business_phone")),
+        "Email_Address": _text(vendor.get("email_address")),
+    }
+    body.update({k: v for k, v in place.items() if v})
+    if not active:
+        body["Hold_Payment"] = "Y"
+    routing, account = bank_numbers(vendor, bank)
+    fingerprint = bank_fingerprint(routing, account)
+    if fingerprint:
+        body[BANK_KEY] = fingerprint
+    return Mapped(
+        source_key=vendor_id,
+        body=body,
+        fields={
+            "vendor_id": vendor_id,
+            "name": name,
+            "tax_id": tax,
+            "address_line_1": lines[0] if lines else None,
+            "address_line_2": lines[1] if len(lines) > 1 else None,
+            "city": place["City"] or None,
+            "state": place["State"] or None,
+            "postal_code": place["Postal_Code"] or None,
+            "country": place["Country"] or None,
+            "phone": place["Phone_Number"] or None,
+            "email": place["Email_Address"] or None,
+            "active": active,
+            "bank": fingerprint or None,
+        },
+        natural_key={
+            "an8": match.an8 if match.an8_in_jde else None,
+            "origin_id": format_origin(match.an8, origin_fmt) if match.an8 else None,
+            "active": active,
+        },
+    )
+
+
+# -- JDE -> Procore ------------------------------------------------------------------------------------------
+
+
+class ProcoreVendorRecord(pa.DataFrameModel):
+    """A JDE supplier's changes as a Procore vendor PATCH: the supplier and its linked vendor, a name."""
+
+    supplier_number: Series[str] = pa.Field(str_matches=r"^\d{1,8}$")
+    vendor_id: Series[str] = pa.Field(str_matches=r"^\d+$")
+    name: Series[str] = pa.Field(str_length={"min_value": 1})
+    # ISO 3166-1 alpha-2, as Procore takes it; None when JDE keeps no country.
+    country_code: Series[str] = pa.Field(nullable=True, str_matches=r"^[A-Z]{2}$")
+
+    class Config:
+        strict = True
+        coerce = True
+
+
+VENDOR_FIELDS = (
+    "name",
+    "address",
+    "city",
+    "state_code",
+    "zip",
+    "country_code",
+    "business_phone",
+    "email_address",
+)
+
+
+def map_supplier(
+    an8: int,
+    vendor_id: str,
+    book: Mapping[str, Any] | None,
+    mailing: Mapping[str, Any] | None,
+    phone: str = "",
+    email: str = "",
+) -> Mapped | Rejected:
+    """A JDE supplier (F0101 ``book``, F0116 ``mailing`` in effect, F0115 phone, F01151 e-mail) -> the
+    PATCH of its linked Procore vendor. Only what JDE holds is sent: a blank part leaves Procore's value."""
+    key = str(an8)
+    if book is None:
+        return Rejected(key, f"JDE supplier {an8}: no address book record (F0101) for this supplier number")
+    name = _text(book.get("ALPH"))
+    changes: dict[str, Any] = {"name": name}
+    if mailing:
+        lines = [_text(mailing.get(f"ADD{n}")) for n in range(1, 5)]
+        address = "\n".join(line for line in lines if line)
+        parts = {
+            "address": address,
+            "city": _text(mailing.get("CTY1")),
+            "state_code": _text(mailing.get("ADDS")),
+            "zip": _text(mailing.get("ADDZ")),
+            "country_code": _text(mailing.get("CTR")).upper(),
+        }
+        changes.update({k: v for k, v in parts.items() if v})
+    if _text(phone):
+        changes["business_phone"] = _text(phone)
+    if _text(email):
+        changes["email_address"] = _text(email)
+    return Mapped(
+        source_key=key,
+        body=changes,
+        fields={
+            "supplier_number": key,
+            "vendor_id": vendor_id,
+            "name": name,
+            "country_code": changes.get("country_code"),
+        },
+        natural_key={"vendor_id": vendor_id},
+    )
+
+
+def vendor_differences(vendor: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
+    """The part of ``changes`` the vendor does not hold already (names and text compared on their words),
+    so a PATCH sends only real changes and an unchanged vendor is not touched (no echo back to JDE)."""
+    return {k: v for k, v in changes.items() if _text(vendor.get(k)) != _text(v)}

@@ -1,0 +1,130 @@
+"""When a Procore vendor and its JDE supplier were last brought together, and which side wins a conflict.
+
+Both flows write the pair: ``vendors`` (Procore -> JDE) and ``suppliers`` (JDE -> Procore), and the origin
+mark writes the vendor too. After each of those writes the pair's sync time is advanced in the ledger
+(a cursor, ``vendor_pair:<vendor id>``, which never moves backwards). The time is taken *after* the other
+system answered, so the change stamp our own write left there (Procore ``updated_at``, JDE UPMJ/UPMT) is
+never later than it: our write-back does not come back as an edit.
+
+Newer wins. A side "changed since the last sync" when its stamp is later than the pair's sync time. When
+both did, the later edit is the one written and the other is not; the audit says which edit was newer. A
+tie goes to JDE, the books of record.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from connector_assets.integrations.procore_jde.integration import INTEGRATION
+from connector_assets.jde.extract import jde_timezone
+from connector_assets.jde.lookup import browse_in
+from connector_assets.jde.tables import ADDRESS_BOOK, SUPPLIER_ADDRESSES, SUPPLIERS
+from connector_resources.jde.dates import jde_datetime, parse_jde_date
+from connector_resources.ledger import Ledger
+
+STAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"  # fixed width: the cursor compares as text
+
+
+def _stream(vendor_id: str) -> str:
+    return f"vendor_pair:{vendor_id}"
+
+
+def utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def shown(moment: datetime | None) -> str:
+    return f"{utc(moment):%Y-%m-%d %H:%M:%S} UTC" if moment else "an unknown time"
+
+
+def synced_at(ledger: Ledger, vendor_id: str) -> datetime | None:
+    """When the integration last wrote either side of this vendor's pair (None: never)."""
+    text = ledger.get_cursor(INTEGRATION, _stream(vendor_id))
+    return datetime.strptime(text, STAMP_FORMAT).replace(tzinfo=UTC) if text else None
+
+
+def mark_synced(ledger: Ledger, vendor_id: str, when: datetime | None = None) -> None:
+    """Record that the pair was written now (call after the other system answered)."""
+    moment = utc(when or datetime.now(UTC))
+    ledger.advance_cursor(INTEGRATION, _stream(vendor_id), moment.strftime(STAMP_FORMAT))
+
+
+def parse_procore_stamp(value: Any) -> datetime | None:
+    """Procore's ``updated_at`` (ISO 8601, ``Z``) as aware UTC; None when absent or unreadable."""
+    if isinstance(value, datetime):
+        return utc(value)
+    text = str(value or "").strip()
+    if not text:
+        return None
+    try:
+        return utc(datetime.fromisoformat(text.replace("Z", "+00:00")))
+    except ValueError:
+        return None
+
+
+def jde_changed_at(session: Any, an8s: Iterable[int]) -> dict[int, datetime]:
+    """Each supplier's latest change in JDE: the latest UPMJ/UPMT of its F0101, F0401 and F0116 rows, as
+    aware UTC (the stamps are the AIS server's local time, ``ML_JDE_TIMEZONE``)."""
+    wanted = sorted(set(an8s))
+    zone = jde_timezone()
+    latest: dict[int, datetime] = {}
+    if not wanted:
+        return latest
+    for table in (ADDRESS_BOOK.table, SUPPLIERS.table, SUPPLIER_ADDRESSES.table):
+        for row in browse_in(session, table, "AN8", wanted, ["AN8", "UPMJ", "UPMT"]):
+            day = parse_jde_date(row.get("UPMJ"), session.date_pattern)
+            moment = jde_datetime(day, row.get("UPMT"))
+            if moment is None:
+                continue
+            stamp = moment.replace(tzinfo=zone).astimezone(UTC)
+            an8 = int(row["AN8"])
+            if an8 not in latest or stamp > latest[an8]:
+                latest[an8] = stamp
+    return latest
+
+
+def only_ours(edited: datetime | None, since: datetime | None) -> bool:
+    """Whether a side's stamp says it changed only by our own writes: earlier than the second of the last
+    sync. The stamps count whole seconds, so an edit in that same second is not taken for ours; it goes on
+    to the content hash (unchanged: skipped) and to the target's comparison of what it holds."""
+    if since is None or edited is None:
+        return False
+    return edited < since.replace(microsecond=0)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Whether the side a flow reads wins this pair, and the audit's words when it was a conflict."""
+
+    writes: bool
+    conflict: str = ""
+
+
+def decide(
+    flow_side: str,
+    flow_at: datetime | None,
+    other_side: str,
+    other_at: datetime | None,
+    since: datetime | None,
+) -> Verdict:
+    """Whether a flow reading ``flow_side`` (edited at ``flow_at``) writes over ``other_side`` (edited at
+    ``other_at``), given the pair's last sync ``since``. Only a conflict (both edited since) can stop it."""
+    if since is None or flow_at is None or other_at is None:
+        return Verdict(True)
+    if not (flow_at > since and other_at > since):
+        return Verdict(True)
+    flow_wins = flow_at > other_at or (flow_at == other_at and flow_side == "JDE")
+    newer, older = (
+        ((flow_side, flow_at), (other_side, other_at))
+        if flow_wins
+        else (
+            (other_side, other_at),
+            (flow_side, flow_at),
+        )
+    )
+    words = (
+        f"conflict: {newer[0]} edit at {shown(newer[1])} is newer than the {older[0]} edit at "
+        f"{shown(older[1])}; {newer[0]} wins"
+    )
+    return Verdict(flow_wins, words)

@@ -1,0 +1,414 @@
+"""Procore vendors -> JD Edwards suppliers (``vendors``), and the origin mark written back onto the vendor.
+
+Which vendors a day holds: those the staged ``procore_vendors`` partition holds (changed that day, by
+``updated_at``), and those a held record waits for. Each is mapped by ``vendor_mappers.map_vendor`` into the
+inputs of ``ML_AddUpdateSupplier`` and written through ``connector_assets.jde.targets.Suppliers``.
+
+Matching before a create, in this order: the ledger's cross-reference; a parsable ``origin_id`` (the
+vendor says which JDE supplier it is: adopted when JDE holds that address number, queued naming it when
+JDE does not); the tax ID (F0101 TAX); the long address number ``PC<vendor id>`` (F0101 ALKY, what a
+crashed attempt of ours left); only then a new supplier. A natural-key match that is already another
+Procore vendor's supplier is refused by the kit (``XrefConflict``), never adopted.
+
+After the write, ``procore_jde_vendors_marked`` writes ``origin_id`` (``ML_PROCORE_JDE_VENDOR_ORIGIN_FORMAT``)
+and ``origin_code`` (the bare address number) onto every vendor the ledger shows written and not yet
+marked, whatever wrote it (a run, a replay, a run that died between the JDE write and the mark): the way
+``flows/export_marks.py`` marks Coupa's documents, asked of the ledger rather than of the run. A vendor that
+already carries both is not written. Procore lets only one integration own a vendor's ``origin_id``; a 409
+("owned by another integration") leaves the vendor as it is, and the link lives in the ledger only: the
+audit event says so.
+
+Newer wins (``vendor_sync``): when the vendor's JDE supplier was also edited since the pair was last
+synced, the later edit is written and the other is not, and the audit says which edit was newer. A vendor
+whose ``updated_at`` is not later than the pair's last sync changed only by our own writes (the origin
+mark, a JDE change sent to it) and is not sent back.
+"""
+
+import json
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from dagster import AssetExecutionContext, AssetKey, Failure, MaterializeResult, asset
+
+from connector_assets.flows.assets import awaited_keys, build_flow_assets, flow_backfill_policy
+from connector_assets.flows.core import Mapped, Rejected, replay_handler
+from connector_assets.flows.replay_resources import resources_from_settings
+from connector_assets.integrations.procore_jde import vendor_sync
+from connector_assets.integrations.procore_jde.integration import INTEGRATION, ROUTE
+from connector_assets.integrations.procore_jde.vendor_mappers import (
+    BANK_KEY,
+    COMPANY_SETTING,
+    JdeSupplierRecord,
+    VendorMatch,
+    bank_fields,
+    bank_numbers,
+    format_origin,
+    label,
+    map_vendor,
+    origin_format,
+    parse_origin,
+)
+from connector_assets.jde import targets
+from connector_assets.jde.lookup import browse_in
+from connector_assets.jde.tables import SUPPLIERS
+from connector_assets.saas import saas_daily_partitions
+from connector_resources import settings
+from connector_resources.ledger import Ledger, QueueItem
+from connector_resources.procore import ProcoreConflictError
+from connector_resources.redaction import get_logger, redact, register_secret
+from connector_resources.replay import ReplayOutcome, register_replay_handler, shared_context, shared_value
+
+log = get_logger(__name__)
+
+STAGED_VENDORS = "procore_vendors"
+MARK_BATCH = 1000
+
+
+def vendor_an8(ledger: Ledger, vendor_id: str, vendor: dict | None) -> str | None:
+    """The JDE address number of a Procore vendor: the ledger's link first, then a parsable ``origin_id``
+    (``JDE-V-10442`` or ``10442``); None when neither names one (the vendor is not in JDE yet)."""
+    xref = ledger.get_xref(INTEGRATION, "vendor", "procore", str(vendor_id), "JDE")
+    if xref is not None and xref.target_id:
+        return xref.target_id
+    an8 = parse_origin((vendor or {}).get("origin_id"), origin_format())
+    return str(an8) if an8 else None
+
+
+# -- mapping -------------------------------------------------------------------------------------------------
+
+
+def _jde_suppliers_among(session: Any, an8s: Iterable[int]) -> set[int]:
+    """Which of these address numbers JDE holds as suppliers (an F0401 row)."""
+    wanted = sorted(set(an8s))
+    return (
+        {int(r["AN8"]) for r in browse_in(session, SUPPLIERS.table, "AN8", wanted, ["AN8"])}
+        if wanted
+        else set()
+    )
+
+
+def _audit_conflict(
+    ledger: Ledger, flow: str, entity: str, source: tuple[str, str], target: str, words: str
+) -> None:
+    ledger.audit(
+        integration=INTEGRATION,
+        flow=flow,
+        entity=entity,
+        action="skip",
+        source_system=source[0],
+        source_id=source[1],
+        target_system=target,
+        reason=words,
+    )
+
+
+def vendor_records(ledger: Ledger, jde: Any, vendors: list[dict[str, Any]]) -> Iterator[Mapped | Rejected]:
+    """``vendors`` (Procore records) as supplier records: matched, checked against JDE, conflicts decided."""
+    fmt, company, bank = origin_format(), settings.value(COMPANY_SETTING).strip(), bank_fields()
+    linked: dict[str, int] = {}
+    named: dict[str, int] = {}
+    for vendor in vendors:
+        key = str(vendor["id"])
+        xref = ledger.get_xref(INTEGRATION, "vendor", "procore", key, "JDE")
+        if xref is not None and xref.target_id:
+            linked[key] = int(xref.target_id)
+        elif (an8 := parse_origin(vendor.get("origin_id"), fmt)) is not None:
+            named[key] = an8
+    with jde.session() as session:
+        held = _jde_suppliers_among(session, named.values())
+        stamps = vendor_sync.jde_changed_at(session, linked.values())
+    for vendor in vendors:
+        key = str(vendor["id"])
+        if key in linked:
+            since = vendor_sync.synced_at(ledger, key)
+            edited = vendor_sync.parse_procore_stamp(vendor.get("updated_at"))
+            if vendor_sync.only_ours(edited, since):
+                continue  # changed only by our own writes since the last sync
+            verdict = vendor_sync.decide("Procore", edited, "JDE", stamps.get(linked[key]), since)
+            if not verdict.writes:
+                _audit_conflict(
+                    ledger, VENDORS_FLOW.name, "vendor", ("procore", key), "JDE", verdict.conflict
+                )
+                continue
+            match = VendorMatch(linked[key], True, True)
+        else:
+            an8 = named.get(key)
+            match, verdict = VendorMatch(an8, an8 in held, False), vendor_sync.Verdict(True)
+        record = map_vendor(vendor, company=company, match=match, bank=bank, origin_fmt=fmt)
+        if record is None:
+            log.info("%s is inactive and was never a JDE supplier: not sent", label(vendor))
+            continue
+        if isinstance(record, Mapped) and verdict.conflict:
+            record = Mapped(
+                record.source_key,
+                record.body,
+                record.fields,
+                {**record.natural_key, "conflict": verdict.conflict},
+                record.depends_on,
+            )
+        yield record
+
+
+def _vendors_by_id(procore: Any, keys: Iterable[str]) -> list[dict[str, Any]]:
+    with procore.session() as session:
+        return [session.get("vendors", key) for key in keys]
+
+
+def map_vendors(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
+    """The partition's changed Procore vendors, and those held records wait for, as JDE suppliers."""
+    resources = context.resources
+    vendors = [json.loads(row["record"]) for row in resources.staging.read_rows(STAGED_VENDORS, partition)]
+    seen = {str(v["id"]) for v in vendors}
+    awaited = [k for k in awaited_keys(context, partition, VENDORS_FLOW) if k.isdigit() and k not in seen]
+    if awaited:
+        vendors += _vendors_by_id(resources.procore, awaited)
+    yield from vendor_records(resources.ledger.get(), resources.jde, vendors)
+
+
+def remap_vendors(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
+    """The named vendors read from Procore again and mapped with today's settings (replay)."""
+    resources = context.resources
+    vendors = _vendors_by_id(resources.procore, [k for k in keys if k.isdigit()])
+    yield from vendor_records(resources.ledger.get(), resources.jde, vendors)
+
+
+# -- the JDE side --------------------------------------------------------------------------------------------
+
+
+class ProcoreJdeSuppliers(targets.Suppliers):
+    """``targets.Suppliers`` for Procore vendors: the address number the vendor's ``origin_id`` names is
+    the first match; an inactive vendor is never added; bank numbers are read from Procore at write time
+    (the mapped record holds only their fingerprint) and go to JDE only; after each write the pair's sync
+    time is advanced, and a conflict the Procore edit won is audited."""
+
+    source_label = "Procore"
+
+    def __init__(self, *args: Any, procore: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.procore = procore
+
+    def find(self, record: Mapped) -> str | None:
+        an8 = record.natural_key.get("an8")
+        return str(an8) if an8 else super().find(record)
+
+    def _inputs(self, record: Mapped) -> dict[str, Any]:
+        inputs = {k: v for k, v in record.body.items() if k not in (BANK_KEY, "Address_Number")}
+        if BANK_KEY in record.body:
+            with self.procore.session() as session:
+                vendor = session.get("vendors", record.source_key)
+            routing, account = bank_numbers(vendor, bank_fields())
+            for number in (routing, account):
+                register_secret(number)  # masked in any log or error text from here on
+            inputs.update(
+                {k: v for k, v in (("Bank_Transit_Number", routing), ("Bank_Account_Number", account)) if v}
+            )
+        return inputs
+
+    def _written(self, record: Mapped, an8: str) -> None:
+        assert self.ledger is not None
+        vendor_sync.mark_synced(self.ledger, record.source_key)
+        if record.natural_key.get("conflict"):
+            self.ledger.audit(
+                integration=INTEGRATION,
+                flow=VENDORS_FLOW.name,
+                entity="vendor",
+                action="update",
+                source_system="procore",
+                source_id=record.source_key,
+                target_system="JDE",
+                target_id=an8,
+                run_id=self.run_id,
+                partition_key=self.partition,
+                reason=record.natural_key["conflict"],
+            )
+
+    def create(self, record: Mapped) -> str:
+        if record.natural_key.get("active") is False:
+            raise targets.JdeRefused(
+                f"Procore vendor {record.source_key} is inactive and is in no JDE supplier; an inactive "
+                "vendor is never added to JDE. Reactivate it in Procore, or link it by setting its origin_id"
+            )
+        an8 = self._orchestrate(self._inputs(record))
+        self._written(record, an8)
+        return an8
+
+    def update(self, target_id: str, record: Mapped) -> None:
+        self._orchestrate({**self._inputs(record), "Address_Number": int(target_id)})
+        self._written(record, target_id)
+
+
+@contextmanager
+def open_suppliers(jde: Any, procore: Any, ledger: Ledger, run_id: str | None, partition: str | None):
+    with jde.session() as session:
+        yield ProcoreJdeSuppliers(session, ledger, run_id, partition, VENDORS_FLOW, procore=procore)
+
+
+def _suppliers_for_run(context: Any):
+    partition = context.partition_key if context.has_partition_key else None
+    resources = context.resources
+    return open_suppliers(
+        resources.jde, resources.procore, resources.ledger.get(), context.run.run_id, partition
+    )
+
+
+VENDORS_FLOW = ROUTE.flow(
+    "vendors",
+    "vendor",
+    JdeSupplierRecord,
+    map_vendors,
+    remap_vendors,
+    _suppliers_for_run,
+    reads={"JDE": (targets.ADDRESS_BOOK_TABLE, SUPPLIERS.table), "procore": ("vendors",)},
+    writes={"JDE": (targets.ADD_UPDATE_SUPPLIER,), "procore": ("vendors",)},  # and the origin mark
+)
+
+
+# -- the origin mark -----------------------------------------------------------------------------------------
+
+
+def _audit_mark(ledger: Ledger, xref: Any, run_id: str | None, reason: str) -> None:
+    """The mark's event: an ``update`` of the vendors flow on Procore, which is how the ledger knows the
+    vendor needs no more marking (``Ledger.written_unmarked``)."""
+    ledger.audit(
+        integration=INTEGRATION,
+        flow=VENDORS_FLOW.name,
+        entity="vendor",
+        action="update",
+        source_system="procore",
+        source_id=xref.source_key,
+        target_system="procore",
+        target_id=xref.source_key,
+        run_id=run_id,
+        reason=reason,
+    )
+
+
+def mark_origin(session: Any, ledger: Ledger, xref: Any, fmt: str, run_id: str | None) -> str:
+    """Write origin_id / origin_code of one written vendor (when not already so); returns what happened."""
+    an8, vendor_id = xref.target_id, xref.source_key
+    wanted = {"origin_id": format_origin(an8, fmt), "origin_code": str(int(an8))}
+    vendor = session.get("vendors", vendor_id)
+    if all(str(vendor.get(k) or "") == v for k, v in wanted.items()):
+        _audit_mark(
+            ledger, xref, run_id, f"already carries origin_id {wanted['origin_id']} (JDE supplier {an8})"
+        )
+        return "unchanged"
+    try:
+        session.update_vendor(vendor_id, wanted)
+    except ProcoreConflictError as exc:
+        _audit_mark(
+            ledger,
+            xref,
+            run_id,
+            f"not marked: Procore refused origin_id {wanted['origin_id']} on vendor {vendor_id} ({exc}); its "
+            f"origin_id is owned by another integration, so the link to JDE supplier {an8} is kept in the "
+            "ledger only",
+        )
+        return "owned"
+    vendor_sync.mark_synced(ledger, vendor_id)
+    _audit_mark(
+        ledger,
+        xref,
+        run_id,
+        f"origin_id {wanted['origin_id']} and origin_code {an8} written (JDE supplier {an8})",
+    )
+    return "marked"
+
+
+def mark_written_vendors(session: Any, ledger: Ledger, run_id: str | None) -> dict[str, Any]:
+    """Mark every vendor the ledger shows written to JDE and not yet marked; counts and failures."""
+    fmt = origin_format()
+    pending = ledger.written_unmarked(
+        INTEGRATION,
+        "vendor",
+        "procore",
+        "JDE",
+        flow=VENDORS_FLOW.name,
+        mark_system="procore",
+        limit=MARK_BATCH,
+    )
+    counts = {"marked": 0, "unchanged": 0, "owned": 0}
+    failures: dict[str, str] = {}
+    for xref in pending:
+        try:
+            counts[mark_origin(session, ledger, xref, fmt, run_id)] += 1
+        except Exception as exc:  # noqa: BLE001 - one vendor's failure must not stop the others
+            failures[xref.source_key] = redact(str(exc))
+    return {**counts, "failures": failures, "more": len(pending) >= MARK_BATCH}
+
+
+@asset(
+    name=f"{VENDORS_FLOW.flow}_marked",
+    group_name=INTEGRATION,
+    kinds={"procore"},
+    partitions_def=saas_daily_partitions(),
+    deps=[AssetKey(f"{VENDORS_FLOW.flow}_written")],
+    required_resource_keys={"procore", "ledger"},
+    backfill_policy=flow_backfill_policy(saas_daily_partitions()),
+    pool="write_procore",
+    description="Procore vendors written to JDE (by any run or replay) and not yet marked get origin_id and "
+    "origin_code (the JDE address number). A vendor whose origin_id another integration owns keeps its "
+    "link in the ledger only. Fails, after trying every one, if a mark failed: a rerun marks only the rest.",
+)
+def vendors_marked(context: AssetExecutionContext) -> MaterializeResult:
+    ledger: Ledger = context.resources.ledger.get()
+    with context.resources.procore.session() as session:
+        outcome = mark_written_vendors(session, ledger, context.run.run_id)
+    failures: dict[str, str] = outcome.pop("failures")
+    metadata = {**outcome, "failed": len(failures)}
+    if failures:
+        sample = "\n".join(f"vendor {key}: {why}" for key, why in list(failures.items())[:10])
+        raise Failure(
+            f"{len(failures)} vendor(s) reached JDE but their origin_id could not be written in Procore; "
+            "the next run tries again",
+            metadata={**metadata, "sample": sample},
+        )
+    return MaterializeResult(metadata=metadata)
+
+
+vendor_assets = [
+    *build_flow_assets(
+        VENDORS_FLOW,
+        partitions_def=saas_daily_partitions(),
+        upstream=[STAGED_VENDORS],
+        resource_keys={"jde", "procore"},
+        group=INTEGRATION,
+        kinds={"procore", "jde"},
+    ),
+    vendors_marked,
+]
+
+
+# -- replay --------------------------------------------------------------------------------------------------
+
+REPLAY_RESOURCES = ("jde", "procore", "staging")
+
+
+def register_ledger_replay(spec: Any, open_target: Any) -> None:
+    """Like ``register_settings_replay``, with the replay's ledger handed to the target too: these targets
+    record the pair's sync time and their conflict verdicts there."""
+
+    def handle(item: QueueItem, ledger: Ledger) -> ReplayOutcome:
+        built = shared_value(
+            ("resources", INTEGRATION, REPLAY_RESOURCES), lambda: resources_from_settings(REPLAY_RESOURCES)
+        )
+        key = ("target", INTEGRATION, spec.name)
+        return replay_handler(
+            spec, lambda: shared_context(key, lambda: open_target(built, ledger)), lambda: built
+        )(item, ledger)
+
+    register_replay_handler(INTEGRATION, spec.name, handle)
+
+
+def register_vendor_replays() -> None:
+    """``ml-connector replay`` for both vendor flows: the queued vendor (supplier) is read again from Procore
+    (JDE) and written with today's settings."""
+    from connector_assets.integrations.procore_jde.suppliers import SUPPLIERS_FLOW, open_vendor_patches
+
+    register_ledger_replay(
+        VENDORS_FLOW, lambda built, ledger: open_suppliers(built["jde"], built["procore"], ledger, None, None)
+    )
+    register_ledger_replay(
+        SUPPLIERS_FLOW, lambda built, ledger: open_vendor_patches(built["procore"], ledger, None)
+    )

@@ -1,0 +1,174 @@
+"""Procore vendor <-> JDE supplier mappers alone (no I/O): origin_id parsing, the tax ID, inactive
+vendors, bank numbers kept out of everything stored, and the newer-wins verdict."""
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from connector_assets.flows.core import Mapped, Rejected, validate
+from connector_assets.integrations.procore_jde import vendor_sync
+from connector_assets.integrations.procore_jde.vendor_mappers import (
+    BANK_KEY,
+    VendorMatch,
+    bank_fields,
+    format_origin,
+    map_supplier,
+    map_vendor,
+    parse_origin,
+    vendor_differences,
+)
+from connector_assets.integrations.procore_jde.vendors import VENDORS_FLOW
+from connector_resources.settings import SettingError
+
+FMT = "JDE-V-{an8}"
+
+
+def _vendor(**changes):
+    vendor = {
+        "id": 5512098,
+        "name": "Granite Supply Co",
+        "address": "400 Quarry Rd\nSuite 2",
+        "city": "Portland",
+        "state_code": "OR",
+        "zip": "97201",
+        "country_code": "us",
+        "business_phone": "503-555-0100",
+        "email_address": "ap@granite.example",
+        "is_active": True,
+        "business_register": {"type": "EIN", "identifier": "93-1234567", "verification_status": "verified"},
+        "origin_id": None,
+        "updated_at": "2025-03-04T18:22:10Z",
+    }
+    return {**vendor, **changes}
+
+
+@pytest.mark.parametrize(
+    ("origin", "an8"),
+    [("JDE-V-10442", 10442), ("10442", 10442), ("JDE-V-0042", 42), ("", None), (None, None)],
+)
+def test_origin_id_in_the_format_or_as_a_bare_number_names_the_address_number(origin, an8):
+    assert parse_origin(origin, FMT) == an8
+
+
+@pytest.mark.parametrize("origin", ["SAGE-4711", "JDE-V-", "JDE-V-12a", "X-JDE-V-1", "JDE-V-123456789", "0"])
+def test_an_origin_id_of_another_shape_names_no_supplier(origin):
+    assert parse_origin(origin, FMT) is None
+
+
+def test_the_origin_format_round_trips():
+    assert format_origin(10442, "V{an8}-JDE") == "V10442-JDE"
+    assert parse_origin(format_origin(10442, "V{an8}-JDE"), "V{an8}-JDE") == 10442
+
+
+def test_a_vendor_maps_to_the_supplier_inputs_with_its_ein_address_and_contact():
+    record = map_vendor(_vendor(), company="00001")
+    assert isinstance(record, Mapped)
+    assert record.body == {
+        "Alpha_Name": "Granite Supply Co",
+        "Company": "00001",
+        "Tax_ID": "93-1234567",
+        "Long_Address_Number": "PC5512098",
+        "Address_Line_1": "400 Quarry Rd",
+        "Address_Line_2": "Suite 2",
+        "City": "Portland",
+        "State": "OR",
+        "Postal_Code": "97201",
+        "Country": "US",
+        "Phone_Number": "503-555-0100",
+        "Email_Address": "ap@granite.example",
+    }
+    assert not validate(VENDORS_FLOW, [record]).rejected
+
+
+def test_a_vendor_id_too_long_for_alky_is_sent_without_it():
+    record = map_vendor(_vendor(id=10**19), company="00001")
+    assert isinstance(record, Mapped) and "Long_Address_Number" not in record.body
+
+
+def test_a_name_longer_than_jde_holds_is_refused_naming_the_field():
+    record = map_vendor(_vendor(name="A" * 41), company="00001")
+    [rejected] = validate(VENDORS_FLOW, [record]).rejected
+    assert "vendor 5512098" in rejected.reason and "field name" in rejected.reason
+
+
+def test_an_inactive_vendor_never_in_jde_is_not_sent_and_a_linked_one_is_put_on_payment_hold():
+    assert map_vendor(_vendor(is_active=False), company="00001") is None
+    linked = map_vendor(_vendor(is_active=False), company="00001", match=VendorMatch(1001, True, True))
+    assert isinstance(linked, Mapped)
+    assert linked.body["Hold_Payment"] == "Y" and linked.natural_key["active"] is False
+    # An active vendor never lifts a hold JDE's payables team set.
+    assert "Hold_Payment" not in map_vendor(_vendor(), company="00001").body
+
+
+def test_an_origin_id_naming_an_address_number_jde_lacks_is_refused_saying_so():
+    record = map_vendor(_vendor(origin_id="JDE-V-99999"), company="00001", match=VendorMatch(99999, False))
+    assert isinstance(record, Rejected)
+    assert "JDE supplier 99999" in record.reason and "no supplier 99999" in record.reason
+    adopt = map_vendor(_vendor(origin_id="JDE-V-1001"), company="00001", match=VendorMatch(1001, True))
+    assert adopt.natural_key["an8"] == 1001 and adopt.natural_key["origin_id"] == "JDE-V-1001"
+
+
+def test_bank_numbers_appear_only_as_a_fingerprint_in_what_is_stored(monkeypatch):
+    monkeypatch.setenv("ML_PROCORE_JDE_VENDOR_BANK_FIELDS", "fax_number,mobile_phone")
+    fields = bank_fields()
+    record = map_vendor(
+        _vendor(fax_number="021000021", mobile_phone="9876543210"), company="00001", bank=fields
+    )
+    assert record.body[BANK_KEY] == "routing of 9 ending 0021, account of 10 ending 3210"
+    stored = json.dumps(record.to_payload())
+    assert "021000021" not in stored and "9876543210" not in stored
+    assert record.fields["bank"] == record.body[BANK_KEY]
+    assert not validate(VENDORS_FLOW, [record]).rejected
+
+
+def test_bank_fields_setting_names_two_fields_or_none(monkeypatch):
+    monkeypatch.setenv("ML_PROCORE_JDE_VENDOR_BANK_FIELDS", "")
+    assert bank_fields() is None
+    monkeypatch.setenv("ML_PROCORE_JDE_VENDOR_BANK_FIELDS", "routing_only")
+    with pytest.raises(SettingError, match="two Procore vendor fields"):
+        bank_fields()
+
+
+def test_a_jde_supplier_maps_to_a_patch_of_what_jde_holds():
+    book = {"ALPH": "Granite Supply Company "}
+    mailing = {
+        "ADD1": "77 New Harbor Rd",
+        "ADD2": "",
+        "CTY1": "Portland",
+        "ADDS": "OR",
+        "ADDZ": "97209",
+        "CTR": "US",
+    }
+    record = map_supplier(1001, "5512098", book, mailing)
+    assert record.body == {
+        "name": "Granite Supply Company",
+        "address": "77 New Harbor Rd",
+        "city": "Portland",
+        "state_code": "OR",
+        "zip": "97209",
+        "country_code": "US",
+    }
+    # Only what differs is sent: an unchanged vendor is not written (no echo back to JDE).
+    assert vendor_differences(_vendor(name="Granite Supply Company", country_code="US"), record.body) == {
+        "address": "77 New Harbor Rd",
+        "zip": "97209",
+    }
+    assert isinstance(map_supplier(1001, "5512098", None, None), Rejected)
+
+
+def test_newer_wins_only_when_both_sides_changed_since_the_last_sync():
+    since = datetime(2026, 1, 5, 12, 0, 0, 500_000, tzinfo=UTC)
+    later, much_later = since + timedelta(minutes=1), since + timedelta(minutes=2)
+    assert vendor_sync.decide("Procore", later, "JDE", since - timedelta(hours=1), since).writes
+    lost = vendor_sync.decide("Procore", later, "JDE", much_later, since)
+    assert not lost.writes
+    assert lost.conflict == (
+        "conflict: JDE edit at 2026-01-05 12:02:00 UTC is newer than the Procore edit at "
+        "2026-01-05 12:01:00 UTC; JDE wins"
+    )
+    won = vendor_sync.decide("JDE", much_later, "Procore", later, since)
+    assert won.writes and won.conflict.endswith("JDE wins")
+    # A stamp before the second of the last sync is our own write coming back.
+    assert vendor_sync.only_ours(since.replace(microsecond=0) - timedelta(seconds=1), since)
+    assert not vendor_sync.only_ours(since.replace(microsecond=0), since)
