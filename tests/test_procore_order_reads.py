@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 import requests
+from http_server import CannedResponse, OAuthTokenEndpoint, ScriptedServer
 
 from connector_resources.procore import (
     ProcoreError,
@@ -239,3 +240,41 @@ def test_new_change_orders_from_activity_have_lines(sandbox: Sandbox, procore: P
             assert lines, "an activity change order has lines"
             assert sum(cents(line["amount"]) for line in lines) == order["grand_total_cents"]
             assert all(line["_cost_code"] for line in lines)
+
+
+# -- v2 paging against a scripted server (shapes the sandbox does not play) ------------------------------
+
+
+def scripted_procore(server: Any) -> ProcoreResource:
+    return ProcoreResource(
+        base_url=server.url,
+        auth_url=server.url,
+        company_id="31",
+        client_id="cid",
+        client_secret="order-reads-secret-1",
+    )
+
+
+def v2_line(n: int) -> dict[str, Any]:
+    return {"id": str(9_000_000_000 + n), "amount": "1.00", "cost_code": {"id": "5", "full_code": "03-100"}}
+
+
+def test_v2_pages_without_headers_are_read_while_full_and_a_repeated_page_is_refused() -> None:
+    path = "/rest/v2.0/companies/31/projects/700/commitment_change_orders/42/line_items"
+    rows = [v2_line(n) for n in range(130)]
+    with ScriptedServer() as server:
+        OAuthTokenEndpoint(server, client_id="cid", client_secret="order-reads-secret-1", expires_in=5400)
+
+        def pages(request: Any) -> CannedResponse:
+            page = int(request.query["page"][0])
+            return CannedResponse(200, {"data": rows[(page - 1) * 100 : page * 100]})
+
+        server.route(path, pages)
+        with scripted_procore(server).session() as session:
+            lines = session.change_order_lines(700, 42)
+        assert [line["id"] for line in lines] == [9_000_000_000 + n for n in range(130)]
+        assert {line["_cost_code"] for line in lines} == {"03-100"}
+
+        server.route(path, CannedResponse(200, {"data": rows[:100]}))  # ignores ``page``
+        with scripted_procore(server).session() as session, pytest.raises(ProcoreError, match="already sent"):
+            session.change_order_lines(700, 42)

@@ -321,6 +321,7 @@ class OrderLineReads:
     def _v2_rows(self, path: str, what: str) -> Iterator[dict[str, Any]]:
         """Every row of a REST v2 list (``{"data": [...]}``), ``per_page=100`` (the v2 maximum)."""
         page, read, fetched = 1, 0, 0
+        seen: set[Any] = set()
         while True:
             response: requests.Response = self.call(  # type: ignore[attr-defined]
                 "GET", path, params={"page": page, "per_page": V2_PER_PAGE}, what=f"{what} (page {page})"
@@ -329,6 +330,14 @@ class OrderLineReads:
             self.pages += 1
             fetched += 1
             read += len(rows)
+            ids = {str(row.get("id")) for row in rows}
+            if page > 1 and rows and ids <= seen:
+                # A server that ignores ``page`` answers page 1 again: stop rather than loop or double.
+                raise ProcoreDataError(
+                    f"Procore answered page {page} of {what} with rows it had already sent; "
+                    "the list cannot be read page by page"
+                )
+            seen |= ids
             yield from rows
             headers = response.headers
             if "Link" in headers or "Total" in headers:
