@@ -204,3 +204,6 @@ supplier_assets = build_flow_assets(
     group=INTEGRATION,
     kinds={"jde", "procore"},
 )
+
+# The staged F0116 this flow reads (a list named ``*_tables``, as the package's other staged tables are).
+supplier_tables = [supplier_addresses_asset]

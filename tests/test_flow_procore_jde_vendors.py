@@ -1,0 +1,224 @@
+"""Procore vendors <-> JDE suppliers end to end: the Procore and JDE simulators, the real clients, Dagster,
+the ledger. One world for the module; each test makes its own vendors, so they do not depend on the seed.
+
+What a JDE user does between runs (a supplier moves, is renamed) is written into the JDE simulator's
+database file directly, as E1's own programs would (with the UPMJ/UPMT stamps they leave); what a Procore
+user does goes through the Procore API. Expected values are read back from either side.
+"""
+
+import itertools
+import logging
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from dagster import instance_for_test
+from procore_jde_world import ProcoreJdeWorld, procore_jde_world
+
+from connector_assets.integrations.procore_jde import vendor_sync
+from connector_assets.integrations.procore_jde.vendors import vendor_an8
+from connector_sandbox.jde_ais import JdeSandboxSettings
+from connector_sandbox.jde_ais.dates import to_hhmmss, to_julian
+
+VENDOR_RUN = (
+    "procore_vendors",
+    "procore_jde_vendors_mapped",
+    "procore_jde_vendors_written",
+    "procore_jde_vendors_marked",
+)
+SUPPLIER_RUN = (
+    "jde_suppliers",
+    "jde_address_book",
+    "jde_supplier_addresses",
+    "procore_jde_suppliers_mapped",
+    "procore_jde_suppliers_written",
+)
+ROUTING, ACCOUNT = "021000021", "98765432107"  # bank numbers the test vendor carries (secrets)
+_serial = itertools.count(1)
+
+
+class World(ProcoreJdeWorld):
+    jde_db: Path
+
+    def sql(self, statement: str, *params: Any) -> list[tuple]:
+        with sqlite3.connect(self.jde_db) as conn:
+            return conn.execute(statement, params).fetchall()
+
+    def written(self, *names: str) -> dict[str, dict[str, Any]]:
+        return self.run(*names)
+
+    def new_vendor(self, **fields: Any) -> dict:
+        """A vendor a Procore user adds now (through the API)."""
+        n = next(_serial)
+        body = {
+            "name": f"Cascade Formwork {n} LLC",
+            "address": f"{100 + n} Quarry Rd",
+            "city": "Portland",
+            "state_code": "OR",
+            "zip": "97201",
+            "country_code": "US",
+            "business_phone": f"503-555-01{n:02d}",
+            "email_address": f"ap{n}@cascade.example",
+            **fields,
+        }
+        with self.resources["procore"].session() as session:
+            return session.create_vendor(body)
+
+    def vendor(self, vendor_id: Any) -> dict:
+        with self.resources["procore"].session() as session:
+            return session.get("vendors", vendor_id)
+
+    def edit_vendor(self, vendor_id: Any, **changes: Any) -> dict:
+        with self.resources["procore"].session() as session:
+            return session.update_vendor(vendor_id, changes)
+
+    def jde_edit_stamp(self, moment: datetime) -> tuple[int, int]:
+        return to_julian(moment.date()), to_hhmmss(moment)
+
+    def reasons(self, flow: str, source_id: str) -> list[str]:
+        return [e.reason for e in self.ledger.history(source_id) if e.flow == flow]
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    tmp_path = tmp_path_factory.mktemp("procore_jde_vendors")
+    db = tmp_path / "e1.sqlite"
+    with (
+        pytest.MonkeyPatch.context() as patch,
+        procore_jde_world(tmp_path, jde=JdeSandboxSettings(scale=0.05, db_path=db)) as made,
+        instance_for_test() as instance,
+    ):
+        # Procore documents no bank fields: two fields the sandbox stores stand in for them.
+        patch.setenv("ML_PROCORE_JDE_VENDOR_BANK_FIELDS", "fax_number,mobile_phone")
+        made.__class__ = World  # the shared world, with this module's helpers (no state of their own)
+        made.jde_db, made.instance = db, instance
+        yield made
+
+
+@pytest.fixture(scope="module")
+def granite(world):
+    """A new Procore vendor with an EIN, an address and bank numbers, after one vendors run."""
+    vendor = world.new_vendor(
+        business_register={"type": "EIN", "identifier": "93-7654321"},
+        fax_number=ROUTING,
+        mobile_phone=ACCOUNT,
+    )
+    world.log_text = _captured(lambda: world.run(*VENDOR_RUN))
+    return vendor
+
+
+def _captured(action) -> str:
+    """Everything logged (any logger, any level) while ``action`` runs."""
+    lines: list[str] = []
+    handler = logging.Handler(level=logging.DEBUG)
+    handler.emit = lambda record: lines.append(record.getMessage())  # type: ignore[method-assign]
+    root = logging.getLogger()
+    old = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    try:
+        action()
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(old)
+    return "\n".join(lines)
+
+
+def test_a_new_procore_vendor_becomes_one_jde_supplier_and_carries_its_address_number(world, granite):
+    vendor_id = str(granite["id"])
+    an8 = world.xrefs("vendor")[vendor_id]
+    assert an8, world.queue("vendors").get(vendor_id)
+    [book] = world.jde_rows("F0101", ALKY=f"PC{vendor_id}")
+    assert str(book["AN8"]) == an8 and book["TAX"].strip() == "93-7654321"
+    assert book["ALPH"].strip() == granite["name"]
+    assert world.jde_rows("F0401", AN8=an8), "a supplier master row"
+    marked = world.vendor(vendor_id)
+    assert (marked["origin_id"], marked["origin_code"]) == (f"JDE-V-{an8}", an8)
+    assert vendor_an8(world.ledger, vendor_id, None) == an8
+
+
+def test_a_rerun_writes_nothing(world, granite):
+    vendor_id = str(granite["id"])
+    before = len(world.jde_rows("F0101"))
+    metadata = world.run(*VENDOR_RUN)
+    written = metadata["procore_jde_vendors_written"]
+    assert (written.get("create", 0), written.get("update", 0), written.get("adopt", 0)) == (0, 0, 0)
+    assert metadata["procore_jde_vendors_marked"]["marked"] == 0
+    assert len(world.jde_rows("F0101")) == before
+    assert [r for r in world.jde_rows("F0101") if (r.get("ALKY") or "").strip() == f"PC{vendor_id}"]
+
+
+def test_bank_numbers_reach_no_ledger_row_and_no_log_line(world, granite):
+    assert world.log_text, "the run logged something"
+    stored = b"".join(p.read_bytes() for p in world.tmp_path.glob("ledger.sqlite*"))
+    for number in (ROUTING, ACCOUNT):
+        assert number.encode() not in stored
+        assert number not in world.log_text
+
+
+def test_a_vendor_whose_origin_id_names_a_jde_supplier_is_adopted_not_duplicated(world):
+    linked = {int(v) for v in world.xrefs("vendor").values() if v}
+    an8 = next(
+        int(r["AN8"]) for r in world.jde_rows("F0401") if int(r["AN8"]) not in linked and int(r["AN8"]) > 1000
+    )
+    adopted = world.new_vendor(origin_id=f"JDE-V-{an8}")
+    missing = world.new_vendor(origin_id="JDE-V-9999998")
+    before = len(world.jde_rows("F0101"))
+    world.run(*VENDOR_RUN)
+    assert world.xrefs("vendor")[str(adopted["id"])] == str(an8)
+    assert len(world.jde_rows("F0101")) == before, "no supplier added"
+    assert world.vendor(adopted["id"])["origin_code"] == str(an8)
+    assert "adopt" in {e.action for e in world.ledger.history(str(adopted["id"])) if e.flow == "vendors"}
+    reason = world.queue("vendors")[str(missing["id"])]
+    assert "JDE supplier 9999998" in reason and "no supplier 9999998" in reason
+
+
+def test_a_jde_address_change_reaches_the_linked_procore_vendor(world, granite):
+    vendor_id, an8 = str(granite["id"]), int(world.xrefs("vendor")[str(granite["id"])])
+    now = datetime.now(UTC) + timedelta(seconds=2)
+    day, clock = world.jde_edit_stamp(now)
+    world.sql('DELETE FROM "F0116" WHERE "AN8" = ? AND "EFTB" = ?', an8, day)
+    world.sql(
+        'INSERT INTO "F0116" ("AN8", "EFTB", "ADD1", "ADDZ", "CTY1", "ADDS", "CTR", "UPMJ", "UPMT") '
+        "VALUES (?, ?, '77 New Harbor Rd', '97209', 'Portland', 'OR', 'US', ?, ?)",
+        an8,
+        day,
+        day,
+        clock,
+    )
+    metadata = world.run(*SUPPLIER_RUN)
+    assert metadata["procore_jde_suppliers_written"].get("fail", 0) == 0, world.queue("suppliers")
+    moved = world.vendor(vendor_id)
+    assert (moved["address"], moved["zip"], moved["city"]) == ("77 New Harbor Rd", "97209", "Portland")
+    # Our own PATCH does not come back: the next suppliers run sends nothing to this vendor.
+    again = world.run(*SUPPLIER_RUN)["procore_jde_suppliers_written"]
+    assert again.get("update", 0) == 0
+
+
+def test_both_sides_edited_the_newer_edit_wins_and_the_audit_says_so(world, granite):
+    vendor_id, an8 = str(granite["id"]), int(world.xrefs("vendor")[str(granite["id"])])
+    since = vendor_sync.synced_at(world.ledger, vendor_id)
+    edited = world.edit_vendor(vendor_id, name="Cascade Formwork Renamed In Procore")
+    procore_at = vendor_sync.parse_procore_stamp(edited["updated_at"])
+    assert since is not None and procore_at > since, "the Procore edit comes after the last sync"
+    jde_at = procore_at + timedelta(seconds=5)  # a JDE user renames it a little later
+    day, clock = world.jde_edit_stamp(jde_at)
+    world.sql(
+        'UPDATE "F0101" SET "ALPH" = \'Cascade Formwork West\', "UPMJ" = ?, "UPMT" = ? WHERE "AN8" = ?',
+        day,
+        clock,
+        an8,
+    )
+    world.run(*VENDOR_RUN)
+    [(name,)] = world.sql('SELECT "ALPH" FROM "F0101" WHERE "AN8" = ?', an8)
+    assert name.strip() == "Cascade Formwork West", "the older Procore edit did not overwrite JDE"
+    expected = (
+        f"conflict: JDE edit at {vendor_sync.shown(jde_at.replace(microsecond=0))} is newer than the "
+        f"Procore edit at {vendor_sync.shown(procore_at)}; JDE wins"
+    )
+    assert expected in world.reasons("vendors", vendor_id)
+    world.run(*SUPPLIER_RUN)
+    assert world.vendor(vendor_id)["name"] == "Cascade Formwork West"
+    assert expected in world.reasons("suppliers", str(an8))
