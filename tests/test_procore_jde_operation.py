@@ -5,10 +5,30 @@ schedules and webhook sensor are wired (one job and schedule per flow, an early 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
+from asset_runs import named
+from dagster import (
+    AssetSelection,
+    DagsterInstance,
+    Definitions,
+    RunRequest,
+    build_schedule_context,
+    build_sensor_context,
+    define_asset_job,
+    instance_for_test,
+    job,
+    op,
+)
 from procore_jde_world import ProcoreJdeWorld, busy_day, procore_day, procore_jde_world
+
+from connector_assets.integrations.procore_jde.jobs import build_day_close_schedule
+from connector_assets.integrations.procore_jde.sensor import PROJECT_TAG, build_procore_inbox_sensor
+from connector_assets.saas_assets import saas_assets, saas_partitions
 
 
 @pytest.fixture(scope="module")
@@ -42,3 +62,100 @@ def test_the_world_stages_a_procore_day_and_counts_the_ledger(world):
     assert world.xrefs("purchase_order") == {} and world.queue("purchase_orders") == {}
     assert world.inbox_event("Requisitions", 1, project_id=2, event_id=99) is True
     assert world.inbox_event("Requisitions", 1, project_id=2, event_id=99) is False  # a duplicate delivery
+    [row] = world.ledger.inbox_pending(source="procore")
+    world.ledger.inbox_mark(row.id, status="processed")  # the sensor's test starts from an empty inbox
+
+
+# -- the daily schedule closes each whole day -----------------------------------------------------------
+
+
+def _source_job(name: str) -> Any:
+    """An asset job over a staged Procore entity: partitioned by UTC day like the Procore flows."""
+    return define_asset_job(name, selection=AssetSelection.assets("procore_requisitions"))
+
+
+def _tick(schedule: Any, at: datetime, instance: DagsterInstance) -> list[RunRequest]:
+    with build_schedule_context(instance=instance, scheduled_execution_time=at) as context:
+        result = schedule(context)  # the schedule's own function, without a repository
+    return list(result)
+
+
+@op
+def _nothing() -> None:
+    """Stands for the close run an earlier tick launched (only its tags are asked)."""
+
+
+@job
+def _earlier_run() -> None:
+    _nothing()
+
+
+def test_a_daily_tick_closes_yesterday_in_the_partitions_time_zone_and_a_later_tick_polls_today():
+    job = _source_job("procore_jde_test_close")
+    schedule = build_day_close_schedule(
+        "procore_jde_test_close_schedule",
+        job,
+        cron="0 2 * * *",
+        timezone="America/Chicago",
+        partitions_def=saas_partitions,
+        description="test",
+    )
+    at = datetime(2026, 3, 10, 2, 0, tzinfo=ZoneInfo("America/Chicago"))  # 07:00 UTC on the 10th
+    with instance_for_test() as instance:
+        [first] = _tick(schedule, at, instance)
+        assert (first.partition_key, first.run_key) == ("2026-03-09", "close-2026-03-09")  # the whole UTC day
+        # Once a run of this schedule holds yesterday, a later tick the same day polls today instead.
+        instance.create_run_for_job(
+            _earlier_run,
+            tags={"dagster/schedule_name": schedule.name, "dagster/partition": "2026-03-09"},
+        )
+        [later] = _tick(schedule, at + timedelta(hours=1), instance)
+        assert later.partition_key == "2026-03-10" and later.run_key.startswith("poll-")
+
+
+# -- the webhook sensor ------------------------------------------------------------------------------------
+
+
+def test_a_stored_procore_event_becomes_one_early_run_and_its_duplicate_none(world):
+    jobs = {
+        flow: _source_job(f"procore_jde_test_{flow}") for flow in ("vendors", "purchase_orders", "vouchers")
+    }
+    sensor = build_procore_inbox_sensor("procore_jde_test_inbox", jobs, saas_partitions)
+    source = named(["procore_requisitions"], saas_assets)
+    repository = Definitions(
+        assets=source, jobs=list(jobs.values()), sensors=[sensor], resources=world.resources
+    ).get_repository_def()
+    at = datetime.now(UTC)
+    assert world.inbox_event("Requisitions", 41, project_id=562949953432100, event_id=7001, at=at)
+
+    def evaluate(cursor: str | None) -> tuple[list[RunRequest], str | None]:
+        with (
+            instance_for_test() as instance,
+            build_sensor_context(
+                instance=instance,
+                cursor=cursor,
+                resources={"ledger": world.resources["ledger"]},
+                repository_def=repository,
+            ) as context,
+        ):
+            result = sensor.evaluate_tick(context)
+        return list(result.run_requests or []), result.cursor
+
+    requests, cursor = evaluate(None)
+    # A requisition concerns the purchase orders (its commitment) and the vouchers: one run each.
+    assert sorted(r.job_name for r in requests) == [
+        "procore_jde_test_purchase_orders",
+        "procore_jde_test_vouchers",
+    ]
+    assert {r.partition_key for r in requests} == {procore_day(at)}
+    assert {r.tags[PROJECT_TAG] for r in requests} == {"562949953432100"}
+    # The same delivery again: the receiver stores nothing, so the next tick requests nothing.
+    assert not world.inbox_event("Requisitions", 41, project_id=562949953432100, event_id=7001, at=at)
+    again, _ = evaluate(cursor)
+    assert again == []
+    # A cost code change moves nothing by itself; a company vendor change starts the vendors flow untagged.
+    world.inbox_event("Cost Codes", 5, project_id=562949953432100, event_id=7002, at=at)
+    world.inbox_event("Company Vendors", 9, event_id=7003, at=at)
+    [vendors], _ = evaluate(cursor)
+    assert vendors.job_name == "procore_jde_test_vendors" and PROJECT_TAG not in vendors.tags
+    assert world.ledger.inbox_pending(source="procore") == []  # every row looked at is marked

@@ -1,0 +1,164 @@
+"""Procore webhooks -> an early run of the affected Procore -> JDE flow for the day the change happened.
+
+The receiver already authenticates Procore's deliveries and stores each event once in the ledger's inbox
+(source ``procore``; a duplicate delivery has the same ``ulid`` and stores nothing). Procore events carry
+ids only (reference 2.10), and the flows' staged assets re-read the day from Procore anyway, so an event
+is not applied itself: it only says *which flow should look now* rather than at the next daily close.
+The daily schedule stays the source of truth; a missed, late or discarded delivery costs only latency.
+
+For each batch of new inbox rows (cursor = the last row id seen) the sensor requests one run per
+(affected flow, UTC day of the event's ``timestamp``), with a run key naming the flow, the day and the
+batch's last row id: a re-evaluated tick never launches the same run twice, a later batch for the same day
+gets a fresh run. The run is tagged ``ml-connector/procore_project`` with the project ids the batch's
+events name (comma-separated; no tag for company vendors, which belong to no project).
+
+Which flows an event concerns (``connector_resources.procore.entities.RESOURCE_ENTITIES``):
+Company / Project Vendors -> ``vendors``; Purchase Order / Work Order Contracts and their line items ->
+``purchase_orders``; Requisitions -> ``purchase_orders`` (an approved requisition brings its commitment
+over) and ``vouchers``; Commitment Change Orders -> ``change_orders``. Other resources (projects, cost
+codes, budget lines) move nothing by themselves: their rows are marked processed.
+
+An early run reads every configured project, not only the one the event names: the job's source assets
+are the same staged entities the daily run uses, and today's partition is read incrementally from its
+cursor (one or two calls per project), so narrowing it would add a second way of reading a day for little
+saving. The project tag says why the run started. An event naming a project outside
+``ML_PROCORE_PROJECT_IDS`` (when set) requests nothing.
+
+Inbox rows are marked ``processed`` when the sensor has requested their run (the run re-reads the day; a
+failed run is covered by the daily close), ``failed`` when the body is not a Procore event.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC
+from typing import Any
+
+from dagster import (
+    DailyPartitionsDefinition,
+    RunRequest,
+    SensorEvaluationContext,
+    SensorResult,
+    SkipReason,
+    sensor,
+)
+
+from connector_assets.automation import sensor_status
+from connector_resources import settings
+from connector_resources.ledger import InboxEvent, Ledger, LedgerResource
+from connector_resources.procore.errors import ProcoreError
+from connector_resources.procore.webhooks import ProcoreEvent, parse_procore_event
+
+INBOX_SOURCE = "procore"
+PROJECT_TAG = "ml-connector/procore_project"
+ROWS_PER_TICK = 500  # bounded work per evaluation; the next tick continues from the cursor
+# Procore entity (RESOURCE_ENTITIES values) -> the flows (FlowSpec.name) a change of it concerns.
+ENTITY_FLOWS: dict[str, tuple[str, ...]] = {
+    "vendors": ("vendors",),
+    "commitments": ("purchase_orders",),
+    "requisitions": ("purchase_orders", "vouchers"),
+    "commitment_change_orders": ("change_orders",),
+}
+
+
+@dataclass
+class Batch:
+    """What one evaluation found: (flow, day) -> project ids named, and the last inbox row id seen."""
+
+    runs: dict[tuple[str, str], set[str]] = field(default_factory=dict)
+    last_id: int | None = None
+    unreadable: int = 0
+    ignored: int = 0
+
+
+def configured_projects() -> set[str]:
+    """``ML_PROCORE_PROJECT_IDS`` as a set of id strings; empty = every project the app may read."""
+    raw = settings.value("ML_PROCORE_PROJECT_IDS")
+    return {p.strip() for p in raw.replace(";", ",").split(",") if p.strip()}
+
+
+def event_day(event: ProcoreEvent, row: InboxEvent) -> str:
+    """The UTC day of the change: the event's ``timestamp``, else when the delivery was received."""
+    moment = event.timestamp or row.received_at
+    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return moment.date().isoformat()
+
+
+def read_batch(
+    ledger: Ledger,
+    after_id: int,
+    flows: Mapping[str, Any],
+    partitions_def: DailyPartitionsDefinition,
+    *,
+    projects: set[str] | None = None,
+    limit: int = ROWS_PER_TICK,
+) -> Batch:
+    """The runs the Procore inbox rows after ``after_id`` ask for, marking each row processed (or failed,
+    with the reason, when it is not a Procore event). ``flows``: the flow names that have a job."""
+    batch = Batch()
+    wanted_projects = configured_projects() if projects is None else projects
+    for row in ledger.inbox_pending(source=INBOX_SOURCE, after_id=after_id, limit=limit):
+        batch.last_id = row.id
+        try:
+            event = parse_procore_event(json.loads(row.body.decode("utf-8")))
+        except (ValueError, UnicodeDecodeError, ProcoreError) as exc:
+            ledger.inbox_mark(row.id, status="failed", error=f"not a Procore webhook event: {exc}")
+            batch.unreadable += 1
+            continue
+        project = "" if event.project_id is None else str(event.project_id)
+        day = event_day(event, row)
+        affected = [f for f in ENTITY_FLOWS.get(event.entity or "", ()) if f in flows]
+        outside = bool(project and wanted_projects and project not in wanted_projects)
+        if affected and not outside and partitions_def.has_partition_key(day):
+            for flow in affected:
+                named = batch.runs.setdefault((flow, day), set())
+                if project:
+                    named.add(project)
+        else:
+            batch.ignored += 1
+        ledger.inbox_mark(row.id, status="processed")
+    return batch
+
+
+def vouchers_on() -> bool:
+    return settings.value("ML_PROCORE_JDE_VOUCHERS").strip().lower() in ("on", "true", "1", "yes")
+
+
+def build_procore_inbox_sensor(
+    name: str, jobs: Mapping[str, Any], partitions_def: DailyPartitionsDefinition
+) -> Any:
+    """The sensor over ``jobs`` (flow name -> the flow's job); flows without a job are never requested."""
+
+    @sensor(
+        name=name,
+        jobs=list(jobs.values()),
+        minimum_interval_seconds=30,
+        default_status=sensor_status(),
+        description="Procore webhooks stored in the inbox (source procore) -> an early run of the Procore -> "
+        "JDE flow each event concerns, for the day the change happened; the daily close stays the source "
+        "of truth.",
+    )
+    def _procore_inbox(context: SensorEvaluationContext, ledger: LedgerResource):
+        after = int(context.cursor or 0)
+        flows = {f: job for f, job in jobs.items() if f != "vouchers" or vouchers_on()}
+        batch = read_batch(ledger.get(), after, flows, partitions_def)
+        if batch.last_id is None:
+            return SkipReason(f"no Procore inbox rows after id {after}")
+        if batch.unreadable:
+            context.log.warning(
+                f"{batch.unreadable} Procore inbox row(s) were not webhook events; marked failed"
+            )
+        requests = [
+            RunRequest(
+                job_name=flows[flow].name,
+                partition_key=day,
+                run_key=f"procore-inbox-{flow}-{day}-{batch.last_id}",
+                tags={PROJECT_TAG: ",".join(sorted(projects))} if projects else None,
+            )
+            for (flow, day), projects in sorted(batch.runs.items())
+        ]
+        return SensorResult(run_requests=requests, cursor=str(batch.last_id))
+
+    return _procore_inbox
