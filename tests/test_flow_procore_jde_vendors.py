@@ -18,7 +18,9 @@ from dagster import instance_for_test
 from procore_jde_world import ProcoreJdeWorld, procore_jde_world
 
 from connector_assets.integrations.procore_jde import vendor_sync
-from connector_assets.integrations.procore_jde.vendors import vendor_an8
+from connector_assets.integrations.procore_jde.integration import INTEGRATION
+from connector_assets.integrations.procore_jde.vendors import register_vendor_replays, vendor_an8
+from connector_resources.replay import replay_items
 from connector_sandbox.jde_ais import JdeSandboxSettings
 from connector_sandbox.jde_ais.dates import to_hhmmss, to_julian
 
@@ -134,6 +136,13 @@ def test_a_new_procore_vendor_becomes_one_jde_supplier_and_carries_its_address_n
     assert str(book["AN8"]) == an8 and book["TAX"].strip() == "93-7654321"
     assert book["ALPH"].strip() == granite["name"]
     assert world.jde_rows("F0401", AN8=an8), "a supplier master row"
+    [address] = world.jde_rows("F0116", AN8=an8)
+    assert (address["ADD1"].strip(), address["ADDZ"].strip()) == (granite["address"], granite["zip"])
+    [phone] = [r for r in world.jde_rows("F0115", AN8=an8) if not (r.get("PHTP") or "").strip()]
+    assert phone["PH1"].strip() == granite["business_phone"]
+    # The bank numbers reached JDE (read from Procore at write time), and only JDE.
+    [bank] = world.jde_rows("F0030", AN8=an8)
+    assert (bank["TNST"].strip(), bank["CBNK"].strip()) == (ROUTING, ACCOUNT)
     marked = world.vendor(vendor_id)
     assert (marked["origin_id"], marked["origin_code"]) == (f"JDE-V-{an8}", an8)
     assert vendor_an8(world.ledger, vendor_id, None) == an8
@@ -165,14 +174,46 @@ def test_a_vendor_whose_origin_id_names_a_jde_supplier_is_adopted_not_duplicated
     )
     adopted = world.new_vendor(origin_id=f"JDE-V-{an8}")
     missing = world.new_vendor(origin_id="JDE-V-9999998")
+    inactive = world.new_vendor(is_active=False)
     before = len(world.jde_rows("F0101"))
     world.run(*VENDOR_RUN)
+    staged = {r["id"] for r in world.resources["staging"].read_rows("procore_vendors", world.day)}
+    assert str(inactive["id"]) in staged, "the inactive vendor was read"
+    assert str(inactive["id"]) not in world.xrefs("vendor") and str(inactive["id"]) not in world.queue(
+        "vendors"
+    )
     assert world.xrefs("vendor")[str(adopted["id"])] == str(an8)
     assert len(world.jde_rows("F0101")) == before, "no supplier added"
     assert world.vendor(adopted["id"])["origin_code"] == str(an8)
     assert "adopt" in {e.action for e in world.ledger.history(str(adopted["id"])) if e.flow == "vendors"}
     reason = world.queue("vendors")[str(missing["id"])]
     assert "JDE supplier 9999998" in reason and "no supplier 9999998" in reason
+
+    # Procore's user clears the wrong origin_id; the replay reads the vendor again and adds it, once.
+    world.edit_vendor(missing["id"], origin_id=None)
+    register_vendor_replays(lambda: {k: world.resources[k] for k in ("jde", "procore", "staging")})
+    [item] = [
+        i
+        for i in world.ledger.open_items(integration=INTEGRATION, flow="vendors")
+        if i.source_key == str(missing["id"])
+    ]
+    assert replay_items(world.ledger, [item]).replayed == [item.id]
+    assert replay_items(world.ledger, [item]).replayed == [item.id]  # already in JDE: skipped
+    added = world.xrefs("vendor")[str(missing["id"])]
+    assert [r["AN8"] for r in world.jde_rows("F0101", ALKY=f"PC{missing['id']}")] == [int(added)]
+    assert len(world.jde_rows("F0101")) == before + 1
+
+
+def test_a_vendor_whose_origin_id_another_integration_owns_keeps_its_link_in_the_ledger_only(world):
+    body = {"name": "Sage Linked Masonry Inc", "country_code": "US", "origin_id": "SAGE-V-4711"}
+    owned = world.clerk.call("POST", "vendors", {"company_id": world.company_id, "vendor": body})
+    metadata = world.run(*VENDOR_RUN)
+    an8 = world.xrefs("vendor")[str(owned["id"])]
+    assert an8 and world.jde_rows("F0401", AN8=an8)
+    assert metadata["procore_jde_vendors_marked"]["owned"] >= 1
+    assert world.vendor(owned["id"])["origin_id"] == "SAGE-V-4711", "Procore kept the other integration's key"
+    [reason] = [r for r in world.reasons("vendors", str(owned["id"])) if "owned by another integration" in r]
+    assert f"the link to JDE supplier {an8} is kept in the ledger only" in reason
 
 
 def test_a_jde_address_change_reaches_the_linked_procore_vendor(world, granite):

@@ -19,6 +19,7 @@ from connector_assets.integrations.procore_jde.vendor_mappers import (
     vendor_differences,
 )
 from connector_assets.integrations.procore_jde.vendors import VENDORS_FLOW
+from connector_assets.jde.supplier_details import SupplierDetails
 from connector_resources.settings import SettingError
 
 FMT = "JDE-V-{an8}"
@@ -132,15 +133,18 @@ def test_bank_fields_setting_names_two_fields_or_none(monkeypatch):
 
 def test_a_jde_supplier_maps_to_a_patch_of_what_jde_holds():
     book = {"ALPH": "Granite Supply Company "}
-    mailing = {
-        "ADD1": "77 New Harbor Rd",
-        "ADD2": "",
-        "CTY1": "Portland",
-        "ADDS": "OR",
-        "ADDZ": "97209",
-        "CTR": "US",
-    }
-    record = map_supplier(1001, "5512098", book, mailing)
+    details = SupplierDetails(
+        1001,
+        address_lines=("77 New Harbor Rd", "", "", ""),
+        city="Portland",
+        state="OR",
+        postal_code="97209",
+        country="US",
+        phone_number="503-555-0100",
+        email="",
+        bank_account_number="98765432107",
+    )
+    record = map_supplier(1001, "5512098", book, details)
     assert record.body == {
         "name": "Granite Supply Company",
         "address": "77 New Harbor Rd",
@@ -148,12 +152,12 @@ def test_a_jde_supplier_maps_to_a_patch_of_what_jde_holds():
         "state_code": "OR",
         "zip": "97209",
         "country_code": "US",
+        "business_phone": "503-555-0100",
     }
+    assert "98765432107" not in json.dumps(record.to_payload()), "JDE's bank account is never sent to Procore"
     # Only what differs is sent: an unchanged vendor is not written (no echo back to JDE).
-    assert vendor_differences(_vendor(name="Granite Supply Company", country_code="US"), record.body) == {
-        "address": "77 New Harbor Rd",
-        "zip": "97209",
-    }
+    current = _vendor(name="Granite Supply Company", country_code="US")
+    assert vendor_differences(current, record.body) == {"address": "77 New Harbor Rd", "zip": "97209"}
     assert isinstance(map_supplier(1001, "5512098", None, None), Rejected)
 
 

@@ -7,8 +7,10 @@ number) is sent: the issue asks that a Procore vendor be added to JDE, not the o
 JDE keeps alone is never created in Procore (it is left out, not queued).
 
 What is sent (``vendor_mappers.map_supplier``): F0101 ALPH as ``name``, the F0116 address in effect as
-``address`` (its lines joined by line breaks), ``city``, ``state_code``, ``zip``, ``country_code``; only the
-parts JDE holds, and only those that differ from what the vendor holds (``vendor_differences``): an
+``address`` (its lines joined by line breaks), ``city``, ``state_code``, ``zip``, ``country_code``, the
+F0115 business phone as ``business_phone`` and the F01151 e-mail as ``email_address``
+(``jde.supplier_details``; bank accounts are never read for Procore, which documents no place for them);
+only the parts JDE holds, and only those that differ from what the vendor holds (``vendor_differences``): an
 unchanged vendor is not written, so nothing echoes back to JDE.
 
 A supplier whose JDE stamp is not later than the pair's last sync changed only by our own write (the
@@ -19,6 +21,7 @@ the newer edit wins (``vendor_sync.decide``) and the audit says which.
 import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
 from connector_assets.flows.assets import awaited_keys, build_flow_assets
@@ -33,6 +36,7 @@ from connector_assets.integrations.procore_jde.vendor_mappers import (
 from connector_assets.jde.assets import jde_partitions
 from connector_assets.jde.documents import suppliers_by_number
 from connector_assets.jde.extract import build_table_asset
+from connector_assets.jde.supplier_details import EMAIL_TABLE, PHONE_TABLE, supplier_details
 from connector_assets.jde.tables import ADDRESS_BOOK, SUPPLIER_ADDRESSES, SUPPLIERS
 from connector_resources.ledger import Ledger
 from connector_resources.redaction import get_logger
@@ -60,21 +64,21 @@ def supplier_records(
         log.info("%d JDE supplier(s) are linked to no Procore vendor: not sent", len(wanted) - len(linked))
     if not linked:
         return
-    suppliers = suppliers_by_number(jde, linked, addresses=True)
+    books = {s.number: s.address for s in suppliers_by_number(jde, linked)}
     with jde.session() as session:
-        stamps = vendor_sync.jde_changed_at(session, linked)
-    due: list[tuple[Any, str, Any, Any]] = []
-    for supplier in suppliers:
-        vendor_id = linked[supplier.number]
+        details = supplier_details(session, sorted(books), bank=False)
+    due: list[tuple[int, str, datetime | None, datetime | None]] = []
+    for an8 in sorted(books):
+        vendor_id = linked[an8]
         since = vendor_sync.synced_at(ledger, vendor_id)
-        edited = stamps.get(supplier.number)
+        edited = details[an8].changed_at if an8 in details else None
         if vendor_sync.only_ours(edited, since):
             continue  # changed only by our own write since the last sync
-        due.append((supplier, vendor_id, since, edited))
+        due.append((an8, vendor_id, since, edited))
     if not due:
         return
     with procore.session() as session:
-        for supplier, vendor_id, since, edited in due:
+        for an8, vendor_id, since, edited in due:
             verdict = vendor_sync.Verdict(True)
             if since is not None:
                 vendor = session.get("vendors", vendor_id)
@@ -87,13 +91,13 @@ def supplier_records(
                     entity="supplier",
                     action="skip",
                     source_system="JDE",
-                    source_id=str(supplier.number),
+                    source_id=str(an8),
                     target_system="procore",
                     target_id=vendor_id,
                     reason=verdict.conflict,
                 )
                 continue
-            record = map_supplier(supplier.number, vendor_id, supplier.address, supplier.mailing)
+            record = map_supplier(an8, vendor_id, books[an8], details.get(an8))
             if isinstance(record, Mapped) and verdict.conflict:
                 record = Mapped(
                     record.source_key,
@@ -186,7 +190,7 @@ SUPPLIERS_FLOW = SUPPLIERS_ROUTE.flow(
     remap_suppliers,
     _patches_for_run,
     # F0116 is staged outside JDE_TABLES, so ping learns of it here; F0401 / F0101 come from the lineage.
-    reads={"JDE": (SUPPLIER_ADDRESSES.table,), "procore": ("vendors",)},
+    reads={"JDE": (SUPPLIER_ADDRESSES.table, PHONE_TABLE, EMAIL_TABLE), "procore": ("vendors",)},
     writes={"procore": ("vendors",)},
 )
 

@@ -279,35 +279,28 @@ VENDOR_FIELDS = (
 
 
 def map_supplier(
-    an8: int,
-    vendor_id: str,
-    book: Mapping[str, Any] | None,
-    mailing: Mapping[str, Any] | None,
-    phone: str = "",
-    email: str = "",
+    an8: int, vendor_id: str, book: Mapping[str, Any] | None, details: Any = None
 ) -> Mapped | Rejected:
-    """A JDE supplier (F0101 ``book``, F0116 ``mailing`` in effect, F0115 phone, F01151 e-mail) -> the
-    PATCH of its linked Procore vendor. Only what JDE holds is sent: a blank part leaves Procore's value."""
+    """A JDE supplier (its F0101 ``book`` row, and ``details``: a ``jde.supplier_details.SupplierDetails``
+    with the F0116 address in effect, F0115 phone, F01151 e-mail) -> the PATCH of its linked Procore
+    vendor. Only what JDE holds is sent: a blank part leaves Procore's value."""
     key = str(an8)
     if book is None:
         return Rejected(key, f"JDE supplier {an8}: no address book record (F0101) for this supplier number")
     name = _text(book.get("ALPH"))
     changes: dict[str, Any] = {"name": name}
-    if mailing:
-        lines = [_text(mailing.get(f"ADD{n}")) for n in range(1, 5)]
-        address = "\n".join(line for line in lines if line)
+    if details is not None:
+        lines = [_text(line) for line in details.address_lines]
         parts = {
-            "address": address,
-            "city": _text(mailing.get("CTY1")),
-            "state_code": _text(mailing.get("ADDS")),
-            "zip": _text(mailing.get("ADDZ")),
-            "country_code": _text(mailing.get("CTR")).upper(),
+            "address": "\n".join(line for line in lines if line),
+            "city": _text(details.city),
+            "state_code": _text(details.state),
+            "zip": _text(details.postal_code),
+            "country_code": _text(details.country).upper(),
+            "business_phone": _text(details.phone),
+            "email_address": _text(details.email),
         }
         changes.update({k: v for k, v in parts.items() if v})
-    if _text(phone):
-        changes["business_phone"] = _text(phone)
-    if _text(email):
-        changes["email_address"] = _text(email)
     return Mapped(
         source_key=key,
         body=changes,

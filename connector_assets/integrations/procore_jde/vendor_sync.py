@@ -17,10 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from connector_assets.integrations.procore_jde.integration import INTEGRATION
-from connector_assets.jde.extract import jde_timezone
-from connector_assets.jde.lookup import browse_in
-from connector_assets.jde.tables import ADDRESS_BOOK, SUPPLIER_ADDRESSES, SUPPLIERS
-from connector_resources.jde.dates import jde_datetime, parse_jde_date
+from connector_assets.jde.supplier_details import supplier_details
 from connector_resources.ledger import Ledger
 
 STAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"  # fixed width: the cursor compares as text
@@ -64,24 +61,10 @@ def parse_procore_stamp(value: Any) -> datetime | None:
 
 
 def jde_changed_at(session: Any, an8s: Iterable[int]) -> dict[int, datetime]:
-    """Each supplier's latest change in JDE: the latest UPMJ/UPMT of its F0101, F0401 and F0116 rows, as
-    aware UTC (the stamps are the AIS server's local time, ``ML_JDE_TIMEZONE``)."""
-    wanted = sorted(set(an8s))
-    zone = jde_timezone()
-    latest: dict[int, datetime] = {}
-    if not wanted:
-        return latest
-    for table in (ADDRESS_BOOK.table, SUPPLIERS.table, SUPPLIER_ADDRESSES.table):
-        for row in browse_in(session, table, "AN8", wanted, ["AN8", "UPMJ", "UPMT"]):
-            day = parse_jde_date(row.get("UPMJ"), session.date_pattern)
-            moment = jde_datetime(day, row.get("UPMT"))
-            if moment is None:
-                continue
-            stamp = moment.replace(tzinfo=zone).astimezone(UTC)
-            an8 = int(row["AN8"])
-            if an8 not in latest or stamp > latest[an8]:
-                latest[an8] = stamp
-    return latest
+    """Each supplier's latest change in JDE (``supplier_details``' stamp over F0101, F0401, F0116, F0115 and
+    F01151, as UTC; bank rows left out, since bank details are never sent back to Procore)."""
+    details = supplier_details(session, sorted(set(an8s)), bank=False)
+    return {an8: d.changed_at for an8, d in details.items() if d.changed_at is not None}
 
 
 def only_ours(edited: datetime | None, since: datetime | None) -> bool:

@@ -25,7 +25,7 @@ mark, a JDE change sent to it) and is not sent back.
 """
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -385,15 +385,20 @@ vendor_assets = [
 REPLAY_RESOURCES = ("jde", "procore", "staging")
 
 
-def register_ledger_replay(spec: Any, open_target: Any) -> None:
+def _settings_resources() -> dict[str, Any]:
+    return resources_from_settings(REPLAY_RESOURCES)
+
+
+def register_ledger_replay(
+    spec: Any, open_target: Any, resources: Callable[[], dict[str, Any]] = _settings_resources
+) -> None:
     """Like ``register_settings_replay``, with the replay's ledger handed to the target too: these targets
-    record the pair's sync time and their conflict verdicts there."""
+    record the pair's sync time and their conflict verdicts there. ``resources``: today's ``jde``,
+    ``procore`` and ``staging`` (from settings unless given)."""
 
     def handle(item: QueueItem, ledger: Ledger) -> ReplayOutcome:
-        built = shared_value(
-            ("resources", INTEGRATION, REPLAY_RESOURCES), lambda: resources_from_settings(REPLAY_RESOURCES)
-        )
-        key = ("target", INTEGRATION, spec.name)
+        built = shared_value(("resources", INTEGRATION, id(resources)), resources)
+        key = ("target", INTEGRATION, spec.name, id(resources))
         return replay_handler(
             spec, lambda: shared_context(key, lambda: open_target(built, ledger)), lambda: built
         )(item, ledger)
@@ -401,14 +406,16 @@ def register_ledger_replay(spec: Any, open_target: Any) -> None:
     register_replay_handler(INTEGRATION, spec.name, handle)
 
 
-def register_vendor_replays() -> None:
+def register_vendor_replays(resources: Callable[[], dict[str, Any]] = _settings_resources) -> None:
     """``ml-connector replay`` for both vendor flows: the queued vendor (supplier) is read again from Procore
-    (JDE) and written with today's settings."""
+    (JDE) and written with today's settings (``resources``: today's ``jde``, ``procore``, ``staging``)."""
     from connector_assets.integrations.procore_jde.suppliers import SUPPLIERS_FLOW, open_vendor_patches
 
     register_ledger_replay(
-        VENDORS_FLOW, lambda built, ledger: open_suppliers(built["jde"], built["procore"], ledger, None, None)
+        VENDORS_FLOW,
+        lambda built, ledger: open_suppliers(built["jde"], built["procore"], ledger, None, None),
+        resources,
     )
     register_ledger_replay(
-        SUPPLIERS_FLOW, lambda built, ledger: open_vendor_patches(built["procore"], ledger, None)
+        SUPPLIERS_FLOW, lambda built, ledger: open_vendor_patches(built["procore"], ledger, None), resources
     )
