@@ -1,0 +1,220 @@
+"""Procore -> JD Edwards change orders (issue 13, flow 5): an approved commitment change order adds its
+lines to the commitment's JDE purchase order, once.
+
+What is sent, and when. The day's staged commitment change orders (``procore_commitment_change_orders``)
+whose status is one of ``ML_PROCORE_JDE_CHANGE_ORDER_STATUSES`` are read with their line items from
+Procore (``ProcoreSession.change_order_lines``, one session for the mapped step). Each line becomes one G/L
+line on the order (quantity 1 at the line's amount, on the account its cost code maps to), all carrying
+the line reference ``PCCO-<change order id>`` (F4311.VR01), through ``ML_UpdatePurchaseOrder``
+(``PurchaseOrderLines``). A deductive change order (negative amount) adds a line with a negative unit
+cost, which the contract allows (only quantities must be above zero): the order's total drops as the
+commitment's does.
+
+The order is the commitment's cross-reference in the ledger (the purchase orders flow wrote it): a change
+order whose commitment has no JDE order yet is held on it and written once the order is. A line whose cost
+code, project or account does not resolve refuses the whole change order with each problem named (adding
+part of a change order would leave the order wrong without anyone noticing); so does a change order with
+no line items. Matching before the write: the ledger, then F4311 lines of the order with the change
+order's reference (adopt what a crashed attempt added), only then the update. A change order that changes
+after its lines were added is refused, never added again: a person corrects the order in JDE.
+"""
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import pandera.pandas as pa
+from pandera.typing import Series
+
+from connector_assets.flows.assets import build_flow_assets
+from connector_assets.flows.core import Mapped, Rejected
+from connector_assets.integrations.procore_jde.cost_codes import CostCodeMap
+from connector_assets.integrations.procore_jde.integration import INTEGRATION, ROUTE
+from connector_assets.integrations.procore_jde.order_mappers import (
+    change_order_label,
+    line_cost_code,
+    map_change_order,
+)
+from connector_assets.integrations.procore_jde.purchase_orders import (
+    MAPPING_ASSETS,
+    PURCHASE_ORDERS_FLOW,
+    project_label,
+    queued_projects,
+    staged_records,
+    statuses,
+)
+from connector_assets.jde import targets
+from connector_assets.jde.purchase_orders import PO_LINE_TABLE, UPDATE_PURCHASE_ORDER, parse_order_id
+from connector_assets.jde.purchase_orders import PurchaseOrderLines as JdePurchaseOrderLines
+from connector_assets.jde.tables import GL_ACCOUNTS
+from connector_assets.saas import saas_daily_partitions
+from connector_resources.ledger import Ledger
+from connector_resources.procore.errors import ProcoreError, ProcoreNotFoundError
+
+ENTITY = "change_order"
+CHANGE_ORDERS_ASSET = "procore_commitment_change_orders"
+
+
+class ChangeOrderRecord(pa.DataFrameModel):
+    """What ML_UpdatePurchaseOrder accepts to add lines: the order (or a hold on it), at least one line,
+    one line reference."""
+
+    reference: Series[str] = pa.Field(str_matches=r"^PCCO-\d{1,20}$")
+    project_id: Series[str] = pa.Field(str_matches=r"^\d{1,20}$")
+    commitment_id: Series[str] = pa.Field(str_matches=r"^\d{1,20}$")
+    order_company: Series[str] = pa.Field(nullable=True, str_length={"min_value": 1, "max_value": 5})
+    order_number: Series[float] = pa.Field(nullable=True, gt=0)  # None: held until the order is written
+    order_type: Series[str] = pa.Field(nullable=True, str_length={"min_value": 2, "max_value": 2})
+    lines: Series[int] = pa.Field(ge=1, le=999)
+    total: Series[str] = pa.Field(str_matches=r"^-?\d+\.\d{2}$")
+
+    class Config:
+        strict = True
+        coerce = True
+
+
+class PurchaseOrderLines(JdePurchaseOrderLines):
+    source_label = "Procore"
+
+
+def commitment_order(ledger: Ledger, commitment_id: str) -> tuple[str, int, str] | None:
+    """(KCOO, DOCO, DCTO) of the commitment's JDE order, None while the purchase orders flow has not
+    written it."""
+    xref = ledger.get_xref(INTEGRATION, "purchase_order", "procore", commitment_id, "JDE")
+    return parse_order_id(xref.target_id) if xref is not None and xref.target_id else None
+
+
+class ProjectLabels:
+    """Project names for messages, read once per project per session (a change order names only its
+    project id)."""
+
+    def __init__(self, session: Any) -> None:
+        self.session = session
+        self.names: dict[str, str] = {}
+
+    def __call__(self, project_id: str) -> str:
+        if project_id not in self.names:
+            try:
+                self.names[project_id] = project_label({"project": self.session.get("projects", project_id)})
+            except ProcoreError:
+                self.names[project_id] = ""  # the label only names the project in messages
+        return self.names[project_id]
+
+
+def change_order_record(
+    session: Any,
+    ledger: Ledger,
+    books: CostCodeMap,
+    labels: ProjectLabels,
+    change_order: Mapping[str, Any],
+) -> Mapped | Rejected:
+    """One change order with its line items read from Procore, mapped onto its commitment's order."""
+    change_order_id = str(change_order.get("id") or "")
+    project = str(change_order.get("_project_id") or change_order.get("project_id") or "")
+    commitment_id = str(change_order.get("contract_id") or "")
+    refused = {"project_id": project}
+    if not project.isdigit() or not commitment_id.isdigit():
+        return Rejected(
+            change_order_id,
+            f"{change_order_label(change_order)} names no project or commitment (contract_id); it cannot be "
+            "added to a JDE order",
+            refused,
+        )
+    label = labels(project)
+    try:
+        lines = list(session.change_order_lines(int(project), change_order_id))
+    except ProcoreError as exc:
+        return Rejected(
+            change_order_id,
+            f"{change_order_label(change_order)} of commitment {commitment_id} on project {project}: "
+            "its line "
+            f"items cannot be read from Procore ({exc}); nothing was added to the JDE order",
+            refused,
+        )
+    accounts = [books.account(project, label, line_cost_code(line, {}) or "") for line in lines]
+    mapped = map_change_order(
+        change_order,
+        lines,
+        project=f"{project} ({label})" if label else project,
+        line_accounts=accounts,
+        order=commitment_order(ledger, commitment_id),
+        order_hold=PURCHASE_ORDERS_FLOW.dependency_key(commitment_id),
+    )
+    if isinstance(mapped, Rejected):
+        return Rejected(mapped.source_key, mapped.reason, refused)
+    return Mapped(
+        mapped.source_key,
+        mapped.body,
+        {**mapped.fields, "project_id": project},
+        mapped.natural_key,
+        mapped.depends_on,
+    )
+
+
+def approved_change_orders(records: Iterator[dict[str, Any]]) -> list[dict[str, Any]]:
+    wanted = statuses("ML_PROCORE_JDE_CHANGE_ORDER_STATUSES")
+    return [r for r in records if str(r.get("status") or "").lower() in wanted]
+
+
+def map_change_orders(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
+    """The partition's approved change orders, each with its lines read from Procore."""
+    staging = context.resources.staging
+    approved = approved_change_orders(staged_records(staging, CHANGE_ORDERS_ASSET, partition))
+    if not approved:
+        return
+    books = CostCodeMap.load(staging)
+    ledger = context.resources.ledger.get()
+    with context.resources.procore.session() as session:
+        labels = ProjectLabels(session)
+        for change_order in approved:
+            yield change_order_record(session, ledger, books, labels, change_order)
+
+
+def remap_change_orders(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
+    """The named change orders read from Procore again and mapped with today's tables (replay). One that
+    is no longer approved is not yielded: the replay then says it is no longer something to write."""
+    staging = context.resources.staging
+    books = CostCodeMap.today(staging)
+    ledger = context.resources.ledger.get()
+    projects = queued_projects(ledger, "change_orders", keys)
+    wanted = statuses("ML_PROCORE_JDE_CHANGE_ORDER_STATUSES")
+    with context.resources.procore.session() as session:
+        labels = ProjectLabels(session)
+        for change_order_id in keys:
+            try:
+                change_order = session.get(
+                    "commitment_change_orders", change_order_id, project_id=projects.get(change_order_id)
+                )
+            except ProcoreNotFoundError as exc:
+                yield Rejected(
+                    change_order_id, f"change order {change_order_id} cannot be read from Procore ({exc})"
+                )
+                continue
+            if str(change_order.get("status") or "").lower() in wanted:
+                yield change_order_record(session, ledger, books, labels, change_order)
+
+
+CHANGE_ORDERS_FLOW = ROUTE.flow(
+    "change_orders",
+    ENTITY,
+    ChangeOrderRecord,
+    map_change_orders,
+    remap_change_orders,
+    targets.jde_target_for_run(PurchaseOrderLines, lambda: CHANGE_ORDERS_FLOW),
+    reads={"JDE": (PO_LINE_TABLE,), "procore": ("commitment_change_orders", "projects", "cost_codes")},
+    writes={"JDE": (UPDATE_PURCHASE_ORDER,)},
+)
+
+change_order_assets = build_flow_assets(
+    CHANGE_ORDERS_FLOW,
+    partitions_def=saas_daily_partitions(),
+    # After the orders' write: in one run, a change order's order exists before it is mapped.
+    upstream=[
+        CHANGE_ORDERS_ASSET,
+        GL_ACCOUNTS.asset,
+        *MAPPING_ASSETS,
+        f"{PURCHASE_ORDERS_FLOW.flow}_written",
+    ],
+    resource_keys={"jde", "procore"},
+    group=INTEGRATION,
+    kinds={"procore", "jde"},
+)

@@ -1,0 +1,226 @@
+"""Procore -> JD Edwards purchase orders (issue 13, flow 1): a commitment with an approved requisition
+(subcontractor invoice) becomes one JDE purchase order, created once.
+
+What is sent, and when. The day's staged requisitions (``procore_requisitions``) whose status is one of
+``ML_PROCORE_JDE_APPROVED_STATUSES`` name their commitments; each commitment is read from Procore live
+(the record and its schedule of values, one Procore session for the mapped step) and mapped once however
+many approved requisitions it has (``order_mappers.map_commitment``): header on the project's job business
+unit and company (``procore_jde_project_map``), Order_Type by kind of commitment (purchase order contract
+-> ``ML_PROCORE_JDE_PO_ORDER_TYPE``, work order contract -> ``ML_PROCORE_JDE_WO_ORDER_TYPE``), supplier =
+the vendor's JDE address number, Reference (F4301.VR01) ``PC-<commitment id>``, one G/L line per schedule
+of values line on the account its cost code maps to (``procore_jde_cost_code_map``, checked against the
+staged F0901). A line whose cost code, project or account does not resolve refuses the whole order with
+every problem named: a partial order would understate the commitment. The order is held (not refused)
+while its vendor has no JDE supplier number yet, and written once the vendors flow syncs the vendor.
+
+Matching before a create: the ledger's cross-reference (commitment -> ``KCOO:DOCO:DCTO``), then F4301 by
+VR01 + company + order type + supplier (adopt what a crashed attempt created: P4310 does not refuse a
+second order with one reference), only then ``ML_CreatePurchaseOrder``. A written order whose commitment
+is unchanged is skipped; a changed one has its header (reference, remark) updated and never its lines,
+which receipts and vouchers in JDE may stand on (changes arrive as change orders: ``change_orders``).
+"""
+
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+import pandera.pandas as pa
+from pandera.typing import Series
+
+from connector_assets.flows.assets import build_flow_assets
+from connector_assets.flows.core import Mapped, Rejected
+from connector_assets.integrations.procore_jde.cost_codes import COST_CODES, PROJECTS, CostCodeMap
+from connector_assets.integrations.procore_jde.integration import INTEGRATION, ROUTE
+from connector_assets.integrations.procore_jde.order_mappers import (
+    OrderTypes,
+    line_cost_code,
+    map_commitment,
+)
+from connector_assets.integrations.procore_jde.vendors import VENDORS_FLOW, vendor_an8
+from connector_assets.jde import targets
+from connector_assets.jde.purchase_orders import (
+    CREATE_PURCHASE_ORDER,
+    PO_HEADER_TABLE,
+    UPDATE_PURCHASE_ORDER,
+)
+from connector_assets.jde.purchase_orders import PurchaseOrders as JdePurchaseOrders
+from connector_assets.jde.tables import GL_ACCOUNTS
+from connector_assets.saas import saas_daily_partitions
+from connector_resources import settings
+from connector_resources.ledger import Ledger
+from connector_resources.procore.errors import ProcoreNotFoundError
+
+ENTITY = "purchase_order"
+REQUISITIONS_ASSET = "procore_requisitions"
+MAPPING_ASSETS = (PROJECTS.asset, COST_CODES.asset)
+
+
+class PurchaseOrderRecord(pa.DataFrameModel):
+    """What ML_CreatePurchaseOrder accepts: a reference, a job, a supplier (or a hold on it), a date, at
+    least one line."""
+
+    reference: Series[str] = pa.Field(str_matches=r"^PC-\d{1,22}$")
+    project_id: Series[str] = pa.Field(str_matches=r"^\d{1,20}$")
+    order_company: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": 5})
+    order_type: Series[str] = pa.Field(str_length={"min_value": 2, "max_value": 2})
+    business_unit: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": 12})
+    supplier: Series[str] = pa.Field(nullable=True, str_matches=r"^\d{1,8}$")  # None: held on its vendor
+    order_date: Series[str] = pa.Field(str_matches=r"^\d{4}-\d{2}-\d{2}$")
+    remark: Series[str] = pa.Field(str_length={"max_value": 30})
+    currency: Series[str] = pa.Field(str_matches=r"^([A-Z]{3})?$")
+    lines: Series[int] = pa.Field(ge=1, le=999)
+    total: Series[str] = pa.Field(str_matches=r"^-?\d+\.\d{2}$")
+
+    class Config:
+        strict = True
+        coerce = True
+
+
+class PurchaseOrders(JdePurchaseOrders):
+    source_label = "Procore"
+
+
+def statuses(variable: str) -> frozenset[str]:
+    """A comma-separated status setting, compared case-insensitively (Procore capitalises some)."""
+    return frozenset(s.strip().lower() for s in settings.value(variable).split(",") if s.strip())
+
+
+def staged_records(staging: Any, asset: str, partition: str | None) -> Iterator[dict[str, Any]]:
+    for row in staging.read_rows(asset, partition):
+        yield json.loads(row["record"])
+
+
+def approved_commitments(requisitions: Iterable[Mapping[str, Any]]) -> dict[str, int | None]:
+    """Commitment id -> project id of the approved requisitions, each commitment once."""
+    approved = statuses("ML_PROCORE_JDE_APPROVED_STATUSES")
+    wanted: dict[str, int | None] = {}
+    for requisition in requisitions:
+        if str(requisition.get("status") or "").lower() not in approved:
+            continue
+        commitment = requisition.get("commitment_id")
+        if commitment is None:
+            continue
+        project = requisition.get("_project_id") or requisition.get("project_id")
+        wanted.setdefault(str(commitment), int(project) if project is not None else None)
+    return wanted
+
+
+def project_label(record: Mapping[str, Any]) -> str:
+    project = record.get("project")
+    return str(project.get("name") or "") if isinstance(project, Mapping) else ""
+
+
+def _vendor_an8(session: Any, ledger: Ledger, vendor_id: str) -> str | None:
+    """The vendor's address number: the vendors flow's cross-reference, else the AN8 its Procore origin id
+    spells (one read of the vendor, only when the ledger does not know it)."""
+    found = vendor_an8(ledger, vendor_id, None)
+    if found is not None:
+        return found
+    try:
+        vendor = session.get("vendors", vendor_id)
+    except ProcoreNotFoundError:
+        return None
+    return vendor_an8(ledger, vendor_id, vendor)
+
+
+def commitment_record(
+    session: Any, ledger: Ledger, books: CostCodeMap, commitment_id: str, project_id: int | None
+) -> Mapped | Rejected:
+    """One commitment read from Procore (record and schedule of values) and mapped."""
+    try:
+        commitment = session.get("commitments", commitment_id, project_id=project_id)
+    except ProcoreNotFoundError as exc:
+        return Rejected(
+            commitment_id,
+            f"commitment {commitment_id} of project {project_id or '(unknown)'} cannot be read from Procore "
+            f"({exc}); check the service account's access to the project, then replay",
+            {"project_id": str(project_id or "")},
+        )
+    project = str(commitment.get("_project_id") or project_id or "")
+    label = project_label(commitment)
+    kind = commitment.get("_commitment_type") or commitment.get("type")
+    lines = list(session.commitment_lines(int(project), commitment_id, kind))
+    job = books.job(project, label)
+    accounts = [books.account(project, label, line_cost_code(line, {}) or "") for line in lines]
+    vendor = commitment.get("vendor") if isinstance(commitment.get("vendor"), Mapping) else None
+    vendor_id = str(vendor["id"]) if vendor and vendor.get("id") is not None else ""
+    an8 = _vendor_an8(session, ledger, vendor_id) if vendor_id else None
+    mapped = map_commitment(
+        commitment,
+        lines,
+        job=job,
+        line_accounts=accounts,
+        an8=an8,
+        vendor_hold=VENDORS_FLOW.dependency_key(vendor_id) if vendor_id else None,
+        order_types=OrderTypes.from_settings(),
+    )
+    if isinstance(mapped, Rejected):
+        return Rejected(mapped.source_key, mapped.reason, {"project_id": project})
+    return Mapped(
+        mapped.source_key,
+        mapped.body,
+        {**mapped.fields, "project_id": project},
+        mapped.natural_key,
+        mapped.depends_on,
+    )
+
+
+def map_purchase_orders(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
+    """The commitments of the partition's approved requisitions, each read from Procore and mapped once."""
+    staging = context.resources.staging
+    wanted = approved_commitments(staged_records(staging, REQUISITIONS_ASSET, partition))
+    if not wanted:
+        return
+    books = CostCodeMap.load(staging)
+    ledger = context.resources.ledger.get()
+    with context.resources.procore.session() as session:
+        for commitment_id, project_id in wanted.items():
+            yield commitment_record(session, ledger, books, commitment_id, project_id)
+
+
+def queued_projects(ledger: Ledger, flow: str, keys: Iterable[str]) -> dict[str, int | None]:
+    """Source key -> the Procore project its queued item names (``project_id`` in the mapped fields or
+    the refusal's payload), so a replay reads the record from its project in one call."""
+    wanted = set(keys)
+    found: dict[str, int | None] = dict.fromkeys(wanted)
+    for item in ledger.open_items(integration=INTEGRATION, flow=flow, limit=100_000):
+        if item.source_key not in wanted:
+            continue
+        payload = item.payload or {}
+        project = (payload.get("fields") or {}).get("project_id") or payload.get("project_id")
+        if project and str(project).isdigit():
+            found[item.source_key] = int(project)
+    return found
+
+
+def remap_purchase_orders(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
+    """The named commitments read from Procore again and mapped with today's tables (replay)."""
+    staging = context.resources.staging
+    books = CostCodeMap.today(staging)
+    ledger = context.resources.ledger.get()
+    projects = queued_projects(ledger, "purchase_orders", keys)
+    with context.resources.procore.session() as session:
+        for commitment_id in keys:
+            yield commitment_record(session, ledger, books, commitment_id, projects.get(commitment_id))
+
+
+PURCHASE_ORDERS_FLOW = ROUTE.flow(
+    "purchase_orders",
+    ENTITY,
+    PurchaseOrderRecord,
+    map_purchase_orders,
+    remap_purchase_orders,
+    targets.jde_target_for_run(PurchaseOrders, lambda: PURCHASE_ORDERS_FLOW),
+    reads={"JDE": (PO_HEADER_TABLE,), "procore": ("commitments", "vendors", "cost_codes")},
+    writes={"JDE": (CREATE_PURCHASE_ORDER, UPDATE_PURCHASE_ORDER)},
+)
+
+purchase_order_assets = build_flow_assets(
+    PURCHASE_ORDERS_FLOW,
+    partitions_def=saas_daily_partitions(),
+    # After the vendors' write: in one run, an order's vendor is synced before the order is mapped.
+    upstream=[REQUISITIONS_ASSET, GL_ACCOUNTS.asset, *MAPPING_ASSETS, f"{VENDORS_FLOW.flow}_written"],
+    resource_keys={"jde", "procore"},
+    group=INTEGRATION,
+    kinds={"procore", "jde"},
+)
