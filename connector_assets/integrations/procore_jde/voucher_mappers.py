@@ -89,6 +89,7 @@ class ProcoreVoucherRecord(contracts.JdeVoucherRecord):
     order_number: Series[str] = pa.Field(str_matches=r"^(\d{1,8})?$")
     waits_for: Series[str] = pa.Field(nullable=False)
     requisition_number: Series[str] = pa.Field(nullable=False)
+    project_id: Series[str] = pa.Field(str_matches=r"^\d{1,20}$")  # a replay reads it from its project
     procore_updated_at: Series[str] = pa.Field(str_matches=contracts.VERSION)
 
     @pa.dataframe_check(error="a voucher without its supplier or purchase order must be held for them")
@@ -391,6 +392,7 @@ def _mapped(
             "order_number": str(order[1]) if order else "",
             "waits_for": waits_for,
             "requisition_number": number,
+            "project_id": inputs.project_id,
             "procore_updated_at": version_text(inputs.updated_at),
         },
         natural_key={"Supplier": inputs.an8, "Invoice_Number": invoice_number, "target_id": key.target_id},
