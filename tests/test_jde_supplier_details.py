@@ -114,11 +114,14 @@ def test_a_phone_only_update_moves_only_the_phone_and_the_change_stamp(world, ad
 
 def test_a_changed_address_is_a_new_row_effective_today_and_blank_inputs_keep_the_rest(world, added):
     jde, _, db = world
+    same = {k: NEW_SUPPLIER[k] for k in ("Email_Address", "Bank_Transit_Number", "Bank_Account_Number")}
     with jde.session() as session:
         Suppliers(session, None, None, None).update(
-            str(added), Mapped("pc-1", {"City": "Augsburg-Lechhausen"}, {})
+            str(added), Mapped("pc-1", {"City": "Augsburg-Lechhausen", **same}, {})
         )
         got = supplier_details(session, [added])[added]
+    today = date_to_julian(datetime.now(UTC).date())
+    assert all(row["UPMJ"] != today for table in ("F01151", "F0030") for row in _stored(db, table, added))
     assert (got.address_lines[0], got.city, got.postal_code) == (
         "Industriestraße 12",
         "Augsburg-Lechhausen",
@@ -126,6 +129,26 @@ def test_a_changed_address_is_a_new_row_effective_today_and_blank_inputs_keep_th
     )
     assert len(_stored(db, "F0116", added)) == 1  # a row effective today already: corrected in place
     assert got.email == "buchhaltung@kessler-stahlbau.example" and got.bank_account_number == ACCOUNT
+
+
+def test_a_seeded_supplier_that_moves_gets_a_second_address_row_and_keeps_its_history(world):
+    jde, _, db = world
+    today = datetime.now(UTC).date()
+    with sqlite3.connect(db) as conn:
+        an8 = conn.execute(
+            'SELECT "AN8" FROM "F0116" GROUP BY "AN8" HAVING COUNT(*) = 1 AND MAX("EFTB") < ? '
+            'AND "AN8" IN (SELECT "AN8" FROM "F0401") ORDER BY "AN8" LIMIT 1',
+            (date_to_julian(today),),
+        ).fetchone()[0]
+    with jde.session() as session:
+        before = supplier_details(session, [an8])[an8]
+        Suppliers(session, None, None, None).update(str(an8), Mapped("pc-2", {"Postal_Code": "X-1"}, {}))
+        after = supplier_details(session, [an8])[an8]
+    assert after.postal_code == "X-1" and after.address_effective == today
+    assert dataclasses.replace(
+        after, postal_code=before.postal_code, address_effective=None, changed_at=None
+    ) == (dataclasses.replace(before, address_effective=None, changed_at=None))
+    assert len(_stored(db, "F0116", an8)) == 2  # the address it had stays, effective from its own day
 
 
 def test_a_too_long_value_is_refused_with_59a0_and_writes_nothing(world, added):
