@@ -31,7 +31,7 @@ failed run is covered by the daily close), ``failed`` when the body is not a Pro
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC
 from typing import Any
@@ -122,14 +122,16 @@ def read_batch(
     return batch
 
 
-def vouchers_on() -> bool:
-    return settings.value("ML_PROCORE_JDE_VOUCHERS").strip().lower() in ("on", "true", "1", "yes")
-
-
 def build_procore_inbox_sensor(
-    name: str, jobs: Mapping[str, Any], partitions_def: DailyPartitionsDefinition
+    name: str,
+    jobs: Mapping[str, Any],
+    partitions_def: DailyPartitionsDefinition,
+    *,
+    enabled: Mapping[str, Callable[[], bool]] | None = None,
 ) -> Any:
-    """The sensor over ``jobs`` (flow name -> the flow's job); flows without a job are never requested."""
+    """The sensor over ``jobs`` (flow name -> the flow's job); flows without a job are never requested, nor
+    flows whose ``enabled`` check (asked at each tick: ``ML_PROCORE_JDE_VOUCHERS``) says off."""
+    switches = dict(enabled or {})
 
     @sensor(
         name=name,
@@ -142,7 +144,7 @@ def build_procore_inbox_sensor(
     )
     def _procore_inbox(context: SensorEvaluationContext, ledger: LedgerResource):
         after = int(context.cursor or 0)
-        flows = {f: job for f, job in jobs.items() if f != "vouchers" or vouchers_on()}
+        flows = {f: job for f, job in jobs.items() if switches.get(f, lambda: True)()}
         batch = read_batch(ledger.get(), after, flows, partitions_def)
         if batch.last_id is None:
             return SkipReason(f"no Procore inbox rows after id {after}")
