@@ -26,43 +26,38 @@ mark, a JDE change sent to it) and is not sent back.
 
 import json
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetKey, Failure, MaterializeResult, asset
-
-from connector_assets.flows.assets import awaited_keys, build_flow_assets, flow_backfill_policy
+from connector_assets.flows.assets import awaited_keys, build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected, replay_handler
 from connector_assets.flows.replay_resources import resources_from_settings
 from connector_assets.integrations.procore_jde import vendor_sync
 from connector_assets.integrations.procore_jde.integration import INTEGRATION, ROUTE
+from connector_assets.integrations.procore_jde.supplier_target import open_suppliers
 from connector_assets.integrations.procore_jde.vendor_mappers import (
-    BANK_KEY,
     COMPANY_SETTING,
     JdeSupplierRecord,
     VendorMatch,
     bank_fields,
-    bank_numbers,
-    format_origin,
     label,
     map_vendor,
     origin_format,
     parse_origin,
 )
+from connector_assets.integrations.procore_jde.vendor_marks import build_vendor_marks
 from connector_assets.jde import targets
 from connector_assets.jde.lookup import browse_in
-from connector_assets.jde.tables import SUPPLIERS
+from connector_assets.jde.supplier_details import EMAIL_TABLE, PHONE_TABLE
+from connector_assets.jde.tables import SUPPLIER_ADDRESSES, SUPPLIERS
 from connector_assets.saas import saas_daily_partitions
 from connector_resources import settings
 from connector_resources.ledger import Ledger, QueueItem
-from connector_resources.procore import ProcoreConflictError
-from connector_resources.redaction import get_logger, redact, register_secret
+from connector_resources.redaction import get_logger
 from connector_resources.replay import ReplayOutcome, register_replay_handler, shared_context, shared_value
 
 log = get_logger(__name__)
 
 STAGED_VENDORS = "procore_vendors"
-MARK_BATCH = 1000
 
 
 def vendor_an8(ledger: Ledger, vendor_id: str, vendor: dict | None) -> str | None:
@@ -173,82 +168,11 @@ def remap_vendors(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
     yield from vendor_records(resources.ledger.get(), resources.jde, vendors)
 
 
-# -- the JDE side --------------------------------------------------------------------------------------------
-
-
-class ProcoreJdeSuppliers(targets.Suppliers):
-    """``targets.Suppliers`` for Procore vendors: the address number the vendor's ``origin_id`` names is
-    the first match; an inactive vendor is never added; bank numbers are read from Procore at write time
-    (the mapped record holds only their fingerprint) and go to JDE only; after each write the pair's sync
-    time is advanced, and a conflict the Procore edit won is audited."""
-
-    source_label = "Procore"
-
-    def __init__(self, *args: Any, procore: Any = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.procore = procore
-
-    def find(self, record: Mapped) -> str | None:
-        an8 = record.natural_key.get("an8")
-        return str(an8) if an8 else super().find(record)
-
-    def _inputs(self, record: Mapped) -> dict[str, Any]:
-        inputs = {k: v for k, v in record.body.items() if k not in (BANK_KEY, "Address_Number")}
-        if BANK_KEY in record.body:
-            with self.procore.session() as session:
-                vendor = session.get("vendors", record.source_key)
-            routing, account = bank_numbers(vendor, bank_fields())
-            for number in (routing, account):
-                register_secret(number)  # masked in any log or error text from here on
-            inputs.update(
-                {k: v for k, v in (("Bank_Transit_Number", routing), ("Bank_Account_Number", account)) if v}
-            )
-        return inputs
-
-    def _written(self, record: Mapped, an8: str) -> None:
-        assert self.ledger is not None
-        vendor_sync.mark_synced(self.ledger, record.source_key)
-        if record.natural_key.get("conflict"):
-            self.ledger.audit(
-                integration=INTEGRATION,
-                flow=VENDORS_FLOW.name,
-                entity="vendor",
-                action="update",
-                source_system="procore",
-                source_id=record.source_key,
-                target_system="JDE",
-                target_id=an8,
-                run_id=self.run_id,
-                partition_key=self.partition,
-                reason=record.natural_key["conflict"],
-            )
-
-    def create(self, record: Mapped) -> str:
-        if record.natural_key.get("active") is False:
-            raise targets.JdeRefused(
-                f"Procore vendor {record.source_key} is inactive and is in no JDE supplier; an inactive "
-                "vendor is never added to JDE. Reactivate it in Procore, or link it by setting its origin_id"
-            )
-        an8 = self._orchestrate(self._inputs(record))
-        self._written(record, an8)
-        return an8
-
-    def update(self, target_id: str, record: Mapped) -> None:
-        self._orchestrate({**self._inputs(record), "Address_Number": int(target_id)})
-        self._written(record, target_id)
-
-
-@contextmanager
-def open_suppliers(jde: Any, procore: Any, ledger: Ledger, run_id: str | None, partition: str | None):
-    with jde.session() as session:
-        yield ProcoreJdeSuppliers(session, ledger, run_id, partition, VENDORS_FLOW, procore=procore)
-
-
 def _suppliers_for_run(context: Any):
     partition = context.partition_key if context.has_partition_key else None
     resources = context.resources
     return open_suppliers(
-        resources.jde, resources.procore, resources.ledger.get(), context.run.run_id, partition
+        VENDORS_FLOW, resources.jde, resources.procore, resources.ledger.get(), context.run.run_id, partition
     )
 
 
@@ -259,112 +183,20 @@ VENDORS_FLOW = ROUTE.flow(
     map_vendors,
     remap_vendors,
     _suppliers_for_run,
-    reads={"JDE": (targets.ADDRESS_BOOK_TABLE, SUPPLIERS.table), "procore": ("vendors",)},
+    # F0101 searched by tax ID / ALKY, F0401 for an origin_id's supplier; F0116 / F0115 / F01151 for JDE's
+    # latest change stamp (newer wins, ``jde.supplier_details``).
+    reads={
+        "JDE": (
+            targets.ADDRESS_BOOK_TABLE,
+            SUPPLIERS.table,
+            SUPPLIER_ADDRESSES.table,
+            PHONE_TABLE,
+            EMAIL_TABLE,
+        ),
+        "procore": ("vendors",),
+    },
     writes={"JDE": (targets.ADD_UPDATE_SUPPLIER,), "procore": ("vendors",)},  # and the origin mark
 )
-
-
-# -- the origin mark -----------------------------------------------------------------------------------------
-
-
-def _audit_mark(ledger: Ledger, xref: Any, run_id: str | None, reason: str) -> None:
-    """The mark's event: an ``update`` of the vendors flow on Procore, which is how the ledger knows the
-    vendor needs no more marking (``Ledger.written_unmarked``)."""
-    ledger.audit(
-        integration=INTEGRATION,
-        flow=VENDORS_FLOW.name,
-        entity="vendor",
-        action="update",
-        source_system="procore",
-        source_id=xref.source_key,
-        target_system="procore",
-        target_id=xref.source_key,
-        run_id=run_id,
-        reason=reason,
-    )
-
-
-def mark_origin(session: Any, ledger: Ledger, xref: Any, fmt: str, run_id: str | None) -> str:
-    """Write origin_id / origin_code of one written vendor (when not already so); returns what happened."""
-    an8, vendor_id = xref.target_id, xref.source_key
-    wanted = {"origin_id": format_origin(an8, fmt), "origin_code": str(int(an8))}
-    vendor = session.get("vendors", vendor_id)
-    if all(str(vendor.get(k) or "") == v for k, v in wanted.items()):
-        _audit_mark(
-            ledger, xref, run_id, f"already carries origin_id {wanted['origin_id']} (JDE supplier {an8})"
-        )
-        return "unchanged"
-    try:
-        session.update_vendor(vendor_id, wanted)
-    except ProcoreConflictError as exc:
-        _audit_mark(
-            ledger,
-            xref,
-            run_id,
-            f"not marked: Procore refused origin_id {wanted['origin_id']} on vendor {vendor_id} ({exc}); its "
-            f"origin_id is owned by another integration, so the link to JDE supplier {an8} is kept in the "
-            "ledger only",
-        )
-        return "owned"
-    vendor_sync.mark_synced(ledger, vendor_id)
-    _audit_mark(
-        ledger,
-        xref,
-        run_id,
-        f"origin_id {wanted['origin_id']} and origin_code {an8} written (JDE supplier {an8})",
-    )
-    return "marked"
-
-
-def mark_written_vendors(session: Any, ledger: Ledger, run_id: str | None) -> dict[str, Any]:
-    """Mark every vendor the ledger shows written to JDE and not yet marked; counts and failures."""
-    fmt = origin_format()
-    pending = ledger.written_unmarked(
-        INTEGRATION,
-        "vendor",
-        "procore",
-        "JDE",
-        flow=VENDORS_FLOW.name,
-        mark_system="procore",
-        limit=MARK_BATCH,
-    )
-    counts = {"marked": 0, "unchanged": 0, "owned": 0}
-    failures: dict[str, str] = {}
-    for xref in pending:
-        try:
-            counts[mark_origin(session, ledger, xref, fmt, run_id)] += 1
-        except Exception as exc:  # noqa: BLE001 - one vendor's failure must not stop the others
-            failures[xref.source_key] = redact(str(exc))
-    return {**counts, "failures": failures, "more": len(pending) >= MARK_BATCH}
-
-
-@asset(
-    name=f"{VENDORS_FLOW.flow}_marked",
-    group_name=INTEGRATION,
-    kinds={"procore"},
-    partitions_def=saas_daily_partitions(),
-    deps=[AssetKey(f"{VENDORS_FLOW.flow}_written")],
-    required_resource_keys={"procore", "ledger"},
-    backfill_policy=flow_backfill_policy(saas_daily_partitions()),
-    pool="write_procore",
-    description="Procore vendors written to JDE (by any run or replay) and not yet marked get origin_id and "
-    "origin_code (the JDE address number). A vendor whose origin_id another integration owns keeps its "
-    "link in the ledger only. Fails, after trying every one, if a mark failed: a rerun marks only the rest.",
-)
-def vendors_marked(context: AssetExecutionContext) -> MaterializeResult:
-    ledger: Ledger = context.resources.ledger.get()
-    with context.resources.procore.session() as session:
-        outcome = mark_written_vendors(session, ledger, context.run.run_id)
-    failures: dict[str, str] = outcome.pop("failures")
-    metadata = {**outcome, "failed": len(failures)}
-    if failures:
-        sample = "\n".join(f"vendor {key}: {why}" for key, why in list(failures.items())[:10])
-        raise Failure(
-            f"{len(failures)} vendor(s) reached JDE but their origin_id could not be written in Procore; "
-            "the next run tries again",
-            metadata={**metadata, "sample": sample},
-        )
-    return MaterializeResult(metadata=metadata)
 
 
 vendor_assets = [
@@ -376,7 +208,7 @@ vendor_assets = [
         group=INTEGRATION,
         kinds={"procore", "jde"},
     ),
-    vendors_marked,
+    build_vendor_marks(VENDORS_FLOW, saas_daily_partitions()),  # origin_id / origin_code back onto the vendor
 ]
 
 
@@ -413,7 +245,9 @@ def register_vendor_replays(resources: Callable[[], dict[str, Any]] = _settings_
 
     register_ledger_replay(
         VENDORS_FLOW,
-        lambda built, ledger: open_suppliers(built["jde"], built["procore"], ledger, None, None),
+        lambda built, ledger: open_suppliers(
+            VENDORS_FLOW, built["jde"], built["procore"], ledger, None, None
+        ),
         resources,
     )
     register_ledger_replay(
