@@ -8,6 +8,7 @@ first; the cost-code table in force lacks every row of a cost code the second co
   its lines on the accounts its cost codes map to; a rerun writes nothing;
 * the second is queued naming the cost code, the project and the table, and once the table is fixed a
   replay writes it, without touching the order that already succeeded;
+* a changed commitment updates its order's header, never its lines;
 * the approved change order adds its lines (reference PCCO-<id>) to the first order once; a rerun adds
   none.
 """
@@ -219,6 +220,24 @@ def test_the_queued_commitment_is_written_once_the_table_is_fixed_and_the_other_
     assert len(_orders(world, story.bad)) == 1 and len(_orders(world, story.good)) == 1
     assert world.audit_counts("purchase_orders")["create"] == 2  # the good order was not written again
     assert not world.queue("purchase_orders")
+
+
+def test_a_changed_commitment_updates_its_order_s_header_never_its_lines(story: Story):
+    world, good = story.world, story.good
+    header = _orders(world, good)[0]
+    lines = world.jde_rows("F4311", DOCO=header["DOCO"], DCTO=header["DCTO"])
+    kind = "purchase_order_contract" if good["kind"] == "PurchaseOrderContract" else "work_order_contract"
+    world.clerk.call(
+        "PATCH",
+        f"{kind}s/{good['id']}",
+        {"project_id": good["project_id"], kind: {"title": "Revised scope"}},
+        project_id=good["project_id"],
+    )
+    written = world.run("procore_commitments", *ORDERS)["procore_jde_purchase_orders_written"]
+    assert written["update"] == 1 and written["create"] == 0
+    (after,) = _orders(world, good)
+    assert after["DOCO"] == header["DOCO"] and after["RMK"] == f"{good['number']} Revised scope"[:30]
+    assert world.jde_rows("F4311", DOCO=header["DOCO"], DCTO=header["DCTO"]) == lines
 
 
 def test_an_approved_change_order_adds_its_lines_once(story: Story):

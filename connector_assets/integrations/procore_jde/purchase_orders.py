@@ -4,14 +4,17 @@
 What is sent, and when. The day's staged requisitions (``procore_requisitions``) whose status is one of
 ``ML_PROCORE_JDE_APPROVED_STATUSES`` name their commitments; each commitment is read from Procore live
 (the record and its schedule of values, one Procore session for the mapped step) and mapped once however
-many approved requisitions it has (``order_mappers.map_commitment``): header on the project's job business
-unit and company (``procore_jde_project_map``), Order_Type by kind of commitment (purchase order contract
--> ``ML_PROCORE_JDE_PO_ORDER_TYPE``, work order contract -> ``ML_PROCORE_JDE_WO_ORDER_TYPE``), supplier =
-the vendor's JDE address number, Reference (F4301.VR01) ``PC-<commitment id>``, one G/L line per schedule
-of values line on the account its cost code maps to (``procore_jde_cost_code_map``, checked against the
-staged F0901). A line whose cost code, project or account does not resolve refuses the whole order with
-every problem named: a partial order would understate the commitment. The order is held (not refused)
-while its vendor has no JDE supplier number yet, and written once the vendors flow syncs the vendor.
+many approved requisitions it has (``order_mappers.map_commitment``). A commitment changed on the day
+(``procore_commitments``) that already has a JDE order is mapped again too, so its header follows.
+
+The order: header on the project's job business unit and company (``procore_jde_project_map``),
+Order_Type by kind of commitment (purchase order contract -> ``ML_PROCORE_JDE_PO_ORDER_TYPE``, work order
+contract -> ``ML_PROCORE_JDE_WO_ORDER_TYPE``), supplier = the vendor's JDE address number, Reference
+(F4301.VR01) ``PC-<commitment id>``, one G/L line per schedule of values line on the account its cost code
+maps to (``procore_jde_cost_code_map``, checked against the staged F0901). A line whose cost code, project
+or account does not resolve refuses the whole order with every problem named: a partial order would
+understate the commitment. The order is held (not refused) while its vendor has no JDE supplier number
+yet, and written once the vendors flow syncs the vendor.
 
 Matching before a create: the ledger's cross-reference (commitment -> ``KCOO:DOCO:DCTO``), then F4301 by
 VR01 + company + order type + supplier (adopt what a crashed attempt created: P4310 does not refuse a
@@ -52,6 +55,7 @@ from connector_resources.procore.errors import ProcoreNotFoundError
 
 ENTITY = "purchase_order"
 REQUISITIONS_ASSET = "procore_requisitions"
+COMMITMENTS_ASSET = "procore_commitments"
 MAPPING_ASSETS = (PROJECTS.asset, COST_CODES.asset)
 
 
@@ -102,6 +106,23 @@ def approved_commitments(requisitions: Iterable[Mapping[str, Any]]) -> dict[str,
             continue
         project = requisition.get("_project_id") or requisition.get("project_id")
         wanted.setdefault(str(commitment), int(project) if project is not None else None)
+    return wanted
+
+
+def written_commitments(ledger: Ledger, commitments: Iterable[Mapping[str, Any]]) -> dict[str, int | None]:
+    """Commitment id -> project id of the commitments changed on the day that already have a JDE order:
+    mapped again, so a changed header reaches the order (unchanged ones are skipped by the ledger). A
+    soft-deleted one is left alone: Procore locks approved commitments, and what becomes of an order
+    whose commitment was deleted is a person's call in JDE."""
+    wanted: dict[str, int | None] = {}
+    for commitment in commitments:
+        commitment_id = str(commitment.get("id") or "")
+        if not commitment_id or commitment.get("deleted_at"):
+            continue
+        xref = ledger.get_xref(INTEGRATION, ENTITY, "procore", commitment_id, "JDE")
+        if xref is not None and xref.target_id:
+            project = commitment.get("_project_id") or (commitment.get("project") or {}).get("id")
+            wanted[commitment_id] = int(project) if project is not None else None
     return wanted
 
 
@@ -166,13 +187,18 @@ def commitment_record(
 
 
 def map_purchase_orders(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
-    """The commitments of the partition's approved requisitions, each read from Procore and mapped once."""
+    """The commitments of the partition's approved requisitions, and the written commitments changed in
+    the partition, each read from Procore and mapped once."""
     staging = context.resources.staging
+    ledger = context.resources.ledger.get()
     wanted = approved_commitments(staged_records(staging, REQUISITIONS_ASSET, partition))
+    for commitment_id, project_id in written_commitments(
+        ledger, staged_records(staging, COMMITMENTS_ASSET, partition)
+    ).items():
+        wanted.setdefault(commitment_id, project_id)
     if not wanted:
         return
     books = CostCodeMap.load(staging)
-    ledger = context.resources.ledger.get()
     with context.resources.procore.session() as session:
         for commitment_id, project_id in wanted.items():
             yield commitment_record(session, ledger, books, commitment_id, project_id)
@@ -219,7 +245,13 @@ purchase_order_assets = build_flow_assets(
     PURCHASE_ORDERS_FLOW,
     partitions_def=saas_daily_partitions(),
     # After the vendors' write: in one run, an order's vendor is synced before the order is mapped.
-    upstream=[REQUISITIONS_ASSET, GL_ACCOUNTS.asset, *MAPPING_ASSETS, f"{VENDORS_FLOW.flow}_written"],
+    upstream=[
+        REQUISITIONS_ASSET,
+        COMMITMENTS_ASSET,
+        GL_ACCOUNTS.asset,
+        *MAPPING_ASSETS,
+        f"{VENDORS_FLOW.flow}_written",
+    ],
     resource_keys={"jde", "procore"},
     group=INTEGRATION,
     kinds={"procore", "jde"},
