@@ -1,0 +1,304 @@
+"""Procore -> JD Edwards vouchers (issue 13, flow 2): an approved Procore requisition (subcontractor invoice)
+becomes one JDE batch voucher (F0411Z1 pay item + F0911Z1 distribution, ``ML_CreateVoucherBatch``)
+against its commitment's JDE purchase order, for the AP team to verify and post (R04110ZA).
+
+On by default; ``ML_PROCORE_JDE_VOUCHERS=off`` turns it off: the mapped step then maps nothing and its
+metadata says vouchers are off (the purchase orders still flow).
+
+What is sent, and when. The day's staged requisitions (``procore_requisitions``) whose status is one of
+``ML_PROCORE_JDE_APPROVED_STATUSES``, latest version each. Their lines are read live from Procore
+(``ProcoreSession.requisition_lines``, cost codes resolved by the client), their commitment too (vendor,
+currency, project name), once per commitment per run. The amounts, accounts, header and batch keys are
+``voucher_mappers``' (its docstring holds the rules: this period's work + stored materials less this
+period's retainage per cost code account; retainage held is not vouchered until a later invoice releases
+it; checked against Procore's ``current_payment_due``; nothing payable = skipped with an audit event).
+
+Holds. A requisition whose purchase order is not in JDE yet (no ``purchase_order`` xref with a target id)
+is mapped with ``depends_on`` = ``PURCHASE_ORDERS_FLOW.dependency_key(commitment id)``: the kit holds it
+and releases it when the order is written; the replay then maps it again, now with the order's key. A
+vendor without a JDE address number holds it on the vendor the same way.
+
+Never twice, never rewritten. Batch keys come from the requisition id alone (``MLPROCORE`` /
+``PR<id>`` / ``PROCORE-REQ-<id>``): a rerun sends the same keys, JDE refuses a second copy (59A4) and the
+batch already there is adopted once checked to be this supplier and invoice. A requisition changed in
+Procore after its voucher was written is never rewritten: ``VoucherBatches.update`` refuses and the record
+is queued for a person (correct the voucher in JDE, then abandon the item). The integration does not set
+the requisition's ``origin_id`` in Procore: that would make the invoice immutable there ("synced with
+ERP", reference §2.5) and claim it for this integration alone (quirk 7); the ledger's cross-reference is the
+link.
+"""
+
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import datetime
+from typing import Any
+
+from connector_assets.flows.assets import build_flow_assets
+from connector_assets.flows.core import Mapped, Rejected, replay_handler
+from connector_assets.flows.replay_resources import resources_from_settings
+from connector_assets.integrations.procore_jde.cost_codes import COST_CODES, PROJECTS, CostCodeMap
+from connector_assets.integrations.procore_jde.integration import INTEGRATION, ROUTE
+from connector_assets.integrations.procore_jde.purchase_orders import (
+    PURCHASE_ORDERS_FLOW,
+    REQUISITIONS_ASSET,
+    project_label,
+    queued_projects,
+    statuses,
+)
+from connector_assets.integrations.procore_jde.vendors import VENDORS_FLOW, vendor_an8
+from connector_assets.integrations.procore_jde.voucher_mappers import (
+    ProcoreVoucherRecord,
+    Skipped,
+    VoucherInputs,
+    map_requisition,
+    synced_elsewhere,
+)
+from connector_assets.jde import targets
+from connector_assets.jde.purchase_orders import PO_HEADER_TABLE
+from connector_assets.jde.tables import GL_ACCOUNTS
+from connector_assets.saas import saas_daily_partitions
+from connector_resources import settings
+from connector_resources.ledger import Ledger
+from connector_resources.procore.errors import ProcoreNotFoundError
+from connector_resources.replay import ReplayHandler, register_replay_handler, shared_context, shared_value
+
+ENTITY = "voucher"
+SETTING = "ML_PROCORE_JDE_VOUCHERS"
+_ON, _OFF = ("on", "true", "yes", "1"), ("off", "false", "no", "0")
+OFF_NOTE = f"vouchers are off ({SETTING}=off): approved requisitions are not vouchered"
+
+
+class VoucherBatches(targets.VoucherBatches):
+    source_label = "Procore"
+
+
+def vouchers_enabled() -> bool:
+    """``ML_PROCORE_JDE_VOUCHERS``: whether approved requisitions become JDE vouchers."""
+    text = settings.value(SETTING).strip().lower()
+    if text in _ON or text in _OFF:
+        return text in _ON
+    raise settings.SettingError(f"{SETTING}={text!r}: say on or off")
+
+
+def _staged_approved(staging: Any, partition: str | None) -> list[tuple[dict[str, Any], datetime]]:
+    """The partition's approved requisitions (latest staged version each) with their change time."""
+    approved = statuses("ML_PROCORE_JDE_APPROVED_STATUSES")
+    latest: dict[str, tuple[dict[str, Any], datetime]] = {}
+    for row in staging.read_rows(REQUISITIONS_ASSET, partition):
+        record = json.loads(row["record"])
+        if str(record.get("status") or "").lower() not in approved or record.get("deleted_at"):
+            continue
+        key, stamp = str(row["id"]), row["updated_at"]
+        if key not in latest or stamp >= latest[key][1]:
+            latest[key] = (record, stamp)
+    return list(latest.values())
+
+
+class VoucherReader:
+    """What one mapped step (or replay) reads for its requisitions, on one Procore session: each
+    requisition's lines, each commitment once, each vendor's AN8 and each order's JDE key from the ledger."""
+
+    def __init__(self, session: Any, ledger: Ledger, costs: CostCodeMap) -> None:
+        self.session, self.ledger, self.costs = session, ledger, costs
+        self.commitments: dict[str, dict[str, Any] | str] = {}
+        self.vendors: dict[str, dict[str, Any] | None] = {}
+
+    def commitment(self, commitment_id: str, project_id: int | None) -> dict[str, Any] | str:
+        if commitment_id not in self.commitments:
+            try:
+                self.commitments[commitment_id] = self.session.get(
+                    "commitments", commitment_id, project_id=project_id
+                )
+            except ProcoreNotFoundError as exc:
+                self.commitments[commitment_id] = (
+                    f"its commitment {commitment_id} cannot be read from Procore ({exc}); check the service "
+                    "account's access to the project, then replay"
+                )
+        return self.commitments[commitment_id]
+
+    def an8(self, vendor_id: str) -> str | None:
+        """The vendor's JDE address number: the vendors flow's xref, else a parsable Procore origin id (one
+        read of the vendor, once per run, only when the ledger does not know it)."""
+        found = vendor_an8(self.ledger, vendor_id, None)
+        if found is not None:
+            return found
+        if vendor_id not in self.vendors:
+            try:
+                self.vendors[vendor_id] = self.session.get("vendors", vendor_id)
+            except ProcoreNotFoundError:
+                self.vendors[vendor_id] = None
+        return vendor_an8(self.ledger, vendor_id, self.vendors[vendor_id])
+
+    def order_id(self, commitment_id: str) -> str | None:
+        xref = self.ledger.get_xref(INTEGRATION, "purchase_order", "procore", commitment_id, "JDE")
+        return xref.target_id if xref is not None and xref.target_id else None
+
+    def record(self, requisition: dict[str, Any], updated_at: datetime) -> Mapped | Rejected | Skipped:
+        requisition_id = str(requisition.get("id"))
+        written = self.ledger.get_xref(INTEGRATION, ENTITY, "procore", requisition_id, "JDE")
+        elsewhere = synced_elsewhere(requisition, written is not None and bool(written.target_id))
+        if elsewhere is not None:
+            return elsewhere
+        project = requisition.get("_project_id") or requisition.get("project_id")
+        project_id = int(project) if project is not None and str(project).isdigit() else None
+        payload = {"project_id": str(project_id or "")}
+        commitment_id = str(requisition.get("commitment_id") or "")
+        if not commitment_id:
+            return Rejected(requisition_id, f"requisition {requisition_id} names no commitment", payload)
+        commitment = self.commitment(commitment_id, project_id)
+        if isinstance(commitment, str):
+            return Rejected(requisition_id, f"requisition {requisition_id}: {commitment}", payload)
+        project_id = project_id or int(commitment.get("_project_id") or 0) or None
+        if project_id is None:
+            return Rejected(requisition_id, f"requisition {requisition_id}: its project is unknown", payload)
+        lines = list(self.session.requisition_lines(project_id, requisition_id))
+        vendor = commitment.get("vendor") if isinstance(commitment.get("vendor"), Mapping) else None
+        vendor_id = str(vendor["id"]) if vendor and vendor.get("id") is not None else ""
+        inputs = VoucherInputs(
+            requisition=requisition,
+            lines=lines,
+            commitment=commitment,
+            project_id=str(project_id),
+            project_label=project_label(commitment),
+            an8=self.an8(vendor_id) if vendor_id else None,
+            order_id=self.order_id(commitment_id),
+            order_dependency=PURCHASE_ORDERS_FLOW.dependency_key(commitment_id),
+            vendor_dependency=VENDORS_FLOW.dependency_key(vendor_id) if vendor_id else None,
+            updated_at=updated_at,
+        )
+        mapped = map_requisition(inputs, self.costs)
+        if isinstance(mapped, Rejected):
+            return Rejected(mapped.source_key, mapped.reason, payload)
+        return mapped
+
+
+def _records(
+    reader: VoucherReader,
+    requisitions: Iterable[tuple[dict[str, Any], datetime]],
+    *,
+    run_id: str | None,
+    partition: str | None,
+) -> Iterator[Mapped | Rejected]:
+    """Each requisition mapped; a skip (nothing payable) is audited here and not passed on."""
+    for requisition, updated_at in requisitions:
+        record = reader.record(requisition, updated_at)
+        if isinstance(record, Skipped):
+            reader.ledger.audit(
+                integration=INTEGRATION,
+                flow=VOUCHERS_FLOW.name,
+                entity=ENTITY,
+                action="skip",
+                source_system="procore",
+                source_id=record.source_key,
+                target_system="JDE",
+                reason=record.reason,
+                run_id=run_id,
+                partition_key=partition,
+            )
+            continue
+        yield record
+
+
+def map_vouchers(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
+    """The partition's approved requisitions as JDE batch vouchers (nothing when vouchers are off)."""
+    if not vouchers_enabled():
+        context.log.info(OFF_NOTE)
+        context.add_output_metadata({"vouchers": OFF_NOTE}, output_name="result")
+        return
+    staging = context.resources.staging
+    requisitions = _staged_approved(staging, partition)
+    if not requisitions:
+        return
+    costs = CostCodeMap.load(staging)
+    ledger = context.resources.ledger.get()
+    with context.resources.procore.session() as session:
+        reader = VoucherReader(session, ledger, costs)
+        yield from _records(reader, requisitions, run_id=context.run.run_id, partition=partition)
+
+
+def remap_vouchers(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
+    """The named requisitions read from Procore again and mapped with today's tables (replay)."""
+    if not vouchers_enabled():
+        for key in keys:
+            yield Rejected(key, OFF_NOTE)
+        return
+    resources = context.resources
+    costs = CostCodeMap.today(resources.staging)
+    ledger = resources.ledger.get()
+    projects = queued_projects(ledger, VOUCHERS_FLOW.name, keys)
+    approved = statuses("ML_PROCORE_JDE_APPROVED_STATUSES")
+    with resources.procore.session() as session:
+        reader = VoucherReader(session, ledger, costs)
+        found: list[tuple[dict[str, Any], datetime]] = []
+        for key in keys:
+            try:
+                requisition = session.get("requisitions", key, project_id=projects.get(key))
+            except ProcoreNotFoundError as exc:
+                yield Rejected(key, f"requisition {key} cannot be read from Procore ({exc})")
+                continue
+            if str(requisition.get("status") or "").lower() not in approved:
+                yield Rejected(
+                    key,
+                    f"requisition {key} is {requisition.get('status')!r} in Procore now, not approved: no "
+                    "voucher; abandon this item if that is right",
+                )
+                continue
+            found.append((requisition, requisition.get("_updated_at") or datetime.now().astimezone()))
+        yield from _records(reader, found, run_id=None, partition=None)
+
+
+VOUCHERS_FLOW = ROUTE.flow(
+    "vouchers",
+    ENTITY,
+    ProcoreVoucherRecord,
+    map_vouchers,
+    remap_vouchers,
+    targets.jde_target_for_run(VoucherBatches, lambda: VOUCHERS_FLOW),
+    # Beside the staged requisitions and F0901 (upstream): the batch file (adopt), the order the xref names.
+    reads={
+        "JDE": (VoucherBatches.batch_table, PO_HEADER_TABLE),
+        "procore": ("requisitions", "commitments", "vendors", "cost_codes"),
+    },
+    writes={"JDE": (VoucherBatches.orchestration,)},
+)
+
+voucher_assets = build_flow_assets(
+    VOUCHERS_FLOW,
+    partitions_def=saas_daily_partitions(),
+    # After the orders' write: in one run, a requisition's purchase order is in JDE before it is vouchered.
+    upstream=[
+        REQUISITIONS_ASSET,
+        GL_ACCOUNTS.asset,
+        PROJECTS.asset,
+        COST_CODES.asset,
+        f"{PURCHASE_ORDERS_FLOW.flow}_written",
+    ],
+    resource_keys={"jde", "procore"},
+    group=INTEGRATION,
+    kinds={"procore", "jde"},
+)
+
+
+def voucher_replay(resources: Callable[[], dict[str, Any]]) -> ReplayHandler:
+    """The vouchers flow's replay handler: remapped with today's tables (``resources()``: jde, procore,
+    staging, built once per replay), written through a target holding the replay's ledger."""
+
+    def handle(item: Any, ledger: Ledger) -> Any:
+        built = shared_value(("resources", INTEGRATION, VOUCHERS_FLOW.name, id(resources)), resources)
+        key = ("target", INTEGRATION, VOUCHERS_FLOW.name, id(built), id(ledger))
+
+        def opener():
+            return shared_context(
+                key, lambda: targets.open_jde_target(VoucherBatches, VOUCHERS_FLOW, built["jde"], ledger)
+            )
+
+        return replay_handler(VOUCHERS_FLOW, opener, lambda: built)(item, ledger)
+
+    return handle
+
+
+def register_voucher_replays(resources: Callable[[], dict[str, Any]] | None = None) -> None:
+    """``ml-connector replay`` for queued vouchers: each re-read from Procore and mapped with today's
+    tables and settings (``resources_from_settings`` of jde, procore and staging unless given)."""
+    build = resources or (lambda: resources_from_settings(("jde", "procore", "staging")))
+    register_replay_handler(INTEGRATION, VOUCHERS_FLOW.name, voucher_replay(build))
