@@ -101,12 +101,14 @@ def world(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def granite(world):
-    """A new Procore vendor with an EIN, an address and bank numbers, after one vendors run."""
+    """A new Procore vendor with an EIN, an address and bank numbers, after one vendors run (which also
+    adds ``world.quarry``, a plain vendor the last test edits long after its sync)."""
     vendor = world.new_vendor(
         business_register={"type": "EIN", "identifier": "93-7654321"},
         fax_number=ROUTING,
         mobile_phone=ACCOUNT,
     )
+    world.quarry = world.new_vendor()
     world.log_text = _captured(lambda: world.run(*VENDOR_RUN))
     return vendor
 
@@ -263,3 +265,32 @@ def test_both_sides_edited_the_newer_edit_wins_and_the_audit_says_so(world, gran
     world.run(*SUPPLIER_RUN)
     assert world.vendor(vendor_id)["name"] == "Cascade Formwork West"
     assert expected in world.reasons("suppliers", str(an8))
+
+
+def test_a_procore_edit_newer_than_the_jde_edit_wins_and_the_audit_says_so(world, granite):
+    vendor_id = str(world.quarry["id"])
+    an8 = int(world.xrefs("vendor")[vendor_id])
+    since = vendor_sync.synced_at(world.ledger, vendor_id)
+    assert since is not None
+    jde_at = since.replace(microsecond=0) + timedelta(seconds=1)  # a JDE user's rename just after the sync
+    day, clock = world.jde_edit_stamp(jde_at)
+    world.sql(
+        'UPDATE "F0101" SET "ALPH" = \'Quarry Renamed In JDE\', "UPMJ" = ?, "UPMT" = ? WHERE "AN8" = ?',
+        day,
+        clock,
+        an8,
+    )
+    edited = world.edit_vendor(vendor_id, name="Quarry Renamed In Procore")
+    procore_at = vendor_sync.parse_procore_stamp(edited["updated_at"])
+    assert procore_at > jde_at, "the earlier tests' runs put seconds between the sync and this edit"
+    expected = (
+        f"conflict: Procore edit at {vendor_sync.shown(procore_at)} is newer than the JDE edit at "
+        f"{vendor_sync.shown(jde_at)}; Procore wins"
+    )
+    world.run(*SUPPLIER_RUN)
+    assert world.vendor(vendor_id)["name"] == "Quarry Renamed In Procore", "the older JDE edit was not sent"
+    assert expected in world.reasons("suppliers", str(an8))
+    world.run(*VENDOR_RUN)
+    [(name,)] = world.sql('SELECT "ALPH" FROM "F0101" WHERE "AN8" = ?', an8)
+    assert name.strip() == "Quarry Renamed In Procore"
+    assert expected in world.reasons("vendors", vendor_id)
