@@ -5,6 +5,7 @@ Procore client returns them (reference §2.5, the simulator's rendering)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
 
 import pandas as pd
@@ -21,7 +22,9 @@ from connector_assets.integrations.procore_jde.voucher_mappers import (
     map_requisition,
     synced_elsewhere,
 )
+from connector_assets.integrations.procore_jde.vouchers import map_vouchers, vouchers_enabled
 from connector_assets.jde.accounts import GlAccounts
+from connector_resources import settings
 
 PROJECT = "562949953432100"
 LABEL = "Neubau Bürozentrum München"
@@ -284,3 +287,21 @@ def test_a_requisition_another_process_synced_to_an_erp_is_not_vouchered_again()
     assert isinstance(skipped, Skipped) and "origin_id JDE-INV-1280000" in skipped.reason
     assert synced_elsewhere(synced, ours=True) is None  # our own voucher: changes still reach the kit
     assert synced_elsewhere(requisition(origin_id=None), ours=False) is None
+
+
+def test_with_the_setting_off_the_mapped_step_maps_nothing_reads_nothing_and_says_so(monkeypatch):
+    noted: dict[str, Any] = {}
+    context = SimpleNamespace(
+        log=SimpleNamespace(info=lambda text: None),
+        add_output_metadata=lambda metadata, output_name: noted.update(metadata),
+        resources=None,  # touching any resource would fail
+    )
+    monkeypatch.setenv("ML_PROCORE_JDE_VOUCHERS", "off")
+    assert not vouchers_enabled()
+    assert list(map_vouchers(context, "2025-04-02")) == []
+    assert "vouchers are off" in noted["vouchers"]
+    monkeypatch.setenv("ML_PROCORE_JDE_VOUCHERS", "On")
+    assert vouchers_enabled()
+    monkeypatch.setenv("ML_PROCORE_JDE_VOUCHERS", "maybe")
+    with pytest.raises(settings.SettingError, match="say on or off"):
+        vouchers_enabled()

@@ -12,6 +12,9 @@ currency, project name), once per commitment per run. The amounts, accounts, hea
 ``voucher_mappers``' (its docstring holds the rules: this period's work + stored materials less this
 period's retainage per cost code account; retainage held is not vouchered until a later invoice releases
 it; checked against Procore's ``current_payment_due``; nothing payable = skipped with an audit event).
+A requisition whose ``origin_id`` is set without a voucher of ours in the ledger was already taken to an
+ERP by another process ("synced with ERP", §2.5): it is skipped with an audit event, never vouchered a
+second time (the sandbox seeds such history).
 
 Holds. A requisition whose purchase order is not in JDE yet (no ``purchase_order`` xref with a target id)
 is mapped with ``depends_on`` = ``PURCHASE_ORDERS_FLOW.dependency_key(commitment id)``: the kit holds it
