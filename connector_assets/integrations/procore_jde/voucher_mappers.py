@@ -10,6 +10,9 @@ What a voucher is worth (Procore reference §2.5; the G702 arithmetic the simula
   this period's retainage is that total less the retainage on the work billed before
   (``work_completed_from_previous_application`` x percent, rounded half-up to the cent per line, as
   Procore's G702 rounds). A line whose retainage to date falls (a release) pays the release.
+  ``materials_presently_stored`` is read as stored materials billed this period, as the simulator models
+  it. On a G703 that carries stored materials over from an earlier invoice, that would pay them twice:
+  the ``current_payment_due`` check below then refuses the invoice instead, with both figures.
 * Retainage held is **not vouchered**: it stays owed to the subcontractor and is vouchered when a later
   invoice releases it (that invoice's lines then pay more than their work).
 * Each line goes to the JDE account its cost code maps to (``CostCodeMap.account``); lines on one account
