@@ -48,7 +48,7 @@ from connector_assets.jde.purchase_orders import PurchaseOrderLines as JdePurcha
 from connector_assets.jde.tables import GL_ACCOUNTS
 from connector_assets.saas import saas_daily_partitions
 from connector_resources.ledger import Ledger
-from connector_resources.procore.errors import ProcoreError, ProcoreNotFoundError
+from connector_resources.procore.errors import ProcoreDataError, ProcoreNotFoundError, ProcorePermissionError
 
 ENTITY = "change_order"
 CHANGE_ORDERS_ASSET = "procore_commitment_change_orders"
@@ -95,7 +95,7 @@ class ProjectLabels:
         if project_id not in self.names:
             try:
                 self.names[project_id] = project_label({"project": self.session.get("projects", project_id)})
-            except ProcoreError:
+            except (ProcoreNotFoundError, ProcorePermissionError):
                 self.names[project_id] = ""  # the label only names the project in messages
         return self.names[project_id]
 
@@ -122,7 +122,7 @@ def change_order_record(
     label = labels(project)
     try:
         lines = list(session.change_order_lines(int(project), change_order_id))
-    except ProcoreError as exc:
+    except (ProcoreNotFoundError, ProcoreDataError) as exc:  # an outage fails the step instead (rerun)
         return Rejected(
             change_order_id,
             f"{change_order_label(change_order)} of commitment {commitment_id} on project {project}: "

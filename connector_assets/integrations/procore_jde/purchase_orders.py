@@ -36,6 +36,7 @@ from connector_assets.integrations.procore_jde.cost_codes import COST_CODES, PRO
 from connector_assets.integrations.procore_jde.integration import INTEGRATION, ROUTE
 from connector_assets.integrations.procore_jde.order_mappers import (
     OrderTypes,
+    commitment_label,
     line_cost_code,
     map_commitment,
 )
@@ -160,7 +161,15 @@ def commitment_record(
     project = str(commitment.get("_project_id") or project_id or "")
     label = project_label(commitment)
     kind = commitment.get("_commitment_type") or commitment.get("type")
-    lines = list(session.commitment_lines(int(project), commitment_id, kind))
+    try:
+        lines = list(session.commitment_lines(int(project), commitment_id, kind))
+    except ProcoreNotFoundError as exc:  # an outage fails the step instead (rerun)
+        return Rejected(
+            commitment_id,
+            f"{commitment_label(commitment)} on project {project}: its schedule of values cannot be read "
+            f"from Procore ({exc}); nothing was sent to JDE",
+            {"project_id": project},
+        )
     job = books.job(project, label)
     accounts = [books.account(project, label, line_cost_code(line, {}) or "") for line in lines]
     vendor = commitment.get("vendor") if isinstance(commitment.get("vendor"), Mapping) else None
