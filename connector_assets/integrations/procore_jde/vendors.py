@@ -2,7 +2,8 @@
 
 Which vendors a day holds: those the staged ``procore_vendors`` partition holds (changed that day, by
 ``updated_at``), and those a held record waits for. Each is mapped by ``vendor_mappers.map_vendor`` into the
-inputs of ``ML_AddUpdateSupplier`` and written through ``connector_assets.jde.targets.Suppliers``.
+inputs of ``ML_AddUpdateSupplier`` and written through ``supplier_target.ProcoreJdeSuppliers`` (a
+``connector_assets.jde.targets.Suppliers``).
 
 Matching before a create, in this order: the ledger's cross-reference; a parsable ``origin_id`` (the
 vendor says which JDE supplier it is: adopted when JDE holds that address number, queued naming it when
@@ -10,18 +11,19 @@ JDE does not); the tax ID (F0101 TAX); the long address number ``PC<vendor id>``
 crashed attempt of ours left); only then a new supplier. A natural-key match that is already another
 Procore vendor's supplier is refused by the kit (``XrefConflict``), never adopted.
 
-After the write, ``procore_jde_vendors_marked`` writes ``origin_id`` (``ML_PROCORE_JDE_VENDOR_ORIGIN_FORMAT``)
-and ``origin_code`` (the bare address number) onto every vendor the ledger shows written and not yet
-marked, whatever wrote it (a run, a replay, a run that died between the JDE write and the mark): the way
-``flows/export_marks.py`` marks Coupa's documents, asked of the ledger rather than of the run. A vendor that
-already carries both is not written. Procore lets only one integration own a vendor's ``origin_id``; a 409
-("owned by another integration") leaves the vendor as it is, and the link lives in the ledger only: the
-audit event says so.
+After the write, ``procore_jde_vendors_marked`` (``vendor_marks``) writes ``origin_id``
+(``ML_PROCORE_JDE_VENDOR_ORIGIN_FORMAT``) and ``origin_code`` (the bare address number) onto every vendor
+the ledger shows written and not yet marked, whatever wrote it (a run, a replay, a run that died between
+the JDE write and the mark): the way ``flows/export_marks.py`` marks Coupa's documents, asked of the
+ledger rather than of the run. A vendor that already carries both is not written. Procore lets only one
+integration own a vendor's ``origin_id``; a 409 ("owned by another integration") leaves the vendor as it
+is, and the link lives in the ledger only: the audit event says so.
 
 Newer wins (``vendor_sync``): when the vendor's JDE supplier was also edited since the pair was last
 synced, the later edit is written and the other is not, and the audit says which edit was newer. A vendor
-whose ``updated_at`` is not later than the pair's last sync changed only by our own writes (the origin
-mark, a JDE change sent to it) and is not sent back.
+whose ``updated_at`` is before the second of the pair's last sync changed only by our own writes (the
+origin mark, a JDE change sent to it) and is not sent back; one in that same second goes on to the content
+hash, which skips it when nothing it sends changed.
 """
 
 import json
@@ -100,6 +102,8 @@ def _audit_conflict(
 
 def vendor_records(ledger: Ledger, jde: Any, vendors: list[dict[str, Any]]) -> Iterator[Mapped | Rejected]:
     """``vendors`` (Procore records) as supplier records: matched, checked against JDE, conflicts decided."""
+    if not vendors:
+        return  # no JDE session opened for an empty day
     fmt, company, bank = origin_format(), settings.value(COMPANY_SETTING).strip(), bank_fields()
     linked: dict[str, int] = {}
     named: dict[str, int] = {}
