@@ -240,3 +240,27 @@ def test_a_change_order_that_cannot_be_added_whole_is_refused(lines, words):
     result = mapped_change(lines)
     assert isinstance(result, Rejected) and words in result.reason
     assert result.reason.startswith("change order 9001 (CO-3 Extra rebar) of commitment 881234")
+
+
+def test_held_and_ready_records_pass_their_flow_s_schema():
+    from connector_assets.flows.core import validate
+    from connector_assets.integrations.procore_jde.change_orders import CHANGE_ORDERS_FLOW
+    from connector_assets.integrations.procore_jde.purchase_orders import PURCHASE_ORDERS_FLOW
+
+    def with_project(record):
+        return Mapped(
+            record.source_key,
+            record.body,
+            {**record.fields, "project_id": PROJECT},
+            depends_on=record.depends_on,
+        )
+
+    orders = [with_project(mapped(commitment(), [line(amount="5.00")], an8=a)) for a in ("4343", None)]
+    assert not validate(PURCHASE_ORDERS_FLOW, orders).rejected
+    changes = [
+        with_project(mapped_change([line(amount="-5.00")], order=o)) for o in (("00001", 4711, "OP"), None)
+    ]
+    assert not validate(CHANGE_ORDERS_FLOW, changes).rejected
+    long = with_project(mapped(commitment(), [line(amount="5.00")]))
+    broken = Mapped(long.source_key, long.body, {**long.fields, "order_date": "01.03.2025"})
+    assert "order_date" in validate(PURCHASE_ORDERS_FLOW, [broken]).rejected[0].reason
