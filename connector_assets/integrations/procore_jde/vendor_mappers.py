@@ -266,18 +266,6 @@ class ProcoreVendorRecord(pa.DataFrameModel):
         coerce = True
 
 
-VENDOR_FIELDS = (
-    "name",
-    "address",
-    "city",
-    "state_code",
-    "zip",
-    "country_code",
-    "business_phone",
-    "email_address",
-)
-
-
 def map_supplier(
     an8: int, vendor_id: str, book: Mapping[str, Any] | None, details: Any = None
 ) -> Mapped | Rejected:
