@@ -73,6 +73,8 @@ TABLE_KEYS: dict[str, tuple[str, ...]] = {
     "F0911Z1": ("EDUS", "EDBT", "EDTN", "EDLN"),
     "F0911": ("KCO", "DCT", "DOC", "DGJ", "JELN", "EXTL", "LT"),
     "F0116": ("AN8", "EFTB"),  # Address by Date: not in the reference, general JDE knowledge
+    "F0115": ("AN8", "IDLN", "RCK7"),  # Contact Phone Numbers (as jde.supplier_details reads them)
+    "F01151": ("AN8", "IDLN", "RCK7"),  # Electronic Address (as jde.supplier_details reads them)
 }
 
 # Date columns (Julian CYYDDD in the database, rendered as dates by AIS) of the tables we use, from
