@@ -16,7 +16,7 @@ day; they are unpartitioned assets read whole (``iter_all``), like JDE's F0901.
 """
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -29,11 +29,19 @@ from dagster import (
     MaterializeResult,
 )
 
-from connector_assets.incremental import Stream, days_in_window, read_day, read_metadata, read_whole
-from connector_assets.staging import Column, StagingError
+from connector_assets.incremental import (
+    DayRead,
+    Stream,
+    days_in_window,
+    read_day,
+    read_metadata,
+    read_whole,
+)
+from connector_assets.staging import Column, StagingError, StagingResource
 from connector_assets.step_retry import retried_asset
 from connector_resources import settings
 from connector_resources.base import SaasClient, SaasSession
+from connector_resources.ledger import Ledger
 
 SAAS_COLUMNS = (Column("id"), Column("updated_at", "datetime"), Column("record"))
 
@@ -115,16 +123,19 @@ def stream_of(spec: SaasEntity) -> Stream:
     )
 
 
-def unique_rows(spec: SaasEntity, records: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+def unique_rows(
+    spec: SaasEntity, records: Iterable[dict[str, Any]], seen: set[str] | None = None
+) -> Iterator[dict[str, Any]]:
     """``staged_row`` of each record, refusing a key seen twice in this read.
 
     Pages are the client's business (each client already returns a record once per read, dropping
     the repeats that paging over a changing list produces), so the unit checked here is one read: one
     day's fetch, or one whole read. A repeat that reaches this point means the declared key does not
     identify records, and merging by it would keep one record of several. Repeats *across* reads (the
-    current day's overlapped re-read) are expected and resolved by the merge, latest wins.
+    current day's overlapped re-read) are expected and resolved by the merge, latest wins. ``seen``
+    shares the check between several feeds staged as one read (Procore's companies).
     """
-    seen: set[str] = set()
+    seen = set() if seen is None else seen
     for record in records:
         row = staged_row(spec, record)
         if row["id"] in seen:
@@ -151,9 +162,58 @@ def _fetcher(spec: SaasEntity, session: SaasSession):
     return fetch
 
 
-def build_entity_asset(spec: SaasEntity, partitions_def: DailyPartitionsDefinition) -> AssetsDefinition:
+# How a source step reads its entity: (spec, client resource, staging, ledger, the days of the partition
+# window or None for a whole read, today, run id) -> (one DayRead per day or the whole read, list pages
+# read, extra metadata). ``read_with_session`` serves every system; Procore reads each of its companies
+# (``connector_assets.procore_sources``).
+SourceReader = Callable[
+    [SaasEntity, Any, StagingResource, Ledger, list[date] | None, date, str],
+    tuple[list[DayRead], int, dict[str, Any]],
+]
+
+
+def read_with_session(
+    spec: SaasEntity,
+    client: SaasClient,
+    staging: StagingResource,
+    book: Ledger,
+    days: list[date] | None,
+    today: date,
+    run_id: str,
+) -> tuple[list[DayRead], int, dict[str, Any]]:
+    """One session for the step: the days of the window in turn, or the whole entity."""
+    stream = stream_of(spec)
+    with client.session() as session:
+        fetch = _fetcher(spec, session)
+        if days is None:
+            updated_field = "none (read whole)"
+            reads = [read_whole(stream, fetch, staging, book, run_id)]
+        else:
+            updated_field = session.updated_field(spec.entity)
+            reads = [
+                read_day(
+                    stream,
+                    fetch,
+                    staging,
+                    book,
+                    day=day,
+                    today=today,
+                    overlap=overlap(),
+                    run_id=run_id,
+                )
+                for day in days
+            ]
+        extra = {"updated_field": updated_field, **session.metrics.as_metadata()}
+        return reads, session.pages, extra
+
+
+def build_entity_asset(
+    spec: SaasEntity, partitions_def: DailyPartitionsDefinition, reader: SourceReader | None = None
+) -> AssetsDefinition:
     """One source asset per entity, partitioned by the UTC day of its updated field (unpartitioned
-    and read whole when the entity has none, ``spec.whole``)."""
+    and read whole when the entity has none, ``spec.whole``); ``reader`` replaces
+    ``read_with_session`` for a system that reads otherwise (Procore: every configured company)."""
+    read = reader or read_with_session
 
     @retried_asset(
         name=spec.asset,
@@ -167,33 +227,15 @@ def build_entity_asset(spec: SaasEntity, partitions_def: DailyPartitionsDefiniti
         pool=spec.pool,
     )
     def _extract(context: AssetExecutionContext) -> MaterializeResult:
-        client: SaasClient = getattr(context.resources, spec.system)
+        client = getattr(context.resources, spec.system)
         staging, book = context.resources.staging, context.resources.ledger.get()
-        stream = stream_of(spec)
         today = datetime.now(UTC).date()
-        with client.session() as session:
-            fetch = _fetcher(spec, session)
-            if spec.whole:
-                updated_field = "none (read whole)"
-                reads = [read_whole(stream, fetch, staging, book, context.run.run_id)]
-            else:
-                updated_field = session.updated_field(spec.entity)
-                window = context.partition_time_window
-                reads = [
-                    read_day(
-                        stream,
-                        fetch,
-                        staging,
-                        book,
-                        day=day,
-                        today=today,
-                        overlap=overlap(),
-                        run_id=context.run.run_id,
-                    )
-                    for day in days_in_window(window.start, window.end)
-                ]
-            extra = {"updated_field": updated_field, **session.metrics.as_metadata()}
-            metadata = read_metadata(reads, pages=session.pages, extra=extra)
+        days = None
+        if not spec.whole:
+            window = context.partition_time_window
+            days = days_in_window(window.start, window.end)
+        reads, pages, extra = read(spec, client, staging, book, days, today, context.run.run_id)
+        metadata = read_metadata(reads, pages=pages, extra=extra)
         context.log.info(f"{spec.asset}: {metadata['rows']} records over {len(reads)} day(s)")
         return MaterializeResult(metadata=metadata)
 

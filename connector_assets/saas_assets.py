@@ -12,7 +12,8 @@ every 15 minutes).
 from dagster import AssetSelection, define_asset_job
 
 from connector_assets.polling import build_poll_schedule
-from connector_assets.saas import SaasEntity, build_entity_asset, saas_daily_partitions
+from connector_assets.procore_sources import read_procore_companies
+from connector_assets.saas import SaasEntity, SourceReader, build_entity_asset, saas_daily_partitions
 from connector_resources import settings
 from connector_resources.base import ApiConnectionResource, SaasSession
 from connector_resources.bill import BillResource, BillSession
@@ -32,7 +33,14 @@ CLIENTS: dict[str, tuple[type[ApiConnectionResource], type[SaasSession], str]] =
 # BILL answers a 4th concurrent call per org with BDC_1322: every step calling BILL (these reads, the
 # BILL write steps: ``flows.targets.BillTarget``) is in one pool per org, limit 1 step (``ml-connector
 # dev`` applies it), each step using up to the client's 3 in flight (``connector_resources.bill.resource``).
-POOLS = {"bill": BillResource.from_settings().concurrency_pool}
+# Procore limits calls per app (hourly and 10-second windows, reference §3), whatever the company: its
+# reads (every configured company in one step) are in one pool per app, ``procore_<client id>``.
+POOLS = {
+    "bill": BillResource.from_settings().concurrency_pool,
+    "procore": ProcoreResource.from_settings().concurrency_pool,
+}
+# Systems whose source steps read otherwise than one session per step: Procore reads every company.
+READERS: dict[str, SourceReader] = {"procore": read_procore_companies}
 
 saas_partitions = saas_daily_partitions()
 
@@ -72,7 +80,9 @@ SAAS_ENTITIES = [
     for entity in session.SNAPSHOT_ENTITIES
 ]
 
-saas_assets = [build_entity_asset(spec, saas_partitions) for spec in SAAS_ENTITIES]
+saas_assets = [
+    build_entity_asset(spec, saas_partitions, reader=READERS.get(spec.system)) for spec in SAAS_ENTITIES
+]
 
 saas_jobs = [
     define_asset_job(

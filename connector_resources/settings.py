@@ -324,7 +324,8 @@ SYSTEMS: dict[str, System] = {
                     "company_id",
                     "ML_PROCORE_COMPANY_ID",
                     "4264807",
-                    "Procore company id (Procore-Company-Id)",
+                    "Procore company id(s) (Procore-Company-Id); comma-separated for several companies of "
+                    "one app, the first is the default",
                 ),
                 Setting(
                     "project_ids",

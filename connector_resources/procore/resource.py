@@ -9,7 +9,10 @@ How the pieces fit (all from ``shared/reference/procore.md``):
   are revoked when the session closes. The secret is resolved (``self.secret``) only when a
   session logs in.
 * **Company scoping**: ``Procore-Company-Id`` on every call (a DMSA must send it even on ``/me``),
-  plus the ``company_id`` / ``project_id`` parameters the endpoints still require.
+  plus the ``company_id`` / ``project_id`` parameters the endpoints still require. One app may serve
+  several companies (``company_id`` is a comma-separated list, the first the default): each session
+  is for one company (``session(company_id)``), ``company_sessions()`` opens one per company
+  (``companies``), and ``ping`` checks every one.
 * **Limits**: a process-wide in-flight cap per app (``max_in_flight``), an optional client-side
   rate (``rate_per_second``), header-driven pacing before a 429 (``ratelimit``), and the HTTP
   core's retries honouring ``Retry-After`` on 429/503 (POST creates only after 429/503, which prove
@@ -26,6 +29,12 @@ from pydantic import Field
 from connector_resources.base import ApiConnectionResource
 from connector_resources.closing import released_on_error
 from connector_resources.http import ApiError, HttpClient, HttpPolicy, OAuthClientCredentials
+from connector_resources.procore.companies import (
+    CompanySessions,
+    ProjectScopedSession,
+    company_error,
+    parse_company_ids,
+)
 from connector_resources.procore.entities import API
 from connector_resources.procore.errors import (
     ProcoreAuthError,
@@ -51,18 +60,22 @@ def _integer_id(value: str, setting: str) -> int:
 
 
 class ProcoreResource(ApiConnectionResource):
-    """Procore REST API for one company (settings: ``connector_resources.settings``, system "procore").
+    """Procore REST API for one or more companies of one app (settings: ``connector_resources.settings``,
+    system "procore").
 
-    ``with procore.session() as s:`` logs in once, and ``s.iter_changed(...)``, ``s.get(...)``,
-    ``s.find_adoptable_vendor(...)``, ``s.create_vendor(...)`` and ``s.webhooks`` share that token
-    until the block ends.
+    ``with procore.session() as s:`` logs in once (for the first company; ``session(company_id)`` for
+    another configured one), and ``s.iter_changed(...)``, ``s.get(...)``, ``s.find_adoptable_vendor(...)``,
+    ``s.create_vendor(...)`` and ``s.webhooks`` share that token until the block ends.
     """
 
     system_key: ClassVar[str] = "procore"
 
     base_url: str = Field(description="API host, e.g. https://api.procore.com or https://sandbox.procore.com")
     auth_url: str = Field(description="login host, e.g. https://login.procore.com")
-    company_id: str = Field(description="Procore company id (sent as Procore-Company-Id)")
+    company_id: str = Field(
+        description="Procore company id(s) sent as Procore-Company-Id; comma-separated for several "
+        "companies of one app, the first is the default"
+    )
     client_id: str = Field(description="DMSA OAuth2 client id")
     client_secret: str = Field(description="DMSA OAuth2 client secret: EnvVar, vault:NAME or env:VAR")
     webhook_token: str = Field(
@@ -100,11 +113,49 @@ class ProcoreResource(ApiConnectionResource):
         parts = [p for p in self.project_ids.replace(";", ",").split(",") if p.strip()]
         return tuple(_integer_id(p, "project_ids") for p in parts)
 
-    def open_session(self, *, page_size: int | None = None) -> ProcoreSession:
-        """A logged-in session the caller must ``close()`` (``session()`` does that for you); closing
-        it revokes the token."""
-        company = _integer_id(self.company_id, "company_id")
+    def company_ids(self) -> tuple[int, ...]:
+        """The configured companies, the default (first) one first."""
+        return parse_company_ids(self.company_id, "company_id")
+
+    @property
+    def concurrency_pool(self) -> str:
+        """The Dagster pool of every step calling this app (source reads, writes to Procore):
+        ``procore_<client id>``. Procore's limits are per app, not per company (reference §3), so one
+        pool per app, whatever the number of companies it reads."""
+        return "procore_" + "".join(c if c.isalnum() or c in "-_" else "_" for c in self.client_id)
+
+    def _company(self, company_id: int | str | None) -> int:
+        companies = self.company_ids()
+        if company_id is None:
+            return companies[0]
+        company = _integer_id(str(company_id), "company_id")
+        if company not in companies:
+            raise ValueError(
+                f"Procore company {company} is not configured (company_id={self.company_id!r}); "
+                "add it to ML_PROCORE_COMPANY_ID before reading or writing it"
+            )
+        return company
+
+    def session(self, company_id: int | str | None = None) -> ProcoreSession:
+        """One session for a batch of calls to ``company_id`` (None: the first configured company);
+        it closes itself (revoking its token) at the end of the ``with`` block, also on error."""
+        return self.open_session(company_id=company_id)
+
+    def company_sessions(self, *, page_size: int | None = None) -> CompanySessions:
+        """One session per configured company, each opened on first use, all closed by ``with``."""
+        return CompanySessions(
+            self.company_ids(), lambda company: self.open_session(company_id=company, page_size=page_size)
+        )
+
+    def open_session(
+        self, *, company_id: int | str | None = None, page_size: int | None = None
+    ) -> ProcoreSession:
+        """A logged-in session for ``company_id`` (None: the first configured company) the caller must
+        ``close()`` (``session()`` does that for you); closing it revokes the token."""
+        company = self._company(company_id)
         projects = self._project_ids()
+        # With several companies the project list applies to all: each keeps its own projects.
+        scoped = bool(projects) and len(self.company_ids()) > 1
         secret = self.secret(self.client_secret)
         register_secret(secret)
         auth = OAuthClientCredentials(
@@ -134,17 +185,19 @@ class ProcoreResource(ApiConnectionResource):
             rate_per_second=self.rate_per_second,
             wait=ProcoreBackoffWait(policy, pacer),
         )
-        session = ProcoreSession(
-            http,
-            auth,
-            pacer,
+        options: dict = dict(
             company_id=company,
             page_size=page_size or self.page_size,
-            project_ids=projects,
             max_pages=self.max_pages_per_list,
             webhook_token=self._webhook_secret if self.webhook_token else None,
             on_close=self._revoker(auth, secret),
         )
+        if scoped:
+            session: ProcoreSession = ProjectScopedSession(
+                http, auth, pacer, only_projects=projects, **options
+            )
+        else:
+            session = ProcoreSession(http, auth, pacer, project_ids=projects, **options)
         with released_on_error(http):
             session.login()
         return session
@@ -181,13 +234,52 @@ class ProcoreResource(ApiConnectionResource):
 
     def ping(self) -> str:
         """Prove reachability and credentials (a token, ``/me``) and read access to every entity the
-        connector reads (one small read each, in the first permitted project); raise a
-        ``ProcoreError`` naming everything that failed."""
-        session = self.open_session()
-        try:
-            return _ping(session, self.client_id)
-        finally:
-            session.close()
+        connector reads (one small read each, in the first permitted project), for every configured
+        company; raise a ``ProcoreError`` naming everything that failed, company by company.
+
+        Credentials are the app's, not a company's: refused credentials fail at once for all. A
+        company that answers 403 (app not installed, or uninstalled) is named and the others are
+        still checked."""
+        companies = self.company_ids()
+        if len(companies) == 1:
+            session = self.open_session()
+            try:
+                return _ping(session, self.client_id)
+            finally:
+                session.close()
+        passed: list[str] = []
+        problems: list[str] = []
+        permission_only = True
+        seen_projects: set[int] = set()
+        for company in companies:
+            try:
+                session = self.open_session(company_id=company)
+            except ProcorePermissionError as exc:
+                problems.append(str(company_error(company, exc)))
+                continue
+            # Any other login failure (credentials, host) is the app's: raised as it is, once.
+            try:
+                passed.append(_ping(session, self.client_id))
+                seen_projects.update(session.project_ids())
+            except ProcoreError as exc:
+                permission_only = permission_only and isinstance(exc, ProcorePermissionError)
+                problems.append(str(company_error(company, exc)))
+            finally:
+                session.close()
+        listed = self._project_ids()
+        orphans = [p for p in listed if p not in seen_projects]
+        if orphans and not problems:
+            problems.append(
+                f"project(s) {', '.join(map(str, orphans))} in project_ids are permitted in none of the "
+                f"companies {', '.join(map(str, companies))}: a company admin must add them to the app's "
+                "permitted projects, or remove them from ML_PROCORE_PROJECT_IDS"
+            )
+        if problems:
+            message = f"Procore: {len(problems)} of {len(companies)} companies failed: " + " || ".join(
+                problems
+            )
+            raise (ProcorePermissionError if permission_only else ProcoreError)(message)
+        return " || ".join(passed)
 
 
 def _first_row(
@@ -230,7 +322,8 @@ def _ping(session: ProcoreSession, client_id: str) -> str:
         project_ids.extend(session.project_ids())
 
     probe("projects", projects)
-    if "projects" in readable and not project_ids:
+    # With several companies and a project list, a company may hold none of the listed projects.
+    if "projects" in readable and not project_ids and not isinstance(session, ProjectScopedSession):
         permission_only = False
         problems.append(
             "projects: the app is permitted on no project of this company; a company admin must add "
