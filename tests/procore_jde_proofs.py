@@ -1,0 +1,107 @@
+"""What the Procore -> JDE proof tests (kill -9, concurrent runs, outage, systemic failure) share: a day of
+approved requisitions, the JDE records each must end up as exactly once, and the orchestration calls the
+JDE simulator counted.
+
+* ``approve_a_day(world)``: people approve a batch of subcontractor invoices today (new requisitions made
+  and approved by the sandbox's activity, stamped now), each commitment's vendor linked to a JDE supplier
+  in the ledger as the vendors flow leaves it (so no order waits for its vendor), and the master data the
+  mapped steps read staged (F0901, the two mapping tables). Returns the ``Day``: the approved requisition
+  ids and their commitments.
+* ``orders_by_commitment`` / ``batches_by_requisition``: what JDE holds for them (F4301 by VR01
+  ``PC-<commitment id>``, F0411Z1 by EDTN ``PROCORE-REQ-<requisition id>``), so a test asserts one each,
+  none missing.
+* ``posts(world, orchestration)``: how many times JDE was asked to run an orchestration (the simulator
+  counts a call when it arrives, before its latency): double POSTs show here even when JDE's batch keys
+  refused the second.
+
+PYTEST_DONT_REWRITE: a helper, not a test module.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass
+
+import requests
+from procore_jde_world import INTEGRATION, ProcoreJdeWorld
+
+from connector_assets.jde.purchase_orders import CREATE_PURCHASE_ORDER
+from connector_assets.jde.targets import CREATE_VOUCHERS
+
+MASTER = ("jde_gl_accounts", "procore_jde_project_map", "procore_jde_cost_code_map")
+ORDERS_MAPPED, ORDERS_WRITTEN = "procore_jde_purchase_orders_mapped", "procore_jde_purchase_orders_written"
+VOUCHERS_MAPPED, VOUCHERS_WRITTEN = "procore_jde_vouchers_mapped", "procore_jde_vouchers_written"
+APPROVED = ("approved", "approved_as_noted")
+ORCHESTRATION_PATH = "POST /jderest/v3/orchestrator/"
+__all__ = ["CREATE_PURCHASE_ORDER", "CREATE_VOUCHERS"]
+
+
+@dataclass(frozen=True)
+class Day:
+    """A day's approved requisitions (id -> commitment id) and their distinct commitments."""
+
+    requisitions: dict[str, str]
+
+    @property
+    def commitments(self) -> set[str]:
+        return set(self.requisitions.values())
+
+
+def link_vendor_in_ledger(world: ProcoreJdeWorld, vendor_id: str, an8: str) -> None:
+    """The vendor's JDE address number in the ledger, as the vendors flow records it after a sync (also
+    for a vendor whose Procore origin_id another integration owns: the link then lives in the ledger)."""
+    digest = hashlib.sha256(f"vendor {vendor_id}".encode()).hexdigest()
+    world.ledger.record_target(INTEGRATION, "vendor", "procore", vendor_id, "JDE", an8, digest)
+
+
+def approve_a_day(world: ProcoreJdeWorld, *, new: int = 14, at_least: int = 10) -> Day:
+    """People's invoices of today, approved (see module docstring); at least ``at_least`` of them, each on
+    its own commitment, so a day holds enough records for a kill to land mid-write and for the kit's
+    systemic rule (10 records or more)."""
+    world.activity(new_requisitions=new)
+    world.activity(updated_requisitions=10 * new)  # every open invoice approved now
+    requisitions: dict[str, str] = {}
+    vendors: set[str] = set()
+    for row in world.procore_records("requisitions"):
+        if row["status"] in APPROVED and row["deleted_at"] is None and row["updated_at"][:10] == world.day:
+            requisitions[str(row["id"])] = str(row["commitment_id"])
+    for commitment in set(requisitions.values()):
+        vendors.add(str(world.procore_record("commitments", commitment)["vendor_id"]))
+    suppliers = [str(row["AN8"]) for row in world.jde_rows("F0401")]
+    assert len(suppliers) >= len(vendors), (len(suppliers), len(vendors))
+    for vendor, an8 in zip(sorted(vendors), suppliers, strict=False):
+        link_vendor_in_ledger(world, vendor, an8)
+    assert len(set(requisitions.values())) == len(requisitions) >= at_least, requisitions
+    world.run_whole(*MASTER)
+    return Day(requisitions)
+
+
+def orders_by_commitment(world: ProcoreJdeWorld, commitments: set[str]) -> Counter[str]:
+    """JDE purchase orders (F4301 headers) per commitment, by their reference ``PC-<commitment id>``."""
+    wanted = {f"PC-{c}": c for c in commitments}
+    return Counter(
+        wanted[row["VR01"].strip()] for row in world.jde_rows("F4301") if row["VR01"].strip() in wanted
+    )
+
+
+def batches_by_requisition(world: ProcoreJdeWorld, requisitions: set[str]) -> Counter[str]:
+    """JDE voucher pay items (F0411Z1 rows of the integration's batches) per requisition, by EDTN
+    ``PROCORE-REQ-<requisition id>``: one pay item per requisition's voucher batch."""
+    wanted = {f"PROCORE-REQ-{r}": r for r in requisitions}
+    rows = world.jde_rows("F0411Z1", EDUS="MLPROCORE")
+    return Counter(wanted[row["EDTN"].strip()] for row in rows if row["EDTN"].strip() in wanted)
+
+
+def jde_state(world: ProcoreJdeWorld) -> dict:
+    return requests.get(f"{world.jde_root}/sandbox/state", timeout=10).json()
+
+
+def posts(world: ProcoreJdeWorld, orchestration: str) -> int:
+    """Calls of ``orchestration`` the JDE simulator received so far (counted on arrival)."""
+    return int(jde_state(world)["calls"].get(f"{ORCHESTRATION_PATH}{orchestration}", 0))
+
+
+def no_faults(world: ProcoreJdeWorld) -> None:
+    """The JDE simulator's faults back to none (latency, failures)."""
+    requests.post(f"{world.jde_root}/sandbox/faults/reset", timeout=10).raise_for_status()

@@ -1,0 +1,199 @@
+"""kill -9 of the Procore -> JDE write steps (purchase orders, then vouchers) mid-write, then a rerun of
+the partition: exactly one JDE purchase order per commitment (F4301 by VR01 ``PC-<id>``) and one voucher
+batch per requisition (F0411Z1 by EDTN ``PROCORE-REQ-<id>``), none missing, and JDE asked to create
+each once.
+
+JDE does not refuse a second purchase order with the same reference (P4310 has no duplicate check); what
+stands between a rerun and a second order is the ledger's claim on the commitment and the F4301 search by
+reference before a create. A voucher batch carries keys derived from the requisition, so JDE refuses a
+second copy (59A4); a rerun still must not send one: it looks the batch up first when an earlier attempt
+claimed it and never recorded the result.
+
+The write step runs in a child process (a real Dagster run, ``materialize`` of the one write asset) against
+the simulators, threads of this test process reached over loopback, exactly as a scheduled run would but
+for two things that widen the crash window: JDE answers slowly (injected latency) and the child records
+each JDE key in the ledger ``T_SLOW_RECORD`` seconds after JDE answered (a slow ledger). The kill lands
+as soon as JDE holds the second record of the day: that record is in JDE and not in the ledger. The rerun
+is a new in-process run; it waits out the killed run's lease (3 s here, ``ML_LEDGER_LEASE_MINUTES``),
+adopts what JDE holds and creates the rest. The write steps to JDE write one record at a time
+(``FlowSpec.write_concurrency`` 1), so one record is caught half-written, never several.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from dagster import instance_for_test
+from procore_jde_proofs import (
+    CREATE_PURCHASE_ORDER,
+    CREATE_VOUCHERS,
+    ORDERS_MAPPED,
+    ORDERS_WRITTEN,
+    VOUCHERS_MAPPED,
+    VOUCHERS_WRITTEN,
+    Day,
+    approve_a_day,
+    batches_by_requisition,
+    no_faults,
+    orders_by_commitment,
+    posts,
+)
+from procore_jde_world import ProcoreJdeWorld, procore_jde_world
+
+pytestmark = pytest.mark.timeout(120)
+LEASE_MINUTES = "0.05"  # the killed run's claims lapse 3 s after it made them (default 30 min)
+SLOW_RECORD = "0.6"  # seconds between JDE's answer and the ledger recording it, in the child only
+
+CHILD = textwrap.dedent(
+    """
+    import os, sys, time
+    sys.path.insert(0, os.environ["T_TESTS"])
+    from asset_runs import named
+    from dagster import instance_for_test, materialize
+    from sandbox_logins import on_simulator
+
+    from connector_assets.integrations.procore_jde.purchase_orders import purchase_order_assets
+    from connector_assets.integrations.procore_jde.vouchers import voucher_assets
+    from connector_assets.staging import StagingResource
+    from connector_resources.jde import JdeAisResource
+    from connector_resources.ledger import Ledger, LedgerResource
+    from connector_resources.procore import ProcoreResource
+
+    env = os.environ
+    recorded = Ledger.record_target
+    delay = float(env["T_SLOW_RECORD"])
+
+    def slow_record(self, *args, **kwargs):  # the crash window: JDE answered, the ledger has not recorded
+        time.sleep(delay)
+        return recorded(self, *args, **kwargs)
+
+    Ledger.record_target = slow_record
+    resources = {
+        "jde": on_simulator(JdeAisResource, env["T_JDE"]),
+        "procore": on_simulator(ProcoreResource, env["T_PROCORE"], auth_url=env["T_PROCORE"]),
+        "staging": StagingResource(base_dir=env["T_STAGING"]),
+        "ledger": LedgerResource(db_url=env["T_DB"]),
+    }
+    with instance_for_test() as instance:
+        materialize(named([env["T_ASSET"]], [*purchase_order_assets, *voucher_assets]),
+                    resources=resources, instance=instance, partition_key=env["T_DAY"])
+    """
+)
+
+
+def kill_mid_write(world: ProcoreJdeWorld, asset: str, ready: Callable[[], bool]) -> None:
+    """Run ``asset`` for the world's day in a child process and kill -9 it as soon as ``ready()``."""
+    env = {
+        **os.environ,
+        "T_TESTS": str(Path(__file__).parent),
+        "T_JDE": world.jde_url,
+        "T_PROCORE": world.procore_url,
+        "T_STAGING": str(world.tmp_path / "staging"),
+        "T_DB": world.db,
+        "T_DAY": world.day,
+        "T_ASSET": asset,
+        "T_SLOW_RECORD": SLOW_RECORD,
+        "ML_LEDGER_LEASE_MINUTES": LEASE_MINUTES,
+    }
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    deadline = time.monotonic() + 90
+    try:
+        while not ready():
+            if child.poll() is not None:
+                error = child.stderr.read().decode()[-2000:]  # type: ignore[union-attr]
+                raise AssertionError(f"the write step ended before it could be killed: {error}")
+            assert time.monotonic() < deadline, "JDE never received the writes"
+            time.sleep(0.02)
+        os.kill(child.pid, signal.SIGKILL)
+    finally:
+        child.kill()
+        child.wait(timeout=30)
+    time.sleep(0.5)  # a request the kill cut off ends at JDE (its latency is 0.15 s)
+
+
+def caught_half_written(world: ProcoreJdeWorld, entity: str, in_jde: set[str]) -> tuple[set[str], set[str]]:
+    """(keys the killed run claimed and never recorded; of the keys JDE holds, those the ledger lacks)."""
+    xrefs = world.xrefs(entity)
+    claimed = {key for key, target in xrefs.items() if target is None}
+    return claimed, in_jde - {key for key, target in xrefs.items() if target}
+
+
+@pytest.fixture(scope="module")
+def day(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ProcoreJdeWorld, Day]]:
+    with (
+        procore_jde_world(tmp_path_factory.mktemp("procore_jde_kill9")) as world,
+        instance_for_test() as instance,
+    ):
+        world.instance = instance
+        approved = approve_a_day(world)
+        yield world, approved
+
+
+def test_kill_9_mid_write_of_purchase_orders_then_a_rerun_leaves_one_order_per_commitment(day):
+    world, approved = day
+    commitments = approved.commitments
+    mapped = world.run("procore_requisitions", ORDERS_MAPPED)[ORDERS_MAPPED]
+    assert mapped["valid"] == len(commitments) and mapped["held"] == mapped["rejected"] == 0, mapped
+    assert not orders_by_commitment(world, commitments)
+    posts_before = posts(world, CREATE_PURCHASE_ORDER)
+
+    world.jde_faults(latency_ms=150)
+    kill_mid_write(world, ORDERS_WRITTEN, lambda: len(orders_by_commitment(world, commitments)) >= 2)
+    in_jde = set(orders_by_commitment(world, commitments))
+    claimed, orphans = caught_half_written(world, "purchase_order", in_jde)
+    print(f"orders: {len(in_jde)} of {len(commitments)} in JDE at the kill, orphans {orphans}")
+    assert 2 <= len(in_jde) < len(commitments)
+    assert len(orphans) == 1 and orphans <= claimed  # in JDE, claimed in the ledger, never recorded
+
+    no_faults(world)
+    rerun = world.run(ORDERS_WRITTEN)[ORDERS_WRITTEN]
+    assert rerun["adopt"] == 1 and rerun["fail"] == rerun["leased"] == 0, rerun
+    assert rerun["skip"] == len(in_jde) - 1 and rerun["create"] == len(commitments) - len(in_jde), rerun
+    assert orders_by_commitment(world, commitments) == dict.fromkeys(commitments, 1)
+    xrefs = world.xrefs("purchase_order")
+    assert all(xrefs.get(c) for c in commitments), xrefs
+    # JDE was asked once per commitment: the orphan was adopted by its reference, not created again.
+    assert posts(world, CREATE_PURCHASE_ORDER) - posts_before == len(commitments)
+    assert world.audit_counts("purchase_orders")["adopt"] == 1
+    assert not world.queue("purchase_orders")
+
+
+def test_kill_9_mid_write_of_vouchers_then_a_rerun_leaves_one_batch_per_requisition(day):
+    world, approved = day
+    requisitions = set(approved.requisitions)
+    assert orders_by_commitment(world, approved.commitments) == dict.fromkeys(approved.commitments, 1)
+    mapped = world.run(VOUCHERS_MAPPED)[VOUCHERS_MAPPED]
+    assert mapped["valid"] == len(requisitions) and mapped["held"] == mapped["rejected"] == 0, mapped
+    posts_before = posts(world, CREATE_VOUCHERS)
+
+    world.jde_faults(latency_ms=150)
+    kill_mid_write(world, VOUCHERS_WRITTEN, lambda: len(batches_by_requisition(world, requisitions)) >= 2)
+    in_jde = set(batches_by_requisition(world, requisitions))
+    claimed, orphans = caught_half_written(world, "voucher", in_jde)
+    print(f"vouchers: {len(in_jde)} of {len(requisitions)} in JDE at the kill, orphans {orphans}")
+    assert 2 <= len(in_jde) < len(requisitions)
+    assert len(orphans) == 1 and orphans <= claimed
+
+    no_faults(world)
+    rerun = world.run(VOUCHERS_WRITTEN)[VOUCHERS_WRITTEN]
+    assert rerun["adopt"] == 1 and rerun["fail"] == rerun["leased"] == 0, rerun
+    assert rerun["skip"] == len(in_jde) - 1 and rerun["create"] == len(requisitions) - len(in_jde), rerun
+    assert batches_by_requisition(world, requisitions) == dict.fromkeys(requisitions, 1)
+    xrefs = world.xrefs("voucher")
+    assert all(
+        xrefs.get(r) == f"MLPROCORE/PR{r}/PROCORE-REQ-{r}" for r in requisitions
+    ), xrefs
+    # The orphan was found in F0411Z1 (its claim predates the rerun) and adopted before any POST.
+    assert posts(world, CREATE_VOUCHERS) - posts_before == len(requisitions)
+    assert world.audit_counts("vouchers")["adopt"] == 1
+    assert not world.queue("vouchers")
