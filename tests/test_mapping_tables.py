@@ -13,6 +13,7 @@ from connector_assets.integrations import coupa_jde
 from connector_assets.integrations.jde_bill import bill_mappings as jde_bill
 from connector_assets.integrations.jde_coupa import purchase_orders as jde_coupa_pos
 from connector_assets.integrations.jde_coupa import suppliers as jde_coupa
+from connector_assets.integrations.procore_jde import cost_codes as procore_jde
 from connector_assets.jde.assets import jde_assets
 from connector_assets.staging import StagingResource
 
@@ -22,8 +23,13 @@ TABLES = {  # spec -> the asset built from it
     jde_coupa_pos.ACCOUNTS: jde_coupa_pos.jde_coupa_account_map,
     coupa_jde.ACCOUNTS: coupa_jde.coupa_jde_account_map,
     **dict(zip(jde_bill.TABLES, jde_bill.jde_bill_mapping_tables, strict=True)),
+    **dict(zip(procore_jde.TABLES, procore_jde.procore_jde_mapping_tables, strict=True)),
 }
-GROUPS = {coupa_jde.ACCOUNTS.asset: "coupa_jde", **{table.asset: "jde_bill" for table in jde_bill.TABLES}}
+GROUPS = {
+    coupa_jde.ACCOUNTS.asset: "coupa_jde",
+    **{table.asset: "jde_bill" for table in jde_bill.TABLES},
+    **{table.asset: "procore_jde" for table in procore_jde.TABLES},
+}
 
 
 def test_every_mapping_table_is_a_spec_built_by_the_one_builder(tmp_path, monkeypatch):
@@ -55,6 +61,9 @@ def test_the_jobs_stage_the_tables_their_flows_map_with():
         "jde_coupa_invoices": {"jde_coupa_account_map"},
         "coupa_jde_invoices": {"coupa_jde_account_map"},
         "jde_bill_bills": {table.asset for table in jde_bill.TABLES},
+        "procore_jde_purchase_orders": {table.asset for table in procore_jde.TABLES},
+        "procore_jde_vouchers": {table.asset for table in procore_jde.TABLES},
+        "procore_jde_change_orders": {table.asset for table in procore_jde.TABLES},
     }
     for job, tables in wanted.items():
         keys = {k.to_user_string() for k in defs.resolve_job_def(job).asset_layer.executable_asset_keys}

@@ -104,13 +104,20 @@ def test_ping_passes_when_every_table_is_readable_and_reads_exactly_what_the_flo
         wanted |= set(spec.reads.get("JDE", ()))
     assert checked == wanted
     assert {"F0911", "F0411Z1", "F0901"} <= checked  # read outside the staged sources / cached
-    assert "orchestrations offered (ML_CreateJournalBatch, ML_CreateVoucherBatch, ML_RecordPayment)" in line
+    offered = (
+        "ML_AddUpdateSupplier, ML_CreateJournalBatch, ML_CreatePurchaseOrder, ML_CreateVoucherBatch, "
+        "ML_RecordPayment, ML_UpdatePurchaseOrder"  # Procore -> JDE adds suppliers and purchase orders
+    )
+    assert f"orchestrations offered ({offered})" in line
 
 
 def test_every_enabled_flow_is_accounted_for():
     access = flow_access()
     flows = set(_enabled_flows())
     assert {"jde_coupa_invoices", "coupa_jde_invoices", "coupa_jde_payments"} <= flows
+    assert {
+        f"procore_jde_{f}" for f in ("vendors", "suppliers", "purchase_orders", "vouchers", "change_orders")
+    } <= flows
     used = {f for system in access.reads.values() for names in system.values() for f in names}
     used |= {f for system in access.writes.values() for names in system.values() for f in names}
     assert used == flows  # every enabled flow reads or writes something ping checks

@@ -11,11 +11,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from asset_runs import named
 from dagster import (
+    AssetKey,
     AssetSelection,
     DagsterInstance,
-    Definitions,
     RunRequest,
     build_schedule_context,
     build_sensor_context,
@@ -27,8 +26,9 @@ from dagster import (
 from procore_jde_world import ProcoreJdeWorld, busy_day, procore_day, procore_jde_world
 
 from connector_assets.integrations.procore_jde.jobs import build_day_close_schedule
-from connector_assets.integrations.procore_jde.sensor import PROJECT_TAG, build_procore_inbox_sensor
-from connector_assets.saas_assets import saas_assets, saas_partitions
+from connector_assets.integrations.procore_jde.sensor import PROJECT_TAG
+from connector_assets.saas_assets import saas_partitions
+from connector_resources import settings
 
 
 @pytest.fixture(scope="module")
@@ -113,49 +113,98 @@ def test_a_daily_tick_closes_yesterday_in_the_partitions_time_zone_and_a_later_t
         assert later.partition_key == "2026-03-10" and later.run_key.startswith("poll-")
 
 
-# -- the webhook sensor ------------------------------------------------------------------------------------
+# -- the integration's Definitions ---------------------------------------------------------------------------
+
+FLOWS = ("vendors", "suppliers", "purchase_orders", "vouchers", "change_orders")
 
 
-def test_a_stored_procore_event_becomes_one_early_run_and_its_duplicate_none(world):
-    jobs = {
-        flow: _source_job(f"procore_jde_test_{flow}") for flow in ("vendors", "purchase_orders", "vouchers")
-    }
-    sensor = build_procore_inbox_sensor("procore_jde_test_inbox", jobs, saas_partitions)
-    source = named(["procore_requisitions"], saas_assets)
-    repository = Definitions(
-        assets=source, jobs=list(jobs.values()), sensors=[sensor], resources=world.resources
-    ).get_repository_def()
-    at = datetime.now(UTC)
-    assert world.inbox_event("Requisitions", 41, project_id=562949953432100, event_id=7001, at=at)
+def _repository() -> Any:
+    from connector_assets.definitions import defs
 
-    def evaluate(cursor: str | None) -> tuple[list[RunRequest], str | None]:
+    return defs, defs.get_repository_def()
+
+
+def test_every_flow_has_one_job_and_a_schedule_at_its_cron_setting_in_the_definitions():
+    from connector_assets.integrations import INTEGRATIONS, procore_jde
+
+    assert procore_jde in INTEGRATIONS
+    defs, _ = _repository()
+    graph = defs.resolve_asset_graph()
+    for flow in FLOWS:
+        assert graph.get(AssetKey(f"procore_jde_{flow}_mapped")).group_name == "procore_jde"
+        schedule = defs.resolve_schedule_def(f"procore_jde_{flow}_schedule")
+        assert schedule.cron_schedule == settings.value(f"ML_PROCORE_JDE_{flow.upper()}_CRON")
+        assert schedule.execution_timezone == settings.value("ML_JDE_TIMEZONE")
+        assert schedule.job_name == f"procore_jde_{flow}"
+        keys = {
+            k.to_user_string()
+            for k in defs.resolve_job_def(schedule.job_name).asset_layer.selected_asset_keys
+        }
+        assert [k for k in keys if k.endswith("_written")] == [f"procore_jde_{flow}_written"], (
+            keys
+        )  # one flow
+        assert "jde_gl_accounts" not in keys  # F0901 keeps its own refresh schedule
+    po_job = defs.resolve_job_def("procore_jde_purchase_orders").asset_layer.selected_asset_keys
+    assert {AssetKey("procore_requisitions"), AssetKey("procore_jde_cost_code_map")} <= set(po_job)
+    assert AssetKey("procore_jde_vendors_written") not in po_job  # another flow's step: ordering only
+
+
+def test_the_daily_ticks_close_yesterday_in_each_flows_own_days():
+    defs, repository = _repository()
+    at = datetime(2026, 11, 21, 2, 10, tzinfo=ZoneInfo(settings.value("ML_JDE_TIMEZONE")))
+    for flow in ("purchase_orders", "suppliers"):
         with (
             instance_for_test() as instance,
-            build_sensor_context(
+            build_schedule_context(
+                instance=instance, scheduled_execution_time=at, repository_def=repository
+            ) as context,
+        ):
+            result = defs.resolve_schedule_def(f"procore_jde_{flow}_schedule").evaluate_tick(context)
+        zone = ZoneInfo("UTC" if flow != "suppliers" else settings.value("ML_JDE_TIMEZONE"))
+        yesterday = (at.astimezone(zone).date() - timedelta(days=1)).isoformat()
+        [request] = result.run_requests
+        assert (request.partition_key, request.run_key) == (yesterday, f"close-{yesterday}")
+
+
+def test_the_inbox_sensor_turns_a_stored_procore_event_into_one_run_per_flow_and_a_duplicate_into_none(world):
+    defs, repository = _repository()
+    sensor = defs.resolve_sensor_def("procore_jde_inbox_sensor")
+    at = datetime.now(UTC)
+    project = 562949953432100
+    assert world.inbox_event("Requisitions", 41, project_id=project, event_id=7001, at=at)
+
+    with instance_for_test() as instance:
+
+        def evaluate(cursor: str | None) -> tuple[list[RunRequest], str | None]:
+            with build_sensor_context(
                 instance=instance,
                 cursor=cursor,
                 resources={"ledger": world.resources["ledger"]},
                 repository_def=repository,
-            ) as context,
-        ):
-            result = sensor.evaluate_tick(context)
-        return list(result.run_requests or []), result.cursor
+            ) as context:
+                result = sensor.evaluate_tick(context)
+            return list(result.run_requests or []), result.cursor
 
-    requests, cursor = evaluate(None)
-    # A requisition concerns the purchase orders (its commitment) and the vouchers: one run each.
-    assert sorted(r.job_name for r in requests) == [
-        "procore_jde_test_purchase_orders",
-        "procore_jde_test_vouchers",
-    ]
-    assert {r.partition_key for r in requests} == {procore_day(at)}
-    assert {r.tags[PROJECT_TAG] for r in requests} == {"562949953432100"}
-    # The same delivery again: the receiver stores nothing, so the next tick requests nothing.
-    assert not world.inbox_event("Requisitions", 41, project_id=562949953432100, event_id=7001, at=at)
-    again, _ = evaluate(cursor)
-    assert again == []
-    # A cost code change moves nothing by itself; a company vendor change starts the vendors flow untagged.
-    world.inbox_event("Cost Codes", 5, project_id=562949953432100, event_id=7002, at=at)
-    world.inbox_event("Company Vendors", 9, event_id=7003, at=at)
-    [vendors], _ = evaluate(cursor)
-    assert vendors.job_name == "procore_jde_test_vendors" and PROJECT_TAG not in vendors.tags
+        requests, cursor = evaluate(None)
+        # A requisition concerns the purchase orders (its commitment) and the vouchers: one run each.
+        assert sorted(r.job_name for r in requests) == ["procore_jde_purchase_orders", "procore_jde_vouchers"]
+        assert {r.partition_key for r in requests} == {procore_day(at)}
+        assert {r.tags[PROJECT_TAG] for r in requests} == {str(project)}
+        # The same delivery again: the receiver stores nothing, so the next tick requests nothing.
+        assert not world.inbox_event("Requisitions", 41, project_id=project, event_id=7001, at=at)
+        again, cursor = evaluate(cursor)
+        assert again == []
+        # A cost code change moves nothing by itself; a company vendor change starts the vendors flow.
+        world.inbox_event("Cost Codes", 5, project_id=project, event_id=7002, at=at)
+        world.inbox_event("Company Vendors", 9, event_id=7003, at=at)
+        [vendors], _ = evaluate(cursor)
+        assert vendors.job_name == "procore_jde_vendors" and PROJECT_TAG not in vendors.tags
     assert world.ledger.inbox_pending(source="procore") == []  # every row looked at is marked
+
+
+def test_replay_handlers_are_registered_for_every_flow():
+    from connector_assets.integrations import procore_jde
+    from connector_resources.replay import handler_for
+
+    procore_jde.register_replay_handlers()
+    assert all(handler_for("procore_jde", flow) for flow in FLOWS)

@@ -1,0 +1,114 @@
+"""Procore -> JD Edwards (issue 13): Procore vendors -> JDE suppliers (``vendors``) and JDE supplier changes
+back to the linked Procore vendors (``suppliers``); commitments with an approved requisition -> JDE purchase
+orders (``purchase_orders``); approved requisitions -> JDE batch vouchers against the order (``vouchers``,
+``ML_PROCORE_JDE_VOUCHERS``); approved commitment change orders -> lines added to the order
+(``change_orders``).
+
+Each flow has its own job and a schedule that closes each whole day (``jobs``: the daily
+``ML_PROCORE_JDE_*_CRON`` ticks sync the previous day, read whole), and Procore's webhooks start an early run
+of the flow an event concerns (``sensor``). ``register_replay_handlers`` lets ``ml-connector replay`` re-read
+each flow's queued records and write them with today's settings.
+"""
+
+from dagster import AssetsDefinition, Definitions
+
+from connector_assets.integrations.jde_bill.vendors import vendor_assets as jde_bill_vendor_assets
+from connector_assets.integrations.procore_jde.change_orders import CHANGE_ORDERS_FLOW, change_order_assets
+from connector_assets.integrations.procore_jde.cost_codes import procore_jde_mapping_tables
+from connector_assets.integrations.procore_jde.integration import INTEGRATION
+from connector_assets.integrations.procore_jde.jobs import build_jobs_and_schedules, flow_job
+from connector_assets.integrations.procore_jde.order_replays import register_order_replays
+from connector_assets.integrations.procore_jde.purchase_orders import (
+    PURCHASE_ORDERS_FLOW,
+    purchase_order_assets,
+)
+from connector_assets.integrations.procore_jde.sensor import build_procore_inbox_sensor
+from connector_assets.integrations.procore_jde.suppliers import (
+    SUPPLIERS_FLOW,
+    supplier_addresses_asset,
+    supplier_assets,
+)
+from connector_assets.integrations.procore_jde.vendors import (
+    VENDORS_FLOW,
+    register_vendor_replays,
+    vendor_assets,
+)
+from connector_assets.integrations.procore_jde.vouchers import (
+    VOUCHERS_FLOW,
+    register_voucher_replays,
+    voucher_assets,
+    vouchers_enabled,
+)
+from connector_assets.jde.assets import jde_assets
+from connector_assets.saas_assets import saas_assets, saas_partitions
+
+FLOW_ASSETS = {
+    VENDORS_FLOW: vendor_assets,
+    SUPPLIERS_FLOW: supplier_assets,
+    PURCHASE_ORDERS_FLOW: purchase_order_assets,
+    VOUCHERS_FLOW: voucher_assets,
+    CHANGE_ORDERS_FLOW: change_order_assets,
+}
+CRON_SETTINGS = {
+    VENDORS_FLOW: "ML_PROCORE_JDE_VENDORS_CRON",
+    SUPPLIERS_FLOW: "ML_PROCORE_JDE_SUPPLIERS_CRON",
+    PURCHASE_ORDERS_FLOW: "ML_PROCORE_JDE_PURCHASE_ORDERS_CRON",
+    VOUCHERS_FLOW: "ML_PROCORE_JDE_VOUCHERS_CRON",
+    CHANGE_ORDERS_FLOW: "ML_PROCORE_JDE_CHANGE_ORDERS_CRON",
+}
+
+# F0116 (``jde_supplier_addresses``) is also staged by JDE -> BILL when it reads addresses: one asset per key
+# in the merged Definitions, so this package brings its own copy only when that one is absent.
+_F0116 = supplier_addresses_asset.key
+_F0116_ELSEWHERE = any(isinstance(a, AssetsDefinition) and _F0116 in a.keys for a in jde_bill_vendor_assets)
+staged_tables = [] if _F0116_ELSEWHERE else [supplier_addresses_asset]
+
+# What a flow's job may run besides its own assets: the staged sources and mapping tables its mapped step
+# reads.
+SOURCES = [
+    *(a.key for a in [*jde_assets, *saas_assets, *procore_jde_mapping_tables]),
+    _F0116,
+]
+FLOW_JOBS = {
+    spec: flow_job(spec, assets, CRON_SETTINGS[spec], sources=SOURCES) for spec, assets in FLOW_ASSETS.items()
+}
+procore_jde_flow_jobs, procore_jde_schedules = build_jobs_and_schedules(
+    FLOW_JOBS,
+    FLOW_ASSETS,
+    describe_job=lambda spec: (
+        f"{spec.integration} {spec.name} of a day: {spec.source_system} -> {spec.target_system}."
+    ),
+    describe_schedule=lambda spec: (
+        f"Sync the previous day's {spec.name} ({spec.source_system} -> "
+        f"{spec.target_system}) once it has ended; later ticks of a day poll today."
+    ),
+)
+# Procore's webhooks start the Procore-sourced flows early (the suppliers flow reads JDE, which sends none).
+procore_inbox_sensor = build_procore_inbox_sensor(
+    "procore_jde_inbox_sensor",
+    {spec.name: procore_jde_flow_jobs[spec] for spec in FLOW_ASSETS if spec is not SUPPLIERS_FLOW},
+    saas_partitions,
+    enabled={VOUCHERS_FLOW.name: vouchers_enabled},
+)
+
+defs = Definitions(
+    assets=[
+        *procore_jde_mapping_tables,
+        *staged_tables,
+        *(a for assets in FLOW_ASSETS.values() for a in assets),
+    ],
+    jobs=list(procore_jde_flow_jobs.values()),
+    schedules=procore_jde_schedules,
+    sensors=[procore_inbox_sensor],
+)
+
+
+def register_replay_handlers() -> None:
+    """``ml-connector replay`` for every Procore -> JDE flow: each queued record is read again from its source
+    and written with today's settings and mapping tables."""
+    register_vendor_replays()  # vendors (Procore -> JDE) and suppliers (JDE -> Procore)
+    register_order_replays()  # purchase orders and change orders
+    register_voucher_replays()
+
+
+__all__ = ["INTEGRATION", "defs", "register_replay_handlers"]
