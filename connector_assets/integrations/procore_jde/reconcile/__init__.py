@@ -1,0 +1,40 @@
+"""Reconciliation for Procore -> JD Edwards (issue 13): per project and billing period, Procore's approved
+requisition amounts against the JDE vouchers and purchase order lines by cost code and account;
+commitments without a JDE purchase order; approved change orders not on their order; vendors on one side
+only.
+
+One asset, ``procore_jde_reconciliation`` (Procore UTC day, like the flows), downstream of the four flows'
+target assets, with an ``in_balance`` check that warns naming each difference in a finance user's words,
+and a metadata table of the balances per project, period, account and cost code.
+
+Each side is read from the system itself, never from our ledger alone (which could share a bug with the
+writer): the ledger only says which record on one side is the counterpart of which on the other, and why
+a missing one is missing (the retry queue's reason). JDE is read by the keys the flows write (voucher
+batch keys, ``PC-<commitment id>`` / ``PCCO-<change order id>`` references, address numbers), 100 keys to
+a call.
+
+The modules: ``report`` (a two-system report, named by parameter), ``reads`` (both sides read by key,
+calls counted), ``documents`` (requisitions against vouchers, commitments against orders), ``balances``
+(the per project and period table), ``vendors``, ``day`` (one day, in order), ``assets`` (the asset, job
+and schedule, re-exported here).
+"""
+
+from connector_assets.integrations.procore_jde.reconcile.assets import (
+    CRON_SETTING,
+    RECONCILIATION,
+    procore_jde_reconcile_job,
+    procore_jde_reconciliation,
+    reconciliation_assets,
+    reconciliation_jobs,
+    reconciliation_schedules,
+)
+
+__all__ = [
+    "CRON_SETTING",
+    "RECONCILIATION",
+    "procore_jde_reconcile_job",
+    "procore_jde_reconciliation",
+    "reconciliation_assets",
+    "reconciliation_jobs",
+    "reconciliation_schedules",
+]

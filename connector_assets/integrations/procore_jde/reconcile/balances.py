@@ -1,0 +1,88 @@
+"""The per project and period balances of a reconciliation: Procore's approved requisition amounts against
+the JDE vouchers and purchase order lines, by cost code and account.
+
+A row is one project, billing period (month) and JDE account, with the cost codes charged to it: what
+Procore approves on the period's requisitions, what the JDE vouchers of those requisitions distribute
+there, what Procore commits there on the commitments those requisitions bill (schedule of values and the
+approved change orders on the order) and what the JDE purchase orders hold there. A commitment billed in
+a period counts once in that period's rows, however many of its requisitions the period has.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from connector_assets.integrations.procore_jde.reconcile.report import cell, money
+
+if TYPE_CHECKING:  # the comparisons import this module; only their shapes are used here
+    from connector_assets.integrations.procore_jde.reconcile.documents import (
+        Amounts,
+        ApprovedRequisition,
+        Commitment,
+    )
+    from connector_assets.integrations.procore_jde.reconcile.reads import JdeOrder, JdeVoucher
+
+ROWS = 100  # rows of the table in metadata; more are summed up in a last line
+COLUMNS = ("procore_approved", "jde_voucher", "procore_committed", "jde_po_lines")
+
+
+@dataclass
+class Balance:
+    codes: list[str] = field(default_factory=list)
+    amounts: dict[str, Decimal] = field(default_factory=lambda: dict.fromkeys(COLUMNS, Decimal(0)))
+
+    @property
+    def differs(self) -> bool:
+        a = self.amounts
+        return a["procore_approved"] != a["jde_voucher"] or a["procore_committed"] != a["jde_po_lines"]
+
+
+@dataclass
+class Balances:
+    rows: dict[tuple[str, str, str], Balance] = field(default_factory=dict)
+    # commitment id -> the (project, period) pairs its approved requisitions bill
+    billed_in: dict[str, set[tuple[str, str]]] = field(default_factory=lambda: defaultdict(set))
+
+    def _row(self, project: str, period: str, account: str) -> Balance:
+        return self.rows.setdefault((project, period, account), Balance())
+
+    def _add(self, project: str, period: str, column: str, found: dict[str, Decimal], codes: Any) -> None:
+        for account, value in found.items():
+            row = self._row(project, period, account)
+            row.amounts[column] += value
+            for code in (codes or {}).get(account) or []:
+                if code not in row.codes:
+                    row.codes.append(code)
+
+    def add_requisition(self, req: "ApprovedRequisition", voucher: "JdeVoucher | None") -> None:
+        self.billed_in[req.commitment_id].add((req.project, req.period))
+        self._add(req.project, req.period, "procore_approved", req.approved.by_account, req.approved.codes)
+        if voucher is not None:
+            self._add(req.project, req.period, "jde_voucher", voucher.by_account, None)
+
+    def add_order(self, side: "Commitment", expected: "Amounts", order: "JdeOrder") -> None:
+        for project, period in sorted(self.billed_in.get(side.key, ())):
+            self._add(project, period, "procore_committed", expected.by_account, expected.codes)
+            self._add(project, period, "jde_po_lines", order.by_account, None)
+
+    @property
+    def out_of_balance(self) -> int:
+        return sum(1 for row in self.rows.values() if row.differs)
+
+    def table(self) -> str:
+        if not self.rows:
+            return "No approved requisitions."
+        rows = [
+            "| Project | Period | Account | Cost codes | Procore approved | JDE voucher | Procore committed "
+            "| JDE PO lines |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        ordered = sorted(self.rows.items())
+        for (project, period, account), row in ordered[:ROWS]:
+            values = (money(row.amounts[c]) for c in COLUMNS)
+            cells = (project, period, account, ", ".join(row.codes), *values)
+            rows.append("| " + " | ".join(cell(v) for v in cells) + " |")
+        if len(ordered) > ROWS:
+            rows.append(f"\n... and {len(ordered) - ROWS} more rows.")
+        return "\n".join(rows)

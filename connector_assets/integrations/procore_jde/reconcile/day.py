@@ -1,0 +1,115 @@
+"""One Procore day reconciled with JD Edwards: what is read, in which order, and what is compared.
+
+The day is a Procore UTC day, like the flows' partitions. Its keys: the approved requisitions staged that
+day (``procore_requisitions``), the approved change orders staged that day
+(``procore_commitment_change_orders``) and the vendors staged that day (``procore_vendors``). From those,
+one Procore session reads the requisitions' lines, their commitments (schedule of values, the project's
+change orders and the approved ones' lines) and the vendors; one JDE session reads the voucher batches,
+purchase orders and suppliers by key (``reads``). Then ``documents`` and ``vendors`` compare, and the
+report gets the per project and period balances.
+"""
+
+from typing import Any
+
+from connector_assets.integrations.procore_jde.change_orders import (
+    CHANGE_ORDERS_ASSET,
+    approved_change_orders,
+)
+from connector_assets.integrations.procore_jde.cost_codes import CostCodeMap
+from connector_assets.integrations.procore_jde.purchase_orders import staged_records
+from connector_assets.integrations.procore_jde.reconcile.balances import Balances
+from connector_assets.integrations.procore_jde.reconcile.documents import (
+    Context,
+    approved_requisition,
+    commitment_side,
+    compare_order,
+    compare_voucher,
+)
+from connector_assets.integrations.procore_jde.reconcile.reads import (
+    ProcoreReads,
+    counted,
+    jde_suppliers,
+    linked_vendors,
+    purchase_orders,
+    queued_reasons,
+    staged_approved,
+    staged_ids,
+    voucher_batches,
+    written_target,
+)
+from connector_assets.integrations.procore_jde.reconcile.report import Report
+from connector_assets.integrations.procore_jde.reconcile.vendors import compare_vendors
+from connector_assets.integrations.procore_jde.vendors import STAGED_VENDORS, vendor_an8
+from connector_assets.integrations.procore_jde.vouchers import OFF_NOTE, vouchers_enabled
+from connector_resources.ledger import Ledger
+
+SYSTEMS = ("Procore", "JDE")
+FLOWS = ("vendors", "purchase_orders", "vouchers", "change_orders")
+BALANCES = "per_project_period"
+
+
+def reconcile_day(staging: Any, jde: Any, procore: Any, ledger: Ledger, day: str) -> Report:
+    """The Procore ``day`` compared with JDE (see the module's docstring)."""
+    report = Report(SYSTEMS, scope_label="Project, period / vendor")
+    vouchers_on = vouchers_enabled()
+    requisitions = staged_approved(staging, day)
+    change_orders = approved_change_orders(staged_records(staging, CHANGE_ORDERS_ASSET, day))
+    report.counts["procore_requisitions_approved"] = len(requisitions)
+    report.counts["procore_change_orders_approved"] = len(change_orders)
+    balances = Balances()
+    with counted(procore, report, "procore") as session:
+        reads = ProcoreReads(session)
+        context = Context(
+            report,
+            balances,
+            CostCodeMap.load(staging),
+            reads,
+            {flow: queued_reasons(ledger, flow) for flow in FLOWS},
+            {},
+        )
+        sides = [approved_requisition(context, record) for record in requisitions]
+        commitments = {r.commitment_id: r.project_id for r in sides if r.commitment_id}
+        billed = set(commitments)
+        for change_order in change_orders:
+            project = str(change_order.get("_project_id") or change_order.get("project_id") or "")
+            commitments.setdefault(str(change_order.get("contract_id") or ""), project)
+        commitments.pop("", None)
+        orders_side = {cid: commitment_side(context, cid, pid) for cid, pid in commitments.items()}
+        scope = set(staged_ids(staging, STAGED_VENDORS, day))
+        for side in orders_side.values():
+            vendor = (side.record or {}).get("vendor")
+            if isinstance(vendor, dict) and vendor.get("id") is not None:
+                scope.add(str(vendor["id"]))
+        linked = linked_vendors(ledger)
+        vendors = reads.vendors(scope | set(linked))
+    context.written = {
+        "voucher": {r.key: written_target(ledger, "voucher", r.key) for r in sides},
+        "purchase_order": {cid: written_target(ledger, "purchase_order", cid) for cid in commitments},
+        "change_order": {
+            co: written_target(ledger, "change_order", co)
+            for side in orders_side.values()
+            for co in side.change_orders
+        },
+    }
+    an8s = set(linked.values()) | {
+        a for v in scope if vendors.get(v) and (a := vendor_an8(ledger, v, vendors[v]))
+    }
+    with counted(jde, report, "jde") as session:
+        batches = voucher_batches(session, [r.key for r in sides]) if vouchers_on else {}
+        orders = purchase_orders(session, list(commitments), context.written["purchase_order"])
+        suppliers = jde_suppliers(session, an8s)
+    for req in sides:
+        if vouchers_on:
+            compare_voucher(context, req, batches.get(req.key))
+        else:
+            balances.add_requisition(req, None)
+    if not vouchers_on:
+        report.counts["requisitions_not_vouchered_vouchers_off"] = len(sides)
+        report.tables["vouchers"] = OFF_NOTE
+    for cid, side in orders_side.items():
+        compare_order(context, side, orders.get(cid), cid in billed)
+    compare_vendors(report, ledger, scope, vendors, linked, suppliers, context.queued["vendors"])
+    report.counts["project_period_accounts"] = len(balances.rows)
+    report.counts["project_period_accounts_out_of_balance"] = balances.out_of_balance
+    report.tables[BALANCES] = balances.table()
+    return report

@@ -1,0 +1,419 @@
+"""Procore -> JDE reconciliation: end to end through Dagster on both simulators, and the reads by key alone.
+
+The world (one for the module, the steps build on each other as a day's runs do): a project manager
+approves the open invoice of a commitment and a change order of it; the day runs through every flow
+(vendors, purchase orders, vouchers, change orders); the reconciliation is in balance. Then one side
+changes and the reconciliation names exactly that, in a finance user's words:
+
+* JDE: someone edits the voucher's distribution in the batch file (P0411Z1 allows it before the batch is
+  processed) -> "Procore approves X on cost code C (account A) but the JDE voucher PR<id> distributes Y";
+* Procore: a second invoice of the commitment is approved on a cost code the table in force does not map
+  -> its voucher is queued, and the reconciliation says the requisition has no voucher, with the reason.
+
+The reads by key, the two-system report and the vendor comparison are also tested on their own (fake
+sessions), which is where "a JDE supplier whose Procore vendor is gone" is shown: the Procore sandbox,
+like Procore's reference, has no vendor deletion.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import defaultdict
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from dagster import AssetKey, Definitions, ResourceDefinition, instance_for_test
+from procore_jde_world import ProcoreJdeWorld, procore_jde_world
+from test_flow_procore_jde_orders import _broken_table  # the sandbox table less one cost code
+
+from connector_assets.integrations.procore_jde.reconcile import (
+    RECONCILIATION,
+    reconciliation_assets,
+    reconciliation_jobs,
+    reconciliation_schedules,
+)
+from connector_assets.integrations.procore_jde.reconcile.reads import (
+    account_key,
+    purchase_orders,
+    voucher_batches,
+)
+from connector_assets.integrations.procore_jde.reconcile.report import Report
+from connector_assets.integrations.procore_jde.reconcile.vendors import compare_vendors
+from connector_sandbox.jde_ais import JdeSandboxSettings
+
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:Asset job .* materializes assets with varying BackfillPolicies"
+)
+APPROVED = ("approved", "approved_as_noted")
+MASTER = ("jde_gl_accounts", "procore_jde_project_map", "procore_jde_cost_code_map")
+SOURCES = ("procore_vendors", "procore_requisitions", "procore_commitment_change_orders")
+FLOWS = tuple(
+    f"procore_jde_{flow}_{step}"
+    for flow in ("vendors", "purchase_orders", "vouchers", "change_orders")
+    for step in ("mapped", "written")
+)
+SANDBOX_TABLE = Path("mappings/sandbox/procore_jde_cost_codes.csv")
+
+
+class Story:
+    """The module's world and what it was given: the commitment, its approved invoice, its change order."""
+
+    world: ProcoreJdeWorld
+    commitment: dict[str, Any]
+    requisition: dict[str, Any]
+    change_order: dict[str, Any]
+    jde_db: Path
+    patch: pytest.MonkeyPatch
+
+
+def _cast(world: ProcoreJdeWorld) -> tuple[dict, dict, dict]:
+    """A commitment on a permitted project whose latest invoice is open (so it can be approved) and that
+    has a change order waiting for approval."""
+    projects = {p["id"] for p in world.procore_records("projects") if p["permitted"]}
+    commitments = {
+        c["id"]: c
+        for c in world.procore_records("commitments")
+        if c["deleted_at"] is None and c["project_id"] in projects and c["requisitions_are_enabled"]
+    }
+    latest: dict[int, dict] = {}
+    for r in world.procore_records("requisitions"):
+        if r["deleted_at"] is None and (
+            r["commitment_id"] not in latest or r["number"] > latest[r["commitment_id"]]["number"]
+        ):
+            latest[r["commitment_id"]] = r
+    waiting = {
+        co["contract_id"]: co
+        for co in world.procore_records("commitment_change_orders")
+        if co["status"] in ("pending", "draft") and co["deleted_at"] is None
+    }
+    for cid in sorted(commitments):
+        if cid in latest and cid in waiting and latest[cid]["status"] not in APPROVED:
+            return commitments[cid], latest[cid], waiting[cid]
+    pytest.skip("the sandbox seed has no commitment fit for this story")
+
+
+def _reconcile(world: ProcoreJdeWorld) -> tuple[Any, dict[str, Any]]:
+    """The day's reconciliation: its check evaluation and its metadata values."""
+    result = world.materialize(RECONCILIATION)
+    [evaluation] = result.get_asset_check_evaluations()
+    [event] = result.get_asset_materialization_events()
+    values = {k: getattr(v, "value", v) for k, v in event.materialization.metadata.items()}
+    return evaluation, values
+
+
+@pytest.fixture(scope="module")
+def story(tmp_path_factory: pytest.TempPathFactory):
+    tmp = tmp_path_factory.mktemp("procore_jde_reconcile")
+    jde_db = tmp / "jde.sqlite"  # a file, so the test can edit a batch row as a JDE user would
+    with (
+        pytest.MonkeyPatch.context() as patch,
+        procore_jde_world(tmp, jde=JdeSandboxSettings(scale=0.05, db_path=jde_db)) as world,
+        instance_for_test() as instance,
+    ):
+        world.instance = instance
+        commitment, requisition, change_order = _cast(world)
+        world.link_vendor(commitment["vendor_id"], world.jde_rows("F0401")[0]["AN8"])
+        world.clerk.approve_requisition(commitment["project_id"], requisition["id"])
+        world.clerk.approve_change_order(change_order["project_id"], change_order["id"])
+        world.run_whole(*MASTER)
+        world.run(*SOURCES, *FLOWS)  # the day through every flow
+        told = Story()
+        told.world, told.commitment, told.requisition, told.change_order = (
+            world,
+            commitment,
+            requisition,
+            change_order,
+        )
+        told.jde_db, told.patch = jde_db, patch
+        yield told
+
+
+def test_a_clean_sync_is_in_balance_per_project_and_period(story: Story):
+    world = story.world
+    for flow in ("vendors", "purchase_orders", "vouchers", "change_orders"):
+        assert world.queue(flow) == {}, (flow, world.queue(flow))
+    check, meta = _reconcile(world)
+    assert check.passed, check.description
+    assert check.description == "Procore and JDE agree" and meta["differences"] == 0
+    assert meta["procore_requisitions_approved"] >= 1 and meta["requisitions_vouchered"] >= 1
+    assert meta["commitments_on_order"] >= 1 and meta["change_orders_on_order"] >= 1
+    assert meta["procore_vendors_in_jde"] >= 1
+    # The balances: the commitment's project and the invoice's billing month, amounts equal on both sides.
+    table = meta["per_project_period"]
+    period = str(story.requisition["requisition_start"])[:7]
+    assert f"| project {story.commitment['project_id']} " in table and f" | {period} | " in table
+    assert meta["project_period_accounts"] >= 1 and meta["project_period_accounts_out_of_balance"] == 0
+    # Read by key: a handful of calls, not a table per day.
+    assert meta["jde_api_calls"] <= 12 and meta["procore_api_calls"] <= 40
+
+
+def test_a_voucher_distribution_edited_in_jde_is_named_with_both_amounts(story: Story):
+    world, requisition = story.world, story.requisition
+    batch = f"PR{requisition['id']}"
+    rows = world.jde_rows("F0911Z1", EDUS="MLPROCORE", EDBT=batch)
+    assert rows, "the voucher was not written"
+    row = rows[0]
+    with sqlite3.connect(story.jde_db) as conn:  # an AP clerk corrects the batch before it is processed
+        conn.execute(
+            'UPDATE "F0911Z1" SET "AA" = "AA" - 5000 WHERE "EDUS" = ? AND "EDBT" = ? AND "EDTN" = ? '
+            'AND "EDLN" = ?',
+            (row["EDUS"], row["EDBT"], row["EDTN"], row["EDLN"]),
+        )
+    check, meta = _reconcile(world)
+    assert not check.passed
+    assert meta["voucher_amount"] == 1 and meta["differences"] == 1, meta["difference_table"]
+    account = account_key(row["ANI"])
+    was, now = Decimal(row["AA"]) / 100, Decimal(row["AA"] - 5000) / 100
+    assert (
+        f"requisition {requisition['id']} ({requisition['invoice_number']}, project "
+        f"{story.commitment['project_id']} " in check.description
+    )
+    assert (
+        f"period {str(requisition['requisition_start'])[:7]}): Procore approves {was:,.2f} on cost code"
+        in (check.description)
+    )
+    assert (
+        f"(account {account}) but the JDE voucher {batch} distributes {now:,.2f} there" in check.description
+    )
+    assert meta["project_period_accounts_out_of_balance"] == 1
+    with sqlite3.connect(story.jde_db) as conn:  # put it back for the next test
+        conn.execute(
+            'UPDATE "F0911Z1" SET "AA" = ? WHERE "EDUS" = ? AND "EDBT" = ? AND "EDTN" = ? AND "EDLN" = ?',
+            (row["AA"], row["EDUS"], row["EDBT"], row["EDTN"], row["EDLN"]),
+        )
+
+
+def test_an_invoice_whose_voucher_was_refused_for_an_unmapped_cost_code_is_named_with_the_reason(
+    story: Story, tmp_path: Path
+):
+    world, commitment = story.world, story.commitment
+    used = {r["period_id"] for r in world.procore_records("requisitions", commitment_id=commitment["id"])}
+    period = next(
+        p
+        for p in world.procore_records("billing_periods", project_id=commitment["project_id"])
+        if p["id"] not in used
+    )
+    made = world.clerk.call(
+        "POST",
+        "requisitions",
+        {
+            "project_id": commitment["project_id"],
+            "commitment_id": commitment["id"],
+            "requisition": {"period_id": period["id"]},
+        },
+    )
+    with world.resources["procore"].session() as session:
+        lines = list(session.requisition_lines(commitment["project_id"], made["id"]))
+    line = lines[0]  # 100.00 of work billed on its first line this period, then approved
+    world.clerk.call(
+        "PATCH",
+        f"requisitions/{made['id']}/contract_items/{line['id']}",
+        {"project_id": commitment["project_id"], "contract_item": {"work_completed_this_period": "100.00"}},
+        project_id=commitment["project_id"],
+    )
+    world.clerk.approve_requisition(commitment["project_id"], made["id"])
+    code = line["_cost_code"]
+    story.patch.setenv(
+        "ML_PROCORE_JDE_COST_CODE_MAP", str(_broken_table(tmp_path / "t.csv", code.split("-")[0]))
+    )
+    try:
+        world.run("procore_requisitions", "procore_jde_cost_code_map", *FLOWS[4:6])  # vouchers
+        reason = world.queue("vouchers")[str(made["id"])]
+        assert f"cost code {code.split('-')[0]}" in reason or f"cost code {code}" in reason
+        check, meta = _reconcile(world)
+    finally:
+        story.patch.setenv("ML_PROCORE_JDE_COST_CODE_MAP", str(SANDBOX_TABLE.resolve()))
+        world.run_whole("procore_jde_cost_code_map")
+    assert not check.passed and meta["requisition_without_voucher"] == 1
+    words = next(
+        line for line in meta["difference_table"].splitlines() if f"requisition {made['id']} (" in line
+    )
+    assert f"but JDE has no voucher batch PR{made['id']} for it (queued: {reason})" in words.replace(
+        "\\|", "|"
+    )
+    # What was written before the table lost the code (the first invoice's voucher, the order) is named
+    # once per document: the code has no account in the table in force, JDE holds its amount elsewhere.
+    assert meta["cost_code_without_account"] == 2 and meta["differences"] == 3, meta["difference_table"]
+    assert (
+        f"on cost code {code}, which has no JDE account in the table in force (cost code {code}"
+        in (meta["difference_table"])
+    )
+    assert f"no JDE account ({code})" in meta["per_project_period"]  # no account to balance on
+
+
+def test_the_reconciliation_reads_after_every_flow_and_runs_on_its_own_schedule(monkeypatch):
+    """Lineage: source -> mapped -> written -> target -> reconciliation; the cadence is a setting."""
+    from connector_assets.integrations.procore_jde import change_orders, purchase_orders, vendors, vouchers
+
+    flows = [
+        *vendors.vendor_assets,
+        *purchase_orders.purchase_order_assets,
+        *vouchers.voucher_assets,
+        *change_orders.change_order_assets,
+    ]
+    none = {k: ResourceDefinition.none_resource() for k in ("jde", "procore", "staging", "ledger")}
+    graph = Definitions(assets=[*flows, *reconciliation_assets], resources=none).resolve_asset_graph()
+    node = graph.get(AssetKey(RECONCILIATION))
+    targets = {f"procore_jde_{f}_in_jde" for f in ("vendors", "purchase_orders", "vouchers", "change_orders")}
+    assert node.parent_keys == {AssetKey(t) for t in targets}
+    for target in targets:
+        assert graph.get(AssetKey(target)).parent_keys == {AssetKey(target.replace("_in_jde", "_written"))}
+    assert [job.name for job in reconciliation_jobs] == ["procore_jde_reconcile"]
+    monkeypatch.setenv("ML_PROCORE_JDE_RECONCILE_CRON", "15 6 * * *")
+    [schedule] = reconciliation_schedules()
+    assert schedule.cron_schedule == "15 6 * * *" and schedule.name == "procore_jde_reconcile_schedule"
+
+
+# -- the reads and comparisons alone -----------------------------------------------------------------------
+
+
+class FakeJde:
+    """A JDE session answering browses from rows per table, recording each call's conditions."""
+
+    def __init__(self, tables: dict[str, list[dict]]) -> None:
+        self.tables, self.calls = tables, []
+
+    def browse(self, table, *, columns=None, conditions=(), match="MATCH_ALL", **_):
+        self.calls.append((table, [(c.column, c.value) for c in conditions], match))
+        wanted: dict[str, set] = defaultdict(set)
+        for c in conditions:
+            wanted[c.column.split(".")[-1]].add(c.value)
+        return [r for r in self.tables.get(table, []) if all(r.get(k) in v for k, v in wanted.items())]
+
+
+def test_voucher_batches_are_read_by_key_and_summed_by_account():
+    jde = FakeJde(
+        {
+            "F0411Z1": [
+                {
+                    "EDUS": "MLPROCORE",
+                    "EDBT": "PR11",
+                    "EDTN": "PROCORE-REQ-11",
+                    "EDLN": 1,
+                    "AG": 300,
+                    "AN8": 7,
+                    "PKCO": "00001",
+                    "PO": 4711,
+                    "PDCT": "OS",
+                },
+                # someone else's batch with the same transaction number is not ours
+                {"EDUS": "OTHER", "EDBT": "X", "EDTN": "PROCORE-REQ-12", "EDLN": 1, "AG": 999, "AN8": 7},
+            ],
+            "F0911Z1": [
+                {
+                    "EDUS": "MLPROCORE",
+                    "EDBT": "PR11",
+                    "EDTN": "PROCORE-REQ-11",
+                    "EDLN": 1,
+                    "AA": "200.00",
+                    "MCU": "         M30",
+                    "OBJ": "7110",
+                    "SUB": "CONC",
+                },
+                {
+                    "EDUS": "MLPROCORE",
+                    "EDBT": "PR11",
+                    "EDTN": "PROCORE-REQ-11",
+                    "EDLN": 2,
+                    "AA": "100.00",
+                    "MCU": "",
+                    "OBJ": "",
+                    "ANI": "M30.7120.",
+                },
+            ],
+        }
+    )
+    found = voucher_batches(jde, ["11", "12", "11"])
+    assert set(found) == {"11"}
+    voucher = found["11"]
+    assert voucher.gross == 300 and voucher.order == "00001:4711:OS" and voucher.supplier == "7"
+    assert dict(voucher.by_account) == {"M30.7110.CONC": Decimal("200.00"), "M30.7120": Decimal("100.00")}
+    # one call per table, every key in it (MATCH_ANY), never a whole table
+    assert [(t, m) for t, _, m in jde.calls] == [("F0411Z1", "MATCH_ANY"), ("F0911Z1", "MATCH_ANY")]
+    assert sorted(v for _, v in jde.calls[0][1]) == ["PROCORE-REQ-11", "PROCORE-REQ-12"]
+
+
+def test_purchase_orders_take_the_order_the_ledger_names_and_sum_change_order_lines():
+    jde = FakeJde(
+        {
+            "F4301": [
+                {"KCOO": "00001", "DOCO": 50, "DCTO": "OP", "AN8": 7, "VR01": "PC-9"},
+                {"KCOO": "00001", "DOCO": 61, "DCTO": "OP", "AN8": 7, "VR01": "PC-9"},  # a second, by hand
+            ],
+            "F4311": [
+                {
+                    "KCOO": "00001",
+                    "DOCO": 61,
+                    "DCTO": "OP",
+                    "LNID": 1,
+                    "VR01": "PC-9",
+                    "AEXP": "1000.00",
+                    "OMCU": "         M30",
+                    "OBJ": "7110",
+                    "SUB": "",
+                },
+                {
+                    "KCOO": "00001",
+                    "DOCO": 61,
+                    "DCTO": "OP",
+                    "LNID": 2,
+                    "VR01": "PCCO-5",
+                    "AEXP": "-250.00",
+                    "OMCU": "M30",
+                    "OBJ": "7110",
+                    "SUB": " ",
+                },
+                {
+                    "KCOO": "00001",
+                    "DOCO": 50,
+                    "DCTO": "OP",
+                    "LNID": 1,
+                    "VR01": "PC-9",
+                    "AEXP": "1.00",
+                    "OMCU": "M30",
+                    "OBJ": "7110",
+                    "SUB": "",
+                },
+            ],
+        }
+    )
+    orders = purchase_orders(jde, ["9"], {"9": "00001:61:OP"})
+    order = orders["9"]
+    assert order.key == "00001:61:OP" and dict(order.by_account) == {"M30.7110": Decimal("750.00")}
+    assert dict(order.by_reference) == {"PCCO-5": Decimal("-250.00")}
+    assert purchase_orders(jde, ["9"], {})["9"].key == "00001:50:OP"  # no xref: the oldest
+
+
+def test_vendors_on_one_side_only_are_named_in_words():
+    class Ledger:
+        def get_xref(self, *_args, **_kw):
+            return None
+
+    report = Report(("Procore", "JDE"))
+    vendors = {
+        "5512098": {"id": 5512098, "name": "Granite Supply Co", "is_active": True, "origin_id": None},
+        "77": {"id": 77, "name": "Retired Rentals", "is_active": False, "origin_id": None},
+        "88": {"id": 88, "name": "Linked Ltd", "is_active": True, "origin_id": "JDE-V-20001"},
+        "5512099": None,  # Procore answers 404
+    }
+    compare_vendors(
+        report,
+        Ledger(),
+        {"5512098", "77", "88"},
+        vendors,
+        {"5512099": "10442"},
+        {"10442": "Gone Vendor Inc", "20001": "Linked Ltd"},
+        {"5512098": "field name is too long"},
+    )
+    words = [d.words for d in report.differences]
+    assert words == [
+        "vendor Granite Supply Co (Procore 5512098) has no JDE supplier (queued: field name is too long)",
+        "JDE supplier 10442 (added from Procore vendor 5512099) no longer exists in Procore",
+    ]
+    assert (
+        report.counts["procore_vendors_inactive_not_in_jde"] == 1
+        and report.counts["procore_vendors_in_jde"] == 1
+    )
+    assert "| What | Record | Where | Procore | JDE | In words |" in report.table()
