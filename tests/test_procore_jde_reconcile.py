@@ -149,6 +149,15 @@ def test_a_clean_sync_is_in_balance_per_project_and_period(story: Story):
     assert meta["jde_api_calls"] <= 12 and meta["procore_api_calls"] <= 40
 
 
+def test_with_vouchers_off_requisitions_are_not_held_against_vouchers(story: Story, monkeypatch):
+    monkeypatch.setenv("ML_PROCORE_JDE_VOUCHERS", "off")
+    check, meta = _reconcile(story.world)
+    assert check.passed, check.description
+    assert meta["requisitions_not_vouchered_vouchers_off"] >= 1 and "requisitions_vouchered" not in meta
+    assert "vouchers are off" in meta["vouchers"] and meta["commitments_on_order"] >= 1
+    assert meta["project_period_accounts_out_of_balance"] == 0
+
+
 def test_a_voucher_distribution_edited_in_jde_is_named_with_both_amounts(story: Story):
     world, requisition = story.world, story.requisition
     batch = f"PR{requisition['id']}"

@@ -32,14 +32,16 @@ class Balance:
     codes: list[str] = field(default_factory=list)
     amounts: dict[str, Decimal] = field(default_factory=lambda: dict.fromkeys(COLUMNS, Decimal(0)))
 
-    @property
-    def differs(self) -> bool:
+    def differs(self, vouchers: bool) -> bool:
+        """Whether the sides differ here (approved against vouchered only while vouchers are on)."""
         a = self.amounts
-        return a["procore_approved"] != a["jde_voucher"] or a["procore_committed"] != a["jde_po_lines"]
+        unvouchered = vouchers and a["procore_approved"] != a["jde_voucher"]
+        return unvouchered or a["procore_committed"] != a["jde_po_lines"]
 
 
 @dataclass
 class Balances:
+    vouchers: bool = True  # ML_PROCORE_JDE_VOUCHERS: with it off, no requisition is expected in a voucher
     rows: dict[tuple[str, str, str], Balance] = field(default_factory=dict)
     # commitment id -> the (project, period) pairs its approved requisitions bill
     billed_in: dict[str, set[tuple[str, str]]] = field(default_factory=lambda: defaultdict(set))
@@ -68,7 +70,7 @@ class Balances:
 
     @property
     def out_of_balance(self) -> int:
-        return sum(1 for row in self.rows.values() if row.differs)
+        return sum(1 for row in self.rows.values() if row.differs(self.vouchers))
 
     def table(self) -> str:
         if not self.rows:

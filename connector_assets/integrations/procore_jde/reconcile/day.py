@@ -56,7 +56,7 @@ def reconcile_day(staging: Any, jde: Any, procore: Any, ledger: Ledger, day: str
     change_orders = approved_change_orders(staged_records(staging, CHANGE_ORDERS_ASSET, day))
     report.counts["procore_requisitions_approved"] = len(requisitions)
     report.counts["procore_change_orders_approved"] = len(change_orders)
-    balances = Balances()
+    balances = Balances(vouchers=vouchers_on)
     with counted(procore, report, "procore") as session:
         reads = ProcoreReads(session)
         context = Context(
