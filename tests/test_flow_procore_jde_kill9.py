@@ -14,7 +14,7 @@ the simulators, threads of this test process reached over loopback, exactly as a
 for two things that widen the crash window: JDE answers slowly (injected latency) and the child records
 each JDE key in the ledger ``T_SLOW_RECORD`` seconds after JDE answered (a slow ledger). The kill lands
 as soon as JDE holds the second record of the day: that record is in JDE and not in the ledger. The rerun
-is a new in-process run; it waits out the killed run's lease (3 s here, ``ML_LEDGER_LEASE_MINUTES``),
+is a new in-process run; it waits out the killed run's lease (1.8 s here, ``ML_LEDGER_LEASE_MINUTES``),
 adopts what JDE holds and creates the rest. The write steps to JDE write one record at a time
 (``FlowSpec.write_concurrency`` 1), so one record is caught half-written, never several.
 """
@@ -49,7 +49,7 @@ from procore_jde_proofs import (
 from procore_jde_world import ProcoreJdeWorld, procore_jde_world
 
 pytestmark = pytest.mark.timeout(120)
-LEASE_MINUTES = "0.05"  # the killed run's claims lapse 3 s after it made them (default 30 min)
+LEASE_MINUTES = "0.03"  # the killed run's claims lapse 1.8 s after it made them (default 30 min)
 SLOW_RECORD = "0.6"  # seconds between JDE's answer and the ledger recording it, in the child only
 
 CHILD = textwrap.dedent(
@@ -190,9 +190,7 @@ def test_kill_9_mid_write_of_vouchers_then_a_rerun_leaves_one_batch_per_requisit
     assert rerun["skip"] == len(in_jde) - 1 and rerun["create"] == len(requisitions) - len(in_jde), rerun
     assert batches_by_requisition(world, requisitions) == dict.fromkeys(requisitions, 1)
     xrefs = world.xrefs("voucher")
-    assert all(
-        xrefs.get(r) == f"MLPROCORE/PR{r}/PROCORE-REQ-{r}" for r in requisitions
-    ), xrefs
+    assert all(xrefs.get(r) == f"MLPROCORE/PR{r}/PROCORE-REQ-{r}" for r in requisitions), xrefs
     # The orphan was found in F0411Z1 (its claim predates the rerun) and adopted before any POST.
     assert posts(world, CREATE_VOUCHERS) - posts_before == len(requisitions)
     assert world.audit_counts("vouchers")["adopt"] == 1
