@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from connector_sandbox.activity import activity_request
+from connector_sandbox.activity import ActivityCounts, activity_request
 
 from . import change_order_lines
 from .api_requisitions import contract_item
@@ -23,6 +23,10 @@ from .vocabulary import LOCKED_COMMITMENT_STATUSES
 
 # Only what the app can see: permitted, active projects.
 _VISIBLE = "project_id IN (SELECT id FROM projects WHERE permitted = 1 AND active = 1)"
+
+
+class _OneCompany(ActivityCounts):
+    company_id: int | None = None  # default: the first company; any seeded one (``seeded_companies``)
 
 
 ActivityRequest = activity_request(
@@ -38,16 +42,20 @@ ActivityRequest = activity_request(
     "updated_requisitions",
     "updated_cost_codes",
     "updated_budget_line_items",
+    base=_OneCompany,
 )
 
 
 class Activity:
-    def __init__(self, state: SandboxState) -> None:
+    def __init__(self, state: SandboxState, company_id: int | None = None) -> None:
         self.state = state
         self.store = state.store
         self.rng = state.activity_rng
         self.now = now_stamp()
-        self.company_id = state.settings.company_id
+        self.company_id = state.settings.company_id if company_id is None else company_id
+        if self.company_id not in state.settings.seeded_company_ids:
+            seeded = ", ".join(str(c) for c in state.settings.seeded_company_ids)
+            raise ValueError(f"company {self.company_id} has no data (seeded companies: {seeded})")
         self.gen = Generator(self.rng, state.anchor(), self.company_id, state.settings.clients[0].client_id)
         self.result: dict[str, list[int]] = {}
 
@@ -56,7 +64,13 @@ class Activity:
 
     def _emit(self, resource: str, event: str, record_id: int, project_id: int | None, **extra: Any) -> None:
         self.state.emit(
-            resource, event, record_id, project_id=project_id, origin=self.state.human_origin(), **extra
+            resource,
+            event,
+            record_id,
+            project_id=project_id,
+            origin=self.state.human_origin(),
+            company_id=self.company_id,
+            **extra,
         )
 
     def _projects(self) -> list[dict[str, Any]]:
@@ -126,7 +140,12 @@ class Activity:
                 "SELECT id FROM vendors WHERE company_id = ? AND is_active = 1", (self.company_id,)
             )
         ]
-        types = {row["code"]: row["id"] for row in self.store.all("SELECT id, code FROM line_item_types")}
+        types = {
+            row["code"]: row["id"]
+            for row in self.store.all(
+                "SELECT id, code FROM line_item_types WHERE company_id = ?", (self.company_id,)
+            )
+        }
         for _ in range(count):
             project = self.rng.choice(projects)
             refs = self._refs(project)
@@ -343,7 +362,7 @@ def _resource(kind: str) -> str:
 
 def make_activity(state: SandboxState, wanted: ActivityRequest) -> dict[str, Any]:
     """Apply the requested activity; returns the shared stamp and the ids touched per kind."""
-    activity = Activity(state)
+    activity = Activity(state, wanted.company_id)
     activity.new_vendors(wanted.new_vendors)
     activity.update_vendors(wanted.updated_vendors)
     activity.update_vendors(wanted.deactivated_vendors, deactivate=True)

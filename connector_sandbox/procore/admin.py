@@ -44,6 +44,8 @@ def state_summary(state: SandboxState) -> dict[str, Any]:
     return {
         **traffic(state),
         "statuses": dict(state.statuses),
+        # Calls per Procore-Company-Id header value ("none" without one), then per endpoint.
+        "calls_by_company": state.calls_by_company(),
         "rate_limited": state.statuses.get("429", 0),
         "active_tokens": state.tokens.active_count(),
         "settings": state.live_settings(),
@@ -120,6 +122,7 @@ async def records(request: Request, state: SandboxState) -> dict[str, Any]:
 
 def _reset_calls(state: SandboxState) -> dict[str, Any]:
     state.calls.clear()
+    state.company_calls.clear()
     state.statuses.clear()
     return {"calls": {}, "statuses": {}}
 
@@ -252,7 +255,12 @@ def webhook_log(state: SandboxState) -> dict[str, Any]:
 def admin_routes() -> list[Route]:
     op = _OPERATOR
     return [
-        *op.common(state_summary, reset, _reset_calls, op.activity(ActivityRequest, make_activity)),
+        *op.common(
+            state_summary,
+            reset,
+            _reset_calls,
+            op.activity(ActivityRequest, make_activity, refuse_make_errors=True),
+        ),
         *op.settings(
             lambda state: state.live_settings(),
             lambda state, changes: state.update_live(changes),

@@ -186,6 +186,8 @@ def api_route(label: str, handler: Handler) -> Callable[[Request], Awaitable[Res
     async def endpoint(request: Request) -> Response:
         state: SandboxState = request.app.state.sandbox
         state.calls[label] += 1
+        company = (request.headers.get("procore-company-id") or "").strip() or "none"
+        state.company_calls[(company, label)] += 1
         await state.injector.delay(state.faults)
         state.faults, failure = state.injector.pick_failure(state.faults)
         if failure is not None:

@@ -115,16 +115,29 @@ class Ids:
 
 
 def seed(store: Store, settings: ProcoreSandboxSettings) -> SeedReport:
-    """Fill an empty ``store`` with the data this (seed, scale, anchor) produces."""
+    """Fill an empty ``store`` with the data this (seed, scale, anchor) produces: the first company's,
+    then each further seeded company's (``seeded_companies``) from its own random stream, so the first
+    company's data is the same however many companies are seeded; ids run on across companies."""
     anchor = anchor_day(settings)
     stopwatch = Stopwatch(settings, anchor)
-    rng = random.Random(settings.seed)
     plan = SeedPlan.for_scale(settings.scale)
     ids = Ids()
     owner = settings.clients[0].client_id
-    gen = Generator(rng, anchor, settings.company_id, owner)
+    for index, company_id in enumerate(settings.seeded_company_ids):
+        rng = random.Random(settings.seed if index == 0 else settings.seed * 1_000_003 + index)
+        gen = Generator(rng, anchor, company_id, owner)
+        _seed_company_data(store, settings if index == 0 else None, gen, ids, plan)
+    return stopwatch.report(store.row_counts())
+
+
+def _seed_company_data(
+    store: Store, settings: ProcoreSandboxSettings | None, gen: Generator, ids: Ids, plan: Any
+) -> None:
+    """One company's data; ``settings`` given for the first one, which also seeds the companies and
+    users tables."""
     with store.transaction():
-        _seed_company(store, settings)
+        if settings is not None:
+            _seed_company(store, settings)
         trade_ids = _seed_trades(store, gen, ids)
         type_ids = _seed_line_item_types(store, gen, ids)
         vendor_ids = _seed_vendors(store, gen, ids, plan, trade_ids)
@@ -141,14 +154,18 @@ def seed(store: Store, settings: ProcoreSandboxSettings) -> SeedReport:
             _seed_budget(store, gen, ids, project, type_ids)
         project_vendors[project.id] = project.vendors
     _link_vendor_projects(store, project_vendors)
-    return stopwatch.report(store.row_counts())
 
 
 def _seed_company(store: Store, settings: ProcoreSandboxSettings) -> None:
     store.insert_many(
         "companies",
         [
-            {"id": c.id, "name": c.name, "is_active": 1, "connected": 1 if c.connected else 0}
+            {
+                "id": c.id,
+                "name": c.name,
+                "is_active": 1,
+                "connected": 1 if c.connected or c.id in settings.seeded_company_ids else 0,
+            }
             for c in settings.companies
         ],
     )

@@ -250,6 +250,12 @@ class ProcoreSandboxSettings(SimulatorSettings):
     port: int = listen_port(8715)
     clients: tuple[ClientApp, ...] = (DEFAULT_CLIENT,)
     companies: tuple[CompanySpec, ...] = DEFAULT_COMPANIES
+    # How many of ``companies`` (from the first) get their own data: projects, vendors, commitments and
+    # the rest, with ids distinct from every other company's. A seeded company starts with the app
+    # installed (connected), whatever its ``connected`` says: 2 plays a construction group whose two
+    # companies both installed the app (the second, 4264808 by default, is otherwise not connected).
+    # Uninstall one with POST /sandbox/companies/{id}/connection {"connected": false}.
+    seeded_companies: int = Field(default=1, ge=1)
     # The header value the admin shortcut POST /sandbox/webhooks/register puts in destination_headers
     # (the client may register hooks itself through the real API with any headers it likes).
     default_destination_headers: dict[str, str] = Field(
@@ -278,12 +284,22 @@ class ProcoreSandboxSettings(SimulatorSettings):
         )
         if not self.companies[0].connected:
             raise ValueError("companies: the first company is the seeded one and must be connected")
+        if self.seeded_companies > len(self.companies):
+            raise ValueError(
+                f"seeded_companies={self.seeded_companies}: only {len(self.companies)} companies are "
+                "configured"
+            )
         return self
 
     @property
     def company_id(self) -> int:
         """The company the data is seeded into (the first one)."""
         return self.companies[0].id
+
+    @property
+    def seeded_company_ids(self) -> tuple[int, ...]:
+        """Every company with data (``seeded_companies``), the first one first."""
+        return tuple(c.id for c in self.companies[: self.seeded_companies])
 
     def client(self, client_id: str) -> ClientApp | None:
         return self.find_by(self.clients, lambda client: client.client_id, client_id)

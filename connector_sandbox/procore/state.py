@@ -49,6 +49,8 @@ class SandboxState:
         self.events = EventLog(self.store, settings.seed)
         self.sender = WebhookSender(self.store, lambda: self.webhooks, self._duplicate_used, settings.seed)
         self.calls: Counter[str] = Counter()
+        # (Procore-Company-Id header value, endpoint label) -> calls: what each company was asked.
+        self.company_calls: Counter[tuple[str, str]] = Counter()
         self.statuses: Counter[str] = Counter()
         self.activity_rng = random.Random(settings.seed * 7919)
 
@@ -99,8 +101,16 @@ class SandboxState:
             self.seed_report = seed(self.store, self.settings)
         self.limiter.reset()
         self.calls.clear()
+        self.company_calls.clear()
         self.statuses.clear()
         return self.seed_report
+
+    def calls_by_company(self) -> dict[str, dict[str, int]]:
+        """``{company header value: {endpoint label: calls}}``."""
+        out: dict[str, dict[str, int]] = {}
+        for (company, label), n in sorted(self.company_calls.items()):
+            out.setdefault(company, {})[label] = n
+        return out
 
     def anchor(self) -> dt.date:
         return anchor_day(self.settings)
@@ -116,8 +126,10 @@ class SandboxState:
         project_id: int | None,
         origin: Origin,
         related: list[dict[str, Any]] | None = None,
+        company_id: int | None = None,
     ) -> int:
-        """Record a change for webhooks, under the live resource names and deprecations."""
+        """Record a change for webhooks, under the live resource names and deprecations (in the first
+        company unless ``company_id`` says otherwise)."""
         name = self.variants.resource_names[resource_key]
         if (
             name in PROJECT_DIRECTORY
@@ -126,7 +138,7 @@ class SandboxState:
         ):
             return 0  # Procore stops these update events after the announced date
         queued = self.events.record(
-            company_id=self.settings.company_id,
+            company_id=self.settings.company_id if company_id is None else company_id,
             project_id=project_id,
             resource_name=name,
             event_type=event_type,
