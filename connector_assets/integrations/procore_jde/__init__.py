@@ -2,7 +2,7 @@
 back to the linked Procore vendors (``suppliers``); commitments with an approved requisition -> JDE purchase
 orders (``purchase_orders``); approved requisitions -> JDE batch vouchers against the order (``vouchers``,
 ``ML_PROCORE_JDE_VOUCHERS``); approved commitment change orders -> lines added to the order
-(``change_orders``).
+(``change_orders``); the day's reconciliation of Procore with JDE (``reconcile``).
 
 Each flow has its own job and a schedule that closes each whole day (``jobs``: the daily
 ``ML_PROCORE_JDE_*_CRON`` ticks sync the previous day, read whole), and Procore's webhooks start an early run
@@ -21,6 +21,11 @@ from connector_assets.integrations.procore_jde.order_replays import register_ord
 from connector_assets.integrations.procore_jde.purchase_orders import (
     PURCHASE_ORDERS_FLOW,
     purchase_order_assets,
+)
+from connector_assets.integrations.procore_jde.reconcile import (
+    reconciliation_assets,
+    reconciliation_jobs,
+    reconciliation_schedules,
 )
 from connector_assets.integrations.procore_jde.sensor import build_procore_inbox_sensor
 from connector_assets.integrations.procore_jde.suppliers import (
@@ -96,9 +101,10 @@ defs = Definitions(
         *procore_jde_mapping_tables,
         *staged_tables,
         *(a for assets in FLOW_ASSETS.values() for a in assets),
+        *reconciliation_assets,
     ],
-    jobs=list(procore_jde_flow_jobs.values()),
-    schedules=procore_jde_schedules,
+    jobs=[*procore_jde_flow_jobs.values(), *reconciliation_jobs],
+    schedules=[*procore_jde_schedules, *reconciliation_schedules()],
     sensors=[procore_inbox_sensor],
 )
 
