@@ -24,13 +24,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from dagster import AssetKey, Definitions, ResourceDefinition, instance_for_test
+from dagster import AssetKey, instance_for_test
 from procore_jde_world import ProcoreJdeWorld, procore_jde_world
 from test_flow_procore_jde_orders import _broken_table  # the sandbox table less one cost code
 
 from connector_assets.integrations.procore_jde.reconcile import (
     RECONCILIATION,
-    reconciliation_assets,
     reconciliation_jobs,
     reconciliation_schedules,
 )
@@ -41,6 +40,7 @@ from connector_assets.integrations.procore_jde.reconcile.reads import (
 )
 from connector_assets.integrations.procore_jde.reconcile.report import Report
 from connector_assets.integrations.procore_jde.reconcile.vendors import compare_vendors
+from connector_resources import settings
 from connector_sandbox.jde_ais import JdeSandboxSettings
 
 pytestmark = pytest.mark.filterwarnings(
@@ -254,25 +254,22 @@ def test_an_invoice_whose_voucher_was_refused_for_an_unmapped_cost_code_is_named
 
 def test_the_reconciliation_reads_after_every_flow_and_runs_on_its_own_schedule(monkeypatch):
     """Lineage: source -> mapped -> written -> target -> reconciliation; the cadence is a setting."""
-    from connector_assets.integrations.procore_jde import change_orders, purchase_orders, vendors, vouchers
+    from connector_assets.definitions import defs
 
-    flows = [
-        *vendors.vendor_assets,
-        *purchase_orders.purchase_order_assets,
-        *vouchers.voucher_assets,
-        *change_orders.change_order_assets,
-    ]
-    none = {k: ResourceDefinition.none_resource() for k in ("jde", "procore", "staging", "ledger")}
-    graph = Definitions(assets=[*flows, *reconciliation_assets], resources=none).resolve_asset_graph()
+    graph = defs.resolve_asset_graph()
     node = graph.get(AssetKey(RECONCILIATION))
     targets = {f"procore_jde_{f}_in_jde" for f in ("vendors", "purchase_orders", "vouchers", "change_orders")}
     assert node.parent_keys == {AssetKey(t) for t in targets}
     for target in targets:
         assert graph.get(AssetKey(target)).parent_keys == {AssetKey(target.replace("_in_jde", "_written"))}
     assert [job.name for job in reconciliation_jobs] == ["procore_jde_reconcile"]
+    schedule = defs.resolve_schedule_def("procore_jde_reconcile_schedule")
+    assert schedule.job_name == "procore_jde_reconcile"
+    assert schedule.cron_schedule == settings.value("ML_PROCORE_JDE_RECONCILE_CRON")
+    assert schedule.execution_timezone == settings.value("ML_JDE_TIMEZONE")
     monkeypatch.setenv("ML_PROCORE_JDE_RECONCILE_CRON", "15 6 * * *")
-    [schedule] = reconciliation_schedules()
-    assert schedule.cron_schedule == "15 6 * * *" and schedule.name == "procore_jde_reconcile_schedule"
+    [again] = reconciliation_schedules()
+    assert again.cron_schedule == "15 6 * * *" and again.name == "procore_jde_reconcile_schedule"
 
 
 # -- the reads and comparisons alone -----------------------------------------------------------------------
