@@ -402,12 +402,13 @@ def test_vendors_on_one_side_only_are_named_in_words():
         "5512098": {"id": 5512098, "name": "Granite Supply Co", "is_active": True, "origin_id": None},
         "77": {"id": 77, "name": "Retired Rentals", "is_active": False, "origin_id": None},
         "88": {"id": 88, "name": "Linked Ltd", "is_active": True, "origin_id": "JDE-V-20001"},
+        "99": {"id": 99, "name": "Old Link Co", "is_active": True, "origin_id": "JDE-V-30001"},
         "5512099": None,  # Procore answers 404
     }
     compare_vendors(
         report,
         Ledger(),
-        {"5512098", "77", "88"},
+        {"5512098", "77", "88", "99"},
         vendors,
         {"5512099": "10442"},
         {"10442": "Gone Vendor Inc", "20001": "Linked Ltd"},
@@ -415,6 +416,8 @@ def test_vendors_on_one_side_only_are_named_in_words():
     )
     words = [d.words for d in report.differences]
     assert words == [
+        "vendor Old Link Co (Procore 99) says it is JDE supplier 30001 (origin_id 'JDE-V-30001'), which JDE "
+        "does not hold (no F0401 row)",
         "vendor Granite Supply Co (Procore 5512098) has no JDE supplier (queued: field name is too long)",
         "JDE supplier 10442 (added from Procore vendor 5512099) no longer exists in Procore",
     ]

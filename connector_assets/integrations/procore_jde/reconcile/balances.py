@@ -63,10 +63,12 @@ class Balances:
         if voucher is not None:
             self._add(req.project, req.period, "jde_voucher", voucher.by_account, None)
 
-    def add_order(self, side: "Commitment", expected: "Amounts", order: "JdeOrder") -> None:
+    def add_order(self, side: "Commitment", expected: "Amounts", order: "JdeOrder | None") -> None:
+        """A billed commitment's amounts (``order`` None: JDE has no purchase order for it)."""
         for project, period in sorted(self.billed_in.get(side.key, ())):
             self._add(project, period, "procore_committed", expected.by_account, expected.codes)
-            self._add(project, period, "jde_po_lines", order.by_account, None)
+            if order is not None:
+                self._add(project, period, "jde_po_lines", order.by_account, None)
 
     @property
     def out_of_balance(self) -> int:

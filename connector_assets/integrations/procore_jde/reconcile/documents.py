@@ -416,6 +416,7 @@ def compare_order(context: Context, side: Commitment, order: JdeOrder | None, bi
         if not billed:
             report.counts["change_orders_waiting_for_an_order"] += len(side.change_orders)
             return
+        context.balances.add_order(side, side.committed, None)
         missing_in_jde(
             report,
             Record("commitment without purchase order", side.label, scope, side.label),

@@ -47,27 +47,29 @@ def compare_vendors(
         report.counts["procore_vendors"] += 1
         an8 = vendor_an8(ledger, vendor_id, vendor)
         name = vendor_name(vendor, vendor_id)
+        reason = queued.get(vendor_id)
+        why = (reason if reason.startswith("held: ") else f"queued: {reason}") if reason else ""
         if an8 is None:
             if not is_active(vendor):
                 report.counts["procore_vendors_inactive_not_in_jde"] += 1
                 continue
-            reason = queued.get(vendor_id)
-            why = (
-                (reason if reason.startswith("held: ") else f"queued: {reason}")
-                if reason
-                else ("not written yet, and not in the retry queue either")
-            )
+            why = why or "not written yet, and not in the retry queue either"
             report.differ(
                 "vendor without supplier", name, name, vendor_id, "-", f"{name} has no JDE supplier ({why})"
             )
         elif an8 not in suppliers:
+            linked_by = (
+                f"is linked to JDE supplier {an8}"
+                if vendor_id in linked
+                else f"says it is JDE supplier {an8} (origin_id {vendor.get('origin_id')!r})"
+            )
             report.differ(
                 "vendor without supplier",
                 name,
                 name,
                 vendor_id,
                 an8,
-                f"{name} is linked to JDE supplier {an8}, which JDE does not hold (no F0401 row)",
+                f"{name} {linked_by}, which JDE does not hold (no F0401 row)" + (f" ({why})" if why else ""),
             )
         else:
             report.counts["procore_vendors_in_jde"] += 1
