@@ -1,0 +1,537 @@
+"""Benchmark: backfill N days through every Procore -> JD Edwards flow, with Procore's rate limits on.
+
+Run by hand (not by pytest):
+
+    .venv/bin/python bench/procore_jde_backfill.py --scale 1 --days 30 \
+        --procore-latency-ms 100 --jde-latency-ms 100
+
+Both simulators run in their own processes, from fresh data (a copy of the day's seeded JDE database, a newly
+seeded Procore). Procore keeps the limits its simulator sets by default (per app: 25 calls per 10-second spike
+window, 3,600 per hour; ``connector_sandbox/procore/settings.py``, ``RateLimitSettings``) and answers every
+call after ``--procore-latency-ms``; JDE answers after ``--jde-latency-ms``. The client paces by Procore's
+``X-Rate-Limit-*`` headers (``respect_rate_limit_headers``, on by default).
+
+The flows are found, not listed: every flow of ``connector_assets.integrations.procore_jde.defs`` (vendors,
+suppliers, purchase orders, vouchers, change orders), with the staged sources and mapping tables they read
+(``bench/jde_bill_backfill.py``'s ``Found``).
+
+1. **Lookups**: the unpartitioned assets the flows map with (mapping tables, F0901).
+2. **Backfill**: one single-run backfill of the N days before today through every flow and its sources.
+3. **CPU**: map + validate + ledger per record, apart from any API wait (``bench/flow_cpu.py``). The mappers
+   read Procore again here, so Procore's limits and both latencies are switched off for this phase only
+   (its API waits are not counted anyway); the backfill's figures are taken before.
+
+Reported: records written per flow and per second of its steps, Procore and JDE calls per record written,
+the 429s Procore sent (goal 0), the Procore request rate achieved in the steps where the pacer had to wait
+(the API is the bottleneck there) against the binding window (spike 25/10 s = 2.5 req/s while a run needs
+fewer calls than the hour holds, else hourly 3,600/h = 1 req/s), which window the pacer waited for, JDE
+logins and Procore token fetches, peak RSS, our process's CPU per record, and what is left in the retry queue
+by reason. A markdown table for the README comes last.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from jde_bill_backfill import Found, _cpu, _cpu_seconds, _deps, _guarded, _kind  # noqa: E402
+from jde_coupa_backfill import _fresh_jde_database, _port, _serve, _wait  # noqa: E402
+
+PACKAGE = "connector_assets.integrations.procore_jde"
+PROCORE_LOGIN = {
+    "company_id": "4264807",
+    "client_id": "ml-connector-sandbox",
+    "client_secret": "sandbox-procore-secret",
+}
+WRITTEN = ("create", "update", "adopt")
+TOKEN_CALL = "POST /oauth/token"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=1, help="data volume of both simulators")
+    parser.add_argument("--days", type=int, default=30, help="days before today to backfill")
+    parser.add_argument("--procore-latency-ms", type=int, default=100, help="Procore's answer time per call")
+    parser.add_argument("--jde-latency-ms", type=int, default=100, help="JDE's answer time per call")
+    parser.add_argument("--no-cpu", action="store_true", help="skip the flow_cpu phase")
+    args = parser.parse_args()
+    data = Path(__file__).parent / ".data"
+    data.mkdir(exist_ok=True)
+    workdir = tempfile.TemporaryDirectory()
+    jde_port, procore_port = _port(), _port()
+    jde_db = _fresh_jde_database(data, args.scale, Path(workdir.name))
+    jde = _serve("connector_sandbox.jde_ais", jde_port, args.scale, ["--db-path", str(jde_db)])
+    procore = _serve("connector_sandbox.procore", procore_port, args.scale, [])
+    try:
+        jde_root, procore_url = f"http://127.0.0.1:{jde_port}", f"http://127.0.0.1:{procore_port}"
+        _wait(f"{jde_root}/jderest/defaultconfig", jde)
+        _wait(f"{procore_url}/sandbox/state", procore)
+        _latency(jde_root, args.jde_latency_ms)
+        _latency(procore_url, args.procore_latency_ms)
+        report = _run(args, f"{jde_root}/jderest", procore_url)
+        print(json.dumps(report, indent=2, default=str))
+        print()
+        print(markdown(report))
+    finally:
+        for proc in (jde, procore):
+            proc.terminate()
+            proc.wait(timeout=30)
+        workdir.cleanup()
+
+
+def _latency(root: str, ms: int) -> None:
+    requests.post(f"{root}/sandbox/faults", json={"latency_ms": ms}, timeout=10).raise_for_status()
+
+
+# -- the integration's flows, discovered -------------------------------------------------------------------
+
+
+class ProcoreJdeFound(Found):
+    """``Found`` for procore_jde: ``outbound`` are the flows writing to Procore (suppliers), and there is
+    no second day of inbound work (``inbound`` is empty: nothing happens between the backfill and the CPU
+    measurement, unlike BILL's payments)."""
+
+    @property
+    def outbound(self) -> list[Any]:
+        return [s for s in self.flows if s.target_system.lower() == "procore"]
+
+    @property
+    def inbound(self) -> list[Any]:
+        return []
+
+
+def discover() -> ProcoreJdeFound:
+    """Every flow of ``connector_assets.integrations.procore_jde.defs`` and what it needs."""
+    from dagster import AssetsDefinition
+
+    from connector_assets.flows.core import FLOW_SPECS
+    from connector_assets.integrations.procore_jde import defs
+    from connector_assets.jde.assets import jde_assets
+    from connector_assets.saas_assets import saas_assets
+
+    own = [a for a in defs.assets or [] if isinstance(a, AssetsDefinition)]
+    targets = {a.key for a in defs.assets or [] if not isinstance(a, AssetsDefinition)}
+    pool = {a.key: a for a in [*jde_assets, *saas_assets, *own] if isinstance(a, AssetsDefinition)}
+    graph: dict[Any, Any] = {}
+
+    def take(key: Any) -> None:
+        if key in graph or key not in pool:
+            return
+        graph[key] = pool[key]
+        for dep in _deps(pool[key]):
+            take(dep)
+
+    for asset in own:
+        take(asset.key)
+    names = sorted(a.key.to_user_string() for a in own)
+    return ProcoreJdeFound(
+        flows=[FLOW_SPECS[n.removesuffix("_written")] for n in names if n.endswith("_written")],
+        lookups=[a for a in graph.values() if a.partitions_def is None],
+        reconcile=[a for a in own if _deps(a) & targets],
+        bill_feeds=[],
+        graph=graph,
+        own=own,
+    )
+
+
+def _sandbox_tables() -> dict[str, str]:
+    """Point every mapping table of the integration at its sandbox file unless its variable says otherwise
+    (the simulators are the sandboxes the files were made for), and say which files were used."""
+    from connector_assets.flows.mapping_tables import ROOT, MappingTable
+
+    tables = {
+        value.variable: value
+        for name, module in list(sys.modules.items())
+        if name.startswith(PACKAGE)
+        for value in vars(module).values()
+        if isinstance(value, MappingTable) and value.sandbox_file
+    }
+    for variable, table in tables.items():
+        os.environ.setdefault(variable, str(ROOT / "mappings" / "sandbox" / table.sandbox_file))
+    return {variable: os.path.relpath(os.environ[variable]) for variable in sorted(tables)}
+
+
+# -- measuring ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class CallLog:
+    """Every HTTP call our process makes (system, start time) and every wait of the Procore pacer (time,
+    seconds, the limit of the window it waited for), so calls and waits can be put on the run's steps."""
+
+    calls: list[tuple[str, float]] = field(default_factory=list)
+    waits: list[tuple[float, float, int | None]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def install(self) -> None:
+        """Wrap ``HttpClient.request`` and ``RateLimitPacer.before_call`` (this process, this bench only)."""
+        from connector_resources.http.client import HttpClient
+        from connector_resources.procore.ratelimit import RateLimitPacer
+
+        request, before_call = HttpClient.request, RateLimitPacer.before_call
+        log = self
+
+        def counted_request(client: Any, *args: Any, **kwargs: Any) -> Any:
+            with log.lock:
+                log.calls.append((client.system, time.time()))
+            return request(client, *args, **kwargs)
+
+        def counted_wait(pacer: Any) -> float:
+            budget = pacer.budget
+            limit = budget.limit if budget is not None else None
+            started = time.time()
+            slept = before_call(pacer)
+            if slept:
+                with log.lock:
+                    log.waits.append((started, slept, limit))
+            return slept
+
+        HttpClient.request = counted_request  # type: ignore[method-assign]
+        RateLimitPacer.before_call = counted_wait  # type: ignore[method-assign]
+
+
+class SandboxMeter:
+    """Calls, statuses and logins as the two simulators count them (``/sandbox/state``)."""
+
+    def __init__(self, jde_url: str, procore_url: str) -> None:
+        self.jde_state = f"{jde_url.removesuffix('/jderest')}/sandbox/state"
+        self.procore_state = f"{procore_url}/sandbox/state"
+
+    def read(self) -> dict[str, Any]:
+        return {
+            "jde": requests.get(self.jde_state, timeout=60).json(),
+            "procore": requests.get(self.procore_state, timeout=60).json(),
+        }
+
+    @staticmethod
+    def delta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+        def diff(a: dict, b: dict) -> dict[str, int]:
+            return {k: v - a.get(k, 0) for k, v in b.items() if v - a.get(k, 0)}
+
+        jde = diff(before["jde"].get("calls") or {}, after["jde"].get("calls") or {})
+        procore = diff(before["procore"].get("calls") or {}, after["procore"].get("calls") or {})
+        statuses = diff(before["procore"].get("statuses") or {}, after["procore"].get("statuses") or {})
+        api = {k: v for k, v in procore.items() if " /oauth/" not in k}
+        return {
+            "procore_calls": sum(api.values()),
+            "jde_calls": sum(jde.values()),
+            "procore_429s": statuses.get("429", 0),
+            "procore_token_fetches": procore.get(TOKEN_CALL, 0),
+            "jde_logins": sum(v for k, v in jde.items() if k.endswith("tokenrequest")),
+            "procore_calls_by_endpoint": dict(sorted(api.items(), key=lambda kv: -kv[1])[:10]),
+            "jde_calls_by_endpoint": dict(sorted(jde.items(), key=lambda kv: -kv[1])[:8]),
+        }
+
+
+def _step_windows(instance: Any, run_id: str) -> dict[str, tuple[float, float]]:
+    """Each step's (start, end) in Unix seconds, failed steps included."""
+    started: dict[str, float] = {}
+    windows: dict[str, tuple[float, float]] = {}
+    for record in instance.all_logs(run_id):
+        event = record.dagster_event
+        if event is None or not event.step_key:
+            continue
+        if event.event_type_value == "STEP_START":
+            started[event.step_key] = record.timestamp
+        elif event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE") and event.step_key in started:
+            windows[event.step_key] = (started[event.step_key], record.timestamp)
+    return windows
+
+
+def procore_ceiling(limits: dict[str, Any], calls: int, seconds: float) -> dict[str, Any]:
+    """The window that binds a run of ``calls`` Procore calls over ``seconds``: the hourly one once the run
+    needs more calls than the hour holds (or would at the spike rate run an hour), else the spike one."""
+    spike = limits["spike_limit"] / limits["spike_window_seconds"]
+    hourly = limits["hourly_limit"] / limits["hourly_window_seconds"]
+    if calls > limits["hourly_limit"] or seconds >= limits["hourly_window_seconds"]:
+        name, rate = f"hourly {limits['hourly_limit']}/{limits['hourly_window_seconds']:g} s", hourly
+    else:
+        name, rate = f"spike {limits['spike_limit']}/{limits['spike_window_seconds']:g} s", spike
+    return {"binding": name, "ceiling_req_per_s": round(rate, 3)}
+
+
+# -- the run -----------------------------------------------------------------------------------------------
+
+
+def _resources(jde_url: str, procore_url: str, folder: str) -> dict[str, Any]:
+    from connector_assets.staging import StagingResource
+    from connector_resources.jde import JdeAisResource
+    from connector_resources.ledger import LedgerResource
+    from connector_resources.procore import ProcoreResource
+
+    return {
+        "jde": JdeAisResource(
+            base_url=jde_url,
+            username="INTEGR8",
+            password="integr8-sandbox",
+            environment="JPS920",
+            role="*ALL",
+            page_size=2000,
+        ),
+        "procore": ProcoreResource(base_url=procore_url, auth_url=procore_url, **PROCORE_LOGIN),
+        "staging": StagingResource(base_dir=f"{folder}/staging"),
+        "ledger": LedgerResource(db_url=f"sqlite:///{folder}/ledger.sqlite"),
+    }
+
+
+def _run(args: argparse.Namespace, jde_url: str, procore_url: str) -> dict[str, Any]:
+    from dagster import instance_for_test, materialize
+
+    from connector_resources.ledger import Ledger
+
+    found = discover()
+    tables = _sandbox_tables()
+    end = date.today() - timedelta(days=1)
+    start = end - timedelta(days=args.days - 1)
+    limits = requests.get(f"{procore_url}/sandbox/settings", timeout=10).json()["rate_limits"]
+    report: dict[str, Any] = {
+        "command": " ".join([os.path.relpath(sys.executable), *sys.argv]),
+        "scale": args.scale,
+        "days": args.days,
+        "range": f"{start} .. {end}",
+        "procore_latency_ms": args.procore_latency_ms,
+        "jde_latency_ms": args.jde_latency_ms,
+        "procore_limits": limits,
+        "load_average_before": [round(x, 1) for x in os.getloadavg()],
+        "mapping_tables": tables,
+        "flows": [s.flow for s in found.flows],
+    }
+    calls = CallLog()
+    calls.install()
+    meter = SandboxMeter(jde_url, procore_url)
+    with tempfile.TemporaryDirectory() as folder, instance_for_test() as instance:
+        resources = _resources(jde_url, procore_url, folder)
+        ledger = Ledger(f"sqlite:///{folder}/ledger.sqlite")
+        if found.lookups:
+            looked = materialize(found.lookups, resources=resources, instance=instance)
+            assert looked.success, "staging the lookups failed"
+        report["lookups"] = [a.key.to_user_string() for a in found.lookups]
+        requests.post(f"{procore_url}/sandbox/rate-limits/reset", timeout=10).raise_for_status()
+
+        tags = {
+            "dagster/asset_partition_range_start": start.isoformat(),
+            "dagster/asset_partition_range_end": end.isoformat(),
+        }
+        assets = found.run_assets(found.flows)
+        report["backfill"] = _backfill(meter, calls, limits, instance, resources, assets, tags)
+        report["load_average_after"] = [round(x, 1) for x in os.getloadavg()]
+
+        queue = ledger.open_items(limit=100_000)
+        report["queued_by_reason"] = dict(
+            Counter(f"{i.flow} {i.status}: " + _kind(i.reason) for i in queue).most_common(12)
+        )
+        if not args.no_cpu:
+            # The mappers read Procore again: no limits and no latency here (API waits are not counted).
+            settings = {"rate_limits": {"enabled": False}, "faults": {"latency_ms": 0}}
+            requests.post(f"{procore_url}/sandbox/settings", json=settings, timeout=10).raise_for_status()
+            _latency(jde_url.removesuffix("/jderest"), 0)
+            keys = [(start + timedelta(days=n)).isoformat() for n in range(args.days)]
+            _guarded(
+                report,
+                "cpu_us_per_record",
+                lambda: _cpu(found, resources, ledger, folder, keys, keys[-1]),
+            )
+    report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    return report
+
+
+def _backfill(
+    meter: SandboxMeter,
+    log: CallLog,
+    limits: dict[str, Any],
+    instance: Any,
+    resources: dict[str, Any],
+    assets: list[Any],
+    tags: dict[str, str],
+) -> dict[str, Any]:
+    """One materialize of every flow over the range, measured."""
+    from dagster import materialize
+
+    before, first_call, first_wait = meter.read(), len(log.calls), len(log.waits)
+    cpu, started = _cpu_seconds(), time.monotonic()
+    result = materialize(assets, resources=resources, instance=instance, raise_on_error=False, tags=tags)
+    seconds, cpu = time.monotonic() - started, _cpu_seconds() - cpu
+    sandbox = meter.delta(before, meter.read())
+    written = {
+        e.asset_key.to_user_string().removesuffix("_written"): {
+            k: v.value for k, v in e.materialization.metadata.items() if isinstance(v.value, int)
+        }
+        for e in result.get_asset_materialization_events()
+        if e.asset_key.to_user_string().endswith("_written")
+    }
+    records = sum(m.get(k, 0) for m in written.values() for k in WRITTEN)
+    steps = _on_steps(_step_windows(instance, result.run_id), log.calls[first_call:], log.waits[first_wait:])
+    per_flow = {}
+    for flow, counts in written.items():
+        done = sum(counts.get(k, 0) for k in WRITTEN)
+        flow_seconds = sum(
+            s["seconds"] for k, s in steps.items() if k in (f"{flow}_mapped", f"{flow}_written")
+        )
+        per_flow[flow] = {
+            **{
+                k: counts[k]
+                for k in (*WRITTEN, "skip", "fail", "queued_held", "queued_failed")
+                if k in counts
+            },
+            "mapped_and_written_seconds": round(flow_seconds, 1),
+            "records_per_second": round(done / flow_seconds, 2) if flow_seconds else None,
+        }
+    # The steps where the pacer waited are the ones Procore's limits held back: the rate achieved there
+    # is what the API allowed us.
+    paced = {k: s for k, s in steps.items() if s["pacer_waits"]}
+    paced_calls = sum(s["procore_calls"] for s in paced.values())
+    paced_seconds = sum(s["seconds"] for s in paced.values())
+    procore_calls = sandbox["procore_calls"]
+    ceiling = procore_ceiling(limits, procore_calls, seconds)
+    paced_rate = paced_calls / paced_seconds if paced_seconds else None
+    by_window = Counter(_window_name(limit, limits) for _, _, limit in log.waits[first_wait:])
+    waited = Counter()
+    for _, slept, limit in log.waits[first_wait:]:
+        waited[_window_name(limit, limits)] += slept
+    return {
+        "success": result.success,
+        "failed_steps": sorted(
+            e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE" and e.step_key
+        ),
+        "failures": [
+            (e.message or "")[:400] for e in result.all_events if e.event_type_value == "STEP_FAILURE"
+        ][:5],
+        "seconds": round(seconds, 1),
+        "records_written": records,
+        "records_per_second": round(records / seconds, 2) if seconds else None,
+        "per_flow": per_flow,
+        **sandbox,
+        "procore_calls_per_record": round(procore_calls / max(records, 1), 2),
+        "jde_calls_per_record": round(sandbox["jde_calls"] / max(records, 1), 2),
+        "procore_rate_whole_run": round(procore_calls / seconds, 2) if seconds else None,
+        **ceiling,
+        "paced_steps": sorted(paced),
+        "procore_rate_in_paced_steps": round(paced_rate, 2) if paced_rate else None,
+        "procore_rate_to_ceiling": round(paced_rate / ceiling["ceiling_req_per_s"], 2)
+        if paced_rate
+        else None,
+        "pacer_waits_by_window": dict(by_window),
+        "pacer_seconds_by_window": {k: round(v, 1) for k, v in waited.items()},
+        "cpu_seconds": round(cpu, 1),
+        "cpu_ms_per_record_whole_process": round(cpu / max(records, 1) * 1000, 2),
+        "steps": dict(sorted(steps.items(), key=lambda kv: -kv[1]["seconds"])),
+    }
+
+
+def _window_name(limit: int | None, limits: dict[str, Any]) -> str:
+    if limit == limits["spike_limit"]:
+        return "spike"
+    if limit == limits["hourly_limit"]:
+        return "hourly"
+    return f"limit {limit}"
+
+
+def _on_steps(
+    windows: dict[str, tuple[float, float]],
+    calls: list[tuple[str, float]],
+    waits: list[tuple[float, float, int | None]],
+) -> dict[str, dict[str, Any]]:
+    """Calls by system and pacer waits, put on the step that ran when they happened (the in-process
+    executor runs one step at a time)."""
+    steps: dict[str, dict[str, Any]] = {}
+    for key, (begin, end) in windows.items():
+        steps[key] = {"seconds": round(end - begin, 1), "procore_calls": 0, "jde_calls": 0, "pacer_waits": 0}
+    ordered = sorted(windows.items(), key=lambda kv: kv[1][0])
+
+    def step_at(moment: float) -> str | None:
+        for key, (begin, end) in ordered:
+            if begin <= moment <= end:
+                return key
+        return None
+
+    counted: dict[str, Counter] = defaultdict(Counter)
+    for system, moment in calls:
+        key = step_at(moment)
+        if key is not None:
+            counted[key][system] += 1
+    for key, systems in counted.items():
+        steps[key]["procore_calls"] = systems.get("procore", 0)
+        steps[key]["jde_calls"] = sum(n for s, n in systems.items() if s != "procore")
+    for moment, _, _ in waits:
+        key = step_at(moment)
+        if key is not None:
+            steps[key]["pacer_waits"] += 1
+    for step in steps.values():
+        step["procore_req_per_s"] = (
+            round(step["procore_calls"] / step["seconds"], 2) if step["seconds"] else None
+        )
+    return steps
+
+
+# -- the README table --------------------------------------------------------------------------------------
+
+
+def markdown(report: dict[str, Any]) -> str:
+    """The figures as markdown tables (the run; records per flow; our CPU per record) for the README."""
+    b = report["backfill"]
+    limits = report["procore_limits"]
+    lines = [
+        f"`{report['command']}`: scale {report['scale']}, {report['days']} days ({report['range']}), "
+        f"Procore latency {report['procore_latency_ms']} ms with its default limits (spike "
+        f"{limits['spike_limit']}/{limits['spike_window_seconds']:g} s, hourly {limits['hourly_limit']}/h), "
+        f"JDE latency {report['jde_latency_ms']} ms; load average {report['load_average_before'][0]} before, "
+        f"{report.get('load_average_after', ['?'])[0]} after (2 cores, other helpers' work included).",
+        "",
+        "| figure | backfill |",
+        "|---|---|",
+        f"| records written | {b['records_written']} in {b['seconds']} s ({b['records_per_second']} / s) |",
+        f"| Procore calls / record | {b['procore_calls_per_record']} ({b['procore_calls']} calls) |",
+        f"| JDE calls / record | {b['jde_calls_per_record']} ({b['jde_calls']} calls) |",
+        f"| Procore 429s | **{b['procore_429s']}** |",
+        f"| Procore rate, whole run | {b['procore_rate_whole_run']} req/s |",
+        f"| Procore rate in the paced steps ({', '.join(b['paced_steps']) or '-'}) | "
+        f"{b['procore_rate_in_paced_steps']} req/s = **{b['procore_rate_to_ceiling']}** of "
+        f"{b['binding']} = {b['ceiling_req_per_s']} req/s |",
+        f"| pacer waits by window | {b['pacer_waits_by_window']} ({b['pacer_seconds_by_window']} s) |",
+        f"| JDE logins / Procore token fetches | {b['jde_logins']} / {b['procore_token_fetches']} |",
+        f"| our CPU, whole process | {b['cpu_ms_per_record_whole_process']} ms / record |",
+        f"| peak RSS | {report['peak_rss_mb']} MB |",
+        "",
+        "| flow | create | update | adopt | skip | fail | held | seconds (mapped + written) | records / s |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for flow, f in b["per_flow"].items():
+        lines.append(
+            f"| {flow} | {f.get('create', 0)} | {f.get('update', 0)} | {f.get('adopt', 0)} | "
+            f"{f.get('skip', 0)} | {f.get('fail', 0)} | {f.get('queued_held', 0)} | "
+            f"{f['mapped_and_written_seconds']} | {f['records_per_second']} |"
+        )
+    cpu = report.get("cpu_us_per_record", {})
+    if any(isinstance(v, dict) and "records" in v for v in cpu.values()):
+        lines += [
+            "",
+            "| our CPU per record, apart from API wait (us) | records | map | validate | ledger | "
+            "**map + validate + ledger** | staging JSON |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for flow, c in cpu.items():
+            if isinstance(c, dict) and "records" in c:
+                lines.append(
+                    f"| {flow} | {c['records']} | {c['map']} | {c['validate']} | {c['ledger']} | "
+                    f"**{c['map+validate+ledger']}** | {c['stage']} |"
+                )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,178 @@
+"""Benchmark: does our Procore client keep under Procore's rate limits by its headers, and how close to them?
+
+Run by hand (not by pytest):
+
+    .venv/bin/python bench/procore_pacing.py --calls 300 --spike 25 --spike-seconds 10 --hourly 3600
+
+The Procore simulator runs in its own process with the given windows (``rate_limits``: spike ``--spike`` calls
+per ``--spike-seconds``, hourly ``--hourly``; per app, fixed windows that open at the first call after the
+previous one closed, ``X-Rate-Limit-*`` on every answer for the window closest to exhaustion) and answers
+every call after ``--latency-ms``. A read loop of ``--calls`` GETs (vendors by id, cycling through the
+company's vendors) runs through ``ProcoreResource.session()`` twice, each from fresh windows:
+
+1. ``respect_rate_limit_headers`` on: ``RateLimitPacer`` slows down before the budget is spent;
+2. ``respect_rate_limit_headers`` off: the loop learns the limit from 429s (the HTTP core then waits as
+   ``Retry-After`` says and asks again).
+
+Reported per way: GETs answered, seconds, requests/s achieved against the binding limit (the spike window's
+rate while the loop needs fewer calls than the hourly window allows, else the hourly one's; goal >= 0.9 with
+the pacer), 429s the simulator sent (goal 0 with the pacer), the pacer's waits, and token fetches.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))  # the sandbox accounts every test logs in with
+sys.path.insert(0, str(ROOT / "bench"))
+
+from jde_coupa_backfill import _port, _serve, _wait  # noqa: E402
+from sandbox_logins import on_simulator  # noqa: E402
+
+
+def binding_limit(calls: int, limits: dict[str, float]) -> tuple[str, float]:
+    """The limit that binds a loop of ``calls`` back-to-back calls, as (name, requests/s): the spike window's
+    rate while the hourly window holds them all, else the hourly window's (fixed windows: a run needing more
+    than the hourly budget waits for the hour to end)."""
+    spike = limits["spike_limit"] / limits["spike_window_seconds"]
+    hourly = limits["hourly_limit"] / limits["hourly_window_seconds"]
+    if calls <= limits["hourly_limit"]:
+        return f"spike {limits['spike_limit']}/{limits['spike_window_seconds']:g} s", spike
+    return f"hourly {limits['hourly_limit']}/{limits['hourly_window_seconds']:g} s", min(spike, hourly)
+
+
+def read_loop(procore: Any, calls: int) -> dict[str, Any]:
+    """``calls`` GETs of vendors by id through one session; what the session's pacer did."""
+    from connector_resources.procore.errors import ProcoreError
+
+    with procore.session() as session:
+        vendors = [
+            row["id"]
+            for row in session.rows_of(
+                "/rest/v1.0/vendors", {"company_id": session.company_id, "per_page": 100}, what="list vendors"
+            )
+        ][:100]
+        pacer = session.pacer
+        waits, waited = pacer.waits, pacer.waited
+        failed: dict[str, int] = {}
+        started = time.monotonic()
+        for n in range(calls):
+            try:
+                session.get("vendors", vendors[n % len(vendors)])
+            except ProcoreError as exc:  # a 429 the retries could not outlast, said and counted
+                kind = type(exc).__name__
+                failed[kind] = failed.get(kind, 0) + 1
+        seconds = time.monotonic() - started
+        return {
+            "seconds": seconds,
+            "failed_calls": failed,
+            "pacer_waits": pacer.waits - waits,
+            "pacer_waited_s": round(pacer.waited - waited, 1),
+            "token_fetches": session.token_fetches,
+        }
+
+
+def one_way(url: str, calls: int, respect: bool, limits: dict[str, float]) -> dict[str, Any]:
+    """The loop with ``respect_rate_limit_headers`` = ``respect``, from fresh windows and a fresh pacer."""
+    from connector_resources.procore import ProcoreResource
+    from connector_resources.procore.ratelimit import shared_pacer
+
+    procore = on_simulator(
+        ProcoreResource,
+        url,
+        auth_url=url,
+        respect_rate_limit_headers=respect,
+        rate_limit_max_wait=max(60.0, limits["spike_window_seconds"] * 2),
+    )
+    shared_pacer(procore._limit_key(), max_wait=procore.rate_limit_max_wait, enabled=respect).reset()
+    requests.post(f"{url}/sandbox/rate-limits/reset", timeout=10).raise_for_status()
+    before = requests.get(f"{url}/sandbox/state", timeout=10).json()
+    loop = read_loop(procore, calls)
+    after = requests.get(f"{url}/sandbox/state", timeout=10).json()
+    get_vendor = "GET /rest/v1.0/vendors/{id}"
+    statuses = {k: v - before["statuses"].get(k, 0) for k, v in after["statuses"].items()}
+    answered = statuses.get(f"{get_vendor} -> 200", 0)
+    refused = statuses.get(f"{get_vendor} -> 429", 0)
+    name, limit = binding_limit(calls, limits)
+    rate = answered / loop["seconds"]
+    return {
+        "respect_rate_limit_headers": respect,
+        "gets_answered": answered,
+        "seconds": round(loop["seconds"], 1),
+        "requests_per_s": round(rate, 2),
+        "binding_limit": f"{name} = {limit:g} req/s",
+        "rate_to_limit": round(rate / limit, 3),
+        "429s": refused,
+        "429s_all_calls": statuses.get("429", 0),
+        **{k: v for k, v in loop.items() if k != "seconds"},
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calls", type=int, default=300, help="GETs in the read loop")
+    parser.add_argument("--spike", type=int, default=25, help="spike window: calls")
+    parser.add_argument("--spike-seconds", type=float, default=10.0, help="spike window: seconds")
+    parser.add_argument("--hourly", type=int, default=3600, help="hourly window: calls")
+    parser.add_argument("--latency-ms", type=int, default=100, help="Procore's answer time per call")
+    parser.add_argument("--scale", type=float, default=0.05, help="simulator data (vendors to read)")
+    parser.add_argument("--ways", choices=("both", "on", "off"), default="both")
+    args = parser.parse_args()
+    limits = {
+        "spike_limit": args.spike,
+        "spike_window_seconds": args.spike_seconds,
+        "hourly_limit": args.hourly,
+        "hourly_window_seconds": 3600.0,
+    }
+    port = _port()
+    proc = _serve("connector_sandbox.procore", port, args.scale, [])
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait(f"{url}/sandbox/state", proc)
+        settings = {"rate_limits": limits, "faults": {"latency_ms": args.latency_ms}}
+        requests.post(f"{url}/sandbox/settings", json=settings, timeout=10).raise_for_status()
+        ways = {"both": (True, False), "on": (True,), "off": (False,)}[args.ways]
+        report: dict[str, Any] = {
+            "command": " ".join([os.path.relpath(sys.executable), *sys.argv]),
+            "latency_ms": args.latency_ms,
+            "limits": limits,
+            "load_average": os.getloadavg(),
+            "runs": [one_way(url, args.calls, respect, limits) for respect in ways],
+        }
+        print(json.dumps(report, indent=2))
+        print()
+        print(markdown(report))
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def markdown(report: dict[str, Any]) -> str:
+    """The two ways as one markdown table for the README."""
+    lines = [
+        f"`{report['command']}` (Procore latency {report['latency_ms']} ms; load average "
+        f"{report['load_average'][0]:.1f} on 2 cores, other work included)",
+        "",
+        "| respect_rate_limit_headers | GETs | seconds | req/s | / binding limit | 429s | pacer waits |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for run in report["runs"]:
+        lines.append(
+            f"| {'on' if run['respect_rate_limit_headers'] else 'off'} | {run['gets_answered']} | "
+            f"{run['seconds']} | {run['requests_per_s']} | **{run['rate_to_limit']}** of "
+            f"{run['binding_limit']} | **{run['429s']}** | {run['pacer_waits']} ({run['pacer_waited_s']} s) |"
+        )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
