@@ -18,6 +18,7 @@ import requests
 from dagster import instance_for_test, materialize
 from sandbox_logins import LOGINS
 
+from connector_assets.flows.assets import pool_limit
 from connector_assets.procore_sources import COMPANY_FIELD, cursor_stream, read_procore_companies
 from connector_assets.saas_assets import SAAS_ENTITIES, saas_assets
 from connector_assets.staging import StagingResource
@@ -109,6 +110,7 @@ def test_company_list_setting():
     assert cursor_stream("vendors", B, (B, A)) == f"vendors@{B}"  # reordering keeps each its own
     pools = {s.pool for s in SAAS_ENTITIES if s.system == "procore"}
     assert pools == {ProcoreResource.from_settings().concurrency_pool} == {"procore_ml-connector-sandbox"}
+    assert pool_limit("procore_ml-connector-sandbox") == 1  # one step calling the app at a time
 
 
 def test_a_session_per_company_and_the_project_list_per_company(sandbox):

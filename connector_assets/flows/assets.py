@@ -141,6 +141,10 @@ def pool_limit(pool: str) -> int | None:
         return WRITE_POOL_LIMIT
     if pool.startswith("bill_"):
         return CONCURRENCY_POOL_LIMIT
+    if pool.startswith("procore_"):  # Procore's app pool (``ProcoreResource.concurrency_pool``)
+        from connector_resources.procore.resource import CONCURRENCY_POOL_LIMIT as PROCORE_LIMIT
+
+        return PROCORE_LIMIT
     return None
 
 

@@ -48,6 +48,13 @@ from connector_resources.redaction import get_logger, register_secret
 
 log = get_logger("ml_connector.procore")
 
+# Steps of the ``procore_<client id>`` pool at once (``ProcoreResource.concurrency_pool``): one. Procore's
+# windows (hourly, and 25 calls per 10 s in the documented example) count every call of the app, whatever
+# the company; one step already keeps ``max_in_flight`` calls going, and the header-driven pacer is per
+# process (Dagster runs each step in its own), so two steps at once would pace blind to each other and meet
+# 429s together. One step at a time makes that step's pacer and in-flight cap the app's.
+CONCURRENCY_POOL_LIMIT = 1
+
 TOKEN_PATH = "/oauth/token"
 REVOKE_PATH = "/oauth/revoke"
 
@@ -120,8 +127,8 @@ class ProcoreResource(ApiConnectionResource):
     @property
     def concurrency_pool(self) -> str:
         """The Dagster pool of every step calling this app (source reads, writes to Procore):
-        ``procore_<client id>``. Procore's limits are per app, not per company (reference §3), so one
-        pool per app, whatever the number of companies it reads."""
+        ``procore_<client id>``, limit ``CONCURRENCY_POOL_LIMIT``. Procore's limits are per app, not per
+        company (reference §3), so one pool per app, whatever the number of companies it reads."""
         return "procore_" + "".join(c if c.isalnum() or c in "-_" else "_" for c in self.client_id)
 
     def _company(self, company_id: int | str | None) -> int:
