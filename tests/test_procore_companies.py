@@ -262,3 +262,7 @@ def test_ping_checks_every_company_and_names_the_failing_one(sandbox):
     message = str(failed.value)
     assert "1 of 2 companies failed" in message and "Procore company 4264808" in message
     assert f"Procore company {A}" not in message
+    # A listed project that belongs to none of the companies is named too (with one company the list is
+    # used as given, as before).
+    with pytest.raises(ProcorePermissionError, match="project.s. 42 in project_ids are permitted in none"):
+        _procore(sandbox, project_ids="42").ping()

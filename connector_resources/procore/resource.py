@@ -375,6 +375,9 @@ def _ping(session: ProcoreSession, client_id: str) -> str:
                 )
 
         probe("budget_line_items", budget)
+    projects_read = "permitted project(s)"
+    if isinstance(session, ProjectScopedSession):
+        projects_read = "permitted project(s) of the listed ones (project_ids)"
     if problems:
         message = (
             f"Procore company {session.company_id}: token issued to client {client_id!r} ({who}) but "
@@ -383,7 +386,7 @@ def _ping(session: ProcoreSession, client_id: str) -> str:
         raise (ProcorePermissionError if permission_only else ProcoreError)(message)
     return (
         f"company {session.company_id}: token for client {client_id!r} ({who}); "
-        f"{len(project_ids)} permitted project(s); read {', '.join(readable)}"
+        f"{len(project_ids)} {projects_read}; read {', '.join(readable)}"
     )
 
 
