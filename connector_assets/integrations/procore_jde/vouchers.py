@@ -136,6 +136,30 @@ class VoucherReader:
         xref = self.ledger.get_xref(INTEGRATION, "purchase_order", "procore", commitment_id, "JDE")
         return xref.target_id if xref is not None and xref.target_id else None
 
+    def with_payment_due(self, requisition: dict[str, Any], project_id: int) -> dict[str, Any] | str:
+        """The requisition with its ``summary.current_payment_due`` (reference §2.5), or why it has none.
+
+        The voucher's amount comes from the lines, whose retainage fields the reference does not name; the
+        documented ``current_payment_due`` is what confirms it. A list may leave ``summary`` out (as compact
+        views leave money out), so a staged record without it is read again by id; a requisition that still
+        states none is refused rather than vouchered at an amount nothing in Procore confirms."""
+        if payment_due(requisition) is not None:
+            return requisition
+        requisition_id = str(requisition.get("id"))
+        try:
+            read = self.session.get("requisitions", requisition_id, project_id=project_id)
+        except ProcoreNotFoundError as exc:
+            return (
+                f"requisition {requisition_id} cannot be read from Procore ({exc}); nothing was sent to JDE"
+            )
+        if payment_due(read) is not None:
+            return {**requisition, "summary": read["summary"]}
+        return (
+            f"requisition {requisition_id}: Procore states no current payment due for it "
+            "(summary.current_payment_due), so the voucher's amount cannot be checked against Procore's own "
+            "figure; nothing was sent to JDE. Check the invoice in Procore, then replay"
+        )
+
     def record(self, requisition: dict[str, Any], updated_at: datetime) -> Mapped | Rejected | Skipped:
         requisition_id = str(requisition.get("id"))
         written = self.ledger.get_xref(INTEGRATION, ENTITY, "procore", requisition_id, "JDE")
@@ -154,6 +178,9 @@ class VoucherReader:
         project_id = project_id or int(commitment.get("_project_id") or 0) or None
         if project_id is None:
             return Rejected(requisition_id, f"requisition {requisition_id}: its project is unknown", payload)
+        requisition = self.with_payment_due(requisition, project_id)
+        if isinstance(requisition, str):
+            return Rejected(requisition_id, requisition, payload)
         lines = list(self.session.requisition_lines(project_id, requisition_id))
         vendor = commitment.get("vendor") if isinstance(commitment.get("vendor"), Mapping) else None
         vendor_id = str(vendor["id"]) if vendor and vendor.get("id") is not None else ""
@@ -173,6 +200,13 @@ class VoucherReader:
         if isinstance(mapped, Rejected):
             return Rejected(mapped.source_key, mapped.reason, payload)
         return mapped
+
+
+def payment_due(requisition: Mapping[str, Any]) -> Any:
+    """``summary.current_payment_due`` as Procore sent it, None when absent or blank."""
+    summary = requisition.get("summary")
+    due = summary.get("current_payment_due") if isinstance(summary, Mapping) else None
+    return None if due is None or str(due).strip() == "" else due
 
 
 def _records(
