@@ -181,7 +181,15 @@ class VoucherReader:
         requisition = self.with_payment_due(requisition, project_id)
         if isinstance(requisition, str):
             return Rejected(requisition_id, requisition, payload)
-        lines = list(self.session.requisition_lines(project_id, requisition_id))
+        try:
+            lines = list(self.session.requisition_lines(project_id, requisition_id))
+        except ProcoreNotFoundError as exc:  # an outage fails the step instead (rerun)
+            return Rejected(
+                requisition_id,
+                f"requisition {requisition_id}: its lines cannot be read from Procore ({exc}); nothing was "
+                "sent to JDE",
+                payload,
+            )
         vendor = commitment.get("vendor") if isinstance(commitment.get("vendor"), Mapping) else None
         vendor_id = str(vendor["id"]) if vendor and vendor.get("id") is not None else ""
         inputs = VoucherInputs(

@@ -1,0 +1,255 @@
+"""Procore -> JDE under behaviours the Procore reference leaves unconfirmed: one day through vendors,
+purchase orders, vouchers and change orders, end to end through Dagster, with the Procore simulator playing
+a faithful server that chose differently from its defaults (connector_sandbox/procore/README.md, "Choices
+where the reference is unconfirmed").
+
+Our clients work against any faithful implementation of the API, not only our sandbox's default choices.
+Each case is one world: a project manager approves the latest invoice of a commitment and one of its change
+orders, the commitment's vendor is linked to a JDE supplier; one run of the day's assets must then write the
+supplier link, one purchase order with the commitment's schedule of values, one voucher of exactly Procore's
+current payment due, and the change order's lines, leaving nothing queued.
+
+The cases are the variants most likely to break a reader keyed on the sandbox's defaults:
+
+* ``v2_errors``: error bodies in the REST v2 shape, 400 for filters an endpoint does not document, a
+  company vendor list that includes inactive vendors, change orders paginated at a page size of 10;
+* ``lines_via_commitment``: change order lines that name their cost code only through the commitment line
+  they change, served without paging headers (a short page is the only end signal).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from dagster import instance_for_test
+from procore_jde_world import CLERK, GENEROUS, ProcoreJdeWorld, procore_jde_world
+
+from connector_assets.flows.core import Rejected
+from connector_assets.integrations.procore_jde.vouchers import VoucherReader
+from connector_resources.procore.errors import ProcoreNotFoundError
+from connector_sandbox.procore import ProcoreSandboxSettings
+from connector_sandbox.procore.settings import DEFAULT_CLIENT, VariantSettings
+
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:Asset job .* materializes assets with varying BackfillPolicies"
+)
+
+VARIANTS = {
+    "v2_errors": {
+        "error_body": "v2",
+        "unknown_filters": "reject",
+        "vendor_list_includes_inactive": True,
+        "paginate_change_orders": True,
+        "default_per_page": 10,
+    },
+    "lines_via_commitment": {
+        "change_order_line_cost_code": "via_commitment_line",
+        "v2_paging_headers": False,
+        "error_body": "message",
+    },
+}
+MASTERS = ("jde_gl_accounts", "procore_jde_project_map", "procore_jde_cost_code_map")
+SOURCES = (
+    "procore_vendors",
+    "procore_requisitions",
+    "procore_commitments",
+    "procore_commitment_change_orders",
+)
+FLOWS = tuple(
+    f"procore_jde_{flow}_{step}"
+    for flow in ("vendors", "purchase_orders", "vouchers", "change_orders")
+    for step in ("mapped", "written")
+) + ("procore_jde_vendors_marked",)
+APPROVED = ("approved", "approved_as_noted")
+
+
+class Day:
+    """What the case's project manager did: the commitment, its invoice and change order, the supplier."""
+
+    def __init__(self, world: ProcoreJdeWorld) -> None:
+        self.world = world
+        self.commitment, self.requisition, self.change_order = _cast(world)
+        self.an8 = int(world.jde_rows("F0401")[0]["AN8"])
+        world.link_vendor(self.commitment["vendor_id"], self.an8)
+        project = self.commitment["project_id"]
+        world.clerk.approve_requisition(project, self.requisition["id"])
+        world.clerk.approve_change_order(project, self.change_order["id"])
+        self.result = world.run(*SOURCES, *MASTERS, *FLOWS)
+
+
+def _cast(world: ProcoreJdeWorld) -> tuple[dict, dict, dict]:
+    """A commitment on a permitted project, its vendor free of another integration's origin_id, whose latest
+    invoice is open (so it can be approved) and which has a change order waiting, with at least one line
+    that changes a schedule of values line (so ``via_commitment_line`` matters)."""
+    projects = {p["id"] for p in world.procore_records("projects") if p["permitted"] and p["active"]}
+    vendors = {
+        v["id"]: v for v in world.procore_records("vendors") if v["is_active"] and not v.get("origin_owner")
+    }
+    latest: dict[int, dict] = {}
+    for r in world.procore_records("requisitions"):
+        if r["deleted_at"] is None and (
+            r["commitment_id"] not in latest or r["number"] > latest[r["commitment_id"]]["number"]
+        ):
+            latest[r["commitment_id"]] = r
+    changing = {
+        x["change_order_id"]
+        for x in world.procore_records("commitment_change_order_line_items")
+        if x["deleted_at"] is None and x["commitment_line_item_id"] is not None
+    }
+    waiting: dict[int, dict] = {}
+    for co in world.procore_records("commitment_change_orders"):
+        if co["status"] in ("pending", "draft") and co["deleted_at"] is None and co["id"] in changing:
+            waiting.setdefault(co["contract_id"], co)
+    for c in world.procore_records("commitments"):
+        invoice = latest.get(c["id"])
+        if (
+            c["deleted_at"] is None
+            and c["project_id"] in projects
+            and c["vendor_id"] in vendors
+            and c["id"] in waiting
+            and invoice is not None
+            and invoice["status"] not in APPROVED
+            and not invoice["origin_id"]
+        ):
+            return c, invoice, waiting[c["id"]]
+    pytest.skip("the sandbox seed has no commitment fit for this day")
+
+
+@pytest.fixture(scope="module", params=sorted(VARIANTS))
+def day(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    settings = ProcoreSandboxSettings(
+        scale=0.05,
+        rate_limits=GENEROUS,
+        clients=(DEFAULT_CLIENT, CLERK),
+        variants=VariantSettings(**VARIANTS[request.param]),
+    )
+    tmp = Path(tmp_path_factory.mktemp(f"procore_jde_{request.param}"))
+    with procore_jde_world(tmp, procore=settings) as world, instance_for_test() as instance:
+        world.instance = instance
+        yield Day(world)
+
+
+def _cents(value: Any) -> int:
+    return int(Decimal(str(value)) * 100)
+
+
+def test_nothing_is_queued_and_every_flow_wrote(day: Day):
+    world = day.world
+    for flow in ("vendors", "purchase_orders", "vouchers", "change_orders"):
+        assert not world.queue(flow), (flow, world.queue(flow))
+    assert world.xrefs("vendor")[str(day.commitment["vendor_id"])] == str(day.an8)
+
+
+def test_the_order_carries_the_schedule_of_values(day: Day):
+    world, commitment = day.world, day.commitment
+    (header,) = world.jde_rows("F4301", VR01=f"PC-{commitment['id']}")
+    assert int(header["AN8"]) == day.an8
+    assert world.xrefs("purchase_order")[str(commitment["id"])] == (
+        f"{header['KCOO']}:{header['DOCO']}:{header['DCTO']}"
+    )
+    lines = [
+        row
+        for row in world.jde_rows("F4311", DOCO=header["DOCO"], DCTO=header["DCTO"])
+        if not str(row.get("VR01") or "").startswith("PCCO-")
+    ]
+    sov = [
+        x
+        for x in world.procore_records("commitment_line_items", commitment_id=commitment["id"])
+        if x["deleted_at"] is None
+    ]
+    assert len(lines) == len(sov)
+    assert sum(row["AEXP"] for row in lines) == sum(x["amount_cents"] for x in sov)
+
+
+def test_the_voucher_is_procore_s_current_payment_due(day: Day):
+    world = day.world
+    (pay_item,) = world.jde_rows("F0411Z1", EDUS="MLPROCORE", EDBT=f"PR{day.requisition['id']}")
+    invoice = world.clerk.requisition(day.commitment["project_id"], day.requisition["id"])
+    assert int(Decimal(str(pay_item["AG"]))) == _cents(invoice["summary"]["current_payment_due"])
+    assert int(pay_item["AN8"]) == day.an8
+
+
+def test_the_change_order_lines_are_added_once_on_their_cost_codes_accounts(day: Day):
+    world, change_order = day.world, day.change_order
+    (header,) = world.jde_rows("F4301", VR01=f"PC-{day.commitment['id']}")
+    added = world.jde_rows(
+        "F4311", DOCO=header["DOCO"], DCTO=header["DCTO"], VR01=f"PCCO-{change_order['id']}"
+    )
+    lines = [
+        x
+        for x in world.procore_records(
+            "commitment_change_order_line_items", change_order_id=change_order["id"]
+        )
+        if x["deleted_at"] is None
+    ]
+    assert len(added) == len(lines) >= 1
+    assert sum(row["AEXP"] for row in added) == sum(x["amount_cents"] for x in lines)
+    again = world.run(*FLOWS)["procore_jde_change_orders_written"]
+    assert again["create"] == 0
+
+
+# -- what a faithful server may leave out: unit tests of the reads the day above does not reach -------------
+
+
+class _Session:
+    """A Procore session answering ``get`` from ``records`` (entity -> record, None: 404) and the invoice
+    lines from ``lines`` (None: 404)."""
+
+    def __init__(self, records: dict[str, dict | None], lines: list[dict] | None = None) -> None:
+        self.records, self.lines, self.gets = records, lines, []
+
+    def get(self, entity: str, id: Any, *, project_id: Any = None) -> dict:
+        self.gets.append(entity)
+        found = self.records.get(entity)
+        if found is None:
+            raise ProcoreNotFoundError(f"no {entity} {id}", status=404)
+        return found
+
+    def requisition_lines(self, project_id: Any, requisition_id: Any) -> list[dict]:
+        if self.lines is None:
+            raise ProcoreNotFoundError(f"no lines of requisition {requisition_id}", status=404)
+        return self.lines
+
+
+class _Ledger:
+    def get_xref(self, *args: Any) -> None:
+        return None
+
+
+REQUISITION = {"id": 1280646, "number": 19, "commitment_id": 881234, "status": "approved", "_project_id": 55}
+COMMITMENT = {
+    "id": 881234,
+    "vendor": {"id": 5512098, "company": "Granite"},
+    "project": {"id": 55, "name": "P"},
+}
+
+
+def test_a_listed_requisition_without_its_summary_is_read_again_for_the_current_payment_due():
+    session = _Session({"requisitions": {**REQUISITION, "summary": {"current_payment_due": 4736.25}}})
+    reader = VoucherReader(session, _Ledger(), None)
+    read = reader.with_payment_due(dict(REQUISITION), 55)
+    assert read["summary"]["current_payment_due"] == 4736.25 and session.gets == ["requisitions"]
+    # one that carries it is not read again
+    assert reader.with_payment_due(read, 55) is read and session.gets == ["requisitions"]
+
+
+def test_a_requisition_stating_no_current_payment_due_is_refused_not_vouchered_unchecked():
+    reader = VoucherReader(_Session({"requisitions": dict(REQUISITION)}), _Ledger(), None)
+    reason = reader.with_payment_due(dict(REQUISITION), 55)
+    assert isinstance(reason, str) and "summary.current_payment_due" in reason
+    record = VoucherReader(
+        _Session({"commitments": COMMITMENT, "requisitions": None}), _Ledger(), None
+    ).record(dict(REQUISITION), datetime.now(UTC))
+    assert isinstance(record, Rejected) and "cannot be read from Procore" in record.reason
+
+
+def test_invoice_lines_procore_will_not_serve_are_a_refusal_not_a_failed_step():
+    session = _Session({"commitments": COMMITMENT}, lines=None)
+    requisition = {**REQUISITION, "summary": {"current_payment_due": "4736.25"}}
+    record = VoucherReader(session, _Ledger(), None).record(requisition, datetime.now(UTC))
+    assert isinstance(record, Rejected) and "its lines cannot be read from Procore" in record.reason
+    assert record.payload == {"project_id": "55"}
