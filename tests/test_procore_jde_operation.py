@@ -11,6 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+import requests
 from dagster import (
     AssetKey,
     AssetSelection,
@@ -208,3 +209,56 @@ def test_replay_handlers_are_registered_for_every_flow():
 
     procore_jde.register_replay_handlers()
     assert all(handler_for("procore_jde", flow) for flow in FLOWS)
+
+
+# -- ml-connector ping covers every Procore read of the flows ------------------------------------------
+
+LINE_READS = {
+    "commitment_line_items": ["procore_jde_purchase_orders"],
+    "requisition_contract_items": ["procore_jde_vouchers"],
+    "commitment_change_order_line_items": ["procore_jde_change_orders"],
+}
+
+
+def test_every_procore_read_the_flows_declare_has_a_ping_check():
+    from connector_assets.flows.access import PROCORE_CHECKED_READS, PROCORE_LINE_READS, flow_access
+
+    reads, _ = flow_access().for_system("procore")
+    assert set(reads) <= PROCORE_CHECKED_READS | set(PROCORE_LINE_READS), set(reads)
+    # The lines live behind their own endpoints (v2.0 for change orders): declared by the flows reading them.
+    assert "procore_jde_change_orders" in reads["commitment_change_order_line_items"]
+    assert "procore_jde_purchase_orders" in reads["commitment_line_items"]
+
+
+def test_a_procore_read_no_check_knows_fails_ping_naming_its_flow():
+    from connector_assets.flows.access import _procore_with_line_reads
+
+    check = _procore_with_line_reads(lambda: "core ok", {"vendors": ["x"], "submittals": ["procore_jde_x"]})
+    with pytest.raises(RuntimeError, match=r"submittals \(procore_jde_x\)"):
+        check()
+    assert _procore_with_line_reads(lambda: "core ok", {"vendors": ["x"]})() == "core ok"
+
+
+def test_ping_reads_each_kind_of_line_and_names_the_flow_when_procore_serves_no_v2_change_order_lines(world):
+    from connector_assets.flows.access import procore_line_reads
+    from connector_resources.procore import ProcoreError
+
+    procore = world.resources["procore"]
+    assert procore_line_reads(LINE_READS, procore) == (
+        "read lines: commitment_change_order_line_items, commitment_line_items, requisition_contract_items"
+    )
+    variants = f"{world.procore_url}/sandbox/settings"
+    requests.post(
+        variants, json={"variants": {"change_order_line_items": False}}, timeout=10
+    ).raise_for_status()
+    try:
+        with pytest.raises(ProcoreError) as failed:
+            procore_line_reads(LINE_READS, procore)
+    finally:
+        requests.post(
+            variants, json={"variants": {"change_order_line_items": True}}, timeout=10
+        ).raise_for_status()
+    message = str(failed.value)
+    assert "commitment_change_order_line_items not readable" in message
+    assert "needed by procore_jde_change_orders" in message
+    assert "requisition_contract_items" not in message  # only the read that failed is named

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from dagster import AssetKey, Definitions
 
@@ -92,6 +93,8 @@ def register_flow_pings(access: FlowAccess | None = None) -> FlowAccess:
             register_jde_ping(reads, writes)
         elif name == "coupa":
             register_coupa_ping(_merged(reads, writes), writes)
+        elif name == "procore" and name in _checks:
+            register_ping(name, _with_write_note(_procore_with_line_reads(_checks[name], reads), writes))
         elif name in _checks and writes:
             register_ping(name, _with_write_note(_checks[name], writes))
     return access
@@ -111,3 +114,104 @@ def _with_write_note(check: Callable[[], str], writes: Mapping[str, list[str]]) 
         return f"{check()}; write access not checked (no read-only check documented): {needs}"
 
     return checked
+
+
+# -- Procore: the line reads --------------------------------------------------------------------------
+
+# The Procore reads ``ProcoreResource.ping`` makes itself (one small read of each, in every company).
+PROCORE_CHECKED_READS = frozenset(
+    {
+        "vendors",
+        "projects",
+        "commitments",
+        "requisitions",
+        "commitment_change_orders",
+        "cost_codes",
+        "budget_line_items",
+    }
+)
+# The lines of a record, each behind its own endpoint, read by the flows' own session methods
+# (``connector_resources.procore.order_lines``). Each needs a record of its parent kind to ask about:
+# name -> (parent list path under /rest/v1.0, paged?, how to read that parent's lines).
+PROCORE_LINE_READS: dict[str, tuple[str, bool, Callable[[Any, int, int], Any]]] = {
+    "commitment_line_items": (
+        "purchase_order_contracts",
+        True,
+        lambda s, pid, cid: s.commitment_lines(pid, cid, "purchase_order_contracts"),
+    ),
+    "requisition_contract_items": (
+        "requisitions",
+        True,
+        lambda s, pid, rid: list(s.requisition_lines(pid, rid)),
+    ),
+    # REST v2.0, a different API family: an app may read v1 change orders and still not their lines.
+    "commitment_change_order_line_items": (
+        "projects/{pid}/commitment_change_orders",
+        False,
+        lambda s, pid, coid: s.change_order_lines(pid, coid),
+    ),
+}
+PROCORE_PROJECTS_SEARCHED = 5  # projects tried for a record whose lines can be read, per company
+
+
+def _procore_with_line_reads(check: Callable[[], str], reads: Mapping[str, list[str]]) -> Callable[[], str]:
+    """The ``procore`` check, then each line read the enabled flows declare (on the first record found
+    in the first projects of each company), so ping proves what the mapped steps read: the v2 change
+    order lines answered 404 on a Procore without that endpoint, and ping used to pass there. A read a
+    flow declares that neither check knows fails ping, naming the flow, rather than going unchecked."""
+    lines = {name: flows for name, flows in reads.items() if name not in PROCORE_CHECKED_READS}
+
+    def checked() -> str:
+        detail = check()
+        if not lines:
+            return detail
+        unknown = [f"{n} ({', '.join(f)})" for n, f in sorted(lines.items()) if n not in PROCORE_LINE_READS]
+        if unknown:
+            raise RuntimeError(
+                f"Procore: no check for the read(s) {'; '.join(unknown)} (connector_assets.flows.access)"
+            )
+        return f"{detail}; {procore_line_reads(lines)}"
+
+    return checked
+
+
+def procore_line_reads(lines: Mapping[str, list[str]], resource: Any = None) -> str:
+    """Read the lines of one record for each name in ``lines`` (name -> flows needing it) in every
+    company of ``resource`` (a ``ProcoreResource``; default: built from settings); raise a
+    ``ProcoreError`` naming each read that failed and its flows. A name with no record to ask about in
+    the projects searched is said to be not proved, not failed (a new company may have no change order)."""
+    from connector_resources.procore import ProcoreError, ProcoreResource
+    from connector_resources.procore.entities import API
+
+    if resource is None:
+        resource = ProcoreResource.from_settings().process_config_and_initialize()
+    unproved: set[str] = set(lines)
+    problems: list[str] = []
+    for company in resource.company_ids():
+        with resource.session(company) as session:
+            for name in sorted(lines):
+                parents, paged, read_lines = PROCORE_LINE_READS[name]
+                for pid in session.project_ids()[:PROCORE_PROJECTS_SEARCHED]:
+                    params = {"project_id": pid, "page": 1, "per_page": 1} if paged else {}
+                    what = f"list {parents.format(pid=pid)} of project {pid} (ping)"
+                    try:
+                        response = session.call(
+                            "GET", f"{API}/{parents.format(pid=pid)}", params=params, what=what
+                        )
+                        first = next(iter(session.decode(response, what) or []), None)
+                        if first is None:
+                            continue
+                        read_lines(session, pid, int(first["id"]))
+                    except ProcoreError as exc:
+                        problems.append(f"{name} not readable ({exc}): needed by {', '.join(lines[name])}")
+                    else:
+                        unproved.discard(name)
+                    break
+    if problems:
+        raise ProcoreError("Procore: " + " | ".join(problems))
+    read = sorted(set(lines) - unproved)
+    note = f"read lines: {', '.join(read)}" if read else "read no lines"
+    if unproved:
+        searched = f"the first {PROCORE_PROJECTS_SEARCHED} projects of each company"
+        note += f"; not proved (no record in {searched}): {', '.join(sorted(unproved))}"
+    return note
