@@ -246,7 +246,11 @@ PURCHASE_ORDERS_FLOW = ROUTE.flow(
     map_purchase_orders,
     remap_purchase_orders,
     targets.jde_target_for_run(PurchaseOrders, lambda: PURCHASE_ORDERS_FLOW),
-    reads={"JDE": (PO_HEADER_TABLE,), "procore": ("commitments", "vendors", "cost_codes")},
+    # Procore: each commitment by id with its schedule of values (``commitment_lines``), its vendor.
+    reads={
+        "JDE": (PO_HEADER_TABLE,),
+        "procore": ("commitments", "commitment_line_items", "vendors", "cost_codes"),
+    },
     writes={"JDE": (CREATE_PURCHASE_ORDER, UPDATE_PURCHASE_ORDER)},
 )
 
