@@ -200,7 +200,19 @@ CHANGE_ORDERS_FLOW = ROUTE.flow(
     map_change_orders,
     remap_change_orders,
     targets.jde_target_for_run(PurchaseOrderLines, lambda: CHANGE_ORDERS_FLOW),
-    reads={"JDE": (PO_LINE_TABLE,), "procore": ("commitment_change_orders", "projects", "cost_codes")},
+    # Procore: the change order's lines (REST v2.0); a line without its own cost code takes that of the
+    # commitment line it changes (the commitment and its lines are read for it).
+    reads={
+        "JDE": (PO_LINE_TABLE,),
+        "procore": (
+            "commitment_change_orders",
+            "commitment_change_order_line_items",
+            "commitments",
+            "commitment_line_items",
+            "projects",
+            "cost_codes",
+        ),
+    },
     writes={"JDE": (UPDATE_PURCHASE_ORDER,)},
 )
 
