@@ -31,6 +31,7 @@ from procore_jde_world import CLERK, GENEROUS, ProcoreJdeWorld, procore_jde_worl
 from connector_assets.flows.core import Rejected
 from connector_assets.integrations.procore_jde.vouchers import VoucherReader
 from connector_resources.procore.errors import ProcoreNotFoundError
+from connector_resources.procore.order_lines import OrderLineReads
 from connector_sandbox.procore import ProcoreSandboxSettings
 from connector_sandbox.procore.settings import DEFAULT_CLIENT, VariantSettings
 
@@ -253,3 +254,38 @@ def test_invoice_lines_procore_will_not_serve_are_a_refusal_not_a_failed_step():
     record = VoucherReader(session, _Ledger(), None).record(requisition, datetime.now(UTC))
     assert isinstance(record, Rejected) and "its lines cannot be read from Procore" in record.reason
     assert record.payload == {"project_id": "55"}
+
+
+class _Lines(OrderLineReads):
+    """The line reads on canned lists: ``rows_of`` answers every path with ``rows``, ``get`` a commitment of
+    ``kind``; both record what was asked."""
+
+    company_id, max_pages, pages = 4264807, 10, 0
+
+    def __init__(self, rows: list[dict], kind: str = "WorkOrderContract") -> None:
+        self.rows, self.kind, self.paths, self.gets = rows, kind, [], []
+
+    def rows_of(self, path: str, params: Any, *, what: str) -> list[dict]:
+        self.paths.append(path)
+        return [dict(row) for row in self.rows]
+
+    def get(self, entity: str, id: Any, *, project_id: Any = None) -> dict:
+        self.gets.append(entity)
+        return {"id": id, "_commitment_type": self.kind}
+
+
+SOV = [{"id": 7, "amount": "100.00", "cost_code": {"id": 3, "full_code": "03-100"}, "origin_id": "0042"}]
+
+
+@pytest.mark.parametrize("spelling", ["PurchaseOrderContract", "Purchase Order Contract", "purchase_order"])
+def test_a_commitment_type_in_any_of_procore_s_spellings_names_its_endpoint(spelling: str):
+    reads = _Lines(SOV)
+    assert reads._commitment_line(55, 881234, spelling, 7)["_cost_code"] == "03-100"
+    assert reads.paths == ["/rest/v1.0/purchase_order_contracts/881234/line_items"] and not reads.gets
+
+
+def test_an_unlisted_commitment_type_is_learnt_from_the_commitment_not_a_failed_read():
+    reads = _Lines(SOV, kind="WorkOrderContract")
+    assert reads._commitment_line(55, 881234, "Subcontract Agreement", 7)["_cost_code"] == "03-100"
+    assert reads.gets == ["commitments"]
+    assert reads.paths == ["/rest/v1.0/work_order_contracts/881234/line_items"]

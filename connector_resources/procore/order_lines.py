@@ -21,6 +21,7 @@ user's words, is the mapper's business, not the reader's.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -37,16 +38,16 @@ API_V2 = "/rest/v2.0"
 V2_PER_PAGE = 100
 
 # Commitment kinds: the stored tag (``_commitment_type``, a requisition's ``commitment_type``) -> the
-# path segment of its endpoints (reference §2.4). Path segments and short names are accepted too.
+# path segment of its endpoints (reference §2.4). Keys are the spelling without case, spaces, ``_`` or
+# ``-`` (``kind_key``): the reference shows ``PurchaseOrderContract``, the UI says "Purchase Order
+# Contract", the paths say ``purchase_order_contracts``; a faithful server may send any of them.
 COMMITMENT_PATHS = {
     "purchaseordercontract": "purchase_order_contracts",
-    "purchase_order_contracts": "purchase_order_contracts",
-    "purchase_order_contract": "purchase_order_contracts",
-    "purchase_order": "purchase_order_contracts",
+    "purchaseordercontracts": "purchase_order_contracts",
+    "purchaseorder": "purchase_order_contracts",
     "workordercontract": "work_order_contracts",
-    "work_order_contracts": "work_order_contracts",
-    "work_order_contract": "work_order_contracts",
-    "work_order": "work_order_contracts",
+    "workordercontracts": "work_order_contracts",
+    "workorder": "work_order_contracts",
     "subcontract": "work_order_contracts",
 }
 COMMITMENT_TAGS = {
@@ -60,10 +61,20 @@ class ProcoreLinesUnavailableError(ProcoreNotFoundError):
     does not offer it, or the app may not read it). Not a missing record: do not treat it as deleted."""
 
 
+def kind_key(commitment_type: Any) -> str:
+    """A commitment type without case, spaces, ``_`` or ``-``: the key of ``COMMITMENT_PATHS``."""
+    return re.sub(r"[\s_-]", "", str(commitment_type or "")).lower()
+
+
+def known_kind(commitment_type: Any) -> bool:
+    return kind_key(commitment_type) in COMMITMENT_PATHS
+
+
 def commitment_path(commitment_type: str) -> str:
     """``purchase_order_contracts`` / ``work_order_contracts`` for a commitment type in any of the
-    spellings Procore uses (``PurchaseOrderContract``, the path segment); ``ValueError`` otherwise."""
-    key = str(commitment_type or "").strip().lower()
+    spellings Procore uses (``PurchaseOrderContract``, "Purchase Order Contract", the path segment);
+    ``ValueError`` otherwise."""
+    key = kind_key(commitment_type)
     if key not in COMMITMENT_PATHS:
         raise ValueError(
             f"unknown commitment type {commitment_type!r}: expected PurchaseOrderContract or "
@@ -214,8 +225,9 @@ class OrderLineReads:
         cache = self._commitment_lines_cache()
         if (project_id, commitment_id) not in cache:
             kind = commitment_type
-            if not kind:
-                # The commitment's kind is not known: GET it (tries PO, then WO) to learn it.
+            if not known_kind(kind):
+                # The commitment's kind is not known (or spelt in a way not listed): GET it (tries PO, then
+                # WO) to learn it, rather than fail the read on a label.
                 kind = self.get("commitments", commitment_id, project_id=project_id)["_commitment_type"]  # type: ignore[attr-defined]
             self.commitment_lines(project_id, commitment_id, str(kind))
         return cache[(project_id, commitment_id)].get(line_id)
