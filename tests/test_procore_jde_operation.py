@@ -228,6 +228,7 @@ def test_every_procore_read_the_flows_declare_has_a_ping_check():
     # The lines live behind their own endpoints (v2.0 for change orders): declared by the flows reading them.
     assert "procore_jde_change_orders" in reads["commitment_change_order_line_items"]
     assert "procore_jde_purchase_orders" in reads["commitment_line_items"]
+    assert "procore_jde_vouchers" in reads["requisition_contract_items"]
 
 
 def test_a_procore_read_no_check_knows_fails_ping_naming_its_flow():

@@ -302,7 +302,16 @@ VOUCHERS_FLOW = ROUTE.flow(
     # Beside the staged requisitions and F0901 (upstream): the batch file (adopt), the order the xref names.
     reads={
         "JDE": (VoucherBatches.batch_table, PO_HEADER_TABLE),
-        "procore": ("requisitions", "commitments", "vendors", "cost_codes"),
+        # the invoice's lines (``requisition_lines``); a line without its own cost code takes that of
+        # the commitment line it bills
+        "procore": (
+            "requisitions",
+            "requisition_contract_items",
+            "commitments",
+            "commitment_line_items",
+            "vendors",
+            "cost_codes",
+        ),
     },
     writes={"JDE": (VoucherBatches.orchestration,)},
 )
