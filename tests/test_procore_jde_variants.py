@@ -31,7 +31,7 @@ from procore_jde_world import CLERK, GENEROUS, ProcoreJdeWorld, procore_jde_worl
 from connector_assets.flows.core import Rejected
 from connector_assets.integrations.procore_jde.vouchers import VoucherReader
 from connector_resources.procore.errors import ProcoreNotFoundError
-from connector_resources.procore.order_lines import OrderLineReads
+from connector_resources.procore.order_lines import OrderLineReads, normalise_ids
 from connector_sandbox.procore import ProcoreSandboxSettings
 from connector_sandbox.procore.settings import DEFAULT_CLIENT, VariantSettings
 
@@ -289,3 +289,12 @@ def test_an_unlisted_commitment_type_is_learnt_from_the_commitment_not_a_failed_
     assert reads._commitment_line(55, 881234, "Subcontract Agreement", 7)["_cost_code"] == "03-100"
     assert reads.gets == ["commitments"]
     assert reads.paths == ["/rest/v1.0/work_order_contracts/881234/line_items"]
+
+
+def test_v2_string_ids_become_ints_but_an_erp_origin_id_stays_text():
+    row = normalise_ids(
+        {"id": "562949953432100", "cost_code_id": "77", "origin_id": "0042", "cost_code": {"id": "3"}}
+    )
+    assert row == {"id": 562949953432100, "cost_code_id": 77, "origin_id": "0042", "cost_code": {"id": 3}}
+    reads = _Lines(SOV)
+    assert reads.commitment_lines(55, "881234", "PurchaseOrderContract")[0]["origin_id"] == "0042"

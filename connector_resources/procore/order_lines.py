@@ -95,10 +95,17 @@ def as_int(value: Any) -> Any:
     return value
 
 
+# ``*_id`` fields that are not Procore ids: ``origin_id`` is the ERP's key, text (reference §2.2, §2.9), so
+# ``"00042"`` must stay ``"00042"``.
+NOT_IDS = frozenset({"origin_id"})
+
+
 def normalise_ids(row: dict[str, Any]) -> dict[str, Any]:
-    """``row`` with ``id`` and every ``*_id`` field as ints, also inside nested objects (``cost_code``,
-    ``wbs_code``): v2 rows then compare equal to v1 rows and to the staged records."""
+    """``row`` with ``id`` and every ``*_id`` field but ``origin_id`` as ints, also inside nested objects
+    (``cost_code``, ``wbs_code``): v2 rows then compare equal to v1 rows and to the staged records."""
     for key, value in list(row.items()):
+        if key in NOT_IDS:
+            continue
         if key == "id" or key.endswith("_id"):
             row[key] = as_int(value)
         elif isinstance(value, dict):
