@@ -29,6 +29,7 @@ from dagster import instance_for_test
 from procore_jde_world import CLERK, GENEROUS, ProcoreJdeWorld, procore_jde_world
 
 from connector_assets.flows.core import Rejected
+from connector_assets.integrations.procore_jde.order_mappers import commitment_line
 from connector_assets.integrations.procore_jde.vouchers import VoucherReader
 from connector_resources.procore.errors import ProcoreNotFoundError
 from connector_resources.procore.order_lines import OrderLineReads, normalise_ids
@@ -298,3 +299,20 @@ def test_v2_string_ids_become_ints_but_an_erp_origin_id_stays_text():
     assert row == {"id": 562949953432100, "cost_code_id": 77, "origin_id": "0042", "cost_code": {"id": 3}}
     reads = _Lines(SOV)
     assert reads.commitment_lines(55, "881234", "PurchaseOrderContract")[0]["origin_id"] == "0042"
+
+
+def test_a_unit_line_whose_quantity_times_cost_is_not_procore_s_amount_goes_at_the_amount():
+    made = commitment_line({"amount": "100.00", "quantity": "3", "unit_cost": "33.33"}, 1, "unit")
+    assert not isinstance(made, str)
+    body, extended = made
+    assert (body["Quantity"], body["Unit_Cost"], extended) == (1, "100.0000", Decimal("100.00"))
+    assert "[3 @33.33]" in body["Description"]
+    exact = commitment_line({"amount": "493.82", "quantity": 40, "unit_cost": 12.3456}, 1, "unit")
+    assert not isinstance(exact, str) and (exact[0]["Quantity"], exact[1]) == (40, Decimal("493.82"))
+
+
+@pytest.mark.parametrize("quantity, unit_cost", [(None, None), ("0", None), ("0.0", "0"), (0, 0.0)])
+def test_without_an_accounting_method_a_line_with_no_quantity_is_read_by_its_amount(quantity, unit_cost):
+    made = commitment_line({"amount": 250.0, "quantity": quantity, "unit_cost": unit_cost}, 1, None)
+    assert not isinstance(made, str), made
+    assert (made[0]["Quantity"], made[0]["Unit_Cost"], made[1]) == (1, "250.0000", Decimal("250.0"))

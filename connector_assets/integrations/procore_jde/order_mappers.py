@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any, Union
 
 from connector_assets.flows import amounts
@@ -121,18 +121,25 @@ def commitment_line(
     line_amount = amounts.amount(line.get("amount"))
     quantity = amounts.amount(line.get("quantity"))
     unit_cost = amounts.amount(line.get("unit_cost"))
-    method = str(accounting_method or "").lower() or ("unit" if quantity is not None else "amount")
+    # The commitment's accounting_method (reference §2.4: amount|unit) decides; without it a line is read as
+    # unit-accounted only when it has a quantity above zero and a unit cost (an amount-accounted line may
+    # show quantity 0 or none).
+    unit_like = quantity is not None and quantity > 0 and unit_cost is not None
+    method = str(accounting_method or "").lower() or ("unit" if unit_like else "amount")
     if method == "unit":
         if quantity is None or unit_cost is None:
             return f"{label}: unit-accounted line without a quantity and unit cost"
         if quantity <= 0:
             return f"{label}: quantity {quantity} (JDE order lines need a quantity above zero)"
-        extended = (line_amount if line_amount is not None else quantity * unit_cost).quantize(amounts.CENT)
+        product = (quantity * unit_cost).quantize(amounts.CENT, rounding=ROUND_HALF_UP)
+        extended = line_amount.quantize(amounts.CENT) if line_amount is not None else product
         whole = quantity == quantity.to_integral_value()
-        if whole and unit_cost == unit_cost.quantize(UNIT_COST):
+        # JDE extends quantity x unit cost; the line goes so only when that is Procore's amount, to the cent.
+        if whole and unit_cost == unit_cost.quantize(UNIT_COST) and product == extended:
             body = {"Quantity": int(quantity), "Unit_Cost": _unit_cost(unit_cost)}
-            return {"Line_Type": "J", "Description": description, **body}, quantity * unit_cost
-        # JDE takes whole quantities (and four-decimal costs): the line goes as 1 at its amount, and says so.
+            return {"Line_Type": "J", "Description": description, **body}, extended
+        # JDE takes whole quantities (and four-decimal costs), and must extend to Procore's amount: the line
+        # goes as 1 at its amount, and says so.
         uom = cut(line.get("uom"), 4)
         note = f"[{quantity.normalize():f}{' ' + uom if uom else ''} @{unit_cost.normalize():f}]"
         return (
