@@ -155,9 +155,38 @@ def _cents(value: Decimal) -> Decimal:
     return value.quantize(amounts.CENT, rounding=ROUND_HALF_UP)
 
 
+RETAINED_THIS_PERIOD = "_retainage_retained_this_period"  # e.g. work_completed_retainage_retained_this_period
+RELEASED_THIS_PERIOD = "_retainage_released_this_period"  # e.g. work_completed_retainage_released_this_period
+
+
+def stated_retainage_this_period(line: dict[str, Any]) -> Decimal | str | None:
+    """Retainage the line itself says it holds this period: its ``*_retainage_retained_this_period``
+    amounts less its ``*_retainage_released_this_period`` ones (the names Procore's public API material gives
+    its invoice lines: work completed and materials stored each have their own); None when it states none."""
+    stated = {k: v for k, v in line.items() if k.endswith((RETAINED_THIS_PERIOD, RELEASED_THIS_PERIOD))}
+    if not stated:
+        return None
+    total = Decimal(0)
+    for name, raw in stated.items():
+        value = amounts.amount(raw if raw not in (None, "") else 0)
+        if value is None:
+            return f"{name.replace('_', ' ')} {raw!r} is not an amount"
+        total += value if name.endswith(RETAINED_THIS_PERIOD) else -value
+    return total
+
+
 def retainage_this_period(line: dict[str, Any]) -> Decimal | str:
-    """Retainage the line holds back this period: retainage to date less the retainage on the work billed
-    before (at the line's percent, per line to the cent), or why it cannot be told."""
+    """Retainage the line holds back this period, or why it cannot be told.
+
+    The reference (§2.5) says invoice lines carry "retainage fields" without naming them, so this reads, in
+    order: what the line states for this period (``stated_retainage_this_period``); else its retainage to
+    date (``total_retainage``) less the retainage on the work billed before (at the line's percent, per line
+    to the cent), as the sandbox renders lines; else none. Whichever is read, the voucher is checked against
+    the documented ``summary.current_payment_due`` (``map_requisition``; ``vouchers`` refuses a requisition
+    that states none), so a misread is refused, not paid."""
+    stated = stated_retainage_this_period(line)
+    if stated is not None:
+        return stated
     raw_total = line.get("total_retainage")
     if raw_total in (None, ""):
         return Decimal(0)  # the line keeps no retainage
