@@ -22,15 +22,21 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from dagster import instance_for_test
 from procore_jde_world import CLERK, GENEROUS, ProcoreJdeWorld, procore_jde_world
 
-from connector_assets.flows.core import Rejected
+from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.integrations.procore_jde.order_mappers import commitment_line
-from connector_assets.integrations.procore_jde.voucher_mappers import line_payable, retainage_this_period
+from connector_assets.integrations.procore_jde.voucher_mappers import (
+    VoucherInputs,
+    line_payable,
+    map_requisition,
+    retainage_this_period,
+)
 from connector_assets.integrations.procore_jde.vouchers import VoucherReader
 from connector_resources.procore.errors import ProcoreNotFoundError
 from connector_resources.procore.order_lines import OrderLineReads, normalise_ids
@@ -337,3 +343,36 @@ def test_an_invoice_line_stating_this_period_s_retainage_is_read_by_it():
     sandbox = {"work_completed_this_period": "1000.00", "materials_presently_stored": "0.00"}
     sandbox |= {"work_completed_from_previous_application": "500.00", "retainage_percent": "10.0%"}
     assert line_payable({**sandbox, "total_retainage": "150.00"}) == Decimal("900.00")
+
+
+class _Books:
+    def job(self, project_id: str, label: str) -> Any:
+        return SimpleNamespace(account="", business_unit="M30", company="00001")
+
+    def account(self, project_id: str, label: str, code: str) -> Any:
+        return SimpleNamespace(account="M30.7110", business_unit="M30", company="00001")
+
+
+def test_a_voucher_explanation_is_one_line_from_either_description_field():
+    line = {"_cost_code": "03-100", "work_completed_this_period": "500.00", "materials_presently_stored": "0"}
+    line["description_of_work"] = "Rebar\n  supply,\tlevel 2 and 3"
+    inputs = VoucherInputs(
+        requisition={
+            **REQUISITION,
+            "billing_date": "2025-03-31",
+            "summary": {"current_payment_due": "500.00"},
+        },
+        lines=[line],
+        commitment=COMMITMENT,
+        project_id="55",
+        project_label="55 (P)",
+        an8="4343",
+        order_id="00001:4711:OP",
+        order_dependency="procore_jde:purchase_order:procore:881234",
+        vendor_dependency=None,
+        updated_at=datetime.now(UTC),
+    )
+    record = map_requisition(inputs, _Books())
+    assert isinstance(record, Mapped), record
+    (only,) = record.body["Distribution"]
+    assert only["Explanation"] == "03-100 Rebar supply, level 2 a" and only["Amount"] == "500.00"

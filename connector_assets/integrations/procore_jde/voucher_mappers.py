@@ -257,7 +257,9 @@ def distribution(
     by_account: dict[str, _Account] = {}
     companies: set[str] = set()
     for position, line in enumerate(inputs.lines, start=1):
-        description = str(line.get("description") or "").strip()
+        # ``description`` as the sandbox names it, ``description_of_work`` as Procore's G703 lines do (the
+        # reference names neither); whitespace folded: F0911 EXA is one line of 30 characters.
+        description = " ".join(str(line.get("description") or line.get("description_of_work") or "").split())
         where = f"line {position}" + (f" ({description})" if description else "")
         payable = line_payable(line)
         if isinstance(payable, str):
