@@ -30,7 +30,7 @@ from dagster import instance_for_test
 from procore_jde_world import CLERK, GENEROUS, ProcoreJdeWorld, procore_jde_world
 
 from connector_assets.flows.core import Mapped, Rejected
-from connector_assets.integrations.procore_jde.order_mappers import commitment_line
+from connector_assets.integrations.procore_jde.order_mappers import commitment_line, order_date_of
 from connector_assets.integrations.procore_jde.voucher_mappers import (
     VoucherInputs,
     line_payable,
@@ -376,3 +376,10 @@ def test_a_voucher_explanation_is_one_line_from_either_description_field():
     assert isinstance(record, Mapped), record
     (only,) = record.body["Distribution"]
     assert only["Explanation"] == "03-100 Rebar supply, level 2 a" and only["Amount"] == "500.00"
+
+
+def test_the_order_date_is_the_contract_date_else_the_execution_or_issued_on_date():
+    assert order_date_of({"contract_date": "2025-03-01", "execution_date": "2025-03-05"}) == "2025-03-01"
+    assert order_date_of({"contract_date": None, "execution_date": "2025-03-05T00:00:00Z"}) == "2025-03-05"
+    assert order_date_of({"contract_date": "", "issued_on_date": "2025-03-07"}) == "2025-03-07"
+    assert order_date_of({"contract_date": None, "created_at": "2025-03-01T10:00:00Z"}) is None

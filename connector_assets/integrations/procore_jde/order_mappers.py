@@ -202,10 +202,11 @@ def map_commitment(
         )
     if isinstance(job, str):
         problems.append(job)
-    order_date = str(commitment.get("contract_date") or "")[:10]
-    if not _is_iso_day(order_date):
+    order_date = order_date_of(commitment)
+    if order_date is None:
         problems.append(
-            f"its contract date {commitment.get('contract_date')!r} is not a date (JDE order date)"
+            f"its contract date {commitment.get('contract_date')!r} is not a date, and it has no execution "
+            "or issued-on date either (the JDE order date): set the contract date in Procore, then replay"
         )
     if len(line_accounts) != len(lines):
         raise ValueError(f"{label}: {len(lines)} lines but {len(line_accounts)} accounts")
@@ -275,6 +276,20 @@ def map_commitment(
         },
         depends_on=vendor_hold if an8 is None else None,
     )
+
+
+# The JDE order date (F4301.TRDJ): the commitment's documented dates (reference §2.4), first present wins.
+# Procore does not require a contract date; an executed commitment without one still has its execution date.
+ORDER_DATE_FIELDS = ("contract_date", "execution_date", "issued_on_date")
+
+
+def order_date_of(commitment: Mapping[str, Any]) -> str | None:
+    """``yyyy-mm-dd`` of the first of ``ORDER_DATE_FIELDS`` that holds a date (a stamp's day too)."""
+    for name in ORDER_DATE_FIELDS:
+        day = str(commitment.get(name) or "").strip()[:10]
+        if _is_iso_day(day):
+            return day
+    return None
 
 
 def _is_iso_day(text: str) -> bool:
