@@ -30,6 +30,7 @@ from dagster import instance_for_test
 from procore_jde_world import CLERK, GENEROUS, ProcoreJdeWorld, procore_jde_world
 
 from connector_assets.flows.core import Mapped, Rejected
+from connector_assets.integrations.procore_jde.change_orders import change_order_record
 from connector_assets.integrations.procore_jde.order_mappers import commitment_line, order_date_of
 from connector_assets.integrations.procore_jde.voucher_mappers import (
     VoucherInputs,
@@ -383,3 +384,18 @@ def test_the_order_date_is_the_contract_date_else_the_execution_or_issued_on_dat
     assert order_date_of({"contract_date": None, "execution_date": "2025-03-05T00:00:00Z"}) == "2025-03-05"
     assert order_date_of({"contract_date": "", "issued_on_date": "2025-03-07"}) == "2025-03-07"
     assert order_date_of({"contract_date": None, "created_at": "2025-03-01T10:00:00Z"}) is None
+
+
+def test_a_change_order_s_lines_are_read_with_its_contract_id():
+    asked: dict[str, Any] = {}
+
+    class Session:
+        def change_order_lines(self, project_id: int, change_order_id: str, **known: Any) -> list[dict]:
+            asked.update(known, project_id=project_id)
+            return [{"id": 1, "amount": "-250.00", "_cost_code": "03-100", "description": "Credit"}]
+
+    change_order = {"id": 4300000001, "contract_id": "881234", "status": "approved", "_project_id": 55}
+    record = change_order_record(Session(), _Ledger(), _Books(), lambda project: "P", change_order)
+    assert asked == {"commitment_id": "881234", "project_id": 55}
+    assert isinstance(record, Mapped) and record.depends_on == "procore_jde:purchase_order:procore:881234"
+    assert record.body["Lines"][0]["Unit_Cost"] == "-250.0000"

@@ -27,6 +27,12 @@ from pandera.typing import Series
 
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
+from connector_assets.integrations.procore_jde.companies import (
+    first_company,
+    queued_companies,
+    record_company,
+    tagged,
+)
 from connector_assets.integrations.procore_jde.cost_codes import CostCodeMap
 from connector_assets.integrations.procore_jde.integration import INTEGRATION, ROUTE
 from connector_assets.integrations.procore_jde.order_mappers import (
@@ -121,7 +127,9 @@ def change_order_record(
         )
     label = labels(project)
     try:
-        lines = list(session.change_order_lines(int(project), change_order_id))
+        # The change order's contract_id (reference §2.6) is the commitment whose lines a change order line
+        # may point at: passed, so a line without its own cost code costs no read of the change order again.
+        lines = list(session.change_order_lines(int(project), change_order_id, commitment_id=commitment_id))
     except (ProcoreNotFoundError, ProcoreDataError) as exc:  # an outage fails the step instead (rerun)
         return Rejected(
             change_order_id,
@@ -163,10 +171,15 @@ def map_change_orders(context: Any, partition: str | None) -> Iterator[Mapped | 
         return
     books = CostCodeMap.load(staging)
     ledger = context.resources.ledger.get()
-    with context.resources.procore.session() as session:
-        labels = ProjectLabels(session)
+    procore = context.resources.procore
+    default = first_company(procore)
+    with procore.company_sessions() as sessions:
+        labels: dict[int, ProjectLabels] = {}
         for change_order in approved:
-            yield change_order_record(session, ledger, books, labels, change_order)
+            company = record_company(change_order, default)
+            session = sessions.session(company)
+            label = labels.setdefault(company, ProjectLabels(session))
+            yield tagged(change_order_record(session, ledger, books, label, change_order), company)
 
 
 def remap_change_orders(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
@@ -177,20 +190,29 @@ def remap_change_orders(context: Any, keys: list[str]) -> Iterator[Mapped | Reje
     ledger = context.resources.ledger.get()
     projects = queued_projects(ledger, "change_orders", keys)
     wanted = statuses("ML_PROCORE_JDE_CHANGE_ORDER_STATUSES")
-    with context.resources.procore.session() as session:
-        labels = ProjectLabels(session)
+    procore = context.resources.procore
+    companies = queued_companies(ledger, "change_orders", keys, first_company(procore))
+    with procore.company_sessions() as sessions:
+        labels: dict[int, ProjectLabels] = {}
         for change_order_id in keys:
+            company = companies[change_order_id]
+            session = sessions.session(company)
+            label = labels.setdefault(company, ProjectLabels(session))
             try:
                 change_order = session.get(
                     "commitment_change_orders", change_order_id, project_id=projects.get(change_order_id)
                 )
             except ProcoreNotFoundError as exc:
-                yield Rejected(
-                    change_order_id, f"change order {change_order_id} cannot be read from Procore ({exc})"
+                yield tagged(
+                    Rejected(
+                        change_order_id,
+                        f"change order {change_order_id} cannot be read from Procore ({exc})",
+                    ),
+                    company,
                 )
                 continue
             if str(change_order.get("status") or "").lower() in wanted:
-                yield change_order_record(session, ledger, books, labels, change_order)
+                yield tagged(change_order_record(session, ledger, books, label, change_order), company)
 
 
 CHANGE_ORDERS_FLOW = ROUTE.flow(
