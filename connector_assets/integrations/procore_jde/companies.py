@@ -1,0 +1,113 @@
+"""Which Procore company a record of the Procore <-> JDE flows is read from and written to.
+
+One app may serve several Procore companies (``ML_PROCORE_COMPANY_ID=4264807,4264808``), and every call
+names its company (``Procore-Company-Id``): a commitment, requisition, change order or vendor of the second
+company read through the first company's session answers 403/404. So every read or write by id goes
+through the session of the record's own company, all of one step's sessions held by one
+``CompanySessions`` (each opened on first use, all closed together).
+
+Where a record's company comes from, and why each survives a replay:
+
+* A staged Procore record carries ``_procore_company_id`` (``procore_sources``); one staged before several
+  companies were configured carries none and is the first company's (it was the only one).
+* A mapped or refused record keeps its company in the retry queue: ``procore_company_id`` in the mapped
+  record's ``natural_key`` (not hashed: the body alone is) or in the refusal's payload, next to the
+  ``project_id`` a replay already reads there (``queued_companies``). A queued item from before this
+  change names none: the first company.
+* A vendor's company is also kept in the ledger beside the pair's sync time (``vendor_company:<vendor
+  id>``, the cursor table ``vendor_sync`` uses), recorded when the staged vendor is mapped: the origin
+  mark, the bank read at write time and the JDE -> Procore supplier PATCH (whose record comes from JDE and
+  names no Procore company) find it there, on any later day, after a replay or after staged files are
+  purged. A vendor never recorded (linked before this change) is the first company's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import sqlalchemy as sa
+
+from connector_assets.flows.core import Mapped, Rejected
+from connector_assets.integrations.procore_jde.integration import INTEGRATION
+from connector_assets.procore_sources import COMPANY_FIELD
+from connector_resources.ledger import Ledger, schema
+
+QUEUED_FIELD = "procore_company_id"  # in a mapped record's natural_key, or a refusal's payload
+
+
+def first_company(procore: Any) -> int:
+    """The default (first configured) company: that of every record staged before several were."""
+    return int(procore.company_ids()[0])
+
+
+def _company(value: Any) -> int | None:
+    text = str(value if value is not None else "").strip()
+    return int(text) if text.isdigit() and int(text) > 0 else None
+
+
+def record_company(record: Mapping[str, Any], default: int) -> int:
+    """The company a staged (or read) Procore record came from; ``default`` when it does not say."""
+    return _company(record.get(COMPANY_FIELD)) or default
+
+
+def tagged(result: Mapped | Rejected, company: int) -> Mapped | Rejected:
+    """``result`` with its company kept where a replay finds it (natural_key / the refusal's payload)."""
+    if isinstance(result, Mapped):
+        return Mapped(
+            result.source_key,
+            result.body,
+            result.fields,
+            {**result.natural_key, QUEUED_FIELD: int(company)},
+            result.depends_on,
+        )
+    if isinstance(result, Rejected):
+        return Rejected(
+            result.source_key, result.reason, {**(result.payload or {}), QUEUED_FIELD: int(company)}
+        )
+    return result
+
+
+def queued_companies(ledger: Ledger, flow: str, keys: Iterable[str], default: int) -> dict[str, int]:
+    """Source key -> the company its open retry-queue item names (``default`` when it names none)."""
+    wanted = {str(k) for k in keys}
+    found = dict.fromkeys(wanted, default)
+    for item in ledger.open_items(integration=INTEGRATION, flow=flow, limit=100_000):
+        if item.source_key not in wanted:
+            continue
+        payload = item.payload or {}
+        named = _company((payload.get("natural_key") or {}).get(QUEUED_FIELD)) or _company(
+            payload.get(QUEUED_FIELD)
+        )
+        if named is not None:
+            found[item.source_key] = named
+    return found
+
+
+def _vendor_stream(vendor_id: str) -> str:
+    return f"vendor_company:{vendor_id}"
+
+
+def remember_vendor_company(ledger: Ledger, vendor_id: str, company: int) -> None:
+    """Keep the vendor's company in the ledger (a vendor never moves between companies: written once)."""
+    stream = _vendor_stream(str(vendor_id))
+    if ledger.get_cursor(INTEGRATION, stream) is None:
+        ledger.advance_cursor(INTEGRATION, stream, str(int(company)))
+
+
+def vendor_company(ledger: Ledger, vendor_id: str, default: int) -> int:
+    """The company the ledger keeps for the vendor, ``default`` (the first company) when none."""
+    return _company(ledger.get_cursor(INTEGRATION, _vendor_stream(str(vendor_id)))) or default
+
+
+def vendor_companies(ledger: Ledger) -> dict[str, int]:
+    """Vendor id -> the company the ledger keeps for it, every vendor in one query (the reconciliation
+    reads all linked vendors at once)."""
+    t = schema.cursor
+    prefix = _vendor_stream("")
+    query = sa.select(t.c.stream, t.c.value).where(
+        t.c.integration == INTEGRATION, t.c.stream.like(f"{prefix}%")
+    )
+    with ledger.read_transaction() as conn:
+        rows = conn.execute(query).all()
+    return {stream[len(prefix) :]: company for stream, value in rows if (company := _company(value))}
