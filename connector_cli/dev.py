@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -166,6 +167,7 @@ def dev(
     sandboxes = _start_sandboxes(scale) if sandbox else []
     activity = _start_activity(sandboxes)
     stop_receiver = _start_receiver(Ledger(url))
+    _procore_sandbox_hook(sandboxes)
     click.echo(f"Dagster UI: http://{host}:{port}")
     # dg dev runs as a child so the simulators (threads of this process) live exactly as long as it does.
     # Processes started in the background may inherit ignored SIGINT/SIGTERM: restore the defaults in the
@@ -234,6 +236,51 @@ def _start_receiver(ledger):
     url, stop = serve_in_thread(create_receiver(configured_sources(), ledger), port=sandbox_port("webhooks"))
     click.echo(f"webhook receiver: {url}/webhooks/<source>")
     return stop
+
+
+# The app's hook namespace on Procore (one per app: lowercase letters, digits and dashes).
+PROCORE_HOOK_NAMESPACE = "ml-connector"
+
+
+def procore_hook_resources() -> list[str]:
+    """The Procore webhook resources whose events the Procore -> JDE inbox sensor turns into runs."""
+    from connector_assets.integrations.procore_jde.sensor import ENTITY_FLOWS
+    from connector_resources.procore.entities import RESOURCE_ENTITIES
+
+    return sorted(name for name, entity in RESOURCE_ENTITIES.items() if entity in ENTITY_FLOWS)
+
+
+def register_procore_hook(resource: Any, destination: str) -> list[str]:
+    """The app's hook to ``destination`` in every company of ``resource`` (a ``ProcoreResource``), with
+    a trigger per (resource, event) of ``procore_hook_resources``; adopted, not doubled, when it exists.
+    Answers what was done per company ("created" / "adopted" / "updated")."""
+    done = []
+    for company in resource.company_ids():
+        with resource.session(company) as session:
+            hook = session.webhooks.ensure_hook(PROCORE_HOOK_NAMESPACE, destination)
+            session.webhooks.ensure_triggers(hook.id, procore_hook_resources())
+            done.append(hook.action)
+    return done
+
+
+def _procore_sandbox_hook(sandboxes: list) -> None:
+    """On the Procore sandbox, the app's hook to the receiver with triggers for what the inbox sensor
+    acts on. Without it, the Procore -> JDE flows run only at their daily close (02:00 JDE time by
+    default): the requisitions the sandbox activity approves would wait until tomorrow, so a newcomer
+    would see no Procore run at all. With it, each approval starts an early run of today's partition.
+    A real Procore's hook is the operator's to register (README, Procore -> JDE); nothing is done there."""
+    from connector_resources.procore import ProcoreError, ProcoreResource
+    from connector_resources.settings import SYSTEMS, sandbox_port
+
+    if SYSTEMS["procore"].is_configured() or not any(r.spec.key == "procore" for r in sandboxes):
+        return
+    destination = f"http://127.0.0.1:{sandbox_port('webhooks')}/webhooks/procore"
+    try:
+        register_procore_hook(ProcoreResource.from_settings().process_config_and_initialize(), destination)
+    except (ProcoreError, ValueError) as exc:
+        click.echo(f"Procore webhooks not registered ({exc}); Procore flows run at their daily close only")
+        return
+    click.echo(f"Procore webhooks -> {destination} (early Procore -> JDE runs)")
 
 
 def _default_signals() -> None:
