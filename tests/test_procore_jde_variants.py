@@ -399,3 +399,19 @@ def test_a_change_order_s_lines_are_read_with_its_contract_id():
     assert asked == {"commitment_id": "881234", "project_id": 55}
     assert isinstance(record, Mapped) and record.depends_on == "procore_jde:purchase_order:procore:881234"
     assert record.body["Lines"][0]["Unit_Cost"] == "-250.0000"
+
+
+def test_an_invoice_line_naming_only_its_cost_code_id_is_costed_through_the_project_s_cost_codes():
+    """Procore's G703 lines carry ``cost_code_id`` (no ``cost_code`` object, as the sandbox renders):
+    resolved through ``/cost_codes?project_id=`` (reference 2.7: id, full_code), read once."""
+
+    class Reads(_Lines):
+        def rows_of(self, path: str, params: Any, *, what: str) -> list[dict]:
+            self.paths.append(path)
+            return [{"id": 3, "full_code": "03-100"}, {"id": "4", "full_code": "09-300"}]
+
+    reads = Reads([])
+    lines = [{"id": 1, "cost_code_id": 3}, {"id": 2, "cost_code_id": "4"}, {"id": 3, "cost_code_id": None}]
+    out = list(reads.with_invoice_cost_codes(55, 1280646, lines))
+    assert [line["_cost_code"] for line in out] == ["03-100", "09-300", None]
+    assert reads.paths == ["/rest/v1.0/cost_codes"] and not reads.gets
