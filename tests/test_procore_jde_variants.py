@@ -272,11 +272,18 @@ class _Lines(OrderLineReads):
 
     company_id, max_pages, pages = 4264807, 10, 0
 
-    def __init__(self, rows: list[dict], kind: str = "WorkOrderContract") -> None:
+    def __init__(
+        self, rows: list[dict], kind: str = "WorkOrderContract", change_order_items: list[dict] | None = None
+    ) -> None:
         self.rows, self.kind, self.paths, self.gets = rows, kind, [], []
+        self.change_order_items = change_order_items  # None: the endpoint answers 404
 
     def rows_of(self, path: str, params: Any, *, what: str) -> list[dict]:
         self.paths.append(path)
+        if path.endswith("/change_order_items"):
+            if self.change_order_items is None:
+                raise ProcoreNotFoundError("Not Found", status=404)
+            return [dict(row) for row in self.change_order_items]
         return [dict(row) for row in self.rows]
 
     def get(self, entity: str, id: Any, *, project_id: Any = None) -> dict:
@@ -405,13 +412,31 @@ def test_an_invoice_line_naming_only_its_cost_code_id_is_costed_through_the_proj
     """Procore's G703 lines carry ``cost_code_id`` (no ``cost_code`` object, as the sandbox renders):
     resolved through ``/cost_codes?project_id=`` (reference 2.7: id, full_code), read once."""
 
-    class Reads(_Lines):
-        def rows_of(self, path: str, params: Any, *, what: str) -> list[dict]:
-            self.paths.append(path)
-            return [{"id": 3, "full_code": "03-100"}, {"id": "4", "full_code": "09-300"}]
-
-    reads = Reads([])
+    reads = _Lines(
+        [{"id": 3, "full_code": "03-100"}, {"id": "4", "full_code": "09-300"}], change_order_items=[]
+    )
     lines = [{"id": 1, "cost_code_id": 3}, {"id": 2, "cost_code_id": "4"}, {"id": 3, "cost_code_id": None}]
     out = list(reads.with_invoice_cost_codes(55, 1280646, lines))
     assert [line["_cost_code"] for line in out] == ["03-100", "09-300", None]
-    assert reads.paths == ["/rest/v1.0/cost_codes"] and not reads.gets
+    assert reads.paths == ["/rest/v1.0/cost_codes", "/rest/v1.0/requisitions/1280646/change_order_items"]
+    assert not reads.gets
+
+
+def test_an_invoice_s_change_order_items_are_its_lines_too_on_their_own_cost_codes():
+    """Reference 2.5 lists /requisitions/{id}/change_order_items beside contract_items (the sandbox always
+    answers []): an invoice billing an approved change order must voucher it; its line_item_id is not a
+    schedule of values line, so it is never costed through one."""
+    codes = [{"id": 3, "full_code": "03-100"}, {"id": 9, "full_code": "09-300"}]
+    item = {"id": 77, "cost_code_id": 9, "line_item_id": 7, "work_completed_this_period": "250.00"}
+    reads = _Lines(codes, change_order_items=[item, {"id": 78, "line_item_id": 7}])
+    out = list(reads.with_invoice_cost_codes(55, 1280646, [{"id": 1, "cost_code_id": 3}]))
+    assert [(r["id"], r.get("_item_kind"), r["_cost_code"]) for r in out] == [
+        (1, None, "03-100"),
+        (77, "change_order", "09-300"),
+        (78, "change_order", None),
+    ]
+    assert not reads.gets  # no commitment line was looked up for the change order items
+    without = _Lines(codes, change_order_items=None)  # a Procore without the endpoint: none, no failure
+    assert [
+        r["id"] for r in without.with_invoice_cost_codes(55, 1280646, [{"id": 1, "cost_code_id": 3}])
+    ] == [1]

@@ -379,10 +379,13 @@ class OrderLineReads:
     def with_invoice_cost_codes(
         self, project_id: int, requisition_id: int, rows: Iterable[dict[str, Any]]
     ) -> Iterator[dict[str, Any]]:
-        """Invoice lines (``/requisitions/{id}/contract_items``) with ``_cost_code`` / ``_cost_code_id``:
-        the line's own cost code, else that of the commitment line it bills (``line_item_id``; the
-        sandbox's field, unconfirmed: the reference lists only the amounts of these lines). The
-        invoice is read (for its commitment) only when a line needs that fallback."""
+        """The invoice's lines: ``rows`` (its ``/requisitions/{id}/contract_items``), then its change order
+        items (``requisition_change_order_items``), each with ``_cost_code`` / ``_cost_code_id``.
+
+        A contract item's cost code is its own, else that of the commitment line it bills
+        (``line_item_id``; the sandbox's field, unconfirmed: the reference lists only the amounts of these
+        lines). The invoice is read (for its commitment) only when a line needs that fallback. A change
+        order item keeps its own cost code only: its ``line_item_id`` is not a schedule of values line."""
         contract: tuple[int, str | None] | None = None
         for row in rows:
             row["_cost_code_id"] = as_int(own_cost_code_id(row))
@@ -400,4 +403,32 @@ class OrderLineReads:
                     if row["_cost_code_id"] is None:
                         row["_cost_code_id"] = line.get("_cost_code_id")
             row["_cost_code"] = code
+            yield row
+        yield from self.requisition_change_order_items(project_id, requisition_id)
+
+    def requisition_change_order_items(
+        self, project_id: int, requisition_id: int | str
+    ) -> Iterator[dict[str, Any]]:
+        """The invoice's change order items: ``GET /rest/v1.0/requisitions/{id}/change_order_items``
+        (reference §2.5 lists it beside ``contract_items``, with the same amounts: an invoice bills approved
+        change orders there, and its ``summary.current_payment_due`` includes them). Each row is tagged
+        ``_item_kind = "change_order"`` with ``_cost_code`` / ``_cost_code_id`` from its own cost code.
+
+        A 404 (a Procore without the endpoint) reads as none: the voucher is still checked against
+        ``current_payment_due``, so work billed there and not read is refused, never dropped silently."""
+        pid, rid = int(project_id), int(requisition_id)
+        try:
+            rows = list(
+                self.rows_of(  # type: ignore[attr-defined]
+                    f"{API}/requisitions/{rid}/change_order_items",
+                    {"project_id": pid},
+                    what=f"list change order items of requisition {rid} of project {pid}",
+                )
+            )
+        except ProcoreNotFoundError:
+            return
+        for row in rows:
+            row["_item_kind"] = "change_order"
+            row["_cost_code_id"] = own_cost_code_id(row)
+            row["_cost_code"] = self.resolve_cost_code(pid, row)
             yield row
