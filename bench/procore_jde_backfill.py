@@ -75,15 +75,17 @@ def main() -> None:
     workdir = tempfile.TemporaryDirectory()
     jde_port, procore_port = _port(), _port()
     jde_db = _fresh_jde_database(data, args.scale, Path(workdir.name))
+    procore_db = Path(workdir.name) / "procore.sqlite"
     jde = _serve("connector_sandbox.jde_ais", jde_port, args.scale, ["--db-path", str(jde_db)])
-    procore = _serve("connector_sandbox.procore", procore_port, args.scale, [])
+    procore = _serve("connector_sandbox.procore", procore_port, args.scale, ["--db-path", str(procore_db)])
     try:
         jde_root, procore_url = f"http://127.0.0.1:{jde_port}", f"http://127.0.0.1:{procore_port}"
         _wait(f"{jde_root}/jderest/defaultconfig", jde)
         _wait(f"{procore_url}/sandbox/state", procore)
+        linked = link_vendors_to_jde(procore_db, jde_db)
         _latency(jde_root, args.jde_latency_ms)
         _latency(procore_url, args.procore_latency_ms)
-        report = _run(args, f"{jde_root}/jderest", procore_url)
+        report = _run(args, f"{jde_root}/jderest", procore_url, linked)
         print(json.dumps(report, indent=2, default=str))
         print()
         print(markdown(report))
@@ -92,6 +94,37 @@ def main() -> None:
             proc.terminate()
             proc.wait(timeout=30)
         workdir.cleanup()
+
+
+def link_vendors_to_jde(procore_db: Path, jde_db: Path) -> int:
+    """Point the Procore vendors that carry a JDE link (``origin_id`` ``JDE-V-<AN8>``) at real JDE suppliers.
+
+    The two simulators are seeded independently: Procore's links name AN8s 10000, 10003, ... that JDE's
+    address book does not have at scale 1 (its suppliers are numbered from about 1191), so every linked
+    vendor would be refused ("JDE's address book (F0101) has no supplier ...") and the vendors step would
+    stop on its blocking check. In a real company those links were written by an earlier sync and name real
+    suppliers. So before anything is measured the links are renumbered, in vendor id order, to JDE's
+    suppliers in AN8 order, straight in the Procore simulator's SQLite file: through the API the PATCH would
+    restamp every vendor ``updated_at`` today and take them out of the backfilled range. Nothing else is
+    changed (the over-long ``origin_id`` of the seed stays as it is). Returns how many were renumbered."""
+    import sqlite3
+
+    with sqlite3.connect(jde_db) as jde:
+        an8s = [row[0] for row in jde.execute("SELECT AN8 FROM F0401 ORDER BY AN8")]
+    with sqlite3.connect(procore_db, timeout=30) as procore:
+        linked = [
+            row[0]
+            for row in procore.execute(
+                "SELECT id FROM vendors WHERE origin_id GLOB 'JDE-V-[0-9]*' "
+                "AND length(origin_id) < 20 ORDER BY id"
+            )
+        ]
+        pairs = list(zip(linked, an8s, strict=False))
+        procore.executemany(
+            "UPDATE vendors SET origin_id = ?, origin_code = ? WHERE id = ?",
+            [(f"JDE-V-{an8}", str(an8), vendor) for vendor, an8 in pairs],
+        )
+    return len(pairs)
 
 
 def _latency(root: str, ms: int) -> None:
@@ -289,7 +322,7 @@ def _resources(jde_url: str, procore_url: str, folder: str) -> dict[str, Any]:
     }
 
 
-def _run(args: argparse.Namespace, jde_url: str, procore_url: str) -> dict[str, Any]:
+def _run(args: argparse.Namespace, jde_url: str, procore_url: str, linked: int) -> dict[str, Any]:
     from dagster import instance_for_test, materialize
 
     from connector_resources.ledger import Ledger
@@ -309,6 +342,7 @@ def _run(args: argparse.Namespace, jde_url: str, procore_url: str) -> dict[str, 
         "procore_limits": limits,
         "load_average_before": [round(x, 1) for x in os.getloadavg()],
         "mapping_tables": tables,
+        "procore_vendors_linked_to_jde_suppliers": linked,
         "flows": [s.flow for s in found.flows],
     }
     calls = CallLog()
@@ -490,7 +524,9 @@ def markdown(report: dict[str, Any]) -> str:
         f"Procore latency {report['procore_latency_ms']} ms with its default limits (spike "
         f"{limits['spike_limit']}/{limits['spike_window_seconds']:g} s, hourly {limits['hourly_limit']}/h), "
         f"JDE latency {report['jde_latency_ms']} ms; load average {report['load_average_before'][0]} before, "
-        f"{report.get('load_average_after', ['?'])[0]} after (2 cores, other helpers' work included).",
+        f"{report.get('load_average_after', ['?'])[0]} after (2 cores, other helpers' work included). "
+        f"{report['procore_vendors_linked_to_jde_suppliers']} Procore vendors' JDE links were first "
+        "pointed at real JDE suppliers (the simulators are seeded apart).",
         "",
         "| figure | backfill |",
         "|---|---|",
