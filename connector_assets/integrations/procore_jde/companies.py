@@ -111,3 +111,15 @@ def vendor_companies(ledger: Ledger) -> dict[str, int]:
     with ledger.read_transaction() as conn:
         rows = conn.execute(query).all()
     return {stream[len(prefix) :]: company for stream, value in rows if (company := _company(value))}
+
+
+VENDOR_HOLD = f"{INTEGRATION}:vendor:procore:"  # VENDORS_FLOW.dependency_key("") (no import cycle)
+
+
+def remember_held_vendor(ledger: Ledger, record: Mapped | Rejected, company: int) -> None:
+    """An order or voucher held on its vendor: the vendor is in the record's company (a commitment's
+    vendor is its company's), kept so the vendors flow reads the awaited vendor there even when the
+    vendor was not staged (unchanged) that day."""
+    depends = getattr(record, "depends_on", None) or ""
+    if depends.startswith(VENDOR_HOLD):
+        remember_vendor_company(ledger, depends[len(VENDOR_HOLD) :], company)

@@ -32,6 +32,13 @@ from pandera.typing import Series
 
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
+from connector_assets.integrations.procore_jde.companies import (
+    first_company,
+    queued_companies,
+    record_company,
+    remember_held_vendor,
+    tagged,
+)
 from connector_assets.integrations.procore_jde.cost_codes import COST_CODES, PROJECTS, CostCodeMap
 from connector_assets.integrations.procore_jde.integration import INTEGRATION, ROUTE
 from connector_assets.integrations.procore_jde.order_mappers import (
@@ -207,10 +214,34 @@ def map_purchase_orders(context: Any, partition: str | None) -> Iterator[Mapped 
         wanted.setdefault(commitment_id, project_id)
     if not wanted:
         return
+    procore = context.resources.procore
+    companies = commitment_companies(
+        staged_records(staging, REQUISITIONS_ASSET, partition),
+        staged_records(staging, COMMITMENTS_ASSET, partition),
+        first_company(procore),
+    )
     books = CostCodeMap.load(staging)
-    with context.resources.procore.session() as session:
+    with procore.company_sessions() as sessions:
         for commitment_id, project_id in wanted.items():
-            yield commitment_record(session, ledger, books, commitment_id, project_id)
+            company = companies.get(commitment_id) or first_company(procore)
+            record = commitment_record(sessions.session(company), ledger, books, commitment_id, project_id)
+            remember_held_vendor(ledger, record, company)
+            yield tagged(record, company)
+
+
+def commitment_companies(
+    requisitions: Iterable[Mapping[str, Any]], commitments: Iterable[Mapping[str, Any]], default: int
+) -> dict[str, int]:
+    """Commitment id -> the Procore company of the staged requisition or commitment naming it (a
+    commitment's requisitions are in its company)."""
+    found: dict[str, int] = {}
+    for requisition in requisitions:
+        if requisition.get("commitment_id") is not None:
+            found.setdefault(str(requisition["commitment_id"]), record_company(requisition, default))
+    for commitment in commitments:
+        if commitment.get("id") is not None:
+            found.setdefault(str(commitment["id"]), record_company(commitment, default))
+    return found
 
 
 def queued_projects(ledger: Ledger, flow: str, keys: Iterable[str]) -> dict[str, int | None]:
@@ -234,9 +265,16 @@ def remap_purchase_orders(context: Any, keys: list[str]) -> Iterator[Mapped | Re
     books = CostCodeMap.today(staging)
     ledger = context.resources.ledger.get()
     projects = queued_projects(ledger, "purchase_orders", keys)
-    with context.resources.procore.session() as session:
+    procore = context.resources.procore
+    companies = queued_companies(ledger, "purchase_orders", keys, first_company(procore))
+    with procore.company_sessions() as sessions:
         for commitment_id in keys:
-            yield commitment_record(session, ledger, books, commitment_id, projects.get(commitment_id))
+            company = companies[commitment_id]
+            record = commitment_record(
+                sessions.session(company), ledger, books, commitment_id, projects.get(commitment_id)
+            )
+            remember_held_vendor(ledger, record, company)
+            yield tagged(record, company)
 
 
 PURCHASE_ORDERS_FLOW = ROUTE.flow(

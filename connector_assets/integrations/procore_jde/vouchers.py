@@ -39,6 +39,13 @@ from typing import Any
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected, replay_handler
 from connector_assets.flows.replay_resources import resources_from_settings
+from connector_assets.integrations.procore_jde.companies import (
+    first_company,
+    queued_companies,
+    record_company,
+    remember_held_vendor,
+    tagged,
+)
 from connector_assets.integrations.procore_jde.cost_codes import COST_CODES, PROJECTS, CostCodeMap
 from connector_assets.integrations.procore_jde.integration import INTEGRATION, ROUTE
 from connector_assets.integrations.procore_jde.purchase_orders import (
@@ -59,6 +66,7 @@ from connector_assets.integrations.procore_jde.voucher_mappers import (
 from connector_assets.jde import targets
 from connector_assets.jde.purchase_orders import PO_HEADER_TABLE
 from connector_assets.jde.tables import GL_ACCOUNTS
+from connector_assets.procore_sources import COMPANY_FIELD
 from connector_assets.saas import saas_daily_partitions
 from connector_resources import settings
 from connector_resources.ledger import Ledger
@@ -217,15 +225,33 @@ def payment_due(requisition: Mapping[str, Any]) -> Any:
     return None if due is None or str(due).strip() == "" else due
 
 
+class VoucherReaders:
+    """One ``VoucherReader`` per Procore company, each on that company's session of the step's
+    ``CompanySessions``: a requisition, its commitment and its vendor are read in the requisition's company
+    (``_procore_company_id``; none: the first company)."""
+
+    def __init__(self, sessions: Any, ledger: Ledger, costs: CostCodeMap, default: int) -> None:
+        self.sessions, self.ledger, self.costs, self.default = sessions, ledger, costs, default
+        self.readers: dict[int, VoucherReader] = {}
+
+    def __call__(self, requisition: Mapping[str, Any]) -> tuple[int, VoucherReader]:
+        company = record_company(requisition, self.default)
+        if company not in self.readers:
+            self.readers[company] = VoucherReader(self.sessions.session(company), self.ledger, self.costs)
+        return company, self.readers[company]
+
+
 def _records(
-    reader: VoucherReader,
+    readers: VoucherReaders | VoucherReader,
     requisitions: Iterable[tuple[dict[str, Any], datetime]],
     *,
     run_id: str | None,
     partition: str | None,
 ) -> Iterator[Mapped | Rejected]:
-    """Each requisition mapped; a skip (nothing payable) is audited here and not passed on."""
+    """Each requisition mapped in its company; a skip (nothing payable) is audited here and not passed on."""
     for requisition, updated_at in requisitions:
+        # One reader (a test's): the records are not tagged with a company.
+        company, reader = readers(requisition) if isinstance(readers, VoucherReaders) else (None, readers)
         record = reader.record(requisition, updated_at)
         if isinstance(record, Skipped):
             reader.ledger.audit(
@@ -241,7 +267,11 @@ def _records(
                 partition_key=partition,
             )
             continue
-        yield record
+        if company is None:
+            yield record
+            continue
+        remember_held_vendor(reader.ledger, record, company)
+        yield tagged(record, company)
 
 
 def map_vouchers(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
@@ -256,9 +286,10 @@ def map_vouchers(context: Any, partition: str | None) -> Iterator[Mapped | Rejec
         return
     costs = CostCodeMap.load(staging)
     ledger = context.resources.ledger.get()
-    with context.resources.procore.session() as session:
-        reader = VoucherReader(session, ledger, costs)
-        yield from _records(reader, requisitions, run_id=context.run.run_id, partition=partition)
+    procore = context.resources.procore
+    with procore.company_sessions() as sessions:
+        readers = VoucherReaders(sessions, ledger, costs, first_company(procore))
+        yield from _records(readers, requisitions, run_id=context.run.run_id, partition=partition)
 
 
 def remap_vouchers(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
@@ -272,24 +303,30 @@ def remap_vouchers(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]
     ledger = resources.ledger.get()
     projects = queued_projects(ledger, VOUCHERS_FLOW.name, keys)
     approved = statuses("ML_PROCORE_JDE_APPROVED_STATUSES")
-    with resources.procore.session() as session:
-        reader = VoucherReader(session, ledger, costs)
+    companies = queued_companies(ledger, VOUCHERS_FLOW.name, keys, first_company(resources.procore))
+    with resources.procore.company_sessions() as sessions:
+        readers = VoucherReaders(sessions, ledger, costs, first_company(resources.procore))
         found: list[tuple[dict[str, Any], datetime]] = []
         for key in keys:
+            company = companies[key]
             try:
-                requisition = session.get("requisitions", key, project_id=projects.get(key))
+                requisition = sessions.session(company).get("requisitions", key, project_id=projects.get(key))
             except ProcoreNotFoundError as exc:
-                yield Rejected(key, f"requisition {key} cannot be read from Procore ({exc})")
+                yield tagged(Rejected(key, f"requisition {key} cannot be read from Procore ({exc})"), company)
                 continue
             if str(requisition.get("status") or "").lower() not in approved:
-                yield Rejected(
-                    key,
-                    f"requisition {key} is {requisition.get('status')!r} in Procore now, not approved: no "
-                    "voucher; abandon this item if that is right",
+                yield tagged(
+                    Rejected(
+                        key,
+                        f"requisition {key} is {requisition.get('status')!r} in Procore now, not approved: "
+                        "no voucher; abandon this item if that is right",
+                    ),
+                    company,
                 )
                 continue
+            requisition = {**requisition, COMPANY_FIELD: company}  # read in its company, mapped in it
             found.append((requisition, requisition.get("_updated_at") or datetime.now().astimezone()))
-        yield from _records(reader, found, run_id=None, partition=None)
+        yield from _records(readers, found, run_id=None, partition=None)
 
 
 VOUCHERS_FLOW = ROUTE.flow(
