@@ -24,6 +24,7 @@ from connector_assets.integrations.jde_coupa.suppliers import (
 from connector_assets.jde.assets import jde_assets
 from connector_resources.bill import BillResource
 from connector_resources.ledger import schema
+from connector_resources.procore import ProcoreResource
 from connector_resources.replay import _handlers, register_replay_handler, release_synced, replay_items
 
 DAY = (date.today() - timedelta(days=21)).isoformat()  # the JDE sandbox's busy mass-update day
@@ -115,9 +116,13 @@ def test_each_flow_writes_in_its_target_systems_pool_limited_to_one_step():
     # Each flow's target system, from its spec (JDE -> Coupa writes Coupa, Coupa -> JDE writes JDE, ...).
     target = {name: FLOW_SPECS[name.removesuffix("_written")].target_system.lower() for name in written}
     # BILL writes share BILL's organization pool with its reads (one BILL step at a time, 3 requests each:
-    # connector_resources.bill.resource); every other target has its write_<system> pool.
-    bill_pool = BillResource.from_settings().concurrency_pool
-    expected = {t: bill_pool if t == "bill" else f"write_{t}" for t in target.values()}
+    # connector_resources.bill.resource), Procore writes the app's pool procore_<client id> (its limits are
+    # per app, whatever the company); every other target has its write_<system> pool.
+    shared = {
+        "bill": BillResource.from_settings().concurrency_pool,
+        "procore": ProcoreResource.from_settings().concurrency_pool,
+    }
+    expected = {t: shared.get(t, f"write_{t}") for t in target.values()}
     assert all(pool == expected[target[name]] for name, pool in written.items()), written
     assert written["jde_coupa_suppliers_written"] == write_pool(SUPPLIERS_FLOW)
     with instance_for_test() as instance:

@@ -19,6 +19,7 @@ from typing import Any
 
 from connector_assets.flows.core import FlowSpec, Mapped
 from connector_assets.integrations.procore_jde import vendor_sync
+from connector_assets.integrations.procore_jde.companies import QUEUED_FIELD, first_company, vendor_company
 from connector_assets.integrations.procore_jde.integration import INTEGRATION
 from connector_assets.integrations.procore_jde.vendor_mappers import BANK_KEY, bank_fields, bank_numbers
 from connector_assets.jde import targets
@@ -34,9 +35,21 @@ class ProcoreJdeSuppliers(targets.Suppliers):
 
     source_label = "Procore"
 
-    def __init__(self, *args: Any, procore: Any = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, procore: Any = None, procore_sessions: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.procore = procore
+        self.procore_sessions = procore_sessions  # the step's CompanySessions: one session per company
+
+    def _vendor(self, record: Mapped) -> dict[str, Any]:
+        """The vendor read by id in its company (the mapped record's, else the ledger's, else the first)."""
+        assert self.ledger is not None
+        company = record.natural_key.get(QUEUED_FIELD) or vendor_company(
+            self.ledger, record.source_key, first_company(self.procore)
+        )
+        if self.procore_sessions is not None:
+            return self.procore_sessions.session(int(company)).get("vendors", record.source_key)
+        with self.procore.session(int(company)) as session:
+            return session.get("vendors", record.source_key)
 
     def find(self, record: Mapped) -> str | None:
         an8 = record.natural_key.get("an8")
@@ -45,8 +58,7 @@ class ProcoreJdeSuppliers(targets.Suppliers):
     def _inputs(self, record: Mapped) -> dict[str, Any]:
         inputs = {k: v for k, v in record.body.items() if k not in (BANK_KEY, "Address_Number")}
         if BANK_KEY in record.body:
-            with self.procore.session() as session:
-                vendor = session.get("vendors", record.source_key)
+            vendor = self._vendor(record)
             routing, account = bank_numbers(vendor, bank_fields())
             for number in (routing, account):
                 register_secret(number)  # masked in any log or error text from here on
@@ -93,5 +105,7 @@ def open_suppliers(
     spec: FlowSpec, jde: Any, procore: Any, ledger: Ledger, run_id: str | None, partition: str | None
 ) -> Iterator[ProcoreJdeSuppliers]:
     """The target on one JDE session, for the run's (or a replay's) ledger."""
-    with jde.session() as session:
-        yield ProcoreJdeSuppliers(session, ledger, run_id, partition, spec, procore=procore)
+    with jde.session() as session, procore.company_sessions() as procore_sessions:
+        yield ProcoreJdeSuppliers(
+            session, ledger, run_id, partition, spec, procore=procore, procore_sessions=procore_sessions
+        )

@@ -27,6 +27,12 @@ from typing import Any
 from connector_assets.flows.assets import awaited_keys, build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.integrations.procore_jde import vendor_sync
+from connector_assets.integrations.procore_jde.companies import (
+    QUEUED_FIELD,
+    first_company,
+    tagged,
+    vendor_company,
+)
 from connector_assets.integrations.procore_jde.integration import INTEGRATION, SUPPLIERS_ROUTE
 from connector_assets.integrations.procore_jde.vendor_mappers import (
     ProcoreVendorRecord,
@@ -39,6 +45,7 @@ from connector_assets.jde.extract import build_table_asset
 from connector_assets.jde.supplier_details import EMAIL_TABLE, PHONE_TABLE, supplier_details
 from connector_assets.jde.tables import ADDRESS_BOOK, SUPPLIER_ADDRESSES, SUPPLIERS
 from connector_resources.ledger import Ledger
+from connector_resources.procore import ProcoreResource
 from connector_resources.redaction import get_logger
 
 log = get_logger(__name__)
@@ -77,11 +84,15 @@ def supplier_records(
         due.append((an8, vendor_id, since, edited))
     if not due:
         return
-    with procore.session() as session:
+    default = first_company(procore)
+    with procore.company_sessions() as sessions:
         for an8, vendor_id, since, edited in due:
+            # The vendor's company: kept in the ledger when its staged record was mapped (the supplier
+            # comes from JDE and names none); a vendor linked before several companies: the first.
+            company = vendor_company(ledger, vendor_id, default)
             verdict = vendor_sync.Verdict(True)
             if since is not None:
-                vendor = session.get("vendors", vendor_id)
+                vendor = sessions.session(company).get("vendors", vendor_id)
                 procore_at = vendor_sync.parse_procore_stamp(vendor.get("updated_at"))
                 verdict = vendor_sync.decide("JDE", edited, "Procore", procore_at, since)
             if not verdict.writes:
@@ -105,7 +116,7 @@ def supplier_records(
                     record.fields,
                     {**record.natural_key, "conflict": verdict.conflict},
                 )
-            yield record
+            yield tagged(record, company)
 
 
 def _staged_numbers(staging: Any, partition: str | None) -> set[int]:
@@ -137,10 +148,19 @@ def remap_suppliers(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected
 
 class ProcoreVendorPatches:
     """The Procore side of ``suppliers``: the linked vendor is found by the ledger's link (``vendor_id``),
-    patched with what differs, never created; the pair's sync time is advanced after each write."""
+    patched with what differs, never created, in its own company (the record's ``procore_company_id``,
+    else the ledger's, else the first: ``sessions`` is the step's ``CompanySessions``); the pair's sync
+    time is advanced after each write."""
 
-    def __init__(self, session: Any, ledger: Ledger, run_id: str | None) -> None:
-        self.session, self.ledger, self.run_id = session, ledger, run_id
+    def __init__(self, sessions: Any, ledger: Ledger, run_id: str | None, default_company: int) -> None:
+        self.sessions, self.ledger, self.run_id = sessions, ledger, run_id
+        self.default_company = default_company
+
+    def _session(self, target_id: str, record: Mapped) -> Any:
+        company = record.natural_key.get(QUEUED_FIELD) or vendor_company(
+            self.ledger, target_id, self.default_company
+        )
+        return self.sessions.session(int(company))
 
     def find(self, record: Mapped) -> str | None:
         return str(record.natural_key["vendor_id"])
@@ -152,10 +172,11 @@ class ProcoreVendorPatches:
         )
 
     def update(self, target_id: str, record: Mapped) -> None:
-        vendor = self.session.get("vendors", target_id)
+        session = self._session(target_id, record)
+        vendor = session.get("vendors", target_id)
         changes = vendor_differences(vendor, record.body)
         if changes:
-            self.session.update_vendor(target_id, json.loads(json.dumps(changes)))
+            session.update_vendor(target_id, json.loads(json.dumps(changes)))
         vendor_sync.mark_synced(self.ledger, target_id)
         if record.natural_key.get("conflict"):
             self.ledger.audit(
@@ -174,8 +195,8 @@ class ProcoreVendorPatches:
 
 @contextmanager
 def open_vendor_patches(procore: Any, ledger: Ledger, run_id: str | None):
-    with procore.session() as session:
-        yield ProcoreVendorPatches(session, ledger, run_id)
+    with procore.company_sessions() as sessions:
+        yield ProcoreVendorPatches(sessions, ledger, run_id, first_company(procore))
 
 
 def _patches_for_run(context: Any):
@@ -192,6 +213,9 @@ SUPPLIERS_FLOW = SUPPLIERS_ROUTE.flow(
     # F0116 is staged outside JDE_TABLES, so ping learns of it here; F0401 / F0101 come from the lineage.
     reads={"JDE": (SUPPLIER_ADDRESSES.table, PHONE_TABLE, EMAIL_TABLE), "procore": ("vendors",)},
     writes={"procore": ("vendors",)},
+    # The app's pool (limit 1), shared with the Procore source reads and the origin mark: Procore's limits
+    # are per app, whatever the company.
+    write_pool=ProcoreResource.from_settings().concurrency_pool,
 )
 
 SUPPLIER_SOURCES = (SUPPLIERS.asset, ADDRESS_BOOK.asset, SUPPLIER_ADDRESSES.asset)

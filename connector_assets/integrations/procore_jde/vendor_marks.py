@@ -28,10 +28,11 @@ from dagster import (
 from connector_assets.flows.assets import flow_backfill_policy
 from connector_assets.flows.core import FlowSpec
 from connector_assets.integrations.procore_jde import vendor_sync
+from connector_assets.integrations.procore_jde.companies import first_company, vendor_company
 from connector_assets.integrations.procore_jde.integration import INTEGRATION
 from connector_assets.integrations.procore_jde.vendor_mappers import format_origin, origin_format
 from connector_resources.ledger import Ledger
-from connector_resources.procore import ProcoreConflictError
+from connector_resources.procore import ProcoreConflictError, ProcoreResource
 from connector_resources.redaction import redact
 
 MARK_BATCH = 1000  # vendors marked per run at most; the rest wait for the next run
@@ -92,8 +93,12 @@ def mark_origin(spec: FlowSpec, session: Any, ledger: Ledger, xref: Any, fmt: st
     return "marked"
 
 
-def mark_written_vendors(spec: FlowSpec, session: Any, ledger: Ledger, run_id: str | None) -> dict[str, Any]:
-    """Mark every vendor the ledger shows written to JDE and not yet marked; counts and failures."""
+def mark_written_vendors(
+    spec: FlowSpec, sessions: Any, ledger: Ledger, run_id: str | None, default_company: int
+) -> dict[str, Any]:
+    """Mark every vendor the ledger shows written to JDE and not yet marked, each in its own Procore
+    company (``sessions``: the step's ``CompanySessions``; the company the ledger keeps for the vendor,
+    else ``default_company``, the first); counts and failures."""
     fmt = origin_format()
     pending = ledger.written_unmarked(
         INTEGRATION,
@@ -108,6 +113,7 @@ def mark_written_vendors(spec: FlowSpec, session: Any, ledger: Ledger, run_id: s
     failures: dict[str, str] = {}
     for xref in pending:
         try:
+            session = sessions.session(vendor_company(ledger, xref.source_key, default_company))
             counts[mark_origin(spec, session, ledger, xref, fmt, run_id)] += 1
         except Exception as exc:  # noqa: BLE001 - one vendor's failure must not stop the others
             failures[xref.source_key] = redact(str(exc))
@@ -125,7 +131,7 @@ def build_vendor_marks(spec: FlowSpec, partitions_def: PartitionsDefinition) -> 
         deps=[AssetKey(f"{spec.flow}_written")],
         required_resource_keys={"procore", "ledger"},
         backfill_policy=flow_backfill_policy(partitions_def),
-        pool="write_procore",
+        pool=ProcoreResource.from_settings().concurrency_pool,  # the app's pool: Procore's limits are per app
         description="Procore vendors written to JDE (by any run or replay) and not yet marked get "
         "origin_id and origin_code (the JDE address number). A vendor whose origin_id another integration "
         "owns keeps its link in the ledger only. Fails, after trying every one, if a mark failed: a rerun "
@@ -133,8 +139,9 @@ def build_vendor_marks(spec: FlowSpec, partitions_def: PartitionsDefinition) -> 
     )
     def vendors_marked(context: AssetExecutionContext) -> MaterializeResult:
         ledger: Ledger = context.resources.ledger.get()
-        with context.resources.procore.session() as session:
-            outcome = mark_written_vendors(spec, session, ledger, context.run.run_id)
+        procore = context.resources.procore
+        with procore.company_sessions() as sessions:
+            outcome = mark_written_vendors(spec, sessions, ledger, context.run.run_id, first_company(procore))
         failures: dict[str, str] = outcome.pop("failures")
         metadata = {**outcome, "failed": len(failures)}
         if failures:

@@ -34,6 +34,14 @@ from connector_assets.flows.assets import awaited_keys, build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected, replay_handler
 from connector_assets.flows.replay_resources import resources_from_settings
 from connector_assets.integrations.procore_jde import vendor_sync
+from connector_assets.integrations.procore_jde.companies import (
+    first_company,
+    queued_companies,
+    record_company,
+    remember_vendor_company,
+    tagged,
+    vendor_company,
+)
 from connector_assets.integrations.procore_jde.integration import INTEGRATION, ROUTE
 from connector_assets.integrations.procore_jde.supplier_target import open_suppliers
 from connector_assets.integrations.procore_jde.vendor_mappers import (
@@ -51,6 +59,7 @@ from connector_assets.jde import targets
 from connector_assets.jde.lookup import browse_in
 from connector_assets.jde.supplier_details import EMAIL_TABLE, PHONE_TABLE
 from connector_assets.jde.tables import SUPPLIER_ADDRESSES, SUPPLIERS
+from connector_assets.procore_sources import COMPANY_FIELD
 from connector_assets.saas import saas_daily_partitions
 from connector_resources import settings
 from connector_resources.ledger import Ledger, QueueItem
@@ -100,8 +109,12 @@ def _audit_conflict(
     )
 
 
-def vendor_records(ledger: Ledger, jde: Any, vendors: list[dict[str, Any]]) -> Iterator[Mapped | Rejected]:
-    """``vendors`` (Procore records) as supplier records: matched, checked against JDE, conflicts decided."""
+def vendor_records(
+    ledger: Ledger, jde: Any, vendors: list[dict[str, Any]], default_company: int | None = None
+) -> Iterator[Mapped | Rejected]:
+    """``vendors`` (Procore records) as supplier records: matched, checked against JDE, conflicts decided;
+    each kept with its Procore company (``_procore_company_id``, else ``default_company``) when one is
+    given, for the bank read at write time and a replay."""
     if not vendors:
         return  # no JDE session opened for an empty day
     fmt, company, bank = origin_format(), settings.value(COMPANY_SETTING).strip(), bank_fields()
@@ -146,30 +159,52 @@ def vendor_records(ledger: Ledger, jde: Any, vendors: list[dict[str, Any]]) -> I
                 {**record.natural_key, "conflict": verdict.conflict},
                 record.depends_on,
             )
-        yield record
+        yield record if default_company is None else tagged(record, record_company(vendor, default_company))
 
 
-def _vendors_by_id(procore: Any, keys: Iterable[str]) -> list[dict[str, Any]]:
-    with procore.session() as session:
-        return [session.get("vendors", key) for key in keys]
+def _vendors_by_id(
+    procore: Any, ledger: Ledger, keys: Iterable[str], queued: dict[str, int] | None = None
+) -> list[dict[str, Any]]:
+    """The vendors read by id, each in its company (the queued item's, else the one the ledger keeps,
+    else the first), on one session per company; each read record says its company as a staged one does."""
+    default = first_company(procore)
+    found: list[dict[str, Any]] = []
+    with procore.company_sessions() as sessions:
+        for key in keys:
+            company = (queued or {}).get(key) or vendor_company(ledger, key, default)
+            found.append({**sessions.session(company).get("vendors", key), COMPANY_FIELD: company})
+    return found
+
+
+def remember_companies(ledger: Ledger, vendors: Iterable[dict[str, Any]]) -> None:
+    """Keep each staged vendor's company in the ledger (the mark, the bank read, the JDE -> Procore PATCH
+    and later days find it there); a vendor staged without one is the first company's, nothing kept."""
+    for vendor in vendors:
+        if vendor.get(COMPANY_FIELD) is not None and vendor.get("id") is not None:
+            remember_vendor_company(ledger, str(vendor["id"]), int(vendor[COMPANY_FIELD]))
 
 
 def map_vendors(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
     """The partition's changed Procore vendors, and those held records wait for, as JDE suppliers."""
     resources = context.resources
+    ledger = resources.ledger.get()
     vendors = [json.loads(row["record"]) for row in resources.staging.read_rows(STAGED_VENDORS, partition)]
+    remember_companies(ledger, vendors)
     seen = {str(v["id"]) for v in vendors}
     awaited = [k for k in awaited_keys(context, partition, VENDORS_FLOW) if k.isdigit() and k not in seen]
     if awaited:
-        vendors += _vendors_by_id(resources.procore, awaited)
-    yield from vendor_records(resources.ledger.get(), resources.jde, vendors)
+        vendors += _vendors_by_id(resources.procore, ledger, awaited)
+    yield from vendor_records(ledger, resources.jde, vendors, first_company(resources.procore))
 
 
 def remap_vendors(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
     """The named vendors read from Procore again and mapped with today's settings (replay)."""
     resources = context.resources
-    vendors = _vendors_by_id(resources.procore, [k for k in keys if k.isdigit()])
-    yield from vendor_records(resources.ledger.get(), resources.jde, vendors)
+    ledger = resources.ledger.get()
+    wanted = [k for k in keys if k.isdigit()]
+    queued = queued_companies(ledger, VENDORS_FLOW.name, wanted, 0)  # 0: the item names none
+    vendors = _vendors_by_id(resources.procore, ledger, wanted, {k: c for k, c in queued.items() if c})
+    yield from vendor_records(ledger, resources.jde, vendors, first_company(resources.procore))
 
 
 def _suppliers_for_run(context: Any):
