@@ -15,6 +15,11 @@ from connector_assets.integrations.procore_jde.change_orders import (
     CHANGE_ORDERS_ASSET,
     approved_change_orders,
 )
+from connector_assets.integrations.procore_jde.companies import (
+    first_company,
+    record_company,
+    vendor_companies,
+)
 from connector_assets.integrations.procore_jde.cost_codes import CostCodeMap
 from connector_assets.integrations.procore_jde.purchase_orders import staged_records
 from connector_assets.integrations.procore_jde.reconcile.balances import Balances
@@ -28,6 +33,7 @@ from connector_assets.integrations.procore_jde.reconcile.documents import (
 from connector_assets.integrations.procore_jde.reconcile.reads import (
     ProcoreReads,
     counted,
+    counted_companies,
     jde_suppliers,
     linked_vendors,
     purchase_orders,
@@ -57,8 +63,16 @@ def reconcile_day(staging: Any, jde: Any, procore: Any, ledger: Ledger, day: str
     report.counts["procore_requisitions_approved"] = len(requisitions)
     report.counts["procore_change_orders_approved"] = len(change_orders)
     balances = Balances(vouchers=vouchers_on)
-    with counted(procore, report, "procore") as session:
-        reads = ProcoreReads(session)
+    with counted_companies(procore, report) as sessions:
+        # Each record read in its own company: projects' from the staged records, vendors' from the staged
+        # vendors and the ledger (their commitments' as they are read).
+        reads = ProcoreReads(sessions, first_company(procore))
+        for record in (*requisitions, *change_orders):
+            reads.learn(record)
+        reads.vendor_companies.update(vendor_companies(ledger))
+        for vendor in staged_records(staging, STAGED_VENDORS, day):
+            if vendor.get("id") is not None:
+                reads.vendor_companies[str(vendor["id"])] = record_company(vendor, reads.default_company)
         context = Context(
             report,
             balances,
