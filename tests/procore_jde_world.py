@@ -47,7 +47,7 @@ import requests
 import sqlalchemy as sa
 from asset_runs import metadata_by_asset, named
 from dagster import AssetsDefinition, DagsterInstance, ExecuteInProcessResult, instance_for_test, materialize
-from sandbox_logins import on_simulator
+from sandbox_logins import LOGINS, on_simulator
 
 from connector_assets.jde.assets import jde_assets
 from connector_assets.saas_assets import saas_assets
@@ -226,7 +226,7 @@ class ProcoreJdeWorld:
             "/jderest"
         )  # the JDE simulator's operator routes: <root>/sandbox
         self.ledger = Ledger(db)
-        self.company_id = int(resources["procore"].company_id)
+        self.company_id = resources["procore"].company_ids()[0]  # the first (default) company
         self._clerk: ProcoreClerk | None = None
 
     # -- runs ----------------------------------------------------------------------------------------
@@ -385,26 +385,37 @@ def procore_jde_world(
     procore: ProcoreSandboxSettings | None = None,
     db: str | None = None,
     project_ids: str = "",
+    seeded_companies: int = 1,
 ) -> Iterator[ProcoreJdeWorld]:
     """Both simulators served for the block (scale 0.05 unless given), a world on them; ``db`` is the
     ledger (a SQLite file under ``tmp_path`` unless given); ``project_ids`` limits the Procore reads
-    (``ML_PROCORE_PROJECT_IDS``); runs take today (UTC) unless the test sets the world's ``day``."""
+    (``ML_PROCORE_PROJECT_IDS``); runs take today (UTC) unless the test sets the world's ``day``.
+    ``seeded_companies=2``: the Procore sandbox connects and seeds its second company too, and the
+    resource is configured with both (``ML_PROCORE_COMPANY_ID=<first>,<second>``)."""
     jde_url, stop_jde = run_jde(jde or JdeSandboxSettings(scale=0.05))
     try:
         settings = procore or ProcoreSandboxSettings(
-            scale=0.05, rate_limits=GENEROUS, clients=(DEFAULT_CLIENT, CLERK)
+            scale=0.05,
+            rate_limits=GENEROUS,
+            clients=(DEFAULT_CLIENT, CLERK),
+            seeded_companies=seeded_companies,
         )
         procore_url, stop_procore = run_procore(settings)
         try:
             db = db or f"sqlite:///{tmp_path / 'ledger.sqlite'}"
+            seeded = settings.seeded_company_ids
+            companies = {"company_id": ",".join(map(str, seeded))} if len(seeded) > 1 else {}
             resources = {
                 "jde": on_simulator(JdeAisResource, jde_url),
-                "procore": on_simulator(
-                    ProcoreResource,
-                    procore_url,
-                    auth_url=procore_url,
-                    webhook_token=WEBHOOK_TOKEN,
-                    project_ids=project_ids,
+                "procore": ProcoreResource(
+                    base_url=procore_url,
+                    **{
+                        **LOGINS[ProcoreResource],
+                        "auth_url": procore_url,
+                        "webhook_token": WEBHOOK_TOKEN,
+                        "project_ids": project_ids,
+                        **companies,
+                    },
                 ),
                 "staging": StagingResource(base_dir=str(tmp_path / "staging")),
                 "ledger": LedgerResource(db_url=db),
