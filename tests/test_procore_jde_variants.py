@@ -15,6 +15,12 @@ The cases are the variants most likely to break a reader keyed on the sandbox's 
   company vendor list that includes inactive vendors, change orders paginated at a page size of 10;
 * ``lines_via_commitment``: change order lines that name their cost code only through the commitment line
   they change, served without paging headers (a short page is the only end signal).
+
+Below the day, unit tests of what no sandbox variant plays but a faithful server may send: a requisition
+list without ``summary``, invoice lines Procore will not serve, retainage stated per period, a line naming
+only its ``cost_code_id``, change order items on an invoice, commitment types in other spellings, an ERP
+``origin_id`` that looks like a number, unit lines whose extension is not Procore's amount, commitments
+without a contract date.
 """
 
 from __future__ import annotations
