@@ -138,6 +138,42 @@ def test_vendors_of_both_companies_become_suppliers_marked_in_their_own_company(
         assert _calls(world, company).get("PATCH /rest/v1.0/vendors/{id}", 0) >= 1, _calls(world, company)
 
 
+def test_one_subcontractor_in_both_companies_with_one_tax_id_is_refused_for_the_second(world, invoices):
+    """A documented limit: a JDE supplier is the counterpart of one Procore vendor. The same subcontractor
+    in both companies (two Procore vendors, one tax ID) reaches JDE once; the second vendor's tax-ID match
+    is that supplier, already the first vendor's, so it is queued (not adopted, not changed): a person
+    links it by hand to another supplier, or corrects the data."""
+    tax = {"type": "EIN", "identifier": "98-7654321"}
+    used = {i["vendor"] for i in invoices.values()}
+    pair: dict[int, str] = {}
+    for company in (A, B):
+        free = [
+            v
+            for v in world.procore_records("vendors", company_id=company)
+            if v["is_active"] and not v["origin_id"] and str(v["id"]) not in used
+        ]
+        pair[company] = str(free[0]["id"])
+        ProcoreClerk(world.procore_url, company).call(
+            "PATCH", f"vendors/{pair[company]}", {"company_id": company, "vendor": {"business_register": tax}}
+        )
+    world.run(
+        "procore_vendors",
+        "procore_jde_vendors_mapped",
+        "procore_jde_vendors_written",
+        "procore_jde_vendors_marked",
+    )
+    links, queued = world.xrefs("vendor"), world.queue("vendors")
+    linked = [c for c in (A, B) if links.get(pair[c])]
+    assert len(linked) == 1, (pair, {c: links.get(pair[c]) for c in (A, B)}, queued)
+    first, second = pair[linked[0]], pair[B if linked[0] == A else A]
+    an8 = links[first]
+    assert [int(r["AN8"]) for r in world.jde_rows("F0101", TAX=tax["identifier"])] == [int(an8)]
+    assert (
+        f"its natural-key match in JDE ({an8}) is already the counterpart of procore:{first}"
+        in (queued[second])
+    ), queued
+
+
 def test_an_uninstalled_company_fails_the_source_step_by_name_and_nothing_of_the_day_is_written(
     world, invoices
 ):
