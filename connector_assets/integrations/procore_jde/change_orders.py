@@ -3,7 +3,8 @@ lines to the commitment's JDE purchase order, once.
 
 What is sent, and when. The day's staged commitment change orders (``procore_commitment_change_orders``)
 whose status is one of ``ML_PROCORE_JDE_CHANGE_ORDER_STATUSES`` are read with their line items from
-Procore (``ProcoreSession.change_order_lines``, one session for the mapped step). Each line becomes one G/L
+Procore (``ProcoreSession.change_order_lines``, in the change order's own company: one session per
+Procore company for the mapped step, ``companies``). Each line becomes one G/L
 line on the order (quantity 1 at the line's amount, on the account its cost code maps to), all carrying
 the line reference ``PCCO-<change order id>`` (F4311.VR01), through ``ML_UpdatePurchaseOrder``
 (``PurchaseOrderLines``). A deductive change order (negative amount) adds a line with a negative unit

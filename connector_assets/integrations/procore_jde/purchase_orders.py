@@ -3,8 +3,9 @@
 
 What is sent, and when. The day's staged requisitions (``procore_requisitions``) whose status is one of
 ``ML_PROCORE_JDE_APPROVED_STATUSES`` name their commitments; each commitment is read from Procore live
-(the record and its schedule of values, one Procore session for the mapped step) and mapped once however
-many approved requisitions it has (``order_mappers.map_commitment``). A commitment changed on the day
+(the record and its schedule of values, in the record's own company: one session per Procore company for
+the mapped step, ``companies``) and mapped once however many approved requisitions it has
+(``order_mappers.map_commitment``). A commitment changed on the day
 (``procore_commitments``) that already has a JDE order is mapped again too, so its header follows.
 
 The order: header on the project's job business unit and company (``procore_jde_project_map``),

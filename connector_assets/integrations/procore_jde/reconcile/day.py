@@ -3,7 +3,8 @@
 The day is a Procore UTC day, like the flows' partitions. Its keys: the approved requisitions staged that
 day (``procore_requisitions``), the approved change orders staged that day
 (``procore_commitment_change_orders``) and the vendors staged that day (``procore_vendors``). From those,
-one Procore session reads the requisitions' lines, their commitments (schedule of values, the project's
+Procore (one session per company, each record read in its own) gives the requisitions' lines, their
+commitments (schedule of values, the project's
 change orders and the approved ones' lines) and the vendors; one JDE session reads the voucher batches,
 purchase orders and suppliers by key (``reads``). Then ``documents`` and ``vendors`` compare, and the
 report gets the per project and period balances.
