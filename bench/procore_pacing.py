@@ -8,10 +8,14 @@ The Procore simulator runs in its own process with the given windows (``rate_lim
 per ``--spike-seconds``, hourly ``--hourly``; per app, fixed windows that open at the first call after the
 previous one closed, ``X-Rate-Limit-*`` on every answer for the window closest to exhaustion) and answers
 every call after ``--latency-ms``. A read loop of ``--calls`` GETs (vendors by id, cycling through the
-company's vendors) runs through ``ProcoreResource.session()`` twice, each from fresh windows:
+company's vendors) runs through ``ProcoreResource.session()`` each of these ways (``--ways``), each from
+fresh windows:
 
-1. ``respect_rate_limit_headers`` on: ``RateLimitPacer`` slows down before the budget is spent;
-2. ``respect_rate_limit_headers`` off: the loop learns the limit from 429s (the HTTP core then waits as
+1. ``respect_rate_limit_headers`` on: ``RateLimitPacer`` slows down before the budget is spent, and ends a
+   spike window that opened on its own call 10 s after that call's answer (``window_seconds``);
+2. on, but by the header's ``X-Rate-Limit-Reset`` alone (``window_seconds`` None: the pacer before that
+   change), to show what it changed;
+3. ``respect_rate_limit_headers`` off: the loop learns the limit from 429s (the HTTP core then waits as
    ``Retry-After`` says and asks again).
 
 Reported per way: GETs answered, seconds, requests/s achieved against the binding limit (the spike window's
@@ -98,8 +102,18 @@ def read_loop(procore: Any, calls: int) -> dict[str, Any]:
         }
 
 
-def one_way(url: str, calls: int, respect: bool, limits: dict[str, float]) -> dict[str, Any]:
-    """The loop with ``respect_rate_limit_headers`` = ``respect``, from fresh windows and a fresh pacer."""
+WAYS = {
+    "on": (True, True),  # (respect_rate_limit_headers, the pacer ends the windows it opened by its clock)
+    "on-header-reset-only": (True, False),
+    "off": (False, False),
+}
+
+
+def one_way(url: str, calls: int, way: str, limits: dict[str, float]) -> dict[str, Any]:
+    """The loop one ``way`` (``WAYS``), from fresh windows and a fresh pacer."""
+    from connector_resources.procore.ratelimit import SPIKE_WINDOW_SECONDS
+
+    respect, own_window = WAYS[way]
     from connector_resources.procore import ProcoreResource
     from connector_resources.procore.ratelimit import shared_pacer
 
@@ -110,7 +124,9 @@ def one_way(url: str, calls: int, respect: bool, limits: dict[str, float]) -> di
         respect_rate_limit_headers=respect,
         rate_limit_max_wait=max(60.0, limits["spike_window_seconds"] * 2),
     )
-    shared_pacer(procore._limit_key(), max_wait=procore.rate_limit_max_wait, enabled=respect).reset()
+    pacer = shared_pacer(procore._limit_key(), max_wait=procore.rate_limit_max_wait, enabled=respect)
+    pacer.reset()
+    pacer.window_seconds = SPIKE_WINDOW_SECONDS if own_window else None
     requests.post(f"{url}/sandbox/rate-limits/reset", timeout=10).raise_for_status()
     before = requests.get(f"{url}/sandbox/state", timeout=10).json()
     loop = read_loop(procore, calls)
@@ -123,7 +139,7 @@ def one_way(url: str, calls: int, respect: bool, limits: dict[str, float]) -> di
     rate = answered / loop["seconds"]
     sustained = sustained_rate(loop.pop("answered_at"), limits["spike_limit"])
     return {
-        "respect_rate_limit_headers": respect,
+        "way": way,
         "gets_answered": answered,
         "seconds": round(loop["seconds"], 1),
         "requests_per_s": round(rate, 2),
@@ -145,7 +161,7 @@ def main() -> None:
     parser.add_argument("--hourly", type=int, default=3600, help="hourly window: calls")
     parser.add_argument("--latency-ms", type=int, default=100, help="Procore's answer time per call")
     parser.add_argument("--scale", type=float, default=0.05, help="simulator data (vendors to read)")
-    parser.add_argument("--ways", choices=("both", "on", "off"), default="both")
+    parser.add_argument("--ways", nargs="+", choices=tuple(WAYS), default=list(WAYS))
     parser.add_argument(
         "--reset-margin",
         type=float,
@@ -171,14 +187,13 @@ def main() -> None:
         _wait(f"{url}/sandbox/state", proc)
         settings = {"rate_limits": limits, "faults": {"latency_ms": args.latency_ms}}
         requests.post(f"{url}/sandbox/settings", json=settings, timeout=10).raise_for_status()
-        ways = {"both": (True, False), "on": (True,), "off": (False,)}[args.ways]
         report: dict[str, Any] = {
             "command": " ".join([os.path.relpath(sys.executable), *sys.argv]),
             "latency_ms": args.latency_ms,
             "limits": limits,
             "reset_margin_s": ratelimit._RESET_MARGIN,
             "load_average": os.getloadavg(),
-            "runs": [one_way(url, args.calls, respect, limits) for respect in ways],
+            "runs": [one_way(url, args.calls, way, limits) for way in args.ways],
         }
         print(json.dumps(report, indent=2))
         print()
@@ -189,19 +204,19 @@ def main() -> None:
 
 
 def markdown(report: dict[str, Any]) -> str:
-    """The two ways as one markdown table for the README."""
+    """The ways as one markdown table for the README."""
     lines = [
         f"`{report['command']}` (Procore latency {report['latency_ms']} ms, pacer reset margin "
         f"{report['reset_margin_s']} s; load average "
         f"{report['load_average'][0]:.1f} on 2 cores, other work included)",
         "",
-        "| respect_rate_limit_headers | GETs | seconds | req/s | / binding limit | sustained req/s "
+        "| way | GETs | seconds | req/s | / binding limit | sustained req/s "
         "(complete windows) | / limit | 429s | pacer waits |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for run in report["runs"]:
         lines.append(
-            f"| {'on' if run['respect_rate_limit_headers'] else 'off'} | {run['gets_answered']} | "
+            f"| {run['way']} | {run['gets_answered']} | "
             f"{run['seconds']} | {run['requests_per_s']} | **{run['rate_to_limit']}** of "
             f"{run['binding_limit']} | {run['sustained_requests_per_s']} | **{run['sustained_to_limit']}** | "
             f"**{run['429s']}** | {run['pacer_waits']} ({run['pacer_waited_s']} s) |"
