@@ -110,11 +110,21 @@ def _audit_conflict(
 
 
 def vendor_records(
-    ledger: Ledger, jde: Any, vendors: list[dict[str, Any]], default_company: int | None = None
+    ledger: Ledger,
+    jde: Any,
+    vendors: list[dict[str, Any]],
+    default_company: int | None = None,
+    *,
+    named_by_replay: bool = False,
 ) -> Iterator[Mapped | Rejected]:
     """``vendors`` (Procore records) as supplier records: matched, checked against JDE, conflicts decided;
     each kept with its Procore company (``_procore_company_id``, else ``default_company``) when one is
-    given, for the bank read at write time and a replay."""
+    given, for the bank read at write time and a replay.
+
+    A day's run leaves out a linked vendor changed only by our own writes since the pair's last sync (its
+    echo). A replay (``named_by_replay``) asked for each vendor by name, so each is mapped: the content hash
+    then skips one whose supplier is already up to date, instead of the replay finding nothing to write
+    (which happened whenever the replay fell in a later second than the vendor's last edit)."""
     if not vendors:
         return  # no JDE session opened for an empty day
     fmt, company, bank = origin_format(), settings.value(COMPANY_SETTING).strip(), bank_fields()
@@ -135,7 +145,7 @@ def vendor_records(
         if key in linked:
             since = vendor_sync.synced_at(ledger, key)
             edited = vendor_sync.parse_procore_stamp(vendor.get("updated_at"))
-            if vendor_sync.only_ours(edited, since):
+            if not named_by_replay and vendor_sync.only_ours(edited, since):
                 continue  # changed only by our own writes since the last sync
             verdict = vendor_sync.decide("Procore", edited, "JDE", stamps.get(linked[key]), since)
             if not verdict.writes:
@@ -204,7 +214,9 @@ def remap_vendors(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
     wanted = [k for k in keys if k.isdigit()]
     queued = queued_companies(ledger, VENDORS_FLOW.name, wanted, 0)  # 0: the item names none
     vendors = _vendors_by_id(resources.procore, ledger, wanted, {k: c for k, c in queued.items() if c})
-    yield from vendor_records(ledger, resources.jde, vendors, first_company(resources.procore))
+    yield from vendor_records(
+        ledger, resources.jde, vendors, first_company(resources.procore), named_by_replay=True
+    )
 
 
 def _suppliers_for_run(context: Any):
