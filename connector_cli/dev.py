@@ -167,6 +167,7 @@ def dev(
     sandboxes = _start_sandboxes(scale) if sandbox else []
     activity = _start_activity(sandboxes)
     stop_receiver = _start_receiver(Ledger(url))
+    _procore_sandbox_links(sandboxes)
     _procore_sandbox_hook(sandboxes)
     click.echo(f"Dagster UI: http://{host}:{port}")
     # dg dev runs as a child so the simulators (threads of this process) live exactly as long as it does.
@@ -281,6 +282,71 @@ def _procore_sandbox_hook(sandboxes: list) -> None:
         click.echo(f"Procore webhooks not registered ({exc}); Procore flows run at their daily close only")
         return
     click.echo(f"Procore webhooks -> {destination} (early Procore -> JDE runs)")
+
+
+# At most this many JDE supplier numbers per read: the JDE sandbox's /sandbox/rows answers up to 1000
+# rows, lowest AN8 first (the seeded suppliers, which never change number).
+JDE_SUPPLIER_ROWS = 1000
+
+
+def jde_supplier_numbers(jde_root: str) -> list[int]:
+    """The JDE sandbox's supplier numbers (F0401 AN8s, ascending) through its operator route."""
+    import requests
+
+    response = requests.get(f"{jde_root}/sandbox/rows/F0401", params={"limit": JDE_SUPPLIER_ROWS}, timeout=60)
+    response.raise_for_status()
+    return sorted({int(row["AN8"]) for row in response.json()["rows"]})
+
+
+def link_procore_vendors_to_jde(procore_root: str, jde_root: str) -> dict[str, Any]:
+    """Point the Procore sandbox's seeded vendor links (``origin_id`` in the connector's
+    ``ML_PROCORE_JDE_VENDOR_ORIGIN_FORMAT``) at the JDE sandbox's real suppliers, in vendor id order.
+
+    The two simulators are seeded apart, so without this every seeded link names a supplier JDE lacks:
+    the vendors flow queues them, purchase orders are refused, vouchers and change orders stay held.
+    Idempotent: links that already name a JDE supplier are kept, so a second call changes nothing.
+    Answers the Procore route's counts plus ``suppliers`` (how many JDE numbers were offered)."""
+    import requests
+
+    from connector_assets.integrations.procore_jde.vendor_mappers import origin_format
+
+    numbers = jde_supplier_numbers(jde_root)
+    response = requests.post(
+        f"{procore_root}/sandbox/vendors/erp-links",
+        json={"numbers": numbers, "format": origin_format().replace("{an8}", "{n}")},
+        timeout=60,
+    )
+    response.raise_for_status()
+    return {**response.json(), "suppliers": len(numbers)}
+
+
+def _procore_sandbox_links(sandboxes: list) -> None:
+    """On the embedded Procore and JDE sandboxes only (never a configured real system), the seeded
+    Procore vendors' JDE links re-pointed to suppliers the JDE sandbox has, so ``make dev`` shows
+    Procore -> JDE records flowing. Procore's data is re-seeded at every start and JDE keeps its
+    seeded suppliers' numbers, so every start links the same vendors to the same suppliers."""
+    import requests
+
+    from connector_resources.settings import SYSTEMS
+
+    running = {r.spec.key: r for r in sandboxes}
+    if "procore" not in running or "jde_ais" not in running:
+        return
+    if SYSTEMS["procore"].is_configured() or SYSTEMS["jde_ais"].is_configured():
+        return
+    try:
+        done = link_procore_vendors_to_jde(running["procore"].spec.root(), running["jde_ais"].spec.root())
+    except (requests.RequestException, ValueError, KeyError) as exc:
+        click.echo(f"Procore vendors not linked to JDE suppliers ({exc}); their links name no JDE supplier")
+        return
+    real = done["repointed"] + done["already_linked"]
+    unmatched = (
+        f", {done['left_unmatched']} left unlinked (too few suppliers)" if done["left_unmatched"] else ""
+    )
+    click.echo(
+        f"Procore vendor links to JDE: {real} name real JDE suppliers "
+        f"({done['repointed']} re-pointed, {done['already_linked']} already){unmatched}"
+    )
 
 
 def _default_signals() -> None:

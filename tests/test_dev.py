@@ -18,6 +18,7 @@ from pathlib import Path
 
 import requests
 
+from connector_cli.dev import jde_supplier_numbers
 from connector_resources.settings import SANDBOX_PORT_BASE_ENV, SYSTEMS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -141,6 +142,19 @@ def test_dev_serves_the_ui_with_definitions_loaded(tmp_path):
         info = requests.get(f"http://127.0.0.1:{base}/jderest/defaultconfig", timeout=10)
         assert info.status_code == 200
         assert list((tmp_path / "home" / "sandbox").glob("jde_ais-*.sqlite"))
+
+        # The seeded Procore vendors' JDE links were re-pointed to suppliers the JDE sandbox has, so
+        # Procore -> JDE records flow (the two simulators are seeded apart).
+        linked = re.search(r"Procore vendor links to JDE: (\d+) name real JDE suppliers", printed)
+        assert linked and int(linked.group(1)) > 0, printed
+        procore_root = re.search(r"sandbox procore: (http://\S+)", printed).group(1)
+        ours = requests.get(
+            f"{procore_root}/sandbox/records/vendors",
+            params={"origin_owner": "ml-connector-sandbox", "limit": 1000},
+            timeout=10,
+        ).json()["rows"]
+        an8s = {int(m.group(1)) for v in ours if (m := re.fullmatch(r"JDE-V-(\d+)", v["origin_id"] or ""))}
+        assert an8s and an8s <= set(jde_supplier_numbers(f"http://127.0.0.1:{base}"))
 
         # On the sandbox every schedule and sensor runs, the automation sensor included.
         automation = requests.post(f"{url}/graphql", json={"query": AUTOMATION}, timeout=30).json()["data"]

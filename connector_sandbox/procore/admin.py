@@ -2,8 +2,8 @@
 
 Reset / reseed, change live settings and faults, make business activity, inspect state (row counts,
 stored records, calls per endpoint, statuses such as 429), expire or revoke every token, uninstall the
-app from a company or withdraw a project permission, register a webhook destination in one call, and
-run a webhook delivery round now.
+app from a company or withdraw a project permission, register a webhook destination in one call,
+run a webhook delivery round now, and point the seeded vendors' ERP links at the ERP's real numbers.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from connector_sandbox.serve import json_object_body
 
 from .activity import ActivityRequest, make_activity
 from .clock import now_stamp
+from .erp_links import repoint_vendor_links, targets_from_body
 from .state import SandboxState
 from .store import SCHEMA
 
@@ -237,6 +238,23 @@ async def deliver(request: Request, state: SandboxState) -> Response:
     )
 
 
+async def vendor_erp_links(request: Request, state: SandboxState) -> dict[str, Any]:
+    """Re-point the seeded vendors' ERP links (``JDE-V-<an8>``) to the ERP's real numbers, in vendor id
+    order, without restamping ``updated_at`` or emitting webhook events (see ``erp_links``).
+
+    Body: ``{"numbers": [an8, ...], "format"?: "JDE-V-{n}", "company_id"?}`` or
+    ``{"origin_ids": ["JDE-V-1191", ...], ...}``. Calling it again with the same numbers changes nothing.
+    """
+    body = await object_body(request)
+    with refusing(ValueError):
+        link_format, targets = targets_from_body(body)
+    company_id = body.get("company_id")
+    if company_id is not None and company_id not in state.settings.seeded_company_ids:
+        raise Refused(f"company_id: one of the seeded companies {list(state.settings.seeded_company_ids)}")
+    owners = {client.client_id for client in state.settings.clients}
+    return repoint_vendor_links(state.store, link_format, targets, owners, company_id)
+
+
 def webhook_log(state: SandboxState) -> dict[str, Any]:
     """Every delivery with its attempts (including duplicate sends) as the sender recorded them."""
     store = state.store
@@ -282,4 +300,5 @@ def admin_routes() -> list[Route]:
         op.route("/sandbox/webhooks/register", register_webhook, ["POST"]),
         op.route("/sandbox/webhooks/deliver", deliver, ["POST"]),
         op.get("/sandbox/webhooks/log", webhook_log),
+        op.route("/sandbox/vendors/erp-links", vendor_erp_links, ["POST"]),
     ]

@@ -262,6 +262,11 @@ class ProcoreSandboxSettings(SimulatorSettings):
         default_factory=lambda: {"Authorization": "Bearer sandbox-procore-hook"}, repr=False
     )
 
+    # ERP numbers (JDE AN8s) the seeded vendors' links (``erp_link_format``) are re-pointed to after every
+    # seed, as POST /sandbox/vendors/erp-links does: the seed's own links name numbers no ERP sandbox has.
+    erp_link_numbers: tuple[int, ...] = ()
+    erp_link_format: str = "JDE-V-{n}"
+
     # None keeps the data in memory; a path keeps it in that SQLite file (re-seeded at start).
     db_path: Path | None = command_line("keep the data in this SQLite file (re-seeded at start)")
 

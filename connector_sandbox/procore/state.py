@@ -11,6 +11,7 @@ from connector_sandbox.seeding import SeedReport, anchor_day
 
 from .clock import utc_now
 from .delivery import WebhookSender
+from .erp_links import link_at_startup
 from .events import PROJECT_DIRECTORY, EventLog, Origin
 from .faults import FaultInjector
 from .ratelimit import RateLimiter
@@ -43,6 +44,7 @@ class SandboxState:
         self.variants: VariantSettings = settings.variants.model_copy()
         self.store = Store(settings.db_path)
         self.seed_report: SeedReport = seed(self.store, settings)
+        link_at_startup(self.store, settings)
         self.tokens = TokenRegistry()
         self.limiter = RateLimiter()
         self.injector = FaultInjector(settings.seed)
@@ -99,6 +101,7 @@ class SandboxState:
         with self.store.lock:
             self.store.create_schema()
             self.seed_report = seed(self.store, self.settings)
+            link_at_startup(self.store, self.settings)
         self.limiter.reset()
         self.calls.clear()
         self.company_calls.clear()
