@@ -130,24 +130,34 @@ def read_day(
     """One day partition: whole for past days (or a first read today), incremental for today."""
     partition = day.isoformat()
     since: datetime | None = None
-    if day == today:
-        cursor = ledger.get_cursor(stream.integration, stream.name)
-        if cursor and staging.exists(stream.asset, partition):
-            candidate = datetime.fromisoformat(cursor) - overlap
-            if candidate.date() == day:
-                since = candidate
+    if day == today and staging.exists(stream.asset, partition):
+        since = since_cursor(ledger.get_cursor(stream.integration, stream.name), day, overlap)
     if since is not None:
         read = DayRead(day, "incremental")
-        rows = _coerced(stream, fetch(day, since), read, ledger, run_id)
-        staging.merge(
-            stream.asset, partition, list(stream.columns), rows, key=lambda r: tuple(r[k] for k in stream.key)
-        )
+        _merge(stream, partition, _coerced(stream, fetch(day, since), read, ledger, run_id), staging)
     else:
         read = DayRead(day, "whole day")
         _replace(stream, partition, _coerced(stream, fetch(day, None), read, ledger, run_id), staging)
     if day == today and read.last is not None:
         ledger.advance_cursor(stream.integration, stream.name, read.last.isoformat())
     return read
+
+
+def since_cursor(cursor: str | None, day: date, overlap: timedelta) -> datetime | None:
+    """Where today's incremental read starts: the ledger cursor (the last change seen) less the
+    overlap, or None (read the whole day) when there is no cursor or that point falls on another day
+    (the cursor is older than the partition, so an incremental read from it would miss records)."""
+    if not cursor:
+        return None
+    candidate = datetime.fromisoformat(cursor) - overlap
+    return candidate if candidate.date() == day else None
+
+
+def _merge(stream: Stream, partition: str, rows: Iterable[dict[str, Any]], staging: StagingResource) -> None:
+    """Merge ``rows`` into the staged partition by the stream's key (latest wins)."""
+    staging.merge(
+        stream.asset, partition, list(stream.columns), rows, key=lambda r: tuple(r[k] for k in stream.key)
+    )
 
 
 def _replace(

@@ -23,11 +23,19 @@ app's in-flight cap and rate pacer (``connector_resources.procore.ratelimit.shar
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from connector_assets.incremental import DayRead, Stream, _coerced, _replace, read_whole
-from connector_assets.saas import SaasEntity, overlap, stream_of, unique_rows
+from connector_assets.incremental import (
+    DayRead,
+    Stream,
+    _coerced,
+    _merge,
+    _replace,
+    read_whole,
+    since_cursor,
+)
+from connector_assets.saas import SaasEntity, day_window, overlap, stream_of, unique_rows
 from connector_assets.staging import StagingResource
 from connector_resources.ledger import Ledger
 from connector_resources.procore import ProcoreError, ProcoreResource, ProcoreSession
@@ -67,10 +75,7 @@ def _company_records(
 
 
 def _day_reader(entity: str, day: date, since: datetime | None):
-    start = datetime.combine(day, time(), tzinfo=UTC)
-    if since is not None:
-        start = max(start, since.replace(tzinfo=UTC))
-    end = datetime.combine(day + timedelta(days=1), time(), tzinfo=UTC)
+    start, end = day_window(day, since)
 
     def read(session: ProcoreSession) -> Iterator[dict[str, Any]]:
         return session.iter_changed(entity, start, end)
@@ -101,10 +106,7 @@ def read_companies_day(
     if day == today and staging.exists(stream.asset, partition):
         for company in companies:
             cursor = ledger.get_cursor(stream.integration, names[company])
-            if cursor:
-                candidate = datetime.fromisoformat(cursor) - overlap
-                if candidate.date() == day:
-                    since[company] = candidate
+            since[company] = since_cursor(cursor, day, overlap)
     incremental = any(value is not None for value in since.values())
     per_company = {c: DayRead(day, "incremental" if since[c] else "whole day") for c in companies}
     seen: set[str] = set()
@@ -117,13 +119,7 @@ def read_companies_day(
             yield from _coerced(stream, records, per_company[company], ledger, run_id)
 
     if incremental:
-        staging.merge(
-            stream.asset,
-            partition,
-            list(stream.columns),
-            rows(),
-            key=lambda r: tuple(r[k] for k in stream.key),
-        )
+        _merge(stream, partition, rows(), staging)
     else:
         _replace(stream, partition, rows(), staging)
     if day == today:

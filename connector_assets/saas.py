@@ -153,13 +153,18 @@ def _fetcher(spec: SaasEntity, session: SaasSession):
         if spec.whole:
             return unique_rows(spec, session.iter_all(spec.entity))
         assert day is not None, "SaaS change feeds are always read by day"
-        start = datetime.combine(day, time(), tzinfo=UTC)
-        if since is not None:
-            start = max(start, since.replace(tzinfo=UTC))
-        end = datetime.combine(day + timedelta(days=1), time(), tzinfo=UTC)
-        return unique_rows(spec, session.iter_changed(spec.entity, start, end))
+        return unique_rows(spec, session.iter_changed(spec.entity, *day_window(day, since)))
 
     return fetch
+
+
+def day_window(day: date, since: datetime | None) -> tuple[datetime, datetime]:
+    """``[start, end)`` of a day's change-feed read (UTC): the whole day, or from ``since`` (an
+    incremental read's cursor less the overlap) when that is later than midnight."""
+    start = datetime.combine(day, time(), tzinfo=UTC)
+    if since is not None:
+        start = max(start, since.replace(tzinfo=UTC))
+    return start, datetime.combine(day + timedelta(days=1), time(), tzinfo=UTC)
 
 
 # How a source step reads its entity: (spec, client resource, staging, ledger, the days of the partition
