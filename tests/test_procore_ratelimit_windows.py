@@ -81,3 +81,20 @@ def test_without_a_window_length_only_the_header_counts():
     pacer.observe(headers(25, 24, reset))
     pacer.observe(headers(25, 0, reset))
     assert pacer.before_call() == pytest.approx(reset - START + 0.5)
+
+
+def test_the_last_calls_of_an_hourly_window_go_at_once_then_the_spent_budget_is_refused():
+    clock = Clock()
+    pacer = RateLimitPacer("app", max_wait=60, clock=clock, sleep=clock.sleep)
+    pacer.observe(headers(3600, 3, START + 1800))  # 3 left, the reset half an hour away
+    assert [pacer.before_call() for _ in range(3)] == [0, 0, 0]  # not one a minute: the end is the same
+    with pytest.raises(ProcoreRateLimitError, match="spent until"):
+        pacer.before_call()
+    assert clock.slept == []
+
+
+def test_a_window_resetting_within_max_wait_is_still_spread():
+    clock = Clock()
+    pacer = RateLimitPacer("app", max_wait=60, clock=clock, sleep=clock.sleep)
+    pacer.observe(headers(3600, 3, START + 40))  # the hourly window too, once its reset is near
+    assert pacer.before_call() == pytest.approx(10.0)  # 40 s over 4 slots

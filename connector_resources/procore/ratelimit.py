@@ -8,7 +8,9 @@ to exhaustion (reference §3). ``RateLimitPacer`` keeps the latest of those and,
 * with plenty left, does nothing;
 * when the remaining budget is in the last fifth of the limit, spreads the calls that are left
   over the time to the reset (``seconds_left / (remaining + 1)`` between calls), so a burst slows
-  down *before* it meets a 429;
+  down *before* it meets a 429. Only a window that resets within ``max_wait`` is spread (the spike
+  one): the last calls of an hourly window would otherwise go one per ``max_wait`` (24 minutes for
+  the last 24 of 3,600) only to meet the same refusal below when it is spent; they go at once;
 * when nothing is left, sleeps until the reset (plus half a second: the reset is whole seconds), or, if
   that is further away than ``max_wait`` (an exhausted hourly window), raises
   ``ProcoreRateLimitError`` saying when the budget returns, instead of parking a run for an hour.
@@ -172,8 +174,8 @@ class RateLimitPacer:
                 wait = left + _RESET_MARGIN
                 return (min(wait, own) if own is not None else wait), True
             limit = budget.limit or 0
-            if limit and remaining <= max(1, math.ceil(_SPREAD_FRACTION * limit)):
-                span = min(left, own) if own is not None else left
+            span = min(left, own) if own is not None else left
+            if limit and remaining <= max(1, math.ceil(_SPREAD_FRACTION * limit)) and span <= self.max_wait:
                 return span / (remaining + 1), False
             return 0.0, False
 
