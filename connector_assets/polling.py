@@ -14,13 +14,10 @@ from dagster import RunRequest, ScheduleDefinition, ScheduleEvaluationContext, s
 from connector_assets.automation import schedule_status
 
 
-def build_poll_schedule(
-    name: str, job: Any, *, cron: str, timezone: str, description: str
-) -> ScheduleDefinition:
-    """``job``: the asset job (``define_asset_job``) whose partitioned assets the schedule polls."""
-    zone = ZoneInfo(timezone)
-
-    @schedule(
+def connector_schedule(name: str, job: Any, *, cron: str, timezone: str, description: str) -> Any:
+    """Dagster's ``@schedule`` as every connector schedule is declared: running or stopped at start
+    by the one setting (``automation.schedule_status``), its cron read in ``timezone``."""
+    return schedule(
         name=name,
         job=job,
         cron_schedule=cron,
@@ -28,6 +25,15 @@ def build_poll_schedule(
         description=description,
         default_status=schedule_status(),
     )
+
+
+def build_poll_schedule(
+    name: str, job: Any, *, cron: str, timezone: str, description: str
+) -> ScheduleDefinition:
+    """``job``: the asset job (``define_asset_job``) whose partitioned assets the schedule polls."""
+    zone = ZoneInfo(timezone)
+
+    @connector_schedule(name, job, cron=cron, timezone=timezone, description=description)
     def _poll(context: ScheduleEvaluationContext):
         now = context.scheduled_execution_time.astimezone(zone)
         today = now.date()

@@ -43,14 +43,13 @@ from dagster import (
     ScheduleDefinition,
     ScheduleEvaluationContext,
     SkipReason,
-    schedule,
 )
 
-from connector_assets.automation import schedule_status
 from connector_assets.flows.core import FlowSpec
 from connector_assets.flows.jobs import FlowJob, build_flow_jobs
 from connector_assets.jde.extract import jde_timezone
 from connector_assets.jde.tables import GL_ACCOUNTS
+from connector_assets.polling import connector_schedule
 from connector_resources import settings
 
 SCHEDULE_SUFFIX = "schedule"
@@ -104,14 +103,7 @@ def build_day_close_schedule(
     """
     zone = ZoneInfo(partitions_def.timezone or "UTC")
 
-    @schedule(
-        name=name,
-        job=job,
-        cron_schedule=cron,
-        execution_timezone=timezone,
-        description=description,
-        default_status=schedule_status(),
-    )
+    @connector_schedule(name, job, cron=cron, timezone=timezone, description=description)
     def _close(context: ScheduleEvaluationContext):
         now = context.scheduled_execution_time.astimezone(zone)
         today, yesterday = now.date().isoformat(), (now.date() - timedelta(days=1)).isoformat()
