@@ -48,6 +48,7 @@ from connector_assets.integrations.procore_jde.purchase_orders import (
     queued_projects,
     staged_records,
     statuses,
+    with_project,
 )
 from connector_assets.jde import targets
 from connector_assets.jde.purchase_orders import PO_LINE_TABLE, UPDATE_PURCHASE_ORDER, parse_order_id
@@ -148,15 +149,7 @@ def change_order_record(
         order=commitment_order(ledger, commitment_id),
         order_hold=PURCHASE_ORDERS_FLOW.dependency_key(commitment_id),
     )
-    if isinstance(mapped, Rejected):
-        return Rejected(mapped.source_key, mapped.reason, refused)
-    return Mapped(
-        mapped.source_key,
-        mapped.body,
-        {**mapped.fields, "project_id": project},
-        mapped.natural_key,
-        mapped.depends_on,
-    )
+    return with_project(mapped, project)
 
 
 def approved_change_orders(records: Iterator[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -153,6 +153,20 @@ def _vendor_an8(session: Any, ledger: Ledger, vendor_id: str) -> str | None:
     return vendor_an8(ledger, vendor_id, vendor)
 
 
+def with_project(mapped: Mapped | Rejected, project: str) -> Mapped | Rejected:
+    """``mapped`` carrying the Procore project id (in the mapped fields, or a refusal's payload), so a
+    replay reads the record again from its project in one call (``queued_projects``)."""
+    if isinstance(mapped, Rejected):
+        return Rejected(mapped.source_key, mapped.reason, {"project_id": project})
+    return Mapped(
+        mapped.source_key,
+        mapped.body,
+        {**mapped.fields, "project_id": project},
+        mapped.natural_key,
+        mapped.depends_on,
+    )
+
+
 def commitment_record(
     session: Any, ledger: Ledger, books: CostCodeMap, commitment_id: str, project_id: int | None
 ) -> Mapped | Rejected:
@@ -192,15 +206,7 @@ def commitment_record(
         vendor_hold=VENDORS_FLOW.dependency_key(vendor_id) if vendor_id else None,
         order_types=OrderTypes.from_settings(),
     )
-    if isinstance(mapped, Rejected):
-        return Rejected(mapped.source_key, mapped.reason, {"project_id": project})
-    return Mapped(
-        mapped.source_key,
-        mapped.body,
-        {**mapped.fields, "project_id": project},
-        mapped.natural_key,
-        mapped.depends_on,
-    )
+    return with_project(mapped, project)
 
 
 def map_purchase_orders(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
