@@ -168,10 +168,16 @@ def _project(commitment: Mapping[str, Any]) -> str:
     return str(commitment.get("_project_id") or "")
 
 
-def commitment_label(commitment: Mapping[str, Any]) -> str:
-    number, title = cut(commitment.get("number"), 40), cut(commitment.get("title"), 60)
+def _document_label(kind: str, document: Mapping[str, Any]) -> str:
+    """How a message names a Procore document: its kind and id, then its number and title as the
+    finance user sees them in Procore (``commitment 5 (SC-001 Concrete)``)."""
+    number, title = cut(document.get("number"), 40), cut(document.get("title"), 60)
     named = " ".join(part for part in (number, title) if part)
-    return f"commitment {commitment.get('id')}" + (f" ({named})" if named else "")
+    return f"{kind} {document.get('id')}" + (f" ({named})" if named else "")
+
+
+def commitment_label(commitment: Mapping[str, Any]) -> str:
+    return _document_label("commitment", commitment)
 
 
 def map_commitment(
@@ -301,9 +307,7 @@ def _is_iso_day(text: str) -> bool:
 
 
 def change_order_label(change_order: Mapping[str, Any]) -> str:
-    number, title = cut(change_order.get("number"), 40), cut(change_order.get("title"), 60)
-    named = " ".join(part for part in (number, title) if part)
-    return f"change order {change_order.get('id')}" + (f" ({named})" if named else "")
+    return _document_label("change order", change_order)
 
 
 def map_change_order(
