@@ -141,6 +141,35 @@ class MappingTable:
     check: Callable[[str], str | None] | None = None
     clean: Callable[[str], str] | None = None
 
+    @classmethod
+    def from_setting(
+        cls,
+        variable: str,
+        *,
+        key: str,
+        value: str,
+        description: str,
+        guarded_by: tuple[str, ...],
+        check: Callable[[str], str | None] | None = None,
+        clean: Callable[[str], str] | None = None,
+        **extra: Any,
+    ) -> Any:
+        """The table as its setting declares it in ``settings.py``: the asset is the setting's name, the
+        sandbox file its default (so the two can never disagree); ``extra``: a subclass's own fields."""
+        setting = settings.registered(variable)
+        return cls(
+            asset=setting.field,
+            variable=variable,
+            key=key,
+            value=value,
+            sandbox_file=Path(setting.default).name,
+            guarded_by=guarded_by,
+            check=check,
+            clean=clean,
+            description=description,
+            **extra,
+        )
+
     def path(self) -> Path | None:
         """The file to read today (the sandbox guard applies), or None for an optional table left unset."""
         if self.sandbox_file is None:

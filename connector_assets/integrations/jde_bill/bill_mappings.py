@@ -18,7 +18,6 @@ record is refused naming the line, the account or unit, and which side is wrong.
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from dagster import Failure
@@ -56,17 +55,14 @@ def _table(
 ) -> MappingTable:
     """A JDE -> BILL mapping table as its setting declares it in ``settings.py`` (the asset is the setting's
     name, the sandbox file its default), guarded by both sandboxes, its values stripped."""
-    setting = settings.registered(variable)
-    return MappingTable(
-        asset=setting.field,
-        variable=variable,
+    return MappingTable.from_setting(
+        variable,
         key=key,
         value=value,
-        sandbox_file=Path(setting.default).name,
+        description=description,
         guarded_by=GUARDED_BY,
         check=check,
         clean=str.strip,
-        description=description,
     )
 
 

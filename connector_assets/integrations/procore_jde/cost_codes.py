@@ -31,7 +31,6 @@ from dagster import AssetsDefinition
 from connector_assets.flows.mapping_tables import MappingTable, build_mapping_table_asset
 from connector_assets.integrations.procore_jde.integration import INTEGRATION
 from connector_assets.jde.accounts import GlAccount, GlAccounts
-from connector_resources import settings
 
 DEFAULT_PROJECT = "*"  # the project-table key every project without a row of its own takes
 JOB = "{job}"  # the business unit of a cost-code account that stands for the project's job business unit
@@ -130,17 +129,14 @@ def _table(
 ) -> KeyCheckedTable:
     """A Procore -> JDE table as its setting declares it (the asset is the setting's name, the sandbox file
     its default), guarded by both sandboxes."""
-    setting = settings.registered(variable)
-    return KeyCheckedTable(
-        asset=setting.field,
-        variable=variable,
+    return KeyCheckedTable.from_setting(
+        variable,
         key=key,
         value=value,
-        sandbox_file=Path(setting.default).name,
+        description=description,
         guarded_by=GUARDED_BY,
         check=check,
         clean=clean,
-        description=description,
         check_key=check_key,
     )
 
