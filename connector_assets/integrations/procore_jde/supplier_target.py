@@ -20,7 +20,6 @@ from typing import Any
 from connector_assets.flows.core import FlowSpec, Mapped
 from connector_assets.integrations.procore_jde import vendor_sync
 from connector_assets.integrations.procore_jde.companies import QUEUED_FIELD, first_company, vendor_company
-from connector_assets.integrations.procore_jde.integration import INTEGRATION
 from connector_assets.integrations.procore_jde.vendor_mappers import BANK_KEY, bank_fields, bank_numbers
 from connector_assets.jde import targets
 from connector_resources.ledger import Ledger
@@ -69,21 +68,18 @@ class ProcoreJdeSuppliers(targets.Suppliers):
 
     def _written(self, record: Mapped, an8: str) -> None:
         assert self.ledger is not None
-        vendor_sync.mark_synced(self.ledger, record.source_key)
-        if record.natural_key.get("conflict"):
-            self.ledger.audit(
-                integration=INTEGRATION,
-                flow=self.spec.name if self.spec else "vendors",
-                entity="vendor",
-                action="update",
-                source_system="procore",
-                source_id=record.source_key,
-                target_system="JDE",
-                target_id=an8,
-                run_id=self.run_id,
-                partition_key=self.partition,
-                reason=record.natural_key["conflict"],
-            )
+        vendor_sync.pair_written(
+            self.ledger,
+            record.source_key,
+            record,
+            flow=self.spec.name if self.spec else "vendors",
+            entity="vendor",
+            source_system="procore",
+            target_system="JDE",
+            target_id=an8,
+            run_id=self.run_id,
+            partition_key=self.partition,
+        )
 
     def create(self, record: Mapped) -> str:
         if record.natural_key.get("active") is False:

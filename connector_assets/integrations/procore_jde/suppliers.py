@@ -177,20 +177,17 @@ class ProcoreVendorPatches:
         changes = vendor_differences(vendor, record.body)
         if changes:
             session.update_vendor(target_id, json.loads(json.dumps(changes)))
-        vendor_sync.mark_synced(self.ledger, target_id)
-        if record.natural_key.get("conflict"):
-            self.ledger.audit(
-                integration=INTEGRATION,
-                flow=SUPPLIERS_FLOW.name,
-                entity="supplier",
-                action="update",
-                source_system="JDE",
-                source_id=record.source_key,
-                target_system="procore",
-                target_id=target_id,
-                run_id=self.run_id,
-                reason=record.natural_key["conflict"],
-            )
+        vendor_sync.pair_written(
+            self.ledger,
+            target_id,
+            record,
+            flow=SUPPLIERS_FLOW.name,
+            entity="supplier",
+            source_system="JDE",
+            target_system="procore",
+            target_id=target_id,
+            run_id=self.run_id,
+        )
 
 
 @contextmanager

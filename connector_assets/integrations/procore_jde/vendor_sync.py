@@ -47,6 +47,40 @@ def mark_synced(ledger: Ledger, vendor_id: str, when: datetime | None = None) ->
     ledger.advance_cursor(INTEGRATION, _stream(vendor_id), moment.strftime(STAMP_FORMAT))
 
 
+def pair_written(
+    ledger: Ledger,
+    vendor_id: str,
+    record: Any,
+    *,
+    flow: str,
+    entity: str,
+    source_system: str,
+    target_system: str,
+    target_id: str,
+    run_id: str | None,
+    partition_key: str | None = None,
+) -> None:
+    """After either flow wrote one side of a pair (``record``, a ``Mapped``): the pair's sync time moves,
+    and when both sides had changed (``natural_key["conflict"]``, newer wins) the audit says which edit
+    was written and which was not."""
+    mark_synced(ledger, vendor_id)
+    conflict = record.natural_key.get("conflict")
+    if conflict:
+        ledger.audit(
+            integration=INTEGRATION,
+            flow=flow,
+            entity=entity,
+            action="update",
+            source_system=source_system,
+            source_id=record.source_key,
+            target_system=target_system,
+            target_id=target_id,
+            run_id=run_id,
+            partition_key=partition_key,
+            reason=conflict,
+        )
+
+
 def parse_procore_stamp(value: Any) -> datetime | None:
     """Procore's ``updated_at`` (ISO 8601, ``Z``) as aware UTC; None when absent or unreadable."""
     if isinstance(value, datetime):
