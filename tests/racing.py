@@ -27,3 +27,51 @@ def race(
             process.join(10)
             if process.is_alive():
                 process.kill()
+
+
+def materialize_at_barrier(
+    asset: str,
+    day: str,
+    name: str,
+    barrier: Any,
+    results: Any,
+    build: Callable[[], tuple[list[Any], dict[str, Any]]],
+) -> None:
+    """One racing run, in its spawned process: ``build()`` gives (assets, resources), the run waits at
+    ``barrier`` and materializes ``day``, then puts ``(name, outcome)`` on ``results``: ``asset``'s
+    metadata values with ``run_id`` and its start and end times, or ``{"error": ...}`` (any failure is
+    reported, so the parent fails with the cause instead of a timeout)."""
+    try:
+        import time
+
+        from asset_runs import metadata_by_asset
+        from dagster import instance_for_test, materialize
+
+        assets, resources = build()
+        with instance_for_test() as instance:
+            barrier.wait(60)
+            started = time.time()
+            result = materialize(
+                assets, resources=resources, instance=instance, partition_key=day, raise_on_error=False
+            )
+            ended = time.time()
+        if not result.success:
+            failures = [e.message for e in result.all_events if e.is_failure]
+            results.put((name, {"error": str(failures)[-2000:]}))
+            return
+        counts = {k: getattr(v, "value", v) for k, v in metadata_by_asset(result)[asset].items()}
+        results.put((name, {**counts, "run_id": result.run_id, "started": started, "ended": ended}))
+    except BaseException as exc:
+        results.put((name, {"error": f"{type(exc).__name__}: {exc}"}))
+
+
+def race_overlapping(
+    target: Callable[..., None], args: Callable[[str, Any, Any], tuple], timeout: float = 100
+) -> dict[str, dict]:
+    """``race`` of two runs that report with ``materialize_at_barrier``: neither ended in an error, and
+    they overlapped in time (else the test proves nothing about two runs at once). Their outcomes."""
+    outcomes = race(target, args, timeout)
+    assert not [o for o in outcomes.values() if "error" in o], outcomes
+    a, b = outcomes.values()
+    assert max(a["started"], b["started"]) < min(a["ended"], b["ended"]), outcomes  # the runs overlapped
+    return outcomes

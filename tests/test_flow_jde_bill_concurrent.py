@@ -16,12 +16,11 @@ skips with the reason when it is unreachable, and fails in CI (``CI=true``).
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
+from flow_proofs import audited_once
 from jde_bill_world import (
     MASTER,
     ORDER_SOURCES,
@@ -31,7 +30,7 @@ from jde_bill_world import (
     nothing_lost,
     vendor_identity,
 )
-from racing import race
+from racing import materialize_at_barrier, race_overlapping
 
 from connector_assets.flows.replay_resources import register_settings_replay
 from connector_assets.integrations.jde_bill.bills import BILLS_FLOW, bill_replay
@@ -48,9 +47,9 @@ POSTS = {"vendors": "POST /connect/v3/vendors", "bills": "POST /connect/v3/bills
 
 def _run_written(asset: str, urls: dict[str, str], day: str, name: str, barrier: Any, results: Any) -> None:
     """One run of ``asset`` for ``day`` (a spawned process): its write counts, or the error it ended with."""
-    try:
-        from asset_runs import metadata_by_asset, named
-        from dagster import instance_for_test, materialize
+
+    def build() -> tuple[list[Any], dict[str, Any]]:
+        from asset_runs import named
         from sandbox_logins import on_simulator
 
         from connector_assets.integrations.jde_bill.bills import bill_assets
@@ -69,23 +68,9 @@ def _run_written(asset: str, urls: dict[str, str], day: str, name: str, barrier:
             "staging": StagingResource(base_dir=urls["staging"]),
             "ledger": LedgerResource(db_url=urls["db"]),
         }
-        assets = named([asset], [*vendor_assets, *bill_assets])
-        with instance_for_test() as instance:
-            barrier.wait(60)
-            started = time.time()
-            result = materialize(
-                assets, resources=resources, instance=instance, partition_key=day, raise_on_error=False
-            )
-            ended = time.time()
-        if not result.success:
-            failures = [e.message for e in result.all_events if e.is_failure]
-            results.put((name, {"error": str(failures)[-2000:]}))
-            return
-        counts = metadata_by_asset(result)[asset]
-        counts = {k: getattr(v, "value", v) for k, v in counts.items()}
-        results.put((name, {**counts, "run_id": result.run_id, "started": started, "ended": ended}))
-    except BaseException as exc:  # reported, so the parent fails with the cause instead of a timeout
-        results.put((name, {"error": f"{type(exc).__name__}: {exc}"}))
+        return named([asset], [*vendor_assets, *bill_assets]), resources
+
+    materialize_at_barrier(asset, day, name, barrier, results, build)
 
 
 def _race(world: JdeBillWorld, asset: str) -> dict[str, dict]:
@@ -95,13 +80,9 @@ def _race(world: JdeBillWorld, asset: str) -> dict[str, dict]:
         "staging": str(world.tmp_path / "staging"),
         "db": world.db,
     }
-    outcomes = race(
-        _run_written, lambda name, barrier, results: (asset, urls, world.day, name, barrier, results), 100
+    return race_overlapping(
+        _run_written, lambda name, barrier, results: (asset, urls, world.day, name, barrier, results)
     )
-    assert not [o for o in outcomes.values() if "error" in o], outcomes
-    a, b = outcomes.values()
-    assert max(a["started"], b["started"]) < min(a["ended"], b["ended"]), outcomes  # the runs overlapped
-    return outcomes
 
 
 def _held_are_skipped(world: JdeBillWorld, flow: str, table: str) -> int:
@@ -116,26 +97,6 @@ def _held_are_skipped(world: JdeBillWorld, flow: str, table: str) -> int:
     assert world.bill_state()["calls"].get(POSTS[table], 0) == posts  # not one POST
     assert world.ledger.open_items(integration="jde_bill", flow=flow) == []
     return len(due)
-
-
-def _audited_once(world: JdeBillWorld, flow: str, keys: set[str], outcomes: dict[str, dict]) -> None:
-    """The ledger's audit of the two runs: one create per record (never an adopt: neither run crashed),
-    and each run's holds are the records it counted as being written by the other."""
-    runs = {o["run_id"]: name for name, o in outcomes.items()}
-    with world.ledger.engine.begin() as conn:
-        rows = conn.execute(
-            sa.text(
-                "select source_id, action, run_id from mlc_audit_event where integration = 'jde_bill' "
-                "and flow = :flow and action in ('create', 'adopt', 'hold')"
-            ),
-            {"flow": flow},
-        ).all()
-    ours = [(key, action, runs[run]) for key, action, run in rows if run in runs]
-    creates = Counter(key for key, action, _ in ours if action == "create")
-    assert creates == Counter({key: 1 for key in keys}), creates.most_common(3)
-    assert not [row for row in ours if row[1] == "adopt"]
-    holds = Counter(name for _, action, name in ours if action == "hold")
-    assert holds == Counter({n: o["leased"] for n, o in outcomes.items() if o["leased"]}), holds
 
 
 def _created_once(
@@ -181,7 +142,7 @@ def test_two_runs_writing_one_day_to_bill_on_one_postgresql_ledger_create_each_r
             posts_before = world.bill_state()["calls"].get(POSTS["vendors"], 0)
             outcomes = _race(world, VENDORS_WRITTEN)
             _created_once(world, "vendors", outcomes, len(vendor_keys), posts_before)
-            _audited_once(world, VENDORS_FLOW.name, vendor_keys, outcomes)
+            audited_once(world.ledger, "jde_bill", VENDORS_FLOW.name, vendor_keys, outcomes)
             held = _held_are_skipped(world, VENDORS_FLOW.name, "vendors")
             written = nothing_lost(world, "vendor", VENDORS_FLOW.name, vendor_keys)
             vendors = {i: v for i, v in world.in_bill("vendors").items() if i not in seeded_vendors}
@@ -198,7 +159,7 @@ def test_two_runs_writing_one_day_to_bill_on_one_postgresql_ledger_create_each_r
             posts_before = world.bill_state()["calls"].get(POSTS["bills"], 0)
             outcomes = _race(world, BILLS_WRITTEN)
             _created_once(world, "bills", outcomes, len(bill_keys), posts_before)
-            _audited_once(world, BILLS_FLOW.name, bill_keys, outcomes)
+            audited_once(world.ledger, "jde_bill", BILLS_FLOW.name, bill_keys, outcomes)
             held = _held_are_skipped(world, BILLS_FLOW.name, "bills")
             written = nothing_lost(world, "bill", BILLS_FLOW.name, bill_keys)
             bills = {i: b for i, b in world.in_bill("bills").items() if i not in seeded_bills}

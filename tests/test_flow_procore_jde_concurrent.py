@@ -18,12 +18,10 @@ skips with the reason when it is unreachable, and fails in CI (``CI=true``).
 
 from __future__ import annotations
 
-import time
-from collections import Counter
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
+from flow_proofs import audited_once
 from procore_jde_proofs import (
     CREATE_PURCHASE_ORDER,
     CREATE_VOUCHERS,
@@ -37,7 +35,7 @@ from procore_jde_proofs import (
     posts,
 )
 from procore_jde_world import INTEGRATION, ProcoreJdeWorld, procore_jde_world
-from racing import race
+from racing import materialize_at_barrier, race_overlapping
 
 from connector_assets.integrations.procore_jde.order_replays import register_order_replays
 from connector_assets.integrations.procore_jde.purchase_orders import PURCHASE_ORDERS_FLOW
@@ -54,9 +52,9 @@ pytestmark = [
 
 def _run_written(asset: str, urls: dict[str, str], day: str, name: str, barrier: Any, results: Any) -> None:
     """One run of ``asset`` for ``day`` (a spawned process): its write counts, or the error it ended with."""
-    try:
-        from asset_runs import metadata_by_asset, named
-        from dagster import instance_for_test, materialize
+
+    def build() -> tuple[list[Any], dict[str, Any]]:
+        from asset_runs import named
         from sandbox_logins import on_simulator
 
         from connector_assets.integrations.procore_jde.purchase_orders import purchase_order_assets
@@ -72,22 +70,9 @@ def _run_written(asset: str, urls: dict[str, str], day: str, name: str, barrier:
             "staging": StagingResource(base_dir=urls["staging"]),
             "ledger": LedgerResource(db_url=urls["db"]),
         }
-        assets = named([asset], [*purchase_order_assets, *voucher_assets])
-        with instance_for_test() as instance:
-            barrier.wait(60)
-            started = time.time()
-            result = materialize(
-                assets, resources=resources, instance=instance, partition_key=day, raise_on_error=False
-            )
-            ended = time.time()
-        if not result.success:
-            failures = [e.message for e in result.all_events if e.is_failure]
-            results.put((name, {"error": str(failures)[-2000:]}))
-            return
-        counts = {k: getattr(v, "value", v) for k, v in metadata_by_asset(result)[asset].items()}
-        results.put((name, {**counts, "run_id": result.run_id, "started": started, "ended": ended}))
-    except BaseException as exc:  # reported, so the parent fails with the cause instead of a timeout
-        results.put((name, {"error": f"{type(exc).__name__}: {exc}"}))
+        return named([asset], [*purchase_order_assets, *voucher_assets]), resources
+
+    materialize_at_barrier(asset, day, name, barrier, results, build)
 
 
 def _race(world: ProcoreJdeWorld, asset: str) -> dict[str, dict]:
@@ -97,13 +82,9 @@ def _race(world: ProcoreJdeWorld, asset: str) -> dict[str, dict]:
         "staging": str(world.tmp_path / "staging"),
         "db": world.db,
     }
-    outcomes = race(
-        _run_written, lambda name, barrier, results: (asset, urls, world.day, name, barrier, results), 100
+    return race_overlapping(
+        _run_written, lambda name, barrier, results: (asset, urls, world.day, name, barrier, results)
     )
-    assert not [o for o in outcomes.values() if "error" in o], outcomes
-    a, b = outcomes.values()
-    assert max(a["started"], b["started"]) < min(a["ended"], b["ended"]), outcomes  # the runs overlapped
-    return outcomes
 
 
 def _created_once(outcomes: dict[str, dict], records: int) -> None:
@@ -113,25 +94,6 @@ def _created_once(outcomes: dict[str, dict], records: int) -> None:
     others = sum(o["skip"] + o["leased"] for o in outcomes.values())
     assert sum(o["create"] for o in outcomes.values()) + others == 2 * records, outcomes
     assert all(o["fail"] == o["adopt"] == 0 for o in outcomes.values()), outcomes
-
-
-def _audited_once(world: ProcoreJdeWorld, flow: str, keys: set[str], outcomes: dict[str, dict]) -> None:
-    """The ledger's audit of the two runs: one create per record, and each run's holds are the records it
-    counted as being written by the other."""
-    runs = {o["run_id"]: name for name, o in outcomes.items()}
-    with world.ledger.engine.begin() as conn:
-        rows = conn.execute(
-            sa.text(
-                "select source_id, action, run_id from mlc_audit_event where integration = :i "
-                "and flow = :flow and action in ('create', 'adopt', 'hold')"
-            ),
-            {"i": INTEGRATION, "flow": flow},
-        ).all()
-    ours = [(key, action, runs[run]) for key, action, run in rows if run in runs]
-    creates = Counter(key for key, action, _ in ours if action == "create")
-    assert creates == Counter(dict.fromkeys(keys, 1)), creates.most_common(3)
-    holds = Counter(name for _, action, name in ours if action == "hold")
-    assert holds == Counter({n: o["leased"] for n, o in outcomes.items() if o["leased"]}), holds
 
 
 def _held_are_skipped(world: ProcoreJdeWorld, flow: str, orchestration: str) -> int:
@@ -170,7 +132,7 @@ def test_two_runs_writing_one_day_to_jde_on_one_postgresql_ledger_post_each_reco
             print(f"orders: {len(commitments)} commitments, {sent} ML_CreatePurchaseOrder calls, {outcomes}")
             assert sent == len(commitments)  # zero double POSTs
             _created_once(outcomes, len(commitments))
-            _audited_once(world, PURCHASE_ORDERS_FLOW.name, commitments, outcomes)
+            audited_once(world.ledger, INTEGRATION, PURCHASE_ORDERS_FLOW.name, commitments, outcomes)
             held = _held_are_skipped(world, PURCHASE_ORDERS_FLOW.name, CREATE_PURCHASE_ORDER)
             assert orders_by_commitment(world, commitments) == dict.fromkeys(commitments, 1)
             print(f"orders: {held} held records replayed as skips")
@@ -188,7 +150,7 @@ def test_two_runs_writing_one_day_to_jde_on_one_postgresql_ledger_post_each_reco
             )
             assert sent == len(requisitions)  # zero double POSTs (no 59A4 refusal was even needed)
             _created_once(outcomes, len(requisitions))
-            _audited_once(world, VOUCHERS_FLOW.name, requisitions, outcomes)
+            audited_once(world.ledger, INTEGRATION, VOUCHERS_FLOW.name, requisitions, outcomes)
             held = _held_are_skipped(world, VOUCHERS_FLOW.name, CREATE_VOUCHERS)
             assert batches_by_requisition(world, requisitions) == dict.fromkeys(requisitions, 1)
             print(f"vouchers: {held} held records replayed as skips")

@@ -1,0 +1,30 @@
+"""What the flow proofs of every integration assert of the ledger after two runs raced on one day
+(``test_flow_*_concurrent.py``)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import sqlalchemy as sa
+
+
+def audited_once(ledger: Any, integration: str, flow: str, keys: set[str], outcomes: dict[str, dict]) -> None:
+    """The ledger's audit of the two runs (``outcomes`` by run name, each with its ``run_id`` and
+    ``leased`` count): one create per record, never an adopt (neither run crashed), and each run's holds
+    are the records it counted as being written by the other."""
+    runs = {o["run_id"]: name for name, o in outcomes.items()}
+    with ledger.engine.begin() as conn:
+        rows = conn.execute(
+            sa.text(
+                "select source_id, action, run_id from mlc_audit_event where integration = :i "
+                "and flow = :flow and action in ('create', 'adopt', 'hold')"
+            ),
+            {"i": integration, "flow": flow},
+        ).all()
+    ours = [(key, action, runs[run]) for key, action, run in rows if run in runs]
+    creates = Counter(key for key, action, _ in ours if action == "create")
+    assert creates == Counter(dict.fromkeys(keys, 1)), creates.most_common(3)
+    assert not [row for row in ours if row[1] == "adopt"]
+    holds = Counter(name for _, action, name in ours if action == "hold")
+    assert holds == Counter({n: o["leased"] for n, o in outcomes.items() if o["leased"]}), holds
