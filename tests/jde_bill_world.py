@@ -18,8 +18,8 @@ from typing import Any, TypeVar
 
 import requests
 import sqlalchemy as sa
-from asset_runs import metadata_by_asset, named
-from dagster import DagsterInstance, ExecuteInProcessResult, instance_for_test, materialize
+from asset_runs import metadata_values, run_named
+from dagster import DagsterInstance, ExecuteInProcessResult
 from sandbox_logins import LOGINS, on_simulator
 
 from connector_assets.integrations.jde_bill.bills import bill_assets
@@ -74,27 +74,8 @@ def run_assets(
     ok: bool = True,
     instance: DagsterInstance | None = None,
 ) -> ExecuteInProcessResult:
-    """Materialize the ``names`` assets of ``partition`` (in ``instance``, else a throwaway one) and assert
-    the run succeeded (naming the failures), or failed when ``ok`` is False."""
-    if instance is None:
-        with instance_for_test() as throwaway:
-            return run_assets(resources, names, partition, ok=ok, instance=throwaway)
-    result = materialize(
-        named(names, ALL_ASSETS),
-        resources=resources,
-        instance=instance,
-        partition_key=partition,
-        raise_on_error=False,
-    )
-    assert result.success is ok, [e.message for e in result.all_events if e.is_failure]
-    return result
-
-
-def metadata_values(result: ExecuteInProcessResult) -> dict[str, dict[str, Any]]:
-    """Each materialized asset's metadata values (plain numbers and text), by asset key."""
-    return {
-        k: {f: getattr(v, "value", v) for f, v in m.items()} for k, m in metadata_by_asset(result).items()
-    }
+    """``asset_runs.run_named`` over every asset of the world."""
+    return run_named(resources, names, ALL_ASSETS, partition, ok=ok, instance=instance)
 
 
 def in_bill(bill: BillResource, entity: str, *, live: bool = True) -> dict[str, dict]:

@@ -45,8 +45,8 @@ from typing import Any
 
 import requests
 import sqlalchemy as sa
-from asset_runs import metadata_by_asset, named
-from dagster import AssetsDefinition, DagsterInstance, ExecuteInProcessResult, instance_for_test, materialize
+from asset_runs import metadata_values, run_named
+from dagster import AssetsDefinition, DagsterInstance, ExecuteInProcessResult
 from sandbox_logins import LOGINS, on_simulator
 
 from connector_assets.jde.assets import jde_assets
@@ -137,26 +137,8 @@ def run_assets(
     ok: bool = True,
     instance: DagsterInstance | None = None,
 ) -> ExecuteInProcessResult:
-    """Materialize the ``names`` assets of ``partition`` (in ``instance``, else a throwaway one) and assert
-    the run succeeded (naming the failures), or failed when ``ok`` is False."""
-    if instance is None:
-        with instance_for_test() as throwaway:
-            return run_assets(resources, names, partition, ok=ok, instance=throwaway)
-    chosen = named(names, all_assets())
-    missing = set(names) - {a.key.to_user_string() for a in chosen}
-    assert not missing, f"no such asset (yet): {sorted(missing)}"
-    result = materialize(
-        chosen, resources=resources, instance=instance, partition_key=partition, raise_on_error=False
-    )
-    assert result.success is ok, [e.message for e in result.all_events if e.is_failure]
-    return result
-
-
-def metadata_values(result: ExecuteInProcessResult) -> dict[str, dict[str, Any]]:
-    """Each materialized asset's metadata values (plain numbers and text), by asset key."""
-    return {
-        k: {f: getattr(v, "value", v) for f, v in m.items()} for k, m in metadata_by_asset(result).items()
-    }
+    """``asset_runs.run_named`` over every asset of the world."""
+    return run_named(resources, names, all_assets(), partition, ok=ok, instance=instance)
 
 
 class ProcoreClerk:
@@ -295,6 +277,25 @@ class ProcoreJdeWorld:
         if self._clerk is None:
             self._clerk = ProcoreClerk(self.procore_url, self.company_id)
         return self._clerk
+
+    def new_invoice(self, commitment: dict) -> dict:
+        """A new invoice (requisition, not approved) of ``commitment`` in a billing period of its project it
+        has none for yet, made by the clerk through the API; the requisition Procore answered."""
+        used = {r["period_id"] for r in self.procore_records("requisitions", commitment_id=commitment["id"])}
+        period = next(
+            p
+            for p in self.procore_records("billing_periods", project_id=commitment["project_id"])
+            if p["id"] not in used
+        )
+        return self.clerk.call(
+            "POST",
+            "requisitions",
+            {
+                "project_id": commitment["project_id"],
+                "commitment_id": commitment["id"],
+                "requisition": {"period_id": period["id"]},
+            },
+        )
 
     def link_vendor(self, vendor_id: int | str, an8: int | str) -> dict:
         """The vendor carries ``origin_id`` ``JDE-V-<an8>`` / ``origin_code`` written by the connector's app,

@@ -107,21 +107,7 @@ def _approve(world: ProcoreJdeWorld, commitment: dict) -> None:
 
 def _second_invoice(world: ProcoreJdeWorld, commitment: dict) -> None:
     """A second invoice of the commitment, in a billing period it has none for, approved the same day."""
-    used = {r["period_id"] for r in world.procore_records("requisitions", commitment_id=commitment["id"])}
-    period = next(
-        p
-        for p in world.procore_records("billing_periods", project_id=commitment["project_id"])
-        if p["id"] not in used
-    )
-    made = world.clerk.call(
-        "POST",
-        "requisitions",
-        {
-            "project_id": commitment["project_id"],
-            "commitment_id": commitment["id"],
-            "requisition": {"period_id": period["id"]},
-        },
-    )
+    made = world.new_invoice(commitment)
     world.clerk.approve_requisition(commitment["project_id"], made["id"])
 
 

@@ -198,21 +198,7 @@ def test_an_invoice_whose_voucher_was_refused_for_an_unmapped_cost_code_is_named
     story: Story, tmp_path: Path
 ):
     world, commitment = story.world, story.commitment
-    used = {r["period_id"] for r in world.procore_records("requisitions", commitment_id=commitment["id"])}
-    period = next(
-        p
-        for p in world.procore_records("billing_periods", project_id=commitment["project_id"])
-        if p["id"] not in used
-    )
-    made = world.clerk.call(
-        "POST",
-        "requisitions",
-        {
-            "project_id": commitment["project_id"],
-            "commitment_id": commitment["id"],
-            "requisition": {"period_id": period["id"]},
-        },
-    )
+    made = world.new_invoice(commitment)
     with world.resources["procore"].session() as session:
         lines = list(session.requisition_lines(commitment["project_id"], made["id"]))
     line = lines[0]  # 100.00 of work billed on its first line this period, then approved
