@@ -63,6 +63,7 @@ from jde_coupa_backfill import (  # noqa: E402
     _serve,
     _step_seconds,
     _wait,
+    jde_sandbox_resource,
 )
 
 BILL_LOGIN = {
@@ -169,10 +170,19 @@ def _deps(asset: Any) -> set[Any]:
 
 def discover() -> Found:
     """Every flow of ``connector_assets.integrations.jde_bill.defs`` and what it needs."""
+    from connector_assets.integrations.jde_bill import defs
+
+    return discover_in(defs, Found, feeds_of="bill")
+
+
+def discover_in(defs: Any, found: type[Found], feeds_of: str | None) -> Any:
+    """``found`` for the integration whose Definitions are ``defs``: its flows, the unpartitioned lookups,
+    its reconciliation assets (those reading a flow's target asset) and the graph of every asset they stand
+    on (its own, JDE's tables, the SaaS feeds); ``feeds_of``: the SaaS system whose change feeds the
+    reconciliation reads staged (None: none)."""
     from dagster import AssetsDefinition
 
     from connector_assets.flows.core import FLOW_SPECS
-    from connector_assets.integrations.jde_bill import defs
     from connector_assets.jde.assets import jde_assets
     from connector_assets.saas_assets import SAAS_ENTITIES, saas_assets
 
@@ -191,8 +201,8 @@ def discover() -> Found:
     for asset in own:
         take(asset.key)
     names = sorted(a.key.to_user_string() for a in own)
-    feeds = {AssetKey(e.asset) for e in SAAS_ENTITIES if e.system == "bill" and not e.whole}
-    return Found(
+    feeds = {AssetKey(e.asset) for e in SAAS_ENTITIES if e.system == feeds_of and not e.whole}
+    return found(
         flows=[FLOW_SPECS[n.removesuffix("_written")] for n in names if n.endswith("_written")],
         lookups=[a for a in graph.values() if a.partitions_def is None],
         reconcile=[a for a in own if _deps(a) & targets],
@@ -208,18 +218,10 @@ def discover() -> Found:
 def _resources(jde_url: str, bill_url: str, folder: str) -> dict[str, Any]:
     from connector_assets.staging import StagingResource
     from connector_resources.bill import BillResource
-    from connector_resources.jde import JdeAisResource
     from connector_resources.ledger import LedgerResource
 
     return {
-        "jde": JdeAisResource(
-            base_url=jde_url,
-            username="INTEGR8",
-            password="integr8-sandbox",
-            environment="JPS920",
-            role="*ALL",
-            page_size=2000,
-        ),
+        "jde": jde_sandbox_resource(jde_url),
         "bill": BillResource(base_url=f"{bill_url}/connect", **BILL_LOGIN),
         "staging": StagingResource(base_dir=f"{folder}/staging"),
         "ledger": LedgerResource(db_url=f"sqlite:///{folder}/ledger.sqlite"),
@@ -379,14 +381,19 @@ def _phase(
 
 
 def _sandbox_tables() -> dict[str, str]:
-    """Point every mapping table of the integration at its sandbox file unless its variable says otherwise
-    (the simulators are the sandboxes the files were made for), and say which files were used."""
+    return sandbox_tables("connector_assets.integrations.jde_bill")
+
+
+def sandbox_tables(package: str) -> dict[str, str]:
+    """Point every mapping table of the integration (``package``) at its sandbox file unless its variable
+    says otherwise (the simulators are the sandboxes the files were made for), and say which files were
+    used."""
     from connector_assets.flows.mapping_tables import ROOT, MappingTable
 
     tables = {
         value.variable: value
         for name, module in list(sys.modules.items())
-        if name.startswith("connector_assets.integrations.jde_bill")
+        if name.startswith(package)
         for value in vars(module).values()
         if isinstance(value, MappingTable) and value.sandbox_file
     }

@@ -25,6 +25,7 @@ import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -33,6 +34,20 @@ def _port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def jde_sandbox_resource(jde_url: str) -> Any:
+    """The JDE AIS resource on the JDE simulator (its seeded integration user), as every bench logs in."""
+    from connector_resources.jde import JdeAisResource
+
+    return JdeAisResource(
+        base_url=jde_url,
+        username="INTEGR8",
+        password="integr8-sandbox",
+        environment="JPS920",
+        role="*ALL",
+        page_size=2000,
+    )
 
 
 def _serve(module: str, port: int, scale: float, extra: list[str]) -> subprocess.Popen:
@@ -127,7 +142,6 @@ def _run(args: argparse.Namespace, jde_url: str, coupa_url: str) -> dict:
     from connector_assets.saas_assets import saas_assets
     from connector_assets.staging import StagingResource
     from connector_resources.coupa import CoupaResource
-    from connector_resources.jde import JdeAisResource
     from connector_resources.ledger import LedgerResource
 
     # Sources, then every flow of the integration (the unpartitioned account-map assets are not part of a
@@ -151,14 +165,7 @@ def _run(args: argparse.Namespace, jde_url: str, coupa_url: str) -> dict:
     start = end - timedelta(days=args.days - 1)
     with tempfile.TemporaryDirectory() as folder, instance_for_test() as instance:
         resources = {
-            "jde": JdeAisResource(
-                base_url=jde_url,
-                username="INTEGR8",
-                password="integr8-sandbox",
-                environment="JPS920",
-                role="*ALL",
-                page_size=2000,
-            ),
+            "jde": jde_sandbox_resource(jde_url),
             "coupa": CoupaResource(
                 base_url=coupa_url,
                 client_id="ml-connector-sandbox",

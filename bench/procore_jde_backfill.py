@@ -49,8 +49,16 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from jde_bill_backfill import Found, _cpu, _cpu_seconds, _deps, _guarded, _kind  # noqa: E402
-from jde_coupa_backfill import _fresh_jde_database, _port, _serve, _wait  # noqa: E402
+from jde_bill_backfill import (  # noqa: E402
+    Found,
+    _cpu,
+    _cpu_seconds,
+    _guarded,
+    _kind,
+    discover_in,
+    sandbox_tables,
+)
+from jde_coupa_backfill import _fresh_jde_database, _port, _serve, _wait, jde_sandbox_resource  # noqa: E402
 
 PACKAGE = "connector_assets.integrations.procore_jde"
 PROCORE_LOGIN = {
@@ -149,54 +157,10 @@ class ProcoreJdeFound(Found):
 
 
 def discover() -> ProcoreJdeFound:
-    """Every flow of ``connector_assets.integrations.procore_jde.defs`` and what it needs."""
-    from dagster import AssetsDefinition
-
-    from connector_assets.flows.core import FLOW_SPECS
+    """Every flow of ``connector_assets.integrations.procore_jde.defs`` and what it needs (no BILL feeds)."""
     from connector_assets.integrations.procore_jde import defs
-    from connector_assets.jde.assets import jde_assets
-    from connector_assets.saas_assets import saas_assets
 
-    own = [a for a in defs.assets or [] if isinstance(a, AssetsDefinition)]
-    targets = {a.key for a in defs.assets or [] if not isinstance(a, AssetsDefinition)}
-    pool = {a.key: a for a in [*jde_assets, *saas_assets, *own] if isinstance(a, AssetsDefinition)}
-    graph: dict[Any, Any] = {}
-
-    def take(key: Any) -> None:
-        if key in graph or key not in pool:
-            return
-        graph[key] = pool[key]
-        for dep in _deps(pool[key]):
-            take(dep)
-
-    for asset in own:
-        take(asset.key)
-    names = sorted(a.key.to_user_string() for a in own)
-    return ProcoreJdeFound(
-        flows=[FLOW_SPECS[n.removesuffix("_written")] for n in names if n.endswith("_written")],
-        lookups=[a for a in graph.values() if a.partitions_def is None],
-        reconcile=[a for a in own if _deps(a) & targets],
-        bill_feeds=[],
-        graph=graph,
-        own=own,
-    )
-
-
-def _sandbox_tables() -> dict[str, str]:
-    """Point every mapping table of the integration at its sandbox file unless its variable says otherwise
-    (the simulators are the sandboxes the files were made for), and say which files were used."""
-    from connector_assets.flows.mapping_tables import ROOT, MappingTable
-
-    tables = {
-        value.variable: value
-        for name, module in list(sys.modules.items())
-        if name.startswith(PACKAGE)
-        for value in vars(module).values()
-        if isinstance(value, MappingTable) and value.sandbox_file
-    }
-    for variable, table in tables.items():
-        os.environ.setdefault(variable, str(ROOT / "mappings" / "sandbox" / table.sandbox_file))
-    return {variable: os.path.relpath(os.environ[variable]) for variable in sorted(tables)}
+    return discover_in(defs, ProcoreJdeFound, feeds_of=None)
 
 
 # -- measuring ---------------------------------------------------------------------------------------------
@@ -303,19 +267,11 @@ def procore_ceiling(limits: dict[str, Any], calls: int, seconds: float) -> dict[
 
 def _resources(jde_url: str, procore_url: str, folder: str) -> dict[str, Any]:
     from connector_assets.staging import StagingResource
-    from connector_resources.jde import JdeAisResource
     from connector_resources.ledger import LedgerResource
     from connector_resources.procore import ProcoreResource
 
     return {
-        "jde": JdeAisResource(
-            base_url=jde_url,
-            username="INTEGR8",
-            password="integr8-sandbox",
-            environment="JPS920",
-            role="*ALL",
-            page_size=2000,
-        ),
+        "jde": jde_sandbox_resource(jde_url),
         "procore": ProcoreResource(base_url=procore_url, auth_url=procore_url, **PROCORE_LOGIN),
         "staging": StagingResource(base_dir=f"{folder}/staging"),
         "ledger": LedgerResource(db_url=f"sqlite:///{folder}/ledger.sqlite"),
@@ -328,7 +284,7 @@ def _run(args: argparse.Namespace, jde_url: str, procore_url: str, linked: int) 
     from connector_resources.ledger import Ledger
 
     found = discover()
-    tables = _sandbox_tables()
+    tables = sandbox_tables(PACKAGE)
     end = date.today() - timedelta(days=1)
     start = end - timedelta(days=args.days - 1)
     limits = requests.get(f"{procore_url}/sandbox/settings", timeout=10).json()["rate_limits"]
