@@ -255,7 +255,7 @@ def procore_ceiling(limits: dict[str, Any], calls: int, seconds: float) -> dict[
     needs more calls than the hour holds (or would at the spike rate run an hour), else the spike one."""
     spike = limits["spike_limit"] / limits["spike_window_seconds"]
     hourly = limits["hourly_limit"] / limits["hourly_window_seconds"]
-    if calls > limits["hourly_limit"] or seconds >= limits["hourly_window_seconds"]:
+    if calls >= limits["hourly_limit"] or seconds >= limits["hourly_window_seconds"]:
         name, rate = f"hourly {limits['hourly_limit']}/{limits['hourly_window_seconds']:g} s", hourly
     else:
         name, rate = f"spike {limits['spike_limit']}/{limits['spike_window_seconds']:g} s", spike
@@ -357,6 +357,7 @@ def _backfill(
     result = materialize(assets, resources=resources, instance=instance, raise_on_error=False, tags=tags)
     seconds, cpu = time.monotonic() - started, _cpu_seconds() - cpu
     sandbox = meter.delta(before, meter.read())
+    failures = [_failure_text(e) for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
     written = {
         e.asset_key.to_user_string().removesuffix("_written"): {
             k: v.value for k, v in e.materialization.metadata.items() if isinstance(v.value, int)
@@ -398,9 +399,10 @@ def _backfill(
         "failed_steps": sorted(
             e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE" and e.step_key
         ),
-        "failures": [
-            (e.message or "")[:400] for e in result.all_events if e.event_type_value == "STEP_FAILURE"
-        ][:5],
+        "failures": failures[:5],
+        # The pacer refuses to park a run for the rest of the hour (rate_limit_max_wait): the steps after
+        # the hourly budget ran out failed saying until when, for a rerun after the reset.
+        "procore_hourly_budget_spent": any("spent until" in f for f in failures),
         "seconds": round(seconds, 1),
         "records_written": records,
         "records_per_second": round(records / seconds, 2) if seconds else None,
@@ -421,6 +423,16 @@ def _backfill(
         "cpu_ms_per_record_whole_process": round(cpu / max(records, 1) * 1000, 2),
         "steps": dict(sorted(steps.items(), key=lambda kv: -kv[1]["seconds"])),
     }
+
+
+def _failure_text(event: Any) -> str:
+    """A failed step and why: its error's message and cause (Dagster wraps the step's own exception)."""
+    error = getattr(event.event_specific_data, "error", None)
+    said = error.message if error is not None else event.message or ""
+    cause = getattr(error, "cause", None)
+    if cause is not None:
+        said += " " + cause.message
+    return f"{event.step_key}: {' '.join(said.split())}"[:500]
 
 
 def _window_name(limit: int | None, limits: dict[str, Any]) -> str:
@@ -495,6 +507,8 @@ def markdown(report: dict[str, Any]) -> str:
         f"{b['procore_rate_in_paced_steps']} req/s = **{b['procore_rate_to_ceiling']}** of "
         f"{b['binding']} = {b['ceiling_req_per_s']} req/s |",
         f"| pacer waits by window | {b['pacer_waits_by_window']} ({b['pacer_seconds_by_window']} s) |",
+        f"| Procore's hourly budget spent (steps after it failed for a rerun after the reset) | "
+        f"{'**yes**: ' + '; '.join(b['failed_steps']) if b.get('procore_hourly_budget_spent') else 'no'} |",
         f"| JDE logins / Procore token fetches | {b['jde_logins']} / {b['procore_token_fetches']} |",
         f"| our CPU, whole process | {b['cpu_ms_per_record_whole_process']} ms / record |",
         f"| peak RSS | {report['peak_rss_mb']} MB |",
