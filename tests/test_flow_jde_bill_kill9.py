@@ -21,16 +21,11 @@ a payment and before the ledger did, its rerun adopts that payment on JDE's dupl
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import textwrap
 import time
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 from jde_bill_world import (
     MASTER,
@@ -42,6 +37,7 @@ from jde_bill_world import (
     nothing_lost,
     vendor_identity,
 )
+from kill9 import kill_when_ready
 
 from connector_assets.integrations.jde_bill.bills import BILLS_FLOW
 from connector_assets.integrations.jde_bill.payments import PAYMENTS_FLOW
@@ -104,8 +100,6 @@ class World(JdeBillWorld):
         ``ready()``; then wait until BILL has ended the requests the kill cut off (created, or dropped as
         the client is gone), so what is counted next is what BILL holds for good."""
         env = {
-            **os.environ,
-            "T_TESTS": str(Path(__file__).parent),
             "T_JDE": self.jde_url,
             "T_BILL": self.bill_url,
             "T_STAGING": str(self.tmp_path / "staging"),
@@ -115,21 +109,7 @@ class World(JdeBillWorld):
             "T_SLOW_RECORD": "0.6",
             "ML_LEDGER_LEASE_MINUTES": LEASE_MINUTES,
         }
-        child = subprocess.Popen(
-            [sys.executable, "-c", CHILD], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-        )
-        deadline = time.monotonic() + 90
-        try:
-            while not ready():
-                if child.poll() is not None:
-                    error = child.stderr.read().decode()[-2000:]  # type: ignore[union-attr]
-                    raise AssertionError(f"the write step ended before it could be killed: {error}")
-                assert time.monotonic() < deadline, "the target never received the writes"
-                time.sleep(0.02)
-            os.kill(child.pid, signal.SIGKILL)
-        finally:
-            child.kill()
-            child.wait(timeout=30)
+        deadline = kill_when_ready(CHILD, env, ready, never="the target never received the writes")
         while sum(self.bill_state()["limits"]["in_flight"].values()):
             assert time.monotonic() < deadline
             time.sleep(0.02)

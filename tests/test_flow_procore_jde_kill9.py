@@ -21,17 +21,13 @@ adopts what JDE holds and creates the rest. The write steps to JDE write one rec
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import textwrap
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 from dagster import instance_for_test
+from kill9 import kill_when_ready
 from procore_jde_proofs import (
     CREATE_PURCHASE_ORDER,
     CREATE_VOUCHERS,
@@ -97,8 +93,6 @@ CHILD = textwrap.dedent(
 def kill_mid_write(world: ProcoreJdeWorld, asset: str, ready: Callable[[], bool]) -> None:
     """Run ``asset`` for the world's day in a child process and kill -9 it as soon as ``ready()``."""
     env = {
-        **os.environ,
-        "T_TESTS": str(Path(__file__).parent),
         "T_JDE": world.jde_url,
         "T_PROCORE": world.procore_url,
         "T_STAGING": str(world.tmp_path / "staging"),
@@ -108,21 +102,7 @@ def kill_mid_write(world: ProcoreJdeWorld, asset: str, ready: Callable[[], bool]
         "T_SLOW_RECORD": SLOW_RECORD,
         "ML_LEDGER_LEASE_MINUTES": LEASE_MINUTES,
     }
-    child = subprocess.Popen(
-        [sys.executable, "-c", CHILD], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    deadline = time.monotonic() + 90
-    try:
-        while not ready():
-            if child.poll() is not None:
-                error = child.stderr.read().decode()[-2000:]  # type: ignore[union-attr]
-                raise AssertionError(f"the write step ended before it could be killed: {error}")
-            assert time.monotonic() < deadline, "JDE never received the writes"
-            time.sleep(0.02)
-        os.kill(child.pid, signal.SIGKILL)
-    finally:
-        child.kill()
-        child.wait(timeout=30)
+    kill_when_ready(CHILD, env, ready, never="JDE never received the writes")
     time.sleep(0.5)  # a request the kill cut off ends at JDE (its latency is 0.15 s)
 
 
