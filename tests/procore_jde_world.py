@@ -278,6 +278,33 @@ class ProcoreJdeWorld:
             self._clerk = ProcoreClerk(self.procore_url, self.company_id)
         return self._clerk
 
+    def invoiced_commitments(self) -> dict[int, dict]:
+        """The live commitments on projects the service account may read that take invoices, by id."""
+        projects = {p["id"] for p in self.procore_records("projects") if p["permitted"]}
+        return {
+            c["id"]: c
+            for c in self.procore_records("commitments")
+            if c["deleted_at"] is None and c["project_id"] in projects and c["requisitions_are_enabled"]
+        }
+
+    def latest_invoices(self) -> dict[int, dict]:
+        """Commitment id -> its live invoice (requisition) of the highest number."""
+        latest: dict[int, dict] = {}
+        for r in self.procore_records("requisitions"):
+            if r["deleted_at"] is None and (
+                r["commitment_id"] not in latest or r["number"] > latest[r["commitment_id"]]["number"]
+            ):
+                latest[r["commitment_id"]] = r
+        return latest
+
+    def waiting_change_orders(self) -> dict[int, dict]:
+        """Commitment id -> a live change order of it waiting for approval (pending or draft)."""
+        return {
+            co["contract_id"]: co
+            for co in self.procore_records("commitment_change_orders")
+            if co["status"] in ("pending", "draft") and co["deleted_at"] is None
+        }
+
     def new_invoice(self, commitment: dict) -> dict:
         """A new invoice (requisition, not approved) of ``commitment`` in a billing period of its project it
         has none for yet, made by the clerk through the API; the requisition Procore answered."""

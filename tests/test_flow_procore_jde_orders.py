@@ -53,28 +53,14 @@ def _cast(world: ProcoreJdeWorld) -> tuple[dict, dict, str, dict]:
     """Two commitments on permitted projects whose latest invoice is open (so it can be approved): the
     first with a change order waiting for approval, the second using a top-level cost code the first
     does not (the one the broken table lacks)."""
-    projects = {p["id"]: p for p in world.procore_records("projects") if p["permitted"]}
-    commitments = {
-        c["id"]: c
-        for c in world.procore_records("commitments")
-        if c["deleted_at"] is None and c["project_id"] in projects and c["requisitions_are_enabled"]
-    }
-    latest: dict[int, dict] = {}
-    for r in world.procore_records("requisitions"):
-        if r["deleted_at"] is None and (
-            r["commitment_id"] not in latest or r["number"] > latest[r["commitment_id"]]["number"]
-        ):
-            latest[r["commitment_id"]] = r
+    commitments = world.invoiced_commitments()
+    latest = world.latest_invoices()
     codes = {c["id"]: c["full_code"] for c in world.procore_records("cost_codes")}
     tops: dict[int, set[str]] = defaultdict(set)
     for line in world.procore_records("commitment_line_items"):
         if line["deleted_at"] is None:
             tops[line["commitment_id"]].add(codes[line["cost_code_id"]].split("-")[0])
-    waiting = {
-        co["contract_id"]: co
-        for co in world.procore_records("commitment_change_orders")
-        if co["status"] in ("pending", "draft") and co["deleted_at"] is None
-    }
+    waiting = world.waiting_change_orders()
     open_latest = [
         cid for cid, r in latest.items() if cid in commitments and r["status"] not in APPROVED and tops[cid]
     ]

@@ -71,23 +71,9 @@ class Story:
 def _cast(world: ProcoreJdeWorld) -> tuple[dict, dict, dict]:
     """A commitment on a permitted project whose latest invoice is open (so it can be approved) and that
     has a change order waiting for approval."""
-    projects = {p["id"] for p in world.procore_records("projects") if p["permitted"]}
-    commitments = {
-        c["id"]: c
-        for c in world.procore_records("commitments")
-        if c["deleted_at"] is None and c["project_id"] in projects and c["requisitions_are_enabled"]
-    }
-    latest: dict[int, dict] = {}
-    for r in world.procore_records("requisitions"):
-        if r["deleted_at"] is None and (
-            r["commitment_id"] not in latest or r["number"] > latest[r["commitment_id"]]["number"]
-        ):
-            latest[r["commitment_id"]] = r
-    waiting = {
-        co["contract_id"]: co
-        for co in world.procore_records("commitment_change_orders")
-        if co["status"] in ("pending", "draft") and co["deleted_at"] is None
-    }
+    commitments = world.invoiced_commitments()
+    latest = world.latest_invoices()
+    waiting = world.waiting_change_orders()
     for cid in sorted(commitments):
         if cid in latest and cid in waiting and latest[cid]["status"] not in APPROVED:
             return commitments[cid], latest[cid], waiting[cid]
