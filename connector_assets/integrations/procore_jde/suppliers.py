@@ -108,14 +108,9 @@ def supplier_records(
                     reason=verdict.conflict,
                 )
                 continue
-            record = map_supplier(an8, vendor_id, books[an8], details.get(an8))
-            if isinstance(record, Mapped) and verdict.conflict:
-                record = Mapped(
-                    record.source_key,
-                    record.body,
-                    record.fields,
-                    {**record.natural_key, "conflict": verdict.conflict},
-                )
+            record = vendor_sync.with_conflict(
+                map_supplier(an8, vendor_id, books[an8], details.get(an8)), verdict.conflict
+            )
             yield tagged(record, company)
 
 

@@ -12,10 +12,11 @@ tie goes to JDE, the books of record.
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from connector_assets.flows.core import Mapped
 from connector_assets.integrations.procore_jde.integration import INTEGRATION
 from connector_assets.jde.supplier_details import supplier_details
 from connector_resources.ledger import Ledger
@@ -45,6 +46,15 @@ def mark_synced(ledger: Ledger, vendor_id: str, when: datetime | None = None) ->
     """Record that the pair was written now (call after the other system answered)."""
     moment = utc(when or datetime.now(UTC))
     ledger.advance_cursor(INTEGRATION, _stream(vendor_id), moment.strftime(STAMP_FORMAT))
+
+
+def with_conflict(record: Any, conflict: str | None) -> Any:
+    """``record`` carrying the newer-wins verdict (``natural_key["conflict"]``) when both sides had
+    changed, so ``pair_written`` audits it once the write is done; a refusal, or a record with no
+    conflict, as it is."""
+    if isinstance(record, Mapped) and conflict:
+        return replace(record, natural_key={**record.natural_key, "conflict": conflict})
+    return record
 
 
 def pair_written(

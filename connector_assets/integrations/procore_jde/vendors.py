@@ -161,14 +161,7 @@ def vendor_records(
         if record is None:
             log.info("%s is inactive and was never a JDE supplier: not sent", label(vendor))
             continue
-        if isinstance(record, Mapped) and verdict.conflict:
-            record = Mapped(
-                record.source_key,
-                record.body,
-                record.fields,
-                {**record.natural_key, "conflict": verdict.conflict},
-                record.depends_on,
-            )
+        record = vendor_sync.with_conflict(record, verdict.conflict)
         yield record if default_company is None else tagged(record, record_company(vendor, default_company))
 
 
