@@ -27,6 +27,7 @@ from procore_jde_proofs import (
     CREATE_VOUCHERS,
     ORDERS_MAPPED,
     ORDERS_WRITTEN,
+    SILENCED,
     VOUCHERS_MAPPED,
     VOUCHERS_WRITTEN,
     approve_a_day,
@@ -42,12 +43,7 @@ from connector_assets.integrations.procore_jde.purchase_orders import PURCHASE_O
 from connector_assets.integrations.procore_jde.vouchers import VOUCHERS_FLOW, register_voucher_replays
 from connector_resources.replay import _handlers, release_synced, replay_items
 
-pytestmark = [
-    pytest.mark.timeout(120),
-    # Runs here mix the day's source read with its flow assets; the kit silences this for Dagster only.
-    pytest.mark.filterwarnings("ignore:Asset job .* materializes assets with varying BackfillPolicies"),
-    pytest.mark.filterwarnings("ignore:Found multiple backfill policies"),
-]
+pytestmark = [pytest.mark.timeout(120), *SILENCED]
 
 
 def _run_written(asset: str, urls: dict[str, str], day: str, name: str, barrier: Any, results: Any) -> None:

@@ -30,6 +30,7 @@ from procore_jde_proofs import (
     ORCHESTRATION_PATH,
     ORDERS_MAPPED,
     ORDERS_WRITTEN,
+    SILENCED,
     VOUCHERS_MAPPED,
     VOUCHERS_WRITTEN,
     Day,
@@ -49,12 +50,7 @@ from connector_assets.integrations.procore_jde.vouchers import VOUCHERS_FLOW
 from connector_resources.jde import JdeAisResource
 from connector_resources.jde.resource import JdeSession
 
-pytestmark = [
-    pytest.mark.timeout(120),
-    # Runs here mix the day's source read with its flow assets; the kit silences this for Dagster only.
-    pytest.mark.filterwarnings("ignore:Asset job .* materializes assets with varying BackfillPolicies"),
-    pytest.mark.filterwarnings("ignore:Found multiple backfill policies"),
-]
+pytestmark = [pytest.mark.timeout(120), *SILENCED]
 SANDBOX_TABLE = Path(__file__).resolve().parents[1] / "mappings" / "sandbox" / "procore_jde_cost_codes.csv"
 MISSING_OBJECT = "7999"  # an object account no business unit of the JDE sandbox has
 

@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 from dagster import instance_for_test
+from procore_jde_proofs import APPROVED, MASTER
 from procore_jde_world import ProcoreJdeWorld, procore_jde_world
 
 from connector_assets.integrations.procore_jde.cost_codes import CostCodeMap
@@ -32,8 +33,6 @@ from connector_resources.replay import replay_items
 pytestmark = pytest.mark.filterwarnings(
     "ignore:Asset job .* materializes assets with varying BackfillPolicies"
 )
-APPROVED = ("approved", "approved_as_noted")
-MASTER = ("jde_gl_accounts", "procore_jde_project_map", "procore_jde_cost_code_map")
 ORDERS = ("procore_jde_purchase_orders_mapped", "procore_jde_purchase_orders_written")
 CHANGES = ("procore_jde_change_orders_mapped", "procore_jde_change_orders_written")
 SANDBOX_TABLE = Path("mappings/sandbox/procore_jde_cost_codes.csv")

@@ -25,6 +25,7 @@ from typing import Any
 
 import pytest
 from dagster import AssetKey, instance_for_test
+from procore_jde_proofs import APPROVED, MASTER
 from procore_jde_world import ProcoreJdeWorld, procore_jde_world
 from test_flow_procore_jde_orders import _broken_table  # the sandbox table less one cost code
 
@@ -46,8 +47,6 @@ from connector_sandbox.jde_ais import JdeSandboxSettings
 pytestmark = pytest.mark.filterwarnings(
     "ignore:Asset job .* materializes assets with varying BackfillPolicies"
 )
-APPROVED = ("approved", "approved_as_noted")
-MASTER = ("jde_gl_accounts", "procore_jde_project_map", "procore_jde_cost_code_map")
 SOURCES = ("procore_vendors", "procore_requisitions", "procore_commitment_change_orders")
 FLOWS = tuple(
     f"procore_jde_{flow}_{step}"
