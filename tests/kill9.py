@@ -7,9 +7,31 @@ import os
 import signal
 import subprocess
 import sys
+import textwrap
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+# The start of every child script (``code``): this folder on the path, and the crash window widened: the
+# ledger records what the target answered ``T_SLOW_RECORD`` seconds late, so a kill -9 lands between the
+# target's write and the ledger's record of it. The script reads its settings from ``env``.
+CRASH_WINDOW = textwrap.dedent(
+    """
+    import os, sys, time
+    sys.path.insert(0, os.environ["T_TESTS"])
+    from connector_resources.ledger import Ledger
+
+    env = os.environ
+    recorded = Ledger.record_target
+    delay = float(env["T_SLOW_RECORD"])
+
+    def slow_record(self, *args, **kwargs):  # the crash window: the target answered, not yet recorded
+        time.sleep(delay)
+        return recorded(self, *args, **kwargs)
+
+    Ledger.record_target = slow_record
+    """
+)
 
 
 def kill_when_ready(

@@ -37,7 +37,7 @@ from jde_bill_world import (
     nothing_lost,
     vendor_identity,
 )
-from kill9 import kill_when_ready
+from kill9 import CRASH_WINDOW, kill_when_ready
 
 from connector_assets.integrations.jde_bill.bills import BILLS_FLOW
 from connector_assets.integrations.jde_bill.payments import PAYMENTS_FLOW
@@ -52,10 +52,8 @@ BILLS_MAPPED = f"{BILLS_FLOW.flow}_mapped"
 BILLS_WRITTEN = f"{BILLS_FLOW.flow}_written"
 LEASE_MINUTES = "0.05"  # the killed run's claims lapse 3 s after it made them (default 30 min)
 
-CHILD = textwrap.dedent(
+CHILD = CRASH_WINDOW + textwrap.dedent(
     """
-    import os, sys, time
-    sys.path.insert(0, os.environ["T_TESTS"])
     from asset_runs import named
     from dagster import instance_for_test, materialize
     from sandbox_logins import on_simulator
@@ -66,17 +64,8 @@ CHILD = textwrap.dedent(
     from connector_assets.staging import StagingResource
     from connector_resources.bill import BillResource
     from connector_resources.jde import JdeAisResource
-    from connector_resources.ledger import Ledger, LedgerResource
+    from connector_resources.ledger import LedgerResource
 
-    env = os.environ
-    recorded = Ledger.record_target
-    delay = float(env["T_SLOW_RECORD"])
-
-    def slow_record(self, *args, **kwargs):  # the crash window: BILL answered, the ledger has not recorded
-        time.sleep(delay)
-        return recorded(self, *args, **kwargs)
-
-    Ledger.record_target = slow_record
     resources = {
         "jde": on_simulator(JdeAisResource, env["T_JDE"]),
         "bill": on_simulator(BillResource, env["T_BILL"], backoff_base=0.01, backoff_cap=0.2),

@@ -27,12 +27,13 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from dagster import instance_for_test
-from kill9 import kill_when_ready
+from kill9 import CRASH_WINDOW, kill_when_ready
 from procore_jde_proofs import (
     CREATE_PURCHASE_ORDER,
     CREATE_VOUCHERS,
     ORDERS_MAPPED,
     ORDERS_WRITTEN,
+    SILENCED,
     VOUCHERS_MAPPED,
     VOUCHERS_WRITTEN,
     Day,
@@ -44,19 +45,12 @@ from procore_jde_proofs import (
 )
 from procore_jde_world import ProcoreJdeWorld, procore_jde_world
 
-pytestmark = [
-    pytest.mark.timeout(120),
-    # Runs here mix the day's source read with its flow assets; the kit silences this for Dagster only.
-    pytest.mark.filterwarnings("ignore:Asset job .* materializes assets with varying BackfillPolicies"),
-    pytest.mark.filterwarnings("ignore:Found multiple backfill policies"),
-]
+pytestmark = [pytest.mark.timeout(120), *SILENCED]
 LEASE_MINUTES = "0.03"  # the killed run's claims lapse 1.8 s after it made them (default 30 min)
 SLOW_RECORD = "0.6"  # seconds between JDE's answer and the ledger recording it, in the child only
 
-CHILD = textwrap.dedent(
+CHILD = CRASH_WINDOW + textwrap.dedent(
     """
-    import os, sys, time
-    sys.path.insert(0, os.environ["T_TESTS"])
     from asset_runs import named
     from dagster import instance_for_test, materialize
     from sandbox_logins import on_simulator
@@ -65,18 +59,9 @@ CHILD = textwrap.dedent(
     from connector_assets.integrations.procore_jde.vouchers import voucher_assets
     from connector_assets.staging import StagingResource
     from connector_resources.jde import JdeAisResource
-    from connector_resources.ledger import Ledger, LedgerResource
+    from connector_resources.ledger import LedgerResource
     from connector_resources.procore import ProcoreResource
 
-    env = os.environ
-    recorded = Ledger.record_target
-    delay = float(env["T_SLOW_RECORD"])
-
-    def slow_record(self, *args, **kwargs):  # the crash window: JDE answered, the ledger has not recorded
-        time.sleep(delay)
-        return recorded(self, *args, **kwargs)
-
-    Ledger.record_target = slow_record
     resources = {
         "jde": on_simulator(JdeAisResource, env["T_JDE"]),
         "procore": on_simulator(ProcoreResource, env["T_PROCORE"], auth_url=env["T_PROCORE"]),
