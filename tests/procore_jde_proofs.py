@@ -111,3 +111,24 @@ def posts(world: ProcoreJdeWorld, orchestration: str) -> int:
 def no_faults(world: ProcoreJdeWorld) -> None:
     """The JDE simulator's faults back to none (latency, failures)."""
     requests.post(f"{world.jde_root}/sandbox/faults/reset", timeout=10).raise_for_status()
+
+
+def change_order_added(
+    world: ProcoreJdeWorld, header: dict, change_order: dict
+) -> tuple[list[dict], list[dict]]:
+    """(the F4311 rows the change order added to the JDE order ``header``: its ``PCCO-<id>`` reference,
+    the live lines of the change order in Procore), asserted one row per line (at least one) with the
+    same total."""
+    added = world.jde_rows(
+        "F4311", DOCO=header["DOCO"], DCTO=header["DCTO"], VR01=f"PCCO-{change_order['id']}"
+    )
+    lines = [
+        x
+        for x in world.procore_records(
+            "commitment_change_order_line_items", change_order_id=change_order["id"]
+        )
+        if x["deleted_at"] is None
+    ]
+    assert len(added) == len(lines) >= 1
+    assert sum(row["AEXP"] for row in added) == sum(x["amount_cents"] for x in lines)
+    return added, lines

@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 from dagster import instance_for_test
-from procore_jde_proofs import APPROVED, MASTER
+from procore_jde_proofs import APPROVED, MASTER, change_order_added
 from procore_jde_world import ProcoreJdeWorld, procore_jde_world
 
 from connector_assets.integrations.procore_jde.cost_codes import CostCodeMap
@@ -220,16 +220,7 @@ def test_an_approved_change_order_adds_its_lines_once(story: Story):
     assert first["create"] == 1, world.queue("change_orders")
     header = _orders(world, good)[0]
     reference = f"PCCO-{change_order['id']}"
-    added = world.jde_rows("F4311", DOCO=header["DOCO"], DCTO=header["DCTO"], VR01=reference)
-    lines = [
-        x
-        for x in world.procore_records(
-            "commitment_change_order_line_items", change_order_id=change_order["id"]
-        )
-        if x["deleted_at"] is None
-    ]
-    assert len(added) == len(lines) >= 1
-    assert sum(row["AEXP"] for row in added) == sum(x["amount_cents"] for x in lines)
+    _, lines = change_order_added(world, header, change_order)
     assert (
         world.xrefs("change_order")[str(change_order["id"])]
         == f"{header['KCOO']}:{header['DOCO']}:{header['DCTO']}:{reference}"

@@ -33,6 +33,7 @@ from typing import Any
 
 import pytest
 from dagster import instance_for_test
+from procore_jde_proofs import change_order_added
 from procore_jde_world import CLERK, GENEROUS, ProcoreJdeWorld, procore_jde_world
 
 from connector_assets.flows.core import Mapped, Rejected
@@ -193,18 +194,7 @@ def test_the_voucher_is_procore_s_current_payment_due(day: Day):
 def test_the_change_order_lines_are_added_once_on_their_cost_codes_accounts(day: Day):
     world, change_order = day.world, day.change_order
     (header,) = world.jde_rows("F4301", VR01=f"PC-{day.commitment['id']}")
-    added = world.jde_rows(
-        "F4311", DOCO=header["DOCO"], DCTO=header["DCTO"], VR01=f"PCCO-{change_order['id']}"
-    )
-    lines = [
-        x
-        for x in world.procore_records(
-            "commitment_change_order_line_items", change_order_id=change_order["id"]
-        )
-        if x["deleted_at"] is None
-    ]
-    assert len(added) == len(lines) >= 1
-    assert sum(row["AEXP"] for row in added) == sum(x["amount_cents"] for x in lines)
+    change_order_added(world, header, change_order)
     again = world.run(*FLOWS)["procore_jde_change_orders_written"]
     assert again["create"] == 0
 
