@@ -1,5 +1,5 @@
-"""What the flow proofs of every integration assert of the ledger after two runs raced on one day
-(``test_flow_*_concurrent.py``)."""
+"""What the flow proofs of every integration read and assert of the ledger: its cross-references, and
+the audit after two runs raced on one day (``test_flow_*_concurrent.py``)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,19 @@ from collections import Counter
 from typing import Any
 
 import sqlalchemy as sa
+
+
+def ledger_xrefs(ledger: Any, integration: str, entity: str, target: str) -> dict[str, str | None]:
+    """Source key -> target id (None: claimed, not recorded) of the integration's ``entity`` xrefs."""
+    with ledger.engine.begin() as conn:
+        rows = conn.execute(
+            sa.text(
+                "select source_key, target_id from mlc_xref where integration = :i "
+                "and entity = :e and target_system = :t"
+            ),
+            {"i": integration, "e": entity, "t": target},
+        ).all()
+    return dict(rows)
 
 
 def audited_once(ledger: Any, integration: str, flow: str, keys: set[str], outcomes: dict[str, dict]) -> None:

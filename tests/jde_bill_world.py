@@ -20,6 +20,7 @@ import requests
 import sqlalchemy as sa
 from asset_runs import metadata_values, run_named
 from dagster import DagsterInstance, ExecuteInProcessResult
+from flow_proofs import ledger_xrefs
 from sandbox_logins import LOGINS, on_simulator
 
 from connector_assets.integrations.jde_bill.bills import bill_assets
@@ -86,15 +87,7 @@ def in_bill(bill: BillResource, entity: str, *, live: bool = True) -> dict[str, 
 
 def xrefs(ledger: Ledger, entity: str, target: str = "bill") -> dict[str, str | None]:
     """Source key -> target id (None: claimed, not recorded) of the integration's ``entity`` xrefs."""
-    with ledger.engine.begin() as conn:
-        rows = conn.execute(
-            sa.text(
-                "select source_key, target_id from mlc_xref where integration = 'jde_bill' "
-                "and entity = :e and target_system = :t"
-            ),
-            {"e": entity, "t": target},
-        ).all()
-    return dict(rows)
+    return ledger_xrefs(ledger, "jde_bill", entity, target)
 
 
 def forget_target(ledger: Ledger, entity: str, source_key: str) -> None:

@@ -47,6 +47,7 @@ import requests
 import sqlalchemy as sa
 from asset_runs import metadata_values, run_named
 from dagster import AssetsDefinition, DagsterInstance, ExecuteInProcessResult
+from flow_proofs import ledger_xrefs
 from sandbox_logins import LOGINS, on_simulator
 
 from connector_assets.jde.assets import jde_assets
@@ -334,15 +335,7 @@ class ProcoreJdeWorld:
 
     def xrefs(self, entity: str, target: str = "JDE") -> dict[str, str | None]:
         """Source key -> target id (None: claimed, not recorded) of the integration's ``entity`` xrefs."""
-        with self.ledger.engine.begin() as conn:
-            rows = conn.execute(
-                sa.text(
-                    "select source_key, target_id from mlc_xref where integration = :i "
-                    "and entity = :e and target_system = :t"
-                ),
-                {"i": INTEGRATION, "e": entity, "t": target},
-            ).all()
-        return dict(rows)
+        return ledger_xrefs(self.ledger, INTEGRATION, entity, target)
 
     def queue(self, flow: str) -> dict[str, str]:
         """Open retry-queue items of a flow (``purchase_orders``): source key -> reason."""
