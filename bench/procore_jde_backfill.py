@@ -330,6 +330,7 @@ def _run(args: argparse.Namespace, jde_url: str, procore_url: str, linked: int) 
             settings = {"rate_limits": {"enabled": False}, "faults": {"latency_ms": 0}}
             requests.post(f"{procore_url}/sandbox/settings", json=settings, timeout=10).raise_for_status()
             _latency(jde_url.removesuffix("/jderest"), 0)
+            _forget_procore_budget(resources["procore"])
             keys = [(start + timedelta(days=n)).isoformat() for n in range(args.days)]
             _guarded(
                 report,
@@ -338,6 +339,17 @@ def _run(args: argparse.Namespace, jde_url: str, procore_url: str, linked: int) 
             )
     report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     return report
+
+
+def _forget_procore_budget(procore: Any) -> None:
+    """The process-wide pacer forgets the budget the backfill left (a spent hourly window would refuse
+    every call of the CPU phase locally); with the simulator's limits off no answer reports a new one."""
+    from connector_resources.procore.ratelimit import shared_pacer
+
+    key = procore._limit_key()
+    shared_pacer(
+        key, max_wait=procore.rate_limit_max_wait, enabled=procore.respect_rate_limit_headers
+    ).reset()
 
 
 def _backfill(
