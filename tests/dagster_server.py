@@ -74,6 +74,9 @@ MATERIALIZATIONS = """query($k: AssetKeyInput!, $p: [String!]) { assetOrError(as
 RUN_IDS = """{ runsOrError { __typename ... on Runs { results { runId status } }
   ... on Error { message } } }"""
 
+RUNS = """{ runsOrError { __typename ... on Runs { results { runId status tags { key value }
+  assetSelection { path } } } ... on Error { message } } }"""
+
 DAEMONS = """{ instance { daemonHealth { allDaemonStatuses { daemonType healthy } } } }"""
 
 
@@ -191,6 +194,12 @@ class DagsterServer:
         runs = self.gql(RUN_IDS)["runsOrError"]
         assert runs["__typename"] == "Runs", runs
         return {run["runId"] for run in runs["results"]}
+
+    def runs(self) -> list[dict]:
+        """Every run with its status, tags and asset selection (what launched it is in its tags)."""
+        runs = self.gql(RUNS)["runsOrError"]
+        assert runs["__typename"] == "Runs", runs
+        return runs["results"]
 
 
 def run_tags(run: dict) -> dict[str, str]:
