@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
+from pacer_clock import Clock, headers
 
 from connector_resources.procore import (
     ProcoreConflictError,
@@ -141,27 +142,6 @@ def test_errors_survive_pickling_with_their_fields():
 
 
 # -- pacing ----------------------------------------------------------------------------------------
-
-
-class Clock:
-    def __init__(self, now: float) -> None:
-        self.now = now
-        self.slept: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
-
-
-def headers(limit: int, remaining: int, reset: float) -> dict[str, str]:
-    return {
-        "X-Rate-Limit-Limit": str(limit),
-        "X-Rate-Limit-Remaining": str(remaining),
-        "X-Rate-Limit-Reset": str(reset),
-    }
 
 
 def test_the_pacer_does_nothing_with_plenty_left_and_spreads_the_last_fifth():

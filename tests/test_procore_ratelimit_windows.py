@@ -3,6 +3,7 @@ after its first answer (our clock), which can be up to a second and a half befor
 ``X-Rate-Limit-Reset`` plus slack. No HTTP: a hand-driven clock makes the waits exact."""
 
 import pytest
+from pacer_clock import Clock, headers
 
 from connector_resources.procore.errors import ProcoreRateLimitError
 from connector_resources.procore.ratelimit import RateLimitPacer
@@ -10,29 +11,8 @@ from connector_resources.procore.ratelimit import RateLimitPacer
 START = 1_800_000_000.3  # a fraction of a second past a whole second, as a real first call is
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = START
-        self.slept: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
-
-
-def headers(limit: int, remaining: int, reset: float) -> dict[str, str]:
-    return {
-        "X-Rate-Limit-Limit": str(limit),
-        "X-Rate-Limit-Remaining": str(remaining),
-        "X-Rate-Limit-Reset": str(reset),
-    }
-
-
 def test_a_window_opened_on_our_call_ends_ten_seconds_after_its_first_answer():
-    clock = Clock()
+    clock = Clock(START)
     pacer = RateLimitPacer("k", clock=clock, sleep=clock.sleep)
     reset = 1_800_000_011  # whole seconds, rounded up from the window's real end (START + 10)
     pacer.observe(headers(25, 24, reset))  # our call opened the window
@@ -44,7 +24,7 @@ def test_a_window_opened_on_our_call_ends_ten_seconds_after_its_first_answer():
 
 
 def test_the_last_fifth_is_spread_up_to_the_windows_own_end():
-    clock = Clock()
+    clock = Clock(START)
     pacer = RateLimitPacer("k", clock=clock, sleep=clock.sleep)
     reset = 1_800_000_011
     pacer.observe(headers(25, 24, reset))
@@ -54,7 +34,7 @@ def test_the_last_fifth_is_spread_up_to_the_windows_own_end():
 
 
 def test_a_window_another_client_opened_keeps_the_header_reset():
-    clock = Clock()
+    clock = Clock(START)
     pacer = RateLimitPacer("k", clock=clock, sleep=clock.sleep)
     reset = 1_800_000_011
     pacer.observe(headers(25, 20, reset))  # calls we did not make came first: its start is unknown
@@ -63,7 +43,7 @@ def test_a_window_another_client_opened_keeps_the_header_reset():
 
 
 def test_the_hourly_window_is_never_ended_early():
-    clock = Clock()
+    clock = Clock(START)
     pacer = RateLimitPacer("app", max_wait=60, clock=clock, sleep=clock.sleep)
     reset = START + 3600
     pacer.observe(headers(3600, 3599, reset))  # a fresh hourly window: its reset is an hour away
@@ -75,7 +55,7 @@ def test_the_hourly_window_is_never_ended_early():
 
 
 def test_without_a_window_length_only_the_header_counts():
-    clock = Clock()
+    clock = Clock(START)
     pacer = RateLimitPacer("k", window_seconds=None, clock=clock, sleep=clock.sleep)
     reset = 1_800_000_011
     pacer.observe(headers(25, 24, reset))
@@ -84,7 +64,7 @@ def test_without_a_window_length_only_the_header_counts():
 
 
 def test_the_last_calls_of_an_hourly_window_go_at_once_then_the_spent_budget_is_refused():
-    clock = Clock()
+    clock = Clock(START)
     pacer = RateLimitPacer("app", max_wait=60, clock=clock, sleep=clock.sleep)
     pacer.observe(headers(3600, 3, START + 1800))  # 3 left, the reset half an hour away
     assert [pacer.before_call() for _ in range(3)] == [0, 0, 0]  # not one a minute: the end is the same
@@ -94,7 +74,7 @@ def test_the_last_calls_of_an_hourly_window_go_at_once_then_the_spent_budget_is_
 
 
 def test_a_window_resetting_within_max_wait_is_still_spread():
-    clock = Clock()
+    clock = Clock(START)
     pacer = RateLimitPacer("app", max_wait=60, clock=clock, sleep=clock.sleep)
     pacer.observe(headers(3600, 3, START + 40))  # the hourly window too, once its reset is near
     assert pacer.before_call() == pytest.approx(10.0)  # 40 s over 4 slots
