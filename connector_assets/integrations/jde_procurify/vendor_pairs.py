@@ -1,0 +1,62 @@
+"""Which Procurify vendor and which JDE supplier are one pair, whichever flow made the pair.
+
+A pair is made in one of two ways, and both are kept as ledger cross-references:
+
+* ``suppliers`` (JDE -> Procurify) wrote a vendor for a JDE supplier: the ``supplier`` xref,
+  source ``JDE:<AN8>``, target the Procurify vendor id;
+* ``vendors`` (Procurify -> JDE) wrote a JDE supplier for a vendor made in Procurify: the ``vendor``
+  xref, source ``procurify:<vendor id>``, target the AN8.
+
+Every flow that needs "the Procurify vendor of this JDE supplier" (purchase orders) or "the JDE supplier of
+this Procurify vendor" (bills, payments) asks here, so both directions name the same single pair and no
+flow reads the xrefs its own way. A claimed cross-reference with no target id yet (a write under way or
+killed before the target answered) is not a pair.
+"""
+
+from connector_assets.integrations.jde_procurify.integration import INTEGRATION
+from connector_resources.ledger import Ledger, dependency_key
+
+SUPPLIER_ENTITY = "supplier"  # the ``suppliers`` flow's entity (JDE -> Procurify)
+VENDOR_ENTITY = "vendor"  # the ``vendors`` flow's entity (Procurify -> JDE)
+JDE = "JDE"
+PROCURIFY = "procurify"
+
+
+def an8_key(an8: str | int) -> str:
+    """The AN8 as the ledger keys it: digits, no padding (``"004343"`` and ``4343`` are both ``"4343"``)."""
+    text = str(an8).strip()
+    if not text.isdigit():
+        raise ValueError(f"JDE address number {an8!r} is not a number (AN8 holds digits only)")
+    return str(int(text))
+
+
+def paired_vendor(ledger: Ledger, an8: str | int) -> str | None:
+    """The Procurify vendor id paired with JDE supplier ``an8``: the ``supplier`` xref's target, else the
+    vendor whose ``vendor`` xref targets this AN8; None when the supplier has no vendor yet."""
+    key = an8_key(an8)
+    xref = ledger.get_xref(INTEGRATION, SUPPLIER_ENTITY, JDE, key, PROCURIFY)
+    if xref is not None and xref.target_id:
+        return xref.target_id
+    made_in_procurify = ledger.find_xref_by_target(INTEGRATION, VENDOR_ENTITY, JDE, key)
+    return made_in_procurify.source_key if made_in_procurify is not None else None
+
+
+def paired_supplier(ledger: Ledger, vendor_id: str | int) -> str | None:
+    """The JDE AN8 paired with Procurify vendor ``vendor_id``: the ``vendor`` xref's target, else the
+    supplier whose ``supplier`` xref targets this vendor; None when the vendor has no JDE supplier yet."""
+    key = str(vendor_id).strip()
+    if not key:
+        raise ValueError("a Procurify vendor id is blank")
+    xref = ledger.get_xref(INTEGRATION, VENDOR_ENTITY, PROCURIFY, key, JDE)
+    if xref is not None and xref.target_id:
+        return xref.target_id
+    from_jde = ledger.find_xref_by_target(INTEGRATION, SUPPLIER_ENTITY, PROCURIFY, key)
+    return from_jde.source_key if from_jde is not None else None
+
+
+def supplier_dependency(an8: str | int) -> str:
+    """The dependency key a record waiting on JDE supplier ``an8`` is held on
+    (``jde_procurify:supplier:JDE:<an8>``): the ``suppliers`` flow's key for it, which the ledger sees
+    synced once that flow wrote the vendor; the ``vendors`` flow releases it when it pairs a vendor made
+    in Procurify with this supplier."""
+    return dependency_key(INTEGRATION, SUPPLIER_ENTITY, JDE, an8_key(an8))
