@@ -1,0 +1,362 @@
+"""The JD Edwards and Procurify simulators on free loopback ports, with the resources and ledger a
+JDE <-> Procurify flow test runs on, runs of the integration's assets, and what a test reads back from each
+side. Like ``procore_jde_world`` / ``jde_bill_world``: one place for how the sandboxes are started and
+logged into, so a change to it is made once.
+
+What it provides:
+
+* ``jde_procurify_world(tmp_path, ...)``: a context manager serving both simulators (JDE AIS and Procurify
+  at scale 0.05, no latency, no rate limit) and yielding a ``JdeProcurifyWorld``: ``resources`` (``jde``,
+  ``procurify``, ``staging``, ``ledger``: what ``materialize`` takes; staging and a SQLite ledger under
+  ``tmp_path``), ``ledger``, ``jde_url`` / ``procurify_url`` and ``day`` (the partition a run takes by
+  default: today in UTC, where both sandboxes' ``activity`` lands).
+* ``all_assets()``: every asset a test may run: JDE tables, SaaS entities, and every asset list the
+  ``jde_procurify`` modules define (module-level lists named ``*_assets`` or ``*_tables``), so the world
+  works while the flows land one by one. ``run_assets`` / ``world.materialize`` / ``world.run`` /
+  ``world.run_whole`` materialize assets by name.
+* JDE side: ``world.jde_rows(table, **where)`` (F4301, F4311, F0411, F0411Z1, F0911Z1, F0101, F0401, ...
+  through the simulator's ``/sandbox/rows``), ``world.jde_payments(...)``, ``world.jde_activity(...)``
+  (people's work in E1), ``world.process_vouchers()`` (R04110ZA: Z-file batches -> F0411/F0911),
+  ``world.jde_faults(...)``.
+* Procurify side: ``world.procurify_record(kind, key)`` (one stored record through
+  ``/sandbox/records/{kind}/{key}``: ``{"row", "api"}``), ``world.in_procurify(entity)`` (every record of
+  an entity through the API, by key), ``world.activity(**counts)`` (people's work, ``POST
+  /sandbox/activity``), the buyer's and AP clerk's hands (``purchase``, ``receive``, ``enter_bill``,
+  ``bill_status``), ``world.procurify_faults(...)`` / ``procurify_variants(...)`` / ``procurify_state()``.
+* Ledger: ``world.xrefs(entity)`` (the target system is the entity's, per the design's flow table),
+  ``world.queue(flow)`` (open retry-queue items: source key -> reason), ``world.audit_counts(flow)``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import pkgutil
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import requests
+import sqlalchemy as sa
+from asset_runs import metadata_values, run_named
+from dagster import AssetsDefinition, DagsterInstance, ExecuteInProcessResult
+from flow_proofs import ledger_xrefs
+from sandbox_logins import on_simulator
+
+from connector_assets.jde.assets import jde_assets
+from connector_assets.saas_assets import saas_assets
+from connector_assets.staging import StagingResource
+from connector_resources.jde import JdeAisResource
+from connector_resources.ledger import Ledger, LedgerResource
+from connector_resources.procurify import ProcurifyResource, forget_shared_tokens
+from connector_sandbox.jde_ais import JdeSandboxSettings
+from connector_sandbox.jde_ais import run_in_thread as run_jde
+from connector_sandbox.procurify import ProcurifySandboxSettings
+from connector_sandbox.procurify import run_in_thread as run_procurify
+
+INTEGRATION = "jde_procurify"
+PACKAGE = "connector_assets.integrations.jde_procurify"
+# The Procurify simulator's own sandbox application (its settings' default), never a real secret.
+PROCURIFY_LOGIN = {"client_id": "ml-connector-sandbox", "client_secret": "sandbox-procurify-secret"}
+# Where each entity's records are written (the xref's target system), per the design's flow table.
+TARGET_OF = {
+    "account_code": "procurify",
+    "supplier": "procurify",
+    "vendor": "JDE",
+    "purchase_order": "procurify",
+    "po_link": "procurify",
+    "bill": "JDE",
+    "payment": "JDE",
+    "bill_paid": "procurify",
+}
+# Master data a flow maps with: F0901 (read whole) and the two mapping tables.
+MASTER = ("jde_gl_accounts", "jde_procurify_account_map", "jde_procurify_department_map")
+SUPPLIER_SOURCES = ("jde_suppliers", "jde_address_book")  # the suppliers flow's JDE records
+ORDER_SOURCES = ("jde_po_headers", "jde_po_lines")  # the purchase orders flow's JDE documents
+
+
+def today() -> str:
+    """Today in UTC: the partition both sandboxes' activity (stamped now) lands in."""
+    return datetime.now(UTC).date().isoformat()
+
+
+def busy_day() -> str:
+    """The sandboxes' mass-update day (21 days before today); computed when a test runs."""
+    return (date.today() - timedelta(days=21)).isoformat()
+
+
+def _integration_modules() -> Iterator[Any]:
+    """Every module of the jde_procurify package (and its sub-packages) that imports now. A module whose
+    import fails for want of a name another helper has not landed yet (or is mid-edit) is skipped with a
+    warning, so the world serves the flows that exist; the flow's own tests import it and fail loudly."""
+    package = importlib.import_module(PACKAGE)
+    for info in pkgutil.walk_packages(package.__path__, f"{PACKAGE}.", onerror=lambda _name: None):
+        try:
+            yield importlib.import_module(info.name)
+        except (ImportError, SyntaxError) as exc:
+            warnings.warn(f"{info.name} is skipped: {exc}", stacklevel=2)
+
+
+def integration_assets() -> list[AssetsDefinition]:
+    """The assets the jde_procurify modules define so far: module-level lists named ``*_assets`` or
+    ``*_tables`` (flows, mapping tables, reconciliation), each once."""
+    found: dict[Any, AssetsDefinition] = {}
+    for module in _integration_modules():
+        for name, value in vars(module).items():
+            if not (name.endswith("_assets") or name.endswith("_tables")) or not isinstance(
+                value, list | tuple
+            ):
+                continue
+            for item in value:
+                if isinstance(item, AssetsDefinition):
+                    found.setdefault(item.key, item)
+    return list(found.values())
+
+
+def all_assets() -> list[AssetsDefinition]:
+    """Every asset a JDE <-> Procurify test runs (JDE tables, SaaS entities, the integration's);
+    ``asset_runs.named`` picks a run's assets out of it."""
+    shared = [*jde_assets, *saas_assets]
+    keys = {a.key for a in shared}
+    return shared + [a for a in integration_assets() if a.key not in keys]
+
+
+def run_assets(
+    resources: dict[str, Any],
+    names: tuple[str, ...],
+    partition: str | None,
+    *,
+    ok: bool = True,
+    instance: DagsterInstance | None = None,
+) -> ExecuteInProcessResult:
+    """``asset_runs.run_named`` over every asset of the world."""
+    return run_named(resources, names, all_assets(), partition, ok=ok, instance=instance)
+
+
+def procurify_resource(base_url: str, **fields: Any) -> ProcurifyResource:
+    """The Procurify client logged into the simulator at ``base_url``: no client-side pace (the simulator
+    has no rate limit by default) and short backoffs, so injected faults retry quickly."""
+    values: dict[str, Any] = {
+        "base_url": base_url,
+        **PROCURIFY_LOGIN,
+        "rate_per_second": 0,
+        "backoff_base": 0.05,
+        "page_size": 100,
+        **fields,
+    }
+    return ProcurifyResource(**values)
+
+
+def _answer(response: requests.Response, what: str) -> Any:
+    assert response.status_code < 300, f"{what}: {response.status_code} {response.text}"
+    return response.json() if response.content else None
+
+
+class JdeProcurifyWorld:
+    """The two simulators, the resources ``materialize`` takes, the ledger, and runs of a day's assets.
+
+    ``day`` is the partition a run takes by default; ``instance``, when a test sets it, is the one Dagster
+    instance all its runs go to (else each run gets a throwaway one).
+    """
+
+    instance: DagsterInstance | None = None
+
+    def __init__(
+        self,
+        resources: dict[str, Any],
+        db: str,
+        jde_url: str,
+        procurify_url: str,
+        tmp_path: Path,
+        day: str,
+    ) -> None:
+        self.resources, self.db, self.tmp_path, self.day = resources, db, tmp_path, day
+        self.jde_url, self.procurify_url = jde_url, procurify_url  # .../jderest, http://host:port
+        self.jde_root = jde_url.removesuffix("/jderest")  # operator routes: <root>/sandbox
+        self.ledger = Ledger(db)
+
+    # -- runs ----------------------------------------------------------------------------------------
+
+    def materialize(
+        self, *names: str, partition: str | None = None, ok: bool = True
+    ) -> ExecuteInProcessResult:
+        return run_assets(self.resources, names, partition or self.day, ok=ok, instance=self.instance)
+
+    def run(self, *names: str, partition: str | None = None, ok: bool = True) -> dict[str, dict[str, Any]]:
+        """The run's metadata values by asset (``partition``, else the world's day)."""
+        return metadata_values(self.materialize(*names, partition=partition, ok=ok))
+
+    def run_whole(self, *names: str, ok: bool = True) -> dict[str, dict[str, Any]]:
+        """Unpartitioned assets (mapping tables, ``jde_gl_accounts``)."""
+        return metadata_values(run_assets(self.resources, names, None, ok=ok, instance=self.instance))
+
+    def master(self) -> dict[str, dict[str, Any]]:
+        """F0901 and the two mapping tables, materialized (what the flows map with); unknown names (a
+        mapping table not landed yet) are left out so the world serves the flows that exist."""
+        present = {a.key.to_user_string() for a in all_assets()}
+        return self.run_whole(*(name for name in MASTER if name in present))
+
+    def mapped_keys(self, asset: str, partition: str | None = None) -> set[str]:
+        """The source keys a ``*_mapped`` asset staged for the partition."""
+        rows = self.resources["staging"].read_rows(asset, partition or self.day)
+        return {json.loads(row["payload"])["source_key"] for row in rows}
+
+    def staged(self, asset: str, partition: str | None = None) -> list[dict[str, Any]]:
+        """The records a source asset staged for the partition (the API's objects, parsed)."""
+        rows = self.resources["staging"].read_rows(asset, partition or self.day)
+        return [json.loads(row["record"]) for row in rows]
+
+    # -- JDE -------------------------------------------------------------------------------------------
+
+    def jde_rows(self, table: str, **where: Any) -> list[dict]:
+        """Rows the JDE simulator stores (what JDE holds, as stored: Julian dates, scaled amounts), by
+        column alias (``DOCO=4711``)."""
+        params = {"limit": 1000, **where}
+        answer = requests.get(f"{self.jde_root}/sandbox/rows/{table}", params=params, timeout=10)
+        return _answer(answer, f"JDE rows of {table}")["rows"]
+
+    def jde_payments(self, *references: str) -> list[dict]:
+        """Payments JDE recorded (``ML_RecordPayment``), all or those with one of these references."""
+        rows = _answer(requests.get(f"{self.jde_root}/sandbox/payments", timeout=10), "JDE payments")
+        return [p for p in rows["payments"] if not references or p["reference"] in references]
+
+    def jde_activity(self, **counts: int) -> dict[str, Any]:
+        """People's work in E1 now (``new_purchase_orders=2``, ``updated_suppliers=1``, ``new_vouchers``
+        ...), all stamped with one UPMJ/UPMT; the simulator's report of what it made."""
+        answer = requests.post(f"{self.jde_root}/sandbox/activity", json=counts, timeout=60)
+        return _answer(answer, "JDE activity")
+
+    def process_vouchers(self) -> dict[str, Any]:
+        """R04110ZA: the Z-file batches written so far become F0411 vouchers and F0911 lines."""
+        answer = requests.post(f"{self.jde_root}/sandbox/process-vouchers", timeout=60)
+        return _answer(answer, "JDE voucher batch processor")
+
+    def jde_faults(self, **knobs: Any) -> None:
+        requests.post(f"{self.jde_root}/sandbox/faults", json=knobs, timeout=10).raise_for_status()
+
+    # -- Procurify -------------------------------------------------------------------------------------
+
+    def procurify_record(self, kind: str, key: int | str) -> dict | None:
+        """One stored Procurify record (``vendors``, ``account_codes``, ``orders`` (num or uuid),
+        ``order_items``, ``purchase_orders`` (number or uuid), ``bills`` / ``payments`` (id or uuid),
+        ...): ``{"row": as stored (hundredths, UTC text), "api": as the API renders it}``; None when the
+        simulator has no such record."""
+        answer = requests.get(f"{self.procurify_url}/sandbox/records/{kind}/{key}", timeout=10)
+        if answer.status_code == 404:
+            return None
+        return _answer(answer, f"Procurify {kind} {key}")
+
+    def in_procurify(self, entity: str, **filters: Any) -> dict[str, dict]:
+        """Every ``entity`` record Procurify holds, read through the API (``vendors``,
+        ``account_codes``, ``requisitions``, ``purchase_orders``, ``bills``, ...), by its key (``id``,
+        else ``uuid``)."""
+        with self.resources["procurify"].session() as session:
+            rows = list(session.iter_all(entity, filters=filters or None))
+        return {str(r.get("id") if r.get("id") is not None else r.get("uuid")): r for r in rows}
+
+    def activity(self, **counts: int) -> dict[str, Any]:
+        """People's work in Procurify now (``new_vendors=2``, ``updated_bills=3``, ``new_payments=1``
+        ...), all stamped with one "now": ``{"now", <kind>: [ids]}`` as the simulator answers."""
+        answer = requests.post(f"{self.procurify_url}/sandbox/activity", json=counts, timeout=60)
+        return _answer(answer, "Procurify activity")
+
+    def _operator(self, path: str, body: dict[str, Any] | None = None) -> Any:
+        answer = requests.post(f"{self.procurify_url}/sandbox/{path}", json=body or {}, timeout=60)
+        return _answer(answer, f"Procurify {path}")
+
+    def purchase(self, requisition_uuid: str, po_num: str | None = None) -> Any:
+        """The approver and buyer: approve (if pending) and purchase a requisition, one PO per vendor;
+        the simulator's answer names the PO numbers and UUIDs."""
+        return self._operator(
+            f"requisitions/{requisition_uuid}/purchase", {"PO_Num": po_num} if po_num else {}
+        )
+
+    def receive(self, po_number: int, fraction: float = 1.0) -> Any:
+        """The receiver: receive ``fraction`` of every line of a PO."""
+        return self._operator(f"purchase-orders/{po_number}/receive", {"fraction": fraction})
+
+    def enter_bill(self, po_number: int, status: int = 1) -> Any:
+        """The AP clerk enters a bill for a PO's received, unbilled lines (``status`` 2: approved)."""
+        return self._operator(f"purchase-orders/{po_number}/bill", {"status": status})
+
+    def bill_status(self, bill_uuid: str, status: int) -> Any:
+        """The AP clerk moves a bill (2 approved, 4 paid, ...)."""
+        return self._operator(f"bills/{bill_uuid}/status", {"status": status})
+
+    def procurify_faults(self, **knobs: Any) -> None:
+        requests.post(f"{self.procurify_url}/sandbox/faults", json=knobs, timeout=10).raise_for_status()
+
+    def procurify_variants(self, **variants: Any) -> None:
+        """Switch the simulator to another plausible Procurify behaviour (``vendor_external_id_unique``,
+        ``mark_as_paid``, ``default_list_order`` ...)."""
+        requests.post(f"{self.procurify_url}/sandbox/variants", json=variants, timeout=10).raise_for_status()
+
+    def procurify_state(self) -> dict:
+        """Row counts, calls by endpoint, answers by status, tokens minted, clock."""
+        return _answer(requests.get(f"{self.procurify_url}/sandbox/state", timeout=10), "Procurify state")
+
+    # -- the ledger ------------------------------------------------------------------------------------
+
+    def xrefs(self, entity: str, target: str | None = None) -> dict[str, str | None]:
+        """Source key -> target id (None: claimed, not recorded) of the integration's ``entity`` xrefs;
+        the target system is the entity's (``TARGET_OF``) unless given."""
+        return ledger_xrefs(self.ledger, INTEGRATION, entity, target or TARGET_OF[entity])
+
+    def queue(self, flow: str) -> dict[str, str]:
+        """Open retry-queue items of a flow (``bills``): source key -> reason."""
+        return {
+            item.source_key: item.reason
+            for item in self.ledger.open_items(integration=INTEGRATION, flow=flow)
+        }
+
+    def audit_counts(self, flow: str) -> dict[str, int]:
+        """Audit events of a flow, counted by action (``create``, ``adopt``, ``skip``, ``hold`` ...)."""
+        with self.ledger.engine.begin() as conn:
+            rows = conn.execute(
+                sa.text(
+                    "select action, count(*) from mlc_audit_event where integration = :i and flow = :f "
+                    "group by action"
+                ),
+                {"i": INTEGRATION, "f": flow},
+            ).all()
+        return dict(rows)
+
+
+@contextmanager
+def jde_procurify_world(
+    tmp_path: Path,
+    *,
+    jde: JdeSandboxSettings | None = None,
+    procurify: ProcurifySandboxSettings | None = None,
+    db: str | None = None,
+    **procurify_fields: Any,
+) -> Iterator[JdeProcurifyWorld]:
+    """Both simulators served for the block (scale 0.05 and no latency unless given), a world on them;
+    ``db`` is the ledger (a SQLite file under ``tmp_path`` unless given); ``procurify_fields`` tune the
+    Procurify client (``page_size``, ``max_attempts`` ...); runs take today (UTC) unless the test sets the
+    world's ``day``."""
+    jde_url, stop_jde = run_jde(jde or JdeSandboxSettings(scale=0.05))
+    try:
+        procurify_url, stop_procurify = run_procurify(procurify or ProcurifySandboxSettings(scale=0.05))
+        forget_shared_tokens()  # a token of an earlier test's simulator means nothing to this one
+        try:
+            db = db or f"sqlite:///{tmp_path / 'ledger.sqlite'}"
+            resources = {
+                "jde": on_simulator(JdeAisResource, jde_url),
+                "procurify": procurify_resource(procurify_url, **procurify_fields),
+                "staging": StagingResource(base_dir=str(tmp_path / "staging")),
+                "ledger": LedgerResource(db_url=db),
+            }
+            world = JdeProcurifyWorld(resources, db, jde_url, procurify_url, tmp_path, today())
+            try:
+                yield world
+            finally:
+                world.ledger.dispose()
+        finally:
+            forget_shared_tokens()
+            stop_procurify()
+    finally:
+        stop_jde()
