@@ -725,6 +725,15 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
         "JDE account (BU.OBJ[.SUB]) <-> Procurify account code table (mappings/README.md)",
     ),
     Setting(
+        "jde_procurify_account_scope",
+        "ML_JDE_PROCURIFY_ACCOUNT_SCOPE",
+        "6000-8999",
+        "JDE -> Procurify: postable F0901 accounts given a Procurify account code of their own (code = "
+        "BU.OBJ[.SUB]) besides the mapped ones: object ranges OBJ-OBJ or BU.OBJ-OBJ, comma-separated; "
+        "none = only the account map. The default is the sandbox chart's expense range (refused unset on a "
+        "real JDE or Procurify)",
+    ),
+    Setting(
         "jde_procurify_department_map",
         "ML_JDE_PROCURIFY_DEPARTMENT_MAP",
         "mappings/sandbox/jde_procurify_departments.csv",
