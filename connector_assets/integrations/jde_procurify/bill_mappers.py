@@ -1,0 +1,418 @@
+"""One approved Procurify bill -> the inputs of one JDE AP batch, or the reason it cannot be one. Pure: what
+the mapper needs (the full bill, its vendor's JDE supplier, the account of each Procurify code, the staged
+F0901) is read by ``bills``.
+
+The bill is the full one (``GET /api/v2/ap/bills/{uuid}/``, procurify.md §2.6): its ``items`` carry the
+amounts and the Procurify account code of each line (the item's own ``account.account_code.code``, else
+that of the PO line it bills, ``orderitem.account.account_code.code`` / ``orderitem.accountCode``).
+
+Two postings (``ML_JDE_PROCURIFY_BILL_POSTING``):
+
+* ``voucher``: ``ML_CreateVoucherBatch``: one pay item (F0411Z1) for the bill's total with tax, one G/L
+  distribution line (F0911Z1) per bill item on the item's JDE account, the tax on a line of its own (on
+  ``ML_JDE_PROCURIFY_BILL_TAX_ACCOUNT``, else on the account of the bill's largest item, so the voucher
+  balances). Supplier = the vendor's paired AN8; Invoice_Number = ``invoice_number``; Invoice_Date =
+  ``invoice_date``; GL_Date = ``gl_post_date`` (the date Procurify posts the bill to the ledger), else the
+  invoice date; Due_Date = ``due_date``; Currency_Code = the bill's currency name; Pay_Status A.
+* ``journal``: ``ML_CreateJournalBatch``: the same debit lines, and one credit line of the total on the
+  AP liability account (``ML_JDE_PROCURIFY_AP_ACCOUNT``) carrying the supplier as subledger (type A,
+  address number), so the entry sums to zero and AP by supplier can still be read in JDE.
+
+Refused, with the bill and the field named (queued; ``ml-connector replay`` posts it once fixed): a
+Procurify account code that leads to no postable F0901 account (``account_map.jde_account``'s words:
+"account code 4000-0-0-0 not found in F0901"), accounts of more than one company, an amount that is not
+one, items and tax that do not add up to Procurify's ``total_cost_with_tax`` (e.g. additional ``costs``
+the reference gives no account for), an invoice number longer than JDE's 25 characters (F0411 VINV; never
+cut short: a shortened number would no longer match the supplier's invoice, and two bills could meet on
+the same shortened one), a bill with nothing to post (0.00). Amounts are ``Decimal``: Procurify sends
+decimal strings for the items and a float for ``total_cost_with_tax`` (quirk 7); the float is read through
+its text and rounded to the cent before it is compared.
+
+Batch keys (``batch_key``), from the bill UUID alone: EDUS = ``ML_JDE_PROCURIFY_BATCH_USER``; the UUID's
+32 hex digits, upper case, split over the two other keys: EDTN (22) = the first 22 digits, EDBT (15) =
+``PFY`` + the last 10. EDBT + EDTN together hold the whole UUID, so two different bills can never share a
+key (no hash, no truncation: the derivation is one-to-one); EDTN alone still holds 88 bits, so even read on
+its own a clash is negligible (about 1.6e-15 over a million bills), and it begins with the UUID's first
+digits, which is how people recognise one. The ``PFY`` prefix keeps bill batches apart from any other
+batch the same EDI user writes. A rerun sends the same keys and JDE refuses a second copy (59A4); the
+batch already there is adopted once checked to be this bill (``targets.VoucherBatches`` /
+``JournalBatches``).
+
+Held, not refused: a bill whose vendor has no JDE supplier yet is mapped with ``depends_on`` the pair's
+dependency key (``BillInputs.vendor_dependency``) and released when the vendor is paired.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.typing import Series
+
+from connector_assets.flows import amounts
+from connector_assets.flows.core import Mapped, Rejected
+from connector_assets.flows.documents import version_text
+from connector_assets.jde import contracts, targets
+from connector_assets.jde.accounts import GlAccounts
+
+POSTINGS = ("voucher", "journal")
+BATCH_PREFIX = "PFY"
+TRANSACTION_DIGITS = 22  # F0411Z1/F0911Z1.EDTN
+BATCH_MAX = 15  # EDBT
+INVOICE_NUMBER_MAX, REMARK_MAX, EXPLANATION_MAX, LINES_MAX = 25, 30, 30, 999
+SUBLEDGER_ADDRESS = "A"  # F0911 SBLT A: the subledger is an address book number
+HEX_UUID = re.compile(r"^[0-9a-f]{32}$")
+
+# A Procurify account code -> (JDE account, problem): ``account_map.jde_account`` with the table and F0901.
+AccountOf = Callable[[str], tuple[str | None, str | None]]
+
+
+def uuid_hex(value: Any) -> str | None:
+    """The bill UUID's 32 hex digits (lower case, dashes dropped), None when it is not a UUID."""
+    text = str(value or "").strip().lower().replace("-", "")
+    return text if HEX_UUID.match(text) else None
+
+
+def batch_key(user: str, bill_uuid: str) -> targets.BatchKey:
+    """EDUS / EDBT / EDTN of the bill (see the module docstring): the same on every attempt."""
+    digits = uuid_hex(bill_uuid)
+    if digits is None:
+        raise ValueError(f"{bill_uuid!r} is not a bill UUID (32 hex digits)")
+    digits = digits.upper()
+    split = TRANSACTION_DIGITS
+    return targets.BatchKey(user, f"{BATCH_PREFIX}{digits[split:]}", digits[:split])
+
+
+class BillPostingRecord(contracts.JdeVoucherRecord):
+    """A Procurify bill ML_CreateVoucherBatch (or ML_CreateJournalBatch) accepts, with the Procurify version
+    it was mapped from. The supplier may be blank only while the record waits for the vendor's pair
+    (``waits_for``); the currency may be blank (JDE then takes the supplier's)."""
+
+    supplier_number: Series[str] = pa.Field(str_matches=r"^(\d{1,8})?$")
+    currency: Series[str] = pa.Field(str_matches=r"^([A-Z]{3})?$")
+    posting: Series[str] = pa.Field(isin=list(POSTINGS))
+    gl_date: Series[str] = pa.Field(str_matches=contracts.ISO_DAY)
+    vendor_id: Series[str] = pa.Field(str_matches=r"^\d{1,20}$")
+    waits_for: Series[str] = pa.Field(nullable=False)
+    procurify_updated_at: Series[str] = pa.Field(str_matches=contracts.VERSION)
+
+    @pa.dataframe_check(error="a bill without its JDE supplier must be held for the vendor's pair")
+    def supplier_unless_held(cls, frame: pd.DataFrame) -> Series[bool]:
+        return (frame["supplier_number"] != "") | (frame["waits_for"] != "")
+
+
+@dataclass(frozen=True)
+class BillInputs:
+    """What the flow read for one bill before mapping it."""
+
+    bill: Mapping[str, Any]  # the full bill (GET /api/v2/ap/bills/{uuid}/)
+    an8: str | None  # the vendor's paired JDE supplier (vendor_pairs.paired_supplier), None when unpaired
+    vendor_dependency: str  # what the bill is held on while the vendor has no JDE supplier
+    updated_at: datetime  # the bill's last_modified_datetime, as staged
+    posting: str  # voucher | journal
+    batch_user: str  # EDUS (ML_JDE_PROCURIFY_BATCH_USER)
+    tax_account: str | None = None  # ML_JDE_PROCURIFY_BILL_TAX_ACCOUNT; None: the largest item's account
+    ap_account: str | None = None  # ML_JDE_PROCURIFY_AP_ACCOUNT (journal), already checked against F0901
+
+
+@dataclass(frozen=True)
+class _Line:
+    account: str
+    amount: Decimal
+    explanation: str
+
+
+def describe(bill: Mapping[str, Any]) -> str:
+    """``bill 7f1c... (invoice INV-000123, Granite Supply Co)``: how messages name a bill."""
+    vendor = bill.get("vendor") if isinstance(bill.get("vendor"), Mapping) else {}
+    number = str(bill.get("invoice_number") or "").strip() or "no invoice number"
+    return f"bill {bill.get('uuid')} (invoice {number}, {vendor.get('name') or 'unknown vendor'})"
+
+
+def _code_of(account: Any) -> str | None:
+    if not isinstance(account, Mapping):
+        return None
+    code = account.get("account_code")
+    text = code.get("code") if isinstance(code, Mapping) else code
+    return str(text).strip() or None if text is not None else None
+
+
+def item_account_code(item: Mapping[str, Any]) -> str | None:
+    """The Procurify account code a bill item is charged to: its own account's, else its PO line's."""
+    found = _code_of(item.get("account"))
+    if found:
+        return found
+    line = item.get("orderitem")
+    if isinstance(line, Mapping):
+        found = _code_of(line.get("account")) or str(line.get("accountCode") or "").strip()
+        return found or None
+    return None
+
+
+def item_amount(item: Mapping[str, Any]) -> Decimal | str:
+    """The item's total (``total_cost``), else quantity x unit cost; or why it is not an amount."""
+    raw = item.get("total_cost")
+    if raw not in (None, ""):
+        value = amounts.amount(raw)
+        return value if value is not None else f"total {raw!r} is not an amount"
+    quantity, unit = amounts.amount(item.get("quantity")), amounts.amount(item.get("unit_cost"))
+    if quantity is None or unit is None:
+        return f"quantity {item.get('quantity')!r} x unit cost {item.get('unit_cost')!r} is not an amount"
+    return quantity * unit
+
+
+def cents(value: Decimal) -> Decimal:
+    return value.quantize(amounts.CENT, rounding=ROUND_HALF_UP)
+
+
+def _day(value: Any) -> str | None:
+    text = str(value or "").strip()[:10]
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        return None
+
+
+def _explanation(item: Mapping[str, Any], position: int) -> str:
+    # F0911 EXA is one line of 30 characters of free text: whitespace folded, the rest of the text dropped
+    # (the explanation is a label, not a key; the item is named in full in Procurify).
+    text = " ".join(str(item.get("description") or item.get("name") or "").split())
+    return (text or f"Procurify bill item {position}")[:EXPLANATION_MAX]
+
+
+def distribution(bill: Mapping[str, Any], account_of: AccountOf, problems: list[str]) -> list[_Line]:
+    """One debit line per bill item on its JDE account (problems appended, named by item)."""
+    lines: list[_Line] = []
+    for position, item in enumerate(bill.get("items") or [], start=1):
+        if not isinstance(item, Mapping):
+            problems.append(f"item {position} is not a bill item ({item!r}); the full bill was not read")
+            continue
+        where = f"item {item.get('id') or position}"
+        amount = item_amount(item)
+        if isinstance(amount, str):
+            problems.append(f"{where}: {amount}")
+            continue
+        if amount != cents(amount):
+            problems.append(f"{where}: amount {amount} has more than 2 decimals")
+            continue
+        code = item_account_code(item)
+        if code is None:
+            problems.append(f"{where} has no account code in Procurify, so it has no JDE account")
+            continue
+        account, problem = account_of(code)
+        if problem or account is None:
+            problems.append(f"{where}: {problem or f'account code {code} has no JDE account'}")
+            continue
+        lines.append(_Line(account, amount, _explanation(item, position)))
+    return lines
+
+
+def map_bill(inputs: BillInputs, account_of: AccountOf, gl: GlAccounts) -> Mapped | Rejected:
+    """One approved bill -> its voucher or journal batch (module docstring), or why it cannot be one."""
+    bill = inputs.bill
+    bill_uuid = str(bill.get("uuid") or "")
+    label = describe(bill)
+    problems: list[str] = []
+    if inputs.posting not in POSTINGS:
+        problems.append(f"the posting {inputs.posting!r} is neither voucher nor journal")
+    digits = uuid_hex(bill_uuid)
+    if digits is None:
+        problems.append(f"its UUID {bill_uuid!r} is not 32 hex digits, so it has no JDE batch key")
+    lines = distribution(bill, account_of, problems)
+    tax = amounts.amount(bill.get("tax_amount") if bill.get("tax_amount") not in (None, "") else 0)
+    if tax is None:
+        problems.append(f"the tax amount {bill.get('tax_amount')!r} is not an amount")
+    elif tax and lines:
+        account = inputs.tax_account or max(lines, key=lambda line: abs(line.amount)).account
+        lines.append(_Line(account, tax, "Tax"))
+    companies: set[str] = set()
+    for line in lines:
+        found = gl.lookup(line.account)
+        if found is None:  # a tax account not in F0901 (item accounts were checked by account_of)
+            problems.append(f"account {line.account} not found in F0901 ({line.explanation})")
+        else:
+            companies.add(found.company)
+    gross = sum((line.amount for line in lines), Decimal(0))
+    raw_total = bill.get("total_cost_with_tax")
+    total = amounts.amount(raw_total) if raw_total not in (None, "") else None
+    if total is None:
+        problems.append(f"the bill total (total_cost_with_tax) {raw_total!r} is not an amount")
+    elif lines and tax is not None and not problems and gross != cents(total):
+        extra = " and additional costs" if bill.get("costs") else ""
+        problems.append(
+            f"its items and tax come to {amounts.money(gross)} but Procurify's total with tax is "
+            f"{amounts.money(cents(total))}{extra}; the difference has no account: enter the bill in JDE by "
+            "hand and abandon this item, or correct it in Procurify and replay"
+        )
+    invoice_number = str(bill.get("invoice_number") or "").strip()
+    if not invoice_number:
+        problems.append("it has no invoice number")
+    elif len(invoice_number) > INVOICE_NUMBER_MAX:
+        problems.append(
+            f"the invoice number {invoice_number!r} has {len(invoice_number)} characters, more than JDE's "
+            f"{INVOICE_NUMBER_MAX} (F0411 VINV); it is not cut short: enter the voucher in JDE by hand with "
+            "the number the supplier will quote, then abandon this item"
+        )
+    invoice_date = _day(bill.get("invoice_date"))
+    if invoice_date is None:
+        problems.append(f"the invoice date {bill.get('invoice_date')!r} is not a date")
+    gl_date = _day(bill.get("gl_post_date")) or invoice_date
+    vendor = bill.get("vendor") if isinstance(bill.get("vendor"), Mapping) else {}
+    vendor_id = str(vendor.get("id") or "").strip()
+    if not vendor_id:
+        problems.append("it names no vendor")
+    if inputs.posting == "journal":
+        if inputs.ap_account is None:
+            problems.append(
+                "no AP liability account is set for journal postings (ML_JDE_PROCURIFY_AP_ACCOUNT)"
+            )
+        else:
+            found = gl.lookup(inputs.ap_account)
+            if found is not None:
+                companies.add(found.company)
+    if len(companies) > 1:
+        listed = ", ".join(sorted(companies))
+        problems.append(f"its accounts belong to companies {listed}; one JDE document belongs to one company")
+    if not lines and not problems:
+        problems.append("it has no items")
+    if lines and not problems and gross == 0:
+        problems.append("it comes to 0.00: nothing to post")
+    if len(lines) + (inputs.posting == "journal") > LINES_MAX:
+        problems.append(f"it has {len(lines)} lines; a JDE document holds at most {LINES_MAX}")
+    if problems:
+        return Rejected(bill_uuid, f"{label}: " + "; ".join(problems))
+    assert invoice_date is not None and gl_date is not None
+    return _mapped(inputs, lines, gross, companies.pop(), invoice_number, invoice_date, gl_date, vendor_id)
+
+
+def _mapped(
+    inputs: BillInputs,
+    lines: list[_Line],
+    gross: Decimal,
+    company: str,
+    invoice_number: str,
+    invoice_date: str,
+    gl_date: str,
+    vendor_id: str,
+) -> Mapped:
+    bill = inputs.bill
+    bill_uuid = str(bill["uuid"])
+    key = batch_key(inputs.batch_user, bill_uuid)
+    currency_field = bill.get("currency")
+    currency_name = currency_field.get("name") if isinstance(currency_field, Mapping) else currency_field
+    currency = str(currency_name or "").strip().upper()
+    currency = currency if re.fullmatch(r"[A-Z]{3}", currency) else ""
+    waits_for = "" if inputs.an8 else inputs.vendor_dependency
+    if inputs.posting == "voucher":
+        body = voucher_body(
+            key, inputs, lines, gross, company, invoice_number, invoice_date, gl_date, currency
+        )
+        count = len(lines)
+    else:
+        body = journal_body(key, inputs, lines, gross, company, invoice_number, gl_date)
+        count = len(body["Lines"])
+    return Mapped(
+        source_key=bill_uuid,
+        body=body,
+        fields={
+            "invoice_number": invoice_number,
+            "supplier_number": inputs.an8 or "",
+            "company": company,
+            "gross_amount": amounts.money(gross),
+            "invoice_date": invoice_date,
+            "currency": currency,
+            "distribution_lines": count,
+            "batch_number": key.batch,
+            "transaction_number": key.transaction,
+            "posting": inputs.posting,
+            "gl_date": gl_date,
+            "vendor_id": vendor_id,
+            "waits_for": waits_for,
+            "procurify_updated_at": version_text(inputs.updated_at),
+        },
+        natural_key={"Supplier": inputs.an8, "Invoice_Number": invoice_number, "target_id": key.target_id},
+        depends_on=waits_for or None,
+    )
+
+
+def voucher_body(
+    key: targets.BatchKey,
+    inputs: BillInputs,
+    lines: list[_Line],
+    gross: Decimal,
+    company: str,
+    invoice_number: str,
+    invoice_date: str,
+    gl_date: str,
+    currency: str,
+) -> dict[str, Any]:
+    """The ``ML_CreateVoucherBatch`` inputs: one pay item of the gross, one distribution line per line."""
+    bill = inputs.bill
+    return {
+        **key.body(),
+        "Company": company,
+        "Supplier": int(inputs.an8) if inputs.an8 else None,
+        "Invoice_Number": invoice_number,
+        "Invoice_Date": invoice_date,
+        "GL_Date": gl_date,
+        "Due_Date": _day(bill.get("due_date")),
+        "Currency_Code": currency or None,
+        "Pay_Status": "A",
+        "Remark": f"Procurify bill {bill.get('id') or ''}".strip()[:REMARK_MAX],
+        "Pay_Items": [{"EDI_Line_Number": 1, "Gross_Amount": amounts.money(gross)}],
+        "Distribution": [
+            {
+                "EDI_Line_Number": n,
+                "Account": line.account,
+                "Amount": amounts.money(line.amount),
+                "Explanation": line.explanation,
+            }
+            for n, line in enumerate(lines, start=1)
+        ],
+    }
+
+
+def journal_body(
+    key: targets.BatchKey,
+    inputs: BillInputs,
+    lines: list[_Line],
+    gross: Decimal,
+    company: str,
+    invoice_number: str,
+    gl_date: str,
+) -> dict[str, Any]:
+    """The ``ML_CreateJournalBatch`` inputs: the debit lines, then the AP credit of the gross, which carries
+    the supplier as subledger (type A) and the invoice number as its explanation."""
+    credit: dict[str, Any] = {
+        "EDI_Line_Number": len(lines) + 1,
+        "Account": inputs.ap_account,
+        "Amount": amounts.money(-gross),
+        "Explanation": f"Inv {invoice_number}",  # at most 4 + 25 characters: never cut
+    }
+    if inputs.an8:
+        credit.update({"Subledger": str(int(inputs.an8)), "Subledger_Type": SUBLEDGER_ADDRESS})
+    return {
+        **key.body(),
+        "Company": company,
+        "GL_Date": gl_date,
+        "Document_Type": "JE",
+        "Explanation": f"Inv {invoice_number}",
+        "Lines": [
+            *(
+                {
+                    "EDI_Line_Number": n,
+                    "Account": line.account,
+                    "Amount": amounts.money(line.amount),
+                    "Explanation": line.explanation,
+                }
+                for n, line in enumerate(lines, start=1)
+            ),
+            credit,
+        ],
+    }
