@@ -776,6 +776,13 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
         "Procurify -> JDE vendors: A/P company (F0401 KCOP) of a supplier added from Procurify",
     ),
     Setting(
+        "jde_procurify_vendor_fallback_email",
+        "ML_JDE_PROCURIFY_VENDOR_FALLBACK_EMAIL",
+        "",
+        "JDE -> Procurify suppliers: e-mail address given to a new vendor whose supplier has none in F01151 "
+        "(Procurify requires one); blank = such a supplier is refused until JDE has one",
+    ),
+    Setting(
         "sandbox_port_base",
         SANDBOX_PORT_BASE_ENV,
         str(DEFAULT_SANDBOX_PORT_BASE),
