@@ -758,6 +758,21 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
         "Procurify -> JDE: bill statuses that count as approved (2 Approved and the payment states after it)",
     ),
     Setting(
+        "jde_procurify_ap_account",
+        "ML_JDE_PROCURIFY_AP_ACCOUNT",
+        "1.4110",
+        "Procurify -> JDE bills posted as journals: the AP liability account (BU.OBJ.SUB) credited with the "
+        "bill's total, the supplier as subledger (sandbox: accounts payable trade); must be set once "
+        "ML_JDE_AIS_URL points at a real JDE",
+    ),
+    Setting(
+        "jde_procurify_bill_tax_account",
+        "ML_JDE_PROCURIFY_BILL_TAX_ACCOUNT",
+        "",
+        "Procurify -> JDE bills: JDE account (BU.OBJ.SUB) of a bill's tax line; blank = the account of the "
+        "bill's largest item",
+    ),
+    Setting(
         "jde_procurify_paid_statuses",
         "ML_JDE_PROCURIFY_PAID_STATUSES",
         "paid",
