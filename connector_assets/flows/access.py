@@ -80,12 +80,14 @@ def register_flow_pings(access: FlowAccess | None = None) -> FlowAccess:
 
     JDE reads each table and looks each orchestration up in ``discover``. Coupa reads each entity and
     holds a token with each needed read and write scope (a SaaS write searches the entity first, so it
-    reads it too). Any other system's check keeps its own reads and says its writes are not checked: no
-    read-only way to prove write access is documented for it.
+    reads it too). Procurify reads one row of each entity its flows read (a refusal names the flows), and
+    says its writes are not checked. Any other system's check keeps its own reads and says its writes are
+    not checked: no read-only way to prove write access is documented for it.
     """
     from connector_resources.coupa import register_coupa_ping
     from connector_resources.jde import register_jde_ping
     from connector_resources.ping import _checks, register_ping
+    from connector_resources.procurify import register_procurify_ping
 
     access = access or flow_access()
     for name, (reads, writes) in ping_needs(access).items():
@@ -93,6 +95,10 @@ def register_flow_pings(access: FlowAccess | None = None) -> FlowAccess:
             register_jde_ping(reads, writes)
         elif name == "coupa":
             register_coupa_ping(_merged(reads, writes), writes)
+        elif name == "procurify":
+            register_procurify_ping(reads)  # reads each entity the flows read, naming them on a refusal
+            if writes:
+                register_ping(name, _with_write_note(_checks[name], writes))
         elif name == "procore" and name in _checks:
             register_ping(name, _with_write_note(_procore_with_line_reads(_checks[name], reads), writes))
         elif name in _checks and writes:

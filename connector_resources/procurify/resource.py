@@ -15,6 +15,7 @@ suspension, and the error says to lower ``page_size``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import ClassVar
 from urllib.parse import urlsplit
 
@@ -24,7 +25,7 @@ from connector_resources.base import ApiConnectionResource
 from connector_resources.closing import released_on_error
 from connector_resources.http import HttpClient, HttpPolicy
 from connector_resources.procurify.auth import DEFAULT_AUDIENCE, ProcurifyAuth, shared_auth
-from connector_resources.procurify.entities import PING_ENTITIES
+from connector_resources.procurify.entities import PING_ENTITIES, SPECS
 from connector_resources.procurify.errors import ProcurifyError
 from connector_resources.procurify.session import ProcurifySession
 
@@ -108,9 +109,15 @@ class ProcurifyResource(ApiConnectionResource):
             session.login()
         return session
 
-    def ping(self) -> str:
+    def ping(self, reads: Mapping[str, Sequence[str]] | None = None) -> str:
         """Prove reachability and credentials (a fresh token, not a cached one) and read access to
-        every entity the flows use (one row of each); raise ``ProcurifyError`` naming what failed."""
+        every entity the flows use (one row of each): ``PING_ENTITIES`` and whatever ``reads`` names
+        (entity -> the flows reading it, from ``connector_assets.flows.access``), so a refusal names the
+        flows it would stop; raise ``ProcurifyError`` naming what failed."""
+        needs: dict[str, list[str]] = {entity: [] for entity in PING_ENTITIES}
+        for entity, flows in (reads or {}).items():
+            listed = needs.setdefault(entity, [])
+            listed.extend(f for f in flows if f not in listed)
         auth = self._auth(shared=False)
         http = self._client(auth)
         session = ProcurifySession(http, auth, page_size=1)
@@ -118,17 +125,21 @@ class ProcurifyResource(ApiConnectionResource):
             scope = session.login()
             counts: list[str] = []
             refused: list[str] = []
-            for entity in PING_ENTITIES:
+            for entity, flows in needs.items():
+                needed_by = f": needed by {', '.join(flows)}" if flows else ""
+                if entity not in SPECS:
+                    refused.append(f"{entity}: the client has no read of it{needed_by}")
+                    continue
                 try:
                     count = session.count(entity)
                 except ProcurifyError as exc:
-                    refused.append(f"{entity}: {exc}")
+                    refused.append(f"{entity}: {exc}{needed_by}")
                     continue
                 counts.append(f"{entity} {count if count is not None else '?'}")
             who = scope or "no scope in the token answer"
             if refused:
                 raise ProcurifyError(
-                    f"token ok ({who}) but {len(refused)} of {len(PING_ENTITIES)} entities cannot be read: "
+                    f"token ok ({who}) but {len(refused)} of {len(needs)} entities cannot be read: "
                     + " | ".join(refused)
                 )
             return f"{self._host()}: token ok ({who}); read {len(counts)} entities ({', '.join(counts)})"
@@ -136,6 +147,10 @@ class ProcurifyResource(ApiConnectionResource):
             session.close()
 
 
-def register_procurify_ping() -> None:
-    """Register ``ml-connector ping``'s ``procurify`` check, built from settings at check time."""
-    ProcurifyResource.register_settings_ping()
+def register_procurify_ping(reads: Mapping[str, Sequence[str]] | None = None) -> None:
+    """Register ``ml-connector ping``'s ``procurify`` check, built from settings at check time; ``reads``
+    (entity -> flows) adds what the enabled flows read to what it proves."""
+    if reads:
+        ProcurifyResource.register_settings_ping(reads)
+    else:
+        ProcurifyResource.register_settings_ping()
