@@ -28,6 +28,7 @@ from .activity import (
     set_bill_status,
 )
 from .formats import render_datetime, stored
+from .payment_desk import pay_bills, set_payment_status
 from .representations import (
     Lookups,
     account,
@@ -162,6 +163,16 @@ def bill_status(request: Request, state: SandboxState, body: dict[str, Any]) -> 
     return set_bill_status(state, request.path_params["uuid"], int(body["status"]))
 
 
+@_play
+def pay(request: Request, state: SandboxState, body: dict[str, Any]) -> Any:
+    return pay_bills(state, list(body["bill_uuids"]), body.get("status", "paid"), body.get("amount"))
+
+
+@_play
+def payment_status(request: Request, state: SandboxState, body: dict[str, Any]) -> Any:
+    return set_payment_status(state, request.path_params["uuid"], body["status"])
+
+
 # Kinds whose record is one row by key, rendered from the row alone (with the lookups).
 _ROW_KINDS: dict[str, Callable[[Any, Lookups], dict[str, Any]]] = {
     "vendors": vendor,
@@ -262,6 +273,8 @@ def admin_routes() -> list[Route]:
         op.route("/sandbox/purchase-orders/{number:int}/receive", receive, ["POST"]),
         op.route("/sandbox/purchase-orders/{number:int}/bill", enter_bill, ["POST"]),
         op.route("/sandbox/bills/{uuid}/status", bill_status, ["POST"]),
+        op.route("/sandbox/payments", pay, ["POST"]),
+        op.route("/sandbox/payments/{uuid}/status", payment_status, ["POST"]),
         op.route("/sandbox/records/{kind}/{key}", record),
         op.get("/sandbox/webhooks", lambda _state: _NO_WEBHOOKS),
     ]
