@@ -70,6 +70,11 @@ def _module(name: str) -> ModuleType | None:
         raise
 
 
+def _is_list(value: Any) -> bool:
+    """A plain list or tuple (not a named tuple such as Dagster's partitions definitions)."""
+    return type(value) in (list, tuple)
+
+
 def _asset_lists(module: ModuleType, suffixes: tuple[str, ...] = ("_assets",)) -> list[list[Any]]:
     """The module-level lists of assets (``*_assets``) the module itself defines."""
     return [
@@ -77,7 +82,7 @@ def _asset_lists(module: ModuleType, suffixes: tuple[str, ...] = ("_assets",)) -
         for name, value in vars(module).items()
         if name.endswith(suffixes)
         and not name.startswith("_")
-        and isinstance(value, list | tuple)
+        and _is_list(value)
         and any(isinstance(item, AssetsDefinition) for item in value)
     ]
 
@@ -135,7 +140,7 @@ def _module_assets(modules: Iterable[ModuleType]) -> dict[AssetKey, AssetsDefini
     found: dict[AssetKey, AssetsDefinition] = {}
     for module in modules:
         for value in vars(module).values():
-            items = value if isinstance(value, list | tuple) else [value]
+            items = value if _is_list(value) else [value]
             for item in items:
                 if isinstance(item, AssetsDefinition):
                     for key in item.keys:
