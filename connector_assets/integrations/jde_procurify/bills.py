@@ -1,0 +1,459 @@
+"""Procurify -> JD Edwards bills (issue 14, flow 4): an approved Procurify bill becomes one JDE AP batch
+through the orchestrations: a batch voucher (``ML_CreateVoucherBatch``: F0411Z1 pay item + F0911Z1
+distribution, for R04110ZA to turn into an F0411 voucher) or, with ``ML_JDE_PROCURIFY_BILL_POSTING=journal``,
+a journal entry (``ML_CreateJournalBatch``: F0911Z1, the AP credit on ``ML_JDE_PROCURIFY_AP_ACCOUNT``).
+The amounts, accounts, header and batch keys are ``bill_mappers``' (its docstring holds the rules).
+
+What is sent. The day's staged bills (``procurify_bills``, polled on ``last_modified_datetime``), latest
+version each, whose ``status`` is one of ``ML_JDE_PROCURIFY_BILL_STATUSES`` (default 2 Approved and the
+payment states after it, 4/6/7/8). The list gives a slim bill (item ids only), so each is read in full by
+its UUID (``GET /api/v2/ap/bills/{uuid}/``, procurify.md §2.6) for its items and their account codes.
+Each code becomes a JDE account through ``account_map.jde_account`` (the mapping table, else the code read
+as ``BU.OBJ[.SUB]``) checked against the staged F0901 (``jde_gl_accounts``): "account code 4000-0-0-0 not
+found in F0901" queues the bill with that reason, and ``ml-connector replay`` (or the replay job) reads it
+again and posts it once the account exists in the staged F0901 or the map is fixed (a replay stages
+today's map first). The journal's AP account and the tax account are checked once per run: a bad one is a
+systemic failure (the partition fails naming the setting; nothing is sent).
+
+Exported elsewhere. A bill Procurify shows as exported (``last_export_date`` set) that this integration
+never posted was taken to an ERP by another process: it is skipped with an audit event, never posted a
+second time (the sandbox seeds such history).
+
+Supplier. The bill's vendor's JDE supplier is the pair ``vendor_pairs.paired_supplier`` knows. An unpaired
+vendor holds the bill (``depends_on``) until the pair exists: on ``vendor_pairs.supplier_dependency`` of
+the vendor's ``external_id`` when it holds an address number (the ``suppliers`` flow pairs such vendors),
+else on the ``vendors`` flow's key of the vendor (``jde_procurify:vendor:procurify:<id>``: that flow adds
+vendors made in Procurify to JDE). Either write releases the bill, which is then mapped again.
+
+Never twice. The batch keys come from the bill UUID alone (``bill_mappers.batch_key``): a rerun sends the
+same keys, JDE refuses a second copy (59A4) and the batch already there is adopted once checked to hold
+this supplier and invoice (voucher) or company (journal). A bill that maps differently after it was
+posted (amounts, accounts, dates, the posting or batch-user settings) is never rewritten or sent again:
+it is queued for a person with the reason. A posted bill moved back (denied, withdrawn, draft) is queued
+too: reversing a JDE voucher is the AP team's decision. A status change alone (approved -> paid) does not
+change what was posted and is skipped.
+
+Marking exported. Procurify's API documents no write that marks a bill exported (``is_exported`` and
+``last_export_date`` are read-only filters and fields, §2.6); the only AP write is mark-as-paid, which
+the ``paid_marks`` flow uses for bills JDE paid. So the export is recorded in the ledger (the ``bill``
+cross-reference: bill UUID -> JDE batch ``EDUS/EDBT/EDTN``, with its audit event), not in Procurify.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from dagster import Failure
+
+from connector_assets.flows.assets import build_flow_assets
+from connector_assets.flows.core import Mapped, Rejected, replay_handler
+from connector_assets.flows.replay_resources import resources_from_settings
+from connector_assets.integrations.jde_procurify.account_map import (
+    ACCOUNTS,
+    AccountMap,
+    AccountScope,
+    jde_account,
+)
+from connector_assets.integrations.jde_procurify.bill_mappers import (
+    BillInputs,
+    BillPostingRecord,
+    describe,
+    map_bill,
+)
+from connector_assets.integrations.jde_procurify.integration import BACK_ROUTE, INTEGRATION
+from connector_assets.integrations.jde_procurify.vendor_pairs import paired_supplier, supplier_dependency
+from connector_assets.jde import targets
+from connector_assets.jde.accounts import GlAccounts, account_problem
+from connector_assets.jde.tables import GL_ACCOUNTS
+from connector_assets.saas import saas_daily_partitions
+from connector_resources import settings
+from connector_resources.ledger import Ledger, dependency_key
+from connector_resources.procurify.errors import ProcurifyNotFoundError
+from connector_resources.replay import ReplayHandler, register_replay_handler, shared_context, shared_value
+from connector_resources.settings import SettingError, system
+
+ENTITY = "bill"
+BILLS_ASSET = "procurify_bills"  # the staged Procurify bills (connector_assets.saas_assets)
+POSTING_ENV = "ML_JDE_PROCURIFY_BILL_POSTING"
+STATUSES_ENV = "ML_JDE_PROCURIFY_BILL_STATUSES"
+BATCH_USER_ENV = "ML_JDE_PROCURIFY_BATCH_USER"
+AP_ACCOUNT_ENV = "ML_JDE_PROCURIFY_AP_ACCOUNT"
+TAX_ACCOUNT_ENV = "ML_JDE_PROCURIFY_BILL_TAX_ACCOUNT"
+EDUS_MAX = 10  # F0411Z1 / F0911Z1 EDUS
+BILL_STATUS_NAMES = {
+    0: "Draft",
+    1: "Confirmed",
+    2: "Approved",
+    3: "Denied",
+    4: "Paid",
+    5: "Withdrawn",
+    6: "Payment Confirmed",
+    7: "Payment Approved",
+    8: "Payment Limbo",
+}
+
+
+# -- settings -------------------------------------------------------------------------------------------
+
+
+def posting() -> str:
+    """``ML_JDE_PROCURIFY_BILL_POSTING``: voucher or journal."""
+    raw = settings.value(POSTING_ENV).strip().lower()
+    if raw not in ("voucher", "journal"):
+        raise SettingError(f"{POSTING_ENV}={raw!r}: expected voucher or journal")
+    return raw
+
+
+def approved_statuses() -> frozenset[int]:
+    """``ML_JDE_PROCURIFY_BILL_STATUSES``: the bill status codes (§2.6) that count as approved."""
+    raw = settings.value(STATUSES_ENV)
+    parts = [p.strip() for p in raw.split(",") if p.strip()]
+    if not parts or not all(p.isdigit() and int(p) in BILL_STATUS_NAMES for p in parts):
+        raise SettingError(
+            f"{STATUSES_ENV}={raw!r}: name Procurify bill status codes 0-8, comma-separated (e.g. 2,4,6,7,8)"
+        )
+    return frozenset(int(p) for p in parts)
+
+
+def batch_user() -> str:
+    """``ML_JDE_PROCURIFY_BATCH_USER``: the EDI user (EDUS) of every batch this flow writes."""
+    user = settings.value(BATCH_USER_ENV).strip()
+    if not user or len(user) > EDUS_MAX:
+        raise SettingError(f"{BATCH_USER_ENV}={user!r}: give an EDI user of 1 to {EDUS_MAX} characters")
+    return user
+
+
+def account_setting(env: str) -> str | None:
+    """An account setting; its sandbox default only while JDE is the sandbox (an account that happens to
+    exist in a real JDE must not be posted to because nobody set it). None: not set."""
+    given = settings.given(env)
+    if given:
+        return given.strip()
+    real_jde = any(s.is_url and settings.given(s.env) for s in system("jde_ais").settings)
+    default = settings.registered(env).default.strip()
+    return None if real_jde or not default else default
+
+
+@dataclass(frozen=True)
+class PostingRules:
+    """How bills post today: the posting, the EDI user, the approved statuses and the two setting accounts
+    (each checked against the staged F0901)."""
+
+    posting: str
+    batch_user: str
+    statuses: frozenset[int]
+    tax_account: str | None
+    ap_account: str | None
+
+    @classmethod
+    def checked(cls, gl: GlAccounts) -> PostingRules:
+        """Today's settings, the accounts checked against F0901. A bad one fails the step naming it: every
+        bill would be refused for the same cause, so it is a systemic failure, and nothing is sent."""
+        mode = posting()
+        tax = account_setting(TAX_ACCOUNT_ENV)
+        ap = account_setting(AP_ACCOUNT_ENV) if mode == "journal" else None
+        problems = []
+        if mode == "journal" and ap is None:
+            problems.append(
+                f"{AP_ACCOUNT_ENV} is not set: a journal posting credits the bill to that account"
+            )
+        for env, account in ((TAX_ACCOUNT_ENV, tax), (AP_ACCOUNT_ENV, ap)):
+            if account is None:
+                continue
+            if account_problem(account):
+                problems.append(f"{env} {account!r}: {account_problem(account)}")
+                continue
+            found = gl.postable(account, env)
+            if isinstance(found, str):
+                problems.append(found)
+        if problems:
+            raise Failure("Procurify bills cannot be posted to JDE: " + "; ".join(problems))
+        return cls(mode, batch_user(), approved_statuses(), tax, ap)
+
+
+# -- what the flow reads --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A bill not posted by this integration, and why: audited, not queued."""
+
+    source_key: str
+    reason: str
+
+
+def vendor_dependency(vendor_id: str, vendor: Mapping[str, Any] | None) -> str:
+    """What a bill of an unpaired vendor waits on: the ``suppliers`` flow's key of the vendor's
+    ``external_id`` when it holds an address number (that flow pairs it), else the ``vendors`` flow's key
+    of the vendor (that flow adds a vendor made in Procurify to JDE): ``FlowSpec.dependency_key`` text."""
+    external = str((vendor or {}).get("external_id") or "").strip()
+    if external.isdigit() and len(external) <= 8 and int(external):
+        return supplier_dependency(external)
+    return dependency_key(INTEGRATION, "vendor", "procurify", vendor_id)
+
+
+def status_code(bill: Mapping[str, Any]) -> int | None:
+    """The bill's ``status`` code (an integer in the reference; a digit string is read too)."""
+    raw = bill.get("status")
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return raw
+    text = str(raw if raw is not None else "").strip()
+    return int(text) if text.isdigit() else None
+
+
+def _stamp(bill: Mapping[str, Any]) -> datetime:
+    text = str(bill.get("last_modified_datetime") or "").strip()
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return datetime.now(UTC)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+class BillReader:
+    """What one mapped step (or replay) reads for its bills, on one Procurify session: each full bill, each
+    unpaired vendor once, the pairs and this flow's cross-references from the ledger."""
+
+    def __init__(
+        self,
+        session: Any,
+        ledger: Ledger,
+        gl: GlAccounts,
+        table: Mapping[str, str],
+        rules: PostingRules,
+    ) -> None:
+        self.session, self.ledger, self.gl, self.rules = session, ledger, gl, rules
+        self.accounts = AccountMap(table, AccountScope(()))  # code -> account needs no scope
+        self.vendors: dict[str, dict[str, Any] | None] = {}
+
+    def account_of(self, code: str) -> tuple[str | None, str | None]:
+        return jde_account(code, self.accounts, self.gl)
+
+    def vendor(self, vendor_id: str) -> dict[str, Any] | None:
+        if vendor_id not in self.vendors:
+            try:
+                self.vendors[vendor_id] = self.session.get("vendors", vendor_id)
+            except ProcurifyNotFoundError:
+                self.vendors[vendor_id] = None
+        return self.vendors[vendor_id]
+
+    def record(self, bill: Mapping[str, Any], updated_at: datetime) -> Mapped | Rejected | Skipped | None:
+        """The bill (slim or full) as a JDE posting, a refusal, a skip, or None when it is none of this
+        flow's business (not approved, never posted)."""
+        bill_uuid = str(bill.get("uuid") or "")
+        status = status_code(bill)
+        xref = self.ledger.get_xref(INTEGRATION, ENTITY, "procurify", bill_uuid, "JDE")
+        posted = xref.target_id if xref is not None and xref.target_id else None
+        if status not in self.rules.statuses:
+            if posted is None:
+                return None
+            name = BILL_STATUS_NAMES.get(status, str(bill.get("status"))) if status is not None else "?"
+            return Rejected(
+                bill_uuid,
+                f"{describe(bill)} is {name} in Procurify now, after it was posted to JDE as {posted}: the "
+                "integration never reverses a JDE posting; void or reverse it in JDE if that is right, then "
+                "abandon this item",
+            )
+        if posted is None and bill.get("last_export_date"):
+            return Skipped(
+                bill_uuid,
+                f"{describe(bill)} was exported from Procurify on {bill.get('last_export_date')} by another "
+                "process (not this integration); not posted to JDE again",
+            )
+        try:
+            full = self.session.get("bills", bill_uuid)
+        except ProcurifyNotFoundError as exc:  # an outage fails the step instead (rerun)
+            return Rejected(
+                bill_uuid, f"{describe(bill)} cannot be read from Procurify ({exc}); nothing sent"
+            )
+        vendor = full.get("vendor") if isinstance(full.get("vendor"), Mapping) else {}
+        vendor_id = str(vendor.get("id") or "").strip()
+        an8 = paired_supplier(self.ledger, vendor_id) if vendor_id else None
+        waits = vendor_dependency(vendor_id, self.vendor(vendor_id)) if vendor_id and an8 is None else ""
+        inputs = BillInputs(
+            bill=full,
+            an8=an8,
+            vendor_dependency=waits,
+            updated_at=updated_at,
+            posting=self.rules.posting,
+            batch_user=self.rules.batch_user,
+            tax_account=self.rules.tax_account,
+            ap_account=self.rules.ap_account,
+        )
+        return map_bill(inputs, self.account_of, self.gl)
+
+
+def staged_bills(staging: Any, partition: str | None) -> list[tuple[dict[str, Any], datetime]]:
+    """The partition's staged bills, latest version each (by UUID), with their change time."""
+    latest: dict[str, tuple[dict[str, Any], datetime]] = {}
+    for row in staging.read_rows(BILLS_ASSET, partition):
+        record = json.loads(row["record"])
+        key, stamp = str(row["id"]), row["updated_at"] or _stamp(record)
+        stamp = stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
+        if key not in latest or stamp >= latest[key][1]:
+            latest[key] = (record, stamp)
+    return list(latest.values())
+
+
+def _records(
+    reader: BillReader,
+    bills: Iterable[tuple[Mapping[str, Any], datetime]],
+    *,
+    run_id: str | None,
+    partition: str | None,
+) -> Iterator[Mapped | Rejected]:
+    """Each bill mapped; a skip (exported elsewhere) is audited here and not passed on."""
+    for bill, updated_at in bills:
+        record = reader.record(bill, updated_at)
+        if record is None:
+            continue
+        if isinstance(record, Skipped):
+            reader.ledger.audit(
+                integration=INTEGRATION,
+                flow=BILLS_FLOW.name,
+                entity=ENTITY,
+                action="skip",
+                source_system="procurify",
+                source_id=record.source_key,
+                target_system="JDE",
+                reason=record.reason,
+                run_id=run_id,
+                partition_key=partition,
+            )
+            continue
+        yield record
+
+
+def map_bills(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
+    """The partition's approved bills as JDE voucher or journal batches."""
+    staging = context.resources.staging
+    bills = staged_bills(staging, partition)
+    if not bills:
+        return
+    gl = GlAccounts.load(staging)
+    rules = PostingRules.checked(gl)
+    table = ACCOUNTS.snapshot(staging)
+    ledger = context.resources.ledger.get()
+    with context.resources.procurify.session() as session:
+        reader = BillReader(session, ledger, gl, table, rules)
+        yield from _records(reader, bills, run_id=context.run.run_id, partition=partition)
+
+
+def remap_bills(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
+    """The named bills read from Procurify again and mapped with today's settings and account table (a
+    replay stages the table afresh first, so a fixed map takes effect) and the staged F0901."""
+    resources = context.resources
+    gl = GlAccounts.load(resources.staging)
+    rules = PostingRules.checked(gl)
+    table = ACCOUNTS.restage(resources.staging)
+    ledger = resources.ledger.get()
+    with resources.procurify.session() as session:
+        reader = BillReader(session, ledger, gl, table, rules)
+        found: list[tuple[Mapping[str, Any], datetime]] = []
+        for key in keys:
+            try:
+                bill = session.get("bills", key)
+            except ProcurifyNotFoundError as exc:
+                yield Rejected(key, f"bill {key} cannot be read from Procurify ({exc})")
+                continue
+            status = status_code(bill)
+            if status not in rules.statuses and not ledger.get_xref(
+                INTEGRATION, ENTITY, "procurify", key, "JDE"
+            ):
+                yield Rejected(
+                    key,
+                    f"{describe(bill)} is {BILL_STATUS_NAMES.get(status, status)} in Procurify now, not "
+                    f"approved ({STATUSES_ENV}): not posted; abandon this item if that is right",
+                )
+                continue
+            found.append(({**bill, "uuid": key}, _stamp(bill)))
+        yield from _records(reader, found, run_id=None, partition=None)
+
+
+# -- where it is written --------------------------------------------------------------------------------
+
+
+class BillPostings(targets.JdeTarget):
+    """The JDE side: a voucher batch through ``VoucherBatches`` (ML_CreateVoucherBatch) or a journal batch
+    through ``JournalBatches`` (ML_CreateJournalBatch), by the record's posting, on one JDE session."""
+
+    source_label = "Procurify"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.vouchers = targets.VoucherBatches(*args, **kwargs)
+        self.journals = targets.JournalBatches(*args, **kwargs)
+        for target in (self.vouchers, self.journals):
+            target.source_label = self.source_label  # type: ignore[misc]
+
+    def _for(self, record: Mapped) -> targets.BatchTarget:
+        return self.journals if record.fields["posting"] == "journal" else self.vouchers
+
+    def find(self, record: Mapped) -> str | None:
+        return self._for(record).find(record)
+
+    def create(self, record: Mapped) -> Any:
+        return self._for(record).create(record)
+
+    def update(self, target_id: str, record: Mapped) -> None:
+        xref = self._xref(record)
+        if xref is None or not xref.target_id:
+            return  # adopting what an earlier attempt wrote: it is already there
+        raise targets.VoucherChanged(
+            f"already posted to JDE as {target_id}, and it maps differently now (amounts, accounts or dates "
+            f"changed in Procurify, or the account map or the {POSTING_ENV} / {BATCH_USER_ENV} settings "
+            "changed since): JDE postings are never rewritten or sent twice by the integration; correct it "
+            "in JDE if needed, then abandon this item"
+        )
+
+
+BILLS_FLOW = BACK_ROUTE.flow(
+    "bills",
+    ENTITY,
+    BillPostingRecord,
+    map_bills,
+    remap_bills,
+    targets.jde_target_for_run(BillPostings, lambda: BILLS_FLOW),
+    # Beside the staged bills, F0901 and the account map (upstream): the batch files (adopt) and, in
+    # Procurify, each full bill and an unpaired bill's vendor.
+    reads={"JDE": (targets.BATCH_TABLE, targets.JOURNAL_TABLE), "procurify": ("bills", "vendors")},
+    writes={"JDE": (targets.CREATE_VOUCHERS, targets.CREATE_JOURNALS)},
+)
+
+bill_assets = build_flow_assets(
+    BILLS_FLOW,
+    partitions_def=saas_daily_partitions(),
+    upstream=[BILLS_ASSET, GL_ACCOUNTS.asset, ACCOUNTS.asset],
+    resource_keys={"jde", "procurify"},
+    group=INTEGRATION,
+    kinds={"procurify", "jde"},
+)
+
+
+def bill_replay(resources: Callable[[], dict[str, Any]]) -> ReplayHandler:
+    """The bills flow's replay handler: remapped with today's table and settings (``resources()``: jde,
+    procurify, staging, built once per replay), written through a target holding the replay's ledger."""
+
+    def handle(item: Any, ledger: Ledger) -> Any:
+        built = shared_value(("resources", INTEGRATION, BILLS_FLOW.name, id(resources)), resources)
+        key = ("target", INTEGRATION, BILLS_FLOW.name, id(built), id(ledger))
+
+        def opener():
+            return shared_context(
+                key, lambda: targets.open_jde_target(BillPostings, BILLS_FLOW, built["jde"], ledger)
+            )
+
+        return replay_handler(BILLS_FLOW, opener, lambda: built)(item, ledger)
+
+    return handle
+
+
+def register_bill_replays(resources: Callable[[], dict[str, Any]] | None = None) -> None:
+    """``ml-connector replay`` for queued bills: each read again from Procurify and mapped with today's
+    table and settings (``resources_from_settings`` of jde, procurify and staging unless given)."""
+    build = resources or (lambda: resources_from_settings(("jde", "procurify", "staging")))
+    register_replay_handler(INTEGRATION, BILLS_FLOW.name, bill_replay(build))
