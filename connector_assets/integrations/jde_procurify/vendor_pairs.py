@@ -60,3 +60,31 @@ def supplier_dependency(an8: str | int) -> str:
     synced once that flow wrote the vendor; the ``vendors`` flow releases it when it pairs a vendor made
     in Procurify with this supplier."""
     return dependency_key(INTEGRATION, SUPPLIER_ENTITY, JDE, an8_key(an8))
+
+
+# A JDE supplier the ``vendors`` flow adds for a vendor made in Procurify carries that vendor's id in its
+# long address number (F0101 ALKY, ``PFY<vendor id>``): the deterministic F0101 key it adopts by after a
+# crash, and how ``suppliers`` knows such a supplier is not JDE's own before the pair is on record (it then
+# waits for the ``vendors`` flow instead of making Procurify a second vendor).
+LONG_ADDRESS_PREFIX = "PFY"
+
+
+def long_address_number(vendor_id: str | int) -> str:
+    """F0101 ALKY of the JDE supplier made for Procurify vendor ``vendor_id`` (``PFY2041``; ALKY A(20))."""
+    key = str(vendor_id).strip()
+    if not key.isdigit():
+        raise ValueError(f"Procurify vendor id {vendor_id!r} is not a number")
+    return f"{LONG_ADDRESS_PREFIX}{int(key)}"
+
+
+def vendor_of_long_address(alky: str | None) -> str | None:
+    """The Procurify vendor id an F0101 ALKY names (``PFY2041`` -> ``"2041"``), None for any other ALKY."""
+    text = (alky or "").strip().upper()
+    digits = text.removeprefix(LONG_ADDRESS_PREFIX)
+    return str(int(digits)) if text.startswith(LONG_ADDRESS_PREFIX) and digits.isdigit() else None
+
+
+def vendor_dependency(vendor_id: str | int) -> str:
+    """The dependency key of Procurify vendor ``vendor_id`` in the ``vendors`` flow
+    (``jde_procurify:vendor:procurify:<id>``): what a record waiting for that vendor's JDE supplier names."""
+    return dependency_key(INTEGRATION, VENDOR_ENTITY, PROCURIFY, str(vendor_id).strip())

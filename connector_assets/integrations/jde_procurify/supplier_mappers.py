@@ -1,0 +1,203 @@
+"""Pure mapping of a JD Edwards supplier to a Procurify vendor (no I/O here), and the PATCH of what differs.
+
+What a supplier is made of (``SupplierDocument``): its F0401 Supplier Master row (hold codes), its F0101
+Address Book row (name, search type, long address number) and its contact details as every JDE flow reads
+them (``jde.supplier_details``: the F0116 address in effect, the F0115 business phone, the F01151 primary
+e-mail). What Procurify receives, in its own mixed camelCase / snake_case names (reference §2.3):
+
+=================  =====================================================================================
+``name``           F0101 ALPH (JDE holds 40 characters; Procurify takes 150)
+``external_id``    the address number AN8, digits only: the ERP key Procurify documents for matching
+``active``         False when F0101 AT1 is no longer ``V`` (not a supplier any more), F0401 HDPY holds
+                   payment (``Y``) or F0401 HOLD holds its orders; True otherwise
+``email``          ``[F01151 EMAL]``: an array, required by Procurify. A supplier with none is refused
+                   naming F01151, unless ``ML_JDE_PROCURIFY_VENDOR_FALLBACK_EMAIL`` gives an address for
+                   new vendors; a vendor Procurify already has keeps its own addresses then
+``addressLineOne`` the first non-blank F0116 line (ADD1-ADD4); ``addressLineTwo`` the others, joined
+``city`` ...       CTY1, ``state_province`` ADDS, ``postalCode`` ADDZ, ``country`` CTR
+``phoneOne``       F0115 AR1 + PH1 (the business phone: who's who line 0, phone type blank)
+=================  =====================================================================================
+
+Address parts go together: when JDE has an address, a part it leaves blank is sent as null (a second line
+JDE dropped does not linger in Procurify); when JDE has no address at all, nor a phone, Procurify's own
+values are left alone (a buyer may have typed them). ``type`` is never sent: Procurify makes a new vendor
+PREFERRED by default, and a buyer's choice later is not JDE's to undo.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pandera.pandas as pa
+from pandera.typing import Series
+
+from connector_assets.flows.core import Mapped, Rejected
+
+NAME_MAX = 150  # reference §2.3
+EXTERNAL_ID_MAX = 100  # reference §2.3
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+ADDRESS_FIELDS = ("addressLineOne", "addressLineTwo", "city", "state_province", "postalCode", "country")
+FALLBACK_KEY = "email_is_fallback"  # natural_key flag: ``email`` is the setting's address, not JDE's
+ONLY_OURS_KEY = "only_ours"  # natural_key flag: JDE changed only by the vendors flow's own write
+
+
+@dataclass(frozen=True)
+class SupplierDocument:
+    """One JDE supplier as read for Procurify: ``supplier`` its F0401 row (AN8, HDPY, HOLD), ``book`` its
+    F0101 row (ALPH, AT1, ALKY; None when the address book has none) and ``details`` a
+    ``jde.supplier_details.SupplierDetails`` (None when JDE returned none)."""
+
+    number: int
+    supplier: Mapping[str, Any]
+    book: Mapping[str, Any] | None
+    details: Any = None
+
+
+class ProcurifyVendorRecord(pa.DataFrameModel):
+    """What is sent as a Procurify vendor: the supplier it comes from, a name Procurify takes, its
+    ``external_id`` (the AN8), an e-mail address when one is sent, and whether it is active."""
+
+    supplier_number: Series[str] = pa.Field(str_matches=r"^\d{1,8}$")
+    name: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": NAME_MAX})
+    external_id: Series[str] = pa.Field(str_matches=r"^\d{1,8}$", str_length={"max_value": EXTERNAL_ID_MAX})
+    # None: the supplier has no e-mail and its vendor exists already (Procurify keeps its own addresses).
+    email: Series[str] = pa.Field(nullable=True, str_matches=EMAIL_PATTERN)
+    active: Series[bool]
+
+    class Config:
+        strict = True
+        coerce = True
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else " ".join(str(value).split())
+
+
+def supplier_label(document: SupplierDocument) -> str:
+    """``JDE supplier 4343 (Granite Supply Co)``: how a refusal names the supplier."""
+    name = _text((document.book or {}).get("ALPH"))
+    return f"JDE supplier {document.number}" + (f" ({name})" if name else "")
+
+
+def inactive_reason(document: SupplierDocument) -> str:
+    """Why the supplier is not one Procurify should buy from ("" when it is): F0101 search type AT1 not
+    ``V``, F0401 HDPY payment hold ``Y``, or an F0401 HOLD order hold code."""
+    search_type = _text((document.book or {}).get("AT1")).upper()
+    if search_type != "V":
+        return f"F0101 search type AT1 is {search_type or 'blank'}, not V (supplier)"
+    if _text(document.supplier.get("HDPY")).upper() == "Y":
+        return "F0401 HDPY holds its payments"
+    hold = _text(document.supplier.get("HOLD"))
+    if hold:
+        return f"F0401 HOLD holds its orders (code {hold})"
+    return ""
+
+
+def address_parts(details: Any) -> dict[str, str | None] | None:
+    """The F0116 address in effect as Procurify's address fields (a blank part as None), or None when JDE
+    holds no address for the supplier."""
+    if details is None:
+        return None
+    lines = [_text(line) for line in details.address_lines]
+    lines = [line for line in lines if line]
+    parts = {
+        "addressLineOne": lines[0] if lines else "",
+        "addressLineTwo": ", ".join(lines[1:]),
+        "city": _text(details.city),
+        "state_province": _text(details.state),
+        "postalCode": _text(details.postal_code),
+        "country": _text(details.country).upper(),
+    }
+    if not any(parts.values()):
+        return None
+    return {key: value or None for key, value in parts.items()}
+
+
+def map_supplier(
+    document: SupplierDocument, *, fallback_email: str = "", paired: bool = False, only_ours: bool = False
+) -> Mapped | Rejected:
+    """One JDE supplier -> a Procurify vendor body, or why it cannot be one.
+
+    ``fallback_email``: ``ML_JDE_PROCURIFY_VENDOR_FALLBACK_EMAIL``. ``paired``: the ledger knows its vendor
+    already (then no e-mail is needed: the vendor keeps its own). ``only_ours``: JDE's last change was the
+    ``vendors`` flow writing this very vendor into JDE (the target then sends nothing back).
+    """
+    key = str(document.number)
+    if document.book is None:
+        return Rejected(key, f"JDE supplier {key}: no address book record (F0101) for this supplier number")
+    who = supplier_label(document)
+    name = _text(document.book.get("ALPH"))
+    details = document.details
+    email = _text(getattr(details, "email", ""))
+    natural_key: dict[str, Any] = {"external_id": key}
+    if not email and not paired:
+        if not fallback_email:
+            return Rejected(
+                key,
+                f"{who}: no e-mail address in F01151 (Electronic Address, who's who line 0, type E); "
+                "Procurify requires one on every vendor. Add it in JDE (P01111), or set "
+                "ML_JDE_PROCURIFY_VENDOR_FALLBACK_EMAIL, then replay",
+            )
+        email, natural_key[FALLBACK_KEY] = fallback_email, True
+    reason = inactive_reason(document)
+    body: dict[str, Any] = {"name": name, "external_id": key, "active": not reason}
+    if email:
+        body["email"] = [email]
+    address = address_parts(details)
+    if address:
+        body.update(address)
+    phone = _text(getattr(details, "phone", ""))
+    if phone:
+        body["phoneOne"] = phone
+    if only_ours:
+        natural_key[ONLY_OURS_KEY] = True
+    return Mapped(
+        source_key=key,
+        body=body,
+        fields={
+            "supplier_number": key,
+            "name": name,
+            "external_id": key,
+            "email": email or None,
+            "active": not reason,
+        },
+        natural_key=natural_key,
+    )
+
+
+def _same_email(left: Any, right: Any) -> bool:
+    return _text(left).casefold() == _text(right).casefold()
+
+
+def email_change(held: Any, wanted: list[str], *, fallback: bool) -> list[str] | None:
+    """The vendor's new ``email`` array, or None when it needs none. JDE's primary address is the first;
+    addresses a buyer added after it are kept. The fallback address never replaces real ones."""
+    addresses = [a for a in held if _text(a)] if isinstance(held, list) else []
+    if fallback and addresses:
+        return None
+    if addresses and _same_email(addresses[0], wanted[0]):
+        return None
+    rest = [a for a in addresses[1:] if not _same_email(a, wanted[0])]
+    return [wanted[0], *rest]
+
+
+def vendor_changes(
+    vendor: Mapping[str, Any], body: Mapping[str, Any], *, fallback: bool = False
+) -> dict[str, Any]:
+    """The part of ``body`` the Procurify ``vendor`` does not hold already: text compared on its words
+    (``None`` and ``""`` alike), ``active`` as a flag, ``email`` as ``email_change`` says. An unchanged
+    vendor gives {} and is not written (no ``dateModified`` moved for nothing)."""
+    changes: dict[str, Any] = {}
+    for field, value in body.items():
+        if field == "email":
+            emails = email_change(vendor.get("email"), list(value), fallback=fallback)
+            if emails is not None:
+                changes["email"] = emails
+        elif field == "active":
+            if (vendor.get("active") is not False) != bool(value):
+                changes["active"] = bool(value)
+        elif _text(vendor.get(field)) != _text(value):
+            changes[field] = value
+    return changes

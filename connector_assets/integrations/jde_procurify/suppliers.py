@@ -1,0 +1,283 @@
+"""JD Edwards suppliers (F0401 + F0101, contact details from F0116 / F0115 / F01151) -> Procurify vendors.
+
+Which suppliers a JDE day holds: those whose F0401 row, F0101 row (search type V) or F0116 address changed
+that day (staged ``jde_suppliers`` / ``jde_address_book`` / ``jde_supplier_addresses``), those whose F0101
+row changed away from search type V while they have a Procurify vendor (it is deactivated), and those a
+held record waits for. F0115 phones and F01151 e-mails are not staged by anyone: a change to only those is
+sent with the supplier's next other change (or a replay). Each supplier is read whole from JDE by number
+(``read_suppliers``), then mapped by ``supplier_mappers.map_supplier`` (what goes where is written there).
+
+Matching in Procurify, before a create (``ProcurifyVendors.find``): the ledger's pair first
+(``vendor_pairs.paired_vendor``: this flow's own cross-reference, or a vendor the ``vendors`` flow made in
+Procurify and gave this supplier), then ``find_vendor(external_id=<AN8>)`` (adopts a vendor a crashed
+attempt created, inactive ones too), then a create. Never by name: Procurify names are not unique (deleted
+vendors stay as inactive rows). A vendor found by ``external_id`` that the ledger pairs with another JDE
+supplier is refused, naming both (the flow kit refuses one another supplier record holds in the same way).
+An update is a PATCH of only what differs (``supplier_mappers.vendor_changes``): an unchanged vendor is not
+written at all.
+
+Left out, not queued: an inactive supplier (on hold, or no longer search type V) that has no Procurify
+vendor yet: Procurify gains nothing from a vendor nobody may buy from.
+
+Suppliers made from Procurify. The ``vendors`` flow adds a vendor made in Procurify to JDE with the long
+address number ``PFY<vendor id>`` (``vendor_pairs.long_address_number``), and its write shows up here as a
+changed JDE supplier. Two rules keep that from coming back as a second vendor or an echo:
+
+* a supplier with such an ALKY whose pair the ledger does not hold yet (the ``vendors`` write is under
+  way, or died between JDE's answer and the ledger) is held on that vendor
+  (``vendor_pairs.vendor_dependency``) and released when the ``vendors`` flow records the pair;
+* a paired supplier whose JDE stamp (``supplier_details.changed_at``) is not later than the ``vendors``
+  flow's last write of the pair (its cross-reference's ``updated_at``, to the second) changed only by that
+  write: its record is kept in the ledger as this flow's pair too (so purchase orders waiting on the
+  supplier see it synced), but nothing is sent back to Procurify.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from connector_assets.flows.assets import awaited_keys, build_flow_assets
+from connector_assets.flows.core import Mapped, Rejected
+from connector_assets.flows.replay_resources import resources_from_settings
+from connector_assets.integrations.jde_procurify import vendor_pairs
+from connector_assets.integrations.jde_procurify.integration import INTEGRATION, ROUTE
+from connector_assets.integrations.jde_procurify.supplier_mappers import (
+    FALLBACK_KEY,
+    ONLY_OURS_KEY,
+    ProcurifyVendorRecord,
+    SupplierDocument,
+    inactive_reason,
+    map_supplier,
+    vendor_changes,
+)
+from connector_assets.jde import assets as jde_staging
+from connector_assets.jde.extract import build_table_asset
+from connector_assets.jde.lookup import browse_in
+from connector_assets.jde.supplier_details import EMAIL_TABLE, PHONE_TABLE, supplier_details
+from connector_assets.jde.tables import ADDRESS_BOOK, SUPPLIER_ADDRESSES, SUPPLIERS
+from connector_resources import settings
+from connector_resources.ledger import Ledger, QueueItem
+from connector_resources.redaction import get_logger
+from connector_resources.replay import ReplayOutcome, register_replay_handler, shared_context, shared_value
+
+log = get_logger(__name__)
+
+FALLBACK_SETTING = "ML_JDE_PROCURIFY_VENDOR_FALLBACK_EMAIL"
+SUPPLIER_READ_COLUMNS = ["AN8", "HDPY", "HOLD"]  # F0401: the holds that make a vendor inactive
+BOOK_READ_COLUMNS = ["AN8", "ALPH", "AT1", "ALKY"]  # F0101: name, search type, long address number
+
+
+def fallback_email() -> str:
+    """``ML_JDE_PROCURIFY_VENDOR_FALLBACK_EMAIL``: the address a new vendor gets when JDE has none ("")."""
+    text = settings.value(FALLBACK_SETTING).strip()
+    if text and not ("@" in text and "." in text.rpartition("@")[2] and " " not in text):
+        raise settings.SettingError(f"{FALLBACK_SETTING}={text!r}: give one e-mail address, e.g. ap@acme.com")
+    return text
+
+
+def read_suppliers(jde: Any, an8s: Iterable[int]) -> list[SupplierDocument]:
+    """The suppliers among ``an8s`` (those with an F0401 row), in number order, each with its F0101 row and
+    contact details; a handful of JDE calls per 100 suppliers, in one session."""
+    wanted = sorted(set(an8s))
+    if not wanted:
+        return []
+    with jde.session() as session:
+        rows = browse_in(session, SUPPLIERS.table, "AN8", wanted, SUPPLIER_READ_COLUMNS)
+        suppliers = {int(r["AN8"]): r for r in rows}
+        found = sorted(suppliers)
+        book = {
+            int(r["AN8"]): r for r in browse_in(session, ADDRESS_BOOK.table, "AN8", found, BOOK_READ_COLUMNS)
+        }
+        details = supplier_details(session, [n for n in found if n in book], bank=False)
+    return [SupplierDocument(n, suppliers[n], book.get(n), details.get(n)) for n in found]
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def only_ours(ledger: Ledger, document: SupplierDocument) -> bool:
+    """Whether JDE's latest change to the supplier is the ``vendors`` flow's own write of the pair: its
+    stamp is before the second that flow recorded the pair in (JDE stamps count whole seconds, so an edit
+    in that same second is taken for a person's and compared field by field)."""
+    written = ledger.find_xref_by_target(INTEGRATION, vendor_pairs.VENDOR_ENTITY, "JDE", str(document.number))
+    changed = getattr(document.details, "changed_at", None)
+    if written is None or not written.target_id or changed is None:
+        return False
+    return _utc(changed) < _utc(written.updated_at).replace(microsecond=0)
+
+
+def supplier_records(
+    ledger: Ledger, jde: Any, an8s: Iterable[int], *, fallback: str | None = None
+) -> Iterator[Mapped | Rejected]:
+    """The suppliers among ``an8s`` as Procurify vendor records (see the module docstring for the rules)."""
+    fallback = fallback_email() if fallback is None else fallback
+    left_out = 0
+    for document in read_suppliers(jde, an8s):
+        key = str(document.number)
+        vendor_id = vendor_pairs.paired_vendor(ledger, key)
+        origin = vendor_pairs.vendor_of_long_address((document.book or {}).get("ALKY"))
+        if vendor_id is None and origin is not None:
+            held = map_supplier(document, fallback_email=fallback, paired=True)
+            if isinstance(held, Mapped):
+                held = Mapped(
+                    held.source_key,
+                    held.body,
+                    held.fields,
+                    held.natural_key,
+                    vendor_pairs.vendor_dependency(origin),
+                )
+            yield held
+            continue
+        if vendor_id is None and inactive_reason(document):
+            left_out += 1
+            continue
+        yield map_supplier(
+            document,
+            fallback_email=fallback,
+            paired=vendor_id is not None,
+            only_ours=vendor_id is not None and only_ours(ledger, document),
+        )
+    if left_out:
+        log.info("%d inactive JDE supplier(s) without a Procurify vendor: not sent", left_out)
+
+
+def _staged_numbers(staging: Any, ledger: Ledger, partition: str | None) -> set[int]:
+    """Address numbers of the day's changed suppliers (see the module docstring)."""
+    numbers = {int(r["AN8"]) for r in staging.read_rows(SUPPLIERS.asset, partition)}
+    for row in staging.read_rows(ADDRESS_BOOK.asset, partition):
+        an8 = int(row["AN8"])
+        if (row.get("AT1") or "").strip() == "V" or vendor_pairs.paired_vendor(ledger, an8) is not None:
+            numbers.add(an8)
+    numbers |= {int(r["AN8"]) for r in staging.read_rows(SUPPLIER_ADDRESSES.asset, partition)}
+    return numbers
+
+
+def map_suppliers(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
+    """The JDE day's changed suppliers (and those held records wait for) as Procurify vendors."""
+    resources = context.resources
+    ledger = resources.ledger.get()
+    numbers = _staged_numbers(resources.staging, ledger, partition)
+    numbers |= {int(k) for k in awaited_keys(context, partition, SUPPLIERS_FLOW) if k.isdigit()}
+    yield from supplier_records(ledger, resources.jde, numbers)
+
+
+def remap_suppliers(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
+    """The named suppliers read from JDE again and mapped with today's settings (replay)."""
+    resources = context.resources
+    numbers = {int(k) for k in keys if k.isdigit()}
+    yield from supplier_records(resources.ledger.get(), resources.jde, numbers)
+
+
+class ProcurifyVendors:
+    """The Procurify side of ``suppliers``: finds by pair then ``external_id``, creates, and PATCHes only
+    what differs, on one Procurify session; the ledger answers which vendor a supplier is paired with."""
+
+    def __init__(self, session: Any, ledger: Ledger) -> None:
+        self.session, self.ledger = session, ledger
+
+    def find(self, record: Mapped) -> str | None:
+        an8 = record.source_key
+        paired = vendor_pairs.paired_vendor(self.ledger, an8)
+        if paired is not None:
+            return paired
+        vendor = self.session.find_vendor(an8, include_inactive=True)
+        if vendor is None:
+            return None
+        vendor_id = str(vendor["id"])
+        other = vendor_pairs.paired_supplier(self.ledger, vendor_id)
+        if other is not None and other != an8:
+            raise ValueError(
+                f"JDE supplier {an8}: Procurify vendor {vendor_id} ({vendor.get('name')}) carries "
+                f"external_id {an8}, but the ledger pairs it with JDE supplier {other}; not adopted, not "
+                "changed. Correct the vendor's external_id in Procurify, or enter the right match by hand, "
+                "then replay"
+            )
+        return vendor_id
+
+    def create(self, record: Mapped) -> str:
+        if not record.body.get("email"):
+            raise ValueError(
+                f"JDE supplier {record.source_key}: no e-mail address in F01151 and no Procurify vendor to "
+                f"keep its own; add one in JDE or set {FALLBACK_SETTING}, then replay"
+            )
+        created = self.session.create_vendor(record.body)
+        return str(created["id"])
+
+    def update(self, target_id: str, record: Mapped) -> None:
+        if record.natural_key.get(ONLY_OURS_KEY):
+            return  # JDE holds what the vendors flow just wrote from this very vendor: nothing to send back
+        vendor = self.session.get("vendors", target_id)
+        changes = vendor_changes(vendor, record.body, fallback=bool(record.natural_key.get(FALLBACK_KEY)))
+        if changes:
+            self.session.update_vendor(int(target_id), changes)
+
+
+@contextmanager
+def open_vendors(procurify: Any, ledger: Ledger) -> Iterator[ProcurifyVendors]:
+    """The target on one session of ``procurify`` (the resource), with the ledger for the pairs."""
+    with procurify.session() as session:
+        yield ProcurifyVendors(session, ledger)
+
+
+def _vendors_for_run(context: Any):
+    return open_vendors(context.resources.procurify, context.resources.ledger.get())
+
+
+SUPPLIERS_FLOW = ROUTE.flow(
+    "suppliers",
+    "supplier",
+    ProcurifyVendorRecord,
+    map_suppliers,
+    remap_suppliers,
+    _vendors_for_run,
+    # F0116 is staged outside JDE_TABLES, so ping learns of it here; F0401 / F0101 come from the lineage.
+    reads={"JDE": (SUPPLIER_ADDRESSES.table, PHONE_TABLE, EMAIL_TABLE), "procurify": ("vendors",)},
+    writes={"procurify": ("vendors",)},
+)
+
+SUPPLIER_SOURCES = (SUPPLIERS.asset, ADDRESS_BOOK.asset, SUPPLIER_ADDRESSES.asset)
+
+# ``jde_supplier_addresses`` (F0116) is built by JDE -> BILL and Procore -> JDE too (same asset key): the
+# package's ``__init__`` includes this copy only when no other package in the Definitions brings one.
+supplier_addresses_asset = build_table_asset(SUPPLIER_ADDRESSES, jde_staging.jde_partitions)
+supplier_tables = [supplier_addresses_asset]
+
+supplier_assets = build_flow_assets(
+    SUPPLIERS_FLOW,
+    partitions_def=jde_staging.jde_partitions,
+    upstream=list(SUPPLIER_SOURCES),
+    resource_keys={"jde", "procurify"},
+    group=INTEGRATION,
+    kinds={"jde", "procurify"},
+)
+
+
+# -- replay ------------------------------------------------------------------------------------------------
+
+REPLAY_RESOURCES = ("jde", "procurify", "staging")
+
+
+def _settings_resources() -> dict[str, Any]:
+    return resources_from_settings(REPLAY_RESOURCES)
+
+
+def register_supplier_replays(resources: Any = _settings_resources) -> None:
+    """``ml-connector replay`` for ``suppliers``: the queued supplier is read again from JDE, mapped with
+    today's settings and written through a target holding the replay's ledger (it reads the pairs there).
+    ``resources``: today's ``jde``, ``procurify`` and ``staging`` (from settings unless given)."""
+    from connector_assets.flows.core import replay_handler
+
+    def handle(item: QueueItem, ledger: Ledger) -> ReplayOutcome:
+        built = shared_value(("resources", INTEGRATION, id(resources)), resources)
+        key = ("target", INTEGRATION, SUPPLIERS_FLOW.name, id(resources))
+        return replay_handler(
+            SUPPLIERS_FLOW,
+            lambda: shared_context(key, lambda: open_vendors(built["procurify"], ledger)),
+            lambda: built,
+        )(item, ledger)
+
+    register_replay_handler(INTEGRATION, SUPPLIERS_FLOW.name, handle)
