@@ -20,7 +20,8 @@ Procurify has no webhooks, so each flow has a job and a schedule polling at its
 each flow's queued records and write them with today's settings (``replay``).
 
 The flows are found in their modules (``wiring``) so the package loads with the flows that exist while
-they land one by one; a flow module that exists but fails to import fails the package.
+they land one by one; a flow module that fails to import is left out with a warning (``wiring.BROKEN``),
+and the wiring test fails until it imports.
 """
 
 from dagster import AssetsDefinition, Definitions
