@@ -33,7 +33,7 @@ created), then created. A changed order already sent: the API cannot change a re
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -42,6 +42,7 @@ from pandera.typing import Series
 
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected, dependency_synced
+from connector_assets.flows.replay_resources import register_settings_replay, resources_from_settings
 from connector_assets.flows.targets import SessionTarget
 from connector_assets.integrations.jde_procurify import account_map, po_links, vendor_pairs
 from connector_assets.integrations.jde_procurify.departments import (
@@ -354,6 +355,18 @@ PURCHASE_ORDERS_FLOW = ROUTE.flow(
     ProcurifyRequisitions,
     reads={"JDE": (PO_HEADERS.table, PO_LINES.table), "procurify": ("departments", "vendors")},
 )
+
+
+def _settings_resources() -> dict[str, Any]:
+    return resources_from_settings(("jde", "procurify", "staging"))
+
+
+def register_purchase_orders_replays(resources: Callable[[], dict[str, Any]] = _settings_resources) -> None:
+    """``ml-connector replay`` for ``purchase_orders``: a queued order is read again from JDE, mapped with
+    today's tables, pairs and links, and written (a requisition created once, or its PO revised).
+    ``resources``: today's ``jde``, ``procurify`` and ``staging`` (from settings unless given)."""
+    register_settings_replay(PURCHASE_ORDERS_FLOW, ProcurifyRequisitions.for_replay, resources)
+
 
 purchase_orders_assets = [
     jde_procurify_department_map,
