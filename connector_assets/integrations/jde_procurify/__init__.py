@@ -39,9 +39,19 @@ FLOW_ASSETS = {flow.spec: flow.assets for flow in FLOWS}
 CRON_SETTINGS = {flow.spec: flow.cron_setting for flow in FLOWS}
 
 # What a flow's job may run besides its own assets: the staged sources and mapping tables its mapped step
-# reads (never F0901, which keeps its own refresh schedule; see ``jobs``).
+# reads (JDE tables, SaaS entities, F0116 as JDE -> BILL stages it ...), never another flow's steps (their
+# order is the asset graph's; a record needing another flow's write is held until it lands) and never
+# F0901, which keeps its own refresh schedule (see ``jobs``).
 _SHARED = {key for a in [*jde_assets, *saas_assets] for key in a.keys}
-SOURCES = [*_SHARED, *(a.key for a in jde_procurify_mapping_tables)]
+_TABLE_KEYS = {a.key for a in jde_procurify_mapping_tables}
+SOURCES = [
+    key
+    for assets in FLOW_ASSETS.values()
+    for item in assets
+    if isinstance(item, AssetsDefinition)
+    for key in item.dependency_keys
+    if key in _SHARED or key in _TABLE_KEYS or not key.to_user_string().startswith(f"{INTEGRATION}_")
+]
 jde_procurify_flow_jobs, jde_procurify_schedules = build_flow_jobs_and_schedules(
     FLOW_ASSETS, CRON_SETTINGS, SOURCES
 )
