@@ -22,15 +22,16 @@ in JDE holds its payments on the bill's dependency key until the bills flow post
 
 How it posts (``ML_JDE_PROCURIFY_BILL_POSTING``, the bills flow's setting, so a bill and its payment post
 the same way): ``voucher`` -> ``ML_RecordPayment`` on the bill's voucher; ``journal`` -> a journal entry
-(``ML_CreateJournalBatch``) debiting ``ML_JDE_PROCURIFY_PAYMENT_DEBIT_ACCOUNT`` (the A/P liability the
-bill's journal credited) and crediting ``ML_JDE_PROCURIFY_PAYMENT_CREDIT_ACCOUNT`` (the bank), in the
-bill's JDE company, on the payment's date; both accounts checked against F0901 first.
+(``ML_CreateJournalBatch``) debiting ``ML_JDE_PROCURIFY_AP_ACCOUNT`` (the A/P liability the bill's
+journal credited) and crediting ``ML_JDE_PROCURIFY_PAYMENT_BANK_ACCOUNT`` (the bank), in the bill's JDE
+company (its batch rows' KCO), on the payment's date; both accounts checked against F0901 first.
 
 Keys that make a rerun safe. ``Payment_Reference`` = ``PFY<payment id>`` (Procurify's integer payment id:
 a uuid's 32 characters do not fit the contract's 25), recorded once per voucher by JDE (59AB on a repeat:
-adopted). A journal entry's batch key: EDUS ``ML_JDE_PROCURIFY_BATCH_USER``, EDBT ``P`` + the payment
-uuid's first 14 hex digits, EDTN ``B`` + the bill uuid's first 21 hex digits: from the two uuids alone,
-and never equal to a bill batch's key (``P`` / ``B`` are not hex digits).
+adopted). A journal entry's batch key: EDUS ``ML_JDE_PROCURIFY_BATCH_USER``, EDBT ``PMT`` + the
+payment uuid's first 12 hex digits, EDTN ``BILL`` + the bill uuid's first 18 (upper case): from the two
+uuids alone, and never a bill batch's key (those are ``PFY`` + hex and 22 hex digits: ``M``, ``T``, ``L``
+are not hex digits).
 """
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -214,9 +215,9 @@ class PostingRules:
 
 
 def journal_key(batch_user: str, payment: str, bill: str) -> BatchKey:
-    """EDUS the batch user, EDBT ``P`` + the payment uuid's first 14 hex digits, EDTN ``B`` + the bill
-    uuid's first 21: from the two uuids alone (contract maxima 15 and 22)."""
-    return BatchKey(batch_user, f"P{_hex(payment)[:14]}", f"B{_hex(bill)[:21]}")
+    """EDUS the batch user, EDBT ``PMT`` + the payment uuid's first 12 hex digits, EDTN ``BILL`` + the
+    bill uuid's first 18, upper case: from the two uuids alone (contract maxima 15 and 22)."""
+    return BatchKey(batch_user, f"PMT{_hex(payment)[:12].upper()}", f"BILL{_hex(bill)[:18].upper()}")
 
 
 # -- the mapper ------------------------------------------------------------------------------------------
@@ -249,11 +250,13 @@ def map_payment(
     posted: Mapping[str, str | None],
     rules: PostingRules,
     bill_dependency: Callable[[str], str],
+    companies: Mapping[str, str] | None = None,
 ) -> Iterator[Mapped | Rejected]:
     """One paid Procurify payment -> one JDE write per bill it pays, or why not. ``bills``: the payment's
     bills (``payment_bills``); ``posted``: each bill's JDE target id from the bills flow (None: not posted
     yet); ``bill_dependency``: the bills flow's dependency key of a bill uuid (what a held payment waits
-    for)."""
+    for); ``companies``: the JDE company of a bill posted as a batch (read from its batch rows), for a
+    journal entry."""
     uuid, label = payment_uuid(payment), payment_label(payment)
     shares = split(payment, bills)
     if isinstance(shares, str):
@@ -299,7 +302,8 @@ def map_payment(
                 "or batch; find the bill's voucher in JDE and record the payment there by hand",
             )
         elif rules.posting == "journal":
-            yield _journal_entry(key, share, payment, day, in_jde, rules, common, what)
+            company = in_jde.company or (companies or {}).get(share.bill) or rules.default_company
+            yield _journal_entry(key, share, payment, day, company, rules, common, what)
         else:
             yield _voucher_payment(key, share, day, reference, in_jde, common)
 
@@ -351,7 +355,7 @@ def _journal_entry(
     share: Share,
     payment: Mapping[str, Any],
     day: str,
-    in_jde: BillInJde,
+    company: str,
     rules: PostingRules,
     common: dict[str, Any],
     what: str,
@@ -359,7 +363,6 @@ def _journal_entry(
     if rules.journal.problem is not None:
         return Rejected(key, f"{what}: cannot be a journal entry: {rules.journal.problem}")
     batch = journal_key(rules.batch_user, payment_uuid(payment), share.bill)
-    company = in_jde.company or rules.default_company
     reference = common["payment_reference"]
     body = {
         **batch.body(),

@@ -1,0 +1,380 @@
+"""JD Edwards -> Procurify paid marks (flow ``paid_marks``, entity ``bill_paid``): a Procurify bill the bills
+flow posted to JDE, whose JDE voucher JDE has paid while Procurify holds no payment for the bill, is marked
+paid in Procurify once (``POST /api/v3/ap/bills/mark-as-paid/``, reference 2.6: the one "mark paid" write
+the API has; it sets approved, payment-less bills to Paid on a ``payment_date``).
+
+What is read. The day's staged F0411 rows (``jde_ap_ledger``, by UPMJ): every voucher with a pay item
+changed that day and pay status ``P``. Which of them are Procurify bills: the bills flow's ``bill`` xref
+names the voucher, by document key ``KCO:DOC:DCT``, or by the batch key ``EDUS/EDBT/EDTN`` of the
+F0411Z1 rows R04110ZA made it from (read for the day's candidates in one F0411Z1 browse per company,
+``EDUS`` = ``ML_JDE_PROCURIFY_BATCH_USER``, ``DOC`` in the list). A voucher is paid when every pay item
+of it (read from F0411 now, since the day's rows hold only the pay items changed that day) has open
+amount ``AAP`` 0 and pay status ``PST`` ``P`` (reference F0411: ``P`` paid; a voided voucher also has
+nothing open but is not ``P``, and must not be marked paid). Its payment date is the latest UPMJ of its
+pay items (F0411 carries no payment date; the payment itself is in F0413/F0414, which the flows do not
+stage): the day JDE recorded the payment.
+
+What is sent, and when not.
+
+* The bill (``GET /api/v2/ap/bills/{uuid}/``) has a payment (``payment_uuid`` / ``bill_payment``):
+  Procurify is paying it itself (the payments flow takes that payment to JDE); not marked, counted.
+* No payment and status 2 Approved: marked paid, once. Source key and target id: the bill uuid.
+* No payment and status 4 Paid already (marked by a person, or by an earlier attempt whose answer was
+  lost): adopted (``find``), not marked again.
+* No payment and any other status (draft, confirmed, denied, withdrawn, ...): Procurify's mark-as-paid
+  takes approved bills only; queued with the bill's status named, replayed once someone approves it.
+* A bill already marked (the ledger's xref) is skipped without reading Procurify.
+"""
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date
+from functools import partial
+from typing import Any
+
+import pandera.pandas as pa
+from dagster import AssetExecutionContext
+from pandera.typing import Series
+
+from connector_assets.flows import amounts
+from connector_assets.flows.assets import build_flow_assets
+from connector_assets.flows.core import Created, Mapped, Rejected, replay_handler
+from connector_assets.flows.replay_resources import resources_from_settings
+from connector_assets.flows.targets import SessionTarget
+from connector_assets.integrations.jde_procurify.integration import BACK_ROUTE, INTEGRATION, ROUTE
+from connector_assets.integrations.jde_procurify.payment_mappers import BillInJde
+from connector_assets.jde import contracts, targets
+from connector_assets.jde.assets import jde_partitions
+from connector_assets.jde.tables import AP_LEDGER
+from connector_resources import settings
+from connector_resources.jde import Condition
+from connector_resources.ledger import Ledger, QueueItem
+from connector_resources.procurify.errors import ProcurifyOutcomeUnknownError, ProcurifyValidationError
+from connector_resources.replay import ReplayOutcome, register_replay_handler, shared_context, shared_value
+
+ENTITY = "bill_paid"
+BILL_ENTITY = "bill"
+BATCH_USER_ENV = "ML_JDE_PROCURIFY_BATCH_USER"
+PAID = "P"  # F0411 PST: paid
+APPROVED_BILL, PAID_BILL = 2, 4  # Procurify bill status codes (reference 2.6)
+BILL_STATUS_NAMES = {
+    0: "Draft",
+    1: "Confirmed",
+    2: "Approved",
+    3: "Denied",
+    4: "Paid",
+    5: "Withdrawn",
+    6: "Payment Confirmed",
+    7: "Payment Approved",
+    8: "Payment Limbo",
+}
+LIST_CHUNK = 100  # voucher numbers per F0411 / F0411Z1 LIST condition
+
+
+VoucherKey = tuple[str, int, str]  # KCO, DOC, DCT
+
+
+def voucher_text(key: VoucherKey) -> str:
+    """``KCO:DOC:DCT``, the bills flow's document key of a voucher."""
+    return f"{key[0]}:{key[1]}:{key[2]}"
+
+
+@dataclass(frozen=True)
+class PaidVoucher:
+    """A JDE voucher every pay item of which is paid, and the day JDE recorded it."""
+
+    key: VoucherKey
+    paid_on: date
+
+
+def paid_voucher(key: VoucherKey, pay_items: Iterable[Mapping[str, Any]]) -> PaidVoucher | None:
+    """The voucher as paid, or None while a pay item is open or not in pay status P (pure)."""
+    items = list(pay_items)
+    if not items:
+        return None
+    for item in items:
+        open_amount = amounts.amount(item.get("AAP"))
+        if open_amount is None or open_amount != 0 or str(item.get("PST") or "").strip() != PAID:
+            return None
+    days = [d for item in items if isinstance(d := item.get("UPMJ"), date)]
+    return PaidVoucher(key, max(days)) if days else None
+
+
+def _key(row: Mapping[str, Any]) -> VoucherKey | None:
+    number = targets.jde_number(row.get("DOC"))
+    if number is None:
+        return None
+    return str(row.get("KCO") or "").strip(), number, str(row.get("DCT") or "").strip()
+
+
+def paid_today(rows: Iterable[Mapping[str, Any]]) -> list[VoucherKey]:
+    """Vouchers of the day's F0411 rows with a pay item in pay status P (the candidates), sorted."""
+    return sorted({k for r in rows if str(r.get("PST") or "").strip() == PAID and (k := _key(r))})
+
+
+# -- which candidates are Procurify bills ----------------------------------------------------------------
+
+
+def _chunks(values: list[int]) -> Iterator[list[int]]:
+    for start in range(0, len(values), LIST_CHUNK):
+        yield values[start : start + LIST_CHUNK]
+
+
+def bills_of_vouchers(ledger: Ledger, jde_session: Any, vouchers: list[VoucherKey]) -> dict[VoucherKey, str]:
+    """Voucher -> the Procurify bill uuid the bills flow posted as it: by the voucher's document key,
+    else by the batch key of the F0411Z1 rows the voucher was made from."""
+    found: dict[VoucherKey, str] = {}
+    rest: list[VoucherKey] = []
+    for key in vouchers:
+        xref = ledger.find_xref_by_target(
+            INTEGRATION, BILL_ENTITY, BACK_ROUTE.target_system, voucher_text(key)
+        )
+        if xref is not None:
+            found[key] = xref.source_key
+        else:
+            rest.append(key)
+    user = settings.value(BATCH_USER_ENV).strip()
+    by_company: dict[str, list[int]] = {}
+    for company, number, _dct in rest:
+        by_company.setdefault(company, []).append(number)
+    for company, numbers in by_company.items():
+        for chunk in _chunks(sorted(set(numbers))):
+            rows = jde_session.browse(
+                targets.BATCH_TABLE,
+                columns=["EDUS", "EDBT", "EDTN", "KCO", "DOC", "DCT"],
+                conditions=[
+                    Condition(f"{targets.BATCH_TABLE}.EDUS", "EQUAL", user),
+                    Condition(f"{targets.BATCH_TABLE}.KCO", "EQUAL", company),
+                    Condition(f"{targets.BATCH_TABLE}.DOC", "LIST", chunk),
+                ],
+            )
+            for row in rows:
+                number = targets.jde_number(row.get("DOC"))
+                batch = targets.BatchKey(
+                    str(row.get("EDUS") or "").strip(),
+                    str(row.get("EDBT") or "").strip(),
+                    str(row.get("EDTN") or "").strip(),
+                )
+                xref = ledger.find_xref_by_target(
+                    INTEGRATION, BILL_ENTITY, BACK_ROUTE.target_system, batch.target_id
+                )
+                if xref is None:
+                    continue
+                dct = str(row.get("DCT") or "").strip()
+                for key in rest:
+                    if key[0] == company and key[1] == number and dct in ("", key[2]):
+                        found[key] = xref.source_key
+    return found
+
+
+def pay_items(jde_session: Any, vouchers: list[VoucherKey]) -> dict[VoucherKey, list[dict[str, Any]]]:
+    """Every pay item of ``vouchers`` as F0411 holds it now (PST, AAP, UPMJ), one browse per company and
+    chunk of voucher numbers."""
+    wanted = set(vouchers)
+    items: dict[VoucherKey, list[dict[str, Any]]] = {k: [] for k in vouchers}
+    by_company: dict[str, list[int]] = {}
+    for company, number, _dct in vouchers:
+        by_company.setdefault(company, []).append(number)
+    for company, numbers in by_company.items():
+        for chunk in _chunks(sorted(set(numbers))):
+            rows = jde_session.browse(
+                AP_LEDGER.table,
+                columns=["KCO", "DOC", "DCT", "SFX", "PST", "AAP", "UPMJ"],
+                conditions=[
+                    Condition(f"{AP_LEDGER.table}.KCO", "EQUAL", company),
+                    Condition(f"{AP_LEDGER.table}.DOC", "LIST", chunk),
+                ],
+            )
+            for row in rows:
+                key = _key(row)
+                if key in wanted:
+                    items[key].append(row)
+    return items
+
+
+# -- the mapper ------------------------------------------------------------------------------------------
+
+
+class ProcurifyPaidMarkRecord(pa.DataFrameModel):
+    """A mark-as-paid Procurify accepts: one bill uuid and a day."""
+
+    bill_uuid: Series[str] = pa.Field(str_matches=r"^[0-9a-fA-F-]{32,36}$")
+    payment_date: Series[str] = pa.Field(str_matches=contracts.ISO_DAY)
+    voucher: Series[str] = pa.Field(str_length={"min_value": 5, "max_value": 40})
+
+    class Config:
+        strict = True
+        coerce = True
+
+
+def has_payment(bill: Mapping[str, Any]) -> bool:
+    """Whether Procurify holds a payment for the bill (``payment_uuid`` or ``bill_payment``)."""
+    return bool(bill.get("payment_uuid") or bill.get("bill_payment"))
+
+
+def map_mark(
+    bill_uuid: str, voucher: PaidVoucher, bill: Mapping[str, Any] | None
+) -> Mapped | Rejected | None:
+    """One paid JDE voucher of a Procurify bill -> its mark (pure). ``bill``: the bill as Procurify has it
+    now (None: not read, the ledger says it is marked already). None: Procurify pays it itself."""
+    text = voucher_text(voucher.key)
+    body = {"bill_uuids": [bill_uuid], "payment_date": voucher.paid_on.isoformat()}
+    fields = {"bill_uuid": bill_uuid, "payment_date": voucher.paid_on.isoformat(), "voucher": text}
+    mapped = Mapped(bill_uuid, body, fields, natural_key={"bill_uuid": bill_uuid})
+    if bill is None:
+        return mapped
+    if has_payment(bill):
+        return None
+    status = bill.get("status")
+    if str(status) in (str(APPROVED_BILL), str(PAID_BILL)):
+        return mapped
+    name = BILL_STATUS_NAMES.get(int(status), str(status)) if str(status).isdigit() else str(status)
+    return Rejected(
+        bill_uuid,
+        f"Procurify bill {bill.get('invoice_number') or bill_uuid}: JDE paid its voucher {text} on "
+        f"{voucher.paid_on.isoformat()}, but the bill is {name} in Procurify and Procurify marks only "
+        "approved bills paid (mark-as-paid); approve it in Procurify, then replay (or abandon this item if "
+        "it should stay as it is)",
+    )
+
+
+def mark_records(
+    ledger: Ledger, jde: Any, procurify: Any, rows: Iterable[Mapping[str, Any]], log: Any = None
+):
+    """The paid JDE vouchers among ``rows`` (F0411 rows of a day) that are Procurify bills, mapped."""
+    candidates = paid_today(rows)
+    if not candidates:
+        return
+    with jde.session() as jde_session:
+        bills = bills_of_vouchers(ledger, jde_session, candidates)
+        items = pay_items(jde_session, sorted(bills)) if bills else {}
+    paid = {k: v for k in sorted(bills) if (v := paid_voucher(k, items.get(k, [])))}
+    if log is not None:
+        log.info(
+            f"{len(candidates)} voucher(s) paid on the day, {len(bills)} Procurify bill(s), {len(paid)} paid"
+        )
+    if not paid:
+        return
+    by_payment = 0
+    with procurify.session() as session:
+        for key, voucher in paid.items():
+            uuid = bills[key]
+            marked = ledger.get_xref(INTEGRATION, ENTITY, ROUTE.source_system, uuid, ROUTE.target_system)
+            bill = None if marked is not None and marked.target_id else session.get("bills", uuid)
+            record = map_mark(uuid, voucher, bill)
+            if record is None:
+                by_payment += 1
+                continue
+            yield record
+    if log is not None and by_payment:
+        log.info(f"{by_payment} bill(s) have a payment in Procurify: paid through it, not marked")
+
+
+def map_marks(context: AssetExecutionContext, partition: str | None) -> Iterator[Mapped | Rejected]:
+    r = context.resources
+    rows = r.staging.read_rows(AP_LEDGER.asset, partition)
+    yield from mark_records(r.ledger.get(), r.jde, r.procurify, rows, context.log)
+
+
+def remap_marks(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
+    """The named bills' vouchers read from JDE again (replay): the bills flow's xref names each voucher."""
+    r = context.resources
+    ledger = r.ledger.get()
+    vouchers: list[dict[str, Any]] = []
+    with r.jde.session() as jde_session:
+        for key in keys:
+            xref = ledger.get_xref(
+                INTEGRATION, BILL_ENTITY, BACK_ROUTE.source_system, key, BACK_ROUTE.target_system
+            )
+            in_jde = BillInJde.parse(xref.target_id if xref is not None else None)
+            if in_jde is None:
+                continue
+            if in_jde.batch is not None:
+                rows = jde_session.browse(
+                    targets.BATCH_TABLE,
+                    columns=["KCO", "DOC", "DCT"],
+                    conditions=in_jde.batch.conditions(),
+                )
+                vouchers.extend({**row, "PST": PAID} for row in rows if targets.jde_number(row.get("DOC")))
+            else:
+                vouchers.append(
+                    {"KCO": in_jde.company, "DOC": in_jde.number, "DCT": in_jde.doc_type, "PST": PAID}
+                )
+    wanted = set(keys)
+    for record in mark_records(ledger, r.jde, r.procurify, vouchers):
+        if record.source_key in wanted:
+            yield record
+
+
+# -- the Procurify side ----------------------------------------------------------------------------------
+
+
+class BillPaidMarks(SessionTarget):
+    """Bills marked paid through ``mark_bills_paid`` (one bill per call, so a refusal names its bill)."""
+
+    resource = "procurify"
+    writes = ("bills (mark-as-paid)",)
+
+    def find(self, record: Mapped) -> str | None:
+        """A bill already Paid in Procurify without a payment (marked by a person, or by an earlier attempt
+        whose answer was lost) is adopted, not marked again."""
+        bill = self.session.get("bills", record.source_key)
+        return record.source_key if self.session.bill_is_paid(bill) and not has_payment(bill) else None
+
+    def create(self, record: Mapped) -> str | Created:
+        uuid = record.source_key
+        try:
+            answer = self.session.mark_bills_paid([uuid], date.fromisoformat(record.body["payment_date"]))
+        except ProcurifyOutcomeUnknownError:
+            if self.find(record) is not None:
+                return Created(uuid, "adopt", "the mark's answer was lost, and Procurify shows the bill Paid")
+            raise
+        except ProcurifyValidationError as exc:
+            raise ValueError(f"Procurify refused to mark the bill paid: {exc}") from None
+        skipped = [s for s in answer.get("skipped") or [] if isinstance(s, Mapping) and s.get("uuid")]
+        if any(str(s["uuid"]).replace("-", "") == uuid.replace("-", "") for s in skipped):
+            why = "; ".join(str(s.get("reason") or "") for s in skipped)
+            raise ValueError(f"Procurify did not mark the bill paid: {why}")
+        return uuid
+
+    def update(self, target_id: str, record: Mapped) -> None:
+        """Marked already; only JDE's date moved (a pay item touched again). Procurify has no write for a
+        bill's payment date: nothing to send."""
+
+
+PAID_MARKS_FLOW = ROUTE.flow(
+    "paid_marks",
+    ENTITY,
+    ProcurifyPaidMarkRecord,
+    map_marks,
+    remap_marks,
+    BillPaidMarks,
+    reads={"JDE": (AP_LEDGER.table, targets.BATCH_TABLE), "procurify": ("bills",)},
+    # A refusal is a fact about one bill (not approved in Procurify); nothing systemic is a share of them.
+    systemic_share=1.0,
+)
+
+paid_marks_assets = build_flow_assets(
+    PAID_MARKS_FLOW,
+    partitions_def=jde_partitions,
+    upstream=[AP_LEDGER.asset],
+    resource_keys={"jde", "procurify"},
+    group=INTEGRATION,
+    kinds={"jde", "procurify"},
+)
+
+
+def register_paid_marks_replays(resources: Callable[[], dict[str, Any]] | None = None) -> None:
+    """``ml-connector replay`` for queued marks: the bill's voucher is read from JDE again and the bill
+    from Procurify (today's status), then marked once through the same target."""
+    build = resources or partial(resources_from_settings, ("jde", "procurify", "staging"))
+
+    def handle(item: QueueItem, ledger: Ledger) -> ReplayOutcome:
+        built = shared_value(("resources", id(build)), build)
+        key = ("target", INTEGRATION, PAID_MARKS_FLOW.name, id(built["procurify"]))
+        opener = partial(BillPaidMarks.opened, built["procurify"])
+        return replay_handler(PAID_MARKS_FLOW, lambda: shared_context(key, opener), lambda: built)(
+            item, ledger
+        )
+
+    register_replay_handler(INTEGRATION, PAID_MARKS_FLOW.name, handle)

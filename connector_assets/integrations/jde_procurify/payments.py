@@ -1,0 +1,380 @@
+"""Procurify payments -> JD Edwards (flow ``payments``, entity ``payment``): a payment Procurify made posts to
+JDE once per bill it pays, against the JDE voucher the bills flow made of that bill (``ML_RecordPayment``,
+F0411) or as a journal entry (``ML_CreateJournalBatch``, F0911Z1) when bills post as journals.
+
+What is sent. The day's staged payments (``procurify_payments``, by ``updated_at``), latest version each,
+whose status is one of ``ML_JDE_PROCURIFY_PAID_STATUSES`` (default ``paid``: reference 2.7's public
+statuses; ``approved`` / ``scheduled`` / ``processing`` can still fail, ``failed`` / ``denied`` paid
+nothing). The bills of each payment are read from Procurify (``/api/v3/ap/bills/?group=<g>`` per bill group
+it names, reference 2.6 ``group`` filter) and split exactly (``payment_mappers``: each bill its total with
+tax; a payment its bills do not add up to is refused with both figures). Source key
+``<payment uuid>:<bill uuid>``.
+
+Holds. A bill the bills flow has not posted yet (no ``bill`` xref with a target id) holds its payment on
+the bill's dependency key (``jde_procurify:bill:procurify:<bill uuid>``): the bills flow's write releases
+it and the replay maps it again, now with the voucher. A voucher batch R04110ZA has not made a voucher of
+yet is retried (``VoucherNotReady``), not refused.
+
+Never reversed, never twice. A payment JDE holds that Procurify later counts as not paid (``failed``,
+``denied``, back to ``processing``: any status outside the paid ones) is not reversed by the integration:
+it is queued once for a person (void the payment, or reverse the journal, in JDE; then abandon the item).
+One that maps differently after it was posted (amount, date, posting settings) is queued too
+(``VoucherChanged``). ``ML_RecordPayment`` records a reference once per voucher (59AB on a repeat:
+adopted); a journal's batch key repeats as 59A4 (adopted).
+"""
+
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import partial
+from typing import Any
+
+import sqlalchemy as sa
+from dagster import AssetExecutionContext
+
+from connector_assets.flows.assets import build_flow_assets
+from connector_assets.flows.core import Mapped, Rejected, replay_handler
+from connector_assets.flows.replay_resources import resources_from_settings
+from connector_assets.integrations.jde_procurify.integration import BACK_ROUTE, INTEGRATION
+from connector_assets.integrations.jde_procurify.payment_mappers import (
+    POSTINGS,
+    BillInJde,
+    JournalAccounts,
+    PostingRules,
+    ProcurifyPaymentRecord,
+    map_payment,
+    payment_bills,
+    payment_groups,
+    payment_uuid,
+)
+from connector_assets.jde import targets
+from connector_assets.jde.accounts import GlAccounts, account_problem
+from connector_assets.jde.tables import AP_LEDGER, GL_ACCOUNTS
+from connector_assets.saas_assets import saas_partitions
+from connector_resources import settings
+from connector_resources.ledger import Ledger, QueueItem, schema
+from connector_resources.replay import ReplayOutcome, register_replay_handler, shared_context, shared_value
+from connector_resources.settings import SettingError, system
+
+ENTITY = "payment"
+BILL_ENTITY = "bill"  # the bills flow's entity: its xref names each bill's JDE document
+STAGED_PAYMENTS = "procurify_payments"
+BILLS_WRITTEN = f"{INTEGRATION}_bills_written"  # in one run, a bill posts before its payment is mapped
+PAID_STATUSES_ENV = "ML_JDE_PROCURIFY_PAID_STATUSES"
+POSTING_ENV = "ML_JDE_PROCURIFY_BILL_POSTING"
+AP_ACCOUNT_ENV = "ML_JDE_PROCURIFY_AP_ACCOUNT"  # the bills flow's journal credit: the payment's debit
+BANK_ACCOUNT_ENV = "ML_JDE_PROCURIFY_PAYMENT_BANK_ACCOUNT"
+BATCH_USER_ENV = "ML_JDE_PROCURIFY_BATCH_USER"
+COMPANY_ENV = "ML_JDE_PROCURIFY_VENDOR_COMPANY"  # the A/P company, when a bill's batch names none
+
+
+# -- settings -------------------------------------------------------------------------------------------
+
+
+def paid_statuses() -> frozenset[str]:
+    """The Procurify payment statuses that post to JDE (``ML_JDE_PROCURIFY_PAID_STATUSES``)."""
+    raw = settings.value(PAID_STATUSES_ENV)
+    statuses = frozenset(s.strip().lower() for s in raw.split(",") if s.strip())
+    if not statuses:
+        raise SettingError(
+            f"{PAID_STATUSES_ENV}={raw!r}: name at least one Procurify payment status, e.g. paid"
+        )
+    return statuses
+
+
+def posting() -> str:
+    """``ML_JDE_PROCURIFY_BILL_POSTING`` (the bills flow's): voucher or journal."""
+    raw = settings.value(POSTING_ENV).strip().lower()
+    if raw not in POSTINGS:
+        raise SettingError(f"{POSTING_ENV}={raw!r}: expected one of {', '.join(POSTINGS)}")
+    return raw
+
+
+def journal_account(env: str) -> str | None:
+    """The account setting ``env``; its sandbox default only while JDE is the sandbox (an account that
+    happens to exist in a real JDE must not be posted to because nobody set it). None: unset for real."""
+    given = settings.given(env)
+    if given:
+        return given
+    real_jde = any(s.is_url and settings.given(s.env) for s in system("jde_ais").settings)
+    return None if real_jde else settings.registered(env).default
+
+
+def journal_accounts(gl: GlAccounts) -> JournalAccounts:
+    """The journal's debit (A/P) and credit (bank) accounts, each checked against the staged F0901."""
+    debit, credit = journal_account(AP_ACCOUNT_ENV), journal_account(BANK_ACCOUNT_ENV)
+    problems = []
+    for env, account in ((AP_ACCOUNT_ENV, debit), (BANK_ACCOUNT_ENV, credit)):
+        if account is None:
+            problems.append(f"{env} is not set (JDE is not the sandbox, so there is no default)")
+        elif account_problem(account):
+            problems.append(f"{env} {account!r}: {account_problem(account)}")
+        else:
+            found = gl.postable(account, env)
+            if isinstance(found, str):
+                problems.append(found)
+    return JournalAccounts(debit, credit, "; ".join(problems) or None)
+
+
+def posting_rules(staging: Any) -> PostingRules:
+    """The posting mode and, for journals, the accounts as F0901 has them (the cache must exist then)."""
+    mode = posting()
+    journal = journal_accounts(GlAccounts.load(staging)) if mode == "journal" else JournalAccounts(None, None)
+    return PostingRules(
+        mode, settings.value(BATCH_USER_ENV).strip(), settings.value(COMPANY_ENV).strip(), journal
+    )
+
+
+# -- the ledger: where bills are in JDE, what was posted --------------------------------------------------
+
+
+def bill_dependency(bill: str) -> str:
+    """What a payment of ``bill`` waits for: the bills flow's dependency key of the bill (its
+    ``FlowSpec.dependency_key``: ``jde_procurify:bill:procurify:<bill uuid>``)."""
+    return f"{INTEGRATION}:{BILL_ENTITY}:{BACK_ROUTE.source_system}:{bill}"
+
+
+def posted_bill(ledger: Ledger, bill: str) -> str | None:
+    """The JDE document the bills flow recorded for ``bill`` (its xref's target id), None until posted."""
+    xref = ledger.get_xref(INTEGRATION, BILL_ENTITY, BACK_ROUTE.source_system, bill, BACK_ROUTE.target_system)
+    return xref.target_id if xref is not None and xref.target_id else None
+
+
+def posted_shares(ledger: Ledger, payment: str) -> dict[str, str]:
+    """Source key -> JDE target id of what this flow posted of ``payment`` (every bill of it)."""
+    t = schema.xref
+    prefix = payment.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    query = sa.select(t.c.source_key, t.c.target_id).where(
+        t.c.integration == INTEGRATION,
+        t.c.entity == ENTITY,
+        t.c.source_system == BACK_ROUTE.source_system,
+        t.c.source_key.like(f"{prefix}:%", escape="\\"),
+        t.c.target_id.is_not(None),
+    )
+    with ledger.read_transaction() as conn:
+        return {row.source_key: row.target_id for row in conn.execute(query)}
+
+
+# -- reading Procurify ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PaymentVersion:
+    record: dict[str, Any]
+    updated_at: datetime
+
+
+def staged_payments(staging: Any, partition: str | None) -> list[PaymentVersion]:
+    """The partition's staged payments, latest version each (by ``updated_at``)."""
+    latest: dict[str, PaymentVersion] = {}
+    for row in staging.read_rows(STAGED_PAYMENTS, partition):
+        record, stamp = json.loads(row["record"]), row["updated_at"]
+        key = str(record.get("uuid") or row["id"])
+        if key not in latest or stamp >= latest[key].updated_at:
+            latest[key] = PaymentVersion(record, stamp)
+    return list(latest.values())
+
+
+class BillReader:
+    """The bills of bill groups, one read per group per run (``/api/v3/ap/bills/?group=``)."""
+
+    def __init__(self, session: Any) -> None:
+        self.session = session
+        self.groups: dict[int, list[dict[str, Any]]] = {}
+
+    def of_payment(self, payment: Mapping[str, Any]) -> list[dict[str, Any]]:
+        bills: list[dict[str, Any]] = []
+        for group in payment_groups(payment):
+            if group not in self.groups:
+                self.groups[group] = list(self.session.iter_all("bills", filters={"group": group}))
+            bills.extend(self.groups[group])
+        return payment_bills(payment, bills)
+
+
+def batch_company(jde_session: Any, in_jde: BillInJde) -> str | None:
+    """The JDE company of a bill posted as a batch (its F0911Z1 rows' KCO), for its payment's journal."""
+    if in_jde.batch is None:
+        return in_jde.company
+    rows = jde_session.browse(
+        targets.JOURNAL_TABLE, columns=["KCO"], conditions=in_jde.batch.conditions(targets.JOURNAL_TABLE)
+    )
+    companies = {str(r.get("KCO") or "").strip() for r in rows} - {""}
+    return companies.pop() if len(companies) == 1 else None
+
+
+# -- the mapper over a partition ------------------------------------------------------------------------
+
+
+def payment_records(
+    ledger: Ledger,
+    staging: Any,
+    procurify: Any,
+    jde: Any,
+    versions: Iterable[PaymentVersion],
+    log: Any = None,
+) -> Iterator[Mapped | Rejected]:
+    """``versions`` that Procurify paid, mapped; those JDE holds that are no longer paid, queued for a
+    person. Procurify is read (bill groups) and JDE too (a journal's company) only when there is something
+    to map."""
+    statuses, versions = paid_statuses(), list(versions)
+    chosen = [v for v in versions if str(v.record.get("status") or "").lower() in statuses]
+    for version in versions:
+        if version not in chosen:
+            yield from undone_after_posting(ledger, version.record)
+    if log is not None:
+        log.info(f"{len(chosen)} of {len(versions)} Procurify payment(s) in {sorted(statuses)}")
+    if not chosen:
+        return
+    rules = posting_rules(staging)
+    with procurify.session() as session:
+        reader = BillReader(session)
+        paid = [(v, reader.of_payment(v.record)) for v in chosen]
+    posted = {str(b["uuid"]): posted_bill(ledger, str(b["uuid"])) for _v, bills in paid for b in bills}
+    companies: dict[str, str] = {}
+    if rules.posting == "journal":
+        batches = {k: p for k, t in posted.items() if (p := BillInJde.parse(t)) and p.batch is not None}
+        if batches:
+            with jde.session() as jde_session:
+                companies = {k: c for k, p in batches.items() if (c := batch_company(jde_session, p))}
+    for version, bills in paid:
+        yield from map_payment(
+            version.record, version.updated_at, bills, posted, rules, bill_dependency, companies
+        )
+
+
+def undone_after_posting(ledger: Ledger, payment: Mapping[str, Any]) -> Iterator[Rejected]:
+    """A payment JDE holds that Procurify no longer counts as paid: the integration never reverses a JDE
+    posting, so it asks a person to, until they say it is done (an item abandoned since the posting is not
+    raised again by later runs)."""
+    uuid = payment_uuid(payment)
+    if not uuid:
+        return
+    status, label = str(payment.get("status") or "no longer paid"), payment.get("id") or uuid
+    for key, target_id in posted_shares(ledger, uuid).items():
+        xref = ledger.get_xref(INTEGRATION, ENTITY, BACK_ROUTE.source_system, key, BACK_ROUTE.target_system)
+        items = ledger.queue_for(key)
+        if xref is not None and any(
+            i.status == "abandoned" and i.created_at >= xref.updated_at for i in items
+        ):
+            continue
+        yield Rejected(
+            key,
+            f"Procurify payment {label} of bill {key.split(':', 1)[1]} is now {status} in Procurify, but"
+            f" JDE holds it as {target_id} (posted when it was paid). The integration never "
+            "reverses a JDE posting: void the payment (or reverse the journal entry) in JDE, then abandon "
+            "this item",
+        )
+
+
+def map_payments(context: AssetExecutionContext, partition: str | None) -> Iterator[Mapped | Rejected]:
+    """The partition's staged Procurify payments, mapped."""
+    r = context.resources
+    versions = staged_payments(r.staging, partition)
+    yield from payment_records(r.ledger.get(), r.staging, r.procurify, r.jde, versions, context.log)
+
+
+def remap_payments(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
+    """The named (payment, bill) records read from Procurify again and mapped with today's settings
+    (replay). The public API reads payments by integer id only (``ids``), so each is found through its
+    bill: the bill's group, then the payments of that group (``bill_groups``)."""
+    r = context.resources
+    versions: dict[str, PaymentVersion] = {}
+    with r.procurify.session() as session:
+        for key in keys:
+            uuid, _, bill = key.partition(":")
+            if uuid in versions or not bill:
+                continue
+            group = session.get("bills", bill).get("group")
+            if group is None:
+                continue
+            for payment in session.iter_all("payments", filters={"bill_groups": str(group)}):
+                if payment_uuid(payment).replace("-", "") == uuid.replace("-", ""):
+                    versions[uuid] = PaymentVersion(payment, payment.get("_updated_at") or datetime.now(UTC))
+    wanted = set(keys)
+    for record in payment_records(r.ledger.get(), r.staging, r.procurify, r.jde, versions.values()):
+        if record.source_key in wanted:
+            yield record
+
+
+# -- the JDE side ---------------------------------------------------------------------------------------
+
+
+class ProcurifyPayments(targets.JdeTarget):
+    """A voucher payment through ``DocumentPayments`` (the voucher known by its document key) or
+    ``VoucherPayments`` (known by its batch key), a journal entry through ``JournalBatches``: one JDE
+    session."""
+
+    source_label = "Procurify"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.documents = targets.DocumentPayments(*args, **kwargs)
+        self.batches = targets.VoucherPayments(*args, **kwargs)
+        self.journals = targets.JournalBatches(*args, **kwargs)
+        for target in (self.documents, self.batches, self.journals):
+            target.source_label = self.source_label  # type: ignore[misc]
+
+    def update(self, target_id: str, record: Mapped) -> None:
+        xref = self._xref(record)
+        if xref is None or not xref.target_id:
+            return  # adopting what an earlier attempt wrote: it is already there
+        raise targets.VoucherChanged(
+            f"already posted to JDE as {target_id}, and it maps differently now (amount or date changed in "
+            "Procurify, or the posting or account settings changed since): JDE postings are never rewritten "
+            "or sent twice by the integration; correct it in JDE if needed, then abandon this item"
+        )
+
+    def _for(self, record: Mapped) -> targets.JdeTarget:
+        if record.fields["posting"] == "journal":
+            return self.journals
+        return self.documents if "Document_Number" in record.body else self.batches
+
+    def find(self, record: Mapped) -> str | None:
+        return self._for(record).find(record)  # type: ignore[attr-defined]
+
+    def create(self, record: Mapped) -> Any:
+        return self._for(record).create(record)  # type: ignore[attr-defined]
+
+
+PAYMENTS_FLOW = BACK_ROUTE.flow(
+    "payments",
+    ENTITY,
+    ProcurifyPaymentRecord,
+    map_payments,
+    remap_payments,
+    targets.jde_target_for_run(ProcurifyPayments, lambda: PAYMENTS_FLOW),
+    reads={
+        "procurify": ("bills",),  # the bills of each payment's groups
+        "JDE": (targets.BATCH_TABLE, AP_LEDGER.table, targets.JOURNAL_TABLE),
+    },
+    writes={"JDE": (targets.RECORD_PAYMENT, targets.CREATE_JOURNALS)},
+    # A day's refusals are facts about single payments (split, a bill never posted); what is systemic
+    # (F0901 cache missing, a setting unreadable) fails the step before any record is mapped.
+    systemic_share=1.0,
+)
+
+payments_assets = build_flow_assets(
+    PAYMENTS_FLOW,
+    partitions_def=saas_partitions,
+    upstream=[STAGED_PAYMENTS, GL_ACCOUNTS.asset, BILLS_WRITTEN],
+    resource_keys={"jde", "procurify"},
+    group=INTEGRATION,
+    kinds={"procurify", "jde"},
+)
+
+
+def register_payments_replays(resources: Callable[[], dict[str, Any]] | None = None) -> None:
+    """``ml-connector replay`` for queued (payment, bill) records: each is read from Procurify again and
+    mapped with today's settings and ledger (a released hold now finds its voucher), then written through
+    the same target on one JDE session per replay; one JDE already holds is skipped. ``resources`` (JDE,
+    Procurify, staging) default to today's settings."""
+    build = resources or partial(resources_from_settings, ("jde", "procurify", "staging"))
+
+    def handle(item: QueueItem, ledger: Ledger) -> ReplayOutcome:
+        built = shared_value(("resources", id(build)), build)
+        key = ("target", INTEGRATION, PAYMENTS_FLOW.name, id(built["jde"]), id(ledger))
+        opener = partial(targets.open_jde_target, ProcurifyPayments, PAYMENTS_FLOW, built["jde"], ledger)
+        return replay_handler(PAYMENTS_FLOW, lambda: shared_context(key, opener), lambda: built)(item, ledger)
+
+    register_replay_handler(INTEGRATION, PAYMENTS_FLOW.name, handle)
