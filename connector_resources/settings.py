@@ -815,6 +815,13 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
         "Procurify -> JDE vendors: A/P company (F0401 KCOP) of a supplier added from Procurify",
     ),
     Setting(
+        "jde_procurify_vendor_page_size",
+        "ML_JDE_PROCURIFY_VENDOR_PAGE_SIZE",
+        "100",
+        "Procurify -> JDE vendors: rows per page of the whole vendor read each poll (vendors have no "
+        "modified-since filter); 100 is the largest page the reference suggests (its cap is unconfirmed)",
+    ),
+    Setting(
         "jde_procurify_vendor_fallback_email",
         "ML_JDE_PROCURIFY_VENDOR_FALLBACK_EMAIL",
         "",

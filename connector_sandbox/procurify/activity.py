@@ -136,11 +136,15 @@ def _vendors(batch: _Batch, new: int, updated: int) -> dict[str, list[int]]:
         )
         for _ in range(new)
     ]
+    moves = batch.state.variants.vendor_date_modified == "on_write"  # "frozen": the stamp stays
     changed = batch.revise(
         "vendors",
         "SELECT id FROM vendors WHERE type IN (3, 4) AND active = 1",
         updated,
-        lambda _vendor_id: {"phone_one": f"503555{rng.randint(1000, 9999)}", "date_modified": batch.stamp},
+        lambda _vendor_id: {
+            "phone_one": f"503555{rng.randint(1000, 9999)}",
+            **({"date_modified": batch.stamp} if moves else {}),
+        },
     )
     return {"created": created, "updated": changed}
 

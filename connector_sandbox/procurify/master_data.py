@@ -62,6 +62,8 @@ class MasterData:
     stamp: str  # the modified-at column every write sets to now
     refuse_change: Callable[[sqlite3.Row], None] = _changeable  # raises for rows that cannot be updated
     update_methods: tuple[str, ...] = ("PUT",)
+    # Whether an update moves ``stamp`` (a variant may keep it at its creation value).
+    stamps_updates: Callable[[RequestContext], bool] = lambda ctx: True
 
     def routes(self) -> list[ApiRoute]:
         collection = {"GET": self.list, "POST": self.create}
@@ -102,7 +104,8 @@ class MasterData:
         write = self.validate(ctx, await ctx.json_body(), ctx.request.method == "PATCH", row_id)
         store = ctx.state.store
         with store.transaction():
-            store.update(self.table, row_id, {**write.columns, self.stamp: stored(ctx.state.now())})
+            stamp = {self.stamp: stored(ctx.state.now())} if self.stamps_updates(ctx) else {}
+            store.update(self.table, row_id, {**write.columns, **stamp})
             write.then(ctx, row_id)
         ctx.state.master_data_changed()
         return self._answer(ctx, row_id)

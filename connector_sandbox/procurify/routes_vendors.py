@@ -7,7 +7,8 @@ What a client meets (reference 2.3):
 * the special OTHER vendor (id 1, type 1) is in every unfiltered list unless ``exclude_other=true``;
 * names are not unique (deleted vendors stay as inactive rows); ``external_id`` is the ERP key, unique
   only with the ``vendor_external_id_unique`` variant;
-* ``email`` is an array and required; field names mix camelCase and snake_case.
+* ``email`` is an array and required; field names mix camelCase and snake_case;
+* ``dateModified`` moves on every write, or (``vendor_date_modified`` variant ``frozen``) only at creation.
 
 The ``*_ref`` term objects, ``payment_methods`` and ``overall_score`` are read-only here: the reference
 documents no way to write them (sandbox assumption), so they are ignored in bodies like any unknown key.
@@ -150,6 +151,7 @@ VENDOR_RECORDS = MasterData(
     stamp="date_modified",
     refuse_change=_refuse_system_vendor,
     update_methods=("PUT", "PATCH"),
+    stamps_updates=lambda ctx: ctx.variants.vendor_date_modified == "on_write",
 )
 
 

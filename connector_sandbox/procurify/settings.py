@@ -115,6 +115,10 @@ class BehaviourVariants(BaseModel):
     vendor_group: Literal["ignored", "filter"] = "ignored"
     # Nothing says external_id is unique; likely not enforced (the client must search before create).
     vendor_external_id_unique: bool = False
+    # dateModified on a write: "on_write" stamps now on every change (likely); "frozen" stamps a vendor
+    # when it is created and never again (changes through the API and people's edits leave it), as a
+    # server that does not maintain it would: a client must then detect vendor changes by content.
+    vendor_date_modified: Literal["on_write", "frozen"] = "on_write"
     # --- departments (reference 2.8) ---
     # Django unique_together (branch, name) is likely for departments.
     department_name_unique_per_branch: bool = True

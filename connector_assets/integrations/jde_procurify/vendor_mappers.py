@@ -1,0 +1,221 @@
+"""Pure mapping of a vendor made in Procurify to a JD Edwards supplier, and the content fingerprint the
+``vendors`` flow notices vendor changes by (no I/O here).
+
+Which vendors become JDE suppliers (``not_sent``): a vendor with no ``external_id`` (no ERP key: it was not
+made from a JDE supplier, nor linked to one by hand), of a purchasable type (3 PREFERRED, 4 REGULAR: not the
+OTHER bucket, a system vendor, an employee or a card provider), active, and not already the vendor of a JDE
+supplier in the ledger (``vendor_pairs``). Names are never matched: they are not unique in Procurify.
+
+What JDE receives (``ML_AddUpdateSupplier`` 1.1): the name (F0101 ALPH), the long address number
+``PFY<vendor id>`` (F0101 ALKY: the natural key a crashed attempt is found again by, always the same for a
+vendor), the A/P company ``ML_JDE_PROCURIFY_VENDOR_COMPANY`` (F0401 KCOP), the mailing address (F0116), the
+first phone (F0115) and the first e-mail (F01151). Procurify's ``tax`` is a tax setting, not a tax ID, and
+its ``currency`` an id: neither is sent (a new supplier takes its company's currency).
+
+Nothing is cut to fit. A value longer than the JDE column holds (a 57-character vendor name against ALPH's 40)
+refuses the vendor with the Procurify field, its length and the JDE column named (``length_problems``): a
+truncated name is a different supplier name on checks and remittances, so the finance user shortens it in
+Procurify, the one place it is entered, and the next poll sends it.
+
+Change detection (``fingerprint``). Vendors have no modified-since filter, and an independent server need not
+move ``dateModified`` at all, so the flow reads every vendor and compares a hash of what it maps and decides
+by (``FINGERPRINT_FIELDS``) with the hash it kept from the previous poll; ``dateModified`` takes no part.
+"""
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pandera.pandas as pa
+from pandera.typing import Series
+
+from connector_assets.flows.core import Mapped, Rejected
+
+COMPANY_SETTING = "ML_JDE_PROCURIFY_VENDOR_COMPANY"
+PURCHASABLE_TYPES = {3: "PREFERRED", 4: "REGULAR"}  # reference 2.3 vendor type codes
+ALKY_PREFIX = "PFY"  # F0101 ALKY of a supplier made from a Procurify vendor: PFY<vendor id>
+
+# ML_AddUpdateSupplier 1.1's input lengths (docs/jde_orchestrations/ML_AddUpdateSupplier.json).
+NAME_MAX, ALKY_MAX, ADDRESS_LINE_MAX, CITY_MAX = 40, 20, 40, 25
+STATE_MAX, POSTAL_MAX, COUNTRY_MAX, PHONE_MAX, EMAIL_MAX, COMPANY_MAX = 3, 12, 3, 20, 256, 5
+
+
+@dataclass(frozen=True)
+class SentField:
+    """One Procurify vendor field sent to JDE: its orchestration input, the JDE column, the column's
+    length, and what a finance user calls it."""
+
+    procurify: str
+    jde_input: str
+    column: str
+    limit: int
+    words: str
+
+
+SENT_FIELDS = (
+    SentField("name", "Alpha_Name", "F0101 ALPH", NAME_MAX, "supplier name"),
+    SentField("addressLineOne", "Address_Line_1", "F0116 ADD1", ADDRESS_LINE_MAX, "address line 1"),
+    SentField("addressLineTwo", "Address_Line_2", "F0116 ADD2", ADDRESS_LINE_MAX, "address line 2"),
+    SentField("city", "City", "F0116 CTY1", CITY_MAX, "city"),
+    SentField("state_province", "State", "F0116 ADDS", STATE_MAX, "state code"),
+    SentField("postalCode", "Postal_Code", "F0116 ADDZ", POSTAL_MAX, "postal code"),
+    SentField("country", "Country", "F0116 CTR", COUNTRY_MAX, "country code"),
+    SentField("phoneOne", "Phone_Number", "F0115 PH1", PHONE_MAX, "phone number"),
+    SentField("email", "Email_Address", "F01151 EMAL", EMAIL_MAX, "e-mail address"),
+)
+# What the flow decides and maps by: the fields sent, and those that say whether the vendor is sent.
+FINGERPRINT_FIELDS = ("id", "active", "type", "external_id", *(f.procurify for f in SENT_FIELDS))
+
+
+def _text(value: Any) -> str:
+    return " ".join(str(value or "").split())
+
+
+def first_email(vendor: Mapping[str, Any]) -> str:
+    """The vendor's first e-mail (``email`` is an array; a bare string is taken as one address)."""
+    emails = vendor.get("email")
+    if isinstance(emails, str):
+        return _text(emails)
+    if isinstance(emails, list | tuple):
+        return next((_text(e) for e in emails if _text(e)), "")
+    return ""
+
+
+def sent_value(vendor: Mapping[str, Any], field: SentField) -> str:
+    """The value of one sent field as JDE gets it: words joined by single spaces; country and state in
+    capitals (UDC codes); the first e-mail."""
+    if field.procurify == "email":
+        return first_email(vendor)
+    value = _text(vendor.get(field.procurify))
+    return value.upper() if field.procurify in ("country", "state_province") else value
+
+
+def label(vendor: Mapping[str, Any]) -> str:
+    """How a finance user recognises the vendor: ``Procurify vendor 812 (Granite Supply Co)``."""
+    return f"Procurify vendor {vendor.get('id')} ({_text(vendor.get('name'))})"
+
+
+def long_address_number(vendor_id: str) -> str:
+    """F0101 ALKY of the supplier made from this vendor (``PFY812``): the same on every attempt."""
+    return f"{ALKY_PREFIX}{vendor_id}"
+
+
+def external_id_of(vendor: Mapping[str, Any]) -> str:
+    return str(vendor.get("external_id") or "").strip()
+
+
+def is_active(vendor: Mapping[str, Any]) -> bool:
+    return vendor.get("active") not in (False, 0, "false", "False", "0")
+
+
+def vendor_type(vendor: Mapping[str, Any]) -> int | None:
+    try:
+        return int(vendor.get("type"))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+
+
+def not_sent(vendor: Mapping[str, Any], paired_an8: str | None, *, ours: bool = False) -> str | None:
+    """Why this vendor is not one to make a JDE supplier for (None: it is one).
+
+    ``paired_an8``: the JDE supplier the ledger pairs it with; ``ours``: that pair is this flow's own (a
+    supplier made from this vendor whose AN8 is not on the vendor yet: still sent, so the AN8 is written)."""
+    kind = vendor_type(vendor)
+    if kind not in PURCHASABLE_TYPES:
+        return f"type {vendor.get('type')} is not a purchasable vendor (3 PREFERRED or 4 REGULAR)"
+    if external_id_of(vendor):
+        return f"it carries an ERP key (external_id {external_id_of(vendor)!r})"
+    if paired_an8 and not ours:
+        return f"it is already the vendor of JDE supplier {paired_an8}"
+    if not is_active(vendor) and not ours:
+        return "it is inactive"
+    return None
+
+
+def length_problems(vendor: Mapping[str, Any]) -> list[str]:
+    """Each sent value longer than its JDE column, in a finance user's words (field, length, column)."""
+    problems = []
+    for field in SENT_FIELDS:
+        value = sent_value(vendor, field)
+        if len(value) > field.limit:
+            shown = value if len(value) <= 60 else f"{value[:60]}..."
+            problems.append(
+                f"{field.procurify} is {len(value)} characters ({shown!r}) but JDE's {field.words} "
+                f"({field.column}, input {field.jde_input}) holds {field.limit}"
+            )
+    return problems
+
+
+def fingerprint(vendor: Mapping[str, Any]) -> str:
+    """A hash of what the flow maps and decides by (``FINGERPRINT_FIELDS``): equal when nothing the flow
+    cares about changed, whatever ``dateModified`` says (16 hex digits: a vendor's own history, not a
+    security digest)."""
+    shown = {name: vendor.get(name) for name in FINGERPRINT_FIELDS}
+    text = json.dumps(shown, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+class JdeSupplierRecord(pa.DataFrameModel):
+    """A Procurify vendor JDE can take as a supplier: a name within ALPH's 40 characters, the address,
+    phone and e-mail within F0116 / F0115 / F01151, the deterministic long address number."""
+
+    vendor_id: Series[str] = pa.Field(str_matches=r"^\d+$")
+    name: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": NAME_MAX})
+    long_address_number: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": ALKY_MAX})
+    company: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": COMPANY_MAX})
+    address_line_1: Series[str] = pa.Field(nullable=True, str_length={"max_value": ADDRESS_LINE_MAX})
+    address_line_2: Series[str] = pa.Field(nullable=True, str_length={"max_value": ADDRESS_LINE_MAX})
+    city: Series[str] = pa.Field(nullable=True, str_length={"max_value": CITY_MAX})
+    state: Series[str] = pa.Field(nullable=True, str_length={"max_value": STATE_MAX})
+    postal_code: Series[str] = pa.Field(nullable=True, str_length={"max_value": POSTAL_MAX})
+    country: Series[str] = pa.Field(nullable=True, str_length={"max_value": COUNTRY_MAX})
+    phone: Series[str] = pa.Field(nullable=True, str_length={"max_value": PHONE_MAX})
+    email: Series[str] = pa.Field(nullable=True, str_length={"max_value": EMAIL_MAX})
+
+    class Config:
+        strict = True
+        coerce = True
+
+
+def map_vendor(vendor: Mapping[str, Any], *, company: str) -> Mapped | Rejected:
+    """One vendor made in Procurify -> the ``ML_AddUpdateSupplier`` inputs of its new JDE supplier, or why
+    JDE cannot take it as it is (the caller has already decided it is to be sent: ``not_sent``)."""
+    vendor_id = str(vendor.get("id") or "").strip()
+    who = label(vendor)
+    if not vendor_id.isdigit():
+        return Rejected(vendor_id or "?", f"{who}: the vendor has no numeric id; it cannot be keyed")
+    problems = length_problems(vendor)
+    if not _text(vendor.get("name")):
+        problems.insert(0, "name is empty, and JDE needs a supplier name (F0101 ALPH)")
+    if problems:
+        return Rejected(
+            vendor_id,
+            f"{who} cannot become a JDE supplier as it is: {'; '.join(problems)}. The integration does not "
+            "cut values (that would change them); correct the vendor in Procurify and the next poll sends "
+            "it (or replay it)",
+        )
+    values = {field.jde_input: sent_value(vendor, field) for field in SENT_FIELDS}
+    alky = long_address_number(vendor_id)
+    body: dict[str, Any] = {"Long_Address_Number": alky, "Company": company}
+    body.update({name: value for name, value in values.items() if value})
+    return Mapped(
+        source_key=vendor_id,
+        body=body,
+        fields={
+            "vendor_id": vendor_id,
+            "name": values["Alpha_Name"],
+            "long_address_number": alky,
+            "company": company,
+            "address_line_1": values["Address_Line_1"] or None,
+            "address_line_2": values["Address_Line_2"] or None,
+            "city": values["City"] or None,
+            "state": values["State"] or None,
+            "postal_code": values["Postal_Code"] or None,
+            "country": values["Country"] or None,
+            "phone": values["Phone_Number"] or None,
+            "email": values["Email_Address"] or None,
+        },
+        natural_key={"long_address_number": alky},
+    )
