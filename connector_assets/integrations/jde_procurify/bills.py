@@ -284,7 +284,14 @@ class BillReader:
             tax_account=self.rules.tax_account,
             ap_account=self.rules.ap_account,
         )
-        return map_bill(inputs, self.account_of, self.gl)
+        mapped = map_bill(inputs, self.account_of, self.gl)
+        if isinstance(mapped, Rejected) and posted is not None:
+            # Already in JDE: what is wrong now is news for a person, never a reason to send it again.
+            return Rejected(
+                bill_uuid,
+                f"{mapped.reason} (it was posted to JDE as {posted} before; nothing was sent again)",
+            )
+        return mapped
 
 
 def staged_bills(staging: Any, partition: str | None) -> list[tuple[dict[str, Any], datetime]]:

@@ -1,0 +1,365 @@
+"""Procurify -> JDE bills: the pure mapper (``bill_mappers``), then the flow end to end through Dagster on
+both simulators (``jde_procurify_world``): an approved bill becomes one voucher batch (F0411Z1 + F0911Z1)
+and a rerun skips it; a batch written by a crashed attempt is adopted on JDE's 59A4; a bill on account code
+4000-0-0-0 is queued with that reason and replayed once after the map is fixed; a bill of an unpaired
+vendor is held, then released and posted once the vendor is paired; a bill that maps differently after
+posting is queued, not re-posted; and the journal posting writes a balanced F0911Z1 entry.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jde_procurify_world import INTEGRATION, JdeProcurifyWorld, jde_procurify_world
+
+from connector_assets.flows.core import Mapped, Rejected, validate
+from connector_assets.integrations.jde_procurify.bill_mappers import (
+    BillInputs,
+    batch_key,
+    item_account_code,
+    map_bill,
+    uuid_hex,
+)
+from connector_assets.integrations.jde_procurify.bills import (
+    BILLS_FLOW,
+    register_bill_replays,
+    vendor_dependency,
+)
+from connector_assets.jde.accounts import GlAccounts
+from connector_resources.ledger import Ledger
+from connector_resources.replay import release_synced, replay_items
+
+UUID = "7f1c2b0e-4d7a-4a77-9c1e-2f0a5b6c9d11"
+GL = GlAccounts(
+    [
+        {"MCU": "1", "OBJ": "6110", "SUB": "", "CO": "00001", "PEC": ""},
+        {"MCU": "1", "OBJ": "6320", "SUB": "", "CO": "00001", "PEC": ""},
+        {"MCU": "1", "OBJ": "4110", "SUB": "", "CO": "00001", "PEC": ""},
+        {"MCU": "20", "OBJ": "6110", "SUB": "", "CO": "00020", "PEC": ""},
+    ]
+)
+ACCOUNTS = {"6100": "1.6110", "6800": "1.6320", "9000": "20.6110"}
+NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+
+
+def account_of(code: str) -> tuple[str | None, str | None]:
+    """A stand-in for ``account_map.jde_account`` over ``ACCOUNTS`` and ``GL`` (its own tests are A's)."""
+    account = ACCOUNTS.get(code)
+    if account is None or GL.lookup(account) is None:
+        return None, f"account code {code} not found in F0901"
+    return account, None
+
+
+def a_bill(**changes: Any) -> dict[str, Any]:
+    """A full bill as ``GET /api/v2/ap/bills/{uuid}/`` gives it (decimal strings, a float total)."""
+    bill = {
+        "id": 107,
+        "uuid": UUID,
+        "status": 2,
+        "currency": {"id": 5, "name": "GBP", "rate": "0.7890"},
+        "vendor": {"id": 69, "name": "Coastal HVAC AG"},
+        "invoice_number": "INV-000107",
+        "invoice_date": "2026-11-20",
+        "due_date": "2027-01-07",
+        "gl_post_date": "2026-11-23",
+        "total_cost_with_tax": 175.3,
+        "tax_amount": "9.65",
+        "costs": [],
+        "items": [
+            {
+                "id": 169,
+                "description": 'Plywood 3/4"  CDX',
+                "quantity": "1.00",
+                "unit_cost": "52.75",
+                "total_cost": "52.75",
+                "account": {"id": 24, "account_code": {"id": 13, "code": "6100"}},
+                "orderitem": None,
+            },
+            {
+                "id": 170,
+                "description": "Copper wire 12 AWG 250 ft, spooled, for the east wing",
+                "quantity": "2.00",
+                "unit_cost": "56.45",
+                "total_cost": "112.90",
+                "account": None,
+                "orderitem": {"account": {"account_code": {"code": "6800"}}},
+            },
+        ],
+    }
+    bill.update(changes)
+    return bill
+
+
+def inputs(bill: dict[str, Any], **changes: Any) -> BillInputs:
+    values: dict[str, Any] = {
+        "bill": bill,
+        "an8": "1014",
+        "vendor_dependency": "",
+        "updated_at": NOW,
+        "posting": "voucher",
+        "batch_user": "MLPRCFY",
+    }
+    values.update(changes)
+    return BillInputs(**values)
+
+
+# -- the mapper ---------------------------------------------------------------------------------------
+
+
+def test_batch_keys_hold_the_whole_uuid_within_jde_lengths():
+    key = batch_key("MLPRCFY", UUID)
+    assert (key.user, key.batch, key.transaction) == ("MLPRCFY", "PFY0A5B6C9D11", "7F1C2B0E4D7A4A779C1E2F")
+    assert len(key.batch) <= 15 and len(key.transaction) <= 22
+    # one-to-one: the two keys put back together are the uuid, dashes or not, any case
+    assert (key.transaction + key.batch[3:]).lower() == uuid_hex(UUID)
+    assert batch_key("MLPRCFY", UUID.replace("-", "").upper()) == key
+    other = batch_key("MLPRCFY", UUID[:-1] + "2")  # differs only in the last digit
+    assert other.transaction == key.transaction and other.batch != key.batch
+    with pytest.raises(ValueError, match="not a bill UUID"):
+        batch_key("MLPRCFY", "107")
+
+
+def test_an_approved_bill_becomes_one_voucher_with_a_line_per_item_and_the_tax():
+    record = map_bill(inputs(a_bill()), account_of, GL)
+    assert isinstance(record, Mapped), record
+    body = record.body
+    assert (body["EDI_User_ID"], body["EDI_Batch_Number"], body["EDI_Transaction_Number"]) == (
+        "MLPRCFY",
+        "PFY0A5B6C9D11",
+        "7F1C2B0E4D7A4A779C1E2F",
+    )
+    assert (body["Company"], body["Supplier"], body["Invoice_Number"]) == ("00001", 1014, "INV-000107")
+    assert (body["Invoice_Date"], body["GL_Date"], body["Due_Date"]) == (
+        "2026-11-20",
+        "2026-11-23",
+        "2027-01-07",
+    )
+    assert body["Currency_Code"] == "GBP" and body["Pay_Items"] == [
+        {"EDI_Line_Number": 1, "Gross_Amount": "175.30"}
+    ]
+    assert [(d["Account"], d["Amount"], d["Explanation"]) for d in body["Distribution"]] == [
+        ("1.6110", "52.75", 'Plywood 3/4" CDX'),
+        ("1.6320", "112.90", "Copper wire 12 AWG 250 ft, spo"),  # the PO line's code; EXA is 30 long
+        ("1.6320", "9.65", "Tax"),  # the tax follows the largest item
+    ]
+    assert record.depends_on is None and record.fields["waits_for"] == ""
+    assert validate(BILLS_FLOW, [record]).rejected == []
+
+
+def test_the_float_total_is_read_as_decimal_and_a_difference_is_refused_with_both_figures():
+    tiny = a_bill(
+        total_cost_with_tax=0.1 + 0.2, tax_amount="0", items=[dict(a_bill()["items"][0], total_cost="0.30")]
+    )
+    assert isinstance(map_bill(inputs(tiny), account_of, GL), Mapped)  # 0.30000000000000004 is 0.30
+    off = map_bill(inputs(a_bill(total_cost_with_tax=180.0, costs=[{"amount": "4.70"}])), account_of, GL)
+    assert isinstance(off, Rejected)
+    assert "come to 175.30 but Procurify's total with tax is 180.00 and additional costs" in off.reason
+
+
+def test_an_unknown_account_code_refuses_the_bill_naming_it():
+    bill = a_bill()
+    bill["items"][0]["account"]["account_code"]["code"] = "4000-0-0-0"
+    record = map_bill(inputs(bill), account_of, GL)
+    assert isinstance(record, Rejected) and record.source_key == UUID
+    assert "item 169: account code 4000-0-0-0 not found in F0901" in record.reason
+    assert record.reason.startswith(f"bill {UUID} (invoice INV-000107, Coastal HVAC AG)")
+
+
+def test_an_invoice_number_longer_than_jde_holds_is_refused_not_cut():
+    number = "RE-00000107/ÄÄÄÄÄÄÄÄÄÄ-999999999999999999999999999"
+    record = map_bill(inputs(a_bill(invoice_number=number)), account_of, GL)
+    assert isinstance(record, Rejected)
+    assert f"{len(number)} characters, more than JDE's 25 (F0411 VINV); it is not cut short" in record.reason
+    exact = "X" * 25
+    assert isinstance(map_bill(inputs(a_bill(invoice_number=exact)), account_of, GL), Mapped)
+
+
+def test_accounts_of_two_companies_and_a_zero_bill_are_refused():
+    bill = a_bill(total_cost_with_tax=175.3)
+    bill["items"][1]["orderitem"]["account"]["account_code"]["code"] = "9000"
+    two = map_bill(inputs(bill), account_of, GL)
+    assert isinstance(two, Rejected) and "companies 00001, 00020" in two.reason
+    zero_items = [dict(i, total_cost="0.00") for i in a_bill()["items"]]
+    zero = map_bill(inputs(a_bill(items=zero_items, tax_amount="0", total_cost_with_tax=0.0)), account_of, GL)
+    assert isinstance(zero, Rejected) and "0.00: nothing to post" in zero.reason
+
+
+def test_an_unpaired_vendor_holds_the_bill_on_its_dependency():
+    key = vendor_dependency("69", {"external_id": "JDE-V-10069"})
+    assert key == f"{INTEGRATION}:vendor:procurify:69"
+    assert vendor_dependency("69", {"external_id": "10069"}) == f"{INTEGRATION}:supplier:JDE:10069"
+    record = map_bill(inputs(a_bill(), an8=None, vendor_dependency=key), account_of, GL)
+    assert isinstance(record, Mapped) and record.depends_on == key
+    assert record.body["Supplier"] is None and record.fields["supplier_number"] == ""
+    assert validate(BILLS_FLOW, [record]).rejected == []
+    unheld = Mapped(record.source_key, record.body, {**record.fields, "waits_for": ""})
+    assert validate(BILLS_FLOW, [unheld]).rejected  # no supplier and not held: not writable
+
+
+def test_the_journal_posting_credits_the_ap_account_with_the_supplier_as_subledger():
+    record = map_bill(inputs(a_bill(), posting="journal", ap_account="1.4110"), account_of, GL)
+    assert isinstance(record, Mapped), record
+    lines = record.body["Lines"]
+    assert [(x["Account"], x["Amount"]) for x in lines] == [
+        ("1.6110", "52.75"),
+        ("1.6320", "112.90"),
+        ("1.6320", "9.65"),
+        ("1.4110", "-175.30"),
+    ]
+    assert sum(Decimal(x["Amount"]) for x in lines) == 0
+    assert lines[-1] | {} == {
+        "EDI_Line_Number": 4,
+        "Account": "1.4110",
+        "Amount": "-175.30",
+        "Explanation": "Inv INV-000107",
+        "Subledger": "1014",
+        "Subledger_Type": "A",
+    }
+    assert record.body["Company"] == "00001" and record.body["GL_Date"] == "2026-11-23"
+    assert record.fields["posting"] == "journal" and validate(BILLS_FLOW, [record]).rejected == []
+
+
+def test_an_item_account_code_comes_from_the_item_then_its_po_line():
+    assert item_account_code({"account": {"account_code": {"code": " 6100 "}}}) == "6100"
+    assert item_account_code({"account": None, "orderitem": {"accountCode": "6800"}}) == "6800"
+    assert item_account_code({"account": None, "orderitem": None}) is None
+
+
+# -- the flow through Dagster, on both simulators -----------------------------------------------------
+
+BILLS = ("procurify_bills", "jde_procurify_bills_mapped", "jde_procurify_bills_written")
+
+
+class Scenario:
+    """A world's bills: approved by the AP clerk today, their vendors paired (or not) in the ledger."""
+
+    def __init__(self, world: JdeProcurifyWorld) -> None:
+        self.world = world
+        self.suppliers = [int(r["AN8"]) for r in world.jde_rows("F0401")]
+
+    def new_bill(self) -> dict[str, Any]:
+        """An expense bill entered now and approved (status 2) by the AP clerk: its full API record."""
+        made = self.world.activity(new_bills=1)["bills"]["created"]
+        self.world.bill_status(made[0], 2)
+        return self.world.procurify_record("bills", made[0])["api"]
+
+    def pair(self, vendor_id: int | str, an8: int) -> None:
+        """The vendor paired with a JDE supplier as the ``vendors`` flow records it (tested there)."""
+        ledger: Ledger = self.world.ledger
+        key = (INTEGRATION, "vendor", "procurify", str(vendor_id), "JDE")
+        if ledger.get_xref(*key) is None:
+            ledger.claim_xref(*key, owner="test-pairing")
+            ledger.record_target(*key, target_id=str(an8), content_hash="paired-by-test")
+
+    def batch_rows(self, table: str, bill_uuid: str) -> list[dict]:
+        key = batch_key("MLPRCFY", bill_uuid)
+        return self.world.jde_rows(table, EDUS=key.user, EDBT=key.batch, EDTN=key.transaction)
+
+    def replay(self) -> None:
+        resources = self.world.resources
+        register_bill_replays(lambda: {k: resources[k] for k in ("jde", "procurify", "staging")})
+        release_synced(self.world.ledger, integration=INTEGRATION, flow="bills")
+        items = self.world.ledger.open_items(integration=INTEGRATION, flow="bills")
+        replay_items(self.world.ledger, [i for i in items if i.status != "held"])
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JdeProcurifyWorld]:
+    with jde_procurify_world(Path(tmp_path_factory.mktemp("jde_procurify_bills"))) as made:
+        made.master()
+        yield made
+
+
+@pytest.fixture(scope="module")
+def scenario(world: JdeProcurifyWorld) -> Scenario:
+    return Scenario(world)
+
+
+def test_an_approved_bill_is_posted_once_and_a_rerun_skips_it(world, scenario):
+    bill = scenario.new_bill()
+    scenario.pair(bill["vendor"]["id"], scenario.suppliers[0])
+    written = world.run(*BILLS)["jde_procurify_bills_written"]
+    assert world.queue("bills").get(bill["uuid"]) is None, world.queue("bills")
+    assert written["create"] >= 1, written
+    pay_items, distribution = (scenario.batch_rows(t, bill["uuid"]) for t in ("F0411Z1", "F0911Z1"))
+    assert len(pay_items) == 1 and len(distribution) == len(bill["items"]), (pay_items, distribution)
+    assert int(pay_items[0]["AN8"]) == scenario.suppliers[0]
+    assert pay_items[0]["VINV"].strip() == bill["invoice_number"]
+    total = Decimal(str(bill["total_cost_with_tax"])).quantize(Decimal("0.01"))
+    assert Decimal(pay_items[0]["AG"]) / 100 == total
+    assert sum(Decimal(r["AA"]) for r in distribution) / 100 == total
+    key = batch_key("MLPRCFY", bill["uuid"])
+    assert world.xrefs("bill")[bill["uuid"]] == key.target_id
+    again = world.run(*BILLS)["jde_procurify_bills_written"]
+    assert again["create"] == 0 and again["skip"] >= 1, again
+    assert len(scenario.batch_rows("F0411Z1", bill["uuid"])) == 1
+
+
+def test_a_batch_a_crashed_attempt_wrote_is_adopted_on_59a4(world, scenario):
+    bill = scenario.new_bill()
+    scenario.pair(bill["vendor"]["id"], scenario.suppliers[1])
+    world.run("procurify_bills", "jde_procurify_bills_mapped")
+    staged = {
+        json.loads(row["payload"])["source_key"]: json.loads(row["payload"])
+        for row in world.resources["staging"].read_rows("jde_procurify_bills_mapped", world.day)
+    }
+    body = dict(staged[bill["uuid"]]["body"])
+    # The crashed attempt: JDE took the batch, the ledger never heard of it.
+    with world.resources["jde"].session() as session:
+        for name in ("Invoice_Date", "GL_Date", "Due_Date"):
+            body[name] = datetime.fromisoformat(body[name]).date() if body.get(name) else None
+        session.orchestrate("ML_CreateVoucherBatch", body)
+    assert len(scenario.batch_rows("F0411Z1", bill["uuid"])) == 1
+    before = world.audit_counts("bills").get("adopt", 0)
+    world.run("jde_procurify_bills_written")
+    assert world.audit_counts("bills").get("adopt", 0) == before + 1
+    assert world.xrefs("bill")[bill["uuid"]] == batch_key("MLPRCFY", bill["uuid"]).target_id
+    assert len(scenario.batch_rows("F0411Z1", bill["uuid"])) == 1
+
+
+def test_an_unknown_account_code_is_queued_then_replayed_once_after_the_map_is_fixed(
+    world, scenario, tmp_path, monkeypatch
+):
+    bill = scenario.new_bill()
+    scenario.pair(bill["vendor"]["id"], scenario.suppliers[2])
+    code = bill_code(world, bill)
+    # A Procurify admin renames the account code to one JDE does not have.
+    with world.resources["procurify"].session() as session:
+        session.update_account_code(code["id"], {**code, "code": "4000-0-0-0"})
+    world.run(*BILLS)
+    reason = world.queue("bills").get(bill["uuid"])
+    assert reason and "account code 4000-0-0-0 not found in F0901" in reason, world.queue("bills")
+    assert scenario.batch_rows("F0411Z1", bill["uuid"]) == []
+    # The fix: the map names the renamed code for the JDE account the old code had.
+    table = Path("mappings/sandbox/jde_procurify_accounts.csv").read_text(encoding="utf-8").splitlines()
+    fixed = [
+        line.replace(f",{code['code']}", ",4000-0-0-0") if line.endswith(f",{code['code']}") else line
+        for line in table
+    ]
+    assert fixed != table
+    path = tmp_path / "accounts.csv"
+    path.write_text("\n".join(fixed) + "\n", encoding="utf-8")
+    monkeypatch.setenv("ML_JDE_PROCURIFY_ACCOUNT_MAP", str(path))
+    scenario.replay()
+    assert world.queue("bills").get(bill["uuid"]) is None, world.queue("bills")
+    assert len(scenario.batch_rows("F0411Z1", bill["uuid"])) == 1
+    scenario.replay()  # nothing left to replay; a second replay never posts it again
+    world.run(*BILLS)
+    assert len(scenario.batch_rows("F0411Z1", bill["uuid"])) == 1
+    with world.resources["procurify"].session() as session:  # the sandbox as the other tests expect it
+        session.update_account_code(code["id"], code)
+
+
+def bill_code(world: JdeProcurifyWorld, bill: dict[str, Any]) -> dict[str, Any]:
+    """The account code of the bill's first item, as the API renders it."""
+    with world.resources["procurify"].session() as session:
+        full = session.get("bills", bill["uuid"])
+    item = full["items"][0]
+    found = item["account"]["account_code"]
+    return {k: found[k] for k in ("id", "code", "description", "account_type", "active", "parent")}
