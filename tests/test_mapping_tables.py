@@ -9,7 +9,7 @@ from dagster import AssetKey, Failure
 from jde_coupa_world import jde_coupa_world
 
 from connector_assets.flows.mapping_tables import SNAPSHOT_METADATA, MappingTable, fingerprint
-from connector_assets.integrations import coupa_jde
+from connector_assets.integrations import coupa_jde, jde_procurify
 from connector_assets.integrations.jde_bill import bill_mappings as jde_bill
 from connector_assets.integrations.jde_coupa import purchase_orders as jde_coupa_pos
 from connector_assets.integrations.jde_coupa import suppliers as jde_coupa
@@ -24,11 +24,13 @@ TABLES = {  # spec -> the asset built from it
     coupa_jde.ACCOUNTS: coupa_jde.coupa_jde_account_map,
     **dict(zip(jde_bill.TABLES, jde_bill.jde_bill_mapping_tables, strict=True)),
     **dict(zip(procore_jde.TABLES, procore_jde.procore_jde_mapping_tables, strict=True)),
+    **dict(zip(jde_procurify.TABLES, jde_procurify.jde_procurify_mapping_tables, strict=True)),
 }
 GROUPS = {
     coupa_jde.ACCOUNTS.asset: "coupa_jde",
     **{table.asset: "jde_bill" for table in jde_bill.TABLES},
     **{table.asset: "procore_jde" for table in procore_jde.TABLES},
+    **{table.asset: "jde_procurify" for table in jde_procurify.TABLES},
 }
 
 
@@ -64,6 +66,10 @@ def test_the_jobs_stage_the_tables_their_flows_map_with():
         "procore_jde_purchase_orders": {table.asset for table in procore_jde.TABLES},
         "procore_jde_vouchers": {table.asset for table in procore_jde.TABLES},
         "procore_jde_change_orders": {table.asset for table in procore_jde.TABLES},
+        # JDE -> Procurify orders send the mapped account code and the department's location; Procurify
+        # bills post to the mapped JDE account.
+        "jde_procurify_purchase_orders": {"jde_procurify_account_map", "jde_procurify_department_map"},
+        "jde_procurify_bills": {"jde_procurify_account_map"},
     }
     for job, tables in wanted.items():
         keys = {k.to_user_string() for k in defs.resolve_job_def(job).asset_layer.executable_asset_keys}
