@@ -1,0 +1,371 @@
+"""Procurify payments -> JDE and JDE-paid bills -> Procurify: the pure parts (``payment_mappers``, the paid
+voucher and mark rules of ``paid_marks``), then both flows end to end through Dagster on the two simulators
+(``jde_procurify_world``), with the bills flow (``bills``) posting the bills the payments pay:
+
+* a payment of a bill not yet in JDE is held on the bill, released when the bills flow posts it, and
+  recorded once on the voucher (ML_RecordPayment) by the replay; a rerun skips it; a payment that does not
+  add up to its bills is refused with both figures; the payment failing afterwards is queued for a person,
+  JDE keeps it;
+* a bill whose JDE voucher JDE paid while Procurify has no payment is marked paid once (mark-as-paid), a
+  rerun skips it; a posted bill that is not approved in Procurify is queued with its status named.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jde_procurify_world import INTEGRATION, JdeProcurifyWorld, jde_procurify_world
+
+from connector_assets.flows.core import Mapped, Rejected, validate
+from connector_assets.integrations.jde_procurify.bill_mappers import batch_key
+from connector_assets.integrations.jde_procurify.paid_marks import (
+    PAID_MARKS_FLOW,
+    PaidVoucher,
+    map_mark,
+    paid_today,
+    paid_voucher,
+)
+from connector_assets.integrations.jde_procurify.payment_mappers import (
+    BillInJde,
+    JournalAccounts,
+    PostingRules,
+    cents,
+    journal_key,
+    map_payment,
+    payment_bills,
+    split,
+)
+from connector_assets.integrations.jde_procurify.payments import (
+    PAYMENTS_FLOW,
+    bill_dependency,
+    register_payments_replays,
+)
+from connector_resources.ledger import Ledger
+from connector_resources.replay import release_synced, replay_items
+
+PAYMENT = "c1264f4e207a4faf9c6345fe9bd98e10"
+BILL_A = "1bd9644a-df71-434e-bcad-b56363ab2211"
+BILL_B = "7f1c2b0e-4d7a-4a77-9c1e-2f0a5b6c9d11"
+NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+VOUCHERS = PostingRules("voucher", "MLPRCFY", "00001", JournalAccounts(None, None))
+JOURNALS = PostingRules("journal", "MLPRCFY", "00001", JournalAccounts("1.4110", "1.1110"))
+
+
+def a_payment(**changes: Any) -> dict[str, Any]:
+    """A public payment as ``/api/public/v1/payments/`` gives it (reference 2.7)."""
+    payment = {
+        "id": 88,
+        "uuid": PAYMENT,
+        "amount": "500.80",
+        "currency": {"id": 3, "name": "USD"},
+        "status": "paid",
+        "processing_date": "2026-11-22",
+        "posted_date": "2026-11-23",
+        "bill_groups": [512],
+    }
+    payment.update(changes)
+    return payment
+
+
+def a_bill(uuid: str, total: float, **changes: Any) -> dict[str, Any]:
+    """A slim bill (``/api/v3/ap/bills/``): a float total (quirk 7), its group and payment."""
+    bill = {
+        "uuid": uuid,
+        "invoice_number": f"INV-{uuid[:4]}",
+        "total_cost_with_tax": total,
+        "group": 512,
+        "payment_uuid": PAYMENT,
+    }
+    bill.update(changes)
+    return bill
+
+
+def mapped(bills: list[dict[str, Any]], posted: dict[str, str | None], rules=VOUCHERS, **payment: Any):
+    return list(map_payment(a_payment(**payment), NOW, bills, posted, rules, bill_dependency))
+
+
+# -- the payment mapper --------------------------------------------------------------------------------
+
+
+def test_a_payments_bills_are_those_of_its_groups_naming_it_or_no_payment():
+    bills = [
+        a_bill(BILL_A, 100.3),
+        a_bill(BILL_B, 400.5, payment_uuid=None),
+        a_bill("9" * 32, 10.0, payment_uuid="ab" * 16),  # in the group, another payment's
+        a_bill("8" * 32, 10.0, group=513),  # another group
+    ]
+    assert [b["uuid"] for b in payment_bills(a_payment(), bills)] == [BILL_A, BILL_B]
+
+
+def test_the_amount_is_split_exactly_or_refused_with_both_figures():
+    assert cents(175.3) == Decimal("175.30") and cents("0.1") == Decimal("0.10") and cents(1.005) is None
+    shares = split(a_payment(), [a_bill(BILL_A, 100.3), a_bill(BILL_B, 400.5)])
+    assert [(s.bill, s.amount) for s in shares] == [(BILL_A, Decimal("100.30")), (BILL_B, Decimal("400.50"))]
+    records = mapped([a_bill(BILL_A, 100.3), a_bill(BILL_B, 400.0)], {BILL_A: "x", BILL_B: "y"})
+    assert [type(r) for r in records] == [Rejected, Rejected]
+    assert {r.source_key for r in records} == {f"{PAYMENT}:{BILL_A}", f"{PAYMENT}:{BILL_B}"}
+    reason = records[0].reason
+    assert "is 500.80, but its bills add up to 500.30" in reason and "none of it is posted" in reason
+    [none] = mapped([], {})
+    assert isinstance(none, Rejected) and "lists no bill of its bill groups (512)" in none.reason
+    credit = mapped([a_bill(BILL_A, 540.8), a_bill(BILL_B, -40.0)], {BILL_A: "x", BILL_B: "y"})
+    assert all(isinstance(r, Rejected) and "bills of zero or less" in r.reason for r in credit)
+
+
+def test_each_bill_is_paid_on_its_voucher_from_the_bills_flows_xref():
+    batch = batch_key("MLPRCFY", BILL_A)
+    posted = {BILL_A: batch.target_id, BILL_B: "00001:10042:PV"}
+    by_batch, by_document = mapped([a_bill(BILL_A, 100.3), a_bill(BILL_B, 400.5)], posted)
+    assert isinstance(by_batch, Mapped) and isinstance(by_document, Mapped)
+    assert by_batch.source_key == f"{PAYMENT}:{BILL_A}" and by_batch.depends_on is None
+    assert by_batch.body == {
+        **batch.body(),
+        "Payment_Amount": "100.30",
+        "Payment_Date": "2026-11-22",  # the processing date: the day the money left
+        "Payment_Reference": "PFY88",
+    }
+    assert by_document.body == {
+        "Document_Company": "00001",
+        "Document_Number": 10042,
+        "Document_Type": "PV",
+        "Payment_Amount": "400.50",
+        "Payment_Date": "2026-11-22",
+        "Payment_Reference": "PFY88",
+    }
+    assert validate(PAYMENTS_FLOW, [by_batch, by_document]).rejected == []
+
+
+def test_a_bill_not_posted_yet_holds_its_payment_on_the_bill():
+    [held] = mapped([a_bill(BILL_A, 500.8)], {BILL_A: None})
+    assert isinstance(held, Mapped)
+    assert held.depends_on == f"jde_procurify:bill:procurify:{BILL_A}"
+    assert validate(PAYMENTS_FLOW, [held]).rejected == []  # a valid record, held by the kit, not refused
+    [odd] = mapped([a_bill(BILL_A, 500.8)], {BILL_A: "not a jde key"})
+    assert isinstance(odd, Rejected) and "names no JDE voucher or batch" in odd.reason
+
+
+def test_a_journal_entry_balances_with_keys_from_the_two_uuids():
+    assert BillInJde.parse("MLPRCFY/PFY0A5B6C9D11/7F1C2B0E4D7A4A779C1E2F").batch is not None
+    [entry] = list(
+        map_payment(
+            a_payment(amount="100.30"),
+            NOW,
+            [a_bill(BILL_A, 100.3)],
+            {BILL_A: batch_key("MLPRCFY", BILL_A).target_id},
+            JOURNALS,
+            bill_dependency,
+            {BILL_A: "00020"},  # the company of the bill's batch rows
+        )
+    )
+    assert isinstance(entry, Mapped)
+    key = journal_key("MLPRCFY", PAYMENT, BILL_A)
+    assert (key.batch, key.transaction) == ("PMTC1264F4E207A", "BILL1BD9644ADF71434EBC")
+    assert len(key.batch) <= 15 and len(key.transaction) <= 22
+    assert key.batch != batch_key("MLPRCFY", BILL_A).batch  # never a bill batch's key
+    body = entry.body
+    assert (body["Company"], body["GL_Date"], body["EDI_Batch_Number"]) == ("00020", "2026-11-22", key.batch)
+    assert [(line["Account"], line["Amount"]) for line in body["Lines"]] == [
+        ("1.4110", "100.30"),
+        ("1.1110", "-100.30"),
+    ]
+    refused = PostingRules("journal", "MLPRCFY", "00001", JournalAccounts(None, "1.1110", "account 1.9999 …"))
+    [no] = mapped([a_bill(BILL_A, 500.8)], {BILL_A: "00001:10042:PV"}, rules=refused)
+    assert isinstance(no, Rejected) and "cannot be a journal entry: account 1.9999" in no.reason
+
+
+# -- paid marks, pure ----------------------------------------------------------------------------------
+
+
+def test_a_voucher_is_paid_when_every_pay_item_is_p_with_nothing_open():
+    key = ("00001", 10042, "PV")
+    paid = [
+        {"PST": "P", "AAP": Decimal("0"), "UPMJ": date(2026, 11, 20)},
+        {"PST": "P", "AAP": 0, "UPMJ": date(2026, 11, 23)},
+    ]
+    assert paid_voucher(key, paid) == PaidVoucher(key, date(2026, 11, 23))
+    assert paid_voucher(key, [*paid, {"PST": "A", "AAP": Decimal("5.00"), "UPMJ": date(2026, 11, 1)}]) is None
+    voided = [{"PST": "V", "AAP": 0, "UPMJ": date(2026, 11, 23)}]  # nothing open, but not paid
+    assert paid_voucher(key, voided) is None
+    rows = [{"KCO": "00001", "DOC": 7, "DCT": "PV", "PST": "P"}, {"KCO": "00001", "DOC": 8, "PST": "A"}]
+    assert paid_today(rows) == [("00001", 7, "PV")]
+
+
+def test_a_mark_is_sent_for_an_approved_bill_without_payment_only():
+    voucher = PaidVoucher(("00001", 10042, "PV"), date(2026, 11, 23))
+    mark = map_mark(BILL_A, voucher, {"status": 2, "payment_uuid": None})
+    assert isinstance(mark, Mapped)
+    assert mark.body == {"bill_uuids": [BILL_A], "payment_date": "2026-11-23"}
+    assert validate(PAID_MARKS_FLOW, [mark]).rejected == []
+    assert map_mark(BILL_A, voucher, {"status": 6, "payment_uuid": PAYMENT}) is None  # Procurify pays it
+    assert isinstance(map_mark(BILL_A, voucher, {"status": 4}), Mapped)  # Paid already: adopted on write
+    refused = map_mark(BILL_A, voucher, {"status": 1, "invoice_number": "INV-1"})
+    assert isinstance(refused, Rejected)
+    assert "JDE paid its voucher 00001:10042:PV on 2026-11-23, but the bill is Confirmed" in refused.reason
+
+
+# -- end to end ----------------------------------------------------------------------------------------
+
+BILLS = ("procurify_bills", "jde_procurify_bills_mapped", "jde_procurify_bills_written")
+PAYMENTS = ("procurify_payments", "jde_procurify_payments_mapped", "jde_procurify_payments_written")
+MARKS = ("jde_ap_ledger", "jde_procurify_paid_marks_mapped", "jde_procurify_paid_marks_written")
+
+
+class Desk:
+    """The two sides' people: Procurify's AP clerk (bills approved, paid) and JDE's payment run."""
+
+    def __init__(self, world: JdeProcurifyWorld) -> None:
+        self.world = world
+        self.suppliers = [int(r["AN8"]) for r in world.jde_rows("F0401")]
+        self.paired = 0
+
+    def approved_bill(self) -> dict[str, Any]:
+        """An expense bill entered now and approved, its vendor paired with a JDE supplier (the pair as the
+        vendors flow records it)."""
+        made = self.world.activity(new_bills=1)["bills"]["created"]
+        self.world.bill_status(made[0], 2)
+        bill = self.world.procurify_record("bills", made[0])["api"]
+        key = (INTEGRATION, "vendor", "procurify", str(bill["vendor"]["id"]), "JDE")
+        ledger: Ledger = self.world.ledger
+        if ledger.get_xref(*key) is None:
+            ledger.claim_xref(*key, owner="test-pairing")
+            ledger.record_target(*key, target_id=str(self.suppliers[self.paired]), content_hash="paired")
+            self.paired += 1
+        return bill
+
+    def pay(self, bill: dict[str, Any], amount: str | None = None) -> dict[str, Any]:
+        """The AP clerk pays the bill in Procurify (one payment, its own group), status paid."""
+        body: dict[str, Any] = {"bill_uuids": [bill["uuid"]], "status": "paid"}
+        if amount is not None:
+            body["amount"] = amount
+        return self.world._operator("payments", body)
+
+    def voucher(self, bill: dict[str, Any]) -> dict[str, Any]:
+        """The F0411 voucher R04110ZA made of the bill's batch (its first pay item, as stored)."""
+        key = batch_key("MLPRCFY", bill["uuid"])
+        [row] = self.world.jde_rows("F0411Z1", EDUS=key.user, EDBT=key.batch, EDTN=key.transaction)
+        [item] = self.world.jde_rows("F0411", KCO=row["KCO"], DOC=row["DOC"])
+        return item
+
+    def replay(self, flow: str, register: Any) -> None:
+        resources = self.world.resources
+        register(lambda: {k: resources[k] for k in ("jde", "procurify", "staging")})
+        release_synced(self.world.ledger, integration=INTEGRATION, flow=flow)
+        items = self.world.ledger.open_items(integration=INTEGRATION, flow=flow)
+        replay_items(self.world.ledger, [i for i in items if i.status != "held"])
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JdeProcurifyWorld]:
+    with jde_procurify_world(Path(tmp_path_factory.mktemp("jde_procurify_payments"))) as made:
+        made.master()
+        yield made
+
+
+@pytest.fixture(scope="module")
+def desk(world: JdeProcurifyWorld) -> Desk:
+    return Desk(world)
+
+
+def _item(world: JdeProcurifyWorld, flow: str, key: str):
+    [item] = [i for i in world.ledger.open_items(integration=INTEGRATION, flow=flow) if i.source_key == key]
+    return item
+
+
+def test_a_payment_is_held_until_its_bill_posts_then_recorded_once(world, desk):
+    bill = desk.approved_bill()
+    paid = desk.pay(bill)
+    key = f"{paid['payment_uuid']}:{bill['uuid']}"
+    reference = f"PFY{paid['payment_id']}"
+
+    # Paid in Procurify before the bill reached JDE: held on the bill, nothing sent.
+    written = world.run(*PAYMENTS)["jde_procurify_payments_written"]
+    assert written.get("create", 0) == 0, written
+    held = _item(world, "payments", key)
+    assert held.status == "held" and held.depends_on == bill_dependency(bill["uuid"])
+    assert world.jde_payments(reference) == []
+
+    # The bills flow posts the bill (a voucher batch): the payment is released.
+    world.run(*BILLS)
+    assert world.xrefs("bill")[bill["uuid"]] == batch_key("MLPRCFY", bill["uuid"]).target_id
+    assert _item(world, "payments", key).status != "held"
+
+    # R04110ZA makes the voucher, the replay records the payment on it once.
+    world.process_vouchers()
+    voucher = desk.voucher(bill)
+    desk.replay("payments", register_payments_replays)
+    [recorded] = world.jde_payments(reference)
+    total = Decimal(str(bill["total_cost_with_tax"])).quantize(Decimal("0.01"))
+    assert (recorded["kco"].strip(), int(recorded["doc"])) == (voucher["KCO"].strip(), int(voucher["DOC"]))
+    assert Decimal(recorded["amount"]) / 100 == total
+    target = f"{voucher['KCO'].strip()}/{int(voucher['DOC'])}/PV/{reference}"
+    assert world.xrefs("payment")[key] == target
+    assert world.queue("payments").get(key) is None
+    after = desk.voucher(bill)
+    assert (int(after["AAP"]), after["PST"]) == (0, "P")
+
+    # A rerun of the day skips it; JDE holds one payment.
+    again = world.run(*PAYMENTS)["jde_procurify_payments_written"]
+    assert again.get("create", 0) == 0 and again["skip"] >= 1, again
+    assert len(world.jde_payments(reference)) == 1
+
+    # The payment fails in Procurify afterwards: a person is asked to void it in JDE, JDE keeps it.
+    world._operator(f"payments/{paid['payment_uuid']}/status", {"status": "failed"})
+    world.run(*PAYMENTS)
+    reason = world.queue("payments")[key]
+    assert f"is now failed in Procurify, but JDE holds it as {target}" in reason
+    assert len(world.jde_payments(reference)) == 1
+
+    # The voucher JDE shows paid came from Procurify's own payment: no mark-as-paid for it.
+    marks = world.run(*MARKS)["jde_procurify_paid_marks_mapped"]
+    assert bill["uuid"] not in world.mapped_keys("jde_procurify_paid_marks_mapped"), marks
+
+
+def test_a_payment_that_does_not_add_up_to_its_bills_is_refused_with_both_figures(world, desk):
+    bill = desk.approved_bill()
+    paid = desk.pay(bill, amount="1.00")
+    world.run(*BILLS)
+    world.run(*PAYMENTS)
+    reason = world.queue("payments")[f"{paid['payment_uuid']}:{bill['uuid']}"]
+    total = Decimal(str(bill["total_cost_with_tax"])).quantize(Decimal("0.01"))
+    assert f"is 1.00, but its bills add up to {total}" in reason
+    assert world.jde_payments(f"PFY{paid['payment_id']}") == []
+
+
+def test_a_bill_jde_paid_is_marked_paid_in_procurify_once(world, desk):
+    bill, unapproved = desk.approved_bill(), desk.approved_bill()
+    world.run(*BILLS)
+    world.process_vouchers()
+    # JDE's own payment run pays both vouchers in full (ML_RecordPayment stands in for it: F0411 AAP 0,
+    # PST P, UPMJ today).
+    with world.resources["jde"].session() as session:
+        for each in (bill, unapproved):
+            voucher = desk.voucher(each)
+            session.orchestrate(
+                "ML_RecordPayment",
+                {
+                    "Document_Company": voucher["KCO"].strip(),
+                    "Document_Number": int(voucher["DOC"]),
+                    "Document_Type": "PV",
+                    "Payment_Amount": f"{Decimal(int(voucher['AAP'])) / 100:.2f}",
+                    "Payment_Date": datetime.now(UTC).date(),
+                    "Payment_Reference": f"JDE-CHK-{int(voucher['DOC'])}",
+                },
+            )
+    world.bill_status(unapproved["uuid"], 1)  # sent back to Confirmed in Procurify meanwhile
+
+    written = world.run(*MARKS)["jde_procurify_paid_marks_written"]
+    assert written["create"] == 1, written
+    assert world.procurify_record("bills", bill["uuid"])["api"]["status"] == 4
+    assert world.xrefs("bill_paid")[bill["uuid"]] == bill["uuid"]
+    reason = world.queue("paid_marks")[unapproved["uuid"]]
+    assert "but the bill is Confirmed in Procurify" in reason
+    calls = world.procurify_state()["calls"]["POST /api/v3/ap/bills/mark-as-paid/"]
+
+    again = world.run(*MARKS)["jde_procurify_paid_marks_written"]
+    assert again.get("create", 0) == 0 and again["skip"] == 1, again
+    assert world.procurify_state()["calls"]["POST /api/v3/ap/bills/mark-as-paid/"] == calls
