@@ -803,6 +803,14 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
         "Procurify -> JDE: payment statuses recorded in JDE (comma-separated)",
     ),
     Setting(
+        "jde_procurify_payment_bank_account",
+        "ML_JDE_PROCURIFY_PAYMENT_BANK_ACCOUNT",
+        "1.1110",
+        "Procurify -> JDE payments as journal entries (bill posting journal): the bank account (BU.OBJ.SUB) "
+        "credited, ML_JDE_PROCURIFY_AP_ACCOUNT debited (sandbox: cash in bank); must be set once "
+        "ML_JDE_AIS_URL points at a real JDE",
+    ),
+    Setting(
         "jde_procurify_batch_user",
         "ML_JDE_PROCURIFY_BATCH_USER",
         "MLPRCFY",
