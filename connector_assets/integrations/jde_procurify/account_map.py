@@ -17,11 +17,12 @@ to JDE name the same account:
 """
 
 import csv
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from connector_assets.flows.mapping_tables import MappingTable
+from connector_assets.flows.mapping_tables import MappingTable, build_mapping_table_asset
 from connector_assets.integrations.jde_procurify.integration import INTEGRATION
 from connector_assets.jde.accounts import GlAccounts, account_problem, account_text_ok
 from connector_resources import settings
@@ -33,6 +34,10 @@ GUARDED_BY = ("jde_ais", "procurify")  # the sandbox table and the default scope
 ACCOUNT_CODE_ENTITY = "account_code"  # the ``account_codes`` flow's entity (JDE -> Procurify)
 CODE_MAX = 50  # Procurify account code ``code`` (reference 2.8)
 NO_SCOPE = "none"
+# A scope entry: [BU.]OBJ[-OBJ] (F0006 MCU up to 12 characters, F0901 OBJ up to 6).
+SCOPE_ENTRY = re.compile(
+    r"(?:(?P<unit>[A-Za-z0-9]{1,12})\.)?(?P<low>[A-Za-z0-9]{1,6})(?:-(?P<high>[A-Za-z0-9]{1,6}))?"
+)
 
 
 def normal_account(text: str) -> str:
@@ -100,6 +105,8 @@ ACCOUNTS: AccountMapTable = AccountMapTable.from_setting(
     clean=str.strip,
 )
 ACCOUNT_MAP_ASSET = ACCOUNTS.asset  # "jde_procurify_account_map"
+jde_procurify_account_map = build_mapping_table_asset(ACCOUNTS, group=INTEGRATION)
+account_map_tables = [jde_procurify_account_map]
 
 
 # -- the scope: which unmapped F0901 accounts become Procurify codes of their own ---------------------
@@ -144,18 +151,17 @@ class AccountScope:
             return cls(())
         ranges = []
         for entry in (e.strip() for e in text.split(",")):
-            unit, _, objects = entry.rpartition(".") if "." in entry else ("", "", entry)
-            low, _, high = objects.partition("-")
-            low, high = low.strip().upper(), (high or low).strip().upper()
-            unit = unit.strip().upper()
-            if not low or not high or ("." in entry and not unit) or not (low + high).isalnum():
+            match = SCOPE_ENTRY.fullmatch(entry)
+            if match is None:
                 raise ValueError(
                     f"{ACCOUNT_SCOPE_ENV}: {entry!r} is not an object-account range; write OBJ, OBJ-OBJ or "
                     "BU.OBJ-OBJ separated by commas (e.g. 6000-8999, M30.7000-7999), or none"
                 )
+            unit, low, high = match.group("unit"), match.group("low").upper(), match.group("high")
+            high = (high or low).upper()
             if _object_key(high) < _object_key(low):
                 raise ValueError(f"{ACCOUNT_SCOPE_ENV}: {entry!r} ends before it starts")
-            ranges.append(ScopeRange(unit or None, low, high))
+            ranges.append(ScopeRange(unit.upper() if unit else None, low, high))
         return cls(tuple(ranges))
 
     @classmethod

@@ -1,0 +1,485 @@
+"""JDE GL accounts (F0901) -> Procurify account codes, so spend is allocated on JDE's chart of accounts.
+
+Which accounts: every account of the staged F0901 (``jde_gl_accounts``, read whole once a day and cached)
+that the account table maps (``account_map.ACCOUNTS``: the code is the table's) or that is in the account
+scope (``ML_JDE_PROCURIFY_ACCOUNT_SCOPE``: the code is the JDE account text ``BU.OBJ[.SUB]``). One
+record per account, keyed by that text. An account is sent:
+
+* postable (F0901 PEC blank): as an active code;
+* inactive (PEC ``I``): as an inactive code, but only once this flow wrote it (an account JDE retired
+  before Procurify ever had it is not created just to be switched off);
+* a non-posting summary account (PEC ``N``): never; a mapped one is refused naming the account, since a
+  purchase line or bill item on it could never post in JDE;
+* a mapped account F0901 does not have: refused naming the account and the table (fix the table or add
+  the account in JDE, then replay).
+
+What is sent (reference 2.8): ``code``, ``description`` (F0901 DL01), ``active``, and ``departments``:
+Procurify only lets a requisition line use a code opened for the requisition's department (a budget
+account), so a code is opened for the departments the department table (``departments.DEPARTMENTS``)
+gives the business units of the account's company (``ML_JDE_PROCURIFY_ACCOUNT_DEPARTMENTS=company``, a
+JDE order may charge any unit of its company), of its own unit only (``unit``), or none (``none``: a
+Procurify admin opens them). ``account_type`` is not sent: its meanings are unconfirmed (the server's
+default, or what an admin set, stays).
+
+How it is written: the ledger's cross-reference, else the code found in Procurify by ``code`` (adopted,
+then brought up to date), else created. Procurify's codes are listed once per write step and indexed by
+code and id, so finding costs no call per account. An update (``PUT``; the API requires ``code`` again)
+never renames a code: if the table now gives the account another code, the record is refused naming both.
+
+Procurify codes with no JDE account behind them are *reported*, never created in JDE: ``orphan_codes``
+(used by the reconciliation) and the asset ``jde_procurify_account_code_orphans`` after each write step
+(count and sample in its materialization, the list staged).
+"""
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pandera.pandas as pa
+from dagster import AssetExecutionContext, AssetKey, Failure, MaterializeResult, asset
+from pandera.typing import Series
+
+from connector_assets.flows.assets import build_flow_assets
+from connector_assets.flows.core import Mapped, Rejected
+from connector_assets.flows.replay_resources import register_settings_replay
+from connector_assets.flows.targets import SessionTarget
+from connector_assets.integrations.jde_procurify.account_map import (
+    ACCOUNT_CODE_ENTITY,
+    ACCOUNT_MAP_ENV,
+    ACCOUNTS,
+    CODE_MAX,
+    AccountMap,
+    jde_account,
+    normal_account,
+)
+from connector_assets.integrations.jde_procurify.integration import INTEGRATION, ROUTE
+from connector_assets.jde.accounts import GlAccounts
+from connector_assets.jde.tables import GL_ACCOUNTS
+from connector_assets.staging import Column
+from connector_resources import settings
+from connector_resources.procurify.errors import ProcurifyDuplicateError, ProcurifyOutcomeUnknownError
+
+DEPARTMENTS_ENV = "ML_JDE_PROCURIFY_ACCOUNT_DEPARTMENTS"
+DEPARTMENT_RULES = ("company", "unit", "none")
+DESCRIPTION_MAX = 200
+ORPHANS_ASSET = "jde_procurify_account_code_orphans"
+ORPHAN_SAMPLE = 20
+DEPARTMENT_MAP_ASSET = "jde_procurify_department_map"  # departments.DEPARTMENTS (imported when used)
+
+
+# -- F0901 as this flow reads it ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChartAccount:
+    """One F0901 row: its account text, company, business unit, title and posting edit code."""
+
+    account: str
+    company: str
+    business_unit: str
+    title: str
+    posting_edit: str
+
+    @classmethod
+    def of(cls, row: Mapping[str, Any]) -> "ChartAccount":
+        def text(alias: str) -> str:
+            return str(row.get(alias) or "").strip()
+
+        unit = text("MCU").upper()
+        account = normal_account(".".join((unit, text("OBJ"), text("SUB"))))
+        return cls(account, text("CO"), unit, text("DL01"), text("PEC").upper())
+
+
+def chart_of(rows: Iterable[Mapping[str, Any]]) -> dict[str, ChartAccount]:
+    """F0901 rows by account text (``BU.OBJ[.SUB]``)."""
+    return {entry.account: entry for entry in (ChartAccount.of(row) for row in rows)}
+
+
+def staged_chart(staging: Any) -> tuple[list[dict[str, Any]], GlAccounts]:
+    """The cached F0901 rows and the ``GlAccounts`` over them; an empty cache fails the step (without the
+    chart every account would look missing: a systemic cause, not bad records)."""
+    rows = list(staging.read_rows(GL_ACCOUNTS.asset, None))
+    if not rows:
+        raise Failure(
+            f"the JDE account master cache ({GL_ACCOUNTS.asset}, F0901) is empty or was never read; "
+            f"materialize {GL_ACCOUNTS.asset}, then rerun"
+        )
+    return rows, GlAccounts(rows)
+
+
+# -- which departments a code is opened for ------------------------------------------------------------
+
+
+def department_rule() -> str:
+    """``ML_JDE_PROCURIFY_ACCOUNT_DEPARTMENTS``: company, unit or none."""
+    rule = settings.value(DEPARTMENTS_ENV).strip().lower()
+    if rule not in DEPARTMENT_RULES:
+        raise settings.SettingError(f"{DEPARTMENTS_ENV}={rule!r}: say {', '.join(DEPARTMENT_RULES)}")
+    return rule
+
+
+class CodeDepartments:
+    """The Procurify department ids a JDE account's code is opened for (``ML_JDE_PROCURIFY_ACCOUNT_
+    DEPARTMENTS``): through the department table (business unit -> ``Location|Department``) and
+    Procurify's active departments by (location name, department name)."""
+
+    def __init__(
+        self,
+        rule: str,
+        unit_places: Mapping[str, tuple[str, str] | None],
+        department_ids: Mapping[tuple[str, str], int],
+        units_of_company: Mapping[str, set[str]],
+    ) -> None:
+        self.rule = rule
+        self.unit_places = unit_places
+        self.department_ids = department_ids
+        self.units_of_company = units_of_company
+        self.unplaced: set[str] = set()  # placements the table names that Procurify does not have
+
+    @classmethod
+    def none(cls) -> "CodeDepartments":
+        return cls("none", {}, {}, {})
+
+    @classmethod
+    def load(cls, staging: Any, session: Any, chart: Mapping[str, ChartAccount]) -> "CodeDepartments":
+        """From the staged department table and Procurify's departments (one listing)."""
+        rule = department_rule()
+        if rule == "none":
+            return cls.none()
+        from connector_assets.integrations.jde_procurify.departments import DEPARTMENTS, placement
+
+        table = DEPARTMENTS.snapshot(staging)
+        units_of_company: dict[str, set[str]] = {}
+        for entry in chart.values():
+            units_of_company.setdefault(entry.company, set()).add(entry.business_unit)
+        places: dict[str, tuple[str, str] | None] = {}
+        for unit in {u for units in units_of_company.values() for u in units}:
+            where = placement(unit, table)
+            places[unit] = (where.location, where.department) if where else None
+        ids: dict[tuple[str, str], int] = {}
+        for row in session.iter_all("departments"):
+            branch = row.get("branch")
+            location = str(branch.get("name") if isinstance(branch, Mapping) else "").strip()
+            if row.get("active") is not False and isinstance(row.get("id"), int):
+                ids.setdefault((location, str(row.get("name") or "").strip()), row["id"])
+        return cls(rule, places, ids, units_of_company)
+
+    def for_account(self, entry: ChartAccount) -> list[int]:
+        if self.rule == "none":
+            return []
+        units = {entry.business_unit}
+        if self.rule == "company":
+            units = self.units_of_company.get(entry.company, units)
+        found: set[int] = set()
+        for unit in units:
+            place = self.unit_places.get(unit)
+            if place is None:
+                continue
+            department = self.department_ids.get(place)
+            if department is None:
+                self.unplaced.add("|".join(place))
+            else:
+                found.add(department)
+        return sorted(found)
+
+
+# -- mapping ---------------------------------------------------------------------------------------------
+
+
+class AccountCodeRecord(pa.DataFrameModel):
+    """A Procurify account code as sent: the JDE account it stands for, the code (at most 50 characters),
+    a description of at most 200, and whether it is active."""
+
+    jde_account: Series[str] = pa.Field(str_matches=r"^[^.\s]+\.[^.\s]+(\.[^.\s]+)?$")
+    code: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": CODE_MAX})
+    description: Series[str] = pa.Field(str_length={"max_value": DESCRIPTION_MAX})
+    active: Series[bool]
+    departments: Series[int] = pa.Field(ge=0)
+
+    class Config:
+        strict = True
+        coerce = True
+
+
+def map_account(entry: ChartAccount, code: str, active: bool, departments: list[int]) -> Mapped:
+    description = (entry.title or entry.account)[:DESCRIPTION_MAX]
+    body: dict[str, Any] = {"code": code, "description": description, "active": active}
+    if departments:
+        body["departments"] = departments
+    return Mapped(
+        source_key=entry.account,
+        body=body,
+        fields={
+            "jde_account": entry.account,
+            "code": code,
+            "description": description,
+            "active": active,
+            "departments": len(departments),
+        },
+        natural_key={"code": code},
+    )
+
+
+def map_chart(
+    chart: Mapping[str, ChartAccount],
+    accounts: AccountMap,
+    departments: CodeDepartments,
+    written: Callable[[str], bool],
+    only: set[str] | None = None,
+) -> Iterator[Mapped | Rejected]:
+    """Every F0901 account that is mapped or in scope -> a Procurify account code (or why not); ``written``
+    says whether this flow already wrote an account (an inactive one is only sent to switch its code off);
+    ``only`` restricts to these accounts (a replay)."""
+    for account, code in sorted(accounts.forward.items()):
+        if (only is None or account in only) and account not in chart:
+            yield Rejected(
+                account,
+                f"JDE account {account} is mapped to Procurify account code {code} in {ACCOUNT_MAP_ENV}, "
+                "but not found in F0901: add the account in JDE or fix the table, then replay",
+            )
+    for account, entry in sorted(chart.items()):
+        if only is not None and account not in only:
+            continue
+        code = accounts.code_for(account)
+        if code is None:
+            continue
+        mapped = account in accounts.forward
+        if entry.posting_edit == "N":
+            if mapped:
+                yield Rejected(
+                    account,
+                    f"account {account} is not postable in F0901 (posting edit N: a non-posting summary "
+                    f"account), so it cannot be Procurify account code {code}: map a postable account to "
+                    f"{code} in {ACCOUNT_MAP_ENV}, then replay",
+                )
+            continue
+        active = entry.posting_edit != "I"
+        if not active and not written(account):
+            continue
+        yield map_account(entry, code, active, departments.for_account(entry) if active else [])
+
+
+def _written_by_flow(ledger: Any) -> Callable[[str], bool]:
+    def written(account: str) -> bool:
+        xref = ledger.get_xref(INTEGRATION, ACCOUNT_CODE_ENTITY, "JDE", account, "procurify")
+        return xref is not None and bool(xref.target_id)
+
+    return written
+
+
+def _map(context: Any, accounts: AccountMap, only: set[str] | None) -> Iterator[Mapped | Rejected]:
+    resources = context.resources
+    rows, _gl = staged_chart(resources.staging)
+    chart = chart_of(rows)
+    if department_rule() == "none":
+        departments = CodeDepartments.none()
+    else:
+        with resources.procurify.session() as session:
+            departments = CodeDepartments.load(resources.staging, session, chart)
+    yield from map_chart(chart, accounts, departments, _written_by_flow(resources.ledger.get()), only)
+    if departments.unplaced:
+        log = getattr(context, "log", None)
+        if log is not None:
+            log.warning(
+                "account codes: the department table names Procurify departments that are not active "
+                f"there ({', '.join(sorted(departments.unplaced))}); codes are not opened for them"
+            )
+
+
+def map_account_codes(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
+    """The whole mapped/scoped chart (F0901 is read whole: every run compares all of it; unchanged
+    accounts are skipped by their content hash at write time)."""
+    yield from _map(context, AccountMap(ACCOUNTS.snapshot(context.resources.staging)), None)
+
+
+def remap_account_codes(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
+    """The named accounts mapped again with today's account table and the cached F0901 (replay)."""
+    accounts = AccountMap(ACCOUNTS.restage(context.resources.staging))
+    yield from _map(context, accounts, {normal_account(k) for k in keys})
+
+
+# -- Procurify -------------------------------------------------------------------------------------------
+
+
+class CodeChanged(ValueError):
+    """The table now gives a written account another code; the API would rename the code in place."""
+
+
+class CodeIndex:
+    """Procurify's account codes by code and by id (one listing, added to as codes are written)."""
+
+    def __init__(self, rows: Iterable[dict[str, Any]]) -> None:
+        self.by_code: dict[str, list[dict[str, Any]]] = {}
+        self.by_id: dict[str, dict[str, Any]] = {}
+        for row in rows:
+            self.add(row)
+
+    def add(self, row: dict[str, Any]) -> None:
+        key = str(row.get("id"))
+        old = self.by_id.pop(key, None)
+        if old is not None:
+            bucket = self.by_code.get(str(old.get("code")), [])
+            bucket[:] = [r for r in bucket if str(r.get("id")) != key]
+        self.by_id[key] = row
+        self.by_code.setdefault(str(row.get("code")), []).append(row)
+
+
+class ProcurifyAccountCodes(SessionTarget):
+    """The Procurify side: find by ``code`` in one listing per session, create (POST), update (PUT)."""
+
+    resource = "procurify"
+    writes = ("account_codes",)
+
+    def __init__(self, session: Any) -> None:
+        super().__init__(session)
+        self._index: CodeIndex | None = None
+
+    @property
+    def index(self) -> CodeIndex:
+        with self.lock:
+            if self._index is None:
+                self._index = CodeIndex(self.session.iter_all("account_codes"))
+            return self._index
+
+    def find(self, record: Mapped) -> str | None:
+        code = record.natural_key["code"]
+        found = self.index.by_code.get(code, [])
+        if len(found) > 1:
+            ids = ", ".join(str(r.get("id")) for r in found)
+            raise ProcurifyDuplicateError(f"Procurify has {len(found)} account codes {code!r} (ids {ids})")
+        return str(found[0]["id"]) if found else None
+
+    def create(self, record: Mapped) -> str:
+        try:
+            created = self.session.create_account_code(record.body)
+        except ProcurifyOutcomeUnknownError:
+            with self.lock:
+                self._index = None  # the code may exist now: the next search lists again
+            raise
+        with self.lock:
+            self.index.add(created)
+        return str(created["id"])
+
+    def update(self, target_id: str, record: Mapped) -> None:
+        current = self.index.by_id.get(str(target_id))
+        code = record.body["code"]
+        if current is not None and str(current.get("code")) != code:
+            raise CodeChanged(
+                f"JDE account {record.source_key} was written as Procurify account code "
+                f"{current.get('code')} (id {target_id}); {ACCOUNT_MAP_ENV} now maps it to {code}. "
+                "Procurify would rename the code in place (its history with it), so it is not changed: "
+                "rename it in Procurify or restore the table row, then replay"
+            )
+        updated = self.session.update_account_code(int(target_id), record.body)
+        with self.lock:
+            self.index.add(updated)
+
+
+ACCOUNT_CODES_FLOW = ROUTE.flow(
+    "account_codes",
+    ACCOUNT_CODE_ENTITY,
+    AccountCodeRecord,
+    map_account_codes,
+    remap_account_codes,
+    ProcurifyAccountCodes,
+    reads={"procurify": ("departments",)},
+)
+
+
+def register_account_codes_replays() -> None:
+    register_settings_replay(ACCOUNT_CODES_FLOW, ProcurifyAccountCodes.for_replay)
+
+
+# -- codes with no JDE account ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OrphanCode:
+    """A Procurify account code that leads to no F0901 account (mapped or read as ``BU.OBJ[.SUB]``)."""
+
+    id: str
+    code: str
+    description: str
+    active: bool
+    reason: str
+
+
+def orphan_codes(
+    session: Any,
+    table: Mapping[str, str] | AccountMap,
+    gl: GlAccounts,
+    *,
+    include_inactive: bool = False,
+) -> list[OrphanCode]:
+    """Procurify's account codes with no JDE account: reported (reconciliation, the orphans asset), never
+    created in JDE, whose chart is the master. Inactive codes only when asked (they take no new spend).
+    A code on a JDE summary or inactive account is not an orphan: the account exists."""
+    accounts = AccountMap.of(table)
+    found = []
+    for row in session.iter_all("account_codes"):
+        active = row.get("active") is not False
+        if not active and not include_inactive:
+            continue
+        code = str(row.get("code") or "")
+        _account, problem = jde_account(code, accounts, gl)
+        if problem and "not found in F0901" in problem:
+            found.append(
+                OrphanCode(str(row.get("id")), code, str(row.get("description") or ""), active, problem)
+            )
+    return found
+
+
+ORPHAN_COLUMNS = (Column("id"), Column("code"), Column("description"), Column("active"), Column("reason"))
+
+
+@asset(
+    name=ORPHANS_ASSET,
+    group_name=INTEGRATION,
+    kinds={"procurify"},
+    deps=[AssetKey(f"{ACCOUNT_CODES_FLOW.flow}_written")],
+    required_resource_keys={"procurify", "staging"},
+    description="Active Procurify account codes with no JDE account (F0901) behind them, after each account "
+    "code sync: reported here (count, sample; the list staged) and by the reconciliation, never created in "
+    "JDE.",
+)
+def jde_procurify_account_code_orphans(context: AssetExecutionContext) -> MaterializeResult:
+    staging = context.resources.staging
+    _rows, gl = staged_chart(staging)
+    accounts = AccountMap(ACCOUNTS.snapshot(staging))
+    with context.resources.procurify.session() as session:
+        orphans = orphan_codes(session, accounts, gl)
+    writer = staging.writer(ORPHANS_ASSET, None, ORPHAN_COLUMNS)
+    try:
+        for orphan in orphans:
+            writer.write(
+                {
+                    "id": orphan.id,
+                    "code": orphan.code,
+                    "description": orphan.description,
+                    "active": str(orphan.active).lower(),
+                    "reason": orphan.reason,
+                }
+            )
+        writer.commit()
+    except BaseException:
+        writer.abort()
+        raise
+    return MaterializeResult(
+        metadata={
+            "orphan_codes": len(orphans),
+            "sample": ", ".join(o.code for o in orphans[:ORPHAN_SAMPLE]) or "none",
+        }
+    )
+
+
+account_code_assets = [
+    *build_flow_assets(
+        ACCOUNT_CODES_FLOW,
+        partitions_def=None,
+        upstream=[GL_ACCOUNTS.asset, ACCOUNTS.asset, DEPARTMENT_MAP_ASSET],
+        resource_keys={"procurify"},
+        group=INTEGRATION,
+        kinds={"jde", "procurify"},
+    ),
+    jde_procurify_account_code_orphans,
+]
