@@ -734,6 +734,14 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
         "real JDE or Procurify)",
     ),
     Setting(
+        "jde_procurify_account_departments",
+        "ML_JDE_PROCURIFY_ACCOUNT_DEPARTMENTS",
+        "company",
+        "JDE -> Procurify account codes: the departments a code is opened for (Procurify takes a line only "
+        "on a code open for its department), through the department table: company (every unit of the "
+        "account's company), unit (its own business unit) or none (a Procurify admin opens them)",
+    ),
+    Setting(
         "jde_procurify_department_map",
         "ML_JDE_PROCURIFY_DEPARTMENT_MAP",
         "mappings/sandbox/jde_procurify_departments.csv",
