@@ -31,6 +31,7 @@ from connector_assets.integrations.jde_procurify.bills import (
     register_bill_replays,
     vendor_dependency,
 )
+from connector_assets.integrations.jde_procurify.vendor_pairs import paired_supplier
 from connector_assets.jde.accounts import GlAccounts
 from connector_resources.ledger import Ledger
 from connector_resources.replay import release_synced, replay_items
@@ -243,11 +244,16 @@ class Scenario:
         self.world = world
         self.suppliers = [int(r["AN8"]) for r in world.jde_rows("F0401")]
 
-    def new_bill(self) -> dict[str, Any]:
-        """An expense bill entered now and approved (status 2) by the AP clerk: its full API record."""
-        made = self.world.activity(new_bills=1)["bills"]["created"]
-        self.world.bill_status(made[0], 2)
-        return self.world.procurify_record("bills", made[0])["api"]
+    def new_bill(self, *, unpaired: bool = False) -> dict[str, Any]:
+        """An expense bill entered now and approved (status 2) by the AP clerk: its API record. With
+        ``unpaired``, one whose vendor no earlier step paired (the sandbox picks vendors at random)."""
+        for _ in range(20):
+            made = self.world.activity(new_bills=1)["bills"]["created"]
+            bill = self.world.procurify_record("bills", made[0])["api"]
+            if not unpaired or paired_supplier(self.world.ledger, bill["vendor"]["id"]) is None:
+                self.world.bill_status(made[0], 2)
+                return self.world.procurify_record("bills", made[0])["api"]
+        raise AssertionError("the sandbox made no bill of an unpaired vendor in 20 tries")
 
     def pair(self, vendor_id: int | str, an8: int) -> None:
         """The vendor paired with a JDE supplier as the ``vendors`` flow records it (tested there)."""
@@ -283,6 +289,7 @@ def scenario(world: JdeProcurifyWorld) -> Scenario:
 
 def test_an_approved_bill_is_posted_once_and_a_rerun_skips_it(world, scenario):
     bill = scenario.new_bill()
+    scenario.first = bill
     scenario.pair(bill["vendor"]["id"], scenario.suppliers[0])
     written = world.run(*BILLS)["jde_procurify_bills_written"]
     assert world.queue("bills").get(bill["uuid"]) is None, world.queue("bills")
@@ -352,8 +359,11 @@ def test_an_unknown_account_code_is_queued_then_replayed_once_after_the_map_is_f
     scenario.replay()  # nothing left to replay; a second replay never posts it again
     world.run(*BILLS)
     assert len(scenario.batch_rows("F0411Z1", bill["uuid"])) == 1
-    with world.resources["procurify"].session() as session:  # the sandbox as the other tests expect it
+    # The sandbox and the staged map as the other tests expect them.
+    with world.resources["procurify"].session() as session:
         session.update_account_code(code["id"], code)
+    monkeypatch.delenv("ML_JDE_PROCURIFY_ACCOUNT_MAP")
+    world.run_whole("jde_procurify_account_map")
 
 
 def bill_code(world: JdeProcurifyWorld, bill: dict[str, Any]) -> dict[str, Any]:
@@ -363,3 +373,51 @@ def bill_code(world: JdeProcurifyWorld, bill: dict[str, Any]) -> dict[str, Any]:
     item = full["items"][0]
     found = item["account"]["account_code"]
     return {k: found[k] for k in ("id", "code", "description", "account_type", "active", "parent")}
+
+
+def test_a_bill_of_an_unpaired_vendor_is_held_then_posted_once_the_vendor_is_paired(world, scenario):
+    bill = scenario.new_bill(unpaired=True)
+    vendor_id = bill["vendor"]["id"]
+    meta = world.run(*BILLS)["jde_procurify_bills_mapped"]
+    held = {
+        i.source_key: i for i in world.ledger.open_items(integration=INTEGRATION, flow="bills", status="held")
+    }
+    assert bill["uuid"] in held, (meta, world.queue("bills"))
+    vendor = world.procurify_record("vendors", vendor_id)["api"]
+    assert held[bill["uuid"]].depends_on == vendor_dependency(str(vendor_id), vendor)
+    assert scenario.batch_rows("F0411Z1", bill["uuid"]) == []
+    scenario.replay()  # not paired yet: still held, nothing sent
+    assert scenario.batch_rows("F0411Z1", bill["uuid"]) == []
+    scenario.pair(vendor_id, scenario.suppliers[3])
+    scenario.replay()
+    assert world.queue("bills").get(bill["uuid"]) is None, world.queue("bills")
+    pay_items = scenario.batch_rows("F0411Z1", bill["uuid"])
+    assert len(pay_items) == 1 and int(pay_items[0]["AN8"]) == scenario.suppliers[3]
+    world.run(*BILLS)
+    assert len(scenario.batch_rows("F0411Z1", bill["uuid"])) == 1
+
+
+def test_journal_posting_writes_a_balanced_entry_and_voucher_bills_already_posted_are_queued_not_resent(
+    world, scenario, monkeypatch
+):
+    first = scenario.first["uuid"]
+    first_rows = (scenario.batch_rows("F0411Z1", first), scenario.batch_rows("F0911Z1", first))
+    monkeypatch.setenv("ML_JDE_PROCURIFY_BILL_POSTING", "journal")
+    bill = scenario.new_bill()
+    an8 = scenario.suppliers[4]
+    scenario.pair(bill["vendor"]["id"], an8)
+    world.run(*BILLS)
+    assert world.queue("bills").get(bill["uuid"]) is None, world.queue("bills")
+    lines = scenario.batch_rows("F0911Z1", bill["uuid"])
+    assert scenario.batch_rows("F0411Z1", bill["uuid"]) == []
+    assert len(lines) == len(bill["items"]) + 1, lines
+    assert sum(Decimal(r["AA"]) for r in lines) == 0
+    credit = max(lines, key=lambda r: int(r["EDLN"]))
+    total = Decimal(str(bill["total_cost_with_tax"])).quantize(Decimal("0.01"))
+    assert Decimal(credit["AA"]) / 100 == -total
+    assert str(credit.get("SBL") or "").strip().lstrip("0") == str(an8)
+    assert str(credit.get("SBLT") or "").strip() == "A"
+    assert world.xrefs("bill")[bill["uuid"]] == batch_key("MLPRCFY", bill["uuid"]).target_id
+    # The voucher posted before now maps as a journal: queued for a person, never sent a second time.
+    assert "already posted to JDE as" in world.queue("bills").get(first, ""), world.queue("bills")
+    assert (scenario.batch_rows("F0411Z1", first), scenario.batch_rows("F0911Z1", first)) == first_rows
