@@ -369,3 +369,30 @@ def test_a_bill_jde_paid_is_marked_paid_in_procurify_once(world, desk):
     again = world.run(*MARKS)["jde_procurify_paid_marks_written"]
     assert again.get("create", 0) == 0 and again["skip"] == 1, again
     assert world.procurify_state()["calls"]["POST /api/v3/ap/bills/mark-as-paid/"] == calls
+
+
+def test_with_journal_posting_a_payment_is_one_balanced_journal_entry_in_the_bills_company(
+    world, desk, monkeypatch
+):
+    monkeypatch.setenv("ML_JDE_PROCURIFY_BILL_POSTING", "journal")
+    bill = desk.approved_bill()
+    world.run(*BILLS)  # the bill posted as a journal entry (F0911Z1, the AP credit)
+    bill_key = batch_key("MLPRCFY", bill["uuid"])
+    assert world.xrefs("bill")[bill["uuid"]] == bill_key.target_id
+    [company] = {
+        r["KCO"].strip() for r in world.jde_rows("F0911Z1", EDUS="MLPRCFY", EDTN=bill_key.transaction)
+    }
+    paid = desk.pay(bill)
+
+    world.run(*PAYMENTS)
+    key = journal_key("MLPRCFY", paid["payment_uuid"], bill["uuid"])
+    rows = world.jde_rows("F0911Z1", EDUS=key.user, EDBT=key.batch, EDTN=key.transaction)
+    total = Decimal(str(bill["total_cost_with_tax"])).quantize(Decimal("0.01"))
+    assert sorted(Decimal(r["AA"]) / 100 for r in rows) == [-total, total]
+    assert {r["KCO"].strip() for r in rows} == {company}
+    assert sorted(r["ANI"].strip() for r in rows) == ["1.1110", "1.4110"]
+    assert world.xrefs("payment")[f"{paid['payment_uuid']}:{bill['uuid']}"] == key.target_id
+
+    again = world.run(*PAYMENTS)["jde_procurify_payments_written"]
+    assert again.get("create", 0) == 0 and again["skip"] >= 1, again
+    assert len(world.jde_rows("F0911Z1", EDUS=key.user, EDBT=key.batch, EDTN=key.transaction)) == 2

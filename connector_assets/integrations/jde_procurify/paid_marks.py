@@ -313,7 +313,7 @@ class BillPaidMarks(SessionTarget):
     """Bills marked paid through ``mark_bills_paid`` (one bill per call, so a refusal names its bill)."""
 
     resource = "procurify"
-    writes = ("bills (mark-as-paid)",)
+    writes = ("bills",)  # mark-as-paid
 
     def find(self, record: Mapped) -> str | None:
         """A bill already Paid in Procurify without a payment (marked by a person, or by an earlier attempt
