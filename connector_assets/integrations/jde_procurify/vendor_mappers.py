@@ -117,16 +117,24 @@ def vendor_type(vendor: Mapping[str, Any]) -> int | None:
         return None
 
 
+def never_sent(vendor: Mapping[str, Any]) -> str | None:
+    """Why the vendor itself says it is not for JDE (not purchasable, or it carries an ERP key), None when it
+    may be: what is decided without the ledger, so the ledger is asked only about the rest."""
+    if vendor_type(vendor) not in PURCHASABLE_TYPES:
+        return f"type {vendor.get('type')} is not a purchasable vendor (3 PREFERRED or 4 REGULAR)"
+    if external_id_of(vendor):
+        return f"it carries an ERP key (external_id {external_id_of(vendor)!r})"
+    return None
+
+
 def not_sent(vendor: Mapping[str, Any], paired_an8: str | None, *, ours: bool = False) -> str | None:
     """Why this vendor is not one to make a JDE supplier for (None: it is one).
 
     ``paired_an8``: the JDE supplier the ledger pairs it with; ``ours``: that pair is this flow's own (a
     supplier made from this vendor whose AN8 is not on the vendor yet: still sent, so the AN8 is written)."""
-    kind = vendor_type(vendor)
-    if kind not in PURCHASABLE_TYPES:
-        return f"type {vendor.get('type')} is not a purchasable vendor (3 PREFERRED or 4 REGULAR)"
-    if external_id_of(vendor):
-        return f"it carries an ERP key (external_id {external_id_of(vendor)!r})"
+    itself = never_sent(vendor)
+    if itself is not None:
+        return itself
     if paired_an8 and not ours:
         return f"it is already the vendor of JDE supplier {paired_an8}"
     if not is_active(vendor) and not ours:

@@ -32,9 +32,9 @@ JDE): later edits made in Procurify are not sent back to JDE by this flow.
 """
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -53,6 +53,7 @@ from connector_assets.integrations.jde_procurify.vendor_mappers import (
     fingerprint,
     label,
     map_vendor,
+    never_sent,
     not_sent,
 )
 from connector_assets.jde import targets
@@ -84,12 +85,12 @@ VENDOR_FILTERS = {"type__in": sorted(PURCHASABLE_TYPES), "exclude_other": True}
 
 @dataclass
 class VendorRead:
-    """One whole read of the purchasable vendors, and what it cost."""
+    """What one whole read of the purchasable vendors found and cost (filled in as it streams)."""
 
-    vendors: list[dict[str, Any]] = field(default_factory=list)
+    page_size: int
+    vendors: int = 0
     pages: int = 0
     calls: int = 0
-    page_size: int = 0
 
 
 def page_size() -> int:
@@ -99,16 +100,19 @@ def page_size() -> int:
     return int(text)
 
 
-def read_vendors(procurify: Any) -> VendorRead:
-    """Every purchasable vendor, paged at ``ML_JDE_PROCURIFY_VENDOR_PAGE_SIZE`` (the largest page keeps a
-    whole read to the fewest calls; a server with a lower cap answers smaller pages and more of them)."""
-    read = VendorRead(page_size=page_size())
+def read_vendors(procurify: Any, read: VendorRead) -> Iterator[dict[str, Any]]:
+    """Every purchasable vendor, streamed page by page (one page in memory) at ``read.page_size`` rows a
+    page: the largest page keeps a whole read to the fewest calls; a server with a lower cap answers
+    smaller pages and more of them. ``read`` counts vendors, pages and calls as they come."""
     with procurify.session() as session:
         session.page_size = read.page_size
         before, pages = session.metrics.snapshot(), session.pages
-        read.vendors = list(session.iter_all("vendors", filters=VENDOR_FILTERS))
-        read.calls, read.pages = session.metrics.since(before).calls, session.pages - pages
-    return read
+        try:
+            for vendor in session.iter_all("vendors", filters=VENDOR_FILTERS):
+                read.vendors += 1
+                yield vendor
+        finally:
+            read.calls, read.pages = session.metrics.since(before).calls, session.pages - pages
 
 
 def known_fingerprints(ledger: Ledger) -> dict[str, str]:
@@ -142,9 +146,9 @@ def own_pair(ledger: Ledger, vendor_id: str) -> str | None:
 def to_send(ledger: Ledger, vendor: dict[str, Any]) -> tuple[bool, str]:
     """Whether the vendor is one to make (or finish) a JDE supplier for, and if not, why. The cheap checks
     (type, external_id) come first, so the ledger is asked only about vendors without an ERP key."""
-    first = not_sent(vendor, None)
-    if first is not None and "inactive" not in first:
-        return False, first
+    itself = never_sent(vendor)
+    if itself is not None:
+        return False, itself
     key = str(vendor.get("id"))
     ours = own_pair(ledger, key)
     paired = ours or vendor_pairs.paired_supplier(ledger, key)
@@ -153,7 +157,7 @@ def to_send(ledger: Ledger, vendor: dict[str, Any]) -> tuple[bool, str]:
 
 
 def vendor_records(
-    ledger: Ledger, vendors: list[dict[str, Any]], *, skip: Callable[[str], bool] = lambda _key: False
+    ledger: Ledger, vendors: Iterable[dict[str, Any]], *, skip: Callable[[str], bool] = lambda _key: False
 ) -> Iterator[Mapped | Rejected]:
     """The vendors to send, mapped (``skip(key)``: left out this time, see ``map_vendors``)."""
     company = settings.value(COMPANY_SETTING).strip()
@@ -172,15 +176,21 @@ def map_vendors(context: Any, partition: str | None) -> Iterator[Mapped | Reject
     """One poll: every purchasable vendor read, changes found by content, the vendors to send mapped."""
     resources = context.resources
     ledger = resources.ledger.get()
-    read = read_vendors(resources.procurify)
     known = known_fingerprints(ledger)
-    prints = {str(v.get("id")): fingerprint(v) for v in read.vendors}
-    changed = {key: p for key, p in prints.items() if known.get(key) != p}
     queued = {
         item.source_key
         for item in ledger.open_items(integration=INTEGRATION, flow=VENDORS_FLOW.name, limit=100_000)
     }
+    read = VendorRead(page_size())
+    changed: dict[str, str] = {}
     held_back: list[str] = []
+
+    def fingerprinted(vendors: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        for vendor in vendors:
+            key, print_ = str(vendor.get("id")), fingerprint(vendor)
+            if known.get(key) != print_:
+                changed[key] = print_
+            yield vendor
 
     def unchanged_in_queue(key: str) -> bool:
         if key in queued and key not in changed:
@@ -189,12 +199,13 @@ def map_vendors(context: Any, partition: str | None) -> Iterator[Mapped | Reject
         return False
 
     sent = 0
-    for record in vendor_records(ledger, read.vendors, skip=unchanged_in_queue):
+    vendors = fingerprinted(read_vendors(resources.procurify, read))
+    for record in vendor_records(ledger, vendors, skip=unchanged_in_queue):
         sent += 1
         yield record
     keep_fingerprints(ledger, changed)
     figures = {
-        "vendors_read": len(read.vendors),
+        "vendors_read": read.vendors,
         "pages": read.pages,
         "api_calls": read.calls,
         "page_size": read.page_size,
