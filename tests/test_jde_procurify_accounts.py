@@ -328,3 +328,12 @@ def test_mapped_account_missing_from_f0901_is_refused_naming_it(
         assert set(world.xrefs("account_code")) == {"1.6110"} and written["adopt"] == 1
         codes = {c["code"] for c in world.in_procurify("account_codes").values()}
         assert "6499" not in codes
+
+        # The table now gives the written account another code: refused, the code is not renamed.
+        _csv(tmp_path, "1.6110,6150")
+        world.run_whole("jde_procurify_account_map", *FLOW)
+        reason = world.queue("account_codes")["1.6110"]
+        assert "JDE account 1.6110 was written as Procurify account code 6100 (id " in reason
+        assert "ML_JDE_PROCURIFY_ACCOUNT_MAP now maps it to 6150" in reason
+        codes = {c["code"] for c in world.in_procurify("account_codes").values()}
+        assert "6100" in codes and "6150" not in codes
