@@ -23,6 +23,7 @@ from jde_procurify_world import INTEGRATION, JdeProcurifyWorld, jde_procurify_wo
 
 from connector_assets.flows.core import Mapped, Rejected, validate
 from connector_assets.integrations.jde_procurify.bill_mappers import batch_key
+from connector_assets.integrations.jde_procurify.bills import BILLS_FLOW
 from connector_assets.integrations.jde_procurify.paid_marks import (
     PAID_MARKS_FLOW,
     PaidVoucher,
@@ -143,7 +144,7 @@ def test_each_bill_is_paid_on_its_voucher_from_the_bills_flows_xref():
 def test_a_bill_not_posted_yet_holds_its_payment_on_the_bill():
     [held] = mapped([a_bill(BILL_A, 500.8)], {BILL_A: None})
     assert isinstance(held, Mapped)
-    assert held.depends_on == f"jde_procurify:bill:procurify:{BILL_A}"
+    assert held.depends_on == f"jde_procurify:bill:procurify:{BILL_A}" == BILLS_FLOW.dependency_key(BILL_A)
     assert validate(PAYMENTS_FLOW, [held]).rejected == []  # a valid record, held by the kit, not refused
     [odd] = mapped([a_bill(BILL_A, 500.8)], {BILL_A: "not a jde key"})
     assert isinstance(odd, Rejected) and "names no JDE voucher or batch" in odd.reason
