@@ -132,15 +132,17 @@ def map_supplier(
     details = document.details
     email = _text(getattr(details, "email", ""))
     natural_key: dict[str, Any] = {"external_id": key}
-    if not email and not paired:
-        if not fallback_email:
-            return Rejected(
-                key,
-                f"{who}: no e-mail address in F01151 (Electronic Address, who's who line 0, type E); "
-                "Procurify requires one on every vendor. Add it in JDE (P01111), or set "
-                "ML_JDE_PROCURIFY_VENDOR_FALLBACK_EMAIL, then replay",
-            )
+    if not email and fallback_email:
+        # Sent whether or not the vendor exists (the body, and so its hash, stays the same once paired);
+        # ``vendor_changes`` never lets it replace addresses the vendor has.
         email, natural_key[FALLBACK_KEY] = fallback_email, True
+    if not email and not paired:
+        return Rejected(
+            key,
+            f"{who}: no e-mail address in F01151 (Electronic Address, who's who line 0, type E); "
+            "Procurify requires one on every vendor. Add it in JDE (P01111), or set "
+            "ML_JDE_PROCURIFY_VENDOR_FALLBACK_EMAIL, then replay",
+        )
     reason = inactive_reason(document)
     body: dict[str, Any] = {"name": name, "external_id": key, "active": not reason}
     if email:
