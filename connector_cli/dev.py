@@ -165,10 +165,13 @@ def dev(
     click.echo(f"DAGSTER_HOME={home}")
     click.echo(f"ledger: {url if url.startswith('sqlite') else 'ML_CONNECTOR_DB_URL'}")
     sandboxes = _start_sandboxes(scale) if sandbox else []
-    activity = _start_activity(sandboxes)
+    activity = _start_activity(sandboxes, url)
     stop_receiver = _start_receiver(Ledger(url))
     _procore_sandbox_links(sandboxes)
     _procore_sandbox_hook(sandboxes)
+    from connector_cli.dev_procurify import procurify_sandbox_links
+
+    procurify_sandbox_links(sandboxes)
     click.echo(f"Dagster UI: http://{host}:{port}")
     # dg dev runs as a child so the simulators (threads of this process) live exactly as long as it does.
     # Processes started in the background may inherit ignored SIGINT/SIGTERM: restore the defaults in the
@@ -207,20 +210,31 @@ def _apply_pool_limits() -> None:
     click.echo("pools limited: " + ", ".join(f"{pool}={limit}" for pool, limit in limits.items()))
 
 
-def _start_activity(sandboxes: list):
+def _start_activity(sandboxes: list, ledger_url: str | None = None):
     """Business activity in the simulators every ``ML_SANDBOX_ACTIVITY_MINUTES`` (default 5; 0 = off),
-    so a newcomer sees new records flow through the schedules without touching anything."""
+    so a newcomer sees new records flow through the schedules without touching anything; on the embedded
+    Procurify sandbox its people also act on the connector's documents (``dev_procurify``)."""
     import threading
 
+    import requests
+    import sqlalchemy as sa
+
+    from connector_cli.dev_procurify import procurify_people
     from connector_sandbox.registry import make_activity
 
     stop = threading.Event()
     minutes = float(settings.value("ML_SANDBOX_ACTIVITY_MINUTES"))
+    people = procurify_people(sandboxes, ledger_url) if ledger_url else None
     if sandboxes and minutes > 0:
 
         def loop() -> None:
             while not stop.wait(minutes * 60):
                 make_activity(sandboxes)
+                if people is not None:
+                    try:
+                        people.round()
+                    except (requests.RequestException, sa.exc.SQLAlchemyError) as exc:
+                        click.echo(f"Procurify sandbox people skipped a round: {exc}")
 
         threading.Thread(target=loop, name="sandbox-activity", daemon=True).start()
         click.echo(f"sandbox activity every {minutes:g} minutes (ML_SANDBOX_ACTIVITY_MINUTES)")

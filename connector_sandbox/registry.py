@@ -82,7 +82,15 @@ _SPECS = (
         "Procurify API",
         "",
         "ProcurifySandboxSettings",
-        {"new_requisitions": 2, "new_bills": 1},
+        # Vendors made in Procurify (-> JDE suppliers), bills approved and paid (-> JDE vouchers, payments).
+        {
+            "new_vendors": 1,
+            "new_requisitions": 2,
+            "new_bills": 1,
+            "updated_bills": 2,
+            "new_payments": 1,
+            "updated_payments": 1,
+        },
         keeps_data=False,
     ),
     SandboxSpec(

@@ -27,6 +27,7 @@ from .activity import (
     receive_purchase_order,
     set_bill_status,
 )
+from .erp_links import numbers_from_body, repoint_vendor_keys
 from .formats import render_datetime, stored
 from .payment_desk import pay_bills, set_payment_status
 from .representations import (
@@ -246,6 +247,18 @@ async def record(request: Request, state: SandboxState) -> dict[str, Any]:
     return found
 
 
+async def vendor_erp_links(request: Request, state: SandboxState) -> dict[str, Any]:
+    """Re-point the seeded vendors' ERP keys at an ERP sandbox's supplier numbers (``erp_links``).
+
+    Body: ``{"numbers": [an8, ...], "format"?: "{n}"}``; calling it again with the same numbers changes
+    nothing."""
+    with refusing(ValueError):
+        numbers, link_format = numbers_from_body(await json_object_body(request))
+        done = repoint_vendor_keys(state.store, numbers, link_format)
+    state.master_data_changed()
+    return done
+
+
 # Procurify publishes no webhooks (reference 1 and quirk 6): nothing to register, nothing delivered.
 _NO_WEBHOOKS = {"supported": False, "reason": "Procurify offers no webhooks; clients poll with date filters."}
 
@@ -276,5 +289,6 @@ def admin_routes() -> list[Route]:
         op.route("/sandbox/payments", pay, ["POST"]),
         op.route("/sandbox/payments/{uuid}/status", payment_status, ["POST"]),
         op.route("/sandbox/records/{kind}/{key}", record),
+        op.route("/sandbox/vendors/erp-links", vendor_erp_links, ["POST"]),
         op.get("/sandbox/webhooks", lambda _state: _NO_WEBHOOKS),
     ]
