@@ -24,12 +24,14 @@ from connector_assets.integrations.jde_procurify.po_links import (
     link_record,
     linked_po,
     po_num_text,
+    register_po_links_replays,
 )
 from connector_assets.integrations.jde_procurify.po_origins import (
     day_ranges,
     order_of,
     requisition_numbers,
 )
+from connector_resources.replay import _handlers, replay_items
 
 PO_PUT = "PUT /api/v3/purchase-orders/{id:int}/"
 FLOW_STEPS = (
@@ -265,3 +267,52 @@ def test_a_closed_po_is_queued_with_its_state_and_a_po_already_numbered_is_adopt
     assert world.xrefs("po_link") == {"00001:4015:OP": str(numbered), "00001:4014:OP": None}  # claimed only
     assert _puts(world) == puts + 1  # the closed PO's refused PUT; none for the numbered one
     assert world.audit_counts("po_links") == {"adopt": 1, "fail": 1}
+
+
+@pytest.fixture
+def replays(world) -> Iterator[None]:
+    """``ml-connector replay``'s handler of the flow on the world's Procurify and staging (the one
+    registered before is put back after)."""
+    key = (INTEGRATION, PO_LINKS_FLOW.name)
+    before = _handlers.get(key)
+    register_po_links_replays(lambda: {name: world.resources[name] for name in ("procurify", "staging")})
+    try:
+        yield
+    finally:
+        if before is None:
+            _handlers.pop(key, None)
+        else:
+            _handlers[key] = before
+
+
+def test_a_closed_po_reopened_in_procurify_is_linked_by_a_replay_once(world, replays):
+    (number,) = _purchased(world, _send_order(world, "00001:4016:OP"))
+    assert _api(world, "POST", f"/api/v3/purchase-orders/{number}/close/").status_code == 200
+    world.materialize(*FLOW_STEPS)
+    assert list(world.queue("po_links")) == ["00001:4016:OP"]
+
+    assert _api(world, "POST", f"/api/v3/purchase-orders/{number}/reopen/").status_code == 200
+    items = world.ledger.open_items(integration=INTEGRATION, flow=PO_LINKS_FLOW.name)
+    summary = replay_items(world.ledger, items)
+    assert len(summary.replayed) == 1 and not summary.failed, summary
+    assert _po(world, number)["PO_Num"] == "4016 OP 00001"
+    assert world.xrefs("po_link") == {"00001:4016:OP": str(number)}
+    assert world.queue("po_links") == {}
+    puts = _puts(world)
+    assert replay_items(world.ledger, world.ledger.open_items(integration=INTEGRATION)).replayed == []
+    world.materialize(*FLOW_STEPS)  # the day again: skipped, nothing sent
+    assert _puts(world) == puts
+
+
+def test_without_the_day_s_requisition_headers_the_waiting_requisitions_are_read_back_by_creation_day(world):
+    """A server that does not stamp a purchased requisition as modified leaves no header for the day:
+    the requisitions waiting for a PO are read back by the day they were created (one list read)."""
+    (number,) = _purchased(world, _send_order(world, "00001:4017:OP"))
+
+    result = world.materialize(
+        "procurify_purchase_orders", "jde_procurify_po_links_mapped", "jde_procurify_po_links_written"
+    )
+
+    assert _observed(result)["requisition_reads"] == 1
+    assert _po(world, number)["PO_Num"] == "4017 OP 00001"
+    assert world.xrefs("po_link") == {"00001:4017:OP": str(number)}
