@@ -24,6 +24,7 @@ from connector_assets.integrations.jde_procurify.account_codes import (
     CodeDepartments,
     map_chart,
     orphan_codes,
+    register_account_codes_replays,
     staged_chart,
 )
 from connector_assets.integrations.jde_procurify.account_map import (
@@ -35,6 +36,7 @@ from connector_assets.integrations.jde_procurify.account_map import (
     procurify_code,
 )
 from connector_assets.jde.accounts import GlAccounts
+from connector_resources.replay import replay_items
 
 FLOW = ("jde_procurify_account_codes_mapped", "jde_procurify_account_codes_written")
 SCOPE = AccountScope.parse("6000-8999")
@@ -337,3 +339,12 @@ def test_mapped_account_missing_from_f0901_is_refused_naming_it(
         assert "ML_JDE_PROCURIFY_ACCOUNT_MAP now maps it to 6150" in reason
         codes = {c["code"] for c in world.in_procurify("account_codes").values()}
         assert "6100" in codes and "6150" not in codes
+
+        # Restoring the row and replaying resolves it: the code is as written, nothing is sent twice.
+        _csv(tmp_path, "1.6110,6100")
+        register_account_codes_replays(lambda: {k: world.resources[k] for k in ("procurify", "staging")})
+        items = world.ledger.open_items(integration="jde_procurify", flow="account_codes")
+        [item] = [i for i in items if i.source_key == "1.6110"]
+        assert replay_items(world.ledger, [item]).replayed == [item.id]
+        assert set(world.queue("account_codes")) == {"1.6499"}  # still not in F0901
+        assert world.xrefs("account_code")["1.6110"] == reason.split("(id ")[1].split(")")[0]

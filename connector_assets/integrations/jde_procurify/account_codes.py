@@ -386,8 +386,11 @@ ACCOUNT_CODES_FLOW = ROUTE.flow(
 )
 
 
-def register_account_codes_replays() -> None:
-    register_settings_replay(ACCOUNT_CODES_FLOW, ProcurifyAccountCodes.for_replay)
+def register_account_codes_replays(resources: Callable[[], dict[str, Any]] | None = None) -> None:
+    """``ml-connector replay`` of a queued account: mapped again with today's account table (restaged) and
+    the cached F0901, written once. ``resources``: today's (``procurify``, ``staging``), from settings by
+    default."""
+    register_settings_replay(ACCOUNT_CODES_FLOW, ProcurifyAccountCodes.for_replay, resources)
 
 
 # -- codes with no JDE account ---------------------------------------------------------------------------
