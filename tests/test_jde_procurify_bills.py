@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from jde_procurify_world import INTEGRATION, JdeProcurifyWorld, jde_procurify_world
 
 from connector_assets.flows.core import Mapped, Rejected, validate
@@ -421,3 +422,30 @@ def test_journal_posting_writes_a_balanced_entry_and_voucher_bills_already_poste
     # The voucher posted before now maps as a journal: queued for a person, never sent a second time.
     assert "already posted to JDE as" in world.queue("bills").get(first, ""), world.queue("bills")
     assert (scenario.batch_rows("F0411Z1", first), scenario.batch_rows("F0911Z1", first)) == first_rows
+
+
+def test_a_bill_another_process_exported_is_skipped_not_posted(world, scenario):
+    approved = [
+        b
+        for b in world.in_procurify("bills").values()
+        if b["status"] == 2 and b.get("last_export_date") and b.get("uuid")
+    ]
+    assert approved, "the sandbox seeds approved bills exported by another process"
+    bill = approved[0]
+    day = datetime.fromisoformat(bill["last_modified_datetime"].replace("Z", "+00:00")).astimezone(UTC)
+    world.run(*BILLS, partition=day.date().isoformat())
+    with world.ledger.engine.begin() as conn:
+        reasons = (
+            conn.execute(
+                sa.text(
+                    "select reason from mlc_audit_event where integration = :i and flow = 'bills' "
+                    "and action = 'skip' and source_id = :k"
+                ),
+                {"i": INTEGRATION, "k": bill["uuid"]},
+            )
+            .scalars()
+            .all()
+        )
+    assert reasons and "exported from Procurify on" in reasons[0] and "by another process" in reasons[0]
+    assert bill["uuid"] not in world.xrefs("bill") and bill["uuid"] not in world.queue("bills")
+    assert scenario.batch_rows("F0411Z1", bill["uuid"]) == []
