@@ -380,14 +380,14 @@ def test_a_vendor_whose_external_id_belongs_to_another_paired_supplier_is_refuse
     assert world.vendor(ids[str(other)])["name"] == world.name(other)  # untouched
 
 
-def test_a_supplier_changed_in_jde_updates_only_what_differs_and_a_hold_deactivates_its_vendor(
+def test_a_supplier_changed_in_jde_updates_only_what_differs_and_a_hold_or_retirement_deactivates_it(
     world, monkeypatch
 ):
     monkeypatch.setenv(FALLBACK, "ap-fallback@acme.example")
     world.written(*SOURCES, *FLOW)
-    renamed, held, untouched = [
+    renamed, held, untouched, retired = [
         an8 for an8 in world.day_suppliers(world.day) if not world.held_payment(an8) and world.email(an8)
-    ][:3]
+    ][:4]
     ids = world.xrefs("supplier")
     # A buyer added a second address to the renamed supplier's vendor: it stays.
     with world.resources["procurify"].session() as session:
@@ -397,13 +397,15 @@ def test_a_supplier_changed_in_jde_updates_only_what_differs_and_a_hold_deactiva
     world.touch("F01151", renamed, world.quiet_day, EMAL="payables@granite-west.example")
     world.touch("F0401", held, world.quiet_day, HDPY="Y")
     world.touch("F0401", untouched, world.quiet_day, TRAP="N10")  # payment terms: nothing Procurify holds
+    world.touch("F0101", retired, world.quiet_day, AT1="X")  # only its address book row: no longer a supplier
 
     written = world.written(*SOURCES, *FLOW, day=world.quiet_day)
-    assert written["update"] == 2 and written["skip"] == 1 and written["create"] == written["fail"] == 0
+    assert written["update"] == 3 and written["skip"] == 1 and written["create"] == written["fail"] == 0
     vendor = world.vendor(ids[str(renamed)])
     assert vendor["name"] == "Granite Supply Company West" and vendor["active"] is True
     assert vendor["email"] == ["payables@granite-west.example", "po@buyer.example"]
     assert world.vendor(ids[str(held)])["active"] is False
+    assert world.vendor(ids[str(retired)])["active"] is False
     assert world.vendor(ids[str(untouched)])["dateModified"] == stamp  # the same vendor: not written
 
 

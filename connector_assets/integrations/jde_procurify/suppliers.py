@@ -2,7 +2,7 @@
 
 Which suppliers a JDE day holds: those whose F0401 row, F0101 row (search type V) or F0116 address changed
 that day (staged ``jde_suppliers`` / ``jde_address_book`` / ``jde_supplier_addresses``), those whose F0101
-row changed away from search type V while they have a Procurify vendor (it is deactivated), and those a
+row changed away from search type V after this flow wrote their vendor (it is deactivated), and those a
 held record waits for. F0115 phones and F01151 e-mails are not staged by anyone: a change to only those is
 sent with the supplier's next other change (or a replay). Each supplier is read whole from JDE by number
 (``read_suppliers``), then mapped by ``supplier_mappers.map_supplier`` (what goes where is written there).
@@ -148,10 +148,15 @@ def supplier_records(
 def _staged_numbers(staging: Any, ledger: Ledger, partition: str | None) -> set[int]:
     """Address numbers of the day's changed suppliers (see the module docstring)."""
     numbers = {int(r["AN8"]) for r in staging.read_rows(SUPPLIERS.asset, partition)}
+    others: dict[str, int] = {}  # F0101 rows of another search type: theirs only when synced before
     for row in staging.read_rows(ADDRESS_BOOK.asset, partition):
         an8 = int(row["AN8"])
-        if (row.get("AT1") or "").strip() == "V" or vendor_pairs.paired_vendor(ledger, an8) is not None:
+        if (row.get("AT1") or "").strip() == "V":
             numbers.add(an8)
+        else:
+            others[vendor_pairs.supplier_dependency(an8)] = an8
+    # One ledger query per 500 address numbers, however many customers and employees changed that day.
+    numbers |= {others[key] for key in ledger.synced_dependencies(set(others))}
     numbers |= {int(r["AN8"]) for r in staging.read_rows(SUPPLIER_ADDRESSES.asset, partition)}
     return numbers
 
