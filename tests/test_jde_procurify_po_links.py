@@ -316,3 +316,14 @@ def test_without_the_day_s_requisition_headers_the_waiting_requisitions_are_read
     assert _observed(result)["requisition_reads"] == 1
     assert _po(world, number)["PO_Num"] == "4017 OP 00001"
     assert world.xrefs("po_link") == {"00001:4017:OP": str(number)}
+
+
+def test_a_po_num_the_buyer_typed_otherwise_is_replaced_and_the_audit_says_what_it_was(world):
+    (number,) = _purchased(world, _send_order(world, "00001:4018:OP"), po_num="4018")
+
+    world.materialize(*FLOW_STEPS)
+
+    assert _po(world, number)["PO_Num"] == "4018 OP 00001"
+    reasons = [e.reason or "" for e in world.ledger.history("00001:4018:OP") if e.action == "create"]
+    wanted = f"PO {number} linked to JDE order 00001:4018:OP; PO_Num set to '4018 OP 00001' (was '4018')"
+    assert reasons == [wanted]

@@ -77,11 +77,19 @@ def linked_po(ledger: Ledger, order_source_key: str) -> str | None:
 
     None until the order's requisition has been purchased in Procurify and this flow has linked the PO
     (a PO whose link write is still under way has no target id yet, and counts as not linked). A JDE order
-    purchased as several POs names its first here; the others are linked under ``<key>/<procurify_PO>``.
+    purchased as several POs names its first here (the others are linked under ``<key>/<procurify_PO>``);
+    when only those others could be linked (the first PO refused, e.g. closed), the lowest of them.
     """
-    xref = ledger.get_xref(
-        INTEGRATION, ENTITY, PO_ROUTE.source_system, order_source_key, PO_ROUTE.target_system
-    )
+    first = _first_link(ledger, order_source_key)
+    if first is not None:
+        return first
+    others = linked_pos(ledger, order_source_key)
+    return str(others[0]) if others else None
+
+
+def _first_link(ledger: Ledger, order_key: str) -> str | None:
+    """The PO linked under the JDE order's own key (its first PO), or None."""
+    xref = ledger.get_xref(INTEGRATION, ENTITY, PO_ROUTE.source_system, order_key, PO_ROUTE.target_system)
     return xref.target_id if xref and xref.target_id else None
 
 
@@ -179,7 +187,7 @@ def link_records(
         first_of.setdefault(origin.orders[0], origin.procurify_po)
     for origin in fresh:
         order = origin.orders[0]
-        first = linked_po(ledger, order) is None and first_of[order] == origin.procurify_po
+        first = _first_link(ledger, order) is None and first_of[order] == origin.procurify_po
         key = link_key(order, origin.procurify_po, first)
         if len(origin.orders) > 1 or origin.foreign:
             counts["mixed"] += 1
@@ -235,7 +243,7 @@ def po_of_key(ledger: Ledger, key: str) -> int | None:
     if SIBLING in key:
         tail = key.rsplit(SIBLING, 1)[1]
         return int(tail) if tail.isdigit() else None
-    linked = linked_po(ledger, key)
+    linked = _first_link(ledger, key)
     return int(linked) if linked and linked.isdigit() else _queued_po(ledger, key)
 
 
@@ -269,9 +277,15 @@ class ProcurifyPoNumbers(SessionTarget):
     resource = "procurify"
     writes = ("purchase_orders",)
 
+    def __init__(self, session: Any) -> None:
+        super().__init__(session)
+        self._before: dict[int, str] = {}  # PO -> the PO_Num it had when read (named in the audit)
+
     def find(self, record: Mapped) -> str | None:
         number = record.body["procurify_PO"]
         po = self.session.get("purchase_orders", number)
+        with self.lock:
+            self._before[number] = str(po.get("PO_Num") or "").strip()
         return str(number) if _says(po, record.body["PO_Num"]) else None
 
     def create(self, record: Mapped) -> Created:
@@ -292,9 +306,12 @@ class ProcurifyPoNumbers(SessionTarget):
     def _set(self, record: Mapped) -> str:
         number, text = record.body["procurify_PO"], record.body["PO_Num"]
         order = order_of(record.source_key)
+        with self.lock:
+            before = self._before.pop(number, "")
+        was = f" (was {before!r})" if before else ""
         try:
             self.session.revise_purchase_order(number, {"PO_Num": text})
-            return f"PO {number} linked to JDE order {order}; PO_Num set to {text!r}"
+            return f"PO {number} linked to JDE order {order}; PO_Num set to {text!r}{was}"
         except ProcurifyValidationError as exc:
             if not exc.from_server:
                 raise

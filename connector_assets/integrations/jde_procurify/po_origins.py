@@ -157,29 +157,30 @@ def day_ranges(days: list[date]) -> list[tuple[date, date]]:
 
 def waiting_requisitions(ledger: Ledger) -> dict[str, date]:
     """Requisition uuid -> the day it was sent, of every JDE order the purchase order flow sent to Procurify
-    (its ``purchase_order`` xref names a requisition) that no Procurify PO is linked to yet."""
+    (its ``purchase_order`` xref names a requisition) that no Procurify PO is linked to yet (neither as the
+    order's first PO nor as another)."""
     x = schema.xref
-    linked = (
-        sa.select(x.c.source_key)
-        .where(
-            x.c.integration == INTEGRATION,
-            x.c.entity == LINK_ENTITY,
-            x.c.source_system == PO_ROUTE.source_system,
-            x.c.target_system == PO_ROUTE.target_system,
-            x.c.target_id.is_not(None),
-        )
-        .scalar_subquery()
+    linked = sa.select(x.c.source_key).where(
+        x.c.integration == INTEGRATION,
+        x.c.entity == LINK_ENTITY,
+        x.c.source_system == PO_ROUTE.source_system,
+        x.c.target_system == PO_ROUTE.target_system,
+        x.c.target_id.is_not(None),
     )
-    query = sa.select(x.c.target_id, x.c.created_at).where(
+    sent = sa.select(x.c.source_key, x.c.target_id, x.c.created_at).where(
         x.c.integration == INTEGRATION,
         x.c.entity == ORDER_ENTITY,
         x.c.source_system == ROUTE.source_system,
         x.c.target_system == ROUTE.target_system,
         x.c.target_id.is_not(None),
-        x.c.source_key.not_in(linked),
     )
     with ledger.read_transaction() as conn:
-        return {str(uuid): created.date() for uuid, created in conn.execute(query) if uuid}
+        done = {order_of(str(key)) for (key,) in conn.execute(linked)}
+        return {
+            str(uuid): created.date()
+            for key, uuid, created in conn.execute(sent)
+            if uuid and str(key) not in done
+        }
 
 
 def linked_pos(ledger: Ledger, order_key: str) -> list[int]:
