@@ -13,7 +13,9 @@ records flow both ways without touching anything (never done against a configure
   a round later the receiver receives those POs and the AP clerk enters an approved bill for them (the
   bills flow posts it to JDE); a round later the clerk pays it (the payments flow records the payment on
   the JDE voucher). The sandbox's own activity (``connector_sandbox.registry``) adds vendors, approves
-  bills and pays random ones beside this.
+  bills and pays random ones beside this. And each round JDE's batch voucher processor (R04110ZA, a
+  scheduled job on a real JDE) turns the voucher batches written so far into vouchers, which the payments
+  flow pays against.
 """
 
 from __future__ import annotations
@@ -84,8 +86,8 @@ class ProcurifyPeople:
     step per round (``round``); what they did is kept in memory for the next round (the Procurify sandbox
     re-seeds at every start, so nothing of an earlier ``make dev`` is left to act on)."""
 
-    def __init__(self, procurify_root: str, ledger_url: str) -> None:
-        self.root = procurify_root
+    def __init__(self, procurify_root: str, ledger_url: str, jde_root: str | None = None) -> None:
+        self.root, self.jde_root = procurify_root, jde_root
         self.engine = sa.create_engine(ledger_url)
         self.handled: set[str] = set()  # requisition uuids purchased (or gone)
         self.to_bill: list[int] = []  # PO numbers purchased last round
@@ -116,8 +118,13 @@ class ProcurifyPeople:
             return [str(row[0]) for row in conn.execute(query)]
 
     def round(self) -> dict[str, int]:
-        """Pay last round's bills, receive and bill last round's POs, purchase the new requisitions;
-        counts of each."""
+        """Run R04110ZA in JDE, pay last round's bills, receive and bill last round's POs, purchase the new
+        requisitions; counts of each."""
+        vouchered = 0
+        if self.jde_root:
+            answer = requests.post(f"{self.jde_root}/sandbox/process-vouchers", timeout=120)
+            answer.raise_for_status()
+            vouchered = len(answer.json()["processed"])
         # One payment per bill: the sandbox's own activity may have paid one meanwhile (then refused).
         paid = sum(
             1 for uuid in self.to_pay if self._post("payments", {"bill_uuids": [uuid], "status": "paid"})
@@ -139,7 +146,7 @@ class ProcurifyPeople:
             if done:
                 purchased += 1
                 self.to_bill += [po["procurify_PO"] for po in done["purchase_orders"]]
-        return {"purchased": purchased, "billed": billed, "paid": paid}
+        return {"vouchered": vouchered, "purchased": purchased, "billed": billed, "paid": paid}
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -148,4 +155,6 @@ class ProcurifyPeople:
 def procurify_people(sandboxes: list, ledger_url: str) -> ProcurifyPeople | None:
     """The people of the embedded Procurify sandbox (None off the sandbox)."""
     running = _embedded(sandboxes)
-    return None if running is None else ProcurifyPeople(running["procurify"].spec.root(), ledger_url)
+    if running is None:
+        return None
+    return ProcurifyPeople(running["procurify"].spec.root(), ledger_url, running["jde_ais"].spec.root())

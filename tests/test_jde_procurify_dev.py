@@ -5,6 +5,8 @@ to purchase orders, bills and payments, one step per activity round."""
 from __future__ import annotations
 
 import re
+from datetime import date
+from decimal import Decimal
 
 import requests
 from jde_procurify_world import jde_procurify_world
@@ -49,22 +51,27 @@ def test_the_sandbox_people_purchase_receive_bill_and_pay_the_connectors_requisi
         world.ledger.record_target(
             "jde_procurify", "purchase_order", "JDE", "00001:4011:OP", "procurify", uuid, "h"
         )
-        people = ProcurifyPeople(world.procurify_url, world.db)
+        people = ProcurifyPeople(world.procurify_url, world.db, world.jde_root)
         try:
             first = people.round()
-            assert first == {"purchased": 1, "billed": 0, "paid": 0}
+            assert first == {"vouchered": 0, "purchased": 1, "billed": 0, "paid": 0}
             assert world.procurify_record("orders", num)["row"]["status"] == 3  # purchased
             [po] = people.to_bill
             second = people.round()
-            assert second == {"purchased": 0, "billed": 1, "paid": 0}  # the requisition is not bought twice
+            assert second == {
+                "vouchered": 0,
+                "purchased": 0,
+                "billed": 1,
+                "paid": 0,
+            }  # the requisition is not bought twice
             [bill_uuid] = people.to_pay
             bill = world.procurify_record("bills", bill_uuid)
             assert bill["row"]["status"] == 2  # approved: what the bills flow posts
             assert world.procurify_record("purchase_orders", po)["row"]["procurify_PO"] == po
             third = people.round()
-            assert third == {"purchased": 0, "billed": 0, "paid": 1}
+            assert third == {"vouchered": 0, "purchased": 0, "billed": 0, "paid": 1}
             assert world.procurify_record("bills", bill_uuid)["row"]["status"] == 4  # Paid
-            assert people.round() == {"purchased": 0, "billed": 0, "paid": 0}
+            assert people.round() == {"vouchered": 0, "purchased": 0, "billed": 0, "paid": 0}
         finally:
             people.dispose()
 
@@ -76,3 +83,39 @@ def test_a_make_dev_activity_round_gives_the_procurify_sourced_flows_something_t
         assert not world.procurify_record("vendors", done["vendors"]["created"][0])["api"]["external_id"]
         assert done["bills"]["updated"]  # bills flow: bills moved on towards approved
         assert done["payments"]["created"] and done["payments"]["updated"]  # payments flow
+
+
+def test_each_round_runs_jdes_batch_voucher_processor_on_the_batches_written(tmp_path):
+    """A voucher batch as the bills flow writes it becomes a JDE voucher at the next round (R04110ZA is a
+    scheduled job on a real JDE), so the payments flow finds the voucher to pay."""
+    with jde_procurify_world(tmp_path) as world:
+        with world.resources["jde"].session() as jde:
+            supplier = next(iter(jde.browse("F0401", columns=["AN8"])))["AN8"]
+            gl = next(
+                a for a in jde.browse("F0901", columns=["CO", "MCU", "OBJ", "SUB", "PEC"]) if a["PEC"] == ""
+            )
+            account = ".".join(part for part in (gl["MCU"], gl["OBJ"], gl["SUB"]) if part)
+            amount = Decimal("310.25")
+            jde.orchestrate(
+                "ML_CreateVoucherBatch",
+                {
+                    "EDI_User_ID": "MLPRCFY",
+                    "EDI_Batch_Number": "PFYDEVTEST",
+                    "EDI_Transaction_Number": "PFYDEVTEST-1",
+                    "Company": gl["CO"],
+                    "Supplier": supplier,
+                    "Invoice_Number": "DEV-1",
+                    "Invoice_Date": date.today(),
+                    "GL_Date": date.today(),
+                    "Pay_Items": [{"EDI_Line_Number": 1, "Gross_Amount": amount}],
+                    "Distribution": [{"EDI_Line_Number": 1, "Account": account, "Amount": amount}],
+                },
+            )
+        people = ProcurifyPeople(world.procurify_url, world.db, world.jde_root)
+        try:
+            assert people.round()["vouchered"] == 1
+            [batch] = world.jde_rows("F0411Z1", EDTN="PFYDEVTEST-1")
+            assert batch["EDSP"] == "1" and world.jde_rows("F0411", DOC=batch["DOC"])
+            assert people.round()["vouchered"] == 0  # processed once
+        finally:
+            people.dispose()
