@@ -1,0 +1,203 @@
+"""Bills: per vendor and period, Procurify's bill register against the JDE vouchers the bills flow wrote.
+
+A period is the month of the bill's GL date as the bills flow posts it: Procurify's ``gl_post_date``,
+else its ``invoice_date`` (``bill_mappers``); on the JDE side the batch's GL date (F0411Z1 / F0911Z1
+``DGJ``), which the flow sets from the same field.
+
+Procurify's side of a vendor and period is its register: the bills of that vendor dated in the period
+whose status counts as approved (``ML_JDE_PROCURIFY_BILL_STATUSES``), each at ``total_cost_with_tax``. A
+bill another process exported before this integration posted it (``last_export_date`` set, no ``bill``
+cross-reference) is not this integration's to post (the bills flow skips it): counted, left out of both
+sides.
+
+JDE's side is read from JDE itself, never from the ledger: every batch the flow wrote for the vendor's
+supplier (voucher posting: F0411Z1 pay items under the flow's EDI user ``ML_JDE_PROCURIFY_BATCH_USER`` and
+batch prefix ``PFY``, at the F0411 voucher's gross once R04110ZA processed it; journal posting: the
+F0911Z1 AP credit line carrying the supplier as subledger). The bill each batch belongs to is read back
+from its keys (``bill_uuid_of``: EDTN + EDBT hold the bill UUID's 32 hex digits), so a batch matches its
+bill whatever the ledger says.
+
+Named, each with its amounts: a bill in the register with no JDE batch (with why: the bills flow's
+retry-queue reason, a hold, or the vendor has no JDE supplier), a batch for a bill not in the register
+(moved back in Procurify, or dated in another period), and a bill whose amounts differ. The table holds,
+per vendor and period, the counts and totals of both sides.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from connector_assets.integrations.jde_procurify.bill_mappers import BATCH_PREFIX, TRANSACTION_DIGITS
+from connector_assets.integrations.procore_jde.reconcile.report import Report, cell, money
+
+ROWS = 100
+UUID_GROUPS = (8, 4, 4, 4, 12)
+
+
+def bill_uuid_of(batch: str, transaction: str) -> str | None:
+    """The bill UUID a batch's keys hold (``bill_mappers.batch_key`` reversed: EDTN = the first 22 hex
+    digits, EDBT = ``PFY`` + the last 10), dashed and lower case; None for a batch of another kind."""
+    batch, transaction = batch.strip().upper(), transaction.strip().upper()
+    if not batch.startswith(BATCH_PREFIX) or len(transaction) != TRANSACTION_DIGITS:
+        return None
+    digits = (transaction + batch[len(BATCH_PREFIX) :]).lower()
+    if len(digits) != 32 or any(c not in "0123456789abcdef" for c in digits):
+        return None
+    parts, start = [], 0
+    for size in UUID_GROUPS:
+        parts.append(digits[start : start + size])
+        start += size
+    return "-".join(parts)
+
+
+def period_of(day: str | None) -> str | None:
+    """``2026-11`` of an ISO day (``2026-11-23``), None without one."""
+    text = str(day or "").strip()
+    return text[:7] if len(text) >= 10 and text[4] == "-" else None
+
+
+@dataclass(frozen=True)
+class RegisterBill:
+    """A Procurify bill as its register shows it."""
+
+    uuid: str
+    invoice: str
+    period: str | None
+    amount: Decimal
+    status: str  # "Approved", "Paid", ... as Procurify names it
+    approved: bool
+    exported_elsewhere: bool  # exported by another process, never posted by this integration
+
+    @property
+    def label(self) -> str:
+        return f"bill {self.uuid} (invoice {self.invoice or 'none'})"
+
+
+@dataclass(frozen=True)
+class JdeBatch:
+    """One batch the bills flow wrote, as JDE holds it."""
+
+    bill_uuid: str
+    batch: str  # EDUS/EDBT/EDTN
+    invoice: str
+    period: str | None
+    amount: Decimal
+    document: str = ""  # "00001 10234 PV" once R04110ZA made the voucher; "" while only in the batch
+
+    @property
+    def where(self) -> str:
+        return f"voucher {self.document}" if self.document else f"batch {self.batch} (not processed yet)"
+
+
+@dataclass
+class BillRows:
+    """Per vendor and period: counts and totals of both sides."""
+
+    rows: dict[tuple[str, str], list] = field(default_factory=dict)
+
+    def add(self, vendor: str, period: str, system: str, amount: Decimal) -> None:
+        row = self.rows.setdefault((vendor, period), [0, Decimal(0), 0, Decimal(0)])
+        at = 0 if system == "procurify" else 2
+        row[at] += 1
+        row[at + 1] += amount
+
+    @property
+    def out_of_balance(self) -> int:
+        return sum(1 for r in self.rows.values() if r[0] != r[2] or r[1] != r[3])
+
+    def table(self) -> str:
+        if not self.rows:
+            return "No approved Procurify bills changed this day."
+        lines = [
+            "| Vendor | Period | Procurify bills | Procurify amount | JDE vouchers | JDE amount "
+            "| Difference |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        ordered = sorted(self.rows.items())
+        for (vendor, period), (n, amount, m, jde) in ordered[:ROWS]:
+            values = (vendor, period, n, money(amount), m, money(jde), money(jde - amount))
+            lines.append("| " + " | ".join(cell(v) for v in values) + " |")
+        if len(ordered) > ROWS:
+            lines.append(f"\n... and {len(ordered) - ROWS} more rows.")
+        return "\n".join(lines)
+
+
+def compare_vendor_period(
+    report: Report,
+    rows: BillRows,
+    vendor: str,
+    an8: str | None,
+    period: str,
+    register: list[RegisterBill],
+    batches: list[JdeBatch],
+    why_missing: dict[str, str],
+    elsewhere: dict[str, str],
+) -> None:
+    """One vendor's period: ``register`` the vendor's Procurify bills dated in the period (any status),
+    ``batches`` the JDE batches of the vendor's supplier (``an8``, None: the vendor has no JDE supplier)
+    dated in the period; ``why_missing``: bill uuid -> why it is not in JDE (queue reason or hold);
+    ``elsewhere``: bill uuid -> the period (or status) Procurify gives a bill whose batch is here but
+    which is not in this period's register."""
+    scope = f"{vendor}, {period}"
+    supplier = f"JDE supplier {an8}" if an8 else "no JDE supplier"
+    in_jde = {b.bill_uuid: b for b in batches}
+    for bill in register:
+        if bill.exported_elsewhere and bill.uuid not in in_jde:
+            report.counts["bills_exported_by_another_process"] += 1
+            continue
+        if not bill.approved:
+            continue
+        report.counts["procurify_bills_approved"] += 1
+        rows.add(vendor, period, "procurify", bill.amount)
+        batch = in_jde.get(bill.uuid)
+        if batch is None:
+            why = why_missing.get(bill.uuid) or (
+                "the vendor has no JDE supplier yet"
+                if an8 is None
+                else "not posted yet, and not in the retry queue either"
+            )
+            report.differ(
+                "bill missing in JDE",
+                bill.label,
+                scope,
+                "-",
+                money(bill.amount),
+                f"{bill.label} of {vendor}, {bill.status} in Procurify for {money(bill.amount)}, has no JDE "
+                f"voucher ({why})",
+            )
+            continue
+        rows.add(vendor, period, "jde", batch.amount)
+        if batch.amount != bill.amount:
+            report.differ(
+                "bill amount",
+                bill.label,
+                scope,
+                money(batch.amount),
+                money(bill.amount),
+                f"{bill.label} of {vendor} is {money(bill.amount)} in Procurify but {money(batch.amount)} in "
+                f"JDE {batch.where} (difference {money(batch.amount - bill.amount)})",
+            )
+        else:
+            report.counts["bills_in_balance"] += 1
+    registered = {b.uuid: b for b in register if b.approved}
+    for batch in batches:
+        if batch.bill_uuid in registered:
+            continue
+        rows.add(vendor, period, "jde", batch.amount)
+        shown = next((b for b in register if b.uuid == batch.bill_uuid), None)
+        if shown is not None:
+            now = f"is {shown.status} in Procurify now"
+        elif batch.bill_uuid in elsewhere:
+            now = f"is {elsewhere[batch.bill_uuid]} in Procurify"
+        else:
+            now = "is not an approved bill of this vendor and period in Procurify"
+        report.differ(
+            "voucher without approved bill",
+            f"bill {batch.bill_uuid} (invoice {batch.invoice or 'none'})",
+            scope,
+            money(batch.amount),
+            "-",
+            f"JDE {batch.where} of {supplier} ({money(batch.amount)}, {period}) was posted for Procurify "
+            f"bill {batch.bill_uuid}, which {now}",
+        )
