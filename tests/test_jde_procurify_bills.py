@@ -256,13 +256,19 @@ class Scenario:
                 return self.world.procurify_record("bills", made[0])["api"]
         raise AssertionError("the sandbox made no bill of an unpaired vendor in 20 tries")
 
-    def pair(self, vendor_id: int | str, an8: int) -> None:
-        """The vendor paired with a JDE supplier as the ``vendors`` flow records it (tested there)."""
+    def pair(self, vendor_id: int | str) -> int:
+        """The vendor paired with a JDE supplier as the ``vendors`` flow records it (tested there): the next
+        supplier no vendor has, unless an earlier step paired this vendor already. The paired AN8."""
         ledger: Ledger = self.world.ledger
+        known = paired_supplier(ledger, vendor_id)
+        if known is not None:
+            return int(known)
+        taken = {int(t) for t in self.world.xrefs("vendor").values() if t}
+        an8 = next(n for n in self.suppliers if n not in taken)
         key = (INTEGRATION, "vendor", "procurify", str(vendor_id), "JDE")
-        if ledger.get_xref(*key) is None:
-            ledger.claim_xref(*key, owner="test-pairing")
-            ledger.record_target(*key, target_id=str(an8), content_hash="paired-by-test")
+        ledger.claim_xref(*key, owner="test-pairing")
+        ledger.record_target(*key, target_id=str(an8), content_hash="paired-by-test")
+        return an8
 
     def batch_rows(self, table: str, bill_uuid: str) -> list[dict]:
         key = batch_key("MLPRCFY", bill_uuid)
@@ -291,13 +297,13 @@ def scenario(world: JdeProcurifyWorld) -> Scenario:
 def test_an_approved_bill_is_posted_once_and_a_rerun_skips_it(world, scenario):
     bill = scenario.new_bill()
     scenario.first = bill
-    scenario.pair(bill["vendor"]["id"], scenario.suppliers[0])
+    an8 = scenario.pair(bill["vendor"]["id"])
     written = world.run(*BILLS)["jde_procurify_bills_written"]
     assert world.queue("bills").get(bill["uuid"]) is None, world.queue("bills")
     assert written["create"] >= 1, written
     pay_items, distribution = (scenario.batch_rows(t, bill["uuid"]) for t in ("F0411Z1", "F0911Z1"))
     assert len(pay_items) == 1 and len(distribution) == len(bill["items"]), (pay_items, distribution)
-    assert int(pay_items[0]["AN8"]) == scenario.suppliers[0]
+    assert int(pay_items[0]["AN8"]) == an8
     assert pay_items[0]["VINV"].strip() == bill["invoice_number"]
     total = Decimal(str(bill["total_cost_with_tax"])).quantize(Decimal("0.01"))
     assert Decimal(pay_items[0]["AG"]) / 100 == total
@@ -311,7 +317,7 @@ def test_an_approved_bill_is_posted_once_and_a_rerun_skips_it(world, scenario):
 
 def test_a_batch_a_crashed_attempt_wrote_is_adopted_on_59a4(world, scenario):
     bill = scenario.new_bill()
-    scenario.pair(bill["vendor"]["id"], scenario.suppliers[1])
+    scenario.pair(bill["vendor"]["id"])
     world.run("procurify_bills", "jde_procurify_bills_mapped")
     staged = {
         json.loads(row["payload"])["source_key"]: json.loads(row["payload"])
@@ -335,7 +341,7 @@ def test_an_unknown_account_code_is_queued_then_replayed_once_after_the_map_is_f
     world, scenario, tmp_path, monkeypatch
 ):
     bill = scenario.new_bill()
-    scenario.pair(bill["vendor"]["id"], scenario.suppliers[2])
+    scenario.pair(bill["vendor"]["id"])
     code = bill_code(world, bill)
     # A Procurify admin renames the account code to one JDE does not have.
     with world.resources["procurify"].session() as session:
@@ -389,11 +395,11 @@ def test_a_bill_of_an_unpaired_vendor_is_held_then_posted_once_the_vendor_is_pai
     assert scenario.batch_rows("F0411Z1", bill["uuid"]) == []
     scenario.replay()  # not paired yet: still held, nothing sent
     assert scenario.batch_rows("F0411Z1", bill["uuid"]) == []
-    scenario.pair(vendor_id, scenario.suppliers[3])
+    an8 = scenario.pair(vendor_id)
     scenario.replay()
     assert world.queue("bills").get(bill["uuid"]) is None, world.queue("bills")
     pay_items = scenario.batch_rows("F0411Z1", bill["uuid"])
-    assert len(pay_items) == 1 and int(pay_items[0]["AN8"]) == scenario.suppliers[3]
+    assert len(pay_items) == 1 and int(pay_items[0]["AN8"]) == an8
     world.run(*BILLS)
     assert len(scenario.batch_rows("F0411Z1", bill["uuid"])) == 1
 
@@ -405,8 +411,7 @@ def test_journal_posting_writes_a_balanced_entry_and_voucher_bills_already_poste
     first_rows = (scenario.batch_rows("F0411Z1", first), scenario.batch_rows("F0911Z1", first))
     monkeypatch.setenv("ML_JDE_PROCURIFY_BILL_POSTING", "journal")
     bill = scenario.new_bill()
-    an8 = scenario.suppliers[4]
-    scenario.pair(bill["vendor"]["id"], an8)
+    an8 = scenario.pair(bill["vendor"]["id"])
     world.run(*BILLS)
     assert world.queue("bills").get(bill["uuid"]) is None, world.queue("bills")
     lines = scenario.batch_rows("F0911Z1", bill["uuid"])
@@ -449,3 +454,17 @@ def test_a_bill_another_process_exported_is_skipped_not_posted(world, scenario):
     assert reasons and "exported from Procurify on" in reasons[0] and "by another process" in reasons[0]
     assert bill["uuid"] not in world.xrefs("bill") and bill["uuid"] not in world.queue("bills")
     assert scenario.batch_rows("F0411Z1", bill["uuid"]) == []
+
+
+def test_a_journal_ap_account_jde_does_not_have_fails_the_partition_and_sends_nothing(
+    world, scenario, monkeypatch
+):
+    monkeypatch.setenv("ML_JDE_PROCURIFY_BILL_POSTING", "journal")
+    monkeypatch.setenv("ML_JDE_PROCURIFY_AP_ACCOUNT", "1.4999")
+    bill = scenario.new_bill()
+    scenario.pair(bill["vendor"]["id"])
+    result = world.materialize(*BILLS, ok=False)
+    failures = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    assert failures and "account 1.4999 not found in F0901" in str(failures[0].event_specific_data.error)
+    assert bill["uuid"] not in world.xrefs("bill") and bill["uuid"] not in world.queue("bills")
+    assert scenario.batch_rows("F0911Z1", bill["uuid"]) == []
