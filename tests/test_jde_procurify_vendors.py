@@ -301,7 +301,9 @@ def test_a_failed_external_id_write_back_keeps_the_pair_and_a_replay_writes_it_o
     an8 = world.xrefs("vendor")[key]
     assert an8  # JDE answered: the pair is in the ledger at once, for every other flow
     assert vendor_pairs.paired_vendor(world.ledger, an8) == key
-    assert world.queue("vendors")[key].startswith(f"vendor {key}: ")  # queued, with Procurify's answer
+    reason = world.queue("vendors")[key]
+    assert f"JDE supplier {an8} was made from Procurify vendor {key} (the pair is in the ledger)" in reason
+    assert f"writing {an8} as the vendor's external_id failed" in reason and "(HTTP 500)" in reason
     assert not _vendor_now(world, vendor["id"])["external_id"]
 
     # Polls leave the queued, unchanged vendor to the replay: no second supplier meanwhile.

@@ -61,6 +61,7 @@ from connector_assets.saas import saas_daily_partitions
 from connector_resources import settings
 from connector_resources.ledger import Ledger, QueueItem
 from connector_resources.ledger import schema as ledger_schema
+from connector_resources.procurify import ProcurifyError
 from connector_resources.redaction import get_logger
 from connector_resources.replay import (
     ReplayOutcome,
@@ -230,6 +231,10 @@ def remap_vendors(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
 # -- writing -------------------------------------------------------------------------------------------------
 
 
+class ExternalIdNotWritten(RuntimeError):
+    """JDE has the supplier and the ledger the pair, but Procurify did not take the AN8 as external_id."""
+
+
 class ProcurifyVendorSuppliers(targets.Suppliers):
     """``targets.Suppliers`` for vendors made in Procurify: found by the long address number ``PFY<id>``
     (never by name); once JDE names the address number, the pair is recorded, the number written back as
@@ -280,7 +285,14 @@ class ProcurifyVendorSuppliers(targets.Suppliers):
             target_id=an8,
             content_hash=EXTERNAL_ID_PENDING,
         )
-        self.procurify.update_vendor(int(record.source_key), {"external_id": an8})
+        try:
+            self.procurify.update_vendor(int(record.source_key), {"external_id": an8})
+        except ProcurifyError as exc:
+            raise ExternalIdNotWritten(
+                f"JDE supplier {an8} was made from Procurify vendor {record.source_key} (the pair is in the "
+                f"ledger), but writing {an8} as the vendor's external_id failed: {exc}. A replay writes it; "
+                "the supplier is not added again"
+            ) from None
         released = release_waiting(
             self.ledger,
             vendor_pairs.supplier_dependency(an8),
