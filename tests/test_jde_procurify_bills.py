@@ -32,7 +32,7 @@ from connector_assets.integrations.jde_procurify.bills import (
     register_bill_replays,
     vendor_dependency,
 )
-from connector_assets.integrations.jde_procurify.vendor_pairs import paired_supplier
+from connector_assets.integrations.jde_procurify.vendor_pairs import paired_supplier, supplier_dependency
 from connector_assets.jde.accounts import GlAccounts
 from connector_resources.ledger import Ledger
 from connector_resources.replay import release_synced, replay_items
@@ -193,9 +193,10 @@ def test_accounts_of_two_companies_and_a_zero_bill_are_refused():
 
 
 def test_an_unpaired_vendor_holds_the_bill_on_its_dependency():
-    key = vendor_dependency("69", {"external_id": "JDE-V-10069"})
+    key = vendor_dependency("69", {"external_id": None})
     assert key == f"{INTEGRATION}:vendor:procurify:69"
     assert vendor_dependency("69", {"external_id": "10069"}) == f"{INTEGRATION}:supplier:JDE:10069"
+    assert vendor_dependency("69", {"external_id": "JDE-V-10069"}) is None  # no flow pairs it: refused
     record = map_bill(inputs(a_bill(), an8=None, vendor_dependency=key), account_of, GL)
     assert isinstance(record, Mapped) and record.depends_on == key
     assert record.body["Supplier"] is None and record.fields["supplier_number"] == ""
@@ -263,12 +264,17 @@ class Scenario:
         known = paired_supplier(ledger, vendor_id)
         if known is not None:
             return int(known)
-        taken = {int(t) for t in self.world.xrefs("vendor").values() if t}
-        an8 = next(n for n in self.suppliers if n not in taken)
+        an8 = self.free_supplier()
         key = (INTEGRATION, "vendor", "procurify", str(vendor_id), "JDE")
         ledger.claim_xref(*key, owner="test-pairing")
         ledger.record_target(*key, target_id=str(an8), content_hash="paired-by-test")
         return an8
+
+    def free_supplier(self) -> int:
+        """A JDE supplier no vendor is paired with yet (either flow's cross-reference)."""
+        taken = {int(t) for t in self.world.xrefs("vendor").values() if t}
+        taken |= {int(k) for k, t in self.world.xrefs("supplier").items() if t}
+        return next(n for n in self.suppliers if n not in taken)
 
     def batch_rows(self, table: str, bill_uuid: str) -> list[dict]:
         key = batch_key("MLPRCFY", bill_uuid)
@@ -382,20 +388,31 @@ def bill_code(world: JdeProcurifyWorld, bill: dict[str, Any]) -> dict[str, Any]:
     return {k: found[k] for k in ("id", "code", "description", "account_type", "active", "parent")}
 
 
-def test_a_bill_of_an_unpaired_vendor_is_held_then_posted_once_the_vendor_is_paired(world, scenario):
+def test_a_bill_of_an_unpaired_vendor_is_refused_or_held_then_posted_once_paired(world, scenario):
     bill = scenario.new_bill(unpaired=True)
-    vendor_id = bill["vendor"]["id"]
-    meta = world.run(*BILLS)["jde_procurify_bills_mapped"]
+    vendor_id, an8 = bill["vendor"]["id"], scenario.free_supplier()
+    # Another system's key in external_id: no flow pairs the vendor, so the bill is refused, saying so.
+    with world.resources["procurify"].session() as session:
+        session.update_vendor(vendor_id, {"external_id": f"JDE-V-{an8}"})
+    world.run(*BILLS)
+    reason = world.queue("bills").get(bill["uuid"], "")
+    assert f"external_id 'JDE-V-{an8}' is not a JDE address number" in reason, world.queue("bills")
+    # Fixed in Procurify: the AN8 as external_id. The replay now holds it for the suppliers flow's pair.
+    with world.resources["procurify"].session() as session:
+        session.update_vendor(vendor_id, {"external_id": str(an8)})
+    scenario.replay()
     held = {
         i.source_key: i for i in world.ledger.open_items(integration=INTEGRATION, flow="bills", status="held")
     }
-    assert bill["uuid"] in held, (meta, world.queue("bills"))
-    vendor = world.procurify_record("vendors", vendor_id)["api"]
-    assert held[bill["uuid"]].depends_on == vendor_dependency(str(vendor_id), vendor)
+    assert bill["uuid"] in held, world.queue("bills")
+    assert held[bill["uuid"]].depends_on == supplier_dependency(an8)
     assert scenario.batch_rows("F0411Z1", bill["uuid"]) == []
     scenario.replay()  # not paired yet: still held, nothing sent
     assert scenario.batch_rows("F0411Z1", bill["uuid"]) == []
-    an8 = scenario.pair(vendor_id)
+    # The suppliers flow pairs JDE supplier an8 with the vendor (its cross-reference; tested there).
+    key = (INTEGRATION, "supplier", "JDE", str(an8), "procurify")
+    world.ledger.claim_xref(*key, owner="test-pairing")
+    world.ledger.record_target(*key, target_id=str(vendor_id), content_hash="paired-by-test")
     scenario.replay()
     assert world.queue("bills").get(bill["uuid"]) is None, world.queue("bills")
     pay_items = scenario.batch_rows("F0411Z1", bill["uuid"])

@@ -22,8 +22,10 @@ second time (the sandbox seeds such history).
 Supplier. The bill's vendor's JDE supplier is the pair ``vendor_pairs.paired_supplier`` knows. An unpaired
 vendor holds the bill (``depends_on``) until the pair exists: on ``vendor_pairs.supplier_dependency`` of
 the vendor's ``external_id`` when it holds an address number (the ``suppliers`` flow pairs such vendors),
-else on the ``vendors`` flow's key of the vendor (``jde_procurify:vendor:procurify:<id>``: that flow adds
-vendors made in Procurify to JDE). Either write releases the bill, which is then mapped again.
+on the ``vendors`` flow's key of the vendor (``jde_procurify:vendor:procurify:<id>``) when it has none
+(that flow adds vendors made in Procurify to JDE). Either write releases the bill, which is then mapped
+again. A vendor whose ``external_id`` is some other key (``JDE-V-10442``, another ERP's) is paired by
+neither flow, so its bill is refused (queued) with what to do instead of held for ever.
 
 Never twice. The batch keys come from the bill UUID alone (``bill_mappers.batch_key``): a rerun sends the
 same keys, JDE refuses a second copy (59A4) and the batch already there is adopted once checked to hold
@@ -186,14 +188,18 @@ class Skipped:
     reason: str
 
 
-def vendor_dependency(vendor_id: str, vendor: Mapping[str, Any] | None) -> str:
-    """What a bill of an unpaired vendor waits on: the ``suppliers`` flow's key of the vendor's
-    ``external_id`` when it holds an address number (that flow pairs it), else the ``vendors`` flow's key
-    of the vendor (that flow adds a vendor made in Procurify to JDE): ``FlowSpec.dependency_key`` text."""
+def vendor_dependency(vendor_id: str, vendor: Mapping[str, Any] | None) -> str | None:
+    """What a bill of an unpaired vendor waits on (``FlowSpec.dependency_key`` text): the ``suppliers``
+    flow's key of the vendor's ``external_id`` when it holds an address number (that flow pairs such a
+    vendor), the ``vendors`` flow's key of the vendor when it has none (that flow adds a vendor made in
+    Procurify to JDE). None when the external id is something else (another ERP key, ``JDE-V-10442``):
+    neither flow pairs that vendor, so a hold would never end; the bill is refused instead, saying why."""
     external = str((vendor or {}).get("external_id") or "").strip()
+    if not external:
+        return dependency_key(INTEGRATION, "vendor", "procurify", vendor_id)
     if external.isdigit() and len(external) <= 8 and int(external):
         return supplier_dependency(external)
-    return dependency_key(INTEGRATION, "vendor", "procurify", vendor_id)
+    return None
 
 
 def status_code(bill: Mapping[str, Any]) -> int | None:
@@ -274,6 +280,15 @@ class BillReader:
         vendor_id = str(vendor.get("id") or "").strip()
         an8 = paired_supplier(self.ledger, vendor_id) if vendor_id else None
         waits = vendor_dependency(vendor_id, self.vendor(vendor_id)) if vendor_id and an8 is None else ""
+        if waits is None:
+            external = (self.vendor(vendor_id) or {}).get("external_id")
+            return Rejected(
+                bill_uuid,
+                f"{describe(full)}: its vendor (Procurify vendor {vendor_id}) has no JDE supplier, and its "
+                f"external_id {external!r} is not a JDE address number, so no flow will pair it: set the "
+                "vendor's external_id to the supplier's AN8 in Procurify (the suppliers flow then pairs "
+                "them), then replay",
+            )
         inputs = BillInputs(
             bill=full,
             an8=an8,
