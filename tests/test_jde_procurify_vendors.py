@@ -6,20 +6,26 @@ the Procurify simulator in its ``vendor_date_modified=frozen`` variant (``dateMo
 creation), so every change the flow notices it noticed by content: created once then skipped, the AN8
 written back as ``external_id``, a poll with nothing new costing one list call per page, a vendor JDE
 cannot take queued with the field named and sent once corrected, a supplier a crashed attempt left in JDE
-adopted (and what waited for it released), a failed write-back replayed once.
+adopted (and what waited for it released), a failed write-back replayed once, and a kill -9 of the write
+step (a child process, killed between JDE's answer and the ledger's record of it) followed by a rerun
+leaving one supplier per vendor, each vendor carrying its AN8.
 """
 
 from __future__ import annotations
 
+import textwrap
+import time
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from asset_runs import metadata_values, run_named
 from dagster import DagsterEventType, ExecuteInProcessResult
 from jde_procurify_world import JdeProcurifyWorld, jde_procurify_world
+from kill9 import CRASH_WINDOW, kill_when_ready
 
 from connector_assets.flows.core import Mapped, Rejected, validate
 from connector_assets.integrations.jde_procurify import vendor_pairs
@@ -330,3 +336,77 @@ def test_the_frozen_variant_keeps_date_modified_on_api_writes(world):
     with world.resources["procurify"].session() as session:
         session.update_vendor(vendor["id"], {"phoneOne": "5035550198"})
     assert _vendor_now(world, vendor["id"])["dateModified"] != vendor["dateModified"]
+
+
+# -- kill -9 of the write step -------------------------------------------------------------------------------
+
+LEASE_MINUTES = "0.03"  # the killed run's claims lapse 1.8 s after it made them (default 30 min)
+SLOW_RECORD = "0.6"  # seconds between JDE's answer and the ledger recording it, in the child only
+CHILD = CRASH_WINDOW + textwrap.dedent(
+    """
+    from asset_runs import named
+    from dagster import instance_for_test, materialize
+    from jde_procurify_world import procurify_resource
+    from sandbox_logins import on_simulator
+    from connector_assets.integrations.jde_procurify.vendors import vendor_assets
+    from connector_assets.staging import StagingResource
+    from connector_resources.jde import JdeAisResource
+    from connector_resources.ledger import LedgerResource
+
+    resources = {
+        "jde": on_simulator(JdeAisResource, env["T_JDE"]),
+        "procurify": procurify_resource(env["T_PROCURIFY"]),
+        "staging": StagingResource(base_dir=env["T_STAGING"]),
+        "ledger": LedgerResource(db_url=env["T_DB"]),
+    }
+    with instance_for_test() as instance:
+        materialize(named(["jde_procurify_vendors_written"], vendor_assets), resources=resources,
+                    instance=instance, partition_key=env["T_DAY"])
+    """
+)
+
+
+def _orchestrations(world: JdeProcurifyWorld) -> int:
+    state = requests.get(f"{world.jde_root}/sandbox/state", timeout=10).json()
+    return int(state["calls"].get(f"POST /jderest/v3/orchestrator/{ADD_UPDATE_SUPPLIER}", 0))
+
+
+def test_kill_9_mid_write_then_a_rerun_leaves_one_supplier_per_vendor_each_with_its_an8(world):
+    run_named(world.resources, ("jde_procurify_vendors_mapped",), vendor_assets, world.day)
+    to_send = set(world.mapped_keys("jde_procurify_vendors_mapped"))
+    assert len(to_send) >= 4 and not _suppliers_from_procurify(world)
+    calls_before = _orchestrations(world)
+    requests.post(f"{world.jde_root}/sandbox/faults", json={"latency_ms": 150}, timeout=10).raise_for_status()
+    env = {
+        "T_JDE": world.jde_url,
+        "T_PROCURIFY": world.procurify_url,
+        "T_STAGING": str(world.tmp_path / "staging"),
+        "T_DB": world.db,
+        "T_DAY": world.day,
+        "T_SLOW_RECORD": SLOW_RECORD,
+        "ML_LEDGER_LEASE_MINUTES": LEASE_MINUTES,
+    }
+    kill_when_ready(
+        CHILD, env, lambda: len(_suppliers_from_procurify(world)) >= 2, never="JDE got no supplier"
+    )
+    time.sleep(0.5)  # a request the kill cut off ends at JDE (its latency is 0.15 s)
+    in_jde = {alky.removeprefix("PFY") for alky in _suppliers_from_procurify(world)}
+    xrefs = world.xrefs("vendor")
+    orphans = in_jde - {key for key, target in xrefs.items() if target}
+    assert 2 <= len(in_jde) < len(to_send) and len(orphans) == 1, (in_jde, xrefs)
+    assert orphans <= {key for key, target in xrefs.items() if target is None}  # claimed, never recorded
+    requests.post(f"{world.jde_root}/sandbox/faults/reset", timeout=10).raise_for_status()
+
+    rerun = metadata_values(
+        run_named(world.resources, ("jde_procurify_vendors_written",), vendor_assets, world.day)
+    )
+    written = rerun["jde_procurify_vendors_written"]
+    assert written["adopt"] == 1 and written["fail"] == written["leased"] == 0, written
+    assert written["create"] == len(to_send) - len(in_jde), written
+    made = _suppliers_from_procurify(world)
+    xrefs = world.xrefs("vendor")
+    assert made == {f"PFY{key}": [int(xrefs[key])] for key in to_send}  # one supplier each, all paired
+    assert _orchestrations(world) - calls_before == len(to_send) + 1  # + the adopted one's update
+    for key in to_send:
+        assert _vendor_now(world, int(key))["external_id"] == xrefs[key]
+    assert not world.queue("vendors")
