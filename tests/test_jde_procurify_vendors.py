@@ -332,6 +332,10 @@ def test_the_frozen_variant_keeps_date_modified_on_api_writes(world):
         session.update_vendor(vendor["id"], {"phoneOne": "5035550199"})
     after = _vendor_now(world, vendor["id"])
     assert after["phoneOne"] == "5035550199" and after["dateModified"] == vendor["dateModified"]
+    # People's edits in Procurify (the simulator's activity) leave it too.
+    answer = world.activity(updated_vendors=1)
+    [edited] = answer["vendors"]["updated"]
+    assert _vendor_now(world, edited)["dateModified"] != answer["now"]
     world.procurify_variants(vendor_date_modified="on_write")
     with world.resources["procurify"].session() as session:
         session.update_vendor(vendor["id"], {"phoneOne": "5035550198"})
