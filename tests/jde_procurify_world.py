@@ -22,7 +22,9 @@ What it provides:
   ``/sandbox/records/{kind}/{key}``: ``{"row", "api"}``), ``world.in_procurify(entity)`` (every record of
   an entity through the API, by key), ``world.activity(**counts)`` (people's work, ``POST
   /sandbox/activity``), the buyer's and AP clerk's hands (``purchase``, ``receive``, ``enter_bill``,
-  ``bill_status``), ``world.procurify_faults(...)`` / ``procurify_variants(...)`` / ``procurify_state()``.
+  ``bill_status``), ``world.link_vendors_to_jde()`` (seeded vendors' ERP keys -> real JDE supplier numbers,
+  as ``make dev`` does), ``world.procurify_faults(...)`` / ``procurify_variants(...)`` /
+  ``procurify_state()``.
 * Ledger: ``world.xrefs(entity)`` (the target system is the entity's, per the design's flow table),
   ``world.queue(flow)`` (open retry-queue items: source key -> reason), ``world.audit_counts(flow)``.
 """
@@ -285,6 +287,13 @@ class JdeProcurifyWorld:
     def bill_status(self, bill_uuid: str, status: int) -> Any:
         """The AP clerk moves a bill (2 approved, 4 paid, ...)."""
         return self._operator(f"bills/{bill_uuid}/status", {"status": status})
+
+    def link_vendors_to_jde(self) -> dict[str, int]:
+        """The seeded Procurify vendors' ERP keys re-pointed to the JDE sandbox's supplier numbers, as
+        ``make dev`` does (the simulators are seeded apart): the route's counts."""
+        from connector_cli.dev_procurify import link_procurify_vendors_to_jde
+
+        return link_procurify_vendors_to_jde(self.procurify_url, self.jde_root)
 
     def procurify_faults(self, **knobs: Any) -> None:
         requests.post(f"{self.procurify_url}/sandbox/faults", json=knobs, timeout=10).raise_for_status()
