@@ -108,6 +108,13 @@ def test_each_flow_has_a_schedule_at_its_own_cron_setting(monkeypatch):
     assert by_name["jde_procurify_account_codes_schedule"] == settings.value(DESIGN["account_codes"])
 
 
+def test_the_days_reconciliation_has_its_job_and_schedule_at_its_cron_setting():
+    repository = defs.get_repository_def()
+    schedule = repository.get_schedule_def("jde_procurify_reconcile_schedule")
+    assert schedule.cron_schedule == settings.value("ML_JDE_PROCURIFY_RECONCILE_CRON")
+    assert "jde_procurify_reconciliation" in _job_keys(schedule.job_name)
+
+
 def _tick(name: str, instance: DagsterInstance, at: datetime) -> list[RunRequest]:
     schedule = defs.get_repository_def().get_schedule_def(f"jde_procurify_{name}_schedule")
     with build_schedule_context(instance=instance, scheduled_execution_time=at) as context:

@@ -15,6 +15,8 @@
 * ``payments`` (Procurify -> JDE): paid Procurify payments -> JDE payments against the bills' vouchers.
 * ``paid_marks`` (JDE -> Procurify): bills JDE paid with no Procurify payment -> marked paid in Procurify.
 
+And the day's reconciliation of both sides (``reconcile``, ``ML_JDE_PROCURIFY_RECONCILE_CRON``).
+
 Procurify has no webhooks, so each flow has a job and a schedule polling at its
 ``ML_JDE_PROCURIFY_*_CRON`` (``jobs``); ``register_replay_handlers`` lets ``ml-connector replay`` re-read
 each flow's queued records and write them with today's settings (``replay``).
@@ -29,7 +31,7 @@ from dagster import AssetsDefinition, Definitions
 from connector_assets.integrations.jde_procurify.integration import INTEGRATION
 from connector_assets.integrations.jde_procurify.jobs import build_flow_jobs_and_schedules
 from connector_assets.integrations.jde_procurify.replay import register_replay_handlers as _register
-from connector_assets.integrations.jde_procurify.wiring import landed_flows, mapping_tables
+from connector_assets.integrations.jde_procurify.wiring import landed_flows, mapping_tables, reconciliation
 from connector_assets.jde.assets import jde_assets
 from connector_assets.saas_assets import saas_assets
 
@@ -55,6 +57,7 @@ SOURCES = [
 jde_procurify_flow_jobs, jde_procurify_schedules = build_flow_jobs_and_schedules(
     FLOW_ASSETS, CRON_SETTINGS, SOURCES
 )
+reconciliation_assets, reconciliation_jobs, reconciliation_schedules = reconciliation()
 
 
 def _own_assets() -> list:
@@ -62,7 +65,8 @@ def _own_assets() -> list:
     entity a module lists too is the top-level ``Definitions``' already)."""
     seen = set(_SHARED)
     out = []
-    for item in [*jde_procurify_mapping_tables, *(a for assets in FLOW_ASSETS.values() for a in assets)]:
+    flows = (a for assets in FLOW_ASSETS.values() for a in assets)
+    for item in [*jde_procurify_mapping_tables, *flows, *reconciliation_assets]:
         keys = set(item.keys) if isinstance(item, AssetsDefinition) else {item.key}
         if keys & seen:
             continue
@@ -73,8 +77,8 @@ def _own_assets() -> list:
 
 defs = Definitions(
     assets=_own_assets(),
-    jobs=list(jde_procurify_flow_jobs.values()),
-    schedules=jde_procurify_schedules,
+    jobs=[*jde_procurify_flow_jobs.values(), *reconciliation_jobs],
+    schedules=[*jde_procurify_schedules, *reconciliation_schedules],
 )
 
 

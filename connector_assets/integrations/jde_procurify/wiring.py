@@ -175,3 +175,15 @@ def mapping_tables(flows: Iterable[LandedFlow]) -> tuple[list[MappingTable], lis
         for asset, table in sorted(tables.items())
     ]
     return list(tables.values()), assets
+
+
+def reconciliation() -> tuple[list[Any], list[Any], list[Any]]:
+    """The reconciliation's assets, jobs and schedules (``reconcile``), empty while it has not landed."""
+    module = _module("reconcile")
+    if module is None:
+        return [], [], []
+    return (
+        list(module.reconciliation_assets),
+        list(module.reconciliation_jobs),
+        module.reconciliation_schedules(),
+    )
