@@ -838,6 +838,14 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
         "modified-since filter); 100 is the largest page the reference suggests (its cap is unconfirmed)",
     ),
     Setting(
+        "jde_procurify_vendor_first_id",
+        "ML_JDE_PROCURIFY_VENDOR_FIRST_ID",
+        "",
+        "Procurify -> JDE vendors: only vendors with this Procurify id or a higher one get a JDE supplier "
+        "(go-live: the next id, after the vendors both sides already hold carry the AN8 as external_id); "
+        "blank = every vendor without an ERP key",
+    ),
+    Setting(
         "jde_procurify_vendor_fallback_email",
         "ML_JDE_PROCURIFY_VENDOR_FALLBACK_EMAIL",
         "",

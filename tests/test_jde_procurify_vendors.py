@@ -117,6 +117,17 @@ def test_only_active_purchasable_vendors_without_erp_key_or_pair_are_sent():
     assert not_sent(_vendor(active=False), "4343", ours=True) is None
 
 
+def test_vendors_below_the_go_live_floor_are_not_sent(monkeypatch: pytest.MonkeyPatch):
+    vendor_id = int(_vendor()["id"])
+    monkeypatch.setenv("ML_JDE_PROCURIFY_VENDOR_FIRST_ID", str(vendor_id + 1))
+    assert "existed before go-live" in (not_sent(_vendor(), None) or "")
+    monkeypatch.setenv("ML_JDE_PROCURIFY_VENDOR_FIRST_ID", str(vendor_id))
+    assert not_sent(_vendor(), None) is None
+    monkeypatch.setenv("ML_JDE_PROCURIFY_VENDOR_FIRST_ID", "twelve")
+    with pytest.raises(ValueError, match="ML_JDE_PROCURIFY_VENDOR_FIRST_ID must be a Procurify vendor id"):
+        not_sent(_vendor(), None)
+
+
 def test_the_fingerprint_follows_what_is_sent_and_decided_not_date_modified():
     base = fingerprint(_vendor())
     assert fingerprint(_vendor(dateModified="2030-01-01T00:00:00Z", currency=9)) == base

@@ -32,6 +32,7 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 from connector_assets.flows.core import Mapped, Rejected
+from connector_resources import settings
 
 COMPANY_SETTING = "ML_JDE_PROCURIFY_VENDOR_COMPANY"
 PURCHASABLE_TYPES = {3: "PREFERRED", 4: "REGULAR"}  # reference 2.3 vendor type codes
@@ -124,7 +125,33 @@ def never_sent(vendor: Mapping[str, Any]) -> str | None:
         return f"type {vendor.get('type')} is not a purchasable vendor (3 PREFERRED or 4 REGULAR)"
     if external_id_of(vendor):
         return f"it carries an ERP key (external_id {external_id_of(vendor)!r})"
+    first = first_vendor_id()
+    if first is not None and _vendor_id(vendor) < first:
+        return f"its id is below ML_JDE_PROCURIFY_VENDOR_FIRST_ID ({first}): it existed before go-live"
     return None
+
+
+def first_vendor_id() -> int | None:
+    """``ML_JDE_PROCURIFY_VENDOR_FIRST_ID``: the go-live floor. Without it the first poll makes a JDE supplier
+    for every vendor Procurify already holds without an ERP key; with it, only vendors made in Procurify
+    from then on are sent (the ones both sides already hold are matched by hand, their AN8 set as
+    external_id)."""
+    text = settings.value("ML_JDE_PROCURIFY_VENDOR_FIRST_ID").strip()
+    if not text:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise settings.SettingError(
+            f"ML_JDE_PROCURIFY_VENDOR_FIRST_ID must be a Procurify vendor id (a whole number), got {text!r}"
+        ) from None
+
+
+def _vendor_id(vendor: Mapping[str, Any]) -> int:
+    try:
+        return int(vendor.get("id"))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return 0
 
 
 def not_sent(vendor: Mapping[str, Any], paired_an8: str | None, *, ours: bool = False) -> str | None:
