@@ -9,21 +9,30 @@ its linked PO, and what the API cannot do is queued with the reason.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
+from jde_procurify_world import ORDER_SOURCES, SUPPLIER_SOURCES, JdeProcurifyWorld, jde_procurify_world
 
+from connector_assets.flows.core import Mapped
+from connector_assets.integrations.jde_procurify import po_links
 from connector_assets.integrations.jde_procurify.departments import (
     DEPARTMENTS,
     Placement,
     ProcurifyDepartments,
     placement,
 )
+from connector_assets.integrations.jde_procurify.integration import INTEGRATION
 from connector_assets.integrations.jde_procurify.order_mappers import (
     OrderPolicy,
     all_done,
     line_amounts,
     line_name,
+    live_lines,
     not_approved,
     order_description,
     order_source_key,
@@ -31,6 +40,12 @@ from connector_assets.integrations.jde_procurify.order_mappers import (
     requisition_lines,
     revision,
 )
+from connector_assets.integrations.jde_procurify.purchase_orders import (
+    order_policy,
+    register_purchase_orders_replays,
+    remap_purchase_orders,
+)
+from connector_resources.replay import replay_items
 
 POLICY = OrderPolicy(frozenset({"OP"}), approved_status=220, closed_status=980, stock_account="{bu}.1410")
 HEADER = {
@@ -200,3 +215,206 @@ def test_a_malformed_department_row_is_refused_naming_the_line(tmp_path, monkeyp
     monkeypatch.setenv("ML_JDE_PROCURIFY_DEPARTMENT_MAP", str(bad))
     with pytest.raises(ValueError, match="line 2: jde_business_unit M30 .* Location name\\|Department name"):
         DEPARTMENTS.read()
+
+
+# -- through Dagster, against the JDE and Procurify simulators -------------------------------------------
+
+CODES = ("jde_procurify_account_codes_mapped", "jde_procurify_account_codes_written")
+ORDERS = (*ORDER_SOURCES, "jde_procurify_purchase_orders_mapped", "jde_procurify_purchase_orders_written")
+SUPPLIERS = (
+    *SUPPLIER_SOURCES,
+    "jde_supplier_addresses",
+    "jde_procurify_suppliers_mapped",
+    "jde_procurify_suppliers_written",
+)
+LINKS = (
+    "procurify_purchase_orders",
+    "procurify_requisitions",
+    "jde_procurify_po_links_mapped",
+    "jde_procurify_po_links_written",
+)
+EXPENSE_SCOPE = "6000-8999"  # the sandbox default: stock lines' inventory account (BU.1410) has no code
+WITH_INVENTORY = "1410, 6000-8999"  # the fix: inventory accounts get codes of their own too
+
+
+def julian_day(value: int) -> str:
+    """JDE's CYYDDD as an ISO date (the partition a row with that UPMJ is in)."""
+    year = 1900 + value // 1000
+    return (date(year, 1, 1) + timedelta(days=value % 1000 - 1)).isoformat()
+
+
+@dataclass
+class Story:
+    world: JdeProcurifyWorld
+    patch: pytest.MonkeyPatch
+    orders: dict[str, dict]  # source key -> F4301 row of the day's new orders the flow sends
+    stocked: set[str]  # of those, orders with a stock line: refused while inventory has no code
+
+
+def _requisitions(world: JdeProcurifyWorld, key: str) -> list[dict]:
+    header = next(iter(world.jde_rows("F4301", DOCO=int(key.split(":")[1]))))
+    with world.resources["procurify"].session() as session:
+        return session.find_requisitions(
+            description=order_description(header), created_since=date(2000, 1, 1)
+        )
+
+
+def _remapped(world: JdeProcurifyWorld, key: str) -> Mapped:
+    given = {k: v for k, v in world.resources.items() if k != "ledger"}
+    resources = SimpleNamespace(**given, ledger=SimpleNamespace(get=lambda: world.ledger))
+    found = [
+        r for r in remap_purchase_orders(SimpleNamespace(resources=resources), [key]) if r.source_key == key
+    ]
+    assert len(found) == 1 and isinstance(found[0], Mapped), found
+    return found[0]
+
+
+def _replay(world: JdeProcurifyWorld, keys: set[str]) -> None:
+    """``ml-connector replay`` of the story's queued orders (other orders the day's activity changed are
+    left alone: some are refused for reasons of their own, e.g. a vendor name two vendors share)."""
+    register_purchase_orders_replays(lambda: {k: world.resources[k] for k in ("jde", "procurify", "staging")})
+    items = [
+        i
+        for i in world.ledger.open_items(integration=INTEGRATION, flow="purchase_orders")
+        if i.source_key in keys
+    ]
+    summary = replay_items(world.ledger, items)
+    assert summary.replayed and not summary.failed, summary.line()
+
+
+@pytest.fixture(scope="module")
+def story(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Story]:
+    patch = pytest.MonkeyPatch()
+    patch.setenv("ML_JDE_PROCURIFY_ACCOUNT_SCOPE", EXPENSE_SCOPE)
+    # Half the sandbox's suppliers have no e-mail in F01151; Procurify requires one on every vendor.
+    patch.setenv("ML_JDE_PROCURIFY_VENDOR_FALLBACK_EMAIL", "ap@ml-sandbox.example")
+    try:
+        with jde_procurify_world(tmp_path_factory.mktemp("purchase_orders")) as world:
+            world.master()
+            world.run_whole(*CODES)
+            made = world.jde_activity(new_purchase_orders=8)["new_purchase_orders"]
+            policy = order_policy()
+            orders, stocked = {}, set()
+            for made_order in made:
+                header = world.jde_rows("F4301", DOCO=made_order["DOCO"])[0]
+                lines = world.jde_rows("F4311", DOCO=made_order["DOCO"])
+                sendable = (
+                    header["DCTO"] in policy.order_types and not_approved(header, lines, policy) is None
+                )
+                if sendable and not all_done(lines, policy):
+                    key = order_source_key(header)
+                    orders[key] = header
+                    if any(li["LNTY"].strip() == "S" for li in live_lines(lines, policy)):
+                        stocked.add(key)
+            assert stocked and set(orders) - stocked, "the day's new orders need both kinds; ask for more"
+            yield Story(world, patch, orders, stocked)
+    finally:
+        patch.undo()
+
+
+def test_new_orders_wait_for_their_supplier_and_an_account_without_a_code_is_refused_naming_it(story: Story):
+    world = story.world
+    mapped = world.run(*ORDERS)["jde_procurify_purchase_orders_mapped"]
+    assert mapped["held"] + mapped["rejected"] >= len(story.orders) and mapped["valid"] == 0
+    queue = world.queue("purchase_orders")
+    for key, header in story.orders.items():
+        if key in story.stocked:
+            unit = header["MCU"].strip()
+            assert f"account {unit}.1410 has no Procurify account code" in queue[key], queue[key]
+            assert "jde_procurify_account_map or $ML_JDE_PROCURIFY_ACCOUNT_SCOPE" in queue[key]
+        else:
+            assert (
+                queue[key]
+                == f"purchase_order {key} waits for jde_procurify:supplier:JDE:{header['AN8']} to sync"
+            )
+        assert not _requisitions(world, key)
+
+
+def test_the_supplier_syncing_releases_them_and_each_is_created_once_a_crashed_create_adopted(story: Story):
+    world = story.world
+    story.patch.setenv("ML_JDE_PROCURIFY_ACCOUNT_SCOPE", WITH_INVENTORY)  # the operator's fix
+    world.run_whole(*CODES)
+    for day in sorted(
+        {julian_day(world.jde_rows("F0401", AN8=h["AN8"])[0]["UPMJ"]) for h in story.orders.values()}
+    ):
+        world.run(*SUPPLIERS, partition=day)
+    items = world.ledger.open_items(integration=INTEGRATION, flow="purchase_orders")
+    held = [i for i in items if i.source_key in set(story.orders) - story.stocked]
+    assert held and all(i.reason.startswith("released: supplier") for i in held), [i.reason for i in held]
+    # A crashed earlier attempt: its requisition reached Procurify, its id never reached the ledger.
+    crashed = sorted(story.orders)[0]
+    with world.resources["procurify"].session() as session:
+        session.create_requisition(_remapped(world, crashed).body)
+    _replay(world, set(story.orders))
+    for key in story.orders:
+        assert len(_requisitions(world, key)) == 1, key
+    assert world.audit_counts("purchase_orders")["create"] == len(story.orders) - 1
+    assert world.audit_counts("purchase_orders")["adopt"] == 1
+    assert world.xrefs("purchase_order")[crashed] == _requisitions(world, crashed)[0]["uuid"]
+    assert not set(world.queue("purchase_orders")) & set(story.orders)
+
+
+def test_a_rerun_skips_every_order_already_sent(story: Story):
+    world = story.world
+    written = world.run(*ORDERS)["jde_procurify_purchase_orders_written"]
+    assert written["create"] == written["adopt"] == written["update"] == 0
+    assert written["skip"] >= len(story.orders)
+    assert all(len(_requisitions(world, key)) == 1 for key in story.orders)
+
+
+def _change(world: JdeProcurifyWorld, key: str, lines: list[dict]) -> None:
+    """A buyer changes the order in E1 (``ML_UpdatePurchaseOrder``)."""
+    company, number, kind = key.split(":")[:3]
+    inputs = {"Order_Company": company, "Order_Number": int(number), "Order_Type": kind, "Lines": lines}
+    with world.resources["jde"].session() as session:
+        session.orchestrate("ML_UpdatePurchaseOrder", inputs)
+
+
+def test_a_changed_order_revises_its_linked_po_and_queues_what_the_api_cannot_do(story: Story):
+    world = story.world
+    # An order of G/L lines in whole cents (sent as ordered) is purchased; another one is not.
+    key = sorted(set(story.orders) - story.stocked)[0]
+    other = sorted(set(story.orders) - {key})[0]
+    uuid = world.xrefs("purchase_order")[key]
+    world.purchase(uuid)  # Procurify's approver and buyer
+    world.run(*LINKS)
+    po_number = po_links.linked_po(world.ledger, key)
+    assert po_number, world.queue("po_links")
+    po = world.procurify_record("purchase_orders", po_number)["api"]
+    first = min(po["order_items"], key=lambda i: int(i["PO_line_num"]))
+    number = first["sku"].rsplit(" ", 1)[-1]
+    quantity = int(Decimal(first["quantity"])) + 5
+    _change(world, key, [{"Line_Number": number, "Quantity": quantity, "Description": "Revised by buyer"}])
+    _change(world, other, [{"Line_Number": "1", "Description": "Changed before purchase"}])
+    written = world.run(*ORDERS)["jde_procurify_purchase_orders_written"]
+    assert written["update"] == 1 and written["fail"] == 1
+    revised = {i["id"]: i for i in world.procurify_record("purchase_orders", po_number)["api"]["order_items"]}
+    assert Decimal(revised[first["id"]]["quantity"]) == quantity
+    assert revised[first["id"]]["name"].startswith("Revised by buyer")
+    now = {li["sku"]: li for li in _remapped(world, key).body["line_items"]}
+    for item in revised.values():  # every line of the PO is what JDE says now
+        assert Decimal(item["quantity"]) == Decimal(now[item["sku"]]["quantity"])
+        assert Decimal(item["price"]) == Decimal(now[item["sku"]]["unit_price"])
+    assert len(_requisitions(world, key)) == 1  # revised, never a second requisition
+    assert (
+        "is not purchased yet; the API cannot change a requisition" in world.queue("purchase_orders")[other]
+    )
+    # A line added in JDE: the PUT cannot add one; queued with what to do, the rest still revised.
+    _change(
+        world,
+        key,
+        [
+            {
+                "Line_Number": None,
+                "Line_Type": "J",
+                "Quantity": 2,
+                "Unit_Cost": "10.00",
+                "Account": f"{story.orders[key]['MCU'].strip()}.6110",
+                "Description": "Extra",
+            }
+        ],
+    )
+    world.run(*ORDERS)
+    reason = world.queue("purchase_orders")[key]
+    assert "was added in JDE after the order was purchased in Procurify" in reason
+    assert f"add a line to PO {po_number}" in reason

@@ -366,6 +366,31 @@ def revision(
     return Revision(changes, problems)
 
 
+def requisition_differences(items: Sequence[Mapping[str, Any]], body: Mapping[str, Any]) -> list[str]:
+    """How a requisition's lines (order items) differ from ``body`` (quantity, unit price, name, lines
+    present), in a finance user's words; empty when Procurify already holds what the order says. Lines
+    are matched by their JDE line (``sku``), else by position when the server dropped the skus."""
+    found = _po_lines_by_sku({"order_items": list(items)}, body)
+    differences: list[str] = []
+    for item in body.get("line_items", []):
+        line = item["sku"].rsplit(" ", 1)[-1]
+        current = found.get(item["sku"])
+        if current is None:
+            differences.append(f"line {line} is not on the requisition")
+            continue
+        for label, ours, theirs in (
+            ("quantity", item["quantity"], current.get("quantity")),
+            ("unit price", item["unit_price"], current.get("price")),
+        ):
+            if not _same(ours, theirs):
+                differences.append(f"line {line} {label} is {theirs} in Procurify, {ours} in JDE")
+        if text(current.get("name")) != text(item["item_name"]):
+            differences.append(f"line {line} is named {text(current.get('name'))!r} in Procurify")
+    extra = sorted(set(found) - {li["sku"] for li in body.get("line_items", [])})
+    differences.extend(f"line {sku.rsplit(' ', 1)[-1]} is no longer on the JDE order" for sku in extra)
+    return differences
+
+
 def _account_code_of(item: Mapping[str, Any]) -> str | None:
     account = item.get("account")
     if isinstance(account, Mapping):

@@ -63,6 +63,7 @@ from connector_assets.integrations.jde_procurify.order_mappers import (
     order_source_key,
     order_total,
     requisition_body,
+    requisition_differences,
     requisition_lines,
     revision,
     text,
@@ -328,15 +329,42 @@ class ProcurifyRequisitions(SessionTarget):
         return str(self.session.create_requisition(record.body)["uuid"])
 
     def update(self, target_id: str, record: Mapped) -> None:
-        """A changed order: revise its linked PO where the API can; raise (queued) for the rest."""
+        """Bring Procurify to the order: the linked PO revised where the API can (the rest raised, so the
+        record is queued with the reason); before a PO, the requisition compared with the order."""
         po_number = record.natural_key.get("linked_po")
-        if not po_number:
+        if po_number:
+            self._revise(str(po_number), record)
+            return
+        differences = self._requisition_differences(target_id, record)
+        if differences:
             raise ValueError(
-                f"the JDE order changed after it was sent as Procurify requisition {target_id}, which is "
-                "not purchased yet, and the API cannot change a requisition; once Procurify purchases it "
+                f"Procurify requisition {target_id} differs from the JDE order ({'; '.join(differences)}) "
+                "and is not purchased yet; the API cannot change a requisition: once Procurify purchases it "
                 "(and the PO is linked), replay applies the change to the PO. To apply it now, edit the "
                 "requisition in Procurify"
             )
+        # Nothing Procurify holds differs (adopted as sent, or only the vendor's name moved): nothing to do.
+
+    def _requisition_differences(self, uuid: str, record: Mapped) -> list[str]:
+        """What differs between the requisition (its order items) and the order now; a requisition no
+        longer found by its description is a difference of its own."""
+        description = record.natural_key["description"]
+        since = record.natural_key.get("created_since") or date.today().isoformat()
+        found = self.session.find_requisitions(
+            description=description, created_since=date.fromisoformat(since)
+        )
+        ours = [r for r in found if str(r.get("uuid")) == uuid]
+        if not ours:
+            return [f"no requisition described {description!r} has uuid {uuid} any more"]
+        num = str(ours[0].get("num"))
+        items = [
+            i
+            for i in self.session.iter_all("order_items", filters={"orderNum": num})
+            if str(_order_number(i.get("orderNum"))) == num
+        ]
+        return requisition_differences(items, record.body)
+
+    def _revise(self, po_number: str, record: Mapped) -> None:
         po = self.session.get("purchase_orders", po_number)
         plan = revision(po, record.body, record.natural_key.get("vendor_id"), record.source_key)
         if plan.order_items:
@@ -344,6 +372,11 @@ class ProcurifyRequisitions(SessionTarget):
         if plan.problems:
             revised = f"revised PO {po_number} where the API allows; " if plan.order_items else ""
             raise ValueError(revised + "; ".join(plan.problems))
+
+
+def _order_number(value: Any) -> Any:
+    """An order item's ``orderNum``: the requisition number, or a summary object carrying it."""
+    return value.get("num") if isinstance(value, Mapping) else value
 
 
 PURCHASE_ORDERS_FLOW = ROUTE.flow(
