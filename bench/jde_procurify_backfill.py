@@ -1,0 +1,757 @@
+"""Benchmark: backfill N days through every JD Edwards <-> Procurify flow, against the rate the Procurify
+sandbox sustains.
+
+Run by hand (not by pytest):
+
+    .venv/bin/python bench/jde_procurify_backfill.py --scale 1 --days 30 \
+        --procurify-latency-ms 100 --jde-latency-ms 100
+
+Both simulators run in their own processes, from fresh data (a copy of the day's seeded JDE database, a newly
+seeded Procurify). Procurify publishes no rate limit and its simulator has none by default, so the ceiling the
+flows are compared with is measured, not read from a document:
+
+0. **Setup** (not measured): the seeded Procurify vendors' ERP keys are pointed at JDE's suppliers (the
+   simulators are seeded apart; ``connector_cli.dev_procurify.link_procurify_vendors_to_jde``, as
+   ``make dev`` does), then both latencies are set.
+1. **Calibration**: the mix of list and detail GETs the flows make (bills, bill detail, vendors, order
+   items, payments, PO detail), from 1 thread and from as many threads as the client keeps in flight
+   (``ProcurifyResource.max_in_flight``), for ``--calibrate-seconds`` each, at the same latency: the request
+   rate the sandbox sustains.
+2. **Lookups**: the unpartitioned assets the flows map with (mapping tables, F0901).
+3. **Whole flows**: the flows read whole rather than by day (account codes: F0901 -> Procurify).
+4. **Backfill**: one single-run backfill of the N days before today through every partitioned flow and its
+   sources (found in ``connector_assets.integrations.jde_procurify.defs``, not listed).
+5. **Catch-up**: the replay of the records the backfill released (held on a supplier or bill written later
+   in the same run), through the integration's own replay handlers (``replay_due_records``' work).
+6. **No-change poll**: each flow's assets for today, twice; the second run finds nothing new, and its
+   Procurify and JDE calls are what a quiet poll costs.
+7. **CPU**: map + validate + ledger per record, apart from any API wait (``bench/flow_cpu.py``), latency off.
+
+Reported: records written per flow and per second, Procurify and JDE calls per record, 429s received (goal
+0), peak RSS, CPU per record, the retry queue by reason, the sandbox's sustained rate and the share of it the
+flows reach in the steps that call Procurify (with how much of those steps' time Procurify answered in, so a
+step held back by JDE or our own work is told apart from one held back by the API or the client's pace).
+A markdown table for the README comes last.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import requests
+from dagster import AssetKey
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from jde_bill_backfill import (  # noqa: E402
+    Found,
+    _cpu,
+    _cpu_seconds,
+    _deps,
+    _guarded,
+    _kind,
+    discover_in,
+    sandbox_tables,
+)
+from jde_coupa_backfill import _fresh_jde_database, _port, _serve, _wait, jde_sandbox_resource  # noqa: E402
+from procore_jde_backfill import _failure_text, _latency, _step_windows  # noqa: E402
+
+PACKAGE = "connector_assets.integrations.jde_procurify"
+# The Procurify simulator's own sandbox application (its settings' default), never a real secret.
+PROCURIFY_LOGIN = {"client_id": "ml-connector-sandbox", "client_secret": "sandbox-procurify-secret"}
+WRITTEN = ("create", "update", "adopt")
+COUNTS = (*WRITTEN, "skip", "fail", "queued_held", "queued_failed")
+# The JDE sandbox's orders are mostly stock lines (F4311 LNTY S), charged in Procurify to the setting
+# ML_JDE_PROCURIFY_STOCK_ACCOUNT, ``{bu}.1410`` by default. Neither the sandbox account table nor the default
+# scope (6000-8999) gives those accounts a Procurify code, so with the defaults 9 orders in 10 are refused
+# ("account 20.1410 has no Procurify account code") and the purchase orders step stops on its blocking check.
+# The bench puts the stock object in the scope (the account codes flow then gives every BU.1410 its code)
+# unless the variable is set; the report says which scope ran.
+BENCH_ACCOUNT_SCOPE = "1410,6000-8999"
+
+
+def main() -> None:
+    from connector_resources.procurify import ProcurifyResource
+
+    defaults = ProcurifyResource.model_fields
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=1, help="data volume of both simulators")
+    parser.add_argument("--days", type=int, default=30, help="days before today to backfill")
+    parser.add_argument("--procurify-latency-ms", type=int, default=100, help="Procurify's answer time")
+    parser.add_argument("--jde-latency-ms", type=int, default=100, help="JDE's answer time per call")
+    parser.add_argument(
+        "--procurify-rate",
+        type=float,
+        default=defaults["rate_per_second"].default,
+        help="the client's own pace (ProcurifyResource.rate_per_second; its default unless told; 0 = none)",
+    )
+    parser.add_argument("--calibrate-seconds", type=float, default=10, help="length of each calibration")
+    parser.add_argument("--no-cpu", action="store_true", help="skip the flow_cpu phase")
+    args = parser.parse_args()
+    data = Path(__file__).parent / ".data"
+    data.mkdir(exist_ok=True)
+    workdir = tempfile.TemporaryDirectory()
+    jde_port, procurify_port = _port(), _port()
+    jde_db = _fresh_jde_database(data, args.scale, Path(workdir.name))
+    jde = _serve("connector_sandbox.jde_ais", jde_port, args.scale, ["--db-path", str(jde_db)])
+    procurify = _serve("connector_sandbox.procurify", procurify_port, args.scale, [])
+    try:
+        jde_root, procurify_url = f"http://127.0.0.1:{jde_port}", f"http://127.0.0.1:{procurify_port}"
+        _wait(f"{jde_root}/jderest/defaultconfig", jde)
+        _wait(f"{procurify_url}/sandbox/state", procurify)
+        from connector_cli.dev_procurify import link_procurify_vendors_to_jde
+
+        linked = link_procurify_vendors_to_jde(procurify_url, jde_root)
+        _latency(jde_root, args.jde_latency_ms)
+        _latency(procurify_url, args.procurify_latency_ms)
+        report = _run(args, f"{jde_root}/jderest", procurify_url, linked)
+        print(json.dumps(report, indent=2, default=str))
+        print()
+        print(markdown(report))
+    finally:
+        for proc in (jde, procurify):
+            proc.terminate()
+            proc.wait(timeout=30)
+        workdir.cleanup()
+
+
+# -- the integration's flows, discovered -------------------------------------------------------------------
+
+
+class JdeProcurifyFound(Found):
+    """``Found`` for jde_procurify. Some flows are read whole, not by day (account codes: the cached F0901
+    against every Procurify code); their steps are unpartitioned, so ``Found`` counts them among the
+    lookups. Here they are told apart: ``whole`` are those flows, ``lookups`` only what the flows map with
+    (mapping tables, F0901), and ``flows`` the partitioned ones the backfill runs by day. There is no second
+    day of inbound work (``inbound`` empty: the CPU phase reads the backfill's days only)."""
+
+    @property
+    def whole_assets(self) -> list[Any]:
+        """The unpartitioned flows' steps and the unpartitioned assets downstream of them (e.g. the
+        account-code orphans report)."""
+        keys = {a.key for a in self.lookups}
+        steps = {AssetKey(f"{s.flow}_{step}") for s in self.all_flows for step in ("mapped", "written")}
+        taken = steps & keys
+        grown = True
+        while grown:
+            grown = False
+            for asset in self.lookups:
+                if asset.key not in taken and _deps(asset) & taken:
+                    taken.add(asset.key)
+                    grown = True
+        return [a for a in self.lookups if a.key in taken]
+
+    @property
+    def all_flows(self) -> list[Any]:
+        return self.__dict__.setdefault("_all_flows", list(self.flows))
+
+    @property
+    def whole(self) -> list[Any]:
+        return [s for s in self.all_flows if self.graph[AssetKey(f"{s.flow}_mapped")].partitions_def is None]
+
+    @property
+    def pure_lookups(self) -> list[Any]:
+        whole = {a.key for a in self.whole_assets}
+        return [a for a in self.lookups if a.key not in whole]
+
+    @property
+    def partitioned(self) -> list[Any]:
+        return [s for s in self.all_flows if s not in self.whole]
+
+    @property
+    def outbound(self) -> list[Any]:
+        return [s for s in self.all_flows if s.target_system.lower() == "procurify"]
+
+    @property
+    def inbound(self) -> list[Any]:
+        return []
+
+
+def discover() -> JdeProcurifyFound:
+    """Every flow of ``connector_assets.integrations.jde_procurify.defs`` and what it needs (no SaaS change
+    feeds: the bench runs no reconciliation)."""
+    from connector_assets.integrations.jde_procurify import defs
+
+    found = discover_in(defs, JdeProcurifyFound, feeds_of=None)
+    found.all_flows  # noqa: B018 - fixes the full list before ``flows`` is narrowed for the CPU phase
+    return found
+
+
+# -- measuring ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class CallLog:
+    """Every HTTP call our process makes: (system, start time), so calls can be put on the run's steps."""
+
+    calls: list[tuple[str, float]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def install(self) -> None:
+        """Wrap ``HttpClient.request`` (this process, this bench only)."""
+        from connector_resources.http.client import HttpClient
+
+        request = HttpClient.request
+        log = self
+
+        def counted_request(client: Any, *args: Any, **kwargs: Any) -> Any:
+            with log.lock:
+                log.calls.append((client.system, time.time()))
+            return request(client, *args, **kwargs)
+
+        HttpClient.request = counted_request  # type: ignore[method-assign]
+
+
+class Meter:
+    """Calls, answers by status and logins as the two simulators count them (``/sandbox/state``)."""
+
+    def __init__(self, jde_url: str, procurify_url: str) -> None:
+        self.jde_state = f"{jde_url.removesuffix('/jderest')}/sandbox/state"
+        self.procurify_state = f"{procurify_url}/sandbox/state"
+
+    def read(self) -> dict[str, Any]:
+        return {
+            "jde": requests.get(self.jde_state, timeout=60).json(),
+            "procurify": requests.get(self.procurify_state, timeout=60).json(),
+        }
+
+    @staticmethod
+    def delta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+        def diff(a: dict, b: dict) -> dict[str, int]:
+            return {k: v - a.get(k, 0) for k, v in b.items() if v - a.get(k, 0)}
+
+        jde = diff(before["jde"].get("calls") or {}, after["jde"].get("calls") or {})
+        pfy = diff(before["procurify"].get("calls") or {}, after["procurify"].get("calls") or {})
+        answers = diff(before["procurify"].get("answers") or {}, after["procurify"].get("answers") or {})
+        api = {k: v for k, v in pfy.items() if "/oauth/" not in k}
+        tokens = after["procurify"].get("tokens", {}).get("minted", 0) - before["procurify"].get(
+            "tokens", {}
+        ).get("minted", 0)
+        return {
+            "procurify_calls": sum(api.values()),
+            "jde_calls": sum(jde.values()),
+            "procurify_429s": sum(v for k, v in answers.items() if k.endswith(" 429")),
+            "procurify_errors": {k: v for k, v in answers.items() if not k.endswith((" 200", " 201"))},
+            "procurify_token_fetches": tokens,
+            "jde_logins": sum(v for k, v in jde.items() if k.endswith("tokenrequest")),
+            "procurify_calls_by_endpoint": dict(sorted(api.items(), key=lambda kv: -kv[1])[:12]),
+            "jde_calls_by_endpoint": dict(sorted(jde.items(), key=lambda kv: -kv[1])[:10]),
+        }
+
+
+def _on_steps(
+    windows: dict[str, tuple[float, float]], calls: list[tuple[str, float]], latency_s: float
+) -> dict[str, dict[str, Any]]:
+    """Procurify and JDE calls put on the step that ran when they started (the in-process executor runs one
+    step at a time), with each step's Procurify rate and ``procurify_wait_share``: the share of the step's
+    time that its Procurify calls' latency fills when sent one after another (about 1: the step waits on
+    Procurify; well below 1: it waits on JDE or on our own work)."""
+    ordered = sorted(windows.items(), key=lambda kv: kv[1][0])
+    counted: dict[str, Counter] = defaultdict(Counter)
+    for system, moment in calls:
+        for key, (begin, end) in ordered:
+            if begin <= moment <= end:
+                counted[key][system] += 1
+                break
+    steps: dict[str, dict[str, Any]] = {}
+    for key, (begin, end) in windows.items():
+        seconds = end - begin
+        pfy = counted[key].get("procurify", 0)
+        steps[key] = {
+            "seconds": round(seconds, 1),
+            "procurify_calls": pfy,
+            "jde_calls": sum(n for s, n in counted[key].items() if s != "procurify"),
+            "procurify_req_per_s": round(pfy / seconds, 2) if seconds else None,
+            "procurify_wait_share": round(pfy * latency_s / seconds, 2) if seconds else None,
+        }
+    return steps
+
+
+# -- 1. calibration ----------------------------------------------------------------------------------------
+
+
+def calibrate(procurify_url: str, seconds: float, threads: int) -> dict[str, Any]:
+    """The request rate the Procurify sandbox sustains for the flows' mix of GETs (list pages of 50 as the
+    client asks, detail reads), from 1 thread and from ``threads`` threads, each for ``seconds``; the
+    simulator counts these calls too, and every measured phase below is a difference taken after them."""
+    api = requests.Session()
+    token = api.post(
+        f"{procurify_url}/oauth/token",
+        json={
+            **PROCURIFY_LOGIN,
+            "audience": "https://api.procurify.com/",
+            "grant_type": "client_credentials",
+        },
+        timeout=30,
+    )
+    token.raise_for_status()
+    headers = {"Authorization": f"Bearer {token.json()['access_token']}", "X-Procurify-Client": "api"}
+
+    def get(session: requests.Session, path: str, **params: Any) -> dict[str, Any]:
+        answer = session.get(f"{procurify_url}{path}", params=params, headers=headers, timeout=60)
+        answer.raise_for_status()
+        return answer.json()
+
+    bills = [b["uuid"] for b in get(api, "/api/v3/ap/bills/", page_size=50)["data"]]
+    pos = [
+        p["procurify_PO"] for p in get(api, "/api/v2/purchase_orders/purchased/all/", page_size=50)["data"]
+    ]
+    since = (date.today() - timedelta(days=30)).isoformat()
+    mix: list[tuple[str, dict[str, Any]]] = [
+        ("/api/v3/ap/bills/", {"page_size": 50, "last_modified_datetime_0": f"{since}T00:00:00Z"}),
+        *[(f"/api/v2/ap/bills/{uuid}/", {}) for uuid in bills[:3]],
+        ("/api/v3/vendors/", {"page_size": 100}),
+        ("/api/v2/global/order_items/", {"page_size": 50, "last_modified_0": since}),
+        ("/api/public/v1/payments/", {"page_size": 50, "updated_at_after": f"{since}T00:00:00Z"}),
+        *[(f"/api/v2/purchase_orders/{number}/", {}) for number in pos[:2]],
+        ("/api/v2/global/orders/", {"page_size": 50, "modified_date_0": since}),
+    ]
+
+    def run(n: int) -> dict[str, Any]:
+        done, failed, stop = Counter(), Counter(), time.monotonic() + seconds
+
+        def worker(offset: int) -> None:
+            session, i = requests.Session(), offset
+            while time.monotonic() < stop:
+                path, params = mix[i % len(mix)]
+                i += 1
+                answer = session.get(f"{procurify_url}{path}", params=params, headers=headers, timeout=60)
+                (done if answer.status_code < 300 else failed)[answer.status_code] += 1
+
+        started = time.monotonic()
+        pool = [threading.Thread(target=worker, args=(k * 3,)) for k in range(n)]
+        for t in pool:
+            t.start()
+        for t in pool:
+            t.join()
+        elapsed = time.monotonic() - started
+        total = sum(done.values())
+        return {
+            "threads": n,
+            "seconds": round(elapsed, 1),
+            "requests": total,
+            "req_per_s": round(total / elapsed, 2),
+            "failed": dict(failed),
+        }
+
+    return {
+        "mix": [path for path, _ in mix],
+        "one_thread": run(1),
+        "in_flight": run(threads),
+    }
+
+
+# -- the run -----------------------------------------------------------------------------------------------
+
+
+def _resources(jde_url: str, procurify_url: str, folder: str, rate: float) -> dict[str, Any]:
+    """The resources of a production run on the two simulators: the Procurify client with its defaults
+    (page size, in-flight cap) except the pace ``rate``; JDE as every bench logs in."""
+    from connector_assets.staging import StagingResource
+    from connector_resources.ledger import LedgerResource
+    from connector_resources.procurify import ProcurifyResource
+
+    return {
+        "jde": jde_sandbox_resource(jde_url),
+        "procurify": ProcurifyResource(base_url=procurify_url, **PROCURIFY_LOGIN, rate_per_second=rate),
+        "staging": StagingResource(base_dir=f"{folder}/staging"),
+        "ledger": LedgerResource(db_url=f"sqlite:///{folder}/ledger.sqlite"),
+    }
+
+
+def _run(args: argparse.Namespace, jde_url: str, procurify_url: str, linked: dict) -> dict[str, Any]:
+    from dagster import instance_for_test
+
+    from connector_resources.ledger import Ledger
+    from connector_resources.procurify import ProcurifyResource, forget_shared_tokens
+
+    os.environ.setdefault("ML_JDE_PROCURIFY_ACCOUNT_SCOPE", BENCH_ACCOUNT_SCOPE)
+    found = discover()
+    tables = sandbox_tables(PACKAGE)
+    end = date.today() - timedelta(days=1)
+    start = end - timedelta(days=args.days - 1)
+    in_flight = ProcurifyResource.model_fields["max_in_flight"].default
+    report: dict[str, Any] = {
+        "command": " ".join([os.path.relpath(sys.executable), *sys.argv]),
+        "scale": args.scale,
+        "days": args.days,
+        "range": f"{start} .. {end}",
+        "procurify_latency_ms": args.procurify_latency_ms,
+        "jde_latency_ms": args.jde_latency_ms,
+        "procurify_client": {
+            "rate_per_second": args.procurify_rate,
+            "max_in_flight": in_flight,
+            "page_size": ProcurifyResource.model_fields["page_size"].default,
+        },
+        "load_average_before": [round(x, 1) for x in os.getloadavg()],
+        "mapping_tables": tables,
+        "account_scope": os.environ["ML_JDE_PROCURIFY_ACCOUNT_SCOPE"],
+        "procurify_vendors_linked_to_jde_suppliers": linked,
+        "flows": {
+            "whole": [s.flow for s in found.whole],
+            "by_day": [s.flow for s in found.partitioned],
+        },
+    }
+    report["calibration"] = calibrate(procurify_url, args.calibrate_seconds, in_flight)
+    calls = CallLog()
+    calls.install()
+    meter = Meter(jde_url, procurify_url)
+    latency_s = args.procurify_latency_ms / 1000
+    forget_shared_tokens()
+    with tempfile.TemporaryDirectory() as folder, instance_for_test() as instance:
+        resources = _resources(jde_url, procurify_url, folder, args.procurify_rate)
+        ledger = Ledger(f"sqlite:///{folder}/ledger.sqlite")
+        phase = _Phase(meter, calls, instance, resources, latency_s)
+
+        def materialize(assets: list[Any], **run: Any) -> Any:
+            from dagster import materialize as run_assets
+
+            return run_assets(assets, resources=resources, instance=instance, raise_on_error=False, **run)
+
+        if found.pure_lookups:
+            looked = materialize(found.pure_lookups)
+            assert looked.success, f"staging the lookups failed: {_failures(looked)}"
+        report["lookups"] = [a.key.to_user_string() for a in found.pure_lookups]
+
+        if found.whole_assets:
+            report["whole"] = phase.measure("whole flows", lambda: materialize(found.whole_assets))
+        tags = {
+            "dagster/asset_partition_range_start": start.isoformat(),
+            "dagster/asset_partition_range_end": end.isoformat(),
+        }
+        assets = found.run_assets(found.partitioned)
+        report["backfill"] = phase.measure("backfill", lambda: materialize(assets, tags=tags))
+        report["load_average_after"] = [round(x, 1) for x in os.getloadavg()]
+        _guarded(report, "catch_up", lambda: _catch_up(meter, found, resources, ledger))
+
+        queue = ledger.open_items(limit=100_000)
+        report["queued_by_reason"] = dict(
+            Counter(f"{i.flow} {i.status}: " + _kind(i.reason) for i in queue).most_common(15)
+        )
+        _guarded(report, "no_change_poll", lambda: _no_change_poll(meter, found, materialize))
+        if not args.no_cpu:
+            _latency(jde_url.removesuffix("/jderest"), 0)
+            _latency(procurify_url, 0)
+            quick = {
+                **resources,
+                "procurify": resources["procurify"].model_copy(update={"rate_per_second": 0}),
+            }
+            keys = [(start + timedelta(days=n)).isoformat() for n in range(args.days)]
+            found.flows = found.partitioned  # the whole flows have no day to map (left out, said below)
+            _guarded(report, "cpu_us_per_record", lambda: _cpu(found, quick, ledger, folder, keys, keys[-1]))
+    report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    return report
+
+
+def _failures(result: Any) -> list[str]:
+    return [_failure_text(e) for e in result.all_events if e.event_type_value == "STEP_FAILURE"][:5]
+
+
+@dataclass
+class _Phase:
+    """One measured materialize: records per flow, calls, 429s, the Procurify rate in its steps."""
+
+    meter: Meter
+    log: CallLog
+    instance: Any
+    resources: dict[str, Any]
+    latency_s: float
+
+    def measure(self, name: str, run: Callable[[], Any]) -> dict[str, Any]:
+        before, first_call = self.meter.read(), len(self.log.calls)
+        cpu, started = _cpu_seconds(), time.monotonic()
+        result = run()
+        seconds, cpu = time.monotonic() - started, _cpu_seconds() - cpu
+        sandbox = self.meter.delta(before, self.meter.read())
+        written = {
+            e.asset_key.to_user_string().removesuffix("_written"): {
+                k: v.value for k, v in e.materialization.metadata.items() if isinstance(v.value, int)
+            }
+            for e in result.get_asset_materialization_events()
+            if e.asset_key.to_user_string().endswith("_written")
+        }
+        records = sum(m.get(k, 0) for m in written.values() for k in WRITTEN)
+        steps = _on_steps(
+            _step_windows(self.instance, result.run_id), self.log.calls[first_call:], self.latency_s
+        )
+        per_flow = {}
+        for flow, counts in written.items():
+            done = sum(counts.get(k, 0) for k in WRITTEN)
+            flow_seconds = sum(
+                s["seconds"] for k, s in steps.items() if k in (f"{flow}_mapped", f"{flow}_written")
+            )
+            per_flow[flow] = {
+                **{k: counts[k] for k in COUNTS if k in counts},
+                "mapped_and_written_seconds": round(flow_seconds, 1),
+                "records_per_second": round(done / flow_seconds, 2) if flow_seconds else None,
+            }
+        calling = {k: s for k, s in steps.items() if s["procurify_calls"]}
+        pfy_calls = sum(s["procurify_calls"] for s in calling.values())
+        pfy_seconds = sum(s["seconds"] for s in calling.values())
+        # Steps whose time Procurify's answers mostly fill (sent one after another): there the API (or the
+        # client's pace) is what a record waits for.
+        bound = {k: s for k, s in calling.items() if (s["procurify_wait_share"] or 0) >= 0.5}
+        bound_calls = sum(s["procurify_calls"] for s in bound.values())
+        bound_seconds = sum(s["seconds"] for s in bound.values())
+        return {
+            "success": result.success,
+            "failed_steps": sorted(
+                e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE" and e.step_key
+            ),
+            "failures": _failures(result),
+            "seconds": round(seconds, 1),
+            "records_written": records,
+            "records_per_second": round(records / seconds, 2) if seconds else None,
+            "per_flow": per_flow,
+            **sandbox,
+            "procurify_calls_per_record": round(sandbox["procurify_calls"] / max(records, 1), 2),
+            "jde_calls_per_record": round(sandbox["jde_calls"] / max(records, 1), 2),
+            "procurify_rate_whole_run": round(sandbox["procurify_calls"] / seconds, 2) if seconds else None,
+            "procurify_steps_rate": round(pfy_calls / pfy_seconds, 2) if pfy_seconds else None,
+            "procurify_steps_seconds": round(pfy_seconds, 1),
+            "procurify_bound_steps": sorted(bound),
+            "procurify_bound_rate": round(bound_calls / bound_seconds, 2) if bound_seconds else None,
+            "cpu_seconds": round(cpu, 1),
+            "cpu_ms_per_record_whole_process": round(cpu / max(records, 1) * 1000, 2),
+            "steps": dict(sorted(steps.items(), key=lambda kv: -kv[1]["seconds"])[:16]),
+        }
+
+
+def _catch_up(
+    meter: Meter, found: JdeProcurifyFound, resources: dict[str, Any], ledger: Any
+) -> dict[str, Any]:
+    """The replay of the records due after the backfill (held ones released when what they waited on was
+    written later in the same run; failures due again), each read from its source again and written once
+    through the flows' own replay handlers, on the bench's simulators."""
+    import inspect
+
+    from connector_assets.flows import replay_resources
+    from connector_assets.integrations.jde_procurify import FLOWS
+    from connector_resources.replay import replay_items
+
+    own = {key: value for key, value in resources.items() if key != "ledger"}
+    replay_resources.settings_resources = lambda: dict(own)
+    for flow in FLOWS:
+        for register in flow.replays:
+            if "resources" in inspect.signature(register).parameters:
+                register(resources=lambda: dict(own))
+            else:
+                register()
+    due = ledger.due(limit=100_000)
+    before, started = meter.read(), time.monotonic()
+    summary = replay_items(ledger, due)
+    seconds = time.monotonic() - started
+    calls = meter.delta(before, meter.read())
+    replayed = set(summary.replayed)
+    by_flow = Counter(item.flow for item in due if item.id in replayed)
+    return {
+        "due_after_the_backfill": len(due),
+        "replayed": len(summary.replayed),
+        "replayed_by_flow": dict(by_flow),
+        "failed_again": len(summary.failed),
+        "held_again": len(summary.held),
+        "no_handler": len(summary.no_handler),
+        "seconds": round(seconds, 1),
+        **{k: calls[k] for k in ("procurify_calls", "jde_calls", "procurify_429s")},
+    }
+
+
+def _today_key(partitions_def: Any) -> str:
+    """Today in the partitions' own time zone (JDE-sourced flows by JDE day, Procurify's by UTC day), or
+    the last partition when today is not one yet."""
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(getattr(partitions_def, "timezone", None) or "UTC")
+    today = datetime.now(zone).date().isoformat()
+    keys = partitions_def.get_partition_keys()
+    return today if today in keys else keys[-1]
+
+
+def _no_change_poll(
+    meter: Meter, found: JdeProcurifyFound, materialize: Callable[..., Any]
+) -> dict[str, Any]:
+    """Each flow's assets (its steps and the sources they read) for today, twice, one flow at a time: the
+    first run reads today's changes (the backfill ended yesterday), the second finds none. The second run's
+    calls are a quiet poll's cost."""
+    out: dict[str, Any] = {}
+    for spec in found.all_flows:
+        if spec in found.whole:
+            assets, run = found.whole_assets, {}
+        else:
+            assets = found.run_assets([spec])
+            key = _today_key(found.graph[AssetKey(f"{spec.flow}_mapped")].partitions_def)
+            run = {"partition_key": key}
+        figures = {}
+        for attempt in ("first", "second"):
+            before = meter.read()
+            started = time.monotonic()
+            result = materialize(assets, **run)
+            calls = meter.delta(before, meter.read())
+            written = sum(
+                e.materialization.metadata[k].value
+                for e in result.get_asset_materialization_events()
+                if e.asset_key.to_user_string() == f"{spec.flow}_written"
+                for k in WRITTEN
+                if k in e.materialization.metadata
+            )
+            figures[attempt] = {
+                "success": result.success,
+                "seconds": round(time.monotonic() - started, 1),
+                "written": written,
+                "procurify_calls": calls["procurify_calls"],
+                "jde_calls": calls["jde_calls"],
+                "jde_logins": calls["jde_logins"],
+            }
+            if attempt == "second":
+                figures[attempt]["procurify_by_endpoint"] = calls["procurify_calls_by_endpoint"]
+                figures[attempt]["jde_by_endpoint"] = calls["jde_calls_by_endpoint"]
+                figures[attempt]["failures"] = _failures(result)
+        out[spec.flow.removeprefix("jde_procurify_")] = {
+            "partition": run.get("partition_key", "whole"),
+            **figures,
+        }
+    return out
+
+
+# -- the README table --------------------------------------------------------------------------------------
+
+
+def markdown(report: dict[str, Any]) -> str:
+    """The figures as markdown tables for the README."""
+    cal = report["calibration"]
+    sustained = cal["in_flight"]["req_per_s"]
+    client = report["procurify_client"]
+    phases = [p for p in ("whole", "backfill") if "records_written" in report.get(p, {})]
+    lines = [
+        f"`{report['command']}`: scale {report['scale']}, {report['days']} days ({report['range']}), "
+        f"Procurify latency {report['procurify_latency_ms']} ms (no rate limit: Procurify publishes none), "
+        f"JDE latency {report['jde_latency_ms']} ms; the Procurify client at its defaults (pace "
+        f"{client['rate_per_second']} req/s, {client['max_in_flight']} in flight, pages of "
+        f"{client['page_size']}); load average {report['load_average_before'][0]} before, "
+        f"{report.get('load_average_after', ['?'])[0]} after (2 cores, shared). "
+        f"{report['procurify_vendors_linked_to_jde_suppliers'].get('repointed', 0)} seeded Procurify "
+        "vendors' "
+        "ERP keys were first pointed at JDE suppliers (the simulators are seeded apart); account scope "
+        f"`{report['account_scope']}` (the stock lines' `{{bu}}.1410` needs a Procurify code).",
+        "",
+        "Procurify sandbox sustained rate (calibration, the flows' GET mix, "
+        f"{cal['one_thread']['seconds']} s "
+        f"each): **{cal['one_thread']['req_per_s']} req/s** from 1 thread, **{sustained} req/s** from "
+        f"{cal['in_flight']['threads']} threads.",
+        "",
+        "| figure | "
+        + " | ".join({"whole": "whole flows (account codes)", "backfill": "backfill"}[p] for p in phases)
+        + " |",
+        "|---|" + "---|" * len(phases),
+    ]
+
+    def row(label: str, value: Callable[[dict], Any]) -> None:
+        lines.append(f"| {label} | " + " | ".join(str(value(report[p])) for p in phases) + " |")
+
+    row(
+        "records written",
+        lambda b: f"{b['records_written']} in {b['seconds']} s ({b['records_per_second']} / s)",
+    )
+    row(
+        "Procurify calls / record",
+        lambda b: f"{b['procurify_calls_per_record']} ({b['procurify_calls']} calls)",
+    )
+    row("JDE calls / record", lambda b: f"{b['jde_calls_per_record']} ({b['jde_calls']} calls)")
+    row("Procurify 429s", lambda b: f"**{b['procurify_429s']}**")
+    row("Procurify rate, whole run", lambda b: f"{b['procurify_rate_whole_run']} req/s")
+    row(
+        "Procurify rate in the steps calling it (share of sustained)",
+        lambda b: f"{b['procurify_steps_rate']} req/s = {_share(b['procurify_steps_rate'], sustained)}",
+    )
+    row(
+        "... in the steps Procurify's answers fill (>= half their time)",
+        lambda b: (
+            f"{b['procurify_bound_rate']} req/s = **{_share(b['procurify_bound_rate'], sustained)}** "
+            f"({', '.join(s.removeprefix('jde_procurify_') for s in b['procurify_bound_steps']) or '-'})"
+        ),
+    )
+    row(
+        "JDE logins / Procurify token fetches",
+        lambda b: f"{b['jde_logins']} / {b['procurify_token_fetches']}",
+    )
+    row("our CPU, whole process", lambda b: f"{b['cpu_ms_per_record_whole_process']} ms / record")
+    lines.append(f"| peak RSS | {report.get('peak_rss_mb')} MB |" + " |" * (len(phases) - 1))
+    lines += [
+        "",
+        "| flow | create | update | adopt | skip | fail | held | seconds (mapped + written) | records / s |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for p in phases:
+        for flow, f in report[p]["per_flow"].items():
+            lines.append(
+                f"| {flow.removeprefix('jde_procurify_')} | {f.get('create', 0)} | {f.get('update', 0)} | "
+                f"{f.get('adopt', 0)} | {f.get('skip', 0)} | {f.get('fail', 0)} | "
+                f"{f.get('queued_held', 0)} | "
+                f"{f['mapped_and_written_seconds']} | {f['records_per_second']} |"
+            )
+    catch = report.get("catch_up", {})
+    if "replayed" in catch:
+        lines += [
+            "",
+            f"Catch-up (replay of what the backfill released): {catch['due_after_the_backfill']} due, "
+            f"{catch['replayed']} written ({catch['replayed_by_flow']}), "
+            f"{catch['failed_again']} failed again, {catch['held_again']} held again, in "
+            f"{catch['seconds']} s; {catch['procurify_calls']} Procurify / "
+            f"{catch['jde_calls']} JDE calls.",
+        ]
+    poll = report.get("no_change_poll", {})
+    if poll and "error" not in poll:
+        lines += [
+            "",
+            "| no-change poll (today, second run) | Procurify calls | JDE calls (logins) | written | "
+            "first run: Procurify / JDE calls, written |",
+            "|---|---|---|---|---|",
+        ]
+        for flow, p in poll.items():
+            s, f = p["second"], p["first"]
+            lines.append(
+                f"| {flow} | {s['procurify_calls']} | {s['jde_calls']} ({s['jde_logins']}) | "
+                f"{s['written']} | "
+                f"{f['procurify_calls']} / {f['jde_calls']}, {f['written']} |"
+            )
+    cpu = report.get("cpu_us_per_record", {})
+    if any(isinstance(v, dict) and "records" in v for v in cpu.values()):
+        lines += [
+            "",
+            "| our CPU per record, apart from API wait (us) | records | map | validate | ledger | "
+            "**map + validate + ledger** | staging JSON |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for flow, c in cpu.items():
+            if isinstance(c, dict) and "records" in c:
+                lines.append(
+                    f"| {flow.removeprefix('jde_procurify_')} | {c['records']} | {c['map']} | "
+                    f"{c['validate']} | "
+                    f"{c['ledger']} | **{c['map+validate+ledger']}** | {c['stage']} |"
+                )
+    queued = report.get("queued_by_reason", {})
+    if queued:
+        lines += ["", "| left in the retry queue (flow status: reason) | records |", "|---|---|"]
+        lines += [f"| {reason.replace('|', '/')} | {n} |" for reason, n in queued.items()]
+    return "\n".join(lines)
+
+
+def _share(rate: float | None, sustained: float) -> str:
+    return f"{rate / sustained:.2f}" if rate and sustained else "-"
+
+
+if __name__ == "__main__":
+    main()
