@@ -18,7 +18,7 @@ from types import SimpleNamespace
 import pytest
 from jde_procurify_world import ORDER_SOURCES, SUPPLIER_SOURCES, JdeProcurifyWorld, jde_procurify_world
 
-from connector_assets.flows.core import Mapped
+from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.integrations.jde_procurify import po_links
 from connector_assets.integrations.jde_procurify.departments import (
     DEPARTMENTS,
@@ -259,14 +259,21 @@ def _requisitions(world: JdeProcurifyWorld, key: str) -> list[dict]:
         )
 
 
-def _remapped(world: JdeProcurifyWorld, key: str) -> Mapped:
+def _mapped_now(world: JdeProcurifyWorld, key: str) -> Mapped | Rejected:
+    """The order as the flow's mapper makes it now (what a replay writes), read from both sandboxes."""
     given = {k: v for k, v in world.resources.items() if k != "ledger"}
     resources = SimpleNamespace(**given, ledger=SimpleNamespace(get=lambda: world.ledger))
     found = [
         r for r in remap_purchase_orders(SimpleNamespace(resources=resources), [key]) if r.source_key == key
     ]
-    assert len(found) == 1 and isinstance(found[0], Mapped), found
+    assert len(found) == 1, found
     return found[0]
+
+
+def _remapped(world: JdeProcurifyWorld, key: str) -> Mapped:
+    mapped = _mapped_now(world, key)
+    assert isinstance(mapped, Mapped), mapped
+    return mapped
 
 
 def _replay(world: JdeProcurifyWorld, keys: set[str]) -> None:
@@ -418,3 +425,17 @@ def test_a_changed_order_revises_its_linked_po_and_queues_what_the_api_cannot_do
     reason = world.queue("purchase_orders")[key]
     assert "was added in JDE after the order was purchased in Procurify" in reason
     assert f"add a line to PO {po_number}" in reason
+
+
+def test_a_vendor_name_two_active_vendors_share_refuses_the_order_with_that_reason(story: Story):
+    world = story.world
+    key = sorted(story.orders)[-1]
+    an8 = str(story.orders[key]["AN8"])
+    vendor_id = world.xrefs("supplier")[an8]
+    with world.resources["procurify"].session() as session:
+        name = session.get("vendors", vendor_id)["name"]
+        twin = session.create_vendor({"name": name, "email": ["twin@ml-sandbox.example"], "active": True})
+    refused = _mapped_now(world, key)
+    assert isinstance(refused, Rejected)
+    assert f"JDE supplier {an8} is Procurify vendor {vendor_id} ({name!r})" in refused.reason
+    assert f"active vendor(s) {twin['id']} have the same name" in refused.reason
