@@ -19,7 +19,7 @@ import pytest
 from jde_procurify_world import ORDER_SOURCES, SUPPLIER_SOURCES, JdeProcurifyWorld, jde_procurify_world
 
 from connector_assets.flows.core import Mapped, Rejected
-from connector_assets.integrations.jde_procurify import po_links
+from connector_assets.integrations.jde_procurify import account_map, po_links
 from connector_assets.integrations.jde_procurify.departments import (
     DEPARTMENTS,
     Placement,
@@ -233,7 +233,7 @@ LINKS = (
     "jde_procurify_po_links_mapped",
     "jde_procurify_po_links_written",
 )
-EXPENSE_SCOPE = "6000-8999"  # the sandbox default: stock lines' inventory account (BU.1410) has no code
+EXPENSE_SCOPE = "6000-8999"  # the sandbox default: stock lines' inventory account (BU.1410) is outside it
 WITH_INVENTORY = "1410, 6000-8999"  # the fix: inventory accounts get codes of their own too
 
 
@@ -293,10 +293,17 @@ def _replay(world: JdeProcurifyWorld, keys: set[str]) -> None:
 def story(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Story]:
     patch = pytest.MonkeyPatch()
     patch.setenv("ML_JDE_PROCURIFY_ACCOUNT_SCOPE", EXPENSE_SCOPE)
+    folder = tmp_path_factory.mktemp("purchase_orders")
+    # The operator's account table before the fix: the sandbox table without inventory (BU.1410) rows.
+    sandbox = account_map.ACCOUNTS.path()
+    table = folder / "accounts_without_inventory.csv"
+    kept = [row for row in sandbox.read_text(encoding="utf-8").splitlines() if ".1410," not in row]
+    table.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    patch.setenv("ML_JDE_PROCURIFY_ACCOUNT_MAP", str(table))
     # Half the sandbox's suppliers have no e-mail in F01151; Procurify requires one on every vendor.
     patch.setenv("ML_JDE_PROCURIFY_VENDOR_FALLBACK_EMAIL", "ap@ml-sandbox.example")
     try:
-        with jde_procurify_world(tmp_path_factory.mktemp("purchase_orders")) as world:
+        with jde_procurify_world(folder) as world:
             world.master()
             world.run_whole(*CODES)
             made = world.jde_activity(new_purchase_orders=8)["new_purchase_orders"]

@@ -386,7 +386,12 @@ PURCHASE_ORDERS_FLOW = ROUTE.flow(
     map_purchase_orders,
     remap_purchase_orders,
     ProcurifyRequisitions,
-    reads={"JDE": (PO_HEADERS.table, PO_LINES.table), "procurify": ("departments", "vendors")},
+    # Mapping reads departments and vendors; a changed order reads its requisition (and its order items)
+    # or its PO before revising it.
+    reads={
+        "JDE": (PO_HEADERS.table, PO_LINES.table),
+        "procurify": ("departments", "vendors", "requisitions", "order_items", "purchase_orders"),
+    },
 )
 
 
