@@ -5,10 +5,12 @@ bound for Procurify, each with its other side paired in the ledger, and what eac
 * ``approve_bills(world, n)``: the AP clerk enters ``n`` expense bills today and approves them (Procurify
   activity, then status 2), each bill's vendor paired with a JDE supplier in the ledger as the ``vendors``
   flow records a pair (so no bill waits for its vendor). The bills' UUIDs.
-* ``approve_orders(world, n)``: people enter ``n`` purchase orders in E1 today (JDE activity); the approved
-  ones the flow sends, each order's supplier paired with a Procurify vendor in the ledger as the
-  ``suppliers`` flow records a pair (an active vendor whose name no other active vendor has: a requisition
-  names its vendor). Their source keys (``KCOO:DOCO:DCTO``) -> F4301 header.
+* ``enter_orders(world, n)`` / ``day_of_orders(world, day)``: people enter ``n`` purchase orders in E1
+  today (JDE activity); each order changed on the day has its supplier paired with a Procurify vendor in
+  the ledger as the ``suppliers`` flow records a pair (an active vendor whose name no other active vendor
+  has: a requisition names its vendor), and the day's mapped step says which orders the flow sends. Their
+  source keys (``KCOO:DOCO:DCTO``) -> F4301 header. ``another_order_day``: the same for the latest earlier
+  day the sandbox's seed changed such an order on.
 * ``batches_by_bill`` / ``requisitions_by_order``: what each target holds of them (F0411Z1 pay items by the
   bill's batch keys; Procurify requisitions by the order's description), so a test asserts one each.
 * ``voucher_posts`` / ``requisition_posts``: how many times the target was asked to create one (the
@@ -155,32 +157,45 @@ def sendable(world: JdeProcurifyWorld, headers: Iterable[dict[str, Any]]) -> dic
     return chosen
 
 
-def approve_orders(world: JdeProcurifyWorld, count: int) -> dict[str, dict[str, Any]]:
-    """See the module docstring."""
-    made = world.jde_activity(new_purchase_orders=count)["new_purchase_orders"]
-    headers = [world.jde_rows("F4301", DOCO=m["DOCO"], DCTO=m["DCTO"])[0] for m in made]
-    orders = sendable(world, headers)
-    pair_suppliers(world, (h["AN8"] for h in orders.values()))
-    return orders
+def orders_changed_on(world: JdeProcurifyWorld, day: str) -> dict[tuple, dict[str, Any]]:
+    """F4301 headers of the orders whose header or any line changed on ``day`` (UPMJ): a day's partition
+    of the purchase orders flow, before it decides which it sends. By (KCOO, DOCO, DCTO)."""
+    wanted = julian(day)
+    headers = {(h["KCOO"], h["DOCO"], h["DCTO"]): h for h in world.jde_rows("F4301")}
+    keys = {k for k, h in headers.items() if int(h["UPMJ"]) == wanted}
+    keys |= {(x["KCOO"], x["DOCO"], x["DCTO"]) for x in world.jde_rows("F4311", UPMJ=wanted)}
+    return {k: headers[k] for k in keys if k in headers}
+
+
+def enter_orders(world: JdeProcurifyWorld, count: int) -> None:
+    """People enter ``count`` purchase orders in E1 now (JDE activity, which moves some older orders on
+    too); the supplier of every order changed today is paired with a Procurify vendor."""
+    world.jde_activity(new_purchase_orders=count)
+    pair_suppliers(world, (h["AN8"] for h in orders_changed_on(world, world.day).values()))
+
+
+def day_of_orders(world: JdeProcurifyWorld, day: str | None = None) -> dict[str, dict[str, Any]]:
+    """The orders the flow sends for ``day`` (the world's unless given), their suppliers paired: the
+    mapped step run (with the day's JDE reads), none held or refused. Source key -> F4301 header."""
+    day = day or world.day
+    changed = orders_changed_on(world, day)
+    pair_suppliers(world, (h["AN8"] for h in changed.values()))
+    mapped = world.run(*ORDERS, partition=day)[ORDERS_MAPPED]
+    assert mapped["held"] == mapped["rejected"] == 0 and mapped["valid"] >= 1, (day, mapped)
+    by_key = {order_source_key(h): h for h in changed.values()}
+    return {k: by_key[k] for k in world.mapped_keys(ORDERS_MAPPED, day)}
 
 
 def another_order_day(world: JdeProcurifyWorld) -> tuple[str, dict[str, dict[str, Any]]]:
     """The latest day before today on which the JDE sandbox's seed changed an order the flow sends (its
-    header or a line), those orders' suppliers paired: (the day, its orders)."""
+    header or a line): (the day, its orders, mapped as ``day_of_orders`` does)."""
     today = julian(world.day)
-    headers = {(h["KCOO"], h["DOCO"], h["DCTO"]): h for h in world.jde_rows("F4301")}
-    by_day: dict[int, set[tuple]] = {}
-    for h in headers.values():
-        by_day.setdefault(int(h["UPMJ"]), set()).add((h["KCOO"], h["DOCO"], h["DCTO"]))
-    for line in world.jde_rows("F4311"):
-        key = (line["KCOO"], line["DOCO"], line["DCTO"])
-        if key in headers:
-            by_day.setdefault(int(line["UPMJ"]), set()).add(key)
-    for day in sorted((d for d in by_day if d < today), reverse=True):
-        orders = sendable(world, (headers[k] for k in by_day[day]))
-        if orders:
-            pair_suppliers(world, (h["AN8"] for h in orders.values()))
-            return iso_day(day), orders
+    days = {int(h["UPMJ"]) for h in world.jde_rows("F4301")} | {
+        int(x["UPMJ"]) for x in world.jde_rows("F4311")
+    }
+    for day in sorted((d for d in days if d < today), reverse=True):
+        if sendable(world, orders_changed_on(world, iso_day(day)).values()):
+            return iso_day(day), day_of_orders(world, iso_day(day))
     raise AssertionError("the JDE sandbox's seed changed no order the flow sends before today")
 
 

@@ -54,13 +54,12 @@ from jde_procurify_proofs import (
     BILLS_WRITTEN,
     CODES,
     CREATE_REQUISITION,
-    ORDERS,
-    ORDERS_MAPPED,
     ORDERS_WRITTEN,
     another_order_day,
     approve_bills,
-    approve_orders,
     batches_by_bill,
+    day_of_orders,
+    enter_orders,
     requisition_posts,
     requisitions_by_order,
     requisitions_held,
@@ -110,7 +109,9 @@ def story(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Story]:
             world.instance = instance  # one Dagster instance: each partition's runs, as the UI shows them
             world.master()
             world.run_whole(*CODES)  # the orders' accounts have their Procurify codes (no order waits)
-            yield Story(world, approve_bills(world, 12), approve_orders(world, 8))
+            bills = approve_bills(world, 12)
+            enter_orders(world, 8)
+            yield Story(world, bills, {})
     finally:
         patch.undo()
 
@@ -255,12 +256,9 @@ def _procurify_faults_reset(world: JdeProcurifyWorld) -> None:
 
 
 def test_a_day_failed_by_a_procurify_outage_is_rerun_alone_and_writes_each_requisition_once(story):
-    world, orders = story.world, story.orders
-    mapped = world.run(*ORDERS)[ORDERS_MAPPED]
-    assert mapped["valid"] == len(orders) and mapped["rejected"] == mapped["held"] == 0, mapped
-    other_day, other = another_order_day(world)
-    other_mapped = world.run(*ORDERS, partition=other_day)[ORDERS_MAPPED]
-    assert other_mapped["valid"] == len(other) and other_mapped["held"] == 0, other_mapped
+    world = story.world
+    story.orders = orders = day_of_orders(world)  # today's orders, mapped
+    other_day, other = another_order_day(world)  # another day's, mapped
     before = requisition_posts(world)
 
     # ---- today's write step meets the outage: it fails, every order of the day is queued, none sent
@@ -301,10 +299,10 @@ def test_a_day_failed_by_a_procurify_outage_is_rerun_alone_and_writes_each_requi
 
 def test_kill_9_mid_write_of_requisitions_then_a_rerun_leaves_one_requisition_per_order(story):
     world = story.world
-    orders = approve_orders(world, 8)  # more orders entered in E1 today, after the day's first run
-    assert orders and not requisitions_by_order(world, orders)
-    mapped = world.run(*ORDERS)[ORDERS_MAPPED]
-    assert mapped["valid"] == len(orders) + len(story.orders) and mapped["held"] == 0, mapped
+    enter_orders(world, 8)  # more orders entered in E1 today, after the day's first run
+    day = day_of_orders(world)
+    orders = {k: h for k, h in day.items() if k not in story.orders}
+    assert len(orders) >= 4 and not requisitions_by_order(world, orders), orders
     before, held = requisition_posts(world), requisitions_held(world)
 
     world.procurify_faults(latency_ms=150)
@@ -322,7 +320,7 @@ def test_kill_9_mid_write_of_requisitions_then_a_rerun_leaves_one_requisition_pe
     rerun = world.run(ORDERS_WRITTEN)[ORDERS_WRITTEN]
     assert rerun["adopt"] == 1 and rerun["fail"] == rerun["leased"] == 0, rerun
     assert rerun["create"] == len(orders) - made, rerun
-    assert rerun["skip"] == made - 1 + len(story.orders), rerun  # the day's first orders too
+    assert rerun["skip"] == made - 1 + len(day) - len(orders), rerun  # the day's first orders too
     assert requisitions_by_order(world, orders) == dict.fromkeys(orders, 1)
     assert requisitions_held(world) - held == len(orders)
     # Procurify was asked once per order: the orphan was found by its description, not created again.
@@ -425,9 +423,9 @@ def test_two_runs_writing_one_day_to_procurify_on_one_postgresql_ledger_post_eac
         try:
             world.master()
             world.run_whole(*CODES)
-            orders = approve_orders(world, 8)
-            mapped = world.run(*ORDERS)[ORDERS_MAPPED]
-            assert mapped["valid"] == len(orders) >= 3 and mapped["held"] == 0, mapped
+            enter_orders(world, 8)
+            orders = day_of_orders(world)
+            assert len(orders) >= 3, orders
             world.procurify_faults(latency_ms=80)  # the two runs' searches and creates overlap
             urls = {
                 "jde": world.jde_url,
