@@ -1,7 +1,8 @@
 """The reconciliation asset, its job and its schedule.
 
 ``jde_procurify_reconciliation`` (UTC day, like the Procurify-sourced flows) is downstream of every flow's
-target asset, so lineage reads source -> mapped -> written -> target -> reconciliation. Its ``in_balance``
+target asset, so lineage reads source -> mapped -> written -> target -> reconciliation, and of the staged
+sources and master data it reads (so a run staging them reads after they are staged). Its ``in_balance``
 check fails (as a warning: a difference is news for a person, never a reason to stop the flows) naming
 each difference; the metadata holds the counts, the differences table and one table per comparison
 (``per_order``, ``per_vendor_period``). The schedule closes the previous day at
@@ -15,16 +16,19 @@ from dagster import AssetCheckSpec, AssetExecutionContext, AssetKey, AssetSelect
 
 from connector_assets.flows.assets import target_asset_name
 from connector_assets.integrations.jde_procurify.account_codes import ACCOUNT_CODES_FLOW
+from connector_assets.integrations.jde_procurify.account_map import ACCOUNTS
 from connector_assets.integrations.jde_procurify.bills import BILLS_FLOW
 from connector_assets.integrations.jde_procurify.integration import INTEGRATION
 from connector_assets.integrations.jde_procurify.po_links import PO_LINKS_FLOW
 from connector_assets.integrations.jde_procurify.purchase_orders import PURCHASE_ORDERS_FLOW
+from connector_assets.integrations.jde_procurify.reconcile import reads
 from connector_assets.integrations.jde_procurify.reconcile.day import reconcile_day
 from connector_assets.integrations.jde_procurify.suppliers import SUPPLIERS_FLOW
 from connector_assets.integrations.jde_procurify.vendors import VENDORS_FLOW
 from connector_assets.integrations.procore_jde.jobs import build_day_close_schedule
 from connector_assets.integrations.procore_jde.reconcile.report import CHECK
 from connector_assets.jde.extract import jde_timezone
+from connector_assets.jde.tables import ADDRESS_BOOK, GL_ACCOUNTS, PO_HEADERS, PO_LINES, SUPPLIERS
 from connector_assets.saas import saas_daily_partitions
 from connector_resources import settings
 
@@ -42,6 +46,19 @@ FLOW_TARGETS = tuple(
         BILLS_FLOW,
     )
 )
+# What it reads staged for its day (the sources the flows' jobs stage) and the master data it compares.
+STAGED = (
+    PO_HEADERS.asset,
+    PO_LINES.asset,
+    SUPPLIERS.asset,
+    ADDRESS_BOOK.asset,
+    reads.STAGED_BILLS,
+    reads.STAGED_POS,
+    reads.STAGED_REQUISITIONS,
+    reads.STAGED_VENDORS,
+    GL_ACCOUNTS.asset,
+    ACCOUNTS.asset,
+)
 partitions = saas_daily_partitions()
 
 
@@ -50,7 +67,7 @@ partitions = saas_daily_partitions()
     group_name=INTEGRATION,
     kinds={"jde", "procurify"},
     partitions_def=partitions,
-    deps=[AssetKey(name) for name in FLOW_TARGETS],
+    deps=[AssetKey(name) for name in (*STAGED, *FLOW_TARGETS)],
     required_resource_keys={"jde", "procurify", "staging", "ledger"},
     check_specs=[
         AssetCheckSpec(
