@@ -66,7 +66,8 @@ UPDATED_AT = "_updated_at"
 # Rows needed in strictly non-increasing order before a "-dateModified" sort is trusted enough to
 # stop at the first older vendor (a server that ignores the sort would otherwise end a read early).
 _TRUST_SORT_AFTER_ROWS = 10
-_WRITE_STATUSES = (200, 201, 202)
+# 204: a write answered with no body (mark-as-paid's answer is undocumented); the caller reads it as None.
+_WRITE_STATUSES = (200, 201, 202, 204)
 
 
 @dataclass(frozen=True)

@@ -241,7 +241,12 @@ async def logout(request: Request, state: SandboxState) -> Response:
 
 
 def _value_context(state: SandboxState, session: Session) -> ValueContext:
-    return ValueContext(_user_pattern(session), state.now().date(), state.settings.lenient_query_dates)
+    return ValueContext(
+        _user_pattern(session),
+        state.now().date(),
+        state.settings.lenient_query_dates,
+        state.settings.unconfirmed_operators,
+    )
 
 
 def _next_page(request: Request, state: SandboxState, result_set: ResultSet) -> Response:

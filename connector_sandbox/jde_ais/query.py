@@ -30,6 +30,8 @@ _COMPARISONS = {
 }
 _STRING_OPERATORS = {"STR_START_WITH", "STR_END_WITH", "STR_CONTAIN"}
 OPERATORS = frozenset({*_COMPARISONS, *_STRING_OPERATORS, "BETWEEN", "LIST"})
+# The Java API's between / in-list / contains / ends-with: JSON spellings unconfirmed (reference 2.5).
+UNCONFIRMED_OPERATORS = frozenset({"BETWEEN", "LIST", "STR_CONTAIN", "STR_END_WITH"})
 _DAY_SPECIALS = {"TODAY_PLUS_DAY": 1, "TODAY_MINUS_DAY": -1}
 _MONTH_SPECIALS = {
     "TODAY_PLUS_MONTH": 1,
@@ -47,6 +49,9 @@ class ValueContext:
     date_pattern: DatePattern
     today: dt.date
     lenient_dates: bool
+    # False plays a server that knows only the operators public clients were seen sending (setting
+    # ``unconfirmed_operators``): BETWEEN, LIST, STR_CONTAIN and STR_END_WITH are then refused.
+    unconfirmed_operators: bool = True
 
 
 def resolve_column(table: Table, control_id: Any, where: str) -> Column:
@@ -133,8 +138,9 @@ def condition_sql(table: Table, condition: Any, context: ValueContext, where: st
         raise bad_request(f"{where}: a condition must be an object")
     column = resolve_column(table, condition.get("controlId"), f"{where}.controlId")
     operator = condition.get("operator")
-    if operator not in OPERATORS:
-        raise bad_request(f"{where}.operator: {operator!r} is not one of {sorted(OPERATORS)}")
+    known = OPERATORS if context.unconfirmed_operators else OPERATORS - UNCONFIRMED_OPERATORS
+    if operator not in known:
+        raise bad_request(f"{where}.operator: {operator!r} is not one of {sorted(known)}")
     values = condition.get("value")
     if not isinstance(values, list) or not values:
         raise bad_request(f"{where}.value: a non-empty list of values is required")

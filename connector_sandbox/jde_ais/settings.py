@@ -108,6 +108,10 @@ class JdeSandboxSettings(SimulatorSettings):
     # Strict (default) accepts only the user's date format and the TODAY specials in query conditions;
     # lenient also takes yyyyMMdd, yyyy-MM-dd and raw CYYDDD, as many integrators assume.
     lenient_query_dates: bool = False
+    # The JSON spellings of the between / in-list / contains / ends-with operators are unconfirmed
+    # (BETWEEN, LIST, STR_CONTAIN, STR_END_WITH are the likely ones, accepted by default); False answers
+    # them 400 like an unknown operator, to prove a client gets by with the confirmed ones.
+    unconfirmed_operators: bool = True
     # HTTP status for orchestration business errors: documented 500, unconfirmed for business rules.
     orchestration_error_status: int = Field(default=500, ge=200, le=599)
     contracts_dir: Path = DEFAULT_CONTRACTS_DIR

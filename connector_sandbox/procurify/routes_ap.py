@@ -91,7 +91,7 @@ async def list_bills(ctx: RequestContext) -> Response:
     )
     items = _item_ids(ctx, [row["id"] for row in page.rows])
     today = ctx.state.now().date()
-    data = [bill(row, ctx.lookups, items[row["id"]], today) for row in page.rows]
+    data = [_grouped(ctx, bill(row, ctx.lookups, items[row["id"]], today)) for row in page.rows]
     can_edit = "ap" in ctx.principal.application.permissions
     return listing(
         ctx.request,
@@ -128,7 +128,16 @@ async def get_bill(ctx: RequestContext) -> Response:
         if row["payment_uuid"]
         else None
     )
-    return single(bill_detail(row, ctx.lookups, items, purchase_orders, payment, ctx.state.now().date()))
+    return single(
+        _grouped(ctx, bill_detail(row, ctx.lookups, items, purchase_orders, payment, ctx.state.now().date()))
+    )
+
+
+def _grouped(ctx: RequestContext, body: Json) -> Json:
+    """The bill's ``group`` as the ``bill_group`` variant renders it (an id, or ``{"id": ...}``)."""
+    if ctx.variants.bill_group == "object" and body.get("group") is not None:
+        body["group"] = {"id": body["group"]}
+    return body
 
 
 async def mark_bills_paid(ctx: RequestContext) -> Response:
@@ -178,6 +187,8 @@ async def mark_bills_paid(ctx: RequestContext) -> Response:
                 },
             )
             paid.append(row["uuid"])
+    if ctx.variants.mark_as_paid_answer == "no_content":
+        return Response(status_code=204)
     skipped = [{"uuid": uuid, "reason": why} for uuid, why in problems.items()]
     return single({"paid": paid, "skipped": skipped})
 

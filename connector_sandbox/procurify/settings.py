@@ -126,6 +126,12 @@ class BehaviourVariants(BaseModel):
     # mark-as-paid with an ineligible bill: refuse the whole call (likely, one serializer validates the
     # list) or pay the eligible ones and report the rest.
     mark_as_paid: Literal["all_or_nothing", "partial"] = "all_or_nothing"
+    # The answer of mark-as-paid is not documented: {"data": {"paid", "skipped"}} (sandbox assumption) or
+    # 204 with no body, which says nothing about which bills were paid.
+    mark_as_paid_answer: Literal["lists", "no_content"] = "lists"
+    # A bill's `group` (what payments' `bill_groups` name): its id (DRF's foreign key, likely) or a nested
+    # {"id": ...} object (the reference gives the field, not its shape).
+    bill_group: Literal["id", "object"] = "id"
     # --- payments (reference 2.7) ---
     # Nested currency of public payments: {"id","name"} like the example (likely), a code, or an id.
     payment_currency: Literal["object", "code", "id"] = "object"
