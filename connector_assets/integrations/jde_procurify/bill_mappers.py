@@ -135,6 +135,15 @@ def describe(bill: Mapping[str, Any]) -> str:
     return f"bill {bill.get('uuid')} (invoice {number}, {vendor.get('name') or 'unknown vendor'})"
 
 
+def bill_vendor_id(bill: Mapping[str, Any]) -> str:
+    """The id of the bill's vendor: ``vendor`` is ``{id, name}`` on the slim bill (reference 2.6); a full
+    bill giving the bare id (its shape there is not listed) is read too. "" when it names none."""
+    vendor = bill.get("vendor")
+    value = vendor.get("id") if isinstance(vendor, Mapping) else vendor
+    text = "" if value is None or isinstance(value, bool) else str(value).strip()
+    return text if text.isdigit() else ""
+
+
 def _code_of(account: Any) -> str | None:
     if not isinstance(account, Mapping):
         return None
@@ -263,8 +272,7 @@ def map_bill(inputs: BillInputs, account_of: AccountOf, gl: GlAccounts) -> Mappe
     if invoice_date is None:
         problems.append(f"the invoice date {bill.get('invoice_date')!r} is not a date")
     gl_date = _day(bill.get("gl_post_date")) or invoice_date
-    vendor = bill.get("vendor") if isinstance(bill.get("vendor"), Mapping) else {}
-    vendor_id = str(vendor.get("id") or "").strip()
+    vendor_id = bill_vendor_id(bill)
     if not vendor_id:
         problems.append("it names no vendor")
     if inputs.posting == "journal":

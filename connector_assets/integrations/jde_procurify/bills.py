@@ -63,6 +63,7 @@ from connector_assets.integrations.jde_procurify.account_map import (
 from connector_assets.integrations.jde_procurify.bill_mappers import (
     BillInputs,
     BillPostingRecord,
+    bill_vendor_id,
     describe,
     map_bill,
 )
@@ -276,8 +277,9 @@ class BillReader:
             return Rejected(
                 bill_uuid, f"{describe(bill)} cannot be read from Procurify ({exc}); nothing sent"
             )
-        vendor = full.get("vendor") if isinstance(full.get("vendor"), Mapping) else {}
-        vendor_id = str(vendor.get("id") or "").strip()
+        if not bill_vendor_id(full) and bill_vendor_id(bill):
+            full = {**full, "vendor": bill["vendor"]}  # the list's {id, name} when the full bill lacks it
+        vendor_id = bill_vendor_id(full)
         an8 = paired_supplier(self.ledger, vendor_id) if vendor_id else None
         waits = vendor_dependency(vendor_id, self.vendor(vendor_id)) if vendor_id and an8 is None else ""
         if waits is None:

@@ -45,9 +45,9 @@ from connector_assets.integrations.jde_procurify.integration import BACK_ROUTE, 
 from connector_assets.integrations.jde_procurify.payment_mappers import BillInJde
 from connector_assets.jde import contracts, targets
 from connector_assets.jde.assets import jde_partitions
+from connector_assets.jde.lookup import browse_in
 from connector_assets.jde.tables import AP_LEDGER
 from connector_resources import settings
-from connector_resources.jde import Condition
 from connector_resources.ledger import Ledger, QueueItem
 from connector_resources.procurify.errors import ProcurifyOutcomeUnknownError, ProcurifyValidationError
 from connector_resources.replay import ReplayOutcome, register_replay_handler, shared_context, shared_value
@@ -68,7 +68,7 @@ BILL_STATUS_NAMES = {
     7: "Payment Approved",
     8: "Payment Limbo",
 }
-LIST_CHUNK = 100  # voucher numbers per F0411 / F0411Z1 LIST condition
+LIST_CHUNK = 100  # voucher numbers per F0411 / F0411Z1 read (MATCH_ANY of EQUAL conditions)
 
 
 VoucherKey = tuple[str, int, str]  # KCO, DOC, DCT
@@ -120,6 +120,16 @@ def _chunks(values: list[int]) -> Iterator[list[int]]:
         yield values[start : start + LIST_CHUNK]
 
 
+def _by_voucher_number(
+    jde_session: Any, table: str, numbers: list[int], columns: list[str]
+) -> Iterator[dict]:
+    """Rows of ``table`` whose DOC is one of ``numbers``, as ``MATCH_ANY`` of ``EQUAL`` conditions
+    (``jde.lookup.browse_in``): the in-list operator's JSON spelling (likely ``LIST``) is unconfirmed
+    (jde-ais reference 2.5), and a server that does not know it would refuse every read. The rows of other
+    companies or EDI users with the same number are dropped by the caller."""
+    return browse_in(jde_session, table, "DOC", numbers, columns)
+
+
 def bills_of_vouchers(ledger: Ledger, jde_session: Any, vouchers: list[VoucherKey]) -> dict[VoucherKey, str]:
     """Voucher -> the Procurify bill uuid the bills flow posted as it: by the voucher's document key,
     else by the batch key of the F0411Z1 rows the voucher was made from."""
@@ -134,61 +144,45 @@ def bills_of_vouchers(ledger: Ledger, jde_session: Any, vouchers: list[VoucherKe
         else:
             rest.append(key)
     user = settings.value(BATCH_USER_ENV).strip()
-    by_company: dict[str, list[int]] = {}
-    for company, number, _dct in rest:
-        by_company.setdefault(company, []).append(number)
-    for company, numbers in by_company.items():
-        for chunk in _chunks(sorted(set(numbers))):
-            rows = jde_session.browse(
-                targets.BATCH_TABLE,
-                columns=["EDUS", "EDBT", "EDTN", "KCO", "DOC", "DCT"],
-                conditions=[
-                    Condition(f"{targets.BATCH_TABLE}.EDUS", "EQUAL", user),
-                    Condition(f"{targets.BATCH_TABLE}.KCO", "EQUAL", company),
-                    Condition(f"{targets.BATCH_TABLE}.DOC", "LIST", chunk),
-                ],
+    pending = {(company, number) for company, number, _dct in rest}
+    for chunk in _chunks(sorted({number for _company, number in pending})):
+        rows = _by_voucher_number(
+            jde_session, targets.BATCH_TABLE, chunk, ["EDUS", "EDBT", "EDTN", "KCO", "DOC", "DCT"]
+        )
+        for row in rows:
+            company, number = str(row.get("KCO") or "").strip(), targets.jde_number(row.get("DOC"))
+            if str(row.get("EDUS") or "").strip() != user or (company, number) not in pending:
+                continue
+            batch = targets.BatchKey(
+                str(row.get("EDUS") or "").strip(),
+                str(row.get("EDBT") or "").strip(),
+                str(row.get("EDTN") or "").strip(),
             )
-            for row in rows:
-                number = targets.jde_number(row.get("DOC"))
-                batch = targets.BatchKey(
-                    str(row.get("EDUS") or "").strip(),
-                    str(row.get("EDBT") or "").strip(),
-                    str(row.get("EDTN") or "").strip(),
-                )
-                xref = ledger.find_xref_by_target(
-                    INTEGRATION, BILL_ENTITY, BACK_ROUTE.target_system, batch.target_id
-                )
-                if xref is None:
-                    continue
-                dct = str(row.get("DCT") or "").strip()
-                for key in rest:
-                    if key[0] == company and key[1] == number and dct in ("", key[2]):
-                        found[key] = xref.source_key
+            xref = ledger.find_xref_by_target(
+                INTEGRATION, BILL_ENTITY, BACK_ROUTE.target_system, batch.target_id
+            )
+            if xref is None:
+                continue
+            dct = str(row.get("DCT") or "").strip()
+            for key in rest:
+                if key[0] == company and key[1] == number and dct in ("", key[2]):
+                    found[key] = xref.source_key
     return found
 
 
 def pay_items(jde_session: Any, vouchers: list[VoucherKey]) -> dict[VoucherKey, list[dict[str, Any]]]:
-    """Every pay item of ``vouchers`` as F0411 holds it now (PST, AAP, UPMJ), one browse per company and
-    chunk of voucher numbers."""
+    """Every pay item of ``vouchers`` as F0411 holds it now (PST, AAP, UPMJ), one browse per chunk of
+    voucher numbers (another company's voucher of the same number is read and dropped)."""
     wanted = set(vouchers)
     items: dict[VoucherKey, list[dict[str, Any]]] = {k: [] for k in vouchers}
-    by_company: dict[str, list[int]] = {}
-    for company, number, _dct in vouchers:
-        by_company.setdefault(company, []).append(number)
-    for company, numbers in by_company.items():
-        for chunk in _chunks(sorted(set(numbers))):
-            rows = jde_session.browse(
-                AP_LEDGER.table,
-                columns=["KCO", "DOC", "DCT", "SFX", "PST", "AAP", "UPMJ"],
-                conditions=[
-                    Condition(f"{AP_LEDGER.table}.KCO", "EQUAL", company),
-                    Condition(f"{AP_LEDGER.table}.DOC", "LIST", chunk),
-                ],
-            )
-            for row in rows:
-                key = _key(row)
-                if key in wanted:
-                    items[key].append(row)
+    for chunk in _chunks(sorted({number for _company, number, _dct in vouchers})):
+        rows = _by_voucher_number(
+            jde_session, AP_LEDGER.table, chunk, ["KCO", "DOC", "DCT", "SFX", "PST", "AAP", "UPMJ"]
+        )
+        for row in rows:
+            key = _key(row)
+            if key in wanted:
+                items[key].append(row)
     return items
 
 
@@ -306,6 +300,11 @@ def remap_marks(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
             yield record
 
 
+def _same_uuid(left: Any, right: Any) -> bool:
+    """Bill uuids compared as Procurify's bill path reads them: hex, dashes and case aside."""
+    return str(left or "").replace("-", "").lower() == str(right or "").replace("-", "").lower()
+
+
 # -- the Procurify side ----------------------------------------------------------------------------------
 
 
@@ -332,10 +331,26 @@ class BillPaidMarks(SessionTarget):
         except ProcurifyValidationError as exc:
             raise ValueError(f"Procurify refused to mark the bill paid: {exc}") from None
         skipped = [s for s in answer.get("skipped") or [] if isinstance(s, Mapping) and s.get("uuid")]
-        if any(str(s["uuid"]).replace("-", "") == uuid.replace("-", "") for s in skipped):
+        if any(_same_uuid(s["uuid"], uuid) for s in skipped):
             why = "; ".join(str(s.get("reason") or "") for s in skipped)
             raise ValueError(f"Procurify did not mark the bill paid: {why}")
-        return uuid
+        paid = answer.get("paid")
+        if isinstance(paid, list) and any(
+            _same_uuid(p.get("uuid") if isinstance(p, Mapping) else p, uuid) for p in paid
+        ):
+            return uuid
+        # The answer's shape is not documented (reference 2.6: a 204, an empty object, other keys): when
+        # it does not say the bill was paid, the bill does. Marked only when Procurify shows it Paid.
+        bill = self.session.get("bills", uuid)
+        if self.session.bill_is_paid(bill) and not has_payment(bill):
+            return uuid
+        status = bill.get("status")
+        name = BILL_STATUS_NAMES.get(int(status), str(status)) if str(status).isdigit() else str(status)
+        raise ValueError(
+            f"Procurify accepted the mark-as-paid of bill {bill.get('invoice_number') or uuid} without "
+            f"saying it was paid, and the bill is still {name} in Procurify: not recorded as marked; replay "
+            "to mark it again (or mark it paid in Procurify by hand, then replay: it is then adopted)"
+        )
 
     def update(self, target_id: str, record: Mapped) -> None:
         """Marked already; only JDE's date moved (a pay item touched again). Procurify has no write for a

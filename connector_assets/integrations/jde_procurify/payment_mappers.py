@@ -71,13 +71,23 @@ def payment_label(payment: Mapping[str, Any]) -> str:
     return f"Procurify payment {payment.get('id') or '?'} ({payment_uuid(payment) or 'no uuid'})"
 
 
+def group_id(value: Any) -> int | None:
+    """A bill group's id as a bill's ``group`` or a payment's ``bill_groups`` entry gives it: the id
+    (reference 2.7: ``bill_groups`` are ids) or a nested object carrying it (``{"id": 512, ...}``: the
+    reference lists a bill's ``group`` without its shape); None when it names no group."""
+    if isinstance(value, Mapping):
+        value = value.get("id")
+    text = "" if value is None or isinstance(value, bool) else str(value).strip()
+    return int(text) if text.isdigit() else None
+
+
 def payment_groups(payment: Mapping[str, Any]) -> list[int]:
-    """The bill groups the payment pays (``bill_groups``: ids; a non-number is left out)."""
+    """The bill groups the payment pays (``bill_groups``: ids; one naming no group is left out)."""
     groups = []
     for group in payment.get("bill_groups") or []:
-        text = str(group).strip()
-        if text.isdigit():
-            groups.append(int(text))
+        found = group_id(group)
+        if found is not None:
+            groups.append(found)
     return groups
 
 
@@ -87,9 +97,9 @@ def payment_bills(payment: Mapping[str, Any], bills: Iterable[Mapping[str, Any]]
     groups, own = set(payment_groups(payment)), _hex(payment_uuid(payment))
     chosen: dict[str, dict[str, Any]] = {}
     for bill in bills:
-        group = str(bill.get("group") or "").strip()
+        group = group_id(bill.get("group"))
         named = _hex(str(bill.get("payment_uuid") or ""))
-        if not group.isdigit() or int(group) not in groups or (named and named != own):
+        if group is None or group not in groups or (named and named != own):
             continue
         uuid = str(bill.get("uuid") or "").strip()
         if uuid:

@@ -43,6 +43,7 @@ from connector_assets.integrations.jde_procurify.payment_mappers import (
     JournalAccounts,
     PostingRules,
     ProcurifyPaymentRecord,
+    group_id,
     map_payment,
     payment_bills,
     payment_groups,
@@ -285,7 +286,7 @@ def remap_payments(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]
             uuid, _, bill = key.partition(":")
             if uuid in versions or not bill:
                 continue
-            group = session.get("bills", bill).get("group")
+            group = group_id(session.get("bills", bill).get("group"))
             if group is None:
                 continue
             for payment in session.iter_all("payments", filters={"bill_groups": str(group)}):

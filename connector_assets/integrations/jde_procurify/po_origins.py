@@ -57,11 +57,15 @@ def po_day(po: Mapping[str, Any]) -> date | None:
 
 
 def requisition_numbers(po_detail: Mapping[str, Any]) -> list[int]:
-    """The requisition numbers (``order_items[].orderNum``) of a PO read by number, sorted, each once."""
+    """The requisition numbers (``order_items[].orderNum``) of a PO read by number, sorted, each once.
+    ``orderNum`` is the requisition number (reference 2.5); the ``orderNum__status`` filter suggests a
+    relation, so a nested object carrying ``num`` is read too (as the purchase order flow reads it)."""
     numbers = set()
     for item in po_detail.get("order_items") or []:
         value = item.get("orderNum") if isinstance(item, Mapping) else None
-        if value is not None and str(value).strip().isdigit():
+        if isinstance(value, Mapping):  # a summary of the requisition (``{"num": ...}``), read the same way
+            value = value.get("num")
+        if value is not None and not isinstance(value, bool) and str(value).strip().isdigit():
             numbers.add(int(str(value).strip()))
     return sorted(numbers)
 
