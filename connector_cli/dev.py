@@ -169,9 +169,10 @@ def dev(
     stop_receiver = _start_receiver(Ledger(url))
     _procore_sandbox_links(sandboxes)
     _procore_sandbox_hook(sandboxes)
-    from connector_cli.dev_procurify import procurify_sandbox_links
+    from connector_cli.dev_procurify import procurify_sandbox_defaults, procurify_sandbox_links
 
     procurify_sandbox_links(sandboxes)
+    procurify_sandbox_defaults(sandboxes)
     click.echo(f"Dagster UI: http://{host}:{port}")
     # dg dev runs as a child so the simulators (threads of this process) live exactly as long as it does.
     # Processes started in the background may inherit ignored SIGINT/SIGTERM: restore the defaults in the

@@ -16,10 +16,16 @@ records flow both ways without touching anything (never done against a configure
   bills and pays random ones beside this. And each round JDE's batch voucher processor (R04110ZA, a
   scheduled job on a real JDE) turns the voucher batches written so far into vouchers, which the payments
   flow pays against.
+* Every other bill the clerk enters is paid in JDE instead (``JdeClerk``): once the bills flow posted it
+  and R04110ZA made its voucher, JDE's payment run pays the voucher in full (``ML_RecordPayment`` stands in
+  for it, as the flow tests do: F0411 AAP 0, PST P, UPMJ today) while Procurify holds no payment, which is
+  what the paid_marks flow carries back (the bill marked paid in Procurify). Without it nothing in the
+  sandboxes pays a voucher in JDE, and paid_marks would never move a record.
 """
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import click
@@ -27,6 +33,7 @@ import requests
 import sqlalchemy as sa
 
 INTEGRATION = "jde_procurify"
+JDE_PAYMENT_REFERENCE = "JDE-CHK-{doc}"  # the check number JDE's payment run gives (F0413), <= 25
 
 
 def link_procurify_vendors_to_jde(procurify_root: str, jde_root: str) -> dict[str, Any]:
@@ -81,17 +88,56 @@ def procurify_sandbox_links(sandboxes: list) -> None:
     )
 
 
+# What ``make dev`` sets for this integration on the embedded sandboxes only, unless the operator set it:
+# * a fallback e-mail: half the JDE sandbox's seeded suppliers and every supplier its activity adds have
+#   no F01151 e-mail, and Procurify requires one on a vendor, so without it most suppliers (and the
+#   orders and bills held on them) would wait in the retry queue for an address nobody will type in;
+# * the account codes hourly instead of at 05:30: a purchase order waits until the codes of its lines'
+#   accounts are in Procurify, so on a new instance nothing would reach Procurify until tomorrow morning.
+SANDBOX_FALLBACK_EMAIL = "ap-no-email-in-jde@example.com"  # example.com: reserved, never delivered
+SANDBOX_ACCOUNT_CODES_CRON = "5 * * * *"
+SANDBOX_DEFAULTS = {
+    "ML_JDE_PROCURIFY_VENDOR_FALLBACK_EMAIL": SANDBOX_FALLBACK_EMAIL,
+    "ML_JDE_PROCURIFY_ACCOUNT_CODES_CRON": SANDBOX_ACCOUNT_CODES_CRON,
+}
+
+
+def procurify_sandbox_defaults(sandboxes: list) -> dict[str, str]:
+    """On the embedded Procurify and JDE sandboxes only, ``SANDBOX_DEFAULTS`` exported for Dagster (each
+    unless already set: the operator's value wins); never when either system is configured, where a
+    supplier without an e-mail must be refused and the account codes keep their daily cron. Answers what
+    was set."""
+    from connector_resources import settings
+
+    if _embedded(sandboxes) is None:
+        return {}
+    chosen = {env: text for env, text in SANDBOX_DEFAULTS.items() if not settings.given(env)}
+    for env, text in chosen.items():
+        settings.export(env, text)
+    if chosen:
+        click.echo(
+            "JDE <-> Procurify sandbox defaults: "
+            + ", ".join(f"{env}={text}" for env, text in chosen.items())
+        )
+    return chosen
+
+
 class ProcurifyPeople:
     """The buyer, receiver and AP clerk of the Procurify sandbox, acting on the connector's documents one
     step per round (``round``); what they did is kept in memory for the next round (the Procurify sandbox
     re-seeds at every start, so nothing of an earlier ``make dev`` is left to act on)."""
 
-    def __init__(self, procurify_root: str, ledger_url: str, jde_root: str | None = None) -> None:
+    def __init__(
+        self, procurify_root: str, ledger_url: str, jde_root: str | None = None, jde: Any = None
+    ) -> None:
         self.root, self.jde_root = procurify_root, jde_root
         self.engine = sa.create_engine(ledger_url)
         self.handled: set[str] = set()  # requisition uuids purchased (or gone)
         self.to_bill: list[int] = []  # PO numbers purchased last round
-        self.to_pay: list[str] = []  # bill uuids entered last round
+        self.to_pay: list[str] = []  # bill uuids entered last round, paid in Procurify
+        # Every other bill entered is paid in JDE once posted (None: no JDE resource, all in Procurify).
+        self.clerk = JdeClerk(jde_root, self.engine, jde) if jde_root and jde is not None else None
+        self.entered = 0
 
     def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any] | None:
         """An operator action; None when the simulator refuses it (the record moved on meanwhile)."""
@@ -118,25 +164,31 @@ class ProcurifyPeople:
             return [str(row[0]) for row in conn.execute(query)]
 
     def round(self) -> dict[str, int]:
-        """Run R04110ZA in JDE, pay last round's bills, receive and bill last round's POs, purchase the new
-        requisitions; counts of each."""
+        """Run R04110ZA in JDE, pay in JDE the posted bills kept for it, pay last round's other bills in
+        Procurify, receive and bill last round's POs, purchase the new requisitions; counts of each."""
         vouchered = 0
         if self.jde_root:
             answer = requests.post(f"{self.jde_root}/sandbox/process-vouchers", timeout=120)
             answer.raise_for_status()
             vouchered = len(answer.json()["processed"])
+        paid_in_jde = self.clerk.round() if self.clerk is not None else 0
         # One payment per bill: the sandbox's own activity may have paid one meanwhile (then refused).
         paid = sum(
             1 for uuid in self.to_pay if self._post("payments", {"bill_uuids": [uuid], "status": "paid"})
         )
-        self.to_pay = []
+        self.to_pay, billed = [], 0
         for number in self.to_bill:
             if self._post(f"purchase-orders/{number}/receive", {"fraction": 1.0}) is None:
                 continue
             entered = self._post(f"purchase-orders/{number}/bill", {"status": 2})
             if entered:
-                self.to_pay.append(entered["bill_uuid"])
-        billed, self.to_bill = len(self.to_pay), []
+                self.entered += 1
+                if self.clerk is not None and self.entered % 2 == 0:
+                    self.clerk.to_pay.append(entered["bill_uuid"])
+                else:
+                    self.to_pay.append(entered["bill_uuid"])
+                billed += 1
+        self.to_bill = []
         purchased = 0
         for uuid in self.requisitions():
             if uuid in self.handled:
@@ -146,10 +198,102 @@ class ProcurifyPeople:
             if done:
                 purchased += 1
                 self.to_bill += [po["procurify_PO"] for po in done["purchase_orders"]]
-        return {"vouchered": vouchered, "purchased": purchased, "billed": billed, "paid": paid}
+        return {
+            "vouchered": vouchered,
+            "purchased": purchased,
+            "billed": billed,
+            "paid": paid,
+            "paid_in_jde": paid_in_jde,
+        }
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+class JdeClerk:
+    """JDE's payment run on the vouchers of chosen Procurify bills: a bill the bills flow posted (its
+    ``bill`` xref names the voucher, or the voucher batch R04110ZA made it from) is paid in full in JDE,
+    once, through ``ML_RecordPayment`` (reference ``JDE-CHK-<DOC>``). A bill not posted yet, or whose batch
+    is not processed yet, waits for a later round."""
+
+    def __init__(self, jde_root: str, engine: sa.Engine, jde: Any) -> None:
+        self.jde_root, self.engine, self.jde = jde_root, engine, jde
+        self.to_pay: list[str] = []  # bill uuids to pay in JDE once posted
+
+    def _posted_as(self, bill_uuid: str) -> str | None:
+        """The bills flow's target id of the bill (``KCO:DOC:DCT`` or ``EDUS/EDBT/EDTN``), if posted."""
+        from connector_resources.ledger.schema import xref
+
+        query = sa.select(xref.c.target_id).where(
+            xref.c.integration == INTEGRATION,
+            xref.c.entity == "bill",
+            xref.c.source_system == "procurify",
+            xref.c.source_key == bill_uuid,
+            xref.c.target_id.is_not(None),
+        )
+        with self.engine.connect() as conn:
+            found = conn.execute(query).scalar()
+        return str(found) if found else None
+
+    def _rows(self, table: str, **where: Any) -> list[dict[str, Any]]:
+        answer = requests.get(f"{self.jde_root}/sandbox/rows/{table}", params=where, timeout=60)
+        answer.raise_for_status()
+        return answer.json()["rows"]
+
+    def voucher(self, bill_uuid: str) -> tuple[str, int, str] | None:
+        """(KCO, DOC, DCT) of the bill's JDE voucher once it exists, else None (a journal posting has
+        no voucher to pay)."""
+        from connector_assets.integrations.jde_procurify.payment_mappers import BillInJde
+
+        posted = BillInJde.parse(self._posted_as(bill_uuid))
+        if posted is None:
+            return None
+        if posted.number is not None:
+            return (posted.company or "", posted.number, posted.doc_type or "PV")
+        assert posted.batch is not None
+        batch = posted.batch
+        rows = self._rows("F0411Z1", EDUS=batch.user, EDBT=batch.batch, EDTN=batch.transaction)
+        done = [r for r in rows if str(r.get("EDSP")).strip() == "1" and r.get("DOC")]
+        if not done:
+            return None
+        return (str(done[0]["KCO"]).strip(), int(done[0]["DOC"]), str(done[0]["DCT"]).strip() or "PV")
+
+    def round(self) -> int:
+        """Pay every kept bill whose voucher exists; how many were paid."""
+        from datetime import UTC, datetime
+
+        from connector_resources.jde.errors import JdeError
+
+        paid, waiting = 0, []
+        for bill_uuid in self.to_pay:
+            voucher = self.voucher(bill_uuid)
+            if voucher is None:
+                waiting.append(bill_uuid)
+                continue
+            company, number, doc_type = voucher
+            items = self._rows("F0411", KCO=company, DOC=number, DCT=doc_type)
+            open_amount = sum(Decimal(int(item["AAP"])) for item in items) / 100  # stored in cents
+            if open_amount <= 0:
+                continue  # paid already (Procurify's own payment reached JDE first)
+            try:
+                with self.jde.session() as session:
+                    session.orchestrate(
+                        "ML_RecordPayment",
+                        {
+                            "Document_Company": company,
+                            "Document_Number": number,
+                            "Document_Type": doc_type,
+                            "Payment_Amount": f"{open_amount:.2f}",
+                            "Payment_Date": datetime.now(UTC).date(),
+                            "Payment_Reference": JDE_PAYMENT_REFERENCE.format(doc=number),
+                        },
+                    )
+            except JdeError as exc:  # e.g. the voucher is on hold: JDE's clerk leaves it
+                click.echo(f"JDE sandbox: voucher {company}:{number}:{doc_type} not paid ({exc})")
+                continue
+            paid += 1
+        self.to_pay = waiting
+        return paid
 
 
 def procurify_people(sandboxes: list, ledger_url: str) -> ProcurifyPeople | None:
@@ -157,4 +301,7 @@ def procurify_people(sandboxes: list, ledger_url: str) -> ProcurifyPeople | None
     running = _embedded(sandboxes)
     if running is None:
         return None
-    return ProcurifyPeople(running["procurify"].spec.root(), ledger_url, running["jde_ais"].spec.root())
+    from connector_resources.jde import JdeAisResource
+
+    jde = JdeAisResource.from_settings().process_config_and_initialize()
+    return ProcurifyPeople(running["procurify"].spec.root(), ledger_url, running["jde_ais"].spec.root(), jde)
