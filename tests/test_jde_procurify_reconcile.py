@@ -266,6 +266,17 @@ def test_the_check_fails_naming_the_differences_and_passes_when_none():
     assert materialized.metadata["differences"] == 1
 
 
+def test_the_project_s_definitions_hold_the_reconciliation_its_job_and_schedule():
+    from connector_assets.definitions import defs
+
+    job = defs.resolve_job_def("jde_procurify_reconcile")
+    assert {k.to_user_string() for k in job.asset_layer.executable_asset_keys} == {RECONCILIATION}
+    assert defs.resolve_schedule_def("jde_procurify_reconcile_schedule").job_name == job.name
+    node = defs.resolve_assets_def(RECONCILIATION)
+    assert node.group_names_by_key[node.key] == "jde_procurify"
+    assert {c.name for c in node.check_specs} == {"in_balance"}
+
+
 def test_the_schedule_closes_yesterday_at_the_reconcile_cron(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("ML_JDE_PROCURIFY_RECONCILE_CRON", "15 7 * * *")
     (schedule,) = reconciliation_schedules()
@@ -465,3 +476,29 @@ def test_a_posted_bill_moved_back_in_procurify_and_a_new_orphan_code_are_named(s
     assert paired_supplier(
         world.ledger, world.procurify_record("bills", story.bills[0])["api"]["vendor"]["id"]
     )
+
+
+def test_a_bill_posted_as_a_journal_entry_reconciles_with_its_vendor_s_register(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+):
+    """Journal posting: JDE's side is the F0911Z1 AP credit line carrying the supplier as subledger."""
+    monkeypatch.setenv("ML_JDE_PROCURIFY_BILL_POSTING", "journal")
+    with jde_procurify_world(tmp_path) as world:
+        world.master()
+        made = world.activity(new_bills=1)["bills"]["created"][0]
+        world.bill_status(made, 2)
+        bill = world.procurify_record("bills", made)["api"]
+        an8 = int(world.jde_rows("F0401")[0]["AN8"])
+        key = ("jde_procurify", "vendor", "procurify", str(bill["vendor"]["id"]), "JDE")
+        world.ledger.claim_xref(*key, owner="test-pairing")  # paired as the vendors flow records it
+        world.ledger.record_target(*key, target_id=str(an8), content_hash="paired-by-test")
+        world.run(*BILLS)
+        assert world.xrefs("bill").get(bill["uuid"]), world.queue("bills")
+
+        meta, _check = reconcile(world)
+
+        assert meta["bills_in_balance"] == 1, meta["difference_table"]
+        assert not meta.get("bill_amount") and not meta.get("voucher_without_approved_bill")
+        assert f"bill {bill['uuid']}" not in meta["difference_table"]
+        vendor = f"Procurify vendor {bill['vendor']['id']}"
+        assert vendor in meta["per_vendor_period"]

@@ -125,13 +125,16 @@ def _amount(value: Any) -> Decimal:
 def day_orders(staging: Any, ledger: Ledger, day: str) -> set[str]:
     """JDE orders (``KCOO:DOCO:DCTO``) sent to Procurify that changed on either side this day: a staged
     F4301 / F4311 row of the JDE day, a staged PO linked to one, a staged requisition made for one."""
+    changed = {
+        order_source_key(row)
+        for asset in (PO_HEADERS.asset, PO_LINES.asset)
+        for row in staging.read_rows(asset, day)
+    }
     keys: set[str] = set()
-    for asset in (PO_HEADERS.asset, PO_LINES.asset):
-        for row in staging.read_rows(asset, day):
-            key = order_source_key(row)
-            xref = ledger.get_xref(INTEGRATION, ORDER_ENTITY, "JDE", key, "procurify")
-            if xref is not None and xref.target_id:
-                keys.add(key)
+    for key in changed:  # each order once, however many of its lines changed
+        xref = ledger.get_xref(INTEGRATION, ORDER_ENTITY, "JDE", key, "procurify")
+        if xref is not None and xref.target_id:
+            keys.add(key)
     for po in staged_records(staging, STAGED_POS, day):
         link = ledger.find_xref_by_target(INTEGRATION, LINK_ENTITY, "procurify", str(po.get("procurify_PO")))
         if link is not None:
