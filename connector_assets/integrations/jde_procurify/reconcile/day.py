@@ -16,6 +16,7 @@ from connector_assets.integrations.jde_bill.reconcile.reads import CountedJde
 from connector_assets.integrations.jde_procurify import bills as bill_flow
 from connector_assets.integrations.jde_procurify.account_codes import chart_of, orphan_codes, staged_chart
 from connector_assets.integrations.jde_procurify.account_map import ACCOUNTS, AccountMap
+from connector_assets.integrations.jde_procurify.bill_mappers import bill_vendor_id
 from connector_assets.integrations.jde_procurify.reconcile import reads
 from connector_assets.integrations.jde_procurify.reconcile.account_codes import (
     compare_account_codes,
@@ -71,16 +72,16 @@ def _bills(report: Report, jde: Any, session: Any, ledger: Ledger, bills: list[d
     scope: dict[str, set[str]] = defaultdict(set)  # vendor id -> periods
     names: dict[str, str] = {}
     for bill in bills:
-        vendor = bill.get("vendor") if isinstance(bill.get("vendor"), dict) else {}
-        period = reads.bill_period(bill)
+        vendor_id, period = bill_vendor_id(bill), reads.bill_period(bill)
+        if not vendor_id or period is None:
+            continue
         posted = ledger.get_xref(
             bill_flow.INTEGRATION, bill_flow.ENTITY, "procurify", str(bill.get("uuid")), "JDE"
         )
-        if vendor.get("id") is None or period is None:
-            continue
         if bill_flow.status_code(bill) in statuses or (posted is not None and posted.target_id):
-            scope[str(vendor["id"])].add(period)
-            names[str(vendor["id"])] = vendor_label(vendor, str(vendor["id"]))
+            scope[vendor_id].add(period)
+            vendor = bill.get("vendor") if isinstance(bill.get("vendor"), dict) else {}
+            names[vendor_id] = vendor_label(vendor, vendor_id)
     rows = BillRows()
     for vendor_id, periods in sorted(scope.items()):
         an8 = paired_supplier(ledger, vendor_id)

@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from connector_assets.integrations.jde_procurify import bills as bill_flow
-from connector_assets.integrations.jde_procurify.bill_mappers import BATCH_PREFIX
+from connector_assets.integrations.jde_procurify.bill_mappers import BATCH_PREFIX, bill_vendor_id
 from connector_assets.integrations.jde_procurify.integration import INTEGRATION
 from connector_assets.integrations.jde_procurify.order_mappers import (
     decimal,
@@ -156,10 +156,7 @@ def day_bills(staging: Any, day: str) -> list[dict[str, Any]]:
 def day_vendor_ids(staging: Any, day: str, bills: Iterable[Mapping[str, Any]]) -> set[str]:
     """Procurify vendors the day concerns: changed that day, and those of the day's bills and POs."""
     ids = {str(v.get("id")) for v in staged_records(staging, STAGED_VENDORS, day) if v.get("id") is not None}
-    for bill in bills:
-        vendor = bill.get("vendor") if isinstance(bill.get("vendor"), Mapping) else {}
-        if vendor.get("id") is not None:
-            ids.add(str(vendor["id"]))
+    ids |= {vendor_id for vendor_id in (bill_vendor_id(bill) for bill in bills) if vendor_id}
     for po in staged_records(staging, STAGED_POS, day):
         vendor = po.get("pref_vendor") if isinstance(po.get("pref_vendor"), Mapping) else {}
         if vendor.get("id") is not None:
