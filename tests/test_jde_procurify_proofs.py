@@ -277,24 +277,27 @@ def test_a_day_failed_by_a_procurify_outage_is_rerun_alone_and_writes_each_requi
     assert requisition_posts(world) == before  # Procurify was never asked to create a requisition
     assert not requisitions_by_order(world, orders)
 
-    # ---- the other day, run once Procurify is back, is not affected by the failed one
+    # ---- the other day, run once Procurify is back, is not affected by the failed one (an order changed on
+    # both days is in both days' runs: whichever writes first creates its requisition, and its queue item
+    # from the failed day is resolved)
     written = world.run(ORDERS_WRITTEN, partition=other_day)[ORDERS_WRITTEN]
     assert written["create"] == len(other) and written["fail"] == 0, written
-    assert set(world.queue("purchase_orders")) == set(orders)
+    only_today = set(orders) - set(other)
+    assert set(world.queue("purchase_orders")) == only_today
     other_xrefs = {k: world.xrefs("purchase_order")[k] for k in other}
     other_audit = world.audit_counts("purchase_orders")
 
     # ---- the failed day's write step rerun alone: each order once, the queue cleared
     rerun = world.run(ORDERS_WRITTEN)[ORDERS_WRITTEN]
-    assert rerun["create"] == len(orders), rerun
-    assert rerun["fail"] == rerun["adopt"] == rerun["leased"] == rerun["skip"] == 0, rerun
+    assert rerun["create"] == len(only_today) and rerun["skip"] == len(orders) - len(only_today), rerun
+    assert rerun["fail"] == rerun["adopt"] == rerun["leased"] == 0, rerun
     assert not world.queue("purchase_orders")
     both = {**orders, **other}
     assert requisitions_by_order(world, both) == dict.fromkeys(both, 1)
     assert requisition_posts(world) - before == len(both)  # one POST per requisition, in all
     assert {k: world.xrefs("purchase_order")[k] for k in other} == other_xrefs
     audit = world.audit_counts("purchase_orders")
-    assert audit["create"] - other_audit["create"] == len(orders)  # nothing of the other day again
+    assert audit["create"] - other_audit["create"] == len(only_today)  # nothing of the other day again
 
 
 def test_kill_9_mid_write_of_requisitions_then_a_rerun_leaves_one_requisition_per_order(story):
@@ -302,7 +305,7 @@ def test_kill_9_mid_write_of_requisitions_then_a_rerun_leaves_one_requisition_pe
     enter_orders(world, 8)  # more orders entered in E1 today, after the day's first run
     day = day_of_orders(world)
     orders = {k: h for k, h in day.items() if k not in story.orders}
-    assert len(orders) >= 4 and not requisitions_by_order(world, orders), orders
+    assert len(orders) >= 3 and not requisitions_by_order(world, orders), orders
     before, held = requisition_posts(world), requisitions_held(world)
 
     world.procurify_faults(latency_ms=150)
