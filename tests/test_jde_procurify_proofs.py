@@ -17,15 +17,18 @@ PostgreSQL for two runs at once.
   description) and creates the rest: one copy of each record, and the target asked to create each once.
   A requisition has no key Procurify refuses a second copy on, so here the ledger's claim and the search
   before a create are all that stands between a crash and a duplicate.
-* An outage: Procurify answers 503 to every API call during today's requisition write step: it gives up
-  after a few records without an answer, queues every order of the day and fails, so the partition shows
-  as failed; Procurify was never asked to create one. Another day's orders, written once Procurify is
+* An outage: Procurify answers 503 to every API call during today's requisition write step (the client
+  retries each call, then gives up): the step gives up after a few records without an answer, queues
+  every order of the day and fails, so the partition shows as failed; Procurify was never asked to
+  create one. Another day's orders, written once Procurify is
   back, are unaffected; today's write step rerun alone creates each order's requisition once.
 * The Procurify token across runs (the 24-hour client-credentials token, no refresh token): one token
   serves every run of the process until it nears its end, is renewed before it expires (no run meets a
   refusal), and a token the server no longer accepts (its clock moved a day on) is fetched again once, the
   run losing nothing. Within one session, a token expiring mid-read, 429 storms, 503s before a create and
-  gateway timeouts are ``tests/test_procurify_client.py``'s.
+  gateway timeouts are ``tests/test_procurify_client.py``'s; read timeouts retried on a GET (never on a
+  POST) ``tests/test_http_client.py``'s; the renewal point of a real 24-hour token (21.6 h)
+  ``tests/test_http_auth.py::test_renewal_window``'s.
 * Two runs of today's requisition write at once on one PostgreSQL ledger: Procurify asked once per order,
   one requisition each; the run that loses a record skips it (after waiting for the other's write).
 
