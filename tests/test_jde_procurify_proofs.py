@@ -70,6 +70,7 @@ from jde_procurify_proofs import (
 )
 from jde_procurify_world import (
     INTEGRATION,
+    MASTER,
     JdeProcurifyWorld,
     jde_procurify_world,
     procurify_resource,
@@ -110,7 +111,7 @@ def story(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Story]:
             instance_for_test() as instance,
         ):
             world.instance = instance  # one Dagster instance: each partition's runs, as the UI shows them
-            world.master()
+            world.run_whole(*MASTER)  # F0901 and the two mapping tables the flows map with
             world.run_whole(*CODES)  # the orders' accounts have their Procurify codes (no order waits)
             bills = approve_bills(world, 12)
             enter_orders(world, 8)
@@ -427,7 +428,7 @@ def test_two_runs_writing_one_day_to_procurify_on_one_postgresql_ledger_post_eac
             lambda: {k: world.resources[k] for k in ("jde", "procurify", "staging")}
         )
         try:
-            world.master()
+            world.run_whole(*MASTER)
             world.run_whole(*CODES)
             enter_orders(world, 8)
             orders = day_of_orders(world)
