@@ -23,7 +23,7 @@ from typing import Any
 from starlette.responses import Response
 
 from .endpoints import ListEndpoint, ListQuery, per_row, read_filters
-from .errors import detail, invalid, not_found
+from .errors import DRF_MESSAGES, detail, invalid, not_found
 from .factory import fulfilment, po_totals
 from .formats import stored, to_hundredths
 from .listing import Filters
@@ -230,7 +230,12 @@ async def create_requisition(ctx: RequestContext) -> Response:
                 {
                     "num": num,
                     "uuid": uuid,
-                    "description": check.clean.get("description") or "",
+                    # variant requisition_description=ignored: a server that does not take it
+                    "description": (
+                        check.clean.get("description") or ""
+                        if ctx.variants.requisition_description == "kept"
+                        else ""
+                    ),
                     "branch_id": location["id"],
                     "user_id": requester,
                     "department_id": department["id"],
@@ -251,7 +256,7 @@ async def create_requisition(ctx: RequestContext) -> Response:
                     "id": next_item + offset,
                     "order_num": num,
                     "name": line["name"],
-                    "sku": line["sku"],
+                    "sku": line["sku"] if ctx.variants.requisition_line_sku == "kept" else None,
                     "quantity": to_hundredths(line["quantity"]),
                     "price": to_hundredths(line["price"]),
                     "unit": line["unit"],
@@ -367,6 +372,8 @@ async def get_purchase_order(ctx: RequestContext) -> Response:
 def _adjustment(check: BodyValidator, name: str) -> None:
     value = check.body.get(name)
     if value is None:
+        if name not in check.body and not check.partial:
+            check.error(name, DRF_MESSAGES["required"])
         return
     if not isinstance(value, dict):
         check.error(name, f"Invalid data. Expected a dictionary, but got {type(value).__name__}.")
@@ -381,8 +388,25 @@ def _adjustment(check: BodyValidator, name: str) -> None:
     check.clean[f"{name}_type"] = inner.clean["type"]
 
 
+# What a full update (variant po_put=full) must carry: the PO's writable header fields, and every line.
+PO_WRITABLE = (
+    "PO_Num",
+    "promise_date",
+    "payment_terms",
+    "shipping_terms",
+    "shipping_method",
+    "freight",
+    "tax",
+    "discount",
+    "other",
+    "order_items",
+)
+
+
 async def update_purchase_order(ctx: RequestContext) -> Response:
-    """PUT (revise) a PO: header fields and, by line id, quantity/price/name/sku/unit."""
+    """PUT (revise) a PO: header fields and, by line id, quantity/price/name/sku/unit. Partial (absent
+    fields left alone) or, with variant ``po_put=full``, a full update that must carry every writable field
+    and every line."""
     key = str(ctx.request.path_params["id"])
     current = find_purchase_order(ctx, key)
     number = current["procurify_PO"]
@@ -392,15 +416,18 @@ async def update_purchase_order(ctx: RequestContext) -> Response:
             {"non_field_errors": [f"Purchase order {number} is {state_name} and cannot be revised."]}
         )
     body = await ctx.json_body()
-    check = BodyValidator(body, partial=True)
-    po_num = check.string("PO_Num", "po_num", max_length=30)
-    check.date("promise_date", allow_null=True)
+    full = ctx.variants.po_put == "full"
+    check = BodyValidator(body, partial=not full)
+    po_num = check.string("PO_Num", "po_num", max_length=30, required=True)
+    check.date("promise_date", allow_null=True, required=True)
     for name in ("payment_terms", "shipping_terms", "shipping_method"):
-        check.string(name, max_length=100)
-    check.decimal("freight", min_value=Decimal(0))
-    check.decimal("other")
+        check.string(name, max_length=100, required=True)
+    check.decimal("freight", min_value=Decimal(0), required=True)
+    check.decimal("other", required=True)
     _adjustment(check, "tax")
     _adjustment(check, "discount")
+    if full and "order_items" not in body:
+        check.error("order_items", DRF_MESSAGES["required"])
     confirm = body.get("confirm_duplicate_external_po_number") in (True, "true", "True", 1)
     if po_num and not confirm:
         clash = ctx.state.store.scalar(
@@ -414,7 +441,7 @@ async def update_purchase_order(ctx: RequestContext) -> Response:
                 "Send confirm_duplicate_external_po_number=true to save it anyway.",
             )
     lines = {line["id"]: dict(line) for line in po_lines(ctx, number)}
-    line_changes = _line_changes(check, body.get("order_items"), lines)
+    line_changes = _line_changes(check, body.get("order_items"), lines, full=full)
     check.check()
     clean = dict(check.clean)
     for name in ("freight", "other"):
@@ -444,8 +471,9 @@ async def update_purchase_order(ctx: RequestContext) -> Response:
 
 
 def _line_changes(
-    check: BodyValidator, value: Any, lines: dict[int, dict[str, Any]]
+    check: BodyValidator, value: Any, lines: dict[int, dict[str, Any]], *, full: bool = False
 ) -> dict[int, dict[str, Any]]:
+    """Line changes by order-item id; ``full``: every line listed, each with all its writable fields."""
     if value is None:
         return {}
     if not isinstance(value, list):
@@ -454,15 +482,15 @@ def _line_changes(
     changes: dict[int, dict[str, Any]] = {}
     errors: list[dict[str, Any]] = []
     for item in value:
-        inner = BodyValidator(item, partial=True)
+        inner = BodyValidator(item, partial=not full)
         line_id = item.get("id") if isinstance(item, dict) else None
         if not isinstance(line_id, int) or isinstance(line_id, bool) or line_id not in lines:
             inner.error("id", f"Order item {line_id!r} is not a line of this purchase order.")
-        quantity = inner.decimal("quantity", min_value=Decimal("0.01"))
-        price = inner.decimal("price", min_value=Decimal(0))
-        inner.string("name", max_length=255, allow_null=False, allow_blank=False)
-        inner.string("sku", max_length=100)
-        inner.string("unit", max_length=50)
+        quantity = inner.decimal("quantity", min_value=Decimal("0.01"), required=True)
+        price = inner.decimal("price", min_value=Decimal(0), required=True)
+        inner.string("name", max_length=255, allow_null=False, allow_blank=False, required=True)
+        inner.string("sku", max_length=100, required=True)
+        inner.string("unit", max_length=50, required=True)
         line = lines.get(line_id) if isinstance(line_id, int) else None
         if line is not None and quantity is not None and to_hundredths(quantity) < line["received_pass"]:
             inner.error("quantity", "Ensure this value is not below the quantity already received.")
@@ -476,6 +504,14 @@ def _line_changes(
             changes[line_id] = update
     if any(errors):
         check.error("order_items", errors)
+    listed = {item.get("id") for item in value if isinstance(item, dict)}
+    missing = sorted(line_id for line_id in lines if line_id not in listed)
+    if full and missing and not any(errors):
+        check.error(
+            "order_items",
+            f"Order item(s) {', '.join(map(str, missing))} of this purchase order are missing; "
+            "an update lists every line.",
+        )
     return changes
 
 

@@ -122,6 +122,19 @@ class BehaviourVariants(BaseModel):
     # --- departments (reference 2.8) ---
     # Django unique_together (branch, name) is likely for departments.
     department_name_unique_per_branch: bool = True
+    # --- requisitions (reference 2.4) ---
+    # The create example has no header ``description`` (documented on the read side only) and no line
+    # ``sku`` (documented on PO lines). Likely kept (DRF takes model fields it is given); "ignored": the
+    # create answers 201 but stores a blank description / no sku, as a serializer without them would.
+    requisition_description: Literal["kept", "ignored"] = "kept"
+    requisition_line_sku: Literal["kept", "ignored"] = "kept"
+    # --- purchase orders (reference 2.5) ---
+    # PUT /api/v3/purchase-orders/{n}/ is "update", partial or full not stated. "partial" (sandbox default,
+    # what the deprecated "revise" did): absent fields are left alone. "full" (DRF's PUT without
+    # partial=True): every writable field must be sent (PO_Num, promise_date, payment_terms,
+    # shipping_terms, shipping_method, freight, tax, discount, other, order_items), order_items lists every
+    # line of the PO with id, name, sku, quantity, price and unit; 400 {"field": ["This field is required."]}.
+    po_put: Literal["partial", "full"] = "partial"
     # --- bills (reference 2.6) ---
     # mark-as-paid with an ineligible bill: refuse the whole call (likely, one serializer validates the
     # list) or pay the eligible ones and report the rest.
