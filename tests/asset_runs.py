@@ -1,10 +1,16 @@
 """Running assets in a test: pick them by name, materialize them in a throwaway Dagster instance, and
-read back each materialized asset's metadata by its key.
+read back each materialized asset's metadata by its key; the assets an integration package defines
+(``package_assets``, ``world_assets``) and a test world's runs of them (``DayRuns``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import importlib
+import json
+import pkgutil
+import warnings
+from collections.abc import Iterable, Iterator
+from types import ModuleType
 from typing import Any
 
 from dagster import (
@@ -72,3 +78,76 @@ def run_named(
     )
     assert result.success is ok, [e.message for e in result.all_events if e.is_failure]
     return result
+
+
+def _package_modules(package: str) -> Iterator[ModuleType]:
+    """Every module of ``package`` (and its sub-packages) that imports now. A module whose import fails
+    for want of a name another helper has not landed yet (or is mid-edit) is skipped with a warning, so a
+    test world serves the flows that exist; the flow's own tests import it and fail loudly."""
+    root = importlib.import_module(package)
+    for info in pkgutil.walk_packages(root.__path__, f"{package}.", onerror=lambda _name: None):
+        try:
+            yield importlib.import_module(info.name)
+        except (ImportError, SyntaxError) as exc:
+            warnings.warn(f"{info.name} is skipped: {exc}", stacklevel=2)
+
+
+def package_assets(package: str) -> list[AssetsDefinition]:
+    """The assets an integration package's modules define so far: module-level lists named ``*_assets``
+    or ``*_tables`` (flows, mapping tables, reconciliation), each once."""
+    found: dict[Any, AssetsDefinition] = {}
+    for module in _package_modules(package):
+        for name, value in vars(module).items():
+            if not (name.endswith("_assets") or name.endswith("_tables")) or not isinstance(
+                value, list | tuple
+            ):
+                continue
+            for item in value:
+                if isinstance(item, AssetsDefinition):
+                    found.setdefault(item.key, item)
+    return list(found.values())
+
+
+def world_assets(shared: Iterable[AssetsDefinition], package: str) -> list[AssetsDefinition]:
+    """Every asset an integration's test world runs: the ``shared`` ones (JDE tables, SaaS entities)
+    then the package's (``package_assets``) whose key is not already among them."""
+    shared = list(shared)
+    keys = {a.key for a in shared}
+    return shared + [a for a in package_assets(package) if a.key not in keys]
+
+
+class DayRuns:
+    """Runs of a test world's assets by name: for a partition (the world's ``day`` unless given) or
+    unpartitioned, in the world's ``instance`` when a test sets one (else a throwaway one each), and what
+    a run staged. A world sets ``resources`` and ``day`` and says which assets it runs (``world_assets``),
+    so how a world runs its assets is written once for every integration's tests."""
+
+    resources: dict[str, Any]
+    day: str | None
+    instance: DagsterInstance | None = None
+
+    def world_assets(self) -> list[AssetsDefinition]:
+        """Every asset the world may run (``named`` picks a run's out of it)."""
+        raise NotImplementedError
+
+    def materialize(
+        self, *names: str, partition: str | None = None, ok: bool = True
+    ) -> ExecuteInProcessResult:
+        return run_named(
+            self.resources, names, self.world_assets(), partition or self.day, ok=ok, instance=self.instance
+        )
+
+    def run(self, *names: str, partition: str | None = None, ok: bool = True) -> dict[str, dict[str, Any]]:
+        """The run's metadata values by asset (``partition``, else the world's day)."""
+        return metadata_values(self.materialize(*names, partition=partition, ok=ok))
+
+    def run_whole(self, *names: str, ok: bool = True) -> dict[str, dict[str, Any]]:
+        """Unpartitioned assets (mapping tables, ``jde_gl_accounts``)."""
+        return metadata_values(
+            run_named(self.resources, names, self.world_assets(), None, ok=ok, instance=self.instance)
+        )
+
+    def mapped_keys(self, asset: str, partition: str | None = None) -> set[str]:
+        """The source keys a ``*_mapped`` asset staged for the partition."""
+        rows = self.resources["staging"].read_rows(asset, partition or self.day)
+        return {json.loads(row["payload"])["source_key"] for row in rows}

@@ -1,5 +1,6 @@
 """What the flow proofs of every integration read and assert of the ledger: its cross-references, and
-the audit after two runs raced on one day (``test_flow_*_concurrent.py``)."""
+the audit after two runs raced on one day (``test_flow_*_concurrent.py``), a flow's open queue and audit
+counts."""
 
 from __future__ import annotations
 
@@ -41,3 +42,22 @@ def audited_once(ledger: Any, integration: str, flow: str, keys: set[str], outco
     assert not [row for row in ours if row[1] == "adopt"]
     holds = Counter(name for _, action, name in ours if action == "hold")
     assert holds == Counter({n: o["leased"] for n, o in outcomes.items() if o["leased"]}), holds
+
+
+def open_queue(ledger: Any, integration: str, flow: str) -> dict[str, str]:
+    """Open retry-queue items of an integration's flow: source key -> reason."""
+    return {item.source_key: item.reason for item in ledger.open_items(integration=integration, flow=flow)}
+
+
+def audit_counts(ledger: Any, integration: str, flow: str) -> dict[str, int]:
+    """Audit events of an integration's flow, counted by action (``create``, ``adopt``, ``skip``,
+    ``hold`` ...)."""
+    with ledger.engine.begin() as conn:
+        rows = conn.execute(
+            sa.text(
+                "select action, count(*) from mlc_audit_event where integration = :i and flow = :f "
+                "group by action"
+            ),
+            {"i": integration, "f": flow},
+        ).all()
+    return dict(rows)

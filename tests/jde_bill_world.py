@@ -9,7 +9,6 @@ ledger's cross-references are counted, is made once. Like ``jde_coupa_world`` fo
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
@@ -18,8 +17,8 @@ from typing import Any, TypeVar
 
 import requests
 import sqlalchemy as sa
-from asset_runs import metadata_values, run_named
-from dagster import DagsterInstance, ExecuteInProcessResult
+from asset_runs import DayRuns, run_named
+from dagster import AssetsDefinition, DagsterInstance, ExecuteInProcessResult
 from flow_proofs import ledger_xrefs
 from sandbox_logins import LOGINS, on_simulator
 
@@ -103,14 +102,12 @@ def forget_target(ledger: Ledger, entity: str, source_key: str) -> None:
         )
 
 
-class JdeBillWorld:
+class JdeBillWorld(DayRuns):
     """The two simulators, the resources ``materialize`` takes, the ledger, and runs of the assets of a day.
 
     ``day`` is the partition a run takes by default (None: the unpartitioned assets); ``instance``, when a
     test sets it, is the one Dagster instance all its runs go to (else each run gets a throwaway one).
     """
-
-    instance: DagsterInstance | None = None
 
     def __init__(
         self, resources: dict[str, Any], db: str, jde_url: str, bill_url: str, tmp_path: Path, day: str | None
@@ -123,19 +120,8 @@ class JdeBillWorld:
 
     # -- runs ----------------------------------------------------------------------------------------
 
-    def materialize(
-        self, *names: str, partition: str | None = None, ok: bool = True
-    ) -> ExecuteInProcessResult:
-        return run_assets(self.resources, names, partition or self.day, ok=ok, instance=self.instance)
-
-    def run(self, *names: str, partition: str | None = None, ok: bool = True) -> dict[str, dict[str, Any]]:
-        """The run's metadata values by asset (``partition``, else the world's day)."""
-        return metadata_values(self.materialize(*names, partition=partition, ok=ok))
-
-    def mapped_keys(self, asset: str, partition: str | None = None) -> set[str]:
-        """The source keys a ``*_mapped`` asset staged for the partition."""
-        rows = self.resources["staging"].read_rows(asset, partition or self.day)
-        return {json.loads(row["payload"])["source_key"] for row in rows}
+    def world_assets(self) -> list[AssetsDefinition]:
+        return ALL_ASSETS
 
     # -- BILL and the ledger ---------------------------------------------------------------------------
 

@@ -31,10 +31,7 @@ What it provides:
 
 from __future__ import annotations
 
-import importlib
 import json
-import pkgutil
-import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
@@ -42,11 +39,10 @@ from pathlib import Path
 from typing import Any
 
 import requests
-import sqlalchemy as sa
-from asset_runs import metadata_values, run_named
+from asset_runs import DayRuns, package_assets, run_named, world_assets
 from dagster import AssetsDefinition, DagsterInstance, ExecuteInProcessResult
-from flow_proofs import ledger_xrefs
-from sandbox_logins import on_simulator
+from flow_proofs import audit_counts, ledger_xrefs, open_queue
+from sandbox_logins import LOGINS, on_simulator
 
 from connector_assets.jde.assets import jde_assets
 from connector_assets.saas_assets import saas_assets
@@ -62,7 +58,7 @@ from connector_sandbox.procurify import run_in_thread as run_procurify
 INTEGRATION = "jde_procurify"
 PACKAGE = "connector_assets.integrations.jde_procurify"
 # The Procurify simulator's own sandbox application (its settings' default), never a real secret.
-PROCURIFY_LOGIN = {"client_id": "ml-connector-sandbox", "client_secret": "sandbox-procurify-secret"}
+PROCURIFY_LOGIN = LOGINS[ProcurifyResource]
 # Where each entity's records are written (the xref's target system), per the design's flow table.
 TARGET_OF = {
     "account_code": "procurify",
@@ -90,40 +86,15 @@ def busy_day() -> str:
     return (date.today() - timedelta(days=21)).isoformat()
 
 
-def _integration_modules() -> Iterator[Any]:
-    """Every module of the jde_procurify package (and its sub-packages) that imports now. A module whose
-    import fails for want of a name another helper has not landed yet (or is mid-edit) is skipped with a
-    warning, so the world serves the flows that exist; the flow's own tests import it and fail loudly."""
-    package = importlib.import_module(PACKAGE)
-    for info in pkgutil.walk_packages(package.__path__, f"{PACKAGE}.", onerror=lambda _name: None):
-        try:
-            yield importlib.import_module(info.name)
-        except (ImportError, SyntaxError) as exc:
-            warnings.warn(f"{info.name} is skipped: {exc}", stacklevel=2)
-
-
 def integration_assets() -> list[AssetsDefinition]:
-    """The assets the jde_procurify modules define so far: module-level lists named ``*_assets`` or
-    ``*_tables`` (flows, mapping tables, reconciliation), each once."""
-    found: dict[Any, AssetsDefinition] = {}
-    for module in _integration_modules():
-        for name, value in vars(module).items():
-            if not (name.endswith("_assets") or name.endswith("_tables")) or not isinstance(
-                value, list | tuple
-            ):
-                continue
-            for item in value:
-                if isinstance(item, AssetsDefinition):
-                    found.setdefault(item.key, item)
-    return list(found.values())
+    """The assets the jde_procurify modules define so far (``asset_runs.package_assets``)."""
+    return package_assets(PACKAGE)
 
 
 def all_assets() -> list[AssetsDefinition]:
     """Every asset a JDE <-> Procurify test runs (JDE tables, SaaS entities, the integration's);
     ``asset_runs.named`` picks a run's assets out of it."""
-    shared = [*jde_assets, *saas_assets]
-    keys = {a.key for a in shared}
-    return shared + [a for a in integration_assets() if a.key not in keys]
+    return world_assets([*jde_assets, *saas_assets], PACKAGE)
 
 
 def run_assets(
@@ -157,14 +128,12 @@ def _answer(response: requests.Response, what: str) -> Any:
     return response.json() if response.content else None
 
 
-class JdeProcurifyWorld:
+class JdeProcurifyWorld(DayRuns):
     """The two simulators, the resources ``materialize`` takes, the ledger, and runs of a day's assets.
 
     ``day`` is the partition a run takes by default; ``instance``, when a test sets it, is the one Dagster
     instance all its runs go to (else each run gets a throwaway one).
     """
-
-    instance: DagsterInstance | None = None
 
     def __init__(
         self,
@@ -182,29 +151,14 @@ class JdeProcurifyWorld:
 
     # -- runs ----------------------------------------------------------------------------------------
 
-    def materialize(
-        self, *names: str, partition: str | None = None, ok: bool = True
-    ) -> ExecuteInProcessResult:
-        return run_assets(self.resources, names, partition or self.day, ok=ok, instance=self.instance)
-
-    def run(self, *names: str, partition: str | None = None, ok: bool = True) -> dict[str, dict[str, Any]]:
-        """The run's metadata values by asset (``partition``, else the world's day)."""
-        return metadata_values(self.materialize(*names, partition=partition, ok=ok))
-
-    def run_whole(self, *names: str, ok: bool = True) -> dict[str, dict[str, Any]]:
-        """Unpartitioned assets (mapping tables, ``jde_gl_accounts``)."""
-        return metadata_values(run_assets(self.resources, names, None, ok=ok, instance=self.instance))
+    def world_assets(self) -> list[AssetsDefinition]:
+        return all_assets()
 
     def master(self) -> dict[str, dict[str, Any]]:
         """F0901 and the two mapping tables, materialized (what the flows map with); unknown names (a
         mapping table not landed yet) are left out so the world serves the flows that exist."""
         present = {a.key.to_user_string() for a in all_assets()}
         return self.run_whole(*(name for name in MASTER if name in present))
-
-    def mapped_keys(self, asset: str, partition: str | None = None) -> set[str]:
-        """The source keys a ``*_mapped`` asset staged for the partition."""
-        rows = self.resources["staging"].read_rows(asset, partition or self.day)
-        return {json.loads(row["payload"])["source_key"] for row in rows}
 
     def staged(self, asset: str, partition: str | None = None) -> list[dict[str, Any]]:
         """The records a source asset staged for the partition (the API's objects, parsed)."""
@@ -316,22 +270,11 @@ class JdeProcurifyWorld:
 
     def queue(self, flow: str) -> dict[str, str]:
         """Open retry-queue items of a flow (``bills``): source key -> reason."""
-        return {
-            item.source_key: item.reason
-            for item in self.ledger.open_items(integration=INTEGRATION, flow=flow)
-        }
+        return open_queue(self.ledger, INTEGRATION, flow)
 
     def audit_counts(self, flow: str) -> dict[str, int]:
         """Audit events of a flow, counted by action (``create``, ``adopt``, ``skip``, ``hold`` ...)."""
-        with self.ledger.engine.begin() as conn:
-            rows = conn.execute(
-                sa.text(
-                    "select action, count(*) from mlc_audit_event where integration = :i and flow = :f "
-                    "group by action"
-                ),
-                {"i": INTEGRATION, "f": flow},
-            ).all()
-        return dict(rows)
+        return audit_counts(self.ledger, INTEGRATION, flow)
 
 
 @contextmanager

@@ -33,10 +33,7 @@ What it provides:
 
 from __future__ import annotations
 
-import importlib
 import json
-import pkgutil
-import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
@@ -44,10 +41,9 @@ from pathlib import Path
 from typing import Any
 
 import requests
-import sqlalchemy as sa
-from asset_runs import metadata_values, run_named
+from asset_runs import DayRuns, package_assets, run_named, world_assets
 from dagster import AssetsDefinition, DagsterInstance, ExecuteInProcessResult
-from flow_proofs import ledger_xrefs
+from flow_proofs import audit_counts, ledger_xrefs, open_queue
 from sandbox_logins import LOGINS, on_simulator
 
 from connector_assets.jde.assets import jde_assets
@@ -94,40 +90,15 @@ def busy_day() -> str:
     return (date.today() - timedelta(days=21)).isoformat()
 
 
-def _integration_modules() -> Iterator[Any]:
-    """Every module of the procore_jde package (and its sub-packages) that imports now. A module whose
-    import fails for want of a name another helper has not landed yet (or is mid-edit) is skipped with a
-    warning, so the world serves the flows that exist; the flow's own tests import it and fail loudly."""
-    package = importlib.import_module(PACKAGE)
-    for info in pkgutil.walk_packages(package.__path__, f"{PACKAGE}.", onerror=lambda _name: None):
-        try:
-            yield importlib.import_module(info.name)
-        except (ImportError, SyntaxError) as exc:
-            warnings.warn(f"{info.name} is skipped: {exc}", stacklevel=2)
-
-
 def integration_assets() -> list[AssetsDefinition]:
-    """The assets the procore_jde modules define so far: module-level lists named ``*_assets`` or
-    ``*_tables`` (flows, mapping tables, reconciliation), each once."""
-    found: dict[Any, AssetsDefinition] = {}
-    for module in _integration_modules():
-        for name, value in vars(module).items():
-            if not (name.endswith("_assets") or name.endswith("_tables")) or not isinstance(
-                value, list | tuple
-            ):
-                continue
-            for item in value:
-                if isinstance(item, AssetsDefinition):
-                    found.setdefault(item.key, item)
-    return list(found.values())
+    """The assets the procore_jde modules define so far (``asset_runs.package_assets``)."""
+    return package_assets(PACKAGE)
 
 
 def all_assets() -> list[AssetsDefinition]:
     """Every asset a Procore -> JDE test runs (JDE tables, SaaS entities, the integration's); ``named``
     picks a run's assets out of it."""
-    shared = [*jde_assets, *saas_assets]
-    keys = {a.key for a in shared}
-    return shared + [a for a in integration_assets() if a.key not in keys]
+    return world_assets([*jde_assets, *saas_assets], PACKAGE)
 
 
 def run_assets(
@@ -191,14 +162,12 @@ class ProcoreClerk:
         return self.call("GET", f"requisitions/{requisition_id}", project_id=project_id)
 
 
-class ProcoreJdeWorld:
+class ProcoreJdeWorld(DayRuns):
     """The two simulators, the resources ``materialize`` takes, the ledger, and runs of a day's assets.
 
     ``day`` is the partition a run takes by default; ``instance``, when a test sets it, is the one Dagster
     instance all its runs go to (else each run gets a throwaway one).
     """
-
-    instance: DagsterInstance | None = None
 
     def __init__(
         self, resources: dict[str, Any], db: str, jde_url: str, procore_url: str, tmp_path: Path, day: str
@@ -214,23 +183,8 @@ class ProcoreJdeWorld:
 
     # -- runs ----------------------------------------------------------------------------------------
 
-    def materialize(
-        self, *names: str, partition: str | None = None, ok: bool = True
-    ) -> ExecuteInProcessResult:
-        return run_assets(self.resources, names, partition or self.day, ok=ok, instance=self.instance)
-
-    def run(self, *names: str, partition: str | None = None, ok: bool = True) -> dict[str, dict[str, Any]]:
-        """The run's metadata values by asset (``partition``, else the world's day)."""
-        return metadata_values(self.materialize(*names, partition=partition, ok=ok))
-
-    def run_whole(self, *names: str, ok: bool = True) -> dict[str, dict[str, Any]]:
-        """Unpartitioned assets (mapping tables, ``jde_gl_accounts``)."""
-        return metadata_values(run_assets(self.resources, names, None, ok=ok, instance=self.instance))
-
-    def mapped_keys(self, asset: str, partition: str | None = None) -> set[str]:
-        """The source keys a ``*_mapped`` asset staged for the partition."""
-        rows = self.resources["staging"].read_rows(asset, partition or self.day)
-        return {json.loads(row["payload"])["source_key"] for row in rows}
+    def world_assets(self) -> list[AssetsDefinition]:
+        return all_assets()
 
     # -- JDE -------------------------------------------------------------------------------------------
 
@@ -339,22 +293,11 @@ class ProcoreJdeWorld:
 
     def queue(self, flow: str) -> dict[str, str]:
         """Open retry-queue items of a flow (``purchase_orders``): source key -> reason."""
-        return {
-            item.source_key: item.reason
-            for item in self.ledger.open_items(integration=INTEGRATION, flow=flow)
-        }
+        return open_queue(self.ledger, INTEGRATION, flow)
 
     def audit_counts(self, flow: str) -> dict[str, int]:
         """Audit events of a flow, counted by action (``create``, ``skip``, ``hold`` ...)."""
-        with self.ledger.engine.begin() as conn:
-            rows = conn.execute(
-                sa.text(
-                    "select action, count(*) from mlc_audit_event where integration = :i and flow = :f "
-                    "group by action"
-                ),
-                {"i": INTEGRATION, "f": flow},
-            ).all()
-        return dict(rows)
+        return audit_counts(self.ledger, INTEGRATION, flow)
 
     def inbox_event(
         self,

@@ -10,6 +10,7 @@ from connector_resources.bill import BillResource
 from connector_resources.coupa import CoupaResource
 from connector_resources.jde import JdeAisResource
 from connector_resources.procore import ProcoreResource
+from connector_resources.procurify import ProcurifyResource
 
 LOGINS: dict[type, dict[str, Any]] = {
     JdeAisResource: {
@@ -30,6 +31,7 @@ LOGINS: dict[type, dict[str, Any]] = {
         "client_id": "ml-connector-sandbox",
         "client_secret": "sandbox-procore-secret",
     },
+    ProcurifyResource: {"client_id": "ml-connector-sandbox", "client_secret": "sandbox-procurify-secret"},
 }
 
 
