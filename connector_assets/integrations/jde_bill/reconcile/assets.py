@@ -8,19 +8,12 @@ calendar.
 
 from typing import Any
 
-from dagster import (
-    AssetCheckSpec,
-    AssetExecutionContext,
-    AssetKey,
-    AssetSelection,
-    asset,
-    define_asset_job,
-)
+from dagster import AssetSelection, define_asset_job
 
+from connector_assets.flows.reconciliation import build_reconciliation_asset
 from connector_assets.integrations.jde_bill.integration import INTEGRATION
 from connector_assets.integrations.jde_bill.reconcile.bills import reconcile_bills
 from connector_assets.integrations.jde_bill.reconcile.payments import reconcile_payments
-from connector_assets.integrations.jde_bill.reconcile.report import CHECK
 from connector_assets.integrations.jde_bill.reconcile.vendors import reconcile_vendors
 from connector_assets.jde.assets import jde_partitions
 from connector_assets.jde.extract import jde_timezone
@@ -35,31 +28,18 @@ RECONCILIATIONS = (VENDORS, BILLS, PAYMENTS)
 
 
 def _asset(name: str, partitions_def: Any, target: str, description: str, compare: Any):
-    @asset(
-        name=name,
-        group_name=INTEGRATION,
-        kinds={"jde", "bill"},
+    """One reconciliation asset (``flows.reconciliation``): downstream of the other side as the flow's
+    write step observed it (``target_asset``), so lineage reads source -> mapped -> written -> target ->
+    reconciliation."""
+    return build_reconciliation_asset(
+        name,
+        group=INTEGRATION,
+        systems=("jde", "bill"),
         partitions_def=partitions_def,
-        # The other side as the flow's write step observed it (``target_asset``): lineage reads source ->
-        # mapped -> written -> target -> reconciliation.
-        deps=[AssetKey(target)],
-        required_resource_keys={"jde", "bill", "staging", "ledger"},
-        check_specs=[
-            AssetCheckSpec(
-                CHECK,
-                asset=name,
-                description="JDE and BILL agree for the day (fails as a warning, naming each difference).",
-                partitions_def=partitions_def,
-            )
-        ],
+        deps=[target],
+        compare=compare,
         description=description,
     )
-    def _reconciliation(context: AssetExecutionContext):
-        r = context.resources
-        report = compare(r.staging, r.jde, r.bill, r.ledger.get(), context.partition_key)
-        yield from report.results(name)
-
-    return _reconciliation
 
 
 jde_bill_vendors_reconciliation = _asset(

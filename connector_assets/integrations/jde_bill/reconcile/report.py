@@ -15,10 +15,9 @@ from typing import Any
 
 from dagster import AssetCheckResult, AssetCheckSeverity, MaterializeResult, MetadataValue
 
-from connector_assets.flows.amounts import CENT
+from connector_assets.flows.reconciliation import CHECK, SAMPLE, amount, cell, money
 
-CHECK = "in_balance"
-SAMPLE = 25  # rows of the differences table in metadata; the count says how many there are in all
+__all__ = ["CHECK", "SAMPLE", "Difference", "Report", "amount", "money"]
 
 
 @dataclass(frozen=True)
@@ -95,17 +94,13 @@ class Report:
         yield MaterializeResult(metadata=metadata)
 
 
-def _cell(value: Any) -> str:
-    return str(value).replace("|", "\\|").replace("\n", " ")
-
-
 def _table(differences: list[Difference]) -> str:
     if not differences:
         return "No differences."
     rows = ["| What | Record | Supplier | JDE | BILL | In words |", "|---|---|---|---|---|---|"]
     for d in differences[:SAMPLE]:
         rows.append(
-            "| " + " | ".join(_cell(v) for v in (d.kind, d.record, d.supplier, d.jde, d.bill, d.words)) + " |"
+            "| " + " | ".join(cell(v) for v in (d.kind, d.record, d.supplier, d.jde, d.bill, d.words)) + " |"
         )
     if len(differences) > SAMPLE:
         rows.append(f"\n... and {len(differences) - SAMPLE} more (see the counts).")
@@ -124,13 +119,3 @@ def _totals_table(totals: dict[str, dict[str, Any]]) -> str:
             f"| {money(s['bill_amount'])} | {money(gap)} |"
         )
     return "\n".join(rows)
-
-
-def money(value: Decimal | None) -> str:
-    """Two decimals with thousands separators, as a finance user reads an amount; ``-`` for none."""
-    return "-" if value is None else f"{Decimal(value).quantize(CENT):,}"
-
-
-def amount(value: Any) -> Decimal:
-    """A JDE or BILL amount (text or number; blank is zero) as a ``Decimal``."""
-    return Decimal(str(value if value not in (None, "") else 0))

@@ -12,9 +12,10 @@ firing more often re-checks today on its later ticks.
 
 from typing import Any
 
-from dagster import AssetCheckSpec, AssetExecutionContext, AssetKey, AssetSelection, asset, define_asset_job
+from dagster import AssetSelection, define_asset_job
 
 from connector_assets.flows.assets import target_asset_name
+from connector_assets.flows.reconciliation import build_reconciliation_asset
 from connector_assets.integrations.jde_procurify.account_codes import ACCOUNT_CODES_FLOW
 from connector_assets.integrations.jde_procurify.account_map import ACCOUNTS
 from connector_assets.integrations.jde_procurify.bills import BILLS_FLOW
@@ -26,7 +27,6 @@ from connector_assets.integrations.jde_procurify.reconcile.day import reconcile_
 from connector_assets.integrations.jde_procurify.suppliers import SUPPLIERS_FLOW
 from connector_assets.integrations.jde_procurify.vendors import VENDORS_FLOW
 from connector_assets.integrations.procore_jde.jobs import build_day_close_schedule
-from connector_assets.integrations.procore_jde.reconcile.report import CHECK
 from connector_assets.jde.extract import jde_timezone
 from connector_assets.jde.tables import ADDRESS_BOOK, GL_ACCOUNTS, PO_HEADERS, PO_LINES, SUPPLIERS
 from connector_assets.saas import saas_daily_partitions
@@ -62,29 +62,17 @@ STAGED = (
 partitions = saas_daily_partitions()
 
 
-@asset(
-    name=RECONCILIATION,
-    group_name=INTEGRATION,
-    kinds={"jde", "procurify"},
+jde_procurify_reconciliation = build_reconciliation_asset(
+    RECONCILIATION,
+    group=INTEGRATION,
+    systems=("jde", "procurify"),
     partitions_def=partitions,
-    deps=[AssetKey(name) for name in (*STAGED, *FLOW_TARGETS)],
-    required_resource_keys={"jde", "procurify", "staging", "ledger"},
-    check_specs=[
-        AssetCheckSpec(
-            CHECK,
-            asset=RECONCILIATION,
-            description="JDE and Procurify agree for the day (fails as a warning, naming each difference).",
-            partitions_def=partitions,
-        )
-    ],
+    deps=(*STAGED, *FLOW_TARGETS),
+    compare=reconcile_day,
     description="The day's JDE orders sent to Procurify (JDE AEXP total against the Procurify PO subtotal, "
     "or the requisition's while not purchased); Procurify's approved bill register against the JDE vouchers "
     "per vendor and period; suppliers / vendors and account codes on one side only.",
 )
-def jde_procurify_reconciliation(context: AssetExecutionContext):
-    r = context.resources
-    report = reconcile_day(r.staging, r.jde, r.procurify, r.ledger.get(), context.partition_key)
-    yield from report.results(RECONCILIATION)
 
 
 reconciliation_assets = [jde_procurify_reconciliation]

@@ -28,8 +28,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from connector_assets.flows.reconciliation import Report, cell, money
 from connector_assets.integrations.jde_procurify.bill_mappers import BATCH_PREFIX, TRANSACTION_DIGITS
-from connector_assets.integrations.procore_jde.reconcile.report import Report, cell, money
 
 ROWS = 100
 UUID_GROUPS = (8, 4, 4, 4, 12)

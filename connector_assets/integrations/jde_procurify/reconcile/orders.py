@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from connector_assets.integrations.procore_jde.reconcile.report import Report, cell, money
+from connector_assets.flows.reconciliation import Report, cell, money
 
 ROWS = 100  # rows of the per-order table in metadata; more are summed up in a last line
 

@@ -58,37 +58,10 @@ STAGED_POS = "procurify_purchase_orders"
 STAGED_REQUISITIONS = "procurify_requisitions"
 STAGED_VENDORS = "procurify_vendors"
 REQUISITION_SLACK = timedelta(days=1)  # the requisition's creation day against the ledger's clock
-BATCH_COLUMNS = [
-    "EDUS",
-    "EDBT",
-    "EDTN",
-    "EDLN",
-    "EDSP",
-    "KCO",
-    "DOC",
-    "DCT",
-    "AN8",
-    "VINV",
-    "DGJ",
-    "AG",
-    "ACR",
-]
-BATCH_COLUMNS += ["CRRM"]
-JOURNAL_COLUMNS = [
-    "EDUS",
-    "EDBT",
-    "EDTN",
-    "EDLN",
-    "EDSP",
-    "KCO",
-    "DOC",
-    "DCT",
-    "DGJ",
-    "AA",
-    "EXA",
-    "SBL",
-    "SBLT",
-]
+# A Z-file row's batch key (EDUS / EDBT / EDTN / EDLN), whether R04110ZA processed it, and its document.
+BATCH_KEY_COLUMNS = ["EDUS", "EDBT", "EDTN", "EDLN", "EDSP", "KCO", "DOC", "DCT"]
+BATCH_COLUMNS = [*BATCH_KEY_COLUMNS, "AN8", "VINV", "DGJ", "AG", "ACR", "CRRM"]  # F0411Z1
+JOURNAL_COLUMNS = [*BATCH_KEY_COLUMNS, "DGJ", "AA", "EXA", "SBL", "SBLT"]  # F0911Z1
 VOUCHER_COLUMNS = ["KCO", "DOC", "DCT", "SFX", "AG", "ACR", "CRRM"]
 
 

@@ -21,12 +21,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from connector_assets.flows.reconciliation import Report
 from connector_assets.integrations.jde_procurify.vendor_mappers import (
     PURCHASABLE_TYPES,
     is_active,
     vendor_type,
 )
-from connector_assets.integrations.procore_jde.reconcile.report import Report
 
 
 @dataclass(frozen=True)

@@ -9,15 +9,15 @@ verdict once every record of it had its run; a cron firing more often re-checks 
 
 from typing import Any
 
-from dagster import AssetCheckSpec, AssetExecutionContext, AssetKey, AssetSelection, asset, define_asset_job
+from dagster import AssetSelection, define_asset_job
 
 from connector_assets.flows.assets import target_asset_name
+from connector_assets.flows.reconciliation import build_reconciliation_asset
 from connector_assets.integrations.procore_jde.change_orders import CHANGE_ORDERS_FLOW
 from connector_assets.integrations.procore_jde.integration import INTEGRATION
 from connector_assets.integrations.procore_jde.jobs import build_day_close_schedule
 from connector_assets.integrations.procore_jde.purchase_orders import PURCHASE_ORDERS_FLOW
 from connector_assets.integrations.procore_jde.reconcile.day import reconcile_day
-from connector_assets.integrations.procore_jde.reconcile.report import CHECK
 from connector_assets.integrations.procore_jde.vendors import VENDORS_FLOW
 from connector_assets.integrations.procore_jde.vouchers import VOUCHERS_FLOW
 from connector_assets.jde.extract import jde_timezone
@@ -34,29 +34,17 @@ FLOW_TARGETS = tuple(
 partitions = saas_daily_partitions()
 
 
-@asset(
-    name=RECONCILIATION,
-    group_name=INTEGRATION,
-    kinds={"procore", "jde"},
+procore_jde_reconciliation = build_reconciliation_asset(
+    RECONCILIATION,
+    group=INTEGRATION,
+    systems=("jde", "procore"),
     partitions_def=partitions,
-    deps=[AssetKey(name) for name in FLOW_TARGETS],
-    required_resource_keys={"jde", "procore", "staging", "ledger"},
-    check_specs=[
-        AssetCheckSpec(
-            CHECK,
-            asset=RECONCILIATION,
-            description="Procore and JDE agree for the day (fails as a warning, naming each difference).",
-            partitions_def=partitions,
-        )
-    ],
+    deps=FLOW_TARGETS,
+    compare=reconcile_day,
     description="The day's approved Procore requisitions against their JDE vouchers and purchase order lines "
     "by cost code and account, per project and billing period; commitments without a JDE purchase order; "
     "approved change orders not on their order; vendors on one side only.",
 )
-def procore_jde_reconciliation(context: AssetExecutionContext):
-    r = context.resources
-    report = reconcile_day(r.staging, r.jde, r.procore, r.ledger.get(), context.partition_key)
-    yield from report.results(RECONCILIATION)
 
 
 reconciliation_assets = [procore_jde_reconciliation]

@@ -1,0 +1,194 @@
+"""A reconciliation between two systems, written once for every integration: the report (what differs,
+in a finance user's words, named by parameter) and the asset that yields it with its ``in_balance`` check.
+
+The report: each difference names its kind, the record, where it belongs (a project and period, a vendor
+...) and each side's value, and carries the sentence a finance user reads; extra markdown tables ride
+along in the metadata. It becomes the asset's metadata and its ``in_balance`` check, a warning (never
+blocking: a difference is news for a person, not a reason to stop the flows) whose description names the
+first differences. ``jde_bill.reconcile.report`` was the model (its names are JDE <-> BILL's and it keeps
+per-supplier totals); Procore -> JDE wrote this one with the two systems given by the caller, and JDE <->
+Procurify reused it, so it lives here. ``procore_jde.reconcile.report`` re-exports it.
+
+The asset (``build_reconciliation_asset``): downstream of what it reads (the flows' target assets, so
+lineage reads source -> mapped -> written -> target -> reconciliation), a comparison of one partition
+``compare(staging, <first system>, <second system>, ledger, day) -> Report``.
+"""
+
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    AssetKey,
+    AssetsDefinition,
+    MaterializeResult,
+    MetadataValue,
+    PartitionsDefinition,
+    asset,
+)
+
+from connector_assets.flows.amounts import CENT
+
+__all__ = [
+    "CHECK",
+    "SAMPLE",
+    "Difference",
+    "Report",
+    "amount",
+    "build_reconciliation_asset",
+    "cell",
+    "money",
+]
+
+CHECK = "in_balance"
+SAMPLE = 25  # rows of the differences table in metadata; the count says how many there are in all
+
+SHOWN = 5  # differences named in the check's description; the table and the counts hold the rest
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One thing the two sides disagree on: what kind, which record, where it belongs, each side's value
+    (in the report's ``systems`` order), and the sentence a finance user reads."""
+
+    kind: str
+    record: str
+    scope: str
+    values: tuple[str, str]
+    words: str
+
+
+@dataclass
+class Report:
+    """A comparison of ``systems`` (source first): counts, differences, API calls made per system, and
+    extra markdown tables by metadata name."""
+
+    systems: tuple[str, str]
+    scope_label: str = "Where"
+    counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    differences: list[Difference] = field(default_factory=list)
+    calls: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    tables: dict[str, str] = field(default_factory=dict)
+
+    def differ(self, kind: str, record: str, scope: Any, first: Any, second: Any, words: str) -> None:
+        """One difference; counted by kind (``"missing in JDE"`` -> ``missing_in_jde``)."""
+        self.differences.append(Difference(kind, record, str(scope or ""), (str(first), str(second)), words))
+        self.counts["_".join(re.findall(r"[a-z0-9]+", kind.lower()))] += 1
+
+    @property
+    def agree(self) -> str:
+        return f"{self.systems[0]} and {self.systems[1]} agree"
+
+    def metadata(self) -> dict[str, Any]:
+        return {
+            **dict(sorted(self.counts.items())),
+            "differences": len(self.differences),
+            "difference_table": MetadataValue.md(self.table()),
+            **{f"{system.lower()}_api_calls": n for system, n in sorted(self.calls.items())},
+            **{name: MetadataValue.md(text) for name, text in self.tables.items()},
+        }
+
+    def description(self) -> str:
+        words = "; ".join(d.words for d in self.differences[:SHOWN])
+        more = len(self.differences) - SHOWN
+        return (words + (f"; and {more} more" if more > 0 else "")) or self.agree
+
+    def results(self, asset_name: str) -> Iterator[AssetCheckResult | MaterializeResult]:
+        metadata = self.metadata()
+        yield AssetCheckResult(
+            asset_key=asset_name,
+            check_name=CHECK,
+            passed=not self.differences,
+            severity=AssetCheckSeverity.WARN,
+            description=self.description(),
+            metadata=metadata,
+        )
+        yield MaterializeResult(metadata=metadata)
+
+    def table(self) -> str:
+        if not self.differences:
+            return "No differences."
+        first, second = self.systems
+        rows = [
+            f"| What | Record | {self.scope_label} | {first} | {second} | In words |",
+            "|---|---|---|---|---|---|",
+        ]
+        for d in self.differences[:SAMPLE]:
+            cells = (d.kind, d.record, d.scope, *d.values, d.words)
+            rows.append("| " + " | ".join(cell(v) for v in cells) + " |")
+        if len(self.differences) > SAMPLE:
+            rows.append(f"\n... and {len(self.differences) - SAMPLE} more (see the counts).")
+        return "\n".join(rows)
+
+
+def cell(value: Any) -> str:
+    """A markdown table cell: no pipes, no line breaks."""
+    return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def money(value: Decimal | None) -> str:
+    """Two decimals with thousands separators, as a finance user reads an amount; ``-`` for none."""
+    return "-" if value is None else f"{Decimal(value).quantize(CENT):,}"
+
+
+def amount(value: Any) -> Decimal:
+    """An amount as a system answers it (text or number; blank is zero) as a ``Decimal``."""
+    return Decimal(str(value if value not in (None, "") else 0))
+
+
+def build_reconciliation_asset(
+    name: str,
+    *,
+    group: str,
+    systems: tuple[str, str],
+    partitions_def: PartitionsDefinition,
+    deps: Iterable[str],
+    compare: Callable[..., Report],
+    description: str,
+) -> AssetsDefinition:
+    """The asset ``name`` comparing ``systems`` (resource keys, e.g. ``("jde", "procurify")``) for one
+    partition: ``compare(staging, <first>, <second>, ledger, partition) -> Report``, yielded as the
+    asset's metadata and its ``in_balance`` check (a warning naming each difference). ``deps`` are the
+    asset names it reads after (the flows' target assets, staged sources)."""
+    first, second = systems
+    agree = f"{_display(first)} and {_display(second)} agree for the day"
+
+    @asset(
+        name=name,
+        group_name=group,
+        kinds=set(systems),
+        partitions_def=partitions_def,
+        deps=[AssetKey(d) for d in deps],
+        required_resource_keys={first, second, "staging", "ledger"},
+        check_specs=[
+            AssetCheckSpec(
+                CHECK,
+                asset=name,
+                description=f"{agree} (fails as a warning, naming each difference).",
+                partitions_def=partitions_def,
+            )
+        ],
+        description=description,
+    )
+    def _reconciliation(context: AssetExecutionContext):
+        r = context.resources
+        left, right = getattr(r, first), getattr(r, second)
+        report = compare(r.staging, left, right, r.ledger.get(), context.partition_key)
+        yield from report.results(name)
+
+    return _reconciliation
+
+
+# How a system's resource key reads in a sentence (the check's description).
+_DISPLAY = {"jde": "JDE", "bill": "BILL", "procore": "Procore", "procurify": "Procurify", "coupa": "Coupa"}
+
+
+def _display(system: str) -> str:
+    return _DISPLAY.get(system, system.title())
