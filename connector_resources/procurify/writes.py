@@ -24,6 +24,7 @@ from connector_resources.procurify.payloads import (
     requisition_body,
     vendor_body,
 )
+from connector_resources.procurify.po_revisions import full_revision
 from connector_resources.procurify.values import aware_utc
 from connector_resources.redaction import get_logger
 
@@ -47,6 +48,8 @@ class WriteMethods:
         def iter_all(
             self, entity: str, *, filters: Mapping[str, Any] | None = None
         ) -> Iterator[dict[str, Any]]: ...
+
+        def get(self, entity: str, id: str | int) -> dict[str, Any]: ...
 
     def _write(
         self, method: str, path: str, verb: str, record: str, body: Any, *, idempotent: bool | None = None
@@ -182,6 +185,21 @@ class WriteMethods:
             "requisitions", {"date_0": since}, lambda row: str(row.get("description") or "") == description
         )
 
+    def find_requisition(self, uuid: str, *, created_since: date | datetime) -> dict[str, Any] | None:
+        """The requisition ``uuid`` (created on or after ``created_since``), or None: the list has no
+        uuid filter and no detail path is documented, so the day's list is read and matched by uuid
+        (dashes and case aside). How a flow reads back what it created, whatever its description."""
+        wanted = str(uuid or "").replace("-", "").strip().lower()
+        if not wanted:
+            raise ValueError("find_requisition needs a uuid")
+        since = _day(created_since) - timedelta(days=self.date_filter_slack_days)
+        found = self._matching(
+            "requisitions",
+            {"date_0": since},
+            lambda row: str(row.get("uuid") or "").replace("-", "").lower() == wanted,
+        )
+        return found[0] if found else None
+
     def find_purchase_orders(self, *, po_num: str, modified_since: date | datetime) -> list[dict[str, Any]]:
         """Purchase orders whose ERP number ``PO_Num`` is exactly ``po_num``, among those modified
         on or after ``modified_since`` (setting ``PO_Num`` modifies the PO, so a revision made
@@ -201,16 +219,24 @@ class WriteMethods:
         changes: Mapping[str, Any],
         *,
         confirm_duplicate_external_po_number: bool = False,
+        current: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
         """Revise a PO (``PUT /api/v3/purchase-orders/{procurify_PO}/``); returns the revised PO.
 
-        ``PO_Num`` already used by another PO is refused unless ``confirm_duplicate_external_po_number``.
-        A PUT, so the core may replay it after a lost answer: the PO ends up with the same values
-        (its ``version`` may count the revision twice, which changes nothing else).
+        ``changes`` are the fields to change (``order_items`` by order-item ``id``). The PUT carries the
+        whole PO as read (``current``, else read now) with the changes laid over it, because the
+        reference does not say whether the PUT is a partial or a full update, and that body is right on
+        both (``po_revisions``). ``PO_Num`` already used by another PO is refused unless
+        ``confirm_duplicate_external_po_number``. A PUT, so the core may replay it after a lost answer:
+        the PO ends up with the same values (its ``version`` may count the revision twice).
         """
         number = _whole_id(procurify_po, f"purchase order {procurify_po}")
-        record, body = po_revision_body(number, changes)
-        if confirm_duplicate_external_po_number:
+        record, checked = po_revision_body(number, changes)  # the change is checked before any call
+        if current is None:
+            current = self.get("purchase_orders", number)
+        whole, resent = full_revision(current, checked)
+        record, body = po_revision_body(number, whole)
+        if confirm_duplicate_external_po_number or resent:
             body["confirm_duplicate_external_po_number"] = True
         return self._write("PUT", f"/api/v3/purchase-orders/{number}/", "revise", record, body)
 
