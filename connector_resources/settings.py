@@ -778,6 +778,15 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
         "from the account map; blank = stock lines are refused",
     ),
     Setting(
+        "jde_procurify_description_check",
+        "ML_JDE_PROCURIFY_DESCRIPTION_CHECK",
+        "on",
+        "JDE -> Procurify: on = the first requisition a run creates is read back, and if Procurify did not "
+        "keep its description (the JDE order number, how an interrupted create is found again) the run "
+        "stops creating and fails saying so; off = create without that check (only once you know this "
+        "Procurify drops descriptions and accept that an interrupted create may leave a second requisition)",
+    ),
+    Setting(
         "jde_procurify_bill_posting",
         "ML_JDE_PROCURIFY_BILL_POSTING",
         "voucher",

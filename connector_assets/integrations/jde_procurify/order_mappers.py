@@ -15,17 +15,19 @@ rules, reference F4311 NXTR/LTTR "customer-configured", so they are settings, no
 
 The requisition (reference §2.4, everything by name): ``description`` = ``order_description`` (the JDE
 order's number, type and company: the natural key ``find_requisitions`` adopts by after a crash; it never
-changes with the order's content), one line per F4311 line not cancelled, in line order, each with
-``sku`` = ``line_sku`` (``JDE 4011 line 1``: how a changed order finds its line on the PO later, whatever
-a buyer renamed), the paired vendor's name, the Procurify account code of the line's account, quantity,
-unit price, unit and currency. Amounts: Procurify's decimal places are not documented and the sandbox
-takes two; a line whose quantity or unit cost has more, or whose quantity x unit cost (half up, to the
-cent) is not JDE's extended cost (F4311.AEXP), is sent as one unit at AEXP, with what was ordered in
-its name, so the Procurify total is JDE's to the cent.
+changes with the order's content), one line per F4311 line not cancelled, in line order, each with ``sku`` =
+``line_sku`` (``JDE 4011 line 1``: how a changed order finds its line on the PO later, whatever a buyer
+renamed; a Procurify that drops the sku is matched by name and line order, ``match_po_lines``), the paired
+vendor's name, the Procurify account code of the line's account, quantity, unit price, unit and currency.
+Amounts: Procurify's decimal places are not documented and the sandbox takes two; a line whose quantity or
+unit cost has more, or whose quantity x unit cost (half up, to the cent) is not JDE's extended cost
+(F4311.AEXP), is sent as one unit at AEXP, with what was ordered in its name, so the Procurify total is
+JDE's to the cent.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -279,17 +281,79 @@ def _same(a: Any, b: Any) -> bool:
     return left is not None and right is not None and left == right
 
 
-def _po_lines_by_sku(po: Mapping[str, Any], body: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
-    """The PO's lines by the JDE line they carry (``sku``); a server that dropped the sku on the way is
-    matched by position instead, when the PO has exactly the lines the requisition was sent with."""
-    items = sorted(
-        po.get("order_items") or [], key=lambda i: (int(i.get("PO_line_num") or 0), int(i.get("id") or 0))
-    )
+@dataclass(frozen=True)
+class LineMatch:
+    """PO (or requisition) lines matched to the order's lines now: ``by_sku`` maps a requisition line's
+    ``sku`` (its JDE line) to the Procurify line; ``unmatched`` are Procurify lines that are no JDE line
+    now (cancelled or gone in JDE), each with how to name it (``line 2 (Rope)``)."""
+
+    by_sku: dict[str, Mapping[str, Any]] = field(default_factory=dict)
+    unmatched: list[tuple[str, Mapping[str, Any]]] = field(default_factory=list)
+    how: str = "sku"
+
+
+def _line_order(item: Mapping[str, Any]) -> tuple[int, int]:
+    def whole(value: Any) -> int:
+        raw = str(value if value is not None else "").strip()
+        return int(raw) if raw.isdigit() else 0
+
+    return whole(item.get("PO_line_num")), whole(item.get("id"))
+
+
+def match_po_lines(po: Mapping[str, Any], body: Mapping[str, Any]) -> LineMatch:
+    """Match Procurify's lines (``order_items``) to the requisition lines of ``body`` (the order now).
+
+    By the JDE line each carries in ``sku`` (``JDE 4011 line 1``), when Procurify kept it. The reference
+    shows no ``sku`` in its requisition create example (§2.4), so a Procurify may drop it; then by the
+    documented fields that remain: first the line ``name`` (what we sent: the JDE description) when it is
+    exactly one line's on both sides; then, between two such name matches (or before the first, after the
+    last), the lines left over on both sides by position (``PO_line_num`` against JDE line order, the
+    order the requisition was sent in), only when as many are left there on each side. A JDE line
+    cancelled in one place and another added elsewhere are so never paired with each other: they are
+    reported, not guessed. Name matches whose order crosses (names swapped) pair nothing by position."""
+    items = sorted(po.get("order_items") or [], key=_line_order)
     by_sku = {text(i.get("sku")): i for i in items if text(i.get("sku")).startswith("JDE ")}
-    if by_sku or not items:
-        return by_sku
-    wanted = [li["sku"] for li in body.get("line_items", [])]
-    return dict(zip(wanted, items, strict=False)) if len(items) == len(wanted) else {}
+    wanted = list(body.get("line_items", []))
+    if by_sku:
+        skus = {li["sku"] for li in wanted}
+        found = {sku: item for sku, item in by_sku.items() if sku in skus}
+        gone = [
+            (f"line {sku.rsplit(' ', 1)[-1]} ({text(item.get('name'))})", item)
+            for sku, item in by_sku.items()
+            if sku not in skus
+        ]
+        return LineMatch(found, gone, "sku")
+    names = Counter(text(i.get("name")) for i in items)
+    ours = Counter(text(li["item_name"]) for li in wanted)
+    anchors: list[tuple[int, int]] = []  # (index in wanted, index in items), matched by name
+    for w, line in enumerate(wanted):
+        name = text(line["item_name"])
+        if names[name] == 1 and ours[name] == 1:
+            anchors.append((w, next(n for n, i in enumerate(items) if text(i.get("name")) == name)))
+    pairs = dict(anchors)
+    in_order = all(a[1] < b[1] for a, b in zip(anchors, anchors[1:], strict=False))
+    if in_order:
+        anchored_w = [a[0] for a in anchors]
+        anchored_i = [a[1] for a in anchors]
+        gaps: dict[int, tuple[list[int], list[int]]] = {}
+        for w in range(len(wanted)):
+            if w not in pairs:
+                gaps.setdefault(sum(x < w for x in anchored_w), ([], []))[0].append(w)
+        taken = set(anchored_i)
+        for n in range(len(items)):
+            if n not in taken:
+                gaps.setdefault(sum(x < n for x in anchored_i), ([], []))[1].append(n)
+        for left, rest in gaps.values():
+            if len(left) == len(rest):
+                pairs.update(zip(left, rest, strict=True))
+    found = {wanted[w]["sku"]: items[n] for w, n in pairs.items()}
+    matched = set(pairs.values())
+    gone = [
+        (f"Procurify line {i.get('PO_line_num') or i.get('id')} ({text(i.get('name'))})", i)
+        for n, i in enumerate(items)
+        if n not in matched
+    ]
+    return LineMatch(found, gone, "name and line order")
 
 
 def revision(
@@ -310,10 +374,10 @@ def revision(
                 "reopen it there), then replay"
             ]
         )
-    found = _po_lines_by_sku(po, body)
+    match = match_po_lines(po, body)
+    found = match.by_sku
     changes: list[dict[str, Any]] = []
     problems: list[str] = []
-    wanted_skus = set()
     vendor = po.get("pref_vendor")
     po_vendor = (
         str(vendor.get("id")) if isinstance(vendor, Mapping) and vendor.get("id") is not None else None
@@ -326,9 +390,16 @@ def revision(
         )
     for item in body.get("line_items", []):
         sku = item["sku"]
-        wanted_skus.add(sku)
         current = found.get(sku)
         line = sku.rsplit(" ", 1)[-1]
+        if current is None and match.how != "sku":
+            problems.append(
+                f"line {line} ({text(item['item_name'])}) matches no line of PO {number} (Procurify kept no "
+                "JDE line SKU, so lines are matched by name, then by line order): if it was added in JDE, "
+                "add it to the PO in Procurify by hand, the API cannot; otherwise give the PO line the JDE "
+                "line's name; then replay"
+            )
+            continue
         if current is None:
             problems.append(
                 f"line {line} was added in JDE after the order was purchased in Procurify; the API cannot "
@@ -350,17 +421,22 @@ def revision(
             change["name"] = item["item_name"]
         if change:
             changes.append({"id": int(current["id"]), **change})
-    for sku, current in found.items():
-        if sku not in wanted_skus:
+    for label, _current in match.unmatched:
+        if match.how == "sku":
             problems.append(
-                f"line {sku.rsplit(' ', 1)[-1]} ({text(current.get('name'))}) is cancelled or gone in JDE; "
-                f"the API cannot remove a line from PO {number}: cancel it in Procurify by hand, then "
-                "abandon this item"
+                f"{label} is cancelled or gone in JDE; the API cannot remove a line from PO {number}: "
+                "cancel it in Procurify by hand, then abandon this item"
+            )
+        else:
+            problems.append(
+                f"{label} on PO {number} matches no line of the JDE order now: if it was cancelled in JDE, "
+                "cancel it in Procurify by hand (the API cannot remove a line) and abandon this item; "
+                "otherwise give it the JDE line's name, then replay"
             )
     if not found and body.get("line_items"):
         problems = [
-            f"PO {number} has no line carrying a JDE line SKU (JDE {order_label}) and not the same number "
-            "of lines as the requisition, so its lines cannot be matched; apply the change in Procurify"
+            f"PO {number}'s lines carry no JDE line SKU and none matches a line of JDE order {order_label} "
+            "by name or by position, so they cannot be matched; apply the change in Procurify"
         ]
         changes = []
     return Revision(changes, problems)
@@ -369,8 +445,9 @@ def revision(
 def requisition_differences(items: Sequence[Mapping[str, Any]], body: Mapping[str, Any]) -> list[str]:
     """How a requisition's lines (order items) differ from ``body`` (quantity, unit price, name, lines
     present), in a finance user's words; empty when Procurify already holds what the order says. Lines
-    are matched by their JDE line (``sku``), else by position when the server dropped the skus."""
-    found = _po_lines_by_sku({"order_items": list(items)}, body)
+    are matched by their JDE line (``sku``), else by name and line order (``match_po_lines``)."""
+    match = match_po_lines({"order_items": list(items)}, body)
+    found = match.by_sku
     differences: list[str] = []
     for item in body.get("line_items", []):
         line = item["sku"].rsplit(" ", 1)[-1]
@@ -386,8 +463,7 @@ def requisition_differences(items: Sequence[Mapping[str, Any]], body: Mapping[st
                 differences.append(f"line {line} {label} is {theirs} in Procurify, {ours} in JDE")
         if text(current.get("name")) != text(item["item_name"]):
             differences.append(f"line {line} is named {text(current.get('name'))!r} in Procurify")
-    extra = sorted(set(found) - {li["sku"] for li in body.get("line_items", [])})
-    differences.extend(f"line {sku.rsplit(' ', 1)[-1]} is no longer on the JDE order" for sku in extra)
+    differences.extend(f"{label} is no longer on the JDE order" for label, _item in match.unmatched)
     return differences
 
 
