@@ -5,7 +5,9 @@ Procurify's API cannot create purchase orders: the purchase order flow sends eac
 requisition, and a Procurify buyer approves and purchases it, which makes the PO. This flow then reads the
 day's POs (``procurify_purchase_orders``, staged by ``last_modified``: a new PO is modified the day it is
 made), finds the JDE order each came from (``po_origins``: lines -> requisition -> the ``purchase_order``
-xref) and sets ``PO_Num`` through ``PUT /api/v3/purchase-orders/{procurify_PO}/`` (§2.5). The link is the
+xref) and sets ``PO_Num`` through ``PUT /api/v3/purchase-orders/{procurify_PO}/`` (§2.5; the client sends
+the PO whole as read with the new ``PO_Num``, since the reference does not say whether that PUT is partial
+or full: ``connector_resources.procurify.po_revisions``). The link is the
 ``po_link`` xref: source key the JDE order ``KCOO:DOCO:DCTO`` -> target id the ``procurify_PO`` number;
 ``linked_po`` answers "which PO is this JDE order" for the purchase order flow's revisions.
 
