@@ -16,11 +16,9 @@ from dagster import (
     DagsterInstance,
     DailyPartitionsDefinition,
     RunRequest,
-    build_schedule_context,
     instance_for_test,
-    job,
-    op,
 )
+from schedule_ticks import mark_closed, tick
 
 from connector_assets.definitions import defs
 from connector_assets.flows.access import flow_access
@@ -116,20 +114,7 @@ def test_the_days_reconciliation_has_its_job_and_schedule_at_its_cron_setting():
 
 
 def _tick(name: str, instance: DagsterInstance, at: datetime) -> list[RunRequest]:
-    schedule = defs.get_repository_def().get_schedule_def(f"jde_procurify_{name}_schedule")
-    with build_schedule_context(instance=instance, scheduled_execution_time=at) as context:
-        result = schedule(context)  # the schedule's own function, without a repository
-    return list(result)
-
-
-@op
-def _nothing() -> None:
-    """Stands for the close run an earlier tick launched (only its tags are asked)."""
-
-
-@job
-def _earlier_run() -> None:
-    _nothing()
+    return tick(defs.get_repository_def().get_schedule_def(f"jde_procurify_{name}_schedule"), at, instance)
 
 
 def test_a_daily_flow_closes_the_previous_day_then_polls_today():
@@ -139,10 +124,7 @@ def test_a_daily_flow_closes_the_previous_day_then_polls_today():
     with instance_for_test() as instance:
         [first] = _tick("bills", instance, at)
         assert first.partition_key == "2026-03-04" and first.run_key == "close-2026-03-04"
-        instance.create_run_for_job(
-            _earlier_run,
-            tags={"dagster/schedule_name": "jde_procurify_bills_schedule", "dagster/partition": "2026-03-04"},
-        )
+        mark_closed(instance, "jde_procurify_bills_schedule", "2026-03-04")
         [later] = _tick("bills", instance, at.replace(hour=1))
         assert later.partition_key == "2026-03-05" and later.run_key.startswith("poll-")
 

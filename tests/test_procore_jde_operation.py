@@ -15,16 +15,14 @@ import requests
 from dagster import (
     AssetKey,
     AssetSelection,
-    DagsterInstance,
     RunRequest,
     build_schedule_context,
     build_sensor_context,
     define_asset_job,
     instance_for_test,
-    job,
-    op,
 )
 from procore_jde_world import ProcoreJdeWorld, busy_day, procore_day, procore_jde_world
+from schedule_ticks import mark_closed, tick
 
 from connector_assets.integrations.procore_jde.jobs import build_day_close_schedule
 from connector_assets.integrations.procore_jde.sensor import PROJECT_TAG
@@ -75,22 +73,6 @@ def _source_job(name: str) -> Any:
     return define_asset_job(name, selection=AssetSelection.assets("procore_requisitions"))
 
 
-def _tick(schedule: Any, at: datetime, instance: DagsterInstance) -> list[RunRequest]:
-    with build_schedule_context(instance=instance, scheduled_execution_time=at) as context:
-        result = schedule(context)  # the schedule's own function, without a repository
-    return list(result)
-
-
-@op
-def _nothing() -> None:
-    """Stands for the close run an earlier tick launched (only its tags are asked)."""
-
-
-@job
-def _earlier_run() -> None:
-    _nothing()
-
-
 def test_a_daily_tick_closes_yesterday_in_the_partitions_time_zone_and_a_later_tick_polls_today():
     job = _source_job("procore_jde_test_close")
     schedule = build_day_close_schedule(
@@ -103,14 +85,11 @@ def test_a_daily_tick_closes_yesterday_in_the_partitions_time_zone_and_a_later_t
     )
     at = datetime(2026, 3, 10, 2, 0, tzinfo=ZoneInfo("America/Chicago"))  # 07:00 UTC on the 10th
     with instance_for_test() as instance:
-        [first] = _tick(schedule, at, instance)
+        [first] = tick(schedule, at, instance)
         assert (first.partition_key, first.run_key) == ("2026-03-09", "close-2026-03-09")  # the whole UTC day
         # Once a run of this schedule holds yesterday, a later tick the same day polls today instead.
-        instance.create_run_for_job(
-            _earlier_run,
-            tags={"dagster/schedule_name": schedule.name, "dagster/partition": "2026-03-09"},
-        )
-        [later] = _tick(schedule, at + timedelta(hours=1), instance)
+        mark_closed(instance, schedule.name, "2026-03-09")
+        [later] = tick(schedule, at + timedelta(hours=1), instance)
         assert later.partition_key == "2026-03-10" and later.run_key.startswith("poll-")
 
 
