@@ -36,13 +36,26 @@ INTEGRATION = "jde_procurify"
 JDE_PAYMENT_REFERENCE = "JDE-CHK-{doc}"  # the check number JDE's payment run gives (F0413), <= 25
 
 
+def all_jde_supplier_numbers(jde_root: str) -> list[int]:
+    """Every supplier number of the JDE sandbox (F0401 AN8, ascending), read through AIS (the data service
+    pages) with the sandbox's login. The operator route ``/sandbox/rows`` (``dev.jde_supplier_numbers``)
+    answers at most 1000 rows, and from scale 1 the JDE sandbox has more suppliers (2247) than that while
+    the Procurify sandbox seeds 1130 vendors with ERP keys: 130 of them kept keys naming no JDE supplier,
+    so their bills were refused ("no flow will pair it")."""
+    from connector_resources.jde import JdeAisResource
+    from connector_sandbox.registry import SANDBOXES
+
+    base_url = f"{jde_root}{SANDBOXES['jde_ais'].path}"
+    resource = JdeAisResource.from_settings(base_url=base_url).process_config_and_initialize()
+    with resource.session() as session:
+        return sorted({int(row["AN8"]) for row in session.browse("F0401", columns=["AN8"])})
+
+
 def link_procurify_vendors_to_jde(procurify_root: str, jde_root: str) -> dict[str, Any]:
     """Re-point the Procurify sandbox's seeded vendor ERP keys at the JDE sandbox's supplier numbers
     (``POST /sandbox/vendors/erp-links``); idempotent. The route's counts plus ``suppliers`` (how many JDE
     numbers were offered)."""
-    from connector_cli.dev import jde_supplier_numbers
-
-    numbers = jde_supplier_numbers(jde_root)
+    numbers = all_jde_supplier_numbers(jde_root)
     response = requests.post(
         f"{procurify_root}/sandbox/vendors/erp-links", json={"numbers": numbers, "format": "{n}"}, timeout=60
     )
@@ -67,12 +80,14 @@ def procurify_sandbox_links(sandboxes: list) -> None:
     """On the embedded Procurify and JDE sandboxes only, the seeded Procurify vendors' ERP keys re-pointed
     to suppliers the JDE sandbox has; says what was done. Procurify re-seeds at every start and JDE keeps
     its seeded suppliers' numbers, so every start links the same vendors to the same suppliers."""
+    from connector_resources.jde.errors import JdeError
+
     running = _embedded(sandboxes)
     if running is None:
         return
     try:
         done = link_procurify_vendors_to_jde(running["procurify"].spec.root(), running["jde_ais"].spec.root())
-    except (requests.RequestException, ValueError, KeyError) as exc:
+    except (requests.RequestException, ValueError, KeyError, JdeError) as exc:
         click.echo(
             f"Procurify vendors not linked to JDE suppliers ({exc}); their ERP keys name no JDE supplier"
         )

@@ -20,15 +20,18 @@ from connector_cli.dev import jde_supplier_numbers
 from connector_cli.dev_procurify import (
     SANDBOX_DEFAULTS,
     ProcurifyPeople,
+    all_jde_supplier_numbers,
     link_procurify_vendors_to_jde,
     procurify_sandbox_defaults,
 )
+from connector_sandbox.jde_ais import JdeSandboxSettings
 from connector_sandbox.jde_ais.vocabulary import (
     CHART_OF_ACCOUNTS,
     COMPANIES,
     JOB_COST_OBJECTS,
     JOB_COST_UNITS,
 )
+from connector_sandbox.procurify import ProcurifySandboxSettings
 from connector_sandbox.registry import SANDBOXES, RunningSandbox
 
 
@@ -38,7 +41,8 @@ def test_the_seeded_vendors_erp_keys_are_repointed_to_real_jde_suppliers_once(tm
         done = link_procurify_vendors_to_jde(world.procurify_url, world.jde_root)
         assert done["repointed"] > 0 and done["suppliers"] > 0
         after = world.in_procurify("vendors")
-        suppliers = set(jde_supplier_numbers(world.jde_root))
+        suppliers = set(all_jde_supplier_numbers(world.jde_root))
+        assert set(jde_supplier_numbers(world.jde_root)) <= suppliers
         keyed = {
             vid: v["external_id"] for vid, v in after.items() if re.fullmatch(r"\d+", v["external_id"] or "")
         }
@@ -217,6 +221,24 @@ def test_every_other_bill_the_clerk_enters_is_kept_for_jdes_payment_run(tmp_path
                 assert world.procurify_record("bills", bill)["row"]["status"] == 2  # approved, unpaid
         finally:
             people.dispose()
+
+
+def test_every_seeded_vendor_is_linked_when_the_jde_sandbox_has_more_suppliers_than_a_rows_page(tmp_path):
+    """At scale 1 the JDE sandbox has more suppliers (2247) than its operator route answers (1000 rows),
+    and the Procurify sandbox seeds more vendors with ERP keys (1130) than that: every one is linked, since
+    a vendor left with a key naming no JDE supplier has its bills refused for good."""
+    with jde_procurify_world(
+        tmp_path, jde=JdeSandboxSettings(scale=1.0), procurify=ProcurifySandboxSettings(scale=1.0)
+    ) as world:
+        numbers = all_jde_supplier_numbers(world.jde_root)
+        assert len(numbers) > 1000 and len(jde_supplier_numbers(world.jde_root)) == 1000
+        done = link_procurify_vendors_to_jde(world.procurify_url, world.jde_root)
+        assert done["left_unmatched"] == 0 and done["repointed"] > 1000
+        vendors = world.in_procurify("vendors").values()
+        # The route re-points the active purchasable vendors' keys (type 3 PREFERRED / 4 REGULAR).
+        keys = [v["external_id"] for v in vendors if v["external_id"] and v["active"] and v["type"] in (3, 4)]
+        wrong = [key for key in keys if not (key.isdigit() and int(key) in set(numbers))]
+        assert keys and not wrong, wrong[:20]
 
 
 # -- the sandbox tables fit every order the JDE sandbox makes ------------------------------------------
