@@ -32,15 +32,26 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 from connector_assets.flows.core import Mapped, Rejected
+
+# ML_AddUpdateSupplier 1.1's input lengths, shared by every supplier flow.
+from connector_assets.jde.supplier_inputs import (
+    ADDRESS_LINE_MAX,
+    ALKY_MAX,
+    CITY_MAX,
+    COMPANY_MAX,
+    COUNTRY_MAX,
+    EMAIL_MAX,
+    NAME_MAX,
+    PHONE_MAX,
+    POSTAL_MAX,
+    STATE_MAX,
+    SupplierContactColumns,
+)
 from connector_resources import settings
 
 COMPANY_SETTING = "ML_JDE_PROCURIFY_VENDOR_COMPANY"
 PURCHASABLE_TYPES = {3: "PREFERRED", 4: "REGULAR"}  # reference 2.3 vendor type codes
 ALKY_PREFIX = "PFY"  # F0101 ALKY of a supplier made from a Procurify vendor: PFY<vendor id>
-
-# ML_AddUpdateSupplier 1.1's input lengths (docs/jde_orchestrations/ML_AddUpdateSupplier.json).
-NAME_MAX, ALKY_MAX, ADDRESS_LINE_MAX, CITY_MAX = 40, 20, 40, 25
-STATE_MAX, POSTAL_MAX, COUNTRY_MAX, PHONE_MAX, EMAIL_MAX, COMPANY_MAX = 3, 12, 3, 20, 256, 5
 
 
 @dataclass(frozen=True)
@@ -192,26 +203,14 @@ def fingerprint(vendor: Mapping[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-class JdeSupplierRecord(pa.DataFrameModel):
+class JdeSupplierRecord(SupplierContactColumns):
     """A Procurify vendor JDE can take as a supplier: a name within ALPH's 40 characters, the address,
-    phone and e-mail within F0116 / F0115 / F01151, the deterministic long address number."""
+    phone and e-mail within F0116 / F0115 / F01151 (``SupplierContactColumns``), the deterministic long
+    address number."""
 
     vendor_id: Series[str] = pa.Field(str_matches=r"^\d+$")
-    name: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": NAME_MAX})
     long_address_number: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": ALKY_MAX})
     company: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": COMPANY_MAX})
-    address_line_1: Series[str] = pa.Field(nullable=True, str_length={"max_value": ADDRESS_LINE_MAX})
-    address_line_2: Series[str] = pa.Field(nullable=True, str_length={"max_value": ADDRESS_LINE_MAX})
-    city: Series[str] = pa.Field(nullable=True, str_length={"max_value": CITY_MAX})
-    state: Series[str] = pa.Field(nullable=True, str_length={"max_value": STATE_MAX})
-    postal_code: Series[str] = pa.Field(nullable=True, str_length={"max_value": POSTAL_MAX})
-    country: Series[str] = pa.Field(nullable=True, str_length={"max_value": COUNTRY_MAX})
-    phone: Series[str] = pa.Field(nullable=True, str_length={"max_value": PHONE_MAX})
-    email: Series[str] = pa.Field(nullable=True, str_length={"max_value": EMAIL_MAX})
-
-    class Config:
-        strict = True
-        coerce = True
 
 
 def map_vendor(vendor: Mapping[str, Any], *, company: str) -> Mapped | Rejected:

@@ -34,17 +34,19 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 from connector_assets.flows.core import Mapped, Rejected
+
+# ML_AddUpdateSupplier's limits and F0116 / F0115 / F01151 column lengths, shared by every supplier flow.
+from connector_assets.jde.supplier_inputs import (
+    ALKY_MAX,
+    TAX_MAX,
+    SupplierContactColumns,
+)
 from connector_resources import settings
 
 ORIGIN_SETTING = "ML_PROCORE_JDE_VENDOR_ORIGIN_FORMAT"
 COMPANY_SETTING = "ML_PROCORE_JDE_VENDOR_COMPANY"
 BANK_SETTING = "ML_PROCORE_JDE_VENDOR_BANK_FIELDS"
 
-# ML_AddUpdateSupplier's limits (docs/jde_orchestrations/ML_AddUpdateSupplier.json) and F0116 / F0115 /
-# F01151 column lengths (general JDE knowledge) for the inputs the contract gains.
-NAME_MAX, TAX_MAX, ALKY_MAX = 40, 20, 20
-ADDRESS_LINE_MAX, CITY_MAX, STATE_MAX, POSTAL_MAX, COUNTRY_MAX = 40, 25, 3, 12, 3
-PHONE_MAX, EMAIL_MAX = 20, 256
 ADDRESS_INPUTS = ("Address_Line_1", "Address_Line_2", "Address_Line_3", "Address_Line_4")
 BANK_KEY = "Bank_Fingerprint"  # in the body instead of the numbers; the target swaps it for them
 
@@ -138,28 +140,15 @@ def label(vendor: Mapping[str, Any]) -> str:
     return f"Procore vendor {vendor.get('id')} ({_text(vendor.get('name'))})"
 
 
-class JdeSupplierRecord(pa.DataFrameModel):
+class JdeSupplierRecord(SupplierContactColumns):
     """A Procore vendor JDE can take as a supplier: a name within 40 characters, a tax ID within 20, and the
-    address, phone and e-mail within the lengths F0116 / F0115 / F01151 hold."""
+    address, phone and e-mail within the lengths F0116 / F0115 / F01151 hold (``SupplierContactColumns``)."""
 
     vendor_id: Series[str] = pa.Field(str_matches=r"^\d+$")
-    name: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": NAME_MAX})
     tax_id: Series[str] = pa.Field(nullable=True, str_length={"max_value": TAX_MAX})
-    address_line_1: Series[str] = pa.Field(nullable=True, str_length={"max_value": ADDRESS_LINE_MAX})
-    address_line_2: Series[str] = pa.Field(nullable=True, str_length={"max_value": ADDRESS_LINE_MAX})
-    city: Series[str] = pa.Field(nullable=True, str_length={"max_value": CITY_MAX})
-    state: Series[str] = pa.Field(nullable=True, str_length={"max_value": STATE_MAX})
-    postal_code: Series[str] = pa.Field(nullable=True, str_length={"max_value": POSTAL_MAX})
-    country: Series[str] = pa.Field(nullable=True, str_length={"max_value": COUNTRY_MAX})
-    phone: Series[str] = pa.Field(nullable=True, str_length={"max_value": PHONE_MAX})
-    email: Series[str] = pa.Field(nullable=True, str_length={"max_value": EMAIL_MAX})
     active: Series[bool]
     # Never the numbers: "routing of 9 ending 0021, account of 10 ending 3210" at most.
     bank: Series[str] = pa.Field(nullable=True)
-
-    class Config:
-        strict = True
-        coerce = True
 
 
 @dataclass(frozen=True)
