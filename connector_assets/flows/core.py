@@ -516,6 +516,33 @@ def queue_failure(
         )
 
 
+def audit_skip(
+    ledger: Ledger,
+    spec: FlowSpec,
+    source_key: str,
+    reason: str,
+    *,
+    run_id: str | None = None,
+    partition: str | None = None,
+    target_id: str | None = None,
+) -> None:
+    """A source record the flow leaves alone on purpose (nothing to write, exported elsewhere, a
+    conflict decided for the other side), in the audit with why: never queued, never written."""
+    ledger.audit(
+        integration=spec.integration,
+        flow=spec.name,
+        entity=spec.entity,
+        action="skip",
+        source_system=spec.source_system,
+        source_id=source_key,
+        target_system=spec.target_system,
+        target_id=target_id,
+        reason=reason,
+        run_id=run_id,
+        partition_key=partition,
+    )
+
+
 def dependency_synced(ledger: Ledger, depends_on: str) -> bool:
     """``integration:entity:system:key`` -> whether that record has a target ID (the ledger's one rule,
     shared with ``release_synced``)."""

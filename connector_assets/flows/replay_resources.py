@@ -62,3 +62,26 @@ def register_settings_replay(
         )(item, ledger)
 
     register_replay_handler(spec.integration, spec.name, handle)
+
+
+def ledger_target_replay(
+    spec: Any,
+    open_target: Callable[[dict[str, Any], Ledger], AbstractContextManager[Any]],
+    resources: Callable[[], dict[str, Any]],
+) -> Callable[[QueueItem, Ledger], ReplayOutcome]:
+    """``spec``'s replay handler for a target that must hold the replay's ledger (a JDE target checks its
+    cross-reference before refusing a rewrite): today's resources (``resources()``) built once per replay,
+    each record re-read and mapped with them, written through ``open_target(resources, ledger)``, opened
+    once per replay and ledger."""
+    from connector_assets.flows.core import replay_handler
+
+    def handle(item: QueueItem, ledger: Ledger) -> ReplayOutcome:
+        built = shared_value(("resources", spec.integration, spec.name, id(resources)), resources)
+        key = ("target", spec.integration, spec.name, id(built), id(ledger))
+
+        def opener() -> AbstractContextManager[Any]:
+            return shared_context(key, lambda: open_target(built, ledger))
+
+        return replay_handler(spec, opener, lambda: built)(item, ledger)
+
+    return handle

@@ -13,6 +13,7 @@ from dagster import Failure
 
 from connector_assets.jde.tables import GL_ACCOUNTS
 from connector_assets.staging import StagingResource
+from connector_resources import settings
 
 
 @dataclass(frozen=True)
@@ -69,3 +70,38 @@ class GlAccounts:
                 f"account {account} is not postable (posting edit code {found.posting_edit}: {why}; {source})"
             )
         return found
+
+
+# -- accounts named by a setting (a journal's A/P, bank or tax account) -----------------------------------
+
+
+def account_setting(env: str) -> str | None:
+    """The JDE account the setting ``env`` names; its sandbox default only while JDE is the sandbox (an
+    account that happens to exist in a real JDE must not be posted to because nobody set it). None: not
+    set (or set to nothing) for a real JDE."""
+    given = settings.given(env)
+    if given:
+        return given.strip()
+    real_jde = any(s.is_url and settings.given(s.env) for s in settings.system("jde_ais").settings)
+    default = (settings.registered(env).default or "").strip()
+    return None if real_jde or not default else default
+
+
+def setting_account_problems(
+    accounts: Iterable[tuple[str, str | None]], gl: "GlAccounts | None", *, unset: str | None
+) -> list[str]:
+    """What is wrong with each (setting, account) of ``accounts`` in a finance user's words, naming the
+    setting: not the ``BU.OBJ[.SUB]`` notation, or (``gl`` given) unknown or not postable in F0901. An
+    unset account (None) is ``<setting> <unset>`` when ``unset`` says why that matters, else passed over."""
+    problems = []
+    for env, account in accounts:
+        if account is None:
+            if unset:
+                problems.append(f"{env} {unset}")
+        elif account_problem(account):
+            problems.append(f"{env} {account!r}: {account_problem(account)}")
+        elif gl is not None:
+            found = gl.postable(account, env)
+            if isinstance(found, str):
+                problems.append(found)
+    return problems

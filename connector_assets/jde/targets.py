@@ -16,10 +16,12 @@ adopted the same way). A payment can only be recorded once the Batch Voucher Pro
 turned the batch into an F0411 voucher; until then it is refused as not ready, and retried. A payment on
 a voucher the source already knows by its document key (KCO / DOC / DCT: a JDE voucher that became a
 BILL bill) goes through ``DocumentPayments``: the same orchestration and 59AB rule, and a voucher JDE
-does not find (59A8) is not ready either, not refused.
+does not find (59A8) is not ready either, not refused. A flow that posts each record one of several ways
+(a voucher or a journal, a voucher payment or a journal entry) writes through a ``PostingTarget`` naming
+them; its replay handler is ``jde_target_replay``.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -405,6 +407,43 @@ def record_payment(
     return target_id
 
 
+class PostingTarget(JdeTarget):
+    """A record posted to JDE one of several ways on one JDE session: a voucher batch or a journal batch, a
+    voucher payment or a journal entry. The subclass names the ways (``ways``: attribute name -> target
+    class, each opened on the same session and labelled with this ``source_label``) and picks one for a
+    record (``_for``); ``find`` / ``create`` go to it. A record already posted that maps differently later
+    (``update``) is refused saying what may have changed (``changed_since``), never written twice."""
+
+    ways: ClassVar[dict[str, type[JdeTarget]]] = {}
+    changed_since: ClassVar[str] = "it changed at the source, or the settings changed since"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, way in self.ways.items():
+            target = way(*args, **kwargs)
+            target.source_label = self.source_label  # type: ignore[misc]
+            setattr(self, name, target)
+
+    def _for(self, record: Mapped) -> JdeTarget:
+        raise NotImplementedError
+
+    def find(self, record: Mapped) -> str | None:
+        return self._for(record).find(record)  # type: ignore[attr-defined]
+
+    def create(self, record: Mapped) -> Any:
+        return self._for(record).create(record)  # type: ignore[attr-defined]
+
+    def update(self, target_id: str, record: Mapped) -> None:
+        xref = self._xref(record)
+        if xref is None or not xref.target_id:
+            return  # adopting what an earlier attempt wrote: it is already there
+        raise VoucherChanged(
+            f"already posted to JDE as {target_id}, and it maps differently now ({self.changed_since}): JDE "
+            "postings are never rewritten or sent twice by the integration; correct it in JDE if needed, "
+            "then abandon this item"
+        )
+
+
 class Suppliers(JdeTarget):
     """Source vendors as JDE suppliers (an F0101 address book row with search type V and its F0401
     supplier master row), through ``ML_AddUpdateSupplier``; the target ID is the address number (AN8).
@@ -480,3 +519,16 @@ def jde_target_for_run(target_class: type[JdeTarget], spec_of: Any):
         )  # fmt: skip
 
     return open_target
+
+
+def jde_target_replay(
+    spec: FlowSpec, target_class: type[JdeTarget], resources: Callable[[], dict[str, Any]]
+) -> Callable[..., Any]:
+    """``spec``'s replay handler: remapped with ``resources()`` (jde and what the flow reads, built once
+    per replay), written through ``target_class`` on one JDE session per replay, with the replay's ledger
+    (``flows.replay_resources.ledger_target_replay``)."""
+    from connector_assets.flows.replay_resources import ledger_target_replay
+
+    return ledger_target_replay(
+        spec, lambda built, ledger: open_jde_target(target_class, spec, built["jde"], ledger), resources
+    )

@@ -44,7 +44,8 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 from connector_assets.flows.assets import build_flow_assets
-from connector_assets.flows.core import Mapped, Rejected, replay_handler
+from connector_assets.flows.core import Mapped, Rejected
+from connector_assets.flows.replay_resources import ledger_target_replay
 from connector_assets.integrations.jde_bill.bill_keys import (
     ENTITY,
     order_ref,
@@ -77,8 +78,7 @@ from connector_assets.jde.documents import (
     vouchers_by_key,
 )
 from connector_assets.jde.tables import AP_LEDGER, GL_ACCOUNTS, PO_HEADERS, PO_LINES, SUPPLIERS
-from connector_resources.ledger import Ledger
-from connector_resources.replay import ReplayHandler, shared_context, shared_value
+from connector_resources.replay import ReplayHandler
 
 INVOICE_NUMBER_MAX = 50  # BILL sandbox limit for invoice.invoiceNumber
 
@@ -195,14 +195,6 @@ bill_assets = [
 def bill_replay(resources: Callable[[], dict[str, Any]]) -> ReplayHandler:
     """The bills flow's replay handler: remapped with today's tables (``resources()``: jde, bill,
     staging, built once per replay), written through a target that holds the replay's ledger."""
-
-    def handle(item: Any, ledger: Ledger) -> Any:
-        built = shared_value(("resources", INTEGRATION, BILLS_FLOW.name, id(resources)), resources)
-        key = ("target", INTEGRATION, BILLS_FLOW.name, id(built), id(ledger))
-
-        def opener():
-            return shared_context(key, lambda: BillBills.opened(built["bill"], ledger))
-
-        return replay_handler(BILLS_FLOW, opener, lambda: built)(item, ledger)
-
-    return handle
+    return ledger_target_replay(
+        BILLS_FLOW, lambda built, ledger: BillBills.opened(built["bill"], ledger), resources
+    )

@@ -54,10 +54,10 @@ from connector_assets.flows.documents import Version, collect_documents, version
 from connector_assets.integrations.jde_bill.documents import PAYMENTS, current_versions
 from connector_assets.integrations.jde_bill.integration import INTEGRATION, PAYMENTS_ROUTE
 from connector_assets.jde import contracts, targets
-from connector_assets.jde.accounts import GlAccounts, account_problem
+from connector_assets.jde.accounts import GlAccounts, account_setting, setting_account_problems
 from connector_resources import settings
 from connector_resources.ledger import Ledger
-from connector_resources.settings import SettingError, system
+from connector_resources.settings import SettingError
 
 EDI_USER = "MLBILL"  # F0911Z1.EDUS of every journal entry this flow writes
 POSTINGS = ("voucher_else_journal", "voucher", "journal")
@@ -87,16 +87,6 @@ def posting() -> str:
     if raw not in POSTINGS:
         raise SettingError(f"{POSTING_ENV}={raw!r}: expected one of {', '.join(POSTINGS)}")
     return raw
-
-
-def journal_account(env: str) -> str | None:
-    """The account setting ``env``; its sandbox default only while JDE is the sandbox (an account that
-    happens to exist in a real JDE must not be posted to because nobody set it). None: unset for real."""
-    given = settings.given(env)
-    if given:
-        return given
-    real_jde = any(s.is_url and settings.given(s.env) for s in system("jde_ais").settings)
-    return None if real_jde else settings.registered(env).default
 
 
 # -- where a bill came from -----------------------------------------------------------------------------
@@ -156,17 +146,12 @@ class JournalAccounts:
 
     @classmethod
     def checked(cls, gl: GlAccounts | None) -> "JournalAccounts":
-        debit, credit = journal_account(DEBIT_ENV), journal_account(CREDIT_ENV)
-        problems = []
-        for env, account in ((DEBIT_ENV, debit), (CREDIT_ENV, credit)):
-            if account is None:
-                problems.append(f"{env} is not set (JDE is not the sandbox, so there is no default)")
-            elif account_problem(account):
-                problems.append(f"{env} {account!r}: {account_problem(account)}")
-            elif gl is not None:
-                found = gl.postable(account, env)
-                if isinstance(found, str):
-                    problems.append(found)
+        debit, credit = account_setting(DEBIT_ENV), account_setting(CREDIT_ENV)
+        problems = setting_account_problems(
+            ((DEBIT_ENV, debit), (CREDIT_ENV, credit)),
+            gl,
+            unset="is not set (JDE is not the sandbox, so there is no default)",
+        )
         return cls(debit, credit, "; ".join(problems) or None)
 
 
@@ -420,37 +405,16 @@ def remap_payments(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]
     yield from payment_records(resources.ledger.get(), resources.staging, versions)
 
 
-class BillPayments(targets.JdeTarget):
+class BillPayments(targets.PostingTarget):
     """The JDE side: a voucher payment through ``DocumentPayments`` (ML_RecordPayment), a journal entry
     through ``JournalBatches`` (ML_CreateJournalBatch), on one JDE session."""
 
     source_label = "BILL"
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.vouchers = targets.DocumentPayments(*args, **kwargs)
-        self.journals = targets.JournalBatches(*args, **kwargs)
-        for target in (self.vouchers, self.journals):
-            target.source_label = self.source_label  # type: ignore[misc]
-
-    def update(self, target_id: str, record: Mapped) -> None:
-        xref = self._xref(record)
-        if xref is None or not xref.target_id:
-            return  # adopting what an earlier attempt wrote: it is already there
-        raise targets.VoucherChanged(
-            f"already posted to JDE as {target_id}, and it maps differently now (amount or date changed in "
-            f"BILL, or the posting or account settings changed since): JDE postings are never rewritten or "
-            "sent twice by the integration; correct it in JDE if needed, then abandon this item"
-        )
+    ways = {"vouchers": targets.DocumentPayments, "journals": targets.JournalBatches}
+    changed_since = "amount or date changed in BILL, or the posting or account settings changed since"
 
     def _for(self, record: Mapped) -> targets.JdeTarget:
-        return self.journals if record.fields["posting"] == "journal" else self.vouchers
-
-    def find(self, record: Mapped) -> str | None:
-        return self._for(record).find(record)  # type: ignore[attr-defined]
-
-    def create(self, record: Mapped) -> Any:
-        return self._for(record).create(record)  # type: ignore[attr-defined]
+        return self.journals if record.fields["posting"] == "journal" else self.vouchers  # type: ignore[attr-defined]
 
 
 PAYMENTS_FLOW = PAYMENTS_ROUTE.flow(

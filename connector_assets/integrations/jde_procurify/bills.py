@@ -52,7 +52,7 @@ from typing import Any
 from dagster import Failure
 
 from connector_assets.flows.assets import build_flow_assets
-from connector_assets.flows.core import Mapped, Rejected, replay_handler
+from connector_assets.flows.core import Mapped, Rejected, audit_skip
 from connector_assets.flows.replay_resources import resources_from_settings
 from connector_assets.integrations.jde_procurify.account_map import (
     ACCOUNTS,
@@ -70,14 +70,14 @@ from connector_assets.integrations.jde_procurify.bill_mappers import (
 from connector_assets.integrations.jde_procurify.integration import BACK_ROUTE, INTEGRATION
 from connector_assets.integrations.jde_procurify.vendor_pairs import paired_supplier, supplier_dependency
 from connector_assets.jde import targets
-from connector_assets.jde.accounts import GlAccounts, account_problem
+from connector_assets.jde.accounts import GlAccounts, account_setting, setting_account_problems
 from connector_assets.jde.tables import GL_ACCOUNTS
 from connector_assets.saas import saas_daily_partitions
 from connector_resources import settings
 from connector_resources.ledger import Ledger, dependency_key
 from connector_resources.procurify.errors import ProcurifyNotFoundError
-from connector_resources.replay import ReplayHandler, register_replay_handler, shared_context, shared_value
-from connector_resources.settings import SettingError, system
+from connector_resources.replay import ReplayHandler, register_replay_handler
+from connector_resources.settings import SettingError
 
 ENTITY = "bill"
 BILLS_ASSET = "procurify_bills"  # the staged Procurify bills (connector_assets.saas_assets)
@@ -130,17 +130,6 @@ def batch_user() -> str:
     return user
 
 
-def account_setting(env: str) -> str | None:
-    """An account setting; its sandbox default only while JDE is the sandbox (an account that happens to
-    exist in a real JDE must not be posted to because nobody set it). None: not set."""
-    given = settings.given(env)
-    if given:
-        return given.strip()
-    real_jde = any(s.is_url and settings.given(s.env) for s in system("jde_ais").settings)
-    default = settings.registered(env).default.strip()
-    return None if real_jde or not default else default
-
-
 @dataclass(frozen=True)
 class PostingRules:
     """How bills post today: the posting, the EDI user, the approved statuses and the two setting accounts
@@ -164,15 +153,7 @@ class PostingRules:
             problems.append(
                 f"{AP_ACCOUNT_ENV} is not set: a journal posting credits the bill to that account"
             )
-        for env, account in ((TAX_ACCOUNT_ENV, tax), (AP_ACCOUNT_ENV, ap)):
-            if account is None:
-                continue
-            if account_problem(account):
-                problems.append(f"{env} {account!r}: {account_problem(account)}")
-                continue
-            found = gl.postable(account, env)
-            if isinstance(found, str):
-                problems.append(found)
+        problems += setting_account_problems(((TAX_ACCOUNT_ENV, tax), (AP_ACCOUNT_ENV, ap)), gl, unset=None)
         if problems:
             raise Failure("Procurify bills cannot be posted to JDE: " + "; ".join(problems))
         return cls(mode, batch_user(), approved_statuses(), tax, ap)
@@ -336,17 +317,13 @@ def _records(
         if record is None:
             continue
         if isinstance(record, Skipped):
-            reader.ledger.audit(
-                integration=INTEGRATION,
-                flow=BILLS_FLOW.name,
-                entity=ENTITY,
-                action="skip",
-                source_system="procurify",
-                source_id=record.source_key,
-                target_system="JDE",
-                reason=record.reason,
+            audit_skip(
+                reader.ledger,
+                BILLS_FLOW,
+                record.source_key,
+                record.reason,
                 run_id=run_id,
-                partition_key=partition,
+                partition=partition,
             )
             continue
         yield record
@@ -401,38 +378,19 @@ def remap_bills(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
 # -- where it is written --------------------------------------------------------------------------------
 
 
-class BillPostings(targets.JdeTarget):
+class BillPostings(targets.PostingTarget):
     """The JDE side: a voucher batch through ``VoucherBatches`` (ML_CreateVoucherBatch) or a journal batch
     through ``JournalBatches`` (ML_CreateJournalBatch), by the record's posting, on one JDE session."""
 
     source_label = "Procurify"
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.vouchers = targets.VoucherBatches(*args, **kwargs)
-        self.journals = targets.JournalBatches(*args, **kwargs)
-        for target in (self.vouchers, self.journals):
-            target.source_label = self.source_label  # type: ignore[misc]
+    ways = {"vouchers": targets.VoucherBatches, "journals": targets.JournalBatches}
+    changed_since = (
+        "amounts, accounts or dates changed in Procurify, or the account map or the "
+        f"{POSTING_ENV} / {BATCH_USER_ENV} settings changed since"
+    )
 
     def _for(self, record: Mapped) -> targets.BatchTarget:
-        return self.journals if record.fields["posting"] == "journal" else self.vouchers
-
-    def find(self, record: Mapped) -> str | None:
-        return self._for(record).find(record)
-
-    def create(self, record: Mapped) -> Any:
-        return self._for(record).create(record)
-
-    def update(self, target_id: str, record: Mapped) -> None:
-        xref = self._xref(record)
-        if xref is None or not xref.target_id:
-            return  # adopting what an earlier attempt wrote: it is already there
-        raise targets.VoucherChanged(
-            f"already posted to JDE as {target_id}, and it maps differently now (amounts, accounts or dates "
-            f"changed in Procurify, or the account map or the {POSTING_ENV} / {BATCH_USER_ENV} settings "
-            "changed since): JDE postings are never rewritten or sent twice by the integration; correct it "
-            "in JDE if needed, then abandon this item"
-        )
+        return self.journals if record.fields["posting"] == "journal" else self.vouchers  # type: ignore[attr-defined]
 
 
 BILLS_FLOW = BACK_ROUTE.flow(
@@ -461,19 +419,7 @@ bill_assets = build_flow_assets(
 def bill_replay(resources: Callable[[], dict[str, Any]]) -> ReplayHandler:
     """The bills flow's replay handler: remapped with today's table and settings (``resources()``: jde,
     procurify, staging, built once per replay), written through a target holding the replay's ledger."""
-
-    def handle(item: Any, ledger: Ledger) -> Any:
-        built = shared_value(("resources", INTEGRATION, BILLS_FLOW.name, id(resources)), resources)
-        key = ("target", INTEGRATION, BILLS_FLOW.name, id(built), id(ledger))
-
-        def opener():
-            return shared_context(
-                key, lambda: targets.open_jde_target(BillPostings, BILLS_FLOW, built["jde"], ledger)
-            )
-
-        return replay_handler(BILLS_FLOW, opener, lambda: built)(item, ledger)
-
-    return handle
+    return targets.jde_target_replay(BILLS_FLOW, BillPostings, resources)
 
 
 def register_bill_replays(resources: Callable[[], dict[str, Any]] | None = None) -> None:

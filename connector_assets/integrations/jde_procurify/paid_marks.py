@@ -41,6 +41,7 @@ from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Created, Mapped, Rejected, replay_handler
 from connector_assets.flows.replay_resources import resources_from_settings
 from connector_assets.flows.targets import SessionTarget
+from connector_assets.integrations.jde_procurify.bills import BILL_STATUS_NAMES  # reference 2.6
 from connector_assets.integrations.jde_procurify.integration import BACK_ROUTE, INTEGRATION, ROUTE
 from connector_assets.integrations.jde_procurify.payment_mappers import BillInJde
 from connector_assets.jde import contracts, targets
@@ -57,17 +58,6 @@ BILL_ENTITY = "bill"
 BATCH_USER_ENV = "ML_JDE_PROCURIFY_BATCH_USER"
 PAID = "P"  # F0411 PST: paid
 APPROVED_BILL, PAID_BILL = 2, 4  # Procurify bill status codes (reference 2.6)
-BILL_STATUS_NAMES = {
-    0: "Draft",
-    1: "Confirmed",
-    2: "Approved",
-    3: "Denied",
-    4: "Paid",
-    5: "Withdrawn",
-    6: "Payment Confirmed",
-    7: "Payment Approved",
-    8: "Payment Limbo",
-}
 LIST_CHUNK = 100  # voucher numbers per F0411 / F0411Z1 read (MATCH_ANY of EQUAL conditions)
 
 

@@ -34,11 +34,11 @@ import sqlalchemy as sa
 from dagster import AssetExecutionContext
 
 from connector_assets.flows.assets import build_flow_assets
-from connector_assets.flows.core import Mapped, Rejected, replay_handler
+from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.replay_resources import resources_from_settings
+from connector_assets.integrations.jde_procurify.bills import posting  # bills' and payments' one setting
 from connector_assets.integrations.jde_procurify.integration import BACK_ROUTE, INTEGRATION
 from connector_assets.integrations.jde_procurify.payment_mappers import (
-    POSTINGS,
     BillInJde,
     JournalAccounts,
     PostingRules,
@@ -50,20 +50,19 @@ from connector_assets.integrations.jde_procurify.payment_mappers import (
     payment_uuid,
 )
 from connector_assets.jde import targets
-from connector_assets.jde.accounts import GlAccounts, account_problem
+from connector_assets.jde.accounts import GlAccounts, account_setting, setting_account_problems
 from connector_assets.jde.tables import AP_LEDGER, GL_ACCOUNTS
 from connector_assets.saas_assets import saas_partitions
 from connector_resources import settings
-from connector_resources.ledger import Ledger, QueueItem, schema
-from connector_resources.replay import ReplayOutcome, register_replay_handler, shared_context, shared_value
-from connector_resources.settings import SettingError, system
+from connector_resources.ledger import Ledger, schema
+from connector_resources.replay import register_replay_handler
+from connector_resources.settings import SettingError
 
 ENTITY = "payment"
 BILL_ENTITY = "bill"  # the bills flow's entity: its xref names each bill's JDE document
 STAGED_PAYMENTS = "procurify_payments"
 BILLS_WRITTEN = f"{INTEGRATION}_bills_written"  # in one run, a bill posts before its payment is mapped
 PAID_STATUSES_ENV = "ML_JDE_PROCURIFY_PAID_STATUSES"
-POSTING_ENV = "ML_JDE_PROCURIFY_BILL_POSTING"
 AP_ACCOUNT_ENV = "ML_JDE_PROCURIFY_AP_ACCOUNT"  # the bills flow's journal credit: the payment's debit
 BANK_ACCOUNT_ENV = "ML_JDE_PROCURIFY_PAYMENT_BANK_ACCOUNT"
 BATCH_USER_ENV = "ML_JDE_PROCURIFY_BATCH_USER"
@@ -84,37 +83,14 @@ def paid_statuses() -> frozenset[str]:
     return statuses
 
 
-def posting() -> str:
-    """``ML_JDE_PROCURIFY_BILL_POSTING`` (the bills flow's): voucher or journal."""
-    raw = settings.value(POSTING_ENV).strip().lower()
-    if raw not in POSTINGS:
-        raise SettingError(f"{POSTING_ENV}={raw!r}: expected one of {', '.join(POSTINGS)}")
-    return raw
-
-
-def journal_account(env: str) -> str | None:
-    """The account setting ``env``; its sandbox default only while JDE is the sandbox (an account that
-    happens to exist in a real JDE must not be posted to because nobody set it). None: unset for real."""
-    given = settings.given(env)
-    if given:
-        return given
-    real_jde = any(s.is_url and settings.given(s.env) for s in system("jde_ais").settings)
-    return None if real_jde else settings.registered(env).default
-
-
 def journal_accounts(gl: GlAccounts) -> JournalAccounts:
     """The journal's debit (A/P) and credit (bank) accounts, each checked against the staged F0901."""
-    debit, credit = journal_account(AP_ACCOUNT_ENV), journal_account(BANK_ACCOUNT_ENV)
-    problems = []
-    for env, account in ((AP_ACCOUNT_ENV, debit), (BANK_ACCOUNT_ENV, credit)):
-        if account is None:
-            problems.append(f"{env} is not set (JDE is not the sandbox, so there is no default)")
-        elif account_problem(account):
-            problems.append(f"{env} {account!r}: {account_problem(account)}")
-        else:
-            found = gl.postable(account, env)
-            if isinstance(found, str):
-                problems.append(found)
+    debit, credit = account_setting(AP_ACCOUNT_ENV), account_setting(BANK_ACCOUNT_ENV)
+    problems = setting_account_problems(
+        ((AP_ACCOUNT_ENV, debit), (BANK_ACCOUNT_ENV, credit)),
+        gl,
+        unset="is not set (JDE is not the sandbox, so there is no default)",
+    )
     return JournalAccounts(debit, credit, "; ".join(problems) or None)
 
 
@@ -301,41 +277,23 @@ def remap_payments(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]
 # -- the JDE side ---------------------------------------------------------------------------------------
 
 
-class ProcurifyPayments(targets.JdeTarget):
+class ProcurifyPayments(targets.PostingTarget):
     """A voucher payment through ``DocumentPayments`` (the voucher known by its document key) or
     ``VoucherPayments`` (known by its batch key), a journal entry through ``JournalBatches``: one JDE
     session."""
 
     source_label = "Procurify"
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.documents = targets.DocumentPayments(*args, **kwargs)
-        self.batches = targets.VoucherPayments(*args, **kwargs)
-        self.journals = targets.JournalBatches(*args, **kwargs)
-        for target in (self.documents, self.batches, self.journals):
-            target.source_label = self.source_label  # type: ignore[misc]
-
-    def update(self, target_id: str, record: Mapped) -> None:
-        xref = self._xref(record)
-        if xref is None or not xref.target_id:
-            return  # adopting what an earlier attempt wrote: it is already there
-        raise targets.VoucherChanged(
-            f"already posted to JDE as {target_id}, and it maps differently now (amount or date changed in "
-            "Procurify, or the posting or account settings changed since): JDE postings are never rewritten "
-            "or sent twice by the integration; correct it in JDE if needed, then abandon this item"
-        )
+    ways = {
+        "documents": targets.DocumentPayments,
+        "batches": targets.VoucherPayments,
+        "journals": targets.JournalBatches,
+    }
+    changed_since = "amount or date changed in Procurify, or the posting or account settings changed since"
 
     def _for(self, record: Mapped) -> targets.JdeTarget:
         if record.fields["posting"] == "journal":
-            return self.journals
-        return self.documents if "Document_Number" in record.body else self.batches
-
-    def find(self, record: Mapped) -> str | None:
-        return self._for(record).find(record)  # type: ignore[attr-defined]
-
-    def create(self, record: Mapped) -> Any:
-        return self._for(record).create(record)  # type: ignore[attr-defined]
+            return self.journals  # type: ignore[attr-defined]
+        return self.documents if "Document_Number" in record.body else self.batches  # type: ignore[attr-defined]
 
 
 PAYMENTS_FLOW = BACK_ROUTE.flow(
@@ -371,11 +329,5 @@ def register_payments_replays(resources: Callable[[], dict[str, Any]] | None = N
     the same target on one JDE session per replay; one JDE already holds is skipped. ``resources`` (JDE,
     Procurify, staging) default to today's settings."""
     build = resources or partial(resources_from_settings, ("jde", "procurify", "staging"))
-
-    def handle(item: QueueItem, ledger: Ledger) -> ReplayOutcome:
-        built = shared_value(("resources", id(build)), build)
-        key = ("target", INTEGRATION, PAYMENTS_FLOW.name, id(built["jde"]), id(ledger))
-        opener = partial(targets.open_jde_target, ProcurifyPayments, PAYMENTS_FLOW, built["jde"], ledger)
-        return replay_handler(PAYMENTS_FLOW, lambda: shared_context(key, opener), lambda: built)(item, ledger)
-
+    handle = targets.jde_target_replay(PAYMENTS_FLOW, ProcurifyPayments, build)
     register_replay_handler(INTEGRATION, PAYMENTS_FLOW.name, handle)

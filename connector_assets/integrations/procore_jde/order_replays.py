@@ -6,14 +6,13 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from connector_assets.flows.core import FlowSpec, replay_handler
+from connector_assets.flows.core import FlowSpec
 from connector_assets.flows.replay_resources import resources_from_settings
 from connector_assets.integrations.procore_jde.change_orders import CHANGE_ORDERS_FLOW, PurchaseOrderLines
 from connector_assets.integrations.procore_jde.integration import INTEGRATION
 from connector_assets.integrations.procore_jde.purchase_orders import PURCHASE_ORDERS_FLOW, PurchaseOrders
-from connector_assets.jde.targets import JdeTarget, open_jde_target
-from connector_resources.ledger import Ledger, QueueItem
-from connector_resources.replay import ReplayHandler, register_replay_handler, shared_context, shared_value
+from connector_assets.jde.targets import JdeTarget, jde_target_replay
+from connector_resources.replay import ReplayHandler, register_replay_handler
 
 RESOURCES = ("jde", "procore", "staging")
 
@@ -23,17 +22,7 @@ def order_replay(
 ) -> ReplayHandler:
     """``spec``'s replay handler: remapped with ``resources()`` (jde, procore, staging; built once per
     replay), written through ``target_class`` on one JDE session per replay, with the replay's ledger."""
-
-    def handle(item: QueueItem, ledger: Ledger) -> Any:
-        built = shared_value(("resources", INTEGRATION, spec.name, id(resources)), resources)
-        key = ("target", INTEGRATION, spec.name, id(built), id(ledger))
-
-        def opener():
-            return shared_context(key, lambda: open_jde_target(target_class, spec, built["jde"], ledger))
-
-        return replay_handler(spec, opener, lambda: built)(item, ledger)
-
-    return handle
+    return jde_target_replay(spec, target_class, resources)
 
 
 def register_order_replays(resources: Callable[[], dict[str, Any]] | None = None) -> None:

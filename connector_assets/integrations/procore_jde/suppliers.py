@@ -25,7 +25,7 @@ from datetime import datetime
 from typing import Any
 
 from connector_assets.flows.assets import awaited_keys, build_flow_assets
-from connector_assets.flows.core import Mapped, Rejected
+from connector_assets.flows.core import Mapped, Rejected, audit_skip
 from connector_assets.integrations.procore_jde import vendor_sync
 from connector_assets.integrations.procore_jde.companies import (
     QUEUED_FIELD,
@@ -96,17 +96,7 @@ def supplier_records(
                 procore_at = vendor_sync.parse_procore_stamp(vendor.get("updated_at"))
                 verdict = vendor_sync.decide("JDE", edited, "Procore", procore_at, since)
             if not verdict.writes:
-                ledger.audit(
-                    integration=INTEGRATION,
-                    flow=SUPPLIERS_FLOW.name,
-                    entity="supplier",
-                    action="skip",
-                    source_system="JDE",
-                    source_id=str(an8),
-                    target_system="procore",
-                    target_id=vendor_id,
-                    reason=verdict.conflict,
-                )
+                audit_skip(ledger, SUPPLIERS_FLOW, str(an8), verdict.conflict, target_id=vendor_id)
                 continue
             record = vendor_sync.with_conflict(
                 map_supplier(an8, vendor_id, books[an8], details.get(an8)), verdict.conflict

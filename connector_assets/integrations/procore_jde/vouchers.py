@@ -37,7 +37,7 @@ from datetime import datetime
 from typing import Any
 
 from connector_assets.flows.assets import build_flow_assets
-from connector_assets.flows.core import Mapped, Rejected, replay_handler
+from connector_assets.flows.core import Mapped, Rejected, audit_skip
 from connector_assets.flows.replay_resources import resources_from_settings
 from connector_assets.integrations.procore_jde.companies import (
     first_company,
@@ -71,7 +71,7 @@ from connector_assets.saas import saas_daily_partitions
 from connector_resources import settings
 from connector_resources.ledger import Ledger
 from connector_resources.procore.errors import ProcoreNotFoundError
-from connector_resources.replay import ReplayHandler, register_replay_handler, shared_context, shared_value
+from connector_resources.replay import ReplayHandler, register_replay_handler
 
 ENTITY = "voucher"
 SETTING = "ML_PROCORE_JDE_VOUCHERS"
@@ -254,17 +254,13 @@ def _records(
         company, reader = readers(requisition) if isinstance(readers, VoucherReaders) else (None, readers)
         record = reader.record(requisition, updated_at)
         if isinstance(record, Skipped):
-            reader.ledger.audit(
-                integration=INTEGRATION,
-                flow=VOUCHERS_FLOW.name,
-                entity=ENTITY,
-                action="skip",
-                source_system="procore",
-                source_id=record.source_key,
-                target_system="JDE",
-                reason=record.reason,
+            audit_skip(
+                reader.ledger,
+                VOUCHERS_FLOW,
+                record.source_key,
+                record.reason,
                 run_id=run_id,
-                partition_key=partition,
+                partition=partition,
             )
             continue
         if company is None:
@@ -373,19 +369,7 @@ voucher_assets = build_flow_assets(
 def voucher_replay(resources: Callable[[], dict[str, Any]]) -> ReplayHandler:
     """The vouchers flow's replay handler: remapped with today's tables (``resources()``: jde, procore,
     staging, built once per replay), written through a target holding the replay's ledger."""
-
-    def handle(item: Any, ledger: Ledger) -> Any:
-        built = shared_value(("resources", INTEGRATION, VOUCHERS_FLOW.name, id(resources)), resources)
-        key = ("target", INTEGRATION, VOUCHERS_FLOW.name, id(built), id(ledger))
-
-        def opener():
-            return shared_context(
-                key, lambda: targets.open_jde_target(VoucherBatches, VOUCHERS_FLOW, built["jde"], ledger)
-            )
-
-        return replay_handler(VOUCHERS_FLOW, opener, lambda: built)(item, ledger)
-
-    return handle
+    return targets.jde_target_replay(VOUCHERS_FLOW, VoucherBatches, resources)
 
 
 def register_voucher_replays(resources: Callable[[], dict[str, Any]] | None = None) -> None:
