@@ -22,17 +22,21 @@ What it provides:
   ``/sandbox/records/{kind}/{key}``: ``{"row", "api"}``), ``world.in_procurify(entity)`` (every record of
   an entity through the API, by key), ``world.activity(**counts)`` (people's work, ``POST
   /sandbox/activity``), the buyer's and AP clerk's hands (``purchase``, ``receive``, ``enter_bill``,
-  ``bill_status``), ``world.link_vendors_to_jde()`` (seeded vendors' ERP keys -> real JDE supplier numbers,
+  ``bill_status``; ``approved_bill``: a bill approved now, its vendor paired with a JDE supplier),
+  ``world.link_vendors_to_jde()`` (seeded vendors' ERP keys -> real JDE supplier numbers,
   as ``make dev`` does), ``world.procurify_faults(...)`` / ``procurify_variants(...)`` /
   ``procurify_state()``.
-* Ledger: ``world.xrefs(entity)`` (the target system is the entity's, per the design's flow table),
-  ``world.queue(flow)`` (open retry-queue items: source key -> reason), ``world.audit_counts(flow)``.
+* A bill in JDE: ``world.batch_rows(table, bill_uuid)`` (its Z-file rows), ``world.bill_voucher(bill_uuid)``
+  (the F0411 pay item R04110ZA made of it).
+* Ledger: ``world.replay_queued(flow, register)`` (a flow's open items replayed), ``world.xrefs(entity)``
+  (the target system is the entity's, per the design's flow table), ``world.queue(flow)`` (open
+  retry-queue items: source key -> reason), ``world.audit_counts(flow)``.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -50,6 +54,7 @@ from connector_assets.staging import StagingResource
 from connector_resources.jde import JdeAisResource
 from connector_resources.ledger import Ledger, LedgerResource
 from connector_resources.procurify import ProcurifyResource, forget_shared_tokens
+from connector_resources.replay import release_synced, replay_items
 from connector_sandbox.jde_ais import JdeSandboxSettings
 from connector_sandbox.jde_ais import run_in_thread as run_jde
 from connector_sandbox.procurify import ProcurifySandboxSettings
@@ -74,6 +79,7 @@ TARGET_OF = {
 MASTER = ("jde_gl_accounts", "jde_procurify_account_map", "jde_procurify_department_map")
 SUPPLIER_SOURCES = ("jde_suppliers", "jde_address_book")  # the suppliers flow's JDE records
 ORDER_SOURCES = ("jde_po_headers", "jde_po_lines")  # the purchase orders flow's JDE documents
+BATCH_USER = "MLPRCFY"  # ML_JDE_PROCURIFY_BATCH_USER's default: the EDUS of the bills flow's batches
 
 
 def today() -> str:
@@ -148,6 +154,7 @@ class JdeProcurifyWorld(DayRuns):
         self.jde_url, self.procurify_url = jde_url, procurify_url  # .../jderest, http://host:port
         self.jde_root = jde_url.removesuffix("/jderest")  # operator routes: <root>/sandbox
         self.ledger = Ledger(db)
+        self._suppliers: list[int] | None = None  # JDE suppliers not yet paired by ``approved_bill``
 
     # -- runs ----------------------------------------------------------------------------------------
 
@@ -242,6 +249,21 @@ class JdeProcurifyWorld(DayRuns):
         """The AP clerk moves a bill (2 approved, 4 paid, ...)."""
         return self._operator(f"bills/{bill_uuid}/status", {"status": status})
 
+    def approved_bill(self) -> dict[str, Any]:
+        """The AP clerk enters an expense bill now and approves it; its vendor is paired with a JDE
+        supplier (the next F0401 supplier not paired yet) as the vendors flow records a pair, so the bill
+        posts. The bill as the API renders it."""
+        made = self.activity(new_bills=1)["bills"]["created"]
+        self.bill_status(made[0], 2)
+        bill = self.procurify_record("bills", made[0])["api"]
+        key = (INTEGRATION, "vendor", "procurify", str(bill["vendor"]["id"]), "JDE")
+        if self.ledger.get_xref(*key) is None:
+            if self._suppliers is None:
+                self._suppliers = [int(r["AN8"]) for r in self.jde_rows("F0401")]
+            self.ledger.claim_xref(*key, owner="test-pairing")
+            self.ledger.record_target(*key, target_id=str(self._suppliers.pop(0)), content_hash="paired")
+        return bill
+
     def link_vendors_to_jde(self) -> dict[str, int]:
         """The seeded Procurify vendors' ERP keys re-pointed to the JDE sandbox's supplier numbers, as
         ``make dev`` does (the simulators are seeded apart): the route's counts."""
@@ -261,6 +283,20 @@ class JdeProcurifyWorld(DayRuns):
         """Row counts, calls by endpoint, answers by status, tokens minted, clock."""
         return _answer(requests.get(f"{self.procurify_url}/sandbox/state", timeout=10), "Procurify state")
 
+    def batch_rows(self, table: str, bill_uuid: str, batch_user: str = BATCH_USER) -> list[dict]:
+        """The rows of a bill's batch in a Z file (``F0411Z1`` / ``F0911Z1``), by the keys the bills flow
+        derives from its uuid (``bill_mappers.batch_key``)."""
+        from connector_assets.integrations.jde_procurify.bill_mappers import batch_key
+
+        key = batch_key(batch_user, bill_uuid)
+        return self.jde_rows(table, EDUS=key.user, EDBT=key.batch, EDTN=key.transaction)
+
+    def bill_voucher(self, bill_uuid: str, batch_user: str = BATCH_USER) -> dict[str, Any]:
+        """The F0411 voucher R04110ZA made of a bill's batch (its first pay item, as stored)."""
+        [row] = self.batch_rows("F0411Z1", bill_uuid, batch_user)
+        [item] = self.jde_rows("F0411", KCO=row["KCO"], DOC=row["DOC"])
+        return item
+
     # -- the ledger ------------------------------------------------------------------------------------
 
     def xrefs(self, entity: str, target: str | None = None) -> dict[str, str | None]:
@@ -271,6 +307,16 @@ class JdeProcurifyWorld(DayRuns):
     def queue(self, flow: str) -> dict[str, str]:
         """Open retry-queue items of a flow (``bills``): source key -> reason."""
         return open_queue(self.ledger, INTEGRATION, flow)
+
+    def replay_queued(self, flow: str, register: Callable[..., Any]) -> None:
+        """``ml-connector replay`` of a flow's open items on the world's resources (``register``: the
+        flow's ``register_*_replays``), after releasing the holds whose dependency has synced; held items
+        stay held."""
+        resources = self.resources
+        register(lambda: {k: resources[k] for k in ("jde", "procurify", "staging")})
+        release_synced(self.ledger, integration=INTEGRATION, flow=flow)
+        items = self.ledger.open_items(integration=INTEGRATION, flow=flow)
+        replay_items(self.ledger, [i for i in items if i.status != "held"])
 
     def audit_counts(self, flow: str) -> dict[str, int]:
         """Audit events of a flow, counted by action (``create``, ``adopt``, ``skip``, ``hold`` ...)."""

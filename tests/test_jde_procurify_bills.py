@@ -35,7 +35,6 @@ from connector_assets.integrations.jde_procurify.bills import (
 from connector_assets.integrations.jde_procurify.vendor_pairs import paired_supplier, supplier_dependency
 from connector_assets.jde.accounts import GlAccounts
 from connector_resources.ledger import Ledger
-from connector_resources.replay import release_synced, replay_items
 
 UUID = "7f1c2b0e-4d7a-4a77-9c1e-2f0a5b6c9d11"
 GL = GlAccounts(
@@ -277,15 +276,10 @@ class Scenario:
         return next(n for n in self.suppliers if n not in taken)
 
     def batch_rows(self, table: str, bill_uuid: str) -> list[dict]:
-        key = batch_key("MLPRCFY", bill_uuid)
-        return self.world.jde_rows(table, EDUS=key.user, EDBT=key.batch, EDTN=key.transaction)
+        return self.world.batch_rows(table, bill_uuid)
 
     def replay(self) -> None:
-        resources = self.world.resources
-        register_bill_replays(lambda: {k: resources[k] for k in ("jde", "procurify", "staging")})
-        release_synced(self.world.ledger, integration=INTEGRATION, flow="bills")
-        items = self.world.ledger.open_items(integration=INTEGRATION, flow="bills")
-        replay_items(self.world.ledger, [i for i in items if i.status != "held"])
+        self.world.replay_queued("bills", register_bill_replays)
 
 
 @pytest.fixture(scope="module")

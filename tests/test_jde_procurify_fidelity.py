@@ -28,7 +28,7 @@ from uuid import UUID
 
 import pytest
 import requests
-from jde_procurify_world import INTEGRATION, JdeProcurifyWorld, jde_procurify_world
+from jde_procurify_world import JdeProcurifyWorld, jde_procurify_world
 
 from connector_assets.flows.core import Mapped
 from connector_assets.integrations.jde_procurify.bill_mappers import batch_key, bill_vendor_id
@@ -39,7 +39,6 @@ from connector_assets.integrations.jde_procurify.payment_mappers import (
     payment_groups,
 )
 from connector_assets.integrations.jde_procurify.po_origins import requisition_numbers
-from connector_resources.ledger import Ledger
 from connector_sandbox.jde_ais import JdeSandboxSettings
 
 BILLS = ("procurify_bills", "jde_procurify_bills_mapped", "jde_procurify_bills_written")
@@ -112,29 +111,15 @@ class Desk:
 
     def __init__(self, world: JdeProcurifyWorld) -> None:
         self.world = world
-        self.suppliers = [int(r["AN8"]) for r in world.jde_rows("F0401")]
-        self.paired = 0
 
     def approved_bill(self) -> dict[str, Any]:
         """An expense bill entered now and approved, its vendor paired with a JDE supplier (the pair as
         the vendors flow records it)."""
-        made = self.world.activity(new_bills=1)["bills"]["created"]
-        self.world.bill_status(made[0], 2)
-        bill = self.world.procurify_record("bills", made[0])["api"]
-        key = (INTEGRATION, "vendor", "procurify", str(bill["vendor"]["id"]), "JDE")
-        ledger: Ledger = self.world.ledger
-        if ledger.get_xref(*key) is None:
-            ledger.claim_xref(*key, owner="test-pairing")
-            ledger.record_target(*key, target_id=str(self.suppliers[self.paired]), content_hash="paired")
-            self.paired += 1
-        return bill
+        return self.world.approved_bill()
 
     def voucher(self, bill: dict[str, Any]) -> dict[str, Any]:
         """The F0411 voucher R04110ZA made of the bill's batch (its pay item, as stored)."""
-        key = batch_key(BATCH_USER, bill["uuid"])
-        [row] = self.world.jde_rows("F0411Z1", EDUS=key.user, EDBT=key.batch, EDTN=key.transaction)
-        [item] = self.world.jde_rows("F0411", KCO=row["KCO"], DOC=row["DOC"])
-        return item
+        return self.world.bill_voucher(bill["uuid"], BATCH_USER)
 
     def jde_pays(self, *bills: dict[str, Any]) -> None:
         """JDE's own payment run pays each bill's voucher in full (F0411 AAP 0, PST P, UPMJ today)."""

@@ -46,8 +46,6 @@ from connector_assets.integrations.jde_procurify.payments import (
     bill_dependency,
     register_payments_replays,
 )
-from connector_resources.ledger import Ledger
-from connector_resources.replay import release_synced, replay_items
 
 PAYMENT = "c1264f4e207a4faf9c6345fe9bd98e10"
 BILL_A = "1bd9644a-df71-434e-bcad-b56363ab2211"
@@ -221,22 +219,10 @@ class Desk:
 
     def __init__(self, world: JdeProcurifyWorld) -> None:
         self.world = world
-        self.suppliers = [int(r["AN8"]) for r in world.jde_rows("F0401")]
-        self.paired = 0
 
     def approved_bill(self) -> dict[str, Any]:
-        """An expense bill entered now and approved, its vendor paired with a JDE supplier (the pair as the
-        vendors flow records it)."""
-        made = self.world.activity(new_bills=1)["bills"]["created"]
-        self.world.bill_status(made[0], 2)
-        bill = self.world.procurify_record("bills", made[0])["api"]
-        key = (INTEGRATION, "vendor", "procurify", str(bill["vendor"]["id"]), "JDE")
-        ledger: Ledger = self.world.ledger
-        if ledger.get_xref(*key) is None:
-            ledger.claim_xref(*key, owner="test-pairing")
-            ledger.record_target(*key, target_id=str(self.suppliers[self.paired]), content_hash="paired")
-            self.paired += 1
-        return bill
+        """An expense bill entered now and approved, its vendor paired with a JDE supplier."""
+        return self.world.approved_bill()
 
     def pay(self, bill: dict[str, Any], amount: str | None = None) -> dict[str, Any]:
         """The AP clerk pays the bill in Procurify (one payment, its own group), status paid."""
@@ -247,17 +233,10 @@ class Desk:
 
     def voucher(self, bill: dict[str, Any]) -> dict[str, Any]:
         """The F0411 voucher R04110ZA made of the bill's batch (its first pay item, as stored)."""
-        key = batch_key("MLPRCFY", bill["uuid"])
-        [row] = self.world.jde_rows("F0411Z1", EDUS=key.user, EDBT=key.batch, EDTN=key.transaction)
-        [item] = self.world.jde_rows("F0411", KCO=row["KCO"], DOC=row["DOC"])
-        return item
+        return self.world.bill_voucher(bill["uuid"])
 
     def replay(self, flow: str, register: Any) -> None:
-        resources = self.world.resources
-        register(lambda: {k: resources[k] for k in ("jde", "procurify", "staging")})
-        release_synced(self.world.ledger, integration=INTEGRATION, flow=flow)
-        items = self.world.ledger.open_items(integration=INTEGRATION, flow=flow)
-        replay_items(self.world.ledger, [i for i in items if i.status != "held"])
+        self.world.replay_queued(flow, register)
 
 
 @pytest.fixture(scope="module")
