@@ -461,17 +461,14 @@ def release_dependents(
             ledger, spec.dependency_key(source_key), reason=reason, run_id=run_id, conn=conn
         )
         if released:
-            ledger.audit(
-                integration=spec.integration,
-                flow=spec.name,
-                entity=spec.entity,
-                action="release",
-                source_system=spec.source_system,
-                source_id=source_key,
-                target_system=spec.target_system,
+            audit_record(
+                ledger,
+                spec,
+                "release",
+                source_key,
+                f"{len(released)} held record(s) waiting for this {spec.entity} released",
                 target_id=target_id,
                 run_id=run_id,
-                reason=f"{len(released)} held record(s) waiting for this {spec.entity} released",
                 conn=conn,
             )
     return len(released)
@@ -502,18 +499,51 @@ def queue_failure(
         )
         # A failure counts an attempt (``enqueue``); its event says which, as a replay's failure does.
         counted = "" if status == "held" else f" (attempt {item.attempts})"
-        ledger.audit(
-            integration=spec.integration,
-            flow=spec.name,
-            entity=spec.entity,
-            action="hold" if status == "held" else "fail",
-            source_system=spec.source_system,
-            source_id=rejected.source_key,
-            reason=rejected.reason + counted,
+        audit_record(
+            ledger,
+            spec,
+            "hold" if status == "held" else "fail",
+            rejected.source_key,
+            rejected.reason + counted,
+            target_system=None,
             run_id=run_id,
-            partition_key=partition,
+            partition=partition,
             conn=conn,
         )
+
+
+_SPEC_TARGET: Any = object()  # ``audit_record``'s default: the flow's target system
+
+
+def audit_record(
+    ledger: Ledger,
+    spec: FlowSpec,
+    action: str,
+    source_key: str,
+    reason: str,
+    *,
+    target_id: str | None = None,
+    target_system: str | None = _SPEC_TARGET,
+    run_id: str | None = None,
+    partition: str | None = None,
+    conn: Any = None,
+) -> None:
+    """One audit event of a flow's record (``action``: release, hold, fail, skip ...) with why, keyed as
+    the flow keys its records (integration, flow, entity, source and target systems)."""
+    ledger.audit(
+        integration=spec.integration,
+        flow=spec.name,
+        entity=spec.entity,
+        action=action,
+        source_system=spec.source_system,
+        source_id=source_key,
+        target_system=spec.target_system if target_system is _SPEC_TARGET else target_system,
+        target_id=target_id,
+        reason=reason,
+        run_id=run_id,
+        partition_key=partition,
+        conn=conn,
+    )
 
 
 def audit_skip(
@@ -528,18 +558,8 @@ def audit_skip(
 ) -> None:
     """A source record the flow leaves alone on purpose (nothing to write, exported elsewhere, a
     conflict decided for the other side), in the audit with why: never queued, never written."""
-    ledger.audit(
-        integration=spec.integration,
-        flow=spec.name,
-        entity=spec.entity,
-        action="skip",
-        source_system=spec.source_system,
-        source_id=source_key,
-        target_system=spec.target_system,
-        target_id=target_id,
-        reason=reason,
-        run_id=run_id,
-        partition_key=partition,
+    audit_record(
+        ledger, spec, "skip", source_key, reason, target_id=target_id, run_id=run_id, partition=partition
     )
 
 
