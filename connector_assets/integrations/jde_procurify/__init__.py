@@ -21,9 +21,8 @@ Procurify has no webhooks, so each flow has a job and a schedule polling at its
 ``ML_JDE_PROCURIFY_*_CRON`` (``jobs``); ``register_replay_handlers`` lets ``ml-connector replay`` re-read
 each flow's queued records and write them with today's settings (``replay``).
 
-The flows are found in their modules (``wiring``) so the package loads with the flows that exist while
-they land one by one; a flow module that fails to import is left out with a warning (``wiring.BROKEN``),
-and the wiring test fails until it imports.
+The flows are listed in ``wiring.FLOWS`` (flow -> module -> cron setting) and found in their modules; a
+listed module that does not import or define its flow stops the package from loading, naming it.
 """
 
 from dagster import AssetsDefinition, Definitions

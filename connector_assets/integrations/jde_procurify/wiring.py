@@ -1,12 +1,11 @@
 """Which JDE <-> Procurify flows this package has, and what each brings: its ``FlowSpec``, its assets,
 its cron setting and its replay registration, found in the flow's own module.
 
-Why found rather than imported by name: the flows are written by several people at once and land one by
-one; the package must load (and ``ml-connector`` keep working) with the flows that exist. Inside a module
-the flow is the ``FlowSpec`` whose name is the flow's, its assets the module-level ``*_assets`` lists
-holding its ``<flow>_mapped`` step, its replays every ``register_*_replay*`` function the module defines.
-A module that exists but fails to import is left out with a warning and recorded in ``BROKEN`` (the
-wiring test fails on it), so several people writing flows side by side do not stop each other's tests.
+``FLOWS`` is the list (flow -> module -> cron setting); inside a module the flow is the ``FlowSpec`` whose
+name is the flow's, its assets the module-level ``*_assets`` lists holding its ``<flow>_mapped`` step, its
+replays every ``register_*_replay*`` function the module defines. A listed module that fails to import, or
+does not define its flow, stops the package from loading with an error naming it: a flow left out quietly
+would stop syncing with nothing but a warning in a log.
 
 Mapping tables (``account_map.ACCOUNTS``, ``departments.DEPARTMENTS``) are ``MappingTable`` specs; their
 asset is the one a module defines for it, else built here with the shared builder.
@@ -15,7 +14,6 @@ asset is the one a module defines for it, else built here with the shared builde
 from __future__ import annotations
 
 import importlib
-import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from types import ModuleType
@@ -59,26 +57,9 @@ class LandedFlow:
         return self.spec.name
 
 
-# Flow modules that exist but failed to import, with the error: left out of the package with a warning
-# while the flows are being written side by side (one person's half-saved module must not stop the
-# others' tests); ``tests/test_jde_procurify_wiring.py`` fails while this is not empty.
-BROKEN: dict[str, str] = {}
-
-
-def _module(name: str) -> ModuleType | None:
-    """The package's module ``name``, or None when it does not exist (yet) or fails to import (recorded
-    in ``BROKEN`` and warned about)."""
-    qualified = f"{PACKAGE}.{name}"
-    try:
-        return importlib.import_module(qualified)
-    except ModuleNotFoundError as exc:
-        if exc.name == qualified:
-            return None
-        BROKEN[name] = f"{type(exc).__name__}: {exc}"
-    except Exception as exc:  # a module mid-edit: any error its import raises
-        BROKEN[name] = f"{type(exc).__name__}: {exc}"
-    warnings.warn(f"{qualified} is left out of the {INTEGRATION} flows: {BROKEN[name]}", stacklevel=2)
-    return None
+def _module(name: str) -> ModuleType:
+    """The package's module ``name`` (an import error propagates: it names the module and the cause)."""
+    return importlib.import_module(f"{PACKAGE}.{name}")
 
 
 def _is_list(value: Any) -> bool:
@@ -98,16 +79,15 @@ def _asset_lists(module: ModuleType, suffixes: tuple[str, ...] = ("_assets",)) -
     ]
 
 
-def _flow(name: str, module: ModuleType, cron_setting: str) -> LandedFlow | None:
-    """The flow as ``module`` defines it; None while the module has no such flow yet (a module may land
-    early with helpers other flows use, e.g. ``po_links.linked_po``, before its flow)."""
+def _flow(name: str, module: ModuleType, cron_setting: str) -> LandedFlow:
+    """The flow as ``module`` defines it; an error naming what is missing when it does not."""
     specs = [
         value
         for value in vars(module).values()
         if isinstance(value, FlowSpec) and value.integration == INTEGRATION and value.name == name
     ]
     if not specs:
-        return None
+        raise ImportError(f"{module.__name__} defines no FlowSpec named {name!r} of {INTEGRATION}")
     spec = specs[0]
     mapped = AssetKey(f"{spec.flow}_mapped")
     own = [
@@ -116,7 +96,7 @@ def _flow(name: str, module: ModuleType, cron_setting: str) -> LandedFlow | None
         if any(isinstance(a, AssetsDefinition) and mapped in a.keys for a in assets)
     ]
     if not own:
-        return None
+        raise ImportError(f"{module.__name__} has no *_assets list holding {mapped.to_user_string()}")
     others = [assets for assets in _asset_lists(module) if assets not in own]
     replays = [
         value
@@ -131,20 +111,8 @@ def _flow(name: str, module: ModuleType, cron_setting: str) -> LandedFlow | None
 
 
 def landed_flows() -> list[LandedFlow]:
-    """The flows whose module exists and defines the flow (its spec and assets), in ``FLOWS`` order."""
-    found = []
-    for name, (module_name, cron_setting) in FLOWS.items():
-        module = _module(module_name)
-        flow = None if module is None else _flow(name, module, cron_setting)
-        if flow is not None:
-            found.append(flow)
-    return found
-
-
-def missing_flows() -> list[str]:
-    """The flows of ``FLOWS`` the package does not have (yet)."""
-    landed = {flow.name for flow in landed_flows()}
-    return [name for name in FLOWS if name not in landed]
+    """Every flow of ``FLOWS``, in that order."""
+    return [_flow(name, _module(module_name), cron) for name, (module_name, cron) in FLOWS.items()]
 
 
 def _module_assets(modules: Iterable[ModuleType]) -> dict[AssetKey, AssetsDefinition]:
@@ -162,7 +130,7 @@ def _module_assets(modules: Iterable[ModuleType]) -> dict[AssetKey, AssetsDefini
 def mapping_tables(flows: Iterable[LandedFlow]) -> tuple[list[MappingTable], list[AssetsDefinition]]:
     """The mapping tables (specs) of the package and one asset each: the one a module of the package
     defines for it (a flow module or the table's own), else one built here."""
-    modules = [m for m in (_module(name) for name in MAPPING_MODULES) if m is not None]
+    modules = [_module(name) for name in MAPPING_MODULES]
     tables = {
         value.asset: value
         for module in modules
@@ -178,10 +146,8 @@ def mapping_tables(flows: Iterable[LandedFlow]) -> tuple[list[MappingTable], lis
 
 
 def reconciliation() -> tuple[list[Any], list[Any], list[Any]]:
-    """The reconciliation's assets, jobs and schedules (``reconcile``), empty while it has not landed."""
+    """The reconciliation's assets, jobs and schedules (``reconcile``)."""
     module = _module("reconcile")
-    if module is None:
-        return [], [], []
     return (
         list(module.reconciliation_assets),
         list(module.reconciliation_jobs),
