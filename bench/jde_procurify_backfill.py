@@ -81,6 +81,11 @@ COUNTS = (*WRITTEN, "skip", "fail", "queued_held", "queued_failed")
 # The bench puts the stock object in the scope (the account codes flow then gives every BU.1410 its code)
 # unless the variable is set; the report says which scope ran.
 BENCH_ACCOUNT_SCOPE = "1410,6000-8999"
+# Most JDE sandbox suppliers have no e-mail in F01151, and Procurify requires one on every vendor: with the
+# fallback unset, 12 of 20 suppliers a day are refused and the suppliers step stops on its blocking check
+# (then the orders of those suppliers stay held). The bench sets the fallback the setting offers for this
+# unless the variable is set; the report says which ran.
+BENCH_FALLBACK_EMAIL = "ap-invoices@ml-sandbox.example"
 
 
 def main() -> None:
@@ -112,9 +117,7 @@ def main() -> None:
         jde_root, procurify_url = f"http://127.0.0.1:{jde_port}", f"http://127.0.0.1:{procurify_port}"
         _wait(f"{jde_root}/jderest/defaultconfig", jde)
         _wait(f"{procurify_url}/sandbox/state", procurify)
-        from connector_cli.dev_procurify import link_procurify_vendors_to_jde
-
-        linked = link_procurify_vendors_to_jde(procurify_url, jde_root)
+        linked = link_vendors_to_jde(procurify_url, jde_db)
         _latency(jde_root, args.jde_latency_ms)
         _latency(procurify_url, args.procurify_latency_ms)
         report = _run(args, f"{jde_root}/jderest", procurify_url, linked)
@@ -126,6 +129,25 @@ def main() -> None:
             proc.terminate()
             proc.wait(timeout=30)
         workdir.cleanup()
+
+
+def link_vendors_to_jde(procurify_url: str, jde_db: Path) -> dict[str, Any]:
+    """Point the seeded Procurify vendors' ERP keys (``JDE-V-<n>``, naming no supplier of the JDE sandbox:
+    the simulators are seeded apart) at JDE's suppliers, through the simulator's operator route
+    ``POST /sandbox/vendors/erp-links`` as ``make dev`` does, but offering every F0401 address number (read
+    from the JDE database file): ``make dev`` offers the first 1,000
+    (``connector_cli.dev.JDE_SUPPLIER_ROWS``),
+    which at scale 1 leaves a few hundred vendors on keys that name no supplier, and their bills are refused
+    ("external_id 'JDE-V-11335' is not a JDE address number")."""
+    import sqlite3
+
+    with sqlite3.connect(jde_db) as jde:
+        numbers = [row[0] for row in jde.execute("SELECT AN8 FROM F0401 ORDER BY AN8")]
+    answer = requests.post(
+        f"{procurify_url}/sandbox/vendors/erp-links", json={"numbers": numbers, "format": "{n}"}, timeout=120
+    )
+    answer.raise_for_status()
+    return {**answer.json(), "suppliers": len(numbers)}
 
 
 # -- the integration's flows, discovered -------------------------------------------------------------------
@@ -379,6 +401,7 @@ def _run(args: argparse.Namespace, jde_url: str, procurify_url: str, linked: dic
     from connector_resources.procurify import ProcurifyResource, forget_shared_tokens
 
     os.environ.setdefault("ML_JDE_PROCURIFY_ACCOUNT_SCOPE", BENCH_ACCOUNT_SCOPE)
+    os.environ.setdefault("ML_JDE_PROCURIFY_VENDOR_FALLBACK_EMAIL", BENCH_FALLBACK_EMAIL)
     found = discover()
     tables = sandbox_tables(PACKAGE)
     end = date.today() - timedelta(days=1)
@@ -399,6 +422,7 @@ def _run(args: argparse.Namespace, jde_url: str, procurify_url: str, linked: dic
         "load_average_before": [round(x, 1) for x in os.getloadavg()],
         "mapping_tables": tables,
         "account_scope": os.environ["ML_JDE_PROCURIFY_ACCOUNT_SCOPE"],
+        "vendor_fallback_email": os.environ["ML_JDE_PROCURIFY_VENDOR_FALLBACK_EMAIL"],
         "procurify_vendors_linked_to_jde_suppliers": linked,
         "flows": {
             "whole": [s.flow for s in found.whole],
@@ -645,7 +669,8 @@ def markdown(report: dict[str, Any]) -> str:
         f"{report['procurify_vendors_linked_to_jde_suppliers'].get('repointed', 0)} seeded Procurify "
         "vendors' "
         "ERP keys were first pointed at JDE suppliers (the simulators are seeded apart); account scope "
-        f"`{report['account_scope']}` (the stock lines' `{{bu}}.1410` needs a Procurify code).",
+        f"`{report['account_scope']}` (the stock lines' `{{bu}}.1410` needs a Procurify code), vendor "
+        f"fallback e-mail `{report['vendor_fallback_email']}` (most JDE sandbox suppliers have none).",
         "",
         "Procurify sandbox sustained rate (calibration, the flows' GET mix, "
         f"{cal['one_thread']['seconds']} s "
