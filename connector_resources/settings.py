@@ -757,7 +757,8 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
         "jde_procurify_approved_status",
         "ML_JDE_PROCURIFY_APPROVED_STATUS",
         "220",
-        "JDE -> Procurify: lowest F4311 last status (LTTR) of an approved order line; an order (header not on "
+        "JDE -> Procurify: lowest F4311 last status (LTTR) of an approved order line; an order (header not "
+        "on "
         "hold, F4301.HOLD blank) is sent once every line not cancelled has reached it (status codes are each "
         "customer's own order activity rules)",
     ),
@@ -765,9 +766,9 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
         "jde_procurify_closed_status",
         "ML_JDE_PROCURIFY_CLOSED_STATUS",
         "980",
-        "JDE -> Procurify: F4311 status from which an order line is done: last status (LTTR) at or above it = "
-        "cancelled, left off; next status (NXTR) at or above it = nothing left to buy (an order whose lines "
-        "are all done is not sent as a new requisition)",
+        "JDE -> Procurify: F4311 status from which an order line is done: last status (LTTR) at or above it "
+        "= cancelled, left off; next status (NXTR) at or above it = nothing left to buy (an order whose "
+        "lines are all done is not sent as a new requisition)",
     ),
     Setting(
         "jde_procurify_stock_account",
