@@ -138,26 +138,43 @@ def _pay_open_invoices(
     payments = []
     paid_invoices = updated.setdefault("invoices", [])
     for header in candidates:
-        batch = Batch()
-        payment = factory.pay(batch, [header], stamp)
-        batch.flush(store)
-        store.update(
-            "invoice",
-            header["sbx_id"],
-            {
-                "AmountPaid": header["AmountPaid"],
-                "PaidStatus": header["PaidStatus"],
-                "LastUpdateDate": epoch_ms(stamp.updated),
-                "LastUpdatedBy": ACTIVITY_USER,
-            },
-        )
-        store.conn.execute(
-            'UPDATE invoice_installment SET "UnpaidAmount" = ?, "LastUpdateDate" = ?, '
-            "sbx_version = sbx_version + 1 "
-            "WHERE sbx_parent = ?",
-            (header["InvoiceAmount"] - header["AmountPaid"], epoch_ms(stamp.updated), header["sbx_id"]),
-        )
+        payment = record_payment(store, factory, header, stamp)
         payments.append(payment["CheckId"])
         if header["sbx_id"] not in paid_invoices:
             paid_invoices.append(header["sbx_id"])
     return payments
+
+
+def record_payment(
+    store: Store,
+    factory: Factory,
+    header: dict[str, Any],
+    stamp: Stamp,
+    *,
+    amount: int | None = None,
+    payment_date: dt.date | None = None,
+) -> dict[str, Any]:
+    """One payablesPayments payment of invoice ``header`` (a stored row), as Payables makes it: the payment
+    and its relatedInvoices row, the invoice's AmountPaid, PaidStatus and LastUpdateDate, and its
+    installment's UnpaidAmount. ``amount`` (stored form; default what is open) and ``payment_date``
+    (default the stamp's day) as ``Factory.pay`` takes them; ``header`` is left updated. The payment row."""
+    batch = Batch()
+    payment = factory.pay(batch, [header], stamp, amount=amount, payment_date=payment_date)
+    batch.flush(store)
+    store.update(
+        "invoice",
+        header["sbx_id"],
+        {
+            "AmountPaid": header["AmountPaid"],
+            "PaidStatus": header["PaidStatus"],
+            "LastUpdateDate": epoch_ms(stamp.updated),
+            "LastUpdatedBy": factory.user,
+        },
+    )
+    store.conn.execute(
+        'UPDATE invoice_installment SET "UnpaidAmount" = ?, "LastUpdateDate" = ?, '
+        "sbx_version = sbx_version + 1 "
+        "WHERE sbx_parent = ?",
+        (header["InvoiceAmount"] - header["AmountPaid"], epoch_ms(stamp.updated), header["sbx_id"]),
+    )
+    return payment

@@ -1,8 +1,9 @@
 """Operator and test routes under ``/sandbox`` (not part of Fusion; never faulted, counted or authenticated).
 
 Reseed, change behaviour variants and faults live, change users and OAuth clients, create business
-activity, move the pod's clock, revoke or expire every token, and inspect state: row counts, calls
-per endpoint, answers per status (429s included), stored records by id.
+activity, have the AP team pay a named invoice or void a payment (``ap_team``), move the pod's clock,
+revoke or expire every token, and inspect state: row counts, calls per endpoint, answers per status
+(429s included), stored records by id.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from starlette.routing import Route
 from connector_sandbox.admin import Operator, Refused, object_body, record_filters, seed_summary, traffic
 
 from .activity import ActivityRequest, make_activity
+from .ap_team import pay_invoice, void_payment
 from .catalog import RESOURCES, Resource
 from .settings import BehaviourSettings, FaultSettings, FusionSandboxSettings
 from .state import SandboxState
@@ -201,4 +203,6 @@ def admin_routes() -> list[Route]:
         *op.tokens(clocked=True),
         op.route("/sandbox/records/{resource}", stored_records),
         op.route("/sandbox/records/{resource}/{id}", stored_record),
+        op.route("/sandbox/invoices/{InvoiceId}/pay", pay_invoice, ["POST"]),
+        op.route("/sandbox/payments/{CheckId}/void", void_payment, ["POST"]),
     ]

@@ -746,16 +746,26 @@ class Factory:
         header["_installment"] = batch.rows["invoice_installment"][-1]
 
     def pay(
-        self, batch: Batch, invoices: list[Row], stamp: Stamp, *, partial: bool = False, void: bool = False
+        self,
+        batch: Batch,
+        invoices: list[Row],
+        stamp: Stamp,
+        *,
+        partial: bool = False,
+        void: bool = False,
+        amount: int | None = None,
+        payment_date: dt.date | None = None,
     ) -> Row:
-        """One payment paying ``invoices`` (same supplier, currency and business unit)."""
+        """One payment paying ``invoices`` (same supplier, currency and business unit): on each what is
+        open, half of it when ``partial``, or ``amount`` (stored form) when given; dated ``payment_date``
+        (default: the day of ``stamp.created``)."""
         first = invoices[0]
         check_id = self.next("payment")
         payment_number = self.next("payment_number")
         total = 0
         for header in invoices:
             outstanding = header["InvoiceAmount"] - header["AmountPaid"]
-            paid = outstanding // 2 if partial else outstanding
+            paid = amount if amount is not None else outstanding // 2 if partial else outstanding
             total += paid
             related_id = self.next("related_invoice")
             batch.add(
@@ -781,7 +791,7 @@ class Factory:
                     installment["UnpaidAmount"] = header["InvoiceAmount"] - header["AmountPaid"]
                     installment["LastUpdateDate"] = epoch_ms(stamp.updated)
             header["LastUpdateDate"] = max(header["LastUpdateDate"], epoch_ms(stamp.updated))
-        payment_date = stamp.created.date()
+        payment_date = payment_date or stamp.created.date()
         method = self.rng.choice(("CHECK", "EFT", "WIRE"))
         row = {
             "sbx_id": check_id,

@@ -134,9 +134,12 @@ async def get_bill(ctx: RequestContext) -> Response:
 
 
 def _grouped(ctx: RequestContext, body: Json) -> Json:
-    """The bill's ``group`` as the ``bill_group`` variant renders it (an id, or ``{"id": ...}``)."""
+    """The bill's ``group`` as the ``bill_group`` variant renders it (an id, or ``{"id": ...}``), and a full
+    bill's ``added_purchase_orders`` as the ``added_purchase_orders`` variant does (summaries or UUIDs)."""
     if ctx.variants.bill_group == "object" and body.get("group") is not None:
         body["group"] = {"id": body["group"]}
+    if ctx.variants.added_purchase_orders == "uuids" and isinstance(body.get("added_purchase_orders"), list):
+        body["added_purchase_orders"] = [po["uuid"] for po in body["added_purchase_orders"]]
     return body
 
 

@@ -145,6 +145,10 @@ class BehaviourVariants(BaseModel):
     # A bill's `group` (what payments' `bill_groups` name): its id (DRF's foreign key, likely) or a nested
     # {"id": ...} object (the reference gives the field, not its shape).
     bill_group: Literal["id", "object"] = "id"
+    # A full bill's `added_purchase_orders`: summary objects {"uuid", "procurify_PO"} (sandbox assumption)
+    # or bare PO UUID strings, DRF's default for a related list (the reference gives the field, not its
+    # shape; /api/v2/purchase_orders/{id}/ takes the UUID).
+    added_purchase_orders: Literal["summary", "uuids"] = "summary"
     # --- payments (reference 2.7) ---
     # Nested currency of public payments: {"id","name"} like the example (likely), a code, or an id.
     payment_currency: Literal["object", "code", "id"] = "object"
