@@ -119,7 +119,20 @@ class FusionNotFoundError(FusionError):
 
 
 class FusionConflictError(FusionError):
-    """The record changed since it was read (HTTP 412 on ``If-Match``): read it again, then update."""
+    """The record changed since it was read (HTTP 412 on ``If-Match``).
+
+    A single 412 is handled by ``FusionSession.update_with_etag`` (it re-reads and retries once); this
+    error reaching a flow means the record kept changing under us, so the flow queues the record with
+    this message rather than overwriting someone else's edit. ``fields`` names the attributes the
+    refused update was about to set (empty when the caller did not say).
+    """
+
+    def __init__(self, message: str, *, fields: tuple[str, ...] = (), **kwargs: Any) -> None:
+        self.fields = tuple(fields)
+        super().__init__(message, **kwargs)
+
+    def _fields(self) -> dict[str, Any]:
+        return {**super()._fields(), "fields": self.fields}
 
 
 class FusionRateLimitError(FusionError):

@@ -18,12 +18,30 @@ lost answer becomes ``FusionOutcomeUnknownError``. Searching by natural key firs
 nothing is found and adopting what an earlier attempt created is the flows' business (``write_one``);
 the client offers the searches (``find_*``) and the raw creates. PATCH sets attribute values, so
 replaying it is harmless and it is retried like a read.
+
+**Actions.** ``submit_draft_purchase_order`` and ``validate_invoice`` POST with the action media type
+(``application/vnd.oracle.adf.action+json``; a pod refuses JSON there with 415). Validation is safe to
+repeat and is replayed like a read. A submit is not (a pod refuses a second one), so it is made safe
+the other way round: the draft is looked up first and an order already past ``INCOMPLETE`` is answered
+as it stands, which is what a retry after a lost answer or a crash finds.
+
+**Optimistic locking.** ``get_with_etag`` reads an item through its self link with the ``ETag`` the pod
+sends; ``update_with_etag`` PATCHes with ``If-Match``, re-reads and retries once on 412 (recomputing the
+changes when given a ``build_changes``), then raises ``FusionConflictError`` for the flow to queue:
+someone else's edit in Fusion is never overwritten.
+
+**Upsert-Mode is never sent.** ``Upsert-Mode: true`` turns a POST into create-or-update, but the key it
+matches on for invoices and draft purchase orders is not documented (reference 2.1 lists the header
+only), so a create it does not match would add a second invoice or order: the very duplicate it is
+meant to avoid. Every create already follows a natural-key search (``find_invoice``,
+``find_purchase_order``) and adopts what it finds, and updates go by self link with ``If-Match``, so
+the header would add risk and no safety. A test proves no request carries it.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
@@ -83,6 +101,11 @@ log = get_logger("ml_connector.fusion")
 # Oracle clients ask for the structured error form too; pods that do not offer it send text anyway.
 ACCEPT = "application/json, application/vnd.oracle.adf.error+json"
 CONTENT_TYPE = "application/json"
+# Custom actions (submit, validateInvoice) take their own media type (reference 2.1); JSON is refused.
+ACTION_CONTENT_TYPE = "application/vnd.oracle.adf.action+json"
+# Order statuses that mean "still a draft": submitting it is still to do. StatusCode is an unconfirmed
+# name (reference 2.4); ``_status_code`` falls back to the display Status.
+DRAFT_STATUSES = frozenset({"INCOMPLETE"})
 Kind = Literal["read", "write"]
 
 
@@ -241,9 +264,10 @@ class FusionSession(SaasSession):
         payload: Mapping[str, Any] | None = None,
         idempotent: bool | None = None,
         extra_headers: Mapping[str, str] | None = None,
+        content_type: str = CONTENT_TYPE,
     ) -> requests.Response:
         """One request with Fusion's errors translated into the typed ``FusionError`` family."""
-        headers = self._headers(CONTENT_TYPE if payload is not None else None)
+        headers = self._headers(content_type if payload is not None else None)
         headers.update(extra_headers or {})
         try:
             return self.http.request(
@@ -750,6 +774,204 @@ class FusionSession(SaasSession):
         _flatten_children(updated)
         return updated
 
+    # -- actions ------------------------------------------------------------------------------------
+
+    def submit_draft_purchase_order(self, draft: Mapping[str, Any]) -> dict[str, Any]:
+        """Submit a draft purchase order (``POST {draft self}/action/submit``, action media type) and
+        answer the order as re-read from ``purchaseOrders`` by ``POHeaderId``.
+
+        ``draft`` needs ``POHeaderId`` (the created draft, a found draft, or a staged order). Safe to
+        call again after a lost answer or a crash: a submitted order leaves ``draftPurchaseOrders`` and
+        a pod refuses a second submit, so the draft is looked up first and, when it is no longer a
+        draft (status past ``INCOMPLETE``), the order is answered without sending anything. A submit
+        that fails without a clear answer, or that the pod refuses, is checked the same way before the
+        error is raised: if the order moved on, an earlier attempt (or a buyer) submitted it.
+        """
+        spec = entity("draft_purchase_orders")
+        header_id = _key_value(draft.get("POHeaderId") or "")
+        label = _record_label(spec, draft)
+        drafts = self._drafts(header_id)
+        if not drafts:
+            done = self._submitted_order(header_id)
+            if done is None:
+                raise FusionNotFoundError(
+                    f"fusion: {label}: neither a draft nor a purchase order has POHeaderId {header_id}",
+                    status=404,
+                    entity=spec.name,
+                    record=label,
+                )
+            log.info("fusion: %s was already submitted (status %s)", label, _status_code(done))
+            return done
+        href = self_link(drafts[0])
+        if href is None:
+            raise FusionResponseError(
+                f"fusion: {label}: the pod gave the draft no self link", entity=spec.name, record=label
+            )
+        try:
+            response = self._call(
+                "POST",
+                f"{self._local(href).rstrip('/')}/action/submit",
+                kind="write",
+                what="submit draft purchase order",
+                spec=spec,
+                record=label,
+                payload={},
+                content_type=ACTION_CONTENT_TYPE,
+            )
+        except (FusionOutcomeUnknownError, FusionValidationError, FusionNotFoundError) as exc:
+            done = self._submitted_order(header_id)
+            if done is None:
+                raise
+            log.info("fusion: %s: the submit answered %s; the order is submitted", label, type(exc).__name__)
+            return done
+        result = _action_result(response)
+        done = self._submitted_order(header_id)
+        if done is None:
+            raise FusionResponseError(
+                f"fusion: {label}: the pod answered the submit with {result!r}; the order is still a draft",
+                entity=spec.name,
+                record=label,
+            )
+        log.info("fusion: submitted %s (%s, status %s)", label, result, _status_code(done))
+        return done
+
+    def _drafts(self, header_id: int | str) -> list[dict[str, Any]]:
+        """The draft (status unknown or a draft status) with this POHeaderId, as found with its links."""
+        found = self.search("draft_purchase_orders", {"POHeaderId": header_id})
+        return [d for d in found if _status_code(d) in (None, *DRAFT_STATUSES)]
+
+    def _submitted_order(self, header_id: int | str) -> dict[str, Any] | None:
+        """The purchase order with this POHeaderId once it is past the draft stage, else None."""
+        for order in self.search("purchase_orders", {"POHeaderId": header_id}):
+            status = _status_code(order)
+            if status is None:
+                # A pod without a status attribute: still listed among the drafts means still a draft.
+                return None if self._drafts(header_id) else order
+            if status not in DRAFT_STATUSES:
+                return order
+        return None
+
+    def validate_invoice(self, invoice: Mapping[str, Any] | int | str) -> str:
+        """Run Payables validation (``POST /invoices/action/validateInvoice`` with ``{"InvoiceId": n}``,
+        action media type) and answer the pod's result text (``Validated``, ``Needs revalidation``...).
+
+        Validation only recomputes the invoice's status, so it is safe to repeat: the call is replayed
+        after a lost answer like a read, and a failure without an answer is ``FusionUnavailableError``
+        (try again later), never "outcome unknown". The result's wording is the pod's; re-read the
+        invoice's ``ValidationStatus`` when a decision needs the status itself.
+        """
+        spec = entity("invoices")
+        record = invoice if isinstance(invoice, Mapping) else {spec.key: invoice}
+        invoice_id = _key_value(record.get(spec.key) or "")
+        label = _record_label(spec, record)
+        try:
+            response = self._call(
+                "POST",
+                f"{self._url(spec)}/action/validateInvoice",
+                kind="write",
+                what="validate invoice",
+                spec=spec,
+                record=label,
+                payload={spec.key: invoice_id},
+                idempotent=True,  # validation recomputes a status: repeating it changes nothing more
+                content_type=ACTION_CONTENT_TYPE,
+            )
+        except FusionOutcomeUnknownError as exc:
+            raise FusionUnavailableError(
+                f"fusion: {label}: validation got no clear answer ({exc}); validating again is safe",
+                status=exc.status,
+                entity=spec.name,
+                record=label,
+            ) from None
+        result = _action_result(response)
+        log.info("fusion: validated %s: %s", label, result)
+        return result
+
+    # -- optimistic locking -------------------------------------------------------------------------
+
+    def get_with_etag(
+        self, entity_name: str, record_or_id: Mapping[str, Any] | int | str
+    ) -> tuple[dict[str, Any], str | None]:
+        """One record read through its ``self`` link (item GET) and the ``ETag`` the pod sent with it
+        (None when it sent none). A record given without links, or an id, is found by key first:
+        item URLs are never built from ids (hash keys)."""
+        spec = entity(entity_name)
+        record = record_or_id if isinstance(record_or_id, Mapping) else {spec.key: record_or_id}
+        label = _record_label(spec, record)
+        href = self_link(record)
+        if href is None:
+            href = self_link(self.get(spec.name, record.get(spec.key) or ""))
+            if href is None:
+                raise FusionResponseError(f"fusion: {label}: the pod gave no self link", entity=spec.name)
+        response = self._call("GET", self._local(href), kind="read", what=f"read {label}", spec=spec)
+        current = _json(response)
+        if not isinstance(current, dict):
+            raise FusionResponseError(f"fusion: {label}: the item answer is not a record", entity=spec.name)
+        _flatten_children(current)
+        return current, response.headers.get("ETag") or None
+
+    def update_with_etag(
+        self,
+        entity_name: str,
+        record_or_id: Mapping[str, Any] | int | str,
+        changes: Mapping[str, Any],
+        *,
+        etag: str | None = None,
+        build_changes: Callable[[Mapping[str, Any]], Mapping[str, Any] | None] | None = None,
+    ) -> dict[str, Any]:
+        """``PATCH`` ``changes`` with ``If-Match``, so an edit made in Fusion since the read is never
+        overwritten; answers the updated record.
+
+        ``etag`` is the version the caller's changes were computed from (``get_with_etag``); without it
+        the record is read now. On 412 the record is read again (new ETag), ``build_changes(fresh)``
+        recomputes the changes when given (None or empty: nothing left to change, the fresh record is
+        answered) and the PATCH is sent once more. A second 412 raises ``FusionConflictError`` naming
+        the record and the attributes: the flow queues it rather than fight another writer. A PATCH
+        replayed after a lost answer whose first copy landed also meets a 412 (our own change moved the
+        ETag); the re-read then shows our values, so the retry changes nothing. A pod that sends no
+        ``ETag`` is updated without ``If-Match`` (logged): there is nothing to compare against.
+        """
+        spec = entity(entity_name)
+        current: Mapping[str, Any]
+        if etag is None:
+            current, etag = self.get_with_etag(spec.name, record_or_id)
+        elif isinstance(record_or_id, Mapping):
+            current = record_or_id
+        else:
+            current = {spec.key: record_or_id}
+        label = _record_label(spec, current)
+        if etag is None:
+            log.warning("fusion: %s: the pod sent no ETag; updating without If-Match", label)
+        try:
+            return self._update(spec.name, current, changes, if_match=etag)
+        except FusionConflictError:
+            log.info("fusion: %s changed since it was read (HTTP 412); reading it again", label)
+        fresh, fresh_etag = self.get_with_etag(spec.name, current)
+        wanted = build_changes(fresh) if build_changes is not None else changes
+        if not wanted:
+            log.info("fusion: %s: after the re-read nothing is left to change", label)
+            return fresh
+        try:
+            return self._update(spec.name, fresh, wanted, if_match=fresh_etag)
+        except FusionConflictError:
+            fields = tuple(wanted)
+            raise FusionConflictError(
+                f"fusion: {label} was changed in Fusion again while the connector updated "
+                f"{', '.join(fields)} (HTTP 412 twice, after a re-read); not overwritten",
+                fields=fields,
+                status=412,
+                entity=spec.name,
+                record=label,
+            ) from None
+
+    # -- children -----------------------------------------------------------------------------------
+
+    def supplier_sites(self, supplier: Mapping[str, Any] | int | str) -> list[dict[str, Any]]:
+        """Every site of a supplier (its ``sites`` child through the pod's links, paged), inactive ones
+        too: which site fits a purpose and business unit is the caller's decision."""
+        record = supplier if isinstance(supplier, Mapping) else {"SupplierId": _key_value(supplier)}
+        return list(self.iter_children("suppliers", record, "sites"))
+
     # -- ping ---------------------------------------------------------------------------------------
 
     def probe(self, entity_name: str) -> int:
@@ -773,6 +995,43 @@ class FusionSession(SaasSession):
             return f"OAuth client {client_id}"
         username = getattr(auth, "username", None)
         return f"user {username}" if username else type(auth).__name__
+
+
+def _status_code(row: Mapping[str, Any]) -> str | None:
+    """An order's status code (``StatusCode``; else its display ``Status`` upper-cased), None when the pod
+    names none. Both names are unconfirmed (reference 2.4)."""
+    for name in ("StatusCode", "Status"):
+        value = row.get(name)
+        if isinstance(value, str) and value.strip():
+            return value.strip().upper()
+    return None
+
+
+def _record_label(spec: Entity, record: Mapping[str, Any]) -> str:
+    """How a record is named in messages: its business number when the record carries it, and its id."""
+    key = record.get(spec.key)
+    ident = f"{spec.key} {key}" if key not in (None, "") else ""
+    if spec.name == "invoices" and record.get("InvoiceNumber"):
+        name = f"invoice {record['InvoiceNumber']}"
+        if record.get("Supplier"):
+            name += f" of supplier {record['Supplier']}"
+        return f"{name} ({ident})" if ident else name
+    if record.get("OrderNumber"):
+        return f"{spec.label} {record['OrderNumber']}" + (f" ({ident})" if ident else "")
+    return f"{spec.label} {ident}".strip()
+
+
+def _action_result(response: requests.Response) -> str:
+    """The ``result`` of a custom action's answer (``{"result": ...}``, actionresult media type)."""
+    answer = _json(response)
+    if isinstance(answer, dict) and answer.get("result") is not None:
+        return str(answer["result"])
+    if response.status_code in (200, 204) and not response.content:
+        return "SUCCESS"  # a pod that answers an action with no body did it
+    raise FusionResponseError(
+        f"fusion: the action answer has no result (HTTP {response.status_code}, "
+        f"{response.headers.get('Content-Type', 'no content type')})"
+    )
 
 
 def _key_value(value: str | int) -> int | str:
