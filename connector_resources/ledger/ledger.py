@@ -312,6 +312,11 @@ def _xref_label(
     return f"xref {integration}/{entity} {source_system}:{source_key} -> {target_system}"
 
 
+def _natural(key: str) -> tuple[int, int, str]:
+    """Sort order for source keys: numeric ids by value (2 before 10), then the rest as text."""
+    return (0, int(key), "") if key.isdigit() else (1, 0, key)
+
+
 class Ledger:
     """The ledger bound to one database (SQLite or PostgreSQL); see the module docstring."""
 
@@ -758,6 +763,74 @@ class Ledger:
             assert latest is not None
         log.info("manual match %s = %s entered by %s", latest.label, target_id, entered_by)
         return latest
+
+    def manual_matches(
+        self, integration: str, entity: str | None = None, *, conn: sa.Connection | None = None
+    ) -> list[Xref]:
+        """Every manual match of ``integration`` (of ``entity`` only, when given), by entity and source key.
+
+        What ``ml-connector xref list`` shows: who entered each match, when, and why (the note).
+        """
+        label = f"manual matches of {integration}"
+        t = schema.xref
+        query = sa.select(t).where(
+            t.c.integration == _text(label, "integration", integration, schema.NAME_LEN),
+            t.c.manual.is_(True),
+        )
+        if entity is not None:
+            query = query.where(t.c.entity == _text(label, "entity", entity, schema.NAME_LEN))
+        with self._read(conn) as c:
+            rows = [Xref(**row._mapping) for row in c.execute(query)]
+        return sorted(rows, key=lambda x: (x.entity, x.source_system, _natural(x.source_key), x.id))
+
+    def unmatch_xref(
+        self,
+        integration: str,
+        entity: str,
+        source_system: str,
+        source_key: str,
+        target_system: str,
+        *,
+        only_manual: bool = True,
+        conn: sa.Connection | None = None,
+    ) -> Xref | None:
+        """Forget a source record's target: the row stays (its history reads on), but it is no longer
+        manual, has no target id and no content hash, so the flows match the record again on their next
+        run. Returns the row as it was before, or None when there was nothing to forget (no row, no
+        target, or, with ``only_manual``, a row a flow made: deleting a manual match must never undo a
+        flow's pair). The caller records the audit event (it knows who asked and why).
+
+        ``only_manual=False`` is for an operator replacing a pair a flow made with a manual match of the
+        same records (``ml-connector xref set --replace``).
+        """
+        label, key = self._xref_key(integration, entity, source_system, source_key, target_system)
+        t = schema.xref
+        with self._write(conn) as c:
+            current = self.get_xref(**key, conn=c)
+            if current is None or current.target_id is None or (only_manual and not current.manual):
+                return None
+            forget = (
+                sa.update(t)
+                .where(t.c.id == current.id, t.c.target_id == current.target_id)
+                .values(
+                    target_id=None,
+                    content_hash=None,
+                    state="pending",
+                    manual=False,
+                    entered_by=None,
+                    note=None,
+                    updated_at=_now(),
+                )
+            )
+            if c.execute(forget).rowcount != 1:  # changed meanwhile: the caller looks again
+                return None
+        log.info(
+            "%s: target %s forgotten (was %s)",
+            label,
+            current.target_id,
+            "manual" if current.manual else "a flow's",
+        )
+        return current
 
     def _check_target_free(self, current: Xref, target_id: str, conn: sa.Connection) -> None:
         holder = self.find_xref_by_target(
