@@ -42,7 +42,6 @@ from pandera.typing import Series
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.replay_resources import register_settings_replay
-from connector_assets.flows.targets import SessionTarget
 from connector_assets.integrations.jde_procurify.account_map import (
     ACCOUNT_CODE_ENTITY,
     ACCOUNT_MAP_ENV,
@@ -55,9 +54,9 @@ from connector_assets.integrations.jde_procurify.account_map import (
 from connector_assets.integrations.jde_procurify.integration import INTEGRATION, ROUTE
 from connector_assets.jde.accounts import GlAccounts
 from connector_assets.jde.tables import GL_ACCOUNTS
+from connector_assets.procurify.account_codes import ProcurifyAccountCodeTarget
 from connector_assets.staging import Column
 from connector_resources import settings
-from connector_resources.procurify.errors import ProcurifyDuplicateError, ProcurifyOutcomeUnknownError
 
 DEPARTMENTS_ENV = "ML_JDE_PROCURIFY_ACCOUNT_DEPARTMENTS"
 DEPARTMENT_RULES = ("company", "unit", "none")
@@ -305,60 +304,8 @@ class CodeChanged(ValueError):
     """The table now gives a written account another code; the API would rename the code in place."""
 
 
-class CodeIndex:
-    """Procurify's account codes by code and by id (one listing, added to as codes are written)."""
-
-    def __init__(self, rows: Iterable[dict[str, Any]]) -> None:
-        self.by_code: dict[str, list[dict[str, Any]]] = {}
-        self.by_id: dict[str, dict[str, Any]] = {}
-        for row in rows:
-            self.add(row)
-
-    def add(self, row: dict[str, Any]) -> None:
-        key = str(row.get("id"))
-        old = self.by_id.pop(key, None)
-        if old is not None:
-            bucket = self.by_code.get(str(old.get("code")), [])
-            bucket[:] = [r for r in bucket if str(r.get("id")) != key]
-        self.by_id[key] = row
-        self.by_code.setdefault(str(row.get("code")), []).append(row)
-
-
-class ProcurifyAccountCodes(SessionTarget):
-    """The Procurify side: find by ``code`` in one listing per session, create (POST), update (PUT)."""
-
-    resource = "procurify"
-    writes = ("account_codes",)
-
-    def __init__(self, session: Any) -> None:
-        super().__init__(session)
-        self._index: CodeIndex | None = None
-
-    @property
-    def index(self) -> CodeIndex:
-        with self.lock:
-            if self._index is None:
-                self._index = CodeIndex(self.session.iter_all("account_codes"))
-            return self._index
-
-    def find(self, record: Mapped) -> str | None:
-        code = record.natural_key["code"]
-        found = self.index.by_code.get(code, [])
-        if len(found) > 1:
-            ids = ", ".join(str(r.get("id")) for r in found)
-            raise ProcurifyDuplicateError(f"Procurify has {len(found)} account codes {code!r} (ids {ids})")
-        return str(found[0]["id"]) if found else None
-
-    def create(self, record: Mapped) -> str:
-        try:
-            created = self.session.create_account_code(record.body)
-        except ProcurifyOutcomeUnknownError:
-            with self.lock:
-                self._index = None  # the code may exist now: the next search lists again
-            raise
-        with self.lock:
-            self.index.add(created)
-        return str(created["id"])
+class ProcurifyAccountCodes(ProcurifyAccountCodeTarget):
+    """The Procurify side (``ProcurifyAccountCodeTarget``: find by ``code``, create), and its update."""
 
     def update(self, target_id: str, record: Mapped) -> None:
         current = self.index.by_id.get(str(target_id))

@@ -43,10 +43,9 @@ cross-reference: bill UUID -> JDE batch ``EDUS/EDBT/EDTN``, with its audit event
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from dagster import Failure
@@ -72,6 +71,7 @@ from connector_assets.integrations.jde_procurify.vendor_pairs import paired_supp
 from connector_assets.jde import targets
 from connector_assets.jde.accounts import GlAccounts, account_setting, setting_account_problems
 from connector_assets.jde.tables import GL_ACCOUNTS
+from connector_assets.procurify.staged_bills import bill_stamp, staged_bills
 from connector_assets.saas import saas_daily_partitions
 from connector_resources import settings
 from connector_resources.ledger import Ledger, dependency_key
@@ -193,15 +193,6 @@ def status_code(bill: Mapping[str, Any]) -> int | None:
     return int(text) if text.isdigit() else None
 
 
-def _stamp(bill: Mapping[str, Any]) -> datetime:
-    text = str(bill.get("last_modified_datetime") or "").strip()
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return datetime.now(UTC)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 class BillReader:
     """What one mapped step (or replay) reads for its bills, on one Procurify session: each full bill, each
     unpaired vendor once, the pairs and this flow's cross-references from the ledger."""
@@ -292,18 +283,6 @@ class BillReader:
         return mapped
 
 
-def staged_bills(staging: Any, partition: str | None) -> list[tuple[dict[str, Any], datetime]]:
-    """The partition's staged bills, latest version each (by UUID), with their change time."""
-    latest: dict[str, tuple[dict[str, Any], datetime]] = {}
-    for row in staging.read_rows(BILLS_ASSET, partition):
-        record = json.loads(row["record"])
-        key, stamp = str(row["id"]), row["updated_at"] or _stamp(record)
-        stamp = stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
-        if key not in latest or stamp >= latest[key][1]:
-            latest[key] = (record, stamp)
-    return list(latest.values())
-
-
 def _records(
     reader: BillReader,
     bills: Iterable[tuple[Mapping[str, Any], datetime]],
@@ -371,7 +350,7 @@ def remap_bills(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
                     f"approved ({STATUSES_ENV}): not posted; abandon this item if that is right",
                 )
                 continue
-            found.append(({**bill, "uuid": key}, _stamp(bill)))
+            found.append(({**bill, "uuid": key}, bill_stamp(bill)))
         yield from _records(reader, found, run_id=None, partition=None)
 
 

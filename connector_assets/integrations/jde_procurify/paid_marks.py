@@ -48,9 +48,9 @@ from connector_assets.jde import contracts, targets
 from connector_assets.jde.assets import jde_partitions
 from connector_assets.jde.lookup import browse_in
 from connector_assets.jde.tables import AP_LEDGER
+from connector_assets.procurify.bill_marks import has_payment, mark_bill_paid, marked_paid
 from connector_resources import settings
 from connector_resources.ledger import Ledger, QueueItem
-from connector_resources.procurify.errors import ProcurifyOutcomeUnknownError, ProcurifyValidationError
 from connector_resources.replay import ReplayOutcome, register_replay_handler, shared_context, shared_value
 
 ENTITY = "bill_paid"
@@ -191,9 +191,9 @@ class ProcurifyPaidMarkRecord(pa.DataFrameModel):
         coerce = True
 
 
-def has_payment(bill: Mapping[str, Any]) -> bool:
-    """Whether Procurify holds a payment for the bill (``payment_uuid`` or ``bill_payment``)."""
-    return bool(bill.get("payment_uuid") or bill.get("bill_payment"))
+def _status_name(bill: Mapping[str, Any]) -> str:
+    status = bill.get("status")
+    return BILL_STATUS_NAMES.get(int(status), str(status)) if str(status).isdigit() else str(status)
 
 
 def map_mark(
@@ -209,10 +209,9 @@ def map_mark(
         return mapped
     if has_payment(bill):
         return None
-    status = bill.get("status")
-    if str(status) in (str(APPROVED_BILL), str(PAID_BILL)):
+    if str(bill.get("status")) in (str(APPROVED_BILL), str(PAID_BILL)):
         return mapped
-    name = BILL_STATUS_NAMES.get(int(status), str(status)) if str(status).isdigit() else str(status)
+    name = _status_name(bill)
     return Rejected(
         bill_uuid,
         f"Procurify bill {bill.get('invoice_number') or bill_uuid}: JDE paid its voucher {text} on "
@@ -290,11 +289,6 @@ def remap_marks(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
             yield record
 
 
-def _same_uuid(left: Any, right: Any) -> bool:
-    """Bill uuids compared as Procurify's bill path reads them: hex, dashes and case aside."""
-    return str(left or "").replace("-", "").lower() == str(right or "").replace("-", "").lower()
-
-
 # -- the Procurify side ----------------------------------------------------------------------------------
 
 
@@ -308,38 +302,12 @@ class BillPaidMarks(SessionTarget):
         """A bill already Paid in Procurify without a payment (marked by a person, or by an earlier attempt
         whose answer was lost) is adopted, not marked again."""
         bill = self.session.get("bills", record.source_key)
-        return record.source_key if self.session.bill_is_paid(bill) and not has_payment(bill) else None
+        return record.source_key if marked_paid(self.session, bill) else None
 
     def create(self, record: Mapped) -> str | Created:
-        uuid = record.source_key
-        try:
-            answer = self.session.mark_bills_paid([uuid], date.fromisoformat(record.body["payment_date"]))
-        except ProcurifyOutcomeUnknownError:
-            if self.find(record) is not None:
-                return Created(uuid, "adopt", "the mark's answer was lost, and Procurify shows the bill Paid")
-            raise
-        except ProcurifyValidationError as exc:
-            raise ValueError(f"Procurify refused to mark the bill paid: {exc}") from None
-        skipped = [s for s in answer.get("skipped") or [] if isinstance(s, Mapping) and s.get("uuid")]
-        if any(_same_uuid(s["uuid"], uuid) for s in skipped):
-            why = "; ".join(str(s.get("reason") or "") for s in skipped)
-            raise ValueError(f"Procurify did not mark the bill paid: {why}")
-        paid = answer.get("paid")
-        if isinstance(paid, list) and any(
-            _same_uuid(p.get("uuid") if isinstance(p, Mapping) else p, uuid) for p in paid
-        ):
-            return uuid
-        # The answer's shape is not documented (reference 2.6: a 204, an empty object, other keys): when
-        # it does not say the bill was paid, the bill does. Marked only when Procurify shows it Paid.
-        bill = self.session.get("bills", uuid)
-        if self.session.bill_is_paid(bill) and not has_payment(bill):
-            return uuid
-        status = bill.get("status")
-        name = BILL_STATUS_NAMES.get(int(status), str(status)) if str(status).isdigit() else str(status)
-        raise ValueError(
-            f"Procurify accepted the mark-as-paid of bill {bill.get('invoice_number') or uuid} without "
-            f"saying it was paid, and the bill is still {name} in Procurify: not recorded as marked; replay "
-            "to mark it again (or mark it paid in Procurify by hand, then replay: it is then adopted)"
+        payment_date = date.fromisoformat(record.body["payment_date"])
+        return mark_bill_paid(
+            self.session, record.source_key, payment_date, named="the bill", status_name=_status_name
         )
 
     def update(self, target_id: str, record: Mapped) -> None:

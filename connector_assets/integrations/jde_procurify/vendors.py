@@ -38,7 +38,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import sqlalchemy as sa
 from dagster import AssetObservation
 
 from connector_assets.flows.assets import build_flow_assets
@@ -57,10 +56,10 @@ from connector_assets.integrations.jde_procurify.vendor_mappers import (
     not_sent,
 )
 from connector_assets.jde import targets
+from connector_assets.procurify import vendor_changes
 from connector_assets.saas import saas_daily_partitions
 from connector_resources import settings
 from connector_resources.ledger import Ledger, QueueItem
-from connector_resources.ledger import schema as ledger_schema
 from connector_resources.procurify import ProcurifyError
 from connector_resources.redaction import get_logger
 from connector_resources.replay import (
@@ -118,24 +117,12 @@ def read_vendors(procurify: Any, read: VendorRead) -> Iterator[dict[str, Any]]:
 
 def known_fingerprints(ledger: Ledger) -> dict[str, str]:
     """Vendor id -> the fingerprint the last poll that saw it kept (one query for all of them)."""
-    t = ledger_schema.cursor
-    query = sa.select(t.c.stream, t.c.value).where(
-        t.c.integration == INTEGRATION, t.c.stream.like(f"{CONTENT_STREAM}%")
-    )
-    with ledger.read_transaction() as conn:
-        rows = conn.execute(query).all()
-    return {stream[len(CONTENT_STREAM) :]: value.rpartition("|")[2] for stream, value in rows}
+    return vendor_changes.known_fingerprints(ledger, INTEGRATION, CONTENT_STREAM)
 
 
 def keep_fingerprints(ledger: Ledger, changed: dict[str, str]) -> None:
-    """Keep the new fingerprints of the vendors that changed (or are new), in one transaction. The cursor
-    value starts with the time seen, so it always moves forward (a cursor never moves back)."""
-    if not changed:
-        return
-    seen = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    with ledger.transaction() as conn:
-        for vendor_id, print_ in changed.items():
-            ledger.advance_cursor(INTEGRATION, f"{CONTENT_STREAM}{vendor_id}", f"{seen}|{print_}", conn=conn)
+    """Keep the new fingerprints of the vendors that changed (or are new), in one transaction."""
+    vendor_changes.keep_fingerprints(ledger, INTEGRATION, CONTENT_STREAM, changed)
 
 
 def own_pair(ledger: Ledger, vendor_id: str) -> str | None:
@@ -183,36 +170,22 @@ def map_vendors(context: Any, partition: str | None) -> Iterator[Mapped | Reject
         for item in ledger.open_items(integration=INTEGRATION, flow=VENDORS_FLOW.name, limit=100_000)
     }
     read = VendorRead(page_size())
-    changed: dict[str, str] = {}
-    held_back: list[str] = []
-
-    def fingerprinted(vendors: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-        for vendor in vendors:
-            key, print_ = str(vendor.get("id")), fingerprint(vendor)
-            if known.get(key) != print_:
-                changed[key] = print_
-            yield vendor
-
-    def unchanged_in_queue(key: str) -> bool:
-        if key in queued and key not in changed:
-            held_back.append(key)
-            return True
-        return False
+    changes = vendor_changes.VendorChanges(known, queued, fingerprint)
 
     sent = 0
-    vendors = fingerprinted(read_vendors(resources.procurify, read))
-    for record in vendor_records(ledger, vendors, skip=unchanged_in_queue):
+    vendors = changes.fingerprinted(read_vendors(resources.procurify, read))
+    for record in vendor_records(ledger, vendors, skip=changes.unchanged_in_queue):
         sent += 1
         yield record
-    keep_fingerprints(ledger, changed)
+    keep_fingerprints(ledger, changes.changed)
     figures = {
         "vendors_read": read.vendors,
         "pages": read.pages,
         "api_calls": read.calls,
         "page_size": read.page_size,
-        "changed": len(changed),
+        "changed": len(changes.changed),
         "to_send": sent,
-        "unchanged_in_queue": len(held_back),
+        "unchanged_in_queue": len(changes.held_back),
     }
     log.info("procurify vendors poll: %s", ", ".join(f"{k}={v}" for k, v in figures.items()))
     context.log_event(

@@ -9,20 +9,20 @@ would stop syncing with nothing but a warning in a log.
 
 Mapping tables (``account_map.ACCOUNTS``, ``departments.DEPARTMENTS``) are ``MappingTable`` specs; their
 asset is the one a module defines for it, else built here with the shared builder.
+
+How a module is read is shared with the other packages (``connector_assets.flows.package_wiring``); this
+module keeps the package's list.
 """
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from types import ModuleType
+from collections.abc import Iterable
 from typing import Any
 
-from dagster import AssetKey, AssetsDefinition
+from dagster import AssetsDefinition
 
-from connector_assets.flows.core import FlowSpec
-from connector_assets.flows.mapping_tables import MappingTable, build_mapping_table_asset
+from connector_assets.flows.mapping_tables import MappingTable
+from connector_assets.flows.package_wiring import LandedFlow, PackageWiring
 from connector_assets.integrations.jde_procurify.integration import INTEGRATION
 
 PACKAGE = "connector_assets.integrations.jde_procurify"
@@ -42,114 +42,23 @@ FLOWS: dict[str, tuple[str, str]] = {
 MAPPING_MODULES = ("account_map", "departments")
 
 
-@dataclass
-class LandedFlow:
-    """One flow of the package as its module defines it."""
-
-    spec: FlowSpec
-    module: ModuleType
-    cron_setting: str
-    assets: list[Any]  # the flow's own asset lists (mapped, written, and whatever its module adds)
-    replays: list[Callable[[], None]] = field(default_factory=list)
-
-    @property
-    def name(self) -> str:
-        return self.spec.name
-
-
-def _module(name: str) -> ModuleType:
-    """The package's module ``name`` (an import error propagates: it names the module and the cause)."""
-    return importlib.import_module(f"{PACKAGE}.{name}")
-
-
-def _is_list(value: Any) -> bool:
-    """A plain list or tuple (not a named tuple such as Dagster's partitions definitions)."""
-    return type(value) in (list, tuple)
-
-
-def _asset_lists(module: ModuleType, suffixes: tuple[str, ...] = ("_assets",)) -> list[list[Any]]:
-    """The module-level lists of assets (``*_assets``) the module itself defines."""
-    return [
-        list(value)
-        for name, value in vars(module).items()
-        if name.endswith(suffixes)
-        and not name.startswith("_")
-        and _is_list(value)
-        and any(isinstance(item, AssetsDefinition) for item in value)
-    ]
-
-
-def _flow(name: str, module: ModuleType, cron_setting: str) -> LandedFlow:
-    """The flow as ``module`` defines it; an error naming what is missing when it does not."""
-    specs = [
-        value
-        for value in vars(module).values()
-        if isinstance(value, FlowSpec) and value.integration == INTEGRATION and value.name == name
-    ]
-    if not specs:
-        raise ImportError(f"{module.__name__} defines no FlowSpec named {name!r} of {INTEGRATION}")
-    spec = specs[0]
-    mapped = AssetKey(f"{spec.flow}_mapped")
-    own = [
-        assets
-        for assets in _asset_lists(module)
-        if any(isinstance(a, AssetsDefinition) and mapped in a.keys for a in assets)
-    ]
-    if not own:
-        raise ImportError(f"{module.__name__} has no *_assets list holding {mapped.to_user_string()}")
-    others = [assets for assets in _asset_lists(module) if assets not in own]
-    replays = [
-        value
-        for key, value in vars(module).items()
-        if key.startswith("register_")
-        and "replay" in key
-        and callable(value)
-        and getattr(value, "__module__", None) == module.__name__
-    ]
-    flat = [a for assets in [*own, *others] for a in assets]
-    return LandedFlow(spec, module, cron_setting, flat, replays)
+_WIRING = PackageWiring(PACKAGE, INTEGRATION)
+# The package's module by name, and a module's flow: each raises naming what is missing.
+_module = _WIRING.module
+_flow = _WIRING.flow
 
 
 def landed_flows() -> list[LandedFlow]:
     """Every flow of ``FLOWS``, in that order."""
-    return [_flow(name, _module(module_name), cron) for name, (module_name, cron) in FLOWS.items()]
-
-
-def _module_assets(modules: Iterable[ModuleType]) -> dict[AssetKey, AssetsDefinition]:
-    found: dict[AssetKey, AssetsDefinition] = {}
-    for module in modules:
-        for value in vars(module).values():
-            items = value if _is_list(value) else [value]
-            for item in items:
-                if isinstance(item, AssetsDefinition):
-                    for key in item.keys:
-                        found.setdefault(key, item)
-    return found
+    return _WIRING.landed_flows(FLOWS)
 
 
 def mapping_tables(flows: Iterable[LandedFlow]) -> tuple[list[MappingTable], list[AssetsDefinition]]:
     """The mapping tables (specs) of the package and one asset each: the one a module of the package
     defines for it (a flow module or the table's own), else one built here."""
-    modules = [_module(name) for name in MAPPING_MODULES]
-    tables = {
-        value.asset: value
-        for module in modules
-        for value in vars(module).values()
-        if isinstance(value, MappingTable)
-    }
-    defined = _module_assets([*modules, *(flow.module for flow in flows)])
-    assets = [
-        defined.get(AssetKey(asset)) or build_mapping_table_asset(table, group=INTEGRATION)
-        for asset, table in sorted(tables.items())
-    ]
-    return list(tables.values()), assets
+    return _WIRING.mapping_tables(MAPPING_MODULES, flows)
 
 
 def reconciliation() -> tuple[list[Any], list[Any], list[Any]]:
     """The reconciliation's assets, jobs and schedules (``reconcile``)."""
-    module = _module("reconcile")
-    return (
-        list(module.reconciliation_assets),
-        list(module.reconciliation_jobs),
-        module.reconciliation_schedules(),
-    )
+    return _WIRING.reconciliation("reconcile")

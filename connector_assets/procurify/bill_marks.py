@@ -1,0 +1,74 @@
+"""Marking one Procurify bill paid (``POST /api/v3/ap/bills/mark-as-paid/``, reference 2.6) and reading
+the answer, for every flow that takes another system's payment to a Procurify bill.
+
+The endpoint takes no idempotency key and its answer's shape is not documented (a 204, an empty object,
+``paid`` / ``skipped`` lists): a lost answer, or one that does not say the bill was paid, is settled by
+reading the bill. A bill Paid without a Procurify payment is marked (by us or by a person); one with a
+payment is Procurify paying it itself, never a mark.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import date
+from typing import Any
+
+from connector_assets.flows.core import Created
+from connector_resources.procurify.errors import ProcurifyOutcomeUnknownError, ProcurifyValidationError
+
+
+def has_payment(bill: Mapping[str, Any]) -> bool:
+    """Whether Procurify holds a payment for the bill (``payment_uuid`` or ``bill_payment``)."""
+    return bool(bill.get("payment_uuid") or bill.get("bill_payment"))
+
+
+def same_bill_uuid(left: Any, right: Any) -> bool:
+    """Bill uuids compared as Procurify's bill path reads them: hex, dashes and case aside."""
+    return str(left or "").replace("-", "").lower() == str(right or "").replace("-", "").lower()
+
+
+def marked_paid(session: Any, bill: Mapping[str, Any]) -> bool:
+    """The bill is Paid in Procurify without a payment: marked already (by a person or a lost attempt)."""
+    return session.bill_is_paid(bill) and not has_payment(bill)
+
+
+def mark_bill_paid(
+    session: Any,
+    uuid: str,
+    payment_date: date,
+    *,
+    named: str,
+    status_name: Callable[[Mapping[str, Any]], str],
+) -> str | Created:
+    """Mark bill ``uuid`` paid on ``payment_date``: its uuid once Procurify shows it marked (``Created``
+    adopting it when the answer was lost but the bill is Paid), else a ``ValueError`` in a finance user's
+    words. ``named`` is how a refusal names the bill (``"bill <uuid>"``, ``"the bill"``); ``status_name``
+    names the status a bill is still in when the mark did not take."""
+    try:
+        answer = session.mark_bills_paid([uuid], payment_date)
+    except ProcurifyOutcomeUnknownError:
+        if marked_paid(session, session.get("bills", uuid)):
+            return Created(uuid, "adopt", "the mark's answer was lost, and Procurify shows the bill Paid")
+        raise
+    except ProcurifyValidationError as exc:
+        raise ValueError(f"Procurify refused to mark {named} paid: {exc}") from None
+    skipped = [s for s in answer.get("skipped") or [] if isinstance(s, Mapping) and s.get("uuid")]
+    if any(same_bill_uuid(s["uuid"], uuid) for s in skipped):
+        why = "; ".join(str(s.get("reason") or "") for s in skipped)
+        raise ValueError(f"Procurify did not mark {named} paid: {why}")
+    paid = answer.get("paid")
+    if isinstance(paid, list) and any(
+        same_bill_uuid(p.get("uuid") if isinstance(p, Mapping) else p, uuid) for p in paid
+    ):
+        return uuid
+    # The answer's shape is not documented (reference 2.6: a 204, an empty object, other keys): when it
+    # does not say the bill was paid, the bill does. Marked only when Procurify shows it Paid.
+    bill = session.get("bills", uuid)
+    if marked_paid(session, bill):
+        return uuid
+    raise ValueError(
+        f"Procurify accepted the mark-as-paid of bill {bill.get('invoice_number') or uuid} without "
+        f"saying it was paid, and the bill is still {status_name(bill)} in Procurify: not recorded as "
+        "marked; replay to mark it again (or mark it paid in Procurify by hand, then replay: it is "
+        "then adopted)"
+    )
