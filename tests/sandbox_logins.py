@@ -8,6 +8,7 @@ from typing import Any
 
 from connector_resources.bill import BillResource
 from connector_resources.coupa import CoupaResource
+from connector_resources.fusion import FusionResource
 from connector_resources.jde import JdeAisResource
 from connector_resources.procore import ProcoreResource
 from connector_resources.procurify import ProcurifyResource
@@ -32,6 +33,12 @@ LOGINS: dict[type, dict[str, Any]] = {
         "client_secret": "sandbox-procore-secret",
     },
     ProcurifyResource: {"client_id": "ml-connector-sandbox", "client_secret": "sandbox-procurify-secret"},
+    # The token URL is the pod's own (the sandbox serves both): a test passes token_url with its port.
+    FusionResource: {
+        "client_id": "ml-connector-sandbox",
+        "client_secret": "sandbox-fusion-secret",
+        "scope": "urn:opc:resource:consumer::all",
+    },
 }
 
 

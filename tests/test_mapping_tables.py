@@ -9,7 +9,7 @@ from dagster import AssetKey, Failure
 from jde_coupa_world import jde_coupa_world
 
 from connector_assets.flows.mapping_tables import SNAPSHOT_METADATA, MappingTable, fingerprint
-from connector_assets.integrations import coupa_jde, jde_procurify
+from connector_assets.integrations import coupa_jde, fusion_procurify, jde_procurify
 from connector_assets.integrations.jde_bill import bill_mappings as jde_bill
 from connector_assets.integrations.jde_coupa import purchase_orders as jde_coupa_pos
 from connector_assets.integrations.jde_coupa import suppliers as jde_coupa
@@ -25,12 +25,14 @@ TABLES = {  # spec -> the asset built from it
     **dict(zip(jde_bill.TABLES, jde_bill.jde_bill_mapping_tables, strict=True)),
     **dict(zip(procore_jde.TABLES, procore_jde.procore_jde_mapping_tables, strict=True)),
     **dict(zip(jde_procurify.TABLES, jde_procurify.jde_procurify_mapping_tables, strict=True)),
+    **dict(zip(fusion_procurify.TABLES, fusion_procurify.fusion_procurify_mapping_tables, strict=True)),
 }
 GROUPS = {
     coupa_jde.ACCOUNTS.asset: "coupa_jde",
     **{table.asset: "jde_bill" for table in jde_bill.TABLES},
     **{table.asset: "procore_jde" for table in procore_jde.TABLES},
     **{table.asset: "jde_procurify" for table in jde_procurify.TABLES},
+    **{table.asset: "fusion_procurify" for table in fusion_procurify.TABLES},
 }
 
 

@@ -8,6 +8,20 @@ one line in that list (README, "Adding an integration").
 
 from types import ModuleType
 
-from connector_assets.integrations import coupa_jde, jde_bill, jde_coupa, jde_procurify, procore_jde
+from connector_assets.integrations import (
+    coupa_jde,
+    fusion_procurify,
+    jde_bill,
+    jde_coupa,
+    jde_procurify,
+    procore_jde,
+)
 
-INTEGRATIONS: tuple[ModuleType, ...] = (jde_coupa, coupa_jde, jde_bill, procore_jde, jde_procurify)
+INTEGRATIONS: tuple[ModuleType, ...] = (
+    jde_coupa,
+    coupa_jde,
+    jde_bill,
+    procore_jde,
+    jde_procurify,
+    fusion_procurify,
+)

@@ -1,0 +1,400 @@
+"""Fusion natural accounts -> Procurify account codes, so requesters only pick codes Fusion can post.
+
+Which codes: every row of the account table (``account_map.ACCOUNTS``: Procurify account code -> Fusion
+natural account). The table is many-to-one (several Procurify codes may post to one Fusion account), so a
+record is **one row, keyed by its Procurify code** (xref entity ``account_code``, source ``fusion``, key
+the code as the table writes it, target the Procurify account code id); the Fusion account it stands for
+is in the record. A code is sent:
+
+* ``active`` when its Fusion natural account takes postings: at least one staged combination
+  (``charge_accounts.COMBINATIONS_ASSET``, accountCombinationsLOV) with it is enabled, postable and
+  active today; inactive otherwise, but only when the code exists already (written by this flow, or in
+  the staged ``procurify_account_codes``): a Fusion account closed before Procurify had its code is not
+  created just to be switched off;
+* refused when no combination has its natural account at all (a table row naming an account Fusion does
+  not have): the record is queued naming the code, the account and the table; fix the row or the chart,
+  then replay. A code is never invented on the Fusion side: Fusion's chart is the master.
+
+What is sent (reference 2.8): ``code`` (the table's, never changed: the record is keyed by it, so an
+update cannot rename a code), ``description`` (the natural account's description in the value set named
+by ``ML_FUSION_PROCURIFY_ACCOUNT_VALUE_SET`` when the pod answers ``valueSets``, whose path is
+unconfirmed: a 404, 403 or refused query falls back to ``Fusion account <value>``), ``active``, and on a
+create ``departments``: the active Procurify departments (staged ``procurify_departments``) whose charge
+account for this code is usable in Fusion (``ChargeAccounts.charge_account``), since Procurify only lets a
+requisition line use a code opened for its department. An update (PUT: the API wants the code again)
+keeps the code's ``account_type`` and ``parent`` as Procurify holds them and does not send
+``departments`` (budget lines an admin closed stay closed).
+
+How it is written: the ledger's cross-reference, else the code found in Procurify by ``code`` (one
+listing per write step; adopted, then brought up to date), else created.
+
+Procurify codes with no Fusion account behind them (active codes the table does not name, or whose
+Fusion account is in no combination) are *reported* by the asset ``fusion_procurify_account_code_orphans``
+after each write step (count and sample in its materialization, the list staged), never created in
+Fusion.
+"""
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pandera.pandas as pa
+from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
+from pandera.typing import Series
+
+from connector_assets.flows.assets import build_flow_assets
+from connector_assets.flows.core import Mapped, Rejected
+from connector_assets.flows.replay_resources import register_settings_replay
+from connector_assets.integrations.fusion_procurify.account_map import (
+    ACCOUNT_MAP_ENV,
+    CODE_MAX,
+    normal_code,
+)
+from connector_assets.integrations.fusion_procurify.charge_accounts import (
+    LOV,
+    PROCURIFY_CODES_ASSET,
+    PROCURIFY_DEPARTMENTS_ASSET,
+    UPSTREAM,
+    ChargeAccounts,
+    staged_records,
+)
+from connector_assets.integrations.fusion_procurify.departments import department_key
+from connector_assets.integrations.fusion_procurify.integration import BACK_ROUTE, INTEGRATION
+from connector_assets.procurify.account_codes import ProcurifyAccountCodeTarget
+from connector_assets.staging import Column
+from connector_resources import settings
+from connector_resources.fusion.errors import FusionNotFoundError, FusionPermissionError, FusionQueryError
+from connector_resources.fusion.paging import read_offsets
+from connector_resources.fusion.query import equals_q
+
+ACCOUNT_CODE_ENTITY = "account_code"
+VALUE_SET_ENV = "ML_FUSION_PROCURIFY_ACCOUNT_VALUE_SET"
+DESCRIPTION_MAX = 200  # Procurify account code description (reference 2.8)
+ORPHANS_ASSET = "fusion_procurify_account_code_orphans"
+ORPHAN_SAMPLE = 20
+
+
+# -- Fusion's side: account titles ----------------------------------------------------------------------
+
+
+def natural_account_titles(session: Any, value_set: str, log: Any = None) -> dict[str, str]:
+    """``{value: description}`` of Fusion value set ``value_set`` (``valueSets`` -> child ``values``).
+
+    The reference leaves the ``valueSets`` path and attributes unconfirmed (§2.9): a pod that answers
+    404 or 403, or refuses the query, gives no titles (a warning), and the codes get ``Fusion account
+    <value>``. No ``FusionSession`` method reads value sets, so the collection is paged here with the
+    session's own page reader and the client's paging and ``q`` helpers.
+    """
+    if not value_set:
+        return {}
+    root = session.rest_root
+    try:
+        q, _left = equals_q({"ValueSetCode": value_set}, session.framework_version)
+        sets = list(
+            read_offsets(
+                lambda offset: session._page(
+                    f"{root}/valueSets",
+                    {"q": q, "limit": session.page_size, "offset": offset},
+                    what=f"value set {value_set}",
+                    spec=None,
+                ),
+                key="ValueSetId",
+            )
+        )
+        found = [s for s in sets if str(s.get("ValueSetCode")) == value_set]
+        if len(found) != 1:
+            raise FusionNotFoundError(
+                f"fusion: value set {value_set}: {len(found)} value sets have that code"
+            )
+        href = next(
+            (
+                link.get("href")
+                for link in found[0].get("links") or []
+                if isinstance(link, dict) and link.get("rel") == "child" and link.get("name") == "values"
+            ),
+            f"{root}/valueSets/{found[0].get('ValueSetId')}/child/values",
+        )
+        url = session._local(href)
+        titles: dict[str, str] = {}
+        for row in read_offsets(
+            lambda offset: session._page(
+                url,
+                {"limit": session.page_size, "offset": offset, "onlyData": "true"},
+                what=f"value set {value_set} values",
+                spec=None,
+            ),
+            key=None,
+        ):
+            value, description = str(row.get("Value") or "").strip(), str(row.get("Description") or "")
+            if value and description.strip():
+                titles[value] = description.strip()
+        return titles
+    except (FusionNotFoundError, FusionPermissionError, FusionQueryError) as exc:
+        if log is not None:
+            log.warning(
+                f"account codes: Fusion value set {value_set} could not be read ({exc}); codes are described "
+                "as 'Fusion account <value>'"
+            )
+        return {}
+
+
+def describe(natural: str, titles: Mapping[str, str]) -> str:
+    return (titles.get(natural) or f"Fusion account {natural}")[:DESCRIPTION_MAX]
+
+
+# -- mapping ---------------------------------------------------------------------------------------------
+
+
+class AccountCodeRecord(pa.DataFrameModel):
+    """A Procurify account code as sent: the Fusion natural account it stands for, the code (at most 50
+    characters), a description of at most 200, whether it is active, and the departments opened."""
+
+    fusion_account: Series[str] = pa.Field(str_matches=r"^[A-Za-z0-9]{1,25}$")
+    code: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": CODE_MAX})
+    description: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": DESCRIPTION_MAX})
+    active: Series[bool]
+    departments: Series[int] = pa.Field(ge=0)
+
+    class Config:
+        strict = True
+        coerce = True
+
+
+@dataclass(frozen=True)
+class ProcurifyDepartment:
+    """An active Procurify department: its id and ``Location|Department``."""
+
+    id: int
+    place: str
+
+
+def active_departments(rows: Iterable[Mapping[str, Any]] | None) -> list[ProcurifyDepartment]:
+    found = []
+    for row in rows or ():
+        place = department_key(row)
+        if place and row.get("active") is not False and isinstance(row.get("id"), int):
+            found.append(ProcurifyDepartment(row["id"], place))
+    return found
+
+
+def map_code(code: str, natural: str, description: str, active: bool, departments: list[int]) -> Mapped:
+    body: dict[str, Any] = {"code": code, "description": description, "active": active}
+    if departments:
+        body["departments"] = departments
+    return Mapped(
+        source_key=code,
+        body=body,
+        fields={
+            "fusion_account": natural,
+            "code": code,
+            "description": description,
+            "active": active,
+            "departments": len(departments),
+        },
+        natural_key={"code": code},
+    )
+
+
+def map_table(
+    table: Mapping[str, str],
+    charges: ChargeAccounts,
+    titles: Mapping[str, str],
+    departments: list[ProcurifyDepartment],
+    exists: Callable[[str], bool],
+    only: set[str] | None = None,
+) -> Iterator[Mapped | Rejected]:
+    """Every row of the account table -> a Procurify account code (or why not). ``exists`` says whether
+    the code exists already (written by this flow, or staged from Procurify); ``only`` restricts to these
+    codes (a replay)."""
+    for raw, natural in sorted(table.items()):
+        code = normal_code(raw)
+        if only is not None and code not in only:
+            continue
+        problem = charges.natural_account_problem(natural)
+        if problem and "is in no combination" in problem:
+            yield Rejected(
+                code,
+                f"Procurify account code {code} is mapped to Fusion account {natural} in {ACCOUNT_MAP_ENV}, "
+                f"but no Fusion account combination has natural account {natural} ({LOV}): fix the row "
+                "or add the account in Fusion, then replay",
+            )
+            continue
+        active = problem is None
+        if not active and not exists(code):
+            continue
+        opened = (
+            sorted(d.id for d in departments if charges.charge_account(natural, d.place)[0] is not None)
+            if active
+            else []
+        )
+        yield map_code(code, natural, describe(natural, titles), active, opened)
+
+
+def _exists(ledger: Any, known: set[str] | None) -> Callable[[str], bool]:
+    def exists(code: str) -> bool:
+        if known is not None and code in known:
+            return True
+        xref = ledger.get_xref(INTEGRATION, ACCOUNT_CODE_ENTITY, BACK_ROUTE.source_system, code, "procurify")
+        return xref is not None and bool(xref.target_id)
+
+    return exists
+
+
+def _map(context: Any, restage: bool, only: set[str] | None) -> Iterator[Mapped | Rejected]:
+    resources = context.resources
+    charges = ChargeAccounts.load(resources.staging, restage=restage)
+    log = getattr(context, "log", None)
+    value_set = settings.value(VALUE_SET_ENV).strip()
+    titles: dict[str, str] = {}
+    if value_set:
+        with resources.fusion.session() as session:
+            titles = natural_account_titles(session, value_set, log)
+    departments = active_departments(staged_records(resources.staging, PROCURIFY_DEPARTMENTS_ASSET))
+    if not departments and log is not None:
+        log.warning(
+            f"account codes: no active Procurify departments staged ({PROCURIFY_DEPARTMENTS_ASSET}); new "
+            "codes are not opened for any department (a Procurify admin opens them)"
+        )
+    exists = _exists(resources.ledger.get(), charges.known_codes)
+    yield from map_table(charges.accounts, charges, titles, departments, exists, only)
+
+
+def map_account_codes(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
+    """The whole account table (small master data: every run compares all of it; unchanged codes are
+    skipped by their content hash at write time)."""
+    yield from _map(context, False, None)
+
+
+def remap_account_codes(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
+    """The named codes mapped again with today's tables and the staged combinations (replay)."""
+    yield from _map(context, True, {normal_code(k) for k in keys})
+
+
+# -- Procurify -------------------------------------------------------------------------------------------
+
+
+class ProcurifyAccountCodes(ProcurifyAccountCodeTarget):
+    """The Procurify side (``ProcurifyAccountCodeTarget``: find by ``code``, create), and its update."""
+
+    @staticmethod
+    def code_key(code: Any) -> str:
+        return normal_code(code or "")
+
+    def update(self, target_id: str, record: Mapped) -> None:
+        current = self.index.by_id.get(str(target_id)) or {}
+        body = {k: v for k, v in record.body.items() if k != "departments"}
+        for kept in ("account_type", "parent"):  # PUT replaces: keep what this flow does not own
+            if current.get(kept) is not None:
+                body[kept] = current[kept]
+        updated = self.session.update_account_code(int(target_id), body)
+        with self.lock:
+            self.index.add(updated)
+
+
+ACCOUNT_CODES_FLOW = BACK_ROUTE.flow(
+    "account_codes",
+    ACCOUNT_CODE_ENTITY,
+    AccountCodeRecord,
+    map_account_codes,
+    remap_account_codes,
+    ProcurifyAccountCodes,
+    reads={"fusion": ("account_combinations", "valueSets")},
+)
+
+
+def register_account_codes_replays(resources: Callable[[], dict[str, Any]] | None = None) -> None:
+    """``ml-connector replay`` of a queued code: mapped again with today's tables (restaged) and the
+    staged combinations, written once. ``resources``: today's (``fusion``, ``procurify``, ``staging``,
+    ``ledger``), from settings by default."""
+    register_settings_replay(ACCOUNT_CODES_FLOW, ProcurifyAccountCodes.for_replay, resources)
+
+
+# -- codes with no Fusion account ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OrphanCode:
+    """An active Procurify account code that leads to no Fusion natural account."""
+
+    id: str
+    code: str
+    description: str
+    reason: str
+
+
+def orphan_codes(rows: Iterable[Mapping[str, Any]], charges: ChargeAccounts) -> list[OrphanCode]:
+    """Procurify's active account codes with no Fusion account behind them: not in the account table, or
+    mapped to a natural account no combination has. Reported, never created in Fusion (its chart is the
+    master); a code on a closed Fusion account is not an orphan (the flow switches it off)."""
+    found = []
+    for row in rows:
+        if row.get("active") is False:
+            continue
+        code = normal_code(row.get("code") or "")
+        natural = charges.accounts.get(code)
+        if natural is None:
+            reason = f"Procurify account code {code} has no row in the account map ({ACCOUNT_MAP_ENV})"
+        else:
+            problem = charges.natural_account_problem(natural)
+            if not (problem and "is in no combination" in problem):
+                continue
+            reason = (
+                f"Procurify account code {code} maps to Fusion account {natural}, which is in no "
+                f"combination of {LOV}"
+            )
+        found.append(OrphanCode(str(row.get("id")), code, str(row.get("description") or ""), reason))
+    return found
+
+
+ORPHAN_COLUMNS = (Column("id"), Column("code"), Column("description"), Column("reason"))
+
+
+@asset(
+    name=ORPHANS_ASSET,
+    group_name=INTEGRATION,
+    kinds={"procurify"},
+    deps=[AssetKey(f"{ACCOUNT_CODES_FLOW.flow}_written")],
+    required_resource_keys={"procurify", "staging"},
+    description="Active Procurify account codes with no Fusion natural account behind them (no row in the "
+    "account map, or an account no combination has), after each account code sync: reported here (count, "
+    "sample; the list staged), never created in Fusion.",
+)
+def fusion_procurify_account_code_orphans(context: AssetExecutionContext) -> MaterializeResult:
+    staging = context.resources.staging
+    charges = ChargeAccounts.load(staging)
+    with context.resources.procurify.session() as session:
+        orphans = orphan_codes(session.iter_all("account_codes"), charges)
+    writer = staging.writer(ORPHANS_ASSET, None, ORPHAN_COLUMNS)
+    try:
+        for orphan in orphans:
+            writer.write(
+                {
+                    "id": orphan.id,
+                    "code": orphan.code,
+                    "description": orphan.description,
+                    "reason": orphan.reason,
+                }
+            )
+        writer.commit()
+    except BaseException:
+        writer.abort()
+        raise
+    return MaterializeResult(
+        metadata={
+            "orphan_codes": len(orphans),
+            "sample": ", ".join(o.code for o in orphans[:ORPHAN_SAMPLE]) or "none",
+        }
+    )
+
+
+account_code_assets = [
+    *build_flow_assets(
+        ACCOUNT_CODES_FLOW,
+        partitions_def=None,
+        upstream=[*UPSTREAM, PROCURIFY_DEPARTMENTS_ASSET, PROCURIFY_CODES_ASSET],
+        resource_keys={"fusion", "procurify"},
+        group=INTEGRATION,
+        kinds={"fusion", "procurify"},
+    ),
+    fusion_procurify_account_code_orphans,
+]

@@ -1,0 +1,530 @@
+"""One approved Procurify bill -> one Oracle Fusion payables invoice (header, lines, distributions), or the
+reason it cannot be one. Pure: what it needs (the full bill, the vendor's Fusion supplier and pay site, the
+Fusion orders of the bill's Procurify POs, a charge account per account code and department) is read by
+``invoices``.
+
+The bill is the full one (``GET /api/v2/ap/bills/{uuid}/``, procurify.md §2.6): ``items`` carry the
+amounts, the account code (the item's own ``account``, else its PO line's ``orderitem.account``) and the
+PO line billed (``orderitem``); ``tax_amount``, ``costs``, ``note`` and ``added_purchase_orders`` too.
+
+Header (fusion.md §2.6, Oracle's own example): ``InvoiceNumber`` = the bill's ``invoice_number`` (never
+cut: a shortened number would no longer match the supplier's invoice, nor find it again); ``Supplier`` /
+``SupplierSite`` = the vendor's paired Fusion supplier and its pay site in the business unit
+(``supplier_sites``); ``BusinessUnit`` = ``ML_FUSION_BUSINESS_UNIT``; ``InvoiceCurrency`` = the bill's
+currency; ``InvoiceAmount`` = Procurify's ``total_cost_with_tax`` (a float in the API, quirk 7: read
+through its text and rounded to the cent); ``InvoiceDate`` = ``invoice_date``; ``AccountingDate`` =
+``gl_post_date`` when set; ``Description`` = the bill's ``note``, else the description of the Fusion
+purchase order the bill came from (the requisition's notes, which the purchase orders flow put there),
+cut to Fusion's 240 characters (a description is a label, not a key). A currency other than
+``ML_FUSION_PROCURIFY_LEDGER_CURRENCY`` carries ``ConversionRateType`` =
+``ML_FUSION_PROCURIFY_CONVERSION_RATE_TYPE`` (Fusion refuses a foreign-currency invoice without one).
+
+Lines, one per bill item, in the bill's order:
+
+* **PO-matched** when the item bills a line of a Procurify PO that the purchase orders flow sent to Fusion:
+  ``PurchaseOrderNumber`` = that Fusion order's ``OrderNumber``, ``PurchaseOrderLineNumber`` = the
+  Procurify line's ``PO_line_num`` (the purchase orders flow numbers the Fusion lines the same way),
+  ``PurchaseOrderScheduleLineNumber`` 1 (that flow writes one schedule per line), quantity and unit price
+  of the item. The account is the PO distribution's (Fusion takes it from the order), so none is sent.
+* **Held**, not refused, while such a PO is not yet in Fusion: the invoice waits on the purchase orders
+  flow's dependency key of that PO (``fusion_procurify:purchase_order:procurify:PO<n>``) and is mapped
+  again when the PO is written. Likewise while the vendor has no Fusion supplier
+  (``vendor_pairs.vendor_dependency``).
+* **Distribution** otherwise (an expense bill, an item without a PO line): one ``invoiceDistributions``
+  entry on the charge account ``ChargeAccounts.combination(account code, department)`` gives.
+* **Tax**: ``tax_amount`` as one ``Tax`` line; **freight / additional costs**: each entry of ``costs``
+  with an amount as a ``Freight`` line. Each is charged to ``ML_FUSION_PROCURIFY_BILL_TAX_ACCOUNT`` /
+  ``ML_FUSION_PROCURIFY_BILL_FREIGHT_ACCOUNT`` when set (a full combination, e.g. ``101-10-22500-000``),
+  else to the account of the bill's largest item (so the invoice always balances and is charged where
+  the goods are, as Procurify's total shows it). Why not Fusion's own tax calculation: Procurify has
+  already computed and the supplier has invoiced that tax; recomputing it could disagree with the bill.
+
+Refused (queued with the bill and the field named; ``ml-connector replay`` sends it once fixed): an item
+whose account code or department has no charge account (``charge_accounts``' words), lines plus tax plus
+costs that do not add up to Procurify's total, no invoice number, a date that is not a date, an amount that
+is not one, a bill of 0.00, a currency that is not a 3-letter code.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.typing import Series
+
+from connector_assets.flows import amounts
+from connector_assets.flows.core import Mapped, Rejected
+from connector_assets.flows.documents import version_text
+from connector_assets.integrations.fusion_procurify.departments import department_key
+from connector_assets.integrations.fusion_procurify.supplier_sites import SupplierSite
+from connector_resources.fusion.payloads import Invoice, InvoiceDistribution, InvoiceLine
+
+DESCRIPTION_MAX = 240  # Fusion invoice and line Description
+INVOICE_NUMBER_MAX = 50  # Fusion AP InvoiceNumber (Procurify's invoice_number is at most 50 too)
+SCHEDULE = 1  # the purchase orders flow writes one schedule per Fusion PO line
+
+# (Procurify account code, department) -> (Fusion combination, problem): ``ChargeAccounts.combination``.
+CombinationOf = Callable[[str, str | None], tuple[str | None, str | None]]
+
+
+@dataclass(frozen=True)
+class FusionOrder:
+    """The Fusion side of one Procurify PO a bill bills: its ``OrderNumber`` (None while the purchase
+    orders flow has not written it), its ``Description``, and the key a bill waits on until it is."""
+
+    order_number: str | None
+    description: str = ""
+    dependency: str = ""
+
+
+@dataclass(frozen=True)
+class BillInputs:
+    """What the flow read for one bill before mapping it."""
+
+    bill: Mapping[str, Any]  # the full bill (GET /api/v2/ap/bills/{uuid}/)
+    site: SupplierSite | None  # the vendor's Fusion supplier and pay site; None when unpaired
+    vendor_dependency: str  # what the bill waits on while the vendor has no Fusion supplier
+    business_unit: str  # ML_FUSION_BUSINESS_UNIT
+    updated_at: datetime  # the bill's last_modified_datetime, as staged
+    # Procurify order item id -> (Procurify PO number, PO_line_num) of the PO line each item bills.
+    item_lines: Mapping[str, tuple[int, int]] = field(default_factory=dict)
+    orders: Mapping[int, FusionOrder] = field(default_factory=dict)  # Procurify PO number -> Fusion order
+    tax_account: str | None = None  # ML_FUSION_PROCURIFY_BILL_TAX_ACCOUNT
+    freight_account: str | None = None  # ML_FUSION_PROCURIFY_BILL_FREIGHT_ACCOUNT
+    ledger_currency: str = "USD"  # ML_FUSION_PROCURIFY_LEDGER_CURRENCY
+    conversion_rate_type: str = "Corporate"  # ML_FUSION_PROCURIFY_CONVERSION_RATE_TYPE
+
+
+class InvoiceRecord(pa.DataFrameModel):
+    """A Procurify bill Fusion's ``POST /invoices`` accepts, with the Procurify version it was mapped from.
+    The supplier may be blank only while the record waits (``waits_for``) for the vendor's pair or a PO."""
+
+    invoice_number: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": INVOICE_NUMBER_MAX})
+    supplier: Series[str] = pa.Field(nullable=False)
+    supplier_site: Series[str] = pa.Field(nullable=False)
+    business_unit: Series[str] = pa.Field(str_length={"min_value": 1})
+    currency: Series[str] = pa.Field(str_matches=r"^[A-Z]{3}$")
+    invoice_amount: Series[str] = pa.Field(str_matches=r"^-?\d+\.\d{2}$")
+    invoice_date: Series[str] = pa.Field(str_matches=r"^\d{4}-\d{2}-\d{2}$")
+    lines: Series[int] = pa.Field(ge=0)
+    po_matched_lines: Series[int] = pa.Field(ge=0)
+    vendor_id: Series[str] = pa.Field(str_matches=r"^\d{1,20}$")
+    waits_for: Series[str] = pa.Field(nullable=False)
+    procurify_updated_at: Series[str] = pa.Field(nullable=False)
+
+    @pa.dataframe_check(error="an invoice without its Fusion supplier and lines must be held")
+    def complete_unless_held(cls, frame: pd.DataFrame) -> Series[bool]:
+        ready = (frame["supplier"] != "") & (frame["supplier_site"] != "") & (frame["lines"] > 0)
+        return ready | (frame["waits_for"] != "")
+
+
+# -- reading the bill ----------------------------------------------------------------------------------
+
+
+def describe(bill: Mapping[str, Any]) -> str:
+    """``bill 7f1c... (invoice INV-000123, Granite Supply Co)``: how messages name a bill."""
+    vendor = bill.get("vendor") if isinstance(bill.get("vendor"), Mapping) else {}
+    number = str(bill.get("invoice_number") or "").strip() or "no invoice number"
+    return f"bill {bill.get('uuid')} (invoice {number}, {vendor.get('name') or 'unknown vendor'})"
+
+
+def bill_vendor_id(bill: Mapping[str, Any]) -> str:
+    """The id of the bill's vendor (``vendor`` is ``{id, name}``; a bare id is read too); "" when none."""
+    vendor = bill.get("vendor")
+    value = vendor.get("id") if isinstance(vendor, Mapping) else vendor
+    text = "" if value is None or isinstance(value, bool) else str(value).strip()
+    return text if text.isdigit() else ""
+
+
+def _code_of(account: Any) -> str | None:
+    if not isinstance(account, Mapping):
+        return None
+    code = account.get("account_code")
+    text = code.get("code") if isinstance(code, Mapping) else code
+    return (str(text).strip() or None) if text is not None else None
+
+
+def _department_of(account: Any) -> str | None:
+    """The department of an account as the department table keys it (``Location|Department``)."""
+    if not isinstance(account, Mapping):
+        return None
+    return department_key(account.get("department"))
+
+
+def order_item(item: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The PO line a bill item bills (``orderitem``), None for an item without one."""
+    line = item.get("orderitem")
+    return line if isinstance(line, Mapping) else None
+
+
+def item_account(item: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """The Procurify account code and department (``Location|Department``, the department table's key) a
+    bill item is charged to: the item's own
+    account's, else its PO line's (``orderitem.account``, ``orderitem.accountCode``)."""
+    own = item.get("account")
+    code, department = _code_of(own), _department_of(own)
+    line = order_item(item)
+    if line is not None:
+        code = code or _code_of(line.get("account")) or (str(line.get("accountCode") or "").strip() or None)
+        department = department or _department_of(line.get("account"))
+    return code, department
+
+
+def po_line_number(line: Mapping[str, Any]) -> int | None:
+    """The Fusion ``PurchaseOrderLineNumber`` of a Procurify PO line: its ``PO_line_num`` (the purchase
+    orders flow numbers Fusion lines by it), None when it has none."""
+    value = line.get("PO_line_num")
+    text = "" if value is None or isinstance(value, bool) else str(value).strip()
+    return int(text) if text.isdigit() and int(text) > 0 else None
+
+
+def item_amount(item: Mapping[str, Any]) -> Decimal | str:
+    """The item's total (``total_cost``), else quantity x unit cost; or why it is not an amount."""
+    raw = item.get("total_cost")
+    if raw not in (None, ""):
+        value = amounts.amount(raw)
+        return value if value is not None else f"total {raw!r} is not an amount"
+    quantity, unit = amounts.amount(item.get("quantity")), amounts.amount(item.get("unit_cost"))
+    if quantity is None or unit is None:
+        return f"quantity {item.get('quantity')!r} x unit cost {item.get('unit_cost')!r} is not an amount"
+    return quantity * unit
+
+
+def cost_amount(cost: Any) -> Decimal | None:
+    """The amount of one of the bill's additional ``costs`` (shape not in the reference: ``amount``,
+    ``total_cost`` or ``value`` is read, or a bare number)."""
+    if isinstance(cost, Mapping):
+        for name in ("amount", "total_cost", "value", "cost"):
+            if cost.get(name) not in (None, ""):
+                return amounts.amount(cost[name])
+        return None
+    return amounts.amount(cost)
+
+
+def cents(value: Decimal) -> Decimal:
+    return value.quantize(amounts.CENT, rounding=ROUND_HALF_UP)
+
+
+def _day(value: Any) -> date | None:
+    text = str(value or "").strip()[:10]
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _label(text: Any, fallback: str) -> str:
+    folded = " ".join(str(text or "").split())
+    return (folded or fallback)[:DESCRIPTION_MAX]
+
+
+def currency_code(bill: Mapping[str, Any]) -> str:
+    """The bill's currency as a code (``currency`` is ``{id, name, rate}``; a bare code is read too)."""
+    raw = bill.get("currency")
+    name = raw.get("name") if isinstance(raw, Mapping) else raw
+    return str(name or "").strip().upper()
+
+
+# -- the mapping ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Lines:
+    lines: list[InvoiceLine] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    waits: list[str] = field(default_factory=list)  # dependency keys of POs not yet in Fusion
+    matched: int = 0
+    largest: tuple[Decimal, str] | None = None  # (amount, combination) of the largest item with one
+    orders_used: list[int] = field(default_factory=list)
+
+
+def _item_lines(inputs: BillInputs, combination_of: CombinationOf) -> _Lines:
+    out = _Lines()
+    for position, item in enumerate(inputs.bill.get("items") or [], start=1):
+        if not isinstance(item, Mapping):
+            out.problems.append(f"item {position} is not a bill item ({item!r}); the full bill was not read")
+            continue
+        where = f"item {item.get('id') or position}"
+        amount = item_amount(item)
+        if isinstance(amount, str):
+            out.problems.append(f"{where}: {amount}")
+            continue
+        if amount != cents(amount):
+            out.problems.append(f"{where}: amount {amount} has more than 2 decimals")
+            continue
+        number = len(out.lines) + 1
+        description = _label(item.get("description") or item.get("name"), f"Procurify bill item {position}")
+        line = order_item(item)
+        billed = inputs.item_lines.get(str(line.get("id"))) if line is not None else None
+        if billed is not None:
+            procurify_po, line_number = billed
+            order = inputs.orders.get(procurify_po) or FusionOrder(None)
+            if order.order_number is None:
+                if order.dependency and order.dependency not in out.waits:
+                    out.waits.append(order.dependency)
+                elif not order.dependency:
+                    out.problems.append(f"{where} bills Procurify PO {procurify_po}, unknown in Fusion")
+                continue
+            if procurify_po not in out.orders_used:
+                out.orders_used.append(procurify_po)
+            quantity, unit = amounts.amount(item.get("quantity")), amounts.amount(item.get("unit_cost"))
+            out.lines.append(
+                InvoiceLine(
+                    line_number=number,
+                    amount=cents(amount),
+                    description=description,
+                    quantity=quantity if quantity is not None and unit is not None else None,
+                    unit_price=unit if quantity is not None and unit is not None else None,
+                    purchase_order_number=order.order_number,
+                    purchase_order_line_number=line_number,
+                    purchase_order_schedule_line_number=SCHEDULE,
+                )
+            )
+            out.matched += 1
+            continue
+        code, department = item_account(item)
+        if code is None:
+            out.problems.append(
+                f"{where} has no account code in Procurify, so it has no Fusion charge account"
+            )
+            continue
+        combination, problem = combination_of(code, department)
+        if problem or combination is None:
+            out.problems.append(f"{where}: {problem or f'account code {code} has no Fusion charge account'}")
+            continue
+        if out.largest is None or abs(amount) > abs(out.largest[0]):
+            out.largest = (amount, combination)
+        out.lines.append(
+            InvoiceLine(
+                line_number=number,
+                amount=cents(amount),
+                description=description,
+                distributions=(InvoiceDistribution(1, cents(amount), combination, description=description),),
+            )
+        )
+    return out
+
+
+def _largest_item_combination(inputs: BillInputs, combination_of: CombinationOf) -> tuple[str | None, str]:
+    """The charge account of the bill's largest item (a PO-matched item's own account code read for it),
+    or why there is none: where tax and freight go when no setting names an account."""
+    best: tuple[Decimal, Mapping[str, Any]] | None = None
+    for item in inputs.bill.get("items") or []:
+        if not isinstance(item, Mapping):
+            continue
+        amount = item_amount(item)
+        if isinstance(amount, Decimal) and (best is None or abs(amount) > abs(best[0])):
+            best = (amount, item)
+    if best is None:
+        return None, "the bill has no item to charge it to"
+    code, department = item_account(best[1])
+    if code is None:
+        return None, f"its largest item {best[1].get('id')} has no account code"
+    combination, problem = combination_of(code, department)
+    return combination, problem or ""
+
+
+def _extra_lines(
+    inputs: BillInputs, combination_of: CombinationOf, out: _Lines, tax: Decimal, costs: list[Decimal]
+) -> None:
+    """The tax line and one freight line per additional cost, on their account (module docstring)."""
+    wanted = [("Tax", "Tax", tax, inputs.tax_account, "ML_FUSION_PROCURIFY_BILL_TAX_ACCOUNT")] if tax else []
+    wanted += [
+        (
+            "Freight",
+            "Freight and additional costs",
+            cost,
+            inputs.freight_account,
+            "ML_FUSION_PROCURIFY_BILL_FREIGHT_ACCOUNT",
+        )
+        for cost in costs
+        if cost
+    ]
+    for line_type, text, amount, setting_account, setting in wanted:
+        combination = setting_account or (out.largest[1] if out.largest else None)
+        if combination is None:
+            combination, problem = _largest_item_combination(inputs, combination_of)
+            if combination is None:
+                out.problems.append(
+                    f"its {line_type.lower()} {amounts.money(amount)} has no account: {problem}; set "
+                    f"{setting} to the Fusion charge account for it"
+                )
+                continue
+        number = len(out.lines) + 1
+        out.lines.append(
+            InvoiceLine(
+                line_number=number,
+                amount=cents(amount),
+                line_type=line_type,
+                description=text,
+                distributions=(
+                    InvoiceDistribution(1, cents(amount), combination, line_type=line_type, description=text),
+                ),
+            )
+        )
+
+
+def map_bill(inputs: BillInputs, combination_of: CombinationOf) -> Mapped | Rejected:
+    """One approved bill -> its Fusion invoice (module docstring), held while its vendor or a PO it bills is
+    not in Fusion yet, or the reason it cannot be one."""
+    bill = inputs.bill
+    bill_uuid = str(bill.get("uuid") or "")
+    label = describe(bill)
+    out = _item_lines(inputs, combination_of)
+    problems = out.problems
+    raw_tax = bill.get("tax_amount")
+    tax = amounts.amount(raw_tax if raw_tax not in (None, "") else 0)
+    if tax is None:
+        problems.append(f"the tax amount {raw_tax!r} is not an amount")
+        tax = Decimal(0)
+    costs: list[Decimal] = []
+    for position, cost in enumerate(bill.get("costs") or [], start=1):
+        value = cost_amount(cost)
+        if value is None:
+            problems.append(f"additional cost {position} ({cost!r}) has no amount")
+        else:
+            costs.append(value)
+    if not out.waits:
+        _extra_lines(inputs, combination_of, out, tax, costs)
+    raw_total = bill.get("total_cost_with_tax")
+    total = amounts.amount(raw_total) if raw_total not in (None, "") else None
+    if total is None:
+        problems.append(f"the bill total (total_cost_with_tax) {raw_total!r} is not an amount")
+    gross = sum((Decimal(str(line.amount)) for line in out.lines), Decimal(0))
+    if total is not None and not problems and not out.waits and out.lines and gross != cents(total):
+        problems.append(
+            f"its items, tax and additional costs come to {amounts.money(gross)} but Procurify's total with "
+            f"tax is {amounts.money(cents(total))}: correct the bill in Procurify and replay, or enter the "
+            "invoice in Fusion by hand and abandon this item"
+        )
+    invoice_number = str(bill.get("invoice_number") or "").strip()
+    if not invoice_number:
+        problems.append("it has no invoice number")
+    elif len(invoice_number) > INVOICE_NUMBER_MAX:
+        problems.append(
+            f"the invoice number {invoice_number!r} has {len(invoice_number)} characters, more than Fusion's "
+            f"{INVOICE_NUMBER_MAX}; it is not cut short"
+        )
+    invoice_date = _day(bill.get("invoice_date"))
+    if invoice_date is None:
+        problems.append(f"the invoice date {bill.get('invoice_date')!r} is not a date")
+    currency = currency_code(bill)
+    if not re.fullmatch(r"[A-Z]{3}", currency):
+        problems.append(f"its currency {bill.get('currency')!r} is not a currency code")
+    vendor_id = bill_vendor_id(bill)
+    if not vendor_id:
+        problems.append("it names no vendor")
+    if not out.lines and not out.waits and not problems:
+        problems.append("it has no items")
+    if total is not None and not problems and not out.waits and cents(total) == 0:
+        problems.append("it comes to 0.00: nothing to invoice")
+    if problems:
+        return Rejected(bill_uuid, f"{label}: " + "; ".join(problems))
+    assert total is not None and invoice_date is not None
+    waits_for = inputs.vendor_dependency if inputs.site is None else (out.waits[0] if out.waits else "")
+    fields = {
+        "invoice_number": invoice_number,
+        "supplier": inputs.site.supplier if inputs.site else "",
+        "supplier_site": inputs.site.site if inputs.site else "",
+        "business_unit": inputs.business_unit,
+        "currency": currency,
+        "invoice_amount": amounts.money(cents(total)),
+        "invoice_date": invoice_date.isoformat(),
+        "lines": len(out.lines),
+        "po_matched_lines": out.matched,
+        "vendor_id": vendor_id,
+        "waits_for": waits_for,
+        "procurify_updated_at": version_text(inputs.updated_at),
+    }
+    if waits_for:  # mapped again when released: nothing to send yet
+        return Mapped(
+            bill_uuid,
+            {"waits_for": waits_for},
+            fields,
+            natural_key={"InvoiceNumber": invoice_number, "Supplier": fields["supplier"]},
+            depends_on=waits_for,
+        )
+    assert inputs.site is not None
+    note = " ".join(str(bill.get("note") or "").split())
+    from_po = next(
+        (inputs.orders[po].description for po in out.orders_used if inputs.orders[po].description), ""
+    )
+    invoice = Invoice(
+        invoice_number=invoice_number,
+        supplier=inputs.site.supplier,
+        supplier_site=inputs.site.site,
+        amount=cents(total),
+        invoice_date=invoice_date,
+        currency=currency,
+        business_unit=inputs.business_unit,
+        description=_label(note or from_po, "") or None,
+        accounting_date=_day(bill.get("gl_post_date")),
+        conversion_rate_type=inputs.conversion_rate_type if currency != inputs.ledger_currency else None,
+        lines=tuple(out.lines),
+    )
+    return Mapped(
+        bill_uuid,
+        invoice.payload(),
+        fields,
+        natural_key={"InvoiceNumber": invoice_number, "Supplier": inputs.site.supplier},
+    )
+
+
+# -- the body back as an Invoice -----------------------------------------------------------------------
+
+
+def invoice_of(body: Mapping[str, Any]) -> Invoice:
+    """The ``Invoice`` a mapped body (``Invoice.payload()``) was made of: what the target creates (the
+    queued payload is JSON, the client takes the typed record, which checks itself again)."""
+
+    def distributions(line: Mapping[str, Any]) -> Sequence[InvoiceDistribution]:
+        return tuple(
+            InvoiceDistribution(
+                line_number=int(d["DistributionLineNumber"]),
+                amount=str(d["DistributionAmount"]),
+                combination=str(d["DistributionCombination"]),
+                line_type=str(d.get("DistributionLineType") or "Item"),
+                description=d.get("Description"),
+            )
+            for d in line.get("invoiceDistributions") or []
+        )
+
+    def number(value: Any) -> int | None:
+        return int(value) if value not in (None, "") else None
+
+    lines = tuple(
+        InvoiceLine(
+            line_number=int(line["LineNumber"]),
+            amount=str(line["LineAmount"]),
+            line_type=str(line.get("LineType") or "Item"),
+            description=line.get("Description"),
+            quantity=line.get("Quantity"),
+            unit_price=line.get("UnitPrice"),
+            distribution_combination=line.get("DistributionCombination"),
+            purchase_order_number=line.get("PurchaseOrderNumber"),
+            purchase_order_line_number=number(line.get("PurchaseOrderLineNumber")),
+            purchase_order_schedule_line_number=number(line.get("PurchaseOrderScheduleLineNumber")),
+            distributions=distributions(line),
+        )
+        for line in body.get("invoiceLines") or []
+    )
+    accounting = body.get("AccountingDate")
+    return Invoice(
+        invoice_number=str(body["InvoiceNumber"]),
+        supplier=str(body["Supplier"]),
+        supplier_site=str(body["SupplierSite"]),
+        amount=str(body["InvoiceAmount"]),
+        invoice_date=date.fromisoformat(str(body["InvoiceDate"])),
+        currency=str(body["InvoiceCurrency"]),
+        business_unit=body.get("BusinessUnit"),
+        description=body.get("Description"),
+        accounting_date=date.fromisoformat(str(accounting)) if accounting else None,
+        conversion_rate_type=body.get("ConversionRateType"),
+        lines=lines,
+    )

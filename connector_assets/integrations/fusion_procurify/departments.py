@@ -1,0 +1,145 @@
+"""Which Fusion company and cost center a Procurify department's spend is charged to: the department table.
+
+``DEPARTMENTS`` (``ML_FUSION_PROCURIFY_DEPARTMENT_MAP``, asset ``fusion_procurify_department_map``;
+columns ``procurify_department`` -> ``fusion_company_cost_center``) gives, per Procurify department, the
+first two segments of the Fusion charge account as ``<company>-<cost center>`` (``101-10``).
+
+Procurify department names repeat across locations ("Operations" in every office), so a department is
+named with its location, as Procurify shows both: ``Location name|Department name``. Two shorter keys
+serve many departments with one row, looked up in this order: ``Location name|Department name``,
+``Location name|*`` (every department of that location: the company usually follows the location), ``*``
+(every department without a row of its own).
+
+Each row's shape is checked when the table is staged (the key: ``*``, or two names around ``|``, each at
+most 150 characters, Procurify's limit; the value: two segment values around ``-``). That the department
+exists in Procurify and the combination exists and is usable in Fusion is checked when a charge account
+is built (``charge_accounts.ChargeAccounts``).
+"""
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from connector_assets.flows.mapping_tables import MappingTable, build_mapping_table_asset
+from connector_assets.integrations.fusion_procurify.account_map import segment_problem
+from connector_assets.integrations.fusion_procurify.integration import INTEGRATION
+
+DEPARTMENT_MAP_ENV = "ML_FUSION_PROCURIFY_DEPARTMENT_MAP"
+GUARDED_BY = ("fusion", "procurify")  # the sandbox table only fits these two sandboxes
+DEFAULT = "*"
+SEPARATOR = "|"
+DELIMITER = "-"  # between Fusion segment values (the sandbox chart's and the reference's example)
+NAME_MAX = 150  # Procurify location and department names (reference 2.8)
+
+
+def department_key(department: Mapping[str, Any] | None) -> str | None:
+    """``Location name|Department name`` of a Procurify department object as the API nests it in order
+    items and bills (``{"name", "branch": {"name"}}``); None when it names no department."""
+    if not isinstance(department, Mapping):
+        return None
+    name = str(department.get("name") or "").strip()
+    branch = department.get("branch")
+    location = str(branch.get("name") or "").strip() if isinstance(branch, Mapping) else ""
+    return f"{location}{SEPARATOR}{name}" if name else None
+
+
+def normal_key(key: str) -> str:
+    """A table key with the spaces around ``|`` trimmed: ``" Head Office | Finance "`` ->
+    ``Head Office|Finance``."""
+    parts = [p.strip() for p in str(key).split(SEPARATOR)]
+    return SEPARATOR.join(parts)
+
+
+def key_problem(key: str) -> str | None:
+    """What is wrong with a ``procurify_department`` cell (None: it reads as a key)."""
+    text = normal_key(key)
+    if text == DEFAULT:
+        return None
+    parts = text.split(SEPARATOR)
+    if len(parts) != 2 or not all(parts):
+        return (
+            "write the Procurify department as Location name|Department name (or Location name|* for "
+            "every department of a location, or * for every department without a row)"
+        )
+    for what, part in zip(("location", "department"), parts, strict=True):
+        if len(part) > NAME_MAX:
+            return f"a Procurify {what} name has at most {NAME_MAX} characters ({len(part)} given)"
+    return None
+
+
+def company_cost_center_problem(value: str) -> str | None:
+    """What is wrong with a ``fusion_company_cost_center`` cell (None: ``<company>-<cost center>``)."""
+    parts = [p.strip() for p in value.split(DELIMITER)]
+    if len(parts) != 2:
+        return "write the Fusion company and cost center as <company>-<cost center> (e.g. 101-10)"
+    for what, part in zip(("company", "cost center"), parts, strict=True):
+        problem = segment_problem(part, f"the Fusion {what}")
+        if problem:
+            return problem
+    return None
+
+
+def _clean(value: str) -> str:
+    return DELIMITER.join(p.strip() for p in value.split(DELIMITER))
+
+
+class DepartmentMapTable(MappingTable):
+    """The department table, with the key column checked too (``load_pairs`` checks only the value)."""
+
+    def read(self, path: Path | None = None) -> dict[str, str]:
+        path = path or self.path()
+        pairs = super().read(path)
+        keyed: dict[str, str] = {}
+        name = path.name if path is not None else self.variable
+        for key, value in pairs.items():
+            problem = key_problem(key)
+            if problem:
+                raise ValueError(f"{name}: procurify_department {key}: {problem}")
+            normal = normal_key(key)
+            if normal in keyed:
+                raise ValueError(f"{name}: procurify_department {normal} is mapped twice")
+            keyed[normal] = value
+        return keyed
+
+
+DEPARTMENTS: DepartmentMapTable = DepartmentMapTable.from_setting(
+    DEPARTMENT_MAP_ENV,
+    key="procurify_department",
+    value="fusion_company_cost_center",
+    description=(
+        "Procurify department (Location name|Department name; Location name|* = every department of a "
+        "location; * = every other department) -> Fusion company and cost center (<company>-<cost center>, "
+        f"e.g. 101-10), staged from ${DEPARTMENT_MAP_ENV}: the first two segments of every charge account."
+    ),
+    guarded_by=GUARDED_BY,
+    check=company_cost_center_problem,
+    clean=_clean,
+)
+DEPARTMENT_MAP_ASSET = DEPARTMENTS.asset  # "fusion_procurify_department_map"
+fusion_procurify_department_map = build_mapping_table_asset(DEPARTMENTS, group=INTEGRATION)
+department_map_tables = [fusion_procurify_department_map]
+
+
+def lookup_keys(department: str | None) -> list[str]:
+    """The table keys tried for ``department`` (``Location|Department``), most specific first."""
+    if not department:
+        return [DEFAULT]
+    text = normal_key(department)
+    keys = [text]
+    if SEPARATOR in text:
+        keys.append(f"{text.split(SEPARATOR)[0]}{SEPARATOR}{DEFAULT}")
+    keys.append(DEFAULT)
+    return keys
+
+
+def company_cost_center(
+    department: str | None, table: Mapping[str, str]
+) -> tuple[tuple[str, str] | None, str | None]:
+    """((company, cost center), the key of the row used) of a department, or (None, None) when neither its
+    row, its location's ``*`` row nor the ``*`` row exists."""
+    for key in lookup_keys(department):
+        value = table.get(key)
+        if value:
+            company, center = value.split(DELIMITER)
+            return (company, center), key
+    return None, None

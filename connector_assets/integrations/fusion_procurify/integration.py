@@ -1,0 +1,10 @@
+"""The name that keys this integration everywhere (ledger rows, Dagster group, jobs, replay handlers) and
+the routes its flows take: Procurify -> Fusion (vendors paired with suppliers, purchase orders, bills as
+payables invoices) and Fusion -> Procurify (suppliers as vendors, natural accounts as account codes,
+payment status as bills marked paid)."""
+
+from connector_assets.flows.targets import FlowRoute
+
+INTEGRATION = "fusion_procurify"
+ROUTE = FlowRoute(INTEGRATION, source_system="procurify", target_system="fusion")
+BACK_ROUTE = FlowRoute(INTEGRATION, source_system="fusion", target_system="procurify")

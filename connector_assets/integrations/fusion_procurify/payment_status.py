@@ -1,0 +1,323 @@
+"""Oracle Fusion -> Procurify payment status (flow ``payment_status``, entity ``paid_mark``): a Fusion
+payables invoice this integration wrote (or adopted) for a Procurify bill, once Fusion has paid it in full,
+marks that bill paid in Procurify, once (``POST /api/v3/ap/bills/mark-as-paid/``, Procurify reference 2.6:
+the one "paid" write the API has; it sets approved, payment-less bills to Paid on a ``payment_date``).
+
+What is read. The day's staged Fusion payments (``fusion_payments``, with ``relatedInvoices`` inline) and
+the day's staged invoices (``fusion_invoices``: paying an invoice changes it, so an invoice paid by a
+payment whose related rows do not name it, or paid outside the staged window, is still seen). Which of
+those invoices are Procurify bills: the invoices flow's ``invoice`` xref (source the bill uuid, target the
+Fusion ``InvoiceId``); any other invoice is none of this flow's business. A related row naming only an
+``InvoiceNumber`` (``InvoiceId`` is an unconfirmed name there) is resolved by searching invoices by number.
+For each of our invoices: the invoice as Fusion has it now (paid status), and its payments
+(``PaidInvoicesFinder;InvoiceNumber=``, reference §2.8) with each one's ``relatedInvoices`` (read through
+the child when today's staging does not hold the payment), so a payment of another supplier's invoice of
+the same number is told apart and every payment's void date is today's. ``payment_mappers`` decides.
+
+What is sent, and when not.
+
+* Fully paid (non-void payments), the bill approved and without a payment: marked paid on the latest
+  payment date, once. Source key: the Fusion ``InvoiceId``; target id: the bill uuid.
+* Fully paid, the bill Paid already without a payment (a person, or an earlier attempt whose answer was
+  lost): adopted (``find``), not marked again. A bill with a payment in Procurify: paid there; audited.
+* Fully paid, the bill in any other status: queued naming it (mark-as-paid takes approved bills only).
+* Partially paid: audited as a skip; Procurify's API cannot record a partial payment.
+* Marked before, and now a payment voided (or the invoice otherwise not fully paid): queued for a person;
+  Procurify's API has no un-pay.
+
+What Procurify's API cannot be told (so this flow does not): a partial payment or an amount paid; the
+payment's number, reference or check number; the payment method; the bank or payment account; a payment
+voided or reversed (no un-pay, no payment-status update); a change of the payment date after marking. The
+documented payment resource (``/api/public/v1/payments/``) is read-only.
+"""
+
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from functools import partial
+from typing import Any
+
+from connector_assets.flows.assets import build_flow_assets
+from connector_assets.flows.core import Created, Mapped, Rejected, audit_skip, replay_handler
+from connector_assets.flows.replay_resources import resources_from_settings
+from connector_assets.flows.targets import SessionTarget
+from connector_assets.integrations.fusion_procurify.integration import BACK_ROUTE, INTEGRATION, ROUTE
+from connector_assets.integrations.fusion_procurify.payment_mappers import (
+    RELATED,
+    ProcurifyPaidMarkRecord,
+    Skipped,
+    invoice_refs,
+    map_paid_mark,
+    merge_payments,
+    paid_state,
+    related_rows,
+    status_name,
+    text,
+)
+from connector_assets.procurify.bill_marks import mark_bill_paid, marked_paid
+from connector_assets.saas_assets import saas_partitions
+from connector_resources.fusion.errors import FusionNotFoundError
+from connector_resources.ledger import Ledger, QueueItem
+from connector_resources.replay import ReplayOutcome, register_replay_handler, shared_context, shared_value
+
+ENTITY = "paid_mark"
+INVOICE_ENTITY = "invoice"  # the invoices flow's entity: bill uuid -> Fusion InvoiceId
+PAYMENTS_ASSET, INVOICES_ASSET = "fusion_payments", "fusion_invoices"
+
+
+def our_bill(ledger: Ledger, invoice_id: str) -> str | None:
+    """The Procurify bill uuid whose Fusion invoice ``invoice_id`` is (the invoices flow's ``invoice``
+    xref), or None: an invoice this integration did not write or adopt."""
+    xref = ledger.find_xref_by_target(INTEGRATION, INVOICE_ENTITY, ROUTE.target_system, invoice_id)
+    return xref.source_key if xref is not None else None
+
+
+def staged(staging: Any, asset: str, partition: str | None) -> list[dict[str, Any]]:
+    """The partition's staged records of ``asset``, latest copy per id (rows come in staging order)."""
+    latest: dict[str, dict[str, Any]] = {}
+    for row in staging.read_rows(asset, partition):
+        latest[str(row["id"])] = json.loads(row["record"])
+    return list(latest.values())
+
+
+@dataclass
+class Candidate:
+    """One of our Fusion invoices touched on the day, its bill, and the day's staged payments naming it."""
+
+    invoice_id: str
+    bill_uuid: str
+    payments: list[dict[str, Any]] = field(default_factory=list)
+
+
+def candidates(
+    ledger: Ledger,
+    fusion: Any,
+    payments: Iterable[Mapping[str, Any]],
+    invoices: Iterable[Mapping[str, Any]],
+    log: Any = None,
+) -> dict[str, Candidate]:
+    """InvoiceId -> candidate, for the day's payments' invoices and the day's invoices that are ours."""
+    found: dict[str, Candidate] = {}
+    by_number: dict[str, list[str]] = {}  # invoice number -> our InvoiceIds of that number (searched once)
+    unnamed = 0
+
+    def add(invoice_id: str, payment: Mapping[str, Any] | None) -> None:
+        if invoice_id not in found:
+            bill = our_bill(ledger, invoice_id)
+            if bill is None:
+                return
+            found[invoice_id] = Candidate(invoice_id, bill)
+        if payment is not None:
+            found[invoice_id].payments.append(dict(payment))
+
+    for payment in payments:
+        refs = invoice_refs(payment)
+        unnamed += len(related_rows(payment)) - len(refs)
+        for ref in refs:
+            if ref.invoice_id:
+                add(ref.invoice_id, payment)
+                continue
+            if ref.invoice_number not in by_number:
+                matches = fusion.search("invoices", {"InvoiceNumber": ref.invoice_number})
+                by_number[ref.invoice_number] = [text(m.get("InvoiceId")) for m in matches]
+            for invoice_id in by_number[ref.invoice_number]:
+                add(invoice_id, payment)
+    for invoice in invoices:
+        invoice_id = text(invoice.get("InvoiceId"))
+        if invoice_id:
+            add(invoice_id, None)
+    if log is not None and unnamed:
+        log.info(
+            f"{unnamed} related invoice row(s) of the day's payments name no invoice (only "
+            "InvoicePaymentId): their invoices are found among the day's changed invoices"
+        )
+    return found
+
+
+def invoice_payments(fusion: Any, invoice: Mapping[str, Any], staged_payments: list[dict[str, Any]]):
+    """Every payment of ``invoice`` as Fusion has it now: the PaidInvoicesFinder search (no children), each
+    with its ``relatedInvoices`` (the staged copy's, else read through the child), keeping only payments
+    whose related rows name this invoice or name none (the finder searches by number, which another
+    supplier's invoice may share)."""
+    invoice_id, number = text(invoice.get("InvoiceId")), text(invoice.get("InvoiceNumber"))
+    searched = fusion.payments_for_invoice(number) if number else []
+    payments = merge_payments(staged_payments, searched)
+    kept = []
+    for payment in payments:
+        if not related_rows(payment) and payment.get("links"):
+            payment[RELATED] = list(fusion.iter_children("payments", payment, RELATED))
+        rows = related_rows(payment)
+        named = [r for r in rows if text(r.get("InvoiceId")) or text(r.get("InvoiceNumber"))]
+        if named and not any(
+            text(r.get("InvoiceId")) == invoice_id
+            if text(r.get("InvoiceId"))
+            else text(r.get("InvoiceNumber")) == number
+            for r in named
+        ):
+            continue
+        kept.append(payment)
+    return kept
+
+
+def _explicitly_unpaid(invoice: Mapping[str, Any]) -> bool:
+    status = text(invoice.get("PaidStatus")).lower()
+    if status:
+        return status == "unpaid"
+    paid = invoice.get("AmountPaid")
+    return paid is not None and text(paid) in ("0", "0.0", "0.00")
+
+
+def mark_records(
+    ledger: Ledger, fusion_session: Any, procurify: Any, found: Mapping[str, Candidate], log: Any = None
+) -> Iterator[Mapped | Rejected | Skipped]:
+    """Each candidate invoice read now from Fusion (``fusion_session``) and decided against its bill
+    (``payment_mappers.map_paid_mark``); ``procurify`` is the resource, opened only when there is work."""
+    if not found:
+        return
+    with procurify.session() as procurify_session:
+        for invoice_id in sorted(found, key=lambda k: (len(k), k)):
+            candidate = found[invoice_id]
+            marked = ledger.get_xref(
+                INTEGRATION, ENTITY, BACK_ROUTE.source_system, invoice_id, BACK_ROUTE.target_system
+            )
+            is_marked = marked is not None and bool(marked.target_id)
+            try:
+                invoice = fusion_session.get("invoices", invoice_id)
+            except FusionNotFoundError:
+                yield Rejected(
+                    invoice_id,
+                    f"Fusion invoice {invoice_id} (Procurify bill {candidate.bill_uuid}) is no longer in "
+                    "Fusion, so its paid status cannot be read; check it in Fusion, then abandon this item",
+                )
+                continue
+            if not is_marked and not candidate.payments and _explicitly_unpaid(invoice):
+                continue  # changed on the day, not paid: nothing to read or say
+            payments = invoice_payments(fusion_session, invoice, candidate.payments)
+            state = paid_state(invoice, payments)
+            bill = None
+            if state.state == "paid" and not is_marked:
+                bill = procurify_session.get("bills", candidate.bill_uuid)
+            record = map_paid_mark(invoice, state, candidate.bill_uuid, marked=is_marked, bill=bill)
+            if record is not None:
+                yield record
+    if log is not None:
+        log.info(f"{len(found)} of our Fusion invoice(s) touched on the day")
+
+
+def _emit(
+    ledger: Ledger,
+    records: Iterable[Mapped | Rejected | Skipped],
+    *,
+    run_id: str | None,
+    partition: str | None,
+) -> Iterator[Mapped | Rejected]:
+    """Mapped and rejected records passed on; a skip audited here (never queued, never written)."""
+    for record in records:
+        if isinstance(record, Skipped):
+            audit_skip(
+                ledger,
+                PAYMENT_STATUS_FLOW,
+                record.source_key,
+                record.reason,
+                run_id=run_id,
+                partition=partition,
+            )
+            continue
+        yield record
+
+
+def map_payment_status(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
+    """The day's payments and changed invoices that are ours, each decided against its Procurify bill."""
+    r = context.resources
+    ledger = r.ledger.get()
+    payments = staged(r.staging, PAYMENTS_ASSET, partition)
+    invoices = staged(r.staging, INVOICES_ASSET, partition)
+    if not payments and not invoices:
+        return
+    with r.fusion.session() as fusion_session:
+        found = candidates(ledger, fusion_session, payments, invoices, context.log)
+        records = mark_records(ledger, fusion_session, r.procurify, found, context.log)
+        yield from _emit(ledger, records, run_id=context.run.run_id, partition=partition)
+
+
+def remap_payment_status(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
+    """The named invoices (InvoiceIds) read from Fusion again (replay), with their bills from the ledger."""
+    r = context.resources
+    ledger = r.ledger.get()
+    found = {}
+    for key in keys:
+        bill = our_bill(ledger, key)
+        if bill is not None:
+            found[key] = Candidate(key, bill)
+    run = getattr(context, "run", None)
+    with r.fusion.session() as fusion_session:
+        records = mark_records(ledger, fusion_session, r.procurify, found)
+        yield from _emit(ledger, records, run_id=getattr(run, "run_id", None), partition=None)
+
+
+# -- the Procurify side ----------------------------------------------------------------------------------
+
+
+class BillPaidMarks(SessionTarget):
+    """Bills marked paid through ``mark_bills_paid`` (one bill per call, so a refusal names its bill)."""
+
+    resource = "procurify"
+    writes = ("bills",)  # mark-as-paid
+
+    @staticmethod
+    def bill_of(record: Mapped) -> str:
+        return str(record.body["bill_uuids"][0])
+
+    def find(self, record: Mapped) -> str | None:
+        """A bill already Paid in Procurify without a payment (marked by a person, or by an earlier attempt
+        whose answer was lost) is adopted, not marked again."""
+        uuid = self.bill_of(record)
+        return uuid if marked_paid(self.session, self.session.get("bills", uuid)) else None
+
+    def create(self, record: Mapped) -> str | Created:
+        uuid = self.bill_of(record)
+        payment_date = date.fromisoformat(record.body["payment_date"])
+        return mark_bill_paid(self.session, uuid, payment_date, named=f"bill {uuid}", status_name=status_name)
+
+    def update(self, target_id: str, record: Mapped) -> None:
+        """Marked already; only Fusion's latest payment date moved. Procurify has no write for a bill's
+        payment date: nothing to send."""
+
+
+PAYMENT_STATUS_FLOW = BACK_ROUTE.flow(
+    "payment_status",
+    ENTITY,
+    ProcurifyPaidMarkRecord,
+    map_payment_status,
+    remap_payment_status,
+    BillPaidMarks,
+    reads={"fusion": ("invoices", "payments"), "procurify": ("bills",)},
+    # A refusal is a fact about one invoice or bill (not approved, voided after marking); nothing systemic.
+    systemic_share=1.0,
+)
+
+payment_status_assets = build_flow_assets(
+    PAYMENT_STATUS_FLOW,
+    partitions_def=saas_partitions,
+    upstream=[PAYMENTS_ASSET, INVOICES_ASSET],
+    resource_keys={"fusion", "procurify"},
+    group=INTEGRATION,
+    kinds={"fusion", "procurify"},
+)
+
+
+def register_payment_status_replays(resources: Callable[[], dict[str, Any]] | None = None) -> None:
+    """``ml-connector replay`` for queued payment-status items: the invoice and its payments are read from
+    Fusion again and the bill from Procurify (today's status), then marked once through the same target."""
+    build = resources or partial(resources_from_settings, ("fusion", "procurify", "staging"))
+
+    def handle(item: QueueItem, ledger: Ledger) -> ReplayOutcome:
+        built = shared_value(("resources", id(build)), build)
+        key = ("target", INTEGRATION, PAYMENT_STATUS_FLOW.name, id(built["procurify"]))
+        opener = partial(BillPaidMarks.opened, built["procurify"])
+        return replay_handler(PAYMENT_STATUS_FLOW, lambda: shared_context(key, opener), lambda: built)(
+            item, ledger
+        )
+
+    register_replay_handler(INTEGRATION, PAYMENT_STATUS_FLOW.name, handle)

@@ -1,0 +1,100 @@
+"""The keys of a purchase order on both sides: the ledger's source key of a Procurify PO or requisition, and
+the Fusion ``OrderNumber`` made of it.
+
+Why the Procurify number is in the Fusion order number: it is the one value that lets either side find the
+other without the connector's ledger. A Fusion buyer reading ``PFY1187`` knows it is Procurify PO 1187; the
+connector finds the Fusion order of PO 1187 by ``OrderNumber`` (``FusionSession.find_purchase_order``),
+which is also how it adopts an order whose create answer was lost, or a draft left ``INCOMPLETE`` by a
+crash between create and submit. Fusion keeps ``OrderNumber`` unique within a sold-to business unit only
+(reference 2.4), so the number is searched within ``ML_FUSION_BUSINESS_UNIT``.
+
+Shapes (``ML_FUSION_PROCURIFY_ORDER_PREFIX``, default ``PFY``):
+
+* Procurify PO 1187 -> source key ``PO1187`` -> ``PFY1187``;
+* Procurify requisition 60 (setting ``ML_FUSION_PROCURIFY_ORDER_SOURCE=requisitions``) -> ``REQ60`` ->
+  ``PFYR60``; a requisition with lines for several vendors becomes one order per vendor (a Fusion order has
+  one supplier): ``REQ60-2041`` -> ``PFYR60-2041``.
+
+The ``R`` keeps requisition 60 and PO 60 apart if a customer ever switches the source. The reference gives
+no length for ``OrderNumber``; ``ORDER_NUMBER_MAX`` (20) is the width of Oracle's purchase order number
+column (``PO_HEADERS_ALL.SEGMENT1``), the narrowest we know of, so a number that fits here fits any pod.
+"""
+
+from __future__ import annotations
+
+import re
+
+from connector_resources import settings
+from connector_resources.settings import SettingError
+
+PREFIX_ENV = "ML_FUSION_PROCURIFY_ORDER_PREFIX"
+ORDER_NUMBER_MAX = 20
+_PREFIX = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,7}$")
+_SOURCE_KEY = re.compile(r"^(?:PO(?P<po>\d+)|REQ(?P<req>\d+)(?:-(?P<vendor>\d+))?)$")
+
+
+def _number(value: int | str, what: str) -> str:
+    text = str(value).strip()
+    if not text.isdigit() or not int(text):
+        raise ValueError(f"{what} {value!r} is not a positive whole number")
+    return str(int(text))
+
+
+def po_source_key(procurify_po: int | str) -> str:
+    """``PO<n>``: the ledger key of Procurify PO ``procurify_PO`` (the number its v3 paths use)."""
+    return f"PO{_number(procurify_po, 'Procurify PO number')}"
+
+
+def requisition_source_key(num: int | str, vendor_id: int | str | None = None) -> str:
+    """``REQ<n>``: the ledger key of Procurify requisition ``num``; ``REQ<n>-<vendor id>`` for the part of a
+    requisition bought from one of its several vendors."""
+    key = f"REQ{_number(num, 'Procurify requisition number')}"
+    return f"{key}-{_number(vendor_id, 'Procurify vendor id')}" if vendor_id is not None else key
+
+
+def order_prefix() -> str:
+    """``ML_FUSION_PROCURIFY_ORDER_PREFIX``: a letter then up to 7 letters, digits or dashes."""
+    raw = settings.value(PREFIX_ENV).strip()
+    if not _PREFIX.match(raw):
+        raise SettingError(
+            f"{PREFIX_ENV}={raw!r}: give 1 to 8 letters, digits or dashes starting with a letter (e.g. PFY)"
+        )
+    return raw
+
+
+def fusion_order_number(source_key: str, prefix: str | None = None) -> str:
+    """The Fusion ``OrderNumber`` of a source key: ``PFY1187`` for ``PO1187``, ``PFYR60`` for ``REQ60``.
+
+    ``prefix`` defaults to today's setting. Raises ``ValueError`` on a key of another shape or a number
+    longer than ``ORDER_NUMBER_MAX``."""
+    match = _SOURCE_KEY.match(source_key or "")
+    if match is None:
+        raise ValueError(f"{source_key!r} is not a purchase order source key (PO<n> or REQ<n>)")
+    head = prefix if prefix is not None else order_prefix()
+    if match["po"]:
+        number = f"{head}{int(match['po'])}"
+    else:
+        tail = f"-{int(match['vendor'])}" if match["vendor"] else ""
+        number = f"{head}R{int(match['req'])}{tail}"
+    if len(number) > ORDER_NUMBER_MAX:
+        raise ValueError(
+            f"Fusion order number {number} (of {source_key}) is longer than {ORDER_NUMBER_MAX} characters; "
+            f"shorten {PREFIX_ENV}"
+        )
+    return number
+
+
+def source_key_of(order_number: str, prefix: str | None = None) -> str | None:
+    """The source key a Fusion ``OrderNumber`` was made of (``PFY1187`` -> ``PO1187``), None when the order
+    was not made by this flow (another prefix or shape): how Fusion's side finds Procurify's."""
+    head = prefix if prefix is not None else order_prefix()
+    text = str(order_number or "").strip()
+    if not text.startswith(head):
+        return None
+    rest = text[len(head) :]
+    if rest.isdigit() and int(rest):
+        return po_source_key(rest)
+    match = re.match(r"^R(\d+)(?:-(\d+))?$", rest)
+    if match is None or not int(match[1]):
+        return None
+    return requisition_source_key(match[1], match[2]) if match[2] else requisition_source_key(match[1])

@@ -1,0 +1,264 @@
+"""Bills: per vendor (its Fusion supplier) and period, Procurify's approved bill register against the Fusion
+payables invoices the invoices flow wrote for it, and each pair's paid status. Pure: ``reads`` fetches.
+
+The period is the month of the bill's ``invoice_date``. Why the invoice date and not the last change: the
+invoices flow sends ``InvoiceDate`` = ``invoice_date`` (``bill_mappers``), so both sides date a bill in the
+same month and a period's totals can be compared; a change stamp would move a bill between periods every
+time a clerk touched it. (``gl_post_date`` goes to ``AccountingDate``, which Fusion may move on its own.)
+
+Procurify's side of a vendor and period: its bills dated in the period whose status counts as approved
+(``ML_FUSION_PROCURIFY_BILL_STATUSES``, the invoices flow's own setting), each at ``total_cost_with_tax``
+rounded to the cent (what the flow sends as ``InvoiceAmount``). A bill another process exported before this
+integration sent it (``last_export_date``, no ``invoice`` cross-reference) is not this integration's to
+send (the flow skips it): counted, left out of both sides.
+
+Fusion's side: the invoices of those bills (the ``invoice`` cross-reference, bill uuid -> ``InvoiceId``),
+each read from Fusion now; a canceled one counts nothing. Only invoices this integration wrote or adopted
+are compared: Fusion's own invoices of the same supplier (entered there, another feed) are not a
+difference.
+
+Named, each with its amounts: an approved bill with no Fusion invoice (with why: the invoices flow's queue
+or hold reason, or "not sent yet"), an invoice gone from Fusion or canceled there, an amount that differs,
+an invoice of ours whose bill is no longer approved (or gone) in Procurify, and a pair whose paid status
+disagrees, saying which side is behind.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Literal
+
+from connector_assets.flows.reconciliation import Report, cell, money
+
+ROWS = 100  # rows of the per vendor and period table in metadata
+
+PaidState = Literal["paid", "partial", "unpaid", "unknown"]
+
+
+def period_of(day: object) -> str | None:
+    """``2026-11`` of an ISO day (``2026-11-23`` or a timestamp), None without one."""
+    text = str(day or "").strip()
+    return text[:7] if len(text) >= 10 and text[4] == "-" and text[:4].isdigit() else None
+
+
+@dataclass(frozen=True)
+class RegisterBill:
+    """A Procurify bill as its register shows it."""
+
+    uuid: str
+    invoice: str  # the supplier's invoice number
+    period: str | None
+    amount: Decimal
+    status: str  # "Approved", "Paid", ... as Procurify names it
+    approved: bool  # its status counts as approved (the invoices flow sends it)
+    paid: bool  # status 4 Paid
+    payment_under_way: bool = False  # a Procurify payment exists, the bill not Paid yet (6, 7, 8)
+    exported_elsewhere: bool = False  # exported by another process, never sent by this integration
+
+    @property
+    def label(self) -> str:
+        return f"bill {self.uuid} (invoice {self.invoice or 'none'})"
+
+
+@dataclass(frozen=True)
+class FusionInvoice:
+    """A Fusion payables invoice of ours as Fusion holds it now (``found`` False: Fusion has no such
+    invoice any more)."""
+
+    invoice_id: str
+    found: bool
+    number: str = ""
+    supplier: str = ""
+    amount: Decimal = Decimal(0)
+    canceled: bool = False
+    paid: PaidState = "unknown"
+    paid_how: str = ""  # which attribute decided: PaidStatus, AmountPaid, payments
+    amount_paid: Decimal | None = None
+
+    @property
+    def label(self) -> str:
+        return f"Fusion invoice {self.number or '?'} (InvoiceId {self.invoice_id})"
+
+
+@dataclass
+class BillRows:
+    """Per vendor (and its supplier) and period: counts and totals of both sides."""
+
+    rows: dict[tuple[str, str, str], list] = field(default_factory=dict)
+
+    def add(self, vendor: str, supplier: str, period: str, system: str, amount: Decimal) -> None:
+        row = self.rows.setdefault((vendor, supplier, period), [0, Decimal(0), 0, Decimal(0)])
+        at = 0 if system == "procurify" else 2
+        row[at] += 1
+        row[at + 1] += amount
+
+    def touch(self, vendor: str, supplier: str, period: str) -> None:
+        self.rows.setdefault((vendor, supplier, period), [0, Decimal(0), 0, Decimal(0)])
+
+    @property
+    def out_of_balance(self) -> int:
+        return sum(1 for r in self.rows.values() if r[0] != r[2] or r[1] != r[3])
+
+    def table(self) -> str:
+        if not self.rows:
+            return "No approved Procurify bill or Fusion invoice of ours changed this day."
+        lines = [
+            "| Vendor | Fusion supplier | Period | Procurify approved bills | Procurify amount "
+            "| Fusion invoices | Fusion amount | Difference |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        ordered = sorted(self.rows.items())
+        for (vendor, supplier, period), (n, amount, m, fusion) in ordered[:ROWS]:
+            values = (vendor, supplier, period, n, money(amount), m, money(fusion), money(fusion - amount))
+            lines.append("| " + " | ".join(cell(v) for v in values) + " |")
+        if len(ordered) > ROWS:
+            lines.append(f"\n... and {len(ordered) - ROWS} more rows.")
+        return "\n".join(lines)
+
+
+def _paid_words(invoice: FusionInvoice) -> str:
+    figures = (
+        f", {money(invoice.amount_paid)} of {money(invoice.amount)} paid"
+        if invoice.amount_paid is not None
+        else ""
+    )
+    how = f" by {invoice.paid_how}" if invoice.paid_how else ""
+    return f"{invoice.paid.replace('partial', 'partially paid')}{how}{figures}"
+
+
+def compare_paid(
+    report: Report, bill: RegisterBill, invoice: FusionInvoice, scope: str, why: str | None
+) -> None:
+    """One pair's paid status: Fusion's invoice (PaidStatus, else AmountPaid, else its payments) against
+    the bill (status 4 Paid). ``why``: the payment status flow's queue reason for the invoice, if any."""
+    if invoice.paid == "unknown":
+        report.counts["paid_status_unknown_in_fusion"] += 1
+        return
+    if invoice.paid == "paid" and not bill.paid:
+        if bill.payment_under_way:
+            report.counts["paid_in_fusion_payment_under_way_in_procurify"] += 1
+            return
+        queued = why or "not marked paid yet, and not in the payment status flow's retry queue either"
+        report.differ(
+            "paid status",
+            bill.label,
+            scope,
+            "Paid",
+            bill.status,
+            f"{invoice.label} is paid in Fusion ({_paid_words(invoice)}) but Procurify {bill.label} is "
+            f"{bill.status}: Procurify is behind ({queued})",
+        )
+        return
+    if bill.paid and invoice.paid != "paid":
+        report.differ(
+            "paid status",
+            bill.label,
+            scope,
+            _paid_words(invoice),
+            bill.status,
+            f"Procurify {bill.label} is Paid but {invoice.label} is {_paid_words(invoice)} in Fusion: "
+            "Fusion is behind (or the bill was marked paid in Procurify without a Fusion payment)",
+        )
+        return
+    if invoice.paid == "partial":
+        report.counts["bills_partially_paid_in_fusion"] += 1  # Procurify cannot record a part payment
+        return
+    report.counts["paid_status_agrees"] += 1
+
+
+def compare_vendor_period(
+    report: Report,
+    rows: BillRows,
+    vendor: str,
+    supplier: str | None,
+    period: str,
+    register: list[RegisterBill],
+    invoices: dict[str, FusionInvoice],
+    why_missing: dict[str, str],
+    why_unpaid: dict[str, str],
+) -> None:
+    """One vendor's period. ``register``: the vendor's Procurify bills dated in the period (any status);
+    ``supplier``: its Fusion supplier (label), None when the vendor has none; ``invoices``: bill uuid ->
+    the Fusion invoice of ours written for it (read now), for every bill of the register that has one;
+    ``why_missing``: bill uuid -> the invoices flow's queue or hold reason; ``why_unpaid``: InvoiceId ->
+    the payment status flow's queue reason."""
+    scope = f"{vendor}, {period}"
+    fusion_side = supplier or "no Fusion supplier"
+    rows.touch(vendor, fusion_side, period)
+    for bill in register:
+        invoice = invoices.get(bill.uuid)
+        if bill.exported_elsewhere and invoice is None:
+            report.counts["bills_exported_by_another_process"] += 1
+            continue
+        if not bill.approved:
+            if invoice is not None and invoice.found and not invoice.canceled:
+                rows.add(vendor, fusion_side, period, "fusion", invoice.amount)
+                report.differ(
+                    "invoice without approved bill",
+                    bill.label,
+                    scope,
+                    money(invoice.amount),
+                    bill.status,
+                    f"{invoice.label} ({money(invoice.amount)}) was sent to Fusion for Procurify "
+                    f"{bill.label} of {vendor}, which is {bill.status} in Procurify now (the integration "
+                    "never cancels a Fusion invoice: cancel it in Fusion if that is right)",
+                )
+            continue
+        report.counts["procurify_bills_approved"] += 1
+        rows.add(vendor, fusion_side, period, "procurify", bill.amount)
+        if invoice is None:
+            why = why_missing.get(bill.uuid) or (
+                "the vendor has no Fusion supplier yet"
+                if supplier is None
+                else "not sent yet, and not in the invoices flow's retry queue either"
+            )
+            report.differ(
+                "bill missing in Fusion",
+                bill.label,
+                scope,
+                "-",
+                money(bill.amount),
+                f"Procurify {bill.label} of {vendor}, {bill.status} for {money(bill.amount)}, has no Fusion "
+                f"invoice ({why})",
+            )
+            continue
+        if not invoice.found or invoice.canceled:
+            gone = "canceled in Fusion" if invoice.found else "no longer in Fusion"
+            report.differ(
+                "bill missing in Fusion",
+                bill.label,
+                scope,
+                "canceled" if invoice.found else "-",
+                money(bill.amount),
+                f"Procurify {bill.label} of {vendor}, {bill.status} for {money(bill.amount)}, was sent to "
+                f"Fusion as {invoice.label}, which is {gone}",
+            )
+            continue
+        rows.add(vendor, fusion_side, period, "fusion", invoice.amount)
+        if invoice.amount != bill.amount:
+            report.differ(
+                "invoice amount",
+                bill.label,
+                scope,
+                money(invoice.amount),
+                money(bill.amount),
+                f"Procurify {bill.label} of {vendor} is {money(bill.amount)} but {invoice.label} is "
+                f"{money(invoice.amount)} in Fusion (difference {money(invoice.amount - bill.amount)})",
+            )
+        else:
+            report.counts["bills_in_balance"] += 1
+        compare_paid(report, bill, invoice, scope, why_unpaid.get(invoice.invoice_id))
+
+
+def invoice_without_bill(report: Report, invoice: FusionInvoice, bill_uuid: str) -> None:
+    """An invoice of ours whose Procurify bill Procurify no longer has."""
+    report.differ(
+        "invoice without approved bill",
+        f"bill {bill_uuid}",
+        invoice.supplier or "-",
+        money(invoice.amount),
+        "-",
+        f"{invoice.label} of {invoice.supplier or 'an unknown supplier'} ({money(invoice.amount)}) was sent "
+        f"to Fusion for Procurify bill {bill_uuid}, which Procurify no longer has",
+    )

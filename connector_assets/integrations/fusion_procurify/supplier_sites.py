@@ -1,0 +1,218 @@
+"""The Fusion supplier site a purchase order (purpose ``purchasing``) or an invoice (purpose ``pay``) goes
+to: Procurify knows vendors, not sites, so the site is chosen on the Fusion side, the same way every time.
+
+A Fusion order or invoice names its supplier, site and business unit by display name, matched exactly
+(reference quirk 9); a site belongs to one procurement business unit (``ProcurementBU``, a confirmed name).
+``SupplierSites.site_for`` reads the supplier by id (``FusionSession.get``: found with ``q`` on
+``SupplierId``, never an item URL built by hand) and its ``sites`` child through the supplier's links
+(``supplier_sites``), once per supplier per run, and picks the site:
+
+* the supplier itself must be usable: ``Status`` not ``INACTIVE`` and no ``InactiveDate`` reached (both
+  unconfirmed names: a pod that leaves them out is taken as active);
+* the site must be in the business unit (``ProcurementBU`` equal to the name asked for, exactly), with no
+  ``InactiveDate`` on or before today (unconfirmed name: absent means active);
+* the site must serve the purpose: ``SitePurposePurchasingFlag`` for ``purchasing``,
+  ``SitePurposePayFlag`` for ``pay``. Both names are unconfirmed, so a site that does not carry the flag
+  at all counts as serving any purpose; a flag present and false (``false``, ``N``, ``0``) excludes it.
+
+Several eligible sites: the choice is **deterministic, not refused**. A site whose purpose flag is set
+explicitly is preferred over one that merely lacks the flag; among equals, the lowest ``SupplierSiteId``
+(the oldest site) wins. Why not refuse: Procurify has nothing that could tell the sites apart, so a
+refusal would hold every order and bill of a multi-site supplier for good, with no setting a finance user
+could change to free them; the site chosen is named on the Fusion document itself (and in the flow's
+mapped record), where an AP or purchasing user sees it and can change it before the order is sent or the
+invoice paid. Every choice among several is logged with the sites it chose from.
+
+No eligible site: ``(None, reason)`` in a finance user's words, naming the supplier, the purpose and the
+business unit (``Fusion supplier Acme (1234) has no active pay site in US1 Business Unit``), which the
+flows turn into a ``Rejected``. One ``SupplierSites`` per run or replay: the cache is never stale for
+longer than that.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any, Literal
+
+from connector_resources.fusion.errors import FusionNotFoundError
+from connector_resources.redaction import get_logger
+
+log = get_logger(__name__)
+
+Purpose = Literal["purchasing", "pay"]
+PURPOSE_FLAGS: dict[str, str] = {"purchasing": "SitePurposePurchasingFlag", "pay": "SitePurposePayFlag"}
+FALSE_WORDS = {"false", "n", "no", "0"}
+
+
+@dataclass(frozen=True)
+class SupplierSite:
+    """One Fusion supplier site as an order or invoice names it: the supplier (id, name, number), the site
+    (name and id) and the business unit the site belongs to."""
+
+    supplier_id: str
+    supplier: str
+    supplier_number: str
+    site: str
+    site_id: str
+    business_unit: str
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _name(value: Any) -> str:
+    """A display name as Fusion holds it (not trimmed: orders and invoices must repeat it exactly)."""
+    return "" if value is None else str(value)
+
+
+def _flag(value: Any) -> bool | None:
+    """A Fusion flag as True / False, None when absent (``true``, ``Y``, 1 / ``false``, ``N``, 0)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return value
+    return _text(value).lower() not in FALSE_WORDS
+
+
+def _day(value: Any) -> date | None:
+    """The date part of a Fusion date or timestamp (``2024-03-01``, ``2024-03-01T00:00:00+00:00``)."""
+    text = _text(value)
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text[:10])
+    except ValueError:
+        return None
+
+
+def inactive_since(record: dict[str, Any], today: date) -> date | None:
+    """The ``InactiveDate`` of a supplier or site when it is on or before ``today`` (it is inactive)."""
+    day = _day(record.get("InactiveDate"))
+    return day if day is not None and day <= today else None
+
+
+def supplier_label(supplier: dict[str, Any]) -> str:
+    """``Fusion supplier Acme (1234)``: the name and the supplier number a finance user searches by."""
+    name = _text(supplier.get("Supplier")) or f"id {_text(supplier.get('SupplierId'))}"
+    number = _text(supplier.get("SupplierNumber"))
+    return f"Fusion supplier {name}" + (f" ({number})" if number else "")
+
+
+def supplier_inactive_reason(supplier: dict[str, Any], today: date | None = None) -> str | None:
+    """Why the Fusion supplier cannot be used (``Status`` INACTIVE or an ``InactiveDate`` reached), None
+    when it can. Both names are unconfirmed: a pod without them gives an active supplier."""
+    today = today or datetime.now(UTC).date()
+    if _text(supplier.get("Status")).upper() == "INACTIVE":
+        return f"{supplier_label(supplier)} is inactive (Status INACTIVE)"
+    since = inactive_since(supplier, today)
+    if since is not None:
+        return f"{supplier_label(supplier)} is inactive since {since.isoformat()} (InactiveDate)"
+    return None
+
+
+def _site_id_order(site: dict[str, Any]) -> tuple[int, int | str]:
+    text = _text(site.get("SupplierSiteId"))
+    return (0, int(text)) if text.isdigit() else (1, text)
+
+
+def choose_site(
+    sites: list[dict[str, Any]], business_unit: str, purpose: Purpose, today: date | None = None
+) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    """The site to use among ``sites`` (pure: see the module docstring for the rule) and every eligible
+    site it was chosen from."""
+    if purpose not in PURPOSE_FLAGS:
+        raise ValueError(f"site purpose {purpose!r}: one of {', '.join(PURPOSE_FLAGS)}")
+    today = today or datetime.now(UTC).date()
+    flag_name = PURPOSE_FLAGS[purpose]
+    eligible = [
+        site
+        for site in sites
+        if _name(site.get("ProcurementBU")) == business_unit
+        and inactive_since(site, today) is None
+        and _flag(site.get(flag_name)) is not False
+        and _text(site.get("SupplierSite"))
+    ]
+    if not eligible:
+        return None, []
+    # Explicitly flagged for the purpose first, then the lowest (oldest) SupplierSiteId.
+    eligible.sort(key=lambda site: (_flag(site.get(flag_name)) is not True, _site_id_order(site)))
+    return eligible[0], eligible
+
+
+class SupplierSites:
+    """The site of a Fusion supplier for a purpose in a business unit, on one Fusion session, with each
+    supplier and its sites read once (one instance per run or replay)."""
+
+    def __init__(self, session: Any) -> None:
+        self.session = session
+        self._read: dict[str, tuple[dict[str, Any] | None, list[dict[str, Any]]]] = {}
+
+    def supplier(self, supplier_id: str) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+        """The supplier record (None when Fusion has no supplier with this id) and its sites, cached."""
+        key = _text(supplier_id)
+        if key not in self._read:
+            try:
+                record = self.session.get("suppliers", key)
+            except FusionNotFoundError:
+                self._read[key] = (None, [])
+            else:
+                sites = self.session.supplier_sites(record)
+                self._read[key] = (record, sites)
+        return self._read[key]
+
+    def site_for(
+        self, supplier_id: str, business_unit: str, purpose: Purpose
+    ) -> tuple[SupplierSite | None, str | None]:
+        """``(site, None)``, or ``(None, reason)`` naming the supplier, the purpose and the business unit.
+        Fusion errors other than "no such supplier" propagate (the flow queues them as failures)."""
+        record, sites = self.supplier(supplier_id)
+        if record is None:
+            return None, (
+                f"Fusion has no supplier with SupplierId {supplier_id}; the vendor's match points at a "
+                "supplier that no longer exists. Correct the match (ml-connector xref set) and replay"
+            )
+        inactive = supplier_inactive_reason(record)
+        if inactive is not None:
+            return None, f"{inactive}; activate it in Fusion or match the vendor to another supplier"
+        chosen, eligible = choose_site(sites, business_unit, purpose)
+        who = supplier_label(record)
+        if chosen is None:
+            return None, (
+                f"{who} has no active {purpose} site in {business_unit}; add one in Fusion "
+                f"(Manage Suppliers, Sites, purpose {purpose}) and replay"
+            )
+        if len(eligible) > 1:
+            log.info(
+                "%s: %d active %s sites in %s (%s); chose %s (the lowest SupplierSiteId)",
+                who,
+                len(eligible),
+                purpose,
+                business_unit,
+                ", ".join(
+                    f"{_text(s.get('SupplierSite'))}={_text(s.get('SupplierSiteId'))}" for s in eligible
+                ),
+                _text(chosen.get("SupplierSite")),
+            )
+        return (
+            SupplierSite(
+                supplier_id=_text(record.get("SupplierId")) or _text(supplier_id),
+                supplier=_name(record.get("Supplier")),
+                supplier_number=_text(record.get("SupplierNumber")),
+                site=_name(chosen.get("SupplierSite")),
+                site_id=_text(chosen.get("SupplierSiteId")),
+                business_unit=business_unit,
+            ),
+            None,
+        )
+
+
+__all__ = [
+    "PURPOSE_FLAGS",
+    "Purpose",
+    "SupplierSite",
+    "SupplierSites",
+    "choose_site",
+    "supplier_inactive_reason",
+]

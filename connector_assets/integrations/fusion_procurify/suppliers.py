@@ -1,0 +1,299 @@
+"""Oracle Fusion suppliers -> Procurify vendors (``suppliers``).
+
+Which suppliers a day holds: those staged in ``fusion_suppliers`` for the day (read by ``LastUpdateDate``),
+plus any a held record waits for. Each is mapped from the staged record as Fusion answered it
+(``supplier_mappers.map_supplier``); a replay reads it again by ``SupplierId``. An inactive supplier that
+has no Procurify vendor yet is left out, not queued: Procurify gains nothing from a vendor nobody may buy
+from.
+
+Matching in Procurify, before a create (``ProcurifyVendors.find``), in this order:
+
+1. the ledger's pair (``vendor_pairs.paired_vendor``): a manual match (``ml-connector xref set``, the
+   manual matches file), the ``vendors`` flow's name match, or this flow's own earlier write;
+2. the vendor whose ``external_id`` is the ``SupplierNumber`` (inactive ones too: what a crashed attempt
+   created, or a vendor keyed by hand), unless the ledger pairs it with another supplier (refused);
+3. the one active purchasable vendor whose name is exactly the supplier's, if the ledger pairs it with no
+   other supplier and it carries no other ``external_id``. A name match paired with another supplier, one
+   keyed to another supplier number, or several vendors of that name are refused naming them, never
+   adopted: two suppliers sharing one vendor would mix their orders and bills;
+4. else a new vendor (name, ``external_id`` = ``SupplierNumber``, the fallback e-mail).
+
+An update PATCHes only what differs (``supplier_mappers.vendor_changes``); an unchanged vendor is not
+written. An inactive Fusion supplier makes its vendor inactive; a vendor is never deleted.
+
+When this flow pairs or creates a vendor, the pair is recorded in the ledger at once and the purchase
+orders and invoices held on that vendor (``vendor_pairs.vendor_dependency``) are released: their vendor
+now has a Fusion supplier (``vendor_pairs.paired_supplier`` reads this flow's ``supplier`` xref too).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from connector_assets.flows.assets import awaited_keys, build_flow_assets
+from connector_assets.flows.core import Mapped, Rejected
+from connector_assets.flows.replay_resources import ledger_target_replay, resources_from_settings
+from connector_assets.integrations.fusion_procurify import vendor_pairs
+from connector_assets.integrations.fusion_procurify.integration import BACK_ROUTE, INTEGRATION
+from connector_assets.integrations.fusion_procurify.supplier_mappers import (
+    FALLBACK_SETTING,
+    ProcurifyVendorRecord,
+    map_supplier,
+    vendor_changes,
+)
+from connector_assets.integrations.fusion_procurify.supplier_sites import supplier_inactive_reason
+from connector_assets.integrations.fusion_procurify.vendor_mappers import PAIRED_TYPES, is_active, vendor_type
+from connector_assets.saas import saas_daily_partitions
+from connector_resources import settings
+from connector_resources.fusion.errors import FusionNotFoundError
+from connector_resources.ledger import Ledger
+from connector_resources.redaction import get_logger
+from connector_resources.replay import register_replay_handler, release_waiting
+
+log = get_logger(__name__)
+
+SOURCE_ASSET = "fusion_suppliers"
+
+
+def fallback_email() -> str:
+    """``ML_FUSION_PROCURIFY_VENDOR_FALLBACK_EMAIL``: the address a new vendor gets ("" = none)."""
+    text = settings.value(FALLBACK_SETTING).strip()
+    if text and not ("@" in text and "." in text.rpartition("@")[2] and " " not in text):
+        raise settings.SettingError(f"{FALLBACK_SETTING}={text!r}: give one e-mail address, e.g. ap@acme.com")
+    return text
+
+
+def supplier_records(
+    ledger: Ledger, suppliers: Iterable[Mapping[str, Any]], *, fallback: str | None = None
+) -> Iterator[Mapped | Rejected]:
+    """The suppliers as Procurify vendor records (see the module docstring for who is left out)."""
+    fallback = fallback_email() if fallback is None else fallback
+    left_out = 0
+    for supplier in suppliers:
+        key = str(supplier.get("SupplierId") or "").strip()
+        paired = vendor_pairs.paired_vendor(ledger, key) if key.isdigit() else None
+        if paired is None and supplier_inactive_reason(dict(supplier)) is not None:
+            left_out += 1
+            continue
+        yield map_supplier(supplier, fallback_email=fallback, paired=paired is not None)
+    if left_out:
+        log.info("%d inactive Fusion supplier(s) without a Procurify vendor: not sent", left_out)
+
+
+def staged_suppliers(staging: Any, partition: str | None) -> dict[str, dict[str, Any]]:
+    """The day's staged Fusion suppliers by ``SupplierId`` (the latest row of each)."""
+    found: dict[str, dict[str, Any]] = {}
+    for row in staging.read_rows(SOURCE_ASSET, partition):
+        record = json.loads(row["record"]) if isinstance(row.get("record"), str) else row.get("record")
+        if isinstance(record, dict):
+            found[str(record.get("SupplierId", row.get("id")))] = record
+    return found
+
+
+def read_suppliers(fusion: Any, keys: Iterable[str]) -> list[dict[str, Any]]:
+    """The named suppliers read from Fusion by ``SupplierId`` (one gone from Fusion is left out)."""
+    found = []
+    with fusion.session() as session:
+        for key in sorted({k for k in keys if k.isdigit()}):
+            try:
+                found.append(session.get("suppliers", key))
+            except FusionNotFoundError:
+                log.info("Fusion supplier %s no longer exists; nothing to send", key)
+    return found
+
+
+def map_suppliers(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
+    """The Fusion day's changed suppliers (and those held records wait for) as Procurify vendors."""
+    resources = context.resources
+    ledger = resources.ledger.get()
+    suppliers = staged_suppliers(resources.staging, partition)
+    awaited = [k for k in awaited_keys(context, partition, SUPPLIERS_FLOW) if k not in suppliers]
+    records = list(suppliers.values()) + (read_suppliers(resources.fusion, awaited) if awaited else [])
+    yield from supplier_records(ledger, records)
+
+
+def remap_suppliers(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
+    """The named suppliers read from Fusion again and mapped with today's settings (replay)."""
+    resources = context.resources
+    yield from supplier_records(resources.ledger.get(), read_suppliers(resources.fusion, keys))
+
+
+# -- writing -------------------------------------------------------------------------------------------------
+
+
+class VendorRefused(ValueError):
+    """The Procurify vendor found for a Fusion supplier is not one this flow may adopt (the reason says)."""
+
+
+class ProcurifyVendors:
+    """The Procurify side of ``suppliers`` on one Procurify session: finds the vendor (pair, external_id,
+    unique name), creates one, PATCHes what differs, and records and announces each pair it makes."""
+
+    def __init__(self, session: Any, ledger: Ledger, run_id: str | None = None) -> None:
+        self.session, self.ledger, self.run_id = session, ledger, run_id
+
+    def find(self, record: Mapped) -> str | None:
+        supplier_id = record.source_key
+        paired = vendor_pairs.paired_vendor(self.ledger, supplier_id)
+        if paired is not None:
+            return paired
+        number = str(record.natural_key["external_id"])
+        vendor = self.session.find_vendor(number, include_inactive=True)
+        if vendor is not None:
+            self._refuse_if_other(record, vendor, "carries its supplier number as external_id")
+            return str(vendor["id"])
+        return self._by_name(record)
+
+    def _by_name(self, record: Mapped) -> str | None:
+        name, number = str(record.natural_key["name"]), str(record.natural_key["external_id"])
+        same = [
+            v for v in self.session.find_vendors(name=name) if is_active(v) and vendor_type(v) in PAIRED_TYPES
+        ]
+        if not same:
+            return None
+        who = f"Fusion supplier {name} ({number})"
+        if len(same) > 1:
+            ids = ", ".join(str(v.get("id")) for v in same[:10])
+            raise VendorRefused(
+                f"{who}: {len(same)} active Procurify vendors are named {name!r} (ids {ids}); adopting one "
+                "would be a guess and creating another a duplicate. Deactivate the duplicates in Procurify, "
+                "or pair the right one by hand (`ml-connector xref set <vendor id> "
+                f"{number}`), then replay"
+            )
+        vendor = same[0]
+        self._refuse_if_other(record, vendor, "has the supplier's name")
+        held = str(vendor.get("external_id") or "").strip()
+        if held and held != number:
+            raise VendorRefused(
+                f"{who}: Procurify vendor {vendor.get('id')} has its name but carries external_id {held!r}, "
+                "another supplier's key; not adopted. Correct the vendor's external_id in Procurify, or pair "
+                f"the right vendor by hand (`ml-connector xref set <vendor id> {number}`), then replay"
+            )
+        return str(vendor["id"])
+
+    def _refuse_if_other(self, record: Mapped, vendor: Mapping[str, Any], how: str) -> None:
+        vendor_id = str(vendor.get("id"))
+        other = vendor_pairs.paired_supplier(self.ledger, vendor_id)
+        if other is not None and other != record.source_key:
+            raise VendorRefused(
+                f"Fusion supplier {record.natural_key['name']} ({record.natural_key['external_id']}): "
+                f"Procurify vendor {vendor_id} ({vendor.get('name')}) {how}, but it is already paired with "
+                f"Fusion supplier {other}; not adopted, not changed. Pair the right vendor by hand "
+                f"(`ml-connector xref set <vendor id> {record.natural_key['external_id']}`), then replay"
+            )
+
+    def create(self, record: Mapped) -> str:
+        if not record.body.get("email"):
+            raise VendorRefused(
+                f"Fusion supplier {record.natural_key['name']} ({record.natural_key['external_id']}): "
+                "Procurify requires an e-mail on a new vendor and Fusion gives none; set "
+                f"{FALLBACK_SETTING}, then replay"
+            )
+        created = self.session.create_vendor(record.body)
+        vendor_id = str(created["id"])
+        self._paired(record, vendor_id)
+        return vendor_id
+
+    def update(self, target_id: str, record: Mapped) -> None:
+        paired = vendor_pairs.paired_vendor(self.ledger, record.source_key)
+        if paired is not None and paired != target_id:
+            raise VendorRefused(
+                f"Fusion supplier {record.natural_key['name']} ({record.natural_key['external_id']}) was "
+                f"written to Procurify vendor {target_id}, but the ledger now pairs it with vendor {paired} "
+                "(a match entered by hand); not written to either. Delete this flow's old cross-reference "
+                "or the manual match, then replay"
+            )
+        vendor = self.session.get("vendors", target_id)
+        changes = vendor_changes(vendor, record.body)
+        if changes:
+            self.session.update_vendor(int(target_id), changes)
+        self._paired(record, target_id)
+
+    def _paired(self, record: Mapped, vendor_id: str) -> None:
+        """Record the pair at once (before the flow kit does, so a released record replayed this second
+        finds it) and release the records held on the vendor."""
+        self.ledger.record_target(
+            INTEGRATION,
+            vendor_pairs.SUPPLIER_ENTITY,
+            vendor_pairs.FUSION,
+            record.source_key,
+            vendor_pairs.PROCURIFY,
+            target_id=vendor_id,
+            content_hash=record.content_hash(),
+        )
+        released = release_waiting(
+            self.ledger,
+            vendor_pairs.vendor_dependency(vendor_id),
+            reason=(
+                f"released: Procurify vendor {vendor_id} is paired with Fusion supplier "
+                f"{record.natural_key['name']} ({record.natural_key['external_id']}) since "
+                f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC; due for replay"
+            ),
+            run_id=self.run_id,
+        )
+        if released:
+            log.info("Procurify vendor %s: released %d held record(s)", vendor_id, len(released))
+
+
+@contextmanager
+def open_vendors(procurify: Any, ledger: Ledger, run_id: str | None = None) -> Iterator[ProcurifyVendors]:
+    """The target on one session of ``procurify`` (the resource), with the ledger for the pairs."""
+    with procurify.session() as session:
+        yield ProcurifyVendors(session, ledger, run_id)
+
+
+def _vendors_for_run(context: Any):
+    return open_vendors(context.resources.procurify, context.resources.ledger.get(), context.run.run_id)
+
+
+SUPPLIERS_FLOW = BACK_ROUTE.flow(
+    "suppliers",
+    vendor_pairs.SUPPLIER_ENTITY,
+    ProcurifyVendorRecord,
+    map_suppliers,
+    remap_suppliers,
+    _vendors_for_run,
+    reads={"fusion": ("suppliers",), "procurify": ("vendors",)},
+    writes={"procurify": ("vendors",)},
+)
+
+supplier_assets = build_flow_assets(
+    SUPPLIERS_FLOW,
+    partitions_def=saas_daily_partitions(),
+    upstream=[SOURCE_ASSET],
+    resource_keys={"fusion", "procurify"},
+    group=INTEGRATION,
+    kinds={"fusion", "procurify"},
+)
+
+
+# -- replay --------------------------------------------------------------------------------------------------
+
+REPLAY_RESOURCES = ("fusion", "procurify", "staging")
+
+
+def _settings_resources() -> dict[str, Any]:
+    return resources_from_settings(REPLAY_RESOURCES)
+
+
+def register_supplier_replays(resources: Callable[[], dict[str, Any]] = _settings_resources) -> None:
+    """``ml-connector replay`` for ``suppliers``: the queued supplier is read again from Fusion, mapped with
+    today's settings and written through a target holding the replay's ledger (it reads the pairs there).
+    ``resources``: today's ``fusion``, ``procurify`` and ``staging`` (from settings unless given)."""
+    handle = ledger_target_replay(
+        SUPPLIERS_FLOW, lambda built, ledger: open_vendors(built["procurify"], ledger), resources
+    )
+    register_replay_handler(INTEGRATION, SUPPLIERS_FLOW.name, handle)
+
+
+__all__ = [
+    "SUPPLIERS_FLOW",
+    "ProcurifyVendors",
+    "VendorRefused",
+    "register_supplier_replays",
+    "supplier_assets",
+]

@@ -1,0 +1,216 @@
+"""Pure pairing of a Procurify vendor with the Fusion supplier of the same name (no I/O here), and the
+content fingerprint the ``vendors`` flow notices vendor changes by.
+
+Fusion has no supplier create in our reference (§2.7 lists reads only), so a Procurify vendor is never
+made into a Fusion supplier: it is *paired* with one that exists, by name, and the pair is the ``vendor``
+cross-reference (Procurify vendor id -> Fusion ``SupplierId``) every purchase order and invoice flow
+reads (``vendor_pairs``).
+
+Which vendors are paired (``not_paired_why``): purchasable ones, type 3 PREFERRED and 4 REGULAR (reference
+§2.3). Type 1 OTHER is Procurify's "non-vendor" bucket, 2 HIDDEN a system vendor (punch-out), 5 EMPLOYEE,
+6 CC_PROVIDER and 7 checkout are not suppliers one orders from: all are skipped, not refused. An inactive
+vendor is skipped too, and so is a vendor the ledger already pairs (a name match made earlier, a manual
+match, or a vendor the ``suppliers`` flow made or adopted for a Fusion supplier): a pair, once made, is
+changed only by an operator (``ml-connector xref set --replace``).
+
+How the supplier is chosen (``match_supplier``), among **active** Fusion suppliers only (``Status`` not
+INACTIVE and no ``InactiveDate`` reached, ``supplier_sites.supplier_inactive_reason``):
+
+1. the one supplier whose ``Supplier`` equals the vendor's name exactly;
+2. else the one supplier whose name equals it ignoring case and spacing (``fold``: Unicode case folding,
+   NFKC, runs of blanks as one space, ends trimmed);
+3. none, or several at the same step: ``Rejected``, naming the vendor, the candidates (several) and what a
+   finance user does: make the supplier in Fusion, or enter the match by hand with
+   ``ml-connector xref set <vendor id> <supplier number>``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import unicodedata
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import pandera.pandas as pa
+from pandera.typing import Series
+
+from connector_assets.flows.core import Mapped, Rejected
+from connector_assets.integrations.fusion_procurify.supplier_sites import supplier_inactive_reason
+
+PAIRED_TYPES = {3: "PREFERRED", 4: "REGULAR"}  # reference §2.3 vendor type codes
+EXACT = "exact name"
+FOLDED = "name ignoring case and spacing"
+# What the flow decides by: equal fingerprints mean nothing the pairing looks at changed.
+FINGERPRINT_FIELDS = ("id", "name", "active", "type")
+
+
+def _text(value: Any) -> str:
+    return " ".join(str(value or "").split())
+
+
+def fold(name: Any) -> str:
+    """A name as compared the second time: NFKC, case-folded, blanks collapsed (``" ACME  inc "`` ->
+    ``"acme inc"``)."""
+    return " ".join(unicodedata.normalize("NFKC", str(name or "")).casefold().split())
+
+
+def label(vendor: Mapping[str, Any]) -> str:
+    """``Procurify vendor 812 (Granite Supply Co)``: how a refusal names the vendor."""
+    return f"Procurify vendor {vendor.get('id')} ({_text(vendor.get('name'))})"
+
+
+def supplier_text(supplier: Mapping[str, Any]) -> str:
+    """``Acme Inc (number 10004, SupplierId 300000047200004)``: a candidate as a refusal lists it."""
+    return (
+        f"{supplier.get('Supplier')} (number {supplier.get('SupplierNumber')}, "
+        f"SupplierId {supplier.get('SupplierId')})"
+    )
+
+
+def is_active(vendor: Mapping[str, Any]) -> bool:
+    return vendor.get("active") not in (False, 0, "false", "False", "0")
+
+
+def vendor_type(vendor: Mapping[str, Any]) -> int | None:
+    try:
+        return int(vendor.get("type"))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+
+
+def skipped_why(vendor: Mapping[str, Any]) -> str | None:
+    """Why the vendor itself is not one to pair (its type, inactive), None when it is: what is decided
+    without the ledger, so the ledger is asked only about the rest."""
+    if vendor_type(vendor) not in PAIRED_TYPES:
+        return f"type {vendor.get('type')} is not a purchasable vendor (3 PREFERRED or 4 REGULAR)"
+    if not is_active(vendor):
+        return "it is inactive"
+    return None
+
+
+def not_paired_why(vendor: Mapping[str, Any], paired_supplier: str | None) -> str | None:
+    """Why this vendor is not one to pair now (None: it is): ``skipped_why``, or the ledger already pairs
+    it with ``paired_supplier``."""
+    itself = skipped_why(vendor)
+    if itself is not None:
+        return itself
+    if paired_supplier:
+        return f"it is already paired with Fusion supplier {paired_supplier}"
+    return None
+
+
+def active_suppliers(suppliers: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The suppliers a vendor may be paired with (one per ``SupplierId``)."""
+    unique = {str(s.get("SupplierId")): s for s in suppliers if s.get("SupplierId") is not None}
+    return [s for s in unique.values() if supplier_inactive_reason(dict(s)) is None]
+
+
+def match_supplier(
+    name: str, suppliers: Iterable[Mapping[str, Any]]
+) -> tuple[Mapping[str, Any] | None, str, list[Mapping[str, Any]]]:
+    """The Fusion supplier named ``name`` among ``suppliers`` (only active ones count), how it matched
+    (``EXACT`` / ``FOLDED``), and the candidates when several match at the same step (then the supplier is
+    None: choosing one would be a guess)."""
+    active = active_suppliers(suppliers)
+    exact = [s for s in active if s.get("Supplier") == name]
+    if len(exact) == 1:
+        return exact[0], EXACT, exact
+    if len(exact) > 1:
+        return None, EXACT, exact
+    folded = [s for s in active if fold(s.get("Supplier")) == fold(name)]
+    if len(folded) == 1:
+        return folded[0], FOLDED, folded
+    return None, FOLDED, folded
+
+
+def fingerprint(vendor: Mapping[str, Any]) -> str:
+    """A hash of what the pairing decides by (``FINGERPRINT_FIELDS``): equal when nothing it looks at
+    changed, whatever ``dateModified`` says (16 hex digits: a vendor's own history, not a digest)."""
+    shown = {name: vendor.get(name) for name in FINGERPRINT_FIELDS}
+    text = json.dumps(shown, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+class FusionSupplierPairRecord(pa.DataFrameModel):
+    """A Procurify vendor paired with an existing Fusion supplier: both ids and names, and how they
+    matched."""
+
+    vendor_id: Series[str] = pa.Field(str_matches=r"^\d+$")
+    vendor_name: Series[str] = pa.Field(str_length={"min_value": 1})
+    supplier_id: Series[str] = pa.Field(str_matches=r"^\d+$")
+    supplier: Series[str] = pa.Field(str_length={"min_value": 1})
+    supplier_number: Series[str] = pa.Field(nullable=True)
+    matched_by: Series[str] = pa.Field(isin=[EXACT, FOLDED])
+
+    class Config:
+        strict = True
+        coerce = True
+
+
+def _what_to_do(vendor_id: str) -> str:
+    return (
+        "Make the supplier in Fusion with the vendor's name, or enter the match by hand with "
+        f"`ml-connector xref set {vendor_id} <Fusion supplier number>` (or a row in "
+        "ML_FUSION_PROCURIFY_VENDOR_XREF), then replay"
+    )
+
+
+def map_vendor(
+    vendor: Mapping[str, Any],
+    supplier: Mapping[str, Any] | None,
+    matched_by: str,
+    candidates: list[Mapping[str, Any]],
+    *,
+    paired_vendor_of_supplier: str | None = None,
+) -> Mapped | Rejected:
+    """One vendor to pair and the outcome of ``match_supplier`` for its name -> the pair, or why there is
+    none. ``paired_vendor_of_supplier``: the Procurify vendor the ledger already pairs the matched
+    supplier with (another vendor: refused, a supplier has one vendor)."""
+    vendor_id = str(vendor.get("id") or "").strip()
+    who = label(vendor)
+    if not vendor_id.isdigit():
+        return Rejected(vendor_id or "?", f"{who}: the vendor has no numeric id; it cannot be keyed")
+    name = _text(vendor.get("name"))
+    if not name:
+        return Rejected(
+            vendor_id,
+            f"{who}: the vendor has no name to find its Fusion supplier by. " + _what_to_do(vendor_id),
+        )
+    if supplier is None and candidates:
+        listed = "; ".join(supplier_text(s) for s in candidates[:5])
+        more = f" and {len(candidates) - 5} more" if len(candidates) > 5 else ""
+        return Rejected(
+            vendor_id,
+            f"{who}: {len(candidates)} active Fusion suppliers match the name by {matched_by} "
+            f"({listed}{more}); choosing one would be a guess. " + _what_to_do(vendor_id),
+        )
+    if supplier is None:
+        return Rejected(
+            vendor_id,
+            f"{who}: no active Fusion supplier is named {name!r} (compared exactly, then ignoring case and "
+            "spacing). " + _what_to_do(vendor_id),
+        )
+    supplier_id = str(supplier.get("SupplierId"))
+    if paired_vendor_of_supplier and paired_vendor_of_supplier != vendor_id:
+        return Rejected(
+            vendor_id,
+            f"{who}: its name matches Fusion supplier {supplier_text(supplier)}, but that supplier is "
+            f"already paired with Procurify vendor {paired_vendor_of_supplier}; a supplier has one vendor. "
+            "Deactivate the duplicate vendor in Procurify, or enter the right match by hand with "
+            f"`ml-connector xref set {vendor_id} <Fusion supplier number>`, then replay",
+        )
+    number = supplier.get("SupplierNumber")
+    return Mapped(
+        source_key=vendor_id,
+        body={"SupplierId": supplier_id},
+        fields={
+            "vendor_id": vendor_id,
+            "vendor_name": name,
+            "supplier_id": supplier_id,
+            "supplier": str(supplier.get("Supplier") or ""),
+            "supplier_number": None if number is None else str(number),
+            "matched_by": matched_by,
+        },
+        natural_key={"SupplierId": supplier_id},
+    )

@@ -1,0 +1,257 @@
+"""Oracle Fusion <-> Procurify is wired as the design says: every flow is in the package's ``Definitions``
+with its job (its own steps and the sources it maps from) and its day-closing schedule at its own
+``ML_FUSION_PROCURIFY_*_CRON``, Fusion's account combinations have their own refresh job, every flow's
+queued records can be replayed, ``ml-connector ping`` would check what the flows read and write, and the
+package's modules import. Also: the test world serves both sandboxes.
+"""
+
+from __future__ import annotations
+
+import types
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from dagster import AssetKey, DailyPartitionsDefinition, Definitions, instance_for_test
+from fusion_procurify_world import fusion_procurify_world
+from schedule_ticks import mark_closed, tick
+
+from connector_assets.flows.access import flow_access
+from connector_assets.flows.replay_resources import settings_resources
+from connector_assets.integrations.fusion_procurify import wiring
+from connector_assets.integrations.fusion_procurify.jobs import COMBINATIONS_CRON, mapped_asset
+from connector_assets.saas_assets import saas_assets
+from connector_resources import settings
+from connector_resources.ledger import LedgerResource
+from connector_resources.replay import handler_for
+
+INTEGRATION = "fusion_procurify"
+# The design's flows (fp_design.md, "Flows") and the setting holding each one's cadence.
+DESIGN = {
+    "account_codes": "ML_FUSION_PROCURIFY_ACCOUNT_CODES_CRON",
+    "suppliers": "ML_FUSION_PROCURIFY_SUPPLIERS_CRON",
+    "vendors": "ML_FUSION_PROCURIFY_VENDORS_CRON",
+    "purchase_orders": "ML_FUSION_PROCURIFY_PURCHASE_ORDERS_CRON",
+    "invoices": "ML_FUSION_PROCURIFY_INVOICES_CRON",
+    "payment_status": "ML_FUSION_PROCURIFY_PAYMENT_STATUS_CRON",
+}
+COMBINATIONS = "fusion_procurify_account_combinations"
+
+
+@pytest.fixture(scope="module")
+def package() -> types.ModuleType:
+    """The package with its ``Definitions`` built: every listed module is in place (none missing)."""
+    assert wiring.missing_modules() == []
+    import connector_assets.integrations.fusion_procurify as package
+
+    package.defs  # noqa: B018 - builds the Definitions: a listed module without its flow fails here
+    return package
+
+
+@pytest.fixture(scope="module")
+def merged(package: types.ModuleType) -> Definitions:
+    """The package's ``Definitions`` over the shared SaaS entities, as the top-level ``Definitions``
+    merges them (the package is not in ``INTEGRATIONS`` until every flow has landed)."""
+    shared = Definitions(assets=saas_assets, resources={"ledger": LedgerResource(), **settings_resources()})
+    return Definitions.merge(shared, package.defs)
+
+
+def _flows(package: types.ModuleType) -> dict[str, wiring.LandedFlow]:
+    return {flow.name: flow for flow in package.FLOWS}
+
+
+def _job_keys(defs: Definitions, job_name: str) -> set[str]:
+    return {k.to_user_string() for k in defs.resolve_job_def(job_name).asset_layer.executable_asset_keys}
+
+
+# -- the package -------------------------------------------------------------------------------------
+
+
+def test_the_design_lists_every_flow_with_its_cron_setting():
+    assert {flow: cron for flow, (_module, cron) in wiring.FLOWS.items()} == DESIGN
+    assert list(wiring.FLOWS) == list(DESIGN)  # master data first, then documents, then payment status
+    for cron in [*DESIGN.values(), COMBINATIONS_CRON]:
+        assert settings.value(cron).strip(), cron
+
+
+def test_every_flow_of_the_design_is_in_the_definitions(package, merged):
+    assert [flow.name for flow in package.FLOWS] == list(DESIGN)
+    graph = merged.resolve_asset_graph()
+    for name, flow in _flows(package).items():
+        assert flow.spec.integration == INTEGRATION and flow.spec.flow == f"{INTEGRATION}_{name}"
+        for step in ("mapped", "written"):
+            assert graph.has(AssetKey(f"{INTEGRATION}_{name}_{step}")), (name, step)
+        assert graph.get(AssetKey(f"{INTEGRATION}_{name}_mapped")).group_name == INTEGRATION
+    for master in ("fusion_procurify_account_map", "fusion_procurify_department_map", COMBINATIONS):
+        assert graph.has(AssetKey(master)), master
+    for asset in wiring.manual_match_assets():
+        for key in asset.keys:
+            assert graph.has(key), key
+
+
+def test_each_flow_has_a_job_of_its_own_steps_and_the_sources_it_maps_from(package, merged):
+    own_steps = {f"{INTEGRATION}_{name}_{step}" for name in DESIGN for step in ("mapped", "written")}
+    graph = merged.resolve_asset_graph()
+    for name, flow in _flows(package).items():
+        keys = _job_keys(merged, flow.spec.flow)
+        mine = {f"{INTEGRATION}_{name}_mapped", f"{INTEGRATION}_{name}_written"}
+        assert keys & own_steps == mine, name  # never another flow's steps
+        assert COMBINATIONS not in keys, name  # re-read whole on its own schedule
+        parents = {k.to_user_string() for k in graph.get(AssetKey(f"{flow.spec.flow}_mapped")).parent_keys}
+        sources = {p for p in parents if p not in own_steps and p != COMBINATIONS}
+        assert sources <= keys, (name, sources - keys)  # every staged source and table it reads
+    # What the flows read, by the design.
+    assert "fusion_suppliers" in _job_keys(merged, "fusion_procurify_suppliers")
+    assert "procurify_bills" in _job_keys(merged, "fusion_procurify_invoices")
+    assert "fusion_payments" in _job_keys(merged, "fusion_procurify_payment_status")
+
+
+def test_each_flow_has_a_schedule_at_its_own_cron_setting(package, merged, monkeypatch):
+    repository = merged.get_repository_def()
+    for name, setting in DESIGN.items():
+        schedule = repository.get_schedule_def(f"{INTEGRATION}_{name}_schedule")
+        assert schedule.job_name == f"{INTEGRATION}_{name}"
+        assert schedule.cron_schedule == settings.value(setting), name
+        assert schedule.execution_timezone == "UTC"
+    # The cron is read from the setting: another value makes another schedule.
+    from connector_assets.integrations.fusion_procurify.jobs import build_flow_jobs_and_schedules
+
+    flows = _flows(package)
+    monkeypatch.setenv("ML_FUSION_PROCURIFY_INVOICES_CRON", "5 */3 * * *")
+    specs = {flows["invoices"].spec: flows["invoices"].assets}
+    _jobs, schedules = build_flow_jobs_and_schedules(
+        specs, {flows["invoices"].spec: DESIGN["invoices"]}, package.SOURCES
+    )
+    assert [s.cron_schedule for s in schedules] == ["5 */3 * * *"]
+
+
+def test_a_daily_flow_closes_the_previous_utc_day_then_polls_today(package, merged):
+    flow = _flows(package)["invoices"]
+    assert isinstance(mapped_asset(flow.spec, flow.assets).partitions_def, DailyPartitionsDefinition)
+    schedule = merged.get_repository_def().get_schedule_def("fusion_procurify_invoices_schedule")
+    at = datetime(2026, 3, 5, 0, 4, tzinfo=UTC)
+    with instance_for_test() as instance:
+        [first] = tick(schedule, at, instance)
+        assert first.partition_key == "2026-03-04" and first.run_key == "close-2026-03-04"
+        mark_closed(instance, "fusion_procurify_invoices_schedule", "2026-03-04")
+        [later] = tick(schedule, at.replace(minute=14), instance)
+        assert later.partition_key == "2026-03-05" and later.run_key.startswith("poll-")
+
+
+def test_the_account_combinations_are_refreshed_on_their_own_schedule(package, merged):
+    repository = merged.get_repository_def()
+    schedule = repository.get_schedule_def(f"{COMBINATIONS}_refresh_schedule")
+    assert schedule.cron_schedule == settings.value(COMBINATIONS_CRON)
+    assert _job_keys(merged, schedule.job_name) == {COMBINATIONS}
+    with instance_for_test() as instance:
+        [request] = tick(schedule, datetime(2026, 3, 5, 5, 55, tzinfo=UTC), instance)
+        assert request.partition_key is None and request.run_key == "tick-2026-03-05T05:55"
+
+
+def test_every_flow_can_be_replayed(package):
+    package.register_replay_handlers()
+    for name, flow in _flows(package).items():
+        assert flow.replays, f"{name}: its module registers no replay handler"
+        assert handler_for(INTEGRATION, name) is not None, name
+    from connector_assets.integrations.fusion_procurify.replay import register_replay_handlers
+
+    assert register_replay_handlers(package.FLOWS) == []
+
+
+def test_ping_would_check_what_each_flow_reads_and_writes(package, merged):
+    """``ml-connector ping`` derives its checks from the flows (``flows.access``): each flow reads or
+    writes something in the system it writes to, and the staged entities it maps from are read."""
+    access = flow_access(merged)
+    flows = {f"{INTEGRATION}_{name}" for name in DESIGN}
+
+    def users(kind: str, system: str) -> set[str]:
+        names = getattr(access, kind).get(system, {})
+        return {flow for needing in names.values() for flow in needing if flow in flows}
+
+    for name, flow in _flows(package).items():
+        # vendors only pairs (Fusion has no supplier create): it reads both sides and writes the ledger
+        kind = "reads" if name == "vendors" else "writes"
+        assert flow.spec.flow in users(kind, flow.spec.target_system), name
+    fusion_reads, procurify_reads = access.reads["fusion"], access.reads["procurify"]
+    assert "fusion_procurify_suppliers" in fusion_reads["suppliers"]
+    assert "fusion_procurify_payment_status" in fusion_reads["payments"]
+    assert "fusion_procurify_purchase_orders" in access.writes["fusion"]["draft_purchase_orders"]
+    assert "fusion_procurify_invoices" in access.writes["fusion"]["invoices"]
+    assert "fusion_procurify_vendors" in procurify_reads["vendors"]
+    assert "fusion_procurify_invoices" in procurify_reads["bills"]
+
+
+# -- loading -----------------------------------------------------------------------------------------
+
+
+def test_a_listed_module_without_its_flow_stops_the_package_naming_it():
+    """A flow left out quietly would stop syncing with only a warning in a log: loading fails instead."""
+    empty = types.ModuleType("connector_assets.integrations.fusion_procurify.invoices_draft")
+    with pytest.raises(ImportError, match="invoices_draft defines no FlowSpec named 'invoices'"):
+        wiring._flow("invoices", empty, "ML_FUSION_PROCURIFY_INVOICES_CRON")
+    with pytest.raises(ModuleNotFoundError, match="no_such_flow"):
+        wiring._module("no_such_flow")
+
+
+def test_the_package_modules_import_without_building_the_definitions():
+    """Importing one module of the package (a flow's mappers, in a test) never builds the package's
+    ``Definitions``, so it works while another listed module is missing; ``defs`` builds on first use."""
+    import connector_assets.integrations.fusion_procurify as package
+    import connector_assets.integrations.fusion_procurify.vendor_pairs as pairs
+
+    assert pairs.vendor_dependency("42") == "fusion_procurify:vendor:procurify:42"
+    assert "defs" not in vars(package) or wiring.missing_modules() == []
+    with pytest.raises(AttributeError, match="no attribute 'nothing_here'"):
+        package.nothing_here  # noqa: B018
+
+
+def test_the_reconciliation_has_its_asset_job_and_schedule():
+    assets, jobs, schedules = wiring.reconciliation()
+    assert [a.key.to_user_string() for a in assets] == ["fusion_procurify_reconciliation"]
+    assert [j.name for j in jobs] == ["fusion_procurify_reconcile"]
+    assert [s.cron_schedule for s in schedules] == [settings.value("ML_FUSION_PROCURIFY_RECONCILE_CRON")]
+
+
+# -- the test world ----------------------------------------------------------------------------------
+
+
+def test_the_world_serves_both_sandboxes_and_pairs_a_bills_vendor(tmp_path):
+    with fusion_procurify_world(tmp_path) as world:
+        made: dict[str, Any] = world.fusion_activity(new_suppliers=1)
+        [supplier_id] = made["created"]["suppliers"]
+        world.run("fusion_suppliers")
+        assert supplier_id in {s["SupplierId"] for s in world.staged("fusion_suppliers")}
+        assert world.fusion_record("suppliers", supplier_id)["SupplierId"] == supplier_id
+        bill = world.approved_bill()
+        paired = world.xrefs("vendor")[str(bill["vendor"]["id"])]
+        assert world.fusion_record("suppliers", paired)["Status"] == "ACTIVE"
+        assert world.procurify_record("bills", bill["uuid"])["api"]["uuid"] == bill["uuid"]
+        order = world.purchased_order()
+        assert order["purchase_orders"] and order["requisition"]["uuid"]
+
+
+# -- make dev ----------------------------------------------------------------------------------------
+
+
+def test_make_dev_pairs_seeded_vendors_with_fusion_suppliers_once(tmp_path):
+    from connector_assets.integrations.fusion_procurify.vendor_pairs import paired_supplier
+    from connector_cli.dev_fusion_procurify import (
+        active_vendor_ids,
+        pair_seeded_vendors,
+        suppliers_with_sites,
+    )
+
+    with fusion_procurify_world(tmp_path) as world:
+        suppliers = suppliers_with_sites(world.fusion_url, "US1 Business Unit")
+        assert suppliers and set(suppliers) <= {
+            str(s["SupplierId"]) for s in world.fusion_suppliers_with_site()
+        }
+        vendors = active_vendor_ids(world.resources["procurify"])
+        world.pair_vendor(vendors[0], suppliers[0])  # an operator's match made before: kept
+        made = pair_seeded_vendors(world.ledger, vendors, suppliers)
+        assert made == min(len(vendors), len(suppliers)) - 1
+        assert paired_supplier(world.ledger, vendors[0]) == suppliers[0]
+        assert paired_supplier(world.ledger, vendors[1]) == suppliers[1]
+        pairs = world.xrefs("vendor")
+        assert len(set(pairs.values())) == len(pairs) == made + 1  # one vendor per supplier
+        assert pair_seeded_vendors(world.ledger, vendors, suppliers) == 0  # a second start adds none
