@@ -173,6 +173,9 @@ def dev(
 
     procurify_sandbox_links(sandboxes)
     procurify_sandbox_defaults(sandboxes)
+    from connector_cli.dev_fusion_procurify import fusion_procurify_sandbox_setup
+
+    fusion_procurify_sandbox_setup(sandboxes, url)
     click.echo(f"Dagster UI: http://{host}:{port}")
     # dg dev runs as a child so the simulators (threads of this process) live exactly as long as it does.
     # Processes started in the background may inherit ignored SIGINT/SIGTERM: restore the defaults in the
@@ -220,12 +223,14 @@ def _start_activity(sandboxes: list, ledger_url: str | None = None):
     import requests
     import sqlalchemy as sa
 
+    from connector_cli.dev_fusion_procurify import fusion_procurify_people, play_round
     from connector_cli.dev_procurify import procurify_people
     from connector_sandbox.registry import make_activity
 
     stop = threading.Event()
     minutes = float(settings.value("ML_SANDBOX_ACTIVITY_MINUTES"))
     people = procurify_people(sandboxes, ledger_url) if ledger_url else None
+    fp_people = fusion_procurify_people(sandboxes, ledger_url) if ledger_url else None
     if sandboxes and minutes > 0:
 
         def loop() -> None:
@@ -236,6 +241,8 @@ def _start_activity(sandboxes: list, ledger_url: str | None = None):
                         people.round()
                     except (requests.RequestException, sa.exc.SQLAlchemyError) as exc:
                         click.echo(f"Procurify sandbox people skipped a round: {exc}")
+                if fp_people is not None:
+                    play_round(fp_people)  # Fusion <-> Procurify's buyer and AP clerk; says a failed round
 
         threading.Thread(target=loop, name="sandbox-activity", daemon=True).start()
         click.echo(f"sandbox activity every {minutes:g} minutes (ML_SANDBOX_ACTIVITY_MINUTES)")

@@ -8,6 +8,7 @@ from connector_cli.credentials import credentials
 from connector_cli.dev import dev, sandbox_command, webhooks_command
 from connector_cli.records import audit, ping, replay
 from connector_cli.subscriptions import bill_webhooks
+from connector_cli.xref import xref
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -24,6 +25,7 @@ cli.add_command(credentials)
 cli.add_command(audit)
 cli.add_command(replay)
 cli.add_command(ping)
+cli.add_command(xref)
 
 if __name__ == "__main__":
     cli()

@@ -29,6 +29,10 @@ COMMANDS = [
     ["replay"],
     ["ping"],
     ["bill-webhooks"],
+    ["xref"],
+    ["xref", "set"],
+    ["xref", "list"],
+    ["xref", "delete"],
 ]
 
 

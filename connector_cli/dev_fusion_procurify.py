@@ -1,0 +1,418 @@
+"""``make dev`` for Oracle Fusion <-> Procurify: what the two embedded simulators need so a newcomer sees
+records flow without touching anything (never done against a configured, real system).
+
+* A vendor fallback e-mail (``ML_FUSION_PROCURIFY_VENDOR_FALLBACK_EMAIL``, unless set): the Fusion
+  supplier resource carries no e-mail and Procurify requires one on a vendor, so without it the suppliers
+  flow would refuse every supplier it has no vendor for.
+* Seeded vendors paired with Fusion suppliers (``pair_seeded_vendors``): the simulators are seeded apart,
+  so no Procurify vendor carries a Fusion supplier's name and the vendors flow (name matching only) pairs
+  none; every purchase order and bill would wait on its vendor. At start, the first active Procurify
+  vendors are matched by hand, in the ledger, to the Fusion suppliers that have an active purchasing and
+  pay site in the business unit, as an operator's ``ml-connector xref set`` would (manual matches, entered
+  by ``make dev``; no flow overwrites them). The Procurify sandbox's own activity then purchases
+  requisitions and approves bills on random vendors: those of a paired vendor flow to Fusion, where Fusion's
+  AP team (below) pays them and the payment status flow carries that back.
+
+* ``FusionProcurifyPeople``: the people of the Procurify sandbox the flows wait for, one step per
+  activity round (``ML_SANDBOX_ACTIVITY_MINUTES``). The requesters raise a few requisitions
+  (``POST /sandbox/activity``); the buyer purchases those whose every line names a paired vendor and an
+  account code and department the sandbox mapping tables map (``POST /sandbox/requisitions/{uuid}/
+  purchase``: the only way a Procurify PO comes to exist), the others waiting as a buyer leaves them;
+  the purchase orders flow sends the POs to Fusion. A round later the receiver receives each PO and the
+  AP clerk enters its bill approved (``/sandbox/purchase-orders/{n}/receive`` and ``/bill``), which the
+  invoices flow sends to Fusion as a PO-matched invoice. In Fusion, supplier administrators add a
+  supplier and revise two each round (the suppliers flow carries them to Procurify). Only operator
+  routes act; the requisition lines are read through the API, as a buyer reads the screen.
+
+  Fusion's AP team then pays the invoices the invoices flow wrote (``pay_invoices``): an invoice sent
+  through REST waits with ``ApprovalStatus`` Required, which in Fusion people work in the approval
+  workflow, so once the flow has validated it they approve and pay it through the pod's operator route
+  ``POST /sandbox/invoices/{InvoiceId}/pay``; most in full (the payment status flow marks the Procurify
+  bill paid), every fourth half (the flow audits it as partially paid and leaves the bill: Procurify's
+  API cannot record a partial payment). The sandbox's own ``new_payments`` pays only random invoices
+  already Approved, never the connector's.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_DOWN, Decimal
+from typing import Any
+
+import click
+import requests
+
+INTEGRATION = "fusion_procurify"
+ENTERED_BY = "make dev"
+SANDBOX_FALLBACK_EMAIL = "ap-no-email-in-fusion@example.com"  # example.com: reserved, never delivered
+PARTIAL_EVERY = 4  # every fourth invoice the AP team pays is paid half, so the partial path shows too
+SANDBOX_DEFAULTS = {
+    "ML_FUSION_PROCURIFY_VENDOR_FALLBACK_EMAIL": SANDBOX_FALLBACK_EMAIL,
+    "ML_FUSION_PROCURIFY_ACCOUNT_VALUE_SET": "SBX_ACCOUNT",  # the Fusion sandbox's natural account value set
+}
+
+
+def _embedded(sandboxes: list) -> dict[str, Any] | None:
+    """The running Procurify and Fusion simulators by key, when both are embedded and neither system is
+    configured to a real one; else None."""
+    from connector_resources.settings import SYSTEMS
+
+    running = {r.spec.key: r for r in sandboxes}
+    if "procurify" not in running or "fusion" not in running:
+        return None
+    if SYSTEMS["procurify"].is_configured() or SYSTEMS["fusion"].is_configured():
+        return None
+    return running
+
+
+def suppliers_with_sites(fusion_root: str, business_unit: str) -> list[str]:
+    """SupplierIds of the Fusion sandbox's active suppliers with an active site for purchasing and for
+    paying in ``business_unit`` (what a purchase order and an invoice name), ascending; read through the
+    pod's operator routes (one supplier with its sites at a time)."""
+    answer = requests.get(
+        f"{fusion_root}/sandbox/records/suppliers", params={"Status": "ACTIVE", "limit": 10_000}, timeout=60
+    )
+    answer.raise_for_status()
+    out = []
+    for row in answer.json()["records"]:
+        supplier = requests.get(f"{fusion_root}/sandbox/records/suppliers/{row['SupplierId']}", timeout=30)
+        supplier.raise_for_status()
+        sites = [
+            s
+            for s in supplier.json().get("sites", [])
+            if s.get("ProcurementBU") == business_unit and not s.get("InactiveDate")
+        ]
+        purposes = ("SitePurposePurchasingFlag", "SitePurposePayFlag")
+        if all(any(s.get(flag) is not False for s in sites) for flag in purposes):
+            out.append(str(row["SupplierId"]))
+    return sorted(out, key=int)
+
+
+def pair_seeded_vendors(
+    ledger: Any, vendor_ids: list[str], supplier_ids: list[str], limit: int | None = None
+) -> int:
+    """Match ``vendor_ids`` to ``supplier_ids`` in order, as manual ``vendor`` matches entered by
+    ``make dev``, skipping a vendor or supplier already paired (an earlier start, a flow's pair); how many
+    pairs were made. Idempotent."""
+    from connector_assets.integrations.fusion_procurify.vendor_pairs import (
+        FUSION,
+        PROCURIFY,
+        VENDOR_ENTITY,
+        paired_supplier,
+        paired_vendor,
+    )
+
+    free = [s for s in supplier_ids if paired_vendor(ledger, s) is None]
+    made = 0
+    for vendor_id in vendor_ids:
+        if not free or (limit is not None and made >= limit):
+            break
+        if paired_supplier(ledger, vendor_id) is not None:
+            continue
+        ledger.set_manual_override(
+            INTEGRATION,
+            VENDOR_ENTITY,
+            PROCURIFY,
+            vendor_id,
+            FUSION,
+            free.pop(0),
+            entered_by=ENTERED_BY,
+            note="sandbox pairing: the simulators are seeded apart",
+        )
+        made += 1
+    return made
+
+
+def active_vendor_ids(procurify: Any) -> list[str]:
+    """Ids of the Procurify vendors that are active and purchasable (type 3 PREFERRED or 4 REGULAR, not the
+    OTHER bucket or a system vendor), ascending (read through the API)."""
+    with procurify.session() as session:
+        rows = list(session.iter_all("vendors"))
+    return sorted(
+        (str(r["id"]) for r in rows if r.get("active", True) and r.get("type") in (3, 4, None)), key=int
+    )
+
+
+def fusion_procurify_sandbox_setup(sandboxes: list, ledger_url: str) -> dict[str, Any]:
+    """On the embedded Fusion and Procurify sandboxes only: ``SANDBOX_DEFAULTS`` exported for Dagster
+    (each unless already set) and the seeded vendors paired with Fusion suppliers; says what was done and
+    answers it. Never when either system is configured (a real vendor is paired by name or by hand)."""
+    from connector_resources import settings
+    from connector_resources.fusion import FusionResource
+    from connector_resources.ledger import Ledger
+    from connector_resources.procurify import ProcurifyResource
+
+    running = _embedded(sandboxes)
+    if running is None:
+        return {}
+    chosen = {env: text for env, text in SANDBOX_DEFAULTS.items() if not settings.given(env)}
+    for env, text in chosen.items():
+        settings.export(env, text)
+    ledger = Ledger(ledger_url)
+    try:
+        business_unit = FusionResource.from_settings().business_unit
+        suppliers = suppliers_with_sites(running["fusion"].spec.root(), business_unit)
+        vendors = active_vendor_ids(ProcurifyResource.from_settings())
+        paired = pair_seeded_vendors(ledger, vendors, suppliers)
+    except requests.RequestException as exc:
+        click.echo(f"Fusion <-> Procurify: seeded vendors not paired with Fusion suppliers ({exc})")
+        return {"defaults": chosen, "paired": 0}
+    finally:
+        ledger.dispose()
+    defaults = ", ".join(f"{env}={text}" for env, text in chosen.items())
+    click.echo(
+        f"Fusion <-> Procurify sandbox: {paired} seeded Procurify vendors paired with Fusion suppliers "
+        f"({len(suppliers)} have sites in {business_unit}; `ml-connector xref list`)"
+        + (f"; {defaults}" if defaults else "")
+    )
+    return {"defaults": chosen, "paired": paired}
+
+
+def written_invoices(ledger: Any) -> dict[str, str]:
+    """Fusion InvoiceId -> Procurify bill uuid of every invoice the invoices flow wrote (its ``invoice``
+    xrefs with a target), read from the ledger."""
+    import sqlalchemy as sa
+
+    from connector_resources.ledger import schema
+
+    x = schema.xref
+    query = sa.select(x.c.source_key, x.c.target_id).where(
+        x.c.integration == INTEGRATION,
+        x.c.entity == "invoice",
+        x.c.source_system == "procurify",
+        x.c.target_system == "fusion",
+        x.c.target_id.is_not(None),
+    )
+    with ledger.read_transaction() as conn:
+        return {str(row.target_id): str(row.source_key) for row in conn.execute(query)}
+
+
+def half_of(amount: Any) -> str | None:
+    """Half of an invoice amount, in cents rounded down, as the pay route takes it; None when it is
+    below a cent (such an invoice is paid in full)."""
+    half = (Decimal(str(amount)) / 2).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
+    return str(half) if half > 0 else None
+
+
+def mapped_line_problem(
+    item: dict[str, Any], accounts: dict[str, str], departments: dict[str, str]
+) -> str | None:
+    """Why the buyer leaves a requisition line alone (None: it can go to Fusion): its vendor is read by
+    the caller; here its account code must have a row in the account table and its department (the
+    budget account's, ``Location|Department``) a row, its location's ``*`` row or the ``*`` row in the
+    department table, as the purchase orders flow maps them."""
+    from connector_assets.integrations.fusion_procurify.account_map import normal_code
+    from connector_assets.integrations.fusion_procurify.departments import company_cost_center, department_key
+
+    code = item.get("accountCode")
+    if not code or normal_code(code) not in accounts:
+        return f"account code {code!r} has no row in the account table"
+    account = item.get("account") if isinstance(item.get("account"), dict) else {}
+    department = department_key(account.get("department")) or department_key(item.get("department"))
+    if company_cost_center(department, departments)[0] is None:
+        return f"department {department!r} has no row in the department table"
+    return None
+
+
+class FusionProcurifyPeople:
+    """The requesters, buyer, receiver and AP clerk of the Procurify sandbox, acting on paired vendors one
+    step per round (``round``), and Fusion's supplier administrators and AP team. What they did is kept in
+    memory for the next round: both sandboxes re-seed at every start, so nothing of an earlier ``make dev``
+    is left to act on."""
+
+    def __init__(
+        self,
+        procurify_root: str,
+        ledger_url: str,
+        procurify: Any,
+        fusion_root: str | None = None,
+        *,
+        currency: str | None = None,
+        batch: int = 8,
+        most: int = 40,
+        wanted: int = 2,
+    ) -> None:
+        """``procurify``: the Procurify resource the buyer reads requisition lines with; ``currency``:
+        the only currency bought (default ``ML_FUSION_PROCURIFY_LEDGER_CURRENCY``: the Fusion sandbox knows
+        no CAD, and the sandbox's US locations map to the business unit's company); ``batch`` requisitions
+        are raised at a time until ``wanted`` can be purchased or ``most`` were raised this round (about a
+        third of the sandbox's vendors are paired and two of its six locations buy in dollars, so about
+        one requisition in ten qualifies)."""
+        from connector_assets.integrations.fusion_procurify.account_map import ACCOUNTS
+        from connector_assets.integrations.fusion_procurify.departments import DEPARTMENTS
+        from connector_resources import settings
+        from connector_resources.ledger import Ledger
+
+        self.root, self.procurify, self.fusion_root = procurify_root, procurify, fusion_root
+        self.ledger = Ledger(ledger_url)
+        self.currency = currency or settings.value("ML_FUSION_PROCURIFY_LEDGER_CURRENCY")
+        self.batch, self.most, self.wanted = batch, most, wanted
+        self.accounts, self.departments = ACCOUNTS.read(), DEPARTMENTS.read()
+        self.to_bill: list[int] = []  # PO numbers purchased last round
+        self.bills: list[str] = []  # uuids of the bills entered, approved
+        # Invoices the flow wrote before this start name nothing in the Fusion sandbox (it re-seeds at
+        # every start; a new invoice may even reuse the id): the AP team leaves them alone.
+        self.earlier = set(written_invoices(self.ledger)) if fusion_root else set()
+        self.settled: set[str] = set()  # InvoiceIds paid (in full or half) or refused for good
+        self.payments = 0  # payments made, to pay every PARTIAL_EVERY-th half
+
+    def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any] | None:
+        """An operator action; None when the simulator refuses it (the record moved on meanwhile)."""
+        answer = requests.post(f"{self.root}/sandbox/{path}", json=body, timeout=60)
+        if answer.status_code >= 500:
+            answer.raise_for_status()
+        return answer.json() if answer.status_code < 300 else None
+
+    def _record(self, kind: str, key: int | str) -> dict[str, Any]:
+        answer = requests.get(f"{self.root}/sandbox/records/{kind}/{key}", timeout=30)
+        answer.raise_for_status()
+        return answer.json()["api"]
+
+    def purchasable(self, num: int) -> tuple[str | None, str | None]:
+        """(uuid, None) of requisition ``num`` when every line names a paired vendor and a mapped account
+        code and department in the currency bought, else (uuid, why not)."""
+        from connector_assets.integrations.fusion_procurify.vendor_pairs import paired_supplier
+
+        uuid = self._record("orders", num)["uuid"]
+        with self.procurify.session() as session:
+            items = list(session.iter_all("order_items", filters={"orderNum": num}))
+        if not items:
+            return uuid, "it has no lines"
+        for item in items:
+            currency = (item.get("currency") or {}).get("name")
+            if currency != self.currency:
+                return uuid, f"it is in {currency}, not {self.currency}"
+            vendor = (item.get("vendor") or {}).get("id")
+            if vendor is None or paired_supplier(self.ledger, vendor) is None:
+                return uuid, f"vendor {vendor} is paired with no Fusion supplier"
+            problem = mapped_line_problem(item, self.accounts, self.departments)
+            if problem:
+                return uuid, problem
+        return uuid, None
+
+    def buy(self) -> tuple[int, list[int]]:
+        """Raise requisitions in batches and purchase those the flows can carry; (raised, PO numbers)."""
+        raised, purchased, bought = 0, 0, []
+        while purchased < self.wanted and raised < self.most:
+            answer = self._post("activity", {"new_requisitions": self.batch})
+            if answer is None:
+                break
+            nums = answer["requisitions"]["created"]
+            raised += len(nums)
+            for num in nums:
+                uuid, why = self.purchasable(num)
+                if why is not None or purchased >= self.wanted:
+                    continue  # left pending, as a buyer leaves what is not theirs to buy
+                done = self._post(f"requisitions/{uuid}/purchase", {})
+                if done:
+                    purchased += 1
+                    bought += [po["procurify_PO"] for po in done["purchase_orders"]]
+        return raised, bought
+
+    def bill(self) -> int:
+        """Receive in full and bill (approved) last round's POs; how many bills were entered."""
+        billed = 0
+        for number in self.to_bill:
+            if self._post(f"purchase-orders/{number}/receive", {"fraction": 1.0}) is None:
+                continue
+            entered = self._post(f"purchase-orders/{number}/bill", {"status": 2})
+            if entered:
+                self.bills.append(entered["bill_uuid"])
+                billed += 1
+        self.to_bill = []
+        return billed
+
+    def keep_suppliers(self) -> int:
+        """Fusion's supplier administrators add a supplier and revise two (``POST /sandbox/activity``):
+        the sandbox's own Fusion activity touches no supplier, so without them the suppliers flow would
+        have nothing to carry after the first day; how many suppliers were touched."""
+        if not self.fusion_root:
+            return 0
+        answer = requests.post(
+            f"{self.fusion_root}/sandbox/activity",
+            json={"new_suppliers": 1, "updated_suppliers": 2},
+            timeout=60,
+        )
+        answer.raise_for_status()
+        done = answer.json()
+        return len(done["created"].get("suppliers", [])) + len(done["updated"].get("suppliers", []))
+
+    def pay_invoices(self) -> dict[str, int]:
+        """Fusion's AP team approves and pays the invoices the invoices flow wrote since this start, once
+        validated (``POST /sandbox/invoices/{InvoiceId}/pay`` on the pod; approving is people's work in
+        Fusion, not an API): every ``PARTIAL_EVERY``-th payment half the invoice, left partially paid,
+        the others in full. One not validated yet waits for a later round; a canceled, already paid or
+        vanished one is left. Counts ``paid_in_full`` and ``paid_partly``."""
+        done = {"paid_in_full": 0, "paid_partly": 0}
+        if not self.fusion_root:
+            return done
+        for invoice_id in sorted(set(written_invoices(self.ledger)) - self.earlier - self.settled, key=int):
+            answer = requests.get(f"{self.fusion_root}/sandbox/records/invoices/{invoice_id}", timeout=30)
+            if answer.status_code == 404:
+                self.settled.add(invoice_id)
+                continue
+            answer.raise_for_status()
+            invoice = answer.json()
+            if invoice.get("ValidationStatus") != "Validated" and not invoice.get("CanceledFlag"):
+                continue  # the flow validates it; a later round pays it
+            partial = (self.payments + 1) % PARTIAL_EVERY == 0
+            amount = half_of(invoice.get("InvoiceAmount") or 0) if partial else None
+            paid = requests.post(
+                f"{self.fusion_root}/sandbox/invoices/{invoice_id}/pay",
+                json={"amount": amount} if amount else None,
+                timeout=60,
+            )
+            if paid.status_code >= 500:
+                paid.raise_for_status()
+            self.settled.add(invoice_id)  # paid now, or canceled / already paid: nothing more to do
+            if paid.status_code == 200:
+                self.payments += 1
+                done["paid_partly" if amount else "paid_in_full"] += 1
+        return done
+
+    def round(self) -> dict[str, int]:
+        """Touch Fusion suppliers, pay the connector's validated invoices in Fusion, bill last round's
+        POs, then raise and purchase new requisitions; counts of each."""
+        suppliers = self.keep_suppliers()
+        paid = self.pay_invoices()
+        billed = self.bill()
+        raised, bought = self.buy()
+        self.to_bill = bought
+        return {
+            "suppliers": suppliers,
+            **paid,
+            "billed": billed,
+            "raised": raised,
+            "purchase_orders": len(bought),
+        }
+
+    def dispose(self) -> None:
+        self.ledger.dispose()
+
+
+def play_round(people: FusionProcurifyPeople) -> dict[str, int] | None:
+    """One round of ``people``; a failure is said and the round skipped (the next one tries again)."""
+    import sqlalchemy as sa
+
+    from connector_resources.procurify.errors import ProcurifyError
+
+    try:
+        return people.round()
+    except (requests.RequestException, sa.exc.SQLAlchemyError, ProcurifyError) as exc:
+        click.echo(f"Fusion <-> Procurify sandbox people skipped a round: {exc}")
+        return None
+
+
+def fusion_procurify_people(sandboxes: list, ledger_url: str) -> FusionProcurifyPeople | None:
+    """The people of the embedded Procurify sandbox acting for Fusion <-> Procurify (None unless both
+    simulators are embedded and neither system is configured)."""
+    running = _embedded(sandboxes)
+    if running is None:
+        return None
+    from connector_resources.procurify import ProcurifyResource
+
+    return FusionProcurifyPeople(
+        running["procurify"].spec.root(),
+        ledger_url,
+        ProcurifyResource.from_settings(),
+        running["fusion"].spec.root(),
+    )
