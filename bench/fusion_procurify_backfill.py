@@ -1,0 +1,560 @@
+"""Benchmark: backfill N days through every Oracle Fusion <-> Procurify flow, one flow at a time in the order
+the records depend on each other, with each API's documented limits on.
+
+Run by hand (not by pytest):
+
+    .venv/bin/python bench/fusion_procurify_backfill.py --scale 1 --days 30 \
+        --fusion-latency-ms 100 --procurify-latency-ms 100
+
+Both simulators run in their own processes on free ports, freshly seeded at ``--scale``. **Neither Oracle
+(Fusion reference §3.11) nor Procurify (reference §3.6) publishes a rate limit**, so neither simulator
+throttles; "the API's documented limits on" means the clients run at their production defaults: Fusion with
+no client-side pace (``FusionResource.rate_per_second`` None: the pod's answer time is the only limit) and
+Procurify at its own pace (``ProcurifyResource.rate_per_second``, 5 req/s by default, ``max_in_flight`` 4).
+That pace is the one ceiling there is, so the Procurify rate is compared with it; the Fusion rate is
+reported with the share of the step's time Fusion's answers fill (``fusion_wait_share``).
+
+0. **Setup** (not measured): the vendor fallback e-mail of ``make dev``
+   (``connector_cli.dev_fusion_procurify.SANDBOX_FALLBACK_EMAIL``: Fusion suppliers carry none, Procurify
+   requires one) and ``make dev``'s manual vendor pairs (``pair_seeded_vendors``: the simulators are seeded
+   apart, so name matching pairs none). ``make dev`` offers the active vendors in id order; here the vendors
+   named on the window's Procurify purchase orders and bills are offered first (most documents first), then
+   the rest, so the window's documents can flow. No activity is invented: every document is seeded data.
+1. **Lookups**: the mapping tables (sandbox files), Fusion's account combinations, the manual matches file.
+2. **Flows**, one measured run each, in dependency order: ``account_codes`` (read whole), then over the
+   N-day partition range ``suppliers``, ``vendors``, ``purchase_orders``, ``invoices``, ``payment_status``
+   (each with the staged sources it reads).
+3. **Catch-up**: the replay of the records released during the backfill (held on a vendor pair or a PO
+   written later), through the integration's own replay handlers.
+4. **CPU**: map + validate + ledger per record, apart from any API wait (``bench/flow_cpu.py``), latency off.
+
+Reported per flow: records written / skipped / failed / held, Fusion and Procurify calls per record (the
+simulators' own counters, ``/sandbox/state``; tokens apart), 429s (goal 0), wall time, the rate reached in
+the flow's steps against the ceiling, CPU, peak RSS. A markdown table for the README comes last.
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import json
+import os
+import resource
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import requests
+from dagster import AssetKey
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from jde_bill_backfill import _cpu, _cpu_seconds, _guarded, _kind, discover_in, sandbox_tables  # noqa: E402
+from jde_coupa_backfill import _port, _serve, _wait  # noqa: E402
+from jde_procurify_backfill import CallLog, JdeProcurifyFound, _failures  # noqa: E402
+from procore_jde_backfill import _latency, _step_windows  # noqa: E402
+
+PACKAGE = "connector_assets.integrations.fusion_procurify"
+# The simulators' own sandbox applications (their settings' defaults), never real secrets.
+PROCURIFY_LOGIN = {"client_id": "ml-connector-sandbox", "client_secret": "sandbox-procurify-secret"}
+FUSION_LOGIN = {
+    "client_id": "ml-connector-sandbox",
+    "client_secret": "sandbox-fusion-secret",
+    "scope": "urn:opc:resource:consumer::all",
+}
+BUSINESS_UNIT = "US1 Business Unit"  # ML_FUSION_BUSINESS_UNIT's sandbox default (company 101, USD)
+WRITTEN = ("create", "update", "adopt")
+COUNTS = (*WRITTEN, "skip", "fail", "queued_held", "queued_failed")
+SYSTEMS = ("fusion", "procurify")
+
+
+def main() -> None:
+    from connector_resources.procurify import ProcurifyResource
+
+    defaults = ProcurifyResource.model_fields
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=1, help="data volume of both simulators")
+    parser.add_argument("--days", type=int, default=30, help="days before today to backfill")
+    parser.add_argument("--fusion-latency-ms", type=int, default=100, help="Fusion's answer time per call")
+    parser.add_argument("--procurify-latency-ms", type=int, default=100, help="Procurify's answer time")
+    parser.add_argument(
+        "--procurify-rate",
+        type=float,
+        default=defaults["rate_per_second"].default,
+        help="the Procurify client's own pace (ProcurifyResource.rate_per_second; its default unless told)",
+    )
+    parser.add_argument("--no-cpu", action="store_true", help="skip the flow_cpu phase")
+    args = parser.parse_args()
+    fusion_port, procurify_port = _port(), _port()
+    fusion = _serve("connector_sandbox.fusion", fusion_port, args.scale, [])
+    procurify = _serve("connector_sandbox.procurify", procurify_port, args.scale, [])
+    try:
+        fusion_url, procurify_url = f"http://127.0.0.1:{fusion_port}", f"http://127.0.0.1:{procurify_port}"
+        _wait(f"{fusion_url}/sandbox/state", fusion)
+        _wait(f"{procurify_url}/sandbox/state", procurify)
+        report = _run(args, fusion_url, procurify_url)
+        print(json.dumps(report, indent=2, default=str))
+        print()
+        print(markdown(report))
+    finally:
+        for proc in (fusion, procurify):
+            proc.terminate()
+            proc.wait(timeout=30)
+
+
+# -- the integration's flows, found in its wiring ----------------------------------------------------------
+
+
+def discover() -> JdeProcurifyFound:
+    """Every flow of the package and what it needs, from ``wiring`` (the flows, mapping tables, Fusion's
+    account combinations, the manual matches): the bench runs no reconciliation, so the package's
+    ``defs`` (which loads the reconcile module too) is not needed. ``JdeProcurifyFound`` tells the flows read
+    whole (account codes) from those run by day, the same way for this package."""
+    from dagster import AssetsDefinition
+
+    from connector_assets.integrations.fusion_procurify import wiring
+
+    flows = wiring.landed_flows()
+    _tables, table_assets = wiring.mapping_tables(flows)
+    listed = [a for flow in flows for a in flow.assets if isinstance(a, AssetsDefinition)]
+    own = [*table_assets, wiring.combinations_asset(), *wiring.manual_match_assets(), *listed]
+    unique = list({a.key: a for a in own}.values())
+    found = discover_in(SimpleNamespace(assets=unique), JdeProcurifyFound, feeds_of=None)
+    # In the order records depend on each other (``wiring.FLOWS``: master data first), not by name.
+    order = {flow.spec.flow: n for n, flow in enumerate(flows)}
+    found.flows = sorted(found.flows, key=lambda spec: order[spec.flow])
+    found.all_flows  # noqa: B018 - fixes the full list before ``flows`` is narrowed for the CPU phase
+    found.replays = [register for flow in flows for register in flow.replays]
+    return found
+
+
+# -- setup: make dev's pairs and e-mail --------------------------------------------------------------------
+
+
+def pair_vendors(ledger: Any, procurify: Any, fusion_url: str, start: date, end: date) -> dict[str, Any]:
+    """``make dev``'s manual vendor pairs (``connector_cli.dev_fusion_procurify.pair_seeded_vendors`` with the
+    Fusion suppliers that have a purchasing and pay site in the business unit), offering first the vendors
+    named on the window's purchase orders and bills (most documents first), then every other active
+    vendor in id order as ``make dev`` does. Read through the Procurify API and the pod's operator routes;
+    not measured."""
+    from connector_assets.integrations.fusion_procurify.bill_mappers import bill_vendor_id
+    from connector_assets.integrations.fusion_procurify.order_mappers import id_of
+    from connector_cli.dev_fusion_procurify import (
+        active_vendor_ids,
+        pair_seeded_vendors,
+        suppliers_with_sites,
+    )
+
+    since = datetime.combine(start, datetime.min.time(), UTC)
+    until = datetime.combine(end + timedelta(days=1), datetime.min.time(), UTC)
+    documents: Counter[str] = Counter()
+    with procurify.session() as session:
+        for po in session.iter_changed("purchase_orders", since, until):
+            documents[id_of(po.get("vendor"))] += 1
+        for bill in session.iter_changed("bills", since, until):
+            documents[bill_vendor_id(bill)] += 1
+    documents.pop("", None)
+    active = active_vendor_ids(procurify)
+    known = set(active)
+    offered = [v for v, _n in documents.most_common() if v in known]
+    first = set(offered)
+    offered += [v for v in active if v not in first]
+    suppliers = suppliers_with_sites(fusion_url, BUSINESS_UNIT)
+    paired = pair_seeded_vendors(ledger, offered, suppliers)
+    covered = sum(documents[v] for v in offered[:paired])
+    return {
+        "fusion_suppliers_with_sites": len(suppliers),
+        "vendors_paired": paired,
+        "vendors_on_window_documents": len(documents),
+        "window_documents": sum(documents.values()),
+        "window_documents_on_paired_vendors": covered,
+    }
+
+
+# -- measuring ---------------------------------------------------------------------------------------------
+
+
+class Meter:
+    """Calls and answers by status as the two simulators count them (``/sandbox/state``)."""
+
+    def __init__(self, fusion_url: str, procurify_url: str) -> None:
+        self.urls = {"fusion": f"{fusion_url}/sandbox/state", "procurify": f"{procurify_url}/sandbox/state"}
+
+    def read(self) -> dict[str, Any]:
+        return {system: requests.get(url, timeout=60).json() for system, url in self.urls.items()}
+
+    @staticmethod
+    def delta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+        def diff(a: dict, b: dict) -> dict[str, int]:
+            return {k: v - a.get(k, 0) for k, v in b.items() if isinstance(v, int) and v - a.get(k, 0)}
+
+        out: dict[str, Any] = {}
+        for system in SYSTEMS:
+            calls = diff(before[system].get("calls") or {}, after[system].get("calls") or {})
+            answers = diff(before[system].get("answers") or {}, after[system].get("answers") or {})
+            api = {k: v for k, v in calls.items() if "/oauth" not in k}
+            out[f"{system}_calls"] = sum(api.values())
+            out[f"{system}_token_calls"] = sum(calls.values()) - sum(api.values())
+            out[f"{system}_429s"] = sum(v for k, v in answers.items() if k.endswith("429"))
+            out[f"{system}_errors"] = {
+                k: v for k, v in answers.items() if not k.endswith((" 200", " 201", "200", "201"))
+            }
+            out[f"{system}_by_endpoint"] = dict(sorted(api.items(), key=lambda kv: -kv[1])[:8])
+        return out
+
+
+def _on_steps(
+    windows: dict[str, tuple[float, float]], calls: list[tuple[str, float]], latency_s: dict[str, float]
+) -> dict[str, dict[str, Any]]:
+    """Our calls per system put on the step that ran when they started (the in-process executor runs one
+    step at a time), with each system's rate in the step and its wait share: calls x latency / the step's
+    time (about 1 or more: the step waits on that API, or on the client's pace; well below: on the other
+    API or our own work)."""
+    ordered = sorted(windows.items(), key=lambda kv: kv[1][0])
+    counted: dict[str, Counter] = defaultdict(Counter)
+    for system, moment in calls:
+        for key, (begin, end) in ordered:
+            if begin <= moment <= end:
+                counted[key][system] += 1
+                break
+    steps: dict[str, dict[str, Any]] = {}
+    for key, (begin, end) in windows.items():
+        seconds = max(end - begin, 1e-6)
+        step: dict[str, Any] = {"seconds": round(seconds, 1)}
+        for system in SYSTEMS:
+            n = counted[key].get(system, 0)
+            step[f"{system}_calls"] = n
+            step[f"{system}_req_per_s"] = round(n / seconds, 2)
+            step[f"{system}_wait_share"] = round(n * latency_s[system] / seconds, 2)
+        steps[key] = step
+    return steps
+
+
+class Phase:
+    """One measured materialize of one flow (or the catch-up): records, calls, 429s, rates, CPU, RSS."""
+
+    def __init__(
+        self, meter: Meter, log: CallLog, instance: Any, latency_s: dict[str, float], ceiling: float | None
+    ) -> None:
+        self.meter, self.log, self.instance = meter, log, instance
+        self.latency_s, self.procurify_ceiling = latency_s, ceiling
+
+    def measure(self, flow: str, run: Callable[[], Any]) -> dict[str, Any]:
+        before, first_call = self.meter.read(), len(self.log.calls)
+        cpu, started = _cpu_seconds(), time.monotonic()
+        result = run()
+        seconds, cpu = time.monotonic() - started, _cpu_seconds() - cpu
+        api = self.meter.delta(before, self.meter.read())
+        # A run over a partition range writes once and Dagster records that one result's metadata on every
+        # partition of the range: the counts are one event's, not their sum.
+        counts: Counter[str] = Counter()
+        for event in result.get_asset_materialization_events():
+            if event.asset_key.to_user_string() == f"{flow}_written":
+                counts = Counter(
+                    {
+                        key: value.value
+                        for key, value in event.materialization.metadata.items()
+                        if key in COUNTS and isinstance(value.value, int)
+                    }
+                )
+        written = sum(counts[k] for k in WRITTEN)
+        seen = sum(counts.values())
+        steps = _on_steps(
+            _step_windows(self.instance, result.run_id), self.log.calls[first_call:], self.latency_s
+        )
+        figures: dict[str, Any] = {
+            "success": result.success,
+            "failures": _failures(result),
+            "seconds": round(seconds, 1),
+            **{k: counts[k] for k in COUNTS},
+            "records_written": written,
+            "records_seen": seen,
+            "records_per_second": round(written / seconds, 2) if seconds else None,
+        }
+        for system in SYSTEMS:
+            calls = api[f"{system}_calls"]
+            figures[f"{system}_calls"] = calls
+            figures[f"{system}_calls_per_record_written"] = round(calls / written, 2) if written else None
+            figures[f"{system}_calls_per_record_seen"] = round(calls / seen, 2) if seen else None
+            figures[f"{system}_429s"] = api[f"{system}_429s"]
+            figures[f"{system}_errors"] = api[f"{system}_errors"]
+            figures[f"{system}_token_calls"] = api[f"{system}_token_calls"]
+            figures[f"{system}_by_endpoint"] = api[f"{system}_by_endpoint"]
+            calling = [s for s in steps.values() if s[f"{system}_calls"]]
+            n, t = sum(s[f"{system}_calls"] for s in calling), sum(s["seconds"] for s in calling)
+            figures[f"{system}_rate_in_its_steps"] = round(n / t, 2) if t else None
+            # Steps whose time that API's answers (or the client's pace) mostly fill.
+            bound = [s for s in calling if s[f"{system}_wait_share"] >= 0.5]
+            n, t = sum(s[f"{system}_calls"] for s in bound), sum(s["seconds"] for s in bound)
+            figures[f"{system}_rate_where_bound"] = round(n / t, 2) if t else None
+        # The one ceiling there is: the Procurify client's own pace (no published limit on either API).
+        if self.procurify_ceiling and figures["procurify_rate_in_its_steps"]:
+            figures["procurify_rate_to_pace"] = round(
+                figures["procurify_rate_in_its_steps"] / self.procurify_ceiling, 2
+            )
+        figures["cpu_seconds"] = round(cpu, 1)
+        figures["cpu_ms_per_record_whole_process"] = round(cpu / seen * 1000, 2) if seen else None
+        figures["peak_rss_mb_so_far"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+        figures["steps"] = dict(sorted(steps.items(), key=lambda kv: -kv[1]["seconds"])[:6])
+        return figures
+
+
+# -- the run -----------------------------------------------------------------------------------------------
+
+
+def _resources(fusion_url: str, procurify_url: str, folder: str, rate: float) -> dict[str, Any]:
+    """The resources of a production run on the two simulators: both clients at their defaults (Fusion:
+    no pace, pages of 500; Procurify: its pace ``rate``, 4 in flight, pages of 50)."""
+    from connector_assets.staging import StagingResource
+    from connector_resources.fusion import FusionResource
+    from connector_resources.ledger import LedgerResource
+    from connector_resources.procurify import ProcurifyResource
+
+    return {
+        "fusion": FusionResource(
+            base_url=fusion_url,
+            token_url=f"{fusion_url}/oauth2/v1/token",
+            auth="oauth",
+            business_unit=BUSINESS_UNIT,
+            **FUSION_LOGIN,
+        ),
+        "procurify": ProcurifyResource(base_url=procurify_url, **PROCURIFY_LOGIN, rate_per_second=rate),
+        "staging": StagingResource(base_dir=f"{folder}/staging"),
+        "ledger": LedgerResource(db_url=f"sqlite:///{folder}/ledger.sqlite"),
+    }
+
+
+def _run(args: argparse.Namespace, fusion_url: str, procurify_url: str) -> dict[str, Any]:
+    from dagster import instance_for_test
+    from dagster import materialize as run_assets
+
+    from connector_cli.dev_fusion_procurify import SANDBOX_DEFAULTS
+    from connector_resources.fusion import FusionResource
+    from connector_resources.ledger import Ledger
+    from connector_resources.procurify import ProcurifyResource, forget_shared_tokens
+
+    for variable, value in SANDBOX_DEFAULTS.items():
+        os.environ.setdefault(variable, value)
+    found = discover()
+    tables = sandbox_tables(PACKAGE)
+    end = date.today() - timedelta(days=1)
+    start = end - timedelta(days=args.days - 1)
+    procurify_fields, fusion_fields = ProcurifyResource.model_fields, FusionResource.model_fields
+    report: dict[str, Any] = {
+        "command": " ".join([os.path.relpath(sys.executable), *sys.argv]),
+        "scale": args.scale,
+        "days": args.days,
+        "range": f"{start} .. {end}",
+        "fusion_latency_ms": args.fusion_latency_ms,
+        "procurify_latency_ms": args.procurify_latency_ms,
+        "rate_limits": "none published by Oracle (Fusion reference §3.11) or Procurify (§3.6); "
+        "neither simulator throttles; the Procurify client's own pace is the only ceiling",
+        "procurify_client": {
+            "rate_per_second": args.procurify_rate,
+            "max_in_flight": procurify_fields["max_in_flight"].default,
+            "page_size": procurify_fields["page_size"].default,
+        },
+        "fusion_client": {
+            "rate_per_second": fusion_fields["rate_per_second"].default,
+            "max_in_flight": fusion_fields["max_in_flight"].default,
+            "page_size": fusion_fields["page_size"].default,
+        },
+        "load_average_before": [round(x, 1) for x in os.getloadavg()],
+        "mapping_tables": tables,
+        "vendor_fallback_email": os.environ["ML_FUSION_PROCURIFY_VENDOR_FALLBACK_EMAIL"],
+        "flows": {"whole": [s.flow for s in found.whole], "by_day": [s.flow for s in found.partitioned]},
+    }
+    calls = CallLog()
+    calls.install()
+    meter = Meter(fusion_url, procurify_url)
+    latency_s = {"fusion": args.fusion_latency_ms / 1000, "procurify": args.procurify_latency_ms / 1000}
+    forget_shared_tokens()
+    with tempfile.TemporaryDirectory() as folder, instance_for_test() as instance:
+        resources = _resources(fusion_url, procurify_url, folder, args.procurify_rate)
+        ledger = Ledger(f"sqlite:///{folder}/ledger.sqlite")
+        phase = Phase(meter, calls, instance, latency_s, args.procurify_rate or None)
+
+        def materialize(assets: list[Any], **run: Any) -> Any:
+            return run_assets(assets, resources=resources, instance=instance, raise_on_error=False, **run)
+
+        report["pairs"] = pair_vendors(ledger, resources["procurify"], fusion_url, start, end)
+        _latency(fusion_url, args.fusion_latency_ms)
+        _latency(procurify_url, args.procurify_latency_ms)
+        # The whole flow's own source reads (Procurify's account codes and departments) are measured with
+        # it; the master data every flow maps with (tables, combinations, manual matches) is staged first.
+        whole_sources = [
+            a
+            for a in found.pure_lookups
+            if not a.key.to_user_string().startswith("fusion_procurify_")
+            and any(a.key in _deps_of(found, s) for s in found.whole)
+        ]
+        lookups = [a for a in found.pure_lookups if a not in whole_sources]
+        looked = materialize(lookups)
+        assert looked.success, f"staging the lookups failed: {_failures(looked)}"
+        report["lookups"] = [a.key.to_user_string() for a in lookups]
+
+        tags = {
+            "dagster/asset_partition_range_start": start.isoformat(),
+            "dagster/asset_partition_range_end": end.isoformat(),
+        }
+        report["per_flow"] = {}
+        started = time.monotonic()
+        for spec in found.all_flows:
+            if spec in found.whole:
+                whole = [*whole_sources, *found.whole_assets]
+                figures = phase.measure(spec.flow, lambda w=whole: materialize(w))
+            else:
+                assets = found.run_assets([spec])
+                figures = phase.measure(spec.flow, lambda a=assets: materialize(a, tags=tags))
+            report["per_flow"][spec.flow.removeprefix("fusion_procurify_")] = figures
+            print(
+                f"{spec.flow}: {figures['records_written']} written in {figures['seconds']} s",
+                file=sys.stderr,
+            )
+        report["backfill_seconds"] = round(time.monotonic() - started, 1)
+        report["load_average_after"] = [round(x, 1) for x in os.getloadavg()]
+        _guarded(report, "catch_up", lambda: _catch_up(phase, found, resources, ledger))
+        queue = ledger.open_items(limit=100_000)
+        report["queued_by_reason"] = dict(
+            Counter(f"{i.flow} {i.status}: " + _kind(i.reason) for i in queue).most_common(15)
+        )
+        if not args.no_cpu:
+            _latency(fusion_url, 0)
+            _latency(procurify_url, 0)
+            quick = {
+                **resources,
+                "procurify": resources["procurify"].model_copy(update={"rate_per_second": 0}),
+            }
+            keys = [(start + timedelta(days=n)).isoformat() for n in range(args.days)]
+            found.flows = found.partitioned  # the whole flow has no day to map (left out, said below)
+            cpu_started = time.monotonic()
+            _guarded(report, "cpu_us_per_record", lambda: _cpu(found, quick, ledger, folder, keys, keys[-1]))
+            report["cpu_phase_seconds"] = round(time.monotonic() - cpu_started, 1)
+    report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    return report
+
+
+def _deps_of(found: Any, spec: Any) -> set[Any]:
+    """What a flow's mapped step reads."""
+    return set(found.graph[AssetKey(f"{spec.flow}_mapped")].dependency_keys)
+
+
+def _catch_up(phase: Phase, found: Any, resources: dict[str, Any], ledger: Any) -> dict[str, Any]:
+    """The replay of the records due after the backfill (held ones released when their vendor pair or PO
+    was written later in the run; failures due again), each read from its source again and written once
+    through the flows' own replay handlers, on the bench's simulators."""
+    from connector_assets.flows import replay_resources
+    from connector_resources.replay import replay_items
+
+    own = {key: value for key, value in resources.items() if key != "ledger"}
+    replay_resources.settings_resources = lambda: dict(own)
+    for register in found.replays:
+        if "resources" in inspect.signature(register).parameters:
+            register(resources=lambda: dict(own))
+        else:
+            register()
+    due = ledger.due(limit=100_000)
+    before, started = phase.meter.read(), time.monotonic()
+    summary = replay_items(ledger, due)
+    seconds = time.monotonic() - started
+    api = phase.meter.delta(before, phase.meter.read())
+    replayed = set(summary.replayed)
+    return {
+        "due_after_the_backfill": len(due),
+        "replayed": len(summary.replayed),
+        "replayed_by_flow": dict(Counter(item.flow for item in due if item.id in replayed)),
+        "failed_again": len(summary.failed),
+        "held_again": len(summary.held),
+        "no_handler": len(summary.no_handler),
+        "seconds": round(seconds, 1),
+        **{f"{s}_{k}": api[f"{s}_{k}"] for s in SYSTEMS for k in ("calls", "429s")},
+    }
+
+
+# -- the README table --------------------------------------------------------------------------------------
+
+
+def markdown(report: dict[str, Any]) -> str:
+    """The figures as markdown tables for the README."""
+    pfy, fus, pairs = report["procurify_client"], report["fusion_client"], report["pairs"]
+    flows = report["per_flow"]
+    total_written = sum(f["records_written"] for f in flows.values())
+    total_seen = sum(f["records_seen"] for f in flows.values())
+    total_seconds = sum(f["seconds"] for f in flows.values())
+    lines = [
+        f"`{report['command']}`: scale {report['scale']}, {report['days']} days ({report['range']}), "
+        f"Fusion latency {report['fusion_latency_ms']} ms, "
+        f"Procurify latency {report['procurify_latency_ms']} ms. "
+        "**No rate limit**: neither Oracle (Fusion reference §3.11) nor Procurify (§3.6) publishes one "
+        "and neither simulator throttles; the clients at their defaults (Fusion: no pace, pages of "
+        f"{fus['page_size']}; Procurify: its own pace {pfy['rate_per_second']} req/s = the ceiling the "
+        f"Procurify rate is compared with, {pfy['max_in_flight']} in flight, pages of {pfy['page_size']}). "
+        f"Load average {report['load_average_before'][0]} before, "
+        f"{report.get('load_average_after', ['?'])[0]} after (2 cores, shared). "
+        "Setup as `make dev`: vendor fallback e-mail "
+        f"`{report['vendor_fallback_email']}`, {pairs['vendors_paired']} Procurify vendors paired by hand "
+        f"with the {pairs['fusion_suppliers_with_sites']} Fusion suppliers that have purchasing and pay "
+        "sites in the business unit, the vendors of the window's documents offered first "
+        f"({pairs['window_documents_on_paired_vendors']} of {pairs['window_documents']} POs + bills in the "
+        f"window are on a paired vendor; {pairs['vendors_on_window_documents']} vendors name them).",
+        "",
+        f"All flows: {total_written} records written of {total_seen} seen in {round(total_seconds, 1)} s; "
+        f"peak RSS {report.get('peak_rss_mb')} MB.",
+        "",
+        "| flow | written (c/u/a) | skip | queued failed (at write) | held | s | written / s | "
+        "Fusion calls / rec (seen) | "
+        "Procurify calls / rec (seen) | 429s F/P | Fusion req/s (wait share) | Procurify req/s in its steps "
+        "(/ pace) | our CPU ms / rec (process) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, f in flows.items():
+        steps = [s for s in f["steps"].values() if s["fusion_calls"]]
+        share = max((s["fusion_wait_share"] for s in steps), default=None)
+        lines.append(
+            f"| {name} | {f['records_written']} ({f['create']}/{f['update']}/{f['adopt']}) | {f['skip']} | "
+            f"{f['queued_failed']} ({f['fail']}) | {f['queued_held']} | {f['seconds']} | "
+            f"{f['records_per_second']} | {f['fusion_calls_per_record_seen']} ({f['fusion_calls']}) | "
+            f"{f['procurify_calls_per_record_seen']} ({f['procurify_calls']}) | "
+            f"**{f['fusion_429s']} / {f['procurify_429s']}** | {f['fusion_rate_in_its_steps']} ({share}) | "
+            f"{f['procurify_rate_in_its_steps']} ({f.get('procurify_rate_to_pace', '-')}) | "
+            f"{f['cpu_ms_per_record_whole_process']} |"
+        )
+    catch = report.get("catch_up", {})
+    if "replayed" in catch:
+        lines += [
+            "",
+            f"Catch-up (replay of what the backfill released): {catch['due_after_the_backfill']} due, "
+            f"{catch['replayed']} written ({catch['replayed_by_flow']}), {catch['failed_again']} failed "
+            f"again, {catch['held_again']} held again, in {catch['seconds']} s; "
+            f"{catch['fusion_calls']} Fusion / {catch['procurify_calls']} Procurify calls, "
+            f"429s {catch['fusion_429s']} / {catch['procurify_429s']}.",
+        ]
+    cpu = report.get("cpu_us_per_record", {})
+    if any(isinstance(v, dict) and "records" in v for v in cpu.values()):
+        lines += [
+            "",
+            "| our CPU per record, apart from API wait (us) | records | map | validate | ledger | "
+            "**map + validate + ledger** | staging JSON |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for flow, c in cpu.items():
+            if isinstance(c, dict) and "records" in c:
+                lines.append(
+                    f"| {flow.removeprefix('fusion_procurify_')} | {c['records']} | {c['map']} | "
+                    f"{c['validate']} | {c['ledger']} | **{c['map+validate+ledger']}** | {c['stage']} |"
+                )
+    queued = report.get("queued_by_reason", {})
+    if queued:
+        lines += ["", "| left in the retry queue (flow status: reason) | records |", "|---|---|"]
+        lines += [f"| {reason.replace('|', '/')} | {n} |" for reason, n in queued.items()]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
