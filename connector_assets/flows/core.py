@@ -33,7 +33,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -95,6 +95,15 @@ class Rejected:
     source_key: str
     reason: str
     payload: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A source record a flow leaves alone on purpose (nothing to write, exported elsewhere, nothing
+    payable yet), and why: audited by ``skips_audited``, never queued, never written."""
+
+    source_key: str
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -561,6 +570,25 @@ def audit_skip(
     audit_record(
         ledger, spec, "skip", source_key, reason, target_id=target_id, run_id=run_id, partition=partition
     )
+
+
+def skips_audited(
+    spec: FlowSpec,
+    ledger: Ledger,
+    records: Iterable[Mapped | Rejected | Skipped | None],
+    *,
+    run_id: str | None = None,
+    partition: str | None = None,
+) -> Iterator[Mapped | Rejected]:
+    """``records`` as a flow's mapped step takes them: each ``Skipped`` audited (``audit_skip``) and not
+    passed on, a ``None`` (nothing of this flow's) dropped, mapped and rejected records passed on."""
+    for record in records:
+        if record is None:
+            continue
+        if isinstance(record, Skipped):
+            audit_skip(ledger, spec, record.source_key, record.reason, run_id=run_id, partition=partition)
+            continue
+        yield record
 
 
 def dependency_synced(ledger: Ledger, depends_on: str) -> bool:

@@ -66,7 +66,7 @@ from typing import Any
 
 from connector_assets.flows import amounts
 from connector_assets.flows.assets import build_flow_assets
-from connector_assets.flows.core import Created, Mapped, Rejected, audit_record, audit_skip
+from connector_assets.flows.core import Created, Mapped, Rejected, Skipped, audit_record, skips_audited
 from connector_assets.flows.replay_resources import ledger_target_replay, resources_from_settings
 from connector_assets.integrations.fusion_procurify.bill_mappers import (
     BillInputs,
@@ -86,6 +86,7 @@ from connector_assets.integrations.fusion_procurify.payment_status import invoic
 from connector_assets.integrations.fusion_procurify.po_numbers import fusion_order_number, po_source_key
 from connector_assets.integrations.fusion_procurify.supplier_sites import SupplierSite, SupplierSites
 from connector_assets.integrations.fusion_procurify.vendor_pairs import paired_supplier, vendor_dependency
+from connector_assets.procurify.bill_status import BILL_STATUS_NAMES
 from connector_assets.procurify.staged_bills import bill_stamp, staged_bills
 from connector_assets.saas import saas_daily_partitions
 from connector_resources import settings
@@ -113,17 +114,6 @@ LEDGER_CURRENCY_ENV = "ML_FUSION_PROCURIFY_LEDGER_CURRENCY"
 RATE_TYPE_ENV = "ML_FUSION_PROCURIFY_CONVERSION_RATE_TYPE"
 BUSINESS_UNIT_ENV = "ML_FUSION_BUSINESS_UNIT"
 VALIDATED = "Validated"
-BILL_STATUS_NAMES = {
-    0: "Draft",
-    1: "Confirmed",
-    2: "Approved",
-    3: "Denied",
-    4: "Paid",
-    5: "Withdrawn",
-    6: "Payment Confirmed",
-    7: "Payment Approved",
-    8: "Payment Limbo",
-}
 
 
 # -- settings -------------------------------------------------------------------------------------------
@@ -170,14 +160,6 @@ class InvoiceRules:
 
 
 # -- what the flow reads --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Skipped:
-    """A bill not sent by this integration, and why: audited, not queued."""
-
-    source_key: str
-    reason: str
 
 
 def status_code(bill: Mapping[str, Any]) -> int | None:
@@ -379,21 +361,8 @@ def _records(
     partition: str | None,
 ) -> Iterator[Mapped | Rejected]:
     """Each bill mapped; a skip (exported elsewhere) is audited here and not passed on."""
-    for bill, updated_at in bills:
-        record = reader.record(bill, updated_at)
-        if record is None:
-            continue
-        if isinstance(record, Skipped):
-            audit_skip(
-                reader.ledger,
-                INVOICES_FLOW,
-                record.source_key,
-                record.reason,
-                run_id=run_id,
-                partition=partition,
-            )
-            continue
-        yield record
+    records = (reader.record(bill, updated_at) for bill, updated_at in bills)
+    yield from skips_audited(INVOICES_FLOW, reader.ledger, records, run_id=run_id, partition=partition)
 
 
 def map_invoices(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:

@@ -31,23 +31,13 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 from connector_assets.flows import amounts
-from connector_assets.flows.core import Mapped, Rejected
+from connector_assets.flows.core import Mapped, Rejected, Skipped
 from connector_assets.procurify.bill_marks import has_payment
+from connector_assets.procurify.bill_status import BILL_STATUS_NAMES
 
 RELATED = "relatedInvoices"
 PAID_STATUSES = {"paid": "paid", "partially paid": "partial", "unpaid": "unpaid"}
 APPROVED_BILL, PAID_BILL = 2, 4  # Procurify bill status codes (reference 2.6, confirmed)
-BILL_STATUS_NAMES = {
-    0: "Draft",
-    1: "Confirmed",
-    2: "Approved",
-    3: "Denied",
-    4: "Paid",
-    5: "Withdrawn",
-    6: "Payment Confirmed",
-    7: "Payment Approved",
-    8: "Payment Limbo",
-}
 
 State = Literal["paid", "partial", "unpaid", "unknown"]
 
@@ -228,14 +218,6 @@ class ProcurifyPaidMarkRecord(pa.DataFrameModel):
     class Config:
         strict = True
         coerce = True
-
-
-@dataclass(frozen=True)
-class Skipped:
-    """An invoice the flow leaves alone on purpose, and why: audited, never queued."""
-
-    source_key: str
-    reason: str
 
 
 def status_name(bill: Mapping[str, Any]) -> str:

@@ -39,7 +39,7 @@ from functools import partial
 from typing import Any
 
 from connector_assets.flows.assets import build_flow_assets
-from connector_assets.flows.core import Created, Mapped, Rejected, audit_skip, replay_handler
+from connector_assets.flows.core import Created, Mapped, Rejected, replay_handler, skips_audited
 from connector_assets.flows.replay_resources import resources_from_settings
 from connector_assets.flows.targets import SessionTarget
 from connector_assets.integrations.fusion_procurify.integration import BACK_ROUTE, INTEGRATION, ROUTE
@@ -207,24 +207,13 @@ def mark_records(
 
 def _emit(
     ledger: Ledger,
-    records: Iterable[Mapped | Rejected | Skipped],
+    records: Iterable[Mapped | Rejected | Skipped | None],
     *,
     run_id: str | None,
     partition: str | None,
 ) -> Iterator[Mapped | Rejected]:
     """Mapped and rejected records passed on; a skip audited here (never queued, never written)."""
-    for record in records:
-        if isinstance(record, Skipped):
-            audit_skip(
-                ledger,
-                PAYMENT_STATUS_FLOW,
-                record.source_key,
-                record.reason,
-                run_id=run_id,
-                partition=partition,
-            )
-            continue
-        yield record
+    return skips_audited(PAYMENT_STATUS_FLOW, ledger, records, run_id=run_id, partition=partition)
 
 
 def map_payment_status(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:

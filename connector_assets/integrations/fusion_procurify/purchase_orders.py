@@ -50,7 +50,7 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 from connector_assets.flows.assets import build_flow_assets
-from connector_assets.flows.core import Mapped, Rejected, audit_skip
+from connector_assets.flows.core import Mapped, Rejected, Skipped, skips_audited
 from connector_assets.flows.replay_resources import register_settings_replay, resources_from_settings
 from connector_assets.flows.targets import SessionTarget
 from connector_assets.integrations.fusion_procurify import charge_accounts
@@ -127,14 +127,6 @@ class FusionOrderRecord(pa.DataFrameModel):
 
 
 # -- reading Procurify ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Skipped:
-    """An order this flow leaves alone on purpose, and why: audited, not queued."""
-
-    source_key: str
-    reason: str
 
 
 @dataclass(frozen=True)
@@ -378,20 +370,7 @@ def _emit(
     partition: str | None,
 ) -> Iterator[Mapped | Rejected]:
     """The records to validate and write; a skip is audited here and not passed on."""
-    for record in records:
-        if record is None:
-            continue
-        if isinstance(record, Skipped):
-            audit_skip(
-                ledger,
-                PURCHASE_ORDERS_FLOW,
-                record.source_key,
-                record.reason,
-                run_id=run_id,
-                partition=partition,
-            )
-            continue
-        yield record
+    return skips_audited(PURCHASE_ORDERS_FLOW, ledger, records, run_id=run_id, partition=partition)
 
 
 _RUN_REQUISITIONS: dict[str, dict[str, dict[str, Mapping[str, Any]]]] = {}

@@ -51,7 +51,7 @@ from typing import Any
 from dagster import Failure
 
 from connector_assets.flows.assets import build_flow_assets
-from connector_assets.flows.core import Mapped, Rejected, audit_skip
+from connector_assets.flows.core import Mapped, Rejected, Skipped, skips_audited
 from connector_assets.flows.replay_resources import resources_from_settings
 from connector_assets.integrations.jde_procurify.account_map import (
     ACCOUNTS,
@@ -71,6 +71,7 @@ from connector_assets.integrations.jde_procurify.vendor_pairs import paired_supp
 from connector_assets.jde import targets
 from connector_assets.jde.accounts import GlAccounts, account_setting, setting_account_problems
 from connector_assets.jde.tables import GL_ACCOUNTS
+from connector_assets.procurify.bill_status import BILL_STATUS_NAMES
 from connector_assets.procurify.staged_bills import bill_stamp, staged_bills
 from connector_assets.saas import saas_daily_partitions
 from connector_resources import settings
@@ -87,17 +88,6 @@ BATCH_USER_ENV = "ML_JDE_PROCURIFY_BATCH_USER"
 AP_ACCOUNT_ENV = "ML_JDE_PROCURIFY_AP_ACCOUNT"
 TAX_ACCOUNT_ENV = "ML_JDE_PROCURIFY_BILL_TAX_ACCOUNT"
 EDUS_MAX = 10  # F0411Z1 / F0911Z1 EDUS
-BILL_STATUS_NAMES = {
-    0: "Draft",
-    1: "Confirmed",
-    2: "Approved",
-    3: "Denied",
-    4: "Paid",
-    5: "Withdrawn",
-    6: "Payment Confirmed",
-    7: "Payment Approved",
-    8: "Payment Limbo",
-}
 
 
 # -- settings -------------------------------------------------------------------------------------------
@@ -160,14 +150,6 @@ class PostingRules:
 
 
 # -- what the flow reads --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Skipped:
-    """A bill not posted by this integration, and why: audited, not queued."""
-
-    source_key: str
-    reason: str
 
 
 def vendor_dependency(vendor_id: str, vendor: Mapping[str, Any] | None) -> str | None:
@@ -291,21 +273,8 @@ def _records(
     partition: str | None,
 ) -> Iterator[Mapped | Rejected]:
     """Each bill mapped; a skip (exported elsewhere) is audited here and not passed on."""
-    for bill, updated_at in bills:
-        record = reader.record(bill, updated_at)
-        if record is None:
-            continue
-        if isinstance(record, Skipped):
-            audit_skip(
-                reader.ledger,
-                BILLS_FLOW,
-                record.source_key,
-                record.reason,
-                run_id=run_id,
-                partition=partition,
-            )
-            continue
-        yield record
+    records = (reader.record(bill, updated_at) for bill, updated_at in bills)
+    yield from skips_audited(BILLS_FLOW, reader.ledger, records, run_id=run_id, partition=partition)
 
 
 def map_bills(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:

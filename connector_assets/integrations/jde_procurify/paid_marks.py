@@ -41,7 +41,6 @@ from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Created, Mapped, Rejected, replay_handler
 from connector_assets.flows.replay_resources import resources_from_settings
 from connector_assets.flows.targets import SessionTarget
-from connector_assets.integrations.jde_procurify.bills import BILL_STATUS_NAMES  # reference 2.6
 from connector_assets.integrations.jde_procurify.integration import BACK_ROUTE, INTEGRATION, ROUTE
 from connector_assets.integrations.jde_procurify.payment_mappers import BillInJde
 from connector_assets.jde import contracts, targets
@@ -49,6 +48,7 @@ from connector_assets.jde.assets import jde_partitions
 from connector_assets.jde.lookup import browse_in
 from connector_assets.jde.tables import AP_LEDGER
 from connector_assets.procurify.bill_marks import has_payment, mark_bill_paid, marked_paid
+from connector_assets.procurify.bill_status import BILL_STATUS_NAMES
 from connector_resources import settings
 from connector_resources.ledger import Ledger, QueueItem
 from connector_resources.replay import ReplayOutcome, register_replay_handler, shared_context, shared_value

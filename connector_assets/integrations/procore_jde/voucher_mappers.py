@@ -46,7 +46,7 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 from connector_assets.flows import amounts
-from connector_assets.flows.core import Mapped, Rejected
+from connector_assets.flows.core import Mapped, Rejected, Skipped
 from connector_assets.flows.documents import version_text
 from connector_assets.jde import contracts, targets
 from connector_assets.jde.purchase_orders import parse_order_id
@@ -99,14 +99,6 @@ class ProcoreVoucherRecord(contracts.JdeVoucherRecord):
     def supplier_and_order_unless_held(cls, frame: pd.DataFrame) -> Series[bool]:
         known = (frame["supplier_number"] != "") & (frame["order_number"] != "")
         return known | (frame["waits_for"] != "")
-
-
-@dataclass(frozen=True)
-class Skipped:
-    """A requisition that needs no voucher (nothing payable this period), and why: audited, not queued."""
-
-    source_key: str
-    reason: str
 
 
 @dataclass(frozen=True)
