@@ -1,0 +1,217 @@
+"""Our CPU per record for map + validate + ledger over 100,000 records, with a target that answers at once.
+
+Run by hand (not by pytest)::
+
+    .venv/bin/python bench/flow_cpu_100k.py                                  # 100,000 records, SQLite
+    .venv/bin/python bench/flow_cpu_100k.py --ledger-records 10000          # the ledger on the first 10,000
+    .venv/bin/python bench/flow_cpu_100k.py --pg postgresql+psycopg2://postgres@127.0.0.1:5432/test
+
+The flow is JD Edwards -> Coupa suppliers (the reference integration), its own code: ``_mapped_supplier``
+(the pure mapper), ``validate`` with its pandera schema (twice, as the mapped step and the write step each
+run it), and ``write_record`` into a fresh ledger of its own against a target that answers at once (no
+search hit, a create that returns an id), so nothing here waits for an API. The records are made up: JDE
+supplier documents with names, tax IDs and payment terms from the sandbox's terms table.
+
+Each stage is timed with ``time.thread_time`` (this thread's CPU, so disk and lock waits are not counted)
+and reported in microseconds per record. The ledger stage is split into the durable claim (``claim_xref``:
+the lease that must be on disk before a create, the one write a crash-safe create cannot batch away) and
+everything else the ledger does per record (the look-up, recording the target id with its audit event,
+releasing what waited); a second pass over the same records measures the unchanged rerun (skip). The goal
+(issue "Performance", item 7) is at most 50 us per record for map + validate + the ledger beyond the claim.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from connector_assets.flows.core import Lease, Mapped, validate, write_record
+from connector_assets.integrations.jde_coupa.suppliers import SUPPLIERS_FLOW, _mapped_supplier
+from connector_assets.jde.documents import JdeSupplier
+from connector_resources.ledger import Ledger
+
+ROOT = Path(__file__).resolve().parents[1]
+TERMS = {"N30": "Net 30", "N45": "Net 45", "N60": "Net 60", "N10": "Net 10", "2/10": "2% 10 Net 30"}
+GOAL_US = 50.0
+
+
+def suppliers(count: int, seed: int = 7) -> list[JdeSupplier]:
+    """``count`` JDE suppliers (F0401 + F0101 rows) as the readers hand them to the mapper."""
+    rng = random.Random(seed)
+    words = ["Acme", "Northwind", "Contoso", "Fabrikam", "Tailspin", "Wingtip", "Litware", "Adatum"]
+    kinds = ["Supply", "Materials", "Crane Hire", "Steel", "Electric", "Plumbing", "Logistics"]
+    terms = sorted(TERMS)
+    out = []
+    for n in range(count):
+        an8 = 100_000 + n
+        name = f"{rng.choice(words)} {rng.choice(kinds)} {n}"
+        out.append(
+            JdeSupplier(
+                number=an8,
+                supplier={"AN8": an8, "TRAP": rng.choice(terms), "UPMJ": 126_300},
+                address={"AN8": an8, "ALPH": name, "TAX": f"{rng.randrange(10**8, 10**9)}", "AT1": "V"},
+            )
+        )
+    return out
+
+
+class _AnsweringTarget:
+    """A target that answers at once: no natural-key match, a create that returns a fresh id."""
+
+    def find(self, record: Mapped) -> str | None:
+        return None
+
+    def create(self, record: Mapped) -> str:
+        return f"bench-{record.source_key}"
+
+    def update(self, target_id: str, record: Mapped) -> None:
+        return None
+
+
+_cpu = threading.local()
+
+
+@contextmanager
+def claim_cpu_counted(ledger: Ledger) -> Iterator[Callable[[], float]]:
+    """Count the CPU spent inside ``ledger.claim_xref`` (the durable claim) while the block runs."""
+    original = ledger.claim_xref
+    _cpu.claim = 0.0
+
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        started = time.thread_time()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            _cpu.claim += time.thread_time() - started
+
+    ledger.claim_xref = timed  # type: ignore[method-assign]
+    try:
+        yield lambda: _cpu.claim
+    finally:
+        ledger.claim_xref = original  # type: ignore[method-assign]
+
+
+@contextmanager
+def sql_counted(engine: sa.Engine) -> Iterator[dict[str, int]]:
+    counts = {"statements": 0, "commits": 0}
+
+    def statement(*_: Any) -> None:
+        counts["statements"] += 1
+
+    def commit(*_: Any) -> None:
+        counts["commits"] += 1
+
+    sa.event.listen(engine, "before_cursor_execute", statement)
+    sa.event.listen(engine, "commit", commit)
+    try:
+        yield counts
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", statement)
+        sa.event.remove(engine, "commit", commit)
+
+
+def timed(action: Callable[[], Any]) -> tuple[Any, float]:
+    started = time.thread_time()
+    result = action()
+    return result, time.thread_time() - started
+
+
+def ledger_url(args: argparse.Namespace, scratch: Path) -> tuple[str, Callable[[], None]]:
+    """A fresh ledger: SQLite in ``scratch``, or a throwaway schema on the PostgreSQL server given."""
+    if not args.pg:
+        return f"sqlite:///{scratch / 'ledger.sqlite'}", lambda: None
+    schema = f"bench_cpu_{uuid.uuid4().hex[:8]}"
+    engine = sa.create_engine(args.pg)
+    with engine.begin() as conn:
+        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
+    sep = "&" if "?" in args.pg else "?"
+
+    def drop() -> None:
+        with engine.begin() as conn:
+            conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
+        engine.dispose()
+
+    return f"{args.pg}{sep}options=-csearch_path%3D{schema}", drop
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=100_000)
+    parser.add_argument(
+        "--ledger-records", type=int, default=None, help="write the first N through the ledger (default: all)"
+    )
+    parser.add_argument(
+        "--pg", help="a PostgreSQL URL for the ledger (a throwaway schema is made and dropped)"
+    )
+    args = parser.parse_args()
+    documents = suppliers(args.records)
+
+    mapped, map_cpu = timed(lambda: [_mapped_supplier(doc, TERMS) for doc in documents])
+    records = [r for r in mapped if isinstance(r, Mapped)]
+    assert len(records) == len(documents), "every made-up supplier maps"
+    checked, validate_cpu = timed(
+        lambda: (validate(SUPPLIERS_FLOW, records), validate(SUPPLIERS_FLOW, records))
+    )
+    assert not checked[0].rejected, checked[0].rejected[:3]
+
+    writes = records[: args.ledger_records or len(records)]
+    with tempfile.TemporaryDirectory(prefix="flow-cpu-") as scratch:
+        url, drop = ledger_url(args, Path(scratch))
+        ledger = Ledger(url)
+        try:
+            ledger.summary()  # engine and schema made before the clock starts
+            target, run_id = _AnsweringTarget(), f"bench-{uuid.uuid4().hex[:8]}"
+            lease = Lease.for_writer(run_id)
+
+            def write_all() -> None:
+                for record in writes:
+                    write_record(
+                        SUPPLIERS_FLOW, target, ledger, record, run_id=run_id, partition=None, lease=lease
+                    )
+
+            with sql_counted(ledger.engine) as first_sql, claim_cpu_counted(ledger) as claim:
+                _, create_cpu = timed(write_all)
+                claim_cpu = claim()
+            with sql_counted(ledger.engine) as rerun_sql:
+                _, skip_cpu = timed(write_all)
+        finally:
+            ledger.dispose()
+            drop()
+
+    n, w = len(records), len(writes)
+    per = {
+        "map": map_cpu / n * 1e6,
+        "validate (both steps)": validate_cpu / n * 1e6,
+        "ledger: durable claim": claim_cpu / w * 1e6,
+        "ledger: beyond the claim": (create_cpu - claim_cpu) / w * 1e6,
+        "ledger: unchanged rerun (skip)": skip_cpu / w * 1e6,
+    }
+    kind = "PostgreSQL" if args.pg else "SQLite"
+    print(f"records {n:,} mapped and validated; {w:,} written through a fresh {kind} ledger")
+    print(f"{'stage':34} {'us / record':>12}")
+    for stage, value in per.items():
+        print(f"{stage:34} {value:12.1f}")
+    beside_claim = per["map"] + per["validate (both steps)"] + per["ledger: beyond the claim"]
+    print(
+        f"{'map + validate + ledger beyond claim':34} {beside_claim:12.1f}   goal <= {GOAL_US:.0f} us: "
+        f"{beside_claim / GOAL_US:.1f}x the goal"
+    )
+    print(
+        f"SQL per record written: {first_sql['statements'] / w:.1f} statements, "
+        f"{first_sql['commits'] / w:.1f} commits; rerun: {rerun_sql['statements'] / w:.1f} statements, "
+        f"{rerun_sql['commits'] / w:.1f} commits"
+    )
+
+
+if __name__ == "__main__":
+    main()
