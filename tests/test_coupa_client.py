@@ -209,6 +209,26 @@ def test_records_changing_during_a_read_of_an_open_window_are_read_once_and_none
     assert len(set(ids) - stable) == 3, made  # the new ones have higher ids: read too
 
 
+@pytest.mark.parametrize("workers", [4, 20])
+def test_a_parallel_read_gives_the_sequential_order_and_loses_or_doubles_nothing_mid_change(box, workers):
+    stable = {r["id"] for r in box.records("invoices")}
+    with coupa(box, page_size=5).session() as session:
+        sequential = [r["id"] for r in session.iter_changed("invoices", EPOCH, later(), workers=1)]
+        before = session.metrics.calls
+        parallel = [r["id"] for r in session.iter_changed("invoices", EPOCH, later(), workers=workers)]
+        parallel_calls = session.metrics.calls - before
+        # A closed window read while users change records: the changed ones leave the window (their
+        # new updated-at is after its end: the next window has them), the others must all come once.
+        rows = session.iter_changed("invoices", EPOCH, datetime.now(UTC), workers=workers)
+        ids = [next(rows)["id"] for _ in range(25)]
+        made = box.admin("POST", "activity", json={"updated_invoices": 12, "new_invoices": 3}).json()
+        ids += [row["id"] for row in rows]
+    assert parallel == sequential == sorted(stable)  # every record once, in the same (id) order
+    assert parallel_calls <= 2 * (len(stable) // 5 + 1)  # at most one extra call per page-sized range
+    assert len(ids) == len(set(ids)) and ids == sorted(ids)
+    assert stable - set(made["updated"]["invoices"]) <= set(ids)  # nothing shifted out of reach
+
+
 def test_filters_and_field_trimming_pass_through_and_keep_id_and_updated_at(box):
     end = later()
     wanted = {

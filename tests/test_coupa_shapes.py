@@ -146,14 +146,26 @@ def test_pages_are_keyed_by_id(server):
     assert sent == ["-", "10", "20"]
 
 
-def test_a_parallel_read_yields_each_record_once_when_the_server_ignores_the_upper_time_bound(server):
-    # Each slice then gets every record above its cursor; the client keeps only its own time range.
-    CoupaLike(server, [invoice(n) for n in range(1, 401)], honour_upper_bound=False)
+def test_a_parallel_read_yields_each_record_once_in_id_order_when_the_server_ignores_upper_bounds(server):
+    # This server knows neither id[lt_or_eq] nor (here) updated_at[lt]: each id range then gets every
+    # record above its cursor, and the client keeps only its own range and window.
+    rows = [invoice(n) for n in range(1, 401)]
+    CoupaLike(server, rows, honour_upper_bound=False)
+    with resource(server, page_size=10).session() as session:
+        got = list(session.iter_changed("invoices", START, START + timedelta(days=30), workers=4))
+    inside = [r["id"] for r in rows if datetime.fromisoformat(r["updated-at"]) < START + timedelta(days=30)]
+    assert [r["id"] for r in got] == inside  # each once, in id order as a sequential read gives them
+    ranges = {call.query.get("id[lt_or_eq]", ["-"])[0] for call in server.hits("/api/invoices")}
+    assert len(ranges) > 2  # the read really went parallel over several id ranges
+
+
+def test_a_parallel_read_of_a_server_that_ignores_id_filters_goes_on_by_offset_exactly(server, caplog):
+    CoupaLike(server, [invoice(n) for n in range(1, 96)], honour_id_filter=False)
+    caplog.set_level(logging.WARNING)
     with resource(server, page_size=10).session() as session:
         rows = list(session.iter_changed("invoices", START, START + timedelta(days=30), workers=4))
-    assert sorted(r["id"] for r in rows) == list(range(1, 401))
-    slices = {call.query.get("updated_at[lt]", ["-"])[0] for call in server.hits("/api/invoices")}
-    assert len(slices) > 1  # the read really went parallel over several time slices
+    assert [r["id"] for r in rows] == list(range(1, 96))
+    assert "reading the rest of this window by offset" in caplog.text
 
 
 def test_a_server_that_ignores_id_filters_is_paged_by_offset_without_losing_or_doubling(server, caplog):

@@ -5,14 +5,21 @@ answers XML, quirk 1), the shared OAuth token for the scopes the batch needs (``
 retry policy and a client-side rate limit.
 
 **Rate limit** (reference §2.10): 25 requests per second with bursts of 20, answered with 429 and no
-``Retry-After``. The client paces itself just under it (``rate_per_second`` 24, ``rate_burst`` 4) with
-a token bucket shared by every session of the same instance and client in this process, so a run
-reaches ~96 % of the ceiling without tripping it. If Coupa grants less (the budget is shared with
+``Retry-After``. The client paces itself just under it (``rate_per_second`` 24, ``rate_burst`` 18: the
+documented burst less two calls for the timing spread between our clock and Coupa's, see ``pacing``)
+with a token bucket shared by every session of the same instance and client in this process, so a
+short read sends its first 18 calls at once and a long one settles at ~96 % of the ceiling without
+tripping it. Large change windows are read as id ranges on up to ``read_workers`` (20) threads that
+share that bucket (``paging``). If Coupa grants less (the budget is shared with
 another integration or process), the ``pacing`` module lowers the pace on each 429 and recovers it
 on success, so the client settles just under the real limit instead of tripping it over and over;
 each refused call is retried with full-jitter exponential backoff starting at ``backoff_base``
 (0.25 s) and capped at ``backoff_cap``, and a ``Retry-After``, should a server send one, is honoured.
 Across processes, cap concurrent Coupa runs with a Dagster concurrency pool.
+
+**Token warm-up.** Coupa's reference says to wait at least 5 s after minting a token before its first
+use (calls made at once can fail, §2.1), for reads as for writes, so ``token_warmup_seconds`` (5) is
+kept: the first session of a process pays it once, later sessions reuse the shared token for ~20 h.
 """
 
 from __future__ import annotations
@@ -29,7 +36,13 @@ from connector_resources.closing import released_on_error
 from connector_resources.coupa.auth import DEFAULT_WARMUP_SECONDS, CoupaOAuth, shared_oauth
 from connector_resources.coupa.entities import ALL_SCOPES, ENTITIES, normalise_scopes, scopes_for
 from connector_resources.coupa.errors import CoupaError
-from connector_resources.coupa.pacing import AdaptivePacer, PacedBackoff, shared_pacer
+from connector_resources.coupa.pacing import (
+    DOCUMENTED_BURST,
+    RATE_BURST,
+    AdaptivePacer,
+    PacedBackoff,
+    shared_pacer,
+)
 from connector_resources.coupa.session import MAX_PAGE_SIZE, MAX_READ_WORKERS, CoupaSession
 from connector_resources.http import HttpClient, HttpPolicy
 
@@ -56,7 +69,7 @@ class CoupaResource(ApiConnectionResource):
         default=MAX_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE, description="records per GET (<= 50)"
     )
     read_workers: int = Field(
-        default=4,
+        default=MAX_READ_WORKERS,
         ge=1,
         le=MAX_READ_WORKERS,
         description="most requests in flight when reading a large change window (fewer when the rate "
@@ -76,7 +89,13 @@ class CoupaResource(ApiConnectionResource):
     rate_per_second: float = Field(
         default=24.0, ge=0, description="client-side request rate (Coupa allows 25/s); 0 turns pacing off"
     )
-    rate_burst: int = Field(default=4, ge=1, le=20, description="requests that may go back to back")
+    rate_burst: int = Field(
+        default=RATE_BURST,
+        ge=1,
+        le=DOCUMENTED_BURST,
+        description="requests that may go back to back: Coupa's documented burst of 20 less 2 that "
+        "absorb up to 80 ms of timing spread between our clock and Coupa's",
+    )
     token_warmup_seconds: float = Field(
         default=DEFAULT_WARMUP_SECONDS, ge=0, description="wait after minting a token before first use"
     )
@@ -122,6 +141,8 @@ class CoupaResource(ApiConnectionResource):
             auth=auth,
             policy=policy,
             default_headers={"Accept": "application/json"},
+            # One connection per thread a read may use, so no thread waits for or discards one.
+            max_in_flight=MAX_READ_WORKERS,
             **pacing,
         )
         return http, auth, pacer

@@ -78,7 +78,8 @@ from connector_resources.redaction import get_logger
 log = get_logger("ml_connector.coupa")
 
 MAX_PAGE_SIZE = 50  # reference §2.2: "max 50 records per GET"
-MAX_READ_WORKERS = 8
+# Coupa's documented burst (reference §2.10): more requests in flight could never all be admitted at once.
+MAX_READ_WORKERS = 20
 UPDATED_AT_KEY = "_updated_at"
 PO_ACTIONS = frozenset(
     {
@@ -466,8 +467,8 @@ class CoupaSession(SaasSession):
         Each row is Coupa's JSON object plus ``_updated_at`` (tz-aware UTC). ``filters`` adds Coupa
         query arguments (``{"status[in]": ["approved", "voided"], "exported": False}``); ``fields``
         trims the payload (``id`` and ``updated-at`` are always kept). ``workers`` > 1 reads large
-        windows with that many requests in flight (default: the resource's ``read_workers``); rows
-        then come in no particular order. A quiet window costs one call.
+        windows as id ranges with up to that many requests in flight (default: the resource's
+        ``read_workers``); rows come in ascending id order either way. A quiet window costs one call.
 
         A window still open (``end`` in the future) can see a record change during the read; its id
         is remembered so it is yielded once (the version first read).
@@ -496,18 +497,21 @@ class CoupaSession(SaasSession):
         open_window = high > datetime.now(UTC)
         return self._window_rows(ent, pager, low, high, workers or self.read_workers, open_window)
 
-    def _threads_needed(self, since: CallMetrics) -> Callable[[], int]:
-        """How many requests in flight reach the rate limit, judged by the calls made ``since``:
-        the rate times the seconds one call took, plus a quarter for headroom (all of them when
-        there is no rate limit to reach)."""
+    def _threads_needed(self, since: CallMetrics) -> Callable[[], tuple[int, int]]:
+        """How many requests in flight the read can use, judged by the calls made ``since``: (at once,
+        sustained). Sustained: the rate times the seconds one call took plus a quarter for headroom;
+        at once: that or the pacer's burst, whichever is more (the burst is admitted at once, so a
+        read of up to a burst of pages takes two round trips). All of them without a rate limit."""
 
-        def needed() -> int:
+        def needed() -> tuple[int, int]:
             if not self.rate_per_second:
-                return MAX_READ_WORKERS
+                return MAX_READ_WORKERS, MAX_READ_WORKERS
             spent = self.metrics.since(since)
             per_call = spent.seconds / spent.calls if spent.calls else 0.0
             rate = self._pacer.rate if self._pacer is not None else self.rate_per_second
-            return max(1, math.ceil(rate * per_call * 1.25))
+            burst = self._pacer.burst if self._pacer is not None else 1
+            sustained = max(1, math.ceil(rate * per_call * 1.25))
+            return max(burst, sustained), sustained
 
         return needed
 
