@@ -97,7 +97,12 @@ def coerce_row(row: dict[str, Any], columns: Iterable[Column], *, record: str) -
 
 
 class PartitionWriter:
-    """Streams rows into one partition file; ``commit`` renames it into place atomically."""
+    """Streams rows into one partition file; ``commit`` renames it into place atomically.
+
+    Rows come one at a time (``write``) or a typed batch at a time (``write_batch``, from a reader that
+    types a page column-wise); either way they are kept in order and written in row groups of about
+    ``batch_rows``.
+    """
 
     def __init__(self, final_path: Path, schema: pa.Schema, batch_rows: int = BATCH_ROWS) -> None:
         self.final_path = final_path
@@ -107,18 +112,35 @@ class PartitionWriter:
         self._tmp = final_path.with_name(f".{final_path.name}.{uuid.uuid4().hex}.tmp")
         self._writer = pq.ParquetWriter(self._tmp, schema)
         self._buffer: list[dict[str, Any]] = []
+        self._batches: list[pa.RecordBatch] = []  # pending, in order, before ``_buffer``
+        self._pending = 0  # rows in ``_batches``
         self.rows = 0
 
     def write(self, row: dict[str, Any]) -> None:
         self._buffer.append(row)
-        if len(self._buffer) >= self.batch_rows:
+        if len(self._buffer) + self._pending >= self.batch_rows:
+            self._flush()
+
+    def write_batch(self, batch: pa.RecordBatch) -> None:
+        """Append rows already typed to ``schema`` (``typed_batch``), after any rows written before."""
+        if self._buffer:
+            self._batches.append(pa.RecordBatch.from_pylist(self._buffer, schema=self.schema))
+            self._pending += len(self._buffer)
+            self._buffer = []
+        self._batches.append(batch)
+        self._pending += batch.num_rows
+        if self._pending >= self.batch_rows:
             self._flush()
 
     def _flush(self) -> None:
         if self._buffer:
-            self._writer.write_table(pa.Table.from_pylist(self._buffer, schema=self.schema))
-            self.rows += len(self._buffer)
+            self._batches.append(pa.RecordBatch.from_pylist(self._buffer, schema=self.schema))
+            self._pending += len(self._buffer)
             self._buffer = []
+        if self._batches:
+            self._writer.write_table(pa.Table.from_batches(self._batches, schema=self.schema))
+            self.rows += self._pending
+            self._batches, self._pending = [], 0
 
     def commit(self) -> None:
         self._flush()
@@ -128,6 +150,50 @@ class PartitionWriter:
     def abort(self) -> None:
         self._writer.close()
         self._tmp.unlink(missing_ok=True)
+
+
+# What ``typed_batch`` takes as it is for each kind: exactly what ``coerce_row`` would pass through
+# unchanged (an int is an exact decimal, an HHMMSS int a time). Anything else (a blank string, a number
+# as text, a bool) is left to ``coerce_row``, row by row, so both paths stage the same values.
+_COLUMN_TYPES: dict[str, frozenset[type]] = {
+    "str": frozenset({str, type(None)}),
+    "int": frozenset({int, type(None)}),
+    "decimal": frozenset({Decimal, int, type(None)}),
+    "date": frozenset({date, type(None)}),
+    "time": frozenset({time, int, type(None)}),
+    "datetime": frozenset({datetime, type(None)}),
+}
+
+
+def typed_batch(
+    columns: Iterable[Column], values: dict[str, list[Any]], rows: int, *, trimmed: bool = False
+) -> pa.RecordBatch:
+    """``rows`` rows given by column (``{name: [value per row]}``, a missing column is all None) as one
+    Arrow batch in the staged types, built a column at a time. ``trimmed``: the caller's strings carry
+    no trailing blanks already (the JDE client strips every string), so they are not stripped again.
+
+    Raises ``StagingError`` when a column holds a value that is not already of its kind; the caller
+    then stages those rows one by one with ``coerce_row``, which names and refuses the bad ones.
+    """
+    arrays = []
+    columns = tuple(columns)
+    for column in columns:
+        data = values.get(column.name)
+        if data is None:
+            data = [None] * rows
+        if len(data) != rows:
+            raise StagingError(f"column {column.name} has {len(data)} values for {rows} rows")
+        if not set(map(type, data)) <= _COLUMN_TYPES[column.kind]:
+            raise StagingError(f"column {column.name} holds values that are not {column.kind} yet")
+        if column.kind == "str" and not trimmed:
+            data = [v.rstrip() if v is not None else None for v in data]
+        elif column.kind == "time":
+            data = [v.hour * 10000 + v.minute * 100 + v.second if type(v) is time else v for v in data]
+        try:
+            arrays.append(pa.array(data, type=_ARROW_TYPES[column.kind]))
+        except (pa.ArrowException, ValueError, TypeError) as exc:
+            raise StagingError(f"column {column.name}: {exc}") from exc
+    return pa.RecordBatch.from_arrays(arrays, schema=arrow_schema(columns))
 
 
 class StagingResource(ConfigurableResource):

@@ -163,6 +163,13 @@ SYSTEMS: dict[str, System] = {
                     "(e.g. yyyyMMdd, or CYYDDD); blank = the user's format; `ml-connector ping` checks it",
                 ),
                 Setting(
+                    "page_size",
+                    "ML_JDE_PAGE_SIZE",
+                    "500",
+                    "rows per data-service page (maxPageSize); the server's DB Fetch Limit (jas.ini, default "
+                    "2000) caps it, and memory holds at most two pages per read",
+                ),
+                Setting(
                     "timezone",
                     "ML_JDE_TIMEZONE",
                     "UTC",

@@ -11,12 +11,16 @@ import sys
 from datetime import date, timedelta
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 import requests
 from asset_runs import materialized
+from http_server import CannedResponse, RecordedRequest, ScriptedServer
 
+from connector_assets.incremental import read_day
 from connector_assets.jde.assets import jde_assets
-from connector_assets.jde.extract import CURSOR_INTEGRATION
+from connector_assets.jde.columnar import stage_whole
+from connector_assets.jde.extract import CURSOR_INTEGRATION, _fetcher, stream_of
 from connector_assets.jde.tables import AP_LEDGER, GL_ACCOUNTS, PO_HEADERS, PO_LINES, SUPPLIERS
 from connector_assets.staging import StagingResource
 from connector_resources.jde import Condition, JdeAisResource
@@ -172,3 +176,87 @@ def test_backfill_through_the_dagster_cli(sandbox, tmp_path):
         tmp_path / "staging" / SUPPLIERS.asset / f"{start + timedelta(days=i)}.parquet" for i in range(5)
     ]
     assert all(p.is_file() for p in staged)
+
+
+# -- whole days, page by page and column-wise ---------------------------------------------------------
+
+
+def test_a_whole_day_staged_by_column_equals_the_row_by_row_read(sandbox, tmp_path):
+    """``columnar.stage_whole`` (what a whole-day read now runs) against ``incremental.read_day``'s row
+    path (what it ran before): same file, same figures, over several pages."""
+    day = date.today() - timedelta(days=21)  # the sandbox's mass-update day: many rows
+    jde = JdeAisResource(
+        base_url=sandbox, username="INTEGR8", password=USERS["INTEGR8"], environment="JPS920", page_size=7
+    )
+    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
+    by_row = StagingResource(base_dir=str(tmp_path / "rows"))
+    by_column = StagingResource(base_dir=str(tmp_path / "columns"))
+    for spec in (PO_LINES, AP_LEDGER):
+        with jde.session() as session:
+            old = read_day(
+                stream_of(spec),
+                _fetcher(spec, session),
+                by_row,
+                ledger,
+                day=day,
+                today=date.today(),
+                overlap=timedelta(minutes=10),
+                run_id="rows",
+            )
+            new = stage_whole(spec, session, by_column, ledger, day=day, run_id="columns")
+            pages = session.pages
+        assert pages > 4, spec.table
+        assert (new.rows, new.rejected, new.first, new.last, new.mode) == (
+            old.rows,
+            old.rejected,
+            old.first,
+            old.last,
+            old.mode,
+        )
+        partition = day.isoformat()
+        assert new.rows == by_column.count(spec.asset, partition) > 7 * 4
+        staged = list(by_column.read_rows(spec.asset, partition))
+        assert staged == list(by_row.read_rows(spec.asset, partition))
+        schema = pq.ParquetFile(by_column.path(spec.asset, partition)).schema_arrow
+        assert schema == pq.ParquetFile(by_row.path(spec.asset, partition)).schema_arrow
+
+
+def _scripted_login(request: RecordedRequest) -> CannedResponse:
+    info = {"token": "044ScriptedToken", "simpleDateFormat": "MM/dd/yyyy"}
+    return CannedResponse(200, {"username": "INTEGR8", "userInfo": info})
+
+
+def _supplier(an8, upmj="03/02/2025", upmt=93015) -> dict:
+    return {"F0401_AN8": an8, "F0401_APC": "AP  ", "F0401_HOLD": " ", "F0401_UPMJ": upmj, "F0401_UPMT": upmt}
+
+
+def _page(rows: list[dict], next_href: str | None) -> CannedResponse:
+    grid = {"rowset": rows, "summary": {"records": len(rows), "moreRecords": next_href is not None}}
+    body: dict = {"fs_DATABROWSE_F0401": {"data": {"gridData": grid}, "errors": []}, "sysErrors": []}
+    if next_href:
+        body["links"] = [{"rel": "next", "href": next_href}]
+    return CannedResponse(200, body)
+
+
+def test_a_page_with_a_bad_value_is_staged_row_by_row_and_only_that_row_is_queued(tmp_path):
+    """A number sent as text and an unreadable date cannot be typed column-wise: their page goes through
+    the row path, which stages the good rows and queues each bad one with record and field named."""
+    with ScriptedServer() as server:
+        server.route("/jderest/v2/tokenrequest", _scripted_login)
+        server.route("/jderest/v2/tokenrequest/logout", CannedResponse(200, {}))
+        link = f"{server.url}/jderest/v2/dataservice/next?stackId=1"
+        server.route("/jderest/v2/dataservice", _page([_supplier(1), _supplier(2)], link))
+        bad_page = [_supplier(3), _supplier("4X"), _supplier(5, upmj="31/31/2025"), _supplier(6)]
+        server.route("/jderest/v2/dataservice/next", _page(bad_page, None))
+        jde = JdeAisResource(base_url=f"{server.url}/jderest", username="INTEGR8", password="scripted")
+        staging = StagingResource(base_dir=str(tmp_path / "staging"))
+        ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
+        with jde.session() as session:
+            read = stage_whole(SUPPLIERS, session, staging, ledger, day=date(2025, 3, 2), run_id="r1")
+    assert (read.rows, read.rejected) == (4, 2)
+    staged = list(staging.read_rows(SUPPLIERS.asset, "2025-03-02"))
+    assert [r["AN8"] for r in staged] == [1, 2, 3, 6]
+    assert staged[0]["APC"] == "AP" and staged[0]["HOLD"] == "" and staged[0]["UPMT"] == 93015
+    queued = {item.source_key: item.reason for item in ledger.open_items(integration="jde")}
+    assert set(queued) == {"F0401 4X", "F0401 5"}
+    assert "field AN8" in queued["F0401 4X"] and "field UPMJ" in queued["F0401 5"]

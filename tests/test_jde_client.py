@@ -40,6 +40,7 @@ from connector_resources.jde import (
     JdeError,
     JdeInputError,
     JdeOrchestrationError,
+    JdeQueryError,
     OrchestrationResult,
     hhmmss_to_time,
     julian_to_date,
@@ -260,6 +261,73 @@ def test_a_match_any_read_resumes_by_re_reading_and_skipping(sandbox):
                 sandbox.admin("POST", "restart")
         assert s.restarts >= 1
     assert got == [r["AN8"] for r in everyone if r["AT1"] in ("V", "C")]
+
+
+def test_the_next_page_is_fetched_ahead_and_every_row_comes_once_in_order(sandbox):
+    with jde(sandbox, page_size=2000).session() as s:
+        expected = list(s.browse("F4311", columns=["DOCO", "UPMJ", "TDAY", "AEXP", "MCU"]))
+    with jde(sandbox, page_size=9).session() as s:
+        rows = s.browse("F4311", columns=["DOCO", "UPMJ", "TDAY", "AEXP", "MCU"])
+        first = next(rows)
+        calls = s.metrics.calls  # login, the first page, the next page requested ahead
+        deadline = time.monotonic() + 10
+        while calls < 3 and time.monotonic() < deadline:
+            time.sleep(0.01)
+            calls = s.metrics.calls
+        time.sleep(0.3)  # never more than one page ahead, however long the caller takes
+        assert calls == s.metrics.calls == 3
+        got = [first, *rows]
+        pages = s.pages
+        by_column = list(s.browse_columns("F4311", columns=["DOCO", "UPMJ", "TDAY", "AEXP", "MCU"]))
+    assert len(expected) == sandbox.state()["row_counts"]["F4311"] > 1000
+    assert got == expected  # same rows, same values, same order as one big page at a time
+    assert pages == -(-len(expected) // 9) > 100
+    assert all(len(set(map(len, page.values()))) == 1 and len(page["DOCO"]) <= 9 for page in by_column)
+    rebuilt = [
+        dict(zip(page, values, strict=True))
+        for page in by_column
+        for values in zip(*page.values(), strict=True)
+    ]
+    assert rebuilt == expected  # the column-wise pages hold browse's values
+
+
+def test_a_failure_on_a_page_read_ahead_surfaces_after_the_page_before_it(scripted_ais):
+    link = {"rel": "next", "href": f"http://ignored{PREFIX}/v2/dataservice/next?stackId=1&token=x"}
+    scripted_ais.route(
+        f"{PREFIX}/v2/dataservice",
+        browse_answer("F0101", [supplier_row(1), supplier_row(2)], more=True, links=[link]),
+    )
+    refusal = {"message": {"TITLE": "JAS_MSG999: grid is locked", "DESC": "JAS_MSG999: grid is locked"}}
+    scripted_ais.route(f"{PREFIX}/v2/dataservice/next", CannedResponse(400, refusal))
+    got, asked_ahead = [], []
+    with scripted_jde(scripted_ais).session() as s, pytest.raises(JdeQueryError) as failure:
+        for row in s.browse("F0101"):
+            got.append(row["AN8"])
+            deadline = time.monotonic() + 10
+            while not scripted_ais.hits(f"{PREFIX}/v2/dataservice/next") and time.monotonic() < deadline:
+                time.sleep(0.01)
+            asked_ahead.append(len(scripted_ais.hits(f"{PREFIX}/v2/dataservice/next")))
+    assert asked_ahead[0] == 1  # the refused page was asked for while the caller held the first row
+    assert got == [1, 2]  # the page before the failure is delivered whole, as without read-ahead
+    assert str(failure.value).startswith("JD Edwards AIS refused the next-page link of F0101: ")
+    assert "grid is locked" in str(failure.value)
+    assert len(scripted_ais.hits(f"{PREFIX}/v2/dataservice/next")) == 1  # a refusal is not retried
+
+
+def test_the_page_size_setting_sets_the_requests_a_read_costs(sandbox, monkeypatch):
+    monkeypatch.setenv("ML_JDE_PAGE_SIZE", "37")
+    resource = JdeAisResource.from_settings(base_url=sandbox.base_url)
+    assert resource.page_size == 37
+    with resource.session() as s:
+        total = s.count("F0101")
+        before = dict(sandbox.state()["calls"])
+        rows = list(s.browse("F0101", columns=["AN8"]))
+        after = sandbox.state()["calls"]
+    sent = {k: after.get(k, 0) - before.get(k, 0) for k in after}
+    pages = -(-total // 37)
+    assert len(rows) == total > 37 * 3
+    assert sent["POST /jderest/v2/dataservice"] == 1
+    assert sent["POST /jderest/v2/dataservice/next"] == pages - 1
 
 
 @pytest.fixture(scope="module")

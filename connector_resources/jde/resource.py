@@ -4,8 +4,10 @@ One batch = one ``session()``: it logs in (reading the user's date format), reus
 every call, logs in again when AIS answers 444 (``JdeAisAuth`` + ``HttpClient`` replay the call once),
 and logs out at the end. Reads stream; writes go through orchestrations.
 
-Reading (``JdeSession.browse``) is a generator over v2 next-page links (reference §2.5): one page is
-in memory at a time, whatever the table size. What makes it exact:
+Reading (``JdeSession.browse``) is a generator over v2 next-page links (reference §2.5). The next page
+is fetched in a background thread while the caller works through the current one (the server's time
+and ours overlap instead of adding up), so at most two pages of ``page_size`` rows
+(``ML_JDE_PAGE_SIZE``) are in memory, whatever the table size. What makes it exact:
 
 * Every browse is ordered by the caller's order plus the table's primary key, so the order is total.
 * A next-page call is **not idempotent**: an AIS result set is a forward-only cursor, so sending the
@@ -21,6 +23,9 @@ in memory at a time, whatever the table size. What makes it exact:
 * A server that says ``moreRecords`` without a next link (v1 style, or a fetch limit) is paged the
   same way, by key.
 
+``JdeSession.browse_columns`` is the same read a page at a time, by column (``{alias: [values]}``), for
+callers that build Arrow or pandas columns (the whole-day staging of ``connector_assets.jde.columnar``).
+
 Rows come out keyed by alias without the table prefix (``"AN8"``, ``"UPMJ"``), normalised in one
 place (``normalise_value``): character values trimmed (AIS sends a blank as ``" "``; business units
 arrive right-justified), so a blank is ``""``; date columns are ``date`` (None when blank), time
@@ -32,9 +37,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
+from itertools import chain, repeat
+from operator import contains, itemgetter
 from typing import Any, ClassVar, Literal
 from urllib.parse import urlsplit, urlunsplit
 
@@ -114,9 +122,12 @@ class RowConverter:
     """Turns GRID_DATA rows (``{"F0101_AN8": 1, ...}``) into alias-keyed rows (``{"AN8": 1, ...}``).
 
     What each key means (its alias, whether it is a date or a time) is worked out once per key and
-    cached, since a read of a hundred thousand rows meets the same dozen keys every time. A view can
-    join two tables that share an alias (``F0101_AN8`` and ``F0411_AN8``): the first keeps the bare
-    alias, later ones keep their qualified key, so no value is silently overwritten.
+    cached, since a read of a hundred thousand rows meets the same dozen keys every time. So are the
+    date and time values themselves: a day's read repeats the same few dates (UPMJ is one value) and
+    at most 86,400 times, and parsing a date pattern is the costliest step of a row, so each distinct
+    raw value is parsed once per read (the cache is bounded). A view can join two tables that share
+    an alias (``F0101_AN8`` and ``F0411_AN8``): the first keeps the bare alias, later ones keep their
+    qualified key, so no value is silently overwritten.
 
     A date or time that cannot be read is passed on as its trimmed text and logged with the record
     and field named, not raised: one malformed value must not abort a read of a hundred thousand
@@ -125,6 +136,7 @@ class RowConverter:
     """
 
     _PLAIN, _CONVERTED = 0, 1
+    _CACHE_LIMIT = 100_000  # distinct values kept per date/time column and read; cleared when full
 
     def __init__(
         self,
@@ -139,6 +151,8 @@ class RowConverter:
         self.table = table
         self.key_fields = tuple(key_fields)  # row keys (F4301_DOCO) naming the record in warnings
         self._plan: dict[str, tuple[str, int]] = {}
+        # Per alias: raw value -> converted value; only successes are kept.
+        self._values: dict[str, dict[Any, Any]] = {}
 
     def _entry(self, key: str) -> tuple[str, int]:
         alias = key.split("_", 1)[1] if "_" in key else key
@@ -157,21 +171,73 @@ class RowConverter:
                 alias = key
             if kind == self._PLAIN:
                 out[alias] = value.strip() if type(value) is str else value
-                continue
-            try:
-                out[alias] = normalise_value(alias, value, self.date_pattern, self.extra_dates)
-            except ValueError as exc:
-                record = "/".join(str(raw.get(k, "")).strip() for k in self.key_fields)
-                log.warning(
-                    "%s %s: field %s has %r, which is not a readable date or time (%s); passed on as text",
-                    self.table,
-                    record,
-                    alias,
-                    value,
-                    exc,
-                )
-                out[alias] = value.strip() if isinstance(value, str) else value
+            else:
+                out[alias] = self._special(alias, value, raw)
         return out
+
+    def columns(self, rows: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]]:
+        """A page as ``{alias: [value per row]}``: the values ``__call__`` gives, a column at a time
+        (one list comprehension per column instead of a dict per row); a row lacking a key has None."""
+        out: dict[str, list[Any]] = {}
+        plan = self._plan
+        for key in dict.fromkeys(chain.from_iterable(rows)):  # every key, in first-seen order
+            entry = plan.get(key)
+            if entry is None:
+                entry = plan[key] = self._entry(key)
+            alias, kind = entry
+            if alias in out:
+                alias = key
+            try:  # C-level loops where the page allows (every row has the key; only strings)
+                values = list(map(itemgetter(key), rows))
+            except KeyError:
+                values = [row.get(key) for row in rows]
+            if kind == self._PLAIN:
+                types = set(map(type, values))
+                if types == {str}:
+                    values = list(map(str.strip, values))
+                elif str in types:
+                    values = [v.strip() if type(v) is str else v for v in values]
+                out[alias] = values
+            else:
+                seen = self._values.setdefault(alias, {})
+                try:  # every value parsed before (UPMJ on a day's read): no call per value
+                    if not set(map(type, values)) <= _CACHED_TYPES:  # 1 == True == Decimal(1) as keys
+                        raise KeyError
+                    out[alias] = [seen[v] if v is not None else None for v in values]
+                except KeyError:
+                    out[alias] = [self._special(alias, v, row) for v, row in zip(values, rows, strict=True)]
+        return out
+
+    def _special(self, alias: str, value: Any, raw: Mapping[str, Any]) -> Any:
+        """A date or time value, from the cache when this raw value was seen before."""
+        cacheable = type(value) in (str, int)  # hashable, immutable, no 1 == True; a Decimal is rare here
+        seen = self._values.setdefault(alias, {})
+        if cacheable:
+            hit = seen.get(value, _MISSING)
+            if hit is not _MISSING:
+                return hit
+        try:
+            converted = normalise_value(alias, value, self.date_pattern, self.extra_dates)
+        except ValueError as exc:
+            record = "/".join(str(raw.get(k, "")).strip() for k in self.key_fields)
+            log.warning(
+                "%s %s: field %s has %r, which is not a readable date or time (%s); passed on as text",
+                self.table,
+                record,
+                alias,
+                value,
+                exc,
+            )
+            return value.strip() if isinstance(value, str) else value
+        if cacheable:
+            if len(seen) >= self._CACHE_LIMIT:
+                seen.clear()
+            seen[value] = converted
+        return converted
+
+
+_MISSING = object()
+_CACHED_TYPES = frozenset({str, int, type(None)})  # what ``RowConverter._special`` caches (and blanks)
 
 
 def convert_row(
@@ -264,7 +330,10 @@ def _parse_page(payload: Any, table: str) -> _Page:
     more_flag = summary.get("moreRecords")
     # moreRecords decides; a server that omits it is trusted to send a link only when more exist.
     more = bool(more_flag) if more_flag is not None else next_href is not None
-    return _Page(rows=[r for r in rows if isinstance(r, Mapping)], more=more, next_href=next_href)
+    # type() first: an ABC isinstance per row costs more than the rest of the parse.
+    return _Page(
+        rows=[r for r in rows if type(r) is dict or isinstance(r, Mapping)], more=more, next_href=next_href
+    )
 
 
 def _find_count(node: Any) -> int | None:
@@ -408,6 +477,7 @@ class JdeSession(Closing):
         self.pages = 0
         self.restarts = 0
         self._closed = False
+        self._pool: ThreadPoolExecutor | None = None  # next-page prefetch, started by the first read
 
     # -- state ------------------------------------------------------------------------------------
 
@@ -454,6 +524,8 @@ class JdeSession(Closing):
             return
         self._closed = True
         try:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True, cancel_futures=True)
             if self._auth.token is not None:
                 self._auth.logout(self._http)
         finally:
@@ -492,41 +564,83 @@ class JdeSession(Closing):
         )
         return self._browse(spec)
 
+    def browse_columns(
+        self,
+        table: str,
+        *,
+        columns: Sequence[str] | None = None,
+        conditions: Sequence[Condition] = (),
+        match: Literal["MATCH_ALL", "MATCH_ANY"] = "MATCH_ALL",
+        order_by: Sequence[tuple[str, Literal["ASC", "DESC"]]] = (),
+        page_size: int | None = None,
+        key_columns: Sequence[str] | None = None,
+        date_columns: Sequence[str] = (),
+    ) -> Iterator[dict[str, list[Any]]]:
+        """``browse``, a page at a time and by column: each page is ``{alias: [value per row]}``.
+
+        The same rows in the same order with the same values as ``browse`` (a row lacking a column has
+        None there), converted a column at a time: what a caller that builds Arrow or pandas columns
+        wants, without a dict per row. Resuming and prefetching are ``browse``'s.
+        """
+        spec = BrowseSpec.build(
+            table,
+            columns=columns,
+            conditions=conditions,
+            match=match,
+            order_by=order_by,
+            key_columns=key_columns,
+            page_size=page_size or self.page_size,
+            date_columns=date_columns,
+        )
+        convert = self._converter(spec)
+        for page in self._browse_pages(spec):
+            yield convert.columns(page)
+
+    def _converter(self, spec: BrowseSpec) -> RowConverter:
+        return RowConverter(
+            self.date_pattern, spec.date_aliases, table=spec.table, key_fields=spec.order_keys
+        )
+
     def _browse(self, spec: BrowseSpec) -> Iterator[dict[str, Any]]:
+        convert = self._converter(spec)
+        for page in self._browse_pages(spec):
+            for raw in page:
+                yield convert(raw)
+
+    def _browse_pages(self, spec: BrowseSpec) -> Iterator[list[Mapping[str, Any]]]:
+        """The raw rows of a browse, a page at a time (never an empty page), each row exactly once in
+        the server's order, resuming after interruptions as the module docstring says."""
         point: ResumePoint | None = None
         yielded = 0
         skip = 0  # rows to pass over when re-reading (the fallback when key continuation is impossible)
         queue: list[list[Condition]] = [[]]
         failures = 0
-        convert = RowConverter(
-            self.date_pattern, spec.date_aliases, table=spec.table, key_fields=spec.order_keys
-        )
         while queue:
             progressed = False
             try:
-                for raw in self._query_rows(spec, queue[0]):
-                    values = order_values(spec, raw)
-                    if values is None:
+                for rows in self._query_pages(spec, queue[0]):
+                    if not all(all(map(contains, rows, repeat(key))) for key in spec.order_keys):
                         raise JdeQueryError(
                             f"JD Edwards AIS left an order column out of a {spec.table} row; "
                             f"asked for {', '.join(o.column for o in spec.order)}",
                             table=spec.table,
                         )
                     if skip:
-                        skip -= 1
-                        if skip == 0 and point is not None and values != point.values:
+                        passed, rows = rows[:skip], rows[skip:]
+                        skip -= len(passed)
+                        if skip == 0 and point is not None and order_values(spec, passed[-1]) != point.values:
                             raise JdeQueryError(
                                 f"{spec.table} changed while the read was being resumed (the row at the "
                                 "resume position is not the last one read); run the read again",
                                 table=spec.table,
                             )
-                        continue
-                    row = convert(raw)
-                    point = ResumePoint(values)
-                    yielded += 1
+                        if not rows:
+                            continue
+                    point = ResumePoint(order_values(spec, rows[-1]) or ())
+                    yielded += len(rows)
                     progressed = True
                     failures = 0
-                    yield row
+                    yield rows
                 if skip:
                     raise JdeQueryError(
                         f"{spec.table} lost rows while the read was being resumed; run the read again",
@@ -561,18 +675,41 @@ class JdeSession(Closing):
                 else:
                     queue, skip = plan, 0
 
-    def _query_rows(self, spec: BrowseSpec, extra: Sequence[Condition]) -> Iterator[Mapping[str, Any]]:
-        """Raw rows of one (sub-)query, following next links; ``_Interrupted`` when it cannot go on."""
+    def _query_pages(self, spec: BrowseSpec, extra: Sequence[Condition]) -> Iterator[list[Mapping[str, Any]]]:
+        """Raw pages (never empty) of one (sub-)query, following next links; ``_Interrupted`` when it
+        cannot go on.
+
+        The next page is requested (in the session's one prefetch thread) as soon as a page arrives,
+        so the server prepares it while the caller works through this one: at most two pages are in
+        memory. Its outcome is taken only after the caller is done with this page, so a failure
+        surfaces exactly where it did when pages were fetched in turn, with the same exception.
+        """
         payload = self._dataservice(spec.body(extra, self.query_date_pattern), spec.table, "read")
         page = _parse_page(payload, spec.table)
-        while True:
-            self.pages += 1
-            yield from page.rows
-            if not page.more:
-                return
-            if not page.next_href:
-                raise _Interrupted("more rows but no next link", restart=False)
-            page = self._next_page(page.next_href, spec.table)
+        ahead: Future[_Page] | None = None
+        try:
+            while True:
+                self.pages += 1
+                if page.more and page.next_href:
+                    ahead = self._prefetcher().submit(self._next_page, page.next_href, spec.table)
+                if page.rows:
+                    yield page.rows
+                if not page.more:
+                    return
+                if ahead is None:
+                    raise _Interrupted("more rows but no next link", restart=False)
+                page, ahead = ahead.result(), None
+        finally:
+            if ahead is not None and not ahead.cancel():
+                # The caller stopped early (or failed): let the call in flight end before the session
+                # can log out or read again; its page, or its failure, is of no use any more.
+                wait([ahead])
+
+    def _prefetcher(self) -> ThreadPoolExecutor:
+        """One background thread per session: a single read ahead at a time, whatever the reads."""
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jde-prefetch")
+        return self._pool
 
     def _next_page(self, href: str, table: str) -> _Page:
         url = self._local_link(href)
@@ -806,7 +943,9 @@ class JdeAisResource(ApiConnectionResource):
     environment: str = Field(default="", description="JDE environment (server default when blank)")
     role: str = Field(default="", description="JDE role (server default when blank)")
     device_name: str = Field(default="ml-connector", description="device name the AIS token is bound to")
-    page_size: int = Field(default=500, ge=1, description="rows per data-service page")
+    page_size: int = Field(
+        default=500, ge=1, description="rows per data-service page (ML_JDE_PAGE_SIZE); at most two in memory"
+    )
     connect_timeout: float = Field(default=10.0, gt=0)
     read_timeout: float = Field(default=120.0, gt=0, description="seconds to wait for one AIS answer")
     max_attempts: int = Field(default=6, ge=1, description="attempts per call for retryable failures")

@@ -1,0 +1,259 @@
+"""Benchmark: our F4311 day extraction against a raw ``requests`` loop, in one run, same sandbox.
+
+Run by hand (not by pytest):
+
+    .venv/bin/python bench/jde_extract_vs_raw.py --scale 10
+
+One JDE sandbox process (seeded once into ``bench/.data/jde-<scale>.sqlite``) serves both sides. For the
+busiest UPMJ day of F4311 (PO lines) each round times, login to logout:
+
+* **ours**: ``JdeAisResource.session()`` + ``connector_assets.jde.extract.read_table``, exactly what the
+  ``jde_po_lines`` asset runs inside its session (rows converted, typed, checked, staged to Parquet,
+  cursor and retry queue in a SQLite ledger), without Dagster's run machinery around it;
+* **raw**: ``requests`` with the same login, the same BROWSE body (checked equal to the one our client
+  builds, token aside) and page size, following next links and decoding each page's JSON (exact decimals,
+  as ours does), counting rows and nothing more: the floor any client pays.
+
+Rounds alternate raw / ours (after one warm-up of each) so the shared machine's noise falls on both
+sides; we print each round and the medians of wall seconds, CPU seconds (this process, every thread) and
+the ratio raw / ours (1.0 = as fast as the raw loop). ``--profile`` runs ours once more under cProfile.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import json
+import os
+import pstats
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import requests
+from jde_extract import _start, _stop  # the sibling bench: sandbox in its own process
+
+USER, PASSWORD, ENVIRONMENT, ROLE, DEVICE = "INTEGR8", "integr8-sandbox", "JPS920", "*ALL", "ml-connector"
+
+
+@dataclass
+class Timing:
+    side: str
+    wall: float
+    cpu: float
+    rows: int
+    pages: int
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=10, help="sandbox scale (10: ~18k rows that day)")
+    parser.add_argument("--page-size", type=int, help="rows per page (default: ML_JDE_PAGE_SIZE)")
+    parser.add_argument("--rounds", type=int, default=3, help="timed rounds of each side")
+    parser.add_argument("--profile", action="store_true", help="then profile one run of ours (cProfile)")
+    args = parser.parse_args()
+
+    from connector_resources import settings
+
+    page_size = args.page_size or int(settings.value("ML_JDE_PAGE_SIZE"))
+    data = Path(__file__).parent / ".data"
+    data.mkdir(exist_ok=True)
+    base, sandbox, ready = _start(args.scale, data / f"jde-{args.scale:g}.sqlite")
+    try:
+        _run(base, page_size, args, ready)
+    finally:
+        _stop(sandbox)
+
+
+def _resource(base: str, page_size: int):
+    from connector_resources.jde import JdeAisResource
+
+    return JdeAisResource(
+        base_url=base,
+        username=USER,
+        password=PASSWORD,
+        environment=ENVIRONMENT,
+        role=ROLE,
+        device_name=DEVICE,
+        page_size=page_size,
+    )
+
+
+def _busiest_day(base: str, page_size: int) -> tuple[date, int]:
+    """The UPMJ day with most F4301 headers (the sandbox's mass update day) and its F4311 row count."""
+    from connector_resources.jde import Condition
+
+    with _resource(base, page_size).session() as session:
+        days: dict[date, int] = {}
+        for row in session.browse("F4301", columns=["F4301.UPMJ"]):
+            days[row["UPMJ"]] = days.get(row["UPMJ"], 0) + 1
+        busiest = max(days, key=days.__getitem__)
+        return busiest, session.count("F4311", [Condition("F4311.UPMJ", "EQUAL", busiest)])
+
+
+def _our_body(base: str, page_size: int, day: date) -> tuple[dict, str]:
+    """The BROWSE body our client sends for the day (and the user's date pattern), built by its code."""
+    from connector_assets.jde.tables import PO_LINES
+    from connector_resources.jde import Condition
+    from connector_resources.jde.query import BrowseSpec
+
+    with _resource(base, page_size).session() as session:
+        pattern = session.query_date_pattern
+    spec = BrowseSpec.build(
+        PO_LINES.table,
+        columns=[PO_LINES.qualified(a) for a in PO_LINES.aliases],
+        conditions=[Condition(PO_LINES.qualified("UPMJ"), "EQUAL", day)],
+        match="MATCH_ALL",
+        order_by=(),
+        key_columns=None,
+        page_size=page_size,
+    )
+    return spec.body((), pattern), pattern.format(day)
+
+
+def _raw_body(page_size: int, day_text: str) -> dict:
+    """The same request written by hand, as a caller with only ``requests`` would."""
+    from connector_assets.jde.tables import PO_LINES
+
+    key = ("KCOO", "DOCO", "DCTO", "SFXO", "LNID")
+    return {
+        "targetName": "F4311",
+        "targetType": "table",
+        "dataServiceType": "BROWSE",
+        "maxPageSize": str(page_size),
+        "findOnEntry": "TRUE",
+        "outputType": "GRID_DATA",
+        "aliasNaming": True,
+        "enableNextPageProcessing": True,
+        "aggregation": {"orderBy": [{"column": f"F4311.{k}", "direction": "ASC"} for k in key]},
+        "returnControlIDs": "|".join(f"F4311.{a}" for a in PO_LINES.aliases),
+        "query": {
+            "autoFind": True,
+            "matchType": "MATCH_ALL",
+            "autoClear": False,
+            "condition": [
+                {
+                    "controlId": "F4311.UPMJ",
+                    "operator": "EQUAL",
+                    "value": [{"content": day_text, "specialValueId": "LITERAL"}],
+                }
+            ],
+        },
+    }
+
+
+def _raw(base: str, body: dict) -> Timing:
+    """Login, BROWSE, follow every next link, logout; decode each page and count its rows."""
+    cpu, started = time.process_time(), time.monotonic()
+    rows = pages = 0
+    with requests.Session() as http:
+        http.headers["Accept"] = "application/json"
+        login = http.post(
+            f"{base}/v2/tokenrequest",
+            json={
+                "username": USER,
+                "password": PASSWORD,
+                "deviceName": DEVICE,
+                "environment": ENVIRONMENT,
+                "role": ROLE,
+            },
+            timeout=60,
+        )
+        login.raise_for_status()
+        token = login.json()["userInfo"]["token"]
+        auth = {"token": token, "deviceName": DEVICE}
+        headers = {"jde-AIS-Auth": token, "jde-AIS-Auth-Device": DEVICE}
+        response = http.post(f"{base}/v2/dataservice", json={**body, **auth}, headers=headers, timeout=120)
+        while True:
+            response.raise_for_status()
+            payload = json.loads(response.content, parse_float=Decimal)
+            grid = payload["fs_DATABROWSE_F4311"]["data"]["gridData"]
+            rows += len(grid["rowset"])
+            pages += 1
+            links = [link["href"] for link in payload.get("links") or [] if link.get("rel") == "next"]
+            if not grid["summary"].get("moreRecords") or not links:
+                break
+            href = links[0]
+            local = base + href[href.index("/jderest") + len("/jderest") :]
+            response = http.post(local, json=auth, headers=headers, timeout=120)
+        http.post(f"{base}/v2/tokenrequest/logout", json=auth, headers=headers, timeout=15)
+    return Timing("raw", time.monotonic() - started, time.process_time() - cpu, rows, pages)
+
+
+def _ours(base: str, page_size: int, day: date, folder: str, run: int) -> Timing:
+    """Login, stage the day through the asset's own code, logout (a fresh staging folder and ledger)."""
+    from connector_assets.jde.extract import read_table
+    from connector_assets.jde.tables import PO_LINES
+    from connector_assets.staging import StagingResource
+    from connector_resources.ledger import Ledger
+
+    staging = StagingResource(base_dir=f"{folder}/staging-{run}")
+    book = Ledger(f"sqlite:///{folder}/ledger-{run}.sqlite")
+    today = date(2000, 1, 1)  # never the day read: a past day is read whole, as a backfill does
+    cpu, started = time.process_time(), time.monotonic()
+    with _resource(base, page_size).session() as session:
+        reads = read_table(PO_LINES, session, staging, book, days=[day], run_id=f"bench-{run}", today=today)
+        pages = session.pages
+    timing = Timing("ours", time.monotonic() - started, time.process_time() - cpu, reads[0].rows, pages)
+    if reads[0].rejected or staging.count(PO_LINES.asset, day.isoformat()) != reads[0].rows:
+        raise SystemExit(f"our read rejected {reads[0].rejected} rows or staged a different count")
+    return timing
+
+
+def _run(base: str, page_size: int, args: argparse.Namespace, ready: float) -> None:
+    day, expected = _busiest_day(base, page_size)
+    ours_body, day_text = _our_body(base, page_size, day)
+    raw_body = _raw_body(page_size, day_text)
+    if ours_body != raw_body:
+        raise SystemExit(f"the raw body differs from ours:\n{ours_body}\n{raw_body}")
+    timings: list[Timing] = []
+    with tempfile.TemporaryDirectory() as folder:
+        _raw(base, raw_body), _ours(base, page_size, day, folder, 0)  # warm-up: imports, sandbox caches
+        for run in range(1, args.rounds + 1):
+            timings += [_raw(base, raw_body), _ours(base, page_size, day, folder, run)]
+        for t in timings:
+            if t.rows != expected:
+                raise SystemExit(f"{t.side} read {t.rows} rows, COUNT says {expected}")
+            print(f"{t.side:>4}: {t.wall:6.2f} s wall, {t.cpu:6.2f} s CPU, {t.rows} rows, {t.pages} pages")
+        if args.profile:
+            profiler = cProfile.Profile()
+            profiler.enable()
+            _ours(base, page_size, day, folder, 999)
+            profiler.disable()
+            out = io.StringIO()
+            pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(25)
+            print(out.getvalue())
+
+    def median(side: str, what: str) -> float:
+        return statistics.median(getattr(t, what) for t in timings if t.side == side)
+
+    report = {
+        "command": " ".join([os.path.relpath(sys.executable), *sys.argv]),
+        "scale": args.scale,
+        "sandbox_ready_seconds": round(ready, 1),
+        "day": day.isoformat(),
+        "rows": expected,
+        "page_size": page_size,
+        "rounds": args.rounds,
+        "raw_wall_seconds": round(median("raw", "wall"), 2),
+        "ours_wall_seconds": round(median("ours", "wall"), 2),
+        "raw_cpu_seconds": round(median("raw", "cpu"), 2),
+        "ours_cpu_seconds": round(median("ours", "cpu"), 2),
+        "ratio_raw_over_ours": round(median("raw", "wall") / median("ours", "wall"), 2),
+        # Each round's raw and ours ran back to back, so their ratio shares that moment's machine load.
+        "ratio_per_round": [
+            round(raw.wall / ours.wall, 2) for raw, ours in zip(timings[::2], timings[1::2], strict=True)
+        ],
+        "goal": ">= 0.9",
+    }
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()
