@@ -28,22 +28,25 @@ session in memory and counts logins per process (``store_for`` says which applie
 
 from __future__ import annotations
 
-import hashlib
 import json
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Protocol
 
 import sqlalchemy as sa
 
 from connector_resources.bill.errors import BillRateLimitError, next_top_of_hour
 from connector_resources.errors import when_again
-from connector_resources.redaction import get_logger, register_secret
+from connector_resources.redaction import get_logger
+from connector_resources.token_store import (
+    CrossProcessLock,
+    advisory_key,
+    key_digest,
+    ledger_and_vault,
+    read_secret_json,
+)
 
 log = get_logger("ml_connector.bill.sessions")
 
@@ -51,7 +54,6 @@ LOGINS_PER_HOUR = 200  # reference §2.3, per developer key
 IDLE_TIMEOUT = timedelta(minutes=35)  # BILL ends a session idle this long (reference §2.1)
 REUSE_IDLE = IDLE_TIMEOUT - timedelta(minutes=2)  # margin for clocks and the touch interval
 TOUCH_EVERY = 60.0  # seconds between "last used" writes of one process
-LOGIN_LOCK_WAIT = 300.0  # a login that holds the lock longer than this has hung: give up waiting
 CURSOR_INTEGRATION = "bill"
 
 
@@ -73,8 +75,7 @@ class StoredSession:
 
 def store_key(login_url: str, dev_key_digest: str, organization_id: str, username: str) -> str:
     """A short, non-secret name for one login (URL + devKey + organization + user)."""
-    text = "\n".join((login_url, dev_key_digest, organization_id, username))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    return key_digest(login_url, dev_key_digest, organization_id, username)
 
 
 def hour_of(moment: datetime) -> str:
@@ -158,19 +159,16 @@ class LedgerSessionStore:
         self._used_stream = f"session-used/{key}"
         self._logins_stream = f"logins/{key}"
         self._touched = 0.0
-        self._local_lock = threading.Lock()
+        self._login_lock = CrossProcessLock(
+            ledger, file_tag=f"bill-login-{key}", advisory_id=self._lock_id(0)
+        )
 
     # -- the session -------------------------------------------------------------------------------
 
     def load(self) -> StoredSession | None:
-        from connector_resources.vault import SecretNotFound
-
-        try:
-            raw = self.vault.get(self.secret_name)
-        except SecretNotFound:
+        data = read_secret_json(self.vault, self.secret_name, ("sessionId",))
+        if data is None:
             return None
-        data = json.loads(raw)
-        register_secret(data["sessionId"])
         used = self.ledger.get_cursor(CURSOR_INTEGRATION, self._used_stream)
         logged_in_at = datetime.fromisoformat(data["loggedInAt"])
         used_at = max(logged_in_at, datetime.fromisoformat(used)) if used else logged_in_at
@@ -235,53 +233,18 @@ class LedgerSessionStore:
         return int(seen) if seen_hour == hour_of(datetime.now(UTC)) else 0
 
     def _lock_id(self, salt: int) -> int:
-        digest = hashlib.sha256(f"{self.key}:{salt}".encode()).digest()
-        return int.from_bytes(digest[:8], "big", signed=True)
+        return advisory_key(f"{self.key}:{salt}")
 
-    @contextmanager
-    def login_lock(self) -> Iterator[None]:
-        """Held around a login, across processes (module docstring); in-process callers queue first."""
-        with self._local_lock:
-            engine = self.ledger.engine
-            if engine.dialect.name == "postgresql":
-                with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                    conn.execute(sa.text("select pg_advisory_lock(:k)"), {"k": self._lock_id(0)})
-                    try:
-                        yield
-                    finally:
-                        conn.execute(sa.text("select pg_advisory_unlock(:k)"), {"k": self._lock_id(0)})
-                return
-            database = engine.url.database
-            if not database or database == ":memory:":
-                yield  # one process: the local lock is the whole story
-                return
-            from filelock import FileLock
-
-            path = Path(f"{database}.bill-login-{self.key}.lock")
-            with FileLock(str(path), timeout=LOGIN_LOCK_WAIT):
-                yield
-
-
-_warned = False
+    def login_lock(self) -> AbstractLock:
+        """Held around a login, across processes (``token_store.CrossProcessLock``)."""
+        return self._login_lock()
 
 
 def store_for(key: str, *, keep: bool, budget: int = LOGINS_PER_HOUR) -> SessionStore:
     """The ledger + vault store when a vault key is configured (and ``keep``), else the process store."""
-    global _warned
     if keep:
-        from connector_resources.ledger.ledger import shared_ledger
-        from connector_resources.vault import KEY_ENV, Vault, VaultKeyError
-
-        try:
-            ledger = shared_ledger()
-            return LedgerSessionStore(ledger, Vault(ledger), key, budget)
-        except VaultKeyError as exc:
-            if not _warned:
-                _warned = True
-                log.warning(
-                    "BILL sessions are kept per process only (%s): every Dagster step logs in once. Set "
-                    "%s to keep them, encrypted, across steps and runs.",
-                    str(exc).split(":")[0],
-                    KEY_ENV,
-                )
+        found = ledger_and_vault("bill", "BILL sessions", "every Dagster step logs in once", logger=log)
+        if found is not None:
+            ledger, vault = found
+            return LedgerSessionStore(ledger, vault, key, budget)
     return ProcessSessionStore(budget)

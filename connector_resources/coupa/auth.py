@@ -16,6 +16,15 @@
   ``shared_oauth`` keeps one scheme per (token URL, client id, secret, scope set, warm-up): every
   session and thread with the same credentials and scopes reuses the token. A rotated secret is a
   new key, so it gets a new token at once.
+* **Shared across processes.** Every Dagster step is a process, so a token kept only in memory still
+  costs one token request and one warm-up per step. With a vault key configured the minted token
+  (with its expiry and mint time) is kept encrypted in the vault (``token_store.VaultTokenStore``,
+  ``coupa/token/<digest of instance, client, secret and scopes>``) and every process adopts it until
+  the renewal margin. The warm-up counts from the *mint* time, so a process adopting a token minted
+  more than 5 s ago uses it at once. Minting is serialised across processes (the store's login
+  lock): a process that waited adopts the token the first one stored, so after an expiry or a
+  revocation (401) N processes mint once, not N times; the rejected token is dropped from the vault.
+  Without a vault key each process keeps its own token, as before (logged once).
 * **Errors in words.** A refused token request becomes ``CoupaAuthError`` (wrong id/secret) or
   ``CoupaScopeError`` (``invalid_scope``: a scope the client is not granted), with Coupa's own
   description, never the secret.
@@ -26,7 +35,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from connector_resources.coupa.errors import (
@@ -37,6 +46,7 @@ from connector_resources.coupa.errors import (
 )
 from connector_resources.http import AuthenticationError, OAuthClientCredentials, Token
 from connector_resources.redaction import get_logger, register_secret
+from connector_resources.token_store import KeptTokenAuth, ProcessTokenStore, TokenStore, key_digest
 
 if TYPE_CHECKING:
     from connector_resources.http.client import HttpClient
@@ -49,7 +59,7 @@ RENEWAL_MARGIN_SECONDS = 4 * 3600.0
 DEFAULT_WARMUP_SECONDS = 5.0
 
 
-class CoupaOAuth(OAuthClientCredentials):
+class CoupaOAuth(KeptTokenAuth, OAuthClientCredentials):
     """Client-credentials tokens for one Coupa instance, client and scope set (see module docstring)."""
 
     def __init__(
@@ -60,6 +70,7 @@ class CoupaOAuth(OAuthClientCredentials):
         *,
         token_url: str = TOKEN_PATH,
         warmup_seconds: float = DEFAULT_WARMUP_SECONDS,
+        store: TokenStore | None = None,
     ) -> None:
         super().__init__(
             token_url,
@@ -75,6 +86,8 @@ class CoupaOAuth(OAuthClientCredentials):
             raise ValueError("warmup_seconds must be >= 0")
         self.scopes = tuple(scopes)
         self.warmup_seconds = float(warmup_seconds)
+        self.store: TokenStore = store or ProcessTokenStore()
+        self.warmup_waited = 0.0  # seconds slept for Coupa's warm-up, all told
 
     def fetch_token(self, http: HttpClient) -> Token:
         try:
@@ -90,6 +103,9 @@ class CoupaOAuth(OAuthClientCredentials):
         return token
 
     def ensure_fresh(self, http: HttpClient) -> None:
+        """Have a live token (``KeptTokenAuth``: this process's, another process's from the store, or a
+        new one minted under the store's lock), then wait out what is left of the warm-up, counted
+        from when the token was minted, whoever minted it."""
         super().ensure_fresh(http)
         token = self.token
         if token is None or self.warmup_seconds <= 0:
@@ -99,6 +115,14 @@ class CoupaOAuth(OAuthClientCredentials):
         if young > 0:
             log.debug("coupa: waiting %.1fs before the first use of a new token", young)
             time.sleep(young)
+            self.warmup_waited += young
+
+    def adopted(self, stored: Token) -> None:
+        log.info(
+            "coupa: reusing the access token for client %s minted %.0f s ago by another process",
+            self.client_id,
+            time.time() - stored.obtained_at,
+        )
 
     def _refused(self, exc: AuthenticationError) -> CoupaAuthError:
         said = "; ".join(text for _, text in server_messages(response_payload(exc.response)))
@@ -137,19 +161,29 @@ def shared_oauth(
     scopes: Sequence[str],
     *,
     warmup_seconds: float = DEFAULT_WARMUP_SECONDS,
+    store: Callable[[str], TokenStore] | None = None,
 ) -> CoupaOAuth:
-    """The process-wide scheme (and so the token) for these credentials and this scope set."""
+    """The process-wide scheme (and so the token) for these credentials and this scope set; built on
+    first use with the token store ``store(key)`` gives (``key``: a digest naming instance, client,
+    secret and scopes; default: this process only)."""
     register_secret(client_secret)
     # Only a digest of the secret is part of the key: the registry must not hold it twice.
     digest = hashlib.sha256(client_secret.encode("utf-8")).hexdigest()
-    key = (base_url.rstrip("/"), client_id, digest, " ".join(sorted(scopes)), float(warmup_seconds))
+    scope_set = " ".join(sorted(scopes))
+    key = (base_url.rstrip("/"), client_id, digest, scope_set, float(warmup_seconds))
     with _registry_lock:
         scheme = _schemes.get(key)
         if scheme is None:
+            kept = store(token_key(base_url, client_id, digest, scope_set)) if store is not None else None
             scheme = _schemes[key] = CoupaOAuth(
-                client_id, client_secret, list(scopes), warmup_seconds=warmup_seconds
+                client_id, client_secret, list(scopes), warmup_seconds=warmup_seconds, store=kept
             )
         return scheme
+
+
+def token_key(base_url: str, client_id: str, secret_digest: str, scope_set: str) -> str:
+    """The non-secret name of one token in the store: a rotated secret or other scopes, another token."""
+    return key_digest(base_url.rstrip("/"), client_id, secret_digest, scope_set)
 
 
 def forget_tokens() -> None:

@@ -19,7 +19,10 @@ Across processes, cap concurrent Coupa runs with a Dagster concurrency pool.
 
 **Token warm-up.** Coupa's reference says to wait at least 5 s after minting a token before its first
 use (calls made at once can fail, §2.1), for reads as for writes, so ``token_warmup_seconds`` (5) is
-kept: the first session of a process pays it once, later sessions reuse the shared token for ~20 h.
+kept, counted from the mint. With ``keep_tokens`` and a vault key the token is kept encrypted in the
+vault and shared by every process (``auth``): one token request per ~20 h for the whole deployment,
+and a step that adopts a token minted more than 5 s earlier does not wait at all. Without a vault key
+each process mints its own and pays the warm-up once.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ from connector_resources.coupa.pacing import (
 )
 from connector_resources.coupa.session import MAX_PAGE_SIZE, MAX_READ_WORKERS, CoupaSession
 from connector_resources.http import HttpClient, HttpPolicy
+from connector_resources.token_store import token_store_for
 
 
 class CoupaResource(ApiConnectionResource):
@@ -99,6 +103,11 @@ class CoupaResource(ApiConnectionResource):
     token_warmup_seconds: float = Field(
         default=DEFAULT_WARMUP_SECONDS, ge=0, description="wait after minting a token before first use"
     )
+    keep_tokens: bool = Field(
+        default=True,
+        description="keep the access token between steps and runs (encrypted in the vault; needs "
+        "ML_CONNECTOR_VAULT_KEY, else per process)",
+    )
 
     def allowed_scopes(self) -> tuple[str, ...]:
         return normalise_scopes(self.scopes)
@@ -110,6 +119,13 @@ class CoupaResource(ApiConnectionResource):
             self.secret(self.client_secret),
             scopes,
             warmup_seconds=self.token_warmup_seconds,
+            store=lambda key: token_store_for(
+                "coupa",
+                key,
+                keep=self.keep_tokens,
+                what="Coupa access tokens",
+                cost="every Dagster step requests a token and waits Coupa's warm-up",
+            ),
         )
         policy = HttpPolicy(
             connect_timeout=self.connect_timeout,

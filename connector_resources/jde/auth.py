@@ -15,10 +15,22 @@ reads either place is satisfied.
 
 The password is resolved by a callable at login time only (vault or environment), never stored on
 this object, and registered for redaction before it is sent.
+
+**Kept across steps and runs.** Every Dagster step is a process, and each AIS login opens a JAS session
+that holds a licence until logout or timeout. With a vault key configured the token is kept encrypted
+in the vault (``token_store.VaultTokenStore``, ``jde_ais/token/<digest of URL, user, environment,
+role and device>``) together with what the login said (date format, environment, role: no secret),
+and every later session in any process adopts it (``KeptTokenAuth``) until AIS answers 444; then
+one process logs in again, serialised across processes by the store's login lock, and the others
+adopt the new token. The token is bound to the device name (reference §1), which every process
+sends the same, so processes on other machines may share it too. A kept token is not logged out at
+the end of a batch (that would end it for everyone); without a store each batch logs in and out as
+before.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -36,6 +48,7 @@ from connector_resources.jde.errors import (
     server_message,
 )
 from connector_resources.redaction import get_logger, register_secret
+from connector_resources.token_store import KeptTokenAuth, ProcessTokenStore, TokenStore, key_digest
 
 if TYPE_CHECKING:
     from connector_resources.http.client import HttpClient
@@ -115,12 +128,41 @@ class LoginInfo:
             },
         )
 
+    def to_json(self) -> dict[str, Any]:
+        """What is kept beside a stored token (no secret: the login answer's token is not here)."""
+        return {
+            "username": self.username,
+            "environment": self.environment,
+            "role": self.role,
+            "datePattern": self.date_pattern.pattern,
+            "datePatternSource": self.date_pattern_source,
+            "timeZone": self.time_zone,
+            "machine": self.machine,
+            "addressNumber": self.address_number,
+            "extra": {k: v for k, v in self.extra.items() if isinstance(v, str | int | float | bool)},
+        }
 
-class JdeAisAuth(TokenAuth):
-    """Stateful AIS token: one login per batch, 444 = expired, logout at the end.
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> LoginInfo:
+        return cls(
+            username=str(data["username"]),
+            environment=str(data.get("environment") or ""),
+            role=str(data.get("role") or ""),
+            date_pattern=DatePattern(str(data["datePattern"])),
+            date_pattern_source=str(data.get("datePatternSource") or "fallback"),
+            time_zone=str(data.get("timeZone") or ""),
+            machine=str(data.get("machine") or ""),
+            address_number=data.get("addressNumber"),
+            extra=dict(data.get("extra") or {}),
+        )
+
+
+class JdeAisAuth(KeptTokenAuth, TokenAuth):
+    """Stateful AIS token: 444 = expired; kept in ``store`` for every process (module docstring), else
+    one login per batch and a logout at the end.
 
     ``password`` is a callable so the secret is read (vault / environment) at login time only.
-    ``login_count`` counts successful token requests (``fetch_count`` from ``TokenAuth``).
+    ``fetch_count`` counts token requests made here, ``adopt_count`` tokens taken from the store.
     """
 
     def __init__(
@@ -132,6 +174,7 @@ class JdeAisAuth(TokenAuth):
         environment: str = "",
         role: str = "",
         login_path: str = LOGIN_PATH,
+        store: TokenStore | None = None,
     ) -> None:
         # 444 is AIS's "Invalid Token" on every service; a token never expires by the clock we can
         # see (the lifetime is server configuration), so there is no expires_at to renew ahead of.
@@ -147,6 +190,12 @@ class JdeAisAuth(TokenAuth):
         self.login_path = login_path
         self._password = password
         self.login: LoginInfo | None = None
+        self.store: TokenStore = store or ProcessTokenStore()
+
+    @property
+    def kept(self) -> bool:
+        """Whether the token is shared through a store (then a batch must not log it out)."""
+        return self.store.shared
 
     # -- TokenAuth ------------------------------------------------------------------------------
 
@@ -211,6 +260,25 @@ class JdeAisAuth(TokenAuth):
     def header(self, token: Token) -> dict[str, str]:
         return {TOKEN_HEADER: token.value, DEVICE_HEADER: self.device_name}
 
+    # -- KeptTokenAuth: the login answer travels with the token ---------------------------------
+
+    def to_keep(self, token: Token) -> Token:
+        assert self.login is not None  # fetch_token sets it
+        return Token(value=token.value, extra={"login": self.login.to_json()}, obtained_at=token.obtained_at)
+
+    def adoptable(self, stored: Token) -> bool:
+        return isinstance(stored.extra.get("login"), Mapping)
+
+    def adopted(self, stored: Token) -> None:
+        self.login = LoginInfo.from_json(stored.extra["login"])
+        log.info(
+            "reusing the JD Edwards AIS session of %s (%s, %s) logged in %.0f s ago",
+            self.login.username,
+            self.login.environment,
+            self.login.role,
+            time.time() - stored.obtained_at,
+        )
+
     def apply(self, request: requests.PreparedRequest) -> None:
         token = self.token_for(request)
         request.headers.update(self.header(token))
@@ -221,7 +289,8 @@ class JdeAisAuth(TokenAuth):
 
     def logout(self, http: HttpClient) -> bool:
         """End the server session (sessions otherwise linger until their timeout and count against
-        the server's limit). Best effort: a failure is logged, never raised, as the batch is done."""
+        the server's limit). Best effort: a failure is logged, never raised, as the batch is done.
+        A kept token is dropped from the store too, so no process adopts a dead session."""
         token = self.token
         if token is None:
             return False
@@ -239,11 +308,19 @@ class JdeAisAuth(TokenAuth):
         except ApiError as exc:
             log.warning("JD Edwards AIS logout of %s failed (ignored): %s", self.username, exc)
             ok = False
+        if self.kept:
+            self._use_store("drop", self.store.drop, token.value)
         self.invalidate()
         return ok
 
     def __repr__(self) -> str:
         return f"JdeAisAuth(username={self.username!r}, device={self.device_name!r})"
+
+
+def session_key(base_url: str, username: str, environment: str, role: str, device_name: str) -> str:
+    """The non-secret name of one AIS session in the store: the token is bound to the user, environment,
+    role and device on that server, so any of them changing means another session."""
+    return key_digest(base_url.rstrip("/"), username, environment, role, device_name)
 
 
 def _is_orchestration(url: str) -> bool:

@@ -2,7 +2,10 @@
 
 One batch = one ``session()``: it logs in (reading the user's date format), reuses the token for
 every call, logs in again when AIS answers 444 (``JdeAisAuth`` + ``HttpClient`` replay the call once),
-and logs out at the end. Reads stream; writes go through orchestrations.
+and logs out at the end. With ``keep_sessions`` and a vault key the token is instead kept encrypted in
+the vault and adopted by every later batch, step and run until AIS answers 444, and not logged out
+(``auth``): one login per AIS session lifetime instead of one per table per step. Reads stream;
+writes go through orchestrations.
 
 Reading (``JdeSession.browse``) is a generator over v2 next-page links (reference §2.5). The next page
 is fetched in a background thread while the caller works through the current one (the server's time
@@ -51,7 +54,7 @@ from pydantic import Field
 from connector_resources.base import ApiConnectionResource
 from connector_resources.closing import Closing, released_on_error
 from connector_resources.http import ApiError, CallMetrics, HttpClient, HttpPolicy
-from connector_resources.jde.auth import JdeAisAuth, LoginInfo
+from connector_resources.jde.auth import JdeAisAuth, LoginInfo, session_key
 from connector_resources.jde.dates import (
     DatePattern,
     jde_datetime,
@@ -83,6 +86,7 @@ from connector_resources.jde.query import (
     order_values,
 )
 from connector_resources.redaction import get_logger, redact
+from connector_resources.token_store import token_store_for
 
 log = get_logger("ml_connector.jde")
 
@@ -487,7 +491,8 @@ class JdeSession(Closing):
 
     @property
     def reauths(self) -> int:
-        return max(0, self._auth.fetch_count - 1)
+        """Logins after the session's first token (its own login or one adopted from the store)."""
+        return max(0, self._auth.fetch_count + self._auth.adopt_count - 1)
 
     @property
     def login_info(self) -> LoginInfo:
@@ -519,14 +524,14 @@ class JdeSession(Closing):
         return self._auth.login
 
     def close(self) -> None:
-        """Log out and release connections; idempotent."""
+        """Log out (unless the token is kept for other batches) and release connections; idempotent."""
         if self._closed:
             return
         self._closed = True
         try:
             if self._pool is not None:
                 self._pool.shutdown(wait=True, cancel_futures=True)
-            if self._auth.token is not None:
+            if self._auth.token is not None and not self._auth.kept:
                 self._auth.logout(self._http)
         finally:
             self._http.close()
@@ -957,14 +962,29 @@ class JdeAisResource(ApiConnectionResource):
         description="date format for query conditions when the server does not take the user's "
         "simpleDateFormat (e.g. yyyyMMdd, or CYYDDD for Julian); blank = the user's format",
     )
+    keep_sessions: bool = Field(
+        default=True,
+        description="keep the AIS token between batches, steps and runs (encrypted in the vault; needs "
+        "ML_CONNECTOR_VAULT_KEY, else one login and logout per batch)",
+    )
 
-    def _client(self) -> tuple[HttpClient, JdeAisAuth]:
+    def _client(self, *, keep: bool | None = None) -> tuple[HttpClient, JdeAisAuth]:
+        """The HTTP client and its AIS auth; ``keep`` (default ``keep_sessions``): share the token
+        through the vault (``auth`` module docstring)."""
+        store = token_store_for(
+            "jde_ais",
+            session_key(self.base_url, self.username, self.environment, self.role, self.device_name),
+            keep=self.keep_sessions if keep is None else keep,
+            what="JD Edwards AIS sessions",
+            cost="every batch of every Dagster step logs in and out once",
+        )
         auth = JdeAisAuth(
             username=self.username,
             password=lambda: self.secret(self.password),
             device_name=self.device_name,
             environment=self.environment,
             role=self.role,
+            store=store,
         )
         policy = HttpPolicy(
             connect_timeout=self.connect_timeout,
@@ -983,7 +1003,7 @@ class JdeAisResource(ApiConnectionResource):
 
     def open_session(self) -> JdeSession:
         """A logged-in session the caller must ``close()`` (``session()`` does that for you); closing
-        it logs out."""
+        it logs out unless the token is kept (``keep_sessions`` with a vault key)."""
         if self.query_date_format.strip():
             DatePattern(self.query_date_format)  # a bad setting fails before any login
         http, auth = self._client()
@@ -1012,7 +1032,8 @@ class JdeAisResource(ApiConnectionResource):
         from the enabled flows (``connector_assets.flows.access``), so there is no list here to forget.
         """
         reads, writes = reads or {}, writes or {}
-        http, auth = self._client()
+        # A fresh login, not a kept token: ping proves the credentials work today.
+        http, auth = self._client(keep=False)
         session = JdeSession(http, auth, page_size=1, query_date_format=self.query_date_format)
         try:
             reach = _reachability(http)

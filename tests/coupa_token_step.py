@@ -1,0 +1,48 @@
+"""One Coupa read as a Dagster step does it, in a process of its own (run by ``test_coupa_token_store``).
+
+``python tests/coupa_token_step.py <instance url> <warm-up seconds>``: reads one page of suppliers
+with the simulator's sandbox client, configured like a step (ledger and vault key from the
+environment), and prints what its token cost as one JSON line: tokens it minted, tokens it adopted
+from the store, seconds it waited for Coupa's warm-up, and the 401s it met. It logs at DEBUG to
+stderr, which the test searches for the token.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+
+from connector_resources.coupa import READ_SCOPES, CoupaResource, shared_oauth
+
+CLIENT_ID = "ml-connector-sandbox"
+CLIENT_SECRET = "sandbox-coupa-secret"  # the simulator's own sandbox client, not a real secret
+
+
+def main(url: str, warmup: float) -> None:
+    resource = CoupaResource(
+        base_url=url,
+        client_id=CLIENT_ID,
+        client_secret=CLIENT_SECRET,
+        token_warmup_seconds=warmup,
+        rate_per_second=0,
+        backoff_base=0.05,
+        backoff_cap=0.5,
+    )
+    with resource.session() as session:
+        session.search("suppliers", {}, limit=1)
+    # The process's one scheme for these credentials (built by the session above).
+    auth = shared_oauth(url, CLIENT_ID, CLIENT_SECRET, READ_SCOPES, warmup_seconds=warmup)
+    report = {
+        "fetches": auth.fetch_count,
+        "adopted": auth.adopt_count,
+        "waited": auth.warmup_waited,
+        "unauthorized": session.metrics.statuses[401],
+    }
+    print(json.dumps(report))
+
+
+if __name__ == "__main__":
+    # Everything the connector logs goes to stderr, so the test can prove the token is never in it.
+    logging.basicConfig(level=logging.DEBUG, stream=sys.stderr)
+    main(sys.argv[1], float(sys.argv[2]))
