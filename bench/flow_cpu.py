@@ -176,7 +176,7 @@ def measure_day(
             ids[record.source_key] = xref.target_id
     target, lease = _AnsweringTarget(ids), Lease.for_writer(run_id)
     scratch.summary()  # its engine and schema are made before the clock starts (the run's are long made)
-    with _sql_counted(scratch.engine) as sql:
+    with sql_counted(scratch.engine) as sql:
         started = time.thread_time()
         for record in back:
             if record.depends_on:
@@ -188,7 +188,7 @@ def measure_day(
 
 
 @contextmanager
-def _sql_counted(engine: Any) -> Iterator[dict[str, int]]:
+def sql_counted(engine: Any) -> Iterator[dict[str, int]]:
     """SQL statements and commits ``engine`` sends while the block runs."""
     counts = {"statements": 0, "commits": 0}
 

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from flow_cpu import sql_counted  # bench/, beside this file: the SQL statements and commits an engine sends
 
 from connector_assets.flows.core import Lease, Mapped, validate, write_record
 from connector_assets.integrations.jde_coupa.suppliers import SUPPLIERS_FLOW, _mapped_supplier
@@ -99,25 +100,6 @@ def claim_cpu_counted(ledger: Ledger) -> Iterator[Callable[[], float]]:
         yield lambda: _cpu.claim
     finally:
         ledger.claim_xref = original  # type: ignore[method-assign]
-
-
-@contextmanager
-def sql_counted(engine: sa.Engine) -> Iterator[dict[str, int]]:
-    counts = {"statements": 0, "commits": 0}
-
-    def statement(*_: Any) -> None:
-        counts["statements"] += 1
-
-    def commit(*_: Any) -> None:
-        counts["commits"] += 1
-
-    sa.event.listen(engine, "before_cursor_execute", statement)
-    sa.event.listen(engine, "commit", commit)
-    try:
-        yield counts
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", statement)
-        sa.event.remove(engine, "commit", commit)
 
 
 def timed(action: Callable[[], Any]) -> tuple[Any, float]:
