@@ -6,11 +6,14 @@ each flow says how a code is keyed (``code_key``) and what an update sends (``up
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
+
+from dagster import MaterializeResult
 
 from connector_assets.flows.core import Mapped
 from connector_assets.flows.targets import SessionTarget
+from connector_assets.staging import Column, StagingResource
 from connector_resources.procurify.errors import ProcurifyDuplicateError, ProcurifyOutcomeUnknownError
 
 
@@ -79,3 +82,32 @@ class ProcurifyAccountCodeTarget(SessionTarget):
 
     def update(self, target_id: str, record: Mapped) -> None:
         raise NotImplementedError
+
+
+ORPHAN_SAMPLE = 20  # codes named in the orphans asset's metadata
+
+
+def staged_orphans(
+    staging: StagingResource,
+    asset: str,
+    columns: Sequence[Column],
+    orphans: Sequence[Any],
+    row: Callable[[Any], dict[str, Any]],
+) -> MaterializeResult:
+    """Stage ``orphans`` (Procurify account codes with no counterpart in the ERP, one ``row`` each) whole as
+    ``asset``, and the materialization naming how many and a sample: the report both integrations' orphan
+    assets give, never a write to either system."""
+    writer = staging.writer(asset, None, columns)
+    try:
+        for orphan in orphans:
+            writer.write(row(orphan))
+        writer.commit()
+    except BaseException:
+        writer.abort()
+        raise
+    return MaterializeResult(
+        metadata={
+            "orphan_codes": len(orphans),
+            "sample": ", ".join(o.code for o in orphans[:ORPHAN_SAMPLE]) or "none",
+        }
+    )

@@ -60,7 +60,7 @@ from connector_assets.integrations.fusion_procurify.charge_accounts import (
 )
 from connector_assets.integrations.fusion_procurify.departments import department_key
 from connector_assets.integrations.fusion_procurify.integration import BACK_ROUTE, INTEGRATION
-from connector_assets.procurify.account_codes import ProcurifyAccountCodeTarget
+from connector_assets.procurify.account_codes import ProcurifyAccountCodeTarget, staged_orphans
 from connector_assets.staging import Column
 from connector_resources import settings
 from connector_resources.fusion.errors import FusionNotFoundError, FusionPermissionError, FusionQueryError
@@ -71,7 +71,6 @@ ACCOUNT_CODE_ENTITY = "account_code"
 VALUE_SET_ENV = "ML_FUSION_PROCURIFY_ACCOUNT_VALUE_SET"
 DESCRIPTION_MAX = 200  # Procurify account code description (reference 2.8)
 ORPHANS_ASSET = "fusion_procurify_account_code_orphans"
-ORPHAN_SAMPLE = 20
 
 
 # -- Fusion's side: account titles ----------------------------------------------------------------------
@@ -364,26 +363,12 @@ def fusion_procurify_account_code_orphans(context: AssetExecutionContext) -> Mat
     charges = ChargeAccounts.load(staging)
     with context.resources.procurify.session() as session:
         orphans = orphan_codes(session.iter_all("account_codes"), charges)
-    writer = staging.writer(ORPHANS_ASSET, None, ORPHAN_COLUMNS)
-    try:
-        for orphan in orphans:
-            writer.write(
-                {
-                    "id": orphan.id,
-                    "code": orphan.code,
-                    "description": orphan.description,
-                    "reason": orphan.reason,
-                }
-            )
-        writer.commit()
-    except BaseException:
-        writer.abort()
-        raise
-    return MaterializeResult(
-        metadata={
-            "orphan_codes": len(orphans),
-            "sample": ", ".join(o.code for o in orphans[:ORPHAN_SAMPLE]) or "none",
-        }
+    return staged_orphans(
+        staging,
+        ORPHANS_ASSET,
+        ORPHAN_COLUMNS,
+        orphans,
+        lambda o: {"id": o.id, "code": o.code, "description": o.description, "reason": o.reason},
     )
 
 

@@ -54,7 +54,7 @@ from connector_assets.integrations.jde_procurify.account_map import (
 from connector_assets.integrations.jde_procurify.integration import INTEGRATION, ROUTE
 from connector_assets.jde.accounts import GlAccounts
 from connector_assets.jde.tables import GL_ACCOUNTS
-from connector_assets.procurify.account_codes import ProcurifyAccountCodeTarget
+from connector_assets.procurify.account_codes import ProcurifyAccountCodeTarget, staged_orphans
 from connector_assets.staging import Column
 from connector_resources import settings
 
@@ -62,7 +62,6 @@ DEPARTMENTS_ENV = "ML_JDE_PROCURIFY_ACCOUNT_DEPARTMENTS"
 DEPARTMENT_RULES = ("company", "unit", "none")
 DESCRIPTION_MAX = 200
 ORPHANS_ASSET = "jde_procurify_account_code_orphans"
-ORPHAN_SAMPLE = 20
 DEPARTMENT_MAP_ASSET = "jde_procurify_department_map"  # departments.DEPARTMENTS (imported when used)
 
 
@@ -398,27 +397,18 @@ def jde_procurify_account_code_orphans(context: AssetExecutionContext) -> Materi
     accounts = AccountMap(ACCOUNTS.snapshot(staging))
     with context.resources.procurify.session() as session:
         orphans = orphan_codes(session, accounts, gl)
-    writer = staging.writer(ORPHANS_ASSET, None, ORPHAN_COLUMNS)
-    try:
-        for orphan in orphans:
-            writer.write(
-                {
-                    "id": orphan.id,
-                    "code": orphan.code,
-                    "description": orphan.description,
-                    "active": str(orphan.active).lower(),
-                    "reason": orphan.reason,
-                }
-            )
-        writer.commit()
-    except BaseException:
-        writer.abort()
-        raise
-    return MaterializeResult(
-        metadata={
-            "orphan_codes": len(orphans),
-            "sample": ", ".join(o.code for o in orphans[:ORPHAN_SAMPLE]) or "none",
-        }
+    return staged_orphans(
+        staging,
+        ORPHANS_ASSET,
+        ORPHAN_COLUMNS,
+        orphans,
+        lambda o: {
+            "id": o.id,
+            "code": o.code,
+            "description": o.description,
+            "active": str(o.active).lower(),
+            "reason": o.reason,
+        },
     )
 
 
