@@ -1,0 +1,110 @@
+"""Several receiver processes on one PostgreSQL ledger: each event stored exactly once.
+
+A production deployment runs the webhook receiver with replicas behind one Service, all on the same
+PostgreSQL ledger, and a sender may deliver the same event twice at once (Coupa retries a call-out it
+thinks timed out, and the two copies can land on different replicas). Here two real receivers run as
+separate uvicorn processes and every event is sent to both of them at the same moment, in opposite
+orders for the two receivers so their group-commit batches overlap with the same keys in different
+orders: exactly the case where two transactions inserting into one unique index can deadlock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import subprocess
+import sys
+import textwrap
+from datetime import UTC, datetime
+
+import httpx
+
+from connector_resources.ledger import Ledger
+
+SECRET = "whsec-scale-out-41d"
+SOURCE = "coupa_invoices"
+NOW = datetime.now(UTC).isoformat()
+EVENTS = 400
+
+SERVE_RECEIVER = textwrap.dedent(
+    """
+    import socket, sys, uvicorn
+    from connector_resources.ledger import Ledger
+    from connector_resources.webhooks import coupa_source, create_receiver
+
+    sources = {sys.argv[1]: coupa_source(sys.argv[1], "invoices", secret=sys.argv[2])}
+    app = create_receiver(sources, Ledger(sys.argv[3]))
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    print(sock.getsockname()[1], flush=True)
+    uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on")).run(sockets=[sock])
+    """
+)
+
+
+def _callout(record_id: int) -> tuple[bytes, dict[str, str]]:
+    body = json.dumps({"id": record_id, "invoice-number": f"INV-{record_id}", "updated-at": NOW}).encode()
+    signature = hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+    return body, {"X-Coupa-Signature": signature, "Content-Type": "application/json"}
+
+
+def _event_id(record_id: int) -> str:
+    return f"invoices:{record_id}:{NOW}"
+
+
+def _start_receiver(url: str) -> tuple[subprocess.Popen, str]:
+    child = subprocess.Popen(
+        [sys.executable, "-c", SERVE_RECEIVER, SOURCE, SECRET, url], stdout=subprocess.PIPE, text=True
+    )
+    port = int(child.stdout.readline())  # type: ignore[union-attr]
+    return child, f"http://127.0.0.1:{port}/webhooks/{SOURCE}"
+
+
+async def _deliver_to_both(urls: list[str]) -> dict[int, list[httpx.Response]]:
+    """Each event to both receivers at once; receiver 0 gets them in ascending order, receiver 1 in
+    descending order, so concurrent batches hold the same keys in opposite orders."""
+    limits = httpx.Limits(max_connections=64)
+    async with httpx.AsyncClient(timeout=60, limits=limits) as client:
+
+        async def post(url: str, n: int) -> tuple[int, httpx.Response]:
+            body, headers = _callout(n)
+            return n, await client.post(url, content=body, headers=headers)
+
+        ascending = [post(urls[0], n) for n in range(EVENTS)]
+        descending = [post(urls[1], n) for n in reversed(range(EVENTS))]
+        interleaved = [call for pair in zip(ascending, descending, strict=True) for call in pair]
+        answers: dict[int, list[httpx.Response]] = {}
+        for n, answer in await asyncio.gather(*interleaved):
+            answers.setdefault(n, []).append(answer)
+        return answers
+
+
+def test_two_receivers_given_the_same_events_at_once_store_each_exactly_once(pg_schema_url):
+    Ledger(pg_schema_url).dispose()  # migrated before the receivers start
+    children = []
+    try:
+        urls = []
+        for _ in range(2):
+            child, url = _start_receiver(pg_schema_url)
+            children.append(child)
+            urls.append(url)
+        answers = asyncio.run(_deliver_to_both(urls))
+    finally:
+        for child in children:
+            child.kill()
+            child.wait(timeout=30)
+
+    statuses = sorted({a.status_code for pair in answers.values() for a in pair})
+    assert statuses == [200], f"every delivery is acknowledged (a 503 here is a refused batch): {statuses}"
+    for n, pair in answers.items():
+        flags = sorted(a.json()["stored"] for a in pair)
+        assert flags == [False, True], f"event {n}: one receiver stores it, the other sees a redelivery"
+    ledger = Ledger(pg_schema_url)
+    try:
+        stored = [e.event_id for e in ledger.inbox_pending(source=SOURCE, limit=10 * EVENTS)]
+    finally:
+        ledger.dispose()
+    assert len(stored) == len(set(stored)) == EVENTS
+    assert set(stored) == {_event_id(n) for n in range(EVENTS)}
