@@ -6,9 +6,10 @@ they are merged. Every API resource is constructed from ``connector_resources.se
 is the default and any environment variable can point a connection elsewhere.
 """
 
-from dagster import Definitions, in_process_executor
+from dagster import Definitions
 
 from connector_assets.automation import automation_sensor
+from connector_assets.executors import run_executor
 from connector_assets.flows.replay_resources import settings_resources
 from connector_assets.integrations import INTEGRATIONS
 from connector_assets.jde.assets import jde_assets
@@ -33,7 +34,7 @@ defs = Definitions.merge(
         schedules=[jde_poll_schedule, jde_gl_accounts_schedule, *saas_schedules, replay_due_records],
         sensors=[automation_sensor()],
         resources={"ledger": LedgerResource(), **settings_resources()},
-        executor=in_process_executor,
+        executor=run_executor(),
     ),
     *(integration.defs for integration in INTEGRATIONS),
 )

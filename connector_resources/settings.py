@@ -1062,6 +1062,26 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
         "base delay of those retries (exponential backoff with jitter)",
     ),
     Setting(
+        "run_executor",
+        "ML_RUN_EXECUTOR",
+        "in_process",
+        "where a run's steps execute: in_process (the run's own process) or celery (Celery workers, "
+        "README 'Steps on Celery workers')",
+    ),
+    Setting(
+        "celery_broker_url",
+        "ML_CELERY_BROKER_URL",
+        "",
+        "Celery broker when ML_RUN_EXECUTOR=celery, e.g. redis://redis:6379/0 (read at run time, never put "
+        "in run config)",
+    ),
+    Setting(
+        "celery_backend_url",
+        "ML_CELERY_BACKEND_URL",
+        "",
+        "Celery result backend when ML_RUN_EXECUTOR=celery (blank: the broker URL)",
+    ),
+    Setting(
         "ledger_lease_minutes",
         "ML_LEDGER_LEASE_MINUTES",
         "30",

@@ -68,3 +68,23 @@ def db_url(request) -> str:
     if request.param == "sqlite":
         return request.getfixturevalue("sqlite_url")
     return request.getfixturevalue("pg_schema_url")
+
+
+@pytest.fixture
+def pg_database(pg_url):
+    """A fresh PostgreSQL database (for a Dagster instance), dropped after the test: ``(url, name)``."""
+    name = f"mlc_dagster_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(pg_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'create database "{name}"'))
+    url = sa.engine.make_url(pg_url)
+    try:
+        yield url, name
+    finally:
+        with admin.connect() as conn:
+            conn.execute(
+                sa.text("select pg_terminate_backend(pid) from pg_stat_activity where datname = :n"),
+                {"n": name},
+            )
+            conn.execute(sa.text(f'drop database if exists "{name}"'))
+        admin.dispose()

@@ -8,6 +8,8 @@ or logged into is made once.
 
 from __future__ import annotations
 
+import datetime as dt
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -64,3 +66,33 @@ def jde_coupa_world(
             stop_coupa()
     finally:
         stop_jde()
+
+
+def _julian(day: dt.date) -> int:
+    return (day.year - 1900) * 1000 + day.timetuple().tm_yday
+
+
+def _jde_rows(root: str, table: str, **where: object) -> list[dict]:
+    answer = requests.get(f"{root}/sandbox/rows/{table}", params=where, timeout=10)
+    answer.raise_for_status()
+    return answer.json()["rows"]
+
+
+def suppliers_of_day(root: str, day: str) -> dict[int, str]:
+    """``{AN8: F0401 TRAP}`` of the suppliers the flow maps for ``day``, read from the sandbox's stored rows:
+    F0401 rows changed that day, and suppliers (search type V) whose F0101 row changed that day."""
+    julian = _julian(dt.date.fromisoformat(day))
+    changed = {int(r["AN8"]) for r in _jde_rows(root, "F0401", UPMJ=julian)}
+    changed |= {int(r["AN8"]) for r in _jde_rows(root, "F0101", UPMJ=julian, AT1="V")}
+    terms: dict[int, str] = {}
+    for an8 in sorted(changed):
+        for row in _jde_rows(root, "F0401", AN8=an8):
+            terms[an8] = str(row["TRAP"]).strip()
+    return terms
+
+
+def coupa_supplier_numbers(coupa_url: str) -> Counter:
+    """How many Coupa suppliers carry each supplier number (the JDE AN8 the flow writes there)."""
+    answer = requests.get(f"{coupa_url}/sandbox/records/suppliers", params={"limit": 5000}, timeout=30)
+    answer.raise_for_status()
+    return Counter(str(r.get("number")) for r in answer.json()["records"])

@@ -27,14 +27,13 @@ import csv
 import datetime as dt
 import os
 import time
-from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
 import requests
 from dagster_server import dagster_server, required_binaries, run_assets, run_tags
-from jde_coupa_world import jde_coupa_world
+from jde_coupa_world import coupa_supplier_numbers, jde_coupa_world, suppliers_of_day
 
 from connector_assets.integrations.jde_coupa.suppliers import PAYMENT_TERMS, SUPPLIERS_FLOW
 from connector_assets.staging import StagingResource
@@ -48,29 +47,6 @@ SOURCES = ["jde_suppliers", "jde_address_book"]
 MAPPED, WRITTEN = f"{SUPPLIERS_FLOW.flow}_mapped", f"{SUPPLIERS_FLOW.flow}_written"
 FLOW = [MAPPED, WRITTEN]
 WRITES = ("create", "adopt", "update")
-
-
-def _julian(day: dt.date) -> int:
-    return (day.year - 1900) * 1000 + day.timetuple().tm_yday
-
-
-def _jde_rows(root: str, table: str, **where: object) -> list[dict]:
-    answer = requests.get(f"{root}/sandbox/rows/{table}", params=where, timeout=10)
-    answer.raise_for_status()
-    return answer.json()["rows"]
-
-
-def suppliers_of_day(root: str, day: str) -> dict[int, str]:
-    """``{AN8: F0401 TRAP}`` of the suppliers the flow maps for ``day``, read from the sandbox's stored rows:
-    F0401 rows changed that day, and suppliers (search type V) whose F0101 row changed that day."""
-    julian = _julian(dt.date.fromisoformat(day))
-    changed = {int(r["AN8"]) for r in _jde_rows(root, "F0401", UPMJ=julian)}
-    changed |= {int(r["AN8"]) for r in _jde_rows(root, "F0101", UPMJ=julian, AT1="V")}
-    terms: dict[int, str] = {}
-    for an8 in sorted(changed):
-        for row in _jde_rows(root, "F0401", AN8=an8):
-            terms[an8] = str(row["TRAP"]).strip()
-    return terms
 
 
 def write_terms(path: Path, codes: set[str] | None) -> None:
@@ -105,12 +81,6 @@ def _run_day(run: dict) -> str | None:
     start = tags.get("dagster/asset_partition_range_start")
     end = tags.get("dagster/asset_partition_range_end")
     return start if start is not None and start == end else None
-
-
-def _coupa_numbers(coupa_url: str) -> Counter:
-    answer = requests.get(f"{coupa_url}/sandbox/records/suppliers", params={"limit": 5000}, timeout=30)
-    answer.raise_for_status()
-    return Counter(str(r.get("number")) for r in answer.json()["records"])
 
 
 def _by_day(materializations: list[dict]) -> dict[str, list[dict]]:
@@ -160,7 +130,7 @@ def test_a_backfill_day_that_fails_fails_alone_and_reruns_alone(tmp_path, binari
         assert all(suppliers[day] for day in good), suppliers
         every = [an8 for day in days for an8 in suppliers[day]]
         assert len(every) == len(set(every)), "a supplier changed on two of the days"
-        coupa_before = sum(_coupa_numbers(world.coupa_url).values())
+        coupa_before = sum(coupa_supplier_numbers(world.coupa_url).values())
         lap("sandboxes")
 
         env = {
@@ -248,7 +218,7 @@ def test_a_backfill_day_that_fails_fails_alone_and_reruns_alone(tmp_path, binari
             queued = _queued(ledger, every)
             assert all("natural-key match" in reason for reason in queued.values()), queued
             assert sum(written[d][0]["fail"] for d in days) == len(queued), (written, queued)
-            in_coupa, targets, creates = _coupa_numbers(world.coupa_url), [], 0
+            in_coupa, targets, creates = coupa_supplier_numbers(world.coupa_url), [], 0
             for an8 in every:
                 writes = [e.action for e in ledger.history(str(an8)) if e.action in WRITES]
                 if str(an8) in queued:

@@ -7,10 +7,8 @@ A fresh database is created for the test and dropped afterwards. The asset mater
 from __future__ import annotations
 
 import shutil
-import uuid
 from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
 from dagster import DagsterInstance, materialize
 
@@ -18,25 +16,6 @@ from connector_assets.operations import ledger_health
 from connector_resources.ledger import LedgerResource
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture
-def pg_database(pg_url):
-    name = f"mlc_dagster_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(pg_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'create database "{name}"'))
-    url = sa.engine.make_url(pg_url)
-    try:
-        yield url, name
-    finally:
-        with admin.connect() as conn:
-            conn.execute(
-                sa.text("select pg_terminate_backend(pid) from pg_stat_activity where datname = :n"),
-                {"n": name},
-            )
-            conn.execute(sa.text(f'drop database if exists "{name}"'))
-        admin.dispose()
 
 
 def test_materialize_with_instance_on_postgres(pg_database, tmp_path, monkeypatch):

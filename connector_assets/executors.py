@@ -1,0 +1,57 @@
+"""Where a run's steps execute: in the run's own process, or on Celery workers (``ML_RUN_EXECUTOR``).
+
+The embedded default (``make dev``) runs every step inside its run's process: no broker, no worker, and
+no second import of the definitions per step (README "Runs and executors"). The production profile
+(``ML_RUN_EXECUTOR=celery``) hands each step to Dagster's own Celery executor (``dagster-celery``): the run
+process only orchestrates, the steps run on however many ``dagster-celery worker start`` processes are
+connected to the broker, and Dagster's pools still cap the write steps across all of them, because the
+Celery executor takes its step slots from the same instance database (README "Steps on Celery workers").
+
+The broker and backend are given to the executor as ``{"env": ...}`` references, so Dagster reads them
+from the environment of the process that runs the job: a password in a broker URL never becomes part of
+a run's stored config, and the definitions can be loaded where no broker is set.
+"""
+
+from __future__ import annotations
+
+from dagster import ExecutorDefinition, in_process_executor
+
+from connector_resources import settings
+
+EXECUTORS = ("in_process", "celery")
+
+
+class ExecutorSettingError(ValueError):
+    """``ML_RUN_EXECUTOR`` names no executor, or the Celery profile lacks its broker."""
+
+
+def run_executor() -> ExecutorDefinition:
+    """The executor every job of the definitions uses, as ``ML_RUN_EXECUTOR`` says."""
+    choice = settings.value("ML_RUN_EXECUTOR").lower()
+    if choice == "in_process":
+        return in_process_executor
+    if choice == "celery":
+        return _celery_executor()
+    raise ExecutorSettingError(
+        f"ML_RUN_EXECUTOR={choice!r} is not an executor; use one of {', '.join(EXECUTORS)}"
+    )
+
+
+def _celery_executor() -> ExecutorDefinition:
+    # Imported here: dagster-celery is the optional `celery` extra, and the embedded default never needs it.
+    try:
+        from dagster_celery import celery_executor
+    except ImportError as missing:
+        raise ExecutorSettingError(
+            "ML_RUN_EXECUTOR=celery needs dagster-celery: pip install 'ml-connector[celery]'"
+        ) from missing
+    if not settings.given("ML_CELERY_BROKER_URL"):
+        raise ExecutorSettingError(
+            "ML_RUN_EXECUTOR=celery needs ML_CELERY_BROKER_URL (e.g. redis://redis:6379/0): the broker the "
+            "`dagster-celery worker start` processes listen on"
+        )
+    backend = "ML_CELERY_BACKEND_URL" if settings.given("ML_CELERY_BACKEND_URL") else "ML_CELERY_BROKER_URL"
+    return celery_executor.configured(
+        {"broker": {"env": "ML_CELERY_BROKER_URL"}, "backend": {"env": backend}},
+        name="celery_executor",
+    )
