@@ -12,7 +12,8 @@ What it proves:
 - each supplier of the three days is in Coupa at most once and written once by the ledger (or queued with
   the matching rule's reason, never both);
 - Coupa's limit held across the workers: the write pool (``write_coupa``, limit 1, in the instance
-  database) let one write step call Coupa at a time, and the simulator refused no call with a 429.
+  database) let one write step call Coupa at a time (no two runs' write steps overlap in the event log),
+  and the simulator refused no call with a 429.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -42,6 +44,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 SANDBOX_MAPS = ROOT / "mappings" / "sandbox"
 JOB = "jde_coupa_suppliers"
+WRITE_STEP = "jde_coupa_suppliers_written"
 WORKERS = ("worker-a", "worker-b")
 WRITES = ("create", "adopt", "update")
 
@@ -220,6 +223,7 @@ def test_runs_execute_their_steps_on_two_celery_workers_and_write_each_record_on
             assert sorted(r.dagster_run.tags["dagster/partition"] for r in records) == sorted(days)
             assert {r.dagster_run.status for r in records} == {DagsterRunStatus.SUCCESS}
             worker_of_step: dict[tuple[str, str], str] = {}
+            write_spans: list[tuple[float, float]] = []
             for record in records:
                 run = record.dagster_run
                 assert run.job_name == JOB
@@ -234,7 +238,18 @@ def test_runs_execute_their_steps_on_two_celery_workers_and_write_each_record_on
                     for e in instance.all_logs(run.run_id, of_type=DagsterEventType.STEP_SUCCESS)
                 }
                 assert succeeded and succeeded <= set(worker_of_step), (succeeded, worker_of_step)
+                bounds = [
+                    e.timestamp
+                    for kind in (DagsterEventType.STEP_START, DagsterEventType.STEP_SUCCESS)
+                    for e in instance.all_logs(run.run_id, of_type=kind)
+                    if e.step_key == WRITE_STEP
+                ]
+                write_spans.append((min(bounds), max(bounds)))
         assert {host.split("@")[0] for host in worker_of_step.values()} == set(WORKERS), worker_of_step
+        # The write pool held across the workers: no two runs' Coupa write steps overlapped in time.
+        write_spans.sort()
+        assert len(write_spans) == len(days)
+        assert all(a[1] <= b[0] for a, b in pairwise(write_spans)), write_spans
 
         state = requests.get(f"{world.coupa_url}/sandbox/state", timeout=10).json()
         assert state["rate_limited"] == 0, state
