@@ -400,6 +400,9 @@ def test_webhook_receiver_deployment_runs_two_replicas_of_the_cli_command(tmp_pa
     assert service["spec"]["selector"].items() <= deployment["spec"]["template"]["metadata"]["labels"].items()
 
 
+# Starlette's TestClient warns that it will move from httpx to httpx2; it still runs the app's lifespan
+# (the inbox writer) in-process, which is what a probe meets, without binding a port.
+@pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.testclient` is deprecated")
 def test_webhook_receiver_probes_hit_a_route_that_answers(tmp_path):
     from starlette.testclient import TestClient
 
