@@ -15,7 +15,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /opt/ml-connector
 
-# Dependencies first (pyproject only), so a code change does not reinstall them.
+# The project (not its dev extras) plus dagster-k8s. One layer: setuptools needs the packages to build the
+# wheel, so a code change reinstalls the dependencies too (a lock file would let them be a layer of their own).
 # dagster-k8s: every run pod loads the instance the chart writes (run_launcher: K8sRunLauncher), so
 # the run worker needs the launcher's module; same release line as dagster-postgres in pyproject.toml
 # (0.29.x <-> dagster 1.13.x), so pip picks the matching pair. Not in pyproject: `make dev` never needs it.
