@@ -1,0 +1,42 @@
+# The ml-connector code location as an image, for Dagster's official Helm chart (deploy/helm/values.yaml)
+# and the webhook receiver (deploy/k8s/webhook-receiver.yaml). `make dev` does not use it.
+#
+# The chart starts the user-code Deployment with `args:` (`dagster code-server start -h 0.0.0.0 -p 3030
+# -m connector_assets.definitions`) and K8sRunLauncher starts each run's Job with `args:` too
+# (`dagster api execute_run ...`), so the image sets no ENTRYPOINT: those args must be the whole command.
+# CMD below is what `docker run IMAGE` serves on its own.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    DAGSTER_HOME=/opt/dagster/dagster_home
+
+WORKDIR /opt/ml-connector
+
+# The project (not its dev extras) plus dagster-k8s. One layer: setuptools needs the packages to build the
+# wheel, so a code change reinstalls the dependencies too (a lock file would let them be a layer of their own).
+# dagster-k8s: every run pod loads the instance the chart writes (run_launcher: K8sRunLauncher), so
+# the run worker needs the launcher's module; same release line as dagster-postgres in pyproject.toml
+# (0.29.x <-> dagster 1.13.x), so pip picks the matching pair. Not in pyproject: `make dev` never needs it.
+COPY pyproject.toml README.md ./
+COPY connector_assets ./connector_assets
+COPY connector_resources ./connector_resources
+COPY connector_sandbox ./connector_sandbox
+COPY connector_cli ./connector_cli
+RUN pip install . "dagster-k8s>=0.29.0,<0.30"
+
+# The sandbox mapping tables, for reference only: production tables are mounted from a ConfigMap
+# (deploy/k8s/config.yaml sets every ML_*_MAP to them).
+COPY mappings ./mappings
+
+# Non-root. DAGSTER_HOME holds the instance file the chart mounts, the local compute logs and the
+# staging folder (a shared volume in the cluster), so the user owns it.
+RUN useradd --create-home --uid 10001 --user-group dagster \
+    && mkdir -p "$DAGSTER_HOME/staging" \
+    && chown -R dagster:dagster "$DAGSTER_HOME"
+USER 10001
+
+EXPOSE 3030
+CMD ["dagster", "code-server", "start", "-h", "0.0.0.0", "-p", "3030", "-m", "connector_assets.definitions"]
