@@ -15,17 +15,17 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /opt/ml-connector
 
-# The project (not its dev extras) plus dagster-k8s. One layer: setuptools needs the packages to build the
-# wheel, so a code change reinstalls the dependencies too (a lock file would let them be a layer of their own).
-# dagster-k8s: every run pod loads the instance the chart writes (run_launcher: K8sRunLauncher), so
-# the run worker needs the launcher's module; same release line as dagster-postgres in pyproject.toml
-# (0.29.x <-> dagster 1.13.x), so pip picks the matching pair. Not in pyproject: `make dev` never needs it.
+# The project with its `k8s` extra (dagster-k8s: every run pod loads the instance the chart writes, whose
+# run_launcher is K8sRunLauncher) and its `celery` extra (dagster-celery, for the ML_RUN_EXECUTOR=celery
+# profile, whose workers run this same image), not its dev extras. One layer: setuptools needs the packages
+# to build the wheel, so a code change reinstalls the dependencies too (a lock file would let them be a
+# layer of their own).
 COPY pyproject.toml README.md ./
 COPY connector_assets ./connector_assets
 COPY connector_resources ./connector_resources
 COPY connector_sandbox ./connector_sandbox
 COPY connector_cli ./connector_cli
-RUN pip install . "dagster-k8s>=0.29.0,<0.30"
+RUN pip install ".[k8s,celery]"
 
 # The sandbox mapping tables, for reference only: production tables are mounted from a ConfigMap
 # (deploy/k8s/config.yaml sets every ML_*_MAP to them).
