@@ -14,9 +14,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from s3_server import S3Server, moto_server
 
 from connector_assets.staging import Column, StagingError, StagingResource, coerce_row
-from tests.s3_server import S3Server, moto_server
 
 COLUMNS = [
     Column("DOC", "int"),
