@@ -346,10 +346,15 @@ def staging_root(base: str) -> Path | UPath:
         return Path(base)
     from upath import UPath
 
-    root = UPath(base)
-    if is_local(root):
-        return Path(root.path)
-    return UPath(base, use_listings_cache=False)
+    try:
+        root = UPath(base)
+        if is_local(root):
+            return Path(root.path)
+        return UPath(base, use_listings_cache=False)
+    except ImportError as exc:  # fsspec's own message names the missing package (s3fs, ...)
+        raise ImportError(
+            f"staging at {base}: {exc}; for s3:// install the 's3' extra: pip install 'ml-connector[s3]'"
+        ) from exc
 
 
 def _open_for_reading(path: Path | UPath) -> AbstractContextManager[str | IO[bytes]]:

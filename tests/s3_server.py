@@ -75,6 +75,7 @@ def moto_server(log_dir: Path) -> Iterator[S3Server]:
         server = S3Server(found.group(1))
         saved = {key: os.environ.get(key) for key in server.environ()}
         os.environ.update(server.environ())
+        _forget_s3_clients()
         try:
             yield server
         finally:
@@ -83,6 +84,7 @@ def moto_server(log_dir: Path) -> Iterator[S3Server]:
                     os.environ.pop(key, None)
                 else:
                     os.environ[key] = value
+            _forget_s3_clients()
     finally:
         process.terminate()
         try:
@@ -90,3 +92,11 @@ def moto_server(log_dir: Path) -> Iterator[S3Server]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def _forget_s3_clients() -> None:
+    """fsspec keeps one S3 file system per set of options in a process, its client bound to the endpoint
+    of its first call; a later test module's server (another port) needs a new one."""
+    from s3fs import S3FileSystem
+
+    S3FileSystem.clear_instance_cache()

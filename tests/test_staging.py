@@ -185,6 +185,21 @@ def test_a_million_row_partition_stays_within_300_mb(base):
     assert figures["peak_rss_mb"] < 300
 
 
+def test_the_root_is_the_resource_setting_then_ml_staging_url_then_dagster_home(monkeypatch, tmp_path):
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("ML_STAGING_URL", raising=False)
+    assert StagingResource().root() == tmp_path / "home" / "staging"
+    monkeypatch.setenv("ML_STAGING_URL", f"file://{tmp_path}/shared")
+    assert StagingResource().root() == tmp_path / "shared"  # a plain local path: os.replace as before
+    monkeypatch.setenv("ML_STAGING_URL", "s3://staging-bucket/prod")
+    root = StagingResource().root()
+    assert (root.protocol, root.path) == ("s3", "staging-bucket/prod")
+    assert str(StagingResource().path("jde_ap_ledger", "2026-11-20")) == (
+        "s3://staging-bucket/prod/jde_ap_ledger/2026-11-20.parquet"
+    )
+    assert StagingResource(base_dir=str(tmp_path / "own")).root() == tmp_path / "own"
+
+
 def test_a_bad_value_names_record_and_field():
     with pytest.raises(
         StagingError, match=r"F0411 00070/4711/PV/001: field AG has value 'abc', not a valid decimal"
