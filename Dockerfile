@@ -17,7 +17,8 @@ WORKDIR /opt/ml-connector
 
 # The project with its `k8s` extra (dagster-k8s: every run pod loads the instance the chart writes, whose
 # run_launcher is K8sRunLauncher) and its `celery` extra (dagster-celery, for the ML_RUN_EXECUTOR=celery
-# profile, whose workers run this same image), not its dev extras. One layer: setuptools needs the packages
+# profile, whose workers run this same image) and its `s3` extra (s3fs, for ML_STAGING_URL=s3://...), not its
+# dev extras. One layer: setuptools needs the packages
 # to build the wheel, so a code change reinstalls the dependencies too (a lock file would let them be a
 # layer of their own).
 COPY pyproject.toml README.md ./
@@ -25,7 +26,7 @@ COPY connector_assets ./connector_assets
 COPY connector_resources ./connector_resources
 COPY connector_sandbox ./connector_sandbox
 COPY connector_cli ./connector_cli
-RUN pip install ".[k8s,celery]"
+RUN pip install ".[k8s,celery,s3]"
 
 # The sandbox mapping tables, for reference only: production tables are mounted from a ConfigMap
 # (deploy/k8s/config.yaml sets every ML_*_MAP to them).

@@ -1082,6 +1082,15 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
         "Celery result backend when ML_RUN_EXECUTOR=celery (blank: the broker URL)",
     ),
     Setting(
+        "staging_url",
+        "ML_STAGING_URL",
+        "",
+        "where staged Parquet partitions live: a folder or s3://bucket/prefix (blank: "
+        "$DAGSTER_HOME/staging); S3 credentials and endpoint from the standard AWS variables "
+        "(AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_ENDPOINT_URL_S3 for MinIO), README 'Staging on "
+        "object storage'",
+    ),
+    Setting(
         "ledger_lease_minutes",
         "ML_LEDGER_LEASE_MINUTES",
         "30",

@@ -42,9 +42,15 @@ class JdeCoupaWorld:
 
 @contextmanager
 def jde_coupa_world(
-    tmp_path: Path, *, jde_scale: float = 0.02, coupa_scale: float = 0.02, coupa_backoff: float | None = 0.01
+    tmp_path: Path,
+    *,
+    jde_scale: float = 0.02,
+    coupa_scale: float = 0.02,
+    coupa_backoff: float | None = 0.01,
+    staging_base: str | None = None,
 ) -> Iterator[JdeCoupaWorld]:
-    """Both simulators served for the block; ``coupa_backoff`` None keeps the client's own backoff."""
+    """Both simulators served for the block; ``coupa_backoff`` None keeps the client's own backoff;
+    ``staging_base`` stages elsewhere than the test's folder (an ``s3://`` URL)."""
     jde_url, stop_jde = run_in_thread(JdeSandboxSettings(scale=jde_scale))
     try:
         coupa_url, stop_coupa = serve_in_thread(coupa_app(CoupaSandboxSettings(scale=coupa_scale)))
@@ -55,7 +61,7 @@ def jde_coupa_world(
             resources = {
                 "jde": on_simulator(JdeAisResource, jde_url),
                 "coupa": on_simulator(CoupaResource, coupa_url, token_warmup_seconds=0, **backoff),
-                "staging": StagingResource(base_dir=str(tmp_path / "staging")),
+                "staging": StagingResource(base_dir=staging_base or str(tmp_path / "staging")),
                 "ledger": LedgerResource(db_url=db),
             }
             # The JDE -> Coupa flows map with staged table snapshots: stage today's tables, as a job would.

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from asset_runs import metadata_by_asset
 from dagster import instance_for_test, materialize
 from jde_coupa_world import jde_coupa_world
+from s3_server import moto_server
 
 from connector_assets.flows.core import Mapped, validate
 from connector_assets.integrations.jde_coupa.suppliers import SUPPLIERS_FLOW, jde_coupa_assets
@@ -24,9 +25,20 @@ from connector_resources.replay import replay_items
 DAY = (date.today() - timedelta(days=21)).isoformat()  # the JDE sandbox's mass-update day: busy
 
 
+@pytest.fixture(scope="module")
+def s3(tmp_path_factory):
+    with moto_server(tmp_path_factory.mktemp("moto")) as server:
+        yield server
+
+
 @pytest.fixture
-def world(tmp_path):
-    with jde_coupa_world(tmp_path) as world:
+def world(tmp_path, request):
+    """Both simulators and the resources; staging on local disk, or (``world`` parametrized with "s3") in a
+    fresh bucket of a moto S3 server."""
+    staging_base = None
+    if getattr(request, "param", "local") == "s3":
+        staging_base = f"s3://{request.getfixturevalue('s3').new_bucket()}/staging"
+    with jde_coupa_world(tmp_path, staging_base=staging_base) as world:
         yield world.resources, world.coupa_url, world.ledger
 
 
@@ -57,7 +69,10 @@ def _coupa_suppliers_numbered(resources, number: str) -> list[dict]:
         return session.search("suppliers", {"number": number}, limit=10)
 
 
-def test_suppliers_are_created_once_then_skipped(world):
+@pytest.mark.parametrize("world", ["local", "s3"], indirect=True)
+def test_suppliers_are_created_once_then_skipped(world, tmp_path):
+    """On local disk and on S3: the source steps stage there (and the mapping tables' snapshots), the
+    mapping and writing steps read it back, and the rerun reads the same staged day."""
     resources, _coupa, ledger = world
     result, metadata = _run(resources, *CHAIN)
     assert result.success
@@ -79,6 +94,11 @@ def test_suppliers_are_created_once_then_skipped(world):
     assert again.success
     second = metadata["jde_coupa_suppliers_written"]
     assert second["skip"].value == len(staged) and second["create"].value == 0
+    root = resources["staging"].root()
+    assert (root / "jde_suppliers" / f"{DAY}.parquet").is_file()
+    assert (root / "jde_coupa_suppliers_mapped" / f"{DAY}.parquet").is_file()
+    if str(root).startswith("s3://"):
+        assert not (tmp_path / "staging").exists()  # nothing went to local disk
 
 
 def test_a_supplier_created_by_a_crashed_attempt_is_adopted_not_duplicated(world):
