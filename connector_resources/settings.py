@@ -173,9 +173,9 @@ SYSTEMS: dict[str, System] = {
                     "overlap_calls",
                     "ML_JDE_OVERLAP_CALLS",
                     "false",
-                    "true: a read's prefetched next page may be in flight while the same session makes another "
-                    "AIS call (two requests on one token, which the AIS documentation neither allows nor "
-                    "forbids); false: one call at a time per session, the prefetch waiting its turn",
+                    "true: a read's prefetched next page may be in flight while the same session makes "
+                    "another AIS call (two requests on one token, which the AIS documentation neither allows "
+                    "nor forbids); false: one call at a time per session, the prefetch waiting its turn",
                 ),
                 Setting(
                     "timezone",
