@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import time
 from datetime import date, datetime
 from datetime import time as time_of_day
@@ -25,7 +26,7 @@ from http_server import CannedResponse, ScriptedServer
 from test_jde_client import PREFIX, browse_answer, scripted_jde, scripted_login, supplier_row
 
 from connector_assets.incremental import DayRead
-from connector_assets.jde.columnar import _saw_batch, _typed_page
+from connector_assets.jde.columnar import PY_WHITESPACE, _saw_batch, _typed_page
 from connector_assets.jde.extract import updated_at
 from connector_assets.jde.tables import PO_LINES
 from connector_assets.staging import StagingError, arrow_schema, typed_batch
@@ -116,7 +117,7 @@ def test_columns_equal_the_rows_whatever_keys_the_rows_have():
 def _po_page(**changes: list) -> dict[str, list]:
     page: dict[str, list] = {
         column.name: {
-            "str": ["A", ""],
+            "str": [" A\u3000", " "],  # as AIS sends them: browse_columns(strip_strings=False)
             "int": [1, None],
             "decimal": [Decimal("12186.03"), 5],
             "date": [date(2026, 11, 2), None],
@@ -133,6 +134,7 @@ def _po_page(**changes: list) -> dict[str, list]:
     [
         {},
         {"DSC2": [None, None]},
+        {"MCU": ["         M30", "\x1c\t x \x85"]},  # right-justified; separators str.strip strips
         {"AEXP": [Decimal("1.5"), None]},
         {"AN8": [True, 1]},  # a bool is not an int
         {"DOCO": [Decimal("5.5"), 1]},  # pyarrow would take it as 5: staging's scan refuses it
@@ -151,14 +153,19 @@ def _po_page(**changes: list) -> dict[str, list]:
 def test_a_page_is_typed_as_staging_types_it_or_refused_as_it_refuses_it(changes):
     page = _po_page(**changes)
     schema = arrow_schema(PO_LINES.columns)
+    stripped = {name: [v.strip() if type(v) is str else v for v in values] for name, values in page.items()}
     try:
-        expected = typed_batch(PO_LINES.columns, page, 2, trimmed=True)
+        expected = typed_batch(PO_LINES.columns, stripped, 2, trimmed=True)
     except StagingError:
         with pytest.raises(StagingError):
             _typed_page(PO_LINES, schema, page, 2)
         return
     got = _typed_page(PO_LINES, schema, page, 2)
     assert got.equals(expected) and got.schema == expected.schema
+
+
+def test_arrow_strips_what_str_strip_strips():
+    assert "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()) == PY_WHITESPACE
 
 
 def test_first_and_last_change_of_a_page_are_the_row_paths():
