@@ -233,3 +233,16 @@ def test_overlapping_calls_is_a_setting_off_by_default(monkeypatch):
     assert JdeAisResource.from_settings().overlap_calls is False
     monkeypatch.setenv("ML_JDE_OVERLAP_CALLS", "true")
     assert JdeAisResource.from_settings().overlap_calls is True
+
+
+def test_dates_by_column_are_parsed_once_and_an_unreadable_one_is_named(caplog):
+    convert = RowConverter(DatePattern("MM/dd/yyyy"), table="F4311", key_fields=("F4311_DOCO",))
+    page = [{"F4311_DOCO": n, "F4311_UPMJ": "11/02/2026", "F4311_TDAY": 90000 + n} for n in range(5)]
+    assert convert.columns(page)["TDAY"] == [time_of_day(9, 0, n) for n in range(5)]
+    assert set(convert._values["TDAY"]) == {90000 + n for n in range(5)}  # cached for the next page
+    bad = [*page[:2], {"F4311_DOCO": 7, "F4311_UPMJ": "31/31/2025", "F4311_TDAY": 90001}]
+    with caplog.at_level("WARNING", logger="ml_connector.jde"):
+        columns = convert.columns(bad)
+    assert columns["UPMJ"] == [date(2026, 11, 2), date(2026, 11, 2), "31/31/2025"]  # passed on as text
+    assert columns == {k: [convert(row)[k] for row in bad] for k in columns}
+    assert "F4311 7: field UPMJ has '31/31/2025'" in caplog.text

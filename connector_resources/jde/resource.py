@@ -239,13 +239,26 @@ class RowConverter:
                 out[alias] = values
             else:
                 seen = self._values.setdefault(alias, {})
-                try:  # every value parsed before (UPMJ on a day's read): no call per value
+                try:  # each distinct value parsed once (a day's TDAY: a few new times a page), then looked up
                     if not set(map(type, values)) <= _CACHED_TYPES:  # 1 == True == Decimal(1) as keys
                         raise KeyError
+                    self._prime(alias, seen, set(values).difference(seen))
                     out[alias] = [seen[v] if v is not None else None for v in values]
-                except KeyError:
+                except KeyError:  # a value that is not readable: row by row, logged with its record
                     out[alias] = [self._special(alias, v, row) for v, row in zip(values, rows, strict=True)]
         return out
+
+    def _prime(self, alias: str, seen: dict[Any, Any], fresh: set[Any]) -> None:
+        """Parse and cache ``fresh`` values of a date or time column; one that cannot be read is left out
+        (the caller then converts the page row by row, which logs it with its record and field)."""
+        fresh.discard(None)
+        if len(seen) + len(fresh) > self._CACHE_LIMIT:
+            seen.clear()
+        for value in fresh:
+            try:
+                seen[value] = normalise_value(alias, value, self.date_pattern, self.extra_dates)
+            except ValueError:
+                continue
 
     def _special(self, alias: str, value: Any, raw: Mapping[str, Any]) -> Any:
         """A date or time value, from the cache when this raw value was seen before."""
