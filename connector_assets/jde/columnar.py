@@ -2,8 +2,9 @@
 
 A whole-day read is the bulk of what the JDE assets move (a backfill, a mass update, the first poll of a
 day), so it skips the row-at-a-time path of ``connector_assets.incremental``: each page arrives from
-``JdeSession.browse_columns`` as ``{alias: [values]}``, becomes one typed Arrow batch
-(``staging.typed_batch``) and goes to the partition file as it is. No dict per row is built, converted
+``JdeSession.browse_columns`` as ``{alias: [values]}`` (strings as AIS sent them), becomes one typed
+Arrow batch (``_typed_page``: ``staging.typed_batch``'s batch, with strings stripped and most type checks
+done by Arrow) and goes to the partition file as it is. No dict per row is built, converted
 and typed; that per-row work cost several times the raw HTTP + JSON time of a read (``bench/
 jde_extract_vs_raw.py``).
 
