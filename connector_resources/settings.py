@@ -170,6 +170,14 @@ SYSTEMS: dict[str, System] = {
                     "2000) caps it, and memory holds at most two pages per read",
                 ),
                 Setting(
+                    "overlap_calls",
+                    "ML_JDE_OVERLAP_CALLS",
+                    "false",
+                    "true: a read's prefetched next page may be in flight while the same session makes "
+                    "another AIS call (two requests on one token, which the AIS documentation neither allows "
+                    "nor forbids); false: one call at a time per session, the prefetch waiting its turn",
+                ),
+                Setting(
                     "timezone",
                     "ML_JDE_TIMEZONE",
                     "UTC",

@@ -26,21 +26,31 @@ and ours overlap instead of adding up), so at most two pages of ``page_size`` ro
 * A server that says ``moreRecords`` without a next link (v1 style, or a fetch limit) is paged the
   same way, by key.
 
+One token, one call: with prefetching, a read's next page can be in flight while the caller makes
+another call on the same session (a ``count``, an orchestration, another read). The AIS reference says
+nothing on whether one token may carry two requests at once (it documents the token, its device
+binding and its time-outs, not concurrency), so by default (``ML_JDE_OVERLAP_CALLS`` false) a session
+makes one call at a time: every call takes the session's lock, and a call made while a next page is
+being fetched waits for it (the prefetch still overlaps the caller's own work, which is what it is
+for). Set it true where the server is known to take concurrent calls on one token.
+
 ``JdeSession.browse_columns`` is the same read a page at a time, by column (``{alias: [values]}``), for
 callers that build Arrow or pandas columns (the whole-day staging of ``connector_assets.jde.columnar``).
 
 Rows come out keyed by alias without the table prefix (``"AN8"``, ``"UPMJ"``), normalised in one
 place (``normalise_value``): character values trimmed (AIS sends a blank as ``" "``; business units
 arrive right-justified), so a blank is ``""``; date columns are ``date`` (None when blank), time
-columns (UPMT, TDAY) are ``time``, numbers are ``int`` or ``Decimal`` (JSON is parsed with
-``parse_float=Decimal``). ``row_updated_at`` joins UPMJ with UPMT/TDAY into a ``datetime``.
+columns (UPMT, TDAY) are ``time``, numbers are ``int`` or ``Decimal`` (JSON is decoded with exact
+decimals: ``decode.page_json``). ``row_updated_at`` joins UPMJ with UPMT/TDAY into a ``datetime``.
 """
 
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -62,6 +72,7 @@ from connector_resources.jde.dates import (
     parse_jde_time,
     time_to_hhmmss,
 )
+from connector_resources.jde.decode import page_json
 from connector_resources.jde.errors import (
     JdeError,
     JdeInputError,
@@ -179,12 +190,32 @@ class RowConverter:
                 out[alias] = self._special(alias, value, raw)
         return out
 
-    def columns(self, rows: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]]:
+    def columns(self, rows: Sequence[Mapping[str, Any]], *, strip: bool = True) -> dict[str, list[Any]]:
         """A page as ``{alias: [value per row]}``: the values ``__call__`` gives, a column at a time
-        (one list comprehension per column instead of a dict per row); a row lacking a key has None."""
+        (one list comprehension per column instead of a dict per row); a row lacking a key has None.
+        ``strip=False`` leaves the strings of plain columns as AIS sent them, for a caller that trims a
+        whole column at once (``strip_strings`` below); date and time columns are converted either way.
+
+        AIS sends every row of a page with the same keys, so the first row's keys are taken as the
+        page's when every row has as many keys and each of them (checked by the C-level extraction);
+        otherwise every key of every row, in first-seen order."""
+        if not rows:
+            return {}
+        keys = list(rows[0])
+        if set(map(len, rows)) == {len(keys)}:
+            try:
+                return self._columns(rows, keys, uniform=True, strip=strip)
+            except _RaggedPage:
+                pass
+        keys = list(dict.fromkeys(chain.from_iterable(rows)))
+        return self._columns(rows, keys, uniform=False, strip=strip)
+
+    def _columns(
+        self, rows: Sequence[Mapping[str, Any]], keys: list[str], *, uniform: bool, strip: bool
+    ) -> dict[str, list[Any]]:
         out: dict[str, list[Any]] = {}
         plan = self._plan
-        for key in dict.fromkeys(chain.from_iterable(rows)):  # every key, in first-seen order
+        for key in keys:
             entry = plan.get(key)
             if entry is None:
                 entry = plan[key] = self._entry(key)
@@ -194,23 +225,40 @@ class RowConverter:
             try:  # C-level loops where the page allows (every row has the key; only strings)
                 values = list(map(itemgetter(key), rows))
             except KeyError:
+                if uniform:  # as many keys but not the same ones: not the page's keys after all
+                    raise _RaggedPage from None
                 values = [row.get(key) for row in rows]
             if kind == self._PLAIN:
-                types = set(map(type, values))
-                if types == {str}:
-                    values = list(map(str.strip, values))
-                elif str in types:
+                if strip and type(values[0]) is str:
+                    try:  # a character column: all strings, stripped in one C loop
+                        values = list(map(str.strip, values))
+                    except TypeError:
+                        values = [v.strip() if type(v) is str else v for v in values]
+                elif strip and str in set(map(type, values)):
                     values = [v.strip() if type(v) is str else v for v in values]
                 out[alias] = values
             else:
                 seen = self._values.setdefault(alias, {})
-                try:  # every value parsed before (UPMJ on a day's read): no call per value
+                try:  # each distinct value parsed once (a day's TDAY: a few new times a page), then looked up
                     if not set(map(type, values)) <= _CACHED_TYPES:  # 1 == True == Decimal(1) as keys
                         raise KeyError
+                    self._prime(alias, seen, set(values).difference(seen))
                     out[alias] = [seen[v] if v is not None else None for v in values]
-                except KeyError:
+                except KeyError:  # a value that is not readable: row by row, logged with its record
                     out[alias] = [self._special(alias, v, row) for v, row in zip(values, rows, strict=True)]
         return out
+
+    def _prime(self, alias: str, seen: dict[Any, Any], fresh: set[Any]) -> None:
+        """Parse and cache ``fresh`` values of a date or time column; one that cannot be read is left out
+        (the caller then converts the page row by row, which logs it with its record and field)."""
+        fresh.discard(None)
+        if len(seen) + len(fresh) > self._CACHE_LIMIT:
+            seen.clear()
+        for value in fresh:
+            try:
+                seen[value] = normalise_value(alias, value, self.date_pattern, self.extra_dates)
+            except ValueError:
+                continue
 
     def _special(self, alias: str, value: Any, raw: Mapping[str, Any]) -> Any:
         """A date or time value, from the cache when this raw value was seen before."""
@@ -241,6 +289,12 @@ class RowConverter:
 
 
 _MISSING = object()
+
+
+class _RaggedPage(Exception):
+    """A page whose rows have as many keys as its first row but not the same ones."""
+
+
 _CACHED_TYPES = frozenset({str, int, type(None)})  # what ``RowConverter._special`` caches (and blanks)
 
 
@@ -472,6 +526,7 @@ class JdeSession(Closing):
         page_size: int = 500,
         query_date_format: str = "",
         max_restarts: int = 5,
+        overlap_calls: bool = False,
     ) -> None:
         self._http = http
         self._auth = auth
@@ -482,6 +537,8 @@ class JdeSession(Closing):
         self.restarts = 0
         self._closed = False
         self._pool: ThreadPoolExecutor | None = None  # next-page prefetch, started by the first read
+        # One AIS call at a time unless ``overlap_calls`` (module docstring: "One token, one call").
+        self._calls: AbstractContextManager[Any] = nullcontext() if overlap_calls else threading.RLock()
 
     # -- state ------------------------------------------------------------------------------------
 
@@ -519,7 +576,8 @@ class JdeSession(Closing):
 
     def login(self) -> LoginInfo:
         """Log in now (``session()`` does) so the date format is known before the first query."""
-        self._auth.ensure_fresh(self._http)
+        with self._calls:
+            self._auth.ensure_fresh(self._http)
         assert self._auth.login is not None
         return self._auth.login
 
@@ -532,7 +590,8 @@ class JdeSession(Closing):
             if self._pool is not None:
                 self._pool.shutdown(wait=True, cancel_futures=True)
             if self._auth.token is not None and not self._auth.kept:
-                self._auth.logout(self._http)
+                with self._calls:
+                    self._auth.logout(self._http)
         finally:
             self._http.close()
 
@@ -580,12 +639,18 @@ class JdeSession(Closing):
         page_size: int | None = None,
         key_columns: Sequence[str] | None = None,
         date_columns: Sequence[str] = (),
+        strip_strings: bool = True,
     ) -> Iterator[dict[str, list[Any]]]:
         """``browse``, a page at a time and by column: each page is ``{alias: [value per row]}``.
 
         The same rows in the same order with the same values as ``browse`` (a row lacking a column has
         None there), converted a column at a time: what a caller that builds Arrow or pandas columns
         wants, without a dict per row. Resuming and prefetching are ``browse``'s.
+
+        ``strip_strings=False``: strings of columns other than dates and times come as AIS sent them
+        (a blank as ``" "``, business units right-justified); the caller strips them as ``str.strip``
+        does, a column at a time (``connector_assets.jde.columnar`` does it in Arrow, at a third of the
+        cost of a Python call per value).
         """
         spec = BrowseSpec.build(
             table,
@@ -599,7 +664,7 @@ class JdeSession(Closing):
         )
         convert = self._converter(spec)
         for page in self._browse_pages(spec):
-            yield convert.columns(page)
+            yield convert.columns(page, strip=strip_strings)
 
     def _converter(self, spec: BrowseSpec) -> RowConverter:
         return RowConverter(
@@ -720,7 +785,8 @@ class JdeSession(Closing):
         url = self._local_link(href)
         try:
             # Not idempotent: a result set is a forward-only cursor (see module docstring).
-            response = self._http.post(url, idempotent=False)
+            with self._calls:
+                response = self._http.post(url, idempotent=False)
         except ApiError as exc:
             mapped = error_for_status(exc, f"read the next page of {table}") if exc.status == 405 else None
             if mapped is not None:
@@ -730,7 +796,7 @@ class JdeSession(Closing):
             if exc.response is not None and _has_expired_marker(exc.response.text):
                 raise _Interrupted(f"the {table} result set expired ({RESULT_SET_EXPIRED})") from None
             raise _Interrupted(f"the next-page call failed ({exc.status or type(exc).__name__})") from None
-        return _parse_page(response_json(response), table)
+        return _parse_page(page_json(response), table)
 
     def _local_link(self, href: str) -> str:
         """A next link pointed at the server we talk to.
@@ -755,13 +821,14 @@ class JdeSession(Closing):
     def _dataservice(self, body: dict[str, Any], table: str, verb: str) -> Any:
         try:
             # A data-service query only reads, so it may be replayed after a lost answer.
-            response = self._http.post(DATASERVICE_PATH, json=body, idempotent=True)
+            with self._calls:
+                response = self._http.post(DATASERVICE_PATH, json=body, idempotent=True)
         except ApiError as exc:
             mapped = error_for_status(exc, f"{verb} {table}")
             if mapped is not None:
                 raise mapped from None
             raise _query_error(exc, f"could not {verb} {table}", table) from None
-        return response_json(response)
+        return page_json(response)
 
     def count(
         self,
@@ -810,7 +877,8 @@ class JdeSession(Closing):
         """The orchestrations this user may call (``GET /jderest/discover``, reference §2.6); the listing's
         exact shape is partly unconfirmed, so a name is read from each entry's ``name``."""
         try:
-            response = self._http.get(DISCOVER_PATH)
+            with self._calls:
+                response = self._http.get(DISCOVER_PATH)
         except ApiError as exc:
             mapped = error_for_status(exc, "list orchestrations (discover)")
             raise (mapped or JdeError(f"JD Edwards AIS discover failed: {exc}")) from None
@@ -839,7 +907,8 @@ class JdeSession(Closing):
         body = _inputs(inputs, "", self.date_pattern)
         keys = tuple(body)
         try:
-            response = self._http.post(f"{ORCHESTRATOR_PATH}/{name}", json=body, idempotent=False)
+            with self._calls:
+                response = self._http.post(f"{ORCHESTRATOR_PATH}/{name}", json=body, idempotent=False)
         except ApiError as exc:
             mapped = error_for_status(exc, f"run orchestration {name}")
             if mapped is not None:
@@ -962,6 +1031,11 @@ class JdeAisResource(ApiConnectionResource):
         description="date format for query conditions when the server does not take the user's "
         "simpleDateFormat (e.g. yyyyMMdd, or CYYDDD for Julian); blank = the user's format",
     )
+    overlap_calls: bool = Field(
+        default=False,
+        description="let a read's prefetched next page be in flight while the session makes another AIS "
+        "call (ML_JDE_OVERLAP_CALLS); off: one call at a time per token, the documentation being silent",
+    )
     keep_sessions: bool = Field(
         default=True,
         description="keep the AIS token between batches, steps and runs (encrypted in the vault; needs "
@@ -1013,6 +1087,7 @@ class JdeAisResource(ApiConnectionResource):
             page_size=self.page_size,
             query_date_format=self.query_date_format,
             max_restarts=self.max_restarts,
+            overlap_calls=self.overlap_calls,
         )
         with released_on_error(http):
             session.login()
