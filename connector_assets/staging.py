@@ -17,28 +17,40 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 from dagster import ConfigurableResource
 
 from connector_resources import settings
 
+if TYPE_CHECKING:  # pyarrow and pandas load on first use, not with the definitions (issue 16)
+    import pandas as pd
+    import pyarrow as pa
+
 ColumnKind = Literal["str", "int", "decimal", "date", "time", "datetime"]
 
-# Amounts: JDE's widest amount columns are 15 digits with up to 4 decimals in practice; 38/8 leaves room
-# for foreign amounts and exchange rates (CRR) without ever falling back to binary floats.
-_ARROW_TYPES: dict[str, pa.DataType] = {
-    "str": pa.string(),
-    "int": pa.int64(),
-    "decimal": pa.decimal128(38, 8),
-    "date": pa.date32(),
-    "time": pa.int32(),  # HHMMSS as JDE stores it
-    "datetime": pa.timestamp("s"),
-}
+
+@cache
+def _arrow_types() -> dict[str, pa.DataType]:
+    """The Arrow type of each column kind; built on first use so loading the definitions (every run and
+    every ``dagster`` command does) does not import pyarrow.
+
+    Amounts: JDE's widest amount columns are 15 digits with up to 4 decimals in practice; 38/8 leaves
+    room for foreign amounts and exchange rates (CRR) without ever falling back to binary floats.
+    """
+    import pyarrow as pa
+
+    return {
+        "str": pa.string(),
+        "int": pa.int64(),
+        "decimal": pa.decimal128(38, 8),
+        "date": pa.date32(),
+        "time": pa.int32(),  # HHMMSS as JDE stores it
+        "datetime": pa.timestamp("s"),
+    }
+
 
 BATCH_ROWS = 5_000
 
@@ -56,7 +68,10 @@ class StagingError(ValueError):
 
 
 def arrow_schema(columns: Iterable[Column]) -> pa.Schema:
-    return pa.schema([pa.field(c.name, _ARROW_TYPES[c.kind]) for c in columns])
+    import pyarrow as pa
+
+    types = _arrow_types()
+    return pa.schema([pa.field(c.name, types[c.kind]) for c in columns])
 
 
 def _coerce(value: Any, kind: str) -> Any:
@@ -105,6 +120,8 @@ class PartitionWriter:
     """
 
     def __init__(self, final_path: Path, schema: pa.Schema, batch_rows: int = BATCH_ROWS) -> None:
+        import pyarrow.parquet as pq
+
         self.final_path = final_path
         self.schema = schema
         self.batch_rows = batch_rows
@@ -123,6 +140,8 @@ class PartitionWriter:
 
     def write_batch(self, batch: pa.RecordBatch) -> None:
         """Append rows already typed to ``schema`` (``typed_batch``), after any rows written before."""
+        import pyarrow as pa
+
         if self._buffer:
             self._batches.append(pa.RecordBatch.from_pylist(self._buffer, schema=self.schema))
             self._pending += len(self._buffer)
@@ -133,6 +152,8 @@ class PartitionWriter:
             self._flush()
 
     def _flush(self) -> None:
+        import pyarrow as pa
+
         if self._buffer:
             self._batches.append(pa.RecordBatch.from_pylist(self._buffer, schema=self.schema))
             self._pending += len(self._buffer)
@@ -175,6 +196,9 @@ def typed_batch(
     Raises ``StagingError`` when a column holds a value that is not already of its kind; the caller
     then stages those rows one by one with ``coerce_row``, which names and refuses the bad ones.
     """
+    import pyarrow as pa
+
+    arrow_types = _arrow_types()
     arrays = []
     columns = tuple(columns)
     for column in columns:
@@ -190,7 +214,7 @@ def typed_batch(
         elif column.kind == "time":
             data = [v.hour * 10000 + v.minute * 100 + v.second if type(v) is time else v for v in data]
         try:
-            arrays.append(pa.array(data, type=_ARROW_TYPES[column.kind]))
+            arrays.append(pa.array(data, type=arrow_types[column.kind]))
         except (pa.ArrowException, ValueError, TypeError) as exc:
             raise StagingError(f"column {column.name}: {exc}") from exc
     return pa.RecordBatch.from_arrays(arrays, schema=arrow_schema(columns))
@@ -222,6 +246,8 @@ class StagingResource(ConfigurableResource):
         self, asset: str, partition: str | None, *, batch_rows: int = BATCH_ROWS
     ) -> Iterator[pd.DataFrame]:
         """The staged rows as DataFrames of at most ``batch_rows``; nothing if never staged."""
+        import pyarrow.parquet as pq
+
         path = self.path(asset, partition)
         if not path.is_file():
             return
@@ -229,6 +255,8 @@ class StagingResource(ConfigurableResource):
             yield batch.to_pandas()
 
     def read_rows(self, asset: str, partition: str | None) -> Iterator[dict[str, Any]]:
+        import pyarrow.parquet as pq
+
         path = self.path(asset, partition)
         if not path.is_file():
             return
@@ -236,6 +264,8 @@ class StagingResource(ConfigurableResource):
             yield from batch.to_pylist()
 
     def count(self, asset: str, partition: str | None) -> int:
+        import pyarrow.parquet as pq
+
         path = self.path(asset, partition)
         return pq.ParquetFile(path).metadata.num_rows if path.is_file() else 0
 
