@@ -146,14 +146,17 @@ def _calls(base: str, reset: bool = False) -> dict[str, int]:
 def _run_side(base: str, env: dict[str, str], day: str) -> dict[str, Any]:
     """One poll run in its own process, timed from spawn to exit."""
     _calls(base, reset=True)
-    spawned = time.time()
-    child = subprocess.run(
-        [sys.executable, __file__, "--child", day], env=env, capture_output=True, text=True, check=False
-    )
-    ended = time.time()
-    if child.returncode != 0:
-        raise SystemExit(f"the poll run failed:\n{child.stdout[-3000:]}\n{child.stderr[-3000:]}")
-    phases = json.loads(child.stdout.strip().splitlines()[-1])
+    out, err = Path(env["DAGSTER_HOME"]) / "child.out", Path(env["DAGSTER_HOME"]) / "child.err"
+    # Output to files, not pipes: Dagster's compute-log tail and orphan watcher processes inherit the
+    # run's stdout, and a pipe would keep us waiting for them after the run process has exited.
+    with out.open("w") as stdout, err.open("w") as stderr:
+        spawned = time.time()
+        command = [sys.executable, __file__, "--child", day]
+        code = subprocess.call(command, env=env, stdout=stdout, stderr=stderr)
+        ended = time.time()
+    if code != 0:
+        raise SystemExit(f"the poll run failed:\n{out.read_text()[-3000:]}\n{err.read_text()[-3000:]}")
+    phases = json.loads(out.read_text().strip().splitlines()[-1])
     entered, done = phases.pop("entered_at"), phases.pop("done_at")
     phases = {"interpreter_start": entered - spawned, **phases, "interpreter_exit": ended - done}
     return {"wall_s": ended - spawned, "calls": _calls(base), "phases": phases}
