@@ -45,7 +45,6 @@ costs that do not add up to Procurify's total, no invoice number, a date that is
 is not one, a bill of 0.00, a currency that is not a 3-letter code.
 """
 
-
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field

@@ -37,7 +37,6 @@ is queued for a person: cancelling or closing a Fusion order is a buyer's decisi
 ``cancel`` actions act at once on money already committed), so the connector does not do it.
 """
 
-
 import json
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping

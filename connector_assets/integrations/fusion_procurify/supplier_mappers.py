@@ -21,7 +21,6 @@ to undo. Addresses are not sent: the supplier's addresses belong to its sites (o
 and Procurify's vendor has one address; which one would be a guess.
 """
 
-
 from collections.abc import Mapping
 from typing import Any
 

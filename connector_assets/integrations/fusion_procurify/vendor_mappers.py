@@ -24,7 +24,6 @@ INACTIVE and no ``InactiveDate`` reached, ``supplier_sites.supplier_inactive_rea
    ``ml-connector xref set <vendor id> <supplier number>``.
 """
 
-
 import hashlib
 import json
 import unicodedata

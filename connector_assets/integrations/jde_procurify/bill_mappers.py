@@ -42,7 +42,6 @@ Held, not refused: a bill whose vendor has no JDE supplier yet is mapped with ``
 dependency key (``BillInputs.vendor_dependency``) and released when the vendor is paired.
 """
 
-
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass

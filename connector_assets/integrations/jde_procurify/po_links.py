@@ -34,7 +34,6 @@ What happens to each PO of the day:
   Procurify refuses to revise is queued with the PO's state and what to do.
 """
 
-
 import json
 from collections import Counter
 from collections.abc import Iterable, Iterator

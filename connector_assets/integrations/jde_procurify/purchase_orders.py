@@ -37,7 +37,6 @@ A changed order already sent: the API cannot change a requisition, so
 * before that, the change is queued saying so; a replay applies it to the PO once it is linked.
 """
 
-
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date, datetime

@@ -24,7 +24,6 @@ values are left alone (a buyer may have typed them). ``type`` is never sent: Pro
 PREFERRED by default, and a buyer's choice later is not JDE's to undo.
 """
 
-
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
