@@ -77,3 +77,21 @@ def test_loading_the_definitions_imports_no_heavy_library():
     assert imported == {}, "loading the definitions imported " + "; ".join(
         f"{library} (first from {importer})" for library, importer in imported.items()
     )
+
+
+def test_every_lazy_pandera_model_builds():
+    """The models are built on first validate, so a mistake in one (e.g. ``from __future__ import
+    annotations`` in its module: pandera then cannot resolve ``Series`` defined inside the builder)
+    would only show in that flow's step; build every model of every flow here."""
+    import gc
+
+    import connector_assets.definitions  # noqa: F401  (declares every flow)
+    from connector_assets.flows.core import FLOW_SPECS
+    from connector_assets.flows.lazy_model import LazyModel
+
+    models = {id(o): o for o in gc.get_objects() if isinstance(o, LazyModel)}
+    assert all(isinstance(spec.schema, LazyModel) for spec in FLOW_SPECS.values())
+    assert {id(spec.schema) for spec in FLOW_SPECS.values()} <= set(models)
+    for model in models.values():
+        schema = model.model.to_schema()
+        assert schema.columns, f"{model!r} has no columns"

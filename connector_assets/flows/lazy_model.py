@@ -5,6 +5,10 @@ pandera cost about 0.75 s of that, yet only a flow's mapped and write steps vali
 So a model is declared as a function that imports pandera and returns the ``DataFrameModel`` class, and
 ``@lazy_model`` turns it into a ``LazyModel``: it has the model's name at once (asset descriptions use it)
 and builds the class the first time something validates with it (or subclasses it, ``.model``).
+
+A module declaring models must not use ``from __future__ import annotations``: pandera resolves a
+field's ``Series[str]`` through the module's globals, and ``Series`` is imported inside the builder
+(``tests/test_definitions_imports.py`` builds every model, so such a mistake fails there).
 """
 
 from __future__ import annotations
