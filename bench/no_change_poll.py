@@ -21,8 +21,11 @@ tables are F0101 and F0401 (``jde_address_book`` and ``jde_suppliers``, what the
   cursor less the overlap), logout. The floor: what the poll's calls cost with nothing around them.
 
 Rounds alternate run / bare. We print each round, the medians, the difference run - bare (goal: < 3 s),
-the ratio, and the calls the sandbox counted per endpoint on each side (they must match), and the run's
-phases as the child saw them (import of the definitions, instance, run).
+the ratio, the calls the sandbox counted per endpoint on each side (the data-service calls must be the
+same; the run logs in and out once per step, two steps here, where the bare poll does it once) and the
+run's phases: interpreter start, imports and definitions, instance, run, interpreter exit.
+
+Wall figures depend on the machine's load (printed); run it on a quiet machine for the README.
 """
 
 from __future__ import annotations
