@@ -24,15 +24,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from sqlalchemy.dialects import postgresql, sqlite
 
 from connector_resources import settings
 from connector_resources.ledger import schema
 from connector_resources.ledger.ledger import Ledger, shared_ledger
 from connector_resources.redaction import get_logger, redact, register_secret
+
+if TYPE_CHECKING:  # cryptography loads when a secret is read or written, not with the definitions
+    from cryptography.fernet import Fernet
 
 log = get_logger("vault")
 
@@ -151,6 +154,8 @@ def _check_name(name: object) -> str:
 
 
 def _load_keys(keys: str | None) -> list[Fernet]:
+    from cryptography.fernet import Fernet
+
     source = "the keys passed to Vault" if keys is not None else KEY_ENV
     raw = settings.given(KEY_ENV) if keys is None else keys
     entries = [entry.strip() for entry in raw.split(",") if entry.strip()]
@@ -174,6 +179,8 @@ class Vault:
     """Encrypted secret storage on top of a ``Ledger``'s database."""
 
     def __init__(self, ledger: Ledger, keys: str | None = None) -> None:
+        from cryptography.fernet import MultiFernet
+
         self._ledger = ledger
         self._keys = _load_keys(keys)
         self._fernet = MultiFernet(self._keys)
@@ -181,6 +188,8 @@ class Vault:
     @staticmethod
     def generate_key() -> str:
         """A new random Fernet key, as the text to put in ``ML_CONNECTOR_VAULT_KEY``."""
+        from cryptography.fernet import Fernet
+
         return Fernet.generate_key().decode("ascii")
 
     def set(self, name: str, value: str) -> None:
@@ -260,6 +269,8 @@ class Vault:
 
     def _opener(self, token: str) -> int | None:
         """Index of the first configured key that authenticates ``token``; None when none does."""
+        from cryptography.fernet import InvalidToken
+
         raw = token.encode("ascii", errors="replace")
         for index, key in enumerate(self._keys):
             try:
@@ -288,6 +299,8 @@ class Vault:
         One transaction: if any secret cannot be decrypted with the configured keys, nothing is
         rewritten, so dropping the old key afterwards can never strand half the secrets.
         """
+        from cryptography.fernet import InvalidToken
+
         t = schema.secret
         now = datetime.now(UTC)
         with self._ledger.transaction() as conn:
@@ -310,6 +323,8 @@ class Vault:
         return len(rows)
 
     def _decrypt(self, name: str, token: str) -> str:
+        from cryptography.fernet import InvalidToken
+
         try:
             return self._fernet.decrypt(token.encode("ascii")).decode("utf-8")
         except InvalidToken:

@@ -200,6 +200,24 @@ def test_the_root_is_the_resource_setting_then_ml_staging_url_then_dagster_home(
     assert StagingResource(base_dir=str(tmp_path / "own")).root() == tmp_path / "own"
 
 
+def test_a_merge_that_changes_nothing_leaves_the_file_alone(tmp_path):
+    """A no-change poll re-reads its overlap: the same rows again. The partition file is not rewritten
+    (no Arrow write, so pyarrow does not import pandas in such a run); any difference rewrites it."""
+    staging = StagingResource(base_dir=str(tmp_path))
+    staging.merge("t", "d", COLUMNS, _rows(5), key=lambda r: (r["DOC"],))
+    path = staging.path("t", "d")
+    before = path.stat().st_ino
+    overlap = _rows(2, start=3)  # AG "1234.56" is staged as Decimal("1234.56000000"): still the same value
+    assert staging.merge("t", "d", COLUMNS, overlap, key=lambda r: (r["DOC"],)) == 5
+    assert staging.merge("t", "d", COLUMNS, [], key=lambda r: (r["DOC"],)) == 5
+    assert path.stat().st_ino == before  # os.replace of a rewrite would give the path a new inode
+    renamed = _rows(1, start=4, name="Müller Baustoffe AG")
+    assert staging.merge("t", "d", COLUMNS, overlap[:1] + renamed, key=lambda r: (r["DOC"],)) == 5
+    assert path.stat().st_ino != before
+    assert {r["DOC"]: r["NAME"] for r in staging.read_rows("t", "d")}[4] == "Müller Baustoffe AG"
+    assert staging.merge("t", "d", COLUMNS, _rows(1, start=7), key=lambda r: (r["DOC"],)) == 6
+
+
 def test_a_bad_value_names_record_and_field():
     with pytest.raises(
         StagingError, match=r"F0411 00070/4711/PV/001: field AG has value 'abc', not a valid decimal"

@@ -38,15 +38,16 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import SimpleNamespace
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-import pandas as pd
-import pandera.pandas as pa
 from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_exponential
 
 from connector_resources.ledger import Ledger, QueueItem, Xref, XrefConflict, XrefLeased, lease_wait
 from connector_resources.redaction import get_logger, redact
 from connector_resources.replay import ReplayOutcome, WaitsFor, release_waiting
+
+if TYPE_CHECKING:  # pandas and pandera load when a step validates, not with the definitions (issue 16)
+    from connector_assets.flows.lazy_model import LazyModel
 
 
 @dataclass(frozen=True)
@@ -139,7 +140,7 @@ class FlowSpec:
     entity: str  # "supplier"
     source_system: str  # "JDE"
     target_system: str  # "coupa"
-    schema: type[pa.DataFrameModel]
+    schema: LazyModel  # the pandera model a writable record satisfies (``@lazy_model``)
     # Everything the flow reads for a partition -> Mapped / Rejected records. Gets the Dagster context.
     map_records: Callable[[Any, str | None], Iterator[Mapped | Rejected]]
     open_target: Callable[[Any], AbstractContextManager[Target]]  # Dagster context -> target session
@@ -190,6 +191,9 @@ def validate(spec: FlowSpec, records: list[Mapped]) -> Validation:
     """Split ``records`` by ``spec.schema``; each failure names the record and the field."""
     if not records:
         return Validation([], [])
+    import pandas as pd
+    import pandera.pandas as pa
+
     frame = pd.DataFrame([r.fields for r in records])
     try:
         spec.schema.validate(frame, lazy=True)

@@ -18,9 +18,8 @@ Three ways to present the client secret (``token_endpoint_auth_method``):
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from functools import cache
 from typing import TYPE_CHECKING, Any, Literal
-
-from authlib.integrations.requests_client import OAuth2Session
 
 from connector_resources.http.auth import Token, TokenAuth
 from connector_resources.http.errors import ApiError, AuthenticationError, ClientError
@@ -40,24 +39,32 @@ def _leave_request_alone(client: Any, method: str, uri: str, headers: dict, body
     return uri, headers, body
 
 
-class _RoutedOAuth2Session(OAuth2Session):
-    """An authlib session whose HTTP goes through an ``HttpClient`` instead of its own pool."""
+@cache
+def _routed_session_class() -> type:
+    """``_RoutedOAuth2Session``, defined on the first token fetch: authlib (with joserfc and cryptography)
+    is not imported when the definitions load, only when a client first needs a token (issue 16)."""
+    from authlib.integrations.requests_client import OAuth2Session
 
-    def __init__(self, http: HttpClient, *, json_body: bool, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self._http = http
-        self._json_body = json_body
+    class _RoutedOAuth2Session(OAuth2Session):
+        """An authlib session whose HTTP goes through an ``HttpClient`` instead of its own pool."""
 
-    def request(self, method, url, withhold_token=False, auth=None, **kwargs):
-        """Send authlib's token request through the ``HttpClient`` (signature is authlib's)."""
-        if kwargs.get("json") is None:
-            kwargs.pop("json", None)  # requests.Session.post always passes json=None
-        if self._json_body:
-            kwargs["json"] = dict(kwargs.pop("data", None) or {})
-            headers = dict(kwargs.pop("headers", None) or {})
-            headers = {k: v for k, v in headers.items() if k.lower() != "content-type"}
-            kwargs["headers"] = headers
-        return self._http.request(method, url, idempotent=True, authenticate=False, auth=auth, **kwargs)
+        def __init__(self, http: HttpClient, *, json_body: bool, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self._http = http
+            self._json_body = json_body
+
+        def request(self, method, url, withhold_token=False, auth=None, **kwargs):
+            """Send authlib's token request through the ``HttpClient`` (signature is authlib's)."""
+            if kwargs.get("json") is None:
+                kwargs.pop("json", None)  # requests.Session.post always passes json=None
+            if self._json_body:
+                kwargs["json"] = dict(kwargs.pop("data", None) or {})
+                headers = dict(kwargs.pop("headers", None) or {})
+                headers = {k: v for k, v in headers.items() if k.lower() != "content-type"}
+                kwargs["headers"] = headers
+            return self._http.request(method, url, idempotent=True, authenticate=False, auth=auth, **kwargs)
+
+    return _RoutedOAuth2Session
 
 
 class OAuthClientCredentials(TokenAuth):
@@ -113,7 +120,7 @@ class OAuthClientCredentials(TokenAuth):
 
     def fetch_token(self, http: HttpClient) -> Token:
         json_body = self.token_endpoint_auth_method == _JSON_METHOD
-        session = _RoutedOAuth2Session(
+        session = _routed_session_class()(
             http,
             json_body=json_body,
             client_id=self.client_id,

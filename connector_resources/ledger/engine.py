@@ -19,15 +19,17 @@ own version table, ``mlc_alembic_version``, because Dagster's PostgreSQL storage
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import event
 from sqlalchemy.pool import StaticPool
 
 from connector_resources import settings
 from connector_resources.redaction import get_logger, register_secret
+
+if TYPE_CHECKING:  # alembic loads when the ledger migrates, not with the definitions (issue 16)
+    from alembic.config import Config
 
 log = get_logger("ledger.engine")
 
@@ -152,6 +154,8 @@ def alembic_config(connection: sa.Connection | None = None, url: str | None = No
     revision from a shell, pass ``url`` instead, e.g.
     ``command.revision(alembic_config(url="sqlite:///scratch.sqlite"), autogenerate=True, message="...")``.
     """
+    from alembic.config import Config
+
     config = Config()
     # ConfigParser interpolation treats "%" specially; paths and URLs may contain it.
     config.set_main_option("script_location", str(MIGRATIONS_DIR).replace("%", "%%"))
@@ -169,6 +173,8 @@ def migrate(engine: sa.Engine) -> None:
     that starts at the same moment wait, then find the schema current, instead of racing to create
     the same tables. On SQLite ``BEGIN IMMEDIATE`` serialises the two in the same way.
     """
+    from alembic import command
+
     with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY})

@@ -18,13 +18,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-import pandera.pandas as pa
 from dagster import AssetExecutionContext
-from pandera.typing import Series
 
 from connector_assets.flows import amounts
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.documents import Version, collect_documents, version_text
+from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.integrations.coupa_jde.accounts import ACCOUNTS, AccountMap
 from connector_assets.integrations.coupa_jde.documents import INVOICES, coupa_day, current_versions
 from connector_assets.integrations.coupa_jde.integration import INTEGRATION, ROUTE
@@ -53,10 +52,16 @@ class BatchKey(targets.BatchKey):
         return cls(EDI_USER, f"CP{invoice_id}", f"COUPA-INV-{invoice_id}")
 
 
-class JdeVoucherRecord(contracts.JdeVoucherRecord):
+@lazy_model
+def JdeVoucherRecord() -> type:
     """A voucher batch ML_CreateVoucherBatch accepts, and the Coupa version it was mapped from."""
+    import pandera.pandas as pa
+    from pandera.typing import Series
 
-    coupa_updated_at: Series[str] = pa.Field(str_matches=contracts.VERSION)
+    class JdeVoucherRecord(contracts.JdeVoucherRecord.model):
+        coupa_updated_at: Series[str] = pa.Field(str_matches=contracts.VERSION)
+
+    return JdeVoucherRecord
 
 
 class VoucherBatches(targets.VoucherBatches):

@@ -15,13 +15,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-import pandera.pandas as pa
 from dagster import AssetExecutionContext
-from pandera.typing import Series
 
 from connector_assets.flows import amounts
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.documents import Version, collect_documents, version_text
+from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.integrations.coupa_jde.documents import PAYMENTS, coupa_day, current_versions
 from connector_assets.integrations.coupa_jde.integration import INTEGRATION, ROUTE
 from connector_assets.integrations.coupa_jde.invoices import INVOICES_FLOW, BatchKey
@@ -34,11 +33,17 @@ from connector_resources.ledger import Ledger
 READY_PAYMENT_STATUSES = frozenset({"payment_initiated", "payment_in_progress", "completed_successfully"})
 
 
-class JdePaymentRecord(contracts.JdePaymentRecord):
+@lazy_model
+def JdePaymentRecord() -> type:
     """A payment ML_RecordPayment accepts, the Coupa invoice it pays and the version it was mapped from."""
+    import pandera.pandas as pa
+    from pandera.typing import Series
 
-    invoice_id: Series[str] = pa.Field(str_matches=r"^\d{1,12}$")
-    coupa_updated_at: Series[str] = pa.Field(str_matches=contracts.VERSION)
+    class JdePaymentRecord(contracts.JdePaymentRecord.model):
+        invoice_id: Series[str] = pa.Field(str_matches=r"^\d{1,12}$")
+        coupa_updated_at: Series[str] = pa.Field(str_matches=contracts.VERSION)
+
+    return JdePaymentRecord
 
 
 class VoucherPayments(targets.VoucherPayments):

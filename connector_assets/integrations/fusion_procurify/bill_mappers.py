@@ -45,8 +45,6 @@ costs that do not add up to Procurify's total, no invoice number, a date that is
 is not one, a bill of 0.00, a currency that is not a 3-letter code.
 """
 
-from __future__ import annotations
-
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -54,13 +52,10 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-import pandas as pd
-import pandera.pandas as pa
-from pandera.typing import Series
-
 from connector_assets.flows import amounts
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.documents import version_text
+from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.integrations.fusion_procurify.departments import department_key
 from connector_assets.integrations.fusion_procurify.supplier_sites import SupplierSite
 from connector_resources.fusion.payloads import Invoice, InvoiceDistribution, InvoiceLine
@@ -101,27 +96,34 @@ class BillInputs:
     conversion_rate_type: str = "Corporate"  # ML_FUSION_PROCURIFY_CONVERSION_RATE_TYPE
 
 
-class InvoiceRecord(pa.DataFrameModel):
+@lazy_model
+def InvoiceRecord() -> type:
     """A Procurify bill Fusion's ``POST /invoices`` accepts, with the Procurify version it was mapped from.
     The supplier may be blank only while the record waits (``waits_for``) for the vendor's pair or a PO."""
+    import pandas as pd
+    import pandera.pandas as pa
+    from pandera.typing import Series
 
-    invoice_number: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": INVOICE_NUMBER_MAX})
-    supplier: Series[str] = pa.Field(nullable=False)
-    supplier_site: Series[str] = pa.Field(nullable=False)
-    business_unit: Series[str] = pa.Field(str_length={"min_value": 1})
-    currency: Series[str] = pa.Field(str_matches=r"^[A-Z]{3}$")
-    invoice_amount: Series[str] = pa.Field(str_matches=r"^-?\d+\.\d{2}$")
-    invoice_date: Series[str] = pa.Field(str_matches=r"^\d{4}-\d{2}-\d{2}$")
-    lines: Series[int] = pa.Field(ge=0)
-    po_matched_lines: Series[int] = pa.Field(ge=0)
-    vendor_id: Series[str] = pa.Field(str_matches=r"^\d{1,20}$")
-    waits_for: Series[str] = pa.Field(nullable=False)
-    procurify_updated_at: Series[str] = pa.Field(nullable=False)
+    class InvoiceRecord(pa.DataFrameModel):
+        invoice_number: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": INVOICE_NUMBER_MAX})
+        supplier: Series[str] = pa.Field(nullable=False)
+        supplier_site: Series[str] = pa.Field(nullable=False)
+        business_unit: Series[str] = pa.Field(str_length={"min_value": 1})
+        currency: Series[str] = pa.Field(str_matches=r"^[A-Z]{3}$")
+        invoice_amount: Series[str] = pa.Field(str_matches=r"^-?\d+\.\d{2}$")
+        invoice_date: Series[str] = pa.Field(str_matches=r"^\d{4}-\d{2}-\d{2}$")
+        lines: Series[int] = pa.Field(ge=0)
+        po_matched_lines: Series[int] = pa.Field(ge=0)
+        vendor_id: Series[str] = pa.Field(str_matches=r"^\d{1,20}$")
+        waits_for: Series[str] = pa.Field(nullable=False)
+        procurify_updated_at: Series[str] = pa.Field(nullable=False)
 
-    @pa.dataframe_check(error="an invoice without its Fusion supplier and lines must be held")
-    def complete_unless_held(cls, frame: pd.DataFrame) -> Series[bool]:
-        ready = (frame["supplier"] != "") & (frame["supplier_site"] != "") & (frame["lines"] > 0)
-        return ready | (frame["waits_for"] != "")
+        @pa.dataframe_check(error="an invoice without its Fusion supplier and lines must be held")
+        def complete_unless_held(cls, frame: pd.DataFrame) -> Series[bool]:
+            ready = (frame["supplier"] != "") & (frame["supplier_site"] != "") & (frame["lines"] > 0)
+            return ready | (frame["waits_for"] != "")
+
+    return InvoiceRecord
 
 
 # -- reading the bill ----------------------------------------------------------------------------------

@@ -27,11 +27,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
 
-import pandera.pandas as pa
-from pandera.typing import Series
-
 from connector_assets.flows import amounts
 from connector_assets.flows.core import Mapped, Rejected, Skipped
+from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.procurify.bill_marks import has_payment
 from connector_assets.procurify.bill_status import BILL_STATUS_NAMES
 
@@ -208,16 +206,22 @@ def paid_state(invoice: Mapping[str, Any], payments: Iterable[Mapping[str, Any]]
 # -- what it means for the Procurify bill -----------------------------------------------------------------
 
 
-class ProcurifyPaidMarkRecord(pa.DataFrameModel):
+@lazy_model
+def ProcurifyPaidMarkRecord() -> type:
     """A mark-as-paid Procurify accepts: one bill uuid, a day, and the Fusion invoice it stands for."""
+    import pandera.pandas as pa
+    from pandera.typing import Series
 
-    bill_uuid: Series[str] = pa.Field(str_matches=r"^[0-9a-fA-F-]{32,36}$")
-    payment_date: Series[str] = pa.Field(str_matches=r"^\d{4}-\d{2}-\d{2}$")
-    invoice_id: Series[str] = pa.Field(str_matches=r"^\d{1,20}$")
+    class ProcurifyPaidMarkRecord(pa.DataFrameModel):
+        bill_uuid: Series[str] = pa.Field(str_matches=r"^[0-9a-fA-F-]{32,36}$")
+        payment_date: Series[str] = pa.Field(str_matches=r"^\d{4}-\d{2}-\d{2}$")
+        invoice_id: Series[str] = pa.Field(str_matches=r"^\d{1,20}$")
 
-    class Config:
-        strict = True
-        coerce = True
+        class Config:
+            strict = True
+            coerce = True
+
+    return ProcurifyPaidMarkRecord
 
 
 def status_name(bill: Mapping[str, Any]) -> str:

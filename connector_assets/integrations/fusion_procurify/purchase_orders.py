@@ -37,8 +37,6 @@ is queued for a person: cancelling or closing a Fusion order is a buyer's decisi
 ``cancel`` actions act at once on money already committed), so the connector does not do it.
 """
 
-from __future__ import annotations
-
 import json
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -46,11 +44,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import pandera.pandas as pa
-from pandera.typing import Series
-
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected, Skipped, skips_audited
+from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.flows.replay_resources import register_settings_replay, resources_from_settings
 from connector_assets.flows.targets import SessionTarget
 from connector_assets.integrations.fusion_procurify import charge_accounts
@@ -110,20 +106,26 @@ def order_source() -> str:
     return raw
 
 
-class FusionOrderRecord(pa.DataFrameModel):
+@lazy_model
+def FusionOrderRecord() -> type:
     """What Fusion accepts as a purchase order made from a Procurify order (the draft's own rules, field by
     field, are checked when its payload is built)."""
+    import pandera.pandas as pa
+    from pandera.typing import Series
 
-    order: Series[str] = pa.Field(str_matches=r"^(PO\d+|REQ\d+(-\d+)?)$")
-    order_number: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": 20})
-    vendor: Series[str] = pa.Field(str_matches=r"^\d+$")
-    description: Series[str] = pa.Field(str_length={"max_value": 240})
-    lines: Series[int] = pa.Field(ge=1)
-    total: Series[float] = pa.Field(ge=0)
+    class FusionOrderRecord(pa.DataFrameModel):
+        order: Series[str] = pa.Field(str_matches=r"^(PO\d+|REQ\d+(-\d+)?)$")
+        order_number: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": 20})
+        vendor: Series[str] = pa.Field(str_matches=r"^\d+$")
+        description: Series[str] = pa.Field(str_length={"max_value": 240})
+        lines: Series[int] = pa.Field(ge=1)
+        total: Series[float] = pa.Field(ge=0)
 
-    class Config:
-        strict = True
-        coerce = True
+        class Config:
+            strict = True
+            coerce = True
+
+    return FusionOrderRecord
 
 
 # -- reading Procurify ----------------------------------------------------------------------------------

@@ -21,15 +21,11 @@ to undo. Addresses are not sent: the supplier's addresses belong to its sites (o
 and Procurify's vendor has one address; which one would be a guess.
 """
 
-from __future__ import annotations
-
 from collections.abc import Mapping
 from typing import Any
 
-import pandera.pandas as pa
-from pandera.typing import Series
-
 from connector_assets.flows.core import Mapped, Rejected
+from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.integrations.fusion_procurify.supplier_sites import (
     supplier_inactive_reason,
     supplier_label,
@@ -45,19 +41,25 @@ def _text(value: Any) -> str:
     return "" if value is None else " ".join(str(value).split())
 
 
-class ProcurifyVendorRecord(pa.DataFrameModel):
+@lazy_model
+def ProcurifyVendorRecord() -> type:
     """What is sent as a Procurify vendor: the Fusion supplier it comes from, a name Procurify takes, the
     supplier number as ``external_id``, the e-mail when one is sent, and whether it is active."""
+    import pandera.pandas as pa
+    from pandera.typing import Series
 
-    supplier_id: Series[str] = pa.Field(str_matches=r"^\d+$")
-    name: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": NAME_MAX})
-    external_id: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": EXTERNAL_ID_MAX})
-    email: Series[str] = pa.Field(nullable=True, str_matches=EMAIL_PATTERN)
-    active: Series[bool]
+    class ProcurifyVendorRecord(pa.DataFrameModel):
+        supplier_id: Series[str] = pa.Field(str_matches=r"^\d+$")
+        name: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": NAME_MAX})
+        external_id: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": EXTERNAL_ID_MAX})
+        email: Series[str] = pa.Field(nullable=True, str_matches=EMAIL_PATTERN)
+        active: Series[bool]
 
-    class Config:
-        strict = True
-        coerce = True
+        class Config:
+            strict = True
+            coerce = True
+
+    return ProcurifyVendorRecord
 
 
 def map_supplier(

@@ -24,18 +24,14 @@ INACTIVE and no ``InactiveDate`` reached, ``supplier_sites.supplier_inactive_rea
    ``ml-connector xref set <vendor id> <supplier number>``.
 """
 
-from __future__ import annotations
-
 import hashlib
 import json
 import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-import pandera.pandas as pa
-from pandera.typing import Series
-
 from connector_assets.flows.core import Mapped, Rejected
+from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.integrations.fusion_procurify.supplier_sites import supplier_inactive_reason
 
 PAIRED_TYPES = {3: "PREFERRED", 4: "REGULAR"}  # reference §2.3 vendor type codes
@@ -132,20 +128,26 @@ def fingerprint(vendor: Mapping[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-class FusionSupplierPairRecord(pa.DataFrameModel):
+@lazy_model
+def FusionSupplierPairRecord() -> type:
     """A Procurify vendor paired with an existing Fusion supplier: both ids and names, and how they
     matched."""
+    import pandera.pandas as pa
+    from pandera.typing import Series
 
-    vendor_id: Series[str] = pa.Field(str_matches=r"^\d+$")
-    vendor_name: Series[str] = pa.Field(str_length={"min_value": 1})
-    supplier_id: Series[str] = pa.Field(str_matches=r"^\d+$")
-    supplier: Series[str] = pa.Field(str_length={"min_value": 1})
-    supplier_number: Series[str] = pa.Field(nullable=True)
-    matched_by: Series[str] = pa.Field(isin=[EXACT, FOLDED])
+    class FusionSupplierPairRecord(pa.DataFrameModel):
+        vendor_id: Series[str] = pa.Field(str_matches=r"^\d+$")
+        vendor_name: Series[str] = pa.Field(str_length={"min_value": 1})
+        supplier_id: Series[str] = pa.Field(str_matches=r"^\d+$")
+        supplier: Series[str] = pa.Field(str_length={"min_value": 1})
+        supplier_number: Series[str] = pa.Field(nullable=True)
+        matched_by: Series[str] = pa.Field(isin=[EXACT, FOLDED])
 
-    class Config:
-        strict = True
-        coerce = True
+        class Config:
+            strict = True
+            coerce = True
+
+    return FusionSupplierPairRecord
 
 
 def _what_to_do(vendor_id: str) -> str:

@@ -40,11 +40,9 @@ BILL side); this module holds the record's schema, the flow spec, its assets and
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
-import pandera.pandas as pa
-from pandera.typing import Series
-
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
+from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.flows.replay_resources import ledger_target_replay
 from connector_assets.integrations.jde_bill.bill_keys import (
     ENTITY,
@@ -83,20 +81,26 @@ from connector_resources.replay import ReplayHandler
 INVOICE_NUMBER_MAX = 50  # BILL sandbox limit for invoice.invoiceNumber
 
 
-class BillRecord(pa.DataFrameModel):
+@lazy_model
+def BillRecord() -> type:
     """What is sent as a BILL bill: whose, which invoice, when due, at least one line, a positive total."""
+    import pandera.pandas as pa
+    from pandera.typing import Series
 
-    source_key: Series[str] = pa.Field(str_matches=r"^(PO|PV):[^:]*:\d+:[^:]*$")
-    supplier_number: Series[str] = pa.Field(str_matches=r"^\d{1,8}$")
-    invoice_number: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": INVOICE_NUMBER_MAX})
-    invoice_date: Series[str] = pa.Field(str_matches=r"^\d{4}-\d{2}-\d{2}$")
-    due_date: Series[str] = pa.Field(str_matches=r"^\d{4}-\d{2}-\d{2}$")
-    lines: Series[int] = pa.Field(ge=1)
-    total: Series[float] = pa.Field(gt=0)
+    class BillRecord(pa.DataFrameModel):
+        source_key: Series[str] = pa.Field(str_matches=r"^(PO|PV):[^:]*:\d+:[^:]*$")
+        supplier_number: Series[str] = pa.Field(str_matches=r"^\d{1,8}$")
+        invoice_number: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": INVOICE_NUMBER_MAX})
+        invoice_date: Series[str] = pa.Field(str_matches=r"^\d{4}-\d{2}-\d{2}$")
+        due_date: Series[str] = pa.Field(str_matches=r"^\d{4}-\d{2}-\d{2}$")
+        lines: Series[int] = pa.Field(ge=1)
+        total: Series[float] = pa.Field(gt=0)
 
-    class Config:
-        strict = True
-        coerce = True
+        class Config:
+            strict = True
+            coerce = True
+
+    return BillRecord
 
 
 # -- the partition's bills, and a replay's -----------------------------------------------------------------

@@ -44,13 +44,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-import pandera.pandas as pa
 from dagster import AssetExecutionContext
-from pandera.typing import Series
 
 from connector_assets.flows import amounts
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.documents import Version, collect_documents, version_text
+from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.integrations.jde_bill.documents import PAYMENTS, current_versions
 from connector_assets.integrations.jde_bill.integration import INTEGRATION, PAYMENTS_ROUTE
 from connector_assets.jde import contracts, targets
@@ -166,24 +165,32 @@ class PostingRules:
 # -- the mapper -----------------------------------------------------------------------------------------
 
 
-class JdeBillPaymentRecord(pa.DataFrameModel):
+@lazy_model
+def JdeBillPaymentRecord() -> type:
     """A BILL payment ML_RecordPayment or ML_CreateJournalBatch accepts (the contracts' lengths), the bill
     it pays and the version it was mapped from."""
+    import pandera.pandas as pa
+    from pandera.typing import Series
 
-    payment_reference: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": 25})
-    payment_amount: Series[str] = pa.Field(str_matches=r"^\d{1,13}\.\d{2}$")
-    payment_date: Series[str] = pa.Field(str_matches=contracts.ISO_DAY)
-    posting: Series[str] = pa.Field(isin=["voucher", "journal"])
-    company: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": 5})
-    voucher_number: Series[str] = pa.Field(nullable=True, str_matches=r"^\d{1,8}$")
-    batch_number: Series[str] = pa.Field(nullable=True, str_length={"min_value": 1, "max_value": 15})
-    transaction_number: Series[str] = pa.Field(nullable=True, str_length={"min_value": 1, "max_value": 22})
-    bill_id: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": 40})
-    bill_updated_at: Series[str] = pa.Field(str_matches=contracts.VERSION)
+    class JdeBillPaymentRecord(pa.DataFrameModel):
+        payment_reference: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": 25})
+        payment_amount: Series[str] = pa.Field(str_matches=r"^\d{1,13}\.\d{2}$")
+        payment_date: Series[str] = pa.Field(str_matches=contracts.ISO_DAY)
+        posting: Series[str] = pa.Field(isin=["voucher", "journal"])
+        company: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": 5})
+        voucher_number: Series[str] = pa.Field(nullable=True, str_matches=r"^\d{1,8}$")
+        batch_number: Series[str] = pa.Field(nullable=True, str_length={"min_value": 1, "max_value": 15})
+        transaction_number: Series[str] = pa.Field(
+            nullable=True, str_length={"min_value": 1, "max_value": 22}
+        )
+        bill_id: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": 40})
+        bill_updated_at: Series[str] = pa.Field(str_matches=contracts.VERSION)
 
-    class Config:
-        strict = True
-        coerce = True
+        class Config:
+            strict = True
+            coerce = True
+
+    return JdeBillPaymentRecord
 
 
 def journal_key(payment_id: str, bill_id: str) -> targets.BatchKey:

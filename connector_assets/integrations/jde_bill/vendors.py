@@ -30,11 +30,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-import pandera.pandas as pa
-from pandera.typing import Series
-
 from connector_assets.flows.assets import awaited_keys, build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
+from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.flows.targets import SessionTarget
 from connector_assets.integrations.jde_bill.integration import INTEGRATION, ROUTE
 from connector_assets.jde.assets import jde_partitions
@@ -75,26 +73,32 @@ def default_country() -> str:
     return text
 
 
-class BillVendorRecord(pa.DataFrameModel):
+@lazy_model
+def BillVendorRecord() -> type:
     """What is sent as a BILL vendor, in the limits BILL takes: a name, the JDE address number it came from,
     the payee name, and, when there is an address, a two-letter ISO country."""
+    import pandera.pandas as pa
+    from pandera.typing import Series
 
-    supplier_number: Series[str] = pa.Field(str_matches=r"^\d{1,8}$")
-    name: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": NAME_MAX})
-    tax_id: Series[str] = pa.Field(nullable=True, str_length={"max_value": TAX_ID_MAX})
-    payee_name: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": PAYEE_MAX})
-    address_line1: Series[str] = pa.Field(nullable=True, str_length={"max_value": ADDRESS_LINE_MAX})
-    address_line2: Series[str] = pa.Field(nullable=True, str_length={"max_value": ADDRESS_LINE_MAX})
-    address_city: Series[str] = pa.Field(nullable=True, str_length={"max_value": CITY_MAX})
-    address_state: Series[str] = pa.Field(nullable=True, str_length={"max_value": STATE_MAX})
-    address_postal_code: Series[str] = pa.Field(nullable=True, str_length={"max_value": POSTAL_CODE_MAX})
-    # Empty ("") when an address has no country (F0116 CTR blank, no default set): refused, BILL mails
-    # checks by it.
-    address_country: Series[str] = pa.Field(nullable=True, str_matches=r"^[A-Z]{2}$")
+    class BillVendorRecord(pa.DataFrameModel):
+        supplier_number: Series[str] = pa.Field(str_matches=r"^\d{1,8}$")
+        name: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": NAME_MAX})
+        tax_id: Series[str] = pa.Field(nullable=True, str_length={"max_value": TAX_ID_MAX})
+        payee_name: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": PAYEE_MAX})
+        address_line1: Series[str] = pa.Field(nullable=True, str_length={"max_value": ADDRESS_LINE_MAX})
+        address_line2: Series[str] = pa.Field(nullable=True, str_length={"max_value": ADDRESS_LINE_MAX})
+        address_city: Series[str] = pa.Field(nullable=True, str_length={"max_value": CITY_MAX})
+        address_state: Series[str] = pa.Field(nullable=True, str_length={"max_value": STATE_MAX})
+        address_postal_code: Series[str] = pa.Field(nullable=True, str_length={"max_value": POSTAL_CODE_MAX})
+        # Empty ("") when an address has no country (F0116 CTR blank, no default set): refused, BILL mails
+        # checks by it.
+        address_country: Series[str] = pa.Field(nullable=True, str_matches=r"^[A-Z]{2}$")
 
-    class Config:
-        strict = True
-        coerce = True
+        class Config:
+            strict = True
+            coerce = True
+
+    return BillVendorRecord
 
 
 ADDRESS_KEYS = ("line1", "line2", "city", "stateOrProvince", "zipOrPostalCode", "country")

@@ -20,12 +20,10 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
-import pandera.pandas as pa
-from pandera.typing import Series
-
 from connector_assets.flows.amounts import CENT
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
+from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.flows.targets import SessionTarget
 from connector_assets.integrations.jde_coupa.integration import INTEGRATION, ROUTE
 from connector_assets.integrations.jde_coupa.purchase_orders import ACCOUNT_MAP_ASSET, ACCOUNTS, with_line_ids
@@ -35,17 +33,23 @@ from connector_assets.jde.documents import DISTRIBUTION_TABLE, JdeVoucher, chang
 from connector_assets.jde.tables import AP_LEDGER, PO_LINES
 
 
-class CoupaInvoiceRecord(pa.DataFrameModel):
+@lazy_model
+def CoupaInvoiceRecord() -> type:
     """What Coupa accepts as an invoice from the JDE AP ledger."""
+    import pandera.pandas as pa
+    from pandera.typing import Series
 
-    invoice_number: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": 40})
-    supplier_number: Series[str] = pa.Field(str_matches=r"^\d{1,8}$")
-    invoice_date: Series[str] = pa.Field(str_matches=r"^\d{4}-\d{2}-\d{2}$")
-    lines: Series[int] = pa.Field(ge=1)
+    class CoupaInvoiceRecord(pa.DataFrameModel):
+        invoice_number: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": 40})
+        supplier_number: Series[str] = pa.Field(str_matches=r"^\d{1,8}$")
+        invoice_date: Series[str] = pa.Field(str_matches=r"^\d{4}-\d{2}-\d{2}$")
+        lines: Series[int] = pa.Field(ge=1)
 
-    class Config:
-        strict = True
-        coerce = True
+        class Config:
+            strict = True
+            coerce = True
+
+    return CoupaInvoiceRecord
 
 
 def _account(row: dict) -> str:

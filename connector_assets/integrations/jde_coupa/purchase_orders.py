@@ -12,12 +12,10 @@ from collections.abc import Iterator
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from typing import Any
 
-import pandera.pandas as pa
-from pandera.typing import Series
-
 from connector_assets.flows.amounts import CENT
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
+from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.flows.mapping_tables import MappingTable, build_mapping_table_asset
 from connector_assets.flows.targets import SessionTarget
 from connector_assets.integrations.jde_coupa.integration import INTEGRATION, ROUTE
@@ -44,17 +42,23 @@ ACCOUNT_MAP_ASSET = ACCOUNTS.asset
 jde_coupa_account_map = build_mapping_table_asset(ACCOUNTS, group=INTEGRATION)
 
 
-class CoupaPurchaseOrderRecord(pa.DataFrameModel):
+@lazy_model
+def CoupaPurchaseOrderRecord() -> type:
     """What Coupa accepts as an external purchase order from JDE."""
+    import pandera.pandas as pa
+    from pandera.typing import Series
 
-    po_number: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": 20})
-    supplier_number: Series[str] = pa.Field(str_matches=r"^\d{1,8}$")
-    lines: Series[int] = pa.Field(ge=1)
-    total: Series[float] = pa.Field(ge=0)
+    class CoupaPurchaseOrderRecord(pa.DataFrameModel):
+        po_number: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": 20})
+        supplier_number: Series[str] = pa.Field(str_matches=r"^\d{1,8}$")
+        lines: Series[int] = pa.Field(ge=1)
+        total: Series[float] = pa.Field(ge=0)
 
-    class Config:
-        strict = True
-        coerce = True
+        class Config:
+            strict = True
+            coerce = True
+
+    return CoupaPurchaseOrderRecord
 
 
 def po_number(header: dict) -> str:

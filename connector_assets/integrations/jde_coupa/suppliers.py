@@ -17,11 +17,9 @@ every supplier a held record waits for, and the write step releases the held rec
 from collections.abc import Iterator
 from typing import Any
 
-import pandera.pandas as pa
-from pandera.typing import Series
-
 from connector_assets.flows.assets import awaited_keys, build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
+from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.flows.mapping_tables import MappingTable, build_mapping_table_asset
 from connector_assets.flows.targets import SessionTarget
 from connector_assets.integrations.jde_coupa.integration import INTEGRATION, ROUTE
@@ -30,16 +28,22 @@ from connector_assets.jde.documents import JdeSupplier, changed_suppliers, suppl
 from connector_assets.jde.tables import ADDRESS_BOOK, SUPPLIERS
 
 
-class CoupaSupplierRecord(pa.DataFrameModel):
+@lazy_model
+def CoupaSupplierRecord() -> type:
     """What Coupa accepts as a supplier: a unique name of at most 100 characters and the JDE number."""
+    import pandera.pandas as pa
+    from pandera.typing import Series
 
-    supplier_number: Series[str] = pa.Field(str_matches=r"^\d{1,8}$")
-    name: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": 100})
-    tax_id: Series[str] = pa.Field(nullable=True, str_length={"max_value": 20})
+    class CoupaSupplierRecord(pa.DataFrameModel):
+        supplier_number: Series[str] = pa.Field(str_matches=r"^\d{1,8}$")
+        name: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": 100})
+        tax_id: Series[str] = pa.Field(nullable=True, str_length={"max_value": 20})
 
-    class Config:
-        strict = True
-        coerce = True
+        class Config:
+            strict = True
+            coerce = True
+
+    return CoupaSupplierRecord
 
 
 PAYMENT_TERMS = MappingTable(

@@ -35,12 +35,11 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import pandera.pandas as pa
 from dagster import AssetExecutionContext, AssetKey, Failure, MaterializeResult, asset
-from pandera.typing import Series
 
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
+from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.flows.replay_resources import register_settings_replay
 from connector_assets.integrations.jde_procurify.account_map import (
     ACCOUNT_CODE_ENTITY,
@@ -184,19 +183,25 @@ class CodeDepartments:
 # -- mapping ---------------------------------------------------------------------------------------------
 
 
-class AccountCodeRecord(pa.DataFrameModel):
+@lazy_model
+def AccountCodeRecord() -> type:
     """A Procurify account code as sent: the JDE account it stands for, the code (at most 50 characters),
     a description of at most 200, and whether it is active."""
+    import pandera.pandas as pa
+    from pandera.typing import Series
 
-    jde_account: Series[str] = pa.Field(str_matches=r"^[^.\s]+\.[^.\s]+(\.[^.\s]+)?$")
-    code: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": CODE_MAX})
-    description: Series[str] = pa.Field(str_length={"max_value": DESCRIPTION_MAX})
-    active: Series[bool]
-    departments: Series[int] = pa.Field(ge=0)
+    class AccountCodeRecord(pa.DataFrameModel):
+        jde_account: Series[str] = pa.Field(str_matches=r"^[^.\s]+\.[^.\s]+(\.[^.\s]+)?$")
+        code: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": CODE_MAX})
+        description: Series[str] = pa.Field(str_length={"max_value": DESCRIPTION_MAX})
+        active: Series[bool]
+        departments: Series[int] = pa.Field(ge=0)
 
-    class Config:
-        strict = True
-        coerce = True
+        class Config:
+            strict = True
+            coerce = True
+
+    return AccountCodeRecord
 
 
 def map_account(entry: ChartAccount, code: str, active: bool, departments: list[int]) -> Mapped:

@@ -42,8 +42,6 @@ Held, not refused: a bill whose vendor has no JDE supplier yet is mapped with ``
 dependency key (``BillInputs.vendor_dependency``) and released when the vendor is paired.
 """
 
-from __future__ import annotations
-
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -51,13 +49,10 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-import pandas as pd
-import pandera.pandas as pa
-from pandera.typing import Series
-
 from connector_assets.flows import amounts
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.documents import version_text
+from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.jde import contracts, targets
 from connector_assets.jde.accounts import GlAccounts
 
@@ -89,22 +84,29 @@ def batch_key(user: str, bill_uuid: str) -> targets.BatchKey:
     return targets.BatchKey(user, f"{BATCH_PREFIX}{digits[split:]}", digits[:split])
 
 
-class BillPostingRecord(contracts.JdeVoucherRecord):
+@lazy_model
+def BillPostingRecord() -> type:
     """A Procurify bill ML_CreateVoucherBatch (or ML_CreateJournalBatch) accepts, with the Procurify version
     it was mapped from. The supplier may be blank only while the record waits for the vendor's pair
     (``waits_for``); the currency may be blank (JDE then takes the supplier's)."""
+    import pandas as pd
+    import pandera.pandas as pa
+    from pandera.typing import Series
 
-    supplier_number: Series[str] = pa.Field(str_matches=r"^(\d{1,8})?$")
-    currency: Series[str] = pa.Field(str_matches=r"^([A-Z]{3})?$")
-    posting: Series[str] = pa.Field(isin=list(POSTINGS))
-    gl_date: Series[str] = pa.Field(str_matches=contracts.ISO_DAY)
-    vendor_id: Series[str] = pa.Field(str_matches=r"^\d{1,20}$")
-    waits_for: Series[str] = pa.Field(nullable=False)
-    procurify_updated_at: Series[str] = pa.Field(str_matches=contracts.VERSION)
+    class BillPostingRecord(contracts.JdeVoucherRecord.model):
+        supplier_number: Series[str] = pa.Field(str_matches=r"^(\d{1,8})?$")
+        currency: Series[str] = pa.Field(str_matches=r"^([A-Z]{3})?$")
+        posting: Series[str] = pa.Field(isin=list(POSTINGS))
+        gl_date: Series[str] = pa.Field(str_matches=contracts.ISO_DAY)
+        vendor_id: Series[str] = pa.Field(str_matches=r"^\d{1,20}$")
+        waits_for: Series[str] = pa.Field(nullable=False)
+        procurify_updated_at: Series[str] = pa.Field(str_matches=contracts.VERSION)
 
-    @pa.dataframe_check(error="a bill without its JDE supplier must be held for the vendor's pair")
-    def supplier_unless_held(cls, frame: pd.DataFrame) -> Series[bool]:
-        return (frame["supplier_number"] != "") | (frame["waits_for"] != "")
+        @pa.dataframe_check(error="a bill without its JDE supplier must be held for the vendor's pair")
+        def supplier_unless_held(cls, frame: pd.DataFrame) -> Series[bool]:
+            return (frame["supplier_number"] != "") | (frame["waits_for"] != "")
+
+    return BillPostingRecord
 
 
 @dataclass(frozen=True)

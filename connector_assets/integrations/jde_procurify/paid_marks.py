@@ -32,13 +32,12 @@ from datetime import date
 from functools import partial
 from typing import Any
 
-import pandera.pandas as pa
 from dagster import AssetExecutionContext
-from pandera.typing import Series
 
 from connector_assets.flows import amounts
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Created, Mapped, Rejected, replay_handler
+from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.flows.replay_resources import resources_from_settings
 from connector_assets.flows.targets import SessionTarget
 from connector_assets.integrations.jde_procurify.integration import BACK_ROUTE, INTEGRATION, ROUTE
@@ -179,16 +178,22 @@ def pay_items(jde_session: Any, vouchers: list[VoucherKey]) -> dict[VoucherKey, 
 # -- the mapper ------------------------------------------------------------------------------------------
 
 
-class ProcurifyPaidMarkRecord(pa.DataFrameModel):
+@lazy_model
+def ProcurifyPaidMarkRecord() -> type:
     """A mark-as-paid Procurify accepts: one bill uuid and a day."""
+    import pandera.pandas as pa
+    from pandera.typing import Series
 
-    bill_uuid: Series[str] = pa.Field(str_matches=r"^[0-9a-fA-F-]{32,36}$")
-    payment_date: Series[str] = pa.Field(str_matches=contracts.ISO_DAY)
-    voucher: Series[str] = pa.Field(str_length={"min_value": 5, "max_value": 40})
+    class ProcurifyPaidMarkRecord(pa.DataFrameModel):
+        bill_uuid: Series[str] = pa.Field(str_matches=r"^[0-9a-fA-F-]{32,36}$")
+        payment_date: Series[str] = pa.Field(str_matches=contracts.ISO_DAY)
+        voucher: Series[str] = pa.Field(str_length={"min_value": 5, "max_value": 40})
 
-    class Config:
-        strict = True
-        coerce = True
+        class Config:
+            strict = True
+            coerce = True
+
+    return ProcurifyPaidMarkRecord
 
 
 def _status_name(bill: Mapping[str, Any]) -> str:

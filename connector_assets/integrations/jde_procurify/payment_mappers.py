@@ -40,12 +40,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-import pandera.pandas as pa
-from pandera.typing import Series
-
 from connector_assets.flows import amounts
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.documents import version_text
+from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.jde import contracts
 from connector_assets.jde.targets import BatchKey
 
@@ -233,24 +231,32 @@ def journal_key(batch_user: str, payment: str, bill: str) -> BatchKey:
 # -- the mapper ------------------------------------------------------------------------------------------
 
 
-class ProcurifyPaymentRecord(pa.DataFrameModel):
+@lazy_model
+def ProcurifyPaymentRecord() -> type:
     """A (payment, bill) ML_RecordPayment or ML_CreateJournalBatch accepts (the contracts' lengths)."""
+    import pandera.pandas as pa
+    from pandera.typing import Series
 
-    payment_reference: Series[str] = pa.Field(str_length={"min_value": 4, "max_value": 25})
-    payment_amount: Series[str] = pa.Field(str_matches=r"^\d{1,13}\.\d{2}$")
-    payment_date: Series[str] = pa.Field(str_matches=contracts.ISO_DAY)
-    posting: Series[str] = pa.Field(isin=list(POSTINGS))
-    company: Series[str] = pa.Field(nullable=True, str_length={"min_value": 1, "max_value": 5})
-    voucher_number: Series[str] = pa.Field(nullable=True, str_matches=r"^\d{1,8}$")
-    batch_number: Series[str] = pa.Field(nullable=True, str_length={"min_value": 1, "max_value": 15})
-    transaction_number: Series[str] = pa.Field(nullable=True, str_length={"min_value": 1, "max_value": 22})
-    invoice_id: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": 50})
-    bill_uuid: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": 40})
-    payment_updated_at: Series[str] = pa.Field(str_matches=contracts.VERSION)
+    class ProcurifyPaymentRecord(pa.DataFrameModel):
+        payment_reference: Series[str] = pa.Field(str_length={"min_value": 4, "max_value": 25})
+        payment_amount: Series[str] = pa.Field(str_matches=r"^\d{1,13}\.\d{2}$")
+        payment_date: Series[str] = pa.Field(str_matches=contracts.ISO_DAY)
+        posting: Series[str] = pa.Field(isin=list(POSTINGS))
+        company: Series[str] = pa.Field(nullable=True, str_length={"min_value": 1, "max_value": 5})
+        voucher_number: Series[str] = pa.Field(nullable=True, str_matches=r"^\d{1,8}$")
+        batch_number: Series[str] = pa.Field(nullable=True, str_length={"min_value": 1, "max_value": 15})
+        transaction_number: Series[str] = pa.Field(
+            nullable=True, str_length={"min_value": 1, "max_value": 22}
+        )
+        invoice_id: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": 50})
+        bill_uuid: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": 40})
+        payment_updated_at: Series[str] = pa.Field(str_matches=contracts.VERSION)
 
-    class Config:
-        strict = True
-        coerce = True
+        class Config:
+            strict = True
+            coerce = True
+
+    return ProcurifyPaymentRecord
 
 
 def map_payment(

@@ -34,8 +34,6 @@ What happens to each PO of the day:
   Procurify refuses to revise is queued with the PO's state and what to do.
 """
 
-from __future__ import annotations
-
 import json
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -43,12 +41,11 @@ from contextlib import contextmanager
 from datetime import date, timedelta
 from typing import Any
 
-import pandera.pandas as pa
 from dagster import AssetKey, AssetObservation
-from pandera.typing import Series
 
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Created, Mapped, Rejected
+from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.flows.replay_resources import register_settings_replay, resources_from_settings
 from connector_assets.flows.targets import SessionTarget
 from connector_assets.saas_assets import saas_partitions
@@ -115,16 +112,22 @@ def link_key(order_key: str, procurify_po: int, first: bool) -> str:
     return order_key if first else f"{order_key}{SIBLING}{procurify_po}"
 
 
-class PoLinkRecord(pa.DataFrameModel):
+@lazy_model
+def PoLinkRecord() -> type:
     """What can be written: a JDE order key, the PO's number, and a PO_Num Procurify takes (<= 30)."""
+    import pandera.pandas as pa
+    from pandera.typing import Series
 
-    jde_order: Series[str] = pa.Field(str_matches=r"^[^:/\s]+:\d{1,8}:[^:/\s]+(:[^:/\s]+)?$")
-    procurify_PO: Series[int] = pa.Field(ge=1)
-    PO_Num: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": 30})
+    class PoLinkRecord(pa.DataFrameModel):
+        jde_order: Series[str] = pa.Field(str_matches=r"^[^:/\s]+:\d{1,8}:[^:/\s]+(:[^:/\s]+)?$")
+        procurify_PO: Series[int] = pa.Field(ge=1)
+        PO_Num: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": 30})
 
-    class Config:
-        strict = True
-        coerce = True
+        class Config:
+            strict = True
+            coerce = True
+
+    return PoLinkRecord
 
 
 def link_record(

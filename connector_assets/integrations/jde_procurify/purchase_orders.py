@@ -37,19 +37,16 @@ A changed order already sent: the API cannot change a requisition, so
 * before that, the change is queued saying so; a replay applies it to the PO once it is linked.
 """
 
-from __future__ import annotations
-
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
 
-import pandera.pandas as pa
 from dagster import Failure
-from pandera.typing import Series
 
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected, dependency_synced
+from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.flows.replay_resources import register_settings_replay, resources_from_settings
 from connector_assets.flows.targets import SessionTarget
 from connector_assets.integrations.jde_procurify import account_map, po_links, vendor_pairs
@@ -113,20 +110,26 @@ def order_policy() -> OrderPolicy:
     )
 
 
-class ProcurifyRequisitionRecord(pa.DataFrameModel):
+@lazy_model
+def ProcurifyRequisitionRecord() -> type:
     """What Procurify accepts as a requisition made from a JDE order."""
+    import pandera.pandas as pa
+    from pandera.typing import Series
 
-    order: Series[str] = pa.Field(str_matches=r"^[^:]+:\d+:[^:]+(:[^:]+)?$")
-    description: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": 255})
-    supplier: Series[str] = pa.Field(str_matches=r"^\d{1,8}$")
-    location: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": 150})
-    department: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": 150})
-    lines: Series[int] = pa.Field(ge=1)
-    total: Series[float] = pa.Field(ge=0)
+    class ProcurifyRequisitionRecord(pa.DataFrameModel):
+        order: Series[str] = pa.Field(str_matches=r"^[^:]+:\d+:[^:]+(:[^:]+)?$")
+        description: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": 255})
+        supplier: Series[str] = pa.Field(str_matches=r"^\d{1,8}$")
+        location: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": 150})
+        department: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": 150})
+        lines: Series[int] = pa.Field(ge=1)
+        total: Series[float] = pa.Field(ge=0)
 
-    class Config:
-        strict = True
-        coerce = True
+        class Config:
+            strict = True
+            coerce = True
+
+    return ProcurifyRequisitionRecord
 
 
 # -- mapping --------------------------------------------------------------------------------------------
@@ -353,7 +356,7 @@ class ProcurifyRequisitions(SessionTarget):
 
     @classmethod
     @contextmanager
-    def opened(cls, resource: Any) -> Iterator[ProcurifyRequisitions]:
+    def opened(cls, resource: Any) -> Iterator["ProcurifyRequisitions"]:
         """The target for a run or a replay; the step fails at the end when descriptions are dropped."""
         with resource.session(**cls.session_options) as session:
             target = cls(session)

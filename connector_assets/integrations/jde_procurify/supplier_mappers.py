@@ -24,16 +24,12 @@ values are left alone (a buyer may have typed them). ``type`` is never sent: Pro
 PREFERRED by default, and a buyer's choice later is not JDE's to undo.
 """
 
-from __future__ import annotations
-
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import pandera.pandas as pa
-from pandera.typing import Series
-
 from connector_assets.flows.core import Mapped, Rejected
+from connector_assets.flows.lazy_model import lazy_model
 
 NAME_MAX = 150  # reference §2.3
 EXTERNAL_ID_MAX = 100  # reference §2.3
@@ -55,20 +51,28 @@ class SupplierDocument:
     details: Any = None
 
 
-class ProcurifyVendorRecord(pa.DataFrameModel):
+@lazy_model
+def ProcurifyVendorRecord() -> type:
     """What is sent as a Procurify vendor: the supplier it comes from, a name Procurify takes, its
     ``external_id`` (the AN8), an e-mail address when one is sent, and whether it is active."""
+    import pandera.pandas as pa
+    from pandera.typing import Series
 
-    supplier_number: Series[str] = pa.Field(str_matches=r"^\d{1,8}$")
-    name: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": NAME_MAX})
-    external_id: Series[str] = pa.Field(str_matches=r"^\d{1,8}$", str_length={"max_value": EXTERNAL_ID_MAX})
-    # None: the supplier has no e-mail and its vendor exists already (Procurify keeps its own addresses).
-    email: Series[str] = pa.Field(nullable=True, str_matches=EMAIL_PATTERN)
-    active: Series[bool]
+    class ProcurifyVendorRecord(pa.DataFrameModel):
+        supplier_number: Series[str] = pa.Field(str_matches=r"^\d{1,8}$")
+        name: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": NAME_MAX})
+        external_id: Series[str] = pa.Field(
+            str_matches=r"^\d{1,8}$", str_length={"max_value": EXTERNAL_ID_MAX}
+        )
+        # None: the supplier has no e-mail and its vendor exists already (Procurify keeps its own addresses).
+        email: Series[str] = pa.Field(nullable=True, str_matches=EMAIL_PATTERN)
+        active: Series[bool]
 
-    class Config:
-        strict = True
-        coerce = True
+        class Config:
+            strict = True
+            coerce = True
+
+    return ProcurifyVendorRecord
 
 
 def _text(value: Any) -> str:

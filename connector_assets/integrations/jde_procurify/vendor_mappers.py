@@ -28,10 +28,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import pandera.pandas as pa
-from pandera.typing import Series
-
 from connector_assets.flows.core import Mapped, Rejected
+from connector_assets.flows.lazy_model import lazy_model
 
 # ML_AddUpdateSupplier 1.1's input lengths, shared by every supplier flow.
 from connector_assets.jde.supplier_inputs import (
@@ -203,14 +201,20 @@ def fingerprint(vendor: Mapping[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-class JdeSupplierRecord(SupplierContactColumns):
+@lazy_model
+def JdeSupplierRecord() -> type:
     """A Procurify vendor JDE can take as a supplier: a name within ALPH's 40 characters, the address,
     phone and e-mail within F0116 / F0115 / F01151 (``SupplierContactColumns``), the deterministic long
     address number."""
+    import pandera.pandas as pa
+    from pandera.typing import Series
 
-    vendor_id: Series[str] = pa.Field(str_matches=r"^\d+$")
-    long_address_number: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": ALKY_MAX})
-    company: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": COMPANY_MAX})
+    class JdeSupplierRecord(SupplierContactColumns.model):
+        vendor_id: Series[str] = pa.Field(str_matches=r"^\d+$")
+        long_address_number: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": ALKY_MAX})
+        company: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": COMPANY_MAX})
+
+    return JdeSupplierRecord
 
 
 def map_vendor(vendor: Mapping[str, Any], *, company: str) -> Mapped | Rejected:

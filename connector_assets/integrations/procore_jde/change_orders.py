@@ -23,11 +23,9 @@ after its lines were added is refused, never added again: a person corrects the 
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-import pandera.pandas as pa
-from pandera.typing import Series
-
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
+from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.integrations.procore_jde.companies import (
     first_company,
     queued_companies,
@@ -62,22 +60,28 @@ ENTITY = "change_order"
 CHANGE_ORDERS_ASSET = "procore_commitment_change_orders"
 
 
-class ChangeOrderRecord(pa.DataFrameModel):
+@lazy_model
+def ChangeOrderRecord() -> type:
     """What ML_UpdatePurchaseOrder accepts to add lines: the order (or a hold on it), at least one line,
     one line reference."""
+    import pandera.pandas as pa
+    from pandera.typing import Series
 
-    reference: Series[str] = pa.Field(str_matches=r"^PCCO-\d{1,20}$")
-    project_id: Series[str] = pa.Field(str_matches=r"^\d{1,20}$")
-    commitment_id: Series[str] = pa.Field(str_matches=r"^\d{1,20}$")
-    order_company: Series[str] = pa.Field(nullable=True, str_length={"min_value": 1, "max_value": 5})
-    order_number: Series[float] = pa.Field(nullable=True, gt=0)  # None: held until the order is written
-    order_type: Series[str] = pa.Field(nullable=True, str_length={"min_value": 2, "max_value": 2})
-    lines: Series[int] = pa.Field(ge=1, le=999)
-    total: Series[str] = pa.Field(str_matches=r"^-?\d+\.\d{2}$")
+    class ChangeOrderRecord(pa.DataFrameModel):
+        reference: Series[str] = pa.Field(str_matches=r"^PCCO-\d{1,20}$")
+        project_id: Series[str] = pa.Field(str_matches=r"^\d{1,20}$")
+        commitment_id: Series[str] = pa.Field(str_matches=r"^\d{1,20}$")
+        order_company: Series[str] = pa.Field(nullable=True, str_length={"min_value": 1, "max_value": 5})
+        order_number: Series[float] = pa.Field(nullable=True, gt=0)  # None: held until the order is written
+        order_type: Series[str] = pa.Field(nullable=True, str_length={"min_value": 2, "max_value": 2})
+        lines: Series[int] = pa.Field(ge=1, le=999)
+        total: Series[str] = pa.Field(str_matches=r"^-?\d+\.\d{2}$")
 
-    class Config:
-        strict = True
-        coerce = True
+        class Config:
+            strict = True
+            coerce = True
+
+    return ChangeOrderRecord
 
 
 class PurchaseOrderLines(JdePurchaseOrderLines):

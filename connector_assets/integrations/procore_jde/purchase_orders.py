@@ -28,11 +28,9 @@ import json
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-import pandera.pandas as pa
-from pandera.typing import Series
-
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
+from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.integrations.procore_jde.companies import (
     first_company,
     queued_companies,
@@ -68,25 +66,31 @@ COMMITMENTS_ASSET = "procore_commitments"
 MAPPING_ASSETS = (PROJECTS.asset, COST_CODES.asset)
 
 
-class PurchaseOrderRecord(pa.DataFrameModel):
+@lazy_model
+def PurchaseOrderRecord() -> type:
     """What ML_CreatePurchaseOrder accepts: a reference, a job, a supplier (or a hold on it), a date, at
     least one line."""
+    import pandera.pandas as pa
+    from pandera.typing import Series
 
-    reference: Series[str] = pa.Field(str_matches=r"^PC-\d{1,22}$")
-    project_id: Series[str] = pa.Field(str_matches=r"^\d{1,20}$")
-    order_company: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": 5})
-    order_type: Series[str] = pa.Field(str_length={"min_value": 2, "max_value": 2})
-    business_unit: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": 12})
-    supplier: Series[str] = pa.Field(nullable=True, str_matches=r"^\d{1,8}$")  # None: held on its vendor
-    order_date: Series[str] = pa.Field(str_matches=r"^\d{4}-\d{2}-\d{2}$")
-    remark: Series[str] = pa.Field(str_length={"max_value": 30})
-    currency: Series[str] = pa.Field(str_matches=r"^([A-Z]{3})?$")
-    lines: Series[int] = pa.Field(ge=1, le=999)
-    total: Series[str] = pa.Field(str_matches=r"^-?\d+\.\d{2}$")
+    class PurchaseOrderRecord(pa.DataFrameModel):
+        reference: Series[str] = pa.Field(str_matches=r"^PC-\d{1,22}$")
+        project_id: Series[str] = pa.Field(str_matches=r"^\d{1,20}$")
+        order_company: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": 5})
+        order_type: Series[str] = pa.Field(str_length={"min_value": 2, "max_value": 2})
+        business_unit: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": 12})
+        supplier: Series[str] = pa.Field(nullable=True, str_matches=r"^\d{1,8}$")  # None: held on its vendor
+        order_date: Series[str] = pa.Field(str_matches=r"^\d{4}-\d{2}-\d{2}$")
+        remark: Series[str] = pa.Field(str_length={"max_value": 30})
+        currency: Series[str] = pa.Field(str_matches=r"^([A-Z]{3})?$")
+        lines: Series[int] = pa.Field(ge=1, le=999)
+        total: Series[str] = pa.Field(str_matches=r"^-?\d+\.\d{2}$")
 
-    class Config:
-        strict = True
-        coerce = True
+        class Config:
+            strict = True
+            coerce = True
+
+    return PurchaseOrderRecord
 
 
 class PurchaseOrders(JdePurchaseOrders):

@@ -30,10 +30,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import pandera.pandas as pa
-from pandera.typing import Series
-
 from connector_assets.flows.core import Mapped, Rejected
+from connector_assets.flows.lazy_model import lazy_model
 
 # ML_AddUpdateSupplier's limits and F0116 / F0115 / F01151 column lengths, shared by every supplier flow.
 from connector_assets.jde.supplier_inputs import (
@@ -140,15 +138,21 @@ def label(vendor: Mapping[str, Any]) -> str:
     return f"Procore vendor {vendor.get('id')} ({_text(vendor.get('name'))})"
 
 
-class JdeSupplierRecord(SupplierContactColumns):
+@lazy_model
+def JdeSupplierRecord() -> type:
     """A Procore vendor JDE can take as a supplier: a name within 40 characters, a tax ID within 20, and the
     address, phone and e-mail within the lengths F0116 / F0115 / F01151 hold (``SupplierContactColumns``)."""
+    import pandera.pandas as pa
+    from pandera.typing import Series
 
-    vendor_id: Series[str] = pa.Field(str_matches=r"^\d+$")
-    tax_id: Series[str] = pa.Field(nullable=True, str_length={"max_value": TAX_MAX})
-    active: Series[bool]
-    # Never the numbers: "routing of 9 ending 0021, account of 10 ending 3210" at most.
-    bank: Series[str] = pa.Field(nullable=True)
+    class JdeSupplierRecord(SupplierContactColumns.model):
+        vendor_id: Series[str] = pa.Field(str_matches=r"^\d+$")
+        tax_id: Series[str] = pa.Field(nullable=True, str_length={"max_value": TAX_MAX})
+        active: Series[bool]
+        # Never the numbers: "routing of 9 ending 0021, account of 10 ending 3210" at most.
+        bank: Series[str] = pa.Field(nullable=True)
+
+    return JdeSupplierRecord
 
 
 @dataclass(frozen=True)
@@ -241,18 +245,24 @@ def map_vendor(
 # -- JDE -> Procore ------------------------------------------------------------------------------------------
 
 
-class ProcoreVendorRecord(pa.DataFrameModel):
+@lazy_model
+def ProcoreVendorRecord() -> type:
     """A JDE supplier's changes as a Procore vendor PATCH: the supplier and its linked vendor, a name."""
+    import pandera.pandas as pa
+    from pandera.typing import Series
 
-    supplier_number: Series[str] = pa.Field(str_matches=r"^\d{1,8}$")
-    vendor_id: Series[str] = pa.Field(str_matches=r"^\d+$")
-    name: Series[str] = pa.Field(str_length={"min_value": 1})
-    # ISO 3166-1 alpha-2, as Procore takes it; None when JDE keeps no country.
-    country_code: Series[str] = pa.Field(nullable=True, str_matches=r"^[A-Z]{2}$")
+    class ProcoreVendorRecord(pa.DataFrameModel):
+        supplier_number: Series[str] = pa.Field(str_matches=r"^\d{1,8}$")
+        vendor_id: Series[str] = pa.Field(str_matches=r"^\d+$")
+        name: Series[str] = pa.Field(str_length={"min_value": 1})
+        # ISO 3166-1 alpha-2, as Procore takes it; None when JDE keeps no country.
+        country_code: Series[str] = pa.Field(nullable=True, str_matches=r"^[A-Z]{2}$")
 
-    class Config:
-        strict = True
-        coerce = True
+        class Config:
+            strict = True
+            coerce = True
+
+    return ProcoreVendorRecord
 
 
 def map_supplier(

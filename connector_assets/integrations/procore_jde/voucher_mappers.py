@@ -41,13 +41,10 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Protocol
 
-import pandas as pd
-import pandera.pandas as pa
-from pandera.typing import Series
-
 from connector_assets.flows import amounts
 from connector_assets.flows.core import Mapped, Rejected, Skipped
 from connector_assets.flows.documents import version_text
+from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.jde import contracts, targets
 from connector_assets.jde.purchase_orders import parse_order_id
 
@@ -82,23 +79,30 @@ class BatchKey(targets.BatchKey):
         return cls(EDI_USER, f"{BATCH_PREFIX}{requisition_id}", f"{TRANSACTION_PREFIX}{requisition_id}")
 
 
-class ProcoreVoucherRecord(contracts.JdeVoucherRecord):
+@lazy_model
+def ProcoreVoucherRecord() -> type:
     """A voucher batch ML_CreateVoucherBatch accepts, against a purchase order, with the Procore version it
     was mapped from. Supplier and order may be blank only while the record waits for them (``waits_for``:
     held by the kit, remapped when released); the currency may be blank (JDE then takes the supplier's)."""
+    import pandas as pd
+    import pandera.pandas as pa
+    from pandera.typing import Series
 
-    supplier_number: Series[str] = pa.Field(str_matches=r"^(\d{1,8})?$")
-    currency: Series[str] = pa.Field(str_matches=r"^([A-Z]{3})?$")
-    order_number: Series[str] = pa.Field(str_matches=r"^(\d{1,8})?$")
-    waits_for: Series[str] = pa.Field(nullable=False)
-    requisition_number: Series[str] = pa.Field(nullable=False)
-    project_id: Series[str] = pa.Field(str_matches=r"^\d{1,20}$")  # a replay reads it from its project
-    procore_updated_at: Series[str] = pa.Field(str_matches=contracts.VERSION)
+    class ProcoreVoucherRecord(contracts.JdeVoucherRecord.model):
+        supplier_number: Series[str] = pa.Field(str_matches=r"^(\d{1,8})?$")
+        currency: Series[str] = pa.Field(str_matches=r"^([A-Z]{3})?$")
+        order_number: Series[str] = pa.Field(str_matches=r"^(\d{1,8})?$")
+        waits_for: Series[str] = pa.Field(nullable=False)
+        requisition_number: Series[str] = pa.Field(nullable=False)
+        project_id: Series[str] = pa.Field(str_matches=r"^\d{1,20}$")  # a replay reads it from its project
+        procore_updated_at: Series[str] = pa.Field(str_matches=contracts.VERSION)
 
-    @pa.dataframe_check(error="a voucher without its supplier or purchase order must be held for them")
-    def supplier_and_order_unless_held(cls, frame: pd.DataFrame) -> Series[bool]:
-        known = (frame["supplier_number"] != "") & (frame["order_number"] != "")
-        return known | (frame["waits_for"] != "")
+        @pa.dataframe_check(error="a voucher without its supplier or purchase order must be held for them")
+        def supplier_and_order_unless_held(cls, frame: pd.DataFrame) -> Series[bool]:
+            known = (frame["supplier_number"] != "") & (frame["order_number"] != "")
+            return known | (frame["waits_for"] != "")
+
+    return ProcoreVoucherRecord
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,49 @@
+"""Pandera models built on first use, so loading the definitions does not import pandas and pandera.
+
+Every run, every ``dagster`` command and the code server load ``connector_assets.definitions``; pandas and
+pandera cost about 0.75 s of that, yet only a flow's mapped and write steps validate anything (issue 16).
+So a model is declared as a function that imports pandera and returns the ``DataFrameModel`` class, and
+``@lazy_model`` turns it into a ``LazyModel``: it has the model's name at once (asset descriptions use it)
+and builds the class the first time something validates with it (or subclasses it, ``.model``).
+
+A module declaring models must not use ``from __future__ import annotations``: pandera resolves a
+field's ``Series[str]`` through the module's globals, and ``Series`` is imported inside the builder
+(``tests/test_definitions_imports.py`` builds every model, so such a mistake fails there).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import pandera.pandas as pa
+
+
+class LazyModel:
+    """A pandera ``DataFrameModel`` class, built by ``build`` the first time it is needed."""
+
+    def __init__(self, build: Callable[[], type[pa.DataFrameModel]]) -> None:
+        self._build = build
+        self.__name__ = build.__name__
+        self.__qualname__ = build.__qualname__
+        self.__module__ = build.__module__
+
+    @cached_property
+    def model(self) -> type[pa.DataFrameModel]:
+        """The model class (built once; ``cached_property`` locks, so two threads build it once)."""
+        return self._build()
+
+    def validate(self, frame: pd.DataFrame, **kwargs: Any) -> pd.DataFrame:
+        """``DataFrameModel.validate``: raises pandera's ``SchemaError(s)`` naming rows and fields."""
+        return self.model.validate(frame, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"<lazy pandera model {self.__module__}.{self.__qualname__}>"
+
+
+def lazy_model(build: Callable[[], type[pa.DataFrameModel]]) -> LazyModel:
+    """Decorator: ``build`` (imports pandera, defines and returns the class) becomes a ``LazyModel``."""
+    return LazyModel(build)
