@@ -18,16 +18,16 @@ cursor, merged by key) stays on the row path.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
-
-import pyarrow as pa
-import pyarrow.compute as pc
+from typing import TYPE_CHECKING, Any
 
 from connector_assets.incremental import DayRead, _coerced
 from connector_assets.jde.tables import JdeTable
-from connector_assets.staging import _ARROW_TYPES, StagingError, StagingResource, arrow_schema, typed_batch
+from connector_assets.staging import StagingError, StagingResource, _arrow_types, arrow_schema, typed_batch
 from connector_resources.jde import Condition, JdeSession
 from connector_resources.ledger import Ledger
+
+if TYPE_CHECKING:  # pyarrow loads when a day is staged, not with the definitions (issue 16)
+    import pyarrow as pa
 
 
 def stage_whole(
@@ -102,6 +102,9 @@ def _typed_page(spec: JdeTable, schema: pa.Schema, page: dict[str, list[Any]], c
     strip_strings=False)``). Character columns are stripped in Arrow (``PY_WHITESPACE``) and the type
     scan of character and amount columns is left to pyarrow (``_CHECKED_BY_ARROW``): together about a
     fifth of our CPU on a whole-day read."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     scanned = typed_batch(
         [c for c in spec.columns if c.kind not in _CHECKED_BY_ARROW], page, count, trimmed=True
     )
@@ -116,7 +119,7 @@ def _typed_page(spec: JdeTable, schema: pa.Schema, page: dict[str, list[Any]], c
         if len(data) != count:
             raise StagingError(f"column {column.name} has {len(data)} values for {count} rows")
         try:
-            array = pa.array(data, type=_ARROW_TYPES[column.kind])
+            array = pa.array(data, type=_arrow_types()[column.kind])
         except (pa.ArrowException, ValueError, TypeError) as exc:
             raise StagingError(f"column {column.name}: {exc}") from exc
         arrays.append(pc.utf8_trim(array, characters=PY_WHITESPACE) if column.kind == "str" else array)
@@ -126,6 +129,9 @@ def _typed_page(spec: JdeTable, schema: pa.Schema, page: dict[str, list[Any]], c
 def _saw_batch(spec: JdeTable, read: DayRead, batch: pa.RecordBatch) -> None:
     """The page's first and last change (UPMJ with UPMT/TDAY, a missing time being midnight), as the
     row path records them, found by Arrow over the typed batch instead of a tuple per row."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     from connector_assets.jde.extract import updated_at
 
     names = batch.schema.names
