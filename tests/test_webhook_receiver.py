@@ -1,5 +1,6 @@
 """The webhook receiver over real HTTP: genuine events are stored once; anything else stores nothing."""
 
+import gc
 import hashlib
 import hmac
 import json
@@ -85,3 +86,40 @@ def test_anything_not_genuine_stores_nothing(receiver, case):
 def test_source_without_any_verification_is_refused():
     with pytest.raises(ValueError, match="nothing is verified"):
         coupa_source("coupa_payments", "payments", secret=None)
+
+
+def test_a_body_sent_in_chunks_is_verified_and_stored_whole(receiver):
+    """The receiver reads the ASGI body messages itself: every chunk counts, for the HMAC and the store."""
+    url, ledger = receiver
+    body = _invoice(datetime.now(UTC), number="INV-CHUNKED")
+    pieces = [body[:7], body[7:30], body[30:]]
+    response = requests.post(
+        f"{url}/webhooks/coupa_invoices", data=iter(pieces), headers=_sign(body), timeout=10
+    )
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/json"
+    [event] = _inbox(ledger)
+    assert event.body == body
+
+
+def test_an_oversized_body_without_a_declared_length_is_refused_while_read(receiver):
+    url, ledger = receiver
+    chunk = b" " * 100_000
+    body_chunks = iter([b"{"] + [chunk] * 12 + [b"}"])  # chunked: no Content-Length to refuse up front
+    response = requests.post(
+        f"{url}/webhooks/coupa_invoices", data=body_chunks, headers={"X-Coupa-Signature": "x"}, timeout=30
+    )
+    assert response.status_code == 413
+    assert _inbox(ledger) == []
+
+
+def test_only_post_is_answered_on_the_webhook_path(receiver):
+    url, ledger = receiver
+    response = requests.get(f"{url}/webhooks/coupa_invoices", timeout=10)
+    assert response.status_code == 405
+    assert _inbox(ledger) == []
+
+
+def test_the_startup_objects_are_frozen_out_of_the_collector(receiver):
+    """Full collections would walk the import-time objects mid-burst (tens of ms, GIL held): frozen."""
+    assert gc.get_freeze_count() > 0
