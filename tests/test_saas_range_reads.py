@@ -203,7 +203,20 @@ def test_procore_reads_a_window_once_per_company(world):
             day: set().union(*(company_feed(c, day, day + timedelta(days=1)) for c in companies))
             for day in _days(first, last)
         }
+
+        def calls_by_company() -> dict[int, int]:
+            calls = requests.get(f"{base}/sandbox/state", timeout=30).json()["calls_by_company"]
+            return {c: sum(calls.get(str(c), {}).values()) for c in companies}
+
+        _reset_calls(base)
+        for company in companies:
+            company_feed(company, first, last + timedelta(days=1))
+        one_query = calls_by_company()  # one paged read of the window per company
+        assert all(one_query.values())
+
+        _reset_calls(base)
         metadata = _run(asset, {"procore": resource, **world}, first, last)
+        assert calls_by_company() == one_query
         for day, ids in expected.items():
             staged = list(world["staging"].read_rows("procore_commitments", day.isoformat()))
             assert {r["id"] for r in staged} == ids, day
