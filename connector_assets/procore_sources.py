@@ -18,6 +18,9 @@ app's in-flight cap and rate pacer (``connector_resources.procore.ratelimit.shar
   morning, must not start from another company's cursor (it would skip the records it has not been
   read for). A company with no cursor for today is read whole for the day and merged into the file.
   With one company the cursor key is the entity name, as it always was.
+* Several past days in one run (a backfill) are read with one change-feed query per company over
+  their whole window and staged per day (``incremental.read_range``): the companies' rows of the
+  window go through one spool, so a company that fails leaves every day's file as it was.
 """
 
 from __future__ import annotations
@@ -32,10 +35,12 @@ from connector_assets.incremental import (
     _coerced,
     _merge,
     _replace,
+    read_groups,
+    read_range,
     read_whole,
     since_cursor,
 )
-from connector_assets.saas import SaasEntity, day_window, overlap, stream_of, unique_rows
+from connector_assets.saas import SaasEntity, day_window, midnight, overlap, stream_of, unique_rows
 from connector_assets.staging import StagingResource
 from connector_resources.ledger import Ledger
 from connector_resources.procore import ProcoreError, ProcoreResource, ProcoreSession
@@ -79,6 +84,15 @@ def _day_reader(entity: str, day: date, since: datetime | None):
 
     def read(session: ProcoreSession) -> Iterator[dict[str, Any]]:
         return session.iter_changed(entity, start, end)
+
+    return read
+
+
+def _range_reader(entity: str, first: date, end: date):
+    start, stop = midnight(first), midnight(end)
+
+    def read(session: ProcoreSession) -> Iterator[dict[str, Any]]:
+        return session.iter_changed(entity, start, stop)
 
     return read
 
@@ -169,20 +183,31 @@ def read_procore_companies(
             reads = [read_whole(stream, fetch, staging, book, run_id)]
         else:
             updated_field = ProcoreSession.updated_field(spec.entity)
-            reads = [
-                read_companies_day(
-                    spec,
-                    stream,
-                    sessions,
-                    staging,
-                    book,
-                    day=day,
-                    today=today,
-                    overlap=overlap(),
-                    run_id=run_id,
+
+            def fetch_range(first: date, end: date) -> Iterator[dict[str, Any]]:
+                seen: set[str] = set()
+                for company in sessions.companies:
+                    read = _range_reader(spec.entity, first, end)
+                    yield from _company_records(sessions, company, read, spec, seen)
+
+            reads = []
+            for group in read_groups(days, today):
+                if len(group) > 1:
+                    reads += read_range(stream, fetch_range, staging, book, days=group, run_id=run_id)
+                    continue
+                reads.append(
+                    read_companies_day(
+                        spec,
+                        stream,
+                        sessions,
+                        staging,
+                        book,
+                        day=group[0],
+                        today=today,
+                        overlap=overlap(),
+                        run_id=run_id,
+                    )
                 )
-                for day in days
-            ]
         extra = {
             "updated_field": updated_field,
             "procore_companies": ", ".join(str(c) for c in sessions.companies),
