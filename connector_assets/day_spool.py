@@ -20,8 +20,6 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-import pyarrow as pa
-
 from connector_assets.staging import BATCH_ROWS, Column, PartitionWriter, StagingResource, arrow_schema
 
 
@@ -63,6 +61,8 @@ class DaySpool:
         return writer
 
     def _spill(self, day: date) -> None:
+        import pyarrow as pa  # on first use, not with the definitions (issue 16)
+
         rows = self._pending[day]
         if rows:
             self._writer(day).write_batch(pa.RecordBatch.from_pylist(rows, schema=self.schema))
