@@ -8,11 +8,8 @@ case also on PostgreSQL) and a real vault. Token requests are counted by the sim
 
 from __future__ import annotations
 
-import json
 import logging
-import os
 import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -20,15 +17,14 @@ from pathlib import Path
 
 import pytest
 import requests
-import sqlalchemy as sa
 from oauth_token_step import PROCORE_CLIENT, PROCORE_COMPANY, PROCURIFY_CLIENT
+from step_processes import assert_kept_secretly, finish_step, start_step, step_env, stored_secrets
 
 from connector_resources.procore import ProcoreResource
 from connector_resources.procurify import ProcurifyResource, forget_shared_tokens
 from connector_resources.token_store import ProcessTokenStore, VaultTokenStore
 from connector_resources.vault import Vault
 
-ROOT = Path(__file__).resolve().parents[1]
 STEP = Path(__file__).with_name("oauth_token_step.py")
 KEY = Vault.generate_key()
 ANCHOR = date(2025, 6, 2)
@@ -91,41 +87,15 @@ def _no_shared_schemes() -> Iterator[None]:
 
 
 def _env(db_url: str, *, vault_key: bool) -> dict[str, str]:
-    env = {**os.environ, "ML_CONNECTOR_DB_URL": db_url}
-    env.pop("ML_CONNECTOR_VAULT_KEY", None)
-    if vault_key:
-        env["ML_CONNECTOR_VAULT_KEY"] = KEY
-    return env
+    return step_env(db_url, KEY if vault_key else None)
 
 
 def _start(box: Simulator, env: dict[str, str]) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, str(STEP), box.system, box.url],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
-def _finish(process: subprocess.Popen) -> tuple[dict, str]:
-    out, err = process.communicate(timeout=120)
-    assert process.returncode == 0, err[-2000:]
-    return json.loads(out.strip().splitlines()[-1]), out + err
+    return start_step(STEP, [box.system, box.url], env)
 
 
 def _step(box: Simulator, env: dict[str, str]) -> tuple[dict, str]:
-    return _finish(_start(box, env))
-
-
-def _stored(db_url: str) -> list[tuple[str, str]]:
-    engine = sa.create_engine(db_url)
-    try:
-        with engine.connect() as conn:
-            return [tuple(row) for row in conn.execute(sa.text("select name, ciphertext from mlc_secret"))]
-    finally:
-        engine.dispose()
+    return finish_step(_start(box, env))
 
 
 def _vault(db_url: str) -> tuple:
@@ -140,7 +110,7 @@ def test_two_processes_at_once_mint_one_token_and_a_later_step_adopts_it(box, db
     before = box.tokens_issued()
 
     first, second = _start(box, env), _start(box, env)
-    reports = [_finish(first), _finish(second)]
+    reports = [finish_step(first), finish_step(second)]
     assert box.tokens_issued() - before == 1
     assert sorted(r["fetches"] for r, _ in reports) == [0, 1]
     assert sorted(r["adopted"] for r, _ in reports) == [0, 1]
@@ -151,16 +121,13 @@ def test_two_processes_at_once_mint_one_token_and_a_later_step_adopts_it(box, db
     assert box.tokens_issued() - before == 1
 
     # Encrypted at rest under a name that reveals nothing, and never printed or logged.
-    stored = _stored(db_url)
+    stored = stored_secrets(db_url)
     assert len(stored) == 1
     name = stored[0][0]
     assert name.startswith(f"{box.system}/token/") and "sandbox" not in name
     token = VaultTokenStore(*_vault(db_url), box.system, name.rsplit("/", 1)[1]).load()
     assert token is not None
-    assert token.value not in stored[0][1]
-    if db_url.startswith("sqlite:///"):
-        assert token.value.encode() not in Path(db_url.removeprefix("sqlite:///")).read_bytes()
-    assert all(token.value not in output for _, output in [*reports, (later, text)])
+    assert_kept_secretly(db_url, token.value, [output for _, output in reports] + [text])
 
 
 def test_a_revoked_token_is_replaced_once_by_several_processes(box, sqlite_url):
@@ -170,7 +137,7 @@ def test_a_revoked_token_is_replaced_once_by_several_processes(box, sqlite_url):
     before = box.tokens_issued()
 
     processes = [_start(box, env) for _ in range(3)]
-    reports = [_finish(p)[0] for p in processes]
+    reports = [finish_step(p)[0] for p in processes]
     assert box.tokens_issued() - before == 1
     assert sum(r["fetches"] for r in reports) == 1
     # Each met the revoked token once at most, and the first to try it did meet it.
