@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import subprocess
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -45,6 +46,9 @@ class Simulator:
         response = requests.request(method, f"{self.url}/sandbox/{path}", timeout=30)
         response.raise_for_status()
         return response
+
+    def admin_json(self, path: str, body: dict) -> None:
+        requests.post(f"{self.url}/sandbox/{path}", json=body, timeout=30).raise_for_status()
 
     def tokens_issued(self) -> int:
         return self.count(self.state())
@@ -206,3 +210,22 @@ def test_procurify_keep_tokens_off_keeps_the_token_in_process_silently(box, sqli
     assert session._auth.fetch_count == 1  # still one per process
     assert _vault(sqlite_url)[1].list() == []
     assert "kept per process only" not in caplog.text  # switched off on purpose: nothing to warn about
+
+
+@pytest.mark.parametrize("box", ["procore"], indirect=True)
+def test_a_kept_token_inside_its_renewal_margin_is_replaced_before_it_expires(box, sqlite_url, monkeypatch):
+    monkeypatch.setenv("ML_CONNECTOR_DB_URL", sqlite_url)
+    monkeypatch.setenv("ML_CONNECTOR_VAULT_KEY", KEY)
+    box.admin_json("faults", {"token_lifetime_seconds": 2})
+    try:
+        with _procore(box.url).session() as first:
+            first.me()
+        time.sleep(1.2)  # inside the renewal margin (half of a 2 s lifetime): not adopted, replaced
+        with _procore(box.url).session() as second:
+            second.me()
+        assert (second.token_fetches, second._auth.adopt_count) == (1, 0)
+        assert second.metrics.statuses[401] == 0
+        stored = second._auth.store.load()
+        assert stored is not None and stored.value == second._auth.token.value != first._auth.token.value
+    finally:
+        box.admin("POST", "settings/reset")
