@@ -1,8 +1,8 @@
-"""Benchmark: Coupa token requests and JDE AIS logins for N step processes reading in sequence.
+"""Benchmark: token requests and AIS logins for N step processes reading in sequence, per system.
 
 Run by hand (not by pytest):
 
-    .venv/bin/python bench/logins_per_backfill.py --steps 8 --warmup 5 --tables 2
+    .venv/bin/python bench/logins_per_backfill.py --steps 8 --warmup 5 --tables 2 --sessions 2
 
 A backfill runs one process per partition and entity. This starts the Coupa and AIS simulators in
 threads, then runs ``--steps`` processes one after another, two ways:
@@ -14,9 +14,12 @@ threads, then runs ``--steps`` processes one after another, two ways:
   in the vault and adopted by every later session and process; only the first Coupa step waits.
 
 Each Coupa step reads one page of suppliers with a fresh ``CoupaResource``; each JDE step reads one row
-of each table with a fresh ``JdeAisResource`` (as a Dagster step does). Reported per way: token
-requests / logins and logouts counted by the simulators (``/sandbox/state``, never by the client),
-seconds of warm-up waited, wall seconds; then the ratios.
+of each table with a fresh ``JdeAisResource`` (as a Dagster step does). Each Procore, Procurify and
+Oracle Fusion (OAuth) step opens ``--sessions`` sessions (one per asset) on a fresh resource and reads
+one small thing in each: before, Procore and Fusion mint a token per session (Procore revokes it at
+close), Procurify one per process. Reported per way: token requests / logins and logouts counted by
+the simulators (``/sandbox/state``, never by the client), seconds of warm-up waited, wall seconds;
+then the ratios.
 """
 
 from __future__ import annotations
@@ -56,6 +59,35 @@ for table in tables:
         s.sample(table)
 print("{}")
 """
+OAUTH_STEP = """
+import itertools, sys
+system, url, sessions = sys.argv[1], sys.argv[2], int(sys.argv[3])
+client = dict(client_id="ml-connector-sandbox")
+if system == "procore":
+    from connector_resources.procore import ProcoreResource
+    resource = ProcoreResource(base_url=url, auth_url=url, company_id="4264807",
+                               client_secret="sandbox-procore-secret", **client)
+    read = lambda s: s.me()
+elif system == "procurify":
+    from connector_resources.procurify import ProcurifyResource
+    resource = ProcurifyResource(base_url=url, client_secret="sandbox-procurify-secret", rate_per_second=0,
+                                 page_size=1, **client)
+    read = lambda s: list(itertools.islice(s.iter_all("departments"), 1))
+else:
+    from connector_resources.fusion import FusionResource
+    resource = FusionResource.from_settings({}, base_url=url, token_url=url + "/oauth2/v1/token")
+    read = lambda s: s.probe("suppliers")
+for _ in range(sessions):
+    with resource.session() as s:
+        read(s)
+print("{}")
+"""
+# Where each simulator counts the tokens it issued (``/sandbox/state``).
+OAUTH_ISSUED = {
+    "procore": lambda state: state["calls"].get("POST /oauth/token", 0),
+    "procurify": lambda state: state["tokens"]["minted"],
+    "fusion": lambda state: state["tokens"]["issued"],
+}
 JDE_TABLES = ("F0101", "F4311", "F0411", "F0401")
 LOGIN, LOGOUT = "POST /jderest/v2/tokenrequest", "POST /jderest/v2/tokenrequest/logout"
 
@@ -76,6 +108,37 @@ def run_jde_steps(url: str, steps: int, tables: int, env: dict[str, str]) -> dic
         "logouts": after.get(LOGOUT, 0) - before.get(LOGOUT, 0),
         "seconds": time.monotonic() - started,
     }
+
+
+def run_oauth_steps(
+    system: str, url: str, steps: int, sessions: int, env: dict[str, str]
+) -> dict[str, float]:
+    def issued() -> int:
+        return OAUTH_ISSUED[system](requests.get(f"{url}/sandbox/state", timeout=30).json())
+
+    before = issued()
+    started = time.monotonic()
+    for _ in range(steps):
+        run_process([sys.executable, "-c", OAUTH_STEP, system, url, str(sessions)], env)
+    return {"tokens": issued() - before, "seconds": time.monotonic() - started}
+
+
+def oauth_simulators() -> tuple[dict[str, str], list]:
+    """Procore, Procurify and Oracle Fusion simulators in threads: their URLs and stop functions."""
+    from connector_sandbox.fusion import FusionSandboxSettings
+    from connector_sandbox.fusion import run_in_thread as fusion_in_thread
+    from connector_sandbox.procore import ProcoreSandboxSettings
+    from connector_sandbox.procore import create_app as procore_app
+    from connector_sandbox.procurify import ProcurifySandboxSettings
+    from connector_sandbox.procurify import create_app as procurify_app
+    from connector_sandbox.serve import serve_in_thread
+
+    started = {
+        "procore": serve_in_thread(procore_app(ProcoreSandboxSettings(scale=0.05))),
+        "procurify": serve_in_thread(procurify_app(ProcurifySandboxSettings(scale=0.05))),
+        "fusion": fusion_in_thread(FusionSandboxSettings(scale=0.05)),
+    }
+    return {system: url for system, (url, _) in started.items()}, [stop for _, stop in started.values()]
 
 
 def run_process(command: list[str], env: dict[str, str]) -> dict:
@@ -103,6 +166,9 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=8, help="step processes, run one after another")
     parser.add_argument("--warmup", type=float, default=5.0, help="Coupa's warm-up after a mint (s)")
     parser.add_argument("--tables", type=int, default=2, choices=range(1, len(JDE_TABLES) + 1))
+    parser.add_argument(
+        "--sessions", type=int, default=2, help="Procore / Procurify / Fusion sessions (assets) per step"
+    )
     args = parser.parse_args()
 
     from connector_resources.vault import Vault
@@ -112,6 +178,8 @@ def main() -> None:
 
     url, stop = run_in_thread(CoupaSandboxSettings(scale=0.1))
     ais_url, stop_ais = serve_in_thread(create_app(JdeSandboxSettings(scale=0.05)), path="/jderest")
+    oauth_urls, stop_oauth = oauth_simulators()
+    oauth: dict[str, tuple[dict[str, float], dict[str, float]]] = {}
     try:
         with tempfile.TemporaryDirectory() as tmp:
             base = {k: v for k, v in os.environ.items() if k != "ML_CONNECTOR_VAULT_KEY"}
@@ -125,9 +193,16 @@ def main() -> None:
             after = run_steps(url, args.steps, args.warmup, after_env)
             jde_before = run_jde_steps(ais_url, args.steps, args.tables, before_env)
             jde_after = run_jde_steps(ais_url, args.steps, args.tables, after_env)
+            for system, system_url in oauth_urls.items():
+                oauth[system] = (
+                    run_oauth_steps(system, system_url, args.steps, args.sessions, before_env),
+                    run_oauth_steps(system, system_url, args.steps, args.sessions, after_env),
+                )
     finally:
         stop()
         stop_ais()
+        for stop_one in stop_oauth:
+            stop_one()
 
     print(f"{args.steps} Coupa step processes in sequence, warm-up {args.warmup:g} s")
     print(f"{'way':<26}{'token requests':>16}{'warm-up waited s':>18}{'wall s':>10}")
@@ -146,6 +221,15 @@ def main() -> None:
         f"ratio before/after: logins {jde_before['logins'] / max(jde_after['logins'], 1):.1f}x, "
         f"wall time {jde_before['seconds'] / jde_after['seconds']:.2f}x"
     )
+    print()
+    print(f"{args.steps} step processes in sequence per system, {args.sessions} session(s) (assets) each")
+    header = f"{'system':<12}{'tokens before':>15}{'tokens after':>14}{'ratio':>8}"
+    print(f"{header}{'wall s before':>15}{'after':>8}")
+    for system, (was, now) in oauth.items():
+        print(
+            f"{system:<12}{was['tokens']:>15}{now['tokens']:>14}"
+            f"{was['tokens'] / max(now['tokens'], 1):>7.1f}x{was['seconds']:>15.1f}{now['seconds']:>8.1f}"
+        )
 
 
 if __name__ == "__main__":

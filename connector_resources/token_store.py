@@ -18,7 +18,9 @@ every process can find them, encrypted:
 credentials): ``VaultTokenStore`` keeps it in the vault, ``ProcessTokenStore`` is the fallback when no
 vault key is configured (nowhere to keep a secret encrypted, so each process keeps its own, as
 before). ``token_store_for`` picks one and says once per system why a process falls back, and
-``KeptTokenAuth`` makes any ``TokenAuth`` renew through such a store (Coupa, JDE AIS).
+``KeptTokenAuth`` makes any ``TokenAuth`` renew through such a store (Coupa, JDE AIS), and
+``KeptOAuthClientCredentials`` is the plain client-credentials grant so kept (Procore, Procurify,
+Oracle Fusion; ``oauth_token_store`` names the token).
 BILL's session store (``connector_resources.bill.session_store``) stands on the same pieces and adds
 its idle clock and hourly login budget.
 """
@@ -38,7 +40,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import sqlalchemy as sa
 
-from connector_resources.http import Token
+from connector_resources.http import OAuthClientCredentials, Token
 from connector_resources.redaction import get_logger, register_secret
 
 if TYPE_CHECKING:
@@ -339,3 +341,36 @@ def token_store_for(system: str, key: str, *, keep: bool, what: str, cost: str) 
             ledger, vault = found
             return VaultTokenStore(ledger, vault, system, key)
     return ProcessTokenStore()
+
+
+# -- OAuth client credentials kept in a store (Procore, Procurify, Oracle Fusion) --------------------
+
+
+class KeptOAuthClientCredentials(KeptTokenAuth, OAuthClientCredentials):
+    """``OAuthClientCredentials`` whose token lives in ``store`` (default: this process only).
+
+    For the plain client-credentials grants, where the token is all there is to keep: renewal before
+    expiry and once after a rejection are ``TokenAuth``'s, sharing is ``KeptTokenAuth``'s.
+    """
+
+    def __init__(self, *args: Any, store: TokenStore | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.store: TokenStore = store or ProcessTokenStore()
+
+
+def oauth_token_store(
+    system: str,
+    token_url: str,
+    client_id: str,
+    client_secret: str,
+    *extra: str,
+    keep: bool,
+    what: str,
+    cost: str,
+) -> TokenStore:
+    """``token_store_for`` one client-credentials login: the name is a digest of the token URL, the
+    client, a digest of its secret (a rotated secret gets its own token at once) and ``extra`` (scope,
+    audience: what else changes the token)."""
+    secret_digest = hashlib.sha256(client_secret.encode("utf-8")).hexdigest()
+    key = key_digest(token_url.rstrip("/"), client_id, secret_digest, *extra)
+    return token_store_for(system, key, keep=keep, what=what, cost=cost)

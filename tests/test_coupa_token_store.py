@@ -8,15 +8,12 @@ concurrent case also on PostgreSQL) and a real vault. Token requests are counted
 
 from __future__ import annotations
 
-import json
 import logging
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
+from step_processes import assert_kept_secretly, finish_step, start_step, step_env, stored_secrets
 from test_coupa_support import CLIENT_ID, CLIENT_SECRET, CoupaBox, coupa, start_box
 
 from connector_resources.coupa import READ_SCOPES, forget_tokens, shared_oauth
@@ -41,46 +38,20 @@ def box():
 
 
 def _env(db_url: str, *, vault_key: bool) -> dict[str, str]:
-    env = {**os.environ, "ML_CONNECTOR_DB_URL": db_url}
-    env.pop("ML_CONNECTOR_VAULT_KEY", None)
-    if vault_key:
-        env["ML_CONNECTOR_VAULT_KEY"] = KEY
-    return env
+    return step_env(db_url, KEY if vault_key else None)
 
 
 def _start(box: CoupaBox, env: dict[str, str]) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, str(STEP), box.url, str(WARMUP)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
-def _finish(process: subprocess.Popen) -> tuple[dict, str]:
-    out, err = process.communicate(timeout=120)
-    assert process.returncode == 0, err[-2000:]
-    return json.loads(out.strip().splitlines()[-1]), out + err
+    return start_step(STEP, [box.url, str(WARMUP)], env)
 
 
 def _step(box: CoupaBox, env: dict[str, str]) -> tuple[dict, str]:
-    return _finish(_start(box, env))
+    return finish_step(_start(box, env))
 
 
 def _warm_up_refused(box: CoupaBox) -> None:
     """The simulator refuses (401) every call made within ``WARMUP`` of a token's mint, as Coupa may."""
     box.faults(rate_limit_enabled=False, token_warmup_seconds=WARMUP, token_warmup_failure_rate=1.0)
-
-
-def _stored(db_url: str) -> list[tuple[str, str]]:
-    engine = sa.create_engine(db_url)
-    try:
-        with engine.connect() as conn:
-            return [tuple(row) for row in conn.execute(sa.text("select name, ciphertext from mlc_secret"))]
-    finally:
-        engine.dispose()
 
 
 def test_two_processes_at_once_mint_one_token_and_a_later_step_uses_it_without_waiting(box, db_url):
@@ -89,7 +60,7 @@ def test_two_processes_at_once_mint_one_token_and_a_later_step_uses_it_without_w
     before = box.tokens_minted()
 
     first, second = _start(box, env), _start(box, env)
-    reports = [_finish(first), _finish(second)]
+    reports = [finish_step(first), finish_step(second)]
     assert box.tokens_minted() - before == 1
     assert sorted(r["fetches"] for r, _ in reports) == [0, 1]
     assert sorted(r["adopted"] for r, _ in reports) == [0, 1]
@@ -103,12 +74,9 @@ def test_two_processes_at_once_mint_one_token_and_a_later_step_uses_it_without_w
     # Encrypted at rest under a name that reveals nothing, and never printed or logged.
     token = VaultTokenStore(*_ledger_and_vault(db_url), "coupa", _key(box)).load()
     assert token is not None
-    stored = _stored(db_url)
+    stored = stored_secrets(db_url)
     assert [name for name, _ in stored] == [f"coupa/token/{_key(box)}"]
-    assert all(token.value not in ciphertext for _, ciphertext in stored)
-    if db_url.startswith("sqlite:///"):
-        assert token.value.encode() not in Path(db_url.removeprefix("sqlite:///")).read_bytes()
-    assert all(token.value not in output for _, output in [*reports, (later, text)])
+    assert_kept_secretly(db_url, token.value, [output for _, output in reports] + [text])
 
 
 def test_a_revoked_token_is_replaced_once_by_several_processes(box, sqlite_url):
@@ -118,7 +86,7 @@ def test_a_revoked_token_is_replaced_once_by_several_processes(box, sqlite_url):
     before = box.tokens_minted()
 
     processes = [_start(box, env) for _ in range(3)]
-    reports = [_finish(p)[0] for p in processes]
+    reports = [finish_step(p)[0] for p in processes]
     assert box.tokens_minted() - before == 1
     assert sum(r["fetches"] for r in reports) == 1
     # Each met the revoked token once, at most: the one that minted, and any that read it before.

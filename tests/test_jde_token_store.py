@@ -9,16 +9,13 @@ client; ``/sandbox/restart`` kills every token (AIS answers 444).
 
 from __future__ import annotations
 
-import json
 import logging
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import requests
-import sqlalchemy as sa
+from step_processes import assert_kept_secretly, finish_step, start_step, step_env, stored_secrets
 
 from connector_resources.jde import JdeAisResource
 from connector_resources.jde.auth import session_key
@@ -60,30 +57,17 @@ def ais():
 
 
 def _env(db_url: str, *, vault_key: bool) -> dict[str, str]:
-    env = {**os.environ, "ML_CONNECTOR_DB_URL": db_url}
-    env.pop("ML_CONNECTOR_VAULT_KEY", None)
-    if vault_key:
-        env["ML_CONNECTOR_VAULT_KEY"] = KEY
-    return env
+    return step_env(db_url, KEY if vault_key else None)
 
 
 def _start(ais: Ais, env: dict[str, str]) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, str(STEP), ais.base_url, *TABLES],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    return start_step(STEP, [ais.base_url, *TABLES], env)
 
 
 def _finish(process: subprocess.Popen) -> tuple[dict, str]:
-    out, err = process.communicate(timeout=120)
-    assert process.returncode == 0, err[-2000:]
-    report = json.loads(out.strip().splitlines()[-1])
+    report, output = finish_step(process)
     assert report["rows"] == len(TABLES)
-    return report, out + err
+    return report, output
 
 
 def _resource(ais: Ais, user: str = "INTEGR8", password: str = "integr8-sandbox") -> JdeAisResource:
@@ -119,15 +103,9 @@ def test_two_steps_at_once_log_in_once_and_nobody_logs_out(ais, db_url):
 
     token = _stored_token(ais, db_url)
     assert token is not None
-    engine = sa.create_engine(db_url)
-    with engine.connect() as conn:
-        stored = conn.execute(sa.text("select name, ciphertext from mlc_secret")).all()
-    engine.dispose()
+    stored = stored_secrets(db_url)
     assert [name for name, _ in stored] == [f"jde_ais/token/{_key(ais)}"]
-    assert all(token not in ciphertext for _, ciphertext in stored)
-    if db_url.startswith("sqlite:///"):
-        assert token.encode() not in Path(db_url.removeprefix("sqlite:///")).read_bytes()
-    assert all(token not in output for _, output in [*reports, later])
+    assert_kept_secretly(db_url, token, [output for _, output in [*reports, later]])
 
 
 def test_after_a_444_several_steps_log_in_again_once(ais, sqlite_url):

@@ -4,7 +4,12 @@ One batch = one ``session()``: one ``HttpClient`` whose auth scheme is either
 
 * ``oauth``: client credentials from the pod's identity domain token URL (OCI IAM / IDCS), client
   authentication by ``Authorization: Basic`` as the reference documents (§2.11), the token reused by
-  every call until shortly before it expires and fetched again once when the pod answers 401; or
+  every call until shortly before it expires and fetched again once when the pod answers 401. With
+  ``keep_tokens`` and ``ML_CONNECTOR_VAULT_KEY`` the token is kept encrypted in the vault
+  (``token_store.KeptOAuthClientCredentials``, ``fusion/token/<digest of token URL, client, secret,
+  scope and pod>``) and adopted by every later session, step and run until its renewal margin; a token
+  the pod rejects is replaced once across processes (the store's login lock). Without a vault key
+  every session fetches its own, as before; or
 * ``basic``: the Fusion user's name and password on every call (a 401 then means wrong credentials and
   is not replayed).
 
@@ -34,8 +39,9 @@ from connector_resources.fusion.errors import (
     FusionQueryError,
 )
 from connector_resources.fusion.session import FusionSession
-from connector_resources.http import AuthScheme, BasicAuth, HttpClient, HttpPolicy, OAuthClientCredentials
+from connector_resources.http import AuthScheme, BasicAuth, HttpClient, HttpPolicy
 from connector_resources.redaction import get_logger
+from connector_resources.token_store import KeptOAuthClientCredentials, oauth_token_store
 
 log = get_logger("ml_connector.fusion")
 
@@ -101,6 +107,11 @@ class FusionResource(ApiConnectionResource):
     max_restarts: int = Field(
         default=10, ge=0, description="re-reads of rows that moved during a change read before it gives up"
     )
+    keep_tokens: bool = Field(
+        default=True,
+        description="keep the OAuth token between sessions, steps and runs (encrypted in the vault; "
+        "needs ML_CONNECTOR_VAULT_KEY, else one token per session)",
+    )
 
     def _auth_scheme(self) -> AuthScheme:
         mode = self.auth.strip().lower()
@@ -110,14 +121,26 @@ class FusionResource(ApiConnectionResource):
                     raise FusionInputError(
                         f"fusion: auth is oauth but {name} is empty (ML_FUSION_*)", field=name
                     )
-            return OAuthClientCredentials(
+            secret = self.secret(self.client_secret)
+            return KeptOAuthClientCredentials(
                 self.token_url,
                 self.client_id,
-                self.secret(self.client_secret),
+                secret,
                 scopes=self.scope or None,
                 # OCI IAM takes the client's credentials in a Basic header (reference §2.11).
                 token_endpoint_auth_method="client_secret_basic",
                 expired_statuses={401},
+                store=oauth_token_store(
+                    "fusion",
+                    self.token_url,
+                    self.client_id,
+                    secret,
+                    self.scope,
+                    self.base_url.rstrip("/"),  # a relative token URL is the pod's own
+                    keep=self.keep_tokens,
+                    what="Oracle Fusion access tokens",
+                    cost="every session of every Dagster step requests a token",
+                ),
             )
         if mode == "basic":
             for name in ("username", "password"):

@@ -5,9 +5,15 @@ How the pieces fit (all from ``shared/reference/procore.md``):
 * **Auth**: OAuth 2.0 client credentials of a Developer Managed Service Account. The token comes from
   the login host (``auth_url`` + ``/oauth/token``; login.procore.com / login-sandbox.procore.com),
   the API from ``base_url`` (api.procore.com / sandbox.procore.com); tokens live 90 minutes, have no
-  refresh token, are renewed shortly before expiry and again on a 401 (``expired_statuses``), and
-  are revoked when the session closes. The secret is resolved (``self.secret``) only when a
-  session logs in.
+  refresh token, are renewed shortly before expiry and again on a 401 (``expired_statuses``). The
+  secret is resolved (``self.secret``) only when a session logs in.
+* **Tokens kept** (``keep_tokens``, with ``ML_CONNECTOR_VAULT_KEY``): the token is kept encrypted in
+  the vault (``token_store.KeptOAuthClientCredentials``, ``procore/token/<digest of login host,
+  client and secret>``) and every session of every step and run adopts it until its renewal margin;
+  after a 401 the processes that meet it mint one replacement between them (the store's login lock).
+  Such a token is *not* revoked when a session closes, since later steps use it; it lapses by itself
+  at the end of its 90 minutes. Without a vault key (or ``keep_tokens=False``) each session mints its
+  own token and revokes it at close, as before.
 * **Company scoping**: ``Procore-Company-Id`` on every call (a DMSA must send it even on ``/me``),
   plus the ``company_id`` / ``project_id`` parameters the endpoints still require. One app may serve
   several companies (``company_id`` is a comma-separated list, the first the default): each session
@@ -28,7 +34,7 @@ from pydantic import Field
 
 from connector_resources.base import ApiConnectionResource
 from connector_resources.closing import released_on_error
-from connector_resources.http import ApiError, HttpClient, HttpPolicy, OAuthClientCredentials
+from connector_resources.http import ApiError, HttpClient, HttpPolicy
 from connector_resources.procore.companies import (
     CompanySessions,
     ProjectScopedSession,
@@ -45,6 +51,7 @@ from connector_resources.procore.errors import (
 from connector_resources.procore.ratelimit import ProcoreBackoffWait, shared_pacer
 from connector_resources.procore.session import ProcoreSession
 from connector_resources.redaction import get_logger, register_secret
+from connector_resources.token_store import KeptOAuthClientCredentials, oauth_token_store
 
 log = get_logger("ml_connector.procore")
 
@@ -106,6 +113,11 @@ class ProcoreResource(ApiConnectionResource):
         default=60.0, ge=0, description="longest wait for a rate-limit reset or Retry-After, in seconds"
     )
     max_pages_per_list: int = Field(default=10_000, ge=1, description="safety cap on pages of one list")
+    keep_tokens: bool = Field(
+        default=True,
+        description="keep the access token between sessions, steps and runs (encrypted in the vault; "
+        "needs ML_CONNECTOR_VAULT_KEY, else one token per session, revoked at its close)",
+    )
 
     # -- building a session -----------------------------------------------------------------------
 
@@ -145,7 +157,7 @@ class ProcoreResource(ApiConnectionResource):
 
     def session(self, company_id: int | str | None = None) -> ProcoreSession:
         """One session for a batch of calls to ``company_id`` (None: the first configured company);
-        it closes itself (revoking its token) at the end of the ``with`` block, also on error."""
+        it closes itself (revoking its token unless kept) at the end of the ``with`` block, also on error."""
         return self.open_session(company_id=company_id)
 
     def company_sessions(self, *, page_size: int | None = None) -> CompanySessions:
@@ -158,19 +170,29 @@ class ProcoreResource(ApiConnectionResource):
         self, *, company_id: int | str | None = None, page_size: int | None = None
     ) -> ProcoreSession:
         """A logged-in session for ``company_id`` (None: the first configured company) the caller must
-        ``close()`` (``session()`` does that for you); closing it revokes the token."""
+        ``close()`` (``session()`` does that for you); closing it revokes the token unless it is kept
+        (``keep_tokens``: the module docstring)."""
         company = self._company(company_id)
         projects = self._project_ids()
         # With several companies the project list applies to all: each keeps its own projects.
         scoped = bool(projects) and len(self.company_ids()) > 1
         secret = self.secret(self.client_secret)
         register_secret(secret)
-        auth = OAuthClientCredentials(
+        auth = KeptOAuthClientCredentials(
             self._token_url(),
             self.client_id,
             secret,
             token_endpoint_auth_method="client_secret_post",
             expired_statuses=(401,),
+            store=oauth_token_store(
+                "procore",
+                self._token_url(),
+                self.client_id,
+                secret,
+                keep=self.keep_tokens,
+                what="Procore access tokens",
+                cost="every session of every Dagster step requests a token",
+            ),
         )
         policy = HttpPolicy(
             connect_timeout=self.connect_timeout,
@@ -197,7 +219,8 @@ class ProcoreResource(ApiConnectionResource):
             page_size=page_size or self.page_size,
             max_pages=self.max_pages_per_list,
             webhook_token=self._webhook_secret if self.webhook_token else None,
-            on_close=self._revoker(auth, secret),
+            # A kept token serves later sessions and steps: it lapses by itself instead.
+            on_close=None if auth.store.shared else self._revoker(auth, secret),
         )
         if scoped:
             session: ProcoreSession = ProjectScopedSession(
@@ -214,7 +237,7 @@ class ProcoreResource(ApiConnectionResource):
         register_secret(value)
         return value
 
-    def _revoker(self, auth: OAuthClientCredentials, secret: str) -> Callable[[], None]:
+    def _revoker(self, auth: KeptOAuthClientCredentials, secret: str) -> Callable[[], None]:
         """Revoke the session's token at close (always 200 per the reference): a token that is not
         needed any more should not stay valid for the rest of its 90 minutes. One quick attempt on
         its own client, so a login host that is down cannot hold up the end of a run."""

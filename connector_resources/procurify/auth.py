@@ -5,7 +5,11 @@ Reference §2.1 / §3: ``POST https://{domain}.procurify.com/oauth/token`` with 
 24 h bearer token (``expires_in: 86400``) with **no refresh token**, so renewal is simply the same
 call again. Procurify asks integrators to cache the token until it expires, so tokens are shared by
 every session of the process that uses the same customer host, client and secret
-(``shared_auth``): a Dagster run with six assets asks for one token, not six.
+(``shared_auth``): a Dagster run with six assets asks for one token, not six. With
+``ML_CONNECTOR_VAULT_KEY`` (and ``keep_tokens``) the token is also kept encrypted in the vault
+(``token_store.KeptOAuthClientCredentials``, ``procurify/token/<digest of host, client, secret and
+audience>``), so every step and run adopts it until shortly before its 24 h expiry, and a rejected
+token is replaced once across processes (the store's login lock), not once per process.
 
 What an expired or invalid bearer gets back is unconfirmed: DRF's default is ``401 {"detail": ...}``,
 but a server answering ``403`` for a bad token is plausible, so a 403 whose detail talks about the
@@ -17,22 +21,31 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from collections.abc import Callable
 
 import requests
 
-from connector_resources.http import OAuthClientCredentials
 from connector_resources.http.errors import response_json
 from connector_resources.procurify.errors import server_said
+from connector_resources.token_store import KeptOAuthClientCredentials, TokenStore
 
 TOKEN_PATH = "/oauth/token"  # no trailing slash: the token endpoint is Auth0's, not Django's
 DEFAULT_AUDIENCE = "https://api.procurify.com/"
 _TOKEN_WORDS = ("token", "expired", "jwt", "signature")
 
 
-class ProcurifyAuth(OAuthClientCredentials):
-    """Client-credentials bearer tokens for one Procurify customer domain."""
+class ProcurifyAuth(KeptOAuthClientCredentials):
+    """Client-credentials bearer tokens for one Procurify customer domain, kept in ``store`` (default:
+    this process only)."""
 
-    def __init__(self, client_id: str, client_secret: str, *, audience: str = DEFAULT_AUDIENCE) -> None:
+    def __init__(
+        self,
+        client_id: str,
+        client_secret: str,
+        *,
+        audience: str = DEFAULT_AUDIENCE,
+        store: TokenStore | None = None,
+    ) -> None:
         super().__init__(
             TOKEN_PATH,
             client_id,
@@ -40,6 +53,7 @@ class ProcurifyAuth(OAuthClientCredentials):
             audience=audience,
             token_endpoint_auth_method="client_secret_json",
             expired_statuses={401},
+            store=store,
         )
 
     def is_expired(self, response: requests.Response) -> bool:
@@ -65,8 +79,16 @@ _shared: dict[tuple[str, str, str, str], ProcurifyAuth] = {}
 _shared_lock = threading.Lock()
 
 
-def shared_auth(origin: str, client_id: str, client_secret: str, audience: str) -> ProcurifyAuth:
-    """The process-wide ``ProcurifyAuth`` for this host and credential, so its token is reused.
+def shared_auth(
+    origin: str,
+    client_id: str,
+    client_secret: str,
+    audience: str,
+    *,
+    store: Callable[[], TokenStore] | None = None,
+) -> ProcurifyAuth:
+    """The process-wide ``ProcurifyAuth`` for this host and credential, so its token is reused; built
+    on first use with the token store ``store()`` gives (default: this process only).
 
     The secret is part of the key only as a digest: a rotated secret gets a fresh scheme (and token)
     and the old entry simply stops being used.
@@ -76,7 +98,8 @@ def shared_auth(origin: str, client_id: str, client_secret: str, audience: str) 
     with _shared_lock:
         auth = _shared.get(key)
         if auth is None:
-            auth = _shared[key] = ProcurifyAuth(client_id, client_secret, audience=audience)
+            kept = store() if store is not None else None
+            auth = _shared[key] = ProcurifyAuth(client_id, client_secret, audience=audience, store=kept)
         return auth
 
 

@@ -3,7 +3,8 @@
 One batch = one ``session()``: an ``HttpClient`` on the customer host (``https://{domain}.procurify.com``)
 that sends ``X-Procurify-Client: api`` on every call, including the token request (reference §1:
 required on every request), with the client-credentials token cached process-wide until shortly
-before it expires (``auth.shared_auth``).
+before it expires (``auth.shared_auth``) and, with ``keep_tokens`` and ``ML_CONNECTOR_VAULT_KEY``,
+kept encrypted in the vault for every later step and run (``auth`` module docstring).
 
 Limits: Procurify publishes no rate limit, but its terms warn that requests that are too large or too
 slow can get API access suspended. Hence small pages (``page_size`` 50, the size a public integration
@@ -28,6 +29,7 @@ from connector_resources.procurify.auth import DEFAULT_AUDIENCE, ProcurifyAuth, 
 from connector_resources.procurify.entities import PING_ENTITIES, SPECS
 from connector_resources.procurify.errors import ProcurifyError
 from connector_resources.procurify.session import ProcurifySession
+from connector_resources.token_store import oauth_token_store
 
 CLIENT_HEADER = {"X-Procurify-Client": "api"}
 
@@ -61,6 +63,11 @@ class ProcurifyResource(ApiConnectionResource):
     )
     max_rescans: int = Field(default=3, ge=0, description="re-reads of a list that changed while read")
     share_token: bool = Field(default=True, description="reuse one token across sessions in a process")
+    keep_tokens: bool = Field(
+        default=True,
+        description="keep the shared token between steps and runs too (encrypted in the vault; needs "
+        "ML_CONNECTOR_VAULT_KEY, else per process)",
+    )
 
     def _host(self) -> str:
         parts = urlsplit(self.base_url)
@@ -69,7 +76,22 @@ class ProcurifyResource(ApiConnectionResource):
     def _auth(self, *, shared: bool) -> ProcurifyAuth:
         secret = self.secret(self.client_secret)
         if shared and self.share_token:
-            return shared_auth(self._host(), self.client_id, secret, self.audience)
+            return shared_auth(
+                self._host(),
+                self.client_id,
+                secret,
+                self.audience,
+                store=lambda: oauth_token_store(
+                    "procurify",
+                    self._host(),
+                    self.client_id,
+                    secret,
+                    self.audience,
+                    keep=self.keep_tokens,
+                    what="Procurify access tokens",
+                    cost="every Dagster step requests a token",
+                ),
+            )
         return ProcurifyAuth(self.client_id, secret, audience=self.audience)
 
     def _client(self, auth: ProcurifyAuth) -> HttpClient:

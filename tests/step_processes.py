@@ -1,0 +1,63 @@
+"""Step processes for the kept-credential tests (``test_*_token_store``): a script run with
+``subprocess`` as a Dagster step is, configured from the environment (ledger URL, vault key), that
+prints its report as one JSON line last. What it logs (stderr) comes back with the report, so a test
+can prove a secret never reached it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def step_env(db_url: str, vault_key: str | None) -> dict[str, str]:
+    """This environment with the ledger at ``db_url`` and the vault key ``vault_key`` (None: unset)."""
+    env = {**os.environ, "ML_CONNECTOR_DB_URL": db_url}
+    env.pop("ML_CONNECTOR_VAULT_KEY", None)
+    if vault_key is not None:
+        env["ML_CONNECTOR_VAULT_KEY"] = vault_key
+    return env
+
+
+def start_step(script: Path, args: list[str], env: dict[str, str]) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, str(script), *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def finish_step(process: subprocess.Popen) -> tuple[dict, str]:
+    """The step's report and everything it wrote (stdout and stderr); fails the test if it failed."""
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 0, err[-2000:]
+    return json.loads(out.strip().splitlines()[-1]), out + err
+
+
+def stored_secrets(db_url: str) -> list[tuple[str, str]]:
+    """``(name, ciphertext)`` of every secret in the vault table, read with SQL, not the vault."""
+    engine = sa.create_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            return [tuple(row) for row in conn.execute(sa.text("select name, ciphertext from mlc_secret"))]
+    finally:
+        engine.dispose()
+
+
+def assert_kept_secretly(db_url: str, secret: str, outputs: list[str]) -> None:
+    """``secret`` is neither in any stored ciphertext nor anywhere in a SQLite ledger's file, nor in
+    what the step processes printed or logged."""
+    assert all(secret not in ciphertext for _, ciphertext in stored_secrets(db_url))
+    if db_url.startswith("sqlite:///"):
+        assert secret.encode() not in Path(db_url.removeprefix("sqlite:///")).read_bytes()
+    assert all(secret not in output for output in outputs)
