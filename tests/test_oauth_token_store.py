@@ -194,6 +194,21 @@ def test_procore_revokes_a_token_at_close_only_when_it_is_not_kept(box, sqlite_u
     assert box.state()["active_tokens"] == active + 1  # its own token was revoked at close
 
 
+@pytest.mark.parametrize("box", ["procore"], indirect=True)
+def test_procore_ping_proves_the_credentials_with_a_token_of_its_own(box, sqlite_url, monkeypatch):
+    """A kept token shows the credentials worked when it was minted; ping must show they work now."""
+    monkeypatch.setenv("ML_CONNECTOR_DB_URL", sqlite_url)
+    monkeypatch.setenv("ML_CONNECTOR_VAULT_KEY", KEY)
+    with _procore(box.url).session() as kept:
+        kept.me()
+    issued, active = box.tokens_issued(), box.state()["active_tokens"]
+    _procore(box.url).ping()
+    assert box.tokens_issued() == issued + 1  # a token of its own, not the kept one
+    assert box.state()["active_tokens"] == active  # and revoked when the ping ends
+    with pytest.raises(Exception, match="(?i)client|credential|401|invalid"):
+        _procore(box.url, client_secret="not-the-secret").ping()
+
+
 @pytest.mark.parametrize("box", ["procurify"], indirect=True)
 def test_procurify_keep_tokens_off_keeps_the_token_in_process_silently(box, sqlite_url, monkeypatch, caplog):
     caplog.set_level(logging.WARNING)

@@ -167,11 +167,12 @@ class ProcoreResource(ApiConnectionResource):
         )
 
     def open_session(
-        self, *, company_id: int | str | None = None, page_size: int | None = None
+        self, *, company_id: int | str | None = None, page_size: int | None = None, fresh_token: bool = False
     ) -> ProcoreSession:
         """A logged-in session for ``company_id`` (None: the first configured company) the caller must
         ``close()`` (``session()`` does that for you); closing it revokes the token unless it is kept
-        (``keep_tokens``: the module docstring)."""
+        (``keep_tokens``: the module docstring). ``fresh_token``: mint a token of its own even where tokens
+        are kept (``ping``: a kept token proves the credentials worked when it was minted, not now)."""
         company = self._company(company_id)
         projects = self._project_ids()
         # With several companies the project list applies to all: each keeps its own projects.
@@ -189,7 +190,7 @@ class ProcoreResource(ApiConnectionResource):
                 self._token_url(),
                 self.client_id,
                 secret,
-                keep=self.keep_tokens,
+                keep=self.keep_tokens and not fresh_token,
                 what="Procore access tokens",
                 cost="every session of every Dagster step requests a token",
             ),
@@ -272,7 +273,7 @@ class ProcoreResource(ApiConnectionResource):
         still checked."""
         companies = self.company_ids()
         if len(companies) == 1:
-            session = self.open_session()
+            session = self.open_session(fresh_token=True)
             try:
                 return _ping(session, self.client_id)
             finally:
@@ -283,7 +284,7 @@ class ProcoreResource(ApiConnectionResource):
         seen_projects: set[int] = set()
         for company in companies:
             try:
-                session = self.open_session(company_id=company)
+                session = self.open_session(company_id=company, fresh_token=True)
             except ProcorePermissionError as exc:
                 problems.append(str(company_error(company, exc)))
                 continue
