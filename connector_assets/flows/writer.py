@@ -211,6 +211,9 @@ class PartitionWriter:
                                 self._unsent.extend(unit[position:])
                                 break
                     self._write(record)
+            # Nothing left for this worker: what it left pending must not wait for the others to end
+            # (another run may be waiting for one of these records' target ids).
+            self.deferred.flush(self.ledger)
         except BaseException:
             with self._lock:
                 self.crashed = True
