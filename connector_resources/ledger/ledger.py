@@ -710,30 +710,44 @@ class Ledger:
         _text(label, "target_id", target_id, schema.KEY_LEN)
         _text(label, "content_hash", content_hash, schema.HASH_LEN)
         params = statements.key_params(key)
+        update = {**params, "new_target_id": target_id, "new_hash": content_hash, "now": _now()}
         with self._write(conn) as c:
-            row = c.execute(statements.XREF_BY_KEY, params).first()  # claimed before the create, usually
-            current = Xref(**row._mapping) if row is not None else self.claim_xref(**key, conn=c)
-            if current.target_id is not None and current.target_id != target_id:
-                raise self._different_target(current, target_id)
-            if current.target_id is None:  # the same target id again (an update) cannot be another's
+            # One statement in the usual case (the row was claimed before the create): the conditional
+            # UPDATE refuses another target id, the unique index a target id that is another's.
+            moved = self._record_target(c, statements.RECORD_TARGET, update, key)
+            if moved is None:  # never claimed (a manual path), or it holds another target id
+                current = self.get_xref(**key, conn=c) or self.claim_xref(**key, conn=c)
+                if current.target_id is not None and current.target_id != target_id:
+                    raise self._different_target(current, target_id)
                 self._check_target_free(current, target_id, c)
-            # The write is done: whoever held the lease, there is nothing left to create.
-            update = {"k_id": current.id, "new_target_id": target_id, "new_hash": content_hash, "now": _now()}
-            try:
-                # On PostgreSQL a savepoint, so a unique violation (another source won the target
-                # meanwhile) does not poison the caller's transaction. SQLite undoes only the failing
-                # statement, never the transaction, so it needs none (and saves two statements).
-                with c.begin_nested() if self._dialect == "postgresql" else nullcontext():
-                    moved = c.execute(statements.RECORD_TARGET, update).first()
-            except IntegrityError:
-                self._check_target_free(current, target_id, c)
-                raise  # not the target index after all: let the real error surface
-            if moved is None:
-                # Another process recorded a different target between our claim and our update.
-                latest = self.get_xref(**key, conn=c)
-                assert latest is not None  # claimed above, in this transaction
-                raise self._different_target(latest, target_id)
-        return Xref(**moved._mapping)
+                moved = self._record_target(
+                    c, statements.RECORD_TARGET_BY_ID, {**update, "k_id": current.id}, key
+                )
+                if moved is None:
+                    # Another process recorded a different target between our claim and our update.
+                    latest = self.get_xref(**key, conn=c)
+                    assert latest is not None  # claimed above, in this transaction
+                    raise self._different_target(latest, target_id)
+        return moved
+
+    def _record_target(
+        self, c: sa.Connection, statement: sa.Executable, params: dict[str, Any], key: dict[str, str]
+    ) -> Xref | None:
+        """Run one of the ``RECORD_TARGET`` updates; the row as recorded, or None if it matched none.
+
+        On PostgreSQL in a savepoint, so a unique violation (another source won the target meanwhile)
+        does not poison the caller's transaction; SQLite undoes only the failing statement, never the
+        transaction, so it needs none (two statements fewer). A unique violation on the target index
+        becomes the ``XrefConflict`` naming the other source record."""
+        try:
+            with c.begin_nested() if self._dialect == "postgresql" else nullcontext():
+                row = c.execute(statement, params).first()
+        except IntegrityError:
+            current = self.get_xref(**key, conn=c)
+            if current is not None:
+                self._check_target_free(current, params["new_target_id"], c)
+            raise  # not the target index after all: let the real error surface
+        return Xref(**row._mapping) if row is not None else None
 
     def set_manual_override(
         self,

@@ -77,23 +77,27 @@ TAKE_LEASE = (
     .returning(*_x.c)
 )
 
+
+def _record_target(row: sa.ColumnElement[bool]) -> sa.Executable:
+    return (
+        sa.update(_x)
+        .where(row, sa.or_(_x.c.target_id.is_(None), _x.c.target_id == sa.bindparam("new_target_id")))
+        .values(
+            target_id=sa.bindparam("new_target_id"),
+            content_hash=sa.bindparam("new_hash"),
+            state="synced",
+            updated_at=sa.bindparam("now"),
+            lease_owner=None,
+            lease_expires_at=None,
+        )
+        .returning(*_x.c)
+    )
+
+
 # The target id recorded (unless another one is) with the hash written; the write is done, the lease ends.
-RECORD_TARGET = (
-    sa.update(_x)
-    .where(
-        _x.c.id == sa.bindparam("k_id"),
-        sa.or_(_x.c.target_id.is_(None), _x.c.target_id == sa.bindparam("new_target_id")),
-    )
-    .values(
-        target_id=sa.bindparam("new_target_id"),
-        content_hash=sa.bindparam("new_hash"),
-        state="synced",
-        updated_at=sa.bindparam("now"),
-        lease_owner=None,
-        lease_expires_at=None,
-    )
-    .returning(*_x.c)
-)
+# A target id that is another source record's fails on the unique index (``uq_mlc_xref_target``).
+RECORD_TARGET = _record_target(_key_match())  # by the source record's key
+RECORD_TARGET_BY_ID = _record_target(_x.c.id == sa.bindparam("k_id"))  # by the row just claimed
 
 # ``owner``'s lease ended without a target id (its write failed).
 RELEASE_LEASE = (
