@@ -15,7 +15,9 @@ Shape of every flow, whatever the two systems (``design.md``):
   ``dagster-notes.md`` pitfall 3) and writes each record through the ledger: unchanged since the last
   write (same content hash) -> skip; known target -> update; otherwise claim the source key, search the
   target by natural key to adopt what a crashed earlier attempt created, and only then create. The
-  target ID is recorded the moment it is known, and every write appends an audit event. The claim is an
+  target ID and the write's audit event are recorded in the transaction of the step's next claim (one
+  commit per record, ``flows.deferred``), at the latest when the step ends; a replay records them at
+  once. A crash in between leaves a claim without a target ID, which the rerun adopts. The claim is an
   exclusive lease of the run (``Lease``): a second run writing the same record at the same time waits for
   the first one's write and skips it, or, if that write is still under way, holds the record in the retry
   queue (``BeingWritten``); it never POSTs it too.
