@@ -1,19 +1,19 @@
 """What a write step records after each write (target id, audit event, release of held records), written
 in the transaction of the step's next durable claim instead of a commit of its own.
 
-Why: on SQLite every commit is a WAL fsync, and a record used to cost two (its claim, then its target id
-with its audit event). The claim must be on disk before the create (it is what makes a crash
-recoverable); the target id need not be: a crash after a create whose id was not yet recorded leaves a
-claim without a target id, and the rerun searches the target by natural key and adopts the record
-(``write_one``'s "matching before create", proven by the kill -9 tests). So the id rides along with the
-next claim's commit, and a record written costs one commit.
+Why: on SQLite every commit is a WAL fsync, and a record used to cost four (its claim, the claim renewed
+before the create, its target id with its audit event, the release of held records). The claim must be
+on disk before the create (it is what makes a crash recoverable); the target id need not be: a crash
+after a create whose id was not yet recorded leaves a claim without a target id, and the rerun searches
+the target by natural key and adopts the record (``write_one``'s "matching before create", proven by the
+kill -9 tests). So the id rides along with the next claim's commit, and a record written costs one commit.
 
 How long a record's id may wait: never past the start of the step's next record (its claim, or for a
-known record its look-up, flushes first; ``flows.core._claim``), nor past the end of the step
-(``PartitionWriter.run`` flushes in ``finally``, on error too). A record whose recording fails for a
-reason of its own (``LedgerError``: a conflict, a value the ledger refuses) is queued as failed with that
-reason in the same transaction (``on_failure``), so one bad record never blocks the others; any other
-error (the database) puts everything back and raises, to be written by the next flush.
+known record its look-up, flushes first; ``flows.core._claim``), nor past the end of its worker's loop
+or of the step (``PartitionWriter.run`` flushes in ``finally``, on error too). A record whose recording
+fails for a reason of its own (``LedgerError``: a conflict, a value the ledger refuses) is queued as
+failed with that reason in the same transaction (``on_failure``), so one bad record never blocks the
+others; any other error (the database) puts everything back and raises, to be written by the next flush.
 """
 
 from __future__ import annotations
