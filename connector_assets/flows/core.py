@@ -15,7 +15,9 @@ Shape of every flow, whatever the two systems (``design.md``):
   ``dagster-notes.md`` pitfall 3) and writes each record through the ledger: unchanged since the last
   write (same content hash) -> skip; known target -> update; otherwise claim the source key, search the
   target by natural key to adopt what a crashed earlier attempt created, and only then create. The
-  target ID is recorded the moment it is known, and every write appends an audit event. The claim is an
+  target ID and the write's audit event are recorded in the transaction of the step's next claim (one
+  commit per record, ``flows.deferred``), at the latest when the step ends; a replay records them at
+  once. A crash in between leaves a claim without a target ID, which the rerun adopts. The claim is an
   exclusive lease of the run (``Lease``): a second run writing the same record at the same time waits for
   the first one's write and skips it, or, if that write is still under way, holds the record in the retry
   queue (``BeingWritten``); it never POSTs it too.
@@ -34,7 +36,7 @@ import hashlib
 import json
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import SimpleNamespace
@@ -42,7 +44,17 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_exponential
 
-from connector_resources.ledger import Ledger, QueueItem, Xref, XrefConflict, XrefLeased, lease_wait
+from connector_assets.flows.deferred import DeferredWrites, Pending
+from connector_resources.ledger import (
+    Ledger,
+    QueueItem,
+    Xref,
+    XrefConflict,
+    XrefLeased,
+    lease_length,
+    lease_wait,
+)
+from connector_resources.ledger.schema import DEPENDS_ON_LEN
 from connector_resources.redaction import get_logger, redact
 from connector_resources.replay import ReplayOutcome, WaitsFor, release_waiting
 
@@ -296,8 +308,16 @@ def write_one(
     run_id: str | None,
     partition: str | None,
     lease: Lease | None = None,
+    release_held: bool = False,
+    deferred: DeferredWrites | None = None,
 ) -> WriteResult:
     """Write one record without ever creating a second copy in the target (see module docstring).
+
+    With ``release_held`` (``write_record``) the records held on this one are released in the same
+    transaction as its target id and audit event: one commit, and never a written record whose waiting
+    dependents were not released. With ``deferred`` (a write step's, ``flows.deferred``) those records of
+    a create or an update are written in the transaction of the step's next claim instead (one commit
+    per record); an adoption is recorded at once (its match may turn out to be another record's).
 
     Only the holder of the record's lease (``lease``, by default the run, or a replay of its own) searches
     and creates; the lease ends when the target id is recorded or the write fails. A writer finding another
@@ -307,7 +327,7 @@ def write_one(
     key = (spec.integration, spec.entity, spec.source_system, record.source_key, spec.target_system)
     digest = record.content_hash()
     lease = lease or Lease.for_writer(run_id)
-    xref, waited_for = _claim(spec, ledger, record, lease)
+    xref, waited_for = _claim(spec, ledger, record, lease, deferred)
     audit = {
         "integration": spec.integration,
         "flow": spec.name,
@@ -326,15 +346,14 @@ def write_one(
         return WriteResult("skip", xref.target_id, "unchanged since the last write")
     if xref.target_id:
         target.update(xref.target_id, record)
-        with ledger.transaction() as conn:
-            ledger.record_target(*key, target_id=xref.target_id, content_hash=digest, conn=conn)
-            ledger.audit(
-                action="update", target_id=xref.target_id, reason="changed in the source", conn=conn, **audit
-            )
-        return WriteResult("update", xref.target_id)
+        written = _Written(
+            spec, ledger, record, "update", xref.target_id, "changed in the source", audit, digest
+        )
+        released = written.keep(release_held, deferred, lease)
+        return WriteResult("update", xref.target_id, released=released)
     # This run holds the lease now: the intent is on record, and no other writer creates the record.
     try:
-        return _search_then_create(spec, target, ledger, record, lease, audit)
+        return _search_then_create(spec, target, ledger, record, lease, audit, xref, release_held, deferred)
     except BaseException:
         try:  # the next writer claims at once (and searches first: the create may have gone through)
             ledger.release_xref(*key, owner=lease.owner)
@@ -343,7 +362,9 @@ def write_one(
         raise
 
 
-def _claim(spec: FlowSpec, ledger: Ledger, record: Mapped, lease: Lease) -> tuple[Xref, str | None]:
+def _claim(
+    spec: FlowSpec, ledger: Ledger, record: Mapped, lease: Lease, deferred: DeferredWrites | None
+) -> tuple[Xref, str | None]:
     """The record's cross-reference, with its lease taken by ``lease`` unless it has a target id already.
 
     Another run's live lease is waited for (exponential back-off up to ``lease_wait()``): its write usually
@@ -356,15 +377,21 @@ def _claim(spec: FlowSpec, ledger: Ledger, record: Mapped, lease: Lease) -> tupl
     def attempt() -> Xref:
         xref = ledger.get_xref(*key)  # a plain read first: most records are known and unchanged
         if xref is not None and xref.target_id:
+            if deferred is not None:  # no claim comes to carry what the step has pending: written now
+                deferred.flush(ledger)
             return xref
         try:
-            return ledger.claim_xref(*key, owner=lease.owner, inherits=lease.inherits)
+            return _claim_with(ledger, key, lease.owner, lease.inherits, deferred)
         except XrefLeased as leased:
             if leased.owner and lease.gone is not None and lease.gone(leased.owner):
-                return ledger.claim_xref(*key, owner=lease.owner, inherits=(*lease.inherits, leased.owner))
+                return _claim_with(ledger, key, lease.owner, (*lease.inherits, leased.owner), deferred)
             waited.append(leased.owner)
             raise
 
+    try:  # almost always decided at once: known, or claimed; the back-off is built only for a live lease
+        return attempt(), None
+    except XrefLeased:
+        pass
     retrying = Retrying(
         retry=retry_if_exception_type(XrefLeased),
         wait=wait_exponential(multiplier=0.05, min=0.05, max=1.0),
@@ -378,8 +405,48 @@ def _claim(spec: FlowSpec, ledger: Ledger, record: Mapped, lease: Lease) -> tupl
     return xref, (waited[-1] if waited else None)
 
 
+def _claim_with(
+    ledger: Ledger,
+    key: tuple[str, str, str, str, str],
+    owner: str,
+    inherits: tuple[str, ...],
+    deferred: DeferredWrites | None,
+) -> Xref:
+    """``claim_xref``, with what ``deferred`` has pending written in the claim's transaction (one commit).
+    A ``XrefLeased`` comes after that commit: what was flushed counts as written, then it is raised."""
+    if deferred is None or not len(deferred):
+        return ledger.claim_xref(*key, owner=owner, inherits=inherits)
+    leased: XrefLeased | None = None
+    with deferred.committing() as flush:
+        try:
+            return ledger.claim_xref(*key, owner=owner, inherits=inherits, first=flush)
+        except XrefLeased as exc:
+            leased = exc
+    raise leased
+
+
+def _lease_fresh(claimed: Xref, lease: Lease) -> bool:
+    """Whether ``claimed`` (as this writer's claim returned it) holds ``lease`` with at least half of
+    ``lease_length()`` still to run: then nobody can have taken it over by expiry since, and the create
+    (an HTTP call that gives up within 10 minutes) ends long before it lapses."""
+    until = claimed.lease_expires_at
+    return (
+        claimed.lease_owner == lease.owner
+        and until is not None
+        and until - datetime.now(UTC) >= lease_length() / 2
+    )
+
+
 def _search_then_create(
-    spec: FlowSpec, target: Target, ledger: Ledger, record: Mapped, lease: Lease, audit: dict[str, Any]
+    spec: FlowSpec,
+    target: Target,
+    ledger: Ledger,
+    record: Mapped,
+    lease: Lease,
+    audit: dict[str, Any],
+    claimed: Xref,
+    release_held: bool,
+    deferred: DeferredWrites | None,
 ) -> WriteResult:
     """Adopt what a crashed earlier attempt created (natural-key search), else create; record the id."""
     key = (spec.integration, spec.entity, spec.source_system, record.source_key, spec.target_system)
@@ -405,31 +472,103 @@ def _search_then_create(
             "found in the target by its natural key; adopted, not duplicated",
         )
     else:
-        # Renew the lease right before the POST: the search may have been slow, and a lease that lapsed
-        # meanwhile may have been taken over; then the other writer creates it, never both.
-        try:
-            renewed = ledger.claim_xref(*key, owner=lease.owner, inherits=lease.inherits)
-        except XrefLeased as leased:
-            raise BeingWritten(spec, record.source_key, leased) from None
-        if renewed.target_id:  # the writer that took over has finished: skip or update what it wrote
-            return write_one(
-                spec,
-                target,
-                ledger,
-                record,
-                run_id=audit["run_id"],
-                partition=audit["partition_key"],
-                lease=lease,
-            )
+        # Renew the lease right before the POST when the search was slow: a lease that lapsed meanwhile
+        # may have been taken over; then the other writer creates it, never both. A lease with more than
+        # half its length to run cannot have lapsed, and renewing it would cost a durable commit for nothing.
+        if not _lease_fresh(claimed, lease):
+            try:
+                renewed = ledger.claim_xref(*key, owner=lease.owner, inherits=lease.inherits)
+            except XrefLeased as leased:
+                raise BeingWritten(spec, record.source_key, leased) from None
+            if renewed.target_id:  # the writer that took over has finished: skip or update what it wrote
+                return write_one(
+                    spec,
+                    target,
+                    ledger,
+                    record,
+                    run_id=audit["run_id"],
+                    partition=audit["partition_key"],
+                    lease=lease,
+                    release_held=release_held,
+                    deferred=deferred,
+                )
         created = target.create(record)
         if isinstance(created, Created):
             target_id, action, reason = created.target_id, created.action, created.reason
+            deferred = None  # it may have adopted another record's match: recorded (or refused) now
         else:
             target_id, action, reason = created, "create", "created"
-    with ledger.transaction() as conn:
-        ledger.record_target(*key, target_id=target_id, content_hash=digest, conn=conn)
-        ledger.audit(action=action, target_id=target_id, reason=reason, conn=conn, **audit)
-    return WriteResult(action, target_id, reason)
+    written = _Written(spec, ledger, record, action, target_id, reason, audit, digest)
+    released = written.keep(release_held, None if action == "adopt" else deferred, lease)
+    return WriteResult(action, target_id, reason, released=released)
+
+
+@dataclass(frozen=True)
+class _Written:
+    """A record just written to the target, and what the ledger keeps of it: the target id with the hash
+    written, an audit event, and (``write_record``) the release of the records held on it."""
+
+    spec: FlowSpec
+    ledger: Ledger
+    record: Mapped
+    action: str
+    target_id: str
+    reason: str
+    audit: dict[str, Any]
+    digest: str  # the hash of what was written (``Mapped.content_hash``)
+
+    def keep(self, release_held: bool, deferred: DeferredWrites | None, lease: Lease) -> int:
+        """Written now (held records released), or left to ``deferred`` (0 now; it counts them)."""
+        if deferred is None:
+            with self.ledger.transaction() as conn:
+                return self.write(conn, release_held)
+        deferred.add(
+            Pending(
+                self.record.source_key,
+                self.action,
+                lambda conn: self.write(conn, release_held),
+                lambda conn, exc: self.refused(conn, exc, lease),
+            )
+        )
+        return 0
+
+    def write(self, conn: Any, release_held: bool) -> int:
+        spec, record = self.spec, self.record
+        key = (spec.integration, spec.entity, spec.source_system, record.source_key, spec.target_system)
+        self.ledger.record_target(*key, target_id=self.target_id, content_hash=self.digest, conn=conn)
+        self.ledger.audit(
+            action=self.action, target_id=self.target_id, reason=self.reason, conn=conn, **self.audit
+        )
+        if not release_held:
+            return 0
+        run_id = self.audit["run_id"]
+        return release_dependents(
+            spec, self.ledger, record.source_key, run_id=run_id, target_id=self.target_id, conn=conn
+        )
+
+    def refused(self, conn: Any, exc: Exception, lease: Lease) -> None:
+        """The ledger refused to record it (a deferred record's conflict): queued as failed with why, as
+        ``write_one`` failing at once would have; its lease ends so the next writer searches first."""
+        spec, record = self.spec, self.record
+        key = (spec.integration, spec.entity, spec.source_system, record.source_key, spec.target_system)
+        log.error(
+            "%s %s: %s %s, but not recorded: %s",
+            spec.entity,
+            record.source_key,
+            self.action,
+            self.target_id,
+            exc,
+        )
+        self.ledger.release_xref(*key, owner=lease.owner, conn=conn)
+        why = redact(f"{spec.entity} {record.source_key}: {exc}")
+        queue_failure(
+            spec,
+            self.ledger,
+            Rejected(record.source_key, why, record.to_payload()),
+            run_id=self.audit["run_id"],
+            partition=self.audit["partition_key"],
+            conn=conn,
+        )
 
 
 def write_record(
@@ -441,6 +580,7 @@ def write_record(
     run_id: str | None,
     partition: str | None,
     lease: Lease | None = None,
+    deferred: DeferredWrites | None = None,
 ) -> WriteResult:
     """``write_one``, then release the records held on this one: the path every write takes (a run's write
     step, a replay, a webhook-driven run), so a record that syncs always releases what waits for it.
@@ -448,31 +588,43 @@ def write_record(
     A skip wrote nothing new: whatever waited for the record was released when it was written (and a
     held record whose dependency synced by a path that did not release is found by ``release_synced``).
     """
-    result = write_one(spec, target, ledger, record, run_id=run_id, partition=partition, lease=lease)
-    if result.action != "skip" and result.target_id:
-        result.released = release_dependents(
-            spec, ledger, record.source_key, run_id=run_id, target_id=result.target_id
-        )
-    return result
+    return write_one(
+        spec,
+        target,
+        ledger,
+        record,
+        run_id=run_id,
+        partition=partition,
+        lease=lease,
+        release_held=True,
+        deferred=deferred,
+    )
 
 
 def release_dependents(
-    spec: FlowSpec, ledger: Ledger, source_key: str, *, run_id: str | None, target_id: str | None = None
+    spec: FlowSpec,
+    ledger: Ledger,
+    source_key: str,
+    *,
+    run_id: str | None,
+    target_id: str | None = None,
+    conn: Any = None,
 ) -> int:
     """Held records waiting for ``source_key`` (e.g. POs of this supplier) become due now.
 
     Each released record gets a ``release`` audit event and a reason that says it was released (the
     "waits for ..." it had is no longer true); the dependency gets one event saying how many it released.
     """
+    depends_on = spec.dependency_key(source_key)
+    if len(depends_on) > DEPENDS_ON_LEN:  # nothing can be held on a key the queue would refuse
+        return 0
     as_target = f" (as {spec.target_system} {target_id})" if target_id else ""
     reason = (
         f"released: {spec.entity} {source_key} synced to {spec.target_system}{as_target} at "
         f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC; due for replay"
     )
-    with ledger.transaction() as conn:
-        released = release_waiting(
-            ledger, spec.dependency_key(source_key), reason=reason, run_id=run_id, conn=conn
-        )
+    with ledger.transaction() if conn is None else nullcontext(conn) as c:
+        released = release_waiting(ledger, depends_on, reason=reason, run_id=run_id, conn=c)
         if released:
             audit_record(
                 ledger,
@@ -482,7 +634,7 @@ def release_dependents(
                 f"{len(released)} held record(s) waiting for this {spec.entity} released",
                 target_id=target_id,
                 run_id=run_id,
-                conn=conn,
+                conn=c,
             )
     return len(released)
 
@@ -496,8 +648,9 @@ def queue_failure(
     depends_on: str | None = None,
     run_id: str | None,
     partition: str | None,
+    conn: Any = None,
 ) -> None:
-    with ledger.transaction() as conn:
+    with ledger.transaction() if conn is None else nullcontext(conn) as conn:
         item = ledger.enqueue(
             integration=spec.integration,
             flow=spec.name,

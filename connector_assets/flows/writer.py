@@ -48,6 +48,7 @@ from connector_assets.flows.core import (
     queue_failure,
     write_record,
 )
+from connector_assets.flows.deferred import DeferredWrites
 from connector_assets.step_retry import is_transient
 from connector_resources.errors import when_again
 from connector_resources.ledger import Ledger
@@ -118,6 +119,10 @@ class PartitionWriter:
         self._next = 0
         self._unsent: list[Mapped] = []
         self.peak_workers = 0
+        # Target ids, audit events and releases of the records written, recorded with the next claim
+        # (``flows.deferred``): one commit per record. Flushed by ``run`` before it returns or raises.
+        self.deferred = DeferredWrites()
+        self._resolve: list[tuple[int, str, str]] = []  # queue items of records written: id, key, why
 
     def _serialised(self, gone: Callable[[str], bool]) -> Callable[[str], bool]:
         lock = threading.Lock()
@@ -131,7 +136,38 @@ class PartitionWriter:
     # -- the loop ----------------------------------------------------------------------------------
 
     def run(self, records: list[Mapped], workers: int) -> None:
-        """Write ``records`` with up to ``workers`` at once; raise when the target stopped the day."""
+        """Write ``records`` with up to ``workers`` at once; raise when the target stopped the day.
+
+        Whatever happens, what the writes left pending in the ledger is written before this returns or
+        raises (``_settle``), so the step's records are recorded when the step ends."""
+        try:
+            self._run(records, workers)
+        finally:
+            self._settle()
+        rest = self._unsent + [r for unit in self._units[self._next :] for r in unit]
+        if self.until is not None:
+            self._stop_for_limit(rest)
+        if self.gave_up:
+            self._give_up(rest)
+
+    def _settle(self) -> None:
+        """Flush the deferred records; count those the ledger refused as failed (they are queued with
+        why); then resolve the earlier queue items of the records now recorded."""
+        self.deferred.flush(self.ledger)
+        refused = {item.source_key for item in self.deferred.failed}
+        for item in self.deferred.failed:
+            self.counts[item.action] -= 1
+            self.counts["fail"] += 1
+            self.written -= 1
+        self.deferred.failed.clear()
+        self.counts["released"] += self.deferred.released
+        self.deferred.released = 0
+        resolve, self._resolve = self._resolve, []
+        for item_id, source_key, reason in resolve:
+            if source_key not in refused:
+                self.ledger.resolve(item_id, reason=reason)
+
+    def _run(self, records: list[Mapped], workers: int) -> None:
         by_key: dict[str, list[Mapped]] = {}
         for record in records:
             by_key.setdefault(record.source_key, []).append(record)
@@ -147,11 +183,6 @@ class PartitionWriter:
             first = next((e for e in errors if e is not None), None)
             if first is not None:
                 raise first
-        rest = self._unsent + [r for unit in self._units[self._next :] for r in unit]
-        if self.until is not None:
-            self._stop_for_limit(rest)
-        if self.gave_up:
-            self._give_up(rest)
 
     def _may_send(self) -> bool:
         """Under the lock: whether another record may be sent (see "Stopping" in the module docstring)."""
@@ -180,6 +211,9 @@ class PartitionWriter:
                                 self._unsent.extend(unit[position:])
                                 break
                     self._write(record)
+            # Nothing left for this worker: what it left pending must not wait for the others to end
+            # (another run may be waiting for one of these records' target ids).
+            self.deferred.flush(self.ledger)
         except BaseException:
             with self._lock:
                 self.crashed = True
@@ -196,6 +230,7 @@ class PartitionWriter:
                 run_id=self.run_id,
                 partition=self.partition,
                 lease=self.lease,
+                deferred=self.deferred,
             )
         except BeingWritten as busy:  # another run is creating it now: held, neither sent nor failed
             with self._lock:
@@ -217,8 +252,11 @@ class PartitionWriter:
             self.counts[result.action] += 1
             self.counts["released"] += result.released
             item = self.queued.pop(record.source_key, None)
-        if item is not None:
-            ledger.resolve(item.id, reason=f"written by run {self.run_id}: {result.action}")
+        if item is not None:  # resolved once its record is recorded (``_settle``)
+            with self._lock:
+                self._resolve.append(
+                    (item.id, record.source_key, f"written by run {self.run_id}: {result.action}")
+                )
 
     def _queue(
         self, record: Mapped, reason: str, *, status: str = "failed", depends_on: str | None = None

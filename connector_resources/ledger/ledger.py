@@ -26,8 +26,8 @@ import json
 import os
 import threading
 import uuid
-from collections.abc import Collection, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -38,7 +38,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from connector_resources import settings
-from connector_resources.ledger import schema
+from connector_resources.ledger import schema, statements
 from connector_resources.ledger.engine import describe_url, ledger_url, make_engine, read_engine
 from connector_resources.ledger.engine import migrate as migrate_schema
 from connector_resources.redaction import get_logger, redact
@@ -432,11 +432,6 @@ class Ledger:
         }
         return label, key
 
-    @staticmethod
-    def _match(key: Mapping[str, str]) -> sa.ColumnElement[bool]:
-        t = schema.xref
-        return sa.and_(*(t.c[name] == value for name, value in key.items()))
-
     def get_xref(
         self,
         integration: str,
@@ -450,7 +445,7 @@ class Ledger:
         """The cross-reference for a source record, or None if it was never seen."""
         _, key = self._xref_key(integration, entity, source_system, source_key, target_system)
         with self._read(conn) as c:
-            row = c.execute(sa.select(schema.xref).where(self._match(key))).first()
+            row = c.execute(statements.XREF_BY_KEY, statements.key_params(key)).first()
         return Xref(**row._mapping) if row else None
 
     def find_xref_by_target(
@@ -464,15 +459,14 @@ class Ledger:
     ) -> Xref | None:
         """The source record a target id belongs to (for webhooks and adopt-on-retry)."""
         label = f"xref {integration}/{entity} {target_system}:{target_id}"
-        t = schema.xref
-        query = sa.select(t).where(
-            t.c.integration == _text(label, "integration", integration, schema.NAME_LEN),
-            t.c.entity == _text(label, "entity", entity, schema.NAME_LEN),
-            t.c.target_system == _text(label, "target_system", target_system, schema.NAME_LEN),
-            t.c.target_id == _text(label, "target_id", target_id, schema.KEY_LEN),
-        )
+        params = {
+            "k_integration": _text(label, "integration", integration, schema.NAME_LEN),
+            "k_entity": _text(label, "entity", entity, schema.NAME_LEN),
+            "k_target_system": _text(label, "target_system", target_system, schema.NAME_LEN),
+            "k_target_id": _text(label, "target_id", target_id, schema.KEY_LEN),
+        }
         with self._read(conn) as c:
-            row = c.execute(query).first()
+            row = c.execute(statements.XREF_BY_TARGET, params).first()
         return Xref(**row._mapping) if row else None
 
     def xrefs_for(self, record_id: str, *, conn: sa.Connection | None = None) -> list[Xref]:
@@ -550,10 +544,15 @@ class Ledger:
         owner: str | None = None,
         lease: timedelta | None = None,
         inherits: Collection[str] = (),
+        first: Callable[[sa.Connection], object] | None = None,
         conn: sa.Connection | None = None,
     ) -> Xref:
         """Record the intent to write a source record (state ``pending``) unless a row exists; with
         ``owner``, also take the record's exclusive lease: only its owner may create it in the target.
+
+        ``first`` runs first in the claim's transaction (a write step's deferred records,
+        ``flows.deferred``): they become durable with the claim, in one commit. ``XrefLeased`` is raised
+        after that commit, so what ``first`` wrote stays written.
 
         Recording the intent *before* the create is what makes a crash recoverable: a pending row
         with no target id tells the next attempt to search the target for a record to adopt before
@@ -570,12 +569,7 @@ class Ledger:
         """
         label, key = self._xref_key(integration, entity, source_system, source_key, target_system)
         now = _now()
-        t = schema.xref
-        insert = (
-            self._insert(t)
-            .values(**key, state="pending", manual=False, created_at=now, updated_at=now)
-            .on_conflict_do_nothing(index_elements=list(key))
-        )
+        params = statements.key_params(key)
         length, mine = timedelta(0), [owner]
         if owner is not None:
             _text(label, "owner", owner, schema.RUN_ID_LEN)
@@ -583,23 +577,19 @@ class Ledger:
             if not isinstance(length, timedelta) or length <= timedelta(0):
                 raise LedgerInputError(f"{label}: field 'lease' must be a positive timedelta, got {lease!r}")
             mine += [_text(label, "inherits", other, schema.RUN_ID_LEN) for other in inherits]
-        select = sa.select(t).where(self._match(key))
         with self._write(conn) as c:
-            c.execute(insert)
-            before = Xref(**c.execute(select).one()._mapping)
+            if first is not None:
+                first(c)
+            c.execute(statements.CLAIM_INSERT[self._dialect], {**params, "now": now})
+            before = Xref(**c.execute(statements.XREF_BY_KEY, params).one()._mapping)
             if owner is None or before.target_id is not None:
                 return before
-            take = (
-                sa.update(t)
-                .where(
-                    self._match(key),
-                    t.c.target_id.is_(None),
-                    sa.or_(t.c.lease_owner.is_(None), t.c.lease_owner.in_(mine), t.c.lease_expires_at <= now),
-                )
-                .values(lease_owner=owner, lease_expires_at=now + length)
-            )
-            taken = c.execute(take).rowcount == 1
-            after = Xref(**c.execute(select).one()._mapping)
+            take = {**params, "mine": mine, "now": now, "owner": owner, "expires_at": now + length}
+            row = c.execute(statements.TAKE_LEASE, take).first()  # the row as taken, or None
+            taken = row is not None
+            if row is None:
+                row = c.execute(statements.XREF_BY_KEY, params).one()
+            after = Xref(**row._mapping)
         if taken:
             if before.lease_owner is not None and before.lease_owner not in mine:
                 log.warning(
@@ -638,14 +628,9 @@ class Ledger:
         id ends the lease as well (``record_target``).
         """
         label, key = self._xref_key(integration, entity, source_system, source_key, target_system)
-        t = schema.xref
-        release = (
-            sa.update(t)
-            .where(self._match(key), t.c.lease_owner == _text(label, "owner", owner, schema.RUN_ID_LEN))
-            .values(lease_owner=None, lease_expires_at=None)
-        )
+        params = {**statements.key_params(key), "owner": _text(label, "owner", owner, schema.RUN_ID_LEN)}
         with self._write(conn) as c:
-            return c.execute(release).rowcount == 1
+            return c.execute(statements.RELEASE_LEASE, params).rowcount == 1
 
     def release_lapsed_holds(
         self,
@@ -724,39 +709,45 @@ class Ledger:
         label, key = self._xref_key(integration, entity, source_system, source_key, target_system)
         _text(label, "target_id", target_id, schema.KEY_LEN)
         _text(label, "content_hash", content_hash, schema.HASH_LEN)
-        t = schema.xref
+        params = statements.key_params(key)
+        update = {**params, "new_target_id": target_id, "new_hash": content_hash, "now": _now()}
         with self._write(conn) as c:
-            current = self.claim_xref(**key, conn=c)
-            if current.target_id is not None and current.target_id != target_id:
-                raise self._different_target(current, target_id)
-            self._check_target_free(current, target_id, c)
-            update = (
-                sa.update(t)
-                .where(t.c.id == current.id, sa.or_(t.c.target_id.is_(None), t.c.target_id == target_id))
-                .values(
-                    target_id=target_id,
-                    content_hash=content_hash,
-                    state="synced",
-                    updated_at=_now(),
-                    # The write is done: whoever held the lease, there is nothing left to create.
-                    lease_owner=None,
-                    lease_expires_at=None,
-                )
-            )
-            try:
-                # A savepoint so a unique violation (another source won the target meanwhile) does
-                # not poison the caller's transaction on PostgreSQL.
-                with c.begin_nested():
-                    moved = c.execute(update).rowcount
-            except IntegrityError:
+            # One statement in the usual case (the row was claimed before the create): the conditional
+            # UPDATE refuses another target id, the unique index a target id that is another's.
+            moved = self._record_target(c, statements.RECORD_TARGET, update, key)
+            if moved is None:  # never claimed (a manual path), or it holds another target id
+                current = self.get_xref(**key, conn=c) or self.claim_xref(**key, conn=c)
+                if current.target_id is not None and current.target_id != target_id:
+                    raise self._different_target(current, target_id)
                 self._check_target_free(current, target_id, c)
-                raise  # not the target index after all: let the real error surface
-            latest = self.get_xref(**key, conn=c)
-            assert latest is not None  # claimed above, in this transaction
-            if moved != 1:
-                # Another process recorded a different target between our claim and our update.
-                raise self._different_target(latest, target_id)
-        return latest
+                moved = self._record_target(
+                    c, statements.RECORD_TARGET_BY_ID, {**update, "k_id": current.id}, key
+                )
+                if moved is None:
+                    # Another process recorded a different target between our claim and our update.
+                    latest = self.get_xref(**key, conn=c)
+                    assert latest is not None  # claimed above, in this transaction
+                    raise self._different_target(latest, target_id)
+        return moved
+
+    def _record_target(
+        self, c: sa.Connection, statement: sa.Executable, params: dict[str, Any], key: dict[str, str]
+    ) -> Xref | None:
+        """Run one of the ``RECORD_TARGET`` updates; the row as recorded, or None if it matched none.
+
+        On PostgreSQL in a savepoint, so a unique violation (another source won the target meanwhile)
+        does not poison the caller's transaction; SQLite undoes only the failing statement, never the
+        transaction, so it needs none (two statements fewer). A unique violation on the target index
+        becomes the ``XrefConflict`` naming the other source record."""
+        try:
+            with c.begin_nested() if self._dialect == "postgresql" else nullcontext():
+                row = c.execute(statement, params).first()
+        except IntegrityError:
+            current = self.get_xref(**key, conn=c)
+            if current is not None:
+                self._check_target_free(current, params["new_target_id"], c)
+            raise  # not the target index after all: let the real error surface
+        return Xref(**row._mapping) if row is not None else None
 
     def set_manual_override(
         self,
@@ -954,7 +945,7 @@ class Ledger:
             "detail": None if detail is None else _to_json(record, "detail", _redact_json(detail)),
         }
         with self._write(conn) as c:
-            result = c.execute(sa.insert(schema.audit_event).values(**values))
+            result = c.execute(statements.AUDIT_INSERT, values)
             return int(result.inserted_primary_key[0])
 
     def history(self, record_id: str, *, conn: sa.Connection | None = None) -> list[AuditEvent]:
@@ -1196,18 +1187,12 @@ class Ledger:
         "waits for ..." it replaces is no longer true, and an item must never show a stale reason.
         """
         _text("retry queue release", "depends_on", depends_on, schema.DEPENDS_ON_LEN)
-        t = schema.retry_queue
         now = _now()
         if reason is None or not reason.strip():
             reason = f"released: {depends_on} synced at {now:%Y-%m-%d %H:%M:%S} UTC; due for replay"
-        update = (
-            sa.update(t)
-            .where(t.c.status == "held", t.c.depends_on == depends_on)
-            .values(status="failed", next_attempt_at=now, reason=redact(reason), updated_at=now)
-            .returning(*t.c)
-        )
+        params = {"k_depends_on": depends_on, "now": now, "new_reason": redact(reason)}
         with self._write(conn) as c:
-            rows = c.execute(update).all()
+            rows = c.execute(statements.RELEASE_HELD, params).all()
         return sorted((self._queue_item(row) for row in rows), key=lambda item: item.id)
 
     def synced_dependencies(

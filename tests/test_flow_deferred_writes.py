@@ -1,0 +1,221 @@
+"""The write step's one commit per record (``flows.deferred``): a record's target id, audit event and
+release of held records are written in the transaction of the next record's claim, and whatever is still
+pending is written when the step ends, on error too. Nothing is written twice and nothing is lost: a
+record created but not yet recorded when the process dies is found by its natural key and adopted by
+the rerun (the crash window the kill -9 tests cover with real processes: ``test_flow_kill9.py``,
+``test_flow_jde_bill_kill9.py``, ``test_flow_procore_jde_kill9.py``), and one whose recording the ledger
+refuses is queued as failed with why.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+
+import pandera.pandas as pa
+import pytest
+from pandera.typing import Series
+
+from connector_assets.flows.core import FlowSpec, Lease, Mapped, queue_failure, write_record
+from connector_assets.flows.core import Rejected as RejectedRecord
+from connector_assets.flows.deferred import DeferredWrites
+from connector_assets.flows.writer import PartitionWriter
+from connector_resources.ledger import Ledger
+
+
+class ThingRecord(pa.DataFrameModel):
+    name: Series[str] = pa.Field(str_length={"min_value": 1})
+
+
+SPEC = FlowSpec(
+    integration="deferred_test",
+    name="things",
+    entity="thing",
+    source_system="SRC",
+    target_system="tgt",
+    schema=ThingRecord,
+    map_records=lambda context, partition: iter(()),
+    open_target=lambda context: None,  # type: ignore[arg-type,return-value]
+)
+
+
+class Target:
+    """An in-memory target: records by id, found by name; counts every create."""
+
+    def __init__(self, stop_after: int | None = None, ids: dict[str, str] | None = None) -> None:
+        self.rows: dict[str, str] = {}
+        self.creates = Counter[str]()
+        self.stop_after = stop_after  # the process "dies" at the create after this many
+        self.ids = ids or {}
+
+    def find(self, record: Mapped) -> str | None:
+        return next((tid for tid, name in self.rows.items() if name == record.natural_key["name"]), None)
+
+    def create(self, record: Mapped) -> str:
+        if self.stop_after is not None and sum(self.creates.values()) >= self.stop_after:
+            raise Died("killed")
+        target_id = self.ids.get(record.source_key, f"T-{record.source_key}")
+        self.rows[target_id] = record.natural_key["name"]
+        self.creates[record.source_key] += 1
+        return target_id
+
+    def update(self, target_id: str, record: Mapped) -> None:
+        self.rows[target_id] = record.natural_key["name"]
+
+
+class Died(BaseException):
+    """What a crash of the write step looks like to ``PartitionWriter`` (not a record's failure)."""
+
+
+def _records(count: int) -> list[Mapped]:
+    tag = uuid.uuid4().hex[:6]
+    return [
+        Mapped(f"K{i}", {"name": f"{tag} {i}"}, {"name": f"{tag} {i}"}, {"name": f"{tag} {i}"})
+        for i in range(count)
+    ]
+
+
+def _key(source_key: str) -> tuple[str, str, str, str, str]:
+    return (SPEC.integration, SPEC.entity, SPEC.source_system, source_key, SPEC.target_system)
+
+
+def _writer(ledger: Ledger, run_id: str, counts: Counter[str], queued: dict | None = None) -> PartitionWriter:
+    return PartitionWriter(
+        SPEC,
+        None,
+        ledger,
+        run_id=run_id,
+        partition=None,
+        lease=Lease(run_id),
+        queued=queued if queued is not None else {},
+        counts=counts,
+    )
+
+
+@pytest.fixture
+def ledger(tmp_path):
+    led = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
+    yield led
+    led.dispose()
+
+
+def test_a_records_target_id_and_audit_are_written_with_the_next_claim_and_at_the_end(ledger):
+    target, deferred, records = Target(), DeferredWrites(), _records(3)
+    write = lambda r: write_record(  # noqa: E731
+        SPEC, target, ledger, r, run_id="run-1", partition=None, lease=Lease("run-1"), deferred=deferred
+    )
+    first = write(records[0])
+    assert first.action == "create" and first.target_id == "T-K0"
+    assert ledger.get_xref(*_key("K0")).target_id is None  # pending: claimed, created, not yet recorded
+    assert len(deferred) == 1
+
+    write(records[1])  # its claim's transaction records K0
+    k0 = ledger.get_xref(*_key("K0"))
+    assert (k0.target_id, k0.state, k0.lease_owner) == ("T-K0", "synced", None)
+    assert [(e.action, e.target_id) for e in ledger.history("K0")] == [("create", "T-K0")]
+    assert ledger.get_xref(*_key("K1")).target_id is None and len(deferred) == 1
+
+    write(records[2])
+    deferred.flush(ledger)  # the end of the step
+    assert len(deferred) == 0
+    for n in range(3):
+        assert ledger.get_xref(*_key(f"K{n}")).target_id == f"T-K{n}"
+        assert [e.action for e in ledger.history(f"K{n}")] == ["create"]
+    assert target.creates == Counter({"K0": 1, "K1": 1, "K2": 1})
+
+
+def test_a_known_record_flushes_what_is_pending_before_it_is_skipped(ledger):
+    target, deferred, records = Target(), DeferredWrites(), _records(2)
+    for record in records:
+        write_record(SPEC, target, ledger, record, run_id="r", partition=None, deferred=deferred)
+    deferred.flush(ledger)
+    fresh = _records(1)[0]
+    fresh = Mapped("K9", fresh.body, fresh.fields, fresh.natural_key)
+    write_record(SPEC, target, ledger, fresh, run_id="r2", partition=None, deferred=deferred)
+    assert ledger.get_xref(*_key("K9")).target_id is None
+    skipped = write_record(SPEC, target, ledger, records[0], run_id="r2", partition=None, deferred=deferred)
+    assert skipped.action == "skip"
+    assert ledger.get_xref(*_key("K9")).target_id == "T-K9"  # recorded before the skip, not at step end
+    assert len(deferred) == 0
+
+
+def test_held_records_are_released_in_the_flush_and_counted_by_the_writer(ledger):
+    records = _records(2)
+    queue_failure(
+        SPEC,
+        ledger,
+        RejectedRecord("ORDER-1", "waits for thing K0", {"body": {}}),
+        status="held",
+        depends_on=SPEC.dependency_key("K0"),
+        run_id="earlier",
+        partition=None,
+    )
+    counts: Counter[str] = Counter()
+    writer = _writer(ledger, "run-rel", counts)
+    writer.target = Target()
+    writer.run(records, 1)
+    assert counts["create"] == 2 and counts["released"] == 1
+    (item,) = ledger.queue_for("ORDER-1")
+    assert item.status == "failed" and item.reason.startswith("released: thing K0 synced")
+    assert [e.action for e in ledger.history("K0")] == ["create", "release"]
+
+
+def test_the_writer_flushes_what_is_pending_when_the_step_dies(ledger):
+    counts: Counter[str] = Counter()
+    writer = _writer(ledger, "run-dies", counts)
+    writer.target = Target(stop_after=2)
+    records = _records(4)
+    with pytest.raises(Died):
+        writer.run(records, 1)
+    # The two records created before the crash are recorded (target id and audit event), not left pending.
+    for n in range(2):
+        assert ledger.get_xref(*_key(f"K{n}")).target_id == f"T-K{n}"
+        assert [e.action for e in ledger.history(f"K{n}")] == ["create"]
+    assert ledger.get_xref(*_key("K2")).target_id is None  # claimed, never created: the rerun creates it
+    assert len(writer.deferred) == 0
+
+
+def test_a_kill_between_the_create_and_the_flush_is_adopted_by_the_rerun_not_duplicated(ledger):
+    target, records = Target(), _records(3)
+    lost = DeferredWrites()  # the dying process's pending records: never flushed
+    for record in records:
+        write_record(SPEC, target, ledger, record, run_id="killed", partition=None, deferred=lost)
+    # K0 and K1 were recorded with the next claims; K2 was created, but its target id died with the process.
+    assert ledger.get_xref(*_key("K2")).target_id is None
+    assert ledger.get_xref(*_key("K2")).lease_owner == "killed"
+
+    counts: Counter[str] = Counter()
+    rerun = PartitionWriter(
+        SPEC,
+        target,
+        ledger,
+        run_id="rerun",
+        partition=None,
+        lease=Lease("rerun", gone=lambda owner: owner == "killed"),  # Dagster says that run ended
+        queued={},
+        counts=counts,
+    )
+    rerun.run(records, 1)
+    assert (counts["skip"], counts["adopt"], counts["create"]) == (2, 1, 0)
+    assert target.creates == Counter({"K0": 1, "K1": 1, "K2": 1})  # one copy each in the target
+    assert ledger.get_xref(*_key("K2")).target_id == "T-K2"
+    assert [e.action for e in ledger.history("K2")] == ["adopt"]
+
+
+def test_a_deferred_record_the_ledger_refuses_is_queued_as_failed_with_why(ledger):
+    # Another source record already holds the id the target hands back for K1: a duplicate in the target.
+    with ledger.transaction() as conn:
+        ledger.claim_xref(*_key("OTHER"), conn=conn)
+        ledger.record_target(*_key("OTHER"), target_id="T-DUP", content_hash="h", conn=conn)
+    counts: Counter[str] = Counter()
+    writer = _writer(ledger, "run-dup", counts)
+    writer.target = Target(ids={"K1": "T-DUP"})
+    writer.run(_records(3), 1)
+    assert (counts["create"], counts["fail"], writer.written) == (2, 1, 2)
+    (item,) = ledger.queue_for("K1")
+    assert item.status == "failed" and "already the counterpart of SRC:OTHER" in item.reason
+    k1 = ledger.get_xref(*_key("K1"))
+    assert (k1.target_id, k1.lease_owner) == (None, None)  # not recorded; the next writer searches first
+    assert [e.action for e in ledger.history("K1")] == ["fail"]
+    for n in (0, 2):
+        assert ledger.get_xref(*_key(f"K{n}")).target_id == f"T-K{n}"
