@@ -76,10 +76,10 @@ INTEGRATIONS = {
     ),
 }
 
-# A run's fixed cost (process start, definitions import, sessions) when one run per day and flow is
-# launched: measured per day run in bench/backfill_runs.py after steps moved in-process; runs overlap up
-# to max_concurrent_runs (deploy/postgres/dagster.yaml: 8), so it is divided by that.
-RUN_FIXED_SECONDS = 8.0
+# A run's fixed cost when one run per day and flow is launched (process start, definitions, instance, exit):
+# bench/no_change_poll.py measured a run of two steps at 2.9-4.0 s wall on 2 cores at load 3.4 (with and
+# without cached bytecode); runs overlap up to max_concurrent_runs (deploy/postgres/dagster.yaml: 8).
+RUN_FIXED_SECONDS = 4.0
 MAX_CONCURRENT_RUNS = 8
 FLOWS_PER_INTEGRATION = 3
 
@@ -122,6 +122,8 @@ def plan(
 
 
 def _hours(seconds: float) -> str:
+    if seconds >= 48 * 3600:
+        return f"{seconds / 86400:.1f} days"
     return f"{seconds / 3600:.1f} h" if seconds >= 3600 else f"{seconds / 60:.0f} min"
 
 
@@ -144,7 +146,7 @@ def table(scenarios: list[tuple[int, list[str], int]], days: int, tenants_per_co
         p = plan(companies, integrations, records, days, tenants_per_company)
         lines.append(
             f"| {companies} | {', '.join(integrations)} | {records:,} | {p.bottleneck} | "
-            f"{_hours(p.backfill_seconds)} | {p.steady_share_of_day:.0%} | {p.workers} |"
+            f"{_hours(p.backfill_seconds)} | {p.steady_share_of_day:.1%} | {p.workers} |"
         )
     return "\n".join(lines)
 
