@@ -15,7 +15,8 @@ supplier documents with names, tax IDs and payment terms from the sandbox's term
 Each stage is timed with ``time.thread_time`` (this thread's CPU, so disk and lock waits are not counted)
 and reported in microseconds per record. The records are written as the write step writes them
 (``PartitionWriter``): with a ``DeferredWrites``, so each record's target id, audit event and release of
-held records are written in the transaction of the next record's claim, and flushed at the end.
+held records are written in the transaction of the next record's claim, and flushed at the end; the
+look-ups of each page of ``LOOKUP_PAGE`` records are made in one query (``Ledger.get_xrefs``).
 
 The ledger stage is split into the durable claim (``claim_xref``: the lease that must be on disk before a
 create, the one write a crash-safe create cannot batch away, with its commit) and everything else the
@@ -45,6 +46,7 @@ from flow_cpu import sql_counted  # bench/, beside this file: the SQL statements
 
 from connector_assets.flows.core import Lease, Mapped, validate, write_record
 from connector_assets.flows.deferred import DeferredWrites
+from connector_assets.flows.writer import LOOKUP_PAGE
 from connector_assets.integrations.jde_coupa.suppliers import SUPPLIERS_FLOW, _mapped_supplier
 from connector_assets.jde.documents import JdeSupplier
 from connector_resources.ledger import Ledger
@@ -173,8 +175,16 @@ def main() -> None:
             target, run_id = _AnsweringTarget(), f"bench-{uuid.uuid4().hex[:8]}"
             lease, deferred = Lease.for_writer(run_id), DeferredWrites()
 
+            spec = SUPPLIERS_FLOW
+
             def write_all() -> None:
-                for record in writes:
+                preloaded: dict[str, Any] = {}
+                for n, record in enumerate(writes):
+                    if n % LOOKUP_PAGE == 0:  # a page's look-ups in one query, as the write step does
+                        page = [r.source_key for r in writes[n : n + LOOKUP_PAGE]]
+                        preloaded = ledger.get_xrefs(
+                            spec.integration, spec.entity, spec.source_system, page, spec.target_system
+                        )
                     write_record(
                         SUPPLIERS_FLOW,
                         target,
@@ -184,6 +194,7 @@ def main() -> None:
                         partition=None,
                         lease=lease,
                         deferred=deferred,
+                        preloaded=preloaded,
                     )
                 deferred.flush(ledger)  # as the write step does at its end (``PartitionWriter.run``)
 

@@ -310,6 +310,7 @@ def write_one(
     lease: Lease | None = None,
     release_held: bool = False,
     deferred: DeferredWrites | None = None,
+    preloaded: dict[str, Xref | None] | None = None,
 ) -> WriteResult:
     """Write one record without ever creating a second copy in the target (see module docstring).
 
@@ -318,6 +319,8 @@ def write_one(
     dependents were not released. With ``deferred`` (a write step's, ``flows.deferred``) those records of
     a create or an update are written in the transaction of the step's next claim instead (one commit
     per record); an adoption is recorded at once (its match may turn out to be another record's).
+    ``preloaded`` (a write step's page of look-ups, ``Ledger.get_xrefs``) stands in for the record's
+    first look-up, once (see ``_claim``).
 
     Only the holder of the record's lease (``lease``, by default the run, or a replay of its own) searches
     and creates; the lease ends when the target id is recorded or the write fails. A writer finding another
@@ -327,7 +330,7 @@ def write_one(
     key = (spec.integration, spec.entity, spec.source_system, record.source_key, spec.target_system)
     digest = record.content_hash()
     lease = lease or Lease.for_writer(run_id)
-    xref, waited_for = _claim(spec, ledger, record, lease, deferred)
+    xref, waited_for = _claim(spec, ledger, record, lease, deferred, preloaded)
     audit = {
         "integration": spec.integration,
         "flow": spec.name,
@@ -362,20 +365,36 @@ def write_one(
         raise
 
 
+_UNKNOWN: Any = object()  # not in the preloaded page: looked up alone
+
+
 def _claim(
-    spec: FlowSpec, ledger: Ledger, record: Mapped, lease: Lease, deferred: DeferredWrites | None
+    spec: FlowSpec,
+    ledger: Ledger,
+    record: Mapped,
+    lease: Lease,
+    deferred: DeferredWrites | None,
+    preloaded: dict[str, Xref | None] | None = None,
 ) -> tuple[Xref, str | None]:
     """The record's cross-reference, with its lease taken by ``lease`` unless it has a target id already.
 
     Another run's live lease is waited for (exponential back-off up to ``lease_wait()``): its write usually
     ends within a second, and then this writer skips or updates instead of holding the record. Returns the
     xref and whose write was waited for; raises ``BeingWritten`` if it is still under way.
+
+    ``preloaded`` answers the first look-up of a key it holds (taken out: a second record of the key, or
+    a retry, reads the ledger again). It is only a hint: a key it shows without a target id is claimed,
+    and the claim reads the row in its own transaction (returning it unleased if a target id was
+    recorded meanwhile); a key it shows written is skipped or updated exactly as after a plain read,
+    which is equally unlocked. So a stale page costs at most a claim, never a second create.
     """
     key = (spec.integration, spec.entity, spec.source_system, record.source_key, spec.target_system)
     waited: list[str | None] = []
 
     def attempt() -> Xref:
-        xref = ledger.get_xref(*key)  # a plain read first: most records are known and unchanged
+        hint = _UNKNOWN if preloaded is None else preloaded.pop(record.source_key, _UNKNOWN)
+        # a plain read first: most records are known and unchanged
+        xref = ledger.get_xref(*key) if hint is _UNKNOWN else hint
         if xref is not None and xref.target_id:
             if deferred is not None:  # no claim comes to carry what the step has pending: written now
                 deferred.flush(ledger)
@@ -581,6 +600,7 @@ def write_record(
     partition: str | None,
     lease: Lease | None = None,
     deferred: DeferredWrites | None = None,
+    preloaded: dict[str, Xref | None] | None = None,
 ) -> WriteResult:
     """``write_one``, then release the records held on this one: the path every write takes (a run's write
     step, a replay, a webhook-driven run), so a record that syncs always releases what waits for it.
@@ -598,6 +618,7 @@ def write_record(
         lease=lease,
         release_held=True,
         deferred=deferred,
+        preloaded=preloaded,
     )
 
 

@@ -57,6 +57,7 @@ from connector_resources.redaction import redact
 # Consecutive records the target did not answer for (outage, throttling beyond the client's retries),
 # with none of the day written, after which the day is failed instead of trying every record.
 UNREACHABLE_AFTER = 3
+LOOKUP_PAGE = 200  # units whose xrefs one query looks up (``PartitionWriter._preload``)
 
 
 class TargetUnreachable(Failure):
@@ -118,6 +119,10 @@ class PartitionWriter:
         self._units: list[list[Mapped]] = []
         self._next = 0
         self._unsent: list[Mapped] = []
+        # The look-ups of the next page of units, in one query (``Ledger.get_xrefs``); each record's
+        # claim still decides under its own transaction (``flows.core._claim``).
+        self._preloaded: dict[str, Any] = {}
+        self._preloaded_upto = 0
         self.peak_workers = 0
         # Target ids, audit events and releases of the records written, recorded with the next claim
         # (``flows.deferred``): one commit per record. Flushed by ``run`` before it returns or raises.
@@ -172,6 +177,8 @@ class PartitionWriter:
         for record in records:
             by_key.setdefault(record.source_key, []).append(record)
         self._units = list(by_key.values())
+        self._next, self._preloaded_upto = 0, 0
+        self._preloaded.clear()
         workers = max(1, min(workers, len(self._units)))
         self.peak_workers = workers
         if workers == 1:
@@ -197,9 +204,21 @@ class PartitionWriter:
         with self._lock:
             if not self._may_send() or self._next >= len(self._units):
                 return None
+            if self._next >= self._preloaded_upto:
+                self._preload()
             unit = self._units[self._next]
             self._next += 1
             return unit
+
+    def _preload(self) -> None:
+        """Under the lock: look up the next ``LOOKUP_PAGE`` units' xrefs in one query. A page, not the
+        whole step, so the snapshot a record is judged by is minutes old at most, not hours."""
+        spec, upto = self.spec, min(self._next + LOOKUP_PAGE, len(self._units))
+        keys = [unit[0].source_key for unit in self._units[self._next : upto]]
+        self._preloaded.update(
+            self.ledger.get_xrefs(spec.integration, spec.entity, spec.source_system, keys, spec.target_system)
+        )
+        self._preloaded_upto = upto
 
     def _work(self) -> None:
         try:
@@ -231,6 +250,7 @@ class PartitionWriter:
                 partition=self.partition,
                 lease=self.lease,
                 deferred=self.deferred,
+                preloaded=self._preloaded,
             )
         except BeingWritten as busy:  # another run is creating it now: held, neither sent nor failed
             with self._lock:

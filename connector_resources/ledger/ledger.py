@@ -448,6 +448,39 @@ class Ledger:
             row = c.execute(statements.XREF_BY_KEY, statements.key_params(key)).first()
         return Xref(**row._mapping) if row else None
 
+    def get_xrefs(
+        self,
+        integration: str,
+        entity: str,
+        source_system: str,
+        source_keys: Collection[str],
+        target_system: str,
+    ) -> dict[str, Xref | None]:
+        """The cross-references of many source records of one flow in one query (a write step's page of
+        look-ups; ``get_xref`` costs a connection checkout and a transaction per record). Every key
+        looked up is in the result, None if never seen; a key the ledger would refuse (too long) is left
+        out, so the caller looks it up alone and gets its error naming the record."""
+        valid: list[str] = []
+        for source_key in source_keys:
+            try:
+                self._xref_key(integration, entity, source_system, source_key, target_system)
+            except LedgerInputError:
+                continue
+            valid.append(source_key)
+        if not valid:
+            return {}
+        _, key = self._xref_key(integration, entity, source_system, valid[0], target_system)
+        params = {k: v for k, v in statements.key_params(key).items() if k != "k_source_key"}
+        found: dict[str, Xref | None] = dict.fromkeys(valid)
+        with self._read(None) as c:
+            for start in range(0, len(valid), 500):  # bound parameters per statement stay modest
+                rows = c.execute(
+                    statements.XREFS_BY_KEYS, {**params, "k_source_keys": valid[start : start + 500]}
+                )
+                for row in rows:
+                    found[row.source_key] = Xref(**row._mapping)
+        return found
+
     def find_xref_by_target(
         self,
         integration: str,

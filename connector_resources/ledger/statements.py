@@ -35,6 +35,12 @@ def key_params(key: dict[str, str]) -> dict[str, str]:
 # The xref of one source record (get_xref, claim_xref, record_target).
 XREF_BY_KEY = sa.select(_x).where(_key_match())
 
+# The xrefs of a page of source keys of one flow (get_xrefs: a write step's look-ups in one query).
+XREFS_BY_KEYS = sa.select(_x).where(
+    *(_x.c[name] == sa.bindparam(f"k_{name}") for name in XREF_KEY if name != "source_key"),
+    _x.c.source_key.in_(sa.bindparam("k_source_keys", expanding=True)),
+)
+
 # The xref holding a target id (find_xref_by_target, record_target's duplicate check).
 XREF_BY_TARGET = sa.select(_x).where(
     _x.c.integration == sa.bindparam("k_integration"),
