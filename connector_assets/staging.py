@@ -64,7 +64,7 @@ BATCH_ROWS = 5_000
 
 # Object stores: bytes buffered per uploaded part (S3's minimum is 5 MiB, its maximum 10,000 parts, so up
 # to 80 GiB a partition) and per ranged read. It bounds a step's memory on S3 beside the row groups.
-OBJECT_BLOCK_BYTES = 8 * 2**20
+OBJECT_BLOCK_BYTES = 5 * 2**20
 
 
 @dataclass(frozen=True)
@@ -308,7 +308,7 @@ class StagingResource(ConfigurableResource):
         if not path.is_file():
             return
         with _open_for_reading(path) as source:
-            for batch in _parquet(source).iter_batches(batch_size=batch_rows):
+            for batch in _parquet(source).iter_batches(batch_size=batch_rows, use_threads=False):
                 yield batch.to_pandas()
 
     def read_rows(self, asset: str, partition: str | None) -> Iterator[dict[str, Any]]:
@@ -316,7 +316,7 @@ class StagingResource(ConfigurableResource):
         if not path.is_file():
             return
         with _open_for_reading(path) as source:
-            for batch in _parquet(source).iter_batches(batch_size=BATCH_ROWS):
+            for batch in _parquet(source).iter_batches(batch_size=BATCH_ROWS, use_threads=False):
                 yield from batch.to_pylist()
 
     def count(self, asset: str, partition: str | None) -> int:
