@@ -27,9 +27,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
-import subprocess
-import sys
 import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
@@ -37,35 +34,9 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from jde_coupa_backfill import _port, _serve, _wait  # the sibling bench: simulators in their own processes
 
 INVOICES = "GET /api/invoices"
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _serve(port: int, scale: float) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "connector_sandbox.coupa", "--port", str(port), "--scale", str(scale)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-
-def _wait(url: str, proc: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 600
-    while time.monotonic() < deadline:
-        try:
-            requests.get(url, timeout=2)
-            return
-        except requests.ConnectionError:
-            if proc.poll() is not None:
-                raise SystemExit(f"{url}: simulator exited") from None
-            time.sleep(0.5)
-    raise SystemExit(f"{url}: not up in 600 s")
 
 
 def _calls(base: str) -> int:
@@ -164,7 +135,7 @@ def main() -> None:
     args = parser.parse_args()
     port = _port()
     base = f"http://127.0.0.1:{port}"
-    coupa = _serve(port, args.scale)
+    coupa = _serve("connector_sandbox.coupa", port, args.scale, [])
     try:
         _wait(f"{base}/sandbox/state", coupa)
         requests.post(
