@@ -25,6 +25,28 @@ from pathlib import Path
 
 import requests
 
+# The JDE simulator's seeded integration user, as the benches log in.
+USER, PASSWORD, ENVIRONMENT, ROLE, DEVICE = "INTEGR8", "integr8-sandbox", "JPS920", "*ALL", "ml-connector"
+
+
+def raw_ais_login(http: requests.Session, base: str) -> tuple[dict[str, str], dict[str, str]]:
+    """Log in with ``requests`` alone, as the raw baselines of the JDE benches do; returns the token body and
+    the headers every later call (data service, next page, logout) carries."""
+    login = http.post(
+        f"{base}/v2/tokenrequest",
+        json={
+            "username": USER,
+            "password": PASSWORD,
+            "deviceName": DEVICE,
+            "environment": ENVIRONMENT,
+            "role": ROLE,
+        },
+        timeout=60,
+    )
+    login.raise_for_status()
+    token = login.json()["userInfo"]["token"]
+    return {"token": token, "deviceName": DEVICE}, {"jde-AIS-Auth": token, "jde-AIS-Auth-Device": DEVICE}
+
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -117,10 +139,10 @@ def _run(base: str, args: argparse.Namespace, seed_seconds: float, day=None) -> 
 
     jde = JdeAisResource(
         base_url=base,
-        username="INTEGR8",
-        password="integr8-sandbox",
-        environment="JPS920",
-        role="*ALL",
+        username=USER,
+        password=PASSWORD,
+        environment=ENVIRONMENT,
+        role=ROLE,
         page_size=args.page_size,
     )
     # The busiest day: the sandbox's mass update shares one UPMJ across ~15 % of every table.

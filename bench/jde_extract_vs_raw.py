@@ -44,9 +44,16 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from jde_extract import _start, _stop  # the sibling bench: sandbox in its own process
-
-USER, PASSWORD, ENVIRONMENT, ROLE, DEVICE = "INTEGR8", "integr8-sandbox", "JPS920", "*ALL", "ml-connector"
+from jde_extract import (  # the sibling bench: sandbox in its own process
+    DEVICE,
+    ENVIRONMENT,
+    PASSWORD,
+    ROLE,
+    USER,
+    _start,
+    _stop,
+    raw_ais_login,
+)
 
 
 @dataclass
@@ -172,21 +179,7 @@ def _raw(base: str, body: dict, decode: Callable[[bytes], Any]) -> Timing:
     rows = pages = 0
     with requests.Session() as http:
         http.headers["Accept"] = "application/json"
-        login = http.post(
-            f"{base}/v2/tokenrequest",
-            json={
-                "username": USER,
-                "password": PASSWORD,
-                "deviceName": DEVICE,
-                "environment": ENVIRONMENT,
-                "role": ROLE,
-            },
-            timeout=60,
-        )
-        login.raise_for_status()
-        token = login.json()["userInfo"]["token"]
-        auth = {"token": token, "deviceName": DEVICE}
-        headers = {"jde-AIS-Auth": token, "jde-AIS-Auth-Device": DEVICE}
+        auth, headers = raw_ais_login(http, base)
         response = http.post(f"{base}/v2/dataservice", json={**body, **auth}, headers=headers, timeout=120)
         while True:
             response.raise_for_status()

@@ -43,9 +43,8 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from jde_extract import _start, _stop  # the sibling bench: sandbox in its own process
+from jde_extract import _start, _stop, raw_ais_login  # the sibling bench: sandbox in its own process
 
-USER, PASSWORD, ENVIRONMENT, ROLE, DEVICE = "INTEGR8", "integr8-sandbox", "JPS920", "*ALL", "ml-connector"
 ASSETS = ("jde_address_book", "jde_suppliers")
 JOB = "jde_sources"
 DATA_SERVICE = "POST /jderest/v2/dataservice"
@@ -243,21 +242,7 @@ def _bare_side(base: str, bodies: list[dict[str, Any]]) -> dict[str, Any]:
     rows = 0
     with requests.Session() as http:
         http.headers["Accept"] = "application/json"
-        login = http.post(
-            f"{base}/v2/tokenrequest",
-            json={
-                "username": USER,
-                "password": PASSWORD,
-                "deviceName": DEVICE,
-                "environment": ENVIRONMENT,
-                "role": ROLE,
-            },
-            timeout=60,
-        )
-        login.raise_for_status()
-        token = login.json()["userInfo"]["token"]
-        auth = {"token": token, "deviceName": DEVICE}
-        headers = {"jde-AIS-Auth": token, "jde-AIS-Auth-Device": DEVICE}
+        auth, headers = raw_ais_login(http, base)
         for body in bodies:
             response = http.post(f"{base}/v2/dataservice", json={**body, **auth}, headers=headers, timeout=60)
             response.raise_for_status()
