@@ -16,9 +16,6 @@ import hmac
 import json
 import os
 import signal
-import subprocess
-import sys
-import textwrap
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -28,6 +25,7 @@ import httpx
 import pytest
 import requests
 import sqlalchemy as sa
+from receiver_process import receiver_port, start_receiver
 
 from connector_resources.ledger import Ledger
 from connector_resources.ledger.ledger import InboxDelivery
@@ -220,32 +218,14 @@ def test_an_event_id_the_inbox_cannot_hold_is_refused_alone(ledger):
 
 # -- kill -9 --------------------------------------------------------------------------------------------
 
-SERVE_RECEIVER = textwrap.dedent(
-    """
-    import socket, sys, uvicorn
-    from connector_resources.ledger import Ledger
-    from connector_resources.webhooks import coupa_source, create_receiver
-
-    sources = {sys.argv[1]: coupa_source(sys.argv[1], "invoices", secret=sys.argv[2])}
-    app = create_receiver(sources, Ledger(sys.argv[3]))
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    print(sock.getsockname()[1], flush=True)
-    uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on")).run(sockets=[sock])
-    """
-)
-
 
 def test_kill_9_mid_burst_loses_no_event_that_was_answered_200(db_url):
     Ledger(db_url).dispose()  # migrated before the child starts
-    child = subprocess.Popen(
-        [sys.executable, "-c", SERVE_RECEIVER, SOURCE, SECRET, db_url], stdout=subprocess.PIPE, text=True
-    )
+    child = start_receiver(SOURCE, SECRET, db_url)
     acknowledged: set[str] = set()
     lock = threading.Lock()
     try:
-        port = int(child.stdout.readline())  # type: ignore[union-attr]
-        url = f"http://127.0.0.1:{port}/webhooks/{SOURCE}"
+        url = f"http://127.0.0.1:{receiver_port(child)}/webhooks/{SOURCE}"
 
         def send(n: int) -> None:
             body, headers = _callout(n)

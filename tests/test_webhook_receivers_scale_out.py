@@ -14,12 +14,10 @@ import asyncio
 import hashlib
 import hmac
 import json
-import subprocess
-import sys
-import textwrap
 from datetime import UTC, datetime
 
 import httpx
+from receiver_process import receiver_port, start_receiver
 
 from connector_resources.ledger import Ledger
 
@@ -27,21 +25,6 @@ SECRET = "whsec-scale-out-41d"
 SOURCE = "coupa_invoices"
 NOW = datetime.now(UTC).isoformat()
 EVENTS = 400
-
-SERVE_RECEIVER = textwrap.dedent(
-    """
-    import socket, sys, uvicorn
-    from connector_resources.ledger import Ledger
-    from connector_resources.webhooks import coupa_source, create_receiver
-
-    sources = {sys.argv[1]: coupa_source(sys.argv[1], "invoices", secret=sys.argv[2])}
-    app = create_receiver(sources, Ledger(sys.argv[3]))
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    print(sock.getsockname()[1], flush=True)
-    uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on")).run(sockets=[sock])
-    """
-)
 
 
 def _callout(record_id: int) -> tuple[bytes, dict[str, str]]:
@@ -52,14 +35,6 @@ def _callout(record_id: int) -> tuple[bytes, dict[str, str]]:
 
 def _event_id(record_id: int) -> str:
     return f"invoices:{record_id}:{NOW}"
-
-
-def _start_receiver(url: str) -> tuple[subprocess.Popen, str]:
-    child = subprocess.Popen(
-        [sys.executable, "-c", SERVE_RECEIVER, SOURCE, SECRET, url], stdout=subprocess.PIPE, text=True
-    )
-    port = int(child.stdout.readline())  # type: ignore[union-attr]
-    return child, f"http://127.0.0.1:{port}/webhooks/{SOURCE}"
 
 
 async def _deliver_to_both(urls: list[str]) -> dict[int, list[httpx.Response]]:
@@ -87,9 +62,9 @@ def test_two_receivers_given_the_same_events_at_once_store_each_exactly_once(pg_
     try:
         urls = []
         for _ in range(2):
-            child, url = _start_receiver(pg_schema_url)
+            child = start_receiver(SOURCE, SECRET, pg_schema_url)
             children.append(child)
-            urls.append(url)
+            urls.append(f"http://127.0.0.1:{receiver_port(child)}/webhooks/{SOURCE}")
         answers = asyncio.run(_deliver_to_both(urls))
     finally:
         for child in children:
