@@ -14,6 +14,7 @@ from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
+from unavailable import unavailable
 
 PG_URL = os.environ.get("ML_CONNECTOR_TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
 
@@ -34,10 +35,7 @@ def pg_url() -> str:
     """URL of a reachable PostgreSQL; skip (locally) or fail (CI) when there is none."""
     problem = _pg_reachable(PG_URL)
     if problem:
-        message = f"PostgreSQL at {PG_URL} is not reachable ({problem}); set ML_CONNECTOR_TEST_PG_URL"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+        unavailable(f"PostgreSQL at {PG_URL} is not reachable ({problem}); set ML_CONNECTOR_TEST_PG_URL")
     return PG_URL
 
 

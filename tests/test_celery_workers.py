@@ -35,6 +35,7 @@ import pytest
 import requests
 from cryptography.fernet import Fernet
 from jde_coupa_world import coupa_supplier_numbers, jde_coupa_world, suppliers_of_day
+from unavailable import unavailable
 
 from connector_resources.ledger import Ledger
 
@@ -50,10 +51,7 @@ WRITES = ("create", "adopt", "update")
 
 
 def _missing(what: str) -> None:
-    message = f"the Celery profile test needs {what}"
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(message)
-    pytest.skip(message)
+    unavailable(f"the Celery profile test needs {what}")
 
 
 @pytest.fixture
