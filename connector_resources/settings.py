@@ -1111,6 +1111,20 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
         "how long a run waits for another run writing the same record before holding it in the retry queue",
     ),
     Setting(
+        "ledger_record_batch",
+        "ML_LEDGER_RECORD_BATCH",
+        "50",
+        "a write step records the target ids, audit events and releases of up to this many written records "
+        "together, in the transaction of its next claim; a crash leaves at most this many created and not "
+        "recorded, which the rerun finds by natural key and adopts (1: each with the next claim)",
+    ),
+    Setting(
+        "ledger_record_batch_seconds",
+        "ML_LEDGER_RECORD_BATCH_SECONDS",
+        "2",
+        "no written record waits longer than this for its target id to be recorded (checked at each claim)",
+    ),
+    Setting(
         "held_alert_hours",
         "ML_HELD_ALERT_HOURS",
         "24",
@@ -1150,15 +1164,21 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
 )
 
 
+# Every declared setting by its variable: ``registered`` runs on hot paths (a lease's length per record).
+# Reversed, so the first declaration of a variable wins, as a scan would find it.
+_DECLARED = (*PROJECT_SETTINGS, *(s for system in SYSTEMS.values() for s in system.settings))
+_BY_ENV: dict[str, Setting] = {s.env: s for s in reversed(_DECLARED)}
+
+
 def registered(env: str) -> Setting:
     """The setting read from environment variable ``env``; every variable the project reads is declared in
     this module (so the README's table lists it), and reading an undeclared one is a programming error.
 
     ``ML_<SYSTEM>_POLL_CRON`` is one declaration for each SaaS system's poll cadence.
     """
-    for setting in (*PROJECT_SETTINGS, *(s for sys_ in SYSTEMS.values() for s in sys_.settings)):
-        if setting.env == env:
-            return setting
+    setting = _BY_ENV.get(env)
+    if setting is not None:
+        return setting
     match = re.fullmatch(r"ML_([A-Z]+)_POLL_CRON", env)
     if match and match.group(1).lower() in SYSTEMS:
         return next(s for s in PROJECT_SETTINGS if s.env == "ML_<SYSTEM>_POLL_CRON")

@@ -13,23 +13,29 @@ from collections.abc import Callable
 from pathlib import Path
 
 # The start of every child script (``code``): this folder on the path, and the crash window widened: the
-# ledger records what the target answered ``T_SLOW_RECORD`` seconds late, so a kill -9 lands between the
-# target's write and the ledger's record of it. The script reads its settings from ``env``.
+# ledger records what the target answered ``T_SLOW_RECORD`` seconds late (or the write step leaves it to
+# its batch, ``flows.deferred``, that late), so a kill -9 lands between the target's write and the ledger's
+# record of it, not inside the next request. The script reads its settings from ``env``.
 CRASH_WINDOW = textwrap.dedent(
     """
     import os, sys, time
     sys.path.insert(0, os.environ["T_TESTS"])
+    from connector_assets.flows.deferred import DeferredWrites
     from connector_resources.ledger import Ledger
 
     env = os.environ
-    recorded = Ledger.record_target
+    recorded, left_pending = Ledger.record_target, DeferredWrites.add
     delay = float(env["T_SLOW_RECORD"])
 
     def slow_record(self, *args, **kwargs):  # the crash window: the target answered, not yet recorded
         time.sleep(delay)
         return recorded(self, *args, **kwargs)
 
-    Ledger.record_target = slow_record
+    def slow_pending(self, *args, **kwargs):  # the same for a write step's record left to its batch
+        time.sleep(delay)
+        return left_pending(self, *args, **kwargs)
+
+    Ledger.record_target, DeferredWrites.add = slow_record, slow_pending
     """
 )
 

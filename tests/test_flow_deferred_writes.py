@@ -9,6 +9,7 @@ refuses is queued as failed with why.
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections import Counter
 
@@ -18,7 +19,7 @@ from pandera.typing import Series
 
 from connector_assets.flows.core import FlowSpec, Lease, Mapped, queue_failure, write_record
 from connector_assets.flows.core import Rejected as RejectedRecord
-from connector_assets.flows.deferred import DeferredWrites
+from connector_assets.flows.deferred import DeferredWrites, batch_limits
 from connector_assets.flows.writer import PartitionWriter
 from connector_resources.ledger import Ledger
 
@@ -93,14 +94,19 @@ def _writer(ledger: Ledger, run_id: str, counts: Counter[str], queued: dict | No
 
 
 @pytest.fixture
-def ledger(tmp_path):
-    led = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
+def ledger(db_url):
+    led = Ledger(db_url)
     yield led
     led.dispose()
 
 
+def _per_record() -> DeferredWrites:
+    """Each written record recorded with the next claim (``ML_LEDGER_RECORD_BATCH=1``)."""
+    return DeferredWrites(batch=1, max_age_seconds=60)
+
+
 def test_a_records_target_id_and_audit_are_written_with_the_next_claim_and_at_the_end(ledger):
-    target, deferred, records = Target(), DeferredWrites(), _records(3)
+    target, deferred, records = Target(), _per_record(), _records(3)
     write = lambda r: write_record(  # noqa: E731
         SPEC, target, ledger, r, run_id="run-1", partition=None, lease=Lease("run-1"), deferred=deferred
     )
@@ -124,8 +130,64 @@ def test_a_records_target_id_and_audit_are_written_with_the_next_claim_and_at_th
     assert target.creates == Counter({"K0": 1, "K1": 1, "K2": 1})
 
 
+def test_a_batch_of_written_records_is_recorded_together_with_a_later_claim(ledger):
+    target, deferred, records = Target(), DeferredWrites(batch=3, max_age_seconds=60), _records(5)
+    write = lambda r: write_record(  # noqa: E731
+        SPEC, target, ledger, r, run_id="run-b", partition=None, lease=Lease("run-b"), deferred=deferred
+    )
+    for record in records[:3]:
+        assert write(record).action == "create"
+    assert [ledger.get_xref(*_key(f"K{n}")).target_id for n in range(3)] == [None, None, None]
+    assert len(deferred) == 3
+
+    write(records[3])  # a full batch: recorded in this claim's transaction
+    for n in range(3):
+        xref = ledger.get_xref(*_key(f"K{n}"))
+        assert (xref.target_id, xref.state, xref.lease_owner) == (f"T-K{n}", "synced", None)
+        assert [(e.action, e.target_id, e.run_id) for e in ledger.history(f"K{n}")] == [
+            ("create", f"T-K{n}", "run-b")
+        ]
+    assert ledger.get_xref(*_key("K3")).target_id is None and len(deferred) == 1
+
+    write(records[4])
+    deferred.flush(ledger)
+    assert [ledger.get_xref(*_key(f"K{n}")).target_id for n in range(5)] == [f"T-K{n}" for n in range(5)]
+    assert target.creates == Counter({f"K{n}": 1 for n in range(5)})
+
+
+def test_a_pending_record_is_recorded_before_its_own_next_record_is_claimed(ledger):
+    # A changed copy of a record still pending: it must see the record written (and update it), never
+    # search for it again or create it twice.
+    target, deferred = Target(), DeferredWrites(batch=50, max_age_seconds=60)
+    (record,) = _records(1)
+    changed = Mapped(record.source_key, {"name": "renamed"}, {"name": "renamed"}, record.natural_key)
+    first = write_record(SPEC, target, ledger, record, run_id="r", partition=None, deferred=deferred)
+    second = write_record(SPEC, target, ledger, changed, run_id="r", partition=None, deferred=deferred)
+    deferred.flush(ledger)
+    assert (first.action, second.action) == ("create", "update")
+    assert target.creates == Counter({"K0": 1})
+    assert [e.action for e in ledger.history("K0")] == ["create", "update"]
+    assert ledger.get_xref(*_key("K0")).content_hash == changed.content_hash()
+
+
+def test_a_record_pending_longer_than_the_batch_age_is_recorded_at_the_next_claim(ledger):
+    target, deferred, records = Target(), DeferredWrites(batch=50, max_age_seconds=0.05), _records(2)
+    write_record(SPEC, target, ledger, records[0], run_id="r", partition=None, deferred=deferred)
+    time.sleep(0.1)
+    write_record(SPEC, target, ledger, records[1], run_id="r", partition=None, deferred=deferred)
+    assert ledger.get_xref(*_key("K0")).target_id == "T-K0"
+    assert ledger.get_xref(*_key("K1")).target_id is None and len(deferred) == 1
+
+
+@pytest.mark.parametrize("setting", ["0", "many", "-3"])
+def test_a_batch_setting_that_is_not_a_count_of_records_is_refused_naming_it(setting):
+    with pytest.raises(ValueError, match=f"ML_LEDGER_RECORD_BATCH={setting!r}"):
+        batch_limits({"ML_LEDGER_RECORD_BATCH": setting})
+    assert batch_limits({}) == (50, 2.0)
+
+
 def test_a_known_record_flushes_what_is_pending_before_it_is_skipped(ledger):
-    target, deferred, records = Target(), DeferredWrites(), _records(2)
+    target, deferred, records = Target(), _per_record(), _records(2)
     for record in records:
         write_record(SPEC, target, ledger, record, run_id="r", partition=None, deferred=deferred)
     deferred.flush(ledger)
@@ -175,14 +237,20 @@ def test_the_writer_flushes_what_is_pending_when_the_step_dies(ledger):
     assert len(writer.deferred) == 0
 
 
-def test_a_kill_between_the_create_and_the_flush_is_adopted_by_the_rerun_not_duplicated(ledger):
+@pytest.mark.parametrize(("batch", "recorded"), [(1, 2), (50, 0)])
+def test_a_kill_between_the_create_and_the_flush_is_adopted_by_the_rerun_not_duplicated(
+    ledger, batch, recorded
+):
     target, records = Target(), _records(3)
-    lost = DeferredWrites()  # the dying process's pending records: never flushed
+    lost = DeferredWrites(batch=batch, max_age_seconds=60)  # the dying process's pending: never flushed
     for record in records:
         write_record(SPEC, target, ledger, record, run_id="killed", partition=None, deferred=lost)
-    # K0 and K1 were recorded with the next claims; K2 was created, but its target id died with the process.
-    assert ledger.get_xref(*_key("K2")).target_id is None
-    assert ledger.get_xref(*_key("K2")).lease_owner == "killed"
+    # Per record, K0 and K1 were recorded with the next claims; in a batch of 50, none was. The last's
+    # target id (or all three) died with the process.
+    for n in range(3):
+        xref = ledger.get_xref(*_key(f"K{n}"))
+        assert (xref.target_id is not None) == (n < recorded)
+        assert xref.lease_owner == (None if n < recorded else "killed")
 
     counts: Counter[str] = Counter()
     rerun = PartitionWriter(
@@ -196,7 +264,7 @@ def test_a_kill_between_the_create_and_the_flush_is_adopted_by_the_rerun_not_dup
         counts=counts,
     )
     rerun.run(records, 1)
-    assert (counts["skip"], counts["adopt"], counts["create"]) == (2, 1, 0)
+    assert (counts["skip"], counts["adopt"], counts["create"]) == (recorded, 3 - recorded, 0)
     assert target.creates == Counter({"K0": 1, "K1": 1, "K2": 1})  # one copy each in the target
     assert ledger.get_xref(*_key("K2")).target_id == "T-K2"
     assert [e.action for e in ledger.history("K2")] == ["adopt"]

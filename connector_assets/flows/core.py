@@ -48,6 +48,7 @@ from connector_assets.flows.deferred import DeferredWrites, Pending
 from connector_resources.ledger import (
     Ledger,
     QueueItem,
+    Recording,
     Xref,
     XrefConflict,
     XrefLeased,
@@ -356,7 +357,9 @@ def write_one(
         return WriteResult("update", xref.target_id, released=released)
     # This run holds the lease now: the intent is on record, and no other writer creates the record.
     try:
-        return _search_then_create(spec, target, ledger, record, lease, audit, xref, release_held, deferred)
+        return _search_then_create(
+            spec, target, ledger, record, lease, audit, xref, release_held, deferred, digest
+        )
     except BaseException:
         try:  # the next writer claims at once (and searches first: the create may have gone through)
             ledger.release_xref(*key, owner=lease.owner)
@@ -396,7 +399,7 @@ def _claim(
         # a plain read first: most records are known and unchanged
         xref = ledger.get_xref(*key) if hint is _UNKNOWN else hint
         if xref is not None and xref.target_id:
-            if deferred is not None:  # no claim comes to carry what the step has pending: written now
+            if deferred is not None and deferred.due(record.source_key):  # no claim comes to carry it
                 deferred.flush(ledger)
             return xref
         try:
@@ -431,12 +434,13 @@ def _claim_with(
     inherits: tuple[str, ...],
     deferred: DeferredWrites | None,
 ) -> Xref:
-    """``claim_xref``, with what ``deferred`` has pending written in the claim's transaction (one commit).
-    A ``XrefLeased`` comes after that commit: what was flushed counts as written, then it is raised."""
-    if deferred is None or not len(deferred):
+    """``claim_xref``, with what ``deferred`` has pending written in the claim's transaction (one commit)
+    when it is due (``DeferredWrites.due``). A ``XrefLeased`` comes after that commit: what was flushed
+    counts as written, then it is raised."""
+    if deferred is None or not deferred.due(key[3]):
         return ledger.claim_xref(*key, owner=owner, inherits=inherits)
     leased: XrefLeased | None = None
-    with deferred.committing() as flush:
+    with deferred.committing(ledger) as flush:
         try:
             return ledger.claim_xref(*key, owner=owner, inherits=inherits, first=flush)
         except XrefLeased as exc:
@@ -466,10 +470,11 @@ def _search_then_create(
     claimed: Xref,
     release_held: bool,
     deferred: DeferredWrites | None,
+    digest: str,
 ) -> WriteResult:
-    """Adopt what a crashed earlier attempt created (natural-key search), else create; record the id."""
+    """Adopt what a crashed earlier attempt created (natural-key search), else create; record the id
+    with ``digest``, the hash of ``record`` (``Mapped.content_hash``)."""
     key = (spec.integration, spec.entity, spec.source_system, record.source_key, spec.target_system)
-    digest = record.content_hash()
     found = target.find(record)
     if found is not None:
         # A match that is already another source record's counterpart (two JDE suppliers with one name)
@@ -541,12 +546,25 @@ class _Written:
         if deferred is None:
             with self.ledger.transaction() as conn:
                 return self.write(conn, release_held)
+        spec, record = self.spec, self.record
         deferred.add(
             Pending(
-                self.record.source_key,
+                record.source_key,
                 self.action,
                 lambda conn: self.write(conn, release_held),
                 lambda conn, exc: self.refused(conn, exc, lease),
+                recording=Recording(
+                    spec.integration,
+                    spec.entity,
+                    spec.source_system,
+                    record.source_key,
+                    spec.target_system,
+                    self.target_id,
+                    self.digest,
+                    {**self.audit, "action": self.action, "reason": self.reason},
+                ),
+                depends_on=spec.dependency_key(record.source_key) if release_held else None,
+                release=(lambda conn: self.release(conn)) if release_held else None,
             )
         )
         return 0
@@ -558,11 +576,17 @@ class _Written:
         self.ledger.audit(
             action=self.action, target_id=self.target_id, reason=self.reason, conn=conn, **self.audit
         )
-        if not release_held:
-            return 0
-        run_id = self.audit["run_id"]
+        return self.release(conn) if release_held else 0
+
+    def release(self, conn: Any) -> int:
+        """Release the records held on this one (it is recorded); how many."""
         return release_dependents(
-            spec, self.ledger, record.source_key, run_id=run_id, target_id=self.target_id, conn=conn
+            self.spec,
+            self.ledger,
+            self.record.source_key,
+            run_id=self.audit["run_id"],
+            target_id=self.target_id,
+            conn=conn,
         )
 
     def refused(self, conn: Any, exc: Exception, lease: Lease) -> None:

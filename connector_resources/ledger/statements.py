@@ -96,14 +96,29 @@ def _record_target(row: sa.ColumnElement[bool]) -> sa.Executable:
             lease_owner=None,
             lease_expires_at=None,
         )
-        .returning(*_x.c)
     )
 
 
 # The target id recorded (unless another one is) with the hash written; the write is done, the lease ends.
 # A target id that is another source record's fails on the unique index (``uq_mlc_xref_target``).
-RECORD_TARGET = _record_target(_key_match())  # by the source record's key
-RECORD_TARGET_BY_ID = _record_target(_x.c.id == sa.bindparam("k_id"))  # by the row just claimed
+RECORD_TARGET = _record_target(_key_match()).returning(*_x.c)  # by the source record's key
+RECORD_TARGET_BY_ID = _record_target(_x.c.id == sa.bindparam("k_id")).returning(*_x.c)  # the row just claimed
+
+# The same update for many records at once (``Ledger.record_written``): executemany takes no RETURNING.
+RECORD_TARGET_MANY = _record_target(_key_match())
+
+# What a page of one flow's source keys hold now (``record_written`` reads its updates back).
+TARGETS_BY_KEYS = sa.select(_x.c.source_key, _x.c.target_id, _x.c.content_hash).where(
+    *(_x.c[name] == sa.bindparam(f"k_{name}") for name in XREF_KEY if name != "source_key"),
+    _x.c.source_key.in_(sa.bindparam("k_source_keys", expanding=True)),
+)
+
+# Which of these dependency keys have items held on them (``Ledger.held_on``).
+HELD_ON = (
+    sa.select(_q.c.depends_on)
+    .where(_q.c.status == "held", _q.c.depends_on.in_(sa.bindparam("k_depends_on", expanding=True)))
+    .distinct()
+)
 
 # ``owner``'s lease ended without a target id (its write failed).
 RELEASE_LEASE = (
