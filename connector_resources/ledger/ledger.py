@@ -39,6 +39,7 @@ from sqlalchemy.exc import IntegrityError
 
 from connector_resources import settings
 from connector_resources.ledger import schema, statements
+from connector_resources.ledger.driver_batch import DriverBatch
 from connector_resources.ledger.engine import describe_url, ledger_url, make_engine, read_engine
 from connector_resources.ledger.engine import migrate as migrate_schema
 from connector_resources.redaction import get_logger, redact
@@ -319,6 +320,28 @@ def _optional_text(record: str, field: str, value: object, max_len: int) -> str 
     return None if value is None or value == "" else _text(record, field, value, max_len)
 
 
+# An audit event's own fields; the others (integration, flow, action, run, ...) a write step's batch shares.
+_AUDIT_OWN = ("source_id", "target_id", "reason", "detail")
+
+
+def _audit_own(
+    record: str,
+    source_id: str | None,
+    target_id: str | None,
+    reason: object,
+    detail: Mapping[str, Any] | None,
+) -> dict[str, Any]:
+    """An audit event's own fields, checked, secrets masked (``Ledger._audit_values``)."""
+    if not isinstance(reason, str):
+        raise LedgerInputError(f"{record}: field 'reason' must be a string, got {type(reason).__name__}")
+    return {
+        "source_id": _optional_text(record, "source_id", source_id, schema.KEY_LEN),
+        "target_id": _optional_text(record, "target_id", target_id, schema.KEY_LEN),
+        "reason": redact(reason),
+        "detail": None if detail is None else _to_json(record, "detail", _redact_json(detail)),
+    }
+
+
 def _aware(record: str, field: str, value: object) -> datetime:
     if not isinstance(value, datetime) or value.tzinfo is None:
         raise LedgerInputError(f"{record}: field '{field}' must be a timezone-aware datetime, got {value!r}")
@@ -388,6 +411,7 @@ class Ledger:
         self.engine: sa.Engine = make_engine(self.url)
         self._reader = read_engine(self.engine)
         self._dialect = self.engine.dialect.name
+        self._batches: tuple[DriverBatch, DriverBatch] | None = None  # record_written's, compiled once
         if migrate:
             migrate_schema(self.engine)
 
@@ -816,27 +840,42 @@ class Ledger:
         done = [False] * len(recordings)
         updates: list[dict[str, Any]] = []
         audits: dict[int, dict[str, Any]] = {}
-        now = _now()
+        update, insert = self._driver_batches()
+        now = _now()  # one time for the batch, converted for the driver once
+        stamped, at = update.typed("now", now), insert.typed("at", now)
+        flows: set[tuple[str, str, str, str]] = set()  # flow keys checked (a batch has one, or a few)
+        shared: dict[tuple[Any, ...], dict[str, Any]] = {}  # audit rows by the fields a batch shares
         for n, item in enumerate(recordings):
             try:  # a value the ledger refuses: left for record_target, whose error names the record
-                label, key = self._xref_key(
-                    item.integration, item.entity, item.source_system, item.source_key, item.target_system
-                )
+                flow = self._flow_key(item)
+                label = _xref_label(*flow[:3], item.source_key, flow[3])
+                if flow not in flows:
+                    self._xref_key(*flow[:3], item.source_key, flow[3])
+                    flows.add(flow)
+                _text(label, "source_key", item.source_key, schema.KEY_LEN)
                 _text(label, "target_id", item.target_id, schema.KEY_LEN)
                 _text(label, "content_hash", item.content_hash, schema.HASH_LEN)
-                audits[n] = self._audit_values(**{**item.audit, "target_id": item.target_id})
+                audits[n] = self._batch_audit_row(item, shared, at)
             except LedgerInputError:
                 continue
-            params = statements.key_params(key)
             updates.append(
-                {**params, "new_target_id": item.target_id, "new_hash": item.content_hash, "now": now}
+                {
+                    "k_integration": item.integration,
+                    "k_entity": item.entity,
+                    "k_source_system": item.source_system,
+                    "k_source_key": item.source_key,
+                    "k_target_system": item.target_system,
+                    "new_target_id": item.target_id,
+                    "new_hash": item.content_hash,
+                    "now": stamped,
+                }
             )
         if not updates:
             return done
         try:
             with conn.begin_nested() if self._dialect == "postgresql" else nullcontext():
-                conn.execute(statements.RECORD_TARGET_MANY, updates)
-        except IntegrityError:
+                update.run(conn, updates)
+        except (IntegrityError, self.engine.dialect.dbapi.IntegrityError):  # type: ignore[union-attr]
             return done
         recorded = self._recorded_targets(recordings, [n for n in audits], conn)
         for n in audits:
@@ -845,10 +884,37 @@ class Ledger:
                 item.target_id,
                 item.content_hash,
             )
-        rows = [audits[n] for n in audits if done[n]]
-        if rows:
-            conn.execute(statements.AUDIT_INSERT, rows)
+        insert.run(conn, [audits[n] for n in audits if done[n]])
         return done
+
+    def _driver_batches(self) -> tuple[DriverBatch, DriverBatch]:
+        """``record_written``'s two statements, compiled once for this ledger's database."""
+        if self._batches is None:
+            dialect = self.engine.dialect
+            self._batches = (
+                DriverBatch(statements.RECORD_TARGET_MANY, dialect),
+                DriverBatch(statements.AUDIT_INSERT_ROWS, dialect, insert=True),
+            )
+        return self._batches
+
+    def _batch_audit_row(
+        self, item: Recording, shared: dict[tuple[Any, ...], dict[str, Any]], at: Any
+    ) -> dict[str, Any]:
+        """``item``'s audit row: the fields it shares with the batch's other records (flow, action, run)
+        are checked once per distinct set (``shared``), its own (source id, target id, reason) each time."""
+        audit = {**item.audit, "target_id": item.target_id}
+        key = (len(audit), *(value for field, value in audit.items() if field not in _AUDIT_OWN))
+        template = shared.get(key)
+        if template is None:
+            template = shared[key] = self._audit_values(**audit)
+        own = _audit_own(
+            f"audit event {audit['integration']}/{audit['flow']} {item.source_key}",
+            audit.get("source_id"),
+            item.target_id,
+            audit.get("reason", ""),
+            audit.get("detail"),
+        )
+        return {**template, **own, "at": at}
 
     @staticmethod
     def _flow_key(item: Recording) -> tuple[str, str, str, str]:
@@ -1101,22 +1167,17 @@ class Ledger:
             raise LedgerInputError(
                 f"{record}: field 'action' is {action!r}; expected one of {', '.join(schema.AUDIT_ACTIONS)}"
             )
-        if not isinstance(reason, str):
-            raise LedgerInputError(f"{record}: field 'reason' must be a string, got {type(reason).__name__}")
         return {
             "at": _now(),
             "integration": _text(record, "integration", integration, schema.NAME_LEN),
             "flow": _text(record, "flow", flow, schema.FLOW_LEN),
             "entity": _optional_text(record, "entity", entity, schema.NAME_LEN),
             "source_system": _optional_text(record, "source_system", source_system, schema.NAME_LEN),
-            "source_id": _optional_text(record, "source_id", source_id, schema.KEY_LEN),
             "target_system": _optional_text(record, "target_system", target_system, schema.NAME_LEN),
-            "target_id": _optional_text(record, "target_id", target_id, schema.KEY_LEN),
             "action": action,
             "run_id": _optional_text(record, "run_id", run_id, schema.RUN_ID_LEN),
             "partition_key": _optional_text(record, "partition_key", partition_key, schema.KEY_LEN),
-            "reason": redact(reason),
-            "detail": None if detail is None else _to_json(record, "detail", _redact_json(detail)),
+            **_audit_own(record, source_id, target_id, reason, detail),
         }
 
     def history(self, record_id: str, *, conn: sa.Connection | None = None) -> list[AuditEvent]:

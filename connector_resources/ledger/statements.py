@@ -130,6 +130,11 @@ RELEASE_LEASE = (
 # One audit event; executed with the row's values as parameters.
 AUDIT_INSERT = sa.insert(schema.audit_event)
 
+# Audit events of a batch, every column but the id named (``driver_batch``, ``Ledger.record_written``).
+AUDIT_INSERT_ROWS = sa.insert(schema.audit_event).values(
+    {column.name: sa.bindparam(column.name) for column in schema.audit_event.c if column.name != "id"}
+)
+
 # The items held on a dependency made due now, returned as they are now.
 RELEASE_HELD = (
     sa.update(_q)
