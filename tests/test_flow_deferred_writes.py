@@ -21,7 +21,7 @@ from connector_assets.flows.core import FlowSpec, Lease, Mapped, queue_failure, 
 from connector_assets.flows.core import Rejected as RejectedRecord
 from connector_assets.flows.deferred import DeferredWrites, batch_limits
 from connector_assets.flows.writer import PartitionWriter
-from connector_resources.ledger import Ledger
+from connector_resources.ledger import Ledger, XrefConflict
 
 
 class ThingRecord(pa.DataFrameModel):
@@ -287,3 +287,24 @@ def test_a_deferred_record_the_ledger_refuses_is_queued_as_failed_with_why(ledge
     assert [e.action for e in ledger.history("K1")] == ["fail"]
     for n in (0, 2):
         assert ledger.get_xref(*_key(f"K{n}")).target_id == f"T-K{n}"
+
+
+def test_a_match_still_in_the_batch_is_not_adopted_by_a_second_record(ledger):
+    # Two source records one target record answers for (one name): the first created it and waits in the
+    # batch; the second's search finds it, and it is refused as another's counterpart, not adopted or
+    # updated, exactly as when the first is recorded (``Ledger.find_xref_by_target`` sees the batch).
+    target, deferred = Target(), DeferredWrites(batch=50, max_age_seconds=60)
+    first, second = _records(2)
+    second = Mapped(second.source_key, first.body, first.fields, first.natural_key)
+    assert write_record(
+        SPEC, target, ledger, first, run_id="r", partition=None, deferred=deferred
+    ).action == ("create")
+    assert ledger.get_xref(*_key("K0")).target_id is None  # still in the batch
+    with pytest.raises(XrefConflict, match="already the counterpart of SRC:K0"):
+        write_record(SPEC, target, ledger, second, run_id="r", partition=None, deferred=deferred)
+    deferred.flush(ledger)
+    assert (
+        ledger.find_xref_by_target(SPEC.integration, SPEC.entity, SPEC.target_system, "T-K0").source_key
+        == "K0"
+    )
+    assert target.creates == Counter({"K0": 1})

@@ -547,22 +547,24 @@ class _Written:
             with self.ledger.transaction() as conn:
                 return self.write(conn, release_held)
         spec, record = self.spec, self.record
+        recording = Recording(
+            spec.integration,
+            spec.entity,
+            spec.source_system,
+            record.source_key,
+            spec.target_system,
+            self.target_id,
+            self.digest,
+            {**self.audit, "action": self.action, "reason": self.reason},
+        )
+        self.ledger.note_unrecorded(recording)  # its target id is this record's from now on
         deferred.add(
             Pending(
                 record.source_key,
                 self.action,
                 lambda conn: self.write(conn, release_held),
                 lambda conn, exc: self.refused(conn, exc, lease),
-                recording=Recording(
-                    spec.integration,
-                    spec.entity,
-                    spec.source_system,
-                    record.source_key,
-                    spec.target_system,
-                    self.target_id,
-                    self.digest,
-                    {**self.audit, "action": self.action, "reason": self.reason},
-                ),
+                recording=recording,
                 depends_on=spec.dependency_key(record.source_key) if release_held else None,
                 release=(lambda conn: self.release(conn)) if release_held else None,
             )

@@ -134,6 +134,7 @@ class DeferredWrites:
                 if taken:  # added before anything pending now
                     self._oldest = oldest
             raise
+        ledger.forget_unrecorded(item.recording for item in taken if item.recording is not None)
         with self._lock:
             self.released += outcome["released"]
             self.failed.extend(outcome["failed"])

@@ -26,9 +26,9 @@ import json
 import os
 import threading
 import uuid
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -412,6 +412,9 @@ class Ledger:
         self._reader = read_engine(self.engine)
         self._dialect = self.engine.dialect.name
         self._batches: tuple[DriverBatch, DriverBatch] | None = None  # record_written's, compiled once
+        # Written records waiting in a write step's batch, by (integration, entity, target system, target id)
+        self._unrecorded: dict[tuple[str, str, str, str], Recording] = {}
+        self._unrecorded_lock = threading.Lock()
         if migrate:
             migrate_schema(self.engine)
 
@@ -539,7 +542,47 @@ class Ledger:
         }
         with self._read(conn) as c:
             row = c.execute(statements.XREF_BY_TARGET, params).first()
-        return Xref(**row._mapping) if row else None
+            if row is not None:
+                return Xref(**row._mapping)
+            pending = self._unrecorded.get((integration, entity, target_system, target_id))
+            if pending is None:
+                return None
+            # Written by this process's write step, its target id still in the step's batch: its row as
+            # the flush will leave it, so "is this target another record's?" gets the same answer as once
+            # it is recorded (a match is never adopted by a second record, nor updated over the first).
+            _, key = self._xref_key(
+                pending.integration,
+                pending.entity,
+                pending.source_system,
+                pending.source_key,
+                pending.target_system,
+            )
+            claimed = c.execute(statements.XREF_BY_KEY, statements.key_params(key)).first()
+        if claimed is None or claimed.target_id is not None:
+            return None
+        return replace(
+            Xref(**claimed._mapping),
+            target_id=pending.target_id,
+            content_hash=pending.content_hash,
+            state="synced",
+            lease_owner=None,
+            lease_expires_at=None,
+        )
+
+    def note_unrecorded(self, recording: Recording) -> None:
+        """``recording`` is written to its target and waits in a write step's batch (``flows.deferred``):
+        until ``forget_unrecorded``, ``find_xref_by_target`` answers for its target id as if recorded."""
+        with self._unrecorded_lock:
+            key = (recording.integration, recording.entity, recording.target_system, recording.target_id)
+            self._unrecorded[key] = recording
+
+    def forget_unrecorded(self, recordings: Iterable[Recording]) -> None:
+        """These are recorded now (or queued as failed): the database answers for them again."""
+        with self._unrecorded_lock:
+            for recording in recordings:
+                key = (recording.integration, recording.entity, recording.target_system, recording.target_id)
+                if self._unrecorded.get(key) is recording:
+                    del self._unrecorded[key]
 
     def xrefs_for(self, record_id: str, *, conn: sa.Connection | None = None) -> list[Xref]:
         """Every cross-reference whose source key or target id is ``record_id`` (operator look-ups).
