@@ -14,9 +14,11 @@ database did not confirm.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+import sqlalchemy as sa
 from sqlalchemy.exc import StatementError
 
 from connector_resources.ledger import Ledger
@@ -63,6 +65,7 @@ class InboxWriter:
         self._queue: asyncio.Queue[_Waiting | object] | None = None
         self._task: asyncio.Task[None] | None = None
         self._thread: ThreadPoolExecutor | None = None
+        self._conn: sa.Connection | None = None  # the writer thread's own; only that thread touches it
         self._closing = False
         self._batches = 0
         self._events = 0
@@ -102,6 +105,7 @@ class InboxWriter:
             self._queue.put_nowait(_STOP)
             await self._task
         if self._thread is not None:
+            self._thread.submit(self._close_connection)
             self._thread.shutdown(wait=True)
         self._task = self._queue = self._thread = None
 
@@ -127,7 +131,7 @@ class InboxWriter:
         loop = asyncio.get_running_loop()
         deliveries = [waiting.delivery for waiting in batch]
         try:
-            stored = await loop.run_in_executor(self._thread, self._ledger.inbox_put_many, deliveries)
+            stored = await loop.run_in_executor(self._thread, self._store, deliveries)
         except BaseException as exc:
             # Cancelled or failed: the database did not confirm this batch, so no request in it may say 200.
             log.error("webhook inbox: a batch of %d deliveries was not stored: %s", len(batch), _reason(exc))
@@ -144,6 +148,30 @@ class InboxWriter:
         for waiting, was_stored in zip(batch, stored, strict=True):
             if not waiting.answer.done():  # the request may have been cancelled (client went away)
                 waiting.answer.set_result(was_stored)
+
+    def _store(self, deliveries: Sequence[InboxDelivery]) -> list[bool]:
+        """On the writer thread: one transaction on the writer's own connection, committed on return.
+
+        The connection stays open between batches: checking one out of the pool and wrapping it for each
+        transaction cost more of the writer's CPU (which holds the GIL the event loop needs) than the
+        inserts themselves. After any failure it is closed, so the next batch starts on a new one.
+        """
+        if self._conn is None:
+            self._conn = self._ledger.engine.connect()
+        try:
+            with self._conn.begin():  # BEGIN IMMEDIATE on SQLite (the ledger's begin hook); COMMIT on exit
+                return self._ledger.inbox_put_many(deliveries, conn=self._conn)
+        except BaseException:
+            self._close_connection()
+            raise
+
+    def _close_connection(self) -> None:
+        if self._conn is not None:
+            conn, self._conn = self._conn, None
+            try:
+                conn.close()
+            except Exception as exc:  # a broken connection: the pool discards it
+                log.warning("webhook inbox: closing the writer's connection failed: %s", _reason(exc))
 
 
 def _reason(exc: BaseException) -> str:
