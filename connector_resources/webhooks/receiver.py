@@ -153,8 +153,8 @@ class _Receiver(Starlette):
     """The Starlette app, except that ``POST /webhooks/<source>`` goes straight to the hot path.
 
     Starlette sends every request through its error and exception middleware and its router before
-    the endpoint; under a burst that walk cost about a tenth of the event loop's CPU per delivery
-    (measured with py-spy, GIL-holding samples). A POST to a webhook path is answered by the same
+    the endpoint; under a wrk burst the event loop's thread spent 136-150 us of CPU per delivery with
+    that walk and 114-117 us without it. A POST to a webhook path is answered by the same
     endpoint the route names, with the same ``path_params``; everything else (health, lifespan,
     404/405, a ``root_path`` mount) goes through Starlette as before. An exception the endpoint does
     not handle reaches uvicorn, which answers 500 and logs it, as Starlette's error middleware would.
