@@ -22,17 +22,21 @@ request against ~350 us for 32 urllib3 threads in this process, which on 2 cores
 needed and so set both the rate and the tail. ``--client urllib3`` sends ``--events`` events the old way.
 
 Each server runs under uvicorn in its own process (a free port it binds itself, a fresh database each
-run). ``--rounds`` rounds (default 3) alternate the sides, so a neighbour's burst on a shared machine hits
-both; each run is printed, then the median round of each side and the ratios. Every run checks that each
-event answered 200 is in the database once (nothing lost, nothing doubled; with wrk, up to one request
-per connection may be stored with its answer cut off by wrk's deadline). It also prints the CPU time the
-server process and the load generator spent per event: the rates move with the neighbours' load, the
-CPU cost much less, and it shows which side of the socket is the bottleneck.
+run). ``--workers N`` adds, for each receiver side, a run of N receiver processes under uvicorn's
+multi-process supervisor (what ``uvicorn --workers N`` does), to see whether more processes than one
+help; the bare app is always one process with one connection, as issue 16 defines it. ``--rounds``
+rounds (default 3) alternate the sides, so a neighbour's burst on a shared machine hits both; each run
+is printed, then the median round of each side and the ratios. Every run checks that each event answered
+200 is in the database once (nothing lost, nothing doubled; with wrk, up to one request per connection
+may be stored with its answer cut off by wrk's deadline). It also prints the CPU time the server process
+and the load generator spent per event: the rates move with the neighbours' load, the CPU cost much
+less, and it shows which side of the socket is the bottleneck.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import hmac
 import json
@@ -104,13 +108,30 @@ def receiver_app(ledger_url: str) -> Any:
     return create_receiver({SOURCE: coupa_source(SOURCE, "invoices", secret=SECRET)}, Ledger(ledger_url))
 
 
-def serve(kind: str, where: str) -> None:
+def receiver_from_env() -> Any:
+    """``--workers``: the app factory each uvicorn worker process calls; it says it is ready by leaving a
+    file named after its pid (each worker builds its own ledger and inbox writer first)."""
+    app = receiver_app(os.environ["BENCH_LEDGER_URL"])
+    Path(os.environ["BENCH_READY_DIR"], f"ready-{os.getpid()}").touch()
+    return app
+
+
+def serve(kind: str, where: str, workers: int = 1) -> None:
     """Child process: bind a free port, say it on stdout, serve until terminated."""
     import uvicorn
 
-    app = bare_app(where) if kind == "bare" else receiver_app(where)
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
+    if workers > 1:  # uvicorn's own supervisor, as ``uvicorn --workers N`` runs an app
+        from uvicorn.supervisors import Multiprocess
+
+        print(sock.getsockname()[1], flush=True)
+        os.environ["BENCH_LEDGER_URL"] = where
+        target = "webhook_receiver:receiver_from_env"
+        config = uvicorn.Config(target, factory=True, workers=workers, log_level="warning", access_log=False)
+        Multiprocess(config, sockets=[sock]).run()
+        return
+    app = bare_app(where) if kind == "bare" else receiver_app(where)
     print(sock.getsockname()[1], flush=True)
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="auto")
     uvicorn.Server(config).run(sockets=[sock])
@@ -174,9 +195,15 @@ def signed_events(count: int, first_id: int) -> list[tuple[bytes, dict[str, str]
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of process ``pid`` (Linux ``/proc``): what serving cost, whatever the load."""
+    """User + system CPU time of process ``pid`` and its live descendants (Linux ``/proc``; with
+    ``--workers`` the uvicorn supervisor's worker processes): what serving cost, whatever the load."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    total = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            with contextlib.suppress(FileNotFoundError, ProcessLookupError):  # a helper that just exited
+                total += cpu_seconds(int(child))
+    return total
 
 
 @dataclass
@@ -205,7 +232,7 @@ class Result:
         per_event = 1e6 / max(1, self.answered)
         failed = sum(self.failures.values())
         return (
-            f"{name:<22} {self.rate:>9,.0f} {self.p50 * 1000:>9.1f} {self.p99 * 1000:>9.1f}"
+            f"{name:<30} {self.rate:>9,.0f} {self.p50 * 1000:>9.1f} {self.p99 * 1000:>9.1f}"
             f" {self.max * 1000:>9.1f} {failed:>7} {self.server_cpu * per_event:>10.0f}"
             f" {self.client_cpu * per_event:>10.0f}"
         )
@@ -314,14 +341,24 @@ def send_all(port: int, events: list[tuple[bytes, dict[str, str]]], senders: int
     return from_latencies(seconds, latencies, failures)
 
 
-def run_side(kind: str, where: str, load: Callable[[int], Result], warm_up: list, senders: int) -> Result:
+def run_side(
+    kind: str, where: str, load: Callable[[int], Result], warm_up: list, senders: int, workers: int = 1
+) -> Result:
     """Start ``kind``'s server on a fresh database, warm it up, then measure ``load(port)`` against it."""
+    ready = Path(tempfile.mkdtemp(prefix="bench-ready-"))
     child = subprocess.Popen(
-        [sys.executable, __file__, "serve", kind, where], stdout=subprocess.PIPE, text=True, cwd=Path.cwd()
+        [sys.executable, __file__, "serve", kind, where, str(workers)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path.cwd(),
+        env={**os.environ, "BENCH_READY_DIR": str(ready)},
     )
     try:
         assert child.stdout is not None
         port = int(child.stdout.readline())
+        deadline = time.monotonic() + 60
+        while workers > 1 and len(list(ready.iterdir())) < workers and time.monotonic() < deadline:
+            time.sleep(0.1)  # every worker has built its app (and its ledger); it serves right after
         for _ in range(100):  # the port is bound before uvicorn accepts: wait for the first answer
             try:
                 urllib3.request("GET", f"http://127.0.0.1:{port}/", timeout=2, retries=False)
@@ -337,6 +374,7 @@ def run_side(kind: str, where: str, load: Callable[[int], Result], warm_up: list
     finally:
         child.terminate()
         child.wait(timeout=30)
+        shutil.rmtree(ready, ignore_errors=True)
 
 
 def stored_count(kind: str, where: str) -> int:
@@ -406,12 +444,23 @@ def main() -> None:
     )
     parser.add_argument("-d", "--seconds", type=int, default=5, help="wrk: seconds per run")
     parser.add_argument("--wrk-threads", type=int, default=1, help="wrk: threads (each a CPU's worth)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="also run each receiver side as this many uvicorn worker processes sharing the port (each"
+        " with its own writer), beside the single process; the bare app stays one process, one connection",
+    )
     args = parser.parse_args()
     warm_up = signed_events(WARM_UP, 0)
     folder = Path(tempfile.mkdtemp(prefix="bench-webhooks-"))
-    sides = [("bare (inline, 1 conn)", "bare", None), ("receiver, SQLite", "receiver", None)]
+    sides = [("bare (inline, 1 conn)", "bare", None, 1), ("receiver, SQLite", "receiver", None, 1)]
+    if args.workers > 1:
+        sides.append((f"receiver, SQLite, {args.workers} proc", "receiver", None, args.workers))
     if args.pg:
-        sides.append(("receiver, PostgreSQL", "receiver", args.pg))
+        sides.append(("receiver, PostgreSQL", "receiver", args.pg, 1))
+        if args.workers > 1:
+            sides.append((f"receiver, PostgreSQL, {args.workers} proc", "receiver", args.pg, args.workers))
     if args.client == "wrk":
         # Enough distinct events that no slice is sent twice at several times the goal's rate.
         pool = max(args.events, int(args.seconds * 6000))
@@ -425,11 +474,11 @@ def main() -> None:
         f" load average {os.getloadavg()[0]:.1f} at start"
     )
     header = (
-        f"{'side':<22} {'events/s':>9} {'p50 ms':>9} {'p99 ms':>9} {'max ms':>9} {'non-200':>7}"
+        f"{'side':<30} {'events/s':>9} {'p50 ms':>9} {'p99 ms':>9} {'max ms':>9} {'non-200':>7}"
         f" {'server CPU':>10} {'sender CPU':>10}"
     )
     print(header + "  (CPU: microseconds per event)")
-    results: dict[str, list[Result]] = {name: [] for name, _, _ in sides}
+    results: dict[str, list[Result]] = {name: [] for name, *_ in sides}
     schemas: list[str] = []
     try:
         for round_ in range(args.rounds):
@@ -447,9 +496,9 @@ def main() -> None:
                 )
             else:
                 load = partial(send_all, events=events, senders=args.senders)
-            for name, kind, pg in sides:
+            for name, kind, pg, workers in sides:
                 where = fresh_database(kind, folder, pg, schemas)
-                result = run_side(kind, where, load, warm_up, args.senders)
+                result = run_side(kind, where, load, warm_up, args.senders, workers)
                 results[name].append(result)
                 print(result.row(name), flush=True)
                 in_flight = args.senders if args.client == "wrk" else 0
@@ -472,7 +521,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 4 and sys.argv[1] == "serve":
-        serve(sys.argv[2], sys.argv[3])
+    if len(sys.argv) == 5 and sys.argv[1] == "serve":
+        serve(sys.argv[2], sys.argv[3], int(sys.argv[4]))
     else:
         main()
