@@ -7,14 +7,19 @@
 * the whole-day staging leaves the type scan of character and amount columns to pyarrow
   (``columnar._typed_page``): the same batch, or the same refusal, as ``staging.typed_batch``;
 * one AIS call at a time per session unless ``ML_JDE_OVERLAP_CALLS``: the AIS reference is silent on
-  two requests in flight on one token.
+  two requests in flight on one token;
+* a page's next link is read before its rows are decoded (``resource._read_page``): the same page, the
+  same refusal, as decoding it whole; and the prefetch thread sends the request after a page itself only
+  when the caller already waits for that page (``resource._Ahead``), so at most two pages are held.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
 from datetime import time as time_of_day
 from decimal import Decimal
@@ -33,7 +38,15 @@ from connector_assets.staging import StagingError, arrow_schema, typed_batch
 from connector_resources.jde import JdeAisResource
 from connector_resources.jde.dates import DatePattern
 from connector_resources.jde.decode import page_json
-from connector_resources.jde.resource import RowConverter
+from connector_resources.jde.errors import JdeQueryError
+from connector_resources.jde.resource import (
+    RowConverter,
+    _Ahead,
+    _Interrupted,
+    _Page,
+    _parse_page,
+    _read_page,
+)
 
 
 def _response(body: bytes) -> requests.Response:
@@ -86,6 +99,126 @@ def test_amounts_keep_their_digits_and_blanks_stay_for_the_converter_to_trim():
 @pytest.mark.parametrize("body", [b"", b"<html>502 Bad Gateway</html>", b'{"truncated": '])
 def test_a_body_that_is_not_json_is_none_as_before(body):
     assert page_json(_response(body)) is None
+
+
+def _grid(rowset: str, summary: str = '{"moreRecords": true}', extra: str = "") -> bytes:
+    links = '[{"rel": "self", "href": "s"}, {"rel": "next", "href": "http://h/jderest/n?x=1"}]'
+    grid = '{"rowset": ' + rowset + ', "summary": ' + summary + "}"
+    return (
+        '{"fs_DATABROWSE_F4311": {"data": {"gridData": ' + grid + "}" + extra + '}, "links": ' + links + "}"
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        PAGE,
+        _grid('[{"F4311_DOCO": 1, "F4311_AEXP": 1.50}, 7, {"F4311_DOCO": 2}]'),  # a non-object row is dropped
+        _grid("[]"),
+        _grid("null"),
+        _grid('{"F4311_DOCO": 1}'),  # a rowset that is not a list: refused
+        _grid('"rows"'),
+        _grid("[]", summary="null"),  # no summary: the next link decides
+        _grid("[]", summary='{"moreRecords": false}'),
+        _grid("[]", extra=', "errors": [{"CODE": "X", "MSG": "refused"}]'),
+        b'{"fs_DATABROWSE_F4311": {"data": [1]}, "links": []}',  # data of another shape: as before
+        b'{"fs_DATABROWSE_F4311": {"data": {"gridData": 5}}}',
+        b'{"fs_DATABROWSE_F4311": {"data": {}, "links": [{"rel": "NEXT", "href": "x"}]}}',  # the form's link
+        b'{"fs_DATABROWSE_F4311": null, "fs_DATABROWSE_F0101": {"data": {"gridData": {"rowset": []}}}}',
+        b'{"fs_DATABROWSE_F0101": {"data": {"gridData": {"rowset": [{"a": 1}]}}}}',  # another form's name
+        b'{"sysErrors": [{"TITLE": "JAS_MSG347: result set expired"}]}',
+        b'{"sysErrors": [{"TITLE": "JAS_MSG999: broken"}], "fs_DATABROWSE_F4311": {}}',
+        b'{"links": []}',
+        b"[]",
+        b"<html>502</html>",
+        b'\xef\xbb\xbf{"fs_DATABROWSE_F4311": {"data": {"gridData": {"rowset": [{"a": 1.5}]}}}}',
+    ],
+)
+def test_a_page_read_head_first_is_the_page_decoded_whole(body):
+    def outcome(read):
+        try:
+            page = read()
+        except (JdeQueryError, _Interrupted) as exc:
+            return type(exc), str(exc)
+        return repr(page.decoded_rows()), page.more, page.next_href
+
+    whole = outcome(lambda: _parse_page(page_json(_response(body)), "F4311"))
+    assert outcome(lambda: _read_page(_response(body), "F4311")) == whole
+
+
+def test_the_usual_page_leaves_its_rows_encoded_until_they_are_taken():
+    page = _read_page(_response(_grid('[{"F4311_DOCO": 1, "F4311_AEXP": 1.50}]')), "F4311")
+    assert page.rows == [] and page.encoded_rows is not None  # the link is known, the rows not decoded
+    assert (page.more, page.next_href) == (True, "http://h/jderest/n?x=1")
+    assert page.decoded_rows() == [{"F4311_DOCO": 1, "F4311_AEXP": Decimal("1.50")}]
+    assert page.encoded_rows is None
+
+
+class _Pages:
+    """What ``_Ahead`` asks of a session: a prefetch thread and next pages, each answered when the test
+    lets it (``release``), recording the order of the requests."""
+
+    def __init__(self) -> None:
+        self.pool = ThreadPoolExecutor(max_workers=1)
+        self.asked: list[str] = []
+        self.answer = {f"p{i}": threading.Event() for i in range(1, 5)}
+
+    def _prefetcher(self) -> ThreadPoolExecutor:
+        return self.pool
+
+    def _next_page(self, href: str, table: str) -> _Page:
+        self.asked.append(href)
+        assert self.answer[href].wait(10)
+        number = int(href[1:])
+        return _Page(rows=[{"n": number}], more=number < 4, next_href=f"p{number + 1}")
+
+
+def _wait_for(condition) -> None:
+    deadline = time.monotonic() + 10
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.005)
+
+
+def test_the_prefetch_thread_asks_for_the_page_after_only_when_the_caller_already_waits():
+    pages = _Pages()
+    try:
+        first = _Ahead(pages, "p1", "F4311")  # type: ignore[arg-type]
+        _wait_for(lambda: pages.asked == ["p1"])
+        # The caller is done with the page before and waits: once p1 arrives, p2 is asked at once.
+        taker = ThreadPoolExecutor(max_workers=1)
+        taken = taker.submit(first.take)
+        time.sleep(0.05)
+        pages.answer["p1"].set()
+        page, second = taken.result(timeout=10)
+        assert page.rows == [{"n": 1}] and second is not None
+        _wait_for(lambda: pages.asked == ["p1", "p2"])
+        assert pages.asked == ["p1", "p2"]
+        # The caller is still busy with p1 when p2 arrives: p3 waits until the caller asks for it.
+        pages.answer["p2"].set()
+        _wait_for(lambda: second._future.done())
+        time.sleep(0.05)
+        assert pages.asked == ["p1", "p2"]  # p1 held by the caller, p2 arrived: nothing more in flight
+        page, third = second.take()
+        assert page.rows == [{"n": 2}] and third is None
+        taker.shutdown()
+    finally:
+        for event in pages.answer.values():
+            event.set()
+        pages.pool.shutdown(wait=True)
+
+
+def test_an_abandoned_read_ahead_lets_the_call_in_flight_end():
+    pages = _Pages()
+    try:
+        ahead = _Ahead(pages, "p1", "F4311")  # type: ignore[arg-type]
+        _wait_for(lambda: pages.asked == ["p1"])
+        threading.Timer(0.05, pages.answer["p1"].set).start()
+        ahead.abandon()
+        assert ahead._future.done() and ahead._then is None and pages.asked == ["p1"]
+    finally:
+        for event in pages.answer.values():
+            event.set()
+        pages.pool.shutdown(wait=True)
 
 
 # -- a page by column --------------------------------------------------------------------------------

@@ -402,17 +402,18 @@ class HttpClient(Closing):
             # Raised outside the except block: the requests exception (unredacted URL) is not chained.
             raise failure or TransportError(self.system, call.method, call.url, detail="no response")
         self.metrics.record_outcome(elapsed, response.status_code, len(response.content))
-        log.debug(
-            "%s %s %s -> %s (%d bytes) in %.3fs (attempt %d)%s",
-            self.system,
-            call.method,
-            safe_url(call.url),
-            response.status_code,
-            len(response.content),
-            elapsed,
-            call.sent,
-            f" via {safe_url(response.url)}" if response.url != prepared.url else "",
-        )
+        if log.isEnabledFor(logging.DEBUG):  # its arguments (two redactions) cost more than a page's link
+            log.debug(
+                "%s %s %s -> %s (%d bytes) in %.3fs (attempt %d)%s",
+                self.system,
+                call.method,
+                safe_url(call.url),
+                response.status_code,
+                len(response.content),
+                elapsed,
+                call.sent,
+                f" via {safe_url(response.url)}" if response.url != prepared.url else "",
+            )
         return prepared, response
 
     def _prepare(self, call: _Call) -> requests.PreparedRequest:

@@ -56,7 +56,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from itertools import chain, repeat
 from operator import contains, itemgetter
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import Field
@@ -72,7 +72,7 @@ from connector_resources.jde.dates import (
     parse_jde_time,
     time_to_hhmmss,
 )
-from connector_resources.jde.decode import page_json
+from connector_resources.jde.decode import browse_head, encoded_array, page_json, rowset
 from connector_resources.jde.errors import (
     JdeError,
     JdeInputError,
@@ -98,6 +98,9 @@ from connector_resources.jde.query import (
 )
 from connector_resources.redaction import get_logger, redact
 from connector_resources.token_store import token_store_for
+
+if TYPE_CHECKING:
+    import requests
 
 log = get_logger("ml_connector.jde")
 
@@ -322,6 +325,13 @@ class _Page:
     rows: list[dict[str, Any]]
     more: bool
     next_href: str | None
+    encoded_rows: Any = None  # the rowset still encoded (``_read_page``); ``decoded_rows`` decodes it
+
+    def decoded_rows(self) -> list[dict[str, Any]]:
+        """The page's rows, decoded now if ``_read_page`` left them encoded."""
+        if self.encoded_rows is not None:
+            self.rows, self.encoded_rows = _mapping_rows(rowset(self.encoded_rows)), None
+        return self.rows
 
 
 class _Interrupted(Exception):
@@ -378,20 +388,44 @@ def _parse_page(payload: Any, table: str) -> _Page:
     rows = grid.get("rowset") or []
     if not isinstance(rows, list):
         raise JdeQueryError(f"JD Edwards AIS answer for {table} has a rowset that is not a list", table=table)
-    summary = grid.get("summary") if isinstance(grid.get("summary"), Mapping) else {}
-    links = payload.get("links") or form.get("links") or []
-    next_href = None
+    next_href = _next_link(payload.get("links") or form.get("links") or [])
+    return _Page(rows=_mapping_rows(rows), more=_more(grid.get("summary"), next_href), next_href=next_href)
+
+
+def _read_page(response: requests.Response, table: str) -> _Page:
+    """``_parse_page(page_json(response), table)``, with the rows left encoded when the page has AIS's
+    usual shape (``decode.browse_head``): the next link is known at a sixth of the cost of decoding
+    the page, so the next request goes out sooner, and the rows are decoded by ``_Page.decoded_rows``
+    while it is on its way. A page with errors, or of any other shape, is decoded and judged whole."""
+    head = browse_head(response.content, table)
+    form = head.form if head is not None else None
+    if form is None or head.sysErrors or form.errors:
+        return _parse_page(page_json(response), table)
+    grid = form.data.gridData if form.data is not None else None
+    encoded = grid.rowset if grid is not None else None
+    if encoded is not None and not encoded_array(encoded):  # null, or not a list: judged whole
+        return _parse_page(page_json(response), table)
+    next_href = _next_link(head.links or form.links or [])
+    summary = grid.summary if grid is not None else None
+    return _Page(rows=[], more=_more(summary, next_href), next_href=next_href, encoded_rows=encoded)
+
+
+def _next_link(links: Any) -> str | None:
     for link in links if isinstance(links, list) else []:
         if isinstance(link, Mapping) and str(link.get("rel", "")).lower() == "next" and link.get("href"):
-            next_href = str(link["href"])
-            break
-    more_flag = summary.get("moreRecords")
-    # moreRecords decides; a server that omits it is trusted to send a link only when more exist.
-    more = bool(more_flag) if more_flag is not None else next_href is not None
+            return str(link["href"])
+    return None
+
+
+def _more(summary: Any, next_href: str | None) -> bool:
+    """moreRecords decides; a server that omits it is trusted to send a link only when more exist."""
+    more_flag = summary.get("moreRecords") if isinstance(summary, Mapping) else None
+    return bool(more_flag) if more_flag is not None else next_href is not None
+
+
+def _mapping_rows(rows: list[Any]) -> list[dict[str, Any]]:
     # type() first: an ABC isinstance per row costs more than the rest of the parse.
-    return _Page(
-        rows=[r for r in rows if type(r) is dict or isinstance(r, Mapping)], more=more, next_href=next_href
-    )
+    return [r for r in rows if type(r) is dict or isinstance(r, Mapping)]
 
 
 def _find_count(node: Any) -> int | None:
@@ -495,6 +529,50 @@ class OrchestrationResult:
 
     def get(self, name: str, default: Any = None) -> Any:
         return self.outputs.get(name, default)
+
+
+class _Ahead:
+    """A next page being fetched in the session's prefetch thread (``JdeSession._query_pages``).
+
+    ``take()`` is called once the caller is done with the page before this one. If that happens before
+    this page arrives, the prefetch thread, on reading this page's next link, at once sends the request
+    for the page after it (``then``): the caller holds no page then, so this one and the one in flight
+    are all that is held. Otherwise ``take()`` returns no ``then`` and the caller asks for it, as soon as
+    it has this page. Either way a page's failure is raised by its own ``take()``, after the page before
+    it was handed out whole.
+    """
+
+    def __init__(self, session: JdeSession, href: str, table: str) -> None:
+        self._session = session
+        self._table = table
+        self._lock = threading.Lock()
+        self._waited_for = False
+        self._then: _Ahead | None = None
+        self._future: Future[_Page] = session._prefetcher().submit(self._fetch, href)
+
+    def _fetch(self, href: str) -> _Page:
+        page = self._session._next_page(href, self._table)
+        with self._lock:
+            if self._waited_for and page.more and page.next_href:
+                try:
+                    self._then = _Ahead(self._session, page.next_href, self._table)
+                except RuntimeError:  # the prefetch thread is shutting down: the caller asks, and is told
+                    self._then = None
+        return page
+
+    def take(self) -> tuple[_Page, _Ahead | None]:
+        """This page (or its failure), and the fetch of the next one if it is already under way."""
+        with self._lock:
+            self._waited_for = True
+        page = self._future.result()
+        return page, self._then
+
+    def abandon(self) -> None:
+        """Cancel the fetch, or let it end (and the one it started, if any) without using it."""
+        if not self._future.cancel():
+            wait([self._future])
+            if self._then is not None:
+                self._then.abandon()
 
 
 # -- the session -------------------------------------------------------------------------------------
@@ -753,27 +831,37 @@ class JdeSession(Closing):
         so the server prepares it while the caller works through this one: at most two pages are in
         memory. Its outcome is taken only after the caller is done with this page, so a failure
         surfaces exactly where it did when pages were fetched in turn, with the same exception.
+
+        The request goes out as soon as both are true: the caller is done with the page before (so
+        only the page in hand and the one in flight are held) and the page in hand's next link is
+        known. The link is read before the rows are decoded (``_read_page``), and when the caller is
+        already waiting for a page, the prefetch thread sends the request after it itself
+        (``_Ahead``), without waiting for this thread to take its turn; the rows are decoded here
+        while the request is on its way.
         """
-        payload = self._dataservice(spec.body(extra, self.query_date_pattern), spec.table, "read")
-        page = _parse_page(payload, spec.table)
-        ahead: Future[_Page] | None = None
+        response = self._dataservice_response(spec.body(extra, self.query_date_pattern), spec.table, "read")
+        page = _read_page(response, spec.table)
+        del response
+        ahead: _Ahead | None = None
         try:
             while True:
                 self.pages += 1
-                if page.more and page.next_href:
-                    ahead = self._prefetcher().submit(self._next_page, page.next_href, spec.table)
-                if page.rows:
-                    yield page.rows
+                if page.more and page.next_href and ahead is None:
+                    ahead = _Ahead(self, page.next_href, spec.table)
+                rows = page.decoded_rows()
+                if rows:
+                    yield rows
+                del rows
                 if not page.more:
                     return
                 if ahead is None:
                     raise _Interrupted("more rows but no next link", restart=False)
-                page, ahead = ahead.result(), None
+                page, ahead = ahead.take()
         finally:
-            if ahead is not None and not ahead.cancel():
+            if ahead is not None:
                 # The caller stopped early (or failed): let the call in flight end before the session
                 # can log out or read again; its page, or its failure, is of no use any more.
-                wait([ahead])
+                ahead.abandon()
 
     def _prefetcher(self) -> ThreadPoolExecutor:
         """One background thread per session: a single read ahead at a time, whatever the reads."""
@@ -782,6 +870,7 @@ class JdeSession(Closing):
         return self._pool
 
     def _next_page(self, href: str, table: str) -> _Page:
+        """The page behind a next link (called in the prefetch thread)."""
         url = self._local_link(href)
         try:
             # Not idempotent: a result set is a forward-only cursor (see module docstring).
@@ -796,7 +885,7 @@ class JdeSession(Closing):
             if exc.response is not None and _has_expired_marker(exc.response.text):
                 raise _Interrupted(f"the {table} result set expired ({RESULT_SET_EXPIRED})") from None
             raise _Interrupted(f"the next-page call failed ({exc.status or type(exc).__name__})") from None
-        return _parse_page(page_json(response), table)
+        return _read_page(response, table)
 
     def _local_link(self, href: str) -> str:
         """A next link pointed at the server we talk to.
@@ -819,6 +908,9 @@ class JdeSession(Closing):
         return local
 
     def _dataservice(self, body: dict[str, Any], table: str, verb: str) -> Any:
+        return page_json(self._dataservice_response(body, table, verb))
+
+    def _dataservice_response(self, body: dict[str, Any], table: str, verb: str) -> requests.Response:
         try:
             # A data-service query only reads, so it may be replayed after a lost answer.
             with self._calls:
@@ -828,7 +920,7 @@ class JdeSession(Closing):
             if mapped is not None:
                 raise mapped from None
             raise _query_error(exc, f"could not {verb} {table}", table) from None
-        return page_json(response)
+        return response
 
     def count(
         self,
