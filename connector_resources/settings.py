@@ -1115,7 +1115,7 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
         "ML_LEDGER_RECORD_BATCH",
         "50",
         "a write step records the target ids, audit events and releases of up to this many written records "
-        "together, in the transaction of its next claim; a crash leaves at most this many created and not "
+        "together, in the transaction of a later claim; a crash leaves at most this many created and not "
         "recorded, which the rerun finds by natural key and adopts (1: each with the next claim)",
     ),
     Setting(
