@@ -1719,7 +1719,8 @@ class Ledger:
         through the column type's own bind processor, so it is stored exactly as Core would store it.
         """
         t = schema.webhook_inbox
-        received = t.c.received_at.type.bind_processor(conn.dialect)
+        # dialect_impl: the TypeDecorator's processor and the dialect's own (SQLite: the text format)
+        received = t.c.received_at.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
         received_at = received(now) if received is not None else now
         columns = "source, event_id, received_at, status, attempts, body, headers"
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
