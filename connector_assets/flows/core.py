@@ -311,7 +311,7 @@ def write_one(
     lease: Lease | None = None,
     release_held: bool = False,
     deferred: DeferredWrites | None = None,
-    preloaded: dict[str, Xref | None] | None = None,
+    preloaded: dict[str, Xref | Claimed | None] | None = None,
 ) -> WriteResult:
     """Write one record without ever creating a second copy in the target (see module docstring).
 
@@ -320,8 +320,8 @@ def write_one(
     dependents were not released. With ``deferred`` (a write step's, ``flows.deferred``) those records of
     a create or an update are written in the transaction of the step's next claim instead (one commit
     per record); an adoption is recorded at once (its match may turn out to be another record's).
-    ``preloaded`` (a write step's page of look-ups, ``Ledger.get_xrefs``) stands in for the record's
-    first look-up, once (see ``_claim``).
+    ``preloaded`` (a write step's page of look-ups, ``Ledger.get_xrefs``, and its claims taken ahead,
+    ``Claimed``) stands in for the record's first look-up, or its claim, once (see ``_claim``).
 
     Only the holder of the record's lease (``lease``, by default the run, or a replay of its own) searches
     and creates; the lease ends when the target id is recorded or the write fails. A writer finding another
@@ -371,13 +371,21 @@ def write_one(
 _UNKNOWN: Any = object()  # not in the preloaded page: looked up alone
 
 
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """A preloaded look-up that is this writer's claim already: taken ahead for a page of records in one
+    commit (``Ledger.claim_xrefs``, ``PartitionWriter``), durable before any of their creates."""
+
+    xref: Xref
+
+
 def _claim(
     spec: FlowSpec,
     ledger: Ledger,
     record: Mapped,
     lease: Lease,
     deferred: DeferredWrites | None,
-    preloaded: dict[str, Xref | None] | None = None,
+    preloaded: dict[str, Xref | Claimed | None] | None = None,
 ) -> tuple[Xref, str | None]:
     """The record's cross-reference, with its lease taken by ``lease`` unless it has a target id already.
 
@@ -389,13 +397,20 @@ def _claim(
     a retry, reads the ledger again). It is only a hint: a key it shows without a target id is claimed,
     and the claim reads the row in its own transaction (returning it unleased if a target id was
     recorded meanwhile); a key it shows written is skipped or updated exactly as after a plain read,
-    which is equally unlocked. So a stale page costs at most a claim, never a second create.
+    which is equally unlocked. So a stale page costs at most a claim, never a second create. A key it
+    holds as ``Claimed`` is not a hint: this writer took its lease in a committed transaction
+    (``Ledger.claim_xrefs``), which nobody else can take before it lapses (``_lease_fresh`` renews it
+    before the create when it has run half its length).
     """
     key = (spec.integration, spec.entity, spec.source_system, record.source_key, spec.target_system)
     waited: list[str | None] = []
 
     def attempt() -> Xref:
         hint = _UNKNOWN if preloaded is None else preloaded.pop(record.source_key, _UNKNOWN)
+        if isinstance(hint, Claimed):  # claimed ahead by this writer: the lease is its own, on disk
+            if deferred is not None and deferred.due(record.source_key):  # no claim comes to carry it
+                deferred.flush(ledger)
+            return hint.xref
         # a plain read first: most records are known and unchanged
         xref = ledger.get_xref(*key) if hint is _UNKNOWN else hint
         if xref is not None and xref.target_id:
@@ -626,7 +641,7 @@ def write_record(
     partition: str | None,
     lease: Lease | None = None,
     deferred: DeferredWrites | None = None,
-    preloaded: dict[str, Xref | None] | None = None,
+    preloaded: dict[str, Xref | Claimed | None] | None = None,
 ) -> WriteResult:
     """``write_one``, then release the records held on this one: the path every write takes (a run's write
     step, a replay, a webhook-driven run), so a record that syncs always releases what waits for it.

@@ -13,7 +13,8 @@ one statement). The cursor is the transaction's own connection, so the rows comm
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import operator
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -46,6 +47,12 @@ class DriverBatch:
             for name, bind in compiled.binds.items()
             if not bind.required and name in used
         }
+        # The positional values of a row, in one C call (a tuple even for a single name).
+        self._pick: Callable[[Mapping[str, Any]], tuple[Any, ...]] = (
+            operator.itemgetter(*self.names)
+            if len(self.names) > 1
+            else lambda row: tuple(row[n] for n in self.names)
+        )
         if insert and self.dialect == "postgresql":
             self.template = "(" + ", ".join(f"%({name})s" for name in compiled.binds) + ")"
 
@@ -55,17 +62,20 @@ class DriverBatch:
         processor = self._processors.get(name)
         return value if processor is None else processor(value)
 
-    def run(self, conn: sa.Connection, rows: Sequence[Mapping[str, Any]]) -> None:
-        """Execute for ``rows`` (values already ``typed``) on ``conn``'s driver connection."""
+    def run(self, conn: sa.Connection, rows: Sequence[Mapping[str, Any]]) -> int:
+        """Execute for ``rows`` (values already ``typed``) on ``conn``'s driver connection. Returns the
+        rows the statements changed in all, where the driver counts them for a whole batch (sqlite3's
+        ``executemany`` sums them), else -1 (psycopg2's batches count only their last statement)."""
         if not rows:
-            return
-        if self.constants:
-            rows = [{**self.constants, **row} for row in rows]
+            return 0
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         try:
             if self.dialect == "sqlite":
-                cursor.executemany(self.sql, (tuple(row[name] for name in self.names) for row in rows))
-            elif self.insert:
+                cursor.executemany(self.sql, map(self._row_tuple, rows))
+                return int(cursor.rowcount)
+            if self.constants:
+                rows = [{**self.constants, **row} for row in rows]
+            if self.insert:
                 from psycopg2.extras import execute_values
 
                 execute_values(cursor, self.sql, rows, template=self.template, page_size=PAGE)
@@ -73,5 +83,10 @@ class DriverBatch:
                 from psycopg2.extras import execute_batch
 
                 execute_batch(cursor, self.sql, rows, page_size=PAGE)
+            return -1
         finally:
             cursor.close()
+
+    def _row_tuple(self, row: Mapping[str, Any]) -> tuple[Any, ...]:
+        """A row's values in the statement's positional order, its constants filled in."""
+        return self._pick({**self.constants, **row} if self.constants else row)

@@ -22,6 +22,7 @@ processes (Dagster steps, the webhook receiver, the CLI): unique constraints plu
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import threading
@@ -112,6 +113,12 @@ def _duration(env: str, unit: str, default: timedelta, environ: Mapping[str, str
     raw = settings.given(env, environ)
     if not raw:
         return default
+    return _parsed_duration(env, unit, raw)
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed_duration(env: str, unit: str, raw: str) -> timedelta:
+    """``raw`` as a duration: asked for at every claim, so each text the setting takes is parsed once."""
     try:
         value = float(raw)
     except ValueError:
@@ -320,6 +327,11 @@ def _optional_text(record: str, field: str, value: object, max_len: int) -> str 
     return None if value is None or value == "" else _text(record, field, value, max_len)
 
 
+def _fits(value: object, max_len: int) -> bool:
+    """Whether ``_text`` would accept ``value`` (a batch checks first and names the field only on error)."""
+    return isinstance(value, str) and 0 < len(value) <= max_len and not value.isspace()
+
+
 # An audit event's own fields; the others (integration, flow, action, run, ...) a write step's batch shares.
 _AUDIT_OWN = ("source_id", "target_id", "reason", "detail")
 
@@ -474,6 +486,26 @@ class Ledger:
         }
         return label, key
 
+    def _valid_keys(
+        self,
+        integration: str,
+        entity: str,
+        source_system: str,
+        source_keys: Iterable[str],
+        target_system: str,
+    ) -> list[str]:
+        """The source keys the ledger accepts for this flow, in order (one that it refuses is left out, for
+        a call of its own to name it in its error). The flow's own fields are checked once, not per key;
+        one the ledger refuses leaves nothing."""
+        keys = list(source_keys)
+        if not keys:
+            return []
+        try:
+            self._xref_key(integration, entity, source_system, "key", target_system)
+        except LedgerInputError:
+            return []
+        return [key for key in keys if _fits(key, schema.KEY_LEN)]
+
     def get_xref(
         self,
         integration: str,
@@ -502,13 +534,7 @@ class Ledger:
         look-ups; ``get_xref`` costs a connection checkout and a transaction per record). Every key
         looked up is in the result, None if never seen; a key the ledger would refuse (too long) is left
         out, so the caller looks it up alone and gets its error naming the record."""
-        valid: list[str] = []
-        for source_key in source_keys:
-            try:
-                self._xref_key(integration, entity, source_system, source_key, target_system)
-            except LedgerInputError:
-                continue
-            valid.append(source_key)
+        valid = self._valid_keys(integration, entity, source_system, source_keys, target_system)
         if not valid:
             return {}
         _, key = self._xref_key(integration, entity, source_system, valid[0], target_system)
@@ -725,6 +751,98 @@ class Ledger:
             expires_at=after.lease_expires_at,
         )
 
+    def claim_xrefs(
+        self,
+        integration: str,
+        entity: str,
+        source_system: str,
+        source_keys: Collection[str],
+        target_system: str,
+        *,
+        owner: str,
+        inherits: Collection[str] = (),
+        gone: Callable[[str], bool] | None = None,
+        first: Callable[[sa.Connection], object] | None = None,
+    ) -> dict[str, Xref]:
+        """``claim_xref`` for a page of one flow's source records, in one transaction and one commit: each
+        one never seen is recorded as pending, and ``owner`` takes the lease of each one without a target
+        id whose lease is free, expired, its own, held by one of ``inherits``, or held by a run ``gone``
+        says has ended. Returns the rows whose lease ``owner`` holds now; a key left out (written, leased
+        by a live writer, or a value the ledger refuses) is for ``claim_xref`` to decide alone, which waits
+        for the other writer or names the record in its error.
+
+        Why: a write step's claims are the one write per record that must be on disk before its create,
+        and a commit each is most of the ledger's CPU per record on SQLite (and a round trip or more on
+        PostgreSQL). Claimed a page ahead, they become durable in one commit, still before any create. The
+        database decides every race as for one claim (one conditional UPDATE), so two runs never both
+        hold a record. ``first`` runs first in the transaction (a write step's deferred records)."""
+        valid = self._valid_keys(
+            integration, entity, source_system, dict.fromkeys(source_keys), target_system
+        )
+        if not valid:
+            return {}
+        label, key = self._xref_key(integration, entity, source_system, valid[0], target_system)
+        _text(label, "owner", owner, schema.RUN_ID_LEN)
+        mine = [owner, *(_text(label, "inherits", other, schema.RUN_ID_LEN) for other in inherits)]
+        flow = {name: value for name, value in statements.key_params(key).items() if name != "k_source_key"}
+        now = _now()
+        expires_at = now + lease_length()
+        taken: dict[str, Xref] = {}
+        others: dict[str, Any] = {}  # leases of other owners found on the page, before it was claimed
+        ended: dict[str, bool] = {}  # other owners, and whether ``gone`` says their run has ended
+        with self.transaction() as c:
+            if first is not None:
+                first(c)
+            insert = statements.CLAIM_INSERT[self._dialect]
+            c.execute(insert, [{**flow, "k_source_key": source_key, "now": now} for source_key in valid])
+            for start in range(0, len(valid), 500):  # bound parameters per statement stay modest
+                page = {**flow, "k_source_keys": valid[start : start + 500], "mine": mine}
+                for row in c.execute(statements.LEASES_OF_OTHERS, page):
+                    others[row.source_key] = row
+                    if row.lease_owner not in ended:
+                        ended[row.lease_owner] = gone is not None and gone(row.lease_owner)
+                finished = sorted(other for other, is_gone in ended.items() if is_gone)
+                take = {**page, "mine": mine + finished, "now": now, "owner": owner, "expires_at": expires_at}
+                for row in c.execute(statements.TAKE_LEASES, take):
+                    taken[row.source_key] = Xref(**row._mapping)
+        for source_key in taken.keys() & others.keys():
+            before = others[source_key]
+            log.warning(
+                "%s: took over the lease of %s, which %s without a target id recorded; searching the "
+                "target before creating",
+                taken[source_key].label,
+                before.lease_owner,
+                "ended with its run"
+                if ended.get(before.lease_owner)
+                else f"expired at {before.lease_expires_at}",
+            )
+        return taken
+
+    def release_xrefs(
+        self,
+        integration: str,
+        entity: str,
+        source_system: str,
+        source_keys: Collection[str],
+        target_system: str,
+        *,
+        owner: str,
+    ) -> int:
+        """End ``owner``'s leases on these source records where no target id was recorded (a write step's
+        claims ahead it never used, ``claim_xrefs``); how many ended."""
+        keys = [key for key in dict.fromkeys(source_keys) if _fits(key, schema.KEY_LEN)]
+        if not keys:
+            return 0
+        label, key = self._xref_key(integration, entity, source_system, keys[0], target_system)
+        flow = {name: value for name, value in statements.key_params(key).items() if name != "k_source_key"}
+        owner = _text(label, "owner", owner, schema.RUN_ID_LEN)
+        released = 0
+        with self.transaction() as c:
+            for start in range(0, len(keys), 500):
+                page = {**flow, "k_source_keys": keys[start : start + 500], "owner": owner}
+                released += c.execute(statements.RELEASE_LEASES, page).rowcount
+        return released
+
     def release_xref(
         self,
         integration: str,
@@ -888,19 +1006,27 @@ class Ledger:
         stamped, at = update.typed("now", now), insert.typed("at", now)
         flows: set[tuple[str, str, str, str]] = set()  # flow keys checked (a batch has one, or a few)
         shared: dict[tuple[Any, ...], dict[str, Any]] = {}  # audit rows by the fields a batch shares
+        masked: dict[str, str] = {}  # each distinct reason of the batch, secrets masked once
+        keys: set[tuple[str, ...]] = set()
         for n, item in enumerate(recordings):
             try:  # a value the ledger refuses: left for record_target, whose error names the record
                 flow = self._flow_key(item)
-                label = _xref_label(*flow[:3], item.source_key, flow[3])
                 if flow not in flows:
                     self._xref_key(*flow[:3], item.source_key, flow[3])
                     flows.add(flow)
-                _text(label, "source_key", item.source_key, schema.KEY_LEN)
-                _text(label, "target_id", item.target_id, schema.KEY_LEN)
-                _text(label, "content_hash", item.content_hash, schema.HASH_LEN)
-                audits[n] = self._batch_audit_row(item, shared, at)
+                if not (
+                    _fits(item.source_key, schema.KEY_LEN)
+                    and _fits(item.target_id, schema.KEY_LEN)
+                    and _fits(item.content_hash, schema.HASH_LEN)
+                ):  # the label is built only for the error that names the record and the field
+                    label = _xref_label(*flow[:3], item.source_key, flow[3])
+                    _text(label, "source_key", item.source_key, schema.KEY_LEN)
+                    _text(label, "target_id", item.target_id, schema.KEY_LEN)
+                    _text(label, "content_hash", item.content_hash, schema.HASH_LEN)
+                audits[n] = self._batch_audit_row(item, shared, masked, at)
             except LedgerInputError:
                 continue
+            keys.add(flow + (item.source_key,))
             updates.append(
                 {
                     "k_integration": item.integration,
@@ -917,16 +1043,22 @@ class Ledger:
             return done
         try:
             with conn.begin_nested() if self._dialect == "postgresql" else nullcontext():
-                update.run(conn, updates)
+                changed = update.run(conn, updates)
         except (IntegrityError, self.engine.dialect.dbapi.IntegrityError):  # type: ignore[union-attr]
             return done
-        recorded = self._recorded_targets(recordings, [n for n in audits], conn)
-        for n in audits:
-            item = recordings[n]
-            done[n] = recorded.get(self._flow_key(item) + (item.source_key,)) == (
-                item.target_id,
-                item.content_hash,
-            )
+        if changed == len(updates) == len(keys):
+            # Each update matches one row at most (the xref key is unique) and no key came twice, so a
+            # total equal to the number of updates means every one of them was recorded as given.
+            for n in audits:
+                done[n] = True
+        else:
+            recorded = self._recorded_targets(recordings, [n for n in audits], conn)
+            for n in audits:
+                item = recordings[n]
+                done[n] = recorded.get(self._flow_key(item) + (item.source_key,)) == (
+                    item.target_id,
+                    item.content_hash,
+                )
         insert.run(conn, [audits[n] for n in audits if done[n]])
         return done
 
@@ -941,22 +1073,39 @@ class Ledger:
         return self._batches
 
     def _batch_audit_row(
-        self, item: Recording, shared: dict[tuple[Any, ...], dict[str, Any]], at: Any
+        self,
+        item: Recording,
+        shared: dict[tuple[Any, ...], dict[str, Any]],
+        masked: dict[str, str],
+        at: Any,
     ) -> dict[str, Any]:
         """``item``'s audit row: the fields it shares with the batch's other records (flow, action, run)
-        are checked once per distinct set (``shared``), its own (source id, target id, reason) each time."""
-        audit = {**item.audit, "target_id": item.target_id}
+        are checked once per distinct set (``shared``), its own (source id, target id, reason) each time,
+        except what ``record_written`` checked already (its source key and target id) and a reason seen
+        earlier in the batch (``masked``: masked once)."""
+        audit = item.audit
         key = (len(audit), *(value for field, value in audit.items() if field not in _AUDIT_OWN))
         template = shared.get(key)
         if template is None:
-            template = shared[key] = self._audit_values(**audit)
-        own = _audit_own(
-            f"audit event {audit['integration']}/{audit['flow']} {item.source_key}",
-            audit.get("source_id"),
-            item.target_id,
-            audit.get("reason", ""),
-            audit.get("detail"),
-        )
+            template = shared[key] = self._audit_values(**{**audit, "target_id": item.target_id})
+        source_id, reason, detail = audit.get("source_id"), audit.get("reason", ""), audit.get("detail")
+        if source_id == item.source_key and detail is None and isinstance(reason, str):
+            if reason not in masked:
+                masked[reason] = redact(reason)
+            own = {
+                "source_id": source_id,
+                "target_id": item.target_id,
+                "reason": masked[reason],
+                "detail": None,
+            }
+        else:
+            own = _audit_own(
+                f"audit event {audit['integration']}/{audit['flow']} {item.source_key}",
+                source_id,
+                item.target_id,
+                reason,
+                detail,
+            )
         return {**template, **own, "at": at}
 
     @staticmethod

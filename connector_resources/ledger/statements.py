@@ -84,6 +84,47 @@ TAKE_LEASE = (
 )
 
 
+def _flow_keys_match() -> sa.ColumnElement[bool]:
+    """One flow's rows (every key column but the source key) whose source key is in ``k_source_keys``."""
+    return sa.and_(
+        *(_x.c[name] == sa.bindparam(f"k_{name}") for name in XREF_KEY if name != "source_key"),
+        _x.c.source_key.in_(sa.bindparam("k_source_keys", expanding=True)),
+    )
+
+
+# Leases a page of a flow's unwritten source keys holds now that are not ``mine`` (``claim_xrefs``: a
+# lapsed one taken over is logged, a finished run's is taken at once).
+LEASES_OF_OTHERS = sa.select(_x.c.source_key, _x.c.lease_owner, _x.c.lease_expires_at).where(
+    _flow_keys_match(),
+    _x.c.target_id.is_(None),
+    _x.c.lease_owner.is_not(None),
+    _x.c.lease_owner.not_in(sa.bindparam("mine", expanding=True)),
+)
+
+# TAKE_LEASE for a page of one flow's source keys at once; returns the rows taken.
+TAKE_LEASES = (
+    sa.update(_x)
+    .where(
+        _flow_keys_match(),
+        _x.c.target_id.is_(None),
+        sa.or_(
+            _x.c.lease_owner.is_(None),
+            _x.c.lease_owner.in_(sa.bindparam("mine", expanding=True)),
+            _x.c.lease_expires_at <= sa.bindparam("now"),
+        ),
+    )
+    .values(lease_owner=sa.bindparam("owner"), lease_expires_at=sa.bindparam("expires_at"))
+    .returning(*_x.c)
+)
+
+# ``owner``'s leases on a page of one flow's source keys ended, where no target id was recorded.
+RELEASE_LEASES = (
+    sa.update(_x)
+    .where(_flow_keys_match(), _x.c.target_id.is_(None), _x.c.lease_owner == sa.bindparam("owner"))
+    .values(lease_owner=None, lease_expires_at=None)
+)
+
+
 def _record_target(row: sa.ColumnElement[bool]) -> sa.Executable:
     return (
         sa.update(_x)
