@@ -144,11 +144,10 @@ class DeferredWrites:
         batch did not record (and the others) one by one, each recorded or its failure queued. Returns
         how many held records were released, and the items queued as failed instead."""
         batched = [item for item in items if item.recording is not None]
-        recorded = ledger.record_written([item.recording for item in batched], conn=conn) if batched else []
-        done = [item for item, ok in zip(batched, recorded, strict=True) if ok]
+        recorded = ledger.record_written([item.recording for item in batched], conn=conn) if batched else None
+        done = [item for item, ok in zip(batched, recorded.done, strict=True) if ok] if recorded else []
         released = 0
-        waited_on = [item.depends_on for item in done if item.depends_on]
-        held = ledger.held_on(waited_on, conn=conn) if waited_on else frozenset()
+        held = recorded.held if recorded else frozenset()
         for item in done:
             if item.release is not None and item.depends_on in held:
                 released += item.release(conn)

@@ -54,7 +54,8 @@ class DriverBatch:
             else lambda row: tuple(row[n] for n in self.names)
         )
         if insert and self.dialect == "postgresql":
-            self.template = "(" + ", ".join(f"%({name})s" for name in compiled.binds) + ")"
+            self.columns = list(compiled.binds)
+            self.template = "(" + ", ".join(f"%({name})s" for name in self.columns) + ")"
 
     def typed(self, name: str, value: Any) -> Any:
         """``value`` as the driver receives it for parameter ``name`` (the column type's bind processor):
@@ -78,7 +79,8 @@ class DriverBatch:
             if self.insert:
                 from psycopg2.extras import execute_values
 
-                execute_values(cursor, self.sql, rows, template=self.template, page_size=PAGE)
+                template, values = self._folded(cursor, rows)
+                execute_values(cursor, self.sql, values, template=template, page_size=PAGE)
             else:
                 from psycopg2.extras import execute_batch
 
@@ -87,6 +89,93 @@ class DriverBatch:
         finally:
             cursor.close()
 
+    def _folded(self, cursor: Any, rows: Sequence[Mapping[str, Any]]) -> tuple[str, Sequence[Any]]:
+        """PostgreSQL inserts: the row template with each value every row shares (a batch's flow, run,
+        action and time) quoted into it once by the driver, and the rows as their other values only.
+        Why: psycopg2 quotes every value of every row; an audit event has thirteen, of which a batch's
+        rows differ in three or four."""
+        if len(rows) < 2:
+            return self.template, rows
+        first = rows[0]
+        # One distinct value in the column (the ledger's values are text, None or a timestamp, which
+        # never compare equal across those types).
+        shared = {name for name in self.columns if len({row[name] for row in rows}) == 1}
+        varying = [name for name in self.columns if name not in shared]
+        if not varying:
+            return self.template, rows
+        parts = [
+            cursor.mogrify("%s", (first[name],)).decode().replace("%", "%%") if name in shared else "%s"
+            for name in self.columns
+        ]
+        pick = operator.itemgetter(*varying)
+        values = [pick(row) for row in rows] if len(varying) > 1 else [(row[varying[0]],) for row in rows]
+        return "(" + ", ".join(parts) + ")", values
+
     def _row_tuple(self, row: Mapping[str, Any]) -> tuple[Any, ...]:
         """A row's values in the statement's positional order, its constants filled in."""
         return self._pick({**self.constants, **row} if self.constants else row)
+
+
+class ValuesUpdate:
+    """PostgreSQL: the target ids and hashes of many written records of one flow recorded by one
+    ``UPDATE ... FROM (VALUES ...) RETURNING`` (``Ledger.record_written``), same conditions as
+    ``statements.RECORD_TARGET``: the row of each source key, unless it holds another target id.
+
+    Why: as an ``execute_batch`` of one UPDATE per record, psycopg2 quotes eight values per record and
+    the batch needs a query to read back which rows were updated. Here a record is three values, and
+    the rows updated come back from the statement itself. A target id that is another record's fails
+    the statement on the unique index, as the per-record update would.
+    """
+
+    def __init__(self, table: sa.Table, queue: sa.Table) -> None:
+        # Each row updated comes back with whether retry-queue items are held on it (their depends_on is
+        # its dependency key, ``ledger.dependency_key``), so the batch needs no query of its own for that.
+        self.sql = (
+            f"UPDATE {table.name} AS x SET target_id = v.target_id, content_hash = v.content_hash, "
+            "state = 'synced', updated_at = %(now)s, lease_owner = NULL, lease_expires_at = NULL "
+            "FROM (VALUES __VALUES__) AS v(source_key, target_id, content_hash) "
+            "WHERE x.integration = %(integration)s AND x.entity = %(entity)s "
+            "AND x.source_system = %(source_system)s AND x.target_system = %(target_system)s "
+            "AND x.source_key = v.source_key AND (x.target_id IS NULL OR x.target_id = v.target_id) "
+            f"RETURNING x.source_key, EXISTS (SELECT 1 FROM {queue.name} AS q WHERE q.status = 'held' "
+            "AND q.depends_on = x.integration || ':' || x.entity || ':' || x.source_system || ':' "
+            "|| x.source_key)"
+        )
+
+    def run(
+        self, conn: sa.Connection, flow: Mapping[str, Any], rows: Sequence[tuple[str, str, str]]
+    ) -> dict[str, bool]:
+        """Record ``rows`` (source key, target id, content hash) of ``flow`` (integration, entity,
+        source_system, target_system, and ``now`` as the driver takes it); the source keys updated, each
+        with whether items are held on it."""
+        from psycopg2.extras import execute_values
+
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            # The flow's values quoted by the driver once; the VALUES list is execute_values' own %s.
+            head = cursor.mogrify(self.sql, dict(flow)).decode().replace("%", "%%")
+            sql = head.replace("__VALUES__", "%s")
+            found = execute_values(cursor, sql, rows, template="(%s, %s, %s)", page_size=PAGE, fetch=True)
+        finally:
+            cursor.close()
+        return {row[0]: bool(row[1]) for row in found}
+
+
+def held_on(conn: sa.Connection, table: sa.Table, keys: Sequence[str]) -> set[str]:
+    """Which of ``keys`` have items held on them in ``table`` (the retry queue), on the driver's cursor:
+    a query per batch of written records (``Ledger.held_on``), whose expanding IN costs SQLAlchemy more
+    CPU than the database spends on it. ``keys`` go as bound values only (one placeholder each)."""
+    if not keys:
+        return set()
+    dialect = conn.dialect.name
+    mark = "?" if dialect == "sqlite" else "%s"
+    sql = (
+        f"SELECT DISTINCT depends_on FROM {table.name} "
+        f"WHERE status = 'held' AND depends_on IN ({', '.join([mark] * len(keys))})"
+    )
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(sql, tuple(keys))
+        return {row[0] for row in cursor.fetchall()}
+    finally:
+        cursor.close()

@@ -32,7 +32,7 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -40,7 +40,8 @@ from sqlalchemy.exc import IntegrityError
 
 from connector_resources import settings
 from connector_resources.ledger import schema, statements
-from connector_resources.ledger.driver_batch import DriverBatch
+from connector_resources.ledger.driver_batch import DriverBatch, ValuesUpdate
+from connector_resources.ledger.driver_batch import held_on as driver_held_on
 from connector_resources.ledger.engine import describe_url, ledger_url, make_engine, read_engine
 from connector_resources.ledger.engine import migrate as migrate_schema
 from connector_resources.redaction import get_logger, redact
@@ -107,6 +108,10 @@ DEFAULT_LEASE = timedelta(minutes=30)
 # the retry queue instead: a typical write takes well under a second, a stuck one much longer.
 LEASE_WAIT_ENV = "ML_LEDGER_LEASE_WAIT_SECONDS"
 DEFAULT_LEASE_WAIT = timedelta(seconds=60)
+
+
+# ``record_written``'s update on PostgreSQL: one statement per flow, returning the rows it updated.
+_VALUES_UPDATE = ValuesUpdate(schema.xref, schema.retry_queue)
 
 
 def _duration(env: str, unit: str, default: timedelta, environ: Mapping[str, str] | None) -> timedelta:
@@ -413,6 +418,14 @@ class Recording:
     target_id: str
     content_hash: str
     audit: Mapping[str, Any]
+
+
+class Recorded(NamedTuple):
+    """What ``Ledger.record_written`` did with a batch: per recording, whether it was recorded, and the
+    dependency keys (``dependency_key``) of those recorded that have retry-queue items held on them."""
+
+    done: list[bool]
+    held: frozenset[str]
 
 
 class Ledger:
@@ -982,23 +995,26 @@ class Ledger:
             raise  # not the target index after all: let the real error surface
         return Xref(**row._mapping) if row is not None else None
 
-    def record_written(self, recordings: Sequence[Recording], *, conn: sa.Connection) -> list[bool]:
+    def record_written(self, recordings: Sequence[Recording], *, conn: sa.Connection) -> Recorded:
         """Record many written records at once in ``conn``'s transaction (a write step's deferred batch,
         ``flows.deferred``): each one's target id and hash, and its audit event. Returns, per recording,
-        whether it was recorded; one that was not is left exactly as it was, for ``record_target`` and
-        ``audit`` to record alone (they raise its conflict, or adopt a row that was never claimed).
+        whether it was recorded (one that was not is left exactly as it was, for ``record_target`` and
+        ``audit`` to record alone: they raise its conflict, or adopt a row that was never claimed), and
+        which of those recorded have retry-queue items held on them (so only those pay for a release).
 
         Why a batch: recording one record costs two statements, and on PostgreSQL each is a round trip
-        whose CPU (kernel and driver, about 150 us over loopback) is many times a record's mapping. Here
-        the updates are one ``executemany`` (psycopg2's ``execute_batch``: one round trip per 100), one
-        query reads them back, and the audit events are one multi-row INSERT. The read-back is what
-        decides, not the update's row count (which executemany does not give per row): a recording whose
-        row does not show its target id and hash afterwards was not recorded. A unique violation (a target
-        id that is another source record's) fails the whole update; then nothing here is recorded (on
-        PostgreSQL the savepoint undoes it; on SQLite the rows updated before it hold the same values
-        ``record_target`` writes again), and each is recorded alone, where the conflict is named.
+        whose CPU (kernel and driver, about 150 us over loopback) is many times a record's mapping. Here,
+        on SQLite, the updates are one ``executemany`` whose summed row count shows whether every one was
+        recorded (a query reads them back only when it does not), then one query for the held items; on
+        PostgreSQL one ``UPDATE ... FROM (VALUES ...)`` per flow returns the rows it updated, each with
+        whether items are held on it (``driver_batch.ValuesUpdate``). The audit events are one
+        ``executemany`` or one multi-row INSERT. A unique violation (a target id that is another source
+        record's) fails the whole update; then nothing here is recorded (on PostgreSQL the savepoint
+        undoes it; on SQLite the rows updated before it hold the same values ``record_target`` writes
+        again), and each is recorded alone, where the conflict is named.
         """
         done = [False] * len(recordings)
+        nothing = Recorded(done, frozenset())
         updates: list[dict[str, Any]] = []
         audits: dict[int, dict[str, Any]] = {}
         update, insert = self._driver_batches()
@@ -1040,13 +1056,25 @@ class Ledger:
                 }
             )
         if not updates:
-            return done
+            return nothing
+        by_values = self._dialect == "postgresql" and len(keys) == len(updates)
         try:
             with conn.begin_nested() if self._dialect == "postgresql" else nullcontext():
-                changed = update.run(conn, updates)
+                if by_values:
+                    updated = self._update_by_values(conn, updates)
+                else:
+                    changed = update.run(conn, updates)
         except (IntegrityError, self.engine.dialect.dbapi.IntegrityError):  # type: ignore[union-attr]
-            return done
-        if changed == len(updates) == len(keys):
+            return nothing
+        held: frozenset[str] | None = None
+        if by_values:  # the statement returned the rows it updated, and which have items held on them
+            for n in audits:
+                item = recordings[n]
+                done[n] = self._flow_key(item) + (item.source_key,) in updated
+            held = frozenset(
+                dependency_key(*key[:3], key[4]) for key, waited_on in updated.items() if waited_on
+            )
+        elif changed == len(updates) == len(keys):
             # Each update matches one row at most (the xref key is unique) and no key came twice, so a
             # total equal to the number of updates means every one of them was recorded as given.
             for n in audits:
@@ -1060,7 +1088,36 @@ class Ledger:
                     item.content_hash,
                 )
         insert.run(conn, [audits[n] for n in audits if done[n]])
-        return done
+        if held is None:
+            recorded = [recordings[n] for n in audits if done[n]]
+            held = self.held_on(
+                [dependency_key(r.integration, r.entity, r.source_system, r.source_key) for r in recorded],
+                conn=conn,
+            )
+        return Recorded(done, held)
+
+    @staticmethod
+    def _update_by_values(conn: sa.Connection, updates: list[dict[str, Any]]) -> dict[tuple[str, ...], bool]:
+        """PostgreSQL: ``updates`` recorded by one ``ValuesUpdate`` statement per flow; the flow keys +
+        source keys it updated, each with whether items are held on it."""
+        by_flow: dict[tuple[str, str, str, str, Any], list[tuple[str, str, str]]] = {}
+        for row in updates:
+            flow = (row["k_integration"], row["k_entity"], row["k_source_system"], row["k_target_system"])
+            by_flow.setdefault((*flow, row["now"]), []).append(
+                (row["k_source_key"], row["new_target_id"], row["new_hash"])
+            )
+        updated: dict[tuple[str, ...], bool] = {}
+        for (integration, entity, source_system, target_system, now), rows in by_flow.items():
+            flow = {
+                "integration": integration,
+                "entity": entity,
+                "source_system": source_system,
+                "target_system": target_system,
+                "now": now,
+            }
+            for source_key, waited_on in _VALUES_UPDATE.run(conn, flow, rows).items():
+                updated[(integration, entity, source_system, target_system, source_key)] = waited_on
+        return updated
 
     def _driver_batches(self) -> tuple[DriverBatch, DriverBatch]:
         """``record_written``'s two statements, compiled once for this ledger's database."""
@@ -1142,8 +1199,7 @@ class Ledger:
         keys = sorted({key for key in depends_on if len(key) <= schema.DEPENDS_ON_LEN})
         held: set[str] = set()
         for start in range(0, len(keys), 500):
-            rows = conn.execute(statements.HELD_ON, {"k_depends_on": keys[start : start + 500]})
-            held.update(row[0] for row in rows)
+            held |= driver_held_on(conn, schema.retry_queue, keys[start : start + 500])
         return frozenset(held)
 
     def set_manual_override(

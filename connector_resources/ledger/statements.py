@@ -154,13 +154,6 @@ TARGETS_BY_KEYS = sa.select(_x.c.source_key, _x.c.target_id, _x.c.content_hash).
     _x.c.source_key.in_(sa.bindparam("k_source_keys", expanding=True)),
 )
 
-# Which of these dependency keys have items held on them (``Ledger.held_on``).
-HELD_ON = (
-    sa.select(_q.c.depends_on)
-    .where(_q.c.status == "held", _q.c.depends_on.in_(sa.bindparam("k_depends_on", expanding=True)))
-    .distinct()
-)
-
 # ``owner``'s lease ended without a target id (its write failed).
 RELEASE_LEASE = (
     sa.update(_x)
