@@ -1114,15 +1114,16 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
         "ledger_record_batch",
         "ML_LEDGER_RECORD_BATCH",
         "50",
-        "a write step records the target ids, audit events and releases of up to this many written records "
-        "together, in the transaction of a later claim; a crash leaves at most this many created and not "
-        "recorded, which the rerun finds by natural key and adopts (1: each with the next claim)",
+        "a write step claims up to this many records ahead in one commit, and records the target ids, audit "
+        "events and releases of up to this many written records together, in the transaction of a later "
+        "claim; a crash leaves at most this many created and not recorded, which the rerun finds by natural "
+        "key and adopts, and this many claimed and not sent (1: one record at a time)",
     ),
     Setting(
         "ledger_record_batch_seconds",
         "ML_LEDGER_RECORD_BATCH_SECONDS",
         "2",
-        "no written record waits longer than this for its target id to be recorded (checked at each claim)",
+        "no written record waits longer than this for its target id to be recorded (checked at each record)",
     ),
     Setting(
         "held_alert_hours",
