@@ -119,3 +119,14 @@ def test_the_records_that_others_are_held_on_are_named(ledger):
         recorded = ledger.record_written([_recording("A", "T-A"), _recording("B", "T-B")], conn=conn)
     assert recorded.done == [True, True]
     assert recorded.held == {dependency_key(*FLOW[:3], "B")}
+
+
+def test_the_fields_a_batch_reads_shared_or_own_are_every_field_of_an_audit_event():
+    """``record_written`` tells an event's shared fields from its own by these names: a field added to
+    ``Ledger.audit`` without them would be taken from another event of the batch."""
+    import inspect
+
+    from connector_resources.ledger.ledger import _AUDIT_FIELDS, _AUDIT_OWN, _AUDIT_SHARED
+
+    assert set(inspect.signature(Ledger._audit_values).parameters) == _AUDIT_FIELDS
+    assert not set(_AUDIT_OWN) & set(_AUDIT_SHARED)

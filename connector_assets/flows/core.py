@@ -542,7 +542,7 @@ def _search_then_create(
     return WriteResult(action, target_id, reason, released=released)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # one per record written: not frozen, which costs a setattr per field
 class _Written:
     """A record just written to the target, and what the ledger keeps of it: the target id with the hash
     written, an audit event, and (``write_record``) the release of the records held on it."""

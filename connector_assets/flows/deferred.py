@@ -7,7 +7,9 @@ before the create, its target id with its audit event, the release of held recor
 on disk before the create (it is what makes a crash recoverable); the target id need not be: a crash
 after a create whose id was not yet recorded leaves a claim without a target id, and the rerun searches
 the target by natural key and adopts the record (``write_one``'s "matching before create", proven by the
-kill -9 tests). So the id rides along with a later claim's commit, and a record written costs one commit.
+kill -9 tests). So the id rides along with a later claim's commit. A write step also takes its claims a
+batch ahead in one commit (``PartitionWriter._claim_ahead``), which carries the batch before it: a
+batch of records written costs one commit, not one each.
 Recording a batch (``Ledger.record_written``) rather than one record per claim costs a few statements per
 batch instead of three per record: on PostgreSQL each statement is a round trip of about 150 us of CPU.
 
@@ -40,7 +42,7 @@ BATCH_ENV = "ML_LEDGER_RECORD_BATCH"
 BATCH_SECONDS_ENV = "ML_LEDGER_RECORD_BATCH_SECONDS"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # one per record written: not frozen, which costs a setattr per field
 class Pending:
     """One written record to record. ``write`` records it alone (and releases what waited on it);
     a ``recording`` lets a batch record it with others (``Ledger.record_written``), after which only a

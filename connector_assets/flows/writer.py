@@ -9,7 +9,8 @@ shared, so workers cost no extra logins. N may exceed the cap (BILL: 6 records f
 requests, and meanwhile another record's request takes the slot.
 
 What stays exactly as in the sequential writer, record by record (``write_record`` is unchanged; each
-worker runs it for its record): the ledger lease per record (claim, search, create, record the id), the
+worker runs it for its record): the ledger lease per record (claim, search, create, record the id; the
+claims of a batch taken ahead in one commit, ``_claim_ahead``), the
 counts, a failure queued with its reason, a record leased by another run held (``BeingWritten``), an
 earlier queue item resolved when its record is written, held dependents released. The ledger is safe
 across threads: each ledger call checks a connection of its own out of the engine's pool (SQLite in WAL
@@ -131,7 +132,7 @@ class PartitionWriter:
         self._claimed: dict[str, int] = {}
         self.peak_workers = 0
         # Target ids, audit events and releases of the records written, recorded with the next claim
-        # (``flows.deferred``): one commit per record. Flushed by ``run`` before it returns or raises.
+        # (``flows.deferred``), a batch per claim ahead. Flushed by ``run`` before it returns or raises.
         self.deferred = DeferredWrites()
         self._resolve: list[tuple[int, str, str]] = []  # queue items of records written: id, key, why
 

@@ -55,6 +55,7 @@ class DriverBatch:
         )
         if insert and self.dialect == "postgresql":
             self.columns = list(compiled.binds)
+            self._every = operator.itemgetter(*self.columns)
             self.template = "(" + ", ".join(f"%({name})s" for name in self.columns) + ")"
 
     def typed(self, name: str, value: Any) -> Any:
@@ -94,12 +95,13 @@ class DriverBatch:
         action and time) quoted into it once by the driver, and the rows as their other values only.
         Why: psycopg2 quotes every value of every row; an audit event has thirteen, of which a batch's
         rows differ in three or four."""
-        if len(rows) < 2:
+        if len(rows) < 2 or len(self.columns) < 2:
             return self.template, rows
         first = rows[0]
-        # One distinct value in the column (the ledger's values are text, None or a timestamp, which
-        # never compare equal across those types).
-        shared = {name for name in self.columns if len({row[name] for row in rows}) == 1}
+        # Columns with one distinct value (the ledger's values are text, None or a timestamp, which never
+        # compare equal across those types): the rows transposed, each column's values in one set.
+        by_column = zip(*map(self._every, rows), strict=True)
+        shared = {name for name, values in zip(self.columns, by_column, strict=True) if len(set(values)) == 1}
         varying = [name for name in self.columns if name not in shared]
         if not varying:
             return self.template, rows

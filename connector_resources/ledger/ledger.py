@@ -339,6 +339,17 @@ def _fits(value: object, max_len: int) -> bool:
 
 # An audit event's own fields; the others (integration, flow, action, run, ...) a write step's batch shares.
 _AUDIT_OWN = ("source_id", "target_id", "reason", "detail")
+_AUDIT_SHARED = (
+    "integration",
+    "flow",
+    "action",
+    "entity",
+    "source_system",
+    "target_system",
+    "run_id",
+    "partition_key",
+)
+_AUDIT_FIELDS = frozenset(_AUDIT_OWN + _AUDIT_SHARED)
 
 
 def _audit_own(
@@ -1141,7 +1152,10 @@ class Ledger:
         except what ``record_written`` checked already (its source key and target id) and a reason seen
         earlier in the batch (``masked``: masked once)."""
         audit = item.audit
-        key = (len(audit), *(value for field, value in audit.items() if field not in _AUDIT_OWN))
+        if audit.keys() <= _AUDIT_FIELDS:  # the usual event: its shared fields read in one C call
+            key: tuple[Any, ...] = (len(audit), *map(audit.get, _AUDIT_SHARED))
+        else:  # a field ``audit`` does not take: ``_audit_values`` names it in its error
+            key = (len(audit), *(value for field, value in audit.items() if field not in _AUDIT_OWN))
         template = shared.get(key)
         if template is None:
             template = shared[key] = self._audit_values(**{**audit, "target_id": item.target_id})
