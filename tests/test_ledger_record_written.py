@@ -93,27 +93,16 @@ def test_a_target_id_that_is_another_records_leaves_the_whole_batch_for_one_by_o
 
 
 def test_the_records_that_others_are_held_on_are_named(ledger):
-    from connector_assets.flows.core import FlowSpec, Rejected, queue_failure
-
     ledger.claim_xrefs(*FLOW[:3], ["A", "B"], FLOW[3], owner="run-1")
-    spec = FlowSpec(
-        integration="batch_test",
-        name="orders",
+    ledger.enqueue(
+        integration=FLOW[0],
+        flow="orders",
         entity="order",
-        source_system="SRC",
-        target_system="tgt",
-        schema=None,  # type: ignore[arg-type]
-        map_records=lambda context, partition: iter(()),
-        open_target=lambda context: None,  # type: ignore[arg-type,return-value]
-    )
-    queue_failure(
-        spec,
-        ledger,
-        Rejected("ORDER-1", "waits for thing B", {"body": {}}),
+        source_key="ORDER-1",
+        payload={"body": {}},
+        reason="waits for thing B",
         status="held",
         depends_on=dependency_key(*FLOW[:3], "B"),
-        run_id="earlier",
-        partition=None,
     )
     with ledger.transaction() as conn:
         recorded = ledger.record_written([_recording("A", "T-A"), _recording("B", "T-B")], conn=conn)

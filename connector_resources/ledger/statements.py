@@ -67,22 +67,6 @@ def _claim_insert(insert: type[sqlite.Insert] | type[postgresql.Insert]) -> sa.E
 # The intent to write a source record (state pending), unless its row exists; per dialect (ON CONFLICT).
 CLAIM_INSERT = {"sqlite": _claim_insert(sqlite.insert), "postgresql": _claim_insert(postgresql.insert)}
 
-# The lease taken: free, expired, the owner's own or one it inherits (``mine``); returns the row taken.
-TAKE_LEASE = (
-    sa.update(_x)
-    .where(
-        _key_match(),
-        _x.c.target_id.is_(None),
-        sa.or_(
-            _x.c.lease_owner.is_(None),
-            _x.c.lease_owner.in_(sa.bindparam("mine", expanding=True)),
-            _x.c.lease_expires_at <= sa.bindparam("now"),
-        ),
-    )
-    .values(lease_owner=sa.bindparam("owner"), lease_expires_at=sa.bindparam("expires_at"))
-    .returning(*_x.c)
-)
-
 
 def _flow_keys_match() -> sa.ColumnElement[bool]:
     """One flow's rows (every key column but the source key) whose source key is in ``k_source_keys``."""
@@ -92,6 +76,28 @@ def _flow_keys_match() -> sa.ColumnElement[bool]:
     )
 
 
+def _take_lease(rows: sa.ColumnElement[bool]) -> sa.Executable:
+    """The lease of ``rows`` without a target id taken when free, expired, the owner's own or one it
+    inherits (``mine``); returns the rows taken."""
+    return (
+        sa.update(_x)
+        .where(
+            rows,
+            _x.c.target_id.is_(None),
+            sa.or_(
+                _x.c.lease_owner.is_(None),
+                _x.c.lease_owner.in_(sa.bindparam("mine", expanding=True)),
+                _x.c.lease_expires_at <= sa.bindparam("now"),
+            ),
+        )
+        .values(lease_owner=sa.bindparam("owner"), lease_expires_at=sa.bindparam("expires_at"))
+        .returning(*_x.c)
+    )
+
+
+TAKE_LEASE = _take_lease(_key_match())  # one source record's (``claim_xref``)
+TAKE_LEASES = _take_lease(_flow_keys_match())  # a page of one flow's source records (``claim_xrefs``)
+
 # Leases a page of a flow's unwritten source keys holds now that are not ``mine`` (``claim_xrefs``: a
 # lapsed one taken over is logged, a finished run's is taken at once).
 LEASES_OF_OTHERS = sa.select(_x.c.source_key, _x.c.lease_owner, _x.c.lease_expires_at).where(
@@ -99,22 +105,6 @@ LEASES_OF_OTHERS = sa.select(_x.c.source_key, _x.c.lease_owner, _x.c.lease_expir
     _x.c.target_id.is_(None),
     _x.c.lease_owner.is_not(None),
     _x.c.lease_owner.not_in(sa.bindparam("mine", expanding=True)),
-)
-
-# TAKE_LEASE for a page of one flow's source keys at once; returns the rows taken.
-TAKE_LEASES = (
-    sa.update(_x)
-    .where(
-        _flow_keys_match(),
-        _x.c.target_id.is_(None),
-        sa.or_(
-            _x.c.lease_owner.is_(None),
-            _x.c.lease_owner.in_(sa.bindparam("mine", expanding=True)),
-            _x.c.lease_expires_at <= sa.bindparam("now"),
-        ),
-    )
-    .values(lease_owner=sa.bindparam("owner"), lease_expires_at=sa.bindparam("expires_at"))
-    .returning(*_x.c)
 )
 
 # ``owner``'s leases on a page of one flow's source keys ended, where no target id was recorded.
