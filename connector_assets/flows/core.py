@@ -319,7 +319,8 @@ def write_one(
     transaction as its target id and audit event: one commit, and never a written record whose waiting
     dependents were not released. With ``deferred`` (a write step's, ``flows.deferred``) those records of
     a create or an update are written in the transaction of the step's next claim instead (one commit
-    per record); an adoption is recorded at once (its match may turn out to be another record's).
+    per batch, with claims taken a batch ahead); an adoption is recorded at once (its match may turn out
+    to be another record's).
     ``preloaded`` (a write step's page of look-ups, ``Ledger.get_xrefs``, and its claims taken ahead,
     ``Claimed``) stands in for the record's first look-up, or its claim, once (see ``_claim``).
 
