@@ -510,25 +510,29 @@ class Ledger:
         }
         return label, key
 
-    def _valid_keys(
+    def _flow_page(
         self,
         integration: str,
         entity: str,
         source_system: str,
         source_keys: Iterable[str],
         target_system: str,
-    ) -> list[str]:
-        """The source keys the ledger accepts for this flow, in order (one that it refuses is left out, for
-        a call of its own to name it in its error). The flow's own fields are checked once, not per key;
-        one the ledger refuses leaves nothing."""
-        keys = list(source_keys)
-        if not keys:
-            return []
+    ) -> tuple[str, dict[str, str], list[str]]:
+        """A page of one flow's source keys, as the page statements take it: the label of its first key,
+        the flow's bound parameters (every key column but the source key), and the source keys the ledger
+        accepts, each once and in order (one it refuses is left out, for a call of its own to name it in
+        its error). The flow's own fields are checked once, not per key; one the ledger refuses leaves no
+        key."""
         try:
             self._xref_key(integration, entity, source_system, "key", target_system)
         except LedgerInputError:
-            return []
-        return [key for key in keys if _fits(key, schema.KEY_LEN)]
+            return "", {}, []
+        keys = [key for key in dict.fromkeys(source_keys) if _fits(key, schema.KEY_LEN)]
+        if not keys:
+            return "", {}, []
+        label, key = self._xref_key(integration, entity, source_system, keys[0], target_system)
+        flow = {name: value for name, value in statements.key_params(key).items() if name != "k_source_key"}
+        return label, flow, keys
 
     def get_xref(
         self,
@@ -558,11 +562,9 @@ class Ledger:
         look-ups; ``get_xref`` costs a connection checkout and a transaction per record). Every key
         looked up is in the result, None if never seen; a key the ledger would refuse (too long) is left
         out, so the caller looks it up alone and gets its error naming the record."""
-        valid = self._valid_keys(integration, entity, source_system, source_keys, target_system)
+        _, params, valid = self._flow_page(integration, entity, source_system, source_keys, target_system)
         if not valid:
             return {}
-        _, key = self._xref_key(integration, entity, source_system, valid[0], target_system)
-        params = {k: v for k, v in statements.key_params(key).items() if k != "k_source_key"}
         found: dict[str, Xref | None] = dict.fromkeys(valid)
         with self._read(None) as c:
             for start in range(0, len(valid), 500):  # bound parameters per statement stay modest
@@ -800,15 +802,11 @@ class Ledger:
         PostgreSQL). Claimed a page ahead, they become durable in one commit, still before any create. The
         database decides every race as for one claim (one conditional UPDATE), so two runs never both
         hold a record. ``first`` runs first in the transaction (a write step's deferred records)."""
-        valid = self._valid_keys(
-            integration, entity, source_system, dict.fromkeys(source_keys), target_system
-        )
+        label, flow, valid = self._flow_page(integration, entity, source_system, source_keys, target_system)
         if not valid:
             return {}
-        label, key = self._xref_key(integration, entity, source_system, valid[0], target_system)
         _text(label, "owner", owner, schema.RUN_ID_LEN)
         mine = [owner, *(_text(label, "inherits", other, schema.RUN_ID_LEN) for other in inherits)]
-        flow = {name: value for name, value in statements.key_params(key).items() if name != "k_source_key"}
         now = _now()
         expires_at = now + lease_length()
         taken: dict[str, Xref] = {}
@@ -854,11 +852,9 @@ class Ledger:
     ) -> int:
         """End ``owner``'s leases on these source records where no target id was recorded (a write step's
         claims ahead it never used, ``claim_xrefs``); how many ended."""
-        keys = [key for key in dict.fromkeys(source_keys) if _fits(key, schema.KEY_LEN)]
+        label, flow, keys = self._flow_page(integration, entity, source_system, source_keys, target_system)
         if not keys:
             return 0
-        label, key = self._xref_key(integration, entity, source_system, keys[0], target_system)
-        flow = {name: value for name, value in statements.key_params(key).items() if name != "k_source_key"}
         owner = _text(label, "owner", owner, schema.RUN_ID_LEN)
         released = 0
         with self.transaction() as c:
