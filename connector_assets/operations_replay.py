@@ -56,6 +56,8 @@ def replay_queued_records(context: OpExecutionContext, config: ReplayChoice, led
             "failed_again": len(summary.failed),
             "held": len(summary.held),
             "no_handler": len(summary.no_handler),
+            "already_written": len(summary.already),
+            "left_to_another": len(summary.elsewhere),
             "queue_due": after.due,
             "queue_not_yet_due": after.not_yet_due,
             "queue_held": after.held,

@@ -19,9 +19,9 @@ Classification (``classify``), first match wins:
    it says so ("run the read again") and is transient, whatever its class; HTTP 501 / 505 are
    answered the same way every time; from the
    clients' own documentation, Procore's 408 means
-   "list too large to return unfiltered" (retrying returns the same 408); Procurify's 504 is not
-   retried because Procurify suspends API access for slow requests; a rate limit whose reset lies
-   beyond the retry window (BILL's hourly cap, Procore's hourly budget) cannot be waited out.
+   "list too large to return unfiltered" (retrying returns the same 408); a rate limit whose reset
+   lies beyond the retry window (BILL's hourly cap, Procore's hourly budget) cannot be waited out.
+   (Procurify's 504 is a 5xx like any other since issue 30: retried with backoff, bounded.)
 2. Transient by type: the HTTP core's ``ServerError`` / ``TransportError`` / ``RateLimitedError``,
    each client's ``...UnavailableError`` / ``...RateLimitError`` / ``...OutcomeUnknownError``, network
    errors (``requests`` connection errors and timeouts, ``ConnectionError``, ``TimeoutError``) and
@@ -241,8 +241,6 @@ def _special_case(exc: BaseException, window: float) -> Verdict | None:
         return Verdict(True, "the source kept changing while it was read (the client advises a re-run)")
     if isinstance(exc, ProcoreError) and exc.status == 408:
         return Verdict(False, "Procore refuses this list as too large (HTTP 408) on every attempt")
-    if isinstance(exc, ProcurifyUnavailableError) and exc.status == 504:
-        return Verdict(False, "Procurify suspends API access for slow requests, so a 504 is not retried")
     if isinstance(
         exc, BillRateLimitError | ProcoreRateLimitError | ProcurifyRateLimitError | FusionRateLimitError
     ):
@@ -342,6 +340,23 @@ def _chain_is_noise(exc: BaseException) -> bool:
 def is_transient(exc: BaseException) -> bool:
     """True when a later attempt of the step may succeed where this one failed."""
     return classify(exc).transient
+
+
+# Refusals about the request as a whole, not the record: a fixed credential, permission, parent record or
+# a conflict gone may let the same record through on the next run.
+_NOT_ABOUT_THE_RECORD = frozenset({401, 403, 404, 408, 409, 423, 425, 429})
+
+
+def refused_for_good(exc: BaseException) -> bool:
+    """True when the target refused this record for a reason that sending it again unchanged cannot fix
+    (a 4xx about its content, a business refusal of a JDE orchestration): a run then leaves it queued
+    for ``ml-connector replay`` instead of sending it again on every rerun (issue 30, item 1)."""
+    if classify(exc).transient:
+        return False
+    if isinstance(exc, JdeOrchestrationError):
+        return exc.is_business_error
+    status = _status_of(exc)
+    return status is not None and 400 <= status < 500 and status not in _NOT_ABOUT_THE_RECORD
 
 
 F = TypeVar("F", bound=Callable[..., Any])

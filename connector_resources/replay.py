@@ -22,10 +22,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from connector_resources.ledger import Ledger, QueueItem, QueueOverview
+from connector_resources.ledger import Ledger, LedgerInputError, QueueItem, QueueOverview
 from connector_resources.redaction import get_logger, redact
 
 log = get_logger(__name__)
+# How long a replay holds a queue item it took (``Ledger.take_queue_item``): far more than one record's
+# write takes; a replay killed holding it leaves the item due again after this.
+REPLAY_HOLD = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -113,6 +116,10 @@ class ReplaySummary:
     failed_items: list[QueueItem] = field(default_factory=list)
     # Held records released because what they waited for synced (in this replay or before): due now.
     released: int = 0
+    # Items another replay or a run took, resolved or failed since this replay read them: left to it.
+    elsewhere: list[int] = field(default_factory=list)
+    # Items whose record was already written (by a run or another replay): resolved, nothing sent.
+    already: list[int] = field(default_factory=list)
 
     def line(self) -> str:
         line = (
@@ -122,6 +129,10 @@ class ReplaySummary:
         line += f", {len(self.held)} held until what they wait for syncs" if self.held else ""
         if self.released:
             line += f", {self.released} held record(s) released (what they waited for has synced)"
+        if self.already:
+            line += f", {len(self.already)} already written (resolved, nothing sent)"
+        if self.elsewhere:
+            line += f", {len(self.elsewhere)} left to another replay or run that has them"
         return line
 
     def failure_lines(self) -> list[str]:
@@ -242,56 +253,81 @@ def replay_items(ledger: Ledger, items: Iterable[QueueItem], *, run_id: str | No
 
 
 def _replay_each(ledger: Ledger, items: Iterable[QueueItem], run_id: str | None) -> ReplaySummary:
+    """Each item is taken first (``Ledger.take_queue_item``): concurrent replays each write what they took,
+    skip what another has, and count only their own writes; an item another closes meanwhile never stops
+    the rest."""
     summary = ReplaySummary()
     for item in items:
         handler = handler_for(item.integration, item.flow)
         if handler is None:
             summary.no_handler.append(item.id)
             continue
+        if not ledger.take_queue_item(item, hold_for=REPLAY_HOLD):
+            _left(ledger, item, summary)
+            continue
         try:
-            outcome = handler(item, ledger)
-        except WaitsFor as waits:
-            # Waiting is not failing: the attempt count stays, the reason says what it waits for.
-            with ledger.transaction() as conn:
-                ledger.enqueue(
-                    integration=item.integration,
-                    flow=item.flow,
-                    entity=item.entity,
-                    source_key=item.source_key,
-                    payload=item.payload,
-                    reason=waits.reason,
-                    status="held",
-                    depends_on=waits.depends_on,
-                    run_id=run_id,
-                    conn=conn,
-                )
-                _audit(ledger, item, "hold", waits.reason, run_id, conn)
-            summary.held.append(item.id)
-            continue
-        except Exception as exc:  # one record's failure is recorded, the rest still run
-            reason = redact(f"replay failed: {exc}")
-            with ledger.transaction() as conn:
-                after = ledger.record_attempt_failure(
-                    item.id, reason, retry_in=backoff_for(item.attempts), run_id=run_id, conn=conn
-                )
-                _audit(
-                    ledger,
-                    item,
-                    "fail",
-                    f"{reason} (attempt {after.attempts}; next attempt {_when(after.next_attempt_at)})",
-                    run_id,
-                    conn,
-                )
-            log.warning("replay of queue item %s (%s) failed: %s", item.id, item.source_key, reason)
-            summary.failed.append(item.id)
-            summary.failed_items.append(after)
-            continue
-        reason = outcome.detail or "replayed from the retry queue"
+            _replay_one(ledger, item, handler, run_id, summary)
+        except LedgerInputError:  # closed by a run that wrote the record meanwhile: nothing left to do
+            _left(ledger, item, summary)
+    return summary
+
+
+def _left(ledger: Ledger, item: QueueItem, summary: ReplaySummary) -> None:
+    """An item another replay or a run changed since it was read: resolved means its record is written
+    (counted as already written, not as replayed); anything else is another's to finish."""
+    resolved = ledger.queue_status(item.id) == "resolved"
+    (summary.already if resolved else summary.elsewhere).append(item.id)
+
+
+def _replay_one(
+    ledger: Ledger, item: QueueItem, handler: ReplayHandler, run_id: str | None, summary: ReplaySummary
+) -> None:
+    """Run ``item``'s handler and record what came of it (replayed, held, failed again) in ``summary``."""
+    try:
+        outcome = handler(item, ledger)
+    except WaitsFor as waits:
+        # Waiting is not failing: the attempt count stays, the reason says what it waits for.
         with ledger.transaction() as conn:
-            ledger.resolve(item.id, reason=reason, conn=conn)
-            _audit(ledger, item, "replay", reason, run_id, conn, target_id=outcome.target_id)
-        summary.replayed.append(item.id)
-        summary.released += outcome.released
+            ledger.enqueue(
+                integration=item.integration,
+                flow=item.flow,
+                entity=item.entity,
+                source_key=item.source_key,
+                payload=item.payload,
+                reason=waits.reason,
+                status="held",
+                depends_on=waits.depends_on,
+                run_id=run_id,
+                conn=conn,
+            )
+            _audit(ledger, item, "hold", waits.reason, run_id, conn)
+        summary.held.append(item.id)
+        return
+    except Exception as exc:  # one record's failure is recorded, the rest still run
+        reason = redact(f"replay failed: {exc}")
+        with ledger.transaction() as conn:
+            after = ledger.record_attempt_failure(
+                item.id, reason, retry_in=backoff_for(item.attempts), run_id=run_id, conn=conn
+            )
+            _audit(
+                ledger,
+                item,
+                "fail",
+                f"{reason} (attempt {after.attempts}; next attempt {_when(after.next_attempt_at)})",
+                run_id,
+                conn,
+            )
+        log.warning("replay of queue item %s (%s) failed: %s", item.id, item.source_key, reason)
+        summary.failed.append(item.id)
+        summary.failed_items.append(after)
+        return
+    reason = outcome.detail or "replayed from the retry queue"
+    with ledger.transaction() as conn:
+        ledger.resolve(item.id, reason=reason, conn=conn)
+        _audit(ledger, item, "replay", reason, run_id, conn, target_id=outcome.target_id)
+    # A skip wrote nothing: the record was already written (a run, or a replay that took it before us).
+    (summary.already if outcome.action == "skip" else summary.replayed).append(item.id)
+    summary.released += outcome.released
     return summary
 
 

@@ -626,7 +626,7 @@ def test_an_invoice_refused_for_an_account_is_replayed_from_coupa_with_the_fixed
     summary = replay_items(world.ledger, [item])
     assert summary.replayed == [item.id] and not summary.failed
     assert [r["ANI"] for r in world.voucher_rows(invoice["id"])[1]] == ["20.8150"]
-    assert replay_items(world.ledger, [item]).replayed == [item.id]  # already in JDE: skipped
+    assert replay_items(world.ledger, [item]).already == [item.id]  # already in JDE: nothing sent
     assert [len(rows) for rows in world.voucher_rows(invoice["id"])] == [1, 1]
     assert [e.action for e in world.ledger.history(str(invoice["id"])) if e.action == "create"] == ["create"]
 

@@ -232,7 +232,7 @@ def test_a_supplier_with_a_bad_country_is_queued_naming_it_then_replayed_once_fi
     count = len(world.all_vendors())
     assert replay_items(world.ledger, [item]).replayed == [item.id]
     assert world.vendor(an8)["address"] == _address_in_effect(world, an8)
-    assert replay_items(world.ledger, [item]).replayed == [item.id]  # already in BILL: skipped
+    assert replay_items(world.ledger, [item]).already == [item.id]  # already in BILL: nothing sent
     assert len(world.all_vendors()) == count + 1
     assert [e.action for e in world.ledger.history(str(an8))].count("create") == 1
 
@@ -241,7 +241,7 @@ def test_with_addresses_off_f0116_is_never_read_and_vendors_go_without_an_addres
     # The AIS allowlist refuses F0116: with addresses on, the day fails saying what to do about it.
     world.jde_faults(refuse_tables=["F0116"])
     said = world.failures(*SOURCES[:2], *FLOW)
-    assert "refused to read F0116" in said and "ML_JDE_BILL_VENDOR_ADDRESSES=off" in said
+    assert "refused to read F0116" in said and "ML_JDE_SUPPLIER_ADDRESSES=off" in said
 
     monkeypatch.setenv("ML_JDE_BILL_VENDOR_ADDRESSES", "off")
     written = world.written(*FLOW)

@@ -345,6 +345,6 @@ def test_mapped_account_missing_from_f0901_is_refused_naming_it(
         register_account_codes_replays(lambda: {k: world.resources[k] for k in ("procurify", "staging")})
         items = world.ledger.open_items(integration="jde_procurify", flow="account_codes")
         [item] = [i for i in items if i.source_key == "1.6110"]
-        assert replay_items(world.ledger, [item]).replayed == [item.id]
+        assert replay_items(world.ledger, [item]).already == [item.id]  # as written: resolved, nothing sent
         assert set(world.queue("account_codes")) == {"1.6499"}  # still not in F0901
         assert world.xrefs("account_code")["1.6110"] == reason.split("(id ")[1].split(")")[0]

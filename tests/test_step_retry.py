@@ -154,7 +154,6 @@ PERMANENT = [
     ProcurifyAuthError("client credentials refused", status=401),
     ProcurifyValidationError("refused", status=400),
     ProcurifyFilterIgnoredError("rows outside the filter"),
-    ProcurifyUnavailableError("gateway timed out; lower page_size", status=504),
     SettingError("ML_JDE_AIS_URL='x' is not an http(s) URL"),
     KeyError("id"),
     RuntimeError("something nobody classified"),
@@ -162,6 +161,7 @@ PERMANENT = [
 ]
 
 TRANSIENT = [
+    ProcurifyUnavailableError("gateway timed out on each of 6 attempts", status=504),
     ServerError("coupa", "GET", "http://x", status=503),
     _transport(),
     RateLimitedError("procurify", "GET", "http://x", status=429),

@@ -190,7 +190,7 @@ def procore_line_reads(lines: Mapping[str, list[str]], resource: Any = None) -> 
     from connector_resources.procore.entities import API
 
     if resource is None:
-        resource = ProcoreResource.from_settings().process_config_and_initialize()
+        resource = ProcoreResource.initialized_from_settings()
     unproved: set[str] = set(lines)
     problems: list[str] = []
     for company in resource.company_ids():

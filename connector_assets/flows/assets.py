@@ -31,6 +31,7 @@ from connector_assets.flows.core import (
     Lease,
     Mapped,
     Rejected,
+    audit_record,
     dependency_synced,
     queue_failure,
     validate,
@@ -41,6 +42,7 @@ from connector_assets.flows.writer import (
     PartitionWriter,
     TargetRefusesUntil,
     TargetUnreachable,
+    awaits_replay,
     write_workers,
 )
 from connector_assets.flows.written_check import check_result, check_spec, partition_queue
@@ -241,6 +243,7 @@ def build_flow_assets(
         description=f"{spec.entity.capitalize()} records mapped for {spec.target_system} and validated "
         f"({spec.schema.__name__}); invalid ones are in the retry queue with the reason.",
         backfill_policy=flow_backfill_policy(partitions_def),
+        pool=spec.mapped_pool,
     )
     def _mapped(context: AssetExecutionContext):
         tag_run(context, spec)
@@ -332,6 +335,7 @@ def build_flow_assets(
             "leased": 0,  # being written by another run: held, not sent (``BeingWritten``)
             "released": 0,
             "rejected_again": 0,
+            "awaiting_replay": 0,  # refused for good before and unchanged: left queued for a replay
             "api_calls": 0,
         }
         # Records queued by an earlier run (failed, or held: released or not) that this run writes are
@@ -392,6 +396,7 @@ def build_flow_assets(
         counts["rejected_again"] += len(checked.rejected)
         for item in checked.rejected:
             queue_failure(spec, ledger, item, run_id=run_id, partition=partition)
+        sendable = _not_awaiting_replay(checked.valid, queued, counts, ledger, run_id, partition)
         # One record at a time, or ``spec.write_concurrency`` at once on this one target (``writer``).
         writer = PartitionWriter(
             spec,
@@ -403,7 +408,37 @@ def build_flow_assets(
             queued=queued,
             counts=counts,
         )
-        writer.run(checked.valid, write_workers(spec, target))
+        writer.run(sendable, write_workers(spec, target))
+
+    def _not_awaiting_replay(
+        records: list[Mapped],
+        queued: dict[str, Any],
+        counts: dict[str, int],
+        ledger: Any,
+        run_id: str,
+        partition: str | None,
+    ) -> list[Mapped]:
+        """The records this run sends: not those the target refused for good and unchanged since
+        (``awaits_replay``), which stay queued for ``ml-connector replay`` with an audit event saying so;
+        a rerun does not POST them again (issue 30, item 1)."""
+        sendable = []
+        for record in records:
+            item = queued.get(record.source_key)
+            if item is None or not awaits_replay(item, record):
+                sendable.append(record)
+                continue
+            counts["awaiting_replay"] += 1
+            audit_record(
+                ledger,
+                spec,
+                "skip",
+                record.source_key,
+                f"not sent again: {spec.target_system} refused it unchanged (queue item {item.id}); "
+                "fix the cause, then ml-connector replay",
+                run_id=run_id,
+                partition=partition,
+            )
+        return sendable
 
     def _observe_target(context: AssetExecutionContext, partition: str | None, day: dict[str, int]) -> None:
         held_there = sum(day[k] for k in ("create", "update", "adopt", "skip"))

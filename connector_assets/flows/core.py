@@ -177,6 +177,9 @@ class FlowSpec:
     write_concurrency: int = 1
     # The write step's Dagster concurrency pool; None = ``write_<target system>`` (``assets.write_pool``).
     write_pool: str | None = None
+    # The mapped step's pool, for a flow whose mapping calls an API with a cap on calls in flight (the JDE ->
+    # BILL payments flow reads its own day of BILL payments: BILL's organization pool); None = no pool.
+    mapped_pool: str | None = None
 
     def __post_init__(self) -> None:
         if self.write_concurrency < 1:

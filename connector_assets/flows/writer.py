@@ -51,7 +51,7 @@ from connector_assets.flows.core import (
     write_record,
 )
 from connector_assets.flows.deferred import DeferredWrites
-from connector_assets.step_retry import is_transient
+from connector_assets.step_retry import is_transient, refused_for_good
 from connector_resources.errors import when_again
 from connector_resources.ledger import Ledger
 from connector_resources.redaction import get_logger, redact
@@ -71,6 +71,20 @@ class TargetUnreachable(Failure):
 class TargetRefusesUntil(Failure):
     """The target refuses every call until a known time (BILL's hourly request cap): the step stopped
     sending at once, queued what it had not sent with that time, and fails without a step retry."""
+
+
+# Marks a queued payload the target refused for good (``refused_for_good``).
+REFUSED_FOR_GOOD = "refused_for_good"
+
+
+def awaits_replay(item: Any, record: Mapped) -> bool:
+    """Whether a run leaves ``record`` to ``ml-connector replay``: its open queue item says the target
+    refused it for good, and it is unchanged since (same body). A changed record is sent again: the change
+    may be the fix. A held item, or a failure that may pass (an outage), is sent as before."""
+    payload = item.payload
+    if item.status != "failed" or not payload.get(REFUSED_FOR_GOOD) or not payload.get("body"):
+        return False
+    return Mapped.from_payload(payload).content_hash() == record.content_hash()
 
 
 def refused_until(exc: BaseException) -> datetime | None:
@@ -337,7 +351,9 @@ class PartitionWriter:
                 self.last_error = exc
                 if until is not None and self.until is None:
                     self.until, self.until_error = until, exc
-            self._queue(record, redact(f"{spec.entity} {record.source_key}: {exc}"))
+            self._queue(
+                record, redact(f"{spec.entity} {record.source_key}: {exc}"), refused=refused_for_good(exc)
+            )
             return
         with self._lock:
             self.written += 1
@@ -351,12 +367,23 @@ class PartitionWriter:
                 )
 
     def _queue(
-        self, record: Mapped, reason: str, *, status: str = "failed", depends_on: str | None = None
+        self,
+        record: Mapped,
+        reason: str,
+        *,
+        status: str = "failed",
+        depends_on: str | None = None,
+        refused: bool = False,
     ) -> None:
+        """Queue ``record``; ``refused``: the target refused it for good, so runs leave it to a replay
+        until it changes (``awaits_replay``)."""
+        payload = record.to_payload()
+        if refused:
+            payload[REFUSED_FOR_GOOD] = True
         queue_failure(
             self.spec,
             self.ledger,
-            Rejected(record.source_key, reason, record.to_payload()),
+            Rejected(record.source_key, reason, payload),
             status=status,
             depends_on=depends_on,
             run_id=self.run_id,

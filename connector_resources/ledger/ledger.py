@@ -1647,6 +1647,36 @@ class Ledger:
             if c.execute(update).rowcount == 0 and self._queue_status(item_id, c) is None:
                 raise LedgerRecordNotFound(f"queue item {item_id} does not exist")
 
+    def take_queue_item(
+        self, item: QueueItem, *, hold_for: timedelta, conn: sa.Connection | None = None
+    ) -> bool:
+        """Take ``item`` for one replay: True if this caller has it now, False if another replay (or a run)
+        changed it since it was read (took, resolved or failed it again), so this caller leaves it alone.
+
+        One conditional UPDATE on the ``updated_at`` the caller read decides between concurrent replays;
+        it also moves the item's next attempt ``hold_for`` ahead, so a replay that lists due items later
+        does not pick it, and a replay that dies holding it leaves it due again after ``hold_for``.
+        """
+        t = schema.retry_queue
+        now = _now()
+        update = (
+            sa.update(t)
+            .where(
+                t.c.id == item.id,
+                t.c.status.in_(schema.QUEUE_OPEN_STATUSES),
+                t.c.updated_at == item.updated_at,
+            )
+            .values(updated_at=now, next_attempt_at=now + hold_for)
+        )
+        with self._write(conn) as c:
+            return c.execute(update).rowcount == 1
+
+    def queue_status(self, item_id: int, *, conn: sa.Connection | None = None) -> str | None:
+        """The item's status now (None if there is no such item): what a replay that could not take an
+        item reports about it (resolved by another replay or a run, or still another's)."""
+        with self._read(conn) as c:
+            return self._queue_status(item_id, c)
+
     def abandon(self, item_id: int, *, reason: str, conn: sa.Connection | None = None) -> None:
         """Give up on an open item (an operator's decision); it stays in the queue as history."""
         if not isinstance(reason, str) or not reason.strip():
