@@ -407,14 +407,22 @@ def fusion_procurify_world(
     procurify: ProcurifySandboxSettings | None = None,
     db: str | None = None,
     fusion_fields: dict[str, Any] | None = None,
+    order_numbers: bool = False,
     **procurify_fields: Any,
 ) -> Iterator[FusionProcurifyWorld]:
     """Both simulators served for the block (Fusion at scale 0.02, Procurify at 0.05, no latency, no rate
     limit, unless given), a world on them; ``db`` is the ledger (a SQLite file under ``tmp_path`` unless
     given); ``fusion_fields`` tune the Fusion client (``page_size``, ``framework_version`` ...),
     ``procurify_fields`` the Procurify client; runs take today (UTC) unless the test sets the world's
-    ``day``."""
-    fusion_url, stop_fusion = run_fusion(fusion or FusionSandboxSettings(scale=FUSION_SCALE))
+    ``day``. ``order_numbers``: the reading of the reference in which a draft order's ``OrderNumber`` is
+    writable (the pod allows it, ``ML_FUSION_SEND_UNCONFIRMED=OrderNumber`` sends it), for the proofs that
+    find each PO's order by its number ``PFY<n>``; by default Fusion numbers orders itself."""
+    fusion = fusion or FusionSandboxSettings(scale=FUSION_SCALE)
+    if order_numbers:
+        writable = fusion.behaviour.model_copy(update={"order_number_writable": True})
+        fusion = fusion.model_copy(update={"behaviour": writable})
+        fusion_fields = {**(fusion_fields or {}), "send_unconfirmed": "OrderNumber"}
+    fusion_url, stop_fusion = run_fusion(fusion)
     try:
         procurify_url, stop_procurify = run_procurify(
             procurify or ProcurifySandboxSettings(scale=PROCURIFY_SCALE)

@@ -100,7 +100,7 @@ def stage_master(world: FusionProcurifyWorld) -> None:
 
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[FusionProcurifyWorld]:
-    with fusion_procurify_world(tmp_path) as made:
+    with fusion_procurify_world(tmp_path, order_numbers=True) as made:
         yield made
 
 
@@ -406,7 +406,8 @@ def test_flows_survive_a_throttling_pod_on_query_by_example(tmp_path: Path) -> N
     """429s with ``Retry-After`` while an order is written and without it while an invoice is (fusion.md
     quirk 11: no published limits, Retry-After unconfirmed), by a client speaking framework version 1
     (query by example, fusion.md 1)."""
-    with fusion_procurify_world(tmp_path, fusion_fields={"framework_version": 1}) as world:
+    fields = {"framework_version": 1}
+    with fusion_procurify_world(tmp_path, fusion_fields=fields, order_numbers=True) as world:
         stage_master(world)
         # 2 calls per 0.3 s: an order's search, site, create and submit always meet it, and the window is
         # shorter than the test client's six short backoffs, so the client always gets through.

@@ -132,6 +132,7 @@ def test_a_changed_description_is_patchable_lines_and_prices_are_not() -> None:
 def world(tmp_path: Path) -> Iterator[FusionProcurifyWorld]:
     with fusion_procurify_world(tmp_path) as made:
         _master(made)
+        made.seeded_orders = {o["POHeaderId"] for o in made.fusion_records("purchaseOrders")}
         yield made
 
 
@@ -175,8 +176,12 @@ def _sync(world: FusionProcurifyWorld) -> None:
     world.run(SOURCE, MAPPED, WRITTEN)
 
 
-def _orders(world: FusionProcurifyWorld, number: str) -> list[dict]:
-    return world.fusion_records("purchaseOrders", OrderNumber=number)
+def _new_orders(world: FusionProcurifyWorld) -> list[dict]:
+    """The orders (drafts included) Fusion holds beyond its seed: each test makes one Procurify PO, so
+    these are the orders made for it, whatever number Fusion gave them (OrderNumber is not ours to set
+    unless ML_FUSION_SEND_UNCONFIRMED says so)."""
+    seeded = world.seeded_orders  # type: ignore[attr-defined]
+    return [o for o in world.fusion_records("purchaseOrders") if o["POHeaderId"] not in seeded]
 
 
 def test_a_purchase_order_is_created_once_submitted_and_then_skipped(world: FusionProcurifyWorld) -> None:
@@ -186,8 +191,10 @@ def test_a_purchase_order_is_created_once_submitted_and_then_skipped(world: Fusi
     _sync(world)
     key, number = f"PO{po['procurify_PO']}", f"PFY{po['procurify_PO']}"
     assert key not in world.queue(FLOW)
-    [order] = _orders(world, number)
+    [order] = _new_orders(world)
     assert world.xrefs("purchase_order")[key] == str(order["POHeaderId"])
+    # By default OrderNumber is not sent (the reference does not confirm it is writable): Fusion numbers it.
+    assert order["OrderNumber"] and order["OrderNumber"] != number
     assert order["StatusCode"] == "OPEN" and order["ProcurementBU"] == BUSINESS_UNIT
     assert order["Description"] == requisition["description"]
     stored = world.fusion_record("purchaseOrders", order["POHeaderId"])
@@ -199,7 +206,7 @@ def test_a_purchase_order_is_created_once_submitted_and_then_skipped(world: Fusi
     ]
     assert charged and all(account.startswith("101-") for account in charged)
     _sync(world)
-    assert len(_orders(world, number)) == 1
+    assert len(_new_orders(world)) == 1
     counts = world.audit_counts(FLOW)
     assert counts.get("create") == 1  # the second run wrote nothing: unchanged since the last write
     assert world.xrefs("purchase_order")[key] == str(order["POHeaderId"])
@@ -235,7 +242,7 @@ def test_a_draft_left_incomplete_by_a_crash_is_submitted_not_created_again(
     assert left["StatusCode"] == "INCOMPLETE"
     _sync(world)
     assert key not in world.queue(FLOW)
-    [order] = _orders(world, number)
+    [order] = _new_orders(world)
     assert order["POHeaderId"] == left["POHeaderId"] and order["StatusCode"] == "OPEN"
     assert world.xrefs("purchase_order")[key] == str(left["POHeaderId"])
     assert world.audit_counts(FLOW).get("adopt") == 1
@@ -245,16 +252,16 @@ def test_an_order_of_an_unpaired_vendor_is_held_then_released_by_the_pair(
     world: FusionProcurifyWorld,
 ) -> None:
     po = _new_po(world)["po"]
-    key, number = f"PO{po['procurify_PO']}", f"PFY{po['procurify_PO']}"
+    key = f"PO{po['procurify_PO']}"
     _sync(world)
     items = {i.source_key: i for i in world.ledger.open_items(integration="fusion_procurify", flow=FLOW)}
     assert items[key].status == "held"
     assert items[key].depends_on == f"fusion_procurify:vendor:procurify:{po['pref_vendor']['id']}"
-    assert _orders(world, number) == []
+    assert _new_orders(world) == []
     world.pair_vendor(po["pref_vendor"]["id"], _purchasing_supplier(world))
     world.replay_queued(FLOW, register_purchase_order_replays)
     assert key not in world.queue(FLOW)
-    [order] = _orders(world, number)
+    [order] = _new_orders(world)
     assert order["StatusCode"] == "OPEN"
 
 
@@ -262,7 +269,7 @@ def test_a_line_without_an_account_row_is_queued_then_replayed_once_the_map_is_f
     world: FusionProcurifyWorld, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     po = _new_po(world)["po"]
-    key, number = f"PO{po['procurify_PO']}", f"PFY{po['procurify_PO']}"
+    key = f"PO{po['procurify_PO']}"
     world.pair_vendor(po["pref_vendor"]["id"], _purchasing_supplier(world))
     first = po["order_items"][0]
     code = first["account"]["account_code"]["code"]
@@ -275,26 +282,26 @@ def test_a_line_without_an_account_row_is_queued_then_replayed_once_the_map_is_f
     reason = world.queue(FLOW)[key]
     assert f"Procurify PO {po['procurify_PO']} line {first['PO_line_num']} ({first['name']})" in reason
     assert f"account code {code} has no row in the account map" in reason
-    assert _orders(world, number) == []
+    assert _new_orders(world) == []
     monkeypatch.setenv(
         "ML_FUSION_PROCURIFY_ACCOUNT_MAP",
         str(Path("mappings/sandbox/fusion_procurify_accounts.csv").resolve()),
     )
     world.replay_queued(FLOW, register_purchase_order_replays)
     assert key not in world.queue(FLOW)
-    assert len(_orders(world, number)) == 1
+    assert len(_new_orders(world)) == 1
     world.replay_queued(FLOW, register_purchase_order_replays)
-    assert len(_orders(world, number)) == 1
+    assert len(_new_orders(world)) == 1
 
 
 def test_a_price_changed_in_procurify_after_submit_is_queued_not_sent_as_a_second_order(
     world: FusionProcurifyWorld,
 ) -> None:
     po = _new_po(world)["po"]
-    key, number = f"PO{po['procurify_PO']}", f"PFY{po['procurify_PO']}"
+    key = f"PO{po['procurify_PO']}"
     world.pair_vendor(po["pref_vendor"]["id"], _purchasing_supplier(world))
     _sync(world)
-    [order] = _orders(world, number)
+    [order] = _new_orders(world)
     line = po["order_items"][0]
     with world.resources["procurify"].session() as session:
         session.revise_purchase_order(
@@ -304,4 +311,52 @@ def test_a_price_changed_in_procurify_after_submit_is_queued_not_sent_as_a_secon
     reason = world.queue(FLOW)[key]
     assert f"line {line['PO_line_num']}: price 99.00 in Procurify" in reason
     assert "a second order would duplicate the spend" in reason
-    assert [o["POHeaderId"] for o in _orders(world, number)] == [order["POHeaderId"]]
+    assert [o["POHeaderId"] for o in _new_orders(world)] == [order["POHeaderId"]]
+
+
+def test_with_the_setting_on_our_order_number_is_sent_kept_and_finds_a_crashed_draft(
+    tmp_path: Path,
+) -> None:
+    """ML_FUSION_SEND_UNCONFIRMED=OrderNumber against a pod that lets it be set (the sandbox's other
+    reading): the order carries PFY<n>, and a draft left by a crash is found by that number."""
+    with fusion_procurify_world(tmp_path, fusion_fields={"send_unconfirmed": "OrderNumber"}) as world:
+        _master(world)
+        world.fusion_behaviour(order_number_writable=True)
+        world.seeded_orders = {o["POHeaderId"] for o in world.fusion_records("purchaseOrders")}  # type: ignore[attr-defined]
+        po = _new_po(world)["po"]
+        world.pair_vendor(po["pref_vendor"]["id"], _purchasing_supplier(world))
+        key, number = f"PO{po['procurify_PO']}", f"PFY{po['procurify_PO']}"
+        _sync(world)
+        [order] = _new_orders(world)
+        assert order["OrderNumber"] == number and order["StatusCode"] == "OPEN"
+        assert world.xrefs("purchase_order")[key] == str(order["POHeaderId"])
+        _sync(world)
+        assert len(_new_orders(world)) == 1
+
+
+def test_a_create_refused_for_good_is_sent_once_across_reruns_then_by_a_replay(tmp_path: Path) -> None:
+    """Issue 30, item 1: a strict pod refused every order create (OrderNumber is read only) and each rerun
+    POSTed it again. A record refused for good and unchanged now waits in the queue for a replay."""
+    from fusion_procurify_proofs import fusion_posts
+
+    with fusion_procurify_world(tmp_path, fusion_fields={"send_unconfirmed": "OrderNumber"}) as world:
+        _master(world)  # the client sends OrderNumber; the pod keeps its default reading (read only)
+        world.seeded_orders = {o["POHeaderId"] for o in world.fusion_records("purchaseOrders")}  # type: ignore[attr-defined]
+        po = _new_po(world)["po"]
+        world.pair_vendor(po["pref_vendor"]["id"], _purchasing_supplier(world))
+        key = f"PO{po['procurify_PO']}"
+        _sync(world)
+        assert "read only" in world.queue(FLOW)[key]
+        posts = fusion_posts(world, "draftPurchaseOrders")
+
+        _sync(world)  # a rerun of the day: nothing POSTed again, the record stays queued with its reason
+        assert fusion_posts(world, "draftPurchaseOrders") == posts
+        assert "read only" in world.queue(FLOW)[key]
+        waits = [e.reason for e in world.ledger.history(key) if e.action == "skip"]
+        assert any("not sent again" in reason and "ml-connector replay" in reason for reason in waits), waits
+
+        world.fusion_behaviour(order_number_writable=True)  # the cause fixed on the pod
+        world.replay_queued(FLOW, register_purchase_order_replays)
+        assert key not in world.queue(FLOW)
+        [order] = _new_orders(world)
+        assert order["OrderNumber"] == f"PFY{po['procurify_PO']}"

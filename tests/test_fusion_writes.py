@@ -319,6 +319,13 @@ def orders_numbered(pod: Pod, number: str) -> list[dict[str, Any]]:
     return [o for o in pod.records("purchaseOrders") if o["OrderNumber"] == number]
 
 
+def numbered_by_us(pod: Pod) -> dict[str, str]:
+    """The reading where a create may set ``OrderNumber`` (unconfirmed): the pod takes it and the client
+    sends it (``ML_FUSION_SEND_UNCONFIRMED=OrderNumber``). The default is covered by the flow's tests."""
+    pod.behaviour(order_number_writable=True)
+    return {"send_unconfirmed": "OrderNumber"}
+
+
 @pytest.mark.parametrize("drafts_listed_with_orders", [True, False])
 def test_a_created_draft_purchase_order_is_found_by_its_number(
     pod: Pod, drafts_listed_with_orders: bool
@@ -327,7 +334,7 @@ def test_a_created_draft_purchase_order_is_found_by_its_number(
     pod.behaviour(drafts_in_purchase_orders=drafts_listed_with_orders)
     number = f"PFY-{uuid.uuid4().hex[:8].upper()}"
     draft = a_draft(pod, number)
-    with pod.resource().session() as s:
+    with pod.resource(**numbered_by_us(pod)).session() as s:
         assert s.find_purchase_order(number) is None
         first = s.create_draft_purchase_order(draft)
         found = s.find_purchase_order(number)
@@ -339,7 +346,7 @@ def test_a_created_draft_purchase_order_is_found_by_its_number(
 
 def test_a_draft_whose_answer_is_lost_is_found_not_repeated(pod: Pod, proxy: LosingProxy) -> None:
     number = f"PFY-{uuid.uuid4().hex[:8].upper()}"
-    with via(pod, proxy).session() as s:
+    with via(pod, proxy, **numbered_by_us(pod)).session() as s:
         proxy.lose_next_post = True
         with pytest.raises(FusionOutcomeUnknownError):
             s.create_draft_purchase_order(a_draft(pod, number))
@@ -353,7 +360,7 @@ def test_the_same_order_number_in_another_unit_is_not_adopted(pod: Pod) -> None:
     supplier, sites = supplier_with_sites(pod, (US1, eu1))
     number = f"PFY-{uuid.uuid4().hex[:8].upper()}"
     lines = (PurchaseOrderLine(1, 1, "10.00", description="Sample"),)
-    with pod.resource().session() as s:
+    with pod.resource(**numbered_by_us(pod)).session() as s:
         assert s.find_purchase_order(number, procurement_bu=eu1) is None
         in_eu = s.create_draft_purchase_order(
             DraftPurchaseOrder(supplier, sites[eu1], number, procurement_bu=eu1, lines=lines)

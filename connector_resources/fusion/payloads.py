@@ -441,3 +441,46 @@ def changes_payload(changes: Mapping[str, Any], record: str) -> dict[str, Any]:
     if not changes:
         raise FusionInputError(f"{record}: no changes to send", field="changes", record=record)
     return clean_extra(changes, record)
+
+
+# Attributes a flow may send whose writability the reference does not confirm (fusion.md 2.4, 2.6, 4): an
+# independent server refused both ("Attribute OrderNumber in Draft Purchase Orders is read only", "The
+# attribute Description is not valid for the resource invoiceDistributions"). They are left out of every
+# create unless ML_FUSION_SEND_UNCONFIRMED names them. Name -> (entity, the child path it sits under).
+UNCONFIRMED_WRITES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "OrderNumber": ("draft_purchase_orders", ()),
+    "invoiceDistributions.Description": ("invoices", ("invoiceLines", "invoiceDistributions")),
+}
+
+
+def unconfirmed_names(setting: str) -> frozenset[str]:
+    """The ``ML_FUSION_SEND_UNCONFIRMED`` list (comma separated) checked against ``UNCONFIRMED_WRITES``."""
+    names = frozenset(part.strip() for part in setting.split(",") if part.strip())
+    unknown = sorted(names - UNCONFIRMED_WRITES.keys())
+    if unknown:
+        raise FusionInputError(
+            f"ML_FUSION_SEND_UNCONFIRMED names {', '.join(unknown)}; it takes only "
+            f"{', '.join(UNCONFIRMED_WRITES)}",
+            field="send_unconfirmed",
+        )
+    return names
+
+
+def without_unconfirmed(entity: str, payload: dict[str, Any], send: frozenset[str]) -> dict[str, Any]:
+    """The create body minus every unconfirmed attribute of ``entity`` not in ``send``, at its depth."""
+    for name, (owner, path) in UNCONFIRMED_WRITES.items():
+        if owner != entity or name in send:
+            continue
+        _drop(payload, list(path), name.rsplit(".", 1)[-1])
+    return payload
+
+
+def _drop(node: Any, path: list[str], attribute: str) -> None:
+    if isinstance(node, list):
+        for item in node:
+            _drop(item, path, attribute)
+    elif isinstance(node, dict):
+        if path:
+            _drop(node.get(path[0]), path[1:], attribute)
+        else:
+            node.pop(attribute, None)

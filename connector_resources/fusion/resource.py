@@ -38,6 +38,7 @@ from connector_resources.fusion.errors import (
     FusionPermissionError,
     FusionQueryError,
 )
+from connector_resources.fusion.payloads import unconfirmed_names
 from connector_resources.fusion.session import FusionSession
 from connector_resources.http import AuthScheme, BasicAuth, HttpClient, HttpPolicy
 from connector_resources.redaction import get_logger
@@ -106,6 +107,11 @@ class FusionResource(ApiConnectionResource):
     rate_per_second: float | None = Field(default=None, gt=0, description="calls per second per pod (none)")
     max_restarts: int = Field(
         default=10, ge=0, description="re-reads of rows that moved during a change read before it gives up"
+    )
+    send_unconfirmed: str = Field(
+        default="",
+        description="unconfirmed attributes this pod accepts on create, comma separated "
+        "(OrderNumber, invoiceDistributions.Description); none by default",
     )
     keep_tokens: bool = Field(
         default=True,
@@ -186,6 +192,7 @@ class FusionResource(ApiConnectionResource):
                 page_size=self.page_size,
                 business_unit=self.business_unit,
                 max_restarts=self.max_restarts,
+                send_unconfirmed=unconfirmed_names(self.send_unconfirmed),
             )
 
     def ping(self) -> str:

@@ -73,6 +73,7 @@ from connector_resources.fusion.payloads import (
     Invoice,
     attribute_names,
     changes_payload,
+    without_unconfirmed,
 )
 from connector_resources.fusion.query import (
     TIMESTAMP_STYLES,
@@ -200,6 +201,7 @@ class FusionSession(SaasSession):
         page_size: int,
         business_unit: str,
         max_restarts: int = 10,
+        send_unconfirmed: frozenset[str] = frozenset(),
     ) -> None:
         if framework_version < 1:
             raise FusionInputError(f"framework_version must be 1 or more, got {framework_version}")
@@ -212,6 +214,8 @@ class FusionSession(SaasSession):
         self.page_size = page_size
         self.business_unit = business_unit
         self.max_restarts = max_restarts
+        # Unconfirmed attributes the operator says this pod accepts (payloads.UNCONFIRMED_WRITES).
+        self.send_unconfirmed = send_unconfirmed
         # Which q timestamp literal the pod accepts, learnt on the first change read (query module).
         self.timestamp_style: TimestampStyle | None = None
 
@@ -663,6 +667,24 @@ class FusionSession(SaasSession):
                 return found
         return None
 
+    def purchase_orders_of(
+        self, supplier: str, supplier_site: str, *, procurement_bu: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Every purchase order and draft of this supplier site in this business unit, once each (by
+        ``POHeaderId``): the candidates a caller fingerprints to find an order it created when Fusion
+        numbered it (``OrderNumber`` not sent). Supplier and SupplierSite are confirmed names (2.4)."""
+        if not supplier or not supplier_site:
+            raise FusionInputError(
+                "purchase_orders_of needs a supplier and a supplier site", field="Supplier"
+            )
+        unit = procurement_bu or self.business_unit
+        found: dict[str, dict[str, Any]] = {}
+        for name in ("purchase_orders", "draft_purchase_orders"):
+            for row in self.search(name, {"Supplier": supplier, "SupplierSite": supplier_site}):
+                if _in_unit(row, unit):
+                    found.setdefault(str(row.get("POHeaderId")), row)
+        return list(found.values())
+
     def payments_for_invoice(self, invoice_number: str) -> list[dict[str, Any]]:
         """The payments that paid an invoice (finder ``PaidInvoicesFinder``, reference §2.8)."""
         return self.search(
@@ -695,7 +717,8 @@ class FusionSession(SaasSession):
         ``FusionOutcomeUnknownError`` when the answer was lost (search with ``find_invoice`` then).
         """
         invoice = invoice.with_defaults(self.business_unit)
-        return self._create("invoices", invoice.payload(), invoice.label)
+        payload = without_unconfirmed("invoices", invoice.payload(), self.send_unconfirmed)
+        return self._create("invoices", payload, invoice.label)
 
     def update_invoice(
         self, record: Mapping[str, Any], changes: Mapping[str, Any], *, if_match: str | None = None
@@ -706,11 +729,12 @@ class FusionSession(SaasSession):
     def create_draft_purchase_order(self, draft: DraftPurchaseOrder) -> dict[str, Any]:
         """``POST /draftPurchaseOrders`` once; the created draft as the pod returned it.
 
-        Only a draft with an ``order_number`` can be searched for (``find_purchase_order``) after a
-        lost answer.
+        ``OrderNumber`` is sent only when ``send_unconfirmed`` names it (the reference does not confirm a
+        create may set it); otherwise Fusion numbers the order and the caller reads that number back.
         """
         draft = draft.with_defaults(self.business_unit)
-        return self._create("draft_purchase_orders", draft.payload(), draft.label)
+        payload = without_unconfirmed("draft_purchase_orders", draft.payload(), self.send_unconfirmed)
+        return self._create("draft_purchase_orders", payload, draft.label)
 
     def update_draft_purchase_order(
         self, record: Mapping[str, Any], changes: Mapping[str, Any], *, if_match: str | None = None

@@ -409,7 +409,6 @@ INVOICE_DISTRIBUTION = _table(
         _n("DistributionAmount"),
         _s("DistributionCombination", 250),
         _d("AccountingDate"),
-        _s("Description", 240),
     ),
 )
 

@@ -136,6 +136,10 @@ class BehaviourSettings(BaseModel):
     requisition_number_attribute: Literal["Requisition", "RequisitionNumber"] = "Requisition"
     # Whether INCOMPLETE draft orders also appear in purchaseOrders (unconfirmed; they do by default).
     drafts_in_purchase_orders: bool = True
+    # Reference 2.4 names OrderNumber (unique within the sold-to BU) but never says a create may set it;
+    # a stricter server answers "Attribute OrderNumber in Draft Purchase Orders is read only". Default:
+    # read only (Fusion numbers the order); True is the other reading (the client's number is kept).
+    order_number_writable: bool = False
 
     # --- invoices (section 2.6) ---
     invoice_required: tuple[str, ...] = (

@@ -22,7 +22,7 @@ from .naming import Names, names_for
 from .payload import Parsed, parse_payload, require, validation_error
 from .settings import BehaviourSettings, FusionUser
 from .store import Store
-from .values import epoch_ms
+from .values import ValueProblem, epoch_ms, to_storage
 from .vocabulary import (
     BU_BY_NAME,
     CATEGORIES,
@@ -156,8 +156,59 @@ def _parse_create(
     names = ctx.names(resource, resource.name)
     number = body.get(_served(names, number_attr)) if isinstance(body, dict) else None
     record = f"{labels[0]} {number}" if number else labels[1]
+    fixed = resource.name == "draftPurchaseOrders" and not ctx.behaviour.order_number_writable
+    read_only = ("OrderNumber",) if fixed else ()
+    screen_attributes(ctx, body, resource, resource.name, record, read_only=read_only)
     parsed = parse_payload(body, names, mode="create", record=record, allowed_children=(child,))
     return names, record, parsed
+
+
+def screen_attributes(
+    ctx: WriteContext,
+    body: Any,
+    resource: Resource,
+    path: str,
+    record: str,
+    *,
+    read_only: tuple[str, ...] = (),
+    where: str = "",
+) -> None:
+    """Refuse the whole body, before any other check, when an object at ANY depth carries an attribute
+    the resource does not have or may not be given (read-only: server-assigned ids, status and WHO
+    columns, reference 2.6 FAQ and quirk 8) or a value of the wrong type. The real API answers these
+    with a 400 naming the attribute and the resource, whatever else is wrong in the body (2.10)."""
+    if not isinstance(body, dict):
+        return
+    names = ctx.names(resource, path)
+    for key, value in body.items():
+        child = resource.children_by_name.get(key)
+        if child is not None:
+            for index, item in enumerate(value if isinstance(value, list) else []):
+                screen_attributes(
+                    ctx, item, child, f"{path}.{child.name}", record, where=f"{where}{key}[{index}]."
+                )
+            continue
+        attr = names.lookup(key)
+        if attr is None:
+            raise validation_error(
+                f"{record}: The attribute {key} is not valid for the resource {resource.name}.",
+                f"{where}{key}",
+                "SBX-27031",
+            )
+        if attr.read_only or attr.name in read_only:
+            raise validation_error(
+                f"{record}: {key}: Attribute {key} in {resource.title} is read only.",
+                f"{where}{key}",
+                "SBX-27008",
+            )
+        try:
+            to_storage(attr, value)
+        except ValueProblem as problem:
+            raise validation_error(
+                f"{record}: the value {value!r} of attribute {key} in {resource.title} is not valid: "
+                f"expected {problem}.",
+                f"{where}{key}",
+            ) from None
 
 
 # --- invoices -----------------------------------------------------------------------------------

@@ -58,6 +58,7 @@ from connector_assets.flows.documents import version_text
 from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.integrations.fusion_procurify.departments import department_key
 from connector_assets.integrations.fusion_procurify.supplier_sites import SupplierSite
+from connector_assets.procurify.bill_costs import cost_amount
 from connector_resources.fusion.payloads import Invoice, InvoiceDistribution, InvoiceLine
 
 DESCRIPTION_MAX = 240  # Fusion invoice and line Description
@@ -196,17 +197,6 @@ def item_amount(item: Mapping[str, Any]) -> Decimal | str:
     if quantity is None or unit is None:
         return f"quantity {item.get('quantity')!r} x unit cost {item.get('unit_cost')!r} is not an amount"
     return quantity * unit
-
-
-def cost_amount(cost: Any) -> Decimal | None:
-    """The amount of one of the bill's additional ``costs`` (shape not in the reference: ``amount``,
-    ``total_cost`` or ``value`` is read, or a bare number)."""
-    if isinstance(cost, Mapping):
-        for name in ("amount", "total_cost", "value", "cost"):
-            if cost.get(name) not in (None, ""):
-                return amounts.amount(cost[name])
-        return None
-    return amounts.amount(cost)
 
 
 def cents(value: Decimal) -> Decimal:

@@ -83,7 +83,7 @@ from connector_assets.integrations.fusion_procurify.charge_accounts import UPSTR
 from connector_assets.integrations.fusion_procurify.integration import INTEGRATION, ROUTE
 from connector_assets.integrations.fusion_procurify.payment_mappers import paid_state
 from connector_assets.integrations.fusion_procurify.payment_status import invoice_payments
-from connector_assets.integrations.fusion_procurify.po_numbers import fusion_order_number, po_source_key
+from connector_assets.integrations.fusion_procurify.po_numbers import po_source_key
 from connector_assets.integrations.fusion_procurify.supplier_sites import SupplierSite, SupplierSites
 from connector_assets.integrations.fusion_procurify.vendor_pairs import paired_supplier, vendor_dependency
 from connector_assets.procurify.bill_status import BILL_STATUS_NAMES
@@ -273,12 +273,18 @@ class BillReader:
             else:
                 try:
                     record = self.fusion.get("purchase_orders", xref.target_id)
-                except FusionNotFoundError:  # a draft not yet submitted: named as the flow numbers it
-                    record = {"OrderNumber": fusion_order_number(key)}
-                number = str(record.get("OrderNumber") or "").strip() or fusion_order_number(key)
-                self._orders[procurify_po] = FusionOrder(
-                    number, description=str(record.get("Description") or "").strip()
-                )
+                except FusionNotFoundError:  # a draft not yet submitted: read as a draft, by its id
+                    drafts = self.fusion.search("draft_purchase_orders", {"POHeaderId": int(xref.target_id)})
+                    record = drafts[0] if drafts else {}
+                # The number Fusion has (it numbers the order unless ML_FUSION_SEND_UNCONFIRMED lets us),
+                # never the one we would have sent: a bill matched to a number Fusion lacks is refused.
+                number = str(record.get("OrderNumber") or "").strip()
+                if not number:
+                    self._orders[procurify_po] = FusionOrder(None, dependency=order_dependency(procurify_po))
+                else:
+                    self._orders[procurify_po] = FusionOrder(
+                        number, description=str(record.get("Description") or "").strip()
+                    )
         return self._orders[procurify_po]
 
     def record(self, bill: Mapping[str, Any], updated_at: datetime) -> Mapped | Rejected | Skipped | None:

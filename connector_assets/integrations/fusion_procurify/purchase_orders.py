@@ -452,12 +452,50 @@ class FusionPurchaseOrders(SessionTarget):
     writes = ("draft_purchase_orders",)
 
     def find(self, record: Mapped) -> str | None:
+        """The order this record made, when the ledger lost its ``POHeaderId`` (a crash between the POST
+        and storing the id): by ``OrderNumber`` only when ML_FUSION_SEND_UNCONFIRMED says the pod lets
+        us set it, else by fingerprint (``_fingerprinted``)."""
         key = record.natural_key
+        if not self.numbers_ours:
+            return self._fingerprinted(record)
         order = self.session.find_purchase_order(key["order_number"], procurement_bu=key["business_unit"])
         if order is None:
             return None
         self._same_supplier(order, record)
         return str(order["POHeaderId"])
+
+    @property
+    def numbers_ours(self) -> bool:
+        """Whether we send (so Fusion keeps) our ``OrderNumber``: only when the operator says so."""
+        return "OrderNumber" in getattr(self.session, "send_unconfirmed", frozenset())
+
+    def _fingerprinted(self, record: Mapped) -> str | None:
+        """The one order of the record's supplier, site and business unit (confirmed attributes) whose
+        currency and lines (numbers, quantities, prices) are the record's; None when there is none. Two
+        or more are refused naming them, never guessed: adopting the wrong one loses an order, creating
+        one more may double the spend, so an operator decides (``xref set``, then replay)."""
+        body, key = record.body, record.natural_key
+        matches = []
+        for order in self.session.purchase_orders_of(
+            body["Supplier"], body["SupplierSite"], procurement_bu=key["business_unit"]
+        ):
+            want, have = text(body.get("CurrencyCode")), text(order.get("CurrencyCode"))
+            if want and have and want != have:
+                continue
+            lines = list(self.session.iter_children("purchase_orders", order, "lines"))
+            if not order_differences(order, lines, body).problems:
+                matches.append(order)
+        if not matches:
+            return None
+        if len(matches) > 1:
+            found = ", ".join(f"{m.get('OrderNumber')} (POHeaderId {m.get('POHeaderId')})" for m in matches)
+            raise ValueError(
+                f"{key.get('label') or record.source_key}: the ledger holds no Fusion order for it and "
+                f"{len(matches)} Fusion orders of {body['Supplier']} / {body['SupplierSite']} in "
+                f"{key['business_unit']} have its lines: {found}. Not adopted and not created (either "
+                "could double the spend): link the right one with `ml-connector xref set`, then replay"
+            )
+        return str(matches[0]["POHeaderId"])
 
     def _same_supplier(self, order: Mapping[str, Any], record: Mapped) -> None:
         want = text(record.natural_key.get("supplier_id"))
@@ -486,10 +524,10 @@ class FusionPurchaseOrders(SessionTarget):
 
     def update(self, target_id: str, record: Mapped) -> None:
         key = record.natural_key
-        order = self.session.find_purchase_order(key["order_number"], procurement_bu=key["business_unit"])
-        if order is None or text(order.get("POHeaderId")) != text(target_id):
+        order = self._by_id(target_id)
+        if order is None:
             raise ValueError(
-                f"Fusion order {key['order_number']} (POHeaderId {target_id}) is not found in "
+                f"Fusion order POHeaderId {target_id} (for {key['order_number']}) is not found in "
                 f"{key['business_unit']} any more; recreating it could duplicate the spend: check Fusion, "
                 "then abandon this item or forget its cross-reference and replay"
             )
@@ -524,6 +562,15 @@ class FusionPurchaseOrders(SessionTarget):
             )
         if draft is not None:
             self.session.submit_draft_purchase_order(draft)
+
+    def _by_id(self, header_id: str) -> dict[str, Any] | None:
+        """The order (else the draft) with this ``POHeaderId``, the id the ledger keeps for it: found
+        whether or not Fusion kept our order number."""
+        for name in ("purchase_orders", "draft_purchase_orders"):
+            found = self.session.search(name, {"POHeaderId": int(header_id)})
+            if found:
+                return found[0]
+        return None
 
     def _draft(self, header_id: str) -> dict[str, Any] | None:
         """The order as a draft (INCOMPLETE, or a change order the pod lists there), None when it is not."""

@@ -1,0 +1,105 @@
+"""Issue 30 item 2: the Fusion sandbox refuses, on every create, an attribute the real API refuses (reference
+2.10: "unknown attribute ... read-only attribute in payload" -> 400; 2.6 FAQ and quirk 8: status and WHO
+columns cannot be set) at any depth, before any other check: each body below is also wrong elsewhere (an
+unknown supplier), and the answer must still name the attribute."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from .fusion_pod import Pod
+from .test_fusion_writes import _draft, invoice_payload, post
+
+Body = dict[str, Any]
+
+
+@pytest.fixture(scope="module")
+def open_order(pod: Pod) -> dict[str, Any]:
+    """An open USD order with its lines and charge accounts (what the bodies are built from)."""
+    query = "StatusCode=OPEN;CurrencyCode=USD"
+    return pod.ok("purchaseOrders", q=query, expand="lines.schedules.distributions", limit=1)["items"][0]
+
+
+def _also_wrong(body: Body) -> Body:
+    """Something else wrong in the body, which the attribute refusal must come before."""
+    return {**body, "Supplier": "Nobody Inc."}
+
+
+def _set(path: tuple[Any, ...], name: str, value: Any) -> Callable[[Body], Body]:
+    def change(body: Body) -> Body:
+        body = copy.deepcopy(body)
+        node: Any = body
+        for step in path:
+            node = node[step]
+        node[name] = value
+        return body
+
+    return change
+
+
+DRAFT_CASES = [
+    ((), "OrderNumber", "PFY1", "Attribute OrderNumber in Draft Purchase Orders is read only"),
+    ((), "POHeaderId", 1, "Attribute POHeaderId in Draft Purchase Orders is read only"),
+    ((), "CreatedBy", "me", "Attribute CreatedBy in Draft Purchase Orders is read only"),
+    ((), "Colour", "red", "The attribute Colour is not valid for the resource draftPurchaseOrders"),
+    (("lines", 0), "Colour", "red", "The attribute Colour is not valid for the resource lines"),
+    (("lines", 0), "POLineId", 1, "Attribute POLineId in Lines is read only"),
+    (("lines", 0), "Quantity", "many", "attribute Quantity in Lines is not valid"),
+    (("lines", 1, "schedules", 0), "Colour", "red", "not valid for the resource schedules"),
+]
+
+INVOICE_CASES = [
+    ((), "ValidationStatus", "Validated", "Attribute ValidationStatus in Invoices is read only"),
+    ((), "Colour", "red", "The attribute Colour is not valid for the resource invoices"),
+    (("invoiceLines", 0), "Colour", "red", "The attribute Colour is not valid for the resource invoiceLines"),
+    (("invoiceLines", 0), "LineAmount", "lots", "attribute LineAmount in Invoice Lines is not valid"),
+    (
+        ("invoiceLines", 1, "invoiceDistributions", 0),
+        "Description",
+        "Freight",
+        "The attribute Description is not valid for the resource invoiceDistributions",
+    ),
+    (
+        ("invoiceLines", 1, "invoiceDistributions", 0),
+        "InvoiceDistributionId",
+        1,
+        "Attribute InvoiceDistributionId in Invoice Distributions is read only",
+    ),
+]
+
+
+def _ids(cases: list[tuple[Any, ...]]) -> list[str]:
+    return [".".join(map(str, (*path, name))) for path, name, _, _ in cases]
+
+
+@pytest.mark.parametrize(("path", "name", "value", "message"), DRAFT_CASES, ids=_ids(DRAFT_CASES))
+def test_a_draft_order_with_a_refused_attribute_at_any_depth_is_400_naming_it(
+    pod: Pod, open_order: dict[str, Any], path: tuple[Any, ...], name: str, value: Any, message: str
+) -> None:
+    body = _also_wrong(_set(path, name, value)(_draft(open_order)))
+    response = post(pod, "draftPurchaseOrders", body)
+    assert response.status_code == 400 and message in response.text, response.text
+
+
+@pytest.mark.parametrize(("path", "name", "value", "message"), INVOICE_CASES, ids=_ids(INVOICE_CASES))
+def test_an_invoice_with_a_refused_attribute_at_any_depth_is_400_naming_it(
+    pod: Pod, open_order: dict[str, Any], path: tuple[Any, ...], name: str, value: Any, message: str
+) -> None:
+    body = _also_wrong(_set(path, name, value)(invoice_payload(open_order)))
+    response = post(pod, "invoices", body)
+    assert response.status_code == 400 and message in response.text, response.text
+
+
+def test_order_number_is_settable_only_in_the_other_reading(pod: Pod, open_order: dict[str, Any]) -> None:
+    """Default: read only (Fusion numbers the order). ``order_number_writable``: the client's number."""
+    refused = post(pod, "draftPurchaseOrders", _draft(open_order, "PFY-READ-ONLY"))
+    assert refused.status_code == 400 and "OrderNumber" in refused.text
+    numbered = post(pod, "draftPurchaseOrders", _draft(open_order))
+    assert numbered.status_code == 201 and numbered.json()["OrderNumber"], numbered.text
+    pod.set("behaviour", order_number_writable=True)
+    kept = post(pod, "draftPurchaseOrders", _draft(open_order, "PFY-WRITABLE"))
+    assert kept.status_code == 201 and kept.json()["OrderNumber"] == "PFY-WRITABLE", kept.text
