@@ -18,6 +18,7 @@ from connector_assets.integrations.fusion_procurify.manual_matches import (
     FILE_ENTERED_BY,
     FILE_SETTING,
     FusionSupplier,
+    MatchRefused,
     read_match_file,
     set_vendor_match,
 )
@@ -163,3 +164,57 @@ def test_a_wrong_file_fails_naming_the_line_and_stores_nothing(
     assert f"{path} {says.format(v=v, w=w, n=n, m=m)}" in failures
     assert "nothing stored from the file" in failures
     assert paired_supplier(world.ledger, v) is None and paired_supplier(world.ledger, w) is None
+
+
+SUPPLIERS_FLOW = (
+    "fusion_suppliers",
+    "fusion_procurify_suppliers_mapped",
+    "fusion_procurify_suppliers_written",
+)
+
+
+def test_a_row_replacing_a_vendor_the_suppliers_flow_made_is_refused_and_renames_nothing(
+    world, tmp_path, monkeypatch
+) -> None:
+    """Issue 30 #3: the suppliers flow made vendor F for supplier S; the row ``R,S`` must not leave F as a
+    second active vendor of S, nor rename R after S. Refused naming both until F is inactive; then the
+    pair is replaced, said in the metadata, and the next suppliers run keeps R's own name."""
+    monkeypatch.setenv("ML_FUSION_PROCURIFY_VENDOR_FALLBACK_EMAIL", "ap@example.com")
+    [made] = world.fusion_activity(new_suppliers=1)["created"]["suppliers"]
+    s = world.fusion_record("suppliers", made)
+    world.run(*SUPPLIERS_FLOW)
+    flow_vendor = world.xrefs("supplier")[str(s["SupplierId"])]
+    assert world.procurify_record("vendors", flow_vendor)["api"]["external_id"] == s["SupplierNumber"]
+    with world.resources["procurify"].session() as session:
+        redwood = str(
+            session.create_vendor({"name": "Redwood HVAC Ltd", "email": ["ap@redwood.example"]})["id"]
+        )
+
+    write(tmp_path, monkeypatch, f"{redwood},{s['SupplierNumber']}")
+    result = metadata(world)
+    assert (result["stored"], result["refused"]) == (0, 1)
+    refusal = result["refusals"]
+    assert f"Redwood HVAC Ltd ({redwood})" in refusal and f"vendor {flow_vendor} ({s['Supplier']})" in refusal
+    assert "Deactivate vendor" in refusal
+    assert paired_supplier(world.ledger, flow_vendor) == str(s["SupplierId"])  # the flow's pair stands
+    assert paired_supplier(world.ledger, redwood) is None
+    supplier = FusionSupplier(str(s["SupplierId"]), str(s["SupplierNumber"]), str(s["Supplier"]))
+    with pytest.raises(MatchRefused, match=f"vendor {flow_vendor}"):  # the command, even with --replace
+        set_vendor_match(world.ledger, redwood, supplier, entered_by="ana", replace=True)
+
+    world.run(*SUPPLIERS_FLOW)
+    assert world.procurify_record("vendors", redwood)["api"]["name"] == "Redwood HVAC Ltd"
+
+    with world.resources["procurify"].session() as session:  # the operator deactivates the flow's vendor
+        session.update_vendor(int(flow_vendor), {"active": False})
+    result = metadata(world)
+    assert (result["stored"], result["refused"]) == (1, 0)
+    assert f"vendor {flow_vendor} ({s['Supplier']}) is inactive" in result["replaced"]
+    assert paired_supplier(world.ledger, redwood) == str(s["SupplierId"])
+
+    world.run(*SUPPLIERS_FLOW)
+    vendors = {v: world.procurify_record("vendors", v)["api"] for v in (redwood, flow_vendor)}
+    assert vendors[redwood]["name"] == "Redwood HVAC Ltd"  # a manual match renames neither side
+    assert vendors[redwood]["external_id"] == s["SupplierNumber"]  # the documented linkage
+    assert vendors[flow_vendor]["active"] is False and vendors[flow_vendor]["name"] == s["Supplier"]
+    assert world.fusion_record("suppliers", made)["Supplier"] == s["Supplier"]

@@ -18,6 +18,14 @@ and leave the same trace:
   asset's materialization and log, and the other rows are stored (``ml-connector xref delete`` the
   person's match to let the file's row in). Removing a row from the file does not remove its match: use
   ``ml-connector xref delete``;
+* a vendor the ``suppliers`` flow made (or adopted) for the supplier is never left as a second active
+  vendor beside the match: the match is refused, by the command and the file alike (``--replace`` or
+  not), naming both vendors, until that vendor is inactive in Procurify; the operator deactivates it
+  there (its orders and bills stay) and enters the match again, which replaces the pair and says so
+  (the command's output, the asset's log and ``replaced`` metadata, the audit trail);
+* a manual match renames neither side: ``suppliers`` never sends the matched vendor the supplier's name
+  (it still sends ``external_id`` = ``SupplierNumber`` and the active flag, the linkage Procurify
+  documents), and nothing writes Fusion suppliers;
 * every change is an ``update`` audit event of flow ``manual_matches`` naming who entered it, and the
   purchase orders and invoices held on ``vendor_pairs.vendor_dependency(vendor)`` are released for replay.
 """
@@ -31,6 +39,7 @@ from typing import Any
 from dagster import AssetExecutionContext, Failure, MaterializeResult, asset
 
 from connector_assets.integrations.fusion_procurify.integration import INTEGRATION
+from connector_assets.integrations.fusion_procurify.vendor_mappers import is_active
 from connector_assets.integrations.fusion_procurify.vendor_pairs import (
     FUSION,
     PROCURIFY,
@@ -189,6 +198,45 @@ def other_pairs(ledger: Ledger, vendor_id: str, supplier_id: str, *, conn: Any =
     return found
 
 
+def _flow_vendor_in_the_way(
+    procurify: Any, others: list[OtherPair], supplier: FusionSupplier, who: str, vendor_id: str
+) -> str:
+    """What becomes of the vendor the ``suppliers`` flow paired with ``supplier`` when another vendor is
+    matched with it by hand ("" when there is none); ``MatchRefused`` naming both vendors while it is
+    active (or cannot be read): replacing the pair would leave it as a second active vendor carrying the
+    supplier's name and number, which is the duplicate a manual match is there to prevent."""
+    made = [
+        o.xref
+        for o in others
+        if o.xref.entity == SUPPLIER_ENTITY and o.xref.source_key == supplier.supplier_id and o.xref.target_id
+    ]
+    if not made:
+        return ""
+    flow_vendor = str(made[0].target_id)
+    refused = (
+        f"{who} = {supplier.label} not stored: the suppliers flow paired Procurify vendor {{flow}} "
+        f"with that supplier (it carries the supplier's number as external_id). Matching vendor {vendor_id} "
+        f"instead would leave vendor {flow_vendor} as a second active vendor of one supplier. "
+    )
+    if procurify is None:
+        raise MatchRefused(
+            refused.format(flow=flow_vendor)
+            + f"Deactivate vendor {flow_vendor} in Procurify, then enter the match again"
+        )
+    try:
+        vendor = procurify.get("vendors", flow_vendor)
+    except ProcurifyNotFoundError:
+        return f"the flow's vendor {flow_vendor} is gone from Procurify"
+    label = f"{flow_vendor} ({str(vendor.get('name') or '').strip()})"
+    if is_active(vendor):
+        raise MatchRefused(
+            refused.format(flow=label)
+            + f"Deactivate vendor {label} in Procurify (its orders and bills stay), then enter the match "
+            "again; or keep the flow's pair and use that vendor"
+        )
+    return f"the flow's vendor {label} is inactive in Procurify: left inactive, no longer paired, not renamed"
+
+
 def set_vendor_match(
     ledger: Ledger,
     vendor_id: str,
@@ -200,6 +248,7 @@ def set_vendor_match(
     replace: bool = False,
     keep_people: bool = False,
     run_id: str | None = None,
+    procurify: Any = None,
 ) -> MatchResult:
     """Store Procurify vendor ``vendor_id`` = ``supplier`` as a manual match (both already checked to exist).
 
@@ -207,6 +256,11 @@ def set_vendor_match(
     ``keep_people`` (the file) a match a person entered is refused even so. The same manual match already
     stored is left alone (``stored`` False; a person's new note or name updates it). One ledger
     transaction: the match, the forgotten pairs, their audit events and the released holds, or none.
+
+    A vendor the ``suppliers`` flow made (or adopted) for ``supplier`` is never left beside the match as
+    a second active vendor of that supplier: the match is refused, even with ``replace``, naming both
+    vendors, until that vendor is inactive in Procurify (``procurify``, a session, reads it; without one
+    the match is refused). Then the pair is replaced and the result says the flow's vendor stays inactive.
     """
     vendor_id = id_key(vendor_id, "Procurify vendor id")
     who = f"Procurify vendor {vendor_name} ({vendor_id})" if vendor_name else f"Procurify vendor {vendor_id}"
@@ -231,14 +285,25 @@ def set_vendor_match(
             raise MatchRefused(
                 f"{who} = {supplier.label} not stored: "
                 + "; ".join(o.description for o in others)
-                + ". Add --replace to replace that pair with this match."
+                + ". Add --replace to replace that pair with this match"
+                + (
+                    " (the suppliers flow's vendor of that supplier must be inactive in Procurify first)."
+                    if any(
+                        o.xref.entity == SUPPLIER_ENTITY and o.xref.source_key == supplier.supplier_id
+                        for o in others
+                    )
+                    else "."
+                )
             )
+        flow_vendor = _flow_vendor_in_the_way(procurify, others, supplier, who, vendor_id)
         replaced = []
         for other in others:
             x = other.xref
             if x.entity == VENDOR_ENTITY and x.source_key == vendor_id:
                 replaced.append(other.description)  # re-pointed by the override below
                 continue
+            if flow_vendor and x.entity == SUPPLIER_ENTITY and x.source_key == supplier.supplier_id:
+                other = OtherPair(x, f"{other.description}; {flow_vendor}")
             if ledger.unmatch_xref(
                 x.integration,
                 x.entity,
@@ -419,32 +484,36 @@ def fusion_procurify_manual_matches(context: AssetExecutionContext) -> Materiali
         return MaterializeResult(metadata={"file": f"none (${FILE_SETTING} unset)", "rows": 0})
     path = Path(configured)
     ledger = context.resources.ledger.get()
-    stored, unchanged, released, refused = 0, 0, 0, []
-    try:
-        with context.resources.fusion.session() as fusion, context.resources.procurify.session() as procurify:
-            rows = list(checked_file_rows(path, fusion, procurify))
-    except (OSError, ValueError) as exc:
-        raise Failure(description=f"{FILE_SETTING}: {exc}; nothing stored from the file") from None
-    for row, supplier, name in rows:
+    stored, unchanged, released, refused, replaced = 0, 0, 0, [], []
+    with context.resources.fusion.session() as fusion, context.resources.procurify.session() as procurify:
         try:
-            result = set_vendor_match(
-                ledger,
-                row.vendor_id,
-                supplier,
-                entered_by=FILE_ENTERED_BY,
-                note=f"{path.name} line {row.line}",
-                vendor_name=name,
-                replace=True,
-                keep_people=True,
-                run_id=context.run.run_id,
-            )
-        except MatchRefused as exc:
-            refused.append(f"line {row.line}: {exc}")
-            context.log.warning("%s line %s refused: %s", path, row.line, exc)
-            continue
-        stored += result.stored
-        unchanged += not result.stored
-        released += result.released
+            rows = list(checked_file_rows(path, fusion, procurify))
+        except (OSError, ValueError) as exc:
+            raise Failure(description=f"{FILE_SETTING}: {exc}; nothing stored from the file") from None
+        for row, supplier, name in rows:
+            try:
+                result = set_vendor_match(
+                    ledger,
+                    row.vendor_id,
+                    supplier,
+                    entered_by=FILE_ENTERED_BY,
+                    note=f"{path.name} line {row.line}",
+                    vendor_name=name,
+                    replace=True,
+                    keep_people=True,
+                    run_id=context.run.run_id,
+                    procurify=procurify,
+                )
+            except MatchRefused as exc:
+                refused.append(f"line {row.line}: {exc}")
+                context.log.warning("%s line %s refused: %s", path, row.line, exc)
+                continue
+            for pair in result.replaced:  # a flow's pair forgotten: said in the log, not only the audit
+                replaced.append(f"line {row.line}: {pair}")
+                context.log.warning("%s line %s replaced: %s", path, row.line, pair)
+            stored += result.stored
+            unchanged += not result.stored
+            released += result.released
     return MaterializeResult(
         metadata={
             "file": str(path),
@@ -454,6 +523,7 @@ def fusion_procurify_manual_matches(context: AssetExecutionContext) -> Materiali
             "released": released,
             "refused": len(refused),
             "refusals": "\n".join(refused) or "none",
+            "replaced": "\n".join(replaced) or "none",
         }
     )
 

@@ -19,7 +19,10 @@ Matching in Procurify, before a create (``ProcurifyVendors.find``), in this orde
 4. else a new vendor (name, ``external_id`` = ``SupplierNumber``, the fallback e-mail).
 
 An update PATCHes only what differs (``supplier_mappers.vendor_changes``); an unchanged vendor is not
-written. An inactive Fusion supplier makes its vendor inactive; a vendor is never deleted.
+written. A vendor matched by hand keeps its own name (the match says two differently named records are
+one, not that one is misnamed); it still gets the ``external_id`` (the supplier number, Procurify's ERP
+key) and the active flag, which the manual match exists to link. An inactive Fusion supplier makes its vendor
+inactive; a vendor is never deleted.
 
 When this flow pairs or creates a vendor, the pair is recorded in the ledger at once and the purchase
 orders and invoices held on that vendor (``vendor_pairs.vendor_dependency``) are released: their vendor
@@ -209,6 +212,9 @@ class ProcurifyVendors:
             )
         vendor = self.session.get("vendors", target_id)
         changes = vendor_changes(vendor, record.body)
+        if "name" in changes and vendor_pairs.manual_vendor(self.ledger, record.source_key) == target_id:
+            # matched by hand: the names differ on purpose, and neither side is renamed after the other
+            del changes["name"]
         if changes:
             self.session.update_vendor(int(target_id), changes)
         self._paired(record, target_id)

@@ -60,6 +60,15 @@ def paired_vendor(ledger: Ledger, supplier_id: str | int) -> str | None:
     return xref.target_id if xref is not None and xref.target_id else None
 
 
+def manual_vendor(ledger: Ledger, supplier_id: str | int) -> str | None:
+    """The Procurify vendor id matched by hand (``xref set`` or the matches file) with Fusion supplier
+    ``supplier_id``; None when its pair, if any, was made by a flow. A manual match says the two records
+    are one although their names differ, so ``suppliers`` never sends such a vendor the supplier's name."""
+    key = id_key(supplier_id, "Fusion SupplierId")
+    matched = ledger.find_xref_by_target(INTEGRATION, VENDOR_ENTITY, FUSION, key)
+    return matched.source_key if matched is not None and matched.manual else None
+
+
 def vendor_dependency(vendor_id: str | int) -> str:
     """The dependency key of Procurify vendor ``vendor_id`` (``fusion_procurify:vendor:procurify:<id>``):
     what a purchase order or invoice waiting for that vendor's Fusion supplier is held on."""
