@@ -36,7 +36,7 @@ from .documents import (
 from .formats import money, now_ms
 from .pipeline import Call, api_route, json_array, json_object, ok
 from .resources import BILLS, PAYMENTS, VENDORS
-from .validation import Checker, bill_label, check_bill, merge_patch
+from .validation import BILL_READONLY, Checker, bill_label, check_bill, merge_patch, writable
 
 
 def _duplicate_invoice(
@@ -106,7 +106,9 @@ def _update(*, replace: bool):
                 400, errors.INVALID_STATE, f"bill {doc['id']} is archived; restore it before editing"
             )
         patch = json_object(call.body)
-        merged = merge_patch({} if replace else render("bills", doc, call.settings), patch)
+        merged = merge_patch(
+            {} if replace else writable(render("bills", doc, call.settings), BILL_READONLY), patch
+        )
         check = Checker(bill_label(merged), strict=call.strict)
         fields = check_bill(merged, check, lookup(call))
         committed = doc.get("_paidCents", 0) + doc.get("_scheduledCents", 0)

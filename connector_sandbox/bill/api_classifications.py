@@ -22,7 +22,7 @@ from .errors import Problem
 from .formats import now_ms
 from .pipeline import Call, api_route, json_array, json_object, ok
 from .resources import CLASSIFICATION_KINDS, CLASSIFICATIONS, Resource
-from .validation import Checker, merge_patch
+from .validation import Checker, merge_patch, writable
 
 BULK_MAX = 100
 ACCOUNT_TYPES = (
@@ -126,7 +126,7 @@ def _update(resource: Resource):
     async def handler(call: Call) -> Response:
         doc = fetch(call, resource, call.param("id"))
         patch = json_object(call.body)
-        merged = merge_patch(render(resource.name, doc, call.settings), patch)
+        merged = merge_patch(writable(render(resource.name, doc, call.settings), READONLY), patch)
         check = Checker(_label(resource, merged), strict=call.strict)
         fields = _check(call, resource, merged, check, set(), exclude=doc["id"])
         check.raise_if_any()

@@ -18,7 +18,15 @@ from .errors import BillError
 from .formats import now_ms
 from .pipeline import Call, json_array, json_object
 from .resources import VENDORS
-from .validation import Checker, check_vendor, merge_patch, vendor_label
+from .validation import (
+    PAYMENT_INFO_READONLY,
+    VENDOR_READONLY,
+    Checker,
+    check_vendor,
+    merge_patch,
+    vendor_label,
+    writable,
+)
 
 
 def _mfa_required(what: str) -> BillError:
@@ -79,7 +87,9 @@ def _update(*, replace: bool):
     async def handler(call: Call) -> Response:
         doc = fetch(call, VENDORS, call.param("id"))
         patch = json_object(call.body)
-        base = {} if replace else render("vendors", doc, call.settings)
+        shown = render("vendors", doc, call.settings)
+        nested = {"paymentInformation": PAYMENT_INFO_READONLY}
+        base = {} if replace else writable(shown, VENDOR_READONLY, nested)
         merged = merge_patch(base, patch)
         check = Checker(vendor_label(merged), strict=call.strict)
         fields, bank = _validate(call, merged, check, taken=set(), exclude=doc["id"])

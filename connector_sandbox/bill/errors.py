@@ -95,6 +95,10 @@ def unknown_field(path: str) -> Problem:
     return Problem(UNKNOWN_ERROR, f"{path}: unknown field (misspelt parameter?)")
 
 
+def read_only_field(path: str) -> Problem:
+    return Problem(UNKNOWN_ERROR, f"{path}: read-only field (BILL sets it; a write cannot)")
+
+
 def session_invalid(status: int) -> BillError:
     return error(status, SESSION_INVALID, SESSION_INVALID_MESSAGE, "DOWNSTREAM")
 

@@ -58,6 +58,7 @@ class Checker:
         self.record = f"{record}: " if record else ""
         self.strict = strict
         self.problems: list[Problem] = []
+        self._misfits = 0  # unknown / read-only problems, kept at the front of ``problems``
 
     def fail(self, path: str, message: str, code: str = errors.VALIDATION) -> None:
         self.problems.append(Problem(code, f"{self.record}{path}: {message}"))
@@ -65,13 +66,25 @@ class Checker:
     def unknown(
         self, obj: dict[str, Any], path: str, allowed: Iterable[str], readonly: Iterable[str] = ()
     ) -> None:
-        """Misspelt or made-up fields (BDC_1002) when strict; read-only response fields are ignored."""
+        """Misspelt or made-up fields and read-only response fields (both BDC_1002) when strict.
+
+        The reference documents only BDC_1002 "often a misspelt param" and is silent on read-only
+        fields; a write that names one depends on BILL storing what it never stores, so the strict
+        reading refuses it too (issue 30). Updates merge onto ``writable(...)`` so only what the
+        client sent can trip this; the problems come first, before any other check of the record.
+        """
         if not self.strict:
             return
-        known = set(allowed) | set(readonly)
+        known, fixed = set(allowed), set(readonly)
         for key in obj:
-            if key not in known:
-                self.problems.append(errors.unknown_field(f"{self.record}{path}{key}"))
+            if key in fixed:
+                problem = errors.read_only_field(f"{self.record}{path}{key}")
+            elif key not in known:
+                problem = errors.unknown_field(f"{self.record}{path}{key}")
+            else:
+                continue
+            self.problems.insert(self._misfits, problem)
+            self._misfits += 1
 
     def obj(
         self, parent: dict[str, Any], key: str, path: str, *, required: bool = False
@@ -191,6 +204,18 @@ class Checker:
             raise BillError(400, list(self.problems))
 
 
+def writable(
+    rendered: dict[str, Any], readonly: Iterable[str], nested: dict[str, Iterable[str]] | None = None
+) -> dict[str, Any]:
+    """A rendered record without its read-only fields: the base an update's patch merges onto, so
+    only read-only fields the client itself sent are refused."""
+    base = {key: value for key, value in rendered.items() if key not in set(readonly)}
+    for key, inner in (nested or {}).items():
+        if isinstance(base.get(key), dict):
+            base[key] = {name: value for name, value in base[key].items() if name not in set(inner)}
+    return base
+
+
 def merge_patch(target: Any, patch: Any) -> Any:
     """RFC 7386 JSON merge patch: objects merge recursively, null deletes, anything else replaces."""
     if not isinstance(patch, dict):
@@ -218,6 +243,7 @@ VENDOR_FIELDS = (
     "additionalInfo",
 )
 VENDOR_READONLY = ("id", "archived", "networkStatus", "createdTime", "updatedTime", "virtualCard")
+PAYMENT_INFO_READONLY = ("payByType",)
 ADDRESS_FIELDS = ("line1", "line2", "city", "stateOrProvince", "zipOrPostalCode", "country")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 _DIGITS = re.compile(r"^\d{4,17}$")
@@ -261,7 +287,7 @@ def check_vendor(body: dict[str, Any], check: Checker) -> tuple[dict[str, Any], 
     bank = None
     payment = check.obj(body, "paymentInformation", "")
     if payment is not None:
-        check.unknown(payment, "paymentInformation.", ("payeeName", "bankAccount"), ("payByType",))
+        check.unknown(payment, "paymentInformation.", ("payeeName", "bankAccount"), PAYMENT_INFO_READONLY)
         payee = check.text(payment, "payeeName", "paymentInformation.", limit="paymentInformation.payeeName")
         fields["paymentInformation"] = {"payeeName": payee} if payee else {}
         account = check.obj(payment, "bankAccount", "paymentInformation.")

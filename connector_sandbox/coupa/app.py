@@ -24,6 +24,7 @@ from starlette.routing import Route
 from connector_sandbox.serve import sandbox_app
 
 from .admin import admin_routes
+from .attributes import misfit_attributes
 from .auth import IssuedToken, parse_scope
 from .faults import (
     gateway_timeout,
@@ -445,6 +446,15 @@ async def _body(request: Request, state: SandboxState, resource: Resource) -> di
     return normalize(body)
 
 
+def _refuse_misfits(state: SandboxState, resource: Resource, body: dict[str, Any], *, creating: bool) -> None:
+    """Unknown, read-only and wrongly typed attributes are refused before any other check."""
+    if not state.settings.reject_unknown_attributes:
+        return
+    problems = misfit_attributes(resource, body, creating=creating)
+    if problems:
+        raise CoupaError(state.settings.validation_error_status, problems, resource.element)
+
+
 def _context(state: SandboxState, issued: IssuedToken) -> WriteContext:
     return WriteContext(state.store, state.settings, utc_stamp(state.now()), issued.client_id)
 
@@ -461,6 +471,7 @@ def _write_response(
 
 async def _create(request: Request, state: SandboxState, resource: Resource, issued: IssuedToken) -> Response:
     body = await _body(request, state, resource)
+    _refuse_misfits(state, resource, body, creating=True)
     ctx = _context(state, issued)
     with state.store.transaction():
         doc = WRITERS[resource.key](ctx, body, None)
@@ -494,6 +505,7 @@ async def _update(
     current = state.store.get(resource, record_id)
     if current is None:
         raise not_found(resource, record_id)
+    _refuse_misfits(state, resource, body, creating=False)
     ctx = _context(state, issued)
     exported = _exported_value(request, body, resource, state) if "exported" in resource.fields else None
     others = {key: value for key, value in body.items() if key not in ("exported", "id")}

@@ -228,6 +228,9 @@ class CoupaSandboxSettings(SimulatorSettings):
     # --- Writes ------------------------------------------------------------------------------------
     # JSON validation errors: 400 per the invoice-payment docs; 422 possible (unconfirmed).
     validation_error_status: Literal[400, 422] = 400
+    # Unknown, read-only and wrongly typed attributes on writes: refused (strict reading of a silent
+    # reference, see attributes.py) or, when false, dropped as Rails' strong parameters would.
+    reject_unknown_attributes: bool = True
     # "By default you cannot update other fields while updating exported": the other fields are
     # ignored (default), or the request is refused (400), or everything is applied.
     exported_update_mode: Literal["ignore_other_fields", "reject", "apply_all"] = "ignore_other_fields"

@@ -1,10 +1,11 @@
 """Reading a client's JSON body the way Coupa's Rails models would: collect every problem, then answer
 ``{"errors": {"<element>": ["Invoice number can't be blank", ...]}}`` with all of them at once.
 
-Body keys may use Coupa's dashes or underscores; unknown keys are ignored (Rails strong parameters),
-read-only ones (ids, totals, timestamps) too. Messages follow Rails' wording ("can't be blank",
-"has already been taken", "is too long (maximum is 40 characters)"); messages about lines name the
-line, because a human reads them in the audit trail.
+Body keys may use Coupa's dashes or underscores; unknown, read-only and wrongly typed keys are refused
+before this runs (attributes.py; with ``reject_unknown_attributes`` off they are ignored, as Rails strong
+parameters would, read-only ones (ids, totals, timestamps) too). Messages follow Rails' wording
+("can't be blank", "has already been taken", "is too long (maximum is 40 characters)"); messages
+about lines name the line, because a human reads them in the audit trail.
 """
 
 from __future__ import annotations

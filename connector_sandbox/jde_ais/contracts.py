@@ -192,8 +192,41 @@ def _validate_grid(spec: InputSpec, raw: Any, pattern: DatePattern, label: str) 
     ]
 
 
+def misfit_inputs(specs: tuple[InputSpec, ...], payload: dict[str, Any], where: str = "") -> list[str]:
+    """Every undeclared input and every input of the wrong JSON type, at any depth (grid rows too).
+
+    The reference (jde-ais.md 2.6) is silent on undeclared inputs; a real orchestration drops them
+    without a word, which would lose what our client meant to write. The sandbox takes the strict
+    reading and refuses them, so a client that sends a name the contract lacks fails here, not
+    silently in JDE. Scalars must be JSON scalars (values are strings in practice) and grids arrays
+    of objects.
+    """
+    declared = {spec.name: spec for spec in specs}
+    found = [
+        f"'{where}{key}' is not an input of this orchestration" for key in payload if key not in declared
+    ]
+    for spec in specs:
+        value, label = payload.get(spec.name), f"{where}{spec.name}"
+        if value is None:
+            continue
+        if spec.type != "grid":
+            if isinstance(value, bool | dict | list):
+                found.append(f"'{label}' must be a string, not {type(value).__name__}")
+            continue
+        if not isinstance(value, list) or not all(isinstance(row, dict) for row in value):
+            found.append(f"'{label}' must be an array of objects (Generic grid input)")
+            continue
+        for index, row in enumerate(value):
+            found += misfit_inputs(spec.columns, row, f"{label}[{index}].")
+    return found
+
+
 def validate_inputs(contract: Contract, payload: dict[str, Any], pattern: DatePattern) -> dict[str, Any]:
-    """Checked, converted inputs. Inputs the contract does not name are ignored, as Orchestrator does."""
+    """Checked, converted inputs. Undeclared and wrongly typed inputs are refused first, before any
+    other check, so a body that is also wrong elsewhere still names them."""
+    misfits = misfit_inputs(contract.inputs, payload)
+    if misfits:
+        raise InputError("Input " + "; ".join(misfits))
     return _validate_fields(contract.inputs, payload, pattern, "")
 
 
