@@ -6,6 +6,7 @@ import click
 
 from connector_cli.credentials import credentials
 from connector_cli.dev import dev, sandbox_command, webhooks_command
+from connector_cli.procore_hooks import procore_webhooks
 from connector_cli.records import audit, ping, replay
 from connector_cli.subscriptions import bill_webhooks
 from connector_cli.xref import xref
@@ -21,6 +22,7 @@ cli.add_command(dev)
 cli.add_command(sandbox_command)
 cli.add_command(webhooks_command)
 cli.add_command(bill_webhooks)
+cli.add_command(procore_webhooks)
 cli.add_command(credentials)
 cli.add_command(audit)
 cli.add_command(replay)

@@ -27,6 +27,7 @@ import pytest
 import requests
 from procore_jde_world import INTEGRATION, ProcoreJdeWorld
 
+from connector_assets.integrations.procore_jde.voucher_mappers import BatchKey
 from connector_assets.jde.purchase_orders import CREATE_PURCHASE_ORDER
 from connector_assets.jde.targets import CREATE_VOUCHERS
 
@@ -93,8 +94,9 @@ def orders_by_commitment(world: ProcoreJdeWorld, commitments: set[str]) -> Count
 
 def batches_by_requisition(world: ProcoreJdeWorld, requisitions: set[str]) -> Counter[str]:
     """JDE voucher pay items (F0411Z1 rows of the integration's batches) per requisition, by EDTN
-    ``PROCORE-REQ-<requisition id>``: one pay item per requisition's voucher batch."""
-    wanted = {f"PROCORE-REQ-{r}": r for r in requisitions}
+    (``voucher_mappers.BatchKey``: ``PROCORE-REQ-<id>``, base 36 over 10 digits): one pay item per
+    requisition's voucher batch."""
+    wanted = {BatchKey.for_requisition(str(r)).transaction: r for r in requisitions}
     rows = world.jde_rows("F0411Z1", EDUS="MLPROCORE")
     return Counter(wanted[row["EDTN"].strip()] for row in rows if row["EDTN"].strip() in wanted)
 

@@ -201,10 +201,11 @@ def test_a_vendor_whose_origin_id_names_a_jde_supplier_is_adopted_not_duplicated
         if i.source_key == str(missing["id"])
     ]
     assert replay_items(world.ledger, [item]).replayed == [item.id]
-    # A replay in a later second than the vendor's last edit (stamps are whole seconds) used to find the
-    # vendor "changed only by our writes" and nothing to write; it must map it and skip it by content.
+    # A second replay of the same listing, a second later: the item is resolved, so the replay leaves it
+    # (issue 30 item 6: a replay writes only what it takes) and JDE still holds one supplier for it.
     time.sleep(1.05)
-    assert replay_items(world.ledger, [item]).replayed == [item.id]  # already in JDE: skipped
+    again = replay_items(world.ledger, [item])
+    assert again.already == [item.id] and not again.replayed
     added = world.xrefs("vendor")[str(missing["id"])]
     assert [r["AN8"] for r in world.jde_rows("F0101", ALKY=f"PC{missing['id']}")] == [int(added)]
     assert len(world.jde_rows("F0101")) == before + 1
@@ -298,3 +299,37 @@ def test_a_procore_edit_newer_than_the_jde_edit_wins_and_the_audit_says_so(world
     [(name,)] = world.sql('SELECT "ALPH" FROM "F0101" WHERE "AN8" = ?', an8)
     assert name.strip() == "Quarry Renamed In Procore"
     assert expected in world.reasons("vendors", vendor_id)
+
+
+def test_with_f0116_refused_the_addresses_setting_off_lets_both_supplier_flows_run(world, monkeypatch):
+    """Issue 30 #11: an AIS user that may not read F0116. Off, both flows run without it (a JDE name change
+    reaches Procore, Procore's address is left alone); on, the suppliers day fails naming the setting."""
+    world.jde_faults(refuse_tables=["F0116"])
+    try:
+        monkeypatch.setenv("ML_JDE_SUPPLIER_ADDRESSES", "off")
+        vendor = world.new_vendor()
+        made = world.run(*VENDOR_RUN)["procore_jde_vendors_written"]
+        assert made.get("fail", 0) == 0, world.queue("vendors")
+        an8 = int(world.xrefs("vendor")[str(vendor["id"])])
+        day, clock = world.jde_edit_stamp(datetime.now(UTC) + timedelta(seconds=2))
+        world.sql(
+            'UPDATE "F0101" SET "ALPH" = ?, "UPMJ" = ?, "UPMT" = ? WHERE "AN8" = ?',
+            "Cascade Formwork Renamed LLC",
+            day,
+            clock,
+            an8,
+        )
+
+        monkeypatch.setenv("ML_JDE_SUPPLIER_ADDRESSES", "on")
+        failed = world.materialize(*SUPPLIER_RUN, ok=False)
+        said = " ".join(str(e.event_specific_data.error) for e in failed.all_events if e.is_step_failure)
+        assert "F0116" in said and "ML_JDE_SUPPLIER_ADDRESSES=off" in said
+
+        monkeypatch.setenv("ML_JDE_SUPPLIER_ADDRESSES", "off")
+        sent = world.run(*SUPPLIER_RUN)["procore_jde_suppliers_written"]
+        assert sent.get("fail", 0) == 0 and sent["records"] >= 1, world.queue("suppliers")
+        now = world.vendor(vendor["id"])
+        assert now["name"] == "Cascade Formwork Renamed LLC"
+        assert (now["address"], now["city"]) == (vendor["address"], vendor["city"])  # Procore's kept
+    finally:
+        world.jde_faults(refuse_tables=[])

@@ -5,6 +5,7 @@ Procore client returns them (reference §2.5, the simulator's rendering)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
@@ -15,6 +16,7 @@ import pytest
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.integrations.procore_jde.cost_codes import CostCodeMap
 from connector_assets.integrations.procore_jde.voucher_mappers import (
+    BatchKey,
     ProcoreVoucherRecord,
     Skipped,
     VoucherInputs,
@@ -187,11 +189,37 @@ def test_a_payment_due_that_differs_from_the_lines_is_refused_with_both_figures(
     assert isinstance(record, Rejected)
     assert "1000.00" in record.reason and "900.00" in record.reason
     assert "current payment due" in record.reason and "1280646" in record.reason
-    # a cent of rounding is not a difference
+    # a cent of rounding is not a difference: the voucher is written at what Procore says is payable
     close = map_requisition(
         inputs([line("03-100", "1000.00")], summary={"current_payment_due": "999.99"}), costs()
     )
-    assert isinstance(close, Mapped)
+    assert isinstance(close, Mapped) and close.body["Pay_Items"][0]["Gross_Amount"] == "999.99"
+    assert [d["Amount"] for d in close.body["Distribution"]] == ["999.99"]
+
+
+def test_retainage_rounded_per_line_is_settled_on_the_largest_line_to_procores_payable():
+    # Seven lines of 10.05 at 10 %: each line holds 1.005 -> 1.01 (half-up, per line), so the lines pay
+    # 7 x 9.04 = 63.28; Procore's G702 rounds the retainage on the total (70.35 x 10 % = 7.035 -> 7.04)
+    # and says 63.31 is payable. The voucher must be 63.31, the 0.03 on the largest account's line.
+    def retained(code: str) -> dict[str, Any]:
+        return line(code, "10.05", retainage_percent="10.0", total_retainage="1.01")
+
+    lines = [retained("03-100")] * 2 + [retained("03-200")] * 2 + [retained("05-100")] * 3
+    assert sum(line_payable(each) for each in lines) == Decimal("63.28")
+    for _ in range(2):  # the same line every time: a rerun sends the same body
+        record = map_requisition(inputs(lines, summary={"current_payment_due": "63.31"}), costs())
+        assert isinstance(record, Mapped), record
+        assert record.body["Pay_Items"][0]["Gross_Amount"] == "63.31"
+        assert record.fields["gross_amount"] == "63.31"
+        assert [(d["Account"], d["Amount"]) for d in record.body["Distribution"]] == [
+            ("M30.1310", "36.19"),  # 4 x 9.04 = 36.16 + 0.03
+            ("M30.1340", "27.12"),
+        ]
+    # Fewer lines cannot round that far apart: 3 cents over 2 payable lines is a real difference.
+    record = map_requisition(
+        inputs([retained("03-100"), retained("05-100")], summary={"current_payment_due": "18.11"}), costs()
+    )
+    assert isinstance(record, Rejected) and "18.08" in record.reason and "18.11" in record.reason
 
 
 def test_an_unmapped_cost_code_is_named_with_its_project_and_the_others_too():
@@ -249,10 +277,31 @@ def test_the_schema_refuses_a_voucher_without_supplier_or_order_that_waits_for_n
         ProcoreVoucherRecord.validate(pd.DataFrame([broken]), lazy=True)
 
 
-def test_an_id_too_long_for_a_batch_key_is_refused_saying_so():
-    record = map_requisition(inputs([line("03-100", "10.00")], id=12345678901), costs())
-    assert isinstance(record, Rejected)
-    assert "does not fit a JDE batch key" in record.reason and "10 digits" in record.reason
+def test_a_15_digit_id_gets_a_compact_batch_key_that_fits_and_is_the_same_every_time():
+    # Procore ids are 64-bit; a second region's company has 15-digit ids (issue 30 item 8).
+    keys = set()
+    for _ in range(2):
+        record = map_requisition(inputs([line("03-100", "10.00")], id=562949954702010), costs())
+        assert isinstance(record, Mapped), record
+        body = record.body
+        keys.add((body["EDI_User_ID"], body["EDI_Batch_Number"], body["EDI_Transaction_Number"]))
+        assert record.natural_key["target_id"] == "MLPROCORE/PQ5JJRN03BUI/PROCOREQ-5JJRN03BUI"
+        valid(record)
+    assert keys == {("MLPROCORE", "PQ5JJRN03BUI", "PROCOREQ-5JJRN03BUI")}
+    # every 64-bit id fits EDBT A(15) / EDTN A(22); ids that fitted before keep the keys they had
+    widest = BatchKey.for_requisition(str(2**64 - 1))
+    assert (widest.batch, widest.transaction) == ("PQ3W5E11264SGSF", "PROCOREQ-3W5E11264SGSF")
+    assert len(widest.batch) <= 15 and len(widest.transaction) <= 22
+    today = BatchKey.for_requisition("9999999999")
+    assert (today.batch, today.transaction) == ("PR9999999999", "PROCORE-REQ-9999999999")
+    assert BatchKey.for_requisition("10000000000").transaction == "PROCOREQ-4LDQPDS"
+
+
+def test_an_id_that_is_no_64_bit_procore_id_is_refused_saying_so():
+    for bad in (2**64, "12ab"):
+        record = map_requisition(inputs([line("03-100", "10.00")], id=bad), costs())
+        assert isinstance(record, Rejected), bad
+        assert "is not a 64-bit Procore id" in record.reason and "batch key" in record.reason
 
 
 def test_nothing_payable_is_skipped_not_queued():

@@ -49,6 +49,8 @@ def configured_sources(environ: Mapping[str, str] | None = None) -> dict[str, We
     # key in the vault while the receiver runs (and it may start before the first key exists).
     bill_key = LiveSecret(bill["webhook_key"])
     bill_key.prime()
+    procore_token = LiveSecret(procore["webhook_token"])  # likewise `ml-connector procore-webhooks`
+    procore_token.prime()
     coupa_window = {
         "time_field": coupa["webhook_time_field"],
         "max_age": max_age("coupa", environ),
@@ -59,7 +61,7 @@ def configured_sources(environ: Mapping[str, str] | None = None) -> dict[str, We
         "coupa_payments": coupa_source("coupa_payments", "payments", secret=coupa_secret, **coupa_window),
         "procore": procore_source(
             "procore",
-            token=resolve_secret(procore["webhook_token"]),
+            token=procore_token,
             max_age=max_age("procore", environ),
             future_skew=skew,
         ),

@@ -146,7 +146,7 @@ def parse_json(body: bytes) -> Any:
 def procore_source(
     name: str,
     *,
-    token: str,
+    token: str | LiveSecret,
     max_age: timedelta = PROCORE_MAX_AGE,
     future_skew: timedelta = DEFAULT_FUTURE_SKEW,
 ) -> WebhookSource:
@@ -155,6 +155,9 @@ def procore_source(
     The event ID is the delivery's ``ulid`` (or, for payloads without one, the event's own key), so
     Procore's retries and duplicate deliveries store nothing new. The event time is the payload's
     ``timestamp`` (reference 2.10, every payload version); Procore retries for 12 hours at most.
+
+    ``token`` may be a ``LiveSecret``: the token ``ml-connector procore-webhooks create`` / ``rotate``
+    store in the vault is then picked up without a restart (as BILL's key is).
     """
     from connector_resources.procore.errors import ProcoreError
     from connector_resources.procore.webhooks import (
@@ -163,11 +166,19 @@ def procore_source(
         verify_procore_delivery,
     )
 
-    expected = delivery_headers(token)
+    if not isinstance(token, LiveSecret):
+        delivery_headers(token)  # an empty token verifies nothing: refused here
+        token = LiveSecret.fixed(token)
+    live = token
 
     def verify(headers: Headers, _body: bytes) -> None:
-        if not verify_procore_delivery(headers, expected):
-            raise WebhookRejected(f"{name}: missing or wrong destination header")
+        held = live.current()
+        if held and verify_procore_delivery(headers, delivery_headers(held)):
+            return
+        fresh = live.refreshed()  # rotated or created since it was read?
+        if fresh and verify_procore_delivery(headers, delivery_headers(fresh)):
+            return
+        raise WebhookRejected(f"{name}: missing or wrong destination header")
 
     def event_id(_headers: Headers, payload: Any) -> str:
         try:

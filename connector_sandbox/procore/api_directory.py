@@ -102,7 +102,7 @@ VENDOR_FIELDS = Fields(
         Attr("synced_to_erp", "bool", nullable=False),
         Attr("parent_id", "int"),
     ),
-    # Shown but not writable: ignored in bodies. trade_ids / business_register are checked separately.
+    # Shown but not writable: refused in bodies (``read_only_fields``).
     read_only=(
         "id",
         "created_at",
@@ -113,9 +113,9 @@ VENDOR_FIELDS = Fields(
         "primary_contact",
         "standard_cost_codes",
         "project_ids",
-        "trade_ids",
-        "business_register",
     ),
+    # Writable, checked by ``_vendor_values`` itself (a list of trade ids, the register object).
+    checked_apart=("trade_ids", "business_register"),
 )
 REGISTER_TYPES = ("ABN", "EIN")
 

@@ -152,6 +152,11 @@ class VariantSettings(BaseModel):
     # "406 non-existent fields": unknown attributes in a create/update body (and unknown sort fields)
     # answer 406. "ignore" plays strong-parameter servers that silently drop them.
     non_existent_fields: Literal["reject", "ignore"] = "reject"
+    # Read-only attributes (id, stamps, totals the server computes) sent in a create/update body. The
+    # reference is silent; the strict reading refuses them (400 naming each, before any other check), so a
+    # client that relies on setting one fails here, not silently against a real company; "ignore" plays a
+    # server that drops them as strong parameters would.
+    read_only_fields: Literal["reject", "ignore"] = "reject"
     # origin_id already used in the company: "409 duplicate / origin_id conflict"; 422 is the other guess.
     origin_id_conflict_status: int = Field(default=409, ge=400, le=499)
     # The company vendor list has a separate /vendors/inactive endpoint, so the main list most likely

@@ -2,9 +2,10 @@
 
 Each writable resource declares its attributes as ``Attr`` specs; ``coerce`` turns a JSON object into
 column values or a ``ValidationFailed`` naming every bad field at once (as a Rails model would). Fields a
-resource shows but does not accept (``id``, totals, stamps) are read-only: silently ignored. Fields it
-does not have at all are "non-existent" and answer 406 unless the ``non_existent_fields`` variant says
-to ignore them.
+resource shows but does not accept (``id``, totals, stamps) are read-only: refused with a 400 naming them
+unless the ``read_only_fields`` variant says to ignore them. Fields it does not have at all are
+"non-existent" and answer 406 unless the ``non_existent_fields`` variant says to ignore them. Both checks
+run before any other (issue 30, item 2).
 """
 
 from __future__ import annotations
@@ -132,12 +133,21 @@ def coerce(
     *,
     creating: bool,
     read_only: Iterable[str] = (),
+    checked_apart: Iterable[str] = (),
     variants: VariantSettings,
     choices: Mapping[str, Iterable[str]] | None = None,
 ) -> dict[str, Any]:
-    """Column values for the attributes present in ``payload``; raises on any bad or missing field."""
+    """Column values for the attributes present in ``payload``; raises on any bad or missing field.
+    ``checked_apart``: writable attributes the endpoint checks itself (not returned here)."""
     specs = {attr.name: attr for attr in attrs}
-    refuse_unknown(payload, {*specs, *read_only}, variants)
+    refuse_unknown(payload, {*specs, *read_only, *checked_apart}, variants)
+    sent_read_only = sorted(set(payload) & set(read_only))
+    if sent_read_only and variants.read_only_fields == "reject":
+        raise ApiError(
+            400,
+            f"Read-only field(s) cannot be written: {', '.join(sent_read_only)}",
+            fields={name: ["is read-only"] for name in sent_read_only},
+        )
     values: dict[str, Any] = {}
     errors: FieldErrors = {}
     for name, attr in specs.items():
@@ -157,10 +167,12 @@ def coerce(
 
 @dataclass(frozen=True)
 class Fields:
-    """What a resource accepts in a body (``attrs``) and what it shows but ignores there (``read_only``)."""
+    """What a resource accepts in a body (``attrs``, and ``checked_apart`` by its endpoint) and what it
+    shows but refuses there (``read_only``)."""
 
     attrs: tuple[Attr, ...]
     read_only: tuple[str, ...] = ()
+    checked_apart: tuple[str, ...] = ()
 
     def coerce(
         self,
@@ -176,6 +188,7 @@ class Fields:
             self.attrs,
             creating=creating,
             read_only=self.read_only,
+            checked_apart=self.checked_apart,
             variants=variants,
             choices=choices,
         )

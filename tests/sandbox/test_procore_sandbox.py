@@ -1160,9 +1160,57 @@ def test_non_existent_fields_are_406_unless_ignored(sandbox: Sandbox) -> None:
         and "shoe_size" in refused.json()["errors"]
         and "id" not in refused.json()["errors"]
     )
-    sandbox.settings(variants={"non_existent_fields": "ignore"})
+    sandbox.settings(variants={"non_existent_fields": "ignore", "read_only_fields": "ignore"})
     accepted = sandbox.api("POST", f"{V1}/vendors", json=body)
     assert accepted.status_code == 201 and accepted.json()["id"] != 1
+
+
+def _vendor_body(_sandbox: Sandbox, extra: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
+    # "name" missing too: the attribute check answers first, whatever else is wrong in the body.
+    return "POST", f"{V1}/vendors", {"company_id": COMPANY, "vendor": {"abbreviated_name": "KG", **extra}}
+
+
+def _vendor_update(sandbox: Sandbox, extra: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
+    vendor = vendors_active(sandbox)[0]
+    body = {"company_id": COMPANY, "vendor": {"name": "", **extra}}  # a blank name is wrong too
+    return "PATCH", f"{V1}/vendors/{vendor['id']}", body
+
+
+def _requisition_update(sandbox: Sandbox, extra: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
+    req = _open_latest_requisition(sandbox)
+    body = {"project_id": req["project_id"], "requisition": {"period_id": "not a number", **extra}}
+    return "PATCH", f"{V1}/requisitions/{req['id']}", body
+
+
+@pytest.mark.parametrize("write", [_vendor_body, _vendor_update, _requisition_update])
+@pytest.mark.parametrize(
+    ("extra", "status", "named"),
+    [
+        ({"shoe_size": 44}, 406, "shoe_size"),  # an attribute the resource does not have
+        ({"id": 1}, 400, "id"),  # read-only: the server assigns it
+        ({"created_at": "2026-01-01T00:00:00Z"}, 400, "created_at"),  # read-only stamp
+    ],
+)
+def test_unknown_and_read_only_attributes_are_refused_before_other_checks(
+    sandbox: Sandbox, write: Any, extra: dict[str, Any], status: int, named: str
+) -> None:
+    """Issue 30, item 2: refused on every written resource, naming the attribute, before the body's other
+    faults; the lenient readings are variants."""
+    method, path, body = write(sandbox, extra)
+    refused = sandbox.api(method, path, json=body)
+    assert refused.status_code == status, refused.text
+    assert named in _error_names(refused.json()), refused.text
+    sandbox.settings(variants={"non_existent_fields": "ignore", "read_only_fields": "ignore"})
+    relaxed = sandbox.api(method, path, json=body)  # now the body's other fault answers, not the attribute
+    assert relaxed.status_code == 422 and named not in _error_names(relaxed.json()), relaxed.text
+
+
+def _error_names(answer: dict[str, Any]) -> set[str]:
+    """The attributes an error body names: its per-field keys, or the words of its one message."""
+    errors = answer.get("errors")
+    if isinstance(errors, dict):
+        return set(errors)
+    return set(str(errors or answer.get("message", "")).replace(",", " ").replace(":", " ").split())
 
 
 def test_origin_id_is_unique_per_company(sandbox: Sandbox) -> None:

@@ -46,7 +46,7 @@ from connector_assets.integrations.procore_jde.order_mappers import (
     line_cost_code,
     map_commitment,
 )
-from connector_assets.integrations.procore_jde.vendors import VENDORS_FLOW, vendor_an8
+from connector_assets.integrations.procore_jde.vendors import VENDORS_FLOW, Suppliers
 from connector_assets.jde import targets
 from connector_assets.jde.purchase_orders import (
     CREATE_PURCHASE_ORDER,
@@ -144,17 +144,18 @@ def project_label(record: Mapping[str, Any]) -> str:
     return str(project.get("name") or "") if isinstance(project, Mapping) else ""
 
 
-def _vendor_an8(session: Any, ledger: Ledger, vendor_id: str) -> str | None:
-    """The vendor's address number: the vendors flow's cross-reference, else the AN8 its Procore origin id
-    spells (one read of the vendor, only when the ledger does not know it)."""
-    found = vendor_an8(ledger, vendor_id, None)
-    if found is not None:
-        return found
-    try:
-        vendor = session.get("vendors", vendor_id)
-    except ProcoreNotFoundError:
-        return None
-    return vendor_an8(ledger, vendor_id, vendor)
+def _vendor_an8(session: Any, suppliers: Suppliers, vendor_id: str) -> str | None:
+    """The vendor's address number (``Suppliers.an8``: the vendors flow's cross-reference, else a supplier
+    JDE holds that its Procore origin id names; one read of the vendor, only when the ledger does not know
+    it); None holds the order on its vendor."""
+
+    def vendor() -> dict[str, Any] | None:
+        try:
+            return session.get("vendors", vendor_id)
+        except ProcoreNotFoundError:
+            return None
+
+    return suppliers.an8(vendor_id, vendor)
 
 
 def with_project(mapped: Mapped | Rejected, project: str) -> Mapped | Rejected:
@@ -172,7 +173,7 @@ def with_project(mapped: Mapped | Rejected, project: str) -> Mapped | Rejected:
 
 
 def commitment_record(
-    session: Any, ledger: Ledger, books: CostCodeMap, commitment_id: str, project_id: int | None
+    session: Any, suppliers: Suppliers, books: CostCodeMap, commitment_id: str, project_id: int | None
 ) -> Mapped | Rejected:
     """One commitment read from Procore (record and schedule of values) and mapped."""
     try:
@@ -200,7 +201,7 @@ def commitment_record(
     accounts = [books.account(project, label, line_cost_code(line, {}) or "") for line in lines]
     vendor = commitment.get("vendor") if isinstance(commitment.get("vendor"), Mapping) else None
     vendor_id = str(vendor["id"]) if vendor and vendor.get("id") is not None else ""
-    an8 = _vendor_an8(session, ledger, vendor_id) if vendor_id else None
+    an8 = _vendor_an8(session, suppliers, vendor_id) if vendor_id else None
     mapped = map_commitment(
         commitment,
         lines,
@@ -232,10 +233,11 @@ def map_purchase_orders(context: Any, partition: str | None) -> Iterator[Mapped 
         first_company(procore),
     )
     books = CostCodeMap.load(staging)
+    suppliers = Suppliers(ledger, context.resources.jde)
     with procore.company_sessions() as sessions:
         for commitment_id, project_id in wanted.items():
             company = companies.get(commitment_id) or first_company(procore)
-            record = commitment_record(sessions.session(company), ledger, books, commitment_id, project_id)
+            record = commitment_record(sessions.session(company), suppliers, books, commitment_id, project_id)
             remember_held_vendor(ledger, record, company)
             yield tagged(record, company)
 
@@ -278,11 +280,12 @@ def remap_purchase_orders(context: Any, keys: list[str]) -> Iterator[Mapped | Re
     projects = queued_projects(ledger, "purchase_orders", keys)
     procore = context.resources.procore
     companies = queued_companies(ledger, "purchase_orders", keys, first_company(procore))
+    suppliers = Suppliers(ledger, context.resources.jde)
     with procore.company_sessions() as sessions:
         for commitment_id in keys:
             company = companies[commitment_id]
             record = commitment_record(
-                sessions.session(company), ledger, books, commitment_id, projects.get(commitment_id)
+                sessions.session(company), suppliers, books, commitment_id, projects.get(commitment_id)
             )
             remember_held_vendor(ledger, record, company)
             yield tagged(record, company)

@@ -44,6 +44,7 @@ from connector_assets.jde.documents import suppliers_by_number
 from connector_assets.jde.extract import build_table_asset
 from connector_assets.jde.supplier_details import EMAIL_TABLE, PHONE_TABLE, supplier_details
 from connector_assets.jde.tables import ADDRESS_BOOK, SUPPLIER_ADDRESSES, SUPPLIERS
+from connector_resources.jde import optional_tables
 from connector_resources.ledger import Ledger
 from connector_resources.procore import ProcoreResource
 from connector_resources.redaction import get_logger
@@ -121,14 +122,17 @@ def map_suppliers(context: Any, partition: str | None) -> Iterator[Mapped | Reje
     resources = context.resources
     numbers = _staged_numbers(resources.staging, partition)
     numbers |= {int(k) for k in awaited_keys(context, partition, SUPPLIERS_FLOW) if k.isdigit()}
-    yield from supplier_records(resources.ledger.get(), resources.jde, resources.procore, numbers)
+    optional_tables.announce(context.log, f"{INTEGRATION} {SUPPLIERS_FLOW.name}", SUPPLIER_DETAIL_TABLES)
+    with optional_tables.refusal_explained():
+        yield from supplier_records(resources.ledger.get(), resources.jde, resources.procore, numbers)
 
 
 def remap_suppliers(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
     """The named suppliers read from JDE again (replay)."""
     resources = context.resources
     numbers = {int(k) for k in keys if k.isdigit()}
-    yield from supplier_records(resources.ledger.get(), resources.jde, resources.procore, numbers)
+    with optional_tables.refusal_explained():
+        yield from supplier_records(resources.ledger.get(), resources.jde, resources.procore, numbers)
 
 
 class ProcoreVendorPatches:
@@ -185,6 +189,8 @@ def _patches_for_run(context: Any):
     return open_vendor_patches(context.resources.procore, context.resources.ledger.get(), context.run.run_id)
 
 
+SUPPLIER_DETAIL_TABLES = (SUPPLIER_ADDRESSES.table, PHONE_TABLE, EMAIL_TABLE)
+
 SUPPLIERS_FLOW = SUPPLIERS_ROUTE.flow(
     "suppliers",
     "supplier",
@@ -193,7 +199,8 @@ SUPPLIERS_FLOW = SUPPLIERS_ROUTE.flow(
     remap_suppliers,
     _patches_for_run,
     # F0116 is staged outside JDE_TABLES, so ping learns of it here; F0401 / F0101 come from the lineage.
-    reads={"JDE": (SUPPLIER_ADDRESSES.table, PHONE_TABLE, EMAIL_TABLE), "procore": ("vendors",)},
+    # F0116 / F0115 / F01151 only while their setting is on (``optional_tables``: ping probes them all).
+    reads={"JDE": optional_tables.read(SUPPLIER_DETAIL_TABLES), "procore": ("vendors",)},
     writes={"procore": ("vendors",)},
     # The app's pool (limit 1), shared with the Procore source reads and the origin mark: Procore's limits
     # are per app, whatever the company.

@@ -62,6 +62,7 @@ from connector_assets.jde.tables import SUPPLIER_ADDRESSES, SUPPLIERS
 from connector_assets.procore_sources import COMPANY_FIELD
 from connector_assets.saas import saas_daily_partitions
 from connector_resources import settings
+from connector_resources.jde import optional_tables
 from connector_resources.ledger import Ledger, QueueItem
 from connector_resources.redaction import get_logger
 from connector_resources.replay import ReplayOutcome, register_replay_handler, shared_context, shared_value
@@ -79,6 +80,40 @@ def vendor_an8(ledger: Ledger, vendor_id: str, vendor: dict | None) -> str | Non
         return xref.target_id
     an8 = parse_origin((vendor or {}).get("origin_id"), origin_format())
     return str(an8) if an8 else None
+
+
+class Suppliers:
+    """A Procore vendor's JDE supplier as the order and voucher flows may send it: the vendors flow's
+    cross-reference, else the AN8 the vendor's ``origin_id`` names only when JDE holds that supplier (F0401,
+    one lookup per number per step). Anything else is None, so the order or voucher is held on its vendor
+    and released when the vendors flow syncs it: an origin id can name a supplier JDE never had (one typed
+    in Procore, or a vendor the vendors flow refused), and sending it fails with JDE's 0002 (issue 30 #5).
+    Without ``jde`` (a test's reader) only the cross-reference counts."""
+
+    def __init__(self, ledger: Ledger, jde: Any | None) -> None:
+        self.ledger, self.jde = ledger, jde
+        self.held: dict[int, bool] = {}  # AN8 -> JDE holds it as a supplier
+
+    def an8(self, vendor_id: str, vendor: Callable[[], dict[str, Any] | None]) -> str | None:
+        """The supplier number, or None (hold on the vendor); ``vendor`` reads the Procore vendor, called
+        only when the ledger does not know it."""
+        linked = vendor_an8(self.ledger, vendor_id, None)
+        if linked is not None or self.jde is None:
+            return linked
+        named = parse_origin((vendor() or {}).get("origin_id"), origin_format())
+        if not named:
+            return None
+        if named not in self.held:
+            with self.jde.session() as session:
+                self.held[named] = named in _jde_suppliers_among(session, [named])
+        if not self.held[named]:
+            log.info(
+                "Procore vendor %s: origin_id names JDE supplier %s, which JDE does not hold; held on the "
+                "vendor until the vendors flow syncs it",
+                vendor_id,
+                named,
+            )
+        return str(named) if self.held[named] else None
 
 
 # -- mapping -------------------------------------------------------------------------------------------------
@@ -197,7 +232,9 @@ def map_vendors(context: Any, partition: str | None) -> Iterator[Mapped | Reject
     awaited = [k for k in awaited_keys(context, partition, VENDORS_FLOW) if k.isdigit() and k not in seen]
     if awaited:
         vendors += _vendors_by_id(resources.procore, ledger, awaited)
-    yield from vendor_records(ledger, resources.jde, vendors, first_company(resources.procore))
+    optional_tables.announce(context.log, f"{INTEGRATION} {VENDORS_FLOW.name}", DETAIL_TABLES)
+    with optional_tables.refusal_explained():
+        yield from vendor_records(ledger, resources.jde, vendors, first_company(resources.procore))
 
 
 def remap_vendors(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
@@ -207,9 +244,10 @@ def remap_vendors(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
     wanted = [k for k in keys if k.isdigit()]
     queued = queued_companies(ledger, VENDORS_FLOW.name, wanted, 0)  # 0: the item names none
     vendors = _vendors_by_id(resources.procore, ledger, wanted, {k: c for k, c in queued.items() if c})
-    yield from vendor_records(
-        ledger, resources.jde, vendors, first_company(resources.procore), named_by_replay=True
-    )
+    with optional_tables.refusal_explained():
+        yield from vendor_records(
+            ledger, resources.jde, vendors, first_company(resources.procore), named_by_replay=True
+        )
 
 
 def _suppliers_for_run(context: Any):
@@ -220,6 +258,8 @@ def _suppliers_for_run(context: Any):
     )
 
 
+DETAIL_TABLES = (SUPPLIER_ADDRESSES.table, PHONE_TABLE, EMAIL_TABLE)
+
 VENDORS_FLOW = ROUTE.flow(
     "vendors",
     "vendor",
@@ -228,15 +268,9 @@ VENDORS_FLOW = ROUTE.flow(
     remap_vendors,
     _suppliers_for_run,
     # F0101 searched by tax ID / ALKY, F0401 for an origin_id's supplier; F0116 / F0115 / F01151 for JDE's
-    # latest change stamp (newer wins, ``jde.supplier_details``).
+    # latest change stamp (newer wins, ``jde.supplier_details``), each only while its setting is on.
     reads={
-        "JDE": (
-            targets.ADDRESS_BOOK_TABLE,
-            SUPPLIERS.table,
-            SUPPLIER_ADDRESSES.table,
-            PHONE_TABLE,
-            EMAIL_TABLE,
-        ),
+        "JDE": (targets.ADDRESS_BOOK_TABLE, SUPPLIERS.table, *optional_tables.read(DETAIL_TABLES)),
         "procore": ("vendors",),
     },
     writes={"JDE": (targets.ADD_UPDATE_SUPPLIER,), "procore": ("vendors",)},  # and the origin mark

@@ -17,9 +17,12 @@ What a voucher is worth (Procore reference §2.5; the G702 arithmetic the simula
   invoice releases it (that invoice's lines then pay more than their work).
 * Each line goes to the JDE account its cost code maps to (``CostCodeMap.account``); lines on one account
   are merged into one distribution line; lines (and merged lines) of 0.00 are dropped.
-* The voucher's gross = the sum of its distribution, so it balances by construction. When Procore states
-  ``summary.current_payment_due`` and it differs from that sum by more than a cent, the requisition is
-  refused with both figures named: a finance user must see the difference rather than get a wrong voucher.
+* The voucher's gross = the sum of its distribution, so it balances by construction, and it is what Procore
+  says is payable (``summary.current_payment_due``) to the cent. Procore rounds retainage on its totals,
+  the lines round it per line, so the lines may differ from the payable by up to a cent per payable line:
+  that difference is put on the largest distribution line (ties: the first account in line order), never
+  spread or dropped, so JDE and Procore agree to the cent (``settle_rounding``). A larger difference is
+  refused with both figures named: a finance user must see it rather than get a wrong voucher.
 * A requisition with nothing payable (gross 0.00) is skipped (``Skipped``, audited by the flow), not
   queued; one whose lines come to less than zero is refused (a credit is entered in JDE by a person).
 
@@ -29,8 +32,13 @@ Invoice_Date = ``billing_date``; GL_Date = ``requisition_end`` (the end of the p
 the cost belongs to the month the work was done, which job cost reports by period expect; Procore sets
 ``billing_date`` to the same day by default) falling back to ``billing_date``; Order_Company /
 Order_Number / Order_Type from the purchase order xref (``KCOO:DOCO:DCTO``); Pay_Status A; Remark
-``Procore invoice <number>``. Batch keys from the requisition id alone: EDUS ``MLPROCORE``, EDBT
-``PR<id>``, EDTN ``PROCORE-REQ-<id>`` (so an id of at most 10 digits), EDLN 1..n.
+``Procore invoice <number>``. Batch keys from the requisition id alone (``BatchKey.for_requisition``): EDUS
+``MLPROCORE``, EDLN 1..n, and for an id of at most 10 digits EDBT ``PR<id>``, EDTN ``PROCORE-REQ-<id>`` (the
+keys every earlier run wrote, so their batches are still found and adopted). A longer id (Procore ids are
+64-bit; companies outside the first region have 15 digits and more) does not fit EDTN A(22) that way, so it
+goes as its base-36 (digits then A-Z, upper case; 13 characters at most for any 64-bit id): EDBT
+``PQ<base36>``, EDTN ``PROCOREQ-<base36>``. Both forms are a function of the id alone (a rerun meets its own
+key) and never meet (different prefixes), and base-36 is one-to-one, so no two requisitions share a key.
 
 Not yet writable: with no purchase order in JDE yet (or no AN8 for the vendor) the record is mapped with
 ``depends_on`` the purchase order (or vendor) and held by the kit until that syncs.
@@ -49,9 +57,12 @@ from connector_assets.jde import contracts, targets
 from connector_assets.jde.purchase_orders import parse_order_id
 
 EDI_USER = "MLPROCORE"  # F0411Z1.EDUS: the integration user owning every batch this flow writes
-BATCH_PREFIX, TRANSACTION_PREFIX = "PR", "PROCORE-REQ-"
+BATCH_PREFIX, TRANSACTION_PREFIX = "PR", "PROCORE-REQ-"  # ids of up to ID_MAX_DIGITS digits, as always
+COMPACT_BATCH_PREFIX, COMPACT_TRANSACTION_PREFIX = "PQ", "PROCOREQ-"  # longer ids, in base 36
 BATCH_MAX, TRANSACTION_MAX = 15, 22  # F0411Z1.EDBT / EDTN
 ID_MAX_DIGITS = TRANSACTION_MAX - len(TRANSACTION_PREFIX)  # 10: the tighter of the two keys
+ID_LIMIT = 2**64  # Procore ids are 64-bit integers (reference: "store as 64-bit"); base 36: 13 characters
+BASE36 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 INVOICE_NUMBER_MAX, REMARK_MAX, EXPLANATION_MAX, LINES_MAX = 25, 30, 30, 999
 
 
@@ -76,7 +87,35 @@ class BatchKey(targets.BatchKey):
 
     @classmethod
     def for_requisition(cls, requisition_id: str) -> "BatchKey":
-        return cls(EDI_USER, f"{BATCH_PREFIX}{requisition_id}", f"{TRANSACTION_PREFIX}{requisition_id}")
+        """Today's ``PR<id>`` / ``PROCORE-REQ-<id>`` for an id of up to 10 digits, the base-36 form for a
+        longer 64-bit id (module docstring). An id that is neither (``key_problem`` says why) keeps the
+        literal form, which only a reconciliation ever looks up: the mapper refuses to write it."""
+        text = str(requisition_id)
+        if len(text) <= ID_MAX_DIGITS or key_problem(text) is not None:
+            return cls(EDI_USER, f"{BATCH_PREFIX}{text}", f"{TRANSACTION_PREFIX}{text}")
+        code = base36(int(text))
+        return cls(EDI_USER, f"{COMPACT_BATCH_PREFIX}{code}", f"{COMPACT_TRANSACTION_PREFIX}{code}")
+
+
+def base36(number: int) -> str:
+    """``number`` (>= 0) in base 36, digits then upper-case letters: ``base36(35) == "Z"``."""
+    digits = ""
+    while True:
+        number, digit = divmod(number, 36)
+        digits = BASE36[digit] + digits
+        if not number:
+            return digits
+
+
+def key_problem(requisition_id: str) -> str | None:
+    """Why the id cannot make a JDE batch key (not a 64-bit Procore id), None when it can."""
+    if requisition_id.isdigit() and int(requisition_id) < ID_LIMIT:
+        return None
+    return (
+        f"the Procore id {requisition_id!r} is not a 64-bit Procore id, so it makes no JDE batch key "
+        f"(EDTN {TRANSACTION_PREFIX}<id> or {COMPACT_TRANSACTION_PREFIX}<base 36 of id>); enter this voucher "
+        "in JDE by hand"
+    )
 
 
 @lazy_model
@@ -280,18 +319,40 @@ def distribution(
     return kept, companies
 
 
+def settle_rounding(accounts: dict[str, _Account], due: Decimal, lines: int) -> str | None:
+    """Make the distribution come to ``due`` (Procore's payable) by putting the rounding difference on the
+    largest line (the first of equals, in line order, so a rerun puts it on the same line); None when
+    settled, else why not. Rounding is at most a cent per payable line (``lines``): retainage is rounded per
+    line here and on the totals by Procore. Anything larger is a real difference, for a person."""
+    gross = sum((entry.amount for entry in accounts.values()), Decimal(0))
+    difference = due - gross
+    if not difference:
+        return None
+    if not accounts or abs(difference) > amounts.CENT * max(lines, 1):
+        return (
+            f"its lines come to {amounts.money(gross)} (work and stored materials this period less this "
+            f"period's retainage) but Procore's current payment due is {amounts.money(due)}; check the "
+            "invoice in Procore (retainage, previous certificates) and enter the voucher by hand if right"
+        )
+    largest = max(accounts.values(), key=lambda entry: abs(entry.amount))  # max keeps the first of equals
+    if (largest.amount + difference) * largest.amount <= 0:
+        return (
+            f"the rounding difference {amounts.money(difference)} would leave nothing on the largest line "
+            f"({amounts.money(largest.amount)}); enter the voucher by hand"
+        )
+    largest.amount += difference
+    return None
+
+
 def map_requisition(inputs: VoucherInputs, costs: CostCodes) -> Mapped | Rejected | Skipped:
     """One approved requisition -> its voucher batch (see the module docstring), a refusal, or a skip."""
     requisition = inputs.requisition
     requisition_id = str(requisition.get("id"))
     label = _describe(requisition)
     problems: list[str] = []
-    if not requisition_id.isdigit() or len(requisition_id) > ID_MAX_DIGITS:
-        problems.append(
-            f"the Procore id {requisition_id!r} does not fit a JDE batch key (EDTN "
-            f"{TRANSACTION_PREFIX}<id> holds at most {ID_MAX_DIGITS} digits); enter this voucher in JDE "
-            "by hand"
-        )
+    unkeyed = key_problem(requisition_id)
+    if unkeyed:
+        problems.append(unkeyed)
     job = costs.job(inputs.project_id, inputs.project_label)
     if isinstance(job, str):
         problems.append(job)
@@ -310,12 +371,12 @@ def map_requisition(inputs: VoucherInputs, costs: CostCodes) -> Mapped | Rejecte
     due = amounts.amount(due_raw) if due_raw not in (None, "") else None
     if due_raw not in (None, "") and due is None:
         problems.append(f"Procore's current payment due {due_raw!r} is not an amount")
-    if due is not None and not problems and abs(gross - due) > amounts.CENT:
-        problems.append(
-            f"its lines come to {amounts.money(gross)} (work and stored materials this period less this "
-            f"period's retainage) but Procore's current payment due is {amounts.money(due)}; check the "
-            "invoice in Procore (retainage, previous certificates) and enter the voucher by hand if right"
-        )
+    if due is not None and not problems:
+        payable_lines = sum(1 for line in inputs.lines if not isinstance(p := line_payable(line), str) and p)
+        unsettled = settle_rounding(accounts, due, payable_lines)
+        if unsettled:
+            problems.append(unsettled)
+        gross = sum((entry.amount for entry in accounts.values()), Decimal(0))
     invoice_number = (
         str(requisition.get("invoice_number") or "").strip() or f"REQ-{requisition.get('number')}"
     )

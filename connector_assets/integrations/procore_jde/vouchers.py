@@ -22,7 +22,8 @@ and releases it when the order is written; the replay then maps it again, now wi
 vendor without a JDE address number holds it on the vendor the same way.
 
 Never twice, never rewritten. Batch keys come from the requisition id alone (``MLPROCORE`` /
-``PR<id>`` / ``PROCORE-REQ-<id>``): a rerun sends the same keys, JDE refuses a second copy (59A4) and the
+``PR<id>`` / ``PROCORE-REQ-<id>``, or ``PQ<base36>`` / ``PROCOREQ-<base36>`` for ids over 10 digits:
+``voucher_mappers.BatchKey``): a rerun sends the same keys, JDE refuses a second copy (59A4) and the
 batch already there is adopted once checked to be this supplier and invoice. A requisition changed in
 Procore after its voucher was written is never rewritten: ``VoucherBatches.update`` refuses and the record
 is queued for a person (correct the voucher in JDE, then abandon the item). The integration does not set
@@ -55,7 +56,7 @@ from connector_assets.integrations.procore_jde.purchase_orders import (
     queued_projects,
     statuses,
 )
-from connector_assets.integrations.procore_jde.vendors import VENDORS_FLOW, vendor_an8
+from connector_assets.integrations.procore_jde.vendors import VENDORS_FLOW, Suppliers
 from connector_assets.integrations.procore_jde.voucher_mappers import (
     ProcoreVoucherRecord,
     Skipped,
@@ -109,8 +110,11 @@ class VoucherReader:
     """What one mapped step (or replay) reads for its requisitions, on one Procore session: each
     requisition's lines, each commitment once, each vendor's AN8 and each order's JDE key from the ledger."""
 
-    def __init__(self, session: Any, ledger: Ledger, costs: CostCodeMap) -> None:
+    def __init__(
+        self, session: Any, ledger: Ledger, costs: CostCodeMap, suppliers: Suppliers | None = None
+    ) -> None:
         self.session, self.ledger, self.costs = session, ledger, costs
+        self.suppliers = suppliers or Suppliers(ledger, None)  # None: the ledger's links only
         self.commitments: dict[str, dict[str, Any] | str] = {}
         self.vendors: dict[str, dict[str, Any] | None] = {}
 
@@ -128,17 +132,19 @@ class VoucherReader:
         return self.commitments[commitment_id]
 
     def an8(self, vendor_id: str) -> str | None:
-        """The vendor's JDE address number: the vendors flow's xref, else a parsable Procore origin id (one
-        read of the vendor, once per run, only when the ledger does not know it)."""
-        found = vendor_an8(self.ledger, vendor_id, None)
-        if found is not None:
-            return found
-        if vendor_id not in self.vendors:
-            try:
-                self.vendors[vendor_id] = self.session.get("vendors", vendor_id)
-            except ProcoreNotFoundError:
-                self.vendors[vendor_id] = None
-        return vendor_an8(self.ledger, vendor_id, self.vendors[vendor_id])
+        """The vendor's JDE address number (``Suppliers.an8``: the vendors flow's xref, else a supplier JDE
+        holds that the Procore origin id names; one read of the vendor, once per run, only when the ledger
+        does not know it); None holds the voucher on its vendor."""
+
+        def vendor() -> dict[str, Any] | None:
+            if vendor_id not in self.vendors:
+                try:
+                    self.vendors[vendor_id] = self.session.get("vendors", vendor_id)
+                except ProcoreNotFoundError:
+                    self.vendors[vendor_id] = None
+            return self.vendors[vendor_id]
+
+        return self.suppliers.an8(vendor_id, vendor)
 
     def order_id(self, commitment_id: str) -> str | None:
         xref = self.ledger.get_xref(INTEGRATION, "purchase_order", "procore", commitment_id, "JDE")
@@ -230,14 +236,19 @@ class VoucherReaders:
     ``CompanySessions``: a requisition, its commitment and its vendor are read in the requisition's company
     (``_procore_company_id``; none: the first company)."""
 
-    def __init__(self, sessions: Any, ledger: Ledger, costs: CostCodeMap, default: int) -> None:
+    def __init__(
+        self, sessions: Any, ledger: Ledger, costs: CostCodeMap, default: int, suppliers: Suppliers
+    ) -> None:
         self.sessions, self.ledger, self.costs, self.default = sessions, ledger, costs, default
+        self.suppliers = suppliers
         self.readers: dict[int, VoucherReader] = {}
 
     def __call__(self, requisition: Mapping[str, Any]) -> tuple[int, VoucherReader]:
         company = record_company(requisition, self.default)
         if company not in self.readers:
-            self.readers[company] = VoucherReader(self.sessions.session(company), self.ledger, self.costs)
+            self.readers[company] = VoucherReader(
+                self.sessions.session(company), self.ledger, self.costs, self.suppliers
+            )
         return company, self.readers[company]
 
 
@@ -284,7 +295,9 @@ def map_vouchers(context: Any, partition: str | None) -> Iterator[Mapped | Rejec
     ledger = context.resources.ledger.get()
     procore = context.resources.procore
     with procore.company_sessions() as sessions:
-        readers = VoucherReaders(sessions, ledger, costs, first_company(procore))
+        readers = VoucherReaders(
+            sessions, ledger, costs, first_company(procore), Suppliers(ledger, context.resources.jde)
+        )
         yield from _records(readers, requisitions, run_id=context.run.run_id, partition=partition)
 
 
@@ -301,7 +314,9 @@ def remap_vouchers(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]
     approved = statuses("ML_PROCORE_JDE_APPROVED_STATUSES")
     companies = queued_companies(ledger, VOUCHERS_FLOW.name, keys, first_company(resources.procore))
     with resources.procore.company_sessions() as sessions:
-        readers = VoucherReaders(sessions, ledger, costs, first_company(resources.procore))
+        readers = VoucherReaders(
+            sessions, ledger, costs, first_company(resources.procore), Suppliers(ledger, resources.jde)
+        )
         found: list[tuple[dict[str, Any], datetime]] = []
         for key in keys:
             company = companies[key]

@@ -6,7 +6,8 @@ is whose counterpart (the cross-reference) and why a missing one is missing (the
 JDE, by the keys the flows write, 100 keys to a call (``MATCH_ANY``), never a whole table:
 
 * vouchers: F0411Z1 (pay items) and F0911Z1 (distribution) by EDTN ``PROCORE-REQ-<id>``, kept when EDUS
-  is ``MLPROCORE`` and EDBT ``PR<id>`` (the batch key ``voucher_mappers.BatchKey`` derives);
+  is ``MLPROCORE`` and EDBT ``PR<id>`` (the batch key ``voucher_mappers.BatchKey`` derives; ``PQ`` /
+  ``PROCOREQ-`` with the id in base 36 for ids over 10 digits);
 * purchase orders: F4301 by VR01 ``PC-<commitment id>``; F4311 lines of those orders by DOCO, kept when
   company and type match (lines added by change orders carry VR01 ``PCCO-<id>``);
 * suppliers: F0401 by AN8 (and F0101 for the name).
