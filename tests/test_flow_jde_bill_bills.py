@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import requests
+import sqlalchemy as sa
 from jde_bill_world import (
     MASTER,
     ORDER_SOURCES,
@@ -162,6 +163,80 @@ def test_a_voucher_on_an_order_that_became_a_bill_updates_that_bill(world, monke
     _one_bill_each(world)
 
 
+def _forget_every_bill(world: World) -> None:
+    """A fresh ledger for the bills flow: no bill and no voucher link (the vendors stay known)."""
+    with world.ledger.engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "delete from mlc_xref where integration = 'jde_bill' and entity in ('bill', 'bill_voucher')"
+            )
+        )
+
+
+def test_a_fresh_ledger_adopts_the_order_bill_its_voucher_took_over_instead_of_creating_a_second(
+    world, monkeypatch
+):
+    world.run(*MASTER, *SOURCES)
+    order, voucher = _order_billed_before_its_voucher(world)
+    key = f"PO:{order.key[0]}:{order.key[1]}:{order.key[2]}"
+    voucher_key = f"PV:{voucher.key[0]}:{voucher.key[1]}:{voucher.key[2]}"
+    day, order_day = world.day, order.header["UPMJ"].isoformat()
+    monkeypatch.setenv("ML_JDE_BILL_VOUCHER_PAY_STATUSES", "Z")  # the order's bill first, then its voucher
+    world.day = order_day
+    world.sync()
+    monkeypatch.delenv("ML_JDE_BILL_VOUCHER_PAY_STATUSES")
+    world.day = day
+    world.run(*SOURCES, *BILLS)
+    bill_id = world.bill_xrefs()[key]
+    number = voucher.pay_items[0]["VINV"].strip()
+    assert world.in_bill("bills")[bill_id]["invoice"]["invoiceNumber"] == number  # taken over
+
+    # The ledger is lost and the voucher is paid in JDE (no longer offered): the order's day runs again.
+    _forget_every_bill(world)
+    monkeypatch.setenv("ML_JDE_BILL_VOUCHER_PAY_STATUSES", "Z")
+    bills_before = set(world.in_bill("bills"))
+    posts = world.bill_state()["calls"].get("POST /connect/v3/bills", 0)
+    world.day = order_day
+    written = world.run(*SOURCES, *BILLS)["jde_bill_bills_written"]
+    assert written["create"] == 0 and written["adopt"] >= 1, written
+    assert world.bill_state()["calls"].get("POST /connect/v3/bills", 0) == posts  # not one POST
+    assert set(world.in_bill("bills")) == bills_before
+    assert world.bill_xrefs()[key] == bill_id  # the order's one bill, adopted
+    assert world.bill_xrefs("bill_voucher")[voucher_key] == bill_id  # the payments flow finds the voucher
+    assert (
+        world.in_bill("bills")[bill_id]["invoice"]["invoiceNumber"] == number
+    )  # not rewritten from the order
+    again = world.run(*BILLS)["jde_bill_bills_written"]
+    assert again["create"] == again["update"] == again["adopt"] == 0
+    ours = Counter((b["vendorId"], b["invoice"]["invoiceNumber"]) for b in world.bills_in_bill())
+    assert max(ours.values()) == 1, ours.most_common(3)  # (the voucher day's other bills: not rerun here)
+
+
+def test_a_fresh_ledger_adopts_the_order_bill_for_its_first_voucher_written_alone(world, monkeypatch):
+    world.run(*MASTER, *SOURCES)
+    order, voucher = _order_billed_before_its_voucher(world)
+    key = f"PO:{order.key[0]}:{order.key[1]}:{order.key[2]}"
+    day = world.day
+    monkeypatch.setenv("ML_JDE_BILL_VOUCHER_PAY_STATUSES", "Z")  # the order's bill, no voucher yet
+    world.day = order.header["UPMJ"].isoformat()
+    world.sync()
+    bill_id = world.bill_xrefs()[key]
+    monkeypatch.delenv("ML_JDE_BILL_VOUCHER_PAY_STATUSES")
+
+    # The ledger is lost and the order no longer counts as approved: its first voucher is written as a
+    # bill of its own, which must be the order's bill (adopted), not a second one.
+    _forget_every_bill(world)
+    monkeypatch.setenv("ML_JDE_BILL_PO_APPROVED_STATUS", "979")
+    world.day = day
+    world.run(*SOURCES, *BILLS)
+    voucher_key = f"PV:{voucher.key[0]}:{voucher.key[1]}:{voucher.key[2]}"
+    assert world.bill_xrefs()[voucher_key] == bill_id
+    bill = world.in_bill("bills")[bill_id]
+    assert bill["invoice"]["invoiceNumber"] == voucher.pay_items[0]["VINV"].strip()
+    order_number = f"PO-{order.key[0]}-{order.key[1]}-{order.key[2]}"
+    assert not [b for b in world.bills_in_bill() if b["invoice"]["invoiceNumber"] == order_number]
+
+
 def test_a_bad_mapping_row_is_queued_naming_it_then_replayed_once_with_the_fixed_table(
     world, monkeypatch, tmp_path
 ):
@@ -190,7 +265,7 @@ def test_a_bad_mapping_row_is_queued_naming_it_then_replayed_once_with_the_fixed
         world.replay(world.ledger.open_items(integration="jde_bill", flow="bills"))
     assert not world.ledger.open_items(integration="jde_bill", flow="bills")
     assert {i.source_key for i in failed} <= set(world.bill_xrefs())
-    assert len(world.replay(failed).replayed) == len(failed)  # again: skipped, already written
+    assert len(world.replay(failed).already) == len(failed)  # again: already written, nothing sent
     for item in failed:
         creates = [e for e in world.ledger.history(item.source_key) if e.action in ("create", "adopt")]
         assert len(creates) == 1

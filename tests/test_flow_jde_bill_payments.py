@@ -159,6 +159,74 @@ def test_a_paid_payment_on_a_voucher_bill_is_recorded_once_from_webhooks_and_pol
     assert len(world.jde_payments(payment)) == 1
 
 
+def test_without_webhooks_or_the_bill_poll_the_flow_reads_its_day_itself_and_posts_once(world):
+    voucher = world.open_vouchers()[0]
+    paid, payment = world.bill.paid_bill("VB-300", "75.40")
+    world.from_jde(f"PV:{voucher['KCO']}:{voucher['DOC']}:PV", paid)
+    world.bill.clear_payments()  # no webhook is delivered, and bill_payments (bill_sources) never runs
+    day = datetime.now(UTC).date().isoformat()
+    assert world.ledger.inbox_pending(source="bill", limit=10) == []
+    staging = world.resources["staging"]
+    assert not staging.exists("bill_payments", day)
+
+    written = world.run(*FLOW, partition=day)["jde_bill_payments_written"]
+    assert written["create"] == 1 and written["fail"] == 0, written
+    [recorded] = world.jde_payments(payment)
+    assert (recorded["kco"], recorded["doc"], recorded["amount"]) == (voucher["KCO"], voucher["DOC"], 7540)
+    assert payment in {row["id"] for row in staging.read_rows("bill_payments", day)}  # its own read, staged
+
+    # Rerun, and the poll beside it: incremental reads from one cursor, nothing posted again.
+    lists = world.bill_state()["calls"].get("GET /connect/v3/payments", 0)
+    again = world.run(*FLOW, partition=day)["jde_bill_payments_written"]
+    assert again["create"] == 0 and again["skip"] == 1
+    assert (
+        world.bill_state()["calls"].get("GET /connect/v3/payments", 0) - lists == 1
+    )  # one page, from the cursor
+    assert world.run("bill_payments", partition=day)["bill_payments"]["run_rows"] >= 1
+    third = world.run(*FLOW, partition=day)["jde_bill_payments_written"]
+    assert third["create"] == 0
+    assert len(world.jde_payments(payment)) == 1
+
+
+def test_a_past_day_is_read_once_by_whichever_of_the_flow_and_the_poll_reads_it_first(world):
+    yesterday = (datetime.now(UTC).date() - timedelta(days=1)).isoformat()
+    before = (datetime.now(UTC).date() - timedelta(days=2)).isoformat()
+
+    def lists() -> int:
+        return world.bill_state()["calls"].get("GET /connect/v3/payments", 0)
+
+    start = lists()
+    world.run(*FLOW, partition=yesterday)  # no poll ran for it: the flow reads the day whole
+    assert lists() > start and world.resources["staging"].exists("bill_payments", yesterday)
+    start = lists()
+    world.run(*FLOW, partition=yesterday)  # staged after the day ended: complete, not read again
+    assert lists() == start
+
+    world.run("bill_payments", partition=before)  # the poll closed that day first
+    start = lists()
+    world.run(*FLOW, partition=before)
+    assert lists() == start
+
+
+def test_a_payment_posted_as_a_journal_is_adopted_not_paid_again_once_a_voucher_took_its_bill_over(world):
+    order, voucher = world.order(), world.open_vouchers()[0]
+    paid, payment = world.bill.paid_bill("PO-400", "55.00")
+    world.from_jde(f"PO:{order['KCOO']}:{order['DOCO']}:{order['DCTO']}", paid)
+    world.bill.clear_payments()
+    day = datetime.now(UTC).date().isoformat()
+    assert world.run(*FLOW, partition=day)["jde_bill_payments_written"]["create"] == 1  # a journal entry
+    assert len(world.jde_rows("F0911Z1", EDUS="MLBILL", EDTN=payment)) == 2
+
+    # A voucher takes the order's bill over, and the ledger loses the posting: the voucher is not paid too.
+    voucher_key = f"PV:{voucher['KCO']}:{voucher['DOC']}:PV"
+    world.ledger.record_target("jde_bill", "bill_voucher", "JDE", voucher_key, "bill", paid, "h")
+    forget_target(world.ledger, "payment", f"{payment}:{paid}")
+    written = world.run(*FLOW, partition=day)["jde_bill_payments_written"]
+    assert written["create"] == 0 and written["adopt"] == 1, written
+    assert world.jde_payments(payment) == []
+    assert len(world.jde_rows("F0911Z1", EDUS="MLBILL", EDTN=payment)) == 2
+
+
 def _stale_account_cache(world: World, account: str) -> None:
     """The staged F0901 cache says ``account`` is postable while JDE no longer lets it be posted to (the
     cache is read daily; the account was made a summary account since)."""
@@ -209,7 +277,7 @@ def test_an_order_bill_without_voucher_posts_one_journal_entry_and_a_jde_refusal
         ("1.4310", 30000, order["KCOO"]),
     ]
     assert {r["EDBT"] for r in rows} == {paid[-15:]}
-    assert replay_items(world.ledger, [item]).replayed == [item.id]  # in JDE already: skipped
+    assert replay_items(world.ledger, [item]).already == [item.id]  # in JDE already: nothing sent
     rerun = world.run(*FLOW, partition=day)["jde_bill_payments_written"]
     assert rerun["create"] == 0 and rerun["skip"] == 1
     assert len(world.jde_rows("F0911Z1", EDUS="MLBILL", EDTN=payment)) == 2

@@ -38,6 +38,21 @@ def order_invoice_number(ref: OrderRef) -> str:
     return f"PO-{ref[0]}-{ref[1]}-{ref[2]}"
 
 
+def takeover_description(voucher_label: str, ref: OrderRef) -> str:
+    """The description of an order's bill its first voucher took over: names the voucher and the order.
+
+    A voucher's own bill never names an order, so a bill found by a voucher's invoice number stands for
+    the order only when its description says so (``names_order``): the fresh-ledger search of an order's
+    bill adopts a taken-over bill, never a later voucher's bill of its own."""
+    return f"JDE voucher {voucher_label} on purchase order {ref[0]}/{ref[1]}/{ref[2]}"
+
+
+def names_order(description: str, ref: OrderRef) -> bool:
+    """Whether a BILL bill's description is one ``takeover_description`` wrote for order ``ref``."""
+    text = description.strip()
+    return text.startswith("JDE voucher ") and text.endswith(f" on purchase order {ref[0]}/{ref[1]}/{ref[2]}")
+
+
 def order_ref(order: JdePurchaseOrder) -> OrderRef:
     return order.key[0], order.key[1], order.key[2]
 

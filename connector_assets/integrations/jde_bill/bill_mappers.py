@@ -20,6 +20,9 @@ from connector_assets.integrations.jde_bill.bill_keys import (
     order_invoice_number,
     order_ref,
     order_source_key,
+    parse_key,
+    takeover_description,
+    voucher_order,
     voucher_source_key,
 )
 from connector_assets.integrations.jde_bill.bill_mappings import BillPolicy, LineCoder, net_days
@@ -76,6 +79,7 @@ def _record(
     description: str,
     invoice_numbers: list[str],
     voucher: str | None = None,
+    taken_over_by: Mapping[str, str] | None = None,
 ) -> Mapped:
     number, invoice_date = invoice
     body: dict[str, Any] = {
@@ -92,6 +96,9 @@ def _record(
     natural: dict[str, Any] = {"supplier": supplier, "invoice_numbers": invoice_numbers}
     if voucher:
         natural["voucher"] = voucher
+    if taken_over_by:
+        natural["taken_over_by"] = dict(taken_over_by)
+        natural["order"] = list(parse_key(key)[1:])  # type: ignore[index]
     return Mapped(
         source_key=key,
         body=body,
@@ -114,9 +121,17 @@ def _line(amount: Decimal, description: str, classifications: dict[str, str]) ->
 
 
 def map_order_bill(
-    order: JdePurchaseOrder, books: Books, supplier_terms: str | None = None
+    order: JdePurchaseOrder,
+    books: Books,
+    supplier_terms: str | None = None,
+    vouchers_on_it: Mapping[str, str] | None = None,
 ) -> Mapped | Rejected:
-    """An approved purchase order -> a BILL bill (open lines at their extended cost)."""
+    """An approved purchase order -> a BILL bill (open lines at their extended cost).
+
+    ``vouchers_on_it`` (supplier invoice number -> ``PV:...`` key of each voucher on the order, whatever
+    its pay status) are the invoice numbers the order's bill may carry since a voucher took it over: its
+    natural-key search looks for them too (``BillBills.find``), so a ledger that lost the bill (or a fresh
+    one) adopts it instead of creating a second bill."""
     ref = order_ref(order)
     key = order_source_key(ref)
     label = f"purchase order {ref[0]}/{ref[1]}/{ref[2]}"
@@ -167,7 +182,8 @@ def map_order_bill(
         books,
         order_number=ref[1],
         description=f"JDE purchase order {ref[0]}/{ref[1]}/{ref[2]}",
-        invoice_numbers=[number],
+        invoice_numbers=[number, *(n for n in (vouchers_on_it or {}) if n != number)],
+        taken_over_by=vouchers_on_it,
     )
 
 
@@ -232,9 +248,15 @@ def map_voucher_bill(
     order: JdePurchaseOrder | None = None,
     *,
     takes_over: OrderRef | None = None,
+    first_on_order: bool = False,
 ) -> Mapped | Rejected:
     """A voucher -> a BILL bill of its own (``PV:...``), or, with ``takes_over``, the content of that
-    order's bill (``PO:...``): the same bill, now the supplier's invoice."""
+    order's bill (``PO:...``): the same bill, now the supplier's invoice.
+
+    ``first_on_order``: the voucher is its order's first payable voucher, written as a bill of its own
+    because the ledger knows no bill of the order (a fresh ledger, or an order no longer approved). Its
+    search looks for the order's invoice number too: a bill the order made is then adopted (and becomes
+    the voucher's), not doubled."""
     own_key = voucher_source_key(voucher.key)
     key = order_source_key(takes_over) if takes_over else own_key
     label = f"voucher {voucher.label}"
@@ -273,6 +295,8 @@ def map_voucher_bill(
     numbers = [number]
     if takes_over:
         numbers.append(order_invoice_number(takes_over))  # what a crashed create of the order's bill made
+    elif first_on_order and (on := voucher_order(voucher)) is not None:
+        numbers.append(order_invoice_number(on))  # the order's bill, not taken over yet
     return _record(
         key,
         int(first["AN8"]),
@@ -281,8 +305,9 @@ def map_voucher_bill(
         lines,
         books,
         order_number=voucher.order,
-        description=f"JDE voucher {voucher.label}"
-        + (f" on purchase order {takes_over[0]}/{takes_over[1]}/{takes_over[2]}" if takes_over else ""),
+        description=takeover_description(voucher.label, takes_over)
+        if takes_over
+        else f"JDE voucher {voucher.label}",
         invoice_numbers=numbers,
         voucher=own_key if takes_over else None,
     )

@@ -64,11 +64,14 @@ def plan_bills(
             if order_ref(order) in referenced:
                 in_play[order_ref(order)] = order
     on_order: dict[OrderRef, dict[tuple, JdeVoucher]] = {}
+    every_on_order: dict[OrderRef, dict[tuple, JdeVoucher]] = {}  # whatever their pay status
     found = vouchers_on_orders(jde, list(in_play)) if in_play else []
     for voucher in [*found, *changed_vouchers]:  # the changed ones too: their newest version wins
         ref = voucher_order(voucher)
-        if ref in in_play and voucher_payable(voucher, books.policy):
-            on_order.setdefault(ref, {})[voucher.key] = voucher
+        if ref in in_play:
+            every_on_order.setdefault(ref, {})[voucher.key] = voucher
+            if voucher_payable(voucher, books.policy):
+                on_order.setdefault(ref, {})[voucher.key] = voucher
     unterm = [o for o in in_play.values() if o.header and not str(o.header.get("PTC") or "").strip()]
     supplier_terms = {
         s.number: str(s.supplier.get("TRAP") or "").strip()
@@ -109,10 +112,27 @@ def plan_bills(
             yield map_voucher_bill(taker, books, order, takes_over=ref)
         else:
             terms = supplier_terms.get(int(order.header["AN8"])) if order.header else None
-            yield map_order_bill(order, books, terms)
+            yield map_order_bill(order, books, terms, _invoice_numbers(every_on_order.get(ref, {})))
 
     for voucher in changed_vouchers:
         ref = voucher_order(voucher)
         if ref is not None and takers.get(ref) == voucher.key:
             continue  # written as its order's bill (above)
-        yield map_voucher_bill(voucher, books, in_play.get(ref) if ref else None)
+        first = first_voucher(on_order.get(ref, {}).values()) if ref is not None else None
+        yield map_voucher_bill(
+            voucher,
+            books,
+            in_play.get(ref) if ref else None,
+            first_on_order=first is not None and first.key == voucher.key,
+        )
+
+
+def _invoice_numbers(vouchers: dict[tuple, JdeVoucher]) -> dict[str, str]:
+    """Supplier invoice number (VINV) -> ``PV:...`` key of each voucher on an order, first voucher first:
+    the numbers the order's bill carries once one of them took it over (its search looks for them too)."""
+    numbers: dict[str, str] = {}
+    for voucher in sorted(vouchers.values(), key=lambda v: (v.key[1], v.key[0], v.key[2])):
+        number = str(voucher.pay_items[0].get("VINV") or "").strip()
+        if number:
+            numbers.setdefault(number, voucher_source_key(voucher.key))
+    return numbers

@@ -12,7 +12,7 @@ from typing import Any, Self
 
 from connector_assets.flows.core import Mapped
 from connector_assets.flows.targets import SessionTarget
-from connector_assets.integrations.jde_bill.bill_keys import VOUCHER_LINK, vendor_ids
+from connector_assets.integrations.jde_bill.bill_keys import VOUCHER_LINK, names_order, vendor_ids
 from connector_assets.integrations.jde_bill.integration import INTEGRATION
 from connector_resources.ledger import Ledger
 
@@ -57,9 +57,17 @@ class BillBills(SessionTarget):
         return {**record.body, "vendorId": vendor}
 
     def find(self, record: Mapped) -> str | None:
+        """The bill by each invoice number our flows could have given it (``invoice_numbers``). An order's
+        bill is also looked for by the invoice numbers of the vouchers on the order (``taken_over_by``),
+        since the first of them took the bill over; a bill found that way is the order's only when its
+        description names the order (``takeover_description``), never a later voucher's bill of its own."""
         vendor = self._body(record)["vendorId"]
+        taken = record.natural_key.get("taken_over_by") or {}
+        order = tuple(record.natural_key.get("order") or ())
         for number in record.natural_key["invoice_numbers"]:
             found = self.session.find_bills(vendor_id=vendor, invoice_number=number)
+            if number in taken:
+                found = [b for b in found if names_order(str(b.get("description") or ""), order)]  # type: ignore[arg-type]
             if found:
                 return str(found[0]["id"])
         return None
@@ -71,6 +79,8 @@ class BillBills(SessionTarget):
 
     def update(self, target_id: str, record: Mapped) -> None:
         current = self.session.get("bills", target_id)
+        if self._taken_over(target_id, record, current):
+            return
         status = str(current.get("paymentStatus") or "").strip().upper()
         if status not in UNPAID:
             number = (current.get("invoice") or {}).get("invoiceNumber")
@@ -82,16 +92,32 @@ class BillBills(SessionTarget):
         self.session.update_bill(target_id, self._body(record))
         self._link(record, target_id)
 
+    def _taken_over(self, target_id: str, record: Mapped, current: dict[str, Any]) -> bool:
+        """An order's bill that one of the order's vouchers took over (it carries that voucher's invoice
+        number): the bill is the voucher's now and is not rewritten from the order, whatever BILL did with
+        it since. The ``bill_voucher`` link is recorded, so the payments flow finds the voucher and the
+        next plan keeps the voucher on the bill (what a ledger that never lost it would have done)."""
+        number = str((current.get("invoice") or {}).get("invoiceNumber") or "").strip()
+        voucher = (record.natural_key.get("taken_over_by") or {}).get(number)
+        if not voucher or number == record.fields["invoice_number"]:
+            return False
+        self._record_link(voucher, target_id, record)
+        return True
+
     def _link(self, record: Mapped, bill_id: str) -> None:
         """Record the voucher that took an order's bill over (``bill_voucher``), for the payments flow."""
         voucher = record.natural_key.get("voucher")
         if voucher:
-            self.ledger.record_target(
-                INTEGRATION,
-                VOUCHER_LINK,
-                "JDE",
-                voucher,
-                "bill",
-                target_id=bill_id,
-                content_hash=record.content_hash(),
-            )
+            self._record_link(voucher, bill_id, record)
+
+    def _record_link(self, voucher: str, bill_id: str, record: Mapped) -> None:
+        """The ``bill_voucher`` cross-reference: voucher ``voucher`` is paid through BILL bill ``bill_id``."""
+        self.ledger.record_target(
+            INTEGRATION,
+            VOUCHER_LINK,
+            "JDE",
+            voucher,
+            "bill",
+            target_id=bill_id,
+            content_hash=record.content_hash(),
+        )

@@ -29,8 +29,10 @@ BILL has no purchase orders, so both JDE documents become bills. What is sent, a
 Every line carries a BILL GL account and department from the mapping tables, checked on both sides
 (``bill_mappings``). A bill is held until its supplier has synced to BILL as a vendor (the vendors flow)
 and released when it does; ``vendorId`` is the vendor's cross-reference. Matching before a create: the
-ledger first, then BILL's bills by vendor + invoice number (quirk 8: no idempotency keys), only then a
-single create (the bulk endpoint rolls a whole batch back for one bad bill, so it is not used).
+ledger first, then BILL's bills by vendor + every invoice number our flows could have given the bill
+(``BillBills.find``: an order's also by its vouchers' numbers, a takeover's and a first voucher's also by
+the order's ``PO-...`` number; quirk 8: no idempotency keys), only then a single create (the bulk
+endpoint rolls a whole batch back for one bad bill, so it is not used).
 
 The pieces: ``bill_keys`` (source keys, cross-references), ``bill_eligibility`` (which documents become
 bills), ``bill_mappers`` (pure mappers), ``bill_plan`` (the voucher-on-order rule), ``bill_target`` (the

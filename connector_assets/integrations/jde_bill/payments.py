@@ -52,9 +52,11 @@ from connector_assets.flows.documents import Version, collect_documents, version
 from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.integrations.jde_bill.documents import PAYMENTS, current_versions
 from connector_assets.integrations.jde_bill.integration import INTEGRATION, PAYMENTS_ROUTE
+from connector_assets.integrations.jde_bill.payments_read import read_payments_day
 from connector_assets.jde import contracts, targets
 from connector_assets.jde.accounts import GlAccounts, account_setting, setting_account_problems
 from connector_resources import settings
+from connector_resources.bill import BillResource
 from connector_resources.ledger import Ledger
 from connector_resources.settings import SettingError
 
@@ -399,7 +401,10 @@ def _undone_after_posting(ledger: Ledger, payment: dict[str, Any]) -> Iterator[R
 
 
 def map_payments(context: AssetExecutionContext, partition: str | None) -> Iterator[Mapped | Rejected]:
-    """The partition's BILL payments (poll + webhook inbox, latest version each) that BILL paid."""
+    """The partition's BILL payments (poll + webhook inbox, latest version each) that BILL paid. The day's
+    payments are read from BILL here when no complete read of the day is staged (``payments_read``): the
+    flow's polling fallback does not depend on the optional ``bill_sources`` poll."""
+    read_payments_day(context, partition)
     documents = collect_documents(context, partition, PAYMENTS, PAYMENTS_FLOW)
     resources = context.resources
     yield from payment_records(resources.ledger.get(), resources.staging, documents.current, context.log)
@@ -423,6 +428,23 @@ class BillPayments(targets.PostingTarget):
     def _for(self, record: Mapped) -> targets.JdeTarget:
         return self.journals if record.fields["posting"] == "journal" else self.vouchers  # type: ignore[attr-defined]
 
+    def find(self, record: Mapped) -> str | None:
+        """The posting of this payment whichever way it was made. A voucher payment is also looked for as
+        the journal entry of the same payment and bill (its batch key comes from the two ids alone): the
+        bill may have had no voucher when the payment was first posted, and a ledger that lost that
+        posting (or a fresh one) must adopt the journal, not pay the voucher too. (The other way round
+        cannot be searched: JDE offers no read of recorded voucher payments.)"""
+        found = super().find(record)
+        if found is not None or record.fields["posting"] != "voucher":
+            return found
+        key = journal_key(record.fields["payment_reference"], record.fields["bill_id"])
+        rows = self.session.browse(  # type: ignore[attr-defined]
+            targets.JOURNAL_TABLE,
+            columns=["EDUS", "EDBT", "EDTN"],
+            conditions=key.conditions(targets.JOURNAL_TABLE),
+        )
+        return key.target_id if list(rows) else None
+
 
 PAYMENTS_FLOW = PAYMENTS_ROUTE.flow(
     "payments",
@@ -438,4 +460,7 @@ PAYMENTS_FLOW = PAYMENTS_ROUTE.flow(
     # posting setting unreadable) fails the step before any record is mapped, and journal accounts that
     # F0901 refuses are named on each journal payment. So no share of rejections fails the day.
     systemic_share=1.0,
+    # The mapped step reads the day's BILL payments itself (``payments_read``): in the org's pool, so it
+    # never adds calls beside a BILL step already holding BILL's 3 in flight.
+    mapped_pool=BillResource.from_settings().concurrency_pool,
 )

@@ -13,8 +13,10 @@ BILL documents no place for a separate remit-to address, so only the payee name 
 Not sent: payment terms (BILL has no terms field on vendors: the bills flow applies F0401 TRAP to due
 dates) and bank details (BILL takes them only on an MFA-trusted session, reference §1).
 
-``ML_JDE_BILL_VENDOR_ADDRESSES`` (default on) decides whether F0116 is staged and read at all: an AIS
-allowlist may refuse the table; off, vendors are sent without an address (and BILL keeps what it has).
+``ML_JDE_SUPPLIER_ADDRESSES`` (default on; ``ML_JDE_BILL_VENDOR_ADDRESSES`` is its deprecated name), the
+switch every flow that reads F0116 shares (``connector_resources.jde.optional_tables``), decides whether
+F0116 is staged and read at all: an AIS allowlist may refuse the table; off, vendors are sent without an
+address (and BILL keeps what it has), and the run log says so once.
 ``ML_JDE_BILL_VENDOR_DEFAULT_COUNTRY`` (default blank) is the country of an address whose CTR is blank;
 with none, such a supplier is refused naming the field (BILL mails checks by the country).
 
@@ -26,7 +28,6 @@ detection: the ledger's claim and this search are all that stands between a reru
 """
 
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,7 +41,7 @@ from connector_assets.jde.documents import JdeSupplier, changed_suppliers, suppl
 from connector_assets.jde.extract import build_table_asset
 from connector_assets.jde.tables import ADDRESS_BOOK, SUPPLIER_ADDRESSES, SUPPLIERS
 from connector_resources import settings
-from connector_resources.jde.errors import JdeAuthError
+from connector_resources.jde import optional_tables
 
 # Field limits: BILL's reference documents none; these are the BILL sandbox's (what it refuses beyond).
 NAME_MAX = 100
@@ -50,17 +51,14 @@ CITY_MAX = 50
 STATE_MAX = 50
 POSTAL_CODE_MAX = 20
 PAYEE_MAX = 100
-ADDRESSES_SETTING = "ML_JDE_BILL_VENDOR_ADDRESSES"
+ADDRESSES_SETTING = optional_tables.ADDRESSES.setting
 DEFAULT_COUNTRY_SETTING = "ML_JDE_BILL_VENDOR_DEFAULT_COUNTRY"
-_ON, _OFF = ("on", "true", "yes", "1"), ("off", "false", "no", "0")
 
 
 def addresses_enabled() -> bool:
-    """``ML_JDE_BILL_VENDOR_ADDRESSES``: whether suppliers' F0116 addresses are staged, read and sent."""
-    text = settings.value(ADDRESSES_SETTING).strip().lower()
-    if text in _ON or text in _OFF:
-        return text in _ON
-    raise settings.SettingError(f"{ADDRESSES_SETTING}={text!r}: say on or off")
+    """Whether suppliers' F0116 addresses are staged, read and sent: ``ML_JDE_SUPPLIER_ADDRESSES``, the
+    one switch of every flow that reads F0116 (``ML_JDE_BILL_VENDOR_ADDRESSES`` is its deprecated name)."""
+    return optional_tables.enabled(SUPPLIER_ADDRESSES.table)
 
 
 def default_country() -> str:
@@ -177,7 +175,8 @@ def map_vendors(context: Any, partition: str | None) -> Iterator[Mapped | Reject
     """The partition's changed suppliers, and those held records wait for, as BILL vendors."""
     also = {int(key) for key in awaited_keys(context, partition, VENDORS_FLOW) if key.isdigit()}
     resources = context.resources
-    with _address_refusal_explained():
+    optional_tables.announce(context.log, f"{INTEGRATION} {VENDORS_FLOW.name}", [SUPPLIER_ADDRESSES.table])
+    with optional_tables.refusal_explained():
         found = changed_suppliers(
             resources.staging, resources.jde, partition, also, addresses=addresses_enabled(), remit_to=True
         )
@@ -186,25 +185,10 @@ def map_vendors(context: Any, partition: str | None) -> Iterator[Mapped | Reject
         yield map_vendor(supplier, country)
 
 
-@contextmanager
-def _address_refusal_explained() -> Iterator[None]:
-    """A refusal to read F0116 (the AIS user's allowlist) fails the day saying what the operator can do."""
-    try:
-        yield
-    except JdeAuthError as refused:
-        if SUPPLIER_ADDRESSES.table not in str(refused):
-            raise
-        raise JdeAuthError(
-            f"{refused} Suppliers' addresses are read from F0116: allow that table for the AIS user, or set "
-            f"{ADDRESSES_SETTING}=off to send vendors without an address, then rerun the day.",
-            status=refused.status,
-        ) from refused
-
-
 def remap_vendors(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
     """The named suppliers read from JDE again and mapped (replay)."""
     numbers, jde = {int(k) for k in keys if k.isdigit()}, context.resources.jde
-    with _address_refusal_explained():
+    with optional_tables.refusal_explained():
         found = suppliers_by_number(jde, numbers, addresses=addresses_enabled(), remit_to=True)
     country = default_country()
     for supplier in found:

@@ -1,0 +1,74 @@
+"""The payments flow's own read of BILL's payments for its day: its polling fallback needs no other job.
+
+Webhooks can be lost and the BILL source poll (``bill_sources``) is optional, so the payments flow's
+mapped step makes sure its day's ``bill_payments`` partition is read before it collects the day's
+documents: through the very reader the poll uses (``connector_assets.saas.read_with_session``: BILL's
+change feed on ``updatedTime``, paginated), into the same staged partition, with the same ledger cursor.
+So when both run, neither reads twice what the other read:
+
+* today: an incremental read from the shared cursor (less the overlap); with nothing new it costs one
+  call, and the first read of the day reads it whole;
+* a past day: read whole once, unless its staged partition was written after the day ended (plus the
+  overlap), by the poll closing it or by an earlier run of this flow: then it is complete and not read.
+
+Each payment then posts once whatever read it (the day's documents are collected by id, latest version
+wins, and the ledger skips what JDE already holds).
+"""
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from connector_assets.incremental import DayRead
+from connector_assets.integrations.jde_bill.documents import PAYMENTS
+
+
+def _payments_entity() -> Any:
+    """The ``bill_payments`` source asset's entity (imported late: the SaaS assets build every client)."""
+    from connector_assets.saas_assets import SAAS_ENTITIES
+
+    return next(spec for spec in SAAS_ENTITIES if spec.asset == PAYMENTS.name)
+
+
+def _staged_at(staging: Any, partition: str) -> datetime | None:
+    """When the day's staged ``bill_payments`` file was last written (UTC), None if never or unknown."""
+    path = staging.path(PAYMENTS.name, partition)
+    try:
+        if not path.is_file():
+            return None
+        return datetime.fromtimestamp(path.stat().st_mtime, UTC)
+    except (OSError, ValueError, AttributeError, TypeError):  # an object store without a stamp
+        return None
+
+
+def day_is_closed(staging: Any, day: date, overlap: timedelta) -> bool:
+    """Whether the day's payments were staged by a read that began after the day (and the overlap) ended."""
+    staged = _staged_at(staging, day.isoformat())
+    return staged is not None and staged >= datetime.combine(day + timedelta(days=1), time(), UTC) + overlap
+
+
+def read_payments_day(context: Any, partition: str | None) -> DayRead | None:
+    """Stage the partition's BILL payments unless a complete read of the day is staged already (see the
+    module docstring); returns what was read, None when nothing needed reading."""
+    from connector_assets.saas import overlap, read_with_session
+
+    if partition is None:
+        return None
+    day, today = date.fromisoformat(partition), datetime.now(UTC).date()
+    resources = context.resources
+    if day > today or (day < today and day_is_closed(resources.staging, day, overlap())):
+        return None
+    reads, pages, _ = read_with_session(
+        _payments_entity(),
+        resources.bill,
+        resources.staging,
+        resources.ledger.get(),
+        [day],
+        today,
+        context.run.run_id,
+    )
+    [read] = reads
+    context.log.info(
+        f"{PAYMENTS.name} {partition}: read by the payments flow itself ({read.mode}): {read.rows} "
+        f"payment(s) in {pages} page(s)"
+    )
+    return read
