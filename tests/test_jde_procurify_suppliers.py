@@ -444,7 +444,7 @@ def test_a_bad_supplier_is_queued_naming_record_and_field_then_replayed_once_fix
     for an8 in (no_email, bad_email):
         item = world.queued(an8)
         assert world.replay(item).replayed == [item.id]
-        assert world.replay(item).replayed == [item.id]  # already in Procurify: skipped, not created again
+        assert world.replay(item).already == [item.id]  # already in Procurify: not created again
     assert world.vendor_of(no_email)["email"] == [saved]
     assert world.vendor_of(bad_email)["email"] == ["payables@granite.example"]
     assert world.vendor_count() == count + 3 and not world.queue("suppliers")
@@ -480,3 +480,30 @@ def test_a_supplier_made_from_a_procurify_vendor_waits_for_its_pair_then_is_adop
     vendor = world.vendor(vendor_id)
     assert vendor["dateModified"] == stamp and vendor["email"] == ["buyer-typed@vendor.example"]  # no echo
     assert vendor_pairs.paired_supplier(world.ledger, vendor_id) == str(an8)
+
+
+def test_with_f0116_refused_the_addresses_setting_off_sends_vendors_without_an_address(world, monkeypatch):
+    """Issue 30 #11: an AIS user that may not read F0116. With ML_JDE_SUPPLIER_ADDRESSES on the day fails
+    naming the setting; off, F0116 is never asked for and the vendors are written without an address."""
+    monkeypatch.setenv(FALLBACK, "ap-fallback@acme.example")
+    world.jde_faults(refuse_tables=["F0116"])
+    assets = [*jde_assets, *supplier_tables, *supplier_assets]
+    failed = run_named(
+        world.resources, (*SOURCES, *FLOW), assets, world.day, ok=False, instance=world.instance
+    )
+    said = " ".join(str(e.event_specific_data.error) for e in failed.all_events if e.is_step_failure)
+    assert "F0116" in said and "ML_JDE_SUPPLIER_ADDRESSES=off" in said
+
+    monkeypatch.setenv("ML_JDE_SUPPLIER_ADDRESSES", "off")
+    active = [an8 for an8 in world.day_suppliers(world.day) if not world.held_payment(an8)]
+    written = world.written(*SOURCES, *FLOW)
+    assert written["create"] == len(active) and written["fail"] == 0
+    with_address = 0
+    for an8 in active:
+        vendor = world.vendor_of(an8)
+        assert (
+            vendor["external_id"] == str(an8) and not vendor.get("addressLineOne") and not vendor.get("city")
+        )
+        assert vendor["email"] == [world.email(an8) or "ap-fallback@acme.example"]  # F01151 still read
+        with_address += bool(world.sql('SELECT 1 FROM "F0116" WHERE "AN8" = ?', an8))
+    assert with_address  # JDE holds addresses for some: they were left out, not missing

@@ -236,3 +236,24 @@ def test_an_allowlist_refusal_names_the_table_and_what_to_do():
     assert supplier_details(_AllowlistRefusesBank(), [4711], bank=False, today=date(2026, 1, 5)) == {
         4711: SupplierDetails(4711)
     }
+
+
+def test_an_optional_table_switched_off_is_never_asked_for_and_a_refused_one_names_its_setting(
+    world, added, monkeypatch
+):
+    """Issue 30 #11: each of F0116 / F0115 / F01151 has its own switch; off, the part reads "" and JDE is
+    not asked; on and refused, the error names the setting that turns it off."""
+    jde, root, _ = world
+    requests.post(
+        f"{root}/sandbox/faults", json={"refuse_tables": ["F0115", "F01151"]}, timeout=10
+    ).raise_for_status()
+    try:
+        with jde.session() as session:
+            with pytest.raises(JdeAuthError, match=r"F0115 .*ML_JDE_SUPPLIER_PHONES=off"):
+                supplier_details(session, [added], bank=False)
+            monkeypatch.setenv("ML_JDE_SUPPLIER_PHONES", "off")
+            monkeypatch.setenv("ML_JDE_SUPPLIER_EMAILS", "off")
+            details = supplier_details(session, [added], bank=False)[added]
+        assert details.phone == "" and details.email == "" and details.city  # F0116 still read
+    finally:
+        requests.post(f"{root}/sandbox/faults", json={"refuse_tables": []}, timeout=10).raise_for_status()

@@ -239,3 +239,21 @@ def test_every_jde_table_and_orchestration_the_flow_modules_use_is_checked_by_pi
         used |= names | _target_names(module)
     assert {"F0911", "F0411Z1", "ML_CreateVoucherBatch", "ML_RecordPayment"} <= used  # the scan sees them
     assert used <= checked, f"used by a flow but not checked by ping: {sorted(used - checked)}"
+
+
+def test_ping_names_each_optional_table_the_user_cannot_read_and_the_setting_that_turns_it_off(
+    env, monkeypatch
+):
+    """Issue 30 #11: F0116 / F0115 / F01151 are optional. Refused while a flow reads it: ping fails naming
+    the table and its setting; switched off: ping passes and still says the table is not readable."""
+    _faults(env, refuse_tables=["F0116"])
+    result = _ping_jde()
+    assert result.exit_code == 1, result.output
+    assert "F0116 not readable" in result.output and "ML_JDE_SUPPLIER_ADDRESSES=off" in result.output
+    assert "F0115 readable" in result.output and "F01151 readable" in result.output
+
+    monkeypatch.setenv("ML_JDE_SUPPLIER_ADDRESSES", "off")
+    result = _ping_jde()
+    assert result.exit_code == 0, result.output
+    assert "F0116 NOT readable (ML_JDE_SUPPLIER_ADDRESSES=off" in result.output
+    assert "F0115 readable (on)" in result.output

@@ -33,7 +33,7 @@ from connector_assets.jde.tables import JdeTable
 from connector_assets.staging import StagingResource
 from connector_assets.step_retry import retried_asset
 from connector_resources import settings
-from connector_resources.jde import Condition, JdeAisResource, JdeSession
+from connector_resources.jde import Condition, JdeAisResource, JdeSession, optional_tables
 from connector_resources.ledger import Ledger, LedgerResource
 
 CURSOR_INTEGRATION = "jde"
@@ -153,13 +153,17 @@ def build_table_asset(spec: JdeTable, partitions_def: DailyPartitionsDefinition 
     def _extract(
         context: AssetExecutionContext, jde: JdeAisResource, staging: StagingResource, ledger: LedgerResource
     ) -> MaterializeResult:
+        if not optional_tables.enabled(spec.table):  # F0116 ... switched off: never asked for, nothing staged
+            off = optional_tables.OPTIONAL_TABLES[spec.table]
+            context.log.warning(f"{spec.table}: not read ({off.setting}=off); nothing staged")
+            return MaterializeResult(metadata={"rows": 0, "not_read": f"{off.setting}=off"})
         book = ledger.get()
         run_id = context.run.run_id
         days = None
         if spec.partitioned:
             window = context.partition_time_window
             days = days_in_window(window.start, window.end)
-        with jde.session() as session:
+        with optional_tables.refusal_explained(), jde.session() as session:
             reads = read_table(spec, session, staging, book, days=days, run_id=run_id)
             extra = {
                 "reauths": session.reauths,

@@ -8,7 +8,9 @@ AIS reference: their layout is general JDE knowledge (see ``docs/jde_orchestrati
 Why ``changed_at``: a flow that syncs both ways (Procore vendor <-> JDE supplier) decides a conflicting
 edit by newer-wins, so it needs the moment JDE last changed anything it would send: the latest UPMJ + UPMT
 over F0101, F0401, F0116, F0115 and F01151, as a UTC datetime (AIS sends server-local stamps without a
-zone; ``ML_JDE_TIMEZONE`` says which). F0030 is left out on purpose: bank details are not sent to the
+zone; ``ML_JDE_TIMEZONE`` says which). F0116, F0115 and F01151 are read only while their setting is on
+(``connector_resources.jde.optional_tables``): off, the part stays "" and the table is never asked for.
+F0030 is left out on purpose: bank details are not sent to the
 other system, so a bank change in JDE must not make JDE "win" an unrelated vendor edit.
 
 Why the bank fields are handled apart: they are secrets. They never appear in ``repr`` (a record in a log
@@ -30,7 +32,7 @@ from connector_assets.jde.documents import addresses_in_effect
 from connector_assets.jde.extract import jde_timezone
 from connector_assets.jde.lookup import LOOKUP_BATCH
 from connector_assets.jde.tables import ADDRESS_BOOK, SUPPLIER_ADDRESSES, SUPPLIERS
-from connector_resources.jde import Condition, JdeAllowlistError, JdeAuthError, jde_datetime
+from connector_resources.jde import Condition, JdeAllowlistError, JdeAuthError, jde_datetime, optional_tables
 from connector_resources.redaction import register_secret
 
 # Not in the reference: general JDE knowledge (see the module docstring). Names for ``FlowSpec.reads``.
@@ -102,6 +104,8 @@ class _Refused:
         title = _TITLES.get(self.table, self.table)
         what = f"read {self.table} ({title}) for the supplier details"
         optional = ""
+        if self.table in optional_tables.OPTIONAL_TABLES:
+            optional = f" Or {optional_tables.OPTIONAL_TABLES[self.table].advice()}."
         if self.table == BANK_TABLE:
             optional = (
                 " Or leave bank fields out of the sync (ML_PROCORE_JDE_VENDOR_BANK_FIELDS blank), so F0030 "
@@ -195,11 +199,16 @@ def supplier_details(
     if not found:
         return {}
     stamped(_rows(session, SUPPLIERS.table, found, _STAMP))
-    stamped(_rows(session, SUPPLIER_ADDRESSES.table, found, ["AN8", "EFTB", *_STAMP[1:]]))
-    with _Refused(SUPPLIER_ADDRESSES.table):
-        mailing = addresses_in_effect(session, found, today)
-    phones = [r for r in _rows(session, PHONE_TABLE, found, _PHONE_COLUMNS) if _line_zero(r)]
-    emails = [r for r in _rows(session, EMAIL_TABLE, found, _EMAIL_COLUMNS) if _line_zero(r)]
+    mailing: dict[int, dict[str, Any]] = {}
+    if optional_tables.enabled(SUPPLIER_ADDRESSES.table):  # off: never asked for (see optional_tables)
+        stamped(_rows(session, SUPPLIER_ADDRESSES.table, found, ["AN8", "EFTB", *_STAMP[1:]]))
+        with _Refused(SUPPLIER_ADDRESSES.table):
+            mailing = addresses_in_effect(session, found, today)
+    phones, emails = [], []
+    if optional_tables.enabled(PHONE_TABLE):
+        phones = [r for r in _rows(session, PHONE_TABLE, found, _PHONE_COLUMNS) if _line_zero(r)]
+    if optional_tables.enabled(EMAIL_TABLE):
+        emails = [r for r in _rows(session, EMAIL_TABLE, found, _EMAIL_COLUMNS) if _line_zero(r)]
     phones, emails = stamped(iter(phones)), stamped(iter(emails))
     banks: list[dict[str, Any]] = []
     if bank:

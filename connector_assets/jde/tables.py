@@ -62,8 +62,9 @@ SUPPLIERS = JdeTable(
 )
 
 # Not in the reference (it documents no address table): F0116's layout is general JDE knowledge. Not in
-# JDE_TABLES, so the hourly JDE poll never reads it: only the flows that send addresses stage it (the JDE ->
-# BILL vendors flow, while ML_JDE_BILL_VENDOR_ADDRESSES is on), since an AIS allowlist may refuse the table.
+# JDE_TABLES, so the hourly JDE poll never reads it: only the flows that send addresses stage it, and only
+# while ML_JDE_SUPPLIER_ADDRESSES is on (``connector_resources.jde.optional_tables``), since an AIS allowlist
+# may refuse the table.
 SUPPLIER_ADDRESSES = JdeTable(
     "F0116",
     "jde_supplier_addresses",

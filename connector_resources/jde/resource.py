@@ -84,6 +84,9 @@ from connector_resources.jde.errors import (
     error_for_status,
     response_json,
 )
+from connector_resources.jde.optional_tables import OPTIONAL_TABLES
+from connector_resources.jde.optional_tables import enabled as optional_enabled
+from connector_resources.jde.optional_tables import probe as optional_probe
 from connector_resources.jde.query import (
     TIME_ALIASES,
     BrowseSpec,
@@ -1206,7 +1209,10 @@ class JdeAisResource(ApiConnectionResource):
             reach = _reachability(http)
             info = session.login()
             problems: list[str] = []
+            optional = _optional_tables(session, reads, problems)
             for table, flows in sorted(reads.items()):
+                if table in OPTIONAL_TABLES:
+                    continue  # probed above, with the setting that turns it off
                 try:
                     session.sample(table)
                 except JdeError as exc:
@@ -1231,17 +1237,43 @@ class JdeAisResource(ApiConnectionResource):
                     problems.append(str(exc))
             if problems:
                 who = f"JD Edwards (logged in as {info.username})"
-                raise JdeError(f"{who}: {len(problems)} problem(s): " + " | ".join(problems))
+                raise JdeError(
+                    f"{who}: {len(problems)} problem(s): "
+                    + " | ".join(problems)
+                    + f" (optional tables: {optional})"
+                )
             read_note = f"read {len(reads)} table(s) ({', '.join(sorted(reads))})" if reads else "no tables"
             write_note = (
                 f"orchestrations offered ({', '.join(sorted(writes))})" if writes else "no orchestrations"
             )
             return (
                 f"{reach}; logged in as {info.username} ({info.environment}, {info.role}, dates "
-                f"{info.date_pattern}); {read_note}; {write_note}{dates}"
+                f"{info.date_pattern}); {read_note}; {write_note}{dates}; optional tables: {optional}"
             )
         finally:
             session.close()
+
+
+def _optional_tables(session: JdeSession, reads: Mapping[str, Sequence[str]], problems: list[str]) -> str:
+    """One one-row read of each optional table (F0116, F0115, F01151): which ones this user can read, in
+    the ping's words. One a flow reads (its setting on) that is refused is a problem naming the setting
+    to turn off; one switched off is only reported (the flows do without it)."""
+    said = []
+    for spec, refused in optional_probe(session):
+        if refused is None:
+            state = "on" if optional_enabled(spec.table) else f"{spec.setting}=off"
+            said.append(f"{spec.table} readable ({state})")
+        elif spec.table in reads and optional_enabled(spec.table):
+            problems.append(
+                f"{spec.table} not readable ({refused}): needed by {', '.join(reads[spec.table])}; "
+                f"{spec.advice()}"
+            )
+            said.append(f"{spec.table} NOT readable")
+        elif optional_enabled(spec.table):
+            said.append(f"{spec.table} NOT readable: set {spec.setting}=off (no enabled flow reads it now)")
+        else:
+            said.append(f"{spec.table} NOT readable ({spec.setting}=off: sent without {spec.without})")
+    return ", ".join(said)
 
 
 def _date_conditions_understood(session: JdeSession) -> str:

@@ -30,6 +30,7 @@ from typing import Any
 
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.lazy_model import lazy_model
+from connector_resources.jde import optional_tables
 
 NAME_MAX = 150  # reference §2.3
 EXTERNAL_ID_MAX = 100  # reference §2.3
@@ -141,9 +142,11 @@ def map_supplier(
         # ``vendor_changes`` never lets it replace addresses the vendor has.
         email, natural_key[FALLBACK_KEY] = fallback_email, True
     if not email and not paired:
+        emails = optional_tables.EMAILS
+        unread = "" if optional_tables.enabled(emails.table) else f" (not read: {emails.setting}=off)"
         return Rejected(
             key,
-            f"{who}: no e-mail address in F01151 (Electronic Address, who's who line 0, type E); "
+            f"{who}: no e-mail address in F01151 (Electronic Address, who's who line 0, type E){unread}; "
             "Procurify requires one on every vendor. Add it in JDE (P01111), or set "
             "ML_JDE_PROCURIFY_VENDOR_FALLBACK_EMAIL, then replay",
         )

@@ -59,6 +59,7 @@ from connector_assets.jde.lookup import browse_in
 from connector_assets.jde.supplier_details import EMAIL_TABLE, PHONE_TABLE, supplier_details
 from connector_assets.jde.tables import ADDRESS_BOOK, SUPPLIER_ADDRESSES, SUPPLIERS
 from connector_resources import settings
+from connector_resources.jde import optional_tables
 from connector_resources.ledger import Ledger, QueueItem
 from connector_resources.redaction import get_logger
 from connector_resources.replay import ReplayOutcome, register_replay_handler, shared_context, shared_value
@@ -167,14 +168,17 @@ def map_suppliers(context: Any, partition: str | None) -> Iterator[Mapped | Reje
     ledger = resources.ledger.get()
     numbers = _staged_numbers(resources.staging, ledger, partition)
     numbers |= {int(k) for k in awaited_keys(context, partition, SUPPLIERS_FLOW) if k.isdigit()}
-    yield from supplier_records(ledger, resources.jde, numbers)
+    optional_tables.announce(context.log, f"{INTEGRATION} {SUPPLIERS_FLOW.name}", SUPPLIER_DETAIL_TABLES)
+    with optional_tables.refusal_explained():
+        yield from supplier_records(ledger, resources.jde, numbers)
 
 
 def remap_suppliers(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
     """The named suppliers read from JDE again and mapped with today's settings (replay)."""
     resources = context.resources
     numbers = {int(k) for k in keys if k.isdigit()}
-    yield from supplier_records(resources.ledger.get(), resources.jde, numbers)
+    with optional_tables.refusal_explained():
+        yield from supplier_records(resources.ledger.get(), resources.jde, numbers)
 
 
 class ProcurifyVendors:
@@ -232,6 +236,8 @@ def _vendors_for_run(context: Any):
     return open_vendors(context.resources.procurify, context.resources.ledger.get())
 
 
+SUPPLIER_DETAIL_TABLES = (SUPPLIER_ADDRESSES.table, PHONE_TABLE, EMAIL_TABLE)
+
 SUPPLIERS_FLOW = ROUTE.flow(
     "suppliers",
     "supplier",
@@ -240,7 +246,8 @@ SUPPLIERS_FLOW = ROUTE.flow(
     remap_suppliers,
     _vendors_for_run,
     # F0116 is staged outside JDE_TABLES, so ping learns of it here; F0401 / F0101 come from the lineage.
-    reads={"JDE": (SUPPLIER_ADDRESSES.table, PHONE_TABLE, EMAIL_TABLE), "procurify": ("vendors",)},
+    # F0116 / F0115 / F01151 only while their setting is on (``optional_tables``: ping probes them all).
+    reads={"JDE": optional_tables.read(SUPPLIER_DETAIL_TABLES), "procurify": ("vendors",)},
     writes={"procurify": ("vendors",)},
 )
 
