@@ -35,6 +35,7 @@ from connector_assets.integrations.jde_procurify.bills import (
 from connector_assets.integrations.jde_procurify.vendor_pairs import paired_supplier, supplier_dependency
 from connector_assets.jde.accounts import GlAccounts
 from connector_resources.ledger import Ledger
+from connector_resources.procurify.session import ProcurifySession
 
 UUID = "7f1c2b0e-4d7a-4a77-9c1e-2f0a5b6c9d11"
 GL = GlAccounts(
@@ -42,6 +43,7 @@ GL = GlAccounts(
         {"MCU": "1", "OBJ": "6110", "SUB": "", "CO": "00001", "PEC": ""},
         {"MCU": "1", "OBJ": "6320", "SUB": "", "CO": "00001", "PEC": ""},
         {"MCU": "1", "OBJ": "4110", "SUB": "", "CO": "00001", "PEC": ""},
+        {"MCU": "1", "OBJ": "6810", "SUB": "", "CO": "00001", "PEC": ""},
         {"MCU": "20", "OBJ": "6110", "SUB": "", "CO": "00020", "PEC": ""},
     ]
 )
@@ -158,9 +160,47 @@ def test_the_float_total_is_read_as_decimal_and_a_difference_is_refused_with_bot
         total_cost_with_tax=0.1 + 0.2, tax_amount="0", items=[dict(a_bill()["items"][0], total_cost="0.30")]
     )
     assert isinstance(map_bill(inputs(tiny), account_of, GL), Mapped)  # 0.30000000000000004 is 0.30
-    off = map_bill(inputs(a_bill(total_cost_with_tax=180.0, costs=[{"amount": "4.70"}])), account_of, GL)
+    off = map_bill(inputs(a_bill(total_cost_with_tax=180.0)), account_of, GL)
     assert isinstance(off, Rejected)
-    assert "come to 175.30 but Procurify's total with tax is 180.00 and additional costs" in off.reason
+    assert "items and tax come to 175.30 but Procurify's total with tax is 180.00" in off.reason
+
+
+# -- additional costs (issue 30, item 12) ---------------------------------------------------------------
+
+FREIGHT = [{"name": "Freight", "amount": "25.00"}, {"amount": "0.96"}]  # 175.30 + 25.96 = 201.26
+
+
+def test_additional_costs_post_on_the_freight_account_so_the_voucher_is_the_bills_total():
+    bill = a_bill(total_cost_with_tax=201.26, costs=FREIGHT)
+    record = map_bill(inputs(bill, freight_account="1.6810"), account_of, GL)
+    assert isinstance(record, Mapped), record
+    assert record.body["Pay_Items"] == [{"EDI_Line_Number": 1, "Gross_Amount": "201.26"}]
+    assert [(d["Account"], d["Amount"], d["Explanation"]) for d in record.body["Distribution"]][2:] == [
+        ("1.6320", "9.65", "Tax"),
+        ("1.6810", "25.00", "Freight"),
+        ("1.6810", "0.96", "Freight and additional costs"),
+    ]
+    assert sum(Decimal(d["Amount"]) for d in record.body["Distribution"]) == Decimal("201.26")
+    assert validate(BILLS_FLOW, [record]).rejected == []
+    journal = map_bill(
+        inputs(bill, freight_account="1.6810", posting="journal", ap_account="1.4110"), account_of, GL
+    )
+    assert isinstance(journal, Mapped), journal
+    assert journal.body["Lines"][-1]["Amount"] == "-201.26"
+    assert sum(Decimal(x["Amount"]) for x in journal.body["Lines"]) == 0
+
+
+def test_additional_costs_without_the_freight_setting_are_refused_naming_it_the_bill_and_the_amount():
+    bill = a_bill(total_cost_with_tax=201.26, costs=FREIGHT)
+    record = map_bill(inputs(bill), account_of, GL)
+    assert isinstance(record, Rejected) and record.source_key == UUID
+    assert record.reason.startswith(f"bill {UUID} (invoice INV-000107, Coastal HVAC AG)")
+    wanted = "additional costs (freight) come to 25.96 and ML_JDE_PROCURIFY_BILL_FREIGHT_ACCOUNT is not set"
+    assert wanted in record.reason, record.reason
+    assert "Procurify's total" not in record.reason  # the one cause, not a sum that cannot add up
+    unreadable = map_bill(inputs(a_bill(costs=[{"note": "?"}]), freight_account="1.6810"), account_of, GL)
+    assert isinstance(unreadable, Rejected)
+    assert "additional cost 1 ({'note': '?'}) has no amount" in unreadable.reason
 
 
 def test_an_unknown_account_code_refuses_the_bill_naming_it():
@@ -170,6 +210,16 @@ def test_an_unknown_account_code_refuses_the_bill_naming_it():
     assert isinstance(record, Rejected) and record.source_key == UUID
     assert "item 169: account code 4000-0-0-0 not found in F0901" in record.reason
     assert record.reason.startswith(f"bill {UUID} (invoice INV-000107, Coastal HVAC AG)")
+
+
+def test_an_item_with_no_account_code_is_refused_naming_it_and_procurify_as_the_place_to_fix_it():
+    bill = a_bill()
+    bill["items"][0]["account"] = None  # neither the bill line nor a PO line carries an account
+    record = map_bill(inputs(bill), account_of, GL)
+    assert isinstance(record, Rejected) and record.source_key == UUID
+    assert "item 169 has no account code in Procurify" in record.reason, record.reason
+    assert "set the account on that line in Procurify" in record.reason
+    assert "account map cannot supply one" in record.reason
 
 
 def test_an_invoice_number_longer_than_jde_holds_is_refused_not_cut():
@@ -479,3 +529,107 @@ def test_a_journal_ap_account_jde_does_not_have_fails_the_partition_and_sends_no
     assert failures and "account 1.4999 not found in F0901" in str(failures[0].event_specific_data.error)
     assert bill["uuid"] not in world.xrefs("bill") and bill["uuid"] not in world.queue("bills")
     assert scenario.batch_rows("F0911Z1", bill["uuid"]) == []
+
+
+# -- Procurify timing out (issue 30, item 10) ---------------------------------------------------------
+
+
+def detail_path(bill: dict[str, Any]) -> str:
+    """The path of one bill's full read (``GET /api/v2/ap/bills/{uuid}/``), for a fault on it alone."""
+    return f"/api/v2/ap/bills/{bill['uuid']}"
+
+
+def test_one_gateway_timeout_on_a_bills_read_is_retried_and_the_day_is_posted(world, scenario):
+    bill, other = scenario.new_bill(), scenario.new_bill()
+    for each in (bill, other):
+        scenario.pair(each["vendor"]["id"])
+    try:
+        world.procurify_faults(fail_next=1, fail_next_status=504, fail_next_path_prefix=detail_path(bill))
+        world.run(*BILLS)
+        assert world.procurify_state()["faults"]["fail_next"] == 0  # the one 504 was answered, then retried
+    finally:
+        world.procurify_faults(fail_next=0, fail_next_path_prefix=None)
+    for each in (bill, other):
+        assert world.queue("bills").get(each["uuid"]) is None, world.queue("bills")
+        assert len(scenario.batch_rows("F0411Z1", each["uuid"])) == 1
+
+
+def test_a_bill_whose_read_keeps_timing_out_is_queued_naming_it_and_the_rest_is_posted(world, scenario):
+    bill, other = scenario.new_bill(), scenario.new_bill()
+    for each in (bill, other):
+        scenario.pair(each["vendor"]["id"])
+    try:
+        world.procurify_faults(fail_next=1000, fail_next_status=504, fail_next_path_prefix=detail_path(bill))
+        world.run(*BILLS)  # the day succeeds: the list was read, one bill's own read was not
+        reason = world.queue("bills").get(bill["uuid"], "")
+        assert bill["uuid"] in reason and "its full bill" in reason, world.queue("bills")
+        assert "ML_PROCURIFY_MAX_ATTEMPTS" in reason and "504" in reason, reason
+        assert scenario.batch_rows("F0411Z1", bill["uuid"]) == []
+        assert len(scenario.batch_rows("F0411Z1", other["uuid"])) == 1
+        assert world.queue("bills").get(other["uuid"]) is None
+        scenario.replay()  # Procurify still times out on it: it stays queued, nothing sent
+        assert bill["uuid"] in world.queue("bills").get(bill["uuid"], "")
+        assert scenario.batch_rows("F0411Z1", bill["uuid"]) == []
+    finally:
+        world.procurify_faults(fail_next=0, fail_next_path_prefix=None)
+    scenario.replay()  # the fault is gone: the replay posts it, once
+    assert world.queue("bills").get(bill["uuid"]) is None, world.queue("bills")
+    assert len(scenario.batch_rows("F0411Z1", bill["uuid"])) == 1
+    world.run(*BILLS)
+    assert len(scenario.batch_rows("F0411Z1", bill["uuid"])) == 1
+    assert len(scenario.batch_rows("F0411Z1", other["uuid"])) == 1
+
+
+def with_freight(monkeypatch: pytest.MonkeyPatch, bill_uuid: str, cost: str) -> None:
+    """Procurify's full read of this one bill answers with an additional cost (freight) of ``cost`` in
+    ``costs`` and in its total. The Procurify sandbox renders ``costs`` empty on every bill (the reference
+    lists the field but not its shape), so the answer is amended here; every call still goes over HTTP."""
+    real = ProcurifySession.get
+
+    def get(self: ProcurifySession, entity: str, id: str | int) -> dict[str, Any]:
+        got = real(self, entity, id)
+        if entity == "bills" and str(got.get("uuid")) == bill_uuid:
+            total = Decimal(str(got["total_cost_with_tax"])) + Decimal(cost)
+            got = {**got, "costs": [{"name": "Freight", "amount": cost}], "total_cost_with_tax": float(total)}
+        return got
+
+    monkeypatch.setattr(ProcurifySession, "get", get)
+
+
+def item_business_unit(world: JdeProcurifyWorld, bill: dict[str, Any]) -> str:
+    """The JDE business unit the bill's first item posts to (through the sandbox account map, else the
+    code read as BU.OBJ), so a freight account there belongs to the bill's company."""
+    code = bill_code(world, bill)["code"]
+    rows = Path("mappings/sandbox/jde_procurify_accounts.csv").read_text(encoding="utf-8").splitlines()
+    mapped = [line.split(",")[0] for line in rows if line.split(",")[-1] == code]
+    return (mapped[0] if mapped else code).split(".")[0]
+
+
+def test_a_bill_with_freight_is_refused_naming_the_setting_then_posted_with_the_freight_line_once_set(
+    world, scenario, monkeypatch
+):
+    bill = scenario.new_bill()
+    scenario.pair(bill["vendor"]["id"])
+    with_freight(monkeypatch, bill["uuid"], "25.37")
+    monkeypatch.delenv("ML_JDE_PROCURIFY_BILL_FREIGHT_ACCOUNT", raising=False)
+    world.run(*BILLS)
+    reason = world.queue("bills").get(bill["uuid"], "")
+    assert reason.startswith(f"bill {bill['uuid']}"), world.queue("bills")
+    wanted = "additional costs (freight) come to 25.37 and ML_JDE_PROCURIFY_BILL_FREIGHT_ACCOUNT is not set"
+    assert wanted in reason, reason
+    assert scenario.batch_rows("F0411Z1", bill["uuid"]) == []
+    unit = item_business_unit(world, bill)
+    # F0901 holds Freight In (6810) in that unit (JDE stores MCU right-aligned in 12).
+    assert world.jde_rows("F0901", MCU=unit.rjust(12), OBJ="6810"), unit
+    monkeypatch.setenv("ML_JDE_PROCURIFY_BILL_FREIGHT_ACCOUNT", f"{unit}.6810")
+    scenario.replay()
+    assert world.queue("bills").get(bill["uuid"]) is None, world.queue("bills")
+    [pay_item] = scenario.batch_rows("F0411Z1", bill["uuid"])
+    lines = scenario.batch_rows("F0911Z1", bill["uuid"])
+    total = Decimal(str(bill["total_cost_with_tax"])).quantize(Decimal("0.01")) + Decimal("25.37")
+    assert Decimal(pay_item["AG"]) / 100 == total
+    assert sum(Decimal(r["AA"]) for r in lines) / 100 == total
+    freight = [r for r in lines if str(r["OBJ"]).strip() == "6810" and str(r["MCU"]).strip() == unit]
+    assert [Decimal(r["AA"]) / 100 for r in freight] == [Decimal("25.37")], lines
+    world.run(*BILLS)
+    assert len(scenario.batch_rows("F0411Z1", bill["uuid"])) == 1

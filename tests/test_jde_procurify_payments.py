@@ -30,6 +30,7 @@ from connector_assets.integrations.jde_procurify.paid_marks import (
     map_mark,
     paid_today,
     paid_voucher,
+    register_paid_marks_replays,
 )
 from connector_assets.integrations.jde_procurify.payment_mappers import (
     BillInJde,
@@ -238,6 +239,24 @@ class Desk:
     def replay(self, flow: str, register: Any) -> None:
         self.world.replay_queued(flow, register)
 
+    def jde_pays(self, *bills: dict[str, Any]) -> None:
+        """JDE's own payment run pays the bills' vouchers in full (ML_RecordPayment stands in for it: F0411
+        AAP 0, PST P, UPMJ today)."""
+        with self.world.resources["jde"].session() as session:
+            for bill in bills:
+                voucher = self.voucher(bill)
+                session.orchestrate(
+                    "ML_RecordPayment",
+                    {
+                        "Document_Company": voucher["KCO"].strip(),
+                        "Document_Number": int(voucher["DOC"]),
+                        "Document_Type": "PV",
+                        "Payment_Amount": f"{Decimal(int(voucher['AAP'])) / 100:.2f}",
+                        "Payment_Date": datetime.now(UTC).date(),
+                        "Payment_Reference": f"JDE-CHK-{int(voucher['DOC'])}",
+                    },
+                )
+
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JdeProcurifyWorld]:
@@ -320,22 +339,7 @@ def test_a_bill_jde_paid_is_marked_paid_in_procurify_once(world, desk):
     bill, unapproved = desk.approved_bill(), desk.approved_bill()
     world.run(*BILLS)
     world.process_vouchers()
-    # JDE's own payment run pays both vouchers in full (ML_RecordPayment stands in for it: F0411 AAP 0,
-    # PST P, UPMJ today).
-    with world.resources["jde"].session() as session:
-        for each in (bill, unapproved):
-            voucher = desk.voucher(each)
-            session.orchestrate(
-                "ML_RecordPayment",
-                {
-                    "Document_Company": voucher["KCO"].strip(),
-                    "Document_Number": int(voucher["DOC"]),
-                    "Document_Type": "PV",
-                    "Payment_Amount": f"{Decimal(int(voucher['AAP'])) / 100:.2f}",
-                    "Payment_Date": datetime.now(UTC).date(),
-                    "Payment_Reference": f"JDE-CHK-{int(voucher['DOC'])}",
-                },
-            )
+    desk.jde_pays(bill, unapproved)
     world.bill_status(unapproved["uuid"], 1)  # sent back to Confirmed in Procurify meanwhile
 
     written = world.run(*MARKS)["jde_procurify_paid_marks_written"]
@@ -376,3 +380,24 @@ def test_with_journal_posting_a_payment_is_one_balanced_journal_entry_in_the_bil
     again = world.run(*PAYMENTS)["jde_procurify_payments_written"]
     assert again.get("create", 0) == 0 and again["skip"] >= 1, again
     assert len(world.jde_rows("F0911Z1", EDUS=key.user, EDBT=key.batch, EDTN=key.transaction)) == 2
+
+
+def test_a_bill_whose_read_keeps_timing_out_is_queued_naming_it_and_the_others_are_marked(world, desk):
+    """Issue 30: a per-record Procurify read that still fails after the retries queues that bill only."""
+    stuck, fine = desk.approved_bill(), desk.approved_bill()
+    world.run(*BILLS)
+    world.process_vouchers()
+    desk.jde_pays(stuck, fine)
+    detail = f"/api/v2/ap/bills/{stuck['uuid']}"
+    try:
+        world.procurify_faults(fail_next=1000, fail_next_status=504, fail_next_path_prefix=detail)
+        world.run(*MARKS)  # the day succeeds: only one bill's own read failed
+        reason = world.queue("paid_marks").get(stuck["uuid"], "")
+        assert f"bill {stuck['uuid']}" in reason and "ML_PROCURIFY_MAX_ATTEMPTS" in reason, reason
+        assert world.procurify_record("bills", fine["uuid"])["api"]["status"] == 4
+        assert world.procurify_record("bills", stuck["uuid"])["api"]["status"] == 2
+    finally:
+        world.procurify_faults(fail_next=0, fail_next_path_prefix=None)
+    desk.replay("paid_marks", register_paid_marks_replays)
+    assert world.queue("paid_marks").get(stuck["uuid"]) is None, world.queue("paid_marks")
+    assert world.procurify_record("bills", stuck["uuid"])["api"]["status"] == 4

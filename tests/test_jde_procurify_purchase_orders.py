@@ -10,7 +10,7 @@ its linked PO, and what the API cannot do is queued with the reason.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
@@ -19,7 +19,7 @@ import pytest
 from jde_procurify_world import ORDER_SOURCES, SUPPLIER_SOURCES, JdeProcurifyWorld, jde_procurify_world
 
 from connector_assets.flows.core import Mapped, Rejected
-from connector_assets.integrations.jde_procurify import account_map, po_links
+from connector_assets.integrations.jde_procurify import account_map, po_links, vendor_pairs
 from connector_assets.integrations.jde_procurify.departments import (
     DEPARTMENTS,
     Placement,
@@ -41,6 +41,7 @@ from connector_assets.integrations.jde_procurify.order_mappers import (
     revision,
 )
 from connector_assets.integrations.jde_procurify.purchase_orders import (
+    lines_refusal,
     order_policy,
     register_purchase_orders_replays,
     remap_purchase_orders,
@@ -100,6 +101,25 @@ def test_only_an_order_off_hold_with_every_live_line_approved_is_sent():
     assert not_approved(HEADER, [line("1.0", LTTR="980", NXTR="999")], POLICY) == "every line is cancelled"
     assert all_done([line("1.0", LTTR="400", NXTR="999"), line("2.0", LTTR="980", NXTR="999")], POLICY)
     assert not all_done(approved, POLICY)
+
+
+def test_a_line_with_no_account_names_the_line_and_the_jde_line_as_the_fix_not_the_account_map():
+    """Issue 30: "add the account to the account map" cannot fix a line nobody gave an account."""
+    blank = requisition_lines(HEADER, [line("1.0", ANI="")], POLICY, {}, "X")
+    reason = lines_refusal(blank)
+    assert reason.startswith("line 1 has no G/L account in JDE (F4311.ANI blank)"), reason
+    assert "enter it on that line in JDE" in reason and "account map cannot supply one" in reason
+    assert "jde_procurify_account_map or" not in reason  # no advice that cannot work
+    stock = replace(POLICY, stock_account="")
+    reason = lines_refusal(requisition_lines(HEADER, [line("2.0", LNTY="S", ANI="")], stock, {}, "X"))
+    assert "line 2 is a stock line" in reason and "ML_JDE_PROCURIFY_STOCK_ACCOUNT is blank" in reason
+    both = requisition_lines(HEADER, [line("1.0", ANI=""), line("2.0", ANI="M30.6990")], POLICY, {}, "X")
+    reason = lines_refusal(both)
+    assert "line 1 has no G/L account in JDE" in reason
+    assert reason.endswith(
+        "line 2: account M30.6990 has no Procurify account code (add account M30.6990 to "
+        "jde_procurify_account_map or $ML_JDE_PROCURIFY_ACCOUNT_SCOPE, then replay)"
+    ), reason
 
 
 def test_a_line_goes_as_ordered_when_procurify_can_hold_it_to_the_cent_else_one_unit_at_jde_s_extended_cost():
@@ -374,6 +394,30 @@ def test_a_rerun_skips_every_order_already_sent(story: Story):
     assert written["create"] == written["adopt"] == written["update"] == 0
     assert written["skip"] >= len(story.orders)
     assert all(len(_requisitions(world, key)) == 1 for key in story.orders)
+
+
+def test_an_order_whose_vendor_read_keeps_timing_out_is_queued_naming_it_then_maps_once_procurify_answers(
+    story: Story,
+):
+    """Issue 30: the per-order read of the paired vendor failing after the retries queues that order."""
+    world = story.world
+    key = sorted(set(story.orders) - story.stocked)[0]
+    vendor_id = vendor_pairs.paired_vendor(world.ledger, vendor_pairs.an8_key(story.orders[key]["AN8"]))
+    assert vendor_id, "the supplier was paired by the tests before"
+    try:
+        world.procurify_faults(
+            fail_next=1000, fail_next_status=504, fail_next_path_prefix=f"/api/v3/vendors/{vendor_id}/"
+        )
+        refused = _mapped_now(world, key)
+        assert isinstance(refused, Rejected) and refused.source_key == key, refused
+        assert refused.reason.startswith(f"purchase order {key}: "), refused.reason
+        assert (
+            f"Procurify vendor {vendor_id}" in refused.reason
+            and "ML_PROCURIFY_MAX_ATTEMPTS" in refused.reason
+        )
+    finally:
+        world.procurify_faults(fail_next=0, fail_next_path_prefix=None)
+    assert isinstance(_mapped_now(world, key), Mapped)
 
 
 def _change(world: JdeProcurifyWorld, key: str, lines: list[dict]) -> None:

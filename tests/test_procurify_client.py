@@ -821,23 +821,51 @@ def test_settings_fields_match_the_resource():
     assert resource.base_url == "http://127.0.0.1:8714" and resource.client_id == CLIENT_ID
 
 
-def test_a_gateway_timeout_is_not_repeated_and_a_suspension_says_so(sandbox):
+def test_one_gateway_timeout_is_retried_with_backoff_and_the_read_succeeds(sandbox):
+    """Issue 30: a 504 is retried (backoff with full jitter) like any 5xx, not the end of the read."""
     try:
         with procurify(sandbox).session() as s:
-            sandbox.faults(latency_ms=400, gateway_timeout_seconds=0.05, suspend_after_timeouts=2)
+            sandbox.faults(fail_next=1, fail_next_status=504, fail_next_path_prefix="/api/v3/ap/bills/")
+            before, retries = sandbox.calls("GET /api/v3/ap/bills/"), s.metrics.retries
+            assert s.count("bills") == sandbox.state()["row_counts"]["bills"]
+            assert sandbox.calls("GET /api/v3/ap/bills/") == before + 2  # the 504, then the answer
+            assert s.metrics.retries == retries + 1
+    finally:
+        sandbox.admin("POST", "faults/reset")
+
+
+def test_a_read_timeout_is_retried_up_to_the_bound_and_then_says_no_answer(sandbox):
+    """A slow answer (no 504, the client's own read timeout) is retried like a 504 and bounded the same."""
+    try:
+        with procurify(sandbox, max_attempts=2, read_timeout=0.2).session() as s:
+            sandbox.faults(latency_ms=600)
+            retries = s.metrics.retries
+            with pytest.raises(ProcurifyUnavailableError, match="after 2 attempts") as slow:
+                s.count("bills")
+            assert s.metrics.retries == retries + 1
+    finally:
+        sandbox.admin("POST", "faults/reset")
+    assert slow.value.status is None
+
+
+def test_a_gateway_timeout_on_every_attempt_stops_at_the_bound_and_a_suspension_says_so(sandbox):
+    try:
+        with procurify(sandbox, max_attempts=3).session() as s:
+            sandbox.faults(latency_ms=400, gateway_timeout_seconds=0.05, suspend_after_timeouts=3)
             before = sandbox.calls("GET /api/v3/ap/bills/")
-            with pytest.raises(ProcurifyUnavailableError, match="lower page_size") as slow:
+            with pytest.raises(ProcurifyUnavailableError, match="on each of 3 attempts") as slow:
                 s.count("bills")
-            assert sandbox.calls("GET /api/v3/ap/bills/") == before + 1  # not retried
-            with pytest.raises(ProcurifyUnavailableError):
-                s.count("bills")
+            assert sandbox.calls("GET /api/v3/ap/bills/") == before + 3  # max_attempts, no more
             sandbox.admin("POST", "faults/reset")
+            # The 3rd timeout suspended the application (the sandbox's model of Procurify's terms): the
+            # next call gets the 403, said plainly, and a 403 is not retried.
             with pytest.raises(ProcurifyPermissionError) as suspended:
                 s.count("bills")
             assert s.metrics.reauths == 0
     finally:
+        sandbox.admin("POST", "faults/reset")
         sandbox.admin("POST", "suspensions/clear")
-    assert slow.value.status == 504
+    assert slow.value.status == 504 and "ML_PROCURIFY_MAX_ATTEMPTS" in str(slow.value)
     assert suspended.value.status == 403
     assert "suspended this API application" in str(suspended.value)
 

@@ -257,9 +257,10 @@ def translate(exc: ApiError, what: str, *, write: bool = False, record: str = ""
         )
     if status == 504:
         return ProcurifyUnavailableError(
-            f"Procurify's gateway timed out on the request to {what} {where}; it was not retried, since "
-            "Procurify suspends API access for requests that are too slow: lower page_size or narrow "
-            "the window, then run again",
+            f"Procurify's gateway timed out on the request to {what} {where} on each of {exc.attempts} "
+            "attempts (retried with backoff up to ML_PROCURIFY_MAX_ATTEMPTS); if it keeps timing out, "
+            "lower page_size or narrow the window, since Procurify may suspend API access for requests "
+            "that are too slow",
             status=504,
         )
     if status is None or status >= 500:

@@ -10,8 +10,11 @@ Limits: Procurify publishes no rate limit, but its terms warn that requests that
 slow can get API access suspended. Hence small pages (``page_size`` 50, the size a public integration
 used), a modest client-side pace (``rate_per_second``) and in-flight cap shared by every client of the
 same customer host in the process, and 429/503 answers retried with the server's ``Retry-After``.
-A 504 (gateway timeout) is *not* retried: the request was too heavy, repeating it risks the
-suspension, and the error says to lower ``page_size``.
+A 504 (gateway timeout) or a read timeout is retried like any other transient failure (issue 30: when
+Procurify times out, back off and try again): exponential backoff with full jitter, at most
+``max_attempts`` attempts (``ML_PROCURIFY_MAX_ATTEMPTS``), so a slow moment costs a retry, not the day;
+the bound (and the small pages) keep a client from hammering a struggling server. A per-record read that
+still fails queues its record; a day's list read that still fails fails the partition (see the flows).
 """
 
 from __future__ import annotations
@@ -50,7 +53,12 @@ class ProcurifyResource(ApiConnectionResource):
     page_size: int = Field(default=50, ge=1, le=1000, description="rows per list page (keep it small)")
     connect_timeout: float = Field(default=10.0, gt=0)
     read_timeout: float = Field(default=60.0, gt=0, description="seconds to wait for one answer")
-    max_attempts: int = Field(default=6, ge=1, description="attempts per call for retryable failures")
+    max_attempts: int = Field(
+        default=6,
+        ge=1,
+        le=20,
+        description="attempts per call for 504s, timeouts, 429s and other 5xx (backoff with full jitter)",
+    )
     backoff_base: float = Field(default=0.5, gt=0, description="first retry waits up to this (s), doubling")
     max_in_flight: int = Field(default=4, ge=1, description="concurrent requests to this customer")
     rate_per_second: float = Field(default=5.0, ge=0, description="client-side pace; 0 = none")
@@ -101,9 +109,7 @@ class ProcurifyResource(ApiConnectionResource):
             max_attempts=self.max_attempts,
             backoff_base=self.backoff_base,
             deadline=max(300.0, 3 * self.read_timeout),
-            # No retry on 504: a gateway timeout means the request was too slow, and repeating slow
-            # requests is what gets a Procurify API application suspended (reference §1).
-            retry_statuses=frozenset({429, 500, 502, 503}),
+            # The core's retry statuses (429 and 5xx, 504 included) and timeouts, bounded by max_attempts.
         )
         return HttpClient(
             "procurify",

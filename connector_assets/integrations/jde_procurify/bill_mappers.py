@@ -11,9 +11,11 @@ Two postings (``ML_JDE_PROCURIFY_BILL_POSTING``):
 * ``voucher``: ``ML_CreateVoucherBatch``: one pay item (F0411Z1) for the bill's total with tax, one G/L
   distribution line (F0911Z1) per bill item on the item's JDE account, the tax on a line of its own (on
   ``ML_JDE_PROCURIFY_BILL_TAX_ACCOUNT``, else on the account of the bill's largest item, so the voucher
-  balances). Supplier = the vendor's paired AN8; Invoice_Number = ``invoice_number``; Invoice_Date =
-  ``invoice_date``; GL_Date = ``gl_post_date`` (the date Procurify posts the bill to the ledger), else the
-  invoice date; Due_Date = ``due_date``; Currency_Code = the bill's currency name; Pay_Status A.
+  balances), and one line per additional cost (``costs``: freight and the like) on
+  ``ML_JDE_PROCURIFY_BILL_FREIGHT_ACCOUNT``, so the voucher total is the bill's total. Supplier = the
+  vendor's paired AN8; Invoice_Number = ``invoice_number``; Invoice_Date = ``invoice_date``; GL_Date =
+  ``gl_post_date`` (the date Procurify posts the bill to the ledger), else the invoice date; Due_Date =
+  ``due_date``; Currency_Code = the bill's currency name; Pay_Status A.
 * ``journal``: ``ML_CreateJournalBatch``: the same debit lines, and one credit line of the total on the
   AP liability account (``ML_JDE_PROCURIFY_AP_ACCOUNT``) carrying the supplier as subledger (type A,
   address number), so the entry sums to zero and AP by supplier can still be read in JDE.
@@ -21,8 +23,9 @@ Two postings (``ML_JDE_PROCURIFY_BILL_POSTING``):
 Refused, with the bill and the field named (queued; ``ml-connector replay`` posts it once fixed): a
 Procurify account code that leads to no postable F0901 account (``account_map.jde_account``'s words:
 "account code 4000-0-0-0 not found in F0901"), accounts of more than one company, an amount that is not
-one, items and tax that do not add up to Procurify's ``total_cost_with_tax`` (e.g. additional ``costs``
-the reference gives no account for), an invoice number longer than JDE's 25 characters (F0411 VINV; never
+one, additional ``costs`` while ``ML_JDE_PROCURIFY_BILL_FREIGHT_ACCOUNT`` is unset (the reason names the
+setting and the amount: set it and replay), items, tax and costs that do not add up to Procurify's
+``total_cost_with_tax``, an invoice number longer than JDE's 25 characters (F0411 VINV; never
 cut short: a shortened number would no longer match the supplier's invoice, and two bills could meet on
 the same shortened one), a bill with nothing to post (0.00). Amounts are ``Decimal``: Procurify sends
 decimal strings for the items and a float for ``total_cost_with_tax`` (quirk 7); the float is read through
@@ -55,6 +58,7 @@ from connector_assets.flows.documents import version_text
 from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.jde import contracts, targets
 from connector_assets.jde.accounts import GlAccounts
+from connector_assets.procurify.bill_costs import additional_costs, cost_label
 
 POSTINGS = ("voucher", "journal")
 BATCH_PREFIX = "PFY"
@@ -63,6 +67,8 @@ BATCH_MAX = 15  # EDBT
 INVOICE_NUMBER_MAX, REMARK_MAX, EXPLANATION_MAX, LINES_MAX = 25, 30, 30, 999
 SUBLEDGER_ADDRESS = "A"  # F0911 SBLT A: the subledger is an address book number
 HEX_UUID = re.compile(r"^[0-9a-f]{32}$")
+FREIGHT_ACCOUNT_ENV = "ML_JDE_PROCURIFY_BILL_FREIGHT_ACCOUNT"
+FREIGHT_EXPLANATION = "Freight and additional costs"
 
 # A Procurify account code -> (JDE account, problem): ``account_map.jde_account`` with the table and F0901.
 AccountOf = Callable[[str], tuple[str | None, str | None]]
@@ -121,6 +127,7 @@ class BillInputs:
     batch_user: str  # EDUS (ML_JDE_PROCURIFY_BATCH_USER)
     tax_account: str | None = None  # ML_JDE_PROCURIFY_BILL_TAX_ACCOUNT; None: the largest item's account
     ap_account: str | None = None  # ML_JDE_PROCURIFY_AP_ACCOUNT (journal), already checked against F0901
+    freight_account: str | None = None  # ML_JDE_PROCURIFY_BILL_FREIGHT_ACCOUNT; None: costs are refused
 
 
 @dataclass(frozen=True)
@@ -214,7 +221,11 @@ def distribution(bill: Mapping[str, Any], account_of: AccountOf, problems: list[
             continue
         code = item_account_code(item)
         if code is None:
-            problems.append(f"{where} has no account code in Procurify, so it has no JDE account")
+            problems.append(
+                f"{where} has no account code in Procurify (neither the bill line nor its PO line carries "
+                "one), so it has no JDE account: the account map cannot supply one; set the account on that "
+                "line in Procurify, then replay"
+            )
             continue
         account, problem = account_of(code)
         if problem or account is None:
@@ -222,6 +233,31 @@ def distribution(bill: Mapping[str, Any], account_of: AccountOf, problems: list[
             continue
         lines.append(_Line(account, amount, _explanation(item, position)))
     return lines
+
+
+def freight_lines(bill: Mapping[str, Any], account: str | None, problems: list[str]) -> list[_Line]:
+    """One debit line per non-zero additional cost on the freight account (its F0901 check is the caller's,
+    with the other lines); with no account set, one problem naming the setting and the costs' amount."""
+    costs, unreadable = additional_costs(bill)
+    problems.extend(unreadable)
+    if not costs:
+        return []
+    if account is None:
+        total = sum((amount for _position, _cost, amount in costs), Decimal(0))
+        problems.append(
+            f"its additional costs (freight) come to {amounts.money(total)} and {FREIGHT_ACCOUNT_ENV} is not "
+            "set, so they have no JDE account: set it to the JDE account (BU.OBJ.SUB) freight posts to, then "
+            "replay"
+        )
+        return []
+    out: list[_Line] = []
+    for position, cost, amount in costs:
+        if amount != cents(amount):
+            problems.append(f"additional cost {position}: amount {amount} has more than 2 decimals")
+            continue
+        text = cost_label(cost) or FREIGHT_EXPLANATION
+        out.append(_Line(account, amount, text[:EXPLANATION_MAX]))
+    return out
 
 
 def map_bill(inputs: BillInputs, account_of: AccountOf, gl: GlAccounts) -> Mapped | Rejected:
@@ -242,6 +278,8 @@ def map_bill(inputs: BillInputs, account_of: AccountOf, gl: GlAccounts) -> Mappe
     elif tax and lines:
         account = inputs.tax_account or max(lines, key=lambda line: abs(line.amount)).account
         lines.append(_Line(account, tax, "Tax"))
+    if lines:
+        lines += freight_lines(bill, inputs.freight_account, problems)
     companies: set[str] = set()
     for line in lines:
         found = gl.lookup(line.account)
@@ -255,10 +293,10 @@ def map_bill(inputs: BillInputs, account_of: AccountOf, gl: GlAccounts) -> Mappe
     if total is None:
         problems.append(f"the bill total (total_cost_with_tax) {raw_total!r} is not an amount")
     elif lines and tax is not None and not problems and gross != cents(total):
-        extra = " and additional costs" if bill.get("costs") else ""
+        extra = ", tax and additional costs" if bill.get("costs") else " and tax"
         problems.append(
-            f"its items and tax come to {amounts.money(gross)} but Procurify's total with tax is "
-            f"{amounts.money(cents(total))}{extra}; the difference has no account: enter the bill in JDE by "
+            f"its items{extra} come to {amounts.money(gross)} but Procurify's total with tax is "
+            f"{amounts.money(cents(total))}; the difference has no account: enter the bill in JDE by "
             "hand and abandon this item, or correct it in Procurify and replay"
         )
     invoice_number = str(bill.get("invoice_number") or "").strip()

@@ -12,8 +12,16 @@ Each code becomes a JDE account through ``account_map.jde_account`` (the mapping
 as ``BU.OBJ[.SUB]``) checked against the staged F0901 (``jde_gl_accounts``): "account code 4000-0-0-0 not
 found in F0901" queues the bill with that reason, and ``ml-connector replay`` (or the replay job) reads it
 again and posts it once the account exists in the staged F0901 or the map is fixed (a replay stages
-today's map first). The journal's AP account and the tax account are checked once per run: a bad one is a
-systemic failure (the partition fails naming the setting; nothing is sent).
+today's map first). The journal's AP account and the tax and freight accounts are checked once per run: a
+bad one is a systemic failure (the partition fails naming the setting; nothing is sent). Additional costs
+(freight) post on ``ML_JDE_PROCURIFY_BILL_FREIGHT_ACCOUNT``; while it is unset a bill with costs is refused
+naming the setting, the bill and the amount.
+
+Procurify not answering. Every call is retried on 504s, timeouts and other 5xx with backoff, up to
+``ML_PROCURIFY_MAX_ATTEMPTS``. A read one bill needs (its full record, its vendor) that still fails queues
+that bill with a reason naming it and the read (``connector_assets.procurify.record_reads``) and the rest of
+the day is posted; the retry job or a replay reads it again. The day's bill list is read by
+``procurify_bills``: when that still fails there is nothing to post, and that partition fails.
 
 Exported elsewhere. A bill Procurify shows as exported (``last_export_date`` set) that this integration
 never posted was taken to an ERP by another process: it is skipped with an audit event, never posted a
@@ -60,6 +68,7 @@ from connector_assets.integrations.jde_procurify.account_map import (
     jde_account,
 )
 from connector_assets.integrations.jde_procurify.bill_mappers import (
+    FREIGHT_ACCOUNT_ENV,
     BillInputs,
     BillPostingRecord,
     bill_vendor_id,
@@ -72,6 +81,7 @@ from connector_assets.jde import targets
 from connector_assets.jde.accounts import GlAccounts, account_setting, setting_account_problems
 from connector_assets.jde.tables import GL_ACCOUNTS
 from connector_assets.procurify.bill_status import BILL_STATUS_NAMES
+from connector_assets.procurify.record_reads import RecordReadFailed, queued_for_read, read_for_record
 from connector_assets.procurify.staged_bills import bill_stamp, staged_bills
 from connector_assets.saas import saas_daily_partitions
 from connector_resources import settings
@@ -122,14 +132,16 @@ def batch_user() -> str:
 
 @dataclass(frozen=True)
 class PostingRules:
-    """How bills post today: the posting, the EDI user, the approved statuses and the two setting accounts
-    (each checked against the staged F0901)."""
+    """How bills post today: the posting, the EDI user, the approved statuses and the setting accounts
+    (each checked against the staged F0901). An unset freight account is no failure: only a bill with
+    additional costs needs it, and that bill is refused naming the setting."""
 
     posting: str
     batch_user: str
     statuses: frozenset[int]
     tax_account: str | None
     ap_account: str | None
+    freight_account: str | None = None
 
     @classmethod
     def checked(cls, gl: GlAccounts) -> PostingRules:
@@ -137,16 +149,19 @@ class PostingRules:
         bill would be refused for the same cause, so it is a systemic failure, and nothing is sent."""
         mode = posting()
         tax = account_setting(TAX_ACCOUNT_ENV)
+        freight = account_setting(FREIGHT_ACCOUNT_ENV)
         ap = account_setting(AP_ACCOUNT_ENV) if mode == "journal" else None
         problems = []
         if mode == "journal" and ap is None:
             problems.append(
                 f"{AP_ACCOUNT_ENV} is not set: a journal posting credits the bill to that account"
             )
-        problems += setting_account_problems(((TAX_ACCOUNT_ENV, tax), (AP_ACCOUNT_ENV, ap)), gl, unset=None)
+        problems += setting_account_problems(
+            ((TAX_ACCOUNT_ENV, tax), (FREIGHT_ACCOUNT_ENV, freight), (AP_ACCOUNT_ENV, ap)), gl, unset=None
+        )
         if problems:
             raise Failure("Procurify bills cannot be posted to JDE: " + "; ".join(problems))
-        return cls(mode, batch_user(), approved_statuses(), tax, ap)
+        return cls(mode, batch_user(), approved_statuses(), tax, ap, freight)
 
 
 # -- what the flow reads --------------------------------------------------------------------------------
@@ -195,16 +210,27 @@ class BillReader:
         return jde_account(code, self.accounts, self.gl)
 
     def vendor(self, vendor_id: str) -> dict[str, Any] | None:
+        """The vendor, read once per step; ``RecordReadFailed`` (not cached) when Procurify gave no answer."""
         if vendor_id not in self.vendors:
             try:
-                self.vendors[vendor_id] = self.session.get("vendors", vendor_id)
+                self.vendors[vendor_id] = read_for_record(
+                    f"the bill's vendor (Procurify vendor {vendor_id})",
+                    lambda: self.session.get("vendors", vendor_id),
+                )
             except ProcurifyNotFoundError:
                 self.vendors[vendor_id] = None
         return self.vendors[vendor_id]
 
     def record(self, bill: Mapping[str, Any], updated_at: datetime) -> Mapped | Rejected | Skipped | None:
         """The bill (slim or full) as a JDE posting, a refusal, a skip, or None when it is none of this
-        flow's business (not approved, never posted)."""
+        flow's business (not approved, never posted). A read this bill needed (its full record, its vendor)
+        that failed after the client's retries queues this bill alone (``record_reads``)."""
+        try:
+            return self._record(bill, updated_at)
+        except RecordReadFailed as failed:
+            return queued_for_read(str(bill.get("uuid") or ""), describe(bill), failed)
+
+    def _record(self, bill: Mapping[str, Any], updated_at: datetime) -> Mapped | Rejected | Skipped | None:
         bill_uuid = str(bill.get("uuid") or "")
         status = status_code(bill)
         xref = self.ledger.get_xref(INTEGRATION, ENTITY, "procurify", bill_uuid, "JDE")
@@ -226,8 +252,8 @@ class BillReader:
                 "process (not this integration); not posted to JDE again",
             )
         try:
-            full = self.session.get("bills", bill_uuid)
-        except ProcurifyNotFoundError as exc:  # an outage fails the step instead (rerun)
+            full = read_for_record("its full bill", lambda: self.session.get("bills", bill_uuid))
+        except ProcurifyNotFoundError as exc:
             return Rejected(
                 bill_uuid, f"{describe(bill)} cannot be read from Procurify ({exc}); nothing sent"
             )
@@ -254,6 +280,7 @@ class BillReader:
             batch_user=self.rules.batch_user,
             tax_account=self.rules.tax_account,
             ap_account=self.rules.ap_account,
+            freight_account=self.rules.freight_account,
         )
         mapped = map_bill(inputs, self.account_of, self.gl)
         if isinstance(mapped, Rejected) and posted is not None:
@@ -305,9 +332,12 @@ def remap_bills(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
         found: list[tuple[Mapping[str, Any], datetime]] = []
         for key in keys:
             try:
-                bill = session.get("bills", key)
+                bill = read_for_record("the bill", lambda key=key: session.get("bills", key))
             except ProcurifyNotFoundError as exc:
                 yield Rejected(key, f"bill {key} cannot be read from Procurify ({exc})")
+                continue
+            except RecordReadFailed as failed:  # still no answer: stays queued, the rest replay
+                yield queued_for_read(key, f"bill {key}", failed)
                 continue
             status = status_code(bill)
             if status not in rules.statuses and not ledger.get_xref(

@@ -197,10 +197,28 @@ def order_total(body: Mapping[str, Any]) -> Decimal:
 
 @dataclass(frozen=True)
 class OrderLinesMapped:
-    """An order's lines as Procurify lines, or the problems that stop it (one sentence per line)."""
+    """An order's lines as Procurify lines, or the problems that stop it (one sentence per line).
+    ``unmapped``: the accounts among the problems that have no Procurify code, the only ones the account
+    map (or the account scope) can fix; a line with no account at all is fixed on the JDE line."""
 
     lines: list[dict[str, Any]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    unmapped: list[str] = field(default_factory=list)
+
+
+def missing_account(line: Mapping[str, Any], number: str) -> str:
+    """Why a line has no account and where that is fixed: the JDE order line itself (no mapping table can
+    give a line the account nobody entered), or for a stock line the stock-account setting."""
+    if text(line.get("LNTY")).upper() == STOCK_LINE:
+        return (
+            f"line {number} is a stock line with no G/L account in JDE (F4311.ANI blank) and "
+            "ML_JDE_PROCURIFY_STOCK_ACCOUNT is blank: set that setting to the account stock lines are "
+            "charged to, or enter the account on that line in JDE, then replay"
+        )
+    return (
+        f"line {number} has no G/L account in JDE (F4311.ANI blank): the account is missing on the order "
+        "line itself, so the account map cannot supply one; enter it on that line in JDE, then replay"
+    )
 
 
 def requisition_lines(
@@ -218,15 +236,13 @@ def requisition_lines(
         account = line_account(line, policy)
         number = line_number(line)
         if account is None:
-            kind = "a stock line" if text(line.get("LNTY")).upper() == STOCK_LINE else "a line"
-            result.problems.append(
-                f"line {number} is {kind} with no G/L account (F4311.ANI blank"
-                + (", ML_JDE_PROCURIFY_STOCK_ACCOUNT blank)" if kind == "a stock line" else ")")
-            )
+            result.problems.append(missing_account(line, number))
             continue
         code = codes.get(account)
         if not code:
             result.problems.append(f"line {number}: account {account} has no Procurify account code")
+            if account not in result.unmapped:
+                result.unmapped.append(account)
             continue
         quantity, price, _as_ordered = line_amounts(line)
         item: dict[str, Any] = {

@@ -48,6 +48,7 @@ from connector_assets.jde.lookup import browse_in
 from connector_assets.jde.tables import AP_LEDGER
 from connector_assets.procurify.bill_marks import has_payment, mark_bill_paid, marked_paid
 from connector_assets.procurify.bill_status import BILL_STATUS_NAMES
+from connector_assets.procurify.record_reads import RecordReadFailed, queued_for_read, read_for_record
 from connector_resources import settings
 from connector_resources.ledger import Ledger, QueueItem
 from connector_resources.replay import ReplayOutcome, register_replay_handler, shared_context, shared_value
@@ -248,7 +249,15 @@ def mark_records(
         for key, voucher in paid.items():
             uuid = bills[key]
             marked = ledger.get_xref(INTEGRATION, ENTITY, ROUTE.source_system, uuid, ROUTE.target_system)
-            bill = None if marked is not None and marked.target_id else session.get("bills", uuid)
+            try:
+                bill = (
+                    None
+                    if marked is not None and marked.target_id
+                    else read_for_record("the bill", lambda uuid=uuid: session.get("bills", uuid))
+                )
+            except RecordReadFailed as failed:  # this bill alone waits for Procurify; the rest are marked
+                yield queued_for_read(uuid, f"bill {uuid} (paid in JDE)", failed)
+                continue
             record = map_mark(uuid, voucher, bill)
             if record is None:
                 by_payment += 1

@@ -17,8 +17,10 @@ whole order is read from JDE and mapped:
   ``vendors`` flow pairing a vendor made in Procurify). A name two active Procurify vendors share is
   refused with that reason (the API would refuse it, or pick one);
 * each line's account code: the line's JDE account (F4311.ANI; a stock line the stock account setting)
-  through ``account_map.procurify_code``; an account without a code refuses the order naming it. A
-  code the ``account_codes`` flow has not written yet holds the order on that account code.
+  through ``account_map.procurify_code``; an account without a code refuses the order naming it (the
+  account map or scope fixes that); a line with no account at all refuses it naming the line and saying the
+  account is missing on the JDE line (no table can fix that). A code the ``account_codes`` flow has not
+  written yet holds the order on that account code.
 
 Writing (``write_one``): a known order unchanged is skipped; a new one is looked up by its description
 among requisitions created since the order date (``find_requisitions``: adopts what a crashed attempt
@@ -60,6 +62,7 @@ from connector_assets.integrations.jde_procurify.departments import (
 )
 from connector_assets.integrations.jde_procurify.integration import INTEGRATION, ROUTE
 from connector_assets.integrations.jde_procurify.order_mappers import (
+    OrderLinesMapped,
     OrderPolicy,
     all_done,
     line_account,
@@ -80,6 +83,7 @@ from connector_assets.jde.documents import (
     purchase_orders_by_number,
 )
 from connector_assets.jde.tables import PO_HEADERS, PO_LINES
+from connector_assets.procurify.record_reads import RecordReadFailed, queued_for_read, read_for_record
 from connector_resources import settings
 from connector_resources.ledger import Ledger
 from connector_resources.redaction import get_logger
@@ -218,6 +222,20 @@ def _sent(ledger: Ledger, key: str) -> bool:
     return xref is not None and bool(xref.target_id)
 
 
+def lines_refusal(mapped: OrderLinesMapped) -> str:
+    """The lines' problems, with the account-map advice only for the accounts it can fix (those without
+    a Procurify code); a line with no account is told to fix the JDE line (``missing_account``)."""
+    text = "; ".join(mapped.problems)
+    if mapped.unmapped:
+        accounts = ", ".join(mapped.unmapped)
+        plural = "s" if len(mapped.unmapped) > 1 else ""
+        text += (
+            f" (add account{plural} {accounts} to {account_map.ACCOUNT_MAP_ASSET} or "
+            f"${account_map.ACCOUNT_SCOPE_ENV}, then replay)"
+        )
+    return text
+
+
 def _order_record(
     order: JdePurchaseOrder,
     policy: OrderPolicy,
@@ -259,19 +277,18 @@ def _order_record(
     if vendor_id is None:
         depends_on = vendor_pairs.supplier_dependency(an8)
     else:
-        vendor_name, problem = procurify.vendor_name(vendor_id, an8)
+        try:
+            vendor_name, problem = read_for_record(
+                f"its supplier's Procurify vendor {vendor_id}", lambda: procurify.vendor_name(vendor_id, an8)
+            )
+        except RecordReadFailed as failed:  # this order alone waits for Procurify; the day goes on
+            return queued_for_read(key, label, failed)
         if problem:
             return Rejected(key, f"{label}: {problem}")
     accounts = {a for a in (line_account(li, policy) for li in live_lines(lines, policy)) if a}
     mapped = requisition_lines(header, lines, policy, {a: codes.code_for(a) for a in accounts}, vendor_name)
     if mapped.problems:
-        return Rejected(
-            key,
-            f"{label}: "
-            + "; ".join(mapped.problems)
-            + f" (add the account to {account_map.ACCOUNT_MAP_ASSET} or "
-            f"${account_map.ACCOUNT_SCOPE_ENV}, then replay)",
-        )
+        return Rejected(key, f"{label}: {lines_refusal(mapped)}")
     if depends_on is None:
         depends_on = next(
             (

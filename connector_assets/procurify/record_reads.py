@@ -1,0 +1,56 @@
+"""A Procurify read made for one record, and what happens when it still fails after the client's retries.
+
+Why: the client retries 504s, timeouts and other 5xx with backoff, up to ``ML_PROCURIFY_MAX_ATTEMPTS``
+(``connector_resources.procurify.resource``). A read that still fails after that must not cost the whole
+day when only one record needed it (a bill's full record, a bill's vendor): that record is refused into the
+retry queue with a reason naming it and the read, the rest of the day is written, and the retry job (or
+``ml-connector replay``) reads it again once Procurify answers. A day's *list* read is not made here: when
+it fails there is nothing to write, so it fails the partition (the step) with the client's message.
+
+Used by the JDE <-> Procurify flows for the reads they make per record: ``bills`` (a bill's full record
+and its vendor), ``purchase_orders`` (the paired vendor of an order), ``paid_marks`` (the bill a JDE payment
+marks paid).
+
+Only "no usable answer" is caught (``ProcurifyUnavailableError``: 5xx or no answer after every attempt);
+a 404, a refusal, a bad credential or a throttle that outlasted its retries keep their own handling.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from connector_assets.flows.core import Rejected
+from connector_resources.procurify.errors import ProcurifyUnavailableError
+
+T = TypeVar("T")
+MAX_ATTEMPTS_ENV = "ML_PROCURIFY_MAX_ATTEMPTS"
+
+
+class RecordReadFailed(Exception):
+    """A read one record needed failed after every retry; ``reason`` names the read (the caller names the
+    record it belongs to)."""
+
+    def __init__(self, what: str, error: ProcurifyUnavailableError) -> None:
+        self.what, self.error = what, error
+        super().__init__(
+            f"Procurify did not answer the read of {what} after the client's retries ({MAX_ATTEMPTS_ENV}): "
+            f"{error}"
+        )
+
+
+def read_for_record(what: str, read: Callable[[], T]) -> T:
+    """``read()``, or ``RecordReadFailed`` naming ``what`` when Procurify gave no usable answer."""
+    try:
+        return read()
+    except ProcurifyUnavailableError as exc:
+        raise RecordReadFailed(what, exc) from exc
+
+
+def queued_for_read(source_key: str, label: str, failed: RecordReadFailed) -> Rejected:
+    """The record refused into the retry queue because a read it needed failed: nothing was sent for it."""
+    return Rejected(
+        source_key,
+        f"{label}: {failed}; nothing was sent for it: the retry job or `ml-connector replay` reads it again "
+        "once Procurify answers",
+    )
