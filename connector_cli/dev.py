@@ -280,10 +280,16 @@ def register_procore_hook(resource: Any, destination: str) -> list[str]:
     done = []
     for company in resource.company_ids():
         with resource.session(company) as session:
-            hook = session.webhooks.ensure_hook(PROCORE_HOOK_NAMESPACE, destination)
-            session.webhooks.ensure_triggers(hook.id, procore_hook_resources())
-            done.append(hook.action)
+            done.append(ensure_procore_hook(session, destination).action)
     return done
+
+
+def ensure_procore_hook(session: Any, destination: str) -> Any:
+    """The app's hook to ``destination`` in the session's company with its triggers (``HookSync``):
+    found by namespace and adopted, updated when its URL or token differ, else created."""
+    hook = session.webhooks.ensure_hook(PROCORE_HOOK_NAMESPACE, destination)
+    session.webhooks.ensure_triggers(hook.id, procore_hook_resources())
+    return hook
 
 
 def _procore_sandbox_hook(sandboxes: list) -> None:
@@ -299,7 +305,7 @@ def _procore_sandbox_hook(sandboxes: list) -> None:
         return
     destination = f"http://127.0.0.1:{sandbox_port('webhooks')}/webhooks/procore"
     try:
-        register_procore_hook(ProcoreResource.from_settings().process_config_and_initialize(), destination)
+        register_procore_hook(ProcoreResource.initialized_from_settings(), destination)
     except (ProcoreError, ValueError) as exc:
         click.echo(f"Procore webhooks not registered ({exc}); Procore flows run at their daily close only")
         return

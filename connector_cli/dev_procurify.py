@@ -46,7 +46,7 @@ def all_jde_supplier_numbers(jde_root: str) -> list[int]:
     from connector_sandbox.registry import SANDBOXES
 
     base_url = f"{jde_root}{SANDBOXES['jde_ais'].path}"
-    resource = JdeAisResource.from_settings(base_url=base_url).process_config_and_initialize()
+    resource = JdeAisResource.initialized_from_settings(base_url=base_url)
     with resource.session() as session:
         return sorted({int(row["AN8"]) for row in session.browse("F0401", columns=["AN8"])})
 
@@ -318,5 +318,5 @@ def procurify_people(sandboxes: list, ledger_url: str) -> ProcurifyPeople | None
         return None
     from connector_resources.jde import JdeAisResource
 
-    jde = JdeAisResource.from_settings().process_config_and_initialize()
+    jde = JdeAisResource.initialized_from_settings()
     return ProcurifyPeople(running["procurify"].spec.root(), ledger_url, running["jde_ais"].spec.root(), jde)

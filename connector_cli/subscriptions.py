@@ -139,15 +139,16 @@ class KeyStore:
             self.vault.delete(self.pending_name)
 
 
-def _key_store(ledger: Ledger) -> KeyStore:
-    """The vault the key goes to, checked before BILL is asked for a key it shows only once."""
+def vault_entry(ledger: Ledger, setting: str, reference: str, example: str, why: str) -> tuple[Any, str]:
+    """The vault and entry name a webhook secret setting references (``vault:NAME``), checked writable
+    before the system is asked for anything: ``why`` says what would be lost otherwise, ``example`` the
+    reference to set. Shared by ``bill-webhooks`` and ``procore-webhooks``."""
     from connector_resources.vault import Vault, VaultKeyError
 
-    reference = _configured()["webhook_key"]
     if not reference.startswith("vault:") or not reference[len("vault:") :]:
         raise click.ClickException(
-            f"{KEY_SETTING} is not a vault reference, so the key BILL shows only once would have nowhere "
-            f"to go: set {KEY_SETTING}=vault:bill_webhook_key (for the receiver too), then run this again"
+            f"{setting} is not a vault reference, so {why}: set {setting}={example} (for the receiver too), "
+            "then run this again"
         )
     try:
         vault = Vault(ledger)
@@ -155,10 +156,15 @@ def _key_store(ledger: Ledger) -> KeyStore:
         raise click.ClickException(str(exc)) from None
     health = vault.health()
     if not health.ok:
-        raise click.ClickException(
-            f"nothing was asked of BILL: the vault cannot store the key: {health.problem()}"
-        )
-    return KeyStore(vault, reference[len("vault:") :])
+        raise click.ClickException(f"nothing was asked: the vault cannot store it: {health.problem()}")
+    return vault, reference[len("vault:") :]
+
+
+def _key_store(ledger: Ledger) -> KeyStore:
+    """The vault the key goes to, checked before BILL is asked for a key it shows only once."""
+    reference = _configured()["webhook_key"]
+    why = "the key BILL shows only once would have nowhere to go"
+    return KeyStore(*vault_entry(ledger, KEY_SETTING, reference, "vault:bill_webhook_key", why))
 
 
 @contextmanager
@@ -169,7 +175,7 @@ def _opened() -> Iterator[tuple[Any, Ledger]]:
 
     ledger = Ledger(ledger_url())
     try:
-        resource = BillResource.from_settings().process_config_and_initialize()
+        resource = BillResource.initialized_from_settings()
         with resource.session() as session:
             yield session, ledger
     except BillError as exc:

@@ -64,8 +64,9 @@ def set_command(
 
     Both are read from their systems first; a vendor or supplier that does not exist is refused. A
     different existing pair of either record (made by a flow or by hand) is refused, naming it, unless
-    --replace. The vendor's purchase orders and invoices held for want of a supplier are released for
-    replay.
+    --replace. A vendor the suppliers flow made for the supplier must be deactivated in Procurify first
+    (else the match is refused naming both vendors: it would stay a second active vendor).
+    The vendor's purchase orders and invoices held for want of a supplier are released for replay.
     """
     if (integration, entity) not in SETTABLE:
         known = ", ".join(f"--integration {i} --entity {e} ({what})" for (i, e), what in SETTABLE.items())
@@ -88,19 +89,20 @@ def set_command(
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     try:
-        with ProcurifyResource.from_settings().session() as procurify:
+        with ProcurifyResource.initialized_from_settings().session() as procurify:
             vendor_name = check_procurify_vendor(procurify, vendor_id)
-        with FusionResource.from_settings().session() as fusion:
-            supplier = find_fusion_supplier(fusion, target)
-        result = set_vendor_match(
-            Ledger(ledger_url()),
-            vendor_id,
-            supplier,
-            entered_by=entered_by,
-            note=note,
-            vendor_name=vendor_name,
-            replace=replace,
-        )
+            with FusionResource.initialized_from_settings().session() as fusion:
+                supplier = find_fusion_supplier(fusion, target)
+            result = set_vendor_match(
+                Ledger(ledger_url()),
+                vendor_id,
+                supplier,
+                entered_by=entered_by,
+                note=note,
+                vendor_name=vendor_name,
+                replace=replace,
+                procurify=procurify,  # reads whether the suppliers flow's vendor is still active
+            )
     except MatchRefused as exc:
         raise click.ClickException(str(exc)) from None
     vendor = (

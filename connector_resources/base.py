@@ -69,6 +69,15 @@ class ApiConnectionResource(ConfigurableResource):
         values.update(overrides)
         return cls(**values)
 
+    @classmethod
+    def initialized_from_settings(cls, environ: Mapping[str, str] | None = None, **overrides: Any):
+        """``from_settings``, initialised: what a CLI command or a replay outside a Dagster run must use.
+
+        A secret given by environment variable is an ``EnvVar`` field, which Dagster resolves only when it
+        initialises the resource; read uninitialised outside a run it raises (``xref set`` once crashed so).
+        """
+        return cls.from_settings(environ, **overrides).process_config_and_initialize()
+
     def open_session(self) -> Closing:
         """A session the caller must ``close()``; each resource says how it logs in."""
         raise NotImplementedError
@@ -89,8 +98,7 @@ class ApiConnectionResource(ConfigurableResource):
         settings when it runs: ``overrides`` set resource fields, ``ping_args`` go to ``ping``."""
 
         def check() -> str:
-            # from_settings may hold EnvVar references; initialising resolves them outside Dagster runs.
-            resource = cls.from_settings(**overrides).process_config_and_initialize()
+            resource = cls.initialized_from_settings(**overrides)
             return resource.ping(*ping_args)
 
         register_ping(cls.system_key, check)

@@ -125,8 +125,17 @@ def test_a_flows_pair_is_refused_naming_it_unless_replace(world, xref, suppliers
     assert f"Fusion supplier {second_id} is paired with Procurify vendor {other_vendor}" in refused
     assert paired_supplier(world.ledger, vendor) == first_id  # nothing changed
 
+    # The suppliers flow's vendor of the second supplier would stay a second active vendor: refused
+    # even with --replace, naming both vendors, until it is inactive in Procurify (issue 30 #3).
+    refused = xref("set", vendor, str(second["SupplierNumber"]), "--replace", ok=False)
+    assert f"paired Procurify vendor {other_vendor} (" in refused and f"({vendor})" in refused
+    assert f"Deactivate vendor {other_vendor}" in refused
+    assert paired_supplier(world.ledger, vendor) == first_id  # nothing changed
+    with world.resources["procurify"].session() as session:
+        session.update_vendor(int(other_vendor), {"active": False})
+
     said = xref("set", vendor, str(second["SupplierNumber"]), "--replace")
-    assert said.count("replaced:") == 2
+    assert said.count("replaced:") == 2 and f"vendor {other_vendor} (" in said and "left inactive" in said
     assert paired_supplier(world.ledger, vendor) == second_id
     assert paired_vendor(world.ledger, second_id) == vendor
     assert paired_supplier(world.ledger, other_vendor) is None  # its pair was forgotten, audited
