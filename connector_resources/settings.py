@@ -315,6 +315,14 @@ SYSTEMS: dict[str, System] = {
                     "OAuth2 client secret",
                     secret=True,
                 ),
+                Setting(
+                    "max_attempts",
+                    "ML_PROCURIFY_MAX_ATTEMPTS",
+                    "6",
+                    "attempts per Procurify call on a 504, a timeout, a 429 or another 5xx (backoff with "
+                    "full jitter between them); then a per-record read queues its record and a day's list "
+                    "read fails the partition",
+                ),
             ),
         ),
         System(
@@ -410,6 +418,14 @@ SYSTEMS: dict[str, System] = {
                     "US1 Business Unit",
                     "procurement / payables business unit",
                 ),
+                Setting(
+                    "send_unconfirmed",
+                    "ML_FUSION_SEND_UNCONFIRMED",
+                    "",
+                    "attributes the reference leaves unconfirmed that this pod accepts on create, comma "
+                    "separated: OrderNumber (our PFY number on draft orders), "
+                    "invoiceDistributions.Description; none by default (Fusion numbers the orders)",
+                ),
             ),
         ),
     )
@@ -468,11 +484,32 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
         "(F4301 PTC and F0401 TRAP blank)",
     ),
     Setting(
+        "jde_supplier_addresses",
+        "ML_JDE_SUPPLIER_ADDRESSES",
+        "on",
+        "read suppliers' mailing addresses from JDE F0116 (on / off), for every flow that sends them (JDE -> "
+        "BILL, JDE -> Procurify, Procore <-> JDE); off when the AIS user may not read F0116: suppliers are "
+        "then sent without an address (`ml-connector ping` says whether it can)",
+    ),
+    Setting(
+        "jde_supplier_phones",
+        "ML_JDE_SUPPLIER_PHONES",
+        "on",
+        "read suppliers' phones from JDE F0115 (on / off), for every flow that sends them (JDE -> "
+        "Procurify, Procore <-> JDE); off when the AIS user may not read F0115: sent without a phone",
+    ),
+    Setting(
+        "jde_supplier_emails",
+        "ML_JDE_SUPPLIER_EMAILS",
+        "on",
+        "read suppliers' e-mail addresses from JDE F01151 (on / off), for every flow that sends them (JDE "
+        "-> Procurify, Procore <-> JDE); off when the AIS user may not read F01151: sent without one",
+    ),
+    Setting(
         "jde_bill_vendor_addresses",
         "ML_JDE_BILL_VENDOR_ADDRESSES",
-        "on",
-        "JDE -> BILL vendors: read suppliers' mailing addresses from F0116 and send them (on / off); off "
-        "when the AIS allowlist refuses F0116: vendors are then sent without an address",
+        "",
+        "deprecated name of ML_JDE_SUPPLIER_ADDRESSES (honoured, with a warning, when that is unset)",
     ),
     Setting(
         "jde_bill_vendor_default_country",
@@ -485,7 +522,8 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
         "jde_bill_payments_cron",
         "ML_JDE_BILL_PAYMENTS_CRON",
         "10-59/15 * * * *",
-        "BILL payments -> JDE (polling fallback for BILL's webhooks, after each BILL poll)",
+        "BILL payments -> JDE (polling fallback for BILL's webhooks: the flow reads its own day of BILL "
+        "payments)",
     ),
     Setting(
         "jde_bill_reconcile_cron",
@@ -828,6 +866,13 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
         "",
         "Procurify -> JDE bills: JDE account (BU.OBJ.SUB) of a bill's tax line; blank = the account of the "
         "bill's largest item",
+    ),
+    Setting(
+        "jde_procurify_bill_freight_account",
+        "ML_JDE_PROCURIFY_BILL_FREIGHT_ACCOUNT",
+        "",
+        "Procurify -> JDE bills: JDE account (BU.OBJ.SUB) of a bill's freight / additional costs (one "
+        "distribution line per cost); blank = a bill with additional costs is refused naming this setting",
     ),
     Setting(
         "jde_procurify_paid_statuses",
