@@ -36,6 +36,9 @@ DRF_MESSAGES = {
     "pk_does_not_exist": 'Invalid pk "{value}" - object does not exist.',
     "pk_incorrect_type": "Incorrect type. Expected pk value, received {kind}.",
     "not_an_object": "Invalid data. Expected a dictionary, but got {kind}.",
+    # Not DRF's (it drops such keys); the sandbox's words under variant unknown_attributes=refused.
+    "unknown_attribute": "This field is not an attribute of this resource.",
+    "read_only": "This field is read-only.",
 }
 NOT_FOUND = "Not found."
 NOT_AUTHENTICATED = "Authentication credentials were not provided."

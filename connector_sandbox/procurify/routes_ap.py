@@ -30,7 +30,7 @@ from .representations import Json, ap_item, bill, bill_detail, legacy_payment, p
 from .responses import listing, single
 from .routing import ApiRoute, RequestContext
 from .state import SandboxState
-from .validation import BodyValidator
+from .validation import Attributes, BodyValidator
 
 _BILL_ID = r"^[0-9a-f-]+$"
 V2_PAYMENTS_REMOVAL = dt.date(2026, 6, 5)
@@ -143,10 +143,16 @@ def _grouped(ctx: RequestContext, body: Json) -> Json:
     return body
 
 
+# Reference 2.6: the mark-as-paid body.
+MARK_AS_PAID_ATTRIBUTES = Attributes.of(("payment_date", "bill_uuids"))
+
+
 async def mark_bills_paid(ctx: RequestContext) -> Response:
     """Approved bills without a payment -> Paid (status 4) on ``payment_date``."""
     body = await ctx.json_body()
-    check = BodyValidator(body)
+    check = BodyValidator(
+        body, attributes=MARK_AS_PAID_ATTRIBUTES, refuse_unknown=ctx.variants.refuses_unknown
+    )
     payment_date = check.date("payment_date", required=True, allow_null=False)
     uuids = check.non_empty_list(
         "bill_uuids",

@@ -30,7 +30,7 @@ from .listing import Filters
 from .representations import billing_entry, order, order_item, purchase_order
 from .responses import listing, single
 from .routing import ApiRoute, RequestContext
-from .validation import BodyValidator
+from .validation import Attributes, BodyValidator
 
 ORDER_STATUSES = range(0, 7)
 ORDER_ITEM_STATUSES = range(0, 9)
@@ -130,6 +130,25 @@ list_order_items = ListEndpoint(
 )
 
 
+# Reference 2.4: a requisition create (everything by name) and its lines.
+REQUISITION = Attributes.of(
+    ("required_date", "description", "location_name", "department_name", "line_items")
+)
+REQUISITION_LINE = Attributes.of(
+    (
+        "item_name",
+        "vendor_name",
+        "account_code",
+        "unit_price",
+        "quantity",
+        "unit",
+        "currency_code",
+        "sku",
+        "custom_fields",
+    )
+)
+
+
 def _resolve_line(
     ctx: RequestContext, line: Any, department_id: int | None
 ) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -139,7 +158,7 @@ def _resolve_line(
         return {
             "non_field_errors": [f"Invalid data. Expected a dictionary, but got {type(line).__name__}."]
         }, {}
-    check = BodyValidator(line)
+    check = BodyValidator(line, attributes=REQUISITION_LINE, refuse_unknown=ctx.variants.refuses_unknown)
     name = check.required_string("item_name", max_length=255)
     vendor_name = check.required_string("vendor_name", max_length=150)
     code = check.required_string("account_code", max_length=50)
@@ -184,7 +203,7 @@ def _resolve_line(
 async def create_requisition(ctx: RequestContext) -> Response:
     body = await ctx.json_body()
     store = ctx.state.store
-    check = BodyValidator(body)
+    check = BodyValidator(body, attributes=REQUISITION, refuse_unknown=ctx.variants.refuses_unknown)
     check.date("required_date", "date_required")
     check.string("description", max_length=255)
     location_name = check.required_string("location_name", max_length=150)
@@ -378,7 +397,7 @@ def _adjustment(check: BodyValidator, name: str) -> None:
     if not isinstance(value, dict):
         check.error(name, f"Invalid data. Expected a dictionary, but got {type(value).__name__}.")
         return
-    inner = BodyValidator(value)
+    inner = BodyValidator(value, attributes=PO_ADJUSTMENT, refuse_unknown=check.refuse_unknown)
     amount = inner.decimal("value", required=True, min_value=Decimal(0))
     inner.choice("type", ("amount", "percentage"), required=True)
     if inner.errors:
@@ -403,6 +422,13 @@ PO_WRITABLE = (
 )
 
 
+# Reference 2.5: a PO update's body (PO_WRITABLE and the duplicate-number confirmation), its lines (by id)
+# and its tax / discount objects. What a PO shows besides (procurify_PO, uuid, totals, ...) is read-only.
+PO_UPDATE = Attributes.of((*PO_WRITABLE, "confirm_duplicate_external_po_number"))
+PO_LINE_UPDATE = Attributes.of(("id", "quantity", "price", "name", "sku", "unit"))
+PO_ADJUSTMENT = Attributes.of(("value", "type"))
+
+
 async def update_purchase_order(ctx: RequestContext) -> Response:
     """PUT (revise) a PO: header fields and, by line id, quantity/price/name/sku/unit. Partial (absent
     fields left alone) or, with variant ``po_put=full``, a full update that must carry every writable field
@@ -417,7 +443,9 @@ async def update_purchase_order(ctx: RequestContext) -> Response:
         )
     body = await ctx.json_body()
     full = ctx.variants.po_put == "full"
-    check = BodyValidator(body, partial=not full)
+    check = BodyValidator(
+        body, partial=not full, attributes=PO_UPDATE, refuse_unknown=ctx.variants.refuses_unknown
+    )
     po_num = check.string("PO_Num", "po_num", max_length=30, required=True)
     check.date("promise_date", allow_null=True, required=True)
     for name in ("payment_terms", "shipping_terms", "shipping_method"):
@@ -482,7 +510,9 @@ def _line_changes(
     changes: dict[int, dict[str, Any]] = {}
     errors: list[dict[str, Any]] = []
     for item in value:
-        inner = BodyValidator(item, partial=not full)
+        inner = BodyValidator(
+            item, partial=not full, attributes=PO_LINE_UPDATE, refuse_unknown=check.refuse_unknown
+        )
         line_id = item.get("id") if isinstance(item, dict) else None
         if not isinstance(line_id, int) or isinstance(line_id, bool) or line_id not in lines:
             inner.error("id", f"Order item {line_id!r} is not a line of this purchase order.")

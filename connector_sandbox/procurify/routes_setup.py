@@ -19,7 +19,7 @@ from .listing import Filters
 from .master_data import MasterData, Write, exists_in
 from .representations import account, account_code, department, location
 from .routing import ApiRoute, RequestContext
-from .validation import BodyValidator
+from .validation import Attributes, BodyValidator
 
 # --- locations --------------------------------------------------------------------------------------
 
@@ -63,8 +63,21 @@ list_departments = ListEndpoint(
 )
 
 
+# Reference 2.8: a department write's attributes; its id is read-only.
+DEPARTMENT_ATTRIBUTES = Attributes.of(
+    ("branch", "name", "external_id", "punchout_email", "active"), read_only=("id",)
+)
+# Reference 2.8: an account code write's attributes; id and code_length (derived) are read-only.
+ACCOUNT_CODE_ATTRIBUTES = Attributes.of(
+    ("code", "description", "account_type", "active", "parent", "departments"),
+    read_only=("id", "code_length"),
+)
+
+
 def _validate_department(ctx: RequestContext, body: Any, partial: bool, department_id: int | None) -> Write:
-    check = BodyValidator(body, partial=partial)
+    check = BodyValidator(
+        body, partial=partial, attributes=DEPARTMENT_ATTRIBUTES, refuse_unknown=ctx.variants.refuses_unknown
+    )
     check.primary_key("branch", exists_in(ctx, "locations"), "branch_id", required=True, allow_null=False)
     check.required_string("name", max_length=150)
     check.string("external_id", max_length=100)
@@ -127,7 +140,9 @@ list_account_codes = ListEndpoint(
 
 def _validate_account_code(ctx: RequestContext, body: Any, partial: bool, code_id: int | None) -> Write:
     """The code's columns; its ``departments`` become budget accounts in the same transaction."""
-    check = BodyValidator(body, partial=partial)
+    check = BodyValidator(
+        body, partial=partial, attributes=ACCOUNT_CODE_ATTRIBUTES, refuse_unknown=ctx.variants.refuses_unknown
+    )
     code = check.required_string("code", max_length=50)
     check.string("description", max_length=200, allow_null=False)
     check.choice("account_type", range(6))

@@ -30,7 +30,7 @@ from .representations import vendor
 from .responses import listing
 from .routing import ApiRoute, RequestContext
 from .settings import BehaviourVariants
-from .validation import BodyValidator
+from .validation import Attributes, BodyValidator
 
 VENDOR_TYPES = range(1, 8)
 CREATABLE_TYPES = (3, 4, 5, 6)  # OTHER, HIDDEN and checkout vendors are system-made
@@ -95,8 +95,28 @@ async def list_vendors(ctx: RequestContext) -> Response:
     return listing(ctx.request, page, [vendor(row, ctx.lookups) for row in page.rows])
 
 
+# Reference 2.3: what a vendor write sets; id, dateModified and payment_methods are read-only.
+VENDOR_ATTRIBUTES = Attributes.of(
+    (
+        "name",
+        "email",
+        "external_id",
+        "active",
+        "type",
+        "is_1099_eligible",
+        "is_auto_email_po_enabled",
+        "currency",
+        "default_payment_method",
+        *_TEXT_FIELDS,
+    ),
+    read_only=("id", "dateModified", "payment_methods"),
+)
+
+
 def _validate(ctx: RequestContext, body: Any, partial: bool, vendor_id: int | None) -> Write:
-    check = BodyValidator(body, partial=partial)
+    check = BodyValidator(
+        body, partial=partial, attributes=VENDOR_ATTRIBUTES, refuse_unknown=ctx.variants.refuses_unknown
+    )
     check.required_string("name", max_length=150)
     check.email_list("email", required=True)
     external_id = check.string("external_id", max_length=100)

@@ -122,6 +122,13 @@ class BehaviourVariants(BaseModel):
     # --- departments (reference 2.8) ---
     # Django unique_together (branch, name) is likely for departments.
     department_name_unique_per_branch: bool = True
+    # --- every write ---
+    # DRF serializers drop keys they do not declare, and read-only ones, without a word; whether Procurify's
+    # do is unconfirmed (reference 3.12). "refused" (sandbox default, the stricter reading): a write naming
+    # an attribute the reference does not give for that body (at any depth), or a read-only one (id,
+    # dateModified, ...), is answered 400 naming each, with the body's other problems, so a client never
+    # relies on a key Procurify might silently drop. "ignored": DRF's default.
+    unknown_attributes: Literal["refused", "ignored"] = "refused"
     # --- requisitions (reference 2.4) ---
     # The create example has no header ``description`` (documented on the read side only) and no line
     # ``sku`` (documented on PO lines). Likely kept (DRF takes model fields it is given); "ignored": the
@@ -155,6 +162,11 @@ class BehaviourVariants(BaseModel):
     # The deprecated /api/v2/ap/payments/: "until_removal" serves it until 2026-06-05 (sandbox clock)
     # and 404s afterwards, like a real removal; or force it on/off.
     v2_payments: Literal["until_removal", "available", "removed"] = "until_removal"
+
+    @property
+    def refuses_unknown(self) -> bool:
+        """Whether writes refuse attributes a body may not carry (``unknown_attributes``)."""
+        return self.unknown_attributes == "refused"
 
     @model_validator(mode="after")
     def _default_fits_cap(self) -> BehaviourVariants:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -31,16 +32,46 @@ def _kind(value: Any) -> str:
     )
 
 
-class BodyValidator:
-    """Checks one JSON object; ``clean`` maps target column -> converted value."""
+@dataclass(frozen=True)
+class Attributes:
+    """What one written body may carry (reference section 2): the attributes a write sets, and those the
+    resource shows that a write may not set."""
 
-    def __init__(self, body: Any, *, partial: bool = False) -> None:
+    writable: frozenset[str]
+    read_only: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, writable: Iterable[str], read_only: Iterable[str] = ()) -> Attributes:
+        return cls(frozenset(writable), frozenset(read_only))
+
+
+class BodyValidator:
+    """Checks one JSON object; ``clean`` maps target column -> converted value.
+
+    With ``attributes`` and ``refuse_unknown`` (variant ``unknown_attributes=refused``) every key the body
+    may not carry is an error from the start, so it is named whatever else is wrong with the body."""
+
+    def __init__(
+        self,
+        body: Any,
+        *,
+        partial: bool = False,
+        attributes: Attributes | None = None,
+        refuse_unknown: bool = False,
+    ) -> None:
         if not isinstance(body, dict):
             raise invalid({"non_field_errors": [DRF_MESSAGES["not_an_object"].format(kind=_kind(body))]})
         self.body = body
         self.partial = partial
         self.errors: dict[str, Any] = {}
         self.clean: dict[str, Any] = {}
+        self.refuse_unknown = refuse_unknown  # what a nested object's validator follows
+        if attributes is not None and refuse_unknown:
+            for name in body:
+                if name in attributes.read_only:
+                    self.error(name, DRF_MESSAGES["read_only"])
+                elif name not in attributes.writable:
+                    self.error(name, DRF_MESSAGES["unknown_attribute"])
 
     def error(self, name: str, message: Any) -> None:
         if isinstance(message, str):
