@@ -28,7 +28,7 @@ from .resource import (
     project_in_path,
 )
 from .routing import Caller, JsonResponse, int_param, json_body, path_id
-from .validation import Attr, Fields
+from .validation import Attr, Fields, refuse_read_only, refuse_unknown
 from .writes import check_origin
 
 # -- me, companies, projects ------------------------------------------------------------------------
@@ -118,6 +118,9 @@ VENDOR_FIELDS = Fields(
     checked_apart=("trade_ids", "business_register"),
 )
 REGISTER_TYPES = ("ABN", "EIN")
+# business_register: what a write sets, and what Procore shows there but sets itself.
+REGISTER_FIELDS = ("type", "identifier")
+REGISTER_READ_ONLY = ("verification_status",)
 
 VENDORS = ListSpec(
     table="vendors",
@@ -160,6 +163,10 @@ def _vendor_values(
     caller: Caller, company_id: int, payload: dict[str, Any], existing: dict[str, Any] | None
 ) -> dict[str, Any]:
     store = caller.state.store
+    register = payload.get("business_register")
+    if isinstance(register, dict):  # the nested object is screened like the body, before any check
+        refuse_unknown(register, (*REGISTER_FIELDS, *REGISTER_READ_ONLY), caller.state.variants)
+        refuse_read_only(register, REGISTER_READ_ONLY, caller.state.variants, within="business_register")
     values = VENDOR_FIELDS.coerce(payload, creating=existing is None, variants=caller.state.variants)
     errors: dict[str, list[str]] = {}
     if values.get("parent_id") is not None:

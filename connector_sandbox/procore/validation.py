@@ -127,6 +127,21 @@ def refuse_unknown(payload: Mapping[str, Any], known: Iterable[str], variants: V
         raise ApiError(406, f"Non-existent field(s): {', '.join(unknown)}")
 
 
+def refuse_read_only(
+    payload: Mapping[str, Any], read_only: Iterable[str], variants: VariantSettings, *, within: str = ""
+) -> None:
+    """400 naming the read-only attributes sent (``within`` a nested object), unless the variant ignores
+    them."""
+    sent = sorted(set(payload) & set(read_only))
+    if sent and variants.read_only_fields == "reject":
+        names = [f"{within}.{name}" if within else name for name in sent]
+        raise ApiError(
+            400,
+            f"Read-only field(s) cannot be written: {', '.join(names)}",
+            fields={name: ["is read-only"] for name in names},
+        )
+
+
 def coerce(
     payload: Mapping[str, Any],
     attrs: Iterable[Attr],
@@ -141,13 +156,7 @@ def coerce(
     ``checked_apart``: writable attributes the endpoint checks itself (not returned here)."""
     specs = {attr.name: attr for attr in attrs}
     refuse_unknown(payload, {*specs, *read_only, *checked_apart}, variants)
-    sent_read_only = sorted(set(payload) & set(read_only))
-    if sent_read_only and variants.read_only_fields == "reject":
-        raise ApiError(
-            400,
-            f"Read-only field(s) cannot be written: {', '.join(sent_read_only)}",
-            fields={name: ["is read-only"] for name in sent_read_only},
-        )
+    refuse_read_only(payload, read_only, variants)
     values: dict[str, Any] = {}
     errors: FieldErrors = {}
     for name, attr in specs.items():

@@ -1205,6 +1205,26 @@ def test_unknown_and_read_only_attributes_are_refused_before_other_checks(
     assert relaxed.status_code == 422 and named not in _error_names(relaxed.json()), relaxed.text
 
 
+@pytest.mark.parametrize("write", [_vendor_body, _vendor_update])
+@pytest.mark.parametrize(
+    ("register", "status", "named"),
+    [
+        ({"type": "EIN", "identifier": "12-3456789", "state": "OR"}, 406, "state"),
+        ({"type": "EIN", "identifier": "12-3456789", "verification_status": "verified"}, 400, None),
+    ],
+)
+def test_a_misfit_attribute_inside_the_business_register_is_refused_first(
+    sandbox: Sandbox, write: Any, register: dict[str, Any], status: int, named: str | None
+) -> None:
+    """The nested register object is screened like the body: an attribute it does not have, or the
+    verification status Procore sets itself, is named before the body's other faults."""
+    method, path, body = write(sandbox, {"business_register": register})
+    refused = sandbox.api(method, path, json=body)
+    assert refused.status_code == status, refused.text
+    expected = named or "business_register.verification_status"
+    assert expected in _error_names(refused.json()), refused.text
+
+
 def _error_names(answer: dict[str, Any]) -> set[str]:
     """The attributes an error body names: its per-field keys, or the words of its one message."""
     errors = answer.get("errors")
