@@ -525,6 +525,7 @@ def _changed_values(
 def update_invoice(ctx: WriteContext, row: dict[str, Any], body: Any) -> None:
     names = ctx.names(RESOURCES["invoices"], "invoices")
     record = _invoice_record(row)
+    screen_attributes(ctx, body, RESOURCES["invoices"], "invoices", record)
     parsed = parse_payload(body, names, mode="update", record=record)
     if row["CanceledFlag"]:
         raise validation_error(f"{record}: a canceled invoice cannot be updated.", None, "SBX-AP-CANCELED")
@@ -551,6 +552,8 @@ def update_invoice(ctx: WriteContext, row: dict[str, Any], body: Any) -> None:
 def create_invoice_line(ctx: WriteContext, invoice: dict[str, Any], body: Any) -> int:
     """POST /invoices/{id}/child/invoiceLines."""
     record = _invoice_record(invoice)
+    lines = RESOURCES["invoices"].children_by_name["invoiceLines"]
+    screen_attributes(ctx, body, lines, "invoices.invoiceLines", record)
     if invoice["CanceledFlag"]:
         raise validation_error(f"{record}: a canceled invoice cannot get new lines.", None, "SBX-AP-CANCELED")
     unit = BU_BY_NAME[invoice["BusinessUnit"]]
@@ -579,8 +582,10 @@ def _line_changed(ctx: WriteContext, invoice: dict[str, Any]) -> None:
 
 
 def update_invoice_line(ctx: WriteContext, invoice: dict[str, Any], line: dict[str, Any], body: Any) -> None:
-    names = ctx.names(RESOURCES["invoices"].children_by_name["invoiceLines"], "invoices.invoiceLines")
+    lines = RESOURCES["invoices"].children_by_name["invoiceLines"]
+    names = ctx.names(lines, "invoices.invoiceLines")
     record = f"{_invoice_record(invoice)} line {line['LineNumber']}"
+    screen_attributes(ctx, body, lines, "invoices.invoiceLines", record)
     parsed = parse_payload(body, names, mode="update", record=record)
     if invoice["CanceledFlag"]:
         raise validation_error(f"{record}: a canceled invoice cannot be updated.", None, "SBX-AP-CANCELED")
@@ -996,6 +1001,10 @@ def _insert_po_line(
 def update_draft_purchase_order(ctx: WriteContext, row: dict[str, Any], body: Any) -> None:
     names = ctx.names(RESOURCES["draftPurchaseOrders"], "draftPurchaseOrders")
     record = f"Purchase order {row['OrderNumber']}"
+    read_only = () if ctx.behaviour.order_number_writable else ("OrderNumber",)  # as on create
+    screen_attributes(
+        ctx, body, RESOURCES["draftPurchaseOrders"], "draftPurchaseOrders", record, read_only=read_only
+    )
     parsed = parse_payload(body, names, mode="update", record=record)
     changes = _changed_values(parsed, names, row, record=record)
     if "SupplierSite" in changes:

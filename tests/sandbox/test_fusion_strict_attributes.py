@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from .fusion_pod import Pod
-from .test_fusion_writes import _draft, invoice_payload, post
+from .test_fusion_sandbox import self_href
+from .test_fusion_writes import _draft, invoice_payload, patch, post
 
 Body = dict[str, Any]
 
@@ -103,3 +104,41 @@ def test_order_number_is_settable_only_in_the_other_reading(pod: Pod, open_order
     pod.set("behaviour", order_number_writable=True)
     kept = post(pod, "draftPurchaseOrders", _draft(open_order, "PFY-WRITABLE"))
     assert kept.status_code == 201 and kept.json()["OrderNumber"] == "PFY-WRITABLE", kept.text
+
+
+def test_updates_and_child_creates_refuse_them_too(pod: Pod, open_order: dict[str, Any]) -> None:
+    """PATCHes and child POSTs are screened like creates: the refusal names the attribute whatever else
+    in the body is wrong (a value no check would take), and nothing changes."""
+    invoice = post(pod, "invoices", invoice_payload(open_order)).json()
+    href = self_href(invoice)
+    draft = post(pod, "draftPurchaseOrders", _draft(open_order)).json()
+    lines_href = f"{href}/child/invoiceLines"
+    line_href = self_href(invoice["invoiceLines"][0])
+    cases = [
+        (patch, href, {"Colour": "red"}, "The attribute Colour is not valid for the resource invoices"),
+        (
+            patch,
+            href,
+            {"ValidationStatus": "Validated"},
+            "Attribute ValidationStatus in Invoices is read only",
+        ),
+        (
+            patch,
+            line_href,
+            {"Colour": "red"},
+            "The attribute Colour is not valid for the resource invoiceLines",
+        ),
+        (
+            post,
+            lines_href,
+            {"LineNumber": 9, "LineType": "Item", "invoiceDistributions": [{"Colour": "red"}]},
+            "The attribute Colour is not valid for the resource invoiceDistributions",
+        ),
+        (patch, self_href(draft), {"Colour": "red"}, "The attribute Colour is not valid for the resource"),
+        (patch, self_href(draft), {"OrderNumber": "PFY9"}, "Attribute OrderNumber in Draft Purchase Orders"),
+    ]
+    for send, url, body, message in cases:
+        response = send(pod, url, {**body, "InvoiceAmount": "not a number"} if send is patch else body)
+        assert response.status_code == 400 and message in response.text, (url, body, response.text)
+    assert pod.ok(href)["ValidationStatus"] == invoice["ValidationStatus"]
+    assert len(pod.ok(lines_href)["items"]) == len(invoice["invoiceLines"])
