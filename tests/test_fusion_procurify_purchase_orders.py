@@ -265,6 +265,31 @@ def test_an_order_of_an_unpaired_vendor_is_held_then_released_by_the_pair(
     assert order["StatusCode"] == "OPEN"
 
 
+def test_a_po_whose_read_keeps_timing_out_is_queued_naming_it_and_the_rest_is_written(
+    world: FusionProcurifyWorld,
+) -> None:
+    """Issue 30 item 10: Procurify not answering one PO's full read after every retry (504s) queues that
+    PO naming the read; the day's other POs are written, and a replay writes it once Procurify answers."""
+    stuck, other = _new_po(world)["po"], _new_po(world)["po"]
+    for po in (stuck, other):
+        world.pair_vendor(po["pref_vendor"]["id"], _purchasing_supplier(world))
+    key = f"PO{stuck['procurify_PO']}"
+    read = f"/api/v2/purchase_orders/{stuck['procurify_PO']}/"
+    try:
+        world.procurify_faults(fail_next=1000, fail_next_status=504, fail_next_path_prefix=read)
+        _sync(world)  # the day succeeds: its list was read, one PO's own read was not
+    finally:
+        world.procurify_faults(fail_next=0, fail_next_path_prefix=None)
+    reason = world.queue(FLOW)[key]
+    assert f"Procurify PO {stuck['procurify_PO']}" in reason and "its full record" in reason, reason
+    assert "ML_PROCURIFY_MAX_ATTEMPTS" in reason and "504" in reason, reason
+    assert f"PO{other['procurify_PO']}" not in world.queue(FLOW)
+    assert len(_new_orders(world)) == 1  # the other PO's order
+    world.replay_queued(FLOW, register_purchase_order_replays)
+    assert key not in world.queue(FLOW)
+    assert len(_new_orders(world)) == 2
+
+
 def test_a_line_without_an_account_row_is_queued_then_replayed_once_the_map_is_fixed(
     world: FusionProcurifyWorld, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -9,7 +9,8 @@ it fails there is nothing to write, so it fails the partition (the step) with th
 
 Used by the JDE <-> Procurify flows for the reads they make per record: ``bills`` (a bill's full record
 and its vendor), ``purchase_orders`` (the paired vendor of an order), ``paid_marks`` (the bill a JDE payment
-marks paid).
+marks paid); and by the Fusion <-> Procurify ``purchase_orders`` (a PO's full record and what its mapping
+reads) and ``invoices`` (a bill's full record, its POs' lines).
 
 Only "no usable answer" is caught (``ProcurifyUnavailableError``: 5xx or no answer after every attempt);
 a 404, a refusal, a bad credential or a throttle that outlasted its retries keep their own handling.
@@ -24,6 +25,7 @@ from connector_assets.flows.core import Rejected
 from connector_resources.procurify.errors import ProcurifyUnavailableError
 
 T = TypeVar("T")
+R = TypeVar("R")
 MAX_ATTEMPTS_ENV = "ML_PROCURIFY_MAX_ATTEMPTS"
 
 
@@ -45,6 +47,17 @@ def read_for_record(what: str, read: Callable[[], T]) -> T:
         return read()
     except ProcurifyUnavailableError as exc:
         raise RecordReadFailed(what, exc) from exc
+
+
+def mapped_or_queued(source_key: str, label: str, map_one: Callable[[], R]) -> R | Rejected:
+    """``map_one()`` for one record, or that record queued when a Procurify read it made (any of them,
+    named by ``read_for_record`` or not) failed after every retry: the day's other records still go."""
+    try:
+        return map_one()
+    except RecordReadFailed as failed:
+        return queued_for_read(source_key, label, failed)
+    except ProcurifyUnavailableError as exc:
+        return queued_for_read(source_key, label, RecordReadFailed("a read it needed", exc))
 
 
 def queued_for_read(source_key: str, label: str, failed: RecordReadFailed) -> Rejected:

@@ -87,6 +87,7 @@ from connector_assets.integrations.fusion_procurify.po_numbers import po_source_
 from connector_assets.integrations.fusion_procurify.supplier_sites import SupplierSite, SupplierSites
 from connector_assets.integrations.fusion_procurify.vendor_pairs import paired_supplier, vendor_dependency
 from connector_assets.procurify.bill_status import BILL_STATUS_NAMES
+from connector_assets.procurify.record_reads import mapped_or_queued, read_for_record
 from connector_assets.procurify.staged_bills import bill_stamp, staged_bills
 from connector_assets.saas import saas_daily_partitions
 from connector_resources import settings
@@ -289,7 +290,13 @@ class BillReader:
 
     def record(self, bill: Mapping[str, Any], updated_at: datetime) -> Mapped | Rejected | Skipped | None:
         """The bill (slim or full) as a Fusion invoice, a refusal, a skip, or None when it is none of this
-        flow's business (not approved, never sent)."""
+        flow's business (not approved, never sent). Procurify not answering a read this bill needs (its
+        full record, its POs' lines) after every retry queues the bill; the rest of the day still goes."""
+        return mapped_or_queued(
+            str(bill.get("uuid") or ""), describe(bill), lambda: self._record(bill, updated_at)
+        )
+
+    def _record(self, bill: Mapping[str, Any], updated_at: datetime) -> Mapped | Rejected | Skipped | None:
         bill_uuid = str(bill.get("uuid") or "")
         status = status_code(bill)
         posted = self.posted(bill_uuid)
@@ -310,8 +317,8 @@ class BillReader:
                 "process (not this integration); not sent to Fusion again",
             )
         try:
-            full = self.procurify.get("bills", bill_uuid)
-        except ProcurifyNotFoundError as exc:  # an outage fails the step instead (rerun)
+            full = read_for_record("its full bill", lambda: self.procurify.get("bills", bill_uuid))
+        except ProcurifyNotFoundError as exc:  # an outage after every retry queues it (``record``)
             return Rejected(
                 bill_uuid, f"{describe(bill)} cannot be read from Procurify ({exc}); nothing sent"
             )

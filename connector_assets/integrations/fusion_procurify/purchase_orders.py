@@ -81,6 +81,7 @@ from connector_assets.integrations.fusion_procurify.po_numbers import (
 )
 from connector_assets.integrations.fusion_procurify.supplier_sites import SupplierSites
 from connector_assets.integrations.fusion_procurify.vendor_pairs import paired_supplier, vendor_dependency
+from connector_assets.procurify.record_reads import mapped_or_queued, read_for_record
 from connector_assets.saas import saas_daily_partitions
 from connector_resources import settings
 from connector_resources.fusion.session import DRAFT_STATUSES
@@ -192,11 +193,18 @@ class OrderReader:
         """A staged (list) PO read in full and mapped."""
         number = text(listed.get("procurify_PO"))
         key = po_source_key(number)
-        try:
-            po = self.procurify.get("purchase_orders", number)
-        except ProcurifyNotFoundError as exc:
-            return Rejected(key, f"Procurify PO {number} cannot be read from Procurify ({exc}); nothing sent")
-        return self.po_record(po)
+
+        def mapped() -> Mapped | Rejected | Skipped | None:
+            try:
+                po = read_for_record("its full record", lambda: self.procurify.get("purchase_orders", number))
+            except ProcurifyNotFoundError as exc:
+                return Rejected(
+                    key, f"Procurify PO {number} cannot be read from Procurify ({exc}); nothing sent"
+                )
+            return self.po_record(po)
+
+        # Procurify not answering one PO's reads after every retry queues that PO; the rest still go.
+        return mapped_or_queued(key, f"Procurify PO {number}", mapped)
 
     def po_record(self, po: Mapping[str, Any]) -> Mapped | Rejected | Skipped | None:
         number = text(po.get("procurify_PO"))
