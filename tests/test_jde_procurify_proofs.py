@@ -463,7 +463,10 @@ def test_two_runs_writing_one_day_to_procurify_on_one_postgresql_ledger_post_eac
             due = world.ledger.open_items(integration=INTEGRATION, flow="purchase_orders")
             posted = requisition_posts(world)
             summary = replay_items(world.ledger, due)
-            assert len(summary.replayed) == len(due) and not summary.failed, summary.line()
+            # A skip (found written) counts as already written, not as replayed (issue 30 item 6).
+            assert len(summary.replayed) + len(summary.already) == len(due) and not summary.failed, (
+                summary.line()
+            )
             assert requisition_posts(world) == posted
             assert not world.ledger.open_items(integration=INTEGRATION, flow="purchase_orders")
         finally:
