@@ -14,6 +14,7 @@ import pytest
 import requests
 from click.testing import CliRunner
 from cryptography.fernet import Fernet
+from procore_jde_world import GENEROUS  # pacing is tested elsewhere; here it only costs time
 
 from connector_cli.main import cli
 from connector_resources.ledger import Ledger
@@ -55,7 +56,7 @@ class World:
 
 @pytest.fixture
 def world(tmp_path, monkeypatch) -> Iterator[World]:
-    root, stop = run_in_thread(ProcoreSandboxSettings(scale=0.05))
+    root, stop = run_in_thread(ProcoreSandboxSettings(scale=0.05, rate_limits=GENEROUS))
     db = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
     for name, value in {
         "ML_PROCORE_URL": root,

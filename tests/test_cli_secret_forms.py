@@ -23,6 +23,7 @@ import requests
 from click.testing import CliRunner
 from cryptography.fernet import Fernet
 from fusion_procurify_world import FusionProcurifyWorld, fusion_procurify_world
+from procore_jde_world import GENEROUS  # pacing is tested elsewhere; here it only costs time
 
 from connector_cli.main import cli
 from connector_resources.ledger import Ledger
@@ -85,7 +86,7 @@ def bill() -> Iterator[Bill]:
 
 @pytest.fixture(scope="module")
 def procore() -> Iterator[str]:
-    root, stop = run_procore(ProcoreSandboxSettings(scale=0.05))
+    root, stop = run_procore(ProcoreSandboxSettings(scale=0.05, rate_limits=GENEROUS))
     yield root
     stop()
 
