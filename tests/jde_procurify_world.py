@@ -39,6 +39,7 @@ import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -296,6 +297,24 @@ class JdeProcurifyWorld(DayRuns):
         [row] = self.batch_rows("F0411Z1", bill_uuid, batch_user)
         [item] = self.jde_rows("F0411", KCO=row["KCO"], DOC=row["DOC"])
         return item
+
+    def jde_pays(self, *bill_uuids: str) -> None:
+        """JDE's own payment run pays the bills' vouchers in full (ML_RecordPayment stands in for it: F0411
+        AAP 0, PST P, UPMJ today)."""
+        with self.resources["jde"].session() as session:
+            for bill_uuid in bill_uuids:
+                voucher = self.bill_voucher(bill_uuid)
+                session.orchestrate(
+                    "ML_RecordPayment",
+                    {
+                        "Document_Company": voucher["KCO"].strip(),
+                        "Document_Number": int(voucher["DOC"]),
+                        "Document_Type": "PV",
+                        "Payment_Amount": f"{Decimal(int(voucher['AAP'])) / 100:.2f}",
+                        "Payment_Date": datetime.now(UTC).date(),
+                        "Payment_Reference": f"JDE-CHK-{int(voucher['DOC'])}",
+                    },
+                )
 
     # -- the ledger ------------------------------------------------------------------------------------
 

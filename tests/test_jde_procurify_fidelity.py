@@ -20,7 +20,7 @@ The whole module runs on one world whose JDE refuses the unconfirmed operators, 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -122,21 +122,8 @@ class Desk:
         return self.world.bill_voucher(bill["uuid"], BATCH_USER)
 
     def jde_pays(self, *bills: dict[str, Any]) -> None:
-        """JDE's own payment run pays each bill's voucher in full (F0411 AAP 0, PST P, UPMJ today)."""
-        with self.world.resources["jde"].session() as session:
-            for bill in bills:
-                voucher = self.voucher(bill)
-                session.orchestrate(
-                    "ML_RecordPayment",
-                    {
-                        "Document_Company": voucher["KCO"].strip(),
-                        "Document_Number": int(voucher["DOC"]),
-                        "Document_Type": "PV",
-                        "Payment_Amount": f"{Decimal(int(voucher['AAP'])) / 100:.2f}",
-                        "Payment_Date": datetime.now(UTC).date(),
-                        "Payment_Reference": f"JDE-CHK-{int(voucher['DOC'])}",
-                    },
-                )
+        """JDE's own payment run pays the bills' vouchers in full (``JdeProcurifyWorld.jde_pays``)."""
+        self.world.jde_pays(*(bill["uuid"] for bill in bills))
 
 
 @pytest.fixture(scope="module")

@@ -240,22 +240,8 @@ class Desk:
         self.world.replay_queued(flow, register)
 
     def jde_pays(self, *bills: dict[str, Any]) -> None:
-        """JDE's own payment run pays the bills' vouchers in full (ML_RecordPayment stands in for it: F0411
-        AAP 0, PST P, UPMJ today)."""
-        with self.world.resources["jde"].session() as session:
-            for bill in bills:
-                voucher = self.voucher(bill)
-                session.orchestrate(
-                    "ML_RecordPayment",
-                    {
-                        "Document_Company": voucher["KCO"].strip(),
-                        "Document_Number": int(voucher["DOC"]),
-                        "Document_Type": "PV",
-                        "Payment_Amount": f"{Decimal(int(voucher['AAP'])) / 100:.2f}",
-                        "Payment_Date": datetime.now(UTC).date(),
-                        "Payment_Reference": f"JDE-CHK-{int(voucher['DOC'])}",
-                    },
-                )
+        """JDE's own payment run pays the bills' vouchers in full (``JdeProcurifyWorld.jde_pays``)."""
+        self.world.jde_pays(*(bill["uuid"] for bill in bills))
 
 
 @pytest.fixture(scope="module")
