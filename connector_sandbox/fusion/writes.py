@@ -156,11 +156,16 @@ def _parse_create(
     names = ctx.names(resource, resource.name)
     number = body.get(_served(names, number_attr)) if isinstance(body, dict) else None
     record = f"{labels[0]} {number}" if number else labels[1]
-    fixed = resource.name == "draftPurchaseOrders" and not ctx.behaviour.order_number_writable
-    read_only = ("OrderNumber",) if fixed else ()
+    read_only = _order_number_fixed(ctx) if resource.name == "draftPurchaseOrders" else ()
     screen_attributes(ctx, body, resource, resource.name, record, read_only=read_only)
     parsed = parse_payload(body, names, mode="create", record=record, allowed_children=(child,))
     return names, record, parsed
+
+
+def _order_number_fixed(ctx: WriteContext) -> tuple[str, ...]:
+    """A draft order's attributes read-only beyond the catalog's: ``OrderNumber`` (Fusion numbers the order)
+    unless the ``order_number_writable`` reading is played; the same on create and update."""
+    return () if ctx.behaviour.order_number_writable else ("OrderNumber",)
 
 
 def screen_attributes(
@@ -1001,9 +1006,13 @@ def _insert_po_line(
 def update_draft_purchase_order(ctx: WriteContext, row: dict[str, Any], body: Any) -> None:
     names = ctx.names(RESOURCES["draftPurchaseOrders"], "draftPurchaseOrders")
     record = f"Purchase order {row['OrderNumber']}"
-    read_only = () if ctx.behaviour.order_number_writable else ("OrderNumber",)  # as on create
     screen_attributes(
-        ctx, body, RESOURCES["draftPurchaseOrders"], "draftPurchaseOrders", record, read_only=read_only
+        ctx,
+        body,
+        RESOURCES["draftPurchaseOrders"],
+        "draftPurchaseOrders",
+        record,
+        read_only=_order_number_fixed(ctx),
     )
     parsed = parse_payload(body, names, mode="update", record=record)
     changes = _changed_values(parsed, names, row, record=record)
