@@ -116,7 +116,7 @@ class ReplaySummary:
     failed_items: list[QueueItem] = field(default_factory=list)
     # Held records released because what they waited for synced (in this replay or before): due now.
     released: int = 0
-    # Items another replay or a run took, resolved or failed since this replay read them: left to it.
+    # Items another replay or a run took or failed again since this replay read them: left to it.
     elsewhere: list[int] = field(default_factory=list)
     # Items whose record was already written (by a run or another replay): resolved, nothing sent.
     already: list[int] = field(default_factory=list)
