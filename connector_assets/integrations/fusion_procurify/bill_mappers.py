@@ -58,7 +58,7 @@ from connector_assets.flows.documents import version_text
 from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.integrations.fusion_procurify.departments import department_key
 from connector_assets.integrations.fusion_procurify.supplier_sites import SupplierSite
-from connector_assets.procurify.bill_costs import cost_amount
+from connector_assets.procurify.bill_costs import additional_costs
 from connector_resources.fusion.payloads import Invoice, InvoiceDistribution, InvoiceLine
 
 DESCRIPTION_MAX = 240  # Fusion invoice and line Description
@@ -375,13 +375,9 @@ def map_bill(inputs: BillInputs, combination_of: CombinationOf) -> Mapped | Reje
     if tax is None:
         problems.append(f"the tax amount {raw_tax!r} is not an amount")
         tax = Decimal(0)
-    costs: list[Decimal] = []
-    for position, cost in enumerate(bill.get("costs") or [], start=1):
-        value = cost_amount(cost)
-        if value is None:
-            problems.append(f"additional cost {position} ({cost!r}) has no amount")
-        else:
-            costs.append(value)
+    found, cost_problems = additional_costs(bill)
+    problems.extend(cost_problems)
+    costs = [value for _position, _cost, value in found]
     if not out.waits:
         _extra_lines(inputs, combination_of, out, tax, costs)
     raw_total = bill.get("total_cost_with_tax")
