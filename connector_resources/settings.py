@@ -1243,6 +1243,17 @@ def value(env: str, environ: Mapping[str, str] | None = None) -> str:
     return given(env, environ) or registered(env).default_value(environ)
 
 
+_ON, _OFF = ("on", "true", "yes", "1"), ("off", "false", "no", "0")
+
+
+def on_off(env: str, text: str) -> bool:
+    """An on / off setting's ``text`` (``env`` names it in the error): on, true, yes, 1 or their opposites."""
+    word = text.strip().lower()
+    if word in _ON or word in _OFF:
+        return word in _ON
+    raise SettingError(f"{env}={word!r}: say on or off")
+
+
 def export(env: str, text: str) -> None:
     """Set the declared setting ``env`` for this process and the processes it starts (``ml-connector dev``
     passes the sandbox port base and the automation default to Dagster this way)."""

@@ -23,8 +23,6 @@ from connector_resources import settings
 
 log = logging.getLogger(__name__)
 
-_ON, _OFF = ("on", "true", "yes", "1"), ("off", "false", "no", "0")
-
 
 @dataclass(frozen=True, slots=True)
 class OptionalTable:
@@ -58,13 +56,6 @@ OPTIONAL_TABLES: dict[str, OptionalTable] = {t.table: t for t in (ADDRESSES, PHO
 _warned: set[str] = set()
 
 
-def _switch(env: str, text: str) -> bool:
-    text = text.strip().lower()
-    if text in _ON or text in _OFF:
-        return text in _ON
-    raise settings.SettingError(f"{env}={text!r}: say on or off")
-
-
 def enabled(table: str) -> bool:
     """Whether the flows read ``table`` (True for a table that is not optional). The setting itself when
     given, else a deprecated name when that is given (warned once a process), else its default (on)."""
@@ -72,15 +63,15 @@ def enabled(table: str) -> bool:
     if spec is None:
         return True
     if settings.given(spec.setting):
-        return _switch(spec.setting, settings.value(spec.setting))
+        return settings.on_off(spec.setting, settings.value(spec.setting))
     for old in spec.deprecated:
         if settings.given(old):
             if old not in _warned:
                 _warned.add(old)
                 log.warning("%s is deprecated: set %s (read by every flow that reads %s)", old, spec.setting,
                             spec.table)  # fmt: skip
-            return _switch(old, settings.given(old))
-    return _switch(spec.setting, settings.value(spec.setting))
+            return settings.on_off(old, settings.given(old))
+    return settings.on_off(spec.setting, settings.value(spec.setting))
 
 
 def read(tables: tuple[str, ...] | list[str]) -> tuple[str, ...]:

@@ -76,7 +76,6 @@ from connector_resources.replay import ReplayHandler, register_replay_handler
 
 ENTITY = "voucher"
 SETTING = "ML_PROCORE_JDE_VOUCHERS"
-_ON, _OFF = ("on", "true", "yes", "1"), ("off", "false", "no", "0")
 OFF_NOTE = f"vouchers are off ({SETTING}=off): approved requisitions are not vouchered"
 
 
@@ -86,10 +85,7 @@ class VoucherBatches(targets.VoucherBatches):
 
 def vouchers_enabled() -> bool:
     """``ML_PROCORE_JDE_VOUCHERS``: whether approved requisitions become JDE vouchers."""
-    text = settings.value(SETTING).strip().lower()
-    if text in _ON or text in _OFF:
-        return text in _ON
-    raise settings.SettingError(f"{SETTING}={text!r}: say on or off")
+    return settings.on_off(SETTING, settings.value(SETTING))
 
 
 def _staged_approved(staging: Any, partition: str | None) -> list[tuple[dict[str, Any], datetime]]:
