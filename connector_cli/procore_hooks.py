@@ -47,15 +47,6 @@ def _token_entry(ledger: Ledger) -> tuple[Any, str]:
     return vault_entry(ledger, TOKEN_SETTING, reference, "vault:procore_webhook_token", why)
 
 
-def _stored_token(vault: Any, name: str) -> str | None:
-    from connector_resources.vault import SecretNotFound
-
-    try:
-        return vault.get(name)
-    except SecretNotFound:
-        return None
-
-
 def _new_token(vault: Any, name: str) -> None:
     token = secrets.token_urlsafe(32)
     register_secret(token)
@@ -110,7 +101,7 @@ def create(url: str) -> None:
     """
     with _opened() as (resource, ledger):
         vault, name = _token_entry(ledger)
-        made = _stored_token(vault, name) is None
+        made = vault.get_if_stored(name) is None
         if made:
             _new_token(vault, name)  # before Procore is asked: a lost answer is completed by a rerun
         _ensure_all(resource, ledger, url, "")

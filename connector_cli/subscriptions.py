@@ -95,12 +95,7 @@ class KeyStore:
         self.pending_name = f"{name}.create-in-flight"
 
     def _read(self, name: str) -> str | None:
-        from connector_resources.vault import SecretNotFound
-
-        try:
-            return self.vault.get(name)
-        except SecretNotFound:
-            return None
+        return self.vault.get_if_stored(name)
 
     def key_owner(self) -> str | None:
         """The id of the subscription whose key is stored, None when no key is stored."""

@@ -238,6 +238,13 @@ class Vault:
         register_secret(value)
         return value
 
+    def get_if_stored(self, name: str) -> str | None:
+        """``get``, or None when the vault holds no secret of that name (a caller that makes it then)."""
+        try:
+            return self.get(name)
+        except SecretNotFound:
+            return None
+
     def health(self, *, ignore: str | None = None) -> VaultHealth:
         """How many stored secrets each configured key opens, and which none of them opens.
 
