@@ -1147,13 +1147,16 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
         "ledger_lease_minutes",
         "ML_LEDGER_LEASE_MINUTES",
         "30",
-        "how long a run's claim on a record it is creating lasts (a killed run's claim ends then)",
+        "how long a run's claim on a record it is creating lasts; a claim whose run or process is known "
+        "to have ended is taken over at once, so this only bounds a holder on another machine Dagster does "
+        "not report ended",
     ),
     Setting(
         "ledger_lease_wait_seconds",
         "ML_LEDGER_LEASE_WAIT_SECONDS",
         "60",
-        "how long a run waits for another run writing the same record before holding it in the retry queue",
+        "how long a write step waits, in all, for other live runs writing the same records before holding "
+        "the rest in the retry queue at once",
     ),
     Setting(
         "ledger_record_batch",

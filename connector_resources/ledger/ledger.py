@@ -44,6 +44,7 @@ from connector_resources.ledger.driver_batch import DriverBatch, ValuesUpdate
 from connector_resources.ledger.driver_batch import held_on as driver_held_on
 from connector_resources.ledger.engine import describe_url, ledger_url, make_engine, read_engine
 from connector_resources.ledger.engine import migrate as migrate_schema
+from connector_resources.process_identity import ProcessIdentity
 from connector_resources.redaction import get_logger, redact
 
 log = get_logger("ledger")
@@ -108,6 +109,16 @@ DEFAULT_LEASE = timedelta(minutes=30)
 # the retry queue instead: a typical write takes well under a second, a stuck one much longer.
 LEASE_WAIT_ENV = "ML_LEDGER_LEASE_WAIT_SECONDS"
 DEFAULT_LEASE_WAIT = timedelta(seconds=60)
+
+
+# How long a process's record as a lease holder is kept (``Ledger._hold``): far beyond any lease, so a
+# record is only pruned once every lease it could vouch for has lapsed by itself.
+HOLDERS_KEPT = timedelta(days=2)
+
+
+def _live(row: Any, now: datetime) -> bool:
+    """Whether a lease row (an ``Xref``, or a row with ``lease_expires_at``) is held and not expired."""
+    return row.lease_expires_at is not None and row.lease_expires_at > now
 
 
 # ``record_written``'s update on PostgreSQL: one statement per flow, returning the rows it updated.
@@ -451,6 +462,8 @@ class Ledger:
         # Written records waiting in a write step's batch, by (integration, entity, target system, target id)
         self._unrecorded: dict[tuple[str, str, str, str], Recording] = {}
         self._unrecorded_lock = threading.Lock()
+        # (owner, pid) this process has recorded as holding leases (``_hold``): one insert per owner.
+        self._holding: set[tuple[str, int]] = set()
         if migrate:
             migrate_schema(self.engine)
 
@@ -470,10 +483,11 @@ class Ledger:
             yield conn
 
     @contextmanager
-    def read_transaction(self) -> Iterator[sa.Connection]:
-        """A connection for reads only: on SQLite it takes no write lock, so it never waits on writers."""
-        with self._reader.connect() as conn:
-            yield conn
+    def read_transaction(self, conn: sa.Connection | None = None) -> Iterator[sa.Connection]:
+        """A connection for reads only: on SQLite it takes no write lock, so it never waits on writers.
+        Given ``conn`` (a caller's transaction), that one, so a read sees what the caller wrote."""
+        with self._read(conn) as c:
+            yield c
 
     @contextmanager
     def _write(self, conn: sa.Connection | None) -> Iterator[sa.Connection]:
@@ -711,6 +725,7 @@ class Ledger:
         owner: str | None = None,
         lease: timedelta | None = None,
         inherits: Collection[str] = (),
+        gone: Callable[[str], bool] | None = None,
         first: Callable[[sa.Connection], object] | None = None,
         conn: sa.Connection | None = None,
     ) -> Xref:
@@ -728,11 +743,13 @@ class Ledger:
         The lease is what keeps two runs of one flow and partition from both creating the record (no
         target offers idempotency keys, and BILL has no duplicate check at all). ``owner`` (a run id, or
         a replay's id) gets it when it is free, expired (a killed run's), already its own (a step retry
-        renews it) or held by one of ``inherits`` (finished runs this run re-executes); it lasts ``lease``
-        (default ``lease_length()``). Anyone else's live lease raises ``XrefLeased`` naming the holder:
-        the caller must not create. A record that already has a target id is returned unleased (there is
-        nothing to create; the caller skips or updates). One conditional UPDATE decides, so the database,
-        not the callers' timing, picks the single winner, on SQLite and PostgreSQL alike.
+        renews it), held by one of ``inherits`` (finished runs this run re-executes), or held by an owner
+        that has ended: every process holding it has (``ended_owners``), or ``gone`` says so (a run
+        Dagster reports finished); it lasts ``lease`` (default ``lease_length()``). Anyone else's live
+        lease raises ``XrefLeased`` naming the holder: the caller must not create. A record that already
+        has a target id is returned unleased (there is nothing to create; the caller skips or updates).
+        One conditional UPDATE decides, so the database, not the callers' timing, picks the single
+        winner, on SQLite and PostgreSQL alike.
         """
         label, key = self._xref_key(integration, entity, source_system, source_key, target_system)
         now = _now()
@@ -751,20 +768,29 @@ class Ledger:
             before = Xref(**c.execute(statements.XREF_BY_KEY, params).one()._mapping)
             if owner is None or before.target_id is not None:
                 return before
-            take = {**params, "mine": mine, "now": now, "owner": owner, "expires_at": now + length}
+            self._hold(c, owner, now)
+            other = before.lease_owner if before.lease_owner not in mine else None
+            ended = self._owner_ended(c, other, before, now, gone)
+            take = {
+                **params,
+                "mine": [*mine, other] if ended else mine,
+                "now": now,
+                "owner": owner,
+                "expires_at": now + length,
+            }
             row = c.execute(statements.TAKE_LEASE, take).first()  # the row as taken, or None
             taken = row is not None
             if row is None:
                 row = c.execute(statements.XREF_BY_KEY, params).one()
             after = Xref(**row._mapping)
         if taken:
-            if before.lease_owner is not None and before.lease_owner not in mine:
+            if other is not None:
                 log.warning(
-                    "%s: took over the lease of %s, which expired at %s without a target id recorded; "
-                    "searching the target before creating",
+                    "%s: took over the lease of %s, which %s without a target id recorded; searching the "
+                    "target before creating",
                     after.label,
-                    before.lease_owner,
-                    before.lease_expires_at,
+                    other,
+                    "ended with its run or process" if ended else f"expired at {before.lease_expires_at}",
                 )
             return after
         if after.target_id is not None:  # written by the other run meanwhile: nothing to create
@@ -815,14 +841,17 @@ class Ledger:
         with self.transaction() as c:
             if first is not None:
                 first(c)
+            self._hold(c, owner, now)
             insert = statements.CLAIM_INSERT[self._dialect]
             c.execute(insert, [{**flow, "k_source_key": source_key, "now": now} for source_key in valid])
             for start in range(0, len(valid), 500):  # bound parameters per statement stay modest
                 page = {**flow, "k_source_keys": valid[start : start + 500], "mine": mine}
-                for row in c.execute(statements.LEASES_OF_OTHERS, page):
-                    others[row.source_key] = row
-                    if row.lease_owner not in ended:
-                        ended[row.lease_owner] = gone is not None and gone(row.lease_owner)
+                rows = c.execute(statements.LEASES_OF_OTHERS, page).all()
+                others.update((row.source_key, row) for row in rows)
+                new = {row.lease_owner for row in rows if _live(row, now)} - ended.keys()
+                dead = self.ended_owners(new, conn=c)
+                for other in new:
+                    ended[other] = other in dead or (gone is not None and gone(other))
                 finished = sorted(other for other, is_gone in ended.items() if is_gone)
                 take = {**page, "mine": mine + finished, "now": now, "owner": owner, "expires_at": expires_at}
                 for row in c.execute(statements.TAKE_LEASES, take):
@@ -834,11 +863,61 @@ class Ledger:
                 "target before creating",
                 taken[source_key].label,
                 before.lease_owner,
-                "ended with its run"
+                "ended with its run or process"
                 if ended.get(before.lease_owner)
                 else f"expired at {before.lease_expires_at}",
             )
         return taken
+
+    # ------------------------------------------------------------------ lease holders
+
+    def _hold(self, c: sa.Connection, owner: str, now: datetime) -> None:
+        """Record, in the claim's transaction, that this process holds leases for ``owner``: a lease is
+        never on disk without the process that holds it (``ended_owners``). Once per owner and process;
+        the first time, rows older than ``HOLDERS_KEPT`` are pruned (their leases lapsed long ago)."""
+        key = (owner, os.getpid())
+        if key in self._holding:
+            return
+        h = schema.lease_holder
+        if not self._holding:
+            c.execute(sa.delete(h).where(h.c.registered_at < now - HOLDERS_KEPT))
+        process = ProcessIdentity.current().as_text()
+        row = {"owner": owner, "process": process, "registered_at": now}
+        c.execute(self._insert(h).values(row).on_conflict_do_nothing())
+        self._holding.add(key)
+
+    def _owner_ended(
+        self,
+        c: sa.Connection,
+        other: str | None,
+        row: Xref,
+        now: datetime,
+        gone: Callable[[str], bool] | None,
+    ) -> bool:
+        """Whether ``other``'s live lease on ``row`` is held by an owner that has ended (``claim_xref``)."""
+        if other is None or not _live(row, now):
+            return False
+        return bool(self.ended_owners([other], conn=c)) or (gone is not None and gone(other))
+
+    def ended_owners(self, owners: Collection[str], *, conn: sa.Connection | None = None) -> set[str]:
+        """The lease owners among ``owners`` every one of whose processes has provably ended (killed, or
+        exited without ending its leases; ``ProcessIdentity.ended``): their leases are taken over at once.
+
+        An owner with no process recorded (a lease from before this was kept), or with one on another
+        host or still running, is not among them: its lease is respected until it ends or expires."""
+        wanted = sorted({owner for owner in owners if owner})
+        if not wanted:
+            return set()
+        h = schema.lease_holder
+        with self._read(conn) as c:
+            rows = c.execute(sa.select(h.c.owner, h.c.process).where(h.c.owner.in_(wanted))).all()
+        seen, alive = set(), set()
+        for owner, process in rows:
+            seen.add(owner)
+            identity = ProcessIdentity.parse(process)
+            if identity is None or not identity.ended():
+                alive.add(owner)
+        return seen - alive
 
     def release_xrefs(
         self,
@@ -897,15 +976,16 @@ class Ledger:
 
         A writer that finds a record leased by another run holds it on the record's own dependency key
         (``XrefLeased``): the holder's write releases it (``release_held``), its failure queues it as
-        failed. Only a holder that was killed does neither; once its lease has lapsed with no target id
-        recorded, this releases the record for replay, which takes the claim and searches the target
-        before creating. Returns the released items (the caller appends their audit events).
+        failed. Only a holder that was killed does neither; once its lease has lapsed, or its holder's
+        processes are known to have ended (``ended_owners``), with no target id recorded, this releases
+        the record for replay, which takes the claim and searches the target before creating. Returns the
+        released items (the caller appends their audit events).
         """
         now = _now() if now is None else _aware("retry queue", "now", now)
         q, x = schema.retry_queue, schema.xref
         own_key = x.c.integration + ":" + x.c.entity + ":" + x.c.source_system + ":" + x.c.source_key
-        lapsed = self._queue_filters(
-            sa.select(q.c.id)
+        held = self.queue_filters(
+            sa.select(q.c.id, x.c.lease_owner, x.c.lease_expires_at)
             .join(
                 x,
                 sa.and_(
@@ -915,28 +995,29 @@ class Ledger:
                     own_key == q.c.depends_on,
                 ),
             )
-            .where(
-                q.c.status == "held",
-                x.c.target_id.is_(None),
-                sa.or_(x.c.lease_owner.is_(None), x.c.lease_expires_at <= now),
-            ),
+            .where(q.c.status == "held", x.c.target_id.is_(None)),
             integration,
             flow,
         )
         reason = (
             f"released at {now:%Y-%m-%d %H:%M:%S} UTC: the run that was writing this record ended without "
-            "recording it in the target (it stopped, and its lease lapsed); due for replay, which searches "
-            "the target before creating"
-        )
-        release = (
-            sa.update(q)
-            .where(q.c.id.in_(lapsed.scalar_subquery()), q.c.status == "held")
-            .values(status="failed", next_attempt_at=now, reason=reason, updated_at=now)
-            .returning(*q.c)
+            "recording it in the target (it stopped: its process ended, or its lease lapsed); due for "
+            "replay, which searches the target before creating"
         )
         with self._write(conn) as c:
-            rows = c.execute(release).all()
-        return sorted((self._queue_item(row) for row in rows), key=lambda item: item.id)
+            rows = c.execute(held).all()
+            ended = self.ended_owners({row.lease_owner for row in rows if _live(row, now)}, conn=c)
+            lapsed = sorted(row.id for row in rows if not _live(row, now) or row.lease_owner in ended)
+            if not lapsed:
+                return []
+            release = (
+                sa.update(q)
+                .where(q.c.id.in_(lapsed), q.c.status == "held")
+                .values(status="failed", next_attempt_at=now, reason=reason, updated_at=now)
+                .returning(*q.c)
+            )
+            released = c.execute(release).all()
+        return sorted((self.queue_item(row) for row in released), key=lambda item: item.id)
 
     def record_target(
         self,
@@ -1362,6 +1443,30 @@ class Ledger:
 
     # ------------------------------------------------------------------ audit trail
 
+    def audit_item(
+        self,
+        item: QueueItem,
+        action: str,
+        reason: str,
+        *,
+        run_id: str | None = None,
+        target_id: str | None = None,
+        conn: sa.Connection | None = None,
+    ) -> int:
+        """The audit event of what became of a queue item (held, failed, replayed, released), under its
+        own flow and key, so the record's history says why it moved."""
+        return self.audit(
+            integration=item.integration,
+            flow=item.flow,
+            entity=item.entity,
+            action=action,
+            source_id=item.source_key,
+            target_id=target_id,
+            reason=reason,
+            run_id=run_id,
+            conn=conn,
+        )
+
     def audit(
         self,
         *,
@@ -1533,7 +1638,7 @@ class Ledger:
         ).returning(*t.c)
         with self._write(conn) as c:
             row = c.execute(upsert).one()
-        return self._queue_item(row)
+        return self.queue_item(row)
 
     def due(
         self,
@@ -1548,10 +1653,10 @@ class Ledger:
         now = _now() if now is None else _aware("retry queue", "now", now)
         t = schema.retry_queue
         query = sa.select(t).where(t.c.status == "failed", t.c.next_attempt_at <= now)
-        query = self._queue_filters(query, integration, flow)
+        query = self.queue_filters(query, integration, flow)
         query = query.order_by(t.c.next_attempt_at, t.c.id).limit(limit)
         with self._read(conn) as c:
-            return [self._queue_item(row) for row in c.execute(query)]
+            return [self.queue_item(row) for row in c.execute(query)]
 
     def open_items(
         self,
@@ -1570,10 +1675,10 @@ class Ledger:
             )
         t = schema.retry_queue
         statuses = (status,) if status else schema.QUEUE_OPEN_STATUSES
-        query = self._queue_filters(sa.select(t).where(t.c.status.in_(statuses)), integration, flow)
+        query = self.queue_filters(sa.select(t).where(t.c.status.in_(statuses)), integration, flow)
         query = query.order_by(t.c.created_at, t.c.id).limit(limit)
         with self._read(conn) as c:
-            return [self._queue_item(row) for row in c.execute(query)]
+            return [self.queue_item(row) for row in c.execute(query)]
 
     def record_attempt_failure(
         self,
@@ -1611,7 +1716,7 @@ class Ledger:
             row = c.execute(update).first()
             if row is None:
                 raise self._not_open(item_id, c)
-        return self._queue_item(row)
+        return self.queue_item(row)
 
     def waited_for(self, prefix: str, *, limit: int = 10_000, conn: sa.Connection | None = None) -> list[str]:
         """Dependency keys starting with ``prefix`` that held records wait for, sorted.
@@ -1648,28 +1753,86 @@ class Ledger:
                 raise LedgerRecordNotFound(f"queue item {item_id} does not exist")
 
     def take_queue_item(
-        self, item: QueueItem, *, hold_for: timedelta, conn: sa.Connection | None = None
+        self,
+        item: QueueItem,
+        *,
+        hold_for: timedelta,
+        owner: str | None = None,
+        conn: sa.Connection | None = None,
     ) -> bool:
         """Take ``item`` for one replay: True if this caller has it now, False if another replay (or a run)
         changed it since it was read (took, resolved or failed it again), so this caller leaves it alone.
 
         One conditional UPDATE on the ``updated_at`` the caller read decides between concurrent replays;
         it also moves the item's next attempt ``hold_for`` ahead, so a replay that lists due items later
-        does not pick it, and a replay that dies holding it leaves it due again after ``hold_for``.
+        does not pick it. With ``owner`` (the replay's id) the take is recorded with this process as its
+        holder: a replay killed holding it leaves it due again as soon as its process is known to have
+        ended (``release_dead_takes``), not only after ``hold_for``; and while the take is in force, no
+        other replay takes the item, even one that replays items not yet due.
         """
-        t = schema.retry_queue
+        t, k = schema.retry_queue, schema.queue_take
         now = _now()
+        until = now + hold_for
+        # Another replay's take still in force (its hold is still the item's next attempt: it has not
+        # finished the item) is left alone, even by a replay that chooses items not yet due.
+        taken_by_another = (
+            sa.exists()
+            .where(k.c.item_id == t.c.id, k.c.until > now, k.c.until == t.c.next_attempt_at)
+            .where(k.c.owner != owner if owner is not None else sa.true())
+        )
         update = (
             sa.update(t)
             .where(
                 t.c.id == item.id,
                 t.c.status.in_(schema.QUEUE_OPEN_STATUSES),
                 t.c.updated_at == item.updated_at,
+                ~taken_by_another,
             )
-            .values(updated_at=now, next_attempt_at=now + hold_for)
+            .values(updated_at=now, next_attempt_at=until)
         )
         with self._write(conn) as c:
-            return c.execute(update).rowcount == 1
+            if c.execute(update).rowcount != 1:
+                return False
+            if owner is not None:
+                owner = _text(f"queue item {item.id}", "owner", owner, schema.RUN_ID_LEN)
+                self._hold(c, owner, now)
+                take = {"item_id": item.id, "owner": owner, "until": until}
+                c.execute(
+                    self._insert(schema.queue_take)
+                    .values(take)
+                    .on_conflict_do_update(index_elements=["item_id"], set_={"owner": owner, "until": until})
+                )
+            return True
+
+    def release_dead_takes(self, *, now: datetime | None = None) -> list[int]:
+        """Make due again the items a replay took and still holds (their next attempt is the take's
+        hold) whose replay's process has ended (killed mid-replay): the next replay writes them at once
+        instead of after the hold. Returns their ids. Takes that ended by themselves are pruned."""
+        now = _now() if now is None else _aware("retry queue", "now", now)
+        q, k = schema.retry_queue, schema.queue_take
+        holding = (
+            sa.select(k.c.item_id, k.c.owner, k.c.until)
+            .join(q, q.c.id == k.c.item_id)
+            .where(
+                q.c.status.in_(schema.QUEUE_OPEN_STATUSES), q.c.next_attempt_at == k.c.until, k.c.until > now
+            )
+        )
+        with self._write(None) as c:
+            rows = c.execute(holding).all()
+            ended = self.ended_owners({row.owner for row in rows}, conn=c)
+            dead = [row for row in rows if row.owner in ended]
+            freed = []
+            for row in dead:
+                due_now = (
+                    sa.update(q)
+                    .where(q.c.id == row.item_id, q.c.next_attempt_at == row.until)
+                    .values(next_attempt_at=now, updated_at=now)
+                )
+                if c.execute(due_now).rowcount:
+                    freed.append(row.item_id)
+            gone = sa.or_(k.c.until <= now, k.c.item_id.in_([row.item_id for row in dead]))
+            c.execute(sa.delete(k).where(gone))
+        return freed
 
     def queue_status(self, item_id: int, *, conn: sa.Connection | None = None) -> str | None:
         """The item's status now (None if there is no such item): what a replay that could not take an
@@ -1713,7 +1876,7 @@ class Ledger:
         params = {"k_depends_on": depends_on, "now": now, "new_reason": redact(reason)}
         with self._write(conn) as c:
             rows = c.execute(statements.RELEASE_HELD, params).all()
-        return sorted((self._queue_item(row) for row in rows), key=lambda item: item.id)
+        return sorted((self.queue_item(row) for row in rows), key=lambda item: item.id)
 
     def synced_dependencies(
         self, keys: list[str] | set[str] | frozenset[str], *, conn: sa.Connection | None = None
@@ -1741,6 +1904,23 @@ class Ledger:
                     found.update(by_source[row[0]] for row in c.execute(query))
         return frozenset(found)
 
+    def held_counts(
+        self,
+        *,
+        integration: str | None = None,
+        flow: str | None = None,
+        conn: sa.Connection | None = None,
+    ) -> dict[str, int]:
+        """Dependency key -> how many held items wait for it (one grouped query)."""
+        t = schema.retry_queue
+        held = self.queue_filters(
+            sa.select(t.c.depends_on, sa.func.count()).where(t.c.status == "held").group_by(t.c.depends_on),
+            integration,
+            flow,
+        )
+        with self._read(conn) as c:
+            return {str(key): int(n) for key, n in c.execute(held) if key}
+
     def queue_overview(
         self,
         *,
@@ -1754,15 +1934,10 @@ class Ledger:
         now = _now() if now is None else _aware("retry queue", "now", now)
         t = schema.retry_queue
         count = sa.func.count()
-        failed = self._queue_filters(
+        failed = self.queue_filters(
             sa.select(t.c.next_attempt_at <= now, count, sa.func.min(t.c.next_attempt_at))
             .where(t.c.status == "failed")
             .group_by(t.c.next_attempt_at <= now),
-            integration,
-            flow,
-        )
-        held = self._queue_filters(
-            sa.select(t.c.depends_on, count).where(t.c.status == "held").group_by(t.c.depends_on),
             integration,
             flow,
         )
@@ -1775,9 +1950,8 @@ class Ledger:
                 else:
                     later += int(n)
                     next_at = first
-            held_by = sorted(
-                ((str(key), int(n)) for key, n in c.execute(held)), key=lambda pair: (-pair[1], pair[0])
-            )
+            counts = self.held_counts(integration=integration, flow=flow, conn=c)
+            held_by = sorted(counts.items(), key=lambda pair: (-pair[1], pair[0]))
             synced = self.synced_dependencies({key for key, _ in held_by}, conn=c)
         return QueueOverview(
             due=due,
@@ -1809,13 +1983,13 @@ class Ledger:
         )
         keys = sa.select(a.c.source_id).where(a.c.integration == integration, a.c.flow == flow, in_partition)
         query = (
-            self._queue_filters(sa.select(t), integration, flow)
+            self.queue_filters(sa.select(t), integration, flow)
             .where(t.c.status.in_(schema.QUEUE_OPEN_STATUSES), t.c.source_key.in_(keys))
             .order_by(t.c.created_at, t.c.id)
             .limit(limit)
         )
         with self._read(conn) as c:
-            return [self._queue_item(row) for row in c.execute(query)]
+            return [self.queue_item(row) for row in c.execute(query)]
 
     def queue_for(self, source_key: str, *, conn: sa.Connection | None = None) -> list[QueueItem]:
         """Every retry-queue item (open and closed) of a source key, oldest first (``ml-connector audit``)."""
@@ -1823,10 +1997,10 @@ class Ledger:
         t = schema.retry_queue
         query = sa.select(t).where(t.c.source_key == source_key).order_by(t.c.created_at, t.c.id)
         with self._read(conn) as c:
-            return [self._queue_item(row) for row in c.execute(query)]
+            return [self.queue_item(row) for row in c.execute(query)]
 
     @staticmethod
-    def _queue_filters(query: sa.Select[Any], integration: str | None, flow: str | None) -> sa.Select[Any]:
+    def queue_filters(query: sa.Select[Any], integration: str | None, flow: str | None) -> sa.Select[Any]:
         t = schema.retry_queue
         if integration is not None:
             query = query.where(t.c.integration == integration)
@@ -1835,7 +2009,8 @@ class Ledger:
         return query
 
     @staticmethod
-    def _queue_item(row: sa.Row[Any]) -> QueueItem:
+    def queue_item(row: sa.Row[Any]) -> QueueItem:
+        """A ``mlc_retry_queue`` row as a ``QueueItem`` (its payload decoded)."""
         data = dict(row._mapping)
         data["payload"] = json.loads(data["payload"])
         return QueueItem(**data)

@@ -182,6 +182,28 @@ retry_queue = sa.Table(
     sa.Index("ix_mlc_retry_queue_depends_on", "depends_on"),
 )
 
+# The processes holding leases for an owner (a run id, a replay's id): written in the claim's transaction,
+# so a lease is never on disk without the process that holds it. A lease whose owner's processes have all
+# provably ended (``process_identity``) is taken over at once instead of after its expiry.
+lease_holder = sa.Table(
+    "mlc_lease_holder",
+    metadata,
+    sa.Column("owner", sa.String(RUN_ID_LEN), primary_key=True),
+    sa.Column("process", sa.String(KEY_LEN), primary_key=True),  # ``ProcessIdentity.as_text()``
+    sa.Column("registered_at", UTCDateTime(), nullable=False),
+    sa.Index("ix_mlc_lease_holder_registered", "registered_at"),
+)
+
+# Which replay took a queue item (``Ledger.take_queue_item``) and the hold it put on the item: a replay
+# killed holding items leaves them due again as soon as its process is known to have ended.
+queue_take = sa.Table(
+    "mlc_queue_take",
+    metadata,
+    sa.Column("item_id", BigIntId, primary_key=True),
+    sa.Column("owner", sa.String(RUN_ID_LEN), nullable=False),
+    sa.Column("until", UTCDateTime(), nullable=False),
+)
+
 cursor = sa.Table(
     "mlc_cursor",
     metadata,
