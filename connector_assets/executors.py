@@ -14,8 +14,9 @@ a run's stored config, and the definitions can be loaded where no broker is set.
 
 from __future__ import annotations
 
-from dagster import ExecutorDefinition, in_process_executor
+from dagster import ExecutorDefinition
 
+from connector_assets.run_workers import marked_in_process_executor
 from connector_resources import settings
 
 EXECUTORS = ("in_process", "celery")
@@ -29,7 +30,7 @@ def run_executor() -> ExecutorDefinition:
     """The executor every job of the definitions uses, as ``ML_RUN_EXECUTOR`` says."""
     choice = settings.value("ML_RUN_EXECUTOR").lower()
     if choice == "in_process":
-        return in_process_executor
+        return marked_in_process_executor  # in_process_executor, naming its worker (``run_workers``)
     if choice == "celery":
         return _celery_executor()
     raise ExecutorSettingError(

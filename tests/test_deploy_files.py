@@ -196,8 +196,8 @@ def test_values_use_only_the_recorded_chart_keys():
     facts = yaml.safe_load(CHART_KEYS.read_text())
     assert facts["chart"] == "dagster/dagster"
     keys: dict[str, str] = facts["keys"]
-    assert set(keys.values()) <= {"value", "kubernetes"}
-    passthrough = [k for k, kind in keys.items() if kind == "kubernetes"]
+    assert set(keys.values()) <= {"value", "kubernetes", "instance"}
+    passthrough = [k for k, kind in keys.items() if kind in ("kubernetes", "instance")]
     used = set(_flatten(_values()))
     for path in used:
         if path in keys or any(
@@ -239,10 +239,12 @@ def test_values_agree_with_the_postgres_instance_file():
     assert conc["runs"]["maxConcurrentRuns"] == instance["concurrency"]["runs"]["max_concurrent_runs"]
     # With `concurrency`, a max_concurrent_runs on the run coordinator too would be a second, clashing limit.
     assert "config" not in values["dagsterDaemon"]["runCoordinator"]
-    retries = values["dagsterDaemon"]["runRetries"]
-    assert retries["enabled"] == instance["run_retries"]["enabled"]
-    assert retries["maxRetries"] == instance["run_retries"]["max_retries"]
-    assert retries["retryOnAssetOrOpFailure"] == instance["run_retries"]["retry_on_asset_or_op_failure"]
+    # run_retries goes in whole (the chart's keys would drop retry_on_asset_or_op_failure), not twice.
+    assert values["dagsterDaemon"]["runRetries"]["enabled"] is False
+    assert values["additionalInstanceConfig"]["run_retries"] == instance["run_retries"]
+    monitoring = values["dagsterDaemon"]["runMonitoring"]
+    assert monitoring["enabled"] is instance["run_monitoring"]["enabled"] is True
+    assert monitoring["maxResumeRunAttempts"] == instance["run_monitoring"]["max_resume_run_attempts"]
 
 
 def test_runs_are_launched_by_k8s_run_launcher_with_no_broker():
