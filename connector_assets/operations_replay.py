@@ -10,6 +10,7 @@ attempt time has come are taken. Held records whose dependency has already synce
 from dagster import Config, OpExecutionContext, RunRequest, ScheduleEvaluationContext, job, op, schedule
 
 from connector_assets.automation import schedule_status
+from connector_assets.flows.assets import runs_ended_in
 from connector_resources import settings
 from connector_resources.ledger import LedgerResource
 from connector_resources.replay import queue_report, release_synced, replay_items
@@ -41,7 +42,7 @@ def replay_queued_records(context: OpExecutionContext, config: ReplayChoice, led
         if (not config.source_key or item.source_key == config.source_key)
         and (not config.reason_contains or config.reason_contains.lower() in item.reason.lower())
     ]
-    summary = replay_items(book, items, run_id=context.run.run_id)
+    summary = replay_items(book, items, run_id=context.run.run_id, ended=runs_ended_in(context.instance))
     context.log.info(f"{len(items)} chosen: {summary.line()}")
     for line in summary.failure_lines():
         context.log.warning(line)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import click
 
+from connector_resources import settings
 from connector_resources.ledger import Ledger, QueueOverview, ledger_url
 
 
@@ -80,17 +82,21 @@ def replay(
     """Re-attempt failed retry-queue records now, with today's mappings and credentials.
 
     Held records (waiting for a supplier or other dependency) are released when that dependency syncs;
-    a held record whose dependency has already synced is released here first and replayed with the rest.
+    a held record whose dependency has already synced is released here first and replayed with the rest,
+    and one whose dependency will never be written (exported elsewhere, refused for good, abandoned) is
+    refused here with why (``--dry-run`` lists them).
     Every run prints the queue: due, failed and not yet due, held (by what they wait for). A record that
     already succeeded is never written again: each flow's handler checks the cross-reference first.
     """
     import connector_assets.definitions  # noqa: F401  (flows register their replay handlers on import)
+    from connector_resources.held_parents import held_on_gone
     from connector_resources.replay import handler_for, queue_report, release_synced, replay_items
 
     ledger = _ledger()
     before = ledger.queue_overview(integration=integration, flow=flow)
     if dry_run:
-        for line in queue_report(before, top=top):
+        gone = held_on_gone(ledger, integration=integration, flow=flow)  # holds whose parent cannot come
+        for line in queue_report(before, top=top, gone=gone):
             click.echo(line)
     else:
         released = release_synced(ledger, integration=integration, flow=flow)
@@ -121,7 +127,7 @@ def replay(
         click.echo(_nothing_chosen(before))
         failed = False
     else:
-        summary = replay_items(ledger, items)
+        summary = replay_items(ledger, items, ended=_dagster_runs_ended())
         click.echo(summary.line())
         for line in summary.failure_lines():
             click.echo(line)
@@ -168,3 +174,20 @@ def ping(systems: tuple[str, ...]) -> None:
         click.echo(f"{'ok  ' if r.ok else 'FAIL'} {r.name:<10} {r.seconds:>6.2f}s  {r.detail}")
     if not all(r.ok for r in results):
         raise SystemExit(1)
+
+
+def _dagster_runs_ended() -> Callable[[str], bool] | None:
+    """With a Dagster instance configured (``DAGSTER_HOME``), the replay takes over at once the leases
+    of runs it reports ended, even ones that ran on another machine; without one, only those whose
+    process is known to have ended on this machine (the ledger's lease holders)."""
+    if not settings.given("DAGSTER_HOME"):
+        return None
+    from dagster import DagsterInstance
+
+    from connector_assets.flows.assets import runs_ended_in
+
+    try:
+        return runs_ended_in(DagsterInstance.get())
+    except Exception as exc:  # an instance that cannot be opened: the leases lapse as before
+        click.echo(f"Dagster instance not used to recognise ended runs: {exc}", err=True)
+        return None

@@ -11,6 +11,10 @@ whose voucher JDE already holds is never rewritten or sent again: it is queued f
 
 Batch keys come from the Coupa invoice alone (EDUS ``MLCOUPA``, EDBT ``CP<id>``, EDTN ``COUPA-INV-<id>``,
 EDLN 1..n): any rerun sends the same keys and JDE refuses a second copy with 59A4.
+
+Exported elsewhere. An approved invoice Coupa shows exported that this integration never wrote was taken
+to an ERP by another process: it is skipped with an audit event marked as never written
+(``flows.never_written``), so a payment held on it is refused naming it, not left waiting for ever.
 """
 
 from collections.abc import Iterator, Mapping
@@ -24,6 +28,7 @@ from connector_assets.flows import amounts
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.documents import Version, collect_documents, version_text
 from connector_assets.flows.lazy_model import lazy_model
+from connector_assets.flows.never_written import NeverWritten, never_written_settled
 from connector_assets.integrations.coupa_jde.accounts import ACCOUNTS, AccountMap
 from connector_assets.integrations.coupa_jde.documents import INVOICES, coupa_day, current_versions
 from connector_assets.integrations.coupa_jde.integration import INTEGRATION, ROUTE
@@ -206,12 +211,15 @@ def map_invoices(context: AssetExecutionContext, partition: str | None) -> Itera
     documents = collect_documents(context, partition, INVOICES, INVOICES_FLOW)
     if not documents.current:
         return
-    yield from _invoice_records(staging, ledger, documents.current, ACCOUNTS.snapshot(staging))
+    records = _invoice_records(staging, ledger, documents.current, ACCOUNTS.snapshot(staging))
+    yield from never_written_settled(
+        INVOICES_FLOW, ledger, records, run_id=context.run.run_id, partition=partition
+    )
 
 
 def _invoice_records(
     staging: StagingResource, ledger: Ledger, versions: list[Version], table: Mapping[str, str]
-) -> Iterator[Mapped | Rejected]:
+) -> Iterator[Mapped | Rejected | NeverWritten]:
     """``versions`` mapped with the account table ``table`` (the staged snapshot, or today's for a replay)."""
     gl = GlAccounts.load(staging)
     accounts = AccountMap(table)
@@ -225,6 +233,12 @@ def _invoice_records(
         if status in READY_INVOICE_STATUSES and (ours or not invoice.get("exported")):
             an8 = supplier_number(ledger, invoice.get("supplier"))
             yield map_invoice(invoice, version.updated_at, gl, accounts, an8)
+        elif status in READY_INVOICE_STATUSES:
+            yield NeverWritten(
+                version.document_id,
+                f"invoice {version.document_id} ({invoice.get('invoice-number')}) was exported from Coupa by "
+                "another process (not this integration); not sent to JDE",
+            )
         elif status == "voided" and ours:
             # Reversing a voucher is a decision for JDE's payables team; the integration tells them.
             yield Rejected(
@@ -240,7 +254,9 @@ def remap_invoices(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]
     resources = context.resources
     table = ACCOUNTS.restage(resources.staging)
     versions = current_versions(resources.coupa, "invoices", keys)
-    yield from _invoice_records(resources.staging, resources.ledger.get(), versions, table)
+    ledger = resources.ledger.get()
+    records = _invoice_records(resources.staging, ledger, versions, table)
+    yield from never_written_settled(INVOICES_FLOW, ledger, records)
 
 
 INVOICES_FLOW = ROUTE.flow(

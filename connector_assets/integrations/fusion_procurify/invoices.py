@@ -10,6 +10,8 @@ and note.
 
 Exported elsewhere. A bill Procurify shows as exported (``last_export_date`` set) that this integration
 never sent was taken to an ERP by another process: it is skipped with an audit event, never sent twice.
+The skip is marked as never written (``flows.never_written``): a record held on the bill is refused, not
+left waiting for ever.
 
 Supplier and site. The vendor's Fusion supplier is the pair ``vendor_pairs.paired_supplier`` knows; its pay
 site in ``ML_FUSION_BUSINESS_UNIT`` is ``supplier_sites.SupplierSites.site_for(..., "pay")``. An unpaired
@@ -67,6 +69,7 @@ from typing import Any
 from connector_assets.flows import amounts
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Created, Mapped, Rejected, Skipped, audit_record, skips_audited
+from connector_assets.flows.never_written import NeverWritten, never_written_settled
 from connector_assets.flows.replay_resources import ledger_target_replay, resources_from_settings
 from connector_assets.integrations.fusion_procurify.bill_mappers import (
     BillInputs,
@@ -311,7 +314,7 @@ class BillReader:
                 "right, then abandon this item",
             )
         if posted is None and bill.get("last_export_date"):
-            return Skipped(
+            return NeverWritten(
                 bill_uuid,
                 f"{describe(bill)} was exported from Procurify on {bill.get('last_export_date')} by another "
                 "process (not this integration); not sent to Fusion again",
@@ -375,7 +378,8 @@ def _records(
 ) -> Iterator[Mapped | Rejected]:
     """Each bill mapped; a skip (exported elsewhere) is audited here and not passed on."""
     records = (reader.record(bill, updated_at) for bill, updated_at in bills)
-    yield from skips_audited(INVOICES_FLOW, reader.ledger, records, run_id=run_id, partition=partition)
+    settled = never_written_settled(INVOICES_FLOW, reader.ledger, records, run_id=run_id, partition=partition)
+    yield from skips_audited(INVOICES_FLOW, reader.ledger, settled, run_id=run_id, partition=partition)
 
 
 def map_invoices(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:

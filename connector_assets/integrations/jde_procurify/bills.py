@@ -25,7 +25,8 @@ the day is posted; the retry job or a replay reads it again. The day's bill list
 
 Exported elsewhere. A bill Procurify shows as exported (``last_export_date`` set) that this integration
 never posted was taken to an ERP by another process: it is skipped with an audit event, never posted a
-second time (the sandbox seeds such history).
+second time (the sandbox seeds such history). The skip is marked as never written
+(``flows.never_written``): a payment held on the bill is refused naming it, not left waiting for ever.
 
 Supplier. The bill's vendor's JDE supplier is the pair ``vendor_pairs.paired_supplier`` knows. An unpaired
 vendor holds the bill (``depends_on``) until the pair exists: on ``vendor_pairs.supplier_dependency`` of
@@ -60,6 +61,7 @@ from dagster import Failure
 
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected, Skipped, skips_audited
+from connector_assets.flows.never_written import NeverWritten, never_written_settled
 from connector_assets.flows.replay_resources import resources_from_settings
 from connector_assets.integrations.jde_procurify.account_map import (
     ACCOUNTS,
@@ -246,7 +248,7 @@ class BillReader:
                 "abandon this item",
             )
         if posted is None and bill.get("last_export_date"):
-            return Skipped(
+            return NeverWritten(
                 bill_uuid,
                 f"{describe(bill)} was exported from Procurify on {bill.get('last_export_date')} by another "
                 "process (not this integration); not posted to JDE again",
@@ -301,7 +303,8 @@ def _records(
 ) -> Iterator[Mapped | Rejected]:
     """Each bill mapped; a skip (exported elsewhere) is audited here and not passed on."""
     records = (reader.record(bill, updated_at) for bill, updated_at in bills)
-    yield from skips_audited(BILLS_FLOW, reader.ledger, records, run_id=run_id, partition=partition)
+    settled = never_written_settled(BILLS_FLOW, reader.ledger, records, run_id=run_id, partition=partition)
+    yield from skips_audited(BILLS_FLOW, reader.ledger, settled, run_id=run_id, partition=partition)
 
 
 def map_bills(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:

@@ -53,6 +53,7 @@ from connector_assets.flows import amounts
 from connector_assets.flows.core import Mapped, Rejected, Skipped
 from connector_assets.flows.documents import version_text
 from connector_assets.flows.lazy_model import lazy_model
+from connector_assets.flows.never_written import NeverWritten
 from connector_assets.jde import contracts, targets
 from connector_assets.jde.purchase_orders import parse_order_id
 
@@ -163,11 +164,12 @@ class VoucherInputs:
 def synced_elsewhere(requisition: dict[str, Any], ours: bool) -> Skipped | None:
     """A requisition whose ``origin_id`` is set is "synced with ERP" in Procore (§2.5): some process already
     took it to an ERP. Unless that was this integration's voucher (``ours``: the ledger holds one), it is
-    not vouchered again, which would make the subcontractor's invoice payable twice."""
+    not vouchered again, which would make the subcontractor's invoice payable twice. A ``NeverWritten``
+    skip: whatever is held on its voucher is refused, not left waiting for ever."""
     origin = str(requisition.get("origin_id") or "").strip()
     if not origin or ours:
         return None
-    return Skipped(
+    return NeverWritten(
         str(requisition.get("id")),
         f"{_describe(requisition)} is already synced with an ERP in Procore (origin_id {origin}); not "
         "vouchered again",

@@ -39,6 +39,7 @@ from typing import Any
 
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected, audit_skip
+from connector_assets.flows.never_written import NeverWritten, settle_never_written
 from connector_assets.flows.replay_resources import resources_from_settings
 from connector_assets.integrations.procore_jde.companies import (
     first_company,
@@ -260,6 +261,9 @@ def _records(
         # One reader (a test's): the records are not tagged with a company.
         company, reader = readers(requisition) if isinstance(readers, VoucherReaders) else (None, readers)
         record = reader.record(requisition, updated_at)
+        if isinstance(record, NeverWritten):  # synced with an ERP elsewhere: marked, its dependents refused
+            settle_never_written(VOUCHERS_FLOW, reader.ledger, record, run_id=run_id, partition=partition)
+            continue
         if isinstance(record, Skipped):
             audit_skip(
                 reader.ledger,

@@ -1,0 +1,386 @@
+"""Held records whose parent will never be written (issue 31, item 4: payments never wait forever).
+
+A record held on another (a payment on its bill: ``replay.WaitsFor``, a queue item ``held`` with
+``depends_on``) is released when that parent is written. Some parents never will be, and their children
+would wait for ever where nobody looking at failures sees them. The ledger knows a parent cannot come when:
+
+* its flow skipped it for good: the skip's audit event carries ``detail = {NEVER_WRITTEN: cause}``
+  (``connector_assets.flows.never_written``: a bill another process exported, a requisition synced with an
+  ERP elsewhere), and nothing the flow did with it since says otherwise (the mark is its latest event);
+* its target refused it for good (issue 30: ``refused_for_good`` in its open queue item's payload): runs
+  leave it to a person, who fixes the cause and replays it;
+* a person abandoned its queue item (e.g. the replay found it gone from the source) and nothing wrote it;
+* it is such a child itself, refused because of its own parent (a chain).
+
+A parent deleted at the source that the ledger never heard of (no queue item, no marked skip) is not
+known here: its children stay held (and listed as waiting) until its replay says it is gone and a person
+abandons it.
+
+Such a child is *refused*: failed, not abandoned, so a finance operator sees it among the failures beside
+its parent, with its payload kept (marked ``PARENT_GONE`` with the parent) and a reason naming the parent
+and why it cannot come, and decides: fix and replay the parent (the child follows: the moment the parent
+syncs it is due again, ``due_again_on_synced_parents``), or settle it by hand in the ERP and abandon it.
+It is not due at once, since replaying it cannot succeed while its parent cannot come: its next attempt
+follows the replay backoff, and a replay that meets it again fails it again (``refuse_if_parent_gone``):
+never held again, and nothing is sent to a target for it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from connector_resources.ledger import Ledger, LedgerInputError, QueueItem, schema
+from connector_resources.redaction import redact
+
+NEVER_WRITTEN = "never_written"  # audit detail key of a skip: why the record will never be written
+# A queue item the target refused for good (issue 30): set by the write step, ``flows.writer``
+REFUSED_FOR_GOOD = "refused_for_good"
+PARENT_GONE = "parent_cannot_come"  # the payload mark of a child refused for its parent: the parent's key
+
+EXPORTED_ELSEWHERE = "exported_elsewhere"
+REFUSED = "refused"
+ABANDONED = "abandoned"
+CHAINED = "parent_cannot_come"
+
+CHAIN_ROUNDS = 5  # a sweep follows chains (payment -> bill -> vendor) this deep
+_CHUNK = 500
+
+_CAUSES = {
+    EXPORTED_ELSEWHERE: "exported by another process",
+    REFUSED: "refused for good",
+    ABANDONED: "abandoned",
+    CHAINED: "its own parent cannot come",
+}
+_ADVICE = {
+    REFUSED: "Fix that record and replay it: this one follows as soon as it syncs",
+    ABANDONED: "If that record should be written after all, run its flow for it again; otherwise settle "
+    "this one by hand and abandon this item",
+    CHAINED: "Settle that record first: this one follows as soon as it syncs",
+}
+_SETTLE_BY_HAND = "Record this one by hand where that record is, then abandon this item"
+
+
+@dataclass(frozen=True)
+class GoneParent:
+    """A record others are held on that will not be written (``cause``), and why in a finance user's words."""
+
+    key: str  # its dependency key, ``integration:entity:system:source_key``
+    cause: str  # EXPORTED_ELSEWHERE, REFUSED, ABANDONED, CHAINED, or a flow's own skip mark
+    why: str
+
+    @property
+    def cause_text(self) -> str:
+        return _CAUSES.get(self.cause, self.cause.replace("_", " "))
+
+    def child_reason(self, item: QueueItem) -> str:
+        advice = _ADVICE.get(self.cause, _SETTLE_BY_HAND)
+        return (
+            f"refused: {item.entity} {item.source_key} waits for {self.key}, which will not be written "
+            f"({self.cause_text}: {self.why}). {advice}"
+        )
+
+
+# -- which parents cannot come ----------------------------------------------------------------------------
+
+
+def gone_parents(
+    ledger: Ledger, keys: Iterable[str], *, conn: sa.Connection | None = None
+) -> dict[str, GoneParent]:
+    """The dependency keys among ``keys`` whose record will not be written, and why (module docstring).
+    A few grouped queries per kind of record, whatever the number of keys."""
+    wanted: dict[tuple[str, str, str], dict[str, str]] = {}
+    for key in set(keys):
+        parts = key.split(":", 3)
+        if len(parts) == 4 and all(parts):
+            wanted.setdefault((parts[0], parts[1], parts[2]), {})[parts[3]] = key
+    gone: dict[str, GoneParent] = {}
+    with ledger.read_transaction(conn) as c:
+        synced = ledger.synced_dependencies({k for by in wanted.values() for k in by.values()}, conn=c)
+        for (integration, entity, system), by_source in wanted.items():
+            sources = sorted(s for s, key in by_source.items() if key not in synced)
+            for start in range(0, len(sources), _CHUNK):
+                chunk = sources[start : start + _CHUNK]
+                events = _last_events(c, integration, entity, system, chunk)
+                items = _items_of(c, integration, entity, chunk)
+                for source in chunk:
+                    found = _verdict(by_source[source], events.get(source), items.get(source, []))
+                    if found is not None:
+                        gone[found.key] = found
+    return gone
+
+
+def _verdict(key: str, last_event: Any, items: list[QueueItem]) -> GoneParent | None:
+    """Whether the record ``key`` can still come, from its flow's latest audit event and its queue items."""
+    mark = _mark(last_event.detail) if last_event is not None and last_event.action == "skip" else None
+    if mark:
+        return GoneParent(key, mark, last_event.reason)
+    open_items = [i for i in items if i.status in schema.QUEUE_OPEN_STATUSES]
+    if any(i.status == "held" for i in open_items):
+        return None  # it waits itself, for something that can come
+    if open_items:
+        item = open_items[-1]
+        if item.payload.get(REFUSED_FOR_GOOD):
+            return GoneParent(key, REFUSED, item.reason)
+        if item.payload.get(PARENT_GONE):
+            waits = f"it waits for {item.payload[PARENT_GONE]}, which will not be written"
+            return GoneParent(key, CHAINED, waits)
+        return None  # failed for a reason a replay may get past (an outage, a mapping fixed meanwhile)
+    if items and items[-1].status == "abandoned":
+        return GoneParent(key, ABANDONED, items[-1].reason)
+    return None
+
+
+def _mark(detail: str | None) -> str | None:
+    if not detail:
+        return None
+    try:
+        value = json.loads(detail)
+    except ValueError:
+        return None
+    mark = value.get(NEVER_WRITTEN) if isinstance(value, dict) else None
+    return str(mark) if mark else None
+
+
+def _last_events(
+    c: sa.Connection, integration: str, entity: str, system: str, sources: list[str]
+) -> dict[str, Any]:
+    """Source key -> the latest audit event its flow wrote (a replay's events name no source system: a
+    replay failing again does not undo what the flow saw)."""
+    a = schema.audit_event
+    latest = (
+        sa.select(sa.func.max(a.c.id))
+        .where(
+            a.c.integration == integration,
+            a.c.entity == entity,
+            a.c.source_system == system,
+            a.c.source_id.in_(sources),
+        )
+        .group_by(a.c.source_id)
+    )
+    query = sa.select(a.c.source_id, a.c.action, a.c.detail, a.c.reason).where(a.c.id.in_(latest))
+    return {row.source_id: row for row in c.execute(query)}
+
+
+def _items_of(
+    c: sa.Connection, integration: str, entity: str, sources: list[str]
+) -> dict[str, list[QueueItem]]:
+    """Source key -> its queue items (open and closed), oldest first."""
+    q = schema.retry_queue
+    query = (
+        sa.select(q)
+        .where(q.c.integration == integration, q.c.entity == entity, q.c.source_key.in_(sources))
+        .order_by(q.c.id)
+    )
+    found: dict[str, list[QueueItem]] = {}
+    for row in c.execute(query):
+        found.setdefault(row.source_key, []).append(Ledger.queue_item(row))
+    return found
+
+
+# -- refusing the children --------------------------------------------------------------------------------
+
+
+def held_on_gone(
+    ledger: Ledger, *, integration: str | None = None, flow: str | None = None
+) -> list[tuple[GoneParent, int]]:
+    """The parents that cannot come with how many held records wait for each, most waited-for first:
+    what ``replay --dry-run`` lists, and what the next replay refuses."""
+    held = ledger.held_counts(integration=integration, flow=flow)
+    gone = gone_parents(ledger, held)
+    return sorted(((g, held[k]) for k, g in gone.items()), key=lambda pair: (-pair[1], pair[0].key))
+
+
+def refuse_held_on(
+    ledger: Ledger,
+    parent: GoneParent,
+    *,
+    retry_in: Callable[[int], timedelta],
+    run_id: str | None = None,
+    integration: str | None = None,
+    flow: str | None = None,
+    conn: sa.Connection,
+) -> list[QueueItem]:
+    """Refuse the records held on ``parent`` (module docstring), in the caller's transaction: failed with
+    ``parent.child_reason``, next attempt ``retry_in(attempts)`` from now, a ``fail`` audit event each.
+    An item a run or replay changed meanwhile is left to it."""
+    q = schema.retry_queue
+    held = sa.select(q).where(q.c.status == "held", q.c.depends_on == parent.key)
+    query = Ledger.queue_filters(held, integration, flow)
+    refused = []
+    for item in [Ledger.queue_item(row) for row in conn.execute(query)]:
+        after = _refuse(ledger, item, parent, retry_in(item.attempts), counted=False, conn=conn)
+        if after is not None:
+            ledger.audit_item(item, "fail", after.reason, run_id=run_id, conn=conn)
+            refused.append(after)
+    return refused
+
+
+def refuse_held_on_gone_parents(
+    ledger: Ledger,
+    *,
+    retry_in: Callable[[int], timedelta],
+    integration: str | None = None,
+    flow: str | None = None,
+    run_id: str | None = None,
+) -> list[QueueItem]:
+    """Refuse every held record whose parent cannot come (``release_synced`` runs this before each replay
+    and after it), one transaction per parent; a chain is followed ``CHAIN_ROUNDS`` deep."""
+    refused: list[QueueItem] = []
+    for _ in range(CHAIN_ROUNDS):
+        gone = gone_parents(ledger, ledger.held_counts(integration=integration, flow=flow))
+        done: list[QueueItem] = []
+        for key in sorted(gone):
+            with ledger.transaction() as conn:
+                done.extend(
+                    refuse_held_on(
+                        ledger,
+                        gone[key],
+                        retry_in=retry_in,
+                        run_id=run_id,
+                        integration=integration,
+                        flow=flow,
+                        conn=conn,
+                    )
+                )
+        refused.extend(done)
+        if not done:
+            break
+    return refused
+
+
+def refuse_if_parent_gone(
+    ledger: Ledger,
+    item: QueueItem,
+    depends_on: str,
+    *,
+    retry_in: timedelta,
+    run_id: str | None = None,
+) -> QueueItem | None:
+    """A replay's record that waits for ``depends_on``: if that parent cannot come, fail it again (an
+    attempt counted, next attempt ``retry_in`` from now, a ``fail`` event) instead of holding it, and
+    return it as it is now; else None (hold it as before). A record held behind its own key (another run
+    writing it) is never refused here. Raises ``LedgerInputError`` if the item was closed meanwhile."""
+    parts = depends_on.split(":", 3)
+    if len(parts) == 4 and (parts[0], parts[1], parts[3]) == (item.integration, item.entity, item.source_key):
+        return None
+    parent = gone_parents(ledger, {depends_on}).get(depends_on)
+    if parent is None:
+        return None
+    with ledger.transaction() as conn:
+        after = _refuse(ledger, item, parent, retry_in, counted=True, run_id=run_id, conn=conn)
+        if after is None:  # closed meanwhile (a run wrote it): the replay leaves it, as for any failure
+            raise LedgerInputError(f"queue item {item.id} is no longer open (failed or held)")
+        when = f"{after.next_attempt_at:%Y-%m-%d %H:%M:%S} UTC" if after.next_attempt_at else "-"
+        reason = f"{after.reason} (attempt {after.attempts}; next attempt {when})"
+        ledger.audit_item(item, "fail", reason, run_id=run_id, conn=conn)
+    return after
+
+
+def due_again_on_synced_parents(
+    ledger: Ledger, *, integration: str | None = None, flow: str | None = None, run_id: str | None = None
+) -> list[QueueItem]:
+    """Records refused for a parent that has synced after all (fixed and replayed, written by a person's
+    match): due now, the mark dropped, a ``release`` event each, so they follow at once, not after their
+    backoff."""
+    q = schema.retry_queue
+    query = Ledger.queue_filters(
+        sa.select(q).where(
+            q.c.status == "failed", q.c.depends_on.is_not(None), q.c.payload.like(f'%"{PARENT_GONE}"%')
+        ),
+        integration,
+        flow,
+    )
+    with ledger.read_transaction() as c:
+        marked = [
+            i for i in map(Ledger.queue_item, c.execute(query)) if i.payload.get(PARENT_GONE) == i.depends_on
+        ]
+    synced = ledger.synced_dependencies({i.depends_on for i in marked if i.depends_on})
+    released = []
+    for item in marked:
+        if item.depends_on not in synced:
+            continue
+        reason = f"released: {item.depends_on} has synced; due for replay"
+        payload = {k: v for k, v in item.payload.items() if k != PARENT_GONE}
+        now = _now()
+        update = (
+            sa.update(q)
+            .where(q.c.id == item.id, q.c.status == "failed", q.c.updated_at == item.updated_at)
+            .values(reason=redact(reason), payload=_json(payload), next_attempt_at=now, updated_at=now)
+            .returning(*q.c)
+        )
+        with ledger.transaction() as conn:
+            row = conn.execute(update).first()
+            if row is not None:
+                ledger.audit_item(item, "release", reason, run_id=run_id, conn=conn)
+                released.append(Ledger.queue_item(row))
+    return released
+
+
+def parents_first(items: Iterable[QueueItem]) -> list[QueueItem]:
+    """``items`` in their order, except that an item comes after the items it waits for (``depends_on``
+    naming one of them), so a replay writes a fixed parent before its refused or released children and
+    they go through in the same replay instead of failing once more."""
+    items = list(items)
+    by_key = {(i.integration, i.entity, i.source_key): i for i in items}
+
+    def depth(item: QueueItem) -> int:
+        hops, seen = 0, {item.id}
+        while item.depends_on:
+            parts = item.depends_on.split(":", 3)
+            parent = by_key.get((parts[0], parts[1], parts[3])) if len(parts) == 4 else None
+            if parent is None or parent.id in seen:
+                break
+            seen.add(parent.id)
+            hops, item = hops + 1, parent
+        return hops
+
+    return sorted(items, key=depth)  # stable: same depth keeps the caller's order
+
+
+# -- plumbing ---------------------------------------------------------------------------------------------
+
+
+def _refuse(
+    ledger: Ledger,
+    item: QueueItem,
+    parent: GoneParent,
+    retry_in: timedelta,
+    *,
+    counted: bool,
+    run_id: str | None = None,
+    conn: sa.Connection,
+) -> QueueItem | None:
+    """``item`` failed for ``parent`` (see ``refuse_held_on`` / ``refuse_if_parent_gone``); None if it is no
+    longer as read (a held one must still be held, unchanged)."""
+    q = schema.retry_queue
+    now = _now()
+    values: dict[str, Any] = {
+        "status": "failed",
+        "reason": redact(parent.child_reason(item)),
+        "payload": _json({**item.payload, PARENT_GONE: parent.key}),
+        "next_attempt_at": now + retry_in,
+        "updated_at": now,
+    }
+    if counted:
+        values["attempts"] = q.c.attempts + 1
+        values["last_run_id"] = sa.func.coalesce(run_id, q.c.last_run_id)
+        where = [q.c.status.in_(schema.QUEUE_OPEN_STATUSES)]
+    else:
+        where = [q.c.status == "held", q.c.depends_on == parent.key, q.c.updated_at == item.updated_at]
+    update = sa.update(q).where(q.c.id == item.id, *where).values(**values).returning(*q.c)
+    row = conn.execute(update).first()
+    return None if row is None else Ledger.queue_item(row)
+
+
+def _json(payload: dict[str, Any]) -> str:
+    return json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
