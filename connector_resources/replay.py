@@ -11,10 +11,13 @@ Held records (waiting for another record, e.g. a purchase order for its supplier
 write through ``connector_assets.flows.core.write_record``). ``release_synced`` is the safety net: a held
 record whose dependency has synced by any path (one that did not release, a manual match, a crash between
 the write and the release) is released before a replay chooses its records, so nothing stays held forever.
+A held record whose dependency will never be written (exported by another process, refused for good,
+abandoned) is refused there instead, with why (``connector_resources.held_parents``).
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager
 from contextvars import ContextVar
@@ -22,6 +25,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
+from connector_resources.held_parents import (
+    GoneParent,
+    due_again_on_synced_parents,
+    parents_first,
+    refuse_held_on_gone_parents,
+    refuse_if_parent_gone,
+)
 from connector_resources.ledger import Ledger, LedgerInputError, QueueItem, QueueOverview
 from connector_resources.redaction import get_logger, redact
 
@@ -162,7 +172,7 @@ def release_waiting(
     def release(c: Any) -> list[QueueItem]:
         released = ledger.release_held_items(depends_on, reason=reason, conn=c)
         for item in released:
-            _audit(ledger, item, "release", reason, run_id, c)
+            ledger.audit_item(item, "release", reason, run_id=run_id, conn=c)
         return released
 
     if conn is not None:
@@ -180,7 +190,14 @@ def release_synced(
 ) -> list[QueueItem]:
     """Release held records whose dependency has already synced (by whatever path): they are due, not
     stuck behind a release that never came. The CLI and the job call it before choosing records (so they
-    are replayed in the same run), and every replay ends with it."""
+    are replayed in the same run), and every replay ends with it.
+
+    It also refuses the held records whose dependency will never be written (``held_parents``: failed
+    with why, logged, not in the returned list) and makes due again those refused so whose dependency has
+    synced after all (in the list: released because their dependency synced)."""
+    freed = ledger.release_dead_takes()  # taken by a replay that was killed: due again at once
+    if freed:
+        log.info("%d queue item(s) taken by a replay that has ended are due again", len(freed))
     overview = ledger.queue_overview(integration=integration, flow=flow)
     released: list[QueueItem] = []
     for key in sorted(overview.synced):
@@ -189,14 +206,23 @@ def release_synced(
     # Records held because another run was writing them, whose writer stopped before recording them.
     with ledger.transaction() as conn:
         for item in ledger.release_lapsed_holds(integration=integration, flow=flow, conn=conn):
-            _audit(ledger, item, "release", item.reason, run_id, conn)
+            ledger.audit_item(item, "release", item.reason, run_id=run_id, conn=conn)
             released.append(item)
+    released.extend(due_again_on_synced_parents(ledger, integration=integration, flow=flow, run_id=run_id))
+    refused = refuse_held_on_gone_parents(
+        ledger, retry_in=backoff_for, integration=integration, flow=flow, run_id=run_id
+    )
+    if refused:
+        log.warning("%d held record(s) refused: what they wait for will never be written", len(refused))
     return released
 
 
-def queue_report(overview: QueueOverview, *, top: int = 10) -> list[str]:
+def queue_report(
+    overview: QueueOverview, *, top: int = 10, gone: Iterable[tuple[GoneParent, int]] = ()
+) -> list[str]:
     """The retry queue in words: due, failed and not yet due, held (by kind of record waited for, and
-    the ``top`` most waited-for records). What ``replay`` and ``replay --dry-run`` print."""
+    the ``top`` most waited-for records). What ``replay`` and ``replay --dry-run`` print. ``gone``
+    (``held_parents.held_on_gone``) adds the held records whose dependency will never be written."""
     lines = [
         f"retry queue: {overview.due} due now, {overview.not_yet_due} failed and not yet due"
         + (f" (next attempt {_when(overview.next_attempt_at)})" if overview.not_yet_due else "")
@@ -222,6 +248,19 @@ def queue_report(overview: QueueOverview, *, top: int = 10) -> list[str]:
     for key, count in overview.held_by[:top]:
         synced = " (already synced)" if key in overview.synced else ""
         lines.append(f"  {key}: {count} held{synced}")
+    return lines + _gone_lines(list(gone), top)
+
+
+def _gone_lines(gone: list[tuple[GoneParent, int]], top: int) -> list[str]:
+    """The held records whose dependency cannot come, by dependency, with why (``queue_report``)."""
+    if not gone:
+        return []
+    lines = [
+        f"{sum(n for _, n in gone)} held record(s) wait for {len(gone)} record(s) that will never be "
+        "written: a replay refuses them (failed, naming the record and why) instead of holding them"
+    ]
+    for parent, count in gone[:top]:
+        lines.append(f"  {parent.key}: {count} held; {parent.cause_text}: {parent.why}")
     return lines
 
 
@@ -235,34 +274,62 @@ def backoff_for(
     return min(cap, base * (2 ** max(0, attempts)))
 
 
-def replay_items(ledger: Ledger, items: Iterable[QueueItem], *, run_id: str | None = None) -> ReplaySummary:
+@dataclass(frozen=True)
+class ReplayWriter:
+    """Who a replay writes as, while ``replay_items`` runs: ``owner`` (the replay job's run id, or an id of
+    the CLI replay's own) holds both its takes of queue items and its leases on records, so one process
+    record in the ledger vouches for all of them (``Ledger.ended_owners``); ``ended`` says whether a lease
+    owner is a run Dagster reports ended (set by the replay job, and by the CLI when a Dagster instance is
+    configured), so the replay takes such a run's leases over at once, as a run's own writes do."""
+
+    owner: str
+    ended: Callable[[str], bool] | None = None
+
+
+_writer: ContextVar[ReplayWriter | None] = ContextVar("replay_writer", default=None)
+
+
+def replay_writer() -> ReplayWriter | None:
+    """The writer of the replay under way (``Lease.for_writer``); None outside ``replay_items``."""
+    return _writer.get()
+
+
+def replay_items(
+    ledger: Ledger,
+    items: Iterable[QueueItem],
+    *,
+    run_id: str | None = None,
+    ended: Callable[[str], bool] | None = None,
+) -> ReplaySummary:
     """Re-attempt ``items`` with their flows' handlers; never raises for a single record's failure.
 
     Handlers share one ``ReplayScope`` for the call (``shared_value`` / ``shared_context``). Records
     released by the writes (``write_record``) are in ``ReplaySummary.released``; the replay ends with
     ``release_synced``, so a record written without releasing (a skip: written before, by a path that did
     not release) leaves nothing held on it either. Released records are due for the next replay."""
+    writer = ReplayWriter(run_id or f"replay-{uuid.uuid4()}", ended)
     with ExitStack() as stack:
-        token = _scope.set(ReplayScope(stack))
+        token, writing = _scope.set(ReplayScope(stack)), _writer.set(writer)
         try:
-            summary = _replay_each(ledger, items, run_id)
+            summary = _replay_each(ledger, items, run_id, writer.owner)
         finally:
+            _writer.reset(writing)
             _scope.reset(token)
     summary.released += len(release_synced(ledger, run_id=run_id))
     return summary
 
 
-def _replay_each(ledger: Ledger, items: Iterable[QueueItem], run_id: str | None) -> ReplaySummary:
+def _replay_each(ledger: Ledger, items: Iterable[QueueItem], run_id: str | None, owner: str) -> ReplaySummary:
     """Each item is taken first (``Ledger.take_queue_item``): concurrent replays each write what they took,
     skip what another has, and count only their own writes; an item another closes meanwhile never stops
     the rest."""
     summary = ReplaySummary()
-    for item in items:
+    for item in parents_first(items):  # a fixed parent first: its children then go through with it
         handler = handler_for(item.integration, item.flow)
         if handler is None:
             summary.no_handler.append(item.id)
             continue
-        if not ledger.take_queue_item(item, hold_for=REPLAY_HOLD):
+        if not ledger.take_queue_item(item, hold_for=REPLAY_HOLD, owner=owner):
             _left(ledger, item, summary)
             continue
         try:
@@ -286,6 +353,14 @@ def _replay_one(
     try:
         outcome = handler(item, ledger)
     except WaitsFor as waits:
+        # What it waits for will never be written: failed again with why, never held again.
+        after = refuse_if_parent_gone(
+            ledger, item, waits.depends_on, retry_in=backoff_for(item.attempts), run_id=run_id
+        )
+        if after is not None:
+            summary.failed.append(item.id)
+            summary.failed_items.append(after)
+            return
         # Waiting is not failing: the attempt count stays, the reason says what it waits for.
         with ledger.transaction() as conn:
             ledger.enqueue(
@@ -300,7 +375,7 @@ def _replay_one(
                 run_id=run_id,
                 conn=conn,
             )
-            _audit(ledger, item, "hold", waits.reason, run_id, conn)
+            ledger.audit_item(item, "hold", waits.reason, run_id=run_id, conn=conn)
         summary.held.append(item.id)
         return
     except Exception as exc:  # one record's failure is recorded, the rest still run
@@ -309,13 +384,12 @@ def _replay_one(
             after = ledger.record_attempt_failure(
                 item.id, reason, retry_in=backoff_for(item.attempts), run_id=run_id, conn=conn
             )
-            _audit(
-                ledger,
+            ledger.audit_item(
                 item,
                 "fail",
                 f"{reason} (attempt {after.attempts}; next attempt {_when(after.next_attempt_at)})",
-                run_id,
-                conn,
+                run_id=run_id,
+                conn=conn,
             )
         log.warning("replay of queue item %s (%s) failed: %s", item.id, item.source_key, reason)
         summary.failed.append(item.id)
@@ -324,31 +398,8 @@ def _replay_one(
     reason = outcome.detail or "replayed from the retry queue"
     with ledger.transaction() as conn:
         ledger.resolve(item.id, reason=reason, conn=conn)
-        _audit(ledger, item, "replay", reason, run_id, conn, target_id=outcome.target_id)
+        ledger.audit_item(item, "replay", reason, run_id=run_id, conn=conn, target_id=outcome.target_id)
     # A skip wrote nothing: the record was already written (a run, or a replay that took it before us).
     (summary.already if outcome.action == "skip" else summary.replayed).append(item.id)
     summary.released += outcome.released
     return summary
-
-
-def _audit(
-    ledger: Ledger,
-    item: QueueItem,
-    action: str,
-    reason: str,
-    run_id: str | None,
-    conn: Any,
-    target_id: str | None = None,
-) -> None:
-    """The audit event of what a replay did with ``item`` (hold, fail, replay or release)."""
-    ledger.audit(
-        integration=item.integration,
-        flow=item.flow,
-        entity=item.entity,
-        action=action,
-        source_id=item.source_key,
-        target_id=target_id,
-        reason=reason,
-        run_id=run_id,
-        conn=conn,
-    )

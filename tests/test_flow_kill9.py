@@ -1,9 +1,12 @@
 """kill -9 of a run in the middle of its writes, then a rerun: exactly one copy of each supplier in Coupa.
 
 The write step runs in a child process against the simulators (threads of this test process, reached over
-loopback); Coupa answers slowly so the kill lands mid-write. The rerun finds some suppliers with a target
-ID (skip), some claimed but not recorded (search by number and adopt: the crash window), and some not
-started (create).
+loopback); Coupa answers slowly so the kill lands mid-write. The killed run's claims keep their 30-minute
+leases (nothing here shortens ``ML_LEDGER_LEASE_MINUTES``); the rerun takes them over at once, since the
+ledger knows the process holding them has ended, so it waits on none (``leased`` 0: a claim still the
+killed run's would have cost ``lease_wait()``, then been held). It finds some suppliers with a target ID
+(skip), some claimed but not recorded (search by number and adopt: the crash window), and some not started
+(create).
 """
 
 import os
@@ -97,9 +100,8 @@ def test_kill_9_mid_write_then_rerun_leaves_one_copy_of_each(tmp_path):
             "T_STAGING": str(tmp_path / "staging"),
             "T_DB": db,
             "T_DAY": DAY,
-            # The killed run's lease on the supplier it was writing ends 3 s later (not 30 min), so the
-            # rerun waits that out, takes the record over and searches Coupa before creating it.
-            "ML_LEDGER_LEASE_MINUTES": "0.05",
+            # The killed run's lease on the supplier it was writing has 30 minutes left; the rerun takes it
+            # over at once (its process has ended) and searches Coupa before creating it.
         }
         child = subprocess.Popen(
             [sys.executable, "-c", CHILD],

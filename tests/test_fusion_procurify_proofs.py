@@ -10,7 +10,7 @@ day's runs do), one more for a bad record and a held one, and one on PostgreSQL 
 * kill -9 of the invoices' write step mid-write, then a rerun: the write step runs in a child process (a
   real Dagster run of the one write asset) with the pod answering slowly and the child's ledger recording
   each answer ``SLOW_RECORD`` seconds late (``kill9.CRASH_WINDOW``), so the kill lands with one invoice in
-  Fusion and not in the ledger. The rerun waits out the killed run's lease, finds that invoice by its
+  Fusion and not in the ledger. The rerun takes the killed run's lease over at once, finds that invoice by its
   natural key (invoice number + supplier) and adopts it: one invoice per bill, one POST per bill.
 * Created once then skipped: the day rerun whole sends Fusion nothing more.
 * A token expired mid-run (the pod's ``/sandbox/tokens/expire`` right after the run's first create): the
@@ -89,7 +89,6 @@ from connector_resources.fusion.session import FusionSession
 from connector_resources.replay import _handlers
 
 pytestmark = [pytest.mark.timeout(180), *SILENCED]
-LEASE_MINUTES = "0.03"  # the killed run's claims lapse 1.8 s after it made them (default 30 min)
 SLOW_RECORD = "0.6"  # seconds between the pod's answer and the ledger recording it, in the child only
 ACCOUNT_TABLE = Path(__file__).resolve().parents[1] / "mappings" / "sandbox" / "fusion_procurify_accounts.csv"
 NOWHERE = "US9 Business Unit"  # a business unit no Fusion sandbox supplier has a site in
@@ -193,7 +192,6 @@ def kill_mid_write(world: FusionProcurifyWorld, asset: str, ready: Callable[[], 
         "T_DAY": world.day,
         "T_ASSET": asset,
         "T_SLOW_RECORD": SLOW_RECORD,
-        "ML_LEDGER_LEASE_MINUTES": LEASE_MINUTES,
     }
     kill_when_ready(CHILD, env, ready, never=f"Fusion never received the writes of {asset}")
     time.sleep(0.5)  # a request the kill cut off ends at the pod (its latency is 0.15 s)

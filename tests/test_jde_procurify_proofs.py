@@ -12,9 +12,10 @@ PostgreSQL for two runs at once.
   /api/v3/requisitions/``). The write step runs in a child process (a real Dagster run of the one write
   asset) against the simulators, with the target answering slowly (injected latency) and the child's
   ledger recording each answer ``T_SLOW_RECORD`` seconds late (``kill9.CRASH_WINDOW``), so the kill lands
-  with one record in the target and not in the ledger. The rerun waits out the killed run's lease (1.8 s
-  here), adopts that record (JDE: the batch found by its keys; Procurify: the requisition found by its
-  description) and creates the rest: one copy of each record, and the target asked to create each once.
+  with one record in the target and not in the ledger. The rerun takes the killed run's lease over at
+  once (its process has ended), adopts that record (JDE: the batch found by its keys; Procurify: the
+  requisition found by its description) and creates the rest: one copy of each record, and the target
+  asked to create each once.
   A requisition has no key Procurify refuses a second copy on, so here the ledger's claim and the search
   before a create are all that stands between a crash and a duplicate.
 * An outage: Procurify answers 503 to every API call during today's requisition write step (the client
@@ -84,7 +85,6 @@ from connector_resources.procurify import forget_shared_tokens
 from connector_resources.replay import _handlers, release_synced, replay_items
 
 pytestmark = [pytest.mark.timeout(180), *SILENCED]
-LEASE_MINUTES = "0.03"  # the killed run's claims lapse 1.8 s after it made them (default 30 min)
 SLOW_RECORD = "0.6"  # seconds between the target's answer and the ledger recording it, in the child only
 SANDBOX_TABLE = Path(__file__).resolve().parents[1] / "mappings" / "sandbox" / "jde_procurify_accounts.csv"
 ELSEWHERE = "X"  # prefixed to every business unit: a chart of accounts JDE does not have
@@ -212,7 +212,6 @@ def kill_mid_write(world: JdeProcurifyWorld, asset: str, ready: Callable[[], boo
         "T_DAY": world.day,
         "T_ASSET": asset,
         "T_SLOW_RECORD": SLOW_RECORD,
-        "ML_LEDGER_LEASE_MINUTES": LEASE_MINUTES,
     }
     kill_when_ready(CHILD, env, ready, never=f"the target never received the writes of {asset}")
     time.sleep(0.5)  # a request the kill cut off ends at the target (its latency is 0.15 s)

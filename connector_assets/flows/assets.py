@@ -7,7 +7,7 @@ Both run one partition per run in a backfill (``flow_backfill_policy``): a day t
 
 import json
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from dagster import (
@@ -47,6 +47,7 @@ from connector_assets.flows.writer import (
 )
 from connector_assets.flows.written_check import check_result, check_spec, partition_queue
 from connector_assets.incremental import days_in_window
+from connector_assets.run_workers import worker_ended
 from connector_assets.staging import Column
 from connector_resources.redaction import redact
 
@@ -173,14 +174,23 @@ def run_lease(context: AssetExecutionContext) -> Lease:
     (parent and root) once they have finished, and of any other run the instance reports as ended. A
     crashed run retried by the daemon, or a failed partition rerun from the UI, then writes its last record
     at once instead of waiting for the lease to expire; a run still going keeps its leases."""
-    run, instance = context.run, context.instance
+    run, ended = context.run, runs_ended_in(context.instance)
+    ancestors = sorted({run.parent_run_id, run.root_run_id} - {None, run.run_id})
+    return Lease(run.run_id, tuple(r for r in ancestors if ended(r)), gone=ended)
+
+
+def runs_ended_in(instance: DagsterInstance) -> Callable[[str], bool]:
+    """Whether a lease owner is a run of ``instance`` that has ended: finished (failed, canceled,
+    succeeded), or its worker is known dead before the daemon has marked it failed (``worker_ended``).
+    Used by write steps (``run_lease``) and replays (``replay_items``) alike."""
 
     def ended(run_id: str) -> bool:
         record = instance.get_run_by_id(run_id)  # None for a replay's owner id: not a run, never "ended"
-        return record is not None and record.is_finished
+        if record is None:
+            return False
+        return record.is_finished or worker_ended(instance, run_id) is not None
 
-    ancestors = sorted({run.parent_run_id, run.root_run_id} - {None, run.run_id})
-    return Lease(run.run_id, tuple(r for r in ancestors if ended(r)), gone=ended)
+    return ended
 
 
 def target_asset_name(spec: FlowSpec) -> str:
@@ -409,6 +419,12 @@ def build_flow_assets(
             counts=counts,
         )
         writer.run(sendable, write_workers(spec, target))
+        if writer.leased_by:  # held together behind the live runs writing them, named once each
+            behind = ", ".join(f"{n} by {owner}" for owner, n in writer.leased_by.most_common())
+            context.log.warning(
+                f"{sum(writer.leased_by.values())} record(s) held, being written by another live run: "
+                f"{behind}; each is released when that run records it"
+            )
 
     def _not_awaiting_replay(
         records: list[Mapped],

@@ -34,11 +34,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
+import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -57,7 +59,7 @@ from connector_resources.ledger import (
 )
 from connector_resources.ledger.schema import DEPENDS_ON_LEN
 from connector_resources.redaction import get_logger, redact
-from connector_resources.replay import ReplayOutcome, WaitsFor, release_waiting
+from connector_resources.replay import ReplayOutcome, WaitsFor, release_waiting, replay_writer
 
 if TYPE_CHECKING:  # pandas and pandera load when a step validates, not with the definitions (issue 16)
     from connector_assets.flows.lazy_model import LazyModel
@@ -259,6 +261,26 @@ def _plain(check: str) -> str:
 log = get_logger(__name__)
 
 
+class LeaseWaits:
+    """How long a write step may still wait for records other live writers hold: ``lease_wait()`` in
+    all, from its first wait, shared by its workers. Once spent, a record leased by a live run is held at
+    once (``BeingWritten``, naming the run) instead of costing another wait: a run behind 50 records of
+    another run waits once, not 50 times in a row (issue 31)."""
+
+    def __init__(self, budget: timedelta) -> None:
+        self._budget = budget.total_seconds()
+        self._deadline: float | None = None
+        self._lock = threading.Lock()
+
+    def remaining(self) -> float:
+        """Seconds left to wait; the first call starts the clock."""
+        with self._lock:
+            now = time.monotonic()
+            if self._deadline is None:
+                self._deadline = now + self._budget
+            return max(0.0, self._deadline - now)
+
+
 @dataclass(frozen=True)
 class Lease:
     """Who claims a record before creating it (``Ledger.claim_xref``): a run, by its id, or a replay, by an
@@ -271,10 +293,19 @@ class Lease:
     # whatever its expiry, since that run will never finish the write. A killed run's rerun from the UI is a
     # new run, not a re-execution, so ``inherits`` alone would leave it waiting out the lease.
     gone: Callable[[str], bool] | None = field(default=None, compare=False)
+    # A write step's one wait for live leases of other writers (``LeaseWaits``); None: each record waits
+    # up to ``lease_wait()`` on its own (a replay writes one record at a time).
+    waits: LeaseWaits | None = field(default=None, compare=False)
 
     @classmethod
     def for_writer(cls, run_id: str | None) -> Lease:
-        return cls(run_id) if run_id else cls(f"replay-{uuid.uuid4()}")
+        """A write outside a write step: a replay's writes are its own (``replay.replay_writer``: one owner
+        for its takes and leases, ended runs as it was told to recognise them); any other (a
+        webhook-driven write) gets an owner of its own."""
+        writer = replay_writer()
+        if writer is None:
+            return cls(run_id or f"replay-{uuid.uuid4()}")
+        return cls(run_id or writer.owner, gone=writer.ended)
 
 
 class BeingWritten(WaitsFor):
@@ -422,21 +453,21 @@ def _claim(
                 deferred.flush(ledger)
             return xref
         try:
-            return _claim_with(ledger, key, lease.owner, lease.inherits, deferred)
+            return _claim_with(ledger, key, lease, deferred)
         except XrefLeased as leased:
-            if leased.owner and lease.gone is not None and lease.gone(leased.owner):
-                return _claim_with(ledger, key, lease.owner, (*lease.inherits, leased.owner), deferred)
             waited.append(leased.owner)
             raise
 
     try:  # almost always decided at once: known, or claimed; the back-off is built only for a live lease
         return attempt(), None
-    except XrefLeased:
-        pass
+    except XrefLeased as leased:
+        budget = lease_wait().total_seconds() if lease.waits is None else lease.waits.remaining()
+        if budget <= 0:  # this step has waited its time already: held with the others behind that run
+            raise BeingWritten(spec, record.source_key, leased) from None
     retrying = Retrying(
         retry=retry_if_exception_type(XrefLeased),
         wait=wait_exponential(multiplier=0.05, min=0.05, max=1.0),
-        stop=stop_after_delay(lease_wait().total_seconds()),
+        stop=stop_after_delay(budget),
         reraise=True,
     )
     try:
@@ -447,21 +478,18 @@ def _claim(
 
 
 def _claim_with(
-    ledger: Ledger,
-    key: tuple[str, str, str, str, str],
-    owner: str,
-    inherits: tuple[str, ...],
-    deferred: DeferredWrites | None,
+    ledger: Ledger, key: tuple[str, str, str, str, str], lease: Lease, deferred: DeferredWrites | None
 ) -> Xref:
     """``claim_xref``, with what ``deferred`` has pending written in the claim's transaction (one commit)
     when it is due (``DeferredWrites.due``). A ``XrefLeased`` comes after that commit: what was flushed
     counts as written, then it is raised."""
+    claim = {"owner": lease.owner, "inherits": lease.inherits, "gone": lease.gone}
     if deferred is None or not deferred.due(key[3]):
-        return ledger.claim_xref(*key, owner=owner, inherits=inherits)
+        return ledger.claim_xref(*key, **claim)
     leased: XrefLeased | None = None
     with deferred.committing(ledger) as flush:
         try:
-            return ledger.claim_xref(*key, owner=owner, inherits=inherits, first=flush)
+            return ledger.claim_xref(*key, **claim, first=flush)
         except XrefLeased as exc:
             leased = exc
     raise leased
@@ -758,6 +786,7 @@ def audit_record(
     target_system: str | None = _SPEC_TARGET,
     run_id: str | None = None,
     partition: str | None = None,
+    detail: Mapping[str, Any] | None = None,
     conn: Any = None,
 ) -> None:
     """One audit event of a flow's record (``action``: release, hold, fail, skip ...) with why, keyed as
@@ -774,6 +803,7 @@ def audit_record(
         reason=reason,
         run_id=run_id,
         partition_key=partition,
+        detail=detail,
         conn=conn,
     )
 

@@ -32,6 +32,7 @@ without a step retry: nothing is lost, and "rerun failed" (or ``replay``) picks 
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -45,6 +46,7 @@ from connector_assets.flows.core import (
     Claimed,
     FlowSpec,
     Lease,
+    LeaseWaits,
     Mapped,
     Rejected,
     queue_failure,
@@ -53,7 +55,8 @@ from connector_assets.flows.core import (
 from connector_assets.flows.deferred import DeferredWrites
 from connector_assets.step_retry import is_transient, refused_for_good
 from connector_resources.errors import when_again
-from connector_resources.ledger import Ledger
+from connector_resources.held_parents import REFUSED_FOR_GOOD
+from connector_resources.ledger import Ledger, lease_wait
 from connector_resources.redaction import get_logger, redact
 
 # Consecutive records the target did not answer for (outage, throttling beyond the client's retries),
@@ -71,10 +74,6 @@ class TargetUnreachable(Failure):
 class TargetRefusesUntil(Failure):
     """The target refuses every call until a known time (BILL's hourly request cap): the step stopped
     sending at once, queued what it had not sent with that time, and fails without a step retry."""
-
-
-# Marks a queued payload the target refused for good (``refused_for_good``).
-REFUSED_FOR_GOOD = "refused_for_good"
 
 
 def awaits_replay(item: Any, record: Mapped) -> bool:
@@ -126,7 +125,9 @@ class PartitionWriter:
         self.run_id, self.partition = run_id, partition
         self.queued, self.counts = queued, counts
         self._lock = threading.Lock()
-        self.lease = replace(lease, gone=self._serialised(lease.gone)) if lease.gone else lease
+        gone = self._serialised(lease.gone) if lease.gone else None
+        self.lease = replace(lease, gone=gone, waits=LeaseWaits(lease_wait()))
+        self.leased_by: Counter[str] = Counter()  # records held behind another live writer, by writer
         self.written = 0
         self.unreachable = 0
         self.last_error: BaseException | None = None
@@ -341,6 +342,7 @@ class PartitionWriter:
         except BeingWritten as busy:  # another run is creating it now: held, neither sent nor failed
             with self._lock:
                 self.counts["leased"] += 1
+                self.leased_by[busy.owner or "?"] += 1
             self._queue(record, busy.reason, status="held", depends_on=busy.depends_on)
             return
         except Exception as exc:  # one record's failure never stops the batch (XrefConflict too)

@@ -1,0 +1,113 @@
+"""A simulator's own request log: every HTTP request its server received, as sent and as answered.
+
+"Written exactly once" is a claim about the target, so a test should count on the target's side what it
+was asked to create, per record, not read it back from our ledger (which is what is under test). The
+simulators count calls per endpoint only (``/sandbox/state``), which cannot tell a record POSTed twice from
+two records POSTed once; this log can. It is an ASGI wrapper around the simulator's app, in the test
+process: what a child process sends over loopback is logged too, and a request whose client was killed
+-9 mid-way is logged with the answer the server gave (the server finishes it; nobody reads it).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+from unittest import mock
+
+import jde_bill_world
+
+from connector_sandbox.bill import BillSandboxSettings, create_app
+from connector_sandbox.serve import serve_in_thread
+
+
+@dataclass(frozen=True)
+class Logged:
+    """One request the server received: its method, path, body and the answer's status and body."""
+
+    method: str
+    path: str
+    sent: bytes
+    status: int | None  # None: the server gave no answer (the request never reached a handler's end)
+    answered: bytes
+
+    @property
+    def body(self) -> Any:
+        """The request's JSON body (None when there was none)."""
+        return json.loads(self.sent) if self.sent else None
+
+    @property
+    def answer(self) -> Any:
+        """The answer's JSON body (None when there was none)."""
+        return json.loads(self.answered) if self.answered else None
+
+    @property
+    def ok(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
+
+
+class RequestLog:
+    """ASGI middleware keeping a ``Logged`` per HTTP request to ``app``; safe to read from any thread."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self._lock = threading.Lock()
+        self._entries: list[Logged] = []
+
+    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+        if scope["type"] != "http":  # lifespan: the simulator's start-up and shutdown, not a request
+            await self.app(scope, receive, send)
+            return
+        sent: list[bytes] = []
+        answered: list[bytes] = []
+        status: list[int] = []
+
+        async def receiving() -> dict:
+            message = await receive()
+            if message["type"] == "http.request":
+                sent.append(message.get("body", b""))
+            return message
+
+        async def sending(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                status.append(message["status"])
+            elif message["type"] == "http.response.body":
+                answered.append(message.get("body", b""))
+            await send(message)
+
+        try:
+            await self.app(scope, receiving, sending)
+        finally:
+            answer = status[0] if status else None
+            entry = Logged(scope["method"], scope["path"], b"".join(sent), answer, b"".join(answered))
+            with self._lock:
+                self._entries.append(entry)
+
+    def entries(self, method: str, path: str) -> list[Logged]:
+        """The requests ``method path`` received so far, in the order they ended."""
+        with self._lock:
+            return [e for e in self._entries if e.method == method and e.path == path]
+
+    def clear(self) -> None:
+        """Forget what was logged: a test's later phase is counted alone."""
+        with self._lock:
+            self._entries.clear()
+
+
+@contextmanager
+def logged_bill() -> Iterator[list[RequestLog]]:
+    """While the block runs, each BILL simulator ``jde_bill_world`` starts keeps a ``RequestLog``; the
+    list holds them in the order the simulators started."""
+    logs: list[RequestLog] = []
+
+    def run_bill(settings: BillSandboxSettings | None = None) -> tuple[str, Callable[[], None]]:
+        settings = settings or BillSandboxSettings()
+        log = RequestLog(create_app(settings))
+        logs.append(log)
+        return serve_in_thread(log, host=settings.host, port=0, path="/connect")
+
+    with mock.patch.object(jde_bill_world, "run_bill", run_bill):
+        yield logs
