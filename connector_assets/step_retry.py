@@ -17,21 +17,24 @@ Classification (``classify``), first match wins:
 
 1. Known exceptions to the rules below: a read that gave up because the source kept changing under
    it says so ("run the read again") and is transient, whatever its class; HTTP 501 / 505 are
-   answered the same way every time; from the
-   clients' own documentation, Procore's 408 means
-   "list too large to return unfiltered" (retrying returns the same 408); a rate limit whose reset
-   lies beyond the retry window (BILL's hourly cap, Procore's hourly budget) cannot be waited out.
+   answered the same way every time; an error with its own word on retrying
+   (``ConnectorError.retry_hint``: Procore's documented 408 "list too large to return unfiltered", a
+   JDE orchestration's business refusal or unknown outcome) has it; a rate limit
+   (``RateLimitError``) whose reset lies beyond the retry window (BILL's hourly cap, Procore's hourly
+   budget) cannot be waited out.
    (Procurify's 504 is a 5xx like any other since issue 30: retried with backoff, bounded.)
-2. Transient by type: the HTTP core's ``ServerError`` / ``TransportError`` / ``RateLimitedError``,
-   each client's ``...UnavailableError`` / ``...RateLimitError`` / ``...OutcomeUnknownError``, network
+2. Transient by kind (``connector_resources.error_kinds``, declared by each client beside its errors):
+   ``TransientError`` (the HTTP core's ``ServerError`` / ``TransportError`` / ``RateLimitedError``,
+   each client's ``...UnavailableError`` / ``...RateLimitError`` / ``...OutcomeUnknownError``), network
    errors (``requests`` connection errors and timeouts, ``ConnectionError``, ``TimeoutError``) and
    database disconnects. Outcome-unknown errors are transient because a re-run starts with the
    ledger's cross-reference and a search by natural key before any create (design: "Writing without
    duplicates"), so a repeated step adopts rather than doubles.
-3. Permanent by type: data and input errors (``ValueError`` and its subclasses, e.g. ``StagingError``,
-   ``...ValidationError``, ``...InputError``), errors in the answer's shape (``...DataError``,
-   ``...ResponseError``, ``...ProtocolError``), configuration (``...AuthError`` / ``...PermissionError``,
-   ``JdeAllowlistError``, ``SettingError``, vault errors), and programming errors.
+3. Permanent by kind: data and input errors (``ValueError`` and its subclasses, e.g. ``StagingError``,
+   ``...ValidationError``, ``...InputError``), ``AnswerError`` (the answer's shape: ``...DataError``,
+   ``...ResponseError``, ``...ProtocolError``), ``ConfigurationError`` (``...AuthError`` /
+   ``...PermissionError``, ``JdeAllowlistError``) with ``SettingError`` and vault errors, and
+   programming errors.
 4. By HTTP status when the error carries one (``status``): 429 and 5xx (but 501/505) are transient
    whatever the error's class (a login host answering 503 is down, even if the client calls that an
    auth error; this check runs before rules 2 and 3); any other status is a refusal that a retry
@@ -40,7 +43,7 @@ Classification (``classify``), first match wins:
    (``__cause__`` / ``__context__``) is a transient error: a JDE read that lost its connection is a
    ``JdeQueryError`` raised while handling a ``TransportError``.
 6. Anything else is permanent. An unknown error retried for minutes hides a bug; an unknown error that
-   is in fact transient costs one manual re-run, and belongs in rule 2 once seen.
+   is in fact transient costs one manual re-run, and its class gets a kind once seen.
 """
 
 from __future__ import annotations
@@ -58,46 +61,12 @@ from dagster._core.definitions.policy import calculate_delay
 
 from connector_assets.staging import StagingError
 from connector_resources import settings
-from connector_resources.bill.errors import (
-    BillAuthError,
-    BillDataError,
-    BillRateLimitError,
-    BillUnavailableError,
-)
-from connector_resources.coupa.errors import (
-    CoupaAuthError,
-    CoupaOutcomeUnknownError,
-    CoupaRateLimitError,
-    CoupaResponseError,
-    CoupaUnavailableError,
-)
-from connector_resources.fusion.errors import (
-    FusionAuthError,
-    FusionOutcomeUnknownError,
-    FusionRateLimitError,
-    FusionResponseError,
-    FusionUnavailableError,
-)
-from connector_resources.http.errors import (
-    AuthenticationError,
-    RateLimitedError,
-    ServerError,
-    TransportError,
-)
-from connector_resources.jde.errors import JdeAllowlistError, JdeAuthError, JdeOrchestrationError
-from connector_resources.procore.errors import (
-    ProcoreAuthError,
-    ProcoreDataError,
-    ProcoreError,
-    ProcoreOutcomeUnknownError,
-    ProcoreRateLimitError,
-)
-from connector_resources.procurify.errors import (
-    ProcurifyAuthError,
-    ProcurifyOutcomeUnknownError,
-    ProcurifyProtocolError,
-    ProcurifyRateLimitError,
-    ProcurifyUnavailableError,
+from connector_resources.error_kinds import (
+    AnswerError,
+    ConfigurationError,
+    ConnectorError,
+    RateLimitError,
+    TransientError,
 )
 from connector_resources.settings import SettingError
 from connector_resources.vault import SecretNotFound, VaultKeyError
@@ -106,22 +75,7 @@ RETRIES_ENV = "ML_STEP_RETRIES"
 DELAY_ENV = "ML_STEP_RETRY_DELAY_SECONDS"
 
 TRANSIENT_TYPES: tuple[type[BaseException], ...] = (
-    ServerError,
-    TransportError,
-    RateLimitedError,
-    BillUnavailableError,
-    BillRateLimitError,
-    CoupaUnavailableError,
-    CoupaRateLimitError,
-    CoupaOutcomeUnknownError,
-    FusionUnavailableError,
-    FusionRateLimitError,
-    FusionOutcomeUnknownError,
-    ProcoreRateLimitError,
-    ProcoreOutcomeUnknownError,
-    ProcurifyUnavailableError,
-    ProcurifyRateLimitError,
-    ProcurifyOutcomeUnknownError,
+    TransientError,  # every client's outage, throttling and outcome-unknown errors declare it
     requests.ConnectionError,
     requests.Timeout,
     ConnectionError,
@@ -129,14 +83,7 @@ TRANSIENT_TYPES: tuple[type[BaseException], ...] = (
 )
 
 CONFIGURATION_TYPES: tuple[type[BaseException], ...] = (
-    AuthenticationError,
-    BillAuthError,
-    CoupaAuthError,
-    FusionAuthError,
-    JdeAuthError,
-    JdeAllowlistError,
-    ProcoreAuthError,
-    ProcurifyAuthError,
+    ConfigurationError,  # every client's authentication / permission / allow-list errors
     SettingError,
     VaultKeyError,
     SecretNotFound,
@@ -145,11 +92,7 @@ CONFIGURATION_TYPES: tuple[type[BaseException], ...] = (
 DATA_TYPES: tuple[type[BaseException], ...] = (
     StagingError,
     ValueError,  # every client's Input/Validation error is one, and so is a bad value in our own code
-    BillDataError,
-    CoupaResponseError,
-    FusionResponseError,
-    ProcoreDataError,
-    ProcurifyProtocolError,
+    AnswerError,  # every client's unusable-answer errors
 )
 
 PROGRAMMING_TYPES: tuple[type[BaseException], ...] = (
@@ -239,11 +182,10 @@ def _special_case(exc: BaseException, window: float) -> Verdict | None:
         return Verdict(False, f"a server answer (HTTP {status}) that is the same on every attempt")
     if any(phrase in str(exc) for phrase in _RERUN_ADVICE):
         return Verdict(True, "the source kept changing while it was read (the client advises a re-run)")
-    if isinstance(exc, ProcoreError) and exc.status == 408:
-        return Verdict(False, "Procore refuses this list as too large (HTTP 408) on every attempt")
-    if isinstance(
-        exc, BillRateLimitError | ProcoreRateLimitError | ProcurifyRateLimitError | FusionRateLimitError
-    ):
+    hint = exc.retry_hint() if isinstance(exc, ConnectorError) else None
+    if hint is not None:
+        return Verdict(*hint)
+    if isinstance(exc, RateLimitError):
         wait = _seconds_until_reset(exc, time.time())
         if wait is not None and wait > window:
             return Verdict(
@@ -306,11 +248,6 @@ def classify(exc: BaseException, window: float | None = None) -> Verdict:
     special = _special_case(exc, window)
     if special is not None:
         return special
-    if isinstance(exc, JdeOrchestrationError):
-        if exc.is_business_error:
-            return Verdict(False, "JD Edwards refused the orchestration for a business reason")
-        if exc.outcome_unknown:
-            return Verdict(True, "no answer from JD Edwards (outcome unknown)")
     status = _status_of(exc)
     if status is not None and _transient_status(status):
         # The status wins over the class: a login host answering 503 is down, not refusing the
@@ -353,8 +290,9 @@ def refused_for_good(exc: BaseException) -> bool:
     for ``ml-connector replay`` instead of sending it again on every rerun (issue 30, item 1)."""
     if classify(exc).transient:
         return False
-    if isinstance(exc, JdeOrchestrationError):
-        return exc.is_business_error
+    own_word = exc.refused_for_good() if isinstance(exc, ConnectorError) else None
+    if own_word is not None:
+        return own_word
     status = _status_of(exc)
     return status is not None and 400 <= status < 500 and status not in _NOT_ABOUT_THE_RECORD
 

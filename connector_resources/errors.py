@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Generic, Protocol, TypeVar
 
+from connector_resources.error_kinds import ConnectorError
 from connector_resources.redaction import redact
 
 T = TypeVar("T")
@@ -36,7 +37,7 @@ class ServerMessage(Protocol):
 M = TypeVar("M", bound=ServerMessage)
 
 
-class RecordError(RuntimeError):
+class RecordError(ConnectorError, RuntimeError):
     """``status``: the HTTP status when one arrived; ``entity``: the client's entity (``invoices``);
     ``record``: how the record is named (``invoice INV-1 of supplier 10442``) when it is about one."""
 

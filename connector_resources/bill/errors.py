@@ -26,6 +26,13 @@ from typing import Any
 
 import requests
 
+from connector_resources.error_kinds import (
+    AnswerError,
+    ConfigurationError,
+    ConnectorError,
+    RateLimitError,
+    TransientError,
+)
 from connector_resources.http.errors import response_json
 from connector_resources.redaction import redact
 
@@ -77,7 +84,7 @@ class BillProblem:
         return f"{text} [{self.code}]" if self.code else text
 
 
-class BillError(RuntimeError):
+class BillError(ConnectorError, RuntimeError):
     """Base of every BILL error. ``status`` is the HTTP status when one arrived; ``codes`` BILL's
     ``BDC_`` codes; ``problems`` the error objects; ``record`` names the record concerned."""
 
@@ -121,7 +128,7 @@ def _rebuild(cls: type[BillError], message: str, fields: dict[str, Any]) -> Bill
     return cls(message, **fields)
 
 
-class BillAuthError(BillError):
+class BillAuthError(BillError, ConfigurationError):
     """Login refused (BDC_1101 / BDC_1102, often the sandbox/production mix-up), a session rejected
     right after logging in again, or an operation that needs an MFA-trusted session."""
 
@@ -138,7 +145,7 @@ class BillNotFoundError(BillError):
     """No such record (404 / BDC_1205), or BILL does not support the path (BDC_1121)."""
 
 
-class BillRateLimitError(BillError):
+class BillRateLimitError(BillError, RateLimitError):
     """A BILL limit that retrying now cannot beat: the hourly cap (BDC_1144, until ``retry_at``), or
     throttling (BDC_1322 / 429) that outlasted every retry."""
 
@@ -150,12 +157,12 @@ class BillRateLimitError(BillError):
         return {**super()._fields(), "retry_at": self.retry_at}
 
 
-class BillUnavailableError(BillError):
+class BillUnavailableError(BillError, TransientError):
     """BILL failed (5xx) or did not answer. ``outcome_unknown``: a write whose answer was lost may
     have happened; look the record up by its natural key before sending it again."""
 
 
-class BillDataError(BillError):
+class BillDataError(BillError, AnswerError):
     """BILL answered something the client cannot read (not JSON, a timestamp that is not one)."""
 
 

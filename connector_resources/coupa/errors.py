@@ -26,6 +26,7 @@ from typing import Any
 
 import requests
 
+from connector_resources.error_kinds import AnswerError, ConfigurationError, RateLimitError, TransientError
 from connector_resources.errors import FieldInputMixin, MessagesMixin, RecordError
 from connector_resources.redaction import redact
 
@@ -73,7 +74,7 @@ class CoupaInputError(FieldInputMixin, CoupaError, ValueError):
     ``field`` names it. Nothing was sent."""
 
 
-class CoupaAuthError(CoupaError):
+class CoupaAuthError(CoupaError, ConfigurationError):
     """Credentials refused: the token endpoint said no, or a fresh token was rejected too."""
 
 
@@ -111,21 +112,21 @@ class CoupaNotFoundError(CoupaError):
     """The record does not exist (HTTP 404 on show / update)."""
 
 
-class CoupaRateLimitError(CoupaError):
+class CoupaRateLimitError(CoupaError, RateLimitError):
     """Coupa kept answering 429 after every retry the policy allows."""
 
 
-class CoupaUnavailableError(CoupaError):
+class CoupaUnavailableError(CoupaError, TransientError):
     """Coupa could not be reached or kept failing (5xx, timeouts) after every retry; nothing that
     needs a decision about duplicates (a write that may have happened is ``CoupaOutcomeUnknownError``)."""
 
 
-class CoupaOutcomeUnknownError(CoupaError):
+class CoupaOutcomeUnknownError(CoupaError, TransientError):
     """A write was sent and no clear answer came back (a timeout, a reset, a 500/502/504): Coupa may
     have applied it. It is never replayed blindly; search by the record's natural key first."""
 
 
-class CoupaResponseError(CoupaError):
+class CoupaResponseError(CoupaError, AnswerError):
     """An answer in a shape the client cannot use (XML despite ``Accept: application/json``, an
     object where a list belongs, a record without its ``updated-at``)."""
 

@@ -28,6 +28,7 @@ from typing import Any
 
 import requests
 
+from connector_resources.error_kinds import AnswerError, ConfigurationError, RateLimitError, TransientError
 from connector_resources.errors import FieldInputMixin, MessagesMixin, RecordError
 from connector_resources.redaction import redact
 
@@ -92,7 +93,7 @@ class FusionInputError(FieldInputMixin, FusionError, ValueError):
     ``field`` names it. Nothing was sent."""
 
 
-class FusionAuthError(FusionError):
+class FusionAuthError(FusionError, ConfigurationError):
     """Credentials refused: the token endpoint said no, basic credentials were wrong, or a fresh
     token was rejected too (HTTP 401)."""
 
@@ -135,7 +136,7 @@ class FusionConflictError(FusionError):
         return {**super()._fields(), "fields": self.fields}
 
 
-class FusionRateLimitError(FusionError):
+class FusionRateLimitError(FusionError, RateLimitError):
     """The pod kept answering 429 after every retry the policy allows."""
 
     def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
@@ -146,18 +147,18 @@ class FusionRateLimitError(FusionError):
         return {**super()._fields(), "retry_after": self.retry_after}
 
 
-class FusionUnavailableError(FusionError):
+class FusionUnavailableError(FusionError, TransientError):
     """The pod could not be reached or kept failing (5xx, a maintenance window, timeouts) after every
     retry. Nothing here needs a decision about duplicates: a write that may have happened is a
     ``FusionOutcomeUnknownError``."""
 
 
-class FusionOutcomeUnknownError(FusionError):
+class FusionOutcomeUnknownError(FusionError, TransientError):
     """A write was sent and no clear answer came back (a timeout, a reset, a 500): the pod may have
     applied it. It is never replayed blindly; search by the record's natural key first."""
 
 
-class FusionResponseError(FusionError):
+class FusionResponseError(FusionError, AnswerError):
     """An answer in a shape the client cannot use (not JSON, a collection without ``items``, a record
     without its ``LastUpdateDate``)."""
 

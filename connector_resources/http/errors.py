@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import requests
 
+from connector_resources.error_kinds import ConfigurationError, ConnectorError, TransientError
 from connector_resources.redaction import MASK, redact
 
 # What the package re-exports (``connector_resources.http``).
@@ -106,7 +107,7 @@ def body_excerpt(response: requests.Response | None, limit: int = EXCERPT_CHARS)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-class ApiError(RuntimeError):
+class ApiError(ConnectorError, RuntimeError):
     """An API call that did not produce an expected answer.
 
     ``status`` is the HTTP status (None when no response arrived), ``url`` and ``body_excerpt`` are
@@ -204,11 +205,11 @@ def _rebuild(cls: type[ApiError], system: str, method: str, url: str, fields: di
     return cls(system, method, url, **fields)
 
 
-class RateLimitedError(ApiError):
+class RateLimitedError(ApiError, TransientError):
     """429 (or a vendor's own throttling answer) still there after every retry."""
 
 
-class ServerError(ApiError):
+class ServerError(ApiError, TransientError):
     """5xx: the server failed; retried when safe, raised when attempts or deadline ran out."""
 
 
@@ -216,11 +217,11 @@ class ClientError(ApiError):
     """4xx other than 401/429: the request itself is wrong; never retried (trying again cannot help)."""
 
 
-class AuthenticationError(ApiError):
+class AuthenticationError(ApiError, ConfigurationError):
     """Credentials rejected: bad login, a token request refused, or a session that expired twice."""
 
 
-class TransportError(ApiError):
+class TransportError(ApiError, TransientError):
     """No usable HTTP answer: timeouts, refused or reset connections, TLS failures."""
 
 

@@ -21,6 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from connector_resources.error_kinds import ConfigurationError, ConnectorError
 from connector_resources.http.errors import ApiError, response_json
 from connector_resources.redaction import redact
 
@@ -59,7 +60,7 @@ class JdeMessage:
         return head or body
 
 
-class JdeError(RuntimeError):
+class JdeError(ConnectorError, RuntimeError):
     """Base of every JD Edwards AIS error; ``status`` is the HTTP status when one arrived."""
 
     def __init__(self, message: str, *, status: int | None = None) -> None:
@@ -77,11 +78,11 @@ def _rebuild(cls: type[JdeError], message: str, fields: dict[str, Any]) -> JdeEr
     return cls(message, **fields)
 
 
-class JdeAuthError(JdeError):
+class JdeAuthError(JdeError, ConfigurationError):
     """Credentials refused (403 at login), or the user may not use a service or table (403)."""
 
 
-class JdeAllowlistError(JdeError):
+class JdeAllowlistError(JdeError, ConfigurationError):
     """HTTP 405: the AIS/HTML server's allowed-hosts configuration refuses this connector."""
 
 
@@ -150,6 +151,19 @@ class JdeOrchestrationError(JdeError):
     def is_business_error(self) -> bool:
         """True when JDE named a reason (an error code): fix the data, do not just retry."""
         return any(m.code for m in self.messages if m.severity == "error")
+
+    def retry_hint(self) -> tuple[bool, str] | None:
+        """A reason JDE named is the same on every attempt; no answer at all may have gone either way
+        (a rerun checks the ledger and searches first)."""
+        if self.is_business_error:
+            return False, "JD Edwards refused the orchestration for a business reason"
+        if self.outcome_unknown:
+            return True, "no answer from JD Edwards (outcome unknown)"
+        return None
+
+    def refused_for_good(self) -> bool | None:
+        """Only a business refusal is about the record itself, whatever the HTTP status."""
+        return self.is_business_error
 
     def _fields(self) -> dict[str, Any]:
         return {

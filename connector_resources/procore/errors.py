@@ -25,6 +25,13 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
+from connector_resources.error_kinds import (
+    AnswerError,
+    ConfigurationError,
+    ConnectorError,
+    RateLimitError,
+    TransientError,
+)
 from connector_resources.http.errors import ApiError, response_json
 from connector_resources.redaction import redact
 
@@ -46,7 +53,7 @@ _MAX_TEXT = 300
 _TAG = re.compile(r"<[^>]+>")
 
 
-class ProcoreError(RuntimeError):
+class ProcoreError(ConnectorError, RuntimeError):
     """Base of every Procore error. ``status`` is the HTTP status when one arrived; ``record`` names
     the record concerned (``vendor origin_id=JDE-V-10442``) when there is one."""
 
@@ -61,12 +68,18 @@ class ProcoreError(RuntimeError):
     def __reduce__(self):  # keep pickling working (Dagster, multiprocessing) with keyword fields
         return (_rebuild, (type(self), self.args[0] if self.args else "", self._fields()))
 
+    def retry_hint(self) -> tuple[bool, str] | None:
+        """Procore's documented 408 means "list too large to return unfiltered": a retry gets it again."""
+        if self.status == 408:
+            return False, "Procore refuses this list as too large (HTTP 408) on every attempt"
+        return None
+
 
 def _rebuild(cls: type[ProcoreError], message: str, fields: dict[str, Any]) -> ProcoreError:
     return cls(message, **fields)
 
 
-class ProcoreAuthError(ProcoreError):
+class ProcoreAuthError(ProcoreError, ConfigurationError):
     """Credentials refused: bad client id/secret, sandbox/production hosts mixed up, a token
     rejected again right after renewal."""
 
@@ -107,7 +120,7 @@ class ProcoreConflictError(ProcoreValidationError):
     found more than one candidate, so adopting one would be a guess."""
 
 
-class ProcoreRateLimitError(ProcoreError):
+class ProcoreRateLimitError(ProcoreError, RateLimitError):
     """Still rate limited (429) after every retry, or the budget is spent and resets too far ahead
     to wait for. ``reset_at`` is the Unix time the window resets, when known."""
 
@@ -121,12 +134,12 @@ class ProcoreRateLimitError(ProcoreError):
         return {"status": self.status, "record": self.record, "reset_at": self.reset_at}
 
 
-class ProcoreOutcomeUnknownError(ProcoreError):
+class ProcoreOutcomeUnknownError(ProcoreError, TransientError):
     """A write went out and no answer came back (timeout, reset): it may have been applied. Never
     retried blindly (no idempotency keys); search by natural key before sending it again."""
 
 
-class ProcoreDataError(ProcoreError):
+class ProcoreDataError(ProcoreError, AnswerError):
     """An answer this client cannot use: not JSON, not the expected shape, or a record without a
     readable ``updated_at`` (so change detection cannot place it in a window)."""
 

@@ -22,6 +22,13 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from connector_resources.error_kinds import (
+    AnswerError,
+    ConfigurationError,
+    ConnectorError,
+    RateLimitError,
+    TransientError,
+)
 from connector_resources.http.errors import ApiError, AuthenticationError, response_json
 from connector_resources.redaction import redact
 
@@ -34,7 +41,7 @@ def _one_line(text: str) -> str:
     return " ".join(redact(text).split())
 
 
-class ProcurifyError(Exception):
+class ProcurifyError(ConnectorError):
     """Base of every Procurify error; ``status`` is the HTTP status when one arrived."""
 
     def __init__(self, message: str, *, status: int | None = None) -> None:
@@ -52,7 +59,7 @@ def _rebuild(cls: type[ProcurifyError], message: str, fields: dict[str, Any]) ->
     return cls(message, **fields)
 
 
-class ProcurifyAuthError(ProcurifyError):
+class ProcurifyAuthError(ProcurifyError, ConfigurationError):
     """The token endpoint refused the client credentials, or a fresh token was refused too."""
 
 
@@ -64,7 +71,7 @@ class ProcurifyNotFoundError(ProcurifyError):
     """404: no such record (or no such path on this server)."""
 
 
-class ProcurifyRateLimitError(ProcurifyError):
+class ProcurifyRateLimitError(ProcurifyError, RateLimitError):
     """429 answers that outlasted every retry; ``retry_after`` is the server's last hint (seconds)."""
 
     def __init__(self, message: str, *, status: int | None = 429, retry_after: float | None = None) -> None:
@@ -75,11 +82,11 @@ class ProcurifyRateLimitError(ProcurifyError):
         return {"status": self.status, "retry_after": self.retry_after}
 
 
-class ProcurifyUnavailableError(ProcurifyError):
+class ProcurifyUnavailableError(ProcurifyError, TransientError):
     """5xx answers or no answer at all after every retry (a read, or a write surely not carried out)."""
 
 
-class ProcurifyOutcomeUnknownError(ProcurifyError):
+class ProcurifyOutcomeUnknownError(ProcurifyError, TransientError):
     """A write whose answer was lost (timeout, reset, 500/502/504): it may have been carried out.
 
     Never resend blindly (no Procurify endpoint takes an idempotency key): look the record up by its
@@ -87,7 +94,7 @@ class ProcurifyOutcomeUnknownError(ProcurifyError):
     """
 
 
-class ProcurifyProtocolError(ProcurifyError):
+class ProcurifyProtocolError(ProcurifyError, AnswerError):
     """The server answered in a way the reference does not allow (shape, paging, ordering)."""
 
 
