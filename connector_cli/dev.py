@@ -14,7 +14,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -167,15 +166,8 @@ def dev(
     sandboxes = _start_sandboxes(scale) if sandbox else []
     activity = _start_activity(sandboxes, url)
     stop_receiver = _start_receiver(Ledger(url))
-    _procore_sandbox_links(sandboxes)
-    _procore_sandbox_hook(sandboxes)
-    from connector_cli.dev_procurify import procurify_sandbox_defaults, procurify_sandbox_links
-
-    procurify_sandbox_links(sandboxes)
-    procurify_sandbox_defaults(sandboxes)
-    from connector_cli.dev_fusion_procurify import fusion_procurify_sandbox_setup
-
-    fusion_procurify_sandbox_setup(sandboxes, url)
+    for integration in _integration_sandboxes():
+        integration.set_up(sandboxes, url)
     click.echo(f"Dagster UI: http://{host}:{port}")
     # dg dev runs as a child so the simulators (threads of this process) live exactly as long as it does.
     # Processes started in the background may inherit ignored SIGINT/SIGTERM: restore the defaults in the
@@ -214,35 +206,38 @@ def _apply_pool_limits() -> None:
     click.echo("pools limited: " + ", ".join(f"{pool}={limit}" for pool, limit in limits.items()))
 
 
+def _integration_sandboxes() -> list:
+    """Each integration package's part of ``make dev`` (its ``sandbox`` module), in ``INTEGRATIONS`` order."""
+    from connector_assets.flows.sandbox_setup import integration_sandboxes
+    from connector_assets.integrations import INTEGRATIONS
+
+    return integration_sandboxes(INTEGRATIONS)
+
+
 def _start_activity(sandboxes: list, ledger_url: str | None = None):
     """Business activity in the simulators every ``ML_SANDBOX_ACTIVITY_MINUTES`` (default 5; 0 = off),
     so a newcomer sees new records flow through the schedules without touching anything; on the embedded
-    Procurify sandbox its people also act on the connector's documents (``dev_procurify``)."""
+    sandboxes each integration's people also act on the connector's documents (its ``sandbox`` module)."""
     import threading
 
-    import requests
-    import sqlalchemy as sa
-
-    from connector_cli.dev_fusion_procurify import fusion_procurify_people, play_round
-    from connector_cli.dev_procurify import procurify_people
     from connector_sandbox.registry import make_activity
 
     stop = threading.Event()
     minutes = float(settings.value("ML_SANDBOX_ACTIVITY_MINUTES"))
-    people = procurify_people(sandboxes, ledger_url) if ledger_url else None
-    fp_people = fusion_procurify_people(sandboxes, ledger_url) if ledger_url else None
+    players = []
+    for integration in _integration_sandboxes() if ledger_url else []:
+        people = (
+            integration.people(sandboxes, ledger_url) if integration.people and integration.play else None
+        )
+        if people is not None:
+            players.append((integration.play, people))
     if sandboxes and minutes > 0:
 
         def loop() -> None:
             while not stop.wait(minutes * 60):
                 make_activity(sandboxes)
-                if people is not None:
-                    try:
-                        people.round()
-                    except (requests.RequestException, sa.exc.SQLAlchemyError) as exc:
-                        click.echo(f"Procurify sandbox people skipped a round: {exc}")
-                if fp_people is not None:
-                    play_round(fp_people)  # Fusion <-> Procurify's buyer and AP clerk; says a failed round
+                for play, people in players:
+                    play(people)  # says a failed round itself; the next round tries again
 
         threading.Thread(target=loop, name="sandbox-activity", daemon=True).start()
         click.echo(f"sandbox activity every {minutes:g} minutes (ML_SANDBOX_ACTIVITY_MINUTES)")
@@ -259,122 +254,6 @@ def _start_receiver(ledger):
     url, stop = serve_in_thread(create_receiver(configured_sources(), ledger), port=sandbox_port("webhooks"))
     click.echo(f"webhook receiver: {url}/webhooks/<source>")
     return stop
-
-
-# The app's hook namespace on Procore (one per app: lowercase letters, digits and dashes).
-PROCORE_HOOK_NAMESPACE = "ml-connector"
-
-
-def procore_hook_resources() -> list[str]:
-    """The Procore webhook resources whose events the Procore -> JDE inbox sensor turns into runs."""
-    from connector_assets.integrations.procore_jde.sensor import ENTITY_FLOWS
-    from connector_resources.procore.entities import RESOURCE_ENTITIES
-
-    return sorted(name for name, entity in RESOURCE_ENTITIES.items() if entity in ENTITY_FLOWS)
-
-
-def register_procore_hook(resource: Any, destination: str) -> list[str]:
-    """The app's hook to ``destination`` in every company of ``resource`` (a ``ProcoreResource``), with
-    a trigger per (resource, event) of ``procore_hook_resources``; adopted, not doubled, when it exists.
-    Answers what was done per company ("created" / "adopted" / "updated")."""
-    done = []
-    for company in resource.company_ids():
-        with resource.session(company) as session:
-            done.append(ensure_procore_hook(session, destination).action)
-    return done
-
-
-def ensure_procore_hook(session: Any, destination: str) -> Any:
-    """The app's hook to ``destination`` in the session's company with its triggers (``HookSync``):
-    found by namespace and adopted, updated when its URL or token differ, else created."""
-    hook = session.webhooks.ensure_hook(PROCORE_HOOK_NAMESPACE, destination)
-    session.webhooks.ensure_triggers(hook.id, procore_hook_resources())
-    return hook
-
-
-def _procore_sandbox_hook(sandboxes: list) -> None:
-    """On the Procore sandbox, the app's hook to the receiver with triggers for what the inbox sensor
-    acts on. Without it, the Procore -> JDE flows run only at their daily close (02:00 JDE time by
-    default): the requisitions the sandbox activity approves would wait until tomorrow, so a newcomer
-    would see no Procore run at all. With it, each approval starts an early run of today's partition.
-    A real Procore's hook is the operator's to register (README, Procore -> JDE); nothing is done there."""
-    from connector_resources.procore import ProcoreError, ProcoreResource
-    from connector_resources.settings import SYSTEMS, sandbox_port
-
-    if SYSTEMS["procore"].is_configured() or not any(r.spec.key == "procore" for r in sandboxes):
-        return
-    destination = f"http://127.0.0.1:{sandbox_port('webhooks')}/webhooks/procore"
-    try:
-        register_procore_hook(ProcoreResource.initialized_from_settings(), destination)
-    except (ProcoreError, ValueError) as exc:
-        click.echo(f"Procore webhooks not registered ({exc}); Procore flows run at their daily close only")
-        return
-    click.echo(f"Procore webhooks -> {destination} (early Procore -> JDE runs)")
-
-
-# At most this many JDE supplier numbers per read: the JDE sandbox's /sandbox/rows answers up to 1000
-# rows, lowest AN8 first (the seeded suppliers, which never change number).
-JDE_SUPPLIER_ROWS = 1000
-
-
-def jde_supplier_numbers(jde_root: str) -> list[int]:
-    """The JDE sandbox's supplier numbers (F0401 AN8s, ascending) through its operator route."""
-    import requests
-
-    response = requests.get(f"{jde_root}/sandbox/rows/F0401", params={"limit": JDE_SUPPLIER_ROWS}, timeout=60)
-    response.raise_for_status()
-    return sorted({int(row["AN8"]) for row in response.json()["rows"]})
-
-
-def link_procore_vendors_to_jde(procore_root: str, jde_root: str) -> dict[str, Any]:
-    """Point the Procore sandbox's seeded vendor links (``origin_id`` in the connector's
-    ``ML_PROCORE_JDE_VENDOR_ORIGIN_FORMAT``) at the JDE sandbox's real suppliers, in vendor id order.
-
-    The two simulators are seeded apart, so without this every seeded link names a supplier JDE lacks:
-    the vendors flow queues them, purchase orders are refused, vouchers and change orders stay held.
-    Idempotent: links that already name a JDE supplier are kept, so a second call changes nothing.
-    Answers the Procore route's counts plus ``suppliers`` (how many JDE numbers were offered)."""
-    import requests
-
-    from connector_assets.integrations.procore_jde.vendor_mappers import origin_format
-
-    numbers = jde_supplier_numbers(jde_root)
-    response = requests.post(
-        f"{procore_root}/sandbox/vendors/erp-links",
-        json={"numbers": numbers, "format": origin_format().replace("{an8}", "{n}")},
-        timeout=60,
-    )
-    response.raise_for_status()
-    return {**response.json(), "suppliers": len(numbers)}
-
-
-def _procore_sandbox_links(sandboxes: list) -> None:
-    """On the embedded Procore and JDE sandboxes only (never a configured real system), the seeded
-    Procore vendors' JDE links re-pointed to suppliers the JDE sandbox has, so ``make dev`` shows
-    Procore -> JDE records flowing. Procore's data is re-seeded at every start and JDE keeps its
-    seeded suppliers' numbers, so every start links the same vendors to the same suppliers."""
-    import requests
-
-    from connector_resources.settings import SYSTEMS
-
-    running = {r.spec.key: r for r in sandboxes}
-    if "procore" not in running or "jde_ais" not in running:
-        return
-    if SYSTEMS["procore"].is_configured() or SYSTEMS["jde_ais"].is_configured():
-        return
-    try:
-        done = link_procore_vendors_to_jde(running["procore"].spec.root(), running["jde_ais"].spec.root())
-    except (requests.RequestException, ValueError, KeyError) as exc:
-        click.echo(f"Procore vendors not linked to JDE suppliers ({exc}); their links name no JDE supplier")
-        return
-    real = done["repointed"] + done["already_linked"]
-    unmatched = (
-        f", {done['left_unmatched']} left unlinked (too few suppliers)" if done["left_unmatched"] else ""
-    )
-    click.echo(
-        f"Procore vendor links to JDE: {real} name real JDE suppliers "
-        f"({done['repointed']} re-pointed, {done['already_linked']} already){unmatched}"
-    )
 
 
 def _default_signals() -> None:

@@ -268,7 +268,7 @@ class JdeProcurifyWorld(DayRuns):
     def link_vendors_to_jde(self) -> dict[str, int]:
         """The seeded Procurify vendors' ERP keys re-pointed to the JDE sandbox's supplier numbers, as
         ``make dev`` does (the simulators are seeded apart): the route's counts."""
-        from connector_cli.dev_procurify import link_procurify_vendors_to_jde
+        from connector_assets.integrations.jde_procurify.sandbox import link_procurify_vendors_to_jde
 
         return link_procurify_vendors_to_jde(self.procurify_url, self.jde_root)
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import requests
 
-from connector_cli.dev import jde_supplier_numbers
+from connector_assets.jde.sandbox_suppliers import jde_supplier_numbers
 from connector_resources.settings import SANDBOX_PORT_BASE_ENV, SYSTEMS
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -13,8 +13,7 @@ from fusion_procurify_world import BUSINESS_UNIT, FusionProcurifyWorld, fusion_p
 
 from connector_assets.integrations.fusion_procurify.account_map import ACCOUNTS
 from connector_assets.integrations.fusion_procurify.departments import DEPARTMENTS
-from connector_assets.integrations.fusion_procurify.vendor_pairs import paired_supplier
-from connector_cli.dev_fusion_procurify import (
+from connector_assets.integrations.fusion_procurify.sandbox import (
     ENTERED_BY,
     PARTIAL_EVERY,
     FusionProcurifyPeople,
@@ -27,6 +26,7 @@ from connector_cli.dev_fusion_procurify import (
     suppliers_with_sites,
     written_invoices,
 )
+from connector_assets.integrations.fusion_procurify.vendor_pairs import paired_supplier
 
 
 @pytest.fixture

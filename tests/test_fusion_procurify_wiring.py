@@ -234,12 +234,12 @@ def test_the_world_serves_both_sandboxes_and_pairs_a_bills_vendor(tmp_path):
 
 
 def test_make_dev_pairs_seeded_vendors_with_fusion_suppliers_once(tmp_path):
-    from connector_assets.integrations.fusion_procurify.vendor_pairs import paired_supplier
-    from connector_cli.dev_fusion_procurify import (
+    from connector_assets.integrations.fusion_procurify.sandbox import (
         active_vendor_ids,
         pair_seeded_vendors,
         suppliers_with_sites,
     )
+    from connector_assets.integrations.fusion_procurify.vendor_pairs import paired_supplier
 
     with fusion_procurify_world(tmp_path) as world:
         suppliers = suppliers_with_sites(world.fusion_url, "US1 Business Unit")

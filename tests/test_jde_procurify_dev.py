@@ -16,14 +16,13 @@ from connector_assets.integrations.jde_procurify.account_map import ACCOUNTS, Ac
 from connector_assets.integrations.jde_procurify.departments import DEPARTMENTS, placement
 from connector_assets.integrations.jde_procurify.order_mappers import line_account
 from connector_assets.integrations.jde_procurify.purchase_orders import order_policy
-from connector_cli.dev import jde_supplier_numbers
-from connector_cli.dev_procurify import (
+from connector_assets.integrations.jde_procurify.sandbox import (
     SANDBOX_DEFAULTS,
     ProcurifyPeople,
-    all_jde_supplier_numbers,
     link_procurify_vendors_to_jde,
     procurify_sandbox_defaults,
 )
+from connector_assets.jde.sandbox_suppliers import all_jde_supplier_numbers, jde_supplier_numbers
 from connector_sandbox.jde_ais import JdeSandboxSettings
 from connector_sandbox.jde_ais.vocabulary import (
     CHART_OF_ACCOUNTS,

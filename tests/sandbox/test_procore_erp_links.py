@@ -18,7 +18,8 @@ from typing import Any
 import pytest
 import requests
 
-from connector_cli.dev import jde_supplier_numbers, link_procore_vendors_to_jde
+from connector_assets.integrations.procore_jde.sandbox import link_procore_vendors_to_jde
+from connector_assets.jde.sandbox_suppliers import jde_supplier_numbers
 from connector_sandbox import jde_ais, procore
 from connector_sandbox.procore.state import SandboxState
 from connector_sandbox.procore.vocabulary import FOREIGN_INTEGRATION
@@ -169,7 +170,7 @@ def _running(key: str, root: str) -> SimpleNamespace:
 def test_dev_links_only_when_both_are_the_embedded_sandboxes(
     procore_root: str, jde_root: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from connector_cli.dev import _procore_sandbox_links
+    from connector_assets.integrations.procore_jde.sandbox import _procore_sandbox_links
 
     seeded = vendors(procore_root)
     both = [_running("procore", procore_root), _running("jde_ais", jde_root)]

@@ -41,6 +41,8 @@ from typing import Any
 import click
 import requests
 
+from connector_assets.flows.sandbox_setup import IntegrationSandbox, embedded, export_unless_set
+
 INTEGRATION = "fusion_procurify"
 ENTERED_BY = "make dev"
 SANDBOX_FALLBACK_EMAIL = "ap-no-email-in-fusion@example.com"  # example.com: reserved, never delivered
@@ -52,16 +54,8 @@ SANDBOX_DEFAULTS = {
 
 
 def _embedded(sandboxes: list) -> dict[str, Any] | None:
-    """The running Procurify and Fusion simulators by key, when both are embedded and neither system is
-    configured to a real one; else None."""
-    from connector_resources.settings import SYSTEMS
-
-    running = {r.spec.key: r for r in sandboxes}
-    if "procurify" not in running or "fusion" not in running:
-        return None
-    if SYSTEMS["procurify"].is_configured() or SYSTEMS["fusion"].is_configured():
-        return None
-    return running
+    """The running Procurify and Fusion simulators by key, both embedded and neither configured."""
+    return embedded(sandboxes, "procurify", "fusion")
 
 
 def suppliers_with_sites(fusion_root: str, business_unit: str) -> list[str]:
@@ -136,7 +130,6 @@ def fusion_procurify_sandbox_setup(sandboxes: list, ledger_url: str) -> dict[str
     """On the embedded Fusion and Procurify sandboxes only: ``SANDBOX_DEFAULTS`` exported for Dagster
     (each unless already set) and the seeded vendors paired with Fusion suppliers; says what was done and
     answers it. Never when either system is configured (a real vendor is paired by name or by hand)."""
-    from connector_resources import settings
     from connector_resources.fusion import FusionResource
     from connector_resources.ledger import Ledger
     from connector_resources.procurify import ProcurifyResource
@@ -144,9 +137,7 @@ def fusion_procurify_sandbox_setup(sandboxes: list, ledger_url: str) -> dict[str
     running = _embedded(sandboxes)
     if running is None:
         return {}
-    chosen = {env: text for env, text in SANDBOX_DEFAULTS.items() if not settings.given(env)}
-    for env, text in chosen.items():
-        settings.export(env, text)
+    chosen = export_unless_set(SANDBOX_DEFAULTS)
     ledger = Ledger(ledger_url)
     try:
         business_unit = FusionResource.from_settings().business_unit
@@ -416,3 +407,8 @@ def fusion_procurify_people(sandboxes: list, ledger_url: str) -> FusionProcurify
         ProcurifyResource.from_settings(),
         running["fusion"].spec.root(),
     )
+
+
+SANDBOX = IntegrationSandbox(
+    set_up=fusion_procurify_sandbox_setup, people=fusion_procurify_people, play=play_round
+)

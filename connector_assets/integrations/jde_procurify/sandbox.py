@@ -32,23 +32,11 @@ import click
 import requests
 import sqlalchemy as sa
 
+from connector_assets.flows.sandbox_setup import IntegrationSandbox, embedded, export_unless_set
+from connector_assets.jde.sandbox_suppliers import all_jde_supplier_numbers
+
 INTEGRATION = "jde_procurify"
 JDE_PAYMENT_REFERENCE = "JDE-CHK-{doc}"  # the check number JDE's payment run gives (F0413), <= 25
-
-
-def all_jde_supplier_numbers(jde_root: str) -> list[int]:
-    """Every supplier number of the JDE sandbox (F0401 AN8, ascending), read through AIS (the data service
-    pages) with the sandbox's login. The operator route ``/sandbox/rows`` (``dev.jde_supplier_numbers``)
-    answers at most 1000 rows, and from scale 1 the JDE sandbox has more suppliers (2247) than that while
-    the Procurify sandbox seeds 1130 vendors with ERP keys: 130 of them kept keys naming no JDE supplier,
-    so their bills were refused ("no flow will pair it")."""
-    from connector_resources.jde import JdeAisResource
-    from connector_sandbox.registry import SANDBOXES
-
-    base_url = f"{jde_root}{SANDBOXES['jde_ais'].path}"
-    resource = JdeAisResource.initialized_from_settings(base_url=base_url)
-    with resource.session() as session:
-        return sorted({int(row["AN8"]) for row in session.browse("F0401", columns=["AN8"])})
 
 
 def link_procurify_vendors_to_jde(procurify_root: str, jde_root: str) -> dict[str, Any]:
@@ -64,16 +52,8 @@ def link_procurify_vendors_to_jde(procurify_root: str, jde_root: str) -> dict[st
 
 
 def _embedded(sandboxes: list) -> dict[str, Any] | None:
-    """The running Procurify and JDE simulators by key, when both are embedded and neither system is
-    configured to a real one; else None."""
-    from connector_resources.settings import SYSTEMS
-
-    running = {r.spec.key: r for r in sandboxes}
-    if "procurify" not in running or "jde_ais" not in running:
-        return None
-    if SYSTEMS["procurify"].is_configured() or SYSTEMS["jde_ais"].is_configured():
-        return None
-    return running
+    """The running Procurify and JDE simulators by key, both embedded and neither configured."""
+    return embedded(sandboxes, "procurify", "jde_ais")
 
 
 def procurify_sandbox_links(sandboxes: list) -> None:
@@ -122,13 +102,9 @@ def procurify_sandbox_defaults(sandboxes: list) -> dict[str, str]:
     unless already set: the operator's value wins); never when either system is configured, where a
     supplier without an e-mail must be refused and the account codes keep their daily cron. Answers what
     was set."""
-    from connector_resources import settings
-
     if _embedded(sandboxes) is None:
         return {}
-    chosen = {env: text for env, text in SANDBOX_DEFAULTS.items() if not settings.given(env)}
-    for env, text in chosen.items():
-        settings.export(env, text)
+    chosen = export_unless_set(SANDBOX_DEFAULTS)
     if chosen:
         click.echo(
             "JDE <-> Procurify sandbox defaults: "
@@ -320,3 +296,21 @@ def procurify_people(sandboxes: list, ledger_url: str) -> ProcurifyPeople | None
 
     jde = JdeAisResource.initialized_from_settings()
     return ProcurifyPeople(running["procurify"].spec.root(), ledger_url, running["jde_ais"].spec.root(), jde)
+
+
+def set_up(sandboxes: list, ledger_url: str) -> None:
+    """``make dev``'s start for this integration: vendor ERP keys linked, then the sandbox defaults."""
+    procurify_sandbox_links(sandboxes)
+    procurify_sandbox_defaults(sandboxes)
+
+
+def play_round(people: ProcurifyPeople) -> Any:
+    """One round of ``people``; a failure is said and the round skipped (the next one tries again)."""
+    try:
+        return people.round()
+    except (requests.RequestException, sa.exc.SQLAlchemyError) as exc:
+        click.echo(f"Procurify sandbox people skipped a round: {exc}")
+        return None
+
+
+SANDBOX = IntegrationSandbox(set_up=set_up, people=procurify_people, play=play_round)

@@ -1,0 +1,72 @@
+"""What ``make dev`` asks of each integration package for the embedded sandboxes: a one-time set-up at
+start and, optionally, the people who act on the connector's documents every activity round.
+
+Why here: the simulators are seeded apart (a Procurify vendor names no JDE supplier), so each integration
+needs a few set-up steps before a newcomer sees records flow, and only the package knows which. A package
+that needs any defines ``SANDBOX`` (an ``IntegrationSandbox``) in its ``sandbox`` module; ``ml-connector dev``
+finds it there (``integration_sandboxes``) and knows no integration by name. Nothing here ever acts on a
+configured (real) system: ``embedded`` answers None as soon as one of the systems is configured.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any, Protocol
+
+SANDBOX_MODULE = "sandbox"
+
+
+class SandboxPeople(Protocol):
+    """People of a sandbox who act on the connector's documents, one step per activity round."""
+
+    def round(self) -> Any: ...
+
+
+@dataclass(frozen=True)
+class IntegrationSandbox:
+    """An integration's part of ``make dev``: ``set_up(sandboxes, ledger_url)`` once the simulators run;
+    ``people(sandboxes, ledger_url)`` its people (None off the sandbox), whose ``play(people)`` plays one
+    round and says, never raises, what went wrong (the next round tries again)."""
+
+    set_up: Callable[[list, str], Any]
+    people: Callable[[list, str], SandboxPeople | None] | None = None
+    play: Callable[[Any], Any] | None = None
+
+
+def integration_sandboxes(integrations: Iterable[ModuleType]) -> list[IntegrationSandbox]:
+    """The ``SANDBOX`` of each integration package that has a ``sandbox`` module, in the given order."""
+    found = []
+    for package in integrations:
+        name = f"{package.__name__}.{SANDBOX_MODULE}"
+        if importlib.util.find_spec(name) is None:
+            continue
+        found.append(importlib.import_module(name).SANDBOX)
+    return found
+
+
+def embedded(sandboxes: list, *systems: str) -> dict[str, Any] | None:
+    """The running simulators by key, when every one of ``systems`` is embedded and none is configured to
+    a real system; else None."""
+    from connector_resources.settings import SYSTEMS
+
+    running = {r.spec.key: r for r in sandboxes}
+    if any(key not in running for key in systems):
+        return None
+    if any(SYSTEMS[key].is_configured() for key in systems):
+        return None
+    return running
+
+
+def export_unless_set(defaults: Mapping[str, str]) -> dict[str, str]:
+    """``defaults`` exported for Dagster, each unless the operator set it (their value wins); answers what
+    was set."""
+    from connector_resources import settings
+
+    chosen = {env: text for env, text in defaults.items() if not settings.given(env)}
+    for env, text in chosen.items():
+        settings.export(env, text)
+    return chosen
