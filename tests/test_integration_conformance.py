@@ -1,0 +1,92 @@
+"""One conformance suite over every integration in ``INTEGRATIONS`` (issue 32, item 5): what each package
+must declare so the platform can run, replay, check and show it, asked the same way of all six.
+
+Why: each integration was built by other hands, and a flow that misses one of these (no replay handler,
+no job, no declared reach for ``ping``) fails silently in production: its refused records can never be
+replayed, it is never scheduled, or ``ping`` does not check what it writes. The behaviour each flow must
+have (a rerun writes nothing, held records released, a refused record queued with its reason) is proven
+per integration by its flow tests over the sandboxes; this suite holds every package to the contract.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from dagster import AssetKey, AssetsDefinition, Definitions
+
+from connector_assets.definitions import defs
+from connector_assets.flows.core import FLOW_SPECS, FlowSpec
+from connector_assets.integrations import INTEGRATIONS
+from connector_resources.replay import handler_for
+
+REPOSITORY = defs.get_repository_def()
+GRAPH = REPOSITORY.asset_graph
+ASSET_JOB_PREFIX = "__ASSET_JOB"  # Dagster's implicit job: selecting a flow there schedules nothing
+
+
+def _jobs_of(key: AssetKey) -> list[str]:
+    return [
+        job.name
+        for job in REPOSITORY.get_all_jobs()
+        if not job.name.startswith(ASSET_JOB_PREFIX) and key in job.asset_layer.selected_asset_keys
+    ]
+
+
+def _own_keys(package) -> set[AssetKey]:
+    return {key for a in package.defs.assets or [] if isinstance(a, AssetsDefinition) for key in a.keys}
+
+
+def _flows(package) -> list[FlowSpec]:
+    return [spec for spec in FLOW_SPECS.values() if spec.integration == package.INTEGRATION]
+
+
+@pytest.fixture(params=INTEGRATIONS, ids=lambda package: package.INTEGRATION)
+def package(request):
+    return request.param
+
+
+def test_the_package_declares_its_name_definitions_and_replays(package):
+    assert isinstance(package.INTEGRATION, str) and package.__name__.endswith(package.INTEGRATION)
+    assert isinstance(package.defs, Definitions)
+    assert isinstance(package.register_replay_handlers, Callable)
+
+
+def test_the_package_has_flows_whose_steps_it_defines_in_its_own_group(package):
+    flows, own = _flows(package), _own_keys(package)
+    assert flows, f"{package.INTEGRATION} declares no flow"
+    for spec in flows:
+        mapped = AssetKey(f"{spec.flow}_mapped")
+        assert mapped in own, f"{spec.flow}: no mapped step in {package.__name__}"
+        assert GRAPH.get(mapped).group_name == package.INTEGRATION, spec.flow
+
+
+def test_every_flow_is_in_a_named_job_so_schedules_and_backfills_run_it(package):
+    for spec in _flows(package):
+        assert _jobs_of(AssetKey(f"{spec.flow}_mapped")), f"{spec.flow}: in no job of the definitions"
+
+
+def test_every_flow_can_replay_its_refused_records(package):
+    package.register_replay_handlers()
+    for spec in _flows(package):
+        assert handler_for(spec.integration, spec.name) is not None, f"{spec.flow}: no replay handler"
+
+
+# Flows that write to no system: they record a pair in the ledger only (the reference documents no
+# supplier create in Fusion, so a Procurify vendor is paired with the Fusion supplier of its name).
+LEDGER_ONLY = {"fusion_procurify_vendors"}
+
+
+def test_every_flow_declares_what_it_reaches_for_ping(package):
+    for spec in _flows(package):
+        systems = {spec.source_system, spec.target_system}
+        assert spec.reads or spec.writes, f"{spec.flow}: declares nothing ping could check"
+        assert bool(spec.writes) != (spec.flow in LEDGER_ONLY), f"{spec.flow}: writes {dict(spec.writes)}"
+        assert set(spec.reads) | set(spec.writes) <= systems, (spec.flow, spec.reads, spec.writes)
+
+
+def test_every_flow_has_the_target_side_asset_its_written_check_reads(package):
+    for spec in _flows(package):
+        observed = AssetKey(f"{spec.flow}_in_{spec.target_system.lower()}")
+        assert GRAPH.has(observed), f"{spec.flow}: no {observed.to_user_string()} asset"
+        assert not GRAPH.get(observed).is_executable  # observed in the target, never written by us
