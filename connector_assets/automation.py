@@ -15,7 +15,6 @@ from dagster import (
 )
 
 from connector_resources import settings
-from connector_resources.settings import SettingError
 
 AUTOMATION_DEFAULT_ENV = "ML_AUTOMATION_DEFAULT"
 
@@ -29,10 +28,7 @@ NEVER_READ = (_ASSET.missing() & ~_ASSET.in_progress() & ~_ASSET.execution_faile
 
 def automation_running() -> bool:
     """True when schedules and sensors start running (``ML_AUTOMATION_DEFAULT=running``)."""
-    raw = settings.value(AUTOMATION_DEFAULT_ENV).lower()
-    if raw not in ("running", "stopped"):
-        raise SettingError(f"{AUTOMATION_DEFAULT_ENV}={raw!r} is neither 'running' nor 'stopped'")
-    return raw == "running"
+    return settings.read(AUTOMATION_DEFAULT_ENV) == "running"
 
 
 def schedule_status() -> DefaultScheduleStatus:

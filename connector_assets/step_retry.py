@@ -123,19 +123,6 @@ class Verdict:
     reason: str
 
 
-def _number(env: str, *, whole: bool) -> float:
-    """The setting's value from the environment, else its default in ``PROJECT_SETTINGS``."""
-    setting, raw = settings.registered(env), settings.value(env)
-    try:
-        value = int(raw) if whole else float(raw)
-    except ValueError:
-        value = -1
-    if value < 0 or value != value:  # negative, unreadable or NaN
-        kind = "a whole number" if whole else "a number of seconds"
-        raise SettingError(f"{env}={raw!r} is not {kind} >= 0; expected e.g. {setting.default!r}")
-    return value
-
-
 def step_retry_policy(max_retries: int | None = None, delay: float | None = None) -> RetryPolicy:
     """THE step retry policy: exponential backoff with jitter, so steps hitting one outage spread out.
 
@@ -143,9 +130,9 @@ def step_retry_policy(max_retries: int | None = None, delay: float | None = None
     2 and 15 s) are read when the definitions are built; arguments override them.
     """
     if max_retries is None:
-        max_retries = int(_number(RETRIES_ENV, whole=True))
+        max_retries = int(settings.read(RETRIES_ENV))
     if delay is None:
-        delay = _number(DELAY_ENV, whole=False)
+        delay = float(settings.read(DELAY_ENV))
     return RetryPolicy(
         max_retries=max_retries, delay=delay, backoff=Backoff.EXPONENTIAL, jitter=Jitter.PLUS_MINUS
     )

@@ -17,14 +17,18 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlparse
+
+from connector_resources.setting_kinds import Choice, Items, Kind, Number, OnOff, Refused, Text
 
 SANDBOX_HOST = "127.0.0.1"
 
 
 @dataclass(frozen=True)
 class Setting:
-    """One connection setting: the field a resource takes, its env var and its sandbox default."""
+    """One setting: the field a resource takes, its env var, its sandbox default and its ``kind`` (what
+    its value must look like: ``connector_resources.setting_kinds``; text unless declared)."""
 
     field: str
     env: str
@@ -32,6 +36,18 @@ class Setting:
     help: str
     secret: bool = False
     is_url: bool = False
+    kind: Kind = Text()
+
+    def read(self, environ: Mapping[str, str] | None = None) -> Any:
+        """The effective value as its kind types it; a ``SettingError`` naming the variable, what it holds,
+        what is expected and the default, when the kind refuses it."""
+        raw = (os.environ if environ is None else environ).get(self.env, "").strip() or self.default_value(
+            environ
+        )
+        try:
+            return self.kind.parse(raw)
+        except Refused as refused:
+            raise SettingError(f"{self.env}={raw!r}: expected {refused}; default {self.default!r}") from None
 
     def default_value(self, environ: Mapping[str, str] | None = None) -> str:
         """The default in force: a sandbox address moves with ``ML_SANDBOX_PORT_BASE`` (see
@@ -240,6 +256,7 @@ SYSTEMS: dict[str, System] = {
                     "1440",
                     "call-outs whose event time is older are refused (retry policy undocumented; polling "
                     "covers later resends)",
+                    kind=Number(unit="minutes", above=0),
                 ),
             ),
         ),
@@ -293,6 +310,7 @@ SYSTEMS: dict[str, System] = {
                     "4320",
                     "deliveries whose event time is older are refused (retry span undocumented; a refused "
                     "delivery is retried until BILL disables the subscription, so keep this wide)",
+                    kind=Number(unit="minutes", above=0),
                 ),
             ),
         ),
@@ -377,6 +395,7 @@ SYSTEMS: dict[str, System] = {
                     "780",
                     "deliveries whose timestamp is older are refused (Procore retries for 12 hours, then "
                     "discards)",
+                    kind=Number(unit="minutes", above=0),
                 ),
             ),
         ),
@@ -537,6 +556,7 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
         "ML_JDE_BILL_PAID_STATUSES",
         "CLEARED",
         "comma-separated BILL payment statuses (singleStatus) that post to JDE: money reached the vendor",
+        kind=Items(noun="BILL payment statuses", case="upper"),
     ),
     Setting(
         "jde_bill_payment_posting",
@@ -544,6 +564,7 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
         "voucher_else_journal",
         "how a BILL payment posts to JDE: voucher_else_journal (ML_RecordPayment on the bill's voucher, a "
         "journal entry when it has none), voucher (wait for a voucher) or journal (always a journal entry)",
+        kind=Choice(("voucher_else_journal", "voucher", "journal")),
     ),
     Setting(
         "jde_bill_payment_debit_account",
@@ -671,6 +692,7 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
         "on",
         "Procore -> JDE: an approved requisition also becomes an AP batch voucher against its purchase "
         "order (on / off)",
+        kind=OnOff(),
     ),
     Setting(
         "procore_jde_po_order_type",
@@ -1059,12 +1081,17 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
         "purchase_orders",
         "what becomes a Fusion purchase order: purchase_orders (Procurify POs) or requisitions (approved "
         "Procurify requisitions, for customers who buy in Fusion)",
+        kind=Choice(("purchase_orders", "requisitions")),
     ),
     Setting(
         "fusion_procurify_order_prefix",
         "ML_FUSION_PROCURIFY_ORDER_PREFIX",
         "PFY",
         "prefix of the Fusion order number made of a Procurify PO or requisition number (PFY1187, PFYR60)",
+        kind=Text(
+            pattern="[A-Za-z][A-Za-z0-9-]{0,7}",
+            says="1 to 8 letters, digits or dashes starting with a letter",
+        ),
     ),
     Setting(
         "fusion_procurify_buyer",
@@ -1086,6 +1113,7 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
         "stopped",
         "whether schedules and sensors start running on a new instance (running / stopped); `ml-connector "
         "dev` sets running on an unconfigured sandbox; a choice made in the UI wins",
+        kind=Choice(("running", "stopped")),
     ),
     Setting(
         "sandbox_activity_minutes",
@@ -1107,12 +1135,14 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
         "ML_STEP_RETRIES",
         "2",
         "retries of a source step after a transient failure (outage, throttling); other errors fail at once",
+        kind=Number(whole=True, minimum=0),
     ),
     Setting(
         "step_retry_delay_seconds",
         "ML_STEP_RETRY_DELAY_SECONDS",
         "15",
         "base delay of those retries (exponential backoff with jitter)",
+        kind=Number(unit="seconds", minimum=0),
     ),
     Setting(
         "run_executor",
@@ -1178,12 +1208,14 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
         "ML_HELD_ALERT_HOURS",
         "24",
         "a day's `_written` check fails when a record of that day has been held longer than this",
+        kind=Number(unit="hours", minimum=0),
     ),
     Setting(
         "webhook_future_skew_seconds",
         "ML_WEBHOOK_FUTURE_SKEW_SECONDS",
         "300",
         "webhook deliveries whose event time is further in the future than this are refused",
+        kind=Number(unit="seconds", minimum=0),
     ),
     Setting(
         "db_url",
@@ -1246,15 +1278,19 @@ def value(env: str, environ: Mapping[str, str] | None = None) -> str:
     return given(env, environ) or registered(env).default_value(environ)
 
 
-_ON, _OFF = ("on", "true", "yes", "1"), ("off", "false", "no", "0")
+def read(env: str, environ: Mapping[str, str] | None = None) -> Any:
+    """The declared setting ``env`` typed by its kind (``Setting.read``): the one way to read a setting whose
+    value is not free text."""
+    return registered(env).read(environ)
 
 
 def on_off(env: str, text: str) -> bool:
-    """An on / off setting's ``text`` (``env`` names it in the error): on, true, yes, 1 or their opposites."""
-    word = text.strip().lower()
-    if word in _ON or word in _OFF:
-        return word in _ON
-    raise SettingError(f"{env}={word!r}: say on or off")
+    """An on / off ``text`` for the setting ``env`` (on, true, yes, 1 or their opposites): for a value read
+    under another variable's name (a renamed setting's old variable)."""
+    try:
+        return OnOff().parse(text)
+    except Refused as refused:
+        raise SettingError(f"{env}={text.strip().lower()!r}: say {refused}") from None
 
 
 def export(env: str, text: str) -> None:

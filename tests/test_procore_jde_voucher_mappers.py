@@ -352,5 +352,5 @@ def test_with_the_setting_off_the_mapped_step_maps_nothing_reads_nothing_and_say
     monkeypatch.setenv("ML_PROCORE_JDE_VOUCHERS", "On")
     assert vouchers_enabled()
     monkeypatch.setenv("ML_PROCORE_JDE_VOUCHERS", "maybe")
-    with pytest.raises(settings.SettingError, match="say on or off"):
+    with pytest.raises(settings.SettingError, match="ML_PROCORE_JDE_VOUCHERS='maybe': expected on or off"):
         vouchers_enabled()

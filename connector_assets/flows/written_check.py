@@ -26,7 +26,6 @@ from dagster import (
 from connector_resources import settings
 from connector_resources.ledger import Ledger
 from connector_resources.redaction import redact
-from connector_resources.settings import SettingError
 
 CHECK = "no_failed_records"
 HELD_ALERT_ENV = "ML_HELD_ALERT_HOURS"
@@ -37,14 +36,7 @@ def held_alert_hours() -> float:
     """``ML_HELD_ALERT_HOURS`` (default in ``PROJECT_SETTINGS``): how long a hold is normal.
 
     A purchase order held for its supplier is routine for an hour; held for a day, someone must look."""
-    raw = settings.value(HELD_ALERT_ENV)
-    try:
-        hours = float(raw)
-    except ValueError:
-        hours = -1.0
-    if not hours >= 0:
-        raise SettingError(f"{HELD_ALERT_ENV}={raw!r} is not a number of hours >= 0; expected e.g. '24'")
-    return hours
+    return float(settings.read(HELD_ALERT_ENV))
 
 
 def reason_class(reason: str) -> str:

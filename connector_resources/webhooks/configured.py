@@ -6,36 +6,20 @@ from collections.abc import Mapping
 from datetime import timedelta
 
 from connector_resources import settings
-from connector_resources.settings import PROJECT_SETTINGS, Setting, SettingError, system
+from connector_resources.settings import system
 from connector_resources.vault import resolve_secret
 from connector_resources.webhooks.live_secret import LiveSecret
 from connector_resources.webhooks.sources import WebhookSource, bill_source, coupa_source, procore_source
 
 
-def _positive(setting: Setting, raw: str, unit: str, *, zero_ok: bool = False) -> timedelta:
-    """``raw`` (the setting's effective value) as a duration; a clear error naming the variable otherwise."""
-    try:
-        value = float(raw)
-    except ValueError:
-        value = float("nan")
-    if not (value >= 0 if zero_ok else value > 0) or value == float("inf"):
-        wanted = "a number of" if zero_ok else "a positive number of"
-        raise SettingError(f"{setting.env}={raw!r}: expected {wanted} {unit}")
-    return timedelta(**{unit: value})
-
-
 def future_skew(environ: Mapping[str, str] | None = None) -> timedelta:
     """How far in the future an event time may lie (``ML_WEBHOOK_FUTURE_SKEW_SECONDS``): clock skew."""
-    [setting] = [s for s in PROJECT_SETTINGS if s.field == "webhook_future_skew_seconds"]
-    raw = settings.value(setting.env, environ)
-    return _positive(setting, raw, "seconds", zero_ok=True)
+    return timedelta(seconds=settings.read("ML_WEBHOOK_FUTURE_SKEW_SECONDS", environ))
 
 
 def max_age(system_key: str, environ: Mapping[str, str] | None = None) -> timedelta:
     """The oldest event time a source accepts (``ML_<SYSTEM>_WEBHOOK_MAX_AGE_MINUTES``)."""
-    sys_ = system(system_key)
-    raw = sys_.values(environ)["webhook_max_age_minutes"]
-    return _positive(sys_.setting("webhook_max_age_minutes"), raw, "minutes")
+    return timedelta(minutes=system(system_key).setting("webhook_max_age_minutes").read(environ))
 
 
 def configured_sources(environ: Mapping[str, str] | None = None) -> dict[str, WebhookSource]:

@@ -25,11 +25,9 @@ from __future__ import annotations
 import re
 
 from connector_resources import settings
-from connector_resources.settings import SettingError
 
 PREFIX_ENV = "ML_FUSION_PROCURIFY_ORDER_PREFIX"
 ORDER_NUMBER_MAX = 20
-_PREFIX = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,7}$")
 _SOURCE_KEY = re.compile(r"^(?:PO(?P<po>\d+)|REQ(?P<req>\d+)(?:-(?P<vendor>\d+))?)$")
 
 
@@ -54,12 +52,7 @@ def requisition_source_key(num: int | str, vendor_id: int | str | None = None) -
 
 def order_prefix() -> str:
     """``ML_FUSION_PROCURIFY_ORDER_PREFIX``: a letter then up to 7 letters, digits or dashes."""
-    raw = settings.value(PREFIX_ENV).strip()
-    if not _PREFIX.match(raw):
-        raise SettingError(
-            f"{PREFIX_ENV}={raw!r}: give 1 to 8 letters, digits or dashes starting with a letter (e.g. PFY)"
-        )
-    return raw
+    return settings.read(PREFIX_ENV)
 
 
 def fusion_order_number(source_key: str, prefix: str | None = None) -> str:

@@ -88,23 +88,18 @@ from connector_resources.fusion.session import DRAFT_STATUSES
 from connector_resources.ledger import Ledger
 from connector_resources.procurify.errors import ProcurifyNotFoundError
 from connector_resources.redaction import get_logger
-from connector_resources.settings import SettingError
 
 ENTITY = "purchase_order"
 SOURCE_ENV = "ML_FUSION_PROCURIFY_ORDER_SOURCE"
 BUYER_ENV = "ML_FUSION_PROCURIFY_BUYER"
 PURCHASE_ORDERS_ASSET = "procurify_purchase_orders"  # staged by connector_assets.saas_assets
 REQUISITIONS_ASSET = "procurify_requisitions"
-SOURCES = ("purchase_orders", "requisitions")
 log = get_logger("ml_connector.fusion_procurify")
 
 
 def order_source() -> str:
     """``ML_FUSION_PROCURIFY_ORDER_SOURCE``: purchase_orders (default) or requisitions."""
-    raw = settings.value(SOURCE_ENV).strip().lower()
-    if raw not in SOURCES:
-        raise SettingError(f"{SOURCE_ENV}={raw!r}: expected purchase_orders or requisitions")
-    return raw
+    return settings.read(SOURCE_ENV)
 
 
 @lazy_model

@@ -58,10 +58,8 @@ from connector_assets.jde.accounts import GlAccounts, account_setting, setting_a
 from connector_resources import settings
 from connector_resources.bill import BillResource
 from connector_resources.ledger import Ledger
-from connector_resources.settings import SettingError
 
 EDI_USER = "MLBILL"  # F0911Z1.EDUS of every journal entry this flow writes
-POSTINGS = ("voucher_else_journal", "voucher", "journal")
 PAID_STATUSES_ENV = "ML_JDE_BILL_PAID_STATUSES"
 POSTING_ENV = "ML_JDE_BILL_PAYMENT_POSTING"
 DEBIT_ENV = "ML_JDE_BILL_PAYMENT_DEBIT_ACCOUNT"
@@ -73,21 +71,12 @@ CREDIT_ENV = "ML_JDE_BILL_PAYMENT_CREDIT_ACCOUNT"
 
 def paid_statuses() -> frozenset[str]:
     """The BILL payment statuses that post to JDE (``ML_JDE_BILL_PAID_STATUSES``)."""
-    raw = settings.value(PAID_STATUSES_ENV)
-    statuses = frozenset(s.strip().upper() for s in raw.split(",") if s.strip())
-    if not statuses:
-        raise SettingError(
-            f"{PAID_STATUSES_ENV}={raw!r}: name at least one BILL payment status, e.g. CLEARED"
-        )
-    return statuses
+    return frozenset(settings.read(PAID_STATUSES_ENV))
 
 
 def posting() -> str:
     """``ML_JDE_BILL_PAYMENT_POSTING``: voucher_else_journal, voucher or journal."""
-    raw = settings.value(POSTING_ENV).strip().lower()
-    if raw not in POSTINGS:
-        raise SettingError(f"{POSTING_ENV}={raw!r}: expected one of {', '.join(POSTINGS)}")
-    return raw
+    return settings.read(POSTING_ENV)
 
 
 # -- where a bill came from -----------------------------------------------------------------------------

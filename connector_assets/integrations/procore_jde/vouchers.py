@@ -86,7 +86,7 @@ class VoucherBatches(targets.VoucherBatches):
 
 def vouchers_enabled() -> bool:
     """``ML_PROCORE_JDE_VOUCHERS``: whether approved requisitions become JDE vouchers."""
-    return settings.on_off(SETTING, settings.value(SETTING))
+    return settings.read(SETTING)
 
 
 def _staged_approved(staging: Any, partition: str | None) -> list[tuple[dict[str, Any], datetime]]:

@@ -1,0 +1,62 @@
+"""Settings declare their kind (type, bounds, choices) and ``settings.read`` types them (issue 32, item 4):
+one error shape for every refused value, naming the variable, what it holds, what is expected, the default."""
+
+from __future__ import annotations
+
+import pytest
+
+from connector_resources import settings
+from connector_resources.setting_kinds import Choice, Items, Number, OnOff, Refused, Text
+from connector_resources.settings import PROJECT_SETTINGS, SYSTEMS, Setting, SettingError
+
+DECLARED = [*PROJECT_SETTINGS, *(s for system in SYSTEMS.values() for s in system.settings)]
+
+
+@pytest.mark.parametrize("setting", DECLARED, ids=lambda s: s.env)
+def test_every_default_is_a_value_its_kind_accepts(setting):
+    setting.kind.parse(setting.default_value({}))
+
+
+@pytest.mark.parametrize("raw", ["nan", "inf", "-1", "ten", ""])
+def test_a_number_refuses_what_is_not_a_finite_number_in_bounds(raw):
+    with pytest.raises(Refused, match="a number of hours >= 0"):
+        Number(unit="hours", minimum=0).parse(raw)
+
+
+def test_number_bounds_and_whole_numbers():
+    assert Number(whole=True, minimum=0).parse(" 3 ") == 3
+    assert Number(above=0).parse("0.5") == 0.5
+    for raw, kind in (("0", Number(above=0)), ("2.5", Number(whole=True)), ("11", Number(maximum=10))):
+        with pytest.raises(Refused):
+            kind.parse(raw)
+
+
+def test_choice_on_off_text_and_items():
+    assert Choice(("voucher", "journal")).parse(" Journal ") == "journal"
+    with pytest.raises(Refused, match="one of voucher, journal"):
+        Choice(("voucher", "journal")).parse("both")
+    assert OnOff().parse("YES") is True and OnOff().parse("0") is False
+    with pytest.raises(Refused):
+        Text(pattern="[A-Z]{3}").parse("EURO")
+    with pytest.raises(Refused):
+        Text(required=True).parse("  ")
+    assert Items(case="upper").parse("cleared, ,sent") == ("CLEARED", "SENT")
+    with pytest.raises(Refused, match="2 segments"):
+        Items(noun="segments", count=2).parse("a,b,c")
+    with pytest.raises(Refused, match="among 1, 2"):
+        Items(allowed=("1", "2")).parse("1,3")
+
+
+def test_a_refused_value_names_the_variable_the_value_the_expectation_and_the_default(monkeypatch):
+    monkeypatch.setenv("ML_HELD_ALERT_HOURS", "a day")
+    with pytest.raises(SettingError) as refused:
+        settings.read("ML_HELD_ALERT_HOURS")
+    assert str(refused.value) == (
+        "ML_HELD_ALERT_HOURS='a day': expected a number of hours >= 0; default '24'"
+    )
+    monkeypatch.setenv("ML_HELD_ALERT_HOURS", " 6 ")
+    assert settings.read("ML_HELD_ALERT_HOURS") == 6.0
+
+
+def test_text_is_the_kind_of_a_setting_that_declares_none():
+    assert Setting("x", "ML_X", "a", "help").kind == Text()
