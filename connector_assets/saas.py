@@ -85,7 +85,7 @@ class RecordKeyError(StagingError):
 
 
 def overlap() -> timedelta:
-    return timedelta(minutes=float(settings.value("ML_SAAS_OVERLAP_MINUTES")))
+    return timedelta(minutes=settings.read("ML_SAAS_OVERLAP_MINUTES"))
 
 
 def saas_daily_partitions() -> DailyPartitionsDefinition:

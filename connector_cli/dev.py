@@ -223,7 +223,7 @@ def _start_activity(sandboxes: list, ledger_url: str | None = None):
     from connector_sandbox.registry import make_activity
 
     stop = threading.Event()
-    minutes = float(settings.value("ML_SANDBOX_ACTIVITY_MINUTES"))
+    minutes = settings.read("ML_SANDBOX_ACTIVITY_MINUTES")
     players = []
     for integration in _integration_sandboxes() if ledger_url else []:
         people = (

@@ -122,23 +122,25 @@ class OnOff:
 @dataclass(frozen=True)
 class Items:
     """A comma-separated list, blanks dropped, each item ``case``-folded (``upper`` / ``lower`` / as
-    written); ``allowed``: the only items accepted; ``count``: exactly this many; at least one always."""
+    written); ``allowed``: the only items accepted; ``count``: exactly this many; ``at_least``: at least
+    this many (0: an empty list is a choice)."""
 
     noun: str = "items"
     case: str = ""
     allowed: tuple[str, ...] | None = None
     count: int | None = None
+    at_least: int = 1
 
     @property
     def expects(self) -> str:
-        many = f"{self.count}" if self.count is not None else "one or more"
+        many = f"{self.count}" if self.count is not None else ("one or more" if self.at_least else "any")
         among = f" among {', '.join(self.allowed)}" if self.allowed is not None else ""
         return f"{many} {self.noun}{among}, comma-separated"
 
     def parse(self, raw: str) -> tuple[str, ...]:
         fold: Callable[[str], str] = {"upper": str.upper, "lower": str.lower}.get(self.case, str)
         items = tuple(fold(part.strip()) for part in raw.split(",") if part.strip())
-        if not items or (self.count is not None and len(items) != self.count):
+        if len(items) < self.at_least or (self.count is not None and len(items) != self.count):
             raise Refused(self.expects)
         if self.allowed is not None and any(item not in self.allowed for item in items):
             raise Refused(self.expects)

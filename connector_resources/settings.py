@@ -207,6 +207,7 @@ SYSTEMS: dict[str, System] = {
                     "ML_JDE_OVERLAP_MINUTES",
                     "10",
                     "minutes re-read before the cursor to catch rows committed late",
+                    kind=Number(unit="minutes", minimum=0),
                 ),
                 Setting("poll_cron", "ML_JDE_POLL_CRON", "0 * * * *", "cadence of the current-day poll"),
                 Setting(
@@ -480,6 +481,7 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
         "220",
         "JDE -> BILL bills: lowest F4311 last status (LTTR) of an approved order line; an order becomes a "
         "bill once every open line has reached it (status codes are each customer's own)",
+        kind=Number(whole=True, minimum=0),
     ),
     Setting(
         "jde_bill_po_closed_status",
@@ -487,6 +489,7 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
         "980",
         "JDE -> BILL bills: F4311 last status (LTTR) from which an order line is closed or cancelled and "
         "left off the bill",
+        kind=Number(whole=True, minimum=0),
     ),
     Setting(
         "jde_bill_voucher_pay_statuses",
@@ -494,6 +497,7 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
         "A",
         "JDE -> BILL bills: F0411 pay statuses (PST, comma-separated) of vouchers sent as bills; A = "
         "approved for payment (a paid or held voucher is not offered to BILL to pay)",
+        kind=Items(noun="JDE pay statuses", case="upper", at_least=0),
     ),
     Setting(
         "jde_bill_default_net_days",
@@ -501,6 +505,7 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
         "30",
         "JDE -> BILL bills: days from the order date to the due date of an order with no payment terms "
         "(F4301 PTC and F0401 TRAP blank)",
+        kind=Number(whole=True, minimum=0),
     ),
     Setting(
         "jde_supplier_addresses",
@@ -536,6 +541,7 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
         "",
         "JDE -> BILL vendors: ISO-2 country for F0116 addresses whose country (CTR) is blank, e.g. US where "
         "JDE leaves domestic addresses without one; blank: such a supplier is refused into the retry queue",
+        kind=Text(pattern="[A-Za-z]{2}", says="a two-letter ISO code, e.g. US"),
     ),
     Setting(
         "jde_bill_payments_cron",
@@ -678,6 +684,7 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
         "approved,approved_as_noted",
         "Procore -> JDE: requisition (subcontractor invoice) statuses that count as approved "
         "(comma-separated)",
+        kind=Items(noun="statuses", case="lower", at_least=0),
     ),
     Setting(
         "procore_jde_change_order_statuses",
@@ -685,6 +692,7 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
         "approved",
         "Procore -> JDE: commitment change order statuses that update the JDE purchase order "
         "(comma-separated; Procore's vocabulary is unconfirmed)",
+        kind=Items(noun="statuses", case="lower", at_least=0),
     ),
     Setting(
         "procore_jde_vouchers",
@@ -827,6 +835,7 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
         "ML_JDE_PROCURIFY_ORDER_TYPES",
         "OP",
         "JDE -> Procurify: order types (DCTO) sent as requisitions (comma-separated)",
+        kind=Items(noun="JDE order types", case="upper", at_least=0),
     ),
     Setting(
         "jde_procurify_approved_status",
@@ -836,6 +845,7 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
         "on "
         "hold, F4301.HOLD blank) is sent once every line not cancelled has reached it (status codes are each "
         "customer's own order activity rules)",
+        kind=Number(whole=True, minimum=0),
     ),
     Setting(
         "jde_procurify_closed_status",
@@ -844,6 +854,7 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
         "JDE -> Procurify: F4311 status from which an order line is done: last status (LTTR) at or above it "
         "= cancelled, left off; next status (NXTR) at or above it = nothing left to buy (an order whose "
         "lines are all done is not sent as a new requisition)",
+        kind=Number(whole=True, minimum=0),
     ),
     Setting(
         "jde_procurify_stock_account",
@@ -861,6 +872,7 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
         "keep its description (the JDE order number, how an interrupted create is found again) the run "
         "stops creating and fails saying so; off = create without that check (only once you know this "
         "Procurify drops descriptions and accept that an interrupted create may leave a second requisition)",
+        kind=Choice(("on", "off")),
     ),
     Setting(
         "jde_procurify_bill_posting",
@@ -1120,6 +1132,7 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
         "ML_SANDBOX_ACTIVITY_MINUTES",
         "5",
         "make dev: minutes between rounds of business activity in the simulators (0 = none)",
+        kind=Number(unit="minutes", minimum=0),
     ),
     Setting(
         "saas_start_date", "ML_SAAS_START_DATE", "2024-01-01", "first day partition of the SaaS entity assets"
@@ -1129,6 +1142,7 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
         "ML_SAAS_OVERLAP_MINUTES",
         "10",
         "minutes re-read before a SaaS entity's cursor to catch late commits",
+        kind=Number(unit="minutes", minimum=0),
     ),
     Setting(
         "step_retries",

@@ -45,7 +45,7 @@ def jde_timezone() -> ZoneInfo:
 
 
 def overlap() -> timedelta:
-    return timedelta(minutes=float(settings.value("ML_JDE_OVERLAP_MINUTES")))
+    return timedelta(minutes=settings.read("ML_JDE_OVERLAP_MINUTES"))
 
 
 def jde_daily_partitions() -> DailyPartitionsDefinition:

@@ -106,22 +106,11 @@ class BillPolicy:
 
     @classmethod
     def from_settings(cls) -> "BillPolicy":
-        def number(env: str) -> int:
-            text = settings.value(env).strip()
-            if not text.isdigit():
-                raise Failure(f"{env} must be a whole number, not {text!r}")
-            return int(text)
-
-        statuses = frozenset(
-            s.strip().upper()
-            for s in settings.value("ML_JDE_BILL_VOUCHER_PAY_STATUSES").split(",")
-            if s.strip()
-        )
         return cls(
-            number("ML_JDE_BILL_PO_APPROVED_STATUS"),
-            number("ML_JDE_BILL_PO_CLOSED_STATUS"),
-            statuses,
-            number("ML_JDE_BILL_DEFAULT_NET_DAYS"),
+            settings.read("ML_JDE_BILL_PO_APPROVED_STATUS"),
+            settings.read("ML_JDE_BILL_PO_CLOSED_STATUS"),
+            frozenset(settings.read("ML_JDE_BILL_VOUCHER_PAY_STATUSES")),
+            settings.read("ML_JDE_BILL_DEFAULT_NET_DAYS"),
         )
 
 

@@ -63,12 +63,7 @@ def addresses_enabled() -> bool:
 
 def default_country() -> str:
     """``ML_JDE_BILL_VENDOR_DEFAULT_COUNTRY``: the country of addresses JDE keeps without one ("": none)."""
-    text = settings.value(DEFAULT_COUNTRY_SETTING).strip().upper()
-    if text and not (len(text) == 2 and text.isascii() and text.isalpha()):
-        raise settings.SettingError(
-            f"{DEFAULT_COUNTRY_SETTING}={text!r}: give a two-letter ISO code, e.g. US"
-        )
-    return text
+    return settings.read(DEFAULT_COUNTRY_SETTING).upper()
 
 
 @lazy_model

@@ -96,19 +96,10 @@ log = get_logger("ml_connector.jde_procurify")
 def order_policy() -> OrderPolicy:
     """Today's settings: order types, approved and closed statuses, stock account."""
 
-    def number(env: str) -> int:
-        raw = settings.value(env).strip()
-        if not raw.isdigit():
-            raise ValueError(f"{env}={raw!r} is not a JDE status code (digits, e.g. 220)")
-        return int(raw)
-
-    types = frozenset(
-        t.strip().upper() for t in settings.value("ML_JDE_PROCURIFY_ORDER_TYPES").split(",") if t.strip()
-    )
     return OrderPolicy(
-        order_types=types,
-        approved_status=number("ML_JDE_PROCURIFY_APPROVED_STATUS"),
-        closed_status=number("ML_JDE_PROCURIFY_CLOSED_STATUS"),
+        order_types=frozenset(settings.read("ML_JDE_PROCURIFY_ORDER_TYPES")),
+        approved_status=settings.read("ML_JDE_PROCURIFY_APPROVED_STATUS"),
+        closed_status=settings.read("ML_JDE_PROCURIFY_CLOSED_STATUS"),
         stock_account=settings.given("ML_JDE_PROCURIFY_STOCK_ACCOUNT")
         or settings.registered("ML_JDE_PROCURIFY_STOCK_ACCOUNT").default,
     )
@@ -342,10 +333,7 @@ class DescriptionDropped(Failure):
 
 def description_checked() -> bool:
     """``ML_JDE_PROCURIFY_DESCRIPTION_CHECK`` (``on`` / ``off``): read the run's first requisition back."""
-    raw = settings.value(DESCRIPTION_CHECK_ENV).strip().lower()
-    if raw not in ("on", "off"):
-        raise ValueError(f"{DESCRIPTION_CHECK_ENV}={raw!r} must be on or off")
-    return raw == "on"
+    return settings.read(DESCRIPTION_CHECK_ENV) == "on"
 
 
 class ProcurifyRequisitions(SessionTarget):

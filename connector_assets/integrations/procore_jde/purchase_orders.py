@@ -99,7 +99,7 @@ class PurchaseOrders(JdePurchaseOrders):
 
 def statuses(variable: str) -> frozenset[str]:
     """A comma-separated status setting, compared case-insensitively (Procore capitalises some)."""
-    return frozenset(s.strip().lower() for s in settings.value(variable).split(",") if s.strip())
+    return frozenset(settings.read(variable))
 
 
 def staged_records(staging: Any, asset: str, partition: str | None) -> Iterator[dict[str, Any]]:
