@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
 
-from connector_resources.setting_kinds import Choice, Items, Kind, Number, OnOff, Refused, Text
+from connector_resources.setting_kinds import Choice, Kind, Number, OnOff, Refused, Text
 
 SANDBOX_HOST = "127.0.0.1"
 
@@ -453,60 +453,6 @@ SYSTEMS: dict[str, System] = {
 
 # Settings of the project itself (not of a connection); listed in the same README table.
 PROJECT_SETTINGS: tuple[Setting, ...] = (
-    Setting("jde_coupa_suppliers_cron", "ML_JDE_COUPA_SUPPLIERS_CRON", "5 * * * *", "JDE -> Coupa suppliers"),
-    Setting(
-        "jde_coupa_purchase_orders_cron",
-        "ML_JDE_COUPA_PURCHASE_ORDERS_CRON",
-        "10 * * * *",
-        "JDE -> Coupa purchase orders",
-    ),
-    Setting(
-        "jde_coupa_invoices_cron",
-        "ML_JDE_COUPA_INVOICES_CRON",
-        "15 * * * *",
-        "JDE vouchers -> Coupa invoices",
-    ),
-    Setting(
-        "jde_bill_vendors_cron", "ML_JDE_BILL_VENDORS_CRON", "5 * * * *", "JDE suppliers -> BILL vendors"
-    ),
-    Setting(
-        "jde_bill_bills_cron",
-        "ML_JDE_BILL_BILLS_CRON",
-        "20 * * * *",
-        "JDE approved purchase orders and vouchers -> BILL bills",
-    ),
-    Setting(
-        "jde_bill_po_approved_status",
-        "ML_JDE_BILL_PO_APPROVED_STATUS",
-        "220",
-        "JDE -> BILL bills: lowest F4311 last status (LTTR) of an approved order line; an order becomes a "
-        "bill once every open line has reached it (status codes are each customer's own)",
-        kind=Number(whole=True, minimum=0),
-    ),
-    Setting(
-        "jde_bill_po_closed_status",
-        "ML_JDE_BILL_PO_CLOSED_STATUS",
-        "980",
-        "JDE -> BILL bills: F4311 last status (LTTR) from which an order line is closed or cancelled and "
-        "left off the bill",
-        kind=Number(whole=True, minimum=0),
-    ),
-    Setting(
-        "jde_bill_voucher_pay_statuses",
-        "ML_JDE_BILL_VOUCHER_PAY_STATUSES",
-        "A",
-        "JDE -> BILL bills: F0411 pay statuses (PST, comma-separated) of vouchers sent as bills; A = "
-        "approved for payment (a paid or held voucher is not offered to BILL to pay)",
-        kind=Items(noun="JDE pay statuses", case="upper", at_least=0),
-    ),
-    Setting(
-        "jde_bill_default_net_days",
-        "ML_JDE_BILL_DEFAULT_NET_DAYS",
-        "30",
-        "JDE -> BILL bills: days from the order date to the due date of an order with no payment terms "
-        "(F4301 PTC and F0401 TRAP blank)",
-        kind=Number(whole=True, minimum=0),
-    ),
     Setting(
         "jde_supplier_addresses",
         "ML_JDE_SUPPLIER_ADDRESSES",
@@ -536,69 +482,6 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
         "deprecated name of ML_JDE_SUPPLIER_ADDRESSES (honoured, with a warning, when that is unset)",
     ),
     Setting(
-        "jde_bill_vendor_default_country",
-        "ML_JDE_BILL_VENDOR_DEFAULT_COUNTRY",
-        "",
-        "JDE -> BILL vendors: ISO-2 country for F0116 addresses whose country (CTR) is blank, e.g. US where "
-        "JDE leaves domestic addresses without one; blank: such a supplier is refused into the retry queue",
-        kind=Text(pattern="[A-Za-z]{2}", says="a two-letter ISO code, e.g. US"),
-    ),
-    Setting(
-        "jde_bill_payments_cron",
-        "ML_JDE_BILL_PAYMENTS_CRON",
-        "10-59/15 * * * *",
-        "BILL payments -> JDE (polling fallback for BILL's webhooks: the flow reads its own day of BILL "
-        "payments)",
-    ),
-    Setting(
-        "jde_bill_reconcile_cron",
-        "ML_JDE_BILL_RECONCILE_CRON",
-        "50 * * * *",
-        "JDE <-> BILL reconciliation of today's vendors, bills (JDE days) and payments (UTC days), after "
-        "the flows' ticks; yesterday once after midnight",
-    ),
-    Setting(
-        "jde_bill_paid_statuses",
-        "ML_JDE_BILL_PAID_STATUSES",
-        "CLEARED",
-        "comma-separated BILL payment statuses (singleStatus) that post to JDE: money reached the vendor",
-        kind=Items(noun="BILL payment statuses", case="upper"),
-    ),
-    Setting(
-        "jde_bill_payment_posting",
-        "ML_JDE_BILL_PAYMENT_POSTING",
-        "voucher_else_journal",
-        "how a BILL payment posts to JDE: voucher_else_journal (ML_RecordPayment on the bill's voucher, a "
-        "journal entry when it has none), voucher (wait for a voucher) or journal (always a journal entry)",
-        kind=Choice(("voucher_else_journal", "voucher", "journal")),
-    ),
-    Setting(
-        "jde_bill_payment_debit_account",
-        "ML_JDE_BILL_PAYMENT_DEBIT_ACCOUNT",
-        "1.4310",
-        "JDE account (BU.OBJ.SUB) a BILL payment without voucher debits (sandbox: received not vouchered); "
-        "must be set once ML_JDE_AIS_URL points at a real JDE",
-    ),
-    Setting(
-        "jde_bill_payment_credit_account",
-        "ML_JDE_BILL_PAYMENT_CREDIT_ACCOUNT",
-        "1.1110",
-        "JDE account (BU.OBJ.SUB) a BILL payment without voucher credits (sandbox: cash in bank); must be "
-        "set once ML_JDE_AIS_URL points at a real JDE",
-    ),
-    Setting(
-        "coupa_jde_invoices_cron",
-        "ML_COUPA_JDE_INVOICES_CRON",
-        "5-59/15 * * * *",
-        "Coupa -> JDE invoices (polling fallback for call-outs)",
-    ),
-    Setting(
-        "coupa_jde_payments_cron",
-        "ML_COUPA_JDE_PAYMENTS_CRON",
-        "10-59/15 * * * *",
-        "Coupa -> JDE payments (polling fallback for call-outs)",
-    ),
-    Setting(
         "saas_poll_cron",
         "ML_<SYSTEM>_POLL_CRON",
         "*/15 * * * *",
@@ -606,510 +489,11 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("retry_cron", "ML_RETRY_CRON", "*/15 * * * *", "replay of due retry-queue records"),
     Setting(
-        "jde_coupa_account_map",
-        "ML_JDE_COUPA_ACCOUNT_MAP",
-        "mappings/sandbox/jde_coupa_accounts.csv",
-        "JDE account -> Coupa account table (mappings/README.md)",
-    ),
-    Setting(
-        "jde_coupa_payment_terms_map",
-        "ML_JDE_COUPA_PAYMENT_TERMS_MAP",
-        "mappings/sandbox/jde_coupa_payment_terms.csv",
-        "JDE payment terms (F0401 TRAP) -> Coupa payment term table (mappings/README.md)",
-    ),
-    Setting(
-        "jde_bill_account_map",
-        "ML_JDE_BILL_ACCOUNT_MAP",
-        "mappings/sandbox/jde_bill_accounts.csv",
-        "JDE account -> BILL chart-of-accounts id table (mappings/README.md)",
-    ),
-    Setting(
-        "jde_bill_department_map",
-        "ML_JDE_BILL_DEPARTMENT_MAP",
-        "mappings/sandbox/jde_bill_departments.csv",
-        "JDE business unit -> BILL department id table (mappings/README.md)",
-    ),
-    Setting(
-        "jde_bill_payment_terms_map",
-        "ML_JDE_BILL_PAYMENT_TERMS_MAP",
-        "mappings/sandbox/jde_bill_payment_terms.csv",
-        "JDE payment terms (F4301 PTC / F0401 TRAP) -> net days table (mappings/README.md)",
-    ),
-    Setting(
-        "coupa_jde_account_map",
-        "ML_COUPA_JDE_ACCOUNT_MAP",
-        "",
-        "Coupa account -> JDE account table (optional)",
-    ),
-    # Procore -> JD Edwards (issue 13): daily at 02:00 (project workflows close their day), one cron per flow.
-    Setting(
-        "procore_jde_vendors_cron",
-        "ML_PROCORE_JDE_VENDORS_CRON",
-        "0 2 * * *",
-        "Procore vendors -> JDE suppliers (address book + supplier master)",
-    ),
-    Setting(
-        "procore_jde_suppliers_cron",
-        "ML_PROCORE_JDE_SUPPLIERS_CRON",
-        "5 2 * * *",
-        "JDE supplier changes (address, contact) -> the linked Procore vendors",
-    ),
-    Setting(
-        "procore_jde_purchase_orders_cron",
-        "ML_PROCORE_JDE_PURCHASE_ORDERS_CRON",
-        "10 2 * * *",
-        "Procore commitments of approved requisitions -> JDE purchase orders",
-    ),
-    Setting(
-        "procore_jde_vouchers_cron",
-        "ML_PROCORE_JDE_VOUCHERS_CRON",
-        "20 2 * * *",
-        "approved Procore requisitions -> JDE batch vouchers (F0411Z1/F0911Z1)",
-    ),
-    Setting(
-        "procore_jde_change_orders_cron",
-        "ML_PROCORE_JDE_CHANGE_ORDERS_CRON",
-        "30 2 * * *",
-        "approved Procore commitment change orders -> JDE purchase order updates",
-    ),
-    Setting(
-        "procore_jde_reconcile_cron",
-        "ML_PROCORE_JDE_RECONCILE_CRON",
-        "0 4 * * *",
-        "Procore -> JDE reconciliation (requisitions vs vouchers and PO lines, commitments, vendors)",
-    ),
-    Setting(
-        "procore_jde_approved_statuses",
-        "ML_PROCORE_JDE_APPROVED_STATUSES",
-        "approved,approved_as_noted",
-        "Procore -> JDE: requisition (subcontractor invoice) statuses that count as approved "
-        "(comma-separated)",
-        kind=Items(noun="statuses", case="lower", at_least=0),
-    ),
-    Setting(
-        "procore_jde_change_order_statuses",
-        "ML_PROCORE_JDE_CHANGE_ORDER_STATUSES",
-        "approved",
-        "Procore -> JDE: commitment change order statuses that update the JDE purchase order "
-        "(comma-separated; Procore's vocabulary is unconfirmed)",
-        kind=Items(noun="statuses", case="lower", at_least=0),
-    ),
-    Setting(
-        "procore_jde_vouchers",
-        "ML_PROCORE_JDE_VOUCHERS",
-        "on",
-        "Procore -> JDE: an approved requisition also becomes an AP batch voucher against its purchase "
-        "order (on / off)",
-        kind=OnOff(),
-    ),
-    Setting(
-        "procore_jde_po_order_type",
-        "ML_PROCORE_JDE_PO_ORDER_TYPE",
-        "OP",
-        "Procore -> JDE: JDE order type (DCTO) of a Procore purchase order contract",
-    ),
-    Setting(
-        "procore_jde_wo_order_type",
-        "ML_PROCORE_JDE_WO_ORDER_TYPE",
-        "OS",
-        "Procore -> JDE: JDE order type (DCTO) of a Procore work order contract (subcontract)",
-    ),
-    Setting(
-        "procore_jde_vendor_origin_format",
-        "ML_PROCORE_JDE_VENDOR_ORIGIN_FORMAT",
-        "JDE-V-{an8}",
-        "Procore -> JDE vendors: how a Procore vendor's origin_id spells the JDE address number ({an8}); "
-        "a bare number is read too; origin_code always holds the bare number",
-    ),
-    Setting(
-        "procore_jde_vendor_company",
-        "ML_PROCORE_JDE_VENDOR_COMPANY",
-        "00001",
-        "Procore -> JDE vendors: A/P company (F0401 KCOP) of a supplier added from Procore",
-    ),
-    Setting(
         "procore_jde_vendor_bank_fields",
         "ML_PROCORE_JDE_VENDOR_BANK_FIELDS",
         "",
         "Procore -> JDE vendors: the Procore vendor fields holding bank routing and account number "
         "(routing_field,account_field; Procore documents none, so blank = banking is not moved)",
-    ),
-    Setting(
-        "procore_jde_project_map",
-        "ML_PROCORE_JDE_PROJECT_MAP",
-        "mappings/sandbox/procore_jde_projects.csv",
-        "Procore project -> JDE job business unit table (mappings/README.md)",
-    ),
-    Setting(
-        "procore_jde_cost_code_map",
-        "ML_PROCORE_JDE_COST_CODE_MAP",
-        "mappings/sandbox/procore_jde_cost_codes.csv",
-        "Procore cost code -> JDE account (BU.OBJ.SUB; the BU is the cost center) table (mappings/README.md)",
-    ),
-    # JD Edwards <-> Procurify (issue 14): Procurify has no webhooks, so every flow polls every 1 to 4 hours.
-    Setting(
-        "jde_procurify_suppliers_cron",
-        "ML_JDE_PROCURIFY_SUPPLIERS_CRON",
-        "0 */2 * * *",
-        "JDE suppliers (F0401 + F0101) -> Procurify vendors",
-    ),
-    Setting(
-        "jde_procurify_vendors_cron",
-        "ML_JDE_PROCURIFY_VENDORS_CRON",
-        "10 */2 * * *",
-        "vendors created in Procurify -> JDE suppliers",
-    ),
-    Setting(
-        "jde_procurify_account_codes_cron",
-        "ML_JDE_PROCURIFY_ACCOUNT_CODES_CRON",
-        "30 5 * * *",
-        "JDE GL accounts (F0901, read once a day) -> Procurify account codes",
-    ),
-    Setting(
-        "jde_procurify_purchase_orders_cron",
-        "ML_JDE_PROCURIFY_PURCHASE_ORDERS_CRON",
-        "20 */2 * * *",
-        "approved JDE purchase orders (F4301 + F4311) -> Procurify requisitions",
-    ),
-    Setting(
-        "jde_procurify_po_links_cron",
-        "ML_JDE_PROCURIFY_PO_LINKS_CRON",
-        "40 */2 * * *",
-        "Procurify POs purchased from those requisitions -> linked, PO_Num = the JDE order number",
-    ),
-    Setting(
-        "jde_procurify_bills_cron",
-        "ML_JDE_PROCURIFY_BILLS_CRON",
-        "15 * * * *",
-        "approved Procurify bills -> JDE AP batches (F0411Z1/F0911Z1)",
-    ),
-    Setting(
-        "jde_procurify_payments_cron",
-        "ML_JDE_PROCURIFY_PAYMENTS_CRON",
-        "45 * * * *",
-        "Procurify payments -> JDE payments against the vouchers",
-    ),
-    Setting(
-        "jde_procurify_paid_marks_cron",
-        "ML_JDE_PROCURIFY_PAID_MARKS_CRON",
-        "50 */4 * * *",
-        "bills JDE paid -> marked paid in Procurify",
-    ),
-    Setting(
-        "jde_procurify_reconcile_cron",
-        "ML_JDE_PROCURIFY_RECONCILE_CRON",
-        "0 6 * * *",
-        "JDE <-> Procurify reconciliation (orders, bills per vendor and period, vendors, account codes)",
-    ),
-    Setting(
-        "jde_procurify_account_map",
-        "ML_JDE_PROCURIFY_ACCOUNT_MAP",
-        "mappings/sandbox/jde_procurify_accounts.csv",
-        "JDE account (BU.OBJ[.SUB]) <-> Procurify account code table (mappings/README.md)",
-    ),
-    Setting(
-        "jde_procurify_account_scope",
-        "ML_JDE_PROCURIFY_ACCOUNT_SCOPE",
-        "6000-8999",
-        "JDE -> Procurify: postable F0901 accounts given a Procurify account code of their own (code = "
-        "BU.OBJ[.SUB]) besides the mapped ones: object ranges OBJ-OBJ or BU.OBJ-OBJ, comma-separated; "
-        "none = only the account map. The default is the sandbox chart's expense range (refused unset on a "
-        "real JDE or Procurify)",
-    ),
-    Setting(
-        "jde_procurify_account_departments",
-        "ML_JDE_PROCURIFY_ACCOUNT_DEPARTMENTS",
-        "company",
-        "JDE -> Procurify account codes: the departments a code is opened for (Procurify takes a line only "
-        "on a code open for its department), through the department table: company (every unit of the "
-        "account's company), unit (its own business unit) or none (a Procurify admin opens them)",
-    ),
-    Setting(
-        "jde_procurify_department_map",
-        "ML_JDE_PROCURIFY_DEPARTMENT_MAP",
-        "mappings/sandbox/jde_procurify_departments.csv",
-        "JDE business unit -> Procurify location and department table (mappings/README.md)",
-    ),
-    Setting(
-        "jde_procurify_order_types",
-        "ML_JDE_PROCURIFY_ORDER_TYPES",
-        "OP",
-        "JDE -> Procurify: order types (DCTO) sent as requisitions (comma-separated)",
-        kind=Items(noun="JDE order types", case="upper", at_least=0),
-    ),
-    Setting(
-        "jde_procurify_approved_status",
-        "ML_JDE_PROCURIFY_APPROVED_STATUS",
-        "220",
-        "JDE -> Procurify: lowest F4311 last status (LTTR) of an approved order line; an order (header not "
-        "on "
-        "hold, F4301.HOLD blank) is sent once every line not cancelled has reached it (status codes are each "
-        "customer's own order activity rules)",
-        kind=Number(whole=True, minimum=0),
-    ),
-    Setting(
-        "jde_procurify_closed_status",
-        "ML_JDE_PROCURIFY_CLOSED_STATUS",
-        "980",
-        "JDE -> Procurify: F4311 status from which an order line is done: last status (LTTR) at or above it "
-        "= cancelled, left off; next status (NXTR) at or above it = nothing left to buy (an order whose "
-        "lines are all done is not sent as a new requisition)",
-        kind=Number(whole=True, minimum=0),
-    ),
-    Setting(
-        "jde_procurify_stock_account",
-        "ML_JDE_PROCURIFY_STOCK_ACCOUNT",
-        "{bu}.1410",
-        "JDE -> Procurify: the JDE account a stock line (F4311 LNTY S: no account on the line, JDE takes it "
-        "from the AAIs) is charged to in Procurify, {bu} = the line's branch/plant; its Procurify code comes "
-        "from the account map; blank = stock lines are refused",
-    ),
-    Setting(
-        "jde_procurify_description_check",
-        "ML_JDE_PROCURIFY_DESCRIPTION_CHECK",
-        "on",
-        "JDE -> Procurify: on = the first requisition a run creates is read back, and if Procurify did not "
-        "keep its description (the JDE order number, how an interrupted create is found again) the run "
-        "stops creating and fails saying so; off = create without that check (only once you know this "
-        "Procurify drops descriptions and accept that an interrupted create may leave a second requisition)",
-        kind=Choice(("on", "off")),
-    ),
-    Setting(
-        "jde_procurify_bill_posting",
-        "ML_JDE_PROCURIFY_BILL_POSTING",
-        "voucher",
-        "Procurify -> JDE: how a bill posts: voucher (F0411Z1 + F0911Z1 batch) or journal (F0911Z1 batch)",
-    ),
-    Setting(
-        "jde_procurify_bill_statuses",
-        "ML_JDE_PROCURIFY_BILL_STATUSES",
-        "2,4,6,7,8",
-        "Procurify -> JDE: bill statuses that count as approved (2 Approved and the payment states after it)",
-    ),
-    Setting(
-        "jde_procurify_ap_account",
-        "ML_JDE_PROCURIFY_AP_ACCOUNT",
-        "1.4110",
-        "Procurify -> JDE bills posted as journals: the AP liability account (BU.OBJ.SUB) credited with the "
-        "bill's total, the supplier as subledger (sandbox: accounts payable trade); must be set once "
-        "ML_JDE_AIS_URL points at a real JDE",
-    ),
-    Setting(
-        "jde_procurify_bill_tax_account",
-        "ML_JDE_PROCURIFY_BILL_TAX_ACCOUNT",
-        "",
-        "Procurify -> JDE bills: JDE account (BU.OBJ.SUB) of a bill's tax line; blank = the account of the "
-        "bill's largest item",
-    ),
-    Setting(
-        "jde_procurify_bill_freight_account",
-        "ML_JDE_PROCURIFY_BILL_FREIGHT_ACCOUNT",
-        "",
-        "Procurify -> JDE bills: JDE account (BU.OBJ.SUB) of a bill's freight / additional costs (one "
-        "distribution line per cost); blank = a bill with additional costs is refused naming this setting",
-    ),
-    Setting(
-        "jde_procurify_paid_statuses",
-        "ML_JDE_PROCURIFY_PAID_STATUSES",
-        "paid",
-        "Procurify -> JDE: payment statuses recorded in JDE (comma-separated)",
-    ),
-    Setting(
-        "jde_procurify_payment_bank_account",
-        "ML_JDE_PROCURIFY_PAYMENT_BANK_ACCOUNT",
-        "1.1110",
-        "Procurify -> JDE payments as journal entries (bill posting journal): the bank account (BU.OBJ.SUB) "
-        "credited, ML_JDE_PROCURIFY_AP_ACCOUNT debited (sandbox: cash in bank); must be set once "
-        "ML_JDE_AIS_URL points at a real JDE",
-    ),
-    Setting(
-        "jde_procurify_batch_user",
-        "ML_JDE_PROCURIFY_BATCH_USER",
-        "MLPRCFY",
-        "Procurify -> JDE: EDI user (EDUS) of the batches written, part of their duplicate key",
-    ),
-    Setting(
-        "jde_procurify_vendor_company",
-        "ML_JDE_PROCURIFY_VENDOR_COMPANY",
-        "00001",
-        "Procurify -> JDE vendors: A/P company (F0401 KCOP) of a supplier added from Procurify",
-    ),
-    Setting(
-        "jde_procurify_vendor_page_size",
-        "ML_JDE_PROCURIFY_VENDOR_PAGE_SIZE",
-        "100",
-        "Procurify -> JDE vendors: rows per page of the whole vendor read each poll (vendors have no "
-        "modified-since filter); 100 is the largest page the reference suggests (its cap is unconfirmed)",
-    ),
-    Setting(
-        "jde_procurify_vendor_first_id",
-        "ML_JDE_PROCURIFY_VENDOR_FIRST_ID",
-        "",
-        "Procurify -> JDE vendors: only vendors with this Procurify id or a higher one get a JDE supplier "
-        "(go-live: the next id, after the vendors both sides already hold carry the AN8 as external_id); "
-        "blank = every vendor without an ERP key",
-    ),
-    Setting(
-        "jde_procurify_vendor_fallback_email",
-        "ML_JDE_PROCURIFY_VENDOR_FALLBACK_EMAIL",
-        "",
-        "JDE -> Procurify suppliers: e-mail address given to a new vendor whose supplier has none in F01151 "
-        "(Procurify requires one); blank = such a supplier is refused until JDE has one",
-    ),
-    # Oracle Fusion <-> Procurify (issue 15): neither side pushes events; every flow polls every 10 minutes.
-    Setting(
-        "fusion_procurify_suppliers_cron",
-        "ML_FUSION_PROCURIFY_SUPPLIERS_CRON",
-        "0,10,20,30,40,50 * * * *",
-        "Fusion suppliers -> Procurify vendors (matched by name, cross-reference, else created)",
-    ),
-    Setting(
-        "fusion_procurify_vendors_cron",
-        "ML_FUSION_PROCURIFY_VENDORS_CRON",
-        "1,11,21,31,41,51 * * * *",
-        "Procurify vendors -> their Fusion supplier (matched by name or a manual cross-reference)",
-    ),
-    Setting(
-        "fusion_procurify_account_codes_cron",
-        "ML_FUSION_PROCURIFY_ACCOUNT_CODES_CRON",
-        "3 * * * *",
-        "Fusion natural accounts in the account map -> Procurify account codes",
-    ),
-    Setting(
-        "fusion_procurify_purchase_orders_cron",
-        "ML_FUSION_PROCURIFY_PURCHASE_ORDERS_CRON",
-        "2,12,22,32,42,52 * * * *",
-        "approved Procurify purchase orders (or requisitions) -> Fusion purchase orders",
-    ),
-    Setting(
-        "fusion_procurify_invoices_cron",
-        "ML_FUSION_PROCURIFY_INVOICES_CRON",
-        "4,14,24,34,44,54 * * * *",
-        "approved Procurify bills -> Fusion payables invoices",
-    ),
-    Setting(
-        "fusion_procurify_bill_statuses",
-        "ML_FUSION_PROCURIFY_BILL_STATUSES",
-        "2,4,6,7,8",
-        "Procurify -> Fusion invoices: bill statuses that count as approved (2 Approved and the payment "
-        "states after it)",
-    ),
-    Setting(
-        "fusion_procurify_bill_tax_account",
-        "ML_FUSION_PROCURIFY_BILL_TAX_ACCOUNT",
-        "",
-        "Fusion charge account (combination, e.g. 101-10-22500-000) of a bill's tax line; blank = the "
-        "account of the bill's largest item",
-    ),
-    Setting(
-        "fusion_procurify_bill_freight_account",
-        "ML_FUSION_PROCURIFY_BILL_FREIGHT_ACCOUNT",
-        "",
-        "Fusion charge account (combination) of a bill's freight / additional cost lines; blank = the "
-        "account of the bill's largest item",
-    ),
-    Setting(
-        "fusion_procurify_ledger_currency",
-        "ML_FUSION_PROCURIFY_LEDGER_CURRENCY",
-        "USD",
-        "currency of the Fusion business unit's ledger: an invoice in another currency carries "
-        "ML_FUSION_PROCURIFY_CONVERSION_RATE_TYPE",
-    ),
-    Setting(
-        "fusion_procurify_conversion_rate_type",
-        "ML_FUSION_PROCURIFY_CONVERSION_RATE_TYPE",
-        "Corporate",
-        "Fusion conversion rate type of a foreign-currency invoice (Fusion refuses one without it)",
-    ),
-    Setting(
-        "fusion_procurify_payment_status_cron",
-        "ML_FUSION_PROCURIFY_PAYMENT_STATUS_CRON",
-        "6,16,26,36,46,56 * * * *",
-        "Fusion payables payments -> Procurify bills marked paid",
-    ),
-    Setting(
-        "fusion_procurify_reconcile_cron",
-        "ML_FUSION_PROCURIFY_RECONCILE_CRON",
-        "40 6 * * *",
-        "daily reconciliation of the Procurify bill register against Fusion AP",
-    ),
-    Setting(
-        "fusion_procurify_account_combinations_cron",
-        "ML_FUSION_PROCURIFY_ACCOUNT_COMBINATIONS_CRON",
-        "55 * * * *",
-        "re-read Fusion's account combinations (accountCombinationsLOV, whole) the charge accounts are "
-        "checked against",
-    ),
-    Setting(
-        "fusion_procurify_account_map",
-        "ML_FUSION_PROCURIFY_ACCOUNT_MAP",
-        "mappings/sandbox/fusion_procurify_accounts.csv",
-        "Procurify account code <-> Fusion natural account (segment 3) table (mappings/README.md)",
-    ),
-    Setting(
-        "fusion_procurify_department_map",
-        "ML_FUSION_PROCURIFY_DEPARTMENT_MAP",
-        "mappings/sandbox/fusion_procurify_departments.csv",
-        "Procurify department -> Fusion company and cost center (segments 1-2) table (mappings/README.md)",
-    ),
-    Setting(
-        "fusion_procurify_intercompany",
-        "ML_FUSION_PROCURIFY_INTERCOMPANY",
-        "000",
-        "Fusion intercompany segment (segment 4) of every charge account the flows build",
-    ),
-    Setting(
-        "fusion_procurify_account_segments",
-        "ML_FUSION_PROCURIFY_ACCOUNT_SEGMENTS",
-        "_SEGMENT1,_SEGMENT2,_SEGMENT3,_SEGMENT4",
-        "the four accountCombinationsLOV attributes holding company, cost center, natural account and "
-        "intercompany, comma-separated (their spelling is unconfirmed; staging fails naming this setting "
-        "when none is readable)",
-    ),
-    Setting(
-        "fusion_procurify_account_value_set",
-        "ML_FUSION_PROCURIFY_ACCOUNT_VALUE_SET",
-        "",
-        "Fusion value set code of the natural account segment (the sandbox's: SBX_ACCOUNT): its value "
-        "descriptions become the Procurify account codes' descriptions; blank = 'Fusion account <value>'",
-    ),
-    Setting(
-        "fusion_procurify_vendor_fallback_email",
-        "ML_FUSION_PROCURIFY_VENDOR_FALLBACK_EMAIL",
-        "",
-        "Fusion -> Procurify suppliers: e-mail address given to a new vendor (Procurify requires one; the "
-        "Fusion supplier resource carries none); blank = a supplier with no vendor yet is refused",
-    ),
-    Setting(
-        "fusion_procurify_vendor_xref",
-        "ML_FUSION_PROCURIFY_VENDOR_XREF",
-        "",
-        "manual vendor matches file (procurify_vendor_id,fusion_supplier_number), loaded into the ledger as "
-        "manual matches no flow overwrites; blank = none (`ml-connector xref` sets them one by one)",
-    ),
-    Setting(
-        "fusion_procurify_order_source",
-        "ML_FUSION_PROCURIFY_ORDER_SOURCE",
-        "purchase_orders",
-        "what becomes a Fusion purchase order: purchase_orders (Procurify POs) or requisitions (approved "
-        "Procurify requisitions, for customers who buy in Fusion)",
-        kind=Choice(("purchase_orders", "requisitions")),
-    ),
-    Setting(
-        "fusion_procurify_order_prefix",
-        "ML_FUSION_PROCURIFY_ORDER_PREFIX",
-        "PFY",
-        "prefix of the Fusion order number made of a Procurify PO or requisition number (PFY1187, PFYR60)",
-        kind=Text(
-            pattern="[A-Za-z][A-Za-z0-9-]{0,7}",
-            says="1 to 8 letters, digits or dashes starting with a letter",
-        ),
-    ),
-    Setting(
-        "fusion_procurify_buyer",
-        "ML_FUSION_PROCURIFY_BUYER",
-        "",
-        "Fusion buyer (display name) of the purchase orders the connector creates; blank = the pod's default",
     ),
     Setting(
         "sandbox_port_base",
@@ -1264,6 +648,66 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
 _DECLARED = (*PROJECT_SETTINGS, *(s for system in SYSTEMS.values() for s in system.settings))
 _BY_ENV: dict[str, Setting] = {s.env: s for s in reversed(_DECLARED)}
 
+# Each integration declares its own settings next to its flows (``connector_assets/integrations/<name>/
+# settings.py``, variables ``ML_<NAME>_...``) and registers them here; a variable of an integration not yet
+# imported loads that module by its prefix, so a setting is found whoever asks first (a resource, ``ping``).
+INTEGRATION_PACKAGES = "connector_assets.integrations"
+_BY_INTEGRATION: dict[str, tuple[Setting, ...]] = {}
+
+
+def register_settings(integration: str, *declared: Setting) -> tuple[Setting, ...]:
+    """Add ``integration``'s settings to the one table; a variable declared twice is a programming error."""
+    prefix = f"ML_{integration.upper()}_"
+    for setting in declared:
+        if not setting.env.startswith(prefix):
+            raise ValueError(f"{integration}: setting {setting.env} must start with {prefix}")
+        known = _BY_ENV.get(setting.env)
+        if known is not None and known not in _BY_INTEGRATION.get(integration, ()):  # a re-import is no twice
+            raise ValueError(f"{setting.env} is declared twice")
+    for setting in declared:
+        _BY_ENV[setting.env] = setting
+    _BY_INTEGRATION[integration] = declared
+    return declared
+
+
+def _integration_names() -> list[str]:
+    """The integration packages that declare settings, read off the source tree (importing the packages
+    would run their definitions, which ask for their settings)."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.find_spec(INTEGRATION_PACKAGES.split(".")[0])
+    if spec is None or not spec.submodule_search_locations:
+        return []
+    root = Path(next(iter(spec.submodule_search_locations))) / INTEGRATION_PACKAGES.split(".")[1]
+    return sorted(p.parent.name for p in root.glob("*/settings.py"))
+
+
+def _load_integration_settings(env: str | None = None) -> None:
+    """Import the settings module of the integration whose prefix ``env`` has (of every one when None)."""
+    import importlib
+
+    for name in _integration_names():
+        if name in _BY_INTEGRATION:
+            continue
+        if env is None or env.startswith(f"ML_{name.upper()}_"):
+            importlib.import_module(f"{INTEGRATION_PACKAGES}.{name}.settings")
+
+
+def integration_settings() -> dict[str, tuple[Setting, ...]]:
+    """Every integration's settings, by integration name (sorted)."""
+    _load_integration_settings()
+    return dict(sorted(_BY_INTEGRATION.items()))
+
+
+def all_settings() -> list[Setting]:
+    """Every declared setting: the systems', the project's, then each integration's."""
+    return [
+        *(s for system in SYSTEMS.values() for s in system.settings),
+        *PROJECT_SETTINGS,
+        *(s for declared in integration_settings().values() for s in declared),
+    ]
+
 
 def registered(env: str) -> Setting:
     """The setting read from environment variable ``env``; every variable the project reads is declared in
@@ -1274,10 +718,17 @@ def registered(env: str) -> Setting:
     setting = _BY_ENV.get(env)
     if setting is not None:
         return setting
+    _load_integration_settings(env)
+    setting = _BY_ENV.get(env)
+    if setting is not None:
+        return setting
     match = re.fullmatch(r"ML_([A-Z]+)_POLL_CRON", env)
     if match and match.group(1).lower() in SYSTEMS:
         return next(s for s in PROJECT_SETTINGS if s.env == "ML_<SYSTEM>_POLL_CRON")
-    raise KeyError(f"{env} is not a declared setting; declare it in connector_resources/settings.py")
+    raise KeyError(
+        f"{env} is not a declared setting; declare it in connector_resources/settings.py or in its "
+        "integration's settings.py"
+    )
 
 
 def given(env: str, environ: Mapping[str, str] | None = None) -> str:
@@ -1338,4 +789,8 @@ def markdown_table() -> str:
     for s in PROJECT_SETTINGS:
         default = f"`{s.default}`" if s.default else "(blank)"
         lines.append(f"| `{s.env}` | project | {default} | {s.help} |")
+    for integration, declared in integration_settings().items():
+        for s in declared:
+            default = f"`{s.default}`" if s.default else "(blank)"
+            lines.append(f"| `{s.env}` | {integration} | {default} | {s.help} |")
     return "\n".join(lines)

@@ -27,7 +27,7 @@ import pytest
 import yaml
 
 from connector_resources import settings
-from connector_resources.settings import PROJECT_SETTINGS, SYSTEMS, Setting
+from connector_resources.settings import Setting, all_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 HELM_VALUES = ROOT / "deploy" / "helm" / "values.yaml"
@@ -54,7 +54,7 @@ def _k8s_object(kind: str, name: str) -> dict[str, Any]:
 
 
 def _all_settings() -> list[Setting]:
-    return [*(s for sys_ in SYSTEMS.values() for s in sys_.settings), *PROJECT_SETTINGS]
+    return all_settings()
 
 
 def _values() -> dict[str, Any]:

@@ -3,13 +3,15 @@ one error shape for every refused value, naming the variable, what it holds, wha
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
 
 from connector_resources import settings
 from connector_resources.setting_kinds import Choice, Items, Number, OnOff, Refused, Text
-from connector_resources.settings import PROJECT_SETTINGS, SYSTEMS, Setting, SettingError
+from connector_resources.settings import Setting, SettingError, all_settings
 
-DECLARED = [*PROJECT_SETTINGS, *(s for system in SYSTEMS.values() for s in system.settings)]
+DECLARED = all_settings()
 
 
 @pytest.mark.parametrize("setting", DECLARED, ids=lambda s: s.env)
@@ -60,3 +62,37 @@ def test_a_refused_value_names_the_variable_the_value_the_expectation_and_the_de
 
 def test_text_is_the_kind_of_a_setting_that_declares_none():
     assert Setting("x", "ML_X", "a", "help").kind == Text()
+
+
+def test_each_integration_declares_its_settings_in_its_own_package():
+    from connector_resources.settings import integration_settings
+
+    declared = integration_settings()
+    assert set(declared) == {
+        "coupa_jde", "fusion_procurify", "jde_bill", "jde_coupa", "jde_procurify", "procore_jde"
+    }  # fmt: skip
+    for integration, found in declared.items():
+        assert found and all(s.env.startswith(f"ML_{integration.upper()}_") for s in found)
+        module = importlib.import_module(f"connector_assets.integrations.{integration}.settings")
+        assert found == module.SETTINGS
+
+
+def test_a_setting_outside_its_integrations_prefix_or_declared_twice_is_refused():
+    from connector_resources.settings import register_settings
+
+    with pytest.raises(ValueError, match="must start with ML_TOY_"):
+        register_settings("toy", Setting("x", "ML_OTHER_X", "", "help"))
+    with pytest.raises(ValueError, match="declared twice"):
+        register_settings("jde", Setting("x", "ML_JDE_POLL_CRON", "", "help"))
+
+
+def test_an_integration_setting_asked_first_in_a_new_process_is_found():
+    import subprocess
+    import sys
+
+    code = (
+        "from connector_resources import settings; print(settings.read('ML_FUSION_PROCURIFY_ORDER_SOURCE'))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "purchase_orders"

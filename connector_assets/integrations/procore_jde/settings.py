@@ -1,0 +1,113 @@
+"""Procore -> JD Edwards: its settings, declared next to its flows with their kinds (type, bounds).
+
+Registered in the one table (``connector_resources.settings``) so ``settings.read`` / ``value`` find them,
+the README's configuration table lists them and ``ml-connector ping`` knows them; the table loads this
+module the first time one of its variables is asked for (by the ``ML_PROCORE_JDE_`` prefix).
+"""
+
+from __future__ import annotations
+
+from connector_resources.setting_kinds import Items, OnOff
+from connector_resources.settings import Setting, register_settings
+
+SETTINGS: tuple[Setting, ...] = register_settings(
+    "procore_jde",
+    # Procore -> JD Edwards (issue 13): daily at 02:00 (project workflows close their day), one cron per flow.
+    Setting(
+        "procore_jde_vendors_cron",
+        "ML_PROCORE_JDE_VENDORS_CRON",
+        "0 2 * * *",
+        "Procore vendors -> JDE suppliers (address book + supplier master)",
+    ),
+    Setting(
+        "procore_jde_suppliers_cron",
+        "ML_PROCORE_JDE_SUPPLIERS_CRON",
+        "5 2 * * *",
+        "JDE supplier changes (address, contact) -> the linked Procore vendors",
+    ),
+    Setting(
+        "procore_jde_purchase_orders_cron",
+        "ML_PROCORE_JDE_PURCHASE_ORDERS_CRON",
+        "10 2 * * *",
+        "Procore commitments of approved requisitions -> JDE purchase orders",
+    ),
+    Setting(
+        "procore_jde_vouchers_cron",
+        "ML_PROCORE_JDE_VOUCHERS_CRON",
+        "20 2 * * *",
+        "approved Procore requisitions -> JDE batch vouchers (F0411Z1/F0911Z1)",
+    ),
+    Setting(
+        "procore_jde_change_orders_cron",
+        "ML_PROCORE_JDE_CHANGE_ORDERS_CRON",
+        "30 2 * * *",
+        "approved Procore commitment change orders -> JDE purchase order updates",
+    ),
+    Setting(
+        "procore_jde_reconcile_cron",
+        "ML_PROCORE_JDE_RECONCILE_CRON",
+        "0 4 * * *",
+        "Procore -> JDE reconciliation (requisitions vs vouchers and PO lines, commitments, vendors)",
+    ),
+    Setting(
+        "procore_jde_approved_statuses",
+        "ML_PROCORE_JDE_APPROVED_STATUSES",
+        "approved,approved_as_noted",
+        "Procore -> JDE: requisition (subcontractor invoice) statuses that count as approved "
+        "(comma-separated)",
+        kind=Items(noun="statuses", case="lower", at_least=0),
+    ),
+    Setting(
+        "procore_jde_change_order_statuses",
+        "ML_PROCORE_JDE_CHANGE_ORDER_STATUSES",
+        "approved",
+        "Procore -> JDE: commitment change order statuses that update the JDE purchase order "
+        "(comma-separated; Procore's vocabulary is unconfirmed)",
+        kind=Items(noun="statuses", case="lower", at_least=0),
+    ),
+    Setting(
+        "procore_jde_vouchers",
+        "ML_PROCORE_JDE_VOUCHERS",
+        "on",
+        "Procore -> JDE: an approved requisition also becomes an AP batch voucher against its purchase "
+        "order (on / off)",
+        kind=OnOff(),
+    ),
+    Setting(
+        "procore_jde_po_order_type",
+        "ML_PROCORE_JDE_PO_ORDER_TYPE",
+        "OP",
+        "Procore -> JDE: JDE order type (DCTO) of a Procore purchase order contract",
+    ),
+    Setting(
+        "procore_jde_wo_order_type",
+        "ML_PROCORE_JDE_WO_ORDER_TYPE",
+        "OS",
+        "Procore -> JDE: JDE order type (DCTO) of a Procore work order contract (subcontract)",
+    ),
+    Setting(
+        "procore_jde_vendor_origin_format",
+        "ML_PROCORE_JDE_VENDOR_ORIGIN_FORMAT",
+        "JDE-V-{an8}",
+        "Procore -> JDE vendors: how a Procore vendor's origin_id spells the JDE address number ({an8}); "
+        "a bare number is read too; origin_code always holds the bare number",
+    ),
+    Setting(
+        "procore_jde_vendor_company",
+        "ML_PROCORE_JDE_VENDOR_COMPANY",
+        "00001",
+        "Procore -> JDE vendors: A/P company (F0401 KCOP) of a supplier added from Procore",
+    ),
+    Setting(
+        "procore_jde_project_map",
+        "ML_PROCORE_JDE_PROJECT_MAP",
+        "mappings/sandbox/procore_jde_projects.csv",
+        "Procore project -> JDE job business unit table (mappings/README.md)",
+    ),
+    Setting(
+        "procore_jde_cost_code_map",
+        "ML_PROCORE_JDE_COST_CODE_MAP",
+        "mappings/sandbox/procore_jde_cost_codes.csv",
+        "Procore cost code -> JDE account (BU.OBJ.SUB; the BU is the cost center) table (mappings/README.md)",
+    ),
+)
