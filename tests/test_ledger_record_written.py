@@ -115,7 +115,7 @@ def test_the_fields_a_batch_reads_shared_or_own_are_every_field_of_an_audit_even
     ``Ledger.audit`` without them would be taken from another event of the batch."""
     import inspect
 
-    from connector_resources.ledger.ledger import _AUDIT_FIELDS, _AUDIT_OWN, _AUDIT_SHARED
+    from connector_resources.ledger.audit import _AUDIT_FIELDS, _AUDIT_OWN, _AUDIT_SHARED
 
     assert set(inspect.signature(Ledger._audit_values).parameters) == _AUDIT_FIELDS
     assert not set(_AUDIT_OWN) & set(_AUDIT_SHARED)
