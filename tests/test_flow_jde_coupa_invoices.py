@@ -176,8 +176,9 @@ def test_a_voucher_with_tax_sends_gross_less_tax_on_the_lines_and_the_tax_on_the
 def test_a_voucher_refused_for_an_unmapped_account_is_replayed_once_with_the_fixed_table(
     world, tmp_path, monkeypatch
 ):
+    from connector_assets.coupa.targets import CoupaInvoices
     from connector_assets.flows.core import replay_handler
-    from connector_assets.integrations.jde_coupa.invoices import INVOICES_FLOW, CoupaInvoices
+    from connector_assets.integrations.jde_coupa.invoices import INVOICES_FLOW
     from connector_resources.replay import register_replay_handler, replay_items
 
     resources, ledger = world

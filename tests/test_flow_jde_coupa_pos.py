@@ -8,11 +8,11 @@ from asset_runs import materialized, named
 from dagster import instance_for_test, materialize
 from jde_coupa_world import jde_coupa_world
 
+from connector_assets.coupa.targets import CoupaPurchaseOrders
 from connector_assets.flows.core import Mapped, Rejected, dependency_synced, replay_handler
 from connector_assets.integrations.jde_coupa.purchase_orders import (
     ACCOUNTS,
     PURCHASE_ORDERS_FLOW,
-    CoupaPurchaseOrders,
     _mapped_order,
     jde_coupa_po_assets,
 )
@@ -170,7 +170,7 @@ def _check(resources):
 
 
 def test_a_resent_document_updates_its_lines_by_line_number_instead_of_adding_copies():
-    from connector_assets.integrations.jde_coupa.purchase_orders import with_line_ids
+    from connector_assets.coupa.targets import with_line_ids
 
     existing = {"order-lines": [{"id": 71, "line-num": 1}, {"id": 72, "line-num": 2}]}
     body = {"po-number": "P-1", "order-lines": [{"line-num": 1, "price": "2"}, {"line-num": 3, "price": "5"}]}

@@ -135,8 +135,8 @@ def test_a_failed_write_is_queued_and_replayed_exactly_once(world):
     requests.post(f"{coupa}/sandbox/faults/reset", timeout=10)
     requests.post(f"{coupa}/sandbox/faults", json={"rate_limit_enabled": False}, timeout=10)
 
+    from connector_assets.coupa.targets import CoupaSuppliers
     from connector_assets.flows.core import replay_handler
-    from connector_assets.integrations.jde_coupa.suppliers import CoupaSuppliers
     from connector_resources.replay import register_replay_handler
 
     register_replay_handler(
@@ -293,11 +293,9 @@ def test_a_date_range_runs_as_one_run_day_by_day(world):
 def test_a_supplier_whose_terms_are_unmapped_is_queued_then_replayed_once_with_the_fixed_table(
     world, tmp_path, monkeypatch
 ):
+    from connector_assets.coupa.targets import CoupaSuppliers
     from connector_assets.flows.core import replay_handler
-    from connector_assets.integrations.jde_coupa.suppliers import (
-        PAYMENT_TERMS,
-        CoupaSuppliers,
-    )
+    from connector_assets.integrations.jde_coupa.suppliers import PAYMENT_TERMS
     from connector_assets.operations_replay import replay_retry_queue
     from connector_resources.replay import register_replay_handler
 

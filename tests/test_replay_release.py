@@ -14,17 +14,10 @@ from asset_runs import materialized, named
 from click.testing import CliRunner
 from jde_coupa_world import jde_coupa_world
 
+from connector_assets.coupa.targets import CoupaPurchaseOrders, CoupaSuppliers
 from connector_assets.flows.core import replay_handler
-from connector_assets.integrations.jde_coupa.purchase_orders import (
-    PURCHASE_ORDERS_FLOW,
-    CoupaPurchaseOrders,
-    jde_coupa_po_assets,
-)
-from connector_assets.integrations.jde_coupa.suppliers import (
-    SUPPLIERS_FLOW,
-    CoupaSuppliers,
-    jde_coupa_assets,
-)
+from connector_assets.integrations.jde_coupa.purchase_orders import PURCHASE_ORDERS_FLOW, jde_coupa_po_assets
+from connector_assets.integrations.jde_coupa.suppliers import SUPPLIERS_FLOW, jde_coupa_assets
 from connector_assets.jde.assets import jde_assets
 from connector_cli.main import cli
 from connector_resources.ledger import Ledger

@@ -14,13 +14,10 @@ from asset_runs import materialized, named
 from dagster import instance_for_test, materialize
 from jde_coupa_world import jde_coupa_world
 
+from connector_assets.coupa.targets import CoupaSuppliers
 from connector_assets.flows.assets import apply_write_pool_limits, write_pool
 from connector_assets.flows.core import replay_handler
-from connector_assets.integrations.jde_coupa.suppliers import (
-    SUPPLIERS_FLOW,
-    CoupaSuppliers,
-    jde_coupa_assets,
-)
+from connector_assets.integrations.jde_coupa.suppliers import SUPPLIERS_FLOW, jde_coupa_assets
 from connector_assets.jde.assets import jde_assets
 from connector_resources.bill import BillResource
 from connector_resources.ledger import schema

@@ -9,13 +9,13 @@ payment waiting in the queue for the next.
 
 from dagster import AssetsDefinition, AssetSelection, Definitions, define_asset_job
 
+from connector_assets.coupa.documents import INVOICES, PAYMENTS
 from connector_assets.flows.assets import build_flow_assets, executable_keys
 from connector_assets.flows.core import FlowSpec
 from connector_assets.flows.documents import DocumentSource, build_inbox_done, build_inbox_sensor
 from connector_assets.flows.export_marks import ExportMark, build_export_marks
 from connector_assets.flows.jobs import FlowJob, build_flow_jobs, build_flow_schedules
 from connector_assets.integrations.coupa_jde.accounts import ACCOUNT_MAP_ASSET, coupa_jde_account_map
-from connector_assets.integrations.coupa_jde.documents import INVOICES, PAYMENTS
 from connector_assets.integrations.coupa_jde.integration import INTEGRATION
 from connector_assets.integrations.coupa_jde.invoices import INVOICES_FLOW
 from connector_assets.integrations.coupa_jde.payments import PAYMENTS_FLOW, payment_records

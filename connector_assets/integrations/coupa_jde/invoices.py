@@ -24,13 +24,13 @@ from typing import Any
 
 from dagster import AssetExecutionContext
 
+from connector_assets.coupa.documents import INVOICES, coupa_day, current_versions
 from connector_assets.flows import amounts
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.documents import Version, collect_documents, version_text
 from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.flows.never_written import NeverWritten, never_written_settled
 from connector_assets.integrations.coupa_jde.accounts import ACCOUNTS, AccountMap
-from connector_assets.integrations.coupa_jde.documents import INVOICES, coupa_day, current_versions
 from connector_assets.integrations.coupa_jde.integration import INTEGRATION, ROUTE
 from connector_assets.jde import contracts, targets
 from connector_assets.jde.accounts import GlAccounts

@@ -20,13 +20,13 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
+from connector_assets.coupa.targets import CoupaInvoices
 from connector_assets.flows.amounts import CENT
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.lazy_model import lazy_model
-from connector_assets.flows.targets import SessionTarget
 from connector_assets.integrations.jde_coupa.integration import INTEGRATION, ROUTE
-from connector_assets.integrations.jde_coupa.purchase_orders import ACCOUNT_MAP_ASSET, ACCOUNTS, with_line_ids
+from connector_assets.integrations.jde_coupa.purchase_orders import ACCOUNT_MAP_ASSET, ACCOUNTS
 from connector_assets.integrations.jde_coupa.suppliers import SUPPLIERS_FLOW
 from connector_assets.jde.assets import jde_partitions
 from connector_assets.jde.documents import DISTRIBUTION_TABLE, JdeVoucher, changed_vouchers, vouchers_by_key
@@ -206,27 +206,6 @@ def _mapped_invoice(
         natural_key={"invoice_number": number, "supplier": {"number": supplier}},
         depends_on=SUPPLIERS_FLOW.dependency_key(supplier),
     )
-
-
-class CoupaInvoices(SessionTarget):
-    """The Coupa side: find by invoice number + supplier, create a draft invoice, or update it."""
-
-    resource = "coupa"
-    session_options = {"flow": "invoices"}
-    writes = ("invoices",)
-
-    def find(self, record: Mapped) -> str | None:
-        found = self.session.find_invoice(
-            record.natural_key["invoice_number"], record.natural_key["supplier"]
-        )
-        return str(found["id"]) if found else None
-
-    def create(self, record: Mapped) -> str:
-        return str(self.session.create_invoice(record.body)["id"])
-
-    def update(self, target_id: str, record: Mapped) -> None:
-        existing = self.session.get("invoices", target_id)
-        self.session.update_invoice(target_id, with_line_ids(record.body, existing, "invoice-lines"))
 
 
 # Beside the staged F0411 (upstream), the voucher's distribution and its order's lines are read from JDE.

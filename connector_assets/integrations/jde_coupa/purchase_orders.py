@@ -12,12 +12,12 @@ from collections.abc import Iterator
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from typing import Any
 
+from connector_assets.coupa.targets import CoupaPurchaseOrders
 from connector_assets.flows.amounts import CENT
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.flows.mapping_tables import MappingTable, build_mapping_table_asset
-from connector_assets.flows.targets import SessionTarget
 from connector_assets.integrations.jde_coupa.integration import INTEGRATION, ROUTE
 from connector_assets.integrations.jde_coupa.suppliers import SUPPLIERS_FLOW
 from connector_assets.jde.assets import jde_partitions
@@ -194,39 +194,6 @@ def _mapped_order(header: dict, lines: list[dict], accounts: dict[str, str]) -> 
         natural_key={"po_number": number},
         depends_on=SUPPLIERS_FLOW.dependency_key(supplier),
     )
-
-
-class CoupaPurchaseOrders(SessionTarget):
-    """The Coupa side: find by po-number, create, or update matching lines by line-num."""
-
-    resource = "coupa"
-    session_options = {"flow": "purchase_orders"}
-    writes = ("purchase_orders",)
-
-    def find(self, record: Mapped) -> str | None:
-        found = self.session.find_purchase_order(record.natural_key["po_number"])
-        return str(found["id"]) if found else None
-
-    def create(self, record: Mapped) -> str:
-        return str(self.session.create_purchase_order(record.body)["id"])
-
-    def update(self, target_id: str, record: Mapped) -> None:
-        existing = self.session.get("purchase_orders", target_id)
-        body = with_line_ids(record.body, existing, "order-lines")
-        self.session.update_purchase_order(target_id, body)
-
-
-def with_line_ids(body: dict, existing: dict, lines_key: str) -> dict:
-    """``body`` with each line carrying the ``id`` of the target's line of the same ``line-num``.
-
-    Coupa updates a line sent with its id and adds one sent without; matching by line number makes a
-    re-sent document update its lines instead of appending copies.
-    """
-    ids = {int(line["line-num"]): line["id"] for line in existing.get(lines_key, []) if "line-num" in line}
-    lines = [
-        {**line, "id": ids[line["line-num"]]} if line["line-num"] in ids else line for line in body[lines_key]
-    ]
-    return {**body, lines_key: lines}
 
 
 PURCHASE_ORDERS_FLOW = ROUTE.flow(

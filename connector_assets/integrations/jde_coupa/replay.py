@@ -4,10 +4,11 @@ today's tables and settings, then written through its flow's Coupa target."""
 from collections.abc import Callable
 from typing import Any
 
+from connector_assets.coupa.targets import CoupaInvoices, CoupaPurchaseOrders, CoupaSuppliers
 from connector_assets.flows.replay_resources import register_settings_replay
-from connector_assets.integrations.jde_coupa.invoices import INVOICES_FLOW, CoupaInvoices
-from connector_assets.integrations.jde_coupa.purchase_orders import PURCHASE_ORDERS_FLOW, CoupaPurchaseOrders
-from connector_assets.integrations.jde_coupa.suppliers import SUPPLIERS_FLOW, CoupaSuppliers
+from connector_assets.integrations.jde_coupa.invoices import INVOICES_FLOW
+from connector_assets.integrations.jde_coupa.purchase_orders import PURCHASE_ORDERS_FLOW
+from connector_assets.integrations.jde_coupa.suppliers import SUPPLIERS_FLOW
 
 TARGETS = {
     SUPPLIERS_FLOW: CoupaSuppliers,

@@ -17,11 +17,11 @@ every supplier a held record waits for, and the write step releases the held rec
 from collections.abc import Iterator
 from typing import Any
 
+from connector_assets.coupa.targets import CoupaSuppliers
 from connector_assets.flows.assets import awaited_keys, build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.flows.mapping_tables import MappingTable, build_mapping_table_asset
-from connector_assets.flows.targets import SessionTarget
 from connector_assets.integrations.jde_coupa.integration import INTEGRATION, ROUTE
 from connector_assets.jde.assets import jde_partitions
 from connector_assets.jde.documents import JdeSupplier, changed_suppliers, suppliers_by_number
@@ -100,24 +100,6 @@ def _mapped_supplier(jde_supplier: JdeSupplier, terms: dict[str, str]) -> Mapped
         fields={"supplier_number": key, "name": name, "tax_id": tax_id},
         natural_key={"number": key, "tax_id": tax_id, "name": name},
     )
-
-
-class CoupaSuppliers(SessionTarget):
-    """The Coupa side of the suppliers flow."""
-
-    resource = "coupa"
-    session_options = {"flow": "suppliers"}
-    writes = ("suppliers",)
-
-    def find(self, record: Mapped) -> str | None:
-        found = self.session.find_supplier(**record.natural_key)
-        return str(found["id"]) if found else None
-
-    def create(self, record: Mapped) -> str:
-        return str(self.session.create_supplier(record.body)["id"])
-
-    def update(self, target_id: str, record: Mapped) -> None:
-        self.session.update_supplier(target_id, record.body)
 
 
 SUPPLIERS_FLOW = ROUTE.flow(

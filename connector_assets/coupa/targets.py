@@ -1,0 +1,84 @@
+"""Coupa write targets: suppliers, purchase orders and invoices, found by their natural key before any
+create (the cross-reference first, in the kit), so a crashed attempt's record is adopted, never doubled.
+
+Why on the Coupa side: a target knows Coupa's API, not the system a record comes from; any integration
+writing to Coupa (JD Edwards -> Coupa today, Oracle Fusion -> Coupa next) maps its records to these bodies
+and natural keys and uses the same target.
+"""
+
+from __future__ import annotations
+
+from connector_assets.flows.core import Mapped
+from connector_assets.flows.targets import SessionTarget
+
+
+class CoupaSuppliers(SessionTarget):
+    """The Coupa side of the suppliers flow."""
+
+    resource = "coupa"
+    session_options = {"flow": "suppliers"}
+    writes = ("suppliers",)
+
+    def find(self, record: Mapped) -> str | None:
+        found = self.session.find_supplier(**record.natural_key)
+        return str(found["id"]) if found else None
+
+    def create(self, record: Mapped) -> str:
+        return str(self.session.create_supplier(record.body)["id"])
+
+    def update(self, target_id: str, record: Mapped) -> None:
+        self.session.update_supplier(target_id, record.body)
+
+
+class CoupaPurchaseOrders(SessionTarget):
+    """The Coupa side: find by po-number, create, or update matching lines by line-num."""
+
+    resource = "coupa"
+    session_options = {"flow": "purchase_orders"}
+    writes = ("purchase_orders",)
+
+    def find(self, record: Mapped) -> str | None:
+        found = self.session.find_purchase_order(record.natural_key["po_number"])
+        return str(found["id"]) if found else None
+
+    def create(self, record: Mapped) -> str:
+        return str(self.session.create_purchase_order(record.body)["id"])
+
+    def update(self, target_id: str, record: Mapped) -> None:
+        existing = self.session.get("purchase_orders", target_id)
+        body = with_line_ids(record.body, existing, "order-lines")
+        self.session.update_purchase_order(target_id, body)
+
+
+def with_line_ids(body: dict, existing: dict, lines_key: str) -> dict:
+    """``body`` with each line carrying the ``id`` of the target's line of the same ``line-num``.
+
+    Coupa updates a line sent with its id and adds one sent without; matching by line number makes a
+    re-sent document update its lines instead of appending copies.
+    """
+    ids = {int(line["line-num"]): line["id"] for line in existing.get(lines_key, []) if "line-num" in line}
+    lines = [
+        {**line, "id": ids[line["line-num"]]} if line["line-num"] in ids else line for line in body[lines_key]
+    ]
+    return {**body, lines_key: lines}
+
+
+class CoupaInvoices(SessionTarget):
+    """The Coupa side: find by invoice number + supplier, create a draft invoice, or update it."""
+
+    resource = "coupa"
+    session_options = {"flow": "invoices"}
+    writes = ("invoices",)
+
+    def find(self, record: Mapped) -> str | None:
+        found = self.session.find_invoice(
+            record.natural_key["invoice_number"], record.natural_key["supplier"]
+        )
+        return str(found["id"]) if found else None
+
+    def create(self, record: Mapped) -> str:
+        return str(self.session.create_invoice(record.body)["id"])
+
+    def update(self, target_id: str, record: Mapped) -> None:
+        existing = self.session.get("invoices", target_id)
+        self.session.update_invoice(target_id, with_line_ids(record.body, existing, "invoice-lines"))
