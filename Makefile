@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: dev test lint venv
+.PHONY: dev test test-quick lint venv
 .DEFAULT_GOAL := test
 
 # Re-install whenever pyproject.toml changes; the stamp file records the last install.
@@ -39,3 +39,7 @@ PYTEST_WORKERS ?= 3
 
 test: lint
 	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile
+
+# The loop while editing: lint, then every test but the end-to-end ones (marked e2e by tests/conftest.py).
+test-quick: lint
+	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile -m "not e2e"

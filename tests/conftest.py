@@ -16,6 +16,24 @@ import pytest
 import sqlalchemy as sa
 from unavailable import unavailable
 
+# What makes a test file end to end: it starts a simulator, a Dagster run or another process. Such files
+# carry the ``e2e`` marker, so a quick loop skips them (``pytest -m "not e2e"``) while ``make test`` runs all.
+E2E_SIGNS = ("_world import", "serve_in_thread", "run_in_thread", "dagster_server", "step_processes",
+             "subprocess", "materialize(", "execute_in_process(", "sandbox_server")  # fmt: skip
+_E2E_FILES: dict[str, bool] = {}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test of an end-to-end file ``e2e`` (decided once per file, from its source)."""
+    for item in items:
+        path = str(item.path)
+        if path not in _E2E_FILES:
+            text = item.path.read_text(encoding="utf-8") if item.path.suffix == ".py" else ""
+            _E2E_FILES[path] = any(sign in text for sign in E2E_SIGNS)
+        if _E2E_FILES[path]:
+            item.add_marker(pytest.mark.e2e)
+
+
 PG_URL = os.environ.get("ML_CONNECTOR_TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
 
 
