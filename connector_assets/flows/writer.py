@@ -139,7 +139,7 @@ class PartitionWriter:
         self._next = 0
         self._unsent: list[Mapped] = []
         # The look-ups of the next page of units, in one query (``Ledger.get_xrefs``); each record's
-        # claim still decides under its own transaction (``flows.core._claim``).
+        # claim still decides under its own transaction (``flows.write_once._claim``).
         self._preloaded: dict[str, Any] = {}
         self._preloaded_upto = 0
         # Units whose claims were taken ahead (``_claim_ahead``), and the keys claimed, by unit index.

@@ -1,0 +1,175 @@
+"""What follows a write: the records held on it released, a failure queued with its reason, the audit
+trail of writes and skips.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import nullcontext
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from connector_resources.ledger import (
+    Ledger,
+)
+from connector_resources.ledger.schema import DEPENDS_ON_LEN
+from connector_resources.replay import release_waiting
+
+if TYPE_CHECKING:  # pandas and pandera load when a step validates, not with the definitions (issue 16)
+    pass
+from connector_assets.flows.records import FlowSpec, Mapped, Rejected, Skipped
+
+
+def release_dependents(
+    spec: FlowSpec,
+    ledger: Ledger,
+    source_key: str,
+    *,
+    run_id: str | None,
+    target_id: str | None = None,
+    conn: Any = None,
+) -> int:
+    """Held records waiting for ``source_key`` (e.g. POs of this supplier) become due now.
+
+    Each released record gets a ``release`` audit event and a reason that says it was released (the
+    "waits for ..." it had is no longer true); the dependency gets one event saying how many it released.
+    """
+    depends_on = spec.dependency_key(source_key)
+    if len(depends_on) > DEPENDS_ON_LEN:  # nothing can be held on a key the queue would refuse
+        return 0
+    as_target = f" (as {spec.target_system} {target_id})" if target_id else ""
+    reason = (
+        f"released: {spec.entity} {source_key} synced to {spec.target_system}{as_target} at "
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC; due for replay"
+    )
+    with ledger.transaction() if conn is None else nullcontext(conn) as c:
+        released = release_waiting(ledger, depends_on, reason=reason, run_id=run_id, conn=c)
+        if released:
+            audit_record(
+                ledger,
+                spec,
+                "release",
+                source_key,
+                f"{len(released)} held record(s) waiting for this {spec.entity} released",
+                target_id=target_id,
+                run_id=run_id,
+                conn=c,
+            )
+    return len(released)
+
+
+def queue_failure(
+    spec: FlowSpec,
+    ledger: Ledger,
+    rejected: Rejected,
+    *,
+    status: str = "failed",
+    depends_on: str | None = None,
+    run_id: str | None,
+    partition: str | None,
+    conn: Any = None,
+) -> None:
+    with ledger.transaction() if conn is None else nullcontext(conn) as conn:
+        item = ledger.enqueue(
+            integration=spec.integration,
+            flow=spec.name,
+            entity=spec.entity,
+            source_key=rejected.source_key,
+            payload=rejected.payload,
+            reason=rejected.reason,
+            status=status,
+            depends_on=depends_on,
+            run_id=run_id,
+            conn=conn,
+        )
+        # A failure counts an attempt (``enqueue``); its event says which, as a replay's failure does.
+        counted = "" if status == "held" else f" (attempt {item.attempts})"
+        audit_record(
+            ledger,
+            spec,
+            "hold" if status == "held" else "fail",
+            rejected.source_key,
+            rejected.reason + counted,
+            target_system=None,
+            run_id=run_id,
+            partition=partition,
+            conn=conn,
+        )
+
+
+_SPEC_TARGET: Any = object()  # ``audit_record``'s default: the flow's target system
+
+
+def audit_record(
+    ledger: Ledger,
+    spec: FlowSpec,
+    action: str,
+    source_key: str,
+    reason: str,
+    *,
+    target_id: str | None = None,
+    target_system: str | None = _SPEC_TARGET,
+    run_id: str | None = None,
+    partition: str | None = None,
+    detail: Mapping[str, Any] | None = None,
+    conn: Any = None,
+) -> None:
+    """One audit event of a flow's record (``action``: release, hold, fail, skip ...) with why, keyed as
+    the flow keys its records (integration, flow, entity, source and target systems)."""
+    ledger.audit(
+        integration=spec.integration,
+        flow=spec.name,
+        entity=spec.entity,
+        action=action,
+        source_system=spec.source_system,
+        source_id=source_key,
+        target_system=spec.target_system if target_system is _SPEC_TARGET else target_system,
+        target_id=target_id,
+        reason=reason,
+        run_id=run_id,
+        partition_key=partition,
+        detail=detail,
+        conn=conn,
+    )
+
+
+def audit_skip(
+    ledger: Ledger,
+    spec: FlowSpec,
+    source_key: str,
+    reason: str,
+    *,
+    run_id: str | None = None,
+    partition: str | None = None,
+    target_id: str | None = None,
+) -> None:
+    """A source record the flow leaves alone on purpose (nothing to write, exported elsewhere, a
+    conflict decided for the other side), in the audit with why: never queued, never written."""
+    audit_record(
+        ledger, spec, "skip", source_key, reason, target_id=target_id, run_id=run_id, partition=partition
+    )
+
+
+def skips_audited(
+    spec: FlowSpec,
+    ledger: Ledger,
+    records: Iterable[Mapped | Rejected | Skipped | None],
+    *,
+    run_id: str | None = None,
+    partition: str | None = None,
+) -> Iterator[Mapped | Rejected]:
+    """``records`` as a flow's mapped step takes them: each ``Skipped`` audited (``audit_skip``) and not
+    passed on, a ``None`` (nothing of this flow's) dropped, mapped and rejected records passed on."""
+    for record in records:
+        if record is None:
+            continue
+        if isinstance(record, Skipped):
+            audit_skip(ledger, spec, record.source_key, record.reason, run_id=run_id, partition=partition)
+            continue
+        yield record
+
+
+def dependency_synced(ledger: Ledger, depends_on: str) -> bool:
+    """``integration:entity:system:key`` -> whether that record has a target ID (the ledger's one rule,
+    shared with ``release_synced``)."""
+    return depends_on in ledger.synced_dependencies({depends_on})

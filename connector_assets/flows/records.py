@@ -1,0 +1,211 @@
+"""What a flow is and what it moves: ``FlowSpec`` (a flow declared as data), the ``Mapped`` / ``Rejected`` /
+``Skipped`` / ``Created`` records its steps pass, the ``Target`` protocol, and the pandera validation of a
+mapped batch with the record and field named. Split from ``flows.core`` (the facade every flow imports)
+so each concern reads on its own: these types, writing once (``write_once``), and what follows a write
+(``after_write``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:  # pandas and pandera load when a step validates, not with the definitions (issue 16)
+    from connector_assets.flows.lazy_model import LazyModel
+
+
+@dataclass(frozen=True)
+class Mapped:
+    """One source record mapped for the target, ready to validate and write."""
+
+    source_key: str
+    body: dict[str, Any]  # what the target receives
+    fields: dict[str, Any]  # flat values the pandera schema checks (names a finance user recognises)
+    natural_key: dict[str, Any] = field(default_factory=dict)  # how to find it in the target (adopt)
+    depends_on: str | None = None  # ledger dependency key, e.g. "jde_coupa:supplier:JDE:4343"
+
+    def content_hash(self) -> str:
+        text = json.dumps(self.body, sort_keys=True, default=str, ensure_ascii=False)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def to_payload(self) -> dict[str, Any]:
+        return json.loads(
+            json.dumps(
+                {
+                    "source_key": self.source_key,
+                    "body": self.body,
+                    "fields": self.fields,
+                    "natural_key": self.natural_key,
+                    "depends_on": self.depends_on,
+                },
+                default=str,
+            )
+        )
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> Mapped:
+        return cls(
+            payload["source_key"],
+            payload["body"],
+            payload["fields"],
+            payload.get("natural_key") or {},
+            payload.get("depends_on"),
+        )
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A source record that cannot be written as it is, and why (in a finance user's words)."""
+
+    source_key: str
+    reason: str
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A source record a flow leaves alone on purpose (nothing to write, exported elsewhere, nothing
+    payable yet), and why: audited by ``skips_audited``, never queued, never written."""
+
+    source_key: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Created:
+    """What ``Target.create`` returns when it did not simply create: e.g. it found, on the target's own
+    duplicate-key refusal, that an earlier attempt had written the record, and adopted it."""
+
+    target_id: str
+    action: str = "create"
+    reason: str = "created"
+
+
+class Target(Protocol):
+    """The target system's side of a flow (wraps one API client session)."""
+
+    def find(self, record: Mapped) -> str | None:
+        """The ID of an existing target record matching ``record.natural_key``, if any."""
+
+    def create(self, record: Mapped) -> str | Created:
+        """Create the record; return its new ID (or a ``Created`` saying it was adopted instead)."""
+
+    def update(self, target_id: str, record: Mapped) -> None:
+        """Bring the existing target record up to date."""
+
+
+FLOW_SPECS: dict[str, FlowSpec] = {}  # every flow declared so far, by ``FlowSpec.flow``
+
+
+@dataclass(frozen=True)
+class FlowSpec:
+    integration: str  # "jde_coupa"
+    name: str  # "suppliers"
+    entity: str  # "supplier"
+    source_system: str  # "JDE"
+    target_system: str  # "coupa"
+    schema: LazyModel  # the pandera model a writable record satisfies (``@lazy_model``)
+    # Everything the flow reads for a partition -> Mapped / Rejected records. Gets the Dagster context.
+    map_records: Callable[[Any, str | None], Iterator[Mapped | Rejected]]
+    open_target: Callable[[Any], AbstractContextManager[Target]]  # Dagster context -> target session
+    # The named source records read again from the source and mapped with today's mapping tables: what a
+    # replay writes, so a record refused for a missing mapping is written once the table is fixed. Gets a
+    # context whose ``resources`` are the run's (or, outside Dagster, built from today's settings).
+    remap: Callable[[Any, list[str]], Iterator[Mapped | Rejected]] | None = None
+    systemic_share: float = 0.5  # more than this share rejected (of at least ``systemic_min``) = systemic
+    systemic_min: int = 10
+    # What the flow reaches in each system beyond its upstream assets, declared once here: system (as in
+    # ``source_system`` / ``target_system``) -> tables, entities or orchestrations. ``ml-connector ping``
+    # derives what to check from these plus the staged assets the flow's mapped asset reads
+    # (``connector_assets.flows.access``), so a table read straight from JDE is never left unchecked.
+    reads: Mapping[str, tuple[str, ...]] = field(default_factory=dict, hash=False)
+    writes: Mapping[str, tuple[str, ...]] = field(default_factory=dict, hash=False)
+    # Records the write step writes at once, on its one target session (``flows.writer``): 1 = one after
+    # the other (JDE, Coupa); a BILL target 6 while its client holds requests to BILL's 3 in flight
+    # (``targets.resource_write_options``). Never more than twice the cap the target's client states
+    # (``max_in_flight``). ``write_one`` is safe across threads: each record has its own lease, and each
+    # ledger call its own connection.
+    write_concurrency: int = 1
+    # The write step's Dagster concurrency pool; None = ``write_<target system>`` (``assets.write_pool``).
+    write_pool: str | None = None
+    # The mapped step's pool, for a flow whose mapping calls an API with a cap on calls in flight (the JDE ->
+    # BILL payments flow reads its own day of BILL payments: BILL's organization pool); None = no pool.
+    mapped_pool: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.write_concurrency < 1:
+            raise ValueError(
+                f"{self.flow}: write_concurrency must be at least 1, got {self.write_concurrency}"
+            )
+        FLOW_SPECS[self.flow] = self  # ping asks which of these the Definitions enable
+
+    @property
+    def flow(self) -> str:
+        return f"{self.integration}_{self.name}"
+
+    def dependency_key(self, source_key: str) -> str:
+        """What dependents of this flow's record wait for (``Mapped.depends_on`` of e.g. a PO)."""
+        return f"{self.integration}:{self.entity}:{self.source_system}:{source_key}"
+
+
+@dataclass
+class Validation:
+    valid: list[Mapped]
+    rejected: list[Rejected]
+
+
+def validate(spec: FlowSpec, records: list[Mapped]) -> Validation:
+    """Split ``records`` by ``spec.schema``; each failure names the record and the field."""
+    if not records:
+        return Validation([], [])
+    import pandas as pd
+    import pandera.pandas as pa
+
+    frame = pd.DataFrame([r.fields for r in records])
+    try:
+        spec.schema.validate(frame, lazy=True)
+        return Validation(list(records), [])
+    except pa.errors.SchemaErrors as errors:
+        cases = errors.failure_cases
+    problems: dict[int, list[str]] = {}
+    schema_wide: list[str] = []
+    for case in cases.itertuples(index=False):
+        column = getattr(case, "column", None) or "record"
+        check = str(getattr(case, "check", ""))
+        value = getattr(case, "failure_case", None)
+        index = getattr(case, "index", None)
+        text = f"field {column} {_plain(check)} (value {value!r})"
+        if index is None or pd.isna(index):
+            schema_wide.append(text)
+        else:
+            problems.setdefault(int(index), []).append(text)
+    if schema_wide:  # a missing column, a wrong dtype for everyone: the mapping itself is broken
+        reason = "; ".join(sorted(set(schema_wide)))
+        return Validation([], [Rejected(r.source_key, reason, r.to_payload()) for r in records])
+    valid, rejected = [], []
+    for position, record in enumerate(records):
+        if position in problems:
+            reason = f"{spec.entity} {record.source_key}: " + "; ".join(problems[position])
+            rejected.append(Rejected(record.source_key, reason, record.to_payload()))
+        else:
+            valid.append(record)
+    return Validation(valid, rejected)
+
+
+def _plain(check: str) -> str:
+    """pandera's check names in words (``str_length(None, 40)`` -> ``is longer than 40 characters``)."""
+    if check.startswith("not_nullable"):
+        return "is empty"
+    if check.startswith("str_length"):
+        return f"has the wrong length ({check})"
+    if check.startswith("str_matches"):
+        return f"has the wrong format ({check})"
+    if check.startswith("isin"):
+        return f"is not an allowed value ({check})"
+    if check.startswith(("greater_than", "in_range", "less_than")):
+        return f"is out of range ({check})"
+    return f"fails {check}"

@@ -1,0 +1,87 @@
+"""The replay handler of a flow: a queued record read from its source again and mapped with today's tables
+(``FlowSpec.remap``), or its queued payload, validated, held again if what it waits for has still not
+synced, then written through the same ``write_record`` as a run's write, so it is never written twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any
+
+from connector_resources.ledger import (
+    Ledger,
+    QueueItem,
+    XrefConflict,
+)
+from connector_resources.redaction import redact
+from connector_resources.replay import ReplayOutcome, WaitsFor
+
+if TYPE_CHECKING:  # pandas and pandera load when a step validates, not with the definitions (issue 16)
+    pass
+from connector_assets.flows.after_write import dependency_synced
+from connector_assets.flows.records import FlowSpec, Mapped, Rejected, Target, validate
+from connector_assets.flows.write_once import write_record
+
+
+def replay_handler(
+    spec: FlowSpec,
+    open_target_for_replay: Callable[[], AbstractContextManager[Target]],
+    resources_for_replay: Callable[[], dict[str, Any]] | None = None,
+):
+    """The ``ml-connector replay`` handler of a flow: map the record again, validate it, then write it.
+
+    With ``spec.remap`` and ``resources_for_replay`` the record is read again from the source and mapped
+    with today's mapping tables (a fixed mapping takes effect, a corrected source record too); otherwise
+    the payload queued with it is written as it was mapped then.
+    """
+
+    def handle(item: QueueItem, ledger: Ledger) -> ReplayOutcome:
+        if spec.remap is not None and resources_for_replay is not None:
+            record = _remapped(spec, item, ledger, resources_for_replay())
+        elif not item.payload.get("body"):
+            raise ValueError(
+                f"{spec.entity} {item.source_key}: the queued record was never mapped; "
+                "rerun the partition once its source data is fixed"
+            )
+        else:
+            record = Mapped.from_payload(item.payload)
+        checked = validate(spec, [record])
+        if checked.rejected:
+            raise ValueError(checked.rejected[0].reason)
+        if record.depends_on and not dependency_synced(ledger, record.depends_on):
+            raise WaitsFor(
+                record.depends_on, f"{spec.entity} {record.source_key} waits for {record.depends_on} to sync"
+            )
+        with open_target_for_replay() as target:
+            try:
+                result = write_record(spec, target, ledger, record, run_id=None, partition=None)
+            except XrefConflict as exc:
+                raise ValueError(redact(str(exc))) from None
+        released = f"; released {result.released} held record(s)" if result.released else ""
+        return ReplayOutcome(
+            target_id=result.target_id,
+            action=result.action,
+            detail=f"replayed: {result.reason}{released}",
+            released=result.released,
+        )
+
+    return handle
+
+
+def _remapped(spec: FlowSpec, item: QueueItem, ledger: Ledger, resources: dict[str, Any]) -> Mapped:
+    """The queued record as today's source data and mapping tables make it, or why it cannot be written."""
+    assert spec.remap is not None
+    context = SimpleNamespace(
+        resources=SimpleNamespace(**resources, ledger=SimpleNamespace(get=lambda: ledger))
+    )
+    found = [r for r in spec.remap(context, [item.source_key]) if r.source_key == item.source_key]
+    if not found:
+        raise ValueError(
+            f"{spec.entity} {item.source_key} is no longer in {spec.source_system} as something to write; "
+            "abandon this item if that is right"
+        )
+    if isinstance(found[0], Rejected):
+        raise ValueError(found[0].reason)
+    return found[0]
