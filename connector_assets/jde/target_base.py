@@ -1,0 +1,157 @@
+"""What every JD Edwards write target stands on: the orchestrations and tables they name (one place, so the
+flows' ``reads`` / ``writes`` for ``ml-connector ping`` use the same names), JDE's refusal codes in words,
+the batch keys a mapper puts on a record (``BatchKey``) and ``JdeTarget``, a target on one AIS session.
+Split from ``targets`` (the concrete targets) to keep each module readable on its own.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar
+
+from connector_assets.flows import amounts
+from connector_assets.flows.core import FlowSpec, Mapped
+from connector_resources.jde import Condition, JdeOrchestrationError
+from connector_resources.ledger import Ledger
+from connector_resources.redaction import redact
+
+# What the JDE targets reach beyond the staged sources; each is named once, here, and the flows' ``reads``
+# / ``writes`` (what ``ml-connector ping`` checks) use the same names as the code below.
+BATCH_TABLE = "F0411Z1"  # the voucher batch rows the orchestration wrote (adopt, find the voucher)
+JOURNAL_TABLE = "F0911Z1"  # the journal batch rows ML_CreateJournalBatch wrote (adopt)
+CREATE_VOUCHERS = "ML_CreateVoucherBatch"
+CREATE_JOURNALS = "ML_CreateJournalBatch"
+ADD_UPDATE_SUPPLIER = "ML_AddUpdateSupplier"
+ADDRESS_BOOK_TABLE = "F0101"  # searched by tax ID before a supplier is added (JDE adds duplicates)
+# ML_AddUpdateSupplier v1.1's bank inputs: secrets, registered for redaction before every call.
+SUPPLIER_SECRET_INPUTS = ("Bank_Transit_Number", "Bank_Account_Number")
+RECORD_PAYMENT = "ML_RecordPayment"
+
+# What a finance user reads when JDE refuses a write (the JDE code and its own words follow).
+JDE_REASONS = {
+    "0052": "the business unit does not exist in JDE",
+    "59A0": "JDE refused one of the values sent",
+    "59A1": "the supplier is not in JDE's supplier master (F0401)",
+    "59A2": "an account is not in JDE's account master (F0901)",
+    "59A3": "an account is not postable in JDE",
+    "59A5": "the amounts do not balance (a voucher's G/L distribution must add up to the invoice total, "
+    "a journal entry's lines to zero)",
+    "59A6": "the purchase order does not exist in JDE",
+    "59A7": "the purchase order line cannot be changed in JDE (it does not exist, or it is closed or "
+    "cancelled); add a new line instead",
+    "59A8": "the voucher is not in JDE's A/P ledger (F0411)",
+    "59A9": "the voucher's pay item is on hold in JDE; release the hold first",
+    "59AA": "the address number does not exist in JDE's address book (F0101)",
+    "59AC": "the payment is larger than the voucher's open amount",
+}
+
+
+class VoucherChanged(ValueError):
+    """A record changed after it was written to JDE; the integration never rewrites or doubles it."""
+
+
+class JdeRefused(ValueError):
+    """JDE named a business reason (an error code) for refusing the write: fix the data, then replay."""
+
+
+class VoucherNotReady(RuntimeError):
+    """The voucher batch exists but R04110ZA has not made it an F0411 voucher yet: retry later."""
+
+
+def jde_reason(exc: JdeOrchestrationError) -> str:
+    """JDE's refusal in a finance user's words, with JDE's own code, title and text after them."""
+    errors = [m for m in exc.messages if m.code and m.severity == "error"]
+    if not errors:
+        return str(exc)
+    first = errors[0]
+    plain = JDE_REASONS.get(first.code, "JDE refused it")
+    detail = first.mobile or first.description or first.title
+    return redact(f"{plain} (JDE {first.code} {first.title}: {detail})")
+
+
+def jde_number(value: Any) -> int | None:
+    """A JDE document or address number as AIS may render it (``1234``, ``"1234"``, ``1234.0``); None
+    when blank or zero, which is how an unassigned number reads."""
+    number = amounts.amount(str(value).strip()) if value is not None else None
+    if number is None or number != number.to_integral_value() or number <= 0:
+        return None
+    return int(number)
+
+
+def _iso_date(value: Any) -> date | None:
+    return date.fromisoformat(value) if isinstance(value, str) and value else None
+
+
+@dataclass(frozen=True)
+class BatchKey:
+    """The F0411Z1/F0911Z1 batch key of one source document (EDUS / EDBT / EDTN): an integration derives
+    it from the document alone, so it is the same on every attempt, by construction."""
+
+    user: str
+    batch: str
+    transaction: str
+
+    @classmethod
+    def of_body(cls, body: dict[str, Any]) -> "BatchKey":
+        """The key a mapped voucher or payment body carries (``EDI_User_ID`` ...)."""
+        return cls(body["EDI_User_ID"], body["EDI_Batch_Number"], body["EDI_Transaction_Number"])
+
+    def body(self) -> dict[str, str]:
+        return {
+            "EDI_User_ID": self.user,
+            "EDI_Batch_Number": self.batch,
+            "EDI_Transaction_Number": self.transaction,
+        }
+
+    @property
+    def target_id(self) -> str:
+        return f"{self.user}/{self.batch}/{self.transaction}"
+
+    def conditions(self, table: str = BATCH_TABLE) -> list[Condition]:
+        """The browse conditions that find this key's rows in a batch file (F0411Z1 or F0911Z1)."""
+        return [
+            Condition(f"{table}.EDUS", "EQUAL", self.user),
+            Condition(f"{table}.EDBT", "EQUAL", self.batch),
+            Condition(f"{table}.EDTN", "EQUAL", self.transaction),
+        ]
+
+
+class JdeTarget:
+    """Shared by the JDE targets: the session, the ledger, and the refusal of a rewrite.
+
+    ``spec`` (the flow, for its cross-reference) and ``source_label`` (the source system in a finance user's
+    words) are the integration's; a flow opens its target with ``open_jde_target``.
+    """
+
+    source_label: ClassVar[str] = "the source system"
+
+    def __init__(
+        self,
+        session: Any,
+        ledger: Ledger | None,
+        run_id: str | None,
+        partition: str | None,
+        spec: FlowSpec | None = None,
+    ) -> None:
+        self.session = session
+        self.ledger = ledger
+        self.run_id = run_id
+        self.partition = partition
+        self.spec = spec
+        self.opened_at = datetime.now(UTC)
+
+    def _xref(self, record: Mapped):
+        s = self.spec
+        assert s is not None and self.ledger is not None, "a target that writes is opened with its flow"
+        return self.ledger.get_xref(
+            s.integration, s.entity, s.source_system, record.source_key, s.target_system
+        )
+
+    def update(self, target_id: str, record: Mapped) -> None:
+        xref = self._xref(record)
+        if xref is None or not xref.target_id:
+            return  # adopting what an earlier attempt wrote: it is already there, nothing to change
+        raise VoucherChanged(
+            f"changed in {self.source_label} after it was written to JDE as {target_id}; JDE vouchers and "
+            "payments are never rewritten or sent twice by the integration: correct it in JDE, then "
+            "abandon this item"
+        )
