@@ -9,7 +9,9 @@ import importlib
 import json
 import pkgutil
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from types import ModuleType
 from typing import Any
 
@@ -151,3 +153,41 @@ class DayRuns:
         """The source keys a ``*_mapped`` asset staged for the partition."""
         rows = self.resources["staging"].read_rows(asset, partition or self.day)
         return {json.loads(row["payload"])["source_key"] for row in rows}
+
+
+def today() -> str:
+    """Today in UTC: the partition the sandboxes' activity (stamped now) lands in."""
+    return datetime.now(UTC).date().isoformat()
+
+
+def busy_day() -> str:
+    """The sandboxes' mass-update day (21 days before today, many records changed on it); computed when a
+    test runs, never at import."""
+    return (date.today() - timedelta(days=21)).isoformat()
+
+
+@dataclass(frozen=True)
+class PackageRuns:
+    """An integration package's assets in a test world: its own (``integration_assets``), every asset its
+    tests run (``shared()`` first: JDE tables, SaaS entities) and a run of some of them by name."""
+
+    package: str
+    shared: Callable[[], Iterable[AssetsDefinition]]
+
+    def integration_assets(self) -> list[AssetsDefinition]:
+        return package_assets(self.package)
+
+    def all_assets(self) -> list[AssetsDefinition]:
+        return world_assets(self.shared(), self.package)
+
+    def run_assets(
+        self,
+        resources: dict[str, Any],
+        names: tuple[str, ...],
+        partition: str | None,
+        *,
+        ok: bool = True,
+        instance: DagsterInstance | None = None,
+    ) -> ExecuteInProcessResult:
+        """``run_named`` over every asset of the world."""
+        return run_named(resources, names, self.all_assets(), partition, ok=ok, instance=instance)

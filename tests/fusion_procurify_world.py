@@ -36,15 +36,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import requests
-from asset_runs import DayRuns, package_assets, run_named, world_assets
-from dagster import AssetsDefinition, DagsterInstance, ExecuteInProcessResult
+from asset_runs import DayRuns, PackageRuns, today
+from dagster import AssetsDefinition
 from flow_proofs import audit_counts, ledger_xrefs, open_queue
-from sandbox_logins import LOGINS
+from sandbox_logins import LOGINS, answered, procurify_resource
 
 from connector_assets.jde.assets import jde_assets
 from connector_assets.saas_assets import saas_assets
@@ -60,6 +59,8 @@ from connector_sandbox.procurify import run_in_thread as run_procurify
 
 INTEGRATION = "fusion_procurify"
 PACKAGE = "connector_assets.integrations.fusion_procurify"
+_RUNS = PackageRuns(PACKAGE, lambda: [*jde_assets, *saas_assets])
+integration_assets, all_assets, run_assets = _RUNS.integration_assets, _RUNS.all_assets, _RUNS.run_assets
 # The simulators' own sandbox applications (their settings' defaults), never real secrets. The Fusion
 # pod's OAuth client acts as user ml.integration (every role, every business unit).
 PROCURIFY_LOGIN = LOGINS[ProcurifyResource]
@@ -88,34 +89,6 @@ FUSION_SCALE = 0.02
 PROCURIFY_SCALE = 0.05
 
 
-def today() -> str:
-    """Today in UTC: the partition both sandboxes' activity (stamped now) lands in."""
-    return datetime.now(UTC).date().isoformat()
-
-
-def integration_assets() -> list[AssetsDefinition]:
-    """The assets the fusion_procurify modules define so far (``asset_runs.package_assets``)."""
-    return package_assets(PACKAGE)
-
-
-def all_assets() -> list[AssetsDefinition]:
-    """Every asset a Fusion <-> Procurify test runs (JDE tables, SaaS entities, the integration's);
-    ``asset_runs.named`` picks a run's assets out of it."""
-    return world_assets([*jde_assets, *saas_assets], PACKAGE)
-
-
-def run_assets(
-    resources: dict[str, Any],
-    names: tuple[str, ...],
-    partition: str | None,
-    *,
-    ok: bool = True,
-    instance: DagsterInstance | None = None,
-) -> ExecuteInProcessResult:
-    """``asset_runs.run_named`` over every asset of the world."""
-    return run_named(resources, names, all_assets(), partition, ok=ok, instance=instance)
-
-
 def fusion_resource(base_url: str, **fields: Any) -> FusionResource:
     """The Fusion client logged into the pod at ``base_url`` by OAuth client credentials (the pod's own
     token endpoint), with short backoffs so injected faults retry quickly."""
@@ -133,25 +106,6 @@ def fusion_resource(base_url: str, **fields: Any) -> FusionResource:
         **fields,
     }
     return FusionResource(**values)
-
-
-def procurify_resource(base_url: str, **fields: Any) -> ProcurifyResource:
-    """The Procurify client logged into the simulator at ``base_url``: no client-side pace (the simulator
-    has no rate limit by default) and short backoffs, so injected faults retry quickly."""
-    values: dict[str, Any] = {
-        "base_url": base_url,
-        **PROCURIFY_LOGIN,
-        "rate_per_second": 0,
-        "backoff_base": 0.05,
-        "page_size": 100,
-        **fields,
-    }
-    return ProcurifyResource(**values)
-
-
-def _answer(response: requests.Response, what: str) -> Any:
-    assert response.status_code < 300, f"{what}: {response.status_code} {response.text}"
-    return response.json() if response.content else None
 
 
 class FusionProcurifyWorld(DayRuns):
@@ -199,7 +153,7 @@ class FusionProcurifyWorld(DayRuns):
         answer = (
             requests.post(url, json=body, timeout=60) if body is not None else requests.get(url, timeout=30)
         )
-        return _answer(answer, f"Fusion {path}")
+        return answered(answer, f"Fusion {path}")
 
     def fusion_record(self, resource: str, id_: int | str) -> dict | None:
         """One object the pod stores (``suppliers``, ``invoices``, ``purchaseOrders``,
@@ -209,14 +163,14 @@ class FusionProcurifyWorld(DayRuns):
         answer = requests.get(f"{self.fusion_url}/sandbox/records/{resource}/{id_}", timeout=30)
         if answer.status_code == 404:
             return None
-        return _answer(answer, f"Fusion {resource} {id_}")
+        return answered(answer, f"Fusion {resource} {id_}")
 
     def fusion_records(self, resource: str, limit: int = 10_000, **equals: Any) -> list[dict]:
         """Stored rows of a resource whose attributes equal these values as text
         (``InvoiceNumber="B-1"``, ``Status="ACTIVE"``), without children."""
         params = {**{k: str(v) for k, v in equals.items()}, "limit": limit}
         answer = requests.get(f"{self.fusion_url}/sandbox/records/{resource}", params=params, timeout=30)
-        return _answer(answer, f"Fusion {resource} records")["records"]
+        return answered(answer, f"Fusion {resource} records")["records"]
 
     def fusion_suppliers_with_site(
         self, business_unit: str = BUSINESS_UNIT, purpose: str | None = "SitePurposePayFlag"
@@ -265,7 +219,7 @@ class FusionProcurifyWorld(DayRuns):
         answer = requests.get(f"{self.procurify_url}/sandbox/records/{kind}/{key}", timeout=10)
         if answer.status_code == 404:
             return None
-        return _answer(answer, f"Procurify {kind} {key}")
+        return answered(answer, f"Procurify {kind} {key}")
 
     def in_procurify(self, entity: str, **filters: Any) -> dict[str, dict]:
         """Every ``entity`` record Procurify holds, read through the API (``vendors``,
@@ -279,11 +233,11 @@ class FusionProcurifyWorld(DayRuns):
         """People's work in Procurify now (``new_vendors=2``, ``new_requisitions``, ``updated_bills=3``,
         ``new_payments=1`` ...), all stamped with one "now": ``{"now", <kind>: {"created", "updated"}}``."""
         answer = requests.post(f"{self.procurify_url}/sandbox/activity", json=counts, timeout=60)
-        return _answer(answer, "Procurify activity")
+        return answered(answer, "Procurify activity")
 
     def _operator(self, path: str, body: dict[str, Any] | None = None) -> Any:
         answer = requests.post(f"{self.procurify_url}/sandbox/{path}", json=body or {}, timeout=60)
-        return _answer(answer, f"Procurify {path}")
+        return answered(answer, f"Procurify {path}")
 
     def purchase(self, requisition_uuid: str, po_num: str | None = None) -> Any:
         """The approver and buyer: approve (if pending) and purchase a requisition, one PO per vendor;
@@ -349,7 +303,7 @@ class FusionProcurifyWorld(DayRuns):
 
     def procurify_state(self) -> dict:
         """Row counts, calls by endpoint, answers by status, tokens minted, clock."""
-        return _answer(requests.get(f"{self.procurify_url}/sandbox/state", timeout=10), "Procurify state")
+        return answered(requests.get(f"{self.procurify_url}/sandbox/state", timeout=10), "Procurify state")
 
     # -- pairs and the ledger --------------------------------------------------------------------------
 

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
 import requests
 import sqlalchemy as sa
-from asset_runs import DayRuns, run_named
+from asset_runs import DayRuns, busy_day, run_named
 from dagster import AssetsDefinition, DagsterInstance, ExecuteInProcessResult
 from flow_proofs import ledger_xrefs
 from sandbox_logins import LOGINS, on_simulator
@@ -58,12 +58,6 @@ MASTER = (
 )
 ORDER_SOURCES = ("jde_po_headers", "jde_po_lines", "jde_ap_ledger")  # the bills flow's JDE documents
 SUPPLIER_SOURCES = ("jde_suppliers", "jde_address_book")  # the vendors flow's JDE records
-
-
-def busy_day() -> str:
-    """The JDE sandbox's mass-update day (many suppliers, orders and vouchers changed on it); computed when
-    a test runs, never at import."""
-    return (date.today() - timedelta(days=21)).isoformat()
 
 
 def run_assets(

@@ -38,16 +38,16 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import requests
-from asset_runs import DayRuns, package_assets, run_named, world_assets
-from dagster import AssetsDefinition, DagsterInstance, ExecuteInProcessResult
+from asset_runs import DayRuns, PackageRuns, today
+from dagster import AssetsDefinition
 from flow_proofs import audit_counts, ledger_xrefs, open_queue
-from sandbox_logins import LOGINS, on_simulator
+from sandbox_logins import LOGINS, answered, on_simulator, procurify_resource
 
 from connector_assets.jde.assets import jde_assets
 from connector_assets.saas_assets import saas_assets
@@ -63,6 +63,8 @@ from connector_sandbox.procurify import run_in_thread as run_procurify
 
 INTEGRATION = "jde_procurify"
 PACKAGE = "connector_assets.integrations.jde_procurify"
+_RUNS = PackageRuns(PACKAGE, lambda: [*jde_assets, *saas_assets])
+integration_assets, all_assets, run_assets = _RUNS.integration_assets, _RUNS.all_assets, _RUNS.run_assets
 # The Procurify simulator's own sandbox application (its settings' default), never a real secret.
 PROCURIFY_LOGIN = LOGINS[ProcurifyResource]
 # Where each entity's records are written (the xref's target system), per the design's flow table.
@@ -81,58 +83,6 @@ MASTER = ("jde_gl_accounts", "jde_procurify_account_map", "jde_procurify_departm
 SUPPLIER_SOURCES = ("jde_suppliers", "jde_address_book")  # the suppliers flow's JDE records
 ORDER_SOURCES = ("jde_po_headers", "jde_po_lines")  # the purchase orders flow's JDE documents
 BATCH_USER = "MLPRCFY"  # ML_JDE_PROCURIFY_BATCH_USER's default: the EDUS of the bills flow's batches
-
-
-def today() -> str:
-    """Today in UTC: the partition both sandboxes' activity (stamped now) lands in."""
-    return datetime.now(UTC).date().isoformat()
-
-
-def busy_day() -> str:
-    """The sandboxes' mass-update day (21 days before today); computed when a test runs."""
-    return (date.today() - timedelta(days=21)).isoformat()
-
-
-def integration_assets() -> list[AssetsDefinition]:
-    """The assets the jde_procurify modules define so far (``asset_runs.package_assets``)."""
-    return package_assets(PACKAGE)
-
-
-def all_assets() -> list[AssetsDefinition]:
-    """Every asset a JDE <-> Procurify test runs (JDE tables, SaaS entities, the integration's);
-    ``asset_runs.named`` picks a run's assets out of it."""
-    return world_assets([*jde_assets, *saas_assets], PACKAGE)
-
-
-def run_assets(
-    resources: dict[str, Any],
-    names: tuple[str, ...],
-    partition: str | None,
-    *,
-    ok: bool = True,
-    instance: DagsterInstance | None = None,
-) -> ExecuteInProcessResult:
-    """``asset_runs.run_named`` over every asset of the world."""
-    return run_named(resources, names, all_assets(), partition, ok=ok, instance=instance)
-
-
-def procurify_resource(base_url: str, **fields: Any) -> ProcurifyResource:
-    """The Procurify client logged into the simulator at ``base_url``: no client-side pace (the simulator
-    has no rate limit by default) and short backoffs, so injected faults retry quickly."""
-    values: dict[str, Any] = {
-        "base_url": base_url,
-        **PROCURIFY_LOGIN,
-        "rate_per_second": 0,
-        "backoff_base": 0.05,
-        "page_size": 100,
-        **fields,
-    }
-    return ProcurifyResource(**values)
-
-
-def _answer(response: requests.Response, what: str) -> Any:
-    assert response.status_code < 300, f"{what}: {response.status_code} {response.text}"
-    return response.json() if response.content else None
 
 
 class JdeProcurifyWorld(DayRuns):
@@ -180,23 +130,23 @@ class JdeProcurifyWorld(DayRuns):
         column alias (``DOCO=4711``)."""
         params = {"limit": 1000, **where}
         answer = requests.get(f"{self.jde_root}/sandbox/rows/{table}", params=params, timeout=10)
-        return _answer(answer, f"JDE rows of {table}")["rows"]
+        return answered(answer, f"JDE rows of {table}")["rows"]
 
     def jde_payments(self, *references: str) -> list[dict]:
         """Payments JDE recorded (``ML_RecordPayment``), all or those with one of these references."""
-        rows = _answer(requests.get(f"{self.jde_root}/sandbox/payments", timeout=10), "JDE payments")
+        rows = answered(requests.get(f"{self.jde_root}/sandbox/payments", timeout=10), "JDE payments")
         return [p for p in rows["payments"] if not references or p["reference"] in references]
 
     def jde_activity(self, **counts: int) -> dict[str, Any]:
         """People's work in E1 now (``new_purchase_orders=2``, ``updated_suppliers=1``, ``new_vouchers``
         ...), all stamped with one UPMJ/UPMT; the simulator's report of what it made."""
         answer = requests.post(f"{self.jde_root}/sandbox/activity", json=counts, timeout=60)
-        return _answer(answer, "JDE activity")
+        return answered(answer, "JDE activity")
 
     def process_vouchers(self) -> dict[str, Any]:
         """R04110ZA: the Z-file batches written so far become F0411 vouchers and F0911 lines."""
         answer = requests.post(f"{self.jde_root}/sandbox/process-vouchers", timeout=60)
-        return _answer(answer, "JDE voucher batch processor")
+        return answered(answer, "JDE voucher batch processor")
 
     def jde_faults(self, **knobs: Any) -> None:
         requests.post(f"{self.jde_root}/sandbox/faults", json=knobs, timeout=10).raise_for_status()
@@ -211,7 +161,7 @@ class JdeProcurifyWorld(DayRuns):
         answer = requests.get(f"{self.procurify_url}/sandbox/records/{kind}/{key}", timeout=10)
         if answer.status_code == 404:
             return None
-        return _answer(answer, f"Procurify {kind} {key}")
+        return answered(answer, f"Procurify {kind} {key}")
 
     def in_procurify(self, entity: str, **filters: Any) -> dict[str, dict]:
         """Every ``entity`` record Procurify holds, read through the API (``vendors``,
@@ -225,11 +175,11 @@ class JdeProcurifyWorld(DayRuns):
         """People's work in Procurify now (``new_vendors=2``, ``updated_bills=3``, ``new_payments=1``
         ...), all stamped with one "now": ``{"now", <kind>: [ids]}`` as the simulator answers."""
         answer = requests.post(f"{self.procurify_url}/sandbox/activity", json=counts, timeout=60)
-        return _answer(answer, "Procurify activity")
+        return answered(answer, "Procurify activity")
 
     def _operator(self, path: str, body: dict[str, Any] | None = None) -> Any:
         answer = requests.post(f"{self.procurify_url}/sandbox/{path}", json=body or {}, timeout=60)
-        return _answer(answer, f"Procurify {path}")
+        return answered(answer, f"Procurify {path}")
 
     def purchase(self, requisition_uuid: str, po_num: str | None = None) -> Any:
         """The approver and buyer: approve (if pending) and purchase a requisition, one PO per vendor;
@@ -282,7 +232,7 @@ class JdeProcurifyWorld(DayRuns):
 
     def procurify_state(self) -> dict:
         """Row counts, calls by endpoint, answers by status, tokens minted, clock."""
-        return _answer(requests.get(f"{self.procurify_url}/sandbox/state", timeout=10), "Procurify state")
+        return answered(requests.get(f"{self.procurify_url}/sandbox/state", timeout=10), "Procurify state")
 
     def batch_rows(self, table: str, bill_uuid: str, batch_user: str = BATCH_USER) -> list[dict]:
         """The rows of a bill's batch in a Z file (``F0411Z1`` / ``F0911Z1``), by the keys the bills flow

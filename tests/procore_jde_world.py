@@ -36,13 +36,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import requests
-from asset_runs import DayRuns, package_assets, run_named, world_assets
-from dagster import AssetsDefinition, DagsterInstance, ExecuteInProcessResult
+from asset_runs import DayRuns, PackageRuns, today
+from dagster import AssetsDefinition
 from flow_proofs import audit_counts, ledger_xrefs, open_queue
 from sandbox_logins import LOGINS, on_simulator
 
@@ -60,6 +60,8 @@ from connector_sandbox.procore.settings import DEFAULT_CLIENT
 
 INTEGRATION = "procore_jde"
 PACKAGE = "connector_assets.integrations.procore_jde"
+_RUNS = PackageRuns(PACKAGE, lambda: [*jde_assets, *saas_assets])
+integration_assets, all_assets, run_assets = _RUNS.integration_assets, _RUNS.all_assets, _RUNS.run_assets
 # A project manager's own app: their approvals are people's work, not the connector's writes (webhook
 # events name another application), and they do not spend the connector's rate limit.
 CLERK = ClientApp(
@@ -78,39 +80,6 @@ def procore_day(stamp: str | datetime) -> str:
     moment = datetime.fromisoformat(stamp.replace("Z", "+00:00")) if isinstance(stamp, str) else stamp
     moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
     return moment.date().isoformat()
-
-
-def today() -> str:
-    """Today in UTC: the partition the sandbox's activity (stamped now) lands in."""
-    return datetime.now(UTC).date().isoformat()
-
-
-def busy_day() -> str:
-    """Both sandboxes' mass-update day (21 days before today); computed when a test runs."""
-    return (date.today() - timedelta(days=21)).isoformat()
-
-
-def integration_assets() -> list[AssetsDefinition]:
-    """The assets the procore_jde modules define so far (``asset_runs.package_assets``)."""
-    return package_assets(PACKAGE)
-
-
-def all_assets() -> list[AssetsDefinition]:
-    """Every asset a Procore -> JDE test runs (JDE tables, SaaS entities, the integration's); ``named``
-    picks a run's assets out of it."""
-    return world_assets([*jde_assets, *saas_assets], PACKAGE)
-
-
-def run_assets(
-    resources: dict[str, Any],
-    names: tuple[str, ...],
-    partition: str | None,
-    *,
-    ok: bool = True,
-    instance: DagsterInstance | None = None,
-) -> ExecuteInProcessResult:
-    """``asset_runs.run_named`` over every asset of the world."""
-    return run_named(resources, names, all_assets(), partition, ok=ok, instance=instance)
 
 
 class ProcoreClerk:

@@ -6,6 +6,8 @@ These are the simulators' own sandbox accounts (the settings' defaults), never r
 
 from typing import Any
 
+import requests
+
 from connector_resources.bill import BillResource
 from connector_resources.coupa import CoupaResource
 from connector_resources.fusion import FusionResource
@@ -45,3 +47,22 @@ LOGINS: dict[type, dict[str, Any]] = {
 def on_simulator(resource_class: type, base_url: str, **fields: Any) -> Any:
     """``resource_class`` logged into the simulator at ``base_url`` with its sandbox account."""
     return resource_class(base_url=base_url, **LOGINS[resource_class], **fields)
+
+
+def procurify_resource(base_url: str, **fields: Any) -> ProcurifyResource:
+    """The Procurify client logged into the simulator at ``base_url``: no client-side pace (the simulator
+    has no rate limit by default) and short backoffs, so injected faults retry quickly."""
+    values: dict[str, Any] = {
+        "base_url": base_url,
+        **LOGINS[ProcurifyResource],
+        "rate_per_second": 0,
+        "backoff_base": 0.05,
+        "page_size": 100,
+        **fields,
+    }
+    return ProcurifyResource(**values)
+
+
+def answered(response: requests.Response, what: str) -> Any:
+    assert response.status_code < 300, f"{what}: {response.status_code} {response.text}"
+    return response.json() if response.content else None

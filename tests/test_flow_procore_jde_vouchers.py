@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from procore_jde_world import INTEGRATION, ProcoreJdeWorld, busy_day, procore_jde_world
+from asset_runs import busy_day
+from procore_jde_world import INTEGRATION, ProcoreJdeWorld, procore_jde_world
 
 from connector_assets.integrations.procore_jde.voucher_mappers import Skipped
 from connector_assets.integrations.procore_jde.vouchers import _records, register_voucher_replays

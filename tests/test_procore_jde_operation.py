@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import requests
+from asset_runs import busy_day
 from dagster import (
     AssetKey,
     AssetSelection,
@@ -21,7 +22,7 @@ from dagster import (
     define_asset_job,
     instance_for_test,
 )
-from procore_jde_world import ProcoreJdeWorld, busy_day, procore_day, procore_jde_world
+from procore_jde_world import ProcoreJdeWorld, procore_day, procore_jde_world
 from schedule_ticks import mark_closed, tick
 
 from connector_assets.integrations.procore_jde.jobs import build_day_close_schedule
