@@ -1,5 +1,5 @@
 """Reading both sides for a day's reconciliation: the day's keys from staging, then each record read from
-its system by key, every API call counted (``CountedJde`` and ``counted``, the models' own, reused).
+its system by key, every API call counted (``flows.reconciliation_calls``: ``CountedJde`` and ``counted``).
 
 Each side is read from the system itself, never from our ledger alone (which could share a bug with the
 writers): the ledger only says which record on one side is the counterpart of which on the other (the
