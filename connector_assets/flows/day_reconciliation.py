@@ -2,14 +2,17 @@
 
 Procore -> JDE, JDE <-> Procurify and Oracle Fusion <-> Procurify each reconcile the same way, so they only
 say what is theirs (the two systems, the flows and staged assets it reads after, the comparison of a day,
-the cron setting, the time zone and the words); this builds the rest:
+the time zone and the words); this builds the rest:
 
 * ``<integration>_reconciliation`` (``flows.reconciliation.build_reconciliation_asset``; UTC day, like the
   flows' partitions), downstream of the staged sources it reads and of each flow's target asset, so lineage
   reads source -> mapped -> written -> target -> reconciliation, with its ``in_balance`` warning;
 * ``<integration>_reconcile``, the job selecting it;
-* ``<job>_schedule``, closing the previous day at the cron setting's ticks (after the flows' own); a cron
-  firing more often re-checks today on its later ticks.
+* ``<job>_schedule``, closing the previous day at the ticks of ``ML_<INTEGRATION>_RECONCILE_CRON`` (after
+  the flows' own); a cron firing more often re-checks today on its later ticks.
+
+A package's ``reconcile`` module exposes ``reconciliation_assets``, ``reconciliation_jobs`` and
+``reconciliation_schedules()`` (what ``flows.package_wiring`` reads): ``DayReconciliation`` gives all three.
 
 JDE <-> BILL reconciles per entity on poll schedules: it uses ``build_reconciliation_asset`` directly.
 """
@@ -26,12 +29,17 @@ from connector_assets.flows.reconciliation import Report, build_reconciliation_a
 from connector_assets.saas import saas_daily_partitions
 from connector_resources import settings
 
-__all__ = ["DayReconciliation", "build_day_reconciliation", "reconciliation_name"]
+__all__ = ["DayReconciliation", "build_day_reconciliation", "cron_setting_of", "reconciliation_name"]
 
 
 def reconciliation_name(integration: str) -> str:
     """The asset's name: ``<integration>_reconciliation``."""
     return f"{integration}_reconciliation"
+
+
+def cron_setting_of(integration: str) -> str:
+    """The setting of the schedule's cron: ``ML_<INTEGRATION>_RECONCILE_CRON``."""
+    return f"ML_{integration.upper()}_RECONCILE_CRON"
 
 
 @dataclass(frozen=True)
@@ -45,6 +53,14 @@ class DayReconciliation:
     cron_setting: str
     timezone: Callable[[], str]
     schedule_description: str
+
+    @property
+    def assets(self) -> list[AssetsDefinition]:
+        return [self.asset]
+
+    @property
+    def jobs(self) -> list[Any]:
+        return [self.job]
 
     def schedules(self) -> list[Any]:
         """Yesterday (UTC, the flows' days) closed at ``cron_setting`` in ``timezone()``."""
@@ -70,7 +86,6 @@ def build_day_reconciliation(
     systems: tuple[str, str],
     flows: Iterable[FlowSpec],
     compare: Callable[..., Report],
-    cron_setting: str,
     timezone: Callable[[], str],
     description: str,
     job_description: str,
@@ -94,4 +109,6 @@ def build_day_reconciliation(
     job = define_asset_job(
         f"{integration}_reconcile", selection=AssetSelection.assets(name), description=job_description
     )
-    return DayReconciliation(asset, job, partitions, cron_setting, timezone, schedule_description)
+    return DayReconciliation(
+        asset, job, partitions, cron_setting_of(integration), timezone, schedule_description
+    )

@@ -28,8 +28,6 @@ here for ``wiring.reconciliation()``).
 from connector_assets.integrations.fusion_procurify.reconcile.assets import (
     CRON_SETTING,
     RECONCILIATION,
-    fusion_procurify_reconcile_job,
-    fusion_procurify_reconciliation,
     reconciliation_assets,
     reconciliation_jobs,
     reconciliation_schedules,
@@ -38,8 +36,6 @@ from connector_assets.integrations.fusion_procurify.reconcile.assets import (
 __all__ = [
     "CRON_SETTING",
     "RECONCILIATION",
-    "fusion_procurify_reconcile_job",
-    "fusion_procurify_reconciliation",
     "reconciliation_assets",
     "reconciliation_jobs",
     "reconciliation_schedules",

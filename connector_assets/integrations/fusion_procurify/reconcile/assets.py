@@ -16,15 +16,11 @@ from connector_assets.integrations.fusion_procurify.reconcile.day import reconci
 from connector_assets.integrations.fusion_procurify.suppliers import SUPPLIERS_FLOW
 from connector_assets.integrations.fusion_procurify.vendors import VENDORS_FLOW
 
-RECONCILIATION = reconciliation_name(INTEGRATION)
-CRON_SETTING = "ML_FUSION_PROCURIFY_RECONCILE_CRON"
-
 RECONCILE = build_day_reconciliation(
     INTEGRATION,
     systems=("procurify", "fusion"),
     flows=(SUPPLIERS_FLOW, VENDORS_FLOW, PURCHASE_ORDERS_FLOW, INVOICES_FLOW, PAYMENT_STATUS_FLOW),
     compare=reconcile_day,
-    cron_setting=CRON_SETTING,
     timezone=lambda: TIMEZONE,
     description="The day's Procurify approved bill register against the Fusion payables invoices the "
     "integration wrote, per vendor (supplier) and period (invoice month): counts, totals, each bill missing, "
@@ -34,8 +30,9 @@ RECONCILE = build_day_reconciliation(
     "invoices and purchase orders.",
     schedule_description="Reconcile yesterday's Procurify bills and purchase orders with Oracle Fusion.",
 )
-fusion_procurify_reconciliation = RECONCILE.asset
-fusion_procurify_reconcile_job = RECONCILE.job
-reconciliation_assets = [fusion_procurify_reconciliation]
-reconciliation_jobs = [fusion_procurify_reconcile_job]
-reconciliation_schedules = RECONCILE.schedules
+RECONCILIATION, CRON_SETTING = reconciliation_name(INTEGRATION), RECONCILE.cron_setting
+reconciliation_assets, reconciliation_jobs, reconciliation_schedules = (
+    RECONCILE.assets,
+    RECONCILE.jobs,
+    RECONCILE.schedules,
+)

@@ -34,8 +34,6 @@ schedule, re-exported here).
 from connector_assets.integrations.jde_procurify.reconcile.assets import (
     CRON_SETTING,
     RECONCILIATION,
-    jde_procurify_reconcile_job,
-    jde_procurify_reconciliation,
     reconciliation_assets,
     reconciliation_jobs,
     reconciliation_schedules,
@@ -44,8 +42,6 @@ from connector_assets.integrations.jde_procurify.reconcile.assets import (
 __all__ = [
     "CRON_SETTING",
     "RECONCILIATION",
-    "jde_procurify_reconcile_job",
-    "jde_procurify_reconciliation",
     "reconciliation_assets",
     "reconciliation_jobs",
     "reconciliation_schedules",

@@ -21,8 +21,6 @@ from connector_assets.integrations.jde_procurify.vendors import VENDORS_FLOW
 from connector_assets.jde.extract import jde_timezone
 from connector_assets.jde.tables import ADDRESS_BOOK, GL_ACCOUNTS, PO_HEADERS, PO_LINES, SUPPLIERS
 
-RECONCILIATION = reconciliation_name(INTEGRATION)
-CRON_SETTING = "ML_JDE_PROCURIFY_RECONCILE_CRON"
 # What it reads staged for its day (the sources the flows' jobs stage) and the master data it compares.
 STAGED = (
     PO_HEADERS.asset,
@@ -43,7 +41,6 @@ RECONCILE = build_day_reconciliation(
     flows=(ACCOUNT_CODES_FLOW, SUPPLIERS_FLOW, VENDORS_FLOW, PURCHASE_ORDERS_FLOW, PO_LINKS_FLOW, BILLS_FLOW),
     staged=STAGED,
     compare=reconcile_day,
-    cron_setting=CRON_SETTING,
     timezone=lambda: jde_timezone().key,
     description="The day's JDE orders sent to Procurify (JDE AEXP total against the Procurify PO subtotal, "
     "or the requisition's while not purchased); Procurify's approved bill register against the JDE vouchers "
@@ -52,8 +49,9 @@ RECONCILE = build_day_reconciliation(
     "between JD Edwards and Procurify.",
     schedule_description="Reconcile yesterday's JDE orders, Procurify bills, vendors and account codes.",
 )
-jde_procurify_reconciliation = RECONCILE.asset
-jde_procurify_reconcile_job = RECONCILE.job
-reconciliation_assets = [jde_procurify_reconciliation]
-reconciliation_jobs = [jde_procurify_reconcile_job]
-reconciliation_schedules = RECONCILE.schedules
+RECONCILIATION, CRON_SETTING = reconciliation_name(INTEGRATION), RECONCILE.cron_setting
+reconciliation_assets, reconciliation_jobs, reconciliation_schedules = (
+    RECONCILE.assets,
+    RECONCILE.jobs,
+    RECONCILE.schedules,
+)

@@ -14,15 +14,11 @@ from connector_assets.integrations.procore_jde.vendors import VENDORS_FLOW
 from connector_assets.integrations.procore_jde.vouchers import VOUCHERS_FLOW
 from connector_assets.jde.extract import jde_timezone
 
-RECONCILIATION = reconciliation_name(INTEGRATION)
-CRON_SETTING = "ML_PROCORE_JDE_RECONCILE_CRON"
-
 RECONCILE = build_day_reconciliation(
     INTEGRATION,
     systems=("jde", "procore"),
     flows=(VENDORS_FLOW, PURCHASE_ORDERS_FLOW, VOUCHERS_FLOW, CHANGE_ORDERS_FLOW),
     compare=reconcile_day,
-    cron_setting=CRON_SETTING,
     timezone=lambda: jde_timezone().key,
     description="The day's approved Procore requisitions against their JDE vouchers and purchase order lines "
     "by cost code and account, per project and billing period; commitments without a JDE purchase order; "
@@ -31,8 +27,9 @@ RECONCILE = build_day_reconciliation(
     "with JDE's vouchers, purchase orders and suppliers.",
     schedule_description="Reconcile yesterday's Procore requisitions, commitments and vendors with JDE.",
 )
-procore_jde_reconciliation = RECONCILE.asset
-procore_jde_reconcile_job = RECONCILE.job
-reconciliation_assets = [procore_jde_reconciliation]
-reconciliation_jobs = [procore_jde_reconcile_job]
-reconciliation_schedules = RECONCILE.schedules
+RECONCILIATION, CRON_SETTING = reconciliation_name(INTEGRATION), RECONCILE.cron_setting
+reconciliation_assets, reconciliation_jobs, reconciliation_schedules = (
+    RECONCILE.assets,
+    RECONCILE.jobs,
+    RECONCILE.schedules,
+)
