@@ -12,7 +12,7 @@ the time zone and the words); this builds the rest:
   the flows' own); a cron firing more often re-checks today on its later ticks.
 
 A package's ``reconcile`` module exposes ``reconciliation_assets``, ``reconciliation_jobs`` and
-``reconciliation_schedules()`` (what ``flows.package_wiring`` reads): ``DayReconciliation`` gives all three.
+``reconciliation_schedules()`` (what ``flows.package_wiring`` reads): ``DayReconciliation.wiring()``.
 
 JDE <-> BILL reconciles per entity on poll schedules: it uses ``build_reconciliation_asset`` directly.
 """
@@ -29,12 +29,7 @@ from connector_assets.flows.reconciliation import Report, build_reconciliation_a
 from connector_assets.saas import saas_daily_partitions
 from connector_resources import settings
 
-__all__ = ["DayReconciliation", "build_day_reconciliation", "cron_setting_of", "reconciliation_name"]
-
-
-def reconciliation_name(integration: str) -> str:
-    """The asset's name: ``<integration>_reconciliation``."""
-    return f"{integration}_reconciliation"
+__all__ = ["DayReconciliation", "build_day_reconciliation", "cron_setting_of"]
 
 
 def cron_setting_of(integration: str) -> str:
@@ -55,12 +50,12 @@ class DayReconciliation:
     schedule_description: str
 
     @property
-    def assets(self) -> list[AssetsDefinition]:
-        return [self.asset]
+    def name(self) -> str:
+        return self.asset.key.to_user_string()
 
-    @property
-    def jobs(self) -> list[Any]:
-        return [self.job]
+    def wiring(self) -> tuple[list[AssetsDefinition], list[Any], Callable[[], list[Any]]]:
+        """``reconciliation_assets``, ``reconciliation_jobs`` and ``reconciliation_schedules``."""
+        return [self.asset], [self.job], self.schedules
 
     def schedules(self) -> list[Any]:
         """Yesterday (UTC, the flows' days) closed at ``cron_setting`` in ``timezone()``."""
@@ -95,7 +90,7 @@ def build_day_reconciliation(
     """The reconciliation of ``integration`` (see the module docstring): ``systems`` are resource keys
     (source first, as ``compare(staging, <first>, <second>, ledger, day)`` takes them), ``flows`` the flows
     whose target assets it reads after, ``staged`` the staged assets it reads (listed before them)."""
-    name = reconciliation_name(integration)
+    name = f"{integration}_reconciliation"
     partitions = saas_daily_partitions()
     asset = build_reconciliation_asset(
         name,

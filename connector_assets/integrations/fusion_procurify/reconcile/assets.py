@@ -6,7 +6,7 @@ per comparison (``per_vendor_period``, ``per_order``). The schedule closes the p
 ``ML_FUSION_PROCURIFY_RECONCILE_CRON`` (UTC), as jde_procurify's does.
 """
 
-from connector_assets.flows.day_reconciliation import build_day_reconciliation, reconciliation_name
+from connector_assets.flows.day_reconciliation import build_day_reconciliation
 from connector_assets.integrations.fusion_procurify.integration import INTEGRATION
 from connector_assets.integrations.fusion_procurify.invoices import INVOICES_FLOW
 from connector_assets.integrations.fusion_procurify.jobs import TIMEZONE
@@ -30,9 +30,5 @@ RECONCILE = build_day_reconciliation(
     "invoices and purchase orders.",
     schedule_description="Reconcile yesterday's Procurify bills and purchase orders with Oracle Fusion.",
 )
-RECONCILIATION, CRON_SETTING = reconciliation_name(INTEGRATION), RECONCILE.cron_setting
-reconciliation_assets, reconciliation_jobs, reconciliation_schedules = (
-    RECONCILE.assets,
-    RECONCILE.jobs,
-    RECONCILE.schedules,
-)
+RECONCILIATION, CRON_SETTING = RECONCILE.name, RECONCILE.cron_setting
+reconciliation_assets, reconciliation_jobs, reconciliation_schedules = RECONCILE.wiring()

@@ -7,7 +7,7 @@ staged); the metadata holds the counts, the differences table and one table per 
 ``ML_JDE_PROCURIFY_RECONCILE_CRON`` in the JDE time zone (after the flows' own ticks).
 """
 
-from connector_assets.flows.day_reconciliation import build_day_reconciliation, reconciliation_name
+from connector_assets.flows.day_reconciliation import build_day_reconciliation
 from connector_assets.integrations.jde_procurify.account_codes import ACCOUNT_CODES_FLOW
 from connector_assets.integrations.jde_procurify.account_map import ACCOUNTS
 from connector_assets.integrations.jde_procurify.bills import BILLS_FLOW
@@ -49,9 +49,5 @@ RECONCILE = build_day_reconciliation(
     "between JD Edwards and Procurify.",
     schedule_description="Reconcile yesterday's JDE orders, Procurify bills, vendors and account codes.",
 )
-RECONCILIATION, CRON_SETTING = reconciliation_name(INTEGRATION), RECONCILE.cron_setting
-reconciliation_assets, reconciliation_jobs, reconciliation_schedules = (
-    RECONCILE.assets,
-    RECONCILE.jobs,
-    RECONCILE.schedules,
-)
+RECONCILIATION, CRON_SETTING = RECONCILE.name, RECONCILE.cron_setting
+reconciliation_assets, reconciliation_jobs, reconciliation_schedules = RECONCILE.wiring()

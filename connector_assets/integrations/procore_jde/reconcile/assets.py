@@ -5,7 +5,7 @@
 ``ML_PROCORE_JDE_RECONCILE_CRON`` in the JDE time zone (after the flows' own ticks).
 """
 
-from connector_assets.flows.day_reconciliation import build_day_reconciliation, reconciliation_name
+from connector_assets.flows.day_reconciliation import build_day_reconciliation
 from connector_assets.integrations.procore_jde.change_orders import CHANGE_ORDERS_FLOW
 from connector_assets.integrations.procore_jde.integration import INTEGRATION
 from connector_assets.integrations.procore_jde.purchase_orders import PURCHASE_ORDERS_FLOW
@@ -27,9 +27,5 @@ RECONCILE = build_day_reconciliation(
     "with JDE's vouchers, purchase orders and suppliers.",
     schedule_description="Reconcile yesterday's Procore requisitions, commitments and vendors with JDE.",
 )
-RECONCILIATION, CRON_SETTING = reconciliation_name(INTEGRATION), RECONCILE.cron_setting
-reconciliation_assets, reconciliation_jobs, reconciliation_schedules = (
-    RECONCILE.assets,
-    RECONCILE.jobs,
-    RECONCILE.schedules,
-)
+RECONCILIATION, CRON_SETTING = RECONCILE.name, RECONCILE.cron_setting
+reconciliation_assets, reconciliation_jobs, reconciliation_schedules = RECONCILE.wiring()
