@@ -18,6 +18,7 @@ import pytest
 from asset_runs import metadata_values
 from jde_procurify_world import ORDER_SOURCES, SUPPLIER_SOURCES, JdeProcurifyWorld, jde_procurify_world
 
+from connector_assets.flows.reconciliation import Report
 from connector_assets.integrations.jde_procurify import po_links
 from connector_assets.integrations.jde_procurify.account_codes import (
     ChartAccount,
@@ -54,7 +55,6 @@ from connector_assets.integrations.jde_procurify.reconcile.vendors import (
     compare_vendors,
 )
 from connector_assets.integrations.jde_procurify.vendor_pairs import paired_supplier
-from connector_assets.integrations.procore_jde.reconcile.report import Report
 
 UUID = "7f1c2b0e-4d7a-4a77-9c1e-2f0a5b6c9d11"
 

@@ -17,8 +17,10 @@ words, and metadata: counts, the differences table, ``per_vendor_period`` and ``
 
 Each side is read from the system itself through its client (per-day change windows, then by key or by
 one vendor-month of bills; nothing reads a whole history), never from the ledger alone: the ledger only
-pairs records and says why a missing one is missing. The report and the asset are the flow kit's
-(``flows.reconciliation``), the call counting and day-closing schedule Procore -> JDE's: reused.
+pairs records and says why a missing one is missing. The report, the asset, its job and schedule, the call
+counting and the per vendor and period table are the flow kit's (``flows.reconciliation``,
+``flows.day_reconciliation``, ``flows.reconciliation_calls``, ``flows.reconciliation_totals``), the bill
+register's reads the Procurify side's (``procurify.bill_register``).
 
 The modules: ``reads`` (the day's keys and both sides, through the clients), ``bills``, ``orders`` (one
 comparison each, pure), ``day`` (one day, in order), ``assets`` (the asset, job and schedule, re-exported
@@ -28,8 +30,6 @@ here for ``wiring.reconciliation()``).
 from connector_assets.integrations.fusion_procurify.reconcile.assets import (
     CRON_SETTING,
     RECONCILIATION,
-    fusion_procurify_reconcile_job,
-    fusion_procurify_reconciliation,
     reconciliation_assets,
     reconciliation_jobs,
     reconciliation_schedules,
@@ -38,8 +38,6 @@ from connector_assets.integrations.fusion_procurify.reconcile.assets import (
 __all__ = [
     "CRON_SETTING",
     "RECONCILIATION",
-    "fusion_procurify_reconcile_job",
-    "fusion_procurify_reconciliation",
     "reconciliation_assets",
     "reconciliation_jobs",
     "reconciliation_schedules",

@@ -25,13 +25,12 @@ disagrees, saying which side is behind.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
-from connector_assets.flows.reconciliation import Report, cell, money
-
-ROWS = 100  # rows of the per vendor and period table in metadata
+from connector_assets.flows.reconciliation import Report, money
+from connector_assets.flows.reconciliation_totals import SideTotals
 
 PaidState = Literal["paid", "partial", "unpaid", "unknown"]
 
@@ -81,40 +80,23 @@ class FusionInvoice:
         return f"Fusion invoice {self.number or '?'} (InvoiceId {self.invoice_id})"
 
 
-@dataclass
-class BillRows:
+class BillRows(SideTotals):
     """Per vendor (and its supplier) and period: counts and totals of both sides."""
 
-    rows: dict[tuple[str, str, str], list] = field(default_factory=dict)
-
-    def add(self, vendor: str, supplier: str, period: str, system: str, amount: Decimal) -> None:
-        row = self.rows.setdefault((vendor, supplier, period), [0, Decimal(0), 0, Decimal(0)])
-        at = 0 if system == "procurify" else 2
-        row[at] += 1
-        row[at + 1] += amount
-
-    def touch(self, vendor: str, supplier: str, period: str) -> None:
-        self.rows.setdefault((vendor, supplier, period), [0, Decimal(0), 0, Decimal(0)])
-
-    @property
-    def out_of_balance(self) -> int:
-        return sum(1 for r in self.rows.values() if r[0] != r[2] or r[1] != r[3])
-
-    def table(self) -> str:
-        if not self.rows:
-            return "No approved Procurify bill or Fusion invoice of ours changed this day."
-        lines = [
-            "| Vendor | Fusion supplier | Period | Procurify approved bills | Procurify amount "
-            "| Fusion invoices | Fusion amount | Difference |",
-            "|---|---|---|---|---|---|---|---|",
-        ]
-        ordered = sorted(self.rows.items())
-        for (vendor, supplier, period), (n, amount, m, fusion) in ordered[:ROWS]:
-            values = (vendor, supplier, period, n, money(amount), m, money(fusion), money(fusion - amount))
-            lines.append("| " + " | ".join(cell(v) for v in values) + " |")
-        if len(ordered) > ROWS:
-            lines.append(f"\n... and {len(ordered) - ROWS} more rows.")
-        return "\n".join(lines)
+    def __init__(self) -> None:
+        super().__init__(
+            columns=(
+                "Vendor",
+                "Fusion supplier",
+                "Period",
+                "Procurify approved bills",
+                "Procurify amount",
+                "Fusion invoices",
+                "Fusion amount",
+            ),
+            first="procurify",
+            empty="No approved Procurify bill or Fusion invoice of ours changed this day.",
+        )
 
 
 def _paid_words(invoice: FusionInvoice) -> str:
@@ -185,7 +167,8 @@ def compare_vendor_period(
     the payment status flow's queue reason."""
     scope = f"{vendor}, {period}"
     fusion_side = supplier or "no Fusion supplier"
-    rows.touch(vendor, fusion_side, period)
+    key = (vendor, fusion_side, period)
+    rows.touch(key)
     for bill in register:
         invoice = invoices.get(bill.uuid)
         if bill.exported_elsewhere and invoice is None:
@@ -193,7 +176,7 @@ def compare_vendor_period(
             continue
         if not bill.approved:
             if invoice is not None and invoice.found and not invoice.canceled:
-                rows.add(vendor, fusion_side, period, "fusion", invoice.amount)
+                rows.add(key, "fusion", invoice.amount)
                 report.differ(
                     "invoice without approved bill",
                     bill.label,
@@ -206,7 +189,7 @@ def compare_vendor_period(
                 )
             continue
         report.counts["procurify_bills_approved"] += 1
-        rows.add(vendor, fusion_side, period, "procurify", bill.amount)
+        rows.add(key, "procurify", bill.amount)
         if invoice is None:
             why = why_missing.get(bill.uuid) or (
                 "the vendor has no Fusion supplier yet"
@@ -235,7 +218,7 @@ def compare_vendor_period(
                 f"Fusion as {invoice.label}, which is {gone}",
             )
             continue
-        rows.add(vendor, fusion_side, period, "fusion", invoice.amount)
+        rows.add(key, "fusion", invoice.amount)
         if invoice.amount != bill.amount:
             report.differ(
                 "invoice amount",

@@ -21,6 +21,7 @@ from collections import defaultdict
 from typing import Any
 
 from connector_assets.flows.reconciliation import Report
+from connector_assets.flows.reconciliation_calls import counted
 from connector_assets.integrations.fusion_procurify import invoices as invoice_flow
 from connector_assets.integrations.fusion_procurify.po_numbers import (
     order_prefix,
@@ -41,7 +42,6 @@ from connector_assets.integrations.fusion_procurify.reconcile.orders import (
     compare_procurify_po,
 )
 from connector_assets.integrations.fusion_procurify.vendor_pairs import paired_supplier
-from connector_assets.integrations.procore_jde.reconcile.reads import counted
 from connector_resources.ledger import Ledger
 
 SYSTEMS = ("Procurify", "Fusion")

@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from connector_assets.flows import amounts
+from connector_assets.flows import amounts, retry_reasons
 from connector_assets.integrations.fusion_procurify import invoices as invoice_flow
 from connector_assets.integrations.fusion_procurify.integration import INTEGRATION
 from connector_assets.integrations.fusion_procurify.payment_mappers import has_payment, paid_state
@@ -32,6 +32,7 @@ from connector_assets.integrations.fusion_procurify.reconcile.bills import (
     period_of,
 )
 from connector_assets.integrations.fusion_procurify.reconcile.orders import FusionPo, ProcurifyPo
+from connector_assets.procurify.bill_register import bills_in_period, status_name
 from connector_resources.fusion.errors import FusionNotFoundError
 from connector_resources.ledger import Ledger
 from connector_resources.procurify.errors import ProcurifyNotFoundError
@@ -49,23 +50,13 @@ def day_window(day: str) -> tuple[datetime, datetime]:
     return start, start + timedelta(days=1)
 
 
-def month(period: str) -> tuple[date, date]:
-    """First and last day of ``2026-11``."""
-    first = date.fromisoformat(f"{period}-01")
-    following = (first + timedelta(days=32)).replace(day=1)
-    return first, following - timedelta(days=1)
-
-
 def text(value: Any) -> str:
     return "" if value is None else str(value).strip()
 
 
 def queued_reasons(ledger: Ledger, flow: str) -> dict[str, str]:
-    """Source key -> why it waits in the flow's retry queue (a held record: what it waits for)."""
-    return {
-        item.source_key: (f"held: {item.reason}" if item.status == "held" else f"queued: {item.reason}")
-        for item in ledger.open_items(integration=INTEGRATION, flow=flow, limit=100_000)
-    }
+    """Source key -> why it waits in the flow's retry queue (``flows.retry_reasons``)."""
+    return retry_reasons.queued_reasons(ledger, INTEGRATION, flow)
 
 
 def vendor_id_of(bill: Mapping[str, Any]) -> str:
@@ -112,14 +103,13 @@ def changed_invoices(fusion: Any, ledger: Ledger, day: str) -> Iterator[tuple[st
 
 def register_bill(bill: Mapping[str, Any], statuses: frozenset[int], sent: bool) -> RegisterBill:
     status = invoice_flow.status_code(bill)
-    name = invoice_flow.BILL_STATUS_NAMES.get(status, text(bill.get("status"))) if status is not None else "?"
     total = amounts.amount(bill.get("total_cost_with_tax"))
     return RegisterBill(
         uuid=text(bill.get("uuid")),
         invoice=text(bill.get("invoice_number")),
         period=period_of(bill.get("invoice_date")),
         amount=(total if total is not None else Decimal(0)).quantize(amounts.CENT),
-        status=name,
+        status=status_name(bill, status),
         approved=status in statuses,
         paid=status == PAID,
         payment_under_way=status != PAID and has_payment(bill),
@@ -131,14 +121,14 @@ def register(
     session: Any, ledger: Ledger, vendor_id: str, period: str, statuses: frozenset[int]
 ) -> list[RegisterBill]:
     """The vendor's Procurify bills dated (``invoice_date``) in the period, any status, each once."""
-    first, last = month(period)
-    filters = {"vendor": vendor_id, "invoice_date_0": first, "invoice_date_1": last}
-    found: dict[str, RegisterBill] = {}
-    for bill in session.iter_all("bills", filters=filters):
-        uuid = text(bill.get("uuid"))
-        if period_of(bill.get("invoice_date")) == period and uuid:
-            found[uuid] = register_bill(bill, statuses, sent_invoice(ledger, uuid) is not None)
-    return [found[uuid] for uuid in sorted(found)]
+    found = bills_in_period(session, vendor_id, period, ("invoice_date",), _invoice_period)
+    return [
+        register_bill(found[uuid], statuses, sent_invoice(ledger, uuid) is not None) for uuid in sorted(found)
+    ]
+
+
+def _invoice_period(bill: Mapping[str, Any]) -> str | None:
+    return period_of(bill.get("invoice_date"))
 
 
 def bill_now(session: Any, uuid: str) -> dict[str, Any] | None:

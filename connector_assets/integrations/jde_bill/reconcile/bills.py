@@ -8,13 +8,12 @@ JDE document.
 
 from typing import Any
 
+from connector_assets.flows.reconciliation_calls import CountedJde, counted
 from connector_assets.integrations.jde_bill.bill_keys import ENTITY, VOUCHER_LINK, target_id_of
 from connector_assets.integrations.jde_bill.integration import INTEGRATION
 from connector_assets.integrations.jde_bill.reconcile.expected_bills import BillsSide, Expected
 from connector_assets.integrations.jde_bill.reconcile.reads import (
-    CountedJde,
     bill_by_id,
-    counted_bill,
     queued_reasons,
     staged_in_jde_day,
     why_missing,
@@ -39,7 +38,7 @@ def reconcile_bills(staging: Any, jde: Any, bill: Any, ledger: Ledger, day: str)
     report.counts.update(side_jde.counts)
     suppliers = {e.supplier for e in [*side_jde.expected.values(), *side_jde.missing]}
     vendor_of = {s: target_id_of(ledger, "vendor", s) for s in suppliers}
-    with counted_bill(bill, report) as session:
+    with counted(bill, report, "bill") as session:
         bills = bill_by_id(session, "bills", list(side_jde.expected))
     for doc in side_jde.missing:
         report.tally(doc.supplier, "jde", doc.amount)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from connector_assets.flows.reconciliation_calls import CountedJde, counted
 from connector_assets.integrations.jde_bill.integration import INTEGRATION
 from connector_assets.integrations.jde_bill.payments import (
     BillOrigin,
@@ -24,9 +25,7 @@ from connector_assets.integrations.jde_bill.payments import (
     payment_status,
 )
 from connector_assets.integrations.jde_bill.reconcile.reads import (
-    CountedJde,
     bill_by_id,
-    counted_bill,
     queued_reasons,
     staged_records,
     why_missing,
@@ -83,7 +82,7 @@ def reconcile_payments(staging: Any, jde: Any, bill: Any, ledger: Ledger, day: s
             parts.append(PaidPart(payment, bill_id, amount(raw), origins[bill_id]))
     vouchers = {p.voucher for p in parts if p.voucher is not None}
     jde_paid, journals = _jde_side(CountedJde(jde, report), parts, vouchers)
-    with counted_bill(bill, report) as session:
+    with counted(bill, report, "bill") as session:
         bills = bill_by_id(session, "bills", [p.bill_id for p in parts if p.voucher is not None])
     # JDE shows a voucher's BILL payments oldest first, up to what it has as paid on the voucher beyond
     # what BILL had paid on its bill(s) before the day.

@@ -2,17 +2,16 @@
 
 Each side is read from the system itself, never from our ledger alone (which could share a bug with the
 writer): records are fetched by key, 100 to a call (JDE ``MATCH_ANY``, BILL ``id:in``), never a whole
-table per day. The ledger's retry queue says why a missing record is missing.
+table per day (each session counted: ``flows.reconciliation_calls``). The ledger's retry queue says why
+a missing record is missing.
 """
 
 import json
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from connector_assets.integrations.jde_bill.integration import INTEGRATION
-from connector_assets.integrations.jde_bill.reconcile.report import Report
 from connector_assets.jde.extract import jde_timezone
 from connector_resources.bill.changes import UnsupportedQuery
 from connector_resources.bill.errors import BillNotFoundError
@@ -20,32 +19,6 @@ from connector_resources.bill.listing import clause
 from connector_resources.ledger import Ledger
 
 ID_BATCH = 100  # BILL's largest page: one ``id:in`` call answers a whole batch
-
-
-class CountedJde:
-    """The JDE resource as the shared readers use it (``session()``), counting every session's HTTP calls
-    (logins and logouts included) so the report can say what the day's reconciliation cost."""
-
-    def __init__(self, resource: Any, report: Report) -> None:
-        self.resource, self.report = resource, report
-
-    @contextmanager
-    def session(self) -> Iterator[Any]:
-        with self.resource.session() as session:
-            try:
-                yield session
-            finally:
-                self.report.calls["jde"] += session.metrics.calls
-
-
-@contextmanager
-def counted_bill(resource: Any, report: Report) -> Iterator[Any]:
-    """A BILL session whose HTTP calls are added to the report's count."""
-    with resource.session() as session:
-        try:
-            yield session
-        finally:
-            report.calls["bill"] += session.metrics.calls
 
 
 def bill_by_id(session: Any, entity: str, ids: Iterable[str]) -> dict[str, dict[str, Any]]:

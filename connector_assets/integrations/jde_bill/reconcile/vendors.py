@@ -8,12 +8,11 @@ not change in JDE has its supplier read too, so a vendor renamed in BILL alone i
 
 from typing import Any
 
+from connector_assets.flows.reconciliation_calls import CountedJde, counted
 from connector_assets.integrations.jde_bill.bill_keys import target_id_of
 from connector_assets.integrations.jde_bill.integration import INTEGRATION
 from connector_assets.integrations.jde_bill.reconcile.reads import (
-    CountedJde,
     bill_by_id,
-    counted_bill,
     queued_reasons,
     staged_in_jde_day,
     why_missing,
@@ -36,9 +35,9 @@ def _norm_tax(value: Any) -> str:
 def reconcile_vendors(staging: Any, jde: Any, bill: Any, ledger: Ledger, day: str) -> Report:
     """The day's suppliers and BILL vendors compared (see the module's docstring)."""
     report = Report()
-    counted = CountedJde(jde, report)
+    counted_jde = CountedJde(jde, report)
     queued = queued_reasons(ledger, "vendors")
-    suppliers = {s.number: s for s in changed_suppliers(staging, counted, day)}
+    suppliers = {s.number: s for s in changed_suppliers(staging, counted_jde, day)}
     staged_vendors = staged_in_jde_day(staging, "bill_vendors", day)
     # BILL vendors of the day the cross-reference gives to a JDE supplier not changed in JDE that day:
     # their supplier is read too, so a vendor renamed in BILL alone is caught.
@@ -48,9 +47,9 @@ def reconcile_vendors(staging: Any, jde: Any, bill: Any, ledger: Ledger, day: st
         if xref is not None:
             linked[str(vendor["id"])] = xref.source_key
     extra = {int(k) for k in linked.values() if k.isdigit() and int(k) not in suppliers}
-    suppliers.update({s.number: s for s in suppliers_by_number(counted, extra)} if extra else {})
+    suppliers.update({s.number: s for s in suppliers_by_number(counted_jde, extra)} if extra else {})
     vendor_ids = {str(s.number): target_id_of(ledger, "vendor", str(s.number)) for s in suppliers.values()}
-    with counted_bill(bill, report) as session:
+    with counted(bill, report, "bill") as session:
         vendors = bill_by_id(session, "vendors", [v for v in vendor_ids.values() if v])
     for number, supplier in sorted(suppliers.items()):
         report.counts["jde_suppliers"] += 1

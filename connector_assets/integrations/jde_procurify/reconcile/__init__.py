@@ -22,9 +22,10 @@ finance user's words, and metadata: counts, the differences table, ``per_order``
 
 Each side is read from the system itself, never from the ledger alone (which could share a bug with the
 writers): the ledger only pairs records and says why a missing one is missing (its retry queue). The
-report and the asset are the flow kit's (``flows.reconciliation``: ``Report``,
-``build_reconciliation_asset``), the call counting JDE <-> BILL's and Procore -> JDE's, and the schedule
-Procore -> JDE's day-closing one: reused, not copied.
+report, the asset, its job and schedule, the call counting and the per vendor and period table are the
+flow kit's (``flows.reconciliation``, ``flows.day_reconciliation``, ``flows.reconciliation_calls``,
+``flows.reconciliation_totals``), the bill register's reads the Procurify side's
+(``procurify.bill_register``).
 
 The modules: ``reads`` (the day's keys, both sides read by key), ``orders``, ``bills``, ``vendors``,
 ``account_codes`` (one comparison each, pure), ``day`` (one day, in order), ``assets`` (the asset, job and
@@ -34,8 +35,6 @@ schedule, re-exported here).
 from connector_assets.integrations.jde_procurify.reconcile.assets import (
     CRON_SETTING,
     RECONCILIATION,
-    jde_procurify_reconcile_job,
-    jde_procurify_reconciliation,
     reconciliation_assets,
     reconciliation_jobs,
     reconciliation_schedules,
@@ -44,8 +43,6 @@ from connector_assets.integrations.jde_procurify.reconcile.assets import (
 __all__ = [
     "CRON_SETTING",
     "RECONCILIATION",
-    "jde_procurify_reconcile_job",
-    "jde_procurify_reconciliation",
     "reconciliation_assets",
     "reconciliation_jobs",
     "reconciliation_schedules",

@@ -25,13 +25,13 @@ per vendor and period, the counts and totals of both sides.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
-from connector_assets.flows.reconciliation import Report, cell, money
+from connector_assets.flows.reconciliation import Report, money
+from connector_assets.flows.reconciliation_totals import SideTotals
 from connector_assets.integrations.jde_procurify.bill_mappers import BATCH_PREFIX, TRANSACTION_DIGITS
 
-ROWS = 100
 UUID_GROUPS = (8, 4, 4, 4, 12)
 
 
@@ -90,37 +90,15 @@ class JdeBatch:
         return f"voucher {self.document}" if self.document else f"batch {self.batch} (not processed yet)"
 
 
-@dataclass
-class BillRows:
+class BillRows(SideTotals):
     """Per vendor and period: counts and totals of both sides."""
 
-    rows: dict[tuple[str, str], list] = field(default_factory=dict)
-
-    def add(self, vendor: str, period: str, system: str, amount: Decimal) -> None:
-        row = self.rows.setdefault((vendor, period), [0, Decimal(0), 0, Decimal(0)])
-        at = 0 if system == "procurify" else 2
-        row[at] += 1
-        row[at + 1] += amount
-
-    @property
-    def out_of_balance(self) -> int:
-        return sum(1 for r in self.rows.values() if r[0] != r[2] or r[1] != r[3])
-
-    def table(self) -> str:
-        if not self.rows:
-            return "No approved Procurify bills changed this day."
-        lines = [
-            "| Vendor | Period | Procurify bills | Procurify amount | JDE vouchers | JDE amount "
-            "| Difference |",
-            "|---|---|---|---|---|---|---|",
-        ]
-        ordered = sorted(self.rows.items())
-        for (vendor, period), (n, amount, m, jde) in ordered[:ROWS]:
-            values = (vendor, period, n, money(amount), m, money(jde), money(jde - amount))
-            lines.append("| " + " | ".join(cell(v) for v in values) + " |")
-        if len(ordered) > ROWS:
-            lines.append(f"\n... and {len(ordered) - ROWS} more rows.")
-        return "\n".join(lines)
+    def __init__(self) -> None:
+        super().__init__(
+            columns=("Vendor", "Period", "Procurify bills", "Procurify amount", "JDE vouchers", "JDE amount"),
+            first="procurify",
+            empty="No approved Procurify bills changed this day.",
+        )
 
 
 def compare_vendor_period(
@@ -149,7 +127,7 @@ def compare_vendor_period(
         if not bill.approved:
             continue
         report.counts["procurify_bills_approved"] += 1
-        rows.add(vendor, period, "procurify", bill.amount)
+        rows.add((vendor, period), "procurify", bill.amount)
         batch = in_jde.get(bill.uuid)
         if batch is None:
             why = why_missing.get(bill.uuid) or (
@@ -167,7 +145,7 @@ def compare_vendor_period(
                 f"voucher ({why})",
             )
             continue
-        rows.add(vendor, period, "jde", batch.amount)
+        rows.add((vendor, period), "jde", batch.amount)
         if batch.amount != bill.amount:
             report.differ(
                 "bill amount",
@@ -184,7 +162,7 @@ def compare_vendor_period(
     for batch in batches:
         if batch.bill_uuid in registered:
             continue
-        rows.add(vendor, period, "jde", batch.amount)
+        rows.add((vendor, period), "jde", batch.amount)
         shown = next((b for b in register if b.uuid == batch.bill_uuid), None)
         if shown is not None:
             now = f"is {shown.status} in Procurify now"

@@ -13,7 +13,7 @@ from collections import defaultdict
 from typing import Any
 
 from connector_assets.flows.reconciliation import Report
-from connector_assets.integrations.jde_bill.reconcile.reads import CountedJde
+from connector_assets.flows.reconciliation_calls import CountedJde, counted
 from connector_assets.integrations.jde_procurify import bills as bill_flow
 from connector_assets.integrations.jde_procurify.account_codes import chart_of, orphan_codes, staged_chart
 from connector_assets.integrations.jde_procurify.account_map import ACCOUNTS, AccountMap
@@ -31,7 +31,6 @@ from connector_assets.integrations.jde_procurify.reconcile.vendors import (
     vendor_label,
 )
 from connector_assets.integrations.jde_procurify.vendor_pairs import paired_supplier, paired_vendor
-from connector_assets.integrations.procore_jde.reconcile.reads import counted
 from connector_resources.ledger import Ledger
 
 SYSTEMS = ("JDE", "Procurify")

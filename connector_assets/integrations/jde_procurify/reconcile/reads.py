@@ -1,5 +1,5 @@
 """Reading both sides for a day's reconciliation: the day's keys from staging, then each record read from
-its system by key, every API call counted (``CountedJde`` and ``counted``, the models' own, reused).
+its system by key, every API call counted (``flows.reconciliation_calls``: ``CountedJde`` and ``counted``).
 
 Each side is read from the system itself, never from our ledger alone (which could share a bug with the
 writers): the ledger only says which record on one side is the counterpart of which on the other (the
@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from connector_assets.flows import retry_reasons
 from connector_assets.integrations.jde_procurify import bills as bill_flow
 from connector_assets.integrations.jde_procurify.bill_mappers import BATCH_PREFIX, bill_vendor_id
 from connector_assets.integrations.jde_procurify.integration import INTEGRATION
@@ -49,6 +50,7 @@ from connector_assets.jde.documents import purchase_orders_by_number
 from connector_assets.jde.lookup import browse_in
 from connector_assets.jde.tables import ADDRESS_BOOK, AP_LEDGER, PO_HEADERS, PO_LINES, SUPPLIERS
 from connector_assets.jde.targets import BATCH_TABLE, JOURNAL_TABLE
+from connector_assets.procurify.bill_register import bills_in_period, status_name
 from connector_resources.jde import Condition
 from connector_resources.ledger import Ledger
 from connector_resources.procurify.errors import ProcurifyNotFoundError
@@ -66,11 +68,8 @@ VOUCHER_COLUMNS = ["KCO", "DOC", "DCT", "SFX", "AG", "ACR", "CRRM"]
 
 
 def queued_reasons(ledger: Ledger, flow: str) -> dict[str, str]:
-    """Source key -> why it waits in the flow's retry queue (a held record: what it waits for)."""
-    return {
-        item.source_key: (f"held: {item.reason}" if item.status == "held" else f"queued: {item.reason}")
-        for item in ledger.open_items(integration=INTEGRATION, flow=flow, limit=100_000)
-    }
+    """Source key -> why it waits in the flow's retry queue (``flows.retry_reasons``)."""
+    return retry_reasons.queued_reasons(ledger, INTEGRATION, flow)
 
 
 def staged_records(staging: Any, asset: str, day: str) -> list[dict[str, Any]]:
@@ -249,24 +248,12 @@ def bill_period(bill: Mapping[str, Any]) -> str | None:
     return period_of(_day(bill.get("gl_post_date")) or _day(bill.get("invoice_date")))
 
 
-def _month(period: str) -> tuple[str, str]:
-    first = date.fromisoformat(f"{period}-01")
-    following = (first + timedelta(days=32)).replace(day=1)
-    return first.isoformat(), (following - timedelta(days=1)).isoformat()
-
-
 def register(
     session: Any, ledger: Ledger, vendor_id: str, period: str, statuses: frozenset[int]
 ) -> list[RegisterBill]:
     """The vendor's Procurify bills dated in the period, any status: one list read by GL date and one by
     invoice date (a bill without a GL date is dated by its invoice), each bill once."""
-    start, end = _month(period)
-    found: dict[str, dict[str, Any]] = {}
-    for field in ("gl_post_date", "invoice_date"):
-        filters = {"vendor": vendor_id, f"{field}_0": start, f"{field}_1": end}
-        for bill in session.iter_all("bills", filters=filters):
-            if bill_period(bill) == period:
-                found[str(bill.get("uuid"))] = bill
+    found = bills_in_period(session, vendor_id, period, ("gl_post_date", "invoice_date"), bill_period)
     bills = []
     for uuid, bill in sorted(found.items()):
         status = bill_flow.status_code(bill)
@@ -277,9 +264,7 @@ def register(
                 invoice=str(bill.get("invoice_number") or "").strip(),
                 period=period,
                 amount=_amount(bill.get("total_cost_with_tax")).quantize(Decimal("0.01")),
-                status=bill_flow.BILL_STATUS_NAMES.get(status, str(bill.get("status")))
-                if status is not None
-                else "?",
+                status=status_name(bill, status),
                 approved=status in statuses,
                 exported_elsewhere=bool(bill.get("last_export_date")) and not (posted and posted.target_id),
             )
@@ -401,9 +386,9 @@ def bills_by_uuid(session: Any, uuids: Iterable[str]) -> dict[str, str]:
         except ProcurifyNotFoundError:
             found[uuid] = "not found"
             continue
-        status = bill_flow.status_code(bill)
-        name = bill_flow.BILL_STATUS_NAMES.get(status, str(bill.get("status"))) if status is not None else "?"
-        found[uuid] = f"{name}, dated {bill_period(bill) or 'without a date'}"
+        found[uuid] = (
+            f"{status_name(bill, bill_flow.status_code(bill))}, dated {bill_period(bill) or 'without a date'}"
+        )
     return found
 
 

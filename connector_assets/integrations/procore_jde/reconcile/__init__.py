@@ -22,8 +22,6 @@ and schedule, re-exported here).
 from connector_assets.integrations.procore_jde.reconcile.assets import (
     CRON_SETTING,
     RECONCILIATION,
-    procore_jde_reconcile_job,
-    procore_jde_reconciliation,
     reconciliation_assets,
     reconciliation_jobs,
     reconciliation_schedules,
@@ -32,8 +30,6 @@ from connector_assets.integrations.procore_jde.reconcile.assets import (
 __all__ = [
     "CRON_SETTING",
     "RECONCILIATION",
-    "procore_jde_reconcile_job",
-    "procore_jde_reconciliation",
     "reconciliation_assets",
     "reconciliation_jobs",
     "reconciliation_schedules",

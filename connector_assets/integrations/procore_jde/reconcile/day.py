@@ -12,6 +12,7 @@ report gets the per project and period balances.
 
 from typing import Any
 
+from connector_assets.flows.reconciliation_calls import counted
 from connector_assets.integrations.procore_jde.change_orders import (
     CHANGE_ORDERS_ASSET,
     approved_change_orders,
@@ -33,7 +34,6 @@ from connector_assets.integrations.procore_jde.reconcile.documents import (
 )
 from connector_assets.integrations.procore_jde.reconcile.reads import (
     ProcoreReads,
-    counted,
     counted_companies,
     jde_suppliers,
     linked_vendors,

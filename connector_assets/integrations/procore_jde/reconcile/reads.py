@@ -49,16 +49,6 @@ ID_BATCH = 100  # vendor ids per Procore list call (filters[id][]), as JDE's MAT
 
 
 @contextmanager
-def counted(resource: Any, report: Report, system: str) -> Iterator[Any]:
-    """A session of ``resource`` whose HTTP calls are added to the report's count for ``system``."""
-    with resource.session() as session:
-        try:
-            yield session
-        finally:
-            report.calls[system] += session.metrics.calls
-
-
-@contextmanager
 def counted_companies(procore: Any, report: Report) -> Iterator[Any]:
     """Procore's ``CompanySessions`` (one session per company, opened on first use), every company's
     calls added to the report's count for ``procore``."""

@@ -1,0 +1,109 @@
+"""One integration's day reconciliation, declared once: the asset, its job and the schedule closing each day.
+
+Procore -> JDE, JDE <-> Procurify and Oracle Fusion <-> Procurify each reconcile the same way, so they only
+say what is theirs (the two systems, the flows and staged assets it reads after, the comparison of a day,
+the time zone and the words); this builds the rest:
+
+* ``<integration>_reconciliation`` (``flows.reconciliation.build_reconciliation_asset``; UTC day, like the
+  flows' partitions), downstream of the staged sources it reads and of each flow's target asset, so lineage
+  reads source -> mapped -> written -> target -> reconciliation, with its ``in_balance`` warning;
+* ``<integration>_reconcile``, the job selecting it;
+* ``<job>_schedule``, closing the previous day at the ticks of ``ML_<INTEGRATION>_RECONCILE_CRON`` (after
+  the flows' own); a cron firing more often re-checks today on its later ticks.
+
+A package's ``reconcile`` module exposes ``reconciliation_assets``, ``reconciliation_jobs`` and
+``reconciliation_schedules()`` (what ``flows.package_wiring`` reads): ``DayReconciliation.wiring()``.
+
+JDE <-> BILL reconciles per entity on poll schedules: it uses ``build_reconciliation_asset`` directly.
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from dagster import AssetsDefinition, AssetSelection, DailyPartitionsDefinition, define_asset_job
+
+from connector_assets.flows.assets import target_asset_name
+from connector_assets.flows.core import FlowSpec
+from connector_assets.flows.reconciliation import Report, build_reconciliation_asset
+from connector_assets.saas import saas_daily_partitions
+from connector_resources import settings
+
+__all__ = ["DayReconciliation", "build_day_reconciliation", "cron_setting_of"]
+
+
+def cron_setting_of(integration: str) -> str:
+    """The setting of the schedule's cron: ``ML_<INTEGRATION>_RECONCILE_CRON``."""
+    return f"ML_{integration.upper()}_RECONCILE_CRON"
+
+
+@dataclass(frozen=True)
+class DayReconciliation:
+    """The built asset and job, and what the schedule needs to be made when the definitions load (its cron
+    is a setting, read then, not at import)."""
+
+    asset: AssetsDefinition
+    job: Any
+    partitions_def: DailyPartitionsDefinition
+    cron_setting: str
+    timezone: Callable[[], str]
+    schedule_description: str
+
+    @property
+    def name(self) -> str:
+        return self.asset.key.to_user_string()
+
+    def wiring(self) -> tuple[list[AssetsDefinition], list[Any], Callable[[], list[Any]]]:
+        """``reconciliation_assets``, ``reconciliation_jobs`` and ``reconciliation_schedules``."""
+        return [self.asset], [self.job], self.schedules
+
+    def schedules(self) -> list[Any]:
+        """Yesterday (UTC, the flows' days) closed at ``cron_setting`` in ``timezone()``."""
+        # The day-closing schedule is still Procore -> JDE's (the job kit moves it); imported here, once,
+        # and late: procore_jde's package imports this module through its own reconciliation.
+        from connector_assets.integrations.procore_jde.jobs import build_day_close_schedule
+
+        return [
+            build_day_close_schedule(
+                f"{self.job.name}_schedule",
+                self.job,
+                cron=settings.value(self.cron_setting),
+                timezone=self.timezone(),
+                partitions_def=self.partitions_def,
+                description=self.schedule_description,
+            )
+        ]
+
+
+def build_day_reconciliation(
+    integration: str,
+    *,
+    systems: tuple[str, str],
+    flows: Iterable[FlowSpec],
+    compare: Callable[..., Report],
+    timezone: Callable[[], str],
+    description: str,
+    job_description: str,
+    schedule_description: str,
+    staged: Iterable[str] = (),
+) -> DayReconciliation:
+    """The reconciliation of ``integration`` (see the module docstring): ``systems`` are resource keys
+    (source first, as ``compare(staging, <first>, <second>, ledger, day)`` takes them), ``flows`` the flows
+    whose target assets it reads after, ``staged`` the staged assets it reads (listed before them)."""
+    name = f"{integration}_reconciliation"
+    partitions = saas_daily_partitions()
+    asset = build_reconciliation_asset(
+        name,
+        group=integration,
+        systems=systems,
+        partitions_def=partitions,
+        deps=(*staged, *(target_asset_name(spec) for spec in flows)),
+        compare=compare,
+        description=description,
+    )
+    job = define_asset_job(
+        f"{integration}_reconcile", selection=AssetSelection.assets(name), description=job_description
+    )
+    return DayReconciliation(
+        asset, job, partitions, cron_setting_of(integration), timezone, schedule_description
+    )

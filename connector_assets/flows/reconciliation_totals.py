@@ -1,0 +1,60 @@
+"""Counts and totals of both sides per key (a vendor and period, ...), as a reconciliation's table.
+
+Both Procurify reconciliations keep, per vendor and period, how many bills and how much each side holds,
+and show it as a markdown table in the asset's metadata with the difference per row; the key columns and
+the words are theirs, the arithmetic and the table are written here once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from connector_assets.flows.reconciliation import cell, money
+
+__all__ = ["ROWS", "SideTotals"]
+
+ROWS = 100  # rows of the table in metadata
+
+
+@dataclass
+class SideTotals:
+    """Per key: ``[count, total]`` of the ``first`` system's records, then of the other's. ``columns``
+    name the key's columns then the four figures' (the difference column follows); ``empty`` is the table
+    when no key was touched."""
+
+    columns: tuple[str, ...]
+    first: str
+    empty: str
+    rows: dict[tuple[str, ...], list] = field(default_factory=dict)
+
+    def touch(self, key: tuple[str, ...]) -> list:
+        """The row of ``key``, made empty when new (a key compared, whatever its records)."""
+        return self.rows.setdefault(key, [0, Decimal(0), 0, Decimal(0)])
+
+    def add(self, key: tuple[str, ...], system: str, amount: Decimal) -> None:
+        """One record of ``system`` (the ``first`` one or the other) for ``key``."""
+        row = self.touch(key)
+        at = 0 if system == self.first else 2
+        row[at] += 1
+        row[at + 1] += amount
+
+    @property
+    def out_of_balance(self) -> int:
+        """Keys whose counts or totals differ."""
+        return sum(1 for r in self.rows.values() if r[0] != r[2] or r[1] != r[3])
+
+    def table(self) -> str:
+        if not self.rows:
+            return self.empty
+        lines = [
+            "| " + " | ".join((*self.columns, "Difference")) + " |",
+            "|" + "---|" * (len(self.columns) + 1),
+        ]
+        ordered = sorted(self.rows.items())
+        for key, (n, amount, m, other) in ordered[:ROWS]:
+            values = (*key, n, money(amount), m, money(other), money(other - amount))
+            lines.append("| " + " | ".join(cell(v) for v in values) + " |")
+        if len(ordered) > ROWS:
+            lines.append(f"\n... and {len(ordered) - ROWS} more rows.")
+        return "\n".join(lines)

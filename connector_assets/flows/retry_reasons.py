@@ -1,0 +1,17 @@
+"""Why a record waits, in words, for a reconciliation that names what is missing on the other side.
+
+JD Edwards <-> Procurify and Oracle Fusion <-> Procurify both say a missing record is ``held: <what it
+waits for>`` or ``queued: <the refusal>``, read from the flow's retry queue in the ledger.
+"""
+
+from connector_resources.ledger import Ledger
+
+__all__ = ["queued_reasons"]
+
+
+def queued_reasons(ledger: Ledger, integration: str, flow: str) -> dict[str, str]:
+    """Source key -> why it waits in the flow's retry queue (a held record: what it waits for)."""
+    return {
+        item.source_key: (f"held: {item.reason}" if item.status == "held" else f"queued: {item.reason}")
+        for item in ledger.open_items(integration=integration, flow=flow, limit=100_000)
+    }
