@@ -16,7 +16,8 @@ What is shown, and where it is read:
   ledger) holds one successful ``POST /v3/vendors`` per supplier, answered with the vendor the ledger
   recorded, and was never asked for a second one; BILL holds one vendor per supplier;
 * no record waited on a lease: no claim of the rerun met a live lease (each would have started a wait
-  of up to ``lease_wait()``), the write step's ``leased`` is 0, and it took well under that wait;
+  of up to ``lease_wait()``) and the write step's ``leased`` is 0; a replay runs with no lease wait at all,
+  so a lease it did not take over would leave its item held;
 * the takeover itself: the ledger names the dead run on each lease it took over ("ended with its run or
   process"), and the audit trail has one create or adopt per record (the adopts are exactly the vendors
   BILL created for the killed process);
@@ -49,7 +50,7 @@ from request_log import RequestLog, logged_bill
 from test_flow_jde_bill_kill9 import CHILD as WRITE_STEP  # a write step run alone in a child process
 
 from connector_assets.integrations.jde_bill.vendors import VENDORS_FLOW
-from connector_resources.ledger import Ledger, XrefLeased, lease_length, lease_wait, schema
+from connector_resources.ledger import Ledger, XrefLeased, lease_length, schema
 from connector_sandbox.jde_ais import JdeSandboxSettings
 
 pytestmark = pytest.mark.timeout(180)
@@ -252,7 +253,7 @@ def test_a_write_step_killed_with_50_claims_ahead_is_rerun_in_about_a_clean_runs
         assert _dead_leases(world) == {}
     clean = _clean_write(tmp_path / "clean", db_url)
     print(f"{_kind(db_url)}: rerun after kill -9 {took:.1f} s; clean run of the same day {clean:.1f} s")
-    assert took < lease_wait().total_seconds() / 2, took  # no wait on a lease (each would be 60 s)
+    # No claim waited on a lease (``_leases_met``, asserted above, whatever the machine's load); the time:
     assert took < 2 * clean + 2, (took, clean)  # + 2 s: a loaded CI box's noise on a few-second run
 
 
@@ -271,6 +272,9 @@ def _replay(world: JdeBillWorld) -> tuple[float, str]:
     """Seconds ``ml-connector replay`` takes, run to its end in a child process, and what it said
     (stdout, then stderr: the ledger's warnings)."""
     env = {**os.environ, **_child_env(world), "T_TESTS": str(Path(__file__).parent), "T_SLOW_RECORD": "0"}
+    env["ML_LEDGER_LEASE_WAIT_SECONDS"] = (
+        "0"  # a record leased by a live writer is held at once, never waited on
+    )
     took, done = _timed(
         subprocess.run, [sys.executable, "-c", REPLAY], env=env, capture_output=True, text=True, timeout=300
     )
@@ -340,5 +344,6 @@ def test_a_replay_killed_half_way_is_replayed_again_at_once_writing_each_record_
         clean.bill_faults(latency_ms=40)
         baseline, _ = _replay(clean)
     print(f"{_kind(db_url)}: replay after kill -9 {took:.1f} s; a clean replay of the day {baseline:.1f} s")
-    assert took < lease_wait().total_seconds() / 2, took  # no wait on a lease (it would be 60 s)
+    # No wait on a lease: the replays run with no lease wait at all (``_replay``), so a lease not taken over
+    # would have left its item held, and every item is resolved (asserted above), whatever the load.
     assert took < 2 * baseline + 2, (took, baseline)
