@@ -49,7 +49,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from connector_assets.flows import amounts
@@ -59,6 +59,13 @@ from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.jde import contracts, targets
 from connector_assets.jde.accounts import GlAccounts
 from connector_assets.procurify.bill_costs import additional_costs, cost_label
+from connector_assets.procurify.bill_fields import (
+    bill_vendor_id,
+    cents,
+    describe,
+    item_account_code,
+    priced_items,
+)
 
 POSTINGS = ("voucher", "journal")
 BATCH_PREFIX = "PFY"
@@ -137,58 +144,6 @@ class _Line:
     explanation: str
 
 
-def describe(bill: Mapping[str, Any]) -> str:
-    """``bill 7f1c... (invoice INV-000123, Granite Supply Co)``: how messages name a bill."""
-    vendor = bill.get("vendor") if isinstance(bill.get("vendor"), Mapping) else {}
-    number = str(bill.get("invoice_number") or "").strip() or "no invoice number"
-    return f"bill {bill.get('uuid')} (invoice {number}, {vendor.get('name') or 'unknown vendor'})"
-
-
-def bill_vendor_id(bill: Mapping[str, Any]) -> str:
-    """The id of the bill's vendor: ``vendor`` is ``{id, name}`` on the slim bill (reference 2.6); a full
-    bill giving the bare id (its shape there is not listed) is read too. "" when it names none."""
-    vendor = bill.get("vendor")
-    value = vendor.get("id") if isinstance(vendor, Mapping) else vendor
-    text = "" if value is None or isinstance(value, bool) else str(value).strip()
-    return text if text.isdigit() else ""
-
-
-def _code_of(account: Any) -> str | None:
-    if not isinstance(account, Mapping):
-        return None
-    code = account.get("account_code")
-    text = code.get("code") if isinstance(code, Mapping) else code
-    return str(text).strip() or None if text is not None else None
-
-
-def item_account_code(item: Mapping[str, Any]) -> str | None:
-    """The Procurify account code a bill item is charged to: its own account's, else its PO line's."""
-    found = _code_of(item.get("account"))
-    if found:
-        return found
-    line = item.get("orderitem")
-    if isinstance(line, Mapping):
-        found = _code_of(line.get("account")) or str(line.get("accountCode") or "").strip()
-        return found or None
-    return None
-
-
-def item_amount(item: Mapping[str, Any]) -> Decimal | str:
-    """The item's total (``total_cost``), else quantity x unit cost; or why it is not an amount."""
-    raw = item.get("total_cost")
-    if raw not in (None, ""):
-        value = amounts.amount(raw)
-        return value if value is not None else f"total {raw!r} is not an amount"
-    quantity, unit = amounts.amount(item.get("quantity")), amounts.amount(item.get("unit_cost"))
-    if quantity is None or unit is None:
-        return f"quantity {item.get('quantity')!r} x unit cost {item.get('unit_cost')!r} is not an amount"
-    return quantity * unit
-
-
-def cents(value: Decimal) -> Decimal:
-    return value.quantize(amounts.CENT, rounding=ROUND_HALF_UP)
-
-
 def _day(value: Any) -> str | None:
     text = str(value or "").strip()[:10]
     try:
@@ -207,18 +162,7 @@ def _explanation(item: Mapping[str, Any], position: int) -> str:
 def distribution(bill: Mapping[str, Any], account_of: AccountOf, problems: list[str]) -> list[_Line]:
     """One debit line per bill item on its JDE account (problems appended, named by item)."""
     lines: list[_Line] = []
-    for position, item in enumerate(bill.get("items") or [], start=1):
-        if not isinstance(item, Mapping):
-            problems.append(f"item {position} is not a bill item ({item!r}); the full bill was not read")
-            continue
-        where = f"item {item.get('id') or position}"
-        amount = item_amount(item)
-        if isinstance(amount, str):
-            problems.append(f"{where}: {amount}")
-            continue
-        if amount != cents(amount):
-            problems.append(f"{where}: amount {amount} has more than 2 decimals")
-            continue
+    for position, item, where, amount in priced_items(bill, problems):
         code = item_account_code(item)
         if code is None:
             problems.append(
