@@ -76,12 +76,15 @@ from connector_assets.integrations.fusion_procurify.bill_reader import (
     WORDING,
     BillReader,
     InvoiceRules,
+    approved_statuses,
 )
 from connector_assets.integrations.fusion_procurify.charge_accounts import UPSTREAM, ChargeAccounts
 from connector_assets.integrations.fusion_procurify.integration import INTEGRATION, ROUTE
 from connector_assets.integrations.fusion_procurify.payment_mappers import paid_state
 from connector_assets.integrations.fusion_procurify.payment_status import invoice_payments
+from connector_assets.procurify.bill_fields import status_code
 from connector_assets.procurify.bill_reads import replayed_bills, settled_bill_records
+from connector_assets.procurify.bill_status import BILL_STATUS_NAMES
 from connector_assets.procurify.staged_bills import BILLS_ASSET, staged_bills
 from connector_assets.saas import saas_daily_partitions
 from connector_resources.fusion.errors import (
@@ -411,6 +414,11 @@ def register_invoice_replays(resources: Callable[[], dict[str, Any]] | None = No
 
 
 __all__ = [
+    # What the reconciliation reads through this module: the approved statuses and how they read.
+    "BILL_STATUS_NAMES",
+    "ENTITY",
+    "approved_statuses",
+    "status_code",
     "INVOICES_FLOW",
     "InvoiceTarget",
     "differences",

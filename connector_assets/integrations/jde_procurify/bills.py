@@ -81,6 +81,7 @@ from connector_assets.jde.accounts import GlAccounts, account_setting, setting_a
 from connector_assets.jde.tables import GL_ACCOUNTS
 from connector_assets.procurify import bill_fields
 from connector_assets.procurify.bill_fields import bill_vendor_id, describe
+from connector_assets.procurify.bill_fields import status_code as status_code
 from connector_assets.procurify.bill_reads import (
     BillOutcome,
     BillWording,
@@ -88,6 +89,7 @@ from connector_assets.procurify.bill_reads import (
     replayed_bills,
     settled_bill_records,
 )
+from connector_assets.procurify.bill_status import BILL_STATUS_NAMES as BILL_STATUS_NAMES
 from connector_assets.procurify.record_reads import RecordReadFailed, queued_for_read, read_for_record
 from connector_assets.procurify.staged_bills import BILLS_ASSET, staged_bills
 from connector_assets.saas import saas_daily_partitions
@@ -97,6 +99,7 @@ from connector_resources.procurify.errors import ProcurifyNotFoundError
 from connector_resources.replay import ReplayHandler, register_replay_handler
 from connector_resources.settings import SettingError
 
+# ``status_code`` and ``BILL_STATUS_NAMES`` are re-exported (``as``): reconcile/ reads them through here.
 ENTITY = "bill"
 POSTING_ENV = "ML_JDE_PROCURIFY_BILL_POSTING"
 STATUSES_ENV = "ML_JDE_PROCURIFY_BILL_STATUSES"
