@@ -110,12 +110,14 @@ def replayed_bills(
 def settled_bill_records(
     flow: FlowSpec,
     ledger: Ledger,
-    records: Iterable[BillOutcome],
+    record: Callable[[Mapping[str, Any], datetime], BillOutcome],
+    bills: Iterable[tuple[Mapping[str, Any], datetime]],
     *,
     run_id: str | None,
     partition: str | None,
 ) -> Iterator[Mapped | Rejected]:
-    """The day's bill records as the write takes them: a record held on a never-written bill refused, and
-    a skip (exported elsewhere) audited here and not passed on."""
+    """Each of the day's bills (with its change time) mapped by ``record``, as the write takes them: a
+    record held on a never-written bill refused, a skip (exported elsewhere) audited here, not passed on."""
+    records = (record(bill, updated_at) for bill, updated_at in bills)
     settled = never_written_settled(flow, ledger, records, run_id=run_id, partition=partition)
     yield from skips_audited(flow, ledger, settled, run_id=run_id, partition=partition)

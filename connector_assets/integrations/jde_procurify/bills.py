@@ -280,8 +280,9 @@ def _records(
     partition: str | None,
 ) -> Iterator[Mapped | Rejected]:
     """Each bill mapped; a skip (exported elsewhere) is audited here and not passed on."""
-    records = (reader.record(bill, updated_at) for bill, updated_at in bills)
-    yield from settled_bill_records(BILLS_FLOW, reader.ledger, records, run_id=run_id, partition=partition)
+    return settled_bill_records(
+        BILLS_FLOW, reader.ledger, reader.record, bills, run_id=run_id, partition=partition
+    )
 
 
 def map_bills(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
