@@ -16,6 +16,13 @@ from connector_assets.flows.targets import SessionTarget
 from connector_assets.staging import Column, StagingResource
 from connector_resources.procurify.errors import ProcurifyDuplicateError, ProcurifyOutcomeUnknownError
 
+CODE_MAX = 50  # Procurify account code ``code`` (reference 2.8)
+
+
+def code_length_problem(given: int) -> str:
+    """Why a code of ``given`` characters cannot be a Procurify account code (over ``CODE_MAX``)."""
+    return f"a Procurify account code has at most {CODE_MAX} characters ({given} given)"
+
 
 class CodeIndex:
     """Procurify's account codes by code (as ``key`` gives it) and by id (one listing, added to as codes

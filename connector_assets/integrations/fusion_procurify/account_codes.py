@@ -57,9 +57,9 @@ from connector_assets.integrations.fusion_procurify.charge_accounts import (
     ChargeAccounts,
     staged_records,
 )
-from connector_assets.integrations.fusion_procurify.departments import department_key
 from connector_assets.integrations.fusion_procurify.integration import BACK_ROUTE, INTEGRATION
 from connector_assets.procurify.account_codes import ProcurifyAccountCodeTarget, staged_orphans
+from connector_assets.procurify.account_departments import department_key
 from connector_assets.staging import Column
 from connector_resources import settings
 from connector_resources.fusion.errors import FusionNotFoundError, FusionPermissionError, FusionQueryError

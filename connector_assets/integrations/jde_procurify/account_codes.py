@@ -54,6 +54,7 @@ from connector_assets.integrations.jde_procurify.integration import INTEGRATION,
 from connector_assets.jde.accounts import GlAccounts
 from connector_assets.jde.tables import GL_ACCOUNTS
 from connector_assets.procurify.account_codes import ProcurifyAccountCodeTarget, staged_orphans
+from connector_assets.procurify.account_departments import DepartmentDirectory
 from connector_assets.staging import Column
 from connector_resources import settings
 
@@ -153,12 +154,7 @@ class CodeDepartments:
         for unit in {u for units in units_of_company.values() for u in units}:
             where = placement(unit, table)
             places[unit] = (where.location, where.department) if where else None
-        ids: dict[tuple[str, str], int] = {}
-        for row in session.iter_all("departments"):
-            branch = row.get("branch")
-            location = str(branch.get("name") if isinstance(branch, Mapping) else "").strip()
-            if row.get("active") is not False and isinstance(row.get("id"), int):
-                ids.setdefault((location, str(row.get("name") or "").strip()), row["id"])
+        ids = DepartmentDirectory(session.iter_all("departments")).active_ids
         return cls(rule, places, ids, units_of_company)
 
     def for_account(self, entry: ChartAccount) -> list[int]:
