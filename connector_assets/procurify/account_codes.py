@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from dagster import MaterializeResult
+from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult, asset
 
-from connector_assets.flows.core import Mapped
+from connector_assets.flows.core import FlowSpec, Mapped
 from connector_assets.flows.targets import SessionTarget
 from connector_assets.staging import Column, StagingResource
 from connector_resources.procurify.errors import ProcurifyDuplicateError, ProcurifyOutcomeUnknownError
@@ -118,3 +118,31 @@ def staged_orphans(
             "sample": ", ".join(o.code for o in orphans[:ORPHAN_SAMPLE]) or "none",
         }
     )
+
+
+def orphan_codes_asset(
+    *,
+    name: str,
+    group: str,
+    flow: FlowSpec,
+    description: str,
+    columns: Sequence[Column],
+    find: Callable[[AssetExecutionContext], Sequence[Any]],
+    row: Callable[[Any], dict[str, Any]],
+) -> AssetsDefinition:
+    """The asset ``name`` reporting, after each write of ``flow`` (the account codes flow), Procurify's
+    account codes with no counterpart in the ERP (``find``: on the run's ``procurify`` and ``staging``),
+    staged whole by ``staged_orphans``: each integration says which codes are orphans, not how to report."""
+
+    @asset(
+        name=name,
+        group_name=group,
+        kinds={"procurify"},
+        deps=[AssetKey(f"{flow.flow}_written")],
+        required_resource_keys={"procurify", "staging"},
+        description=description,
+    )
+    def orphans(context) -> MaterializeResult:  # unannotated: dagster refuses a postponed (string) annotation
+        return staged_orphans(context.resources.staging, name, columns, find(context), row)
+
+    return orphans
