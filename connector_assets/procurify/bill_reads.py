@@ -75,7 +75,7 @@ def approved_full_bill(
     return full
 
 
-def replayed_bills(
+def remapped_bills(
     keys: Iterable[str],
     read: Callable[[str], Mapping[str, Any]],
     *,
@@ -83,10 +83,28 @@ def replayed_bills(
     posted: Callable[[str], Any],
     statuses_env: str,
     wording: BillWording,
+    mapped: Callable[[list[tuple[Mapping[str, Any], datetime]]], Iterable[Mapped | Rejected]],
+) -> Iterator[Mapped | Rejected]:
+    """The bills a replay names, read again from Procurify (``read``): the refusals first (gone from
+    Procurify, no longer approved and never ``posted``, or a read that still fails, which stays queued),
+    then the others, each as (the bill with its UUID, its change time), as ``mapped`` maps them."""
+    found: list[tuple[Mapping[str, Any], datetime]] = []
+    for bill in _replayed_bills(keys, read, statuses, posted, statuses_env, wording):
+        if isinstance(bill, Rejected):
+            yield bill
+        else:
+            found.append(bill)
+    yield from mapped(found)
+
+
+def _replayed_bills(
+    keys: Iterable[str],
+    read: Callable[[str], Mapping[str, Any]],
+    statuses: frozenset[int],
+    posted: Callable[[str], Any],
+    statuses_env: str,
+    wording: BillWording,
 ) -> Iterator[Rejected | tuple[dict[str, Any], datetime]]:
-    """The bills a replay names, read again from Procurify (``read``): each still approved, or ever
-    ``posted``, as (the bill with its UUID, its change time); the others as refusals (gone from Procurify,
-    no longer approved, or a read that still fails, which stays queued)."""
     for key in keys:
         try:
             bill = read(key)

@@ -83,7 +83,7 @@ from connector_assets.integrations.fusion_procurify.integration import INTEGRATI
 from connector_assets.integrations.fusion_procurify.payment_mappers import paid_state
 from connector_assets.integrations.fusion_procurify.payment_status import invoice_payments
 from connector_assets.procurify.bill_fields import status_code
-from connector_assets.procurify.bill_reads import replayed_bills, settled_bill_records
+from connector_assets.procurify.bill_reads import remapped_bills, settled_bill_records
 from connector_assets.procurify.bill_status import BILL_STATUS_NAMES
 from connector_assets.procurify.staged_bills import BILLS_ASSET, staged_bills
 from connector_assets.saas import saas_daily_partitions
@@ -137,20 +137,15 @@ def remap_invoices(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]
     ledger = resources.ledger.get()
     with resources.procurify.session() as procurify, resources.fusion.session() as fusion:
         reader = BillReader(procurify, fusion, ledger, accounts, rules)
-        found: list[tuple[Mapping[str, Any], datetime]] = []
-        for read in replayed_bills(
+        yield from remapped_bills(
             keys,
             lambda key: procurify.get("bills", key),
             statuses=rules.statuses,
             posted=reader.posted,
             statuses_env=STATUSES_ENV,
             wording=WORDING,
-        ):
-            if isinstance(read, Rejected):
-                yield read
-            else:
-                found.append(read)
-        yield from _records(reader, found, run_id=None, partition=None)
+            mapped=lambda found: _records(reader, found, run_id=None, partition=None),
+        )
 
 
 # -- where it is written --------------------------------------------------------------------------------

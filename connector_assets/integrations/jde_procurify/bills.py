@@ -86,7 +86,7 @@ from connector_assets.procurify.bill_reads import (
     BillOutcome,
     BillWording,
     approved_full_bill,
-    replayed_bills,
+    remapped_bills,
     settled_bill_records,
 )
 from connector_assets.procurify.bill_status import BILL_STATUS_NAMES as BILL_STATUS_NAMES
@@ -310,20 +310,15 @@ def remap_bills(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
     ledger = resources.ledger.get()
     with resources.procurify.session() as session:
         reader = BillReader(session, ledger, gl, table, rules)
-        found: list[tuple[Mapping[str, Any], datetime]] = []
-        for read in replayed_bills(
+        yield from remapped_bills(
             keys,
             lambda key: read_for_record("the bill", lambda: session.get("bills", key)),
             statuses=rules.statuses,
             posted=lambda key: ledger.get_xref(INTEGRATION, ENTITY, "procurify", key, "JDE"),
             statuses_env=STATUSES_ENV,
             wording=WORDING,
-        ):
-            if isinstance(read, Rejected):
-                yield read
-            else:
-                found.append(read)
-        yield from _records(reader, found, run_id=None, partition=None)
+            mapped=lambda found: _records(reader, found, run_id=None, partition=None),
+        )
 
 
 # -- where it is written --------------------------------------------------------------------------------
