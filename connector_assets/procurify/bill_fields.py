@@ -95,6 +95,25 @@ def cents(value: Decimal) -> Decimal:
     return value.quantize(amounts.CENT, rounding=ROUND_HALF_UP)
 
 
+def bill_tax(bill: Mapping[str, Any], problems: list[str]) -> Decimal | None:
+    """The bill's ``tax_amount`` (0 when blank); None, with a problem appended, when it is not an amount."""
+    raw = bill.get("tax_amount")
+    tax = amounts.amount(raw if raw not in (None, "") else 0)
+    if tax is None:
+        problems.append(f"the tax amount {raw!r} is not an amount")
+    return tax
+
+
+def bill_total(bill: Mapping[str, Any], problems: list[str]) -> Decimal | None:
+    """Procurify's ``total_cost_with_tax`` (a float in the API, quirk 7: read through its text); None, with
+    a problem appended, when it is not an amount."""
+    raw = bill.get("total_cost_with_tax")
+    total = amounts.amount(raw) if raw not in (None, "") else None
+    if total is None:
+        problems.append(f"the bill total (total_cost_with_tax) {raw!r} is not an amount")
+    return total
+
+
 def priced_items(
     bill: Mapping[str, Any], problems: list[str]
 ) -> Iterator[tuple[int, Mapping[str, Any], str, Decimal]]:

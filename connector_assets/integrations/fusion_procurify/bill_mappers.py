@@ -60,6 +60,8 @@ from connector_assets.integrations.fusion_procurify.supplier_sites import Suppli
 from connector_assets.procurify.account_departments import department_key
 from connector_assets.procurify.bill_costs import additional_costs
 from connector_assets.procurify.bill_fields import (
+    bill_tax,
+    bill_total,
     bill_vendor_id,
     cents,
     describe,
@@ -322,20 +324,15 @@ def map_bill(inputs: BillInputs, combination_of: CombinationOf) -> Mapped | Reje
     label = describe(bill)
     out = _item_lines(inputs, combination_of)
     problems = out.problems
-    raw_tax = bill.get("tax_amount")
-    tax = amounts.amount(raw_tax if raw_tax not in (None, "") else 0)
+    tax = bill_tax(bill, problems)
     if tax is None:
-        problems.append(f"the tax amount {raw_tax!r} is not an amount")
         tax = Decimal(0)
     found, cost_problems = additional_costs(bill)
     problems.extend(cost_problems)
     costs = [value for _position, _cost, value in found]
     if not out.waits:
         _extra_lines(inputs, combination_of, out, tax, costs)
-    raw_total = bill.get("total_cost_with_tax")
-    total = amounts.amount(raw_total) if raw_total not in (None, "") else None
-    if total is None:
-        problems.append(f"the bill total (total_cost_with_tax) {raw_total!r} is not an amount")
+    total = bill_total(bill, problems)
     gross = sum((Decimal(str(line.amount)) for line in out.lines), Decimal(0))
     if total is not None and not problems and not out.waits and out.lines and gross != cents(total):
         problems.append(

@@ -60,6 +60,8 @@ from connector_assets.jde import contracts, targets
 from connector_assets.jde.accounts import GlAccounts
 from connector_assets.procurify.bill_costs import additional_costs, cost_label
 from connector_assets.procurify.bill_fields import (
+    bill_tax,
+    bill_total,
     bill_vendor_id,
     cents,
     describe,
@@ -216,10 +218,8 @@ def map_bill(inputs: BillInputs, account_of: AccountOf, gl: GlAccounts) -> Mappe
     if digits is None:
         problems.append(f"its UUID {bill_uuid!r} is not 32 hex digits, so it has no JDE batch key")
     lines = distribution(bill, account_of, problems)
-    tax = amounts.amount(bill.get("tax_amount") if bill.get("tax_amount") not in (None, "") else 0)
-    if tax is None:
-        problems.append(f"the tax amount {bill.get('tax_amount')!r} is not an amount")
-    elif tax and lines:
+    tax = bill_tax(bill, problems)
+    if tax and lines:
         account = inputs.tax_account or max(lines, key=lambda line: abs(line.amount)).account
         lines.append(_Line(account, tax, "Tax"))
     if lines:
@@ -232,11 +232,8 @@ def map_bill(inputs: BillInputs, account_of: AccountOf, gl: GlAccounts) -> Mappe
         else:
             companies.add(found.company)
     gross = sum((line.amount for line in lines), Decimal(0))
-    raw_total = bill.get("total_cost_with_tax")
-    total = amounts.amount(raw_total) if raw_total not in (None, "") else None
-    if total is None:
-        problems.append(f"the bill total (total_cost_with_tax) {raw_total!r} is not an amount")
-    elif lines and tax is not None and not problems and gross != cents(total):
+    total = bill_total(bill, problems)
+    if total is not None and lines and tax is not None and not problems and gross != cents(total):
         extra = ", tax and additional costs" if bill.get("costs") else " and tax"
         problems.append(
             f"its items{extra} come to {amounts.money(gross)} but Procurify's total with tax is "
