@@ -41,10 +41,11 @@ from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.flows.replay_resources import resources_from_settings
 from connector_assets.integrations.jde_procurify.integration import BACK_ROUTE, INTEGRATION, ROUTE
 from connector_assets.integrations.jde_procurify.payment_mappers import BillInJde
-from connector_assets.jde import contracts, targets
+from connector_assets.jde import targets
 from connector_assets.jde.assets import jde_partitions
 from connector_assets.jde.lookup import browse_in
 from connector_assets.jde.tables import AP_LEDGER
+from connector_assets.procurify.bill_mark_records import ProcurifyPaidMark
 from connector_assets.procurify.bill_marks import has_payment
 from connector_assets.procurify.bill_paid_marks import ProcurifyBillPaidMarks, register_paid_mark_replays
 from connector_assets.procurify.bill_status import BILL_STATUS_NAMES
@@ -184,14 +185,8 @@ def ProcurifyPaidMarkRecord() -> type:
     import pandera.pandas as pa
     from pandera.typing import Series
 
-    class ProcurifyPaidMarkRecord(pa.DataFrameModel):
-        bill_uuid: Series[str] = pa.Field(str_matches=r"^[0-9a-fA-F-]{32,36}$")
-        payment_date: Series[str] = pa.Field(str_matches=contracts.ISO_DAY)
+    class ProcurifyPaidMarkRecord(ProcurifyPaidMark.model):
         voucher: Series[str] = pa.Field(str_length={"min_value": 5, "max_value": 40})
-
-        class Config:
-            strict = True
-            coerce = True
 
     return ProcurifyPaidMarkRecord
 
