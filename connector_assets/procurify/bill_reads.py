@@ -85,26 +85,10 @@ def remapped_bills(
     wording: BillWording,
     mapped: Callable[[list[tuple[Mapping[str, Any], datetime]]], Iterable[Mapped | Rejected]],
 ) -> Iterator[Mapped | Rejected]:
-    """The bills a replay names, read again from Procurify (``read``): the refusals first (gone from
+    """The bills a replay names, read again from Procurify (``read``): a refusal as each is read (gone from
     Procurify, no longer approved and never ``posted``, or a read that still fails, which stays queued),
-    then the others, each as (the bill with its UUID, its change time), as ``mapped`` maps them."""
+    then the others, as (the bill with its UUID, its change time), mapped by ``mapped``."""
     found: list[tuple[Mapping[str, Any], datetime]] = []
-    for bill in _replayed_bills(keys, read, statuses, posted, statuses_env, wording):
-        if isinstance(bill, Rejected):
-            yield bill
-        else:
-            found.append(bill)
-    yield from mapped(found)
-
-
-def _replayed_bills(
-    keys: Iterable[str],
-    read: Callable[[str], Mapping[str, Any]],
-    statuses: frozenset[int],
-    posted: Callable[[str], Any],
-    statuses_env: str,
-    wording: BillWording,
-) -> Iterator[Rejected | tuple[dict[str, Any], datetime]]:
     for key in keys:
         try:
             bill = read(key)
@@ -122,7 +106,8 @@ def _replayed_bills(
                 f"approved ({statuses_env}): {wording.not_sent}; abandon this item if that is right",
             )
             continue
-        yield {**bill, "uuid": key}, bill_stamp(bill)
+        found.append(({**bill, "uuid": key}, bill_stamp(bill)))
+    yield from mapped(found)
 
 
 def settled_bill_records(
