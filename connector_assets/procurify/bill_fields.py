@@ -114,6 +114,18 @@ def bill_total(bill: Mapping[str, Any], problems: list[str]) -> Decimal | None:
     return total
 
 
+def invoice_number(bill: Mapping[str, Any], problems: list[str], *, limit: int, too_long: str) -> str:
+    """The bill's ``invoice_number``, trimmed, never cut (a shortened number would no longer match the
+    supplier's invoice); a problem appended when there is none or it is over the ERP's ``limit``
+    (``too_long`` ends the message: the ERP's limit and what a person does instead)."""
+    number = str(bill.get("invoice_number") or "").strip()
+    if not number:
+        problems.append("it has no invoice number")
+    elif len(number) > limit:
+        problems.append(f"the invoice number {number!r} has {len(number)} characters, more than {too_long}")
+    return number
+
+
 def priced_items(
     bill: Mapping[str, Any], problems: list[str]
 ) -> Iterator[tuple[int, Mapping[str, Any], str, Decimal]]:

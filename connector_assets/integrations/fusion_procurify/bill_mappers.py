@@ -57,6 +57,7 @@ from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.documents import version_text
 from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.integrations.fusion_procurify.supplier_sites import SupplierSite
+from connector_assets.procurify import bill_fields
 from connector_assets.procurify.account_departments import department_key
 from connector_assets.procurify.bill_costs import additional_costs
 from connector_assets.procurify.bill_fields import (
@@ -340,14 +341,12 @@ def map_bill(inputs: BillInputs, combination_of: CombinationOf) -> Mapped | Reje
             f"tax is {amounts.money(cents(total))}: correct the bill in Procurify and replay, or enter the "
             "invoice in Fusion by hand and abandon this item"
         )
-    invoice_number = str(bill.get("invoice_number") or "").strip()
-    if not invoice_number:
-        problems.append("it has no invoice number")
-    elif len(invoice_number) > INVOICE_NUMBER_MAX:
-        problems.append(
-            f"the invoice number {invoice_number!r} has {len(invoice_number)} characters, more than Fusion's "
-            f"{INVOICE_NUMBER_MAX}; it is not cut short"
-        )
+    invoice_number = bill_fields.invoice_number(
+        bill,
+        problems,
+        limit=INVOICE_NUMBER_MAX,
+        too_long=f"Fusion's {INVOICE_NUMBER_MAX}; it is not cut short",
+    )
     invoice_date = _day(bill.get("invoice_date"))
     if invoice_date is None:
         problems.append(f"the invoice date {bill.get('invoice_date')!r} is not a date")

@@ -58,6 +58,7 @@ from connector_assets.flows.documents import version_text
 from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.jde import contracts, targets
 from connector_assets.jde.accounts import GlAccounts
+from connector_assets.procurify import bill_fields
 from connector_assets.procurify.bill_costs import additional_costs, cost_label
 from connector_assets.procurify.bill_fields import (
     bill_tax,
@@ -240,15 +241,13 @@ def map_bill(inputs: BillInputs, account_of: AccountOf, gl: GlAccounts) -> Mappe
             f"{amounts.money(cents(total))}; the difference has no account: enter the bill in JDE by "
             "hand and abandon this item, or correct it in Procurify and replay"
         )
-    invoice_number = str(bill.get("invoice_number") or "").strip()
-    if not invoice_number:
-        problems.append("it has no invoice number")
-    elif len(invoice_number) > INVOICE_NUMBER_MAX:
-        problems.append(
-            f"the invoice number {invoice_number!r} has {len(invoice_number)} characters, more than JDE's "
-            f"{INVOICE_NUMBER_MAX} (F0411 VINV); it is not cut short: enter the voucher in JDE by hand with "
-            "the number the supplier will quote, then abandon this item"
-        )
+    invoice_number = bill_fields.invoice_number(
+        bill,
+        problems,
+        limit=INVOICE_NUMBER_MAX,
+        too_long=f"JDE's {INVOICE_NUMBER_MAX} (F0411 VINV); it is not cut short: enter the voucher in JDE by "
+        "hand with the number the supplier will quote, then abandon this item",
+    )
     invoice_date = _day(bill.get("invoice_date"))
     if invoice_date is None:
         problems.append(f"the invoice date {bill.get('invoice_date')!r} is not a date")
