@@ -21,7 +21,8 @@ from connector_assets.integrations.fusion_procurify.charge_accounts import (
     Combination,
     combination_row,
 )
-from connector_assets.integrations.fusion_procurify.departments import DEPARTMENTS, department_key
+from connector_assets.integrations.fusion_procurify.departments import DEPARTMENTS
+from connector_assets.procurify.account_departments import department_key
 
 FLOW = "account_codes"
 FLOW_ASSETS = (

@@ -31,11 +31,11 @@ from connector_assets.integrations.fusion_procurify.bill_mappers import (
     item_account,
     map_bill,
 )
+from connector_assets.integrations.fusion_procurify.bill_reader import order_dependency
 from connector_assets.integrations.fusion_procurify.invoices import (
     INVOICES_FLOW,
     InvoiceTarget,
     differences,
-    order_dependency,
     register_invoice_replays,
 )
 from connector_assets.integrations.fusion_procurify.supplier_sites import SupplierSite

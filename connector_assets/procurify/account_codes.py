@@ -9,12 +9,19 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from dagster import MaterializeResult
+from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult, asset
 
-from connector_assets.flows.core import Mapped
+from connector_assets.flows.core import FlowSpec, Mapped
 from connector_assets.flows.targets import SessionTarget
 from connector_assets.staging import Column, StagingResource
 from connector_resources.procurify.errors import ProcurifyDuplicateError, ProcurifyOutcomeUnknownError
+
+CODE_MAX = 50  # Procurify account code ``code`` (reference 2.8)
+
+
+def code_length_problem(given: int) -> str:
+    """Why a code of ``given`` characters cannot be a Procurify account code (over ``CODE_MAX``)."""
+    return f"a Procurify account code has at most {CODE_MAX} characters ({given} given)"
 
 
 class CodeIndex:
@@ -111,3 +118,31 @@ def staged_orphans(
             "sample": ", ".join(o.code for o in orphans[:ORPHAN_SAMPLE]) or "none",
         }
     )
+
+
+def orphan_codes_asset(
+    *,
+    name: str,
+    group: str,
+    flow: FlowSpec,
+    description: str,
+    columns: Sequence[Column],
+    find: Callable[[AssetExecutionContext], Sequence[Any]],
+    row: Callable[[Any], dict[str, Any]],
+) -> AssetsDefinition:
+    """The asset ``name`` reporting, after each write of ``flow`` (the account codes flow), Procurify's
+    account codes with no counterpart in the ERP (``find``: on the run's ``procurify`` and ``staging``),
+    staged whole by ``staged_orphans``: each integration says which codes are orphans, not how to report."""
+
+    @asset(
+        name=name,
+        group_name=group,
+        kinds={"procurify"},
+        deps=[AssetKey(f"{flow.flow}_written")],
+        required_resource_keys={"procurify", "staging"},
+        description=description,
+    )
+    def orphans(context) -> MaterializeResult:  # unannotated: dagster refuses a postponed (string) annotation
+        return staged_orphans(context.resources.staging, name, columns, find(context), row)
+
+    return orphans

@@ -10,7 +10,7 @@ it fails there is nothing to write, so it fails the partition (the step) with th
 Used by the JDE <-> Procurify flows for the reads they make per record: ``bills`` (a bill's full record
 and its vendor), ``purchase_orders`` (the paired vendor of an order), ``paid_marks`` (the bill a JDE payment
 marks paid); and by the Fusion <-> Procurify ``purchase_orders`` (a PO's full record and what its mapping
-reads) and ``invoices`` (a bill's full record, its POs' lines).
+reads) and ``invoices`` (``bill_reader``: a bill's full record, its POs' lines).
 
 Only "no usable answer" is caught (``ProcurifyUnavailableError``: 5xx or no answer after every attempt);
 a 404, a refusal, a bad credential or a throttle that outlasted its retries keep their own handling.

@@ -38,7 +38,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
+from dagster import AssetExecutionContext
 
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
@@ -57,9 +57,9 @@ from connector_assets.integrations.fusion_procurify.charge_accounts import (
     ChargeAccounts,
     staged_records,
 )
-from connector_assets.integrations.fusion_procurify.departments import department_key
 from connector_assets.integrations.fusion_procurify.integration import BACK_ROUTE, INTEGRATION
-from connector_assets.procurify.account_codes import ProcurifyAccountCodeTarget, staged_orphans
+from connector_assets.procurify.account_codes import ProcurifyAccountCodeTarget, orphan_codes_asset
+from connector_assets.procurify.account_departments import department_key
 from connector_assets.staging import Column
 from connector_resources import settings
 from connector_resources.fusion.errors import FusionNotFoundError, FusionPermissionError, FusionQueryError
@@ -353,28 +353,23 @@ def orphan_codes(rows: Iterable[Mapping[str, Any]], charges: ChargeAccounts) -> 
 ORPHAN_COLUMNS = (Column("id"), Column("code"), Column("description"), Column("reason"))
 
 
-@asset(
+def _orphans(context: AssetExecutionContext) -> list[OrphanCode]:
+    charges = ChargeAccounts.load(context.resources.staging)
+    with context.resources.procurify.session() as session:
+        return orphan_codes(session.iter_all("account_codes"), charges)
+
+
+fusion_procurify_account_code_orphans = orphan_codes_asset(
     name=ORPHANS_ASSET,
-    group_name=INTEGRATION,
-    kinds={"procurify"},
-    deps=[AssetKey(f"{ACCOUNT_CODES_FLOW.flow}_written")],
-    required_resource_keys={"procurify", "staging"},
+    group=INTEGRATION,
+    flow=ACCOUNT_CODES_FLOW,
     description="Active Procurify account codes with no Fusion natural account behind them (no row in the "
     "account map, or an account no combination has), after each account code sync: reported here (count, "
     "sample; the list staged), never created in Fusion.",
+    columns=ORPHAN_COLUMNS,
+    find=_orphans,
+    row=lambda o: {"id": o.id, "code": o.code, "description": o.description, "reason": o.reason},
 )
-def fusion_procurify_account_code_orphans(context: AssetExecutionContext) -> MaterializeResult:
-    staging = context.resources.staging
-    charges = ChargeAccounts.load(staging)
-    with context.resources.procurify.session() as session:
-        orphans = orphan_codes(session.iter_all("account_codes"), charges)
-    return staged_orphans(
-        staging,
-        ORPHANS_ASSET,
-        ORPHAN_COLUMNS,
-        orphans,
-        lambda o: {"id": o.id, "code": o.code, "description": o.description, "reason": o.reason},
-    )
 
 
 account_code_assets = [

@@ -19,10 +19,10 @@ from pathlib import Path
 
 from connector_assets.flows.mapping_tables import MappingTable, build_mapping_table_asset
 from connector_assets.integrations.fusion_procurify.integration import INTEGRATION
+from connector_assets.procurify.account_codes import CODE_MAX, code_length_problem
 
 ACCOUNT_MAP_ENV = "ML_FUSION_PROCURIFY_ACCOUNT_MAP"
 GUARDED_BY = ("fusion", "procurify")  # the sandbox table only fits these two sandboxes
-CODE_MAX = 50  # Procurify account code ``code`` (reference 2.8)
 SEGMENT_MAX = 25  # a Fusion segment value (GL_CODE_COMBINATIONS.SEGMENTn)
 SEGMENT_VALUE = re.compile(r"[A-Za-z0-9]+")
 
@@ -52,8 +52,7 @@ class AccountMapTable(MappingTable):
             if len(normal_code(code)) > CODE_MAX:
                 name = path.name if path is not None else self.variable
                 raise ValueError(
-                    f"{name}: procurify_account_code {code[:60]}...: a Procurify account code has at most "
-                    f"{CODE_MAX} characters ({len(code)} given)"
+                    f"{name}: procurify_account_code {code[:60]}...: {code_length_problem(len(code))}"
                 )
         return {normal_code(k): v for k, v in pairs.items()}
 

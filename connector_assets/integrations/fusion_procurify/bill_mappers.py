@@ -49,16 +49,28 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from connector_assets.flows import amounts
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.documents import version_text
 from connector_assets.flows.lazy_model import lazy_model
-from connector_assets.integrations.fusion_procurify.departments import department_key
 from connector_assets.integrations.fusion_procurify.supplier_sites import SupplierSite
+from connector_assets.procurify import bill_fields
+from connector_assets.procurify.account_departments import department_key
 from connector_assets.procurify.bill_costs import additional_costs
+from connector_assets.procurify.bill_fields import (
+    bill_tax,
+    bill_total,
+    bill_vendor_id,
+    cents,
+    describe,
+    item_account_code,
+    item_amount,
+    order_item,
+    priced_items,
+)
 from connector_resources.fusion.payloads import Invoice, InvoiceDistribution, InvoiceLine
 
 DESCRIPTION_MAX = 240  # Fusion invoice and line Description
@@ -130,29 +142,6 @@ def InvoiceRecord() -> type:
 # -- reading the bill ----------------------------------------------------------------------------------
 
 
-def describe(bill: Mapping[str, Any]) -> str:
-    """``bill 7f1c... (invoice INV-000123, Granite Supply Co)``: how messages name a bill."""
-    vendor = bill.get("vendor") if isinstance(bill.get("vendor"), Mapping) else {}
-    number = str(bill.get("invoice_number") or "").strip() or "no invoice number"
-    return f"bill {bill.get('uuid')} (invoice {number}, {vendor.get('name') or 'unknown vendor'})"
-
-
-def bill_vendor_id(bill: Mapping[str, Any]) -> str:
-    """The id of the bill's vendor (``vendor`` is ``{id, name}``; a bare id is read too); "" when none."""
-    vendor = bill.get("vendor")
-    value = vendor.get("id") if isinstance(vendor, Mapping) else vendor
-    text = "" if value is None or isinstance(value, bool) else str(value).strip()
-    return text if text.isdigit() else ""
-
-
-def _code_of(account: Any) -> str | None:
-    if not isinstance(account, Mapping):
-        return None
-    code = account.get("account_code")
-    text = code.get("code") if isinstance(code, Mapping) else code
-    return (str(text).strip() or None) if text is not None else None
-
-
 def _department_of(account: Any) -> str | None:
     """The department of an account as the department table keys it (``Location|Department``)."""
     if not isinstance(account, Mapping):
@@ -160,21 +149,14 @@ def _department_of(account: Any) -> str | None:
     return department_key(account.get("department"))
 
 
-def order_item(item: Mapping[str, Any]) -> Mapping[str, Any] | None:
-    """The PO line a bill item bills (``orderitem``), None for an item without one."""
-    line = item.get("orderitem")
-    return line if isinstance(line, Mapping) else None
-
-
 def item_account(item: Mapping[str, Any]) -> tuple[str | None, str | None]:
     """The Procurify account code and department (``Location|Department``, the department table's key) a
     bill item is charged to: the item's own
     account's, else its PO line's (``orderitem.account``, ``orderitem.accountCode``)."""
     own = item.get("account")
-    code, department = _code_of(own), _department_of(own)
+    code, department = item_account_code(item), _department_of(own)
     line = order_item(item)
     if line is not None:
-        code = code or _code_of(line.get("account")) or (str(line.get("accountCode") or "").strip() or None)
         department = department or _department_of(line.get("account"))
     return code, department
 
@@ -185,22 +167,6 @@ def po_line_number(line: Mapping[str, Any]) -> int | None:
     value = line.get("PO_line_num")
     text = "" if value is None or isinstance(value, bool) else str(value).strip()
     return int(text) if text.isdigit() and int(text) > 0 else None
-
-
-def item_amount(item: Mapping[str, Any]) -> Decimal | str:
-    """The item's total (``total_cost``), else quantity x unit cost; or why it is not an amount."""
-    raw = item.get("total_cost")
-    if raw not in (None, ""):
-        value = amounts.amount(raw)
-        return value if value is not None else f"total {raw!r} is not an amount"
-    quantity, unit = amounts.amount(item.get("quantity")), amounts.amount(item.get("unit_cost"))
-    if quantity is None or unit is None:
-        return f"quantity {item.get('quantity')!r} x unit cost {item.get('unit_cost')!r} is not an amount"
-    return quantity * unit
-
-
-def cents(value: Decimal) -> Decimal:
-    return value.quantize(amounts.CENT, rounding=ROUND_HALF_UP)
 
 
 def _day(value: Any) -> date | None:
@@ -238,18 +204,7 @@ class _Lines:
 
 def _item_lines(inputs: BillInputs, combination_of: CombinationOf) -> _Lines:
     out = _Lines()
-    for position, item in enumerate(inputs.bill.get("items") or [], start=1):
-        if not isinstance(item, Mapping):
-            out.problems.append(f"item {position} is not a bill item ({item!r}); the full bill was not read")
-            continue
-        where = f"item {item.get('id') or position}"
-        amount = item_amount(item)
-        if isinstance(amount, str):
-            out.problems.append(f"{where}: {amount}")
-            continue
-        if amount != cents(amount):
-            out.problems.append(f"{where}: amount {amount} has more than 2 decimals")
-            continue
+    for position, item, where, amount in priced_items(inputs.bill, out.problems):
         number = len(out.lines) + 1
         description = _label(item.get("description") or item.get("name"), f"Procurify bill item {position}")
         line = order_item(item)
@@ -370,20 +325,15 @@ def map_bill(inputs: BillInputs, combination_of: CombinationOf) -> Mapped | Reje
     label = describe(bill)
     out = _item_lines(inputs, combination_of)
     problems = out.problems
-    raw_tax = bill.get("tax_amount")
-    tax = amounts.amount(raw_tax if raw_tax not in (None, "") else 0)
+    tax = bill_tax(bill, problems)
     if tax is None:
-        problems.append(f"the tax amount {raw_tax!r} is not an amount")
         tax = Decimal(0)
     found, cost_problems = additional_costs(bill)
     problems.extend(cost_problems)
     costs = [value for _position, _cost, value in found]
     if not out.waits:
         _extra_lines(inputs, combination_of, out, tax, costs)
-    raw_total = bill.get("total_cost_with_tax")
-    total = amounts.amount(raw_total) if raw_total not in (None, "") else None
-    if total is None:
-        problems.append(f"the bill total (total_cost_with_tax) {raw_total!r} is not an amount")
+    total = bill_total(bill, problems)
     gross = sum((Decimal(str(line.amount)) for line in out.lines), Decimal(0))
     if total is not None and not problems and not out.waits and out.lines and gross != cents(total):
         problems.append(
@@ -391,14 +341,12 @@ def map_bill(inputs: BillInputs, combination_of: CombinationOf) -> Mapped | Reje
             f"tax is {amounts.money(cents(total))}: correct the bill in Procurify and replay, or enter the "
             "invoice in Fusion by hand and abandon this item"
         )
-    invoice_number = str(bill.get("invoice_number") or "").strip()
-    if not invoice_number:
-        problems.append("it has no invoice number")
-    elif len(invoice_number) > INVOICE_NUMBER_MAX:
-        problems.append(
-            f"the invoice number {invoice_number!r} has {len(invoice_number)} characters, more than Fusion's "
-            f"{INVOICE_NUMBER_MAX}; it is not cut short"
-        )
+    invoice_number = bill_fields.invoice_number(
+        bill,
+        problems,
+        limit=INVOICE_NUMBER_MAX,
+        too_long=f"Fusion's {INVOICE_NUMBER_MAX}; it is not cut short",
+    )
     invoice_date = _day(bill.get("invoice_date"))
     if invoice_date is None:
         problems.append(f"the invoice date {bill.get('invoice_date')!r} is not a date")

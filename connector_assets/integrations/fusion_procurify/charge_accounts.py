@@ -53,6 +53,7 @@ from connector_assets.integrations.fusion_procurify.departments import (
     normal_key,
 )
 from connector_assets.integrations.fusion_procurify.integration import INTEGRATION
+from connector_assets.procurify.account_departments import DepartmentDirectory
 from connector_assets.staging import Column
 from connector_resources import settings
 from connector_resources.settings import SettingError
@@ -308,13 +309,9 @@ class ChargeAccounts:
         self.department_names: set[str] | None = None
         self.department_by_id: dict[str, str] = {}
         if procurify_departments is not None:
-            self.department_names = set()
-            for row in procurify_departments:
-                branch = row.get("branch")
-                location = str(branch.get("name") or "").strip() if isinstance(branch, Mapping) else ""
-                key = f"{location}{SEPARATOR}{str(row.get('name') or '').strip()}"
-                self.department_names.add(key)
-                self.department_by_id[str(row.get("id"))] = key
+            directory = DepartmentDirectory(procurify_departments)
+            self.department_names = {SEPARATOR.join(place) for place in directory.known}
+            self.department_by_id = {i: SEPARATOR.join(place) for i, place in directory.places_by_id.items()}
         self.fingerprint = fingerprint(
             {
                 "accounts": fingerprint(self.accounts),

@@ -18,29 +18,17 @@ is built (``charge_accounts.ChargeAccounts``).
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from connector_assets.flows.mapping_tables import MappingTable, build_mapping_table_asset
 from connector_assets.integrations.fusion_procurify.account_map import segment_problem
 from connector_assets.integrations.fusion_procurify.integration import INTEGRATION
+from connector_assets.procurify.account_departments import SEPARATOR, name_length_problem
+from connector_assets.procurify.account_departments import department_key as department_key  # order_mappers
 
 DEPARTMENT_MAP_ENV = "ML_FUSION_PROCURIFY_DEPARTMENT_MAP"
 GUARDED_BY = ("fusion", "procurify")  # the sandbox table only fits these two sandboxes
 DEFAULT = "*"
-SEPARATOR = "|"
 DELIMITER = "-"  # between Fusion segment values (the sandbox chart's and the reference's example)
-NAME_MAX = 150  # Procurify location and department names (reference 2.8)
-
-
-def department_key(department: Mapping[str, Any] | None) -> str | None:
-    """``Location name|Department name`` of a Procurify department object as the API nests it in order
-    items and bills (``{"name", "branch": {"name"}}``); None when it names no department."""
-    if not isinstance(department, Mapping):
-        return None
-    name = str(department.get("name") or "").strip()
-    branch = department.get("branch")
-    location = str(branch.get("name") or "").strip() if isinstance(branch, Mapping) else ""
-    return f"{location}{SEPARATOR}{name}" if name else None
 
 
 def normal_key(key: str) -> str:
@@ -61,10 +49,7 @@ def key_problem(key: str) -> str | None:
             "write the Procurify department as Location name|Department name (or Location name|* for "
             "every department of a location, or * for every department without a row)"
         )
-    for what, part in zip(("location", "department"), parts, strict=True):
-        if len(part) > NAME_MAX:
-            return f"a Procurify {what} name has at most {NAME_MAX} characters ({len(part)} given)"
-    return None
+    return name_length_problem(*parts)
 
 
 def company_cost_center_problem(value: str) -> str | None:

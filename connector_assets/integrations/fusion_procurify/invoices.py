@@ -62,311 +62,43 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from connector_assets.flows import amounts
 from connector_assets.flows.assets import build_flow_assets
-from connector_assets.flows.core import Created, Mapped, Rejected, Skipped, audit_record, skips_audited
-from connector_assets.flows.never_written import NeverWritten, never_written_settled
+from connector_assets.flows.core import Created, Mapped, Rejected, audit_record
 from connector_assets.flows.replay_resources import ledger_target_replay, resources_from_settings
-from connector_assets.integrations.fusion_procurify.bill_mappers import (
-    BillInputs,
-    FusionOrder,
-    InvoiceRecord,
-    bill_vendor_id,
-    describe,
-    invoice_of,
-    map_bill,
-    order_item,
-    po_line_number,
+from connector_assets.integrations.fusion_procurify.bill_mappers import InvoiceRecord, invoice_of
+from connector_assets.integrations.fusion_procurify.bill_reader import (
+    ENTITY,
+    STATUSES_ENV,
+    WORDING,
+    BillReader,
+    InvoiceRules,
+    approved_statuses,
 )
 from connector_assets.integrations.fusion_procurify.charge_accounts import UPSTREAM, ChargeAccounts
 from connector_assets.integrations.fusion_procurify.integration import INTEGRATION, ROUTE
 from connector_assets.integrations.fusion_procurify.payment_mappers import paid_state
 from connector_assets.integrations.fusion_procurify.payment_status import invoice_payments
-from connector_assets.integrations.fusion_procurify.po_numbers import po_source_key
-from connector_assets.integrations.fusion_procurify.supplier_sites import SupplierSite, SupplierSites
-from connector_assets.integrations.fusion_procurify.vendor_pairs import paired_supplier, vendor_dependency
+from connector_assets.procurify.bill_fields import status_code
+from connector_assets.procurify.bill_reads import remapped_bills, settled_bill_records
 from connector_assets.procurify.bill_status import BILL_STATUS_NAMES
-from connector_assets.procurify.record_reads import mapped_or_queued, read_for_record
-from connector_assets.procurify.staged_bills import bill_stamp, staged_bills
+from connector_assets.procurify.staged_bills import BILLS_ASSET, staged_bills
 from connector_assets.saas import saas_daily_partitions
-from connector_resources import settings
 from connector_resources.fusion.errors import (
     FusionError,
-    FusionNotFoundError,
     FusionOutcomeUnknownError,
     FusionValidationError,
 )
-from connector_resources.ledger import Ledger, dependency_key
-from connector_resources.procurify.errors import ProcurifyNotFoundError
+from connector_resources.ledger import Ledger
 from connector_resources.redaction import get_logger
 from connector_resources.replay import ReplayHandler, register_replay_handler
-from connector_resources.settings import SettingError
 
 log = get_logger(__name__)
 
-ENTITY = "invoice"
-BILLS_ASSET = "procurify_bills"  # the staged Procurify bills (connector_assets.saas_assets)
-ORDER_ENTITY = "purchase_order"  # the purchase orders flow's xref: "PO<n>" -> Fusion POHeaderId
-STATUSES_ENV = "ML_FUSION_PROCURIFY_BILL_STATUSES"
-TAX_ACCOUNT_ENV = "ML_FUSION_PROCURIFY_BILL_TAX_ACCOUNT"
-FREIGHT_ACCOUNT_ENV = "ML_FUSION_PROCURIFY_BILL_FREIGHT_ACCOUNT"
-LEDGER_CURRENCY_ENV = "ML_FUSION_PROCURIFY_LEDGER_CURRENCY"
-RATE_TYPE_ENV = "ML_FUSION_PROCURIFY_CONVERSION_RATE_TYPE"
-BUSINESS_UNIT_ENV = "ML_FUSION_BUSINESS_UNIT"
 VALIDATED = "Validated"
-
-
-# -- settings -------------------------------------------------------------------------------------------
-
-
-def approved_statuses() -> frozenset[int]:
-    """``ML_FUSION_PROCURIFY_BILL_STATUSES``: the bill status codes (§2.6) that count as approved."""
-    raw = settings.value(STATUSES_ENV)
-    parts = [p.strip() for p in raw.split(",") if p.strip()]
-    if not parts or not all(p.isdigit() and int(p) in BILL_STATUS_NAMES for p in parts):
-        raise SettingError(
-            f"{STATUSES_ENV}={raw!r}: name Procurify bill status codes 0-8, comma-separated (e.g. 2,4,6,7,8)"
-        )
-    return frozenset(int(p) for p in parts)
-
-
-@dataclass(frozen=True)
-class InvoiceRules:
-    """Today's settings for invoices: approved statuses, business unit, tax / freight accounts, currency."""
-
-    statuses: frozenset[int]
-    business_unit: str
-    tax_account: str | None
-    freight_account: str | None
-    ledger_currency: str
-    conversion_rate_type: str
-
-    @classmethod
-    def from_settings(cls) -> InvoiceRules:
-        unit = settings.value(BUSINESS_UNIT_ENV).strip()
-        if not unit:
-            raise SettingError(f"{BUSINESS_UNIT_ENV} is blank: name the Fusion payables business unit")
-        currency = settings.value(LEDGER_CURRENCY_ENV).strip().upper()
-        if len(currency) != 3 or not currency.isalpha():
-            raise SettingError(f"{LEDGER_CURRENCY_ENV}={currency!r}: give a 3-letter currency code")
-        return cls(
-            approved_statuses(),
-            unit,
-            settings.value(TAX_ACCOUNT_ENV).strip() or None,
-            settings.value(FREIGHT_ACCOUNT_ENV).strip() or None,
-            currency,
-            settings.value(RATE_TYPE_ENV).strip() or "Corporate",
-        )
-
-
-# -- what the flow reads --------------------------------------------------------------------------------
-
-
-def status_code(bill: Mapping[str, Any]) -> int | None:
-    """The bill's ``status`` code (an integer in the reference; a digit string is read too)."""
-    raw = bill.get("status")
-    if isinstance(raw, int) and not isinstance(raw, bool):
-        return raw
-    text = str(raw if raw is not None else "").strip()
-    return int(text) if text.isdigit() else None
-
-
-def order_dependency(procurify_po: int) -> str:
-    """What a bill of Procurify PO ``procurify_po`` waits on until that PO is in Fusion: the purchase
-    orders flow's dependency key of it (``fusion_procurify:purchase_order:procurify:PO<n>``)."""
-    return dependency_key(INTEGRATION, ORDER_ENTITY, "procurify", po_source_key(procurify_po))
-
-
-def _po_number(value: Any) -> int | None:
-    text = "" if value is None or isinstance(value, bool) else str(value).strip()
-    return int(text) if text.isdigit() and int(text) > 0 else None
-
-
-class BillReader:
-    """What one mapped step (or replay) reads for its bills: each full bill, the Procurify POs they bill,
-    the pairs, sites and Fusion orders, on one Procurify and one Fusion session."""
-
-    def __init__(
-        self,
-        procurify: Any,
-        fusion: Any,
-        ledger: Ledger,
-        accounts: ChargeAccounts,
-        rules: InvoiceRules,
-    ) -> None:
-        self.procurify, self.fusion, self.ledger, self.accounts, self.rules = (
-            procurify,
-            fusion,
-            ledger,
-            accounts,
-            rules,
-        )
-        self.sites = SupplierSites(fusion)
-        self._po_lines: dict[int, dict[str, int]] = {}  # Procurify PO -> order item id -> PO_line_num
-        self._orders: dict[int, FusionOrder] = {}
-        self._po_by_uuid: dict[str, int | None] = {}  # Procurify PO uuid -> its procurify_PO
-
-    def posted(self, bill_uuid: str) -> str | None:
-        xref = self.ledger.get_xref(INTEGRATION, ENTITY, "procurify", bill_uuid, "fusion")
-        return xref.target_id if xref is not None and xref.target_id else None
-
-    def po_lines(self, procurify_po: int) -> dict[str, int]:
-        """Order item id -> ``PO_line_num`` of a Procurify PO, read by number once per run."""
-        if procurify_po not in self._po_lines:
-            detail = self.procurify.get("purchase_orders", procurify_po)
-            lines: dict[str, int] = {}
-            for line in detail.get("order_items") or []:
-                number = po_line_number(line) if isinstance(line, Mapping) else None
-                if number is not None and line.get("id") is not None:
-                    lines[str(line["id"])] = number
-            self._po_lines[procurify_po] = lines
-        return self._po_lines[procurify_po]
-
-    def added_po(self, entry: Any) -> int | None:
-        """The Procurify PO number an ``added_purchase_orders`` entry names. procurify.md §2.6 lists the
-        field, not its shape, so besides a summary's ``procurify_PO`` a bare entry is read too: digits are
-        the number, anything else a PO UUID read once (``GET /api/v2/purchase_orders/{uuid}/``, which §2.5
-        accepts) for its ``procurify_PO``; otherwise a bill of a PO would be sent unmatched."""
-        if isinstance(entry, Mapping):
-            return _po_number(entry.get("procurify_PO"))
-        ident = "" if entry is None or isinstance(entry, bool) else str(entry).strip()
-        if not ident or ident.isdigit():
-            return _po_number(ident)
-        if ident not in self._po_by_uuid:
-            detail = self.procurify.get("purchase_orders", ident)
-            self._po_by_uuid[ident] = _po_number(detail.get("procurify_PO"))
-        return self._po_by_uuid[ident]
-
-    def item_lines(self, bill: Mapping[str, Any]) -> dict[str, tuple[int, int]]:
-        """Order item id -> (Procurify PO number, PO line number) of each item that bills a PO line. One
-        PO on the bill: every such item is of it (no call); several: each PO is read for its lines."""
-        pos = [
-            number
-            for entry in bill.get("added_purchase_orders") or []
-            if (number := self.added_po(entry)) is not None
-        ]
-        found: dict[str, tuple[int, int]] = {}
-        for item in bill.get("items") or []:
-            line = order_item(item) if isinstance(item, Mapping) else None
-            if line is None or line.get("id") is None or not pos:
-                continue
-            if len(pos) == 1:
-                number = po_line_number(line)
-                if number is not None:
-                    found[str(line["id"])] = (pos[0], number)
-                continue
-            for po in pos:
-                number = self.po_lines(po).get(str(line["id"]))
-                if number is not None:
-                    found[str(line["id"])] = (po, number)
-                    break
-        return found
-
-    def order(self, procurify_po: int) -> FusionOrder:
-        """The Fusion order of a Procurify PO (read by the ``POHeaderId`` the purchase orders flow
-        recorded), or a not-yet-written one carrying the key to wait on."""
-        if procurify_po not in self._orders:
-            key = po_source_key(procurify_po)
-            xref = self.ledger.get_xref(INTEGRATION, ORDER_ENTITY, "procurify", key, "fusion")
-            if xref is None or not xref.target_id:
-                self._orders[procurify_po] = FusionOrder(None, dependency=order_dependency(procurify_po))
-            else:
-                try:
-                    record = self.fusion.get("purchase_orders", xref.target_id)
-                except FusionNotFoundError:  # a draft not yet submitted: read as a draft, by its id
-                    drafts = self.fusion.search("draft_purchase_orders", {"POHeaderId": int(xref.target_id)})
-                    record = drafts[0] if drafts else {}
-                # The number Fusion has (it numbers the order unless ML_FUSION_SEND_UNCONFIRMED lets us),
-                # never the one we would have sent: a bill matched to a number Fusion lacks is refused.
-                number = str(record.get("OrderNumber") or "").strip()
-                if not number:
-                    self._orders[procurify_po] = FusionOrder(None, dependency=order_dependency(procurify_po))
-                else:
-                    self._orders[procurify_po] = FusionOrder(
-                        number, description=str(record.get("Description") or "").strip()
-                    )
-        return self._orders[procurify_po]
-
-    def record(self, bill: Mapping[str, Any], updated_at: datetime) -> Mapped | Rejected | Skipped | None:
-        """The bill (slim or full) as a Fusion invoice, a refusal, a skip, or None when it is none of this
-        flow's business (not approved, never sent). Procurify not answering a read this bill needs (its
-        full record, its POs' lines) after every retry queues the bill; the rest of the day still goes."""
-        return mapped_or_queued(
-            str(bill.get("uuid") or ""), describe(bill), lambda: self._record(bill, updated_at)
-        )
-
-    def _record(self, bill: Mapping[str, Any], updated_at: datetime) -> Mapped | Rejected | Skipped | None:
-        bill_uuid = str(bill.get("uuid") or "")
-        status = status_code(bill)
-        posted = self.posted(bill_uuid)
-        if status not in self.rules.statuses:
-            if posted is None:
-                return None
-            name = BILL_STATUS_NAMES.get(status, str(bill.get("status"))) if status is not None else "?"
-            return Rejected(
-                bill_uuid,
-                f"{describe(bill)} is {name} in Procurify now, after it was sent to Fusion as invoice "
-                f"{posted}: the integration never cancels a Fusion invoice; cancel it in Fusion if that is "
-                "right, then abandon this item",
-            )
-        if posted is None and bill.get("last_export_date"):
-            return NeverWritten(
-                bill_uuid,
-                f"{describe(bill)} was exported from Procurify on {bill.get('last_export_date')} by another "
-                "process (not this integration); not sent to Fusion again",
-            )
-        try:
-            full = read_for_record("its full bill", lambda: self.procurify.get("bills", bill_uuid))
-        except ProcurifyNotFoundError as exc:  # an outage after every retry queues it (``record``)
-            return Rejected(
-                bill_uuid, f"{describe(bill)} cannot be read from Procurify ({exc}); nothing sent"
-            )
-        if not bill_vendor_id(full) and bill_vendor_id(bill):
-            full = {**full, "vendor": bill["vendor"]}
-        full = {**full, "uuid": bill_uuid}
-        vendor_id = bill_vendor_id(full)
-        site: SupplierSite | None = None
-        waits = ""
-        if vendor_id:
-            supplier_id = paired_supplier(self.ledger, vendor_id)
-            if supplier_id is None:
-                waits = vendor_dependency(vendor_id)
-            else:
-                site, problem = self.sites.site_for(supplier_id, self.rules.business_unit, "pay")
-                if site is None:
-                    return Rejected(bill_uuid, f"{describe(full)}: {problem}")
-        try:
-            lines = self.item_lines(full)
-        except ProcurifyNotFoundError as exc:  # a PO the bill names is gone: never sent unmatched
-            return Rejected(
-                bill_uuid,
-                f"{describe(full)}: a purchase order it bills cannot be read from Procurify "
-                f"({exc}); nothing sent",
-            )
-        orders = {po: self.order(po) for po in {po for po, _ in lines.values()}}
-        inputs = BillInputs(
-            bill=full,
-            site=site,
-            vendor_dependency=waits,
-            business_unit=self.rules.business_unit,
-            updated_at=updated_at,
-            item_lines=lines,
-            orders=orders,
-            tax_account=self.rules.tax_account,
-            freight_account=self.rules.freight_account,
-            ledger_currency=self.rules.ledger_currency,
-            conversion_rate_type=self.rules.conversion_rate_type,
-        )
-        mapped = map_bill(inputs, self.accounts.combination)
-        if isinstance(mapped, Rejected) and posted is not None:
-            return Rejected(
-                bill_uuid, f"{mapped.reason} (it was sent to Fusion as invoice {posted} before; nothing sent)"
-            )
-        return mapped
 
 
 def _records(
@@ -377,9 +109,9 @@ def _records(
     partition: str | None,
 ) -> Iterator[Mapped | Rejected]:
     """Each bill mapped; a skip (exported elsewhere) is audited here and not passed on."""
-    records = (reader.record(bill, updated_at) for bill, updated_at in bills)
-    settled = never_written_settled(INVOICES_FLOW, reader.ledger, records, run_id=run_id, partition=partition)
-    yield from skips_audited(INVOICES_FLOW, reader.ledger, settled, run_id=run_id, partition=partition)
+    return settled_bill_records(
+        INVOICES_FLOW, reader.ledger, reader.record, bills, run_id=run_id, partition=partition
+    )
 
 
 def map_invoices(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
@@ -405,23 +137,15 @@ def remap_invoices(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]
     ledger = resources.ledger.get()
     with resources.procurify.session() as procurify, resources.fusion.session() as fusion:
         reader = BillReader(procurify, fusion, ledger, accounts, rules)
-        found: list[tuple[Mapping[str, Any], datetime]] = []
-        for key in keys:
-            try:
-                bill = procurify.get("bills", key)
-            except ProcurifyNotFoundError as exc:
-                yield Rejected(key, f"bill {key} cannot be read from Procurify ({exc})")
-                continue
-            status = status_code(bill)
-            if status not in rules.statuses and reader.posted(key) is None:
-                yield Rejected(
-                    key,
-                    f"{describe(bill)} is {BILL_STATUS_NAMES.get(status, status)} in Procurify now, not "
-                    f"approved ({STATUSES_ENV}): not sent; abandon this item if that is right",
-                )
-                continue
-            found.append(({**bill, "uuid": key}, bill_stamp(bill)))
-        yield from _records(reader, found, run_id=None, partition=None)
+        yield from remapped_bills(
+            keys,
+            lambda key: procurify.get("bills", key),
+            statuses=rules.statuses,
+            posted=reader.posted,
+            statuses_env=STATUSES_ENV,
+            wording=WORDING,
+            mapped=lambda found: _records(reader, found, run_id=None, partition=None),
+        )
 
 
 # -- where it is written --------------------------------------------------------------------------------
@@ -686,10 +410,14 @@ def register_invoice_replays(resources: Callable[[], dict[str, Any]] | None = No
 
 
 __all__ = [
+    # What the reconciliation reads through this module: the approved statuses and how they read.
+    "BILL_STATUS_NAMES",
+    "ENTITY",
+    "approved_statuses",
+    "status_code",
     "INVOICES_FLOW",
     "InvoiceTarget",
     "differences",
     "invoice_assets",
-    "order_dependency",
     "register_invoice_replays",
 ]

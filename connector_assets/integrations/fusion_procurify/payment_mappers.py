@@ -30,6 +30,7 @@ from typing import Any, Literal
 from connector_assets.flows import amounts
 from connector_assets.flows.core import Mapped, Rejected, Skipped
 from connector_assets.flows.lazy_model import lazy_model
+from connector_assets.procurify.bill_mark_records import ProcurifyPaidMark
 from connector_assets.procurify.bill_marks import has_payment
 from connector_assets.procurify.bill_status import BILL_STATUS_NAMES
 
@@ -212,14 +213,8 @@ def ProcurifyPaidMarkRecord() -> type:
     import pandera.pandas as pa
     from pandera.typing import Series
 
-    class ProcurifyPaidMarkRecord(pa.DataFrameModel):
-        bill_uuid: Series[str] = pa.Field(str_matches=r"^[0-9a-fA-F-]{32,36}$")
-        payment_date: Series[str] = pa.Field(str_matches=r"^\d{4}-\d{2}-\d{2}$")
+    class ProcurifyPaidMarkRecord(ProcurifyPaidMark.model):
         invoice_id: Series[str] = pa.Field(str_matches=r"^\d{1,20}$")
-
-        class Config:
-            strict = True
-            coerce = True
 
     return ProcurifyPaidMarkRecord
 

@@ -34,14 +34,12 @@ documented payment resource (``/api/public/v1/payments/``) is read-only.
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date
 from functools import partial
 from typing import Any
 
 from connector_assets.flows.assets import build_flow_assets
-from connector_assets.flows.core import Created, Mapped, Rejected, replay_handler, skips_audited
+from connector_assets.flows.core import Mapped, Rejected, skips_audited
 from connector_assets.flows.replay_resources import resources_from_settings
-from connector_assets.flows.targets import SessionTarget
 from connector_assets.integrations.fusion_procurify.integration import BACK_ROUTE, INTEGRATION, ROUTE
 from connector_assets.integrations.fusion_procurify.payment_mappers import (
     RELATED,
@@ -55,11 +53,10 @@ from connector_assets.integrations.fusion_procurify.payment_mappers import (
     status_name,
     text,
 )
-from connector_assets.procurify.bill_marks import mark_bill_paid, marked_paid
+from connector_assets.procurify.bill_paid_marks import ProcurifyBillPaidMarks, register_paid_mark_replays
 from connector_assets.saas_assets import saas_partitions
 from connector_resources.fusion.errors import FusionNotFoundError
-from connector_resources.ledger import Ledger, QueueItem
-from connector_resources.replay import ReplayOutcome, register_replay_handler, shared_context, shared_value
+from connector_resources.ledger import Ledger
 
 ENTITY = "paid_mark"
 INVOICE_ENTITY = "invoice"  # the invoices flow's entity: bill uuid -> Fusion InvoiceId
@@ -248,30 +245,18 @@ def remap_payment_status(context: Any, keys: list[str]) -> Iterator[Mapped | Rej
 # -- the Procurify side ----------------------------------------------------------------------------------
 
 
-class BillPaidMarks(SessionTarget):
-    """Bills marked paid through ``mark_bills_paid`` (one bill per call, so a refusal names its bill)."""
+class BillPaidMarks(ProcurifyBillPaidMarks):
+    """Bills marked paid for Fusion's paid invoices; a record names its bill in ``bill_uuids``."""
 
-    resource = "procurify"
-    writes = ("bills",)  # mark-as-paid
+    status_name = staticmethod(status_name)
 
     @staticmethod
     def bill_of(record: Mapped) -> str:
         return str(record.body["bill_uuids"][0])
 
-    def find(self, record: Mapped) -> str | None:
-        """A bill already Paid in Procurify without a payment (marked by a person, or by an earlier attempt
-        whose answer was lost) is adopted, not marked again."""
-        uuid = self.bill_of(record)
-        return uuid if marked_paid(self.session, self.session.get("bills", uuid)) else None
-
-    def create(self, record: Mapped) -> str | Created:
-        uuid = self.bill_of(record)
-        payment_date = date.fromisoformat(record.body["payment_date"])
-        return mark_bill_paid(self.session, uuid, payment_date, named=f"bill {uuid}", status_name=status_name)
-
-    def update(self, target_id: str, record: Mapped) -> None:
-        """Marked already; only Fusion's latest payment date moved. Procurify has no write for a bill's
-        payment date: nothing to send."""
+    @staticmethod
+    def named(uuid: str) -> str:
+        return f"bill {uuid}"
 
 
 PAYMENT_STATUS_FLOW = BACK_ROUTE.flow(
@@ -300,13 +285,4 @@ def register_payment_status_replays(resources: Callable[[], dict[str, Any]] | No
     """``ml-connector replay`` for queued payment-status items: the invoice and its payments are read from
     Fusion again and the bill from Procurify (today's status), then marked once through the same target."""
     build = resources or partial(resources_from_settings, ("fusion", "procurify", "staging"))
-
-    def handle(item: QueueItem, ledger: Ledger) -> ReplayOutcome:
-        built = shared_value(("resources", id(build)), build)
-        key = ("target", INTEGRATION, PAYMENT_STATUS_FLOW.name, id(built["procurify"]))
-        opener = partial(BillPaidMarks.opened, built["procurify"])
-        return replay_handler(PAYMENT_STATUS_FLOW, lambda: shared_context(key, opener), lambda: built)(
-            item, ledger
-        )
-
-    register_replay_handler(INTEGRATION, PAYMENT_STATUS_FLOW.name, handle)
+    register_paid_mark_replays(INTEGRATION, PAYMENT_STATUS_FLOW, BillPaidMarks, build)

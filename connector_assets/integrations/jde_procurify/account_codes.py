@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetKey, Failure, MaterializeResult, asset
+from dagster import AssetExecutionContext, Failure
 
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
@@ -53,7 +53,8 @@ from connector_assets.integrations.jde_procurify.account_map import (
 from connector_assets.integrations.jde_procurify.integration import INTEGRATION, ROUTE
 from connector_assets.jde.accounts import GlAccounts
 from connector_assets.jde.tables import GL_ACCOUNTS
-from connector_assets.procurify.account_codes import ProcurifyAccountCodeTarget, staged_orphans
+from connector_assets.procurify.account_codes import ProcurifyAccountCodeTarget, orphan_codes_asset
+from connector_assets.procurify.account_departments import DepartmentDirectory
 from connector_assets.staging import Column
 from connector_resources import settings
 
@@ -153,12 +154,7 @@ class CodeDepartments:
         for unit in {u for units in units_of_company.values() for u in units}:
             where = placement(unit, table)
             places[unit] = (where.location, where.department) if where else None
-        ids: dict[tuple[str, str], int] = {}
-        for row in session.iter_all("departments"):
-            branch = row.get("branch")
-            location = str(branch.get("name") if isinstance(branch, Mapping) else "").strip()
-            if row.get("active") is not False and isinstance(row.get("id"), int):
-                ids.setdefault((location, str(row.get("name") or "").strip()), row["id"])
+        ids = DepartmentDirectory(session.iter_all("departments")).active_ids
         return cls(rule, places, ids, units_of_company)
 
     def for_account(self, entry: ChartAccount) -> list[int]:
@@ -386,35 +382,31 @@ def orphan_codes(
 ORPHAN_COLUMNS = (Column("id"), Column("code"), Column("description"), Column("active"), Column("reason"))
 
 
-@asset(
-    name=ORPHANS_ASSET,
-    group_name=INTEGRATION,
-    kinds={"procurify"},
-    deps=[AssetKey(f"{ACCOUNT_CODES_FLOW.flow}_written")],
-    required_resource_keys={"procurify", "staging"},
-    description="Active Procurify account codes with no JDE account (F0901) behind them, after each account "
-    "code sync: reported here (count, sample; the list staged) and by the reconciliation, never created in "
-    "JDE.",
-)
-def jde_procurify_account_code_orphans(context: AssetExecutionContext) -> MaterializeResult:
+def _orphans(context: AssetExecutionContext) -> list[OrphanCode]:
     staging = context.resources.staging
     _rows, gl = staged_chart(staging)
     accounts = AccountMap(ACCOUNTS.snapshot(staging))
     with context.resources.procurify.session() as session:
-        orphans = orphan_codes(session, accounts, gl)
-    return staged_orphans(
-        staging,
-        ORPHANS_ASSET,
-        ORPHAN_COLUMNS,
-        orphans,
-        lambda o: {
-            "id": o.id,
-            "code": o.code,
-            "description": o.description,
-            "active": str(o.active).lower(),
-            "reason": o.reason,
-        },
-    )
+        return orphan_codes(session, accounts, gl)
+
+
+jde_procurify_account_code_orphans = orphan_codes_asset(
+    name=ORPHANS_ASSET,
+    group=INTEGRATION,
+    flow=ACCOUNT_CODES_FLOW,
+    description="Active Procurify account codes with no JDE account (F0901) behind them, after each account "
+    "code sync: reported here (count, sample; the list staged) and by the reconciliation, never created in "
+    "JDE.",
+    columns=ORPHAN_COLUMNS,
+    find=_orphans,
+    row=lambda o: {
+        "id": o.id,
+        "code": o.code,
+        "description": o.description,
+        "active": str(o.active).lower(),
+        "reason": o.reason,
+    },
+)
 
 
 account_code_assets = [

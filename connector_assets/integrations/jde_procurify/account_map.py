@@ -25,6 +25,7 @@ from pathlib import Path
 from connector_assets.flows.mapping_tables import MappingTable, build_mapping_table_asset
 from connector_assets.integrations.jde_procurify.integration import INTEGRATION
 from connector_assets.jde.accounts import GlAccounts, account_problem, account_text_ok
+from connector_assets.procurify.account_codes import CODE_MAX, code_length_problem
 from connector_resources import settings
 from connector_resources.settings import system
 
@@ -32,7 +33,6 @@ ACCOUNT_MAP_ENV = "ML_JDE_PROCURIFY_ACCOUNT_MAP"
 ACCOUNT_SCOPE_ENV = "ML_JDE_PROCURIFY_ACCOUNT_SCOPE"
 GUARDED_BY = ("jde_ais", "procurify")  # the sandbox table and the default scope only fit these sandboxes
 ACCOUNT_CODE_ENTITY = "account_code"  # the ``account_codes`` flow's entity (JDE -> Procurify)
-CODE_MAX = 50  # Procurify account code ``code`` (reference 2.8)
 NO_SCOPE = "none"
 # A scope entry: [BU.]OBJ[-OBJ] (F0006 MCU up to 12 characters, F0901 OBJ up to 6).
 SCOPE_ENTRY = re.compile(
@@ -52,7 +52,7 @@ def normal_account(text: str) -> str:
 def _code_problem(value: str) -> str | None:
     text = value.strip()
     if len(text) > CODE_MAX:
-        return f"a Procurify account code has at most {CODE_MAX} characters ({len(text)} given)"
+        return code_length_problem(len(text))
     return None
 
 

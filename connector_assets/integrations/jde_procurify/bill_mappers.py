@@ -49,7 +49,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from connector_assets.flows import amounts
@@ -58,7 +58,17 @@ from connector_assets.flows.documents import version_text
 from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.jde import contracts, targets
 from connector_assets.jde.accounts import GlAccounts
+from connector_assets.procurify import bill_fields
 from connector_assets.procurify.bill_costs import additional_costs, cost_label
+from connector_assets.procurify.bill_fields import (
+    bill_tax,
+    bill_total,
+    bill_vendor_id,
+    cents,
+    describe,
+    item_account_code,
+    priced_items,
+)
 
 POSTINGS = ("voucher", "journal")
 BATCH_PREFIX = "PFY"
@@ -137,58 +147,6 @@ class _Line:
     explanation: str
 
 
-def describe(bill: Mapping[str, Any]) -> str:
-    """``bill 7f1c... (invoice INV-000123, Granite Supply Co)``: how messages name a bill."""
-    vendor = bill.get("vendor") if isinstance(bill.get("vendor"), Mapping) else {}
-    number = str(bill.get("invoice_number") or "").strip() or "no invoice number"
-    return f"bill {bill.get('uuid')} (invoice {number}, {vendor.get('name') or 'unknown vendor'})"
-
-
-def bill_vendor_id(bill: Mapping[str, Any]) -> str:
-    """The id of the bill's vendor: ``vendor`` is ``{id, name}`` on the slim bill (reference 2.6); a full
-    bill giving the bare id (its shape there is not listed) is read too. "" when it names none."""
-    vendor = bill.get("vendor")
-    value = vendor.get("id") if isinstance(vendor, Mapping) else vendor
-    text = "" if value is None or isinstance(value, bool) else str(value).strip()
-    return text if text.isdigit() else ""
-
-
-def _code_of(account: Any) -> str | None:
-    if not isinstance(account, Mapping):
-        return None
-    code = account.get("account_code")
-    text = code.get("code") if isinstance(code, Mapping) else code
-    return str(text).strip() or None if text is not None else None
-
-
-def item_account_code(item: Mapping[str, Any]) -> str | None:
-    """The Procurify account code a bill item is charged to: its own account's, else its PO line's."""
-    found = _code_of(item.get("account"))
-    if found:
-        return found
-    line = item.get("orderitem")
-    if isinstance(line, Mapping):
-        found = _code_of(line.get("account")) or str(line.get("accountCode") or "").strip()
-        return found or None
-    return None
-
-
-def item_amount(item: Mapping[str, Any]) -> Decimal | str:
-    """The item's total (``total_cost``), else quantity x unit cost; or why it is not an amount."""
-    raw = item.get("total_cost")
-    if raw not in (None, ""):
-        value = amounts.amount(raw)
-        return value if value is not None else f"total {raw!r} is not an amount"
-    quantity, unit = amounts.amount(item.get("quantity")), amounts.amount(item.get("unit_cost"))
-    if quantity is None or unit is None:
-        return f"quantity {item.get('quantity')!r} x unit cost {item.get('unit_cost')!r} is not an amount"
-    return quantity * unit
-
-
-def cents(value: Decimal) -> Decimal:
-    return value.quantize(amounts.CENT, rounding=ROUND_HALF_UP)
-
-
 def _day(value: Any) -> str | None:
     text = str(value or "").strip()[:10]
     try:
@@ -207,18 +165,7 @@ def _explanation(item: Mapping[str, Any], position: int) -> str:
 def distribution(bill: Mapping[str, Any], account_of: AccountOf, problems: list[str]) -> list[_Line]:
     """One debit line per bill item on its JDE account (problems appended, named by item)."""
     lines: list[_Line] = []
-    for position, item in enumerate(bill.get("items") or [], start=1):
-        if not isinstance(item, Mapping):
-            problems.append(f"item {position} is not a bill item ({item!r}); the full bill was not read")
-            continue
-        where = f"item {item.get('id') or position}"
-        amount = item_amount(item)
-        if isinstance(amount, str):
-            problems.append(f"{where}: {amount}")
-            continue
-        if amount != cents(amount):
-            problems.append(f"{where}: amount {amount} has more than 2 decimals")
-            continue
+    for position, item, where, amount in priced_items(bill, problems):
         code = item_account_code(item)
         if code is None:
             problems.append(
@@ -272,10 +219,8 @@ def map_bill(inputs: BillInputs, account_of: AccountOf, gl: GlAccounts) -> Mappe
     if digits is None:
         problems.append(f"its UUID {bill_uuid!r} is not 32 hex digits, so it has no JDE batch key")
     lines = distribution(bill, account_of, problems)
-    tax = amounts.amount(bill.get("tax_amount") if bill.get("tax_amount") not in (None, "") else 0)
-    if tax is None:
-        problems.append(f"the tax amount {bill.get('tax_amount')!r} is not an amount")
-    elif tax and lines:
+    tax = bill_tax(bill, problems)
+    if tax and lines:
         account = inputs.tax_account or max(lines, key=lambda line: abs(line.amount)).account
         lines.append(_Line(account, tax, "Tax"))
     if lines:
@@ -288,26 +233,21 @@ def map_bill(inputs: BillInputs, account_of: AccountOf, gl: GlAccounts) -> Mappe
         else:
             companies.add(found.company)
     gross = sum((line.amount for line in lines), Decimal(0))
-    raw_total = bill.get("total_cost_with_tax")
-    total = amounts.amount(raw_total) if raw_total not in (None, "") else None
-    if total is None:
-        problems.append(f"the bill total (total_cost_with_tax) {raw_total!r} is not an amount")
-    elif lines and tax is not None and not problems and gross != cents(total):
+    total = bill_total(bill, problems)
+    if total is not None and lines and tax is not None and not problems and gross != cents(total):
         extra = ", tax and additional costs" if bill.get("costs") else " and tax"
         problems.append(
             f"its items{extra} come to {amounts.money(gross)} but Procurify's total with tax is "
             f"{amounts.money(cents(total))}; the difference has no account: enter the bill in JDE by "
             "hand and abandon this item, or correct it in Procurify and replay"
         )
-    invoice_number = str(bill.get("invoice_number") or "").strip()
-    if not invoice_number:
-        problems.append("it has no invoice number")
-    elif len(invoice_number) > INVOICE_NUMBER_MAX:
-        problems.append(
-            f"the invoice number {invoice_number!r} has {len(invoice_number)} characters, more than JDE's "
-            f"{INVOICE_NUMBER_MAX} (F0411 VINV); it is not cut short: enter the voucher in JDE by hand with "
-            "the number the supplier will quote, then abandon this item"
-        )
+    invoice_number = bill_fields.invoice_number(
+        bill,
+        problems,
+        limit=INVOICE_NUMBER_MAX,
+        too_long=f"JDE's {INVOICE_NUMBER_MAX} (F0411 VINV); it is not cut short: enter the voucher in JDE by "
+        "hand with the number the supplier will quote, then abandon this item",
+    )
     invoice_date = _day(bill.get("invoice_date"))
     if invoice_date is None:
         problems.append(f"the invoice date {bill.get('invoice_date')!r} is not a date")

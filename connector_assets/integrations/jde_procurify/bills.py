@@ -60,8 +60,7 @@ from typing import Any
 from dagster import Failure
 
 from connector_assets.flows.assets import build_flow_assets
-from connector_assets.flows.core import Mapped, Rejected, Skipped, skips_audited
-from connector_assets.flows.never_written import NeverWritten, never_written_settled
+from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.replay_resources import resources_from_settings
 from connector_assets.integrations.jde_procurify.account_map import (
     ACCOUNTS,
@@ -73,8 +72,6 @@ from connector_assets.integrations.jde_procurify.bill_mappers import (
     FREIGHT_ACCOUNT_ENV,
     BillInputs,
     BillPostingRecord,
-    bill_vendor_id,
-    describe,
     map_bill,
 )
 from connector_assets.integrations.jde_procurify.integration import BACK_ROUTE, INTEGRATION
@@ -82,9 +79,19 @@ from connector_assets.integrations.jde_procurify.vendor_pairs import paired_supp
 from connector_assets.jde import targets
 from connector_assets.jde.accounts import GlAccounts, account_setting, setting_account_problems
 from connector_assets.jde.tables import GL_ACCOUNTS
-from connector_assets.procurify.bill_status import BILL_STATUS_NAMES
+from connector_assets.procurify import bill_fields
+from connector_assets.procurify.bill_fields import bill_vendor_id, describe
+from connector_assets.procurify.bill_fields import status_code as status_code
+from connector_assets.procurify.bill_reads import (
+    BillOutcome,
+    BillWording,
+    approved_full_bill,
+    remapped_bills,
+    settled_bill_records,
+)
+from connector_assets.procurify.bill_status import BILL_STATUS_NAMES as BILL_STATUS_NAMES
 from connector_assets.procurify.record_reads import RecordReadFailed, queued_for_read, read_for_record
-from connector_assets.procurify.staged_bills import bill_stamp, staged_bills
+from connector_assets.procurify.staged_bills import BILLS_ASSET, staged_bills
 from connector_assets.saas import saas_daily_partitions
 from connector_resources import settings
 from connector_resources.ledger import Ledger, dependency_key
@@ -92,14 +99,20 @@ from connector_resources.procurify.errors import ProcurifyNotFoundError
 from connector_resources.replay import ReplayHandler, register_replay_handler
 from connector_resources.settings import SettingError
 
+# ``status_code`` and ``BILL_STATUS_NAMES`` are re-exported (``as``): reconcile/ reads them through here.
 ENTITY = "bill"
-BILLS_ASSET = "procurify_bills"  # the staged Procurify bills (connector_assets.saas_assets)
 POSTING_ENV = "ML_JDE_PROCURIFY_BILL_POSTING"
 STATUSES_ENV = "ML_JDE_PROCURIFY_BILL_STATUSES"
 BATCH_USER_ENV = "ML_JDE_PROCURIFY_BATCH_USER"
 AP_ACCOUNT_ENV = "ML_JDE_PROCURIFY_AP_ACCOUNT"
 TAX_ACCOUNT_ENV = "ML_JDE_PROCURIFY_BILL_TAX_ACCOUNT"
 EDUS_MAX = 10  # F0411Z1 / F0911Z1 EDUS
+WORDING = BillWording(
+    sent_as="posted to JDE as {posted}",
+    never="reverses a JDE posting; void or reverse it in JDE",
+    not_again="not posted to JDE again",
+    not_sent="not posted",
+)
 
 
 # -- settings -------------------------------------------------------------------------------------------
@@ -115,13 +128,7 @@ def posting() -> str:
 
 def approved_statuses() -> frozenset[int]:
     """``ML_JDE_PROCURIFY_BILL_STATUSES``: the bill status codes (§2.6) that count as approved."""
-    raw = settings.value(STATUSES_ENV)
-    parts = [p.strip() for p in raw.split(",") if p.strip()]
-    if not parts or not all(p.isdigit() and int(p) in BILL_STATUS_NAMES for p in parts):
-        raise SettingError(
-            f"{STATUSES_ENV}={raw!r}: name Procurify bill status codes 0-8, comma-separated (e.g. 2,4,6,7,8)"
-        )
-    return frozenset(int(p) for p in parts)
+    return bill_fields.approved_statuses(STATUSES_ENV)
 
 
 def batch_user() -> str:
@@ -183,15 +190,6 @@ def vendor_dependency(vendor_id: str, vendor: Mapping[str, Any] | None) -> str |
     return None
 
 
-def status_code(bill: Mapping[str, Any]) -> int | None:
-    """The bill's ``status`` code (an integer in the reference; a digit string is read too)."""
-    raw = bill.get("status")
-    if isinstance(raw, int) and not isinstance(raw, bool):
-        return raw
-    text = str(raw if raw is not None else "").strip()
-    return int(text) if text.isdigit() else None
-
-
 class BillReader:
     """What one mapped step (or replay) reads for its bills, on one Procurify session: each full bill, each
     unpaired vendor once, the pairs and this flow's cross-references from the ledger."""
@@ -223,7 +221,7 @@ class BillReader:
                 self.vendors[vendor_id] = None
         return self.vendors[vendor_id]
 
-    def record(self, bill: Mapping[str, Any], updated_at: datetime) -> Mapped | Rejected | Skipped | None:
+    def record(self, bill: Mapping[str, Any], updated_at: datetime) -> BillOutcome:
         """The bill (slim or full) as a JDE posting, a refusal, a skip, or None when it is none of this
         flow's business (not approved, never posted). A read this bill needed (its full record, its vendor)
         that failed after the client's retries queues this bill alone (``record_reads``)."""
@@ -232,35 +230,15 @@ class BillReader:
         except RecordReadFailed as failed:
             return queued_for_read(str(bill.get("uuid") or ""), describe(bill), failed)
 
-    def _record(self, bill: Mapping[str, Any], updated_at: datetime) -> Mapped | Rejected | Skipped | None:
+    def _record(self, bill: Mapping[str, Any], updated_at: datetime) -> BillOutcome:
         bill_uuid = str(bill.get("uuid") or "")
-        status = status_code(bill)
         xref = self.ledger.get_xref(INTEGRATION, ENTITY, "procurify", bill_uuid, "JDE")
         posted = xref.target_id if xref is not None and xref.target_id else None
-        if status not in self.rules.statuses:
-            if posted is None:
-                return None
-            name = BILL_STATUS_NAMES.get(status, str(bill.get("status"))) if status is not None else "?"
-            return Rejected(
-                bill_uuid,
-                f"{describe(bill)} is {name} in Procurify now, after it was posted to JDE as {posted}: the "
-                "integration never reverses a JDE posting; void or reverse it in JDE if that is right, then "
-                "abandon this item",
-            )
-        if posted is None and bill.get("last_export_date"):
-            return NeverWritten(
-                bill_uuid,
-                f"{describe(bill)} was exported from Procurify on {bill.get('last_export_date')} by another "
-                "process (not this integration); not posted to JDE again",
-            )
-        try:
-            full = read_for_record("its full bill", lambda: self.session.get("bills", bill_uuid))
-        except ProcurifyNotFoundError as exc:
-            return Rejected(
-                bill_uuid, f"{describe(bill)} cannot be read from Procurify ({exc}); nothing sent"
-            )
-        if not bill_vendor_id(full) and bill_vendor_id(bill):
-            full = {**full, "vendor": bill["vendor"]}  # the list's {id, name} when the full bill lacks it
+        full = approved_full_bill(
+            self.session, bill, statuses=self.rules.statuses, posted=posted, wording=WORDING
+        )
+        if not isinstance(full, Mapping):
+            return full
         vendor_id = bill_vendor_id(full)
         an8 = paired_supplier(self.ledger, vendor_id) if vendor_id else None
         waits = vendor_dependency(vendor_id, self.vendor(vendor_id)) if vendor_id and an8 is None else ""
@@ -302,9 +280,9 @@ def _records(
     partition: str | None,
 ) -> Iterator[Mapped | Rejected]:
     """Each bill mapped; a skip (exported elsewhere) is audited here and not passed on."""
-    records = (reader.record(bill, updated_at) for bill, updated_at in bills)
-    settled = never_written_settled(BILLS_FLOW, reader.ledger, records, run_id=run_id, partition=partition)
-    yield from skips_audited(BILLS_FLOW, reader.ledger, settled, run_id=run_id, partition=partition)
+    return settled_bill_records(
+        BILLS_FLOW, reader.ledger, reader.record, bills, run_id=run_id, partition=partition
+    )
 
 
 def map_bills(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
@@ -332,28 +310,15 @@ def remap_bills(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
     ledger = resources.ledger.get()
     with resources.procurify.session() as session:
         reader = BillReader(session, ledger, gl, table, rules)
-        found: list[tuple[Mapping[str, Any], datetime]] = []
-        for key in keys:
-            try:
-                bill = read_for_record("the bill", lambda key=key: session.get("bills", key))
-            except ProcurifyNotFoundError as exc:
-                yield Rejected(key, f"bill {key} cannot be read from Procurify ({exc})")
-                continue
-            except RecordReadFailed as failed:  # still no answer: stays queued, the rest replay
-                yield queued_for_read(key, f"bill {key}", failed)
-                continue
-            status = status_code(bill)
-            if status not in rules.statuses and not ledger.get_xref(
-                INTEGRATION, ENTITY, "procurify", key, "JDE"
-            ):
-                yield Rejected(
-                    key,
-                    f"{describe(bill)} is {BILL_STATUS_NAMES.get(status, status)} in Procurify now, not "
-                    f"approved ({STATUSES_ENV}): not posted; abandon this item if that is right",
-                )
-                continue
-            found.append(({**bill, "uuid": key}, bill_stamp(bill)))
-        yield from _records(reader, found, run_id=None, partition=None)
+        yield from remapped_bills(
+            keys,
+            lambda key: read_for_record("the bill", lambda: session.get("bills", key)),
+            statuses=rules.statuses,
+            posted=lambda key: ledger.get_xref(INTEGRATION, ENTITY, "procurify", key, "JDE"),
+            statuses_env=STATUSES_ENV,
+            wording=WORDING,
+            mapped=lambda found: _records(reader, found, run_id=None, partition=None),
+        )
 
 
 # -- where it is written --------------------------------------------------------------------------------

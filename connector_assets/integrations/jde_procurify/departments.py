@@ -16,18 +16,17 @@ Procurify answering 400 on the requisition.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from connector_assets.flows.mapping_tables import MappingTable, build_mapping_table_asset
 from connector_assets.integrations.jde_procurify.integration import INTEGRATION
+from connector_assets.procurify.account_departments import SEPARATOR, DepartmentDirectory, name_length_problem
 
 DEPARTMENT_MAP_ENV = "ML_JDE_PROCURIFY_DEPARTMENT_MAP"
 GUARDED_BY = ("jde_ais", "procurify")  # the sandbox table only fits these two sandboxes
 DEFAULT_UNIT = "*"
-SEPARATOR = "|"
-NAME_MAX = 150  # Procurify location and department names (reference §2.8: department name <= 150)
 
 
 def business_unit(value: Any) -> str:
@@ -40,10 +39,7 @@ def _placement_problem(value: str) -> str | None:
     parts = value.split(SEPARATOR)
     if len(parts) != 2 or not all(p.strip() for p in parts):
         return "write the Procurify location and department as Location name|Department name"
-    for what, part in zip(("location", "department"), parts, strict=True):
-        if len(part.strip()) > NAME_MAX:
-            return f"a Procurify {what} name has at most {NAME_MAX} characters ({len(part.strip())} given)"
-    return None
+    return name_length_problem(parts[0].strip(), parts[1].strip())
 
 
 def _clean(value: str) -> str:
@@ -95,22 +91,9 @@ def unplaced_reason(unit: Any) -> str:
     )
 
 
-class ProcurifyDepartments:
+class ProcurifyDepartments(DepartmentDirectory):
     """Procurify's departments by (location name, department name), read whole once per mapping run
-    (``/api/v3/departments/`` has no date filter; it is small master data)."""
-
-    def __init__(self, departments: Iterable[Mapping[str, Any]]) -> None:
-        self.active: set[tuple[str, str]] = set()
-        self.known: set[tuple[str, str]] = set()
-        self.locations: set[str] = set()
-        for row in departments:
-            branch = row.get("branch")
-            location = str(branch.get("name") if isinstance(branch, Mapping) else "").strip()
-            name = str(row.get("name") or "").strip()
-            self.locations.add(location)
-            self.known.add((location, name))
-            if row.get("active") is not False:
-                self.active.add((location, name))
+    (``DepartmentDirectory``), and why a requisition cannot be placed in one."""
 
     @classmethod
     def read(cls, session: Any) -> ProcurifyDepartments:

@@ -36,22 +36,22 @@ from dagster import AssetExecutionContext
 
 from connector_assets.flows import amounts
 from connector_assets.flows.assets import build_flow_assets
-from connector_assets.flows.core import Created, Mapped, Rejected, replay_handler
+from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.flows.replay_resources import resources_from_settings
-from connector_assets.flows.targets import SessionTarget
 from connector_assets.integrations.jde_procurify.integration import BACK_ROUTE, INTEGRATION, ROUTE
 from connector_assets.integrations.jde_procurify.payment_mappers import BillInJde
-from connector_assets.jde import contracts, targets
+from connector_assets.jde import targets
 from connector_assets.jde.assets import jde_partitions
 from connector_assets.jde.lookup import browse_in
 from connector_assets.jde.tables import AP_LEDGER
-from connector_assets.procurify.bill_marks import has_payment, mark_bill_paid, marked_paid
+from connector_assets.procurify.bill_mark_records import ProcurifyPaidMark
+from connector_assets.procurify.bill_marks import has_payment
+from connector_assets.procurify.bill_paid_marks import ProcurifyBillPaidMarks, register_paid_mark_replays
 from connector_assets.procurify.bill_status import BILL_STATUS_NAMES
 from connector_assets.procurify.record_reads import RecordReadFailed, queued_for_read, read_for_record
 from connector_resources import settings
-from connector_resources.ledger import Ledger, QueueItem
-from connector_resources.replay import ReplayOutcome, register_replay_handler, shared_context, shared_value
+from connector_resources.ledger import Ledger
 
 ENTITY = "bill_paid"
 BILL_ENTITY = "bill"
@@ -185,14 +185,8 @@ def ProcurifyPaidMarkRecord() -> type:
     import pandera.pandas as pa
     from pandera.typing import Series
 
-    class ProcurifyPaidMarkRecord(pa.DataFrameModel):
-        bill_uuid: Series[str] = pa.Field(str_matches=r"^[0-9a-fA-F-]{32,36}$")
-        payment_date: Series[str] = pa.Field(str_matches=contracts.ISO_DAY)
+    class ProcurifyPaidMarkRecord(ProcurifyPaidMark.model):
         voucher: Series[str] = pa.Field(str_length={"min_value": 5, "max_value": 40})
-
-        class Config:
-            strict = True
-            coerce = True
 
     return ProcurifyPaidMarkRecord
 
@@ -306,27 +300,10 @@ def remap_marks(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
 # -- the Procurify side ----------------------------------------------------------------------------------
 
 
-class BillPaidMarks(SessionTarget):
-    """Bills marked paid through ``mark_bills_paid`` (one bill per call, so a refusal names its bill)."""
+class BillPaidMarks(ProcurifyBillPaidMarks):
+    """Bills marked paid for JDE's paid vouchers; a record's source key is its bill's uuid."""
 
-    resource = "procurify"
-    writes = ("bills",)  # mark-as-paid
-
-    def find(self, record: Mapped) -> str | None:
-        """A bill already Paid in Procurify without a payment (marked by a person, or by an earlier attempt
-        whose answer was lost) is adopted, not marked again."""
-        bill = self.session.get("bills", record.source_key)
-        return record.source_key if marked_paid(self.session, bill) else None
-
-    def create(self, record: Mapped) -> str | Created:
-        payment_date = date.fromisoformat(record.body["payment_date"])
-        return mark_bill_paid(
-            self.session, record.source_key, payment_date, named="the bill", status_name=_status_name
-        )
-
-    def update(self, target_id: str, record: Mapped) -> None:
-        """Marked already; only JDE's date moved (a pay item touched again). Procurify has no write for a
-        bill's payment date: nothing to send."""
+    status_name = staticmethod(_status_name)
 
 
 PAID_MARKS_FLOW = ROUTE.flow(
@@ -355,13 +332,4 @@ def register_paid_marks_replays(resources: Callable[[], dict[str, Any]] | None =
     """``ml-connector replay`` for queued marks: the bill's voucher is read from JDE again and the bill
     from Procurify (today's status), then marked once through the same target."""
     build = resources or partial(resources_from_settings, ("jde", "procurify", "staging"))
-
-    def handle(item: QueueItem, ledger: Ledger) -> ReplayOutcome:
-        built = shared_value(("resources", id(build)), build)
-        key = ("target", INTEGRATION, PAID_MARKS_FLOW.name, id(built["procurify"]))
-        opener = partial(BillPaidMarks.opened, built["procurify"])
-        return replay_handler(PAID_MARKS_FLOW, lambda: shared_context(key, opener), lambda: built)(
-            item, ledger
-        )
-
-    register_replay_handler(INTEGRATION, PAID_MARKS_FLOW.name, handle)
+    register_paid_mark_replays(INTEGRATION, PAID_MARKS_FLOW, BillPaidMarks, build)

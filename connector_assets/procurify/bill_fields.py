@@ -1,0 +1,147 @@
+"""A Procurify bill's fields as every flow that posts bills to an ERP reads them (JD Edwards, Oracle Fusion):
+how a bill is named in messages, its vendor, its status, each item's amount and PO line. One copy, so a
+change in how Procurify shapes a bill (reference 2.6) is read the same way on both sides.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from connector_assets.flows import amounts
+from connector_assets.procurify.bill_status import BILL_STATUS_NAMES
+from connector_resources import settings
+from connector_resources.settings import SettingError
+
+
+def describe(bill: Mapping[str, Any]) -> str:
+    """``bill 7f1c... (invoice INV-000123, Granite Supply Co)``: how messages name a bill."""
+    vendor = bill.get("vendor") if isinstance(bill.get("vendor"), Mapping) else {}
+    number = str(bill.get("invoice_number") or "").strip() or "no invoice number"
+    return f"bill {bill.get('uuid')} (invoice {number}, {vendor.get('name') or 'unknown vendor'})"
+
+
+def bill_vendor_id(bill: Mapping[str, Any]) -> str:
+    """The id of the bill's vendor: ``vendor`` is ``{id, name}`` on the slim bill (reference 2.6); a full
+    bill giving the bare id (its shape there is not listed) is read too. "" when it names none."""
+    vendor = bill.get("vendor")
+    value = vendor.get("id") if isinstance(vendor, Mapping) else vendor
+    text = "" if value is None or isinstance(value, bool) else str(value).strip()
+    return text if text.isdigit() else ""
+
+
+def status_code(bill: Mapping[str, Any]) -> int | None:
+    """The bill's ``status`` code (an integer in the reference; a digit string is read too)."""
+    raw = bill.get("status")
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return raw
+    text = str(raw if raw is not None else "").strip()
+    return int(text) if text.isdigit() else None
+
+
+def approved_statuses(variable: str) -> frozenset[int]:
+    """The bill status codes (reference 2.6) that setting ``variable`` counts as approved."""
+    raw = settings.value(variable)
+    parts = [p.strip() for p in raw.split(",") if p.strip()]
+    if not parts or not all(p.isdigit() and int(p) in BILL_STATUS_NAMES for p in parts):
+        raise SettingError(
+            f"{variable}={raw!r}: name Procurify bill status codes 0-8, comma-separated (e.g. 2,4,6,7,8)"
+        )
+    return frozenset(int(p) for p in parts)
+
+
+def order_item(item: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The PO line a bill item bills (``orderitem``), None for an item without one."""
+    line = item.get("orderitem")
+    return line if isinstance(line, Mapping) else None
+
+
+def account_code_of(account: Any) -> str | None:
+    """The code of a bill item's (or PO line's) ``account`` (``account_code.code``, or a bare code)."""
+    if not isinstance(account, Mapping):
+        return None
+    code = account.get("account_code")
+    text = code.get("code") if isinstance(code, Mapping) else code
+    return (str(text).strip() or None) if text is not None else None
+
+
+def item_account_code(item: Mapping[str, Any]) -> str | None:
+    """The Procurify account code a bill item is charged to: its own account's, else its PO line's."""
+    found = account_code_of(item.get("account"))
+    if found:
+        return found
+    line = order_item(item)
+    if line is not None:
+        found = account_code_of(line.get("account")) or str(line.get("accountCode") or "").strip()
+        return found or None
+    return None
+
+
+def item_amount(item: Mapping[str, Any]) -> Decimal | str:
+    """The item's total (``total_cost``), else quantity x unit cost; or why it is not an amount."""
+    raw = item.get("total_cost")
+    if raw not in (None, ""):
+        value = amounts.amount(raw)
+        return value if value is not None else f"total {raw!r} is not an amount"
+    quantity, unit = amounts.amount(item.get("quantity")), amounts.amount(item.get("unit_cost"))
+    if quantity is None or unit is None:
+        return f"quantity {item.get('quantity')!r} x unit cost {item.get('unit_cost')!r} is not an amount"
+    return quantity * unit
+
+
+def cents(value: Decimal) -> Decimal:
+    """``value`` rounded half up to the cent: how every ERP side compares and sends bill amounts."""
+    return value.quantize(amounts.CENT, rounding=ROUND_HALF_UP)
+
+
+def bill_tax(bill: Mapping[str, Any], problems: list[str]) -> Decimal | None:
+    """The bill's ``tax_amount`` (0 when blank); None, with a problem appended, when it is not an amount."""
+    raw = bill.get("tax_amount")
+    tax = amounts.amount(raw if raw not in (None, "") else 0)
+    if tax is None:
+        problems.append(f"the tax amount {raw!r} is not an amount")
+    return tax
+
+
+def bill_total(bill: Mapping[str, Any], problems: list[str]) -> Decimal | None:
+    """Procurify's ``total_cost_with_tax`` (a float in the API, quirk 7: read through its text); None, with
+    a problem appended, when it is not an amount."""
+    raw = bill.get("total_cost_with_tax")
+    total = amounts.amount(raw) if raw not in (None, "") else None
+    if total is None:
+        problems.append(f"the bill total (total_cost_with_tax) {raw!r} is not an amount")
+    return total
+
+
+def invoice_number(bill: Mapping[str, Any], problems: list[str], *, limit: int, too_long: str) -> str:
+    """The bill's ``invoice_number``, trimmed, never cut (a shortened number would no longer match the
+    supplier's invoice); a problem appended when there is none or it is over the ERP's ``limit``
+    (``too_long`` ends the message: the ERP's limit and what a person does instead)."""
+    number = str(bill.get("invoice_number") or "").strip()
+    if not number:
+        problems.append("it has no invoice number")
+    elif len(number) > limit:
+        problems.append(f"the invoice number {number!r} has {len(number)} characters, more than {too_long}")
+    return number
+
+
+def priced_items(
+    bill: Mapping[str, Any], problems: list[str]
+) -> Iterator[tuple[int, Mapping[str, Any], str, Decimal]]:
+    """Each bill item with an amount in cents, as (position from 1, the item, how messages name it, its
+    amount); an entry that is no item, or whose amount is none or finer than a cent, is a problem appended
+    to ``problems`` (named by item) and not yielded: the bill is then refused, never sent short."""
+    for position, item in enumerate(bill.get("items") or [], start=1):
+        if not isinstance(item, Mapping):
+            problems.append(f"item {position} is not a bill item ({item!r}); the full bill was not read")
+            continue
+        where = f"item {item.get('id') or position}"
+        amount = item_amount(item)
+        if isinstance(amount, str):
+            problems.append(f"{where}: {amount}")
+            continue
+        if amount != cents(amount):
+            problems.append(f"{where}: amount {amount} has more than 2 decimals")
+            continue
+        yield position, item, where, amount

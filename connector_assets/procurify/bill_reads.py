@@ -1,0 +1,126 @@
+"""Reading an approved Procurify bill for a flow that posts it to an ERP (JD Edwards batch, Oracle Fusion
+invoice): which bills are the flow's business, the full bill read by its UUID, the bills a replay reads
+again, and the day's records settled (exported-elsewhere skips audited). One copy for both Procurify
+integrations; each says in its own words what it did with a bill (``BillWording``) and maps the full bill
+to its own ERP document.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from connector_assets.flows.core import FlowSpec, Mapped, Rejected, Skipped, skips_audited
+from connector_assets.flows.never_written import NeverWritten, never_written_settled
+from connector_assets.procurify.bill_fields import bill_vendor_id, describe, status_code
+from connector_assets.procurify.bill_status import BILL_STATUS_NAMES
+from connector_assets.procurify.record_reads import RecordReadFailed, queued_for_read, read_for_record
+from connector_assets.procurify.staged_bills import bill_stamp
+from connector_resources.ledger import Ledger
+from connector_resources.procurify.errors import ProcurifyNotFoundError
+
+BillOutcome = Mapped | Rejected | Skipped | None
+
+
+@dataclass(frozen=True)
+class BillWording:
+    """How one ERP's flow says what it did, and never does, with a bill: ``sent_as`` (``"posted to JDE as
+    {posted}"``), ``never`` (what a person does instead of the flow undoing a posting), ``not_again`` (an
+    exported-elsewhere skip), ``not_sent`` (a replayed bill no longer approved)."""
+
+    sent_as: str
+    never: str
+    not_again: str
+    not_sent: str
+
+
+def approved_full_bill(
+    session: Any,
+    bill: Mapping[str, Any],
+    *,
+    statuses: frozenset[int],
+    posted: str | None,
+    wording: BillWording,
+) -> Mapping[str, Any] | BillOutcome:
+    """The full bill (``GET /api/v2/ap/bills/{uuid}/``, the slim bill's vendor kept when the full one lacks
+    it) when the flow is to map it; otherwise what becomes of it: None (not approved, never ``posted``), a
+    refusal (moved back after it was posted, or gone from Procurify), or a never-written skip (exported by
+    another process). A read that fails after every retry raises ``RecordReadFailed`` for the caller."""
+    bill_uuid = str(bill.get("uuid") or "")
+    status = status_code(bill)
+    if status not in statuses:
+        if posted is None:
+            return None
+        name = BILL_STATUS_NAMES.get(status, str(bill.get("status"))) if status is not None else "?"
+        return Rejected(
+            bill_uuid,
+            f"{describe(bill)} is {name} in Procurify now, after it was "
+            f"{wording.sent_as.format(posted=posted)}: the integration never {wording.never} if that is "
+            "right, then abandon this item",
+        )
+    if posted is None and bill.get("last_export_date"):
+        return NeverWritten(
+            bill_uuid,
+            f"{describe(bill)} was exported from Procurify on {bill.get('last_export_date')} by another "
+            f"process (not this integration); {wording.not_again}",
+        )
+    try:
+        full = read_for_record("its full bill", lambda: session.get("bills", bill_uuid))
+    except ProcurifyNotFoundError as exc:
+        return Rejected(bill_uuid, f"{describe(bill)} cannot be read from Procurify ({exc}); nothing sent")
+    if not bill_vendor_id(full) and bill_vendor_id(bill):
+        full = {**full, "vendor": bill["vendor"]}  # the list's {id, name} when the full bill lacks it
+    return full
+
+
+def remapped_bills(
+    keys: Iterable[str],
+    read: Callable[[str], Mapping[str, Any]],
+    *,
+    statuses: frozenset[int],
+    posted: Callable[[str], Any],
+    statuses_env: str,
+    wording: BillWording,
+    mapped: Callable[[list[tuple[Mapping[str, Any], datetime]]], Iterable[Mapped | Rejected]],
+) -> Iterator[Mapped | Rejected]:
+    """The bills a replay names, read again from Procurify (``read``): a refusal as each is read (gone from
+    Procurify, no longer approved and never ``posted``, or a read that still fails, which stays queued),
+    then the others, as (the bill with its UUID, its change time), mapped by ``mapped``."""
+    found: list[tuple[Mapping[str, Any], datetime]] = []
+    for key in keys:
+        try:
+            bill = read(key)
+        except ProcurifyNotFoundError as exc:
+            yield Rejected(key, f"bill {key} cannot be read from Procurify ({exc})")
+            continue
+        except RecordReadFailed as failed:  # still no answer: stays queued, the rest replay
+            yield queued_for_read(key, f"bill {key}", failed)
+            continue
+        status = status_code(bill)
+        if status not in statuses and not posted(key):
+            yield Rejected(
+                key,
+                f"{describe(bill)} is {BILL_STATUS_NAMES.get(status, status)} in Procurify now, not "
+                f"approved ({statuses_env}): {wording.not_sent}; abandon this item if that is right",
+            )
+            continue
+        found.append(({**bill, "uuid": key}, bill_stamp(bill)))
+    yield from mapped(found)
+
+
+def settled_bill_records(
+    flow: FlowSpec,
+    ledger: Ledger,
+    record: Callable[[Mapping[str, Any], datetime], BillOutcome],
+    bills: Iterable[tuple[Mapping[str, Any], datetime]],
+    *,
+    run_id: str | None,
+    partition: str | None,
+) -> Iterator[Mapped | Rejected]:
+    """Each of the day's bills (with its change time) mapped by ``record``, as the write takes them: a
+    record held on a never-written bill refused, a skip (exported elsewhere) audited here, not passed on."""
+    records = (record(bill, updated_at) for bill, updated_at in bills)
+    settled = never_written_settled(flow, ledger, records, run_id=run_id, partition=partition)
+    yield from skips_audited(flow, ledger, settled, run_id=run_id, partition=partition)
