@@ -1,8 +1,9 @@
-"""Benchmark: backfill N days through every Procore -> JD Edwards flow, with Procore's rate limits on.
+"""Profile procore_jde: backfill N days through every Procore -> JD Edwards flow, with Procore's rate limits
+on.
 
 Run by hand (not by pytest):
 
-    .venv/bin/python bench/procore_jde_backfill.py --scale 1 --days 30 \
+    .venv/bin/python bench/backfill.py --profile procore_jde --scale 1 --days 30 \
         --procore-latency-ms 100 --jde-latency-ms 100
 
 Both simulators run in their own processes, from fresh data (a copy of the day's seeded JDE database, a newly
@@ -13,7 +14,7 @@ call after ``--procore-latency-ms``; JDE answers after ``--jde-latency-ms``. The
 
 The flows are found, not listed: every flow of ``connector_assets.integrations.procore_jde.defs`` (vendors,
 suppliers, purchase orders, vouchers, change orders), with the staged sources and mapping tables they read
-(``bench/jde_bill_backfill.py``'s ``Found``).
+(``bench/backfill.py``'s ``Found``).
 
 1. **Lookups**: the unpartitioned assets the flows map with (mapping tables, F0901).
 2. **Backfill**: one single-run backfill of the N days before today through every flow and its sources.
@@ -32,10 +33,7 @@ by reason. A markdown table for the README comes last.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import resource
-import sys
 import tempfile
 import threading
 import time
@@ -46,19 +44,25 @@ from pathlib import Path
 from typing import Any
 
 import requests
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from jde_bill_backfill import (  # noqa: E402
+from backfill import (
+    JDE,
     Found,
+    Profile,
+    Sandboxes,
+    Simulator,
     _cpu,
     _cpu_seconds,
+    _failure_text,
     _guarded,
     _kind,
+    _latency,
+    _step_windows,
+    command,
     discover_in,
+    jde_sandbox_resource,
+    peak_rss_mb,
     sandbox_tables,
 )
-from jde_coupa_backfill import _fresh_jde_database, _port, _serve, _wait, jde_sandbox_resource  # noqa: E402
 
 PACKAGE = "connector_assets.integrations.procore_jde"
 PROCORE_LOGIN = {
@@ -70,38 +74,18 @@ WRITTEN = ("create", "update", "adopt")
 TOKEN_CALL = "POST /oauth/token"
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", type=float, default=1, help="data volume of both simulators")
-    parser.add_argument("--days", type=int, default=30, help="days before today to backfill")
+def _options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--procore-latency-ms", type=int, default=100, help="Procore's answer time per call")
     parser.add_argument("--jde-latency-ms", type=int, default=100, help="JDE's answer time per call")
     parser.add_argument("--no-cpu", action="store_true", help="skip the flow_cpu phase")
-    args = parser.parse_args()
-    data = Path(__file__).parent / ".data"
-    data.mkdir(exist_ok=True)
-    workdir = tempfile.TemporaryDirectory()
-    jde_port, procore_port = _port(), _port()
-    jde_db = _fresh_jde_database(data, args.scale, Path(workdir.name))
-    procore_db = Path(workdir.name) / "procore.sqlite"
-    jde = _serve("connector_sandbox.jde_ais", jde_port, args.scale, ["--db-path", str(jde_db)])
-    procore = _serve("connector_sandbox.procore", procore_port, args.scale, ["--db-path", str(procore_db)])
-    try:
-        jde_root, procore_url = f"http://127.0.0.1:{jde_port}", f"http://127.0.0.1:{procore_port}"
-        _wait(f"{jde_root}/jderest/defaultconfig", jde)
-        _wait(f"{procore_url}/sandbox/state", procore)
-        linked = link_vendors_to_jde(procore_db, jde_db)
-        _latency(jde_root, args.jde_latency_ms)
-        _latency(procore_url, args.procore_latency_ms)
-        report = _run(args, f"{jde_root}/jderest", procore_url, linked)
-        print(json.dumps(report, indent=2, default=str))
-        print()
-        print(markdown(report))
-    finally:
-        for proc in (jde, procore):
-            proc.terminate()
-            proc.wait(timeout=30)
-        workdir.cleanup()
+
+
+def run(args: argparse.Namespace, sandboxes: Sandboxes) -> dict[str, Any]:
+    jde_root, procore_url = sandboxes.url("jde"), sandboxes.url("procore")
+    linked = link_vendors_to_jde(sandboxes.db("procore"), sandboxes.db("jde"))
+    _latency(jde_root, args.jde_latency_ms)
+    _latency(procore_url, args.procore_latency_ms)
+    return _run(args, f"{jde_root}/jderest", procore_url, linked)
 
 
 def link_vendors_to_jde(procore_db: Path, jde_db: Path) -> int:
@@ -133,10 +117,6 @@ def link_vendors_to_jde(procore_db: Path, jde_db: Path) -> int:
             [(f"JDE-V-{an8}", str(an8), vendor) for vendor, an8 in pairs],
         )
     return len(pairs)
-
-
-def _latency(root: str, ms: int) -> None:
-    requests.post(f"{root}/sandbox/faults", json={"latency_ms": ms}, timeout=10).raise_for_status()
 
 
 # -- the integration's flows, discovered -------------------------------------------------------------------
@@ -235,21 +215,6 @@ class SandboxMeter:
         }
 
 
-def _step_windows(instance: Any, run_id: str) -> dict[str, tuple[float, float]]:
-    """Each step's (start, end) in Unix seconds, failed steps included."""
-    started: dict[str, float] = {}
-    windows: dict[str, tuple[float, float]] = {}
-    for record in instance.all_logs(run_id):
-        event = record.dagster_event
-        if event is None or not event.step_key:
-            continue
-        if event.event_type_value == "STEP_START":
-            started[event.step_key] = record.timestamp
-        elif event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE") and event.step_key in started:
-            windows[event.step_key] = (started[event.step_key], record.timestamp)
-    return windows
-
-
 def procore_ceiling(limits: dict[str, Any], calls: int, seconds: float) -> dict[str, Any]:
     """The window that binds a run of ``calls`` Procore calls over ``seconds``: the hourly one once the run
     needs more calls than the hour holds (or would at the spike rate run an hour), else the spike one."""
@@ -289,7 +254,7 @@ def _run(args: argparse.Namespace, jde_url: str, procore_url: str, linked: int) 
     start = end - timedelta(days=args.days - 1)
     limits = requests.get(f"{procore_url}/sandbox/settings", timeout=10).json()["rate_limits"]
     report: dict[str, Any] = {
-        "command": " ".join([os.path.relpath(sys.executable), *sys.argv]),
+        "command": command(),
         "scale": args.scale,
         "days": args.days,
         "range": f"{start} .. {end}",
@@ -337,7 +302,7 @@ def _run(args: argparse.Namespace, jde_url: str, procore_url: str, linked: int) 
                 "cpu_us_per_record",
                 lambda: _cpu(found, resources, ledger, folder, keys, keys[-1]),
             )
-    report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    report["peak_rss_mb"] = peak_rss_mb()
     return report
 
 
@@ -435,16 +400,6 @@ def _backfill(
         "cpu_ms_per_record_whole_process": round(cpu / max(records, 1) * 1000, 2),
         "steps": dict(sorted(steps.items(), key=lambda kv: -kv[1]["seconds"])),
     }
-
-
-def _failure_text(event: Any) -> str:
-    """A failed step and why: its error's message and cause (Dagster wraps the step's own exception)."""
-    error = getattr(event.event_specific_data, "error", None)
-    said = error.message if error is not None else event.message or ""
-    cause = getattr(error, "cause", None)
-    if cause is not None:
-        said += " " + cause.message
-    return f"{event.step_key}: {' '.join(said.split())}"[:500]
 
 
 def _window_name(limit: int | None, limits: dict[str, Any]) -> str:
@@ -551,5 +506,11 @@ def markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-if __name__ == "__main__":
-    main()
+PROFILE = Profile(
+    name="procore_jde",
+    doc=__doc__,
+    simulators=(JDE, Simulator("procore", "connector_sandbox.procore", db="file")),
+    run=run,
+    options=_options,
+    markdown=markdown,
+)

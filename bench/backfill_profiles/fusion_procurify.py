@@ -1,9 +1,9 @@
-"""Benchmark: backfill N days through every Oracle Fusion <-> Procurify flow, one flow at a time in the order
-the records depend on each other, with each API's documented limits on.
+"""Profile fusion_procurify: backfill N days through every Oracle Fusion <-> Procurify flow, one flow at a
+time in the order the records depend on each other, with each API's documented limits on.
 
 Run by hand (not by pytest):
 
-    .venv/bin/python bench/fusion_procurify_backfill.py --scale 1 --days 30 \
+    .venv/bin/python bench/backfill.py --profile fusion_procurify --scale 1 --days 30 \
         --fusion-latency-ms 100 --procurify-latency-ms 100
 
 Both simulators run in their own processes on free ports, freshly seeded at ``--scale``. **Neither Oracle
@@ -37,28 +37,35 @@ from __future__ import annotations
 
 import argparse
 import inspect
-import json
 import os
-import resource
 import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import requests
+from backfill import (
+    Profile,
+    Sandboxes,
+    Simulator,
+    _cpu,
+    _cpu_seconds,
+    _failures,
+    _guarded,
+    _kind,
+    _latency,
+    _step_windows,
+    command,
+    discover_in,
+    peak_rss_mb,
+    sandbox_tables,
+)
+from backfill_profiles.jde_procurify import CallLog, JdeProcurifyFound
 from dagster import AssetKey
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from jde_bill_backfill import _cpu, _cpu_seconds, _guarded, _kind, discover_in, sandbox_tables  # noqa: E402
-from jde_coupa_backfill import _port, _serve, _wait  # noqa: E402
-from jde_procurify_backfill import CallLog, JdeProcurifyFound, _failures  # noqa: E402
-from procore_jde_backfill import _latency, _step_windows  # noqa: E402
 
 PACKAGE = "connector_assets.integrations.fusion_procurify"
 # The simulators' own sandbox applications (their settings' defaults), never real secrets.
@@ -74,13 +81,10 @@ COUNTS = (*WRITTEN, "skip", "fail", "queued_held", "queued_failed")
 SYSTEMS = ("fusion", "procurify")
 
 
-def main() -> None:
+def _options(parser: argparse.ArgumentParser) -> None:
     from connector_resources.procurify import ProcurifyResource
 
     defaults = ProcurifyResource.model_fields
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", type=float, default=1, help="data volume of both simulators")
-    parser.add_argument("--days", type=int, default=30, help="days before today to backfill")
     parser.add_argument("--fusion-latency-ms", type=int, default=100, help="Fusion's answer time per call")
     parser.add_argument("--procurify-latency-ms", type=int, default=100, help="Procurify's answer time")
     parser.add_argument(
@@ -90,22 +94,10 @@ def main() -> None:
         help="the Procurify client's own pace (ProcurifyResource.rate_per_second; its default unless told)",
     )
     parser.add_argument("--no-cpu", action="store_true", help="skip the flow_cpu phase")
-    args = parser.parse_args()
-    fusion_port, procurify_port = _port(), _port()
-    fusion = _serve("connector_sandbox.fusion", fusion_port, args.scale, [])
-    procurify = _serve("connector_sandbox.procurify", procurify_port, args.scale, [])
-    try:
-        fusion_url, procurify_url = f"http://127.0.0.1:{fusion_port}", f"http://127.0.0.1:{procurify_port}"
-        _wait(f"{fusion_url}/sandbox/state", fusion)
-        _wait(f"{procurify_url}/sandbox/state", procurify)
-        report = _run(args, fusion_url, procurify_url)
-        print(json.dumps(report, indent=2, default=str))
-        print()
-        print(markdown(report))
-    finally:
-        for proc in (fusion, procurify):
-            proc.terminate()
-            proc.wait(timeout=30)
+
+
+def run(args: argparse.Namespace, sandboxes: Sandboxes) -> dict[str, Any]:
+    return _run(args, sandboxes.url("fusion"), sandboxes.url("procurify"))
 
 
 # -- the integration's flows, found in its wiring ----------------------------------------------------------
@@ -300,7 +292,7 @@ class Phase:
             )
         figures["cpu_seconds"] = round(cpu, 1)
         figures["cpu_ms_per_record_whole_process"] = round(cpu / seen * 1000, 2) if seen else None
-        figures["peak_rss_mb_so_far"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+        figures["peak_rss_mb_so_far"] = peak_rss_mb()
         figures["steps"] = dict(sorted(steps.items(), key=lambda kv: -kv[1]["seconds"])[:6])
         return figures
 
@@ -347,7 +339,7 @@ def _run(args: argparse.Namespace, fusion_url: str, procurify_url: str) -> dict[
     start = end - timedelta(days=args.days - 1)
     procurify_fields, fusion_fields = ProcurifyResource.model_fields, FusionResource.model_fields
     report: dict[str, Any] = {
-        "command": " ".join([os.path.relpath(sys.executable), *sys.argv]),
+        "command": command(),
         "scale": args.scale,
         "days": args.days,
         "range": f"{start} .. {end}",
@@ -436,7 +428,7 @@ def _run(args: argparse.Namespace, fusion_url: str, procurify_url: str) -> dict[
             cpu_started = time.monotonic()
             _guarded(report, "cpu_us_per_record", lambda: _cpu(found, quick, ledger, folder, keys, keys[-1]))
             report["cpu_phase_seconds"] = round(time.monotonic() - cpu_started, 1)
-    report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    report["peak_rss_mb"] = peak_rss_mb()
     return report
 
 
@@ -556,5 +548,14 @@ def markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-if __name__ == "__main__":
-    main()
+PROFILE = Profile(
+    name="fusion_procurify",
+    doc=__doc__,
+    simulators=(
+        Simulator("fusion", "connector_sandbox.fusion"),
+        Simulator("procurify", "connector_sandbox.procurify"),
+    ),
+    run=run,
+    options=_options,
+    markdown=markdown,
+)

@@ -1,9 +1,9 @@
-"""Benchmark: backfill N days through every JD Edwards <-> Procurify flow, against the rate the Procurify
-sandbox sustains.
+"""Profile jde_procurify: backfill N days through every JD Edwards <-> Procurify flow, against the rate the
+Procurify sandbox sustains.
 
 Run by hand (not by pytest):
 
-    .venv/bin/python bench/jde_procurify_backfill.py --scale 1 --days 30 \
+    .venv/bin/python bench/backfill.py --profile jde_procurify --scale 1 --days 30 \
         --procurify-latency-ms 100 --jde-latency-ms 100
 
 Both simulators run in their own processes, from fresh data (a copy of the day's seeded JDE database, a newly
@@ -37,10 +37,7 @@ A markdown table for the README comes last.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import resource
-import sys
 import tempfile
 import threading
 import time
@@ -52,22 +49,27 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from dagster import AssetKey
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from jde_bill_backfill import (  # noqa: E402
+from backfill import (
+    JDE,
     Found,
+    Profile,
+    Sandboxes,
+    Simulator,
     _cpu,
     _cpu_seconds,
     _deps,
+    _failures,
     _guarded,
     _kind,
+    _latency,
+    _step_windows,
+    command,
     discover_in,
+    jde_sandbox_resource,
+    peak_rss_mb,
     sandbox_tables,
 )
-from jde_coupa_backfill import _fresh_jde_database, _port, _serve, _wait, jde_sandbox_resource  # noqa: E402
-from procore_jde_backfill import _failure_text, _latency, _step_windows  # noqa: E402
+from dagster import AssetKey
 
 PACKAGE = "connector_assets.integrations.jde_procurify"
 # The Procurify simulator's own sandbox application (its settings' default), never a real secret.
@@ -88,13 +90,10 @@ BENCH_ACCOUNT_SCOPE = "1410,6000-8999"
 BENCH_FALLBACK_EMAIL = "ap-invoices@ml-sandbox.example"
 
 
-def main() -> None:
+def _options(parser: argparse.ArgumentParser) -> None:
     from connector_resources.procurify import ProcurifyResource
 
     defaults = ProcurifyResource.model_fields
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", type=float, default=1, help="data volume of both simulators")
-    parser.add_argument("--days", type=int, default=30, help="days before today to backfill")
     parser.add_argument("--procurify-latency-ms", type=int, default=100, help="Procurify's answer time")
     parser.add_argument("--jde-latency-ms", type=int, default=100, help="JDE's answer time per call")
     parser.add_argument(
@@ -105,30 +104,14 @@ def main() -> None:
     )
     parser.add_argument("--calibrate-seconds", type=float, default=10, help="length of each calibration")
     parser.add_argument("--no-cpu", action="store_true", help="skip the flow_cpu phase")
-    args = parser.parse_args()
-    data = Path(__file__).parent / ".data"
-    data.mkdir(exist_ok=True)
-    workdir = tempfile.TemporaryDirectory()
-    jde_port, procurify_port = _port(), _port()
-    jde_db = _fresh_jde_database(data, args.scale, Path(workdir.name))
-    jde = _serve("connector_sandbox.jde_ais", jde_port, args.scale, ["--db-path", str(jde_db)])
-    procurify = _serve("connector_sandbox.procurify", procurify_port, args.scale, [])
-    try:
-        jde_root, procurify_url = f"http://127.0.0.1:{jde_port}", f"http://127.0.0.1:{procurify_port}"
-        _wait(f"{jde_root}/jderest/defaultconfig", jde)
-        _wait(f"{procurify_url}/sandbox/state", procurify)
-        linked = link_vendors_to_jde(procurify_url, jde_db)
-        _latency(jde_root, args.jde_latency_ms)
-        _latency(procurify_url, args.procurify_latency_ms)
-        report = _run(args, f"{jde_root}/jderest", procurify_url, linked)
-        print(json.dumps(report, indent=2, default=str))
-        print()
-        print(markdown(report))
-    finally:
-        for proc in (jde, procurify):
-            proc.terminate()
-            proc.wait(timeout=30)
-        workdir.cleanup()
+
+
+def run(args: argparse.Namespace, sandboxes: Sandboxes) -> dict[str, Any]:
+    jde_root, procurify_url = sandboxes.url("jde"), sandboxes.url("procurify")
+    linked = link_vendors_to_jde(procurify_url, sandboxes.db("jde"))
+    _latency(jde_root, args.jde_latency_ms)
+    _latency(procurify_url, args.procurify_latency_ms)
+    return _run(args, f"{jde_root}/jderest", procurify_url, linked)
 
 
 def link_vendors_to_jde(procurify_url: str, jde_db: Path) -> dict[str, Any]:
@@ -408,7 +391,7 @@ def _run(args: argparse.Namespace, jde_url: str, procurify_url: str, linked: dic
     start = end - timedelta(days=args.days - 1)
     in_flight = ProcurifyResource.model_fields["max_in_flight"].default
     report: dict[str, Any] = {
-        "command": " ".join([os.path.relpath(sys.executable), *sys.argv]),
+        "command": command(),
         "scale": args.scale,
         "days": args.days,
         "range": f"{start} .. {end}",
@@ -476,12 +459,8 @@ def _run(args: argparse.Namespace, jde_url: str, procurify_url: str, linked: dic
             keys = [(start + timedelta(days=n)).isoformat() for n in range(args.days)]
             found.flows = found.partitioned  # the whole flows have no day to map (left out, said below)
             _guarded(report, "cpu_us_per_record", lambda: _cpu(found, quick, ledger, folder, keys, keys[-1]))
-    report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    report["peak_rss_mb"] = peak_rss_mb()
     return report
-
-
-def _failures(result: Any) -> list[str]:
-    return [_failure_text(e) for e in result.all_events if e.event_type_value == "STEP_FAILURE"][:5]
 
 
 @dataclass
@@ -778,5 +757,11 @@ def _share(rate: float | None, sustained: float) -> str:
     return f"{rate / sustained:.2f}" if rate and sustained else "-"
 
 
-if __name__ == "__main__":
-    main()
+PROFILE = Profile(
+    name="jde_procurify",
+    doc=__doc__,
+    simulators=(JDE, Simulator("procurify", "connector_sandbox.procurify")),
+    run=run,
+    options=_options,
+    markdown=markdown,
+)
