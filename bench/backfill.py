@@ -33,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -284,6 +285,37 @@ def _failure_text(event: Any) -> str:
     if cause is not None:
         said += " " + cause.message
     return f"{event.step_key}: {' '.join(said.split())}"[:500]
+
+
+class SandboxMeter:
+    """The simulators' own counters (``/sandbox/state``), read together by name (``read``); a profile's
+    subclass says what the difference of two readings means (``delta``)."""
+
+    def __init__(self, **roots: str) -> None:
+        self.states = {name: f"{root.removesuffix('/jderest')}/sandbox/state" for name, root in roots.items()}
+
+    def read(self) -> dict[str, Any]:
+        return {name: requests.get(url, timeout=60).json() for name, url in self.states.items()}
+
+
+def counter_delta(before: dict, after: dict) -> dict[str, int]:
+    """How much each counter of a ``/sandbox/state`` reading grew between two readings (the grown ones)."""
+    return {k: v - before.get(k, 0) for k, v in after.items() if v - before.get(k, 0)}
+
+
+def calls_on_steps(
+    windows: dict[str, tuple[float, float]], calls: list[tuple[str, float]]
+) -> dict[str, Counter]:
+    """Calls (system, start time) counted by system on the step that ran when each started (the in-process
+    executor runs one step at a time); steps without calls are left out."""
+    ordered = sorted(windows.items(), key=lambda kv: kv[1][0])
+    counted: dict[str, Counter] = defaultdict(Counter)
+    for system, moment in calls:
+        for key, (begin, end) in ordered:
+            if begin <= moment <= end:
+                counted[key][system] += 1
+                break
+    return counted
 
 
 # -- an integration's flows, found in its Definitions ------------------------------------------------------

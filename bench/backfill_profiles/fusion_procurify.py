@@ -41,16 +41,16 @@ import os
 import sys
 import tempfile
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
-import requests
 from backfill import (
     Profile,
     Sandboxes,
+    SandboxMeter,
     Simulator,
     _cpu,
     _cpu_seconds,
@@ -59,6 +59,7 @@ from backfill import (
     _kind,
     _latency,
     _step_windows,
+    calls_on_steps,
     command,
     discover_in,
     peak_rss_mb,
@@ -172,14 +173,11 @@ def pair_vendors(ledger: Any, procurify: Any, fusion_url: str, start: date, end:
 # -- measuring ---------------------------------------------------------------------------------------------
 
 
-class Meter:
+class Meter(SandboxMeter):
     """Calls and answers by status as the two simulators count them (``/sandbox/state``)."""
 
     def __init__(self, fusion_url: str, procurify_url: str) -> None:
-        self.urls = {"fusion": f"{fusion_url}/sandbox/state", "procurify": f"{procurify_url}/sandbox/state"}
-
-    def read(self) -> dict[str, Any]:
-        return {system: requests.get(url, timeout=60).json() for system, url in self.urls.items()}
+        super().__init__(fusion=fusion_url, procurify=procurify_url)
 
     @staticmethod
     def delta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
@@ -208,13 +206,7 @@ def _on_steps(
     step at a time), with each system's rate in the step and its wait share: calls x latency / the step's
     time (about 1 or more: the step waits on that API, or on the client's pace; well below: on the other
     API or our own work)."""
-    ordered = sorted(windows.items(), key=lambda kv: kv[1][0])
-    counted: dict[str, Counter] = defaultdict(Counter)
-    for system, moment in calls:
-        for key, (begin, end) in ordered:
-            if begin <= moment <= end:
-                counted[key][system] += 1
-                break
+    counted = calls_on_steps(windows, calls)
     steps: dict[str, dict[str, Any]] = {}
     for key, (begin, end) in windows.items():
         seconds = max(end - begin, 1e-6)

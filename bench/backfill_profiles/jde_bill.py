@@ -50,6 +50,7 @@ from backfill import (
     Found,
     Profile,
     Sandboxes,
+    SandboxMeter,
     Simulator,
     _cpu,
     _cpu_seconds,
@@ -58,6 +59,7 @@ from backfill import (
     _reason_kind,
     _step_seconds,
     command,
+    counter_delta,
     discover_in,
     jde_sandbox_resource,
     peak_rss_mb,
@@ -483,27 +485,18 @@ def _clerk_session(bill_url: str) -> tuple[requests.Session, dict[str, str]]:
 # -- measuring ---------------------------------------------------------------------------------------------
 
 
-class _Meter:
+class _Meter(SandboxMeter):
     """Calls, limit refusals and logins as the two simulators count them (``/sandbox/state``)."""
 
     def __init__(self, jde_url: str, bill_url: str) -> None:
-        self.jde_state = f"{jde_url.removesuffix('/jderest')}/sandbox/state"
-        self.bill_state = f"{bill_url}/sandbox/state"
+        super().__init__(jde=jde_url, bill=bill_url)
         faults = requests.get(f"{bill_url}/sandbox/faults", timeout=10).json()
         latency = (faults.get("latency_ms") or 0) / 1000
         self.ceiling = 3 / latency if latency else None
 
-    def read(self) -> dict[str, Any]:
-        return {
-            "jde": requests.get(self.jde_state, timeout=60).json(),
-            "bill": requests.get(self.bill_state, timeout=60).json(),
-        }
-
     @staticmethod
     def delta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
-        def diff(a: dict, b: dict) -> dict[str, int]:
-            return {k: v - a.get(k, 0) for k, v in b.items() if v - a.get(k, 0)}
-
+        diff = counter_delta
         jde_calls = diff(before["jde"].get("calls") or {}, after["jde"].get("calls") or {})
         bill_calls = diff(before["bill"].get("calls") or {}, after["bill"].get("calls") or {})
         codes = diff(before["bill"].get("error_codes") or {}, after["bill"].get("error_codes") or {})

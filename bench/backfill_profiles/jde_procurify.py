@@ -41,7 +41,7 @@ import os
 import tempfile
 import threading
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -54,6 +54,7 @@ from backfill import (
     Found,
     Profile,
     Sandboxes,
+    SandboxMeter,
     Simulator,
     _cpu,
     _cpu_seconds,
@@ -63,7 +64,9 @@ from backfill import (
     _kind,
     _latency,
     _step_windows,
+    calls_on_steps,
     command,
+    counter_delta,
     discover_in,
     jde_sandbox_resource,
     peak_rss_mb,
@@ -220,24 +223,15 @@ class CallLog:
         HttpClient.request = counted_request  # type: ignore[method-assign]
 
 
-class Meter:
+class Meter(SandboxMeter):
     """Calls, answers by status and logins as the two simulators count them (``/sandbox/state``)."""
 
     def __init__(self, jde_url: str, procurify_url: str) -> None:
-        self.jde_state = f"{jde_url.removesuffix('/jderest')}/sandbox/state"
-        self.procurify_state = f"{procurify_url}/sandbox/state"
-
-    def read(self) -> dict[str, Any]:
-        return {
-            "jde": requests.get(self.jde_state, timeout=60).json(),
-            "procurify": requests.get(self.procurify_state, timeout=60).json(),
-        }
+        super().__init__(jde=jde_url, procurify=procurify_url)
 
     @staticmethod
     def delta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
-        def diff(a: dict, b: dict) -> dict[str, int]:
-            return {k: v - a.get(k, 0) for k, v in b.items() if v - a.get(k, 0)}
-
+        diff = counter_delta
         jde = diff(before["jde"].get("calls") or {}, after["jde"].get("calls") or {})
         pfy = diff(before["procurify"].get("calls") or {}, after["procurify"].get("calls") or {})
         answers = diff(before["procurify"].get("answers") or {}, after["procurify"].get("answers") or {})
@@ -264,13 +258,7 @@ def _on_steps(
     step at a time), with each step's Procurify rate and ``procurify_wait_share``: the share of the step's
     time that its Procurify calls' latency fills when sent one after another (about 1: the step waits on
     Procurify; well below 1: it waits on JDE or on our own work)."""
-    ordered = sorted(windows.items(), key=lambda kv: kv[1][0])
-    counted: dict[str, Counter] = defaultdict(Counter)
-    for system, moment in calls:
-        for key, (begin, end) in ordered:
-            if begin <= moment <= end:
-                counted[key][system] += 1
-                break
+    counted = calls_on_steps(windows, calls)
     steps: dict[str, dict[str, Any]] = {}
     for key, (begin, end) in windows.items():
         seconds = end - begin

@@ -37,7 +37,7 @@ import os
 import tempfile
 import threading
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -49,6 +49,7 @@ from backfill import (
     Found,
     Profile,
     Sandboxes,
+    SandboxMeter,
     Simulator,
     _cpu,
     _cpu_seconds,
@@ -57,7 +58,9 @@ from backfill import (
     _kind,
     _latency,
     _step_windows,
+    calls_on_steps,
     command,
+    counter_delta,
     discover_in,
     jde_sandbox_resource,
     peak_rss_mb,
@@ -182,24 +185,15 @@ class CallLog:
         RateLimitPacer.before_call = counted_wait  # type: ignore[method-assign]
 
 
-class SandboxMeter:
+class ProcoreMeter(SandboxMeter):
     """Calls, statuses and logins as the two simulators count them (``/sandbox/state``)."""
 
     def __init__(self, jde_url: str, procore_url: str) -> None:
-        self.jde_state = f"{jde_url.removesuffix('/jderest')}/sandbox/state"
-        self.procore_state = f"{procore_url}/sandbox/state"
-
-    def read(self) -> dict[str, Any]:
-        return {
-            "jde": requests.get(self.jde_state, timeout=60).json(),
-            "procore": requests.get(self.procore_state, timeout=60).json(),
-        }
+        super().__init__(jde=jde_url, procore=procore_url)
 
     @staticmethod
     def delta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
-        def diff(a: dict, b: dict) -> dict[str, int]:
-            return {k: v - a.get(k, 0) for k, v in b.items() if v - a.get(k, 0)}
-
+        diff = counter_delta
         jde = diff(before["jde"].get("calls") or {}, after["jde"].get("calls") or {})
         procore = diff(before["procore"].get("calls") or {}, after["procore"].get("calls") or {})
         statuses = diff(before["procore"].get("statuses") or {}, after["procore"].get("statuses") or {})
@@ -268,7 +262,7 @@ def _run(args: argparse.Namespace, jde_url: str, procore_url: str, linked: int) 
     }
     calls = CallLog()
     calls.install()
-    meter = SandboxMeter(jde_url, procore_url)
+    meter = ProcoreMeter(jde_url, procore_url)
     with tempfile.TemporaryDirectory() as folder, instance_for_test() as instance:
         resources = _resources(jde_url, procore_url, folder)
         ledger = Ledger(f"sqlite:///{folder}/ledger.sqlite")
@@ -420,26 +414,11 @@ def _on_steps(
     steps: dict[str, dict[str, Any]] = {}
     for key, (begin, end) in windows.items():
         steps[key] = {"seconds": round(end - begin, 1), "procore_calls": 0, "jde_calls": 0, "pacer_waits": 0}
-    ordered = sorted(windows.items(), key=lambda kv: kv[1][0])
-
-    def step_at(moment: float) -> str | None:
-        for key, (begin, end) in ordered:
-            if begin <= moment <= end:
-                return key
-        return None
-
-    counted: dict[str, Counter] = defaultdict(Counter)
-    for system, moment in calls:
-        key = step_at(moment)
-        if key is not None:
-            counted[key][system] += 1
-    for key, systems in counted.items():
+    for key, systems in calls_on_steps(windows, calls).items():
         steps[key]["procore_calls"] = systems.get("procore", 0)
         steps[key]["jde_calls"] = sum(n for s, n in systems.items() if s != "procore")
-    for moment, _, _ in waits:
-        key = step_at(moment)
-        if key is not None:
-            steps[key]["pacer_waits"] += 1
+    for key, waited in calls_on_steps(windows, [("pacer", moment) for moment, _, _ in waits]).items():
+        steps[key]["pacer_waits"] += waited["pacer"]
     for step in steps.values():
         step["procore_req_per_s"] = (
             round(step["procore_calls"] / step["seconds"], 2) if step["seconds"] else None
