@@ -318,6 +318,32 @@ def calls_on_steps(
     return counted
 
 
+def cpu_table(cpu: dict[str, Any], prefix: str = "", always: bool = False) -> list[str]:
+    """The README table of our CPU per record by flow (``bench/flow_cpu.py``'s figures, flow names without
+    ``prefix``), after a blank line; nothing when no flow has figures, unless ``always``."""
+    rows = [
+        f"| {flow.removeprefix(prefix)} | {c['records']} | {c['map']} | {c['validate']} | {c['ledger']} | "
+        f"**{c['map+validate+ledger']}** | {c['stage']} |"
+        for flow, c in cpu.items()
+        if isinstance(c, dict) and "records" in c
+    ]
+    if not rows and not always:
+        return []
+    head = (
+        "| our CPU per record, apart from API wait (us) | records | map | validate | ledger | "
+        "**map + validate + ledger** | staging JSON |"
+    )
+    return ["", head, "|---|---|---|---|---|---|---|", *rows]
+
+
+def queue_table(queued: dict[str, int]) -> list[str]:
+    """The README table of what is left in the retry queue by reason, after a blank line (none if empty)."""
+    if not queued:
+        return []
+    rows = [f"| {reason.replace('|', '/')} | {n} |" for reason, n in queued.items()]
+    return ["", "| left in the retry queue (flow status: reason) | records |", "|---|---|", *rows]
+
+
 # -- an integration's flows, found in its Definitions ------------------------------------------------------
 
 

@@ -61,8 +61,10 @@ from backfill import (
     _step_windows,
     calls_on_steps,
     command,
+    cpu_table,
     discover_in,
     peak_rss_mb,
+    queue_table,
     sandbox_tables,
 )
 from backfill_profiles.jde_procurify import CallLog, JdeProcurifyFound
@@ -519,24 +521,8 @@ def markdown(report: dict[str, Any]) -> str:
             f"{catch['fusion_calls']} Fusion / {catch['procurify_calls']} Procurify calls, "
             f"429s {catch['fusion_429s']} / {catch['procurify_429s']}.",
         ]
-    cpu = report.get("cpu_us_per_record", {})
-    if any(isinstance(v, dict) and "records" in v for v in cpu.values()):
-        lines += [
-            "",
-            "| our CPU per record, apart from API wait (us) | records | map | validate | ledger | "
-            "**map + validate + ledger** | staging JSON |",
-            "|---|---|---|---|---|---|---|",
-        ]
-        for flow, c in cpu.items():
-            if isinstance(c, dict) and "records" in c:
-                lines.append(
-                    f"| {flow.removeprefix('fusion_procurify_')} | {c['records']} | {c['map']} | "
-                    f"{c['validate']} | {c['ledger']} | **{c['map+validate+ledger']}** | {c['stage']} |"
-                )
-    queued = report.get("queued_by_reason", {})
-    if queued:
-        lines += ["", "| left in the retry queue (flow status: reason) | records |", "|---|---|"]
-        lines += [f"| {reason.replace('|', '/')} | {n} |" for reason, n in queued.items()]
+    lines += cpu_table(report.get("cpu_us_per_record", {}), prefix="fusion_procurify_")
+    lines += queue_table(report.get("queued_by_reason", {}))
     return "\n".join(lines)
 
 

@@ -60,6 +60,7 @@ from backfill import (
     _step_seconds,
     command,
     counter_delta,
+    cpu_table,
     discover_in,
     jde_sandbox_resource,
     peak_rss_mb,
@@ -574,17 +575,8 @@ def markdown(report: dict[str, Any]) -> str:
         + " / ".join(str(v) for v in report.get("limit_refusals_whole_run", {}).values())
         + " |"
         + " |" * (len(phases) - 1),
-        "",
-        "| our CPU per record, apart from API wait (us) | records | map | validate | ledger | "
-        "**map + validate + ledger** | staging JSON |",
-        "|---|---|---|---|---|---|---|",
     ]
-    for flow, cpu in report.get("cpu_us_per_record", {}).items():
-        if isinstance(cpu, dict) and "records" in cpu:
-            lines.append(
-                f"| {flow} | {cpu['records']} | {cpu['map']} | {cpu['validate']} | {cpu['ledger']} | "
-                f"**{cpu['map+validate+ledger']}** | {cpu['stage']} |"
-            )
+    lines += cpu_table(report.get("cpu_us_per_record", {}), always=True)
     reconcile = report.get("reconcile", {})
     if "checks" in reconcile:
         lines += [

@@ -67,9 +67,11 @@ from backfill import (
     calls_on_steps,
     command,
     counter_delta,
+    cpu_table,
     discover_in,
     jde_sandbox_resource,
     peak_rss_mb,
+    queue_table,
     sandbox_tables,
 )
 from dagster import AssetKey
@@ -719,25 +721,8 @@ def markdown(report: dict[str, Any]) -> str:
                 f"{s['written']} | "
                 f"{f['procurify_calls']} / {f['jde_calls']}, {f['written']} |"
             )
-    cpu = report.get("cpu_us_per_record", {})
-    if any(isinstance(v, dict) and "records" in v for v in cpu.values()):
-        lines += [
-            "",
-            "| our CPU per record, apart from API wait (us) | records | map | validate | ledger | "
-            "**map + validate + ledger** | staging JSON |",
-            "|---|---|---|---|---|---|---|",
-        ]
-        for flow, c in cpu.items():
-            if isinstance(c, dict) and "records" in c:
-                lines.append(
-                    f"| {flow.removeprefix('jde_procurify_')} | {c['records']} | {c['map']} | "
-                    f"{c['validate']} | "
-                    f"{c['ledger']} | **{c['map+validate+ledger']}** | {c['stage']} |"
-                )
-    queued = report.get("queued_by_reason", {})
-    if queued:
-        lines += ["", "| left in the retry queue (flow status: reason) | records |", "|---|---|"]
-        lines += [f"| {reason.replace('|', '/')} | {n} |" for reason, n in queued.items()]
+    lines += cpu_table(report.get("cpu_us_per_record", {}), prefix="jde_procurify_")
+    lines += queue_table(report.get("queued_by_reason", {}))
     return "\n".join(lines)
 
 

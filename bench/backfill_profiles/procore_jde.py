@@ -61,6 +61,7 @@ from backfill import (
     calls_on_steps,
     command,
     counter_delta,
+    cpu_table,
     discover_in,
     jde_sandbox_resource,
     peak_rss_mb,
@@ -468,20 +469,7 @@ def markdown(report: dict[str, Any]) -> str:
             f"{f.get('skip', 0)} | {f.get('fail', 0)} | {f.get('queued_held', 0)} | "
             f"{f['mapped_and_written_seconds']} | {f['records_per_second']} |"
         )
-    cpu = report.get("cpu_us_per_record", {})
-    if any(isinstance(v, dict) and "records" in v for v in cpu.values()):
-        lines += [
-            "",
-            "| our CPU per record, apart from API wait (us) | records | map | validate | ledger | "
-            "**map + validate + ledger** | staging JSON |",
-            "|---|---|---|---|---|---|---|",
-        ]
-        for flow, c in cpu.items():
-            if isinstance(c, dict) and "records" in c:
-                lines.append(
-                    f"| {flow} | {c['records']} | {c['map']} | {c['validate']} | {c['ledger']} | "
-                    f"**{c['map+validate+ledger']}** | {c['stage']} |"
-                )
+    lines += cpu_table(report.get("cpu_us_per_record", {}))
     return "\n".join(lines)
 
 
