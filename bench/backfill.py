@@ -245,25 +245,19 @@ def _reason_kind(reason: str) -> str:
 
 
 def _step_seconds(instance, run_id: str) -> dict[str, float]:
-    started: dict[str, float] = {}
-    durations: dict[str, float] = {}
-    for record in instance.all_logs(run_id):
-        event = record.dagster_event
-        if event is None or not event.step_key:
-            continue
-        if event.event_type_value == "STEP_START":
-            started[event.step_key] = record.timestamp
-        elif event.event_type_value == "STEP_SUCCESS" and event.step_key in started:
-            durations[event.step_key] = record.timestamp - started[event.step_key]
-    return durations
+    """Each step's seconds, succeeded steps only."""
+    windows = _step_windows(instance, run_id, ends=("STEP_SUCCESS",))
+    return {key: end - start for key, (start, end) in windows.items()}
 
 
 def _latency(root: str, ms: int) -> None:
     requests.post(f"{root}/sandbox/faults", json={"latency_ms": ms}, timeout=10).raise_for_status()
 
 
-def _step_windows(instance: Any, run_id: str) -> dict[str, tuple[float, float]]:
-    """Each step's (start, end) in Unix seconds, failed steps included."""
+def _step_windows(
+    instance: Any, run_id: str, ends: tuple[str, ...] = ("STEP_SUCCESS", "STEP_FAILURE")
+) -> dict[str, tuple[float, float]]:
+    """Each step's (start, end) in Unix seconds, failed steps included unless ``ends`` leaves them out."""
     started: dict[str, float] = {}
     windows: dict[str, tuple[float, float]] = {}
     for record in instance.all_logs(run_id):
@@ -272,7 +266,7 @@ def _step_windows(instance: Any, run_id: str) -> dict[str, tuple[float, float]]:
             continue
         if event.event_type_value == "STEP_START":
             started[event.step_key] = record.timestamp
-        elif event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE") and event.step_key in started:
+        elif event.event_type_value in ends and event.step_key in started:
             windows[event.step_key] = (started[event.step_key], record.timestamp)
     return windows
 
