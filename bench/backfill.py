@@ -42,7 +42,6 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from dagster import AssetKey
 
 BENCH = Path(__file__).resolve().parent
 if str(BENCH) not in sys.path:
@@ -365,6 +364,8 @@ class Found:
     def run_assets(self, specs: list[Any]) -> list[Any]:
         """The partitioned assets that run ``specs``: their steps, what those read, and the integration's
         steps after them (e.g. acknowledging webhook deliveries), reconciliation apart."""
+        from dagster import AssetKey
+
         wanted: set[Any] = set()
 
         def take(key: Any) -> None:
@@ -398,7 +399,7 @@ def discover_in(defs: Any, found: type[Found], feeds_of: str | None) -> Any:
     its reconciliation assets (those reading a flow's target asset) and the graph of every asset they stand
     on (its own, JDE's tables, the SaaS feeds); ``feeds_of``: the SaaS system whose change feeds the
     reconciliation reads staged (None: none)."""
-    from dagster import AssetsDefinition
+    from dagster import AssetKey, AssetsDefinition
 
     from connector_assets.flows.core import FLOW_SPECS
     from connector_assets.jde.assets import jde_assets
@@ -470,6 +471,7 @@ def _cpu(found: Found, resources: dict[str, Any], ledger: Any, folder: str, days
     """``bench/flow_cpu.py`` over every day of every flow, each flow's days as one run over the range (so
     the records held ones wait for are read on its last day only, as in the backfill); inbound flows also
     over the day of the payments."""
+    from dagster import AssetKey
     from flow_cpu import FlowCpu, api_cpu_counted, measure_day
 
     from connector_resources.ledger import Ledger
