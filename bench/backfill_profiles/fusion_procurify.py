@@ -15,9 +15,10 @@ That pace is the one ceiling there is, so the Procurify rate is compared with it
 reported with the share of the step's time Fusion's answers fill (``fusion_wait_share``).
 
 0. **Setup** (not measured): the vendor fallback e-mail of ``make dev``
-   (``connector_cli.dev_fusion_procurify.SANDBOX_FALLBACK_EMAIL``: Fusion suppliers carry none, Procurify
-   requires one) and ``make dev``'s manual vendor pairs (``pair_seeded_vendors``: the simulators are seeded
-   apart, so name matching pairs none). ``make dev`` offers the active vendors in id order; here the vendors
+   (``connector_assets.integrations.fusion_procurify.sandbox.SANDBOX_FALLBACK_EMAIL``: Fusion suppliers
+   carry none, Procurify requires one) and ``make dev``'s manual vendor pairs (``pair_seeded_vendors``:
+   the simulators are seeded apart, so name matching pairs none). ``make dev`` offers the active vendors
+   in id order; here the vendors
    named on the window's Procurify purchase orders and bills are offered first (most documents first), then
    the rest, so the window's documents can flow. No activity is invented: every document is seeded data.
 1. **Lookups**: the mapping tables (sandbox files), Fusion's account combinations, the manual matches file.
@@ -133,14 +134,15 @@ def discover() -> JdeProcurifyFound:
 
 
 def pair_vendors(ledger: Any, procurify: Any, fusion_url: str, start: date, end: date) -> dict[str, Any]:
-    """``make dev``'s manual vendor pairs (``connector_cli.dev_fusion_procurify.pair_seeded_vendors`` with the
-    Fusion suppliers that have a purchasing and pay site in the business unit), offering first the vendors
+    """``make dev``'s manual vendor pairs (``pair_seeded_vendors`` of
+    ``connector_assets.integrations.fusion_procurify.sandbox``, with the Fusion suppliers that have a
+    purchasing and pay site in the business unit), offering first the vendors
     named on the window's purchase orders and bills (most documents first), then every other active
     vendor in id order as ``make dev`` does. Read through the Procurify API and the pod's operator routes;
     not measured."""
     from connector_assets.integrations.fusion_procurify.bill_mappers import bill_vendor_id
     from connector_assets.integrations.fusion_procurify.order_mappers import id_of
-    from connector_cli.dev_fusion_procurify import (
+    from connector_assets.integrations.fusion_procurify.sandbox import (
         active_vendor_ids,
         pair_seeded_vendors,
         suppliers_with_sites,
@@ -320,7 +322,7 @@ def _run(args: argparse.Namespace, fusion_url: str, procurify_url: str) -> dict[
     from dagster import instance_for_test
     from dagster import materialize as run_assets
 
-    from connector_cli.dev_fusion_procurify import SANDBOX_DEFAULTS
+    from connector_assets.integrations.fusion_procurify.sandbox import SANDBOX_DEFAULTS
     from connector_resources.fusion import FusionResource
     from connector_resources.ledger import Ledger
     from connector_resources.procurify import ProcurifyResource, forget_shared_tokens

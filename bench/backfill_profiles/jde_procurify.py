@@ -11,8 +11,9 @@ seeded Procurify). Procurify publishes no rate limit and its simulator has none 
 flows are compared with is measured, not read from a document:
 
 0. **Setup** (not measured): the seeded Procurify vendors' ERP keys are pointed at JDE's suppliers (the
-   simulators are seeded apart; ``connector_cli.dev_procurify.link_procurify_vendors_to_jde``, as
-   ``make dev`` does), then both latencies are set.
+   simulators are seeded apart; ``link_procurify_vendors_to_jde`` of
+   ``connector_assets.integrations.jde_procurify.sandbox``, as ``make dev`` does), then both latencies
+   are set.
 1. **Calibration**: the mix of list and detail GETs the flows make (bills, bill detail, vendors, order
    items, payments, PO detail), from 1 thread and from as many threads as the client keeps in flight
    (``ProcurifyResource.max_in_flight``), for ``--calibrate-seconds`` each, at the same latency: the request
