@@ -4,7 +4,7 @@ Run by hand (not by pytest), one profile per integration (``bench/backfill_profi
 
     .venv/bin/python bench/backfill.py --profile jde_coupa --scale 1 --days 30 --latency-ms 20
     .venv/bin/python bench/backfill.py --profile jde_bill --scale 1 --days 30 --latency-ms 100
-    .venv/bin/python bench/backfill.py --profile procore_jde --scale 1 --days 20 --latency-ms 100
+    .venv/bin/python bench/backfill.py --profile procore_jde --scale 1 --days 20 --procore-latency-ms 100
     .venv/bin/python bench/backfill.py --profile jde_procurify --scale 1 --days 30 \
         --procurify-latency-ms 100 --jde-latency-ms 100
     .venv/bin/python bench/backfill.py --profile fusion_procurify --scale 1 --days 30 \
