@@ -134,19 +134,21 @@ def load(name: str) -> Profile:
 
 def main(argv: list[str] | None = None) -> None:
     first = argparse.ArgumentParser(add_help=False)
-    first.add_argument("--profile", choices=PROFILES, required=True)
+    first.add_argument("--profile", choices=PROFILES)
     known, _ = first.parse_known_args(argv)
-    profile = load(known.profile)
+    profile = load(known.profile) if known.profile else None
     parser = argparse.ArgumentParser(
-        description=profile.doc.splitlines()[0],
-        epilog=profile.doc,
+        description=(profile.doc if profile else __doc__).splitlines()[0],
+        epilog=profile.doc if profile else __doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--profile", choices=PROFILES, required=True, help="the integration to run")
     parser.add_argument("--scale", type=float, default=1, help="data volume of both simulators")
     parser.add_argument("--days", type=int, default=30, help="days before today to backfill")
-    profile.options(parser)
-    args = parser.parse_args(argv)
+    if profile is not None:
+        profile.options(parser)
+    args = parser.parse_args(argv)  # without a profile: its help, or the error that names the profiles
+    assert profile is not None
     with started(profile.simulators, args.scale) as sandboxes:
         report = profile.run(args, sandboxes)
         print(json.dumps(report, indent=2, default=str))
