@@ -34,8 +34,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))  # the webserver + daemon harness the end-to-end tests use
 sys.path.insert(0, str(ROOT / "bench"))
 
+from backfill import _serve, _wait  # noqa: E402
 from dagster_server import TERMINAL_RUN, dagster_server, free_port  # noqa: E402
-from jde_coupa_backfill import _serve, _wait  # noqa: E402
 
 # The flow maps only with a staged payment-terms table, so the backfill stages it too (once: unpartitioned).
 ASSETS = [

@@ -65,14 +65,23 @@ APIS = {
 }
 
 INTEGRATIONS = {
-    "jde_coupa": Integration("jde_coupa", "coupa", 2.76, "bench/jde_coupa_backfill.py --scale 1 --days 30"),
-    "jde_bill": Integration("jde_bill", "bill", 1.58, "bench/jde_bill_backfill.py --scale 1 --days 30"),
-    "procore_jde": Integration("procore_jde", "procore", 7.44, "bench/procore_jde_backfill.py --days 20"),
+    "jde_coupa": Integration(
+        "jde_coupa", "coupa", 2.76, "bench/backfill.py --profile jde_coupa --scale 1 --days 30"
+    ),
+    "jde_bill": Integration(
+        "jde_bill", "bill", 1.58, "bench/backfill.py --profile jde_bill --scale 1 --days 30"
+    ),
+    "procore_jde": Integration(
+        "procore_jde", "procore", 7.44, "bench/backfill.py --profile procore_jde --days 20"
+    ),
     "jde_procurify": Integration(
-        "jde_procurify", "procurify", 12.38, "bench/jde_procurify_backfill.py --scale 1 --days 30"
+        "jde_procurify", "procurify", 12.38, "bench/backfill.py --profile jde_procurify --scale 1 --days 30"
     ),
     "fusion_procurify": Integration(
-        "fusion_procurify", "procurify", 1.81, "bench/fusion_procurify_backfill.py (purchase orders)"
+        "fusion_procurify",
+        "procurify",
+        1.81,
+        "bench/backfill.py --profile fusion_procurify (purchase orders)",
     ),
 }
 
@@ -156,7 +165,9 @@ def check(scale: float, days: int) -> dict:
     answer = subprocess.run(
         [
             sys.executable,
-            str(ROOT / "bench" / "jde_coupa_backfill.py"),
+            str(ROOT / "bench" / "backfill.py"),
+            "--profile",
+            "jde_coupa",
             "--scale",
             str(scale),
             "--days",
@@ -173,7 +184,9 @@ def check(scale: float, days: int) -> dict:
         to_coupa * INTEGRATIONS["jde_coupa"].calls_per_record / APIS["coupa"].sustained_per_s
     )
     return {
-        "command": f"bench/jde_coupa_backfill.py --scale {scale} --days {days} (one run for the range)",
+        "command": (
+            f"bench/backfill.py --profile jde_coupa --scale {scale} --days {days} (one run for the range)"
+        ),
         "records_written_to_coupa": to_coupa,
         "model_coupa_seconds": round(predicted_coupa_seconds, 1),
         "measured_write_step_seconds": measured["write_step_seconds"],

@@ -50,7 +50,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
-from jde_coupa_backfill import _port, _serve, _wait  # noqa: E402
+from backfill import _port, _serve, _wait  # noqa: E402
 
 CLIENT_ID = "ml-connector-sandbox"  # the simulator's seeded OAuth client (connector_sandbox/coupa/README.md)
 CLIENT_SECRET = "sandbox-coupa-secret"

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from jde_coupa_backfill import _port, _serve, _wait  # the sibling bench: simulators in their own processes
+from backfill import _port, _serve, _wait  # the sibling bench: simulators in their own processes
 
 INVOICES = "GET /api/invoices"
 

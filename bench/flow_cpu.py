@@ -1,6 +1,6 @@
 """Our own CPU per record for map + validate + ledger, measured apart from any API wait.
 
-Used by ``bench/jde_bill_backfill.py`` after its timed runs. For each flow and day it runs the flow's own
+Used by ``bench/backfill.py``'s profiles after their timed runs. For each flow and day it runs the flow's own
 code again in this process, one stage at a time, each timed with ``time.thread_time`` (CPU of this thread:
 no network or disk wait is counted):
 

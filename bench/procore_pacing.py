@@ -42,7 +42,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))  # the sandbox accounts every test logs in with
 sys.path.insert(0, str(ROOT / "bench"))
 
-from jde_coupa_backfill import _port, _serve, _wait  # noqa: E402
+from backfill import _port, _serve, _wait  # noqa: E402
 from sandbox_logins import on_simulator  # noqa: E402
 
 

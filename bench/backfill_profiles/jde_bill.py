@@ -1,8 +1,8 @@
-"""Benchmark: backfill N days through every JD Edwards <-> BILL flow, with BILL's documented limits on.
+"""Profile jde_bill: backfill N days through every JD Edwards <-> BILL flow, with BILL's documented limits on.
 
 Run by hand (not by pytest):
 
-    .venv/bin/python bench/jde_bill_backfill.py --scale 1 --days 30 --latency-ms 100
+    .venv/bin/python bench/backfill.py --profile jde_bill --scale 1 --days 30 --latency-ms 100
 
 Both simulators run in their own processes, from fresh data (a copy of the day's seeded JDE database, a
 newly seeded BILL). BILL keeps its documented limits (3 requests in flight per organization, 20,000 requests
@@ -37,33 +37,34 @@ record, and what is left in the retry queue by reason. A markdown table for the 
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import re
-import resource
-import sys
 import tempfile
 import time
 from collections import Counter
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import requests
-from dagster import AssetKey
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from jde_coupa_backfill import (  # noqa: E402
-    _fresh_jde_database,
-    _port,
+from backfill import (
+    JDE,
+    Found,
+    Profile,
+    Sandboxes,
+    SandboxMeter,
+    Simulator,
+    _cpu,
+    _cpu_seconds,
+    _guarded,
+    _kind,
     _reason_kind,
-    _serve,
     _step_seconds,
-    _wait,
+    command,
+    counter_delta,
+    cpu_table,
+    discover_in,
     jde_sandbox_resource,
+    peak_rss_mb,
+    sandbox_tables,
 )
 
 BILL_LOGIN = {
@@ -78,94 +79,21 @@ LIMIT_CODES = {"BDC_1322": "in_flight_refusals", "BDC_1144": "hourly_cap_refusal
 WRITTEN = ("create", "update", "adopt")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", type=float, default=1, help="data volume of both simulators")
-    parser.add_argument("--days", type=int, default=30, help="days before today to backfill")
+def _options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--latency-ms", type=int, default=100, help="BILL's answer time per call")
     parser.add_argument(
         "--pay-share", type=float, default=0.5, help="share of the bills from JDE paid in BILL"
     )
-    args = parser.parse_args()
-    data = Path(__file__).parent / ".data"
-    data.mkdir(exist_ok=True)
-    workdir = tempfile.TemporaryDirectory()
-    jde_port, bill_port = _port(), _port()
-    jde_db = _fresh_jde_database(data, args.scale, Path(workdir.name))
-    jde = _serve("connector_sandbox.jde_ais", jde_port, args.scale, ["--db-path", str(jde_db)])
-    bill = _serve("connector_sandbox.bill", bill_port, args.scale, [])
-    try:
-        _wait(f"http://127.0.0.1:{jde_port}/jderest/defaultconfig", jde)
-        _wait(f"http://127.0.0.1:{bill_port}/sandbox/state", bill)
-        bill_root = f"http://127.0.0.1:{bill_port}"
-        faults = requests.post(
-            f"{bill_root}/sandbox/faults", json={"latency_ms": args.latency_ms}, timeout=10
-        )
-        faults.raise_for_status()
-        report = _run(args, f"http://127.0.0.1:{jde_port}/jderest", bill_root)
-        print(json.dumps(report, indent=2, default=str))
-        print()
-        print(markdown(report))
-    finally:
-        for proc in (jde, bill):
-            proc.terminate()
-            proc.wait(timeout=30)
-        workdir.cleanup()
+
+
+def run(args: argparse.Namespace, sandboxes: Sandboxes) -> dict[str, Any]:
+    bill_root = sandboxes.url("bill")
+    faults = requests.post(f"{bill_root}/sandbox/faults", json={"latency_ms": args.latency_ms}, timeout=10)
+    faults.raise_for_status()
+    return _run(args, f"{sandboxes.url('jde')}/jderest", bill_root)
 
 
 # -- the integration's flows, discovered -------------------------------------------------------------------
-
-
-@dataclass
-class Found:
-    """The jde_bill Definitions as the bench runs them: its flows by direction, the unpartitioned lookups
-    they map with, its reconciliation assets (those reading a flow's target asset) and every asset they
-    stand on (the integration's own, JDE's tables, the SaaS feeds)."""
-
-    flows: list[Any]
-    lookups: list[Any]
-    reconcile: list[Any]
-    bill_feeds: list[Any]  # BILL's change feeds, which reconciliation reads staged
-    graph: dict[Any, Any]  # asset key -> AssetsDefinition
-    own: list[Any]
-
-    @property
-    def outbound(self) -> list[Any]:
-        return [s for s in self.flows if s.target_system.lower() == "bill"]
-
-    @property
-    def inbound(self) -> list[Any]:
-        return [s for s in self.flows if s.target_system.lower() != "bill"]
-
-    def run_assets(self, specs: list[Any]) -> list[Any]:
-        """The partitioned assets that run ``specs``: their steps, what those read, and the integration's
-        steps after them (e.g. acknowledging webhook deliveries), reconciliation apart."""
-        wanted: set[Any] = set()
-
-        def take(key: Any) -> None:
-            asset = self.graph.get(key)
-            if asset is None or asset.partitions_def is None or key in wanted:
-                return
-            wanted.add(key)
-            for dep in _deps(asset):
-                take(dep)
-
-        for spec in specs:
-            for step in ("mapped", "written"):
-                take(AssetKey(f"{spec.flow}_{step}"))
-        after = [a for a in self.own if a not in self.reconcile and a.partitions_def is not None]
-        grown = True
-        while grown:
-            grown = False
-            for asset in after:
-                if asset.key not in wanted and _deps(asset) & wanted:
-                    wanted.add(asset.key)
-                    grown = True
-        return [a for k, a in self.graph.items() if k in wanted]
-
-
-def _deps(asset: Any) -> set[Any]:
-    return {dep.asset_key for spec in asset.specs for dep in spec.deps}
 
 
 def discover() -> Found:
@@ -173,43 +101,6 @@ def discover() -> Found:
     from connector_assets.integrations.jde_bill import defs
 
     return discover_in(defs, Found, feeds_of="bill")
-
-
-def discover_in(defs: Any, found: type[Found], feeds_of: str | None) -> Any:
-    """``found`` for the integration whose Definitions are ``defs``: its flows, the unpartitioned lookups,
-    its reconciliation assets (those reading a flow's target asset) and the graph of every asset they stand
-    on (its own, JDE's tables, the SaaS feeds); ``feeds_of``: the SaaS system whose change feeds the
-    reconciliation reads staged (None: none)."""
-    from dagster import AssetsDefinition
-
-    from connector_assets.flows.core import FLOW_SPECS
-    from connector_assets.jde.assets import jde_assets
-    from connector_assets.saas_assets import SAAS_ENTITIES, saas_assets
-
-    own = [a for a in defs.assets or [] if isinstance(a, AssetsDefinition)]
-    targets = {a.key for a in defs.assets or [] if not isinstance(a, AssetsDefinition)}
-    pool = {a.key: a for a in [*jde_assets, *saas_assets, *own] if isinstance(a, AssetsDefinition)}
-    graph: dict[Any, Any] = {}
-
-    def take(key: Any) -> None:
-        if key in graph or key not in pool:
-            return
-        graph[key] = pool[key]
-        for dep in _deps(pool[key]):
-            take(dep)
-
-    for asset in own:
-        take(asset.key)
-    names = sorted(a.key.to_user_string() for a in own)
-    feeds = {AssetKey(e.asset) for e in SAAS_ENTITIES if e.system == feeds_of and not e.whole}
-    return found(
-        flows=[FLOW_SPECS[n.removesuffix("_written")] for n in names if n.endswith("_written")],
-        lookups=[a for a in graph.values() if a.partitions_def is None],
-        reconcile=[a for a in own if _deps(a) & targets],
-        bill_feeds=[a for k, a in pool.items() if k in feeds],
-        graph=graph,
-        own=own,
-    )
 
 
 # -- the run -----------------------------------------------------------------------------------------------
@@ -239,7 +130,7 @@ def _run(args: argparse.Namespace, jde_url: str, bill_url: str) -> dict[str, Any
     end = date.today() - timedelta(days=1)
     start = end - timedelta(days=args.days - 1)
     report: dict[str, Any] = {
-        "command": " ".join([os.path.relpath(sys.executable), *sys.argv]),
+        "command": command(),
         "scale": args.scale,
         "days": args.days,
         "range": f"{start} .. {end}",
@@ -304,21 +195,8 @@ def _run(args: argparse.Namespace, jde_url: str, bill_url: str) -> dict[str, Any
             "cpu_us_per_record",
             lambda: _cpu(found, resources, ledger, folder, keys, paid_on.isoformat()),
         )
-    report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    report["peak_rss_mb"] = peak_rss_mb()
     return report
-
-
-def _kind(reason: str) -> str:
-    """A queued reason without the record's own ids and numbers, so refusals of one kind count together."""
-    return _reason_kind(re.sub(r"\b(?=\w*\d)\w{12,}\b", "<id>", reason))
-
-
-def _guarded(report: dict[str, Any], name: str, phase: Any) -> None:
-    """``report[name] = phase()``; a failing phase says why there, and the figures before it stand."""
-    try:
-        report[name] = phase()
-    except Exception as exc:
-        report[name] = {"error": _reason_kind(repr(exc))[:300]}
 
 
 def _phase(
@@ -382,24 +260,6 @@ def _phase(
 
 def _sandbox_tables() -> dict[str, str]:
     return sandbox_tables("connector_assets.integrations.jde_bill")
-
-
-def sandbox_tables(package: str) -> dict[str, str]:
-    """Point every mapping table of the integration (``package``) at its sandbox file unless its variable
-    says otherwise (the simulators are the sandboxes the files were made for), and say which files were
-    used."""
-    from connector_assets.flows.mapping_tables import ROOT, MappingTable
-
-    tables = {
-        value.variable: value
-        for name, module in list(sys.modules.items())
-        if name.startswith(package)
-        for value in vars(module).values()
-        if isinstance(value, MappingTable) and value.sandbox_file
-    }
-    for variable, table in tables.items():
-        os.environ.setdefault(variable, str(ROOT / "mappings" / "sandbox" / table.sandbox_file))
-    return {variable: os.path.relpath(os.environ[variable]) for variable in sorted(tables)}
 
 
 def _catch_up(meter: _Meter, found: Found, instance: Any, resources: dict[str, Any], ledger: Any, day: date):
@@ -626,27 +486,18 @@ def _clerk_session(bill_url: str) -> tuple[requests.Session, dict[str, str]]:
 # -- measuring ---------------------------------------------------------------------------------------------
 
 
-class _Meter:
+class _Meter(SandboxMeter):
     """Calls, limit refusals and logins as the two simulators count them (``/sandbox/state``)."""
 
     def __init__(self, jde_url: str, bill_url: str) -> None:
-        self.jde_state = f"{jde_url.removesuffix('/jderest')}/sandbox/state"
-        self.bill_state = f"{bill_url}/sandbox/state"
+        super().__init__(jde=jde_url, bill=bill_url)
         faults = requests.get(f"{bill_url}/sandbox/faults", timeout=10).json()
         latency = (faults.get("latency_ms") or 0) / 1000
         self.ceiling = 3 / latency if latency else None
 
-    def read(self) -> dict[str, Any]:
-        return {
-            "jde": requests.get(self.jde_state, timeout=60).json(),
-            "bill": requests.get(self.bill_state, timeout=60).json(),
-        }
-
     @staticmethod
     def delta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
-        def diff(a: dict, b: dict) -> dict[str, int]:
-            return {k: v - a.get(k, 0) for k, v in b.items() if v - a.get(k, 0)}
-
+        diff = counter_delta
         jde_calls = diff(before["jde"].get("calls") or {}, after["jde"].get("calls") or {})
         bill_calls = diff(before["bill"].get("calls") or {}, after["bill"].get("calls") or {})
         codes = diff(before["bill"].get("error_codes") or {}, after["bill"].get("error_codes") or {})
@@ -666,64 +517,6 @@ def _reset_bill_counters(bill_url: str) -> None:
     """Fresh hourly windows and in-flight high-water marks before a measured phase (as at the top of an
     hour); the call counters keep counting (phases are measured as differences)."""
     requests.post(f"{bill_url}/sandbox/rate-limits/reset", timeout=10).raise_for_status()
-
-
-def _cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
-def _cpu(found: Found, resources: dict[str, Any], ledger: Any, folder: str, days: list[str], today: str):
-    """``bench/flow_cpu.py`` over every day of every flow, each flow's days as one run over the range (so
-    the records held ones wait for are read on its last day only, as in the backfill); inbound flows also
-    over the day of the payments."""
-    from flow_cpu import FlowCpu, api_cpu_counted, measure_day
-
-    from connector_resources.ledger import Ledger
-
-    scratch = Ledger(f"sqlite:///{folder}/cpu-ledger.sqlite")
-    result: dict[str, Any] = {}
-    overall = FlowCpu()
-    with api_cpu_counted():
-        for spec in found.flows:
-            flow = FlowCpu()
-            partitions = found.graph[AssetKey(f"{spec.flow}_mapped")].partitions_def
-            runs = [days] + ([[today]] if spec in found.inbound else [])
-            for run in runs:
-                context = _RunContext(resources, partitions, run)
-                for day in run:
-                    try:
-                        cpu, _ = measure_day(
-                            spec, context, day, ledger, scratch, run_id=f"bench-cpu-{spec.flow}"
-                        )
-                    except Exception as exc:  # the run's figures above stand; say why this one is missing
-                        result.setdefault("errors", []).append(f"{spec.flow} {day}: {exc!r}"[:300])
-                        continue
-                    flow.add(cpu)
-            overall.add(flow)
-            result[spec.flow] = {"records": flow.records, **flow.per_record_us()}
-    result["all flows"] = {"records": overall.records, **overall.per_record_us()}
-    return result
-
-
-class _RunContext:
-    """What a flow's ``map_records`` reads of its Dagster context, for a run over ``days`` outside Dagster:
-    the run's resources (as Dagster hands them over), the partition or range, and its time window."""
-
-    def __init__(self, resources: dict[str, Any], partitions_def: Any, days: list[str]) -> None:
-        import logging
-        from types import SimpleNamespace
-
-        from dagster import TimeWindow
-
-        self.resources = SimpleNamespace(**resources)
-        self.has_partition_key = len(days) == 1
-        self.has_partition_key_range = len(days) > 1
-        self.partition_key = days[0]
-        first, last = (partitions_def.time_window_for_partition_key(d) for d in (days[0], days[-1]))
-        self.partition_time_window = TimeWindow(first.start, last.end)
-        self.log = logging.getLogger("bench.cpu")
-        self.run = SimpleNamespace(run_id="bench-cpu", tags={}, parent_run_id=None, root_run_id=None)
 
 
 # -- the README table --------------------------------------------------------------------------------------
@@ -782,17 +575,8 @@ def markdown(report: dict[str, Any]) -> str:
         + " / ".join(str(v) for v in report.get("limit_refusals_whole_run", {}).values())
         + " |"
         + " |" * (len(phases) - 1),
-        "",
-        "| our CPU per record, apart from API wait (us) | records | map | validate | ledger | "
-        "**map + validate + ledger** | staging JSON |",
-        "|---|---|---|---|---|---|---|",
     ]
-    for flow, cpu in report.get("cpu_us_per_record", {}).items():
-        if isinstance(cpu, dict) and "records" in cpu:
-            lines.append(
-                f"| {flow} | {cpu['records']} | {cpu['map']} | {cpu['validate']} | {cpu['ledger']} | "
-                f"**{cpu['map+validate+ledger']}** | {cpu['stage']} |"
-            )
+    lines += cpu_table(report.get("cpu_us_per_record", {}), always=True)
     reconcile = report.get("reconcile", {})
     if "checks" in reconcile:
         lines += [
@@ -814,5 +598,11 @@ def markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-if __name__ == "__main__":
-    main()
+PROFILE = Profile(
+    name="jde_bill",
+    doc=__doc__,
+    simulators=(JDE, Simulator("bill", "connector_sandbox.bill")),
+    run=run,
+    options=_options,
+    markdown=markdown,
+)

@@ -1,9 +1,9 @@
-"""Benchmark: backfill N days through every JD Edwards <-> Procurify flow, against the rate the Procurify
-sandbox sustains.
+"""Profile jde_procurify: backfill N days through every JD Edwards <-> Procurify flow, against the rate the
+Procurify sandbox sustains.
 
 Run by hand (not by pytest):
 
-    .venv/bin/python bench/jde_procurify_backfill.py --scale 1 --days 30 \
+    .venv/bin/python bench/backfill.py --profile jde_procurify --scale 1 --days 30 \
         --procurify-latency-ms 100 --jde-latency-ms 100
 
 Both simulators run in their own processes, from fresh data (a copy of the day's seeded JDE database, a newly
@@ -11,8 +11,9 @@ seeded Procurify). Procurify publishes no rate limit and its simulator has none 
 flows are compared with is measured, not read from a document:
 
 0. **Setup** (not measured): the seeded Procurify vendors' ERP keys are pointed at JDE's suppliers (the
-   simulators are seeded apart; ``connector_cli.dev_procurify.link_procurify_vendors_to_jde``, as
-   ``make dev`` does), then both latencies are set.
+   simulators are seeded apart; ``link_procurify_vendors_to_jde`` of
+   ``connector_assets.integrations.jde_procurify.sandbox``, as ``make dev`` does), then both latencies
+   are set.
 1. **Calibration**: the mix of list and detail GETs the flows make (bills, bill detail, vendors, order
    items, payments, PO detail), from 1 thread and from as many threads as the client keeps in flight
    (``ProcurifyResource.max_in_flight``), for ``--calibrate-seconds`` each, at the same latency: the request
@@ -37,14 +38,11 @@ A markdown table for the README comes last.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import resource
-import sys
 import tempfile
 import threading
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -52,22 +50,32 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from dagster import AssetKey
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from jde_bill_backfill import (  # noqa: E402
+from backfill import (
+    JDE,
     Found,
+    Profile,
+    Sandboxes,
+    SandboxMeter,
+    Simulator,
     _cpu,
     _cpu_seconds,
     _deps,
+    _failures,
     _guarded,
     _kind,
+    _latency,
+    _step_windows,
+    calls_on_steps,
+    command,
+    counter_delta,
+    cpu_table,
     discover_in,
+    jde_sandbox_resource,
+    peak_rss_mb,
+    queue_table,
     sandbox_tables,
 )
-from jde_coupa_backfill import _fresh_jde_database, _port, _serve, _wait, jde_sandbox_resource  # noqa: E402
-from procore_jde_backfill import _failure_text, _latency, _step_windows  # noqa: E402
+from dagster import AssetKey
 
 PACKAGE = "connector_assets.integrations.jde_procurify"
 # The Procurify simulator's own sandbox application (its settings' default), never a real secret.
@@ -88,13 +96,10 @@ BENCH_ACCOUNT_SCOPE = "1410,6000-8999"
 BENCH_FALLBACK_EMAIL = "ap-invoices@ml-sandbox.example"
 
 
-def main() -> None:
+def _options(parser: argparse.ArgumentParser) -> None:
     from connector_resources.procurify import ProcurifyResource
 
     defaults = ProcurifyResource.model_fields
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", type=float, default=1, help="data volume of both simulators")
-    parser.add_argument("--days", type=int, default=30, help="days before today to backfill")
     parser.add_argument("--procurify-latency-ms", type=int, default=100, help="Procurify's answer time")
     parser.add_argument("--jde-latency-ms", type=int, default=100, help="JDE's answer time per call")
     parser.add_argument(
@@ -105,30 +110,14 @@ def main() -> None:
     )
     parser.add_argument("--calibrate-seconds", type=float, default=10, help="length of each calibration")
     parser.add_argument("--no-cpu", action="store_true", help="skip the flow_cpu phase")
-    args = parser.parse_args()
-    data = Path(__file__).parent / ".data"
-    data.mkdir(exist_ok=True)
-    workdir = tempfile.TemporaryDirectory()
-    jde_port, procurify_port = _port(), _port()
-    jde_db = _fresh_jde_database(data, args.scale, Path(workdir.name))
-    jde = _serve("connector_sandbox.jde_ais", jde_port, args.scale, ["--db-path", str(jde_db)])
-    procurify = _serve("connector_sandbox.procurify", procurify_port, args.scale, [])
-    try:
-        jde_root, procurify_url = f"http://127.0.0.1:{jde_port}", f"http://127.0.0.1:{procurify_port}"
-        _wait(f"{jde_root}/jderest/defaultconfig", jde)
-        _wait(f"{procurify_url}/sandbox/state", procurify)
-        linked = link_vendors_to_jde(procurify_url, jde_db)
-        _latency(jde_root, args.jde_latency_ms)
-        _latency(procurify_url, args.procurify_latency_ms)
-        report = _run(args, f"{jde_root}/jderest", procurify_url, linked)
-        print(json.dumps(report, indent=2, default=str))
-        print()
-        print(markdown(report))
-    finally:
-        for proc in (jde, procurify):
-            proc.terminate()
-            proc.wait(timeout=30)
-        workdir.cleanup()
+
+
+def run(args: argparse.Namespace, sandboxes: Sandboxes) -> dict[str, Any]:
+    jde_root, procurify_url = sandboxes.url("jde"), sandboxes.url("procurify")
+    linked = link_vendors_to_jde(procurify_url, sandboxes.db("jde"))
+    _latency(jde_root, args.jde_latency_ms)
+    _latency(procurify_url, args.procurify_latency_ms)
+    return _run(args, f"{jde_root}/jderest", procurify_url, linked)
 
 
 def link_vendors_to_jde(procurify_url: str, jde_db: Path) -> dict[str, Any]:
@@ -237,24 +226,15 @@ class CallLog:
         HttpClient.request = counted_request  # type: ignore[method-assign]
 
 
-class Meter:
+class Meter(SandboxMeter):
     """Calls, answers by status and logins as the two simulators count them (``/sandbox/state``)."""
 
     def __init__(self, jde_url: str, procurify_url: str) -> None:
-        self.jde_state = f"{jde_url.removesuffix('/jderest')}/sandbox/state"
-        self.procurify_state = f"{procurify_url}/sandbox/state"
-
-    def read(self) -> dict[str, Any]:
-        return {
-            "jde": requests.get(self.jde_state, timeout=60).json(),
-            "procurify": requests.get(self.procurify_state, timeout=60).json(),
-        }
+        super().__init__(jde=jde_url, procurify=procurify_url)
 
     @staticmethod
     def delta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
-        def diff(a: dict, b: dict) -> dict[str, int]:
-            return {k: v - a.get(k, 0) for k, v in b.items() if v - a.get(k, 0)}
-
+        diff = counter_delta
         jde = diff(before["jde"].get("calls") or {}, after["jde"].get("calls") or {})
         pfy = diff(before["procurify"].get("calls") or {}, after["procurify"].get("calls") or {})
         answers = diff(before["procurify"].get("answers") or {}, after["procurify"].get("answers") or {})
@@ -281,13 +261,7 @@ def _on_steps(
     step at a time), with each step's Procurify rate and ``procurify_wait_share``: the share of the step's
     time that its Procurify calls' latency fills when sent one after another (about 1: the step waits on
     Procurify; well below 1: it waits on JDE or on our own work)."""
-    ordered = sorted(windows.items(), key=lambda kv: kv[1][0])
-    counted: dict[str, Counter] = defaultdict(Counter)
-    for system, moment in calls:
-        for key, (begin, end) in ordered:
-            if begin <= moment <= end:
-                counted[key][system] += 1
-                break
+    counted = calls_on_steps(windows, calls)
     steps: dict[str, dict[str, Any]] = {}
     for key, (begin, end) in windows.items():
         seconds = end - begin
@@ -408,7 +382,7 @@ def _run(args: argparse.Namespace, jde_url: str, procurify_url: str, linked: dic
     start = end - timedelta(days=args.days - 1)
     in_flight = ProcurifyResource.model_fields["max_in_flight"].default
     report: dict[str, Any] = {
-        "command": " ".join([os.path.relpath(sys.executable), *sys.argv]),
+        "command": command(),
         "scale": args.scale,
         "days": args.days,
         "range": f"{start} .. {end}",
@@ -476,12 +450,8 @@ def _run(args: argparse.Namespace, jde_url: str, procurify_url: str, linked: dic
             keys = [(start + timedelta(days=n)).isoformat() for n in range(args.days)]
             found.flows = found.partitioned  # the whole flows have no day to map (left out, said below)
             _guarded(report, "cpu_us_per_record", lambda: _cpu(found, quick, ledger, folder, keys, keys[-1]))
-    report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    report["peak_rss_mb"] = peak_rss_mb()
     return report
-
-
-def _failures(result: Any) -> list[str]:
-    return [_failure_text(e) for e in result.all_events if e.event_type_value == "STEP_FAILURE"][:5]
 
 
 @dataclass
@@ -752,25 +722,8 @@ def markdown(report: dict[str, Any]) -> str:
                 f"{s['written']} | "
                 f"{f['procurify_calls']} / {f['jde_calls']}, {f['written']} |"
             )
-    cpu = report.get("cpu_us_per_record", {})
-    if any(isinstance(v, dict) and "records" in v for v in cpu.values()):
-        lines += [
-            "",
-            "| our CPU per record, apart from API wait (us) | records | map | validate | ledger | "
-            "**map + validate + ledger** | staging JSON |",
-            "|---|---|---|---|---|---|---|",
-        ]
-        for flow, c in cpu.items():
-            if isinstance(c, dict) and "records" in c:
-                lines.append(
-                    f"| {flow.removeprefix('jde_procurify_')} | {c['records']} | {c['map']} | "
-                    f"{c['validate']} | "
-                    f"{c['ledger']} | **{c['map+validate+ledger']}** | {c['stage']} |"
-                )
-    queued = report.get("queued_by_reason", {})
-    if queued:
-        lines += ["", "| left in the retry queue (flow status: reason) | records |", "|---|---|"]
-        lines += [f"| {reason.replace('|', '/')} | {n} |" for reason, n in queued.items()]
+    lines += cpu_table(report.get("cpu_us_per_record", {}), prefix="jde_procurify_")
+    lines += queue_table(report.get("queued_by_reason", {}))
     return "\n".join(lines)
 
 
@@ -778,5 +731,11 @@ def _share(rate: float | None, sustained: float) -> str:
     return f"{rate / sustained:.2f}" if rate and sustained else "-"
 
 
-if __name__ == "__main__":
-    main()
+PROFILE = Profile(
+    name="jde_procurify",
+    doc=__doc__,
+    simulators=(JDE, Simulator("procurify", "connector_sandbox.procurify")),
+    run=run,
+    options=_options,
+    markdown=markdown,
+)

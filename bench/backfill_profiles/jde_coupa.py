@@ -1,8 +1,8 @@
-"""Benchmark: backfill N days through the four JDE <-> Coupa flows (three to Coupa, one to JDE).
+"""Profile jde_coupa: backfill N days through the four JDE <-> Coupa flows (three to Coupa, one to JDE).
 
 Run by hand (not by pytest):
 
-    .venv/bin/python bench/jde_coupa_backfill.py --scale 1 --days 30 --latency-ms 20
+    .venv/bin/python bench/backfill.py --profile jde_coupa --scale 1 --days 30 --latency-ms 20
 
 Both simulators run in their own processes; Coupa keeps its documented 25 req/s limit (burst 20) and
 answers every call after a fixed latency. The flows run through Dagster's ``materialize`` as one
@@ -14,121 +14,34 @@ our process's peak RSS.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import resource
-import shutil
-import socket
-import subprocess
-import sys
 import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
 
 import requests
+from backfill import (
+    JDE,
+    Profile,
+    Sandboxes,
+    Simulator,
+    _reason_kind,
+    _step_seconds,
+    command,
+    jde_sandbox_resource,
+    peak_rss_mb,
+)
 
 
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def _options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--latency-ms", type=int, default=20, help="Coupa's answer time per call")
 
 
-def jde_sandbox_resource(jde_url: str) -> Any:
-    """The JDE AIS resource on the JDE simulator (its seeded integration user), as every bench logs in."""
-    from connector_resources.jde import JdeAisResource
-
-    return JdeAisResource(
-        base_url=jde_url,
-        username="INTEGR8",
-        password="integr8-sandbox",
-        environment="JPS920",
-        role="*ALL",
-        page_size=2000,
-    )
-
-
-def _serve(module: str, port: int, scale: float, extra: list[str]) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", module, "--port", str(port), "--scale", str(scale), *extra],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-
-def _wait(url: str, proc: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 600
-    while time.monotonic() < deadline:
-        try:
-            requests.get(url, timeout=2)
-            return
-        except requests.ConnectionError:
-            if proc.poll() is not None:
-                raise SystemExit(f"{url}: simulator exited") from None
-            time.sleep(0.5)
-    raise SystemExit(f"{url}: not up in 600 s")
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", type=float, default=1)
-    parser.add_argument("--days", type=int, default=30)
-    parser.add_argument("--latency-ms", type=int, default=20)
-    args = parser.parse_args()
-    data = Path(__file__).parent / ".data"
-    data.mkdir(exist_ok=True)
-    workdir = tempfile.TemporaryDirectory()
-    jde_port, coupa_port = _port(), _port()
-    jde = _serve(
-        "connector_sandbox.jde_ais",
-        jde_port,
-        args.scale,
-        ["--db-path", str(_fresh_jde_database(data, args.scale, Path(workdir.name)))],
-    )
-    coupa = _serve("connector_sandbox.coupa", coupa_port, args.scale, [])
-    try:
-        _wait(f"http://127.0.0.1:{jde_port}/jderest/defaultconfig", jde)
-        _wait(f"http://127.0.0.1:{coupa_port}/sandbox/state", coupa)
-        requests.post(
-            f"http://127.0.0.1:{coupa_port}/sandbox/faults", json={"latency_ms": args.latency_ms}, timeout=10
-        )
-        print(
-            json.dumps(
-                _run(args, f"http://127.0.0.1:{jde_port}/jderest", f"http://127.0.0.1:{coupa_port}"), indent=2
-            )
-        )
-    finally:
-        for proc in (jde, coupa):
-            proc.terminate()
-            proc.wait(timeout=30)
-        workdir.cleanup()
-
-
-def _fresh_jde_database(data: Path, scale: float, workdir: Path) -> Path:
-    """A copy of today's seeded JDE database, so every run starts from the same data.
-
-    Seeding scale 1 takes about a minute, so the seeded file is kept in ``bench/.data`` (one per scale and
-    day: the seed's dates follow its day). The run writes into a copy: the sandbox keeps what a run writes,
-    and a run starting from the previous run's vouchers and payments would measure adoptions instead.
-    """
-    seed = data / f"jde-{scale:g}-{date.today().isoformat()}.seed.sqlite"
-    if not seed.exists():
-        for old in data.glob(f"jde-{scale:g}-*.seed.sqlite*"):
-            old.unlink()
-        port = _port()
-        proc = _serve("connector_sandbox.jde_ais", port, scale, ["--db-path", str(seed)])
-        try:
-            _wait(f"http://127.0.0.1:{port}/jderest/defaultconfig", proc)
-        finally:
-            proc.terminate()
-            proc.wait(timeout=60)
-    copy = workdir / "jde.sqlite"
-    for suffix in ("", "-wal", "-shm"):  # the write-ahead log holds what was not checkpointed yet
-        if Path(f"{seed}{suffix}").exists():
-            shutil.copyfile(f"{seed}{suffix}", f"{copy}{suffix}")
-    return copy
+def run(args: argparse.Namespace, sandboxes: Sandboxes) -> dict:
+    coupa_url = sandboxes.url("coupa")
+    requests.post(f"{coupa_url}/sandbox/faults", json={"latency_ms": args.latency_ms}, timeout=10)
+    return _run(args, f"{sandboxes.url('jde')}/jderest", coupa_url)
 
 
 def _run(args: argparse.Namespace, jde_url: str, coupa_url: str) -> dict:
@@ -179,7 +92,7 @@ def _run(args: argparse.Namespace, jde_url: str, coupa_url: str) -> dict:
         # Coupa -> JDE account table is the sandbox one unless the variable says otherwise).
         os.environ.setdefault(
             "ML_COUPA_JDE_ACCOUNT_MAP",
-            str(Path(__file__).parents[1] / "mappings" / "sandbox" / "coupa_jde_accounts.csv"),
+            str(Path(__file__).parents[2] / "mappings" / "sandbox" / "coupa_jde_accounts.csv"),
         )
         lookups = [a for a in every if a.key.to_user_string() in ("jde_gl_accounts", *unpartitioned)]
         assert materialize(lookups, resources=resources, instance=instance).success
@@ -220,7 +133,7 @@ def _run(args: argparse.Namespace, jde_url: str, coupa_url: str) -> dict:
     calls = _total(after) - _total(before)
     write_seconds = sum(v for k, v in steps.items() if k.endswith("_written"))
     return {
-        "command": " ".join([os.path.relpath(sys.executable), *sys.argv]),
+        "command": command(),
         "days": args.days,
         "scale": args.scale,
         "coupa_latency_ms": args.latency_ms,
@@ -242,7 +155,7 @@ def _run(args: argparse.Namespace, jde_url: str, coupa_url: str) -> dict:
         "ratio_to_25_per_s": round(calls / max(write_seconds, 1e-9) / 25, 2),
         "held_after_backfill": held_after_backfill,
         "catch_up": catch_up,
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "peak_rss_mb": peak_rss_mb(),
     }
 
 
@@ -327,13 +240,6 @@ def _align_supplier_numbers(resources: dict, coupa_url: str) -> int:
     return min(len(numbered), len(an8s))
 
 
-def _reason_kind(reason: str) -> str:
-    """The reason without the record's own numbers, so refusals of one kind count together."""
-    import re
-
-    return re.sub(r"\d+", "#", reason)[:90]
-
-
 def _total(state: dict) -> int:
     return int(sum((state.get("calls_by_status") or state.get("statuses") or {}).values()))
 
@@ -343,19 +249,10 @@ def _rate_limited(state: dict) -> int:
     return int(value if isinstance(value, int | float) else sum(value.values()))
 
 
-def _step_seconds(instance, run_id: str) -> dict[str, float]:
-    started: dict[str, float] = {}
-    durations: dict[str, float] = {}
-    for record in instance.all_logs(run_id):
-        event = record.dagster_event
-        if event is None or not event.step_key:
-            continue
-        if event.event_type_value == "STEP_START":
-            started[event.step_key] = record.timestamp
-        elif event.event_type_value == "STEP_SUCCESS" and event.step_key in started:
-            durations[event.step_key] = record.timestamp - started[event.step_key]
-    return durations
-
-
-if __name__ == "__main__":
-    main()
+PROFILE = Profile(
+    name="jde_coupa",
+    doc=__doc__,
+    simulators=(JDE, Simulator("coupa", "connector_sandbox.coupa")),
+    run=run,
+    options=_options,
+)

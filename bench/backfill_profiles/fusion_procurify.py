@@ -1,9 +1,9 @@
-"""Benchmark: backfill N days through every Oracle Fusion <-> Procurify flow, one flow at a time in the order
-the records depend on each other, with each API's documented limits on.
+"""Profile fusion_procurify: backfill N days through every Oracle Fusion <-> Procurify flow, one flow at a
+time in the order the records depend on each other, with each API's documented limits on.
 
 Run by hand (not by pytest):
 
-    .venv/bin/python bench/fusion_procurify_backfill.py --scale 1 --days 30 \
+    .venv/bin/python bench/backfill.py --profile fusion_procurify --scale 1 --days 30 \
         --fusion-latency-ms 100 --procurify-latency-ms 100
 
 Both simulators run in their own processes on free ports, freshly seeded at ``--scale``. **Neither Oracle
@@ -15,9 +15,10 @@ That pace is the one ceiling there is, so the Procurify rate is compared with it
 reported with the share of the step's time Fusion's answers fill (``fusion_wait_share``).
 
 0. **Setup** (not measured): the vendor fallback e-mail of ``make dev``
-   (``connector_cli.dev_fusion_procurify.SANDBOX_FALLBACK_EMAIL``: Fusion suppliers carry none, Procurify
-   requires one) and ``make dev``'s manual vendor pairs (``pair_seeded_vendors``: the simulators are seeded
-   apart, so name matching pairs none). ``make dev`` offers the active vendors in id order; here the vendors
+   (``connector_assets.integrations.fusion_procurify.sandbox.SANDBOX_FALLBACK_EMAIL``: Fusion suppliers
+   carry none, Procurify requires one) and ``make dev``'s manual vendor pairs (``pair_seeded_vendors``:
+   the simulators are seeded apart, so name matching pairs none). ``make dev`` offers the active vendors
+   in id order; here the vendors
    named on the window's Procurify purchase orders and bills are offered first (most documents first), then
    the rest, so the window's documents can flow. No activity is invented: every document is seeded data.
 1. **Lookups**: the mapping tables (sandbox files), Fusion's account combinations, the manual matches file.
@@ -37,28 +38,38 @@ from __future__ import annotations
 
 import argparse
 import inspect
-import json
 import os
-import resource
 import sys
 import tempfile
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-import requests
+from backfill import (
+    Profile,
+    Sandboxes,
+    SandboxMeter,
+    Simulator,
+    _cpu,
+    _cpu_seconds,
+    _failures,
+    _guarded,
+    _kind,
+    _latency,
+    _step_windows,
+    calls_on_steps,
+    command,
+    cpu_table,
+    discover_in,
+    peak_rss_mb,
+    queue_table,
+    sandbox_tables,
+)
+from backfill_profiles.jde_procurify import CallLog, JdeProcurifyFound
 from dagster import AssetKey
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from jde_bill_backfill import _cpu, _cpu_seconds, _guarded, _kind, discover_in, sandbox_tables  # noqa: E402
-from jde_coupa_backfill import _port, _serve, _wait  # noqa: E402
-from jde_procurify_backfill import CallLog, JdeProcurifyFound, _failures  # noqa: E402
-from procore_jde_backfill import _latency, _step_windows  # noqa: E402
 
 PACKAGE = "connector_assets.integrations.fusion_procurify"
 # The simulators' own sandbox applications (their settings' defaults), never real secrets.
@@ -74,13 +85,10 @@ COUNTS = (*WRITTEN, "skip", "fail", "queued_held", "queued_failed")
 SYSTEMS = ("fusion", "procurify")
 
 
-def main() -> None:
+def _options(parser: argparse.ArgumentParser) -> None:
     from connector_resources.procurify import ProcurifyResource
 
     defaults = ProcurifyResource.model_fields
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", type=float, default=1, help="data volume of both simulators")
-    parser.add_argument("--days", type=int, default=30, help="days before today to backfill")
     parser.add_argument("--fusion-latency-ms", type=int, default=100, help="Fusion's answer time per call")
     parser.add_argument("--procurify-latency-ms", type=int, default=100, help="Procurify's answer time")
     parser.add_argument(
@@ -90,22 +98,10 @@ def main() -> None:
         help="the Procurify client's own pace (ProcurifyResource.rate_per_second; its default unless told)",
     )
     parser.add_argument("--no-cpu", action="store_true", help="skip the flow_cpu phase")
-    args = parser.parse_args()
-    fusion_port, procurify_port = _port(), _port()
-    fusion = _serve("connector_sandbox.fusion", fusion_port, args.scale, [])
-    procurify = _serve("connector_sandbox.procurify", procurify_port, args.scale, [])
-    try:
-        fusion_url, procurify_url = f"http://127.0.0.1:{fusion_port}", f"http://127.0.0.1:{procurify_port}"
-        _wait(f"{fusion_url}/sandbox/state", fusion)
-        _wait(f"{procurify_url}/sandbox/state", procurify)
-        report = _run(args, fusion_url, procurify_url)
-        print(json.dumps(report, indent=2, default=str))
-        print()
-        print(markdown(report))
-    finally:
-        for proc in (fusion, procurify):
-            proc.terminate()
-            proc.wait(timeout=30)
+
+
+def run(args: argparse.Namespace, sandboxes: Sandboxes) -> dict[str, Any]:
+    return _run(args, sandboxes.url("fusion"), sandboxes.url("procurify"))
 
 
 # -- the integration's flows, found in its wiring ----------------------------------------------------------
@@ -138,14 +134,15 @@ def discover() -> JdeProcurifyFound:
 
 
 def pair_vendors(ledger: Any, procurify: Any, fusion_url: str, start: date, end: date) -> dict[str, Any]:
-    """``make dev``'s manual vendor pairs (``connector_cli.dev_fusion_procurify.pair_seeded_vendors`` with the
-    Fusion suppliers that have a purchasing and pay site in the business unit), offering first the vendors
+    """``make dev``'s manual vendor pairs (``pair_seeded_vendors`` of
+    ``connector_assets.integrations.fusion_procurify.sandbox``, with the Fusion suppliers that have a
+    purchasing and pay site in the business unit), offering first the vendors
     named on the window's purchase orders and bills (most documents first), then every other active
     vendor in id order as ``make dev`` does. Read through the Procurify API and the pod's operator routes;
     not measured."""
     from connector_assets.integrations.fusion_procurify.bill_mappers import bill_vendor_id
     from connector_assets.integrations.fusion_procurify.order_mappers import id_of
-    from connector_cli.dev_fusion_procurify import (
+    from connector_assets.integrations.fusion_procurify.sandbox import (
         active_vendor_ids,
         pair_seeded_vendors,
         suppliers_with_sites,
@@ -180,14 +177,11 @@ def pair_vendors(ledger: Any, procurify: Any, fusion_url: str, start: date, end:
 # -- measuring ---------------------------------------------------------------------------------------------
 
 
-class Meter:
+class Meter(SandboxMeter):
     """Calls and answers by status as the two simulators count them (``/sandbox/state``)."""
 
     def __init__(self, fusion_url: str, procurify_url: str) -> None:
-        self.urls = {"fusion": f"{fusion_url}/sandbox/state", "procurify": f"{procurify_url}/sandbox/state"}
-
-    def read(self) -> dict[str, Any]:
-        return {system: requests.get(url, timeout=60).json() for system, url in self.urls.items()}
+        super().__init__(fusion=fusion_url, procurify=procurify_url)
 
     @staticmethod
     def delta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
@@ -216,13 +210,7 @@ def _on_steps(
     step at a time), with each system's rate in the step and its wait share: calls x latency / the step's
     time (about 1 or more: the step waits on that API, or on the client's pace; well below: on the other
     API or our own work)."""
-    ordered = sorted(windows.items(), key=lambda kv: kv[1][0])
-    counted: dict[str, Counter] = defaultdict(Counter)
-    for system, moment in calls:
-        for key, (begin, end) in ordered:
-            if begin <= moment <= end:
-                counted[key][system] += 1
-                break
+    counted = calls_on_steps(windows, calls)
     steps: dict[str, dict[str, Any]] = {}
     for key, (begin, end) in windows.items():
         seconds = max(end - begin, 1e-6)
@@ -300,7 +288,7 @@ class Phase:
             )
         figures["cpu_seconds"] = round(cpu, 1)
         figures["cpu_ms_per_record_whole_process"] = round(cpu / seen * 1000, 2) if seen else None
-        figures["peak_rss_mb_so_far"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+        figures["peak_rss_mb_so_far"] = peak_rss_mb()
         figures["steps"] = dict(sorted(steps.items(), key=lambda kv: -kv[1]["seconds"])[:6])
         return figures
 
@@ -334,7 +322,7 @@ def _run(args: argparse.Namespace, fusion_url: str, procurify_url: str) -> dict[
     from dagster import instance_for_test
     from dagster import materialize as run_assets
 
-    from connector_cli.dev_fusion_procurify import SANDBOX_DEFAULTS
+    from connector_assets.integrations.fusion_procurify.sandbox import SANDBOX_DEFAULTS
     from connector_resources.fusion import FusionResource
     from connector_resources.ledger import Ledger
     from connector_resources.procurify import ProcurifyResource, forget_shared_tokens
@@ -347,7 +335,7 @@ def _run(args: argparse.Namespace, fusion_url: str, procurify_url: str) -> dict[
     start = end - timedelta(days=args.days - 1)
     procurify_fields, fusion_fields = ProcurifyResource.model_fields, FusionResource.model_fields
     report: dict[str, Any] = {
-        "command": " ".join([os.path.relpath(sys.executable), *sys.argv]),
+        "command": command(),
         "scale": args.scale,
         "days": args.days,
         "range": f"{start} .. {end}",
@@ -436,7 +424,7 @@ def _run(args: argparse.Namespace, fusion_url: str, procurify_url: str) -> dict[
             cpu_started = time.monotonic()
             _guarded(report, "cpu_us_per_record", lambda: _cpu(found, quick, ledger, folder, keys, keys[-1]))
             report["cpu_phase_seconds"] = round(time.monotonic() - cpu_started, 1)
-    report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    report["peak_rss_mb"] = peak_rss_mb()
     return report
 
 
@@ -535,26 +523,19 @@ def markdown(report: dict[str, Any]) -> str:
             f"{catch['fusion_calls']} Fusion / {catch['procurify_calls']} Procurify calls, "
             f"429s {catch['fusion_429s']} / {catch['procurify_429s']}.",
         ]
-    cpu = report.get("cpu_us_per_record", {})
-    if any(isinstance(v, dict) and "records" in v for v in cpu.values()):
-        lines += [
-            "",
-            "| our CPU per record, apart from API wait (us) | records | map | validate | ledger | "
-            "**map + validate + ledger** | staging JSON |",
-            "|---|---|---|---|---|---|---|",
-        ]
-        for flow, c in cpu.items():
-            if isinstance(c, dict) and "records" in c:
-                lines.append(
-                    f"| {flow.removeprefix('fusion_procurify_')} | {c['records']} | {c['map']} | "
-                    f"{c['validate']} | {c['ledger']} | **{c['map+validate+ledger']}** | {c['stage']} |"
-                )
-    queued = report.get("queued_by_reason", {})
-    if queued:
-        lines += ["", "| left in the retry queue (flow status: reason) | records |", "|---|---|"]
-        lines += [f"| {reason.replace('|', '/')} | {n} |" for reason, n in queued.items()]
+    lines += cpu_table(report.get("cpu_us_per_record", {}), prefix="fusion_procurify_")
+    lines += queue_table(report.get("queued_by_reason", {}))
     return "\n".join(lines)
 
 
-if __name__ == "__main__":
-    main()
+PROFILE = Profile(
+    name="fusion_procurify",
+    doc=__doc__,
+    simulators=(
+        Simulator("fusion", "connector_sandbox.fusion"),
+        Simulator("procurify", "connector_sandbox.procurify"),
+    ),
+    run=run,
+    options=_options,
+    markdown=markdown,
+)

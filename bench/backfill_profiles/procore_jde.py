@@ -1,8 +1,9 @@
-"""Benchmark: backfill N days through every Procore -> JD Edwards flow, with Procore's rate limits on.
+"""Profile procore_jde: backfill N days through every Procore -> JD Edwards flow, with Procore's rate limits
+on.
 
 Run by hand (not by pytest):
 
-    .venv/bin/python bench/procore_jde_backfill.py --scale 1 --days 30 \
+    .venv/bin/python bench/backfill.py --profile procore_jde --scale 1 --days 30 \
         --procore-latency-ms 100 --jde-latency-ms 100
 
 Both simulators run in their own processes, from fresh data (a copy of the day's seeded JDE database, a newly
@@ -13,7 +14,7 @@ call after ``--procore-latency-ms``; JDE answers after ``--jde-latency-ms``. The
 
 The flows are found, not listed: every flow of ``connector_assets.integrations.procore_jde.defs`` (vendors,
 suppliers, purchase orders, vouchers, change orders), with the staged sources and mapping tables they read
-(``bench/jde_bill_backfill.py``'s ``Found``).
+(``bench/backfill.py``'s ``Found``).
 
 1. **Lookups**: the unpartitioned assets the flows map with (mapping tables, F0901).
 2. **Backfill**: one single-run backfill of the N days before today through every flow and its sources.
@@ -32,33 +33,40 @@ by reason. A markdown table for the README comes last.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import resource
-import sys
 import tempfile
 import threading
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import requests
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from jde_bill_backfill import (  # noqa: E402
+from backfill import (
+    JDE,
     Found,
+    Profile,
+    Sandboxes,
+    SandboxMeter,
+    Simulator,
     _cpu,
     _cpu_seconds,
+    _failure_text,
     _guarded,
     _kind,
+    _latency,
+    _step_windows,
+    calls_on_steps,
+    command,
+    counter_delta,
+    cpu_table,
     discover_in,
+    jde_sandbox_resource,
+    peak_rss_mb,
     sandbox_tables,
 )
-from jde_coupa_backfill import _fresh_jde_database, _port, _serve, _wait, jde_sandbox_resource  # noqa: E402
 
 PACKAGE = "connector_assets.integrations.procore_jde"
 PROCORE_LOGIN = {
@@ -70,38 +78,18 @@ WRITTEN = ("create", "update", "adopt")
 TOKEN_CALL = "POST /oauth/token"
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", type=float, default=1, help="data volume of both simulators")
-    parser.add_argument("--days", type=int, default=30, help="days before today to backfill")
+def _options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--procore-latency-ms", type=int, default=100, help="Procore's answer time per call")
     parser.add_argument("--jde-latency-ms", type=int, default=100, help="JDE's answer time per call")
     parser.add_argument("--no-cpu", action="store_true", help="skip the flow_cpu phase")
-    args = parser.parse_args()
-    data = Path(__file__).parent / ".data"
-    data.mkdir(exist_ok=True)
-    workdir = tempfile.TemporaryDirectory()
-    jde_port, procore_port = _port(), _port()
-    jde_db = _fresh_jde_database(data, args.scale, Path(workdir.name))
-    procore_db = Path(workdir.name) / "procore.sqlite"
-    jde = _serve("connector_sandbox.jde_ais", jde_port, args.scale, ["--db-path", str(jde_db)])
-    procore = _serve("connector_sandbox.procore", procore_port, args.scale, ["--db-path", str(procore_db)])
-    try:
-        jde_root, procore_url = f"http://127.0.0.1:{jde_port}", f"http://127.0.0.1:{procore_port}"
-        _wait(f"{jde_root}/jderest/defaultconfig", jde)
-        _wait(f"{procore_url}/sandbox/state", procore)
-        linked = link_vendors_to_jde(procore_db, jde_db)
-        _latency(jde_root, args.jde_latency_ms)
-        _latency(procore_url, args.procore_latency_ms)
-        report = _run(args, f"{jde_root}/jderest", procore_url, linked)
-        print(json.dumps(report, indent=2, default=str))
-        print()
-        print(markdown(report))
-    finally:
-        for proc in (jde, procore):
-            proc.terminate()
-            proc.wait(timeout=30)
-        workdir.cleanup()
+
+
+def run(args: argparse.Namespace, sandboxes: Sandboxes) -> dict[str, Any]:
+    jde_root, procore_url = sandboxes.url("jde"), sandboxes.url("procore")
+    linked = link_vendors_to_jde(sandboxes.db("procore"), sandboxes.db("jde"))
+    _latency(jde_root, args.jde_latency_ms)
+    _latency(procore_url, args.procore_latency_ms)
+    return _run(args, f"{jde_root}/jderest", procore_url, linked)
 
 
 def link_vendors_to_jde(procore_db: Path, jde_db: Path) -> int:
@@ -133,10 +121,6 @@ def link_vendors_to_jde(procore_db: Path, jde_db: Path) -> int:
             [(f"JDE-V-{an8}", str(an8), vendor) for vendor, an8 in pairs],
         )
     return len(pairs)
-
-
-def _latency(root: str, ms: int) -> None:
-    requests.post(f"{root}/sandbox/faults", json={"latency_ms": ms}, timeout=10).raise_for_status()
 
 
 # -- the integration's flows, discovered -------------------------------------------------------------------
@@ -202,24 +186,15 @@ class CallLog:
         RateLimitPacer.before_call = counted_wait  # type: ignore[method-assign]
 
 
-class SandboxMeter:
+class ProcoreMeter(SandboxMeter):
     """Calls, statuses and logins as the two simulators count them (``/sandbox/state``)."""
 
     def __init__(self, jde_url: str, procore_url: str) -> None:
-        self.jde_state = f"{jde_url.removesuffix('/jderest')}/sandbox/state"
-        self.procore_state = f"{procore_url}/sandbox/state"
-
-    def read(self) -> dict[str, Any]:
-        return {
-            "jde": requests.get(self.jde_state, timeout=60).json(),
-            "procore": requests.get(self.procore_state, timeout=60).json(),
-        }
+        super().__init__(jde=jde_url, procore=procore_url)
 
     @staticmethod
     def delta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
-        def diff(a: dict, b: dict) -> dict[str, int]:
-            return {k: v - a.get(k, 0) for k, v in b.items() if v - a.get(k, 0)}
-
+        diff = counter_delta
         jde = diff(before["jde"].get("calls") or {}, after["jde"].get("calls") or {})
         procore = diff(before["procore"].get("calls") or {}, after["procore"].get("calls") or {})
         statuses = diff(before["procore"].get("statuses") or {}, after["procore"].get("statuses") or {})
@@ -233,21 +208,6 @@ class SandboxMeter:
             "procore_calls_by_endpoint": dict(sorted(api.items(), key=lambda kv: -kv[1])[:10]),
             "jde_calls_by_endpoint": dict(sorted(jde.items(), key=lambda kv: -kv[1])[:8]),
         }
-
-
-def _step_windows(instance: Any, run_id: str) -> dict[str, tuple[float, float]]:
-    """Each step's (start, end) in Unix seconds, failed steps included."""
-    started: dict[str, float] = {}
-    windows: dict[str, tuple[float, float]] = {}
-    for record in instance.all_logs(run_id):
-        event = record.dagster_event
-        if event is None or not event.step_key:
-            continue
-        if event.event_type_value == "STEP_START":
-            started[event.step_key] = record.timestamp
-        elif event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE") and event.step_key in started:
-            windows[event.step_key] = (started[event.step_key], record.timestamp)
-    return windows
 
 
 def procore_ceiling(limits: dict[str, Any], calls: int, seconds: float) -> dict[str, Any]:
@@ -289,7 +249,7 @@ def _run(args: argparse.Namespace, jde_url: str, procore_url: str, linked: int) 
     start = end - timedelta(days=args.days - 1)
     limits = requests.get(f"{procore_url}/sandbox/settings", timeout=10).json()["rate_limits"]
     report: dict[str, Any] = {
-        "command": " ".join([os.path.relpath(sys.executable), *sys.argv]),
+        "command": command(),
         "scale": args.scale,
         "days": args.days,
         "range": f"{start} .. {end}",
@@ -303,7 +263,7 @@ def _run(args: argparse.Namespace, jde_url: str, procore_url: str, linked: int) 
     }
     calls = CallLog()
     calls.install()
-    meter = SandboxMeter(jde_url, procore_url)
+    meter = ProcoreMeter(jde_url, procore_url)
     with tempfile.TemporaryDirectory() as folder, instance_for_test() as instance:
         resources = _resources(jde_url, procore_url, folder)
         ledger = Ledger(f"sqlite:///{folder}/ledger.sqlite")
@@ -337,7 +297,7 @@ def _run(args: argparse.Namespace, jde_url: str, procore_url: str, linked: int) 
                 "cpu_us_per_record",
                 lambda: _cpu(found, resources, ledger, folder, keys, keys[-1]),
             )
-    report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    report["peak_rss_mb"] = peak_rss_mb()
     return report
 
 
@@ -437,16 +397,6 @@ def _backfill(
     }
 
 
-def _failure_text(event: Any) -> str:
-    """A failed step and why: its error's message and cause (Dagster wraps the step's own exception)."""
-    error = getattr(event.event_specific_data, "error", None)
-    said = error.message if error is not None else event.message or ""
-    cause = getattr(error, "cause", None)
-    if cause is not None:
-        said += " " + cause.message
-    return f"{event.step_key}: {' '.join(said.split())}"[:500]
-
-
 def _window_name(limit: int | None, limits: dict[str, Any]) -> str:
     if limit == limits["spike_limit"]:
         return "spike"
@@ -465,26 +415,11 @@ def _on_steps(
     steps: dict[str, dict[str, Any]] = {}
     for key, (begin, end) in windows.items():
         steps[key] = {"seconds": round(end - begin, 1), "procore_calls": 0, "jde_calls": 0, "pacer_waits": 0}
-    ordered = sorted(windows.items(), key=lambda kv: kv[1][0])
-
-    def step_at(moment: float) -> str | None:
-        for key, (begin, end) in ordered:
-            if begin <= moment <= end:
-                return key
-        return None
-
-    counted: dict[str, Counter] = defaultdict(Counter)
-    for system, moment in calls:
-        key = step_at(moment)
-        if key is not None:
-            counted[key][system] += 1
-    for key, systems in counted.items():
+    for key, systems in calls_on_steps(windows, calls).items():
         steps[key]["procore_calls"] = systems.get("procore", 0)
         steps[key]["jde_calls"] = sum(n for s, n in systems.items() if s != "procore")
-    for moment, _, _ in waits:
-        key = step_at(moment)
-        if key is not None:
-            steps[key]["pacer_waits"] += 1
+    for key, waited in calls_on_steps(windows, [("pacer", moment) for moment, _, _ in waits]).items():
+        steps[key]["pacer_waits"] += waited["pacer"]
     for step in steps.values():
         step["procore_req_per_s"] = (
             round(step["procore_calls"] / step["seconds"], 2) if step["seconds"] else None
@@ -534,22 +469,15 @@ def markdown(report: dict[str, Any]) -> str:
             f"{f.get('skip', 0)} | {f.get('fail', 0)} | {f.get('queued_held', 0)} | "
             f"{f['mapped_and_written_seconds']} | {f['records_per_second']} |"
         )
-    cpu = report.get("cpu_us_per_record", {})
-    if any(isinstance(v, dict) and "records" in v for v in cpu.values()):
-        lines += [
-            "",
-            "| our CPU per record, apart from API wait (us) | records | map | validate | ledger | "
-            "**map + validate + ledger** | staging JSON |",
-            "|---|---|---|---|---|---|---|",
-        ]
-        for flow, c in cpu.items():
-            if isinstance(c, dict) and "records" in c:
-                lines.append(
-                    f"| {flow} | {c['records']} | {c['map']} | {c['validate']} | {c['ledger']} | "
-                    f"**{c['map+validate+ledger']}** | {c['stage']} |"
-                )
+    lines += cpu_table(report.get("cpu_us_per_record", {}))
     return "\n".join(lines)
 
 
-if __name__ == "__main__":
-    main()
+PROFILE = Profile(
+    name="procore_jde",
+    doc=__doc__,
+    simulators=(JDE, Simulator("procore", "connector_sandbox.procore", db="file")),
+    run=run,
+    options=_options,
+    markdown=markdown,
+)
