@@ -437,6 +437,7 @@ SYSTEMS: dict[str, System] = {
                     "ML_FUSION_BUSINESS_UNIT",
                     "US1 Business Unit",
                     "procurement / payables business unit",
+                    kind=Text(required=True, says="the Fusion payables business unit"),
                 ),
                 Setting(
                     "send_unconfirmed",

@@ -10,9 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from connector_assets.flows import amounts
-from connector_assets.procurify.bill_status import BILL_STATUS_NAMES
 from connector_resources import settings
-from connector_resources.settings import SettingError
 
 
 def describe(bill: Mapping[str, Any]) -> str:
@@ -42,13 +40,7 @@ def status_code(bill: Mapping[str, Any]) -> int | None:
 
 def approved_statuses(variable: str) -> frozenset[int]:
     """The bill status codes (reference 2.6) that setting ``variable`` counts as approved."""
-    raw = settings.value(variable)
-    parts = [p.strip() for p in raw.split(",") if p.strip()]
-    if not parts or not all(p.isdigit() and int(p) in BILL_STATUS_NAMES for p in parts):
-        raise SettingError(
-            f"{variable}={raw!r}: name Procurify bill status codes 0-8, comma-separated (e.g. 2,4,6,7,8)"
-        )
-    return frozenset(int(p) for p in parts)
+    return frozenset(int(code) for code in settings.read(variable))
 
 
 def order_item(item: Mapping[str, Any]) -> Mapping[str, Any] | None:

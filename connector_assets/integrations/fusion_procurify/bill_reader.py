@@ -32,7 +32,6 @@ from connector_resources import settings
 from connector_resources.fusion.errors import FusionNotFoundError
 from connector_resources.ledger import Ledger, dependency_key
 from connector_resources.procurify.errors import ProcurifyNotFoundError
-from connector_resources.settings import SettingError
 
 ENTITY = "invoice"
 ORDER_ENTITY = "purchase_order"  # the purchase orders flow's xref: "PO<n>" -> Fusion POHeaderId
@@ -71,12 +70,8 @@ class InvoiceRules:
 
     @classmethod
     def from_settings(cls) -> InvoiceRules:
-        unit = settings.value(BUSINESS_UNIT_ENV).strip()
-        if not unit:
-            raise SettingError(f"{BUSINESS_UNIT_ENV} is blank: name the Fusion payables business unit")
-        currency = settings.value(LEDGER_CURRENCY_ENV).strip().upper()
-        if len(currency) != 3 or not currency.isalpha():
-            raise SettingError(f"{LEDGER_CURRENCY_ENV}={currency!r}: give a 3-letter currency code")
+        unit = settings.read(BUSINESS_UNIT_ENV)
+        currency = settings.read(LEDGER_CURRENCY_ENV).upper()
         return cls(
             approved_statuses(),
             unit,

@@ -56,7 +56,6 @@ from connector_assets.integrations.fusion_procurify.integration import INTEGRATI
 from connector_assets.procurify.account_departments import DepartmentDirectory
 from connector_assets.staging import Column
 from connector_resources import settings
-from connector_resources.settings import SettingError
 
 COMBINATIONS_ASSET = "fusion_procurify_account_combinations"
 UPSTREAM: list[str] = [ACCOUNT_MAP_ASSET, DEPARTMENT_MAP_ASSET, COMBINATIONS_ASSET]
@@ -111,13 +110,7 @@ def segment_names() -> tuple[str, ...]:
     """The four segment attributes (company, cost center, natural account, intercompany) of
     ``accountCombinationsLOV``, from ``ML_FUSION_PROCURIFY_ACCOUNT_SEGMENTS``: a setting because the
     reference confirms no spelling beyond ``_CODE_COMBINATION_ID`` (§2.9)."""
-    names = tuple(n.strip() for n in settings.value(SEGMENTS_ENV).split(","))
-    if len(names) != len(SEGMENTS) or not all(names):
-        raise SettingError(
-            f"{SEGMENTS_ENV}={settings.value(SEGMENTS_ENV)!r}: give the four segment attribute names, "
-            f"comma-separated (default {','.join(SEGMENTS)})"
-        )
-    return names
+    return settings.read(SEGMENTS_ENV)
 
 
 def combination_row(

@@ -7,7 +7,7 @@ module the first time one of its variables is asked for (by the ``ML_FUSION_PROC
 
 from __future__ import annotations
 
-from connector_resources.setting_kinds import Choice, Text
+from connector_resources.setting_kinds import Choice, Items, Text
 from connector_resources.settings import Setting, register_settings
 
 SETTINGS: tuple[Setting, ...] = register_settings(
@@ -49,6 +49,7 @@ SETTINGS: tuple[Setting, ...] = register_settings(
         "2,4,6,7,8",
         "Procurify -> Fusion invoices: bill statuses that count as approved (2 Approved and the payment "
         "states after it)",
+        kind=Items(noun="Procurify bill status codes", allowed=("0", "1", "2", "3", "4", "5", "6", "7", "8")),
     ),
     Setting(
         "fusion_procurify_bill_tax_account",
@@ -70,6 +71,7 @@ SETTINGS: tuple[Setting, ...] = register_settings(
         "USD",
         "currency of the Fusion business unit's ledger: an invoice in another currency carries "
         "ML_FUSION_PROCURIFY_CONVERSION_RATE_TYPE",
+        kind=Text(pattern="[A-Za-z]{3}", says="a 3-letter currency code"),
     ),
     Setting(
         "fusion_procurify_conversion_rate_type",
@@ -121,6 +123,7 @@ SETTINGS: tuple[Setting, ...] = register_settings(
         "the four accountCombinationsLOV attributes holding company, cost center, natural account and "
         "intercompany, comma-separated (their spelling is unconfirmed; staging fails naming this setting "
         "when none is readable)",
+        kind=Items(noun="segment attribute names", count=4),
     ),
     Setting(
         "fusion_procurify_account_value_set",

@@ -110,10 +110,7 @@ def staged_chart(staging: Any) -> tuple[list[dict[str, Any]], GlAccounts]:
 
 def department_rule() -> str:
     """``ML_JDE_PROCURIFY_ACCOUNT_DEPARTMENTS``: company, unit or none."""
-    rule = settings.value(DEPARTMENTS_ENV).strip().lower()
-    if rule not in DEPARTMENT_RULES:
-        raise settings.SettingError(f"{DEPARTMENTS_ENV}={rule!r}: say {', '.join(DEPARTMENT_RULES)}")
-    return rule
+    return settings.read(DEPARTMENTS_ENV)
 
 
 class CodeDepartments:

@@ -97,7 +97,6 @@ from connector_resources import settings
 from connector_resources.ledger import Ledger, dependency_key
 from connector_resources.procurify.errors import ProcurifyNotFoundError
 from connector_resources.replay import ReplayHandler, register_replay_handler
-from connector_resources.settings import SettingError
 
 # ``status_code`` and ``BILL_STATUS_NAMES`` are re-exported (``as``): reconcile/ reads them through here.
 ENTITY = "bill"
@@ -120,10 +119,7 @@ WORDING = BillWording(
 
 def posting() -> str:
     """``ML_JDE_PROCURIFY_BILL_POSTING``: voucher or journal."""
-    raw = settings.value(POSTING_ENV).strip().lower()
-    if raw not in ("voucher", "journal"):
-        raise SettingError(f"{POSTING_ENV}={raw!r}: expected voucher or journal")
-    return raw
+    return settings.read(POSTING_ENV)
 
 
 def approved_statuses() -> frozenset[int]:
@@ -133,10 +129,7 @@ def approved_statuses() -> frozenset[int]:
 
 def batch_user() -> str:
     """``ML_JDE_PROCURIFY_BATCH_USER``: the EDI user (EDUS) of every batch this flow writes."""
-    user = settings.value(BATCH_USER_ENV).strip()
-    if not user or len(user) > EDUS_MAX:
-        raise SettingError(f"{BATCH_USER_ENV}={user!r}: give an EDI user of 1 to {EDUS_MAX} characters")
-    return user
+    return settings.read(BATCH_USER_ENV)  # 1 to EDUS_MAX characters, as the setting declares
 
 
 @dataclass(frozen=True)

@@ -56,7 +56,6 @@ from connector_assets.saas_assets import saas_partitions
 from connector_resources import settings
 from connector_resources.ledger import Ledger, schema
 from connector_resources.replay import register_replay_handler
-from connector_resources.settings import SettingError
 
 ENTITY = "payment"
 BILL_ENTITY = "bill"  # the bills flow's entity: its xref names each bill's JDE document
@@ -74,13 +73,7 @@ COMPANY_ENV = "ML_JDE_PROCURIFY_VENDOR_COMPANY"  # the A/P company, when a bill'
 
 def paid_statuses() -> frozenset[str]:
     """The Procurify payment statuses that post to JDE (``ML_JDE_PROCURIFY_PAID_STATUSES``)."""
-    raw = settings.value(PAID_STATUSES_ENV)
-    statuses = frozenset(s.strip().lower() for s in raw.split(",") if s.strip())
-    if not statuses:
-        raise SettingError(
-            f"{PAID_STATUSES_ENV}={raw!r}: name at least one Procurify payment status, e.g. paid"
-        )
-    return statuses
+    return frozenset(settings.read(PAID_STATUSES_ENV))
 
 
 def journal_accounts(gl: GlAccounts) -> JournalAccounts:

@@ -7,7 +7,7 @@ module the first time one of its variables is asked for (by the ``ML_JDE_PROCURI
 
 from __future__ import annotations
 
-from connector_resources.setting_kinds import Choice, Items, Number
+from connector_resources.setting_kinds import Choice, Items, Number, Text
 from connector_resources.settings import Setting, register_settings
 
 SETTINGS: tuple[Setting, ...] = register_settings(
@@ -89,6 +89,7 @@ SETTINGS: tuple[Setting, ...] = register_settings(
         "JDE -> Procurify account codes: the departments a code is opened for (Procurify takes a line only "
         "on a code open for its department), through the department table: company (every unit of the "
         "account's company), unit (its own business unit) or none (a Procurify admin opens them)",
+        kind=Choice(("company", "unit", "none")),
     ),
     Setting(
         "jde_procurify_department_map",
@@ -145,12 +146,14 @@ SETTINGS: tuple[Setting, ...] = register_settings(
         "ML_JDE_PROCURIFY_BILL_POSTING",
         "voucher",
         "Procurify -> JDE: how a bill posts: voucher (F0411Z1 + F0911Z1 batch) or journal (F0911Z1 batch)",
+        kind=Choice(("voucher", "journal")),
     ),
     Setting(
         "jde_procurify_bill_statuses",
         "ML_JDE_PROCURIFY_BILL_STATUSES",
         "2,4,6,7,8",
         "Procurify -> JDE: bill statuses that count as approved (2 Approved and the payment states after it)",
+        kind=Items(noun="Procurify bill status codes", allowed=("0", "1", "2", "3", "4", "5", "6", "7", "8")),
     ),
     Setting(
         "jde_procurify_ap_account",
@@ -179,6 +182,7 @@ SETTINGS: tuple[Setting, ...] = register_settings(
         "ML_JDE_PROCURIFY_PAID_STATUSES",
         "paid",
         "Procurify -> JDE: payment statuses recorded in JDE (comma-separated)",
+        kind=Items(noun="Procurify payment statuses", case="lower"),
     ),
     Setting(
         "jde_procurify_payment_bank_account",
@@ -193,6 +197,7 @@ SETTINGS: tuple[Setting, ...] = register_settings(
         "ML_JDE_PROCURIFY_BATCH_USER",
         "MLPRCFY",
         "Procurify -> JDE: EDI user (EDUS) of the batches written, part of their duplicate key",
+        kind=Text(required=True, longest=10, says="an EDI user of 1 to 10 characters"),
     ),
     Setting(
         "jde_procurify_vendor_company",
@@ -206,6 +211,7 @@ SETTINGS: tuple[Setting, ...] = register_settings(
         "100",
         "Procurify -> JDE vendors: rows per page of the whole vendor read each poll (vendors have no "
         "modified-since filter); 100 is the largest page the reference suggests (its cap is unconfirmed)",
+        kind=Number(whole=True, minimum=1, maximum=1000),
     ),
     Setting(
         "jde_procurify_vendor_first_id",

@@ -94,10 +94,7 @@ class VendorRead:
 
 
 def page_size() -> int:
-    text = settings.value(PAGE_SIZE_SETTING).strip()
-    if not text.isdigit() or not 1 <= int(text) <= 1000:
-        raise settings.SettingError(f"{PAGE_SIZE_SETTING}={text!r}: rows per page, a whole number 1-1000")
-    return int(text)
+    return settings.read(PAGE_SIZE_SETTING)
 
 
 def read_vendors(procurify: Any, read: VendorRead) -> Iterator[dict[str, Any]]:
