@@ -39,7 +39,6 @@ from typing import Any
 from dagster import AssetExecutionContext, Failure, MaterializeResult, asset
 
 from connector_assets.integrations.fusion_procurify.integration import INTEGRATION
-from connector_assets.integrations.fusion_procurify.vendor_mappers import is_active
 from connector_assets.integrations.fusion_procurify.vendor_pairs import (
     FUSION,
     PROCURIFY,
@@ -48,6 +47,7 @@ from connector_assets.integrations.fusion_procurify.vendor_pairs import (
     id_key,
     vendor_dependency,
 )
+from connector_assets.procurify.vendor_fields import is_active
 from connector_resources import settings
 from connector_resources.fusion.errors import FusionNotFoundError
 from connector_resources.ledger import Ledger, Xref, XrefConflict

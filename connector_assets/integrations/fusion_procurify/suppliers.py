@@ -49,9 +49,9 @@ from connector_assets.integrations.fusion_procurify.supplier_mappers import (
     vendor_changes,
 )
 from connector_assets.integrations.fusion_procurify.supplier_sites import supplier_inactive_reason
-from connector_assets.integrations.fusion_procurify.vendor_mappers import PAIRED_TYPES, is_active, vendor_type
+from connector_assets.procurify import vendor_writes
+from connector_assets.procurify.vendor_fields import PURCHASABLE_TYPES, is_active, vendor_type
 from connector_assets.saas import saas_daily_partitions
-from connector_resources import settings
 from connector_resources.fusion.errors import FusionNotFoundError
 from connector_resources.ledger import Ledger
 from connector_resources.redaction import get_logger
@@ -64,10 +64,7 @@ SOURCE_ASSET = "fusion_suppliers"
 
 def fallback_email() -> str:
     """``ML_FUSION_PROCURIFY_VENDOR_FALLBACK_EMAIL``: the address a new vendor gets ("" = none)."""
-    text = settings.value(FALLBACK_SETTING).strip()
-    if text and not ("@" in text and "." in text.rpartition("@")[2] and " " not in text):
-        raise settings.SettingError(f"{FALLBACK_SETTING}={text!r}: give one e-mail address, e.g. ap@acme.com")
-    return text
+    return vendor_writes.fallback_email(FALLBACK_SETTING)
 
 
 def supplier_records(
@@ -154,7 +151,9 @@ class ProcurifyVendors:
     def _by_name(self, record: Mapped) -> str | None:
         name, number = str(record.natural_key["name"]), str(record.natural_key["external_id"])
         same = [
-            v for v in self.session.find_vendors(name=name) if is_active(v) and vendor_type(v) in PAIRED_TYPES
+            v
+            for v in self.session.find_vendors(name=name)
+            if is_active(v) and vendor_type(v) in PURCHASABLE_TYPES
         ]
         if not same:
             return None

@@ -58,7 +58,7 @@ from connector_assets.jde.extract import build_table_asset
 from connector_assets.jde.lookup import browse_in
 from connector_assets.jde.supplier_details import EMAIL_TABLE, PHONE_TABLE, supplier_details
 from connector_assets.jde.tables import ADDRESS_BOOK, SUPPLIER_ADDRESSES, SUPPLIERS
-from connector_resources import settings
+from connector_assets.procurify import vendor_writes
 from connector_resources.jde import optional_tables
 from connector_resources.ledger import Ledger, QueueItem
 from connector_resources.redaction import get_logger
@@ -73,10 +73,7 @@ BOOK_READ_COLUMNS = ["AN8", "ALPH", "AT1", "ALKY"]  # F0101: name, search type, 
 
 def fallback_email() -> str:
     """``ML_JDE_PROCURIFY_VENDOR_FALLBACK_EMAIL``: the address a new vendor gets when JDE has none ("")."""
-    text = settings.value(FALLBACK_SETTING).strip()
-    if text and not ("@" in text and "." in text.rpartition("@")[2] and " " not in text):
-        raise settings.SettingError(f"{FALLBACK_SETTING}={text!r}: give one e-mail address, e.g. ap@acme.com")
-    return text
+    return vendor_writes.fallback_email(FALLBACK_SETTING)
 
 
 def read_suppliers(jde: Any, an8s: Iterable[int]) -> list[SupplierDocument]:
