@@ -19,14 +19,25 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from connector_resources.ledger import Ledger, dependency_key
+from connector_resources.ledger import Ledger, Xref, dependency_key
 
 SUPPLIER_ENTITY = "supplier"  # the flow from the other system's suppliers to Procurify's vendors
 VENDOR_ENTITY = "vendor"  # the flow from Procurify's vendors to the other system (and manual matches)
 PROCURIFY = "procurify"
 
 KeyOf = Callable[[str | int], str]
+
+
+@dataclass(frozen=True)
+class OtherPairXref:
+    """A cross-reference pairing one of two records with a third: ``of_vendor`` (the vendor's pair, else
+    the supplier's) and ``partner`` (that third record's key: a supplier key, or a vendor id)."""
+
+    xref: Xref
+    of_vendor: bool
+    partner: str
 
 
 @dataclass(frozen=True)
@@ -48,11 +59,17 @@ class VendorPairing:
         """The supplier key paired with Procurify vendor ``vendor_id``: the ``vendor`` xref's target, else
         the supplier whose ``supplier`` xref targets this vendor; None when the vendor has no supplier yet."""
         key = self.vendor_key(vendor_id)
-        xref = ledger.get_xref(self.integration, VENDOR_ENTITY, PROCURIFY, key, self.system)
-        if xref is not None and xref.target_id:
-            return xref.target_id
+        matched = self.matched_supplier(ledger, key)
+        if matched is not None:
+            return matched
         written = ledger.find_xref_by_target(self.integration, SUPPLIER_ENTITY, PROCURIFY, key)
         return written.source_key if written is not None else None
+
+    def matched_supplier(self, ledger: Ledger, vendor_key: str) -> str | None:
+        """The supplier key of the ``vendor`` xref of vendor ``vendor_key`` (as the ledger keys it): the
+        pair the vendor-side flow or an operator made; None without one."""
+        xref = ledger.get_xref(self.integration, VENDOR_ENTITY, PROCURIFY, vendor_key, self.system)
+        return xref.target_id if xref is not None and xref.target_id else None
 
     def paired_vendor(self, ledger: Ledger, supplier: str | int) -> str | None:
         """The Procurify vendor id paired with supplier ``supplier``: the ``supplier`` xref's target and the
@@ -82,7 +99,30 @@ class VendorPairing:
         (``<integration>:supplier:<system>:<key>``): what a record waiting for its vendor names."""
         return dependency_key(self.integration, SUPPLIER_ENTITY, self.system, self.supplier_key(supplier))
 
-    def _vendor_xref(self, ledger: Ledger, key: str):
+    def other_pairs(
+        self, ledger: Ledger, vendor_id: str, supplier: str, *, conn: Any = None
+    ) -> list[OtherPairXref]:
+        """Every cross-reference pairing vendor ``vendor_id`` with another supplier, or ``supplier`` with
+        another vendor, whichever way it was made (both keys as the ledger keys them): what a manual match
+        of the two would conflict with. Claimed xrefs with no target yet pair nothing."""
+        i, system = self.integration, self.system
+        own = ledger.get_xref(i, VENDOR_ENTITY, PROCURIFY, vendor_id, system, conn=conn)
+        made_for = ledger.find_xref_by_target(i, SUPPLIER_ENTITY, PROCURIFY, vendor_id, conn=conn)
+        holder = ledger.find_xref_by_target(i, VENDOR_ENTITY, system, supplier, conn=conn)
+        written = ledger.get_xref(i, SUPPLIER_ENTITY, system, supplier, PROCURIFY, conn=conn)
+        found = (
+            (own, True, own and own.target_id),
+            (made_for, True, made_for and made_for.source_key),
+            (holder, False, holder and holder.source_key),
+            (written, False, written and written.target_id),
+        )
+        return [
+            OtherPairXref(xref, of_vendor, partner)
+            for xref, of_vendor, partner in found
+            if xref is not None and partner and partner != (supplier if of_vendor else vendor_id)
+        ]
+
+    def _vendor_xref(self, ledger: Ledger, key: str) -> Xref | None:
         return ledger.find_xref_by_target(self.integration, VENDOR_ENTITY, self.system, key)
 
     def _matched_vendor(self, ledger: Ledger, key: str) -> str | None:

@@ -100,8 +100,7 @@ def keep_fingerprints(ledger: Ledger, changed: dict[str, str]) -> None:
 
 def own_pair(ledger: Ledger, vendor_id: str) -> str | None:
     """The AN8 of the supplier this flow made for the vendor (its ``vendor`` xref), if any."""
-    xref = ledger.get_xref(INTEGRATION, "vendor", "procurify", vendor_id, "JDE")
-    return xref.target_id if xref is not None and xref.target_id else None
+    return vendor_pairs.PAIRING.matched_supplier(ledger, vendor_id)
 
 
 def to_send(ledger: Ledger, vendor: dict[str, Any]) -> tuple[bool, str]:
