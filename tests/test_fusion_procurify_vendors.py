@@ -32,7 +32,7 @@ from connector_assets.integrations.fusion_procurify.vendor_mappers import (
     match_supplier,
     not_paired_why,
 )
-from connector_assets.integrations.fusion_procurify.vendors import VendorRead, read_vendors
+from connector_assets.procurify.vendor_reads import VendorRead, read_vendors
 
 FALLBACK = "ap@example.com"
 SUPPLIERS = ("fusion_suppliers", "fusion_procurify_suppliers_mapped", "fusion_procurify_suppliers_written")

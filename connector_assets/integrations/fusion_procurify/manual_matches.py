@@ -39,15 +39,16 @@ from typing import Any
 from dagster import AssetExecutionContext, Failure, MaterializeResult, asset
 
 from connector_assets.integrations.fusion_procurify.integration import INTEGRATION
-from connector_assets.integrations.fusion_procurify.vendor_mappers import is_active
 from connector_assets.integrations.fusion_procurify.vendor_pairs import (
     FUSION,
+    PAIRING,
     PROCURIFY,
     SUPPLIER_ENTITY,
     VENDOR_ENTITY,
     id_key,
     vendor_dependency,
 )
+from connector_assets.procurify.vendor_fields import is_active
 from connector_resources import settings
 from connector_resources.fusion.errors import FusionNotFoundError
 from connector_resources.ledger import Ledger, Xref, XrefConflict
@@ -159,42 +160,13 @@ def _how(xref: Xref) -> str:
 def other_pairs(ledger: Ledger, vendor_id: str, supplier_id: str, *, conn: Any = None) -> list[OtherPair]:
     """Every pair of vendor ``vendor_id`` with another supplier, or of supplier ``supplier_id`` with
     another vendor, whichever way it was made (``vendor_pairs``: the ``vendor`` and ``supplier`` xrefs)."""
-    found: list[OtherPair] = []
-    own = ledger.get_xref(INTEGRATION, VENDOR_ENTITY, PROCURIFY, vendor_id, FUSION, conn=conn)
-    if own is not None and own.target_id and own.target_id != supplier_id:
-        found.append(
-            OtherPair(
-                own,
-                f"Procurify vendor {vendor_id} is paired with Fusion supplier {own.target_id} ({_how(own)})",
-            )
-        )
-    made_for = ledger.find_xref_by_target(INTEGRATION, SUPPLIER_ENTITY, PROCURIFY, vendor_id, conn=conn)
-    if made_for is not None and made_for.source_key != supplier_id:
-        found.append(
-            OtherPair(
-                made_for,
-                f"Procurify vendor {vendor_id} is paired with Fusion supplier {made_for.source_key} "
-                f"({_how(made_for)})",
-            )
-        )
-    holder = ledger.find_xref_by_target(INTEGRATION, VENDOR_ENTITY, FUSION, supplier_id, conn=conn)
-    if holder is not None and holder.source_key != vendor_id:
-        found.append(
-            OtherPair(
-                holder,
-                f"Fusion supplier {supplier_id} is paired with Procurify vendor {holder.source_key} "
-                f"({_how(holder)})",
-            )
-        )
-    supplier_pair = ledger.get_xref(INTEGRATION, SUPPLIER_ENTITY, FUSION, supplier_id, PROCURIFY, conn=conn)
-    if supplier_pair is not None and supplier_pair.target_id and supplier_pair.target_id != vendor_id:
-        found.append(
-            OtherPair(
-                supplier_pair,
-                f"Fusion supplier {supplier_id} is paired with Procurify vendor {supplier_pair.target_id} "
-                f"({_how(supplier_pair)})",
-            )
-        )
+    found = []
+    for other in PAIRING.other_pairs(ledger, vendor_id, supplier_id, conn=conn):
+        if other.of_vendor:
+            says = f"Procurify vendor {vendor_id} is paired with Fusion supplier {other.partner}"
+        else:
+            says = f"Fusion supplier {supplier_id} is paired with Procurify vendor {other.partner}"
+        found.append(OtherPair(other.xref, f"{says} ({_how(other.xref)})"))
     return found
 
 

@@ -30,10 +30,9 @@ from connector_assets.integrations.fusion_procurify.supplier_sites import (
     supplier_inactive_reason,
     supplier_label,
 )
+from connector_assets.procurify import vendor_writes
+from connector_assets.procurify.vendor_fields import EXTERNAL_ID_MAX, NAME_MAX, ProcurifyVendorColumns
 
-NAME_MAX = 150  # reference §2.3
-EXTERNAL_ID_MAX = 100  # reference §2.3
-EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 FALLBACK_SETTING = "ML_FUSION_PROCURIFY_VENDOR_FALLBACK_EMAIL"
 
 
@@ -48,16 +47,9 @@ def ProcurifyVendorRecord() -> type:
     import pandera.pandas as pa
     from pandera.typing import Series
 
-    class ProcurifyVendorRecord(pa.DataFrameModel):
+    class ProcurifyVendorRecord(ProcurifyVendorColumns.model):
         supplier_id: Series[str] = pa.Field(str_matches=r"^\d+$")
-        name: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": NAME_MAX})
         external_id: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": EXTERNAL_ID_MAX})
-        email: Series[str] = pa.Field(nullable=True, str_matches=EMAIL_PATTERN)
-        active: Series[bool]
-
-        class Config:
-            strict = True
-            coerce = True
 
     return ProcurifyVendorRecord
 
@@ -115,20 +107,14 @@ def map_supplier(
     )
 
 
+def email_when_none(held: Any, wanted: list[str]) -> list[str] | None:
+    """The vendor's new ``email`` array: the fallback address only when the vendor has no address at all
+    (it never replaces real ones); None otherwise."""
+    addresses = held if isinstance(held, list) else [held]
+    return None if any(_text(a) for a in addresses) else wanted
+
+
 def vendor_changes(vendor: Mapping[str, Any], body: Mapping[str, Any]) -> dict[str, Any]:
-    """The part of ``body`` the Procurify ``vendor`` does not hold already: text compared on its words,
-    ``active`` as a flag; ``email`` only when the vendor has no address at all (the fallback address never
-    replaces real ones). An unchanged vendor gives {} and is not written."""
-    changes: dict[str, Any] = {}
-    for field, value in body.items():
-        if field == "email":
-            held = vendor.get("email")
-            addresses = held if isinstance(held, list) else [held]
-            if not any(_text(a) for a in addresses):
-                changes["email"] = list(value)
-        elif field == "active":
-            if (vendor.get("active") is not False) != bool(value):
-                changes["active"] = bool(value)
-        elif _text(vendor.get(field)) != _text(value):
-            changes[field] = value
-    return changes
+    """The part of ``body`` the Procurify ``vendor`` does not hold already (``vendor_writes.vendor_changes``);
+    ``email`` only when the vendor has no address at all. An unchanged vendor gives {} and is not written."""
+    return vendor_writes.vendor_changes(vendor, body, email_when_none)

@@ -49,9 +49,10 @@ from connector_assets.integrations.fusion_procurify.supplier_mappers import (
     vendor_changes,
 )
 from connector_assets.integrations.fusion_procurify.supplier_sites import supplier_inactive_reason
-from connector_assets.integrations.fusion_procurify.vendor_mappers import PAIRED_TYPES, is_active, vendor_type
+from connector_assets.procurify import vendor_writes
+from connector_assets.procurify.vendor_fields import PURCHASABLE_TYPES, is_active, vendor_type
+from connector_assets.procurify.vendor_target import ProcurifyVendorTarget
 from connector_assets.saas import saas_daily_partitions
-from connector_resources import settings
 from connector_resources.fusion.errors import FusionNotFoundError
 from connector_resources.ledger import Ledger
 from connector_resources.redaction import get_logger
@@ -64,10 +65,7 @@ SOURCE_ASSET = "fusion_suppliers"
 
 def fallback_email() -> str:
     """``ML_FUSION_PROCURIFY_VENDOR_FALLBACK_EMAIL``: the address a new vendor gets ("" = none)."""
-    text = settings.value(FALLBACK_SETTING).strip()
-    if text and not ("@" in text and "." in text.rpartition("@")[2] and " " not in text):
-        raise settings.SettingError(f"{FALLBACK_SETTING}={text!r}: give one e-mail address, e.g. ap@acme.com")
-    return text
+    return vendor_writes.fallback_email(FALLBACK_SETTING)
 
 
 def supplier_records(
@@ -132,30 +130,18 @@ class VendorRefused(ValueError):
     """The Procurify vendor found for a Fusion supplier is not one this flow may adopt (the reason says)."""
 
 
-class ProcurifyVendors:
-    """The Procurify side of ``suppliers`` on one Procurify session: finds the vendor (pair, external_id,
-    unique name), creates one, PATCHes what differs, and records and announces each pair it makes."""
+class ProcurifyVendors(ProcurifyVendorTarget):
+    """The Procurify side of ``suppliers`` on one Procurify session (``procurify.vendor_target``): finds
+    the vendor (pair, external_id, then a unique name), creates one, PATCHes what differs, and records and
+    announces each pair it makes."""
 
-    def __init__(self, session: Any, ledger: Ledger, run_id: str | None = None) -> None:
-        self.session, self.ledger, self.run_id = session, ledger, run_id
+    pairing = vendor_pairs.PAIRING
 
-    def find(self, record: Mapped) -> str | None:
-        supplier_id = record.source_key
-        paired = vendor_pairs.paired_vendor(self.ledger, supplier_id)
-        if paired is not None:
-            return paired
-        number = str(record.natural_key["external_id"])
-        vendor = self.session.find_vendor(number, include_inactive=True)
-        if vendor is not None:
-            self._refuse_if_other(record, vendor, "carries its supplier number as external_id")
-            return str(vendor["id"])
-        return self._by_name(record)
-
-    def _by_name(self, record: Mapped) -> str | None:
+    def find_more(self, record: Mapped) -> str | None:
+        """The one active purchasable vendor with the supplier's exact name (see the module docstring)."""
         name, number = str(record.natural_key["name"]), str(record.natural_key["external_id"])
-        same = [
-            v for v in self.session.find_vendors(name=name) if is_active(v) and vendor_type(v) in PAIRED_TYPES
-        ]
+        found = self.session.find_vendors(name=name)
+        same = [v for v in found if is_active(v) and vendor_type(v) in PURCHASABLE_TYPES]
         if not same:
             return None
         who = f"Fusion supplier {name} ({number})"
@@ -168,7 +154,7 @@ class ProcurifyVendors:
                 f"{number}`), then replay"
             )
         vendor = same[0]
-        self._refuse_if_other(record, vendor, "has the supplier's name")
+        self.refuse_if_paired_elsewhere(record, vendor, "has the supplier's name")
         held = str(vendor.get("external_id") or "").strip()
         if held and held != number:
             raise VendorRefused(
@@ -178,28 +164,24 @@ class ProcurifyVendors:
             )
         return str(vendor["id"])
 
-    def _refuse_if_other(self, record: Mapped, vendor: Mapping[str, Any], how: str) -> None:
-        vendor_id = str(vendor.get("id"))
-        other = vendor_pairs.paired_supplier(self.ledger, vendor_id)
-        if other is not None and other != record.source_key:
-            raise VendorRefused(
-                f"Fusion supplier {record.natural_key['name']} ({record.natural_key['external_id']}): "
-                f"Procurify vendor {vendor_id} ({vendor.get('name')}) {how}, but it is already paired with "
-                f"Fusion supplier {other}; not adopted, not changed. Pair the right vendor by hand "
-                f"(`ml-connector xref set <vendor id> {record.natural_key['external_id']}`), then replay"
-            )
+    def paired_elsewhere(self, record: Mapped, vendor: Mapping[str, Any], other: str, how: str) -> Exception:
+        vendor_id = vendor.get("id")
+        return VendorRefused(
+            f"Fusion supplier {record.natural_key['name']} ({record.natural_key['external_id']}): "
+            f"Procurify vendor {vendor_id} ({vendor.get('name')}) {how}, but it is already paired with "
+            f"Fusion supplier {other}; not adopted, not changed. Pair the right vendor by hand "
+            f"(`ml-connector xref set <vendor id> {record.natural_key['external_id']}`), then replay"
+        )
 
-    def create(self, record: Mapped) -> str:
-        if not record.body.get("email"):
-            raise VendorRefused(
-                f"Fusion supplier {record.natural_key['name']} ({record.natural_key['external_id']}): "
-                "Procurify requires an e-mail on a new vendor and Fusion gives none; set "
-                f"{FALLBACK_SETTING}, then replay"
-            )
-        created = self.session.create_vendor(record.body)
-        vendor_id = str(created["id"])
+    def no_email(self, record: Mapped) -> Exception:
+        return VendorRefused(
+            f"Fusion supplier {record.natural_key['name']} ({record.natural_key['external_id']}): "
+            "Procurify requires an e-mail on a new vendor and Fusion gives none; set "
+            f"{FALLBACK_SETTING}, then replay"
+        )
+
+    def created(self, record: Mapped, vendor_id: str) -> None:
         self._paired(record, vendor_id)
-        return vendor_id
 
     def update(self, target_id: str, record: Mapped) -> None:
         paired = vendor_pairs.paired_vendor(self.ledger, record.source_key)

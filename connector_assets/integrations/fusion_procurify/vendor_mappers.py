@@ -24,8 +24,6 @@ INACTIVE and no ``InactiveDate`` reached, ``supplier_sites.supplier_inactive_rea
    ``ml-connector xref set <vendor id> <supplier number>``.
 """
 
-import hashlib
-import json
 import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -33,8 +31,13 @@ from typing import Any
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.integrations.fusion_procurify.supplier_sites import supplier_inactive_reason
+from connector_assets.procurify.vendor_fields import (
+    content_fingerprint,
+    is_active,
+    not_purchasable_why,
+)
+from connector_assets.procurify.vendor_fields import vendor_label as label
 
-PAIRED_TYPES = {3: "PREFERRED", 4: "REGULAR"}  # reference §2.3 vendor type codes
 EXACT = "exact name"
 FOLDED = "name ignoring case and spacing"
 # What the flow decides by: equal fingerprints mean nothing the pairing looks at changed.
@@ -51,11 +54,6 @@ def fold(name: Any) -> str:
     return " ".join(unicodedata.normalize("NFKC", str(name or "")).casefold().split())
 
 
-def label(vendor: Mapping[str, Any]) -> str:
-    """``Procurify vendor 812 (Granite Supply Co)``: how a refusal names the vendor."""
-    return f"Procurify vendor {vendor.get('id')} ({_text(vendor.get('name'))})"
-
-
 def supplier_text(supplier: Mapping[str, Any]) -> str:
     """``Acme Inc (number 10004, SupplierId 300000047200004)``: a candidate as a refusal lists it."""
     return (
@@ -64,22 +62,12 @@ def supplier_text(supplier: Mapping[str, Any]) -> str:
     )
 
 
-def is_active(vendor: Mapping[str, Any]) -> bool:
-    return vendor.get("active") not in (False, 0, "false", "False", "0")
-
-
-def vendor_type(vendor: Mapping[str, Any]) -> int | None:
-    try:
-        return int(vendor.get("type"))  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-
-
 def skipped_why(vendor: Mapping[str, Any]) -> str | None:
     """Why the vendor itself is not one to pair (its type, inactive), None when it is: what is decided
     without the ledger, so the ledger is asked only about the rest."""
-    if vendor_type(vendor) not in PAIRED_TYPES:
-        return f"type {vendor.get('type')} is not a purchasable vendor (3 PREFERRED or 4 REGULAR)"
+    purchasable = not_purchasable_why(vendor)
+    if purchasable is not None:
+        return purchasable
     if not is_active(vendor):
         return "it is inactive"
     return None
@@ -123,9 +111,7 @@ def match_supplier(
 def fingerprint(vendor: Mapping[str, Any]) -> str:
     """A hash of what the pairing decides by (``FINGERPRINT_FIELDS``): equal when nothing it looks at
     changed, whatever ``dateModified`` says (16 hex digits: a vendor's own history, not a digest)."""
-    shown = {name: vendor.get(name) for name in FINGERPRINT_FIELDS}
-    text = json.dumps(shown, sort_keys=True, default=str, ensure_ascii=False)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+    return content_fingerprint(vendor, FINGERPRINT_FIELDS)
 
 
 @lazy_model

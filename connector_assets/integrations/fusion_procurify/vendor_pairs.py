@@ -16,17 +16,20 @@ killed before the target answered) is not a pair. Fusion has no documented suppl
 §2.7 lists reads only), so a Procurify vendor with no Fusion supplier is never invented in Fusion: it is
 paired by name or by hand.
 
-A record waiting for a vendor's supplier is held on ``vendor_dependency(vendor id)``; whatever makes the
-pair (the ``vendors`` flow's write, the ``suppliers`` flow's, ``ml-connector xref set``) releases that key.
+How a pair is read is the Procurify side's (``procurify.vendor_pairing``); this module declares Fusion's
+keys. A record waiting for a vendor's supplier is held on ``vendor_dependency(vendor id)``; whatever makes
+the pair (the ``vendors`` flow's write, the ``suppliers`` flow's, ``ml-connector xref set``) releases it.
 """
 
 from connector_assets.integrations.fusion_procurify.integration import INTEGRATION
-from connector_resources.ledger import Ledger, dependency_key
+from connector_assets.procurify.vendor_pairing import (
+    PROCURIFY,
+    SUPPLIER_ENTITY,  # the ``suppliers`` flow's entity (Fusion -> Procurify)
+    VENDOR_ENTITY,  # the ``vendors`` flow's entity (Procurify -> Fusion) and the manual matches'
+    VendorPairing,
+)
 
-SUPPLIER_ENTITY = "supplier"  # the ``suppliers`` flow's entity (Fusion -> Procurify)
-VENDOR_ENTITY = "vendor"  # the ``vendors`` flow's entity (Procurify -> Fusion) and the manual matches'
 FUSION = "fusion"
-PROCURIFY = "procurify"
 
 
 def id_key(value: str | int, what: str) -> str:
@@ -37,39 +40,40 @@ def id_key(value: str | int, what: str) -> str:
     return str(int(text))
 
 
-def paired_supplier(ledger: Ledger, vendor_id: str | int) -> str | None:
-    """The Fusion ``SupplierId`` paired with Procurify vendor ``vendor_id``: the ``vendor`` xref's target
-    (name match or manual), else the supplier whose ``supplier`` xref targets this vendor; None when the
-    vendor has no Fusion supplier yet."""
-    key = id_key(vendor_id, "Procurify vendor id")
-    xref = ledger.get_xref(INTEGRATION, VENDOR_ENTITY, PROCURIFY, key, FUSION)
-    if xref is not None and xref.target_id:
-        return xref.target_id
-    from_fusion = ledger.find_xref_by_target(INTEGRATION, SUPPLIER_ENTITY, PROCURIFY, key)
-    return from_fusion.source_key if from_fusion is not None else None
+def supplier_key(supplier_id: str | int) -> str:
+    return id_key(supplier_id, "Fusion SupplierId")
 
 
-def paired_vendor(ledger: Ledger, supplier_id: str | int) -> str | None:
-    """The Procurify vendor id paired with Fusion supplier ``supplier_id``: a ``vendor`` xref (manual
-    first: it is an operator's word) targeting it, else the ``supplier`` xref's target; None when none."""
-    key = id_key(supplier_id, "Fusion SupplierId")
-    matched = ledger.find_xref_by_target(INTEGRATION, VENDOR_ENTITY, FUSION, key)
-    if matched is not None:
-        return matched.source_key
-    xref = ledger.get_xref(INTEGRATION, SUPPLIER_ENTITY, FUSION, key, PROCURIFY)
-    return xref.target_id if xref is not None and xref.target_id else None
+def vendor_key(vendor_id: str | int) -> str:
+    return id_key(vendor_id, "Procurify vendor id")
 
 
-def manual_vendor(ledger: Ledger, supplier_id: str | int) -> str | None:
-    """The Procurify vendor id matched by hand (``xref set`` or the matches file) with Fusion supplier
-    ``supplier_id``; None when its pair, if any, was made by a flow. A manual match says the two records
-    are one although their names differ, so ``suppliers`` never sends such a vendor the supplier's name."""
-    key = id_key(supplier_id, "Fusion SupplierId")
-    matched = ledger.find_xref_by_target(INTEGRATION, VENDOR_ENTITY, FUSION, key)
-    return matched.source_key if matched is not None and matched.manual else None
+# A ``vendor`` xref naming a supplier is asked first for the supplier's vendor: it may be a manual match.
+PAIRING = VendorPairing(
+    INTEGRATION, FUSION, supplier_key=supplier_key, vendor_key=vendor_key, vendor_xref_first=True
+)
+# paired_supplier(ledger, vendor id): the Fusion ``SupplierId`` (name match or manual, else the supplier
+# whose ``supplier`` xref targets the vendor). paired_vendor(ledger, SupplierId): a ``vendor`` xref (manual
+# first: it is an operator's word) targeting it, else the ``supplier`` xref's target. None when none.
+paired_supplier = PAIRING.paired_supplier
+paired_vendor = PAIRING.paired_vendor
+# manual_vendor(ledger, SupplierId): the vendor matched by hand, None when a flow made the pair. A manual
+# match says the two records are one although their names differ, so ``suppliers`` never sends such a
+# vendor the supplier's name.
+manual_vendor = PAIRING.manual_vendor
+# vendor_dependency(vendor id): ``fusion_procurify:vendor:procurify:<id>``, what a purchase order or invoice
+# waiting for that vendor's Fusion supplier is held on.
+vendor_dependency = PAIRING.vendor_dependency
 
-
-def vendor_dependency(vendor_id: str | int) -> str:
-    """The dependency key of Procurify vendor ``vendor_id`` (``fusion_procurify:vendor:procurify:<id>``):
-    what a purchase order or invoice waiting for that vendor's Fusion supplier is held on."""
-    return dependency_key(INTEGRATION, VENDOR_ENTITY, PROCURIFY, id_key(vendor_id, "Procurify vendor id"))
+__all__ = [
+    "FUSION",
+    "PAIRING",
+    "PROCURIFY",
+    "SUPPLIER_ENTITY",
+    "VENDOR_ENTITY",
+    "id_key",
+    "manual_vendor",
+    "paired_supplier",
+    "paired_vendor",
+    "vendor_dependency",
+]

@@ -35,7 +35,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -47,7 +46,6 @@ from connector_assets.flows.replay_resources import ledger_target_replay, resour
 from connector_assets.integrations.fusion_procurify import vendor_pairs
 from connector_assets.integrations.fusion_procurify.integration import INTEGRATION, ROUTE
 from connector_assets.integrations.fusion_procurify.vendor_mappers import (
-    PAIRED_TYPES,
     FusionSupplierPairRecord,
     active_suppliers,
     fold,
@@ -59,6 +57,7 @@ from connector_assets.integrations.fusion_procurify.vendor_mappers import (
 )
 from connector_assets.integrations.fusion_procurify.vendor_mappers import fingerprint as vendor_fingerprint
 from connector_assets.procurify import vendor_changes
+from connector_assets.procurify.vendor_reads import VendorRead, read_vendors
 from connector_assets.saas import saas_daily_partitions
 from connector_resources.fusion.errors import FusionQueryError
 from connector_resources.ledger import Ledger
@@ -69,7 +68,6 @@ from connector_resources.replay import register_replay_handler
 log = get_logger(__name__)
 
 CONTENT_STREAM = "vendor_content:"  # + vendor id: ``<when seen>|<fingerprint>`` (a ledger cursor)
-VENDOR_FILTERS = {"type__in": sorted(PAIRED_TYPES), "exclude_other": True}
 
 
 # -- Fusion suppliers by name --------------------------------------------------------------------------------
@@ -110,26 +108,6 @@ class SupplierNames:
 
 
 # -- reading every vendor, and what changed ------------------------------------------------------------------
-
-
-@dataclass
-class VendorRead:
-    """What one whole read of the purchasable vendors found and cost (filled in as it streams)."""
-
-    vendors: int = 0
-    calls: int = 0
-
-
-def read_vendors(procurify: Any, read: VendorRead) -> Iterator[dict[str, Any]]:
-    """Every purchasable vendor, streamed page by page (``read`` counts vendors and calls)."""
-    with procurify.session() as session:
-        before = session.metrics.snapshot()
-        try:
-            for vendor in session.iter_all("vendors", filters=VENDOR_FILTERS):
-                read.vendors += 1
-                yield vendor
-        finally:
-            read.calls = session.metrics.since(before).calls
 
 
 def known_fingerprints(ledger: Ledger) -> dict[str, str]:

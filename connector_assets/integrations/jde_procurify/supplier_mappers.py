@@ -30,11 +30,10 @@ from typing import Any
 
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.lazy_model import lazy_model
+from connector_assets.procurify import vendor_writes
+from connector_assets.procurify.vendor_fields import EXTERNAL_ID_MAX, ProcurifyVendorColumns
 from connector_resources.jde import optional_tables
 
-NAME_MAX = 150  # reference §2.3
-EXTERNAL_ID_MAX = 100  # reference §2.3
-EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 ADDRESS_FIELDS = ("addressLineOne", "addressLineTwo", "city", "state_province", "postalCode", "country")
 FALLBACK_KEY = "email_is_fallback"  # natural_key flag: ``email`` is the setting's address, not JDE's
 ONLY_OURS_KEY = "only_ours"  # natural_key flag: JDE changed only by the vendors flow's own write
@@ -59,19 +58,11 @@ def ProcurifyVendorRecord() -> type:
     import pandera.pandas as pa
     from pandera.typing import Series
 
-    class ProcurifyVendorRecord(pa.DataFrameModel):
+    class ProcurifyVendorRecord(ProcurifyVendorColumns.model):
         supplier_number: Series[str] = pa.Field(str_matches=r"^\d{1,8}$")
-        name: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": NAME_MAX})
         external_id: Series[str] = pa.Field(
             str_matches=r"^\d{1,8}$", str_length={"max_value": EXTERNAL_ID_MAX}
         )
-        # None: the supplier has no e-mail and its vendor exists already (Procurify keeps its own addresses).
-        email: Series[str] = pa.Field(nullable=True, str_matches=EMAIL_PATTERN)
-        active: Series[bool]
-
-        class Config:
-            strict = True
-            coerce = True
 
     return ProcurifyVendorRecord
 
@@ -195,18 +186,9 @@ def email_change(held: Any, wanted: list[str], *, fallback: bool) -> list[str] |
 def vendor_changes(
     vendor: Mapping[str, Any], body: Mapping[str, Any], *, fallback: bool = False
 ) -> dict[str, Any]:
-    """The part of ``body`` the Procurify ``vendor`` does not hold already: text compared on its words
-    (``None`` and ``""`` alike), ``active`` as a flag, ``email`` as ``email_change`` says. An unchanged
-    vendor gives {} and is not written (no ``dateModified`` moved for nothing)."""
-    changes: dict[str, Any] = {}
-    for field, value in body.items():
-        if field == "email":
-            emails = email_change(vendor.get("email"), list(value), fallback=fallback)
-            if emails is not None:
-                changes["email"] = emails
-        elif field == "active":
-            if (vendor.get("active") is not False) != bool(value):
-                changes["active"] = bool(value)
-        elif _text(vendor.get(field)) != _text(value):
-            changes[field] = value
-    return changes
+    """The part of ``body`` the Procurify ``vendor`` does not hold already (``vendor_writes.vendor_changes``),
+    ``email`` as ``email_change`` says. An unchanged vendor gives {} and is not written (no ``dateModified``
+    moved for nothing)."""
+    return vendor_writes.vendor_changes(
+        vendor, body, lambda held, wanted: email_change(held, wanted, fallback=fallback)
+    )

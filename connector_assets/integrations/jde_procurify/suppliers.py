@@ -34,7 +34,7 @@ changed JDE supplier. Two rules keep that from coming back as a second vendor or
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -58,7 +58,8 @@ from connector_assets.jde.extract import build_table_asset
 from connector_assets.jde.lookup import browse_in
 from connector_assets.jde.supplier_details import EMAIL_TABLE, PHONE_TABLE, supplier_details
 from connector_assets.jde.tables import ADDRESS_BOOK, SUPPLIER_ADDRESSES, SUPPLIERS
-from connector_resources import settings
+from connector_assets.procurify import vendor_writes
+from connector_assets.procurify.vendor_target import ProcurifyVendorTarget
 from connector_resources.jde import optional_tables
 from connector_resources.ledger import Ledger, QueueItem
 from connector_resources.redaction import get_logger
@@ -73,10 +74,7 @@ BOOK_READ_COLUMNS = ["AN8", "ALPH", "AT1", "ALKY"]  # F0101: name, search type, 
 
 def fallback_email() -> str:
     """``ML_JDE_PROCURIFY_VENDOR_FALLBACK_EMAIL``: the address a new vendor gets when JDE has none ("")."""
-    text = settings.value(FALLBACK_SETTING).strip()
-    if text and not ("@" in text and "." in text.rpartition("@")[2] and " " not in text):
-        raise settings.SettingError(f"{FALLBACK_SETTING}={text!r}: give one e-mail address, e.g. ap@acme.com")
-    return text
+    return vendor_writes.fallback_email(FALLBACK_SETTING)
 
 
 def read_suppliers(jde: Any, an8s: Iterable[int]) -> list[SupplierDocument]:
@@ -181,40 +179,26 @@ def remap_suppliers(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected
         yield from supplier_records(resources.ledger.get(), resources.jde, numbers)
 
 
-class ProcurifyVendors:
-    """The Procurify side of ``suppliers``: finds by pair then ``external_id``, creates, and PATCHes only
-    what differs, on one Procurify session; the ledger answers which vendor a supplier is paired with."""
+class ProcurifyVendors(ProcurifyVendorTarget):
+    """The Procurify side of ``suppliers`` (``procurify.vendor_target``: finds by pair then ``external_id``
+    = AN8, creates), PATCHing only what differs; the ledger answers which vendor a supplier is paired with."""
 
-    def __init__(self, session: Any, ledger: Ledger) -> None:
-        self.session, self.ledger = session, ledger
+    pairing = vendor_pairs.PAIRING
 
-    def find(self, record: Mapped) -> str | None:
+    def paired_elsewhere(self, record: Mapped, vendor: Mapping[str, Any], other: str, how: str) -> Exception:
         an8 = record.source_key
-        paired = vendor_pairs.paired_vendor(self.ledger, an8)
-        if paired is not None:
-            return paired
-        vendor = self.session.find_vendor(an8, include_inactive=True)
-        if vendor is None:
-            return None
-        vendor_id = str(vendor["id"])
-        other = vendor_pairs.paired_supplier(self.ledger, vendor_id)
-        if other is not None and other != an8:
-            raise ValueError(
-                f"JDE supplier {an8}: Procurify vendor {vendor_id} ({vendor.get('name')}) carries "
-                f"external_id {an8}, but the ledger pairs it with JDE supplier {other}; not adopted, not "
-                "changed. Correct the vendor's external_id in Procurify, or enter the right match by hand, "
-                "then replay"
-            )
-        return vendor_id
+        return ValueError(
+            f"JDE supplier {an8}: Procurify vendor {vendor['id']} ({vendor.get('name')}) carries "
+            f"external_id {an8}, but the ledger pairs it with JDE supplier {other}; not adopted, not "
+            "changed. Correct the vendor's external_id in Procurify, or enter the right match by hand, "
+            "then replay"
+        )
 
-    def create(self, record: Mapped) -> str:
-        if not record.body.get("email"):
-            raise ValueError(
-                f"JDE supplier {record.source_key}: no e-mail address in F01151 and no Procurify vendor to "
-                f"keep its own; add one in JDE or set {FALLBACK_SETTING}, then replay"
-            )
-        created = self.session.create_vendor(record.body)
-        return str(created["id"])
+    def no_email(self, record: Mapped) -> Exception:
+        return ValueError(
+            f"JDE supplier {record.source_key}: no e-mail address in F01151 and no Procurify vendor to "
+            f"keep its own; add one in JDE or set {FALLBACK_SETTING}, then replay"
+        )
 
     def update(self, target_id: str, record: Mapped) -> None:
         if record.natural_key.get(ONLY_OURS_KEY):

@@ -22,8 +22,6 @@ move ``dateModified`` at all, so the flow reads every vendor and compares a hash
 by (``FINGERPRINT_FIELDS``) with the hash it kept from the previous poll; ``dateModified`` takes no part.
 """
 
-import hashlib
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -45,10 +43,21 @@ from connector_assets.jde.supplier_inputs import (
     STATE_MAX,
     SupplierContactColumns,
 )
+
+# PURCHASABLE_TYPES and vendor_type are re-exported: ``reconcile.vendors`` still imports them from here.
+from connector_assets.procurify.vendor_fields import (
+    PURCHASABLE_TYPES as PURCHASABLE_TYPES,
+)
+from connector_assets.procurify.vendor_fields import (
+    content_fingerprint,
+    is_active,
+    not_purchasable_why,
+)
+from connector_assets.procurify.vendor_fields import vendor_label as label
+from connector_assets.procurify.vendor_fields import vendor_type as vendor_type
 from connector_resources import settings
 
 COMPANY_SETTING = "ML_JDE_PROCURIFY_VENDOR_COMPANY"
-PURCHASABLE_TYPES = {3: "PREFERRED", 4: "REGULAR"}  # reference 2.3 vendor type codes
 ALKY_PREFIX = "PFY"  # F0101 ALKY of a supplier made from a Procurify vendor: PFY<vendor id>
 
 
@@ -102,11 +111,6 @@ def sent_value(vendor: Mapping[str, Any], field: SentField) -> str:
     return value.upper() if field.procurify in ("country", "state_province") else value
 
 
-def label(vendor: Mapping[str, Any]) -> str:
-    """How a finance user recognises the vendor: ``Procurify vendor 812 (Granite Supply Co)``."""
-    return f"Procurify vendor {vendor.get('id')} ({_text(vendor.get('name'))})"
-
-
 def long_address_number(vendor_id: str) -> str:
     """F0101 ALKY of the supplier made from this vendor (``PFY812``): the same on every attempt."""
     return f"{ALKY_PREFIX}{vendor_id}"
@@ -116,22 +120,12 @@ def external_id_of(vendor: Mapping[str, Any]) -> str:
     return str(vendor.get("external_id") or "").strip()
 
 
-def is_active(vendor: Mapping[str, Any]) -> bool:
-    return vendor.get("active") not in (False, 0, "false", "False", "0")
-
-
-def vendor_type(vendor: Mapping[str, Any]) -> int | None:
-    try:
-        return int(vendor.get("type"))  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-
-
 def never_sent(vendor: Mapping[str, Any]) -> str | None:
     """Why the vendor itself says it is not for JDE (not purchasable, or it carries an ERP key), None when it
     may be: what is decided without the ledger, so the ledger is asked only about the rest."""
-    if vendor_type(vendor) not in PURCHASABLE_TYPES:
-        return f"type {vendor.get('type')} is not a purchasable vendor (3 PREFERRED or 4 REGULAR)"
+    purchasable = not_purchasable_why(vendor)
+    if purchasable is not None:
+        return purchasable
     if external_id_of(vendor):
         return f"it carries an ERP key (external_id {external_id_of(vendor)!r})"
     first = first_vendor_id()
@@ -196,9 +190,7 @@ def fingerprint(vendor: Mapping[str, Any]) -> str:
     """A hash of what the flow maps and decides by (``FINGERPRINT_FIELDS``): equal when nothing the flow
     cares about changed, whatever ``dateModified`` says (16 hex digits: a vendor's own history, not a
     security digest)."""
-    shown = {name: vendor.get(name) for name in FINGERPRINT_FIELDS}
-    text = json.dumps(shown, sort_keys=True, default=str, ensure_ascii=False)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+    return content_fingerprint(vendor, FINGERPRINT_FIELDS)
 
 
 @lazy_model

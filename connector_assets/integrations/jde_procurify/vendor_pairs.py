@@ -7,6 +7,9 @@ A pair is made in one of two ways, and both are kept as ledger cross-references:
 * ``vendors`` (Procurify -> JDE) wrote a JDE supplier for a vendor made in Procurify: the ``vendor``
   xref, source ``procurify:<vendor id>``, target the AN8.
 
+How a pair is read is the Procurify side's (``procurify.vendor_pairing``); this module declares what is
+JD Edwards' own: the AN8 as a key, and the ``PFY<vendor id>`` long address number.
+
 Every flow that needs "the Procurify vendor of this JDE supplier" (purchase orders) or "the JDE supplier of
 this Procurify vendor" (bills, payments) asks here, so both directions name the same single pair and no
 flow reads the xrefs its own way. A claimed cross-reference with no target id yet (a write under way or
@@ -14,12 +17,14 @@ killed before the target answered) is not a pair.
 """
 
 from connector_assets.integrations.jde_procurify.integration import INTEGRATION
-from connector_resources.ledger import Ledger, dependency_key
+from connector_assets.procurify.vendor_pairing import (
+    PROCURIFY,
+    SUPPLIER_ENTITY,  # the ``suppliers`` flow's entity (JDE -> Procurify)
+    VENDOR_ENTITY,  # the ``vendors`` flow's entity (Procurify -> JDE)
+    VendorPairing,
+)
 
-SUPPLIER_ENTITY = "supplier"  # the ``suppliers`` flow's entity (JDE -> Procurify)
-VENDOR_ENTITY = "vendor"  # the ``vendors`` flow's entity (Procurify -> JDE)
 JDE = "JDE"
-PROCURIFY = "procurify"
 
 
 def an8_key(an8: str | int) -> str:
@@ -30,36 +35,26 @@ def an8_key(an8: str | int) -> str:
     return str(int(text))
 
 
-def paired_vendor(ledger: Ledger, an8: str | int) -> str | None:
-    """The Procurify vendor id paired with JDE supplier ``an8``: the ``supplier`` xref's target, else the
-    vendor whose ``vendor`` xref targets this AN8; None when the supplier has no vendor yet."""
-    key = an8_key(an8)
-    xref = ledger.get_xref(INTEGRATION, SUPPLIER_ENTITY, JDE, key, PROCURIFY)
-    if xref is not None and xref.target_id:
-        return xref.target_id
-    made_in_procurify = ledger.find_xref_by_target(INTEGRATION, VENDOR_ENTITY, JDE, key)
-    return made_in_procurify.source_key if made_in_procurify is not None else None
-
-
-def paired_supplier(ledger: Ledger, vendor_id: str | int) -> str | None:
-    """The JDE AN8 paired with Procurify vendor ``vendor_id``: the ``vendor`` xref's target, else the
-    supplier whose ``supplier`` xref targets this vendor; None when the vendor has no JDE supplier yet."""
+def vendor_key(vendor_id: str | int) -> str:
+    """A Procurify vendor id as the ledger keys it: as given, trimmed (blank is no vendor)."""
     key = str(vendor_id).strip()
     if not key:
         raise ValueError("a Procurify vendor id is blank")
-    xref = ledger.get_xref(INTEGRATION, VENDOR_ENTITY, PROCURIFY, key, JDE)
-    if xref is not None and xref.target_id:
-        return xref.target_id
-    from_jde = ledger.find_xref_by_target(INTEGRATION, SUPPLIER_ENTITY, PROCURIFY, key)
-    return from_jde.source_key if from_jde is not None else None
+    return key
 
 
-def supplier_dependency(an8: str | int) -> str:
-    """The dependency key a record waiting on JDE supplier ``an8`` is held on
-    (``jde_procurify:supplier:JDE:<an8>``): the ``suppliers`` flow's key for it, which the ledger sees
-    synced once that flow wrote the vendor; the ``vendors`` flow releases it when it pairs a vendor made
-    in Procurify with this supplier."""
-    return dependency_key(INTEGRATION, SUPPLIER_ENTITY, JDE, an8_key(an8))
+PAIRING = VendorPairing(INTEGRATION, JDE, supplier_key=an8_key, vendor_key=vendor_key)
+# paired_vendor(ledger, an8): the ``supplier`` xref's target, else the vendor whose ``vendor`` xref targets
+# this AN8. paired_supplier(ledger, vendor id): the ``vendor`` xref's target (the AN8), else the supplier
+# whose ``supplier`` xref targets this vendor. None when there is no pair yet.
+paired_vendor = PAIRING.paired_vendor
+paired_supplier = PAIRING.paired_supplier
+# supplier_dependency(an8): ``jde_procurify:supplier:JDE:<an8>``, the ``suppliers`` flow's key for it, which
+# the ledger sees synced once that flow wrote the vendor; the ``vendors`` flow releases it when it pairs a
+# vendor made in Procurify with this supplier. vendor_dependency(vendor id):
+# ``jde_procurify:vendor:procurify:<id>``, what a record waiting for that vendor's JDE supplier names.
+supplier_dependency = PAIRING.supplier_dependency
+vendor_dependency = PAIRING.vendor_dependency
 
 
 # A JDE supplier the ``vendors`` flow adds for a vendor made in Procurify carries that vendor's id in its
@@ -84,7 +79,18 @@ def vendor_of_long_address(alky: str | None) -> str | None:
     return str(int(digits)) if text.startswith(LONG_ADDRESS_PREFIX) and digits.isdigit() else None
 
 
-def vendor_dependency(vendor_id: str | int) -> str:
-    """The dependency key of Procurify vendor ``vendor_id`` in the ``vendors`` flow
-    (``jde_procurify:vendor:procurify:<id>``): what a record waiting for that vendor's JDE supplier names."""
-    return dependency_key(INTEGRATION, VENDOR_ENTITY, PROCURIFY, str(vendor_id).strip())
+__all__ = [
+    "JDE",
+    "LONG_ADDRESS_PREFIX",
+    "PAIRING",
+    "PROCURIFY",
+    "SUPPLIER_ENTITY",
+    "VENDOR_ENTITY",
+    "an8_key",
+    "long_address_number",
+    "paired_supplier",
+    "paired_vendor",
+    "supplier_dependency",
+    "vendor_dependency",
+    "vendor_of_long_address",
+]

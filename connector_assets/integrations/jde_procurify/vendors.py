@@ -34,7 +34,6 @@ JDE): later edits made in Procurify are not sent back to JDE by this flow.
 import math
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -47,7 +46,6 @@ from connector_assets.integrations.jde_procurify import vendor_pairs
 from connector_assets.integrations.jde_procurify.integration import BACK_ROUTE, INTEGRATION
 from connector_assets.integrations.jde_procurify.vendor_mappers import (
     COMPANY_SETTING,
-    PURCHASABLE_TYPES,
     JdeSupplierRecord,
     fingerprint,
     label,
@@ -57,6 +55,7 @@ from connector_assets.integrations.jde_procurify.vendor_mappers import (
 )
 from connector_assets.jde import targets
 from connector_assets.procurify import vendor_changes
+from connector_assets.procurify.vendor_reads import VendorRead, read_vendors
 from connector_assets.saas import saas_daily_partitions
 from connector_resources import settings
 from connector_resources.ledger import Ledger, QueueItem
@@ -77,39 +76,13 @@ CONTENT_STREAM = "vendor_content:"  # + vendor id: ``<when seen>|<fingerprint>``
 # The content hash of a pair recorded the moment JDE answered, before the external_id is on the vendor:
 # no mapped record hashes to it, so the next write of the vendor writes the external_id again.
 EXTERNAL_ID_PENDING = "external-id-not-yet-on-the-vendor"
-VENDOR_FILTERS = {"type__in": sorted(PURCHASABLE_TYPES), "exclude_other": True}
 
 
 # -- reading every vendor, and what changed ------------------------------------------------------------------
 
 
-@dataclass
-class VendorRead:
-    """What one whole read of the purchasable vendors found and cost (filled in as it streams)."""
-
-    page_size: int
-    vendors: int = 0
-    pages: int = 0
-    calls: int = 0
-
-
 def page_size() -> int:
     return settings.read(PAGE_SIZE_SETTING)
-
-
-def read_vendors(procurify: Any, read: VendorRead) -> Iterator[dict[str, Any]]:
-    """Every purchasable vendor, streamed page by page (one page in memory) at ``read.page_size`` rows a
-    page: the largest page keeps a whole read to the fewest calls; a server with a lower cap answers
-    smaller pages and more of them. ``read`` counts vendors, pages and calls as they come."""
-    with procurify.session() as session:
-        session.page_size = read.page_size
-        before, pages = session.metrics.snapshot(), session.pages
-        try:
-            for vendor in session.iter_all("vendors", filters=VENDOR_FILTERS):
-                read.vendors += 1
-                yield vendor
-        finally:
-            read.calls, read.pages = session.metrics.since(before).calls, session.pages - pages
 
 
 def known_fingerprints(ledger: Ledger) -> dict[str, str]:
@@ -124,8 +97,7 @@ def keep_fingerprints(ledger: Ledger, changed: dict[str, str]) -> None:
 
 def own_pair(ledger: Ledger, vendor_id: str) -> str | None:
     """The AN8 of the supplier this flow made for the vendor (its ``vendor`` xref), if any."""
-    xref = ledger.get_xref(INTEGRATION, "vendor", "procurify", vendor_id, "JDE")
-    return xref.target_id if xref is not None and xref.target_id else None
+    return vendor_pairs.PAIRING.matched_supplier(ledger, vendor_id)
 
 
 def to_send(ledger: Ledger, vendor: dict[str, Any]) -> tuple[bool, str]:

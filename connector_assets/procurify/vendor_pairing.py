@@ -1,0 +1,134 @@
+"""Which Procurify vendor and which supplier of the other system are one pair, whichever flow made the pair.
+
+Both Procurify integrations keep a pair as one of two ledger cross-references:
+
+* the ``vendor`` xref (source ``procurify:<vendor id>``, target the other system's supplier key): the flow
+  that starts from Procurify's vendors made it (JDE: wrote the supplier; Fusion: matched it by name), or an
+  operator matched the two by hand (a manual xref, which no flow overwrites);
+* the ``supplier`` xref (source ``<system>:<supplier key>``, target the Procurify vendor id): the flow that
+  starts from the other system's suppliers wrote or adopted the vendor.
+
+Every flow that needs "the supplier of this vendor" or "the vendor of this supplier" asks one
+``VendorPairing``, so both directions name the same single pair and no flow reads the xrefs its own way. A
+claimed cross-reference with no target id yet (a write under way, or killed before the target answered) is
+not a pair. One copy here, declared once per integration (its ``vendor_pairs`` module): a fix to how a pair
+is read lands for JD Edwards and Oracle Fusion alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from connector_resources.ledger import Ledger, Xref, dependency_key
+
+SUPPLIER_ENTITY = "supplier"  # the flow from the other system's suppliers to Procurify's vendors
+VENDOR_ENTITY = "vendor"  # the flow from Procurify's vendors to the other system (and manual matches)
+PROCURIFY = "procurify"
+
+KeyOf = Callable[[str | int], str]
+
+
+@dataclass(frozen=True)
+class OtherPairXref:
+    """A cross-reference pairing one of two records with a third: ``of_vendor`` (the vendor's pair, else
+    the supplier's) and ``partner`` (that third record's key: a supplier key, or a vendor id)."""
+
+    xref: Xref
+    of_vendor: bool
+    partner: str
+
+
+@dataclass(frozen=True)
+class VendorPairing:
+    """The pairs of Procurify vendors with ``system``'s suppliers in ``integration``'s ledger.
+
+    ``supplier_key`` / ``vendor_key``: a supplier key / vendor id as the ledger keys it (raising, in the
+    integration's words, on one that cannot be a key). ``vendor_xref_first``: whether a ``vendor`` xref
+    naming a supplier outranks the ``supplier`` xref when the supplier's vendor is asked for (Fusion: a
+    ``vendor`` xref may be an operator's manual match, the more deliberate word)."""
+
+    integration: str
+    system: str
+    supplier_key: KeyOf
+    vendor_key: KeyOf
+    vendor_xref_first: bool = False
+
+    def paired_supplier(self, ledger: Ledger, vendor_id: str | int) -> str | None:
+        """The supplier key paired with Procurify vendor ``vendor_id``: the ``vendor`` xref's target, else
+        the supplier whose ``supplier`` xref targets this vendor; None when the vendor has no supplier yet."""
+        key = self.vendor_key(vendor_id)
+        matched = self.matched_supplier(ledger, key)
+        if matched is not None:
+            return matched
+        written = ledger.find_xref_by_target(self.integration, SUPPLIER_ENTITY, PROCURIFY, key)
+        return written.source_key if written is not None else None
+
+    def matched_supplier(self, ledger: Ledger, vendor_key: str) -> str | None:
+        """The supplier key of the ``vendor`` xref of vendor ``vendor_key`` (as the ledger keys it): the
+        pair the vendor-side flow or an operator made; None without one."""
+        xref = ledger.get_xref(self.integration, VENDOR_ENTITY, PROCURIFY, vendor_key, self.system)
+        return xref.target_id if xref is not None and xref.target_id else None
+
+    def paired_vendor(self, ledger: Ledger, supplier: str | int) -> str | None:
+        """The Procurify vendor id paired with supplier ``supplier``: the ``supplier`` xref's target and the
+        vendor whose ``vendor`` xref targets this supplier, in the order ``vendor_xref_first`` says; None
+        when the supplier has no vendor yet."""
+        key = self.supplier_key(supplier)
+        order = (self._matched_vendor, self._written_vendor)
+        for found in order if self.vendor_xref_first else reversed(order):
+            vendor_id = found(ledger, key)
+            if vendor_id is not None:
+                return vendor_id
+        return None
+
+    def manual_vendor(self, ledger: Ledger, supplier: str | int) -> str | None:
+        """The Procurify vendor id matched by hand with supplier ``supplier``; None when its pair, if any,
+        was made by a flow."""
+        matched = self._vendor_xref(ledger, self.supplier_key(supplier))
+        return matched.source_key if matched is not None and matched.manual else None
+
+    def vendor_dependency(self, vendor_id: str | int) -> str:
+        """The dependency key of Procurify vendor ``vendor_id`` in the ``vendor`` flow
+        (``<integration>:vendor:procurify:<id>``): what a record waiting for that vendor's supplier names."""
+        return dependency_key(self.integration, VENDOR_ENTITY, PROCURIFY, self.vendor_key(vendor_id))
+
+    def supplier_dependency(self, supplier: str | int) -> str:
+        """The dependency key of supplier ``supplier`` in the ``supplier`` flow
+        (``<integration>:supplier:<system>:<key>``): what a record waiting for its vendor names."""
+        return dependency_key(self.integration, SUPPLIER_ENTITY, self.system, self.supplier_key(supplier))
+
+    def other_pairs(
+        self, ledger: Ledger, vendor_id: str, supplier: str, *, conn: Any = None
+    ) -> list[OtherPairXref]:
+        """Every cross-reference pairing vendor ``vendor_id`` with another supplier, or ``supplier`` with
+        another vendor, whichever way it was made (both keys as the ledger keys them): what a manual match
+        of the two would conflict with. Claimed xrefs with no target yet pair nothing."""
+        i, system = self.integration, self.system
+        own = ledger.get_xref(i, VENDOR_ENTITY, PROCURIFY, vendor_id, system, conn=conn)
+        made_for = ledger.find_xref_by_target(i, SUPPLIER_ENTITY, PROCURIFY, vendor_id, conn=conn)
+        holder = ledger.find_xref_by_target(i, VENDOR_ENTITY, system, supplier, conn=conn)
+        written = ledger.get_xref(i, SUPPLIER_ENTITY, system, supplier, PROCURIFY, conn=conn)
+        found = (
+            (own, True, own and own.target_id),
+            (made_for, True, made_for and made_for.source_key),
+            (holder, False, holder and holder.source_key),
+            (written, False, written and written.target_id),
+        )
+        return [
+            OtherPairXref(xref, of_vendor, partner)
+            for xref, of_vendor, partner in found
+            if xref is not None and partner and partner != (supplier if of_vendor else vendor_id)
+        ]
+
+    def _vendor_xref(self, ledger: Ledger, key: str) -> Xref | None:
+        return ledger.find_xref_by_target(self.integration, VENDOR_ENTITY, self.system, key)
+
+    def _matched_vendor(self, ledger: Ledger, key: str) -> str | None:
+        matched = self._vendor_xref(ledger, key)
+        return matched.source_key if matched is not None else None
+
+    def _written_vendor(self, ledger: Ledger, key: str) -> str | None:
+        xref = ledger.get_xref(self.integration, SUPPLIER_ENTITY, self.system, key, PROCURIFY)
+        return xref.target_id if xref is not None and xref.target_id else None

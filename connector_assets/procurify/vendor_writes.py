@@ -1,0 +1,47 @@
+"""Writing a supplier of another system to Procurify as a vendor: the fallback e-mail setting and the PATCH
+of only what differs. One copy for both Procurify integrations (JD Edwards and Oracle Fusion suppliers);
+how the vendor's e-mail addresses are treated is each integration's rule, passed in.
+
+Why a PATCH of only what differs: an unchanged vendor is not written at all, so no ``dateModified`` moves
+for nothing and a buyer's own values in fields the other system does not send stay as they are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from connector_resources import settings
+
+# The vendor's held ``email`` and the body's addresses -> the new ``email`` array, None when none is due.
+EmailRule = Callable[[Any, list[str]], list[str] | None]
+
+
+def fallback_email(setting: str) -> str:
+    """The address ``setting`` gives a new vendor when the other system has none ("" = none)."""
+    text = settings.value(setting).strip()
+    if text and not ("@" in text and "." in text.rpartition("@")[2] and " " not in text):
+        raise settings.SettingError(f"{setting}={text!r}: give one e-mail address, e.g. ap@acme.com")
+    return text
+
+
+def _words(value: Any) -> str:
+    return "" if value is None else " ".join(str(value).split())
+
+
+def vendor_changes(vendor: Mapping[str, Any], body: Mapping[str, Any], email: EmailRule) -> dict[str, Any]:
+    """The part of ``body`` the Procurify ``vendor`` does not hold already: text compared on its words
+    (``None`` and ``""`` alike), ``active`` as a flag, ``email`` as the ``email`` rule says. An unchanged
+    vendor gives {} and is not written."""
+    changes: dict[str, Any] = {}
+    for field, value in body.items():
+        if field == "email":
+            emails = email(vendor.get("email"), list(value))
+            if emails is not None:
+                changes["email"] = emails
+        elif field == "active":
+            if (vendor.get("active") is not False) != bool(value):
+                changes["active"] = bool(value)
+        elif _words(vendor.get(field)) != _words(value):
+            changes[field] = value
+    return changes
