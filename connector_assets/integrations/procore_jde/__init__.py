@@ -16,7 +16,7 @@ from connector_assets.integrations.jde_bill.vendors import vendor_assets as jde_
 from connector_assets.integrations.procore_jde.change_orders import CHANGE_ORDERS_FLOW, change_order_assets
 from connector_assets.integrations.procore_jde.cost_codes import procore_jde_mapping_tables
 from connector_assets.integrations.procore_jde.integration import INTEGRATION
-from connector_assets.integrations.procore_jde.jobs import build_jobs_and_schedules, flow_job
+from connector_assets.integrations.procore_jde.jobs import build_flow_jobs_and_schedules
 from connector_assets.integrations.procore_jde.order_replays import register_order_replays
 from connector_assets.integrations.procore_jde.purchase_orders import (
     PURCHASE_ORDERS_FLOW,
@@ -74,19 +74,8 @@ SOURCES = [
     *(a.key for a in [*jde_assets, *saas_assets, *procore_jde_mapping_tables]),
     _F0116,
 ]
-FLOW_JOBS = {
-    spec: flow_job(spec, assets, CRON_SETTINGS[spec], sources=SOURCES) for spec, assets in FLOW_ASSETS.items()
-}
-procore_jde_flow_jobs, procore_jde_schedules = build_jobs_and_schedules(
-    FLOW_JOBS,
-    FLOW_ASSETS,
-    describe_job=lambda spec: (
-        f"{spec.integration} {spec.name} of a day: {spec.source_system} -> {spec.target_system}."
-    ),
-    describe_schedule=lambda spec: (
-        f"Sync the previous day's {spec.name} ({spec.source_system} -> "
-        f"{spec.target_system}) once it has ended; later ticks of a day poll today."
-    ),
+procore_jde_flow_jobs, procore_jde_schedules = build_flow_jobs_and_schedules(
+    FLOW_ASSETS, CRON_SETTINGS, SOURCES
 )
 # Procore's webhooks start the Procore-sourced flows early (the suppliers flow reads JDE, which sends none).
 procore_inbox_sensor = build_procore_inbox_sensor(

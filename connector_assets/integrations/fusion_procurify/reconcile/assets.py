@@ -14,6 +14,7 @@ from typing import Any
 from dagster import AssetSelection, define_asset_job
 
 from connector_assets.flows.assets import target_asset_name
+from connector_assets.flows.jobs import build_day_close_schedule
 from connector_assets.flows.reconciliation import build_reconciliation_asset
 from connector_assets.integrations.fusion_procurify.integration import INTEGRATION
 from connector_assets.integrations.fusion_procurify.invoices import INVOICES_FLOW
@@ -23,7 +24,6 @@ from connector_assets.integrations.fusion_procurify.purchase_orders import PURCH
 from connector_assets.integrations.fusion_procurify.reconcile.day import reconcile_day
 from connector_assets.integrations.fusion_procurify.suppliers import SUPPLIERS_FLOW
 from connector_assets.integrations.fusion_procurify.vendors import VENDORS_FLOW
-from connector_assets.integrations.procore_jde.jobs import build_day_close_schedule
 from connector_assets.saas import saas_daily_partitions
 from connector_resources import settings
 

@@ -15,6 +15,7 @@ from typing import Any
 from dagster import AssetSelection, define_asset_job
 
 from connector_assets.flows.assets import target_asset_name
+from connector_assets.flows.jobs import build_day_close_schedule
 from connector_assets.flows.reconciliation import build_reconciliation_asset
 from connector_assets.integrations.jde_procurify.account_codes import ACCOUNT_CODES_FLOW
 from connector_assets.integrations.jde_procurify.account_map import ACCOUNTS
@@ -26,7 +27,6 @@ from connector_assets.integrations.jde_procurify.reconcile import reads
 from connector_assets.integrations.jde_procurify.reconcile.day import reconcile_day
 from connector_assets.integrations.jde_procurify.suppliers import SUPPLIERS_FLOW
 from connector_assets.integrations.jde_procurify.vendors import VENDORS_FLOW
-from connector_assets.integrations.procore_jde.jobs import build_day_close_schedule
 from connector_assets.jde.extract import jde_timezone
 from connector_assets.jde.tables import ADDRESS_BOOK, GL_ACCOUNTS, PO_HEADERS, PO_LINES, SUPPLIERS
 from connector_assets.saas import saas_daily_partitions

@@ -12,10 +12,10 @@ from typing import Any
 from dagster import AssetSelection, define_asset_job
 
 from connector_assets.flows.assets import target_asset_name
+from connector_assets.flows.jobs import build_day_close_schedule
 from connector_assets.flows.reconciliation import build_reconciliation_asset
 from connector_assets.integrations.procore_jde.change_orders import CHANGE_ORDERS_FLOW
 from connector_assets.integrations.procore_jde.integration import INTEGRATION
-from connector_assets.integrations.procore_jde.jobs import build_day_close_schedule
 from connector_assets.integrations.procore_jde.purchase_orders import PURCHASE_ORDERS_FLOW
 from connector_assets.integrations.procore_jde.reconcile.day import reconcile_day
 from connector_assets.integrations.procore_jde.vendors import VENDORS_FLOW
