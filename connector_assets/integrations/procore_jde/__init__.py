@@ -10,9 +10,8 @@ of the flow an event concerns (``sensor``). ``register_replay_handlers`` lets ``
 each flow's queued records and write them with today's settings.
 """
 
-from dagster import AssetsDefinition, Definitions
+from dagster import Definitions
 
-from connector_assets.integrations.jde_bill.vendors import vendor_assets as jde_bill_vendor_assets
 from connector_assets.integrations.procore_jde.change_orders import CHANGE_ORDERS_FLOW, change_order_assets
 from connector_assets.integrations.procore_jde.cost_codes import procore_jde_mapping_tables
 from connector_assets.integrations.procore_jde.integration import INTEGRATION
@@ -44,7 +43,7 @@ from connector_assets.integrations.procore_jde.vouchers import (
     voucher_assets,
     vouchers_enabled,
 )
-from connector_assets.jde.assets import jde_assets
+from connector_assets.jde.assets import jde_assets, supplier_addresses_staged
 from connector_assets.saas_assets import saas_assets, saas_partitions
 
 FLOW_ASSETS = {
@@ -62,17 +61,16 @@ CRON_SETTINGS = {
     CHANGE_ORDERS_FLOW: "ML_PROCORE_JDE_CHANGE_ORDERS_CRON",
 }
 
-# F0116 (``jde_supplier_addresses``) is also staged by JDE -> BILL when it reads addresses: one asset per key
-# in the merged Definitions, so this package brings its own copy only when that one is absent.
-_F0116 = supplier_addresses_asset.key
-_F0116_ELSEWHERE = any(isinstance(a, AssetsDefinition) and _F0116 in a.keys for a in jde_bill_vendor_assets)
-staged_tables = [] if _F0116_ELSEWHERE else [supplier_addresses_asset]
+# F0116 (``jde_supplier_addresses``) is also staged by the flows that send addresses while they are read
+# (``supplier_addresses_staged``): one asset per key in the merged Definitions, so this package brings its
+# own copy only when they do not.
+staged_tables = [] if supplier_addresses_staged() else [supplier_addresses_asset]
 
 # What a flow's job may run besides its own assets: the staged sources and mapping tables its mapped step
 # reads.
 SOURCES = [
     *(a.key for a in [*jde_assets, *saas_assets, *procore_jde_mapping_tables]),
-    _F0116,
+    supplier_addresses_asset.key,
 ]
 procore_jde_flow_jobs, procore_jde_schedules = build_flow_jobs_and_schedules(
     FLOW_ASSETS, CRON_SETTINGS, SOURCES
