@@ -40,6 +40,36 @@ def test_dagster_definitions_validate_via_workspace(tmp_path):
     assert "Validation successful" in result.stdout + result.stderr
 
 
+_F0116_PROBE = """
+from dagster import AssetKey, AssetsDefinition
+from connector_assets.definitions import defs
+from connector_assets.integrations import jde_bill, procore_jde
+graph = defs.resolve_asset_graph()
+key = AssetKey("jde_supplier_addresses")
+by_bill = any(isinstance(a, AssetsDefinition) and key in a.keys for a in jde_bill.defs.assets)
+print(graph.get(key).is_executable, by_bill, procore_jde.staged_tables != [])
+"""
+
+
+def test_f0116_is_staged_once_whether_addresses_are_read_or_not():
+    """F0116 is staged by the flows that send addresses while ``ML_JDE_SUPPLIER_ADDRESSES`` is on (JDE -> BILL
+    vendors) and by Procore -> JDE, whose suppliers flow reads it regardless, while it is off
+    (``jde.assets.supplier_addresses_staged``): either way the merged Definitions load with it once."""
+    staged_by = {}
+    for setting in ("on", "off"):
+        probe = subprocess.run(
+            [sys.executable, "-c", _F0116_PROBE],
+            cwd=ROOT,
+            env={**os.environ, "ML_JDE_SUPPLIER_ADDRESSES": setting},
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+        assert probe.returncode == 0, probe.stderr[-3000:]
+        staged_by[setting] = probe.stdout.split()[-3:]
+    assert staged_by == {"on": ["True", "True", "False"], "off": ["True", "False", "True"]}
+
+
 def test_ledger_health_reports_ledger_counts(sqlite_url):
     ledger = Ledger(sqlite_url)
     ledger.enqueue(

@@ -17,9 +17,10 @@ from fusion_procurify_world import fusion_procurify_world
 from schedule_ticks import mark_closed, tick
 
 from connector_assets.flows.access import flow_access
+from connector_assets.flows.jobs import mapped_asset
 from connector_assets.flows.replay_resources import settings_resources
 from connector_assets.integrations.fusion_procurify import wiring
-from connector_assets.integrations.fusion_procurify.jobs import COMBINATIONS_CRON, mapped_asset
+from connector_assets.integrations.fusion_procurify.jobs import COMBINATIONS_CRON
 from connector_assets.saas_assets import saas_assets
 from connector_resources import settings
 from connector_resources.ledger import LedgerResource

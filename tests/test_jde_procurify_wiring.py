@@ -22,9 +22,10 @@ from schedule_ticks import mark_closed, tick
 
 from connector_assets.definitions import defs
 from connector_assets.flows.access import flow_access
+from connector_assets.flows.jobs import mapped_asset
 from connector_assets.integrations import INTEGRATIONS, jde_procurify
 from connector_assets.integrations.jde_procurify import wiring
-from connector_assets.integrations.jde_procurify.jobs import build_flow_jobs_and_schedules, mapped_asset
+from connector_assets.integrations.jde_procurify.jobs import build_flow_jobs_and_schedules
 from connector_cli.main import cli
 from connector_resources import settings
 from connector_resources.procurify import forget_shared_tokens

@@ -25,7 +25,7 @@ from dagster import (
 from procore_jde_world import ProcoreJdeWorld, procore_day, procore_jde_world
 from schedule_ticks import mark_closed, tick
 
-from connector_assets.integrations.procore_jde.jobs import build_day_close_schedule
+from connector_assets.flows.jobs import build_day_close_schedule
 from connector_assets.integrations.procore_jde.sensor import PROJECT_TAG
 from connector_assets.saas_assets import saas_partitions
 from connector_resources import settings

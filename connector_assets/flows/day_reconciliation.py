@@ -25,6 +25,7 @@ from dagster import AssetsDefinition, AssetSelection, DailyPartitionsDefinition,
 
 from connector_assets.flows.assets import target_asset_name
 from connector_assets.flows.core import FlowSpec
+from connector_assets.flows.jobs import build_day_close_schedule
 from connector_assets.flows.reconciliation import Report, build_reconciliation_asset
 from connector_assets.saas import saas_daily_partitions
 from connector_resources import settings
@@ -59,10 +60,6 @@ class DayReconciliation:
 
     def schedules(self) -> list[Any]:
         """Yesterday (UTC, the flows' days) closed at ``cron_setting`` in ``timezone()``."""
-        # The day-closing schedule is still Procore -> JDE's (the job kit moves it); imported here, once,
-        # and late: procore_jde's package imports this module through its own reconciliation.
-        from connector_assets.integrations.procore_jde.jobs import build_day_close_schedule
-
         return [
             build_day_close_schedule(
                 f"{self.job.name}_schedule",

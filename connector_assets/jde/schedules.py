@@ -18,6 +18,9 @@ from connector_assets.polling import build_poll_schedule
 from connector_resources import settings
 
 PARTITIONED = [spec.asset for spec in JDE_TABLES if spec.partitioned]
+# Read whole by their own refresh schedule (F0901, below), so never run by a flow's job: what the
+# integrations pass to ``flows.jobs.flow_job`` as ``scheduled_apart``.
+REFRESHED_APART = (GL_ACCOUNTS.asset,)
 
 jde_sources_job = define_asset_job(
     "jde_sources",

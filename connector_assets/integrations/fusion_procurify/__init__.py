@@ -60,6 +60,7 @@ def _definitions() -> dict[str, Any]:
     missing module propagates, and the next use tries again)."""
     from dagster import AssetsDefinition, Definitions
 
+    from connector_assets.flows.jobs import flow_sources
     from connector_assets.integrations.fusion_procurify import jobs, wiring
     from connector_assets.saas_assets import saas_assets
 
@@ -76,14 +77,7 @@ def _definitions() -> dict[str, Any]:
     # combinations, which keep their own refresh schedule (see ``jobs``).
     shared = {key for a in saas_assets for key in a.keys}
     readable = {key for a in [*table_assets, *manual_matches] for key in a.keys}
-    sources = [
-        key
-        for assets in flow_assets.values()
-        for item in assets
-        if isinstance(item, AssetsDefinition)
-        for key in item.dependency_keys
-        if key in shared or key in readable or not key.to_user_string().startswith(f"{INTEGRATION}_")
-    ]
+    sources = flow_sources(flow_assets, INTEGRATION, also=shared | readable)
     flow_jobs, schedules = jobs.build_flow_jobs_and_schedules(flow_assets, cron_settings, sources)
     combinations_job, combinations_schedule = jobs.build_combinations_job_and_schedule(combinations)
     reconciliation_assets, reconciliation_jobs, reconciliation_schedules = wiring.reconciliation()

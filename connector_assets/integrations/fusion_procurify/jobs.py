@@ -2,18 +2,17 @@
 ``ML_FUSION_PROCURIFY_*_CRON``, plus the refresh of Fusion's account combinations.
 
 Neither side pushes events (Procurify has no webhooks, Fusion REST documents none), so every flow polls,
-every 10 minutes by default. The jobs and schedules are Procore -> JDE's building blocks
-(``procore_jde.jobs``), reused rather than copied:
+every 10 minutes by default. The jobs and schedules are the shared kit's
+(``flows.jobs.build_day_close_flows``):
 
-* ``flow_job``: the flow's own assets plus the staged sources, mapping tables and manual vendor matches
-  its mapped step reads, never another flow's assets (a purchase order whose vendor has no Fusion supplier
-  yet is held and released when the pair is made) and never Fusion's account combinations, which keep
-  their own refresh schedule (below): the list of values is read whole (it has no change stamp), and a
-  real pod holds tens of thousands of combinations, too many to re-read at every 10-minute poll of three
+* each flow's job holds the flow's own assets plus the staged sources, mapping tables and manual vendor
+  matches its mapped step reads, never another flow's assets (a purchase order whose vendor has no Fusion
+  supplier yet is held and released when the pair is made) and never Fusion's account combinations, which
+  keep their own refresh schedule (below): the list of values is read whole (it has no change stamp), and
+  a real pod holds tens of thousands of combinations, too many to re-read at every 10-minute poll of three
   flows;
-* ``build_day_close_schedule``: a day-closing schedule per flow. The first tick after a partition day
-  ended reads that day whole and syncs it (once, asked of the instance); later ticks of the day poll today
-  from the cursor;
+* a day-closing schedule per flow. The first tick after a partition day ended reads that day whole and
+  syncs it (once, asked of the instance); later ticks of the day poll today from the cursor;
 * a flow whose mapped step is not partitioned (a whole read) gets a plain cron schedule of its job.
 
 Days and crons: every staged entity of both systems is partitioned by UTC day (Fusion's ``LastUpdateDate``
@@ -27,45 +26,22 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from dagster import (
-    AssetKey,
-    AssetsDefinition,
-    AssetSelection,
-    DailyPartitionsDefinition,
-    RunRequest,
-    ScheduleDefinition,
-    ScheduleEvaluationContext,
-    define_asset_job,
-)
+from dagster import AssetKey, AssetsDefinition, AssetSelection, ScheduleDefinition, define_asset_job
 
 from connector_assets.flows.core import FlowSpec
-from connector_assets.flows.jobs import FlowJob, build_flow_jobs
+from connector_assets.flows.jobs import SCHEDULE_SUFFIX, build_day_close_flows, build_tick_schedule
 from connector_assets.integrations.fusion_procurify.integration import INTEGRATION
-from connector_assets.integrations.procore_jde.jobs import (
-    SCHEDULE_SUFFIX,
-    build_day_close_schedule,
-    flow_job,
-    mapped_asset,
-)
-from connector_assets.polling import connector_schedule
 from connector_resources import settings
 
 __all__ = [
     "COMBINATIONS_CRON",
-    "SCHEDULE_SUFFIX",
     "TIMEZONE",
     "build_combinations_job_and_schedule",
     "build_flow_jobs_and_schedules",
-    "flow_job",
-    "mapped_asset",
 ]
 
 TIMEZONE = "UTC"
 COMBINATIONS_CRON = "ML_FUSION_PROCURIFY_ACCOUNT_COMBINATIONS_CRON"
-
-
-def _describe_job(spec: FlowSpec) -> str:
-    return f"{spec.integration} {spec.name}: {spec.source_system} -> {spec.target_system}."
 
 
 def _describe_schedule(spec: FlowSpec, cron_setting: str) -> str:
@@ -75,18 +51,6 @@ def _describe_schedule(spec: FlowSpec, cron_setting: str) -> str:
     )
 
 
-def _whole_schedule(name: str, job: Any, cron_setting: str, description: str) -> ScheduleDefinition:
-    """A plain cron schedule of an unpartitioned job (each tick runs it once)."""
-
-    @connector_schedule(
-        name, job, cron=settings.value(cron_setting), timezone=TIMEZONE, description=description
-    )
-    def _tick(context: ScheduleEvaluationContext):
-        return [RunRequest(run_key=f"tick-{context.scheduled_execution_time:%Y-%m-%dT%H:%M}")]
-
-    return _tick
-
-
 def build_flow_jobs_and_schedules(
     flow_assets: Mapping[FlowSpec, Sequence[Any]],
     cron_settings: Mapping[FlowSpec, str],
@@ -94,33 +58,9 @@ def build_flow_jobs_and_schedules(
 ) -> tuple[dict[FlowSpec, Any], list[ScheduleDefinition]]:
     """One job per flow (named after the flow, ``fusion_procurify_<name>``) and its schedule
     (``fusion_procurify_<name>_schedule``) at the flow's cron setting, in UTC."""
-    sources = list(sources)
-    table: dict[FlowSpec, FlowJob] = {
-        spec: flow_job(spec, assets, cron_settings[spec], sources=sources)
-        for spec, assets in flow_assets.items()
-    }
-    jobs = build_flow_jobs(table, _describe_job)
-    schedules: list[ScheduleDefinition] = []
-    for spec, entry in table.items():
-        name = f"{spec.flow}_{SCHEDULE_SUFFIX}"
-        partitions = mapped_asset(spec, flow_assets[spec]).partitions_def
-        if isinstance(partitions, DailyPartitionsDefinition):
-            schedules.append(
-                build_day_close_schedule(
-                    name,
-                    jobs[spec],
-                    cron=settings.value(entry.cron_setting),
-                    timezone=TIMEZONE,
-                    partitions_def=partitions,
-                    description=_describe_schedule(spec, entry.cron_setting),
-                )
-            )
-        else:
-            description = (
-                f"Run {spec.name} ({spec.source_system} -> {spec.target_system}) at ${entry.cron_setting}."
-            )
-            schedules.append(_whole_schedule(name, jobs[spec], entry.cron_setting, description))
-    return {spec: jobs[spec] for spec in flow_assets}, schedules
+    return build_day_close_flows(
+        flow_assets, cron_settings, sources=sources, timezone=TIMEZONE, describe_schedule=_describe_schedule
+    )
 
 
 def build_combinations_job_and_schedule(asset: AssetsDefinition) -> tuple[Any, ScheduleDefinition]:
@@ -136,10 +76,11 @@ def build_combinations_job_and_schedule(asset: AssetsDefinition) -> tuple[Any, S
         selection=AssetSelection.assets(key),
         description=f"{INTEGRATION}: re-read Fusion's account combinations (accountCombinationsLOV) whole.",
     )
-    schedule = _whole_schedule(
+    schedule = build_tick_schedule(
         f"{name}_{SCHEDULE_SUFFIX}",
         job,
-        COMBINATIONS_CRON,
-        f"Re-read Fusion's account combinations at ${COMBINATIONS_CRON} (UTC).",
+        cron=settings.value(COMBINATIONS_CRON),
+        timezone=TIMEZONE,
+        description=f"Re-read Fusion's account combinations at ${COMBINATIONS_CRON} (UTC).",
     )
     return job, schedule

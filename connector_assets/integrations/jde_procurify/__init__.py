@@ -27,6 +27,7 @@ listed module that does not import or define its flow stops the package from loa
 
 from dagster import AssetsDefinition, Definitions
 
+from connector_assets.flows.jobs import flow_sources
 from connector_assets.integrations.jde_procurify.integration import INTEGRATION
 from connector_assets.integrations.jde_procurify.jobs import build_flow_jobs_and_schedules
 from connector_assets.integrations.jde_procurify.replay import register_replay_handlers as _register
@@ -45,14 +46,7 @@ CRON_SETTINGS = {flow.spec: flow.cron_setting for flow in FLOWS}
 # F0901, which keeps its own refresh schedule (see ``jobs``).
 _SHARED = {key for a in [*jde_assets, *saas_assets] for key in a.keys}
 _TABLE_KEYS = {a.key for a in jde_procurify_mapping_tables}
-SOURCES = [
-    key
-    for assets in FLOW_ASSETS.values()
-    for item in assets
-    if isinstance(item, AssetsDefinition)
-    for key in item.dependency_keys
-    if key in _SHARED or key in _TABLE_KEYS or not key.to_user_string().startswith(f"{INTEGRATION}_")
-]
+SOURCES = flow_sources(FLOW_ASSETS, INTEGRATION, also=_SHARED | _TABLE_KEYS)
 jde_procurify_flow_jobs, jde_procurify_schedules = build_flow_jobs_and_schedules(
     FLOW_ASSETS, CRON_SETTINGS, SOURCES
 )

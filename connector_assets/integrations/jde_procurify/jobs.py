@@ -2,18 +2,16 @@
 ``ML_JDE_PROCURIFY_*_CRON``.
 
 Procurify has no webhooks (the API is pull-only), so every flow polls, every 1 to 4 hours by default, the
-account codes once a day. The jobs and schedules are Procore -> JDE's (``procore_jde.jobs``), reused
-rather than copied:
+account codes once a day. The jobs and schedules are the shared kit's (``flows.jobs.build_day_close_flows``):
 
-* ``flow_job``: the flow's own assets plus the staged sources and mapping tables its mapped step reads,
-  never another flow's assets (a purchase order needing a supplier not in Procurify yet is held and
+* each flow's job holds the flow's own assets plus the staged sources and mapping tables its mapped step
+  reads, never another flow's assets (a purchase order needing a supplier not in Procurify yet is held and
   released when the suppliers flow writes it) and never F0901 (``jde_gl_accounts``), which keeps its own
   refresh schedule (``ML_JDE_GL_REFRESH_CRON``, 05:00 by default, before the account codes' 05:30);
-* ``build_jobs_and_schedules``: a day-closing schedule per flow. The first tick after a partition day
-  ended reads that day whole and syncs it (once, asked of the instance); later ticks of the day poll
-  today from the cursor. So with a 2-hourly cron a day is polled 12 times and closed once, whatever the
-  minute the cron fires at (a poll schedule closing yesterday only in the hour after midnight would miss
-  it with a cron like ``50 */4``).
+* a day-closing schedule per flow. The first tick after a partition day ended reads that day whole and
+  syncs it (once, asked of the instance); later ticks of the day poll today from the cursor. So with a
+  2-hourly cron a day is polled 12 times and closed once, whatever the minute the cron fires at (a poll
+  schedule closing yesterday only in the hour after midnight would miss it with a cron like ``50 */4``).
 
 Days: the JDE-sourced flows are partitioned by JDE day (``ML_JDE_TIMEZONE``), the Procurify-sourced ones
 by UTC day (the staged Procurify entities' stamps are UTC); each schedule takes "yesterday" in its own
@@ -28,31 +26,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from dagster import (
-    AssetKey,
-    DailyPartitionsDefinition,
-    RunRequest,
-    ScheduleDefinition,
-    ScheduleEvaluationContext,
-)
+from dagster import AssetKey, ScheduleDefinition
 
 from connector_assets.flows.core import FlowSpec
-from connector_assets.flows.jobs import FlowJob
-from connector_assets.integrations.procore_jde.jobs import (
-    SCHEDULE_SUFFIX,
-    build_jobs_and_schedules,
-    flow_job,
-    mapped_asset,
-)
+from connector_assets.flows.jobs import build_day_close_flows
 from connector_assets.jde.extract import jde_timezone
-from connector_assets.polling import connector_schedule
-from connector_resources import settings
-
-__all__ = ["SCHEDULE_SUFFIX", "build_flow_jobs_and_schedules", "flow_job", "mapped_asset"]
-
-
-def _describe_job(spec: FlowSpec) -> str:
-    return f"{spec.integration} {spec.name}: {spec.source_system} -> {spec.target_system}."
+from connector_assets.jde.schedules import REFRESHED_APART
 
 
 def _describe_schedule(spec: FlowSpec, cron_setting: str) -> str:
@@ -62,51 +41,18 @@ def _describe_schedule(spec: FlowSpec, cron_setting: str) -> str:
     )
 
 
-def _whole_schedule(spec: FlowSpec, job: Any, cron_setting: str) -> ScheduleDefinition:
-    """A plain cron schedule of an unpartitioned flow's job (each tick runs it once)."""
-    name = f"{spec.flow}_{SCHEDULE_SUFFIX}"
-
-    @connector_schedule(
-        name,
-        job,
-        cron=settings.value(cron_setting),
-        timezone=jde_timezone().key,
-        description=f"Run {spec.name} ({spec.source_system} -> {spec.target_system}) at ${cron_setting}.",
-    )
-    def _tick(context: ScheduleEvaluationContext):
-        return [RunRequest(run_key=f"tick-{context.scheduled_execution_time:%Y-%m-%dT%H:%M}")]
-
-    return _tick
-
-
 def build_flow_jobs_and_schedules(
     flow_assets: Mapping[FlowSpec, Sequence[Any]],
     cron_settings: Mapping[FlowSpec, str],
     sources: Iterable[str | AssetKey],
 ) -> tuple[dict[FlowSpec, Any], list[ScheduleDefinition]]:
     """One job per flow (named after the flow, ``jde_procurify_<name>``) and its schedule
-    (``jde_procurify_<name>_schedule``) at the flow's cron setting."""
-    sources = list(sources)
-    table = {
-        spec: flow_job(spec, assets, cron_settings[spec], sources=sources)
-        for spec, assets in flow_assets.items()
-    }
-    daily = {
-        spec: entry
-        for spec, entry in table.items()
-        if isinstance(mapped_asset(spec, flow_assets[spec]).partitions_def, DailyPartitionsDefinition)
-    }
-    jobs, schedules = build_jobs_and_schedules(
-        daily,
-        {spec: flow_assets[spec] for spec in daily},
-        describe_job=_describe_job,
-        describe_schedule=lambda spec: _describe_schedule(spec, cron_settings[spec]),
+    (``jde_procurify_<name>_schedule``) at the flow's cron setting, in the JDE time zone."""
+    return build_day_close_flows(
+        flow_assets,
+        cron_settings,
+        sources=sources,
+        timezone=jde_timezone().key,
+        describe_schedule=_describe_schedule,
+        scheduled_apart=REFRESHED_APART,
     )
-    whole: dict[FlowSpec, FlowJob] = {spec: entry for spec, entry in table.items() if spec not in daily}
-    if whole:
-        from connector_assets.flows.jobs import build_flow_jobs
-
-        whole_jobs = build_flow_jobs(whole, _describe_job)
-        jobs.update(whole_jobs)
-        schedules += [_whole_schedule(spec, whole_jobs[spec], whole[spec].cron_setting) for spec in whole]
-    return {spec: jobs[spec] for spec in flow_assets}, schedules

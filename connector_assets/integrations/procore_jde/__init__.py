@@ -10,13 +10,12 @@ of the flow an event concerns (``sensor``). ``register_replay_handlers`` lets ``
 each flow's queued records and write them with today's settings.
 """
 
-from dagster import AssetsDefinition, Definitions
+from dagster import Definitions
 
-from connector_assets.integrations.jde_bill.vendors import vendor_assets as jde_bill_vendor_assets
 from connector_assets.integrations.procore_jde.change_orders import CHANGE_ORDERS_FLOW, change_order_assets
 from connector_assets.integrations.procore_jde.cost_codes import procore_jde_mapping_tables
 from connector_assets.integrations.procore_jde.integration import INTEGRATION
-from connector_assets.integrations.procore_jde.jobs import build_jobs_and_schedules, flow_job
+from connector_assets.integrations.procore_jde.jobs import build_flow_jobs_and_schedules
 from connector_assets.integrations.procore_jde.order_replays import register_order_replays
 from connector_assets.integrations.procore_jde.purchase_orders import (
     PURCHASE_ORDERS_FLOW,
@@ -44,7 +43,7 @@ from connector_assets.integrations.procore_jde.vouchers import (
     voucher_assets,
     vouchers_enabled,
 )
-from connector_assets.jde.assets import jde_assets
+from connector_assets.jde.assets import jde_assets, supplier_addresses_staged
 from connector_assets.saas_assets import saas_assets, saas_partitions
 
 FLOW_ASSETS = {
@@ -62,31 +61,19 @@ CRON_SETTINGS = {
     CHANGE_ORDERS_FLOW: "ML_PROCORE_JDE_CHANGE_ORDERS_CRON",
 }
 
-# F0116 (``jde_supplier_addresses``) is also staged by JDE -> BILL when it reads addresses: one asset per key
-# in the merged Definitions, so this package brings its own copy only when that one is absent.
-_F0116 = supplier_addresses_asset.key
-_F0116_ELSEWHERE = any(isinstance(a, AssetsDefinition) and _F0116 in a.keys for a in jde_bill_vendor_assets)
-staged_tables = [] if _F0116_ELSEWHERE else [supplier_addresses_asset]
+# F0116 (``jde_supplier_addresses``) is also staged by the flows that send addresses while they are read
+# (``supplier_addresses_staged``): one asset per key in the merged Definitions, so this package brings its
+# own copy only when they do not.
+staged_tables = [] if supplier_addresses_staged() else [supplier_addresses_asset]
 
 # What a flow's job may run besides its own assets: the staged sources and mapping tables its mapped step
 # reads.
 SOURCES = [
     *(a.key for a in [*jde_assets, *saas_assets, *procore_jde_mapping_tables]),
-    _F0116,
+    supplier_addresses_asset.key,
 ]
-FLOW_JOBS = {
-    spec: flow_job(spec, assets, CRON_SETTINGS[spec], sources=SOURCES) for spec, assets in FLOW_ASSETS.items()
-}
-procore_jde_flow_jobs, procore_jde_schedules = build_jobs_and_schedules(
-    FLOW_JOBS,
-    FLOW_ASSETS,
-    describe_job=lambda spec: (
-        f"{spec.integration} {spec.name} of a day: {spec.source_system} -> {spec.target_system}."
-    ),
-    describe_schedule=lambda spec: (
-        f"Sync the previous day's {spec.name} ({spec.source_system} -> "
-        f"{spec.target_system}) once it has ended; later ticks of a day poll today."
-    ),
+procore_jde_flow_jobs, procore_jde_schedules = build_flow_jobs_and_schedules(
+    FLOW_ASSETS, CRON_SETTINGS, SOURCES
 )
 # Procore's webhooks start the Procore-sourced flows early (the suppliers flow reads JDE, which sends none).
 procore_inbox_sensor = build_procore_inbox_sensor(
