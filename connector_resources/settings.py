@@ -657,7 +657,12 @@ _BY_INTEGRATION: dict[str, tuple[Setting, ...]] = {}
 
 
 def register_settings(integration: str, *declared: Setting) -> tuple[Setting, ...]:
-    """Add ``integration``'s settings to the one table; a variable declared twice is a programming error."""
+    """Add ``integration``'s settings to the one table; a variable declared twice is a programming error.
+
+    Called by ``connector_assets/integrations/<name>/settings.py``, declared next to its flows: the table
+    imports that module the first time one of its ``ML_<NAME>_`` variables is asked for
+    (``registered``), so ``settings.read`` / ``value``, ``ml-connector ping`` and the README table find it
+    whoever asks first."""
     prefix = f"ML_{integration.upper()}_"
     for setting in declared:
         if not setting.env.startswith(prefix):

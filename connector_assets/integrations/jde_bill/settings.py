@@ -1,9 +1,4 @@
-"""JD Edwards <-> BILL: its settings, declared next to its flows with their kinds (type, bounds).
-
-Registered in the one table (``connector_resources.settings``) so ``settings.read`` / ``value`` find them,
-the README's configuration table lists them and ``ml-connector ping`` knows them; the table loads this
-module the first time one of its variables is asked for (by the ``ML_JDE_BILL_`` prefix).
-"""
+"""JD Edwards <-> BILL: its settings, typed, found by prefix (``settings.register_settings``)."""
 
 from __future__ import annotations
 
