@@ -13,6 +13,7 @@ so no secret is ever part of Dagster run config.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Mapping
@@ -676,17 +677,18 @@ def register_settings(integration: str, *declared: Setting) -> tuple[Setting, ..
     return declared
 
 
-def _integration_names() -> list[str]:
-    """The integration packages that declare settings, read off the source tree (importing the packages
-    would run their definitions, which ask for their settings)."""
+@functools.cache
+def _integration_names() -> tuple[str, ...]:
+    """The integration packages that declare settings, read off the source tree once (importing the
+    packages would run their definitions, which ask for their settings)."""
     import importlib.util
     from pathlib import Path
 
     spec = importlib.util.find_spec(INTEGRATION_PACKAGES.split(".")[0])
     if spec is None or not spec.submodule_search_locations:
-        return []
+        return ()
     root = Path(next(iter(spec.submodule_search_locations))) / INTEGRATION_PACKAGES.split(".")[1]
-    return sorted(p.parent.name for p in root.glob("*/settings.py"))
+    return tuple(sorted(p.parent.name for p in root.glob("*/settings.py")))
 
 
 def _load_integration_settings(env: str | None = None) -> None:
@@ -717,7 +719,8 @@ def all_settings() -> list[Setting]:
 
 def registered(env: str) -> Setting:
     """The setting read from environment variable ``env``; every variable the project reads is declared in
-    this module (so the README's table lists it), and reading an undeclared one is a programming error.
+    this module or in its integration's ``settings.py`` (so the README's table lists it), and reading an
+    undeclared one is a programming error.
 
     ``ML_<SYSTEM>_POLL_CRON`` is one declaration for each SaaS system's poll cadence.
     """
