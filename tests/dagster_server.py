@@ -271,7 +271,10 @@ def dagster_server(
         process = subprocess.Popen(
             command,
             cwd=home,  # as ml-connector dev does: the instance folder, where dagster.yaml is
-            env={**os.environ, **env, "DAGSTER_HOME": str(home)},
+            # Schedules and sensors stay stopped unless the test asks: one that ran (a poll of a system the
+            # test never started) would hold the queue behind its retries, whatever an earlier test left
+            # in this worker's environment.
+            env={**os.environ, "ML_AUTOMATION_DEFAULT": "stopped", **env, "DAGSTER_HOME": str(home)},
             stdin=subprocess.DEVNULL,
             stdout=sink,
             stderr=subprocess.STDOUT,

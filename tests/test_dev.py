@@ -235,7 +235,8 @@ def test_schedules_and_sensors_start_stopped_off_the_sandbox():
 def test_dev_runs_automation_only_on_an_unconfigured_sandbox(monkeypatch, capsys):
     from connector_cli.dev import _automation_default
 
-    monkeypatch.delenv("ML_AUTOMATION_DEFAULT", raising=False)
+    monkeypatch.setenv("ML_AUTOMATION_DEFAULT", "unset")  # recorded, so the export below is undone after
+    monkeypatch.delenv("ML_AUTOMATION_DEFAULT")
     monkeypatch.setenv("ML_COUPA_URL", "https://acme.coupahost.com")
     _automation_default(sandbox=True)
     assert "ML_AUTOMATION_DEFAULT" not in os.environ
