@@ -4,7 +4,6 @@ Why: every reader of a number, a choice or a list used to parse the text itself 
 thirty of them, each slightly different, some accepting NaN or a negative. A setting now declares its kind
 (``Setting(..., kind=Number(minimum=0, unit="hours"))``) and ``settings.read(env)`` answers the typed
 value or a ``SettingError`` that names the variable, what it holds, what is expected and the default.
-A kind's ``expects`` is also what the generated configuration table could show.
 """
 
 from __future__ import annotations
@@ -13,7 +12,6 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 
 class Refused(ValueError):
@@ -148,8 +146,3 @@ class Items:
 
 
 Kind = Text | Choice | Number | OnOff | Items
-
-
-def describe(kind: Any) -> str:
-    """What ``kind`` expects, in words."""
-    return kind.expects
