@@ -43,7 +43,8 @@ def test_dagster_definitions_validate_via_workspace(tmp_path):
 _F0116_PROBE = """
 from dagster import AssetKey, AssetsDefinition
 from connector_assets.definitions import defs
-from connector_assets.integrations import jde_bill, procore_jde
+from connector_assets.integrations import jde_bill
+from connector_assets.integrations.procore_jde import declaration as procore_jde
 graph = defs.resolve_asset_graph()
 key = AssetKey("jde_supplier_addresses")
 by_bill = any(isinstance(a, AssetsDefinition) and key in a.keys for a in jde_bill.defs.assets)

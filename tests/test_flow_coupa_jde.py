@@ -21,15 +21,11 @@ from dagster import SensorResult, SkipReason, build_sensor_context, instance_for
 
 from connector_assets.flows.core import Mapped, validate
 from connector_assets.integrations.coupa_jde import (
-    ACCOUNT_MAP_ENV,
-    INVOICES_FLOW,
-    BatchKey,
-    coupa_jde_assets,
-    coupa_jde_inbox_sensor,
-)
-from connector_assets.integrations.coupa_jde import (
     register_replay_handlers as register_coupa_jde_replay_handlers,
 )
+from connector_assets.integrations.coupa_jde.accounts import ACCOUNT_MAP_ENV
+from connector_assets.integrations.coupa_jde.declaration import coupa_jde_assets, coupa_jde_inbox_sensor
+from connector_assets.integrations.coupa_jde.invoices import INVOICES_FLOW, BatchKey
 from connector_assets.jde.assets import jde_assets
 from connector_assets.saas_assets import saas_assets
 from connector_assets.staging import StagingResource
@@ -638,7 +634,7 @@ def test_a_negative_coupa_pay_amount_is_refused_with_a_business_reason_not_a_for
     from datetime import UTC, datetime
 
     from connector_assets.flows.core import Mapped, Rejected, validate
-    from connector_assets.integrations.coupa_jde import PAYMENTS_FLOW, map_payment
+    from connector_assets.integrations.coupa_jde.payments import PAYMENTS_FLOW, map_payment
 
     payment = {
         "id": 812,

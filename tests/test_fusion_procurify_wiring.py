@@ -19,7 +19,7 @@ from schedule_ticks import mark_closed, tick
 from connector_assets.flows.access import flow_access
 from connector_assets.flows.jobs import mapped_asset
 from connector_assets.flows.replay_resources import settings_resources
-from connector_assets.integrations.fusion_procurify import wiring
+from connector_assets.integrations.fusion_procurify import declaration, wiring
 from connector_assets.integrations.fusion_procurify.jobs import COMBINATIONS_CRON
 from connector_assets.saas_assets import saas_assets
 from connector_resources import settings
@@ -58,7 +58,7 @@ def merged(package: types.ModuleType) -> Definitions:
 
 
 def _flows(package: types.ModuleType) -> dict[str, wiring.LandedFlow]:
-    return {flow.name: flow for flow in package.FLOWS}
+    return {flow.name: flow for flow in declaration.FLOWS}
 
 
 def _job_keys(defs: Definitions, job_name: str) -> set[str]:
@@ -76,7 +76,7 @@ def test_the_design_lists_every_flow_with_its_cron_setting():
 
 
 def test_every_flow_of_the_design_is_in_the_definitions(package, merged):
-    assert [flow.name for flow in package.FLOWS] == list(DESIGN)
+    assert [flow.name for flow in declaration.FLOWS] == list(DESIGN)
     graph = merged.resolve_asset_graph()
     for name, flow in _flows(package).items():
         assert flow.spec.integration == INTEGRATION and flow.spec.flow == f"{INTEGRATION}_{name}"
@@ -121,7 +121,7 @@ def test_each_flow_has_a_schedule_at_its_own_cron_setting(package, merged, monke
     monkeypatch.setenv("ML_FUSION_PROCURIFY_INVOICES_CRON", "5 */3 * * *")
     specs = {flows["invoices"].spec: flows["invoices"].assets}
     _jobs, schedules = build_flow_jobs_and_schedules(
-        specs, {flows["invoices"].spec: DESIGN["invoices"]}, package.SOURCES
+        specs, {flows["invoices"].spec: DESIGN["invoices"]}, declaration.SOURCES
     )
     assert [s.cron_schedule for s in schedules] == ["5 */3 * * *"]
 
@@ -156,7 +156,7 @@ def test_every_flow_can_be_replayed(package):
         assert handler_for(INTEGRATION, name) is not None, name
     from connector_assets.integrations.fusion_procurify.replay import register_replay_handlers
 
-    assert register_replay_handlers(package.FLOWS) == []
+    assert register_replay_handlers(declaration.FLOWS) == []
 
 
 def test_ping_would_check_what_each_flow_reads_and_writes(package, merged):
@@ -192,18 +192,6 @@ def test_a_listed_module_without_its_flow_stops_the_package_naming_it():
         wiring._flow("invoices", empty, "ML_FUSION_PROCURIFY_INVOICES_CRON")
     with pytest.raises(ModuleNotFoundError, match="no_such_flow"):
         wiring._module("no_such_flow")
-
-
-def test_the_package_modules_import_without_building_the_definitions():
-    """Importing one module of the package (a flow's mappers, in a test) never builds the package's
-    ``Definitions``, so it works while another listed module is missing; ``defs`` builds on first use."""
-    import connector_assets.integrations.fusion_procurify as package
-    import connector_assets.integrations.fusion_procurify.vendor_pairs as pairs
-
-    assert pairs.vendor_dependency("42") == "fusion_procurify:vendor:procurify:42"
-    assert "defs" not in vars(package) or wiring.missing_modules() == []
-    with pytest.raises(AttributeError, match="no attribute 'nothing_here'"):
-        package.nothing_here  # noqa: B018
 
 
 def test_the_reconciliation_has_its_asset_job_and_schedule():

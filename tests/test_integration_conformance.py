@@ -10,12 +10,16 @@ per integration by its flow tests over the sandboxes; this suite holds every pac
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Callable
+from types import ModuleType
 
 import pytest
 from dagster import AssetKey, AssetsDefinition, Definitions
 
 from connector_assets.definitions import defs
+from connector_assets.flows.assembly import Declaration, IntegrationPackage
 from connector_assets.flows.core import FLOW_SPECS, FlowSpec
 from connector_assets.integrations import INTEGRATIONS
 from connector_resources.replay import handler_for
@@ -50,6 +54,34 @@ def test_the_package_declares_its_name_definitions_and_replays(package):
     assert isinstance(package.INTEGRATION, str) and package.__name__.endswith(package.INTEGRATION)
     assert isinstance(package.defs, Definitions)
     assert isinstance(package.register_replay_handlers, Callable)
+
+
+def test_every_package_is_assembled_the_one_way(package):
+    """``__init__`` names the integration and its ``IntegrationPackage``; the rest is its declaration."""
+    assert (
+        isinstance(package.PACKAGE, IntegrationPackage) and package.PACKAGE.integration == package.INTEGRATION
+    )
+    declared = package.PACKAGE.declaration
+    assert isinstance(declared, Declaration)
+    assert set(declared.flows) == set(_flows(package)), "a flow of the integration is not declared"
+    defined = {name for name, value in vars(package).items() if not isinstance(value, ModuleType)}
+    assert defined - {"INTEGRATION", "PACKAGE", "IntegrationPackage"} == {
+        name for name in defined if name.startswith("__")
+    }
+
+
+def test_a_module_of_a_package_imports_without_reading_its_declaration():
+    """A flow's mappers (or a test of one flow) import while another module of the package is missing or
+    broken: only the first use of ``defs`` reads the declaration."""
+    code = (
+        "import importlib, sys\n"
+        "from connector_assets.integrations import INTEGRATIONS\n"
+        "for package in INTEGRATIONS:\n"
+        "    importlib.import_module(package.__name__ + '.integration')\n"
+        "print(sorted(m for m in sys.modules if m.endswith('.declaration')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
 
 
 def test_the_package_has_flows_whose_steps_it_defines_in_its_own_group(package):

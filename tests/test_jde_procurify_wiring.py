@@ -24,7 +24,7 @@ from connector_assets.definitions import defs
 from connector_assets.flows.access import flow_access
 from connector_assets.flows.jobs import mapped_asset
 from connector_assets.integrations import INTEGRATIONS, jde_procurify
-from connector_assets.integrations.jde_procurify import wiring
+from connector_assets.integrations.jde_procurify import declaration, wiring
 from connector_assets.integrations.jde_procurify.jobs import build_flow_jobs_and_schedules
 from connector_cli.main import cli
 from connector_resources import settings
@@ -50,7 +50,7 @@ LOGIN = {"client_id": "ml-connector-sandbox", "client_secret": "sandbox-procurif
 
 
 def _flows() -> dict[str, wiring.LandedFlow]:
-    return {flow.name: flow for flow in jde_procurify.FLOWS}
+    return {flow.name: flow for flow in declaration.FLOWS}
 
 
 def _job_keys(job_name: str) -> set[str]:
@@ -100,7 +100,7 @@ def test_each_flow_has_a_schedule_at_its_own_cron_setting(monkeypatch):
     monkeypatch.setenv("ML_JDE_PROCURIFY_BILLS_CRON", "5 */3 * * *")
     specs = {flows[name].spec: flows[name].assets for name in ("bills", "account_codes")}
     crons = {flows[name].spec: DESIGN[name] for name in ("bills", "account_codes")}
-    _jobs, schedules = build_flow_jobs_and_schedules(specs, crons, jde_procurify.SOURCES)
+    _jobs, schedules = build_flow_jobs_and_schedules(specs, crons, declaration.SOURCES)
     by_name = {s.name: s.cron_schedule for s in schedules}
     assert by_name["jde_procurify_bills_schedule"] == "5 */3 * * *"
     assert by_name["jde_procurify_account_codes_schedule"] == settings.value(DESIGN["account_codes"])
@@ -147,7 +147,7 @@ def test_every_flow_can_be_replayed():
     for name in DESIGN:
         assert _flows()[name].replays, f"{name}: its module registers no replay handler"
         assert handler_for("jde_procurify", name) is not None, name
-    assert jde_procurify.replay.register_replay_handlers(jde_procurify.FLOWS) == []
+    assert jde_procurify.replay.register_replay_handlers(declaration.FLOWS) == []
 
 
 # -- ml-connector ping --------------------------------------------------------------------------------

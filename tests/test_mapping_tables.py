@@ -9,10 +9,12 @@ from dagster import AssetKey, Failure
 from jde_coupa_world import jde_coupa_world
 
 from connector_assets.flows.mapping_tables import SNAPSHOT_METADATA, MappingTable, fingerprint
-from connector_assets.integrations import coupa_jde, fusion_procurify, jde_procurify
+from connector_assets.integrations.coupa_jde import accounts as coupa_jde
+from connector_assets.integrations.fusion_procurify import declaration as fusion_procurify
 from connector_assets.integrations.jde_bill import bill_mappings as jde_bill
 from connector_assets.integrations.jde_coupa import purchase_orders as jde_coupa_pos
 from connector_assets.integrations.jde_coupa import suppliers as jde_coupa
+from connector_assets.integrations.jde_procurify import declaration as jde_procurify
 from connector_assets.integrations.procore_jde import cost_codes as procore_jde
 from connector_assets.jde.assets import jde_assets
 from connector_assets.staging import StagingResource

@@ -47,7 +47,7 @@ def run(args: argparse.Namespace, sandboxes: Sandboxes) -> dict:
 def _run(args: argparse.Namespace, jde_url: str, coupa_url: str) -> dict:
     from dagster import AssetsDefinition, instance_for_test, materialize
 
-    from connector_assets.integrations.coupa_jde import coupa_jde_assets
+    from connector_assets.integrations.coupa_jde.declaration import coupa_jde_assets
     from connector_assets.integrations.jde_coupa.invoices import jde_coupa_invoice_assets
     from connector_assets.integrations.jde_coupa.purchase_orders import jde_coupa_po_assets
     from connector_assets.integrations.jde_coupa.suppliers import jde_coupa_assets

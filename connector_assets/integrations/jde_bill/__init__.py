@@ -1,81 +1,11 @@
 """JD Edwards <-> BILL (issue 12): JDE suppliers -> BILL vendors (``vendors``), JDE approved purchase
 orders and vouchers -> BILL bills (``bills``), BILL payments back into JDE (``payments``, webhook-driven).
+``declaration`` is what the package puts into Dagster, assembled as every package is (``flows.assembly``).
 """
 
-from functools import partial
-
-from dagster import Definitions
-
-from connector_assets.flows.assets import executable_keys
-from connector_assets.flows.jobs import FlowJob, build_flow_jobs, build_flow_schedules
-from connector_assets.flows.replay_resources import register_settings_replay, resources_from_settings
-from connector_assets.integrations.jde_bill.bill_mappings import CHART_OF_ACCOUNTS_ASSET, DEPARTMENTS_ASSET
-from connector_assets.integrations.jde_bill.bills import BILLS_FLOW, bill_assets, bill_replay
+from connector_assets.flows.assembly import IntegrationPackage
 from connector_assets.integrations.jde_bill.integration import INTEGRATION
-from connector_assets.integrations.jde_bill.payments_flow import (
-    payment_assets,
-    payment_jobs,
-    payment_schedules,
-    payments_inbox_sensor,
-    register_payments_replay,
-)
-from connector_assets.integrations.jde_bill.reconcile import (
-    reconciliation_assets,
-    reconciliation_jobs,
-    reconciliation_schedules,
-)
-from connector_assets.integrations.jde_bill.vendors import VENDORS_FLOW, BillVendors, vendor_assets
-from connector_assets.jde.extract import jde_timezone
-from connector_assets.jde.tables import ADDRESS_BOOK, AP_LEDGER, PO_HEADERS, PO_LINES, SUPPLIERS
-from connector_resources.replay import register_replay_handler
 
-FLOW_JOBS = {
-    VENDORS_FLOW: FlowJob(
-        (SUPPLIERS.asset, ADDRESS_BOOK.asset, *executable_keys(vendor_assets)), "ML_JDE_BILL_VENDORS_CRON"
-    ),
-    # Bills: the changed orders and vouchers, BILL's chart of accounts and departments (what every line is
-    # checked against), the mapping tables, then the mapped and written steps.
-    BILLS_FLOW: FlowJob(
-        (
-            PO_HEADERS.asset,
-            PO_LINES.asset,
-            AP_LEDGER.asset,
-            CHART_OF_ACCOUNTS_ASSET,
-            DEPARTMENTS_ASSET,
-            *executable_keys(bill_assets),
-        ),
-        "ML_JDE_BILL_BILLS_CRON",
-    ),
-}
-jde_bill_flow_jobs = build_flow_jobs(FLOW_JOBS, lambda spec: f"JDE {spec.name} changed on a day -> BILL.")
-jde_bill_schedules = build_flow_schedules(
-    FLOW_JOBS,
-    jde_bill_flow_jobs,
-    suffix="schedule",
-    timezone=jde_timezone().key,
-    describe=lambda spec: f"Sync today's JDE {spec.name} changes to BILL.",
-)
-
-defs = Definitions(
-    assets=[*vendor_assets, *bill_assets, *payment_assets, *reconciliation_assets],
-    jobs=[*jde_bill_flow_jobs.values(), *payment_jobs.values(), *reconciliation_jobs],
-    schedules=[*jde_bill_schedules, *payment_schedules, *reconciliation_schedules()],
-    sensors=[payments_inbox_sensor],
-)
-
-
-def register_replay_handlers() -> None:
-    """``ml-connector replay`` re-reads queued suppliers from JDE and writes them to BILL with today's
-    settings."""
-    register_settings_replay(
-        VENDORS_FLOW,
-        BillVendors.for_replay,
-        partial(resources_from_settings, ("jde", "bill", "staging")),
-    )
-    # Bills: re-read from JDE, mapped with today's tables, written once.
-    bill_resources = partial(resources_from_settings, ("jde", "bill", "staging"))
-    register_replay_handler(INTEGRATION, BILLS_FLOW.name, bill_replay(bill_resources))
-    register_payments_replay()  # BILL payments: re-read from BILL, written to JDE with today's settings
-
-
-__all__ = ["INTEGRATION", "defs", "register_replay_handlers"]
+PACKAGE = IntegrationPackage(__name__, INTEGRATION)
+__getattr__ = PACKAGE.attribute
+__all__ = ["INTEGRATION", "PACKAGE", "defs", "register_replay_handlers"]

@@ -3,22 +3,12 @@ Coupa suppliers, purchase orders and invoices, with a reconciliation of what bot
 
 One module per flow (``suppliers``, ``purchase_orders``, ``invoices``: spec, mapper, Coupa target),
 ``reconcile`` for the comparison, ``jobs`` for when they run, ``replay`` for ``ml-connector replay``;
-``defs`` is what Dagster shows of this integration.
+``declaration`` is what the package puts into Dagster, assembled as every package is (``flows.assembly``).
 """
 
-from dagster import Definitions
+from connector_assets.flows.assembly import IntegrationPackage
+from connector_assets.integrations.jde_coupa.integration import INTEGRATION
 
-from connector_assets.integrations.jde_coupa.invoices import jde_coupa_invoice_assets
-from connector_assets.integrations.jde_coupa.jobs import jde_coupa_jobs, jde_coupa_schedules
-from connector_assets.integrations.jde_coupa.purchase_orders import jde_coupa_po_assets
-from connector_assets.integrations.jde_coupa.reconcile import jde_coupa_reconciliation
-from connector_assets.integrations.jde_coupa.replay import register_replay_handlers
-from connector_assets.integrations.jde_coupa.suppliers import INTEGRATION, jde_coupa_assets
-
-defs = Definitions(
-    assets=[*jde_coupa_assets, *jde_coupa_po_assets, *jde_coupa_invoice_assets, jde_coupa_reconciliation],
-    jobs=jde_coupa_jobs,
-    schedules=jde_coupa_schedules,
-)
-
-__all__ = ["INTEGRATION", "defs", "register_replay_handlers"]
+PACKAGE = IntegrationPackage(__name__, INTEGRATION)
+__getattr__ = PACKAGE.attribute
+__all__ = ["INTEGRATION", "PACKAGE", "defs", "register_replay_handlers"]

@@ -1,4 +1,5 @@
-"""Coupa -> JD Edwards in Dagster: the flows' assets, jobs, poll schedules and the inbox sensor.
+"""What Coupa -> JD Edwards puts into Dagster and ``ml-connector replay`` (``flows.assembly``): the flows'
+assets, jobs, poll schedules, the inbox sensor and the replay handlers.
 
 Each flow is the shared flow factory's steps (mapped, check, written) followed by ``<flow>_inbox_done``
 (acknowledges the call-outs the run consumed) and ``<flow>_marked_exported`` (marks what reached JDE
@@ -7,9 +8,10 @@ same run, so a payment and its invoice arriving together are both written in one
 payment waiting in the queue for the next.
 """
 
-from dagster import AssetsDefinition, AssetSelection, Definitions, define_asset_job
+from dagster import AssetsDefinition, AssetSelection, define_asset_job
 
 from connector_assets.coupa.documents import INVOICES, PAYMENTS
+from connector_assets.flows.assembly import Declaration
 from connector_assets.flows.assets import build_flow_assets, executable_keys
 from connector_assets.flows.core import FlowSpec
 from connector_assets.flows.documents import DocumentSource, build_inbox_done, build_inbox_sensor
@@ -19,6 +21,7 @@ from connector_assets.integrations.coupa_jde.accounts import ACCOUNT_MAP_ASSET, 
 from connector_assets.integrations.coupa_jde.integration import INTEGRATION
 from connector_assets.integrations.coupa_jde.invoices import INVOICES_FLOW
 from connector_assets.integrations.coupa_jde.payments import PAYMENTS_FLOW, payment_records
+from connector_assets.integrations.coupa_jde.replay import register_replay_handlers
 from connector_assets.jde.tables import GL_ACCOUNTS
 from connector_assets.saas_assets import saas_partitions
 
@@ -113,9 +116,11 @@ coupa_jde_inbox_sensor = build_inbox_sensor(
     "the days the records changed on.",
 )
 
-defs = Definitions(
-    assets=coupa_jde_assets,
+DECLARATION = Declaration(
+    flows={INVOICES_FLOW: coupa_jde_invoice_flow, PAYMENTS_FLOW: coupa_jde_payment_flow},
+    tables=[coupa_jde_account_map],
     jobs=coupa_jde_jobs,
     schedules=coupa_jde_schedules,
     sensors=[coupa_jde_inbox_sensor],
+    replays=register_replay_handlers,
 )

@@ -1,0 +1,114 @@
+"""How every integration package is put together: one typed declaration, assembled one way.
+
+Each package under ``connector_assets/integrations/`` has the same files: ``integration.py`` (its name and
+routes), ``declaration.py`` (``DECLARATION``: what it puts into Dagster and ``ml-connector replay``),
+optionally ``settings.py`` and ``sandbox.py``, and flow modules of specs and pure mappers. Its
+``__init__`` is three lines: ``PACKAGE = IntegrationPackage(__name__, INTEGRATION)`` and the module
+``__getattr__`` that hands out ``defs`` and ``register_replay_handlers`` from it.
+
+Why a typed Python value rather than a Dagster Component with YAML: a flow's declaration is made of Python
+objects (pandera models, mapper functions, target classes, asset factories) that YAML could only name by
+import path, and checkers (ruff, import-linter, the type hints) read Python; one dataclass gives the same
+single shape with none of the indirection.
+
+Why the declaration is read on first use, not at import: Python imports a package before any of its
+modules, so building the ``Definitions`` in ``__init__`` would make every module of the package (a flow's
+mappers, a test's import of one flow) unimportable while any other module is missing or broken. Loading
+stays strict: the first use of ``defs`` imports ``declaration`` and fails naming what is missing (a failed
+import is not cached, so the next use tries again).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from dagster import AssetKey, AssetsDefinition, Definitions
+
+from connector_assets.flows.core import FlowSpec
+
+DECLARATION_MODULE = "declaration"
+
+
+@dataclass(frozen=True)
+class Declaration:
+    """Everything one integration puts into Dagster and into ``ml-connector replay``.
+
+    ``flows`` maps each flow to its own assets (mapped, written and what its module adds); ``tables`` the
+    mapping tables and master data the flows map with; ``assets``, ``jobs``, ``schedules`` and ``sensors``
+    the rest (reconciliation, combined jobs, inbox sensors). ``shared`` names asset keys the top-level
+    ``Definitions`` already defines (JDE tables, SaaS entities): a flow module may list them, the package
+    never declares them twice. ``replays`` registers the flows' replay handlers (its arguments, if any,
+    let a benchmark pass its own resources).
+    """
+
+    flows: Mapping[FlowSpec, Sequence[Any]]
+    jobs: Sequence[Any]
+    schedules: Sequence[Any]
+    replays: Callable[..., Any]
+    tables: Sequence[Any] = ()
+    assets: Sequence[Any] = ()
+    sensors: Sequence[Any] = ()
+    shared: frozenset[AssetKey] = field(default_factory=frozenset)
+
+    def own_assets(self) -> list[Any]:
+        """The package's assets, each once, in a stable order: tables, each flow's, then the rest."""
+        seen = set(self.shared)
+        out = []
+        flows = (a for assets in self.flows.values() for a in assets)
+        for item in [*self.tables, *flows, *self.assets]:
+            keys = set(item.keys) if isinstance(item, AssetsDefinition) else {item.key}
+            if keys & seen:
+                continue
+            seen |= keys
+            out.append(item)
+        return out
+
+    def definitions(self) -> Definitions:
+        return Definitions(
+            assets=self.own_assets(),
+            jobs=list(self.jobs),
+            schedules=list(self.schedules),
+            sensors=list(self.sensors),
+        )
+
+
+def asset_keys(assets: Iterable[Any]) -> frozenset[AssetKey]:
+    """Every key of ``assets`` (for ``Declaration.shared``)."""
+    return frozenset(key for a in assets for key in (a.keys if isinstance(a, AssetsDefinition) else [a.key]))
+
+
+class IntegrationPackage:
+    """One integration package as the platform sees it: its name, its ``Definitions`` and its replay
+    handlers, read from ``<package>.declaration`` on first use."""
+
+    PUBLIC = ("defs", "register_replay_handlers")
+
+    def __init__(self, package: str, integration: str) -> None:
+        self.package = package
+        self.integration = integration
+
+    @property
+    def declaration(self) -> Declaration:
+        module = importlib.import_module(f"{self.package}.{DECLARATION_MODULE}")
+        declared = getattr(module, "DECLARATION", None)
+        if not isinstance(declared, Declaration):
+            raise ImportError(f"{module.__name__} declares no DECLARATION (a flows.assembly.Declaration)")
+        return declared
+
+    @cached_property
+    def defs(self) -> Definitions:
+        return self.declaration.definitions()
+
+    def register_replay_handlers(self, *args: Any, **kwargs: Any) -> Any:
+        """``ml-connector replay``'s handlers for every flow of the package."""
+        return self.declaration.replays(*args, **kwargs)
+
+    def attribute(self, name: str) -> Any:
+        """The package module's ``__getattr__``: ``defs`` and ``register_replay_handlers``, on first use."""
+        if name in self.PUBLIC:
+            return getattr(self, name)
+        raise AttributeError(f"module {self.package!r} has no attribute {name!r}")

@@ -1,0 +1,93 @@
+"""What Procore -> JD Edwards puts into Dagster and ``ml-connector replay`` (``flows.assembly``): the five
+flows with a job and a day-closing schedule each, the mapping tables, the inbox sensor, the
+reconciliation and the replay handlers."""
+
+from connector_assets.flows.assembly import Declaration
+from connector_assets.integrations.procore_jde.change_orders import CHANGE_ORDERS_FLOW, change_order_assets
+from connector_assets.integrations.procore_jde.cost_codes import procore_jde_mapping_tables
+from connector_assets.integrations.procore_jde.jobs import build_flow_jobs_and_schedules
+from connector_assets.integrations.procore_jde.order_replays import register_order_replays
+from connector_assets.integrations.procore_jde.purchase_orders import (
+    PURCHASE_ORDERS_FLOW,
+    purchase_order_assets,
+)
+from connector_assets.integrations.procore_jde.reconcile import (
+    reconciliation_assets,
+    reconciliation_jobs,
+    reconciliation_schedules,
+)
+from connector_assets.integrations.procore_jde.sensor import build_procore_inbox_sensor
+from connector_assets.integrations.procore_jde.suppliers import (
+    SUPPLIERS_FLOW,
+    supplier_addresses_asset,
+    supplier_assets,
+)
+from connector_assets.integrations.procore_jde.vendors import (
+    VENDORS_FLOW,
+    register_vendor_replays,
+    vendor_assets,
+)
+from connector_assets.integrations.procore_jde.vouchers import (
+    VOUCHERS_FLOW,
+    register_voucher_replays,
+    voucher_assets,
+    vouchers_enabled,
+)
+from connector_assets.jde.assets import jde_assets, supplier_addresses_staged
+from connector_assets.saas_assets import saas_assets, saas_partitions
+
+FLOW_ASSETS = {
+    VENDORS_FLOW: vendor_assets,
+    SUPPLIERS_FLOW: supplier_assets,
+    PURCHASE_ORDERS_FLOW: purchase_order_assets,
+    VOUCHERS_FLOW: voucher_assets,
+    CHANGE_ORDERS_FLOW: change_order_assets,
+}
+CRON_SETTINGS = {
+    VENDORS_FLOW: "ML_PROCORE_JDE_VENDORS_CRON",
+    SUPPLIERS_FLOW: "ML_PROCORE_JDE_SUPPLIERS_CRON",
+    PURCHASE_ORDERS_FLOW: "ML_PROCORE_JDE_PURCHASE_ORDERS_CRON",
+    VOUCHERS_FLOW: "ML_PROCORE_JDE_VOUCHERS_CRON",
+    CHANGE_ORDERS_FLOW: "ML_PROCORE_JDE_CHANGE_ORDERS_CRON",
+}
+
+# F0116 (``jde_supplier_addresses``) is also staged by the flows that send addresses while they are read
+# (``supplier_addresses_staged``): one asset per key in the merged Definitions, so this package brings its
+# own copy only when they do not.
+staged_tables = [] if supplier_addresses_staged() else [supplier_addresses_asset]
+
+# What a flow's job may run besides its own assets: the staged sources and mapping tables its mapped step
+# reads.
+SOURCES = [
+    *(a.key for a in [*jde_assets, *saas_assets, *procore_jde_mapping_tables]),
+    supplier_addresses_asset.key,
+]
+procore_jde_flow_jobs, procore_jde_schedules = build_flow_jobs_and_schedules(
+    FLOW_ASSETS, CRON_SETTINGS, SOURCES
+)
+# Procore's webhooks start the Procore-sourced flows early (the suppliers flow reads JDE, which sends none).
+procore_inbox_sensor = build_procore_inbox_sensor(
+    "procore_jde_inbox_sensor",
+    {spec.name: procore_jde_flow_jobs[spec] for spec in FLOW_ASSETS if spec is not SUPPLIERS_FLOW},
+    saas_partitions,
+    enabled={VOUCHERS_FLOW.name: vouchers_enabled},
+)
+
+
+def register_replay_handlers() -> None:
+    """``ml-connector replay`` for every Procore -> JDE flow: each queued record is read again from its source
+    and written with today's settings and mapping tables."""
+    register_vendor_replays()  # vendors (Procore -> JDE) and suppliers (JDE -> Procore)
+    register_order_replays()  # purchase orders and change orders
+    register_voucher_replays()
+
+
+DECLARATION = Declaration(
+    flows=FLOW_ASSETS,
+    tables=[*procore_jde_mapping_tables, *staged_tables],
+    assets=reconciliation_assets,
+    jobs=[*procore_jde_flow_jobs.values(), *reconciliation_jobs],
+    schedules=[*procore_jde_schedules, *reconciliation_schedules()],
+    sensors=[procore_inbox_sensor],
+    replays=register_replay_handlers,
+)
