@@ -1,5 +1,6 @@
 """The integrations, one package each: its flow specs, pure mappers, mapping tables, jobs, schedules,
-sensors and replay handlers, exposed as one ``Definitions`` (``defs``) and a ``register_replay_handlers``.
+sensors and replay handlers, declared in its ``declaration`` module and exposed the one way every package
+is (``flows.assembly``) as one ``Definitions`` (``defs``) and a ``register_replay_handlers``.
 
 The top-level ``connector_assets.definitions`` merges every package listed in ``INTEGRATIONS`` with the
 shared assets (JDE tables, SaaS entities, operations); adding an integration is a new folder here and
