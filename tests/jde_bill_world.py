@@ -24,7 +24,7 @@ from sandbox_logins import LOGINS, on_simulator
 
 from connector_assets.integrations.jde_bill.bills import bill_assets
 from connector_assets.integrations.jde_bill.payments_flow import payment_assets
-from connector_assets.integrations.jde_bill.reconcile import reconciliation_assets
+from connector_assets.integrations.jde_bill.reconcile.assets import reconciliation_assets
 from connector_assets.integrations.jde_bill.vendors import vendor_assets
 from connector_assets.jde.assets import jde_assets
 from connector_assets.saas_assets import saas_assets

@@ -17,7 +17,7 @@ from fusion_procurify_world import FusionProcurifyWorld, fusion_procurify_world
 
 from connector_assets.flows.reconciliation import Report
 from connector_assets.integrations.fusion_procurify import account_map, charge_accounts, departments, wiring
-from connector_assets.integrations.fusion_procurify.reconcile import (
+from connector_assets.integrations.fusion_procurify.reconcile.assets import (
     RECONCILIATION,
     reconciliation_assets,
     reconciliation_jobs,

@@ -154,9 +154,9 @@ def test_every_flow_can_be_replayed(package):
     for name, flow in _flows(package).items():
         assert flow.replays, f"{name}: its module registers no replay handler"
         assert handler_for(INTEGRATION, name) is not None, name
-    from connector_assets.integrations.fusion_procurify.replay import register_replay_handlers
+    from connector_assets.flows.package_wiring import register_replays
 
-    assert register_replay_handlers(declaration.FLOWS) == []
+    assert register_replays(declaration.FLOWS) == []
 
 
 def test_ping_would_check_what_each_flow_reads_and_writes(package, merged):

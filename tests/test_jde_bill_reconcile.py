@@ -201,7 +201,7 @@ def test_each_reconciliation_reads_its_flow_and_runs_on_a_schedule_of_its_own(mo
     from dagster import AssetKey
 
     from connector_assets.definitions import defs
-    from connector_assets.integrations.jde_bill.reconcile import reconciliation_schedules
+    from connector_assets.integrations.jde_bill.reconcile.assets import reconciliation_schedules
 
     graph = defs.resolve_asset_graph()
     for flow, target in (("vendors", "bill"), ("bills", "bill"), ("payments", "jde")):

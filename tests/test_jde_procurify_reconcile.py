@@ -30,10 +30,13 @@ from connector_assets.integrations.jde_procurify.account_map import ACCOUNTS, Ac
 from connector_assets.integrations.jde_procurify.bill_mappers import batch_key
 from connector_assets.integrations.jde_procurify.order_mappers import all_done, not_approved, order_source_key
 from connector_assets.integrations.jde_procurify.purchase_orders import order_policy
-from connector_assets.integrations.jde_procurify.reconcile import RECONCILIATION, reconciliation_schedules
 from connector_assets.integrations.jde_procurify.reconcile.account_codes import (
     compare_account_codes,
     expected_codes,
+)
+from connector_assets.integrations.jde_procurify.reconcile.assets import (
+    RECONCILIATION,
+    reconciliation_schedules,
 )
 from connector_assets.integrations.jde_procurify.reconcile.bills import (
     BillRows,

@@ -23,6 +23,7 @@ from schedule_ticks import mark_closed, tick
 from connector_assets.definitions import defs
 from connector_assets.flows.access import flow_access
 from connector_assets.flows.jobs import mapped_asset
+from connector_assets.flows.package_wiring import register_replays
 from connector_assets.integrations import INTEGRATIONS, jde_procurify
 from connector_assets.integrations.jde_procurify import declaration, wiring
 from connector_assets.integrations.jde_procurify.jobs import build_flow_jobs_and_schedules
@@ -147,7 +148,7 @@ def test_every_flow_can_be_replayed():
     for name in DESIGN:
         assert _flows()[name].replays, f"{name}: its module registers no replay handler"
         assert handler_for("jde_procurify", name) is not None, name
-    assert jde_procurify.replay.register_replay_handlers(declaration.FLOWS) == []
+    assert register_replays(declaration.FLOWS) == []
 
 
 # -- ml-connector ping --------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from procore_jde_proofs import APPROVED, MASTER
 from procore_jde_world import ProcoreJdeWorld, procore_jde_world
 from test_flow_procore_jde_orders import _broken_table  # the sandbox table less one cost code
 
-from connector_assets.integrations.procore_jde.reconcile import (
+from connector_assets.integrations.procore_jde.reconcile.assets import (
     RECONCILIATION,
     reconciliation_jobs,
     reconciliation_schedules,

@@ -71,6 +71,20 @@ def module_assets(modules: Iterable[ModuleType]) -> dict[AssetKey, AssetsDefinit
     return found
 
 
+def register_replays(flows: Iterable[LandedFlow]) -> list[str]:
+    """Register every flow's replay handlers (each flow module registers its own: a queued record is read
+    again from its source, mapped with today's settings and tables, and written once); the names of the
+    flows that registered none (their queued records cannot be replayed until their module offers a
+    ``register_*_replays``)."""
+    without: list[str] = []
+    for flow in flows:
+        for register in flow.replays:
+            register()
+        if not flow.replays:
+            without.append(flow.name)
+    return without
+
+
 @dataclass(frozen=True)
 class PackageWiring:
     """How the flows of one integration package (``package``, the dotted name) of ``integration`` are

@@ -19,7 +19,8 @@ reconciliation of the bill register and the orders (``reconcile``, ``ML_FUSION_P
 
 Neither side pushes events, so each flow has a job and a schedule polling at its
 ``ML_FUSION_PROCURIFY_*_CRON`` (``jobs``); ``register_replay_handlers`` lets ``ml-connector replay`` re-read
-each flow's queued records and write them with today's settings (``replay``).
+each flow's queued records and write them with today's settings (each flow module's
+``register_*_replays``).
 
 ``declaration`` is what the package puts into Dagster, assembled as every package is (``flows.assembly``,
 which says why it is read on first use of ``defs``, not at import).

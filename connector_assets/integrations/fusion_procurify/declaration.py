@@ -5,9 +5,9 @@ the manual vendor matches), the reconciliation and every flow's replay handlers.
 
 from connector_assets.flows.assembly import Declaration, asset_keys
 from connector_assets.flows.jobs import flow_sources
+from connector_assets.flows.package_wiring import register_replays
 from connector_assets.integrations.fusion_procurify import jobs, wiring
 from connector_assets.integrations.fusion_procurify.integration import INTEGRATION
-from connector_assets.integrations.fusion_procurify.replay import register_replay_handlers
 from connector_assets.saas_assets import saas_assets
 
 FLOWS = wiring.landed_flows()
@@ -36,6 +36,6 @@ DECLARATION = Declaration(
     assets=reconciliation_assets,
     jobs=[*fusion_procurify_flow_jobs.values(), combinations_job, *reconciliation_jobs],
     schedules=[*fusion_procurify_schedules, combinations_schedule, *reconciliation_schedules],
-    replays=lambda: register_replay_handlers(FLOWS),
+    replays=lambda: register_replays(FLOWS),
     shared=_SHARED,
 )

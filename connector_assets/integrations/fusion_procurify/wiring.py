@@ -47,7 +47,7 @@ MAPPING_MODULES = ("account_map", "departments")
 COMBINATIONS_ASSET = "fusion_procurify_account_combinations"  # charge_accounts.COMBINATIONS_ASSET
 MANUAL_MATCHES_LIST = "manual_match_assets"  # manual_matches: the manual vendor matches file's asset(s)
 REQUIRED_EXTRAS = ("charge_accounts", "manual_matches")
-RECONCILE_MODULE = "reconcile"
+RECONCILE_MODULE = "reconcile.assets"
 
 
 _WIRING = PackageWiring(PACKAGE, INTEGRATION)

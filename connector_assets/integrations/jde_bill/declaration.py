@@ -19,7 +19,7 @@ from connector_assets.integrations.jde_bill.payments_flow import (
     payments_inbox_sensor,
     register_payments_replay,
 )
-from connector_assets.integrations.jde_bill.reconcile import (
+from connector_assets.integrations.jde_bill.reconcile.assets import (
     reconciliation_assets,
     reconciliation_jobs,
     reconciliation_schedules,

@@ -19,7 +19,8 @@ And the day's reconciliation of both sides (``reconcile``, ``ML_JDE_PROCURIFY_RE
 
 Procurify has no webhooks, so each flow has a job and a schedule polling at its
 ``ML_JDE_PROCURIFY_*_CRON`` (``jobs``); ``register_replay_handlers`` lets ``ml-connector replay`` re-read
-each flow's queued records and write them with today's settings (``replay``).
+each flow's queued records and write them with today's settings (each flow module's
+``register_*_replays``).
 
 ``declaration`` is what the package puts into Dagster, assembled as every package is (``flows.assembly``).
 The flows are listed in ``wiring.FLOWS`` (flow -> module -> cron setting) and found in their modules; a

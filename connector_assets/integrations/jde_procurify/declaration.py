@@ -4,9 +4,9 @@ mapping tables, the reconciliation and every flow's replay handlers."""
 
 from connector_assets.flows.assembly import Declaration, asset_keys
 from connector_assets.flows.jobs import flow_sources
+from connector_assets.flows.package_wiring import register_replays
 from connector_assets.integrations.jde_procurify.integration import INTEGRATION
 from connector_assets.integrations.jde_procurify.jobs import build_flow_jobs_and_schedules
-from connector_assets.integrations.jde_procurify.replay import register_replay_handlers
 from connector_assets.integrations.jde_procurify.wiring import landed_flows, mapping_tables, reconciliation
 from connector_assets.jde.assets import jde_assets
 from connector_assets.saas_assets import saas_assets
@@ -35,6 +35,6 @@ DECLARATION = Declaration(
     assets=reconciliation_assets,
     jobs=[*jde_procurify_flow_jobs.values(), *reconciliation_jobs],
     schedules=[*jde_procurify_schedules, *reconciliation_schedules],
-    replays=lambda: register_replay_handlers(FLOWS),
+    replays=lambda: register_replays(FLOWS),
     shared=_SHARED,
 )

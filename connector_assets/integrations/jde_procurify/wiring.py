@@ -61,4 +61,4 @@ def mapping_tables(flows: Iterable[LandedFlow]) -> tuple[list[MappingTable], lis
 
 def reconciliation() -> tuple[list[Any], list[Any], list[Any]]:
     """The reconciliation's assets, jobs and schedules (``reconcile``)."""
-    return _WIRING.reconciliation("reconcile")
+    return _WIRING.reconciliation("reconcile.assets")

@@ -11,7 +11,7 @@ from connector_assets.integrations.procore_jde.purchase_orders import (
     PURCHASE_ORDERS_FLOW,
     purchase_order_assets,
 )
-from connector_assets.integrations.procore_jde.reconcile import (
+from connector_assets.integrations.procore_jde.reconcile.assets import (
     reconciliation_assets,
     reconciliation_jobs,
     reconciliation_schedules,

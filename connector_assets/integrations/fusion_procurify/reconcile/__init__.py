@@ -23,22 +23,5 @@ counting and the per vendor and period table are the flow kit's (``flows.reconci
 register's reads the Procurify side's (``procurify.bill_register``).
 
 The modules: ``reads`` (the day's keys and both sides, through the clients), ``bills``, ``orders`` (one
-comparison each, pure), ``day`` (one day, in order), ``assets`` (the asset, job and schedule, re-exported
-here for ``wiring.reconciliation()``).
+comparison each, pure), ``day`` (one day, in order), ``assets`` (the asset, job and schedule).
 """
-
-from connector_assets.integrations.fusion_procurify.reconcile.assets import (
-    CRON_SETTING,
-    RECONCILIATION,
-    reconciliation_assets,
-    reconciliation_jobs,
-    reconciliation_schedules,
-)
-
-__all__ = [
-    "CRON_SETTING",
-    "RECONCILIATION",
-    "reconciliation_assets",
-    "reconciliation_jobs",
-    "reconciliation_schedules",
-]

@@ -22,35 +22,5 @@ are fetched by key, 100 to a call (JDE ``MATCH_ANY``, BILL ``id:in``), never a w
 
 The modules: ``report`` (what differs, in words; the metadata and the check), ``reads`` (both sides read
 by key, calls counted), ``vendors``, ``expected_bills`` + ``bills``, ``payments`` (one comparison each),
-``assets`` (the assets, jobs and schedules, re-exported here).
+``assets`` (the assets, jobs and schedules).
 """
-
-from connector_assets.integrations.jde_bill.reconcile.assets import (
-    BILLS,
-    PAYMENTS,
-    RECONCILIATIONS,
-    VENDORS,
-    jde_bill_bills_reconciliation,
-    jde_bill_payments_reconcile_job,
-    jde_bill_payments_reconciliation,
-    jde_bill_reconcile_job,
-    jde_bill_vendors_reconciliation,
-    reconciliation_assets,
-    reconciliation_jobs,
-    reconciliation_schedules,
-)
-
-__all__ = [
-    "BILLS",
-    "PAYMENTS",
-    "RECONCILIATIONS",
-    "VENDORS",
-    "jde_bill_bills_reconciliation",
-    "jde_bill_payments_reconcile_job",
-    "jde_bill_payments_reconciliation",
-    "jde_bill_reconcile_job",
-    "jde_bill_vendors_reconciliation",
-    "reconciliation_assets",
-    "reconciliation_jobs",
-    "reconciliation_schedules",
-]

@@ -29,21 +29,5 @@ flow kit's (``flows.reconciliation``, ``flows.day_reconciliation``, ``flows.reco
 
 The modules: ``reads`` (the day's keys, both sides read by key), ``orders``, ``bills``, ``vendors``,
 ``account_codes`` (one comparison each, pure), ``day`` (one day, in order), ``assets`` (the asset, job and
-schedule, re-exported here).
+schedule).
 """
-
-from connector_assets.integrations.jde_procurify.reconcile.assets import (
-    CRON_SETTING,
-    RECONCILIATION,
-    reconciliation_assets,
-    reconciliation_jobs,
-    reconciliation_schedules,
-)
-
-__all__ = [
-    "CRON_SETTING",
-    "RECONCILIATION",
-    "reconciliation_assets",
-    "reconciliation_jobs",
-    "reconciliation_schedules",
-]

@@ -16,21 +16,5 @@ a call.
 The modules: ``report`` (a two-system report, named by parameter), ``reads`` (both sides read by key,
 calls counted), ``documents`` (requisitions against vouchers, commitments against orders), ``balances``
 (the per project and period table), ``vendors``, ``day`` (one day, in order), ``assets`` (the asset, job
-and schedule, re-exported here).
+and schedule).
 """
-
-from connector_assets.integrations.procore_jde.reconcile.assets import (
-    CRON_SETTING,
-    RECONCILIATION,
-    reconciliation_assets,
-    reconciliation_jobs,
-    reconciliation_schedules,
-)
-
-__all__ = [
-    "CRON_SETTING",
-    "RECONCILIATION",
-    "reconciliation_assets",
-    "reconciliation_jobs",
-    "reconciliation_schedules",
-]
