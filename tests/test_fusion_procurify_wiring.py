@@ -115,14 +115,12 @@ def test_each_flow_has_a_schedule_at_its_own_cron_setting(package, merged, monke
         assert schedule.cron_schedule == settings.value(setting), name
         assert schedule.execution_timezone == "UTC"
     # The cron is read from the setting: another value makes another schedule.
-    from connector_assets.integrations.fusion_procurify.jobs import build_flow_jobs_and_schedules
+    from connector_assets.integrations.fusion_procurify.jobs import JOBS
 
     flows = _flows(package)
     monkeypatch.setenv("ML_FUSION_PROCURIFY_INVOICES_CRON", "5 */3 * * *")
     specs = {flows["invoices"].spec: flows["invoices"].assets}
-    _jobs, schedules = build_flow_jobs_and_schedules(
-        specs, {flows["invoices"].spec: DESIGN["invoices"]}, declaration.SOURCES
-    )
+    _jobs, schedules = JOBS.build(specs, {flows["invoices"].spec: DESIGN["invoices"]}, declaration.SOURCES)
     assert [s.cron_schedule for s in schedules] == ["5 */3 * * *"]
 
 

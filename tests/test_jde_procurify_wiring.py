@@ -26,7 +26,7 @@ from connector_assets.flows.jobs import mapped_asset
 from connector_assets.flows.package_wiring import register_replays
 from connector_assets.integrations import INTEGRATIONS, jde_procurify
 from connector_assets.integrations.jde_procurify import declaration, wiring
-from connector_assets.integrations.jde_procurify.jobs import build_flow_jobs_and_schedules
+from connector_assets.integrations.jde_procurify.jobs import JOBS
 from connector_cli.main import cli
 from connector_resources import settings
 from connector_resources.procurify import forget_shared_tokens
@@ -101,7 +101,7 @@ def test_each_flow_has_a_schedule_at_its_own_cron_setting(monkeypatch):
     monkeypatch.setenv("ML_JDE_PROCURIFY_BILLS_CRON", "5 */3 * * *")
     specs = {flows[name].spec: flows[name].assets for name in ("bills", "account_codes")}
     crons = {flows[name].spec: DESIGN[name] for name in ("bills", "account_codes")}
-    _jobs, schedules = build_flow_jobs_and_schedules(specs, crons, declaration.SOURCES)
+    _jobs, schedules = JOBS.build(specs, crons, declaration.SOURCES)
     by_name = {s.name: s.cron_schedule for s in schedules}
     assert by_name["jde_procurify_bills_schedule"] == "5 */3 * * *"
     assert by_name["jde_procurify_account_codes_schedule"] == settings.value(DESIGN["account_codes"])

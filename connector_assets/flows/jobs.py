@@ -234,3 +234,32 @@ def build_day_close_flows(
             raise ValueError(f"{spec.flow}: its mapped step is not partitioned by day ({partitions!r})")
         schedules.append(schedule)
     return jobs, schedules
+
+
+@dataclass(frozen=True)
+class DayClosingJobs:
+    """How an integration's flows run when each has a job and a day-closing schedule: declared once in the
+    package (its time zone, its wording, what is refreshed apart), built by its declaration. ``timezone``
+    is read when built (e.g. ``ML_JDE_TIMEZONE`` through ``jde_timezone``), not when declared."""
+
+    timezone: Callable[[], str]
+    describe_schedule: Callable[[FlowSpec, str], str]
+    describe_job: Callable[[FlowSpec], str] = describe_flow_job
+    scheduled_apart: Iterable[str | AssetKey] = ()
+
+    def build(
+        self,
+        flow_assets: Mapping[FlowSpec, Sequence[Any]],
+        cron_settings: Mapping[FlowSpec, str],
+        sources: Iterable[str | AssetKey],
+    ) -> tuple[dict[FlowSpec, Any], list[ScheduleDefinition]]:
+        """One job per flow and its schedule (``build_day_close_flows``)."""
+        return build_day_close_flows(
+            flow_assets,
+            cron_settings,
+            sources=sources,
+            timezone=self.timezone(),
+            describe_schedule=self.describe_schedule,
+            describe_job=self.describe_job,
+            scheduled_apart=self.scheduled_apart,
+        )

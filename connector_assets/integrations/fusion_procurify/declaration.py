@@ -24,9 +24,7 @@ CRON_SETTINGS = {flow.spec: flow.cron_setting for flow in FLOWS}
 _SHARED = asset_keys(saas_assets)
 _READABLE = asset_keys([*fusion_procurify_mapping_tables, *manual_matches])
 SOURCES = flow_sources(FLOW_ASSETS, INTEGRATION, also=_SHARED | _READABLE)
-fusion_procurify_flow_jobs, fusion_procurify_schedules = jobs.build_flow_jobs_and_schedules(
-    FLOW_ASSETS, CRON_SETTINGS, SOURCES
-)
+fusion_procurify_flow_jobs, fusion_procurify_schedules = jobs.JOBS.build(FLOW_ASSETS, CRON_SETTINGS, SOURCES)
 combinations_job, combinations_schedule = jobs.build_combinations_job_and_schedule(combinations)
 reconciliation_assets, reconciliation_jobs, reconciliation_schedules = wiring.reconciliation()
 

@@ -23,13 +23,12 @@ Schedules start running or stopped by ``ML_AUTOMATION_DEFAULT`` (``polling.conne
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from dagster import AssetKey, AssetsDefinition, AssetSelection, ScheduleDefinition, define_asset_job
+from dagster import AssetsDefinition, AssetSelection, ScheduleDefinition, define_asset_job
 
 from connector_assets.flows.core import FlowSpec
-from connector_assets.flows.jobs import SCHEDULE_SUFFIX, build_day_close_flows, build_tick_schedule
+from connector_assets.flows.jobs import SCHEDULE_SUFFIX, DayClosingJobs, build_tick_schedule
 from connector_assets.integrations.fusion_procurify.integration import INTEGRATION
 from connector_resources import settings
 
@@ -37,7 +36,7 @@ __all__ = [
     "COMBINATIONS_CRON",
     "TIMEZONE",
     "build_combinations_job_and_schedule",
-    "build_flow_jobs_and_schedules",
+    "JOBS",
 ]
 
 TIMEZONE = "UTC"
@@ -51,16 +50,9 @@ def _describe_schedule(spec: FlowSpec, cron_setting: str) -> str:
     )
 
 
-def build_flow_jobs_and_schedules(
-    flow_assets: Mapping[FlowSpec, Sequence[Any]],
-    cron_settings: Mapping[FlowSpec, str],
-    sources: Iterable[str | AssetKey],
-) -> tuple[dict[FlowSpec, Any], list[ScheduleDefinition]]:
-    """One job per flow (named after the flow, ``fusion_procurify_<name>``) and its schedule
-    (``fusion_procurify_<name>_schedule``) at the flow's cron setting, in UTC."""
-    return build_day_close_flows(
-        flow_assets, cron_settings, sources=sources, timezone=TIMEZONE, describe_schedule=_describe_schedule
-    )
+# One job per flow (named after the flow, ``fusion_procurify_<name>``) and its schedule
+# (``fusion_procurify_<name>_schedule``) at the flow's cron setting, in UTC.
+JOBS = DayClosingJobs(timezone=lambda: TIMEZONE, describe_schedule=_describe_schedule)
 
 
 def build_combinations_job_and_schedule(asset: AssetsDefinition) -> tuple[Any, ScheduleDefinition]:

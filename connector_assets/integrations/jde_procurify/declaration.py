@@ -6,7 +6,7 @@ from connector_assets.flows.assembly import Declaration, asset_keys
 from connector_assets.flows.jobs import flow_sources
 from connector_assets.flows.package_wiring import register_replays
 from connector_assets.integrations.jde_procurify.integration import INTEGRATION
-from connector_assets.integrations.jde_procurify.jobs import build_flow_jobs_and_schedules
+from connector_assets.integrations.jde_procurify.jobs import JOBS
 from connector_assets.integrations.jde_procurify.wiring import landed_flows, mapping_tables, reconciliation
 from connector_assets.jde.assets import jde_assets
 from connector_assets.saas_assets import saas_assets
@@ -23,9 +23,7 @@ CRON_SETTINGS = {flow.spec: flow.cron_setting for flow in FLOWS}
 _SHARED = asset_keys([*jde_assets, *saas_assets])
 _TABLE_KEYS = {a.key for a in jde_procurify_mapping_tables}
 SOURCES = flow_sources(FLOW_ASSETS, INTEGRATION, also=_SHARED | _TABLE_KEYS)
-jde_procurify_flow_jobs, jde_procurify_schedules = build_flow_jobs_and_schedules(
-    FLOW_ASSETS, CRON_SETTINGS, SOURCES
-)
+jde_procurify_flow_jobs, jde_procurify_schedules = JOBS.build(FLOW_ASSETS, CRON_SETTINGS, SOURCES)
 reconciliation_assets, reconciliation_jobs, reconciliation_schedules = reconciliation()
 
 

@@ -23,13 +23,8 @@ schedule of its job: there is no day to close.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
-
-from dagster import AssetKey, ScheduleDefinition
-
 from connector_assets.flows.core import FlowSpec
-from connector_assets.flows.jobs import build_day_close_flows
+from connector_assets.flows.jobs import DayClosingJobs
 from connector_assets.jde.extract import jde_timezone
 from connector_assets.jde.schedules import REFRESHED_APART
 
@@ -41,18 +36,10 @@ def _describe_schedule(spec: FlowSpec, cron_setting: str) -> str:
     )
 
 
-def build_flow_jobs_and_schedules(
-    flow_assets: Mapping[FlowSpec, Sequence[Any]],
-    cron_settings: Mapping[FlowSpec, str],
-    sources: Iterable[str | AssetKey],
-) -> tuple[dict[FlowSpec, Any], list[ScheduleDefinition]]:
-    """One job per flow (named after the flow, ``jde_procurify_<name>``) and its schedule
-    (``jde_procurify_<name>_schedule``) at the flow's cron setting, in the JDE time zone."""
-    return build_day_close_flows(
-        flow_assets,
-        cron_settings,
-        sources=sources,
-        timezone=jde_timezone().key,
-        describe_schedule=_describe_schedule,
-        scheduled_apart=REFRESHED_APART,
-    )
+# One job per flow (named after the flow, ``jde_procurify_<name>``) and its schedule
+# (``jde_procurify_<name>_schedule``) at the flow's cron setting, in the JDE time zone.
+JOBS = DayClosingJobs(
+    timezone=lambda: jde_timezone().key,
+    describe_schedule=_describe_schedule,
+    scheduled_apart=REFRESHED_APART,
+)

@@ -5,7 +5,7 @@ reconciliation and the replay handlers."""
 from connector_assets.flows.assembly import Declaration
 from connector_assets.integrations.procore_jde.change_orders import CHANGE_ORDERS_FLOW, change_order_assets
 from connector_assets.integrations.procore_jde.cost_codes import procore_jde_mapping_tables
-from connector_assets.integrations.procore_jde.jobs import build_flow_jobs_and_schedules
+from connector_assets.integrations.procore_jde.jobs import JOBS
 from connector_assets.integrations.procore_jde.order_replays import register_order_replays
 from connector_assets.integrations.procore_jde.purchase_orders import (
     PURCHASE_ORDERS_FLOW,
@@ -62,9 +62,7 @@ SOURCES = [
     *(a.key for a in [*jde_assets, *saas_assets, *procore_jde_mapping_tables]),
     supplier_addresses_asset.key,
 ]
-procore_jde_flow_jobs, procore_jde_schedules = build_flow_jobs_and_schedules(
-    FLOW_ASSETS, CRON_SETTINGS, SOURCES
-)
+procore_jde_flow_jobs, procore_jde_schedules = JOBS.build(FLOW_ASSETS, CRON_SETTINGS, SOURCES)
 # Procore's webhooks start the Procore-sourced flows early (the suppliers flow reads JDE, which sends none).
 procore_inbox_sensor = build_procore_inbox_sensor(
     "procore_jde_inbox_sensor",

@@ -28,13 +28,8 @@ company-wide.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
-
-from dagster import AssetKey, ScheduleDefinition
-
 from connector_assets.flows.core import FlowSpec
-from connector_assets.flows.jobs import build_day_close_flows
+from connector_assets.flows.jobs import DayClosingJobs
 from connector_assets.jde.extract import jde_timezone
 from connector_assets.jde.schedules import REFRESHED_APART
 
@@ -50,20 +45,11 @@ def _describe_schedule(spec: FlowSpec, _cron_setting: str) -> str:
     )
 
 
-def build_flow_jobs_and_schedules(
-    flow_assets: Mapping[FlowSpec, Sequence[Any]],
-    cron_settings: Mapping[FlowSpec, str],
-    sources: Iterable[str | AssetKey],
-) -> tuple[dict[FlowSpec, Any], list[ScheduleDefinition]]:
-    """One job per flow (``procore_jde_<flow>``) and its day-closing schedule
-    (``procore_jde_<flow>_schedule``) at the flow's cron setting, in the JDE time zone, over the flow's own
-    partitions; F0901 is left to its own refresh schedule."""
-    return build_day_close_flows(
-        flow_assets,
-        cron_settings,
-        sources=sources,
-        timezone=jde_timezone().key,
-        describe_job=_describe_job,
-        describe_schedule=_describe_schedule,
-        scheduled_apart=REFRESHED_APART,
-    )
+# One job per flow (``procore_jde_<flow>``) and its day-closing schedule (``procore_jde_<flow>_schedule``) at
+# the flow's cron setting, in the JDE time zone; F0901 is left to its own refresh schedule.
+JOBS = DayClosingJobs(
+    timezone=lambda: jde_timezone().key,
+    describe_schedule=_describe_schedule,
+    describe_job=_describe_job,
+    scheduled_apart=REFRESHED_APART,
+)
