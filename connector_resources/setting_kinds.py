@@ -145,4 +145,7 @@ class Items:
         return items
 
 
+# One e-mail address (blank allowed: "none"), as a fallback address setting takes it.
+EMAIL = Text(pattern=r"[^@\s]+@[^@\s]+\.[^@\s]+", says="one e-mail address, e.g. ap@acme.com, or blank")
+
 Kind = Text | Choice | Number | OnOff | Items

@@ -496,6 +496,11 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
         "",
         "Procore -> JDE vendors: the Procore vendor fields holding bank routing and account number "
         "(routing_field,account_field; Procore documents none, so blank = banking is not moved)",
+        kind=Text(
+            pattern=r"[^,\s]+\s*,\s*[^,\s]+",
+            says="two Procore vendor fields, routing then account (e.g. routing_number,account_number), "
+            "or blank",
+        ),
     ),
     Setting(
         "sandbox_port_base",

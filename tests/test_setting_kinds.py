@@ -96,3 +96,48 @@ def test_an_integration_setting_asked_first_in_a_new_process_is_found():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "purchase_orders"
+
+
+@pytest.mark.parametrize(
+    ("env", "refused", "accepted", "read"),
+    [
+        ("ML_JDE_PROCURIFY_VENDOR_FALLBACK_EMAIL", "ap at acme", "ap@acme.com", "fallback_email"),
+        ("ML_FUSION_PROCURIFY_VENDOR_FALLBACK_EMAIL", "ap@acme", "ap@acme.com", "fallback_email"),
+        ("ML_JDE_PROCURIFY_VENDOR_FIRST_ID", "12a", "120", "first_vendor_id"),
+        ("ML_PROCORE_JDE_VENDOR_ORIGIN_FORMAT", "JDE-{an8}-{an8}", "V{an8}", "origin_format"),
+        ("ML_PROCORE_JDE_VENDOR_BANK_FIELDS", "routing_number", "routing, account", "bank_fields"),
+    ],
+)
+def test_the_vendor_settings_once_parsed_by_hand_are_typed_by_their_kind(
+    monkeypatch, env, refused, accepted, read
+):
+    """What each reader used to check itself (an e-mail address, a vendor id, ``{an8}`` once, two field
+    names) is its setting's kind: a wrong value is refused naming the variable, a right one read."""
+    from connector_assets.integrations.jde_procurify import vendor_mappers as jde_procurify_vendors
+    from connector_assets.integrations.procore_jde import vendor_mappers as procore_vendors
+    from connector_assets.procurify import vendor_writes
+
+    readers = {
+        "fallback_email": lambda: vendor_writes.fallback_email(env),
+        "first_vendor_id": jde_procurify_vendors.first_vendor_id,
+        "origin_format": procore_vendors.origin_format,
+        "bank_fields": procore_vendors.bank_fields,
+    }
+    monkeypatch.setenv(env, refused)
+    with pytest.raises(SettingError, match=f"{env}="):
+        readers[read]()
+    monkeypatch.setenv(env, accepted)
+    assert (
+        readers[read]()
+        == {
+            "fallback_email": accepted,
+            "first_vendor_id": 120,
+            "origin_format": accepted,
+            "bank_fields": ("routing", "account"),
+        }[read]
+    )
+    monkeypatch.setenv(env, "")
+    blank = readers[read]()
+    assert blank == {"origin_format": "JDE-V-{an8}"}.get(read, blank) and (
+        read == "origin_format" or not blank
+    )

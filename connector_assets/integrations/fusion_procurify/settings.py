@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from connector_resources.setting_kinds import Choice, Items, Text
+from connector_resources.setting_kinds import EMAIL, Choice, Items, Text
 from connector_resources.settings import Setting, register_settings
 
 SETTINGS: tuple[Setting, ...] = register_settings(
@@ -133,6 +133,7 @@ SETTINGS: tuple[Setting, ...] = register_settings(
         "",
         "Fusion -> Procurify suppliers: e-mail address given to a new vendor (Procurify requires one; the "
         "Fusion supplier resource carries none); blank = a supplier with no vendor yet is refused",
+        kind=EMAIL,
     ),
     Setting(
         "fusion_procurify_vendor_xref",

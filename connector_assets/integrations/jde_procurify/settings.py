@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from connector_resources.setting_kinds import Choice, Items, Number, Text
+from connector_resources.setting_kinds import EMAIL, Choice, Items, Number, Text
 from connector_resources.settings import Setting, register_settings
 
 SETTINGS: tuple[Setting, ...] = register_settings(
@@ -215,6 +215,7 @@ SETTINGS: tuple[Setting, ...] = register_settings(
         "Procurify -> JDE vendors: only vendors with this Procurify id or a higher one get a JDE supplier "
         "(go-live: the next id, after the vendors both sides already hold carry the AN8 as external_id); "
         "blank = every vendor without an ERP key",
+        kind=Text(pattern=r"\d+", says="a Procurify vendor id (a whole number), or blank"),
     ),
     Setting(
         "jde_procurify_vendor_fallback_email",
@@ -222,5 +223,6 @@ SETTINGS: tuple[Setting, ...] = register_settings(
         "",
         "JDE -> Procurify suppliers: e-mail address given to a new vendor whose supplier has none in F01151 "
         "(Procurify requires one); blank = such a supplier is refused until JDE has one",
+        kind=EMAIL,
     ),
 )

@@ -139,15 +139,8 @@ def first_vendor_id() -> int | None:
     for every vendor Procurify already holds without an ERP key; with it, only vendors made in Procurify
     from then on are sent (the ones both sides already hold are matched by hand, their AN8 set as
     external_id)."""
-    text = settings.value("ML_JDE_PROCURIFY_VENDOR_FIRST_ID").strip()
-    if not text:
-        return None
-    try:
-        return int(text)
-    except ValueError:
-        raise settings.SettingError(
-            f"ML_JDE_PROCURIFY_VENDOR_FIRST_ID must be a Procurify vendor id (a whole number), got {text!r}"
-        ) from None
+    text = settings.read("ML_JDE_PROCURIFY_VENDOR_FIRST_ID")
+    return int(text) if text else None
 
 
 def _vendor_id(vendor: Mapping[str, Any]) -> int:

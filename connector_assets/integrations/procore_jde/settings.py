@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from connector_resources.setting_kinds import Items, OnOff
+from connector_resources.setting_kinds import Items, OnOff, Text
 from connector_resources.settings import Setting, register_settings
 
 SETTINGS: tuple[Setting, ...] = register_settings(
@@ -86,6 +86,11 @@ SETTINGS: tuple[Setting, ...] = register_settings(
         "JDE-V-{an8}",
         "Procore -> JDE vendors: how a Procore vendor's origin_id spells the JDE address number ({an8}); "
         "a bare number is read too; origin_code always holds the bare number",
+        kind=Text(
+            required=True,
+            pattern=r"(?:(?!\{an8\}).)*\{an8\}(?:(?!\{an8\}).)*",
+            says="the address number named once, as {an8} (e.g. JDE-V-{an8})",
+        ),
     ),
     Setting(
         "procore_jde_vendor_company",

@@ -51,10 +51,7 @@ BANK_KEY = "Bank_Fingerprint"  # in the body instead of the numbers; the target 
 
 def origin_format() -> str:
     """``ML_PROCORE_JDE_VENDOR_ORIGIN_FORMAT``: how an origin_id spells the address number (``{an8}``)."""
-    text = settings.value(ORIGIN_SETTING).strip()
-    if text.count("{an8}") != 1:
-        raise settings.SettingError(f"{ORIGIN_SETTING}={text!r}: name the address number once, as {{an8}}")
-    return text
+    return settings.read(ORIGIN_SETTING)
 
 
 def format_origin(an8: int | str, fmt: str) -> str:
@@ -75,15 +72,10 @@ def parse_origin(origin_id: Any, fmt: str) -> int | None:
 
 def bank_fields() -> tuple[str, str] | None:
     """``ML_PROCORE_JDE_VENDOR_BANK_FIELDS``: (routing field, account field), or None (banking not moved)."""
-    text = settings.value(BANK_SETTING).strip()
+    text = settings.read(BANK_SETTING)
     if not text:
         return None
     parts = [p.strip() for p in text.split(",")]
-    if len(parts) != 2 or not all(parts):
-        raise settings.SettingError(
-            f"{BANK_SETTING}={text!r}: name two Procore vendor fields, routing then account "
-            "(e.g. routing_number,account_number), or leave it blank"
-        )
     return parts[0], parts[1]
 
 
