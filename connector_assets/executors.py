@@ -19,23 +19,16 @@ from dagster import ExecutorDefinition
 from connector_assets.run_workers import marked_in_process_executor
 from connector_resources import settings
 
-EXECUTORS = ("in_process", "celery")
 
-
-class ExecutorSettingError(ValueError):
-    """``ML_RUN_EXECUTOR`` names no executor, or the Celery profile lacks its broker."""
+class ExecutorSettingError(settings.SettingError):
+    """The Celery profile lacks what it needs (dagster-celery, its broker)."""
 
 
 def run_executor() -> ExecutorDefinition:
     """The executor every job of the definitions uses, as ``ML_RUN_EXECUTOR`` says."""
-    choice = settings.value("ML_RUN_EXECUTOR").lower()
-    if choice == "in_process":
-        return marked_in_process_executor  # in_process_executor, naming its worker (``run_workers``)
-    if choice == "celery":
+    if settings.read("ML_RUN_EXECUTOR") == "celery":
         return _celery_executor()
-    raise ExecutorSettingError(
-        f"ML_RUN_EXECUTOR={choice!r} is not an executor; use one of {', '.join(EXECUTORS)}"
-    )
+    return marked_in_process_executor  # in_process_executor, naming its worker (``run_workers``)
 
 
 def _celery_executor() -> ExecutorDefinition:

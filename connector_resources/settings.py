@@ -555,6 +555,7 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
         "in_process",
         "where a run's steps execute: in_process (the run's own process) or celery (Celery workers, "
         "README 'Steps on Celery workers')",
+        kind=Choice(("in_process", "celery")),
     ),
     Setting(
         "celery_broker_url",
@@ -585,6 +586,7 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
         "how long a run's claim on a record it is creating lasts; a claim whose run or process is known "
         "to have ended is taken over at once, so this only bounds a holder on another machine Dagster does "
         "not report ended",
+        kind=Number(unit="minutes", above=0),
     ),
     Setting(
         "ledger_lease_wait_seconds",
@@ -592,6 +594,7 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
         "60",
         "how long a write step waits, in all, for other live runs writing the same records before holding "
         "the rest in the retry queue at once",
+        kind=Number(unit="seconds", above=0),
     ),
     Setting(
         "ledger_record_batch",
@@ -601,12 +604,14 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
         "events and releases of up to this many written records together, in the transaction of a later "
         "claim; a crash leaves at most this many created and not recorded, which the rerun finds by natural "
         "key and adopts, and this many claimed and not sent (1: one record at a time)",
+        kind=Number(unit="records", whole=True, minimum=1),
     ),
     Setting(
         "ledger_record_batch_seconds",
         "ML_LEDGER_RECORD_BATCH_SECONDS",
         "2",
         "no written record waits longer than this for its target id to be recorded (checked at each record)",
+        kind=Number(unit="seconds", minimum=0),
     ),
     Setting(
         "held_alert_hours",

@@ -125,7 +125,9 @@ def test_vendors_below_the_go_live_floor_are_not_sent(monkeypatch: pytest.Monkey
     monkeypatch.setenv("ML_JDE_PROCURIFY_VENDOR_FIRST_ID", str(vendor_id))
     assert not_sent(_vendor(), None) is None
     monkeypatch.setenv("ML_JDE_PROCURIFY_VENDOR_FIRST_ID", "twelve")
-    with pytest.raises(ValueError, match="ML_JDE_PROCURIFY_VENDOR_FIRST_ID=.twelve.: expected a Procurify vendor id"):
+    with pytest.raises(
+        ValueError, match="ML_JDE_PROCURIFY_VENDOR_FIRST_ID=.twelve.: expected a Procurify vendor id"
+    ):
         not_sent(_vendor(), None)
 
 

@@ -59,20 +59,7 @@ class Pending:
 
 def batch_limits(environ: dict[str, str] | None = None) -> tuple[int, float]:
     """``ML_LEDGER_RECORD_BATCH`` (records, at least 1) and ``ML_LEDGER_RECORD_BATCH_SECONDS``."""
-    raw_count, raw_seconds = settings.value(BATCH_ENV, environ), settings.value(BATCH_SECONDS_ENV, environ)
-    try:
-        count = int(raw_count)
-    except ValueError:
-        count = 0
-    if count < 1:
-        raise ValueError(f"setting {BATCH_ENV}={raw_count!r}: expected a whole number of records, at least 1")
-    try:
-        seconds = float(raw_seconds)
-    except ValueError:
-        seconds = -1.0
-    if not 0 <= seconds < float("inf"):
-        raise ValueError(f"setting {BATCH_SECONDS_ENV}={raw_seconds!r}: expected seconds, 0 or more")
-    return count, seconds
+    return settings.read(BATCH_ENV, environ), float(settings.read(BATCH_SECONDS_ENV, environ))
 
 
 class DeferredWrites:

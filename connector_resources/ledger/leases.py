@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from connector_resources import settings
 from connector_resources.ledger import schema, statements
 from connector_resources.ledger.base import LedgerBase
-from connector_resources.ledger.records import LedgerInputError, QueueItem, Xref, _aware, _now, _text
+from connector_resources.ledger.records import QueueItem, Xref, _aware, _now, _text
 from connector_resources.process_identity import ProcessIdentity
 
 # How long a claim (lease) on a source record lasts. It must outlive one record's write: a search and a
@@ -54,13 +54,7 @@ def _duration(env: str, unit: str, default: timedelta, environ: Mapping[str, str
 @functools.lru_cache(maxsize=64)
 def _parsed_duration(env: str, unit: str, raw: str) -> timedelta:
     """``raw`` as a duration: asked for at every claim, so each text the setting takes is parsed once."""
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1.0
-    if not value > 0 or value == float("inf"):
-        raise LedgerInputError(f"setting {env}={raw!r}: expected a positive number of {unit}")
-    return timedelta(**{unit: value})
+    return timedelta(**{unit: settings.read(env, {env: raw})})
 
 
 def lease_length(environ: Mapping[str, str] | None = None) -> timedelta:
