@@ -40,8 +40,8 @@ from connector_assets.integrations.jde_procurify.order_mappers import (
     requisition_lines,
     revision,
 )
+from connector_assets.integrations.jde_procurify.order_records import lines_refusal
 from connector_assets.integrations.jde_procurify.purchase_orders import (
-    lines_refusal,
     order_policy,
     register_purchase_orders_replays,
     remap_purchase_orders,

@@ -1,0 +1,165 @@
+"""The Fusion side of the Procurify -> Oracle Fusion purchase orders flow (``purchase_orders`` declares
+the flow): ``FusionPurchaseOrders`` finds, creates and submits a draft order, or brings an order up to date
+where Fusion allows. It stays in this package: no other integration writes Fusion orders.
+
+Writing. Natural key: the order number in the business unit (``find_purchase_order``, drafts included).
+Not found: ``create_draft_purchase_order``, then ``submit_draft_purchase_order``. Found: adopted (a create
+whose answer was lost); a draft found still ``INCOMPLETE`` (a crash between create and submit) is submitted,
+never created again. An order with our number but another supplier is refused, not adopted (someone else's
+order).
+
+A changed Procurify order already in Fusion: the header attributes Fusion lets an integration change
+(``Description``, the buyer) are PATCHed with ``If-Match`` (``update_with_etag``: a 412 re-reads and retries
+once, then ``FusionConflictError`` queues the order) on the draft; on a submitted order only where the pod
+lists it among ``draftPurchaseOrders`` (Oracle documents such change orders on open orders from 25A; the
+reference does not), then the change is submitted. A change of supplier, currency, lines, quantities or
+prices is queued with the reason, never sent as a second order.
+"""
+
+from collections.abc import Mapping
+from typing import Any
+
+from connector_assets.flows.core import Mapped
+from connector_assets.flows.targets import SessionTarget
+from connector_assets.integrations.fusion_procurify.order_mappers import draft_of, order_differences, text
+from connector_resources.fusion.session import DRAFT_STATUSES
+
+
+def _status(order: Mapping[str, Any]) -> str:
+    """An order's status code (``StatusCode``, else its ``Status`` upper-cased; both unconfirmed names)."""
+    return (text(order.get("StatusCode")) or text(order.get("Status"))).upper()
+
+
+class FusionPurchaseOrders(SessionTarget):
+    """The Fusion side: find an order by number in the business unit, create a draft and submit it, or bring
+    an order up to date where Fusion allows (see the module docstring)."""
+
+    resource = "fusion"
+    writes = ("draft_purchase_orders",)
+
+    def find(self, record: Mapped) -> str | None:
+        """The order this record made, when the ledger lost its ``POHeaderId`` (a crash between the POST
+        and storing the id): by ``OrderNumber`` only when ML_FUSION_SEND_UNCONFIRMED says the pod lets
+        us set it, else by fingerprint (``_fingerprinted``)."""
+        key = record.natural_key
+        if not self.numbers_ours:
+            return self._fingerprinted(record)
+        order = self.session.find_purchase_order(key["order_number"], procurement_bu=key["business_unit"])
+        if order is None:
+            return None
+        self._same_supplier(order, record)
+        return str(order["POHeaderId"])
+
+    @property
+    def numbers_ours(self) -> bool:
+        """Whether we send (so Fusion keeps) our ``OrderNumber``: only when the operator says so."""
+        return "OrderNumber" in getattr(self.session, "send_unconfirmed", frozenset())
+
+    def _fingerprinted(self, record: Mapped) -> str | None:
+        """The one order of the record's supplier, site and business unit (confirmed attributes) whose
+        currency and lines (numbers, quantities, prices) are the record's; None when there is none. Two
+        or more are refused naming them, never guessed: adopting the wrong one loses an order, creating
+        one more may double the spend, so an operator decides (``xref set``, then replay)."""
+        body, key = record.body, record.natural_key
+        matches = []
+        for order in self.session.purchase_orders_of(
+            body["Supplier"], body["SupplierSite"], procurement_bu=key["business_unit"]
+        ):
+            want, have = text(body.get("CurrencyCode")), text(order.get("CurrencyCode"))
+            if want and have and want != have:
+                continue
+            lines = list(self.session.iter_children("purchase_orders", order, "lines"))
+            if not order_differences(order, lines, body).problems:
+                matches.append(order)
+        if not matches:
+            return None
+        if len(matches) > 1:
+            found = ", ".join(f"{m.get('OrderNumber')} (POHeaderId {m.get('POHeaderId')})" for m in matches)
+            raise ValueError(
+                f"{key.get('label') or record.source_key}: the ledger holds no Fusion order for it and "
+                f"{len(matches)} Fusion orders of {body['Supplier']} / {body['SupplierSite']} in "
+                f"{key['business_unit']} have its lines: {found}. Not adopted and not created (either "
+                "could double the spend): link the right one with `ml-connector xref set`, then replay"
+            )
+        return str(matches[0]["POHeaderId"])
+
+    def _same_supplier(self, order: Mapping[str, Any], record: Mapped) -> None:
+        want = text(record.natural_key.get("supplier_id"))
+        have = text(order.get("SupplierId"))
+        if want and have and want != have:
+            raise ValueError(
+                f"Fusion already has order {order.get('OrderNumber')} in "
+                f"{record.natural_key['business_unit']} "
+                f"(POHeaderId {order.get('POHeaderId')}) for supplier {order.get('Supplier')} ({have}), not "
+                f"{record.body.get('Supplier')} ({want}): not adopted. Someone else's order carries this "
+                "number; renumber it in Fusion or change ML_FUSION_PROCURIFY_ORDER_PREFIX, then replay"
+            )
+
+    def create(self, record: Mapped) -> str:
+        created = self.session.create_draft_purchase_order(draft_of(record.body))
+        header_id = str(created["POHeaderId"])
+        try:
+            self.session.submit_draft_purchase_order(created)
+        except Exception as exc:
+            raise RuntimeError(
+                f"draft order {record.natural_key['order_number']} was created in Fusion (POHeaderId "
+                f"{header_id}) but its submit failed: {exc}. It stays INCOMPLETE until the next run or "
+                "replay finds it by number and submits it (it is never created twice)"
+            ) from exc
+        return header_id
+
+    def update(self, target_id: str, record: Mapped) -> None:
+        key = record.natural_key
+        order = self._by_id(target_id)
+        if order is None:
+            raise ValueError(
+                f"Fusion order POHeaderId {target_id} (for {key['order_number']}) is not found in "
+                f"{key['business_unit']} any more; recreating it could duplicate the spend: check Fusion, "
+                "then abandon this item or forget its cross-reference and replay"
+            )
+        self._same_supplier(order, record)
+        lines = list(self.session.iter_children("purchase_orders", order, "lines"))
+        differences = order_differences(order, lines, record.body)
+        draft = self._draft(target_id)
+        if differences.header:
+            if draft is None:
+                differences.problems.insert(
+                    0,
+                    f"{', '.join(differences.header)} changed in Procurify, but Fusion does not list order "
+                    f"{key['order_number']} (status {_status(order) or 'unknown'}) among draft purchase "
+                    "orders, so the API cannot change it: change it in Fusion (a change order)",
+                )
+            else:
+                body = record.body
+                self.session.update_with_etag(
+                    "draft_purchase_orders",
+                    draft,
+                    differences.header,
+                    build_changes=lambda fresh: order_differences(fresh, lines, body).header,
+                )
+        if differences.problems:
+            raise ValueError(
+                f"Fusion order {key['order_number']} (POHeaderId {target_id}) differs from "
+                f"{key.get('label') or record.source_key}: "
+                + "; ".join(differences.problems)
+                + ". Fusion's draft purchase orders cannot make these changes to an existing order and a "
+                "second order would duplicate the spend: make them in Fusion (a change order), then abandon "
+                "this item"
+            )
+        if draft is not None:
+            self.session.submit_draft_purchase_order(draft)
+
+    def _by_id(self, header_id: str) -> dict[str, Any] | None:
+        """The order (else the draft) with this ``POHeaderId``, the id the ledger keeps for it: found
+        whether or not Fusion kept our order number."""
+        for name in ("purchase_orders", "draft_purchase_orders"):
+            found = self.session.search(name, {"POHeaderId": int(header_id)})
+            if found:
+                return found[0]
+        return None
+
+    def _draft(self, header_id: str) -> dict[str, Any] | None:
+        """The order as a draft (INCOMPLETE, or a change order the pod lists there), None when it is not."""
+        found = self.session.search("draft_purchase_orders", {"POHeaderId": int(header_id)})
+        drafts = [d for d in found if _status(d) in ("", *DRAFT_STATUSES)]
+        return drafts[0] if drafts else None

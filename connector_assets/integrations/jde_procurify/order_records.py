@@ -1,0 +1,203 @@
+"""A JD Edwards order as the Procurify requisition the purchase orders flow sends (``purchase_orders``
+declares the flow), or why it is not sent: held on what it waits for, refused naming what to fix, or left
+out (not approved yet; complete in JDE before it was ever sent). The body itself comes from the pure
+``order_mappers``; this module gathers what they are handed:
+
+* location and department: the order's business unit through the department table (``departments``),
+  checked against Procurify's departments before anything is sent;
+* each line's vendor: the Procurify vendor paired with the order's supplier (``vendor_pairs``), by its
+  name, as the API takes it. A supplier not synced yet holds the order on
+  ``supplier_dependency(an8)``, released when the supplier syncs (by the ``suppliers`` flow, or by the
+  ``vendors`` flow pairing a vendor made in Procurify). A name two active Procurify vendors share is
+  refused with that reason (the API would refuse it, or pick one);
+* each line's account code: the line's JDE account (F4311.ANI; a stock line the stock account setting)
+  through ``account_map.procurify_code``; an account without a code refuses the order naming it (the
+  account map or scope fixes that); a line with no account at all refuses it naming the line and saying the
+  account is missing on the JDE line (no table can fix that). A code the ``account_codes`` flow has not
+  written yet holds the order on that account code.
+"""
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+
+from connector_assets.flows.core import Mapped, Rejected, dependency_synced
+from connector_assets.integrations.jde_procurify import account_map, po_links, vendor_pairs
+from connector_assets.integrations.jde_procurify.departments import (
+    ProcurifyDepartments,
+    placement,
+    unplaced_reason,
+)
+from connector_assets.integrations.jde_procurify.integration import INTEGRATION, ROUTE
+from connector_assets.integrations.jde_procurify.order_mappers import (
+    OrderLinesMapped,
+    OrderPolicy,
+    all_done,
+    line_account,
+    live_lines,
+    not_approved,
+    order_source_key,
+    order_total,
+    requisition_body,
+    requisition_lines,
+    text,
+)
+from connector_assets.jde.documents import JdePurchaseOrder
+from connector_assets.procurify.record_reads import RecordReadFailed, queued_for_read, read_for_record
+from connector_resources.ledger import Ledger
+
+ENTITY = "purchase_order"  # the flow's xref: JDE order KCOO:DOCO:DCTO -> Procurify requisition uuid
+
+
+class ProcurifyLookups:
+    """What mapping reads from Procurify, once per run: departments, and vendor names by id."""
+
+    def __init__(self, session: Any) -> None:
+        self.session = session
+        self._departments: ProcurifyDepartments | None = None
+        self._vendors: dict[str, tuple[str | None, str | None]] = {}
+
+    @property
+    def departments(self) -> ProcurifyDepartments:
+        if self._departments is None:
+            self._departments = ProcurifyDepartments.read(self.session)
+        return self._departments
+
+    def vendor_name(self, vendor_id: str, an8: str) -> tuple[str | None, str | None]:
+        """(name, problem) of the Procurify vendor paired with supplier ``an8``: the name a requisition
+        line takes, refused when the vendor is inactive or another active vendor has the same name."""
+        if vendor_id not in self._vendors:
+            self._vendors[vendor_id] = self._name(vendor_id, an8)
+        return self._vendors[vendor_id]
+
+    def _name(self, vendor_id: str, an8: str) -> tuple[str | None, str | None]:
+        vendor = self.session.get("vendors", vendor_id)
+        name = text(vendor.get("name"))
+        who = f"JDE supplier {an8} is Procurify vendor {vendor_id} ({name!r})"
+        if vendor.get("active") is False:
+            return None, f"{who}, which is inactive in Procurify; reactivate it (or re-pair the supplier)"
+        same = [v for v in self.session.find_vendors(name=name) if v.get("active") is not False]
+        others = sorted(str(v.get("id")) for v in same if str(v.get("id")) != vendor_id)
+        if others:
+            return None, (
+                f"{who}, but active vendor(s) {', '.join(others)} have the same name; a requisition names "
+                "its vendor, so Procurify cannot tell them apart: rename or deactivate the other vendor, "
+                "then replay"
+            )
+        return name, None
+
+
+def _sent(ledger: Ledger, key: str) -> bool:
+    xref = ledger.get_xref(INTEGRATION, ENTITY, ROUTE.source_system, key, ROUTE.target_system)
+    return xref is not None and bool(xref.target_id)
+
+
+def lines_refusal(mapped: OrderLinesMapped) -> str:
+    """The lines' problems, with the account-map advice only for the accounts it can fix (those without
+    a Procurify code); a line with no account is told to fix the JDE line (``missing_account``)."""
+    text = "; ".join(mapped.problems)
+    if mapped.unmapped:
+        accounts = ", ".join(mapped.unmapped)
+        plural = "s" if len(mapped.unmapped) > 1 else ""
+        text += (
+            f" (add account{plural} {accounts} to {account_map.ACCOUNT_MAP_ASSET} or "
+            f"${account_map.ACCOUNT_SCOPE_ENV}, then replay)"
+        )
+    return text
+
+
+def order_record(
+    order: JdePurchaseOrder,
+    policy: OrderPolicy,
+    ledger: Ledger,
+    procurify: ProcurifyLookups,
+    departments: Mapping[str, str],
+    codes: account_map.AccountMap,
+) -> Mapped | Rejected | None:
+    """The order as a requisition, a refusal naming the cause, or None when it is not sent (not approved,
+    or complete in JDE before it was ever sent)."""
+    if order.header is None:
+        key = ":".join(str(k) for k in order.key[:3])
+        return Rejected(key, f"purchase order {key}: lines changed but no F4301 header was found")
+    header, lines = order.header, order.lines
+    key = order_source_key(header)
+    label = f"purchase order {key}"
+    sent = _sent(ledger, key)
+    why_not = not_approved(header, lines, policy)
+    if why_not is not None:
+        if sent and not live_lines(lines, policy):
+            return Rejected(
+                key,
+                f"{label} was cancelled in JDE after it was sent to Procurify; the API cannot cancel a "
+                "requisition or a PO: cancel it in Procurify by hand, then abandon this item",
+            )
+        return None  # not approved (yet): nothing to send; a later change brings it back
+    if not sent and all_done(lines, policy):
+        return None  # received and closed in JDE before it was ever sent: nothing left to buy
+    where = placement(header.get("MCU"), departments)
+    if where is None:
+        return Rejected(key, f"{label}: {unplaced_reason(header.get('MCU'))}")
+    problem = procurify.departments.problem(where, header.get("MCU"))
+    if problem:
+        return Rejected(key, f"{label}: {problem}")
+    an8 = vendor_pairs.an8_key(header["AN8"])
+    vendor_id = vendor_pairs.paired_vendor(ledger, an8)
+    depends_on: str | None = None
+    vendor_name: str | None = None
+    if vendor_id is None:
+        depends_on = vendor_pairs.supplier_dependency(an8)
+    else:
+        try:
+            vendor_name, problem = read_for_record(
+                f"its supplier's Procurify vendor {vendor_id}", lambda: procurify.vendor_name(vendor_id, an8)
+            )
+        except RecordReadFailed as failed:  # this order alone waits for Procurify; the day goes on
+            return queued_for_read(key, label, failed)
+        if problem:
+            return Rejected(key, f"{label}: {problem}")
+    accounts = {a for a in (line_account(li, policy) for li in live_lines(lines, policy)) if a}
+    mapped = requisition_lines(header, lines, policy, {a: codes.code_for(a) for a in accounts}, vendor_name)
+    if mapped.problems:
+        return Rejected(key, f"{label}: {lines_refusal(mapped)}")
+    if depends_on is None:
+        depends_on = next(
+            (
+                dep
+                for dep in sorted(account_map.account_code_dependency(a) for a in accounts)
+                if not dependency_synced(ledger, dep)
+            ),
+            None,
+        )
+    body = requisition_body(header, where.location, where.department, mapped.lines)
+    total = order_total(body)
+    return Mapped(
+        source_key=key,
+        body=body,
+        fields={
+            "order": key,
+            "description": body["description"],
+            "supplier": an8,
+            "location": where.location,
+            "department": where.department,
+            "lines": len(mapped.lines),
+            "total": float(total),
+        },
+        # Not hashed (``content_hash`` is the body's): how to find the requisition, and what a revision of
+        # its PO needs, known when the order is mapped (a replay's target has no ledger of its own).
+        natural_key={
+            "description": body["description"],
+            "created_since": _day(header.get("TRDJ")),
+            "linked_po": po_links.linked_po(ledger, key),
+            "vendor_id": vendor_id,
+        },
+        depends_on=depends_on,
+    )
+
+
+def _day(value: Any) -> str | None:
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    raw = str(value or "").strip()
+    return raw[:10] if raw else None
