@@ -22,7 +22,6 @@ from connector_assets.flows.reconciliation import Report
 from connector_assets.integrations.jde_procurify import po_links
 from connector_assets.integrations.jde_procurify.account_codes import (
     ChartAccount,
-    OrphanCode,
     orphan_codes,
     staged_chart,
 )
@@ -58,6 +57,7 @@ from connector_assets.integrations.jde_procurify.reconcile.vendors import (
     compare_vendors,
 )
 from connector_assets.integrations.jde_procurify.vendor_pairs import paired_supplier
+from connector_assets.procurify.account_codes import OrphanCode
 
 UUID = "7f1c2b0e-4d7a-4a77-9c1e-2f0a5b6c9d11"
 

@@ -20,6 +20,23 @@ if TYPE_CHECKING:  # pandas and pandera load when a step validates, not with the
 from connector_assets.flows.records import FlowSpec, Mapped, Rejected, Skipped
 
 
+def released_at() -> str:
+    """Now (UTC) as a release reason says it: ``2026-11-25 12:00:00``."""
+    return f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S}"
+
+
+def release_held(
+    ledger: Ledger, depends_on: str, reason: str, *, run_id: str | None, what: str, log: Any
+) -> int:
+    """Release the records held on ``depends_on`` with ``reason`` and say how many on ``log`` (``what``:
+    the record they waited for), when a target pairs two records itself (a vendor with a supplier) ahead of
+    the kit's own release, so a record released now finds the pair; how many were released."""
+    released = release_waiting(ledger, depends_on, reason=reason, run_id=run_id)
+    if released:
+        log.info("%s: released %d held record(s)", what, len(released))
+    return len(released)
+
+
 def release_dependents(
     spec: FlowSpec,
     ledger: Ledger,
@@ -40,7 +57,7 @@ def release_dependents(
     as_target = f" (as {spec.target_system} {target_id})" if target_id else ""
     reason = (
         f"released: {spec.entity} {source_key} synced to {spec.target_system}{as_target} at "
-        f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC; due for replay"
+        f"{released_at()} UTC; due for replay"
     )
     with ledger.transaction() if conn is None else nullcontext(conn) as c:
         released = release_waiting(ledger, depends_on, reason=reason, run_id=run_id, conn=c)

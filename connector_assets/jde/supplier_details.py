@@ -39,7 +39,11 @@ from connector_resources.redaction import register_secret
 PHONE_TABLE = "F0115"
 EMAIL_TABLE = "F01151"
 BANK_TABLE = "F0030"
-DETAIL_TABLES = (SUPPLIER_ADDRESSES.table, PHONE_TABLE, EMAIL_TABLE, BANK_TABLE)
+# A supplier's contact details (address, phone, e-mail): what every "JDE supplier -> X" flow reads of them.
+CONTACT_TABLES = (SUPPLIER_ADDRESSES.table, PHONE_TABLE, EMAIL_TABLE)
+DETAIL_TABLES = (*CONTACT_TABLES, BANK_TABLE)
+# The staged assets a "JDE supplier -> X" flow maps from: the day's changed F0401, F0101 and F0116 rows.
+SUPPLIER_SOURCES = (SUPPLIERS.asset, ADDRESS_BOOK.asset, SUPPLIER_ADDRESSES.asset)
 
 # What each table is, in the words an operator reads in a refusal.
 _TITLES = {
@@ -127,6 +131,13 @@ class _Refused:
                 f"{optional} ({exc})",
                 status=exc.status,
             ) from None
+
+
+def contact_reads() -> tuple[str, ...]:
+    """``FlowSpec.reads["JDE"]`` of a flow sending JDE suppliers' contact details: F0116 / F0115 / F01151,
+    each only while its setting is on (``optional_tables``: ping probes them all). F0116 is staged outside
+    ``JDE_TABLES``, so ping learns of it here; F0401 / F0101 come from the lineage."""
+    return optional_tables.read(CONTACT_TABLES)
 
 
 def _rows(session: Any, table: str, an8s: Sequence[int], columns: list[str]) -> Iterator[dict[str, Any]]:

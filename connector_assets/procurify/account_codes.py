@@ -2,26 +2,83 @@
 search by ``code`` that refuses to pick among duplicates, and a create that forgets the listing when its
 answer is lost (the code may exist now). One copy for every flow that writes account codes to Procurify;
 each flow says how a code is keyed (``code_key``) and what an update sends (``update``), which differ.
+The code as sent (``account_code_record``, ``ProcurifyAccountCodeColumns``) and the orphan codes reported
+(``OrphanCode``, ``orphan_codes_asset``) are written here once too; which ERP account a code stands for,
+and which codes are orphans, stay each integration's.
+
+No ``from __future__ import annotations`` here: pandera resolves the model's ``Series[int]`` through this
+module's globals (``flows.lazy_model``).
 """
 
-from __future__ import annotations
-
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult, asset
 
 from connector_assets.flows.core import FlowSpec, Mapped
+from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.flows.targets import SessionTarget
 from connector_assets.staging import Column, StagingResource
 from connector_resources.procurify.errors import ProcurifyDuplicateError, ProcurifyOutcomeUnknownError
 
 CODE_MAX = 50  # Procurify account code ``code`` (reference 2.8)
+DESCRIPTION_MAX = 200  # Procurify account code ``description`` (reference 2.8)
 
 
 def code_length_problem(given: int) -> str:
     """Why a code of ``given`` characters cannot be a Procurify account code (over ``CODE_MAX``)."""
     return f"a Procurify account code has at most {CODE_MAX} characters ({given} given)"
+
+
+@lazy_model
+def ProcurifyAccountCodeColumns() -> type:
+    """What every account code sent to Procurify has: the code (at most 50 characters), whether it is
+    active, and how many departments it is opened for. An integration's record subclasses it and adds the
+    ERP account it stands for and its description (whose rules differ)."""
+    import pandera.pandas as pa
+    from pandera.typing import Series
+
+    class ProcurifyAccountCodeColumns(pa.DataFrameModel):
+        code: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": CODE_MAX})
+        active: Series[bool]
+        departments: Series[int] = pa.Field(ge=0)
+
+        class Config:
+            strict = True
+            coerce = True
+
+    return ProcurifyAccountCodeColumns
+
+
+def account_code_record(
+    source_key: str,
+    erp_field: str,
+    erp_account: str,
+    code: str,
+    description: str,
+    active: bool,
+    departments: list[int],
+) -> Mapped:
+    """A Procurify account code as every flow sends it (reference 2.8): ``code``, ``description``,
+    ``active``, and ``departments`` only when some are opened (none: the key is left out, never sent empty);
+    found by ``code``. ``erp_field``/``erp_account`` name the ERP account it stands for in the record's
+    fields (each integration's record model names its own column)."""
+    body: dict[str, Any] = {"code": code, "description": description, "active": active}
+    if departments:
+        body["departments"] = departments
+    return Mapped(
+        source_key=source_key,
+        body=body,
+        fields={
+            erp_field: erp_account,
+            "code": code,
+            "description": description,
+            "active": active,
+            "departments": len(departments),
+        },
+        natural_key={"code": code},
+    )
 
 
 class CodeIndex:
@@ -89,6 +146,25 @@ class ProcurifyAccountCodeTarget(SessionTarget):
 
     def update(self, target_id: str, record: Mapped) -> None:
         raise NotImplementedError
+
+    def put(self, target_id: str, body: dict[str, Any]) -> None:
+        """Send ``body`` as the code ``target_id`` (PUT) and index the answer: the one call every
+        ``update`` ends in, once it has decided what the body keeps."""
+        updated = self.session.update_account_code(int(target_id), body)
+        with self.lock:
+            self.index.add(updated)
+
+
+@dataclass(frozen=True)
+class OrphanCode:
+    """A Procurify account code that leads to no account in the ERP's chart (the ERP is the master: it is
+    reported, never created there); ``reason`` says why, naming the code."""
+
+    id: str
+    code: str
+    description: str
+    active: bool
+    reason: str
 
 
 ORPHAN_SAMPLE = 20  # codes named in the orphans asset's metadata

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from connector_assets.flows.core import FlowSpec, Mapped, Rejected, Skipped, skips_audited
 from connector_assets.flows.never_written import NeverWritten, never_written_settled
@@ -28,12 +28,26 @@ BillOutcome = Mapped | Rejected | Skipped | None
 class BillWording:
     """How one ERP's flow says what it did, and never does, with a bill: ``sent_as`` (``"posted to JDE as
     {posted}"``), ``never`` (what a person does instead of the flow undoing a posting), ``not_again`` (an
-    exported-elsewhere skip), ``not_sent`` (a replayed bill no longer approved)."""
+    exported-elsewhere skip), ``not_sent`` (a replayed bill no longer approved), ``nothing_again`` (what a
+    refusal of a bill already sent adds)."""
 
     sent_as: str
     never: str
     not_again: str
     not_sent: str
+    nothing_again: str
+
+
+def refused_after_sent(
+    bill_uuid: str, mapped: Mapped | Rejected, posted: str | None, wording: BillWording
+) -> Mapped | Rejected:
+    """``mapped``, or, when it is a refusal of a bill already sent (``posted``), the refusal naming what
+    it was sent as: what is wrong with a bill the ERP holds now is news for a person, never a reason to
+    send it again."""
+    if isinstance(mapped, Rejected) and posted is not None:
+        sent = wording.sent_as.format(posted=posted)
+        return Rejected(bill_uuid, f"{mapped.reason} (it was {sent} before; {wording.nothing_again})")
+    return mapped
 
 
 def approved_full_bill(
@@ -108,6 +122,35 @@ def remapped_bills(
             continue
         found.append(({**bill, "uuid": key}, bill_stamp(bill)))
     yield from mapped(found)
+
+
+class BillRecordReader(Protocol):
+    """What a flow's bill reader gives ``settled_records_of``: its ledger and the bill as a record."""
+
+    ledger: Ledger
+
+    def record(self, bill: Mapping[str, Any], updated_at: datetime) -> BillOutcome: ...
+
+
+def settled_records_of(
+    flow: FlowSpec,
+) -> Callable[..., Iterator[Mapped | Rejected]]:
+    """``records(reader, bills, *, run_id, partition)``: the ``flow``'s records of ``bills`` as its
+    ``reader`` maps them, settled (``settled_bill_records``); what a day's mapping and a replay both hand
+    the writer, bound to the flow once."""
+
+    def records(
+        reader: BillRecordReader,
+        bills: Iterable[tuple[Mapping[str, Any], datetime]],
+        *,
+        run_id: str | None,
+        partition: str | None,
+    ) -> Iterator[Mapped | Rejected]:
+        return settled_bill_records(
+            flow, reader.ledger, reader.record, bills, run_id=run_id, partition=partition
+        )
+
+    return records
 
 
 def settled_bill_records(

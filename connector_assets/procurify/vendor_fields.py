@@ -11,6 +11,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from connector_assets.flows.core import Mapped
 from connector_assets.flows.lazy_model import lazy_model
 
 NAME_MAX = 150  # reference §2.3
@@ -57,6 +58,39 @@ def content_fingerprint(vendor: Mapping[str, Any], fields: Iterable[str]) -> str
     shown = {name: vendor.get(name) for name in fields}
     text = json.dumps(shown, sort_keys=True, default=str, ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def vendor_record(
+    source_key: str,
+    source_field: str,
+    *,
+    name: str,
+    external_id: str,
+    email: str,
+    active: bool,
+    natural_key: dict[str, Any],
+    more: Mapping[str, Any] | None = None,
+) -> Mapped:
+    """A Procurify vendor as every "ERP supplier -> Procurify vendor" flow sends it: ``name``,
+    ``external_id``, ``active``, the e-mail as a one-address list when there is one (none: the vendor keeps
+    its own), then what the flow adds (``more``: an address, a phone); its fields are the
+    ``ProcurifyVendorColumns`` and the supplier's key as ``source_field``."""
+    body: dict[str, Any] = {"name": name, "external_id": external_id, "active": active}
+    if email:
+        body["email"] = [email]
+    body.update(more or {})
+    return Mapped(
+        source_key=source_key,
+        body=body,
+        fields={
+            source_field: source_key,
+            "name": name,
+            "external_id": external_id,
+            "email": email or None,
+            "active": active,
+        },
+        natural_key=natural_key,
+    )
 
 
 @lazy_model

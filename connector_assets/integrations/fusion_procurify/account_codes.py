@@ -46,7 +46,6 @@ from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.flows.replay_resources import register_settings_replay
 from connector_assets.integrations.fusion_procurify.account_map import (
     ACCOUNT_MAP_ENV,
-    CODE_MAX,
     normal_code,
 )
 from connector_assets.integrations.fusion_procurify.charge_accounts import (
@@ -58,7 +57,14 @@ from connector_assets.integrations.fusion_procurify.charge_accounts import (
     staged_records,
 )
 from connector_assets.integrations.fusion_procurify.integration import BACK_ROUTE, INTEGRATION
-from connector_assets.procurify.account_codes import ProcurifyAccountCodeTarget, orphan_codes_asset
+from connector_assets.procurify.account_codes import (
+    DESCRIPTION_MAX,
+    OrphanCode,
+    ProcurifyAccountCodeColumns,
+    ProcurifyAccountCodeTarget,
+    account_code_record,
+    orphan_codes_asset,
+)
 from connector_assets.procurify.account_departments import department_key
 from connector_assets.staging import Column
 from connector_resources import settings
@@ -68,7 +74,6 @@ from connector_resources.fusion.query import equals_q
 
 ACCOUNT_CODE_ENTITY = "account_code"
 VALUE_SET_ENV = "ML_FUSION_PROCURIFY_ACCOUNT_VALUE_SET"
-DESCRIPTION_MAX = 200  # Procurify account code description (reference 2.8)
 ORPHANS_ASSET = "fusion_procurify_account_code_orphans"
 
 
@@ -150,16 +155,9 @@ def AccountCodeRecord() -> type:
     import pandera.pandas as pa
     from pandera.typing import Series
 
-    class AccountCodeRecord(pa.DataFrameModel):
+    class AccountCodeRecord(ProcurifyAccountCodeColumns.model):
         fusion_account: Series[str] = pa.Field(str_matches=r"^[A-Za-z0-9]{1,25}$")
-        code: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": CODE_MAX})
         description: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": DESCRIPTION_MAX})
-        active: Series[bool]
-        departments: Series[int] = pa.Field(ge=0)
-
-        class Config:
-            strict = True
-            coerce = True
 
     return AccountCodeRecord
 
@@ -182,21 +180,7 @@ def active_departments(rows: Iterable[Mapping[str, Any]] | None) -> list[Procuri
 
 
 def map_code(code: str, natural: str, description: str, active: bool, departments: list[int]) -> Mapped:
-    body: dict[str, Any] = {"code": code, "description": description, "active": active}
-    if departments:
-        body["departments"] = departments
-    return Mapped(
-        source_key=code,
-        body=body,
-        fields={
-            "fusion_account": natural,
-            "code": code,
-            "description": description,
-            "active": active,
-            "departments": len(departments),
-        },
-        natural_key={"code": code},
-    )
+    return account_code_record(code, "fusion_account", natural, code, description, active, departments)
 
 
 def map_table(
@@ -290,9 +274,7 @@ class ProcurifyAccountCodes(ProcurifyAccountCodeTarget):
         for kept in ("account_type", "parent"):  # PUT replaces: keep what this flow does not own
             if current.get(kept) is not None:
                 body[kept] = current[kept]
-        updated = self.session.update_account_code(int(target_id), body)
-        with self.lock:
-            self.index.add(updated)
+        self.put(target_id, body)
 
 
 ACCOUNT_CODES_FLOW = BACK_ROUTE.flow(
@@ -316,16 +298,6 @@ def register_account_codes_replays(resources: Callable[[], dict[str, Any]] | Non
 # -- codes with no Fusion account ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class OrphanCode:
-    """An active Procurify account code that leads to no Fusion natural account."""
-
-    id: str
-    code: str
-    description: str
-    reason: str
-
-
 def orphan_codes(rows: Iterable[Mapping[str, Any]], charges: ChargeAccounts) -> list[OrphanCode]:
     """Procurify's active account codes with no Fusion account behind them: not in the account table, or
     mapped to a natural account no combination has. Reported, never created in Fusion (its chart is the
@@ -346,7 +318,7 @@ def orphan_codes(rows: Iterable[Mapping[str, Any]], charges: ChargeAccounts) -> 
                 f"Procurify account code {code} maps to Fusion account {natural}, which is in no "
                 f"combination of {LOV}"
             )
-        found.append(OrphanCode(str(row.get("id")), code, str(row.get("description") or ""), reason))
+        found.append(OrphanCode(str(row.get("id")), code, str(row.get("description") or ""), True, reason))
     return found
 
 

@@ -26,7 +26,12 @@ from connector_assets.integrations.fusion_procurify.supplier_sites import Suppli
 from connector_assets.integrations.fusion_procurify.vendor_pairs import paired_supplier, vendor_dependency
 from connector_assets.procurify import bill_fields
 from connector_assets.procurify.bill_fields import bill_vendor_id, describe, order_item
-from connector_assets.procurify.bill_reads import BillOutcome, BillWording, approved_full_bill
+from connector_assets.procurify.bill_reads import (
+    BillOutcome,
+    BillWording,
+    approved_full_bill,
+    refused_after_sent,
+)
 from connector_assets.procurify.record_reads import mapped_or_queued
 from connector_resources import settings
 from connector_resources.fusion.errors import FusionNotFoundError
@@ -46,6 +51,7 @@ WORDING = BillWording(
     never="cancels a Fusion invoice; cancel it in Fusion",
     not_again="not sent to Fusion again",
     not_sent="not sent",
+    nothing_again="nothing sent",
 )
 
 
@@ -253,8 +259,4 @@ class BillReader:
             conversion_rate_type=self.rules.conversion_rate_type,
         )
         mapped = map_bill(inputs, self.accounts.combination)
-        if isinstance(mapped, Rejected) and posted is not None:
-            return Rejected(
-                bill_uuid, f"{mapped.reason} (it was sent to Fusion as invoice {posted} before; nothing sent)"
-            )
-        return mapped
+        return refused_after_sent(bill_uuid, mapped, posted, WORDING)

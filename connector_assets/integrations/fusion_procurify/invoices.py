@@ -62,7 +62,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from connector_assets.flows import amounts
@@ -83,7 +83,7 @@ from connector_assets.integrations.fusion_procurify.integration import INTEGRATI
 from connector_assets.integrations.fusion_procurify.payment_mappers import paid_state
 from connector_assets.integrations.fusion_procurify.payment_status import invoice_payments
 from connector_assets.procurify.bill_fields import status_code
-from connector_assets.procurify.bill_reads import remapped_bills, settled_bill_records
+from connector_assets.procurify.bill_reads import remapped_bills, settled_records_of
 from connector_assets.procurify.bill_status import BILL_STATUS_NAMES
 from connector_assets.procurify.staged_bills import BILLS_ASSET, staged_bills
 from connector_assets.saas import saas_daily_partitions
@@ -99,19 +99,6 @@ from connector_resources.replay import ReplayHandler, register_replay_handler
 log = get_logger(__name__)
 
 VALIDATED = "Validated"
-
-
-def _records(
-    reader: BillReader,
-    bills: Iterable[tuple[Mapping[str, Any], datetime]],
-    *,
-    run_id: str | None,
-    partition: str | None,
-) -> Iterator[Mapped | Rejected]:
-    """Each bill mapped; a skip (exported elsewhere) is audited here and not passed on."""
-    return settled_bill_records(
-        INVOICES_FLOW, reader.ledger, reader.record, bills, run_id=run_id, partition=partition
-    )
 
 
 def map_invoices(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
@@ -381,6 +368,8 @@ INVOICES_FLOW = ROUTE.flow(
     reads={"procurify": ("bills", "purchase_orders"), "fusion": ("suppliers", "purchase_orders", "invoices")},
     writes={"fusion": ("invoices",)},
 )
+
+_records = settled_records_of(INVOICES_FLOW)  # each bill mapped; an exported-elsewhere skip audited
 
 invoice_assets = build_flow_assets(
     INVOICES_FLOW,

@@ -31,7 +31,12 @@ from connector_assets.integrations.fusion_procurify.supplier_sites import (
     supplier_label,
 )
 from connector_assets.procurify import vendor_writes
-from connector_assets.procurify.vendor_fields import EXTERNAL_ID_MAX, NAME_MAX, ProcurifyVendorColumns
+from connector_assets.procurify.vendor_fields import (
+    EXTERNAL_ID_MAX,
+    NAME_MAX,
+    ProcurifyVendorColumns,
+    vendor_record,
+)
 
 FALLBACK_SETTING = "ML_FUSION_PROCURIFY_VENDOR_FALLBACK_EMAIL"
 
@@ -89,20 +94,13 @@ def map_supplier(
         )
     if problems:
         return Rejected(key, f"{who} cannot become a Procurify vendor: {'; '.join(problems)}")
-    active = supplier_inactive_reason(record) is None
-    body: dict[str, Any] = {"name": name, "external_id": number, "active": active}
-    if fallback_email:
-        body["email"] = [fallback_email]
-    return Mapped(
-        source_key=key,
-        body=body,
-        fields={
-            "supplier_id": key,
-            "name": name,
-            "external_id": number,
-            "email": fallback_email or None,
-            "active": active,
-        },
+    return vendor_record(
+        key,
+        "supplier_id",
+        name=name,
+        external_id=number,
+        email=fallback_email,
+        active=supplier_inactive_reason(record) is None,
         natural_key={"external_id": number, "name": name},
     )
 

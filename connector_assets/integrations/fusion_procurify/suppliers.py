@@ -34,9 +34,9 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from typing import Any
 
+from connector_assets.flows.after_write import release_held, released_at
 from connector_assets.flows.assets import awaited_keys, build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.replay_resources import ledger_target_replay, resources_from_settings
@@ -56,7 +56,7 @@ from connector_assets.saas import saas_daily_partitions
 from connector_resources.fusion.errors import FusionNotFoundError
 from connector_resources.ledger import Ledger
 from connector_resources.redaction import get_logger
-from connector_resources.replay import register_replay_handler, release_waiting
+from connector_resources.replay import register_replay_handler
 
 log = get_logger(__name__)
 
@@ -213,18 +213,16 @@ class ProcurifyVendors(ProcurifyVendorTarget):
             target_id=vendor_id,
             content_hash=record.content_hash(),
         )
-        released = release_waiting(
+        release_held(
             self.ledger,
             vendor_pairs.vendor_dependency(vendor_id),
-            reason=(
-                f"released: Procurify vendor {vendor_id} is paired with Fusion supplier "
-                f"{record.natural_key['name']} ({record.natural_key['external_id']}) since "
-                f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC; due for replay"
-            ),
+            f"released: Procurify vendor {vendor_id} is paired with Fusion supplier "
+            f"{record.natural_key['name']} ({record.natural_key['external_id']}) since {released_at()} UTC; "
+            "due for replay",
             run_id=self.run_id,
+            what=f"Procurify vendor {vendor_id}",
+            log=log,
         )
-        if released:
-            log.info("Procurify vendor %s: released %d held record(s)", vendor_id, len(released))
 
 
 @contextmanager

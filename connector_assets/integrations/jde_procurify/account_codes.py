@@ -45,7 +45,6 @@ from connector_assets.integrations.jde_procurify.account_map import (
     ACCOUNT_CODE_ENTITY,
     ACCOUNT_MAP_ENV,
     ACCOUNTS,
-    CODE_MAX,
     AccountMap,
     jde_account,
     normal_account,
@@ -53,14 +52,20 @@ from connector_assets.integrations.jde_procurify.account_map import (
 from connector_assets.integrations.jde_procurify.integration import INTEGRATION, ROUTE
 from connector_assets.jde.accounts import GlAccounts
 from connector_assets.jde.tables import GL_ACCOUNTS
-from connector_assets.procurify.account_codes import ProcurifyAccountCodeTarget, orphan_codes_asset
+from connector_assets.procurify.account_codes import (
+    DESCRIPTION_MAX,
+    OrphanCode,
+    ProcurifyAccountCodeColumns,
+    ProcurifyAccountCodeTarget,
+    account_code_record,
+    orphan_codes_asset,
+)
 from connector_assets.procurify.account_departments import DepartmentDirectory
 from connector_assets.staging import Column
 from connector_resources import settings
 
 DEPARTMENTS_ENV = "ML_JDE_PROCURIFY_ACCOUNT_DEPARTMENTS"
 DEPARTMENT_RULES = ("company", "unit", "none")
-DESCRIPTION_MAX = 200
 ORPHANS_ASSET = "jde_procurify_account_code_orphans"
 DEPARTMENT_MAP_ASSET = "jde_procurify_department_map"  # departments.DEPARTMENTS (imported when used)
 
@@ -183,36 +188,17 @@ def AccountCodeRecord() -> type:
     import pandera.pandas as pa
     from pandera.typing import Series
 
-    class AccountCodeRecord(pa.DataFrameModel):
+    class AccountCodeRecord(ProcurifyAccountCodeColumns.model):
         jde_account: Series[str] = pa.Field(str_matches=r"^[^.\s]+\.[^.\s]+(\.[^.\s]+)?$")
-        code: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": CODE_MAX})
         description: Series[str] = pa.Field(str_length={"max_value": DESCRIPTION_MAX})
-        active: Series[bool]
-        departments: Series[int] = pa.Field(ge=0)
-
-        class Config:
-            strict = True
-            coerce = True
 
     return AccountCodeRecord
 
 
 def map_account(entry: ChartAccount, code: str, active: bool, departments: list[int]) -> Mapped:
     description = (entry.title or entry.account)[:DESCRIPTION_MAX]
-    body: dict[str, Any] = {"code": code, "description": description, "active": active}
-    if departments:
-        body["departments"] = departments
-    return Mapped(
-        source_key=entry.account,
-        body=body,
-        fields={
-            "jde_account": entry.account,
-            "code": code,
-            "description": description,
-            "active": active,
-            "departments": len(departments),
-        },
-        natural_key={"code": code},
+    return account_code_record(
+        entry.account, "jde_account", entry.account, code, description, active, departments
     )
 
 
@@ -314,9 +300,7 @@ class ProcurifyAccountCodes(ProcurifyAccountCodeTarget):
                 "Procurify would rename the code in place (its history with it), so it is not changed: "
                 "rename it in Procurify or restore the table row, then replay"
             )
-        updated = self.session.update_account_code(int(target_id), record.body)
-        with self.lock:
-            self.index.add(updated)
+        self.put(target_id, record.body)
 
 
 ACCOUNT_CODES_FLOW = ROUTE.flow(
@@ -338,17 +322,6 @@ def register_account_codes_replays(resources: Callable[[], dict[str, Any]] | Non
 
 
 # -- codes with no JDE account ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class OrphanCode:
-    """A Procurify account code that leads to no F0901 account (mapped or read as ``BU.OBJ[.SUB]``)."""
-
-    id: str
-    code: str
-    description: str
-    active: bool
-    reason: str
 
 
 def orphan_codes(

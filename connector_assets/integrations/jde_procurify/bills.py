@@ -52,7 +52,7 @@ cross-reference: bill UUID -> JDE batch ``EDUS/EDBT/EDTN``, with its audit event
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -86,8 +86,9 @@ from connector_assets.procurify.bill_reads import (
     BillOutcome,
     BillWording,
     approved_full_bill,
+    refused_after_sent,
     remapped_bills,
-    settled_bill_records,
+    settled_records_of,
 )
 from connector_assets.procurify.bill_status import BILL_STATUS_NAMES as BILL_STATUS_NAMES
 from connector_assets.procurify.record_reads import RecordReadFailed, queued_for_read, read_for_record
@@ -111,6 +112,7 @@ WORDING = BillWording(
     never="reverses a JDE posting; void or reverse it in JDE",
     not_again="not posted to JDE again",
     not_sent="not posted",
+    nothing_again="nothing was sent again",
 )
 
 
@@ -256,26 +258,7 @@ class BillReader:
             freight_account=self.rules.freight_account,
         )
         mapped = map_bill(inputs, self.account_of, self.gl)
-        if isinstance(mapped, Rejected) and posted is not None:
-            # Already in JDE: what is wrong now is news for a person, never a reason to send it again.
-            return Rejected(
-                bill_uuid,
-                f"{mapped.reason} (it was posted to JDE as {posted} before; nothing was sent again)",
-            )
-        return mapped
-
-
-def _records(
-    reader: BillReader,
-    bills: Iterable[tuple[Mapping[str, Any], datetime]],
-    *,
-    run_id: str | None,
-    partition: str | None,
-) -> Iterator[Mapped | Rejected]:
-    """Each bill mapped; a skip (exported elsewhere) is audited here and not passed on."""
-    return settled_bill_records(
-        BILLS_FLOW, reader.ledger, reader.record, bills, run_id=run_id, partition=partition
-    )
+        return refused_after_sent(bill_uuid, mapped, posted, WORDING)
 
 
 def map_bills(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
@@ -344,6 +327,8 @@ BILLS_FLOW = BACK_ROUTE.flow(
     reads={"JDE": (targets.BATCH_TABLE, targets.JOURNAL_TABLE), "procurify": ("bills", "vendors")},
     writes={"JDE": (targets.CREATE_VOUCHERS, targets.CREATE_JOURNALS)},
 )
+
+_records = settled_records_of(BILLS_FLOW)  # each bill mapped; an exported-elsewhere skip audited
 
 bill_assets = build_flow_assets(
     BILLS_FLOW,

@@ -31,7 +31,7 @@ from typing import Any
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.procurify import vendor_writes
-from connector_assets.procurify.vendor_fields import EXTERNAL_ID_MAX, ProcurifyVendorColumns
+from connector_assets.procurify.vendor_fields import EXTERNAL_ID_MAX, ProcurifyVendorColumns, vendor_record
 from connector_resources.jde import optional_tables
 
 ADDRESS_FIELDS = ("addressLineOne", "addressLineTwo", "city", "state_province", "postalCode", "country")
@@ -141,29 +141,21 @@ def map_supplier(
             "Procurify requires one on every vendor. Add it in JDE (P01111), or set "
             "ML_JDE_PROCURIFY_VENDOR_FALLBACK_EMAIL, then replay",
         )
-    reason = inactive_reason(document)
-    body: dict[str, Any] = {"name": name, "external_id": key, "active": not reason}
-    if email:
-        body["email"] = [email]
-    address = address_parts(details)
-    if address:
-        body.update(address)
+    more: dict[str, Any] = dict(address_parts(details) or {})
     phone = _text(getattr(details, "phone", ""))
     if phone:
-        body["phoneOne"] = phone
+        more["phoneOne"] = phone
     if only_ours:
         natural_key[ONLY_OURS_KEY] = True
-    return Mapped(
-        source_key=key,
-        body=body,
-        fields={
-            "supplier_number": key,
-            "name": name,
-            "external_id": key,
-            "email": email or None,
-            "active": not reason,
-        },
+    return vendor_record(
+        key,
+        "supplier_number",
+        name=name,
+        external_id=key,
+        email=email,
+        active=not inactive_reason(document),
         natural_key=natural_key,
+        more=more,
     )
 
 

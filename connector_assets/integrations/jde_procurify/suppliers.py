@@ -56,7 +56,12 @@ from connector_assets.integrations.jde_procurify.supplier_mappers import (
 from connector_assets.jde import assets as jde_staging
 from connector_assets.jde.extract import build_table_asset
 from connector_assets.jde.lookup import browse_in
-from connector_assets.jde.supplier_details import EMAIL_TABLE, PHONE_TABLE, supplier_details
+from connector_assets.jde.supplier_details import (
+    CONTACT_TABLES,
+    SUPPLIER_SOURCES,
+    contact_reads,
+    supplier_details,
+)
 from connector_assets.jde.tables import ADDRESS_BOOK, SUPPLIER_ADDRESSES, SUPPLIERS
 from connector_assets.procurify import vendor_writes
 from connector_assets.procurify.vendor_target import ProcurifyVendorTarget
@@ -166,7 +171,7 @@ def map_suppliers(context: Any, partition: str | None) -> Iterator[Mapped | Reje
     ledger = resources.ledger.get()
     numbers = _staged_numbers(resources.staging, ledger, partition)
     numbers |= {int(k) for k in awaited_keys(context, partition, SUPPLIERS_FLOW) if k.isdigit()}
-    optional_tables.announce(context.log, f"{INTEGRATION} {SUPPLIERS_FLOW.name}", SUPPLIER_DETAIL_TABLES)
+    optional_tables.announce(context.log, f"{INTEGRATION} {SUPPLIERS_FLOW.name}", CONTACT_TABLES)
     with optional_tables.refusal_explained():
         yield from supplier_records(ledger, resources.jde, numbers)
 
@@ -220,8 +225,6 @@ def _vendors_for_run(context: Any):
     return open_vendors(context.resources.procurify, context.resources.ledger.get())
 
 
-SUPPLIER_DETAIL_TABLES = (SUPPLIER_ADDRESSES.table, PHONE_TABLE, EMAIL_TABLE)
-
 SUPPLIERS_FLOW = ROUTE.flow(
     "suppliers",
     "supplier",
@@ -229,13 +232,9 @@ SUPPLIERS_FLOW = ROUTE.flow(
     map_suppliers,
     remap_suppliers,
     _vendors_for_run,
-    # F0116 is staged outside JDE_TABLES, so ping learns of it here; F0401 / F0101 come from the lineage.
-    # F0116 / F0115 / F01151 only while their setting is on (``optional_tables``: ping probes them all).
-    reads={"JDE": optional_tables.read(SUPPLIER_DETAIL_TABLES), "procurify": ("vendors",)},
+    reads={"JDE": contact_reads(), "procurify": ("vendors",)},
     writes={"procurify": ("vendors",)},
 )
-
-SUPPLIER_SOURCES = (SUPPLIERS.asset, ADDRESS_BOOK.asset, SUPPLIER_ADDRESSES.asset)
 
 # ``jde_supplier_addresses`` (F0116) is built by JDE -> BILL and Procore -> JDE too (same asset key): the
 # package's ``__init__`` includes this copy only when no other package in the Definitions brings one.

@@ -34,11 +34,11 @@ JDE): later edits made in Procurify are not sent back to JDE by this flow.
 import math
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from typing import Any
 
 from dagster import AssetObservation
 
+from connector_assets.flows.after_write import release_held, released_at
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected, replay_handler
 from connector_assets.flows.replay_resources import resources_from_settings
@@ -64,7 +64,6 @@ from connector_resources.redaction import get_logger
 from connector_resources.replay import (
     ReplayOutcome,
     register_replay_handler,
-    release_waiting,
     shared_context,
     shared_value,
 )
@@ -235,17 +234,15 @@ class ProcurifyVendorSuppliers(targets.Suppliers):
                 f"ledger), but writing {an8} as the vendor's external_id failed: {exc}. A replay writes it; "
                 "the supplier is not added again"
             ) from None
-        released = release_waiting(
+        release_held(
             self.ledger,
             vendor_pairs.supplier_dependency(an8),
-            reason=(
-                f"released: JDE supplier {an8} was made from Procurify vendor {record.source_key} at "
-                f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC; due for replay"
-            ),
+            f"released: JDE supplier {an8} was made from Procurify vendor {record.source_key} at "
+            f"{released_at()} UTC; due for replay",
             run_id=self.run_id,
+            what=f"JDE supplier {an8}",
+            log=log,
         )
-        if released:
-            log.info("JDE supplier %s: released %d held record(s)", an8, len(released))
 
 
 @contextmanager

@@ -42,7 +42,12 @@ from connector_assets.integrations.procore_jde.vendor_mappers import (
 from connector_assets.jde.assets import jde_partitions
 from connector_assets.jde.documents import suppliers_by_number
 from connector_assets.jde.extract import build_table_asset
-from connector_assets.jde.supplier_details import EMAIL_TABLE, PHONE_TABLE, supplier_details
+from connector_assets.jde.supplier_details import (
+    CONTACT_TABLES,
+    SUPPLIER_SOURCES,
+    contact_reads,
+    supplier_details,
+)
 from connector_assets.jde.tables import ADDRESS_BOOK, SUPPLIER_ADDRESSES, SUPPLIERS
 from connector_resources.jde import optional_tables
 from connector_resources.ledger import Ledger
@@ -122,7 +127,7 @@ def map_suppliers(context: Any, partition: str | None) -> Iterator[Mapped | Reje
     resources = context.resources
     numbers = _staged_numbers(resources.staging, partition)
     numbers |= {int(k) for k in awaited_keys(context, partition, SUPPLIERS_FLOW) if k.isdigit()}
-    optional_tables.announce(context.log, f"{INTEGRATION} {SUPPLIERS_FLOW.name}", SUPPLIER_DETAIL_TABLES)
+    optional_tables.announce(context.log, f"{INTEGRATION} {SUPPLIERS_FLOW.name}", CONTACT_TABLES)
     with optional_tables.refusal_explained():
         yield from supplier_records(resources.ledger.get(), resources.jde, resources.procore, numbers)
 
@@ -189,8 +194,6 @@ def _patches_for_run(context: Any):
     return open_vendor_patches(context.resources.procore, context.resources.ledger.get(), context.run.run_id)
 
 
-SUPPLIER_DETAIL_TABLES = (SUPPLIER_ADDRESSES.table, PHONE_TABLE, EMAIL_TABLE)
-
 SUPPLIERS_FLOW = SUPPLIERS_ROUTE.flow(
     "suppliers",
     "supplier",
@@ -198,16 +201,12 @@ SUPPLIERS_FLOW = SUPPLIERS_ROUTE.flow(
     map_suppliers,
     remap_suppliers,
     _patches_for_run,
-    # F0116 is staged outside JDE_TABLES, so ping learns of it here; F0401 / F0101 come from the lineage.
-    # F0116 / F0115 / F01151 only while their setting is on (``optional_tables``: ping probes them all).
-    reads={"JDE": optional_tables.read(SUPPLIER_DETAIL_TABLES), "procore": ("vendors",)},
+    reads={"JDE": contact_reads(), "procore": ("vendors",)},
     writes={"procore": ("vendors",)},
     # The app's pool (limit 1), shared with the Procore source reads and the origin mark: Procore's limits
     # are per app, whatever the company.
     write_pool=ProcoreResource.from_settings().concurrency_pool,
 )
-
-SUPPLIER_SOURCES = (SUPPLIERS.asset, ADDRESS_BOOK.asset, SUPPLIER_ADDRESSES.asset)
 
 # ``jde_supplier_addresses`` (F0116) is built by the JDE -> BILL package too (same asset key): the ops helper
 # includes this one only when that package is not in the same Definitions.

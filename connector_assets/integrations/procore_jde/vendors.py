@@ -57,8 +57,8 @@ from connector_assets.integrations.procore_jde.vendor_mappers import (
 from connector_assets.integrations.procore_jde.vendor_marks import build_vendor_marks
 from connector_assets.jde import targets
 from connector_assets.jde.lookup import browse_in
-from connector_assets.jde.supplier_details import EMAIL_TABLE, PHONE_TABLE
-from connector_assets.jde.tables import SUPPLIER_ADDRESSES, SUPPLIERS
+from connector_assets.jde.supplier_details import CONTACT_TABLES, contact_reads
+from connector_assets.jde.tables import SUPPLIERS
 from connector_assets.procore_sources import COMPANY_FIELD
 from connector_assets.saas import saas_daily_partitions
 from connector_resources import settings
@@ -232,7 +232,7 @@ def map_vendors(context: Any, partition: str | None) -> Iterator[Mapped | Reject
     awaited = [k for k in awaited_keys(context, partition, VENDORS_FLOW) if k.isdigit() and k not in seen]
     if awaited:
         vendors += _vendors_by_id(resources.procore, ledger, awaited)
-    optional_tables.announce(context.log, f"{INTEGRATION} {VENDORS_FLOW.name}", DETAIL_TABLES)
+    optional_tables.announce(context.log, f"{INTEGRATION} {VENDORS_FLOW.name}", CONTACT_TABLES)
     with optional_tables.refusal_explained():
         yield from vendor_records(ledger, resources.jde, vendors, first_company(resources.procore))
 
@@ -258,8 +258,6 @@ def _suppliers_for_run(context: Any):
     )
 
 
-DETAIL_TABLES = (SUPPLIER_ADDRESSES.table, PHONE_TABLE, EMAIL_TABLE)
-
 VENDORS_FLOW = ROUTE.flow(
     "vendors",
     "vendor",
@@ -270,7 +268,7 @@ VENDORS_FLOW = ROUTE.flow(
     # F0101 searched by tax ID / ALKY, F0401 for an origin_id's supplier; F0116 / F0115 / F01151 for JDE's
     # latest change stamp (newer wins, ``jde.supplier_details``), each only while its setting is on.
     reads={
-        "JDE": (targets.ADDRESS_BOOK_TABLE, SUPPLIERS.table, *optional_tables.read(DETAIL_TABLES)),
+        "JDE": (targets.ADDRESS_BOOK_TABLE, SUPPLIERS.table, *contact_reads()),
         "procore": ("vendors",),
     },
     writes={"JDE": (targets.ADD_UPDATE_SUPPLIER,), "procore": ("vendors",)},  # and the origin mark

@@ -30,5 +30,5 @@ RECONCILE = build_day_reconciliation(
     "invoices and purchase orders.",
     schedule_description="Reconcile yesterday's Procurify bills and purchase orders with Oracle Fusion.",
 )
-RECONCILIATION, CRON_SETTING = RECONCILE.name, RECONCILE.cron_setting
+RECONCILIATION = RECONCILE.name
 reconciliation_assets, reconciliation_jobs, reconciliation_schedules = RECONCILE.wiring()

@@ -15,8 +15,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from connector_assets.flows.reconciliation import Report
-from connector_assets.integrations.jde_procurify.account_codes import ChartAccount, OrphanCode
+from connector_assets.integrations.jde_procurify.account_codes import ChartAccount
 from connector_assets.integrations.jde_procurify.account_map import AccountMap
+from connector_assets.procurify.account_codes import OrphanCode
 
 POSTABLE = ""  # F0901 PEC blank: postable; N summary (never a code), I inactive (its code switched off)
 

@@ -49,5 +49,5 @@ RECONCILE = build_day_reconciliation(
     "between JD Edwards and Procurify.",
     schedule_description="Reconcile yesterday's JDE orders, Procurify bills, vendors and account codes.",
 )
-RECONCILIATION, CRON_SETTING = RECONCILE.name, RECONCILE.cron_setting
+RECONCILIATION = RECONCILE.name
 reconciliation_assets, reconciliation_jobs, reconciliation_schedules = RECONCILE.wiring()

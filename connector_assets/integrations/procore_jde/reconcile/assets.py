@@ -27,5 +27,5 @@ RECONCILE = build_day_reconciliation(
     "with JDE's vouchers, purchase orders and suppliers.",
     schedule_description="Reconcile yesterday's Procore requisitions, commitments and vendors with JDE.",
 )
-RECONCILIATION, CRON_SETTING = RECONCILE.name, RECONCILE.cron_setting
+RECONCILIATION = RECONCILE.name
 reconciliation_assets, reconciliation_jobs, reconciliation_schedules = RECONCILE.wiring()
