@@ -1,5 +1,5 @@
 """``ML_RUN_EXECUTOR``: the embedded default runs steps in the run's process; the Celery profile needs its
-broker, and a wrong value is refused by name (the Celery workers themselves: tests/test_celery_workers.py)."""
+broker, and a wrong value is refused by name (the Celery workers themselves: tests/project/test_celery_workers.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ def test_the_default_runs_steps_in_the_run_process(monkeypatch):
 
 
 def test_the_celery_profile_is_chosen_by_the_setting(monkeypatch):
-    """(That the broker URL stays out of a run's stored config: tests/test_celery_workers.py.)"""
+    """(That the broker URL stays out of a run's stored config: tests/project/test_celery_workers.py.)"""
     monkeypatch.setenv("ML_RUN_EXECUTOR", "Celery")
     monkeypatch.setenv("ML_CELERY_BROKER_URL", "redis://redis:6379/0")
     monkeypatch.delenv("ML_CELERY_BACKEND_URL", raising=False)

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from connector_assets.flows import writer as writer_module
 from connector_assets.flows.core import Lease, write_record
 from connector_resources.ledger import Ledger
-from tests.test_flow_deferred_writes import SPEC, Target, _key, _records, _writer
+from test_flow_deferred_writes import SPEC, Target, _key, _records, _writer
 
 
 @pytest.fixture

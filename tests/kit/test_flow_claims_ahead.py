@@ -16,7 +16,7 @@ from sqlalchemy import event
 
 from connector_assets.flows.core import Lease
 from connector_resources.ledger import Ledger, XrefLeased, lease_length
-from tests.test_flow_deferred_writes import SPEC, Target, _key, _records, _writer
+from test_flow_deferred_writes import SPEC, Target, _key, _records, _writer
 
 FLOW = (SPEC.integration, SPEC.entity, SPEC.source_system)
 

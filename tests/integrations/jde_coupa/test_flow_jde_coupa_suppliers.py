@@ -255,7 +255,7 @@ def test_a_rerun_of_the_partition_resolves_the_records_it_writes(world):
     with resources["coupa"].session(flow="suppliers") as session:
         session.search("suppliers", {"number": "0"}, limit=1)
     # A 409 is not a refusal for good (a 400 is: such records wait for a replay, see
-    # tests/test_refused_for_good.py), so the rerun sends them again.
+    # tests/kit/test_refused_for_good.py), so the rerun sends them again.
     requests.post(f"{coupa}/sandbox/faults", json={"fail_next": 10_000, "fail_next_status": 409}, timeout=10)
     assert _run(resources, "jde_coupa_suppliers_written")[0].success
     queued = ledger.open_items(integration="jde_coupa", status="failed")

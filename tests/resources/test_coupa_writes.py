@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from test_coupa_support import (  # noqa: F401  (fixtures by name)
+from coupa_support import (  # noqa: F401  (fixtures by name)
     CoupaBox,
     LosingProxy,
     _fresh_state,

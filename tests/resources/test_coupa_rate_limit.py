@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from test_coupa_support import CoupaBox, _fresh_state, box, coupa  # noqa: F401  (fixtures by name)
+from coupa_support import CoupaBox, _fresh_state, box, coupa  # noqa: F401  (fixtures by name)
 
 from connector_resources.coupa import CoupaSession
 from connector_resources.coupa.pacing import DOCUMENTED_BURST, RATE_BURST, AdaptivePacer

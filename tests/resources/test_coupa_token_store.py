@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from step_processes import assert_kept_secretly, finish_step, start_step, step_env, stored_secrets
-from test_coupa_support import CLIENT_ID, CLIENT_SECRET, CoupaBox, coupa, start_box
+from coupa_support import CLIENT_ID, CLIENT_SECRET, CoupaBox, coupa, start_box
 
 from connector_resources.coupa import READ_SCOPES, forget_tokens, shared_oauth
 from connector_resources.token_store import ProcessTokenStore, VaultTokenStore

@@ -13,7 +13,7 @@ import pytest
 import requests
 from click.testing import CliRunner
 from dagster import AssetKey
-from test_coupa_support import (  # noqa: F401  (fixtures are used by name)
+from coupa_support import (  # noqa: F401  (fixtures are used by name)
     _fresh_state,
     box,
     coupa,

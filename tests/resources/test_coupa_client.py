@@ -18,7 +18,7 @@ import pydantic
 import pytest
 from dagster import MaterializeResult, asset, instance_for_test, materialize
 from http_server import closed_port
-from test_coupa_support import (  # noqa: F401  (fixtures are used by name)
+from coupa_support import (  # noqa: F401  (fixtures are used by name)
     CLIENT_ID,
     CLIENT_SECRET,
     CoupaBox,

@@ -4,7 +4,7 @@ job, schedule, sensor and resource key, held against ``tests/snapshots/definitio
 Why: moving code between packages (issue 32) must change nothing a data team sees in the UI, their
 lineage, their schedules or their run history keys; this test shows any such change as a diff.
 After a deliberate change, rewrite the snapshot with
-``UPDATE_SNAPSHOTS=1 .venv/bin/pytest tests/test_definitions_snapshot.py`` and review the diff.
+``UPDATE_SNAPSHOTS=1 .venv/bin/pytest tests/project/test_definitions_snapshot.py`` and review the diff.
 """
 
 from __future__ import annotations

@@ -43,7 +43,7 @@ PROCORE_WEBHOOK_TOKEN = "vault:cli_procore_webhook_token"
 VAULT_KEY = Fernet.generate_key().decode()
 # Commands not run here, and why: each is a long-running process tested on its own.
 NOT_HERE = {
-    "dev": "starts dagster dev, the sandboxes and the receiver; tests/test_dev.py runs it",
+    "dev": "starts dagster dev, the sandboxes and the receiver; tests/project/test_dev.py runs it",
     "sandbox": "serves the simulators only and reads no connector secret",
 }
 SECRETS = {s.env: s.default_value() for system in SYSTEMS.values() for s in system.settings if s.secret}

@@ -27,9 +27,9 @@ PostgreSQL for two runs at once.
   serves every run of the process until it nears its end, is renewed before it expires (no run meets a
   refusal), and a token the server no longer accepts (its clock moved a day on) is fetched again once, the
   run losing nothing. Within one session, a token expiring mid-read, 429 storms, 503s before a create and
-  gateway timeouts are ``tests/test_procurify_client.py``'s; read timeouts retried on a GET (never on a
-  POST) ``tests/test_http_client.py``'s; the renewal point of a real 24-hour token (21.6 h)
-  ``tests/test_http_auth.py::test_renewal_window``'s.
+  gateway timeouts are ``tests/resources/test_procurify_client.py``'s; read timeouts retried on a GET (never on a
+  POST) ``tests/resources/test_http_client.py``'s; the renewal point of a real 24-hour token (21.6 h)
+  ``tests/resources/test_http_auth.py::test_renewal_window``'s.
 * Two runs of today's requisition write at once on one PostgreSQL ledger: Procurify asked once per order,
   one requisition each; the run that loses a record skips it (after waiting for the other's write).
 
