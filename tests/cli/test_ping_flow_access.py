@@ -12,12 +12,12 @@ from collections.abc import Iterator
 import pytest
 import requests
 from click.testing import CliRunner
-from dagster import AssetKey
 from coupa_support import (  # noqa: F401  (fixtures are used by name)
     _fresh_state,
     box,
     coupa,
 )
+from dagster import AssetKey
 
 from connector_assets.definitions import defs
 from connector_assets.flows.access import flow_access, ping_needs

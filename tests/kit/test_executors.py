@@ -1,5 +1,6 @@
 """``ML_RUN_EXECUTOR``: the embedded default runs steps in the run's process; the Celery profile needs its
-broker, and a wrong value is refused by name (the Celery workers themselves: tests/project/test_celery_workers.py)."""
+broker, and a wrong value is refused by name (the Celery workers themselves:
+tests/project/test_celery_workers.py)."""
 
 from __future__ import annotations
 

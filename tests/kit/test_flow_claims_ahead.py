@@ -13,10 +13,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import event
+from test_flow_deferred_writes import SPEC, Target, _key, _records, _writer
 
 from connector_assets.flows.core import Lease
 from connector_resources.ledger import Ledger, XrefLeased, lease_length
-from test_flow_deferred_writes import SPEC, Target, _key, _records, _writer
 
 FLOW = (SPEC.integration, SPEC.entity, SPEC.source_system)
 

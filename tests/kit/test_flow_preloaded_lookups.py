@@ -9,11 +9,11 @@ from collections import Counter
 
 import pytest
 import sqlalchemy as sa
+from test_flow_deferred_writes import SPEC, Target, _key, _records, _writer
 
 from connector_assets.flows import writer as writer_module
 from connector_assets.flows.core import Lease, write_record
 from connector_resources.ledger import Ledger
-from test_flow_deferred_writes import SPEC, Target, _key, _records, _writer
 
 
 @pytest.fixture

@@ -5,13 +5,12 @@ configured (real) system."""
 from __future__ import annotations
 
 import ast
-from pathlib import Path
 from types import SimpleNamespace
+
+from roots import ROOT
 
 from connector_assets.flows.sandbox_setup import IntegrationSandbox, embedded, integration_sandboxes
 from connector_assets.integrations import INTEGRATIONS
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_the_packages_with_a_sandbox_part_are_found_in_integrations_order():

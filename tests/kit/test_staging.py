@@ -11,9 +11,9 @@ import subprocess
 import sys
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
+from roots import ROOT
 from s3_server import S3Server, moto_server
 
 from connector_assets.staging import Column, StagingError, StagingResource, coerce_row
@@ -25,7 +25,6 @@ COLUMNS = [
     Column("DIVJ", "date"),
     Column("UPMT", "time"),
 ]
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def _rows(n, start=0, name="Müller Baustoffe GmbH"):

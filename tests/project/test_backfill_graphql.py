@@ -33,6 +33,7 @@ import pytest
 import requests
 from dagster_server import dagster_server, required_binaries, run_assets, run_tags
 from jde_coupa_world import coupa_supplier_numbers, jde_coupa_world, suppliers_of_day
+from roots import ROOT
 from unavailable import unavailable
 
 from connector_assets.integrations.jde_coupa.suppliers import PAYMENT_TERMS, SUPPLIERS_FLOW
@@ -41,7 +42,6 @@ from connector_resources.ledger import Ledger
 
 pytestmark = pytest.mark.timeout(420)
 
-ROOT = Path(__file__).resolve().parents[1]
 SANDBOX_TERMS = ROOT / "mappings" / "sandbox" / "jde_coupa_payment_terms.csv"
 SOURCES = ["jde_suppliers", "jde_address_book"]
 MAPPED, WRITTEN = f"{SUPPLIERS_FLOW.flow}_mapped", f"{SUPPLIERS_FLOW.flow}_written"

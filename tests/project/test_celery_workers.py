@@ -35,13 +35,13 @@ import pytest
 import requests
 from cryptography.fernet import Fernet
 from jde_coupa_world import coupa_supplier_numbers, jde_coupa_world, suppliers_of_day
+from roots import ROOT
 from unavailable import unavailable
 
 from connector_resources.ledger import Ledger
 
 pytestmark = pytest.mark.timeout(600)
 
-ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 SANDBOX_MAPS = ROOT / "mappings" / "sandbox"
 JOB = "jde_coupa_suppliers"

@@ -7,15 +7,13 @@ A fresh database is created for the test and dropped afterwards. The asset mater
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import sqlalchemy as sa
 from dagster import DagsterInstance, materialize
+from roots import ROOT
 
 from connector_assets.operations import ledger_health
 from connector_resources.ledger import LedgerResource
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_materialize_with_instance_on_postgres(pg_database, tmp_path, monkeypatch):

@@ -5,15 +5,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 from dagster import Definitions, instance_for_test, materialize
+from roots import ROOT
 
 from connector_assets.definitions import defs
 from connector_assets.operations import ledger_health
 from connector_resources.ledger import Ledger, LedgerResource
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_definitions_load():

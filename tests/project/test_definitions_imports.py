@@ -14,9 +14,8 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from roots import ROOT
 
 HEAVY = (
     "pandas",

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
+
+from roots import TESTS
 
 from connector_assets.definitions import defs
 
-SNAPSHOT = Path(__file__).with_name("snapshots") / "definitions.json"
+SNAPSHOT = TESTS / "snapshots" / "definitions.json"
 
 
 def _partitions(node) -> str | None:

@@ -25,11 +25,11 @@ from typing import Any
 
 import pytest
 import yaml
+from roots import ROOT
 
 from connector_resources import settings
 from connector_resources.settings import Setting, all_settings
 
-ROOT = Path(__file__).resolve().parents[1]
 HELM_VALUES = ROOT / "deploy" / "helm" / "values.yaml"
 CHART_KEYS = ROOT / "deploy" / "helm" / "chart_keys.yaml"
 K8S = ROOT / "deploy" / "k8s"

@@ -17,11 +17,11 @@ import time
 from pathlib import Path
 
 import requests
+from roots import ROOT
 
 from connector_assets.jde.sandbox_suppliers import jde_supplier_numbers
 from connector_resources.settings import SANDBOX_PORT_BASE_ENV, SYSTEMS
 
-ROOT = Path(__file__).resolve().parents[1]
 CLI = Path(sys.executable).parent / "ml-connector"
 QUERY = """{ workspaceOrError { ... on Workspace { locationEntries { name
   locationOrLoadError { __typename ... on PythonError { message } } } } }

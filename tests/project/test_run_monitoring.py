@@ -47,11 +47,11 @@ from dagster import (
 from dagster._core.events import EngineEventData
 from dagster._core.launcher import WorkerStatus
 from dagster_server import _DEFAULT_SIGNALS
+from roots import ROOT
 
 from connector_assets.run_workers import WORKER_MARK, WatchedRunLauncher, worker_ended, worker_of
 from connector_resources.process_identity import ProcessIdentity
 
-ROOT = Path(__file__).resolve().parents[1]
 PROJECT = yaml.safe_load((ROOT / "dagster.yaml").read_text())
 POLL = PROJECT["run_monitoring"]["poll_interval_seconds"]
 # Past the poll: the monitoring pass itself, the 0.5 s ticks of the daemon's loop, this test's own polling,

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 import requests
 import sqlalchemy as sa
+from roots import ROOT
 from sandbox_logins import LOGINS, on_simulator
 
 from connector_resources.bill import BillResource
@@ -36,8 +37,6 @@ from connector_resources.bill.session_store import (
 from connector_resources.vault import Vault
 from connector_sandbox.bill import BillSandboxSettings
 from connector_sandbox.bill import run_in_thread as run_bill
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture

@@ -16,8 +16,6 @@ from datetime import UTC, datetime, timedelta
 
 import pydantic
 import pytest
-from dagster import MaterializeResult, asset, instance_for_test, materialize
-from http_server import closed_port
 from coupa_support import (  # noqa: F401  (fixtures are used by name)
     CLIENT_ID,
     CLIENT_SECRET,
@@ -27,6 +25,8 @@ from coupa_support import (  # noqa: F401  (fixtures are used by name)
     coupa,
     parse_time,
 )
+from dagster import MaterializeResult, asset, instance_for_test, materialize
+from http_server import closed_port
 
 from connector_resources import ping as ping_registry
 from connector_resources.coupa import (

@@ -10,18 +10,17 @@ from __future__ import annotations
 
 import logging
 import subprocess
-from pathlib import Path
 
 import pytest
-from step_processes import assert_kept_secretly, finish_step, start_step, step_env, stored_secrets
 from coupa_support import CLIENT_ID, CLIENT_SECRET, CoupaBox, coupa, start_box
+from roots import TESTS
+from step_processes import assert_kept_secretly, finish_step, start_step, step_env, stored_secrets
 
 from connector_resources.coupa import READ_SCOPES, forget_tokens, shared_oauth
 from connector_resources.token_store import ProcessTokenStore, VaultTokenStore
 from connector_resources.vault import Vault
 
-ROOT = Path(__file__).resolve().parents[1]
-STEP = Path(__file__).with_name("coupa_token_step.py")
+STEP = TESTS / "coupa_token_step.py"
 WARMUP = 1.0  # Coupa documents 5 s; 1 s keeps the tests short and the rule the same
 KEY = Vault.generate_key()
 

@@ -24,12 +24,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from datetime import time as time_of_day
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 import requests
 from dagster import EnvVar, MaterializeResult, asset, instance_for_test, materialize
 from http_server import CannedResponse, RecordedRequest, ScriptedServer
+from roots import ROOT
 
 from connector_resources import ping as ping_registry
 from connector_resources.jde import (
@@ -348,9 +348,7 @@ def big_sandbox(tmp_path_factory) -> Iterator[Sandbox]:
         str(BIG_SCALE),
     ]
     command += ["--db-path", str(folder / "jde.sqlite"), "--log-level", "warning"]
-    process = subprocess.Popen(
-        command, stdout=log_file, stderr=subprocess.STDOUT, cwd=Path(__file__).parents[1]
-    )
+    process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT, cwd=ROOT)
     box = Sandbox(f"http://127.0.0.1:{port}/jderest")
     try:
         yield box

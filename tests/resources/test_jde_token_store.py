@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import logging
 import subprocess
-from pathlib import Path
 
 import pytest
 import requests
+from roots import TESTS
 from step_processes import assert_kept_secretly, finish_step, start_step, step_env, stored_secrets
 
 from connector_resources.jde import JdeAisResource
@@ -25,8 +25,7 @@ from connector_resources.vault import Vault
 from connector_sandbox.jde_ais import JdeSandboxSettings, create_app
 from connector_sandbox.serve import serve_in_thread
 
-ROOT = Path(__file__).resolve().parents[1]
-STEP = Path(__file__).with_name("jde_session_step.py")
+STEP = TESTS / "jde_session_step.py"
 TABLES = ("F0101", "F4311")  # two assets of one step: two sessions
 KEY = Vault.generate_key()
 EU_USER, EU_PASSWORD = "EUROINT", "euroint-sandbox"

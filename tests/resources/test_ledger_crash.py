@@ -12,9 +12,9 @@ import signal
 import subprocess
 import sys
 import threading
-from pathlib import Path
 
 import sqlalchemy as sa
+from roots import ROOT
 
 from connector_resources.ledger import Ledger
 
@@ -78,7 +78,7 @@ def _transaction_is_open(db_url: str) -> bool:
 
 def test_kill_9_mid_transaction_leaves_nothing_half_written(db_url):
     Ledger(db_url).dispose()  # migrate first, so the child only writes ledger rows
-    repo_root = Path(__file__).resolve().parents[1]
+    repo_root = ROOT
     env = os.environ | {"PYTHONPATH": str(repo_root)}
     child = subprocess.Popen(
         [sys.executable, "-c", CHILD, _child_url(db_url)],

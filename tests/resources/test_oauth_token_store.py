@@ -14,11 +14,11 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
 import pytest
 import requests
 from oauth_token_step import PROCORE_CLIENT, PROCORE_COMPANY, PROCURIFY_CLIENT
+from roots import TESTS
 from step_processes import assert_kept_secretly, finish_step, start_step, step_env, stored_secrets
 
 from connector_resources.procore import ProcoreResource
@@ -26,7 +26,7 @@ from connector_resources.procurify import ProcurifyResource, forget_shared_token
 from connector_resources.token_store import ProcessTokenStore, VaultTokenStore
 from connector_resources.vault import Vault
 
-STEP = Path(__file__).with_name("oauth_token_step.py")
+STEP = TESTS / "oauth_token_step.py"
 KEY = Vault.generate_key()
 ANCHOR = date(2025, 6, 2)
 

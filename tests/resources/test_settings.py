@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from roots import ROOT
 
 from connector_resources.settings import SYSTEMS, SettingError, markdown_table, system
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_defaults_point_at_the_sandbox_on_loopback():

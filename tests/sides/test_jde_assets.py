@@ -16,6 +16,7 @@ import pytest
 import requests
 from asset_runs import materialized
 from http_server import CannedResponse, RecordedRequest, ScriptedServer
+from roots import ROOT
 
 from connector_assets.incremental import read_day
 from connector_assets.jde.assets import jde_assets
@@ -27,7 +28,6 @@ from connector_resources.jde import Condition, JdeAisResource
 from connector_resources.ledger import Ledger, LedgerResource
 from connector_sandbox.jde_ais import JdeSandboxSettings, run_in_thread
 
-ROOT = Path(__file__).resolve().parents[1]
 USERS = {"INTEGR8": "integr8-sandbox", "EUROINT": "euroint-sandbox"}
 
 

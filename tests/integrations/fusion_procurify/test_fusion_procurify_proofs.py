@@ -77,6 +77,7 @@ from fusion_procurify_world import (
 from kill9 import CRASH_WINDOW, kill_when_ready
 from procore_jde_proofs import SILENCED
 from racing import materialize_at_barrier, race_overlapping
+from roots import ROOT
 
 from connector_assets.flows.reconciliation import Report
 from connector_assets.integrations.fusion_procurify.bill_mappers import item_account
@@ -90,7 +91,7 @@ from connector_resources.replay import _handlers
 
 pytestmark = [pytest.mark.timeout(180), *SILENCED]
 SLOW_RECORD = "0.6"  # seconds between the pod's answer and the ledger recording it, in the child only
-ACCOUNT_TABLE = Path(__file__).resolve().parents[1] / "mappings" / "sandbox" / "fusion_procurify_accounts.csv"
+ACCOUNT_TABLE = ROOT / "mappings" / "sandbox" / "fusion_procurify_accounts.csv"
 NOWHERE = "US9 Business Unit"  # a business unit no Fusion sandbox supplier has a site in
 
 

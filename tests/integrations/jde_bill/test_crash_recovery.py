@@ -47,6 +47,7 @@ import sqlalchemy as sa
 from jde_bill_world import SUPPLIER_SOURCES, JdeBillWorld, jde_bill_world, nothing_lost, vendor_identity
 from kill9 import CRASH_WINDOW, kill_when_ready
 from request_log import RequestLog, logged_bill
+from roots import TESTS
 from test_flow_jde_bill_kill9 import CHILD as WRITE_STEP  # a write step run alone in a child process
 
 from connector_assets.integrations.jde_bill.vendors import VENDORS_FLOW
@@ -271,7 +272,7 @@ def _queue_the_day(world: JdeBillWorld) -> set[str]:
 def _replay(world: JdeBillWorld) -> tuple[float, str]:
     """Seconds ``ml-connector replay`` takes, run to its end in a child process, and what it said
     (stdout, then stderr: the ledger's warnings)."""
-    env = {**os.environ, **_child_env(world), "T_TESTS": str(Path(__file__).parent), "T_SLOW_RECORD": "0"}
+    env = {**os.environ, **_child_env(world), "T_TESTS": str(TESTS), "T_SLOW_RECORD": "0"}
     env["ML_LEDGER_LEASE_WAIT_SECONDS"] = (
         "0"  # a record leased by a live writer is held at once, never waited on
     )

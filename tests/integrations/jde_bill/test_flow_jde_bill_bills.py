@@ -3,7 +3,6 @@ real clients, Dagster, the ledger. Each test starts its own simulators and ledge
 
 from collections import Counter
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 import requests
@@ -16,6 +15,7 @@ from jde_bill_world import (
     forget_target,
     jde_bill_world,
 )
+from roots import ROOT
 
 from connector_assets.integrations.jde_bill.bill_eligibility import order_approved, voucher_payable
 from connector_assets.integrations.jde_bill.bill_mappings import BillPolicy
@@ -240,7 +240,7 @@ def test_a_fresh_ledger_adopts_the_order_bill_for_its_first_voucher_written_alon
 def test_a_bad_mapping_row_is_queued_naming_it_then_replayed_once_with_the_fixed_table(
     world, monkeypatch, tmp_path
 ):
-    table = Path(__file__).resolve().parents[1] / "mappings" / "sandbox" / "jde_bill_accounts.csv"
+    table = ROOT / "mappings" / "sandbox" / "jde_bill_accounts.csv"
     header, *rows = table.read_text().splitlines()
     broken = [r if not r.startswith("LNTY:S,") else f"LNTY:S,{ARCHIVED_CHART_ID}" for r in rows]
     bad = tmp_path / "accounts.csv"
@@ -273,7 +273,7 @@ def test_a_bad_mapping_row_is_queued_naming_it_then_replayed_once_with_the_fixed
 
 
 def test_a_systemic_failure_writes_nothing(tmp_path, monkeypatch):
-    table = Path(__file__).resolve().parents[1] / "mappings" / "sandbox" / "jde_bill_accounts.csv"
+    table = ROOT / "mappings" / "sandbox" / "jde_bill_accounts.csv"
     header, *rows = table.read_text().splitlines()
     unreadable = tmp_path / "unreadable.csv"  # semicolons: no bill_chart_of_account_id column
     unreadable.write_text("jde_account;bill_chart_of_account_id\n20.8150;0ca02O8c7T4QtJWlF9TY\n")

@@ -26,10 +26,10 @@ PostgreSQL for two runs at once.
 * The Procurify token across runs (the 24-hour client-credentials token, no refresh token): one token
   serves every run of the process until it nears its end, is renewed before it expires (no run meets a
   refusal), and a token the server no longer accepts (its clock moved a day on) is fetched again once, the
-  run losing nothing. Within one session, a token expiring mid-read, 429 storms, 503s before a create and
-  gateway timeouts are ``tests/resources/test_procurify_client.py``'s; read timeouts retried on a GET (never on a
-  POST) ``tests/resources/test_http_client.py``'s; the renewal point of a real 24-hour token (21.6 h)
-  ``tests/resources/test_http_auth.py::test_renewal_window``'s.
+  run losing nothing. Within one session, a token expiring mid-read, 429 storms, 503s before a create
+  and gateway timeouts are ``tests/resources/test_procurify_client.py``'s; read timeouts retried on a GET
+  (never on a POST) ``tests/resources/test_http_client.py``'s; the renewal point of a real 24-hour token
+  (21.6 h) ``tests/resources/test_http_auth.py::test_renewal_window``'s.
 * Two runs of today's requisition write at once on one PostgreSQL ledger: Procurify asked once per order,
   one requisition each; the run that loses a record skips it (after waiting for the other's write).
 
@@ -79,6 +79,7 @@ from jde_procurify_world import (
 from kill9 import CRASH_WINDOW, kill_when_ready
 from procore_jde_proofs import ORCHESTRATION_PATH, SILENCED, jde_state, no_faults
 from racing import materialize_at_barrier, race_overlapping
+from roots import ROOT
 
 from connector_assets.integrations.jde_procurify.purchase_orders import register_purchase_orders_replays
 from connector_resources.procurify import forget_shared_tokens
@@ -86,7 +87,7 @@ from connector_resources.replay import _handlers, release_synced, replay_items
 
 pytestmark = [pytest.mark.timeout(180), *SILENCED]
 SLOW_RECORD = "0.6"  # seconds between the target's answer and the ledger recording it, in the child only
-SANDBOX_TABLE = Path(__file__).resolve().parents[1] / "mappings" / "sandbox" / "jde_procurify_accounts.csv"
+SANDBOX_TABLE = ROOT / "mappings" / "sandbox" / "jde_procurify_accounts.csv"
 ELSEWHERE = "X"  # prefixed to every business unit: a chart of accounts JDE does not have
 TOKEN_SECONDS = 24  # the Procurify token's lifetime in the token test (a "24-hour" token, in seconds)
 

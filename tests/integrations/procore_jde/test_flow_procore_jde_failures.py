@@ -43,6 +43,7 @@ from procore_jde_proofs import (
     posts,
 )
 from procore_jde_world import ProcoreJdeWorld, procore_day, procore_jde_world
+from roots import ROOT
 from sandbox_logins import on_simulator
 
 from connector_assets.integrations.procore_jde.purchase_orders import PURCHASE_ORDERS_FLOW
@@ -51,7 +52,7 @@ from connector_resources.jde import JdeAisResource
 from connector_resources.jde.resource import JdeSession
 
 pytestmark = [pytest.mark.timeout(120), *SILENCED]
-SANDBOX_TABLE = Path(__file__).resolve().parents[1] / "mappings" / "sandbox" / "procore_jde_cost_codes.csv"
+SANDBOX_TABLE = ROOT / "mappings" / "sandbox" / "procore_jde_cost_codes.csv"
 MISSING_OBJECT = "7999"  # an object account no business unit of the JDE sandbox has
 
 
