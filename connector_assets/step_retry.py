@@ -111,7 +111,7 @@ _CHAIN_DEPTH = 8
 # The clients' own advice when a read gave up because the source changed under it (JDE resume checks,
 # Procore / Fusion / Procurify re-read limits, BILL strategy fallback). They type those errors as data
 # or protocol errors (the answer was unusable) but a later attempt reads a settled source; the text is
-# the only marker they share; tests/test_step_retry.py pins each client's wording.
+# the only marker they share; tests/kit/test_step_retry.py pins each client's wording.
 _RERUN_ADVICE = ("run the read again", "while being read", "while the read was being resumed")
 
 

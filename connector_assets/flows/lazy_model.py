@@ -8,7 +8,7 @@ and builds the class the first time something validates with it (or subclasses i
 
 A module declaring models must not use ``from __future__ import annotations``: pandera resolves a
 field's ``Series[str]`` through the module's globals, and ``Series`` is imported inside the builder
-(``tests/test_definitions_imports.py`` builds every model, so such a mistake fails there).
+(``tests/project/test_definitions_imports.py`` builds every model, so such a mistake fails there).
 """
 
 from __future__ import annotations

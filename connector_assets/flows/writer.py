@@ -15,7 +15,7 @@ counts, a failure queued with its reason, a record leased by another run held (`
 earlier queue item resolved when its record is written, held dependents released. The ledger is safe
 across threads: each ledger call checks a connection of its own out of the engine's pool (SQLite in WAL
 with ``BEGIN IMMEDIATE`` writers and a busy timeout; PostgreSQL row locks), so workers never share a
-connection or a transaction (``tests/test_write_concurrency.py`` proves it on both databases).
+connection or a transaction (``tests/kit/test_write_concurrency.py`` proves it on both databases).
 
 Ordering: records of one source key are written by one worker in order (a repeat of a key would
 otherwise race its own lease, which the run owns, and be created twice). Records that depend on each

@@ -1,0 +1,313 @@
+"""JDE approved purchase orders and vouchers -> BILL bills end to end: the JDE and BILL simulators, the
+real clients, Dagster, the ledger. Each test starts its own simulators and ledger (small scales)."""
+
+from collections import Counter
+from decimal import Decimal
+
+import pytest
+import requests
+import sqlalchemy as sa
+from jde_bill_world import (
+    MASTER,
+    ORDER_SOURCES,
+    SUPPLIER_SOURCES,
+    JdeBillWorld,
+    forget_target,
+    jde_bill_world,
+)
+from roots import ROOT
+
+from connector_assets.integrations.jde_bill.bill_eligibility import order_approved, voucher_payable
+from connector_assets.integrations.jde_bill.bill_mappings import BillPolicy
+from connector_assets.integrations.jde_bill.bill_plan import first_voucher
+from connector_assets.integrations.jde_bill.bills import BILLS_FLOW, bill_replay
+from connector_assets.integrations.jde_bill.order_vouchers import vouchers_on_orders
+from connector_assets.jde.documents import (
+    JdePurchaseOrder,
+    JdeVoucher,
+    changed_vouchers,
+    purchase_orders_by_number,
+)
+from connector_resources.replay import register_replay_handler, replay_items
+from connector_sandbox.jde_ais import JdeSandboxSettings
+
+ARCHIVED_CHART_ID = "0ca02bbWHAXckE0RjYXV"  # BILL sandbox 6190 Advertising, archived by its seed
+SOURCES = ORDER_SOURCES
+VENDORS = (*SUPPLIER_SOURCES, "jde_bill_vendors_mapped", "jde_bill_vendors_written")
+BILLS = ("jde_bill_bills_mapped", "jde_bill_bills_written")
+EVERYTHING = (*MASTER, *SOURCES, *VENDORS, *BILLS)
+
+
+class World(JdeBillWorld):
+    def sync(self) -> dict:
+        """Everything for the day, then the vendors again (those the held bills wait for: the vendors flow
+        reads them on its next run) and the bills: what two scheduled runs do. The second run's metadata."""
+        self.run(*EVERYTHING)
+        return self.run(*VENDORS, *BILLS)
+
+    def bill_xrefs(self, entity: str = "bill") -> dict[str, str]:
+        return {key: bill_id for key, bill_id in self.xrefs(entity).items() if bill_id}
+
+    def bills_in_bill(self) -> list[dict]:
+        """Every live bill in BILL that this flow wrote (its description names the JDE document)."""
+        return [
+            b for b in self.in_bill("bills").values() if str(b.get("description") or "").startswith("JDE ")
+        ]
+
+    def replay(self, items):
+        register_replay_handler(
+            "jde_bill",
+            "bills",
+            bill_replay(lambda: {k: self.resources[k] for k in ("jde", "bill", "staging")}),
+        )
+        return replay_items(self.ledger, items)
+
+
+@pytest.fixture
+def world(tmp_path):
+    with jde_bill_world(tmp_path, World) as made:
+        yield made
+
+
+def _one_bill_each(world: World) -> None:
+    """Every bill the ledger names exists once in BILL, and no bill of ours is in BILL twice."""
+    ours = world.bills_in_bill()
+    keys = Counter((b["vendorId"], b["invoice"]["invoiceNumber"]) for b in ours)
+    assert keys and max(keys.values()) == 1, keys.most_common(3)
+    assert {b["id"] for b in ours} == set(world.bill_xrefs().values())
+
+
+def test_bills_wait_for_their_vendor_then_are_written_once_skipped_and_adopted_after_a_crash(world):
+    mapped = world.run(*MASTER, *SOURCES, *BILLS)["jde_bill_bills_mapped"]
+    held = world.ledger.open_items(integration="jde_bill", flow="bills", status="held")
+    assert mapped["held"] == len(held) == mapped["records"] > 0 and not world.bill_xrefs()
+    assert all("waits for jde_bill:vendor:JDE:" in item.reason for item in held)
+
+    # The vendors flow reads the suppliers held bills wait for; their write releases the bills.
+    assert world.run(*VENDORS)["jde_bill_vendors_written"]["released"] >= len(held)
+    released = world.ledger.open_items(integration="jde_bill", flow="bills")
+    assert released and all(item.status != "held" for item in released)
+    summary = world.replay(released)
+    assert len(summary.replayed) == len(held) and not summary.failed
+    assert not world.ledger.open_items(integration="jde_bill", flow="bills")
+    xrefs = world.bill_xrefs()
+    assert len(xrefs) == len(held) and {key[:3] for key in xrefs} == {"PO:", "PV:"}  # both documents
+    _one_bill_each(world)
+    by_id = {b["id"]: b for b in world.bills_in_bill()}
+    for key, bill_id in xrefs.items():
+        lines = by_id[bill_id]["billLineItems"]
+        assert all(line["classifications"]["chartOfAccountId"].startswith("0ca") for line in lines)
+        assert all(line["classifications"]["departmentId"].startswith("0de") for line in lines)
+        if key.startswith("PO:"):
+            assert by_id[bill_id]["purchaseOrderNumber"] == key.split(":")[2]
+
+    again = world.run(*BILLS)["jde_bill_bills_written"]  # the partition again: nothing sent twice
+    assert again["create"] == again["update"] == 0 and again["skip"] == len(xrefs)
+
+    # A crash after BILL created two bills and before the ledger stored their ids: adopted, not doubled.
+    lost = [next(k for k in xrefs if k.startswith("PO:")), next(k for k in xrefs if k.startswith("PV:"))]
+    for key in lost:
+        forget_target(world.ledger, "bill", key)
+    adopted = world.run(*BILLS)["jde_bill_bills_written"]
+    assert adopted["adopt"] == 2 and adopted["create"] == 0
+    assert world.bill_xrefs() == xrefs
+    _one_bill_each(world)
+
+
+def _order_billed_before_its_voucher(world: World) -> tuple[JdePurchaseOrder, JdeVoucher]:
+    """An approved order whose header changed on another day than its first voucher (which changed on
+    the test's day): so the order can become a bill on its own day before the voucher arrives."""
+    policy = BillPolicy.from_settings()
+    jde = world.resources["jde"]
+    vouchers = {
+        v.key: v
+        for v in changed_vouchers(world.resources["staging"], jde, world.day)
+        if voucher_payable(v, policy) and v.order
+    }
+    for order in purchase_orders_by_number(jde, {v.order for v in vouchers.values()}):
+        on_it = [v for v in vouchers_on_orders(jde, [order.key[:3]]) if voucher_payable(v, policy)]
+        first = first_voucher(on_it)
+        day = order.header["UPMJ"].isoformat() if order.header else world.day
+        if order_approved(order, policy) and first and first.key in vouchers and day != world.day:
+            return order, first
+    raise AssertionError(f"the JDE sandbox has no approved order billed before its voucher on {world.day}")
+
+
+def test_a_voucher_on_an_order_that_became_a_bill_updates_that_bill(world, monkeypatch):
+    world.run(*MASTER, *SOURCES)
+    order, voucher = _order_billed_before_its_voucher(world)
+    key = f"PO:{order.key[0]}:{order.key[1]}:{order.key[2]}"
+    day = world.day
+
+    monkeypatch.setenv("ML_JDE_BILL_VOUCHER_PAY_STATUSES", "Z")  # no voucher yet: the order alone
+    world.day = order.header["UPMJ"].isoformat()
+    world.sync()
+    bill_id = world.bill_xrefs()[key]
+    [bill] = [b for b in world.bills_in_bill() if b["id"] == bill_id]
+    assert bill["invoice"]["invoiceNumber"] == f"PO-{order.key[0]}-{order.key[1]}-{order.key[2]}"
+
+    monkeypatch.delenv("ML_JDE_BILL_VOUCHER_PAY_STATUSES")  # the voucher arrives (its day)
+    world.day = day
+    written = world.run(*SOURCES, *BILLS)["jde_bill_bills_written"]
+    assert written["update"] >= 1
+    assert world.bill_xrefs()[key] == bill_id  # still the order's one bill
+    voucher_key = f"PV:{voucher.key[0]}:{voucher.key[1]}:{voucher.key[2]}"
+    assert world.bill_xrefs("bill_voucher")[voucher_key] == bill_id  # the payments flow finds the voucher
+    assert voucher_key not in world.bill_xrefs()  # not a second bill
+    [bill] = [b for b in world.bills_in_bill() if b["id"] == bill_id]
+    assert bill["invoice"]["invoiceNumber"] == voucher.pay_items[0]["VINV"].strip()
+    assert bill["purchaseOrderNumber"] == str(order.key[1])
+    assert sum(Decimal(str(line["amount"])) for line in bill["billLineItems"]) == sum(
+        Decimal(str(item["AG"])) for item in voucher.pay_items
+    )
+    _one_bill_each(world)
+
+
+def _forget_every_bill(world: World) -> None:
+    """A fresh ledger for the bills flow: no bill and no voucher link (the vendors stay known)."""
+    with world.ledger.engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "delete from mlc_xref where integration = 'jde_bill' and entity in ('bill', 'bill_voucher')"
+            )
+        )
+
+
+def test_a_fresh_ledger_adopts_the_order_bill_its_voucher_took_over_instead_of_creating_a_second(
+    world, monkeypatch
+):
+    world.run(*MASTER, *SOURCES)
+    order, voucher = _order_billed_before_its_voucher(world)
+    key = f"PO:{order.key[0]}:{order.key[1]}:{order.key[2]}"
+    voucher_key = f"PV:{voucher.key[0]}:{voucher.key[1]}:{voucher.key[2]}"
+    day, order_day = world.day, order.header["UPMJ"].isoformat()
+    monkeypatch.setenv("ML_JDE_BILL_VOUCHER_PAY_STATUSES", "Z")  # the order's bill first, then its voucher
+    world.day = order_day
+    world.sync()
+    monkeypatch.delenv("ML_JDE_BILL_VOUCHER_PAY_STATUSES")
+    world.day = day
+    world.run(*SOURCES, *BILLS)
+    bill_id = world.bill_xrefs()[key]
+    number = voucher.pay_items[0]["VINV"].strip()
+    assert world.in_bill("bills")[bill_id]["invoice"]["invoiceNumber"] == number  # taken over
+
+    # The ledger is lost and the voucher is paid in JDE (no longer offered): the order's day runs again.
+    _forget_every_bill(world)
+    monkeypatch.setenv("ML_JDE_BILL_VOUCHER_PAY_STATUSES", "Z")
+    bills_before = set(world.in_bill("bills"))
+    posts = world.bill_state()["calls"].get("POST /connect/v3/bills", 0)
+    world.day = order_day
+    written = world.run(*SOURCES, *BILLS)["jde_bill_bills_written"]
+    assert written["create"] == 0 and written["adopt"] >= 1, written
+    assert world.bill_state()["calls"].get("POST /connect/v3/bills", 0) == posts  # not one POST
+    assert set(world.in_bill("bills")) == bills_before
+    assert world.bill_xrefs()[key] == bill_id  # the order's one bill, adopted
+    assert world.bill_xrefs("bill_voucher")[voucher_key] == bill_id  # the payments flow finds the voucher
+    assert (
+        world.in_bill("bills")[bill_id]["invoice"]["invoiceNumber"] == number
+    )  # not rewritten from the order
+    again = world.run(*BILLS)["jde_bill_bills_written"]
+    assert again["create"] == again["update"] == again["adopt"] == 0
+    ours = Counter((b["vendorId"], b["invoice"]["invoiceNumber"]) for b in world.bills_in_bill())
+    assert max(ours.values()) == 1, ours.most_common(3)  # (the voucher day's other bills: not rerun here)
+
+
+def test_a_fresh_ledger_adopts_the_order_bill_for_its_first_voucher_written_alone(world, monkeypatch):
+    world.run(*MASTER, *SOURCES)
+    order, voucher = _order_billed_before_its_voucher(world)
+    key = f"PO:{order.key[0]}:{order.key[1]}:{order.key[2]}"
+    day = world.day
+    monkeypatch.setenv("ML_JDE_BILL_VOUCHER_PAY_STATUSES", "Z")  # the order's bill, no voucher yet
+    world.day = order.header["UPMJ"].isoformat()
+    world.sync()
+    bill_id = world.bill_xrefs()[key]
+    monkeypatch.delenv("ML_JDE_BILL_VOUCHER_PAY_STATUSES")
+
+    # The ledger is lost and the order no longer counts as approved: its first voucher is written as a
+    # bill of its own, which must be the order's bill (adopted), not a second one.
+    _forget_every_bill(world)
+    monkeypatch.setenv("ML_JDE_BILL_PO_APPROVED_STATUS", "979")
+    world.day = day
+    world.run(*SOURCES, *BILLS)
+    voucher_key = f"PV:{voucher.key[0]}:{voucher.key[1]}:{voucher.key[2]}"
+    assert world.bill_xrefs()[voucher_key] == bill_id
+    bill = world.in_bill("bills")[bill_id]
+    assert bill["invoice"]["invoiceNumber"] == voucher.pay_items[0]["VINV"].strip()
+    order_number = f"PO-{order.key[0]}-{order.key[1]}-{order.key[2]}"
+    assert not [b for b in world.bills_in_bill() if b["invoice"]["invoiceNumber"] == order_number]
+
+
+def test_a_bad_mapping_row_is_queued_naming_it_then_replayed_once_with_the_fixed_table(
+    world, monkeypatch, tmp_path
+):
+    table = ROOT / "mappings" / "sandbox" / "jde_bill_accounts.csv"
+    header, *rows = table.read_text().splitlines()
+    broken = [r if not r.startswith("LNTY:S,") else f"LNTY:S,{ARCHIVED_CHART_ID}" for r in rows]
+    bad = tmp_path / "accounts.csv"
+    bad.write_text("\n".join([header, *broken]) + "\n")
+    monkeypatch.setenv("ML_JDE_BILL_ACCOUNT_MAP", str(bad))
+    meta = world.sync()
+    failed = world.ledger.open_items(integration="jde_bill", flow="bills", status="failed")
+    assert meta["jde_bill_bills_mapped"]["rejected"] == len(failed) > 0
+    assert meta["jde_bill_bills_written"]["create"] > 0  # the others proceed
+    for item in failed:
+        assert (
+            f"BILL chart-of-accounts id {ARCHIVED_CHART_ID} ('Advertising', mapped from stock lines"
+            in item.reason
+        )
+        assert item.source_key not in world.bill_xrefs()
+
+    monkeypatch.delenv("ML_JDE_BILL_ACCOUNT_MAP")  # the table is fixed: the replay stages it afresh
+    summary = world.replay(failed)
+    assert summary.replayed and not summary.failed
+    if summary.held:  # refused before anything waited for their vendor: it syncs on the vendors' next run
+        world.run(*VENDORS)
+        world.replay(world.ledger.open_items(integration="jde_bill", flow="bills"))
+    assert not world.ledger.open_items(integration="jde_bill", flow="bills")
+    assert {i.source_key for i in failed} <= set(world.bill_xrefs())
+    assert len(world.replay(failed).already) == len(failed)  # again: already written, nothing sent
+    for item in failed:
+        creates = [e for e in world.ledger.history(item.source_key) if e.action in ("create", "adopt")]
+        assert len(creates) == 1
+    _one_bill_each(world)
+
+
+def test_a_systemic_failure_writes_nothing(tmp_path, monkeypatch):
+    table = ROOT / "mappings" / "sandbox" / "jde_bill_accounts.csv"
+    header, *rows = table.read_text().splitlines()
+    unreadable = tmp_path / "unreadable.csv"  # semicolons: no bill_chart_of_account_id column
+    unreadable.write_text("jde_account;bill_chart_of_account_id\n20.8150;0ca02O8c7T4QtJWlF9TY\n")
+    archived = tmp_path / "archived.csv"  # every account on an archived BILL account: most records fail
+    archived.write_text("\n".join([header, *(f"{r.split(',')[0]},{ARCHIVED_CHART_ID}" for r in rows)]) + "\n")
+    with jde_bill_world(tmp_path, World, jde=JdeSandboxSettings(scale=0.05)) as world:
+        monkeypatch.setenv("ML_JDE_BILL_ACCOUNT_MAP", str(unreadable))
+        meta = world.run(*EVERYTHING, ok=False)  # the table's asset fails: nothing downstream runs
+        assert "jde_bill_account_map" not in meta and "jde_bill_bills_mapped" not in meta
+        monkeypatch.setenv("ML_JDE_BILL_ACCOUNT_MAP", str(archived))
+        meta = world.run(*EVERYTHING, ok=False)  # mapped, most refused: the check fails, nothing written
+        assert "jde_bill_bills_written" not in meta
+        assert not world.bill_xrefs() and not world.bills_in_bill()
+
+
+def test_an_outage_fails_the_partition_with_everything_queued_and_a_rerun_writes_each_once(world):
+    world.run(*MASTER, *SOURCES, *BILLS)  # held: their vendors are read by the vendors' next run
+    mapped = world.run(*VENDORS, "jde_bill_bills_mapped")["jde_bill_bills_mapped"]
+    world.bill_faults(fail_next=100_000, fail_next_status=503)
+    world.run("jde_bill_bills_written", ok=False)
+    queued = world.ledger.open_items(integration="jde_bill", flow="bills", status="failed")
+    assert len(queued) == mapped["valid"] > 0 and not world.bill_xrefs()
+    requests.post(f"{world.bill_root}/sandbox/faults/reset", timeout=10).raise_for_status()
+    rerun = world.run(*BILLS)["jde_bill_bills_written"]
+    assert rerun["create"] + rerun["adopt"] == len(queued) and rerun["fail"] == 0
+    assert not world.ledger.open_items(integration="jde_bill", flow="bills")
+    _one_bill_each(world)
+
+
+def test_the_flow_is_part_of_the_integration_with_its_job_and_schedule():
+    from connector_assets.definitions import defs
+
+    job = defs.resolve_job_def("jde_bill_bills")
+    keys = {k.to_user_string() for k in job.asset_layer.executable_asset_keys}
+    assert {"jde_bill_account_map", "bill_chart_of_accounts", *BILLS} <= keys
+    assert "jde_bill_bills_schedule" in {s.name for s in defs.schedules}
+    assert BILLS_FLOW.dependency_key("PO:00200:4512:OP") == "jde_bill:bill:JDE:PO:00200:4512:OP"

@@ -1,0 +1,473 @@
+"""JD Edwards <-> Procurify: the integration-level proofs of ``/work/shared/integration-done.md`` that each
+flow's own tests do not make, end to end through Dagster against both simulators (``jde_procurify_world``).
+One world for the module (the tests build on each other in file order, as a day's runs do), and one on
+PostgreSQL for two runs at once.
+
+* A systemic failure: the account table in force is replaced by one typed against another chart (every JDE
+  account on a business unit JDE does not have), so every bill of the day is refused: the bills' mapped
+  step fails its check and stops, JDE receives not one orchestration call and nothing is queued (a
+  systemic problem is fixed and rerun, not replayed record by record).
+* kill -9 of a write step mid-write, then a rerun, in both directions: bills -> JDE voucher batches
+  (F0411Z1, ``ML_CreateVoucherBatch``) and JDE orders -> Procurify requisitions (``POST
+  /api/v3/requisitions/``). The write step runs in a child process (a real Dagster run of the one write
+  asset) against the simulators, with the target answering slowly (injected latency) and the child's
+  ledger recording each answer ``T_SLOW_RECORD`` seconds late (``kill9.CRASH_WINDOW``), so the kill lands
+  with one record in the target and not in the ledger. The rerun takes the killed run's lease over at
+  once (its process has ended), adopts that record (JDE: the batch found by its keys; Procurify: the
+  requisition found by its description) and creates the rest: one copy of each record, and the target
+  asked to create each once.
+  A requisition has no key Procurify refuses a second copy on, so here the ledger's claim and the search
+  before a create are all that stands between a crash and a duplicate.
+* An outage: Procurify answers 503 to every API call during today's requisition write step (the client
+  retries each call, then gives up): the step gives up after a few records without an answer, queues
+  every order of the day and fails, so the partition shows as failed; Procurify was never asked to
+  create one. Another day's orders, written once Procurify is
+  back, are unaffected; today's write step rerun alone creates each order's requisition once.
+* The Procurify token across runs (the 24-hour client-credentials token, no refresh token): one token
+  serves every run of the process until it nears its end, is renewed before it expires (no run meets a
+  refusal), and a token the server no longer accepts (its clock moved a day on) is fetched again once, the
+  run losing nothing. Within one session, a token expiring mid-read, 429 storms, 503s before a create
+  and gateway timeouts are ``tests/resources/test_procurify_client.py``'s; read timeouts retried on a GET
+  (never on a POST) ``tests/resources/test_http_client.py``'s; the renewal point of a real 24-hour token
+  (21.6 h) ``tests/resources/test_http_auth.py::test_renewal_window``'s.
+* Two runs of today's requisition write at once on one PostgreSQL ledger: Procurify asked once per order,
+  one requisition each; the run that loses a record skips it (after waiting for the other's write).
+
+Records' other side (a bill's JDE supplier, an order's Procurify vendor) is paired in the ledger by
+``jde_procurify_proofs``; the pairing flows are proven in their own tests.
+"""
+
+from __future__ import annotations
+
+import csv
+import textwrap
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from dagster import ExecuteInProcessResult, instance_for_test
+from flow_proofs import audited_once
+from jde_procurify_proofs import (
+    ACCOUNT_SCOPE,
+    BILLS,
+    BILLS_MAPPED,
+    BILLS_WRITTEN,
+    CODES,
+    CREATE_REQUISITION,
+    ORDERS_WRITTEN,
+    another_order_day,
+    approve_bills,
+    batches_by_bill,
+    day_of_orders,
+    enter_orders,
+    requisition_posts,
+    requisitions_by_order,
+    requisitions_held,
+    voucher_posts,
+)
+from jde_procurify_world import (
+    INTEGRATION,
+    MASTER,
+    JdeProcurifyWorld,
+    jde_procurify_world,
+    procurify_resource,
+)
+from kill9 import CRASH_WINDOW, kill_when_ready
+from procore_jde_proofs import ORCHESTRATION_PATH, SILENCED, jde_state, no_faults
+from racing import materialize_at_barrier, race_overlapping
+from roots import ROOT
+
+from connector_assets.integrations.jde_procurify.purchase_orders import register_purchase_orders_replays
+from connector_resources.procurify import forget_shared_tokens
+from connector_resources.replay import _handlers, release_synced, replay_items
+
+pytestmark = [pytest.mark.timeout(180), *SILENCED]
+SLOW_RECORD = "0.6"  # seconds between the target's answer and the ledger recording it, in the child only
+SANDBOX_TABLE = ROOT / "mappings" / "sandbox" / "jde_procurify_accounts.csv"
+ELSEWHERE = "X"  # prefixed to every business unit: a chart of accounts JDE does not have
+TOKEN_SECONDS = 24  # the Procurify token's lifetime in the token test (a "24-hour" token, in seconds)
+
+
+@dataclass
+class Story:
+    """The module's world, today's approved bills and approved orders (and, once found, another day's)."""
+
+    world: JdeProcurifyWorld
+    bills: list[str]
+    orders: dict[str, dict[str, Any]]
+    refused_bills: set[str] = field(default_factory=set)  # bills the flow refuses for reasons of their own
+
+
+@pytest.fixture(scope="module")
+def story(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Story]:
+    patch = pytest.MonkeyPatch()
+    patch.setenv("ML_JDE_PROCURIFY_ACCOUNT_SCOPE", ACCOUNT_SCOPE)
+    try:
+        with (
+            jde_procurify_world(tmp_path_factory.mktemp("jde_procurify_proofs")) as world,
+            instance_for_test() as instance,
+        ):
+            world.instance = instance  # one Dagster instance: each partition's runs, as the UI shows them
+            world.run_whole(*MASTER)  # F0901 and the two mapping tables the flows map with
+            world.run_whole(*CODES)  # the orders' accounts have their Procurify codes (no order waits)
+            bills = approve_bills(world, 12)
+            enter_orders(world, 8)
+            yield Story(world, bills, {})
+    finally:
+        patch.undo()
+
+
+def _step_failures(result: ExecuteInProcessResult) -> str:
+    """What the failed steps said (their errors' messages), as an operator reads them in the run."""
+    return " ".join(
+        e.step_failure_data.error.message
+        for e in result.all_events
+        if e.is_step_failure and e.step_failure_data.error
+    )
+
+
+def _orchestration_calls(world: JdeProcurifyWorld) -> int:
+    calls = jde_state(world)["calls"]  # type: ignore[arg-type]  # reads only the JDE root
+    return sum(n for call, n in calls.items() if call.startswith(ORCHESTRATION_PATH))
+
+
+# -- a systemic failure ---------------------------------------------------------------------------------
+
+
+def _table_of_another_chart(path: Path) -> Path:
+    """The sandbox account table with every JDE account's business unit one JDE does not have (``X1.6110``
+    for ``1.6110``): a table typed against another company's chart. Every row still has the right shape and
+    stays one-to-one, so it stages."""
+    with SANDBOX_TABLE.open(newline="", encoding="utf-8") as source:
+        header, *rows = list(csv.reader(source))
+    with path.open("w", newline="", encoding="utf-8") as out:
+        csv.writer(out).writerows([header, *([f"{ELSEWHERE}{account}", code] for account, code in rows)])
+    return path
+
+
+def test_a_broken_account_table_fails_the_day_of_bills_and_writes_nothing(story, monkeypatch, tmp_path):
+    world, bills = story.world, story.bills
+    calls = _orchestration_calls(world)
+    monkeypatch.setenv("ML_JDE_PROCURIFY_ACCOUNT_MAP", str(_table_of_another_chart(tmp_path / "broken.csv")))
+    failed = world.materialize("jde_procurify_account_map", *BILLS, BILLS_WRITTEN, ok=False)
+    assert [c.passed for c in failed.get_asset_check_evaluations()] == [False]
+    materialized = {e.asset_key.to_user_string() for e in failed.get_asset_materialization_events()}
+    assert materialized == {"jde_procurify_account_map", "procurify_bills"}, materialized  # not mapped
+    failures = _step_failures(failed)
+    assert "looks systemic" in failures and f"{ELSEWHERE}1." in failures, failures
+    assert "not found in F0901" in failures, failures  # the finance user's words, naming the account
+    assert _orchestration_calls(world) == calls  # not one orchestration call reached JDE
+    assert not batches_by_bill(world, bills)
+    assert not world.queue("bills")  # fixed and rerun, not replayed record by record
+
+    monkeypatch.setenv("ML_JDE_PROCURIFY_ACCOUNT_MAP", str(SANDBOX_TABLE))
+    mapped = world.run("jde_procurify_account_map", *BILLS)[BILLS_MAPPED]
+    assert mapped["records"] == len(bills) and mapped["held"] == 0, mapped
+    # With the right table the day is written; a bill refused for a reason of its own (the sandbox makes
+    # the odd bill JDE cannot take) is queued with it, the rest are the day's bills from here on.
+    refused = world.queue("bills")
+    print(f"bills refused with the right table: {refused}")
+    assert mapped["rejected"] == len(refused) <= 2, refused
+    story.bills = sorted(world.mapped_keys(BILLS_MAPPED))
+    assert len(story.bills) == mapped["valid"] >= 10
+    story.refused_bills = set(refused)
+
+
+# -- kill -9 mid-write, then a rerun ----------------------------------------------------------------------
+
+CHILD = CRASH_WINDOW + textwrap.dedent(
+    """
+    from asset_runs import named
+    from dagster import instance_for_test, materialize
+    from jde_procurify_world import all_assets, procurify_resource
+    from sandbox_logins import on_simulator
+
+    from connector_assets.staging import StagingResource
+    from connector_resources.jde import JdeAisResource
+    from connector_resources.ledger import LedgerResource
+
+    resources = {
+        "jde": on_simulator(JdeAisResource, env["T_JDE"]),
+        "procurify": procurify_resource(env["T_PROCURIFY"]),
+        "staging": StagingResource(base_dir=env["T_STAGING"]),
+        "ledger": LedgerResource(db_url=env["T_DB"]),
+    }
+    with instance_for_test() as instance:
+        materialize(named([env["T_ASSET"]], all_assets()), resources=resources, instance=instance,
+                    partition_key=env["T_DAY"])
+    """
+)
+
+
+def kill_mid_write(world: JdeProcurifyWorld, asset: str, ready: Callable[[], bool]) -> None:
+    """Run ``asset`` for the world's day in a child process and kill -9 it as soon as ``ready()``."""
+    env = {
+        "T_JDE": world.jde_url,
+        "T_PROCURIFY": world.procurify_url,
+        "T_STAGING": str(world.tmp_path / "staging"),
+        "T_DB": world.db,
+        "T_DAY": world.day,
+        "T_ASSET": asset,
+        "T_SLOW_RECORD": SLOW_RECORD,
+    }
+    kill_when_ready(CHILD, env, ready, never=f"the target never received the writes of {asset}")
+    time.sleep(0.5)  # a request the kill cut off ends at the target (its latency is 0.15 s)
+
+
+def caught_half_written(world: JdeProcurifyWorld, entity: str, in_target: set[str]) -> tuple[set, set]:
+    """(keys the killed run claimed and never recorded; of the keys the target holds, those the ledger
+    lacks)."""
+    xrefs = world.xrefs(entity)
+    claimed = {key for key, target in xrefs.items() if target is None}
+    return claimed, in_target - {key for key, target in xrefs.items() if target}
+
+
+def test_kill_9_mid_write_of_bills_then_a_rerun_leaves_one_voucher_batch_per_bill(story):
+    world, bills = story.world, set(story.bills)
+    assert not batches_by_bill(world, bills)
+    before = voucher_posts(world)
+
+    world.jde_faults(latency_ms=150)
+    kill_mid_write(world, BILLS_WRITTEN, lambda: len(batches_by_bill(world, bills)) >= 2)
+    in_jde = set(batches_by_bill(world, bills))
+    claimed, orphans = caught_half_written(world, "bill", in_jde)
+    print(f"bills: {len(in_jde)} of {len(bills)} in JDE at the kill, orphans {orphans}")
+    assert 2 <= len(in_jde) < len(bills)
+    assert orphans and orphans <= claimed  # in JDE, claimed in the ledger, never recorded
+
+    no_faults(world)  # type: ignore[arg-type]  # reads only the JDE root
+    rerun = world.run(BILLS_WRITTEN)[BILLS_WRITTEN]
+    assert rerun["adopt"] == len(orphans) and rerun["fail"] == rerun["leased"] == 0, rerun
+    assert rerun["skip"] == len(in_jde) - len(orphans), rerun
+    assert rerun["create"] == len(bills) - len(in_jde), rerun
+    assert batches_by_bill(world, bills) == dict.fromkeys(bills, 1)
+    xrefs = world.xrefs("bill")
+    assert all(xrefs.get(b) for b in bills), xrefs
+    # JDE was asked once per bill: the orphan was found by its batch keys and adopted before any POST.
+    assert voucher_posts(world) - before == len(bills)
+    assert world.audit_counts("bills")["adopt"] == len(orphans)
+    assert set(world.queue("bills")) == story.refused_bills
+
+
+# -- an outage, then the failed day rerun alone ----------------------------------------------------------
+
+
+def _procurify_faults_reset(world: JdeProcurifyWorld) -> None:
+    requests.post(f"{world.procurify_url}/sandbox/faults/reset", timeout=10).raise_for_status()
+
+
+def test_a_day_failed_by_a_procurify_outage_is_rerun_alone_and_writes_each_requisition_once(story):
+    world = story.world
+    story.orders = orders = day_of_orders(world)  # today's orders, mapped
+    other_day, other = another_order_day(world)  # another day's, mapped
+    before = requisition_posts(world)
+
+    # ---- today's write step meets the outage: it fails, every order of the day is queued, none sent
+    given = world.resources["procurify"]
+    world.resources["procurify"] = procurify_resource(world.procurify_url, max_attempts=2)  # give up soon
+    try:
+        world.procurify_faults(fail_next=10_000, fail_next_status=503, fail_next_path_prefix="/api/")
+        failed = world.materialize(ORDERS_WRITTEN, ok=False)
+    finally:
+        _procurify_faults_reset(world)
+        world.resources["procurify"] = given
+    failures = _step_failures(failed)
+    assert "answered none of the" in failures and "Rerun the partition" in failures, failures
+    assert not failed.get_asset_materialization_events()  # the partition shows as failed
+    assert set(world.queue("purchase_orders")) == set(orders), world.queue("purchase_orders")
+    assert requisition_posts(world) == before  # Procurify was never asked to create a requisition
+    assert not requisitions_by_order(world, orders)
+
+    # ---- the other day, run once Procurify is back, is not affected by the failed one (an order changed on
+    # both days is in both days' runs: whichever writes first creates its requisition, and its queue item
+    # from the failed day is resolved)
+    written = world.run(ORDERS_WRITTEN, partition=other_day)[ORDERS_WRITTEN]
+    assert written["create"] == len(other) and written["fail"] == 0, written
+    only_today = set(orders) - set(other)
+    assert set(world.queue("purchase_orders")) == only_today
+    other_xrefs = {k: world.xrefs("purchase_order")[k] for k in other}
+    other_audit = world.audit_counts("purchase_orders")
+
+    # ---- the failed day's write step rerun alone: each order once, the queue cleared
+    rerun = world.run(ORDERS_WRITTEN)[ORDERS_WRITTEN]
+    assert rerun["create"] == len(only_today) and rerun["skip"] == len(orders) - len(only_today), rerun
+    assert rerun["fail"] == rerun["adopt"] == rerun["leased"] == 0, rerun
+    assert not world.queue("purchase_orders")
+    both = {**orders, **other}
+    assert requisitions_by_order(world, both) == dict.fromkeys(both, 1)
+    assert requisition_posts(world) - before == len(both)  # one POST per requisition, in all
+    assert {k: world.xrefs("purchase_order")[k] for k in other} == other_xrefs
+    audit = world.audit_counts("purchase_orders")
+    assert audit["create"] - other_audit["create"] == len(only_today)  # nothing of the other day again
+
+
+def test_kill_9_mid_write_of_requisitions_then_a_rerun_leaves_one_requisition_per_order(story):
+    world = story.world
+    enter_orders(world, 8)  # more orders entered in E1 today, after the day's first run
+    day = day_of_orders(world)
+    orders = {k: h for k, h in day.items() if k not in story.orders}
+    assert len(orders) >= 3 and not requisitions_by_order(world, orders), orders
+    before, held = requisition_posts(world), requisitions_held(world)
+
+    world.procurify_faults(latency_ms=150)
+    try:
+        kill_mid_write(world, ORDERS_WRITTEN, lambda: requisitions_held(world) - held >= 2)
+    finally:
+        _procurify_faults_reset(world)
+    made = requisitions_held(world) - held
+    in_procurify = set(requisitions_by_order(world, orders))
+    claimed, orphans = caught_half_written(world, "purchase_order", in_procurify)
+    print(f"orders: {made} of {len(orders)} in Procurify at the kill, orphans {orphans}")
+    assert len(in_procurify) == made and 2 <= made < len(orders)
+    assert orphans and orphans <= claimed
+
+    rerun = world.run(ORDERS_WRITTEN)[ORDERS_WRITTEN]
+    assert rerun["adopt"] == len(orphans) and rerun["fail"] == rerun["leased"] == 0, rerun
+    assert rerun["create"] == len(orders) - made, rerun
+    assert rerun["skip"] == made - len(orphans) + len(day) - len(orders), rerun  # the day's first orders too
+    assert requisitions_by_order(world, orders) == dict.fromkeys(orders, 1)
+    assert requisitions_held(world) - held == len(orders)
+    # Procurify was asked once per order: the orphan was found by its description, not created again.
+    assert requisition_posts(world) - before == len(orders)
+    xrefs = world.xrefs("purchase_order")
+    assert all(xrefs.get(k) for k in orders), xrefs
+    assert not world.queue("purchase_orders")
+
+
+# -- the Procurify token across runs -----------------------------------------------------------------------
+
+
+def _refusals(world: JdeProcurifyWorld) -> int:
+    """Procurify API answers 401 (a bearer token refused) so far, all endpoints."""
+    answers = world.procurify_state()["answers"]
+    return sum(n for call, n in answers.items() if call.endswith(" 401"))
+
+
+def _minted(world: JdeProcurifyWorld) -> int:
+    return int(world.procurify_state()["tokens"]["minted"])
+
+
+def test_the_procurify_token_serves_every_run_is_renewed_before_it_expires_and_refetched_once_if_refused(
+    story,
+):
+    """The client renews a token ``max(60 s, 10 %)`` before it ends but never before half its life
+    (``TokenAuth.needs_refresh``): a 24-hour token at 21.6 h, this test's 24-second one at 12 s. The
+    runs read Procurify (the bills' mapped step reads each bill in full)."""
+    world, bills = story.world, story.bills
+    forget_shared_tokens()  # the next run fetches a token of the short lifetime
+    world.procurify_faults(token_lifetime_seconds=TOKEN_SECONDS)
+    try:
+        minted, refused = _minted(world), _refusals(world)
+        started = time.monotonic()
+        first = world.run(*BILLS)[BILLS_MAPPED]
+        fetched_by = time.monotonic()  # the token was fetched between ``started`` and now
+        assert first["valid"] == len(bills), first
+        assert _minted(world) == minted + 1
+        again = world.run(*BILLS)[BILLS_MAPPED]
+        assert time.monotonic() - started < TOKEN_SECONDS / 2, "the runs took too long to tell"
+        assert again == first and _minted(world) == minted + 1  # the same token served the second run
+
+        time.sleep(max(0.0, fetched_by + TOKEN_SECONDS / 2 + 0.5 - time.monotonic()))
+        renewed = world.run(*BILLS)[BILLS_MAPPED]
+        assert time.monotonic() - started < TOKEN_SECONDS, "the run took too long to tell"
+        assert renewed == first and _minted(world) == minted + 2  # a new token, fetched before
+        assert _refusals(world) == refused  # the old one expired: no call met a refusal
+
+        # The server's clock moves a day on: the token the client holds (fresh by its own clock) is
+        # refused once, fetched again once, and the run reads every bill.
+        answer = requests.post(
+            f"{world.procurify_url}/sandbox/clock", json={"advance_seconds": 86_400}, timeout=10
+        )
+        answer.raise_for_status()
+        next_day = world.run(*BILLS)[BILLS_MAPPED]
+        assert next_day == first, next_day
+        assert _refusals(world) == refused + 1 and _minted(world) == minted + 3
+    finally:
+        requests.post(f"{world.procurify_url}/sandbox/clock", json={"reset": True}, timeout=10)
+        _procurify_faults_reset(world)
+        forget_shared_tokens()
+
+
+# -- two runs at once on one PostgreSQL ledger ------------------------------------------------------------
+
+
+def _run_written(asset: str, urls: dict[str, str], day: str, name: str, barrier: Any, results: Any) -> None:
+    """One run of ``asset`` for ``day`` (a spawned process): its write counts, or the error it ended with."""
+
+    def build() -> tuple[list[Any], dict[str, Any]]:
+        from asset_runs import named
+        from jde_procurify_world import all_assets, procurify_resource
+        from sandbox_logins import on_simulator
+
+        from connector_assets.staging import StagingResource
+        from connector_resources.jde import JdeAisResource
+        from connector_resources.ledger import LedgerResource
+
+        resources = {
+            "jde": on_simulator(JdeAisResource, urls["jde"]),
+            "procurify": procurify_resource(urls["procurify"]),
+            "staging": StagingResource(base_dir=urls["staging"]),
+            "ledger": LedgerResource(db_url=urls["db"]),
+        }
+        return named([asset], all_assets()), resources
+
+    materialize_at_barrier(asset, day, name, barrier, results, build)
+
+
+def test_two_runs_writing_one_day_to_procurify_on_one_postgresql_ledger_post_each_requisition_once(
+    tmp_path, pg_schema_url, monkeypatch
+):
+    monkeypatch.setenv("ML_JDE_PROCURIFY_ACCOUNT_SCOPE", ACCOUNT_SCOPE)
+    # A run meeting the other's claim waits for that write (up to 2 s) and skips the record.
+    monkeypatch.setenv("ML_LEDGER_LEASE_WAIT_SECONDS", "2")
+    with jde_procurify_world(tmp_path, db=pg_schema_url) as world:
+        register_purchase_orders_replays(
+            lambda: {k: world.resources[k] for k in ("jde", "procurify", "staging")}
+        )
+        try:
+            world.run_whole(*MASTER)
+            world.run_whole(*CODES)
+            enter_orders(world, 8)
+            orders = day_of_orders(world)
+            assert len(orders) >= 3, orders
+            world.procurify_faults(latency_ms=80)  # the two runs' searches and creates overlap
+            urls = {
+                "jde": world.jde_url,
+                "procurify": world.procurify_url,
+                "staging": str(world.tmp_path / "staging"),
+                "db": world.db,
+            }
+            before = requisition_posts(world)
+            outcomes = race_overlapping(
+                _run_written,
+                lambda name, barrier, results: (ORDERS_WRITTEN, urls, world.day, name, barrier, results),
+            )
+            sent = requisition_posts(world) - before
+            print(f"orders: {len(orders)}, {sent} {CREATE_REQUISITION} calls, {outcomes}")
+            assert sent == len(orders)  # zero double POSTs
+            assert sum(o["create"] for o in outcomes.values()) == len(orders), outcomes
+            others = sum(o["skip"] + o["leased"] for o in outcomes.values())
+            assert others == len(orders), outcomes  # the other run skipped or held each record
+            assert all(o["fail"] == o["adopt"] == 0 for o in outcomes.values()), outcomes
+            audited_once(world.ledger, INTEGRATION, "purchase_orders", set(orders), outcomes)
+            assert requisitions_by_order(world, orders) == dict.fromkeys(orders, 1)
+
+            # What a run held (the other was writing it) leaves the queue once that write is recorded:
+            # released and replayed, sending nothing to Procurify.
+            _procurify_faults_reset(world)
+            release_synced(world.ledger, integration=INTEGRATION, flow="purchase_orders")
+            due = world.ledger.open_items(integration=INTEGRATION, flow="purchase_orders")
+            posted = requisition_posts(world)
+            summary = replay_items(world.ledger, due)
+            # A skip (found written) counts as already written, not as replayed (issue 30 item 6).
+            assert len(summary.replayed) + len(summary.already) == len(due) and not summary.failed, (
+                summary.line()
+            )
+            assert requisition_posts(world) == posted
+            assert not world.ledger.open_items(integration=INTEGRATION, flow="purchase_orders")
+        finally:
+            _handlers.pop((INTEGRATION, "purchase_orders"), None)

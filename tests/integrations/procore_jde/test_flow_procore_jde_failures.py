@@ -1,0 +1,213 @@
+"""Procore -> JDE: a partition failed by a JDE outage, rerun alone; a systemic failure that writes nothing.
+End to end through Dagster against both simulators, one world for the module (the tests build on each
+other in file order, as a day's runs do).
+
+* Outage: JD Edwards goes down (HTTP 503 on every call) right after the purchase-order write step of the
+  day logged in. The step gives up after a few records without an answer, queues every record of the day
+  and fails, so the partition shows as failed; JDE was never asked to create an order. Another day's
+  orders, written once JDE is back, are unaffected. The failed day's write step is rerun alone (what
+  "re-execute from failure" runs): each commitment becomes one order, the queue is cleared, and the other
+  day's orders are neither written again nor touched.
+* Systemic failure: the cost-code table in force is replaced by a broken one (every cost code on an
+  object account JDE does not have), so every voucher of the day is refused: the vouchers' mapped step
+  fails its check and stops, JDE receives not one orchestration call and nothing is queued (a systemic
+  problem is fixed and rerun, not replayed record by record). With the table fixed, a rerun writes every
+  voucher once.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from dagster import ExecuteInProcessResult, instance_for_test
+from procore_jde_proofs import (
+    APPROVED,
+    CREATE_PURCHASE_ORDER,
+    CREATE_VOUCHERS,
+    ORCHESTRATION_PATH,
+    ORDERS_MAPPED,
+    ORDERS_WRITTEN,
+    SILENCED,
+    VOUCHERS_MAPPED,
+    VOUCHERS_WRITTEN,
+    Day,
+    approve_a_day,
+    batches_by_requisition,
+    jde_state,
+    link_vendor_in_ledger,
+    no_faults,
+    orders_by_commitment,
+    posts,
+)
+from procore_jde_world import ProcoreJdeWorld, procore_day, procore_jde_world
+from roots import ROOT
+from sandbox_logins import on_simulator
+
+from connector_assets.integrations.procore_jde.purchase_orders import PURCHASE_ORDERS_FLOW
+from connector_assets.integrations.procore_jde.vouchers import VOUCHERS_FLOW
+from connector_resources.jde import JdeAisResource
+from connector_resources.jde.resource import JdeSession
+
+pytestmark = [pytest.mark.timeout(120), *SILENCED]
+SANDBOX_TABLE = ROOT / "mappings" / "sandbox" / "procore_jde_cost_codes.csv"
+MISSING_OBJECT = "7999"  # an object account no business unit of the JDE sandbox has
+
+
+class Story:
+    """The module's world, today's approved invoices (partition A) and another day's (partition B)."""
+
+    world: ProcoreJdeWorld
+    today: Day
+    other_day: str
+    other: Day
+
+
+def _step_failures(result: ExecuteInProcessResult) -> str:
+    """What the failed steps said (their errors' messages), as an operator reads them in the run."""
+    return " ".join(
+        e.step_failure_data.error.message
+        for e in result.all_events
+        if e.is_step_failure and e.step_failure_data.error
+    )
+
+
+def _orchestration_calls(world: ProcoreJdeWorld) -> int:
+    return sum(n for call, n in jde_state(world)["calls"].items() if call.startswith(ORCHESTRATION_PATH))
+
+
+def _another_day(world: ProcoreJdeWorld) -> tuple[str, Day]:
+    """The latest earlier day with approved invoices on permitted projects, their vendors linked to JDE
+    suppliers in the ledger. Its commitments may have an invoice approved today too (a commitment is
+    invoiced month after month): such a commitment is in both days' runs, and whichever writes first
+    creates its order."""
+    projects = {p["id"] for p in world.procore_records("projects") if p["permitted"] and p["active"]}
+    by_day: dict[str, dict[str, str]] = {}
+    for row in world.procore_records("requisitions"):
+        if row["status"] in APPROVED and row["deleted_at"] is None and row["project_id"] in projects:
+            by_day.setdefault(procore_day(row["updated_at"]), {})[str(row["id"])] = str(row["commitment_id"])
+    earlier = sorted(d for d in by_day if d < world.day)
+    assert earlier, "the sandbox seed has no earlier day of approved invoices"
+    day = earlier[-1]
+    other = Day(by_day[day])
+    suppliers = [str(row["AN8"]) for row in world.jde_rows("F0401")][-len(other.commitments) :]
+    for commitment, an8 in zip(sorted(other.commitments), suppliers, strict=True):
+        vendor = str(world.procore_record("commitments", commitment)["vendor_id"])
+        if world.xrefs("vendor").get(vendor) is None:
+            link_vendor_in_ledger(world, vendor, an8)
+    return day, other
+
+
+@pytest.fixture(scope="module")
+def story(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Story]:
+    with (
+        procore_jde_world(tmp_path_factory.mktemp("procore_jde_failures")) as world,
+        instance_for_test() as instance,
+    ):
+        world.instance = instance  # one Dagster instance: each partition's runs, as the UI shows them
+        # An outage is given up on quickly: two attempts per call, not the production six.
+        world.resources["jde"] = on_simulator(JdeAisResource, world.jde_url, max_attempts=2)
+        told = Story()
+        told.world, told.today = world, approve_a_day(world)
+        told.other_day, told.other = _another_day(world)
+        yield told
+
+
+def _jde_down_after_login(world: ProcoreJdeWorld, monkeypatch: pytest.MonkeyPatch) -> None:
+    """From the next JDE login on, every JDE call answers 503 (JDE went down after the step logged in)."""
+    login = JdeSession.login
+
+    def login_then_outage(session: JdeSession):
+        info = login(session)
+        world.jde_faults(random_error_rate=1.0, random_error_status=503)
+        return info
+
+    monkeypatch.setattr(JdeSession, "login", login_then_outage)
+
+
+def test_a_day_failed_by_a_jde_outage_is_rerun_alone_and_writes_each_order_once(story, monkeypatch):
+    world, today, other = story.world, story.today, story.other
+    mapped = world.run("procore_requisitions", ORDERS_MAPPED)[ORDERS_MAPPED]
+    assert mapped["valid"] == len(today.commitments) and mapped["rejected"] == mapped["held"] == 0, mapped
+    other_mapped = world.run("procore_requisitions", ORDERS_MAPPED, partition=story.other_day)
+    assert other_mapped[ORDERS_MAPPED]["valid"] == len(other.commitments), other_mapped
+    before = posts(world, CREATE_PURCHASE_ORDER)
+
+    # ---- today's write step meets the outage: it fails, every order of the day is queued, none sent
+    with monkeypatch.context() as patch:
+        _jde_down_after_login(world, patch)
+        failed = world.materialize(ORDERS_WRITTEN, ok=False)
+    no_faults(world)
+    failures = _step_failures(failed)
+    assert "answered none of the" in failures and "Rerun the partition" in failures, failures
+    assert not failed.get_asset_materialization_events()  # the partition shows as failed
+    queued = world.queue(PURCHASE_ORDERS_FLOW.name)
+    assert set(queued) == today.commitments, queued
+    assert posts(world, CREATE_PURCHASE_ORDER) == before  # JDE was never asked to create an order
+    assert not orders_by_commitment(world, today.commitments)
+
+    # ---- the other day, run once JDE is back, is not affected by the failed one (a commitment invoiced on
+    # both days is written by it, and its queue item from the failed day resolved)
+    written = world.run(ORDERS_WRITTEN, partition=story.other_day)[ORDERS_WRITTEN]
+    assert written["create"] == len(other.commitments) and written["fail"] == 0, written
+    only_today = today.commitments - other.commitments
+    assert set(world.queue(PURCHASE_ORDERS_FLOW.name)) == only_today
+    other_xrefs = {c: world.xrefs("purchase_order")[c] for c in other.commitments}
+    other_audit = world.audit_counts(PURCHASE_ORDERS_FLOW.name)
+
+    # ---- the failed day's write step rerun alone: each order once, the queue cleared
+    rerun = world.run(ORDERS_WRITTEN)[ORDERS_WRITTEN]
+    assert rerun["create"] == len(only_today), rerun
+    assert rerun["skip"] == len(today.commitments & other.commitments), rerun
+    assert rerun["fail"] == rerun["adopt"] == rerun["leased"] == 0, rerun
+    assert not world.queue(PURCHASE_ORDERS_FLOW.name)
+    both = today.commitments | other.commitments
+    assert orders_by_commitment(world, both) == dict.fromkeys(both, 1)
+    assert posts(world, CREATE_PURCHASE_ORDER) - before == len(both)  # one POST per order, in all
+    assert {c: world.xrefs("purchase_order")[c] for c in other.commitments} == other_xrefs
+    audit = world.audit_counts(PURCHASE_ORDERS_FLOW.name)
+    assert audit["create"] - other_audit["create"] == len(only_today)  # nothing of the other day again
+
+
+def _broken_table(path: Path) -> Path:
+    """The sandbox table with every account's object replaced by one JDE does not have: a table typed
+    against the wrong chart of accounts. Every row still has the right shape, so it stages."""
+    with SANDBOX_TABLE.open(newline="", encoding="utf-8") as source:
+        header, *rows = list(csv.reader(source))
+    broken = []
+    for code, account in rows:
+        unit, _object, *sub = account.split(".")
+        broken.append([code, ".".join([unit, MISSING_OBJECT, *sub])])
+    with path.open("w", newline="", encoding="utf-8") as out:
+        csv.writer(out).writerows([header, *broken])
+    return path
+
+
+def test_a_systemic_failure_writes_nothing_and_a_rerun_with_the_fixed_table_writes_all(
+    story, monkeypatch, tmp_path
+):
+    world, today = story.world, story.today
+    requisitions = set(today.requisitions)
+    assert orders_by_commitment(world, today.commitments) == dict.fromkeys(today.commitments, 1)
+    calls = _orchestration_calls(world)
+
+    monkeypatch.setenv("ML_PROCORE_JDE_COST_CODE_MAP", str(_broken_table(tmp_path / "broken.csv")))
+    failed = world.materialize("procore_jde_cost_code_map", VOUCHERS_MAPPED, VOUCHERS_WRITTEN, ok=False)
+    assert [c.passed for c in failed.get_asset_check_evaluations()] == [False]
+    materialized = {e.asset_key.to_user_string() for e in failed.get_asset_materialization_events()}
+    assert materialized == {"procore_jde_cost_code_map"}, materialized  # neither mapped nor written
+    failures = _step_failures(failed)
+    assert "looks systemic" in failures and f".{MISSING_OBJECT}" in failures, failures
+    assert _orchestration_calls(world) == calls  # not one orchestration call reached JDE
+    assert not batches_by_requisition(world, requisitions)
+    assert not world.queue(VOUCHERS_FLOW.name)  # fixed and rerun, not replayed record by record
+
+    monkeypatch.setenv("ML_PROCORE_JDE_COST_CODE_MAP", str(SANDBOX_TABLE))
+    before = posts(world, CREATE_VOUCHERS)
+    rerun = world.run("procore_jde_cost_code_map", VOUCHERS_MAPPED, VOUCHERS_WRITTEN)[VOUCHERS_WRITTEN]
+    assert rerun["create"] == len(requisitions) and rerun["fail"] == 0, rerun
+    assert batches_by_requisition(world, requisitions) == dict.fromkeys(requisitions, 1)
+    assert posts(world, CREATE_VOUCHERS) - before == len(requisitions)
+    assert not world.queue(VOUCHERS_FLOW.name)

@@ -1,0 +1,52 @@
+"""``make dev`` asks each integration package for its own sandbox set-up (issue 32, item 3): the CLI names
+no integration, a package's ``sandbox`` module is found by convention, and nothing runs against a
+configured (real) system."""
+
+from __future__ import annotations
+
+import ast
+from types import SimpleNamespace
+
+from roots import ROOT
+
+from connector_assets.flows.sandbox_setup import IntegrationSandbox, embedded, integration_sandboxes
+from connector_assets.integrations import INTEGRATIONS
+
+
+def test_the_packages_with_a_sandbox_part_are_found_in_integrations_order():
+    found = integration_sandboxes(INTEGRATIONS)
+    modules = [s.set_up.__module__ for s in found]
+    assert modules == [
+        "connector_assets.integrations.procore_jde.sandbox",
+        "connector_assets.integrations.jde_procurify.sandbox",
+        "connector_assets.integrations.fusion_procurify.sandbox",
+    ]
+    assert all(isinstance(s, IntegrationSandbox) for s in found)
+    with_people = [s for s in found if s.people is not None]
+    assert len(with_people) == 2 and all(s.play is not None for s in with_people)
+
+
+def test_the_cli_imports_no_integration_package():
+    for path in sorted((ROOT / "connector_cli").glob("dev*.py")):
+        tree = ast.parse(path.read_text())
+        imported = [node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)]
+        named = [m for m in imported if m.startswith("connector_assets.integrations.")]
+        assert named == [], (path.name, named)
+    assert not list((ROOT / "connector_cli").glob("dev_*.py"))
+
+
+def _running(*keys: str) -> list:
+    return [SimpleNamespace(spec=SimpleNamespace(key=key)) for key in keys]
+
+
+def test_embedded_needs_every_system_running_and_none_configured(monkeypatch):
+    from connector_resources.settings import SYSTEMS
+
+    for key in ("procurify", "fusion"):
+        for setting in SYSTEMS[key].settings:
+            monkeypatch.delenv(setting.env, raising=False)
+    assert embedded(_running("procurify"), "procurify", "fusion") is None
+    running = embedded(_running("procurify", "fusion", "jde_ais"), "procurify", "fusion")
+    assert running is not None and set(running) == {"procurify", "fusion", "jde_ais"}
+    monkeypatch.setenv(SYSTEMS["fusion"].settings[0].env, "https://fusion.example.com")
+    assert embedded(_running("procurify", "fusion"), "procurify", "fusion") is None  # a real Fusion
