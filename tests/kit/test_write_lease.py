@@ -22,6 +22,7 @@ from racing import race
 from connector_assets.flows.core import FlowSpec, Mapped, write_record
 from connector_resources.ledger import Ledger, LedgerInputError, XrefLeased, lease_length, lease_wait
 from connector_resources.replay import WaitsFor
+from connector_resources.settings import SettingError
 
 KEY = ("bill", "vendor", "JDE", "4343", "bill")
 
@@ -87,7 +88,7 @@ def test_lease_arguments_and_settings_are_checked(ledger, monkeypatch):
     monkeypatch.setenv("ML_LEDGER_LEASE_MINUTES", "0.5")
     assert lease_length() == timedelta(seconds=30)
     monkeypatch.setenv("ML_LEDGER_LEASE_WAIT_SECONDS", "soon")
-    with pytest.raises(LedgerInputError, match="ML_LEDGER_LEASE_WAIT_SECONDS='soon'"):
+    with pytest.raises(SettingError, match="ML_LEDGER_LEASE_WAIT_SECONDS='soon'"):
         lease_wait()
 
 
