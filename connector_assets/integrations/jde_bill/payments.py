@@ -46,13 +46,13 @@ from typing import Any
 
 from dagster import AssetExecutionContext
 
+from connector_assets.bill.documents import PAYMENTS, current_versions
+from connector_assets.bill.payments_read import read_payments_day
 from connector_assets.flows import amounts
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.documents import Version, collect_documents, version_text
 from connector_assets.flows.lazy_model import lazy_model
-from connector_assets.integrations.jde_bill.documents import PAYMENTS, current_versions
 from connector_assets.integrations.jde_bill.integration import INTEGRATION, PAYMENTS_ROUTE
-from connector_assets.integrations.jde_bill.payments_read import read_payments_day
 from connector_assets.jde import contracts, targets
 from connector_assets.jde.accounts import GlAccounts, account_setting, setting_account_problems
 from connector_resources import settings

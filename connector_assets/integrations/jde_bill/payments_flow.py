@@ -13,12 +13,12 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
+from connector_assets.bill.documents import PAYMENTS
 from connector_assets.flows.assets import build_flow_assets, executable_keys
 from connector_assets.flows.core import replay_handler
 from connector_assets.flows.documents import build_inbox_done, build_inbox_sensor
 from connector_assets.flows.jobs import FlowJob, build_flow_jobs, build_flow_schedules
 from connector_assets.flows.replay_resources import resources_from_settings
-from connector_assets.integrations.jde_bill.documents import PAYMENTS
 from connector_assets.integrations.jde_bill.integration import INTEGRATION
 from connector_assets.integrations.jde_bill.payments import PAYMENTS_FLOW, BillPayments
 from connector_assets.jde.tables import GL_ACCOUNTS
