@@ -47,6 +47,7 @@ from typing import Any
 from dagster import AssetExecutionContext
 
 from connector_assets.bill.documents import PAYMENTS, current_versions
+from connector_assets.bill.payment_fields import made_by_bill, paid_bills, payment_status
 from connector_assets.bill.payments_read import read_payments_day
 from connector_assets.flows import amounts
 from connector_assets.flows.core import Mapped, Rejected
@@ -189,15 +190,6 @@ def journal_key(payment_id: str, bill_id: str) -> targets.BatchKey:
     return targets.BatchKey(EDI_USER, bill_id[-15:], payment_id)
 
 
-def paid_bills(payment: dict[str, Any]) -> list[tuple[str, Any]]:
-    """(bill id, amount as BILL wrote it) per bill the payment pays: its ``billPayments``, else its own
-    ``billId`` and ``amount`` (a single-bill payment may name only those)."""
-    lines = payment.get("billPayments") or []
-    if lines:
-        return [(str(line.get("billId") or ""), line.get("amount")) for line in lines]
-    return [(str(payment.get("billId") or ""), payment.get("amount"))] if payment.get("billId") else []
-
-
 def map_payment(
     payment: dict[str, Any],
     updated_at: datetime,
@@ -331,18 +323,6 @@ def _not_a_payment(label: str, amount: Decimal) -> str:
 
 
 # -- reading the day's payments -------------------------------------------------------------------------
-
-
-def made_by_bill(payment: dict[str, Any]) -> bool:
-    """False for a payment recorded into BILL from outside (``onlinePayment`` false: record-payment, no
-    money moved through BILL), which JDE or another ERP already holds. A payment that does not say is
-    taken as BILL's own: the field is in every documented payment object (reference 2.8)."""
-    return payment.get("onlinePayment") is not False
-
-
-def payment_status(payment: dict[str, Any]) -> str:
-    """``singleStatus`` (the documented enum), else ``status`` (what webhooks carry)."""
-    return str(payment.get("singleStatus") or payment.get("status") or "").upper()
 
 
 def payment_records(
