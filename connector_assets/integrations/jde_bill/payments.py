@@ -371,7 +371,7 @@ def _undone_after_posting(ledger: Ledger, payment: dict[str, Any]) -> Iterator[R
 
 def map_payments(context: AssetExecutionContext, partition: str | None) -> Iterator[Mapped | Rejected]:
     """The partition's BILL payments (poll + webhook inbox, latest version each) that BILL paid. The day's
-    payments are read from BILL here when no complete read of the day is staged (``payments_read``): the
+    payments are read from BILL here when no complete read of the day is staged (``bill.payments_read``): the
     flow's polling fallback does not depend on the optional ``bill_sources`` poll."""
     read_payments_day(context, partition)
     documents = collect_documents(context, partition, PAYMENTS, PAYMENTS_FLOW)
@@ -429,7 +429,7 @@ PAYMENTS_FLOW = PAYMENTS_ROUTE.flow(
     # posting setting unreadable) fails the step before any record is mapped, and journal accounts that
     # F0901 refuses are named on each journal payment. So no share of rejections fails the day.
     systemic_share=1.0,
-    # The mapped step reads the day's BILL payments itself (``payments_read``): in the org's pool, so it
+    # The mapped step reads the day's BILL payments itself (``bill.payments_read``): in the org's pool, so it
     # never adds calls beside a BILL step already holding BILL's 3 in flight.
     mapped_pool=BillResource.from_settings().concurrency_pool,
 )
