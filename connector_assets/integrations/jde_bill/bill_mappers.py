@@ -130,7 +130,7 @@ def map_order_bill(
 
     ``vouchers_on_it`` (supplier invoice number -> ``PV:...`` key of each voucher on the order, whatever
     its pay status) are the invoice numbers the order's bill may carry since a voucher took it over: its
-    natural-key search looks for them too (``BillBills.find``), so a ledger that lost the bill (or a fresh
+    natural-key search looks for them too (``BillsFromJde.find``), so a ledger that lost the bill (or a fresh
     one) adopts it instead of creating a second bill."""
     ref = order_ref(order)
     key = order_source_key(ref)

@@ -11,25 +11,28 @@ Three CSV tables (``mappings/``, one ``MappingTable`` each, staged as snapshots 
 
 A bill line is sent only when both ends of each mapping exist: the JDE account in F0901 and postable
 (``GlAccounts``, the staged ``jde_gl_accounts``), the business unit in F0901, and the BILL ids in BILL and
-not archived (the staged snapshots ``bill_chart_of_accounts`` / ``bill_departments``). Otherwise the
-record is refused naming the line, the account or unit, and which side is wrong.
+not archived (the staged snapshots ``bill_chart_of_accounts`` / ``bill_departments``, read on the BILL
+side: ``connector_assets.bill.classifications``). Otherwise the record is refused naming the line, the
+account or unit, and which side is wrong.
 """
 
-import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from dagster import Failure
-
+from connector_assets.bill.classifications import (
+    CHART_OF_ACCOUNTS_ASSET,
+    DEPARTMENTS_ASSET,
+    BillClassification,
+    bill_classifications,
+    classification_problem,
+)
 from connector_assets.flows.mapping_tables import MappingTable, build_mapping_table_asset
 from connector_assets.integrations.jde_bill.integration import INTEGRATION
 from connector_assets.jde.accounts import GlAccounts
 from connector_resources import settings
 
 STOCK_KEY = "LNTY:S"  # the account-table key of stock lines (no account in JDE; AAIs choose it)
-CHART_OF_ACCOUNTS_ASSET = "bill_chart_of_accounts"  # BILL snapshots (connector_assets/saas_assets.py)
-DEPARTMENTS_ASSET = "bill_departments"
 GUARDED_BY = ("jde_ais", "bill")  # the sandbox tables only fit these two sandboxes
 
 
@@ -114,28 +117,6 @@ class BillPolicy:
         )
 
 
-@dataclass(frozen=True)
-class BillClassification:
-    name: str
-    archived: bool
-
-
-def bill_classifications(staging: Any, asset: str) -> dict[str, BillClassification]:
-    """A staged BILL snapshot (chart of accounts or departments): id -> name and archived flag.
-
-    Never staged is systemic (every line would be refused), so it fails the step naming the asset."""
-    if not staging.exists(asset, None):
-        raise Failure(
-            f"the BILL snapshot {asset} was never read on this instance: materialize {asset}, then rerun"
-        )
-    found: dict[str, BillClassification] = {}
-    for row in staging.read_rows(asset, None):
-        record = row["record"]
-        doc = json.loads(record) if isinstance(record, str) else dict(record)
-        found[str(row["id"])] = BillClassification(str(doc.get("name") or ""), doc.get("archived") is True)
-    return found
-
-
 def _business_units(accounts: GlAccounts) -> set[str]:
     return {unit for unit, _obj, _sub in accounts.accounts}
 
@@ -185,7 +166,9 @@ class LineCoder:
                 f"{shown} has no BILL chart-of-accounts id in the account mapping table "
                 f"({ACCOUNTS.variable}; {where})"
             )
-        problem = _in_bill(self.chart, chart_id, "chart-of-accounts", f"mapped from {shown}", where)
+        problem = classification_problem(
+            self.chart, chart_id, "chart-of-accounts", f"mapped from {shown}", where
+        )
         if problem:
             return problem
         unit = business_unit.strip().upper()
@@ -199,23 +182,12 @@ class LineCoder:
                 f"business unit {unit} has no BILL department id in the department mapping table "
                 f"({DEPARTMENTS.variable}; {where})"
             )
-        problem = _in_bill(
+        problem = classification_problem(
             self.bill_departments, department_id, "department", f"mapped from business unit {unit}", where
         )
         if problem:
             return problem
         return {"chartOfAccountId": chart_id, "departmentId": department_id}
-
-
-def _in_bill(
-    known: Mapping[str, BillClassification], bill_id: str, what: str, origin: str, where: str
-) -> str | None:
-    found = known.get(bill_id)
-    if found is None:
-        return f"BILL {what} id {bill_id} ({origin}) not in BILL (archived?); {where}"
-    if found.archived:
-        return f"BILL {what} id {bill_id} ({found.name!r}, {origin}) is archived in BILL; {where}"
-    return None
 
 
 def net_days(codes: Iterable[str | None], terms: Mapping[str, str], policy: BillPolicy) -> int | str:

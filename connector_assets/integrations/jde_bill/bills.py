@@ -30,18 +30,20 @@ Every line carries a BILL GL account and department from the mapping tables, che
 (``bill_mappings``). A bill is held until its supplier has synced to BILL as a vendor (the vendors flow)
 and released when it does; ``vendorId`` is the vendor's cross-reference. Matching before a create: the
 ledger first, then BILL's bills by vendor + every invoice number our flows could have given the bill
-(``BillBills.find``: an order's also by its vouchers' numbers, a takeover's and a first voucher's also by
-the order's ``PO-...`` number; quirk 8: no idempotency keys), only then a single create (the bulk
+(``BillsFromJde.find``: an order's also by its vouchers' numbers, a takeover's and a first voucher's
+also by the order's ``PO-...`` number; quirk 8: no idempotency keys), only then a single create (the bulk
 endpoint rolls a whole batch back for one bad bill, so it is not used).
 
 The pieces: ``bill_keys`` (source keys, cross-references), ``bill_eligibility`` (which documents become
-bills), ``bill_mappers`` (pure mappers), ``bill_plan`` (the voucher-on-order rule), ``bill_target`` (the
-BILL side); this module holds the record's schema, the flow spec, its assets and its replay handler.
+bills), ``bill_mappers`` (pure mappers), ``bill_plan`` (the voucher-on-order rule), ``bill_target`` (its
+rules on BILL's bills target, ``connector_assets.bill.targets``); this module holds the record's schema,
+the flow spec, its assets and its replay handler.
 """
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
+from connector_assets.bill.classifications import CHART_OF_ACCOUNTS_ASSET, DEPARTMENTS_ASSET
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.lazy_model import lazy_model
@@ -57,16 +59,14 @@ from connector_assets.integrations.jde_bill.bill_keys import (
 from connector_assets.integrations.jde_bill.bill_mappers import Books
 from connector_assets.integrations.jde_bill.bill_mappings import (
     ACCOUNTS,
-    CHART_OF_ACCOUNTS_ASSET,
     DEPARTMENTS,
-    DEPARTMENTS_ASSET,
     PAYMENT_TERMS,
     BillPolicy,
     LineCoder,
     jde_bill_mapping_tables,
 )
 from connector_assets.integrations.jde_bill.bill_plan import plan_bills
-from connector_assets.integrations.jde_bill.bill_target import BillBills
+from connector_assets.integrations.jde_bill.bill_target import BillsFromJde
 from connector_assets.integrations.jde_bill.integration import INTEGRATION, ROUTE
 from connector_assets.integrations.jde_bill.vendors import VENDORS_FLOW
 from connector_assets.jde.assets import jde_partitions
@@ -171,7 +171,7 @@ BILLS_FLOW = ROUTE.flow(
     BillRecord,
     map_bills,
     remap_bills,
-    BillBills,
+    BillsFromJde,
     reads={"JDE": (DISTRIBUTION_TABLE, SUPPLIERS.table)},
 )
 
@@ -202,5 +202,5 @@ def bill_replay(resources: Callable[[], dict[str, Any]]) -> ReplayHandler:
     """The bills flow's replay handler: remapped with today's tables (``resources()``: jde, bill,
     staging, built once per replay), written through a target that holds the replay's ledger."""
     return ledger_target_replay(
-        BILLS_FLOW, lambda built, ledger: BillBills.opened(built["bill"], ledger), resources
+        BILLS_FLOW, lambda built, ledger: BillsFromJde.opened(built["bill"], ledger), resources
     )

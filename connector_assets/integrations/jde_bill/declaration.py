@@ -4,11 +4,12 @@ reconciliation and the replay handlers."""
 
 from functools import partial
 
+from connector_assets.bill.classifications import CHART_OF_ACCOUNTS_ASSET, DEPARTMENTS_ASSET
+from connector_assets.bill.targets import BillVendors
 from connector_assets.flows.assembly import Declaration
 from connector_assets.flows.assets import executable_keys
 from connector_assets.flows.jobs import FlowJob, build_flow_jobs, build_flow_schedules
 from connector_assets.flows.replay_resources import register_settings_replay, resources_from_settings
-from connector_assets.integrations.jde_bill.bill_mappings import CHART_OF_ACCOUNTS_ASSET, DEPARTMENTS_ASSET
 from connector_assets.integrations.jde_bill.bills import BILLS_FLOW, bill_assets, bill_replay
 from connector_assets.integrations.jde_bill.integration import INTEGRATION
 from connector_assets.integrations.jde_bill.payments import PAYMENTS_FLOW
@@ -24,7 +25,7 @@ from connector_assets.integrations.jde_bill.reconcile.assets import (
     reconciliation_jobs,
     reconciliation_schedules,
 )
-from connector_assets.integrations.jde_bill.vendors import VENDORS_FLOW, BillVendors, vendor_assets
+from connector_assets.integrations.jde_bill.vendors import VENDORS_FLOW, vendor_assets
 from connector_assets.jde.extract import jde_timezone
 from connector_assets.jde.tables import ADDRESS_BOOK, AP_LEDGER, PO_HEADERS, PO_LINES, SUPPLIERS
 from connector_resources.replay import register_replay_handler

@@ -46,13 +46,14 @@ from typing import Any
 
 from dagster import AssetExecutionContext
 
+from connector_assets.bill.documents import PAYMENTS, current_versions
+from connector_assets.bill.payment_fields import made_by_bill, paid_bills, payment_status
+from connector_assets.bill.payments_read import read_payments_day
 from connector_assets.flows import amounts
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.documents import Version, collect_documents, version_text
 from connector_assets.flows.lazy_model import lazy_model
-from connector_assets.integrations.jde_bill.documents import PAYMENTS, current_versions
 from connector_assets.integrations.jde_bill.integration import INTEGRATION, PAYMENTS_ROUTE
-from connector_assets.integrations.jde_bill.payments_read import read_payments_day
 from connector_assets.jde import contracts, targets
 from connector_assets.jde.accounts import GlAccounts, account_setting, setting_account_problems
 from connector_resources import settings
@@ -187,15 +188,6 @@ def JdeBillPaymentRecord() -> type:
 def journal_key(payment_id: str, bill_id: str) -> targets.BatchKey:
     """EDUS ``MLBILL``, EDBT the bill id's last 15 characters, EDTN the payment id: from the two ids alone."""
     return targets.BatchKey(EDI_USER, bill_id[-15:], payment_id)
-
-
-def paid_bills(payment: dict[str, Any]) -> list[tuple[str, Any]]:
-    """(bill id, amount as BILL wrote it) per bill the payment pays: its ``billPayments``, else its own
-    ``billId`` and ``amount`` (a single-bill payment may name only those)."""
-    lines = payment.get("billPayments") or []
-    if lines:
-        return [(str(line.get("billId") or ""), line.get("amount")) for line in lines]
-    return [(str(payment.get("billId") or ""), payment.get("amount"))] if payment.get("billId") else []
 
 
 def map_payment(
@@ -333,18 +325,6 @@ def _not_a_payment(label: str, amount: Decimal) -> str:
 # -- reading the day's payments -------------------------------------------------------------------------
 
 
-def made_by_bill(payment: dict[str, Any]) -> bool:
-    """False for a payment recorded into BILL from outside (``onlinePayment`` false: record-payment, no
-    money moved through BILL), which JDE or another ERP already holds. A payment that does not say is
-    taken as BILL's own: the field is in every documented payment object (reference 2.8)."""
-    return payment.get("onlinePayment") is not False
-
-
-def payment_status(payment: dict[str, Any]) -> str:
-    """``singleStatus`` (the documented enum), else ``status`` (what webhooks carry)."""
-    return str(payment.get("singleStatus") or payment.get("status") or "").upper()
-
-
 def payment_records(
     ledger: Ledger, staging: Any, versions: Iterable[Version], log: Any = None
 ) -> Iterator[Mapped | Rejected]:
@@ -391,7 +371,7 @@ def _undone_after_posting(ledger: Ledger, payment: dict[str, Any]) -> Iterator[R
 
 def map_payments(context: AssetExecutionContext, partition: str | None) -> Iterator[Mapped | Rejected]:
     """The partition's BILL payments (poll + webhook inbox, latest version each) that BILL paid. The day's
-    payments are read from BILL here when no complete read of the day is staged (``payments_read``): the
+    payments are read from BILL here when no complete read of the day is staged (``bill.payments_read``): the
     flow's polling fallback does not depend on the optional ``bill_sources`` poll."""
     read_payments_day(context, partition)
     documents = collect_documents(context, partition, PAYMENTS, PAYMENTS_FLOW)
@@ -449,7 +429,7 @@ PAYMENTS_FLOW = PAYMENTS_ROUTE.flow(
     # posting setting unreadable) fails the step before any record is mapped, and journal accounts that
     # F0901 refuses are named on each journal payment. So no share of rejections fails the day.
     systemic_share=1.0,
-    # The mapped step reads the day's BILL payments itself (``payments_read``): in the org's pool, so it
+    # The mapped step reads the day's BILL payments itself (``bill.payments_read``): in the org's pool, so it
     # never adds calls beside a BILL step already holding BILL's 3 in flight.
     mapped_pool=BillResource.from_settings().concurrency_pool,
 )

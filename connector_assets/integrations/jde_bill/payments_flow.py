@@ -6,19 +6,19 @@ The flow is the shared factory's steps (``jde_bill_payments_mapped`` with its ch
 It reads the day's staged ``bill_payments`` poll and the ``bill`` inbox together
 (``connector_assets.flows.documents``), so a webhook and the poll of the same payment write it once; the
 day's payments are read from BILL by the mapped step itself when the ``bill_sources`` poll did not
-(``payments_read``), so the schedule below is a polling fallback on its own.
+(``bill.payments_read``), so the schedule below is a polling fallback on its own.
 """
 
 from collections.abc import Callable
 from functools import partial
 from typing import Any
 
+from connector_assets.bill.documents import PAYMENTS
 from connector_assets.flows.assets import build_flow_assets, executable_keys
 from connector_assets.flows.core import replay_handler
 from connector_assets.flows.documents import build_inbox_done, build_inbox_sensor
 from connector_assets.flows.jobs import FlowJob, build_flow_jobs, build_flow_schedules
 from connector_assets.flows.replay_resources import resources_from_settings
-from connector_assets.integrations.jde_bill.documents import PAYMENTS
 from connector_assets.integrations.jde_bill.integration import INTEGRATION
 from connector_assets.integrations.jde_bill.payments import PAYMENTS_FLOW, BillPayments
 from connector_assets.jde.tables import GL_ACCOUNTS
@@ -47,7 +47,7 @@ payment_jobs = build_flow_jobs(
     lambda spec: "BILL payments of a day (poll + webhook inbox) -> JDE voucher payments / journals.",
 )
 payments_job = payment_jobs[PAYMENTS_FLOW]
-# The polling fallback (the mapped step reads the day from BILL itself, ``payments_read``): a few minutes
+# The polling fallback (the mapped step reads the day from BILL itself, ``bill.payments_read``): a few minutes
 # after each BILL poll (bill_sources_poll, */15) when that runs too, in UTC days.
 payment_schedules = build_flow_schedules(
     PAYMENT_JOBS,

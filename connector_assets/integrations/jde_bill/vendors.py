@@ -23,18 +23,18 @@ with none, such a supplier is refused naming the field (BILL mails checks by the
 Matching in BILL, before a create: the ledger's cross-reference (``write_one``), then the supplier's tax ID
 (a vendor renamed on either side is still found), then its name, never a vendor whose tax ID differs. BILL
 filters vendors by name only (§2.5), so each write step lists BILL's vendors once, when its first search
-comes, and indexes them by tax ID and name, adding what it creates as it goes. BILL documents no duplicate
-detection: the ledger's claim and this search are all that stands between a rerun and a second vendor.
+comes, and indexes them by tax ID and name, adding what it creates as it goes (``BillVendors`` on the BILL
+side, ``connector_assets.bill.targets``). BILL documents no duplicate detection: the ledger's claim and
+this search are all that stands between a rerun and a second vendor.
 """
 
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from typing import Any
 
+from connector_assets.bill.targets import BillVendors
 from connector_assets.flows.assets import awaited_keys, build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.lazy_model import lazy_model
-from connector_assets.flows.targets import SessionTarget
 from connector_assets.integrations.jde_bill.integration import INTEGRATION, ROUTE
 from connector_assets.jde.assets import jde_partitions
 from connector_assets.jde.documents import JdeSupplier, changed_suppliers, suppliers_by_number
@@ -92,9 +92,6 @@ def BillVendorRecord() -> type:
             coerce = True
 
     return BillVendorRecord
-
-
-ADDRESS_KEYS = ("line1", "line2", "city", "stateOrProvince", "zipOrPostalCode", "country")
 
 
 def _text(row: dict[str, Any] | None, alias: str) -> str:
@@ -188,109 +185,6 @@ def remap_vendors(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
     country = default_country()
     for supplier in found:
         yield map_vendor(supplier, country)
-
-
-def _name(value: Any) -> str:
-    return " ".join(str(value or "").split()).casefold()
-
-
-def _tax(value: Any) -> str:
-    return "".join(ch for ch in str(value or "") if ch.isalnum()).upper()
-
-
-def _tax_of(vendor: dict[str, Any]) -> str:
-    info = vendor.get("additionalInfo")
-    return _tax(info.get("taxId")) if isinstance(info, dict) else ""
-
-
-@dataclass
-class VendorIndex:
-    """BILL's live vendors by normalised tax ID and name (names compare case- and space-insensitively, tax
-    IDs on letters and digits: ``12-3456789`` = ``123456789``), oldest first."""
-
-    by_id: dict[str, dict[str, Any]] = field(default_factory=dict)
-    by_tax: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    by_name: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-
-    @classmethod
-    def of(cls, vendors: Iterable[dict[str, Any]]) -> "VendorIndex":
-        index = cls()
-        for vendor in vendors:
-            index.add(vendor)
-        return index
-
-    def add(self, vendor: dict[str, Any]) -> None:
-        """Index ``vendor`` (replacing what was known of it); an archived one is dropped."""
-        vendor_id = str(vendor["id"])
-        old = self.by_id.pop(vendor_id, None)
-        if old is not None:
-            for bucket in (self.by_tax.get(_tax_of(old), []), self.by_name.get(_name(old.get("name")), [])):
-                bucket[:] = [v for v in bucket if str(v["id"]) != vendor_id]
-        if vendor.get("archived") is True:
-            return
-        self.by_id[vendor_id] = vendor
-        for bucket_map, key in ((self.by_tax, _tax_of(vendor)), (self.by_name, _name(vendor.get("name")))):
-            if key:
-                bucket = bucket_map.setdefault(key, [])
-                bucket.append(vendor)
-                bucket.sort(key=lambda v: (str(v.get("createdTime") or ""), str(v["id"])))
-
-    def match(self, name: str, tax_id: str | None) -> str | None:
-        """The vendor to adopt for a supplier of this name and tax ID: one with the same tax ID (the one of
-        the same name first: a renamed vendor is still found), else one of the same name without a tax ID;
-        never one whose tax ID differs (another business of the same name)."""
-        tax, wanted = _tax(tax_id), _name(name)
-        if tax:
-            same_tax = self.by_tax.get(tax, [])
-            named = [v for v in same_tax if _name(v.get("name")) == wanted]
-            if named or same_tax:
-                return str((named or same_tax)[0]["id"])
-        untaxed = [v for v in self.by_name.get(wanted, []) if not _tax_of(v)]
-        return str(untaxed[0]["id"]) if untaxed else None
-
-
-class BillVendors(SessionTarget):
-    """The BILL side of the vendors flow: finds through one listing of BILL's vendors per session
-    (``VendorIndex``), creates and updates through the client."""
-
-    resource = "bill"
-    writes = ("vendors",)
-
-    def __init__(self, session: Any) -> None:
-        super().__init__(session)
-        self._index: VendorIndex | None = None
-
-    @property
-    def index(self) -> VendorIndex:
-        """BILL's vendors, listed on first use (a run whose records are all known lists nothing). Under the
-        target's lock: the write step's workers (``write_concurrency``) share this target, and one listing
-        serves them all."""
-        with self.lock:
-            if self._index is None:
-                self._index = VendorIndex.of(self.session.iter_records("vendors"))
-            return self._index
-
-    def find(self, record: Mapped) -> str | None:
-        index = self.index
-        with self.lock:  # a worker's create may be adding to the index meanwhile
-            return index.match(record.natural_key["name"], record.natural_key["tax_id"])
-
-    def create(self, record: Mapped) -> str:
-        created = self.session.create_vendor(record.body)
-        with self.lock:
-            if self._index is not None:
-                self._index.add(created)
-        return str(created["id"])
-
-    def update(self, target_id: str, record: Mapped) -> None:
-        """PATCH (a merge patch): address parts JDE no longer has are sent as null, so BILL drops them."""
-        changes = dict(record.body)
-        if "address" in changes:
-            changes["address"] = {k: changes["address"].get(k) for k in ADDRESS_KEYS}
-        updated = self.session.update_vendor(target_id, changes)
-        with self.lock:
-            if self._index is not None:
-                self._index.add(updated)
 
 
 def vendor_sources(addresses: bool) -> list[str]:

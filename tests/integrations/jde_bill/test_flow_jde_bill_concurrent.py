@@ -32,9 +32,10 @@ from jde_bill_world import (
 )
 from racing import materialize_at_barrier, race_overlapping
 
+from connector_assets.bill.targets import BillVendors
 from connector_assets.flows.replay_resources import register_settings_replay
 from connector_assets.integrations.jde_bill.bills import BILLS_FLOW, bill_replay
-from connector_assets.integrations.jde_bill.vendors import VENDORS_FLOW, BillVendors
+from connector_assets.integrations.jde_bill.vendors import VENDORS_FLOW
 from connector_resources.replay import _handlers, register_replay_handler, release_synced, replay_items
 from connector_sandbox.jde_ais import JdeSandboxSettings
 

@@ -18,8 +18,8 @@ import sqlalchemy as sa
 from dagster import SensorResult, SkipReason, build_sensor_context, instance_for_test
 from jde_bill_world import BillClerk, JdeBillWorld, forget_target, jde_bill_world
 
+from connector_assets.bill.documents import read_current
 from connector_assets.flows.core import Mapped, Rejected, validate
-from connector_assets.integrations.jde_bill.documents import read_current
 from connector_assets.integrations.jde_bill.payments import (
     CREDIT_ENV,
     PAYMENTS_FLOW,

@@ -16,14 +16,13 @@ import pytest
 from dagster import instance_for_test
 from jde_bill_world import JdeBillWorld, forget_target, jde_bill_world
 
+from connector_assets.bill.targets import BillVendors, VendorIndex
 from connector_assets.flows.access import flow_access
 from connector_assets.flows.core import Mapped, validate
 from connector_assets.flows.replay_resources import register_settings_replay
 from connector_assets.integrations import INTEGRATIONS, jde_bill
 from connector_assets.integrations.jde_bill.vendors import (
     VENDORS_FLOW,
-    BillVendors,
-    VendorIndex,
     addresses_enabled,
     default_country,
     map_vendor,

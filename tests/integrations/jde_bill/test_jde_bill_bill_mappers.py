@@ -5,17 +5,18 @@ from datetime import date
 
 import pytest
 
+from connector_assets.bill.classifications import BillClassification
+from connector_assets.bill.targets import BillAlreadyPaid
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.integrations.jde_bill.bill_eligibility import order_approved, voucher_payable
 from connector_assets.integrations.jde_bill.bill_mappers import Books, map_order_bill, map_voucher_bill
 from connector_assets.integrations.jde_bill.bill_mappings import (
-    BillClassification,
     BillPolicy,
     LineCoder,
     net_days,
 )
 from connector_assets.integrations.jde_bill.bill_plan import first_voucher
-from connector_assets.integrations.jde_bill.bill_target import BillAlreadyPaid, BillBills
+from connector_assets.integrations.jde_bill.bill_target import BillsFromJde
 from connector_assets.jde.accounts import GlAccounts
 from connector_assets.jde.documents import JdePurchaseOrder, JdeVoucher
 
@@ -211,5 +212,5 @@ def test_a_bill_bill_has_paid_is_never_rewritten():
         BillAlreadyPaid,
         match=r"BILL bill 00nPAID \(invoice PO-00001-4512-OP\) is PAID in BILL; it is not rewritten",
     ):
-        BillBills(session, ledger=None).update("00nPAID", record)
+        BillsFromJde(session, ledger=None).update("00nPAID", record)
     assert session.patched == []

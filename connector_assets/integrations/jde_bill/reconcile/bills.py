@@ -8,12 +8,12 @@ JDE document.
 
 from typing import Any
 
+from connector_assets.bill.reads import bill_by_id
 from connector_assets.flows.reconciliation_calls import CountedJde, counted
 from connector_assets.integrations.jde_bill.bill_keys import ENTITY, VOUCHER_LINK, target_id_of
 from connector_assets.integrations.jde_bill.integration import INTEGRATION
 from connector_assets.integrations.jde_bill.reconcile.expected_bills import BillsSide, Expected
 from connector_assets.integrations.jde_bill.reconcile.reads import (
-    bill_by_id,
     queued_reasons,
     staged_in_jde_day,
     why_missing,

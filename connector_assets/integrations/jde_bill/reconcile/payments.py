@@ -13,21 +13,18 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from connector_assets.bill.payment_fields import made_by_bill, paid_bills, payment_status
+from connector_assets.bill.reads import bill_by_id, staged_records
 from connector_assets.flows.reconciliation_calls import CountedJde, counted
 from connector_assets.integrations.jde_bill.integration import INTEGRATION
 from connector_assets.integrations.jde_bill.payments import (
     BillOrigin,
     bill_origin,
     journal_key,
-    made_by_bill,
-    paid_bills,
     paid_statuses,
-    payment_status,
 )
 from connector_assets.integrations.jde_bill.reconcile.reads import (
-    bill_by_id,
     queued_reasons,
-    staged_records,
     why_missing,
 )
 from connector_assets.integrations.jde_bill.reconcile.report import Report, amount, money

@@ -8,11 +8,11 @@ not change in JDE has its supplier read too, so a vendor renamed in BILL alone i
 
 from typing import Any
 
+from connector_assets.bill.reads import bill_by_id
 from connector_assets.flows.reconciliation_calls import CountedJde, counted
 from connector_assets.integrations.jde_bill.bill_keys import target_id_of
 from connector_assets.integrations.jde_bill.integration import INTEGRATION
 from connector_assets.integrations.jde_bill.reconcile.reads import (
-    bill_by_id,
     queued_reasons,
     staged_in_jde_day,
     why_missing,

@@ -1,10 +1,11 @@
-"""The payments flow's own read of BILL's payments for its day: its polling fallback needs no other job.
+"""A BILL payments flow's own read of its day's payments: its polling fallback needs no other job.
 
-Webhooks can be lost and the BILL source poll (``bill_sources``) is optional, so the payments flow's
-mapped step makes sure its day's ``bill_payments`` partition is read before it collects the day's
-documents: through the very reader the poll uses (``connector_assets.saas.read_with_session``: BILL's
-change feed on ``updatedTime``, paginated), into the same staged partition, with the same ledger cursor.
-So when both run, neither reads twice what the other read:
+Webhooks can be lost and the BILL source poll (``bill_sources``) is optional, so a flow applying BILL
+payments (JD Edwards' today) calls this from its mapped step: the day's ``bill_payments`` partition is
+read before the day's documents are collected, through the very reader the poll uses
+(``connector_assets.saas.read_with_session``: BILL's change feed on ``updatedTime``, paginated), into the
+same staged partition, with the same ledger cursor. So when both run, neither reads twice what the
+other read:
 
 * today: an incremental read from the shared cursor (less the overlap); with nothing new it costs one
   call, and the first read of the day reads it whole;
@@ -12,14 +13,14 @@ So when both run, neither reads twice what the other read:
   overlap), by the poll closing it or by an earlier run of this flow: then it is complete and not read.
 
 Each payment then posts once whatever read it (the day's documents are collected by id, latest version
-wins, and the ledger skips what JDE already holds).
+wins, and the ledger skips what the target system already holds).
 """
 
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from connector_assets.bill.documents import PAYMENTS
 from connector_assets.incremental import DayRead
-from connector_assets.integrations.jde_bill.documents import PAYMENTS
 
 
 def _payments_entity() -> Any:

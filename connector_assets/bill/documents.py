@@ -1,12 +1,13 @@
 """BILL payments, wherever they came from: a signed webhook in the ledger inbox or the day's poll.
 
-BILL delivers every event type to one endpoint, stored under the single inbox source ``bill``
+Any integration that applies BILL payments reads them through this source (JD Edwards today). BILL
+delivers every event type to one endpoint, stored under the single inbox source ``bill``
 (``connector_resources.webhooks``, ``bill_source``); the poll of ``bill_payments`` (a UTC day partition on
 ``updatedTime``) is the fallback for events that never arrived (BILL says webhooks must not be the only
 source of truth, reference 2.1). The shared collector (``connector_assets.flows.documents``) reads both;
 what is BILL's own is here:
 
-* which deliveries the payments flow applies (``PAYMENT_EVENT_TYPES``); every other type (``vendor.*``,
+* which deliveries a payments flow applies (``PAYMENT_EVENT_TYPES``); every other type (``vendor.*``,
   ``bill.archived`` ...) is acknowledged by the inbox sensor, never failed;
 * that a delivery only *names* payments: ``payment.updated`` carries ``id``, ``billIds``, ``status``,
   ``processDate`` ... but no amount per bill (reference 2.10), and a bill event names no payment at all. So
@@ -29,7 +30,7 @@ INBOX = "bill"  # the receiver's one BILL source (``configured_sources``)
 EVENT_TYPE = "_eventType"  # set on an inbox record by ``_record_of``: which event carried it
 PAYMENT_EVENT_TYPES = frozenset({"payment.updated", "payment.failed", "bill.created", "bill.updated"})
 # A bill whose payment status says money went out: its payments are read (a bill event names none).
-# UNPAID / SCHEDULED bills have no payment JDE could record yet (reference 2.7).
+# UNPAID / SCHEDULED bills have no payment to record elsewhere yet (reference 2.7).
 PAID_BILL_STATUSES = frozenset({"PAID", "PARTIAL"})
 
 

@@ -1,0 +1,52 @@
+"""BILL's chart of accounts and departments as staged: what a bill line's classification ids are checked
+against before anything is sent.
+
+The snapshots ``bill_chart_of_accounts`` / ``bill_departments`` are BILL source assets
+(``connector_assets/saas_assets.py``); any integration writing bills to BILL reads them here, whichever
+system its mapping tables key the ids by.
+"""
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from dagster import Failure
+
+CHART_OF_ACCOUNTS_ASSET = "bill_chart_of_accounts"
+DEPARTMENTS_ASSET = "bill_departments"
+
+
+@dataclass(frozen=True)
+class BillClassification:
+    name: str
+    archived: bool
+
+
+def bill_classifications(staging: Any, asset: str) -> dict[str, BillClassification]:
+    """A staged BILL snapshot (chart of accounts or departments): id -> name and archived flag.
+
+    Never staged is systemic (every line would be refused), so it fails the step naming the asset."""
+    if not staging.exists(asset, None):
+        raise Failure(
+            f"the BILL snapshot {asset} was never read on this instance: materialize {asset}, then rerun"
+        )
+    found: dict[str, BillClassification] = {}
+    for row in staging.read_rows(asset, None):
+        record = row["record"]
+        doc = json.loads(record) if isinstance(record, str) else dict(record)
+        found[str(row["id"])] = BillClassification(str(doc.get("name") or ""), doc.get("archived") is True)
+    return found
+
+
+def classification_problem(
+    known: Mapping[str, BillClassification], bill_id: str, what: str, origin: str, where: str
+) -> str | None:
+    """Why BILL ``what`` id ``bill_id`` (``origin``: where the mapping took it from) cannot classify the
+    line ``where``: not in BILL, or archived there; None when it can."""
+    found = known.get(bill_id)
+    if found is None:
+        return f"BILL {what} id {bill_id} ({origin}) not in BILL (archived?); {where}"
+    if found.archived:
+        return f"BILL {what} id {bill_id} ({found.name!r}, {origin}) is archived in BILL; {where}"
+    return None

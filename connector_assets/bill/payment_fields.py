@@ -1,0 +1,26 @@
+"""What a BILL payment says, as any integration applying BILL payments reads it: the bills it pays and how
+much of each, its status, and whether BILL made it at all (or only recorded a payment made elsewhere).
+"""
+
+from typing import Any
+
+
+def paid_bills(payment: dict[str, Any]) -> list[tuple[str, Any]]:
+    """(bill id, amount as BILL wrote it) per bill the payment pays: its ``billPayments``, else its own
+    ``billId`` and ``amount`` (a single-bill payment may name only those)."""
+    lines = payment.get("billPayments") or []
+    if lines:
+        return [(str(line.get("billId") or ""), line.get("amount")) for line in lines]
+    return [(str(payment.get("billId") or ""), payment.get("amount"))] if payment.get("billId") else []
+
+
+def made_by_bill(payment: dict[str, Any]) -> bool:
+    """False for a payment recorded into BILL from outside (``onlinePayment`` false: record-payment, no
+    money moved through BILL), which the system that recorded it already holds. A payment that does not say is
+    taken as BILL's own: the field is in every documented payment object (reference 2.8)."""
+    return payment.get("onlinePayment") is not False
+
+
+def payment_status(payment: dict[str, Any]) -> str:
+    """``singleStatus`` (the documented enum), else ``status`` (what webhooks carry)."""
+    return str(payment.get("singleStatus") or payment.get("status") or "").upper()

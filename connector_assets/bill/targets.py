@@ -1,0 +1,192 @@
+"""BILL write targets: vendors and bills, each found in BILL before any create (the cross-reference first,
+in the kit), so a crashed attempt's record is adopted, never doubled (BILL has no idempotency keys, quirk 8).
+
+Why on the BILL side: a target knows BILL's API, not the system a record comes from; any integration
+writing to BILL maps its records to these bodies and natural keys and uses the same target. What is the
+other system's (which supplier a bill's vendor is, which bill stands for which document, what the ledger
+records after a write) comes in through ``BillBills``' hooks, overridden by the integration.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from connector_assets.flows.core import Mapped
+from connector_assets.flows.targets import SessionTarget
+
+# The parts of BILL's vendor ``address``: an update names them all, so BILL drops those not sent.
+ADDRESS_KEYS = ("line1", "line2", "city", "stateOrProvince", "zipOrPostalCode", "country")
+
+
+def _name(value: Any) -> str:
+    return " ".join(str(value or "").split()).casefold()
+
+
+def _tax(value: Any) -> str:
+    return "".join(ch for ch in str(value or "") if ch.isalnum()).upper()
+
+
+def _tax_of(vendor: dict[str, Any]) -> str:
+    info = vendor.get("additionalInfo")
+    return _tax(info.get("taxId")) if isinstance(info, dict) else ""
+
+
+@dataclass
+class VendorIndex:
+    """BILL's live vendors by normalised tax ID and name (names compare case- and space-insensitively, tax
+    IDs on letters and digits: ``12-3456789`` = ``123456789``), oldest first."""
+
+    by_id: dict[str, dict[str, Any]] = field(default_factory=dict)
+    by_tax: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    by_name: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, vendors: Iterable[dict[str, Any]]) -> "VendorIndex":
+        index = cls()
+        for vendor in vendors:
+            index.add(vendor)
+        return index
+
+    def add(self, vendor: dict[str, Any]) -> None:
+        """Index ``vendor`` (replacing what was known of it); an archived one is dropped."""
+        vendor_id = str(vendor["id"])
+        old = self.by_id.pop(vendor_id, None)
+        if old is not None:
+            for bucket in (self.by_tax.get(_tax_of(old), []), self.by_name.get(_name(old.get("name")), [])):
+                bucket[:] = [v for v in bucket if str(v["id"]) != vendor_id]
+        if vendor.get("archived") is True:
+            return
+        self.by_id[vendor_id] = vendor
+        for bucket_map, key in ((self.by_tax, _tax_of(vendor)), (self.by_name, _name(vendor.get("name")))):
+            if key:
+                bucket = bucket_map.setdefault(key, [])
+                bucket.append(vendor)
+                bucket.sort(key=lambda v: (str(v.get("createdTime") or ""), str(v["id"])))
+
+    def match(self, name: str, tax_id: str | None) -> str | None:
+        """The vendor to adopt for a supplier of this name and tax ID: one with the same tax ID (the one of
+        the same name first: a renamed vendor is still found), else one of the same name without a tax ID;
+        never one whose tax ID differs (another business of the same name)."""
+        tax, wanted = _tax(tax_id), _name(name)
+        if tax:
+            same_tax = self.by_tax.get(tax, [])
+            named = [v for v in same_tax if _name(v.get("name")) == wanted]
+            if named or same_tax:
+                return str((named or same_tax)[0]["id"])
+        untaxed = [v for v in self.by_name.get(wanted, []) if not _tax_of(v)]
+        return str(untaxed[0]["id"]) if untaxed else None
+
+
+class BillVendors(SessionTarget):
+    """Vendors in BILL: finds through one listing of BILL's vendors per session
+    (``VendorIndex``), creates and updates through the client."""
+
+    resource = "bill"
+    writes = ("vendors",)
+
+    def __init__(self, session: Any) -> None:
+        super().__init__(session)
+        self._index: VendorIndex | None = None
+
+    @property
+    def index(self) -> VendorIndex:
+        """BILL's vendors, listed on first use (a run whose records are all known lists nothing). Under the
+        target's lock: the write step's workers (``write_concurrency``) share this target, and one listing
+        serves them all."""
+        with self.lock:
+            if self._index is None:
+                self._index = VendorIndex.of(self.session.iter_records("vendors"))
+            return self._index
+
+    def find(self, record: Mapped) -> str | None:
+        index = self.index
+        with self.lock:  # a worker's create may be adding to the index meanwhile
+            return index.match(record.natural_key["name"], record.natural_key["tax_id"])
+
+    def create(self, record: Mapped) -> str:
+        created = self.session.create_vendor(record.body)
+        with self.lock:
+            if self._index is not None:
+                self._index.add(created)
+        return str(created["id"])
+
+    def update(self, target_id: str, record: Mapped) -> None:
+        """PATCH (a merge patch): address parts the source no longer has are sent as null, so BILL drops
+        them."""
+        changes = dict(record.body)
+        if "address" in changes:
+            changes["address"] = {k: changes["address"].get(k) for k in ADDRESS_KEYS}
+        updated = self.session.update_vendor(target_id, changes)
+        with self.lock:
+            if self._index is not None:
+                self._index.add(updated)
+
+
+class BillAlreadyPaid(RuntimeError):
+    """BILL has paid (or scheduled) the bill: it is not rewritten from the source system; a person decides."""
+
+
+UNPAID = {"", "UNPAID"}
+
+
+class BillBills(SessionTarget):
+    """Bills in BILL: found by vendor + invoice number, created one at a time (the bulk endpoint rolls a
+    whole batch back for one bad bill), updated by merge patch (lines replaced whole) unless BILL has paid
+    them. An integration overrides the hooks (``vendor_of``, ``stands_for``, ``taken_over``, ``written``)
+    with its own rules and names its system (``source``) in the paid-bill refusal."""
+
+    resource = "bill"
+    writes = ("bills",)
+    source = "the source system"
+
+    def vendor_of(self, record: Mapped) -> str:
+        """The BILL vendor id of a record mapped without one (its vendor had not synced yet)."""
+        raise ValueError(f"record {record.source_key} names no BILL vendor (vendorId)")
+
+    def stands_for(self, bill: dict[str, Any], number: str, record: Mapped) -> bool:
+        """Whether a bill found by invoice number ``number`` is the record's (default: always)."""
+        return True
+
+    def taken_over(self, target_id: str, record: Mapped, current: dict[str, Any]) -> bool:
+        """Whether the bill stands for another document now, so the record leaves it alone (default: no)."""
+        return False
+
+    def written(self, record: Mapped, bill_id: str) -> None:
+        """Called after a create or an update wrote the record to ``bill_id`` (default: nothing)."""
+
+    def _body(self, record: Mapped) -> dict[str, Any]:
+        """The body with the vendor's BILL id (looked up now if the record was mapped before it synced)."""
+        if record.body.get("vendorId"):
+            return record.body
+        return {**record.body, "vendorId": self.vendor_of(record)}
+
+    def find(self, record: Mapped) -> str | None:
+        """The bill by each invoice number the record's flows could have given it (``invoice_numbers``),
+        first match wins, among the bills ``stands_for`` accepts."""
+        vendor = self._body(record)["vendorId"]
+        for number in record.natural_key["invoice_numbers"]:
+            found = self.session.find_bills(vendor_id=vendor, invoice_number=number)
+            found = [bill for bill in found if self.stands_for(bill, number, record)]
+            if found:
+                return str(found[0]["id"])
+        return None
+
+    def create(self, record: Mapped) -> str:
+        bill_id = str(self.session.create_bill(self._body(record))["id"])
+        self.written(record, bill_id)
+        return bill_id
+
+    def update(self, target_id: str, record: Mapped) -> None:
+        current = self.session.get("bills", target_id)
+        if self.taken_over(target_id, record, current):
+            return
+        status = str(current.get("paymentStatus") or "").strip().upper()
+        if status not in UNPAID:
+            number = (current.get("invoice") or {}).get("invoiceNumber")
+            raise BillAlreadyPaid(
+                f"BILL bill {target_id} (invoice {number}) is {status} in BILL; it is not rewritten from "
+                f"{self.source} ({record.fields['invoice_number']} changed). Check the bill and the "
+                f"{self.source} document by hand, then abandon this item"
+            )
+        self.session.update_bill(target_id, self._body(record))
+        self.written(record, target_id)
