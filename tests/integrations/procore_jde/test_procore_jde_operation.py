@@ -26,7 +26,7 @@ from procore_jde_world import ProcoreJdeWorld, procore_day, procore_jde_world
 from schedule_ticks import mark_closed, tick
 
 from connector_assets.flows.jobs import build_day_close_schedule
-from connector_assets.integrations.procore_jde.sensor import PROJECT_TAG
+from connector_assets.procore.inbox_events import PROJECT_TAG
 from connector_assets.saas_assets import saas_partitions
 from connector_resources import settings
 
