@@ -194,7 +194,7 @@ def day_window(day: date, since: datetime | None) -> tuple[datetime, datetime]:
 # How a source step reads its entity: (spec, client resource, staging, ledger, the days of the partition
 # window or None for a whole read, today, run id) -> (one DayRead per day or the whole read, list pages
 # read, extra metadata). ``read_with_session`` serves every system; Procore reads each of its companies
-# (``connector_assets.procore_sources``).
+# (``connector_assets.procore.sources``).
 SourceReader = Callable[
     [SaasEntity, Any, StagingResource, Ledger, list[date] | None, date, str],
     tuple[list[DayRead], int, dict[str, Any]],

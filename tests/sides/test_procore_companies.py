@@ -19,7 +19,7 @@ from dagster import instance_for_test, materialize
 from sandbox_logins import LOGINS
 
 from connector_assets.flows.assets import pool_limit
-from connector_assets.procore_sources import COMPANY_FIELD, cursor_stream, read_procore_companies
+from connector_assets.procore.sources import COMPANY_FIELD, cursor_stream, read_procore_companies
 from connector_assets.saas_assets import SAAS_ENTITIES, saas_assets
 from connector_assets.staging import StagingResource
 from connector_resources.ledger import LedgerResource

@@ -4,7 +4,7 @@ lines to the commitment's JDE purchase order, once.
 What is sent, and when. The day's staged commitment change orders (``procore_commitment_change_orders``)
 whose status is one of ``ML_PROCORE_JDE_CHANGE_ORDER_STATUSES`` are read with their line items from
 Procore (``ProcoreSession.change_order_lines``, in the change order's own company: one session per
-Procore company for the mapped step, ``companies``). Each line becomes one G/L
+Procore company for the mapped step, ``procore.companies``). Each line becomes one G/L
 line on the order (quantity 1 at the line's amount, on the account its cost code maps to), all carrying
 the line reference ``PCCO-<change order id>`` (F4311.VR01), through ``ML_UpdatePurchaseOrder``
 (``PurchaseOrderLines``). A deductive change order (negative amount) adds a line with a negative unit
@@ -26,12 +26,6 @@ from typing import Any
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.lazy_model import lazy_model
-from connector_assets.integrations.procore_jde.companies import (
-    first_company,
-    queued_companies,
-    record_company,
-    tagged,
-)
 from connector_assets.integrations.procore_jde.cost_codes import CostCodeMap
 from connector_assets.integrations.procore_jde.integration import INTEGRATION, ROUTE
 from connector_assets.integrations.procore_jde.order_mappers import (
@@ -52,6 +46,12 @@ from connector_assets.jde import targets
 from connector_assets.jde.purchase_orders import PO_LINE_TABLE, UPDATE_PURCHASE_ORDER, parse_order_id
 from connector_assets.jde.purchase_orders import PurchaseOrderLines as JdePurchaseOrderLines
 from connector_assets.jde.tables import GL_ACCOUNTS
+from connector_assets.procore.companies import (
+    first_company,
+    queued_companies,
+    record_company,
+    tagged,
+)
 from connector_assets.saas import saas_daily_partitions
 from connector_resources.ledger import Ledger
 from connector_resources.procore.errors import ProcoreDataError, ProcoreNotFoundError, ProcorePermissionError
@@ -189,7 +189,7 @@ def remap_change_orders(context: Any, keys: list[str]) -> Iterator[Mapped | Reje
     projects = queued_projects(ledger, "change_orders", keys)
     wanted = statuses("ML_PROCORE_JDE_CHANGE_ORDER_STATUSES")
     procore = context.resources.procore
-    companies = queued_companies(ledger, "change_orders", keys, first_company(procore))
+    companies = queued_companies(ledger, INTEGRATION, "change_orders", keys, first_company(procore))
     with procore.company_sessions() as sessions:
         labels: dict[int, ProjectLabels] = {}
         for change_order_id in keys:

@@ -1,16 +1,9 @@
-"""The app's webhook on Procore: one hook per company, found by namespace and adopted, never doubled, with
-a trigger per (resource, event) the Procore -> JDE inbox sensor acts on.
-
-Used by ``ml-connector procore-hooks`` (an operator registering a real Procore) and by ``make dev`` on the
-Procore sandbox (``sandbox``).
+"""Which Procore webhook resources the app's hook triggers on for Procore -> JDE: those whose events the
+inbox sensor turns into runs (``sensor.ENTITY_FLOWS``). Registering the hook is the Procore side's
+(``connector_assets.procore.hooks``); used by ``ml-connector procore-webhooks`` and ``make dev``.
 """
 
 from __future__ import annotations
-
-from typing import Any
-
-# The app's hook namespace on Procore (one per app: lowercase letters, digits and dashes).
-PROCORE_HOOK_NAMESPACE = "ml-connector"
 
 
 def procore_hook_resources() -> list[str]:
@@ -19,22 +12,3 @@ def procore_hook_resources() -> list[str]:
     from connector_resources.procore.entities import RESOURCE_ENTITIES
 
     return sorted(name for name, entity in RESOURCE_ENTITIES.items() if entity in ENTITY_FLOWS)
-
-
-def register_procore_hook(resource: Any, destination: str) -> list[str]:
-    """The app's hook to ``destination`` in every company of ``resource`` (a ``ProcoreResource``), with
-    a trigger per (resource, event) of ``procore_hook_resources``; adopted, not doubled, when it exists.
-    Answers what was done per company ("created" / "adopted" / "updated")."""
-    done = []
-    for company in resource.company_ids():
-        with resource.session(company) as session:
-            done.append(ensure_procore_hook(session, destination).action)
-    return done
-
-
-def ensure_procore_hook(session: Any, destination: str) -> Any:
-    """The app's hook to ``destination`` in the session's company with its triggers (``HookSync``):
-    found by namespace and adopted, updated when its URL or token differ, else created."""
-    hook = session.webhooks.ensure_hook(PROCORE_HOOK_NAMESPACE, destination)
-    session.webhooks.ensure_triggers(hook.id, procore_hook_resources())
-    return hook

@@ -4,7 +4,7 @@
 What is sent, and when. The day's staged requisitions (``procore_requisitions``) whose status is one of
 ``ML_PROCORE_JDE_APPROVED_STATUSES`` name their commitments; each commitment is read from Procore live
 (the record and its schedule of values, in the record's own company: one session per Procore company for
-the mapped step, ``companies``) and mapped once however many approved requisitions it has
+the mapped step, ``procore.companies``) and mapped once however many approved requisitions it has
 (``order_mappers.map_commitment``). A commitment changed on the day
 (``procore_commitments``) that already has a JDE order is mapped again too, so its header follows.
 
@@ -31,13 +31,6 @@ from typing import Any
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.lazy_model import lazy_model
-from connector_assets.integrations.procore_jde.companies import (
-    first_company,
-    queued_companies,
-    record_company,
-    remember_held_vendor,
-    tagged,
-)
 from connector_assets.integrations.procore_jde.cost_codes import COST_CODES, PROJECTS, CostCodeMap
 from connector_assets.integrations.procore_jde.integration import INTEGRATION, ROUTE
 from connector_assets.integrations.procore_jde.order_mappers import (
@@ -46,6 +39,7 @@ from connector_assets.integrations.procore_jde.order_mappers import (
     line_cost_code,
     map_commitment,
 )
+from connector_assets.integrations.procore_jde.vendor_holds import remember_held_vendor
 from connector_assets.integrations.procore_jde.vendors import VENDORS_FLOW, Suppliers
 from connector_assets.jde import targets
 from connector_assets.jde.purchase_orders import (
@@ -55,6 +49,12 @@ from connector_assets.jde.purchase_orders import (
 )
 from connector_assets.jde.purchase_orders import PurchaseOrders as JdePurchaseOrders
 from connector_assets.jde.tables import GL_ACCOUNTS
+from connector_assets.procore.companies import (
+    first_company,
+    queued_companies,
+    record_company,
+    tagged,
+)
 from connector_assets.saas import saas_daily_partitions
 from connector_resources import settings
 from connector_resources.ledger import Ledger
@@ -279,7 +279,7 @@ def remap_purchase_orders(context: Any, keys: list[str]) -> Iterator[Mapped | Re
     ledger = context.resources.ledger.get()
     projects = queued_projects(ledger, "purchase_orders", keys)
     procore = context.resources.procore
-    companies = queued_companies(ledger, "purchase_orders", keys, first_company(procore))
+    companies = queued_companies(ledger, INTEGRATION, "purchase_orders", keys, first_company(procore))
     suppliers = Suppliers(ledger, context.resources.jde)
     with procore.company_sessions() as sessions:
         for commitment_id in keys:

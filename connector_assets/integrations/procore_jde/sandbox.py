@@ -10,8 +10,9 @@ from typing import Any
 import click
 
 from connector_assets.flows.sandbox_setup import IntegrationSandbox, embedded
-from connector_assets.integrations.procore_jde.hooks import register_procore_hook
+from connector_assets.integrations.procore_jde.hooks import procore_hook_resources
 from connector_assets.jde.sandbox_suppliers import jde_supplier_numbers
+from connector_assets.procore.hooks import register_procore_hook
 
 
 def _procore_sandbox_hook(sandboxes: list) -> None:
@@ -27,7 +28,9 @@ def _procore_sandbox_hook(sandboxes: list) -> None:
         return
     destination = f"http://127.0.0.1:{sandbox_port('webhooks')}/webhooks/procore"
     try:
-        register_procore_hook(ProcoreResource.initialized_from_settings(), destination)
+        register_procore_hook(
+            ProcoreResource.initialized_from_settings(), destination, procore_hook_resources()
+        )
     except (ProcoreError, ValueError) as exc:
         click.echo(f"Procore webhooks not registered ({exc}); Procore flows run at their daily close only")
         return

@@ -1,10 +1,10 @@
 """Procore webhooks -> an early run of the affected Procore -> JDE flow for the day the change happened.
 
-The receiver already authenticates Procore's deliveries and stores each event once in the ledger's inbox
-(source ``procore``; a duplicate delivery has the same ``ulid`` and stores nothing). Procore events carry
-ids only (reference 2.10), and the flows' staged assets re-read the day from Procore anyway, so an event
-is not applied itself: it only says *which flow should look now* rather than at the next daily close.
-The daily schedule stays the source of truth; a missed, late or discarded delivery costs only latency.
+Reading the inbox's Procore events is the Procore side's (``connector_assets.procore.inbox_events``); what
+stays here is this integration's rule (which flows an entity concerns, ``ENTITY_FLOWS``) and its sensor.
+The flows' staged assets re-read the day from Procore anyway, so an event only says *which flow should
+look now* rather than at the next daily close. The daily schedule stays the source of truth; a missed,
+late or discarded delivery costs only latency.
 
 For each batch of new inbox rows (cursor = the last row id seen) the sensor requests one run per
 (affected flow, UTC day of the event's ``timestamp``), with a run key naming the flow, the day and the
@@ -30,10 +30,7 @@ failed run is covered by the daily close), ``failed`` when the body is not a Pro
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from datetime import UTC
 from typing import Any
 
 from dagster import (
@@ -46,14 +43,9 @@ from dagster import (
 )
 
 from connector_assets.automation import sensor_status
-from connector_resources import settings
-from connector_resources.ledger import InboxEvent, Ledger, LedgerResource
-from connector_resources.procore.errors import ProcoreError
-from connector_resources.procore.webhooks import ProcoreEvent, parse_procore_event
+from connector_assets.procore.inbox_events import PROJECT_TAG, read_batch
+from connector_resources.ledger import LedgerResource
 
-INBOX_SOURCE = "procore"
-PROJECT_TAG = "ml-connector/procore_project"
-ROWS_PER_TICK = 500  # bounded work per evaluation; the next tick continues from the cursor
 # Procore entity (RESOURCE_ENTITIES values) -> the flows (FlowSpec.name) a change of it concerns.
 ENTITY_FLOWS: dict[str, tuple[str, ...]] = {
     "vendors": ("vendors",),
@@ -61,65 +53,6 @@ ENTITY_FLOWS: dict[str, tuple[str, ...]] = {
     "requisitions": ("purchase_orders", "vouchers"),
     "commitment_change_orders": ("change_orders",),
 }
-
-
-@dataclass
-class Batch:
-    """What one evaluation found: (flow, day) -> project ids named, and the last inbox row id seen."""
-
-    runs: dict[tuple[str, str], set[str]] = field(default_factory=dict)
-    last_id: int | None = None
-    unreadable: int = 0
-    ignored: int = 0
-
-
-def configured_projects() -> set[str]:
-    """``ML_PROCORE_PROJECT_IDS`` as a set of id strings; empty = every project the app may read."""
-    raw = settings.value("ML_PROCORE_PROJECT_IDS")
-    return {p.strip() for p in raw.replace(";", ",").split(",") if p.strip()}
-
-
-def event_day(event: ProcoreEvent, row: InboxEvent) -> str:
-    """The UTC day of the change: the event's ``timestamp``, else when the delivery was received."""
-    moment = event.timestamp or row.received_at
-    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-    return moment.date().isoformat()
-
-
-def read_batch(
-    ledger: Ledger,
-    after_id: int,
-    flows: Mapping[str, Any],
-    partitions_def: DailyPartitionsDefinition,
-    *,
-    projects: set[str] | None = None,
-    limit: int = ROWS_PER_TICK,
-) -> Batch:
-    """The runs the Procore inbox rows after ``after_id`` ask for, marking each row processed (or failed,
-    with the reason, when it is not a Procore event). ``flows``: the flow names that have a job."""
-    batch = Batch()
-    wanted_projects = configured_projects() if projects is None else projects
-    for row in ledger.inbox_pending(source=INBOX_SOURCE, after_id=after_id, limit=limit):
-        batch.last_id = row.id
-        try:
-            event = parse_procore_event(json.loads(row.body.decode("utf-8")))
-        except (ValueError, UnicodeDecodeError, ProcoreError) as exc:
-            ledger.inbox_mark(row.id, status="failed", error=f"not a Procore webhook event: {exc}")
-            batch.unreadable += 1
-            continue
-        project = "" if event.project_id is None else str(event.project_id)
-        day = event_day(event, row)
-        affected = [f for f in ENTITY_FLOWS.get(event.entity or "", ()) if f in flows]
-        outside = bool(project and wanted_projects and project not in wanted_projects)
-        if affected and not outside and partitions_def.has_partition_key(day):
-            for flow in affected:
-                named = batch.runs.setdefault((flow, day), set())
-                if project:
-                    named.add(project)
-        else:
-            batch.ignored += 1
-        ledger.inbox_mark(row.id, status="processed")
-    return batch
 
 
 def build_procore_inbox_sensor(
@@ -145,7 +78,7 @@ def build_procore_inbox_sensor(
     def _procore_inbox(context: SensorEvaluationContext, ledger: LedgerResource):
         after = int(context.cursor or 0)
         flows = {f: job for f, job in jobs.items() if switches.get(f, lambda: True)()}
-        batch = read_batch(ledger.get(), after, flows, partitions_def)
+        batch = read_batch(ledger.get(), after, ENTITY_FLOWS, flows, partitions_def)
         if batch.last_id is None:
             return SkipReason(f"no Procore inbox rows after id {after}")
         if batch.unreadable:

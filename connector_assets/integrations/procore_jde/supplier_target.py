@@ -19,9 +19,14 @@ from typing import Any
 
 from connector_assets.flows.core import FlowSpec, Mapped
 from connector_assets.integrations.procore_jde import vendor_sync
-from connector_assets.integrations.procore_jde.companies import QUEUED_FIELD, first_company, vendor_company
+from connector_assets.integrations.procore_jde.integration import INTEGRATION
 from connector_assets.integrations.procore_jde.vendor_mappers import BANK_KEY, bank_fields, bank_numbers
 from connector_assets.jde import targets
+from connector_assets.procore.companies import (
+    QUEUED_FIELD,
+    first_company,
+    vendor_company,
+)
 from connector_resources.ledger import Ledger
 from connector_resources.redaction import register_secret
 
@@ -43,7 +48,7 @@ class ProcoreJdeSuppliers(targets.Suppliers):
         """The vendor read by id in its company (the mapped record's, else the ledger's, else the first)."""
         assert self.ledger is not None
         company = record.natural_key.get(QUEUED_FIELD) or vendor_company(
-            self.ledger, record.source_key, first_company(self.procore)
+            self.ledger, INTEGRATION, record.source_key, first_company(self.procore)
         )
         if self.procore_sessions is not None:
             return self.procore_sessions.session(int(company)).get("vendors", record.source_key)

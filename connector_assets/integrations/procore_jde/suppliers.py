@@ -10,15 +10,15 @@ What is sent (``vendor_mappers.map_supplier``): F0101 ALPH as ``name``, the F011
 ``address`` (its lines joined by line breaks), ``city``, ``state_code``, ``zip``, ``country_code``, the
 F0115 business phone as ``business_phone`` and the F01151 e-mail as ``email_address``
 (``jde.supplier_details``; bank accounts are never read for Procore, which documents no place for them);
-only the parts JDE holds, and only those that differ from what the vendor holds (``vendor_differences``): an
-unchanged vendor is not written, so nothing echoes back to JDE.
+only the parts JDE holds, and only those that differ from what the vendor holds: the Procore side's
+vendor target (``connector_assets.procore.vendor_target``) patches the linked vendor, so an unchanged
+vendor is not written and nothing echoes back to JDE.
 
 A supplier whose JDE stamp is not later than the pair's last sync changed only by our own write (the
 ``vendors`` flow's) and is not sent back. When the vendor was edited in Procore too since the last sync,
 the newer edit wins (``vendor_sync.decide``) and the audit says which.
 """
 
-import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -27,17 +27,10 @@ from typing import Any
 from connector_assets.flows.assets import awaited_keys, build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected, audit_skip
 from connector_assets.integrations.procore_jde import vendor_sync
-from connector_assets.integrations.procore_jde.companies import (
-    QUEUED_FIELD,
-    first_company,
-    tagged,
-    vendor_company,
-)
 from connector_assets.integrations.procore_jde.integration import INTEGRATION, SUPPLIERS_ROUTE
 from connector_assets.integrations.procore_jde.vendor_mappers import (
     ProcoreVendorRecord,
     map_supplier,
-    vendor_differences,
 )
 from connector_assets.jde.assets import jde_partitions
 from connector_assets.jde.documents import suppliers_by_number
@@ -49,6 +42,8 @@ from connector_assets.jde.supplier_details import (
     supplier_details,
 )
 from connector_assets.jde.tables import ADDRESS_BOOK, SUPPLIER_ADDRESSES, SUPPLIERS
+from connector_assets.procore.companies import first_company, tagged, vendor_company
+from connector_assets.procore.vendor_target import ProcoreVendorPatches
 from connector_resources.jde import optional_tables
 from connector_resources.ledger import Ledger
 from connector_resources.procore import ProcoreResource
@@ -95,7 +90,7 @@ def supplier_records(
         for an8, vendor_id, since, edited in due:
             # The vendor's company: kept in the ledger when its staged record was mapped (the supplier
             # comes from JDE and names none); a vendor linked before several companies: the first.
-            company = vendor_company(ledger, vendor_id, default)
+            company = vendor_company(ledger, INTEGRATION, vendor_id, default)
             verdict = vendor_sync.Verdict(True)
             if since is not None:
                 vendor = sessions.session(company).get("vendors", vendor_id)
@@ -140,54 +135,35 @@ def remap_suppliers(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected
         yield from supplier_records(resources.ledger.get(), resources.jde, resources.procore, numbers)
 
 
-class ProcoreVendorPatches:
-    """The Procore side of ``suppliers``: the linked vendor is found by the ledger's link (``vendor_id``),
-    patched with what differs, never created, in its own company (the record's ``procore_company_id``,
-    else the ledger's, else the first: ``sessions`` is the step's ``CompanySessions``); the pair's sync
-    time is advanced after each write."""
-
-    def __init__(self, sessions: Any, ledger: Ledger, run_id: str | None, default_company: int) -> None:
-        self.sessions, self.ledger, self.run_id = sessions, ledger, run_id
-        self.default_company = default_company
-
-    def _session(self, target_id: str, record: Mapped) -> Any:
-        company = record.natural_key.get(QUEUED_FIELD) or vendor_company(
-            self.ledger, target_id, self.default_company
-        )
-        return self.sessions.session(int(company))
-
-    def find(self, record: Mapped) -> str | None:
-        return str(record.natural_key["vendor_id"])
-
-    def create(self, record: Mapped) -> str:
-        raise ValueError(
-            f"JDE supplier {record.source_key} is linked to no Procore vendor; the integration adds vendors "
-            "to JDE, never suppliers to Procore"
-        )
-
-    def update(self, target_id: str, record: Mapped) -> None:
-        session = self._session(target_id, record)
-        vendor = session.get("vendors", target_id)
-        changes = vendor_differences(vendor, record.body)
-        if changes:
-            session.update_vendor(target_id, json.loads(json.dumps(changes)))
-        vendor_sync.pair_written(
-            self.ledger,
-            target_id,
-            record,
-            flow=SUPPLIERS_FLOW.name,
-            entity="supplier",
-            source_system="JDE",
-            target_system="procore",
-            target_id=target_id,
-            run_id=self.run_id,
-        )
+def _pair_written(ledger: Ledger, vendor_id: str, record: Mapped, run_id: str | None) -> None:
+    """After a vendor was patched: the pair's sync time moves, a conflict JDE won is audited."""
+    vendor_sync.pair_written(
+        ledger,
+        vendor_id,
+        record,
+        flow=SUPPLIERS_FLOW.name,
+        entity="supplier",
+        source_system="JDE",
+        target_system="procore",
+        target_id=vendor_id,
+        run_id=run_id,
+    )
 
 
 @contextmanager
 def open_vendor_patches(procore: Any, ledger: Ledger, run_id: str | None):
+    """The Procore side's vendor target for this flow, on the step's company sessions."""
     with procore.company_sessions() as sessions:
-        yield ProcoreVendorPatches(sessions, ledger, run_id, first_company(procore))
+        yield ProcoreVendorPatches(
+            sessions,
+            ledger,
+            run_id,
+            first_company(procore),
+            integration=INTEGRATION,
+            erp="JDE",
+            erp_record="supplier",
+            written=_pair_written,
+        )
 
 
 def _patches_for_run(context: Any):

@@ -291,9 +291,3 @@ def map_supplier(
         },
         natural_key={"vendor_id": vendor_id},
     )
-
-
-def vendor_differences(vendor: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
-    """The part of ``changes`` the vendor does not hold already (names and text compared on their words),
-    so a PATCH sends only real changes and an unchanged vendor is not touched (no echo back to JDE)."""
-    return {k: v for k, v in changes.items() if _text(vendor.get(k)) != _text(v)}

@@ -34,14 +34,6 @@ from connector_assets.flows.assets import awaited_keys, build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected, replay_handler
 from connector_assets.flows.replay_resources import resources_from_settings
 from connector_assets.integrations.procore_jde import vendor_sync
-from connector_assets.integrations.procore_jde.companies import (
-    first_company,
-    queued_companies,
-    record_company,
-    remember_vendor_company,
-    tagged,
-    vendor_company,
-)
 from connector_assets.integrations.procore_jde.integration import INTEGRATION, ROUTE
 from connector_assets.integrations.procore_jde.supplier_target import open_suppliers
 from connector_assets.integrations.procore_jde.vendor_mappers import (
@@ -59,7 +51,15 @@ from connector_assets.jde import targets
 from connector_assets.jde.lookup import browse_in
 from connector_assets.jde.supplier_details import CONTACT_TABLES, contact_reads
 from connector_assets.jde.tables import SUPPLIERS
-from connector_assets.procore_sources import COMPANY_FIELD
+from connector_assets.procore.companies import (
+    first_company,
+    queued_companies,
+    record_company,
+    remember_vendor_company,
+    tagged,
+    vendor_company,
+)
+from connector_assets.procore.sources import COMPANY_FIELD
 from connector_assets.saas import saas_daily_partitions
 from connector_resources import settings
 from connector_resources.jde import optional_tables
@@ -209,7 +209,7 @@ def _vendors_by_id(
     found: list[dict[str, Any]] = []
     with procore.company_sessions() as sessions:
         for key in keys:
-            company = (queued or {}).get(key) or vendor_company(ledger, key, default)
+            company = (queued or {}).get(key) or vendor_company(ledger, INTEGRATION, key, default)
             found.append({**sessions.session(company).get("vendors", key), COMPANY_FIELD: company})
     return found
 
@@ -219,7 +219,7 @@ def remember_companies(ledger: Ledger, vendors: Iterable[dict[str, Any]]) -> Non
     and later days find it there); a vendor staged without one is the first company's, nothing kept."""
     for vendor in vendors:
         if vendor.get(COMPANY_FIELD) is not None and vendor.get("id") is not None:
-            remember_vendor_company(ledger, str(vendor["id"]), int(vendor[COMPANY_FIELD]))
+            remember_vendor_company(ledger, INTEGRATION, str(vendor["id"]), int(vendor[COMPANY_FIELD]))
 
 
 def map_vendors(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
@@ -242,7 +242,7 @@ def remap_vendors(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
     resources = context.resources
     ledger = resources.ledger.get()
     wanted = [k for k in keys if k.isdigit()]
-    queued = queued_companies(ledger, VENDORS_FLOW.name, wanted, 0)  # 0: the item names none
+    queued = queued_companies(ledger, INTEGRATION, VENDORS_FLOW.name, wanted, 0)  # 0: the item names none
     vendors = _vendors_by_id(resources.procore, ledger, wanted, {k: c for k, c in queued.items() if c})
     with optional_tables.refusal_explained():
         yield from vendor_records(

@@ -41,13 +41,6 @@ from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected, audit_skip
 from connector_assets.flows.never_written import NeverWritten, settle_never_written
 from connector_assets.flows.replay_resources import resources_from_settings
-from connector_assets.integrations.procore_jde.companies import (
-    first_company,
-    queued_companies,
-    record_company,
-    remember_held_vendor,
-    tagged,
-)
 from connector_assets.integrations.procore_jde.cost_codes import COST_CODES, PROJECTS, CostCodeMap
 from connector_assets.integrations.procore_jde.integration import INTEGRATION, ROUTE
 from connector_assets.integrations.procore_jde.purchase_orders import (
@@ -57,6 +50,7 @@ from connector_assets.integrations.procore_jde.purchase_orders import (
     queued_projects,
     statuses,
 )
+from connector_assets.integrations.procore_jde.vendor_holds import remember_held_vendor
 from connector_assets.integrations.procore_jde.vendors import VENDORS_FLOW, Suppliers
 from connector_assets.integrations.procore_jde.voucher_mappers import (
     ProcoreVoucherRecord,
@@ -68,7 +62,13 @@ from connector_assets.integrations.procore_jde.voucher_mappers import (
 from connector_assets.jde import targets
 from connector_assets.jde.purchase_orders import PO_HEADER_TABLE
 from connector_assets.jde.tables import GL_ACCOUNTS
-from connector_assets.procore_sources import COMPANY_FIELD
+from connector_assets.procore.companies import (
+    first_company,
+    queued_companies,
+    record_company,
+    tagged,
+)
+from connector_assets.procore.sources import COMPANY_FIELD
 from connector_assets.saas import saas_daily_partitions
 from connector_resources import settings
 from connector_resources.ledger import Ledger
@@ -312,7 +312,9 @@ def remap_vouchers(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]
     ledger = resources.ledger.get()
     projects = queued_projects(ledger, VOUCHERS_FLOW.name, keys)
     approved = statuses("ML_PROCORE_JDE_APPROVED_STATUSES")
-    companies = queued_companies(ledger, VOUCHERS_FLOW.name, keys, first_company(resources.procore))
+    companies = queued_companies(
+        ledger, INTEGRATION, VOUCHERS_FLOW.name, keys, first_company(resources.procore)
+    )
     with resources.procore.company_sessions() as sessions:
         readers = VoucherReaders(
             sessions, ledger, costs, first_company(resources.procore), Suppliers(ledger, resources.jde)

@@ -20,8 +20,9 @@ import pytest
 import requests
 from procore_jde_world import ProcoreClerk, ProcoreJdeWorld, procore_jde_world
 
-from connector_assets.integrations.procore_jde.companies import vendor_company
+from connector_assets.integrations.procore_jde.integration import INTEGRATION
 from connector_assets.integrations.procore_jde.vendor_mappers import format_origin, origin_format
+from connector_assets.procore.companies import vendor_company
 
 # Runs here mix unpartitioned tables with the day's assets; the kit silences this for Dagster, not pytest.
 pytestmark = pytest.mark.filterwarnings(
@@ -133,7 +134,7 @@ def test_vendors_of_both_companies_become_suppliers_marked_in_their_own_company(
         assert vendor["company_id"] == company
         assert (vendor["origin_id"], vendor["origin_code"]) == (format_origin(an8, fmt), str(int(an8)))
         # kept in the ledger: the JDE -> Procore PATCH and a replay find the vendor's company there
-        assert vendor_company(world.ledger, invoice["vendor"], 0) == company
+        assert vendor_company(world.ledger, INTEGRATION, invoice["vendor"], 0) == company
     for company in invoices:  # the origin mark, written with the vendor's own company header
         assert _calls(world, company).get("PATCH /rest/v1.0/vendors/{id}", 0) >= 1, _calls(world, company)
 

@@ -26,7 +26,7 @@ from procore_jde_world import ProcoreJdeWorld, procore_day, procore_jde_world
 from schedule_ticks import mark_closed, tick
 
 from connector_assets.flows.jobs import build_day_close_schedule
-from connector_assets.integrations.procore_jde.sensor import PROJECT_TAG
+from connector_assets.procore.inbox_events import PROJECT_TAG
 from connector_assets.saas_assets import saas_partitions
 from connector_resources import settings
 
@@ -249,21 +249,18 @@ def test_ping_reads_each_kind_of_line_and_names_the_flow_when_procore_serves_no_
 
 
 def test_dev_registers_one_hook_on_the_procore_sandbox_with_triggers_for_what_the_sensor_acts_on(world):
-    from connector_assets.integrations.procore_jde.hooks import (
-        PROCORE_HOOK_NAMESPACE,
-        procore_hook_resources,
-        register_procore_hook,
-    )
+    from connector_assets.integrations.procore_jde.hooks import procore_hook_resources
     from connector_assets.integrations.procore_jde.sensor import ENTITY_FLOWS
+    from connector_assets.procore.hooks import PROCORE_HOOK_NAMESPACE, register_procore_hook
     from connector_resources.procore.entities import RESOURCE_ENTITIES
 
     resources = procore_hook_resources()
     assert {"Requisitions", "Commitment Change Orders", "Company Vendors"} <= set(resources)
     assert {RESOURCE_ENTITIES[name] for name in resources} == set(ENTITY_FLOWS)  # nothing that moves nothing
     procore, receiver = world.resources["procore"], "http://127.0.0.1:9/webhooks/procore"
-    assert register_procore_hook(procore, receiver) == ["created"]
+    assert register_procore_hook(procore, receiver, resources) == ["created"]
     try:
-        assert register_procore_hook(procore, receiver) == ["adopted"]  # a restart: the same hook
+        assert register_procore_hook(procore, receiver, resources) == ["adopted"]  # a restart: the same hook
         with procore.session() as session:
             [hook] = session.webhooks.list_hooks(PROCORE_HOOK_NAMESPACE)
             assert hook["destination_url"] == receiver

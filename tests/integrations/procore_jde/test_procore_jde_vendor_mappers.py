@@ -16,10 +16,10 @@ from connector_assets.integrations.procore_jde.vendor_mappers import (
     map_supplier,
     map_vendor,
     parse_origin,
-    vendor_differences,
 )
 from connector_assets.integrations.procore_jde.vendors import VENDORS_FLOW
 from connector_assets.jde.supplier_details import SupplierDetails
+from connector_assets.procore.vendor_target import vendor_differences
 from connector_resources.settings import SettingError
 
 FMT = "JDE-V-{an8}"

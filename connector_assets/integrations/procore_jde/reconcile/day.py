@@ -17,12 +17,8 @@ from connector_assets.integrations.procore_jde.change_orders import (
     CHANGE_ORDERS_ASSET,
     approved_change_orders,
 )
-from connector_assets.integrations.procore_jde.companies import (
-    first_company,
-    record_company,
-    vendor_companies,
-)
 from connector_assets.integrations.procore_jde.cost_codes import CostCodeMap
+from connector_assets.integrations.procore_jde.integration import INTEGRATION
 from connector_assets.integrations.procore_jde.purchase_orders import staged_records
 from connector_assets.integrations.procore_jde.reconcile.balances import Balances
 from connector_assets.integrations.procore_jde.reconcile.documents import (
@@ -33,14 +29,11 @@ from connector_assets.integrations.procore_jde.reconcile.documents import (
     compare_voucher,
 )
 from connector_assets.integrations.procore_jde.reconcile.reads import (
-    ProcoreReads,
-    counted_companies,
     jde_suppliers,
     linked_vendors,
     purchase_orders,
     queued_reasons,
     staged_approved,
-    staged_ids,
     voucher_batches,
     written_target,
 )
@@ -48,6 +41,12 @@ from connector_assets.integrations.procore_jde.reconcile.report import Report
 from connector_assets.integrations.procore_jde.reconcile.vendors import compare_vendors
 from connector_assets.integrations.procore_jde.vendors import STAGED_VENDORS, vendor_an8
 from connector_assets.integrations.procore_jde.vouchers import OFF_NOTE, vouchers_enabled
+from connector_assets.procore.companies import (
+    first_company,
+    record_company,
+    vendor_companies,
+)
+from connector_assets.procore.reads import ProcoreReads, counted_companies, staged_ids
 from connector_resources.ledger import Ledger
 
 SYSTEMS = ("Procore", "JDE")
@@ -70,7 +69,7 @@ def reconcile_day(staging: Any, jde: Any, procore: Any, ledger: Ledger, day: str
         reads = ProcoreReads(sessions, first_company(procore))
         for record in (*requisitions, *change_orders):
             reads.learn(record)
-        reads.vendor_companies.update(vendor_companies(ledger))
+        reads.vendor_companies.update(vendor_companies(ledger, INTEGRATION))
         for vendor in staged_records(staging, STAGED_VENDORS, day):
             if vendor.get("id") is not None:
                 reads.vendor_companies[str(vendor["id"])] = record_company(vendor, reads.default_company)

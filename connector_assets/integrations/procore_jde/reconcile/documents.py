@@ -33,12 +33,12 @@ from connector_assets.integrations.procore_jde.reconcile.balances import Balance
 from connector_assets.integrations.procore_jde.reconcile.reads import (
     JdeOrder,
     JdeVoucher,
-    ProcoreReads,
     account_key,
 )
 from connector_assets.integrations.procore_jde.reconcile.report import Report, money
 from connector_assets.integrations.procore_jde.voucher_mappers import BatchKey, line_payable
 from connector_assets.integrations.procore_jde.voucher_mappers import line_cost_code as invoice_cost_code
+from connector_assets.procore.reads import ProcoreReads
 
 NO_ACCOUNT = "no JDE account"
 

@@ -1,4 +1,4 @@
-"""Which Procore company a record of the Procore <-> JDE flows is read from and written to.
+"""Which Procore company a record is read from and written to, for any integration that touches Procore.
 
 One app may serve several Procore companies (``ML_PROCORE_COMPANY_ID=4264807,4264808``), and every call
 names its company (``Procore-Company-Id``): a commitment, requisition, change order or vendor of the second
@@ -8,17 +8,20 @@ through the session of the record's own company, all of one step's sessions held
 
 Where a record's company comes from, and why each survives a replay:
 
-* A staged Procore record carries ``_procore_company_id`` (``procore_sources``); one staged before several
+* A staged Procore record carries ``_procore_company_id`` (``procore.sources``); one staged before several
   companies were configured carries none and is the first company's (it was the only one).
 * A mapped or refused record keeps its company in the retry queue: ``procore_company_id`` in the mapped
   record's ``natural_key`` (not hashed: the body alone is) or in the refusal's payload, next to the
   ``project_id`` a replay already reads there (``queued_companies``). A queued item from before this
   change names none: the first company.
-* A vendor's company is also kept in the ledger beside the pair's sync time (``vendor_company:<vendor
-  id>``, the cursor table ``vendor_sync`` uses), recorded when the staged vendor is mapped: the origin
-  mark, the bank read at write time and the JDE -> Procore supplier PATCH (whose record comes from JDE and
-  names no Procore company) find it there, on any later day, after a replay or after staged files are
-  purged. A vendor never recorded (linked before this change) is the first company's.
+* A vendor's company is also kept in the ledger, under the integration's name, beside the pair's sync time
+  (``vendor_company:<vendor id>``, the cursor table): the origin mark, the bank read at write time and a
+  write back to Procore from a record that came from the other system (and names no Procore company) find
+  it there, on any later day, after a replay or after staged files are purged. A vendor never recorded
+  (linked before this change) is the first company's.
+
+Why here: these are facts about Procore's companies; an integration passes its name (``integration``),
+which keys its ledger rows, and keeps its own rules (which flow's holds name a vendor) to itself.
 """
 
 from __future__ import annotations
@@ -29,8 +32,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from connector_assets.flows.core import Mapped, Rejected
-from connector_assets.integrations.procore_jde.integration import INTEGRATION
-from connector_assets.procore_sources import COMPANY_FIELD
+from connector_assets.procore.sources import COMPANY_FIELD
 from connector_resources.ledger import Ledger, schema
 
 QUEUED_FIELD = "procore_company_id"  # in a mapped record's natural_key, or a refusal's payload
@@ -68,11 +70,13 @@ def tagged(result: Mapped | Rejected, company: int) -> Mapped | Rejected:
     return result
 
 
-def queued_companies(ledger: Ledger, flow: str, keys: Iterable[str], default: int) -> dict[str, int]:
+def queued_companies(
+    ledger: Ledger, integration: str, flow: str, keys: Iterable[str], default: int
+) -> dict[str, int]:
     """Source key -> the company its open retry-queue item names (``default`` when it names none)."""
     wanted = {str(k) for k in keys}
     found = dict.fromkeys(wanted, default)
-    for item in ledger.open_items(integration=INTEGRATION, flow=flow, limit=100_000):
+    for item in ledger.open_items(integration=integration, flow=flow, limit=100_000):
         if item.source_key not in wanted:
             continue
         payload = item.payload or {}
@@ -88,38 +92,26 @@ def _vendor_stream(vendor_id: str) -> str:
     return f"vendor_company:{vendor_id}"
 
 
-def remember_vendor_company(ledger: Ledger, vendor_id: str, company: int) -> None:
+def remember_vendor_company(ledger: Ledger, integration: str, vendor_id: str, company: int) -> None:
     """Keep the vendor's company in the ledger (a vendor never moves between companies: written once)."""
     stream = _vendor_stream(str(vendor_id))
-    if ledger.get_cursor(INTEGRATION, stream) is None:
-        ledger.advance_cursor(INTEGRATION, stream, str(int(company)))
+    if ledger.get_cursor(integration, stream) is None:
+        ledger.advance_cursor(integration, stream, str(int(company)))
 
 
-def vendor_company(ledger: Ledger, vendor_id: str, default: int) -> int:
+def vendor_company(ledger: Ledger, integration: str, vendor_id: str, default: int) -> int:
     """The company the ledger keeps for the vendor, ``default`` (the first company) when none."""
-    return _company(ledger.get_cursor(INTEGRATION, _vendor_stream(str(vendor_id)))) or default
+    return _company(ledger.get_cursor(integration, _vendor_stream(str(vendor_id)))) or default
 
 
-def vendor_companies(ledger: Ledger) -> dict[str, int]:
-    """Vendor id -> the company the ledger keeps for it, every vendor in one query (the reconciliation
+def vendor_companies(ledger: Ledger, integration: str) -> dict[str, int]:
+    """Vendor id -> the company the ledger keeps for it, every vendor in one query (a reconciliation
     reads all linked vendors at once)."""
     t = schema.cursor
     prefix = _vendor_stream("")
     query = sa.select(t.c.stream, t.c.value).where(
-        t.c.integration == INTEGRATION, t.c.stream.like(f"{prefix}%")
+        t.c.integration == integration, t.c.stream.like(f"{prefix}%")
     )
     with ledger.read_transaction() as conn:
         rows = conn.execute(query).all()
     return {stream[len(prefix) :]: company for stream, value in rows if (company := _company(value))}
-
-
-VENDOR_HOLD = f"{INTEGRATION}:vendor:procore:"  # VENDORS_FLOW.dependency_key("") (no import cycle)
-
-
-def remember_held_vendor(ledger: Ledger, record: Mapped | Rejected, company: int) -> None:
-    """An order or voucher held on its vendor: the vendor is in the record's company (a commitment's
-    vendor is its company's), kept so the vendors flow reads the awaited vendor there even when the
-    vendor was not staged (unchanged) that day."""
-    depends = getattr(record, "depends_on", None) or ""
-    if depends.startswith(VENDOR_HOLD):
-        remember_vendor_company(ledger, depends[len(VENDOR_HOLD) :], company)

@@ -1,0 +1,92 @@
+"""Procore's webhook events in the ledger's inbox, read as the (flow, day) runs they ask for.
+
+The receiver already authenticates Procore's deliveries and stores each event once in the inbox (source
+``procore``; a duplicate delivery has the same ``ulid`` and stores nothing). Procore events carry ids only
+(reference 2.10), so an event is not applied itself: it says which flow should look now, and for which UTC
+day (the event's ``timestamp``). Which flows an entity concerns is the integration's rule, passed in
+(``entity_flows``); an event naming a project outside ``ML_PROCORE_PROJECT_IDS`` (when set) requests
+nothing. Rows are marked ``processed`` once read, ``failed`` when the body is not a Procore event.
+
+Why on the Procore side: the inbox source, the event format, the project tag and the project setting are
+Procore's, the same for any integration that starts early runs from Procore's webhooks.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC
+from typing import Any
+
+from dagster import DailyPartitionsDefinition
+
+from connector_resources import settings
+from connector_resources.ledger import InboxEvent, Ledger
+from connector_resources.procore.errors import ProcoreError
+from connector_resources.procore.webhooks import ProcoreEvent, parse_procore_event
+
+INBOX_SOURCE = "procore"
+PROJECT_TAG = "ml-connector/procore_project"
+ROWS_PER_TICK = 500  # bounded work per evaluation; the next tick continues from the cursor
+
+
+@dataclass
+class Batch:
+    """What one evaluation found: (flow, day) -> project ids named, and the last inbox row id seen."""
+
+    runs: dict[tuple[str, str], set[str]] = field(default_factory=dict)
+    last_id: int | None = None
+    unreadable: int = 0
+    ignored: int = 0
+
+
+def configured_projects() -> set[str]:
+    """``ML_PROCORE_PROJECT_IDS`` as a set of id strings; empty = every project the app may read."""
+    raw = settings.value("ML_PROCORE_PROJECT_IDS")
+    return {p.strip() for p in raw.replace(";", ",").split(",") if p.strip()}
+
+
+def event_day(event: ProcoreEvent, row: InboxEvent) -> str:
+    """The UTC day of the change: the event's ``timestamp``, else when the delivery was received."""
+    moment = event.timestamp or row.received_at
+    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return moment.date().isoformat()
+
+
+def read_batch(
+    ledger: Ledger,
+    after_id: int,
+    entity_flows: Mapping[str, tuple[str, ...]],
+    flows: Mapping[str, Any],
+    partitions_def: DailyPartitionsDefinition,
+    *,
+    projects: set[str] | None = None,
+    limit: int = ROWS_PER_TICK,
+) -> Batch:
+    """The runs the Procore inbox rows after ``after_id`` ask for, marking each row processed (or failed,
+    with the reason, when it is not a Procore event). ``entity_flows``: Procore entity -> the flows a
+    change of it concerns (the integration's rule); ``flows``: the flow names that have a job."""
+    batch = Batch()
+    wanted_projects = configured_projects() if projects is None else projects
+    for row in ledger.inbox_pending(source=INBOX_SOURCE, after_id=after_id, limit=limit):
+        batch.last_id = row.id
+        try:
+            event = parse_procore_event(json.loads(row.body.decode("utf-8")))
+        except (ValueError, UnicodeDecodeError, ProcoreError) as exc:
+            ledger.inbox_mark(row.id, status="failed", error=f"not a Procore webhook event: {exc}")
+            batch.unreadable += 1
+            continue
+        project = "" if event.project_id is None else str(event.project_id)
+        day = event_day(event, row)
+        affected = [f for f in entity_flows.get(event.entity or "", ()) if f in flows]
+        outside = bool(project and wanted_projects and project not in wanted_projects)
+        if affected and not outside and partitions_def.has_partition_key(day):
+            for flow in affected:
+                named = batch.runs.setdefault((flow, day), set())
+                if project:
+                    named.add(project)
+        else:
+            batch.ignored += 1
+        ledger.inbox_mark(row.id, status="processed")
+    return batch

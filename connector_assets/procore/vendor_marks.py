@@ -1,0 +1,120 @@
+"""The origin mark: a Procore vendor that reached the ERP gets ``origin_id`` and ``origin_code`` written back.
+
+Which vendors to mark is asked of the ledger (``Ledger.written_unmarked``), not of the run: whatever
+reached the ERP (a run, a replay, a run that died between the ERP write and the mark) and has no mark
+recorded is marked now, each vendor in its own company. The mark is a separate step after the write,
+never before it: a vendor marked but not in the ERP would send documents to a record that does not exist.
+
+The mark is recorded as an ``update`` audit event of the vendors flow on Procore. A vendor that already
+carries both values is not written (the event says so). Procore lets one integration own a vendor's
+``origin_id``; a 409 ("owned by another integration") leaves the vendor as it is and the link lives in
+the ledger only, which the event says too: it is not retried, since it would be refused every time.
+
+Why on the Procore side: writing a vendor's ERP link and Procore's ownership rule are Procore's; the
+integration says what the values are (``OriginMark.values``), what its ERP's record is called and what
+else a written mark moves (``OriginMark.marked``), and declares the asset.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from connector_assets.procore.companies import vendor_company
+from connector_resources.ledger import Ledger
+from connector_resources.procore import ProcoreConflictError
+from connector_resources.redaction import redact
+
+MARK_BATCH = 1000  # vendors marked per run at most; the rest wait for the next run
+
+
+@dataclass(frozen=True)
+class OriginMark:
+    """What one integration's marks are: its name and vendors flow (the ledger's keys), its ERP as the
+    cross-reference names it (``target_system``) and as the audit words name one record (``target_label``,
+    "JDE supplier"), the values for an ERP id (``values``: origin_id, origin_code) and what a written mark
+    also records (``marked(ledger, vendor_id)``)."""
+
+    integration: str
+    flow: str
+    target_system: str
+    target_label: str
+    values: Callable[[str], dict[str, str]]
+    marked: Callable[[Ledger, str], None]
+
+
+def _audit_mark(mark: OriginMark, ledger: Ledger, xref: Any, run_id: str | None, reason: str) -> None:
+    """The mark's event: an ``update`` of the vendors flow on Procore, which is how the ledger knows the
+    vendor needs no more marking (``Ledger.written_unmarked``)."""
+    ledger.audit(
+        integration=mark.integration,
+        flow=mark.flow,
+        entity="vendor",
+        action="update",
+        source_system="procore",
+        source_id=xref.source_key,
+        target_system="procore",
+        target_id=xref.source_key,
+        run_id=run_id,
+        reason=reason,
+    )
+
+
+def mark_origin(mark: OriginMark, session: Any, ledger: Ledger, xref: Any, run_id: str | None) -> str:
+    """Write origin_id / origin_code of one written vendor (when not already so); returns what happened."""
+    target, vendor_id = xref.target_id, xref.source_key
+    record = f"{mark.target_label} {target}"
+    wanted = mark.values(target)
+    vendor = session.get("vendors", vendor_id)
+    if all(str(vendor.get(k) or "") == v for k, v in wanted.items()):
+        _audit_mark(mark, ledger, xref, run_id, f"already carries origin_id {wanted['origin_id']} ({record})")
+        return "unchanged"
+    try:
+        session.update_vendor(vendor_id, wanted)
+    except ProcoreConflictError as exc:
+        _audit_mark(
+            mark,
+            ledger,
+            xref,
+            run_id,
+            f"not marked: Procore refused origin_id {wanted['origin_id']} on vendor {vendor_id} ({exc}); its "
+            f"origin_id is owned by another integration, so the link to {record} is kept in the "
+            "ledger only",
+        )
+        return "owned"
+    mark.marked(ledger, vendor_id)
+    _audit_mark(
+        mark,
+        ledger,
+        xref,
+        run_id,
+        f"origin_id {wanted['origin_id']} and origin_code {target} written ({record})",
+    )
+    return "marked"
+
+
+def mark_written_vendors(
+    mark: OriginMark, sessions: Any, ledger: Ledger, run_id: str | None, default_company: int
+) -> dict[str, Any]:
+    """Mark every vendor the ledger shows written to the ERP and not yet marked, each in its own Procore
+    company (``sessions``: the step's ``CompanySessions``; the company the ledger keeps for the vendor,
+    else ``default_company``, the first); counts and failures."""
+    pending = ledger.written_unmarked(
+        mark.integration,
+        "vendor",
+        "procore",
+        mark.target_system,
+        flow=mark.flow,
+        mark_system="procore",
+        limit=MARK_BATCH,
+    )
+    counts = {"marked": 0, "unchanged": 0, "owned": 0}
+    failures: dict[str, str] = {}
+    for xref in pending:
+        try:
+            company = vendor_company(ledger, mark.integration, xref.source_key, default_company)
+            counts[mark_origin(mark, sessions.session(company), ledger, xref, run_id)] += 1
+        except Exception as exc:  # noqa: BLE001 - one vendor's failure must not stop the others
+            failures[xref.source_key] = redact(str(exc))
+    return {**counts, "failures": failures, "more": len(pending) >= MARK_BATCH}
