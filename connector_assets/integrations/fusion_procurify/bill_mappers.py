@@ -10,7 +10,7 @@ PO line billed (``orderitem``); ``tax_amount``, ``costs``, ``note`` and ``added_
 Header (fusion.md §2.6, Oracle's own example): ``InvoiceNumber`` = the bill's ``invoice_number`` (never
 cut: a shortened number would no longer match the supplier's invoice, nor find it again); ``Supplier`` /
 ``SupplierSite`` = the vendor's paired Fusion supplier and its pay site in the business unit
-(``supplier_sites``); ``BusinessUnit`` = ``ML_FUSION_BUSINESS_UNIT``; ``InvoiceCurrency`` = the bill's
+(``fusion.supplier_sites``); ``BusinessUnit`` = ``ML_FUSION_BUSINESS_UNIT``; ``InvoiceCurrency`` = the bill's
 currency; ``InvoiceAmount`` = Procurify's ``total_cost_with_tax`` (a float in the API, quirk 7: read
 through its text and rounded to the cent); ``InvoiceDate`` = ``invoice_date``; ``AccountingDate`` =
 ``gl_post_date`` when set; ``Description`` = the bill's ``note``, else the description of the Fusion
@@ -56,7 +56,7 @@ from connector_assets.flows import amounts
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.documents import version_text
 from connector_assets.flows.lazy_model import lazy_model
-from connector_assets.integrations.fusion_procurify.supplier_sites import SupplierSite
+from connector_assets.fusion.supplier_sites import SupplierSite
 from connector_assets.procurify import bill_fields
 from connector_assets.procurify.account_departments import department_key
 from connector_assets.procurify.bill_costs import additional_costs

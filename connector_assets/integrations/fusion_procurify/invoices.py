@@ -14,9 +14,9 @@ The skip is marked as never written (``flows.never_written``): a record held on 
 left waiting for ever.
 
 Supplier and site. The vendor's Fusion supplier is the pair ``vendor_pairs.paired_supplier`` knows; its pay
-site in ``ML_FUSION_BUSINESS_UNIT`` is ``supplier_sites.SupplierSites.site_for(..., "pay")``. An unpaired
-vendor holds the bill on ``vendor_pairs.vendor_dependency`` (released by whatever pairs it); a supplier
-without a usable pay site refuses it with the reason (queued; replay once the site exists).
+site in ``ML_FUSION_BUSINESS_UNIT`` is ``fusion.supplier_sites.SupplierSites.site_for(..., "pay")``. An
+unpaired vendor holds the bill on ``vendor_pairs.vendor_dependency`` (released by whatever pairs it); a
+supplier without a usable pay site refuses it with the reason (queued; replay once the site exists).
 
 Purchase orders. The Procurify POs the bill's items bill (``added_purchase_orders``: summaries, or bare
 numbers or UUIDs, its shape being unconfirmed; a UUID is read for its number; with several, each PO is
@@ -69,6 +69,7 @@ from connector_assets.flows import amounts
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Created, Mapped, Rejected, audit_record
 from connector_assets.flows.replay_resources import ledger_target_replay, resources_from_settings
+from connector_assets.fusion.payments import invoice_payments, paid_state
 from connector_assets.integrations.fusion_procurify.bill_mappers import InvoiceRecord, invoice_of
 from connector_assets.integrations.fusion_procurify.bill_reader import (
     ENTITY,
@@ -80,8 +81,6 @@ from connector_assets.integrations.fusion_procurify.bill_reader import (
 )
 from connector_assets.integrations.fusion_procurify.charge_accounts import UPSTREAM, ChargeAccounts
 from connector_assets.integrations.fusion_procurify.integration import INTEGRATION, ROUTE
-from connector_assets.integrations.fusion_procurify.payment_mappers import paid_state
-from connector_assets.integrations.fusion_procurify.payment_status import invoice_payments
 from connector_assets.procurify.bill_fields import status_code
 from connector_assets.procurify.bill_reads import remapped_bills, settled_records_of
 from connector_assets.procurify.bill_status import BILL_STATUS_NAMES

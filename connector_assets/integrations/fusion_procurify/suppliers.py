@@ -40,6 +40,7 @@ from connector_assets.flows.after_write import release_held, released_at
 from connector_assets.flows.assets import awaited_keys, build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.replay_resources import ledger_target_replay, resources_from_settings
+from connector_assets.fusion.supplier_sites import supplier_inactive_reason
 from connector_assets.integrations.fusion_procurify import vendor_pairs
 from connector_assets.integrations.fusion_procurify.integration import BACK_ROUTE, INTEGRATION
 from connector_assets.integrations.fusion_procurify.supplier_mappers import (
@@ -48,7 +49,6 @@ from connector_assets.integrations.fusion_procurify.supplier_mappers import (
     map_supplier,
     vendor_changes,
 )
-from connector_assets.integrations.fusion_procurify.supplier_sites import supplier_inactive_reason
 from connector_assets.procurify import vendor_writes
 from connector_assets.procurify.vendor_fields import PURCHASABLE_TYPES, is_active, vendor_type
 from connector_assets.procurify.vendor_target import ProcurifyVendorTarget

@@ -1,0 +1,81 @@
+"""A Fusion supplier named by an operator (``ml-connector xref set``, a matches file), read from Fusion and
+checked to exist: by ``SupplierNumber`` or ``SupplierId``, ``number:`` / ``id:`` in front when a value
+could be both.
+
+Why on the Fusion side: which supplier a number or id names, and when it names two, is Fusion's to say;
+what a match is and when one is refused is the integration's (it turns ``SupplierNotFound`` into its own
+refusal).
+"""
+
+from __future__ import annotations
+
+from contextlib import suppress
+from dataclasses import dataclass
+from typing import Any
+
+from connector_resources.fusion.errors import FusionNotFoundError
+
+
+class SupplierNotFound(LookupError):
+    """The value names no Fusion supplier, or two (its number one, its id another), or is no number or id;
+    the message says which in an operator's words."""
+
+
+@dataclass(frozen=True, slots=True)
+class FusionSupplier:
+    """A Fusion supplier as read from Fusion: its id, number and name."""
+
+    supplier_id: str
+    number: str
+    name: str
+
+    @property
+    def label(self) -> str:
+        return f"Fusion supplier {self.name} (number {self.number}, SupplierId {self.supplier_id})"
+
+
+def find_supplier(session: Any, given: str) -> FusionSupplier:
+    """The supplier ``given`` names: its ``SupplierNumber`` or its ``SupplierId`` (``number:`` / ``id:``
+    in front says which); ``SupplierNotFound`` when Fusion has none, or when the number names one supplier
+    and the id another (the operator says which with the prefix)."""
+    text = given.strip()
+    kind, _, value = text.partition(":") if ":" in text else ("", "", text)
+    value = value.strip()
+    if kind not in ("", "id", "number") or not value:
+        raise SupplierNotFound(
+            f"{given!r} is not a Fusion supplier number or id (use 1234, number:1234 or id:300...)"
+        )
+    found: dict[str, dict[str, Any]] = {}
+    if kind in ("", "number"):
+        by_number = session.find_supplier(supplier_number=value)
+        if by_number is not None:
+            found["number"] = by_number
+    if kind in ("", "id") and value.isdigit():
+        with suppress(FusionNotFoundError):
+            found["id"] = session.get("suppliers", value)
+    if not found:
+        what = {"": "SupplierNumber or SupplierId", "id": "SupplierId", "number": "SupplierNumber"}[kind]
+        raise SupplierNotFound(f"Fusion has no supplier with {what} {value}")
+    suppliers = {str(record.get("SupplierId")): _supplier(record) for record in found.values()}
+    if len(suppliers) > 1:
+        names = " and ".join(s.label for s in suppliers.values())
+        raise SupplierNotFound(
+            f"{value} names two Fusion suppliers, {names}: say number:{value} or id:{value}"
+        )
+    return next(iter(suppliers.values()))
+
+
+def supplier_id_key(value: str | int) -> str:
+    """A ``SupplierId`` as the ledger keys it: digits, no padding; an error naming it otherwise."""
+    text = str(value).strip()
+    if not text.isdigit():
+        raise ValueError(f"Fusion SupplierId {value!r} is not a number")
+    return str(int(text))
+
+
+def _supplier(record: dict[str, Any]) -> FusionSupplier:
+    return FusionSupplier(
+        supplier_id=supplier_id_key(record.get("SupplierId", "")),
+        number=str(record.get("SupplierNumber") or "").strip(),
+        name=str(record.get("Supplier") or "").strip(),
+    )
