@@ -6,7 +6,8 @@ today, Fusion -> Coupa next): what is about Fusion's REST API and data whatever 
 * ``supplier_sites``: the supplier site an order or invoice goes to, and whether a supplier is usable;
 * ``draft_orders``: the draft purchase order as the ledger keeps it, and what Fusion lets change on it;
 * ``order_target``: the purchase order write target (find, create and submit a draft, or update);
-* ``payments``: the payments of an invoice, read from Fusion, and whether (and when) it is fully paid.
+* ``payments``: the payments of an invoice, read from Fusion, and whether (and when) it is fully paid;
+* ``account_combinations``: the account combinations staged from the pod, and whether one takes postings.
 
 An integration keeps its own rules (pairing, mapping tables, which records are sent) and names itself in
 the wording these pieces take as parameters. Nothing here imports an integration package (import-linter
