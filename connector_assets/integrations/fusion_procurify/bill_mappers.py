@@ -46,7 +46,7 @@ is not one, a bill of 0.00, a currency that is not a 3-letter code.
 """
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -409,58 +409,4 @@ def map_bill(inputs: BillInputs, combination_of: CombinationOf) -> Mapped | Reje
         invoice.payload(),
         fields,
         natural_key={"InvoiceNumber": invoice_number, "Supplier": inputs.site.supplier},
-    )
-
-
-# -- the body back as an Invoice -----------------------------------------------------------------------
-
-
-def invoice_of(body: Mapping[str, Any]) -> Invoice:
-    """The ``Invoice`` a mapped body (``Invoice.payload()``) was made of: what the target creates (the
-    queued payload is JSON, the client takes the typed record, which checks itself again)."""
-
-    def distributions(line: Mapping[str, Any]) -> Sequence[InvoiceDistribution]:
-        return tuple(
-            InvoiceDistribution(
-                line_number=int(d["DistributionLineNumber"]),
-                amount=str(d["DistributionAmount"]),
-                combination=str(d["DistributionCombination"]),
-                line_type=str(d.get("DistributionLineType") or "Item"),
-                description=d.get("Description"),
-            )
-            for d in line.get("invoiceDistributions") or []
-        )
-
-    def number(value: Any) -> int | None:
-        return int(value) if value not in (None, "") else None
-
-    lines = tuple(
-        InvoiceLine(
-            line_number=int(line["LineNumber"]),
-            amount=str(line["LineAmount"]),
-            line_type=str(line.get("LineType") or "Item"),
-            description=line.get("Description"),
-            quantity=line.get("Quantity"),
-            unit_price=line.get("UnitPrice"),
-            distribution_combination=line.get("DistributionCombination"),
-            purchase_order_number=line.get("PurchaseOrderNumber"),
-            purchase_order_line_number=number(line.get("PurchaseOrderLineNumber")),
-            purchase_order_schedule_line_number=number(line.get("PurchaseOrderScheduleLineNumber")),
-            distributions=distributions(line),
-        )
-        for line in body.get("invoiceLines") or []
-    )
-    accounting = body.get("AccountingDate")
-    return Invoice(
-        invoice_number=str(body["InvoiceNumber"]),
-        supplier=str(body["Supplier"]),
-        supplier_site=str(body["SupplierSite"]),
-        amount=str(body["InvoiceAmount"]),
-        invoice_date=date.fromisoformat(str(body["InvoiceDate"])),
-        currency=str(body["InvoiceCurrency"]),
-        business_unit=body.get("BusinessUnit"),
-        description=body.get("Description"),
-        accounting_date=date.fromisoformat(str(accounting)) if accounting else None,
-        conversion_rate_type=body.get("ConversionRateType"),
-        lines=lines,
     )
