@@ -2,7 +2,8 @@
 today, Fusion -> Coupa next): what is about Fusion's REST API and data whatever the other system is.
 
 * ``values``: Fusion values read one way (text, decimals, flags, dates that may be timestamps);
-* ``suppliers``: the supplier an operator names by number or id, read and checked to exist;
+* ``suppliers``: the day's staged suppliers, suppliers read again by id, and the supplier an operator
+  names by number or id, read and checked to exist;
 * ``supplier_sites``: the supplier site an order or invoice goes to, and whether a supplier is usable;
 * ``draft_orders``: the draft purchase order as the ledger keeps it, and what Fusion lets change on it;
 * ``order_target``: the purchase order write target (find, create and submit a draft, or update);

@@ -1,6 +1,8 @@
-"""A Fusion supplier named by an operator (``ml-connector xref set``, a matches file), read from Fusion and
+"""Fusion suppliers as the flows read them: the day's staged suppliers (``staged_suppliers``, the source
+asset ``fusion_suppliers``), suppliers read again by id (``read_suppliers``, a replay or a record held on
+one), and a supplier named by an operator (``ml-connector xref set``, a matches file), read from Fusion and
 checked to exist: by ``SupplierNumber`` or ``SupplierId``, ``number:`` / ``id:`` in front when a value
-could be both.
+could be both (``find_supplier``).
 
 Why on the Fusion side: which supplier a number or id names, and when it names two, is Fusion's to say;
 what a match is and when one is refused is the integration's (it turns ``SupplierNotFound`` into its own
@@ -9,11 +11,18 @@ refusal).
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
 from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
 from connector_resources.fusion.errors import FusionNotFoundError
+from connector_resources.redaction import get_logger
+
+log = get_logger(__name__)
+
+SUPPLIERS_ASSET = "fusion_suppliers"  # staged by connector_assets.saas_assets, a day partition each
 
 
 class SupplierNotFound(LookupError):
@@ -79,3 +88,25 @@ def _supplier(record: dict[str, Any]) -> FusionSupplier:
         number=str(record.get("SupplierNumber") or "").strip(),
         name=str(record.get("Supplier") or "").strip(),
     )
+
+
+def staged_suppliers(staging: Any, partition: str | None) -> dict[str, dict[str, Any]]:
+    """The day's staged Fusion suppliers by ``SupplierId`` (the latest row of each)."""
+    found: dict[str, dict[str, Any]] = {}
+    for row in staging.read_rows(SUPPLIERS_ASSET, partition):
+        record = json.loads(row["record"]) if isinstance(row.get("record"), str) else row.get("record")
+        if isinstance(record, dict):
+            found[str(record.get("SupplierId", row.get("id")))] = record
+    return found
+
+
+def read_suppliers(fusion: Any, keys: Iterable[str]) -> list[dict[str, Any]]:
+    """The named suppliers read from Fusion by ``SupplierId`` (one gone from Fusion is left out)."""
+    found = []
+    with fusion.session() as session:
+        for key in sorted({k for k in keys if k.isdigit()}):
+            try:
+                found.append(session.get("suppliers", key))
+            except FusionNotFoundError:
+                log.info("Fusion supplier %s no longer exists; nothing to send", key)
+    return found
