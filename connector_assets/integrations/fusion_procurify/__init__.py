@@ -22,6 +22,10 @@ Neither side pushes events, so each flow has a job and a schedule polling at its
 each flow's queued records and write them with today's settings (each flow module's
 ``register_*_replays``).
 
+What is about Fusion itself (supplier reads and sites, the draft order and its target, the invoice target,
+payments and paid state, account combinations) is the Fusion side's (``connector_assets.fusion``), shared
+with any other integration touching Fusion; this package gives it Procurify's name where it speaks.
+
 ``declaration`` is what the package puts into Dagster, assembled as every package is (``flows.assembly``,
 which says why it is read on first use of ``defs``, not at import).
 """

@@ -44,12 +44,12 @@ from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.flows.replay_resources import register_settings_replay
+from connector_assets.fusion.account_combinations import LOV
 from connector_assets.integrations.fusion_procurify.account_map import (
     ACCOUNT_MAP_ENV,
     normal_code,
 )
 from connector_assets.integrations.fusion_procurify.charge_accounts import (
-    LOV,
     PROCURIFY_CODES_ASSET,
     PROCURIFY_DEPARTMENTS_ASSET,
     UPSTREAM,

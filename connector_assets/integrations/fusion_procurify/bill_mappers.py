@@ -10,7 +10,7 @@ PO line billed (``orderitem``); ``tax_amount``, ``costs``, ``note`` and ``added_
 Header (fusion.md §2.6, Oracle's own example): ``InvoiceNumber`` = the bill's ``invoice_number`` (never
 cut: a shortened number would no longer match the supplier's invoice, nor find it again); ``Supplier`` /
 ``SupplierSite`` = the vendor's paired Fusion supplier and its pay site in the business unit
-(``supplier_sites``); ``BusinessUnit`` = ``ML_FUSION_BUSINESS_UNIT``; ``InvoiceCurrency`` = the bill's
+(``fusion.supplier_sites``); ``BusinessUnit`` = ``ML_FUSION_BUSINESS_UNIT``; ``InvoiceCurrency`` = the bill's
 currency; ``InvoiceAmount`` = Procurify's ``total_cost_with_tax`` (a float in the API, quirk 7: read
 through its text and rounded to the cent); ``InvoiceDate`` = ``invoice_date``; ``AccountingDate`` =
 ``gl_post_date`` when set; ``Description`` = the bill's ``note``, else the description of the Fusion
@@ -46,7 +46,7 @@ is not one, a bill of 0.00, a currency that is not a 3-letter code.
 """
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -56,7 +56,7 @@ from connector_assets.flows import amounts
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.documents import version_text
 from connector_assets.flows.lazy_model import lazy_model
-from connector_assets.integrations.fusion_procurify.supplier_sites import SupplierSite
+from connector_assets.fusion.supplier_sites import SupplierSite
 from connector_assets.procurify import bill_fields
 from connector_assets.procurify.account_departments import department_key
 from connector_assets.procurify.bill_costs import additional_costs
@@ -409,58 +409,4 @@ def map_bill(inputs: BillInputs, combination_of: CombinationOf) -> Mapped | Reje
         invoice.payload(),
         fields,
         natural_key={"InvoiceNumber": invoice_number, "Supplier": inputs.site.supplier},
-    )
-
-
-# -- the body back as an Invoice -----------------------------------------------------------------------
-
-
-def invoice_of(body: Mapping[str, Any]) -> Invoice:
-    """The ``Invoice`` a mapped body (``Invoice.payload()``) was made of: what the target creates (the
-    queued payload is JSON, the client takes the typed record, which checks itself again)."""
-
-    def distributions(line: Mapping[str, Any]) -> Sequence[InvoiceDistribution]:
-        return tuple(
-            InvoiceDistribution(
-                line_number=int(d["DistributionLineNumber"]),
-                amount=str(d["DistributionAmount"]),
-                combination=str(d["DistributionCombination"]),
-                line_type=str(d.get("DistributionLineType") or "Item"),
-                description=d.get("Description"),
-            )
-            for d in line.get("invoiceDistributions") or []
-        )
-
-    def number(value: Any) -> int | None:
-        return int(value) if value not in (None, "") else None
-
-    lines = tuple(
-        InvoiceLine(
-            line_number=int(line["LineNumber"]),
-            amount=str(line["LineAmount"]),
-            line_type=str(line.get("LineType") or "Item"),
-            description=line.get("Description"),
-            quantity=line.get("Quantity"),
-            unit_price=line.get("UnitPrice"),
-            distribution_combination=line.get("DistributionCombination"),
-            purchase_order_number=line.get("PurchaseOrderNumber"),
-            purchase_order_line_number=number(line.get("PurchaseOrderLineNumber")),
-            purchase_order_schedule_line_number=number(line.get("PurchaseOrderScheduleLineNumber")),
-            distributions=distributions(line),
-        )
-        for line in body.get("invoiceLines") or []
-    )
-    accounting = body.get("AccountingDate")
-    return Invoice(
-        invoice_number=str(body["InvoiceNumber"]),
-        supplier=str(body["Supplier"]),
-        supplier_site=str(body["SupplierSite"]),
-        amount=str(body["InvoiceAmount"]),
-        invoice_date=date.fromisoformat(str(body["InvoiceDate"])),
-        currency=str(body["InvoiceCurrency"]),
-        business_unit=body.get("BusinessUnit"),
-        description=body.get("Description"),
-        accounting_date=date.fromisoformat(str(accounting)) if accounting else None,
-        conversion_rate_type=body.get("ConversionRateType"),
-        lines=lines,
     )

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from connector_assets.flows.core import Rejected
+from connector_assets.fusion.supplier_sites import SupplierSite, SupplierSites
 from connector_assets.integrations.fusion_procurify.bill_mappers import (
     BillInputs,
     FusionOrder,
@@ -22,7 +23,6 @@ from connector_assets.integrations.fusion_procurify.bill_mappers import (
 from connector_assets.integrations.fusion_procurify.charge_accounts import ChargeAccounts
 from connector_assets.integrations.fusion_procurify.integration import INTEGRATION
 from connector_assets.integrations.fusion_procurify.po_numbers import po_source_key
-from connector_assets.integrations.fusion_procurify.supplier_sites import SupplierSite, SupplierSites
 from connector_assets.integrations.fusion_procurify.vendor_pairs import paired_supplier, vendor_dependency
 from connector_assets.procurify import bill_fields
 from connector_assets.procurify.bill_fields import bill_vendor_id, describe, order_item

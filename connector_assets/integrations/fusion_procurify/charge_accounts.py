@@ -17,25 +17,28 @@ by the asset ``fusion_procurify_account_combinations``), is disabled, does not a
 is not active on the day. The pod would refuse such a line anyway (400 on the invoice or draft order);
 refusing first names the table row to fix instead of a pod message.
 
-Only ``_CODE_COMBINATION_ID`` is confirmed by the reference (§2.9); ``EnabledFlag``,
-``DetailPostingAllowed``, ``StartDateActive``, ``EndDateActive`` and ``_SEGMENT1`` ... are the documented
-meanings under their most likely spellings. A flag the pod does not send is treated as allowing (a missing
-attribute must not refuse every line); a combination whose segments cannot be read is not staged as one
-(counted in the asset's metadata), so a pod spelling them otherwise shows as combinations missing, never
-as a wrong account. The four segment names are a setting (``ML_FUSION_PROCURIFY_ACCOUNT_SEGMENTS``); when
-combinations were read but none had readable segments, the asset fails naming it and keeps the previous
-snapshot: an empty table would refuse every line with a false reason.
+How a combination is read, staged and judged (which attribute names are confirmed, a flag not sent
+allowing, unreadable segments) is Fusion's, on the Fusion side
+(``connector_assets.fusion.account_combinations``); this module stages them as its asset, with the four
+segment names a setting (``ML_FUSION_PROCURIFY_ACCOUNT_SEGMENTS``; combinations skipped for unreadable
+segments are counted in the asset's metadata).
 """
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from dagster import AssetExecutionContext, Failure, MaterializeResult, asset
+from dagster import AssetExecutionContext, MaterializeResult, asset
 
 from connector_assets.flows.mapping_tables import Snapshot, fingerprint
+from connector_assets.fusion.account_combinations import (
+    DELIMITER,
+    LOV,
+    Combination,
+    stage_combinations,
+    staged_combinations,
+)
 from connector_assets.integrations.fusion_procurify.account_map import (
     ACCOUNT_MAP_ASSET,
     ACCOUNT_MAP_ENV,
@@ -44,7 +47,6 @@ from connector_assets.integrations.fusion_procurify.account_map import (
 )
 from connector_assets.integrations.fusion_procurify.departments import (
     DEFAULT,
-    DELIMITER,
     DEPARTMENT_MAP_ASSET,
     DEPARTMENT_MAP_ENV,
     DEPARTMENTS,
@@ -54,7 +56,6 @@ from connector_assets.integrations.fusion_procurify.departments import (
 )
 from connector_assets.integrations.fusion_procurify.integration import INTEGRATION
 from connector_assets.procurify.account_departments import DepartmentDirectory
-from connector_assets.staging import Column
 from connector_resources import settings
 
 COMBINATIONS_ASSET = "fusion_procurify_account_combinations"
@@ -62,48 +63,7 @@ UPSTREAM: list[str] = [ACCOUNT_MAP_ASSET, DEPARTMENT_MAP_ASSET, COMBINATIONS_ASS
 INTERCOMPANY_ENV = "ML_FUSION_PROCURIFY_INTERCOMPANY"
 PROCURIFY_CODES_ASSET = "procurify_account_codes"  # staged whole by saas_assets
 PROCURIFY_DEPARTMENTS_ASSET = "procurify_departments"
-SEGMENTS = ("_SEGMENT1", "_SEGMENT2", "_SEGMENT3", "_SEGMENT4")
 SEGMENTS_ENV = "ML_FUSION_PROCURIFY_ACCOUNT_SEGMENTS"
-LOV = "accountCombinationsLOV"
-
-COMBINATION_COLUMNS = (
-    Column("id"),
-    Column("combination"),
-    Column("company"),
-    Column("cost_center"),
-    Column("account"),
-    Column("intercompany"),
-    Column("enabled"),  # "true" / "false" / "" (the pod did not say)
-    Column("postable"),
-    Column("start_date"),
-    Column("end_date"),
-    Column("account_type"),
-)
-
-
-# -- reading the pod's combinations -----------------------------------------------------------------
-
-
-def _flag(value: Any) -> str:
-    """A Fusion flag as staged: ``true`` / ``false``, or empty when the pod did not send it.
-
-    Flags come as JSON booleans on the REST API (reference §2.3); ``Y`` / ``N`` (the table's own values)
-    are read too, since an LOV may pass the column through."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    text = str(value).strip().upper()
-    if text in ("Y", "YES", "TRUE", "1"):
-        return "true"
-    if text in ("N", "NO", "FALSE", "0"):
-        return "false"
-    return ""
-
-
-def _day(value: Any) -> str:
-    text = str(value or "").strip()
-    return text[:10] if text else ""
 
 
 def segment_names() -> tuple[str, ...]:
@@ -111,61 +71,6 @@ def segment_names() -> tuple[str, ...]:
     ``accountCombinationsLOV``, from ``ML_FUSION_PROCURIFY_ACCOUNT_SEGMENTS``: a setting because the
     reference confirms no spelling beyond ``_CODE_COMBINATION_ID`` (§2.9)."""
     return settings.read(SEGMENTS_ENV)
-
-
-def combination_row(
-    record: Mapping[str, Any], segment_attributes: tuple[str, ...] = SEGMENTS
-) -> dict[str, str] | None:
-    """One ``accountCombinationsLOV`` record as staged; None when its segments cannot be read."""
-    segments = [str(record.get(name) or "").strip() for name in segment_attributes]
-    if not all(segments):
-        return None
-    return {
-        "id": str(record.get("_CODE_COMBINATION_ID") or ""),
-        "combination": DELIMITER.join(segments),
-        "company": segments[0],
-        "cost_center": segments[1],
-        "account": segments[2],
-        "intercompany": segments[3],
-        "enabled": _flag(record.get("EnabledFlag")),
-        "postable": _flag(record.get("DetailPostingAllowed")),
-        "start_date": _day(record.get("StartDateActive")),
-        "end_date": _day(record.get("EndDateActive")),
-        "account_type": str(record.get("AccountType") or ""),
-    }
-
-
-def stage_combinations(
-    staging: Any, records: Iterable[Mapping[str, Any]], segment_attributes: tuple[str, ...] = SEGMENTS
-) -> tuple[int, int]:
-    """Replace the staged combinations with ``records``; (staged, skipped for unreadable segments).
-
-    Records read but none readable is a Failure naming the setting, and the previous snapshot is kept:
-    staged empty, every order and invoice line would be refused as 'not in accountCombinationsLOV'."""
-    staged = skipped = 0
-    attributes: list[str] = []
-    writer = staging.writer(COMBINATIONS_ASSET, None, COMBINATION_COLUMNS)
-    try:
-        for record in records:
-            row = combination_row(record, segment_attributes)
-            if row is None:
-                skipped += 1
-                attributes = attributes or sorted(str(k) for k in record)
-                continue
-            writer.write(row)
-            staged += 1
-        if skipped and not staged:
-            raise Failure(
-                f"{LOV} answered {skipped} account combinations but none has readable segments "
-                f"{', '.join(segment_attributes)} (its records carry: {', '.join(attributes[:30])}): set "
-                f"{SEGMENTS_ENV} to the pod's four segment attribute names (company, cost center, natural "
-                "account, intercompany), then rerun; the previous combinations are kept"
-            )
-        writer.commit()
-    except BaseException:
-        writer.abort()
-        raise
-    return staged, skipped
 
 
 @asset(
@@ -182,7 +87,11 @@ def stage_combinations(
 def fusion_procurify_account_combinations(context: AssetExecutionContext) -> MaterializeResult:
     with context.resources.fusion.session() as session:
         staged, skipped = stage_combinations(
-            context.resources.staging, session.iter_account_combinations(), segment_names()
+            context.resources.staging,
+            COMBINATIONS_ASSET,
+            session.iter_account_combinations(),
+            segment_names(),
+            segments_setting=SEGMENTS_ENV,
         )
         calls = session.metrics.as_metadata()
     if skipped:
@@ -197,54 +106,6 @@ combination_assets = [fusion_procurify_account_combinations]
 
 
 # -- one combination's state -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Combination:
-    """One staged Fusion account combination and whether it takes postings."""
-
-    text: str
-    enabled: bool
-    postable: bool
-    start: date | None
-    end: date | None
-
-    @classmethod
-    def of(cls, row: Mapping[str, Any]) -> "Combination":
-        def day(value: Any) -> date | None:
-            text = str(value or "").strip()
-            return date.fromisoformat(text[:10]) if text else None
-
-        return cls(
-            text=str(row["combination"]),
-            enabled=str(row.get("enabled") or "") != "false",  # a flag not sent allows
-            postable=str(row.get("postable") or "") != "false",
-            start=day(row.get("start_date")),
-            end=day(row.get("end_date")),
-        )
-
-    def problem(self, on: date) -> str | None:
-        """Why no line can be charged to it on ``on`` (None: it can), in a finance user's words."""
-        if not self.enabled:
-            return f"Fusion account {self.text} is disabled"
-        if not self.postable:
-            return f"Fusion account {self.text} is not postable (detail posting not allowed)"
-        if self.end is not None and self.end < on:
-            return f"Fusion account {self.text} is end-dated ({self.end.isoformat()})"
-        if self.start is not None and self.start > on:
-            return f"Fusion account {self.text} is not active before {self.start.isoformat()}"
-        return None
-
-
-def staged_combinations(staging: Any) -> dict[str, Combination]:
-    """The staged combinations by text; never staged is a Failure naming the asset (every line would look
-    refused: a systemic cause, not bad records)."""
-    if not staging.exists(COMBINATIONS_ASSET, None):
-        raise Failure(
-            f"Fusion's account combinations were never staged on this instance: materialize "
-            f"{COMBINATIONS_ASSET}, then rerun"
-        )
-    return {str(r["combination"]): Combination.of(r) for r in staging.read_rows(COMBINATIONS_ASSET, None)}
 
 
 def staged_records(staging: Any, asset_name: str) -> list[dict[str, Any]] | None:
@@ -323,7 +184,7 @@ class ChargeAccounts:
         return cls(
             accounts,
             departments,
-            staged_combinations(staging),
+            staged_combinations(staging, COMBINATIONS_ASSET),
             intercompany_segment=intercompany(),
             procurify_codes=staged_records(staging, PROCURIFY_CODES_ASSET),
             procurify_departments=staged_records(staging, PROCURIFY_DEPARTMENTS_ASSET),

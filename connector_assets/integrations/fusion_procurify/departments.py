@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from connector_assets.flows.mapping_tables import MappingTable, build_mapping_table_asset
+from connector_assets.fusion.account_combinations import DELIMITER
 from connector_assets.integrations.fusion_procurify.account_map import segment_problem
 from connector_assets.integrations.fusion_procurify.integration import INTEGRATION
 from connector_assets.procurify.account_departments import SEPARATOR, name_length_problem
@@ -28,7 +29,6 @@ from connector_assets.procurify.account_departments import department_key as dep
 DEPARTMENT_MAP_ENV = "ML_FUSION_PROCURIFY_DEPARTMENT_MAP"
 GUARDED_BY = ("fusion", "procurify")  # the sandbox table only fits these two sandboxes
 DEFAULT = "*"
-DELIMITER = "-"  # between Fusion segment values (the sandbox chart's and the reference's example)
 
 
 def normal_key(key: str) -> str:

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from connector_assets.fusion.suppliers import FusionSupplier
 from connector_assets.integrations.fusion_procurify.matched_records import (
-    FusionSupplier,
     MatchRefused,
     check_procurify_vendor,
     find_fusion_supplier,

@@ -1,7 +1,7 @@
-"""Procurify purchase orders and requisitions as Fusion draft purchase orders, and what differs between a
-Procurify order and the Fusion order made of it. Pure: no I/O; every input is handed in.
+"""Procurify purchase orders and requisitions as Fusion draft purchase orders. Pure: no I/O; every input is
+handed in.
 
-The order (``draft_order``):
+The order (``fusion.draft_orders.draft_order``, from what is mapped here):
 
 * header: ``OrderNumber`` (``po_numbers.fusion_order_number``), the business unit, the supplier and its
   purchasing site (looked up by the caller), the currency (the PO's ``purchased_currency``, the
@@ -15,14 +15,8 @@ The order (``draft_order``):
   distribution). A line whose account cannot be made refuses the order naming the record, the line and the
   account ("Procurify PO 1187 line 2 (Rebar): ...").
 
-What a changed order may do in Fusion (``order_differences``): the header attributes the draft resource lets
-an integration change (``Description``; Oracle documents PATCH of Description, Buyer and PaymentTerms on
-drafts and, from 25A, on open orders through a change order) are sent; a different supplier, currency,
-line count, quantity, price or item is not: ``draftPurchaseOrders`` makes orders, it does not re-price an
-open one, and a second order would duplicate the spend. Those come back as problems the flow queues for a
-buyer. The line attributes compared (``Quantity``, ``Price``, ``Description``) are unconfirmed names
-(fusion.md 2.4): one absent on every Fusion line is a problem too, naming it, since a change to it cannot
-be seen.
+How the draft is kept (``body_of`` / ``draft_of``) and what a changed order may do in Fusion
+(``order_differences``) are Fusion's rules, on the Fusion side (``connector_assets.fusion.draft_orders``).
 """
 
 from __future__ import annotations
@@ -32,12 +26,10 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from connector_assets.fusion.draft_orders import DESCRIPTION_MAX, LINE_DESCRIPTION_MAX
 from connector_assets.integrations.fusion_procurify.departments import department_key
-from connector_resources.fusion import FusionInputError
-from connector_resources.fusion.payloads import DraftPurchaseOrder, PurchaseOrderLine
+from connector_resources.fusion.payloads import PurchaseOrderLine
 
-DESCRIPTION_MAX = 240  # Fusion purchase order Description (the sandbox's attribute width; Oracle's column)
-LINE_DESCRIPTION_MAX = 240
 # Order item statuses (procurify.md 2.4) that put nothing on an order: rejected for purchase, approval
 # denied, request draft.
 DEAD_ITEM_STATUSES = frozenset({4, 7, 8})
@@ -204,176 +196,3 @@ def order_lines(label: str, items: Sequence[Mapping[str, Any]], combination: Com
             )
         )
     return MappedLines(lines, problems)
-
-
-def draft_order(
-    *,
-    order_number: str,
-    business_unit: str,
-    supplier: str,
-    supplier_site: str,
-    currency: str | None,
-    description: str | None,
-    buyer: str | None,
-    lines: Sequence[PurchaseOrderLine],
-) -> DraftPurchaseOrder:
-    """The draft purchase order (checked when its payload is built: ``FusionInputError`` names the field)."""
-    return DraftPurchaseOrder(
-        supplier=supplier,
-        supplier_site=supplier_site,
-        order_number=order_number,
-        procurement_bu=business_unit,
-        currency_code=currency or None,
-        buyer=buyer or None,
-        description=description,
-        lines=tuple(lines),
-    )
-
-
-def body_of(draft: DraftPurchaseOrder) -> dict[str, Any]:
-    """The draft as the JSON the ledger keeps (and hashes): header and lines, amounts as decimal strings."""
-    return {
-        "OrderNumber": draft.order_number,
-        "ProcurementBU": draft.procurement_bu,
-        "Supplier": draft.supplier,
-        "SupplierSite": draft.supplier_site,
-        "CurrencyCode": draft.currency_code,
-        "Buyer": draft.buyer,
-        "Description": draft.description,
-        "lines": [
-            {
-                "LineNumber": line.line_number,
-                "Quantity": format(Decimal(str(line.quantity)), "f"),
-                "Price": format(Decimal(str(line.price)), "f"),
-                "Description": line.description,
-                "UOM": line.uom,
-                "POChargeAccount": line.charge_account,
-            }
-            for line in draft.lines
-        ],
-    }
-
-
-def draft_of(body: Mapping[str, Any]) -> DraftPurchaseOrder:
-    """The draft back from ``body_of``'s JSON (a queued record, or the write step's input)."""
-    return DraftPurchaseOrder(
-        supplier=body["Supplier"],
-        supplier_site=body["SupplierSite"],
-        order_number=body["OrderNumber"],
-        procurement_bu=body.get("ProcurementBU"),
-        currency_code=body.get("CurrencyCode"),
-        buyer=body.get("Buyer"),
-        description=body.get("Description"),
-        lines=tuple(
-            PurchaseOrderLine(
-                line_number=int(line["LineNumber"]),
-                quantity=Decimal(line["Quantity"]),
-                price=Decimal(line["Price"]),
-                description=line.get("Description"),
-                uom=line.get("UOM"),
-                charge_account=line.get("POChargeAccount"),
-            )
-            for line in body.get("lines") or ()
-        ),
-    )
-
-
-def checked_payload(draft: DraftPurchaseOrder) -> tuple[dict[str, Any] | None, str | None]:
-    """The draft's ``POST`` body, or the rule it breaks (record and field named) before anything is sent."""
-    try:
-        return draft.payload(), None
-    except FusionInputError as exc:
-        return None, str(exc)
-
-
-def order_total(body: Mapping[str, Any]) -> Decimal:
-    """Quantity x price over the body's lines (what the order commits)."""
-    return sum(
-        (Decimal(line["Quantity"]) * Decimal(line["Price"]) for line in body.get("lines") or ()), Decimal(0)
-    )
-
-
-@dataclass(frozen=True)
-class Differences:
-    """What a changed Procurify order asks of its Fusion order: ``header`` attribute changes Fusion lets an
-    integration make, and ``problems`` it does not (each in words a buyer acts on)."""
-
-    header: dict[str, Any]
-    problems: list[str]
-
-
-# Header attributes the draft purchase order resource documents as changeable by PATCH and that the body
-# carries. ``Buyer`` only when the body names one (blank = the pod's default, not a change).
-PATCHABLE = ("Description", "Buyer")
-# Line attributes compared, and how a buyer calls them. fusion.md 2.4 confirms only POLineId and LineNumber.
-COMPARED_LINE_ATTRIBUTES = (("Quantity", "quantity"), ("Price", "price"), ("Description", "item"))
-SHOWN_LINES = 10  # lines named in an "absent attribute" problem before "and N more"
-
-
-def absent_line_attributes(
-    ours: Mapping[int, Mapping[str, Any]], theirs: Mapping[int | None, Mapping[str, Any]]
-) -> list[str]:
-    """A problem for each compared line attribute that no Fusion line of the order carries. Its name is
-    unconfirmed (fusion.md 2.4), so on a pod spelling it otherwise a change in Procurify cannot be seen:
-    queued saying so, never passed as "no difference" (a repriced line neither sent nor queued)."""
-    common = sorted(n for n in set(ours) & set(theirs) if n is not None)
-    problems = []
-    for name, what in COMPARED_LINE_ATTRIBUTES:
-        if not common or any(name in theirs[n] for n in common):
-            continue
-        wanted = [(n, text(ours[n].get(name))) for n in common if text(ours[n].get(name))]
-        if not wanted:
-            continue
-        shown = [f"line {n}: {what} {value} in Procurify" for n, value in wanted[:SHOWN_LINES]]
-        if len(wanted) > SHOWN_LINES:
-            shown.append(f"and {len(wanted) - SHOWN_LINES} more")
-        problems.append(
-            f"Fusion's order lines carry no {name} attribute (its name is unconfirmed; this pod may spell "
-            f"it otherwise), so the {what} could not be compared ({'; '.join(shown)}): check them in Fusion"
-        )
-    return problems
-
-
-def order_differences(
-    order: Mapping[str, Any], lines: Sequence[Mapping[str, Any]], body: Mapping[str, Any]
-) -> Differences:
-    """Compare the Fusion order (header and ``lines`` as read) with the body mapped from Procurify now. A
-    line attribute absent on every Fusion line is a problem naming it (``absent_line_attributes``)."""
-    header: dict[str, Any] = {}
-    for name in PATCHABLE:
-        wanted = body.get(name)
-        if name == "Buyer" and not wanted:
-            continue
-        if text(order.get(name)) != text(wanted):
-            header[name] = wanted
-    problems: list[str] = []
-    number = text(order.get("OrderNumber")) or text(body.get("OrderNumber"))
-    for name, what in (
-        ("Supplier", "supplier"),
-        ("SupplierSite", "supplier site"),
-        ("CurrencyCode", "currency"),
-    ):
-        have, want = text(order.get(name)), text(body.get(name))
-        if want and have and have != want:
-            problems.append(f"the {what} is {want} in Procurify now, {have} on Fusion order {number}")
-    theirs = {code_of(line.get("LineNumber")): line for line in lines}
-    ours = {int(line["LineNumber"]): line for line in body.get("lines") or ()}
-    added = sorted(set(ours) - set(theirs))
-    gone = sorted(n for n in set(theirs) - set(ours) if n is not None)
-    if added:
-        problems.append(f"line(s) {', '.join(map(str, added))} are new in Procurify")
-    if gone:
-        problems.append(
-            f"line(s) {', '.join(map(str, gone))} of Fusion order {number} are no longer in Procurify"
-        )
-    problems.extend(absent_line_attributes(ours, theirs))
-    for n in sorted(set(ours) & set(theirs)):
-        mine, fusion = ours[n], theirs[n]
-        for name, what in (("Quantity", "quantity"), ("Price", "price")):
-            want, have = decimal(mine.get(name)), decimal(fusion.get(name))
-            if want is not None and have is not None and want != have:
-                problems.append(f"line {n}: {what} {want} in Procurify, {have} in Fusion")
-        want_text, have_text = text(mine.get("Description")), text(fusion.get("Description"))
-        if want_text and have_text and want_text != have_text:
-            problems.append(f"line {n}: item {want_text!r} in Procurify, {have_text!r} in Fusion")
-    return Differences(header, problems)

@@ -14,7 +14,7 @@ How it maps: ``order_mappers`` (lines, charge accounts, Description) and ``po_nu
 ``PFY1187`` that keeps the Procurify number on the Fusion side). The supplier is the Fusion supplier paired
 with the Procurify vendor (``vendor_pairs.paired_supplier``: a name match, a manual match, or a vendor made
 for a supplier) at its active purchasing site in ``ML_FUSION_BUSINESS_UNIT``
-(``supplier_sites.SupplierSites``). A vendor with no Fusion supplier yet holds the order on
+(``fusion.supplier_sites.SupplierSites``). A vendor with no Fusion supplier yet holds the order on
 ``vendor_pairs.vendor_dependency`` (released by whatever makes the pair); a supplier without a purchasing
 site in the unit, or a line whose charge account cannot be made ("Procurify PO 1187 line 2 (Rebar): Procurify
 account code 6100 has no row in the account map"), refuses the order with that reason (queued; ``ml-connector
@@ -31,6 +31,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from connector_assets.flows.core import Mapped, Rejected, Skipped
+from connector_assets.fusion.draft_orders import body_of, checked_payload, draft_order, order_total
+from connector_assets.fusion.supplier_sites import SupplierSites
 from connector_assets.integrations.fusion_procurify.charge_accounts import ChargeAccounts
 from connector_assets.integrations.fusion_procurify.integration import INTEGRATION, ROUTE
 from connector_assets.integrations.fusion_procurify.order_mappers import (
@@ -38,10 +40,7 @@ from connector_assets.integrations.fusion_procurify.order_mappers import (
     PO_STATE_NAMES,
     REQUISITION_APPROVED,
     REQUISITION_STATUS_NAMES,
-    body_of,
-    checked_payload,
     code_of,
-    draft_order,
     id_of,
     item_vendor,
     live_items,
@@ -49,7 +48,6 @@ from connector_assets.integrations.fusion_procurify.order_mappers import (
     notes,
     order_lines,
     order_num,
-    order_total,
     text,
 )
 from connector_assets.integrations.fusion_procurify.po_numbers import (
@@ -57,7 +55,6 @@ from connector_assets.integrations.fusion_procurify.po_numbers import (
     po_source_key,
     requisition_source_key,
 )
-from connector_assets.integrations.fusion_procurify.supplier_sites import SupplierSites
 from connector_assets.integrations.fusion_procurify.vendor_pairs import paired_supplier, vendor_dependency
 from connector_assets.procurify.record_reads import mapped_or_queued, read_for_record
 from connector_resources import settings

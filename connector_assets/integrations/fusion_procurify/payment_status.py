@@ -12,7 +12,8 @@ Fusion ``InvoiceId``); any other invoice is none of this flow's business. A rela
 For each of our invoices: the invoice as Fusion has it now (paid status), and its payments
 (``PaidInvoicesFinder;InvoiceNumber=``, reference §2.8) with each one's ``relatedInvoices`` (read through
 the child when today's staging does not hold the payment), so a payment of another supplier's invoice of
-the same number is told apart and every payment's void date is today's. ``payment_mappers`` decides.
+the same number is told apart and every payment's void date is today's (``fusion.payments``, which judges
+the paid state). ``payment_mappers`` decides.
 
 What is sent, and when not.
 
@@ -40,18 +41,14 @@ from typing import Any
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected, skips_audited
 from connector_assets.flows.replay_resources import resources_from_settings
+from connector_assets.fusion.payments import invoice_payments, invoice_refs, paid_state, related_rows
+from connector_assets.fusion.values import attribute_text
 from connector_assets.integrations.fusion_procurify.integration import BACK_ROUTE, INTEGRATION, ROUTE
 from connector_assets.integrations.fusion_procurify.payment_mappers import (
-    RELATED,
     ProcurifyPaidMarkRecord,
     Skipped,
-    invoice_refs,
     map_paid_mark,
-    merge_payments,
-    paid_state,
-    related_rows,
     status_name,
-    text,
 )
 from connector_assets.procurify.bill_paid_marks import ProcurifyBillPaidMarks, register_paid_mark_replays
 from connector_assets.saas_assets import saas_partitions
@@ -117,11 +114,11 @@ def candidates(
                 continue
             if ref.invoice_number not in by_number:
                 matches = fusion.search("invoices", {"InvoiceNumber": ref.invoice_number})
-                by_number[ref.invoice_number] = [text(m.get("InvoiceId")) for m in matches]
+                by_number[ref.invoice_number] = [attribute_text(m.get("InvoiceId")) for m in matches]
             for invoice_id in by_number[ref.invoice_number]:
                 add(invoice_id, payment)
     for invoice in invoices:
-        invoice_id = text(invoice.get("InvoiceId"))
+        invoice_id = attribute_text(invoice.get("InvoiceId"))
         if invoice_id:
             add(invoice_id, None)
     if log is not None and unnamed:
@@ -132,37 +129,12 @@ def candidates(
     return found
 
 
-def invoice_payments(fusion: Any, invoice: Mapping[str, Any], staged_payments: list[dict[str, Any]]):
-    """Every payment of ``invoice`` as Fusion has it now: the PaidInvoicesFinder search (no children), each
-    with its ``relatedInvoices`` (the staged copy's, else read through the child), keeping only payments
-    whose related rows name this invoice or name none (the finder searches by number, which another
-    supplier's invoice may share)."""
-    invoice_id, number = text(invoice.get("InvoiceId")), text(invoice.get("InvoiceNumber"))
-    searched = fusion.payments_for_invoice(number) if number else []
-    payments = merge_payments(staged_payments, searched)
-    kept = []
-    for payment in payments:
-        if not related_rows(payment) and payment.get("links"):
-            payment[RELATED] = list(fusion.iter_children("payments", payment, RELATED))
-        rows = related_rows(payment)
-        named = [r for r in rows if text(r.get("InvoiceId")) or text(r.get("InvoiceNumber"))]
-        if named and not any(
-            text(r.get("InvoiceId")) == invoice_id
-            if text(r.get("InvoiceId"))
-            else text(r.get("InvoiceNumber")) == number
-            for r in named
-        ):
-            continue
-        kept.append(payment)
-    return kept
-
-
 def _explicitly_unpaid(invoice: Mapping[str, Any]) -> bool:
-    status = text(invoice.get("PaidStatus")).lower()
+    status = attribute_text(invoice.get("PaidStatus")).lower()
     if status:
         return status == "unpaid"
     paid = invoice.get("AmountPaid")
-    return paid is not None and text(paid) in ("0", "0.0", "0.00")
+    return paid is not None and attribute_text(paid) in ("0", "0.0", "0.00")
 
 
 def mark_records(

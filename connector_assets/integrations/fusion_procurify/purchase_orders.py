@@ -7,7 +7,8 @@ This module declares the flow: its record model, its map and remap steps, its ``
 replay. What is read and how an order maps (held on its vendor's pairing, refused naming what to fix, or
 mapped): ``order_reader``, on the pure ``order_mappers`` and ``po_numbers``. How it is written (found by
 number, created as a draft and submitted, or brought up to date where Fusion allows; a change Fusion cannot
-make is queued, never sent as a second order): ``order_target``.
+make is queued, never sent as a second order): the Fusion side's ``FusionPurchaseOrders``, in Procurify's
+words (``ProcurifyOrdersInFusion``).
 """
 
 from collections.abc import Callable, Iterable, Iterator
@@ -17,6 +18,7 @@ from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected, Skipped, skips_audited
 from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.flows.replay_resources import register_settings_replay, resources_from_settings
+from connector_assets.fusion.order_target import FusionPurchaseOrders
 from connector_assets.integrations.fusion_procurify import charge_accounts
 from connector_assets.integrations.fusion_procurify.charge_accounts import ChargeAccounts
 from connector_assets.integrations.fusion_procurify.integration import INTEGRATION, ROUTE
@@ -26,8 +28,7 @@ from connector_assets.integrations.fusion_procurify.order_reader import (
     latest_staged,
     requisitions_for_run,
 )
-from connector_assets.integrations.fusion_procurify.order_target import FusionPurchaseOrders
-from connector_assets.integrations.fusion_procurify.po_numbers import order_prefix
+from connector_assets.integrations.fusion_procurify.po_numbers import PREFIX_ENV, order_prefix
 from connector_assets.saas import saas_daily_partitions
 from connector_resources import settings
 from connector_resources.ledger import Ledger
@@ -117,13 +118,21 @@ def remap_purchase_orders(context: Any, keys: list[str]) -> Iterator[Mapped | Re
             yield from _emit(reader.ledger, records, run_id=None, partition=None)
 
 
+class ProcurifyOrdersInFusion(FusionPurchaseOrders):
+    """Fusion's order target (``fusion.order_target``) naming Procurify and this package's order prefix
+    setting in what it refuses or queues."""
+
+    source_label = "Procurify"
+    order_prefix_setting = PREFIX_ENV
+
+
 PURCHASE_ORDERS_FLOW = ROUTE.flow(
     "purchase_orders",
     ENTITY,
     FusionOrderRecord,
     map_purchase_orders,
     remap_purchase_orders,
-    FusionPurchaseOrders,
+    ProcurifyOrdersInFusion,
     # Beyond the staged POs / requisitions and the charge account tables (upstream): each full PO, the
     # requisitions (notes) and order items in Procurify; each supplier and its sites, orders and drafts in
     # Fusion.
@@ -142,7 +151,7 @@ def register_purchase_order_replays(resources: Callable[[], dict[str, Any]] = _s
     """``ml-connector replay`` for ``purchase_orders``: a queued order is read again from Procurify, mapped
     with today's tables, pairs and sites, and written (created once, adopted, submitted or updated).
     ``resources``: today's ``fusion``, ``procurify`` and ``staging`` (from settings unless given)."""
-    register_settings_replay(PURCHASE_ORDERS_FLOW, FusionPurchaseOrders.for_replay, resources)
+    register_settings_replay(PURCHASE_ORDERS_FLOW, ProcurifyOrdersInFusion.for_replay, resources)
 
 
 purchase_orders_assets = build_flow_assets(

@@ -26,7 +26,7 @@ from typing import Any
 
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.lazy_model import lazy_model
-from connector_assets.integrations.fusion_procurify.supplier_sites import (
+from connector_assets.fusion.supplier_sites import (
     supplier_inactive_reason,
     supplier_label,
 )

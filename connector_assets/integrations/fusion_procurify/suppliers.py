@@ -31,7 +31,6 @@ now has a Fusion supplier (``vendor_pairs.paired_supplier`` reads this flow's ``
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -40,6 +39,8 @@ from connector_assets.flows.after_write import release_held, released_at
 from connector_assets.flows.assets import awaited_keys, build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.replay_resources import ledger_target_replay, resources_from_settings
+from connector_assets.fusion.supplier_sites import supplier_inactive_reason
+from connector_assets.fusion.suppliers import SUPPLIERS_ASSET, read_suppliers, staged_suppliers
 from connector_assets.integrations.fusion_procurify import vendor_pairs
 from connector_assets.integrations.fusion_procurify.integration import BACK_ROUTE, INTEGRATION
 from connector_assets.integrations.fusion_procurify.supplier_mappers import (
@@ -48,19 +49,15 @@ from connector_assets.integrations.fusion_procurify.supplier_mappers import (
     map_supplier,
     vendor_changes,
 )
-from connector_assets.integrations.fusion_procurify.supplier_sites import supplier_inactive_reason
 from connector_assets.procurify import vendor_writes
 from connector_assets.procurify.vendor_fields import PURCHASABLE_TYPES, is_active, vendor_type
 from connector_assets.procurify.vendor_target import ProcurifyVendorTarget
 from connector_assets.saas import saas_daily_partitions
-from connector_resources.fusion.errors import FusionNotFoundError
 from connector_resources.ledger import Ledger
 from connector_resources.redaction import get_logger
 from connector_resources.replay import register_replay_handler
 
 log = get_logger(__name__)
-
-SOURCE_ASSET = "fusion_suppliers"
 
 
 def fallback_email() -> str:
@@ -83,28 +80,6 @@ def supplier_records(
         yield map_supplier(supplier, fallback_email=fallback, paired=paired is not None)
     if left_out:
         log.info("%d inactive Fusion supplier(s) without a Procurify vendor: not sent", left_out)
-
-
-def staged_suppliers(staging: Any, partition: str | None) -> dict[str, dict[str, Any]]:
-    """The day's staged Fusion suppliers by ``SupplierId`` (the latest row of each)."""
-    found: dict[str, dict[str, Any]] = {}
-    for row in staging.read_rows(SOURCE_ASSET, partition):
-        record = json.loads(row["record"]) if isinstance(row.get("record"), str) else row.get("record")
-        if isinstance(record, dict):
-            found[str(record.get("SupplierId", row.get("id")))] = record
-    return found
-
-
-def read_suppliers(fusion: Any, keys: Iterable[str]) -> list[dict[str, Any]]:
-    """The named suppliers read from Fusion by ``SupplierId`` (one gone from Fusion is left out)."""
-    found = []
-    with fusion.session() as session:
-        for key in sorted({k for k in keys if k.isdigit()}):
-            try:
-                found.append(session.get("suppliers", key))
-            except FusionNotFoundError:
-                log.info("Fusion supplier %s no longer exists; nothing to send", key)
-    return found
 
 
 def map_suppliers(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
@@ -250,7 +225,7 @@ SUPPLIERS_FLOW = BACK_ROUTE.flow(
 supplier_assets = build_flow_assets(
     SUPPLIERS_FLOW,
     partitions_def=saas_daily_partitions(),
-    upstream=[SOURCE_ASSET],
+    upstream=[SUPPLIERS_ASSET],
     resource_keys={"fusion", "procurify"},
     group=INTEGRATION,
     kinds={"fusion", "procurify"},

@@ -14,7 +14,7 @@ match, or a vendor the ``suppliers`` flow made or adopted for a Fusion supplier)
 changed only by an operator (``ml-connector xref set --replace``).
 
 How the supplier is chosen (``match_supplier``), among **active** Fusion suppliers only (``Status`` not
-INACTIVE and no ``InactiveDate`` reached, ``supplier_sites.supplier_inactive_reason``):
+INACTIVE and no ``InactiveDate`` reached, ``fusion.supplier_sites.supplier_inactive_reason``):
 
 1. the one supplier whose ``Supplier`` equals the vendor's name exactly;
 2. else the one supplier whose name equals it ignoring case and spacing (``fold``: Unicode case folding,
@@ -30,7 +30,7 @@ from typing import Any
 
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.lazy_model import lazy_model
-from connector_assets.integrations.fusion_procurify.supplier_sites import supplier_inactive_reason
+from connector_assets.fusion.supplier_sites import supplier_inactive_reason
 from connector_assets.procurify.vendor_fields import (
     content_fingerprint,
     is_active,

@@ -7,9 +7,10 @@ the same trace (audit events of flow ``manual_matches``, held records released f
 from dataclasses import dataclass, field
 from typing import Any
 
+from connector_assets.fusion.suppliers import FusionSupplier
 from connector_assets.integrations.fusion_procurify.integration import INTEGRATION
 from connector_assets.integrations.fusion_procurify.match_file import FILE_ENTERED_BY
-from connector_assets.integrations.fusion_procurify.matched_records import FusionSupplier, MatchRefused
+from connector_assets.integrations.fusion_procurify.matched_records import MatchRefused
 from connector_assets.integrations.fusion_procurify.vendor_pairs import (
     FUSION,
     PAIRING,

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from fusion_procurify_world import fusion_procurify_world
 
+from connector_assets.fusion.account_combinations import Combination, combination_row
 from connector_assets.integrations.fusion_procurify.account_codes import (
     ORPHANS_ASSET,
     orphan_codes,
@@ -18,8 +19,6 @@ from connector_assets.integrations.fusion_procurify.charge_accounts import (
     COMBINATIONS_ASSET,
     UPSTREAM,
     ChargeAccounts,
-    Combination,
-    combination_row,
 )
 from connector_assets.integrations.fusion_procurify.departments import DEPARTMENTS
 from connector_assets.procurify.account_departments import department_key

@@ -33,8 +33,9 @@ from asset_runs import materialized
 from fusion_procurify_world import BUSINESS_UNIT, INTEGRATION, FusionProcurifyWorld, fusion_procurify_world
 
 from connector_assets.flows.core import Mapped
+from connector_assets.fusion.invoice_target import invoice_of
 from connector_assets.integrations.fusion_procurify import account_map, charge_accounts, departments
-from connector_assets.integrations.fusion_procurify.invoices import InvoiceTarget, invoice_of
+from connector_assets.integrations.fusion_procurify.invoices import InvoiceTarget
 from connector_assets.integrations.fusion_procurify.payment_status import INVOICE_ENTITY
 from connector_assets.integrations.fusion_procurify.vendor_pairs import paired_vendor
 from connector_resources.fusion.payloads import DraftPurchaseOrder, PurchaseOrderLine

@@ -23,11 +23,12 @@ from fusion_procurify_world import BUSINESS_UNIT, INTEGRATION, FusionProcurifyWo
 
 from connector_assets.flows.core import Mapped, Rejected, validate
 from connector_assets.flows.mapping_tables import ROOT
+from connector_assets.fusion.invoice_target import differences, invoice_of
+from connector_assets.fusion.supplier_sites import SupplierSite
 from connector_assets.integrations.fusion_procurify import account_map, charge_accounts, departments
 from connector_assets.integrations.fusion_procurify.bill_mappers import (
     BillInputs,
     FusionOrder,
-    invoice_of,
     item_account,
     map_bill,
 )
@@ -35,10 +36,8 @@ from connector_assets.integrations.fusion_procurify.bill_reader import order_dep
 from connector_assets.integrations.fusion_procurify.invoices import (
     INVOICES_FLOW,
     InvoiceTarget,
-    differences,
     register_invoice_replays,
 )
-from connector_assets.integrations.fusion_procurify.supplier_sites import SupplierSite
 from connector_assets.integrations.fusion_procurify.vendor_pairs import vendor_dependency
 from connector_resources.ledger import schema
 

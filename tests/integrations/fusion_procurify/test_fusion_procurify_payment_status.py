@@ -15,13 +15,8 @@ import sqlalchemy as sa
 from fusion_procurify_world import INTEGRATION, FusionProcurifyWorld, fusion_procurify_world
 
 from connector_assets.flows.core import Mapped, Rejected
-from connector_assets.integrations.fusion_procurify.payment_mappers import (
-    Skipped,
-    invoice_refs,
-    map_paid_mark,
-    merge_payments,
-    paid_state,
-)
+from connector_assets.fusion.payments import invoice_refs, merge_payments, paid_state
+from connector_assets.integrations.fusion_procurify.payment_mappers import Skipped, map_paid_mark
 from connector_assets.integrations.fusion_procurify.payment_status import (
     INVOICE_ENTITY,
     register_payment_status_replays,

@@ -80,9 +80,9 @@ from racing import materialize_at_barrier, race_overlapping
 from roots import ROOT
 
 from connector_assets.flows.reconciliation import Report
+from connector_assets.fusion.suppliers import FusionSupplier
 from connector_assets.integrations.fusion_procurify.bill_mappers import item_account
 from connector_assets.integrations.fusion_procurify.invoices import register_invoice_replays
-from connector_assets.integrations.fusion_procurify.matched_records import FusionSupplier
 from connector_assets.integrations.fusion_procurify.reconcile.day import reconcile_day
 from connector_assets.integrations.fusion_procurify.vendor_matches import set_vendor_match
 from connector_assets.integrations.fusion_procurify.vendor_pairs import paired_vendor, vendor_dependency

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from fusion_procurify_world import BUSINESS_UNIT, FusionProcurifyWorld, fusion_procurify_world
 
+from connector_assets.fusion import draft_orders
 from connector_assets.integrations.fusion_procurify import order_mappers as om
 from connector_assets.integrations.fusion_procurify import po_numbers
 from connector_assets.integrations.fusion_procurify.purchase_orders import (
@@ -106,19 +107,24 @@ def _body(**header: Any) -> dict[str, Any]:
         description="Materials for site #60",
         lines=(PurchaseOrderLine(1, Decimal("2"), Decimal("12.50"), description="Item 1"),),
     )
-    body = om.body_of(draft)
-    assert om.draft_of(body).payload() == draft.payload()  # the ledger's JSON gives the same draft back
+    body = draft_orders.body_of(draft)
+    # the ledger's JSON gives the same draft back
+    assert draft_orders.draft_of(body).payload() == draft.payload()
     return {**body, **header}
 
 
 def test_a_changed_description_is_patchable_lines_and_prices_are_not() -> None:
     order = {"OrderNumber": "PFY1187", "Supplier": "Acme", "SupplierSite": "MAIN", "Description": "old"}
     lines = [{"LineNumber": 1, "Quantity": Decimal("2"), "Price": Decimal("12.5"), "Description": "Item 1"}]
-    same = om.order_differences({**order, "Description": "Materials for site #60"}, lines, _body())
+    same = draft_orders.order_differences(
+        {**order, "Description": "Materials for site #60"}, lines, _body(), source="Procurify"
+    )
     assert same.header == {} and same.problems == []
-    changed = om.order_differences(order, lines, _body())
+    changed = draft_orders.order_differences(order, lines, _body(), source="Procurify")
     assert changed.header == {"Description": "Materials for site #60"} and changed.problems == []
-    repriced = om.order_differences(order, [{**lines[0], "Price": Decimal("11")}, {"LineNumber": 2}], _body())
+    repriced = draft_orders.order_differences(
+        order, [{**lines[0], "Price": Decimal("11")}, {"LineNumber": 2}], _body(), source="Procurify"
+    )
     assert repriced.problems == [
         "line(s) 2 of Fusion order PFY1187 are no longer in Procurify",
         "line 1: price 12.50 in Procurify, 11 in Fusion",

@@ -19,10 +19,10 @@ from dagster import instance_for_test, materialize
 from fusion_procurify_world import MASTER, all_assets, fusion_procurify_world
 
 from connector_assets.flows.core import Mapped, Rejected
+from connector_assets.fusion.supplier_sites import choose_site
 from connector_assets.integrations.fusion_procurify import vendor_pairs
 from connector_assets.integrations.fusion_procurify.order_mappers import PO_CANCELLED, code_of, id_of
 from connector_assets.integrations.fusion_procurify.supplier_mappers import map_supplier, vendor_changes
-from connector_assets.integrations.fusion_procurify.supplier_sites import choose_site
 from connector_assets.integrations.fusion_procurify.suppliers import register_supplier_replays
 from connector_assets.integrations.fusion_procurify.vendor_mappers import (
     EXACT,

@@ -21,10 +21,10 @@ from decimal import Decimal
 from typing import Any
 
 from connector_assets.flows import amounts, retry_reasons
+from connector_assets.fusion.payments import invoice_payments, paid_state
 from connector_assets.integrations.fusion_procurify import invoices as invoice_flow
 from connector_assets.integrations.fusion_procurify.integration import INTEGRATION
-from connector_assets.integrations.fusion_procurify.payment_mappers import has_payment, paid_state
-from connector_assets.integrations.fusion_procurify.payment_status import invoice_payments
+from connector_assets.integrations.fusion_procurify.payment_mappers import has_payment
 from connector_assets.integrations.fusion_procurify.po_numbers import fusion_order_number
 from connector_assets.integrations.fusion_procurify.reconcile.bills import (
     FusionInvoice,
@@ -150,7 +150,7 @@ def _canceled(invoice: Mapping[str, Any]) -> bool:
 
 def fusion_invoice(fusion: Any, invoice_id: str, known: Mapping[str, Any] | None = None) -> FusionInvoice:
     """Invoice ``invoice_id`` as Fusion holds it (``known``: a copy already read this run). Its paid state
-    is ``payment_mappers.paid_state``'s: ``PaidStatus``, else ``AmountPaid`` (both unconfirmed names);
+    is ``fusion.payments.paid_state``'s: ``PaidStatus``, else ``AmountPaid`` (both unconfirmed names);
     only when the pod gives neither are its payments read (``PaidInvoicesFinder``)."""
     try:
         invoice = dict(known) if known is not None else fusion.get("invoices", invoice_id)

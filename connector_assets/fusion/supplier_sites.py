@@ -1,5 +1,6 @@
 """The Fusion supplier site a purchase order (purpose ``purchasing``) or an invoice (purpose ``pay``) goes
-to: Procurify knows vendors, not sites, so the site is chosen on the Fusion side, the same way every time.
+to: the systems Fusion is paired with know a supplier, not its sites, so the site is chosen here, the same
+way every time and for every integration that writes Fusion orders or invoices.
 
 A Fusion order or invoice names its supplier, site and business unit by display name, matched exactly
 (reference quirk 9); a site belongs to one procurement business unit (``ProcurementBU``, a confirmed name).
@@ -17,9 +18,9 @@ A Fusion order or invoice names its supplier, site and business unit by display 
 
 Several eligible sites: the choice is **deterministic, not refused**. A site whose purpose flag is set
 explicitly is preferred over one that merely lacks the flag; among equals, the lowest ``SupplierSiteId``
-(the oldest site) wins. Why not refuse: Procurify has nothing that could tell the sites apart, so a
-refusal would hold every order and bill of a multi-site supplier for good, with no setting a finance user
-could change to free them; the site chosen is named on the Fusion document itself (and in the flow's
+(the oldest site) wins. Why not refuse: the other system has nothing that could tell the sites apart, so
+a refusal would hold every order and bill of a multi-site supplier for good, with no setting a finance
+user could change to free them; the site chosen is named on the Fusion document itself (and in the flow's
 mapped record), where an AP or purchasing user sees it and can change it before the order is sent or the
 invoice paid. Every choice among several is logged with the sites it chose from.
 
@@ -35,6 +36,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Literal
 
+from connector_assets.fusion import values
 from connector_resources.fusion.errors import FusionNotFoundError
 from connector_resources.redaction import get_logger
 
@@ -42,7 +44,6 @@ log = get_logger(__name__)
 
 Purpose = Literal["purchasing", "pay"]
 PURPOSE_FLAGS: dict[str, str] = {"purchasing": "SitePurposePurchasingFlag", "pay": "SitePurposePayFlag"}
-FALSE_WORDS = {"false", "n", "no", "0"}
 
 
 @dataclass(frozen=True)
@@ -58,45 +59,21 @@ class SupplierSite:
     business_unit: str
 
 
-def _text(value: Any) -> str:
-    return "" if value is None else str(value).strip()
-
-
 def _name(value: Any) -> str:
     """A display name as Fusion holds it (not trimmed: orders and invoices must repeat it exactly)."""
     return "" if value is None else str(value)
 
 
-def _flag(value: Any) -> bool | None:
-    """A Fusion flag as True / False, None when absent (``true``, ``Y``, 1 / ``false``, ``N``, 0)."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool):
-        return value
-    return _text(value).lower() not in FALSE_WORDS
-
-
-def _day(value: Any) -> date | None:
-    """The date part of a Fusion date or timestamp (``2024-03-01``, ``2024-03-01T00:00:00+00:00``)."""
-    text = _text(value)
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text[:10])
-    except ValueError:
-        return None
-
-
 def inactive_since(record: dict[str, Any], today: date) -> date | None:
     """The ``InactiveDate`` of a supplier or site when it is on or before ``today`` (it is inactive)."""
-    day = _day(record.get("InactiveDate"))
+    day = values.day(record.get("InactiveDate"))
     return day if day is not None and day <= today else None
 
 
 def supplier_label(supplier: dict[str, Any]) -> str:
     """``Fusion supplier Acme (1234)``: the name and the supplier number a finance user searches by."""
-    name = _text(supplier.get("Supplier")) or f"id {_text(supplier.get('SupplierId'))}"
-    number = _text(supplier.get("SupplierNumber"))
+    name = values.text(supplier.get("Supplier")) or f"id {values.text(supplier.get('SupplierId'))}"
+    number = values.text(supplier.get("SupplierNumber"))
     return f"Fusion supplier {name}" + (f" ({number})" if number else "")
 
 
@@ -104,7 +81,7 @@ def supplier_inactive_reason(supplier: dict[str, Any], today: date | None = None
     """Why the Fusion supplier cannot be used (``Status`` INACTIVE or an ``InactiveDate`` reached), None
     when it can. Both names are unconfirmed: a pod without them gives an active supplier."""
     today = today or datetime.now(UTC).date()
-    if _text(supplier.get("Status")).upper() == "INACTIVE":
+    if values.text(supplier.get("Status")).upper() == "INACTIVE":
         return f"{supplier_label(supplier)} is inactive (Status INACTIVE)"
     since = inactive_since(supplier, today)
     if since is not None:
@@ -113,7 +90,7 @@ def supplier_inactive_reason(supplier: dict[str, Any], today: date | None = None
 
 
 def _site_id_order(site: dict[str, Any]) -> tuple[int, int | str]:
-    text = _text(site.get("SupplierSiteId"))
+    text = values.text(site.get("SupplierSiteId"))
     return (0, int(text)) if text.isdigit() else (1, text)
 
 
@@ -131,13 +108,13 @@ def choose_site(
         for site in sites
         if _name(site.get("ProcurementBU")) == business_unit
         and inactive_since(site, today) is None
-        and _flag(site.get(flag_name)) is not False
-        and _text(site.get("SupplierSite"))
+        and values.flag(site.get(flag_name)) is not False
+        and values.text(site.get("SupplierSite"))
     ]
     if not eligible:
         return None, []
     # Explicitly flagged for the purpose first, then the lowest (oldest) SupplierSiteId.
-    eligible.sort(key=lambda site: (_flag(site.get(flag_name)) is not True, _site_id_order(site)))
+    eligible.sort(key=lambda site: (values.flag(site.get(flag_name)) is not True, _site_id_order(site)))
     return eligible[0], eligible
 
 
@@ -151,7 +128,7 @@ class SupplierSites:
 
     def supplier(self, supplier_id: str) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
         """The supplier record (None when Fusion has no supplier with this id) and its sites, cached."""
-        key = _text(supplier_id)
+        key = values.text(supplier_id)
         if key not in self._read:
             try:
                 record = self.session.get("suppliers", key)
@@ -191,17 +168,18 @@ class SupplierSites:
                 purpose,
                 business_unit,
                 ", ".join(
-                    f"{_text(s.get('SupplierSite'))}={_text(s.get('SupplierSiteId'))}" for s in eligible
+                    f"{values.text(s.get('SupplierSite'))}={values.text(s.get('SupplierSiteId'))}"
+                    for s in eligible
                 ),
-                _text(chosen.get("SupplierSite")),
+                values.text(chosen.get("SupplierSite")),
             )
         return (
             SupplierSite(
-                supplier_id=_text(record.get("SupplierId")) or _text(supplier_id),
+                supplier_id=values.text(record.get("SupplierId")) or values.text(supplier_id),
                 supplier=_name(record.get("Supplier")),
-                supplier_number=_text(record.get("SupplierNumber")),
+                supplier_number=values.text(record.get("SupplierNumber")),
                 site=_name(chosen.get("SupplierSite")),
-                site_id=_text(chosen.get("SupplierSiteId")),
+                site_id=values.text(chosen.get("SupplierSiteId")),
                 business_unit=business_unit,
             ),
             None,

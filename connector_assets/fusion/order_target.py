@@ -1,6 +1,7 @@
-"""The Fusion side of the Procurify -> Oracle Fusion purchase orders flow (``purchase_orders`` declares
-the flow): ``FusionPurchaseOrders`` finds, creates and submits a draft order, or brings an order up to date
-where Fusion allows. It stays in this package: no other integration writes Fusion orders.
+"""The Fusion purchase order write target: ``FusionPurchaseOrders`` finds, creates and submits a draft
+order, or brings an order up to date where Fusion allows. On the Fusion side because it knows Fusion's API,
+not the system an order comes from: an integration subclasses it with ``source_label`` (that system as a
+buyer calls it) and ``order_prefix_setting`` (the setting that numbers its orders), which its messages name.
 
 Writing. Natural key: the order number in the business unit (``find_purchase_order``, drafts included).
 Not found: ``create_draft_purchase_order``, then ``submit_draft_purchase_order``. Found: adopted (a create
@@ -8,7 +9,7 @@ whose answer was lost); a draft found still ``INCOMPLETE`` (a crash between crea
 never created again. An order with our number but another supplier is refused, not adopted (someone else's
 order).
 
-A changed Procurify order already in Fusion: the header attributes Fusion lets an integration change
+A changed source order already in Fusion: the header attributes Fusion lets an integration change
 (``Description``, the buyer) are PATCHed with ``If-Match`` (``update_with_etag``: a 412 re-reads and retries
 once, then ``FusionConflictError`` queues the order) on the draft; on a submitted order only where the pod
 lists it among ``draftPurchaseOrders`` (Oracle documents such change orders on open orders from 25A; the
@@ -17,11 +18,12 @@ prices is queued with the reason, never sent as a second order.
 """
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from connector_assets.flows.core import Mapped
 from connector_assets.flows.targets import SessionTarget
-from connector_assets.integrations.fusion_procurify.order_mappers import draft_of, order_differences, text
+from connector_assets.fusion.draft_orders import draft_of, order_differences
+from connector_assets.fusion.values import text
 from connector_resources.fusion.session import DRAFT_STATUSES
 
 
@@ -36,6 +38,8 @@ class FusionPurchaseOrders(SessionTarget):
 
     resource = "fusion"
     writes = ("draft_purchase_orders",)
+    source_label: ClassVar[str] = "the source system"  # where the orders come from, in a buyer's words
+    order_prefix_setting: ClassVar[str] = "the order number prefix"  # the setting that numbers the orders
 
     def find(self, record: Mapped) -> str | None:
         """The order this record made, when the ledger lost its ``POHeaderId`` (a crash between the POST
@@ -69,7 +73,7 @@ class FusionPurchaseOrders(SessionTarget):
             if want and have and want != have:
                 continue
             lines = list(self.session.iter_children("purchase_orders", order, "lines"))
-            if not order_differences(order, lines, body).problems:
+            if not order_differences(order, lines, body, source=self.source_label).problems:
                 matches.append(order)
         if not matches:
             return None
@@ -92,7 +96,7 @@ class FusionPurchaseOrders(SessionTarget):
                 f"{record.natural_key['business_unit']} "
                 f"(POHeaderId {order.get('POHeaderId')}) for supplier {order.get('Supplier')} ({have}), not "
                 f"{record.body.get('Supplier')} ({want}): not adopted. Someone else's order carries this "
-                "number; renumber it in Fusion or change ML_FUSION_PROCURIFY_ORDER_PREFIX, then replay"
+                f"number; renumber it in Fusion or change {self.order_prefix_setting}, then replay"
             )
 
     def create(self, record: Mapped) -> str:
@@ -119,23 +123,23 @@ class FusionPurchaseOrders(SessionTarget):
             )
         self._same_supplier(order, record)
         lines = list(self.session.iter_children("purchase_orders", order, "lines"))
-        differences = order_differences(order, lines, record.body)
+        differences = order_differences(order, lines, record.body, source=self.source_label)
         draft = self._draft(target_id)
         if differences.header:
             if draft is None:
                 differences.problems.insert(
                     0,
-                    f"{', '.join(differences.header)} changed in Procurify, but Fusion does not list order "
-                    f"{key['order_number']} (status {_status(order) or 'unknown'}) among draft purchase "
-                    "orders, so the API cannot change it: change it in Fusion (a change order)",
+                    f"{', '.join(differences.header)} changed in {self.source_label}, but Fusion does not "
+                    f"list order {key['order_number']} (status {_status(order) or 'unknown'}) among draft "
+                    "purchase orders, so the API cannot change it: change it in Fusion (a change order)",
                 )
             else:
-                body = record.body
+                body, source = record.body, self.source_label
                 self.session.update_with_etag(
                     "draft_purchase_orders",
                     draft,
                     differences.header,
-                    build_changes=lambda fresh: order_differences(fresh, lines, body).header,
+                    build_changes=lambda fresh: order_differences(fresh, lines, body, source=source).header,
                 )
         if differences.problems:
             raise ValueError(

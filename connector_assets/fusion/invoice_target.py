@@ -1,0 +1,289 @@
+"""The Fusion payables invoice write target, ``FusionInvoices``: an invoice is searched by its natural key
+(``InvoiceNumber``, ``Supplier``) before every create and adopted when its supplier, amount and date are the
+bill's (else refused naming the difference); a duplicate refusal or a lost answer on create becomes the
+same search and adoption; a changed bill's header (amount, date, description) is PATCHed with ``If-Match``
+while the invoice is neither paid nor canceled, a change of its lines is queued for AP; every create,
+adoption and update runs Payables validation, its result audited, never queued.
+
+Why on the Fusion side: these are Fusion's API and AP's rules, the same whatever system the bills come
+from. An integration gives its flow (``spec``: whose ``invoice`` cross-reference holds a found invoice, and
+whose audit events an update's validation joins) and ``source_label`` (its system, as AP calls it), by
+subclassing; ``invoice_of`` turns the mapped body (``Invoice.payload()``) back into the typed ``Invoice``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
+from typing import Any, ClassVar
+
+from connector_assets.flows import amounts
+from connector_assets.flows.core import Created, FlowSpec, Mapped, audit_record
+from connector_assets.fusion.payments import invoice_payments, paid_state
+from connector_resources.fusion.errors import FusionError, FusionOutcomeUnknownError, FusionValidationError
+from connector_resources.fusion.payloads import Invoice, InvoiceDistribution, InvoiceLine
+from connector_resources.ledger import Ledger
+from connector_resources.redaction import get_logger
+
+log = get_logger(__name__)
+
+VALIDATED = "Validated"
+
+
+class InvoiceMismatch(ValueError):
+    """Fusion holds an invoice with this number from this supplier that disagrees with the bill: never
+    adopted, never changed; the record is queued with the difference for a person."""
+
+
+def _same_amount(value: Any, expected: Any) -> bool:
+    left, right = amounts.amount(value), amounts.amount(expected)
+    return left is not None and right is not None and left == right
+
+
+def _day_of(value: Any) -> str:
+    text = str(value or "").strip()[:10]
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        return text
+
+
+def differences(found: Mapping[str, Any], body: Mapping[str, Any]) -> list[str]:
+    """How an invoice Fusion holds differs from the mapped one on supplier, amount and date (empty:
+    it is this bill's invoice)."""
+    out = []
+    if str(found.get("Supplier") or "") != str(body.get("Supplier") or ""):
+        out.append(f"supplier {found.get('Supplier')!r} (the bill's: {body.get('Supplier')!r})")
+    if not _same_amount(found.get("InvoiceAmount"), body.get("InvoiceAmount")):
+        out.append(f"amount {found.get('InvoiceAmount')} (the bill's: {body.get('InvoiceAmount')})")
+    if _day_of(found.get("InvoiceDate")) != _day_of(body.get("InvoiceDate")):
+        out.append(f"date {found.get('InvoiceDate')} (the bill's: {body.get('InvoiceDate')})")
+    return out
+
+
+def _is_paid(invoice: Mapping[str, Any], session: Any) -> bool:
+    """Whether Fusion has paid ``invoice`` (in part or in full), so the integration must not change it.
+    ``PaidStatus`` / ``AmountPaid`` are unconfirmed names (fusion.md §2.6): on a pod carrying neither, the
+    invoice's payments decide (PaidInvoicesFinder, confirmed in §2.8), any non-void one meaning paid, so a
+    paid invoice is never PATCHed merely because the pod spells its paid status otherwise."""
+    if all(invoice.get(name) in (None, "") for name in ("PaidStatus", "AmountPaid")):
+        return bool(paid_state(invoice, invoice_payments(session, invoice, [])).live)
+    paid = str(invoice.get("PaidStatus") or "").strip().lower()
+    amount = (
+        amounts.amount(invoice.get("AmountPaid")) if invoice.get("AmountPaid") not in (None, "") else None
+    )
+    return paid in ("paid", "partially paid", "y") or bool(amount)
+
+
+def _is_canceled(invoice: Mapping[str, Any]) -> bool:
+    flag = invoice.get("CanceledFlag")
+    canceled = flag is True or str(flag or "").strip().lower() in ("true", "y", "1")
+    return canceled or str(invoice.get("ValidationStatus") or "").strip().lower() in ("canceled", "cancelled")
+
+
+def line_summary(lines: Iterable[Mapping[str, Any]]) -> list[tuple[int, str, str, str, str]]:
+    """(line number, type, amount, PO number, PO line) of each line: what must agree for the lines to be
+    the bill's."""
+    out = []
+    for line in lines:
+        amount = amounts.amount(line.get("LineAmount"))
+        out.append(
+            (
+                int(line.get("LineNumber") or 0),
+                str(line.get("LineType") or "Item"),
+                amounts.money(amount) if amount is not None else str(line.get("LineAmount")),
+                str(line.get("PurchaseOrderNumber") or ""),
+                str(line.get("PurchaseOrderLineNumber") or ""),
+            )
+        )
+    return sorted(out)
+
+
+class FusionInvoices:
+    """Search by (InvoiceNumber, Supplier) and adopt, else create (a duplicate refusal or a lost answer
+    turned into the same search and adoption), update a changed bill's header with If-Match, validate; on
+    one Fusion session, with the ledger (a found invoice another bill of ``spec`` holds is refused, and a
+    validation after an update is audited as ``spec``'s).
+
+    The natural-key search runs inside ``create``, under the record's lease, right before the POST
+    (``find`` answers None): so an adoption carries its own audit reason with the validation result, and
+    ``write_one`` never "updates" an invoice merely found (an adopted invoice is never changed)."""
+
+    source_label: ClassVar[str] = "the source system"  # where the bills come from, in AP's words
+
+    def __init__(
+        self, session: Any, ledger: Ledger, spec: FlowSpec, run_id: str | None, partition: str | None
+    ) -> None:
+        self.session, self.ledger, self.spec = session, ledger, spec
+        self.run_id, self.partition = run_id, partition
+
+    def _search(self, record: Mapped) -> dict[str, Any] | None:
+        body = record.body
+        found = self.session.find_invoice(
+            str(body["InvoiceNumber"]), str(body["Supplier"]), business_unit=body.get("BusinessUnit")
+        )
+        if found is None:
+            return None
+        label = f"invoice {body['InvoiceNumber']} of supplier {body['Supplier']}"
+        holder = self.ledger.find_xref_by_target(
+            self.spec.integration, self.spec.entity, "fusion", str(found["InvoiceId"])
+        )
+        if holder is not None and holder.source_key != record.source_key:
+            raise InvoiceMismatch(
+                f"{label}: Fusion already holds it (InvoiceId {found['InvoiceId']}) as the invoice of "
+                f"{self.source_label} bill {holder.source_key}; two bills carry the same invoice number for "
+                f"one supplier. Correct the invoice number of one of them in {self.source_label} and "
+                "replay, or abandon this item"
+            )
+        different = differences(found, body)
+        if different:
+            raise InvoiceMismatch(
+                f"{label}: Fusion already holds it (InvoiceId {found.get('InvoiceId')}) with "
+                f"{'; '.join(different)}; not adopted and not changed. Correct the bill in "
+                f"{self.source_label} or the invoice in Fusion and replay, or abandon this item if the "
+                "Fusion invoice is right"
+            )
+        return found
+
+    def find(self, record: Mapped) -> str | None:
+        return None  # searched in ``create``, under the lease (class docstring)
+
+    def create(self, record: Mapped) -> str | Created:
+        found = self._search(record)
+        if found is not None:
+            target_id = str(found["InvoiceId"])
+            return Created(
+                target_id,
+                "adopt",
+                "found in Fusion by invoice number and supplier, with the bill's amount and date; adopted, "
+                f"not duplicated; {self.validate(target_id)}",
+            )
+        try:
+            created = self.session.create_invoice(invoice_of(record.body))
+        except (FusionValidationError, FusionOutcomeUnknownError) as exc:
+            # A duplicate-number refusal (its wording is unconfirmed, so any refusal is checked) or a lost
+            # answer: the invoice may be there now; adopt it if it is this bill's, else the error stands.
+            found = self._search(record)
+            if found is None:
+                raise
+            target_id = str(found["InvoiceId"])
+            why = "refused as a duplicate" if isinstance(exc, FusionValidationError) else "answer lost"
+            return Created(
+                target_id,
+                "adopt",
+                f"create {why}; found by invoice number and supplier and adopted; {self.validate(target_id)}",
+            )
+        target_id = str(created["InvoiceId"])
+        return Created(target_id, "create", f"created; {self.validate(target_id)}")
+
+    def update(self, target_id: str, record: Mapped) -> None:
+        body = record.body
+        current, etag = self.session.get_with_etag("invoices", {"InvoiceId": int(target_id)})
+        label = f"invoice {body['InvoiceNumber']} of supplier {body['Supplier']} (InvoiceId {target_id})"
+        if _is_canceled(current) or _is_paid(current, self.session):
+            state = "canceled" if _is_canceled(current) else "paid"
+            raise ValueError(
+                f"{label} changed in {self.source_label} after it was sent, but the Fusion invoice is "
+                f"{state}: the integration does not change it; adjust it in Fusion (or a credit memo), then "
+                "abandon this item"
+            )
+        fusion_lines = line_summary(self.session.iter_children("invoices", current, "invoiceLines"))
+        if fusion_lines != line_summary(body.get("invoiceLines") or []):
+            raise ValueError(
+                f"{label}: the bill's lines (amounts, accounts or PO matching) changed in "
+                f"{self.source_label} after it was sent; the integration does not rewrite Fusion invoice "
+                "lines. Adjust the invoice in Fusion (or cancel it and replay), then abandon this item"
+            )
+
+        def changes(fresh: Mapping[str, Any]) -> dict[str, Any]:
+            wanted: dict[str, Any] = {}
+            if not _same_amount(fresh.get("InvoiceAmount"), body.get("InvoiceAmount")):
+                wanted["InvoiceAmount"] = str(body["InvoiceAmount"])
+            if _day_of(fresh.get("InvoiceDate")) != body.get("InvoiceDate"):
+                wanted["InvoiceDate"] = body["InvoiceDate"]
+            described = body.get("Description")
+            if described and (fresh.get("Description") or None) != described:
+                wanted["Description"] = described
+            return wanted
+
+        wanted = changes(current)
+        if not wanted:
+            return
+        self.session.update_with_etag(
+            "invoices", current, wanted, etag=etag, build_changes=lambda fresh: changes(fresh) or None
+        )
+        outcome = self.validate(target_id)
+        if not outcome.endswith(VALIDATED):  # the update's own event says "changed in the source"
+            audit_record(
+                self.ledger,
+                self.spec,
+                "update",
+                record.source_key,
+                f"{', '.join(sorted(wanted))} updated; {outcome}",
+                target_id=target_id,
+                run_id=self.run_id,
+                partition=self.partition,
+            )
+
+    def validate(self, target_id: str) -> str:
+        """Payables validation of the invoice, as words for its audit event (module docstring: a result
+        other than Validated is audited, not queued; a failed call leaves the invoice written)."""
+        try:
+            result = self.session.validate_invoice({"InvoiceId": int(target_id)})
+        except FusionError as exc:
+            log.warning("fusion invoice %s: validation not run: %s", target_id, exc)
+            return f"Fusion validation could not be run ({exc}); Fusion's own validation run will validate it"
+        if result == VALIDATED:
+            return f"Fusion validation: {result}"
+        return f"Fusion validation: {result}; resolve it in Fusion's invoice workbench (holds, tolerances)"
+
+
+def invoice_of(body: Mapping[str, Any]) -> Invoice:
+    """The ``Invoice`` a mapped body (``Invoice.payload()``) was made of: what the target creates (the
+    queued payload is JSON, the client takes the typed record, which checks itself again)."""
+
+    def distributions(line: Mapping[str, Any]) -> Sequence[InvoiceDistribution]:
+        return tuple(
+            InvoiceDistribution(
+                line_number=int(d["DistributionLineNumber"]),
+                amount=str(d["DistributionAmount"]),
+                combination=str(d["DistributionCombination"]),
+                line_type=str(d.get("DistributionLineType") or "Item"),
+                description=d.get("Description"),
+            )
+            for d in line.get("invoiceDistributions") or []
+        )
+
+    def number(value: Any) -> int | None:
+        return int(value) if value not in (None, "") else None
+
+    lines = tuple(
+        InvoiceLine(
+            line_number=int(line["LineNumber"]),
+            amount=str(line["LineAmount"]),
+            line_type=str(line.get("LineType") or "Item"),
+            description=line.get("Description"),
+            quantity=line.get("Quantity"),
+            unit_price=line.get("UnitPrice"),
+            distribution_combination=line.get("DistributionCombination"),
+            purchase_order_number=line.get("PurchaseOrderNumber"),
+            purchase_order_line_number=number(line.get("PurchaseOrderLineNumber")),
+            purchase_order_schedule_line_number=number(line.get("PurchaseOrderScheduleLineNumber")),
+            distributions=distributions(line),
+        )
+        for line in body.get("invoiceLines") or []
+    )
+    accounting = body.get("AccountingDate")
+    return Invoice(
+        invoice_number=str(body["InvoiceNumber"]),
+        supplier=str(body["Supplier"]),
+        supplier_site=str(body["SupplierSite"]),
+        amount=str(body["InvoiceAmount"]),
+        invoice_date=date.fromisoformat(str(body["InvoiceDate"])),
+        currency=str(body["InvoiceCurrency"]),
+        business_unit=body.get("BusinessUnit"),
+        description=body.get("Description"),
+        accounting_date=date.fromisoformat(str(accounting)) if accounting else None,
+        conversion_rate_type=body.get("ConversionRateType"),
+        lines=lines,
+    )

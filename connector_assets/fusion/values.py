@@ -1,0 +1,69 @@
+"""Values as Fusion's REST resources give them, read one way by every reader and target of the Fusion side:
+text trimmed, amounts and quantities as ``Decimal`` (never float), numbers that may come as digit strings,
+``Y``/``N``-style flags, and dates that may come as timestamps.
+
+Why one place: several attribute names and shapes are unconfirmed (fusion.md), so a pod spelling a flag
+``N`` or a date with a time must be read the same way wherever Fusion data is compared or checked.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+FALSE_WORDS = frozenset({"false", "n", "no", "0"})
+
+
+def text(value: Any) -> str:
+    """A value as trimmed text; None and blanks are ""."""
+    return "" if value is None else str(value).strip()
+
+
+def decimal(value: Any) -> Decimal | None:
+    """A money or quantity value (decimal string, int or Decimal) as Decimal; None when blank or not one."""
+    if value is None or isinstance(value, bool | float):
+        return None if value is None else Decimal(str(value))
+    try:
+        number = value if isinstance(value, Decimal) else Decimal(text(value))
+    except (InvalidOperation, ValueError):
+        return None
+    return number if number.is_finite() else None
+
+
+def whole_number(value: Any) -> int | None:
+    """A line number or other count (an integer, or a digit string); None when it is neither."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raw = text(value)
+    return int(raw) if raw.isdigit() else None
+
+
+def flag(value: Any) -> bool | None:
+    """A Fusion flag as True / False, None when absent (``true``, ``Y``, 1 / ``false``, ``N``, 0)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return value
+    return text(value).lower() not in FALSE_WORDS
+
+
+def day(value: Any) -> date | None:
+    """The date part of a Fusion date or timestamp (``2024-03-01``, ``2024-03-01T00:00:00+00:00``)."""
+    raw = text(value)
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw[:10])
+    except ValueError:
+        return None
+
+
+def attribute_text(value: Any) -> str:
+    """A Fusion attribute as trimmed text ('' for null and for a boolean); a whole float without its
+    ``.0`` (an id or number a pod sends as ``1234.0`` compares equal to ``1234``)."""
+    if value is None or isinstance(value, bool):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
