@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from connector_assets.fusion import values
+from connector_assets.flows import values
 from connector_resources.fusion import FusionInputError
 from connector_resources.fusion.payloads import DraftPurchaseOrder, PurchaseOrderLine
 

@@ -22,8 +22,8 @@ from typing import Any, ClassVar
 
 from connector_assets.flows.core import Mapped
 from connector_assets.flows.targets import SessionTarget
+from connector_assets.flows.values import text
 from connector_assets.fusion.draft_orders import draft_of, order_differences
-from connector_assets.fusion.values import text
 from connector_resources.fusion.session import DRAFT_STATUSES
 
 

@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Literal
 
+from connector_assets.flows.values import text
 from connector_assets.fusion import values
 from connector_resources.fusion.errors import FusionNotFoundError
 from connector_resources.redaction import get_logger
@@ -72,8 +73,8 @@ def inactive_since(record: dict[str, Any], today: date) -> date | None:
 
 def supplier_label(supplier: dict[str, Any]) -> str:
     """``Fusion supplier Acme (1234)``: the name and the supplier number a finance user searches by."""
-    name = values.text(supplier.get("Supplier")) or f"id {values.text(supplier.get('SupplierId'))}"
-    number = values.text(supplier.get("SupplierNumber"))
+    name = text(supplier.get("Supplier")) or f"id {text(supplier.get('SupplierId'))}"
+    number = text(supplier.get("SupplierNumber"))
     return f"Fusion supplier {name}" + (f" ({number})" if number else "")
 
 
@@ -81,7 +82,7 @@ def supplier_inactive_reason(supplier: dict[str, Any], today: date | None = None
     """Why the Fusion supplier cannot be used (``Status`` INACTIVE or an ``InactiveDate`` reached), None
     when it can. Both names are unconfirmed: a pod without them gives an active supplier."""
     today = today or datetime.now(UTC).date()
-    if values.text(supplier.get("Status")).upper() == "INACTIVE":
+    if text(supplier.get("Status")).upper() == "INACTIVE":
         return f"{supplier_label(supplier)} is inactive (Status INACTIVE)"
     since = inactive_since(supplier, today)
     if since is not None:
@@ -90,8 +91,8 @@ def supplier_inactive_reason(supplier: dict[str, Any], today: date | None = None
 
 
 def _site_id_order(site: dict[str, Any]) -> tuple[int, int | str]:
-    text = values.text(site.get("SupplierSiteId"))
-    return (0, int(text)) if text.isdigit() else (1, text)
+    site_id = text(site.get("SupplierSiteId"))
+    return (0, int(site_id)) if site_id.isdigit() else (1, site_id)
 
 
 def choose_site(
@@ -109,7 +110,7 @@ def choose_site(
         if _name(site.get("ProcurementBU")) == business_unit
         and inactive_since(site, today) is None
         and values.flag(site.get(flag_name)) is not False
-        and values.text(site.get("SupplierSite"))
+        and text(site.get("SupplierSite"))
     ]
     if not eligible:
         return None, []
@@ -128,7 +129,7 @@ class SupplierSites:
 
     def supplier(self, supplier_id: str) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
         """The supplier record (None when Fusion has no supplier with this id) and its sites, cached."""
-        key = values.text(supplier_id)
+        key = text(supplier_id)
         if key not in self._read:
             try:
                 record = self.session.get("suppliers", key)
@@ -167,19 +168,16 @@ class SupplierSites:
                 len(eligible),
                 purpose,
                 business_unit,
-                ", ".join(
-                    f"{values.text(s.get('SupplierSite'))}={values.text(s.get('SupplierSiteId'))}"
-                    for s in eligible
-                ),
-                values.text(chosen.get("SupplierSite")),
+                ", ".join(f"{text(s.get('SupplierSite'))}={text(s.get('SupplierSiteId'))}" for s in eligible),
+                text(chosen.get("SupplierSite")),
             )
         return (
             SupplierSite(
-                supplier_id=values.text(record.get("SupplierId")) or values.text(supplier_id),
+                supplier_id=text(record.get("SupplierId")) or text(supplier_id),
                 supplier=_name(record.get("Supplier")),
-                supplier_number=values.text(record.get("SupplierNumber")),
+                supplier_number=text(record.get("SupplierNumber")),
                 site=_name(chosen.get("SupplierSite")),
-                site_id=values.text(chosen.get("SupplierSiteId")),
+                site_id=text(chosen.get("SupplierSiteId")),
                 business_unit=business_unit,
             ),
             None,

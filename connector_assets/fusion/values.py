@@ -1,6 +1,6 @@
 """Values as Fusion's REST resources give them, read one way by every reader and target of the Fusion side:
-text trimmed, amounts and quantities as ``Decimal`` (never float), numbers that may come as digit strings,
-``Y``/``N``-style flags, and dates that may come as timestamps.
+``Y``/``N``-style flags, dates that may come as timestamps, attributes a pod may send as whole floats (text,
+amounts and counts are the kit's, ``flows.values``).
 
 Why one place: several attribute names and shapes are unconfirmed (fusion.md), so a pod spelling a flag
 ``N`` or a date with a time must be read the same way wherever Fusion data is compared or checked.
@@ -9,34 +9,11 @@ Why one place: several attribute names and shapes are unconfirmed (fusion.md), s
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from connector_assets.flows.values import text
+
 FALSE_WORDS = frozenset({"false", "n", "no", "0"})
-
-
-def text(value: Any) -> str:
-    """A value as trimmed text; None and blanks are ""."""
-    return "" if value is None else str(value).strip()
-
-
-def decimal(value: Any) -> Decimal | None:
-    """A money or quantity value (decimal string, int or Decimal) as Decimal; None when blank or not one."""
-    if value is None or isinstance(value, bool | float):
-        return None if value is None else Decimal(str(value))
-    try:
-        number = value if isinstance(value, Decimal) else Decimal(text(value))
-    except (InvalidOperation, ValueError):
-        return None
-    return number if number.is_finite() else None
-
-
-def whole_number(value: Any) -> int | None:
-    """A line number or other count (an integer, or a digit string); None when it is neither."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    raw = text(value)
-    return int(raw) if raw.isdigit() else None
 
 
 def flag(value: Any) -> bool | None:

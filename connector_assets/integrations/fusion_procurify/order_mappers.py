@@ -23,9 +23,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from connector_assets.flows.values import decimal, text, whole_number
 from connector_assets.fusion.draft_orders import DESCRIPTION_MAX, LINE_DESCRIPTION_MAX
 from connector_assets.integrations.fusion_procurify.departments import department_key
 from connector_resources.fusion.payloads import PurchaseOrderLine
@@ -47,30 +47,6 @@ REQUISITION_STATUS_NAMES = {
 }
 
 Combination = Callable[[str, str | None], tuple[str | None, str | None]]
-
-
-def text(value: Any) -> str:
-    """A value as trimmed text; None and blanks are ""."""
-    return "" if value is None else str(value).strip()
-
-
-def code_of(value: Any) -> int | None:
-    """A status / state code (an integer in the reference; a digit string is read too)."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    raw = text(value)
-    return int(raw) if raw.isdigit() else None
-
-
-def decimal(value: Any) -> Decimal | None:
-    """A money or quantity value (decimal string, int or Decimal) as Decimal; None when blank or not one."""
-    if value is None or isinstance(value, bool | float):
-        return None if value is None else Decimal(str(value))
-    try:
-        number = value if isinstance(value, Decimal) else Decimal(text(value))
-    except (InvalidOperation, ValueError):
-        return None
-    return number if number.is_finite() else None
 
 
 def name_of(value: Any) -> str:
@@ -122,12 +98,12 @@ def item_department(item: Mapping[str, Any]) -> str | None:
 
 def live_items(items: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     """The items that put something on an order (not rejected, denied or draft), in line order."""
-    live = [i for i in items if code_of(i.get("status")) not in DEAD_ITEM_STATUSES]
-    return sorted(live, key=lambda i: (_po_line(i) or 10**9, code_of(i.get("id")) or 0))
+    live = [i for i in items if whole_number(i.get("status")) not in DEAD_ITEM_STATUSES]
+    return sorted(live, key=lambda i: (_po_line(i) or 10**9, whole_number(i.get("id")) or 0))
 
 
 def _po_line(item: Mapping[str, Any]) -> int | None:
-    number = code_of(item.get("PO_line_num"))
+    number = whole_number(item.get("PO_line_num"))
     return number if number and number > 0 else None
 
 

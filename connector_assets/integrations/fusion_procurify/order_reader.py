@@ -31,6 +31,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from connector_assets.flows.core import Mapped, Rejected, Skipped
+from connector_assets.flows.values import text, whole_number
 from connector_assets.fusion.draft_orders import body_of, checked_payload, draft_order, order_total
 from connector_assets.fusion.supplier_sites import SupplierSites
 from connector_assets.integrations.fusion_procurify.charge_accounts import ChargeAccounts
@@ -40,7 +41,6 @@ from connector_assets.integrations.fusion_procurify.order_mappers import (
     PO_STATE_NAMES,
     REQUISITION_APPROVED,
     REQUISITION_STATUS_NAMES,
-    code_of,
     id_of,
     item_vendor,
     live_items,
@@ -48,7 +48,6 @@ from connector_assets.integrations.fusion_procurify.order_mappers import (
     notes,
     order_lines,
     order_num,
-    text,
 )
 from connector_assets.integrations.fusion_procurify.po_numbers import (
     fusion_order_number,
@@ -145,7 +144,7 @@ class OrderReader:
         number = text(po.get("procurify_PO"))
         key, label = po_source_key(number), f"Procurify PO {number}"
         sent = self.sent(key)
-        state = code_of(po.get("state"))
+        state = whole_number(po.get("state"))
         if state == PO_CANCELLED:
             if sent is None:
                 return Skipped(key, f"{label} was cancelled in Procurify before it was sent; nothing to send")
@@ -196,7 +195,7 @@ class OrderReader:
         and was never sent."""
         num = text(requisition.get("num"))
         label = f"Procurify requisition {num}"
-        status = code_of(requisition.get("status"))
+        status = whole_number(requisition.get("status"))
         items = live_items(self.order_items(num))
         vendors = sorted({item_vendor(i) for i in items if item_vendor(i)}, key=lambda v: int(v))
         keys = (

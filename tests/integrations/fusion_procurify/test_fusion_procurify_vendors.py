@@ -19,9 +19,10 @@ from dagster import instance_for_test, materialize
 from fusion_procurify_world import MASTER, all_assets, fusion_procurify_world
 
 from connector_assets.flows.core import Mapped, Rejected
+from connector_assets.flows.values import whole_number
 from connector_assets.fusion.supplier_sites import choose_site
 from connector_assets.integrations.fusion_procurify import vendor_pairs
-from connector_assets.integrations.fusion_procurify.order_mappers import PO_CANCELLED, code_of, id_of
+from connector_assets.integrations.fusion_procurify.order_mappers import PO_CANCELLED, id_of
 from connector_assets.integrations.fusion_procurify.supplier_mappers import map_supplier, vendor_changes
 from connector_assets.integrations.fusion_procurify.suppliers import register_supplier_replays
 from connector_assets.integrations.fusion_procurify.vendor_mappers import (
@@ -348,7 +349,7 @@ def test_a_range_run_reads_each_vendors_requisitions_once(tmp_path) -> None:
             {
                 id_of(po.get("pref_vendor"))
                 for row in world.resources["staging"].read_rows("procurify_purchase_orders", day)
-                if code_of((po := json.loads(row["record"])).get("state")) != PO_CANCELLED
+                if whole_number((po := json.loads(row["record"])).get("state")) != PO_CANCELLED
             }
             for day in days
         ]

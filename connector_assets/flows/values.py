@@ -1,0 +1,35 @@
+"""JSON values as the SaaS APIs render them, read one way: text trimmed (None and blanks are ""), money and
+quantities as ``Decimal`` (never float), counts and codes that may come as digit strings.
+
+Why in the kit: every system's readers and mappers meet the same shapes (a number sent as ``"12.50"`` or
+``12.5``, a line number as ``"3"``), and two copies read them slightly differently before.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+
+def text(value: Any) -> str:
+    """A value as trimmed text; None and blanks are ""."""
+    return "" if value is None else str(value).strip()
+
+
+def decimal(value: Any) -> Decimal | None:
+    """A money or quantity value (decimal string, int or Decimal) as Decimal; None when blank or not one."""
+    if value is None or isinstance(value, bool | float):
+        return None if value is None else Decimal(str(value))
+    try:
+        number = value if isinstance(value, Decimal) else Decimal(text(value))
+    except (InvalidOperation, ValueError):
+        return None
+    return number if number.is_finite() else None
+
+
+def whole_number(value: Any) -> int | None:
+    """A line number or other count (an integer, or a digit string); None when it is neither."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raw = text(value)
+    return int(raw) if raw.isdigit() else None
