@@ -9,10 +9,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from connector_resources.ledger.engine import describe_url, ledger_url, make_engine, migrate, normalize_url
-from connector_resources.ledger.ledger import (
+from connector_resources.ledger.leases import lease_length, lease_wait
+from connector_resources.ledger.ledger import Ledger, shared_ledger
+from connector_resources.ledger.records import (
     AuditEvent,
     InboxEvent,
-    Ledger,
     LedgerError,
     LedgerInputError,
     LedgerRecordNotFound,
@@ -24,9 +25,6 @@ from connector_resources.ledger.ledger import (
     XrefConflict,
     XrefLeased,
     dependency_key,
-    lease_length,
-    lease_wait,
-    shared_ledger,
 )
 
 if TYPE_CHECKING:

@@ -23,7 +23,7 @@ processes (Dagster steps, the webhook receiver, the CLI): unique constraints plu
 transaction helpers (``base``): ``xrefs`` (look-ups and claims), ``leases`` (lease settings, holders,
 releases), ``targets`` (recording what was written), ``matches`` (manual matches), ``audit``,
 ``queue``, ``cursors`` and ``inbox``; values and errors are in ``records``. This module composes them
-and re-exports what callers import from here.
+(the package's ``__init__`` is what callers import from).
 """
 
 from __future__ import annotations
@@ -39,48 +39,15 @@ from connector_resources.ledger.cursors import CursorStore
 from connector_resources.ledger.driver_batch import DriverBatch
 from connector_resources.ledger.engine import describe_url, ledger_url, make_engine, read_engine
 from connector_resources.ledger.engine import migrate as migrate_schema
-from connector_resources.ledger.inbox import InboxDelivery, InboxStore
-from connector_resources.ledger.leases import LeaseStore, lease_length, lease_wait
+from connector_resources.ledger.inbox import InboxStore
+from connector_resources.ledger.leases import LeaseStore
 from connector_resources.ledger.matches import ManualMatchStore
 from connector_resources.ledger.queue import QueueStore
-from connector_resources.ledger.records import (
-    AuditEvent,
-    InboxEvent,
-    LedgerError,
-    LedgerInputError,
-    LedgerRecordNotFound,
-    QueueItem,
-    QueueOverview,
-    Recorded,
-    Recording,
-    Xref,
-    XrefConflict,
-    XrefLeased,
-    dependency_key,
-)
+from connector_resources.ledger.records import Recording
 from connector_resources.ledger.targets import TargetStore
 from connector_resources.ledger.xrefs import XrefStore
 
-__all__ = [
-    "AuditEvent",
-    "InboxDelivery",
-    "InboxEvent",
-    "Ledger",
-    "LedgerError",
-    "LedgerInputError",
-    "LedgerRecordNotFound",
-    "QueueItem",
-    "QueueOverview",
-    "Recorded",
-    "Recording",
-    "Xref",
-    "XrefConflict",
-    "XrefLeased",
-    "dependency_key",
-    "lease_length",
-    "lease_wait",
-    "shared_ledger",
-]
+__all__ = ["Ledger", "shared_ledger"]
 
 
 class Ledger(

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import StatementError
 
 from connector_resources.ledger import Ledger
-from connector_resources.ledger.ledger import InboxDelivery
+from connector_resources.ledger.inbox import InboxDelivery
 from connector_resources.redaction import get_logger
 
 log = get_logger(__name__)

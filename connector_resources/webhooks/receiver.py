@@ -30,7 +30,7 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from connector_resources.ledger import Ledger, LedgerInputError
-from connector_resources.ledger.ledger import InboxDelivery
+from connector_resources.ledger.inbox import InboxDelivery
 from connector_resources.redaction import get_logger
 from connector_resources.webhooks.freshness import EventTimeMissing
 from connector_resources.webhooks.inbox_writer import DEFAULT_BATCH_CAP, InboxWriteFailed, InboxWriter

@@ -28,7 +28,7 @@ import sqlalchemy as sa
 from receiver_process import receiver_port, start_receiver
 
 from connector_resources.ledger import Ledger
-from connector_resources.ledger.ledger import InboxDelivery
+from connector_resources.ledger.inbox import InboxDelivery
 from connector_resources.webhooks import coupa_source, create_receiver
 from connector_resources.webhooks.inbox_writer import InboxWriteFailed, InboxWriter
 from connector_sandbox.serve import serve_in_thread
