@@ -32,6 +32,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
@@ -292,10 +293,85 @@ class SandboxMeter:
     def read(self) -> dict[str, Any]:
         return {name: requests.get(url, timeout=60).json() for name, url in self.states.items()}
 
+    @staticmethod
+    def grown(
+        before: dict[str, Any], after: dict[str, Any], system: str, counter: str = "calls"
+    ) -> dict[str, int]:
+        """How much each of one simulator's counters (``calls``, ``answers``, ``statuses``...) grew between
+        two readings of ``read``."""
+        return counter_delta(before[system].get(counter) or {}, after[system].get(counter) or {})
+
 
 def counter_delta(before: dict, after: dict) -> dict[str, int]:
     """How much each counter of a ``/sandbox/state`` reading grew between two readings (the grown ones)."""
-    return {k: v - before.get(k, 0) for k, v in after.items() if v - before.get(k, 0)}
+    return {k: v - before.get(k, 0) for k, v in after.items() if isinstance(v, int) and v - before.get(k, 0)}
+
+
+def busiest(counts: dict[str, int], most: int) -> dict[str, int]:
+    """The ``most`` largest counts, largest first: the endpoints a report lists."""
+    return dict(sorted(counts.items(), key=lambda kv: -kv[1])[:most])
+
+
+def logins(jde_calls: dict[str, int]) -> int:
+    """JDE AIS logins among a simulator's grown call counters (``.../tokenrequest``)."""
+    return sum(v for k, v in jde_calls.items() if k.endswith("tokenrequest"))
+
+
+@dataclass
+class CallLog:
+    """Every HTTP call our process makes: (system, start time), so calls can be put on the run's steps
+    (``calls_on_steps``). A profile that also wants its client's pacing waits extends ``install``."""
+
+    calls: list[tuple[str, float]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def install(self) -> None:
+        """Wrap ``HttpClient.request`` (this process, this bench only)."""
+        from connector_resources.http.client import HttpClient
+
+        request = HttpClient.request
+        log = self
+
+        def counted_request(client: Any, *args: Any, **kwargs: Any) -> Any:
+            with log.lock:
+                log.calls.append((client.system, time.time()))
+            return request(client, *args, **kwargs)
+
+        HttpClient.request = counted_request  # type: ignore[method-assign]
+
+
+def stage_lookups(
+    materialize: Callable[[list[Any]], Any], lookups: list[Any], report: dict[str, Any]
+) -> None:
+    """Stage what the flows map with, once, before the measured phases (``materialize`` runs assets on the
+    profile's resources and instance); the report names them."""
+    if lookups:
+        looked = materialize(lookups)
+        assert looked.success, f"staging the lookups failed: {_failures(looked)}"
+    report["lookups"] = [a.key.to_user_string() for a in lookups]
+
+
+def catch_up_lines(catch: dict[str, Any], systems: dict[str, str], also: str = "") -> list[str]:
+    """The README line of a catch-up phase (the replay of what the backfill released), with each system's
+    calls (``systems``: key prefix -> name) and ``also`` after them; nothing when there was no catch-up."""
+    if "replayed" not in catch:
+        return []
+    calls = " / ".join(f"{catch[f'{key}_calls']} {name}" for key, name in systems.items())
+    return [
+        "",
+        f"Catch-up (replay of what the backfill released): {catch['due_after_the_backfill']} due, "
+        f"{catch['replayed']} written ({catch['replayed_by_flow']}), {catch['failed_again']} failed "
+        f"again, {catch['held_again']} held again, in {catch['seconds']} s; {calls} calls{also}.",
+    ]
+
+
+def latency_options(parser: argparse.ArgumentParser, **systems: str) -> None:
+    """One ``--<system>-latency-ms`` option per simulator (keyword: the system, value: its name in the help),
+    each 100 ms unless told."""
+    for system, name in systems.items():
+        parser.add_argument(
+            f"--{system}-latency-ms", type=int, default=100, help=f"{name}'s answer time per call"
+        )
 
 
 def calls_on_steps(

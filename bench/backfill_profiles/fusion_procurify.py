@@ -49,6 +49,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from backfill import (
+    CallLog,
     Profile,
     Sandboxes,
     SandboxMeter,
@@ -60,15 +61,19 @@ from backfill import (
     _kind,
     _latency,
     _step_windows,
+    busiest,
     calls_on_steps,
+    catch_up_lines,
     command,
     cpu_table,
     discover_in,
+    latency_options,
     peak_rss_mb,
     queue_table,
     sandbox_tables,
+    stage_lookups,
 )
-from backfill_profiles.jde_procurify import CallLog, JdeProcurifyFound
+from backfill_profiles.jde_procurify import JdeProcurifyFound
 from dagster import AssetKey
 
 PACKAGE = "connector_assets.integrations.fusion_procurify"
@@ -89,8 +94,7 @@ def _options(parser: argparse.ArgumentParser) -> None:
     from connector_resources.procurify import ProcurifyResource
 
     defaults = ProcurifyResource.model_fields
-    parser.add_argument("--fusion-latency-ms", type=int, default=100, help="Fusion's answer time per call")
-    parser.add_argument("--procurify-latency-ms", type=int, default=100, help="Procurify's answer time")
+    latency_options(parser, fusion="Fusion", procurify="Procurify")
     parser.add_argument(
         "--procurify-rate",
         type=float,
@@ -180,18 +184,12 @@ def pair_vendors(ledger: Any, procurify: Any, fusion_url: str, start: date, end:
 class Meter(SandboxMeter):
     """Calls and answers by status as the two simulators count them (``/sandbox/state``)."""
 
-    def __init__(self, fusion_url: str, procurify_url: str) -> None:
-        super().__init__(fusion=fusion_url, procurify=procurify_url)
-
     @staticmethod
     def delta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
-        def diff(a: dict, b: dict) -> dict[str, int]:
-            return {k: v - a.get(k, 0) for k, v in b.items() if isinstance(v, int) and v - a.get(k, 0)}
-
         out: dict[str, Any] = {}
         for system in SYSTEMS:
-            calls = diff(before[system].get("calls") or {}, after[system].get("calls") or {})
-            answers = diff(before[system].get("answers") or {}, after[system].get("answers") or {})
+            calls = SandboxMeter.grown(before, after, system)
+            answers = SandboxMeter.grown(before, after, system, "answers")
             api = {k: v for k, v in calls.items() if "/oauth" not in k}
             out[f"{system}_calls"] = sum(api.values())
             out[f"{system}_token_calls"] = sum(calls.values()) - sum(api.values())
@@ -199,7 +197,7 @@ class Meter(SandboxMeter):
             out[f"{system}_errors"] = {
                 k: v for k, v in answers.items() if not k.endswith((" 200", " 201", "200", "201"))
             }
-            out[f"{system}_by_endpoint"] = dict(sorted(api.items(), key=lambda kv: -kv[1])[:8])
+            out[f"{system}_by_endpoint"] = busiest(api, 8)
         return out
 
 
@@ -360,7 +358,7 @@ def _run(args: argparse.Namespace, fusion_url: str, procurify_url: str) -> dict[
     }
     calls = CallLog()
     calls.install()
-    meter = Meter(fusion_url, procurify_url)
+    meter = Meter(fusion=fusion_url, procurify=procurify_url)
     latency_s = {"fusion": args.fusion_latency_ms / 1000, "procurify": args.procurify_latency_ms / 1000}
     forget_shared_tokens()
     with tempfile.TemporaryDirectory() as folder, instance_for_test() as instance:
@@ -383,9 +381,7 @@ def _run(args: argparse.Namespace, fusion_url: str, procurify_url: str) -> dict[
             and any(a.key in _deps_of(found, s) for s in found.whole)
         ]
         lookups = [a for a in found.pure_lookups if a not in whole_sources]
-        looked = materialize(lookups)
-        assert looked.success, f"staging the lookups failed: {_failures(looked)}"
-        report["lookups"] = [a.key.to_user_string() for a in lookups]
+        stage_lookups(materialize, lookups, report)
 
         tags = {
             "dagster/asset_partition_range_start": start.isoformat(),
@@ -514,15 +510,8 @@ def markdown(report: dict[str, Any]) -> str:
             f"{f['cpu_ms_per_record_whole_process']} |"
         )
     catch = report.get("catch_up", {})
-    if "replayed" in catch:
-        lines += [
-            "",
-            f"Catch-up (replay of what the backfill released): {catch['due_after_the_backfill']} due, "
-            f"{catch['replayed']} written ({catch['replayed_by_flow']}), {catch['failed_again']} failed "
-            f"again, {catch['held_again']} held again, in {catch['seconds']} s; "
-            f"{catch['fusion_calls']} Fusion / {catch['procurify_calls']} Procurify calls, "
-            f"429s {catch['fusion_429s']} / {catch['procurify_429s']}.",
-        ]
+    also = f", 429s {catch.get('fusion_429s')} / {catch.get('procurify_429s')}"
+    lines += catch_up_lines(catch, {"fusion": "Fusion", "procurify": "Procurify"}, also)
     lines += cpu_table(report.get("cpu_us_per_record", {}), prefix="fusion_procurify_")
     lines += queue_table(report.get("queued_by_reason", {}))
     return "\n".join(lines)

@@ -58,13 +58,15 @@ from backfill import (
     _kind,
     _reason_kind,
     _step_seconds,
+    busiest,
     command,
-    counter_delta,
     cpu_table,
     discover_in,
     jde_sandbox_resource,
+    logins,
     peak_rss_mb,
     sandbox_tables,
+    stage_lookups,
 )
 
 BILL_LOGIN = {
@@ -146,10 +148,9 @@ def _run(args: argparse.Namespace, jde_url: str, bill_url: str) -> dict[str, Any
         resources = _resources(jde_url, bill_url, folder)
         ledger = Ledger(f"sqlite:///{folder}/ledger.sqlite")
         # 1. The lookups, then 2. the backfill of the range through every flow.
-        if found.lookups:
-            looked = materialize(found.lookups, resources=resources, instance=instance)
-            assert looked.success, "staging the lookups failed"
-        report["lookups"] = [a.key.to_user_string() for a in found.lookups]
+        stage_lookups(
+            lambda assets: materialize(assets, resources=resources, instance=instance), found.lookups, report
+        )
         _reset_bill_counters(bill_url)
 
         assets = found.run_assets(found.flows)
@@ -497,19 +498,18 @@ class _Meter(SandboxMeter):
 
     @staticmethod
     def delta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
-        diff = counter_delta
-        jde_calls = diff(before["jde"].get("calls") or {}, after["jde"].get("calls") or {})
-        bill_calls = diff(before["bill"].get("calls") or {}, after["bill"].get("calls") or {})
-        codes = diff(before["bill"].get("error_codes") or {}, after["bill"].get("error_codes") or {})
+        jde_calls = SandboxMeter.grown(before, after, "jde")
+        bill_calls = SandboxMeter.grown(before, after, "bill")
+        codes = SandboxMeter.grown(before, after, "bill", "error_codes")
         return {
             "bill_calls": sum(bill_calls.values()),
             "jde_calls": sum(jde_calls.values()),
             **{name: codes.get(code, 0) for code, name in LIMIT_CODES.items()},
             "bill_logins": after["bill"].get("logins", 0) - before["bill"].get("logins", 0),
-            "jde_logins": sum(v for k, v in jde_calls.items() if k.endswith("tokenrequest")),
+            "jde_logins": logins(jde_calls),
             "bill_max_in_flight": after["bill"].get("limits", {}).get("max_in_flight"),
-            "bill_calls_by_endpoint": dict(sorted(bill_calls.items(), key=lambda kv: -kv[1])[:8]),
-            "jde_calls_by_endpoint": dict(sorted(jde_calls.items(), key=lambda kv: -kv[1])[:8]),
+            "bill_calls_by_endpoint": busiest(bill_calls, 8),
+            "jde_calls_by_endpoint": busiest(jde_calls, 8),
         }
 
 

@@ -44,7 +44,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -52,6 +52,7 @@ from typing import Any
 import requests
 from backfill import (
     JDE,
+    CallLog,
     Found,
     Profile,
     Sandboxes,
@@ -65,15 +66,19 @@ from backfill import (
     _kind,
     _latency,
     _step_windows,
+    busiest,
     calls_on_steps,
+    catch_up_lines,
     command,
-    counter_delta,
     cpu_table,
     discover_in,
     jde_sandbox_resource,
+    latency_options,
+    logins,
     peak_rss_mb,
     queue_table,
     sandbox_tables,
+    stage_lookups,
 )
 from dagster import AssetKey
 
@@ -100,8 +105,7 @@ def _options(parser: argparse.ArgumentParser) -> None:
     from connector_resources.procurify import ProcurifyResource
 
     defaults = ProcurifyResource.model_fields
-    parser.add_argument("--procurify-latency-ms", type=int, default=100, help="Procurify's answer time")
-    parser.add_argument("--jde-latency-ms", type=int, default=100, help="JDE's answer time per call")
+    latency_options(parser, procurify="Procurify", jde="JDE")
     parser.add_argument(
         "--procurify-rate",
         type=float,
@@ -204,40 +208,14 @@ def discover() -> JdeProcurifyFound:
 # -- measuring ---------------------------------------------------------------------------------------------
 
 
-@dataclass
-class CallLog:
-    """Every HTTP call our process makes: (system, start time), so calls can be put on the run's steps."""
-
-    calls: list[tuple[str, float]] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def install(self) -> None:
-        """Wrap ``HttpClient.request`` (this process, this bench only)."""
-        from connector_resources.http.client import HttpClient
-
-        request = HttpClient.request
-        log = self
-
-        def counted_request(client: Any, *args: Any, **kwargs: Any) -> Any:
-            with log.lock:
-                log.calls.append((client.system, time.time()))
-            return request(client, *args, **kwargs)
-
-        HttpClient.request = counted_request  # type: ignore[method-assign]
-
-
 class Meter(SandboxMeter):
     """Calls, answers by status and logins as the two simulators count them (``/sandbox/state``)."""
 
-    def __init__(self, jde_url: str, procurify_url: str) -> None:
-        super().__init__(jde=jde_url, procurify=procurify_url)
-
     @staticmethod
     def delta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
-        diff = counter_delta
-        jde = diff(before["jde"].get("calls") or {}, after["jde"].get("calls") or {})
-        pfy = diff(before["procurify"].get("calls") or {}, after["procurify"].get("calls") or {})
-        answers = diff(before["procurify"].get("answers") or {}, after["procurify"].get("answers") or {})
+        jde = SandboxMeter.grown(before, after, "jde")
+        pfy = SandboxMeter.grown(before, after, "procurify")
+        answers = SandboxMeter.grown(before, after, "procurify", "answers")
         api = {k: v for k, v in pfy.items() if "/oauth/" not in k}
         tokens = after["procurify"].get("tokens", {}).get("minted", 0) - before["procurify"].get(
             "tokens", {}
@@ -248,9 +226,9 @@ class Meter(SandboxMeter):
             "procurify_429s": sum(v for k, v in answers.items() if k.endswith(" 429")),
             "procurify_errors": {k: v for k, v in answers.items() if not k.endswith((" 200", " 201"))},
             "procurify_token_fetches": tokens,
-            "jde_logins": sum(v for k, v in jde.items() if k.endswith("tokenrequest")),
-            "procurify_calls_by_endpoint": dict(sorted(api.items(), key=lambda kv: -kv[1])[:12]),
-            "jde_calls_by_endpoint": dict(sorted(jde.items(), key=lambda kv: -kv[1])[:10]),
+            "jde_logins": logins(jde),
+            "procurify_calls_by_endpoint": busiest(api, 12),
+            "jde_calls_by_endpoint": busiest(jde, 10),
         }
 
 
@@ -406,7 +384,7 @@ def _run(args: argparse.Namespace, jde_url: str, procurify_url: str, linked: dic
     report["calibration"] = calibrate(procurify_url, args.calibrate_seconds, in_flight)
     calls = CallLog()
     calls.install()
-    meter = Meter(jde_url, procurify_url)
+    meter = Meter(jde=jde_url, procurify=procurify_url)
     latency_s = args.procurify_latency_ms / 1000
     forget_shared_tokens()
     with tempfile.TemporaryDirectory() as folder, instance_for_test() as instance:
@@ -419,10 +397,7 @@ def _run(args: argparse.Namespace, jde_url: str, procurify_url: str, linked: dic
 
             return run_assets(assets, resources=resources, instance=instance, raise_on_error=False, **run)
 
-        if found.pure_lookups:
-            looked = materialize(found.pure_lookups)
-            assert looked.success, f"staging the lookups failed: {_failures(looked)}"
-        report["lookups"] = [a.key.to_user_string() for a in found.pure_lookups]
+        stage_lookups(materialize, found.pure_lookups, report)
 
         if found.whole_assets:
             report["whole"] = phase.measure("whole flows", lambda: materialize(found.whole_assets))
@@ -697,16 +672,7 @@ def markdown(report: dict[str, Any]) -> str:
                 f"{f.get('queued_held', 0)} | "
                 f"{f['mapped_and_written_seconds']} | {f['records_per_second']} |"
             )
-    catch = report.get("catch_up", {})
-    if "replayed" in catch:
-        lines += [
-            "",
-            f"Catch-up (replay of what the backfill released): {catch['due_after_the_backfill']} due, "
-            f"{catch['replayed']} written ({catch['replayed_by_flow']}), "
-            f"{catch['failed_again']} failed again, {catch['held_again']} held again, in "
-            f"{catch['seconds']} s; {catch['procurify_calls']} Procurify / "
-            f"{catch['jde_calls']} JDE calls.",
-        ]
+    lines += catch_up_lines(report.get("catch_up", {}), {"procurify": "Procurify", "jde": "JDE"})
     poll = report.get("no_change_poll", {})
     if poll and "error" not in poll:
         lines += [

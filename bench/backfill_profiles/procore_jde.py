@@ -35,7 +35,6 @@ from __future__ import annotations
 import argparse
 import os
 import tempfile
-import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -46,6 +45,7 @@ from typing import Any
 import requests
 from backfill import (
     JDE,
+    CallLog,
     Found,
     Profile,
     Sandboxes,
@@ -58,14 +58,17 @@ from backfill import (
     _kind,
     _latency,
     _step_windows,
+    busiest,
     calls_on_steps,
     command,
-    counter_delta,
     cpu_table,
     discover_in,
     jde_sandbox_resource,
+    latency_options,
+    logins,
     peak_rss_mb,
     sandbox_tables,
+    stage_lookups,
 )
 
 PACKAGE = "connector_assets.integrations.procore_jde"
@@ -79,8 +82,7 @@ TOKEN_CALL = "POST /oauth/token"
 
 
 def _options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--procore-latency-ms", type=int, default=100, help="Procore's answer time per call")
-    parser.add_argument("--jde-latency-ms", type=int, default=100, help="JDE's answer time per call")
+    latency_options(parser, procore="Procore", jde="JDE")
     parser.add_argument("--no-cpu", action="store_true", help="skip the flow_cpu phase")
 
 
@@ -151,26 +153,19 @@ def discover() -> ProcoreJdeFound:
 
 
 @dataclass
-class CallLog:
-    """Every HTTP call our process makes (system, start time) and every wait of the Procore pacer (time,
-    seconds, the limit of the window it waited for), so calls and waits can be put on the run's steps."""
+class PacedCallLog(CallLog):
+    """Our HTTP calls (``CallLog``) and every wait of the Procore pacer (time, seconds, the limit of the
+    window it waited for), so calls and waits can be put on the run's steps."""
 
-    calls: list[tuple[str, float]] = field(default_factory=list)
     waits: list[tuple[float, float, int | None]] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
 
     def install(self) -> None:
-        """Wrap ``HttpClient.request`` and ``RateLimitPacer.before_call`` (this process, this bench only)."""
-        from connector_resources.http.client import HttpClient
+        """Also wrap ``RateLimitPacer.before_call`` (this process, this bench only)."""
         from connector_resources.procore.ratelimit import RateLimitPacer
 
-        request, before_call = HttpClient.request, RateLimitPacer.before_call
+        super().install()
+        before_call = RateLimitPacer.before_call
         log = self
-
-        def counted_request(client: Any, *args: Any, **kwargs: Any) -> Any:
-            with log.lock:
-                log.calls.append((client.system, time.time()))
-            return request(client, *args, **kwargs)
 
         def counted_wait(pacer: Any) -> float:
             budget = pacer.budget
@@ -182,31 +177,26 @@ class CallLog:
                     log.waits.append((started, slept, limit))
             return slept
 
-        HttpClient.request = counted_request  # type: ignore[method-assign]
         RateLimitPacer.before_call = counted_wait  # type: ignore[method-assign]
 
 
 class ProcoreMeter(SandboxMeter):
     """Calls, statuses and logins as the two simulators count them (``/sandbox/state``)."""
 
-    def __init__(self, jde_url: str, procore_url: str) -> None:
-        super().__init__(jde=jde_url, procore=procore_url)
-
     @staticmethod
     def delta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
-        diff = counter_delta
-        jde = diff(before["jde"].get("calls") or {}, after["jde"].get("calls") or {})
-        procore = diff(before["procore"].get("calls") or {}, after["procore"].get("calls") or {})
-        statuses = diff(before["procore"].get("statuses") or {}, after["procore"].get("statuses") or {})
+        jde = SandboxMeter.grown(before, after, "jde")
+        procore = SandboxMeter.grown(before, after, "procore")
+        statuses = SandboxMeter.grown(before, after, "procore", "statuses")
         api = {k: v for k, v in procore.items() if " /oauth/" not in k}
         return {
             "procore_calls": sum(api.values()),
             "jde_calls": sum(jde.values()),
             "procore_429s": statuses.get("429", 0),
             "procore_token_fetches": procore.get(TOKEN_CALL, 0),
-            "jde_logins": sum(v for k, v in jde.items() if k.endswith("tokenrequest")),
-            "procore_calls_by_endpoint": dict(sorted(api.items(), key=lambda kv: -kv[1])[:10]),
-            "jde_calls_by_endpoint": dict(sorted(jde.items(), key=lambda kv: -kv[1])[:8]),
+            "jde_logins": logins(jde),
+            "procore_calls_by_endpoint": busiest(api, 10),
+            "jde_calls_by_endpoint": busiest(jde, 8),
         }
 
 
@@ -261,16 +251,15 @@ def _run(args: argparse.Namespace, jde_url: str, procore_url: str, linked: int) 
         "procore_vendors_linked_to_jde_suppliers": linked,
         "flows": [s.flow for s in found.flows],
     }
-    calls = CallLog()
+    calls = PacedCallLog()
     calls.install()
-    meter = ProcoreMeter(jde_url, procore_url)
+    meter = ProcoreMeter(jde=jde_url, procore=procore_url)
     with tempfile.TemporaryDirectory() as folder, instance_for_test() as instance:
         resources = _resources(jde_url, procore_url, folder)
         ledger = Ledger(f"sqlite:///{folder}/ledger.sqlite")
-        if found.lookups:
-            looked = materialize(found.lookups, resources=resources, instance=instance)
-            assert looked.success, "staging the lookups failed"
-        report["lookups"] = [a.key.to_user_string() for a in found.lookups]
+        stage_lookups(
+            lambda assets: materialize(assets, resources=resources, instance=instance), found.lookups, report
+        )
         requests.post(f"{procore_url}/sandbox/rate-limits/reset", timeout=10).raise_for_status()
 
         tags = {
@@ -314,7 +303,7 @@ def _forget_procore_budget(procore: Any) -> None:
 
 def _backfill(
     meter: SandboxMeter,
-    log: CallLog,
+    log: PacedCallLog,
     limits: dict[str, Any],
     instance: Any,
     resources: dict[str, Any],
