@@ -17,6 +17,7 @@ from pathlib import Path
 
 import click
 
+from connector_cli.dev_vault import keep_sessions
 from connector_resources import settings
 
 
@@ -153,6 +154,7 @@ def dev(
     _choose_ports(sandbox_ports, sandbox, host, port)
     home = prepare_dagster_home(root, dagster_home)
     settings.export("DAGSTER_HOME", str(home))
+    vault_line = keep_sessions(home)
     os.chdir(root)
     _automation_default(sandbox)
 
@@ -162,6 +164,7 @@ def dev(
     Ledger(url).engine.dispose()  # creates / migrates the ledger before the first run needs it
     _apply_pool_limits()
     click.echo(f"DAGSTER_HOME={home}")
+    click.echo(vault_line)
     click.echo(f"ledger: {url if url.startswith('sqlite') else 'ML_CONNECTOR_DB_URL'}")
     sandboxes = _start_sandboxes(scale) if sandbox else []
     activity = _start_activity(sandboxes, url)

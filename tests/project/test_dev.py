@@ -11,6 +11,7 @@ import os
 import re
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import time
@@ -21,6 +22,7 @@ from roots import ROOT
 
 from connector_assets.jde.sandbox_suppliers import jde_supplier_numbers
 from connector_resources.settings import SANDBOX_PORT_BASE_ENV, SYSTEMS
+from connector_resources.vault import KEY_ENV as VAULT_KEY_ENV
 
 CLI = Path(sys.executable).parent / "ml-connector"
 QUERY = """{ workspaceOrError { ... on Workspace { locationEntries { name
@@ -52,7 +54,7 @@ def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
-        if key not in (SANDBOX_PORT_BASE_ENV, "ML_AUTOMATION_DEFAULT")
+        if key not in (SANDBOX_PORT_BASE_ENV, "ML_AUTOMATION_DEFAULT", VAULT_KEY_ENV)
         and not any(key == s.env for system in SYSTEMS.values() for s in system.settings)
     }
     return {
@@ -134,6 +136,9 @@ def test_dev_serves_the_ui_with_definitions_loaded(tmp_path):
         assert entry["locationOrLoadError"]["__typename"] == "RepositoryLocation", entry
         assert ["ledger_health"] in [node["assetKey"]["path"] for node in data["assetNodes"]]
         assert (tmp_path / "home" / "dagster.yaml").read_text() == (ROOT / "dagster.yaml").read_text()
+        # No key configured: one was made in the instance folder (0600) so sessions outlive the run.
+        vault_key = tmp_path / "home" / "vault.key"
+        assert stat.S_IMODE(vault_key.stat().st_mode) == 0o600
         assert requests.get(f"{url}/", timeout=10).status_code == 200
 
         # Every sandbox address moved together, and the output says where.
@@ -183,6 +188,8 @@ def test_dev_serves_the_ui_with_definitions_loaded(tmp_path):
     for warning in START_WARNINGS:
         assert warning not in output, f"{warning!r} printed by ml-connector dev:\n{output[:3000]}"
     assert "Dagster services shut down" in output
+    assert f"vault key: {vault_key} (created;" in output
+    assert vault_key.read_text().strip() not in output and "No vault key" not in output
 
 
 def _materialized(url: str, asset: str) -> bool:
