@@ -461,3 +461,15 @@ def test_filled_in_secrets_are_kept_out_of_git():
         ["git", "check-ignore", "-q", str(K8S / "secrets.yaml")], cwd=ROOT, capture_output=True
     )
     assert ignored.returncode == 0, "deploy/k8s/secrets.yaml (the filled-in copy) is not git-ignored"
+
+
+def test_the_shipped_instances_open_the_ui_without_the_community_dialog(tmp_path):
+    """The "Join the Dagster community" dialog stays off for an operator's first visit (issue 33): Dagster's
+    own instance reads the embedded file that way, and the production file says the same."""
+    from dagster import DagsterInstance
+
+    shutil.copyfile(ROOT / "dagster.yaml", tmp_path / "dagster.yaml")
+    with DagsterInstance.from_config(str(tmp_path)) as instance:
+        assert instance.nux_enabled is False
+    production = yaml.safe_load((ROOT / "deploy" / "postgres" / "dagster.yaml").read_text())
+    assert production["nux"] == {"enabled": False}
