@@ -7,8 +7,9 @@ from collections.abc import Callable
 
 import click
 
+from connector_cli.queue_listing import checked_scope, item_line, summary_lines
 from connector_resources import settings
-from connector_resources.ledger import Ledger, QueueOverview, ledger_url
+from connector_resources.ledger import Ledger, QueueItem, QueueOverview, ledger_url
 
 
 def _ledger() -> Ledger:
@@ -76,8 +77,15 @@ def _plain(obj) -> dict:
 )
 @click.option("--dry-run", is_flag=True, help="List what would be replayed and what is held, change nothing.")
 @click.option("--top", default=10, show_default=True, help="How many of the most waited-for records to list.")
+@click.option("--all", "every", is_flag=True, help="List every chosen record, not counts by flow and reason.")
 def replay(
-    integration: str | None, flow: str | None, ids: tuple[int, ...], due: bool, dry_run: bool, top: int
+    integration: str | None,
+    flow: str | None,
+    ids: tuple[int, ...],
+    due: bool,
+    dry_run: bool,
+    top: int,
+    every: bool,
 ) -> None:
     """Re-attempt failed retry-queue records now, with today's mappings and credentials.
 
@@ -90,8 +98,15 @@ def replay(
     """
     import connector_assets.definitions  # noqa: F401  (flows register their replay handlers on import)
     from connector_resources.held_parents import held_on_gone
-    from connector_resources.replay import handler_for, queue_report, release_synced, replay_items
+    from connector_resources.replay import (
+        handler_for,
+        queue_report,
+        registered_flows,
+        release_synced,
+        replay_items,
+    )
 
+    checked_scope(integration, flow, registered_flows())
     ledger = _ledger()
     before = ledger.queue_overview(integration=integration, flow=flow)
     if dry_run:
@@ -108,12 +123,13 @@ def replay(
         items = ledger.open_items(integration=integration, flow=flow, status="failed", limit=10_000)
     if ids:
         items = [item for item in items if item.id in set(ids)]
-    for item in items:
-        handled = "" if handler_for(item.integration, item.flow) else "  [no handler yet: stays queued]"
-        click.echo(
-            f"#{item.id} {item.integration}/{item.flow} {item.source_key} attempts={item.attempts}: "
-            f"{item.reason}{handled}"
-        )
+
+    def handled(item: QueueItem) -> bool:
+        return handler_for(item.integration, item.flow) is not None
+
+    chosen = [item_line(item, handled(item)) for item in items] if every else summary_lines(items, handled)
+    for line in chosen:
+        click.echo(line)
     if dry_run:
         if before.held_on_synced and not ids:
             click.echo(

@@ -116,6 +116,14 @@ def handler_for(integration: str, flow: str) -> ReplayHandler | None:
     return _handlers.get((integration, flow))
 
 
+def registered_flows() -> dict[str, list[str]]:
+    """Integration -> the flows with a replay handler (what ``replay --integration/--flow`` accepts)."""
+    flows: dict[str, list[str]] = {}
+    for integration, flow in sorted(_handlers):
+        flows.setdefault(integration, []).append(flow)
+    return flows
+
+
 @dataclass
 class ReplaySummary:
     replayed: list[int] = field(default_factory=list)

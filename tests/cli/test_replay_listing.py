@@ -1,0 +1,80 @@
+"""``ml-connector replay`` lists the queue as counts by flow and kind of reason (``--all``: every record), and
+refuses an integration or flow nobody declares instead of calling the queue empty (issue 33, item 4)."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+from cryptography.fernet import Fernet
+
+from connector_cli.main import cli
+from connector_cli.queue_listing import reason_kind
+from connector_resources.ledger import Ledger
+from connector_resources.replay import ReplayOutcome, _handlers, register_replay_handler
+
+
+@pytest.fixture
+def ledger(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
+    monkeypatch.setenv("ML_CONNECTOR_DB_URL", url)
+    monkeypatch.setenv("ML_CONNECTOR_VAULT_KEY", Fernet.generate_key().decode())
+    register_replay_handler("itest", "vendors", lambda item, _: ReplayOutcome(target_id="T", detail="made"))
+    yield Ledger(url)
+    _handlers.pop(("itest", "vendors"), None)
+
+
+def test_many_records_refused_alike_read_as_one_line_with_an_example(ledger):
+    for n, name in enumerate(["Acme Ltd", "Bolt & Sons", "Crane 2000"]):
+        ledger.enqueue(
+            integration="itest",
+            flow="vendors",
+            entity="vendor",
+            source_key=f"V{n}",
+            payload={},
+            reason=f"no active Fusion supplier is named '{name}' (vendor {n + 40})",
+        )
+    ledger.enqueue(
+        integration="itest",
+        flow="vendors",
+        entity="vendor",
+        source_key="V9",
+        payload={},
+        reason="name missing",
+    )
+    dry = CliRunner().invoke(cli, ["replay", "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    lines = dry.output.splitlines()
+    assert "     3 itest/vendors: no active Fusion supplier is named … (vendor …) (e.g. #1 V0)" in lines
+    assert "     1 itest/vendors: name missing (e.g. #4 V9)" in lines
+    assert "Bolt" not in dry.output and "(--all lists every record)" in lines
+
+    every = CliRunner().invoke(cli, ["replay", "--dry-run", "--all"])
+    assert every.exit_code == 0, every.output
+    assert "#2 itest/vendors V1 attempts=1: no active Fusion supplier is named 'Bolt & Sons' (vendor 41)" in (
+        every.output
+    )
+    assert sum(line.startswith("#") for line in every.output.splitlines()) == 4
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["--integration", "nosuch"], "no integration 'nosuch'; known: "),
+        (["--flow", "nosuch"], "no flow 'nosuch'; known: "),
+        (["--integration", "itest", "--flow", "suppliers"], "no flow 'suppliers' in itest; known: vendors"),
+    ],
+)
+def test_an_unknown_integration_or_flow_is_refused_naming_the_known_ones(ledger, args, said):
+    result = CliRunner().invoke(cli, ["replay", "--dry-run", *args])
+    assert result.exit_code == 2, result.output
+    assert said in result.output and "the retry queue is empty" not in result.output
+    assert ("itest" if "--integration" in args else "vendors") in result.output  # the known names listed
+
+
+def test_a_reason_kind_keeps_the_words_and_drops_what_names_one_record():
+    assert reason_kind("JDE refused it: account '1.6000' not found in F0901 (line 3)") == (
+        "JDE refused it: account … not found in F0901 (line …)"
+    )
+    assert reason_kind('vendor "Acme" on 2026-11-25 waits for 7d3c1e2a-0b1c-4d5e-8f90-1a2b3c4d5e6f') == (
+        "vendor … on … waits for …"
+    )
