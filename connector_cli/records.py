@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import click
 
+from connector_cli.audit_groups import grouped, system_by_xref
 from connector_cli.queue_listing import checked_scope, item_line, summary_lines
 from connector_resources import settings
 from connector_resources.ledger import Ledger, QueueItem, QueueOverview, ledger_url
@@ -19,15 +20,25 @@ def _ledger() -> Ledger:
 @click.command()
 @click.argument("record_id")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON lines instead of a table.")
-def audit(record_id: str, as_json: bool) -> None:
-    """The whole history of one record, by its source key or target ID (and its retry-queue items)."""
+@click.option("--system", default=None, help="Only the record this id names in this system (e.g. JDE).")
+def audit(record_id: str, as_json: bool, system: str | None) -> None:
+    """The whole history of one record, by its source key or target ID (and its retry-queue items), grouped
+    by the system the id names a record in (ids repeat across systems)."""
     ledger = _ledger()
-    xrefs = ledger.xrefs_for(record_id)
-    events = ledger.history(record_id)
+    every_xref = ledger.xrefs_for(record_id)
+    groups = grouped(record_id, every_xref, ledger.history(record_id))
     queued = ledger.queue_for(record_id)
+    if system is not None:
+        groups = {name: rows for name, rows in groups.items() if name.casefold() == system.casefold()}
+        queued = [
+            q for q in queued if system_by_xref(record_id, q, every_xref).casefold() == system.casefold()
+        ]
+    xrefs = [x for rows, _ in groups.values() for x in rows]
+    events = [e for _, rows in groups.values() for e in rows]
     if not xrefs and not events and not queued:
+        where = f" in {system}" if system else ""
         raise click.ClickException(
-            f"nothing recorded for {record_id!r} (neither a source key nor a target ID)"
+            f"nothing recorded for {record_id!r}{where} (neither a source key nor a target ID)"
         )
     if as_json:
         for xref in xrefs:
@@ -37,18 +48,23 @@ def audit(record_id: str, as_json: bool) -> None:
         for item in queued:
             click.echo(json.dumps({"queue": _plain(item)}, default=str))
         return
-    for x in xrefs:
-        manual = " (manual match)" if x.manual else ""
-        click.echo(
-            f"xref {x.integration}/{x.entity}: {x.source_system} {x.source_key} -> "
-            f"{x.target_system} {x.target_id or '(not yet created)'} [{x.state}]{manual}"
-        )
-    for e in events:
-        click.echo(
-            f"{e.at:%Y-%m-%d %H:%M:%S}Z {e.action:<7} {e.integration}/{e.flow} "
-            f"{e.source_id or '-'} -> {e.target_id or '-'} run={e.run_id or '-'} "
-            f"partition={e.partition_key or '-'}: {e.reason}"
-        )
+    for name, (group_xrefs, group_events) in groups.items():
+        if len(groups) > 1:
+            click.echo(f"== {name} {record_id}")
+        for x in group_xrefs:
+            manual = " (manual match)" if x.manual else ""
+            click.echo(
+                f"xref {x.integration}/{x.entity}: {x.source_system} {x.source_key} -> "
+                f"{x.target_system} {x.target_id or '(not yet created)'} [{x.state}]{manual}"
+            )
+        for e in group_events:
+            click.echo(
+                f"{e.at:%Y-%m-%d %H:%M:%S}Z {e.action:<7} {e.integration}/{e.flow} "
+                f"{e.source_id or '-'} -> {e.target_id or '-'} run={e.run_id or '-'} "
+                f"partition={e.partition_key or '-'}: {e.reason}"
+            )
+    if queued and len(groups) > 1:
+        click.echo(f"== retry queue {record_id}")
     for q in queued:
         waits = f" on {q.depends_on}" if q.status == "held" else ""
         when = (

@@ -221,3 +221,50 @@ def test_ping_fails_loudly_for_an_unreachable_system(env, monkeypatch):
     result = CliRunner().invoke(cli, ["ping", "--system", "jde_ais", "--system", "ledger"])
     assert result.exit_code == 1
     assert "FAIL jde_ais" in result.output and "ok   ledger" in result.output
+
+
+def test_audit_groups_an_id_by_the_system_it_names_a_record_in(env):
+    """JDE supplier 1011 and Procurify vendor 1011 are two records: each under its own system, JDE's first
+    here by name, and ``--system`` shows one."""
+    ledger = Ledger(env)
+    jde = ("jde_procurify", "supplier", "JDE", "1011", "procurify")
+    ledger.claim_xref(*jde)
+    ledger.record_target(*jde, target_id="88", content_hash="h1")
+    vendor = ("jde_procurify", "vendor", "procurify", "1011", "JDE")
+    ledger.claim_xref(*vendor)
+    ledger.record_target(*vendor, target_id="5004", content_hash="h2")
+    ledger.audit(
+        integration="jde_procurify",
+        flow="vendors",
+        entity="vendor",
+        action="create",
+        source_system="procurify",
+        source_id="1011",
+        target_system="JDE",
+        target_id="5004",
+        reason="created supplier 5004",
+    )
+    ledger.audit_item(
+        ledger.enqueue(
+            integration="jde_procurify",
+            flow="suppliers",
+            entity="supplier",
+            source_key="1011",
+            payload={},
+            reason="no e-mail",
+        ),
+        "fail",
+        "no e-mail in F01151",
+    )
+    shown = CliRunner().invoke(cli, ["audit", "1011"])
+    assert shown.exit_code == 0, shown.output
+    lines = shown.output.splitlines()
+    jde_at, procurify_at = lines.index("== JDE 1011"), lines.index("== procurify 1011")
+    assert jde_at < procurify_at
+    assert any("no e-mail in F01151" in line for line in lines[jde_at:procurify_at])  # a queue event
+    assert any("created supplier 5004" in line for line in lines[procurify_at:])
+    only = CliRunner().invoke(cli, ["audit", "1011", "--system", "procurify"])
+    assert "== " not in only.output.split("queue #")[0] and "JDE 1011 ->" not in only.output
+    assert "procurify 1011 -> JDE 5004" in only.output
+    nowhere = CliRunner().invoke(cli, ["audit", "1011", "--system", "coupa"])
+    assert nowhere.exit_code != 0 and "nothing recorded for '1011' in coupa" in nowhere.output
