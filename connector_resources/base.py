@@ -75,8 +75,13 @@ class ApiConnectionResource(ConfigurableResource):
 
         A secret given by environment variable is an ``EnvVar`` field, which Dagster resolves only when it
         initialises the resource; read uninitialised outside a run it raises (``xref set`` once crashed so).
+        Initialised inside Dagster's context manager, so the ephemeral instance Dagster opens for it is closed
+        here, on this thread: ``process_config_and_initialize`` left it to the garbage collector, which
+        closed its in-memory SQLite connections on whichever thread it ran (a traceback on ``make dev``'s
+        console). Our resources hold no teardown, so the value outlives the context.
         """
-        return cls.from_settings(environ, **overrides).process_config_and_initialize()
+        with cls.from_settings(environ, **overrides).process_config_and_initialize_cm() as initialized:
+            return initialized
 
     def open_session(self) -> Closing:
         """A session the caller must ``close()``; each resource says how it logs in."""

@@ -31,8 +31,15 @@ def resources_from_settings(keys: Iterable[str] = ("jde", "coupa", "staging")) -
     unknown = sorted(set(keys) - set(available))
     if unknown:
         raise KeyError(f"no resource can be built from settings for {unknown}; known: {sorted(available)}")
-    # from_settings may hold EnvVar references; initialising resolves them outside a Dagster run.
-    return {key: available[key].process_config_and_initialize() for key in keys}
+    # from_settings may hold EnvVar references; initialising resolves them outside a Dagster run, in
+    # Dagster's context manager so the ephemeral instance it opens is closed here, not by the garbage
+    # collector on another thread (``ConnectorResource.initialized_from_settings``).
+    return {key: _initialized(available[key]) for key in keys}
+
+
+def _initialized(resource: Any) -> Any:
+    with resource.process_config_and_initialize_cm() as value:
+        return value
 
 
 def jde_from_settings() -> Any:
