@@ -7,6 +7,7 @@ every start, so the checked-in file stays the one to edit.
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import signal
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import click
 
+from connector_cli.dev_console import start_pump
 from connector_cli.dev_vault import keep_sessions
 from connector_resources import settings
 
@@ -177,7 +179,18 @@ def dev(
     # child, and forward our own signals to it. It runs in a process group of its own: a terminal's Ctrl-C
     # reaches it once (forwarded), and what outlives it at shutdown (a run worker still going) is ended
     # with the group.
-    child = subprocess.Popen(dagster_dev_command(root, host, port), cwd=home, preexec_fn=_own_group)
+    # Its output goes through ``dev_console``: every line to the log file, what matters to this console.
+    child = subprocess.Popen(
+        dagster_dev_command(root, host, port),
+        cwd=home,
+        preexec_fn=_own_group,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        errors="replace",
+    )
+    pump, dagster_log = start_pump(child.stdout, home)
+    click.echo(f"Dagster's own log (daemon ticks, run steps): {dagster_log}")
 
     def forward(signum: int, _frame: object) -> None:
         if child.poll() is None:
@@ -187,12 +200,16 @@ def dev(
         signal.signal(signum, forward)
     try:
         code = child.wait()
+        pump.join(timeout=10)  # the last lines (the shutdown) before we exit
     finally:
         _end_group(child.pid)
         activity.set()
         for running in sandboxes:
             running.stop()
         stop_receiver()
+        # Collect the ledger engines now, while the modules their event hooks use are whole: collected at
+        # interpreter exit, SQLAlchemy's hooks printed "Exception ignored in: _collection_gced" tracebacks.
+        gc.collect()
     raise SystemExit(code)
 
 

@@ -190,6 +190,10 @@ def test_dev_serves_the_ui_with_definitions_loaded(tmp_path):
         assert warning not in output, f"{warning!r} printed by ml-connector dev:\n{output[:3000]}"
     assert "Dagster services shut down" in output
     assert f"vault key: {vault_key} (created;" in output
+    # Dagster's daemon chatter is in the log file, not on the console; the UI's address is on both.
+    dagster_log = (tmp_path / "home" / "dagster-dev.log").read_text()
+    assert "Checking for new runs for sensor" in dagster_log and "Checking for new runs" not in output
+    assert "Serving dagster-webserver" in output and "Dagster's own log (daemon ticks, run steps):" in output
     assert vault_key.read_text().strip() not in output and "No vault key" not in output
 
 

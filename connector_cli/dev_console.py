@@ -1,0 +1,75 @@
+"""``make dev``'s console: our lines and what matters, with Dagster's daemon chatter in a log file.
+
+Why: ``dg dev`` writes every daemon tick (about 1,600 INFO lines in ten minutes: sensors checked, assets
+evaluated, runs monitored), and the lines a person needs (the UI's address, runs launched, errors) scroll
+away among them. Everything ``dg dev`` writes goes to ``DAGSTER_HOME/dagster-dev.log`` as written; the
+console gets what is not a Dagster log record (our own lines), Dagster's warnings and errors with their
+tracebacks, and the INFO records that say where the UI is, which run was launched, or that it stopped.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import threading
+from pathlib import Path
+from typing import IO
+
+LOG_FILE = Path("dagster-dev.log")  # Dagster empties DAGSTER_HOME/logs: not there
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+# Dagster's console format: "2026-11-25 14:44:11 +0000 - dagster.daemon.SensorDaemon - INFO - message".
+_RECORD = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d{4} - (?P<logger>\S+) - (?P<level>[A-Z]+) - ")
+_QUIET_LEVELS = ("DEBUG", "INFO")
+# INFO records that still belong on the console: where the UI is, what runs, and the end.
+SHOWN_INFO = ("Serving dagster-webserver", "Launching run", "launch of run", "shut down", "Shutting down")
+# Warnings Dagster's daemon gives on every new instance, about itself: nothing a person can act on.
+QUIET_WARNINGS = ("No cursor for event",)
+
+
+class ConsoleFilter:
+    """Routes ``dg dev``'s lines: all to the log file, the ones that matter to the console too. A line that
+    is not a record (a traceback's lines) goes where the record before it went."""
+
+    def __init__(self, log: IO[str], console: IO[str] | None = None) -> None:
+        self.log, self.console = log, console or sys.stdout
+        self.showing = True  # before any record: our own output
+
+    def shown(self, line: str) -> bool:
+        """Whether ``line`` goes to the console (and remember it for the lines continuing it)."""
+        record = _RECORD.match(_ANSI.sub("", line))
+        if record is not None:
+            if record["level"] in _QUIET_LEVELS:
+                self.showing = any(words in line for words in SHOWN_INFO)
+            else:
+                self.showing = not any(words in line for words in QUIET_WARNINGS)
+        return self.showing
+
+    def write(self, line: str) -> None:
+        self.log.write(line)
+        self.log.flush()
+        if self.shown(line):
+            self.console.write(line)
+            self.console.flush()
+
+    def pump(self, stream: IO[str]) -> None:
+        """Copy ``stream`` line by line until it ends (the child exited)."""
+        for line in stream:
+            self.write(line)
+
+
+def start_pump(stream: IO[str], home: Path) -> tuple[threading.Thread, Path]:
+    """A thread routing ``stream`` (``dg dev``'s output) to the console and ``home``'s log file."""
+    path = home / LOG_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    log = path.open("a", encoding="utf-8")
+    routed = ConsoleFilter(log)
+
+    def run() -> None:
+        try:
+            routed.pump(stream)
+        finally:
+            log.close()
+
+    thread = threading.Thread(target=run, name="dev-console", daemon=True)
+    thread.start()
+    return thread, path

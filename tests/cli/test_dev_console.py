@@ -1,0 +1,61 @@
+"""``make dev``'s console keeps our lines, Dagster's warnings and errors (with their tracebacks) and the
+records saying where the UI is and what runs; every line, daemon chatter included, is in the log file
+(issue 33, item 1)."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+
+from connector_cli.dev_console import LOG_FILE, ConsoleFilter, start_pump
+
+ESC = "\x1b"
+LINES = [
+    "Dagster UI: http://127.0.0.1:3000\n",
+    f"{ESC}[32m2026-11-25 14:44:11 +0000{ESC}[0m - dagster-webserver - {ESC}[34mINFO{ESC}[0m - Serving "
+    "dagster-webserver on http://127.0.0.1:3000 in process 2705\n",
+    "2026-11-25 14:44:27 +0000 - dagster.daemon.SensorDaemon - INFO - Checking for new runs for sensor: x\n",
+    "2026-11-25 14:44:27 +0000 - dagster.daemon.EventLogConsumerDaemon - WARNING - No cursor for event\n",
+    "2026-11-25 14:44:28 +0000 - dagster.daemon.AssetDaemon - INFO - Prefetching asset records for 14.\n",
+    "2026-11-25 14:44:48 +0000 - dagster.daemon.SensorDaemon - INFO - Launching run for inbox_sensor\n",
+    "2026-11-25 14:44:49 +0000 - dagster.daemon.SchedulerDaemon - ERROR - Scheduler caught an error\n",
+    "Traceback (most recent call last):\n",
+    '  File "x.py", line 1, in <module>\n',
+    "ValueError: boom\n",
+    "2026-11-25 14:44:50 +0000 - dagster.daemon.MonitoringDaemon - DEBUG - heartbeat\n",
+    "  continued debug detail\n",
+    "2026-11-25 14:45:00 +0000 - dagster - INFO - Dagster services shut down.\n",
+]
+
+
+def test_the_console_gets_what_matters_and_the_log_gets_everything():
+    log, console = io.StringIO(), io.StringIO()
+    routed = ConsoleFilter(log, console)
+    for line in LINES:
+        routed.write(line)
+    assert log.getvalue() == "".join(LINES)
+    shown = console.getvalue()
+    for kept in (
+        "Dagster UI",
+        "Serving dagster-webserver",
+        "Launching run",
+        "Scheduler caught an error",
+        "Traceback",
+        "ValueError: boom",
+        "Dagster services shut down",
+    ):
+        assert kept in shown, kept
+    for quiet in ("Checking for new runs", "No cursor", "Prefetching", "heartbeat", "continued debug detail"):
+        assert quiet not in shown, quiet
+
+
+def test_a_child_s_output_is_pumped_until_it_exits(tmp_path, capsys):
+    script = "import sys; print('ours'); print('2026-11-25 14:44:27 +0000 - dagster.daemon - INFO - tick')"
+    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    thread, path = start_pump(child.stdout, tmp_path)
+    child.wait()
+    thread.join(timeout=10)
+    assert path == tmp_path / LOG_FILE and "tick" in path.read_text() and "ours" in path.read_text()
+    shown = capsys.readouterr().out
+    assert "ours" in shown and "tick" not in shown
