@@ -6,7 +6,8 @@ issue's rule for what a voucher pays), on the JDE account the cost code maps to 
 (``CostCodeMap``); per commitment it bills: its schedule of values plus its approved change orders, by
 account. JDE's side: the requisition's voucher batch (F0911Z1 distribution by account) and the
 commitment's purchase order (F4311 lines by account, change orders' lines by their ``PCCO-<id>``
-reference). Both read by key (``reads``).
+reference). Both read on each system's side: JDE's by key (``jde.reconcile_documents``), Procore's live
+(``procore.reads``, ``procore.reconcile_documents``).
 
 What is named, in a finance user's words: a requisition with no voucher, or whose voucher distributes
 another amount on an account; a commitment with approved requisitions but no purchase order; an approved
@@ -21,24 +22,28 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from connector_assets.flows import amounts
+from connector_assets.flows.reconciliation import Report, money
 from connector_assets.integrations.procore_jde.cost_codes import CostCodeMap
 from connector_assets.integrations.procore_jde.order_mappers import (
     change_order_label,
     change_order_reference,
     line_cost_code,
 )
-from connector_assets.integrations.procore_jde.purchase_orders import project_label, statuses
+from connector_assets.integrations.procore_jde.purchase_orders import statuses
 from connector_assets.integrations.procore_jde.reconcile.balances import Balances
-from connector_assets.integrations.procore_jde.reconcile.reads import (
-    JdeOrder,
-    JdeVoucher,
-    account_key,
-)
-from connector_assets.integrations.procore_jde.reconcile.report import Report, money
 from connector_assets.integrations.procore_jde.voucher_mappers import BatchKey, line_payable
 from connector_assets.integrations.procore_jde.voucher_mappers import line_cost_code as invoice_cost_code
+from connector_assets.jde.reconcile_documents import ReferencedOrder, VoucherBatch, account_key
 from connector_assets.procore.reads import ProcoreReads
+from connector_assets.procore.reconcile_documents import (
+    approved_change_orders,
+    commitment_name,
+    line_amount,
+    period_of,
+    project_name,
+    project_of,
+    requisition_name,
+)
 
 NO_ACCOUNT = "no JDE account"
 
@@ -92,44 +97,6 @@ def charge(
         target.add(account_key(found.account), code or "", value)
 
 
-def period_of(requisition: Mapping[str, Any]) -> str:
-    """The billing period (month) a requisition bills: ``requisition_start``, else ``billing_date``."""
-    for name in ("requisition_start", "billing_date"):
-        text = str(requisition.get(name) or "").strip()
-        if len(text) >= 7 and text[:4].isdigit():
-            return text[:7]
-    return "no period"
-
-
-def project_of(commitment: Mapping[str, Any] | None, project_id: str) -> str:
-    """``project 55 1234 - Sandbox Test Project``: the id and the name a finance user knows it by."""
-    name = project_label(commitment or {})
-    return f"project {project_id}" + (f" {name}" if name else "")
-
-
-def commitment_name(commitment: Mapping[str, Any] | None, commitment_id: str) -> str:
-    """``commitment PO-007 (881234)``."""
-    number = str((commitment or {}).get("number") or "").strip()
-    return f"commitment {number} ({commitment_id})" if number else f"commitment {commitment_id}"
-
-
-def requisition_name(requisition: Mapping[str, Any], project: str, period: str) -> str:
-    """``requisition 1280646 (INV-2025-03, project 55 Sandbox Test, period 2025-03)``."""
-    invoice = str(requisition.get("invoice_number") or "").strip() or f"no. {requisition.get('number')}"
-    return f"requisition {requisition.get('id')} ({invoice}, {project}, period {period})"
-
-
-def line_amount(line: Mapping[str, Any]) -> Decimal | None:
-    """A commitment or change order line's amount: Procore's ``amount``, else quantity x unit cost."""
-    found = amounts.amount(line.get("amount")) if line.get("amount") not in (None, "") else None
-    if found is not None:
-        return found
-    quantity, unit_cost = amounts.amount(line.get("quantity")), amounts.amount(line.get("unit_cost"))
-    if quantity is None or unit_cost is None:
-        return None
-    return (quantity * unit_cost).quantize(amounts.CENT)
-
-
 @dataclass
 class Context:
     """What every comparison of the day shares: the report, the balances, the mapping, the Procore reads,
@@ -139,7 +106,7 @@ class Context:
     balances: Balances
     costs: CostCodeMap
     procore: ProcoreReads
-    queued: dict[str, dict[str, str]]  # flow -> source key -> reason
+    queued: dict[str, dict[str, str]]  # flow -> source key -> why it waits (``flows.retry_reasons``)
     written: dict[str, dict[str, str | None]]  # entity -> source key -> JDE id
 
 
@@ -149,10 +116,7 @@ def why_missing(context: Context, flow: str, entity: str, key: str, jde_has_it: 
     target = context.written.get(entity, {}).get(key)
     if target:
         return f"it was written as {target}, which {jde_has_it}"
-    reason = context.queued.get(flow, {}).get(key)
-    if reason:
-        return reason if reason.startswith("held: ") else f"queued: {reason}"
-    return "not written yet, and not in the retry queue either"
+    return context.queued.get(flow, {}).get(key) or "not written yet, and not in the retry queue either"
 
 
 # -- account by account ------------------------------------------------------------------------------------
@@ -279,7 +243,7 @@ def approved_requisition(context: Context, record: dict[str, Any]) -> ApprovedRe
                 approved,
                 context.costs,
                 project_id,
-                project_label(found or {}),
+                project_name(found or {}),
                 invoice_cost_code(line),
                 payable,
             )
@@ -288,7 +252,7 @@ def approved_requisition(context: Context, record: dict[str, Any]) -> ApprovedRe
     )
 
 
-def compare_voucher(context: Context, req: ApprovedRequisition, voucher: JdeVoucher | None) -> None:
+def compare_voucher(context: Context, req: ApprovedRequisition, voucher: VoucherBatch | None) -> None:
     """One requisition's approved amounts against its JDE voucher batch, account by account."""
     report, scope = context.report, f"{req.project}, {req.period}"
     batch = BatchKey.for_requisition(req.key).batch
@@ -351,7 +315,7 @@ def commitment_side(context: Context, commitment_id: str, project_id: str) -> Co
     found = context.procore.commitment(commitment_id, project_id or None)
     record = found if isinstance(found, dict) else None
     project_id = project_id or str((record or {}).get("_project_id") or "")
-    name = project_label(record or {})
+    name = project_name(record or {})
     side = Commitment(
         commitment_id,
         record,
@@ -374,18 +338,13 @@ def commitment_side(context: Context, commitment_id: str, project_id: str) -> Co
             side.problem = f"line {position}: amount {line.get('amount')!r} is not an amount"
             continue
         charge(side.committed, context.costs, project_id, name, line_cost_code(line, {}), value)
-    change_orders = context.procore.change_orders(project_id)
+    approved = statuses("ML_PROCORE_JDE_CHANGE_ORDER_STATUSES")
+    change_orders = approved_change_orders(context.procore, project_id, commitment_id, approved)
     if isinstance(change_orders, str):
         side.problem = f"its change orders: {change_orders}"
         return side
-    approved = statuses("ML_PROCORE_JDE_CHANGE_ORDER_STATUSES")
-    for change_order in change_orders:
-        if str(change_order.get("contract_id")) != commitment_id:
-            continue
-        if str(change_order.get("status") or "").lower() not in approved:
-            continue
+    for change_order, co_lines in change_orders:
         amounts_of = Amounts()
-        co_lines = context.procore.change_order_lines(project_id, change_order)
         label = change_order_label(change_order)
         if isinstance(co_lines, str):
             side.problem = f"{label}: {co_lines}"
@@ -398,7 +357,7 @@ def commitment_side(context: Context, commitment_id: str, project_id: str) -> Co
     return side
 
 
-def compare_order(context: Context, side: Commitment, order: JdeOrder | None, billed: bool) -> None:
+def compare_order(context: Context, side: Commitment, order: ReferencedOrder | None, billed: bool) -> None:
     """A commitment against its JDE purchase order: missing, change orders not on it, amounts by account.
     ``billed``: an approved requisition of the day bills it (so it must have an order)."""
     report, scope = context.report, side.project

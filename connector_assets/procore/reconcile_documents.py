@@ -1,0 +1,93 @@
+"""Procore documents as a reconciliation with another system reads and names them: the latest staged version
+of each record, a line's amount, a commitment's approved change orders with their lines, and the words a
+finance user knows a project, commitment or requisition by.
+
+Why on the Procore side: these are facts of Procore's records (their fields, their staged versions), not of
+the system they are compared with; Procore -> JD Edwards reconciles with them, and a reconciliation of
+Procore with any other ERP would read and name them the same way. Live reads go through ``ProcoreReads``
+(``procore.reads``): a read that fails is returned as the reason (a string).
+"""
+
+import json
+from collections.abc import Collection, Mapping
+from decimal import Decimal
+from typing import Any
+
+from connector_assets.flows import amounts
+from connector_assets.procore.reads import ProcoreReads
+
+ChangeOrderLines = list[tuple[dict[str, Any], list[dict[str, Any]] | str]]
+
+
+def latest_staged(staging: Any, asset: str, day: str) -> list[dict[str, Any]]:
+    """The records a Procore asset staged for the day, the latest version of each (by ``updated_at``),
+    deleted ones (``deleted_at``) left out."""
+    latest: dict[str, tuple[Any, dict[str, Any]]] = {}
+    for row in staging.read_rows(asset, day):
+        key = str(row["id"])
+        if key not in latest or row["updated_at"] >= latest[key][0]:
+            latest[key] = (row["updated_at"], json.loads(row["record"]))
+    return [record for _stamp, record in latest.values() if not record.get("deleted_at")]
+
+
+def line_amount(line: Mapping[str, Any]) -> Decimal | None:
+    """A commitment or change order line's amount: Procore's ``amount``, else quantity x unit cost."""
+    found = amounts.amount(line.get("amount")) if line.get("amount") not in (None, "") else None
+    if found is not None:
+        return found
+    quantity, unit_cost = amounts.amount(line.get("quantity")), amounts.amount(line.get("unit_cost"))
+    if quantity is None or unit_cost is None:
+        return None
+    return (quantity * unit_cost).quantize(amounts.CENT)
+
+
+def approved_change_orders(
+    reads: ProcoreReads, project_id: str, commitment_id: str, approved: Collection[str]
+) -> ChangeOrderLines | str:
+    """The commitment's change orders whose status is ``approved`` (lower case), each with its lines (or why
+    they cannot be read); the reason when the project's change orders cannot be read."""
+    change_orders = reads.change_orders(project_id)
+    if isinstance(change_orders, str):
+        return change_orders
+    return [
+        (change_order, reads.change_order_lines(project_id, change_order))
+        for change_order in change_orders
+        if str(change_order.get("contract_id")) == commitment_id
+        and str(change_order.get("status") or "").lower() in approved
+    ]
+
+
+# -- how a finance user knows them ---------------------------------------------------------------------------
+
+
+def project_name(record: Mapping[str, Any]) -> str:
+    """The name of the project a record (commitment) carries, blank when it carries none."""
+    project = record.get("project")
+    return str(project.get("name") or "") if isinstance(project, Mapping) else ""
+
+
+def project_of(commitment: Mapping[str, Any] | None, project_id: str) -> str:
+    """``project 55 1234 - Sandbox Test Project``: the id and the name a finance user knows it by."""
+    name = project_name(commitment or {})
+    return f"project {project_id}" + (f" {name}" if name else "")
+
+
+def commitment_name(commitment: Mapping[str, Any] | None, commitment_id: str) -> str:
+    """``commitment PO-007 (881234)``."""
+    number = str((commitment or {}).get("number") or "").strip()
+    return f"commitment {number} ({commitment_id})" if number else f"commitment {commitment_id}"
+
+
+def period_of(requisition: Mapping[str, Any]) -> str:
+    """The billing period (month) a requisition bills: ``requisition_start``, else ``billing_date``."""
+    for name in ("requisition_start", "billing_date"):
+        text = str(requisition.get(name) or "").strip()
+        if len(text) >= 7 and text[:4].isdigit():
+            return text[:7]
+    return "no period"
+
+
+def requisition_name(requisition: Mapping[str, Any], project: str, period: str) -> str:
+    """``requisition 1280646 (INV-2025-03, project 55 Sandbox Test, period 2025-03)``."""
+    invoice = str(requisition.get("invoice_number") or "").strip() or f"no. {requisition.get('number')}"
+    return f"requisition {requisition.get('id')} ({invoice}, {project}, period {period})"
