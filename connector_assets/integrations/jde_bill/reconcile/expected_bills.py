@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from connector_assets.flows.reconciliation import amount
 from connector_assets.integrations.jde_bill.bill_eligibility import (
     open_lines,
     order_approved,
@@ -28,14 +29,13 @@ from connector_assets.integrations.jde_bill.bill_keys import (
 )
 from connector_assets.integrations.jde_bill.bill_mappings import BillPolicy
 from connector_assets.integrations.jde_bill.integration import INTEGRATION
-from connector_assets.integrations.jde_bill.reconcile.report import amount
 from connector_assets.jde.documents import (
     JdeVoucher,
     changed_purchase_orders,
     purchase_orders_by_number,
     voucher_key,
 )
-from connector_assets.jde.lookup import browse_in
+from connector_assets.jde.reconcile_documents import pay_items, vouchers_on_orders
 from connector_assets.jde.tables import AP_LEDGER
 from connector_resources.ledger import Ledger
 
@@ -52,16 +52,6 @@ class Expected:
     label: str
     supplier: str
     amount: Decimal
-
-
-def _pay_items(session: Any, keys: set[tuple[str, int, str]]) -> dict[tuple, list[dict]]:
-    """Every pay item (F0411) of these vouchers, read again by voucher number, 100 to a call."""
-    items: dict[tuple, list[dict]] = defaultdict(list)
-    docs = sorted({k[1] for k in keys})
-    for row in browse_in(session, AP_LEDGER.table, "DOC", docs, VOUCHER_COLUMNS):
-        if voucher_key(row) in keys:
-            items[voucher_key(row)].append(row)
-    return items
 
 
 def _gross(items: list[dict]) -> Decimal:
@@ -103,8 +93,8 @@ class BillsSide:
         vouchers |= {t for t in takers.values() if t}
         unbilled = [order_ref(o) for o in orders if not bills[order_source_key(order_ref(o))]]
         with jde.session() as session:
-            items = _pay_items(session, vouchers)
-            on_unbilled = self._vouchers_on(session, unbilled)
+            items = pay_items(session, vouchers, VOUCHER_COLUMNS)
+            on_unbilled = vouchers_on_orders(session, unbilled, VOUCHER_COLUMNS)
         for order in orders:
             self._order(order, bills[order_source_key(order_ref(order))], takers, items, on_unbilled)
         for key in sorted(vouchers):
@@ -119,22 +109,6 @@ class BillsSide:
         link = self.ledger.find_xref_by_target(INTEGRATION, VOUCHER_LINK, "bill", bill_id)
         parsed = parse_key(link.source_key) if link is not None else None
         return (parsed[1], parsed[2], parsed[3]) if parsed and parsed[0] == "PV" else None
-
-    def _vouchers_on(self, session: Any, refs: list[tuple[str, int, str]]) -> dict[tuple, set[tuple]]:
-        """Vouchers matched to these orders (F0411 PKCO / PO / PDCT), read by order number."""
-        found: dict[tuple, set[tuple]] = defaultdict(set)
-        wanted = {(r[0], str(r[1]), r[2]) for r in refs}
-        for row in browse_in(
-            session, AP_LEDGER.table, "PO", sorted({str(r[1]) for r in refs}), VOUCHER_COLUMNS
-        ):
-            ref = (
-                str(row.get("PKCO") or "").strip(),
-                str(row.get("PO") or "").strip(),
-                str(row.get("PDCT") or "").strip(),
-            )
-            if ref in wanted:
-                found[(ref[0], int(ref[1]), ref[2])].add(voucher_key(row))
-        return found
 
     def _order(self, order: Any, bill_id: str | None, takers: dict, items: dict, on_unbilled: dict) -> None:
         ref, key = order_ref(order), order_source_key(order_ref(order))
