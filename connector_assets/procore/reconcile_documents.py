@@ -1,6 +1,7 @@
 """Procore documents as a reconciliation with another system reads and names them: the latest staged version
-of each record, a line's amount, a commitment's approved change orders with their lines, and the words a
-finance user knows a project, commitment or requisition by.
+of each record; a requisition with its commitment and lines, a commitment with its schedule of values and
+approved change orders and their lines, each read whole (``read_requisition``, ``read_commitment``); a
+line's amount; and the words a finance user knows a project, commitment or requisition by.
 
 Why on the Procore side: these are facts of Procore's records (their fields, their staged versions), not of
 the system they are compared with; Procore -> JD Edwards reconciles with them, and a reconciliation of
@@ -9,11 +10,13 @@ Procore with any other ERP would read and name them the same way. Live reads go 
 """
 
 import json
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from connector_assets.flows import amounts
+from connector_assets.procore.companies import first_company, record_company
 from connector_assets.procore.reads import ProcoreReads
 
 ChangeOrderLines = list[tuple[dict[str, Any], list[dict[str, Any]] | str]]
@@ -41,7 +44,7 @@ def line_amount(line: Mapping[str, Any]) -> Decimal | None:
     return (quantity * unit_cost).quantize(amounts.CENT)
 
 
-def approved_change_orders(
+def _approved_change_orders(
     reads: ProcoreReads, project_id: str, commitment_id: str, approved: Collection[str]
 ) -> ChangeOrderLines | str:
     """The commitment's change orders whose status is ``approved`` (lower case), each with its lines (or why
@@ -55,6 +58,85 @@ def approved_change_orders(
         if str(change_order.get("contract_id")) == commitment_id
         and str(change_order.get("status") or "").lower() in approved
     ]
+
+
+@dataclass
+class RequisitionRead:
+    """A requisition as Procore holds it now: its project (the staged record's, else its commitment's), its
+    commitment and its lines; ``problem``: the first thing that could not be read, None when whole."""
+
+    project_id: str
+    commitment: dict[str, Any] | None
+    lines: list[dict[str, Any]]
+    problem: str | None
+
+
+def read_requisition(reads: ProcoreReads, record: Mapping[str, Any]) -> RequisitionRead:
+    """A staged requisition's commitment and lines, read live."""
+    commitment_id = str(record.get("commitment_id") or "")
+    project_id = str(record.get("_project_id") or record.get("project_id") or "")
+    commitment = reads.commitment(commitment_id, project_id or None) if commitment_id else None
+    found = commitment if isinstance(commitment, dict) else None
+    project_id = project_id or str((found or {}).get("_project_id") or "")
+    lines = (
+        reads.requisition_lines(project_id, str(record.get("id"))) if project_id else "its project is unknown"
+    )
+    problem = commitment if isinstance(commitment, str) else None
+    if isinstance(lines, str):
+        return RequisitionRead(project_id, found, [], problem or lines)
+    return RequisitionRead(project_id, found, lines, problem)
+
+
+@dataclass
+class CommitmentRead:
+    """A commitment as Procore holds it now: its record, project, schedule of values and approved change
+    orders with their lines; ``problem``: why the commitment, its lines or its project's change orders
+    could not be read (what was read before is kept; nothing is read after)."""
+
+    record: dict[str, Any] | None
+    project_id: str
+    lines: list[dict[str, Any]] = field(default_factory=list)
+    change_orders: ChangeOrderLines = field(default_factory=list)
+    problem: str | None = None
+
+
+def read_commitment(
+    reads: ProcoreReads, commitment_id: str, project_id: str, approved: Collection[str]
+) -> CommitmentRead:
+    """A commitment, its schedule of values and its change orders whose status is ``approved`` (lower case)
+    with their lines, read live."""
+    found = reads.commitment(commitment_id, project_id or None)
+    record = found if isinstance(found, dict) else None
+    project_id = project_id or str((record or {}).get("_project_id") or "")
+    if record is None:
+        return CommitmentRead(None, project_id, problem=str(found))
+    lines = reads.commitment_lines(record, project_id)
+    if isinstance(lines, str):
+        return CommitmentRead(record, project_id, problem=lines)
+    change_orders = _approved_change_orders(reads, project_id, commitment_id, approved)
+    if isinstance(change_orders, str):
+        return CommitmentRead(record, project_id, lines, problem=f"its change orders: {change_orders}")
+    return CommitmentRead(record, project_id, lines, change_orders)
+
+
+def company_reads(
+    sessions: Any,
+    procore: Any,
+    records: Iterable[Mapping[str, Any]],
+    vendors: Iterable[Mapping[str, Any]],
+    vendor_companies: Mapping[str, int],
+) -> ProcoreReads:
+    """``ProcoreReads`` over the step's ``CompanySessions`` that reads each record in its own company: the
+    projects' from the staged ``records`` naming them, the vendors' from the ledger (``vendor_companies``)
+    and, over those, from the staged ``vendors`` (their commitments' as they are read)."""
+    reads = ProcoreReads(sessions, first_company(procore))
+    for record in records:
+        reads.learn(record)
+    reads.vendor_companies.update(vendor_companies)
+    for vendor in vendors:
+        if vendor.get("id") is not None:
+            reads.vendor_companies[str(vendor["id"])] = record_company(vendor, reads.default_company)
+    return reads
 
 
 # -- how a finance user knows them ---------------------------------------------------------------------------

@@ -42,12 +42,9 @@ from connector_assets.integrations.procore_jde.voucher_mappers import BatchKey
 from connector_assets.integrations.procore_jde.vouchers import OFF_NOTE, vouchers_enabled
 from connector_assets.jde.documents import suppliers_by_number
 from connector_assets.jde.reconcile_documents import InSession, orders_by_reference, voucher_batches
-from connector_assets.procore.companies import (
-    first_company,
-    record_company,
-    vendor_companies,
-)
-from connector_assets.procore.reads import ProcoreReads, counted_companies, staged_ids
+from connector_assets.procore.companies import vendor_companies
+from connector_assets.procore.reads import counted_companies, staged_ids
+from connector_assets.procore.reconcile_documents import company_reads
 from connector_resources.ledger import Ledger
 
 SYSTEMS = ("Procore", "JDE")
@@ -67,13 +64,9 @@ def reconcile_day(staging: Any, jde: Any, procore: Any, ledger: Ledger, day: str
     with counted_companies(procore, report) as sessions:
         # Each record read in its own company: projects' from the staged records, vendors' from the staged
         # vendors and the ledger (their commitments' as they are read).
-        reads = ProcoreReads(sessions, first_company(procore))
-        for record in (*requisitions, *change_orders):
-            reads.learn(record)
-        reads.vendor_companies.update(vendor_companies(ledger, INTEGRATION))
-        for vendor in staged_records(staging, STAGED_VENDORS, day):
-            if vendor.get("id") is not None:
-                reads.vendor_companies[str(vendor["id"])] = record_company(vendor, reads.default_company)
+        staged_vendors = staged_records(staging, STAGED_VENDORS, day)
+        known = vendor_companies(ledger, INTEGRATION)
+        reads = company_reads(sessions, procore, (*requisitions, *change_orders), staged_vendors, known)
         context = Context(
             report,
             balances,

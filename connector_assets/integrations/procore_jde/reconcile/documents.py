@@ -36,12 +36,13 @@ from connector_assets.integrations.procore_jde.voucher_mappers import line_cost_
 from connector_assets.jde.reconcile_documents import ReferencedOrder, VoucherBatch, account_key
 from connector_assets.procore.reads import ProcoreReads
 from connector_assets.procore.reconcile_documents import (
-    approved_change_orders,
     commitment_name,
     line_amount,
     period_of,
     project_name,
     project_of,
+    read_commitment,
+    read_requisition,
     requisition_name,
 )
 
@@ -219,36 +220,26 @@ class ApprovedRequisition:
 
 def approved_requisition(context: Context, record: dict[str, Any]) -> ApprovedRequisition:
     """One staged approved requisition with its lines read live, by account."""
-    key = str(record.get("id"))
-    commitment_id = str(record.get("commitment_id") or "")
-    project_id = str(record.get("_project_id") or record.get("project_id") or "")
-    commitment = context.procore.commitment(commitment_id, project_id or None) if commitment_id else None
-    problem = commitment if isinstance(commitment, str) else None
-    found = commitment if isinstance(commitment, dict) else None
-    project_id = project_id or str((found or {}).get("_project_id") or "")
-    project, period = project_of(found, project_id), period_of(record)
-    label = requisition_name(record, project, period)
-    approved = Amounts()
-    lines = context.procore.requisition_lines(project_id, key) if project_id else "its project is unknown"
-    if isinstance(lines, str):
-        problem = problem or lines
-        lines = []
-    for position, line in enumerate(lines, start=1):
+    read = read_requisition(context.procore, record)
+    project, period = project_of(read.commitment, read.project_id), period_of(record)
+    approved, problem, name = Amounts(), read.problem, project_name(read.commitment or {})
+    for position, line in enumerate(read.lines, start=1):
         payable = line_payable(line)
         if isinstance(payable, str):
             problem = problem or f"line {position}: {payable}"
-            continue
-        if payable:
-            charge(
-                approved,
-                context.costs,
-                project_id,
-                project_name(found or {}),
-                invoice_cost_code(line),
-                payable,
-            )
+        elif payable:
+            charge(approved, context.costs, read.project_id, name, invoice_cost_code(line), payable)
     return ApprovedRequisition(
-        record, key, project_id, project, period, commitment_id, found, label, approved, problem
+        record,
+        str(record.get("id")),
+        read.project_id,
+        project,
+        period,
+        str(record.get("commitment_id") or ""),
+        read.commitment,
+        requisition_name(record, project, period),
+        approved,
+        problem,
     )
 
 
@@ -312,38 +303,19 @@ class Commitment:
 
 def commitment_side(context: Context, commitment_id: str, project_id: str) -> Commitment:
     """A commitment, its schedule of values and its approved change orders' lines, by account."""
-    found = context.procore.commitment(commitment_id, project_id or None)
-    record = found if isinstance(found, dict) else None
-    project_id = project_id or str((record or {}).get("_project_id") or "")
-    name = project_name(record or {})
-    side = Commitment(
-        commitment_id,
-        record,
-        project_id,
-        project_of(record, project_id),
-        commitment_name(record, commitment_id),
-        Amounts(),
-        {},
-        found if isinstance(found, str) else None,
-    )
-    if record is None:
-        return side
-    lines = context.procore.commitment_lines(record, project_id)
-    if isinstance(lines, str):
-        side.problem = lines
-        return side
-    for position, line in enumerate(lines, start=1):
+    approved = statuses("ML_PROCORE_JDE_CHANGE_ORDER_STATUSES")
+    read = read_commitment(context.procore, commitment_id, project_id, approved)
+    record, project_id, name = read.record, read.project_id, project_name(read.record or {})
+    project, label = project_of(record, project_id), commitment_name(record, commitment_id)
+    side = Commitment(commitment_id, record, project_id, project, label, Amounts(), {})
+    for position, line in enumerate(read.lines, start=1):
         value = line_amount(line)
         if value is None:
             side.problem = f"line {position}: amount {line.get('amount')!r} is not an amount"
             continue
         charge(side.committed, context.costs, project_id, name, line_cost_code(line, {}), value)
-    approved = statuses("ML_PROCORE_JDE_CHANGE_ORDER_STATUSES")
-    change_orders = approved_change_orders(context.procore, project_id, commitment_id, approved)
-    if isinstance(change_orders, str):
-        side.problem = f"its change orders: {change_orders}"
-        return side
-    for change_order, co_lines in change_orders:
+    side.problem = read.problem or side.problem
+    for change_order, co_lines in read.change_orders:
         amounts_of = Amounts()
         label = change_order_label(change_order)
         if isinstance(co_lines, str):
