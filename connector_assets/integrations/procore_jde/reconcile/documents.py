@@ -194,6 +194,18 @@ def compare_accounts(
         )
 
 
+def not_compared(report: Report, record: Record, problem: str, jde: str) -> None:
+    """A Procore document that could not be read whole (``problem``): named, not compared."""
+    report.differ(
+        record.kind,
+        record.name,
+        record.scope,
+        "?",
+        jde,
+        f"{record.label}: {problem}; not compared with JDE",
+    )
+
+
 def missing_in_jde(report: Report, record: Record, total: Decimal, words: str) -> None:
     """A Procore document JDE holds nothing of: its total against ``-``."""
     report.differ(record.kind, record.name, record.scope, money(total), "-", words)
@@ -248,15 +260,10 @@ def compare_voucher(context: Context, req: ApprovedRequisition, voucher: Voucher
     report, scope = context.report, f"{req.project}, {req.period}"
     batch = BatchKey.for_requisition(req.key).batch
     if req.problem is not None:
-        report.differ(
-            "not compared",
-            f"requisition {req.key}",
-            scope,
-            "?",
-            "-" if voucher is None else money(voucher.gross),
-            f"{req.label}: {req.problem}; not compared with JDE",
+        jde = "-" if voucher is None else money(voucher.gross)
+        return not_compared(
+            report, Record("not compared", f"requisition {req.key}", scope, req.label), req.problem, jde
         )
-        return
     context.balances.add_requisition(req, voucher)
     origin = str(req.record.get("origin_id") or "").strip()
     if voucher is None and origin and not context.written.get("voucher", {}).get(req.key):
@@ -334,15 +341,13 @@ def compare_order(context: Context, side: Commitment, order: ReferencedOrder | N
     ``billed``: an approved requisition of the day bills it (so it must have an order)."""
     report, scope = context.report, side.project
     if side.problem is not None:
-        report.differ(
-            "not compared",
-            side.label,
-            scope,
-            "?",
-            "-" if order is None else order.key,
-            f"{side.label} on {side.project}: {side.problem}; not compared with JDE",
+        label = f"{side.label} on {side.project}"
+        return not_compared(
+            report,
+            Record("not compared", side.label, scope, label),
+            side.problem,
+            order.key if order else "-",
         )
-        return
     if order is None:
         if not billed:
             report.counts["change_orders_waiting_for_an_order"] += len(side.change_orders)
