@@ -8,7 +8,8 @@ BILL: voucher numbers, order numbers, journal batch keys); here is how JDE holds
 * voucher batches: F0411Z1 pay items and F0911Z1 distribution by EDTN, kept when EDUS / EDBT match
   (``voucher_batches``); a journal batch's debit total in F0911Z1 (``journal_debits``);
 * purchase orders by their F4301 VR01 reference, with their F4311 lines by account (``orders_by_reference``);
-* F0411 pay items by voucher (``pay_items``) and the vouchers matched to orders (``vouchers_on_orders``).
+* F0411 pay items by voucher (``pay_items``) and the vouchers matched to orders (``vouchers_on_orders``);
+  a voucher's gross and words (``gross``, ``voucher_label``), order lines' extended cost (``extended_cost``).
 """
 
 from collections import defaultdict
@@ -216,3 +217,19 @@ def vouchers_on_orders(
         if ref in wanted:
             found[(ref[0], int(ref[1]), ref[2])].add(voucher_key(row))
     return found
+
+
+def gross(items: Iterable[Mapping[str, Any]]) -> Decimal:
+    """A voucher's gross: its pay items' AG."""
+    return sum((amount(r.get("AG")) for r in items), Decimal(0))
+
+
+def voucher_label(key: VoucherKey, items: Sequence[Mapping[str, Any]]) -> str:
+    """``voucher 00001/4711/PV (invoice INV-7)``: the key and the invoice of its first pay item (VINV)."""
+    invoice = str(items[0].get("VINV") or "").strip() if items else ""
+    return f"voucher {key[0]}/{key[1]}/{key[2]}" + (f" (invoice {invoice})" if invoice else "")
+
+
+def extended_cost(lines: Iterable[Mapping[str, Any]]) -> Decimal:
+    """Order lines at their extended cost (F4311 AEXP) as JDE states it, not a product recomputed here."""
+    return sum((amount(line.get("AEXP")) for line in lines), Decimal(0))

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from connector_assets.flows.reconciliation import amount
 from connector_assets.integrations.jde_bill.bill_eligibility import (
     open_lines,
     order_approved,
@@ -35,7 +34,13 @@ from connector_assets.jde.documents import (
     purchase_orders_by_number,
     voucher_key,
 )
-from connector_assets.jde.reconcile_documents import pay_items, vouchers_on_orders
+from connector_assets.jde.reconcile_documents import (
+    extended_cost,
+    gross,
+    pay_items,
+    voucher_label,
+    vouchers_on_orders,
+)
 from connector_assets.jde.tables import AP_LEDGER
 from connector_resources.ledger import Ledger
 
@@ -52,15 +57,6 @@ class Expected:
     label: str
     supplier: str
     amount: Decimal
-
-
-def _gross(items: list[dict]) -> Decimal:
-    return sum((amount(r.get("AG")) for r in items), Decimal(0))
-
-
-def _voucher_label(key: tuple[str, int, str], items: list[dict]) -> str:
-    invoice = str(items[0].get("VINV") or "").strip() if items else ""
-    return f"voucher {key[0]}/{key[1]}/{key[2]}" + (f" (invoice {invoice})" if invoice else "")
 
 
 class BillsSide:
@@ -124,36 +120,31 @@ class BillsSide:
             if any(self._target(ENTITY, voucher_source_key(v)) for v in on_unbilled.get(ref, ())):
                 return  # its first voucher is a bill of its own, which stands for the order
             self.counts["jde_purchase_orders"] += 1
-            self.missing.append(Expected(key, label, supplier, _lines_total(open_lines(order, self.policy))))
+            self.missing.append(Expected(key, label, supplier, extended_cost(open_lines(order, self.policy))))
             return
         self.counts["jde_purchase_orders"] += 1
         taker = takers.get(key)
         if taker is not None and taker in items:
-            vlabel = _voucher_label(taker, items[taker])
+            vlabel = voucher_label(taker, items[taker])
             self.expected[bill_id] = Expected(
-                key, f"{label} billed as its {vlabel}", supplier, _gross(items[taker])
+                key, f"{label} billed as its {vlabel}", supplier, gross(items[taker])
             )
         else:
             self.expected[bill_id] = Expected(
-                key, label, supplier, _lines_total(open_lines(order, self.policy))
+                key, label, supplier, extended_cost(open_lines(order, self.policy))
             )
 
     def _voucher(self, key: tuple[str, int, str], rows: list[dict]) -> None:
         source = voucher_source_key(key)
         supplier = str(int(rows[0].get("AN8") or 0))
         bill_id = self._target(ENTITY, source) or self._target(VOUCHER_LINK, source)
-        label = _voucher_label(key, rows)
+        label = voucher_label(key, rows)
         if bill_id is None:
             if not voucher_payable(JdeVoucher(key, rows), self.policy):
                 return  # paid or held in JDE: not offered to BILL
             self.counts["jde_vouchers"] += 1
-            self.missing.append(Expected(source, label, supplier, _gross(rows)))
+            self.missing.append(Expected(source, label, supplier, gross(rows)))
             return
         self.counts["jde_vouchers"] += 1
         if bill_id not in self.expected:  # a bill an order's voucher took over is compared once, as above
-            self.expected[bill_id] = Expected(source, label, supplier, _gross(rows))
-
-
-def _lines_total(lines: list[dict]) -> Decimal:
-    """Open order lines at their extended cost (AEXP) as JDE states it, not a product recomputed here."""
-    return sum((amount(line.get("AEXP")) for line in lines), Decimal(0))
+            self.expected[bill_id] = Expected(source, label, supplier, gross(rows))
