@@ -1,7 +1,9 @@
 """Procore documents as a reconciliation with another system reads and names them: the latest staged version
 of each record; a requisition with its commitment and lines, a commitment with its schedule of values and
-approved change orders and their lines, each read whole (``read_requisition``, ``read_commitment``); a
-line's amount; and the words a finance user knows a project, commitment or requisition by.
+approved change orders and their lines, each read whole (``read_requisition``, ``read_commitment``), each
+in its company (``company_reads``); the vendors an integration linked (from the ledger, as
+``companies.vendor_companies``); a line's amount; and the words a finance user knows a project,
+commitment or requisition by.
 
 Why on the Procore side: these are facts of Procore's records (their fields, their staged versions), not of
 the system they are compared with; Procore -> JD Edwards reconciles with them, and a reconciliation of
@@ -15,9 +17,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+import sqlalchemy as sa
+
 from connector_assets.flows import amounts
 from connector_assets.procore.companies import first_company, record_company
 from connector_assets.procore.reads import ProcoreReads
+from connector_resources.ledger import Ledger, schema
 
 ChangeOrderLines = list[tuple[dict[str, Any], list[dict[str, Any]] | str]]
 
@@ -117,6 +122,22 @@ def read_commitment(
     if isinstance(change_orders, str):
         return CommitmentRead(record, project_id, lines, problem=f"its change orders: {change_orders}")
     return CommitmentRead(record, project_id, lines, change_orders)
+
+
+def linked_vendors(ledger: Ledger, integration: str, target_system: str) -> dict[str, str]:
+    """Procore vendor id -> the ``target_system`` id of every vendor the integration's vendors flow linked
+    (a ``vendor`` cross-reference with a target id): the pairs whose Procore side must still exist."""
+    x = schema.xref
+    query = sa.select(x.c.source_key, x.c.target_id).where(
+        x.c.integration == integration,
+        x.c.entity == "vendor",
+        x.c.source_system == "procore",
+        x.c.target_system == target_system,
+        x.c.target_id.is_not(None),
+        x.c.target_id != "",
+    )
+    with ledger.read_transaction() as conn:
+        return {str(key): str(target) for key, target in conn.execute(query)}
 
 
 def company_reads(

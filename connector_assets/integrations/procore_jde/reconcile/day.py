@@ -31,11 +31,7 @@ from connector_assets.integrations.procore_jde.reconcile.documents import (
     compare_order,
     compare_voucher,
 )
-from connector_assets.integrations.procore_jde.reconcile.reads import (
-    linked_vendors,
-    staged_approved,
-    written_target,
-)
+from connector_assets.integrations.procore_jde.reconcile.reads import staged_approved, written_target
 from connector_assets.integrations.procore_jde.reconcile.vendors import compare_vendors
 from connector_assets.integrations.procore_jde.vendors import STAGED_VENDORS, vendor_an8
 from connector_assets.integrations.procore_jde.voucher_mappers import BatchKey
@@ -44,7 +40,7 @@ from connector_assets.jde.documents import suppliers_by_number
 from connector_assets.jde.reconcile_documents import InSession, orders_by_reference, voucher_batches
 from connector_assets.procore.companies import vendor_companies
 from connector_assets.procore.reads import counted_companies, staged_ids
-from connector_assets.procore.reconcile_documents import company_reads
+from connector_assets.procore.reconcile_documents import company_reads, linked_vendors
 from connector_resources.ledger import Ledger
 
 SYSTEMS = ("Procore", "JDE")
@@ -88,7 +84,7 @@ def reconcile_day(staging: Any, jde: Any, procore: Any, ledger: Ledger, day: str
             vendor = (side.record or {}).get("vendor")
             if isinstance(vendor, dict) and vendor.get("id") is not None:
                 scope.add(str(vendor["id"]))
-        linked = linked_vendors(ledger)
+        linked = linked_vendors(ledger, INTEGRATION, "JDE")
         vendors = reads.vendors(scope | set(linked))
     context.written = {
         "voucher": {r.key: written_target(ledger, "voucher", r.key) for r in sides},

@@ -1,5 +1,6 @@
 """What a Procore -> JDE reconciliation reads besides the systems' documents: the day's approved
-requisitions as staged, and the ledger's links.
+requisitions as staged, and the ledger's cross-references (the vendors it linked: the Procore side's
+``linked_vendors``).
 
 Never the ledger alone for what a side holds (it could share a bug with the writer): the ledger only says
 which JDE record is whose counterpart (the cross-reference). The documents themselves are read by key on
@@ -9,12 +10,10 @@ Procore's live (``connector_assets.procore.reads``).
 
 from typing import Any
 
-import sqlalchemy as sa
-
 from connector_assets.integrations.procore_jde.integration import INTEGRATION
 from connector_assets.integrations.procore_jde.purchase_orders import REQUISITIONS_ASSET, statuses
 from connector_assets.procore.reconcile_documents import latest_staged
-from connector_resources.ledger import Ledger, schema
+from connector_resources.ledger import Ledger
 
 
 def staged_approved(staging: Any, day: str) -> list[dict[str, Any]]:
@@ -29,19 +28,3 @@ def written_target(ledger: Ledger, entity: str, source_key: str) -> str | None:
     """The JDE id the cross-reference names for a Procore record, None when it names none."""
     xref = ledger.get_xref(INTEGRATION, entity, "procore", source_key, "JDE")
     return xref.target_id if xref is not None and xref.target_id else None
-
-
-def linked_vendors(ledger: Ledger) -> dict[str, str]:
-    """Procore vendor id -> JDE address number of every vendor the vendors flow linked to a supplier (a
-    cross-reference with a target id): the pairs whose Procore side must still exist."""
-    x = schema.xref
-    query = sa.select(x.c.source_key, x.c.target_id).where(
-        x.c.integration == INTEGRATION,
-        x.c.entity == "vendor",
-        x.c.source_system == "procore",
-        x.c.target_system == "JDE",
-        x.c.target_id.is_not(None),
-        x.c.target_id != "",
-    )
-    with ledger.read_transaction() as conn:
-        return {str(key): str(target) for key, target in conn.execute(query)}
