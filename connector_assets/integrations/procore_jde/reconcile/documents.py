@@ -16,7 +16,7 @@ missing record says why (the retry queue's reason, or that it was written and JD
 Every amount also lands in the per project and period balances (``balances``).
 """
 
-from collections import defaultdict
+from collections import defaultdict, namedtuple
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -123,15 +123,9 @@ def why_missing(context: Context, flow: str, entity: str, key: str, jde_has_it: 
 # -- account by account ------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Record:
-    """A compared document: the kind of difference its amounts make, how the report names it, where it
-    belongs, and how a sentence about it starts."""
-
-    kind: str
-    name: str
-    scope: str
-    label: str
+# A compared document: the kind of difference its amounts make, how the report names it, where it belongs,
+# and how a sentence about it starts (all words).
+Record = namedtuple("Record", ["kind", "name", "scope", "label"])
 
 
 def compare_accounts(
