@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from connector_assets.bill.payment_fields import made_by_bill, paid_bills, payment_status
+from connector_assets.bill.payment_fields import made_by_bill, paid_bills, paid_on_bill, payment_status
 from connector_assets.bill.reads import bill_by_id, staged_records
 from connector_assets.flows.reconciliation import Report, amount, money
 from connector_assets.flows.reconciliation_calls import CountedJde, counted
@@ -143,10 +143,10 @@ def _paid_twice(report: Report, parts: list[PaidPart], bills: dict, jde_paid: di
         if part.voucher is not None:
             by_voucher[part.voucher].add(part.bill_id)
     for voucher, bill_ids in sorted(by_voucher.items()):
-        found = [bills.get(b) for b in sorted(bill_ids)]
-        if any(f is None or f.get("dueAmount") in (None, "") for f in found):
+        paid = [paid_on_bill(bills.get(b)) for b in sorted(bill_ids)]
+        if None in paid:
             continue
-        in_bill = sum((amount(f.get("amount")) - amount(f.get("dueAmount")) for f in found), Decimal(0))
+        in_bill = sum(paid, Decimal(0))
         in_jde = jde_paid.get(voucher, Decimal(0))
         if in_jde > in_bill:
             label = f"voucher {voucher[0]}/{voucher[1]}/{voucher[2]}"
@@ -164,9 +164,9 @@ def _paid_twice(report: Report, parts: list[PaidPart], bills: dict, jde_paid: di
 def _paid_before(found: dict | None, parts: list[PaidPart], bill_id: str) -> Decimal:
     """What BILL had paid on a bill before the day's counted payments: its amount less its due amount, less
     the day's payments on it (the due amount is unconfirmed in v3; without it, nothing before is assumed)."""
-    if found is None or found.get("dueAmount") in (None, ""):
+    paid_total = paid_on_bill(found)
+    if paid_total is None:
         return Decimal(0)
-    paid_total = amount(found.get("amount")) - amount(found.get("dueAmount"))
     today = sum((p.amount for p in parts if p.bill_id == bill_id), Decimal(0))
     return max(paid_total - today, Decimal(0))
 
