@@ -1,8 +1,12 @@
 """What a BILL payment says, as any integration applying BILL payments reads it: the bills it pays and how
-much of each, its status, and whether BILL made it at all (or only recorded a payment made elsewhere).
+much of each, its status, and whether BILL made it at all (or only recorded a payment made elsewhere); and
+what a bill says has been paid on it.
 """
 
+from decimal import Decimal
 from typing import Any
+
+from connector_assets.flows.reconciliation import amount
 
 
 def paid_bills(payment: dict[str, Any]) -> list[tuple[str, Any]]:
@@ -24,3 +28,11 @@ def made_by_bill(payment: dict[str, Any]) -> bool:
 def payment_status(payment: dict[str, Any]) -> str:
     """``singleStatus`` (the documented enum), else ``status`` (what webhooks carry)."""
     return str(payment.get("singleStatus") or payment.get("status") or "").upper()
+
+
+def paid_on_bill(bill: dict[str, Any] | None) -> Decimal | None:
+    """What BILL says has been paid on a bill: its ``amount`` less its ``dueAmount``; None when there is no
+    bill or it does not say its due amount (unconfirmed in v3: then nothing is assumed)."""
+    if bill is None or bill.get("dueAmount") in (None, ""):
+        return None
+    return amount(bill.get("amount")) - amount(bill.get("dueAmount"))

@@ -7,7 +7,7 @@ is polled in, and when the other system's day is another window, kept by each re
 
 import json
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from connector_resources.bill.changes import UnsupportedQuery
@@ -52,3 +52,10 @@ def staged_between(staging: Any, asset_name: str, start: datetime, end: datetime
             if changed is not None and start <= changed < end:
                 records.append(json.loads(row["record"]))
     return records
+
+
+def staged_in_day(staging: Any, asset_name: str, day: str, zone: tzinfo) -> list[dict[str, Any]]:
+    """The BILL records a poll staged that changed within ``day`` in the time zone ``zone`` (midnight to
+    midnight there: another system's day, JD Edwards' for JDE <-> BILL), read as ``staged_between``."""
+    start = datetime.combine(date.fromisoformat(day), time(), zone).astimezone(UTC).replace(tzinfo=None)
+    return staged_between(staging, asset_name, start, start + timedelta(days=1))

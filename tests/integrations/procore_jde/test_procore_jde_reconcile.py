@@ -18,7 +18,6 @@ like Procore's reference, has no vendor deletion.
 from __future__ import annotations
 
 import sqlite3
-from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -29,18 +28,14 @@ from procore_jde_proofs import APPROVED, MASTER
 from procore_jde_world import ProcoreJdeWorld, procore_jde_world
 from test_flow_procore_jde_orders import _broken_table  # the sandbox table less one cost code
 
+from connector_assets.flows.reconciliation import Report
 from connector_assets.integrations.procore_jde.reconcile.assets import (
     RECONCILIATION,
     reconciliation_jobs,
     reconciliation_schedules,
 )
-from connector_assets.integrations.procore_jde.reconcile.reads import (
-    account_key,
-    purchase_orders,
-    voucher_batches,
-)
-from connector_assets.integrations.procore_jde.reconcile.report import Report
 from connector_assets.integrations.procore_jde.reconcile.vendors import compare_vendors
+from connector_assets.jde.reconcile_documents import account_key
 from connector_resources import settings
 from connector_sandbox.jde_ais import JdeSandboxSettings
 
@@ -243,124 +238,7 @@ def test_the_reconciliation_reads_after_every_flow_and_runs_on_its_own_schedule(
     assert again.cron_schedule == "15 6 * * *" and again.name == "procore_jde_reconcile_schedule"
 
 
-# -- the reads and comparisons alone -----------------------------------------------------------------------
-
-
-class FakeJde:
-    """A JDE session answering browses from rows per table, recording each call's conditions."""
-
-    def __init__(self, tables: dict[str, list[dict]]) -> None:
-        self.tables, self.calls = tables, []
-
-    def browse(self, table, *, columns=None, conditions=(), match="MATCH_ALL", **_):
-        self.calls.append((table, [(c.column, c.value) for c in conditions], match))
-        wanted: dict[str, set] = defaultdict(set)
-        for c in conditions:
-            wanted[c.column.split(".")[-1]].add(c.value)
-        return [r for r in self.tables.get(table, []) if all(r.get(k) in v for k, v in wanted.items())]
-
-
-def test_voucher_batches_are_read_by_key_and_summed_by_account():
-    jde = FakeJde(
-        {
-            "F0411Z1": [
-                {
-                    "EDUS": "MLPROCORE",
-                    "EDBT": "PR11",
-                    "EDTN": "PROCORE-REQ-11",
-                    "EDLN": 1,
-                    "AG": 300,
-                    "AN8": 7,
-                    "PKCO": "00001",
-                    "PO": 4711,
-                    "PDCT": "OS",
-                },
-                # someone else's batch with the same transaction number is not ours
-                {"EDUS": "OTHER", "EDBT": "X", "EDTN": "PROCORE-REQ-12", "EDLN": 1, "AG": 999, "AN8": 7},
-            ],
-            "F0911Z1": [
-                {
-                    "EDUS": "MLPROCORE",
-                    "EDBT": "PR11",
-                    "EDTN": "PROCORE-REQ-11",
-                    "EDLN": 1,
-                    "AA": "200.00",
-                    "MCU": "         M30",
-                    "OBJ": "7110",
-                    "SUB": "CONC",
-                },
-                {
-                    "EDUS": "MLPROCORE",
-                    "EDBT": "PR11",
-                    "EDTN": "PROCORE-REQ-11",
-                    "EDLN": 2,
-                    "AA": "100.00",
-                    "MCU": "",
-                    "OBJ": "",
-                    "ANI": "M30.7120.",
-                },
-            ],
-        }
-    )
-    found = voucher_batches(jde, ["11", "12", "11"])
-    assert set(found) == {"11"}
-    voucher = found["11"]
-    assert voucher.gross == 300 and voucher.order == "00001:4711:OS" and voucher.supplier == "7"
-    assert dict(voucher.by_account) == {"M30.7110.CONC": Decimal("200.00"), "M30.7120": Decimal("100.00")}
-    # one call per table, every key in it (MATCH_ANY), never a whole table
-    assert [(t, m) for t, _, m in jde.calls] == [("F0411Z1", "MATCH_ANY"), ("F0911Z1", "MATCH_ANY")]
-    assert sorted(v for _, v in jde.calls[0][1]) == ["PROCORE-REQ-11", "PROCORE-REQ-12"]
-
-
-def test_purchase_orders_take_the_order_the_ledger_names_and_sum_change_order_lines():
-    jde = FakeJde(
-        {
-            "F4301": [
-                {"KCOO": "00001", "DOCO": 50, "DCTO": "OP", "AN8": 7, "VR01": "PC-9"},
-                {"KCOO": "00001", "DOCO": 61, "DCTO": "OP", "AN8": 7, "VR01": "PC-9"},  # a second, by hand
-            ],
-            "F4311": [
-                {
-                    "KCOO": "00001",
-                    "DOCO": 61,
-                    "DCTO": "OP",
-                    "LNID": 1,
-                    "VR01": "PC-9",
-                    "AEXP": "1000.00",
-                    "OMCU": "         M30",
-                    "OBJ": "7110",
-                    "SUB": "",
-                },
-                {
-                    "KCOO": "00001",
-                    "DOCO": 61,
-                    "DCTO": "OP",
-                    "LNID": 2,
-                    "VR01": "PCCO-5",
-                    "AEXP": "-250.00",
-                    "OMCU": "M30",
-                    "OBJ": "7110",
-                    "SUB": " ",
-                },
-                {
-                    "KCOO": "00001",
-                    "DOCO": 50,
-                    "DCTO": "OP",
-                    "LNID": 1,
-                    "VR01": "PC-9",
-                    "AEXP": "1.00",
-                    "OMCU": "M30",
-                    "OBJ": "7110",
-                    "SUB": "",
-                },
-            ],
-        }
-    )
-    orders = purchase_orders(jde, ["9"], {"9": "00001:61:OP"})
-    order = orders["9"]
-    assert order.key == "00001:61:OP" and dict(order.by_account) == {"M30.7110": Decimal("750.00")}
-    assert dict(order.by_reference) == {"PCCO-5": Decimal("-250.00")}
-    assert purchase_orders(jde, ["9"], {})["9"].key == "00001:50:OP"  # no xref: the oldest
+# -- the comparisons alone (JDE read by key: tests/sides/test_jde_reconcile_documents.py) -------------------
 
 
 def test_vendors_on_one_side_only_are_named_in_words():
@@ -383,7 +261,7 @@ def test_vendors_on_one_side_only_are_named_in_words():
         vendors,
         {"5512099": "10442"},
         {"10442": "Gone Vendor Inc", "20001": "Linked Ltd"},
-        {"5512098": "field name is too long"},
+        {"5512098": "queued: field name is too long"},
     )
     words = [d.words for d in report.differences]
     assert words == [

@@ -20,7 +20,9 @@ writer); the ledger only says which record on one side is the counterpart of whi
 a missing one is missing (the retry queue's reason). Reads are bounded by the day's staged keys: records
 are fetched by key, 100 to a call (JDE ``MATCH_ANY``, BILL ``id:in``), never a whole table per day.
 
-The modules: ``report`` (what differs, in words; the metadata and the check), ``reads`` (both sides read
-by key, calls counted), ``vendors``, ``expected_bills`` + ``bills``, ``payments`` (one comparison each),
-``assets`` (the assets, jobs and schedules).
+The modules: ``report`` (the kit's report, ``flows.reconciliation``, placed by supplier, with per-supplier
+totals), ``reads`` (BILL's staged records of a JDE day, the retry queue's reasons; the documents are read
+on each system's side, ``jde.documents``, ``jde.reconcile_documents`` and ``bill.reads``, calls counted),
+``vendors``, ``expected_bills`` + ``bills``, ``payments`` (one comparison each), ``assets`` (the assets,
+jobs and schedules).
 """

@@ -9,31 +9,31 @@ JDE document.
 from typing import Any
 
 from connector_assets.bill.reads import bill_by_id
+from connector_assets.flows.reconciliation import Report, amount, money
 from connector_assets.flows.reconciliation_calls import CountedJde, counted
+from connector_assets.flows.reconciliation_totals import SideTotals
 from connector_assets.integrations.jde_bill.bill_keys import ENTITY, VOUCHER_LINK, target_id_of
-from connector_assets.integrations.jde_bill.integration import INTEGRATION
 from connector_assets.integrations.jde_bill.reconcile.expected_bills import BillsSide, Expected
 from connector_assets.integrations.jde_bill.reconcile.reads import (
     queued_reasons,
+    source_of,
     staged_in_jde_day,
     why_missing,
 )
-from connector_assets.integrations.jde_bill.reconcile.report import Report, amount, money
+from connector_assets.integrations.jde_bill.reconcile.report import close_totals, new_report, supplier_totals
 from connector_resources.ledger import Ledger
 
 
 def reconcile_bills(staging: Any, jde: Any, bill: Any, ledger: Ledger, day: str) -> Report:
     """The day's bills compared (see the module's docstring)."""
-    report = Report()
+    report, totals = new_report(), supplier_totals()
     queued = queued_reasons(ledger, "bills")
     staged_bills = staged_in_jde_day(staging, "bill_bills", day)
-    sources: dict[str, str] = {}  # BILL bill changed that day -> the JDE document it came from
-    for row in staged_bills:
-        for entity in (ENTITY, VOUCHER_LINK):
-            xref = ledger.find_xref_by_target(INTEGRATION, entity, "bill", str(row["id"]))
-            if xref is not None:
-                sources[str(row["id"])] = xref.source_key
-                break
+    sources = {  # BILL bill changed that day -> the JDE document it came from
+        str(row["id"]): source
+        for row in staged_bills
+        if (source := source_of(ledger, str(row["id"]), ENTITY, VOUCHER_LINK)) is not None
+    }
     side_jde = BillsSide(staging, CountedJde(jde, report), ledger, day, set(sources.values()))
     report.counts.update(side_jde.counts)
     suppliers = {e.supplier for e in [*side_jde.expected.values(), *side_jde.missing]}
@@ -41,19 +41,19 @@ def reconcile_bills(staging: Any, jde: Any, bill: Any, ledger: Ledger, day: str)
     with counted(bill, report, "bill") as session:
         bills = bill_by_id(session, "bills", list(side_jde.expected))
     for doc in side_jde.missing:
-        report.tally(doc.supplier, "jde", doc.amount)
+        totals.add((doc.supplier,), "jde", doc.amount)
         _missing_in_bill(
             report,
             doc,
             f"({money(doc.amount)}) is in JDE but not in BILL ({why_missing(queued, doc.source_key)})",
         )
     for bill_id, doc in sorted(side_jde.expected.items(), key=lambda kv: kv[1].source_key):
-        report.tally(doc.supplier, "jde", doc.amount)
+        totals.add((doc.supplier,), "jde", doc.amount)
         found = bills.get(bill_id)
         if found is None:
             _missing_in_bill(report, doc, f"was written as BILL bill {bill_id}, which BILL no longer has")
             continue
-        _compare_bill(report, doc, found, vendor_of)
+        _compare_bill(report, totals, doc, found, vendor_of)
     for row in staged_bills:
         report.counts["bill_bills_changed"] += 1
         if str(row["id"]) not in sources:
@@ -68,7 +68,7 @@ def reconcile_bills(staging: Any, jde: Any, bill: Any, ledger: Ledger, day: str)
                 f"BILL bill {row['id']} (invoice {invoice}, {total}) comes from no JDE purchase order or "
                 "voucher (no cross-reference): entered in BILL directly",
             )
-    report.supplier_differences("purchase orders and vouchers")
+    close_totals(report, totals, "purchase orders and vouchers")
     return report
 
 
@@ -84,10 +84,10 @@ def _missing_in_bill(report: Report, doc: Expected, why: str) -> None:
     )
 
 
-def _compare_bill(report: Report, doc: Expected, found: dict, vendor_of: dict) -> None:
+def _compare_bill(report: Report, totals: SideTotals, doc: Expected, found: dict, vendor_of: dict) -> None:
     """A bill BILL has, against what JDE says it should hold: archived, amount, vendor."""
     billed = amount(found.get("amount"))
-    report.tally(doc.supplier, "bill", billed)
+    totals.add((doc.supplier,), "bill", billed)
     if found.get("archived") is True:
         report.differ(
             "archived in BILL",

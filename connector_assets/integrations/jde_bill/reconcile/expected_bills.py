@@ -28,14 +28,19 @@ from connector_assets.integrations.jde_bill.bill_keys import (
 )
 from connector_assets.integrations.jde_bill.bill_mappings import BillPolicy
 from connector_assets.integrations.jde_bill.integration import INTEGRATION
-from connector_assets.integrations.jde_bill.reconcile.report import amount
 from connector_assets.jde.documents import (
     JdeVoucher,
     changed_purchase_orders,
     purchase_orders_by_number,
     voucher_key,
 )
-from connector_assets.jde.lookup import browse_in
+from connector_assets.jde.reconcile_documents import (
+    extended_cost,
+    gross,
+    pay_items,
+    voucher_label,
+    vouchers_on_orders,
+)
 from connector_assets.jde.tables import AP_LEDGER
 from connector_resources.ledger import Ledger
 
@@ -52,25 +57,6 @@ class Expected:
     label: str
     supplier: str
     amount: Decimal
-
-
-def _pay_items(session: Any, keys: set[tuple[str, int, str]]) -> dict[tuple, list[dict]]:
-    """Every pay item (F0411) of these vouchers, read again by voucher number, 100 to a call."""
-    items: dict[tuple, list[dict]] = defaultdict(list)
-    docs = sorted({k[1] for k in keys})
-    for row in browse_in(session, AP_LEDGER.table, "DOC", docs, VOUCHER_COLUMNS):
-        if voucher_key(row) in keys:
-            items[voucher_key(row)].append(row)
-    return items
-
-
-def _gross(items: list[dict]) -> Decimal:
-    return sum((amount(r.get("AG")) for r in items), Decimal(0))
-
-
-def _voucher_label(key: tuple[str, int, str], items: list[dict]) -> str:
-    invoice = str(items[0].get("VINV") or "").strip() if items else ""
-    return f"voucher {key[0]}/{key[1]}/{key[2]}" + (f" (invoice {invoice})" if invoice else "")
 
 
 class BillsSide:
@@ -103,8 +89,8 @@ class BillsSide:
         vouchers |= {t for t in takers.values() if t}
         unbilled = [order_ref(o) for o in orders if not bills[order_source_key(order_ref(o))]]
         with jde.session() as session:
-            items = _pay_items(session, vouchers)
-            on_unbilled = self._vouchers_on(session, unbilled)
+            items = pay_items(session, vouchers, VOUCHER_COLUMNS)
+            on_unbilled = vouchers_on_orders(session, unbilled, VOUCHER_COLUMNS)
         for order in orders:
             self._order(order, bills[order_source_key(order_ref(order))], takers, items, on_unbilled)
         for key in sorted(vouchers):
@@ -120,22 +106,6 @@ class BillsSide:
         parsed = parse_key(link.source_key) if link is not None else None
         return (parsed[1], parsed[2], parsed[3]) if parsed and parsed[0] == "PV" else None
 
-    def _vouchers_on(self, session: Any, refs: list[tuple[str, int, str]]) -> dict[tuple, set[tuple]]:
-        """Vouchers matched to these orders (F0411 PKCO / PO / PDCT), read by order number."""
-        found: dict[tuple, set[tuple]] = defaultdict(set)
-        wanted = {(r[0], str(r[1]), r[2]) for r in refs}
-        for row in browse_in(
-            session, AP_LEDGER.table, "PO", sorted({str(r[1]) for r in refs}), VOUCHER_COLUMNS
-        ):
-            ref = (
-                str(row.get("PKCO") or "").strip(),
-                str(row.get("PO") or "").strip(),
-                str(row.get("PDCT") or "").strip(),
-            )
-            if ref in wanted:
-                found[(ref[0], int(ref[1]), ref[2])].add(voucher_key(row))
-        return found
-
     def _order(self, order: Any, bill_id: str | None, takers: dict, items: dict, on_unbilled: dict) -> None:
         ref, key = order_ref(order), order_source_key(order_ref(order))
         supplier = (
@@ -150,36 +120,31 @@ class BillsSide:
             if any(self._target(ENTITY, voucher_source_key(v)) for v in on_unbilled.get(ref, ())):
                 return  # its first voucher is a bill of its own, which stands for the order
             self.counts["jde_purchase_orders"] += 1
-            self.missing.append(Expected(key, label, supplier, _lines_total(open_lines(order, self.policy))))
+            self.missing.append(Expected(key, label, supplier, extended_cost(open_lines(order, self.policy))))
             return
         self.counts["jde_purchase_orders"] += 1
         taker = takers.get(key)
         if taker is not None and taker in items:
-            vlabel = _voucher_label(taker, items[taker])
+            vlabel = voucher_label(taker, items[taker])
             self.expected[bill_id] = Expected(
-                key, f"{label} billed as its {vlabel}", supplier, _gross(items[taker])
+                key, f"{label} billed as its {vlabel}", supplier, gross(items[taker])
             )
         else:
             self.expected[bill_id] = Expected(
-                key, label, supplier, _lines_total(open_lines(order, self.policy))
+                key, label, supplier, extended_cost(open_lines(order, self.policy))
             )
 
     def _voucher(self, key: tuple[str, int, str], rows: list[dict]) -> None:
         source = voucher_source_key(key)
         supplier = str(int(rows[0].get("AN8") or 0))
         bill_id = self._target(ENTITY, source) or self._target(VOUCHER_LINK, source)
-        label = _voucher_label(key, rows)
+        label = voucher_label(key, rows)
         if bill_id is None:
             if not voucher_payable(JdeVoucher(key, rows), self.policy):
                 return  # paid or held in JDE: not offered to BILL
             self.counts["jde_vouchers"] += 1
-            self.missing.append(Expected(source, label, supplier, _gross(rows)))
+            self.missing.append(Expected(source, label, supplier, gross(rows)))
             return
         self.counts["jde_vouchers"] += 1
         if bill_id not in self.expected:  # a bill an order's voucher took over is compared once, as above
-            self.expected[bill_id] = Expected(source, label, supplier, _gross(rows))
-
-
-def _lines_total(lines: list[dict]) -> Decimal:
-    """Open order lines at their extended cost (AEXP) as JDE states it, not a product recomputed here."""
-    return sum((amount(line.get("AEXP")) for line in lines), Decimal(0))
+            self.expected[bill_id] = Expected(source, label, supplier, gross(rows))

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from connector_assets.bill.payment_fields import made_by_bill, paid_bills, payment_status
+from connector_assets.bill.payment_fields import made_by_bill, paid_bills, paid_on_bill, payment_status
 from connector_assets.bill.reads import bill_by_id, staged_records
+from connector_assets.flows.reconciliation import Report, amount, money
 from connector_assets.flows.reconciliation_calls import CountedJde, counted
-from connector_assets.integrations.jde_bill.integration import INTEGRATION
 from connector_assets.integrations.jde_bill.payments import (
     BillOrigin,
     bill_origin,
@@ -25,13 +25,11 @@ from connector_assets.integrations.jde_bill.payments import (
 )
 from connector_assets.integrations.jde_bill.reconcile.reads import (
     queued_reasons,
+    source_of,
     why_missing,
 )
-from connector_assets.integrations.jde_bill.reconcile.report import Report, amount, money
-from connector_assets.jde.documents import voucher_key
-from connector_assets.jde.lookup import browse_in
-from connector_assets.jde.tables import AP_LEDGER
-from connector_assets.jde.targets import JOURNAL_TABLE
+from connector_assets.integrations.jde_bill.reconcile.report import close_totals, new_report, supplier_totals
+from connector_assets.jde.reconcile_documents import journal_debits, pay_items
 from connector_resources.ledger import Ledger
 
 
@@ -64,7 +62,7 @@ def counted_payments(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def reconcile_payments(staging: Any, jde: Any, bill: Any, ledger: Ledger, day: str) -> Report:
     """The day's paid BILL payments compared with JDE (see the module's docstring)."""
-    report = Report()
+    report, totals = new_report(), supplier_totals()
     queued = queued_reasons(ledger, "payments")
     payments = staged_records(staging, "bill_payments", day)
     paid = counted_payments(payments)
@@ -91,11 +89,11 @@ def reconcile_payments(staging: Any, jde: Any, bill: Any, ledger: Ledger, day: s
     _paid_twice(report, parts, bills, jde_paid)
     ordered = sorted(parts, key=lambda p: (str(p.payment.get("processDate") or ""), str(p.payment["id"])))
     for part in ordered:
-        supplier = _supplier(ledger, part.payment)
-        report.tally(supplier, "bill", part.amount)
+        supplier = source_of(ledger, str(part.payment.get("vendorId") or ""), "vendor") or ""
+        totals.add((supplier,), "bill", part.amount)
         where = _not_shown(part, shown_left, jde_paid, journals)
         if where is None:
-            report.tally(supplier, "jde", part.amount)
+            totals.add((supplier,), "jde", part.amount)
             continue
         payment = part.payment
         report.differ(
@@ -108,7 +106,7 @@ def reconcile_payments(staging: Any, jde: Any, bill: Any, ledger: Ledger, day: s
             f"{payment.get('vendorName') or payment.get('vendorId')} (supplier {supplier or '?'}) on bill "
             f"{part.bill_id} does not show in JDE: {where} ({why_missing(queued, part.key)})",
         )
-    report.supplier_differences("payments")
+    close_totals(report, totals, "payments")
     return report
 
 
@@ -145,10 +143,10 @@ def _paid_twice(report: Report, parts: list[PaidPart], bills: dict, jde_paid: di
         if part.voucher is not None:
             by_voucher[part.voucher].add(part.bill_id)
     for voucher, bill_ids in sorted(by_voucher.items()):
-        found = [bills.get(b) for b in sorted(bill_ids)]
-        if any(f is None or f.get("dueAmount") in (None, "") for f in found):
+        paid = [paid_on_bill(bills.get(b)) for b in sorted(bill_ids)]
+        if None in paid:
             continue
-        in_bill = sum((amount(f.get("amount")) - amount(f.get("dueAmount")) for f in found), Decimal(0))
+        in_bill = sum(paid, Decimal(0))
         in_jde = jde_paid.get(voucher, Decimal(0))
         if in_jde > in_bill:
             label = f"voucher {voucher[0]}/{voucher[1]}/{voucher[2]}"
@@ -166,16 +164,11 @@ def _paid_twice(report: Report, parts: list[PaidPart], bills: dict, jde_paid: di
 def _paid_before(found: dict | None, parts: list[PaidPart], bill_id: str) -> Decimal:
     """What BILL had paid on a bill before the day's counted payments: its amount less its due amount, less
     the day's payments on it (the due amount is unconfirmed in v3; without it, nothing before is assumed)."""
-    if found is None or found.get("dueAmount") in (None, ""):
+    paid_total = paid_on_bill(found)
+    if paid_total is None:
         return Decimal(0)
-    paid_total = amount(found.get("amount")) - amount(found.get("dueAmount"))
     today = sum((p.amount for p in parts if p.bill_id == bill_id), Decimal(0))
     return max(paid_total - today, Decimal(0))
-
-
-def _supplier(ledger: Ledger, payment: dict[str, Any]) -> str:
-    xref = ledger.find_xref_by_target(INTEGRATION, "vendor", "bill", str(payment.get("vendorId") or ""))
-    return xref.source_key if xref is not None else ""
 
 
 def _jde_side(jde: Any, parts: list[PaidPart], vouchers: set) -> tuple[dict, dict[str, Decimal]]:
@@ -192,19 +185,7 @@ def _jde_side(jde: Any, parts: list[PaidPart], vouchers: set) -> tuple[dict, dic
     if not vouchers and not keyed:
         return paid, journals
     with jde.session() as session:
-        docs = sorted({v[1] for v in vouchers})
-        for row in browse_in(
-            session, AP_LEDGER.table, "DOC", docs, ["KCO", "DOC", "DCT", "SFX", "AG", "AAP"]
-        ):
-            if voucher_key(row) in vouchers:
-                paid[voucher_key(row)] += amount(row.get("AG")) - amount(row.get("AAP"))
-        for key in sorted(keyed, key=lambda k: k.target_id):
-            rows = session.browse(
-                JOURNAL_TABLE,
-                columns=["EDUS", "EDBT", "EDTN", "EDLN", "AA"],
-                conditions=key.conditions(JOURNAL_TABLE),
-            )
-            amounts = [amount(r.get("AA")) for r in rows]
-            if amounts:
-                journals[key.target_id] = sum((a for a in amounts if a > 0), Decimal(0))
+        for key, items in pay_items(session, vouchers, ["KCO", "DOC", "DCT", "SFX", "AG", "AAP"]).items():
+            paid[key] += sum((amount(r.get("AG")) - amount(r.get("AAP")) for r in items), Decimal(0))
+        journals = journal_debits(session, keyed)
     return paid, journals

@@ -1,5 +1,6 @@
-"""Reading both sides for a reconciliation, bounded by the day's keys, every API call counted (BILL's
-records by id or as staged: ``connector_assets.bill.reads``; here what is the JDE day's and the ledger's).
+"""Reading for a reconciliation what is the pair's: BILL's staged records of a JDE day, and the ledger's
+retry queue (BILL's records by id or as staged: ``connector_assets.bill.reads``; JDE's by key:
+``connector_assets.jde.documents`` and ``jde.reconcile_documents``).
 
 Each side is read from the system itself, never from our ledger alone (which could share a bug with the
 writer): records are fetched by key, 100 to a call (JDE ``MATCH_ANY``, BILL ``id:in``), never a whole
@@ -7,10 +8,9 @@ table per day (each session counted: ``flows.reconciliation_calls``). The ledger
 a missing record is missing.
 """
 
-from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from connector_assets.bill.reads import staged_between
+from connector_assets.bill.reads import staged_in_day
 from connector_assets.integrations.jde_bill.integration import INTEGRATION
 from connector_assets.jde.extract import jde_timezone
 from connector_resources.ledger import Ledger
@@ -20,9 +20,17 @@ def staged_in_jde_day(staging: Any, asset_name: str, day: str) -> list[dict[str,
     """The BILL records changed within the JDE ``day`` (midnight to midnight in the JDE time zone): BILL is
     polled by UTC day, so the one or two UTC partitions the JDE day overlaps are read and each record is
     kept by its change time. A UTC day not polled yet contributes nothing."""
-    zone = jde_timezone()
-    start = datetime.combine(date.fromisoformat(day), time(), zone).astimezone(UTC).replace(tzinfo=None)
-    return staged_between(staging, asset_name, start, start + timedelta(days=1))
+    return staged_in_day(staging, asset_name, day, jde_timezone())
+
+
+def source_of(ledger: Ledger, bill_id: str, *entities: str) -> str | None:
+    """The JDE record a BILL id came from: the source key of its cross-reference (the first of ``entities``
+    that has one), None when it came from none."""
+    for entity in entities:
+        xref = ledger.find_xref_by_target(INTEGRATION, entity, "bill", bill_id)
+        if xref is not None:
+            return xref.source_key
+    return None
 
 
 def queued_reasons(ledger: Ledger, flow: str) -> dict[str, str]:

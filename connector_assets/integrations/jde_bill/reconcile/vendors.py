@@ -9,15 +9,16 @@ not change in JDE has its supplier read too, so a vendor renamed in BILL alone i
 from typing import Any
 
 from connector_assets.bill.reads import bill_by_id
+from connector_assets.flows.reconciliation import Report
 from connector_assets.flows.reconciliation_calls import CountedJde, counted
 from connector_assets.integrations.jde_bill.bill_keys import target_id_of
-from connector_assets.integrations.jde_bill.integration import INTEGRATION
 from connector_assets.integrations.jde_bill.reconcile.reads import (
     queued_reasons,
+    source_of,
     staged_in_jde_day,
     why_missing,
 )
-from connector_assets.integrations.jde_bill.reconcile.report import Report
+from connector_assets.integrations.jde_bill.reconcile.report import new_report
 from connector_assets.jde.documents import changed_suppliers, suppliers_by_number
 from connector_resources.ledger import Ledger
 
@@ -34,18 +35,18 @@ def _norm_tax(value: Any) -> str:
 
 def reconcile_vendors(staging: Any, jde: Any, bill: Any, ledger: Ledger, day: str) -> Report:
     """The day's suppliers and BILL vendors compared (see the module's docstring)."""
-    report = Report()
+    report = new_report()
     counted_jde = CountedJde(jde, report)
     queued = queued_reasons(ledger, "vendors")
     suppliers = {s.number: s for s in changed_suppliers(staging, counted_jde, day)}
     staged_vendors = staged_in_jde_day(staging, "bill_vendors", day)
     # BILL vendors of the day the cross-reference gives to a JDE supplier not changed in JDE that day:
     # their supplier is read too, so a vendor renamed in BILL alone is caught.
-    linked: dict[str, str] = {}
-    for vendor in staged_vendors:
-        xref = ledger.find_xref_by_target(INTEGRATION, "vendor", "bill", str(vendor["id"]))
-        if xref is not None:
-            linked[str(vendor["id"])] = xref.source_key
+    linked = {
+        str(vendor["id"]): source
+        for vendor in staged_vendors
+        if (source := source_of(ledger, str(vendor["id"]), "vendor")) is not None
+    }
     extra = {int(k) for k in linked.values() if k.isdigit() and int(k) not in suppliers}
     suppliers.update({s.number: s for s in suppliers_by_number(counted_jde, extra)} if extra else {})
     vendor_ids = {str(s.number): target_id_of(ledger, "vendor", str(s.number)) for s in suppliers.values()}

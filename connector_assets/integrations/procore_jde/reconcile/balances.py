@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from connector_assets.integrations.procore_jde.reconcile.report import cell, money
+from connector_assets.flows.reconciliation import cell, money
 
 if TYPE_CHECKING:  # the comparisons import this module; only their shapes are used here
     from connector_assets.integrations.procore_jde.reconcile.documents import (
@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # the comparisons import this module; only their shapes are u
         ApprovedRequisition,
         Commitment,
     )
-    from connector_assets.integrations.procore_jde.reconcile.reads import JdeOrder, JdeVoucher
+    from connector_assets.jde.reconcile_documents import ReferencedOrder, VoucherBatch
 
 ROWS = 100  # rows of the table in metadata; more are summed up in a last line
 COLUMNS = ("procore_approved", "jde_voucher", "procore_committed", "jde_po_lines")
@@ -57,13 +57,13 @@ class Balances:
                 if code not in row.codes:
                     row.codes.append(code)
 
-    def add_requisition(self, req: "ApprovedRequisition", voucher: "JdeVoucher | None") -> None:
+    def add_requisition(self, req: "ApprovedRequisition", voucher: "VoucherBatch | None") -> None:
         self.billed_in[req.commitment_id].add((req.project, req.period))
         self._add(req.project, req.period, "procore_approved", req.approved.by_account, req.approved.codes)
         if voucher is not None:
             self._add(req.project, req.period, "jde_voucher", voucher.by_account, None)
 
-    def add_order(self, side: "Commitment", expected: "Amounts", order: "JdeOrder | None") -> None:
+    def add_order(self, side: "Commitment", expected: "Amounts", order: "ReferencedOrder | None") -> None:
         """A billed commitment's amounts (``order`` None: JDE has no purchase order for it)."""
         for project, period in sorted(self.billed_in.get(side.key, ())):
             self._add(project, period, "procore_committed", expected.by_account, expected.codes)

@@ -6,19 +6,22 @@ day (``procore_requisitions``), the approved change orders staged that day
 Procore (one session per company, each record read in its own) gives the requisitions' lines, their
 commitments (schedule of values, the project's
 change orders and the approved ones' lines) and the vendors; one JDE session reads the voucher batches,
-purchase orders and suppliers by key (``reads``). Then ``documents`` and ``vendors`` compare, and the
-report gets the per project and period balances.
+purchase orders and suppliers by key (``jde.reconcile_documents``, ``jde.documents``). Then ``documents``
+and ``vendors`` compare, and the report gets the per project and period balances.
 """
 
 from typing import Any
 
+from connector_assets.flows.reconciliation import Report
 from connector_assets.flows.reconciliation_calls import counted
+from connector_assets.flows.retry_reasons import queued_reasons
 from connector_assets.integrations.procore_jde.change_orders import (
     CHANGE_ORDERS_ASSET,
     approved_change_orders,
 )
 from connector_assets.integrations.procore_jde.cost_codes import CostCodeMap
 from connector_assets.integrations.procore_jde.integration import INTEGRATION
+from connector_assets.integrations.procore_jde.order_mappers import CHANGE_ORDER_PREFIX, order_reference
 from connector_assets.integrations.procore_jde.purchase_orders import staged_records
 from connector_assets.integrations.procore_jde.reconcile.balances import Balances
 from connector_assets.integrations.procore_jde.reconcile.documents import (
@@ -28,25 +31,16 @@ from connector_assets.integrations.procore_jde.reconcile.documents import (
     compare_order,
     compare_voucher,
 )
-from connector_assets.integrations.procore_jde.reconcile.reads import (
-    jde_suppliers,
-    linked_vendors,
-    purchase_orders,
-    queued_reasons,
-    staged_approved,
-    voucher_batches,
-    written_target,
-)
-from connector_assets.integrations.procore_jde.reconcile.report import Report
+from connector_assets.integrations.procore_jde.reconcile.reads import staged_approved, written_target
 from connector_assets.integrations.procore_jde.reconcile.vendors import compare_vendors
 from connector_assets.integrations.procore_jde.vendors import STAGED_VENDORS, vendor_an8
+from connector_assets.integrations.procore_jde.voucher_mappers import BatchKey
 from connector_assets.integrations.procore_jde.vouchers import OFF_NOTE, vouchers_enabled
-from connector_assets.procore.companies import (
-    first_company,
-    record_company,
-    vendor_companies,
-)
-from connector_assets.procore.reads import ProcoreReads, counted_companies, staged_ids
+from connector_assets.jde.documents import suppliers_by_number
+from connector_assets.jde.reconcile_documents import InSession, orders_by_reference, voucher_batches
+from connector_assets.procore.companies import vendor_companies
+from connector_assets.procore.reads import counted_companies, staged_ids
+from connector_assets.procore.reconcile_documents import company_reads, linked_vendors
 from connector_resources.ledger import Ledger
 
 SYSTEMS = ("Procore", "JDE")
@@ -66,19 +60,15 @@ def reconcile_day(staging: Any, jde: Any, procore: Any, ledger: Ledger, day: str
     with counted_companies(procore, report) as sessions:
         # Each record read in its own company: projects' from the staged records, vendors' from the staged
         # vendors and the ledger (their commitments' as they are read).
-        reads = ProcoreReads(sessions, first_company(procore))
-        for record in (*requisitions, *change_orders):
-            reads.learn(record)
-        reads.vendor_companies.update(vendor_companies(ledger, INTEGRATION))
-        for vendor in staged_records(staging, STAGED_VENDORS, day):
-            if vendor.get("id") is not None:
-                reads.vendor_companies[str(vendor["id"])] = record_company(vendor, reads.default_company)
+        staged_vendors = staged_records(staging, STAGED_VENDORS, day)
+        known = vendor_companies(ledger, INTEGRATION)
+        reads = company_reads(sessions, procore, (*requisitions, *change_orders), staged_vendors, known)
         context = Context(
             report,
             balances,
             CostCodeMap.load(staging),
             reads,
-            {flow: queued_reasons(ledger, flow) for flow in FLOWS},
+            {flow: queued_reasons(ledger, INTEGRATION, flow) for flow in FLOWS},
             {},
         )
         sides = [approved_requisition(context, record) for record in requisitions]
@@ -94,7 +84,7 @@ def reconcile_day(staging: Any, jde: Any, procore: Any, ledger: Ledger, day: str
             vendor = (side.record or {}).get("vendor")
             if isinstance(vendor, dict) and vendor.get("id") is not None:
                 scope.add(str(vendor["id"]))
-        linked = linked_vendors(ledger)
+        linked = linked_vendors(ledger, INTEGRATION, "JDE")
         vendors = reads.vendors(scope | set(linked))
     context.written = {
         "voucher": {r.key: written_target(ledger, "voucher", r.key) for r in sides},
@@ -109,9 +99,14 @@ def reconcile_day(staging: Any, jde: Any, procore: Any, ledger: Ledger, day: str
         a for v in scope if vendors.get(v) and (a := vendor_an8(ledger, v, vendors[v]))
     }
     with counted(jde, report, "jde") as session:
-        batches = voucher_batches(session, [r.key for r in sides]) if vouchers_on else {}
-        orders = purchase_orders(session, list(commitments), context.written["purchase_order"])
-        suppliers = jde_suppliers(session, an8s)
+        keys = {r.key: BatchKey.for_requisition(r.key) for r in sides}
+        batches = voucher_batches(session, keys) if vouchers_on else {}
+        references = {order_reference(cid): cid for cid in sorted(commitments)}
+        written = context.written["purchase_order"]
+        orders = orders_by_reference(session, references, written, CHANGE_ORDER_PREFIX)
+        wanted = {int(a) for a in an8s if str(a).isdigit()}
+        found = suppliers_by_number(InSession(session), wanted) if wanted else []
+        suppliers = {str(s.number): str((s.address or {}).get("ALPH") or "").strip() for s in found}
     for req in sides:
         if vouchers_on:
             compare_voucher(context, req, batches.get(req.key))

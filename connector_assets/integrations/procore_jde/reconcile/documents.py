@@ -6,7 +6,8 @@ issue's rule for what a voucher pays), on the JDE account the cost code maps to 
 (``CostCodeMap``); per commitment it bills: its schedule of values plus its approved change orders, by
 account. JDE's side: the requisition's voucher batch (F0911Z1 distribution by account) and the
 commitment's purchase order (F4311 lines by account, change orders' lines by their ``PCCO-<id>``
-reference). Both read by key (``reads``).
+reference). Both read on each system's side: JDE's by key (``jde.reconcile_documents``), Procore's live
+(``procore.reads``, ``procore.reconcile_documents``).
 
 What is named, in a finance user's words: a requisition with no voucher, or whose voucher distributes
 another amount on an account; a commitment with approved requisitions but no purchase order; an approved
@@ -15,30 +16,35 @@ missing record says why (the retry queue's reason, or that it was written and JD
 Every amount also lands in the per project and period balances (``balances``).
 """
 
-from collections import defaultdict
+from collections import defaultdict, namedtuple
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from connector_assets.flows import amounts
+from connector_assets.flows.reconciliation import Report, money
 from connector_assets.integrations.procore_jde.cost_codes import CostCodeMap
 from connector_assets.integrations.procore_jde.order_mappers import (
     change_order_label,
     change_order_reference,
     line_cost_code,
 )
-from connector_assets.integrations.procore_jde.purchase_orders import project_label, statuses
+from connector_assets.integrations.procore_jde.purchase_orders import statuses
 from connector_assets.integrations.procore_jde.reconcile.balances import Balances
-from connector_assets.integrations.procore_jde.reconcile.reads import (
-    JdeOrder,
-    JdeVoucher,
-    account_key,
-)
-from connector_assets.integrations.procore_jde.reconcile.report import Report, money
 from connector_assets.integrations.procore_jde.voucher_mappers import BatchKey, line_payable
 from connector_assets.integrations.procore_jde.voucher_mappers import line_cost_code as invoice_cost_code
+from connector_assets.jde.reconcile_documents import ReferencedOrder, VoucherBatch, account_key
 from connector_assets.procore.reads import ProcoreReads
+from connector_assets.procore.reconcile_documents import (
+    commitment_name,
+    line_amount,
+    period_of,
+    project_name,
+    project_of,
+    read_commitment,
+    read_requisition,
+    requisition_name,
+)
 
 NO_ACCOUNT = "no JDE account"
 
@@ -92,44 +98,6 @@ def charge(
         target.add(account_key(found.account), code or "", value)
 
 
-def period_of(requisition: Mapping[str, Any]) -> str:
-    """The billing period (month) a requisition bills: ``requisition_start``, else ``billing_date``."""
-    for name in ("requisition_start", "billing_date"):
-        text = str(requisition.get(name) or "").strip()
-        if len(text) >= 7 and text[:4].isdigit():
-            return text[:7]
-    return "no period"
-
-
-def project_of(commitment: Mapping[str, Any] | None, project_id: str) -> str:
-    """``project 55 1234 - Sandbox Test Project``: the id and the name a finance user knows it by."""
-    name = project_label(commitment or {})
-    return f"project {project_id}" + (f" {name}" if name else "")
-
-
-def commitment_name(commitment: Mapping[str, Any] | None, commitment_id: str) -> str:
-    """``commitment PO-007 (881234)``."""
-    number = str((commitment or {}).get("number") or "").strip()
-    return f"commitment {number} ({commitment_id})" if number else f"commitment {commitment_id}"
-
-
-def requisition_name(requisition: Mapping[str, Any], project: str, period: str) -> str:
-    """``requisition 1280646 (INV-2025-03, project 55 Sandbox Test, period 2025-03)``."""
-    invoice = str(requisition.get("invoice_number") or "").strip() or f"no. {requisition.get('number')}"
-    return f"requisition {requisition.get('id')} ({invoice}, {project}, period {period})"
-
-
-def line_amount(line: Mapping[str, Any]) -> Decimal | None:
-    """A commitment or change order line's amount: Procore's ``amount``, else quantity x unit cost."""
-    found = amounts.amount(line.get("amount")) if line.get("amount") not in (None, "") else None
-    if found is not None:
-        return found
-    quantity, unit_cost = amounts.amount(line.get("quantity")), amounts.amount(line.get("unit_cost"))
-    if quantity is None or unit_cost is None:
-        return None
-    return (quantity * unit_cost).quantize(amounts.CENT)
-
-
 @dataclass
 class Context:
     """What every comparison of the day shares: the report, the balances, the mapping, the Procore reads,
@@ -139,7 +107,7 @@ class Context:
     balances: Balances
     costs: CostCodeMap
     procore: ProcoreReads
-    queued: dict[str, dict[str, str]]  # flow -> source key -> reason
+    queued: dict[str, dict[str, str]]  # flow -> source key -> why it waits (``flows.retry_reasons``)
     written: dict[str, dict[str, str | None]]  # entity -> source key -> JDE id
 
 
@@ -149,24 +117,15 @@ def why_missing(context: Context, flow: str, entity: str, key: str, jde_has_it: 
     target = context.written.get(entity, {}).get(key)
     if target:
         return f"it was written as {target}, which {jde_has_it}"
-    reason = context.queued.get(flow, {}).get(key)
-    if reason:
-        return reason if reason.startswith("held: ") else f"queued: {reason}"
-    return "not written yet, and not in the retry queue either"
+    return context.queued.get(flow, {}).get(key) or "not written yet, and not in the retry queue either"
 
 
 # -- account by account ------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Record:
-    """A compared document: the kind of difference its amounts make, how the report names it, where it
-    belongs, and how a sentence about it starts."""
-
-    kind: str
-    name: str
-    scope: str
-    label: str
+# A compared document: the kind of difference its amounts make, how the report names it, where it belongs,
+# and how a sentence about it starts (all words).
+Record = namedtuple("Record", ["kind", "name", "scope", "label"])
 
 
 def compare_accounts(
@@ -229,6 +188,18 @@ def compare_accounts(
         )
 
 
+def not_compared(report: Report, record: Record, problem: str, jde: str) -> None:
+    """A Procore document that could not be read whole (``problem``): named, not compared."""
+    report.differ(
+        record.kind,
+        record.name,
+        record.scope,
+        "?",
+        jde,
+        f"{record.label}: {problem}; not compared with JDE",
+    )
+
+
 def missing_in_jde(report: Report, record: Record, total: Decimal, words: str) -> None:
     """A Procore document JDE holds nothing of: its total against ``-``."""
     report.differ(record.kind, record.name, record.scope, money(total), "-", words)
@@ -255,53 +226,38 @@ class ApprovedRequisition:
 
 def approved_requisition(context: Context, record: dict[str, Any]) -> ApprovedRequisition:
     """One staged approved requisition with its lines read live, by account."""
-    key = str(record.get("id"))
-    commitment_id = str(record.get("commitment_id") or "")
-    project_id = str(record.get("_project_id") or record.get("project_id") or "")
-    commitment = context.procore.commitment(commitment_id, project_id or None) if commitment_id else None
-    problem = commitment if isinstance(commitment, str) else None
-    found = commitment if isinstance(commitment, dict) else None
-    project_id = project_id or str((found or {}).get("_project_id") or "")
-    project, period = project_of(found, project_id), period_of(record)
-    label = requisition_name(record, project, period)
-    approved = Amounts()
-    lines = context.procore.requisition_lines(project_id, key) if project_id else "its project is unknown"
-    if isinstance(lines, str):
-        problem = problem or lines
-        lines = []
-    for position, line in enumerate(lines, start=1):
+    read = read_requisition(context.procore, record)
+    project, period = project_of(read.commitment, read.project_id), period_of(record)
+    approved, problem, name = Amounts(), read.problem, project_name(read.commitment or {})
+    for position, line in enumerate(read.lines, start=1):
         payable = line_payable(line)
         if isinstance(payable, str):
             problem = problem or f"line {position}: {payable}"
-            continue
-        if payable:
-            charge(
-                approved,
-                context.costs,
-                project_id,
-                project_label(found or {}),
-                invoice_cost_code(line),
-                payable,
-            )
+        elif payable:
+            charge(approved, context.costs, read.project_id, name, invoice_cost_code(line), payable)
     return ApprovedRequisition(
-        record, key, project_id, project, period, commitment_id, found, label, approved, problem
+        record,
+        str(record.get("id")),
+        read.project_id,
+        project,
+        period,
+        str(record.get("commitment_id") or ""),
+        read.commitment,
+        requisition_name(record, project, period),
+        approved,
+        problem,
     )
 
 
-def compare_voucher(context: Context, req: ApprovedRequisition, voucher: JdeVoucher | None) -> None:
+def compare_voucher(context: Context, req: ApprovedRequisition, voucher: VoucherBatch | None) -> None:
     """One requisition's approved amounts against its JDE voucher batch, account by account."""
     report, scope = context.report, f"{req.project}, {req.period}"
     batch = BatchKey.for_requisition(req.key).batch
     if req.problem is not None:
-        report.differ(
-            "not compared",
-            f"requisition {req.key}",
-            scope,
-            "?",
-            "-" if voucher is None else money(voucher.gross),
-            f"{req.label}: {req.problem}; not compared with JDE",
+        jde = "-" if voucher is None else money(voucher.gross)
+        return not_compared(
+            report, Record("not compared", f"requisition {req.key}", scope, req.label), req.problem, jde
         )
-        return
     context.balances.add_requisition(req, voucher)
     origin = str(req.record.get("origin_id") or "").strip()
     if voucher is None and origin and not context.written.get("voucher", {}).get(req.key):
@@ -348,44 +304,20 @@ class Commitment:
 
 def commitment_side(context: Context, commitment_id: str, project_id: str) -> Commitment:
     """A commitment, its schedule of values and its approved change orders' lines, by account."""
-    found = context.procore.commitment(commitment_id, project_id or None)
-    record = found if isinstance(found, dict) else None
-    project_id = project_id or str((record or {}).get("_project_id") or "")
-    name = project_label(record or {})
-    side = Commitment(
-        commitment_id,
-        record,
-        project_id,
-        project_of(record, project_id),
-        commitment_name(record, commitment_id),
-        Amounts(),
-        {},
-        found if isinstance(found, str) else None,
-    )
-    if record is None:
-        return side
-    lines = context.procore.commitment_lines(record, project_id)
-    if isinstance(lines, str):
-        side.problem = lines
-        return side
-    for position, line in enumerate(lines, start=1):
+    approved = statuses("ML_PROCORE_JDE_CHANGE_ORDER_STATUSES")
+    read = read_commitment(context.procore, commitment_id, project_id, approved)
+    record, project_id, name = read.record, read.project_id, project_name(read.record or {})
+    project, label = project_of(record, project_id), commitment_name(record, commitment_id)
+    side = Commitment(commitment_id, record, project_id, project, label, Amounts(), {})
+    for position, line in enumerate(read.lines, start=1):
         value = line_amount(line)
         if value is None:
             side.problem = f"line {position}: amount {line.get('amount')!r} is not an amount"
             continue
         charge(side.committed, context.costs, project_id, name, line_cost_code(line, {}), value)
-    change_orders = context.procore.change_orders(project_id)
-    if isinstance(change_orders, str):
-        side.problem = f"its change orders: {change_orders}"
-        return side
-    approved = statuses("ML_PROCORE_JDE_CHANGE_ORDER_STATUSES")
-    for change_order in change_orders:
-        if str(change_order.get("contract_id")) != commitment_id:
-            continue
-        if str(change_order.get("status") or "").lower() not in approved:
-            continue
+    side.problem = read.problem or side.problem
+    for change_order, co_lines in read.change_orders:
         amounts_of = Amounts()
-        co_lines = context.procore.change_order_lines(project_id, change_order)
         label = change_order_label(change_order)
         if isinstance(co_lines, str):
             side.problem = f"{label}: {co_lines}"
@@ -398,20 +330,18 @@ def commitment_side(context: Context, commitment_id: str, project_id: str) -> Co
     return side
 
 
-def compare_order(context: Context, side: Commitment, order: JdeOrder | None, billed: bool) -> None:
+def compare_order(context: Context, side: Commitment, order: ReferencedOrder | None, billed: bool) -> None:
     """A commitment against its JDE purchase order: missing, change orders not on it, amounts by account.
     ``billed``: an approved requisition of the day bills it (so it must have an order)."""
     report, scope = context.report, side.project
     if side.problem is not None:
-        report.differ(
-            "not compared",
-            side.label,
-            scope,
-            "?",
-            "-" if order is None else order.key,
-            f"{side.label} on {side.project}: {side.problem}; not compared with JDE",
+        label = f"{side.label} on {side.project}"
+        return not_compared(
+            report,
+            Record("not compared", side.label, scope, label),
+            side.problem,
+            order.key if order else "-",
         )
-        return
     if order is None:
         if not billed:
             report.counts["change_orders_waiting_for_an_order"] += len(side.change_orders)

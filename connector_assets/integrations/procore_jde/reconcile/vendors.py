@@ -16,7 +16,7 @@ would show.
 from collections.abc import Mapping
 from typing import Any
 
-from connector_assets.integrations.procore_jde.reconcile.report import Report
+from connector_assets.flows.reconciliation import Report
 from connector_assets.integrations.procore_jde.vendor_mappers import is_active
 from connector_assets.integrations.procore_jde.vendors import vendor_an8
 from connector_resources.ledger import Ledger
@@ -39,7 +39,7 @@ def compare_vendors(
 ) -> None:
     """``scope``: the day's vendor ids; ``vendors``: id -> Procore record (None: Procore has none);
     ``linked``: vendor id -> AN8 of every linked pair; ``suppliers``: AN8 -> name of those JDE holds;
-    ``queued``: the vendors flow's retry queue reasons."""
+    ``queued``: why each waits in the vendors flow's retry queue (``flows.retry_reasons``)."""
     for vendor_id in sorted(scope, key=lambda v: (len(v), v)):
         vendor = vendors.get(vendor_id)
         if vendor is None:
@@ -47,8 +47,7 @@ def compare_vendors(
         report.counts["procore_vendors"] += 1
         an8 = vendor_an8(ledger, vendor_id, vendor)
         name = vendor_name(vendor, vendor_id)
-        reason = queued.get(vendor_id)
-        why = (reason if reason.startswith("held: ") else f"queued: {reason}") if reason else ""
+        why = queued.get(vendor_id, "")
         if an8 is None:
             if not is_active(vendor):
                 report.counts["procore_vendors_inactive_not_in_jde"] += 1

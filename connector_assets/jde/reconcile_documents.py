@@ -1,0 +1,235 @@
+"""JD Edwards documents read back by the keys a flow wrote, for a reconciliation with another system.
+
+Read from JDE itself by key, 100 keys to a call (``browse_in``: ``MATCH_ANY``), never a whole table, in the
+session the caller opened (so its calls are counted once, ``flows.reconciliation_calls``). What the keys
+are is the integration's (Procore -> JDE: batch keys ``PROCORE-REQ-<id>``, references ``PC-<id>``; JDE <->
+BILL: voucher numbers, order numbers, journal batch keys); here is how JDE holds what they name:
+
+* voucher batches: F0411Z1 pay items and F0911Z1 distribution by EDTN, kept when EDUS / EDBT match
+  (``voucher_batches``); a journal batch's debit total in F0911Z1 (``journal_debits``);
+* purchase orders by their F4301 VR01 reference, with their F4311 lines by account (``orders_by_reference``);
+* F0411 pay items by voucher (``pay_items``) and the vouchers matched to orders (``vouchers_on_orders``);
+  a voucher's gross and words (``gross``, ``voucher_label``), order lines' extended cost (``extended_cost``).
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Protocol
+
+from connector_assets.flows.reconciliation import amount
+from connector_assets.jde.documents import voucher_key
+from connector_assets.jde.lookup import browse_in
+from connector_assets.jde.purchase_orders import PO_HEADER_TABLE, PO_LINE_TABLE, order_id, parse_order_id
+from connector_assets.jde.tables import AP_LEDGER
+from connector_assets.jde.targets import BATCH_TABLE, JOURNAL_TABLE
+
+VoucherKey = tuple[str, int, str]  # KCO, DOC, DCT
+
+
+class InSession:
+    """An open session as the JDE readers take a resource (``session()``): a reader that opens its own
+    (``documents.suppliers_by_number``) reads in the caller's, so a reconciliation's calls stay in one."""
+
+    def __init__(self, session: Any) -> None:
+        self._session = session
+
+    def session(self) -> Any:
+        return nullcontext(self._session)
+
+
+def account_key(text: Any) -> str:
+    """An account as ``BU.OBJ.SUB`` with each part trimmed and a blank subsidiary dropped (``M30.7120``), so
+    what a mapping table says and what a JDE row holds compare equal."""
+    parts = [p.strip() for p in str(text or "").split(".")]
+    while len(parts) > 2 and not parts[-1]:
+        parts.pop()
+    return ".".join(parts)
+
+
+def row_account(row: Mapping[str, Any], unit_column: str) -> str:
+    """The account of an F4311 J line (``OMCU``) or an F0911Z1 line (``MCU``): business unit, object and
+    subsidiary; the account as entered (``ANI``) when those are blank."""
+    unit, obj = str(row.get(unit_column) or "").strip(), str(row.get("OBJ") or "").strip()
+    if unit and obj:
+        return account_key(f"{unit}.{obj}.{row.get('SUB') or ''}")
+    return account_key(row.get("ANI"))
+
+
+# -- voucher batches: F0411Z1 + F0911Z1 ----------------------------------------------------------------------
+
+
+class BatchKeyed(Protocol):
+    """A batch key a flow writes a voucher under (EDUS, EDBT, EDTN)."""
+
+    user: str
+    batch: str
+    transaction: str
+
+
+@dataclass
+class VoucherBatch:
+    """What JDE holds of one voucher batch: its pay items and distribution by account."""
+
+    key: Any  # the caller's batch key
+    gross: Decimal = Decimal(0)
+    pay_items: int = 0
+    supplier: str = ""
+    order: str = ""  # KCOO:DOCO:DCTO the pay item names, blank when none
+    by_account: dict[str, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
+
+
+def voucher_batches(session: Any, keys: Mapping[str, BatchKeyed]) -> dict[str, VoucherBatch]:
+    """Source id -> its voucher batch in JDE (F0411Z1 + F0911Z1 by the id's batch key); absent when JDE
+    holds no pay item under the key."""
+    by_transaction = {key.transaction: (sid, key) for sid, key in sorted(keys.items())}
+    found: dict[str, VoucherBatch] = {}
+    columns = ["EDUS", "EDBT", "EDTN", "EDLN", "AG", "AN8", "PKCO", "PO", "PDCT"]
+    for row in browse_in(session, BATCH_TABLE, "EDTN", list(by_transaction), columns):
+        mine = _batch_of(row, by_transaction)
+        if mine is None:
+            continue
+        voucher = found.setdefault(mine[0], VoucherBatch(mine[1]))
+        voucher.gross += amount(row.get("AG"))
+        voucher.pay_items += 1
+        voucher.supplier = str(row.get("AN8") or "").strip()
+        if str(row.get("PO") or "").strip() not in ("", "0"):
+            voucher.order = order_id(row.get("PKCO"), row.get("PO"), row.get("PDCT"))
+    columns = ["EDUS", "EDBT", "EDTN", "EDLN", "AA", "ANI", "MCU", "OBJ", "SUB"]
+    for row in browse_in(session, JOURNAL_TABLE, "EDTN", list(by_transaction), columns):
+        mine = _batch_of(row, by_transaction)
+        if mine is not None and mine[0] in found:
+            found[mine[0]].by_account[row_account(row, "MCU")] += amount(row.get("AA"))
+    return found
+
+
+def _batch_of(row: Mapping[str, Any], by_transaction: dict[str, tuple[str, BatchKeyed]]) -> Any:
+    """(source id, key) when the row is under one of the keys (user, batch and transaction)."""
+    mine = by_transaction.get(str(row.get("EDTN") or "").strip())
+    if mine is None:
+        return None
+    key = mine[1]
+    same = (str(row.get("EDUS") or "").strip(), str(row.get("EDBT") or "").strip()) == (key.user, key.batch)
+    return mine if same else None
+
+
+class JournalKeyed(Protocol):
+    """A journal batch key: the id it is known by and its F0911Z1 conditions."""
+
+    target_id: str
+
+    def conditions(self, table: str) -> Any: ...
+
+
+def journal_debits(session: Any, keys: Iterable[JournalKeyed]) -> dict[str, Decimal]:
+    """Key id -> the debit total of the journal batch the key names in F0911Z1, absent when JDE has no line
+    under it (one read per batch: found by key, not by document)."""
+    debits: dict[str, Decimal] = {}
+    for key in sorted(keys, key=lambda k: k.target_id):
+        columns = ["EDUS", "EDBT", "EDTN", "EDLN", "AA"]
+        rows = session.browse(JOURNAL_TABLE, columns=columns, conditions=key.conditions(JOURNAL_TABLE))
+        amounts = [amount(r.get("AA")) for r in rows]
+        if amounts:
+            debits[key.target_id] = sum((a for a in amounts if a > 0), Decimal(0))
+    return debits
+
+
+# -- purchase orders by reference: F4301 + F4311 -------------------------------------------------------------
+
+
+@dataclass
+class ReferencedOrder:
+    """One JDE purchase order found by its reference (F4301.VR01): its key, supplier, and its lines'
+    extended cost by account; the line references (F4311.VR01) with the line prefix, with their amounts."""
+
+    key: str  # KCOO:DOCO:DCTO
+    reference: str
+    supplier: str
+    by_account: dict[str, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
+    by_reference: dict[str, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
+
+
+def orders_by_reference(
+    session: Any, references: Mapping[str, str], written: Mapping[str, str | None], line_prefix: str
+) -> dict[str, ReferencedOrder]:
+    """Source id -> its JDE purchase order: F4301 by VR01 (``references``: VR01 -> source id; the order
+    ``written`` names for the id when JDE holds several, else the oldest), with its F4311 lines (those whose
+    VR01 starts with ``line_prefix`` also summed by reference)."""
+    if not references:
+        return {}
+    candidates: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for row in browse_in(
+        session, PO_HEADER_TABLE, "VR01", list(references), ["KCOO", "DOCO", "DCTO", "AN8", "VR01"]
+    ):
+        sid = references.get(str(row.get("VR01") or "").strip())
+        if sid is not None:
+            key = order_id(row.get("KCOO"), row.get("DOCO"), row.get("DCTO"))
+            candidates[sid].append((key, str(row.get("AN8") or "").strip()))
+    reference_of = {sid: reference for reference, sid in references.items()}
+    orders: dict[str, ReferencedOrder] = {}
+    for sid, found in candidates.items():
+        chosen = [f for f in found if f[0] == written.get(sid)] or sorted(found, key=lambda f: _doco(f[0]))
+        orders[sid] = ReferencedOrder(chosen[0][0], reference_of[sid], chosen[0][1])
+    by_key = {order.key: order for order in orders.values()}
+    numbers = sorted({_doco(key) for key in by_key})
+    columns = ["KCOO", "DOCO", "DCTO", "LNID", "VR01", "AEXP", "ANI", "OMCU", "OBJ", "SUB"]
+    for row in browse_in(session, PO_LINE_TABLE, "DOCO", numbers, columns):
+        order = by_key.get(order_id(row.get("KCOO"), row.get("DOCO"), row.get("DCTO")))
+        if order is None:
+            continue
+        extended = amount(row.get("AEXP"))
+        order.by_account[row_account(row, "OMCU")] += extended
+        reference = str(row.get("VR01") or "").strip()
+        if reference.startswith(line_prefix):
+            order.by_reference[reference] += extended
+    return orders
+
+
+def _doco(key: str) -> int:
+    return parse_order_id(key)[1]
+
+
+# -- vouchers: F0411 pay items -------------------------------------------------------------------------------
+
+
+def pay_items(session: Any, keys: Iterable[VoucherKey], columns: Sequence[str]) -> dict[VoucherKey, list]:
+    """Every pay item (F0411, ``columns``) of these vouchers, read by voucher number."""
+    wanted = set(keys)
+    items: dict[VoucherKey, list[dict]] = defaultdict(list)
+    for row in browse_in(session, AP_LEDGER.table, "DOC", sorted({k[1] for k in wanted}), columns):
+        if voucher_key(row) in wanted:
+            items[voucher_key(row)].append(row)
+    return items
+
+
+def vouchers_on_orders(
+    session: Any, refs: Iterable[tuple[str, int, str]], columns: Sequence[str]
+) -> dict[tuple, set[VoucherKey]]:
+    """Order (KCOO, DOCO, DCTO) -> the vouchers matched to it (F0411 PKCO / PO / PDCT), read by order
+    number (``columns`` must hold KCO, DOC, DCT, PKCO, PO and PDCT)."""
+    refs = list(refs)
+    found: dict[tuple, set[VoucherKey]] = defaultdict(set)
+    wanted = {(r[0], str(r[1]), r[2]) for r in refs}
+    for row in browse_in(session, AP_LEDGER.table, "PO", sorted({str(r[1]) for r in refs}), columns):
+        ref = tuple(str(row.get(c) or "").strip() for c in ("PKCO", "PO", "PDCT"))
+        if ref in wanted:
+            found[(ref[0], int(ref[1]), ref[2])].add(voucher_key(row))
+    return found
+
+
+def gross(items: Iterable[Mapping[str, Any]]) -> Decimal:
+    """A voucher's gross: its pay items' AG."""
+    return sum((amount(r.get("AG")) for r in items), Decimal(0))
+
+
+def voucher_label(key: VoucherKey, items: Sequence[Mapping[str, Any]]) -> str:
+    """``voucher 00001/4711/PV (invoice INV-7)``: the key and the invoice of its first pay item (VINV)."""
+    invoice = str(items[0].get("VINV") or "").strip() if items else ""
+    return f"voucher {key[0]}/{key[1]}/{key[2]}" + (f" (invoice {invoice})" if invoice else "")
+
+
+def extended_cost(lines: Iterable[Mapping[str, Any]]) -> Decimal:
+    """Order lines at their extended cost (F4311 AEXP) as JDE states it, not a product recomputed here."""
+    return sum((amount(line.get("AEXP")) for line in lines), Decimal(0))
