@@ -9,6 +9,10 @@ first differences. ``jde_bill.reconcile.report`` was the model (its names are JD
 per-supplier totals); Procore -> JDE wrote this one with the two systems given by the caller, and JDE <->
 Procurify reused it, so it lives here. ``procore_jde.reconcile.report`` re-exports it.
 
+Small readings of time every reconciliation by day makes: ``day_window`` (a UTC day as a change window),
+``iso_day`` (the day of a date or a timestamp as a system answers it) and ``period_of`` (the month an ISO day
+falls in, the period of a per vendor and period table).
+
 The asset (``build_reconciliation_asset``): downstream of what it reads (the flows' target assets, so
 lineage reads source -> mapped -> written -> target -> reconciliation), a comparison of one partition
 ``compare(staging, <first system>, <second system>, ledger, day) -> Report``.
@@ -18,6 +22,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -44,7 +49,10 @@ __all__ = [
     "amount",
     "build_reconciliation_asset",
     "cell",
+    "day_window",
+    "iso_day",
     "money",
+    "period_of",
 ]
 
 CHECK = "in_balance"
@@ -141,6 +149,28 @@ def money(value: Decimal | None) -> str:
 def amount(value: Any) -> Decimal:
     """An amount as a system answers it (text or number; blank is zero) as a ``Decimal``."""
     return Decimal(str(value if value not in (None, "") else 0))
+
+
+def day_window(day: str) -> tuple[datetime, datetime]:
+    """``[day 00:00, next day 00:00)`` in UTC: a UTC day partition as a change window."""
+    start = datetime.combine(date.fromisoformat(day), datetime.min.time(), tzinfo=UTC)
+    return start, start + timedelta(days=1)
+
+
+def iso_day(value: Any) -> str | None:
+    """``2026-11-23`` of a date, a datetime or a text starting with one; None for a shorter text."""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    raw = str(value or "").strip()
+    return raw[:10] if len(raw) >= 10 else None
+
+
+def period_of(day: object) -> str | None:
+    """``2026-11`` of an ISO day (``2026-11-23`` or a timestamp), None without one."""
+    text = str(day or "").strip()
+    return text[:7] if len(text) >= 10 and text[4] == "-" and text[:4].isdigit() else None
 
 
 def build_reconciliation_asset(

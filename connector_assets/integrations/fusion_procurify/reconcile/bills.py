@@ -25,59 +25,10 @@ disagrees, saying which side is behind.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from decimal import Decimal
-from typing import Literal
-
 from connector_assets.flows.reconciliation import Report, money
 from connector_assets.flows.reconciliation_totals import SideTotals
-
-PaidState = Literal["paid", "partial", "unpaid", "unknown"]
-
-
-def period_of(day: object) -> str | None:
-    """``2026-11`` of an ISO day (``2026-11-23`` or a timestamp), None without one."""
-    text = str(day or "").strip()
-    return text[:7] if len(text) >= 10 and text[4] == "-" and text[:4].isdigit() else None
-
-
-@dataclass(frozen=True)
-class RegisterBill:
-    """A Procurify bill as its register shows it."""
-
-    uuid: str
-    invoice: str  # the supplier's invoice number
-    period: str | None
-    amount: Decimal
-    status: str  # "Approved", "Paid", ... as Procurify names it
-    approved: bool  # its status counts as approved (the invoices flow sends it)
-    paid: bool  # status 4 Paid
-    payment_under_way: bool = False  # a Procurify payment exists, the bill not Paid yet (6, 7, 8)
-    exported_elsewhere: bool = False  # exported by another process, never sent by this integration
-
-    @property
-    def label(self) -> str:
-        return f"bill {self.uuid} (invoice {self.invoice or 'none'})"
-
-
-@dataclass(frozen=True)
-class FusionInvoice:
-    """A Fusion payables invoice of ours as Fusion holds it now (``found`` False: Fusion has no such
-    invoice any more)."""
-
-    invoice_id: str
-    found: bool
-    number: str = ""
-    supplier: str = ""
-    amount: Decimal = Decimal(0)
-    canceled: bool = False
-    paid: PaidState = "unknown"
-    paid_how: str = ""  # which attribute decided: PaidStatus, AmountPaid, payments
-    amount_paid: Decimal | None = None
-
-    @property
-    def label(self) -> str:
-        return f"Fusion invoice {self.number or '?'} (InvoiceId {self.invoice_id})"
+from connector_assets.fusion.reconcile_reads import FusionInvoice
+from connector_assets.procurify.reconcile_reads import RegisterBill
 
 
 class BillRows(SideTotals):

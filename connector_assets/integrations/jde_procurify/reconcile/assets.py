@@ -7,7 +7,7 @@ staged); the metadata holds the counts, the differences table and one table per 
 ``ML_JDE_PROCURIFY_RECONCILE_CRON`` in the JDE time zone (after the flows' own ticks).
 """
 
-from connector_assets.flows.day_reconciliation import build_day_reconciliation
+from connector_assets.flows.day_reconciliation import ReconciliationWords, build_day_reconciliation
 from connector_assets.integrations.jde_procurify.account_codes import ACCOUNT_CODES_FLOW
 from connector_assets.integrations.jde_procurify.account_map import ACCOUNTS
 from connector_assets.integrations.jde_procurify.bills import BILLS_FLOW
@@ -35,19 +35,17 @@ STAGED = (
     ACCOUNTS.asset,
 )
 
+FLOWS = (ACCOUNT_CODES_FLOW, SUPPLIERS_FLOW, VENDORS_FLOW, PURCHASE_ORDERS_FLOW, PO_LINKS_FLOW, BILLS_FLOW)
+WORDS = ReconciliationWords(
+    asset="The day's JDE orders sent to Procurify (JDE AEXP total against the Procurify PO subtotal, or the "
+    "requisition's while not purchased); Procurify's approved bill register against the JDE vouchers per "
+    "vendor and period; suppliers / vendors and account codes on one side only.",
+    job="Compare a day's JDE orders, Procurify bills, suppliers / vendors and account codes between JD "
+    "Edwards and Procurify.",
+    schedule="Reconcile yesterday's JDE orders, Procurify bills, vendors and account codes.",
+)
 RECONCILE = build_day_reconciliation(
-    INTEGRATION,
-    systems=("jde", "procurify"),
-    flows=(ACCOUNT_CODES_FLOW, SUPPLIERS_FLOW, VENDORS_FLOW, PURCHASE_ORDERS_FLOW, PO_LINKS_FLOW, BILLS_FLOW),
-    staged=STAGED,
-    compare=reconcile_day,
-    timezone=lambda: jde_timezone().key,
-    description="The day's JDE orders sent to Procurify (JDE AEXP total against the Procurify PO subtotal, "
-    "or the requisition's while not purchased); Procurify's approved bill register against the JDE vouchers "
-    "per vendor and period; suppliers / vendors and account codes on one side only.",
-    job_description="Compare a day's JDE orders, Procurify bills, suppliers / vendors and account codes "
-    "between JD Edwards and Procurify.",
-    schedule_description="Reconcile yesterday's JDE orders, Procurify bills, vendors and account codes.",
+    INTEGRATION, ("jde", "procurify"), FLOWS, reconcile_day, jde_timezone, WORDS, STAGED
 )
 RECONCILIATION = RECONCILE.name
 reconciliation_assets, reconciliation_jobs, reconciliation_schedules = RECONCILE.wiring()

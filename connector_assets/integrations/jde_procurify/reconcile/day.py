@@ -31,6 +31,7 @@ from connector_assets.integrations.jde_procurify.reconcile.vendors import (
     vendor_label,
 )
 from connector_assets.integrations.jde_procurify.vendor_pairs import paired_supplier, paired_vendor
+from connector_assets.procurify.reconcile_reads import RowsRead, procurify_vendors
 from connector_resources.ledger import Ledger
 
 SYSTEMS = ("JDE", "Procurify")
@@ -90,7 +91,7 @@ def _bills(report: Report, jde: Any, session: Any, ledger: Ledger, bills: list[d
             here = [b for b in batches if b.period == period]
             approved = {b.uuid for b in register if b.approved}
             elsewhere = reads.bills_by_uuid(
-                session, [b.bill_uuid for b in here if b.bill_uuid not in approved]
+                session, [b.source_key for b in here if b.source_key not in approved]
             )
             missing = {b.uuid: queued["bills"].get(b.uuid, "") for b in register}
             if an8 is None:
@@ -124,7 +125,7 @@ def _vendors(
     an8s = reads.day_suppliers(staging, day)
     supplier_pairs = {an8: paired_vendor(ledger, an8) for an8 in an8s}
     vendor_pairs = {v: paired_supplier(ledger, v) for v in vendor_ids}
-    vendors = reads.procurify_vendors(session, vendor_ids | {v for v in supplier_pairs.values() if v})
+    vendors = procurify_vendors(session, vendor_ids | {v for v in supplier_pairs.values() if v})
     suppliers = reads.jde_suppliers(jde, an8s | {a for a in vendor_pairs.values() if a})
     compare_suppliers(report, {a: suppliers[a] for a in an8s}, supplier_pairs, vendors, queued["suppliers"])
     compare_vendors(
@@ -136,6 +137,6 @@ def _account_codes(report: Report, staging: Any, session: Any, queued: Any) -> N
     rows, gl = staged_chart(staging)
     accounts = AccountMap(ACCOUNTS.snapshot(staging))
     codes = list(session.iter_all("account_codes"))
-    orphans = orphan_codes(reads.RowsRead(codes), accounts, gl)
+    orphans = orphan_codes(RowsRead(codes), accounts, gl)
     expected = expected_codes(chart_of(rows), accounts)
     compare_account_codes(report, expected, codes, orphans, queued["account_codes"])

@@ -17,34 +17,12 @@ table, beside the two compared figures, never counted as a difference.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from connector_assets.flows.reconciliation import Report, cell, money
+from connector_assets.jde.reconcile_reads import JdeOrderTotal
+from connector_assets.procurify.reconcile_reads import ProcurifyOrderTotal
 
 ROWS = 100  # rows of the per-order table in metadata; more are summed up in a last line
-
-
-@dataclass(frozen=True)
-class JdeOrderTotal:
-    """A JDE order as JDE holds it now (``found`` False: JDE has no such order any more)."""
-
-    key: str  # KCOO:DOCO:DCTO
-    label: str  # "4011 OP 00001", how JDE users name it
-    found: bool
-    total: Decimal = Decimal(0)
-    lines: int = 0  # lines not cancelled
-    cancelled_lines: int = 0
-
-
-@dataclass(frozen=True)
-class ProcurifyOrderTotal:
-    """What the order is in Procurify: its POs (or its requisition while not purchased)."""
-
-    what: str  # "PO 1187", "POs 1187, 1188", "requisition 41 (not purchased yet)"
-    found: bool
-    subtotal: Decimal = Decimal(0)
-    total: Decimal = Decimal(0)
-    problem: str = ""  # why a part could not be read, in words
 
 
 @dataclass
