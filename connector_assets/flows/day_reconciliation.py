@@ -46,6 +46,13 @@ class ReconciliationWords:
     job: str
     schedule: str
 
+    @classmethod
+    def of(cls, text: str) -> "ReconciliationWords":
+        """The words written as three paragraphs (asset, job, schedule), each wrapped as it reads best in
+        the source: a paragraph's lines are joined by one space."""
+        asset, job, schedule = (" ".join(p.split()) for p in text.strip().split("\n\n"))
+        return cls(asset, job, schedule)
+
 
 def _zone_name(timezone: str | Callable[[], Any]) -> str:
     """The IANA name of a zone given as a name, or read when the schedule is made (a ``ZoneInfo`` or its

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from connector_assets.flows.reconciliation import cell, money
+from connector_assets.flows.reconciliation import Report, cell, money
 
 __all__ = ["ROWS", "SideTotals"]
 
@@ -38,6 +38,13 @@ class SideTotals:
         at = 0 if system == self.first else 2
         row[at] += 1
         row[at + 1] += amount
+
+    def report_to(self, report: Report, name: str, table: str) -> None:
+        """Into ``report``: the counts ``<name>`` (keys compared) and ``<name>_out_of_balance``, and the
+        table as metadata ``table``."""
+        report.counts[name] = len(self.rows)
+        report.counts[f"{name}_out_of_balance"] = self.out_of_balance
+        report.tables[table] = self.table()
 
     @property
     def out_of_balance(self) -> int:

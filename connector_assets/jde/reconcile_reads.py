@@ -138,16 +138,21 @@ def written_batches(
         return _voucher_batches(session, an8, user, prefix, source_of)
 
 
+def _batch_rows(
+    session: Any, table: str, columns: list[str], user: str, prefix: str, *equal: tuple[str, Any]
+) -> list[dict[str, Any]]:
+    """The Z-file rows of ``table`` under EDI user ``user`` whose batch number starts ``prefix``, with the
+    ``equal`` (column, value) conditions."""
+    conditions = [
+        Condition(f"{table}.EDUS", "EQUAL", user),
+        Condition(f"{table}.EDBT", "STR_START_WITH", prefix),
+        *(Condition(f"{table}.{column}", "EQUAL", value) for column, value in equal),
+    ]
+    return session.browse(table, columns=columns, conditions=conditions)
+
+
 def _voucher_batches(session: Any, an8: str, user: str, prefix: str, source_of: SourceOf) -> list[JdeBatch]:
-    rows = session.browse(
-        BATCH_TABLE,
-        columns=BATCH_COLUMNS,
-        conditions=[
-            Condition(f"{BATCH_TABLE}.EDUS", "EQUAL", user),
-            Condition(f"{BATCH_TABLE}.AN8", "EQUAL", int(an8)),
-            Condition(f"{BATCH_TABLE}.EDBT", "STR_START_WITH", prefix),
-        ],
-    )
+    rows = _batch_rows(session, BATCH_TABLE, BATCH_COLUMNS, user, prefix, ("AN8", int(an8)))
     by_batch: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         by_batch[(_text(row.get("EDBT")), _text(row.get("EDTN")))].append(row)
@@ -203,15 +208,8 @@ def _vouchers(session: Any, rows: list[dict[str, Any]]) -> dict[tuple[str, str, 
 
 
 def _journal_batches(session: Any, an8: str, user: str, prefix: str, source_of: SourceOf) -> list[JdeBatch]:
-    rows = session.browse(
-        JOURNAL_TABLE,
-        columns=JOURNAL_COLUMNS,
-        conditions=[
-            Condition(f"{JOURNAL_TABLE}.EDUS", "EQUAL", user),
-            Condition(f"{JOURNAL_TABLE}.EDBT", "STR_START_WITH", prefix),
-            Condition(f"{JOURNAL_TABLE}.SBL", "EQUAL", str(int(an8))),
-            Condition(f"{JOURNAL_TABLE}.SBLT", "EQUAL", "A"),
-        ],
+    rows = _batch_rows(
+        session, JOURNAL_TABLE, JOURNAL_COLUMNS, user, prefix, ("SBL", str(int(an8))), ("SBLT", "A")
     )
     found = []
     for row in rows:

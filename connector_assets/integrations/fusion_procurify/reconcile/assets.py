@@ -17,14 +17,18 @@ from connector_assets.integrations.fusion_procurify.suppliers import SUPPLIERS_F
 from connector_assets.integrations.fusion_procurify.vendors import VENDORS_FLOW
 
 FLOWS = (SUPPLIERS_FLOW, VENDORS_FLOW, PURCHASE_ORDERS_FLOW, INVOICES_FLOW, PAYMENT_STATUS_FLOW)
-WORDS = ReconciliationWords(
-    asset="The day's Procurify approved bill register against the Fusion payables invoices the integration "
-    "wrote, per vendor (supplier) and period (invoice month): counts, totals, each bill missing, extra or of "
-    "another amount, and each paid status that disagrees; Procurify POs and Fusion orders of ours on one "
-    "side only.",
-    job="Compare a day's Procurify bills and purchase orders with Oracle Fusion's payables invoices and "
-    "purchase orders.",
-    schedule="Reconcile yesterday's Procurify bills and purchase orders with Oracle Fusion.",
+WORDS = ReconciliationWords.of(
+    """
+    The day's Procurify approved bill register against the Fusion payables invoices the integration wrote,
+    per vendor (supplier) and period (invoice month): counts, totals, each bill missing, extra or of
+    another amount, and each paid status that disagrees; Procurify POs and Fusion orders of ours on one
+    side only.
+
+    Compare a day's Procurify bills and purchase orders with Oracle Fusion's payables invoices and
+    purchase orders.
+
+    Reconcile yesterday's Procurify bills and purchase orders with Oracle Fusion.
+    """
 )
 RECONCILE = build_day_reconciliation(
     INTEGRATION, ("procurify", "fusion"), FLOWS, reconcile_day, TIMEZONE, WORDS

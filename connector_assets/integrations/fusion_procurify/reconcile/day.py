@@ -111,9 +111,7 @@ def _bills(report: Report, session: Any, pod: Any, ledger: Ledger, day: str, que
                 queued["invoices"],
                 queued["payment_status"],
             )
-    report.counts["vendor_periods"] = len(rows.rows)
-    report.counts["vendor_periods_out_of_balance"] = rows.out_of_balance
-    report.tables[BILLS_TABLE] = rows.table()
+    rows.report_to(report, "vendor_periods", BILLS_TABLE)
 
 
 def _supplier_label(supplier_id: str | None, invoices: Any) -> str | None:

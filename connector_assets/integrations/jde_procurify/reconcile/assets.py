@@ -36,13 +36,17 @@ STAGED = (
 )
 
 FLOWS = (ACCOUNT_CODES_FLOW, SUPPLIERS_FLOW, VENDORS_FLOW, PURCHASE_ORDERS_FLOW, PO_LINKS_FLOW, BILLS_FLOW)
-WORDS = ReconciliationWords(
-    asset="The day's JDE orders sent to Procurify (JDE AEXP total against the Procurify PO subtotal, or the "
-    "requisition's while not purchased); Procurify's approved bill register against the JDE vouchers per "
-    "vendor and period; suppliers / vendors and account codes on one side only.",
-    job="Compare a day's JDE orders, Procurify bills, suppliers / vendors and account codes between JD "
-    "Edwards and Procurify.",
-    schedule="Reconcile yesterday's JDE orders, Procurify bills, vendors and account codes.",
+WORDS = ReconciliationWords.of(
+    """
+    The day's JDE orders sent to Procurify (JDE AEXP total against the Procurify PO subtotal, or the
+    requisition's while not purchased); Procurify's approved bill register against the JDE vouchers per
+    vendor and period; suppliers / vendors and account codes on one side only.
+
+    Compare a day's JDE orders, Procurify bills, suppliers / vendors and account codes between JD Edwards
+    and Procurify.
+
+    Reconcile yesterday's JDE orders, Procurify bills, vendors and account codes.
+    """
 )
 RECONCILE = build_day_reconciliation(
     INTEGRATION, ("jde", "procurify"), FLOWS, reconcile_day, jde_timezone, WORDS, STAGED

@@ -30,6 +30,7 @@ from connector_assets.flows.reconciliation_totals import SideTotals
 from connector_assets.integrations.jde_procurify.bill_mappers import BATCH_PREFIX, TRANSACTION_DIGITS
 from connector_assets.jde.reconcile_reads import JdeBatch
 from connector_assets.procurify.reconcile_reads import RegisterBill
+from connector_assets.procurify.register_comparison import RegisterComparison, RegisterWords
 
 UUID_GROUPS = (8, 4, 4, 4, 12)
 
@@ -48,6 +49,19 @@ def bill_uuid_of(batch: str, transaction: str) -> str | None:
         parts.append(digits[start : start + size])
         start += size
     return "-".join(parts)
+
+
+WORDS = RegisterWords.of(
+    """
+    target: jde
+    missing kind: bill missing in JDE
+    missing: {bill} of {vendor}, {status} in Procurify for {amount}, has no JDE voucher ({why})
+    not sent: not posted yet, and not in the retry queue either
+    no counterpart: the vendor has no JDE supplier yet
+    amount kind: bill amount
+    amount: {bill} of {vendor} is {amount} in Procurify but {other} in JDE {doc.where} (difference {gap})
+    """
+)
 
 
 class BillRows(SideTotals):
@@ -79,45 +93,8 @@ def compare_vendor_period(
     which is not in this period's register."""
     scope = f"{vendor}, {period}"
     supplier = f"JDE supplier {an8}" if an8 else "no JDE supplier"
-    in_jde = {b.source_key: b for b in batches}
-    for bill in register:
-        if bill.exported_elsewhere and bill.uuid not in in_jde:
-            report.counts["bills_exported_by_another_process"] += 1
-            continue
-        if not bill.approved:
-            continue
-        report.counts["procurify_bills_approved"] += 1
-        rows.add((vendor, period), "procurify", bill.amount)
-        batch = in_jde.get(bill.uuid)
-        if batch is None:
-            why = why_missing.get(bill.uuid) or (
-                "the vendor has no JDE supplier yet"
-                if an8 is None
-                else "not posted yet, and not in the retry queue either"
-            )
-            report.differ(
-                "bill missing in JDE",
-                bill.label,
-                scope,
-                "-",
-                money(bill.amount),
-                f"{bill.label} of {vendor}, {bill.status} in Procurify for {money(bill.amount)}, has no JDE "
-                f"voucher ({why})",
-            )
-            continue
-        rows.add((vendor, period), "jde", batch.amount)
-        if batch.amount != bill.amount:
-            report.differ(
-                "bill amount",
-                bill.label,
-                scope,
-                money(batch.amount),
-                money(bill.amount),
-                f"{bill.label} of {vendor} is {money(bill.amount)} in Procurify but {money(batch.amount)} in "
-                f"JDE {batch.where} (difference {money(batch.amount - bill.amount)})",
-            )
-        else:
-            report.counts["bills_in_balance"] += 1
+    comparison = RegisterComparison(report, rows, (vendor, period), scope, vendor, an8, WORDS)
+    comparison.compare(register, {b.source_key: b for b in batches}, why_missing)
     registered = {b.uuid: b for b in register if b.approved}
     for batch in batches:
         if batch.source_key in registered:

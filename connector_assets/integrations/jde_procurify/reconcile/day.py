@@ -107,9 +107,7 @@ def _bills(report: Report, jde: Any, session: Any, ledger: Ledger, bills: list[d
                 {u: w for u, w in missing.items() if w},
                 elsewhere,
             )
-    report.counts["vendor_periods"] = len(rows.rows)
-    report.counts["vendor_periods_out_of_balance"] = rows.out_of_balance
-    report.tables[BILLS_TABLE] = rows.table()
+    rows.report_to(report, "vendor_periods", BILLS_TABLE)
 
 
 def _vendors(

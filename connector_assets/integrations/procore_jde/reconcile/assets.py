@@ -15,13 +15,17 @@ from connector_assets.integrations.procore_jde.vouchers import VOUCHERS_FLOW
 from connector_assets.jde.extract import jde_timezone
 
 FLOWS = (VENDORS_FLOW, PURCHASE_ORDERS_FLOW, VOUCHERS_FLOW, CHANGE_ORDERS_FLOW)
-WORDS = ReconciliationWords(
-    asset="The day's approved Procore requisitions against their JDE vouchers and purchase order lines by "
-    "cost code and account, per project and billing period; commitments without a JDE purchase order; "
-    "approved change orders not on their order; vendors on one side only.",
-    job="Compare a Procore day's approved requisitions, commitments, change orders and vendors with JDE's "
-    "vouchers, purchase orders and suppliers.",
-    schedule="Reconcile yesterday's Procore requisitions, commitments and vendors with JDE.",
+WORDS = ReconciliationWords.of(
+    """
+    The day's approved Procore requisitions against their JDE vouchers and purchase order lines by cost
+    code and account, per project and billing period; commitments without a JDE purchase order; approved
+    change orders not on their order; vendors on one side only.
+
+    Compare a Procore day's approved requisitions, commitments, change orders and vendors with JDE's
+    vouchers, purchase orders and suppliers.
+
+    Reconcile yesterday's Procore requisitions, commitments and vendors with JDE.
+    """
 )
 RECONCILE = build_day_reconciliation(
     INTEGRATION, ("jde", "procore"), FLOWS, reconcile_day, jde_timezone, WORDS
