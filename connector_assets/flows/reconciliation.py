@@ -20,10 +20,11 @@ lineage reads source -> mapped -> written -> target -> reconciliation), a compar
 
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from itertools import islice
 from typing import Any
 
 from dagster import (
@@ -50,6 +51,7 @@ __all__ = [
     "build_reconciliation_asset",
     "cell",
     "day_window",
+    "markdown_table",
     "iso_day",
     "money",
     "period_of",
@@ -124,21 +126,26 @@ class Report:
         if not self.differences:
             return "No differences."
         first, second = self.systems
-        rows = [
-            f"| What | Record | {self.scope_label} | {first} | {second} | In words |",
-            "|---|---|---|---|---|---|",
-        ]
-        for d in self.differences[:SAMPLE]:
-            cells = (d.kind, d.record, d.scope, *d.values, d.words)
-            rows.append("| " + " | ".join(cell(v) for v in cells) + " |")
-        if len(self.differences) > SAMPLE:
-            rows.append(f"\n... and {len(self.differences) - SAMPLE} more (see the counts).")
-        return "\n".join(rows)
+        columns = ("What", "Record", self.scope_label, first, second, "In words")
+        rows = ((d.kind, d.record, d.scope, *d.values, d.words) for d in self.differences)
+        return markdown_table(columns, rows, len(self.differences), SAMPLE, "more (see the counts).")
 
 
 def cell(value: Any) -> str:
     """A markdown table cell: no pipes, no line breaks."""
     return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def markdown_table(
+    columns: Sequence[str], rows: Iterable[Sequence[Any]], count: int, limit: int, more: str
+) -> str:
+    """A markdown table of the first ``limit`` of ``count`` rows under ``columns`` (cells made safe:
+    ``cell``), then ``... and <n> <more>`` when there are more."""
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in islice(rows, limit)]
+    if count > limit:
+        lines.append(f"\n... and {count - limit} {more}")
+    return "\n".join(lines)
 
 
 def money(value: Decimal | None) -> str:

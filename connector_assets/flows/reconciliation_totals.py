@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from connector_assets.flows.reconciliation import Report, cell, money
+from connector_assets.flows.reconciliation import Report, markdown_table, money
 
 __all__ = ["ROWS", "SideTotals"]
 
@@ -54,14 +54,9 @@ class SideTotals:
     def table(self) -> str:
         if not self.rows:
             return self.empty
-        lines = [
-            "| " + " | ".join((*self.columns, "Difference")) + " |",
-            "|" + "---|" * (len(self.columns) + 1),
-        ]
         ordered = sorted(self.rows.items())
-        for key, (n, amount, m, other) in ordered[:ROWS]:
-            values = (*key, n, money(amount), m, money(other), money(other - amount))
-            lines.append("| " + " | ".join(cell(v) for v in values) + " |")
-        if len(ordered) > ROWS:
-            lines.append(f"\n... and {len(ordered) - ROWS} more rows.")
-        return "\n".join(lines)
+        rows = (
+            (*key, n, money(amount), m, money(other), money(other - amount))
+            for key, (n, amount, m, other) in ordered
+        )
+        return markdown_table((*self.columns, "Difference"), rows, len(ordered), ROWS, "more rows.")

@@ -46,6 +46,18 @@ def _amount(value: Any) -> Decimal:
     return found if found is not None else Decimal(0)
 
 
+def suppliers_of_day(staging: Any, day: str) -> set[str]:
+    """JDE suppliers (AN8, no padding) whose F0401 row, or F0101 row as a supplier (search type V), was
+    staged as changed that day."""
+    numbers = {str(int(r["AN8"])) for r in staging.read_rows(SUPPLIERS.asset, day)}
+    numbers |= {
+        str(int(r["AN8"]))
+        for r in staging.read_rows(ADDRESS_BOOK.asset, day)
+        if str(r.get("AT1") or "").strip() == "V"
+    }
+    return numbers
+
+
 # -- orders ---------------------------------------------------------------------------------------------
 
 

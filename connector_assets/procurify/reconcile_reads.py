@@ -21,11 +21,16 @@ from typing import Any
 from connector_assets.flows.amounts import CENT, amount
 from connector_assets.flows.reconciliation import day_window
 from connector_assets.flows.values import text
-from connector_assets.procurify.bill_fields import status_code
+from connector_assets.procurify.bill_fields import bill_vendor_id, status_code
 from connector_assets.procurify.bill_marks import has_payment
 from connector_assets.procurify.bill_register import bills_in_period, status_name
+from connector_assets.procurify.staged_bills import staged_bills
 from connector_resources.procurify.errors import ProcurifyNotFoundError
 
+# The Procurify source assets (``connector_assets.saas_assets``) a reconciliation reads a day's keys from.
+STAGED_POS = "procurify_purchase_orders"
+STAGED_REQUISITIONS = "procurify_requisitions"
+STAGED_VENDORS = "procurify_vendors"
 PAID = 4  # bill status 4 Paid (reference 2.6)
 PO_CANCELLED = "1"  # PO state 1 (reference 2.5)
 REQUISITION_PURCHASED = "3"  # requisition status 3: purchased (reference 2.4)
@@ -40,6 +45,23 @@ def money_of(value: Any) -> Decimal:
 def staged_records(staging: Any, asset: str, day: str) -> list[dict[str, Any]]:
     """The API records a Procurify source asset staged for the day (JSON documents)."""
     return [json.loads(row["record"]) for row in staging.read_rows(asset, day)]
+
+
+def bills_of_day(staging: Any, day: str) -> list[dict[str, Any]]:
+    """The bills staged for the day, latest version each (as the bills flows read them)."""
+    return [bill for bill, _stamp in staged_bills(staging, day)]
+
+
+def vendors_of_day(staging: Any, day: str, bills: Iterable[Mapping[str, Any]]) -> set[str]:
+    """Procurify vendors a day concerns: those staged as changed that day, and those of the day's bills and
+    staged POs (``pref_vendor``)."""
+    ids = {str(v.get("id")) for v in staged_records(staging, STAGED_VENDORS, day) if v.get("id") is not None}
+    ids |= {vendor_id for vendor_id in (bill_vendor_id(bill) for bill in bills) if vendor_id}
+    for po in staged_records(staging, STAGED_POS, day):
+        vendor = po.get("pref_vendor") if isinstance(po.get("pref_vendor"), Mapping) else {}
+        if vendor.get("id") is not None:
+            ids.add(str(vendor["id"]))
+    return ids
 
 
 def changed(session: Any, entity: str, day: str) -> Iterator[dict[str, Any]]:
@@ -109,6 +131,24 @@ def bill_now(session: Any, uuid: str) -> dict[str, Any] | None:
         return session.get("bills", uuid)
     except ProcurifyNotFoundError:
         return None
+
+
+def bills_now(
+    session: Any, uuids: Iterable[str], period_of_bill: Callable[[Mapping[str, Any]], str | None]
+) -> dict[str, str]:
+    """Bill uuid -> where Procurify has it now (``Approved, dated 2026-10``, the period by the integration's
+    rule), for bills the other side holds that are not in their period's register; ``not found`` when
+    Procurify has no such bill."""
+    found = {}
+    for uuid in sorted(set(uuids)):
+        bill = bill_now(session, uuid)
+        if bill is None:
+            found[uuid] = "not found"
+            continue
+        found[uuid] = (
+            f"{status_name(bill, status_code(bill))}, dated {period_of_bill(bill) or 'without a date'}"
+        )
+    return found
 
 
 # -- purchase orders and requisitions -------------------------------------------------------------------

@@ -22,10 +22,12 @@ from typing import Any
 
 from connector_assets.flows.reconciliation import Report, period_of
 from connector_assets.flows.reconciliation_calls import counted
+from connector_assets.flows.retry_reasons import queued_by_flow
 from connector_assets.flows.values import text
 from connector_assets.fusion import reconcile_reads as fusion_reads
 from connector_assets.fusion.reconcile_reads import FusionInvoice
 from connector_assets.integrations.fusion_procurify import invoices as invoice_flow
+from connector_assets.integrations.fusion_procurify.integration import INTEGRATION
 from connector_assets.integrations.fusion_procurify.po_numbers import (
     order_prefix,
     po_source_key,
@@ -56,7 +58,7 @@ def reconcile_day(staging: Any, procurify: Any, fusion: Any, ledger: Ledger, day
     """The day compared (see the module docstring). ``staging`` is unused: every side is read from its
     system (the signature is the shared reconciliation asset's)."""
     report = Report(SYSTEMS, scope_label="Vendor, period / purchase orders")
-    queued = {flow: reads.queued_reasons(ledger, flow) for flow in FLOWS}
+    queued = queued_by_flow(ledger, INTEGRATION, FLOWS)
     with counted(procurify, report, "procurify") as session, counted(fusion, report, "fusion") as pod:
         _bills(report, session, pod, ledger, day, queued)
         _orders(report, session, pod, ledger, day, queued)

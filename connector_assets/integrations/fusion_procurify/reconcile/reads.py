@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from connector_assets.flows import retry_reasons
 from connector_assets.flows.reconciliation import period_of
 from connector_assets.flows.values import text
 from connector_assets.fusion import reconcile_reads as fusion_reads
@@ -27,11 +26,6 @@ from connector_resources.ledger import Ledger
 INVOICE_ENTITY = invoice_flow.ENTITY  # "invoice": bill uuid -> Fusion InvoiceId
 ORDER_ENTITY = "purchase_order"  # the purchase orders flow's: "PO<n>" -> Fusion POHeaderId
 FUSION, PROCURIFY = "fusion", "procurify"
-
-
-def queued_reasons(ledger: Ledger, flow: str) -> dict[str, str]:
-    """Source key -> why it waits in the flow's retry queue (``flows.retry_reasons``)."""
-    return retry_reasons.queued_reasons(ledger, INTEGRATION, flow)
 
 
 def vendor_name_of(bill: Mapping[str, Any]) -> str:

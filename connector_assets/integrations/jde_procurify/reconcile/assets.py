@@ -14,12 +14,13 @@ from connector_assets.integrations.jde_procurify.bills import BILLS_FLOW
 from connector_assets.integrations.jde_procurify.integration import INTEGRATION
 from connector_assets.integrations.jde_procurify.po_links import PO_LINKS_FLOW
 from connector_assets.integrations.jde_procurify.purchase_orders import PURCHASE_ORDERS_FLOW
-from connector_assets.integrations.jde_procurify.reconcile import reads
 from connector_assets.integrations.jde_procurify.reconcile.day import reconcile_day
 from connector_assets.integrations.jde_procurify.suppliers import SUPPLIERS_FLOW
 from connector_assets.integrations.jde_procurify.vendors import VENDORS_FLOW
 from connector_assets.jde.extract import jde_timezone
 from connector_assets.jde.tables import ADDRESS_BOOK, GL_ACCOUNTS, PO_HEADERS, PO_LINES, SUPPLIERS
+from connector_assets.procurify.reconcile_reads import STAGED_POS, STAGED_REQUISITIONS, STAGED_VENDORS
+from connector_assets.procurify.staged_bills import BILLS_ASSET
 
 # What it reads staged for its day (the sources the flows' jobs stage) and the master data it compares.
 STAGED = (
@@ -27,10 +28,10 @@ STAGED = (
     PO_LINES.asset,
     SUPPLIERS.asset,
     ADDRESS_BOOK.asset,
-    reads.STAGED_BILLS,
-    reads.STAGED_POS,
-    reads.STAGED_REQUISITIONS,
-    reads.STAGED_VENDORS,
+    BILLS_ASSET,
+    STAGED_POS,
+    STAGED_REQUISITIONS,
+    STAGED_VENDORS,
     GL_ACCOUNTS.asset,
     ACCOUNTS.asset,
 )

@@ -18,11 +18,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from connector_assets.flows.reconciliation import Report, cell, money
+from connector_assets.flows.reconciliation import Report, markdown_table, money
 from connector_assets.jde.reconcile_reads import JdeOrderTotal
 from connector_assets.procurify.reconcile_reads import ProcurifyOrderTotal
 
 ROWS = 100  # rows of the per-order table in metadata; more are summed up in a last line
+COLUMNS = (
+    "JDE order",
+    "Procurify",
+    "JDE total (AEXP)",
+    "Procurify subtotal",
+    "Procurify adds (tax, freight, other, less discount)",
+    "Procurify total",
+    "Difference",
+)
 
 
 @dataclass
@@ -51,16 +60,7 @@ class OrderRows:
     def table(self) -> str:
         if not self.rows:
             return "No JDE orders sent to Procurify changed on either side this day."
-        lines = [
-            "| JDE order | Procurify | JDE total (AEXP) | Procurify subtotal | Procurify adds (tax, freight, "
-            "other, less discount) | Procurify total | Difference |",
-            "|---|---|---|---|---|---|---|",
-        ]
-        for row in sorted(self.rows)[:ROWS]:
-            lines.append("| " + " | ".join(cell(v) for v in row) + " |")
-        if len(self.rows) > ROWS:
-            lines.append(f"\n... and {len(self.rows) - ROWS} more orders.")
-        return "\n".join(lines)
+        return markdown_table(COLUMNS, sorted(self.rows), len(self.rows), ROWS, "more orders.")
 
 
 def compare_order(

@@ -13,10 +13,9 @@ from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from typing import Any
 
-from connector_assets.flows import retry_reasons
 from connector_assets.flows.reconciliation import iso_day, period_of
 from connector_assets.integrations.jde_procurify import bills as bill_flow
-from connector_assets.integrations.jde_procurify.bill_mappers import BATCH_PREFIX, bill_vendor_id
+from connector_assets.integrations.jde_procurify.bill_mappers import BATCH_PREFIX
 from connector_assets.integrations.jde_procurify.integration import INTEGRATION
 from connector_assets.integrations.jde_procurify.order_mappers import (
     live_lines,
@@ -33,24 +32,19 @@ from connector_assets.integrations.jde_procurify.po_origins import (
 from connector_assets.integrations.jde_procurify.purchase_orders import order_policy
 from connector_assets.integrations.jde_procurify.reconcile.bills import bill_uuid_of
 from connector_assets.integrations.jde_procurify.supplier_mappers import SupplierDocument, inactive_reason
-from connector_assets.integrations.jde_procurify.vendor_pairs import an8_key
 from connector_assets.jde import reconcile_reads as jde_reads
-from connector_assets.jde.tables import ADDRESS_BOOK, PO_HEADERS, PO_LINES, SUPPLIERS
+from connector_assets.jde.tables import PO_HEADERS, PO_LINES
 from connector_assets.procurify import reconcile_reads as procurify_reads
-from connector_assets.procurify.bill_register import status_name
-from connector_assets.procurify.reconcile_reads import ProcurifyOrderTotal, RegisterBill, staged_records
+from connector_assets.procurify.reconcile_reads import (
+    STAGED_POS,
+    STAGED_REQUISITIONS,
+    ProcurifyOrderTotal,
+    RegisterBill,
+    staged_records,
+)
 from connector_resources.ledger import Ledger
 
-STAGED_BILLS = bill_flow.BILLS_ASSET  # procurify_bills
-STAGED_POS = "procurify_purchase_orders"
-STAGED_REQUISITIONS = "procurify_requisitions"
-STAGED_VENDORS = "procurify_vendors"
 REQUISITION_SLACK = timedelta(days=1)  # the requisition's creation day against the ledger's clock
-
-
-def queued_reasons(ledger: Ledger, flow: str) -> dict[str, str]:
-    """Source key -> why it waits in the flow's retry queue (``flows.retry_reasons``)."""
-    return retry_reasons.queued_reasons(ledger, INTEGRATION, flow)
 
 
 def _sent(ledger: Ledger, entity: str, source: str, key: str, target: str) -> str | None:
@@ -82,33 +76,6 @@ def day_orders(staging: Any, ledger: Ledger, day: str) -> set[str]:
         if sent is not None:
             keys.add(sent.source_key)
     return keys
-
-
-def day_bills(staging: Any, day: str) -> list[dict[str, Any]]:
-    """The bills staged for the day, latest version each (as the bills flow reads them)."""
-    return [bill for bill, _stamp in bill_flow.staged_bills(staging, day)]
-
-
-def day_vendor_ids(staging: Any, day: str, bills: Iterable[Mapping[str, Any]]) -> set[str]:
-    """Procurify vendors the day concerns: changed that day, and those of the day's bills and POs."""
-    ids = {str(v.get("id")) for v in staged_records(staging, STAGED_VENDORS, day) if v.get("id") is not None}
-    ids |= {vendor_id for vendor_id in (bill_vendor_id(bill) for bill in bills) if vendor_id}
-    for po in staged_records(staging, STAGED_POS, day):
-        vendor = po.get("pref_vendor") if isinstance(po.get("pref_vendor"), Mapping) else {}
-        if vendor.get("id") is not None:
-            ids.add(str(vendor["id"]))
-    return ids
-
-
-def day_suppliers(staging: Any, day: str) -> set[str]:
-    """JDE suppliers whose F0401 row, or F0101 row as a supplier (search type V), changed that day."""
-    numbers = {an8_key(r["AN8"]) for r in staging.read_rows(SUPPLIERS.asset, day)}
-    numbers |= {
-        an8_key(r["AN8"])
-        for r in staging.read_rows(ADDRESS_BOOK.asset, day)
-        if str(r.get("AT1") or "").strip() == "V"
-    }
-    return numbers
 
 
 # -- both sides, read by key ----------------------------------------------------------------------------
@@ -147,29 +114,20 @@ def register(
     fields = ("gl_post_date", "invoice_date")
 
     def posted(uuid: str) -> bool:
-        return _sent(ledger, bill_flow.ENTITY, "procurify", uuid, "JDE") is not None
+        return posted_batch(ledger, uuid) is not None
 
     return procurify_reads.register(session, vendor_id, period, fields, bill_period, statuses, posted)
+
+
+def posted_batch(ledger: Ledger, bill_uuid: str) -> str | None:
+    """The batch the bills flow posted the bill as (its ``bill`` cross-reference), None when none."""
+    return _sent(ledger, bill_flow.ENTITY, "procurify", bill_uuid, "JDE")
 
 
 def jde_batches(jde: Any, an8: str, posting: str, user: str) -> list[jde_reads.JdeBatch]:
     """Every batch the bills flow wrote for supplier ``an8`` (any period), each matched back to its bill by
     its keys (``bills.bill_uuid_of``)."""
     return jde_reads.written_batches(jde, an8, posting, user, BATCH_PREFIX, bill_uuid_of)
-
-
-def bills_by_uuid(session: Any, uuids: Iterable[str]) -> dict[str, str]:
-    """Bill uuid -> where Procurify has it now (``Approved, dated 2026-10``), for batches whose bill is not
-    in their period's register; ``not found`` when Procurify has no such bill."""
-    found = {}
-    for uuid in sorted(set(uuids)):
-        bill = procurify_reads.bill_now(session, uuid)
-        if bill is None:
-            found[uuid] = "not found"
-            continue
-        dated = bill_period(bill) or "without a date"
-        found[uuid] = f"{status_name(bill, bill_flow.status_code(bill))}, dated {dated}"
-    return found
 
 
 def jde_suppliers(jde: Any, an8s: Iterable[str]) -> dict[str, jde_reads.JdeSupplier]:
