@@ -1,8 +1,8 @@
 """One integration's day reconciliation, declared once: the asset, its job and the schedule closing each day.
 
-Procore -> JDE, JDE <-> Procurify and Oracle Fusion <-> Procurify each reconcile the same way, so they only
-say what is theirs (the two systems, the flows and staged assets it reads after, the comparison of a day,
-the time zone and the words); this builds the rest:
+Procore -> JDE, JDE <-> Procurify and Oracle Fusion <-> Procurify each reconcile the same way, so each only
+declares what is its own, as data: the two systems, the flows and staged assets it reads after, the
+comparison of a day, the time zone and the words (``ReconciliationWords``); this builds the rest:
 
 * ``<integration>_reconciliation`` (``flows.reconciliation.build_reconciliation_asset``; UTC day, like the
   flows' partitions), downstream of the staged sources it reads and of each flow's target asset, so lineage
@@ -30,12 +30,35 @@ from connector_assets.flows.reconciliation import Report, build_reconciliation_a
 from connector_assets.saas import saas_daily_partitions
 from connector_resources import settings
 
-__all__ = ["DayReconciliation", "build_day_reconciliation", "cron_setting_of"]
+__all__ = ["DayReconciliation", "ReconciliationWords", "build_day_reconciliation", "cron_setting_of"]
 
 
 def cron_setting_of(integration: str) -> str:
     """The setting of the schedule's cron: ``ML_<INTEGRATION>_RECONCILE_CRON``."""
     return f"ML_{integration.upper()}_RECONCILE_CRON"
+
+
+@dataclass(frozen=True)
+class ReconciliationWords:
+    """What the asset, its job and its schedule say in the UI: the integration's own sentences."""
+
+    asset: str
+    job: str
+    schedule: str
+
+    @classmethod
+    def of(cls, text: str) -> "ReconciliationWords":
+        """The words written as three paragraphs (asset, job, schedule), each wrapped as it reads best in
+        the source: a paragraph's lines are joined by one space."""
+        asset, job, schedule = (" ".join(p.split()) for p in text.strip().split("\n\n"))
+        return cls(asset, job, schedule)
+
+
+def _zone_name(timezone: str | Callable[[], Any]) -> str:
+    """The IANA name of a zone given as a name, or read when the schedule is made (a ``ZoneInfo`` or its
+    name), so a zone that is a setting is read at load time, never at import."""
+    zone = timezone() if callable(timezone) else timezone
+    return str(getattr(zone, "key", zone))
 
 
 @dataclass(frozen=True)
@@ -47,7 +70,7 @@ class DayReconciliation:
     job: Any
     partitions_def: DailyPartitionsDefinition
     cron_setting: str
-    timezone: Callable[[], str]
+    timezone: str | Callable[[], Any]
     schedule_description: str
 
     @property
@@ -65,7 +88,7 @@ class DayReconciliation:
                 f"{self.job.name}_schedule",
                 self.job,
                 cron=settings.value(self.cron_setting),
-                timezone=self.timezone(),
+                timezone=_zone_name(self.timezone),
                 partitions_def=self.partitions_def,
                 description=self.schedule_description,
             )
@@ -74,19 +97,17 @@ class DayReconciliation:
 
 def build_day_reconciliation(
     integration: str,
-    *,
     systems: tuple[str, str],
     flows: Iterable[FlowSpec],
     compare: Callable[..., Report],
-    timezone: Callable[[], str],
-    description: str,
-    job_description: str,
-    schedule_description: str,
+    timezone: str | Callable[[], Any],
+    words: ReconciliationWords,
     staged: Iterable[str] = (),
 ) -> DayReconciliation:
     """The reconciliation of ``integration`` (see the module docstring): ``systems`` are resource keys
     (source first, as ``compare(staging, <first>, <second>, ledger, day)`` takes them), ``flows`` the flows
-    whose target assets it reads after, ``staged`` the staged assets it reads (listed before them)."""
+    whose target assets it reads after, ``staged`` the staged assets it reads (listed before them),
+    ``timezone`` the schedule's zone (a name, or a callable giving a zone or its name at load time)."""
     name = f"{integration}_reconciliation"
     partitions = saas_daily_partitions()
     asset = build_reconciliation_asset(
@@ -96,11 +117,9 @@ def build_day_reconciliation(
         partitions_def=partitions,
         deps=(*staged, *(target_asset_name(spec) for spec in flows)),
         compare=compare,
-        description=description,
+        description=words.asset,
     )
     job = define_asset_job(
-        f"{integration}_reconcile", selection=AssetSelection.assets(name), description=job_description
+        f"{integration}_reconcile", selection=AssetSelection.assets(name), description=words.job
     )
-    return DayReconciliation(
-        asset, job, partitions, cron_setting_of(integration), timezone, schedule_description
-    )
+    return DayReconciliation(asset, job, partitions, cron_setting_of(integration), timezone, words.schedule)

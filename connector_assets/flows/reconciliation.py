@@ -9,6 +9,10 @@ first differences. ``jde_bill.reconcile.report`` was the model (its names are JD
 per-supplier totals); Procore -> JDE wrote this one with the two systems given by the caller, and JDE <->
 Procurify reused it, so it lives here. ``procore_jde.reconcile.report`` re-exports it.
 
+Small readings of time every reconciliation by day makes: ``day_window`` (a UTC day as a change window),
+``iso_day`` (the day of a date or a timestamp as a system answers it) and ``period_of`` (the month an ISO day
+falls in, the period of a per vendor and period table).
+
 The asset (``build_reconciliation_asset``): downstream of what it reads (the flows' target assets, so
 lineage reads source -> mapped -> written -> target -> reconciliation), a comparison of one partition
 ``compare(staging, <first system>, <second system>, ledger, day) -> Report``.
@@ -16,9 +20,11 @@ lineage reads source -> mapped -> written -> target -> reconciliation), a compar
 
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from itertools import islice
 from typing import Any
 
 from dagster import (
@@ -44,7 +50,11 @@ __all__ = [
     "amount",
     "build_reconciliation_asset",
     "cell",
+    "day_window",
+    "markdown_table",
+    "iso_day",
     "money",
+    "period_of",
 ]
 
 CHECK = "in_balance"
@@ -116,21 +126,26 @@ class Report:
         if not self.differences:
             return "No differences."
         first, second = self.systems
-        rows = [
-            f"| What | Record | {self.scope_label} | {first} | {second} | In words |",
-            "|---|---|---|---|---|---|",
-        ]
-        for d in self.differences[:SAMPLE]:
-            cells = (d.kind, d.record, d.scope, *d.values, d.words)
-            rows.append("| " + " | ".join(cell(v) for v in cells) + " |")
-        if len(self.differences) > SAMPLE:
-            rows.append(f"\n... and {len(self.differences) - SAMPLE} more (see the counts).")
-        return "\n".join(rows)
+        columns = ("What", "Record", self.scope_label, first, second, "In words")
+        rows = ((d.kind, d.record, d.scope, *d.values, d.words) for d in self.differences)
+        return markdown_table(columns, rows, len(self.differences), SAMPLE, "more (see the counts).")
 
 
 def cell(value: Any) -> str:
     """A markdown table cell: no pipes, no line breaks."""
     return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def markdown_table(
+    columns: Sequence[str], rows: Iterable[Sequence[Any]], count: int, limit: int, more: str
+) -> str:
+    """A markdown table of the first ``limit`` of ``count`` rows under ``columns`` (cells made safe:
+    ``cell``), then ``... and <n> <more>`` when there are more."""
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in islice(rows, limit)]
+    if count > limit:
+        lines.append(f"\n... and {count - limit} {more}")
+    return "\n".join(lines)
 
 
 def money(value: Decimal | None) -> str:
@@ -141,6 +156,28 @@ def money(value: Decimal | None) -> str:
 def amount(value: Any) -> Decimal:
     """An amount as a system answers it (text or number; blank is zero) as a ``Decimal``."""
     return Decimal(str(value if value not in (None, "") else 0))
+
+
+def day_window(day: str) -> tuple[datetime, datetime]:
+    """``[day 00:00, next day 00:00)`` in UTC: a UTC day partition as a change window."""
+    start = datetime.combine(date.fromisoformat(day), datetime.min.time(), tzinfo=UTC)
+    return start, start + timedelta(days=1)
+
+
+def iso_day(value: Any) -> str | None:
+    """``2026-11-23`` of a date, a datetime or a text starting with one; None for a shorter text."""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    raw = str(value or "").strip()
+    return raw[:10] if len(raw) >= 10 else None
+
+
+def period_of(day: object) -> str | None:
+    """``2026-11`` of an ISO day (``2026-11-23`` or a timestamp), None without one."""
+    text = str(day or "").strip()
+    return text[:7] if len(text) >= 10 and text[4] == "-" and text[:4].isdigit() else None
 
 
 def build_reconciliation_asset(

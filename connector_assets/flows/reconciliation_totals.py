@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from connector_assets.flows.reconciliation import cell, money
+from connector_assets.flows.reconciliation import Report, markdown_table, money
 
 __all__ = ["ROWS", "SideTotals"]
 
@@ -39,6 +39,13 @@ class SideTotals:
         row[at] += 1
         row[at + 1] += amount
 
+    def report_to(self, report: Report, name: str, table: str) -> None:
+        """Into ``report``: the counts ``<name>`` (keys compared) and ``<name>_out_of_balance``, and the
+        table as metadata ``table``."""
+        report.counts[name] = len(self.rows)
+        report.counts[f"{name}_out_of_balance"] = self.out_of_balance
+        report.tables[table] = self.table()
+
     @property
     def out_of_balance(self) -> int:
         """Keys whose counts or totals differ."""
@@ -47,14 +54,9 @@ class SideTotals:
     def table(self) -> str:
         if not self.rows:
             return self.empty
-        lines = [
-            "| " + " | ".join((*self.columns, "Difference")) + " |",
-            "|" + "---|" * (len(self.columns) + 1),
-        ]
         ordered = sorted(self.rows.items())
-        for key, (n, amount, m, other) in ordered[:ROWS]:
-            values = (*key, n, money(amount), m, money(other), money(other - amount))
-            lines.append("| " + " | ".join(cell(v) for v in values) + " |")
-        if len(ordered) > ROWS:
-            lines.append(f"\n... and {len(ordered) - ROWS} more rows.")
-        return "\n".join(lines)
+        rows = (
+            (*key, n, money(amount), m, money(other), money(other - amount))
+            for key, (n, amount, m, other) in ordered
+        )
+        return markdown_table((*self.columns, "Difference"), rows, len(ordered), ROWS, "more rows.")

@@ -4,9 +4,11 @@ JD Edwards <-> Procurify and Oracle Fusion <-> Procurify both say a missing reco
 waits for>`` or ``queued: <the refusal>``, read from the flow's retry queue in the ledger.
 """
 
+from collections.abc import Iterable
+
 from connector_resources.ledger import Ledger
 
-__all__ = ["queued_reasons"]
+__all__ = ["queued_by_flow", "queued_reasons"]
 
 
 def queued_reasons(ledger: Ledger, integration: str, flow: str) -> dict[str, str]:
@@ -15,3 +17,8 @@ def queued_reasons(ledger: Ledger, integration: str, flow: str) -> dict[str, str
         item.source_key: (f"held: {item.reason}" if item.status == "held" else f"queued: {item.reason}")
         for item in ledger.open_items(integration=integration, flow=flow, limit=100_000)
     }
+
+
+def queued_by_flow(ledger: Ledger, integration: str, flows: Iterable[str]) -> dict[str, dict[str, str]]:
+    """Flow -> its ``queued_reasons``, for each of ``flows`` (a day's reconciliation reads them once)."""
+    return {flow: queued_reasons(ledger, integration, flow) for flow in flows}

@@ -15,7 +15,8 @@ import pytest
 from asset_runs import materialized
 from fusion_procurify_world import FusionProcurifyWorld, fusion_procurify_world
 
-from connector_assets.flows.reconciliation import Report
+from connector_assets.flows.reconciliation import Report, period_of
+from connector_assets.fusion.reconcile_reads import FusionInvoice, FusionPo
 from connector_assets.integrations.fusion_procurify import account_map, charge_accounts, departments, wiring
 from connector_assets.integrations.fusion_procurify.reconcile.assets import (
     RECONCILIATION,
@@ -23,21 +24,14 @@ from connector_assets.integrations.fusion_procurify.reconcile.assets import (
     reconciliation_jobs,
     reconciliation_schedules,
 )
-from connector_assets.integrations.fusion_procurify.reconcile.bills import (
-    BillRows,
-    FusionInvoice,
-    RegisterBill,
-    compare_vendor_period,
-    period_of,
-)
+from connector_assets.integrations.fusion_procurify.reconcile.bills import BillRows, compare_vendor_period
 from connector_assets.integrations.fusion_procurify.reconcile.day import reconcile_day
 from connector_assets.integrations.fusion_procurify.reconcile.orders import (
-    FusionPo,
-    ProcurifyPo,
     compare_fusion_po,
     compare_procurify_po,
 )
 from connector_assets.integrations.fusion_procurify.vendor_pairs import paired_supplier, paired_vendor
+from connector_assets.procurify.reconcile_reads import ProcurifyPo, RegisterBill
 
 VENDOR, SUPPLIER, PERIOD = "Procurify vendor 7 (Acme)", "Fusion supplier Acme (300100)", "2026-11"
 INVOICES = ("procurify_bills", "fusion_procurify_invoices_mapped", "fusion_procurify_invoices_written")

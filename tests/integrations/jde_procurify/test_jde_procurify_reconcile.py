@@ -39,25 +39,16 @@ from connector_assets.integrations.jde_procurify.reconcile.assets import (
 )
 from connector_assets.integrations.jde_procurify.reconcile.bills import (
     BillRows,
-    JdeBatch,
-    RegisterBill,
     bill_uuid_of,
     compare_vendor_period,
 )
 from connector_assets.integrations.jde_procurify.reconcile.day import SYSTEMS
-from connector_assets.integrations.jde_procurify.reconcile.orders import (
-    JdeOrderTotal,
-    OrderRows,
-    ProcurifyOrderTotal,
-    compare_order,
-)
-from connector_assets.integrations.jde_procurify.reconcile.vendors import (
-    JdeSupplier,
-    compare_suppliers,
-    compare_vendors,
-)
+from connector_assets.integrations.jde_procurify.reconcile.orders import OrderRows, compare_order
+from connector_assets.integrations.jde_procurify.reconcile.vendors import compare_suppliers, compare_vendors
 from connector_assets.integrations.jde_procurify.vendor_pairs import paired_supplier
+from connector_assets.jde.reconcile_reads import JdeBatch, JdeOrderTotal, JdeSupplier
 from connector_assets.procurify.account_codes import OrphanCode
+from connector_assets.procurify.reconcile_reads import ProcurifyOrderTotal, RegisterBill
 
 UUID = "7f1c2b0e-4d7a-4a77-9c1e-2f0a5b6c9d11"
 

@@ -6,7 +6,7 @@ per comparison (``per_vendor_period``, ``per_order``). The schedule closes the p
 ``ML_FUSION_PROCURIFY_RECONCILE_CRON`` (UTC), as jde_procurify's does.
 """
 
-from connector_assets.flows.day_reconciliation import build_day_reconciliation
+from connector_assets.flows.day_reconciliation import ReconciliationWords, build_day_reconciliation
 from connector_assets.integrations.fusion_procurify.integration import INTEGRATION
 from connector_assets.integrations.fusion_procurify.invoices import INVOICES_FLOW
 from connector_assets.integrations.fusion_procurify.jobs import TIMEZONE
@@ -16,19 +16,22 @@ from connector_assets.integrations.fusion_procurify.reconcile.day import reconci
 from connector_assets.integrations.fusion_procurify.suppliers import SUPPLIERS_FLOW
 from connector_assets.integrations.fusion_procurify.vendors import VENDORS_FLOW
 
+FLOWS = (SUPPLIERS_FLOW, VENDORS_FLOW, PURCHASE_ORDERS_FLOW, INVOICES_FLOW, PAYMENT_STATUS_FLOW)
+WORDS = ReconciliationWords.of(
+    """
+    The day's Procurify approved bill register against the Fusion payables invoices the integration wrote,
+    per vendor (supplier) and period (invoice month): counts, totals, each bill missing, extra or of
+    another amount, and each paid status that disagrees; Procurify POs and Fusion orders of ours on one
+    side only.
+
+    Compare a day's Procurify bills and purchase orders with Oracle Fusion's payables invoices and
+    purchase orders.
+
+    Reconcile yesterday's Procurify bills and purchase orders with Oracle Fusion.
+    """
+)
 RECONCILE = build_day_reconciliation(
-    INTEGRATION,
-    systems=("procurify", "fusion"),
-    flows=(SUPPLIERS_FLOW, VENDORS_FLOW, PURCHASE_ORDERS_FLOW, INVOICES_FLOW, PAYMENT_STATUS_FLOW),
-    compare=reconcile_day,
-    timezone=lambda: TIMEZONE,
-    description="The day's Procurify approved bill register against the Fusion payables invoices the "
-    "integration wrote, per vendor (supplier) and period (invoice month): counts, totals, each bill missing, "
-    "extra or of another amount, and each paid status that disagrees; Procurify POs and Fusion orders of "
-    "ours on one side only.",
-    job_description="Compare a day's Procurify bills and purchase orders with Oracle Fusion's payables "
-    "invoices and purchase orders.",
-    schedule_description="Reconcile yesterday's Procurify bills and purchase orders with Oracle Fusion.",
+    INTEGRATION, ("procurify", "fusion"), FLOWS, reconcile_day, TIMEZONE, WORDS
 )
 RECONCILIATION = RECONCILE.name
 reconciliation_assets, reconciliation_jobs, reconciliation_schedules = RECONCILE.wiring()

@@ -25,59 +25,14 @@ disagrees, saying which side is behind.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from decimal import Decimal
-from typing import Literal
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from connector_assets.flows.reconciliation import Report, money
 from connector_assets.flows.reconciliation_totals import SideTotals
-
-PaidState = Literal["paid", "partial", "unpaid", "unknown"]
-
-
-def period_of(day: object) -> str | None:
-    """``2026-11`` of an ISO day (``2026-11-23`` or a timestamp), None without one."""
-    text = str(day or "").strip()
-    return text[:7] if len(text) >= 10 and text[4] == "-" and text[:4].isdigit() else None
-
-
-@dataclass(frozen=True)
-class RegisterBill:
-    """A Procurify bill as its register shows it."""
-
-    uuid: str
-    invoice: str  # the supplier's invoice number
-    period: str | None
-    amount: Decimal
-    status: str  # "Approved", "Paid", ... as Procurify names it
-    approved: bool  # its status counts as approved (the invoices flow sends it)
-    paid: bool  # status 4 Paid
-    payment_under_way: bool = False  # a Procurify payment exists, the bill not Paid yet (6, 7, 8)
-    exported_elsewhere: bool = False  # exported by another process, never sent by this integration
-
-    @property
-    def label(self) -> str:
-        return f"bill {self.uuid} (invoice {self.invoice or 'none'})"
-
-
-@dataclass(frozen=True)
-class FusionInvoice:
-    """A Fusion payables invoice of ours as Fusion holds it now (``found`` False: Fusion has no such
-    invoice any more)."""
-
-    invoice_id: str
-    found: bool
-    number: str = ""
-    supplier: str = ""
-    amount: Decimal = Decimal(0)
-    canceled: bool = False
-    paid: PaidState = "unknown"
-    paid_how: str = ""  # which attribute decided: PaidStatus, AmountPaid, payments
-    amount_paid: Decimal | None = None
-
-    @property
-    def label(self) -> str:
-        return f"Fusion invoice {self.number or '?'} (InvoiceId {self.invoice_id})"
+from connector_assets.fusion.reconcile_reads import FusionInvoice
+from connector_assets.procurify.reconcile_reads import RegisterBill
+from connector_assets.procurify.register_comparison import RegisterComparison, RegisterWords
 
 
 class BillRows(SideTotals):
@@ -149,6 +104,60 @@ def compare_paid(
     report.counts["paid_status_agrees"] += 1
 
 
+WORDS = RegisterWords.of(
+    """
+    target: fusion
+    missing kind: bill missing in Fusion
+    missing: Procurify {bill} of {vendor}, {status} for {amount}, has no Fusion invoice ({why})
+    not sent: not sent yet, and not in the invoices flow's retry queue either
+    no counterpart: the vendor has no Fusion supplier yet
+    amount kind: invoice amount
+    amount: Procurify {bill} of {vendor} is {amount} but {doc.label} is {other} in Fusion (difference {gap})
+    """
+)
+
+
+@dataclass
+class InvoicesOfBills(RegisterComparison):
+    """The register against the Fusion invoices of ours, which a canceled invoice does not count for, and
+    each pair's paid status (``why_unpaid``: InvoiceId -> the payment status flow's queue reason)."""
+
+    why_unpaid: Mapping[str, str] = field(default_factory=dict)
+
+    def not_approved(self, bill: RegisterBill, invoice: FusionInvoice | None) -> None:
+        if invoice is None or not invoice.found or invoice.canceled:
+            return
+        self.rows.add(self.key, "fusion", invoice.amount)
+        self.report.differ(
+            "invoice without approved bill",
+            bill.label,
+            self.scope,
+            money(invoice.amount),
+            bill.status,
+            f"{invoice.label} ({money(invoice.amount)}) was sent to Fusion for Procurify {bill.label} of "
+            f"{self.vendor}, which is {bill.status} in Procurify now (the integration never cancels a Fusion "
+            "invoice: cancel it in Fusion if that is right)",
+        )
+
+    def unusable(self, bill: RegisterBill, invoice: FusionInvoice) -> bool:
+        if invoice.found and not invoice.canceled:
+            return False
+        gone = "canceled in Fusion" if invoice.found else "no longer in Fusion"
+        self.report.differ(
+            "bill missing in Fusion",
+            bill.label,
+            self.scope,
+            "canceled" if invoice.found else "-",
+            money(bill.amount),
+            f"Procurify {bill.label} of {self.vendor}, {bill.status} for {money(bill.amount)}, was sent to "
+            f"Fusion as {invoice.label}, which is {gone}",
+        )
+        return True
+
+    def paired(self, bill: RegisterBill, invoice: FusionInvoice) -> None:
+        compare_paid(self.report, bill, invoice, self.scope, self.why_unpaid.get(invoice.invoice_id))
+
+
 def compare_vendor_period(
     report: Report,
     rows: BillRows,
@@ -165,73 +174,12 @@ def compare_vendor_period(
     the Fusion invoice of ours written for it (read now), for every bill of the register that has one;
     ``why_missing``: bill uuid -> the invoices flow's queue or hold reason; ``why_unpaid``: InvoiceId ->
     the payment status flow's queue reason."""
-    scope = f"{vendor}, {period}"
-    fusion_side = supplier or "no Fusion supplier"
-    key = (vendor, fusion_side, period)
+    key = (vendor, supplier or "no Fusion supplier", period)
     rows.touch(key)
-    for bill in register:
-        invoice = invoices.get(bill.uuid)
-        if bill.exported_elsewhere and invoice is None:
-            report.counts["bills_exported_by_another_process"] += 1
-            continue
-        if not bill.approved:
-            if invoice is not None and invoice.found and not invoice.canceled:
-                rows.add(key, "fusion", invoice.amount)
-                report.differ(
-                    "invoice without approved bill",
-                    bill.label,
-                    scope,
-                    money(invoice.amount),
-                    bill.status,
-                    f"{invoice.label} ({money(invoice.amount)}) was sent to Fusion for Procurify "
-                    f"{bill.label} of {vendor}, which is {bill.status} in Procurify now (the integration "
-                    "never cancels a Fusion invoice: cancel it in Fusion if that is right)",
-                )
-            continue
-        report.counts["procurify_bills_approved"] += 1
-        rows.add(key, "procurify", bill.amount)
-        if invoice is None:
-            why = why_missing.get(bill.uuid) or (
-                "the vendor has no Fusion supplier yet"
-                if supplier is None
-                else "not sent yet, and not in the invoices flow's retry queue either"
-            )
-            report.differ(
-                "bill missing in Fusion",
-                bill.label,
-                scope,
-                "-",
-                money(bill.amount),
-                f"Procurify {bill.label} of {vendor}, {bill.status} for {money(bill.amount)}, has no Fusion "
-                f"invoice ({why})",
-            )
-            continue
-        if not invoice.found or invoice.canceled:
-            gone = "canceled in Fusion" if invoice.found else "no longer in Fusion"
-            report.differ(
-                "bill missing in Fusion",
-                bill.label,
-                scope,
-                "canceled" if invoice.found else "-",
-                money(bill.amount),
-                f"Procurify {bill.label} of {vendor}, {bill.status} for {money(bill.amount)}, was sent to "
-                f"Fusion as {invoice.label}, which is {gone}",
-            )
-            continue
-        rows.add(key, "fusion", invoice.amount)
-        if invoice.amount != bill.amount:
-            report.differ(
-                "invoice amount",
-                bill.label,
-                scope,
-                money(invoice.amount),
-                money(bill.amount),
-                f"Procurify {bill.label} of {vendor} is {money(bill.amount)} but {invoice.label} is "
-                f"{money(invoice.amount)} in Fusion (difference {money(invoice.amount - bill.amount)})",
-            )
-        else:
-            report.counts["bills_in_balance"] += 1
-        compare_paid(report, bill, invoice, scope, why_unpaid.get(invoice.invoice_id))
+    comparison = InvoicesOfBills(
+        report, rows, key, f"{vendor}, {period}", vendor, supplier, WORDS, why_unpaid
+    )
+    comparison.compare(register, invoices, why_missing)
 
 
 def invoice_without_bill(report: Report, invoice: FusionInvoice, bill_uuid: str) -> None:

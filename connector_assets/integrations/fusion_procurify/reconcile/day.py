@@ -20,9 +20,14 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from connector_assets.flows.reconciliation import Report
+from connector_assets.flows.reconciliation import Report, period_of
 from connector_assets.flows.reconciliation_calls import counted
+from connector_assets.flows.retry_reasons import queued_by_flow
+from connector_assets.flows.values import text
+from connector_assets.fusion import reconcile_reads as fusion_reads
+from connector_assets.fusion.reconcile_reads import FusionInvoice
 from connector_assets.integrations.fusion_procurify import invoices as invoice_flow
+from connector_assets.integrations.fusion_procurify.integration import INTEGRATION
 from connector_assets.integrations.fusion_procurify.po_numbers import (
     order_prefix,
     po_source_key,
@@ -32,16 +37,16 @@ from connector_assets.integrations.fusion_procurify.purchase_orders import order
 from connector_assets.integrations.fusion_procurify.reconcile import reads
 from connector_assets.integrations.fusion_procurify.reconcile.bills import (
     BillRows,
-    FusionInvoice,
     compare_vendor_period,
     invoice_without_bill,
-    period_of,
 )
 from connector_assets.integrations.fusion_procurify.reconcile.orders import (
     compare_fusion_po,
     compare_procurify_po,
 )
 from connector_assets.integrations.fusion_procurify.vendor_pairs import paired_supplier
+from connector_assets.procurify import reconcile_reads as procurify_reads
+from connector_assets.procurify.bill_fields import bill_vendor_id
 from connector_resources.ledger import Ledger
 
 SYSTEMS = ("Procurify", "Fusion")
@@ -53,7 +58,7 @@ def reconcile_day(staging: Any, procurify: Any, fusion: Any, ledger: Ledger, day
     """The day compared (see the module docstring). ``staging`` is unused: every side is read from its
     system (the signature is the shared reconciliation asset's)."""
     report = Report(SYSTEMS, scope_label="Vendor, period / purchase orders")
-    queued = {flow: reads.queued_reasons(ledger, flow) for flow in FLOWS}
+    queued = queued_by_flow(ledger, INTEGRATION, FLOWS)
     with counted(procurify, report, "procurify") as session, counted(fusion, report, "fusion") as pod:
         _bills(report, session, pod, ledger, day, queued)
         _orders(report, session, pod, ledger, day, queued)
@@ -67,20 +72,20 @@ def _bills(report: Report, session: Any, pod: Any, ledger: Ledger, day: str, que
     known: dict[str, dict[str, Any]] = {}  # InvoiceId -> the copy read in the change window
 
     def concern(bill: dict[str, Any]) -> None:
-        vendor_id, period = reads.vendor_id_of(bill), period_of(bill.get("invoice_date"))
+        vendor_id, period = bill_vendor_id(bill), period_of(bill.get("invoice_date"))
         if vendor_id and period:
             scope[vendor_id].add(period)
             names.setdefault(vendor_id, reads.vendor_name_of(bill))
 
-    for bill in reads.changed_bills(session, day):
-        uuid = reads.text(bill.get("uuid"))
+    for bill in procurify_reads.changed(session, "bills", day):
+        uuid = text(bill.get("uuid"))
         if invoice_flow.status_code(bill) in statuses or reads.sent_invoice(ledger, uuid):
             concern(bill)
     for uuid, invoice in reads.changed_invoices(pod, ledger, day):
-        known[reads.text(invoice.get("InvoiceId"))] = invoice
-        bill = reads.bill_now(session, uuid)
+        known[text(invoice.get("InvoiceId"))] = invoice
+        bill = procurify_reads.bill_now(session, uuid)
         if bill is None:
-            found = reads.fusion_invoice(pod, reads.text(invoice.get("InvoiceId")), invoice)
+            found = fusion_reads.fusion_invoice(pod, text(invoice.get("InvoiceId")), invoice)
             invoice_without_bill(report, found, uuid)
             continue
         concern(bill)
@@ -95,7 +100,7 @@ def _bills(report: Report, session: Any, pod: Any, ledger: Ledger, day: str, que
             for bill in register:
                 invoice_id = reads.sent_invoice(ledger, bill.uuid)
                 if invoice_id is not None:
-                    invoices[bill.uuid] = reads.fusion_invoice(pod, invoice_id, known.get(invoice_id))
+                    invoices[bill.uuid] = fusion_reads.fusion_invoice(pod, invoice_id, known.get(invoice_id))
             supplier = _supplier_label(supplier_id, invoices.values())
             compare_vendor_period(
                 report,
@@ -108,9 +113,7 @@ def _bills(report: Report, session: Any, pod: Any, ledger: Ledger, day: str, que
                 queued["invoices"],
                 queued["payment_status"],
             )
-    report.counts["vendor_periods"] = len(rows.rows)
-    report.counts["vendor_periods_out_of_balance"] = rows.out_of_balance
-    report.tables[BILLS_TABLE] = rows.table()
+    rows.report_to(report, "vendor_periods", BILLS_TABLE)
 
 
 def _supplier_label(supplier_id: str | None, invoices: Any) -> str | None:
@@ -128,13 +131,13 @@ def _orders(report: Report, session: Any, pod: Any, ledger: Ledger, day: str, qu
     compared: set[str] = set()
     lines: list[str] = []
     if by_pos:
-        for row in reads.changed_pos(session, day):
-            number = reads.text(row.get("procurify_PO"))
+        for row in procurify_reads.changed(session, "purchase_orders", day):
+            number = text(row.get("procurify_PO"))
             if not number.isdigit():
                 continue
             key = po_source_key(number)
             compared.add(key)
-            po = reads.procurify_po_of(row, number)
+            po = procurify_reads.procurify_po_of(row, number)
             order = reads.fusion_order(pod, ledger, key, prefix)
             compare_procurify_po(report, po, order, queued["purchase_orders"].get(key))
             status = order.status or ("?" if order.found else "-")
@@ -144,8 +147,8 @@ def _orders(report: Report, session: Any, pod: Any, ledger: Ledger, day: str, qu
             "| (requisitions are the source) | Procurify requisitions are not read back: a requisition "
             "split per vendor has no single Procurify record | - |"
         )
-    for order in reads.changed_orders(pod, day):
-        key = source_key_of(reads.text(order.get("OrderNumber")), prefix)
+    for order in fusion_reads.changed(pod, "purchase_orders", day):
+        key = source_key_of(text(order.get("OrderNumber")), prefix)
         if key is None or key in compared:
             continue  # Fusion's own order, or compared from Procurify's side already
         if not key.startswith("PO"):
@@ -153,8 +156,8 @@ def _orders(report: Report, session: Any, pod: Any, ledger: Ledger, day: str, qu
             continue
         compared.add(key)
         number = key.removeprefix("PO")
-        found = reads.fusion_po_of(order, number)
-        po = reads.procurify_po(session, number)
+        found = fusion_reads.fusion_po_of(order, number)
+        po = procurify_reads.procurify_po(session, number)
         compare_fusion_po(report, found, po, queued["purchase_orders"].get(key))
         lines.append(f"| {po.label} | {found.label} | {found.status or '?'} |")
     header = "| Procurify | Fusion | Fusion status |\n|---|---|---|"

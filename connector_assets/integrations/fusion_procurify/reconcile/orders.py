@@ -15,41 +15,11 @@ changed that day whose number is one of ours.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from connector_assets.flows.reconciliation import Report
+from connector_assets.fusion.reconcile_reads import FusionPo
+from connector_assets.procurify.reconcile_reads import ProcurifyPo
 
 CLOSED_IN_FUSION = frozenset({"CANCELED", "CANCELLED", "FINALLY CLOSED", "FINALLY_CLOSED"})
-
-
-@dataclass(frozen=True)
-class ProcurifyPo:
-    """A Procurify PO as Procurify holds it now (``found`` False: Procurify has no such PO)."""
-
-    number: str  # procurify_PO
-    found: bool
-    cancelled: bool = False
-    vendor: str = ""
-
-    @property
-    def label(self) -> str:
-        return f"Procurify PO {self.number}" + (f" ({self.vendor})" if self.vendor else "")
-
-
-@dataclass(frozen=True)
-class FusionPo:
-    """A Fusion purchase order (or draft) with our order number (``found`` False: none)."""
-
-    order_number: str
-    found: bool
-    header_id: str = ""
-    status: str = ""  # StatusCode / Status, upper case ("OPEN", "INCOMPLETE", "CANCELED" ...)
-    supplier: str = ""
-
-    @property
-    def label(self) -> str:
-        header = f", POHeaderId {self.header_id}" if self.header_id else ""
-        return f"Fusion order {self.order_number}{header}"
 
 
 def compare_procurify_po(report: Report, po: ProcurifyPo, order: FusionPo, why: str | None) -> None:

@@ -7,19 +7,20 @@ staged); the metadata holds the counts, the differences table and one table per 
 ``ML_JDE_PROCURIFY_RECONCILE_CRON`` in the JDE time zone (after the flows' own ticks).
 """
 
-from connector_assets.flows.day_reconciliation import build_day_reconciliation
+from connector_assets.flows.day_reconciliation import ReconciliationWords, build_day_reconciliation
 from connector_assets.integrations.jde_procurify.account_codes import ACCOUNT_CODES_FLOW
 from connector_assets.integrations.jde_procurify.account_map import ACCOUNTS
 from connector_assets.integrations.jde_procurify.bills import BILLS_FLOW
 from connector_assets.integrations.jde_procurify.integration import INTEGRATION
 from connector_assets.integrations.jde_procurify.po_links import PO_LINKS_FLOW
 from connector_assets.integrations.jde_procurify.purchase_orders import PURCHASE_ORDERS_FLOW
-from connector_assets.integrations.jde_procurify.reconcile import reads
 from connector_assets.integrations.jde_procurify.reconcile.day import reconcile_day
 from connector_assets.integrations.jde_procurify.suppliers import SUPPLIERS_FLOW
 from connector_assets.integrations.jde_procurify.vendors import VENDORS_FLOW
 from connector_assets.jde.extract import jde_timezone
 from connector_assets.jde.tables import ADDRESS_BOOK, GL_ACCOUNTS, PO_HEADERS, PO_LINES, SUPPLIERS
+from connector_assets.procurify.reconcile_reads import STAGED_POS, STAGED_REQUISITIONS, STAGED_VENDORS
+from connector_assets.procurify.staged_bills import BILLS_ASSET
 
 # What it reads staged for its day (the sources the flows' jobs stage) and the master data it compares.
 STAGED = (
@@ -27,27 +28,29 @@ STAGED = (
     PO_LINES.asset,
     SUPPLIERS.asset,
     ADDRESS_BOOK.asset,
-    reads.STAGED_BILLS,
-    reads.STAGED_POS,
-    reads.STAGED_REQUISITIONS,
-    reads.STAGED_VENDORS,
+    BILLS_ASSET,
+    STAGED_POS,
+    STAGED_REQUISITIONS,
+    STAGED_VENDORS,
     GL_ACCOUNTS.asset,
     ACCOUNTS.asset,
 )
 
+FLOWS = (ACCOUNT_CODES_FLOW, SUPPLIERS_FLOW, VENDORS_FLOW, PURCHASE_ORDERS_FLOW, PO_LINKS_FLOW, BILLS_FLOW)
+WORDS = ReconciliationWords.of(
+    """
+    The day's JDE orders sent to Procurify (JDE AEXP total against the Procurify PO subtotal, or the
+    requisition's while not purchased); Procurify's approved bill register against the JDE vouchers per
+    vendor and period; suppliers / vendors and account codes on one side only.
+
+    Compare a day's JDE orders, Procurify bills, suppliers / vendors and account codes between JD Edwards
+    and Procurify.
+
+    Reconcile yesterday's JDE orders, Procurify bills, vendors and account codes.
+    """
+)
 RECONCILE = build_day_reconciliation(
-    INTEGRATION,
-    systems=("jde", "procurify"),
-    flows=(ACCOUNT_CODES_FLOW, SUPPLIERS_FLOW, VENDORS_FLOW, PURCHASE_ORDERS_FLOW, PO_LINKS_FLOW, BILLS_FLOW),
-    staged=STAGED,
-    compare=reconcile_day,
-    timezone=lambda: jde_timezone().key,
-    description="The day's JDE orders sent to Procurify (JDE AEXP total against the Procurify PO subtotal, "
-    "or the requisition's while not purchased); Procurify's approved bill register against the JDE vouchers "
-    "per vendor and period; suppliers / vendors and account codes on one side only.",
-    job_description="Compare a day's JDE orders, Procurify bills, suppliers / vendors and account codes "
-    "between JD Edwards and Procurify.",
-    schedule_description="Reconcile yesterday's JDE orders, Procurify bills, vendors and account codes.",
+    INTEGRATION, ("jde", "procurify"), FLOWS, reconcile_day, jde_timezone, WORDS, STAGED
 )
 RECONCILIATION = RECONCILE.name
 reconciliation_assets, reconciliation_jobs, reconciliation_schedules = RECONCILE.wiring()

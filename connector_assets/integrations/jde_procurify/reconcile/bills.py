@@ -25,12 +25,12 @@ per vendor and period, the counts and totals of both sides.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from decimal import Decimal
-
 from connector_assets.flows.reconciliation import Report, money
 from connector_assets.flows.reconciliation_totals import SideTotals
 from connector_assets.integrations.jde_procurify.bill_mappers import BATCH_PREFIX, TRANSACTION_DIGITS
+from connector_assets.jde.reconcile_reads import JdeBatch
+from connector_assets.procurify.reconcile_reads import RegisterBill
+from connector_assets.procurify.register_comparison import RegisterComparison, RegisterWords
 
 UUID_GROUPS = (8, 4, 4, 4, 12)
 
@@ -51,43 +51,17 @@ def bill_uuid_of(batch: str, transaction: str) -> str | None:
     return "-".join(parts)
 
 
-def period_of(day: str | None) -> str | None:
-    """``2026-11`` of an ISO day (``2026-11-23``), None without one."""
-    text = str(day or "").strip()
-    return text[:7] if len(text) >= 10 and text[4] == "-" else None
-
-
-@dataclass(frozen=True)
-class RegisterBill:
-    """A Procurify bill as its register shows it."""
-
-    uuid: str
-    invoice: str
-    period: str | None
-    amount: Decimal
-    status: str  # "Approved", "Paid", ... as Procurify names it
-    approved: bool
-    exported_elsewhere: bool  # exported by another process, never posted by this integration
-
-    @property
-    def label(self) -> str:
-        return f"bill {self.uuid} (invoice {self.invoice or 'none'})"
-
-
-@dataclass(frozen=True)
-class JdeBatch:
-    """One batch the bills flow wrote, as JDE holds it."""
-
-    bill_uuid: str
-    batch: str  # EDUS/EDBT/EDTN
-    invoice: str
-    period: str | None
-    amount: Decimal
-    document: str = ""  # "00001 10234 PV" once R04110ZA made the voucher; "" while only in the batch
-
-    @property
-    def where(self) -> str:
-        return f"voucher {self.document}" if self.document else f"batch {self.batch} (not processed yet)"
+WORDS = RegisterWords.of(
+    """
+    target: jde
+    missing kind: bill missing in JDE
+    missing: {bill} of {vendor}, {status} in Procurify for {amount}, has no JDE voucher ({why})
+    not sent: not posted yet, and not in the retry queue either
+    no counterpart: the vendor has no JDE supplier yet
+    amount kind: bill amount
+    amount: {bill} of {vendor} is {amount} in Procurify but {other} in JDE {doc.where} (difference {gap})
+    """
+)
 
 
 class BillRows(SideTotals):
@@ -119,63 +93,26 @@ def compare_vendor_period(
     which is not in this period's register."""
     scope = f"{vendor}, {period}"
     supplier = f"JDE supplier {an8}" if an8 else "no JDE supplier"
-    in_jde = {b.bill_uuid: b for b in batches}
-    for bill in register:
-        if bill.exported_elsewhere and bill.uuid not in in_jde:
-            report.counts["bills_exported_by_another_process"] += 1
-            continue
-        if not bill.approved:
-            continue
-        report.counts["procurify_bills_approved"] += 1
-        rows.add((vendor, period), "procurify", bill.amount)
-        batch = in_jde.get(bill.uuid)
-        if batch is None:
-            why = why_missing.get(bill.uuid) or (
-                "the vendor has no JDE supplier yet"
-                if an8 is None
-                else "not posted yet, and not in the retry queue either"
-            )
-            report.differ(
-                "bill missing in JDE",
-                bill.label,
-                scope,
-                "-",
-                money(bill.amount),
-                f"{bill.label} of {vendor}, {bill.status} in Procurify for {money(bill.amount)}, has no JDE "
-                f"voucher ({why})",
-            )
-            continue
-        rows.add((vendor, period), "jde", batch.amount)
-        if batch.amount != bill.amount:
-            report.differ(
-                "bill amount",
-                bill.label,
-                scope,
-                money(batch.amount),
-                money(bill.amount),
-                f"{bill.label} of {vendor} is {money(bill.amount)} in Procurify but {money(batch.amount)} in "
-                f"JDE {batch.where} (difference {money(batch.amount - bill.amount)})",
-            )
-        else:
-            report.counts["bills_in_balance"] += 1
+    comparison = RegisterComparison(report, rows, (vendor, period), scope, vendor, an8, WORDS)
+    comparison.compare(register, {b.source_key: b for b in batches}, why_missing)
     registered = {b.uuid: b for b in register if b.approved}
     for batch in batches:
-        if batch.bill_uuid in registered:
+        if batch.source_key in registered:
             continue
         rows.add((vendor, period), "jde", batch.amount)
-        shown = next((b for b in register if b.uuid == batch.bill_uuid), None)
+        shown = next((b for b in register if b.uuid == batch.source_key), None)
         if shown is not None:
             now = f"is {shown.status} in Procurify now"
-        elif batch.bill_uuid in elsewhere:
-            now = f"is {elsewhere[batch.bill_uuid]} in Procurify"
+        elif batch.source_key in elsewhere:
+            now = f"is {elsewhere[batch.source_key]} in Procurify"
         else:
             now = "is not an approved bill of this vendor and period in Procurify"
         report.differ(
             "voucher without approved bill",
-            f"bill {batch.bill_uuid} (invoice {batch.invoice or 'none'})",
+            f"bill {batch.source_key} (invoice {batch.invoice or 'none'})",
             scope,
             money(batch.amount),
             "-",
             f"JDE {batch.where} of {supplier} ({money(batch.amount)}, {period}) was posted for Procurify "
-            f"bill {batch.bill_uuid}, which {now}",
+            f"bill {batch.source_key}, which {now}",
         )

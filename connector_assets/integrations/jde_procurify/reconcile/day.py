@@ -14,10 +14,12 @@ from typing import Any
 
 from connector_assets.flows.reconciliation import Report
 from connector_assets.flows.reconciliation_calls import CountedJde, counted
+from connector_assets.flows.retry_reasons import queued_by_flow
 from connector_assets.integrations.jde_procurify import bills as bill_flow
 from connector_assets.integrations.jde_procurify.account_codes import chart_of, orphan_codes, staged_chart
 from connector_assets.integrations.jde_procurify.account_map import ACCOUNTS, AccountMap
 from connector_assets.integrations.jde_procurify.bill_mappers import bill_vendor_id
+from connector_assets.integrations.jde_procurify.integration import INTEGRATION
 from connector_assets.integrations.jde_procurify.reconcile import reads
 from connector_assets.integrations.jde_procurify.reconcile.account_codes import (
     compare_account_codes,
@@ -31,6 +33,8 @@ from connector_assets.integrations.jde_procurify.reconcile.vendors import (
     vendor_label,
 )
 from connector_assets.integrations.jde_procurify.vendor_pairs import paired_supplier, paired_vendor
+from connector_assets.jde.reconcile_reads import suppliers_of_day
+from connector_assets.procurify import reconcile_reads as procurify_reads
 from connector_resources.ledger import Ledger
 
 SYSTEMS = ("JDE", "Procurify")
@@ -41,12 +45,12 @@ ORDERS_TABLE, BILLS_TABLE = "per_order", "per_vendor_period"
 def reconcile_day(staging: Any, jde: Any, procurify: Any, ledger: Ledger, day: str) -> Report:
     """The day compared (see the module docstring)."""
     report = Report(SYSTEMS, scope_label="Order / vendor, period / master data")
-    queued = {flow: reads.queued_reasons(ledger, flow) for flow in FLOWS}
+    queued = queued_by_flow(ledger, INTEGRATION, FLOWS)
     counted_jde = CountedJde(jde, report)
     with counted(procurify, report, "procurify") as session:
         _orders(report, staging, counted_jde, session, ledger, day, queued)
-        bills = reads.day_bills(staging, day)
-        vendor_ids = reads.day_vendor_ids(staging, day, bills)
+        bills = procurify_reads.bills_of_day(staging, day)
+        vendor_ids = procurify_reads.vendors_of_day(staging, day, bills)
         _bills(report, counted_jde, session, ledger, bills, queued)
         _vendors(report, staging, counted_jde, session, ledger, day, vendor_ids, queued)
         _account_codes(report, staging, session, queued)
@@ -74,10 +78,8 @@ def _bills(report: Report, jde: Any, session: Any, ledger: Ledger, bills: list[d
         vendor_id, period = bill_vendor_id(bill), reads.bill_period(bill)
         if not vendor_id or period is None:
             continue
-        posted = ledger.get_xref(
-            bill_flow.INTEGRATION, bill_flow.ENTITY, "procurify", str(bill.get("uuid")), "JDE"
-        )
-        if bill_flow.status_code(bill) in statuses or (posted is not None and posted.target_id):
+        posted = reads.posted_batch(ledger, str(bill.get("uuid")))
+        if bill_flow.status_code(bill) in statuses or posted:
             scope[vendor_id].add(period)
             vendor = bill.get("vendor") if isinstance(bill.get("vendor"), dict) else {}
             names[vendor_id] = vendor_label(vendor, vendor_id)
@@ -89,26 +91,14 @@ def _bills(report: Report, jde: Any, session: Any, ledger: Ledger, bills: list[d
             register = reads.register(session, ledger, vendor_id, period, statuses)
             here = [b for b in batches if b.period == period]
             approved = {b.uuid for b in register if b.approved}
-            elsewhere = reads.bills_by_uuid(
-                session, [b.bill_uuid for b in here if b.bill_uuid not in approved]
+            elsewhere = procurify_reads.bills_now(
+                session, [b.source_key for b in here if b.source_key not in approved], reads.bill_period
             )
-            missing = {b.uuid: queued["bills"].get(b.uuid, "") for b in register}
-            if an8 is None:
-                missing = {u: w or "the vendor has no JDE supplier yet" for u, w in missing.items()}
+            why_missing = queued["bills"]  # the vendor without a supplier: said by compare_vendor_period
             compare_vendor_period(
-                report,
-                rows,
-                names[vendor_id],
-                an8,
-                period,
-                register,
-                here,
-                {u: w for u, w in missing.items() if w},
-                elsewhere,
+                report, rows, names[vendor_id], an8, period, register, here, why_missing, elsewhere
             )
-    report.counts["vendor_periods"] = len(rows.rows)
-    report.counts["vendor_periods_out_of_balance"] = rows.out_of_balance
-    report.tables[BILLS_TABLE] = rows.table()
+    rows.report_to(report, "vendor_periods", BILLS_TABLE)
 
 
 def _vendors(
@@ -121,10 +111,12 @@ def _vendors(
     vendor_ids: set[str],
     queued: Any,
 ) -> None:
-    an8s = reads.day_suppliers(staging, day)
+    an8s = suppliers_of_day(staging, day)
     supplier_pairs = {an8: paired_vendor(ledger, an8) for an8 in an8s}
     vendor_pairs = {v: paired_supplier(ledger, v) for v in vendor_ids}
-    vendors = reads.procurify_vendors(session, vendor_ids | {v for v in supplier_pairs.values() if v})
+    vendors = procurify_reads.procurify_vendors(
+        session, vendor_ids | {v for v in supplier_pairs.values() if v}
+    )
     suppliers = reads.jde_suppliers(jde, an8s | {a for a in vendor_pairs.values() if a})
     compare_suppliers(report, {a: suppliers[a] for a in an8s}, supplier_pairs, vendors, queued["suppliers"])
     compare_vendors(
@@ -136,6 +128,6 @@ def _account_codes(report: Report, staging: Any, session: Any, queued: Any) -> N
     rows, gl = staged_chart(staging)
     accounts = AccountMap(ACCOUNTS.snapshot(staging))
     codes = list(session.iter_all("account_codes"))
-    orphans = orphan_codes(reads.RowsRead(codes), accounts, gl)
+    orphans = orphan_codes(procurify_reads.RowsRead(codes), accounts, gl)
     expected = expected_codes(chart_of(rows), accounts)
     compare_account_codes(report, expected, codes, orphans, queued["account_codes"])

@@ -17,34 +17,21 @@ table, beside the two compared figures, never counted as a difference.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
 
-from connector_assets.flows.reconciliation import Report, cell, money
+from connector_assets.flows.reconciliation import Report, markdown_table, money
+from connector_assets.jde.reconcile_reads import JdeOrderTotal
+from connector_assets.procurify.reconcile_reads import ProcurifyOrderTotal
 
 ROWS = 100  # rows of the per-order table in metadata; more are summed up in a last line
-
-
-@dataclass(frozen=True)
-class JdeOrderTotal:
-    """A JDE order as JDE holds it now (``found`` False: JDE has no such order any more)."""
-
-    key: str  # KCOO:DOCO:DCTO
-    label: str  # "4011 OP 00001", how JDE users name it
-    found: bool
-    total: Decimal = Decimal(0)
-    lines: int = 0  # lines not cancelled
-    cancelled_lines: int = 0
-
-
-@dataclass(frozen=True)
-class ProcurifyOrderTotal:
-    """What the order is in Procurify: its POs (or its requisition while not purchased)."""
-
-    what: str  # "PO 1187", "POs 1187, 1188", "requisition 41 (not purchased yet)"
-    found: bool
-    subtotal: Decimal = Decimal(0)
-    total: Decimal = Decimal(0)
-    problem: str = ""  # why a part could not be read, in words
+COLUMNS = (
+    "JDE order",
+    "Procurify",
+    "JDE total (AEXP)",
+    "Procurify subtotal",
+    "Procurify adds (tax, freight, other, less discount)",
+    "Procurify total",
+    "Difference",
+)
 
 
 @dataclass
@@ -73,16 +60,7 @@ class OrderRows:
     def table(self) -> str:
         if not self.rows:
             return "No JDE orders sent to Procurify changed on either side this day."
-        lines = [
-            "| JDE order | Procurify | JDE total (AEXP) | Procurify subtotal | Procurify adds (tax, freight, "
-            "other, less discount) | Procurify total | Difference |",
-            "|---|---|---|---|---|---|---|",
-        ]
-        for row in sorted(self.rows)[:ROWS]:
-            lines.append("| " + " | ".join(cell(v) for v in row) + " |")
-        if len(self.rows) > ROWS:
-            lines.append(f"\n... and {len(self.rows) - ROWS} more orders.")
-        return "\n".join(lines)
+        return markdown_table(COLUMNS, sorted(self.rows), len(self.rows), ROWS, "more orders.")
 
 
 def compare_order(

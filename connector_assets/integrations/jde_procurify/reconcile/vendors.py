@@ -18,7 +18,6 @@ while no pair says so.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from connector_assets.flows.reconciliation import Report
@@ -27,20 +26,7 @@ from connector_assets.integrations.jde_procurify.vendor_mappers import (
     is_active,
     vendor_type,
 )
-
-
-@dataclass(frozen=True)
-class JdeSupplier:
-    """A JDE supplier as read for the comparison (``found`` False: JDE has no F0401 row for it)."""
-
-    an8: str
-    found: bool
-    name: str = ""
-    inactive: str = ""  # why it is not one to buy from ("" when active)
-
-    @property
-    def label(self) -> str:
-        return f"JDE supplier {self.an8}" + (f" ({self.name})" if self.name else "")
+from connector_assets.jde.reconcile_reads import JdeSupplier
 
 
 def vendor_label(vendor: Mapping[str, Any] | None, vendor_id: str) -> str:

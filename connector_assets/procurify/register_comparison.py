@@ -1,0 +1,113 @@
+"""Procurify's bill register for one vendor and period against the documents an integration wrote for its
+bills in another system (JDE vouchers, Fusion payables invoices), compared one way for every such
+integration.
+
+The walk is the same for both Procurify integrations: a bill another process exported and that was never
+sent is counted and left out; a bill whose status does not count as approved is not the integration's to
+send; an approved bill is counted on Procurify's side and must have a document, of the same amount, which is
+counted on the other side. The integration says the rest as data (``RegisterWords``, declared as text: the
+target's name in the table, the kinds and the sentences as ``str.format`` templates) and, where it compares
+more (a canceled invoice, a paid status), in a subclass's hooks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from connector_assets.flows.reconciliation import Report, money
+from connector_assets.flows.reconciliation_totals import SideTotals
+from connector_assets.procurify.reconcile_reads import RegisterBill
+
+
+@dataclass(frozen=True)
+class RegisterWords:
+    """How a register comparison names what differs. The sentences are templates over ``bill`` (its
+    label), ``vendor``, ``status``, ``amount`` (the bill's), ``why`` and, with a document, ``doc`` (the
+    document itself: ``{doc.label}``), ``other`` (its amount) and ``gap`` (its amount less the bill's)."""
+
+    target: str  # the other side in the table (``SideTotals``): "jde", "fusion"
+    missing_kind: str  # "bill missing in JDE"
+    missing: str  # an approved bill with no document
+    not_sent: str  # why, when the flow's retry queue says nothing
+    no_counterpart: str  # why, when the vendor has no counterpart in the target
+    amount_kind: str  # "bill amount"
+    amount: str  # a document of another amount
+
+    @classmethod
+    def of(cls, text: str) -> RegisterWords:
+        """The words declared one a line, ``<field, spaces for underscores>: <words>``."""
+        lines = (line.split(":", 1) for line in text.strip().splitlines() if line.strip())
+        return cls(**{name.strip().replace(" ", "_"): words.strip() for name, words in lines})
+
+
+@dataclass
+class RegisterComparison:
+    """One vendor's period: ``key`` its row in ``rows``, ``scope`` where its differences belong,
+    ``counterpart`` the vendor's counterpart in the target (None: it has none yet)."""
+
+    report: Report
+    rows: SideTotals
+    key: tuple[str, ...]
+    scope: str
+    vendor: str
+    counterpart: str | None
+    words: RegisterWords
+
+    def compare(
+        self, register: Iterable[RegisterBill], written: Mapping[str, Any], why_missing: Mapping[str, str]
+    ) -> None:
+        """``register``: the vendor's bills dated in the period (any status); ``written``: bill uuid -> the
+        document written for it (with an ``amount``); ``why_missing``: bill uuid -> why it has none."""
+        for bill in register:
+            document = written.get(bill.uuid)
+            if bill.exported_elsewhere and document is None:
+                self.report.counts["bills_exported_by_another_process"] += 1
+                continue
+            if not bill.approved:
+                self.not_approved(bill, document)
+                continue
+            self.report.counts["procurify_bills_approved"] += 1
+            self.rows.add(self.key, "procurify", bill.amount)
+            if document is None:
+                why = why_missing.get(bill.uuid) or (
+                    self.words.no_counterpart if self.counterpart is None else self.words.not_sent
+                )
+                self.differ(self.words.missing_kind, bill, "-", self.words.missing, why=why)
+                continue
+            if self.unusable(bill, document):
+                continue
+            self.rows.add(self.key, self.words.target, document.amount)
+            if document.amount != bill.amount:
+                self.differ(self.words.amount_kind, bill, money(document.amount), self.words.amount, document)
+            else:
+                self.report.counts["bills_in_balance"] += 1
+            self.paired(bill, document)
+
+    def differ(
+        self, kind: str, bill: RegisterBill, value: str, template: str, document: Any = None, **more: Any
+    ) -> None:
+        """One difference about ``bill``: ``value`` the target's, the bill's amount Procurify's."""
+        other = getattr(document, "amount", None)
+        words = template.format(
+            bill=bill.label,
+            vendor=self.vendor,
+            status=bill.status,
+            amount=money(bill.amount),
+            doc=document,
+            other=money(other),
+            gap=money(other - bill.amount) if other is not None else "-",
+            **more,
+        )
+        self.report.differ(kind, bill.label, self.scope, value, money(bill.amount), words)
+
+    def not_approved(self, bill: RegisterBill, document: Any) -> None:
+        """A bill whose status does not count as approved (a subclass may name its document)."""
+
+    def unusable(self, bill: RegisterBill, document: Any) -> bool:
+        """Whether the document cannot be compared (a subclass names why), True to pass over it."""
+        return False
+
+    def paired(self, bill: RegisterBill, document: Any) -> None:
+        """An approved bill with its document, amounts compared (a subclass may compare more)."""

@@ -1,0 +1,128 @@
+"""Procurify read back for a reconciliation (``procurify.reconcile_reads``) and the register walk both
+Procurify reconciliations share (``procurify.register_comparison``), on stand-in sessions."""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from connector_assets.flows.reconciliation import Report
+from connector_assets.flows.reconciliation_totals import SideTotals
+from connector_assets.procurify.reconcile_reads import (
+    RegisterBill,
+    bills_now,
+    po_total,
+    procurify_po,
+    register_bill,
+    requisition_total,
+)
+from connector_assets.procurify.register_comparison import RegisterComparison, RegisterWords
+from connector_resources.procurify.errors import ProcurifyNotFoundError
+
+
+class Session:
+    """Procurify records by (entity, id); a missing one answers 404 as the client does."""
+
+    def __init__(self, records: dict[tuple[str, str], dict[str, Any]], requisitions: list[dict] = ()) -> None:
+        self.records, self.requisitions = records, list(requisitions)
+
+    def get(self, entity: str, key: Any) -> dict[str, Any]:
+        try:
+            return self.records[(entity, str(key))]
+        except KeyError:
+            raise ProcurifyNotFoundError(f"{entity} {key}") from None
+
+    def find_requisitions(self, **_filters: Any) -> list[dict[str, Any]]:
+        return self.requisitions
+
+
+def test_a_register_bill_reads_amount_status_payment_and_who_sent_it():
+    bill = {"uuid": " u1 ", "invoice_number": "INV-1", "total_cost_with_tax": "10.005", "status": 2}
+    made = register_bill(
+        {**bill, "last_export_date": "2026-11-02", "payment_uuid": "p"}, "2026-11", frozenset({2}), False
+    )
+    assert (made.uuid, made.amount, made.status, made.approved) == ("u1", Decimal("10.00"), "Approved", True)
+    assert made.exported_elsewhere and made.payment_under_way and not made.paid
+    assert not register_bill(
+        {**bill, "last_export_date": "x"}, "2026-11", frozenset({2}), True
+    ).exported_elsewhere
+
+
+def test_pos_are_summed_without_the_cancelled_and_a_missing_one_is_named():
+    session = Session(
+        {
+            ("purchase_orders", "1"): {"state": 2, "subtotal": "10", "total": "11"},
+            ("purchase_orders", "2"): {"state": 1},
+        }
+    )
+    both = po_total(session, [1, 2])
+    assert (both.what, both.found, both.subtotal, both.total) == (
+        "POs 1, 2 (cancelled: 2)",
+        True,
+        Decimal(10),
+        Decimal(11),
+    )
+    assert po_total(session, [3]).problem == "PO 3 not found"
+    assert procurify_po(session, "3").found is False
+
+
+def test_a_requisition_is_found_by_its_description_and_a_bill_by_its_uuid():
+    session = Session(
+        {("bills", "u1"): {"status": 2, "invoice_date": "2026-10-03"}},
+        [{"uuid": "r1", "num": 41, "status": 3, "totalPrice": "5"}],
+    )
+    found = requisition_total(session, "r1", "JDE order 1 OP (company 00001)", date(2026, 11, 1))
+    assert found.what == "requisition 41 (purchased, PO not linked yet)" and found.subtotal == Decimal(5)
+    assert requisition_total(session, "r2", "-", date(2026, 11, 1)).problem == "not found by its description"
+    period = lambda bill: bill["invoice_date"][:7]  # noqa: E731
+    assert bills_now(session, ["u1", "u2"], period) == {"u1": "Approved, dated 2026-10", "u2": "not found"}
+
+
+@dataclass(frozen=True)
+class Document:
+    amount: Decimal
+    label: str = "document 7"
+
+
+WORDS = RegisterWords.of(
+    """
+    target: other
+    missing kind: bill missing in Other
+    missing: {bill} of {vendor}, {status} for {amount}, is not in Other ({why})
+    not sent: not sent yet
+    no counterpart: the vendor has no counterpart
+    amount kind: bill amount
+    amount: {bill} is {amount} but {doc.label} is {other} (difference {gap})
+    """
+)
+
+
+def bill(uuid: str, amount: str, approved: bool = True, elsewhere: bool = False) -> RegisterBill:
+    return RegisterBill(
+        uuid, "", "2026-11", Decimal(amount), "Approved" if approved else "Draft", approved, elsewhere
+    )
+
+
+def test_the_register_walk_counts_and_names_what_differs_in_the_integrations_words():
+    report, rows = (
+        Report(("Other", "Procurify")),
+        SideTotals(("V", "P", "n", "a", "m", "b"), "procurify", "-"),
+    )
+    walk = RegisterComparison(report, rows, ("Acme", "2026-11"), "Acme, 2026-11", "Acme", "S1", WORDS)
+    register = [
+        bill("a", "10"),
+        bill("b", "5"),
+        bill("c", "7"),
+        bill("d", "1", approved=False),
+        bill("e", "2", elsewhere=True),
+    ]
+    walk.compare(register, {"a": Document(Decimal(10)), "b": Document(Decimal(6))}, {})
+    assert [d.words for d in report.differences] == [
+        "bill b (invoice none) is 5.00 but document 7 is 6.00 (difference 1.00)",
+        "bill c (invoice none) of Acme, Approved for 7.00, is not in Other (not sent yet)",
+    ]
+    assert report.counts["bills_in_balance"] == 1 and report.counts["bills_exported_by_another_process"] == 1
+    assert report.counts["procurify_bills_approved"] == 3 and rows.rows[("Acme", "2026-11")][2:] == [
+        2,
+        Decimal(16),
+    ]
