@@ -2,13 +2,14 @@
 (``purchase_orders`` declares the flow): ``OrderReader`` reads one Procurify order and decides whether it
 is held, refused or mapped.
 
-What is read. By default the day's staged Procurify POs (``procurify_purchase_orders``, polled on their last
-modified day), each read in full with its ``order_items`` (``GET /api/v2/purchase_orders/{n}/``); the
-Description comes from the requisition(s) its lines were ordered on (``orderNum``), read from the
-requisitions list narrowed to the PO's vendor (``pref_vendor``: the list has no number filter, procurify.md
-2.4). With the requisitions source (for customers who buy in Fusion, not in Procurify) the day's staged
-requisitions (``procurify_requisitions``) in status 1 Approved are read with their order items
-(``orderNum`` filter); a requisition with lines for several vendors becomes one order per vendor.
+What is read (Procurify's ``procurify.order_reads``). By default the day's staged Procurify POs
+(``procurify_purchase_orders``, polled on their last modified day), each read in full with its
+``order_items`` (``GET /api/v2/purchase_orders/{n}/``); the Description comes from the requisition(s) its
+lines were ordered on (``orderNum``), read from the requisitions list narrowed to the PO's vendor
+(``pref_vendor``: the list has no number filter, procurify.md 2.4). With the requisitions source (for
+customers who buy in Fusion, not in Procurify) the day's staged requisitions (``procurify_requisitions``)
+in status 1 Approved are read with their order items (``orderNum`` filter); a requisition with lines for
+several vendors becomes one order per vendor.
 
 How it maps: ``order_mappers`` (lines, charge accounts, Description) and ``po_numbers`` (the order number
 ``PFY1187`` that keeps the Procurify number on the Fusion side). The supplier is the Fusion supplier paired
@@ -23,11 +24,8 @@ for a person: cancelling or closing a Fusion order is a buyer's decision (Fusion
 actions act at once on money already committed), so the connector does not do it.
 """
 
-import json
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from connector_assets.flows.core import Mapped, Rejected, Skipped
@@ -36,7 +34,14 @@ from connector_assets.fusion.draft_orders import body_of, checked_payload, draft
 from connector_assets.fusion.supplier_sites import SupplierSites
 from connector_assets.integrations.fusion_procurify.charge_accounts import ChargeAccounts
 from connector_assets.integrations.fusion_procurify.integration import INTEGRATION, ROUTE
-from connector_assets.integrations.fusion_procurify.order_mappers import (
+from connector_assets.integrations.fusion_procurify.order_mappers import notes, order_lines
+from connector_assets.integrations.fusion_procurify.po_numbers import (
+    fusion_order_number,
+    po_source_key,
+    requisition_source_key,
+)
+from connector_assets.integrations.fusion_procurify.vendor_pairs import paired_supplier, vendor_dependency
+from connector_assets.procurify.order_fields import (
     PO_CANCELLED,
     PO_STATE_NAMES,
     REQUISITION_APPROVED,
@@ -45,16 +50,9 @@ from connector_assets.integrations.fusion_procurify.order_mappers import (
     item_vendor,
     live_items,
     name_of,
-    notes,
-    order_lines,
     order_num,
 )
-from connector_assets.integrations.fusion_procurify.po_numbers import (
-    fusion_order_number,
-    po_source_key,
-    requisition_source_key,
-)
-from connector_assets.integrations.fusion_procurify.vendor_pairs import paired_supplier, vendor_dependency
+from connector_assets.procurify.order_reads import ProcurifyOrderReads, Requisitions
 from connector_assets.procurify.record_reads import mapped_or_queued, read_for_record
 from connector_resources import settings
 from connector_resources.ledger import Ledger
@@ -78,48 +76,31 @@ class SourceOrder:
     items: list[Mapping[str, Any]]
 
 
-def latest_staged(staging: Any, asset: str, partition: str | None, key: str) -> list[dict[str, Any]]:
-    """The partition's staged records of ``asset``, the latest version of each (by ``key``)."""
-    latest: dict[str, tuple[dict[str, Any], datetime]] = {}
-    for row in staging.read_rows(asset, partition):
-        record = json.loads(row["record"])
-        ident = text(record.get(key)) or text(row["id"])
-        stamp = row["updated_at"] or datetime.min.replace(tzinfo=UTC)
-        stamp = stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
-        if ident not in latest or stamp >= latest[ident][1]:
-            latest[ident] = (record, stamp)
-    return [record for record, _ in latest.values()]
-
-
 class OrderReader:
     """What one mapping step (or replay) reads and decides, on one Procurify and one Fusion session: full
-    POs, requisitions by vendor (for their notes), pairs, sites and charge accounts."""
+    POs and requisitions by vendor (for their notes, Procurify's ``ProcurifyOrderReads``; ``requisitions``
+    the cache it shares, ``requisitions_for_run``), pairs, sites and charge accounts."""
 
     def __init__(
-        self, procurify: Any, fusion: Any, ledger: Ledger, charges: ChargeAccounts, *, prefix: str
+        self,
+        procurify: Any,
+        fusion: Any,
+        ledger: Ledger,
+        charges: ChargeAccounts,
+        *,
+        prefix: str,
+        requisitions: Requisitions | None = None,
     ) -> None:
-        self.procurify, self.ledger, self.charges, self.prefix = procurify, ledger, charges, prefix
+        self.reads = ProcurifyOrderReads(procurify, requisitions)
+        self.ledger, self.charges, self.prefix = ledger, charges, prefix
         self.sites = SupplierSites(fusion)
         self.business_unit: str = fusion.business_unit
         self.buyer = settings.value(BUYER_ENV).strip() or None
-        self._requisitions: dict[str, dict[str, Mapping[str, Any]]] = {}
 
     def sent(self, key: str) -> str | None:
         """The Fusion POHeaderId this order was written as, None when it was never written."""
         xref = self.ledger.get_xref(INTEGRATION, ENTITY, ROUTE.source_system, key, ROUTE.target_system)
         return xref.target_id if xref is not None and xref.target_id else None
-
-    def requisitions_of(self, vendor_id: str) -> dict[str, Mapping[str, Any]]:
-        """The requisitions with a line for ``vendor_id`` (``pref_vendor``), by number, read once a run."""
-        if vendor_id not in self._requisitions:
-            rows = self.procurify.iter_all("requisitions", filters={"pref_vendor": vendor_id})
-            self._requisitions[vendor_id] = {text(r.get("num")): r for r in rows}
-        return self._requisitions[vendor_id]
-
-    def order_items(self, num: str) -> list[Mapping[str, Any]]:
-        """A requisition's order items (``orderNum`` filter, re-checked here)."""
-        rows = self.procurify.iter_all("order_items", filters={"orderNum": num})
-        return [r for r in rows if order_num(r) == num]
 
     # -- purchase orders --------------------------------------------------------------------------------
 
@@ -130,7 +111,7 @@ class OrderReader:
 
         def mapped() -> Mapped | Rejected | Skipped | None:
             try:
-                po = read_for_record("its full record", lambda: self.procurify.get("purchase_orders", number))
+                po = read_for_record("its full record", lambda: self.reads.purchase_order(number))
             except ProcurifyNotFoundError as exc:
                 return Rejected(
                     key, f"Procurify PO {number} cannot be read from Procurify ({exc}); nothing sent"
@@ -164,7 +145,7 @@ class OrderReader:
         nums = sorted(
             {order_num(i) for i in items if order_num(i)}, key=lambda n: int(n) if n.isdigit() else 0
         )
-        found = self.requisitions_of(vendor_id)
+        found = self.reads.requisitions_of(vendor_id)
         missing = [n for n in nums if n not in found]
         if missing:
             log.warning(
@@ -196,7 +177,7 @@ class OrderReader:
         num = text(requisition.get("num"))
         label = f"Procurify requisition {num}"
         status = whole_number(requisition.get("status"))
-        items = live_items(self.order_items(num))
+        items = live_items(self.reads.order_items(num))
         vendors = sorted({item_vendor(i) for i in items if item_vendor(i)}, key=lambda v: int(v))
         keys = (
             [requisition_source_key(num)]
@@ -238,12 +219,7 @@ class OrderReader:
     def requisition_by_key(self, key: str) -> list[Mapped | Rejected | Skipped]:
         """The requisition of source key ``REQ<n>[-<vendor>]`` read again (replay)."""
         num = key.removeprefix("REQ").split("-")[0]
-        items = self.order_items(num)
-        vendors = {item_vendor(i) for i in items if item_vendor(i)}
-        header = next(
-            (self.requisitions_of(v).get(num) for v in sorted(vendors) if num in self.requisitions_of(v)),
-            None,
-        )
+        header = self.reads.requisition(num)
         if header is None:
             return [Rejected(key, f"Procurify requisition {num} is not found in Procurify; nothing sent")]
         return [r for r in self.requisition_records(header) if r.source_key == key]
@@ -304,22 +280,3 @@ class OrderReader:
             },
             depends_on=depends_on,
         )
-
-
-_RUN_REQUISITIONS: dict[str, dict[str, dict[str, Mapping[str, Any]]]] = {}
-_RUN_REQUISITIONS_LOCK = threading.Lock()
-
-
-def requisitions_for_run(run_id: str) -> dict[str, dict[str, Mapping[str, Any]]]:
-    """The requisitions-by-vendor cache ``OrderReader.requisitions_of`` fills, shared by every day of one
-    run. A run over a range of days (a backfill run as one) maps day by day with a reader each; a cache per
-    reader read a vendor's whole requisition list (``pref_vendor``, every page: the orders list has no
-    number filter and order items do not carry the requisition's notes, procurify.md 2.4) again on each
-    day that has a PO of that vendor. The requisitions a day's POs were ordered on exist before the run's
-    source read staged the POs, so a list read earlier in the run holds them. One run is kept (the
-    latest), so a long-lived process holds no old run's lists."""
-    with _RUN_REQUISITIONS_LOCK:
-        if run_id not in _RUN_REQUISITIONS:
-            _RUN_REQUISITIONS.clear()
-            _RUN_REQUISITIONS[run_id] = {}
-        return _RUN_REQUISITIONS[run_id]

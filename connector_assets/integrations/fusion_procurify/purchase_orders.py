@@ -4,11 +4,11 @@ order, created as a draft (``draftPurchaseOrders``: ``purchaseOrders`` is read-o
 submitted.
 
 This module declares the flow: its record model, its map and remap steps, its ``FlowSpec``, assets and
-replay. What is read and how an order maps (held on its vendor's pairing, refused naming what to fix, or
-mapped): ``order_reader``, on the pure ``order_mappers`` and ``po_numbers``. How it is written (found by
-number, created as a draft and submitted, or brought up to date where Fusion allows; a change Fusion cannot
-make is queued, never sent as a second order): the Fusion side's ``FusionPurchaseOrders``, in Procurify's
-words (``ProcurifyOrdersInFusion``).
+replay. What is read (Procurify's ``procurify.order_reads``) and how an order maps (held on its vendor's
+pairing, refused naming what to fix, or mapped): ``order_reader``, on the pure ``order_mappers`` and
+``po_numbers``. How it is written (found by number, created as a draft and submitted, or brought up to date
+where Fusion allows; a change Fusion cannot make is queued, never sent as a second order): the Fusion side's
+``FusionPurchaseOrders``, in Procurify's words (``ProcurifyOrdersInFusion``).
 """
 
 from collections.abc import Callable, Iterable, Iterator
@@ -22,13 +22,9 @@ from connector_assets.fusion.order_target import FusionPurchaseOrders
 from connector_assets.integrations.fusion_procurify import charge_accounts
 from connector_assets.integrations.fusion_procurify.charge_accounts import ChargeAccounts
 from connector_assets.integrations.fusion_procurify.integration import INTEGRATION, ROUTE
-from connector_assets.integrations.fusion_procurify.order_reader import (
-    ENTITY,
-    OrderReader,
-    latest_staged,
-    requisitions_for_run,
-)
+from connector_assets.integrations.fusion_procurify.order_reader import ENTITY, OrderReader
 from connector_assets.integrations.fusion_procurify.po_numbers import PREFIX_ENV, order_prefix
+from connector_assets.procurify.order_reads import Requisitions, latest_staged, requisitions_for_run
 from connector_assets.saas import saas_daily_partitions
 from connector_resources import settings
 from connector_resources.ledger import Ledger
@@ -76,9 +72,12 @@ def _emit(
     return skips_audited(PURCHASE_ORDERS_FLOW, ledger, records, run_id=run_id, partition=partition)
 
 
-def _reader(resources: Any, procurify: Any, fusion: Any, *, restage: bool) -> OrderReader:
+def _reader(
+    resources: Any, procurify: Any, fusion: Any, *, restage: bool, requisitions: Requisitions | None = None
+) -> OrderReader:
     charges = ChargeAccounts.load(resources.staging, restage=restage)
-    return OrderReader(procurify, fusion, resources.ledger.get(), charges, prefix=order_prefix())
+    ledger = resources.ledger.get()
+    return OrderReader(procurify, fusion, ledger, charges, prefix=order_prefix(), requisitions=requisitions)
 
 
 def map_purchase_orders(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
@@ -95,8 +94,10 @@ def map_purchase_orders(context: Any, partition: str | None) -> Iterator[Mapped 
         return
     run_id = context.run.run_id
     with resources.procurify.session() as procurify, resources.fusion.session() as fusion:
-        reader = _reader(resources, procurify, fusion, restage=False)
-        reader._requisitions = requisitions_for_run(run_id)  # one read per vendor per run, not per day
+        # One read of a vendor's requisitions per run, not per day.
+        reader = _reader(
+            resources, procurify, fusion, restage=False, requisitions=requisitions_for_run(run_id)
+        )
         if source == "purchase_orders":
             records: Iterable[Any] = (reader.purchase_order(po) for po in staged)
         else:
