@@ -32,7 +32,6 @@ from connector_assets.integrations.jde_procurify.po_origins import (
     LINK_ENTITY,
     ORDER_ENTITY,
     linked_pos,
-    order_of,
     requisition_sent,
 )
 from connector_assets.integrations.jde_procurify.purchase_orders import order_policy
@@ -51,6 +50,7 @@ from connector_assets.jde.lookup import browse_in
 from connector_assets.jde.tables import ADDRESS_BOOK, AP_LEDGER, PO_HEADERS, PO_LINES, SUPPLIERS
 from connector_assets.jde.targets import BATCH_TABLE, JOURNAL_TABLE
 from connector_assets.procurify.bill_register import bills_in_period, status_name
+from connector_assets.procurify.po_origins import order_of
 from connector_resources.jde import Condition
 from connector_resources.ledger import Ledger
 from connector_resources.procurify.errors import ProcurifyNotFoundError
