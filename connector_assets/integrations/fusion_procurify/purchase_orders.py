@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from connector_assets.flows.assets import build_flow_assets
-from connector_assets.flows.core import Mapped, Rejected, Skipped, skips_audited
+from connector_assets.flows.core import Mapped, Rejected, skips_audited
 from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.flows.replay_resources import register_settings_replay, resources_from_settings
 from connector_assets.fusion.order_target import FusionPurchaseOrders
@@ -27,7 +27,6 @@ from connector_assets.integrations.fusion_procurify.po_numbers import PREFIX_ENV
 from connector_assets.procurify.order_reads import Requisitions, latest_staged, requisitions_for_run
 from connector_assets.saas import saas_daily_partitions
 from connector_resources import settings
-from connector_resources.ledger import Ledger
 
 SOURCE_ENV = "ML_FUSION_PROCURIFY_ORDER_SOURCE"
 PURCHASE_ORDERS_ASSET = "procurify_purchase_orders"  # staged by connector_assets.saas_assets
@@ -61,17 +60,6 @@ def FusionOrderRecord() -> type:
     return FusionOrderRecord
 
 
-def _emit(
-    ledger: Ledger,
-    records: Iterable[Mapped | Rejected | Skipped | None],
-    *,
-    run_id: str | None,
-    partition: str | None,
-) -> Iterator[Mapped | Rejected]:
-    """The records to validate and write; a skip is audited here and not passed on."""
-    return skips_audited(PURCHASE_ORDERS_FLOW, ledger, records, run_id=run_id, partition=partition)
-
-
 def _reader(
     resources: Any, procurify: Any, fusion: Any, *, restage: bool, requisitions: Requisitions | None = None
 ) -> OrderReader:
@@ -102,7 +90,9 @@ def map_purchase_orders(context: Any, partition: str | None) -> Iterator[Mapped 
             records: Iterable[Any] = (reader.purchase_order(po) for po in staged)
         else:
             records = (r for req in staged for r in reader.requisition_records(req))
-        yield from _emit(reader.ledger, records, run_id=run_id, partition=partition)
+        yield from skips_audited(
+            PURCHASE_ORDERS_FLOW, reader.ledger, records, run_id=run_id, partition=partition
+        )
 
 
 def remap_purchase_orders(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
@@ -116,7 +106,10 @@ def remap_purchase_orders(context: Any, keys: list[str]) -> Iterator[Mapped | Re
                 records: list[Any] = [reader.purchase_order({"procurify_PO": key.removeprefix("PO")})]
             else:
                 records = reader.requisition_by_key(key)
-            yield from _emit(reader.ledger, records, run_id=None, partition=None)
+            # A skip is audited here and not passed on.
+            yield from skips_audited(
+                PURCHASE_ORDERS_FLOW, reader.ledger, records, run_id=None, partition=None
+            )
 
 
 class ProcurifyOrdersInFusion(FusionPurchaseOrders):

@@ -133,29 +133,24 @@ def order_record(
             None,
         )
     body = requisition_body(header, where.location, where.department, mapped.lines)
-    total = order_total(body)
-    return Mapped(
-        source_key=key,
-        body=body,
-        fields={
-            "order": key,
-            "description": body["description"],
-            "supplier": an8,
-            "location": where.location,
-            "department": where.department,
-            "lines": len(mapped.lines),
-            "total": float(total),
-        },
-        # Not hashed (``content_hash`` is the body's): how to find the requisition, and what a revision of
-        # its PO needs, known when the order is mapped (a replay's target has no ledger of its own).
-        natural_key={
-            "description": body["description"],
-            "created_since": _day(header.get("TRDJ")),
-            "linked_po": po_links.linked_po(ledger, key),
-            "vendor_id": vendor_id,
-        },
-        depends_on=depends_on,
-    )
+    fields = {
+        "order": key,
+        "description": body["description"],
+        "supplier": an8,
+        "location": where.location,
+        "department": where.department,
+        "lines": len(mapped.lines),
+        "total": float(order_total(body)),
+    }
+    # Not hashed (``content_hash`` is the body's): how to find the requisition, and what a revision of its
+    # PO needs, known when the order is mapped (a replay's target has no ledger of its own).
+    natural_key = {
+        "description": body["description"],
+        "created_since": _day(header.get("TRDJ")),
+        "linked_po": po_links.linked_po(ledger, key),
+        "vendor_id": vendor_id,
+    }
+    return Mapped(key, body, fields, natural_key, depends_on)
 
 
 def _day(value: Any) -> str | None:
