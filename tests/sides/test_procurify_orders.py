@@ -1,7 +1,8 @@
 """The Procurify side's purchase orders and requisitions (``connector_assets.procurify``), pure: a changed
 order against the PO its requisition became (``po_revisions``: lines matched by sku, else by name then line
 order; what the v3 PUT cannot do named), a PO's requisitions and its link keys (``order_fields``,
-``po_origins``), the staged latest version of each PO (``order_reads``). The flows that use them run end to
+``po_origins``), an integration's PO links in its ledger (``po_links``), the staged latest version of each
+PO (``order_reads``). The flows that use them run end to
 end in ``tests/integrations/jde_procurify`` and ``tests/integrations/fusion_procurify``.
 
 Requisition bodies are written here as the JDE -> Procurify flow sends them (``line_items`` with the JDE
@@ -15,10 +16,13 @@ from datetime import date, datetime
 from types import SimpleNamespace
 from typing import Any
 
+from connector_assets.flows.targets import FlowRoute
 from connector_assets.procurify.order_fields import live_items, requisition_numbers
 from connector_assets.procurify.order_reads import latest_staged
+from connector_assets.procurify.po_links import PoLinks
 from connector_assets.procurify.po_origins import day_ranges, link_key, order_of
 from connector_assets.procurify.po_revisions import match_po_lines, requisition_differences, revision
+from connector_resources.ledger import Ledger
 
 SOURCE = "JDE"
 
@@ -162,3 +166,33 @@ def test_the_latest_staged_version_of_each_record_wins_whatever_the_row_order():
     staging = SimpleNamespace(read_rows=lambda asset, partition: rows)
     latest = latest_staged(staging, "procurify_purchase_orders", "2026-01-01", "procurify_PO")
     assert sorted((r["procurify_PO"], r["note"]) for r in latest) == [(1, "late"), (2, "only")]
+
+
+def test_po_links_name_an_order_s_first_po_its_others_the_waiting_requisitions_and_a_queued_link_s_po():
+    sent, linked = FlowRoute("x", "ERP", "procurify"), FlowRoute("x", "procurify", "procurify")
+    links = PoLinks("x", "purchase_order", "po_link", order_route=sent, link_route=linked)
+    ledger = Ledger("sqlite://")
+    try:
+        for order, uuid in (("1:10:OP", "u-10"), ("1:11:OP", "u-11")):
+            ledger.record_target("x", "purchase_order", "ERP", order, "procurify", uuid, "h")
+        ledger.record_target("x", "po_link", "procurify", "1:10:OP/8", "procurify", "8", "h")
+        assert links.linked_po(ledger, "1:10:OP") == "8"  # only a second PO linked: it names the order
+        ledger.record_target("x", "po_link", "procurify", "1:10:OP", "procurify", "7", "h")
+        assert (links.linked_po(ledger, "1:10:OP"), links.linked_pos(ledger, "1:10:OP")) == ("7", [7, 8])
+        assert links.link_of(ledger, 8) == "1:10:OP/8" and links.link_of(ledger, 9) is None
+        assert list(links.waiting_requisitions(ledger)) == ["u-11"]  # 10 has its PO
+        assert links.requisition_sent(ledger, "1:11:OP") is not None
+        assert links.po_of_key(ledger, "1:10:OP/8", "po_links") == 8
+        assert links.po_of_key(ledger, "1:10:OP", "po_links") == 7
+        ledger.enqueue(
+            integration="x",
+            flow="po_links",
+            entity="po_link",
+            source_key="1:11:OP",
+            payload={"procurify_PO": 12},
+            reason="r",
+        )
+        assert links.po_of_key(ledger, "1:11:OP", "po_links") == 12
+        assert links.po_of_key(ledger, "1:11:OP", "other") is None
+    finally:
+        ledger.dispose()

@@ -46,7 +46,6 @@ from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.flows.replay_resources import register_settings_replay, resources_from_settings
 from connector_assets.procurify.po_num_target import ProcurifyPoNumbers
 from connector_assets.procurify.po_origins import (
-    SIBLING,
     STAGED_REQUISITIONS,
     OriginFinder,
     PoOrigin,
@@ -57,31 +56,11 @@ from connector_assets.saas_assets import saas_partitions
 from connector_resources.ledger import Ledger
 
 from .integration import INTEGRATION, PO_ROUTE
-from .po_origins import LINK_ENTITY, linked_pos, origin_finder, requisition_sent
+from .po_origins import LINK_ENTITY, LINKS
 
 ENTITY = LINK_ENTITY
 STAGED_POS = "procurify_purchase_orders"
-
-
-def linked_po(ledger: Ledger, order_source_key: str) -> str | None:
-    """The Procurify PO number (``procurify_PO``) linked to a JDE order (``KCOO:DOCO:DCTO``), or None.
-
-    None until the order's requisition has been purchased in Procurify and this flow has linked the PO
-    (a PO whose link write is still under way has no target id yet, and counts as not linked). A JDE order
-    purchased as several POs names its first here (the others are linked under ``<key>/<procurify_PO>``);
-    when only those others could be linked (the first PO refused, e.g. closed), the lowest of them.
-    """
-    first = _first_link(ledger, order_source_key)
-    if first is not None:
-        return first
-    others = linked_pos(ledger, order_source_key)
-    return str(others[0]) if others else None
-
-
-def _first_link(ledger: Ledger, order_key: str) -> str | None:
-    """The PO linked under the JDE order's own key (its first PO), or None."""
-    xref = ledger.get_xref(INTEGRATION, ENTITY, PO_ROUTE.source_system, order_key, PO_ROUTE.target_system)
-    return xref.target_id if xref and xref.target_id else None
+linked_po = LINKS.linked_po  # which Procurify PO a JDE order is (the purchase order flow's revisions)
 
 
 def po_num_text(order_key: str) -> str:
@@ -164,10 +143,10 @@ def link_records(
     for po in sorted(pos, key=lambda row: int(str(row["procurify_PO"]))):
         number = int(str(po["procurify_PO"]))
         counts["purchase_orders"] += 1
-        known = ledger.find_xref_by_target(INTEGRATION, ENTITY, PO_ROUTE.target_system, str(number))
-        if known is not None and known.target_id:
+        known = LINKS.link_of(ledger, number)
+        if known is not None:
             counts["linked_before"] += 1
-            yield link_record(known.source_key, number)
+            yield link_record(known, number)
             continue
         origin = finder.origin(finder.session.get("purchase_orders", number))
         if not origin.orders:
@@ -179,14 +158,14 @@ def link_records(
         first_of.setdefault(origin.orders[0], origin.procurify_po)
     for origin in fresh:
         order = origin.orders[0]
-        first = _first_link(ledger, order) is None and first_of[order] == origin.procurify_po
+        first = LINKS.first_link(ledger, order) is None and first_of[order] == origin.procurify_po
         key = link_key(order, origin.procurify_po, first)
         if len(origin.orders) > 1 or origin.foreign:
             counts["mixed"] += 1
             yield Rejected(key, _mixed_reason(origin), {"procurify_PO": origin.procurify_po})
             continue
         counts["to_link"] += 1
-        since, siblings = requisition_sent(ledger, order), linked_pos(ledger, order)
+        since, siblings = LINKS.requisition_sent(ledger, order), LINKS.linked_pos(ledger, order)
         yield link_record(key, origin.procurify_po, origin.requisitions, since, siblings)
 
 
@@ -195,7 +174,7 @@ def _finder(context: Any, partition: str | None) -> Iterator[tuple[OriginFinder,
     resources = context.resources
     ledger: Ledger = resources.ledger.get()
     with resources.procurify.session() as session:
-        yield origin_finder(ledger, session, resources.staging, partition), ledger
+        yield LINKS.origin_finder(ledger, session, resources.staging, partition), ledger
 
 
 def map_po_links(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
@@ -219,32 +198,11 @@ def map_po_links(context: Any, partition: str | None) -> Iterator[Mapped | Rejec
 OBSERVED = ("purchase_orders", "linked_before", "to_link", "not_from_jde", "mixed", "requisition_reads")
 
 
-def _queued_po(ledger: Ledger, key: str) -> int | None:
-    """The PO a queued link was about (its payload), for a key that does not name one itself."""
-    for item in reversed(ledger.queue_for(key)):
-        if item.integration != INTEGRATION or item.flow != PO_LINKS_FLOW.name:
-            continue
-        payload = item.payload or {}
-        value = payload.get("procurify_PO", (payload.get("body") or {}).get("procurify_PO"))
-        if value is not None and str(value).isdigit():
-            return int(value)
-    return None
-
-
-def po_of_key(ledger: Ledger, key: str) -> int | None:
-    """Which PO a ``po_link`` source key is about: named in a sibling's key, linked, or queued."""
-    if SIBLING in key:
-        tail = key.rsplit(SIBLING, 1)[1]
-        return int(tail) if tail.isdigit() else None
-    linked = _first_link(ledger, key)
-    return int(linked) if linked and linked.isdigit() else _queued_po(ledger, key)
-
-
 def remap_po_links(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
     """The named links (replay): each one's PO read from Procurify again and its origin found afresh."""
     with _finder(context, None) as (finder, ledger):
         for key in keys:
-            number = po_of_key(ledger, key)
+            number = LINKS.po_of_key(ledger, key, PO_LINKS_FLOW.name)
             if number is None:
                 yield Rejected(
                     key,
