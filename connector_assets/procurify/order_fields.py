@@ -1,9 +1,10 @@
 """What a Procurify purchase order, requisition and order item say (procurify.md 2.4, 2.5), read one way by
 every flow that reads them: the PO states and requisition statuses by code, the items that put something
 on an order, an item's requisition number, vendor, account code and department, the requisitions of a PO,
-the day a PO was made. One copy for both Procurify integrations: JD Edwards <-> Procurify
-(``purchase_orders`` revising a PO, ``po_links`` finding a PO's requisitions) and Oracle Fusion <->
-Procurify (``purchase_orders`` turning POs and requisitions into Fusion orders).
+the day a PO was made, a name or sku as a person reads it (``words``). One copy for both Procurify
+integrations: JD Edwards <-> Procurify (``purchase_orders`` revising a PO, ``po_links`` finding a PO's
+requisitions) and Oracle Fusion <-> Procurify (``purchase_orders`` turning POs and requisitions into Fusion
+orders).
 """
 
 from __future__ import annotations
@@ -31,6 +32,11 @@ REQUISITION_STATUS_NAMES = {
     5: "Received",
     6: "Draft",
 }
+
+
+def words(value: Any) -> str:
+    """A name or sku as a person reads it: blanks collapsed, None and blank as ""."""
+    return " ".join(str(value or "").split())
 
 
 def name_of(value: Any) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any, Generic, TypeVar
 
 from connector_assets.procurify.account_departments import DepartmentDirectory
-from connector_assets.procurify.po_revisions import words
+from connector_assets.procurify.order_fields import words
 
 D = TypeVar("D", bound=DepartmentDirectory)
 

@@ -1,7 +1,8 @@
 """Which source order a Procurify purchase order came from, when an integration sends orders to Procurify as
 requisitions and a Procurify buyer purchases them: the PO's lines -> their requisitions -> the order whose
 requisition it was (the integration's cross-reference, order -> requisition uuid, asked through
-``order_of_requisition``). Used by JD Edwards -> Procurify ``po_links`` (``jde_procurify.po_origins``).
+``order_of_requisition``). Used by JD Edwards -> Procurify ``po_links`` (made by ``PoLinks.origin_finder``,
+``procurify.po_links``, on the integration's ledger).
 
 What the reference gives to follow that chain (§2.4, §2.5): a PO read by number
 (``GET /api/v2/purchase_orders/{n}/``; the list has no lines) carries ``order_items`` whose ``orderNum`` is

@@ -17,12 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from connector_assets.procurify.order_fields import PO_STATES_REFUSING, item_account_code
-
-
-def words(value: Any) -> str:
-    """A name or sku as a person reads it: blanks collapsed, None and blank as ""."""
-    return " ".join(str(value or "").split())
+from connector_assets.procurify.order_fields import PO_STATES_REFUSING, item_account_code, words
 
 
 def _decimal(value: Any) -> Decimal | None:

@@ -33,8 +33,9 @@ from dagster import Failure
 
 from connector_assets.flows.core import Mapped
 from connector_assets.flows.targets import SessionTarget
+from connector_assets.procurify.order_fields import words
 from connector_assets.procurify.order_reads import requisition_items
-from connector_assets.procurify.po_revisions import requisition_differences, revision, words
+from connector_assets.procurify.po_revisions import requisition_differences, revision
 from connector_resources import settings
 from connector_resources.redaction import get_logger
 
