@@ -8,6 +8,7 @@ supplier paired with each vendor in its own words.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 from connector_assets.procurify.account_departments import DepartmentDirectory
@@ -17,18 +18,18 @@ D = TypeVar("D", bound=DepartmentDirectory)
 
 
 class ProcurifyLookups(Generic[D]):
-    """Procurify's departments (read whole into the integration's ``directory``) and vendor names by id,
-    each read once per run."""
+    """Procurify's departments (read whole by ``read_departments``: the integration's directory on the
+    session) and vendor names by id, each read once per run."""
 
-    def __init__(self, session: Any, directory: type[D]) -> None:
-        self.session, self.directory = session, directory
+    def __init__(self, session: Any, read_departments: Callable[[Any], D]) -> None:
+        self.session, self.read_departments = session, read_departments
         self._departments: D | None = None
         self._vendors: dict[str, tuple[str | None, str | None]] = {}
 
     @property
     def departments(self) -> D:
         if self._departments is None:
-            self._departments = self.directory(self.session.iter_all("departments"))
+            self._departments = self.read_departments(self.session)
         return self._departments
 
     def vendor_name(self, vendor_id: str, supplier: str) -> tuple[str | None, str | None]:

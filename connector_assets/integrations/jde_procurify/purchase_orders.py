@@ -112,7 +112,7 @@ def _map_orders(
     ledger: Ledger = context.resources.ledger.get()
     codes = account_map.AccountMap.of(accounts)
     with context.resources.procurify.session() as session:
-        procurify = ProcurifyLookups(session, ProcurifyDepartments)
+        procurify = ProcurifyLookups(session, ProcurifyDepartments.read)
         for order in orders:
             if order.key[2].upper() not in policy.order_types:
                 continue
