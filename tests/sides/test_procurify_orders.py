@@ -184,14 +184,8 @@ def test_po_links_name_an_order_s_first_po_its_others_the_waiting_requisitions_a
         assert links.requisition_sent(ledger, "1:11:OP") is not None
         assert links.po_of_key(ledger, "1:10:OP/8", "po_links") == 8
         assert links.po_of_key(ledger, "1:10:OP", "po_links") == 7
-        ledger.enqueue(
-            integration="x",
-            flow="po_links",
-            entity="po_link",
-            source_key="1:11:OP",
-            payload={"procurify_PO": 12},
-            reason="r",
-        )
+        link = {"integration": "x", "flow": "po_links", "entity": "po_link", "source_key": "1:11:OP"}
+        ledger.enqueue(**link, payload={"procurify_PO": 12}, reason="r")
         assert links.po_of_key(ledger, "1:11:OP", "po_links") == 12
         assert links.po_of_key(ledger, "1:11:OP", "other") is None
     finally:

@@ -133,21 +133,35 @@ def order_record(
             None,
         )
     body = requisition_body(header, where.location, where.department, mapped.lines)
+    created = _day(header.get("TRDJ"))
+    return requisition_record(key, body, an8, created, po_links.linked_po(ledger, key), vendor_id, depends_on)
+
+
+def requisition_record(
+    key: str,
+    body: dict[str, Any],
+    supplier: str,
+    created_since: str | None,
+    linked_po: str | None,
+    vendor_id: str | None,
+    depends_on: str | None = None,
+) -> Mapped:
+    """The record of JDE order ``key`` as requisition ``body``: ``fields`` what the record model checks;
+    ``natural_key``, not hashed (``content_hash`` is the body's), how to find the requisition and what a
+    revision of its PO needs, known when the order is mapped (a replay's target has no ledger of its own)."""
     fields = {
         "order": key,
         "description": body["description"],
-        "supplier": an8,
-        "location": where.location,
-        "department": where.department,
-        "lines": len(mapped.lines),
+        "supplier": supplier,
+        "location": body["location_name"],
+        "department": body["department_name"],
+        "lines": len(body["line_items"]),
         "total": float(order_total(body)),
     }
-    # Not hashed (``content_hash`` is the body's): how to find the requisition, and what a revision of its
-    # PO needs, known when the order is mapped (a replay's target has no ledger of its own).
     natural_key = {
         "description": body["description"],
-        "created_since": _day(header.get("TRDJ")),
-        "linked_po": po_links.linked_po(ledger, key),
+        "created_since": created_since,
+        "linked_po": linked_po,
         "vendor_id": vendor_id,
     }
     return Mapped(key, body, fields, natural_key, depends_on)

@@ -37,10 +37,10 @@ from connector_assets.flows.core import Mapped
 from connector_assets.integrations.jde_procurify.order_mappers import (
     OrderPolicy,
     order_source_key,
-    order_total,
     requisition_body,
     requisition_lines,
 )
+from connector_assets.integrations.jde_procurify.order_records import requisition_record
 from connector_assets.integrations.jde_procurify.po_links import linked_po
 from connector_resources.procurify.po_revisions import full_revision
 
@@ -175,31 +175,15 @@ def default_variants(world: JdeProcurifyWorld) -> Iterator[None]:
 def _order(
     world: JdeProcurifyWorld, places: Places, doco: int, lines: list[dict[str, Any]], linked: bool = False
 ) -> Mapped:
-    """A JDE order as the purchase order flow's mapped step makes it (``order_mappers``)."""
+    """A JDE order as the purchase order flow's mapped step makes it (``order_mappers``,
+    ``order_records.requisition_record``)."""
     header = _header(doco)
     key = order_source_key(header)
     mapped = requisition_lines(header, lines, POLICY, {"M30.6110": places.code}, places.vendor)
     assert not mapped.problems, mapped.problems
     body = requisition_body(header, places.location, places.department, mapped.lines)
-    return Mapped(
-        source_key=key,
-        body=body,
-        fields={
-            "order": key,
-            "description": body["description"],
-            "supplier": AN8,
-            "location": places.location,
-            "department": places.department,
-            "lines": len(mapped.lines),
-            "total": float(order_total(body)),
-        },
-        natural_key={
-            "description": body["description"],
-            "created_since": date.today().isoformat(),
-            "linked_po": linked_po(world.ledger, key) if linked else None,
-            "vendor_id": places.vendor_id,
-        },
-    )
+    po = linked_po(world.ledger, key) if linked else None
+    return requisition_record(key, body, AN8, date.today().isoformat(), po, places.vendor_id)
 
 
 def _write_orders(world: JdeProcurifyWorld, *records: Mapped, ok: bool = True) -> Any:
