@@ -145,12 +145,12 @@ def pair_vendors(ledger: Any, procurify: Any, fusion_url: str, start: date, end:
     vendor in id order as ``make dev`` does. Read through the Procurify API and the pod's operator routes;
     not measured."""
     from connector_assets.integrations.fusion_procurify.bill_mappers import bill_vendor_id
-    from connector_assets.integrations.fusion_procurify.order_mappers import id_of
     from connector_assets.integrations.fusion_procurify.sandbox import (
         active_vendor_ids,
         pair_seeded_vendors,
         suppliers_with_sites,
     )
+    from connector_assets.procurify.order_fields import id_of
 
     since = datetime.combine(start, datetime.min.time(), UTC)
     until = datetime.combine(end + timedelta(days=1), datetime.min.time(), UTC)

@@ -24,7 +24,7 @@ from connector_assets.fusion.account_combinations import DELIMITER
 from connector_assets.integrations.fusion_procurify.account_map import segment_problem
 from connector_assets.integrations.fusion_procurify.integration import INTEGRATION
 from connector_assets.procurify.account_departments import SEPARATOR, name_length_problem
-from connector_assets.procurify.account_departments import department_key as department_key  # order_mappers
+from connector_assets.procurify.account_departments import department_key as department_key  # sandbox
 
 DEPARTMENT_MAP_ENV = "ML_FUSION_PROCURIFY_DEPARTMENT_MAP"
 GUARDED_BY = ("fusion", "procurify")  # the sandbox table only fits these two sandboxes

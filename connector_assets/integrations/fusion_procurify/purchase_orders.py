@@ -4,34 +4,29 @@ order, created as a draft (``draftPurchaseOrders``: ``purchaseOrders`` is read-o
 submitted.
 
 This module declares the flow: its record model, its map and remap steps, its ``FlowSpec``, assets and
-replay. What is read and how an order maps (held on its vendor's pairing, refused naming what to fix, or
-mapped): ``order_reader``, on the pure ``order_mappers`` and ``po_numbers``. How it is written (found by
-number, created as a draft and submitted, or brought up to date where Fusion allows; a change Fusion cannot
-make is queued, never sent as a second order): the Fusion side's ``FusionPurchaseOrders``, in Procurify's
-words (``ProcurifyOrdersInFusion``).
+replay. What is read (Procurify's ``procurify.order_reads``) and how an order maps (held on its vendor's
+pairing, refused naming what to fix, or mapped): ``order_reader``, on the pure ``order_mappers`` and
+``po_numbers``. How it is written (found by number, created as a draft and submitted, or brought up to date
+where Fusion allows; a change Fusion cannot make is queued, never sent as a second order): the Fusion side's
+``FusionPurchaseOrders``, in Procurify's words (``ProcurifyOrdersInFusion``).
 """
 
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from connector_assets.flows.assets import build_flow_assets
-from connector_assets.flows.core import Mapped, Rejected, Skipped, skips_audited
+from connector_assets.flows.core import Mapped, Rejected, skips_audited
 from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.flows.replay_resources import register_settings_replay, resources_from_settings
 from connector_assets.fusion.order_target import FusionPurchaseOrders
 from connector_assets.integrations.fusion_procurify import charge_accounts
 from connector_assets.integrations.fusion_procurify.charge_accounts import ChargeAccounts
 from connector_assets.integrations.fusion_procurify.integration import INTEGRATION, ROUTE
-from connector_assets.integrations.fusion_procurify.order_reader import (
-    ENTITY,
-    OrderReader,
-    latest_staged,
-    requisitions_for_run,
-)
+from connector_assets.integrations.fusion_procurify.order_reader import ENTITY, OrderReader
 from connector_assets.integrations.fusion_procurify.po_numbers import PREFIX_ENV, order_prefix
+from connector_assets.procurify.order_reads import Requisitions, latest_staged, requisitions_for_run
 from connector_assets.saas import saas_daily_partitions
 from connector_resources import settings
-from connector_resources.ledger import Ledger
 
 SOURCE_ENV = "ML_FUSION_PROCURIFY_ORDER_SOURCE"
 PURCHASE_ORDERS_ASSET = "procurify_purchase_orders"  # staged by connector_assets.saas_assets
@@ -65,20 +60,12 @@ def FusionOrderRecord() -> type:
     return FusionOrderRecord
 
 
-def _emit(
-    ledger: Ledger,
-    records: Iterable[Mapped | Rejected | Skipped | None],
-    *,
-    run_id: str | None,
-    partition: str | None,
-) -> Iterator[Mapped | Rejected]:
-    """The records to validate and write; a skip is audited here and not passed on."""
-    return skips_audited(PURCHASE_ORDERS_FLOW, ledger, records, run_id=run_id, partition=partition)
-
-
-def _reader(resources: Any, procurify: Any, fusion: Any, *, restage: bool) -> OrderReader:
+def _reader(
+    resources: Any, procurify: Any, fusion: Any, *, restage: bool, requisitions: Requisitions | None = None
+) -> OrderReader:
     charges = ChargeAccounts.load(resources.staging, restage=restage)
-    return OrderReader(procurify, fusion, resources.ledger.get(), charges, prefix=order_prefix())
+    ledger = resources.ledger.get()
+    return OrderReader(procurify, fusion, ledger, charges, prefix=order_prefix(), requisitions=requisitions)
 
 
 def map_purchase_orders(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
@@ -95,13 +82,17 @@ def map_purchase_orders(context: Any, partition: str | None) -> Iterator[Mapped 
         return
     run_id = context.run.run_id
     with resources.procurify.session() as procurify, resources.fusion.session() as fusion:
-        reader = _reader(resources, procurify, fusion, restage=False)
-        reader._requisitions = requisitions_for_run(run_id)  # one read per vendor per run, not per day
+        # One read of a vendor's requisitions per run, not per day.
+        reader = _reader(
+            resources, procurify, fusion, restage=False, requisitions=requisitions_for_run(run_id)
+        )
         if source == "purchase_orders":
             records: Iterable[Any] = (reader.purchase_order(po) for po in staged)
         else:
             records = (r for req in staged for r in reader.requisition_records(req))
-        yield from _emit(reader.ledger, records, run_id=run_id, partition=partition)
+        yield from skips_audited(
+            PURCHASE_ORDERS_FLOW, reader.ledger, records, run_id=run_id, partition=partition
+        )
 
 
 def remap_purchase_orders(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
@@ -115,7 +106,10 @@ def remap_purchase_orders(context: Any, keys: list[str]) -> Iterator[Mapped | Re
                 records: list[Any] = [reader.purchase_order({"procurify_PO": key.removeprefix("PO")})]
             else:
                 records = reader.requisition_by_key(key)
-            yield from _emit(reader.ledger, records, run_id=None, partition=None)
+            # A skip is audited here and not passed on.
+            yield from skips_audited(
+                PURCHASE_ORDERS_FLOW, reader.ledger, records, run_id=None, partition=None
+            )
 
 
 class ProcurifyOrdersInFusion(FusionPurchaseOrders):

@@ -1,5 +1,6 @@
-"""JDE purchase order (F4301 header + F4311 lines) -> Procurify requisition body, and a changed order ->
-the revision of its Procurify purchase order. Pure: no I/O; every name and code is handed in.
+"""JDE purchase order (F4301 header + F4311 lines) -> Procurify requisition body. Pure: no I/O; every name and
+code is handed in. A changed order is compared with its requisition or its PO on the Procurify side
+(``connector_assets.procurify.po_revisions``, by the ``sku`` each line carries).
 
 Which orders go (``OrderPolicy``, from settings; JDE status codes are each customer's own order activity
 rules, reference F4311 NXTR/LTTR "customer-configured", so they are settings, not constants):
@@ -17,7 +18,7 @@ The requisition (reference §2.4, everything by name): ``description`` = ``order
 order's number, type and company: the natural key ``find_requisitions`` adopts by after a crash; it never
 changes with the order's content), one line per F4311 line not cancelled, in line order, each with ``sku`` =
 ``line_sku`` (``JDE 4011 line 1``: how a changed order finds its line on the PO later, whatever a buyer
-renamed; a Procurify that drops the sku is matched by name and line order, ``match_po_lines``), the paired
+renamed; a Procurify that drops the sku is matched by name and line order, ``po_revisions``), the paired
 vendor's name, the Procurify account code of the line's account, quantity, unit price, unit and currency.
 Amounts: Procurify's decimal places are not documented and the sandbox takes two; a line whose quantity or
 unit cost has more, or whose quantity x unit cost (half up, to the cent) is not JDE's extended cost
@@ -27,7 +28,6 @@ JDE's to the cent.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -276,217 +276,3 @@ def requisition_body(
     if required:
         body["required_date"] = str(required)[:10]
     return body
-
-
-# -- a changed order -> the revision of its purchase order ----------------------------------------------
-
-PO_STATES_REFUSING = {1: "cancelled", 3: "closed", 4: "paid"}  # PO state codes (reference §2.5)
-
-
-@dataclass(frozen=True)
-class Revision:
-    """What the v3 PO PUT can change (``order_items`` by order-item id) and, in a finance user's words,
-    what it cannot."""
-
-    order_items: list[dict[str, Any]] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-
-
-def _same(a: Any, b: Any) -> bool:
-    left, right = decimal(a), decimal(b)
-    return left is not None and right is not None and left == right
-
-
-@dataclass(frozen=True)
-class LineMatch:
-    """PO (or requisition) lines matched to the order's lines now: ``by_sku`` maps a requisition line's
-    ``sku`` (its JDE line) to the Procurify line; ``unmatched`` are Procurify lines that are no JDE line
-    now (cancelled or gone in JDE), each with how to name it (``line 2 (Rope)``)."""
-
-    by_sku: dict[str, Mapping[str, Any]] = field(default_factory=dict)
-    unmatched: list[tuple[str, Mapping[str, Any]]] = field(default_factory=list)
-    how: str = "sku"
-
-
-def _line_order(item: Mapping[str, Any]) -> tuple[int, int]:
-    def whole(value: Any) -> int:
-        raw = str(value if value is not None else "").strip()
-        return int(raw) if raw.isdigit() else 0
-
-    return whole(item.get("PO_line_num")), whole(item.get("id"))
-
-
-def match_po_lines(po: Mapping[str, Any], body: Mapping[str, Any]) -> LineMatch:
-    """Match Procurify's lines (``order_items``) to the requisition lines of ``body`` (the order now).
-
-    By the JDE line each carries in ``sku`` (``JDE 4011 line 1``), when Procurify kept it. The reference
-    shows no ``sku`` in its requisition create example (§2.4), so a Procurify may drop it; then by the
-    documented fields that remain: first the line ``name`` (what we sent: the JDE description) when it is
-    exactly one line's on both sides; then, between two such name matches (or before the first, after the
-    last), the lines left over on both sides by position (``PO_line_num`` against JDE line order, the
-    order the requisition was sent in), only when as many are left there on each side. A JDE line
-    cancelled in one place and another added elsewhere are so never paired with each other: they are
-    reported, not guessed. Name matches whose order crosses (names swapped) pair nothing by position."""
-    items = sorted(po.get("order_items") or [], key=_line_order)
-    by_sku = {text(i.get("sku")): i for i in items if text(i.get("sku")).startswith("JDE ")}
-    wanted = list(body.get("line_items", []))
-    if by_sku:
-        skus = {li["sku"] for li in wanted}
-        found = {sku: item for sku, item in by_sku.items() if sku in skus}
-        gone = [
-            (f"line {sku.rsplit(' ', 1)[-1]} ({text(item.get('name'))})", item)
-            for sku, item in by_sku.items()
-            if sku not in skus
-        ]
-        return LineMatch(found, gone, "sku")
-    names = Counter(text(i.get("name")) for i in items)
-    ours = Counter(text(li["item_name"]) for li in wanted)
-    anchors: list[tuple[int, int]] = []  # (index in wanted, index in items), matched by name
-    for w, line in enumerate(wanted):
-        name = text(line["item_name"])
-        if names[name] == 1 and ours[name] == 1:
-            anchors.append((w, next(n for n, i in enumerate(items) if text(i.get("name")) == name)))
-    pairs = dict(anchors)
-    in_order = all(a[1] < b[1] for a, b in zip(anchors, anchors[1:], strict=False))
-    if in_order:
-        anchored_w = [a[0] for a in anchors]
-        anchored_i = [a[1] for a in anchors]
-        gaps: dict[int, tuple[list[int], list[int]]] = {}
-        for w in range(len(wanted)):
-            if w not in pairs:
-                gaps.setdefault(sum(x < w for x in anchored_w), ([], []))[0].append(w)
-        taken = set(anchored_i)
-        for n in range(len(items)):
-            if n not in taken:
-                gaps.setdefault(sum(x < n for x in anchored_i), ([], []))[1].append(n)
-        for left, rest in gaps.values():
-            if len(left) == len(rest):
-                pairs.update(zip(left, rest, strict=True))
-    found = {wanted[w]["sku"]: items[n] for w, n in pairs.items()}
-    matched = set(pairs.values())
-    gone = [
-        (f"Procurify line {i.get('PO_line_num') or i.get('id')} ({text(i.get('name'))})", i)
-        for n, i in enumerate(items)
-        if n not in matched
-    ]
-    return LineMatch(found, gone, "name and line order")
-
-
-def revision(
-    po: Mapping[str, Any], body: Mapping[str, Any], vendor_id: str | None, order_label: str
-) -> Revision:
-    """The order-item changes that bring PO ``po`` to the requisition ``body`` mapped from the JDE order
-    now (quantity, unit price, name of each line matched by its JDE line), and what the API cannot do:
-    a line added or cancelled in JDE (the PUT revises lines, it neither adds nor removes one), another
-    vendor or account on a line, a PO that is cancelled, closed or paid."""
-    number = po.get("procurify_PO") or po.get("number")
-    state = po.get("state")
-    state_code = int(state) if str(state).strip().isdigit() else None
-    if state_code in PO_STATES_REFUSING:
-        return Revision(
-            problems=[
-                f"Procurify PO {number} is {PO_STATES_REFUSING[state_code]}, and the API cannot revise a "
-                f"{PO_STATES_REFUSING[state_code]} PO: apply the JDE change to it in Procurify by hand (or "
-                "reopen it there), then replay"
-            ]
-        )
-    match = match_po_lines(po, body)
-    found = match.by_sku
-    changes: list[dict[str, Any]] = []
-    problems: list[str] = []
-    vendor = po.get("pref_vendor")
-    po_vendor = (
-        str(vendor.get("id")) if isinstance(vendor, Mapping) and vendor.get("id") is not None else None
-    )
-    if vendor_id is not None and po_vendor is not None and po_vendor != str(vendor_id):
-        problems.append(
-            f"the JDE order's supplier is now Procurify vendor {vendor_id}, but PO {number} is with "
-            f"vendor {po_vendor}; the API cannot change a PO's vendor: cancel the PO in Procurify and "
-            "raise a new one"
-        )
-    for item in body.get("line_items", []):
-        sku = item["sku"]
-        current = found.get(sku)
-        line = sku.rsplit(" ", 1)[-1]
-        if current is None and match.how != "sku":
-            problems.append(
-                f"line {line} ({text(item['item_name'])}) matches no line of PO {number} (Procurify kept no "
-                "JDE line SKU, so lines are matched by name, then by line order): if it was added in JDE, "
-                "add it to the PO in Procurify by hand, the API cannot; otherwise give the PO line the JDE "
-                "line's name; then replay"
-            )
-            continue
-        if current is None:
-            problems.append(
-                f"line {line} was added in JDE after the order was purchased in Procurify; the API cannot "
-                f"add a line to PO {number}: add it there by hand with SKU {sku!r}, then replay"
-            )
-            continue
-        code = _account_code_of(current)
-        if code is not None and code != item["account_code"]:
-            problems.append(
-                f"line {line} is now on account code {item['account_code']} (was {code}); the API cannot "
-                f"change a PO line's account: change it on PO {number} in Procurify"
-            )
-        change: dict[str, Any] = {}
-        if not _same(current.get("quantity"), item["quantity"]):
-            change["quantity"] = item["quantity"]
-        if not _same(current.get("price"), item["unit_price"]):
-            change["price"] = item["unit_price"]
-        if text(current.get("name")) != text(item["item_name"]):
-            change["name"] = item["item_name"]
-        if change:
-            changes.append({"id": int(current["id"]), **change})
-    for label, _current in match.unmatched:
-        if match.how == "sku":
-            problems.append(
-                f"{label} is cancelled or gone in JDE; the API cannot remove a line from PO {number}: "
-                "cancel it in Procurify by hand, then abandon this item"
-            )
-        else:
-            problems.append(
-                f"{label} on PO {number} matches no line of the JDE order now: if it was cancelled in JDE, "
-                "cancel it in Procurify by hand (the API cannot remove a line) and abandon this item; "
-                "otherwise give it the JDE line's name, then replay"
-            )
-    if not found and body.get("line_items"):
-        problems = [
-            f"PO {number}'s lines carry no JDE line SKU and none matches a line of JDE order {order_label} "
-            "by name or by position, so they cannot be matched; apply the change in Procurify"
-        ]
-        changes = []
-    return Revision(changes, problems)
-
-
-def requisition_differences(items: Sequence[Mapping[str, Any]], body: Mapping[str, Any]) -> list[str]:
-    """How a requisition's lines (order items) differ from ``body`` (quantity, unit price, name, lines
-    present), in a finance user's words; empty when Procurify already holds what the order says. Lines
-    are matched by their JDE line (``sku``), else by name and line order (``match_po_lines``)."""
-    match = match_po_lines({"order_items": list(items)}, body)
-    found = match.by_sku
-    differences: list[str] = []
-    for item in body.get("line_items", []):
-        line = item["sku"].rsplit(" ", 1)[-1]
-        current = found.get(item["sku"])
-        if current is None:
-            differences.append(f"line {line} is not on the requisition")
-            continue
-        for label, ours, theirs in (
-            ("quantity", item["quantity"], current.get("quantity")),
-            ("unit price", item["unit_price"], current.get("price")),
-        ):
-            if not _same(ours, theirs):
-                differences.append(f"line {line} {label} is {theirs} in Procurify, {ours} in JDE")
-        if text(current.get("name")) != text(item["item_name"]):
-            differences.append(f"line {line} is named {text(current.get('name'))!r} in Procurify")
-    differences.extend(f"{label} is no longer on the JDE order" for label, _item in match.unmatched)
-    return differences
-
-
-def _account_code_of(item: Mapping[str, Any]) -> str | None:
-    account = item.get("account")
-    if isinstance(account, Mapping):
-        code = account.get("account_code")
-        if isinstance(code, Mapping) and code.get("code") is not None:
-            return text(code.get("code"))
-    return text(item.get("accountCode")) or None

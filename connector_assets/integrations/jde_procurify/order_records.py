@@ -6,10 +6,11 @@ out (not approved yet; complete in JDE before it was ever sent). The body itself
 * location and department: the order's business unit through the department table (``departments``),
   checked against Procurify's departments before anything is sent;
 * each line's vendor: the Procurify vendor paired with the order's supplier (``vendor_pairs``), by its
-  name, as the API takes it. A supplier not synced yet holds the order on
-  ``supplier_dependency(an8)``, released when the supplier syncs (by the ``suppliers`` flow, or by the
-  ``vendors`` flow pairing a vendor made in Procurify). A name two active Procurify vendors share is
-  refused with that reason (the API would refuse it, or pick one);
+  name, as the API takes it (read with the departments: ``procurify.order_lookups``). A supplier not
+  synced yet holds the order on ``supplier_dependency(an8)``, released when the supplier syncs (by the
+  ``suppliers`` flow, or by the ``vendors`` flow pairing a vendor made in Procurify). An inactive vendor,
+  or a name two active Procurify vendors share, is refused with that reason (the API would refuse it, or
+  pick one);
 * each line's account code: the line's JDE account (F4311.ANI; a stock line the stock account setting)
   through ``account_map.procurify_code``; an account without a code refuses the order naming it (the
   account map or scope fixes that); a line with no account at all refuses it naming the line and saying the
@@ -40,51 +41,13 @@ from connector_assets.integrations.jde_procurify.order_mappers import (
     order_total,
     requisition_body,
     requisition_lines,
-    text,
 )
 from connector_assets.jde.documents import JdePurchaseOrder
+from connector_assets.procurify.order_lookups import ProcurifyLookups
 from connector_assets.procurify.record_reads import RecordReadFailed, queued_for_read, read_for_record
 from connector_resources.ledger import Ledger
 
 ENTITY = "purchase_order"  # the flow's xref: JDE order KCOO:DOCO:DCTO -> Procurify requisition uuid
-
-
-class ProcurifyLookups:
-    """What mapping reads from Procurify, once per run: departments, and vendor names by id."""
-
-    def __init__(self, session: Any) -> None:
-        self.session = session
-        self._departments: ProcurifyDepartments | None = None
-        self._vendors: dict[str, tuple[str | None, str | None]] = {}
-
-    @property
-    def departments(self) -> ProcurifyDepartments:
-        if self._departments is None:
-            self._departments = ProcurifyDepartments.read(self.session)
-        return self._departments
-
-    def vendor_name(self, vendor_id: str, an8: str) -> tuple[str | None, str | None]:
-        """(name, problem) of the Procurify vendor paired with supplier ``an8``: the name a requisition
-        line takes, refused when the vendor is inactive or another active vendor has the same name."""
-        if vendor_id not in self._vendors:
-            self._vendors[vendor_id] = self._name(vendor_id, an8)
-        return self._vendors[vendor_id]
-
-    def _name(self, vendor_id: str, an8: str) -> tuple[str | None, str | None]:
-        vendor = self.session.get("vendors", vendor_id)
-        name = text(vendor.get("name"))
-        who = f"JDE supplier {an8} is Procurify vendor {vendor_id} ({name!r})"
-        if vendor.get("active") is False:
-            return None, f"{who}, which is inactive in Procurify; reactivate it (or re-pair the supplier)"
-        same = [v for v in self.session.find_vendors(name=name) if v.get("active") is not False]
-        others = sorted(str(v.get("id")) for v in same if str(v.get("id")) != vendor_id)
-        if others:
-            return None, (
-                f"{who}, but active vendor(s) {', '.join(others)} have the same name; a requisition names "
-                "its vendor, so Procurify cannot tell them apart: rename or deactivate the other vendor, "
-                "then replay"
-            )
-        return name, None
 
 
 def _sent(ledger: Ledger, key: str) -> bool:
@@ -110,7 +73,7 @@ def order_record(
     order: JdePurchaseOrder,
     policy: OrderPolicy,
     ledger: Ledger,
-    procurify: ProcurifyLookups,
+    procurify: ProcurifyLookups[ProcurifyDepartments],
     departments: Mapping[str, str],
     codes: account_map.AccountMap,
 ) -> Mapped | Rejected | None:
@@ -149,7 +112,8 @@ def order_record(
     else:
         try:
             vendor_name, problem = read_for_record(
-                f"its supplier's Procurify vendor {vendor_id}", lambda: procurify.vendor_name(vendor_id, an8)
+                f"its supplier's Procurify vendor {vendor_id}",
+                lambda: procurify.vendor_name(vendor_id, f"JDE supplier {an8}"),
             )
         except RecordReadFailed as failed:  # this order alone waits for Procurify; the day goes on
             return queued_for_read(key, label, failed)
@@ -169,29 +133,38 @@ def order_record(
             None,
         )
     body = requisition_body(header, where.location, where.department, mapped.lines)
-    total = order_total(body)
-    return Mapped(
-        source_key=key,
-        body=body,
-        fields={
-            "order": key,
-            "description": body["description"],
-            "supplier": an8,
-            "location": where.location,
-            "department": where.department,
-            "lines": len(mapped.lines),
-            "total": float(total),
-        },
-        # Not hashed (``content_hash`` is the body's): how to find the requisition, and what a revision of
-        # its PO needs, known when the order is mapped (a replay's target has no ledger of its own).
-        natural_key={
-            "description": body["description"],
-            "created_since": _day(header.get("TRDJ")),
-            "linked_po": po_links.linked_po(ledger, key),
-            "vendor_id": vendor_id,
-        },
-        depends_on=depends_on,
-    )
+    created = _day(header.get("TRDJ"))
+    return requisition_record(key, body, an8, created, po_links.linked_po(ledger, key), vendor_id, depends_on)
+
+
+def requisition_record(
+    key: str,
+    body: dict[str, Any],
+    supplier: str,
+    created_since: str | None,
+    linked_po: str | None,
+    vendor_id: str | None,
+    depends_on: str | None = None,
+) -> Mapped:
+    """The record of JDE order ``key`` as requisition ``body``: ``fields`` what the record model checks;
+    ``natural_key``, not hashed (``content_hash`` is the body's), how to find the requisition and what a
+    revision of its PO needs, known when the order is mapped (a replay's target has no ledger of its own)."""
+    fields = {
+        "order": key,
+        "description": body["description"],
+        "supplier": supplier,
+        "location": body["location_name"],
+        "department": body["department_name"],
+        "lines": len(body["line_items"]),
+        "total": float(order_total(body)),
+    }
+    natural_key = {
+        "description": body["description"],
+        "created_since": created_since,
+        "linked_po": linked_po,
+        "vendor_id": vendor_id,
+    }
+    return Mapped(key, body, fields, natural_key, depends_on)
 
 
 def _day(value: Any) -> str | None:

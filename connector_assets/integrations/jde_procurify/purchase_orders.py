@@ -9,7 +9,8 @@ to the JDE order and sets its ``PO_Num``. Which orders are "approved", how lines
 A day's partition holds the orders whose header or any line changed that day (F4301/F4311 UPMJ); the
 whole order is read from JDE and mapped (``order_records``: location and department, each line's vendor
 and account code, or why the order waits or is refused). Writing, and what becomes of a changed order
-already sent (its PO revised once linked, else queued): ``requisition_target``.
+already sent (its PO revised once linked, else queued): the Procurify side's ``ProcurifyRequisitions``
+(``connector_assets.procurify.requisitions``), in JDE's words (``JdeOrdersInProcurify``).
 
 This module declares the flow: today's order policy, its record model, its map and remap steps, its
 ``FlowSpec``, assets and replay.
@@ -26,12 +27,12 @@ from connector_assets.integrations.jde_procurify import account_map
 from connector_assets.integrations.jde_procurify.departments import (
     DEPARTMENT_MAP_ASSET,
     DEPARTMENTS,
+    ProcurifyDepartments,
     jde_procurify_department_map,
 )
 from connector_assets.integrations.jde_procurify.integration import INTEGRATION, ROUTE
 from connector_assets.integrations.jde_procurify.order_mappers import OrderPolicy, order_source_key
-from connector_assets.integrations.jde_procurify.order_records import ENTITY, ProcurifyLookups, order_record
-from connector_assets.integrations.jde_procurify.requisition_target import ProcurifyRequisitions
+from connector_assets.integrations.jde_procurify.order_records import ENTITY, order_record
 from connector_assets.jde.assets import jde_partitions
 from connector_assets.jde.documents import (
     JdePurchaseOrder,
@@ -39,8 +40,11 @@ from connector_assets.jde.documents import (
     purchase_orders_by_number,
 )
 from connector_assets.jde.tables import PO_HEADERS, PO_LINES
+from connector_assets.procurify.order_lookups import ProcurifyLookups
+from connector_assets.procurify.requisitions import ProcurifyRequisitions
 from connector_resources import settings
 from connector_resources.ledger import Ledger
+from connector_resources.redaction import get_logger
 
 
 def order_policy() -> OrderPolicy:
@@ -108,7 +112,7 @@ def _map_orders(
     ledger: Ledger = context.resources.ledger.get()
     codes = account_map.AccountMap.of(accounts)
     with context.resources.procurify.session() as session:
-        procurify = ProcurifyLookups(session)
+        procurify = ProcurifyLookups(session, ProcurifyDepartments.read)
         for order in orders:
             if order.key[2].upper() not in policy.order_types:
                 continue
@@ -117,13 +121,22 @@ def _map_orders(
                 yield record
 
 
+class JdeOrdersInProcurify(ProcurifyRequisitions):
+    """Procurify's requisition target (``procurify.requisitions``) naming JDE, whose order and line each
+    requisition carries (``JDE 4011 line 1``), and this package's description check setting."""
+
+    source_label = "JDE"
+    description_check_setting = "ML_JDE_PROCURIFY_DESCRIPTION_CHECK"
+    log = get_logger("ml_connector.jde_procurify")
+
+
 PURCHASE_ORDERS_FLOW = ROUTE.flow(
     "purchase_orders",
     ENTITY,
     ProcurifyRequisitionRecord,
     map_purchase_orders,
     remap_purchase_orders,
-    ProcurifyRequisitions,
+    JdeOrdersInProcurify,
     # Mapping reads departments and vendors; a changed order reads its requisition (and its order items)
     # or its PO before revising it.
     reads={
@@ -141,7 +154,7 @@ def register_purchase_orders_replays(resources: Callable[[], dict[str, Any]] = _
     """``ml-connector replay`` for ``purchase_orders``: a queued order is read again from JDE, mapped with
     today's tables, pairs and links, and written (a requisition created once, or its PO revised).
     ``resources``: today's ``jde``, ``procurify`` and ``staging`` (from settings unless given)."""
-    register_settings_replay(PURCHASE_ORDERS_FLOW, ProcurifyRequisitions.for_replay, resources)
+    register_settings_replay(PURCHASE_ORDERS_FLOW, JdeOrdersInProcurify.for_replay, resources)
 
 
 purchase_orders_assets = [

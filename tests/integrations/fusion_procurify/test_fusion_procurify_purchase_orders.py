@@ -19,6 +19,7 @@ from connector_assets.integrations.fusion_procurify.purchase_orders import (
     PURCHASE_ORDERS_FLOW,
     register_purchase_order_replays,
 )
+from connector_assets.procurify.order_fields import live_items
 from connector_resources.fusion.payloads import DraftPurchaseOrder, PurchaseOrderLine
 
 FLOW = "purchase_orders"
@@ -72,7 +73,7 @@ def _accounts(code: str, department: str | None) -> tuple[str | None, str | None
 
 
 def test_lines_carry_quantity_price_unit_and_charge_account_and_name_what_is_wrong() -> None:
-    items = om.live_items([_item(2, code="7004"), _item(1), _item(3, status=7)])
+    items = live_items([_item(2, code="7004"), _item(1), _item(3, status=7)])
     assert [i["PO_line_num"] for i in items] == [1, 2]  # line order; the denied line dropped
     mapped = om.order_lines("Procurify PO 1187", items, _accounts)
     assert mapped.problems == [

@@ -22,7 +22,6 @@ from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.values import whole_number
 from connector_assets.fusion.supplier_sites import choose_site
 from connector_assets.integrations.fusion_procurify import vendor_pairs
-from connector_assets.integrations.fusion_procurify.order_mappers import PO_CANCELLED, id_of
 from connector_assets.integrations.fusion_procurify.supplier_mappers import map_supplier, vendor_changes
 from connector_assets.integrations.fusion_procurify.suppliers import register_supplier_replays
 from connector_assets.integrations.fusion_procurify.vendor_mappers import (
@@ -33,6 +32,7 @@ from connector_assets.integrations.fusion_procurify.vendor_mappers import (
     match_supplier,
     not_paired_why,
 )
+from connector_assets.procurify.order_fields import PO_CANCELLED, id_of
 from connector_assets.procurify.vendor_reads import VendorRead, read_vendors
 
 FALLBACK = "ap@example.com"

@@ -38,7 +38,7 @@ from connector_assets.integrations.jde_procurify.payment_mappers import (
     payment_bills,
     payment_groups,
 )
-from connector_assets.integrations.jde_procurify.po_origins import requisition_numbers
+from connector_assets.procurify.order_fields import requisition_numbers
 from connector_sandbox.jde_ais import JdeSandboxSettings
 
 BILLS = ("procurify_bills", "jde_procurify_bills_mapped", "jde_procurify_bills_written")

@@ -36,13 +36,11 @@ from connector_assets.flows.assets import MAPPED_COLUMNS
 from connector_assets.flows.core import Mapped
 from connector_assets.integrations.jde_procurify.order_mappers import (
     OrderPolicy,
-    match_po_lines,
     order_source_key,
-    order_total,
     requisition_body,
     requisition_lines,
-    revision,
 )
+from connector_assets.integrations.jde_procurify.order_records import requisition_record
 from connector_assets.integrations.jde_procurify.po_links import linked_po
 from connector_resources.procurify.po_revisions import full_revision
 
@@ -126,47 +124,6 @@ def _header(doco: int) -> dict[str, Any]:
     return {"KCOO": "00001", "DOCO": doco, "DCTO": "OP", "SFXO": "000", "MCU": "M30", "AN8": int(AN8)}
 
 
-def _lines_body(doco: int, lines: list[dict[str, Any]], code: str = "6100", vendor: str = "V") -> dict:
-    mapped = requisition_lines(_header(doco), lines, POLICY, {"M30.6110": code}, vendor)
-    assert not mapped.problems, mapped.problems
-    return requisition_body(_header(doco), "Location", "Department", mapped.lines)
-
-
-def test_without_skus_po_lines_are_matched_by_name_then_by_line_order_and_the_rest_reported():
-    po = {
-        "procurify_PO": 9,
-        "order_items": [
-            {"id": 3, "PO_line_num": 3, "name": "Rope", "sku": None, "quantity": "1.00", "price": "9.00"},
-            {"id": 1, "PO_line_num": 1, "name": "Gloves", "sku": "", "quantity": "10.00", "price": "2.00"},
-            {"id": 2, "PO_line_num": 2, "name": "Tape", "sku": None, "quantity": "4.00", "price": "1.00"},
-        ],
-    }
-    # Line 2 renamed in JDE (no name match: left to line order), line 3's quantity changed (by name).
-    now = [
-        _jde_line(1, "Gloves", "10", "2"),
-        _jde_line(2, "Duct tape", "4", "1"),
-        _jde_line(3, "Rope", "2", "9"),
-    ]
-    match = match_po_lines(po, _lines_body(4011, now))
-    assert {sku: item["id"] for sku, item in match.by_sku.items()} == {
-        "JDE 4011 line 1": 1,
-        "JDE 4011 line 2": 2,
-        "JDE 4011 line 3": 3,
-    }
-    plan = revision(po, _lines_body(4011, now), None, "00001:4011:OP")
-    assert plan.problems == []
-    assert sorted(plan.order_items, key=lambda c: c["id"]) == [
-        {"id": 2, "name": "Duct tape"},
-        {"id": 3, "quantity": "2.00"},
-    ]
-    # Line 2 cancelled and a line 4 added in JDE: names still pair 1 and 3; the rest is not guessed.
-    changed = [now[0], _jde_line(3, "Rope", "2", "9"), _jde_line(4, "Gloves XL", "1", "5")]
-    plan = revision(po, _lines_body(4011, changed), None, "00001:4011:OP")
-    assert plan.order_items == [{"id": 3, "quantity": "2.00"}]
-    assert any("line 4 (Gloves XL) matches no line of PO 9" in p for p in plan.problems), plan.problems
-    assert any("Procurify line 2 (Tape) on PO 9 matches no line of the JDE order" in p for p in plan.problems)
-
-
 # -- against the simulators ---------------------------------------------------------------------------------
 
 
@@ -218,31 +175,15 @@ def default_variants(world: JdeProcurifyWorld) -> Iterator[None]:
 def _order(
     world: JdeProcurifyWorld, places: Places, doco: int, lines: list[dict[str, Any]], linked: bool = False
 ) -> Mapped:
-    """A JDE order as the purchase order flow's mapped step makes it (``order_mappers``)."""
+    """A JDE order as the purchase order flow's mapped step makes it (``order_mappers``,
+    ``order_records.requisition_record``)."""
     header = _header(doco)
     key = order_source_key(header)
     mapped = requisition_lines(header, lines, POLICY, {"M30.6110": places.code}, places.vendor)
     assert not mapped.problems, mapped.problems
     body = requisition_body(header, places.location, places.department, mapped.lines)
-    return Mapped(
-        source_key=key,
-        body=body,
-        fields={
-            "order": key,
-            "description": body["description"],
-            "supplier": AN8,
-            "location": places.location,
-            "department": places.department,
-            "lines": len(mapped.lines),
-            "total": float(order_total(body)),
-        },
-        natural_key={
-            "description": body["description"],
-            "created_since": date.today().isoformat(),
-            "linked_po": linked_po(world.ledger, key) if linked else None,
-            "vendor_id": places.vendor_id,
-        },
-    )
+    po = linked_po(world.ledger, key) if linked else None
+    return requisition_record(key, body, AN8, date.today().isoformat(), po, places.vendor_id)
 
 
 def _write_orders(world: JdeProcurifyWorld, *records: Mapped, ok: bool = True) -> Any:

@@ -1,6 +1,7 @@
 """Procurify POs linked to the JDE orders they came from, PO_Num set (``jde_procurify.po_links``).
 
-Pure tests of the PO_Num text, the keys and the record's schema first; then real Dagster runs against the
+Pure tests of the PO_Num text and the record's schema first (the link keys and a PO's requisitions are the
+Procurify side's, ``tests/sides/test_procurify_orders.py``); then real Dagster runs against the
 Procurify simulator on a free port: a requisition created through the API the way the purchase order flow
 creates it (description naming the JDE order) with the ledger's ``purchase_order`` xref that flow records,
 purchased by the simulator's buyer (``/sandbox/requisitions/{uuid}/purchase``), then the flow's steps.
@@ -20,16 +21,10 @@ from connector_assets.flows.core import Mapped, validate
 from connector_assets.integrations.jde_procurify.integration import INTEGRATION
 from connector_assets.integrations.jde_procurify.po_links import (
     PO_LINKS_FLOW,
-    link_key,
     link_record,
     linked_po,
     po_num_text,
     register_po_links_replays,
-)
-from connector_assets.integrations.jde_procurify.po_origins import (
-    day_ranges,
-    order_of,
-    requisition_numbers,
 )
 from connector_resources.replay import _handlers, replay_items
 
@@ -53,21 +48,6 @@ def test_po_num_is_the_order_number_type_and_company_as_jde_shows_them_within_pr
     assert len(po_num_text("99999:99999999:OP:999")) <= 30
     with pytest.raises(ValueError, match="'4011' is not KCOO:DOCO:DCTO"):
         po_num_text("4011")
-
-
-def test_the_first_po_of_an_order_is_keyed_by_the_order_and_any_other_by_order_and_po_number():
-    assert link_key("00001:4011:OP", 1187, first=True) == "00001:4011:OP"
-    assert link_key("00001:4011:OP", 1190, first=False) == "00001:4011:OP/1190"
-    assert order_of("00001:4011:OP/1190") == "00001:4011:OP"
-    assert order_of("00001:4011:OP:001") == "00001:4011:OP:001"
-
-
-def test_requisitions_of_a_po_come_from_its_lines_and_creation_days_merge_into_ranges():
-    detail = {"order_items": [{"orderNum": 12}, {"orderNum": "12"}, {"orderNum": 9}, {"orderNum": None}]}
-    assert requisition_numbers(detail) == [9, 12]
-    assert requisition_numbers({"procurify_PO": 1}) == []
-    days = [date(2026, 1, 1), date(2026, 1, 2), date(2026, 1, 5)]
-    assert day_ranges(days) == [(date(2026, 1, 1), date(2026, 1, 2)), (date(2026, 1, 5), date(2026, 1, 5))]
 
 
 def test_the_record_s_hash_covers_the_po_and_its_po_num_only_and_the_schema_names_a_bad_field():

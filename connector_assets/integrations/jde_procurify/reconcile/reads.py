@@ -26,7 +26,6 @@ from connector_assets.integrations.jde_procurify.po_origins import (
     LINK_ENTITY,
     ORDER_ENTITY,
     linked_pos,
-    order_of,
     requisition_sent,
 )
 from connector_assets.integrations.jde_procurify.purchase_orders import order_policy
@@ -35,6 +34,7 @@ from connector_assets.integrations.jde_procurify.supplier_mappers import Supplie
 from connector_assets.jde import reconcile_reads as jde_reads
 from connector_assets.jde.tables import PO_HEADERS, PO_LINES
 from connector_assets.procurify import reconcile_reads as procurify_reads
+from connector_assets.procurify.po_origins import order_of
 from connector_assets.procurify.reconcile_reads import (
     STAGED_POS,
     STAGED_REQUISITIONS,

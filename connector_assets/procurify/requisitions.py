@@ -1,55 +1,53 @@
-"""The Procurify side of the JD Edwards -> Procurify purchase orders flow (``purchase_orders`` declares
-the flow): ``ProcurifyRequisitions`` finds a requisition by its description, creates one, or revises the PO
-it became. It stays in this package: no other integration writes requisitions, and what it compares comes
-from this package's ``order_mappers`` (``revision``, ``requisition_differences``).
+"""The Procurify requisition write target: ``ProcurifyRequisitions`` finds a requisition by its description,
+creates one, or revises the PO it became. On the Procurify side because it knows Procurify's API, not the
+system the orders come from: an integration subclasses it with ``source_label`` (that system, as the
+requisition's lines and the messages name it: ``JDE``), ``description_check_setting`` and its logger. Used
+by JD Edwards -> Procurify ``purchase_orders`` (``JdeOrdersInProcurify``).
 
 Writing (``write_one``): a known order unchanged is skipped; a new one is looked up by its description
 among requisitions created since the order date (``find_requisitions``: adopts what a crashed attempt
 created), then created. The run's first create is read back: a Procurify that does not keep the
-description stops the creates and fails the step (``ProcurifyRequisitions``, setting
-``ML_JDE_PROCURIFY_DESCRIPTION_CHECK``).
+description stops the creates and fails the step (the description check setting).
+
+A record's ``natural_key``: ``description`` and ``created_since`` (how to find the requisition),
+``linked_po`` (the PO its requisition became, once linked) and ``vendor_id`` (the paired vendor).
 
 A changed order already sent: the API cannot change a requisition, so
 
-* once its requisition was purchased and the PO linked (``po_links.linked_po``), the PO is revised through
-  the v3 PUT (``revise_purchase_order``, which sends the PO whole with the change: the reference does not
-  say whether that PUT is partial or full): quantity, unit price and name of every line matched by its JDE
-  line (``sku``; by name and line order where Procurify dropped the sku). What the PUT cannot do (a line
-  added or cancelled in JDE, another vendor or account, a closed / cancelled / paid PO) is queued with the
-  reason after the rest is revised;
+* once its requisition was purchased and the PO linked, the PO is revised through the v3 PUT
+  (``revise_purchase_order``, which sends the PO whole with the change: the reference does not say whether
+  that PUT is partial or full): quantity, unit price and name of every line matched by its source line
+  (``sku``; by name and line order where Procurify dropped the sku, ``po_revisions``). What the PUT cannot
+  do (a line added or cancelled at the source, another vendor or account, a closed / cancelled / paid PO)
+  is queued with the reason after the rest is revised;
 * before that, the change is queued saying so; a replay applies it to the PO once it is linked.
 """
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
-from typing import Any
+from logging import Logger
+from typing import Any, ClassVar
 
 from dagster import Failure
 
 from connector_assets.flows.core import Mapped
 from connector_assets.flows.targets import SessionTarget
-from connector_assets.integrations.jde_procurify.order_mappers import requisition_differences, revision, text
+from connector_assets.procurify.order_fields import words
+from connector_assets.procurify.order_reads import requisition_items
+from connector_assets.procurify.po_revisions import requisition_differences, revision
 from connector_resources import settings
 from connector_resources.redaction import get_logger
-
-DESCRIPTION_CHECK_ENV = "ML_JDE_PROCURIFY_DESCRIPTION_CHECK"
-log = get_logger("ml_connector.jde_procurify")
 
 
 class DescriptionDropped(Failure):
     """Procurify took a requisition but not its description: the write step stops creating and fails."""
 
 
-def description_checked() -> bool:
-    """``ML_JDE_PROCURIFY_DESCRIPTION_CHECK`` (``on`` / ``off``): read the run's first requisition back."""
-    return settings.read(DESCRIPTION_CHECK_ENV) == "on"
-
-
 class ProcurifyRequisitions(SessionTarget):
     """The Procurify side: find a requisition by its description, create one, or revise the linked PO.
 
-    The requisition's ``description`` carries the JDE order number, the only key by which a create whose
+    The requisition's ``description`` carries the source order number, the only key by which a create whose
     answer was lost can be found again (``find``). The reference documents ``description`` on the read
     side but its create example has none (§2.4), so a Procurify may take the requisition and drop it.
     Then every interrupted create would be made again on the retry, silently. So the first requisition a
@@ -58,15 +56,18 @@ class ProcurifyRequisitions(SessionTarget):
     order's own, nothing duplicated), every further create of the run is refused before it is sent
     (queued with the reason) and the step fails (``opened``) saying what to do. Line ``sku`` is read back
     too: its absence is only logged, as revisions then match PO lines by name and line order
-    (``order_mappers.match_po_lines``). ``ML_JDE_PROCURIFY_DESCRIPTION_CHECK=off`` skips the check.
+    (``po_revisions.match_po_lines``). ``description_check_setting`` ``off`` skips the check.
     """
 
     resource = "procurify"
     writes = ("requisitions", "purchase_orders")
+    source_label: ClassVar[str] = "the source system"  # where the orders come from (``JDE``)
+    description_check_setting: ClassVar[str]  # ``on`` / ``off``: read the run's first requisition back
+    log: ClassVar[Logger] = get_logger("ml_connector.procurify")
 
     def __init__(self, session: Any) -> None:
         super().__init__(session)
-        self.checked = not description_checked()  # off: nothing to check
+        self.checked = settings.read(self.description_check_setting) != "on"  # off: nothing to check
         self.dropped: str | None = None  # why creating stopped, once the read-back showed it
 
     @classmethod
@@ -103,7 +104,9 @@ class ProcurifyRequisitions(SessionTarget):
                 try:
                     self._read_back(uuid, record)
                 except Exception as exc:  # noqa: BLE001 - the requisition exists: its id must be recorded
-                    log.warning("requisition %s: read back failed (%s); the next create checks", uuid, exc)
+                    self.log.warning(
+                        "requisition %s: read back failed (%s); the next create checks", uuid, exc
+                    )
                     self.checked = False
         return uuid
 
@@ -111,32 +114,36 @@ class ProcurifyRequisitions(SessionTarget):
         """Whether Procurify kept the description (and the line skus) of the requisition just made."""
         sent = str(record.body.get("description") or "")
         made = self.session.find_requisition(uuid, created_since=date.today())
+        source = self.source_label
         if made is None:
-            log.warning("requisition %s (JDE order %s) not listed right after its create", uuid, sent)
+            self.log.warning(
+                "requisition %s (%s order %s) not listed right after its create", uuid, source, sent
+            )
             self.checked = False  # not seen yet: the next create checks
             return
         kept = str(made.get("description") or "")
         if kept != sent:
             self.dropped = (
-                f"Procurify made requisition {made.get('num')} ({uuid}) for JDE order {record.source_key} "
-                f"but kept its description as {kept!r}, not {sent!r}. The description carries the JDE order "
-                "number, the only way the connector finds a requisition again after an interrupted create; "
-                "without it each retry of such a create would make another requisition. That requisition is "
-                "recorded (no duplicate); no other requisition was sent. Ask Procurify why the API does not "
-                f"keep a requisition's description; or set {DESCRIPTION_CHECK_ENV}=off to send requisitions "
-                "anyway, accepting that an interrupted create may leave a second requisition to cancel by "
-                "hand; then replay the queued orders"
+                f"Procurify made requisition {made.get('num')} ({uuid}) for {source} order "
+                f"{record.source_key} but kept its description as {kept!r}, not {sent!r}. The description "
+                f"carries the {source} order number, the only way the connector finds a requisition again "
+                "after an interrupted create; without it each retry of such a create would make another "
+                "requisition. That requisition is recorded (no duplicate); no other requisition was sent. "
+                "Ask Procurify why the API does not keep a requisition's description; or set "
+                f"{self.description_check_setting}=off to send requisitions anyway, accepting that an "
+                "interrupted create may leave a second requisition to cancel by hand; then replay the "
+                "queued orders"
             )
-            log.error("%s", self.dropped)
+            self.log.error("%s", self.dropped)
             return
         num = str(made.get("num") or "")
-        listed = self.session.iter_all("order_items", filters={"orderNum": num}) if num else ()
-        items = [i for i in listed if str(_order_number(i.get("orderNum"))) == num]
-        if items and not any(text(i.get("sku")) for i in items):
-            log.warning(
-                "Procurify requisition %s (JDE order %s) kept no line sku: PO revisions will match lines "
+        items = requisition_items(self.session, num)
+        if items and not any(words(i.get("sku")) for i in items):
+            self.log.warning(
+                "Procurify requisition %s (%s order %s) kept no line sku: PO revisions will match lines "
                 "by name and line order",
                 num,
+                source,
                 record.source_key,
             )
 
@@ -150,10 +157,10 @@ class ProcurifyRequisitions(SessionTarget):
         differences = self._requisition_differences(target_id, record)
         if differences:
             raise ValueError(
-                f"Procurify requisition {target_id} differs from the JDE order ({'; '.join(differences)}) "
-                "and is not purchased yet; the API cannot change a requisition: once Procurify purchases it "
-                "(and the PO is linked), replay applies the change to the PO. To apply it now, edit the "
-                "requisition in Procurify"
+                f"Procurify requisition {target_id} differs from the {self.source_label} order "
+                f"({'; '.join(differences)}) and is not purchased yet; the API cannot change a requisition: "
+                "once Procurify purchases it (and the PO is linked), replay applies the change to the PO. To "
+                "apply it now, edit the requisition in Procurify"
             )
         # Nothing Procurify holds differs (adopted as sent, or only the vendor's name moved): nothing to do.
 
@@ -165,17 +172,13 @@ class ProcurifyRequisitions(SessionTarget):
         ours = self.session.find_requisition(uuid, created_since=date.fromisoformat(since))
         if ours is None:
             return [f"requisition {uuid} is not among Procurify's requisitions created since {since}"]
-        num = str(ours.get("num"))
-        items = [
-            i
-            for i in self.session.iter_all("order_items", filters={"orderNum": num})
-            if str(_order_number(i.get("orderNum"))) == num
-        ]
-        return requisition_differences(items, record.body)
+        items = requisition_items(self.session, str(ours.get("num")))
+        return requisition_differences(items, record.body, source=self.source_label)
 
     def _revise(self, po_number: str, record: Mapped) -> None:
         po = self.session.get("purchase_orders", po_number)
-        plan = revision(po, record.body, record.natural_key.get("vendor_id"), record.source_key)
+        vendor_id = record.natural_key.get("vendor_id")
+        plan = revision(po, record.body, vendor_id, record.source_key, source=self.source_label)
         if plan.order_items:
             # The PO as read is handed in: the PUT carries it whole with the changes (partial or full
             # update alike, see ``connector_resources.procurify.po_revisions``).
@@ -183,8 +186,3 @@ class ProcurifyRequisitions(SessionTarget):
         if plan.problems:
             revised = f"revised PO {po_number} where the API allows; " if plan.order_items else ""
             raise ValueError(revised + "; ".join(plan.problems))
-
-
-def _order_number(value: Any) -> Any:
-    """An order item's ``orderNum``: the requisition number, or a summary object carrying it."""
-    return value.get("num") if isinstance(value, Mapping) else value

@@ -1,0 +1,123 @@
+"""What a Procurify purchase order, requisition and order item say (procurify.md 2.4, 2.5), read one way by
+every flow that reads them: the PO states and requisition statuses by code, the items that put something
+on an order, an item's requisition number, vendor, account code and department, the requisitions of a PO,
+the day a PO was made, a name or sku as a person reads it (``words``). One copy for both Procurify
+integrations: JD Edwards <-> Procurify (``purchase_orders`` revising a PO, ``po_links`` finding a PO's
+requisitions) and Oracle Fusion <-> Procurify (``purchase_orders`` turning POs and requisitions into Fusion
+orders).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from typing import Any
+
+from connector_assets.flows.values import text, whole_number
+from connector_assets.procurify.account_departments import department_key
+
+# Order item statuses (procurify.md 2.4) that put nothing on an order: rejected for purchase, approval
+# denied, request draft.
+DEAD_ITEM_STATUSES = frozenset({4, 7, 8})
+PO_CANCELLED = 1  # PO ``state`` 1 (procurify.md 2.5)
+PO_STATE_NAMES = {0: "purchased", 1: "cancelled", 2: "legacy", 3: "closed", 4: "paid", 5: "reopened"}
+PO_STATES_REFUSING = {code: PO_STATE_NAMES[code] for code in (1, 3, 4)}  # the v3 PUT revises none of them
+REQUISITION_APPROVED = 1
+REQUISITION_STATUS_NAMES = {
+    0: "Pending",
+    1: "Approved",
+    2: "Denied",
+    3: "Purchased",
+    4: "Cancelled",
+    5: "Received",
+    6: "Draft",
+}
+
+
+def words(value: Any) -> str:
+    """A name or sku as a person reads it: blanks collapsed, None and blank as ""."""
+    return " ".join(str(value or "").split())
+
+
+def name_of(value: Any) -> str:
+    """A nested ``{id, name}`` object's name, or the value itself as text."""
+    return text(value.get("name")) if isinstance(value, Mapping) else text(value)
+
+
+def id_of(value: Any) -> str:
+    """A nested ``{id, ...}`` object's id, or the value itself as text."""
+    return text(value.get("id")) if isinstance(value, Mapping) else text(value)
+
+
+def order_num(item: Mapping[str, Any]) -> str:
+    """An order item's requisition number (``orderNum``: a number, or a summary object carrying ``num``)."""
+    value = item.get("orderNum")
+    return text(value.get("num")) if isinstance(value, Mapping) else text(value)
+
+
+def item_vendor(item: Mapping[str, Any]) -> str:
+    """The vendor id of an order item (``vendor`` object; ``po_vendor`` / ``pref_vendor`` as fallbacks)."""
+    for name in ("vendor", "po_vendor", "pref_vendor"):
+        found = id_of(item.get(name))
+        if found:
+            return found
+    return ""
+
+
+def item_account_code(item: Mapping[str, Any]) -> str:
+    """The order item's account code (``account.account_code.code``, else ``accountCode``)."""
+    account = item.get("account")
+    if isinstance(account, Mapping):
+        code = account.get("account_code")
+        found = text(code.get("code")) if isinstance(code, Mapping) else text(code)
+        if found:
+            return found
+    return text(item.get("accountCode"))
+
+
+def item_department(item: Mapping[str, Any]) -> str | None:
+    """The order item's department as department tables key it (``Location|Department``, from
+    ``account.department``, else the item's own ``department``), None when it names none."""
+    account = item.get("account")
+    if isinstance(account, Mapping):
+        found = department_key(account.get("department"))
+        if found:
+            return found
+    return department_key(item.get("department"))
+
+
+def po_line(item: Mapping[str, Any]) -> int | None:
+    """The item's PO line number (``PO_line_num``), None when it has none."""
+    number = whole_number(item.get("PO_line_num"))
+    return number if number and number > 0 else None
+
+
+def live_items(items: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The items that put something on an order (not rejected, denied or draft), in line order."""
+    live = [i for i in items if whole_number(i.get("status")) not in DEAD_ITEM_STATUSES]
+    return sorted(live, key=lambda i: (po_line(i) or 10**9, whole_number(i.get("id")) or 0))
+
+
+def requisition_numbers(po_detail: Mapping[str, Any]) -> list[int]:
+    """The requisition numbers (``order_items[].orderNum``) of a PO read by number, sorted, each once.
+    ``orderNum`` is the requisition number (reference 2.5); the ``orderNum__status`` filter suggests a
+    relation, so a nested object carrying ``num`` is read too."""
+    numbers = set()
+    for item in po_detail.get("order_items") or []:
+        value = item.get("orderNum") if isinstance(item, Mapping) else None
+        if isinstance(value, Mapping):  # a summary of the requisition (``{"num": ...}``), read the same way
+            value = value.get("num")
+        if value is not None and not isinstance(value, bool) and str(value).strip().isdigit():
+            numbers.add(int(str(value).strip()))
+    return sorted(numbers)
+
+
+def po_day(po: Mapping[str, Any]) -> date | None:
+    """The day (UTC) a PO was made: its ``date`` (§2.5), None when absent or unreadable."""
+    value = str(po.get("date") or "").strip()
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).date()
+    except ValueError:
+        return None

@@ -1,0 +1,95 @@
+"""Reading Procurify's purchase orders and requisitions for a flow: the latest staged version of each
+(``latest_staged``, from ``procurify_purchase_orders`` / ``procurify_requisitions`` as
+``connector_assets.saas_assets`` stages them), a PO read in full, a requisition's order items, the
+requisitions that have a line for a vendor. One copy for both Procurify integrations: JD Edwards ->
+Procurify (``procurify.requisitions`` reading back the requisitions it made) and Procurify -> Oracle Fusion
+``purchase_orders`` (a PO's lines and its requisitions' notes, a requisition's lines).
+
+What the reference gives (procurify.md 2.4, 2.5): the PO list has no lines, so a PO is read by number
+(``GET /api/v2/purchase_orders/{n}/``); order items filter by ``orderNum`` (re-checked here: a filter a
+server ignores must not mix two requisitions); the requisitions list has no number filter, only
+``pref_vendor``, so a requisition is found among its vendor's.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from connector_assets.flows.values import text
+from connector_assets.procurify.order_fields import item_vendor, order_num
+
+Requisitions = dict[str, dict[str, Mapping[str, Any]]]  # vendor id -> requisition number -> requisition
+
+
+def latest_staged(staging: Any, asset: str, partition: str | None, key: str) -> list[dict[str, Any]]:
+    """The partition's staged records of ``asset``, the latest version of each (by ``key``)."""
+    latest: dict[str, tuple[dict[str, Any], datetime]] = {}
+    for row in staging.read_rows(asset, partition):
+        record = json.loads(row["record"])
+        ident = text(record.get(key)) or text(row["id"])
+        stamp = row["updated_at"] or datetime.min.replace(tzinfo=UTC)
+        stamp = stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
+        if ident not in latest or stamp >= latest[ident][1]:
+            latest[ident] = (record, stamp)
+    return [record for record, _ in latest.values()]
+
+
+def requisition_items(session: Any, num: str) -> list[dict[str, Any]]:
+    """A requisition's order items (``orderNum`` filter, re-checked here); none for a blank number."""
+    if not num:
+        return []
+    return [r for r in session.iter_all("order_items", filters={"orderNum": num}) if order_num(r) == num]
+
+
+class ProcurifyOrderReads:
+    """The PO and requisition reads of one mapping step (or replay) on one Procurify session; each
+    vendor's requisitions are read once (``requisitions``: a cache that may outlive the step, see
+    ``requisitions_for_run``)."""
+
+    def __init__(self, session: Any, requisitions: Requisitions | None = None) -> None:
+        self.session = session
+        self.requisitions: Requisitions = {} if requisitions is None else requisitions
+
+    def purchase_order(self, number: str | int) -> dict[str, Any]:
+        """The PO read in full, with its ``order_items``."""
+        return self.session.get("purchase_orders", number)
+
+    def order_items(self, num: str) -> list[dict[str, Any]]:
+        """A requisition's order items (``requisition_items``)."""
+        return requisition_items(self.session, num)
+
+    def requisitions_of(self, vendor_id: str) -> dict[str, Mapping[str, Any]]:
+        """The requisitions with a line for ``vendor_id`` (``pref_vendor``), by number, read once."""
+        if vendor_id not in self.requisitions:
+            rows = self.session.iter_all("requisitions", filters={"pref_vendor": vendor_id})
+            self.requisitions[vendor_id] = {text(r.get("num")): r for r in rows}
+        return self.requisitions[vendor_id]
+
+    def requisition(self, num: str) -> Mapping[str, Any] | None:
+        """Requisition ``num`` (its header), found among the requisitions of its items' vendors; None when
+        it has no items or none of their vendors lists it."""
+        vendors = sorted({item_vendor(i) for i in self.order_items(num) if item_vendor(i)})
+        return next((self.requisitions_of(v)[num] for v in vendors if num in self.requisitions_of(v)), None)
+
+
+_RUN_REQUISITIONS: dict[str, Requisitions] = {}
+_RUN_REQUISITIONS_LOCK = threading.Lock()
+
+
+def requisitions_for_run(run_id: str) -> Requisitions:
+    """The requisitions-by-vendor cache ``ProcurifyOrderReads.requisitions_of`` fills, shared by every day
+    of one run. A run over a range of days (a backfill run as one) maps day by day with a reader each; a
+    cache per reader read a vendor's whole requisition list (``pref_vendor``, every page: the orders list
+    has no number filter and order items do not carry the requisition's notes, procurify.md 2.4) again on
+    each day that has a PO of that vendor. The requisitions a day's POs were ordered on exist before the
+    run's source read staged the POs, so a list read earlier in the run holds them. One run is kept (the
+    latest), so a long-lived process holds no old run's lists."""
+    with _RUN_REQUISITIONS_LOCK:
+        if run_id not in _RUN_REQUISITIONS:
+            _RUN_REQUISITIONS.clear()
+            _RUN_REQUISITIONS[run_id] = {}
+        return _RUN_REQUISITIONS[run_id]

@@ -1,0 +1,216 @@
+"""Procurify's purchase orders and requisitions as the orders another system is to make: which are sent
+(``SourceOrder``: its vendor, currency, requisition notes and live items), which are left alone, and which
+are refused naming why. On the Procurify side because these are Procurify's states, statuses and shapes,
+whatever system the orders go to: an integration subclasses ``ProcurifyOrders`` with how its ledger keys an
+order (``po_key``, ``requisition_key``), whether and as what it was sent (``sent``, ``sent_as``), the
+target's name (``target_label``) and what one order becomes there (``record``). Used by Procurify -> Oracle
+Fusion ``purchase_orders`` (``fusion_procurify.order_reader.OrderReader``).
+
+A PO (``purchase_order``: a staged list row read in full with its ``order_items``, ``order_reads``): its
+live items (``order_fields.live_items``), its vendor (``pref_vendor``, else its items' vendor), its
+currency (``purchased_currency``) and the notes of the requisitions its lines were ordered on (``orderNum``,
+found among the vendor's requisitions; one not found is logged and its notes left out). A PO cancelled in
+Procurify (state 1) before it was sent is skipped; after, it is refused for a person: cancelling or
+closing the order it became is a buyer's decision there, which the connector does not take. A PO with no
+vendor or no live line is refused; an unknown state is sent as a purchased PO (logged).
+
+A requisition (``requisition_records``): only status 1 Approved is sent, one order per vendor of its live
+items (an order has one supplier); a requisition Denied or Cancelled after it was sent is refused for a
+person, as above; any other status (pending, draft, purchased in Procurify) is not the flow's to send.
+
+A read Procurify does not answer after every retry queues that order alone (``record_reads``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from logging import Logger
+from typing import Any, ClassVar
+
+from connector_assets.flows.core import Mapped, Rejected, Skipped
+from connector_assets.flows.values import text, whole_number
+from connector_assets.procurify.order_fields import (
+    PO_CANCELLED,
+    PO_STATE_NAMES,
+    REQUISITION_APPROVED,
+    REQUISITION_STATUS_NAMES,
+    id_of,
+    item_vendor,
+    live_items,
+    name_of,
+    order_num,
+)
+from connector_assets.procurify.order_reads import ProcurifyOrderReads
+from connector_assets.procurify.record_reads import mapped_or_queued, read_for_record
+from connector_resources.procurify.errors import ProcurifyNotFoundError
+from connector_resources.redaction import get_logger
+
+Outcome = Mapped | Rejected | Skipped | None
+
+
+@dataclass(frozen=True)
+class SourceOrder:
+    """One Procurify order to become one order in the target: its key and name, vendor, currency, the notes
+    (``description``) of the requisitions it came from, in order, and its live items."""
+
+    source_key: str
+    label: str
+    vendor_id: str
+    currency: str | None
+    notes: list[Any]
+    items: list[Mapping[str, Any]]
+
+
+class ProcurifyOrders:
+    """Procurify's POs and requisitions read (``reads``) and sorted into orders to send, skips and refusals;
+    each order to send goes to the integration's ``record`` (module docstring)."""
+
+    target_label: ClassVar[str] = "the target"  # the system the orders go to, as a buyer names it
+    log: ClassVar[Logger] = get_logger("ml_connector.procurify")
+
+    def __init__(self, reads: ProcurifyOrderReads) -> None:
+        self.reads = reads
+
+    # -- the integration's ------------------------------------------------------------------------------
+
+    def po_key(self, number: str) -> str:
+        """The ledger key of Procurify PO ``number``."""
+        raise NotImplementedError
+
+    def requisition_key(self, num: str, vendor_id: str | None = None) -> str:
+        """The ledger key of requisition ``num`` (of its lines for ``vendor_id`` when it has several)."""
+        raise NotImplementedError
+
+    def sent(self, key: str) -> str | None:
+        """The target's id of the order ``key`` was written as, None when it was never written."""
+        raise NotImplementedError
+
+    def sent_as(self, key: str, target_id: str) -> str:
+        """What order ``key`` was sent as, after "sent to" (``Fusion as order PFY1187 (POHeaderId 3)``)."""
+        raise NotImplementedError
+
+    def record(self, source: SourceOrder) -> Mapped | Rejected:
+        """The target's order of ``source``: mapped, held or refused."""
+        raise NotImplementedError
+
+    # -- purchase orders --------------------------------------------------------------------------------
+
+    def purchase_order(self, listed: Mapping[str, Any]) -> Outcome:
+        """A staged (list) PO read in full and mapped."""
+        number = text(listed.get("procurify_PO"))
+        key = self.po_key(number)
+
+        def mapped() -> Outcome:
+            try:
+                po = read_for_record("its full record", lambda: self.reads.purchase_order(number))
+            except ProcurifyNotFoundError as exc:
+                return Rejected(
+                    key, f"Procurify PO {number} cannot be read from Procurify ({exc}); nothing sent"
+                )
+            return self.po_record(po)
+
+        # Procurify not answering one PO's reads after every retry queues that PO; the rest still go.
+        return mapped_or_queued(key, f"Procurify PO {number}", mapped)
+
+    def po_record(self, po: Mapping[str, Any]) -> Outcome:
+        number = text(po.get("procurify_PO"))
+        key, label = self.po_key(number), f"Procurify PO {number}"
+        sent = self.sent(key)
+        state = whole_number(po.get("state"))
+        target = self.target_label
+        if state == PO_CANCELLED:
+            if sent is None:
+                return Skipped(key, f"{label} was cancelled in Procurify before it was sent; nothing to send")
+            return Rejected(
+                key,
+                f"{label} was cancelled in Procurify after it was sent to {self.sent_as(key, sent)}. "
+                f"Cancelling or closing a {target} order is a buyer's decision the connector does not take: "
+                f"cancel it in {target} if that is right, then abandon this item",
+            )
+        items = live_items(po.get("order_items") or [])
+        vendor_id = id_of(po.get("pref_vendor")) or next(
+            (item_vendor(i) for i in items if item_vendor(i)), ""
+        )
+        if not vendor_id:
+            return Rejected(key, f"{label} names no vendor; nothing sent")
+        nums = sorted(
+            {order_num(i) for i in items if order_num(i)}, key=lambda n: int(n) if n.isdigit() else 0
+        )
+        found = self.reads.requisitions_of(vendor_id)
+        missing = [n for n in nums if n not in found]
+        if missing:
+            self.log.warning(
+                "%s: requisition(s) %s not among vendor %s's requisitions; their notes are left out of the "
+                "%s order's Description",
+                label,
+                ", ".join(missing),
+                vendor_id,
+                target,
+            )
+        source = SourceOrder(
+            source_key=key,
+            label=label,
+            vendor_id=vendor_id,
+            currency=name_of(po.get("purchased_currency")) or None,
+            notes=[found[n].get("description") for n in nums if n in found],
+            items=items,
+        )
+        if not items:
+            return Rejected(key, f"{label} has no lines left to order (all rejected or denied); nothing sent")
+        if state not in PO_STATE_NAMES:
+            self.log.info("%s: unknown state %r; sent as a purchased PO", label, po.get("state"))
+        return self.record(source)
+
+    # -- requisitions -----------------------------------------------------------------------------------
+
+    def requisition_records(self, requisition: Mapping[str, Any]) -> list[Mapped | Rejected | Skipped]:
+        """An approved requisition as one order per vendor of its lines; [] when it is not (yet) approved
+        and was never sent."""
+        num = text(requisition.get("num"))
+        label = f"Procurify requisition {num}"
+        status = whole_number(requisition.get("status"))
+        items = live_items(self.reads.order_items(num))
+        vendors = sorted({item_vendor(i) for i in items if item_vendor(i)}, key=lambda v: int(v))
+        keys = (
+            [self.requisition_key(num)]
+            if len(vendors) <= 1
+            else [self.requisition_key(num, v) for v in vendors]
+        )
+        if status != REQUISITION_APPROVED:
+            name = REQUISITION_STATUS_NAMES.get(status, str(requisition.get("status")))
+            target = self.target_label
+            out: list[Mapped | Rejected | Skipped] = []
+            for key in keys:
+                sent = self.sent(key)
+                if sent is not None and status in (2, 4):
+                    out.append(
+                        Rejected(
+                            key,
+                            f"{label} is {name} in Procurify now, after it was sent to "
+                            f"{self.sent_as(key, sent)}; cancelling a {target} order is a buyer's decision: "
+                            f"cancel it in {target} if that is right, then abandon this item",
+                        )
+                    )
+            return out  # not approved (pending, draft) or bought in Procurify: not this flow's to send
+        if not vendors:
+            return [Rejected(keys[0], f"{label} has no lines with a vendor; nothing sent")]
+        out = []
+        for key, vendor_id in zip(keys, vendors, strict=True):
+            source = SourceOrder(
+                source_key=key,
+                label=label if len(vendors) == 1 else f"{label} (vendor {vendor_id})",
+                vendor_id=vendor_id,
+                currency=name_of(requisition.get("currency")) or None,
+                notes=[requisition.get("description")],
+                items=[i for i in items if item_vendor(i) == vendor_id],
+            )
+            out.append(self.record(source))
+        return out
+
+    def requisition_by_number(self, num: str, key: str) -> list[Mapped | Rejected | Skipped]:
+        """Requisition ``num`` read again and mapped, keeping the order of source key ``key`` (replay)."""
+        header = self.reads.requisition(num)
+        if header is None:
+            return [Rejected(key, f"Procurify requisition {num} is not found in Procurify; nothing sent")]
+        return [r for r in self.requisition_records(header) if r.source_key == key]

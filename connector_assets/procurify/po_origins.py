@@ -1,0 +1,140 @@
+"""Which source order a Procurify purchase order came from, when an integration sends orders to Procurify as
+requisitions and a Procurify buyer purchases them: the PO's lines -> their requisitions -> the order whose
+requisition it was (the integration's cross-reference, order -> requisition uuid, asked through
+``order_of_requisition``). Used by JD Edwards -> Procurify ``po_links`` (made by ``PoLinks.origin_finder``,
+``procurify.po_links``, on the integration's ledger).
+
+What the reference gives to follow that chain (§2.4, §2.5): a PO read by number
+(``GET /api/v2/purchase_orders/{n}/``; the list has no lines) carries ``order_items`` whose ``orderNum`` is
+the requisition *number*; requisition headers carry ``num`` and ``uuid``; the integration recorded each
+requisition by *uuid* (what ``POST /api/v3/requisitions/`` answers). The API has no read of one
+requisition by number, so a number is turned into a uuid by, in order:
+
+1. the requisition headers staged for the day and for the PO's own day (``procurify_requisitions``):
+   purchasing a requisition sets its status to 3 Purchased, which stamps it modified the day the PO is
+   made, so this is the usual answer and costs no call;
+2. otherwise the requisitions still waiting for their PO (``waiting``: those the integration created and no
+   PO is linked to yet), read back by the days they were created (``date_0`` / ``date_1``, one day of
+   slack either side) and matched on ``uuid``. This covers a server that does not stamp a purchased
+   requisition as modified, and its cost is bounded by the orders waiting, never by Procurify's volume.
+
+A number that neither finds is not a requisition of ours: the PO did not come from the source system and
+is left alone.
+
+The link of a PO to its order is keyed by the order (its first PO) or ``<order>/<procurify_PO>`` (another
+PO of the same order: a requisition purchased as one PO per vendor, or in parts): ``link_key``,
+``order_of``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from connector_assets.procurify.order_fields import po_day, requisition_numbers
+
+STAGED_REQUISITIONS = "procurify_requisitions"
+SIBLING = "/"  # a second PO of one order is keyed ``<order>/<procurify_PO>``
+CREATED_SLACK = timedelta(days=1)  # the requisition's `date` against the ledger's clock (time zones)
+
+
+def order_of(link_key: str) -> str:
+    """The order of a PO link's source key (a sibling's ends ``/<PO>``)."""
+    return link_key.split(SIBLING, 1)[0]
+
+
+def link_key(order_key: str, procurify_po: int, first: bool) -> str:
+    """A PO link's source key: the order for its first PO, ``<order>/<procurify_PO>`` for another."""
+    return order_key if first else f"{order_key}{SIBLING}{procurify_po}"
+
+
+@dataclass(frozen=True)
+class PoOrigin:
+    """A Procurify PO and, per requisition its lines came from, the order of that requisition (None: not a
+    requisition the integration created)."""
+
+    procurify_po: int
+    requisitions: dict[int, str | None]
+    day: date | None = None
+
+    @property
+    def orders(self) -> list[str]:
+        """The source orders among its requisitions, sorted."""
+        return sorted({key for key in self.requisitions.values() if key})
+
+    @property
+    def foreign(self) -> list[int]:
+        """Its requisitions that did not come from the source system."""
+        return sorted(num for num, key in self.requisitions.items() if not key)
+
+
+@dataclass
+class OriginFinder:
+    """Finds ``PoOrigin``s for one run: staged headers first, then the waiting requisitions (module
+    docstring); what it has read is kept for the run, so each source is read at most once.
+    ``order_of_requisition``: requisition uuid -> the order it was made for (None: not ours); ``waiting``:
+    uuid -> the day it was sent, of the requisitions no PO is linked to yet."""
+
+    session: Any  # a ProcurifySession
+    staging: Any  # the StagingResource
+    partition: str | None
+    order_of_requisition: Callable[[str], str | None]
+    waiting: Callable[[], Mapping[str, date]]
+    _uuids: dict[int, str] = field(default_factory=dict)  # requisition num -> uuid
+    _staged_days: set[str] = field(default_factory=set)
+    _waiting_read: bool = False
+    requisition_reads: int = 0  # API list reads of requisitions (metadata)
+
+    def origin(self, po_detail: Mapping[str, Any]) -> PoOrigin:
+        number = int(str(po_detail["procurify_PO"]))
+        day = po_day(po_detail)
+        numbers = requisition_numbers(po_detail)
+        self._stage_days([self.partition, day.isoformat() if day else None])
+        if any(num not in self._uuids for num in numbers):
+            self._read_waiting()
+        return PoOrigin(number, {num: self._order_of(num) for num in numbers}, day)
+
+    def _order_of(self, num: int) -> str | None:
+        uuid = self._uuids.get(num)
+        return self.order_of_requisition(uuid) if uuid else None
+
+    def _remember(self, rows: Iterable[Mapping[str, Any]]) -> None:
+        for row in rows:
+            num, uuid = row.get("num"), row.get("uuid")
+            if num is not None and str(num).strip().isdigit() and uuid:
+                self._uuids.setdefault(int(str(num).strip()), str(uuid))
+
+    def _stage_days(self, days: Iterable[str | None]) -> None:
+        for day in days:
+            if day and day not in self._staged_days:
+                self._staged_days.add(day)
+                rows = self.staging.read_rows(STAGED_REQUISITIONS, day)
+                self._remember(json.loads(row["record"]) for row in rows)
+
+    def _read_waiting(self) -> None:
+        """Read back, once per run, the requisitions of ours that no PO is linked to yet."""
+        if self._waiting_read:
+            return
+        self._waiting_read = True
+        waiting = dict(self.waiting())
+        known = set(self._uuids.values())
+        days = sorted({created for uuid, created in waiting.items() if uuid not in known})
+        for start, end in day_ranges(days):
+            filters = {"date_0": start - CREATED_SLACK, "date_1": end + CREATED_SLACK}
+            self.requisition_reads += 1
+            rows = self.session.iter_all("requisitions", filters=filters)
+            self._remember(row for row in rows if str(row.get("uuid")) in waiting)
+
+
+def day_ranges(days: list[date]) -> list[tuple[date, date]]:
+    """Sorted days merged into ranges of consecutive days (``[d1, d1+1, d5]`` -> two ranges)."""
+    ranges: list[tuple[date, date]] = []
+    for day in days:
+        if ranges and day <= ranges[-1][1] + timedelta(days=1):
+            ranges[-1] = (ranges[-1][0], max(ranges[-1][1], day))
+        else:
+            ranges.append((day, day))
+    return ranges
