@@ -33,28 +33,23 @@ from connector_assets.integrations.procore_jde.order_mappers import (
     line_cost_code,
     map_change_order,
 )
-from connector_assets.integrations.procore_jde.purchase_orders import (
-    MAPPING_ASSETS,
-    PURCHASE_ORDERS_FLOW,
-    project_label,
+from connector_assets.integrations.procore_jde.purchase_orders import MAPPING_ASSETS, PURCHASE_ORDERS_FLOW
+from connector_assets.jde import targets
+from connector_assets.jde.purchase_orders import PO_LINE_TABLE, UPDATE_PURCHASE_ORDER, parse_order_id
+from connector_assets.jde.purchase_orders import PurchaseOrderLines as JdePurchaseOrderLines
+from connector_assets.jde.tables import GL_ACCOUNTS
+from connector_assets.procore.companies import first_company, queued_companies, record_company, tagged
+from connector_assets.procore.document_reads import ProjectLabels
+from connector_assets.procore.staged_documents import (
+    approved,
     queued_projects,
     staged_records,
     statuses,
     with_project,
 )
-from connector_assets.jde import targets
-from connector_assets.jde.purchase_orders import PO_LINE_TABLE, UPDATE_PURCHASE_ORDER, parse_order_id
-from connector_assets.jde.purchase_orders import PurchaseOrderLines as JdePurchaseOrderLines
-from connector_assets.jde.tables import GL_ACCOUNTS
-from connector_assets.procore.companies import (
-    first_company,
-    queued_companies,
-    record_company,
-    tagged,
-)
 from connector_assets.saas import saas_daily_partitions
 from connector_resources.ledger import Ledger
-from connector_resources.procore.errors import ProcoreDataError, ProcoreNotFoundError, ProcorePermissionError
+from connector_resources.procore.errors import ProcoreDataError, ProcoreNotFoundError
 
 ENTITY = "change_order"
 CHANGE_ORDERS_ASSET = "procore_commitment_change_orders"
@@ -93,23 +88,6 @@ def commitment_order(ledger: Ledger, commitment_id: str) -> tuple[str, int, str]
     written it."""
     xref = ledger.get_xref(INTEGRATION, "purchase_order", "procore", commitment_id, "JDE")
     return parse_order_id(xref.target_id) if xref is not None and xref.target_id else None
-
-
-class ProjectLabels:
-    """Project names for messages, read once per project per session (a change order names only its
-    project id)."""
-
-    def __init__(self, session: Any) -> None:
-        self.session = session
-        self.names: dict[str, str] = {}
-
-    def __call__(self, project_id: str) -> str:
-        if project_id not in self.names:
-            try:
-                self.names[project_id] = project_label({"project": self.session.get("projects", project_id)})
-            except (ProcoreNotFoundError, ProcorePermissionError):
-                self.names[project_id] = ""  # the label only names the project in messages
-        return self.names[project_id]
 
 
 def change_order_record(
@@ -157,8 +135,7 @@ def change_order_record(
 
 
 def approved_change_orders(records: Iterator[dict[str, Any]]) -> list[dict[str, Any]]:
-    wanted = statuses("ML_PROCORE_JDE_CHANGE_ORDER_STATUSES")
-    return [r for r in records if str(r.get("status") or "").lower() in wanted]
+    return approved(records, statuses("ML_PROCORE_JDE_CHANGE_ORDER_STATUSES"))
 
 
 def map_change_orders(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
@@ -186,7 +163,7 @@ def remap_change_orders(context: Any, keys: list[str]) -> Iterator[Mapped | Reje
     staging = context.resources.staging
     books = CostCodeMap.today(staging)
     ledger = context.resources.ledger.get()
-    projects = queued_projects(ledger, "change_orders", keys)
+    projects = queued_projects(ledger, INTEGRATION, "change_orders", keys)
     wanted = statuses("ML_PROCORE_JDE_CHANGE_ORDER_STATUSES")
     procore = context.resources.procore
     companies = queued_companies(ledger, INTEGRATION, "change_orders", keys, first_company(procore))

@@ -32,7 +32,6 @@ ERP", reference §2.5) and claim it for this integration alone (quirk 7); the le
 link.
 """
 
-import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
@@ -43,15 +42,9 @@ from connector_assets.flows.never_written import NeverWritten, settle_never_writ
 from connector_assets.flows.replay_resources import resources_from_settings
 from connector_assets.integrations.procore_jde.cost_codes import COST_CODES, PROJECTS, CostCodeMap
 from connector_assets.integrations.procore_jde.integration import INTEGRATION, ROUTE
-from connector_assets.integrations.procore_jde.purchase_orders import (
-    PURCHASE_ORDERS_FLOW,
-    REQUISITIONS_ASSET,
-    project_label,
-    queued_projects,
-    statuses,
-)
+from connector_assets.integrations.procore_jde.purchase_orders import PURCHASE_ORDERS_FLOW, REQUISITIONS_ASSET
 from connector_assets.integrations.procore_jde.vendor_holds import remember_held_vendor
-from connector_assets.integrations.procore_jde.vendors import VENDORS_FLOW, Suppliers
+from connector_assets.integrations.procore_jde.vendors import VENDORS_FLOW, supplier_numbers
 from connector_assets.integrations.procore_jde.voucher_mappers import (
     ProcoreVoucherRecord,
     Skipped,
@@ -61,14 +54,12 @@ from connector_assets.integrations.procore_jde.voucher_mappers import (
 )
 from connector_assets.jde import targets
 from connector_assets.jde.purchase_orders import PO_HEADER_TABLE
+from connector_assets.jde.supplier_numbers import SupplierNumbers
 from connector_assets.jde.tables import GL_ACCOUNTS
-from connector_assets.procore.companies import (
-    first_company,
-    queued_companies,
-    record_company,
-    tagged,
-)
+from connector_assets.procore.companies import first_company, queued_companies, record_company, tagged
+from connector_assets.procore.document_reads import RequisitionReads, project_label, vendor_id_of
 from connector_assets.procore.sources import COMPANY_FIELD
+from connector_assets.procore.staged_documents import latest_approved, queued_projects, statuses
 from connector_assets.saas import saas_daily_partitions
 from connector_resources import settings
 from connector_resources.ledger import Ledger
@@ -89,87 +80,27 @@ def vouchers_enabled() -> bool:
     return settings.read(SETTING)
 
 
-def _staged_approved(staging: Any, partition: str | None) -> list[tuple[dict[str, Any], datetime]]:
-    """The partition's approved requisitions (latest staged version each) with their change time."""
-    approved = statuses("ML_PROCORE_JDE_APPROVED_STATUSES")
-    latest: dict[str, tuple[dict[str, Any], datetime]] = {}
-    for row in staging.read_rows(REQUISITIONS_ASSET, partition):
-        record = json.loads(row["record"])
-        if str(record.get("status") or "").lower() not in approved or record.get("deleted_at"):
-            continue
-        key, stamp = str(row["id"]), row["updated_at"]
-        if key not in latest or stamp >= latest[key][1]:
-            latest[key] = (record, stamp)
-    return list(latest.values())
-
-
-class VoucherReader:
-    """What one mapped step (or replay) reads for its requisitions, on one Procore session: each
-    requisition's lines, each commitment once, each vendor's AN8 and each order's JDE key from the ledger."""
+class VoucherReader(RequisitionReads):
+    """What one mapped step (or replay) reads for its requisitions, on one Procore session (the Procore
+    side's ``RequisitionReads``: each commitment and vendor once, a requisition's payment due and lines),
+    and each vendor's AN8 and each order's JDE key from the ledger."""
 
     def __init__(
-        self, session: Any, ledger: Ledger, costs: CostCodeMap, suppliers: Suppliers | None = None
+        self, session: Any, ledger: Ledger, costs: CostCodeMap, suppliers: SupplierNumbers | None = None
     ) -> None:
-        self.session, self.ledger, self.costs = session, ledger, costs
-        self.suppliers = suppliers or Suppliers(ledger, None)  # None: the ledger's links only
-        self.commitments: dict[str, dict[str, Any] | str] = {}
-        self.vendors: dict[str, dict[str, Any] | None] = {}
-
-    def commitment(self, commitment_id: str, project_id: int | None) -> dict[str, Any] | str:
-        if commitment_id not in self.commitments:
-            try:
-                self.commitments[commitment_id] = self.session.get(
-                    "commitments", commitment_id, project_id=project_id
-                )
-            except ProcoreNotFoundError as exc:
-                self.commitments[commitment_id] = (
-                    f"its commitment {commitment_id} cannot be read from Procore ({exc}); check the service "
-                    "account's access to the project, then replay"
-                )
-        return self.commitments[commitment_id]
+        super().__init__(session)
+        self.ledger, self.costs = ledger, costs
+        self.suppliers = suppliers or supplier_numbers(ledger, None)  # None: the ledger's links only
 
     def an8(self, vendor_id: str) -> str | None:
-        """The vendor's JDE address number (``Suppliers.an8``: the vendors flow's xref, else a supplier JDE
-        holds that the Procore origin id names; one read of the vendor, once per run, only when the ledger
-        does not know it); None holds the voucher on its vendor."""
-
-        def vendor() -> dict[str, Any] | None:
-            if vendor_id not in self.vendors:
-                try:
-                    self.vendors[vendor_id] = self.session.get("vendors", vendor_id)
-                except ProcoreNotFoundError:
-                    self.vendors[vendor_id] = None
-            return self.vendors[vendor_id]
-
-        return self.suppliers.an8(vendor_id, vendor)
+        """The vendor's JDE address number (``SupplierNumbers.an8``: the vendors flow's xref, else a supplier
+        JDE holds that the Procore origin id names; one read of the vendor, once per run, only when the
+        ledger does not know it); None holds the voucher on its vendor."""
+        return self.suppliers.an8(vendor_id, lambda: self.vendor(vendor_id))
 
     def order_id(self, commitment_id: str) -> str | None:
         xref = self.ledger.get_xref(INTEGRATION, "purchase_order", "procore", commitment_id, "JDE")
         return xref.target_id if xref is not None and xref.target_id else None
-
-    def with_payment_due(self, requisition: dict[str, Any], project_id: int) -> dict[str, Any] | str:
-        """The requisition with its ``summary.current_payment_due`` (reference §2.5), or why it has none.
-
-        The voucher's amount comes from the lines, whose retainage fields the reference does not name; the
-        documented ``current_payment_due`` is what confirms it. A list may leave ``summary`` out (as compact
-        views leave money out), so a staged record without it is read again by id; a requisition that still
-        states none is refused rather than vouchered at an amount nothing in Procore confirms."""
-        if payment_due(requisition) is not None:
-            return requisition
-        requisition_id = str(requisition.get("id"))
-        try:
-            read = self.session.get("requisitions", requisition_id, project_id=project_id)
-        except ProcoreNotFoundError as exc:
-            return (
-                f"requisition {requisition_id} cannot be read from Procore ({exc}); nothing was sent to JDE"
-            )
-        if payment_due(read) is not None:
-            return {**requisition, "summary": read["summary"]}
-        return (
-            f"requisition {requisition_id}: Procore states no current payment due for it "
-            "(summary.current_payment_due), so the voucher's amount cannot be checked against Procore's own "
-            "figure; nothing was sent to JDE. Check the invoice in Procore, then replay"
-        )
 
     def record(self, requisition: dict[str, Any], updated_at: datetime) -> Mapped | Rejected | Skipped:
         requisition_id = str(requisition.get("id"))
@@ -192,17 +123,10 @@ class VoucherReader:
         requisition = self.with_payment_due(requisition, project_id)
         if isinstance(requisition, str):
             return Rejected(requisition_id, requisition, payload)
-        try:
-            lines = list(self.session.requisition_lines(project_id, requisition_id))
-        except ProcoreNotFoundError as exc:  # an outage fails the step instead (rerun)
-            return Rejected(
-                requisition_id,
-                f"requisition {requisition_id}: its lines cannot be read from Procore ({exc}); nothing was "
-                "sent to JDE",
-                payload,
-            )
-        vendor = commitment.get("vendor") if isinstance(commitment.get("vendor"), Mapping) else None
-        vendor_id = str(vendor["id"]) if vendor and vendor.get("id") is not None else ""
+        lines = self.lines(requisition_id, project_id)
+        if isinstance(lines, str):
+            return Rejected(requisition_id, lines, payload)
+        vendor_id = vendor_id_of(commitment)
         inputs = VoucherInputs(
             requisition=requisition,
             lines=lines,
@@ -221,20 +145,13 @@ class VoucherReader:
         return mapped
 
 
-def payment_due(requisition: Mapping[str, Any]) -> Any:
-    """``summary.current_payment_due`` as Procore sent it, None when absent or blank."""
-    summary = requisition.get("summary")
-    due = summary.get("current_payment_due") if isinstance(summary, Mapping) else None
-    return None if due is None or str(due).strip() == "" else due
-
-
 class VoucherReaders:
     """One ``VoucherReader`` per Procore company, each on that company's session of the step's
     ``CompanySessions``: a requisition, its commitment and its vendor are read in the requisition's company
     (``_procore_company_id``; none: the first company)."""
 
     def __init__(
-        self, sessions: Any, ledger: Ledger, costs: CostCodeMap, default: int, suppliers: Suppliers
+        self, sessions: Any, ledger: Ledger, costs: CostCodeMap, default: int, suppliers: SupplierNumbers
     ) -> None:
         self.sessions, self.ledger, self.costs, self.default = sessions, ledger, costs, default
         self.suppliers = suppliers
@@ -288,7 +205,9 @@ def map_vouchers(context: Any, partition: str | None) -> Iterator[Mapped | Rejec
         context.add_output_metadata({"vouchers": OFF_NOTE}, output_name="result")
         return
     staging = context.resources.staging
-    requisitions = _staged_approved(staging, partition)
+    requisitions = latest_approved(
+        staging, REQUISITIONS_ASSET, partition, statuses("ML_PROCORE_JDE_APPROVED_STATUSES")
+    )
     if not requisitions:
         return
     costs = CostCodeMap.load(staging)
@@ -296,7 +215,7 @@ def map_vouchers(context: Any, partition: str | None) -> Iterator[Mapped | Rejec
     procore = context.resources.procore
     with procore.company_sessions() as sessions:
         readers = VoucherReaders(
-            sessions, ledger, costs, first_company(procore), Suppliers(ledger, context.resources.jde)
+            sessions, ledger, costs, first_company(procore), supplier_numbers(ledger, context.resources.jde)
         )
         yield from _records(readers, requisitions, run_id=context.run.run_id, partition=partition)
 
@@ -310,14 +229,14 @@ def remap_vouchers(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]
     resources = context.resources
     costs = CostCodeMap.today(resources.staging)
     ledger = resources.ledger.get()
-    projects = queued_projects(ledger, VOUCHERS_FLOW.name, keys)
+    projects = queued_projects(ledger, INTEGRATION, VOUCHERS_FLOW.name, keys)
     approved = statuses("ML_PROCORE_JDE_APPROVED_STATUSES")
     companies = queued_companies(
         ledger, INTEGRATION, VOUCHERS_FLOW.name, keys, first_company(resources.procore)
     )
     with resources.procore.company_sessions() as sessions:
         readers = VoucherReaders(
-            sessions, ledger, costs, first_company(resources.procore), Suppliers(ledger, resources.jde)
+            sessions, ledger, costs, first_company(resources.procore), supplier_numbers(ledger, resources.jde)
         )
         found: list[tuple[dict[str, Any], datetime]] = []
         for key in keys:
