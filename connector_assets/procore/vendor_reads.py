@@ -1,13 +1,14 @@
-"""Procore vendors read by id, each in its own company, for a flow that syncs vendors with an ERP: the
-vendors a held record waits for or a replay names, and the vendor a write reads at write time (its bank
-fields). Used by Procore -> JD Edwards (``vendors``). The company rules are ``companies``'; the
-integration passes its name, which keys the ledger rows that keep each vendor's company.
+"""Procore vendors read by id, each in its own company, for a flow that syncs vendors with an ERP: the vendors
+a held record waits for or a replay names (and the company of a vendor an order is held on), and the vendor a
+write reads at write time (its bank fields). Used by Procore -> JD Edwards (``vendors``). The company rules
+are ``companies``'; the integration passes its name, which keys the ledger rows that keep each vendor's
+company.
 """
 
 from collections.abc import Iterable
 from typing import Any
 
-from connector_assets.flows.core import Mapped
+from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.procore.companies import (
     QUEUED_FIELD,
     first_company,
@@ -52,3 +53,15 @@ def record_vendor(
         return sessions.session(int(company)).get("vendors", record.source_key)
     with procore.session(int(company)) as session:
         return session.get("vendors", record.source_key)
+
+
+def remember_held_vendor(
+    ledger: Ledger, integration: str, vendor_hold: str, record: Mapped | Rejected, company: int
+) -> None:
+    """A record held on its vendor (``depends_on`` starting with ``vendor_hold``, the vendors flow's
+    dependency key of no vendor): the vendor is in the record's company (a commitment's vendor is its
+    company's), kept so the vendors flow reads the awaited vendor there even when the vendor was not staged
+    (unchanged) that day."""
+    depends = getattr(record, "depends_on", None) or ""
+    if depends.startswith(vendor_hold):
+        remember_vendor_company(ledger, integration, depends[len(vendor_hold) :], company)

@@ -20,12 +20,14 @@ order's reference (adopt what a crashed attempt added), only then the update. A 
 after its lines were added is refused, never added again: a person corrects the order in JDE.
 """
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from functools import partial
 from typing import Any
 
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.lazy_model import lazy_model
+from connector_assets.flows.replay_resources import resources_from_settings
 from connector_assets.integrations.procore_jde.cost_codes import CostCodeMap
 from connector_assets.integrations.procore_jde.integration import INTEGRATION, ROUTE
 from connector_assets.integrations.procore_jde.order_mappers import (
@@ -33,7 +35,11 @@ from connector_assets.integrations.procore_jde.order_mappers import (
     line_cost_code,
     map_change_order,
 )
-from connector_assets.integrations.procore_jde.purchase_orders import MAPPING_ASSETS, PURCHASE_ORDERS_FLOW
+from connector_assets.integrations.procore_jde.purchase_orders import (
+    MAPPING_ASSETS,
+    PURCHASE_ORDERS_FLOW,
+    PurchaseOrders,
+)
 from connector_assets.jde import targets
 from connector_assets.jde.purchase_orders import PO_LINE_TABLE, UPDATE_PURCHASE_ORDER, parse_order_id
 from connector_assets.jde.purchase_orders import PurchaseOrderLines as JdePurchaseOrderLines
@@ -50,6 +56,7 @@ from connector_assets.procore.staged_documents import (
 from connector_assets.saas import saas_daily_partitions
 from connector_resources.ledger import Ledger
 from connector_resources.procore.errors import ProcoreDataError, ProcoreNotFoundError
+from connector_resources.replay import register_replay_handler
 
 ENTITY = "change_order"
 CHANGE_ORDERS_ASSET = "procore_commitment_change_orders"
@@ -227,3 +234,14 @@ change_order_assets = build_flow_assets(
     group=INTEGRATION,
     kinds={"procore", "jde"},
 )
+
+
+def register_order_replays(resources: Callable[[], dict[str, Any]] | None = None) -> None:
+    """``ml-connector replay`` for the orders: queued purchase orders and change orders are read from Procore
+    again, mapped with today's tables (restaged from today's files, so a fixed cost code row takes effect)
+    and written once through their JDE target on one JDE session per replay, with the replay's ledger; one
+    already written is skipped by its cross-reference. ``resources``: jde, procore, staging (today's
+    settings unless given), built once per replay."""
+    build = resources or partial(resources_from_settings, ("jde", "procore", "staging"))
+    for spec, target in ((PURCHASE_ORDERS_FLOW, PurchaseOrders), (CHANGE_ORDERS_FLOW, PurchaseOrderLines)):
+        register_replay_handler(INTEGRATION, spec.name, targets.jde_target_replay(spec, target, build))

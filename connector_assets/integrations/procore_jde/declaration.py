@@ -3,11 +3,14 @@ flows with a job and a day-closing schedule each, the mapping tables, the inbox 
 reconciliation and the replay handlers."""
 
 from connector_assets.flows.assembly import Declaration
-from connector_assets.integrations.procore_jde.change_orders import CHANGE_ORDERS_FLOW, change_order_assets
+from connector_assets.integrations.procore_jde.change_orders import (
+    CHANGE_ORDERS_FLOW,
+    change_order_assets,
+    register_order_replays,
+)
 from connector_assets.integrations.procore_jde.cost_codes import procore_jde_mapping_tables
 from connector_assets.integrations.procore_jde.hooks import ENTITY_FLOWS, SENSOR_DESCRIPTION
 from connector_assets.integrations.procore_jde.jobs import JOBS
-from connector_assets.integrations.procore_jde.order_replays import register_order_replays
 from connector_assets.integrations.procore_jde.purchase_orders import (
     PURCHASE_ORDERS_FLOW,
     purchase_order_assets,

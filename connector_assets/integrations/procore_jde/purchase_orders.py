@@ -33,8 +33,11 @@ from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.integrations.procore_jde.cost_codes import COST_CODES, PROJECTS, CostCodeMap
 from connector_assets.integrations.procore_jde.integration import INTEGRATION, ROUTE
 from connector_assets.integrations.procore_jde.order_mappers import OrderTypes, line_cost_code, map_commitment
-from connector_assets.integrations.procore_jde.vendor_holds import remember_held_vendor
-from connector_assets.integrations.procore_jde.vendors import VENDORS_FLOW, supplier_numbers
+from connector_assets.integrations.procore_jde.vendors import (
+    VENDORS_FLOW,
+    remember_vendor_hold,
+    supplier_numbers,
+)
 from connector_assets.jde import targets
 from connector_assets.jde.purchase_orders import (
     CREATE_PURCHASE_ORDER,
@@ -159,7 +162,7 @@ def map_purchase_orders(context: Any, partition: str | None) -> Iterator[Mapped 
         for commitment_id, project_id in wanted.items():
             company = companies.get(commitment_id) or first_company(procore)
             record = commitment_record(sessions.session(company), suppliers, books, commitment_id, project_id)
-            remember_held_vendor(ledger, record, company)
+            remember_vendor_hold(ledger, record, company)
             yield tagged(record, company)
 
 
@@ -178,7 +181,7 @@ def remap_purchase_orders(context: Any, keys: list[str]) -> Iterator[Mapped | Re
             record = commitment_record(
                 sessions.session(company), suppliers, books, commitment_id, projects.get(commitment_id)
             )
-            remember_held_vendor(ledger, record, company)
+            remember_vendor_hold(ledger, record, company)
             yield tagged(record, company)
 
 

@@ -59,7 +59,12 @@ from connector_assets.jde.tables import SUPPLIERS
 from connector_assets.procore.companies import first_company, queued_companies, record_company, tagged
 from connector_assets.procore.vendor_mark_step import build_vendor_marks
 from connector_assets.procore.vendor_marks import OriginMark
-from connector_assets.procore.vendor_reads import record_vendor, remember_companies, vendors_by_id
+from connector_assets.procore.vendor_reads import (
+    record_vendor,
+    remember_companies,
+    remember_held_vendor,
+    vendors_by_id,
+)
 from connector_assets.saas import saas_daily_partitions
 from connector_resources import settings
 from connector_resources.jde import optional_tables
@@ -93,6 +98,12 @@ def supplier_numbers(ledger: Ledger, jde: Any | None) -> SupplierNumbers:
         lambda vendor: parse_origin((vendor or {}).get("origin_id"), origin_format()),
         "Procore",
     )
+
+
+def remember_vendor_hold(ledger: Ledger, record: Mapped | Rejected, company: int) -> None:
+    """An order or voucher held on its vendor: the vendor's company is remembered for the vendors flow,
+    which then reads the awaited vendor in its company even when it was not staged (unchanged) that day."""
+    remember_held_vendor(ledger, INTEGRATION, VENDORS_FLOW.dependency_key(""), record, company)
 
 
 def vendor_records(

@@ -43,8 +43,11 @@ from connector_assets.flows.replay_resources import resources_from_settings
 from connector_assets.integrations.procore_jde.cost_codes import COST_CODES, PROJECTS, CostCodeMap
 from connector_assets.integrations.procore_jde.integration import INTEGRATION, ROUTE
 from connector_assets.integrations.procore_jde.purchase_orders import PURCHASE_ORDERS_FLOW, REQUISITIONS_ASSET
-from connector_assets.integrations.procore_jde.vendor_holds import remember_held_vendor
-from connector_assets.integrations.procore_jde.vendors import VENDORS_FLOW, supplier_numbers
+from connector_assets.integrations.procore_jde.vendors import (
+    VENDORS_FLOW,
+    remember_vendor_hold,
+    supplier_numbers,
+)
 from connector_assets.integrations.procore_jde.voucher_mappers import (
     ProcoreVoucherRecord,
     Skipped,
@@ -194,7 +197,7 @@ def _records(
         if company is None:
             yield record
             continue
-        remember_held_vendor(reader.ledger, record, company)
+        remember_vendor_hold(reader.ledger, record, company)
         yield tagged(record, company)
 
 
