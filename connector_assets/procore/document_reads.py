@@ -12,30 +12,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from connector_assets.flows.core import Rejected
+from connector_assets.procore.document_fields import document_label, project_label
 from connector_resources.procore.errors import ProcoreNotFoundError, ProcorePermissionError
-
-
-def document_label(kind: str, document: Mapping[str, Any]) -> str:
-    """How a message names a Procore document: its kind and id, then its number and title as the
-    finance user sees them in Procore (``commitment 5 (SC-001 Concrete)``)."""
-    number, title = cut(document.get("number"), 40), cut(document.get("title"), 60)
-    named = " ".join(part for part in (number, title) if part)
-    return f"{kind} {document.get('id')}" + (f" ({named})" if named else "")
-
-
-def cut(text: Any, limit: int) -> str:
-    return " ".join(str(text or "").split())[:limit]
-
-
-def project_label(record: Mapping[str, Any]) -> str:
-    project = record.get("project")
-    return str(project.get("name") or "") if isinstance(project, Mapping) else ""
-
-
-def vendor_id_of(document: Mapping[str, Any]) -> str:
-    """The id of a commitment's vendor ("" when it names none)."""
-    vendor = document.get("vendor") if isinstance(document.get("vendor"), Mapping) else None
-    return str(vendor["id"]) if vendor and vendor.get("id") is not None else ""
 
 
 class ProjectLabels:

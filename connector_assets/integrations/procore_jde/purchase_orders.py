@@ -48,12 +48,8 @@ from connector_assets.jde.purchase_orders import PurchaseOrders as JdePurchaseOr
 from connector_assets.jde.supplier_numbers import SupplierNumbers
 from connector_assets.jde.tables import GL_ACCOUNTS
 from connector_assets.procore.companies import first_company, queued_companies, tagged
-from connector_assets.procore.document_reads import (
-    RequisitionReads,
-    commitment_with_lines,
-    project_label,
-    vendor_id_of,
-)
+from connector_assets.procore.document_fields import project_label, vendor_id_of
+from connector_assets.procore.document_reads import RequisitionReads, commitment_with_lines
 from connector_assets.procore.staged_documents import (
     approved_commitments,
     commitment_companies,

@@ -4,17 +4,10 @@ the mapper needs (lines with their cost codes, commitment, AN8, the PO's JDE key
 
 What a voucher is worth (Procore reference §2.5; the G702 arithmetic the simulator renders):
 
-* A requisition line pays **this period's work + materials presently stored, less this period's
-  retainage**: ``work_completed_this_period + materials_presently_stored - retainage_this_period``.
-  Procore's line carries the retainage held *to date* (``total_retainage``) and its ``retainage_percent``;
-  this period's retainage is that total less the retainage on the work billed before
-  (``work_completed_from_previous_application`` x percent, rounded half-up to the cent per line, as
-  Procore's G702 rounds). A line whose retainage to date falls (a release) pays the release.
-  ``materials_presently_stored`` is read as stored materials billed this period, as the simulator models
-  it. On a G703 that carries stored materials over from an earlier invoice, that would pay them twice:
-  the ``current_payment_due`` check below then refuses the invoice instead, with both figures.
-* Retainage held is **not vouchered**: it stays owed to the subcontractor and is vouchered when a later
-  invoice releases it (that invoice's lines then pay more than their work).
+* A requisition line pays this period's work + materials presently stored, less this period's retainage
+  (``line_payable``, Procore's G702 arithmetic: ``connector_assets.procore.requisition_amounts``, whose
+  docstring holds the rules). Retainage held is **not vouchered**: it stays owed to the subcontractor and is
+  vouchered when a later invoice releases it (that invoice's lines then pay more than their work).
 * Each line goes to the JDE account its cost code maps to (``CostCodeMap.account``); lines on one account
   are merged into one distribution line; lines (and merged lines) of 0.00 are dropped.
 * The voucher's gross = the sum of its distribution, so it balances by construction, and it is what Procore
@@ -46,7 +39,7 @@ Not yet writable: with no purchase order in JDE yet (or no AN8 for the vendor) t
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any, Protocol
 
 from connector_assets.flows import amounts
@@ -56,6 +49,7 @@ from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.flows.never_written import NeverWritten
 from connector_assets.jde import contracts, targets
 from connector_assets.jde.purchase_orders import parse_order_id
+from connector_assets.procore.requisition_amounts import line_cost_code, line_payable
 
 EDI_USER = "MLPROCORE"  # F0411Z1.EDUS: the integration user owning every batch this flow writes
 BATCH_PREFIX, TRANSACTION_PREFIX = "PR", "PROCORE-REQ-"  # ids of up to ID_MAX_DIGITS digits, as always
@@ -174,87 +168,6 @@ def synced_elsewhere(requisition: dict[str, Any], ours: bool) -> Skipped | None:
         f"{_describe(requisition)} is already synced with an ERP in Procore (origin_id {origin}); not "
         "vouchered again",
     )
-
-
-def line_cost_code(line: dict[str, Any]) -> str | None:
-    """The line's cost code (``full_code``) as the Procore client resolved it (``_cost_code``: the line's
-    own cost code, else the commitment line it bills), else the rendered ``cost_code`` object's."""
-    resolved = str(line.get("_cost_code") or "").strip()
-    if resolved:
-        return resolved
-    code = line.get("cost_code")
-    if isinstance(code, dict) and str(code.get("full_code") or "").strip():
-        return str(code["full_code"]).strip()
-    return None
-
-
-def _cents(value: Decimal) -> Decimal:
-    return value.quantize(amounts.CENT, rounding=ROUND_HALF_UP)
-
-
-RETAINED_THIS_PERIOD = "_retainage_retained_this_period"  # e.g. work_completed_retainage_retained_this_period
-RELEASED_THIS_PERIOD = "_retainage_released_this_period"  # e.g. work_completed_retainage_released_this_period
-
-
-def stated_retainage_this_period(line: dict[str, Any]) -> Decimal | str | None:
-    """Retainage the line itself says it holds this period: its ``*_retainage_retained_this_period``
-    amounts less its ``*_retainage_released_this_period`` ones (the names Procore's public API material gives
-    its invoice lines: work completed and materials stored each have their own); None when it states none."""
-    stated = {k: v for k, v in line.items() if k.endswith((RETAINED_THIS_PERIOD, RELEASED_THIS_PERIOD))}
-    if not stated:
-        return None
-    total = Decimal(0)
-    for name, raw in stated.items():
-        value = amounts.amount(raw if raw not in (None, "") else 0)
-        if value is None:
-            return f"{name.replace('_', ' ')} {raw!r} is not an amount"
-        total += value if name.endswith(RETAINED_THIS_PERIOD) else -value
-    return total
-
-
-def retainage_this_period(line: dict[str, Any]) -> Decimal | str:
-    """Retainage the line holds back this period, or why it cannot be told.
-
-    The reference (§2.5) says invoice lines carry "retainage fields" without naming them, so this reads, in
-    order: what the line states for this period (``stated_retainage_this_period``); else its retainage to
-    date (``total_retainage``) less the retainage on the work billed before (at the line's percent, per line
-    to the cent), as the sandbox renders lines; else none. Whichever is read, the voucher is checked against
-    the documented ``summary.current_payment_due`` (``map_requisition``; ``vouchers`` refuses a requisition
-    that states none), so a misread is refused, not paid."""
-    stated = stated_retainage_this_period(line)
-    if stated is not None:
-        return stated
-    raw_total = line.get("total_retainage")
-    if raw_total in (None, ""):
-        return Decimal(0)  # the line keeps no retainage
-    total = amounts.amount(raw_total)
-    if total is None:
-        return f"retainage {raw_total!r} is not an amount"
-    previous = amounts.amount(line.get("work_completed_from_previous_application") or 0)
-    if previous is None:
-        return f"work billed before {line.get('work_completed_from_previous_application')!r} is not an amount"
-    if not previous:
-        return total
-    raw_percent = str(line.get("retainage_percent") or "").strip().rstrip("%")
-    percent = amounts.amount(raw_percent)
-    if percent is None:
-        return "it has work billed before but no retainage percent, so this period's retainage is unknown"
-    return total - _cents(previous * percent / Decimal(100))
-
-
-def line_payable(line: dict[str, Any]) -> Decimal | str:
-    """This period's work + stored materials less this period's retainage, or what is wrong."""
-    values = []
-    for name in ("work_completed_this_period", "materials_presently_stored"):
-        raw = line.get(name)
-        value = amounts.amount(raw if raw not in (None, "") else 0)
-        if value is None:
-            return f"{name.replace('_', ' ')} {raw!r} is not an amount"
-        values.append(value)
-    retainage = retainage_this_period(line)
-    if isinstance(retainage, str):
-        return retainage
-    return values[0] + values[1] - retainage
 
 
 @dataclass

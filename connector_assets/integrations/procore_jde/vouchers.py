@@ -60,7 +60,8 @@ from connector_assets.jde.purchase_orders import PO_HEADER_TABLE
 from connector_assets.jde.supplier_numbers import SupplierNumbers
 from connector_assets.jde.tables import GL_ACCOUNTS
 from connector_assets.procore.companies import first_company, queued_companies, record_company, tagged
-from connector_assets.procore.document_reads import RequisitionReads, project_label, vendor_id_of
+from connector_assets.procore.document_fields import project_label, vendor_id_of
+from connector_assets.procore.document_reads import RequisitionReads
 from connector_assets.procore.sources import COMPANY_FIELD
 from connector_assets.procore.staged_documents import latest_approved, queued_projects, statuses
 from connector_assets.saas import saas_daily_partitions
