@@ -132,3 +132,22 @@ def queued_projects(
         if project and str(project).isdigit():
             found[item.source_key] = int(project)
     return found
+
+
+def day_commitments(
+    staging: Any,
+    assets: tuple[str, str],
+    partition: str | None,
+    wanted: frozenset[str],
+    written: Callable[[str], bool],
+    default: int,
+) -> dict[str, tuple[int | None, int]]:
+    """Commitment id -> (project id, company) of the commitments a day names (``assets``: the staged
+    requisitions and commitments): those of its requisitions whose status is one of ``wanted``, then those
+    changed on the day that ``written`` says the ERP holds; each once, in its company."""
+    requisitions, commitments = (list(staged_records(staging, asset, partition)) for asset in assets)
+    found = approved_commitments(requisitions, wanted)
+    for commitment_id, project_id in written_commitments(commitments, written).items():
+        found.setdefault(commitment_id, project_id)
+    companies = commitment_companies(requisitions, commitments, default) if found else {}
+    return {key: (project, companies.get(key) or default) for key, project in found.items()}

@@ -24,7 +24,6 @@ from collections.abc import Callable, Iterator, Mapping
 from functools import partial
 from typing import Any
 
-from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.flows.replay_resources import resources_from_settings
@@ -44,16 +43,11 @@ from connector_assets.jde import targets
 from connector_assets.jde.purchase_orders import PO_LINE_TABLE, UPDATE_PURCHASE_ORDER, parse_order_id
 from connector_assets.jde.purchase_orders import PurchaseOrderLines as JdePurchaseOrderLines
 from connector_assets.jde.tables import GL_ACCOUNTS
-from connector_assets.procore.companies import first_company, queued_companies, record_company, tagged
+from connector_assets.procore.companies import first_company, tagged
+from connector_assets.procore.day_flow_assets import procore_day_flow_assets
 from connector_assets.procore.document_reads import ProjectLabels
-from connector_assets.procore.staged_documents import (
-    approved,
-    queued_projects,
-    staged_records,
-    statuses,
-    with_project,
-)
-from connector_assets.saas import saas_daily_partitions
+from connector_assets.procore.queued_reads import PerCompany, queued, read_queued
+from connector_assets.procore.staged_documents import approved, staged_records, statuses, with_project
 from connector_resources.ledger import Ledger
 from connector_resources.procore.errors import ProcoreDataError, ProcoreNotFoundError
 from connector_resources.replay import register_replay_handler
@@ -154,47 +148,32 @@ def map_change_orders(context: Any, partition: str | None) -> Iterator[Mapped | 
     books = CostCodeMap.load(staging)
     ledger = context.resources.ledger.get()
     procore = context.resources.procore
-    default = first_company(procore)
     with procore.company_sessions() as sessions:
-        labels: dict[int, ProjectLabels] = {}
+        labels = PerCompany(sessions, first_company(procore), ProjectLabels)
         for change_order in approved:
-            company = record_company(change_order, default)
-            session = sessions.session(company)
-            label = labels.setdefault(company, ProjectLabels(session))
-            yield tagged(change_order_record(session, ledger, books, label, change_order), company)
+            company, label = labels(change_order)
+            record = change_order_record(label.session, ledger, books, label, change_order)
+            yield tagged(record, company)
 
 
 def remap_change_orders(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
     """The named change orders read from Procore again and mapped with today's tables (replay). One that
     is no longer approved is not yielded: the replay then says it is no longer something to write."""
-    staging = context.resources.staging
-    books = CostCodeMap.today(staging)
+    books = CostCodeMap.today(context.resources.staging)
     ledger = context.resources.ledger.get()
-    projects = queued_projects(ledger, INTEGRATION, "change_orders", keys)
     wanted = statuses("ML_PROCORE_JDE_CHANGE_ORDER_STATUSES")
     procore = context.resources.procore
-    companies = queued_companies(ledger, INTEGRATION, "change_orders", keys, first_company(procore))
+    places = queued(ledger, INTEGRATION, "change_orders", keys, first_company(procore))
     with procore.company_sessions() as sessions:
-        labels: dict[int, ProjectLabels] = {}
-        for change_order_id in keys:
-            company = companies[change_order_id]
-            session = sessions.session(company)
-            label = labels.setdefault(company, ProjectLabels(session))
-            try:
-                change_order = session.get(
-                    "commitment_change_orders", change_order_id, project_id=projects.get(change_order_id)
-                )
-            except ProcoreNotFoundError as exc:
-                yield tagged(
-                    Rejected(
-                        change_order_id,
-                        f"change order {change_order_id} cannot be read from Procore ({exc})",
-                    ),
-                    company,
-                )
-                continue
-            if str(change_order.get("status") or "").lower() in wanted:
-                yield tagged(change_order_record(session, ledger, books, label, change_order), company)
+        labels = PerCompany(sessions, first_company(procore), ProjectLabels)
+        for _key, company, session, change_order in read_queued(
+            sessions, "commitment_change_orders", "change order", keys, places
+        ):
+            if isinstance(change_order, Rejected):
+                yield change_order
+            elif str(change_order.get("status") or "").lower() in wanted:
+                record = change_order_record(session, ledger, books, labels.of(company), change_order)
+                yield tagged(record, company)
 
 
 CHANGE_ORDERS_FLOW = ROUTE.flow(
@@ -220,19 +199,11 @@ CHANGE_ORDERS_FLOW = ROUTE.flow(
     writes={"JDE": (UPDATE_PURCHASE_ORDER,)},
 )
 
-change_order_assets = build_flow_assets(
+# After the orders' write: in one run, a change order's order exists before it is mapped.
+change_order_assets = procore_day_flow_assets(
     CHANGE_ORDERS_FLOW,
-    partitions_def=saas_daily_partitions(),
-    # After the orders' write: in one run, a change order's order exists before it is mapped.
-    upstream=[
-        CHANGE_ORDERS_ASSET,
-        GL_ACCOUNTS.asset,
-        *MAPPING_ASSETS,
-        f"{PURCHASE_ORDERS_FLOW.flow}_written",
-    ],
-    resource_keys={"jde", "procore"},
-    group=INTEGRATION,
-    kinds={"procore", "jde"},
+    [CHANGE_ORDERS_ASSET, GL_ACCOUNTS.asset, *MAPPING_ASSETS, f"{PURCHASE_ORDERS_FLOW.flow}_written"],
+    "jde",
 )
 
 

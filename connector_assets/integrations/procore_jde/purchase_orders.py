@@ -27,7 +27,6 @@ which receipts and vouchers in JDE may stand on (changes arrive as change orders
 from collections.abc import Iterator
 from typing import Any
 
-from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.integrations.procore_jde.cost_codes import COST_CODES, PROJECTS, CostCodeMap
@@ -47,19 +46,12 @@ from connector_assets.jde.purchase_orders import (
 from connector_assets.jde.purchase_orders import PurchaseOrders as JdePurchaseOrders
 from connector_assets.jde.supplier_numbers import SupplierNumbers
 from connector_assets.jde.tables import GL_ACCOUNTS
-from connector_assets.procore.companies import first_company, queued_companies, tagged
+from connector_assets.procore.companies import first_company, tagged
+from connector_assets.procore.day_flow_assets import procore_day_flow_assets
 from connector_assets.procore.document_fields import project_label, vendor_id_of
 from connector_assets.procore.document_reads import RequisitionReads, commitment_with_lines
-from connector_assets.procore.staged_documents import (
-    approved_commitments,
-    commitment_companies,
-    queued_projects,
-    staged_records,
-    statuses,
-    with_project,
-    written_commitments,
-)
-from connector_assets.saas import saas_daily_partitions
+from connector_assets.procore.queued_reads import queued
+from connector_assets.procore.staged_documents import day_commitments, statuses, with_project
 
 ENTITY = "purchase_order"
 REQUISITIONS_ASSET = "procore_requisitions"
@@ -133,52 +125,41 @@ def commitment_record(
     return with_project(mapped, project)
 
 
-def map_purchase_orders(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
-    """The commitments of the partition's approved requisitions, and the written commitments changed in
-    the partition, each read from Procore and mapped once."""
-    staging = context.resources.staging
+def _orders(context: Any, books: CostCodeMap, wanted: dict[str, tuple[int | None, int]]) -> Iterator[Any]:
+    """Each commitment (id -> project, company) read from Procore in its company and mapped."""
     ledger = context.resources.ledger.get()
-    approved = statuses("ML_PROCORE_JDE_APPROVED_STATUSES")
-    wanted = approved_commitments(staged_records(staging, REQUISITIONS_ASSET, partition), approved)
-    for commitment_id, project_id in written_commitments(
-        staged_records(staging, COMMITMENTS_ASSET, partition), _written(ledger)
-    ).items():
-        wanted.setdefault(commitment_id, project_id)
-    if not wanted:
-        return
-    procore = context.resources.procore
-    companies = commitment_companies(
-        staged_records(staging, REQUISITIONS_ASSET, partition),
-        staged_records(staging, COMMITMENTS_ASSET, partition),
-        first_company(procore),
-    )
-    books = CostCodeMap.load(staging)
     suppliers = supplier_numbers(ledger, context.resources.jde)
-    with procore.company_sessions() as sessions:
-        for commitment_id, project_id in wanted.items():
-            company = companies.get(commitment_id) or first_company(procore)
+    with context.resources.procore.company_sessions() as sessions:
+        for commitment_id, (project_id, company) in wanted.items():
             record = commitment_record(sessions.session(company), suppliers, books, commitment_id, project_id)
             remember_vendor_hold(ledger, record, company)
             yield tagged(record, company)
 
 
+def map_purchase_orders(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
+    """The commitments of the partition's approved requisitions, and the written commitments changed in
+    the partition, each read from Procore and mapped once."""
+    resources = context.resources
+    wanted = day_commitments(
+        resources.staging,
+        (REQUISITIONS_ASSET, COMMITMENTS_ASSET),
+        partition,
+        statuses("ML_PROCORE_JDE_APPROVED_STATUSES"),
+        _written(resources.ledger.get()),
+        first_company(resources.procore),
+    )
+    if wanted:
+        yield from _orders(context, CostCodeMap.load(resources.staging), wanted)
+
+
 def remap_purchase_orders(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
     """The named commitments read from Procore again and mapped with today's tables (replay)."""
-    staging = context.resources.staging
-    books = CostCodeMap.today(staging)
-    ledger = context.resources.ledger.get()
-    projects = queued_projects(ledger, INTEGRATION, "purchase_orders", keys)
-    procore = context.resources.procore
-    companies = queued_companies(ledger, INTEGRATION, "purchase_orders", keys, first_company(procore))
-    suppliers = supplier_numbers(ledger, context.resources.jde)
-    with procore.company_sessions() as sessions:
-        for commitment_id in keys:
-            company = companies[commitment_id]
-            record = commitment_record(
-                sessions.session(company), suppliers, books, commitment_id, projects.get(commitment_id)
-            )
-            remember_vendor_hold(ledger, record, company)
-            yield tagged(record, company)
+    resources = context.resources
+    places = queued(
+        resources.ledger.get(), INTEGRATION, "purchase_orders", keys, first_company(resources.procore)
+    )
+    wanted = {key: (places.projects.get(key), places.companies[key]) for key in keys}
+    yield from _orders(context, CostCodeMap.today(resources.staging), wanted)
 
 
 PURCHASE_ORDERS_FLOW = ROUTE.flow(
@@ -196,18 +177,16 @@ PURCHASE_ORDERS_FLOW = ROUTE.flow(
     writes={"JDE": (CREATE_PURCHASE_ORDER, UPDATE_PURCHASE_ORDER)},
 )
 
-purchase_order_assets = build_flow_assets(
+VENDORS_WRITTEN = f"{VENDORS_FLOW.flow}_written"
+# After the vendors' write: in one run, an order's vendor is synced before the order is mapped.
+purchase_order_assets = procore_day_flow_assets(
     PURCHASE_ORDERS_FLOW,
-    partitions_def=saas_daily_partitions(),
-    # After the vendors' write: in one run, an order's vendor is synced before the order is mapped.
-    upstream=[
+    [
         REQUISITIONS_ASSET,
         COMMITMENTS_ASSET,
         GL_ACCOUNTS.asset,
         *MAPPING_ASSETS,
         f"{VENDORS_FLOW.flow}_written",
     ],
-    resource_keys={"jde", "procore"},
-    group=INTEGRATION,
-    kinds={"procore", "jde"},
+    "jde",
 )

@@ -25,14 +25,14 @@ from datetime import datetime
 from typing import Any
 
 from connector_assets.flows import pair_sync
-from connector_assets.flows.assets import awaited_keys, build_flow_assets
+from connector_assets.flows.assets import awaited_keys
 from connector_assets.flows.core import Mapped, Rejected, audit_skip
 from connector_assets.integrations.procore_jde.integration import INTEGRATION, SUPPLIERS_ROUTE, VENDOR_PAIRS
 from connector_assets.integrations.procore_jde.vendor_mappers import (
     ProcoreVendorRecord,
     map_supplier,
 )
-from connector_assets.jde.assets import jde_partitions
+from connector_assets.jde.day_flow_assets import jde_day_flow_assets
 from connector_assets.jde.documents import suppliers_by_number
 from connector_assets.jde.supplier_details import (
     CONTACT_TABLES,
@@ -171,11 +171,4 @@ SUPPLIERS_FLOW = SUPPLIERS_ROUTE.flow(
     write_pool=ProcoreResource.from_settings().concurrency_pool,
 )
 
-supplier_assets = build_flow_assets(
-    SUPPLIERS_FLOW,
-    partitions_def=jde_partitions,
-    upstream=list(SUPPLIER_SOURCES),
-    resource_keys={"jde", "procore"},
-    group=INTEGRATION,
-    kinds={"jde", "procore"},
-)
+supplier_assets = jde_day_flow_assets(SUPPLIERS_FLOW, SUPPLIER_SOURCES, "procore")

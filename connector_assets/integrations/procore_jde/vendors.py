@@ -33,7 +33,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from connector_assets.flows import pair_sync
-from connector_assets.flows.assets import awaited_keys, build_flow_assets
+from connector_assets.flows.assets import awaited_keys
 from connector_assets.flows.core import FlowSpec, Mapped, Rejected, audit_skip
 from connector_assets.flows.replay_resources import ledger_target_replay, resources_from_settings
 from connector_assets.integrations.procore_jde.integration import INTEGRATION, ROUTE, VENDOR_PAIRS
@@ -57,6 +57,7 @@ from connector_assets.jde.supplier_numbers import SupplierNumbers
 from connector_assets.jde.supplier_reads import changed_at, suppliers_among
 from connector_assets.jde.tables import SUPPLIERS
 from connector_assets.procore.companies import first_company, queued_companies, record_company, tagged
+from connector_assets.procore.day_flow_assets import procore_day_flow_assets
 from connector_assets.procore.vendor_mark_step import build_vendor_marks
 from connector_assets.procore.vendor_marks import OriginMark
 from connector_assets.procore.vendor_reads import (
@@ -232,9 +233,9 @@ VENDORS_FLOW = ROUTE.flow(
     "vendors",
     "vendor",
     JdeSupplierRecord,
-    map_vendors,
-    remap_vendors,
-    _suppliers_for_run,
+    map_records=map_vendors,
+    remap=remap_vendors,
+    target=_suppliers_for_run,
     # F0101 searched by tax ID / ALKY, F0401 for an origin_id's supplier; F0116 / F0115 / F01151 for JDE's
     # latest change stamp (newer wins, ``jde.supplier_details``), each only while its setting is on.
     reads={
@@ -260,14 +261,7 @@ def origin_mark(spec: FlowSpec) -> OriginMark:
 
 
 vendor_assets = [
-    *build_flow_assets(
-        VENDORS_FLOW,
-        partitions_def=saas_daily_partitions(),
-        upstream=[STAGED_VENDORS],
-        resource_keys={"jde", "procore"},
-        group=INTEGRATION,
-        kinds={"procore", "jde"},
-    ),
+    *procore_day_flow_assets(VENDORS_FLOW, [STAGED_VENDORS], "jde"),
     # origin_id / origin_code back onto the vendor, after the write
     build_vendor_marks(
         VENDORS_FLOW,

@@ -32,17 +32,21 @@ ERP", reference §2.5) and claim it for this integration alone (quirk 7); the le
 link.
 """
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
-from connector_assets.flows.assets import build_flow_assets
-from connector_assets.flows.core import Mapped, Rejected, audit_skip
-from connector_assets.flows.never_written import NeverWritten, settle_never_written
+from connector_assets.flows.after_write import skips_audited
+from connector_assets.flows.core import Mapped, Rejected
+from connector_assets.flows.never_written import never_written_settled
 from connector_assets.flows.replay_resources import resources_from_settings
-from connector_assets.integrations.procore_jde.cost_codes import COST_CODES, PROJECTS, CostCodeMap
+from connector_assets.integrations.procore_jde.cost_codes import CostCodeMap
 from connector_assets.integrations.procore_jde.integration import INTEGRATION, ROUTE
-from connector_assets.integrations.procore_jde.purchase_orders import PURCHASE_ORDERS_FLOW, REQUISITIONS_ASSET
+from connector_assets.integrations.procore_jde.purchase_orders import (
+    MAPPING_ASSETS,
+    PURCHASE_ORDERS_FLOW,
+    REQUISITIONS_ASSET,
+)
 from connector_assets.integrations.procore_jde.vendors import (
     VENDORS_FLOW,
     remember_vendor_hold,
@@ -59,15 +63,15 @@ from connector_assets.jde import targets
 from connector_assets.jde.purchase_orders import PO_HEADER_TABLE
 from connector_assets.jde.supplier_numbers import SupplierNumbers
 from connector_assets.jde.tables import GL_ACCOUNTS
-from connector_assets.procore.companies import first_company, queued_companies, record_company, tagged
+from connector_assets.procore.companies import first_company, tagged
+from connector_assets.procore.day_flow_assets import procore_day_flow_assets
 from connector_assets.procore.document_fields import project_label, vendor_id_of
 from connector_assets.procore.document_reads import RequisitionReads
+from connector_assets.procore.queued_reads import PerCompany, queued, read_queued
 from connector_assets.procore.sources import COMPANY_FIELD
-from connector_assets.procore.staged_documents import latest_approved, queued_projects, statuses
-from connector_assets.saas import saas_daily_partitions
+from connector_assets.procore.staged_documents import latest_approved, statuses
 from connector_resources import settings
 from connector_resources.ledger import Ledger
-from connector_resources.procore.errors import ProcoreNotFoundError
 from connector_resources.replay import ReplayHandler, register_replay_handler
 
 ENTITY = "voucher"
@@ -149,25 +153,16 @@ class VoucherReader(RequisitionReads):
         return mapped
 
 
-class VoucherReaders:
-    """One ``VoucherReader`` per Procore company, each on that company's session of the step's
-    ``CompanySessions``: a requisition, its commitment and its vendor are read in the requisition's company
-    (``_procore_company_id``; none: the first company)."""
+class VoucherReaders(PerCompany):
+    """One ``VoucherReader`` per Procore company: a requisition, its commitment and its vendor are read in
+    the requisition's company (``_procore_company_id``; none: the first company)."""
 
-    def __init__(
-        self, sessions: Any, ledger: Ledger, costs: CostCodeMap, default: int, suppliers: SupplierNumbers
-    ) -> None:
-        self.sessions, self.ledger, self.costs, self.default = sessions, ledger, costs, default
-        self.suppliers = suppliers
-        self.readers: dict[int, VoucherReader] = {}
-
-    def __call__(self, requisition: Mapping[str, Any]) -> tuple[int, VoucherReader]:
-        company = record_company(requisition, self.default)
-        if company not in self.readers:
-            self.readers[company] = VoucherReader(
-                self.sessions.session(company), self.ledger, self.costs, self.suppliers
-            )
-        return company, self.readers[company]
+    def __init__(self, sessions: Any, ledger: Ledger, costs: CostCodeMap, procore: Any, jde: Any) -> None:
+        suppliers = supplier_numbers(ledger, jde)
+        super().__init__(
+            sessions, first_company(procore), lambda s: VoucherReader(s, ledger, costs, suppliers)
+        )
+        self.ledger = ledger
 
 
 def _records(
@@ -177,29 +172,22 @@ def _records(
     run_id: str | None,
     partition: str | None,
 ) -> Iterator[Mapped | Rejected]:
-    """Each requisition mapped in its company; a skip (nothing payable) is audited here and not passed on."""
-    for requisition, updated_at in requisitions:
-        # One reader (a test's): the records are not tagged with a company.
-        company, reader = readers(requisition) if isinstance(readers, VoucherReaders) else (None, readers)
-        record = reader.record(requisition, updated_at)
-        if isinstance(record, NeverWritten):  # synced with an ERP elsewhere: marked, its dependents refused
-            settle_never_written(VOUCHERS_FLOW, reader.ledger, record, run_id=run_id, partition=partition)
-            continue
-        if isinstance(record, Skipped):
-            audit_skip(
-                reader.ledger,
-                VOUCHERS_FLOW,
-                record.source_key,
-                record.reason,
-                run_id=run_id,
-                partition=partition,
-            )
-            continue
-        if company is None:
+    """Each requisition mapped in its company (``readers``: one ``VoucherReader`` per company; a test's
+    single reader: untagged); one synced with an ERP elsewhere is settled (marked, its dependents refused),
+    a skip (nothing payable) audited here, neither passed on."""
+    ledger = readers.ledger
+
+    def mapped() -> Iterator[Mapped | Rejected | Skipped]:
+        for requisition, updated_at in requisitions:
+            company, reader = readers(requisition) if isinstance(readers, VoucherReaders) else (None, readers)
+            record = reader.record(requisition, updated_at)
+            if company is not None and isinstance(record, Mapped | Rejected):
+                remember_vendor_hold(ledger, record, company)
+                record = tagged(record, company)
             yield record
-            continue
-        remember_vendor_hold(reader.ledger, record, company)
-        yield tagged(record, company)
+
+    settled = never_written_settled(VOUCHERS_FLOW, ledger, mapped(), run_id=run_id, partition=partition)
+    yield from skips_audited(VOUCHERS_FLOW, ledger, settled, run_id=run_id, partition=partition)
 
 
 def map_vouchers(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
@@ -208,19 +196,15 @@ def map_vouchers(context: Any, partition: str | None) -> Iterator[Mapped | Rejec
         context.log.info(OFF_NOTE)
         context.add_output_metadata({"vouchers": OFF_NOTE}, output_name="result")
         return
-    staging = context.resources.staging
-    requisitions = latest_approved(
-        staging, REQUISITIONS_ASSET, partition, statuses("ML_PROCORE_JDE_APPROVED_STATUSES")
-    )
+    resources = context.resources
+    approved = statuses("ML_PROCORE_JDE_APPROVED_STATUSES")
+    requisitions = latest_approved(resources.staging, REQUISITIONS_ASSET, partition, approved)
     if not requisitions:
         return
-    costs = CostCodeMap.load(staging)
-    ledger = context.resources.ledger.get()
-    procore = context.resources.procore
-    with procore.company_sessions() as sessions:
-        readers = VoucherReaders(
-            sessions, ledger, costs, first_company(procore), supplier_numbers(ledger, context.resources.jde)
-        )
+    costs = CostCodeMap.load(resources.staging)
+    ledger = resources.ledger.get()
+    with resources.procore.company_sessions() as sessions:
+        readers = VoucherReaders(sessions, ledger, costs, resources.procore, resources.jde)
         yield from _records(readers, requisitions, run_id=context.run.run_id, partition=partition)
 
 
@@ -233,24 +217,17 @@ def remap_vouchers(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]
     resources = context.resources
     costs = CostCodeMap.today(resources.staging)
     ledger = resources.ledger.get()
-    projects = queued_projects(ledger, INTEGRATION, VOUCHERS_FLOW.name, keys)
     approved = statuses("ML_PROCORE_JDE_APPROVED_STATUSES")
-    companies = queued_companies(
-        ledger, INTEGRATION, VOUCHERS_FLOW.name, keys, first_company(resources.procore)
-    )
+    places = queued(ledger, INTEGRATION, VOUCHERS_FLOW.name, keys, first_company(resources.procore))
     with resources.procore.company_sessions() as sessions:
-        readers = VoucherReaders(
-            sessions, ledger, costs, first_company(resources.procore), supplier_numbers(ledger, resources.jde)
-        )
+        readers = VoucherReaders(sessions, ledger, costs, resources.procore, resources.jde)
         found: list[tuple[dict[str, Any], datetime]] = []
-        for key in keys:
-            company = companies[key]
-            try:
-                requisition = sessions.session(company).get("requisitions", key, project_id=projects.get(key))
-            except ProcoreNotFoundError as exc:
-                yield tagged(Rejected(key, f"requisition {key} cannot be read from Procore ({exc})"), company)
-                continue
-            if str(requisition.get("status") or "").lower() not in approved:
+        for key, company, _session, requisition in read_queued(
+            sessions, "requisitions", "requisition", keys, places
+        ):
+            if isinstance(requisition, Rejected):
+                yield requisition
+            elif str(requisition.get("status") or "").lower() not in approved:
                 yield tagged(
                     Rejected(
                         key,
@@ -259,9 +236,9 @@ def remap_vouchers(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]
                     ),
                     company,
                 )
-                continue
-            requisition = {**requisition, COMPANY_FIELD: company}  # read in its company, mapped in it
-            found.append((requisition, requisition.get("_updated_at") or datetime.now().astimezone()))
+            else:
+                requisition = {**requisition, COMPANY_FIELD: company}  # read in its company, mapped in it
+                found.append((requisition, requisition.get("_updated_at") or datetime.now().astimezone()))
         yield from _records(readers, found, run_id=None, partition=None)
 
 
@@ -289,20 +266,11 @@ VOUCHERS_FLOW = ROUTE.flow(
     writes={"JDE": (VoucherBatches.orchestration,)},
 )
 
-voucher_assets = build_flow_assets(
+# After the orders' write: in one run, a requisition's purchase order is in JDE before it is vouchered.
+voucher_assets = procore_day_flow_assets(
     VOUCHERS_FLOW,
-    partitions_def=saas_daily_partitions(),
-    # After the orders' write: in one run, a requisition's purchase order is in JDE before it is vouchered.
-    upstream=[
-        REQUISITIONS_ASSET,
-        GL_ACCOUNTS.asset,
-        PROJECTS.asset,
-        COST_CODES.asset,
-        f"{PURCHASE_ORDERS_FLOW.flow}_written",
-    ],
-    resource_keys={"jde", "procore"},
-    group=INTEGRATION,
-    kinds={"procore", "jde"},
+    [REQUISITIONS_ASSET, GL_ACCOUNTS.asset, *MAPPING_ASSETS, f"{PURCHASE_ORDERS_FLOW.flow}_written"],
+    "jde",
 )
 
 

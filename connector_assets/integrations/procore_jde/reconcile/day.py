@@ -19,7 +19,6 @@ from connector_assets.integrations.procore_jde.change_orders import (
 )
 from connector_assets.integrations.procore_jde.cost_codes import CostCodeMap
 from connector_assets.integrations.procore_jde.integration import INTEGRATION
-from connector_assets.integrations.procore_jde.purchase_orders import staged_records
 from connector_assets.integrations.procore_jde.reconcile.balances import Balances
 from connector_assets.integrations.procore_jde.reconcile.documents import (
     Context,
@@ -47,6 +46,7 @@ from connector_assets.procore.companies import (
     vendor_companies,
 )
 from connector_assets.procore.reads import ProcoreReads, counted_companies, staged_ids
+from connector_assets.procore.staged_documents import staged_records
 from connector_resources.ledger import Ledger
 
 SYSTEMS = ("Procore", "JDE")
