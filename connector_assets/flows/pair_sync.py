@@ -17,7 +17,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from connector_assets.flows.core import Mapped
+from connector_assets.flows.after_write import audit_record
+from connector_assets.flows.core import FlowSpec, Mapped
 from connector_resources.ledger import Ledger
 
 STAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"  # fixed width: the cursor compares as text
@@ -57,34 +58,22 @@ class PairSync:
         ledger: Ledger,
         pair_id: str,
         record: Any,
-        *,
-        flow: str,
-        entity: str,
-        source_system: str,
-        target_system: str,
+        spec: FlowSpec,
         target_id: str,
+        *,
         run_id: str | None,
-        partition_key: str | None = None,
+        partition: str | None = None,
     ) -> None:
-        """After either flow wrote one side of a pair (``record``, a ``Mapped``): the pair's sync time moves,
-        and when both sides had changed (``natural_key["conflict"]``, newer wins) the audit says which edit
-        was written and which was not."""
+        """After ``spec``'s flow wrote one side of a pair (``record``, a ``Mapped``): the pair's sync time
+        moves, and when both sides had changed (``natural_key["conflict"]``, newer wins) the audit says which
+        edit was written and which was not (an ``update`` event of the flow)."""
         self.mark_synced(ledger, pair_id)
         conflict = record.natural_key.get("conflict")
         if conflict:
-            ledger.audit(
-                integration=self.integration,
-                flow=flow,
-                entity=entity,
-                action="update",
-                source_system=source_system,
-                source_id=record.source_key,
-                target_system=target_system,
-                target_id=target_id,
-                run_id=run_id,
-                partition_key=partition_key,
-                reason=conflict,
-            )
+            audit_record(
+                ledger, spec, "update", record.source_key, conflict, target_id=target_id, run_id=run_id,
+                partition=partition,
+            )  # fmt: skip
 
 
 def with_conflict(record: Any, conflict: str | None) -> Any:

@@ -13,7 +13,7 @@ from typing import Any
 
 from connector_assets.flows.core import Rejected
 from connector_assets.procore.document_fields import document_label, project_label
-from connector_resources.procore.errors import ProcoreNotFoundError, ProcorePermissionError
+from connector_resources.procore.errors import ProcoreDataError, ProcoreNotFoundError, ProcorePermissionError
 
 
 class ProjectLabels:
@@ -58,6 +58,36 @@ def commitment_with_lines(
             {"project_id": project},
         )
     return commitment, project, lines
+
+
+def change_order_lines(
+    session: Any, change_order: Mapping[str, Any], erp: str
+) -> tuple[str, str, list[dict[str, Any]]] | Rejected:
+    """A commitment change order's project id, commitment id and line items, or the refusal naming what is
+    missing or cannot be read (it was to be added to an ``erp`` order)."""
+    change_order_id = str(change_order.get("id") or "")
+    project = str(change_order.get("_project_id") or change_order.get("project_id") or "")
+    commitment_id = str(change_order.get("contract_id") or "")
+    refused = {"project_id": project}
+    label = document_label("change order", change_order)
+    if not project.isdigit() or not commitment_id.isdigit():
+        return Rejected(
+            change_order_id,
+            f"{label} names no project or commitment (contract_id); it cannot be added to a {erp} order",
+            refused,
+        )
+    try:
+        # The change order's contract_id (reference §2.6) is the commitment whose lines a change order line
+        # may point at: passed, so a line without its own cost code costs no read of the change order again.
+        lines = list(session.change_order_lines(int(project), change_order_id, commitment_id=commitment_id))
+    except (ProcoreNotFoundError, ProcoreDataError) as exc:  # an outage fails the step instead (rerun)
+        return Rejected(
+            change_order_id,
+            f"{label} of commitment {commitment_id} on project {project}: its line items cannot be read from "
+            f"Procore ({exc}); nothing was added to the {erp} order",
+            refused,
+        )
+    return project, commitment_id, lines
 
 
 def payment_due(requisition: Mapping[str, Any]) -> Any:
@@ -135,3 +165,26 @@ class RequisitionReads:
                 f"requisition {requisition_id}: its lines cannot be read from Procore ({exc}); nothing was "
                 f"sent to {self.erp}"
             )
+
+    def read(
+        self, requisition: dict[str, Any]
+    ) -> tuple[dict[str, Any], dict[str, Any], int, list[dict[str, Any]]] | str:
+        """What a requisition is mapped with: itself (with its payment due), its commitment, its project id
+        and its lines; or why it cannot be read, in words that start with the requisition."""
+        requisition_id = str(requisition.get("id"))
+        project = requisition.get("_project_id") or requisition.get("project_id")
+        project_id = int(project) if project is not None and str(project).isdigit() else None
+        commitment_id = str(requisition.get("commitment_id") or "")
+        if not commitment_id:
+            return f"requisition {requisition_id} names no commitment"
+        commitment = self.commitment(commitment_id, project_id)
+        if isinstance(commitment, str):
+            return f"requisition {requisition_id}: {commitment}"
+        project_id = project_id or int(commitment.get("_project_id") or 0) or None
+        if project_id is None:
+            return f"requisition {requisition_id}: its project is unknown"
+        requisition = self.with_payment_due(requisition, project_id)
+        if isinstance(requisition, str):
+            return requisition
+        lines = self.lines(requisition_id, project_id)
+        return lines if isinstance(lines, str) else (requisition, commitment, project_id, lines)

@@ -6,11 +6,12 @@ sandbox really has. Never done against a configured, real Procore. Used by Proco
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import click
 
+from connector_assets.flows.sandbox_setup import embedded
 from connector_assets.procore.hooks import register_procore_hook
 
 
@@ -47,3 +48,36 @@ def link_sandbox_vendors(procore_root: str, numbers: list[int], origin_format: s
     )
     response.raise_for_status()
     return response.json()
+
+
+def link_sandbox_vendors_on_dev(
+    sandboxes: list, erp_sandbox: str, erp: str, link: Callable[[str, str], dict[str, Any]]
+) -> None:
+    """On the embedded Procore and ERP sandboxes only (never a configured real system), the seeded Procore
+    vendors' ERP links re-pointed to suppliers the ERP sandbox has (``link(procore_root, erp_root)``), so
+    ``make dev`` shows Procore -> ``erp`` records flowing. Procore's data is re-seeded at every start and
+    the ERP sandbox keeps its seeded suppliers' numbers, so every start links the same vendors to the same
+    suppliers."""
+    import requests
+
+    running = embedded(sandboxes, "procore", erp_sandbox)
+    if running is None:
+        return
+    try:
+        done = link(running["procore"].spec.root(), running[erp_sandbox].spec.root())
+    except (requests.RequestException, ValueError, KeyError) as exc:
+        click.echo(
+            f"Procore vendors not linked to {erp} suppliers ({exc}); their links name no {erp} supplier"
+        )
+        return
+    click.echo(links_said(done, erp))
+
+
+def links_said(done: dict[str, Any], erp: str) -> str:
+    """What ``make dev`` says of the sandbox's vendor links (the counts ``link_sandbox_vendors`` answers)."""
+    left = done["left_unmatched"]
+    counts = f"{done['repointed']} re-pointed, {done['already_linked']} already"
+    said = f"{done['repointed'] + done['already_linked']} name real {erp} suppliers ({counts})"
+    return f"Procore vendor links to {erp}: {said}" + (
+        f", {left} left unlinked (too few suppliers)" if left else ""
+    )

@@ -8,15 +8,7 @@ the integration says what its marks are (``OriginMark``, built per run) and what
 
 from collections.abc import Callable
 
-from dagster import (
-    AssetExecutionContext,
-    AssetKey,
-    AssetsDefinition,
-    Failure,
-    MaterializeResult,
-    PartitionsDefinition,
-    asset,
-)
+import dagster as dg
 
 from connector_assets.flows.assets import flow_backfill_policy
 from connector_assets.flows.core import FlowSpec
@@ -28,21 +20,21 @@ from connector_resources.procore import ProcoreResource
 
 def build_vendor_marks(
     spec: FlowSpec,
-    partitions_def: PartitionsDefinition,
+    partitions_def: dg.PartitionsDefinition,
     mark_of: Callable[[], OriginMark],
     *,
     erp: str,
     erp_id: str,
-) -> AssetsDefinition:
+) -> dg.AssetsDefinition:
     """``<flow>_marked``: runs after the write step and marks what reached the ERP (``erp``, "JDE"; its id
     in words, ``erp_id``); ``mark_of()`` is the run's ``OriginMark``."""
 
-    @asset(
+    @dg.asset(
         name=f"{spec.flow}_marked",
         group_name=spec.integration,
         kinds={"procore"},
         partitions_def=partitions_def,
-        deps=[AssetKey(f"{spec.flow}_written")],
+        deps=[dg.AssetKey(f"{spec.flow}_written")],
         required_resource_keys={"procore", "ledger"},
         backfill_policy=flow_backfill_policy(partitions_def),
         pool=ProcoreResource.from_settings().concurrency_pool,  # the app's pool: Procore's limits are per app
@@ -51,7 +43,7 @@ def build_vendor_marks(
         "owns keeps its link in the ledger only. Fails, after trying every one, if a mark failed: a rerun "
         "marks only the rest.",
     )
-    def vendors_marked(context: AssetExecutionContext) -> MaterializeResult:
+    def vendors_marked(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         ledger: Ledger = context.resources.ledger.get()
         procore = context.resources.procore
         mark = mark_of()
@@ -61,11 +53,11 @@ def build_vendor_marks(
         metadata = {**outcome, "failed": len(failures)}
         if failures:
             sample = "\n".join(f"vendor {key}: {why}" for key, why in list(failures.items())[:10])
-            raise Failure(
+            raise dg.Failure(
                 f"{len(failures)} vendor(s) reached {erp} but their origin_id could not be written in "
                 "Procore; the next run tries again",
                 metadata={**metadata, "sample": sample},
             )
-        return MaterializeResult(metadata=metadata)
+        return dg.MaterializeResult(metadata=metadata)
 
     return vendors_marked

@@ -30,7 +30,6 @@ from connector_assets.flows.replay_resources import resources_from_settings
 from connector_assets.integrations.procore_jde.cost_codes import CostCodeMap
 from connector_assets.integrations.procore_jde.integration import INTEGRATION, ROUTE
 from connector_assets.integrations.procore_jde.order_mappers import (
-    change_order_label,
     line_cost_code,
     map_change_order,
 )
@@ -45,11 +44,10 @@ from connector_assets.jde.purchase_orders import PurchaseOrderLines as JdePurcha
 from connector_assets.jde.tables import GL_ACCOUNTS
 from connector_assets.procore.companies import first_company, tagged
 from connector_assets.procore.day_flow_assets import procore_day_flow_assets
-from connector_assets.procore.document_reads import ProjectLabels
+from connector_assets.procore.document_reads import ProjectLabels, change_order_lines
 from connector_assets.procore.queued_reads import PerCompany, queued, read_queued
 from connector_assets.procore.staged_documents import approved, staged_records, statuses, with_project
 from connector_resources.ledger import Ledger
-from connector_resources.procore.errors import ProcoreDataError, ProcoreNotFoundError
 from connector_resources.replay import register_replay_handler
 
 ENTITY = "change_order"
@@ -99,30 +97,11 @@ def change_order_record(
     change_order: Mapping[str, Any],
 ) -> Mapped | Rejected:
     """One change order with its line items read from Procore, mapped onto its commitment's order."""
-    change_order_id = str(change_order.get("id") or "")
-    project = str(change_order.get("_project_id") or change_order.get("project_id") or "")
-    commitment_id = str(change_order.get("contract_id") or "")
-    refused = {"project_id": project}
-    if not project.isdigit() or not commitment_id.isdigit():
-        return Rejected(
-            change_order_id,
-            f"{change_order_label(change_order)} names no project or commitment (contract_id); it cannot be "
-            "added to a JDE order",
-            refused,
-        )
+    read = change_order_lines(session, change_order, "JDE")
+    if isinstance(read, Rejected):
+        return read
+    project, commitment_id, lines = read
     label = labels(project)
-    try:
-        # The change order's contract_id (reference §2.6) is the commitment whose lines a change order line
-        # may point at: passed, so a line without its own cost code costs no read of the change order again.
-        lines = list(session.change_order_lines(int(project), change_order_id, commitment_id=commitment_id))
-    except (ProcoreNotFoundError, ProcoreDataError) as exc:  # an outage fails the step instead (rerun)
-        return Rejected(
-            change_order_id,
-            f"{change_order_label(change_order)} of commitment {commitment_id} on project {project}: "
-            "its line "
-            f"items cannot be read from Procore ({exc}); nothing was added to the JDE order",
-            refused,
-        )
     accounts = [books.account(project, label, line_cost_code(line, {}) or "") for line in lines]
     mapped = map_change_order(
         change_order,

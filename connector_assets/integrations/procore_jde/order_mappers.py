@@ -24,19 +24,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING, Any, Union
+from typing import Any
 
 from connector_assets.flows import amounts
 from connector_assets.flows.core import Mapped, Rejected
+from connector_assets.jde.job_accounts import JobAccount
 from connector_assets.procore.document_fields import document_label, order_date_of
 from connector_resources import settings
 
-if TYPE_CHECKING:  # the mappings helper's module; only its shape is used here
-    from connector_assets.integrations.procore_jde.cost_codes import JobAccount
-
-    Account = Union[JobAccount, str]  # noqa: UP007 (a string annotation alias)
-else:
-    Account = Any
+Account = JobAccount | str  # the account a cost lands on, or why it has none
 
 REFERENCE_PREFIX = "PC-"  # F4301.VR01 of a commitment's order: PC-<commitment id>
 CHANGE_ORDER_PREFIX = "PCCO-"  # F4311.VR01 of a change order's lines: PCCO-<change order id>

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from typing import Any
 
-import click
-
-from connector_assets.flows.sandbox_setup import IntegrationSandbox, embedded
+from connector_assets.flows.sandbox_setup import IntegrationSandbox
 from connector_assets.integrations.procore_jde.hooks import procore_hook_resources
 from connector_assets.jde.sandbox_suppliers import jde_supplier_numbers
-from connector_assets.procore.sandbox_setup import link_sandbox_vendors, register_sandbox_hook
+from connector_assets.procore.sandbox_setup import (
+    link_sandbox_vendors,
+    link_sandbox_vendors_on_dev,
+    register_sandbox_hook,
+)
 
 
 def link_procore_vendors_to_jde(procore_root: str, jde_root: str) -> dict[str, Any]:
@@ -31,28 +33,10 @@ def link_procore_vendors_to_jde(procore_root: str, jde_root: str) -> dict[str, A
 
 
 def _procore_sandbox_links(sandboxes: list) -> None:
-    """On the embedded Procore and JDE sandboxes only (never a configured real system), the seeded
-    Procore vendors' JDE links re-pointed to suppliers the JDE sandbox has, so ``make dev`` shows
-    Procore -> JDE records flowing. Procore's data is re-seeded at every start and JDE keeps its
-    seeded suppliers' numbers, so every start links the same vendors to the same suppliers."""
-    import requests
-
-    running = embedded(sandboxes, "procore", "jde_ais")
-    if running is None:
-        return
-    try:
-        done = link_procore_vendors_to_jde(running["procore"].spec.root(), running["jde_ais"].spec.root())
-    except (requests.RequestException, ValueError, KeyError) as exc:
-        click.echo(f"Procore vendors not linked to JDE suppliers ({exc}); their links name no JDE supplier")
-        return
-    real = done["repointed"] + done["already_linked"]
-    unmatched = (
-        f", {done['left_unmatched']} left unlinked (too few suppliers)" if done["left_unmatched"] else ""
-    )
-    click.echo(
-        f"Procore vendor links to JDE: {real} name real JDE suppliers "
-        f"({done['repointed']} re-pointed, {done['already_linked']} already){unmatched}"
-    )
+    """On the embedded Procore and JDE sandboxes only, the seeded Procore vendors' JDE links re-pointed to
+    suppliers the JDE sandbox has (``link_procore_vendors_to_jde``), so ``make dev`` shows Procore -> JDE
+    records flowing."""
+    link_sandbox_vendors_on_dev(sandboxes, "jde_ais", "JDE", link_procore_vendors_to_jde)
 
 
 def set_up(sandboxes: list, ledger_url: str) -> None:

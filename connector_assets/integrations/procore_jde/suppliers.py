@@ -20,7 +20,6 @@ the newer edit wins (``flows.pair_sync.decide``) and the audit says which.
 """
 
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -34,6 +33,7 @@ from connector_assets.integrations.procore_jde.vendor_mappers import (
 )
 from connector_assets.jde.day_flow_assets import jde_day_flow_assets
 from connector_assets.jde.documents import suppliers_by_number
+from connector_assets.jde.supplier_addresses import supplier_addresses_asset
 from connector_assets.jde.supplier_details import (
     CONTACT_TABLES,
     SUPPLIER_SOURCES,
@@ -42,7 +42,7 @@ from connector_assets.jde.supplier_details import (
 )
 from connector_assets.jde.supplier_reads import staged_supplier_numbers
 from connector_assets.procore.companies import first_company, tagged, vendor_company
-from connector_assets.procore.vendor_target import ProcoreVendorPatches
+from connector_assets.procore.vendor_target import open_vendor_patches as open_patches
 from connector_resources.jde import optional_tables
 from connector_resources.ledger import Ledger
 from connector_resources.procore import ProcoreResource
@@ -124,33 +124,20 @@ def remap_suppliers(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected
 
 def _pair_written(ledger: Ledger, vendor_id: str, record: Mapped, run_id: str | None) -> None:
     """After a vendor was patched: the pair's sync time moves, a conflict JDE won is audited."""
-    VENDOR_PAIRS.pair_written(
-        ledger,
-        vendor_id,
-        record,
-        flow=SUPPLIERS_FLOW.name,
-        entity="supplier",
-        source_system="JDE",
-        target_system="procore",
-        target_id=vendor_id,
-        run_id=run_id,
-    )
+    VENDOR_PAIRS.pair_written(ledger, vendor_id, record, SUPPLIERS_FLOW, vendor_id, run_id=run_id)
 
 
-@contextmanager
 def open_vendor_patches(procore: Any, ledger: Ledger, run_id: str | None):
     """The Procore side's vendor target for this flow, on the step's company sessions."""
-    with procore.company_sessions() as sessions:
-        yield ProcoreVendorPatches(
-            sessions,
-            ledger,
-            run_id,
-            first_company(procore),
-            integration=INTEGRATION,
-            erp="JDE",
-            erp_record="supplier",
-            written=_pair_written,
-        )
+    return open_patches(
+        procore,
+        ledger,
+        run_id,
+        integration=INTEGRATION,
+        erp="JDE",
+        erp_record="supplier",
+        written=_pair_written,
+    )
 
 
 def _patches_for_run(context: Any):
@@ -172,3 +159,6 @@ SUPPLIERS_FLOW = SUPPLIERS_ROUTE.flow(
 )
 
 supplier_assets = jde_day_flow_assets(SUPPLIERS_FLOW, SUPPLIER_SOURCES, "procore")
+
+# The staged F0116 this flow reads (a list named ``*_tables``, as the package's other staged tables are).
+supplier_tables = [supplier_addresses_asset]

@@ -209,10 +209,8 @@ def open_suppliers(
 
     def written(record: Mapped, an8: str) -> None:
         VENDOR_PAIRS.pair_written(
-            ledger, record.source_key, record, flow=spec.name if spec else "vendors", entity="vendor",
-            source_system="procore", target_system="JDE", target_id=an8, run_id=run_id,
-            partition_key=partition,
-        )  # fmt: skip
+            ledger, record.source_key, record, spec, an8, run_id=run_id, partition=partition
+        )
 
     with jde.session() as session, procore.company_sessions() as sessions:
         yield LinkedSuppliers(

@@ -26,12 +26,9 @@ the cost belongs to the month the work was done, which job cost reports by perio
 ``billing_date`` to the same day by default) falling back to ``billing_date``; Order_Company /
 Order_Number / Order_Type from the purchase order xref (``KCOO:DOCO:DCTO``); Pay_Status A; Remark
 ``Procore invoice <number>``. Batch keys from the requisition id alone (``BatchKey.for_requisition``): EDUS
-``MLPROCORE``, EDLN 1..n, and for an id of at most 10 digits EDBT ``PR<id>``, EDTN ``PROCORE-REQ-<id>`` (the
-keys every earlier run wrote, so their batches are still found and adopted). A longer id (Procore ids are
-64-bit; companies outside the first region have 15 digits and more) does not fit EDTN A(22) that way, so it
-goes as its base-36 (digits then A-Z, upper case; 13 characters at most for any 64-bit id): EDBT
-``PQ<base36>``, EDTN ``PROCOREQ-<base36>``. Both forms are a function of the id alone (a rerun meets its own
-key) and never meet (different prefixes), and base-36 is one-to-one, so no two requisitions share a key.
+``MLPROCORE``, EDLN 1..n, and for an id of at most 10 digits EDBT ``PR<id>``, EDTN ``PROCORE-REQ-<id>``; a
+longer id (Procore ids are 64-bit; companies outside the first region have 15 digits and more) goes as its
+base-36: EDBT ``PQ<base36>``, EDTN ``PROCOREQ-<base36>`` (``connector_assets.jde.id_batch_keys``).
 
 Not yet writable: with no purchase order in JDE yet (or no AN8 for the vendor) the record is mapped with
 ``depends_on`` the purchase order (or vendor) and held by the kit until that syncs.
@@ -48,25 +45,16 @@ from connector_assets.flows.documents import version_text
 from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.flows.never_written import NeverWritten
 from connector_assets.jde import contracts, targets
+from connector_assets.jde.id_batch_keys import IdBatchKeys
+from connector_assets.jde.job_accounts import JobAccount
 from connector_assets.jde.purchase_orders import parse_order_id
 from connector_assets.procore.requisition_amounts import line_cost_code, line_payable
 
 EDI_USER = "MLPROCORE"  # F0411Z1.EDUS: the integration user owning every batch this flow writes
-BATCH_PREFIX, TRANSACTION_PREFIX = "PR", "PROCORE-REQ-"  # ids of up to ID_MAX_DIGITS digits, as always
-COMPACT_BATCH_PREFIX, COMPACT_TRANSACTION_PREFIX = "PQ", "PROCOREQ-"  # longer ids, in base 36
-BATCH_MAX, TRANSACTION_MAX = 15, 22  # F0411Z1.EDBT / EDTN
-ID_MAX_DIGITS = TRANSACTION_MAX - len(TRANSACTION_PREFIX)  # 10: the tighter of the two keys
-ID_LIMIT = 2**64  # Procore ids are 64-bit integers (reference: "store as 64-bit"); base 36: 13 characters
-BASE36 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+# Every batch this flow writes (F0411Z1.EDUS / EDBT / EDTN): the requisition id as it is while it fits, its
+# base 36 beyond (the JDE side's ``IdBatchKeys``; ids of up to 10 digits keep the keys every run wrote).
+KEYS = IdBatchKeys(EDI_USER, "PR", "PROCORE-REQ-", "PQ", "PROCOREQ-", source="Procore")
 INVOICE_NUMBER_MAX, REMARK_MAX, EXPLANATION_MAX, LINES_MAX = 25, 30, 30, 999
-
-
-class JobAccountLike(Protocol):
-    """``cost_codes.JobAccount``: the F0901 account, its business unit (MCU) and company (CO)."""
-
-    account: str
-    business_unit: str
-    company: str
 
 
 class CostCodes(Protocol):
@@ -83,34 +71,9 @@ class BatchKey(targets.BatchKey):
     @classmethod
     def for_requisition(cls, requisition_id: str) -> "BatchKey":
         """Today's ``PR<id>`` / ``PROCORE-REQ-<id>`` for an id of up to 10 digits, the base-36 form for a
-        longer 64-bit id (module docstring). An id that is neither (``key_problem`` says why) keeps the
-        literal form, which only a reconciliation ever looks up: the mapper refuses to write it."""
-        text = str(requisition_id)
-        if len(text) <= ID_MAX_DIGITS or key_problem(text) is not None:
-            return cls(EDI_USER, f"{BATCH_PREFIX}{text}", f"{TRANSACTION_PREFIX}{text}")
-        code = base36(int(text))
-        return cls(EDI_USER, f"{COMPACT_BATCH_PREFIX}{code}", f"{COMPACT_TRANSACTION_PREFIX}{code}")
-
-
-def base36(number: int) -> str:
-    """``number`` (>= 0) in base 36, digits then upper-case letters: ``base36(35) == "Z"``."""
-    digits = ""
-    while True:
-        number, digit = divmod(number, 36)
-        digits = BASE36[digit] + digits
-        if not number:
-            return digits
-
-
-def key_problem(requisition_id: str) -> str | None:
-    """Why the id cannot make a JDE batch key (not a 64-bit Procore id), None when it can."""
-    if requisition_id.isdigit() and int(requisition_id) < ID_LIMIT:
-        return None
-    return (
-        f"the Procore id {requisition_id!r} is not a 64-bit Procore id, so it makes no JDE batch key "
-        f"(EDTN {TRANSACTION_PREFIX}<id> or {COMPACT_TRANSACTION_PREFIX}<base 36 of id>); enter this voucher "
-        "in JDE by hand"
-    )
+        longer 64-bit id (``KEYS.for_id``)."""
+        key = KEYS.for_id(str(requisition_id))
+        return cls(key.user, key.batch, key.transaction)
 
 
 @lazy_model
@@ -265,7 +228,7 @@ def map_requisition(inputs: VoucherInputs, costs: CostCodes) -> Mapped | Rejecte
     requisition_id = str(requisition.get("id"))
     label = _describe(requisition)
     problems: list[str] = []
-    unkeyed = key_problem(requisition_id)
+    unkeyed = KEYS.key_problem(requisition_id)
     if unkeyed:
         problems.append(unkeyed)
     job = costs.job(inputs.project_id, inputs.project_label)
@@ -332,7 +295,7 @@ def map_requisition(inputs: VoucherInputs, costs: CostCodes) -> Mapped | Rejecte
 
 def _mapped(
     inputs: VoucherInputs,
-    job: JobAccountLike,
+    job: JobAccount,
     order: tuple[str, int, str] | None,
     accounts: dict[str, _Account],
     gross: Decimal,

@@ -21,15 +21,13 @@ is mapped with ``depends_on`` = ``PURCHASE_ORDERS_FLOW.dependency_key(commitment
 and releases it when the order is written; the replay then maps it again, now with the order's key. A
 vendor without a JDE address number holds it on the vendor the same way.
 
-Never twice, never rewritten. Batch keys come from the requisition id alone (``MLPROCORE`` /
-``PR<id>`` / ``PROCORE-REQ-<id>``, or ``PQ<base36>`` / ``PROCOREQ-<base36>`` for ids over 10 digits:
-``voucher_mappers.BatchKey``): a rerun sends the same keys, JDE refuses a second copy (59A4) and the
-batch already there is adopted once checked to be this supplier and invoice. A requisition changed in
-Procore after its voucher was written is never rewritten: ``VoucherBatches.update`` refuses and the record
-is queued for a person (correct the voucher in JDE, then abandon the item). The integration does not set
-the requisition's ``origin_id`` in Procore: that would make the invoice immutable there ("synced with
-ERP", reference §2.5) and claim it for this integration alone (quirk 7); the ledger's cross-reference is the
-link.
+Never twice, never rewritten. Batch keys come from the requisition id alone (``voucher_mappers.BatchKey``): a
+rerun sends the same keys, JDE refuses a second copy (59A4) and the batch already there is adopted once
+checked to be this supplier and invoice. A requisition changed in Procore after its voucher was written is
+never rewritten: ``VoucherBatches.update`` refuses and the record is queued for a person (correct the voucher
+in JDE, then abandon the item). The integration does not set the requisition's ``origin_id`` in Procore: that
+would make the invoice immutable there ("synced with ERP", reference §2.5) and claim it for this integration
+alone (quirk 7); the ledger's cross-reference is the link.
 """
 
 from collections.abc import Callable, Iterable, Iterator
@@ -72,7 +70,7 @@ from connector_assets.procore.sources import COMPANY_FIELD
 from connector_assets.procore.staged_documents import latest_approved, statuses
 from connector_resources import settings
 from connector_resources.ledger import Ledger
-from connector_resources.replay import ReplayHandler, register_replay_handler
+from connector_resources.replay import register_replay_handler
 
 ENTITY = "voucher"
 SETTING = "ML_PROCORE_JDE_VOUCHERS"
@@ -117,23 +115,13 @@ class VoucherReader(RequisitionReads):
         if elsewhere is not None:
             return elsewhere
         project = requisition.get("_project_id") or requisition.get("project_id")
-        project_id = int(project) if project is not None and str(project).isdigit() else None
-        payload = {"project_id": str(project_id or "")}
-        commitment_id = str(requisition.get("commitment_id") or "")
-        if not commitment_id:
-            return Rejected(requisition_id, f"requisition {requisition_id} names no commitment", payload)
-        commitment = self.commitment(commitment_id, project_id)
-        if isinstance(commitment, str):
-            return Rejected(requisition_id, f"requisition {requisition_id}: {commitment}", payload)
-        project_id = project_id or int(commitment.get("_project_id") or 0) or None
-        if project_id is None:
-            return Rejected(requisition_id, f"requisition {requisition_id}: its project is unknown", payload)
-        requisition = self.with_payment_due(requisition, project_id)
-        if isinstance(requisition, str):
-            return Rejected(requisition_id, requisition, payload)
-        lines = self.lines(requisition_id, project_id)
-        if isinstance(lines, str):
-            return Rejected(requisition_id, lines, payload)
+        own = int(project) if project is not None and str(project).isdigit() else None
+        payload = {"project_id": str(own or "")}
+        read = self.read(requisition)  # the Procore side's reads: commitment, payment due, lines
+        if isinstance(read, str):
+            return Rejected(requisition_id, read, payload)
+        requisition, commitment, project_id, lines = read
+        commitment_id = str(requisition.get("commitment_id"))
         vendor_id = vendor_id_of(commitment)
         inputs = VoucherInputs(
             requisition=requisition,
@@ -274,14 +262,11 @@ voucher_assets = procore_day_flow_assets(
 )
 
 
-def voucher_replay(resources: Callable[[], dict[str, Any]]) -> ReplayHandler:
-    """The vouchers flow's replay handler: remapped with today's tables (``resources()``: jde, procore,
-    staging, built once per replay), written through a target holding the replay's ledger."""
-    return targets.jde_target_replay(VOUCHERS_FLOW, VoucherBatches, resources)
-
-
 def register_voucher_replays(resources: Callable[[], dict[str, Any]] | None = None) -> None:
     """``ml-connector replay`` for queued vouchers: each re-read from Procore and mapped with today's
-    tables and settings (``resources_from_settings`` of jde, procore and staging unless given)."""
+    tables and settings (``resources_from_settings`` of jde, procore and staging unless given, built once
+    per replay), written through a target holding the replay's ledger."""
     build = resources or (lambda: resources_from_settings(("jde", "procore", "staging")))
-    register_replay_handler(INTEGRATION, VOUCHERS_FLOW.name, voucher_replay(build))
+    register_replay_handler(
+        INTEGRATION, VOUCHERS_FLOW.name, targets.jde_target_replay(VOUCHERS_FLOW, VoucherBatches, build)
+    )
