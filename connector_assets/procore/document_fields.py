@@ -1,5 +1,6 @@
 """How a Procore document reads, for any integration that maps it: its label in messages (kind, id, number
-and title as the finance user sees them), its project's name, its vendor's id, a commitment's order date.
+and title as the finance user sees them), its project's name, its vendor's id, a commitment's order date,
+a line's cost code.
 Pure, no I/O. Used by Procore -> JD Edwards (order and voucher mappers, document reads).
 """
 
@@ -51,3 +52,20 @@ def _is_iso_day(text: str) -> bool:
     except ValueError:
         return False
     return len(text) == 10
+
+
+def line_cost_code(line: Mapping[str, Any], full_codes: Mapping[str, str]) -> str | None:
+    """A line's cost code: the one the Procore client resolved (``_cost_code``), else the documented
+    ``cost_code_id`` looked up in the project's cost codes (``full_codes``: id -> full_code), else the
+    ``cost_code`` object the API may render with it."""
+    if line.get("_cost_code"):
+        return str(line["_cost_code"])
+    code_id = line.get("cost_code_id")
+    if code_id is not None and str(code_id) in full_codes:
+        return full_codes[str(code_id)]
+    rendered = line.get("cost_code")
+    if isinstance(rendered, Mapping) and rendered.get("full_code"):
+        return str(rendered["full_code"])
+    if isinstance(rendered, Mapping) and rendered.get("id") is not None:
+        return full_codes.get(str(rendered["id"]))
+    return None

@@ -5,6 +5,7 @@ are ``companies``'; the integration passes its name, which keys the ledger rows 
 company.
 """
 
+import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -65,3 +66,16 @@ def remember_held_vendor(
     depends = getattr(record, "depends_on", None) or ""
     if depends.startswith(vendor_hold):
         remember_vendor_company(ledger, integration, depends[len(vendor_hold) :], company)
+
+
+def day_vendors(
+    staging: Any, asset: str, partition: str | None, ledger: Ledger, integration: str, procore: Any,
+    awaited: Iterable[str],
+) -> list[dict[str, Any]]:  # fmt: skip
+    """The vendors staged for the day (``asset``), each one's company kept in the ledger, then those
+    ``awaited`` (held records wait for them) that the day did not stage, read by id in their company."""
+    vendors = [json.loads(row["record"]) for row in staging.read_rows(asset, partition)]
+    remember_companies(ledger, integration, vendors)
+    seen = {str(v["id"]) for v in vendors}
+    wanted = [key for key in awaited if key.isdigit() and key not in seen]
+    return vendors + (vendors_by_id(procore, ledger, integration, wanted) if wanted else [])

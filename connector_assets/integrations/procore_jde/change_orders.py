@@ -30,7 +30,6 @@ from connector_assets.flows.replay_resources import resources_from_settings
 from connector_assets.integrations.procore_jde.cost_codes import CostCodeMap
 from connector_assets.integrations.procore_jde.integration import INTEGRATION, ROUTE
 from connector_assets.integrations.procore_jde.order_mappers import (
-    line_cost_code,
     map_change_order,
 )
 from connector_assets.integrations.procore_jde.purchase_orders import (
@@ -44,6 +43,7 @@ from connector_assets.jde.purchase_orders import PurchaseOrderLines as JdePurcha
 from connector_assets.jde.tables import GL_ACCOUNTS
 from connector_assets.procore.companies import first_company, tagged
 from connector_assets.procore.day_flow_assets import procore_day_flow_assets
+from connector_assets.procore.document_fields import line_cost_code
 from connector_assets.procore.document_reads import ProjectLabels, change_order_lines
 from connector_assets.procore.queued_reads import PerCompany, queued, read_queued
 from connector_assets.procore.staged_documents import approved, staged_records, statuses, with_project

@@ -75,23 +75,6 @@ def cut(text: Any, limit: int = TEXT_MAX) -> str:
     return " ".join(str(text or "").split())[:limit]
 
 
-def line_cost_code(line: Mapping[str, Any], full_codes: Mapping[str, str]) -> str | None:
-    """A line's cost code: the one the Procore client resolved (``_cost_code``), else the documented
-    ``cost_code_id`` looked up in the project's cost codes (``full_codes``: id -> full_code), else the
-    ``cost_code`` object the API may render with it."""
-    if line.get("_cost_code"):
-        return str(line["_cost_code"])
-    code_id = line.get("cost_code_id")
-    if code_id is not None and str(code_id) in full_codes:
-        return full_codes[str(code_id)]
-    rendered = line.get("cost_code")
-    if isinstance(rendered, Mapping) and rendered.get("full_code"):
-        return str(rendered["full_code"])
-    if isinstance(rendered, Mapping) and rendered.get("id") is not None:
-        return full_codes.get(str(rendered["id"]))
-    return None
-
-
 def line_label(line: Mapping[str, Any], position: int) -> str:
     text = cut(line.get("description"), 40)
     return f"line {line.get('position') or position}" + (f" ({text})" if text else "")

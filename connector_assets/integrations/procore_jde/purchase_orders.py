@@ -31,7 +31,7 @@ from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.integrations.procore_jde.cost_codes import COST_CODES, PROJECTS, CostCodeMap
 from connector_assets.integrations.procore_jde.integration import INTEGRATION, ROUTE
-from connector_assets.integrations.procore_jde.order_mappers import OrderTypes, line_cost_code, map_commitment
+from connector_assets.integrations.procore_jde.order_mappers import OrderTypes, map_commitment
 from connector_assets.integrations.procore_jde.vendors import (
     VENDORS_FLOW,
     remember_vendor_hold,
@@ -48,7 +48,7 @@ from connector_assets.jde.supplier_numbers import SupplierNumbers
 from connector_assets.jde.tables import GL_ACCOUNTS
 from connector_assets.procore.companies import first_company, tagged
 from connector_assets.procore.day_flow_assets import procore_day_flow_assets
-from connector_assets.procore.document_fields import project_label, vendor_id_of
+from connector_assets.procore.document_fields import line_cost_code, project_label, vendor_id_of
 from connector_assets.procore.document_reads import RequisitionReads, commitment_with_lines
 from connector_assets.procore.queued_reads import queued
 from connector_assets.procore.staged_documents import day_commitments, statuses, with_project

@@ -20,9 +20,9 @@ them to lift. An inactive vendor never becomes a new JDE supplier (``inactive_un
 Bank details are secrets. Procore documents no bank fields; only when ``ML_PROCORE_JDE_VENDOR_BANK_FIELDS``
 names two vendor fields (``routing,account``) are they moved. The mapped record holds only a fingerprint
 (``bank_fingerprint``: the digits' count and last four), because ``Mapped.to_payload()`` is stored in the
-retry queue and its body is hashed into the ledger; the target reads the numbers again from Procore at
-write time and hands them to JDE only (``vendors.ProcoreJdeSuppliers``). A changed number whose count and
-last four digits stay the same is therefore not noticed: the price of never storing it.
+retry queue and its body is hashed into the ledger; the target reads the numbers again from Procore at write
+time and hands them to JDE only (the JDE side's ``linked_suppliers.LinkedSuppliers``). A changed number whose
+count and last four digits stay the same is therefore not noticed: the price of never storing it.
 """
 
 import re

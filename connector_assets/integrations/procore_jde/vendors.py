@@ -27,7 +27,6 @@ origin mark, a JDE change sent to it) and is not sent back; one in that same sec
 hash, which skips it when nothing it sends changed.
 """
 
-import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -61,8 +60,8 @@ from connector_assets.procore.day_flow_assets import procore_day_flow_assets
 from connector_assets.procore.vendor_mark_step import build_vendor_marks
 from connector_assets.procore.vendor_marks import OriginMark
 from connector_assets.procore.vendor_reads import (
+    day_vendors,
     record_vendor,
-    remember_companies,
     remember_held_vendor,
     vendors_by_id,
 )
@@ -165,12 +164,10 @@ def map_vendors(context: Any, partition: str | None) -> Iterator[Mapped | Reject
     """The partition's changed Procore vendors, and those held records wait for, as JDE suppliers."""
     resources = context.resources
     ledger = resources.ledger.get()
-    vendors = [json.loads(row["record"]) for row in resources.staging.read_rows(STAGED_VENDORS, partition)]
-    remember_companies(ledger, INTEGRATION, vendors)
-    seen = {str(v["id"]) for v in vendors}
-    awaited = [k for k in awaited_keys(context, partition, VENDORS_FLOW) if k.isdigit() and k not in seen]
-    if awaited:
-        vendors += vendors_by_id(resources.procore, ledger, INTEGRATION, awaited)
+    awaited = awaited_keys(context, partition, VENDORS_FLOW)
+    vendors = day_vendors(
+        resources.staging, STAGED_VENDORS, partition, ledger, INTEGRATION, resources.procore, awaited
+    )
     optional_tables.announce(context.log, f"{INTEGRATION} {VENDORS_FLOW.name}", CONTACT_TABLES)
     with optional_tables.refusal_explained():
         yield from vendor_records(ledger, resources.jde, vendors, first_company(resources.procore))

@@ -37,7 +37,7 @@ Not yet writable: with no purchase order in JDE yet (or no AN8 for the vendor) t
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any
 
 from connector_assets.flows import amounts
 from connector_assets.flows.core import Mapped, Rejected, Skipped
@@ -47,6 +47,7 @@ from connector_assets.flows.never_written import NeverWritten
 from connector_assets.jde import contracts, targets
 from connector_assets.jde.id_batch_keys import IdBatchKeys
 from connector_assets.jde.job_accounts import JobAccount
+from connector_assets.jde.job_cost_map import JobCostMap
 from connector_assets.jde.purchase_orders import parse_order_id
 from connector_assets.procore.requisition_amounts import line_cost_code, line_payable
 
@@ -55,14 +56,6 @@ EDI_USER = "MLPROCORE"  # F0411Z1.EDUS: the integration user owning every batch 
 # base 36 beyond (the JDE side's ``IdBatchKeys``; ids of up to 10 digits keep the keys every run wrote).
 KEYS = IdBatchKeys(EDI_USER, "PR", "PROCORE-REQ-", "PQ", "PROCOREQ-", source="Procore")
 INVOICE_NUMBER_MAX, REMARK_MAX, EXPLANATION_MAX, LINES_MAX = 25, 30, 30, 999
-
-
-class CostCodes(Protocol):
-    """What the mapper asks of ``cost_codes.CostCodeMap`` (a ``str`` answer is the refusal reason)."""
-
-    def job(self, project_id: str, project_label: str) -> Any: ...
-
-    def account(self, project_id: str, project_label: str, cost_code: str) -> Any: ...
 
 
 class BatchKey(targets.BatchKey):
@@ -164,7 +157,7 @@ def _describe(requisition: dict[str, Any]) -> str:
 
 
 def distribution(
-    inputs: VoucherInputs, costs: CostCodes, problems: list[str]
+    inputs: VoucherInputs, costs: JobCostMap, problems: list[str]
 ) -> tuple[dict[str, _Account], set[str]]:
     """The voucher's distribution by account (problems appended), and the companies of its accounts."""
     by_account: dict[str, _Account] = {}
@@ -222,7 +215,7 @@ def settle_rounding(accounts: dict[str, _Account], due: Decimal, lines: int) -> 
     return None
 
 
-def map_requisition(inputs: VoucherInputs, costs: CostCodes) -> Mapped | Rejected | Skipped:
+def map_requisition(inputs: VoucherInputs, costs: JobCostMap) -> Mapped | Rejected | Skipped:
     """One approved requisition -> its voucher batch (see the module docstring), a refusal, or a skip."""
     requisition = inputs.requisition
     requisition_id = str(requisition.get("id"))

@@ -26,7 +26,6 @@ from connector_assets.integrations.procore_jde.cost_codes import CostCodeMap
 from connector_assets.integrations.procore_jde.order_mappers import (
     change_order_label,
     change_order_reference,
-    line_cost_code,
 )
 from connector_assets.integrations.procore_jde.purchase_orders import project_label, statuses
 from connector_assets.integrations.procore_jde.reconcile.balances import Balances
@@ -38,6 +37,7 @@ from connector_assets.integrations.procore_jde.reconcile.reads import (
 from connector_assets.integrations.procore_jde.reconcile.report import Report, money
 from connector_assets.integrations.procore_jde.voucher_mappers import BatchKey, line_payable
 from connector_assets.integrations.procore_jde.voucher_mappers import line_cost_code as invoice_cost_code
+from connector_assets.procore.document_fields import line_cost_code
 from connector_assets.procore.reads import ProcoreReads
 
 NO_ACCOUNT = "no JDE account"
