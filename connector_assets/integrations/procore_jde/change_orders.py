@@ -36,6 +36,7 @@ from connector_assets.integrations.procore_jde.purchase_orders import (
     MAPPING_ASSETS,
     PURCHASE_ORDERS_FLOW,
     PurchaseOrders,
+    commitment_order,
 )
 from connector_assets.jde import targets
 from connector_assets.jde.purchase_orders import PO_LINE_TABLE, UPDATE_PURCHASE_ORDER, parse_order_id
@@ -82,13 +83,6 @@ class PurchaseOrderLines(JdePurchaseOrderLines):
     source_label = "Procore"
 
 
-def commitment_order(ledger: Ledger, commitment_id: str) -> tuple[str, int, str] | None:
-    """(KCOO, DOCO, DCTO) of the commitment's JDE order, None while the purchase orders flow has not
-    written it."""
-    xref = ledger.get_xref(INTEGRATION, "purchase_order", "procore", commitment_id, "JDE")
-    return parse_order_id(xref.target_id) if xref is not None and xref.target_id else None
-
-
 def change_order_record(
     session: Any,
     ledger: Ledger,
@@ -108,7 +102,7 @@ def change_order_record(
         lines,
         project=f"{project} ({label})" if label else project,
         line_accounts=accounts,
-        order=commitment_order(ledger, commitment_id),
+        order=parse_order_id(order) if (order := commitment_order(ledger, commitment_id)) else None,
         order_hold=PURCHASE_ORDERS_FLOW.dependency_key(commitment_id),
     )
     return with_project(mapped, project)

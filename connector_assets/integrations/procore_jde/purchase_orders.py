@@ -52,6 +52,7 @@ from connector_assets.procore.document_fields import line_cost_code, project_lab
 from connector_assets.procore.document_reads import RequisitionReads, commitment_with_lines
 from connector_assets.procore.queued_reads import queued
 from connector_assets.procore.staged_documents import day_commitments, statuses, with_project
+from connector_resources.ledger import Ledger
 
 ENTITY = "purchase_order"
 REQUISITIONS_ASSET = "procore_requisitions"
@@ -90,14 +91,11 @@ class PurchaseOrders(JdePurchaseOrders):
     source_label = "Procore"
 
 
-def _written(ledger: Any) -> Any:
-    """Whether the commitment already has a JDE order (the cross-reference holds its target id)."""
-
-    def written(commitment_id: str) -> bool:
-        xref = ledger.get_xref(INTEGRATION, ENTITY, "procore", commitment_id, "JDE")
-        return xref is not None and bool(xref.target_id)
-
-    return written
+def commitment_order(ledger: Ledger, commitment_id: str) -> str | None:
+    """The commitment's JDE order (``KCOO:DOCO:DCTO``, the cross-reference's target id), None while this
+    flow has not written it."""
+    xref = ledger.get_xref(INTEGRATION, ENTITY, "procore", commitment_id, "JDE")
+    return xref.target_id if xref is not None and xref.target_id else None
 
 
 def commitment_record(
@@ -140,12 +138,13 @@ def map_purchase_orders(context: Any, partition: str | None) -> Iterator[Mapped 
     """The commitments of the partition's approved requisitions, and the written commitments changed in
     the partition, each read from Procore and mapped once."""
     resources = context.resources
+    ledger = resources.ledger.get()
     wanted = day_commitments(
         resources.staging,
         (REQUISITIONS_ASSET, COMMITMENTS_ASSET),
         partition,
         statuses("ML_PROCORE_JDE_APPROVED_STATUSES"),
-        _written(resources.ledger.get()),
+        lambda commitment_id: commitment_order(ledger, commitment_id) is not None,
         first_company(resources.procore),
     )
     if wanted:

@@ -44,6 +44,7 @@ from connector_assets.integrations.procore_jde.purchase_orders import (
     MAPPING_ASSETS,
     PURCHASE_ORDERS_FLOW,
     REQUISITIONS_ASSET,
+    commitment_order,
 )
 from connector_assets.integrations.procore_jde.vendors import (
     VENDORS_FLOW,
@@ -89,7 +90,7 @@ def vouchers_enabled() -> bool:
 class VoucherReader(RequisitionReads):
     """What one mapped step (or replay) reads for its requisitions, on one Procore session (the Procore
     side's ``RequisitionReads``: each commitment and vendor once, a requisition's payment due and lines),
-    and each vendor's AN8 and each order's JDE key from the ledger."""
+    and each vendor's AN8 and each order's JDE key (``purchase_orders.commitment_order``) from the ledger."""
 
     def __init__(
         self, session: Any, ledger: Ledger, costs: CostCodeMap, suppliers: SupplierNumbers | None = None
@@ -103,10 +104,6 @@ class VoucherReader(RequisitionReads):
         JDE holds that the Procore origin id names; one read of the vendor, once per run, only when the
         ledger does not know it); None holds the voucher on its vendor."""
         return self.suppliers.an8(vendor_id, lambda: self.vendor(vendor_id))
-
-    def order_id(self, commitment_id: str) -> str | None:
-        xref = self.ledger.get_xref(INTEGRATION, "purchase_order", "procore", commitment_id, "JDE")
-        return xref.target_id if xref is not None and xref.target_id else None
 
     def record(self, requisition: dict[str, Any], updated_at: datetime) -> Mapped | Rejected | Skipped:
         requisition_id = str(requisition.get("id"))
@@ -130,7 +127,7 @@ class VoucherReader(RequisitionReads):
             project_id=str(project_id),
             project_label=project_label(commitment),
             an8=self.an8(vendor_id) if vendor_id else None,
-            order_id=self.order_id(commitment_id),
+            order_id=commitment_order(self.ledger, commitment_id),
             order_dependency=PURCHASE_ORDERS_FLOW.dependency_key(commitment_id),
             vendor_dependency=VENDORS_FLOW.dependency_key(vendor_id) if vendor_id else None,
             updated_at=updated_at,
