@@ -35,7 +35,7 @@ Not yet writable: with no purchase order in JDE yet (or no AN8 for the vendor) t
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -44,6 +44,7 @@ from connector_assets.flows.core import Mapped, Rejected, Skipped
 from connector_assets.flows.documents import version_text
 from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.flows.never_written import NeverWritten
+from connector_assets.flows.values import iso_day
 from connector_assets.jde import contracts, targets
 from connector_assets.jde.id_batch_keys import IdBatchKeys
 from connector_assets.jde.job_accounts import JobAccount
@@ -138,14 +139,6 @@ class _Account:
         else:
             text = "cost codes " + ", ".join(dict.fromkeys(self.codes))
         return text[:EXPLANATION_MAX]
-
-
-def _day(value: Any) -> str | None:
-    text = str(value or "").strip()[:10]
-    try:
-        return date.fromisoformat(text).isoformat()
-    except ValueError:
-        return None
 
 
 def _describe(requisition: dict[str, Any]) -> str:
@@ -256,10 +249,10 @@ def map_requisition(inputs: VoucherInputs, costs: JobCostMap) -> Mapped | Reject
             f"the invoice number {invoice_number!r} is longer than JDE's {INVOICE_NUMBER_MAX} "
             "characters (VINV)"
         )
-    invoice_date = _day(requisition.get("billing_date"))
+    invoice_date = iso_day(requisition.get("billing_date"))
     if invoice_date is None:
         problems.append(f"the billing date {requisition.get('billing_date')!r} is not a date")
-    gl_date = _day(requisition.get("requisition_end")) or invoice_date
+    gl_date = iso_day(requisition.get("requisition_end")) or invoice_date
     order = None
     if inputs.order_id:
         try:
