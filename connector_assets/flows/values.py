@@ -7,6 +7,7 @@ Why in the kit: every system's readers and mappers meet the same shapes (a numbe
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -33,3 +34,12 @@ def whole_number(value: Any) -> int | None:
         return value
     raw = text(value)
     return int(raw) if raw.isdigit() else None
+
+
+def iso_day(value: Any) -> str | None:
+    """A date or stamp's day as ``yyyy-mm-dd`` (its first ten characters), None when it is not a date."""
+    day = text(value)[:10]
+    try:
+        return date.fromisoformat(day).isoformat()
+    except ValueError:
+        return None

@@ -13,11 +13,12 @@ what its ERP's record is called (``erp`` / ``erp_record``, for the refusal) and 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from connector_assets.flows.core import Mapped
-from connector_assets.procore.companies import QUEUED_FIELD, vendor_company
+from connector_assets.procore.companies import QUEUED_FIELD, first_company, vendor_company
 from connector_resources.ledger import Ledger
 
 
@@ -73,3 +74,11 @@ class ProcoreVendorPatches:
         if changes:
             session.update_vendor(target_id, json.loads(json.dumps(changes)))
         self.written(self.ledger, target_id, record, self.run_id)
+
+
+@contextmanager
+def open_vendor_patches(procore: Any, ledger: Ledger, run_id: str | None, **words: Any) -> Iterator[Any]:
+    """``ProcoreVendorPatches`` on the step's company sessions, the first company the default; ``words``:
+    its ``integration``, ``erp``, ``erp_record`` and ``written``."""
+    with procore.company_sessions() as sessions:
+        yield ProcoreVendorPatches(sessions, ledger, run_id, first_company(procore), **words)

@@ -28,6 +28,7 @@ from connector_assets.bill.classifications import (
     classification_problem,
 )
 from connector_assets.flows.mapping_tables import MappingTable, build_mapping_table_asset
+from connector_assets.flows.setting_tables import setting_table
 from connector_assets.integrations.jde_bill.integration import INTEGRATION
 from connector_assets.jde.accounts import GlAccounts
 from connector_resources import settings
@@ -58,15 +59,7 @@ def _table(
 ) -> MappingTable:
     """A JDE -> BILL mapping table as its setting declares it in ``settings.py`` (the asset is the setting's
     name, the sandbox file its default), guarded by both sandboxes, its values stripped."""
-    return MappingTable.from_setting(
-        variable,
-        key=key,
-        value=value,
-        description=description,
-        guarded_by=GUARDED_BY,
-        check=check,
-        clean=str.strip,
-    )
+    return setting_table(variable, key, value, description, GUARDED_BY, check, str.strip)
 
 
 ACCOUNTS = _table(

@@ -24,9 +24,7 @@ schedule of its job: there is no day to close.
 from __future__ import annotations
 
 from connector_assets.flows.core import FlowSpec
-from connector_assets.flows.jobs import DayClosingJobs
-from connector_assets.jde.extract import jde_timezone
-from connector_assets.jde.schedules import REFRESHED_APART
+from connector_assets.jde.day_closing import jde_day_closing_jobs
 
 
 def _describe_schedule(spec: FlowSpec, cron_setting: str) -> str:
@@ -38,8 +36,4 @@ def _describe_schedule(spec: FlowSpec, cron_setting: str) -> str:
 
 # One job per flow (named after the flow, ``jde_procurify_<name>``) and its schedule
 # (``jde_procurify_<name>_schedule``) at the flow's cron setting, in the JDE time zone.
-JOBS = DayClosingJobs(
-    timezone=lambda: jde_timezone().key,
-    describe_schedule=_describe_schedule,
-    scheduled_apart=REFRESHED_APART,
-)
+JOBS = jde_day_closing_jobs(_describe_schedule)

@@ -20,41 +20,36 @@ order's reference (adopt what a crashed attempt added), only then the update. A 
 after its lines were added is refused, never added again: a person corrects the order in JDE.
 """
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from functools import partial
 from typing import Any
 
-from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.lazy_model import lazy_model
+from connector_assets.flows.replay_resources import resources_from_settings
 from connector_assets.integrations.procore_jde.cost_codes import CostCodeMap
 from connector_assets.integrations.procore_jde.integration import INTEGRATION, ROUTE
 from connector_assets.integrations.procore_jde.order_mappers import (
-    change_order_label,
-    line_cost_code,
     map_change_order,
 )
 from connector_assets.integrations.procore_jde.purchase_orders import (
     MAPPING_ASSETS,
     PURCHASE_ORDERS_FLOW,
-    project_label,
-    queued_projects,
-    staged_records,
-    statuses,
-    with_project,
+    PurchaseOrders,
+    commitment_order,
 )
 from connector_assets.jde import targets
 from connector_assets.jde.purchase_orders import PO_LINE_TABLE, UPDATE_PURCHASE_ORDER, parse_order_id
 from connector_assets.jde.purchase_orders import PurchaseOrderLines as JdePurchaseOrderLines
 from connector_assets.jde.tables import GL_ACCOUNTS
-from connector_assets.procore.companies import (
-    first_company,
-    queued_companies,
-    record_company,
-    tagged,
-)
-from connector_assets.saas import saas_daily_partitions
+from connector_assets.procore.companies import first_company, tagged
+from connector_assets.procore.day_flow_assets import procore_day_flow_assets
+from connector_assets.procore.document_fields import line_cost_code
+from connector_assets.procore.document_reads import ProjectLabels, change_order_lines
+from connector_assets.procore.queued_reads import PerCompany, queued, read_queued
+from connector_assets.procore.staged_documents import approved, staged_records, statuses, with_project
 from connector_resources.ledger import Ledger
-from connector_resources.procore.errors import ProcoreDataError, ProcoreNotFoundError, ProcorePermissionError
+from connector_resources.replay import register_replay_handler
 
 ENTITY = "change_order"
 CHANGE_ORDERS_ASSET = "procore_commitment_change_orders"
@@ -88,30 +83,6 @@ class PurchaseOrderLines(JdePurchaseOrderLines):
     source_label = "Procore"
 
 
-def commitment_order(ledger: Ledger, commitment_id: str) -> tuple[str, int, str] | None:
-    """(KCOO, DOCO, DCTO) of the commitment's JDE order, None while the purchase orders flow has not
-    written it."""
-    xref = ledger.get_xref(INTEGRATION, "purchase_order", "procore", commitment_id, "JDE")
-    return parse_order_id(xref.target_id) if xref is not None and xref.target_id else None
-
-
-class ProjectLabels:
-    """Project names for messages, read once per project per session (a change order names only its
-    project id)."""
-
-    def __init__(self, session: Any) -> None:
-        self.session = session
-        self.names: dict[str, str] = {}
-
-    def __call__(self, project_id: str) -> str:
-        if project_id not in self.names:
-            try:
-                self.names[project_id] = project_label({"project": self.session.get("projects", project_id)})
-            except (ProcoreNotFoundError, ProcorePermissionError):
-                self.names[project_id] = ""  # the label only names the project in messages
-        return self.names[project_id]
-
-
 def change_order_record(
     session: Any,
     ledger: Ledger,
@@ -120,45 +91,25 @@ def change_order_record(
     change_order: Mapping[str, Any],
 ) -> Mapped | Rejected:
     """One change order with its line items read from Procore, mapped onto its commitment's order."""
-    change_order_id = str(change_order.get("id") or "")
-    project = str(change_order.get("_project_id") or change_order.get("project_id") or "")
-    commitment_id = str(change_order.get("contract_id") or "")
-    refused = {"project_id": project}
-    if not project.isdigit() or not commitment_id.isdigit():
-        return Rejected(
-            change_order_id,
-            f"{change_order_label(change_order)} names no project or commitment (contract_id); it cannot be "
-            "added to a JDE order",
-            refused,
-        )
+    read = change_order_lines(session, change_order, "JDE")
+    if isinstance(read, Rejected):
+        return read
+    project, commitment_id, lines = read
     label = labels(project)
-    try:
-        # The change order's contract_id (reference §2.6) is the commitment whose lines a change order line
-        # may point at: passed, so a line without its own cost code costs no read of the change order again.
-        lines = list(session.change_order_lines(int(project), change_order_id, commitment_id=commitment_id))
-    except (ProcoreNotFoundError, ProcoreDataError) as exc:  # an outage fails the step instead (rerun)
-        return Rejected(
-            change_order_id,
-            f"{change_order_label(change_order)} of commitment {commitment_id} on project {project}: "
-            "its line "
-            f"items cannot be read from Procore ({exc}); nothing was added to the JDE order",
-            refused,
-        )
     accounts = [books.account(project, label, line_cost_code(line, {}) or "") for line in lines]
     mapped = map_change_order(
         change_order,
         lines,
         project=f"{project} ({label})" if label else project,
         line_accounts=accounts,
-        order=commitment_order(ledger, commitment_id),
+        order=parse_order_id(order) if (order := commitment_order(ledger, commitment_id)) else None,
         order_hold=PURCHASE_ORDERS_FLOW.dependency_key(commitment_id),
     )
     return with_project(mapped, project)
 
 
 def approved_change_orders(records: Iterator[dict[str, Any]]) -> list[dict[str, Any]]:
-    wanted = statuses("ML_PROCORE_JDE_CHANGE_ORDER_STATUSES")
-    return [r for r in records if str(r.get("status") or "").lower() in wanted]
+    return approved(records, statuses("ML_PROCORE_JDE_CHANGE_ORDER_STATUSES"))
 
 
 def map_change_orders(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
@@ -170,47 +121,32 @@ def map_change_orders(context: Any, partition: str | None) -> Iterator[Mapped | 
     books = CostCodeMap.load(staging)
     ledger = context.resources.ledger.get()
     procore = context.resources.procore
-    default = first_company(procore)
     with procore.company_sessions() as sessions:
-        labels: dict[int, ProjectLabels] = {}
+        labels = PerCompany(sessions, first_company(procore), ProjectLabels)
         for change_order in approved:
-            company = record_company(change_order, default)
-            session = sessions.session(company)
-            label = labels.setdefault(company, ProjectLabels(session))
-            yield tagged(change_order_record(session, ledger, books, label, change_order), company)
+            company, label = labels(change_order)
+            record = change_order_record(label.session, ledger, books, label, change_order)
+            yield tagged(record, company)
 
 
 def remap_change_orders(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
     """The named change orders read from Procore again and mapped with today's tables (replay). One that
     is no longer approved is not yielded: the replay then says it is no longer something to write."""
-    staging = context.resources.staging
-    books = CostCodeMap.today(staging)
+    books = CostCodeMap.today(context.resources.staging)
     ledger = context.resources.ledger.get()
-    projects = queued_projects(ledger, "change_orders", keys)
     wanted = statuses("ML_PROCORE_JDE_CHANGE_ORDER_STATUSES")
     procore = context.resources.procore
-    companies = queued_companies(ledger, INTEGRATION, "change_orders", keys, first_company(procore))
+    places = queued(ledger, INTEGRATION, "change_orders", keys, first_company(procore))
     with procore.company_sessions() as sessions:
-        labels: dict[int, ProjectLabels] = {}
-        for change_order_id in keys:
-            company = companies[change_order_id]
-            session = sessions.session(company)
-            label = labels.setdefault(company, ProjectLabels(session))
-            try:
-                change_order = session.get(
-                    "commitment_change_orders", change_order_id, project_id=projects.get(change_order_id)
-                )
-            except ProcoreNotFoundError as exc:
-                yield tagged(
-                    Rejected(
-                        change_order_id,
-                        f"change order {change_order_id} cannot be read from Procore ({exc})",
-                    ),
-                    company,
-                )
-                continue
-            if str(change_order.get("status") or "").lower() in wanted:
-                yield tagged(change_order_record(session, ledger, books, label, change_order), company)
+        labels = PerCompany(sessions, first_company(procore), ProjectLabels)
+        for _key, company, session, change_order in read_queued(
+            sessions, "commitment_change_orders", "change order", keys, places
+        ):
+            if isinstance(change_order, Rejected):
+                yield change_order
+            elif str(change_order.get("status") or "").lower() in wanted:
+                record = change_order_record(session, ledger, books, labels.of(company), change_order)
+                yield tagged(record, company)
 
 
 CHANGE_ORDERS_FLOW = ROUTE.flow(
@@ -236,17 +172,20 @@ CHANGE_ORDERS_FLOW = ROUTE.flow(
     writes={"JDE": (UPDATE_PURCHASE_ORDER,)},
 )
 
-change_order_assets = build_flow_assets(
+# After the orders' write: in one run, a change order's order exists before it is mapped.
+change_order_assets = procore_day_flow_assets(
     CHANGE_ORDERS_FLOW,
-    partitions_def=saas_daily_partitions(),
-    # After the orders' write: in one run, a change order's order exists before it is mapped.
-    upstream=[
-        CHANGE_ORDERS_ASSET,
-        GL_ACCOUNTS.asset,
-        *MAPPING_ASSETS,
-        f"{PURCHASE_ORDERS_FLOW.flow}_written",
-    ],
-    resource_keys={"jde", "procore"},
-    group=INTEGRATION,
-    kinds={"procore", "jde"},
+    [CHANGE_ORDERS_ASSET, GL_ACCOUNTS.asset, *MAPPING_ASSETS, f"{PURCHASE_ORDERS_FLOW.flow}_written"],
+    "jde",
 )
+
+
+def register_order_replays(resources: Callable[[], dict[str, Any]] | None = None) -> None:
+    """``ml-connector replay`` for the orders: queued purchase orders and change orders are read from Procore
+    again, mapped with today's tables (restaged from today's files, so a fixed cost code row takes effect)
+    and written once through their JDE target on one JDE session per replay, with the replay's ledger; one
+    already written is skipped by its cross-reference. ``resources``: jde, procore, staging (today's
+    settings unless given), built once per replay."""
+    build = resources or partial(resources_from_settings, ("jde", "procore", "staging"))
+    for spec, target in ((PURCHASE_ORDERS_FLOW, PurchaseOrders), (CHANGE_ORDERS_FLOW, PurchaseOrderLines)):
+        register_replay_handler(INTEGRATION, spec.name, targets.jde_target_replay(spec, target, build))

@@ -3,10 +3,14 @@ flows with a job and a day-closing schedule each, the mapping tables, the inbox 
 reconciliation and the replay handlers."""
 
 from connector_assets.flows.assembly import Declaration
-from connector_assets.integrations.procore_jde.change_orders import CHANGE_ORDERS_FLOW, change_order_assets
+from connector_assets.integrations.procore_jde.change_orders import (
+    CHANGE_ORDERS_FLOW,
+    change_order_assets,
+    register_order_replays,
+)
 from connector_assets.integrations.procore_jde.cost_codes import procore_jde_mapping_tables
+from connector_assets.integrations.procore_jde.hooks import ENTITY_FLOWS, SENSOR_DESCRIPTION
 from connector_assets.integrations.procore_jde.jobs import JOBS
-from connector_assets.integrations.procore_jde.order_replays import register_order_replays
 from connector_assets.integrations.procore_jde.purchase_orders import (
     PURCHASE_ORDERS_FLOW,
     purchase_order_assets,
@@ -16,12 +20,7 @@ from connector_assets.integrations.procore_jde.reconcile.assets import (
     reconciliation_jobs,
     reconciliation_schedules,
 )
-from connector_assets.integrations.procore_jde.sensor import build_procore_inbox_sensor
-from connector_assets.integrations.procore_jde.suppliers import (
-    SUPPLIERS_FLOW,
-    supplier_addresses_asset,
-    supplier_assets,
-)
+from connector_assets.integrations.procore_jde.suppliers import SUPPLIERS_FLOW, supplier_assets
 from connector_assets.integrations.procore_jde.vendors import (
     VENDORS_FLOW,
     register_vendor_replays,
@@ -33,7 +32,9 @@ from connector_assets.integrations.procore_jde.vouchers import (
     voucher_assets,
     vouchers_enabled,
 )
-from connector_assets.jde.assets import jde_assets, supplier_addresses_staged
+from connector_assets.jde.assets import jde_assets
+from connector_assets.jde.supplier_addresses import supplier_addresses_asset, supplier_addresses_unless_staged
+from connector_assets.procore.inbox_sensor import build_procore_inbox_sensor
 from connector_assets.saas_assets import saas_assets, saas_partitions
 
 FLOW_ASSETS = {
@@ -51,10 +52,8 @@ CRON_SETTINGS = {
     CHANGE_ORDERS_FLOW: "ML_PROCORE_JDE_CHANGE_ORDERS_CRON",
 }
 
-# F0116 (``jde_supplier_addresses``) is also staged by the flows that send addresses while they are read
-# (``supplier_addresses_staged``): one asset per key in the merged Definitions, so this package brings its
-# own copy only when they do not.
-staged_tables = [] if supplier_addresses_staged() else [supplier_addresses_asset]
+# F0116 for the suppliers flow: this package's copy only when the flows that send addresses do not stage it.
+staged_tables = supplier_addresses_unless_staged()
 
 # What a flow's job may run besides its own assets: the staged sources and mapping tables its mapped step
 # reads.
@@ -68,6 +67,8 @@ procore_inbox_sensor = build_procore_inbox_sensor(
     "procore_jde_inbox_sensor",
     {spec.name: procore_jde_flow_jobs[spec] for spec in FLOW_ASSETS if spec is not SUPPLIERS_FLOW},
     saas_partitions,
+    entity_flows=ENTITY_FLOWS,
+    description=SENSOR_DESCRIPTION,
     enabled={VOUCHERS_FLOW.name: vouchers_enabled},
 )
 

@@ -1,14 +1,34 @@
-"""Which Procore webhook resources the app's hook triggers on for Procore -> JDE: those whose events the
-inbox sensor turns into runs (``sensor.ENTITY_FLOWS``). Registering the hook is the Procore side's
-(``connector_assets.procore.hooks``); used by ``ml-connector procore-webhooks`` and ``make dev``.
+"""Which Procore changes move which Procore -> JDE flow: the entities whose webhook events the inbox sensor
+turns into early runs (``ENTITY_FLOWS``), and so the resources the app's hook triggers on. Registering the
+hook is the Procore side's (``connector_assets.procore.hooks``), the sensor too
+(``connector_assets.procore.inbox_sensor``); used by the declaration, ``ml-connector procore-webhooks`` and
+``make dev``.
+
+Which flows an event concerns (``connector_resources.procore.entities.RESOURCE_ENTITIES``):
+Company / Project Vendors -> ``vendors``; Purchase Order / Work Order Contracts and their line items ->
+``purchase_orders``; Requisitions -> ``purchase_orders`` (an approved requisition brings its commitment
+over) and ``vouchers``; Commitment Change Orders -> ``change_orders``. Other resources (projects, cost
+codes, budget lines) move nothing by themselves: their rows are marked processed. The suppliers flow reads
+JDE, which sends no webhooks.
 """
 
 from __future__ import annotations
 
+# Procore entity (RESOURCE_ENTITIES values) -> the flows (FlowSpec.name) a change of it concerns.
+ENTITY_FLOWS: dict[str, tuple[str, ...]] = {
+    "vendors": ("vendors",),
+    "commitments": ("purchase_orders",),
+    "requisitions": ("purchase_orders", "vouchers"),
+    "commitment_change_orders": ("change_orders",),
+}
+SENSOR_DESCRIPTION = (
+    "Procore webhooks stored in the inbox (source procore) -> an early run of the Procore -> JDE flow each "
+    "event concerns, for the day the change happened; the daily close stays the source of truth."
+)
+
 
 def procore_hook_resources() -> list[str]:
     """The Procore webhook resources whose events the Procore -> JDE inbox sensor turns into runs."""
-    from connector_assets.integrations.procore_jde.sensor import ENTITY_FLOWS
     from connector_resources.procore.entities import RESOURCE_ENTITIES
 
     return sorted(name for name, entity in RESOURCE_ENTITIES.items() if entity in ENTITY_FLOWS)

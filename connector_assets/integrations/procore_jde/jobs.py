@@ -7,13 +7,13 @@ write only in the asset graph: a vendor the order needs that is not in JDE yet h
 hold is released when the vendors flow writes it). ``jde_gl_accounts`` (F0901, read whole) keeps its own
 refresh schedule (``ML_JDE_GL_REFRESH_CRON``), as for JDE -> BILL.
 
-Why day-closing schedules (``flows.jobs.build_day_close_flows``) and not poll schedules: the Procore -> JDE
-cadences are daily at 02:00 (``ML_PROCORE_JDE_*_CRON``), and a poll schedule would read each day only up to
-02:00 and never again (a requisition approved at 15:00 would never move). A day-closing schedule's first
-tick after a partition day has ended reads that day whole and syncs it: with the daily default, one run per
-flow per day, for yesterday. With a cron that fires more often, the later ticks of a day poll today's
-partition (read from the cursor), so an operator who wants same-day sync without webhooks sets e.g.
-``0 * * * *``.
+Why day-closing schedules (``flows.jobs.build_day_close_flows``, through ``jde.day_closing``) and not poll
+schedules: the Procore -> JDE cadences are daily at 02:00 (``ML_PROCORE_JDE_*_CRON``), and a poll schedule
+would read each day only up to 02:00 and never again (a requisition approved at 15:00 would never move). A
+day-closing schedule's first tick after a partition day has ended reads that day whole and syncs it: with the
+daily default, one run per flow per day, for yesterday. With a cron that fires more often, the later ticks of
+a day poll today's partition (read from the cursor), so an operator who wants same-day sync without webhooks
+sets e.g. ``0 * * * *``.
 
 Days: the Procore flows are partitioned by UTC day (``updated_at`` in UTC, as the staged entities are);
 the JDE -> Procore ``suppliers`` flow by JDE day (``ML_JDE_TIMEZONE``). A schedule's cron fires in the
@@ -29,9 +29,7 @@ company-wide.
 from __future__ import annotations
 
 from connector_assets.flows.core import FlowSpec
-from connector_assets.flows.jobs import DayClosingJobs
-from connector_assets.jde.extract import jde_timezone
-from connector_assets.jde.schedules import REFRESHED_APART
+from connector_assets.jde.day_closing import jde_day_closing_jobs
 
 
 def _describe_job(spec: FlowSpec) -> str:
@@ -47,9 +45,4 @@ def _describe_schedule(spec: FlowSpec, _cron_setting: str) -> str:
 
 # One job per flow (``procore_jde_<flow>``) and its day-closing schedule (``procore_jde_<flow>_schedule``) at
 # the flow's cron setting, in the JDE time zone; F0901 is left to its own refresh schedule.
-JOBS = DayClosingJobs(
-    timezone=lambda: jde_timezone().key,
-    describe_schedule=_describe_schedule,
-    describe_job=_describe_job,
-    scheduled_apart=REFRESHED_APART,
-)
+JOBS = jde_day_closing_jobs(_describe_schedule, _describe_job)

@@ -23,20 +23,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING, Any, Union
+from typing import Any
 
 from connector_assets.flows import amounts
 from connector_assets.flows.core import Mapped, Rejected
+from connector_assets.jde.job_accounts import JobAccount
+from connector_assets.procore.document_fields import document_label, order_date_of
 from connector_resources import settings
 
-if TYPE_CHECKING:  # the mappings helper's module; only its shape is used here
-    from connector_assets.integrations.procore_jde.cost_codes import JobAccount
-
-    Account = Union[JobAccount, str]  # noqa: UP007 (a string annotation alias)
-else:
-    Account = Any
+Account = JobAccount | str  # the account a cost lands on, or why it has none
 
 REFERENCE_PREFIX = "PC-"  # F4301.VR01 of a commitment's order: PC-<commitment id>
 CHANGE_ORDER_PREFIX = "PCCO-"  # F4311.VR01 of a change order's lines: PCCO-<change order id>
@@ -77,23 +73,6 @@ def change_order_reference(change_order_id: Any) -> str:
 
 def cut(text: Any, limit: int = TEXT_MAX) -> str:
     return " ".join(str(text or "").split())[:limit]
-
-
-def line_cost_code(line: Mapping[str, Any], full_codes: Mapping[str, str]) -> str | None:
-    """A line's cost code: the one the Procore client resolved (``_cost_code``), else the documented
-    ``cost_code_id`` looked up in the project's cost codes (``full_codes``: id -> full_code), else the
-    ``cost_code`` object the API may render with it."""
-    if line.get("_cost_code"):
-        return str(line["_cost_code"])
-    code_id = line.get("cost_code_id")
-    if code_id is not None and str(code_id) in full_codes:
-        return full_codes[str(code_id)]
-    rendered = line.get("cost_code")
-    if isinstance(rendered, Mapping) and rendered.get("full_code"):
-        return str(rendered["full_code"])
-    if isinstance(rendered, Mapping) and rendered.get("id") is not None:
-        return full_codes.get(str(rendered["id"]))
-    return None
 
 
 def line_label(line: Mapping[str, Any], position: int) -> str:
@@ -168,16 +147,8 @@ def _project(commitment: Mapping[str, Any]) -> str:
     return str(commitment.get("_project_id") or "")
 
 
-def _document_label(kind: str, document: Mapping[str, Any]) -> str:
-    """How a message names a Procore document: its kind and id, then its number and title as the
-    finance user sees them in Procore (``commitment 5 (SC-001 Concrete)``)."""
-    number, title = cut(document.get("number"), 40), cut(document.get("title"), 60)
-    named = " ".join(part for part in (number, title) if part)
-    return f"{kind} {document.get('id')}" + (f" ({named})" if named else "")
-
-
 def commitment_label(commitment: Mapping[str, Any]) -> str:
-    return _document_label("commitment", commitment)
+    return document_label("commitment", commitment)
 
 
 def map_commitment(
@@ -284,30 +255,8 @@ def map_commitment(
     )
 
 
-# The JDE order date (F4301.TRDJ): the commitment's documented dates (reference §2.4), first present wins.
-# Procore does not require a contract date; an executed commitment without one still has its execution date.
-ORDER_DATE_FIELDS = ("contract_date", "execution_date", "issued_on_date")
-
-
-def order_date_of(commitment: Mapping[str, Any]) -> str | None:
-    """``yyyy-mm-dd`` of the first of ``ORDER_DATE_FIELDS`` that holds a date (a stamp's day too)."""
-    for name in ORDER_DATE_FIELDS:
-        day = str(commitment.get(name) or "").strip()[:10]
-        if _is_iso_day(day):
-            return day
-    return None
-
-
-def _is_iso_day(text: str) -> bool:
-    try:
-        date.fromisoformat(text)
-    except ValueError:
-        return False
-    return len(text) == 10
-
-
 def change_order_label(change_order: Mapping[str, Any]) -> str:
-    return _document_label("change order", change_order)
+    return document_label("change order", change_order)
 
 
 def map_change_order(

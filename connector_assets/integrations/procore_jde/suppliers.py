@@ -16,34 +16,33 @@ vendor is not written and nothing echoes back to JDE.
 
 A supplier whose JDE stamp is not later than the pair's last sync changed only by our own write (the
 ``vendors`` flow's) and is not sent back. When the vendor was edited in Procore too since the last sync,
-the newer edit wins (``vendor_sync.decide``) and the audit says which.
+the newer edit wins (``flows.pair_sync.decide``) and the audit says which.
 """
 
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from connector_assets.flows.assets import awaited_keys, build_flow_assets
+from connector_assets.flows import pair_sync
+from connector_assets.flows.assets import awaited_keys
 from connector_assets.flows.core import Mapped, Rejected, audit_skip
-from connector_assets.integrations.procore_jde import vendor_sync
-from connector_assets.integrations.procore_jde.integration import INTEGRATION, SUPPLIERS_ROUTE
+from connector_assets.integrations.procore_jde.integration import INTEGRATION, SUPPLIERS_ROUTE, VENDOR_PAIRS
 from connector_assets.integrations.procore_jde.vendor_mappers import (
     ProcoreVendorRecord,
     map_supplier,
 )
-from connector_assets.jde.assets import jde_partitions
+from connector_assets.jde.day_flow_assets import jde_day_flow_assets
 from connector_assets.jde.documents import suppliers_by_number
-from connector_assets.jde.extract import build_table_asset
+from connector_assets.jde.supplier_addresses import supplier_addresses_asset
 from connector_assets.jde.supplier_details import (
     CONTACT_TABLES,
     SUPPLIER_SOURCES,
     contact_reads,
     supplier_details,
 )
-from connector_assets.jde.tables import ADDRESS_BOOK, SUPPLIER_ADDRESSES, SUPPLIERS
+from connector_assets.jde.supplier_reads import staged_supplier_numbers
 from connector_assets.procore.companies import first_company, tagged, vendor_company
-from connector_assets.procore.vendor_target import ProcoreVendorPatches
+from connector_assets.procore.vendor_target import open_vendor_patches as open_patches
 from connector_resources.jde import optional_tables
 from connector_resources.ledger import Ledger
 from connector_resources.procore import ProcoreResource
@@ -78,9 +77,9 @@ def supplier_records(
     due: list[tuple[int, str, datetime | None, datetime | None]] = []
     for an8 in sorted(books):
         vendor_id = linked[an8]
-        since = vendor_sync.synced_at(ledger, vendor_id)
+        since = VENDOR_PAIRS.synced_at(ledger, vendor_id)
         edited = details[an8].changed_at if an8 in details else None
-        if vendor_sync.only_ours(edited, since):
+        if pair_sync.only_ours(edited, since):
             continue  # changed only by our own write since the last sync
         due.append((an8, vendor_id, since, edited))
     if not due:
@@ -91,36 +90,24 @@ def supplier_records(
             # The vendor's company: kept in the ledger when its staged record was mapped (the supplier
             # comes from JDE and names none); a vendor linked before several companies: the first.
             company = vendor_company(ledger, INTEGRATION, vendor_id, default)
-            verdict = vendor_sync.Verdict(True)
+            verdict = pair_sync.Verdict(True)
             if since is not None:
                 vendor = sessions.session(company).get("vendors", vendor_id)
-                procore_at = vendor_sync.parse_procore_stamp(vendor.get("updated_at"))
-                verdict = vendor_sync.decide("JDE", edited, "Procore", procore_at, since)
+                procore_at = pair_sync.parse_stamp(vendor.get("updated_at"))
+                verdict = pair_sync.decide("JDE", edited, "Procore", procore_at, since)
             if not verdict.writes:
                 audit_skip(ledger, SUPPLIERS_FLOW, str(an8), verdict.conflict, target_id=vendor_id)
                 continue
-            record = vendor_sync.with_conflict(
+            record = pair_sync.with_conflict(
                 map_supplier(an8, vendor_id, books[an8], details.get(an8)), verdict.conflict
             )
             yield tagged(record, company)
 
 
-def _staged_numbers(staging: Any, partition: str | None) -> set[int]:
-    """Address numbers of the suppliers whose F0401, F0101 (search type V) or F0116 row changed that day."""
-    numbers = {int(r["AN8"]) for r in staging.read_rows(SUPPLIERS.asset, partition)}
-    numbers |= {
-        int(r["AN8"])
-        for r in staging.read_rows(ADDRESS_BOOK.asset, partition)
-        if (r.get("AT1") or "").strip() == "V"
-    }
-    numbers |= {int(r["AN8"]) for r in staging.read_rows(SUPPLIER_ADDRESSES.asset, partition)}
-    return numbers
-
-
 def map_suppliers(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
     """The JDE day's changed suppliers that are linked to a Procore vendor, as vendor PATCHes."""
     resources = context.resources
-    numbers = _staged_numbers(resources.staging, partition)
+    numbers = staged_supplier_numbers(resources.staging, partition)
     numbers |= {int(k) for k in awaited_keys(context, partition, SUPPLIERS_FLOW) if k.isdigit()}
     optional_tables.announce(context.log, f"{INTEGRATION} {SUPPLIERS_FLOW.name}", CONTACT_TABLES)
     with optional_tables.refusal_explained():
@@ -137,33 +124,20 @@ def remap_suppliers(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected
 
 def _pair_written(ledger: Ledger, vendor_id: str, record: Mapped, run_id: str | None) -> None:
     """After a vendor was patched: the pair's sync time moves, a conflict JDE won is audited."""
-    vendor_sync.pair_written(
-        ledger,
-        vendor_id,
-        record,
-        flow=SUPPLIERS_FLOW.name,
-        entity="supplier",
-        source_system="JDE",
-        target_system="procore",
-        target_id=vendor_id,
-        run_id=run_id,
-    )
+    VENDOR_PAIRS.pair_written(ledger, vendor_id, record, SUPPLIERS_FLOW, vendor_id, run_id=run_id)
 
 
-@contextmanager
 def open_vendor_patches(procore: Any, ledger: Ledger, run_id: str | None):
     """The Procore side's vendor target for this flow, on the step's company sessions."""
-    with procore.company_sessions() as sessions:
-        yield ProcoreVendorPatches(
-            sessions,
-            ledger,
-            run_id,
-            first_company(procore),
-            integration=INTEGRATION,
-            erp="JDE",
-            erp_record="supplier",
-            written=_pair_written,
-        )
+    return open_patches(
+        procore,
+        ledger,
+        run_id,
+        integration=INTEGRATION,
+        erp="JDE",
+        erp_record="supplier",
+        written=_pair_written,
+    )
 
 
 def _patches_for_run(context: Any):
@@ -184,18 +158,7 @@ SUPPLIERS_FLOW = SUPPLIERS_ROUTE.flow(
     write_pool=ProcoreResource.from_settings().concurrency_pool,
 )
 
-# ``jde_supplier_addresses`` (F0116) is built by the JDE -> BILL package too (same asset key): the ops helper
-# includes this one only when that package is not in the same Definitions.
-supplier_addresses_asset = build_table_asset(SUPPLIER_ADDRESSES, jde_partitions)
-
-supplier_assets = build_flow_assets(
-    SUPPLIERS_FLOW,
-    partitions_def=jde_partitions,
-    upstream=list(SUPPLIER_SOURCES),
-    resource_keys={"jde", "procore"},
-    group=INTEGRATION,
-    kinds={"jde", "procore"},
-)
+supplier_assets = jde_day_flow_assets(SUPPLIERS_FLOW, SUPPLIER_SOURCES, "procore")
 
 # The staged F0116 this flow reads (a list named ``*_tables``, as the package's other staged tables are).
 supplier_tables = [supplier_addresses_asset]

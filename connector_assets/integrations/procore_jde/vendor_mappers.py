@@ -20,9 +20,9 @@ them to lift. An inactive vendor never becomes a new JDE supplier (``inactive_un
 Bank details are secrets. Procore documents no bank fields; only when ``ML_PROCORE_JDE_VENDOR_BANK_FIELDS``
 names two vendor fields (``routing,account``) are they moved. The mapped record holds only a fingerprint
 (``bank_fingerprint``: the digits' count and last four), because ``Mapped.to_payload()`` is stored in the
-retry queue and its body is hashed into the ledger; the target reads the numbers again from Procore at
-write time and hands them to JDE only (``vendors.ProcoreJdeSuppliers``). A changed number whose count and
-last four digits stay the same is therefore not noticed: the price of never storing it.
+retry queue and its body is hashed into the ledger; the target reads the numbers again from Procore at write
+time and hands them to JDE only (the JDE side's ``linked_suppliers.LinkedSuppliers``). A changed number whose
+count and last four digits stay the same is therefore not noticed: the price of never storing it.
 """
 
 import re
@@ -38,6 +38,15 @@ from connector_assets.jde.supplier_inputs import (
     ALKY_MAX,
     TAX_MAX,
     SupplierContactColumns,
+)
+from connector_assets.procore.vendor_fields import (
+    address_lines,
+    bank_fingerprint,
+    bank_numbers,
+    is_active,
+    label,
+    tax_id,
+    text,
 )
 from connector_resources import settings
 
@@ -79,55 +88,10 @@ def bank_fields() -> tuple[str, str] | None:
     return parts[0], parts[1]
 
 
-def bank_numbers(vendor: Mapping[str, Any], fields: tuple[str, str] | None) -> tuple[str, str]:
-    """The vendor's (routing, account) as digits and letters only ("" when absent or not moved)."""
-    if fields is None:
-        return "", ""
-    return tuple(re.sub(r"[^0-9A-Za-z]", "", str(vendor.get(f) or "")) for f in fields)  # type: ignore[return-value]
-
-
-def bank_fingerprint(routing: str, account: str) -> str:
-    """What may be shown of bank numbers: their length and last four (``account of 10 ending 3210``)."""
-    shown = [
-        f"{label} of {len(number)} ending {number[-4:]}"
-        for label, number in (("routing", routing), ("account", account))
-        if number
-    ]
-    return ", ".join(shown)
-
-
-def tax_id(vendor: Mapping[str, Any]) -> str | None:
-    """The vendor's registered tax number (``business_register.identifier``), as Procore holds it."""
-    register = vendor.get("business_register")
-    if isinstance(register, Mapping):
-        identifier = str(register.get("identifier") or "").strip()
-        return identifier or None
-    return None
-
-
 def long_address_number(vendor_id: str) -> str | None:
     """F0101 ALKY of a supplier added from Procore: ``PC`` + the vendor id, when it fits 20 characters."""
     text = f"PC{vendor_id}"
     return text if len(text) <= ALKY_MAX else None
-
-
-def _text(value: Any) -> str:
-    return " ".join(str(value or "").split())
-
-
-def address_lines(address: Any) -> list[str]:
-    """Procore's one ``address`` field as up to four lines (it may hold line breaks)."""
-    lines = [" ".join(line.split()) for line in str(address or "").splitlines()]
-    return [line for line in lines if line]
-
-
-def is_active(vendor: Mapping[str, Any]) -> bool:
-    return vendor.get("is_active") not in (False, 0, "false", "0")
-
-
-def label(vendor: Mapping[str, Any]) -> str:
-    """How a finance user recognises the vendor: ``vendor 5512098 (Granite Supply Co)``."""
-    return f"Procore vendor {vendor.get('id')} ({_text(vendor.get('name'))})"
 
 
 @lazy_model
@@ -180,7 +144,7 @@ def map_vendor(
         )
     if not active and not match.linked and match.an8 is None:
         return None
-    name = _text(vendor.get("name"))
+    name = text(vendor.get("name"))
     tax = tax_id(vendor)
     lines = address_lines(vendor.get("address"))
     if len(lines) > len(ADDRESS_INPUTS):
@@ -194,12 +158,12 @@ def map_vendor(
     for key, line in zip(ADDRESS_INPUTS, lines, strict=False):
         body[key] = line
     place = {
-        "City": _text(vendor.get("city")),
-        "State": _text(vendor.get("state_code")),
-        "Postal_Code": _text(vendor.get("zip")),
-        "Country": _text(vendor.get("country_code")).upper(),
-        "Phone_Number": _text(vendor.get("business_phone")),
-        "Email_Address": _text(vendor.get("email_address")),
+        "City": text(vendor.get("city")),
+        "State": text(vendor.get("state_code")),
+        "Postal_Code": text(vendor.get("zip")),
+        "Country": text(vendor.get("country_code")).upper(),
+        "Phone_Number": text(vendor.get("business_phone")),
+        "Email_Address": text(vendor.get("email_address")),
     }
     body.update({k: v for k, v in place.items() if v})
     if not active:
@@ -266,18 +230,18 @@ def map_supplier(
     key = str(an8)
     if book is None:
         return Rejected(key, f"JDE supplier {an8}: no address book record (F0101) for this supplier number")
-    name = _text(book.get("ALPH"))
+    name = text(book.get("ALPH"))
     changes: dict[str, Any] = {"name": name}
     if details is not None:
-        lines = [_text(line) for line in details.address_lines]
+        lines = [text(line) for line in details.address_lines]
         parts = {
             "address": "\n".join(line for line in lines if line),
-            "city": _text(details.city),
-            "state_code": _text(details.state),
-            "zip": _text(details.postal_code),
-            "country_code": _text(details.country).upper(),
-            "business_phone": _text(details.phone),
-            "email_address": _text(details.email),
+            "city": text(details.city),
+            "state_code": text(details.state),
+            "zip": text(details.postal_code),
+            "country_code": text(details.country).upper(),
+            "business_phone": text(details.phone),
+            "email_address": text(details.email),
         }
         changes.update({k: v for k, v in parts.items() if v})
     return Mapped(

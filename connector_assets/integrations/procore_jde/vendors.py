@@ -2,8 +2,9 @@
 
 Which vendors a day holds: those the staged ``procore_vendors`` partition holds (changed that day, by
 ``updated_at``), and those a held record waits for. Each is mapped by ``vendor_mappers.map_vendor`` into the
-inputs of ``ML_AddUpdateSupplier`` and written through ``supplier_target.ProcoreJdeSuppliers`` (a
-``connector_assets.jde.targets.Suppliers``).
+inputs of ``ML_AddUpdateSupplier`` and written through the JDE side's ``linked_suppliers.LinkedSuppliers``
+(the origin id's address number first; an inactive vendor never added; bank numbers read from Procore at
+write time, only their fingerprint in the mapped record; the pair's sync time advanced after each write).
 
 Matching before a create, in this order: the ledger's cross-reference; a parsable ``origin_id`` (the
 vendor says which JDE supplier it is: adopted when JDE holds that address number, queued naming it when
@@ -11,7 +12,7 @@ JDE does not); the tax ID (F0101 TAX); the long address number ``PC<vendor id>``
 crashed attempt of ours left); only then a new supplier. A natural-key match that is already another
 Procore vendor's supplier is refused by the kit (``XrefConflict``), never adopted.
 
-After the write, ``procore_jde_vendors_marked`` (``vendor_marks``) writes ``origin_id``
+After the write, ``procore_jde_vendors_marked`` (the Procore side's ``vendor_mark_step``) writes ``origin_id``
 (``ML_PROCORE_JDE_VENDOR_ORIGIN_FORMAT``) and ``origin_code`` (the bare address number) onto every vendor
 the ledger shows written and not yet marked, whatever wrote it (a run, a replay, a run that died between
 the JDE write and the mark): the way ``flows/export_marks.py`` marks Coupa's documents, asked of the
@@ -19,53 +20,57 @@ ledger rather than of the run. A vendor that already carries both is not written
 integration own a vendor's ``origin_id``; a 409 ("owned by another integration") leaves the vendor as it
 is, and the link lives in the ledger only: the audit event says so.
 
-Newer wins (``vendor_sync``): when the vendor's JDE supplier was also edited since the pair was last
+Newer wins (``flows.pair_sync``): when the vendor's JDE supplier was also edited since the pair was last
 synced, the later edit is written and the other is not, and the audit says which edit was newer. A vendor
 whose ``updated_at`` is before the second of the pair's last sync changed only by our own writes (the
 origin mark, a JDE change sent to it) and is not sent back; one in that same second goes on to the content
 hash, which skips it when nothing it sends changed.
 """
 
-import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from connector_assets.flows.assets import awaited_keys, build_flow_assets
-from connector_assets.flows.core import Mapped, Rejected, replay_handler
-from connector_assets.flows.replay_resources import resources_from_settings
-from connector_assets.integrations.procore_jde import vendor_sync
-from connector_assets.integrations.procore_jde.integration import INTEGRATION, ROUTE
-from connector_assets.integrations.procore_jde.supplier_target import open_suppliers
+from connector_assets.flows import pair_sync
+from connector_assets.flows.assets import awaited_keys
+from connector_assets.flows.core import FlowSpec, Mapped, Rejected, audit_skip
+from connector_assets.flows.replay_resources import ledger_target_replay, resources_from_settings
+from connector_assets.integrations.procore_jde.integration import INTEGRATION, ROUTE, VENDOR_PAIRS
 from connector_assets.integrations.procore_jde.vendor_mappers import (
+    BANK_KEY,
     COMPANY_SETTING,
     JdeSupplierRecord,
     VendorMatch,
     bank_fields,
+    bank_numbers,
+    format_origin,
     label,
     map_vendor,
     origin_format,
     parse_origin,
 )
-from connector_assets.integrations.procore_jde.vendor_marks import build_vendor_marks
 from connector_assets.jde import targets
-from connector_assets.jde.lookup import browse_in
+from connector_assets.jde.linked_suppliers import LinkedSuppliers
 from connector_assets.jde.supplier_details import CONTACT_TABLES, contact_reads
+from connector_assets.jde.supplier_numbers import SupplierNumbers
+from connector_assets.jde.supplier_reads import changed_at, suppliers_among
 from connector_assets.jde.tables import SUPPLIERS
-from connector_assets.procore.companies import (
-    first_company,
-    queued_companies,
-    record_company,
-    remember_vendor_company,
-    tagged,
-    vendor_company,
+from connector_assets.procore.companies import first_company, queued_companies, record_company, tagged
+from connector_assets.procore.day_flow_assets import procore_day_flow_assets
+from connector_assets.procore.vendor_mark_step import build_vendor_marks
+from connector_assets.procore.vendor_marks import OriginMark
+from connector_assets.procore.vendor_reads import (
+    day_vendors,
+    record_vendor,
+    remember_held_vendor,
+    vendors_by_id,
 )
-from connector_assets.procore.sources import COMPANY_FIELD
 from connector_assets.saas import saas_daily_partitions
 from connector_resources import settings
 from connector_resources.jde import optional_tables
-from connector_resources.ledger import Ledger, QueueItem
+from connector_resources.ledger import Ledger
 from connector_resources.redaction import get_logger
-from connector_resources.replay import ReplayOutcome, register_replay_handler, shared_context, shared_value
+from connector_resources.replay import register_replay_handler
 
 log = get_logger(__name__)
 
@@ -82,66 +87,23 @@ def vendor_an8(ledger: Ledger, vendor_id: str, vendor: dict | None) -> str | Non
     return str(an8) if an8 else None
 
 
-class Suppliers:
-    """A Procore vendor's JDE supplier as the order and voucher flows may send it: the vendors flow's
-    cross-reference, else the AN8 the vendor's ``origin_id`` names only when JDE holds that supplier (F0401,
-    one lookup per number per step). Anything else is None, so the order or voucher is held on its vendor
-    and released when the vendors flow syncs it: an origin id can name a supplier JDE never had (one typed
-    in Procore, or a vendor the vendors flow refused), and sending it fails with JDE's 0002 (issue 30 #5).
-    Without ``jde`` (a test's reader) only the cross-reference counts."""
-
-    def __init__(self, ledger: Ledger, jde: Any | None) -> None:
-        self.ledger, self.jde = ledger, jde
-        self.held: dict[int, bool] = {}  # AN8 -> JDE holds it as a supplier
-
-    def an8(self, vendor_id: str, vendor: Callable[[], dict[str, Any] | None]) -> str | None:
-        """The supplier number, or None (hold on the vendor); ``vendor`` reads the Procore vendor, called
-        only when the ledger does not know it."""
-        linked = vendor_an8(self.ledger, vendor_id, None)
-        if linked is not None or self.jde is None:
-            return linked
-        named = parse_origin((vendor() or {}).get("origin_id"), origin_format())
-        if not named:
-            return None
-        if named not in self.held:
-            with self.jde.session() as session:
-                self.held[named] = named in _jde_suppliers_among(session, [named])
-        if not self.held[named]:
-            log.info(
-                "Procore vendor %s: origin_id names JDE supplier %s, which JDE does not hold; held on the "
-                "vendor until the vendors flow syncs it",
-                vendor_id,
-                named,
-            )
-        return str(named) if self.held[named] else None
-
-
-# -- mapping -------------------------------------------------------------------------------------------------
-
-
-def _jde_suppliers_among(session: Any, an8s: Iterable[int]) -> set[int]:
-    """Which of these address numbers JDE holds as suppliers (an F0401 row)."""
-    wanted = sorted(set(an8s))
-    return (
-        {int(r["AN8"]) for r in browse_in(session, SUPPLIERS.table, "AN8", wanted, ["AN8"])}
-        if wanted
-        else set()
+def supplier_numbers(ledger: Ledger, jde: Any | None) -> SupplierNumbers:
+    """A Procore vendor's JDE supplier as the order and voucher flows may send it (the JDE side's
+    ``SupplierNumbers``): the vendors flow's cross-reference, else the AN8 the vendor's ``origin_id`` names
+    only when JDE holds that supplier; None holds the order or voucher on its vendor. Without ``jde`` (a
+    test's reader) only the cross-reference counts."""
+    return SupplierNumbers(
+        jde,
+        lambda vendor_id: vendor_an8(ledger, vendor_id, None),
+        lambda vendor: parse_origin((vendor or {}).get("origin_id"), origin_format()),
+        "Procore",
     )
 
 
-def _audit_conflict(
-    ledger: Ledger, flow: str, entity: str, source: tuple[str, str], target: str, words: str
-) -> None:
-    ledger.audit(
-        integration=INTEGRATION,
-        flow=flow,
-        entity=entity,
-        action="skip",
-        source_system=source[0],
-        source_id=source[1],
-        target_system=target,
-        reason=words,
-    )
+def remember_vendor_hold(ledger: Ledger, record: Mapped | Rejected, company: int) -> None:
+    """An order or voucher held on its vendor: the vendor's company is remembered for the vendors flow,
+    which then reads the awaited vendor in its company even when it was not staged (unchanged) that day."""
+    remember_held_vendor(ledger, INTEGRATION, VENDORS_FLOW.dependency_key(""), record, company)
 
 
 def vendor_records(
@@ -173,65 +135,39 @@ def vendor_records(
         elif (an8 := parse_origin(vendor.get("origin_id"), fmt)) is not None:
             named[key] = an8
     with jde.session() as session:
-        held = _jde_suppliers_among(session, named.values())
-        stamps = vendor_sync.jde_changed_at(session, linked.values())
+        held = suppliers_among(session, named.values())
+        stamps = changed_at(session, linked.values())
     for vendor in vendors:
         key = str(vendor["id"])
         if key in linked:
-            since = vendor_sync.synced_at(ledger, key)
-            edited = vendor_sync.parse_procore_stamp(vendor.get("updated_at"))
-            if not named_by_replay and vendor_sync.only_ours(edited, since):
+            since = VENDOR_PAIRS.synced_at(ledger, key)
+            edited = pair_sync.parse_stamp(vendor.get("updated_at"))
+            if not named_by_replay and pair_sync.only_ours(edited, since):
                 continue  # changed only by our own writes since the last sync
-            verdict = vendor_sync.decide("Procore", edited, "JDE", stamps.get(linked[key]), since)
+            verdict = pair_sync.decide("Procore", edited, "JDE", stamps.get(linked[key]), since)
             if not verdict.writes:
-                _audit_conflict(
-                    ledger, VENDORS_FLOW.name, "vendor", ("procore", key), "JDE", verdict.conflict
-                )
+                audit_skip(ledger, VENDORS_FLOW, key, verdict.conflict)
                 continue
             match = VendorMatch(linked[key], True, True)
         else:
             an8 = named.get(key)
-            match, verdict = VendorMatch(an8, an8 in held, False), vendor_sync.Verdict(True)
+            match, verdict = VendorMatch(an8, an8 in held, False), pair_sync.Verdict(True)
         record = map_vendor(vendor, company=company, match=match, bank=bank, origin_fmt=fmt)
         if record is None:
             log.info("%s is inactive and was never a JDE supplier: not sent", label(vendor))
             continue
-        record = vendor_sync.with_conflict(record, verdict.conflict)
+        record = pair_sync.with_conflict(record, verdict.conflict)
         yield record if default_company is None else tagged(record, record_company(vendor, default_company))
-
-
-def _vendors_by_id(
-    procore: Any, ledger: Ledger, keys: Iterable[str], queued: dict[str, int] | None = None
-) -> list[dict[str, Any]]:
-    """The vendors read by id, each in its company (the queued item's, else the one the ledger keeps,
-    else the first), on one session per company; each read record says its company as a staged one does."""
-    default = first_company(procore)
-    found: list[dict[str, Any]] = []
-    with procore.company_sessions() as sessions:
-        for key in keys:
-            company = (queued or {}).get(key) or vendor_company(ledger, INTEGRATION, key, default)
-            found.append({**sessions.session(company).get("vendors", key), COMPANY_FIELD: company})
-    return found
-
-
-def remember_companies(ledger: Ledger, vendors: Iterable[dict[str, Any]]) -> None:
-    """Keep each staged vendor's company in the ledger (the mark, the bank read, the JDE -> Procore PATCH
-    and later days find it there); a vendor staged without one is the first company's, nothing kept."""
-    for vendor in vendors:
-        if vendor.get(COMPANY_FIELD) is not None and vendor.get("id") is not None:
-            remember_vendor_company(ledger, INTEGRATION, str(vendor["id"]), int(vendor[COMPANY_FIELD]))
 
 
 def map_vendors(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
     """The partition's changed Procore vendors, and those held records wait for, as JDE suppliers."""
     resources = context.resources
     ledger = resources.ledger.get()
-    vendors = [json.loads(row["record"]) for row in resources.staging.read_rows(STAGED_VENDORS, partition)]
-    remember_companies(ledger, vendors)
-    seen = {str(v["id"]) for v in vendors}
-    awaited = [k for k in awaited_keys(context, partition, VENDORS_FLOW) if k.isdigit() and k not in seen]
-    if awaited:
-        vendors += _vendors_by_id(resources.procore, ledger, awaited)
+    awaited = awaited_keys(context, partition, VENDORS_FLOW)
+    vendors = day_vendors(
+        resources.staging, STAGED_VENDORS, partition, ledger, INTEGRATION, resources.procore, awaited
+    )
     optional_tables.announce(context.log, f"{INTEGRATION} {VENDORS_FLOW.name}", CONTACT_TABLES)
     with optional_tables.refusal_explained():
         yield from vendor_records(ledger, resources.jde, vendors, first_company(resources.procore))
@@ -243,11 +179,41 @@ def remap_vendors(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
     ledger = resources.ledger.get()
     wanted = [k for k in keys if k.isdigit()]
     queued = queued_companies(ledger, INTEGRATION, VENDORS_FLOW.name, wanted, 0)  # 0: the item names none
-    vendors = _vendors_by_id(resources.procore, ledger, wanted, {k: c for k, c in queued.items() if c})
+    vendors = vendors_by_id(
+        resources.procore, ledger, INTEGRATION, wanted, {k: c for k, c in queued.items() if c}
+    )
     with optional_tables.refusal_explained():
         yield from vendor_records(
             ledger, resources.jde, vendors, first_company(resources.procore), named_by_replay=True
         )
+
+
+@contextmanager
+def open_suppliers(
+    spec: FlowSpec, jde: Any, procore: Any, ledger: Ledger, run_id: str | None, partition: str | None
+) -> Iterator[LinkedSuppliers]:
+    """The JDE side's supplier target for Procore vendors on one JDE session, for the run's (or a
+    replay's) ledger: bank numbers read from the vendor in its company at write time."""
+
+    def bank(record: Mapped) -> tuple[str, str]:
+        return bank_numbers(record_vendor(procore, sessions, ledger, INTEGRATION, record), bank_fields())
+
+    def inactive(record: Mapped) -> str:
+        return (
+            f"Procore vendor {record.source_key} is inactive and is in no JDE supplier; an inactive "
+            "vendor is never added to JDE. Reactivate it in Procore, or link it by setting its origin_id"
+        )
+
+    def written(record: Mapped, an8: str) -> None:
+        VENDOR_PAIRS.pair_written(
+            ledger, record.source_key, record, spec, an8, run_id=run_id, partition=partition
+        )
+
+    with jde.session() as session, procore.company_sessions() as sessions:
+        yield LinkedSuppliers(
+            session, ledger, run_id, partition, spec, bank_key=BANK_KEY, bank=bank, inactive=inactive,
+            written=written, source_label="Procore",
+        )  # fmt: skip
 
 
 def _suppliers_for_run(context: Any):
@@ -262,9 +228,9 @@ VENDORS_FLOW = ROUTE.flow(
     "vendors",
     "vendor",
     JdeSupplierRecord,
-    map_vendors,
-    remap_vendors,
-    _suppliers_for_run,
+    map_records=map_vendors,
+    remap=remap_vendors,
+    target=_suppliers_for_run,
     # F0101 searched by tax ID / ALKY, F0401 for an origin_id's supplier; F0116 / F0115 / F01151 for JDE's
     # latest change stamp (newer wins, ``jde.supplier_details``), each only while its setting is on.
     reads={
@@ -275,16 +241,30 @@ VENDORS_FLOW = ROUTE.flow(
 )
 
 
+def origin_mark(spec: FlowSpec) -> OriginMark:
+    """This integration's marks: the JDE address number as ``origin_id`` (in the configured format, read
+    once per run) and ``origin_code``; a written mark also moves the pair's sync time."""
+    fmt = origin_format()
+    return OriginMark(
+        integration=INTEGRATION,
+        flow=spec.name,
+        target_system="JDE",
+        target_label="JDE supplier",
+        values=lambda an8: {"origin_id": format_origin(an8, fmt), "origin_code": str(int(an8))},
+        marked=VENDOR_PAIRS.mark_synced,
+    )
+
+
 vendor_assets = [
-    *build_flow_assets(
+    *procore_day_flow_assets(VENDORS_FLOW, [STAGED_VENDORS], "jde"),
+    # origin_id / origin_code back onto the vendor, after the write
+    build_vendor_marks(
         VENDORS_FLOW,
-        partitions_def=saas_daily_partitions(),
-        upstream=[STAGED_VENDORS],
-        resource_keys={"jde", "procore"},
-        group=INTEGRATION,
-        kinds={"procore", "jde"},
+        saas_daily_partitions(),
+        lambda: origin_mark(VENDORS_FLOW),
+        erp="JDE",
+        erp_id="the JDE address number",
     ),
-    build_vendor_marks(VENDORS_FLOW, saas_daily_partitions()),  # origin_id / origin_code back onto the vendor
 ]
 
 
@@ -297,35 +277,17 @@ def _settings_resources() -> dict[str, Any]:
     return resources_from_settings(REPLAY_RESOURCES)
 
 
-def register_ledger_replay(
-    spec: Any, open_target: Any, resources: Callable[[], dict[str, Any]] = _settings_resources
-) -> None:
-    """Like ``register_settings_replay``, with the replay's ledger handed to the target too: these targets
-    record the pair's sync time and their conflict verdicts there. ``resources``: today's ``jde``,
-    ``procore`` and ``staging`` (from settings unless given)."""
-
-    def handle(item: QueueItem, ledger: Ledger) -> ReplayOutcome:
-        built = shared_value(("resources", INTEGRATION, id(resources)), resources)
-        key = ("target", INTEGRATION, spec.name, id(resources))
-        return replay_handler(
-            spec, lambda: shared_context(key, lambda: open_target(built, ledger)), lambda: built
-        )(item, ledger)
-
-    register_replay_handler(INTEGRATION, spec.name, handle)
-
-
 def register_vendor_replays(resources: Callable[[], dict[str, Any]] = _settings_resources) -> None:
     """``ml-connector replay`` for both vendor flows: the queued vendor (supplier) is read again from Procore
-    (JDE) and written with today's settings (``resources``: today's ``jde``, ``procore``, ``staging``)."""
+    (JDE) and written with today's settings (``resources``: today's ``jde``, ``procore``, ``staging``),
+    through a target holding the replay's ledger (it records the pair's sync time and its verdicts there)."""
     from connector_assets.integrations.procore_jde.suppliers import SUPPLIERS_FLOW, open_vendor_patches
 
-    register_ledger_replay(
-        VENDORS_FLOW,
-        lambda built, ledger: open_suppliers(
-            VENDORS_FLOW, built["jde"], built["procore"], ledger, None, None
-        ),
-        resources,
-    )
-    register_ledger_replay(
-        SUPPLIERS_FLOW, lambda built, ledger: open_vendor_patches(built["procore"], ledger, None), resources
-    )
+    def suppliers(built: dict[str, Any], ledger: Ledger):
+        return open_suppliers(VENDORS_FLOW, built["jde"], built["procore"], ledger, None, None)
+
+    def patches(built: dict[str, Any], ledger: Ledger):
+        return open_vendor_patches(built["procore"], ledger, None)
+
+    for spec, opener in ((VENDORS_FLOW, suppliers), (SUPPLIERS_FLOW, patches)):
+        register_replay_handler(INTEGRATION, spec.name, ledger_target_replay(spec, opener, resources))

@@ -4,17 +4,10 @@ the mapper needs (lines with their cost codes, commitment, AN8, the PO's JDE key
 
 What a voucher is worth (Procore reference §2.5; the G702 arithmetic the simulator renders):
 
-* A requisition line pays **this period's work + materials presently stored, less this period's
-  retainage**: ``work_completed_this_period + materials_presently_stored - retainage_this_period``.
-  Procore's line carries the retainage held *to date* (``total_retainage``) and its ``retainage_percent``;
-  this period's retainage is that total less the retainage on the work billed before
-  (``work_completed_from_previous_application`` x percent, rounded half-up to the cent per line, as
-  Procore's G702 rounds). A line whose retainage to date falls (a release) pays the release.
-  ``materials_presently_stored`` is read as stored materials billed this period, as the simulator models
-  it. On a G703 that carries stored materials over from an earlier invoice, that would pay them twice:
-  the ``current_payment_due`` check below then refuses the invoice instead, with both figures.
-* Retainage held is **not vouchered**: it stays owed to the subcontractor and is vouchered when a later
-  invoice releases it (that invoice's lines then pay more than their work).
+* A requisition line pays this period's work + materials presently stored, less this period's retainage
+  (``line_payable``, Procore's G702 arithmetic: ``connector_assets.procore.requisition_amounts``, whose
+  docstring holds the rules). Retainage held is **not vouchered**: it stays owed to the subcontractor and is
+  vouchered when a later invoice releases it (that invoice's lines then pay more than their work).
 * Each line goes to the JDE account its cost code maps to (``CostCodeMap.account``); lines on one account
   are merged into one distribution line; lines (and merged lines) of 0.00 are dropped.
 * The voucher's gross = the sum of its distribution, so it balances by construction, and it is what Procore
@@ -33,54 +26,37 @@ the cost belongs to the month the work was done, which job cost reports by perio
 ``billing_date`` to the same day by default) falling back to ``billing_date``; Order_Company /
 Order_Number / Order_Type from the purchase order xref (``KCOO:DOCO:DCTO``); Pay_Status A; Remark
 ``Procore invoice <number>``. Batch keys from the requisition id alone (``BatchKey.for_requisition``): EDUS
-``MLPROCORE``, EDLN 1..n, and for an id of at most 10 digits EDBT ``PR<id>``, EDTN ``PROCORE-REQ-<id>`` (the
-keys every earlier run wrote, so their batches are still found and adopted). A longer id (Procore ids are
-64-bit; companies outside the first region have 15 digits and more) does not fit EDTN A(22) that way, so it
-goes as its base-36 (digits then A-Z, upper case; 13 characters at most for any 64-bit id): EDBT
-``PQ<base36>``, EDTN ``PROCOREQ-<base36>``. Both forms are a function of the id alone (a rerun meets its own
-key) and never meet (different prefixes), and base-36 is one-to-one, so no two requisitions share a key.
+``MLPROCORE``, EDLN 1..n, and for an id of at most 10 digits EDBT ``PR<id>``, EDTN ``PROCORE-REQ-<id>``; a
+longer id (Procore ids are 64-bit; companies outside the first region have 15 digits and more) goes as its
+base-36: EDBT ``PQ<base36>``, EDTN ``PROCOREQ-<base36>`` (``connector_assets.jde.id_batch_keys``).
 
 Not yet writable: with no purchase order in JDE yet (or no AN8 for the vendor) the record is mapped with
 ``depends_on`` the purchase order (or vendor) and held by the kit until that syncs.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Protocol
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
 
 from connector_assets.flows import amounts
 from connector_assets.flows.core import Mapped, Rejected, Skipped
 from connector_assets.flows.documents import version_text
 from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.flows.never_written import NeverWritten
+from connector_assets.flows.values import iso_day
 from connector_assets.jde import contracts, targets
+from connector_assets.jde.id_batch_keys import IdBatchKeys
+from connector_assets.jde.job_accounts import JobAccount
+from connector_assets.jde.job_cost_map import JobCostMap
 from connector_assets.jde.purchase_orders import parse_order_id
+from connector_assets.procore.requisition_amounts import line_cost_code, line_payable
 
 EDI_USER = "MLPROCORE"  # F0411Z1.EDUS: the integration user owning every batch this flow writes
-BATCH_PREFIX, TRANSACTION_PREFIX = "PR", "PROCORE-REQ-"  # ids of up to ID_MAX_DIGITS digits, as always
-COMPACT_BATCH_PREFIX, COMPACT_TRANSACTION_PREFIX = "PQ", "PROCOREQ-"  # longer ids, in base 36
-BATCH_MAX, TRANSACTION_MAX = 15, 22  # F0411Z1.EDBT / EDTN
-ID_MAX_DIGITS = TRANSACTION_MAX - len(TRANSACTION_PREFIX)  # 10: the tighter of the two keys
-ID_LIMIT = 2**64  # Procore ids are 64-bit integers (reference: "store as 64-bit"); base 36: 13 characters
-BASE36 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+# Every batch this flow writes (F0411Z1.EDUS / EDBT / EDTN): the requisition id as it is while it fits, its
+# base 36 beyond (the JDE side's ``IdBatchKeys``; ids of up to 10 digits keep the keys every run wrote).
+KEYS = IdBatchKeys(EDI_USER, "PR", "PROCORE-REQ-", "PQ", "PROCOREQ-", source="Procore")
 INVOICE_NUMBER_MAX, REMARK_MAX, EXPLANATION_MAX, LINES_MAX = 25, 30, 30, 999
-
-
-class JobAccountLike(Protocol):
-    """``cost_codes.JobAccount``: the F0901 account, its business unit (MCU) and company (CO)."""
-
-    account: str
-    business_unit: str
-    company: str
-
-
-class CostCodes(Protocol):
-    """What the mapper asks of ``cost_codes.CostCodeMap`` (a ``str`` answer is the refusal reason)."""
-
-    def job(self, project_id: str, project_label: str) -> Any: ...
-
-    def account(self, project_id: str, project_label: str, cost_code: str) -> Any: ...
 
 
 class BatchKey(targets.BatchKey):
@@ -89,34 +65,9 @@ class BatchKey(targets.BatchKey):
     @classmethod
     def for_requisition(cls, requisition_id: str) -> "BatchKey":
         """Today's ``PR<id>`` / ``PROCORE-REQ-<id>`` for an id of up to 10 digits, the base-36 form for a
-        longer 64-bit id (module docstring). An id that is neither (``key_problem`` says why) keeps the
-        literal form, which only a reconciliation ever looks up: the mapper refuses to write it."""
-        text = str(requisition_id)
-        if len(text) <= ID_MAX_DIGITS or key_problem(text) is not None:
-            return cls(EDI_USER, f"{BATCH_PREFIX}{text}", f"{TRANSACTION_PREFIX}{text}")
-        code = base36(int(text))
-        return cls(EDI_USER, f"{COMPACT_BATCH_PREFIX}{code}", f"{COMPACT_TRANSACTION_PREFIX}{code}")
-
-
-def base36(number: int) -> str:
-    """``number`` (>= 0) in base 36, digits then upper-case letters: ``base36(35) == "Z"``."""
-    digits = ""
-    while True:
-        number, digit = divmod(number, 36)
-        digits = BASE36[digit] + digits
-        if not number:
-            return digits
-
-
-def key_problem(requisition_id: str) -> str | None:
-    """Why the id cannot make a JDE batch key (not a 64-bit Procore id), None when it can."""
-    if requisition_id.isdigit() and int(requisition_id) < ID_LIMIT:
-        return None
-    return (
-        f"the Procore id {requisition_id!r} is not a 64-bit Procore id, so it makes no JDE batch key "
-        f"(EDTN {TRANSACTION_PREFIX}<id> or {COMPACT_TRANSACTION_PREFIX}<base 36 of id>); enter this voucher "
-        "in JDE by hand"
-    )
+        longer 64-bit id (``KEYS.for_id``)."""
+        key = KEYS.for_id(str(requisition_id))
+        return cls(key.user, key.batch, key.transaction)
 
 
 @lazy_model
@@ -176,87 +127,6 @@ def synced_elsewhere(requisition: dict[str, Any], ours: bool) -> Skipped | None:
     )
 
 
-def line_cost_code(line: dict[str, Any]) -> str | None:
-    """The line's cost code (``full_code``) as the Procore client resolved it (``_cost_code``: the line's
-    own cost code, else the commitment line it bills), else the rendered ``cost_code`` object's."""
-    resolved = str(line.get("_cost_code") or "").strip()
-    if resolved:
-        return resolved
-    code = line.get("cost_code")
-    if isinstance(code, dict) and str(code.get("full_code") or "").strip():
-        return str(code["full_code"]).strip()
-    return None
-
-
-def _cents(value: Decimal) -> Decimal:
-    return value.quantize(amounts.CENT, rounding=ROUND_HALF_UP)
-
-
-RETAINED_THIS_PERIOD = "_retainage_retained_this_period"  # e.g. work_completed_retainage_retained_this_period
-RELEASED_THIS_PERIOD = "_retainage_released_this_period"  # e.g. work_completed_retainage_released_this_period
-
-
-def stated_retainage_this_period(line: dict[str, Any]) -> Decimal | str | None:
-    """Retainage the line itself says it holds this period: its ``*_retainage_retained_this_period``
-    amounts less its ``*_retainage_released_this_period`` ones (the names Procore's public API material gives
-    its invoice lines: work completed and materials stored each have their own); None when it states none."""
-    stated = {k: v for k, v in line.items() if k.endswith((RETAINED_THIS_PERIOD, RELEASED_THIS_PERIOD))}
-    if not stated:
-        return None
-    total = Decimal(0)
-    for name, raw in stated.items():
-        value = amounts.amount(raw if raw not in (None, "") else 0)
-        if value is None:
-            return f"{name.replace('_', ' ')} {raw!r} is not an amount"
-        total += value if name.endswith(RETAINED_THIS_PERIOD) else -value
-    return total
-
-
-def retainage_this_period(line: dict[str, Any]) -> Decimal | str:
-    """Retainage the line holds back this period, or why it cannot be told.
-
-    The reference (§2.5) says invoice lines carry "retainage fields" without naming them, so this reads, in
-    order: what the line states for this period (``stated_retainage_this_period``); else its retainage to
-    date (``total_retainage``) less the retainage on the work billed before (at the line's percent, per line
-    to the cent), as the sandbox renders lines; else none. Whichever is read, the voucher is checked against
-    the documented ``summary.current_payment_due`` (``map_requisition``; ``vouchers`` refuses a requisition
-    that states none), so a misread is refused, not paid."""
-    stated = stated_retainage_this_period(line)
-    if stated is not None:
-        return stated
-    raw_total = line.get("total_retainage")
-    if raw_total in (None, ""):
-        return Decimal(0)  # the line keeps no retainage
-    total = amounts.amount(raw_total)
-    if total is None:
-        return f"retainage {raw_total!r} is not an amount"
-    previous = amounts.amount(line.get("work_completed_from_previous_application") or 0)
-    if previous is None:
-        return f"work billed before {line.get('work_completed_from_previous_application')!r} is not an amount"
-    if not previous:
-        return total
-    raw_percent = str(line.get("retainage_percent") or "").strip().rstrip("%")
-    percent = amounts.amount(raw_percent)
-    if percent is None:
-        return "it has work billed before but no retainage percent, so this period's retainage is unknown"
-    return total - _cents(previous * percent / Decimal(100))
-
-
-def line_payable(line: dict[str, Any]) -> Decimal | str:
-    """This period's work + stored materials less this period's retainage, or what is wrong."""
-    values = []
-    for name in ("work_completed_this_period", "materials_presently_stored"):
-        raw = line.get(name)
-        value = amounts.amount(raw if raw not in (None, "") else 0)
-        if value is None:
-            return f"{name.replace('_', ' ')} {raw!r} is not an amount"
-        values.append(value)
-    retainage = retainage_this_period(line)
-    if isinstance(retainage, str):
-        return retainage
-    return values[0] + values[1] - retainage
-
-
 @dataclass
 class _Account:
     amount: Decimal
@@ -271,14 +141,6 @@ class _Account:
         return text[:EXPLANATION_MAX]
 
 
-def _day(value: Any) -> str | None:
-    text = str(value or "").strip()[:10]
-    try:
-        return date.fromisoformat(text).isoformat()
-    except ValueError:
-        return None
-
-
 def _describe(requisition: dict[str, Any]) -> str:
     number = requisition.get("number")
     invoice = requisition.get("invoice_number")
@@ -288,7 +150,7 @@ def _describe(requisition: dict[str, Any]) -> str:
 
 
 def distribution(
-    inputs: VoucherInputs, costs: CostCodes, problems: list[str]
+    inputs: VoucherInputs, costs: JobCostMap, problems: list[str]
 ) -> tuple[dict[str, _Account], set[str]]:
     """The voucher's distribution by account (problems appended), and the companies of its accounts."""
     by_account: dict[str, _Account] = {}
@@ -346,13 +208,13 @@ def settle_rounding(accounts: dict[str, _Account], due: Decimal, lines: int) -> 
     return None
 
 
-def map_requisition(inputs: VoucherInputs, costs: CostCodes) -> Mapped | Rejected | Skipped:
+def map_requisition(inputs: VoucherInputs, costs: JobCostMap) -> Mapped | Rejected | Skipped:
     """One approved requisition -> its voucher batch (see the module docstring), a refusal, or a skip."""
     requisition = inputs.requisition
     requisition_id = str(requisition.get("id"))
     label = _describe(requisition)
     problems: list[str] = []
-    unkeyed = key_problem(requisition_id)
+    unkeyed = KEYS.key_problem(requisition_id)
     if unkeyed:
         problems.append(unkeyed)
     job = costs.job(inputs.project_id, inputs.project_label)
@@ -387,10 +249,10 @@ def map_requisition(inputs: VoucherInputs, costs: CostCodes) -> Mapped | Rejecte
             f"the invoice number {invoice_number!r} is longer than JDE's {INVOICE_NUMBER_MAX} "
             "characters (VINV)"
         )
-    invoice_date = _day(requisition.get("billing_date"))
+    invoice_date = iso_day(requisition.get("billing_date"))
     if invoice_date is None:
         problems.append(f"the billing date {requisition.get('billing_date')!r} is not a date")
-    gl_date = _day(requisition.get("requisition_end")) or invoice_date
+    gl_date = iso_day(requisition.get("requisition_end")) or invoice_date
     order = None
     if inputs.order_id:
         try:
@@ -419,7 +281,7 @@ def map_requisition(inputs: VoucherInputs, costs: CostCodes) -> Mapped | Rejecte
 
 def _mapped(
     inputs: VoucherInputs,
-    job: JobAccountLike,
+    job: JobAccount,
     order: tuple[str, int, str] | None,
     accounts: dict[str, _Account],
     gross: Decimal,

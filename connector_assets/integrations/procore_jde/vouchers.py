@@ -21,37 +21,36 @@ is mapped with ``depends_on`` = ``PURCHASE_ORDERS_FLOW.dependency_key(commitment
 and releases it when the order is written; the replay then maps it again, now with the order's key. A
 vendor without a JDE address number holds it on the vendor the same way.
 
-Never twice, never rewritten. Batch keys come from the requisition id alone (``MLPROCORE`` /
-``PR<id>`` / ``PROCORE-REQ-<id>``, or ``PQ<base36>`` / ``PROCOREQ-<base36>`` for ids over 10 digits:
-``voucher_mappers.BatchKey``): a rerun sends the same keys, JDE refuses a second copy (59A4) and the
-batch already there is adopted once checked to be this supplier and invoice. A requisition changed in
-Procore after its voucher was written is never rewritten: ``VoucherBatches.update`` refuses and the record
-is queued for a person (correct the voucher in JDE, then abandon the item). The integration does not set
-the requisition's ``origin_id`` in Procore: that would make the invoice immutable there ("synced with
-ERP", reference §2.5) and claim it for this integration alone (quirk 7); the ledger's cross-reference is the
-link.
+Never twice, never rewritten. Batch keys come from the requisition id alone (``voucher_mappers.BatchKey``): a
+rerun sends the same keys, JDE refuses a second copy (59A4) and the batch already there is adopted once
+checked to be this supplier and invoice. A requisition changed in Procore after its voucher was written is
+never rewritten: ``VoucherBatches.update`` refuses and the record is queued for a person (correct the voucher
+in JDE, then abandon the item). The integration does not set the requisition's ``origin_id`` in Procore: that
+would make the invoice immutable there ("synced with ERP", reference §2.5) and claim it for this integration
+alone (quirk 7); the ledger's cross-reference is the link.
 """
 
-import json
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
-from connector_assets.flows.assets import build_flow_assets
-from connector_assets.flows.core import Mapped, Rejected, audit_skip
-from connector_assets.flows.never_written import NeverWritten, settle_never_written
+from connector_assets.flows.after_write import skips_audited
+from connector_assets.flows.core import Mapped, Rejected
+from connector_assets.flows.never_written import never_written_settled
 from connector_assets.flows.replay_resources import resources_from_settings
-from connector_assets.integrations.procore_jde.cost_codes import COST_CODES, PROJECTS, CostCodeMap
+from connector_assets.integrations.procore_jde.cost_codes import CostCodeMap
 from connector_assets.integrations.procore_jde.integration import INTEGRATION, ROUTE
 from connector_assets.integrations.procore_jde.purchase_orders import (
+    MAPPING_ASSETS,
     PURCHASE_ORDERS_FLOW,
     REQUISITIONS_ASSET,
-    project_label,
-    queued_projects,
-    statuses,
+    commitment_order,
 )
-from connector_assets.integrations.procore_jde.vendor_holds import remember_held_vendor
-from connector_assets.integrations.procore_jde.vendors import VENDORS_FLOW, Suppliers
+from connector_assets.integrations.procore_jde.vendors import (
+    VENDORS_FLOW,
+    remember_vendor_hold,
+    supplier_numbers,
+)
 from connector_assets.integrations.procore_jde.voucher_mappers import (
     ProcoreVoucherRecord,
     Skipped,
@@ -61,19 +60,18 @@ from connector_assets.integrations.procore_jde.voucher_mappers import (
 )
 from connector_assets.jde import targets
 from connector_assets.jde.purchase_orders import PO_HEADER_TABLE
+from connector_assets.jde.supplier_numbers import SupplierNumbers
 from connector_assets.jde.tables import GL_ACCOUNTS
-from connector_assets.procore.companies import (
-    first_company,
-    queued_companies,
-    record_company,
-    tagged,
-)
+from connector_assets.procore.companies import first_company, tagged
+from connector_assets.procore.day_flow_assets import procore_day_flow_assets
+from connector_assets.procore.document_fields import project_label, vendor_id_of
+from connector_assets.procore.document_reads import RequisitionReads
+from connector_assets.procore.queued_reads import PerCompany, queued, read_queued
 from connector_assets.procore.sources import COMPANY_FIELD
-from connector_assets.saas import saas_daily_partitions
+from connector_assets.procore.staged_documents import latest_approved, statuses
 from connector_resources import settings
 from connector_resources.ledger import Ledger
-from connector_resources.procore.errors import ProcoreNotFoundError
-from connector_resources.replay import ReplayHandler, register_replay_handler
+from connector_resources.replay import register_replay_handler
 
 ENTITY = "voucher"
 SETTING = "ML_PROCORE_JDE_VOUCHERS"
@@ -89,87 +87,23 @@ def vouchers_enabled() -> bool:
     return settings.read(SETTING)
 
 
-def _staged_approved(staging: Any, partition: str | None) -> list[tuple[dict[str, Any], datetime]]:
-    """The partition's approved requisitions (latest staged version each) with their change time."""
-    approved = statuses("ML_PROCORE_JDE_APPROVED_STATUSES")
-    latest: dict[str, tuple[dict[str, Any], datetime]] = {}
-    for row in staging.read_rows(REQUISITIONS_ASSET, partition):
-        record = json.loads(row["record"])
-        if str(record.get("status") or "").lower() not in approved or record.get("deleted_at"):
-            continue
-        key, stamp = str(row["id"]), row["updated_at"]
-        if key not in latest or stamp >= latest[key][1]:
-            latest[key] = (record, stamp)
-    return list(latest.values())
-
-
-class VoucherReader:
-    """What one mapped step (or replay) reads for its requisitions, on one Procore session: each
-    requisition's lines, each commitment once, each vendor's AN8 and each order's JDE key from the ledger."""
+class VoucherReader(RequisitionReads):
+    """What one mapped step (or replay) reads for its requisitions, on one Procore session (the Procore
+    side's ``RequisitionReads``: each commitment and vendor once, a requisition's payment due and lines),
+    and each vendor's AN8 and each order's JDE key (``purchase_orders.commitment_order``) from the ledger."""
 
     def __init__(
-        self, session: Any, ledger: Ledger, costs: CostCodeMap, suppliers: Suppliers | None = None
+        self, session: Any, ledger: Ledger, costs: CostCodeMap, suppliers: SupplierNumbers | None = None
     ) -> None:
-        self.session, self.ledger, self.costs = session, ledger, costs
-        self.suppliers = suppliers or Suppliers(ledger, None)  # None: the ledger's links only
-        self.commitments: dict[str, dict[str, Any] | str] = {}
-        self.vendors: dict[str, dict[str, Any] | None] = {}
-
-    def commitment(self, commitment_id: str, project_id: int | None) -> dict[str, Any] | str:
-        if commitment_id not in self.commitments:
-            try:
-                self.commitments[commitment_id] = self.session.get(
-                    "commitments", commitment_id, project_id=project_id
-                )
-            except ProcoreNotFoundError as exc:
-                self.commitments[commitment_id] = (
-                    f"its commitment {commitment_id} cannot be read from Procore ({exc}); check the service "
-                    "account's access to the project, then replay"
-                )
-        return self.commitments[commitment_id]
+        super().__init__(session)
+        self.ledger, self.costs = ledger, costs
+        self.suppliers = suppliers or supplier_numbers(ledger, None)  # None: the ledger's links only
 
     def an8(self, vendor_id: str) -> str | None:
-        """The vendor's JDE address number (``Suppliers.an8``: the vendors flow's xref, else a supplier JDE
-        holds that the Procore origin id names; one read of the vendor, once per run, only when the ledger
-        does not know it); None holds the voucher on its vendor."""
-
-        def vendor() -> dict[str, Any] | None:
-            if vendor_id not in self.vendors:
-                try:
-                    self.vendors[vendor_id] = self.session.get("vendors", vendor_id)
-                except ProcoreNotFoundError:
-                    self.vendors[vendor_id] = None
-            return self.vendors[vendor_id]
-
-        return self.suppliers.an8(vendor_id, vendor)
-
-    def order_id(self, commitment_id: str) -> str | None:
-        xref = self.ledger.get_xref(INTEGRATION, "purchase_order", "procore", commitment_id, "JDE")
-        return xref.target_id if xref is not None and xref.target_id else None
-
-    def with_payment_due(self, requisition: dict[str, Any], project_id: int) -> dict[str, Any] | str:
-        """The requisition with its ``summary.current_payment_due`` (reference §2.5), or why it has none.
-
-        The voucher's amount comes from the lines, whose retainage fields the reference does not name; the
-        documented ``current_payment_due`` is what confirms it. A list may leave ``summary`` out (as compact
-        views leave money out), so a staged record without it is read again by id; a requisition that still
-        states none is refused rather than vouchered at an amount nothing in Procore confirms."""
-        if payment_due(requisition) is not None:
-            return requisition
-        requisition_id = str(requisition.get("id"))
-        try:
-            read = self.session.get("requisitions", requisition_id, project_id=project_id)
-        except ProcoreNotFoundError as exc:
-            return (
-                f"requisition {requisition_id} cannot be read from Procore ({exc}); nothing was sent to JDE"
-            )
-        if payment_due(read) is not None:
-            return {**requisition, "summary": read["summary"]}
-        return (
-            f"requisition {requisition_id}: Procore states no current payment due for it "
-            "(summary.current_payment_due), so the voucher's amount cannot be checked against Procore's own "
-            "figure; nothing was sent to JDE. Check the invoice in Procore, then replay"
-        )
+        """The vendor's JDE address number (``SupplierNumbers.an8``: the vendors flow's xref, else a supplier
+        JDE holds that the Procore origin id names; one read of the vendor, once per run, only when the
+        ledger does not know it); None holds the voucher on its vendor."""
+        return self.suppliers.an8(vendor_id, lambda: self.vendor(vendor_id))
 
     def record(self, requisition: dict[str, Any], updated_at: datetime) -> Mapped | Rejected | Skipped:
         requisition_id = str(requisition.get("id"))
@@ -178,31 +112,14 @@ class VoucherReader:
         if elsewhere is not None:
             return elsewhere
         project = requisition.get("_project_id") or requisition.get("project_id")
-        project_id = int(project) if project is not None and str(project).isdigit() else None
-        payload = {"project_id": str(project_id or "")}
-        commitment_id = str(requisition.get("commitment_id") or "")
-        if not commitment_id:
-            return Rejected(requisition_id, f"requisition {requisition_id} names no commitment", payload)
-        commitment = self.commitment(commitment_id, project_id)
-        if isinstance(commitment, str):
-            return Rejected(requisition_id, f"requisition {requisition_id}: {commitment}", payload)
-        project_id = project_id or int(commitment.get("_project_id") or 0) or None
-        if project_id is None:
-            return Rejected(requisition_id, f"requisition {requisition_id}: its project is unknown", payload)
-        requisition = self.with_payment_due(requisition, project_id)
-        if isinstance(requisition, str):
-            return Rejected(requisition_id, requisition, payload)
-        try:
-            lines = list(self.session.requisition_lines(project_id, requisition_id))
-        except ProcoreNotFoundError as exc:  # an outage fails the step instead (rerun)
-            return Rejected(
-                requisition_id,
-                f"requisition {requisition_id}: its lines cannot be read from Procore ({exc}); nothing was "
-                "sent to JDE",
-                payload,
-            )
-        vendor = commitment.get("vendor") if isinstance(commitment.get("vendor"), Mapping) else None
-        vendor_id = str(vendor["id"]) if vendor and vendor.get("id") is not None else ""
+        own = int(project) if project is not None and str(project).isdigit() else None
+        payload = {"project_id": str(own or "")}
+        read = self.read(requisition)  # the Procore side's reads: commitment, payment due, lines
+        if isinstance(read, str):
+            return Rejected(requisition_id, read, payload)
+        requisition, commitment, project_id, lines = read
+        commitment_id = str(requisition.get("commitment_id"))
+        vendor_id = vendor_id_of(commitment)
         inputs = VoucherInputs(
             requisition=requisition,
             lines=lines,
@@ -210,7 +127,7 @@ class VoucherReader:
             project_id=str(project_id),
             project_label=project_label(commitment),
             an8=self.an8(vendor_id) if vendor_id else None,
-            order_id=self.order_id(commitment_id),
+            order_id=commitment_order(self.ledger, commitment_id),
             order_dependency=PURCHASE_ORDERS_FLOW.dependency_key(commitment_id),
             vendor_dependency=VENDORS_FLOW.dependency_key(vendor_id) if vendor_id else None,
             updated_at=updated_at,
@@ -221,32 +138,16 @@ class VoucherReader:
         return mapped
 
 
-def payment_due(requisition: Mapping[str, Any]) -> Any:
-    """``summary.current_payment_due`` as Procore sent it, None when absent or blank."""
-    summary = requisition.get("summary")
-    due = summary.get("current_payment_due") if isinstance(summary, Mapping) else None
-    return None if due is None or str(due).strip() == "" else due
+class VoucherReaders(PerCompany):
+    """One ``VoucherReader`` per Procore company: a requisition, its commitment and its vendor are read in
+    the requisition's company (``_procore_company_id``; none: the first company)."""
 
-
-class VoucherReaders:
-    """One ``VoucherReader`` per Procore company, each on that company's session of the step's
-    ``CompanySessions``: a requisition, its commitment and its vendor are read in the requisition's company
-    (``_procore_company_id``; none: the first company)."""
-
-    def __init__(
-        self, sessions: Any, ledger: Ledger, costs: CostCodeMap, default: int, suppliers: Suppliers
-    ) -> None:
-        self.sessions, self.ledger, self.costs, self.default = sessions, ledger, costs, default
-        self.suppliers = suppliers
-        self.readers: dict[int, VoucherReader] = {}
-
-    def __call__(self, requisition: Mapping[str, Any]) -> tuple[int, VoucherReader]:
-        company = record_company(requisition, self.default)
-        if company not in self.readers:
-            self.readers[company] = VoucherReader(
-                self.sessions.session(company), self.ledger, self.costs, self.suppliers
-            )
-        return company, self.readers[company]
+    def __init__(self, sessions: Any, ledger: Ledger, costs: CostCodeMap, procore: Any, jde: Any) -> None:
+        suppliers = supplier_numbers(ledger, jde)
+        super().__init__(
+            sessions, first_company(procore), lambda s: VoucherReader(s, ledger, costs, suppliers)
+        )
+        self.ledger = ledger
 
 
 def _records(
@@ -256,29 +157,22 @@ def _records(
     run_id: str | None,
     partition: str | None,
 ) -> Iterator[Mapped | Rejected]:
-    """Each requisition mapped in its company; a skip (nothing payable) is audited here and not passed on."""
-    for requisition, updated_at in requisitions:
-        # One reader (a test's): the records are not tagged with a company.
-        company, reader = readers(requisition) if isinstance(readers, VoucherReaders) else (None, readers)
-        record = reader.record(requisition, updated_at)
-        if isinstance(record, NeverWritten):  # synced with an ERP elsewhere: marked, its dependents refused
-            settle_never_written(VOUCHERS_FLOW, reader.ledger, record, run_id=run_id, partition=partition)
-            continue
-        if isinstance(record, Skipped):
-            audit_skip(
-                reader.ledger,
-                VOUCHERS_FLOW,
-                record.source_key,
-                record.reason,
-                run_id=run_id,
-                partition=partition,
-            )
-            continue
-        if company is None:
+    """Each requisition mapped in its company (``readers``: one ``VoucherReader`` per company; a test's
+    single reader: untagged); one synced with an ERP elsewhere is settled (marked, its dependents refused),
+    a skip (nothing payable) audited here, neither passed on."""
+    ledger = readers.ledger
+
+    def mapped() -> Iterator[Mapped | Rejected | Skipped]:
+        for requisition, updated_at in requisitions:
+            company, reader = readers(requisition) if isinstance(readers, VoucherReaders) else (None, readers)
+            record = reader.record(requisition, updated_at)
+            if company is not None and isinstance(record, Mapped | Rejected):
+                remember_vendor_hold(ledger, record, company)
+                record = tagged(record, company)
             yield record
-            continue
-        remember_held_vendor(reader.ledger, record, company)
-        yield tagged(record, company)
+
+    settled = never_written_settled(VOUCHERS_FLOW, ledger, mapped(), run_id=run_id, partition=partition)
+    yield from skips_audited(VOUCHERS_FLOW, ledger, settled, run_id=run_id, partition=partition)
 
 
 def map_vouchers(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
@@ -287,17 +181,15 @@ def map_vouchers(context: Any, partition: str | None) -> Iterator[Mapped | Rejec
         context.log.info(OFF_NOTE)
         context.add_output_metadata({"vouchers": OFF_NOTE}, output_name="result")
         return
-    staging = context.resources.staging
-    requisitions = _staged_approved(staging, partition)
+    resources = context.resources
+    approved = statuses("ML_PROCORE_JDE_APPROVED_STATUSES")
+    requisitions = latest_approved(resources.staging, REQUISITIONS_ASSET, partition, approved)
     if not requisitions:
         return
-    costs = CostCodeMap.load(staging)
-    ledger = context.resources.ledger.get()
-    procore = context.resources.procore
-    with procore.company_sessions() as sessions:
-        readers = VoucherReaders(
-            sessions, ledger, costs, first_company(procore), Suppliers(ledger, context.resources.jde)
-        )
+    costs = CostCodeMap.load(resources.staging)
+    ledger = resources.ledger.get()
+    with resources.procore.company_sessions() as sessions:
+        readers = VoucherReaders(sessions, ledger, costs, resources.procore, resources.jde)
         yield from _records(readers, requisitions, run_id=context.run.run_id, partition=partition)
 
 
@@ -310,24 +202,17 @@ def remap_vouchers(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]
     resources = context.resources
     costs = CostCodeMap.today(resources.staging)
     ledger = resources.ledger.get()
-    projects = queued_projects(ledger, VOUCHERS_FLOW.name, keys)
     approved = statuses("ML_PROCORE_JDE_APPROVED_STATUSES")
-    companies = queued_companies(
-        ledger, INTEGRATION, VOUCHERS_FLOW.name, keys, first_company(resources.procore)
-    )
+    places = queued(ledger, INTEGRATION, VOUCHERS_FLOW.name, keys, first_company(resources.procore))
     with resources.procore.company_sessions() as sessions:
-        readers = VoucherReaders(
-            sessions, ledger, costs, first_company(resources.procore), Suppliers(ledger, resources.jde)
-        )
+        readers = VoucherReaders(sessions, ledger, costs, resources.procore, resources.jde)
         found: list[tuple[dict[str, Any], datetime]] = []
-        for key in keys:
-            company = companies[key]
-            try:
-                requisition = sessions.session(company).get("requisitions", key, project_id=projects.get(key))
-            except ProcoreNotFoundError as exc:
-                yield tagged(Rejected(key, f"requisition {key} cannot be read from Procore ({exc})"), company)
-                continue
-            if str(requisition.get("status") or "").lower() not in approved:
+        for key, company, _session, requisition in read_queued(
+            sessions, "requisitions", "requisition", keys, places
+        ):
+            if isinstance(requisition, Rejected):
+                yield requisition
+            elif str(requisition.get("status") or "").lower() not in approved:
                 yield tagged(
                     Rejected(
                         key,
@@ -336,9 +221,9 @@ def remap_vouchers(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]
                     ),
                     company,
                 )
-                continue
-            requisition = {**requisition, COMPANY_FIELD: company}  # read in its company, mapped in it
-            found.append((requisition, requisition.get("_updated_at") or datetime.now().astimezone()))
+            else:
+                requisition = {**requisition, COMPANY_FIELD: company}  # read in its company, mapped in it
+                found.append((requisition, requisition.get("_updated_at") or datetime.now().astimezone()))
         yield from _records(readers, found, run_id=None, partition=None)
 
 
@@ -366,31 +251,19 @@ VOUCHERS_FLOW = ROUTE.flow(
     writes={"JDE": (VoucherBatches.orchestration,)},
 )
 
-voucher_assets = build_flow_assets(
+# After the orders' write: in one run, a requisition's purchase order is in JDE before it is vouchered.
+voucher_assets = procore_day_flow_assets(
     VOUCHERS_FLOW,
-    partitions_def=saas_daily_partitions(),
-    # After the orders' write: in one run, a requisition's purchase order is in JDE before it is vouchered.
-    upstream=[
-        REQUISITIONS_ASSET,
-        GL_ACCOUNTS.asset,
-        PROJECTS.asset,
-        COST_CODES.asset,
-        f"{PURCHASE_ORDERS_FLOW.flow}_written",
-    ],
-    resource_keys={"jde", "procore"},
-    group=INTEGRATION,
-    kinds={"procore", "jde"},
+    [REQUISITIONS_ASSET, GL_ACCOUNTS.asset, *MAPPING_ASSETS, f"{PURCHASE_ORDERS_FLOW.flow}_written"],
+    "jde",
 )
-
-
-def voucher_replay(resources: Callable[[], dict[str, Any]]) -> ReplayHandler:
-    """The vouchers flow's replay handler: remapped with today's tables (``resources()``: jde, procore,
-    staging, built once per replay), written through a target holding the replay's ledger."""
-    return targets.jde_target_replay(VOUCHERS_FLOW, VoucherBatches, resources)
 
 
 def register_voucher_replays(resources: Callable[[], dict[str, Any]] | None = None) -> None:
     """``ml-connector replay`` for queued vouchers: each re-read from Procore and mapped with today's
-    tables and settings (``resources_from_settings`` of jde, procore and staging unless given)."""
+    tables and settings (``resources_from_settings`` of jde, procore and staging unless given, built once
+    per replay), written through a target holding the replay's ledger."""
     build = resources or (lambda: resources_from_settings(("jde", "procore", "staging")))
-    register_replay_handler(INTEGRATION, VOUCHERS_FLOW.name, voucher_replay(build))
+    register_replay_handler(
+        INTEGRATION, VOUCHERS_FLOW.name, targets.jde_target_replay(VOUCHERS_FLOW, VoucherBatches, build)
+    )

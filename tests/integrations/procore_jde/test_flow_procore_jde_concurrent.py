@@ -38,7 +38,7 @@ from procore_jde_proofs import (
 from procore_jde_world import INTEGRATION, ProcoreJdeWorld, procore_jde_world
 from racing import materialize_at_barrier, race_overlapping
 
-from connector_assets.integrations.procore_jde.order_replays import register_order_replays
+from connector_assets.integrations.procore_jde.change_orders import register_order_replays
 from connector_assets.integrations.procore_jde.purchase_orders import PURCHASE_ORDERS_FLOW
 from connector_assets.integrations.procore_jde.vouchers import VOUCHERS_FLOW, register_voucher_replays
 from connector_resources.replay import _handlers, release_synced, replay_items

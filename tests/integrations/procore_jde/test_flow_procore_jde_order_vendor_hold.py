@@ -12,7 +12,7 @@ import pytest
 from procore_jde_proofs import CREATE_PURCHASE_ORDER, posts
 from procore_jde_world import INTEGRATION, ProcoreJdeWorld, procore_jde_world
 
-from connector_assets.integrations.procore_jde.order_replays import register_order_replays
+from connector_assets.integrations.procore_jde.change_orders import register_order_replays
 from connector_assets.integrations.procore_jde.vendors import register_vendor_replays
 from connector_resources.replay import replay_items
 

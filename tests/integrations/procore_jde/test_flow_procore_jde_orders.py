@@ -25,8 +25,8 @@ from dagster import instance_for_test
 from procore_jde_proofs import APPROVED, MASTER, change_order_added
 from procore_jde_world import ProcoreJdeWorld, procore_jde_world
 
+from connector_assets.integrations.procore_jde.change_orders import register_order_replays
 from connector_assets.integrations.procore_jde.cost_codes import CostCodeMap
-from connector_assets.integrations.procore_jde.order_replays import register_order_replays
 from connector_resources.replay import replay_items
 
 # Runs here mix unpartitioned tables with the day's assets; the kit silences this for Dagster, not pytest.

@@ -18,8 +18,8 @@ import pytest
 from dagster import instance_for_test
 from procore_jde_world import ProcoreJdeWorld, procore_jde_world
 
-from connector_assets.integrations.procore_jde import vendor_sync
-from connector_assets.integrations.procore_jde.integration import INTEGRATION
+from connector_assets.flows import pair_sync
+from connector_assets.integrations.procore_jde.integration import INTEGRATION, VENDOR_PAIRS
 from connector_assets.integrations.procore_jde.vendors import register_vendor_replays, vendor_an8
 from connector_resources.replay import replay_items
 from connector_sandbox.jde_ais import JdeSandboxSettings
@@ -247,9 +247,9 @@ def test_a_jde_address_change_reaches_the_linked_procore_vendor(world, granite):
 
 def test_both_sides_edited_the_newer_edit_wins_and_the_audit_says_so(world, granite):
     vendor_id, an8 = str(granite["id"]), int(world.xrefs("vendor")[str(granite["id"])])
-    since = vendor_sync.synced_at(world.ledger, vendor_id)
+    since = VENDOR_PAIRS.synced_at(world.ledger, vendor_id)
     edited = world.edit_vendor(vendor_id, name="Cascade Formwork Renamed In Procore")
-    procore_at = vendor_sync.parse_procore_stamp(edited["updated_at"])
+    procore_at = pair_sync.parse_stamp(edited["updated_at"])
     assert since is not None and procore_at > since, "the Procore edit comes after the last sync"
     jde_at = procore_at + timedelta(seconds=5)  # a JDE user renames it a little later
     day, clock = world.jde_edit_stamp(jde_at)
@@ -263,8 +263,8 @@ def test_both_sides_edited_the_newer_edit_wins_and_the_audit_says_so(world, gran
     [(name,)] = world.sql('SELECT "ALPH" FROM "F0101" WHERE "AN8" = ?', an8)
     assert name.strip() == "Cascade Formwork West", "the older Procore edit did not overwrite JDE"
     expected = (
-        f"conflict: JDE edit at {vendor_sync.shown(jde_at.replace(microsecond=0))} is newer than the "
-        f"Procore edit at {vendor_sync.shown(procore_at)}; JDE wins"
+        f"conflict: JDE edit at {pair_sync.shown(jde_at.replace(microsecond=0))} is newer than the "
+        f"Procore edit at {pair_sync.shown(procore_at)}; JDE wins"
     )
     assert expected in world.reasons("vendors", vendor_id)
     world.run(*SUPPLIER_RUN)
@@ -275,7 +275,7 @@ def test_both_sides_edited_the_newer_edit_wins_and_the_audit_says_so(world, gran
 def test_a_procore_edit_newer_than_the_jde_edit_wins_and_the_audit_says_so(world, granite):
     vendor_id = str(world.quarry["id"])
     an8 = int(world.xrefs("vendor")[vendor_id])
-    since = vendor_sync.synced_at(world.ledger, vendor_id)
+    since = VENDOR_PAIRS.synced_at(world.ledger, vendor_id)
     assert since is not None
     jde_at = since.replace(microsecond=0) + timedelta(seconds=1)  # a JDE user's rename just after the sync
     day, clock = world.jde_edit_stamp(jde_at)
@@ -286,11 +286,11 @@ def test_a_procore_edit_newer_than_the_jde_edit_wins_and_the_audit_says_so(world
         an8,
     )
     edited = world.edit_vendor(vendor_id, name="Quarry Renamed In Procore")
-    procore_at = vendor_sync.parse_procore_stamp(edited["updated_at"])
+    procore_at = pair_sync.parse_stamp(edited["updated_at"])
     assert procore_at > jde_at, "the earlier tests' runs put seconds between the sync and this edit"
     expected = (
-        f"conflict: Procore edit at {vendor_sync.shown(procore_at)} is newer than the JDE edit at "
-        f"{vendor_sync.shown(jde_at)}; Procore wins"
+        f"conflict: Procore edit at {pair_sync.shown(procore_at)} is newer than the JDE edit at "
+        f"{pair_sync.shown(jde_at)}; Procore wins"
     )
     world.run(*SUPPLIER_RUN)
     assert world.vendor(vendor_id)["name"] == "Quarry Renamed In Procore", "the older JDE edit was not sent"

@@ -14,12 +14,12 @@ from connector_assets.integrations.procore_jde.cost_codes import (
     PROJECTS,
     TABLES,
     CostCodeMap,
-    JobAccount,
-    parent_codes,
     procore_jde_mapping_tables,
 )
 from connector_assets.jde.accounts import GlAccounts
+from connector_assets.jde.job_accounts import JobAccount
 from connector_assets.jde.tables import GL_ACCOUNTS
+from connector_assets.procore.cost_code_keys import parent_codes
 from connector_assets.staging import StagingResource
 from connector_sandbox.jde_ais.seed import seed as seed_jde
 from connector_sandbox.jde_ais.settings import JdeSandboxSettings

@@ -9,11 +9,11 @@ from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.integrations.procore_jde.cost_codes import CostCodeMap
 from connector_assets.integrations.procore_jde.order_mappers import (
     OrderTypes,
-    line_cost_code,
     map_change_order,
     map_commitment,
 )
 from connector_assets.jde.accounts import GlAccounts
+from connector_assets.procore.document_fields import line_cost_code
 
 PROJECT = "562949953432102"
 LABEL = "Neubau Bürozentrum München"

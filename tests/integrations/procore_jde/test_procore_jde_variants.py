@@ -38,14 +38,13 @@ from procore_jde_world import CLERK, GENEROUS, ProcoreJdeWorld, procore_jde_worl
 
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.integrations.procore_jde.change_orders import change_order_record
-from connector_assets.integrations.procore_jde.order_mappers import commitment_line, order_date_of
+from connector_assets.integrations.procore_jde.order_mappers import commitment_line
 from connector_assets.integrations.procore_jde.voucher_mappers import (
     VoucherInputs,
-    line_payable,
     map_requisition,
-    retainage_this_period,
 )
 from connector_assets.integrations.procore_jde.vouchers import VoucherReader
+from connector_assets.procore.document_fields import order_date_of
 from connector_resources.procore.errors import ProcoreNotFoundError
 from connector_resources.procore.order_lines import OrderLineReads, normalise_ids
 from connector_sandbox.procore import ProcoreSandboxSettings
@@ -82,7 +81,6 @@ FLOWS = tuple(
     for step in ("mapped", "written")
 ) + ("procore_jde_vendors_marked",)
 APPROVED = ("approved", "approved_as_noted")
-RETAINED = "work_completed_retainage_retained_this_period"
 
 
 class Day:
@@ -328,25 +326,6 @@ def test_without_an_accounting_method_a_line_with_no_quantity_is_read_by_its_amo
     made = commitment_line({"amount": 250.0, "quantity": quantity, "unit_cost": unit_cost}, 1, None)
     assert not isinstance(made, str), made
     assert (made[0]["Quantity"], made[0]["Unit_Cost"], made[1]) == (1, "250.0000", Decimal("250.0"))
-
-
-def test_an_invoice_line_stating_this_period_s_retainage_is_read_by_it():
-    """Procore's own line fields (public API material; the reference only says "retainage fields"): work
-    and stored materials each retained this period, work retainage released; no total_retainage."""
-    line = {
-        "work_completed_this_period": "1000.00",
-        "materials_presently_stored": 200.0,
-        "work_completed_retainage_retained_this_period": "100.00",
-        "materials_stored_retainage_retained_this_period": "20.00",
-        "work_completed_retainage_released_this_period": "30.00",
-    }
-    assert retainage_this_period(line) == Decimal("90.00")
-    assert line_payable(line) == Decimal("1110.00")
-    assert "is not an amount" in str(retainage_this_period({**line, RETAINED: "ten"}))
-    # the sandbox's way (retainage to date at a percent) is still read when no line states this period's
-    sandbox = {"work_completed_this_period": "1000.00", "materials_presently_stored": "0.00"}
-    sandbox |= {"work_completed_from_previous_application": "500.00", "retainage_percent": "10.0%"}
-    assert line_payable({**sandbox, "total_retainage": "150.00"}) == Decimal("900.00")
 
 
 class _Books:

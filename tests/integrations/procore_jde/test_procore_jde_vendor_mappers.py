@@ -1,13 +1,11 @@
 """Procore vendor <-> JDE supplier mappers alone (no I/O): origin_id parsing, the tax ID, inactive
-vendors, bank numbers kept out of everything stored, and the newer-wins verdict."""
+vendors, bank numbers kept out of everything stored (the newer-wins verdict: tests/kit/test_pair_sync.py)."""
 
 import json
-from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from connector_assets.flows.core import Mapped, Rejected, validate
-from connector_assets.integrations.procore_jde import vendor_sync
 from connector_assets.integrations.procore_jde.vendor_mappers import (
     BANK_KEY,
     VendorMatch,
@@ -159,20 +157,3 @@ def test_a_jde_supplier_maps_to_a_patch_of_what_jde_holds():
     current = _vendor(name="Granite Supply Company", country_code="US")
     assert vendor_differences(current, record.body) == {"address": "77 New Harbor Rd", "zip": "97209"}
     assert isinstance(map_supplier(1001, "5512098", None, None), Rejected)
-
-
-def test_newer_wins_only_when_both_sides_changed_since_the_last_sync():
-    since = datetime(2026, 1, 5, 12, 0, 0, 500_000, tzinfo=UTC)
-    later, much_later = since + timedelta(minutes=1), since + timedelta(minutes=2)
-    assert vendor_sync.decide("Procore", later, "JDE", since - timedelta(hours=1), since).writes
-    lost = vendor_sync.decide("Procore", later, "JDE", much_later, since)
-    assert not lost.writes
-    assert lost.conflict == (
-        "conflict: JDE edit at 2026-01-05 12:02:00 UTC is newer than the Procore edit at "
-        "2026-01-05 12:01:00 UTC; JDE wins"
-    )
-    won = vendor_sync.decide("JDE", much_later, "Procore", later, since)
-    assert won.writes and won.conflict.endswith("JDE wins")
-    # A stamp before the second of the last sync is our own write coming back.
-    assert vendor_sync.only_ours(since.replace(microsecond=0) - timedelta(seconds=1), since)
-    assert not vendor_sync.only_ours(since.replace(microsecond=0), since)

@@ -22,7 +22,6 @@ from connector_assets.integrations.procore_jde.change_orders import (
 from connector_assets.integrations.procore_jde.cost_codes import CostCodeMap
 from connector_assets.integrations.procore_jde.integration import INTEGRATION
 from connector_assets.integrations.procore_jde.order_mappers import CHANGE_ORDER_PREFIX, order_reference
-from connector_assets.integrations.procore_jde.purchase_orders import staged_records
 from connector_assets.integrations.procore_jde.reconcile.balances import Balances
 from connector_assets.integrations.procore_jde.reconcile.documents import (
     Context,
@@ -41,6 +40,7 @@ from connector_assets.jde.reconcile_documents import InSession, orders_by_refere
 from connector_assets.procore.companies import vendor_companies
 from connector_assets.procore.reads import counted_companies, staged_ids
 from connector_assets.procore.reconcile_documents import company_reads, linked_vendors
+from connector_assets.procore.staged_documents import staged_records
 from connector_resources.ledger import Ledger
 
 SYSTEMS = ("Procore", "JDE")

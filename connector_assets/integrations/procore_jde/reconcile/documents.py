@@ -27,13 +27,13 @@ from connector_assets.integrations.procore_jde.cost_codes import CostCodeMap
 from connector_assets.integrations.procore_jde.order_mappers import (
     change_order_label,
     change_order_reference,
-    line_cost_code,
 )
 from connector_assets.integrations.procore_jde.purchase_orders import statuses
 from connector_assets.integrations.procore_jde.reconcile.balances import Balances
 from connector_assets.integrations.procore_jde.voucher_mappers import BatchKey, line_payable
 from connector_assets.integrations.procore_jde.voucher_mappers import line_cost_code as invoice_cost_code
 from connector_assets.jde.reconcile_documents import ReferencedOrder, VoucherBatch, account_key
+from connector_assets.procore.document_fields import line_cost_code
 from connector_assets.procore.reads import ProcoreReads
 from connector_assets.procore.reconcile_documents import (
     commitment_name,

@@ -1,22 +1,16 @@
-"""Procore webhooks -> an early run of the affected Procore -> JDE flow for the day the change happened.
+"""Procore webhooks -> an early run of the flow an event concerns, for the day the change happened.
 
-Reading the inbox's Procore events is the Procore side's (``connector_assets.procore.inbox_events``); what
-stays here is this integration's rule (which flows an entity concerns, ``ENTITY_FLOWS``) and its sensor.
-The flows' staged assets re-read the day from Procore anyway, so an event only says *which flow should
-look now* rather than at the next daily close. The daily schedule stays the source of truth; a missed,
-late or discarded delivery costs only latency.
+Reading the inbox's Procore events is ``inbox_events``'; the integration says which flows an entity concerns
+(``entity_flows``) and which flows have a job. The flows' staged assets re-read the day from Procore
+anyway, so an event only says *which flow should look now* rather than at the next daily close. The daily
+schedule stays the source of truth; a missed, late or discarded delivery costs only latency. Used by
+Procore -> JD Edwards (``procore_jde_inbox_sensor``).
 
 For each batch of new inbox rows (cursor = the last row id seen) the sensor requests one run per
 (affected flow, UTC day of the event's ``timestamp``), with a run key naming the flow, the day and the
 batch's last row id: a re-evaluated tick never launches the same run twice, a later batch for the same day
 gets a fresh run. The run is tagged ``ml-connector/procore_project`` with the project ids the batch's
 events name (comma-separated; no tag for company vendors, which belong to no project).
-
-Which flows an event concerns (``connector_resources.procore.entities.RESOURCE_ENTITIES``):
-Company / Project Vendors -> ``vendors``; Purchase Order / Work Order Contracts and their line items ->
-``purchase_orders``; Requisitions -> ``purchase_orders`` (an approved requisition brings its commitment
-over) and ``vouchers``; Commitment Change Orders -> ``change_orders``. Other resources (projects, cost
-codes, budget lines) move nothing by themselves: their rows are marked processed.
 
 An early run reads every configured project, not only the one the event names: the job's source assets
 are the same staged entities the daily run uses, and today's partition is read incrementally from its
@@ -46,24 +40,19 @@ from connector_assets.automation import sensor_status
 from connector_assets.procore.inbox_events import PROJECT_TAG, read_batch
 from connector_resources.ledger import LedgerResource
 
-# Procore entity (RESOURCE_ENTITIES values) -> the flows (FlowSpec.name) a change of it concerns.
-ENTITY_FLOWS: dict[str, tuple[str, ...]] = {
-    "vendors": ("vendors",),
-    "commitments": ("purchase_orders",),
-    "requisitions": ("purchase_orders", "vouchers"),
-    "commitment_change_orders": ("change_orders",),
-}
-
 
 def build_procore_inbox_sensor(
     name: str,
     jobs: Mapping[str, Any],
     partitions_def: DailyPartitionsDefinition,
     *,
+    entity_flows: Mapping[str, tuple[str, ...]],
+    description: str,
     enabled: Mapping[str, Callable[[], bool]] | None = None,
 ) -> Any:
-    """The sensor over ``jobs`` (flow name -> the flow's job); flows without a job are never requested, nor
-    flows whose ``enabled`` check (asked at each tick: ``ML_PROCORE_JDE_VOUCHERS``) says off."""
+    """The sensor over ``jobs`` (flow name -> the flow's job); ``entity_flows``: Procore entity -> the flows
+    a change of it concerns. Flows without a job are never requested, nor flows whose ``enabled`` check
+    (asked at each tick, e.g. ``ML_PROCORE_JDE_VOUCHERS``) says off."""
     switches = dict(enabled or {})
 
     @sensor(
@@ -71,14 +60,12 @@ def build_procore_inbox_sensor(
         jobs=list(jobs.values()),
         minimum_interval_seconds=30,
         default_status=sensor_status(),
-        description="Procore webhooks stored in the inbox (source procore) -> an early run of the Procore -> "
-        "JDE flow each event concerns, for the day the change happened; the daily close stays the source "
-        "of truth.",
+        description=description,
     )
     def _procore_inbox(context: SensorEvaluationContext, ledger: LedgerResource):
         after = int(context.cursor or 0)
         flows = {f: job for f, job in jobs.items() if switches.get(f, lambda: True)()}
-        batch = read_batch(ledger.get(), after, ENTITY_FLOWS, flows, partitions_def)
+        batch = read_batch(ledger.get(), after, entity_flows, flows, partitions_def)
         if batch.last_id is None:
             return SkipReason(f"no Procore inbox rows after id {after}")
         if batch.unreadable:

@@ -1,31 +1,27 @@
-"""When a Procore vendor and its JDE supplier were last brought together, and which side wins a conflict.
+"""When the two records of a pair synced both ways (a vendor and its supplier) were last brought together,
+and which side wins a conflict.
 
-Both flows write the pair: ``vendors`` (Procore -> JDE) and ``suppliers`` (JDE -> Procore), and the origin
-mark writes the vendor too. After each of those writes the pair's sync time is advanced in the ledger
-(a cursor, ``vendor_pair:<vendor id>``, which never moves backwards). The time is taken *after* the other
-system answered, so the change stamp our own write left there (Procore ``updated_at``, JDE UPMJ/UPMT) is
-never later than it: our write-back does not come back as an edit.
+Used by Procore <-> JD Edwards: its ``vendors`` flow (Procore -> JDE) and ``suppliers`` flow (JDE ->
+Procore) both write the pair, and the origin mark writes the vendor too. After each of those writes the
+pair's sync time is advanced in the ledger (a cursor, ``vendor_pair:<vendor id>`` under the integration's
+name, which never moves backwards). The time is taken *after* the other system answered, so the change
+stamp our own write left there (Procore ``updated_at``, JDE UPMJ/UPMT) is never later than it: our
+write-back does not come back as an edit.
 
 Newer wins. A side "changed since the last sync" when its stamp is later than the pair's sync time. When
 both did, the later edit is the one written and the other is not; the audit says which edit was newer. A
 tie goes to JDE, the books of record.
 """
 
-from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from connector_assets.flows.core import Mapped
-from connector_assets.integrations.procore_jde.integration import INTEGRATION
-from connector_assets.jde.supplier_details import supplier_details
+from connector_assets.flows.after_write import audit_record
+from connector_assets.flows.core import FlowSpec, Mapped
 from connector_resources.ledger import Ledger
 
 STAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"  # fixed width: the cursor compares as text
-
-
-def _stream(vendor_id: str) -> str:
-    return f"vendor_pair:{vendor_id}"
 
 
 def utc(moment: datetime) -> datetime:
@@ -36,16 +32,48 @@ def shown(moment: datetime | None) -> str:
     return f"{utc(moment):%Y-%m-%d %H:%M:%S} UTC" if moment else "an unknown time"
 
 
-def synced_at(ledger: Ledger, vendor_id: str) -> datetime | None:
-    """When the integration last wrote either side of this vendor's pair (None: never)."""
-    text = ledger.get_cursor(INTEGRATION, _stream(vendor_id))
-    return datetime.strptime(text, STAMP_FORMAT).replace(tzinfo=UTC) if text else None
+@dataclass(frozen=True)
+class PairSync:
+    """The sync times of one integration's pairs (ledger cursors ``<stream>:<pair id>``, the pair id being
+    the id of the record on the side the pair is keyed by, e.g. the Procore vendor id)."""
 
+    integration: str
+    stream: str = "vendor_pair"
 
-def mark_synced(ledger: Ledger, vendor_id: str, when: datetime | None = None) -> None:
-    """Record that the pair was written now (call after the other system answered)."""
-    moment = utc(when or datetime.now(UTC))
-    ledger.advance_cursor(INTEGRATION, _stream(vendor_id), moment.strftime(STAMP_FORMAT))
+    def _stream(self, pair_id: str) -> str:
+        return f"{self.stream}:{pair_id}"
+
+    def synced_at(self, ledger: Ledger, pair_id: str) -> datetime | None:
+        """When the integration last wrote either side of this pair (None: never)."""
+        text = ledger.get_cursor(self.integration, self._stream(pair_id))
+        return datetime.strptime(text, STAMP_FORMAT).replace(tzinfo=UTC) if text else None
+
+    def mark_synced(self, ledger: Ledger, pair_id: str, when: datetime | None = None) -> None:
+        """Record that the pair was written now (call after the other system answered)."""
+        moment = utc(when or datetime.now(UTC))
+        ledger.advance_cursor(self.integration, self._stream(pair_id), moment.strftime(STAMP_FORMAT))
+
+    def pair_written(
+        self,
+        ledger: Ledger,
+        pair_id: str,
+        record: Any,
+        spec: FlowSpec,
+        target_id: str,
+        *,
+        run_id: str | None,
+        partition: str | None = None,
+    ) -> None:
+        """After ``spec``'s flow wrote one side of a pair (``record``, a ``Mapped``): the pair's sync time
+        moves, and when both sides had changed (``natural_key["conflict"]``, newer wins) the audit says which
+        edit was written and which was not (an ``update`` event of the flow)."""
+        self.mark_synced(ledger, pair_id)
+        conflict = record.natural_key.get("conflict")
+        if conflict:
+            audit_record(
+                ledger, spec, "update", record.source_key, conflict, target_id=target_id, run_id=run_id,
+                partition=partition,
+            )  # fmt: skip
 
 
 def with_conflict(record: Any, conflict: str | None) -> Any:
@@ -57,42 +85,9 @@ def with_conflict(record: Any, conflict: str | None) -> Any:
     return record
 
 
-def pair_written(
-    ledger: Ledger,
-    vendor_id: str,
-    record: Any,
-    *,
-    flow: str,
-    entity: str,
-    source_system: str,
-    target_system: str,
-    target_id: str,
-    run_id: str | None,
-    partition_key: str | None = None,
-) -> None:
-    """After either flow wrote one side of a pair (``record``, a ``Mapped``): the pair's sync time moves,
-    and when both sides had changed (``natural_key["conflict"]``, newer wins) the audit says which edit
-    was written and which was not."""
-    mark_synced(ledger, vendor_id)
-    conflict = record.natural_key.get("conflict")
-    if conflict:
-        ledger.audit(
-            integration=INTEGRATION,
-            flow=flow,
-            entity=entity,
-            action="update",
-            source_system=source_system,
-            source_id=record.source_key,
-            target_system=target_system,
-            target_id=target_id,
-            run_id=run_id,
-            partition_key=partition_key,
-            reason=conflict,
-        )
-
-
-def parse_procore_stamp(value: Any) -> datetime | None:
-    """Procore's ``updated_at`` (ISO 8601, ``Z``) as aware UTC; None when absent or unreadable."""
+def parse_stamp(value: Any) -> datetime | None:
+    """An ISO 8601 change stamp (Procore's ``updated_at``, ``Z`` for UTC) as aware UTC; None when absent or
+    unreadable."""
     if isinstance(value, datetime):
         return utc(value)
     text = str(value or "").strip()
@@ -102,13 +97,6 @@ def parse_procore_stamp(value: Any) -> datetime | None:
         return utc(datetime.fromisoformat(text.replace("Z", "+00:00")))
     except ValueError:
         return None
-
-
-def jde_changed_at(session: Any, an8s: Iterable[int]) -> dict[int, datetime]:
-    """Each supplier's latest change in JDE (``supplier_details``' stamp over F0101, F0401, F0116, F0115 and
-    F01151, as UTC; bank rows left out, since bank details are never sent back to Procore)."""
-    details = supplier_details(session, sorted(set(an8s)), bank=False)
-    return {an8: d.changed_at for an8, d in details.items() if d.changed_at is not None}
 
 
 def only_ours(edited: datetime | None, since: datetime | None) -> bool:

@@ -1,0 +1,61 @@
+"""A mapping table declared from its setting in one call, and a table whose keys have a shape too.
+
+Every integration declares its CSV tables the same way: the asset is the setting's name, the sandbox file
+its default, guarded by the two sandboxes the sandbox tables fit (``MappingTable.from_setting``).
+``setting_table`` says that once; a table with ``check_key`` is a ``KeyCheckedTable``, whose every key is
+checked when the file is read (naming the file and the line) before the values are. Used by JDE -> BILL
+(three tables) and Procore -> JDE (projects, cost codes).
+"""
+
+import csv
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from connector_assets.flows.mapping_tables import MappingTable
+
+Check = Callable[[str], str | None]
+
+
+@dataclass(frozen=True)
+class KeyCheckedTable(MappingTable):
+    """A mapping table whose keys have a shape too (project ids, cost codes): every key is checked when the
+    file is read, naming the file and the line, before the values are (``load_pairs``)."""
+
+    check_key: Check | None = None
+
+    def read(self, path: Path | None = None) -> dict[str, str]:
+        path = path or self.path()
+        if path is not None and self.check_key is not None:
+            with path.open(newline="", encoding="utf-8-sig") as handle:
+                reader = csv.DictReader(handle)
+                for row in reader:
+                    key = (row.get(self.key) or "").strip()
+                    problem = self.check_key(key) if key else None
+                    if problem:
+                        line = reader.line_num
+                        raise ValueError(f"{path.name} line {line}: {self.key} {key}: {problem}")
+        return super().read(path)
+
+
+def setting_table(
+    variable: str,
+    key: str,
+    value: str,
+    description: str,
+    guarded_by: tuple[str, ...],
+    check: Check,
+    clean: Callable[[str], str],
+    check_key: Check | None = None,
+) -> MappingTable:
+    """The table ``variable`` declares (``MappingTable.from_setting``), its values checked and cleaned; a
+    ``KeyCheckedTable`` when its keys are checked too."""
+    if check_key is None:
+        return MappingTable.from_setting(
+            variable, key=key, value=value, description=description, guarded_by=guarded_by, check=check,
+            clean=clean,
+        )  # fmt: skip
+    return KeyCheckedTable.from_setting(
+        variable, key=key, value=value, description=description, guarded_by=guarded_by, check=check,
+        clean=clean, check_key=check_key,
+    )  # fmt: skip

@@ -1,0 +1,97 @@
+"""JD Edwards job-cost accounts as a mapping table names them and as F0901 holds them: an account typed
+``BU.OBJ[.SUB]``, where ``BU`` may be ``{job}`` (the job business unit of the document's project), checked
+against the staged F0901 (``GlAccounts``).
+
+What only JD Edwards knows is checked here: the account exists and is postable, its business unit and the
+job business unit exist. The JDE sandbox has no F0006, so a business unit exists when F0901 has an account
+on it, as the other JDE flows judge it. Used by Procore -> JD Edwards (cost codes -> accounts); the
+integration says where the account came from (``where``, in a finance user's words), since the person who
+fixes it edits the table or the chart of accounts.
+"""
+
+from dataclasses import dataclass
+
+from connector_assets.jde.accounts import GlAccount, GlAccounts
+
+JOB = "{job}"  # the business unit of a mapped account that stands for the project's job business unit
+BUSINESS_UNIT_CHARS = 12  # F0006.MCU
+NO_UNIT = "not found in F0901 (no account on it: the business unit does not exist in JDE)"
+
+
+def business_unit_problem(value: str) -> str | None:
+    """What is wrong with a JDE business unit as typed in a table, in a finance user's words."""
+    text = value.strip()
+    if not text or len(text) > BUSINESS_UNIT_CHARS or not text.isalnum():
+        return f"a JDE business unit is 1 to {BUSINESS_UNIT_CHARS} letters or digits"
+    return None
+
+
+def _account_parts(value: str) -> list[str]:
+    return [part.strip() for part in value.strip().split(".")]
+
+
+def job_account_problem(value: str) -> str | None:
+    """What is wrong with a JDE account as typed: ``BU.OBJ[.SUB]`` or ``{job}.OBJ[.SUB]``."""
+    parts = _account_parts(value)
+    shape = f"the JDE account must read BU.OBJ, BU.OBJ.SUB, {JOB}.OBJ or {JOB}.OBJ.SUB"
+    if len(parts) not in (2, 3) or not parts[0] or not parts[1]:
+        return shape
+    unit, rest = parts[0], parts[1:]
+    if unit.lower() != JOB and business_unit_problem(unit):
+        return f"{shape} (BU: 1 to {BUSINESS_UNIT_CHARS} letters or digits)"
+    if not all(part.isalnum() for part in rest if part) or len(parts[1]) > 6 or len(rest[-1]) > 8:
+        return f"{shape} (OBJ: up to 6, SUB: up to 8 letters or digits)"
+    return None
+
+
+def clean_job_account(value: str) -> str:
+    """``{job}`` as written here, every JDE segment in capitals (F0901 keys are upper case), a blank
+    subsidiary dropped (``M30.7120.`` is ``M30.7120``)."""
+    parts = _account_parts(value)
+    unit = JOB if parts[0].lower() == JOB else parts[0].upper()
+    return ".".join([unit, *(part.upper() for part in parts[1:] if part)])
+
+
+@dataclass(frozen=True)
+class JobAccount:
+    """Where a cost lands in JDE: the F0901 account (``BU.OBJ[.SUB]``; empty for a project's job alone),
+    its business unit (MCU, the cost center) and its company (CO)."""
+
+    account: str
+    business_unit: str
+    company: str
+
+
+class JobAccounts:
+    """The staged F0901 as job-cost accounts are checked against it: pure once built (no I/O per line)."""
+
+    def __init__(self, accounts: GlAccounts) -> None:
+        self.accounts = accounts
+        self.unit_companies: dict[str, str] = {}
+        for (unit, _obj, _sub), found in accounts.accounts.items():
+            self.unit_companies.setdefault(unit, found.company)
+
+    def job(self, unit: str, where: str) -> JobAccount | str:
+        """The job business unit ``where`` maps to, with its company, or why it is not in JDE."""
+        company = self.unit_companies.get(unit)
+        if company is None:
+            return f"{where} maps to job business unit {unit}, {NO_UNIT}"
+        return JobAccount("", unit, company)
+
+    def account(self, mapped: str, job: JobAccount, where: str) -> JobAccount | str:
+        """The postable account ``mapped`` names (``{job}`` standing for ``job``'s unit), or why not."""
+        account = mapped.replace(JOB, job.business_unit, 1) if mapped.startswith(JOB) else mapped
+        unit = account.split(".")[0]
+        if unit not in self.unit_companies:
+            return f"{where} maps to account {account}, whose business unit {unit} is {NO_UNIT}"
+        found = self.accounts.lookup(account)
+        if found is None:
+            return f"{where} maps to account {account}, not found in F0901"
+        if found.posting_edit in ("N", "I"):
+            return f"{where} maps to account {account}, which is not postable ({_posting_edit(found)})"
+        return JobAccount(account, unit, found.company)
+
+
+def _posting_edit(found: GlAccount) -> str:
+    why = "a non-posting summary account" if found.posting_edit == "N" else "inactive"
+    return f"posting edit code {found.posting_edit}: {why}"

@@ -1,0 +1,67 @@
+"""Source vendors as JDE suppliers when the vendor may already name its supplier and carries bank numbers
+only as a fingerprint: ``targets.Suppliers`` (``ML_AddUpdateSupplier``) with what a two-way vendor pairing
+adds. Used by Procore -> JD Edwards (``vendors``); the integration passes in its own words and reads.
+
+* The address number the mapped record's ``natural_key["an8"]`` names (the vendor's origin id, checked in
+  JDE by the mapping step) is the first match, before the tax ID and the long address number
+  ``Suppliers.find`` searches F0101 by.
+* An inactive vendor (``natural_key["active"] is False``) is never added to JDE: ``create`` refuses one that
+  reaches it, in the words ``inactive(record)`` gives.
+* Bank numbers are read from the source at write time (``bank(record)``: routing, account): the mapped
+  record (stored in the retry queue, hashed into the ledger) holds only their fingerprint (``bank_key`` in
+  the body), so the numbers exist only in this call's memory and in JDE. They are registered for
+  redaction before the call, so no log line or error text shows them.
+* After each JDE write, ``written(record, an8)`` (e.g. the pair's sync time, a conflict audited).
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+from connector_assets.flows.core import Mapped
+from connector_assets.jde import targets
+from connector_resources.redaction import register_secret
+
+BANK_INPUTS = ("Bank_Transit_Number", "Bank_Account_Number")
+
+
+class LinkedSuppliers(targets.Suppliers):
+    """``targets.Suppliers`` for paired vendors (module docstring): ``bank_key`` is the body's fingerprint
+    field, swapped for ``bank(record)``'s numbers at write time."""
+
+    def __init__(
+        self,
+        *args: Any,
+        bank_key: str,
+        bank: Callable[[Mapped], tuple[str, str]],
+        inactive: Callable[[Mapped], str],
+        written: Callable[[Mapped, str], None],
+        source_label: str,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.bank_key, self.bank, self.inactive, self.written = bank_key, bank, inactive, written
+        self.source_label = source_label
+
+    def find(self, record: Mapped) -> str | None:
+        an8 = record.natural_key.get("an8")
+        return str(an8) if an8 else super().find(record)
+
+    def _inputs(self, record: Mapped) -> dict[str, Any]:
+        inputs = {k: v for k, v in record.body.items() if k not in (self.bank_key, "Address_Number")}
+        if self.bank_key in record.body:
+            numbers = self.bank(record)
+            for number in numbers:
+                register_secret(number)  # masked in any log or error text from here on
+            inputs.update({k: v for k, v in zip(BANK_INPUTS, numbers, strict=True) if v})
+        return inputs
+
+    def create(self, record: Mapped) -> str:
+        if record.natural_key.get("active") is False:
+            raise targets.JdeRefused(self.inactive(record))
+        an8 = self._orchestrate(self._inputs(record))
+        self.written(record, an8)
+        return an8
+
+    def update(self, target_id: str, record: Mapped) -> None:
+        self._orchestrate({**self._inputs(record), "Address_Number": int(target_id)})
+        self.written(record, target_id)

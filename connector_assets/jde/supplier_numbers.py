@@ -1,0 +1,55 @@
+"""A source vendor's JDE supplier number as an order or voucher of that vendor may send it.
+
+The vendors flow's cross-reference, else the address number the vendor itself names (an origin id kept
+in the source system) only when JDE holds that supplier (F0401, one lookup per number per step). Anything
+else is None, so the order or voucher is held on its vendor and released when the vendors flow syncs it:
+an origin id can name a supplier JDE never had (one typed by hand, or a vendor the vendors flow refused),
+and sending it fails with JDE's 0002 (issue 30 #5). Used by Procore -> JD Edwards (purchase orders and
+vouchers); the integration says how its ledger links a vendor and how a vendor names its supplier.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+from connector_assets.jde.supplier_reads import suppliers_among
+from connector_resources.redaction import get_logger
+
+log = get_logger(__name__)
+
+
+class SupplierNumbers:
+    """``linked(vendor_id)``: the ledger's supplier number of the vendor (None: not linked);
+    ``named(vendor)``: the number a vendor record names (None: none). Without ``jde`` (a test's reader)
+    only the ledger's link counts."""
+
+    def __init__(
+        self,
+        jde: Any | None,
+        linked: Callable[[str], str | None],
+        named: Callable[[dict[str, Any] | None], int | None],
+        source_label: str,
+    ) -> None:
+        self.jde, self.linked, self.named, self.source_label = jde, linked, named, source_label
+        self.held: dict[int, bool] = {}  # AN8 -> JDE holds it as a supplier
+
+    def an8(self, vendor_id: str, vendor: Callable[[], dict[str, Any] | None]) -> str | None:
+        """The supplier number, or None (hold on the vendor); ``vendor`` reads the source vendor, called
+        only when the ledger does not know it."""
+        linked = self.linked(vendor_id)
+        if linked is not None or self.jde is None:
+            return linked
+        named = self.named(vendor())
+        if not named:
+            return None
+        if named not in self.held:
+            with self.jde.session() as session:
+                self.held[named] = named in suppliers_among(session, [named])
+        if not self.held[named]:
+            log.info(
+                "%s vendor %s: origin_id names JDE supplier %s, which JDE does not hold; held on the "
+                "vendor until the vendors flow syncs it",
+                self.source_label,
+                vendor_id,
+                named,
+            )
+        return str(named) if self.held[named] else None

@@ -1,0 +1,45 @@
+"""JD Edwards suppliers as a flow that pairs them with another system's vendors reads them: which address
+numbers JDE holds as suppliers, when each supplier last changed, and which suppliers changed on a staged
+day.
+
+Used by Procore <-> JD Edwards (an origin id checked before an order names its supplier, newer wins
+between a vendor and its supplier, the JDE -> Procore supplier changes); any flow that pairs suppliers
+both ways reads them the same way.
+"""
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from connector_assets.jde.lookup import browse_in
+from connector_assets.jde.supplier_details import supplier_details
+from connector_assets.jde.tables import ADDRESS_BOOK, SUPPLIER_ADDRESSES, SUPPLIERS
+
+
+def suppliers_among(session: Any, an8s: Iterable[int]) -> set[int]:
+    """Which of these address numbers JDE holds as suppliers (an F0401 row)."""
+    wanted = sorted(set(an8s))
+    return (
+        {int(r["AN8"]) for r in browse_in(session, SUPPLIERS.table, "AN8", wanted, ["AN8"])}
+        if wanted
+        else set()
+    )
+
+
+def changed_at(session: Any, an8s: Iterable[int]) -> dict[int, datetime]:
+    """Each supplier's latest change in JDE (``supplier_details``' stamp over F0101, F0401, F0116, F0115 and
+    F01151, as UTC; bank rows left out, since bank details are never sent back to the other system)."""
+    details = supplier_details(session, sorted(set(an8s)), bank=False)
+    return {an8: d.changed_at for an8, d in details.items() if d.changed_at is not None}
+
+
+def staged_supplier_numbers(staging: Any, partition: str | None) -> set[int]:
+    """Address numbers of the suppliers whose F0401, F0101 (search type V) or F0116 row changed that day."""
+    numbers = {int(r["AN8"]) for r in staging.read_rows(SUPPLIERS.asset, partition)}
+    numbers |= {
+        int(r["AN8"])
+        for r in staging.read_rows(ADDRESS_BOOK.asset, partition)
+        if (r.get("AT1") or "").strip() == "V"
+    }
+    numbers |= {int(r["AN8"]) for r in staging.read_rows(SUPPLIER_ADDRESSES.asset, partition)}
+    return numbers

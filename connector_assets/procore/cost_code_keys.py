@@ -1,0 +1,49 @@
+"""Procore projects and cost codes as the keys of a mapping table: their shapes, and a cost code's parents.
+
+A Procore id is a 64-bit integer, keyed as its decimal string; ``*`` is the row for every project without
+one of its own. A cost code is keyed by its ``full_code`` as Procore shows it (``03``, ``03-100``,
+``03-100-10``), optionally for one project only (``<project id>/<full_code>``); a missing code falls back to
+its parent code (``03-100-10`` -> ``03-100`` -> ``03``), so a table can map a whole division with one row.
+Used by Procore -> JD Edwards (project and cost-code tables); any ERP's table keyed by Procore's codes
+reads them the same way.
+"""
+
+import re
+
+DEFAULT_PROJECT = "*"  # the project-table key every project without a row of its own takes
+PROJECT_SEPARATOR = "/"  # "<project id>/<full_code>": a cost-code row for one project only
+PROCORE_ID = re.compile(r"[1-9][0-9]{0,19}")  # Procore ids: 64-bit integers, keyed as decimal strings
+FULL_CODE = re.compile(r"[A-Za-z0-9]+(?:[-.][A-Za-z0-9]+)*")  # "03", "03-100", "03-100-10"
+PARENT_SEPARATORS = re.compile(r"[-.]")
+
+
+def project_key_problem(key: str) -> str | None:
+    if key == DEFAULT_PROJECT or PROCORE_ID.fullmatch(key):
+        return None
+    return f"a Procore project id is its number (e.g. 562949953432100), or {DEFAULT_PROJECT} for the default"
+
+
+def cost_code_key_problem(key: str) -> str | None:
+    project, _, code = key.rpartition(PROJECT_SEPARATOR)
+    if project and PROCORE_ID.fullmatch(project) is None:
+        return (
+            f"a project-specific row reads <Procore project id>{PROJECT_SEPARATOR}<cost code> "
+            f"(e.g. 562949953432100{PROJECT_SEPARATOR}03-100)"
+        )
+    if FULL_CODE.fullmatch(code) is None:
+        return "a cost code is its full code as Procore shows it (e.g. 03, 03-100 or 03-100-10)"
+    return None
+
+
+def parent_codes(full_code: str) -> list[str]:
+    """The code, then each parent, nearest first: ``03-100-10`` -> ``03-100-10``, ``03-100``, ``03``."""
+    codes = [full_code]
+    while (found := list(PARENT_SEPARATORS.finditer(codes[-1]))) and found[-1].start() > 0:
+        codes.append(codes[-1][: found[-1].start()])
+    return codes
+
+
+def cost_code_keys(project_id: str, code: str) -> list[str]:
+    """The keys a cost code's row is looked for under, in override order: the project's own row, then the
+    code, then its parents."""
+    return [f"{project_id}{PROJECT_SEPARATOR}{code}", *parent_codes(code)]

@@ -1,0 +1,190 @@
+"""Procore documents read live by id while a flow maps them for an ERP, in the session of the record's own
+company: a commitment with its schedule of values, a requisition's lines, its commitment and vendor (each
+once per step), a project's name for messages.
+
+A read that Procore answers with 404 becomes a refusal naming what could not be read (the item is queued
+and a replay tries again once the service account can read it); an outage is not caught here, so it fails
+the step instead (rerun). The refusals say what was not sent (``erp``: "JDE"). Used by Procore -> JD Edwards
+(purchase orders, vouchers, change orders).
+"""
+
+from collections.abc import Mapping
+from typing import Any
+
+from connector_assets.flows.core import Rejected
+from connector_assets.procore.document_fields import document_label, project_label
+from connector_resources.procore.errors import ProcoreDataError, ProcoreNotFoundError, ProcorePermissionError
+
+
+class ProjectLabels:
+    """Project names for messages, read once per project per session (a change order names only its
+    project id)."""
+
+    def __init__(self, session: Any) -> None:
+        self.session = session
+        self.names: dict[str, str] = {}
+
+    def __call__(self, project_id: str) -> str:
+        if project_id not in self.names:
+            try:
+                self.names[project_id] = project_label({"project": self.session.get("projects", project_id)})
+            except (ProcoreNotFoundError, ProcorePermissionError):
+                self.names[project_id] = ""  # the label only names the project in messages
+        return self.names[project_id]
+
+
+def commitment_with_lines(
+    session: Any, commitment_id: str, project_id: int | None, erp: str
+) -> tuple[dict[str, Any], str, list[dict[str, Any]]] | Rejected:
+    """A commitment, its project id and its schedule of values, or the refusal naming what cannot be read."""
+    try:
+        commitment = session.get("commitments", commitment_id, project_id=project_id)
+    except ProcoreNotFoundError as exc:
+        return Rejected(
+            commitment_id,
+            f"commitment {commitment_id} of project {project_id or '(unknown)'} cannot be read from Procore "
+            f"({exc}); check the service account's access to the project, then replay",
+            {"project_id": str(project_id or "")},
+        )
+    project = str(commitment.get("_project_id") or project_id or "")
+    kind = commitment.get("_commitment_type") or commitment.get("type")
+    try:
+        lines = list(session.commitment_lines(int(project), commitment_id, kind))
+    except ProcoreNotFoundError as exc:  # an outage fails the step instead (rerun)
+        return Rejected(
+            commitment_id,
+            f"{document_label('commitment', commitment)} on project {project}: its schedule of values cannot "
+            f"be read from Procore ({exc}); nothing was sent to {erp}",
+            {"project_id": project},
+        )
+    return commitment, project, lines
+
+
+def change_order_lines(
+    session: Any, change_order: Mapping[str, Any], erp: str
+) -> tuple[str, str, list[dict[str, Any]]] | Rejected:
+    """A commitment change order's project id, commitment id and line items, or the refusal naming what is
+    missing or cannot be read (it was to be added to an ``erp`` order)."""
+    change_order_id = str(change_order.get("id") or "")
+    project = str(change_order.get("_project_id") or change_order.get("project_id") or "")
+    commitment_id = str(change_order.get("contract_id") or "")
+    refused = {"project_id": project}
+    label = document_label("change order", change_order)
+    if not project.isdigit() or not commitment_id.isdigit():
+        return Rejected(
+            change_order_id,
+            f"{label} names no project or commitment (contract_id); it cannot be added to a {erp} order",
+            refused,
+        )
+    try:
+        # The change order's contract_id (reference §2.6) is the commitment whose lines a change order line
+        # may point at: passed, so a line without its own cost code costs no read of the change order again.
+        lines = list(session.change_order_lines(int(project), change_order_id, commitment_id=commitment_id))
+    except (ProcoreNotFoundError, ProcoreDataError) as exc:  # an outage fails the step instead (rerun)
+        return Rejected(
+            change_order_id,
+            f"{label} of commitment {commitment_id} on project {project}: its line items cannot be read from "
+            f"Procore ({exc}); nothing was added to the {erp} order",
+            refused,
+        )
+    return project, commitment_id, lines
+
+
+def payment_due(requisition: Mapping[str, Any]) -> Any:
+    """``summary.current_payment_due`` as Procore sent it, None when absent or blank."""
+    summary = requisition.get("summary")
+    due = summary.get("current_payment_due") if isinstance(summary, Mapping) else None
+    return None if due is None or str(due).strip() == "" else due
+
+
+class RequisitionReads:
+    """What a step reads for its requisitions on one Procore session: each commitment and each vendor once,
+    a requisition's payment due and its lines."""
+
+    erp = "JDE"  # what the refusals say was not sent
+
+    def __init__(self, session: Any) -> None:
+        self.session = session
+        self.commitments: dict[str, dict[str, Any] | str] = {}
+        self.vendors: dict[str, dict[str, Any] | None] = {}
+
+    def commitment(self, commitment_id: str, project_id: int | None) -> dict[str, Any] | str:
+        """The commitment, or why it cannot be read."""
+        if commitment_id not in self.commitments:
+            try:
+                self.commitments[commitment_id] = self.session.get(
+                    "commitments", commitment_id, project_id=project_id
+                )
+            except ProcoreNotFoundError as exc:
+                self.commitments[commitment_id] = (
+                    f"its commitment {commitment_id} cannot be read from Procore ({exc}); check the service "
+                    "account's access to the project, then replay"
+                )
+        return self.commitments[commitment_id]
+
+    def vendor(self, vendor_id: str) -> dict[str, Any] | None:
+        """The vendor, None when Procore has no such vendor."""
+        if vendor_id not in self.vendors:
+            try:
+                self.vendors[vendor_id] = self.session.get("vendors", vendor_id)
+            except ProcoreNotFoundError:
+                self.vendors[vendor_id] = None
+        return self.vendors[vendor_id]
+
+    def with_payment_due(self, requisition: dict[str, Any], project_id: int) -> dict[str, Any] | str:
+        """The requisition with its ``summary.current_payment_due`` (reference §2.5), or why it has none.
+
+        The amount payable comes from the lines, whose retainage fields the reference does not name; the
+        documented ``current_payment_due`` is what confirms it. A list may leave ``summary`` out (as compact
+        views leave money out), so a staged record without it is read again by id; a requisition that still
+        states none is refused rather than sent at an amount nothing in Procore confirms."""
+        if payment_due(requisition) is not None:
+            return requisition
+        requisition_id = str(requisition.get("id"))
+        try:
+            read = self.session.get("requisitions", requisition_id, project_id=project_id)
+        except ProcoreNotFoundError as exc:
+            return (
+                f"requisition {requisition_id} cannot be read from Procore ({exc}); nothing was sent to "
+                f"{self.erp}"
+            )
+        if payment_due(read) is not None:
+            return {**requisition, "summary": read["summary"]}
+        return (
+            f"requisition {requisition_id}: Procore states no current payment due for it "
+            "(summary.current_payment_due), so the voucher's amount cannot be checked against Procore's own "
+            f"figure; nothing was sent to {self.erp}. Check the invoice in Procore, then replay"
+        )
+
+    def lines(self, requisition_id: str, project_id: int) -> list[dict[str, Any]] | str:
+        """The requisition's lines (cost codes resolved by the client), or why they cannot be read."""
+        try:
+            return list(self.session.requisition_lines(project_id, requisition_id))
+        except ProcoreNotFoundError as exc:  # an outage fails the step instead (rerun)
+            return (
+                f"requisition {requisition_id}: its lines cannot be read from Procore ({exc}); nothing was "
+                f"sent to {self.erp}"
+            )
+
+    def read(
+        self, requisition: dict[str, Any]
+    ) -> tuple[dict[str, Any], dict[str, Any], int, list[dict[str, Any]]] | str:
+        """What a requisition is mapped with: itself (with its payment due), its commitment, its project id
+        and its lines; or why it cannot be read, in words that start with the requisition."""
+        requisition_id = str(requisition.get("id"))
+        project = requisition.get("_project_id") or requisition.get("project_id")
+        project_id = int(project) if project is not None and str(project).isdigit() else None
+        commitment_id = str(requisition.get("commitment_id") or "")
+        if not commitment_id:
+            return f"requisition {requisition_id} names no commitment"
+        commitment = self.commitment(commitment_id, project_id)
+        if isinstance(commitment, str):
+            return f"requisition {requisition_id}: {commitment}"
+        project_id = project_id or int(commitment.get("_project_id") or 0) or None
+        if project_id is None:
+            return f"requisition {requisition_id}: its project is unknown"
+        requisition = self.with_payment_due(requisition, project_id)
+        if isinstance(requisition, str):
+            return requisition
+        lines = self.lines(requisition_id, project_id)
+        return lines if isinstance(lines, str) else (requisition, commitment, project_id, lines)

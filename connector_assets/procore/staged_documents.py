@@ -1,0 +1,153 @@
+"""Procore's staged documents (commitments, requisitions, commitment change orders) as a flow that sends
+them to an ERP picks them out of a day, and what a replay needs to read one again.
+
+A day's records come from the staged assets (``procore_requisitions`` ...), one JSON record a row. Which
+statuses count as approved is the integration's setting (``statuses``); which commitments a day's
+requisitions and commitments name, and in which company, are Procore facts. A mapped or refused record
+keeps its project id (``with_project``) so a replay reads it from its project in one call
+(``queued_projects``). Used by Procore -> JD Edwards (purchase orders, vouchers, change orders, and the
+reconciliation); an integration passes its name and settings.
+"""
+
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import datetime
+from typing import Any
+
+from connector_assets.flows.core import Mapped, Rejected
+from connector_assets.procore.companies import record_company
+from connector_resources import settings
+from connector_resources.ledger import Ledger
+
+
+def statuses(variable: str) -> frozenset[str]:
+    """A comma-separated status setting, compared case-insensitively (Procore capitalises some)."""
+    return frozenset(settings.read(variable))
+
+
+def staged_records(staging: Any, asset: str, partition: str | None) -> Iterator[dict[str, Any]]:
+    for row in staging.read_rows(asset, partition):
+        yield json.loads(row["record"])
+
+
+def approved(records: Iterable[dict[str, Any]], wanted: frozenset[str]) -> list[dict[str, Any]]:
+    """The records whose status is one of ``wanted`` (lower case)."""
+    return [r for r in records if str(r.get("status") or "").lower() in wanted]
+
+
+def latest_approved(
+    staging: Any, asset: str, partition: str | None, wanted: frozenset[str]
+) -> list[tuple[dict[str, Any], datetime]]:
+    """The partition's approved, undeleted records (latest staged version each) with their change time."""
+    latest: dict[str, tuple[dict[str, Any], datetime]] = {}
+    for row in staging.read_rows(asset, partition):
+        record = json.loads(row["record"])
+        if str(record.get("status") or "").lower() not in wanted or record.get("deleted_at"):
+            continue
+        key, stamp = str(row["id"]), row["updated_at"]
+        if key not in latest or stamp >= latest[key][1]:
+            latest[key] = (record, stamp)
+    return list(latest.values())
+
+
+def _project_id(value: Any) -> int | None:
+    return int(value) if value is not None else None
+
+
+def approved_commitments(
+    requisitions: Iterable[Mapping[str, Any]], wanted: frozenset[str]
+) -> dict[str, int | None]:
+    """Commitment id -> project id of the requisitions whose status is one of ``wanted``, each once."""
+    found: dict[str, int | None] = {}
+    for requisition in requisitions:
+        if str(requisition.get("status") or "").lower() not in wanted:
+            continue
+        commitment = requisition.get("commitment_id")
+        if commitment is None:
+            continue
+        project = requisition.get("_project_id") or requisition.get("project_id")
+        found.setdefault(str(commitment), _project_id(project))
+    return found
+
+
+def written_commitments(
+    commitments: Iterable[Mapping[str, Any]], written: Callable[[str], bool]
+) -> dict[str, int | None]:
+    """Commitment id -> project id of the commitments changed on the day that ``written`` says the ERP
+    already holds: mapped again, so a changed header reaches the order (unchanged ones are skipped by the
+    ledger). A soft-deleted one is left alone: Procore locks approved commitments, and what becomes of an
+    order whose commitment was deleted is a person's call in the ERP."""
+    found: dict[str, int | None] = {}
+    for commitment in commitments:
+        commitment_id = str(commitment.get("id") or "")
+        if not commitment_id or commitment.get("deleted_at"):
+            continue
+        if written(commitment_id):
+            project = commitment.get("_project_id") or (commitment.get("project") or {}).get("id")
+            found[commitment_id] = _project_id(project)
+    return found
+
+
+def commitment_companies(
+    requisitions: Iterable[Mapping[str, Any]], commitments: Iterable[Mapping[str, Any]], default: int
+) -> dict[str, int]:
+    """Commitment id -> the Procore company of the staged requisition or commitment naming it (a
+    commitment's requisitions are in its company)."""
+    found: dict[str, int] = {}
+    for requisition in requisitions:
+        if requisition.get("commitment_id") is not None:
+            found.setdefault(str(requisition["commitment_id"]), record_company(requisition, default))
+    for commitment in commitments:
+        if commitment.get("id") is not None:
+            found.setdefault(str(commitment["id"]), record_company(commitment, default))
+    return found
+
+
+def with_project(mapped: Mapped | Rejected, project: str) -> Mapped | Rejected:
+    """``mapped`` carrying the Procore project id (in the mapped fields, or a refusal's payload), so a
+    replay reads the record again from its project in one call (``queued_projects``)."""
+    if isinstance(mapped, Rejected):
+        return Rejected(mapped.source_key, mapped.reason, {"project_id": project})
+    return Mapped(
+        mapped.source_key,
+        mapped.body,
+        {**mapped.fields, "project_id": project},
+        mapped.natural_key,
+        mapped.depends_on,
+    )
+
+
+def queued_projects(
+    ledger: Ledger, integration: str, flow: str, keys: Iterable[str]
+) -> dict[str, int | None]:
+    """Source key -> the Procore project its queued item names (``project_id`` in the mapped fields or
+    the refusal's payload), so a replay reads the record from its project in one call."""
+    wanted = set(keys)
+    found: dict[str, int | None] = dict.fromkeys(wanted)
+    for item in ledger.open_items(integration=integration, flow=flow, limit=100_000):
+        if item.source_key not in wanted:
+            continue
+        payload = item.payload or {}
+        project = (payload.get("fields") or {}).get("project_id") or payload.get("project_id")
+        if project and str(project).isdigit():
+            found[item.source_key] = int(project)
+    return found
+
+
+def day_commitments(
+    staging: Any,
+    assets: tuple[str, str],
+    partition: str | None,
+    wanted: frozenset[str],
+    written: Callable[[str], bool],
+    default: int,
+) -> dict[str, tuple[int | None, int]]:
+    """Commitment id -> (project id, company) of the commitments a day names (``assets``: the staged
+    requisitions and commitments): those of its requisitions whose status is one of ``wanted``, then those
+    changed on the day that ``written`` says the ERP holds; each once, in its company."""
+    requisitions, commitments = (list(staged_records(staging, asset, partition)) for asset in assets)
+    found = approved_commitments(requisitions, wanted)
+    for commitment_id, project_id in written_commitments(commitments, written).items():
+        found.setdefault(commitment_id, project_id)
+    companies = commitment_companies(requisitions, commitments, default) if found else {}
+    return {key: (project, companies.get(key) or default) for key, project in found.items()}
