@@ -141,6 +141,7 @@ def build_day_close_schedule(
     timezone: str,
     partitions_def: DailyPartitionsDefinition,
     description: str,
+    staged_first: Sequence[AssetKey] = (),
 ) -> ScheduleDefinition:
     """At each tick: the previous partition day, read whole, once (run key ``close-<day>``); a later tick
     of the same day (a cron firing more than daily) polls today's partition instead.
@@ -148,11 +149,21 @@ def build_day_close_schedule(
     "Yesterday" is taken in the partitions' time zone at the tick; the cron fires in ``timezone``.
     "Already closed" is asked of the Dagster instance (a run of this schedule for that partition), so a
     daily cron always closes yesterday and an hourly one closes it at its first tick of the day.
+    ``staged_first``: assets the job reads but does not run (refreshed on their own schedule); until each
+    has been materialized once on the instance, a tick skips, naming them, instead of starting a run that
+    could only fail (a new instance's first minutes).
     """
     zone = ZoneInfo(partitions_def.timezone or "UTC")
 
     @connector_schedule(name, job, cron=cron, timezone=timezone, description=description)
     def _close(context: ScheduleEvaluationContext):
+        missing = [k for k in staged_first if context.instance.get_latest_materialization_event(k) is None]
+        if missing:
+            names = ", ".join(k.to_user_string() for k in missing)
+            return SkipReason(
+                f"waiting for {names} to be staged on this instance (never materialized yet; the automation "
+                "sensor stages it on a new instance, or materialize it)"
+            )
         now = context.scheduled_execution_time.astimezone(zone)
         today, yesterday = now.date().isoformat(), (now.date() - timedelta(days=1)).isoformat()
         if partitions_def.has_partition_key(yesterday) and not _closed(context, name, yesterday):
@@ -197,12 +208,15 @@ def build_day_close_flows(
     describe_schedule: Callable[[FlowSpec, str], str],
     describe_job: Callable[[FlowSpec], str] = describe_flow_job,
     scheduled_apart: Iterable[str | AssetKey] = (),
+    staged_first: Iterable[str | AssetKey] = (),
 ) -> tuple[dict[FlowSpec, Any], list[ScheduleDefinition]]:
     """One job per flow (``flow_job`` over ``sources`` less ``scheduled_apart``, named after the flow) and
     its schedule (``<flow>_schedule``) at the flow's cron setting, fired in ``timezone``: a day-closing one
     over the mapped step's day partitions (described by ``describe_schedule(spec, cron_setting)``), or a
-    plain cron one when the mapped step is not partitioned."""
+    plain cron one when the mapped step is not partitioned. A day-closing schedule whose mapped step reads
+    one of ``staged_first`` skips until it was materialized once (``build_day_close_schedule``)."""
     allowed = {_key(s) for s in sources} - {_key(s) for s in scheduled_apart}
+    first = {_key(s) for s in staged_first}
     table = {
         spec: flow_job(spec, assets, cron_settings[spec], sources=allowed)
         for spec, assets in flow_assets.items()
@@ -213,6 +227,7 @@ def build_day_close_flows(
         name, cron = f"{spec.flow}_{SCHEDULE_SUFFIX}", settings.value(entry.cron_setting)
         partitions = mapped_asset(spec, flow_assets[spec]).partitions_def
         if isinstance(partitions, DailyPartitionsDefinition):
+            reads = mapped_asset(spec, flow_assets[spec]).dependency_keys
             schedule = build_day_close_schedule(
                 name,
                 jobs[spec],
@@ -220,6 +235,7 @@ def build_day_close_flows(
                 timezone=timezone,
                 partitions_def=partitions,
                 description=describe_schedule(spec, entry.cron_setting),
+                staged_first=sorted(first & set(reads), key=AssetKey.to_user_string),
             )
         elif partitions is None:
             where = f"{spec.name} ({spec.source_system} -> {spec.target_system})"
@@ -246,6 +262,7 @@ class DayClosingJobs:
     describe_schedule: Callable[[FlowSpec, str], str]
     describe_job: Callable[[FlowSpec], str] = describe_flow_job
     scheduled_apart: Iterable[str | AssetKey] = ()
+    staged_first: Iterable[str | AssetKey] = ()  # read, not run, by the jobs: a tick waits until staged once
 
     def build(
         self,
@@ -262,4 +279,5 @@ class DayClosingJobs:
             describe_schedule=self.describe_schedule,
             describe_job=self.describe_job,
             scheduled_apart=self.scheduled_apart,
+            staged_first=self.staged_first,
         )

@@ -53,3 +53,38 @@ def test_every_flow_has_a_schedule_of_its_own_on_a_job_of_its_own():
         assert len([k for k in keys if k.endswith("_written")]) == 1, (name, keys)  # one flow per job
         [request] = _requests(name, datetime(2026, 11, 21, 10, 5, tzinfo=UTC))
         assert request.partition_key == "2026-11-21"
+
+
+def test_a_flow_reading_what_is_staged_apart_waits_until_it_was_staged_once():
+    """On a new instance Fusion's account combinations were never staged: the purchase order and invoice
+    schedules skip naming them (no run fails red), then close their days once they are (issue 33)."""
+    from dagster import AssetKey, AssetMaterialization, instance_for_test
+
+    at = datetime(2026, 11, 22, 0, 5, tzinfo=UTC)
+    combinations = "fusion_procurify_account_combinations"
+    with instance_for_test() as instance:
+        for name in ("fusion_procurify_purchase_orders_schedule", "fusion_procurify_invoices_schedule"):
+            with build_schedule_context(
+                instance=instance, scheduled_execution_time=at, repository_def=defs.get_repository_def()
+            ) as context:
+                result = defs.resolve_schedule_def(name).evaluate_tick(context)
+            assert not result.run_requests and combinations in result.skip_message, name
+        # Flows that do not read them are not held back.
+        with build_schedule_context(
+            instance=instance, scheduled_execution_time=at, repository_def=defs.get_repository_def()
+        ) as context:
+            assert (
+                defs.resolve_schedule_def("fusion_procurify_vendors_schedule")
+                .evaluate_tick(context)
+                .run_requests
+            )
+        instance.report_runless_asset_event(AssetMaterialization(AssetKey(combinations)))
+        with build_schedule_context(
+            instance=instance, scheduled_execution_time=at, repository_def=defs.get_repository_def()
+        ) as context:
+            [request] = (
+                defs.resolve_schedule_def("fusion_procurify_invoices_schedule")
+                .evaluate_tick(context)
+                .run_requests
+            )
+        assert request.partition_key == "2026-11-21" and request.run_key == "close-2026-11-21"

@@ -31,6 +31,7 @@ from typing import Any
 
 from dagster import AssetExecutionContext, MaterializeResult, asset
 
+from connector_assets.automation import NEVER_READ
 from connector_assets.flows.mapping_tables import Snapshot, fingerprint
 from connector_assets.fusion.account_combinations import (
     DELIMITER,
@@ -76,6 +77,7 @@ def segment_names() -> tuple[str, ...]:
 @asset(
     name=COMBINATIONS_ASSET,
     group_name=INTEGRATION,
+    automation_condition=NEVER_READ,  # staged once on a new instance, before the flows' first ticks
     kinds={"fusion", "parquet"},
     required_resource_keys={"fusion", "staging"},
     description=(

@@ -52,7 +52,13 @@ def _describe_schedule(spec: FlowSpec, cron_setting: str) -> str:
 
 # One job per flow (named after the flow, ``fusion_procurify_<name>``) and its schedule
 # (``fusion_procurify_<name>_schedule``) at the flow's cron setting, in UTC.
-JOBS = DayClosingJobs(timezone=lambda: TIMEZONE, describe_schedule=_describe_schedule)
+# The purchase order and invoice flows read Fusion's account combinations, staged by their own refresh
+# (below) and, on a new instance, by the automation sensor: their ticks wait until it was staged once.
+JOBS = DayClosingJobs(
+    timezone=lambda: TIMEZONE,
+    describe_schedule=_describe_schedule,
+    staged_first=("fusion_procurify_account_combinations",),  # charge_accounts.COMBINATIONS_ASSET
+)
 
 
 def build_combinations_job_and_schedule(asset: AssetsDefinition) -> tuple[Any, ScheduleDefinition]:
