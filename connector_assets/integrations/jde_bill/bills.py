@@ -46,7 +46,7 @@ from typing import Any
 from connector_assets.bill.classifications import CHART_OF_ACCOUNTS_ASSET, DEPARTMENTS_ASSET
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
-from connector_assets.flows.lazy_model import lazy_model
+from connector_assets.flows.record_models import ISO_DAY, matching, number, record_model, string, whole
 from connector_assets.flows.replay_resources import ledger_target_replay
 from connector_assets.integrations.jde_bill.bill_keys import (
     ENTITY,
@@ -83,26 +83,17 @@ from connector_resources.replay import ReplayHandler
 INVOICE_NUMBER_MAX = 50  # BILL sandbox limit for invoice.invoiceNumber
 
 
-@lazy_model
-def BillRecord() -> type:
-    """What is sent as a BILL bill: whose, which invoice, when due, at least one line, a positive total."""
-    import pandera.pandas as pa
-    from pandera.typing import Series
-
-    class BillRecord(pa.DataFrameModel):
-        source_key: Series[str] = pa.Field(str_matches=r"^(PO|PV):[^:]*:\d+:[^:]*$")
-        supplier_number: Series[str] = pa.Field(str_matches=r"^\d{1,8}$")
-        invoice_number: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": INVOICE_NUMBER_MAX})
-        invoice_date: Series[str] = pa.Field(str_matches=r"^\d{4}-\d{2}-\d{2}$")
-        due_date: Series[str] = pa.Field(str_matches=r"^\d{4}-\d{2}-\d{2}$")
-        lines: Series[int] = pa.Field(ge=1)
-        total: Series[float] = pa.Field(gt=0)
-
-        class Config:
-            strict = True
-            coerce = True
-
-    return BillRecord
+BillRecord = record_model(
+    "BillRecord",
+    "What is sent as a BILL bill: whose, which invoice, when due, at least one line, a positive total.",
+    source_key=matching(r"^(PO|PV):[^:]*:\d+:[^:]*$"),
+    supplier_number=matching(r"^\d{1,8}$"),
+    invoice_number=string(1, INVOICE_NUMBER_MAX),
+    invoice_date=matching(ISO_DAY),
+    due_date=matching(ISO_DAY),
+    lines=whole(ge=1),
+    total=number(gt=0),
+)
 
 
 # -- the partition's bills, and a replay's -----------------------------------------------------------------

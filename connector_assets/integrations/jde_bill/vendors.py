@@ -34,7 +34,7 @@ from typing import Any
 from connector_assets.bill.targets import BillVendors
 from connector_assets.flows.assets import awaited_keys, build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
-from connector_assets.flows.lazy_model import lazy_model
+from connector_assets.flows.record_models import matching, record_model, string
 from connector_assets.integrations.jde_bill.integration import INTEGRATION, ROUTE
 from connector_assets.jde.assets import jde_partitions
 from connector_assets.jde.documents import JdeSupplier, changed_suppliers, suppliers_by_number
@@ -66,32 +66,23 @@ def default_country() -> str:
     return settings.read(DEFAULT_COUNTRY_SETTING).upper()
 
 
-@lazy_model
-def BillVendorRecord() -> type:
-    """What is sent as a BILL vendor, in the limits BILL takes: a name, the JDE address number it came from,
-    the payee name, and, when there is an address, a two-letter ISO country."""
-    import pandera.pandas as pa
-    from pandera.typing import Series
-
-    class BillVendorRecord(pa.DataFrameModel):
-        supplier_number: Series[str] = pa.Field(str_matches=r"^\d{1,8}$")
-        name: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": NAME_MAX})
-        tax_id: Series[str] = pa.Field(nullable=True, str_length={"max_value": TAX_ID_MAX})
-        payee_name: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": PAYEE_MAX})
-        address_line1: Series[str] = pa.Field(nullable=True, str_length={"max_value": ADDRESS_LINE_MAX})
-        address_line2: Series[str] = pa.Field(nullable=True, str_length={"max_value": ADDRESS_LINE_MAX})
-        address_city: Series[str] = pa.Field(nullable=True, str_length={"max_value": CITY_MAX})
-        address_state: Series[str] = pa.Field(nullable=True, str_length={"max_value": STATE_MAX})
-        address_postal_code: Series[str] = pa.Field(nullable=True, str_length={"max_value": POSTAL_CODE_MAX})
-        # Empty ("") when an address has no country (F0116 CTR blank, no default set): refused, BILL mails
-        # checks by it.
-        address_country: Series[str] = pa.Field(nullable=True, str_matches=r"^[A-Z]{2}$")
-
-        class Config:
-            strict = True
-            coerce = True
-
-    return BillVendorRecord
+# Empty address_country ("") when an address has no country (F0116 CTR blank, no default set): refused,
+# BILL mails checks by it.
+BillVendorRecord = record_model(
+    "BillVendorRecord",
+    "What is sent as a BILL vendor, in the limits BILL takes: a name, the JDE address number it came from, "
+    "the payee name, and, when there is an address, a two-letter ISO country.",
+    supplier_number=matching(r"^\d{1,8}$"),
+    name=string(1, NAME_MAX),
+    tax_id=string(max_length=TAX_ID_MAX, nullable=True),
+    payee_name=string(1, PAYEE_MAX),
+    address_line1=string(max_length=ADDRESS_LINE_MAX, nullable=True),
+    address_line2=string(max_length=ADDRESS_LINE_MAX, nullable=True),
+    address_city=string(max_length=CITY_MAX, nullable=True),
+    address_state=string(max_length=STATE_MAX, nullable=True),
+    address_postal_code=string(max_length=POSTAL_CODE_MAX, nullable=True),
+    address_country=matching(r"^[A-Z]{2}$", nullable=True),
+)
 
 
 def _text(row: dict[str, Any] | None, alias: str) -> str:

@@ -24,7 +24,7 @@ from connector_assets.coupa.targets import CoupaInvoices
 from connector_assets.flows.amounts import CENT
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
-from connector_assets.flows.lazy_model import lazy_model
+from connector_assets.flows.record_models import ISO_DAY, matching, record_model, string, whole
 from connector_assets.integrations.jde_coupa.integration import INTEGRATION, ROUTE
 from connector_assets.integrations.jde_coupa.purchase_orders import ACCOUNT_MAP_ASSET, ACCOUNTS
 from connector_assets.integrations.jde_coupa.suppliers import SUPPLIERS_FLOW
@@ -32,24 +32,14 @@ from connector_assets.jde.assets import jde_partitions
 from connector_assets.jde.documents import DISTRIBUTION_TABLE, JdeVoucher, changed_vouchers, vouchers_by_key
 from connector_assets.jde.tables import AP_LEDGER, PO_LINES
 
-
-@lazy_model
-def CoupaInvoiceRecord() -> type:
-    """What Coupa accepts as an invoice from the JDE AP ledger."""
-    import pandera.pandas as pa
-    from pandera.typing import Series
-
-    class CoupaInvoiceRecord(pa.DataFrameModel):
-        invoice_number: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": 40})
-        supplier_number: Series[str] = pa.Field(str_matches=r"^\d{1,8}$")
-        invoice_date: Series[str] = pa.Field(str_matches=r"^\d{4}-\d{2}-\d{2}$")
-        lines: Series[int] = pa.Field(ge=1)
-
-        class Config:
-            strict = True
-            coerce = True
-
-    return CoupaInvoiceRecord
+CoupaInvoiceRecord = record_model(
+    "CoupaInvoiceRecord",
+    "What Coupa accepts as an invoice from the JDE AP ledger.",
+    invoice_number=string(1, 40),
+    supplier_number=matching(r"^\d{1,8}$"),
+    invoice_date=matching(ISO_DAY),
+    lines=whole(ge=1),
+)
 
 
 def _account(row: dict) -> str:
