@@ -43,10 +43,11 @@ the flow spec, its assets and its replay handler.
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
+from connector_assets.bill.bodies import BillColumns
 from connector_assets.bill.classifications import CHART_OF_ACCOUNTS_ASSET, DEPARTMENTS_ASSET
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
-from connector_assets.flows.record_models import ISO_DAY, matching, number, record_model, string, whole
+from connector_assets.flows.record_models import matching, record_model
 from connector_assets.flows.replay_resources import ledger_target_replay
 from connector_assets.integrations.jde_bill.bill_keys import (
     ENTITY,
@@ -80,19 +81,13 @@ from connector_assets.jde.documents import (
 from connector_assets.jde.tables import AP_LEDGER, GL_ACCOUNTS, PO_HEADERS, PO_LINES, SUPPLIERS
 from connector_resources.replay import ReplayHandler
 
-INVOICE_NUMBER_MAX = 50  # BILL sandbox limit for invoice.invoiceNumber
-
-
 BillRecord = record_model(
     "BillRecord",
-    "What is sent as a BILL bill: whose, which invoice, when due, at least one line, a positive total.",
+    "What is sent as a BILL bill (``BillColumns``: which invoice, when due, at least one line, a positive "
+    "total) and whose, from which JDE document.",
+    base=BillColumns,
     source_key=matching(r"^(PO|PV):[^:]*:\d+:[^:]*$"),
     supplier_number=matching(r"^\d{1,8}$"),
-    invoice_number=string(1, INVOICE_NUMBER_MAX),
-    invoice_date=matching(ISO_DAY),
-    due_date=matching(ISO_DAY),
-    lines=whole(ge=1),
-    total=number(gt=0),
 )
 
 

@@ -31,10 +31,11 @@ this search are all that stands between a rerun and a second vendor.
 from collections.abc import Iterator
 from typing import Any
 
+from connector_assets.bill.bodies import BillVendorColumns, vendor_parts
 from connector_assets.bill.targets import BillVendors
 from connector_assets.flows.assets import awaited_keys, build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
-from connector_assets.flows.record_models import matching, record_model, string
+from connector_assets.flows.record_models import matching, record_model
 from connector_assets.integrations.jde_bill.integration import INTEGRATION, ROUTE
 from connector_assets.jde.assets import jde_partitions
 from connector_assets.jde.documents import JdeSupplier, changed_suppliers, suppliers_by_number
@@ -43,14 +44,6 @@ from connector_assets.jde.tables import ADDRESS_BOOK, SUPPLIER_ADDRESSES, SUPPLI
 from connector_resources import settings
 from connector_resources.jde import optional_tables
 
-# Field limits: BILL's reference documents none; these are the BILL sandbox's (what it refuses beyond).
-NAME_MAX = 100
-TAX_ID_MAX = 20
-ADDRESS_LINE_MAX = 100
-CITY_MAX = 50
-STATE_MAX = 50
-POSTAL_CODE_MAX = 20
-PAYEE_MAX = 100
 ADDRESSES_SETTING = optional_tables.ADDRESSES.setting
 DEFAULT_COUNTRY_SETTING = "ML_JDE_BILL_VENDOR_DEFAULT_COUNTRY"
 
@@ -66,22 +59,12 @@ def default_country() -> str:
     return settings.read(DEFAULT_COUNTRY_SETTING).upper()
 
 
-# Empty address_country ("") when an address has no country (F0116 CTR blank, no default set): refused,
-# BILL mails checks by it.
 BillVendorRecord = record_model(
     "BillVendorRecord",
-    "What is sent as a BILL vendor, in the limits BILL takes: a name, the JDE address number it came from, "
-    "the payee name, and, when there is an address, a two-letter ISO country.",
+    "What is sent as a BILL vendor, in the limits BILL takes (``BillVendorColumns``), and the JDE address "
+    "number it came from.",
+    base=BillVendorColumns,
     supplier_number=matching(r"^\d{1,8}$"),
-    name=string(1, NAME_MAX),
-    tax_id=string(max_length=TAX_ID_MAX, nullable=True),
-    payee_name=string(1, PAYEE_MAX),
-    address_line1=string(max_length=ADDRESS_LINE_MAX, nullable=True),
-    address_line2=string(max_length=ADDRESS_LINE_MAX, nullable=True),
-    address_city=string(max_length=CITY_MAX, nullable=True),
-    address_state=string(max_length=STATE_MAX, nullable=True),
-    address_postal_code=string(max_length=POSTAL_CODE_MAX, nullable=True),
-    address_country=matching(r"^[A-Z]{2}$", nullable=True),
 )
 
 
@@ -124,32 +107,12 @@ def map_vendor(jde_supplier: JdeSupplier, country: str = "") -> Mapped | Rejecte
                 "send-to, SNTO), which has no address book record (F0101)",
             )
         payee = _text(jde_supplier.send_to, "ALPH")
-    body: dict[str, Any] = {
-        "name": name,
-        "accountType": "PERSON" if _text(book, "TAXC").upper() == "P" else "BUSINESS",
-        "paymentInformation": {"payeeName": payee},
-    }
-    if tax_id:
-        body["additionalInfo"] = {"taxId": tax_id}
-    address = map_address(jde_supplier.mailing, country)
-    if address:
-        body["address"] = address
-    shown = address or {}
+    person = _text(book, "TAXC").upper() == "P"
+    body, fields = vendor_parts(name, person, payee, tax_id, map_address(jde_supplier.mailing, country))
     return Mapped(
         source_key=key,
         body=body,
-        fields={
-            "supplier_number": key,
-            "name": name,
-            "tax_id": tax_id,
-            "payee_name": payee,
-            "address_line1": shown.get("line1"),
-            "address_line2": shown.get("line2"),
-            "address_city": shown.get("city"),
-            "address_state": shown.get("stateOrProvince"),
-            "address_postal_code": shown.get("zipOrPostalCode"),
-            "address_country": shown.get("country"),
-        },
+        fields={"supplier_number": key, **fields},
         natural_key={"name": name, "tax_id": tax_id},
     )
 

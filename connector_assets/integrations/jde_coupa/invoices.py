@@ -29,6 +29,7 @@ from connector_assets.integrations.jde_coupa.integration import INTEGRATION, ROU
 from connector_assets.integrations.jde_coupa.purchase_orders import ACCOUNT_MAP_ASSET, ACCOUNTS
 from connector_assets.integrations.jde_coupa.suppliers import SUPPLIERS_FLOW
 from connector_assets.jde.assets import jde_partitions
+from connector_assets.jde.charges import typed_account
 from connector_assets.jde.documents import DISTRIBUTION_TABLE, JdeVoucher, changed_vouchers, vouchers_by_key
 from connector_assets.jde.tables import AP_LEDGER, PO_LINES
 
@@ -40,15 +41,6 @@ CoupaInvoiceRecord = record_model(
     invoice_date=matching(ISO_DAY),
     lines=whole(ge=1),
 )
-
-
-def _account(row: dict) -> str:
-    """The account as users type it: ``ANI`` as entered, else ``BU.OBJ[.SUB]`` from its parts."""
-    typed = str(row.get("ANI") or "").strip()
-    if typed:
-        return typed
-    parts = [str(row.get(k) or "").strip() for k in ("MCU", "OBJ", "SUB")]
-    return ".".join(p for p in parts if p) if parts[1] else ""
 
 
 def _money(value: Any) -> Decimal:
@@ -129,7 +121,7 @@ def _invoice_lines(
         )
     lines = []
     for row in distribution:
-        account = _account(row)
+        account = typed_account(row)
         if not account:
             return f"F0911 line {row.get('JELN')} has no account"
         text = str(row.get("EXA") or "").strip() or f"voucher {voucher} G/L line {row.get('JELN')}"
