@@ -11,7 +11,7 @@ key comes from the source's ids alone (``journal_key``), so a repeat meets 59A4 
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 from connector_assets.flows import amounts
 from connector_assets.flows.core import Mapped
@@ -117,9 +117,29 @@ def journal_key(user: str, document_id: str, payment_id: str) -> BatchKey:
     return BatchKey(user, document_id[-15:], payment_id)
 
 
-def voucher_payment(voucher: Voucher, amount: Decimal, paid_on: str, reference: str) -> dict[str, Any]:
-    """``ML_RecordPayment``'s body: ``amount`` paid on ``voucher`` on ``paid_on``, as ``reference``."""
+class Posting(NamedTuple):
+    """A payment's JDE write: the orchestration's body, its ``JdePostingRecord`` columns, its natural key."""
+
+    body: dict[str, Any]
+    fields: dict[str, Any]
+    natural_key: dict[str, Any]
+
+
+def _columns(reference: str, amount: Decimal, paid_on: str, company: str, **posting: Any) -> dict[str, Any]:
+    empty = {"voucher_number": None, "batch_number": None, "transaction_number": None}
     return {
+        "payment_reference": reference,
+        "payment_amount": amounts.money(amount),
+        "payment_date": paid_on,
+        "company": company,
+        **empty,
+        **posting,
+    }
+
+
+def voucher_payment(voucher: Voucher, amount: Decimal, paid_on: str, reference: str) -> Posting:
+    """``ML_RecordPayment`` of ``amount`` paid on ``voucher`` on ``paid_on``, as ``reference``."""
+    body = {
         "Document_Company": voucher.company,
         "Document_Number": voucher.number,
         "Document_Type": voucher.doc_type,
@@ -127,21 +147,27 @@ def voucher_payment(voucher: Voucher, amount: Decimal, paid_on: str, reference: 
         "Payment_Date": paid_on,
         "Payment_Reference": reference,
     }
+    fields = _columns(
+        reference, amount, paid_on, voucher.company, posting="voucher", voucher_number=str(voucher.number)
+    )
+    return Posting(body, fields, {"voucher": voucher.text(), "Payment_Reference": reference})
 
 
 def payment_journal(
     batch: BatchKey,
+    reference: str,
     company: str,
     paid_on: str,
     amount: Decimal,
     accounts: JournalAccounts,
     explanations: tuple[str, str],
-) -> dict[str, Any]:
-    """``ML_CreateJournalBatch``'s body: a JE in ``company`` on ``paid_on`` (the day the money left: the
-    period the payment belongs to), debiting ``accounts.debit`` and crediting ``accounts.credit`` with
-    ``amount``; ``explanations`` are the payment's and the paid document's (30 characters each)."""
+) -> Posting:
+    """``ML_CreateJournalBatch`` of payment ``reference``: a JE in ``company`` on ``paid_on`` (the day the
+    money left: the period the payment belongs to), debiting ``accounts.debit`` and crediting
+    ``accounts.credit`` with ``amount``; ``explanations`` are the payment's and the paid document's (30
+    characters each)."""
     payment_text, document_text = (text[:30] for text in explanations)
-    return {
+    body = {
         **batch.body(),
         "Company": company,
         "GL_Date": paid_on,
@@ -152,10 +178,26 @@ def payment_journal(
             _line(2, accounts.credit, amounts.money(-amount), payment_text),
         ],
     }
+    keys = {"batch_number": batch.batch, "transaction_number": batch.transaction}
+    fields = _columns(reference, amount, paid_on, company, posting="journal", **keys)
+    return Posting(body, fields, {"target_id": batch.target_id})
 
 
 def _line(number: int, account: str | None, amount: str, explanation: str) -> dict[str, Any]:
     return {"EDI_Line_Number": number, "Account": account, "Amount": amount, "Explanation": explanation}
+
+
+def posted_to_reverse(ledger: Ledger, integration: str, entity: str, source: str, key: str) -> str | None:
+    """The JDE posting of record ``key`` (its target id) that a person must reverse by hand now that the
+    source undid it (an integration never reverses a JDE posting); None when JDE holds none, or when an
+    item of the record was abandoned since it was posted (the person said it is done)."""
+    xref = ledger.get_xref(integration, entity, source, key, "JDE")
+    if xref is None or not xref.target_id:
+        return None
+    items = ledger.queue_for(key)
+    if any(i.status == "abandoned" and i.created_at >= xref.updated_at for i in items):
+        return None
+    return xref.target_id
 
 
 class PaymentPostings(PostingTarget):

@@ -63,6 +63,7 @@ from connector_assets.jde.payment_postings import (
     PaymentPostings,
     jde_origin,
     payment_journal,
+    posted_to_reverse,
     voucher_payment,
 )
 from connector_assets.jde.payment_postings import journal_key as posting_key
@@ -147,38 +148,24 @@ def map_payment(
                 "know it, then abandon this item",
             )
             continue
-        fields = {
-            "payment_reference": payment_id,
-            "payment_amount": amounts.money(amount),
-            "payment_date": paid_on,
-            "posting": "voucher",
-            "company": origin.company,
-            "voucher_number": None,
-            "batch_number": None,
-            "transaction_number": None,
-            "bill_id": bill_id,
-            "bill_updated_at": version_text(updated_at),
-        }
-        voucher = origin.voucher
-        if voucher is not None and rules.posting != "journal":
-            body = voucher_payment(voucher, amount, paid_on, payment_id)
-            fields.update(company=voucher.company, voucher_number=str(voucher.number))
-            natural = {"voucher": voucher.text(), "Payment_Reference": payment_id}
-            yield Mapped(key, body, fields, natural_key=natural)
+        if origin.voucher is not None and rules.posting != "journal":
+            posted = voucher_payment(origin.voucher, amount, paid_on, payment_id)
         elif rules.posting == "voucher":
             yield Rejected(
                 key,
                 f"{label}: the bill came from JDE {origin.jde_key}, which has no voucher in JDE yet "
                 f"({POSTING_ENV}=voucher waits for one); retried later, recorded once a voucher is applied",
             )
+            continue
         elif rules.journal.problem is not None:
             yield Rejected(key, f"{label}: cannot be a journal entry: {rules.journal.problem}")
+            continue
         else:
-            batch = journal_key(payment_id, bill_id)
             texts = (f"BILL pmt {payment_id}", f"BILL bill {bill_id}")
-            body = payment_journal(batch, origin.company, paid_on, amount, rules.journal, texts)
-            fields.update(posting="journal", batch_number=batch.batch, transaction_number=batch.transaction)
-            yield Mapped(key, body, fields, natural_key={"target_id": batch.target_id})
+            batch = journal_key(payment_id, bill_id)
+            posted = payment_journal(batch, payment_id, origin.company, paid_on, amount, rules.journal, texts)
+        fields = {**posted.fields, "bill_id": bill_id, "bill_updated_at": version_text(updated_at)}
+        yield Mapped(key, posted.body, fields, natural_key=posted.natural_key)
 
 
 def _not_a_payment(label: str, amount: Decimal) -> str:
@@ -231,17 +218,14 @@ def _undone_after_posting(ledger: Ledger, payment: dict[str, Any]) -> Iterator[R
     payment_id, status = str(payment["id"]), payment_status(payment) or "no longer paid"
     for bill_id, _ in paid_bills(payment):
         key = f"{payment_id}:{bill_id}"
-        xref = ledger.get_xref(INTEGRATION, "payment", "bill", key, "JDE")
-        if xref is None or not xref.target_id:
-            continue
-        reason = (
-            f"BILL payment {payment_id} of bill {bill_id} is now {status} in BILL, but JDE holds it as "
-            f"{xref.target_id} (posted when it was paid). The integration never reverses a JDE posting: void "
-            "the payment (or reverse the journal entry) in JDE, then abandon this item"
-        )
-        items = ledger.queue_for(key)
-        if not any(i.status == "abandoned" and i.created_at >= xref.updated_at for i in items):
-            yield Rejected(key, reason)
+        posted = posted_to_reverse(ledger, INTEGRATION, "payment", "bill", key)
+        if posted:
+            yield Rejected(
+                key,
+                f"BILL payment {payment_id} of bill {bill_id} is now {status} in BILL, but JDE holds it as "
+                f"{posted} (posted when it was paid). The integration never reverses a JDE posting: void the "
+                "payment (or reverse the journal entry) in JDE, then abandon this item",
+            )
 
 
 def map_payments(context: AssetExecutionContext, partition: str | None) -> Iterator[Mapped | Rejected]:
