@@ -15,16 +15,9 @@ BILL has no purchase orders, so both JDE documents become bills. What is sent, a
   the earliest DDJ of its pay items. A voucher on an order: one line per pay item (gross AG) on the
   account of the order's first line; otherwise its F0911 distribution (ledger AA) line by line, which
   must add up to the gross less tax (the tax, if any, is one more line on the first line's account).
-* **A voucher on an order that became a bill updates that bill** instead of making a second one. The
-  rule: an order's *first voucher* (the one already recorded on the order's bill, else the lowest voucher
-  number among its payable vouchers) takes the order's bill over: the bill (still keyed ``PO:...`` in
-  the ledger, so one source record per BILL bill) gets the voucher's invoice number, dates, lines and
-  amounts, and the ledger records the ``bill_voucher`` cross-reference (``PV:...`` -> the bill) so the
-  payments flow finds the voucher. Later vouchers on the order are bills of their own. A bill BILL has
-  already paid, partly paid or scheduled is never rewritten: the record is queued for a person. An order
-  whose first voucher already has a bill of its own (it came before the order was approved) is not sent:
-  that bill stands for it. An order whose bill exists and that was later cancelled in JDE is not
-  changed in BILL (no open line is left to send).
+* **A voucher on an order that became a bill updates that bill** instead of making a second one: the
+  order's *first voucher* takes its bill over (the rule and its cases: ``bill_plan``). A bill BILL has
+  already paid, partly paid or scheduled is never rewritten: the record is queued for a person.
 
 Every line carries a BILL GL account and department from the mapping tables, checked on both sides
 (``bill_mappings``). A bill is held until its supplier has synced to BILL as a vendor (the vendors flow)
@@ -34,9 +27,8 @@ ledger first, then BILL's bills by vendor + every invoice number our flows could
 also by the order's ``PO-...`` number; quirk 8: no idempotency keys), only then a single create (the bulk
 endpoint rolls a whole batch back for one bad bill, so it is not used).
 
-The pieces: ``bill_keys`` (source keys, cross-references), ``bill_eligibility`` (which documents become
-bills), ``bill_mappers`` (pure mappers), ``bill_plan`` (the voucher-on-order rule), ``bill_target`` (its
-rules on BILL's bills target, ``connector_assets.bill.targets``); this module holds the record's schema,
+The pieces: ``bill_keys`` (source keys, cross-references), ``bill_eligibility``, ``bill_mappers`` (pure),
+``bill_plan``, ``bill_target`` (its rules on BILL's bills target); this module holds the record's schema,
 the flow spec, its assets and its replay handler.
 """
 
