@@ -4,13 +4,27 @@ staged ``bill_chart_of_accounts`` / ``bill_departments``, ``classifications``).
 
 Used by JDE -> BILL bills (``integrations/jde_bill/bill_mappings.py``, ``LineCoder``): the integration
 checks its own side first (the account and business unit exist in its system, ``unit_problem``) and names
-its tables in the refusals. Pure once built: the mapper calls it, no I/O.
+its tables in the refusals; ``bill_id_check`` checks the tables' BILL ids. Pure once built: the mapper
+calls it, no I/O.
 """
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from connector_assets.bill.classifications import BillClassification, classification_problem
+
+
+def bill_id_check(prefix: str, what: str) -> Callable[[str], str | None]:
+    """A mapping table's check of a BILL ``what`` id (chart-of-accounts ``0ca...``, department ``0de...``):
+    ``prefix``, then letters and digits, at most 40 characters."""
+
+    def check(value: str) -> str | None:
+        text = value.strip()
+        if not text.startswith(prefix) or len(text) > 40 or not text.isalnum():
+            return f"a BILL {what} id starts with {prefix} (letters and digits only)"
+        return None
+
+    return check
 
 
 @dataclass(frozen=True)

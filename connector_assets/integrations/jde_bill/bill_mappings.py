@@ -26,7 +26,7 @@ from connector_assets.bill.classifications import (
     BillClassification,
     bill_classifications,
 )
-from connector_assets.bill.line_classifications import BillLineCoding
+from connector_assets.bill.line_classifications import BillLineCoding, bill_id_check
 from connector_assets.flows.mapping_tables import MappingTable, build_mapping_table_asset
 from connector_assets.integrations.jde_bill.integration import INTEGRATION
 from connector_assets.jde.accounts import GlAccounts
@@ -34,16 +34,6 @@ from connector_resources import settings
 
 STOCK_KEY = "LNTY:S"  # the account-table key of stock lines (no account in JDE; AAIs choose it)
 GUARDED_BY = ("jde_ais", "bill")  # the sandbox tables only fit these two sandboxes
-
-
-def _bill_id(prefix: str, what: str):
-    def check(value: str) -> str | None:
-        text = value.strip()
-        if not text.startswith(prefix) or len(text) > 40 or not text.isalnum():
-            return f"a BILL {what} id starts with {prefix} (letters and digits only)"
-        return None
-
-    return check
 
 
 def _net_days(value: str) -> str | None:
@@ -73,7 +63,7 @@ ACCOUNTS = _table(
     "ML_JDE_BILL_ACCOUNT_MAP",
     "jde_account",
     "bill_chart_of_account_id",
-    _bill_id("0ca", "chart-of-accounts"),
+    bill_id_check("0ca", "chart-of-accounts"),
     "JDE account (BU.OBJ[.SUB] as typed; LNTY:S for stock lines) -> BILL chart-of-accounts id, staged from "
     "ML_JDE_BILL_ACCOUNT_MAP. Every bill line's GL account comes from this snapshot.",
 )
@@ -81,7 +71,7 @@ DEPARTMENTS = _table(
     "ML_JDE_BILL_DEPARTMENT_MAP",
     "jde_business_unit",
     "bill_department_id",
-    _bill_id("0de", "department"),
+    bill_id_check("0de", "department"),
     "JDE business unit -> BILL department id, staged from ML_JDE_BILL_DEPARTMENT_MAP. Every bill line's "
     "department comes from this snapshot.",
 )
