@@ -1,8 +1,8 @@
 """JD Edwards suppliers (F0401 + F0101, addresses from F0116) -> BILL vendors: the first flow of JDE <-> BILL.
 
 Which suppliers a day holds: those whose F0401 row, F0101 row (search type V) or F0116 address changed that
-day, and those whose send-to party's F0101 row changed (its name is their payee name); the shared reader
-(``connector_assets.jde.documents``) completes each from JDE by address number.
+day, and those whose send-to party's F0101 row changed (its name is their payee name); the JDE side
+(``connector_assets.jde.addressed_suppliers``) completes each from JDE by address number.
 
 What is sent (BILL reference §2.6): ``name`` (F0101 ALPH); ``accountType`` PERSON for an individual (F0101
 TAXC P), else BUSINESS; ``additionalInfo.taxId`` (F0101 TAX); ``address`` from the supplier's F0116 row in
@@ -13,10 +13,9 @@ BILL documents no place for a separate remit-to address, so only the payee name 
 Not sent: payment terms (BILL has no terms field on vendors: the bills flow applies F0401 TRAP to due
 dates) and bank details (BILL takes them only on an MFA-trusted session, reference §1).
 
-``ML_JDE_SUPPLIER_ADDRESSES`` (default on; ``ML_JDE_BILL_VENDOR_ADDRESSES`` is its deprecated name), the
-switch every flow that reads F0116 shares (``connector_resources.jde.optional_tables``), decides whether
-F0116 is staged and read at all: an AIS allowlist may refuse the table; off, vendors are sent without an
-address (and BILL keeps what it has), and the run log says so once.
+``ML_JDE_SUPPLIER_ADDRESSES`` (default on; ``ML_JDE_BILL_VENDOR_ADDRESSES`` is its deprecated name)
+decides whether F0116 is staged and read at all; off, vendors are sent without an address (BILL keeps what
+it has).
 ``ML_JDE_BILL_VENDOR_DEFAULT_COUNTRY`` (default blank) is the country of an address whose CTR is blank;
 with none, such a supplier is refused naming the field (BILL mails checks by the country).
 
@@ -37,21 +36,19 @@ from connector_assets.flows.assets import awaited_keys, build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.record_models import matching, record_model
 from connector_assets.integrations.jde_bill.integration import INTEGRATION, ROUTE
+from connector_assets.jde.addressed_suppliers import (
+    addressed_suppliers_by_number,
+    changed_addressed_suppliers,
+    supplier_sources,
+)
 from connector_assets.jde.assets import jde_partitions
-from connector_assets.jde.documents import JdeSupplier, changed_suppliers, suppliers_by_number
+from connector_assets.jde.assets import supplier_addresses_staged as addresses_enabled
+from connector_assets.jde.documents import JdeSupplier
 from connector_assets.jde.extract import build_table_asset
-from connector_assets.jde.tables import ADDRESS_BOOK, SUPPLIER_ADDRESSES, SUPPLIERS
+from connector_assets.jde.tables import SUPPLIER_ADDRESSES
 from connector_resources import settings
-from connector_resources.jde import optional_tables
 
-ADDRESSES_SETTING = optional_tables.ADDRESSES.setting
 DEFAULT_COUNTRY_SETTING = "ML_JDE_BILL_VENDOR_DEFAULT_COUNTRY"
-
-
-def addresses_enabled() -> bool:
-    """Whether suppliers' F0116 addresses are staged, read and sent: ``ML_JDE_SUPPLIER_ADDRESSES``, the
-    one switch of every flow that reads F0116 (``ML_JDE_BILL_VENDOR_ADDRESSES`` is its deprecated name)."""
-    return optional_tables.enabled(SUPPLIER_ADDRESSES.table)
 
 
 def default_country() -> str:
@@ -120,12 +117,7 @@ def map_vendor(jde_supplier: JdeSupplier, country: str = "") -> Mapped | Rejecte
 def map_vendors(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
     """The partition's changed suppliers, and those held records wait for, as BILL vendors."""
     also = {int(key) for key in awaited_keys(context, partition, VENDORS_FLOW) if key.isdigit()}
-    resources = context.resources
-    optional_tables.announce(context.log, f"{INTEGRATION} {VENDORS_FLOW.name}", [SUPPLIER_ADDRESSES.table])
-    with optional_tables.refusal_explained():
-        found = changed_suppliers(
-            resources.staging, resources.jde, partition, also, addresses=addresses_enabled(), remit_to=True
-        )
+    found = changed_addressed_suppliers(context, partition, also, f"{INTEGRATION} {VENDORS_FLOW.name}")
     country = default_country()
     for supplier in found:
         yield map_vendor(supplier, country)
@@ -133,17 +125,10 @@ def map_vendors(context: Any, partition: str | None) -> Iterator[Mapped | Reject
 
 def remap_vendors(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
     """The named suppliers read from JDE again and mapped (replay)."""
-    numbers, jde = {int(k) for k in keys if k.isdigit()}, context.resources.jde
-    with optional_tables.refusal_explained():
-        found = suppliers_by_number(jde, numbers, addresses=addresses_enabled(), remit_to=True)
+    found = addressed_suppliers_by_number(context.resources.jde, {int(k) for k in keys if k.isdigit()})
     country = default_country()
     for supplier in found:
         yield map_vendor(supplier, country)
-
-
-def vendor_sources(addresses: bool) -> list[str]:
-    """The staged JDE assets a day's suppliers come from (F0116 only when addresses are read)."""
-    return [SUPPLIERS.asset, ADDRESS_BOOK.asset, *([SUPPLIER_ADDRESSES.asset] if addresses else [])]
 
 
 # Decided when the definitions load (lineage, the job's selection, what ``ml-connector ping`` checks); the
@@ -168,7 +153,7 @@ vendor_assets = [
     *build_flow_assets(
         VENDORS_FLOW,
         partitions_def=jde_partitions,
-        upstream=vendor_sources(_ADDRESSES),
+        upstream=supplier_sources(_ADDRESSES),
         resource_keys={"jde", "bill"},
         group=INTEGRATION,
         kinds={"jde", "bill"},
