@@ -43,15 +43,7 @@ class BillLineCoding:
     def classify(self, key: str, shown: str, business_unit: str, where: str) -> dict[str, str] | str:
         """``{"chartOfAccountId", "departmentId"}`` for a line charged to account ``key`` (``shown`` as a
         finance user reads it) in ``business_unit``, or why not, naming the line (``where``)."""
-        chart_id = self.accounts.get(key)
-        if chart_id is None:
-            return (
-                f"{shown} has no BILL chart-of-accounts id in the account mapping table "
-                f"({self.tables[0]}; {where})"
-            )
-        problem = classification_problem(
-            self.chart, chart_id, "chart-of-accounts", f"mapped from {shown}", where
-        )
+        chart_id, problem = self._mapped(False, key, shown, where)
         if problem:
             return problem
         unit = business_unit.strip().upper()
@@ -60,13 +52,18 @@ class BillLineCoding:
         problem = self.unit_problem(unit, where)
         if problem:
             return problem
-        department_id = self.departments.get(unit)
-        if department_id is None:
-            return (
-                f"business unit {unit} has no BILL department id in the department mapping table "
-                f"({self.tables[1]}; {where})"
-            )
-        problem = classification_problem(
-            self.bill_departments, department_id, "department", f"mapped from business unit {unit}", where
-        )
+        department_id, problem = self._mapped(True, unit, f"business unit {unit}", where)
         return problem or {"chartOfAccountId": chart_id, "departmentId": department_id}
+
+    def _mapped(self, department: bool, key: str, shown: str, where: str) -> tuple[str, str | None]:
+        """The BILL id the account (or ``department``) table maps ``key`` to, and why it cannot classify the
+        line (None when it can): not in the table, not in BILL, or archived there."""
+        table, known, what, kind, setting = (
+            (self.departments, self.bill_departments, "department", "department", self.tables[1])
+            if department
+            else (self.accounts, self.chart, "chart-of-accounts", "account", self.tables[0])
+        )
+        bill_id = table.get(key)
+        if bill_id is None:
+            return "", f"{shown} has no BILL {what} id in the {kind} mapping table ({setting}; {where})"
+        return bill_id, classification_problem(known, bill_id, what, f"mapped from {shown}", where)

@@ -25,22 +25,22 @@ def inbox_flow_assets(
     partitions_def: PartitionsDefinition,
     upstream: Iterable[str],
     resource_keys: set[str],
-    group: str,
-    kinds: set[str],
-    source_kind: str,
 ) -> list[Any]:
     """``spec``'s mapped, check and written assets after ``source``'s staged poll and ``upstream``, then its
-    ``<flow>_inbox_done`` (of the source system's kind, ``source_kind``)."""
+    ``<flow>_inbox_done``; in the integration's group, of the kinds of the flow's two systems."""
+    source_kind = spec.source_system.lower()
     return [
         *build_flow_assets(
             spec,
             partitions_def=partitions_def,
             upstream=[source.name, *upstream],
             resource_keys=resource_keys,
-            group=group,
-            kinds=kinds,
+            group=spec.integration,
+            kinds={source_kind, spec.target_system.lower()},
         ),
-        build_inbox_done(spec, source, partitions_def=partitions_def, group=group, kinds={source_kind}),
+        build_inbox_done(
+            spec, source, partitions_def=partitions_def, group=spec.integration, kinds={source_kind}
+        ),
     ]
 
 

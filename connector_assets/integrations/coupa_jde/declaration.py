@@ -26,8 +26,6 @@ from connector_assets.integrations.coupa_jde.replay import register_replay_handl
 from connector_assets.jde.tables import GL_ACCOUNTS
 from connector_assets.saas_assets import saas_partitions
 
-KINDS = {"coupa", "jde"}
-
 
 def _export_marks(mark: ExportMark) -> AssetsDefinition:
     return build_export_marks(
@@ -49,9 +47,6 @@ def _flow(spec: FlowSpec, source: DocumentSource, upstream: list[str], mark: Exp
             partitions_def=saas_partitions,
             upstream=upstream,
             resource_keys={"jde"},
-            group=INTEGRATION,
-            kinds=KINDS,
-            source_kind="coupa",
         ),
         _export_marks(mark),
     ]

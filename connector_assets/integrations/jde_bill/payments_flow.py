@@ -32,9 +32,6 @@ payment_assets = inbox_flow_assets(
     partitions_def=saas_partitions,
     upstream=[GL_ACCOUNTS.asset],
     resource_keys={"jde", "bill"},
-    group=INTEGRATION,
-    kinds={"bill", "jde"},
-    source_kind="bill",
 )
 PAYMENT_JOBS = {PAYMENTS_FLOW: FlowJob(executable_keys(payment_assets), "ML_JDE_BILL_PAYMENTS_CRON")}
 # The polling fallback (the mapped step reads the day from BILL itself, ``bill.payments_read``): a few minutes
