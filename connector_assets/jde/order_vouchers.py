@@ -61,11 +61,16 @@ def with_voucher_orders(
     """``orders`` and the orders ``vouchers`` are on (those not among them read from JDE)."""
     found = dict(orders)
     referenced = {ref for ref in (voucher_order(v) for v in vouchers) if ref and ref not in found}
-    if referenced:
-        for order in purchase_orders_by_number(jde, {ref[1] for ref in referenced}):
-            if order_ref(order) in referenced:
-                found[order_ref(order)] = order
+    found.update((order_ref(order), order) for order in purchase_orders_by_ref(jde, referenced))
     return found
+
+
+def purchase_orders_by_ref(jde: Any, refs: Iterable[OrderRef]) -> list[JdePurchaseOrder]:
+    """The purchase orders ``refs`` names (KCOO, DOCO, DCTO), read from JDE by order number."""
+    wanted = set(refs)
+    if not wanted:
+        return []
+    return [o for o in purchase_orders_by_number(jde, {ref[1] for ref in wanted}) if order_ref(o) in wanted]
 
 
 def vouchers_by_order(

@@ -43,7 +43,6 @@ from connector_assets.flows.record_models import matching, record_model
 from connector_assets.flows.replay_resources import ledger_target_replay
 from connector_assets.integrations.jde_bill.bill_keys import (
     ENTITY,
-    order_ref,
     order_source_key,
     parse_key,
     voucher_order,
@@ -67,9 +66,9 @@ from connector_assets.jde.documents import (
     DISTRIBUTION_TABLE,
     changed_purchase_orders,
     changed_vouchers,
-    purchase_orders_by_number,
     vouchers_by_key,
 )
+from connector_assets.jde.order_vouchers import purchase_orders_by_ref
 from connector_assets.jde.tables import AP_LEDGER, GL_ACCOUNTS, PO_HEADERS, PO_LINES, SUPPLIERS
 from connector_resources.replay import ReplayHandler
 
@@ -111,12 +110,7 @@ def remap_bills(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
     books = _books(context, tables)
     jde, ledger = context.resources.jde, context.resources.ledger.get()
     parsed = [p for p in (parse_key(k) for k in keys) if p]
-    wanted_orders = {(p[1], p[2], p[3]) for p in parsed if p[0] == "PO"}
-    orders = [
-        o
-        for o in purchase_orders_by_number(jde, {r[1] for r in wanted_orders})
-        if order_ref(o) in wanted_orders
-    ]
+    orders = purchase_orders_by_ref(jde, {(p[1], p[2], p[3]) for p in parsed if p[0] == "PO"})
     vouchers = vouchers_by_key(jde, {(p[1], p[2], p[3]) for p in parsed if p[0] == "PV"})
     made = list(_once_each(plan_bills(jde, ledger, books, orders, vouchers)))
     yield from made
