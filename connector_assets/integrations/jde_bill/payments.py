@@ -46,7 +46,8 @@ from typing import Any
 from dagster import AssetExecutionContext
 
 from connector_assets.bill.documents import PAYMENTS, current_versions
-from connector_assets.bill.payment_fields import made_by_bill, paid_bills, payment_status
+from connector_assets.bill.payment_fields import paid_bills, payment_status
+from connector_assets.bill.payment_outcomes import PaymentOutcomes
 from connector_assets.bill.payments_read import read_payments_day
 from connector_assets.flows import amounts
 from connector_assets.flows.core import Mapped, Rejected
@@ -191,17 +192,11 @@ def payment_records(
 ) -> Iterator[Mapped | Rejected]:
     """``versions`` that BILL paid, mapped; the journal accounts are checked against the staged F0901 only
     when a payment needs a journal entry (``GlAccounts.load`` fails the step when the cache is missing)."""
-    statuses, mode = paid_statuses(), posting()
-    versions = list(versions)
-    chosen = [v for v in versions if payment_status(v.record) in statuses and made_by_bill(v.record)]
-    for version in versions:
-        if made_by_bill(version.record) and payment_status(version.record) not in statuses:
-            yield from _undone_after_posting(ledger, version.record)
-    recorded = sum(1 for v in versions if not made_by_bill(v.record))
-    if log is not None and recorded:
-        log.info(
-            f"{recorded} BILL payment(s) recorded into BILL from outside (onlinePayment false): not sent"
-        )
+    mode, outcomes = posting(), PaymentOutcomes.of(versions, paid_statuses())
+    for version in outcomes.undone:
+        yield from _undone_after_posting(ledger, version.record)
+    outcomes.say_recorded(log)
+    chosen = outcomes.paid
     origins = {bill: bill_origin(ledger, bill) for v in chosen for bill, _ in paid_bills(v.record) if bill}
     journal_needed = mode == "journal" or any(o and o.voucher is None for o in origins.values())
     gl = GlAccounts.load(staging) if journal_needed and mode != "voucher" else None
