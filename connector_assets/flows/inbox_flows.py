@@ -12,10 +12,10 @@ from typing import Any
 
 from dagster import PartitionsDefinition, ScheduleDefinition
 
-from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import FlowSpec
 from connector_assets.flows.documents import DocumentSource, build_inbox_done
 from connector_assets.flows.jobs import FlowJob, build_flow_jobs, build_flow_schedules
+from connector_assets.flows.route_assets import route_flow_assets
 
 
 def inbox_flow_assets(
@@ -26,21 +26,21 @@ def inbox_flow_assets(
     upstream: Iterable[str],
     resource_keys: set[str],
 ) -> list[Any]:
-    """``spec``'s mapped, check and written assets after ``source``'s staged poll and ``upstream``, then its
-    ``<flow>_inbox_done``; in the integration's group, of the kinds of the flow's two systems."""
-    source_kind = spec.source_system.lower()
+    """``spec``'s mapped, check and written assets after ``source``'s staged poll and ``upstream``
+    (``route_flow_assets``), then its ``<flow>_inbox_done``."""
+    done = build_inbox_done(
+        spec,
+        source,
+        partitions_def=partitions_def,
+        group=spec.integration,
+        kinds={spec.source_system.lower()},
+    )
+    upstream = [source.name, *upstream]
     return [
-        *build_flow_assets(
-            spec,
-            partitions_def=partitions_def,
-            upstream=[source.name, *upstream],
-            resource_keys=resource_keys,
-            group=spec.integration,
-            kinds={source_kind, spec.target_system.lower()},
+        *route_flow_assets(
+            spec, partitions_def=partitions_def, upstream=upstream, resource_keys=resource_keys
         ),
-        build_inbox_done(
-            spec, source, partitions_def=partitions_def, group=spec.integration, kinds={source_kind}
-        ),
+        done,
     ]
 
 

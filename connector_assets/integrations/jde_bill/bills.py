@@ -37,10 +37,10 @@ from typing import Any
 
 from connector_assets.bill.bodies import BillColumns
 from connector_assets.bill.classifications import CHART_OF_ACCOUNTS_ASSET, DEPARTMENTS_ASSET
-from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.record_models import matching, record_model
 from connector_assets.flows.replay_resources import ledger_target_replay
+from connector_assets.flows.route_assets import route_flow_assets
 from connector_assets.integrations.jde_bill.bill_keys import (
     ENTITY,
     order_source_key,
@@ -59,7 +59,7 @@ from connector_assets.integrations.jde_bill.bill_mappings import (
 )
 from connector_assets.integrations.jde_bill.bill_plan import plan_bills
 from connector_assets.integrations.jde_bill.bill_target import BillsFromJde
-from connector_assets.integrations.jde_bill.integration import INTEGRATION, ROUTE
+from connector_assets.integrations.jde_bill.integration import ROUTE
 from connector_assets.integrations.jde_bill.vendors import VENDORS_FLOW
 from connector_assets.jde.assets import jde_partitions
 from connector_assets.jde.documents import (
@@ -149,7 +149,7 @@ BILLS_FLOW = ROUTE.flow(
 
 bill_assets = [
     *jde_bill_mapping_tables,
-    *build_flow_assets(
+    *route_flow_assets(
         BILLS_FLOW,
         partitions_def=jde_partitions,
         # After the vendors' write: in one run, a bill's vendor is synced before the bill is mapped.
@@ -163,9 +163,6 @@ bill_assets = [
             *(table.asset for table in (ACCOUNTS, DEPARTMENTS, PAYMENT_TERMS)),
             f"{VENDORS_FLOW.flow}_written",
         ],
-        resource_keys={"jde", "bill"},
-        group=INTEGRATION,
-        kinds={"jde", "bill"},
     ),
 ]
 

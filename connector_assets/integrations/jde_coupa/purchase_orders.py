@@ -14,10 +14,10 @@ from typing import Any
 
 from connector_assets.coupa.targets import CoupaPurchaseOrders
 from connector_assets.flows.amounts import CENT
-from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.mapping_tables import MappingTable, build_mapping_table_asset
 from connector_assets.flows.record_models import matching, number, record_model, string, whole
+from connector_assets.flows.route_assets import route_flow_assets
 from connector_assets.integrations.jde_coupa.integration import INTEGRATION, ROUTE
 from connector_assets.integrations.jde_coupa.suppliers import SUPPLIERS_FLOW
 from connector_assets.jde.assets import jde_partitions
@@ -197,13 +197,10 @@ PURCHASE_ORDERS_FLOW = ROUTE.flow(
 
 jde_coupa_po_assets = [
     jde_coupa_account_map,
-    *build_flow_assets(
+    *route_flow_assets(
         PURCHASE_ORDERS_FLOW,
         partitions_def=jde_partitions,
         # After the suppliers' write: in one run, an order's supplier is synced before the order is mapped.
         upstream=[PO_HEADERS.asset, PO_LINES.asset, ACCOUNT_MAP_ASSET, f"{SUPPLIERS_FLOW.flow}_written"],
-        resource_keys={"jde", "coupa"},
-        group=INTEGRATION,
-        kinds={"jde", "coupa"},
     ),
 ]
