@@ -12,11 +12,12 @@ from dagster import AssetsDefinition, AssetSelection, define_asset_job
 
 from connector_assets.coupa.documents import INVOICES, PAYMENTS
 from connector_assets.flows.assembly import Declaration
-from connector_assets.flows.assets import build_flow_assets, executable_keys
+from connector_assets.flows.assets import executable_keys
 from connector_assets.flows.core import FlowSpec
-from connector_assets.flows.documents import DocumentSource, build_inbox_done, build_inbox_sensor
+from connector_assets.flows.documents import DocumentSource, build_inbox_sensor
 from connector_assets.flows.export_marks import ExportMark, build_export_marks
-from connector_assets.flows.jobs import FlowJob, build_flow_jobs, build_flow_schedules
+from connector_assets.flows.inbox_flows import inbox_flow_assets, inbox_flow_jobs
+from connector_assets.flows.jobs import FlowJob
 from connector_assets.integrations.coupa_jde.accounts import ACCOUNT_MAP_ASSET, coupa_jde_account_map
 from connector_assets.integrations.coupa_jde.integration import INTEGRATION
 from connector_assets.integrations.coupa_jde.invoices import INVOICES_FLOW
@@ -24,8 +25,6 @@ from connector_assets.integrations.coupa_jde.payments import PAYMENTS_FLOW, paym
 from connector_assets.integrations.coupa_jde.replay import register_replay_handlers
 from connector_assets.jde.tables import GL_ACCOUNTS
 from connector_assets.saas_assets import saas_partitions
-
-KINDS = {"coupa", "jde"}
 
 
 def _export_marks(mark: ExportMark) -> AssetsDefinition:
@@ -42,15 +41,13 @@ def _export_marks(mark: ExportMark) -> AssetsDefinition:
 
 def _flow(spec: FlowSpec, source: DocumentSource, upstream: list[str], mark: ExportMark) -> list:
     return [
-        *build_flow_assets(
+        *inbox_flow_assets(
             spec,
+            source,
             partitions_def=saas_partitions,
-            upstream=[source.name, *upstream],
+            upstream=upstream,
             resource_keys={"jde"},
-            group=INTEGRATION,
-            kinds=KINDS,
         ),
-        build_inbox_done(spec, source, partitions_def=saas_partitions, group=INTEGRATION, kinds={"coupa"}),
         _export_marks(mark),
     ]
 
@@ -88,23 +85,16 @@ FLOW_JOBS = {
     ),
     PAYMENTS_FLOW: FlowJob(executable_keys(coupa_jde_payment_flow), "ML_COUPA_JDE_PAYMENTS_CRON"),
 }
-coupa_jde_flow_jobs = build_flow_jobs(
+# The polling fallback, per flow: a few minutes after each Coupa poll (coupa_sources_poll, */15).
+coupa_jde_flow_jobs, coupa_jde_schedules = inbox_flow_jobs(
     FLOW_JOBS,
     lambda spec: f"Coupa {spec.name} of a day (poll + webhook inbox) -> JDE, then marked exported.",
-)
-coupa_jde_jobs = [coupa_jde_job, *coupa_jde_flow_jobs.values()]
-
-# The polling fallback, per flow: a few minutes after each Coupa poll (coupa_sources_poll, */15).
-coupa_jde_schedules = build_flow_schedules(
-    FLOW_JOBS,
-    coupa_jde_flow_jobs,
-    suffix="poll",
-    timezone="UTC",
-    describe=lambda spec: (
+    lambda spec: (
         f"Apply today's polled Coupa {spec.name} to JDE (missed call-outs included); "
         "after midnight, close yesterday once."
     ),
 )
+coupa_jde_jobs = [coupa_jde_job, *coupa_jde_flow_jobs.values()]
 
 coupa_jde_inbox_sensor = build_inbox_sensor(
     "coupa_jde_inbox_sensor",

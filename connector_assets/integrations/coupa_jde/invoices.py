@@ -28,8 +28,8 @@ from connector_assets.coupa.documents import INVOICES, coupa_day, current_versio
 from connector_assets.flows import amounts
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.documents import Version, collect_documents, version_text
-from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.flows.never_written import NeverWritten, never_written_settled
+from connector_assets.flows.record_models import matching, record_model
 from connector_assets.integrations.coupa_jde.accounts import ACCOUNTS, AccountMap
 from connector_assets.integrations.coupa_jde.integration import INTEGRATION, ROUTE
 from connector_assets.jde import contracts, targets
@@ -57,16 +57,12 @@ class BatchKey(targets.BatchKey):
         return cls(EDI_USER, f"CP{invoice_id}", f"COUPA-INV-{invoice_id}")
 
 
-@lazy_model
-def JdeVoucherRecord() -> type:
-    """A voucher batch ML_CreateVoucherBatch accepts, and the Coupa version it was mapped from."""
-    import pandera.pandas as pa
-    from pandera.typing import Series
-
-    class JdeVoucherRecord(contracts.JdeVoucherRecord.model):
-        coupa_updated_at: Series[str] = pa.Field(str_matches=contracts.VERSION)
-
-    return JdeVoucherRecord
+JdeVoucherRecord = record_model(
+    "JdeVoucherRecord",
+    "A voucher batch ML_CreateVoucherBatch accepts, and the Coupa version it was mapped from.",
+    base=contracts.JdeVoucherRecord,
+    coupa_updated_at=matching(contracts.VERSION),
+)
 
 
 class VoucherBatches(targets.VoucherBatches):

@@ -21,7 +21,7 @@ from connector_assets.coupa.documents import PAYMENTS, coupa_day, current_versio
 from connector_assets.flows import amounts
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.documents import Version, collect_documents, version_text
-from connector_assets.flows.lazy_model import lazy_model
+from connector_assets.flows.record_models import matching, record_model
 from connector_assets.integrations.coupa_jde.integration import INTEGRATION, ROUTE
 from connector_assets.integrations.coupa_jde.invoices import INVOICES_FLOW, BatchKey
 from connector_assets.jde import contracts, targets
@@ -33,17 +33,13 @@ from connector_resources.ledger import Ledger
 READY_PAYMENT_STATUSES = frozenset({"payment_initiated", "payment_in_progress", "completed_successfully"})
 
 
-@lazy_model
-def JdePaymentRecord() -> type:
-    """A payment ML_RecordPayment accepts, the Coupa invoice it pays and the version it was mapped from."""
-    import pandera.pandas as pa
-    from pandera.typing import Series
-
-    class JdePaymentRecord(contracts.JdePaymentRecord.model):
-        invoice_id: Series[str] = pa.Field(str_matches=r"^\d{1,12}$")
-        coupa_updated_at: Series[str] = pa.Field(str_matches=contracts.VERSION)
-
-    return JdePaymentRecord
+JdePaymentRecord = record_model(
+    "JdePaymentRecord",
+    "A payment ML_RecordPayment accepts, the Coupa invoice it pays and the version it was mapped from.",
+    base=contracts.JdePaymentRecord,
+    invoice_id=matching(r"^\d{1,12}$"),
+    coupa_updated_at=matching(contracts.VERSION),
+)
 
 
 class VoucherPayments(targets.VoucherPayments):

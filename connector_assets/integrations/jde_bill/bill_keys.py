@@ -9,12 +9,13 @@ from collections.abc import Iterable
 
 from connector_assets.integrations.jde_bill.integration import INTEGRATION
 from connector_assets.integrations.jde_bill.vendors import VENDORS_FLOW
-from connector_assets.jde.documents import JdePurchaseOrder, JdeVoucher
+from connector_assets.jde.order_vouchers import OrderRef
+from connector_assets.jde.order_vouchers import order_ref as order_ref  # the reconciliation reads it here
+from connector_assets.jde.order_vouchers import voucher_order as voucher_order
 from connector_resources.ledger import Ledger
 
 ENTITY = "bill"
 VOUCHER_LINK = "bill_voucher"  # ledger entity: the voucher that took an order's bill over
-OrderRef = tuple[str, int, str]  # KCOO, DOCO, DCTO
 
 
 def order_source_key(ref: OrderRef) -> str:
@@ -51,19 +52,6 @@ def names_order(description: str, ref: OrderRef) -> bool:
     """Whether a BILL bill's description is one ``takeover_description`` wrote for order ``ref``."""
     text = description.strip()
     return text.startswith("JDE voucher ") and text.endswith(f" on purchase order {ref[0]}/{ref[1]}/{ref[2]}")
-
-
-def order_ref(order: JdePurchaseOrder) -> OrderRef:
-    return order.key[0], order.key[1], order.key[2]
-
-
-def voucher_order(voucher: JdeVoucher) -> OrderRef | None:
-    """The order a voucher is matched to (first pay item's PKCO / PO / PDCT), if any."""
-    item = voucher.pay_items[0]
-    number = str(item.get("PO") or "").strip()
-    if not number.isdigit():
-        return None
-    return str(item.get("PKCO") or "").strip(), int(number), str(item.get("PDCT") or "").strip()
 
 
 def target_id_of(ledger: Ledger, entity: str, key: str) -> str | None:

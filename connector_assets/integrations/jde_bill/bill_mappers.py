@@ -8,10 +8,11 @@ whether a voucher takes its order's bill over, is ``bill_plan``'s rule; these on
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from connector_assets.bill.bodies import bill_line, bill_parts
 from connector_assets.flows.amounts import CENT
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.integrations.jde_bill.bill_eligibility import open_lines
@@ -27,30 +28,20 @@ from connector_assets.integrations.jde_bill.bill_keys import (
 )
 from connector_assets.integrations.jde_bill.bill_mappings import BillPolicy, LineCoder, net_days
 from connector_assets.integrations.jde_bill.vendors import VENDORS_FLOW
+from connector_assets.jde.charges import (
+    jde_amount,
+    jde_day,
+    line_number,
+    order_line_charge,
+    typed_account,
+    voucher_order_charge,
+    voucher_totals,
+)
 from connector_assets.jde.documents import JdePurchaseOrder, JdeVoucher
-
-# -- small readers of JDE values ---------------------------------------------------------------------------
-
-
-def _day(value: Any) -> date | None:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    text = str(value or "").strip()
-    return date.fromisoformat(text[:10]) if len(text) >= 10 else None
-
-
-def _money(value: Any) -> Decimal:
-    return Decimal(str(value if value not in (None, "") else 0))
 
 
 def _cents(amount: Decimal) -> str:
     return str(amount.quantize(CENT))
-
-
-def _lnid(line: dict) -> str:
-    return f"{Decimal(str(line.get('LNID') or 0)).normalize():f}"
 
 
 # -- the mappers ------------------------------------------------------------------------------------------
@@ -81,18 +72,7 @@ def _record(
     voucher: str | None = None,
     taken_over_by: Mapping[str, str] | None = None,
 ) -> Mapped:
-    number, invoice_date = invoice
-    body: dict[str, Any] = {
-        "invoice": {"invoiceNumber": number, "invoiceDate": invoice_date.isoformat() if invoice_date else ""},
-        "dueDate": due.isoformat() if due else "",
-        "description": description[:1000],
-        "billLineItems": lines,
-    }
-    vendor_id = books.vendors.get(supplier)
-    if vendor_id:
-        body["vendorId"] = vendor_id
-    if order_number is not None:
-        body["purchaseOrderNumber"] = str(order_number)
+    body, fields = bill_parts(invoice, due, description, lines, books.vendors.get(supplier), order_number)
     natural: dict[str, Any] = {"supplier": supplier, "invoice_numbers": invoice_numbers}
     if voucher:
         natural["voucher"] = voucher
@@ -102,22 +82,10 @@ def _record(
     return Mapped(
         source_key=key,
         body=body,
-        fields={
-            "source_key": key,
-            "supplier_number": str(supplier),
-            "invoice_number": number,
-            "invoice_date": body["invoice"]["invoiceDate"],
-            "due_date": body["dueDate"],
-            "lines": len(lines),
-            "total": float(sum((Decimal(line["amount"]) for line in lines), Decimal(0))),
-        },
+        fields={"source_key": key, "supplier_number": str(supplier), **fields},
         natural_key=natural,
         depends_on=VENDORS_FLOW.dependency_key(str(supplier)),
     )
-
-
-def _line(amount: Decimal, description: str, classifications: dict[str, str]) -> dict[str, Any]:
-    return {"amount": _cents(amount), "description": description[:1000], "classifications": classifications}
 
 
 def map_order_bill(
@@ -140,28 +108,26 @@ def map_order_bill(
         return Rejected(key, f"{label}: lines changed but no F4301 header was found")
     lines, problems = [], []
     for line in open_lines(order, books.policy):
-        where = f"{label} line {_lnid(line)}"
-        typed = str(line.get("ANI") or "").strip()
-        stock = str(line.get("LNTY") or "").strip() == "S" and not typed
-        if not typed and not stock:
+        where = f"{label} line {line_number(line)}"
+        charge = order_line_charge(line)
+        if charge is None:
             problems.append(f"{where} has no account (F4311 ANI)")
             continue
-        unit = str(line.get("MCU") or "").strip() if stock else typed.split(".")[0]
-        coded = books.coder.classify(None if stock else typed, unit, where)
+        coded = books.coder.classify(*charge, where)
         if isinstance(coded, str):
             problems.append(coded)
             continue
-        quantity, price = _money(line.get("UORG")), _money(line.get("PRRC"))
-        amount = _money(line.get("AEXP")) if line.get("AEXP") not in (None, "") else quantity * price
+        quantity, price = jde_amount(line.get("UORG")), jde_amount(line.get("PRRC"))
+        amount = jde_amount(line.get("AEXP")) if line.get("AEXP") not in (None, "") else quantity * price
         text = str(line.get("DSC1") or "").strip() or str(line.get("LITM") or "").strip() or "-"
         if quantity:
             text = f"{text} ({quantity.normalize():f} x {price.normalize():f})"
-        lines.append(_line(amount, text, coded))
+        lines.append(bill_line(amount, text, coded))
     if problems:
         return Rejected(key, f"{label}: " + "; ".join(problems))
     if not lines:
         return Rejected(key, f"{label}: no open lines to bill")
-    ordered = _day(header.get("TRDJ"))
+    ordered = jde_day(header.get("TRDJ"))
     days = net_days((header.get("PTC"), supplier_terms), books.terms, books.policy)
     if isinstance(days, str):
         return Rejected(key, f"{label}: {days}")
@@ -187,21 +153,6 @@ def map_order_bill(
     )
 
 
-def _order_lines_for(voucher: JdeVoucher, order: JdePurchaseOrder | None) -> tuple[str | None, str] | str:
-    """The account (None: stock) and business unit a voucher on an order is charged to: the order's
-    first line (as the voucher's own lines in JDE are distributed to the order's accounts)."""
-    line = order.lines[0] if order is not None and order.lines else voucher.order_line
-    if line is None:
-        return f"purchase order {voucher.order} has no lines in F4311 to take the GL account from"
-    typed = str(line.get("ANI") or "").strip()
-    if typed:
-        return typed, typed.split(".")[0]
-    if str(line.get("LNTY") or "").strip() == "S":
-        unit = str(line.get("MCU") or voucher.pay_items[0].get("MCU") or "").strip()
-        return None, unit
-    return f"the first line of purchase order {voucher.order} has no account (F4311 ANI)"
-
-
 def _distribution_lines(voucher: JdeVoucher, books: Books, label: str) -> list[dict] | str:
     """A voucher without an order: its F0911 distribution, which must equal the pay items' gross less
     tax; the tax (if any) is one more line on the first distribution line's account."""
@@ -210,10 +161,7 @@ def _distribution_lines(voucher: JdeVoucher, books: Books, label: str) -> list[d
             "it has no purchase order and no G/L distribution (ledger AA) in F0911 to take the GL "
             "account from"
         )
-    items = voucher.pay_items
-    tax = sum((_money(i.get("STAM")) for i in items), Decimal(0))
-    expected = sum((_money(i.get("AG")) for i in items), Decimal(0)) - tax
-    distributed = sum((_money(row.get("AA")) for row in voucher.distribution), Decimal(0))
+    tax, expected, distributed = voucher_totals(voucher)
     if distributed != expected:
         return (
             f"its G/L distribution in F0911 totals {_cents(distributed)} but its pay items total "
@@ -221,10 +169,7 @@ def _distribution_lines(voucher: JdeVoucher, books: Books, label: str) -> list[d
         )
     lines, problems, first = [], [], None
     for row in voucher.distribution:
-        typed = str(row.get("ANI") or "").strip()
-        if not typed:
-            parts = [str(row.get(k) or "").strip() for k in ("MCU", "OBJ", "SUB")]
-            typed = ".".join(p for p in parts if p) if parts[1] else ""
+        typed = typed_account(row)
         where = f"{label} G/L line {row.get('JELN')}"
         if not typed:
             problems.append(f"{where} has no account")
@@ -234,11 +179,11 @@ def _distribution_lines(voucher: JdeVoucher, books: Books, label: str) -> list[d
             problems.append(coded)
             continue
         first = first or coded
-        lines.append(_line(_money(row.get("AA")), str(row.get("EXA") or "").strip() or where, coded))
+        lines.append(bill_line(jde_amount(row.get("AA")), str(row.get("EXA") or "").strip() or where, coded))
     if problems:
         return "; ".join(problems)
     if tax and first:
-        lines.append(_line(tax, f"Tax ({label})", first))
+        lines.append(bill_line(tax, f"Tax ({label})", first))
     return lines
 
 
@@ -265,11 +210,11 @@ def map_voucher_bill(
     if not number:
         return Rejected(key, f"{label}: no supplier invoice number (F0411 VINV)")
     label = f"{label} (invoice {number})"
-    dues = [d for d in (_day(item.get("DDJ")) for item in voucher.pay_items) if d]
+    dues = [d for d in (jde_day(item.get("DDJ")) for item in voucher.pay_items) if d]
     if not dues:
         return Rejected(key, f"{label}: no due date (F0411 DDJ)")
     if voucher.order is not None:
-        charged = _order_lines_for(voucher, order)
+        charged = voucher_order_charge(voucher, order)
         if isinstance(charged, str):
             return Rejected(key, f"{label}: {charged}")
         account, unit = charged
@@ -280,7 +225,7 @@ def map_voucher_bill(
             if isinstance(coded, str):
                 return Rejected(key, f"{label}: {coded}")
             text = str(item.get("RMK") or "").strip() or where
-            lines.append(_line(_money(item.get("AG")), text, coded))
+            lines.append(bill_line(jde_amount(item.get("AG")), text, coded))
     else:
         planned = _distribution_lines(voucher, books, label)
         if isinstance(planned, str):
@@ -300,7 +245,7 @@ def map_voucher_bill(
     return _record(
         key,
         int(first["AN8"]),
-        (number, _day(first.get("DIVJ"))),
+        (number, jde_day(first.get("DIVJ"))),
         min(dues),
         lines,
         books,

@@ -25,8 +25,8 @@ from connector_assets.bill.classifications import (
     DEPARTMENTS_ASSET,
     BillClassification,
     bill_classifications,
-    classification_problem,
 )
+from connector_assets.bill.line_classifications import BillLineCoding, bill_id_check
 from connector_assets.flows.mapping_tables import MappingTable, build_mapping_table_asset
 from connector_assets.flows.setting_tables import setting_table
 from connector_assets.integrations.jde_bill.integration import INTEGRATION
@@ -35,16 +35,6 @@ from connector_resources import settings
 
 STOCK_KEY = "LNTY:S"  # the account-table key of stock lines (no account in JDE; AAIs choose it)
 GUARDED_BY = ("jde_ais", "bill")  # the sandbox tables only fit these two sandboxes
-
-
-def _bill_id(prefix: str, what: str):
-    def check(value: str) -> str | None:
-        text = value.strip()
-        if not text.startswith(prefix) or len(text) > 40 or not text.isalnum():
-            return f"a BILL {what} id starts with {prefix} (letters and digits only)"
-        return None
-
-    return check
 
 
 def _net_days(value: str) -> str | None:
@@ -66,7 +56,7 @@ ACCOUNTS = _table(
     "ML_JDE_BILL_ACCOUNT_MAP",
     "jde_account",
     "bill_chart_of_account_id",
-    _bill_id("0ca", "chart-of-accounts"),
+    bill_id_check("0ca", "chart-of-accounts"),
     "JDE account (BU.OBJ[.SUB] as typed; LNTY:S for stock lines) -> BILL chart-of-accounts id, staged from "
     "ML_JDE_BILL_ACCOUNT_MAP. Every bill line's GL account comes from this snapshot.",
 )
@@ -74,7 +64,7 @@ DEPARTMENTS = _table(
     "ML_JDE_BILL_DEPARTMENT_MAP",
     "jde_business_unit",
     "bill_department_id",
-    _bill_id("0de", "department"),
+    bill_id_check("0de", "department"),
     "JDE business unit -> BILL department id, staged from ML_JDE_BILL_DEPARTMENT_MAP. Every bill line's "
     "department comes from this snapshot.",
 )
@@ -110,13 +100,9 @@ class BillPolicy:
         )
 
 
-def _business_units(accounts: GlAccounts) -> set[str]:
-    return {unit for unit, _obj, _sub in accounts.accounts}
-
-
 class LineCoder:
-    """Each bill line's BILL classifications (GL account, department), checked on both sides; pure once
-    built (the mapper calls it, no I/O)."""
+    """Each bill line's BILL classifications (GL account, department), checked on both sides: the JDE
+    account in F0901 and postable, the business unit in F0901, then BILL's ids (``BillLineCoding``)."""
 
     def __init__(
         self,
@@ -126,12 +112,24 @@ class LineCoder:
         chart: Mapping[str, BillClassification],
         bill_departments: Mapping[str, BillClassification],
     ) -> None:
-        self.accounts = {k.strip().upper(): v for k, v in accounts.items()}
-        self.departments = {k.strip().upper(): v for k, v in departments.items()}
         self.gl = gl
-        self.units = _business_units(gl)
-        self.chart = chart
-        self.bill_departments = bill_departments
+        units = {unit for unit, _obj, _sub in gl.accounts}
+
+        def unit_problem(unit: str, where: str) -> str | None:
+            return (
+                None
+                if unit in units
+                else f"business unit {unit} not found in F0901 (no account in it; {where})"
+            )
+
+        self.bill = BillLineCoding(
+            {k.strip().upper(): v for k, v in accounts.items()},
+            {k.strip().upper(): v for k, v in departments.items()},
+            chart,
+            bill_departments,
+            (ACCOUNTS.variable, DEPARTMENTS.variable),
+            unit_problem,
+        )
 
     @classmethod
     def load(cls, staging: Any, accounts: Mapping[str, str], departments: Mapping[str, str]) -> "LineCoder":
@@ -144,43 +142,14 @@ class LineCoder:
         )
 
     def classify(self, account: str | None, business_unit: str, where: str) -> dict[str, str] | str:
-        """``{"chartOfAccountId", "departmentId"}`` for a line charged to ``account`` (None: a stock
-        line) in ``business_unit``, or why not, naming the line (``where``) in a finance user's words."""
+        """The classifications of a line charged to ``account`` (None: a stock line) in ``business_unit``,
+        or why not, naming the line (``where``) in a finance user's words."""
         if account is None:
-            key, shown = STOCK_KEY, "stock lines (LNTY:S)"
-        else:
-            checked = self.gl.postable(account, where)
-            if isinstance(checked, str):
-                return checked
-            key, shown = account.strip().upper(), f"account {account}"
-        chart_id = self.accounts.get(key)
-        if chart_id is None:
-            return (
-                f"{shown} has no BILL chart-of-accounts id in the account mapping table "
-                f"({ACCOUNTS.variable}; {where})"
-            )
-        problem = classification_problem(
-            self.chart, chart_id, "chart-of-accounts", f"mapped from {shown}", where
-        )
-        if problem:
-            return problem
-        unit = business_unit.strip().upper()
-        if not unit:
-            return f"{where} has no business unit to take the BILL department from"
-        if unit not in self.units:
-            return f"business unit {unit} not found in F0901 (no account in it; {where})"
-        department_id = self.departments.get(unit)
-        if department_id is None:
-            return (
-                f"business unit {unit} has no BILL department id in the department mapping table "
-                f"({DEPARTMENTS.variable}; {where})"
-            )
-        problem = classification_problem(
-            self.bill_departments, department_id, "department", f"mapped from business unit {unit}", where
-        )
-        if problem:
-            return problem
-        return {"chartOfAccountId": chart_id, "departmentId": department_id}
+            return self.bill.classify(STOCK_KEY, "stock lines (LNTY:S)", business_unit, where)
+        checked = self.gl.postable(account, where)
+        if isinstance(checked, str):
+            return checked
+        return self.bill.classify(account.strip().upper(), f"account {account}", business_unit, where)
 
 
 def net_days(codes: Iterable[str | None], terms: Mapping[str, str], policy: BillPolicy) -> int | str:

@@ -6,7 +6,8 @@ vouchers) takes that bill over instead of making a second one: the bill (still k
 voucher's invoice, dates, lines and amounts, and the ledger records the ``bill_voucher`` link. Later
 vouchers on the order are bills of their own. An order whose first voucher already has a bill of its own
 is not sent (that bill stands for it); an order whose bill exists and that was cancelled since is not
-changed. Reads what the rule needs (JDE, the ledger); maps with ``bill_mappers``.
+changed. Reads what the rule needs (JDE through ``connector_assets.jde.order_vouchers``, the ledger); maps
+with ``bill_mappers``.
 """
 
 from collections.abc import Iterable, Iterator
@@ -17,23 +18,22 @@ from connector_assets.integrations.jde_bill.bill_eligibility import order_approv
 from connector_assets.integrations.jde_bill.bill_keys import (
     ENTITY,
     VOUCHER_LINK,
-    OrderRef,
-    order_ref,
     order_source_key,
     parse_key,
     target_id_of,
     vendor_ids,
-    voucher_order,
     voucher_source_key,
 )
 from connector_assets.integrations.jde_bill.bill_mappers import Books, map_order_bill, map_voucher_bill
 from connector_assets.integrations.jde_bill.integration import INTEGRATION
-from connector_assets.integrations.jde_bill.order_vouchers import vouchers_on_orders
-from connector_assets.jde.documents import (
-    JdePurchaseOrder,
-    JdeVoucher,
-    purchase_orders_by_number,
-    suppliers_by_number,
+from connector_assets.jde.documents import JdePurchaseOrder, JdeVoucher
+from connector_assets.jde.order_vouchers import (
+    OrderRef,
+    order_ref,
+    supplier_terms,
+    voucher_order,
+    vouchers_by_order,
+    with_voucher_orders,
 )
 from connector_resources.ledger import Ledger
 
@@ -57,26 +57,13 @@ def plan_bills(
     the ledger (which voucher took which bill over, which bills and vendors exist)."""
     changed_orders = {order_ref(o): o for o in orders}
     changed_vouchers = [v for v in vouchers if voucher_payable(v, books.policy)]
-    in_play = dict(changed_orders)
-    referenced = {ref for ref in (voucher_order(v) for v in changed_vouchers) if ref and ref not in in_play}
-    if referenced:
-        for order in purchase_orders_by_number(jde, {ref[1] for ref in referenced}):
-            if order_ref(order) in referenced:
-                in_play[order_ref(order)] = order
-    on_order: dict[OrderRef, dict[tuple, JdeVoucher]] = {}
-    every_on_order: dict[OrderRef, dict[tuple, JdeVoucher]] = {}  # whatever their pay status
-    found = vouchers_on_orders(jde, list(in_play)) if in_play else []
-    for voucher in [*found, *changed_vouchers]:  # the changed ones too: their newest version wins
-        ref = voucher_order(voucher)
-        if ref in in_play:
-            every_on_order.setdefault(ref, {})[voucher.key] = voucher
-            if voucher_payable(voucher, books.policy):
-                on_order.setdefault(ref, {})[voucher.key] = voucher
-    unterm = [o for o in in_play.values() if o.header and not str(o.header.get("PTC") or "").strip()]
-    supplier_terms = {
-        s.number: str(s.supplier.get("TRAP") or "").strip()
-        for s in (suppliers_by_number(jde, {int(o.header["AN8"]) for o in unterm}) if unterm else [])
+    in_play = with_voucher_orders(jde, changed_orders, changed_vouchers)
+    every_on_order = vouchers_by_order(jde, in_play, changed_vouchers)  # whatever their pay status
+    on_order = {
+        ref: {key: v for key, v in group.items() if voucher_payable(v, books.policy)}
+        for ref, group in every_on_order.items()
     }
+    terms_of = supplier_terms(jde, in_play.values())
     suppliers = [int(o.header["AN8"]) for o in in_play.values() if o.header]
     suppliers += [int(v.pay_items[0]["AN8"]) for group in on_order.values() for v in group.values()]
     suppliers += [int(v.pay_items[0]["AN8"]) for v in changed_vouchers]
@@ -111,7 +98,7 @@ def plan_bills(
         if taker is not None:
             yield map_voucher_bill(taker, books, order, takes_over=ref)
         else:
-            terms = supplier_terms.get(int(order.header["AN8"])) if order.header else None
+            terms = terms_of.get(int(order.header["AN8"])) if order.header else None
             yield map_order_bill(order, books, terms, _invoice_numbers(every_on_order.get(ref, {})))
 
     for voucher in changed_vouchers:

@@ -15,16 +15,9 @@ BILL has no purchase orders, so both JDE documents become bills. What is sent, a
   the earliest DDJ of its pay items. A voucher on an order: one line per pay item (gross AG) on the
   account of the order's first line; otherwise its F0911 distribution (ledger AA) line by line, which
   must add up to the gross less tax (the tax, if any, is one more line on the first line's account).
-* **A voucher on an order that became a bill updates that bill** instead of making a second one. The
-  rule: an order's *first voucher* (the one already recorded on the order's bill, else the lowest voucher
-  number among its payable vouchers) takes the order's bill over: the bill (still keyed ``PO:...`` in
-  the ledger, so one source record per BILL bill) gets the voucher's invoice number, dates, lines and
-  amounts, and the ledger records the ``bill_voucher`` cross-reference (``PV:...`` -> the bill) so the
-  payments flow finds the voucher. Later vouchers on the order are bills of their own. A bill BILL has
-  already paid, partly paid or scheduled is never rewritten: the record is queued for a person. An order
-  whose first voucher already has a bill of its own (it came before the order was approved) is not sent:
-  that bill stands for it. An order whose bill exists and that was later cancelled in JDE is not
-  changed in BILL (no open line is left to send).
+* **A voucher on an order that became a bill updates that bill** instead of making a second one: the
+  order's *first voucher* takes its bill over (the rule and its cases: ``bill_plan``). A bill BILL has
+  already paid, partly paid or scheduled is never rewritten: the record is queued for a person.
 
 Every line carries a BILL GL account and department from the mapping tables, checked on both sides
 (``bill_mappings``). A bill is held until its supplier has synced to BILL as a vendor (the vendors flow)
@@ -34,23 +27,22 @@ ledger first, then BILL's bills by vendor + every invoice number our flows could
 also by the order's ``PO-...`` number; quirk 8: no idempotency keys), only then a single create (the bulk
 endpoint rolls a whole batch back for one bad bill, so it is not used).
 
-The pieces: ``bill_keys`` (source keys, cross-references), ``bill_eligibility`` (which documents become
-bills), ``bill_mappers`` (pure mappers), ``bill_plan`` (the voucher-on-order rule), ``bill_target`` (its
-rules on BILL's bills target, ``connector_assets.bill.targets``); this module holds the record's schema,
+The pieces: ``bill_keys`` (source keys, cross-references), ``bill_eligibility``, ``bill_mappers`` (pure),
+``bill_plan``, ``bill_target`` (its rules on BILL's bills target); this module holds the record's schema,
 the flow spec, its assets and its replay handler.
 """
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
+from connector_assets.bill.bodies import BillColumns
 from connector_assets.bill.classifications import CHART_OF_ACCOUNTS_ASSET, DEPARTMENTS_ASSET
-from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
-from connector_assets.flows.lazy_model import lazy_model
+from connector_assets.flows.record_models import matching, record_model
 from connector_assets.flows.replay_resources import ledger_target_replay
+from connector_assets.flows.route_assets import route_flow_assets
 from connector_assets.integrations.jde_bill.bill_keys import (
     ENTITY,
-    order_ref,
     order_source_key,
     parse_key,
     voucher_order,
@@ -67,42 +59,27 @@ from connector_assets.integrations.jde_bill.bill_mappings import (
 )
 from connector_assets.integrations.jde_bill.bill_plan import plan_bills
 from connector_assets.integrations.jde_bill.bill_target import BillsFromJde
-from connector_assets.integrations.jde_bill.integration import INTEGRATION, ROUTE
+from connector_assets.integrations.jde_bill.integration import ROUTE
 from connector_assets.integrations.jde_bill.vendors import VENDORS_FLOW
 from connector_assets.jde.assets import jde_partitions
 from connector_assets.jde.documents import (
     DISTRIBUTION_TABLE,
     changed_purchase_orders,
     changed_vouchers,
-    purchase_orders_by_number,
     vouchers_by_key,
 )
+from connector_assets.jde.order_vouchers import purchase_orders_by_ref
 from connector_assets.jde.tables import AP_LEDGER, GL_ACCOUNTS, PO_HEADERS, PO_LINES, SUPPLIERS
 from connector_resources.replay import ReplayHandler
 
-INVOICE_NUMBER_MAX = 50  # BILL sandbox limit for invoice.invoiceNumber
-
-
-@lazy_model
-def BillRecord() -> type:
-    """What is sent as a BILL bill: whose, which invoice, when due, at least one line, a positive total."""
-    import pandera.pandas as pa
-    from pandera.typing import Series
-
-    class BillRecord(pa.DataFrameModel):
-        source_key: Series[str] = pa.Field(str_matches=r"^(PO|PV):[^:]*:\d+:[^:]*$")
-        supplier_number: Series[str] = pa.Field(str_matches=r"^\d{1,8}$")
-        invoice_number: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": INVOICE_NUMBER_MAX})
-        invoice_date: Series[str] = pa.Field(str_matches=r"^\d{4}-\d{2}-\d{2}$")
-        due_date: Series[str] = pa.Field(str_matches=r"^\d{4}-\d{2}-\d{2}$")
-        lines: Series[int] = pa.Field(ge=1)
-        total: Series[float] = pa.Field(gt=0)
-
-        class Config:
-            strict = True
-            coerce = True
-
-    return BillRecord
+BillRecord = record_model(
+    "BillRecord",
+    "What is sent as a BILL bill (``BillColumns``: which invoice, when due, at least one line, a positive "
+    "total) and whose, from which JDE document.",
+    base=BillColumns,
+    source_key=matching(r"^(PO|PV):[^:]*:\d+:[^:]*$"),
+    supplier_number=matching(r"^\d{1,8}$"),
+)
 
 
 # -- the partition's bills, and a replay's -----------------------------------------------------------------
@@ -133,12 +110,7 @@ def remap_bills(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
     books = _books(context, tables)
     jde, ledger = context.resources.jde, context.resources.ledger.get()
     parsed = [p for p in (parse_key(k) for k in keys) if p]
-    wanted_orders = {(p[1], p[2], p[3]) for p in parsed if p[0] == "PO"}
-    orders = [
-        o
-        for o in purchase_orders_by_number(jde, {r[1] for r in wanted_orders})
-        if order_ref(o) in wanted_orders
-    ]
+    orders = purchase_orders_by_ref(jde, {(p[1], p[2], p[3]) for p in parsed if p[0] == "PO"})
     vouchers = vouchers_by_key(jde, {(p[1], p[2], p[3]) for p in parsed if p[0] == "PV"})
     made = list(_once_each(plan_bills(jde, ledger, books, orders, vouchers)))
     yield from made
@@ -177,7 +149,7 @@ BILLS_FLOW = ROUTE.flow(
 
 bill_assets = [
     *jde_bill_mapping_tables,
-    *build_flow_assets(
+    *route_flow_assets(
         BILLS_FLOW,
         partitions_def=jde_partitions,
         # After the vendors' write: in one run, a bill's vendor is synced before the bill is mapped.
@@ -191,9 +163,6 @@ bill_assets = [
             *(table.asset for table in (ACCOUNTS, DEPARTMENTS, PAYMENT_TERMS)),
             f"{VENDORS_FLOW.flow}_written",
         ],
-        resource_keys={"jde", "bill"},
-        group=INTEGRATION,
-        kinds={"jde", "bill"},
     ),
 ]
 

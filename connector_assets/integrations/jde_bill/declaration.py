@@ -8,7 +8,7 @@ from connector_assets.bill.classifications import CHART_OF_ACCOUNTS_ASSET, DEPAR
 from connector_assets.bill.targets import BillVendors
 from connector_assets.flows.assembly import Declaration
 from connector_assets.flows.assets import executable_keys
-from connector_assets.flows.jobs import FlowJob, build_flow_jobs, build_flow_schedules
+from connector_assets.flows.jobs import FlowJob
 from connector_assets.flows.replay_resources import register_settings_replay, resources_from_settings
 from connector_assets.integrations.jde_bill.bills import BILLS_FLOW, bill_assets, bill_replay
 from connector_assets.integrations.jde_bill.integration import INTEGRATION
@@ -26,7 +26,7 @@ from connector_assets.integrations.jde_bill.reconcile.assets import (
     reconciliation_schedules,
 )
 from connector_assets.integrations.jde_bill.vendors import VENDORS_FLOW, vendor_assets
-from connector_assets.jde.extract import jde_timezone
+from connector_assets.jde.flow_jobs import jde_flow_jobs
 from connector_assets.jde.tables import ADDRESS_BOOK, AP_LEDGER, PO_HEADERS, PO_LINES, SUPPLIERS
 from connector_resources.replay import register_replay_handler
 
@@ -48,14 +48,7 @@ FLOW_JOBS = {
         "ML_JDE_BILL_BILLS_CRON",
     ),
 }
-jde_bill_flow_jobs = build_flow_jobs(FLOW_JOBS, lambda spec: f"JDE {spec.name} changed on a day -> BILL.")
-jde_bill_schedules = build_flow_schedules(
-    FLOW_JOBS,
-    jde_bill_flow_jobs,
-    suffix="schedule",
-    timezone=jde_timezone().key,
-    describe=lambda spec: f"Sync today's JDE {spec.name} changes to BILL.",
-)
+jde_bill_flow_jobs, jde_bill_schedules = jde_flow_jobs(FLOW_JOBS, "BILL")
 
 
 def register_replay_handlers() -> None:

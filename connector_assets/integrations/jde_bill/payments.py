@@ -31,11 +31,10 @@ exactly that reason. How each payment posts is ``ML_JDE_BILL_PAYMENT_POSTING``:
 * ``voucher``: a bill without a voucher is queued as not ready and retried until one is applied to it;
 * ``journal``: always a journal entry.
 
-Keys that make a rerun safe. A voucher payment's ``Payment_Reference`` is the BILL payment id (20
-characters, contract max 25), recorded once per voucher by JDE (59AB on a repeat, adopted). A journal
-entry's batch key is EDUS ``MLBILL``, EDBT the last 15 characters of the bill id (the contract's
-maximum; a BILL id's first five are its type and shard prefix), EDTN the payment id (max 22): a repeat
-meets 59A4 and is adopted.
+Keys that make a rerun safe (``connector_assets.jde.payment_postings``, which also holds the bodies and
+the JDE target, ``PaymentPostings``): a voucher payment's ``Payment_Reference`` is the BILL payment id (20
+characters, contract max 25); a journal entry's batch key is EDUS ``MLBILL``, EDBT the last 15 characters
+of the bill id (a BILL id's first five are its type and shard prefix), EDTN the payment id.
 """
 
 from collections.abc import Iterable, Iterator, Mapping
@@ -47,15 +46,28 @@ from typing import Any
 from dagster import AssetExecutionContext
 
 from connector_assets.bill.documents import PAYMENTS, current_versions
-from connector_assets.bill.payment_fields import made_by_bill, paid_bills, payment_status
+from connector_assets.bill.payment_fields import paid_bills, payment_status
+from connector_assets.bill.payment_outcomes import PaymentOutcomes
 from connector_assets.bill.payments_read import read_payments_day
 from connector_assets.flows import amounts
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.documents import Version, collect_documents, version_text
-from connector_assets.flows.lazy_model import lazy_model
+from connector_assets.flows.record_models import matching, record_model, string
+from connector_assets.integrations.jde_bill.bill_keys import ENTITY, VOUCHER_LINK
 from connector_assets.integrations.jde_bill.integration import INTEGRATION, PAYMENTS_ROUTE
 from connector_assets.jde import contracts, targets
-from connector_assets.jde.accounts import GlAccounts, account_setting, setting_account_problems
+from connector_assets.jde.accounts import GlAccounts
+from connector_assets.jde.payment_postings import (
+    JdeOrigin,
+    JdePostingRecord,
+    JournalAccounts,
+    PaymentPostings,
+    jde_origin,
+    payment_journal,
+    posted_to_reverse,
+    voucher_payment,
+)
+from connector_assets.jde.payment_postings import journal_key as posting_key
 from connector_resources import settings
 from connector_resources.bill import BillResource
 from connector_resources.ledger import Ledger
@@ -65,9 +77,7 @@ PAID_STATUSES_ENV = "ML_JDE_BILL_PAID_STATUSES"
 POSTING_ENV = "ML_JDE_BILL_PAYMENT_POSTING"
 DEBIT_ENV = "ML_JDE_BILL_PAYMENT_DEBIT_ACCOUNT"
 CREDIT_ENV = "ML_JDE_BILL_PAYMENT_CREDIT_ACCOUNT"
-
-
-# -- settings -------------------------------------------------------------------------------------------
+BillOrigin = JdeOrigin  # the JDE document a BILL bill came from (the bills flow's cross-reference)
 
 
 def paid_statuses() -> frozenset[str]:
@@ -80,114 +90,32 @@ def posting() -> str:
     return settings.read(POSTING_ENV)
 
 
-# -- where a bill came from -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Voucher:
-    """An F0411 voucher by its document key."""
-
-    company: str
-    number: int
-    doc_type: str
-
-    @classmethod
-    def of_key(cls, key: str) -> "Voucher | None":
-        """``PV:<KCO>:<DOC>:<DCT>`` (the bills flow's source key of a voucher), None when it is not one."""
-        parts = key.split(":")
-        if len(parts) != 4 or parts[0] != "PV" or not parts[2].isdigit():
-            return None
-        return cls(parts[1], int(parts[2]), parts[3] or "PV")
-
-    def text(self) -> str:
-        return f"{self.company} {self.number} {self.doc_type}"
-
-
-@dataclass(frozen=True)
-class BillOrigin:
-    """The JDE document a BILL bill came from (the bills flow's cross-reference) and its voucher, if any."""
-
-    jde_key: str  # "PV:00001:10008:PV" or "PO:00001:4041:OP"
-    voucher: Voucher | None
-
-    @property
-    def company(self) -> str:
-        return self.jde_key.split(":")[1]
-
-
 def bill_origin(ledger: Ledger, bill_id: str) -> BillOrigin | None:
     """Where bill ``bill_id`` came from in JDE, None when it did not come from JDE (no ``bill`` xref)."""
-    xref = ledger.find_xref_by_target(INTEGRATION, "bill", "bill", bill_id)
-    if xref is None:
-        return None
-    voucher = Voucher.of_key(xref.source_key)
-    if voucher is None:  # a purchase order's bill: the voucher applied to it, if any
-        link = ledger.find_xref_by_target(INTEGRATION, "bill_voucher", "bill", bill_id)
-        voucher = Voucher.of_key(link.source_key) if link is not None else None
-    return BillOrigin(xref.source_key, voucher)
+    return jde_origin(ledger, INTEGRATION, ENTITY, VOUCHER_LINK, "bill", bill_id)
 
 
-@dataclass(frozen=True)
-class JournalAccounts:
-    """The journal's debit and credit accounts as checked against F0901, or why they cannot be used."""
-
-    debit: str | None
-    credit: str | None
-    problem: str | None = None
-
-    @classmethod
-    def checked(cls, gl: GlAccounts | None) -> "JournalAccounts":
-        debit, credit = account_setting(DEBIT_ENV), account_setting(CREDIT_ENV)
-        problems = setting_account_problems(
-            ((DEBIT_ENV, debit), (CREDIT_ENV, credit)),
-            gl,
-            unset="is not set (JDE is not the sandbox, so there is no default)",
-        )
-        return cls(debit, credit, "; ".join(problems) or None)
+def journal_key(payment_id: str, bill_id: str) -> targets.BatchKey:
+    """EDUS ``MLBILL``, EDBT the bill id's last 15 characters, EDTN the payment id: from the two ids alone."""
+    return posting_key(EDI_USER, bill_id, payment_id)
 
 
 @dataclass(frozen=True)
 class PostingRules:
-    """What decides how a payment posts: the mode, the paid statuses and the journal accounts."""
+    """What decides how a payment posts: the mode and the journal accounts."""
 
     posting: str
     journal: JournalAccounts
 
 
-# -- the mapper -----------------------------------------------------------------------------------------
-
-
-@lazy_model
-def JdeBillPaymentRecord() -> type:
-    """A BILL payment ML_RecordPayment or ML_CreateJournalBatch accepts (the contracts' lengths), the bill
-    it pays and the version it was mapped from."""
-    import pandera.pandas as pa
-    from pandera.typing import Series
-
-    class JdeBillPaymentRecord(pa.DataFrameModel):
-        payment_reference: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": 25})
-        payment_amount: Series[str] = pa.Field(str_matches=r"^\d{1,13}\.\d{2}$")
-        payment_date: Series[str] = pa.Field(str_matches=contracts.ISO_DAY)
-        posting: Series[str] = pa.Field(isin=["voucher", "journal"])
-        company: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": 5})
-        voucher_number: Series[str] = pa.Field(nullable=True, str_matches=r"^\d{1,8}$")
-        batch_number: Series[str] = pa.Field(nullable=True, str_length={"min_value": 1, "max_value": 15})
-        transaction_number: Series[str] = pa.Field(
-            nullable=True, str_length={"min_value": 1, "max_value": 22}
-        )
-        bill_id: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": 40})
-        bill_updated_at: Series[str] = pa.Field(str_matches=contracts.VERSION)
-
-        class Config:
-            strict = True
-            coerce = True
-
-    return JdeBillPaymentRecord
-
-
-def journal_key(payment_id: str, bill_id: str) -> targets.BatchKey:
-    """EDUS ``MLBILL``, EDBT the bill id's last 15 characters, EDTN the payment id: from the two ids alone."""
-    return targets.BatchKey(EDI_USER, bill_id[-15:], payment_id)
+JdeBillPaymentRecord = record_model(
+    "JdeBillPaymentRecord",
+    "A BILL payment ML_RecordPayment or ML_CreateJournalBatch accepts (the contracts' lengths), the bill it "
+    "pays and the version it was mapped from.",
+    base=JdePostingRecord,
+    bill_id=string(1, 40),
+    bill_updated_at=matching(contracts.VERSION),
+)
 
 
 def map_payment(
@@ -221,90 +149,24 @@ def map_payment(
                 "know it, then abandon this item",
             )
             continue
-        common = {
-            "payment_reference": payment_id,
-            "payment_amount": amounts.money(amount),
-            "payment_date": paid_on,
-            "company": origin.company,
-            "bill_id": bill_id,
-            "bill_updated_at": version_text(updated_at),
-        }
         if origin.voucher is not None and rules.posting != "journal":
-            yield _voucher_payment(key, origin.voucher, amount, paid_on, payment_id, common)
+            posted = voucher_payment(origin.voucher, amount, paid_on, payment_id)
         elif rules.posting == "voucher":
             yield Rejected(
                 key,
                 f"{label}: the bill came from JDE {origin.jde_key}, which has no voucher in JDE yet "
                 f"({POSTING_ENV}=voucher waits for one); retried later, recorded once a voucher is applied",
             )
+            continue
         elif rules.journal.problem is not None:
             yield Rejected(key, f"{label}: cannot be a journal entry: {rules.journal.problem}")
+            continue
         else:
-            yield _journal_entry(key, origin, amount, paid_on, payment_id, bill_id, rules.journal, common)
-
-
-def _voucher_payment(
-    key: str, voucher: Voucher, amount: Decimal, paid_on: str, payment_id: str, common: dict[str, Any]
-) -> Mapped:
-    body = {
-        "Document_Company": voucher.company,
-        "Document_Number": voucher.number,
-        "Document_Type": voucher.doc_type,
-        "Payment_Amount": amounts.money(amount),
-        "Payment_Date": paid_on,
-        "Payment_Reference": payment_id,
-    }
-    fields = {
-        **common,
-        "company": voucher.company,
-        "posting": "voucher",
-        "voucher_number": str(voucher.number),
-        "batch_number": None,
-        "transaction_number": None,
-    }
-    return Mapped(key, body, fields, natural_key={"voucher": voucher.text(), "Payment_Reference": payment_id})
-
-
-def _journal_entry(
-    key: str,
-    origin: BillOrigin,
-    amount: Decimal,
-    paid_on: str,
-    payment_id: str,
-    bill_id: str,
-    accounts: JournalAccounts,
-    common: dict[str, Any],
-) -> Mapped:
-    batch = journal_key(payment_id, bill_id)
-    body = {
-        **batch.body(),
-        "Company": origin.company,
-        "GL_Date": paid_on,  # the day the money left: the period the payment belongs to
-        "Document_Type": "JE",
-        "Explanation": f"BILL pmt {payment_id}"[:30],
-        "Lines": [
-            {
-                "EDI_Line_Number": 1,
-                "Account": accounts.debit,
-                "Amount": amounts.money(amount),
-                "Explanation": f"BILL bill {bill_id}"[:30],
-            },
-            {
-                "EDI_Line_Number": 2,
-                "Account": accounts.credit,
-                "Amount": amounts.money(-amount),
-                "Explanation": f"BILL pmt {payment_id}"[:30],
-            },
-        ],
-    }
-    fields = {
-        **common,
-        "posting": "journal",
-        "voucher_number": None,
-        "batch_number": batch.batch,
-        "transaction_number": batch.transaction,
-    }
-    return Mapped(key, body, fields, natural_key={"target_id": batch.target_id})
+            texts = (f"BILL pmt {payment_id}", f"BILL bill {bill_id}")
+            batch = journal_key(payment_id, bill_id)
+            posted = payment_journal(batch, payment_id, origin.company, paid_on, amount, rules.journal, texts)
+        fields = {**posted.fields, "bill_id": bill_id, "bill_updated_at": version_text(updated_at)}
+        yield Mapped(key, posted.body, fields, natural_key=posted.natural_key)
 
 
 def _not_a_payment(label: str, amount: Decimal) -> str:
@@ -330,21 +192,16 @@ def payment_records(
 ) -> Iterator[Mapped | Rejected]:
     """``versions`` that BILL paid, mapped; the journal accounts are checked against the staged F0901 only
     when a payment needs a journal entry (``GlAccounts.load`` fails the step when the cache is missing)."""
-    statuses, mode = paid_statuses(), posting()
-    versions = list(versions)
-    chosen = [v for v in versions if payment_status(v.record) in statuses and made_by_bill(v.record)]
-    for version in versions:
-        if made_by_bill(version.record) and payment_status(version.record) not in statuses:
-            yield from _undone_after_posting(ledger, version.record)
-    recorded = sum(1 for v in versions if not made_by_bill(v.record))
-    if log is not None and recorded:
-        log.info(
-            f"{recorded} BILL payment(s) recorded into BILL from outside (onlinePayment false): not sent"
-        )
+    mode, outcomes = posting(), PaymentOutcomes.of(versions, paid_statuses())
+    for version in outcomes.undone:
+        yield from _undone_after_posting(ledger, version.record)
+    outcomes.say_recorded(log)
+    chosen = outcomes.paid
     origins = {bill: bill_origin(ledger, bill) for v in chosen for bill, _ in paid_bills(v.record) if bill}
     journal_needed = mode == "journal" or any(o and o.voucher is None for o in origins.values())
     gl = GlAccounts.load(staging) if journal_needed and mode != "voucher" else None
-    rules = PostingRules(mode, JournalAccounts.checked(gl) if gl is not None else JournalAccounts(None, None))
+    accounts = JournalAccounts.checked(gl, DEBIT_ENV, CREDIT_ENV) if gl is not None else None
+    rules = PostingRules(mode, accounts or JournalAccounts(None, None))
     for version in chosen:
         yield from map_payment(version.record, version.updated_at, origins, rules)
 
@@ -356,17 +213,14 @@ def _undone_after_posting(ledger: Ledger, payment: dict[str, Any]) -> Iterator[R
     payment_id, status = str(payment["id"]), payment_status(payment) or "no longer paid"
     for bill_id, _ in paid_bills(payment):
         key = f"{payment_id}:{bill_id}"
-        xref = ledger.get_xref(INTEGRATION, "payment", "bill", key, "JDE")
-        if xref is None or not xref.target_id:
-            continue
-        reason = (
-            f"BILL payment {payment_id} of bill {bill_id} is now {status} in BILL, but JDE holds it as "
-            f"{xref.target_id} (posted when it was paid). The integration never reverses a JDE posting: void "
-            "the payment (or reverse the journal entry) in JDE, then abandon this item"
-        )
-        items = ledger.queue_for(key)
-        if not any(i.status == "abandoned" and i.created_at >= xref.updated_at for i in items):
-            yield Rejected(key, reason)
+        posted = posted_to_reverse(ledger, INTEGRATION, "payment", "bill", key)
+        if posted:
+            yield Rejected(
+                key,
+                f"BILL payment {payment_id} of bill {bill_id} is now {status} in BILL, but JDE holds it as "
+                f"{posted} (posted when it was paid). The integration never reverses a JDE posting: void the "
+                "payment (or reverse the journal entry) in JDE, then abandon this item",
+            )
 
 
 def map_payments(context: AssetExecutionContext, partition: str | None) -> Iterator[Mapped | Rejected]:
@@ -386,33 +240,15 @@ def remap_payments(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]
     yield from payment_records(resources.ledger.get(), resources.staging, versions)
 
 
-class BillPayments(targets.PostingTarget):
-    """The JDE side: a voucher payment through ``DocumentPayments`` (ML_RecordPayment), a journal entry
-    through ``JournalBatches`` (ML_CreateJournalBatch), on one JDE session."""
+class BillPayments(PaymentPostings):
+    """BILL payments on the JDE side (``PaymentPostings``): a voucher payment, else a journal entry keyed by
+    the payment and the bill it pays."""
 
     source_label = "BILL"
-    ways = {"vouchers": targets.DocumentPayments, "journals": targets.JournalBatches}
     changed_since = "amount or date changed in BILL, or the posting or account settings changed since"
 
-    def _for(self, record: Mapped) -> targets.JdeTarget:
-        return self.journals if record.fields["posting"] == "journal" else self.vouchers  # type: ignore[attr-defined]
-
-    def find(self, record: Mapped) -> str | None:
-        """The posting of this payment whichever way it was made. A voucher payment is also looked for as
-        the journal entry of the same payment and bill (its batch key comes from the two ids alone): the
-        bill may have had no voucher when the payment was first posted, and a ledger that lost that
-        posting (or a fresh one) must adopt the journal, not pay the voucher too. (The other way round
-        cannot be searched: JDE offers no read of recorded voucher payments.)"""
-        found = super().find(record)
-        if found is not None or record.fields["posting"] != "voucher":
-            return found
-        key = journal_key(record.fields["payment_reference"], record.fields["bill_id"])
-        rows = self.session.browse(  # type: ignore[attr-defined]
-            targets.JOURNAL_TABLE,
-            columns=["EDUS", "EDBT", "EDTN"],
-            conditions=key.conditions(targets.JOURNAL_TABLE),
-        )
-        return key.target_id if list(rows) else None
+    def journal_key_of(self, record: Mapped) -> targets.BatchKey:
+        return journal_key(record.fields["payment_reference"], record.fields["bill_id"])
 
 
 PAYMENTS_FLOW = PAYMENTS_ROUTE.flow(

@@ -14,51 +14,37 @@ from functools import partial
 from typing import Any
 
 from connector_assets.bill.documents import PAYMENTS
-from connector_assets.flows.assets import build_flow_assets, executable_keys
-from connector_assets.flows.core import replay_handler
-from connector_assets.flows.documents import build_inbox_done, build_inbox_sensor
-from connector_assets.flows.jobs import FlowJob, build_flow_jobs, build_flow_schedules
+from connector_assets.flows.assets import executable_keys
+from connector_assets.flows.documents import build_inbox_sensor
+from connector_assets.flows.inbox_flows import inbox_flow_assets, inbox_flow_jobs
+from connector_assets.flows.jobs import FlowJob
 from connector_assets.flows.replay_resources import resources_from_settings
 from connector_assets.integrations.jde_bill.integration import INTEGRATION
 from connector_assets.integrations.jde_bill.payments import PAYMENTS_FLOW, BillPayments
 from connector_assets.jde.tables import GL_ACCOUNTS
-from connector_assets.jde.targets import open_jde_target
+from connector_assets.jde.targets import jde_target_replay
 from connector_assets.saas_assets import saas_partitions
-from connector_resources.ledger import Ledger, QueueItem
-from connector_resources.replay import ReplayOutcome, register_replay_handler, shared_context, shared_value
+from connector_resources.replay import register_replay_handler
 
-payment_assets = [
-    *build_flow_assets(
-        PAYMENTS_FLOW,
-        partitions_def=saas_partitions,
-        upstream=[PAYMENTS.name, GL_ACCOUNTS.asset],
-        resource_keys={"jde", "bill"},
-        group=INTEGRATION,
-        kinds={"bill", "jde"},
-    ),
-    build_inbox_done(
-        PAYMENTS_FLOW, PAYMENTS, partitions_def=saas_partitions, group=INTEGRATION, kinds={"bill"}
-    ),
-]
-
-PAYMENT_JOBS = {PAYMENTS_FLOW: FlowJob(executable_keys(payment_assets), "ML_JDE_BILL_PAYMENTS_CRON")}
-payment_jobs = build_flow_jobs(
-    PAYMENT_JOBS,
-    lambda spec: "BILL payments of a day (poll + webhook inbox) -> JDE voucher payments / journals.",
+payment_assets = inbox_flow_assets(
+    PAYMENTS_FLOW,
+    PAYMENTS,
+    partitions_def=saas_partitions,
+    upstream=[GL_ACCOUNTS.asset],
+    resource_keys={"jde", "bill"},
 )
-payments_job = payment_jobs[PAYMENTS_FLOW]
+PAYMENT_JOBS = {PAYMENTS_FLOW: FlowJob(executable_keys(payment_assets), "ML_JDE_BILL_PAYMENTS_CRON")}
 # The polling fallback (the mapped step reads the day from BILL itself, ``bill.payments_read``): a few minutes
 # after each BILL poll (bill_sources_poll, */15) when that runs too, in UTC days.
-payment_schedules = build_flow_schedules(
+payment_jobs, payment_schedules = inbox_flow_jobs(
     PAYMENT_JOBS,
-    payment_jobs,
-    suffix="poll",
-    timezone="UTC",
-    describe=lambda spec: (
+    lambda spec: "BILL payments of a day (poll + webhook inbox) -> JDE voucher payments / journals.",
+    lambda spec: (
         "Apply today's polled BILL payments to JDE (missed webhooks included); after midnight, close "
         "yesterday once."
     ),
 )
+payments_job = payment_jobs[PAYMENTS_FLOW]
 
 payments_inbox_sensor = build_inbox_sensor(
     "jde_bill_inbox_sensor",
@@ -77,11 +63,6 @@ def register_payments_replay(resources: Callable[[], dict[str, Any]] | None = No
     mapped with today's settings, ledger and F0901 cache, then written through the same target; a payment
     JDE already holds is skipped. ``resources`` (JDE, BILL, staging) default to today's settings."""
     build = resources or partial(resources_from_settings, ("jde", "bill", "staging"))
-
-    def handle(item: QueueItem, ledger: Ledger) -> ReplayOutcome:
-        built = shared_value(("resources", id(build)), build)
-        key = ("target", INTEGRATION, PAYMENTS_FLOW.name, id(built["jde"]), id(ledger))
-        opener = partial(open_jde_target, BillPayments, PAYMENTS_FLOW, built["jde"], ledger)
-        return replay_handler(PAYMENTS_FLOW, lambda: shared_context(key, opener), lambda: built)(item, ledger)
-
-    register_replay_handler(INTEGRATION, PAYMENTS_FLOW.name, handle)
+    register_replay_handler(
+        INTEGRATION, PAYMENTS_FLOW.name, jde_target_replay(PAYMENTS_FLOW, BillPayments, build)
+    )

@@ -1,8 +1,8 @@
 """JD Edwards suppliers (F0401 + F0101, addresses from F0116) -> BILL vendors: the first flow of JDE <-> BILL.
 
 Which suppliers a day holds: those whose F0401 row, F0101 row (search type V) or F0116 address changed that
-day, and those whose send-to party's F0101 row changed (its name is their payee name); the shared reader
-(``connector_assets.jde.documents``) completes each from JDE by address number.
+day, and those whose send-to party's F0101 row changed (its name is their payee name); the JDE side
+(``connector_assets.jde.addressed_suppliers``) completes each from JDE by address number.
 
 What is sent (BILL reference §2.6): ``name`` (F0101 ALPH); ``accountType`` PERSON for an individual (F0101
 TAXC P), else BUSINESS; ``additionalInfo.taxId`` (F0101 TAX); ``address`` from the supplier's F0116 row in
@@ -13,10 +13,9 @@ BILL documents no place for a separate remit-to address, so only the payee name 
 Not sent: payment terms (BILL has no terms field on vendors: the bills flow applies F0401 TRAP to due
 dates) and bank details (BILL takes them only on an MFA-trusted session, reference §1).
 
-``ML_JDE_SUPPLIER_ADDRESSES`` (default on; ``ML_JDE_BILL_VENDOR_ADDRESSES`` is its deprecated name), the
-switch every flow that reads F0116 shares (``connector_resources.jde.optional_tables``), decides whether
-F0116 is staged and read at all: an AIS allowlist may refuse the table; off, vendors are sent without an
-address (and BILL keeps what it has), and the run log says so once.
+``ML_JDE_SUPPLIER_ADDRESSES`` (default on; ``ML_JDE_BILL_VENDOR_ADDRESSES`` is its deprecated name)
+decides whether F0116 is staged and read at all; off, vendors are sent without an address (BILL keeps what
+it has).
 ``ML_JDE_BILL_VENDOR_DEFAULT_COUNTRY`` (default blank) is the country of an address whose CTR is blank;
 with none, such a supplier is refused naming the field (BILL mails checks by the country).
 
@@ -31,34 +30,26 @@ this search are all that stands between a rerun and a second vendor.
 from collections.abc import Iterator
 from typing import Any
 
+from connector_assets.bill.bodies import BillVendorColumns, vendor_parts
 from connector_assets.bill.targets import BillVendors
-from connector_assets.flows.assets import awaited_keys, build_flow_assets
+from connector_assets.flows.assets import awaited_keys
 from connector_assets.flows.core import Mapped, Rejected
-from connector_assets.flows.lazy_model import lazy_model
+from connector_assets.flows.record_models import matching, record_model
+from connector_assets.flows.route_assets import route_flow_assets
 from connector_assets.integrations.jde_bill.integration import INTEGRATION, ROUTE
+from connector_assets.jde.addressed_suppliers import (
+    addressed_suppliers_by_number,
+    changed_addressed_suppliers,
+    supplier_sources,
+)
 from connector_assets.jde.assets import jde_partitions
-from connector_assets.jde.documents import JdeSupplier, changed_suppliers, suppliers_by_number
+from connector_assets.jde.assets import supplier_addresses_staged as addresses_enabled
+from connector_assets.jde.documents import JdeSupplier
 from connector_assets.jde.extract import build_table_asset
-from connector_assets.jde.tables import ADDRESS_BOOK, SUPPLIER_ADDRESSES, SUPPLIERS
+from connector_assets.jde.tables import SUPPLIER_ADDRESSES
 from connector_resources import settings
-from connector_resources.jde import optional_tables
 
-# Field limits: BILL's reference documents none; these are the BILL sandbox's (what it refuses beyond).
-NAME_MAX = 100
-TAX_ID_MAX = 20
-ADDRESS_LINE_MAX = 100
-CITY_MAX = 50
-STATE_MAX = 50
-POSTAL_CODE_MAX = 20
-PAYEE_MAX = 100
-ADDRESSES_SETTING = optional_tables.ADDRESSES.setting
 DEFAULT_COUNTRY_SETTING = "ML_JDE_BILL_VENDOR_DEFAULT_COUNTRY"
-
-
-def addresses_enabled() -> bool:
-    """Whether suppliers' F0116 addresses are staged, read and sent: ``ML_JDE_SUPPLIER_ADDRESSES``, the
-    one switch of every flow that reads F0116 (``ML_JDE_BILL_VENDOR_ADDRESSES`` is its deprecated name)."""
-    return optional_tables.enabled(SUPPLIER_ADDRESSES.table)
 
 
 def default_country() -> str:
@@ -66,32 +57,13 @@ def default_country() -> str:
     return settings.read(DEFAULT_COUNTRY_SETTING).upper()
 
 
-@lazy_model
-def BillVendorRecord() -> type:
-    """What is sent as a BILL vendor, in the limits BILL takes: a name, the JDE address number it came from,
-    the payee name, and, when there is an address, a two-letter ISO country."""
-    import pandera.pandas as pa
-    from pandera.typing import Series
-
-    class BillVendorRecord(pa.DataFrameModel):
-        supplier_number: Series[str] = pa.Field(str_matches=r"^\d{1,8}$")
-        name: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": NAME_MAX})
-        tax_id: Series[str] = pa.Field(nullable=True, str_length={"max_value": TAX_ID_MAX})
-        payee_name: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": PAYEE_MAX})
-        address_line1: Series[str] = pa.Field(nullable=True, str_length={"max_value": ADDRESS_LINE_MAX})
-        address_line2: Series[str] = pa.Field(nullable=True, str_length={"max_value": ADDRESS_LINE_MAX})
-        address_city: Series[str] = pa.Field(nullable=True, str_length={"max_value": CITY_MAX})
-        address_state: Series[str] = pa.Field(nullable=True, str_length={"max_value": STATE_MAX})
-        address_postal_code: Series[str] = pa.Field(nullable=True, str_length={"max_value": POSTAL_CODE_MAX})
-        # Empty ("") when an address has no country (F0116 CTR blank, no default set): refused, BILL mails
-        # checks by it.
-        address_country: Series[str] = pa.Field(nullable=True, str_matches=r"^[A-Z]{2}$")
-
-        class Config:
-            strict = True
-            coerce = True
-
-    return BillVendorRecord
+BillVendorRecord = record_model(
+    "BillVendorRecord",
+    "What is sent as a BILL vendor, in the limits BILL takes (``BillVendorColumns``), and the JDE address "
+    "number it came from.",
+    base=BillVendorColumns,
+    supplier_number=matching(r"^\d{1,8}$"),
+)
 
 
 def _text(row: dict[str, Any] | None, alias: str) -> str:
@@ -133,32 +105,12 @@ def map_vendor(jde_supplier: JdeSupplier, country: str = "") -> Mapped | Rejecte
                 "send-to, SNTO), which has no address book record (F0101)",
             )
         payee = _text(jde_supplier.send_to, "ALPH")
-    body: dict[str, Any] = {
-        "name": name,
-        "accountType": "PERSON" if _text(book, "TAXC").upper() == "P" else "BUSINESS",
-        "paymentInformation": {"payeeName": payee},
-    }
-    if tax_id:
-        body["additionalInfo"] = {"taxId": tax_id}
-    address = map_address(jde_supplier.mailing, country)
-    if address:
-        body["address"] = address
-    shown = address or {}
+    person = _text(book, "TAXC").upper() == "P"
+    body, fields = vendor_parts(name, person, payee, tax_id, map_address(jde_supplier.mailing, country))
     return Mapped(
         source_key=key,
         body=body,
-        fields={
-            "supplier_number": key,
-            "name": name,
-            "tax_id": tax_id,
-            "payee_name": payee,
-            "address_line1": shown.get("line1"),
-            "address_line2": shown.get("line2"),
-            "address_city": shown.get("city"),
-            "address_state": shown.get("stateOrProvince"),
-            "address_postal_code": shown.get("zipOrPostalCode"),
-            "address_country": shown.get("country"),
-        },
+        fields={"supplier_number": key, **fields},
         natural_key={"name": name, "tax_id": tax_id},
     )
 
@@ -166,12 +118,7 @@ def map_vendor(jde_supplier: JdeSupplier, country: str = "") -> Mapped | Rejecte
 def map_vendors(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
     """The partition's changed suppliers, and those held records wait for, as BILL vendors."""
     also = {int(key) for key in awaited_keys(context, partition, VENDORS_FLOW) if key.isdigit()}
-    resources = context.resources
-    optional_tables.announce(context.log, f"{INTEGRATION} {VENDORS_FLOW.name}", [SUPPLIER_ADDRESSES.table])
-    with optional_tables.refusal_explained():
-        found = changed_suppliers(
-            resources.staging, resources.jde, partition, also, addresses=addresses_enabled(), remit_to=True
-        )
+    found = changed_addressed_suppliers(context, partition, also, f"{INTEGRATION} {VENDORS_FLOW.name}")
     country = default_country()
     for supplier in found:
         yield map_vendor(supplier, country)
@@ -179,17 +126,10 @@ def map_vendors(context: Any, partition: str | None) -> Iterator[Mapped | Reject
 
 def remap_vendors(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
     """The named suppliers read from JDE again and mapped (replay)."""
-    numbers, jde = {int(k) for k in keys if k.isdigit()}, context.resources.jde
-    with optional_tables.refusal_explained():
-        found = suppliers_by_number(jde, numbers, addresses=addresses_enabled(), remit_to=True)
+    found = addressed_suppliers_by_number(context.resources.jde, {int(k) for k in keys if k.isdigit()})
     country = default_country()
     for supplier in found:
         yield map_vendor(supplier, country)
-
-
-def vendor_sources(addresses: bool) -> list[str]:
-    """The staged JDE assets a day's suppliers come from (F0116 only when addresses are read)."""
-    return [SUPPLIERS.asset, ADDRESS_BOOK.asset, *([SUPPLIER_ADDRESSES.asset] if addresses else [])]
 
 
 # Decided when the definitions load (lineage, the job's selection, what ``ml-connector ping`` checks); the
@@ -211,12 +151,9 @@ supplier_addresses_asset = build_table_asset(SUPPLIER_ADDRESSES, jde_partitions)
 
 vendor_assets = [
     *([supplier_addresses_asset] if _ADDRESSES else []),
-    *build_flow_assets(
+    *route_flow_assets(
         VENDORS_FLOW,
         partitions_def=jde_partitions,
-        upstream=vendor_sources(_ADDRESSES),
-        resource_keys={"jde", "bill"},
-        group=INTEGRATION,
-        kinds={"jde", "bill"},
+        upstream=supplier_sources(_ADDRESSES),
     ),
 ]

@@ -22,43 +22,25 @@ from typing import Any
 
 from connector_assets.coupa.targets import CoupaInvoices
 from connector_assets.flows.amounts import CENT
-from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
-from connector_assets.flows.lazy_model import lazy_model
-from connector_assets.integrations.jde_coupa.integration import INTEGRATION, ROUTE
+from connector_assets.flows.record_models import ISO_DAY, matching, record_model, string, whole
+from connector_assets.flows.route_assets import route_flow_assets
+from connector_assets.integrations.jde_coupa.integration import ROUTE
 from connector_assets.integrations.jde_coupa.purchase_orders import ACCOUNT_MAP_ASSET, ACCOUNTS
 from connector_assets.integrations.jde_coupa.suppliers import SUPPLIERS_FLOW
 from connector_assets.jde.assets import jde_partitions
+from connector_assets.jde.charges import typed_account
 from connector_assets.jde.documents import DISTRIBUTION_TABLE, JdeVoucher, changed_vouchers, vouchers_by_key
 from connector_assets.jde.tables import AP_LEDGER, PO_LINES
 
-
-@lazy_model
-def CoupaInvoiceRecord() -> type:
-    """What Coupa accepts as an invoice from the JDE AP ledger."""
-    import pandera.pandas as pa
-    from pandera.typing import Series
-
-    class CoupaInvoiceRecord(pa.DataFrameModel):
-        invoice_number: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": 40})
-        supplier_number: Series[str] = pa.Field(str_matches=r"^\d{1,8}$")
-        invoice_date: Series[str] = pa.Field(str_matches=r"^\d{4}-\d{2}-\d{2}$")
-        lines: Series[int] = pa.Field(ge=1)
-
-        class Config:
-            strict = True
-            coerce = True
-
-    return CoupaInvoiceRecord
-
-
-def _account(row: dict) -> str:
-    """The account as users type it: ``ANI`` as entered, else ``BU.OBJ[.SUB]`` from its parts."""
-    typed = str(row.get("ANI") or "").strip()
-    if typed:
-        return typed
-    parts = [str(row.get(k) or "").strip() for k in ("MCU", "OBJ", "SUB")]
-    return ".".join(p for p in parts if p) if parts[1] else ""
+CoupaInvoiceRecord = record_model(
+    "CoupaInvoiceRecord",
+    "What Coupa accepts as an invoice from the JDE AP ledger.",
+    invoice_number=string(1, 40),
+    supplier_number=matching(r"^\d{1,8}$"),
+    invoice_date=matching(ISO_DAY),
+    lines=whole(ge=1),
+)
 
 
 def _money(value: Any) -> Decimal:
@@ -139,7 +121,7 @@ def _invoice_lines(
         )
     lines = []
     for row in distribution:
-        account = _account(row)
+        account = typed_account(row)
         if not account:
             return f"F0911 line {row.get('JELN')} has no account"
         text = str(row.get("EXA") or "").strip() or f"voucher {voucher} G/L line {row.get('JELN')}"
@@ -219,11 +201,8 @@ INVOICES_FLOW = ROUTE.flow(
     reads={"JDE": (DISTRIBUTION_TABLE, PO_LINES.table)},
 )
 
-jde_coupa_invoice_assets = build_flow_assets(
+jde_coupa_invoice_assets = route_flow_assets(
     INVOICES_FLOW,
     partitions_def=jde_partitions,
     upstream=[AP_LEDGER.asset, ACCOUNT_MAP_ASSET, f"{SUPPLIERS_FLOW.flow}_written"],
-    resource_keys={"jde", "coupa"},
-    group=INTEGRATION,
-    kinds={"jde", "coupa"},
 )

@@ -12,12 +12,12 @@ used. The reconciliation runs when an operator (or a daily schedule of its own) 
 from dagster import AssetSelection, define_asset_job
 
 from connector_assets.flows.core import FlowSpec
-from connector_assets.flows.jobs import FlowJob, build_flow_jobs, build_flow_schedules
+from connector_assets.flows.jobs import FlowJob
 from connector_assets.integrations.jde_coupa.invoices import INVOICES_FLOW
 from connector_assets.integrations.jde_coupa.purchase_orders import ACCOUNT_MAP_ASSET, PURCHASE_ORDERS_FLOW
 from connector_assets.integrations.jde_coupa.reconcile import NAME as RECONCILIATION
 from connector_assets.integrations.jde_coupa.suppliers import INTEGRATION, SUPPLIERS_FLOW, TERMS_MAP_ASSET
-from connector_assets.jde.extract import jde_timezone
+from connector_assets.jde.flow_jobs import jde_flow_jobs
 from connector_assets.jde.tables import ADDRESS_BOOK, AP_LEDGER, PO_HEADERS, PO_LINES, SUPPLIERS
 
 jde_coupa_job = define_asset_job(
@@ -48,12 +48,5 @@ FLOW_JOBS = {
         INVOICES_FLOW, (AP_LEDGER.asset, ACCOUNT_MAP_ASSET), "ML_JDE_COUPA_INVOICES_CRON"
     ),
 }
-jde_coupa_flow_jobs = build_flow_jobs(FLOW_JOBS, lambda spec: f"JDE {spec.name} changed on a day -> Coupa.")
+jde_coupa_flow_jobs, jde_coupa_schedules = jde_flow_jobs(FLOW_JOBS, "Coupa")
 jde_coupa_jobs = [jde_coupa_job, *jde_coupa_flow_jobs.values()]
-jde_coupa_schedules = build_flow_schedules(
-    FLOW_JOBS,
-    jde_coupa_flow_jobs,
-    suffix="schedule",
-    timezone=jde_timezone().key,
-    describe=lambda spec: f"Sync today's JDE {spec.name} changes to Coupa.",
-)

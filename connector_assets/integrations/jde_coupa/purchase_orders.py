@@ -14,10 +14,10 @@ from typing import Any
 
 from connector_assets.coupa.targets import CoupaPurchaseOrders
 from connector_assets.flows.amounts import CENT
-from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
-from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.flows.mapping_tables import MappingTable, build_mapping_table_asset
+from connector_assets.flows.record_models import matching, number, record_model, string, whole
+from connector_assets.flows.route_assets import route_flow_assets
 from connector_assets.integrations.jde_coupa.integration import INTEGRATION, ROUTE
 from connector_assets.integrations.jde_coupa.suppliers import SUPPLIERS_FLOW
 from connector_assets.jde.assets import jde_partitions
@@ -29,12 +29,11 @@ from connector_assets.jde.documents import (
 from connector_assets.jde.tables import PO_HEADERS, PO_LINES
 
 STOCK_KEY = "LNTY:S"
-ACCOUNTS = MappingTable(
-    asset="jde_coupa_account_map",
-    variable="ML_JDE_COUPA_ACCOUNT_MAP",
+ACCOUNTS = MappingTable.from_setting(
+    "ML_JDE_COUPA_ACCOUNT_MAP",
     key="jde_account",
     value="coupa_account_code",
-    sandbox_file="jde_coupa_accounts.csv",
+    guarded_by=("jde_ais", "coupa"),
     description="JDE account (BU.OBJ[.SUB]) -> Coupa account code, staged from the mapping table file "
     "(ML_JDE_COUPA_ACCOUNT_MAP). Purchase-order and voucher lines are translated through this snapshot.",
 )
@@ -42,23 +41,14 @@ ACCOUNT_MAP_ASSET = ACCOUNTS.asset
 jde_coupa_account_map = build_mapping_table_asset(ACCOUNTS, group=INTEGRATION)
 
 
-@lazy_model
-def CoupaPurchaseOrderRecord() -> type:
-    """What Coupa accepts as an external purchase order from JDE."""
-    import pandera.pandas as pa
-    from pandera.typing import Series
-
-    class CoupaPurchaseOrderRecord(pa.DataFrameModel):
-        po_number: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": 20})
-        supplier_number: Series[str] = pa.Field(str_matches=r"^\d{1,8}$")
-        lines: Series[int] = pa.Field(ge=1)
-        total: Series[float] = pa.Field(ge=0)
-
-        class Config:
-            strict = True
-            coerce = True
-
-    return CoupaPurchaseOrderRecord
+CoupaPurchaseOrderRecord = record_model(
+    "CoupaPurchaseOrderRecord",
+    "What Coupa accepts as an external purchase order from JDE.",
+    po_number=string(1, 20),
+    supplier_number=matching(r"^\d{1,8}$"),
+    lines=whole(ge=1),
+    total=number(ge=0),
+)
 
 
 def po_number(header: dict) -> str:
@@ -207,13 +197,10 @@ PURCHASE_ORDERS_FLOW = ROUTE.flow(
 
 jde_coupa_po_assets = [
     jde_coupa_account_map,
-    *build_flow_assets(
+    *route_flow_assets(
         PURCHASE_ORDERS_FLOW,
         partitions_def=jde_partitions,
         # After the suppliers' write: in one run, an order's supplier is synced before the order is mapped.
         upstream=[PO_HEADERS.asset, PO_LINES.asset, ACCOUNT_MAP_ASSET, f"{SUPPLIERS_FLOW.flow}_written"],
-        resource_keys={"jde", "coupa"},
-        group=INTEGRATION,
-        kinds={"jde", "coupa"},
     ),
 ]

@@ -18,40 +18,30 @@ from collections.abc import Iterator
 from typing import Any
 
 from connector_assets.coupa.targets import CoupaSuppliers
-from connector_assets.flows.assets import awaited_keys, build_flow_assets
+from connector_assets.flows.assets import awaited_keys
 from connector_assets.flows.core import Mapped, Rejected
-from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.flows.mapping_tables import MappingTable, build_mapping_table_asset
+from connector_assets.flows.record_models import matching, record_model, string
+from connector_assets.flows.route_assets import route_flow_assets
 from connector_assets.integrations.jde_coupa.integration import INTEGRATION, ROUTE
 from connector_assets.jde.assets import jde_partitions
 from connector_assets.jde.documents import JdeSupplier, changed_suppliers, suppliers_by_number
 from connector_assets.jde.tables import ADDRESS_BOOK, SUPPLIERS
 
-
-@lazy_model
-def CoupaSupplierRecord() -> type:
-    """What Coupa accepts as a supplier: a unique name of at most 100 characters and the JDE number."""
-    import pandera.pandas as pa
-    from pandera.typing import Series
-
-    class CoupaSupplierRecord(pa.DataFrameModel):
-        supplier_number: Series[str] = pa.Field(str_matches=r"^\d{1,8}$")
-        name: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": 100})
-        tax_id: Series[str] = pa.Field(nullable=True, str_length={"max_value": 20})
-
-        class Config:
-            strict = True
-            coerce = True
-
-    return CoupaSupplierRecord
+CoupaSupplierRecord = record_model(
+    "CoupaSupplierRecord",
+    "What Coupa accepts as a supplier: a unique name of at most 100 characters and the JDE number.",
+    supplier_number=matching(r"^\d{1,8}$"),
+    name=string(1, 100),
+    tax_id=string(max_length=20, nullable=True),
+)
 
 
-PAYMENT_TERMS = MappingTable(
-    asset="jde_coupa_payment_terms_map",
-    variable="ML_JDE_COUPA_PAYMENT_TERMS_MAP",
+PAYMENT_TERMS = MappingTable.from_setting(
+    "ML_JDE_COUPA_PAYMENT_TERMS_MAP",
     key="jde_payment_terms",
     value="coupa_payment_term",
-    sandbox_file="jde_coupa_payment_terms.csv",
+    guarded_by=("jde_ais", "coupa"),
     description="JDE payment terms (F0401 TRAP) -> Coupa payment term, staged from the mapping table file "
     "(ML_JDE_COUPA_PAYMENT_TERMS_MAP). Suppliers are sent with their terms translated through this snapshot.",
 )
@@ -108,12 +98,9 @@ SUPPLIERS_FLOW = ROUTE.flow(
 
 jde_coupa_assets = [
     jde_coupa_payment_terms_map,
-    *build_flow_assets(
+    *route_flow_assets(
         SUPPLIERS_FLOW,
         partitions_def=jde_partitions,
         upstream=[SUPPLIERS.asset, ADDRESS_BOOK.asset, TERMS_MAP_ASSET],
-        resource_keys={"jde", "coupa"},
-        group=INTEGRATION,
-        kinds={"jde", "coupa"},
     ),
 ]

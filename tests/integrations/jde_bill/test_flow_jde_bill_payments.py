@@ -26,9 +26,7 @@ from connector_assets.integrations.jde_bill.payments import (
     POSTING_ENV,
     BillOrigin,
     BillPayments,
-    JournalAccounts,
     PostingRules,
-    Voucher,
     bill_origin,
     map_payment,
 )
@@ -36,6 +34,7 @@ from connector_assets.integrations.jde_bill.payments_flow import (
     payments_inbox_sensor,
     register_payments_replay,
 )
+from connector_assets.jde.payment_postings import JournalAccounts, Voucher
 from connector_assets.jde.targets import VoucherNotReady, open_jde_target
 from connector_resources.ledger import Ledger, LedgerResource
 from connector_resources.replay import replay_items

@@ -1,0 +1,94 @@
+"""BILL bills whose vendor and links live in the ledger: ``BillBills`` with the ledger's cross-references.
+
+Used by JDE -> BILL bills (``integrations/jde_bill/bill_target.py``: ``BillsFromJde``). A record mapped
+before its supplier synced takes the vendor's BILL id from the vendors flow's cross-reference; a bill one
+document made and another took over later (a voucher taking its order's bill over) is recorded in a link
+cross-reference, so a payments flow finds the document that now pays it. The record says which: its
+natural key's ``taken_over_by`` (invoice number -> the source key of the document that may take the bill
+over, looked up too by ``find``) and ``link_key`` (the source key that took the bill over in this
+mapping).
+Whether a bill found by such an invoice number is this record's is the integration's rule (``names_record``).
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, ClassVar, Self
+
+from connector_assets.bill.targets import BillBills
+from connector_assets.flows.core import Mapped
+from connector_resources.ledger import Ledger
+
+
+class LedgerBills(BillBills):
+    """``BillBills`` holding the ledger: the subclass names its integration, the source system of its
+    records (``source``, as the ledger spells it), its vendors flow's entity and the link entity."""
+
+    integration: ClassVar[str]
+    vendor_entity: ClassVar[str]
+    link_entity: ClassVar[str]
+    link_key: ClassVar[str] = "link"  # the natural key naming the document that took the bill over
+
+    def __init__(self, session: Any, ledger: Ledger) -> None:
+        super().__init__(session)
+        self.ledger = ledger
+
+    @classmethod
+    @contextmanager
+    def opened(cls, resource: Any, ledger: Ledger) -> Iterator[Self]:  # type: ignore[override]
+        with resource.session(**cls.session_options) as session:
+            yield cls(session, ledger)
+
+    @classmethod
+    def for_run(cls, context: Any):  # type: ignore[override]
+        return cls.opened(context.resources.bill, context.resources.ledger.get())
+
+    def names_record(self, description: str, record: Mapped) -> bool:
+        """Whether a bill of this description, found by a taking-over document's invoice number, is the
+        record's (default: yes)."""
+        return True
+
+    def vendor_of(self, record: Mapped) -> str:
+        """The supplier's BILL vendor id from the vendors flow's cross-reference."""
+        supplier = record.natural_key["supplier"]
+        xref = self.ledger.get_xref(
+            self.integration, self.vendor_entity, self.source, str(int(supplier)), "bill"
+        )
+        if xref is None or not xref.target_id:
+            raise ValueError(f"supplier {supplier} has not synced to BILL as a vendor yet")
+        return xref.target_id
+
+    def stands_for(self, bill: dict[str, Any], number: str, record: Mapped) -> bool:
+        """A bill found by the invoice number of a document that may have taken it over (``taken_over_by``)
+        is the record's only when ``names_record`` says so."""
+        if number not in (record.natural_key.get("taken_over_by") or {}):
+            return True
+        return self.names_record(str(bill.get("description") or ""), record)
+
+    def taken_over(self, target_id: str, record: Mapped, current: dict[str, Any]) -> bool:
+        """A bill one of the ``taken_over_by`` documents took over (it carries that document's invoice
+        number): it is that document's now and is not rewritten from the record, whatever BILL did with it
+        since. The link is recorded, as a ledger that never lost it would hold it."""
+        number = str((current.get("invoice") or {}).get("invoiceNumber") or "").strip()
+        taker = (record.natural_key.get("taken_over_by") or {}).get(number)
+        if not taker or number == record.fields["invoice_number"]:
+            return False
+        self._record_link(taker, target_id, record)
+        return True
+
+    def written(self, record: Mapped, bill_id: str) -> None:
+        """Record the document that took the bill over (the natural key's ``link``), if any."""
+        taker = record.natural_key.get(self.link_key)
+        if taker:
+            self._record_link(taker, bill_id, record)
+
+    def _record_link(self, taker: str, bill_id: str, record: Mapped) -> None:
+        """The link cross-reference: source document ``taker`` is paid through BILL bill ``bill_id``."""
+        self.ledger.record_target(
+            self.integration,
+            self.link_entity,
+            self.source,
+            taker,
+            "bill",
+            target_id=bill_id,
+            content_hash=record.content_hash(),
+        )

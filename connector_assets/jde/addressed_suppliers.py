@@ -1,0 +1,44 @@
+"""Suppliers read with their F0116 mailing address and the party payments go to (F0401 SNTO), for a flow
+that sends suppliers with addresses and payee names: JDE -> BILL vendors (``integrations/jde_bill``).
+
+``ML_JDE_SUPPLIER_ADDRESSES`` (``optional_tables``), the switch every flow that reads F0116 shares, decides
+whether F0116 is staged and read at all (an AIS allowlist may refuse the table): off, suppliers come without
+an address and the run log says so once; a refusal naming the table fails the work naming the setting.
+"""
+
+from collections.abc import Iterable
+from typing import Any
+
+from connector_assets.jde.assets import supplier_addresses_staged
+from connector_assets.jde.documents import JdeSupplier, changed_suppliers, suppliers_by_number
+from connector_assets.jde.tables import ADDRESS_BOOK, SUPPLIER_ADDRESSES, SUPPLIERS
+from connector_resources.jde import optional_tables
+
+
+def supplier_sources(addresses: bool) -> list[str]:
+    """The staged JDE assets a day's suppliers come from (F0116 only when addresses are read)."""
+    return [SUPPLIERS.asset, ADDRESS_BOOK.asset, *([SUPPLIER_ADDRESSES.asset] if addresses else [])]
+
+
+def changed_addressed_suppliers(
+    context: Any, partition: str | None, also: Iterable[int], flow: str
+) -> list[JdeSupplier]:
+    """The partition's changed suppliers and ``also`` (by number), with address and send-to party; the run
+    log says once when ``flow`` reads no F0116."""
+    resources = context.resources
+    optional_tables.announce(context.log, flow, [SUPPLIER_ADDRESSES.table])
+    with optional_tables.refusal_explained():
+        return changed_suppliers(
+            resources.staging,
+            resources.jde,
+            partition,
+            set(also),
+            addresses=supplier_addresses_staged(),
+            remit_to=True,
+        )
+
+
+def addressed_suppliers_by_number(jde: Any, numbers: Iterable[int]) -> list[JdeSupplier]:
+    """Suppliers ``numbers`` read from JDE, with address and send-to party (a replay's read)."""
+    with optional_tables.refusal_explained():
+        return suppliers_by_number(jde, set(numbers), addresses=supplier_addresses_staged(), remit_to=True)

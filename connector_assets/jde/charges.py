@@ -1,0 +1,84 @@
+"""What a JD Edwards purchase order line or voucher is charged to (account and business unit), and the
+values a mapper reads off them (days, amounts, line numbers), read one way for every flow out of JDE.
+
+An account is what users type (F4311 / F0911 ANI, ``BU.OBJ[.SUB]``), else composed from its F0911 parts;
+a stock line (LNTY S) carries no account, its automatic accounting instructions choose one, so it is
+charged to its branch/plant. A voucher on an order is charged as the order's first line is (JDE
+distributes it to the order's accounts); one without an order by its F0911 distribution, which must add
+up to its pay items' gross less tax. Used by JDE -> BILL bills (``integrations/jde_bill/bill_mappers.py``)
+and JDE -> Coupa invoices (``typed_account``).
+"""
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from connector_assets.jde.documents import JdePurchaseOrder, JdeVoucher
+
+Charge = tuple[str | None, str]  # (account as typed, None for a stock line; business unit)
+
+
+def jde_day(value: Any) -> date | None:
+    """A date the readers give (a ``date``, a ``datetime`` or ISO text), None when blank."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = str(value or "").strip()
+    return date.fromisoformat(text[:10]) if len(text) >= 10 else None
+
+
+def jde_amount(value: Any) -> Decimal:
+    """An amount or quantity column (blank is zero)."""
+    return Decimal(str(value if value not in (None, "") else 0))
+
+
+def line_number(line: dict) -> str:
+    """F4311 LNID as users read it (1.000 is line 1, 1.100 line 1.1)."""
+    return f"{Decimal(str(line.get('LNID') or 0)).normalize():f}"
+
+
+def typed_account(row: dict) -> str:
+    """The account as users type it: ``ANI`` as entered, else ``BU.OBJ[.SUB]`` from its parts ("" when
+    there is no object account)."""
+    typed = str(row.get("ANI") or "").strip()
+    if typed:
+        return typed
+    parts = [str(row.get(k) or "").strip() for k in ("MCU", "OBJ", "SUB")]
+    return ".".join(p for p in parts if p) if parts[1] else ""
+
+
+def order_line_charge(line: dict) -> Charge | None:
+    """An F4311 line's account and business unit (the account's first segment); a stock line's branch/plant
+    (MCU) with no account; None when the line has neither an account nor stock."""
+    typed = str(line.get("ANI") or "").strip()
+    if typed:
+        return typed, typed.split(".")[0]
+    if str(line.get("LNTY") or "").strip() == "S":
+        return None, str(line.get("MCU") or "").strip()
+    return None
+
+
+def voucher_order_charge(voucher: JdeVoucher, order: JdePurchaseOrder | None) -> Charge | str:
+    """The account (None: stock) and business unit a voucher on an order is charged to: the order's first
+    line (as the voucher's own lines in JDE are distributed to the order's accounts), or why none."""
+    line = order.lines[0] if order is not None and order.lines else voucher.order_line
+    if line is None:
+        return f"purchase order {voucher.order} has no lines in F4311 to take the GL account from"
+    typed = str(line.get("ANI") or "").strip()
+    if typed:
+        return typed, typed.split(".")[0]
+    if str(line.get("LNTY") or "").strip() == "S":
+        unit = str(line.get("MCU") or voucher.pay_items[0].get("MCU") or "").strip()
+        return None, unit
+    return f"the first line of purchase order {voucher.order} has no account (F4311 ANI)"
+
+
+def voucher_totals(voucher: JdeVoucher) -> tuple[Decimal, Decimal, Decimal]:
+    """A voucher's tax (F0411 STAM), its pay items' gross less tax (AG - STAM) and its F0911 distribution
+    (AA): the last two must be equal for the distribution to stand for the voucher."""
+    items = voucher.pay_items
+    tax = sum((jde_amount(i.get("STAM")) for i in items), Decimal(0))
+    net = sum((jde_amount(i.get("AG")) for i in items), Decimal(0)) - tax
+    distributed = sum((jde_amount(row.get("AA")) for row in voucher.distribution), Decimal(0))
+    return tax, net, distributed

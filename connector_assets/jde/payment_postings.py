@@ -1,0 +1,231 @@
+"""A payment made in another system, posted to JD Edwards once: on the F0411 voucher it pays
+(``ML_RecordPayment``) or, for a document with no voucher, as a journal entry (``ML_CreateJournalBatch``,
+F0911Z1) debiting the liability the payment settles and crediting the bank it left from.
+
+Used by BILL payments -> JDE (``integrations/jde_bill/payments.py``); the integration maps each payment to
+one of the two bodies here and says where its record came from (``jde_origin``: the cross-reference its
+outbound flow recorded). Keys that make a rerun safe: a voucher payment's ``Payment_Reference`` is the
+source payment's id, recorded once per voucher by JDE (59AB on a repeat, adopted); a journal entry's batch
+key comes from the source's ids alone (``journal_key``), so a repeat meets 59A4 and is adopted.
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, ClassVar, NamedTuple
+
+from connector_assets.flows import amounts
+from connector_assets.flows.core import Mapped
+from connector_assets.flows.record_models import ISO_DAY, matching, one_of, record_model, string
+from connector_assets.jde.accounts import GlAccounts, account_setting, setting_account_problems
+from connector_assets.jde.targets import (
+    JOURNAL_TABLE,
+    BatchKey,
+    DocumentPayments,
+    JdeTarget,
+    JournalBatches,
+    PostingTarget,
+)
+from connector_resources.ledger import Ledger
+
+JdePostingRecord = record_model(
+    "JdePostingRecord",
+    "A payment ML_RecordPayment or ML_CreateJournalBatch accepts (the contracts' lengths): on a voucher, or "
+    "as a journal batch.",
+    payment_reference=string(1, 25),
+    payment_amount=matching(r"^\d{1,13}\.\d{2}$"),
+    payment_date=matching(ISO_DAY),
+    posting=one_of(["voucher", "journal"]),
+    company=string(1, 5),
+    voucher_number=matching(r"^\d{1,8}$", nullable=True),
+    batch_number=string(1, 15, nullable=True),
+    transaction_number=string(1, 22, nullable=True),
+)
+
+
+@dataclass(frozen=True)
+class Voucher:
+    """An F0411 voucher by its document key."""
+
+    company: str
+    number: int
+    doc_type: str
+
+    @classmethod
+    def of_key(cls, key: str) -> "Voucher | None":
+        """``PV:<KCO>:<DOC>:<DCT>`` (a JDE -> X flow's source key of a voucher), None when it is not one."""
+        parts = key.split(":")
+        if len(parts) != 4 or parts[0] != "PV" or not parts[2].isdigit():
+            return None
+        return cls(parts[1], int(parts[2]), parts[3] or "PV")
+
+    def text(self) -> str:
+        return f"{self.company} {self.number} {self.doc_type}"
+
+
+@dataclass(frozen=True)
+class JdeOrigin:
+    """The JDE document a record of another system came from (its source key in a JDE -> X flow:
+    ``PV:<KCO>:<DOC>:<DCT>`` or ``PO:<KCOO>:<DOCO>:<DCTO>``) and the voucher that pays it, if any."""
+
+    jde_key: str
+    voucher: Voucher | None
+
+    @property
+    def company(self) -> str:
+        return self.jde_key.split(":")[1]
+
+
+def jde_origin(
+    ledger: Ledger, integration: str, entity: str, link_entity: str, system: str, target_id: str
+) -> JdeOrigin | None:
+    """Where record ``target_id`` of ``system`` came from in JDE: the ``entity`` cross-reference its flow
+    recorded, and for an order the voucher a ``link_entity`` cross-reference names; None when no JDE
+    document became it."""
+    xref = ledger.find_xref_by_target(integration, entity, system, target_id)
+    if xref is None:
+        return None
+    voucher = Voucher.of_key(xref.source_key)
+    if voucher is None:  # a purchase order's record: the voucher applied to it, if any
+        link = ledger.find_xref_by_target(integration, link_entity, system, target_id)
+        voucher = Voucher.of_key(link.source_key) if link is not None else None
+    return JdeOrigin(xref.source_key, voucher)
+
+
+@dataclass(frozen=True)
+class JournalAccounts:
+    """A payment journal's debit and credit accounts as checked against F0901, or why they cannot be used."""
+
+    debit: str | None
+    credit: str | None
+    problem: str | None = None
+
+    @classmethod
+    def checked(cls, gl: GlAccounts | None, debit_env: str, credit_env: str) -> "JournalAccounts":
+        """The accounts settings ``debit_env`` and ``credit_env`` name, checked (exist, postable)."""
+        debit, credit = account_setting(debit_env), account_setting(credit_env)
+        problems = setting_account_problems(
+            ((debit_env, debit), (credit_env, credit)),
+            gl,
+            unset="is not set (JDE is not the sandbox, so there is no default)",
+        )
+        return cls(debit, credit, "; ".join(problems) or None)
+
+
+def journal_key(user: str, document_id: str, payment_id: str) -> BatchKey:
+    """EDUS ``user``, EDBT the last 15 characters of the paid document's id (the contract's maximum), EDTN
+    the payment's id (max 22): from the two ids alone, so any rerun sends the same key."""
+    return BatchKey(user, document_id[-15:], payment_id)
+
+
+class Posting(NamedTuple):
+    """A payment's JDE write: the orchestration's body, its ``JdePostingRecord`` columns, its natural key."""
+
+    body: dict[str, Any]
+    fields: dict[str, Any]
+    natural_key: dict[str, Any]
+
+
+def _columns(reference: str, amount: Decimal, paid_on: str, company: str, **posting: Any) -> dict[str, Any]:
+    empty = {"voucher_number": None, "batch_number": None, "transaction_number": None}
+    return {
+        "payment_reference": reference,
+        "payment_amount": amounts.money(amount),
+        "payment_date": paid_on,
+        "company": company,
+        **empty,
+        **posting,
+    }
+
+
+def voucher_payment(voucher: Voucher, amount: Decimal, paid_on: str, reference: str) -> Posting:
+    """``ML_RecordPayment`` of ``amount`` paid on ``voucher`` on ``paid_on``, as ``reference``."""
+    body = {
+        "Document_Company": voucher.company,
+        "Document_Number": voucher.number,
+        "Document_Type": voucher.doc_type,
+        "Payment_Amount": amounts.money(amount),
+        "Payment_Date": paid_on,
+        "Payment_Reference": reference,
+    }
+    fields = _columns(
+        reference, amount, paid_on, voucher.company, posting="voucher", voucher_number=str(voucher.number)
+    )
+    return Posting(body, fields, {"voucher": voucher.text(), "Payment_Reference": reference})
+
+
+def payment_journal(
+    batch: BatchKey,
+    reference: str,
+    company: str,
+    paid_on: str,
+    amount: Decimal,
+    accounts: JournalAccounts,
+    explanations: tuple[str, str],
+) -> Posting:
+    """``ML_CreateJournalBatch`` of payment ``reference``: a JE in ``company`` on ``paid_on`` (the day the
+    money left: the period the payment belongs to), debiting ``accounts.debit`` and crediting
+    ``accounts.credit`` with ``amount``; ``explanations`` are the payment's and the paid document's (30
+    characters each)."""
+    payment_text, document_text = (text[:30] for text in explanations)
+    body = {
+        **batch.body(),
+        "Company": company,
+        "GL_Date": paid_on,
+        "Document_Type": "JE",
+        "Explanation": payment_text,
+        "Lines": [
+            _line(1, accounts.debit, amounts.money(amount), document_text),
+            _line(2, accounts.credit, amounts.money(-amount), payment_text),
+        ],
+    }
+    keys = {"batch_number": batch.batch, "transaction_number": batch.transaction}
+    fields = _columns(reference, amount, paid_on, company, posting="journal", **keys)
+    return Posting(body, fields, {"target_id": batch.target_id})
+
+
+def _line(number: int, account: str | None, amount: str, explanation: str) -> dict[str, Any]:
+    return {"EDI_Line_Number": number, "Account": account, "Amount": amount, "Explanation": explanation}
+
+
+def posted_to_reverse(ledger: Ledger, integration: str, entity: str, source: str, key: str) -> str | None:
+    """The JDE posting of record ``key`` (its target id) that a person must reverse by hand now that the
+    source undid it (an integration never reverses a JDE posting); None when JDE holds none, or when an
+    item of the record was abandoned since it was posted (the person said it is done)."""
+    xref = ledger.get_xref(integration, entity, source, key, "JDE")
+    if xref is None or not xref.target_id:
+        return None
+    items = ledger.queue_for(key)
+    if any(i.status == "abandoned" and i.created_at >= xref.updated_at for i in items):
+        return None
+    return xref.target_id
+
+
+class PaymentPostings(PostingTarget):
+    """A payment on its voucher through ``DocumentPayments`` (ML_RecordPayment) or as a journal entry
+    through ``JournalBatches`` (ML_CreateJournalBatch), on one JDE session; a record's ``posting`` field
+    says which. The subclass names the source (``source_label``) and each record's journal key
+    (``journal_key_of``)."""
+
+    ways: ClassVar[dict[str, type[JdeTarget]]] = {"vouchers": DocumentPayments, "journals": JournalBatches}
+
+    def journal_key_of(self, record: Mapped) -> BatchKey:
+        """The batch key the record's journal entry has, or would have had."""
+        raise NotImplementedError
+
+    def _for(self, record: Mapped) -> JdeTarget:
+        return self.journals if record.fields["posting"] == "journal" else self.vouchers  # type: ignore[attr-defined]
+
+    def find(self, record: Mapped) -> str | None:
+        """The posting of this payment whichever way it was made. A voucher payment is also looked for as
+        the journal entry of the same payment (its batch key comes from the ids alone): the document may
+        have had no voucher when the payment was first posted, and a ledger that lost that posting (or a
+        fresh one) must adopt the journal, not pay the voucher too. (The other way round cannot be
+        searched: JDE offers no read of recorded voucher payments.)"""
+        found = super().find(record)
+        if found is not None or record.fields["posting"] != "voucher":
+            return found
+        key = self.journal_key_of(record)
+        rows = self.session.browse(  # type: ignore[attr-defined]
+            JOURNAL_TABLE, columns=["EDUS", "EDBT", "EDTN"], conditions=key.conditions(JOURNAL_TABLE)
+        )
+        return key.target_id if list(rows) else None
