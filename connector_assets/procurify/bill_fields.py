@@ -1,6 +1,7 @@
 """A Procurify bill's fields as every flow that posts bills to an ERP reads them (JD Edwards, Oracle Fusion):
-how a bill is named in messages, its vendor, its status, each item's amount and PO line. One copy, so a
-change in how Procurify shapes a bill (reference 2.6) is read the same way on both sides.
+how a bill is named in messages, its vendor, its status and currency, each item's amount, account and PO
+line. One copy, so a change in how Procurify shapes a bill (reference 2.6) is read the same way on both
+sides.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from connector_assets.flows import amounts
+from connector_assets.procurify.account_departments import department_key
 from connector_resources import settings
 
 
@@ -68,6 +70,31 @@ def item_account_code(item: Mapping[str, Any]) -> str | None:
         found = account_code_of(line.get("account")) or str(line.get("accountCode") or "").strip()
         return found or None
     return None
+
+
+def _department_of(account: Any) -> str | None:
+    """The department of an account as the department table keys it (``Location|Department``)."""
+    if not isinstance(account, Mapping):
+        return None
+    return department_key(account.get("department"))
+
+
+def item_account(item: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """The Procurify account code and department (``Location|Department``, the department table's key) a
+    bill item is charged to: the item's own account's, else its PO line's (``orderitem.account``,
+    ``orderitem.accountCode``)."""
+    code, department = item_account_code(item), _department_of(item.get("account"))
+    line = order_item(item)
+    if line is not None:
+        department = department or _department_of(line.get("account"))
+    return code, department
+
+
+def currency_code(bill: Mapping[str, Any]) -> str:
+    """The bill's currency as a code (``currency`` is ``{id, name, rate}``; a bare code is read too)."""
+    raw = bill.get("currency")
+    name = raw.get("name") if isinstance(raw, Mapping) else raw
+    return str(name or "").strip().upper()
 
 
 def item_amount(item: Mapping[str, Any]) -> Decimal | str:
