@@ -9,16 +9,20 @@ Why on the Fusion side: these are Fusion's API and AP's rules, the same whatever
 from. An integration gives its flow (``spec``: whose ``invoice`` cross-reference holds a found invoice, and
 whose audit events an update's validation joins) and ``source_label`` (its system, as AP calls it), by
 subclassing; ``invoice_of`` turns the mapped body (``Invoice.payload()``) back into the typed ``Invoice``.
+The flow opens it on the run's Fusion session with ``invoices_for_run`` and replays through
+``invoices_replay`` (today the Procurify -> Oracle Fusion invoices flow).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import date
 from typing import Any, ClassVar
 
 from connector_assets.flows import amounts
 from connector_assets.flows.core import Created, FlowSpec, Mapped, audit_record
+from connector_assets.flows.replay_resources import ledger_target_replay
 from connector_assets.fusion.payments import invoice_payments, paid_state
 from connector_resources.fusion.errors import FusionError, FusionOutcomeUnknownError, FusionValidationError
 from connector_resources.fusion.payloads import Invoice, InvoiceDistribution, InvoiceLine
@@ -236,6 +240,46 @@ class FusionInvoices:
         if result == VALIDATED:
             return f"Fusion validation: {result}"
         return f"Fusion validation: {result}; resolve it in Fusion's invoice workbench (holds, tolerances)"
+
+
+@contextmanager
+def open_invoices(
+    target_class: type[FusionInvoices],
+    spec: FlowSpec,
+    fusion: Any,
+    ledger: Ledger,
+    run_id: str | None = None,
+    partition: str | None = None,
+) -> Iterator[FusionInvoices]:
+    """``target_class`` for ``spec`` on one session of the Fusion resource (a run's or a replay's)."""
+    with fusion.session() as session:
+        yield target_class(session, ledger, spec, run_id, partition)
+
+
+def invoices_for_run(
+    target_class: type[FusionInvoices], spec_of: Callable[[], FlowSpec]
+) -> Callable[..., Any]:
+    """A ``FlowSpec.open_target``: ``target_class`` on the run's Fusion resource and ledger, for the flow
+    ``spec_of()`` names (a callable, since the spec is built with this function as one of its fields)."""
+
+    def open_target(context: Any) -> Any:
+        partition = context.partition_key if context.has_partition_key else None
+        resources = context.resources
+        return open_invoices(
+            target_class, spec_of(), resources.fusion, resources.ledger.get(), context.run.run_id, partition
+        )
+
+    return open_target
+
+
+def invoices_replay(
+    spec: FlowSpec, target_class: type[FusionInvoices], resources: Callable[[], dict[str, Any]]
+) -> Callable[..., Any]:
+    """``spec``'s replay handler: remapped with ``resources()`` (fusion and what the flow reads, built once
+    per replay), written through ``target_class`` with the replay's ledger."""
+    return ledger_target_replay(
+        spec, lambda built, ledger: open_invoices(target_class, spec, built["fusion"], ledger), resources
+    )
 
 
 def invoice_of(body: Mapping[str, Any]) -> Invoice:

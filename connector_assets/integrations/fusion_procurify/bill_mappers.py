@@ -58,15 +58,15 @@ from connector_assets.flows.documents import version_text
 from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.fusion.supplier_sites import SupplierSite
 from connector_assets.procurify import bill_fields
-from connector_assets.procurify.account_departments import department_key
 from connector_assets.procurify.bill_costs import additional_costs
 from connector_assets.procurify.bill_fields import (
     bill_tax,
     bill_total,
     bill_vendor_id,
     cents,
+    currency_code,
     describe,
-    item_account_code,
+    item_account,
     item_amount,
     order_item,
     priced_items,
@@ -142,33 +142,6 @@ def InvoiceRecord() -> type:
 # -- reading the bill ----------------------------------------------------------------------------------
 
 
-def _department_of(account: Any) -> str | None:
-    """The department of an account as the department table keys it (``Location|Department``)."""
-    if not isinstance(account, Mapping):
-        return None
-    return department_key(account.get("department"))
-
-
-def item_account(item: Mapping[str, Any]) -> tuple[str | None, str | None]:
-    """The Procurify account code and department (``Location|Department``, the department table's key) a
-    bill item is charged to: the item's own
-    account's, else its PO line's (``orderitem.account``, ``orderitem.accountCode``)."""
-    own = item.get("account")
-    code, department = item_account_code(item), _department_of(own)
-    line = order_item(item)
-    if line is not None:
-        department = department or _department_of(line.get("account"))
-    return code, department
-
-
-def po_line_number(line: Mapping[str, Any]) -> int | None:
-    """The Fusion ``PurchaseOrderLineNumber`` of a Procurify PO line: its ``PO_line_num`` (the purchase
-    orders flow numbers Fusion lines by it), None when it has none."""
-    value = line.get("PO_line_num")
-    text = "" if value is None or isinstance(value, bool) else str(value).strip()
-    return int(text) if text.isdigit() and int(text) > 0 else None
-
-
 def _day(value: Any) -> date | None:
     text = str(value or "").strip()[:10]
     try:
@@ -180,13 +153,6 @@ def _day(value: Any) -> date | None:
 def _label(text: Any, fallback: str) -> str:
     folded = " ".join(str(text or "").split())
     return (folded or fallback)[:DESCRIPTION_MAX]
-
-
-def currency_code(bill: Mapping[str, Any]) -> str:
-    """The bill's currency as a code (``currency`` is ``{id, name, rate}``; a bare code is read too)."""
-    raw = bill.get("currency")
-    name = raw.get("name") if isinstance(raw, Mapping) else raw
-    return str(name or "").strip().upper()
 
 
 # -- the mapping ---------------------------------------------------------------------------------------

@@ -62,18 +62,16 @@ recorded in the ledger (``invoice`` cross-reference: bill UUID -> Fusion ``Invoi
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
-from connector_assets.flows.replay_resources import ledger_target_replay, resources_from_settings
-from connector_assets.fusion.invoice_target import FusionInvoices
+from connector_assets.flows.replay_resources import resources_from_settings
+from connector_assets.fusion.invoice_target import FusionInvoices, invoices_for_run, invoices_replay
 from connector_assets.integrations.fusion_procurify.bill_mappers import InvoiceRecord
 from connector_assets.integrations.fusion_procurify.bill_reader import (
     ENTITY,
     STATUSES_ENV,
-    WORDING,
     BillReader,
     InvoiceRules,
     approved_statuses,
@@ -81,15 +79,10 @@ from connector_assets.integrations.fusion_procurify.bill_reader import (
 from connector_assets.integrations.fusion_procurify.charge_accounts import UPSTREAM, ChargeAccounts
 from connector_assets.integrations.fusion_procurify.integration import INTEGRATION, ROUTE
 from connector_assets.procurify.bill_fields import status_code
-from connector_assets.procurify.bill_reads import remapped_bills, settled_records_of
 from connector_assets.procurify.bill_status import BILL_STATUS_NAMES
 from connector_assets.procurify.staged_bills import BILLS_ASSET, staged_bills
 from connector_assets.saas import saas_daily_partitions
-from connector_resources.ledger import Ledger
-from connector_resources.redaction import get_logger
 from connector_resources.replay import ReplayHandler, register_replay_handler
-
-log = get_logger(__name__)
 
 
 def map_invoices(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
@@ -102,8 +95,8 @@ def map_invoices(context: Any, partition: str | None) -> Iterator[Mapped | Rejec
     accounts = ChargeAccounts.load(resources.staging)
     ledger = resources.ledger.get()
     with resources.procurify.session() as procurify, resources.fusion.session() as fusion:
-        reader = BillReader(procurify, fusion, ledger, accounts, rules)
-        yield from _records(reader, bills, run_id=context.run.run_id, partition=partition)
+        reader = BillReader(procurify, fusion, ledger, accounts, rules, INVOICES_FLOW)
+        yield from reader.settled(bills, run_id=context.run.run_id, partition=partition)
 
 
 def remap_invoices(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
@@ -114,46 +107,18 @@ def remap_invoices(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]
     accounts = ChargeAccounts.load(resources.staging, restage=True)
     ledger = resources.ledger.get()
     with resources.procurify.session() as procurify, resources.fusion.session() as fusion:
-        reader = BillReader(procurify, fusion, ledger, accounts, rules)
-        yield from remapped_bills(
-            keys,
-            lambda key: procurify.get("bills", key),
-            statuses=rules.statuses,
-            posted=reader.posted,
-            statuses_env=STATUSES_ENV,
-            wording=WORDING,
-            mapped=lambda found: _records(reader, found, run_id=None, partition=None),
-        )
+        reader = BillReader(procurify, fusion, ledger, accounts, rules, INVOICES_FLOW)
+        yield from reader.replayed(keys, lambda key: procurify.get("bills", key), STATUSES_ENV)
 
 
 # -- where it is written --------------------------------------------------------------------------------
 
 
 class InvoiceTarget(FusionInvoices):
-    """Fusion's invoice target (``fusion.invoice_target``) for this flow: its cross-reference and audit
-    events, Procurify named in what it refuses or queues."""
+    """Fusion's invoice target (``fusion.invoice_target``) for this flow: Procurify named in what it refuses
+    or queues."""
 
     source_label = "Procurify"
-
-    def __init__(self, session: Any, ledger: Ledger, run_id: str | None, partition: str | None) -> None:
-        super().__init__(session, ledger, INVOICES_FLOW, run_id, partition)
-
-
-@contextmanager
-def open_invoice_target(
-    fusion: Any, ledger: Ledger, run_id: str | None = None, partition: str | None = None
-) -> Iterator[InvoiceTarget]:
-    """An ``InvoiceTarget`` on one session of the Fusion resource, closed after the block."""
-    with fusion.session() as session:
-        yield InvoiceTarget(session, ledger, run_id, partition)
-
-
-def invoice_target_for_run(context: Any) -> Any:
-    """``FlowSpec.open_target``: on the run's Fusion resource and ledger."""
-    partition = context.partition_key if context.has_partition_key else None
-    return open_invoice_target(
-        context.resources.fusion, context.resources.ledger.get(), context.run.run_id, partition
-    )
 
 
 INVOICES_FLOW = ROUTE.flow(
@@ -162,15 +127,13 @@ INVOICES_FLOW = ROUTE.flow(
     InvoiceRecord,
     map_invoices,
     remap_invoices,
-    invoice_target_for_run,
+    invoices_for_run(InvoiceTarget, lambda: INVOICES_FLOW),
     # Beside the staged bills and the charge account tables (upstream): in Procurify each full bill and
     # the POs of a bill billing several; in Fusion the supplier and its sites, the purchase orders, and
     # the invoices (natural-key search, create, update, validate).
     reads={"procurify": ("bills", "purchase_orders"), "fusion": ("suppliers", "purchase_orders", "invoices")},
     writes={"fusion": ("invoices",)},
 )
-
-_records = settled_records_of(INVOICES_FLOW)  # each bill mapped; an exported-elsewhere skip audited
 
 invoice_assets = build_flow_assets(
     INVOICES_FLOW,
@@ -186,9 +149,7 @@ def invoice_replay(resources: Callable[[], dict[str, Any]]) -> ReplayHandler:
     """The invoices flow's replay handler: remapped with today's tables and settings (``resources()``:
     fusion, procurify, staging, built once per replay), written through a target holding the replay's
     ledger."""
-    return ledger_target_replay(
-        INVOICES_FLOW, lambda built, ledger: open_invoice_target(built["fusion"], ledger), resources
-    )
+    return invoices_replay(INVOICES_FLOW, InvoiceTarget, resources)
 
 
 def register_invoice_replays(resources: Callable[[], dict[str, Any]] | None = None) -> None:

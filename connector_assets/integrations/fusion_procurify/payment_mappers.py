@@ -18,7 +18,7 @@ from connector_assets.fusion.payments import InvoicePayment, PaidState
 from connector_assets.fusion.values import attribute_text
 from connector_assets.procurify.bill_mark_records import ProcurifyPaidMark
 from connector_assets.procurify.bill_marks import has_payment
-from connector_assets.procurify.bill_status import BILL_STATUS_NAMES
+from connector_assets.procurify.bill_paid_marks import status_name
 
 APPROVED_BILL, PAID_BILL = 2, 4  # Procurify bill status codes (reference 2.6, confirmed)
 
@@ -36,13 +36,6 @@ def ProcurifyPaidMarkRecord() -> type:
         invoice_id: Series[str] = pa.Field(str_matches=r"^\d{1,20}$")
 
     return ProcurifyPaidMarkRecord
-
-
-def status_name(bill: Mapping[str, Any]) -> str:
-    status = bill.get("status")
-    return (
-        BILL_STATUS_NAMES.get(int(status), str(status)) if attribute_text(status).isdigit() else str(status)
-    )
 
 
 def invoice_label(invoice: Mapping[str, Any]) -> str:

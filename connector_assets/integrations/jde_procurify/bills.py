@@ -78,25 +78,19 @@ from connector_assets.integrations.jde_procurify.integration import BACK_ROUTE, 
 from connector_assets.integrations.jde_procurify.vendor_pairs import paired_supplier, supplier_dependency
 from connector_assets.jde import targets
 from connector_assets.jde.accounts import GlAccounts, account_setting, setting_account_problems
+from connector_assets.jde.postings import BatchPostings
 from connector_assets.jde.tables import GL_ACCOUNTS
 from connector_assets.procurify import bill_fields
+from connector_assets.procurify.approved_bill_reader import ApprovedBillReader
 from connector_assets.procurify.bill_fields import bill_vendor_id, describe
 from connector_assets.procurify.bill_fields import status_code as status_code
-from connector_assets.procurify.bill_reads import (
-    BillOutcome,
-    BillWording,
-    approved_full_bill,
-    refused_after_sent,
-    remapped_bills,
-    settled_records_of,
-)
+from connector_assets.procurify.bill_reads import BillWording
 from connector_assets.procurify.bill_status import BILL_STATUS_NAMES as BILL_STATUS_NAMES
-from connector_assets.procurify.record_reads import RecordReadFailed, queued_for_read, read_for_record
+from connector_assets.procurify.record_reads import read_for_record
 from connector_assets.procurify.staged_bills import BILLS_ASSET, staged_bills
 from connector_assets.saas import saas_daily_partitions
 from connector_resources import settings
-from connector_resources.ledger import Ledger, dependency_key
-from connector_resources.procurify.errors import ProcurifyNotFoundError
+from connector_resources.ledger import dependency_key
 from connector_resources.replay import ReplayHandler, register_replay_handler
 
 # ``status_code`` and ``BILL_STATUS_NAMES`` are re-exported (``as``): reconcile/ reads them through here.
@@ -185,55 +179,21 @@ def vendor_dependency(vendor_id: str, vendor: Mapping[str, Any] | None) -> str |
     return None
 
 
-class BillReader:
-    """What one mapped step (or replay) reads for its bills, on one Procurify session: each full bill, each
-    unpaired vendor once, the pairs and this flow's cross-references from the ledger."""
+class BillReader(ApprovedBillReader):
+    """The Procurify side's approved-bill reader with what a JDE batch needs besides the bill: the vendor's
+    JDE supplier (its vendor read once when unpaired) and each code's JDE account, checked in F0901."""
 
     def __init__(
-        self,
-        session: Any,
-        ledger: Ledger,
-        gl: GlAccounts,
-        table: Mapping[str, str],
-        rules: PostingRules,
+        self, session: Any, ledger: Any, gl: GlAccounts, table: Mapping[str, str], rules: PostingRules
     ) -> None:
-        self.session, self.ledger, self.gl, self.rules = session, ledger, gl, rules
+        super().__init__(session, ledger, BILLS_FLOW, rules.statuses, WORDING)
+        self.gl, self.rules = gl, rules
         self.accounts = AccountMap(table, AccountScope(()))  # code -> account needs no scope
-        self.vendors: dict[str, dict[str, Any] | None] = {}
 
     def account_of(self, code: str) -> tuple[str | None, str | None]:
         return jde_account(code, self.accounts, self.gl)
 
-    def vendor(self, vendor_id: str) -> dict[str, Any] | None:
-        """The vendor, read once per step; ``RecordReadFailed`` (not cached) when Procurify gave no answer."""
-        if vendor_id not in self.vendors:
-            try:
-                self.vendors[vendor_id] = read_for_record(
-                    f"the bill's vendor (Procurify vendor {vendor_id})",
-                    lambda: self.session.get("vendors", vendor_id),
-                )
-            except ProcurifyNotFoundError:
-                self.vendors[vendor_id] = None
-        return self.vendors[vendor_id]
-
-    def record(self, bill: Mapping[str, Any], updated_at: datetime) -> BillOutcome:
-        """The bill (slim or full) as a JDE posting, a refusal, a skip, or None when it is none of this
-        flow's business (not approved, never posted). A read this bill needed (its full record, its vendor)
-        that failed after the client's retries queues this bill alone (``record_reads``)."""
-        try:
-            return self._record(bill, updated_at)
-        except RecordReadFailed as failed:
-            return queued_for_read(str(bill.get("uuid") or ""), describe(bill), failed)
-
-    def _record(self, bill: Mapping[str, Any], updated_at: datetime) -> BillOutcome:
-        bill_uuid = str(bill.get("uuid") or "")
-        xref = self.ledger.get_xref(INTEGRATION, ENTITY, "procurify", bill_uuid, "JDE")
-        posted = xref.target_id if xref is not None and xref.target_id else None
-        full = approved_full_bill(
-            self.session, bill, statuses=self.rules.statuses, posted=posted, wording=WORDING
-        )
-        if not isinstance(full, Mapping):
-            return full
+    def mapped(self, bill_uuid: str, full: Mapping[str, Any], updated_at: datetime) -> Mapped | Rejected:
         vendor_id = bill_vendor_id(full)
         an8 = paired_supplier(self.ledger, vendor_id) if vendor_id else None
         waits = vendor_dependency(vendor_id, self.vendor(vendor_id)) if vendor_id and an8 is None else ""
@@ -246,19 +206,19 @@ class BillReader:
                 "vendor's external_id to the supplier's AN8 in Procurify (the suppliers flow then pairs "
                 "them), then replay",
             )
+        rules = self.rules
         inputs = BillInputs(
             bill=full,
             an8=an8,
             vendor_dependency=waits,
             updated_at=updated_at,
-            posting=self.rules.posting,
-            batch_user=self.rules.batch_user,
-            tax_account=self.rules.tax_account,
-            ap_account=self.rules.ap_account,
-            freight_account=self.rules.freight_account,
+            posting=rules.posting,
+            batch_user=rules.batch_user,
+            tax_account=rules.tax_account,
+            ap_account=rules.ap_account,
+            freight_account=rules.freight_account,
         )
-        mapped = map_bill(inputs, self.account_of, self.gl)
-        return refused_after_sent(bill_uuid, mapped, posted, WORDING)
+        return map_bill(inputs, self.account_of, self.gl)
 
 
 def map_bills(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
@@ -273,7 +233,7 @@ def map_bills(context: Any, partition: str | None) -> Iterator[Mapped | Rejected
     ledger = context.resources.ledger.get()
     with context.resources.procurify.session() as session:
         reader = BillReader(session, ledger, gl, table, rules)
-        yield from _records(reader, bills, run_id=context.run.run_id, partition=partition)
+        yield from reader.settled(bills, run_id=context.run.run_id, partition=partition)
 
 
 def remap_bills(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
@@ -285,34 +245,25 @@ def remap_bills(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
     table = ACCOUNTS.restage(resources.staging)
     ledger = resources.ledger.get()
     with resources.procurify.session() as session:
-        reader = BillReader(session, ledger, gl, table, rules)
-        yield from remapped_bills(
+        yield from BillReader(session, ledger, gl, table, rules).replayed(
             keys,
             lambda key: read_for_record("the bill", lambda: session.get("bills", key)),
-            statuses=rules.statuses,
+            STATUSES_ENV,
             posted=lambda key: ledger.get_xref(INTEGRATION, ENTITY, "procurify", key, "JDE"),
-            statuses_env=STATUSES_ENV,
-            wording=WORDING,
-            mapped=lambda found: _records(reader, found, run_id=None, partition=None),
         )
 
 
 # -- where it is written --------------------------------------------------------------------------------
 
 
-class BillPostings(targets.PostingTarget):
-    """The JDE side: a voucher batch through ``VoucherBatches`` (ML_CreateVoucherBatch) or a journal batch
-    through ``JournalBatches`` (ML_CreateJournalBatch), by the record's posting, on one JDE session."""
+class BillPostings(BatchPostings):
+    """JDE's voucher-or-journal postings (``jde.postings``) of Procurify bills."""
 
     source_label = "Procurify"
-    ways = {"vouchers": targets.VoucherBatches, "journals": targets.JournalBatches}
     changed_since = (
         "amounts, accounts or dates changed in Procurify, or the account map or the "
         f"{POSTING_ENV} / {BATCH_USER_ENV} settings changed since"
     )
-
-    def _for(self, record: Mapped) -> targets.BatchTarget:
-        return self.journals if record.fields["posting"] == "journal" else self.vouchers  # type: ignore[attr-defined]
 
 
 BILLS_FLOW = BACK_ROUTE.flow(
@@ -327,8 +278,6 @@ BILLS_FLOW = BACK_ROUTE.flow(
     reads={"JDE": (targets.BATCH_TABLE, targets.JOURNAL_TABLE), "procurify": ("bills", "vendors")},
     writes={"JDE": (targets.CREATE_VOUCHERS, targets.CREATE_JOURNALS)},
 )
-
-_records = settled_records_of(BILLS_FLOW)  # each bill mapped; an exported-elsewhere skip audited
 
 bill_assets = build_flow_assets(
     BILLS_FLOW,

@@ -26,12 +26,7 @@ from connector_assets.flows.mapping_tables import ROOT
 from connector_assets.fusion.invoice_target import differences, invoice_of
 from connector_assets.fusion.supplier_sites import SupplierSite
 from connector_assets.integrations.fusion_procurify import account_map, charge_accounts, departments
-from connector_assets.integrations.fusion_procurify.bill_mappers import (
-    BillInputs,
-    FusionOrder,
-    item_account,
-    map_bill,
-)
+from connector_assets.integrations.fusion_procurify.bill_mappers import BillInputs, FusionOrder, map_bill
 from connector_assets.integrations.fusion_procurify.bill_reader import order_dependency
 from connector_assets.integrations.fusion_procurify.invoices import (
     INVOICES_FLOW,
@@ -39,6 +34,7 @@ from connector_assets.integrations.fusion_procurify.invoices import (
     register_invoice_replays,
 )
 from connector_assets.integrations.fusion_procurify.vendor_pairs import vendor_dependency
+from connector_assets.procurify.bill_fields import item_account
 from connector_resources.ledger import schema
 
 UUID = "7f1c2b0e-4d7a-4a77-9c1e-2f0a5b6c9d11"
@@ -436,7 +432,7 @@ def test_a_duplicate_refusal_on_create_becomes_an_adoption(world: FusionProcurif
     record = mapped_records(world)[bill["uuid"]]
     with world.resources["fusion"].session() as session:
         racing = ClerkBetweenSearchAndCreate(session, invoice_of(record.body))
-        created = InvoiceTarget(racing, world.ledger, None, None).create(record)
+        created = InvoiceTarget(racing, world.ledger, INVOICES_FLOW, None, None).create(record)
     assert racing.raced and created.action == "adopt"
     assert "refused as a duplicate" in created.reason and "Fusion validation: Validated" in created.reason
     [held] = invoices_in_fusion(world, bill["invoice_number"])
@@ -452,7 +448,7 @@ def test_a_changed_bill_updates_the_header_with_if_match_and_queues_changed_line
     record = mapped_records(world)[bill["uuid"]]
     header = {**record.body, "Description": "Corrected note", "InvoiceDate": "2026-11-02"}
     with world.resources["fusion"].session() as session:
-        target = InvoiceTarget(session, world.ledger, None, None)
+        target = InvoiceTarget(session, world.ledger, INVOICES_FLOW, None, None)
         target.update(invoice_id, Mapped(record.source_key, header, record.fields))
         stored = world.fusion_record("invoices", invoice_id)
         assert (stored["Description"], stored["InvoiceDate"]) == ("Corrected note", "2026-11-02")

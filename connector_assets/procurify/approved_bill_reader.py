@@ -1,0 +1,122 @@
+"""One reader of approved Procurify bills for every flow that posts them to an ERP (Procurify -> JD Edwards
+bills as AP batches, Procurify -> Oracle Fusion invoices), on one Procurify session of a mapped step or a
+replay.
+
+For each bill it reads, in this order: whether the flow sent it already (the flow's cross-reference), the
+full bill when it is the flow's business (``bill_reads.approved_full_bill``: approved, or moved back after
+it was sent, or exported by another process), then what the ERP needs beyond the bill and the mapping
+itself (``mapped``: the flow's subclass, the pair's own reads such as the vendor's supplier and each
+account); a refusal of a bill already sent names what it was sent as (``bill_reads.refused_after_sent``).
+A Procurify read a bill needs that fails after the client's retries queues that bill alone
+(``record_reads.mapped_or_queued``); the day's other bills still go. ``settled`` hands the writer a day's
+records (an exported-elsewhere skip audited, a record held on a never-written bill refused) and
+``replayed`` the bills a replay names, read again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import datetime
+from typing import Any
+
+from connector_assets.flows.core import FlowSpec, Mapped, Rejected
+from connector_assets.procurify.bill_fields import describe
+from connector_assets.procurify.bill_reads import (
+    BillOutcome,
+    BillWording,
+    approved_full_bill,
+    refused_after_sent,
+    remapped_bills,
+    settled_bill_records,
+)
+from connector_assets.procurify.record_reads import mapped_or_queued, read_for_record
+from connector_resources.ledger import Ledger
+from connector_resources.procurify.errors import ProcurifyNotFoundError
+
+
+class ApprovedBillReader:
+    """The bills of ``flow`` (whose cross-reference says what was sent) that count as approved
+    (``statuses``), told in the flow's ``wording``; a subclass maps a full bill (``mapped``)."""
+
+    def __init__(
+        self,
+        session: Any,
+        ledger: Ledger,
+        flow: FlowSpec,
+        statuses: frozenset[int],
+        wording: BillWording,
+    ) -> None:
+        self.session, self.ledger, self.flow = session, ledger, flow
+        self.statuses, self.wording = statuses, wording
+        self.vendors: dict[str, dict[str, Any] | None] = {}
+
+    def posted(self, bill_uuid: str) -> str | None:
+        """What the flow sent the bill as (its cross-reference's target id), None when never sent."""
+        f = self.flow
+        xref = self.ledger.get_xref(f.integration, f.entity, f.source_system, bill_uuid, f.target_system)
+        return xref.target_id if xref is not None and xref.target_id else None
+
+    def vendor(self, vendor_id: str) -> dict[str, Any] | None:
+        """The bill's vendor, read once per step (None when Procurify has none of that id);
+        ``RecordReadFailed`` (not cached) when Procurify gave no answer."""
+        if vendor_id not in self.vendors:
+            try:
+                self.vendors[vendor_id] = read_for_record(
+                    f"the bill's vendor (Procurify vendor {vendor_id})",
+                    lambda: self.session.get("vendors", vendor_id),
+                )
+            except ProcurifyNotFoundError:
+                self.vendors[vendor_id] = None
+        return self.vendors[vendor_id]
+
+    def mapped(self, bill_uuid: str, full: Mapping[str, Any], updated_at: datetime) -> Mapped | Rejected:
+        """The full approved bill as the flow's ERP document (held, or refused saying why)."""
+        raise NotImplementedError
+
+    def record(self, bill: Mapping[str, Any], updated_at: datetime) -> BillOutcome:
+        """The bill (slim or full) as the flow's record, a refusal, a skip, or None when it is none of the
+        flow's business (not approved, never sent)."""
+        return mapped_or_queued(
+            str(bill.get("uuid") or ""), describe(bill), lambda: self._record(bill, updated_at)
+        )
+
+    def _record(self, bill: Mapping[str, Any], updated_at: datetime) -> BillOutcome:
+        bill_uuid = str(bill.get("uuid") or "")
+        posted = self.posted(bill_uuid)
+        full = approved_full_bill(
+            self.session, bill, statuses=self.statuses, posted=posted, wording=self.wording
+        )
+        if not isinstance(full, Mapping):
+            return full
+        return refused_after_sent(bill_uuid, self.mapped(bill_uuid, full, updated_at), posted, self.wording)
+
+    def settled(
+        self,
+        bills: Iterable[tuple[Mapping[str, Any], datetime]],
+        *,
+        run_id: str | None,
+        partition: str | None,
+    ) -> Iterator[Mapped | Rejected]:
+        """The records of ``bills`` (each with its change time) as the flow's write takes them."""
+        return settled_bill_records(
+            self.flow, self.ledger, self.record, bills, run_id=run_id, partition=partition
+        )
+
+    def replayed(
+        self,
+        keys: Iterable[str],
+        read: Callable[[str], Mapping[str, Any]],
+        statuses_env: str,
+        posted: Callable[[str], Any] | None = None,
+    ) -> Iterator[Mapped | Rejected]:
+        """The bills a replay names, read again by ``read`` and mapped (``bill_reads.remapped_bills``:
+        ``statuses_env`` is the setting a refusal names, ``posted`` whether the flow sent a bill)."""
+        return remapped_bills(
+            keys,
+            read,
+            statuses=self.statuses,
+            posted=posted or self.posted,
+            statuses_env=statuses_env,
+            wording=self.wording,
+            mapped=lambda found: self.settled(found, run_id=None, partition=None),
+        )
