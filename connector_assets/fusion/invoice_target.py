@@ -1,16 +1,39 @@
-"""The Fusion payables invoice write target, ``FusionInvoices``: an invoice is searched by its natural key
-(``InvoiceNumber``, ``Supplier``) before every create and adopted when its supplier, amount and date are the
-bill's (else refused naming the difference); a duplicate refusal or a lost answer on create becomes the
-same search and adoption; a changed bill's header (amount, date, description) is PATCHed with ``If-Match``
-while the invoice is neither paid nor canceled, a change of its lines is queued for AP; every create,
-adoption and update runs Payables validation, its result audited, never queued.
+"""The Fusion payables invoice write target, ``FusionInvoices``, for any flow that sends bills to Fusion as
+invoices (today Procurify -> Oracle Fusion invoices).
+
+Never twice. The natural key is (``InvoiceNumber``, ``Supplier``), which Payables keeps unique (reference
+§2.6): it is searched (``FusionSession.find_invoice``) before every create, so an invoice Fusion already
+holds (entered by hand, or created by an attempt whose answer was lost) is adopted. It is adopted only when
+its supplier, amount and date agree with the bill; otherwise the bill is refused naming the difference (a
+person decides which is right). The pod's own duplicate-number refusal on create (a race with a person
+keying the same invoice) becomes the same search and the same adoption. An adopted invoice is never
+changed by the adoption itself.
+
+A bill that changes after it was sent (its content differs from what was written): the invoice is read
+with its ETag; while it is not paid (``PaidStatus`` / ``AmountPaid``; on a pod without them, any non-void
+payment of it) nor canceled, a change of the header's date or description is sent with ``PATCH`` and
+``If-Match`` (a 412 re-reads and retries once, then ``FusionConflictError``, which queues it). A change of
+the lines (amounts, accounts, PO matching: an amount change is always one, since the lines add up to it)
+is queued for a person with the reason: Fusion invoice lines are AP's to adjust (a line rewrite on a
+possibly accounted invoice is not a connector's decision). A paid or canceled invoice is never changed:
+queued for a person likewise.
+
+Validation. After a create or an adoption (and after a PATCH), ``FusionSession.validate_invoice`` runs
+Payables validation. The result is audited whatever it is, in the reason of the write's own event
+(``create`` / ``adopt``; after a PATCH, an ``update`` event of its own when it is not ``Validated``: the
+ledger's audit actions have no ``validate``); a result other than ``Validated`` (``Needs revalidation``:
+holds, lines not matching the amount) is **not** queued: the invoice is in Fusion and correct as far as the
+source says, and what stops validation (a hold, a tolerance, a closed period) is resolved in Fusion's
+invoice workbench, where AP sees it; replaying would only repeat the same answer. A validation call that
+fails (pod unavailable) is audited the same way and leaves the invoice written: Fusion validates it in its
+own scheduled validation run too.
 
 Why on the Fusion side: these are Fusion's API and AP's rules, the same whatever system the bills come
 from. An integration gives its flow (``spec``: whose ``invoice`` cross-reference holds a found invoice, and
 whose audit events an update's validation joins) and ``source_label`` (its system, as AP calls it), by
 subclassing; ``invoice_of`` turns the mapped body (``Invoice.payload()``) back into the typed ``Invoice``.
 The flow opens it on the run's Fusion session with ``invoices_for_run`` and replays through
-``invoices_replay`` (today the Procurify -> Oracle Fusion invoices flow).
+``invoices_replay``.
 """
 
 from __future__ import annotations

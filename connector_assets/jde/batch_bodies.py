@@ -5,8 +5,9 @@ zero), each under the ``BatchKey`` its flow derived from the source document (co
 ``docs/jde_orchestrations/``).
 
 A flow gives the values in its own words (its remark, each line's explanation, cut to JDE's lengths by it);
-this module only numbers the lines (EDLN from 1) and names the inputs. Used by Procurify -> JDE bills
-(voucher or journal) and payments (a two-line journal entry).
+this module only numbers the lines (EDLN from 1) and names the inputs, and gives the record fields the
+voucher contract checks (``voucher_fields``). Used by Procurify -> JDE bills (voucher or journal) and
+payments (a two-line journal entry).
 """
 
 from __future__ import annotations
@@ -82,6 +83,32 @@ def voucher_batch_body(
         **(extra or {}),
         "Pay_Items": [{"EDI_Line_Number": 1, "Gross_Amount": amounts.money(gross)}],
         "Distribution": numbered(distribution),
+    }
+
+
+def voucher_fields(
+    key: BatchKey,
+    *,
+    invoice_number: str,
+    supplier: str,
+    company: str,
+    gross: Decimal,
+    invoice_date: str,
+    currency: str,
+    lines: int,
+) -> dict[str, Any]:
+    """A voucher batch record's fields as ``contracts.JdeVoucherRecord`` checks them (a flow's model adds
+    its own): what a finance user reads in the record, and the batch keys."""
+    return {
+        "invoice_number": invoice_number,
+        "supplier_number": supplier,
+        "company": company,
+        "gross_amount": amounts.money(gross),
+        "invoice_date": invoice_date,
+        "currency": currency,
+        "distribution_lines": lines,
+        "batch_number": key.batch,
+        "transaction_number": key.transaction,
     }
 
 

@@ -1,16 +1,30 @@
 """One reader of approved Procurify bills for every flow that posts them to an ERP (Procurify -> JD Edwards
 bills as AP batches, Procurify -> Oracle Fusion invoices), on one Procurify session of a mapped step or a
-replay.
+replay. What it does is the same for both flows:
 
-For each bill it reads, in this order: whether the flow sent it already (the flow's cross-reference), the
-full bill when it is the flow's business (``bill_reads.approved_full_bill``: approved, or moved back after
-it was sent, or exported by another process), then what the ERP needs beyond the bill and the mapping
-itself (``mapped``: the flow's subclass, the pair's own reads such as the vendor's supplier and each
-account); a refusal of a bill already sent names what it was sent as (``bill_reads.refused_after_sent``).
-A Procurify read a bill needs that fails after the client's retries queues that bill alone
-(``record_reads.mapped_or_queued``); the day's other bills still go. ``settled`` hands the writer a day's
-records (an exported-elsewhere skip audited, a record held on a never-written bill refused) and
-``replayed`` the bills a replay names, read again.
+What is read. The day's staged bills (``procurify_bills``, polled on ``last_modified_datetime``), latest
+version each (``staged_bills``), whose ``status`` is one of the flow's approved statuses (a setting per
+flow; default 2 Approved and the payment states after it, 4/6/7/8). The list gives a slim bill, so each is
+read in full by its UUID (``GET /api/v2/ap/bills/{uuid}/``, procurify.md §2.6) for its items, account
+codes, departments, PO lines and note (``bill_reads.approved_full_bill``). Then the ERP's own reads and
+the mapping (``mapped``: the flow's subclass, e.g. the vendor's supplier and each account), and a refusal
+of a bill already sent names what it was sent as (``bill_reads.refused_after_sent``).
+
+Procurify not answering. Every call is retried on 504s, timeouts and other 5xx with backoff, up to
+``ML_PROCURIFY_MAX_ATTEMPTS``. A read one bill needs (its full record, its vendor, its POs) that still fails
+queues that bill with a reason naming it and the read (``record_reads``) and the rest of the day is sent;
+the retry job or a replay reads it again. The day's bill list is read by ``procurify_bills``: when that
+still fails there is nothing to send, and that partition fails.
+
+Exported elsewhere. A bill Procurify shows as exported (``last_export_date`` set) that the flow never sent
+was taken to an ERP by another process: it is skipped with an audit event, never sent a second time (the
+sandbox seeds such history). The skip is marked as never written (``flows.never_written``): a record held
+on the bill (a payment) is refused naming it, not left waiting for ever (``settled``).
+
+Marking exported. Procurify's API documents no write that marks a bill exported (``is_exported`` and
+``last_export_date`` are read-only filters and fields, §2.6); its only AP write is mark-as-paid
+(``bill_paid_marks``). So the export is recorded in the ledger (the flow's cross-reference: bill UUID -> the
+ERP document, with its audit event), not in Procurify.
 """
 
 from __future__ import annotations

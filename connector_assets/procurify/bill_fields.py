@@ -1,12 +1,13 @@
 """A Procurify bill's fields as every flow that posts bills to an ERP reads them (JD Edwards, Oracle Fusion):
-how a bill is named in messages, its vendor, its status and currency, each item's amount, account and PO
-line. One copy, so a change in how Procurify shapes a bill (reference 2.6) is read the same way on both
-sides.
+how a bill is named in messages, its vendor, its status, dates and currency, each item's amount, account
+and PO line. One copy, so a change in how Procurify shapes a bill (reference 2.6) is read the same way on
+both sides.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -38,6 +39,16 @@ def status_code(bill: Mapping[str, Any]) -> int | None:
         return raw
     text = str(raw if raw is not None else "").strip()
     return int(text) if text.isdigit() else None
+
+
+def bill_day(value: Any) -> date | None:
+    """A bill's date (``invoice_date``, ``gl_post_date``, ``due_date``: ISO text, a timestamp read for its
+    day) as a ``date``; None when it is blank or no date."""
+    text = str(value or "").strip()[:10]
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 def approved_statuses(variable: str) -> frozenset[int]:

@@ -34,8 +34,8 @@ class BillWording:
     sent_as: str
     never: str
     not_again: str
-    not_sent: str
-    nothing_again: str
+    not_sent: str = "not sent"
+    nothing_again: str = "nothing sent"
 
 
 def refused_after_sent(

@@ -1,6 +1,6 @@
 """Procurify payments as every flow that takes them to another system reads them (today Procurify -> JD
 Edwards payments): which bills a payment pays, the amounts as the API renders them, the day's staged
-payments, and a payment found again for a replay.
+payments, how a payment splits over its bills, and a payment found again for a replay.
 
 Which bills. A public payment names the bill *groups* it pays (``bill_groups``, reference 2.7), not bills,
 and carries one ``amount``. A bill carries its ``group`` and the ``payment_uuid`` of the payment it is in
@@ -86,6 +86,61 @@ def cents(value: Any) -> Decimal | None:
         return None
     rounded = parsed.quantize(amounts.CENT)
     return rounded if abs(parsed - rounded) < FLOAT_NOISE else None
+
+
+@dataclass(frozen=True)
+class Share:
+    """What a payment pays on one of its bills."""
+
+    bill: str  # uuid as the API gives it
+    amount: Decimal
+    invoice_number: str
+
+
+@dataclass(frozen=True)
+class SplitWording:
+    """How a flow says what becomes of a payment it cannot split: ``no_bills`` ends "Procurify lists no bill
+    of its bill groups for it, so ...", ``not_exact`` ends "it cannot be split over the bills exactly, so
+    ..." (nothing of it is sent, and what a person does instead)."""
+
+    no_bills: str
+    not_exact: str
+
+
+def split(
+    payment: Mapping[str, Any], bills: list[dict[str, Any]], wording: SplitWording
+) -> list[Share] | str:
+    """The payment's amount per bill (each bill's ``total_cost_with_tax``), or why it cannot be split
+    exactly, in a finance user's words with both figures: the bills' totals must add up to the payment's
+    amount exactly (a partial payment, a credit applied outside the bills, a bill added to the group
+    afterwards do not), since a split guessed by the integration would leave the wrong bills open."""
+    label = payment_label(payment)
+    total = cents(payment.get("amount"))
+    if total is None:
+        return f"{label}: its amount {payment.get('amount')!r} cannot be read as money"
+    if not bills:
+        groups = ", ".join(str(g) for g in payment_groups(payment)) or "none"
+        return (
+            f"{label} of {amounts.money(total)}: Procurify lists no bill of its bill groups ({groups}) for "
+            f"it, so {wording.no_bills}"
+        )
+    shares, unreadable = [], []
+    for bill in bills:
+        amount = cents(bill.get("total_cost_with_tax"))
+        if amount is None:
+            unreadable.append(f"bill {bill.get('uuid')} total {bill.get('total_cost_with_tax')!r}")
+            continue
+        shares.append(Share(str(bill["uuid"]), amount, str(bill.get("invoice_number") or "").strip()))
+    if unreadable:
+        return f"{label}: cannot be split over its bills, unreadable: {'; '.join(unreadable)}"
+    paid = sum((s.amount for s in shares), Decimal("0"))
+    if paid != total:
+        each = ", ".join(f"{s.invoice_number or s.bill} {amounts.money(s.amount)}" for s in shares)
+        return (
+            f"{label} is {amounts.money(total)}, but its bills add up to {amounts.money(paid)} ({each}): "
+            f"it cannot be split over the bills exactly, so {wording.not_exact}"
+        )
+    return shares
 
 
 def paid_on(payment: Mapping[str, Any]) -> str:

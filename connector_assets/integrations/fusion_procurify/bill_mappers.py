@@ -48,7 +48,7 @@ is not one, a bill of 0.00, a currency that is not a 3-letter code.
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -60,6 +60,7 @@ from connector_assets.fusion.supplier_sites import SupplierSite
 from connector_assets.procurify import bill_fields
 from connector_assets.procurify.bill_costs import additional_costs
 from connector_assets.procurify.bill_fields import (
+    bill_day,
     bill_tax,
     bill_total,
     bill_vendor_id,
@@ -140,14 +141,6 @@ def InvoiceRecord() -> type:
 
 
 # -- reading the bill ----------------------------------------------------------------------------------
-
-
-def _day(value: Any) -> date | None:
-    text = str(value or "").strip()[:10]
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        return None
 
 
 def _label(text: Any, fallback: str) -> str:
@@ -313,7 +306,7 @@ def map_bill(inputs: BillInputs, combination_of: CombinationOf) -> Mapped | Reje
         limit=INVOICE_NUMBER_MAX,
         too_long=f"Fusion's {INVOICE_NUMBER_MAX}; it is not cut short",
     )
-    invoice_date = _day(bill.get("invoice_date"))
+    invoice_date = bill_day(bill.get("invoice_date"))
     if invoice_date is None:
         problems.append(f"the invoice date {bill.get('invoice_date')!r} is not a date")
     currency = currency_code(bill)
@@ -366,7 +359,7 @@ def map_bill(inputs: BillInputs, combination_of: CombinationOf) -> Mapped | Reje
         currency=currency,
         business_unit=inputs.business_unit,
         description=_label(note or from_po, "") or None,
-        accounting_date=_day(bill.get("gl_post_date")),
+        accounting_date=bill_day(bill.get("gl_post_date")),
         conversion_rate_type=inputs.conversion_rate_type if currency != inputs.ledger_currency else None,
         lines=tuple(out.lines),
     )

@@ -14,11 +14,10 @@ the paid state). ``payment_mappers`` decides.
 
 What is sent, and when not.
 
-* Fully paid (non-void payments), the bill approved and without a payment: marked paid on the latest
-  payment date, once. Source key: the Fusion ``InvoiceId``; target id: the bill uuid.
-* Fully paid, the bill Paid already without a payment (a person, or an earlier attempt whose answer was
-  lost): adopted (``find``), not marked again. A bill with a payment in Procurify: paid there; audited.
-* Fully paid, the bill in any other status: queued naming it (mark-as-paid takes approved bills only).
+* Fully paid (non-void payments): the bill is marked paid on the latest payment date, once, by the
+  Procurify side's rule (``procurify.bill_marks``: approved marked, Paid already adopted, another status
+  queued naming it); a bill with a payment in Procurify is paid there: audited as a skip. Source key: the
+  Fusion ``InvoiceId``; target id: the bill uuid.
 * Partially paid: audited as a skip; Procurify's API cannot record a partial payment.
 * Marked before, and now a payment voided (or the invoice otherwise not fully paid): queued for a person;
   Procurify's API has no un-pay.
@@ -98,14 +97,9 @@ def mark_records(
         log.info(f"{len(found)} of our Fusion invoice(s) touched on the day")
 
 
-def _emit(
-    ledger: Ledger,
-    records: Iterable[Mapped | Rejected | Skipped | None],
-    *,
-    run_id: str | None,
-    partition: str | None,
-) -> Iterator[Mapped | Rejected]:
-    """Mapped and rejected records passed on; a skip audited here (never queued, never written)."""
+def _audited(
+    ledger: Ledger, records: Iterable[Any], run_id: str | None, partition: str | None
+) -> Iterator[Any]:
     return skips_audited(PAYMENT_STATUS_FLOW, ledger, records, run_id=run_id, partition=partition)
 
 
@@ -121,7 +115,7 @@ def map_payment_status(context: Any, partition: str | None) -> Iterator[Mapped |
         ours = partial(our_bill, ledger)
         found = candidates(fusion_session, payments, invoices, ours, context.log)
         records = mark_records(ledger, fusion_session, r.procurify, found, context.log)
-        yield from _emit(ledger, records, run_id=context.run.run_id, partition=partition)
+        yield from _audited(ledger, records, context.run.run_id, partition)  # a skip audited, not passed on
 
 
 def remap_payment_status(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
@@ -136,7 +130,7 @@ def remap_payment_status(context: Any, keys: list[str]) -> Iterator[Mapped | Rej
     run = getattr(context, "run", None)
     with r.fusion.session() as fusion_session:
         records = mark_records(ledger, fusion_session, r.procurify, found)
-        yield from _emit(ledger, records, run_id=getattr(run, "run_id", None), partition=None)
+        yield from _audited(ledger, records, getattr(run, "run_id", None), None)
 
 
 class BillPaidMarks(ProcurifyBillPaidMarks):

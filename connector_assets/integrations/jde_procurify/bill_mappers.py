@@ -48,7 +48,7 @@ dependency key (``BillInputs.vendor_dependency``) and released when the vendor i
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -63,19 +63,14 @@ from connector_assets.jde.batch_bodies import (
     LedgerLine,
     journal_batch_body,
     voucher_batch_body,
+    voucher_fields,
 )
 from connector_assets.procurify import bill_fields
 from connector_assets.procurify.bill_costs import additional_costs, cost_label
 from connector_assets.procurify.bill_fields import (
-    bill_tax,
-    bill_total,
-    bill_vendor_id,
-    cents,
-    currency_code,
-    describe,
-    item_account_code,
-    priced_items,
+    bill_vendor_id as bill_vendor_id,  # reconcile/ reads it here
 )
+from connector_assets.procurify.bill_fields import cents, describe, priced_items
 
 POSTINGS = ("voucher", "journal")
 BATCH_PREFIX = "PFY"
@@ -147,11 +142,8 @@ class BillInputs:
 
 
 def _day(value: Any) -> str | None:
-    text = str(value or "").strip()[:10]
-    try:
-        return date.fromisoformat(text).isoformat()
-    except ValueError:
-        return None
+    day = bill_fields.bill_day(value)
+    return day.isoformat() if day is not None else None
 
 
 def _explanation(item: Mapping[str, Any], position: int) -> str:
@@ -165,7 +157,7 @@ def distribution(bill: Mapping[str, Any], account_of: AccountOf, problems: list[
     """One debit line per bill item on its JDE account (problems appended, named by item)."""
     lines: list[LedgerLine] = []
     for position, item, where, amount in priced_items(bill, problems):
-        code = item_account_code(item)
+        code = bill_fields.item_account_code(item)
         if code is None:
             problems.append(
                 f"{where} has no account code in Procurify (neither the bill line nor its PO line carries "
@@ -218,7 +210,7 @@ def map_bill(inputs: BillInputs, account_of: AccountOf, gl: GlAccounts) -> Mappe
     if digits is None:
         problems.append(f"its UUID {bill_uuid!r} is not 32 hex digits, so it has no JDE batch key")
     lines = distribution(bill, account_of, problems)
-    tax = bill_tax(bill, problems)
+    tax = bill_fields.bill_tax(bill, problems)
     if tax and lines:
         account = inputs.tax_account or max(lines, key=lambda line: abs(line.amount)).account
         lines.append(LedgerLine(account, tax, "Tax"))
@@ -232,7 +224,7 @@ def map_bill(inputs: BillInputs, account_of: AccountOf, gl: GlAccounts) -> Mappe
         else:
             companies.add(found.company)
     gross = sum((line.amount for line in lines), Decimal(0))
-    total = bill_total(bill, problems)
+    total = bill_fields.bill_total(bill, problems)
     if total is not None and lines and tax is not None and not problems and gross != cents(total):
         extra = ", tax and additional costs" if bill.get("costs") else " and tax"
         problems.append(
@@ -251,7 +243,7 @@ def map_bill(inputs: BillInputs, account_of: AccountOf, gl: GlAccounts) -> Mappe
     if invoice_date is None:
         problems.append(f"the invoice date {bill.get('invoice_date')!r} is not a date")
     gl_date = _day(bill.get("gl_post_date")) or invoice_date
-    vendor_id = bill_vendor_id(bill)
+    vendor_id = bill_fields.bill_vendor_id(bill)
     if not vendor_id:
         problems.append("it names no vendor")
     if inputs.posting == "journal":
@@ -275,7 +267,7 @@ def map_bill(inputs: BillInputs, account_of: AccountOf, gl: GlAccounts) -> Mappe
     if problems:
         return Rejected(bill_uuid, f"{label}: " + "; ".join(problems))
     assert invoice_date is not None and gl_date is not None
-    return _mapped(inputs, lines, gross, companies.pop(), invoice_number, invoice_date, gl_date, vendor_id)
+    return _mapped(inputs, lines, gross, companies.pop(), invoice_number, (invoice_date, gl_date), vendor_id)
 
 
 def _mapped(
@@ -283,15 +275,16 @@ def _mapped(
     lines: list[LedgerLine],
     gross: Decimal,
     company: str,
-    invoice_number: str,
-    invoice_date: str,
-    gl_date: str,
+    number: str,
+    days: tuple[str, str],
     vendor_id: str,
 ) -> Mapped:
-    bill = inputs.bill
+    """The batch of a bill ``map_bill`` found sound: ``number`` its invoice number, ``days`` its invoice and
+    G/L dates."""
+    (invoice_date, gl_date), invoice_number, bill = days, number, inputs.bill
     bill_uuid = str(bill["uuid"])
     key = batch_key(inputs.batch_user, bill_uuid)
-    currency = currency_code(bill)
+    currency = bill_fields.currency_code(bill)
     currency = currency if re.fullmatch(r"[A-Z]{3}", currency) else ""
     waits_for = "" if inputs.an8 else inputs.vendor_dependency
     if inputs.posting == "voucher":
@@ -322,15 +315,16 @@ def _mapped(
         source_key=bill_uuid,
         body=body,
         fields={
-            "invoice_number": invoice_number,
-            "supplier_number": inputs.an8 or "",
-            "company": company,
-            "gross_amount": amounts.money(gross),
-            "invoice_date": invoice_date,
-            "currency": currency,
-            "distribution_lines": count,
-            "batch_number": key.batch,
-            "transaction_number": key.transaction,
+            **voucher_fields(
+                key,
+                invoice_number=invoice_number,
+                supplier=inputs.an8 or "",
+                company=company,
+                gross=gross,
+                invoice_date=invoice_date,
+                currency=currency,
+                lines=count,
+            ),
             "posting": inputs.posting,
             "gl_date": gl_date,
             "vendor_id": vendor_id,

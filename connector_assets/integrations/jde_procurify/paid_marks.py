@@ -9,16 +9,11 @@ it recorded each payment, are the JDE side's (``jde.paid_vouchers``: every pay i
 the voucher, by document key ``KCO:DOC:DCT``, or by the batch key ``EDUS/EDBT/EDTN`` of the F0411Z1 rows
 R04110ZA made it from (``EDUS`` = ``ML_JDE_PROCURIFY_BATCH_USER``).
 
-What is sent, and when not.
-
-* The bill (``GET /api/v2/ap/bills/{uuid}/``) has a payment (``payment_uuid`` / ``bill_payment``):
-  Procurify is paying it itself (the payments flow takes that payment to JDE); not marked, counted.
-* No payment and status 2 Approved: marked paid, once. Source key and target id: the bill uuid.
-* No payment and status 4 Paid already (marked by a person, or by an earlier attempt whose answer was
-  lost): adopted (``find``), not marked again.
-* No payment and any other status (draft, confirmed, denied, withdrawn, ...): Procurify's mark-as-paid
-  takes approved bills only; queued with the bill's status named, replayed once someone approves it.
-* A bill already marked (the ledger's xref) is skipped without reading Procurify.
+What is sent, and when not: the Procurify side's rule (``procurify.bill_marks``: a bill with a payment is
+Procurify paying it itself, and the payments flow takes that payment to JDE: not marked, counted; an
+approved bill is marked once, one Paid already adopted, any other queued naming its status). Source key
+and target id: the bill uuid. A bill already marked (the ledger's xref) is skipped without reading
+Procurify.
 """
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -47,7 +42,7 @@ from connector_assets.jde.paid_vouchers import (
 from connector_assets.jde.posted_documents import PostedDocument
 from connector_assets.jde.tables import AP_LEDGER
 from connector_assets.procurify.bill_mark_records import ProcurifyPaidMark
-from connector_assets.procurify.bill_marks import has_payment
+from connector_assets.procurify.bill_marks import markable
 from connector_assets.procurify.bill_paid_marks import (
     ProcurifyBillPaidMarks,
     register_paid_mark_replays,
@@ -60,7 +55,6 @@ from connector_resources.ledger import Ledger
 ENTITY = "bill_paid"
 BILL_ENTITY = "bill"
 BATCH_USER_ENV = "ML_JDE_PROCURIFY_BATCH_USER"
-APPROVED_BILL, PAID_BILL = 2, 4  # Procurify bill status codes (reference 2.6)
 
 
 def bills_of_vouchers(ledger: Ledger, jde_session: Any, vouchers: list[VoucherKey]) -> dict[VoucherKey, str]:
@@ -111,12 +105,11 @@ def map_mark(
     body = {"bill_uuids": [bill_uuid], "payment_date": voucher.paid_on.isoformat()}
     fields = {"bill_uuid": bill_uuid, "payment_date": voucher.paid_on.isoformat(), "voucher": text}
     mapped = Mapped(bill_uuid, body, fields, natural_key={"bill_uuid": bill_uuid})
-    if bill is None:
+    markable_bill = markable(bill) if bill is not None else True
+    if markable_bill:
         return mapped
-    if has_payment(bill):
-        return None
-    if str(bill.get("status")) in (str(APPROVED_BILL), str(PAID_BILL)):
-        return mapped
+    if markable_bill is None:
+        return None  # Procurify pays it itself
     name = status_name(bill)
     return Rejected(
         bill_uuid,

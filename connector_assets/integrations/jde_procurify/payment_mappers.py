@@ -3,13 +3,10 @@ bill is in JDE (the bills flow's cross-reference), and the ``ML_RecordPayment`` 
 body of each (payment, bill). No I/O here: ``payments`` reads Procurify, the ledger and F0901 and calls
 these.
 
-Which bills, and how much each. A payment's bills are read on the Procurify side
-(``procurify.payments``: the bills of its bill groups naming it or no payment). Each bill is paid its
-``total_cost_with_tax`` (a JSON number in the API, quirk 7: read as text, to the cent). The bills' totals
-must add up to the payment's amount exactly: when they do not (a partial payment, a credit applied outside
-the bills, a bill added to the group afterwards) nothing of the payment is posted, and every (payment,
-bill) is refused with both figures, for a person to record it in JDE by hand; a split the integration
-guessed would leave the wrong vouchers open.
+Which bills, and how much each: the Procurify side's (``procurify.payments``: the bills of its bill groups
+naming it or no payment, each paid its ``total_cost_with_tax``, to the cent, adding up to the payment's
+amount exactly). A payment that does not split exactly posts nothing: every (payment, bill) is refused with
+both figures, for a person to record it in JDE by hand.
 
 Where the bill is in JDE. The bills flow (helper F's ``bills``) records an xref of entity ``bill``
 (source key: the bill uuid as the API gives it) whose target id is the voucher's document key
@@ -36,7 +33,6 @@ are not hex digits).
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from connector_assets.flows import amounts
@@ -48,12 +44,13 @@ from connector_assets.jde.batch_bodies import transfer_journal_body
 from connector_assets.jde.posted_documents import PostedDocument
 from connector_assets.jde.targets import BatchKey
 from connector_assets.procurify.payments import (
-    cents,
+    Share,
+    SplitWording,
     hex_uuid,
     paid_on,
-    payment_groups,
     payment_label,
     payment_uuid,
+    split,
 )
 
 POSTINGS = ("voucher", "journal")
@@ -65,47 +62,12 @@ def payment_key(payment: str, bill: str) -> str:
     return f"{payment}:{bill}"
 
 
-@dataclass(frozen=True)
-class Share:
-    """What a payment pays on one of its bills."""
-
-    bill: str  # uuid as the API gives it
-    amount: Decimal
-    invoice_number: str
-
-
-def split(payment: Mapping[str, Any], bills: list[dict[str, Any]]) -> list[Share] | str:
-    """The payment's amount per bill (each bill's ``total_cost_with_tax``), or why it cannot be split
-    exactly, in a finance user's words with both figures."""
-    label = payment_label(payment)
-    total = cents(payment.get("amount"))
-    if total is None:
-        return f"{label}: its amount {payment.get('amount')!r} cannot be read as money"
-    if not bills:
-        groups = ", ".join(str(g) for g in payment_groups(payment)) or "none"
-        return (
-            f"{label} of {amounts.money(total)}: Procurify lists no bill of its bill groups ({groups}) for "
-            "it, so there is no JDE voucher to pay; record it in JDE by hand if it is real, then abandon "
-            "this item"
-        )
-    shares, unreadable = [], []
-    for bill in bills:
-        amount = cents(bill.get("total_cost_with_tax"))
-        if amount is None:
-            unreadable.append(f"bill {bill.get('uuid')} total {bill.get('total_cost_with_tax')!r}")
-            continue
-        shares.append(Share(str(bill["uuid"]), amount, str(bill.get("invoice_number") or "").strip()))
-    if unreadable:
-        return f"{label}: cannot be split over its bills, unreadable: {'; '.join(unreadable)}"
-    paid = sum((s.amount for s in shares), Decimal("0"))
-    if paid != total:
-        each = ", ".join(f"{s.invoice_number or s.bill} {amounts.money(s.amount)}" for s in shares)
-        return (
-            f"{label} is {amounts.money(total)}, but its bills add up to {amounts.money(paid)} ({each}): "
-            "it cannot be split over the bills exactly, so none of it is posted to JDE. Record it on the "
-            "JDE vouchers by hand (or correct the payment in Procurify, then replay)"
-        )
-    return shares
+# How a payment that cannot be split over its bills is refused (``procurify.payments.split``), in JDE's words.
+SPLIT_WORDING = SplitWording(
+    no_bills="there is no JDE voucher to pay; record it in JDE by hand if it is real, then abandon this item",
+    not_exact="none of it is posted to JDE. Record it on the JDE vouchers by hand (or correct the payment "
+    "in Procurify, then replay)",
+)
 
 
 def payment_reference(payment: Mapping[str, Any]) -> str:
@@ -144,14 +106,15 @@ def journal_key(batch_user: str, payment: str, bill: str) -> BatchKey:
 
 @lazy_model
 def ProcurifyPaymentRecord() -> type:
-    """A (payment, bill) ML_RecordPayment or ML_CreateJournalBatch accepts (the contracts' lengths)."""
+    """A (payment, bill) ML_RecordPayment or ML_CreateJournalBatch accepts (the contracts' lengths; a
+    reference is ``PFY`` and the payment id)."""
     import pandera.pandas as pa
     from pandera.typing import Series
 
-    class ProcurifyPaymentRecord(pa.DataFrameModel):
+    class ProcurifyPaymentRecord(contracts.JdePaymentRecord.model):
         payment_reference: Series[str] = pa.Field(str_length={"min_value": 4, "max_value": 25})
-        payment_amount: Series[str] = pa.Field(str_matches=r"^\d{1,13}\.\d{2}$")
-        payment_date: Series[str] = pa.Field(str_matches=contracts.ISO_DAY)
+        bill_uuid: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": 40})
+        invoice_id: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": 50})
         posting: Series[str] = pa.Field(isin=list(POSTINGS))
         company: Series[str] = pa.Field(nullable=True, str_length={"min_value": 1, "max_value": 5})
         voucher_number: Series[str] = pa.Field(nullable=True, str_matches=r"^\d{1,8}$")
@@ -159,13 +122,7 @@ def ProcurifyPaymentRecord() -> type:
         transaction_number: Series[str] = pa.Field(
             nullable=True, str_length={"min_value": 1, "max_value": 22}
         )
-        invoice_id: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": 50})
-        bill_uuid: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": 40})
         payment_updated_at: Series[str] = pa.Field(str_matches=contracts.VERSION)
-
-        class Config:
-            strict = True
-            coerce = True
 
     return ProcurifyPaymentRecord
 
@@ -185,7 +142,7 @@ def map_payment(
     for); ``companies``: the JDE company of a bill posted as a batch (read from its batch rows), for a
     journal entry."""
     uuid, label = payment_uuid(payment), payment_label(payment)
-    shares = split(payment, bills)
+    shares = split(payment, bills, SPLIT_WORDING)
     if isinstance(shares, str):
         keys = [str(b.get("uuid")) for b in bills] or [""]
         for bill in keys:

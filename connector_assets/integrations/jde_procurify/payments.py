@@ -5,10 +5,9 @@ F0411) or as a journal entry (``ML_CreateJournalBatch``, F0911Z1) when bills pos
 What is sent. The day's staged payments (``procurify_payments``, by ``updated_at``), latest version each,
 whose status is one of ``ML_JDE_PROCURIFY_PAID_STATUSES`` (default ``paid``: reference 2.7's public
 statuses; ``approved`` / ``scheduled`` / ``processing`` can still fail, ``failed`` / ``denied`` paid
-nothing). The bills of each payment are read from Procurify (``/api/v3/ap/bills/?group=<g>`` per bill group
-it names, reference 2.6 ``group`` filter) and split exactly (``payment_mappers``: each bill its total with
-tax; a payment its bills do not add up to is refused with both figures). Source key
-``<payment uuid>:<bill uuid>``.
+nothing). The bills of each payment are read from Procurify and the payment split over them exactly (the
+Procurify side's ``procurify.payments``: each bill its total with tax; a payment its bills do not add up to
+is refused with both figures). Source key ``<payment uuid>:<bill uuid>``.
 
 Holds. A bill the bills flow has not posted yet (no ``bill`` xref with a target id) holds its payment on
 the bill's dependency key (``jde_procurify:bill:procurify:<bill uuid>``): the bills flow's write releases

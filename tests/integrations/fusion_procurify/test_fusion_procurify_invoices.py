@@ -23,14 +23,14 @@ from fusion_procurify_world import BUSINESS_UNIT, INTEGRATION, FusionProcurifyWo
 
 from connector_assets.flows.core import Mapped, Rejected, validate
 from connector_assets.flows.mapping_tables import ROOT
-from connector_assets.fusion.invoice_target import differences, invoice_of
+from connector_assets.fusion.invoice_target import invoice_of
 from connector_assets.fusion.supplier_sites import SupplierSite
 from connector_assets.integrations.fusion_procurify import account_map, charge_accounts, departments
 from connector_assets.integrations.fusion_procurify.bill_mappers import BillInputs, FusionOrder, map_bill
-from connector_assets.integrations.fusion_procurify.bill_reader import order_dependency
 from connector_assets.integrations.fusion_procurify.invoices import (
     INVOICES_FLOW,
     InvoiceTarget,
+    order_dependency,
     register_invoice_replays,
 )
 from connector_assets.integrations.fusion_procurify.vendor_pairs import vendor_dependency
@@ -204,15 +204,6 @@ def test_freight_a_tax_account_setting_and_a_foreign_currency():
     ]
     assert tail == [("Tax", "101-10-22500-000"), ("Freight", "101-10-61000-000")]
     assert record.body["ConversionRateType"] == "Corporate"
-
-
-def test_item_accounts_and_fusion_differences_read_as_their_names_say():
-    item = a_bill()["items"][0]
-    assert item_account(item) == ("6100", "Head Office|Finance")
-    found = {"Supplier": "Acme Supplies", "InvoiceAmount": Decimal("175.3"), "InvoiceDate": "2026-11-20"}
-    body = {"Supplier": "Acme Supplies", "InvoiceAmount": "175.30", "InvoiceDate": "2026-11-20"}
-    assert differences(found, body) == []
-    assert differences({**found, "InvoiceAmount": 170}, body) == ["amount 170 (the bill's: 175.30)"]
 
 
 # -- end to end ---------------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from connector_assets.integrations.jde_procurify.paid_marks import (
     register_paid_marks_replays,
 )
 from connector_assets.integrations.jde_procurify.payment_mappers import (
+    SPLIT_WORDING,
     JournalAccounts,
     PostingRules,
     journal_key,
@@ -89,7 +90,7 @@ def mapped(bills: list[dict[str, Any]], posted: dict[str, str | None], rules=VOU
 
 
 def test_the_amount_is_split_exactly_or_refused_with_both_figures():
-    shares = split(a_payment(), [a_bill(BILL_A, 100.3), a_bill(BILL_B, 400.5)])
+    shares = split(a_payment(), [a_bill(BILL_A, 100.3), a_bill(BILL_B, 400.5)], SPLIT_WORDING)
     assert [(s.bill, s.amount) for s in shares] == [(BILL_A, Decimal("100.30")), (BILL_B, Decimal("400.50"))]
     records = mapped([a_bill(BILL_A, 100.3), a_bill(BILL_B, 400.0)], {BILL_A: "x", BILL_B: "y"})
     assert [type(r) for r in records] == [Rejected, Rejected]
