@@ -75,7 +75,7 @@ from connector_assets.procurify.record_reads import read_for_record
 from connector_assets.procurify.staged_bills import BILLS_ASSET, staged_bills
 from connector_assets.saas import saas_daily_partitions
 from connector_resources import settings
-from connector_resources.ledger import dependency_key
+from connector_resources.ledger import Ledger, dependency_key
 from connector_resources.replay import register_replay_handler
 
 # ``status_code`` and ``BILL_STATUS_NAMES`` are re-exported (``as``): reconcile/ reads them through here.
@@ -169,7 +169,7 @@ class BillReader(ApprovedBillReader):
     JDE supplier (its vendor read once when unpaired) and each code's JDE account, checked in F0901."""
 
     def __init__(
-        self, session: Any, ledger: Any, gl: GlAccounts, table: Mapping[str, str], rules: PostingRules
+        self, session: Any, ledger: Ledger, gl: GlAccounts, table: Mapping[str, str], rules: PostingRules
     ) -> None:
         super().__init__(session, ledger, BILLS_FLOW, rules.statuses, WORDING)
         self.gl = gl
