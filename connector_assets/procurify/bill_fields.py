@@ -108,6 +108,14 @@ def currency_code(bill: Mapping[str, Any]) -> str:
     return str(name or "").strip().upper()
 
 
+def item_label(item: Mapping[str, Any], position: int, limit: int) -> str:
+    """How another system's line labels a bill item: its ``description`` (else ``name``), whitespace
+    folded, cut to that system's ``limit`` (a label, not a key: the item is named in full in Procurify);
+    ``Procurify bill item <position>`` when it has neither."""
+    text = " ".join(str(item.get("description") or item.get("name") or "").split())
+    return (text or f"Procurify bill item {position}")[:limit]
+
+
 def item_amount(item: Mapping[str, Any]) -> Decimal | str:
     """The item's total (``total_cost``), else quantity x unit cost; or why it is not an amount."""
     raw = item.get("total_cost")

@@ -4,7 +4,13 @@ and dates. Moved from the JD Edwards <-> Procurify bills and Oracle Fusion <-> P
 
 from datetime import date
 
-from connector_assets.procurify.bill_fields import bill_day, currency_code, item_account, item_account_code
+from connector_assets.procurify.bill_fields import (
+    bill_day,
+    currency_code,
+    item_account,
+    item_account_code,
+    item_label,
+)
 
 
 def test_an_item_account_code_comes_from_the_item_then_its_po_line():
@@ -29,3 +35,9 @@ def test_a_bills_currency_and_dates_read_as_codes_and_days():
     assert currency_code({"currency": "EUR"}) == "EUR"
     assert bill_day("2026-11-20T08:00:00Z") == date(2026, 11, 20)
     assert bill_day("") is None and bill_day("soon") is None
+
+
+def test_an_item_is_labelled_by_its_description_folded_and_cut_or_by_its_position():
+    assert item_label({"description": 'Plywood 3/4"  CDX'}, 1, 30) == 'Plywood 3/4" CDX'
+    assert item_label({"description": "", "name": "Copper wire 12 AWG"}, 2, 6) == "Copper"
+    assert item_label({}, 3, 30) == "Procurify bill item 3"

@@ -69,6 +69,7 @@ from connector_assets.procurify.bill_fields import (
     describe,
     item_account,
     item_amount,
+    item_label,
     order_item,
     priced_items,
 )
@@ -165,7 +166,7 @@ def _item_lines(inputs: BillInputs, combination_of: CombinationOf) -> _Lines:
     out = _Lines()
     for position, item, where, amount in priced_items(inputs.bill, out.problems):
         number = len(out.lines) + 1
-        description = _label(item.get("description") or item.get("name"), f"Procurify bill item {position}")
+        description = item_label(item, position, DESCRIPTION_MAX)
         line = order_item(item)
         billed = inputs.item_lines.get(str(line.get("id"))) if line is not None else None
         if billed is not None:

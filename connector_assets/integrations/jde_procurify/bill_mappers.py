@@ -146,13 +146,6 @@ def _day(value: Any) -> str | None:
     return day.isoformat() if day is not None else None
 
 
-def _explanation(item: Mapping[str, Any], position: int) -> str:
-    # F0911 EXA is one line of 30 characters of free text: whitespace folded, the rest of the text dropped
-    # (the explanation is a label, not a key; the item is named in full in Procurify).
-    text = " ".join(str(item.get("description") or item.get("name") or "").split())
-    return (text or f"Procurify bill item {position}")[:EXPLANATION_MAX]
-
-
 def distribution(bill: Mapping[str, Any], account_of: AccountOf, problems: list[str]) -> list[LedgerLine]:
     """One debit line per bill item on its JDE account (problems appended, named by item)."""
     lines: list[LedgerLine] = []
@@ -169,7 +162,8 @@ def distribution(bill: Mapping[str, Any], account_of: AccountOf, problems: list[
         if problem or account is None:
             problems.append(f"{where}: {problem or f'account code {code} has no JDE account'}")
             continue
-        lines.append(LedgerLine(account, amount, _explanation(item, position)))
+        # F0911 EXA is one line of 30 characters of free text: the item's label, the rest dropped.
+        lines.append(LedgerLine(account, amount, bill_fields.item_label(item, position, EXPLANATION_MAX)))
     return lines
 
 
