@@ -54,7 +54,6 @@ from connector_assets.procurify.approved_bill_reader import ApprovedBillReader
 from connector_assets.procurify.bill_fields import bill_vendor_id, describe, status_code
 from connector_assets.procurify.bill_order_lines import BillOrderLines
 from connector_assets.procurify.bill_reads import BillWording
-from connector_assets.procurify.bill_status import BILL_STATUS_NAMES
 from connector_assets.procurify.staged_bills import BILLS_ASSET, staged_bills
 from connector_assets.saas import saas_daily_partitions
 from connector_resources import settings
@@ -265,7 +264,6 @@ def register_invoice_replays(resources: Callable[[], dict[str, Any]] | None = No
 
 __all__ = [
     # What the reconciliation reads through this module: the approved statuses and how they read.
-    "BILL_STATUS_NAMES",
     "ENTITY",
     "approved_statuses",
     "status_code",

@@ -17,9 +17,6 @@ from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.fusion.payments import InvoicePayment, PaidState
 from connector_assets.fusion.values import attribute_text
 from connector_assets.procurify.bill_mark_records import ProcurifyPaidMark
-
-# ``has_payment`` is re-exported (``as``): reconcile/ reads it through here.
-from connector_assets.procurify.bill_marks import has_payment as has_payment
 from connector_assets.procurify.bill_marks import markable
 from connector_assets.procurify.bill_paid_marks import status_name
 

@@ -70,7 +70,6 @@ from connector_assets.procurify.approved_bill_reader import ApprovedBillReader
 from connector_assets.procurify.bill_fields import bill_vendor_id, describe
 from connector_assets.procurify.bill_fields import status_code as status_code
 from connector_assets.procurify.bill_reads import BillWording
-from connector_assets.procurify.bill_status import BILL_STATUS_NAMES as BILL_STATUS_NAMES
 from connector_assets.procurify.record_reads import read_for_record
 from connector_assets.procurify.staged_bills import BILLS_ASSET, staged_bills
 from connector_assets.saas import saas_daily_partitions
@@ -78,7 +77,7 @@ from connector_resources import settings
 from connector_resources.ledger import Ledger, dependency_key
 from connector_resources.replay import register_replay_handler
 
-# ``status_code`` and ``BILL_STATUS_NAMES`` are re-exported (``as``): reconcile/ reads them through here.
+# ``status_code`` is re-exported (``as``): reconcile/ reads it through here, with the settings below.
 ENTITY = "bill"
 POSTING_ENV = "ML_JDE_PROCURIFY_BILL_POSTING"
 STATUSES_ENV = "ML_JDE_PROCURIFY_BILL_STATUSES"
