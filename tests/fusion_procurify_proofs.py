@@ -34,9 +34,9 @@ from typing import Any
 
 from fusion_procurify_world import FusionProcurifyWorld
 
-from connector_assets.integrations.fusion_procurify.bill_mappers import currency_code
 from connector_assets.integrations.fusion_procurify.po_numbers import fusion_order_number, po_source_key
 from connector_assets.integrations.fusion_procurify.vendor_pairs import paired_supplier
+from connector_assets.procurify.bill_fields import currency_code
 from connector_sandbox.fusion.vocabulary import CURRENCY_NAMES
 
 BILLS = ("procurify_bills", "fusion_procurify_invoices_mapped")

@@ -1,24 +1,51 @@
-"""The Fusion payables invoice write target, ``FusionInvoices``: an invoice is searched by its natural key
-(``InvoiceNumber``, ``Supplier``) before every create and adopted when its supplier, amount and date are the
-bill's (else refused naming the difference); a duplicate refusal or a lost answer on create becomes the
-same search and adoption; a changed bill's header (amount, date, description) is PATCHed with ``If-Match``
-while the invoice is neither paid nor canceled, a change of its lines is queued for AP; every create,
-adoption and update runs Payables validation, its result audited, never queued.
+"""The Fusion payables invoice write target, ``FusionInvoices``, for any flow that sends bills to Fusion as
+invoices (today Procurify -> Oracle Fusion invoices).
+
+Never twice. The natural key is (``InvoiceNumber``, ``Supplier``), which Payables keeps unique (reference
+§2.6): it is searched (``FusionSession.find_invoice``) before every create, so an invoice Fusion already
+holds (entered by hand, or created by an attempt whose answer was lost) is adopted. It is adopted only when
+its supplier, amount and date agree with the bill; otherwise the bill is refused naming the difference (a
+person decides which is right). The pod's own duplicate-number refusal on create (a race with a person
+keying the same invoice) becomes the same search and the same adoption. An adopted invoice is never
+changed by the adoption itself.
+
+A bill that changes after it was sent (its content differs from what was written): the invoice is read
+with its ETag; while it is not paid (``PaidStatus`` / ``AmountPaid``; on a pod without them, any non-void
+payment of it) nor canceled, a change of the header's date or description is sent with ``PATCH`` and
+``If-Match`` (a 412 re-reads and retries once, then ``FusionConflictError``, which queues it). A change of
+the lines (amounts, accounts, PO matching: an amount change is always one, since the lines add up to it)
+is queued for a person with the reason: Fusion invoice lines are AP's to adjust (a line rewrite on a
+possibly accounted invoice is not a connector's decision). A paid or canceled invoice is never changed:
+queued for a person likewise.
+
+Validation. After a create or an adoption (and after a PATCH), ``FusionSession.validate_invoice`` runs
+Payables validation. The result is audited whatever it is, in the reason of the write's own event
+(``create`` / ``adopt``; after a PATCH, an ``update`` event of its own when it is not ``Validated``: the
+ledger's audit actions have no ``validate``); a result other than ``Validated`` (``Needs revalidation``:
+holds, lines not matching the amount) is **not** queued: the invoice is in Fusion and correct as far as the
+source says, and what stops validation (a hold, a tolerance, a closed period) is resolved in Fusion's
+invoice workbench, where AP sees it; replaying would only repeat the same answer. A validation call that
+fails (pod unavailable) is audited the same way and leaves the invoice written: Fusion validates it in its
+own scheduled validation run too.
 
 Why on the Fusion side: these are Fusion's API and AP's rules, the same whatever system the bills come
 from. An integration gives its flow (``spec``: whose ``invoice`` cross-reference holds a found invoice, and
 whose audit events an update's validation joins) and ``source_label`` (its system, as AP calls it), by
 subclassing; ``invoice_of`` turns the mapped body (``Invoice.payload()``) back into the typed ``Invoice``.
+The flow opens it on the run's Fusion session with ``invoices_for_run`` and replays through
+``invoices_replay``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import date
 from typing import Any, ClassVar
 
 from connector_assets.flows import amounts
 from connector_assets.flows.core import Created, FlowSpec, Mapped, audit_record
+from connector_assets.flows.replay_resources import ledger_target_replay
 from connector_assets.fusion.payments import invoice_payments, paid_state
 from connector_resources.fusion.errors import FusionError, FusionOutcomeUnknownError, FusionValidationError
 from connector_resources.fusion.payloads import Invoice, InvoiceDistribution, InvoiceLine
@@ -236,6 +263,46 @@ class FusionInvoices:
         if result == VALIDATED:
             return f"Fusion validation: {result}"
         return f"Fusion validation: {result}; resolve it in Fusion's invoice workbench (holds, tolerances)"
+
+
+@contextmanager
+def open_invoices(
+    target_class: type[FusionInvoices],
+    spec: FlowSpec,
+    fusion: Any,
+    ledger: Ledger,
+    run_id: str | None = None,
+    partition: str | None = None,
+) -> Iterator[FusionInvoices]:
+    """``target_class`` for ``spec`` on one session of the Fusion resource (a run's or a replay's)."""
+    with fusion.session() as session:
+        yield target_class(session, ledger, spec, run_id, partition)
+
+
+def invoices_for_run(
+    target_class: type[FusionInvoices], spec_of: Callable[[], FlowSpec]
+) -> Callable[..., Any]:
+    """A ``FlowSpec.open_target``: ``target_class`` on the run's Fusion resource and ledger, for the flow
+    ``spec_of()`` names (a callable, since the spec is built with this function as one of its fields)."""
+
+    def open_target(context: Any) -> Any:
+        partition = context.partition_key if context.has_partition_key else None
+        resources = context.resources
+        return open_invoices(
+            target_class, spec_of(), resources.fusion, resources.ledger.get(), context.run.run_id, partition
+        )
+
+    return open_target
+
+
+def invoices_replay(
+    spec: FlowSpec, target_class: type[FusionInvoices], resources: Callable[[], dict[str, Any]]
+) -> Callable[..., Any]:
+    """``spec``'s replay handler: remapped with ``resources()`` (fusion and what the flow reads, built once
+    per replay), written through ``target_class`` with the replay's ledger."""
+    return ledger_target_replay(
+        spec, lambda built, ledger: open_invoices(target_class, spec, built["fusion"], ledger), resources
+    )
 
 
 def invoice_of(body: Mapping[str, Any]) -> Invoice:

@@ -1,15 +1,18 @@
 """A Procurify bill's fields as every flow that posts bills to an ERP reads them (JD Edwards, Oracle Fusion):
-how a bill is named in messages, its vendor, its status, each item's amount and PO line. One copy, so a
-change in how Procurify shapes a bill (reference 2.6) is read the same way on both sides.
+how a bill is named in messages, its vendor, its status, dates and currency, each item's amount, account
+and PO line. One copy, so a change in how Procurify shapes a bill (reference 2.6) is read the same way on
+both sides.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from connector_assets.flows import amounts
+from connector_assets.procurify.account_departments import department_key
 from connector_resources import settings
 
 
@@ -36,6 +39,16 @@ def status_code(bill: Mapping[str, Any]) -> int | None:
         return raw
     text = str(raw if raw is not None else "").strip()
     return int(text) if text.isdigit() else None
+
+
+def bill_day(value: Any) -> date | None:
+    """A bill's date (``invoice_date``, ``gl_post_date``, ``due_date``: ISO text, a timestamp read for its
+    day) as a ``date``; None when it is blank or no date."""
+    text = str(value or "").strip()[:10]
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 def approved_statuses(variable: str) -> frozenset[int]:
@@ -68,6 +81,39 @@ def item_account_code(item: Mapping[str, Any]) -> str | None:
         found = account_code_of(line.get("account")) or str(line.get("accountCode") or "").strip()
         return found or None
     return None
+
+
+def _department_of(account: Any) -> str | None:
+    """The department of an account as the department table keys it (``Location|Department``)."""
+    if not isinstance(account, Mapping):
+        return None
+    return department_key(account.get("department"))
+
+
+def item_account(item: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """The Procurify account code and department (``Location|Department``, the department table's key) a
+    bill item is charged to: the item's own account's, else its PO line's (``orderitem.account``,
+    ``orderitem.accountCode``)."""
+    code, department = item_account_code(item), _department_of(item.get("account"))
+    line = order_item(item)
+    if line is not None:
+        department = department or _department_of(line.get("account"))
+    return code, department
+
+
+def currency_code(bill: Mapping[str, Any]) -> str:
+    """The bill's currency as a code (``currency`` is ``{id, name, rate}``; a bare code is read too)."""
+    raw = bill.get("currency")
+    name = raw.get("name") if isinstance(raw, Mapping) else raw
+    return str(name or "").strip().upper()
+
+
+def item_label(item: Mapping[str, Any], position: int, limit: int) -> str:
+    """How another system's line labels a bill item: its ``description`` (else ``name``), whitespace
+    folded, cut to that system's ``limit`` (a label, not a key: the item is named in full in Procurify);
+    ``Procurify bill item <position>`` when it has neither."""
+    text = " ".join(str(item.get("description") or item.get("name") or "").split())
+    return (text or f"Procurify bill item {position}")[:limit]
 
 
 def item_amount(item: Mapping[str, Any]) -> Decimal | str:

@@ -5,6 +5,17 @@ The endpoint takes no idempotency key and its answer's shape is not documented (
 ``paid`` / ``skipped`` lists): a lost answer, or one that does not say the bill was paid, is settled by
 reading the bill. A bill Paid without a Procurify payment is marked (by us or by a person); one with a
 payment is Procurify paying it itself, never a mark.
+
+Which bills a flow marks (``markable``), for another system's payment of one (JD Edwards -> Procurify paid
+marks, Oracle Fusion -> Procurify payment status):
+
+* The bill (``GET /api/v2/ap/bills/{uuid}/``) has a payment (``payment_uuid`` / ``bill_payment``):
+  Procurify is paying it itself; not marked.
+* No payment and status 2 Approved: marked paid, once.
+* No payment and status 4 Paid already (marked by a person, or by an earlier attempt whose answer was
+  lost): adopted (the target's ``find``), not marked again.
+* No payment and any other status (draft, confirmed, denied, withdrawn, ...): Procurify's mark-as-paid
+  takes approved bills only; queued with the bill's status named, replayed once someone approves it.
 """
 
 from __future__ import annotations
@@ -15,6 +26,16 @@ from typing import Any
 
 from connector_assets.flows.core import Created
 from connector_resources.procurify.errors import ProcurifyOutcomeUnknownError, ProcurifyValidationError
+
+APPROVED_BILL, PAID_BILL = 2, 4  # Procurify bill status codes (reference 2.6, confirmed)
+
+
+def markable(bill: Mapping[str, Any]) -> bool | None:
+    """Whether a flow marks ``bill`` paid (module docstring): None when Procurify holds a payment for it,
+    True when it is Approved (or Paid already: adopted), False in any other status."""
+    if has_payment(bill):
+        return None
+    return str(bill.get("status")) in (str(APPROVED_BILL), str(PAID_BILL))
 
 
 def has_payment(bill: Mapping[str, Any]) -> bool:

@@ -1,7 +1,7 @@
 """The write-back of another system's payment to a Procurify bill, as a flow target and its replay: one
 copy for every flow that marks Procurify bills paid (JD Edwards paid vouchers, Oracle Fusion paid
-invoices). Each flow says where its record names the bill (``bill_of``), how a refusal names it
-(``named``) and how a bill's status reads (``status_name``); the mark itself is ``bill_marks``'.
+invoices). Every mark's body names its bill (``bill_uuids``: the one bill) and its day (``payment_date``);
+a flow says only how a refusal names the bill (``bill_named``); the mark itself is ``bill_marks``'.
 """
 
 from __future__ import annotations
@@ -9,13 +9,24 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import date
 from functools import partial
-from typing import Any
+from typing import Any, ClassVar
 
 from connector_assets.flows.core import Created, FlowSpec, Mapped, replay_handler
 from connector_assets.flows.targets import SessionTarget
+from connector_assets.procurify.bill_fields import status_code
 from connector_assets.procurify.bill_marks import mark_bill_paid, marked_paid
+from connector_assets.procurify.bill_status import BILL_STATUS_NAMES
 from connector_resources.ledger import Ledger, QueueItem
 from connector_resources.replay import ReplayOutcome, register_replay_handler, shared_context, shared_value
+
+
+def status_name(bill: Mapping[str, Any]) -> str:
+    """The status a bill is in, as a Procurify user reads it (``Approved``); the raw status when it is no
+    status code."""
+    code = status_code(bill)
+    return (
+        BILL_STATUS_NAMES.get(code, str(bill.get("status"))) if code is not None else str(bill.get("status"))
+    )
 
 
 class ProcurifyBillPaidMarks(SessionTarget):
@@ -23,21 +34,12 @@ class ProcurifyBillPaidMarks(SessionTarget):
 
     resource = "procurify"
     writes = ("bills",)  # mark-as-paid
+    bill_named: ClassVar[str] = "the bill"  # how a refusal names the bill ({uuid}: its uuid)
 
     @staticmethod
     def bill_of(record: Mapped) -> str:
-        """The uuid of the bill ``record`` marks (its source key unless a flow keys its records otherwise)."""
-        return record.source_key
-
-    @staticmethod
-    def named(uuid: str) -> str:
-        """How a refusal names the bill."""
-        return "the bill"
-
-    @staticmethod
-    def status_name(bill: Mapping[str, Any]) -> str:
-        """The status a bill is still in when the mark did not take, as a Procurify user reads it."""
-        raise NotImplementedError
+        """The uuid of the bill ``record`` marks."""
+        return str(record.body["bill_uuids"][0])
 
     def find(self, record: Mapped) -> str | None:
         """A bill already Paid in Procurify without a payment (marked by a person, or by an earlier attempt
@@ -48,9 +50,8 @@ class ProcurifyBillPaidMarks(SessionTarget):
     def create(self, record: Mapped) -> str | Created:
         uuid = self.bill_of(record)
         payment_date = date.fromisoformat(record.body["payment_date"])
-        return mark_bill_paid(
-            self.session, uuid, payment_date, named=self.named(uuid), status_name=self.status_name
-        )
+        named = self.bill_named.format(uuid=uuid)
+        return mark_bill_paid(self.session, uuid, payment_date, named=named, status_name=status_name)
 
     def update(self, target_id: str, record: Mapped) -> None:
         """Marked already; only the other system's payment date moved. Procurify has no write for a bill's

@@ -1,8 +1,8 @@
 """Reading an approved Procurify bill for a flow that posts it to an ERP (JD Edwards batch, Oracle Fusion
 invoice): which bills are the flow's business, the full bill read by its UUID, the bills a replay reads
 again, and the day's records settled (exported-elsewhere skips audited). One copy for both Procurify
-integrations; each says in its own words what it did with a bill (``BillWording``) and maps the full bill
-to its own ERP document.
+integrations (``approved_bill_reader.ApprovedBillReader`` puts them together); each says in its own words
+what it did with a bill (``BillWording``) and maps the full bill to its own ERP document.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from connector_assets.flows.core import FlowSpec, Mapped, Rejected, Skipped, skips_audited
 from connector_assets.flows.never_written import NeverWritten, never_written_settled
@@ -34,8 +34,8 @@ class BillWording:
     sent_as: str
     never: str
     not_again: str
-    not_sent: str
-    nothing_again: str
+    not_sent: str = "not sent"
+    nothing_again: str = "nothing sent"
 
 
 def refused_after_sent(
@@ -122,35 +122,6 @@ def remapped_bills(
             continue
         found.append(({**bill, "uuid": key}, bill_stamp(bill)))
     yield from mapped(found)
-
-
-class BillRecordReader(Protocol):
-    """What a flow's bill reader gives ``settled_records_of``: its ledger and the bill as a record."""
-
-    ledger: Ledger
-
-    def record(self, bill: Mapping[str, Any], updated_at: datetime) -> BillOutcome: ...
-
-
-def settled_records_of(
-    flow: FlowSpec,
-) -> Callable[..., Iterator[Mapped | Rejected]]:
-    """``records(reader, bills, *, run_id, partition)``: the ``flow``'s records of ``bills`` as its
-    ``reader`` maps them, settled (``settled_bill_records``); what a day's mapping and a replay both hand
-    the writer, bound to the flow once."""
-
-    def records(
-        reader: BillRecordReader,
-        bills: Iterable[tuple[Mapping[str, Any], datetime]],
-        *,
-        run_id: str | None,
-        partition: str | None,
-    ) -> Iterator[Mapped | Rejected]:
-        return settled_bill_records(
-            flow, reader.ledger, reader.record, bills, run_id=run_id, partition=partition
-        )
-
-    return records
 
 
 def settled_bill_records(

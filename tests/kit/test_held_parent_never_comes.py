@@ -155,7 +155,7 @@ def actions(ledger: Ledger, key: str) -> list[str]:
 def skip_exported(ledger: Ledger, bill: dict[str, Any]) -> list[Mapped | Rejected]:
     """The bills flow's mapped step meeting ``bill`` (its real reader and records, no Procurify call)."""
     reader = bills.BillReader(None, ledger, None, {}, APPROVED)  # type: ignore[arg-type]
-    return list(bills._records(reader, [(bill, NOW)], run_id="run-bills", partition=DAY))
+    return list(reader.settled([(bill, NOW)], run_id="run-bills", partition=DAY))
 
 
 def test_the_refused_for_good_mark_is_the_one_the_write_step_sets() -> None:

@@ -48,7 +48,7 @@ is not one, a bill of 0.00, a currency that is not a 3-letter code.
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -58,16 +58,18 @@ from connector_assets.flows.documents import version_text
 from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.fusion.supplier_sites import SupplierSite
 from connector_assets.procurify import bill_fields
-from connector_assets.procurify.account_departments import department_key
 from connector_assets.procurify.bill_costs import additional_costs
 from connector_assets.procurify.bill_fields import (
+    bill_day,
     bill_tax,
     bill_total,
     bill_vendor_id,
     cents,
+    currency_code,
     describe,
-    item_account_code,
+    item_account,
     item_amount,
+    item_label,
     order_item,
     priced_items,
 )
@@ -142,51 +144,9 @@ def InvoiceRecord() -> type:
 # -- reading the bill ----------------------------------------------------------------------------------
 
 
-def _department_of(account: Any) -> str | None:
-    """The department of an account as the department table keys it (``Location|Department``)."""
-    if not isinstance(account, Mapping):
-        return None
-    return department_key(account.get("department"))
-
-
-def item_account(item: Mapping[str, Any]) -> tuple[str | None, str | None]:
-    """The Procurify account code and department (``Location|Department``, the department table's key) a
-    bill item is charged to: the item's own
-    account's, else its PO line's (``orderitem.account``, ``orderitem.accountCode``)."""
-    own = item.get("account")
-    code, department = item_account_code(item), _department_of(own)
-    line = order_item(item)
-    if line is not None:
-        department = department or _department_of(line.get("account"))
-    return code, department
-
-
-def po_line_number(line: Mapping[str, Any]) -> int | None:
-    """The Fusion ``PurchaseOrderLineNumber`` of a Procurify PO line: its ``PO_line_num`` (the purchase
-    orders flow numbers Fusion lines by it), None when it has none."""
-    value = line.get("PO_line_num")
-    text = "" if value is None or isinstance(value, bool) else str(value).strip()
-    return int(text) if text.isdigit() and int(text) > 0 else None
-
-
-def _day(value: Any) -> date | None:
-    text = str(value or "").strip()[:10]
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        return None
-
-
 def _label(text: Any, fallback: str) -> str:
     folded = " ".join(str(text or "").split())
     return (folded or fallback)[:DESCRIPTION_MAX]
-
-
-def currency_code(bill: Mapping[str, Any]) -> str:
-    """The bill's currency as a code (``currency`` is ``{id, name, rate}``; a bare code is read too)."""
-    raw = bill.get("currency")
-    name = raw.get("name") if isinstance(raw, Mapping) else raw
-    return str(name or "").strip().upper()
 
 
 # -- the mapping ---------------------------------------------------------------------------------------
@@ -206,7 +166,7 @@ def _item_lines(inputs: BillInputs, combination_of: CombinationOf) -> _Lines:
     out = _Lines()
     for position, item, where, amount in priced_items(inputs.bill, out.problems):
         number = len(out.lines) + 1
-        description = _label(item.get("description") or item.get("name"), f"Procurify bill item {position}")
+        description = item_label(item, position, DESCRIPTION_MAX)
         line = order_item(item)
         billed = inputs.item_lines.get(str(line.get("id"))) if line is not None else None
         if billed is not None:
@@ -347,7 +307,7 @@ def map_bill(inputs: BillInputs, combination_of: CombinationOf) -> Mapped | Reje
         limit=INVOICE_NUMBER_MAX,
         too_long=f"Fusion's {INVOICE_NUMBER_MAX}; it is not cut short",
     )
-    invoice_date = _day(bill.get("invoice_date"))
+    invoice_date = bill_day(bill.get("invoice_date"))
     if invoice_date is None:
         problems.append(f"the invoice date {bill.get('invoice_date')!r} is not a date")
     currency = currency_code(bill)
@@ -400,7 +360,7 @@ def map_bill(inputs: BillInputs, combination_of: CombinationOf) -> Mapped | Reje
         currency=currency,
         business_unit=inputs.business_unit,
         description=_label(note or from_po, "") or None,
-        accounting_date=_day(bill.get("gl_post_date")),
+        accounting_date=bill_day(bill.get("gl_post_date")),
         conversion_rate_type=inputs.conversion_rate_type if currency != inputs.ledger_currency else None,
         lines=tuple(out.lines),
     )

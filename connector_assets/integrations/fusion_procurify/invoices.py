@@ -2,94 +2,194 @@
 payables invoice (header, lines, distributions), matched to the Fusion purchase order the bill came from,
 then validated with Fusion's own action. The mapping is ``bill_mappers``' (its docstring holds the rules).
 
-What is sent. The day's staged bills (``procurify_bills``, polled on ``last_modified_datetime``), latest
-version each, whose ``status`` is one of ``ML_FUSION_PROCURIFY_BILL_STATUSES`` (default 2 Approved and the
-payment states after it, 4/6/7/8). The list gives a slim bill, so each is read in full by its UUID
-(``GET /api/v2/ap/bills/{uuid}/``, procurify.md §2.6) for its items, account codes, departments, PO lines
-and note.
+What is read, Procurify not answering, bills exported elsewhere, and why the export is recorded in the
+ledger (the ``invoice`` cross-reference: bill UUID -> Fusion ``InvoiceId``), not in Procurify: the Procurify
+side's ``procurify.approved_bill_reader`` (approved: ``ML_FUSION_PROCURIFY_BILL_STATUSES``).
 
-Exported elsewhere. A bill Procurify shows as exported (``last_export_date`` set) that this integration
-never sent was taken to an ERP by another process: it is skipped with an audit event, never sent twice.
-The skip is marked as never written (``flows.never_written``): a record held on the bill is refused, not
-left waiting for ever.
+Settings (``InvoiceRules``): the approved statuses, ``ML_FUSION_BUSINESS_UNIT``, the tax / freight accounts,
+the ledger currency and conversion rate type, read once per step.
 
 Supplier and site. The vendor's Fusion supplier is the pair ``vendor_pairs.paired_supplier`` knows; its pay
 site in ``ML_FUSION_BUSINESS_UNIT`` is ``fusion.supplier_sites.SupplierSites.site_for(..., "pay")``. An
 unpaired vendor holds the bill on ``vendor_pairs.vendor_dependency`` (released by whatever pairs it); a
 supplier without a usable pay site refuses it with the reason (queued; replay once the site exists).
 
-Purchase orders. The Procurify POs the bill's items bill (``added_purchase_orders``: summaries, or bare
-numbers or UUIDs, its shape being unconfirmed; a UUID is read for its number; with several, each PO is
-read by number for which of its ``order_items`` each item bills) are looked up in the purchase orders
-flow's cross-reference (``purchase_order``: ``PO<n>`` -> ``POHeaderId``); the Fusion order is read for its
-``OrderNumber`` and ``Description``. A PO not yet written to Fusion holds the bill on that flow's key of
-it (``fusion_procurify:purchase_order:procurify:PO<n>``), so it is mapped again, matched, once the order
-exists.
+Purchase orders. The Procurify POs the bill's items bill (``procurify.bill_order_lines``) are looked up in
+the purchase orders flow's cross-reference (``purchase_order``: ``PO<n>`` -> ``POHeaderId``); the Fusion
+order is read for its ``OrderNumber`` and ``Description`` (``fusion.order_reads``). A PO not yet written to
+Fusion holds the bill on that flow's key of it (``fusion_procurify:purchase_order:procurify:PO<n>``), so it
+is mapped again, matched, once the order exists.
 
-Never twice (how it is written is the Fusion side's ``fusion.invoice_target.FusionInvoices``; this module's
-``InvoiceTarget`` gives it the flow and Procurify's name). The natural key is (``InvoiceNumber``,
-``Supplier``), which Payables keeps unique (reference §2.6): ``write_one`` searches it
-(``FusionSession.find_invoice``) before every create, so an invoice Fusion already holds (entered by hand, or
-created by an attempt whose answer was lost) is adopted. It is adopted only when its supplier, amount and date
-agree with the bill; otherwise the bill is refused naming the difference (a person decides which is right).
-The pod's own duplicate-number refusal on create (a race with a person keying the same invoice) becomes the
-same search and the same adoption. An adopted invoice is never changed by the adoption itself.
-
-A bill that changes after it was sent (its content differs from what was written): the invoice is read
-with its ETag; while it is not paid (``PaidStatus`` / ``AmountPaid``; on a pod without them, any non-void
-payment of it) nor canceled, a change of the header's date or description is sent with ``PATCH`` and
-``If-Match`` (a 412 re-reads and retries once, then ``FusionConflictError``, which queues it). A change of
-the lines (amounts, accounts, PO matching: an amount change is always one, since the lines add up to it)
-is queued for a person with the reason: Fusion invoice lines are AP's to adjust (a line rewrite on a
-possibly accounted invoice is not a connector's decision). A paid or canceled invoice is never changed:
-queued for a person likewise. A bill moved back (denied, withdrawn) after it was sent is queued too:
-cancelling a Fusion invoice is AP's call.
-
-Validation. After a create or an adoption (and after a PATCH), ``FusionSession.validate_invoice`` runs
-Payables validation. The result is audited whatever it is, in the reason of the write's own event
-(``create`` / ``adopt``; after a PATCH, an ``update`` event of its own when it is not ``Validated``: the
-ledger's audit actions have no ``validate``); a result other than
-``Validated`` (``Needs revalidation``: holds, lines not matching the amount) is **not** queued: the invoice
-is in Fusion and correct as far as Procurify says, and what stops validation (a hold, a tolerance, a
-closed period) is resolved in Fusion's invoice workbench, where AP sees it; replaying would only repeat
-the same answer. A validation call that fails (pod unavailable) is audited the same way and leaves the
-invoice written: Fusion validates it in its own scheduled validation run too.
-
-Marking exported. Procurify's API documents no write marking a bill exported (§2.6), so the export is
-recorded in the ledger (``invoice`` cross-reference: bill UUID -> Fusion ``InvoiceId``), not in Procurify.
+Never twice, a bill changed after it was sent, and validation: the Fusion side's invoice target
+(``fusion.invoice_target.FusionInvoices``; this module's ``InvoiceTarget`` names Procurify in what it
+refuses or queues). A bill moved back (denied, withdrawn) after it was sent is queued: cancelling a Fusion
+invoice is AP's call.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
-from connector_assets.flows.replay_resources import ledger_target_replay, resources_from_settings
-from connector_assets.fusion.invoice_target import FusionInvoices
-from connector_assets.integrations.fusion_procurify.bill_mappers import InvoiceRecord
-from connector_assets.integrations.fusion_procurify.bill_reader import (
-    ENTITY,
-    STATUSES_ENV,
-    WORDING,
-    BillReader,
-    InvoiceRules,
-    approved_statuses,
+from connector_assets.flows.replay_resources import resources_from_settings
+from connector_assets.fusion.invoice_target import FusionInvoices, invoices_for_run, invoices_replay
+from connector_assets.fusion.order_reads import order_number_of
+from connector_assets.fusion.supplier_sites import SupplierSite, SupplierSites
+from connector_assets.integrations.fusion_procurify.bill_mappers import (
+    BillInputs,
+    FusionOrder,
+    InvoiceRecord,
+    map_bill,
 )
 from connector_assets.integrations.fusion_procurify.charge_accounts import UPSTREAM, ChargeAccounts
 from connector_assets.integrations.fusion_procurify.integration import INTEGRATION, ROUTE
-from connector_assets.procurify.bill_fields import status_code
-from connector_assets.procurify.bill_reads import remapped_bills, settled_records_of
-from connector_assets.procurify.bill_status import BILL_STATUS_NAMES
+from connector_assets.integrations.fusion_procurify.po_numbers import po_source_key
+from connector_assets.integrations.fusion_procurify.vendor_pairs import paired_supplier, vendor_dependency
+from connector_assets.procurify import bill_fields
+from connector_assets.procurify.approved_bill_reader import ApprovedBillReader
+from connector_assets.procurify.bill_fields import bill_vendor_id, describe, status_code
+from connector_assets.procurify.bill_order_lines import BillOrderLines
+from connector_assets.procurify.bill_reads import BillWording
 from connector_assets.procurify.staged_bills import BILLS_ASSET, staged_bills
 from connector_assets.saas import saas_daily_partitions
-from connector_resources.ledger import Ledger
-from connector_resources.redaction import get_logger
-from connector_resources.replay import ReplayHandler, register_replay_handler
+from connector_resources import settings
+from connector_resources.ledger import Ledger, dependency_key
+from connector_resources.procurify.errors import ProcurifyNotFoundError
+from connector_resources.replay import register_replay_handler
 
-log = get_logger(__name__)
+ENTITY = "invoice"
+ORDER_ENTITY = "purchase_order"  # the purchase orders flow's xref: "PO<n>" -> Fusion POHeaderId
+STATUSES_ENV = "ML_FUSION_PROCURIFY_BILL_STATUSES"
+TAX_ACCOUNT_ENV = "ML_FUSION_PROCURIFY_BILL_TAX_ACCOUNT"
+FREIGHT_ACCOUNT_ENV = "ML_FUSION_PROCURIFY_BILL_FREIGHT_ACCOUNT"
+LEDGER_CURRENCY_ENV = "ML_FUSION_PROCURIFY_LEDGER_CURRENCY"
+RATE_TYPE_ENV = "ML_FUSION_PROCURIFY_CONVERSION_RATE_TYPE"
+BUSINESS_UNIT_ENV = "ML_FUSION_BUSINESS_UNIT"
+WORDING = BillWording(  # not_sent / nothing_again: "not sent" / "nothing sent"
+    sent_as="sent to Fusion as invoice {posted}",
+    never="cancels a Fusion invoice; cancel it in Fusion",
+    not_again="not sent to Fusion again",
+)
+
+
+# -- settings -------------------------------------------------------------------------------------------
+
+
+def approved_statuses() -> frozenset[int]:
+    """``ML_FUSION_PROCURIFY_BILL_STATUSES``: the bill status codes (§2.6) that count as approved."""
+    return bill_fields.approved_statuses(STATUSES_ENV)
+
+
+@dataclass(frozen=True)
+class InvoiceRules:
+    """Today's settings for invoices: approved statuses, business unit, tax / freight accounts, currency."""
+
+    statuses: frozenset[int]
+    business_unit: str
+    tax_account: str | None
+    freight_account: str | None
+    ledger_currency: str
+    conversion_rate_type: str
+
+    @classmethod
+    def from_settings(cls) -> InvoiceRules:
+        unit = settings.read(BUSINESS_UNIT_ENV)
+        currency = settings.read(LEDGER_CURRENCY_ENV).upper()
+        return cls(
+            approved_statuses(),
+            unit,
+            settings.value(TAX_ACCOUNT_ENV).strip() or None,
+            settings.value(FREIGHT_ACCOUNT_ENV).strip() or None,
+            currency,
+            settings.value(RATE_TYPE_ENV).strip() or "Corporate",
+        )
+
+
+# -- what the flow reads --------------------------------------------------------------------------------
+
+
+def order_dependency(procurify_po: int) -> str:
+    """What a bill of Procurify PO ``procurify_po`` waits on until that PO is in Fusion: the purchase
+    orders flow's dependency key of it (``fusion_procurify:purchase_order:procurify:PO<n>``)."""
+    return dependency_key(INTEGRATION, ORDER_ENTITY, "procurify", po_source_key(procurify_po))
+
+
+class BillReader(ApprovedBillReader):
+    """The flow's bills, on one Procurify and one Fusion session: the Procurify side's approved-bill reader
+    (``procurify.approved_bill_reader``) with what only a Fusion invoice needs: the supplier's pay site, the
+    PO lines each item bills (``procurify.bill_order_lines``) and the Fusion orders (``fusion.order_reads``),
+    before ``bill_mappers.map_bill``."""
+
+    def __init__(
+        self,
+        procurify: Any,
+        fusion: Any,
+        ledger: Ledger,
+        accounts: ChargeAccounts,
+        rules: InvoiceRules,
+    ) -> None:
+        super().__init__(procurify, ledger, INVOICES_FLOW, rules.statuses, WORDING)
+        self.procurify, self.fusion, self.accounts, self.rules = procurify, fusion, accounts, rules
+        self.sites = SupplierSites(fusion)
+        self.order_lines = BillOrderLines(procurify)
+        self._orders: dict[int, FusionOrder] = {}
+
+    def order(self, procurify_po: int) -> FusionOrder:
+        """The Fusion order of a Procurify PO (read by the ``POHeaderId`` the purchase orders flow
+        recorded), or a not-yet-written one carrying the key to wait on."""
+        if procurify_po not in self._orders:
+            key = po_source_key(procurify_po)
+            xref = self.ledger.get_xref(INTEGRATION, ORDER_ENTITY, "procurify", key, "fusion")
+            number, description = "", ""
+            if xref is not None and xref.target_id:
+                number, description = order_number_of(self.fusion, xref.target_id)
+            if not number:
+                self._orders[procurify_po] = FusionOrder(None, dependency=order_dependency(procurify_po))
+            else:
+                self._orders[procurify_po] = FusionOrder(number, description=description)
+        return self._orders[procurify_po]
+
+    def mapped(self, bill_uuid: str, full: Mapping[str, Any], updated_at: datetime) -> Mapped | Rejected:
+        full = {**full, "uuid": bill_uuid}
+        vendor_id = bill_vendor_id(full)
+        site: SupplierSite | None = None
+        waits = ""
+        if vendor_id:
+            supplier_id = paired_supplier(self.ledger, vendor_id)
+            if supplier_id is None:
+                waits = vendor_dependency(vendor_id)
+            else:
+                site, problem = self.sites.site_for(supplier_id, self.rules.business_unit, "pay")
+                if site is None:
+                    return Rejected(bill_uuid, f"{describe(full)}: {problem}")
+        try:
+            lines = self.order_lines.item_lines(full)
+        except ProcurifyNotFoundError as exc:  # a PO the bill names is gone: never sent unmatched
+            return Rejected(
+                bill_uuid,
+                f"{describe(full)}: a purchase order it bills cannot be read from Procurify "
+                f"({exc}); nothing sent",
+            )
+        orders = {po: self.order(po) for po in {po for po, _ in lines.values()}}
+        rules = self.rules
+        inputs = BillInputs(
+            bill=full,
+            site=site,
+            vendor_dependency=waits,
+            business_unit=rules.business_unit,
+            updated_at=updated_at,
+            item_lines=lines,
+            orders=orders,
+            tax_account=rules.tax_account,
+            freight_account=rules.freight_account,
+            ledger_currency=rules.ledger_currency,
+            conversion_rate_type=rules.conversion_rate_type,
+        )
+        return map_bill(inputs, self.accounts.combination)
 
 
 def map_invoices(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
@@ -103,7 +203,7 @@ def map_invoices(context: Any, partition: str | None) -> Iterator[Mapped | Rejec
     ledger = resources.ledger.get()
     with resources.procurify.session() as procurify, resources.fusion.session() as fusion:
         reader = BillReader(procurify, fusion, ledger, accounts, rules)
-        yield from _records(reader, bills, run_id=context.run.run_id, partition=partition)
+        yield from reader.settled(bills, run_id=context.run.run_id, partition=partition)
 
 
 def remap_invoices(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
@@ -115,45 +215,17 @@ def remap_invoices(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]
     ledger = resources.ledger.get()
     with resources.procurify.session() as procurify, resources.fusion.session() as fusion:
         reader = BillReader(procurify, fusion, ledger, accounts, rules)
-        yield from remapped_bills(
-            keys,
-            lambda key: procurify.get("bills", key),
-            statuses=rules.statuses,
-            posted=reader.posted,
-            statuses_env=STATUSES_ENV,
-            wording=WORDING,
-            mapped=lambda found: _records(reader, found, run_id=None, partition=None),
-        )
+        yield from reader.replayed(keys, lambda key: procurify.get("bills", key), STATUSES_ENV)
 
 
 # -- where it is written --------------------------------------------------------------------------------
 
 
 class InvoiceTarget(FusionInvoices):
-    """Fusion's invoice target (``fusion.invoice_target``) for this flow: its cross-reference and audit
-    events, Procurify named in what it refuses or queues."""
+    """Fusion's invoice target (``fusion.invoice_target``) for this flow: Procurify named in what it refuses
+    or queues."""
 
     source_label = "Procurify"
-
-    def __init__(self, session: Any, ledger: Ledger, run_id: str | None, partition: str | None) -> None:
-        super().__init__(session, ledger, INVOICES_FLOW, run_id, partition)
-
-
-@contextmanager
-def open_invoice_target(
-    fusion: Any, ledger: Ledger, run_id: str | None = None, partition: str | None = None
-) -> Iterator[InvoiceTarget]:
-    """An ``InvoiceTarget`` on one session of the Fusion resource, closed after the block."""
-    with fusion.session() as session:
-        yield InvoiceTarget(session, ledger, run_id, partition)
-
-
-def invoice_target_for_run(context: Any) -> Any:
-    """``FlowSpec.open_target``: on the run's Fusion resource and ledger."""
-    partition = context.partition_key if context.has_partition_key else None
-    return open_invoice_target(
-        context.resources.fusion, context.resources.ledger.get(), context.run.run_id, partition
-    )
 
 
 INVOICES_FLOW = ROUTE.flow(
@@ -162,15 +234,13 @@ INVOICES_FLOW = ROUTE.flow(
     InvoiceRecord,
     map_invoices,
     remap_invoices,
-    invoice_target_for_run,
+    invoices_for_run(InvoiceTarget, lambda: INVOICES_FLOW),
     # Beside the staged bills and the charge account tables (upstream): in Procurify each full bill and
     # the POs of a bill billing several; in Fusion the supplier and its sites, the purchase orders, and
     # the invoices (natural-key search, create, update, validate).
     reads={"procurify": ("bills", "purchase_orders"), "fusion": ("suppliers", "purchase_orders", "invoices")},
     writes={"fusion": ("invoices",)},
 )
-
-_records = settled_records_of(INVOICES_FLOW)  # each bill mapped; an exported-elsewhere skip audited
 
 invoice_assets = build_flow_assets(
     INVOICES_FLOW,
@@ -182,26 +252,18 @@ invoice_assets = build_flow_assets(
 )
 
 
-def invoice_replay(resources: Callable[[], dict[str, Any]]) -> ReplayHandler:
-    """The invoices flow's replay handler: remapped with today's tables and settings (``resources()``:
-    fusion, procurify, staging, built once per replay), written through a target holding the replay's
-    ledger."""
-    return ledger_target_replay(
-        INVOICES_FLOW, lambda built, ledger: open_invoice_target(built["fusion"], ledger), resources
-    )
-
-
 def register_invoice_replays(resources: Callable[[], dict[str, Any]] | None = None) -> None:
     """``ml-connector replay`` for queued invoices: each bill read again from Procurify and mapped with
     today's tables and settings (``resources_from_settings`` of fusion, procurify and staging unless
-    given)."""
+    given), written through a target holding the replay's ledger."""
     build = resources or (lambda: resources_from_settings(("fusion", "procurify", "staging")))
-    register_replay_handler(INTEGRATION, INVOICES_FLOW.name, invoice_replay(build))
+    register_replay_handler(
+        INTEGRATION, INVOICES_FLOW.name, invoices_replay(INVOICES_FLOW, InvoiceTarget, build)
+    )
 
 
 __all__ = [
     # What the reconciliation reads through this module: the approved statuses and how they read.
-    "BILL_STATUS_NAMES",
     "ENTITY",
     "approved_statuses",
     "status_code",

@@ -17,11 +17,8 @@ from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.fusion.payments import InvoicePayment, PaidState
 from connector_assets.fusion.values import attribute_text
 from connector_assets.procurify.bill_mark_records import ProcurifyPaidMark
-from connector_assets.procurify.bill_marks import has_payment
-from connector_assets.procurify.bill_status import BILL_STATUS_NAMES
-
-APPROVED_BILL, PAID_BILL = 2, 4  # Procurify bill status codes (reference 2.6, confirmed)
-
+from connector_assets.procurify.bill_marks import markable
+from connector_assets.procurify.bill_paid_marks import status_name
 
 # -- what it means for the Procurify bill -----------------------------------------------------------------
 
@@ -36,13 +33,6 @@ def ProcurifyPaidMarkRecord() -> type:
         invoice_id: Series[str] = pa.Field(str_matches=r"^\d{1,20}$")
 
     return ProcurifyPaidMarkRecord
-
-
-def status_name(bill: Mapping[str, Any]) -> str:
-    status = bill.get("status")
-    return (
-        BILL_STATUS_NAMES.get(int(status), str(status)) if attribute_text(status).isdigit() else str(status)
-    )
 
 
 def invoice_label(invoice: Mapping[str, Any]) -> str:
@@ -95,16 +85,15 @@ def map_paid_mark(
             {"bill_uuid": bill_uuid, "payment_date": paid_on, "invoice_id": invoice_id},
             natural_key={"bill_uuid": bill_uuid},
         )
-        if marked or bill is None:
-            return mapped
-        if has_payment(bill):
+        markable_bill = markable(bill) if not marked and bill is not None else True
+        if markable_bill:
+            return mapped  # a bill Paid already (by a person) is adopted by the target's find
+        if markable_bill is None:
             return Skipped(
                 invoice_id,
                 f"{label} is paid in Fusion, but Procurify bill {bill.get('invoice_number') or bill_uuid} "
                 "already has a payment in Procurify: it is paid there, so it is not marked paid again",
             )
-        if str(bill.get("status")) in (str(APPROVED_BILL), str(PAID_BILL)):
-            return mapped  # a bill Paid already (by a person) is adopted by the target's find
         return Rejected(
             invoice_id,
             f"{label} was paid in Fusion on {paid_on}, but Procurify bill "

@@ -3,13 +3,10 @@ payables invoice this integration wrote (or adopted) for a Procurify bill, once 
 marks that bill paid in Procurify, once (``POST /api/v3/ap/bills/mark-as-paid/``, Procurify reference 2.6:
 the one "paid" write the API has; it sets approved, payment-less bills to Paid on a ``payment_date``).
 
-What is read. The day's staged Fusion payments (``fusion_payments``, with ``relatedInvoices`` inline) and
-the day's staged invoices (``fusion_invoices``: paying an invoice changes it, so an invoice paid by a
-payment whose related rows do not name it, or paid outside the staged window, is still seen). Which of
-those invoices are Procurify bills: the invoices flow's ``invoice`` xref (source the bill uuid, target the
-Fusion ``InvoiceId``); any other invoice is none of this flow's business. A related row naming only an
-``InvoiceNumber`` (``InvoiceId`` is an unconfirmed name there) is resolved by searching invoices by number.
-For each of our invoices: the invoice as Fusion has it now (paid status), and its payments
+What is read. The day's staged Fusion payments (``fusion_payments``) and invoices (``fusion_invoices``),
+taken to the invoices they touch on the Fusion side (``fusion.paid_invoices``). Which of those invoices are
+Procurify bills: the invoices flow's ``invoice`` xref (source the bill uuid, target the Fusion
+``InvoiceId``). For each of our invoices: the invoice as Fusion has it now (paid status), and its payments
 (``PaidInvoicesFinder;InvoiceNumber=``, reference §2.8) with each one's ``relatedInvoices`` (read through
 the child when today's staging does not hold the payment), so a payment of another supplier's invoice of
 the same number is told apart and every payment's void date is today's (``fusion.payments``, which judges
@@ -17,11 +14,10 @@ the paid state). ``payment_mappers`` decides.
 
 What is sent, and when not.
 
-* Fully paid (non-void payments), the bill approved and without a payment: marked paid on the latest
-  payment date, once. Source key: the Fusion ``InvoiceId``; target id: the bill uuid.
-* Fully paid, the bill Paid already without a payment (a person, or an earlier attempt whose answer was
-  lost): adopted (``find``), not marked again. A bill with a payment in Procurify: paid there; audited.
-* Fully paid, the bill in any other status: queued naming it (mark-as-paid takes approved bills only).
+* Fully paid (non-void payments): the bill is marked paid on the latest payment date, once, by the
+  Procurify side's rule (``procurify.bill_marks``: approved marked, Paid already adopted, another status
+  queued naming it); a bill with a payment in Procurify is paid there: audited as a skip. Source key: the
+  Fusion ``InvoiceId``; target id: the bill uuid.
 * Partially paid: audited as a skip; Procurify's API cannot record a partial payment.
 * Marked before, and now a payment voided (or the invoice otherwise not fully paid): queued for a person;
   Procurify's API has no un-pay.
@@ -32,23 +28,20 @@ voided or reversed (no un-pay, no payment-status update); a change of the paymen
 documented payment resource (``/api/public/v1/payments/``) is read-only.
 """
 
-import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected, skips_audited
 from connector_assets.flows.replay_resources import resources_from_settings
-from connector_assets.fusion.payments import invoice_payments, invoice_refs, paid_state, related_rows
-from connector_assets.fusion.values import attribute_text
+from connector_assets.fusion.paid_invoices import PaidCandidate, candidates, explicitly_unpaid, staged_records
+from connector_assets.fusion.payments import invoice_payments, paid_state
 from connector_assets.integrations.fusion_procurify.integration import BACK_ROUTE, INTEGRATION, ROUTE
 from connector_assets.integrations.fusion_procurify.payment_mappers import (
     ProcurifyPaidMarkRecord,
     Skipped,
     map_paid_mark,
-    status_name,
 )
 from connector_assets.procurify.bill_paid_marks import ProcurifyBillPaidMarks, register_paid_mark_replays
 from connector_assets.saas_assets import saas_partitions
@@ -67,78 +60,8 @@ def our_bill(ledger: Ledger, invoice_id: str) -> str | None:
     return xref.source_key if xref is not None else None
 
 
-def staged(staging: Any, asset: str, partition: str | None) -> list[dict[str, Any]]:
-    """The partition's staged records of ``asset``, latest copy per id (rows come in staging order)."""
-    latest: dict[str, dict[str, Any]] = {}
-    for row in staging.read_rows(asset, partition):
-        latest[str(row["id"])] = json.loads(row["record"])
-    return list(latest.values())
-
-
-@dataclass
-class Candidate:
-    """One of our Fusion invoices touched on the day, its bill, and the day's staged payments naming it."""
-
-    invoice_id: str
-    bill_uuid: str
-    payments: list[dict[str, Any]] = field(default_factory=list)
-
-
-def candidates(
-    ledger: Ledger,
-    fusion: Any,
-    payments: Iterable[Mapping[str, Any]],
-    invoices: Iterable[Mapping[str, Any]],
-    log: Any = None,
-) -> dict[str, Candidate]:
-    """InvoiceId -> candidate, for the day's payments' invoices and the day's invoices that are ours."""
-    found: dict[str, Candidate] = {}
-    by_number: dict[str, list[str]] = {}  # invoice number -> our InvoiceIds of that number (searched once)
-    unnamed = 0
-
-    def add(invoice_id: str, payment: Mapping[str, Any] | None) -> None:
-        if invoice_id not in found:
-            bill = our_bill(ledger, invoice_id)
-            if bill is None:
-                return
-            found[invoice_id] = Candidate(invoice_id, bill)
-        if payment is not None:
-            found[invoice_id].payments.append(dict(payment))
-
-    for payment in payments:
-        refs = invoice_refs(payment)
-        unnamed += len(related_rows(payment)) - len(refs)
-        for ref in refs:
-            if ref.invoice_id:
-                add(ref.invoice_id, payment)
-                continue
-            if ref.invoice_number not in by_number:
-                matches = fusion.search("invoices", {"InvoiceNumber": ref.invoice_number})
-                by_number[ref.invoice_number] = [attribute_text(m.get("InvoiceId")) for m in matches]
-            for invoice_id in by_number[ref.invoice_number]:
-                add(invoice_id, payment)
-    for invoice in invoices:
-        invoice_id = attribute_text(invoice.get("InvoiceId"))
-        if invoice_id:
-            add(invoice_id, None)
-    if log is not None and unnamed:
-        log.info(
-            f"{unnamed} related invoice row(s) of the day's payments name no invoice (only "
-            "InvoicePaymentId): their invoices are found among the day's changed invoices"
-        )
-    return found
-
-
-def _explicitly_unpaid(invoice: Mapping[str, Any]) -> bool:
-    status = attribute_text(invoice.get("PaidStatus")).lower()
-    if status:
-        return status == "unpaid"
-    paid = invoice.get("AmountPaid")
-    return paid is not None and attribute_text(paid) in ("0", "0.0", "0.00")
-
-
 def mark_records(
-    ledger: Ledger, fusion_session: Any, procurify: Any, found: Mapping[str, Candidate], log: Any = None
+    ledger: Ledger, fusion_session: Any, procurify: Any, found: Mapping[str, PaidCandidate], log: Any = None
 ) -> Iterator[Mapped | Rejected | Skipped]:
     """Each candidate invoice read now from Fusion (``fusion_session``) and decided against its bill
     (``payment_mappers.map_paid_mark``); ``procurify`` is the resource, opened only when there is work."""
@@ -156,32 +79,27 @@ def mark_records(
             except FusionNotFoundError:
                 yield Rejected(
                     invoice_id,
-                    f"Fusion invoice {invoice_id} (Procurify bill {candidate.bill_uuid}) is no longer in "
+                    f"Fusion invoice {invoice_id} (Procurify bill {candidate.source_key}) is no longer in "
                     "Fusion, so its paid status cannot be read; check it in Fusion, then abandon this item",
                 )
                 continue
-            if not is_marked and not candidate.payments and _explicitly_unpaid(invoice):
+            if not is_marked and not candidate.payments and explicitly_unpaid(invoice):
                 continue  # changed on the day, not paid: nothing to read or say
             payments = invoice_payments(fusion_session, invoice, candidate.payments)
             state = paid_state(invoice, payments)
             bill = None
             if state.state == "paid" and not is_marked:
-                bill = procurify_session.get("bills", candidate.bill_uuid)
-            record = map_paid_mark(invoice, state, candidate.bill_uuid, marked=is_marked, bill=bill)
+                bill = procurify_session.get("bills", candidate.source_key)
+            record = map_paid_mark(invoice, state, candidate.source_key, marked=is_marked, bill=bill)
             if record is not None:
                 yield record
     if log is not None:
         log.info(f"{len(found)} of our Fusion invoice(s) touched on the day")
 
 
-def _emit(
-    ledger: Ledger,
-    records: Iterable[Mapped | Rejected | Skipped | None],
-    *,
-    run_id: str | None,
-    partition: str | None,
-) -> Iterator[Mapped | Rejected]:
-    """Mapped and rejected records passed on; a skip audited here (never queued, never written)."""
+def _audited(
+    ledger: Ledger, records: Iterable[Any], run_id: str | None, partition: str | None
+) -> Iterator[Any]:
     return skips_audited(PAYMENT_STATUS_FLOW, ledger, records, run_id=run_id, partition=partition)
 
 
@@ -189,14 +107,15 @@ def map_payment_status(context: Any, partition: str | None) -> Iterator[Mapped |
     """The day's payments and changed invoices that are ours, each decided against its Procurify bill."""
     r = context.resources
     ledger = r.ledger.get()
-    payments = staged(r.staging, PAYMENTS_ASSET, partition)
-    invoices = staged(r.staging, INVOICES_ASSET, partition)
+    payments = staged_records(r.staging, PAYMENTS_ASSET, partition)
+    invoices = staged_records(r.staging, INVOICES_ASSET, partition)
     if not payments and not invoices:
         return
     with r.fusion.session() as fusion_session:
-        found = candidates(ledger, fusion_session, payments, invoices, context.log)
+        ours = partial(our_bill, ledger)
+        found = candidates(fusion_session, payments, invoices, ours, context.log)
         records = mark_records(ledger, fusion_session, r.procurify, found, context.log)
-        yield from _emit(ledger, records, run_id=context.run.run_id, partition=partition)
+        yield from _audited(ledger, records, context.run.run_id, partition)  # a skip audited, not passed on
 
 
 def remap_payment_status(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
@@ -207,28 +126,17 @@ def remap_payment_status(context: Any, keys: list[str]) -> Iterator[Mapped | Rej
     for key in keys:
         bill = our_bill(ledger, key)
         if bill is not None:
-            found[key] = Candidate(key, bill)
+            found[key] = PaidCandidate(key, bill)
     run = getattr(context, "run", None)
     with r.fusion.session() as fusion_session:
         records = mark_records(ledger, fusion_session, r.procurify, found)
-        yield from _emit(ledger, records, run_id=getattr(run, "run_id", None), partition=None)
-
-
-# -- the Procurify side ----------------------------------------------------------------------------------
+        yield from _audited(ledger, records, getattr(run, "run_id", None), None)
 
 
 class BillPaidMarks(ProcurifyBillPaidMarks):
-    """Bills marked paid for Fusion's paid invoices; a record names its bill in ``bill_uuids``."""
+    """The Procurify side's paid marks (``procurify.bill_paid_marks``): a refusal names the bill by uuid."""
 
-    status_name = staticmethod(status_name)
-
-    @staticmethod
-    def bill_of(record: Mapped) -> str:
-        return str(record.body["bill_uuids"][0])
-
-    @staticmethod
-    def named(uuid: str) -> str:
-        return f"bill {uuid}"
+    bill_named = "bill {uuid}"
 
 
 PAYMENT_STATUS_FLOW = BACK_ROUTE.flow(

@@ -48,7 +48,7 @@ dependency key (``BillInputs.vendor_dependency``) and released when the vendor i
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -58,24 +58,25 @@ from connector_assets.flows.documents import version_text
 from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.jde import contracts, targets
 from connector_assets.jde.accounts import GlAccounts
+from connector_assets.jde.batch_bodies import (
+    SUBLEDGER_ADDRESS,
+    LedgerLine,
+    journal_batch_body,
+    voucher_batch_body,
+    voucher_fields,
+)
 from connector_assets.procurify import bill_fields
 from connector_assets.procurify.bill_costs import additional_costs, cost_label
 from connector_assets.procurify.bill_fields import (
-    bill_tax,
-    bill_total,
-    bill_vendor_id,
-    cents,
-    describe,
-    item_account_code,
-    priced_items,
+    bill_vendor_id as bill_vendor_id,  # reconcile/ reads it here
 )
+from connector_assets.procurify.bill_fields import cents, describe, priced_items
 
 POSTINGS = ("voucher", "journal")
 BATCH_PREFIX = "PFY"
 TRANSACTION_DIGITS = 22  # F0411Z1/F0911Z1.EDTN
 BATCH_MAX = 15  # EDBT
 INVOICE_NUMBER_MAX, REMARK_MAX, EXPLANATION_MAX, LINES_MAX = 25, 30, 30, 999
-SUBLEDGER_ADDRESS = "A"  # F0911 SBLT A: the subledger is an address book number
 HEX_UUID = re.compile(r"^[0-9a-f]{32}$")
 FREIGHT_ACCOUNT_ENV = "ML_JDE_PROCURIFY_BILL_FREIGHT_ACCOUNT"
 FREIGHT_EXPLANATION = "Freight and additional costs"
@@ -140,33 +141,16 @@ class BillInputs:
     freight_account: str | None = None  # ML_JDE_PROCURIFY_BILL_FREIGHT_ACCOUNT; None: costs are refused
 
 
-@dataclass(frozen=True)
-class _Line:
-    account: str
-    amount: Decimal
-    explanation: str
-
-
 def _day(value: Any) -> str | None:
-    text = str(value or "").strip()[:10]
-    try:
-        return date.fromisoformat(text).isoformat()
-    except ValueError:
-        return None
+    day = bill_fields.bill_day(value)
+    return day.isoformat() if day is not None else None
 
 
-def _explanation(item: Mapping[str, Any], position: int) -> str:
-    # F0911 EXA is one line of 30 characters of free text: whitespace folded, the rest of the text dropped
-    # (the explanation is a label, not a key; the item is named in full in Procurify).
-    text = " ".join(str(item.get("description") or item.get("name") or "").split())
-    return (text or f"Procurify bill item {position}")[:EXPLANATION_MAX]
-
-
-def distribution(bill: Mapping[str, Any], account_of: AccountOf, problems: list[str]) -> list[_Line]:
+def distribution(bill: Mapping[str, Any], account_of: AccountOf, problems: list[str]) -> list[LedgerLine]:
     """One debit line per bill item on its JDE account (problems appended, named by item)."""
-    lines: list[_Line] = []
+    lines: list[LedgerLine] = []
     for position, item, where, amount in priced_items(bill, problems):
-        code = item_account_code(item)
+        code = bill_fields.item_account_code(item)
         if code is None:
             problems.append(
                 f"{where} has no account code in Procurify (neither the bill line nor its PO line carries "
@@ -178,11 +162,12 @@ def distribution(bill: Mapping[str, Any], account_of: AccountOf, problems: list[
         if problem or account is None:
             problems.append(f"{where}: {problem or f'account code {code} has no JDE account'}")
             continue
-        lines.append(_Line(account, amount, _explanation(item, position)))
+        # F0911 EXA is one line of 30 characters of free text: the item's label, the rest dropped.
+        lines.append(LedgerLine(account, amount, bill_fields.item_label(item, position, EXPLANATION_MAX)))
     return lines
 
 
-def freight_lines(bill: Mapping[str, Any], account: str | None, problems: list[str]) -> list[_Line]:
+def freight_lines(bill: Mapping[str, Any], account: str | None, problems: list[str]) -> list[LedgerLine]:
     """One debit line per non-zero additional cost on the freight account (its F0901 check is the caller's,
     with the other lines); with no account set, one problem naming the setting and the costs' amount."""
     costs, unreadable = additional_costs(bill)
@@ -197,13 +182,13 @@ def freight_lines(bill: Mapping[str, Any], account: str | None, problems: list[s
             "replay"
         )
         return []
-    out: list[_Line] = []
+    out: list[LedgerLine] = []
     for position, cost, amount in costs:
         if amount != cents(amount):
             problems.append(f"additional cost {position}: amount {amount} has more than 2 decimals")
             continue
         text = cost_label(cost) or FREIGHT_EXPLANATION
-        out.append(_Line(account, amount, text[:EXPLANATION_MAX]))
+        out.append(LedgerLine(account, amount, text[:EXPLANATION_MAX]))
     return out
 
 
@@ -219,10 +204,10 @@ def map_bill(inputs: BillInputs, account_of: AccountOf, gl: GlAccounts) -> Mappe
     if digits is None:
         problems.append(f"its UUID {bill_uuid!r} is not 32 hex digits, so it has no JDE batch key")
     lines = distribution(bill, account_of, problems)
-    tax = bill_tax(bill, problems)
+    tax = bill_fields.bill_tax(bill, problems)
     if tax and lines:
         account = inputs.tax_account or max(lines, key=lambda line: abs(line.amount)).account
-        lines.append(_Line(account, tax, "Tax"))
+        lines.append(LedgerLine(account, tax, "Tax"))
     if lines:
         lines += freight_lines(bill, inputs.freight_account, problems)
     companies: set[str] = set()
@@ -233,7 +218,7 @@ def map_bill(inputs: BillInputs, account_of: AccountOf, gl: GlAccounts) -> Mappe
         else:
             companies.add(found.company)
     gross = sum((line.amount for line in lines), Decimal(0))
-    total = bill_total(bill, problems)
+    total = bill_fields.bill_total(bill, problems)
     if total is not None and lines and tax is not None and not problems and gross != cents(total):
         extra = ", tax and additional costs" if bill.get("costs") else " and tax"
         problems.append(
@@ -252,7 +237,7 @@ def map_bill(inputs: BillInputs, account_of: AccountOf, gl: GlAccounts) -> Mappe
     if invoice_date is None:
         problems.append(f"the invoice date {bill.get('invoice_date')!r} is not a date")
     gl_date = _day(bill.get("gl_post_date")) or invoice_date
-    vendor_id = bill_vendor_id(bill)
+    vendor_id = bill_fields.bill_vendor_id(bill)
     if not vendor_id:
         problems.append("it names no vendor")
     if inputs.posting == "journal":
@@ -276,48 +261,64 @@ def map_bill(inputs: BillInputs, account_of: AccountOf, gl: GlAccounts) -> Mappe
     if problems:
         return Rejected(bill_uuid, f"{label}: " + "; ".join(problems))
     assert invoice_date is not None and gl_date is not None
-    return _mapped(inputs, lines, gross, companies.pop(), invoice_number, invoice_date, gl_date, vendor_id)
+    return _mapped(inputs, lines, gross, companies.pop(), invoice_number, (invoice_date, gl_date), vendor_id)
 
 
 def _mapped(
     inputs: BillInputs,
-    lines: list[_Line],
+    lines: list[LedgerLine],
     gross: Decimal,
     company: str,
-    invoice_number: str,
-    invoice_date: str,
-    gl_date: str,
+    number: str,
+    days: tuple[str, str],
     vendor_id: str,
 ) -> Mapped:
-    bill = inputs.bill
+    """The batch of a bill ``map_bill`` found sound: ``number`` its invoice number, ``days`` its invoice and
+    G/L dates."""
+    (invoice_date, gl_date), invoice_number, bill = days, number, inputs.bill
     bill_uuid = str(bill["uuid"])
     key = batch_key(inputs.batch_user, bill_uuid)
-    currency_field = bill.get("currency")
-    currency_name = currency_field.get("name") if isinstance(currency_field, Mapping) else currency_field
-    currency = str(currency_name or "").strip().upper()
+    currency = bill_fields.currency_code(bill)
     currency = currency if re.fullmatch(r"[A-Z]{3}", currency) else ""
     waits_for = "" if inputs.an8 else inputs.vendor_dependency
     if inputs.posting == "voucher":
-        body = voucher_body(
-            key, inputs, lines, gross, company, invoice_number, invoice_date, gl_date, currency
+        body = voucher_batch_body(
+            key,
+            company=company,
+            supplier=int(inputs.an8) if inputs.an8 else None,
+            invoice_number=invoice_number,
+            invoice_date=invoice_date,
+            gl_date=gl_date,
+            due_date=_day(bill.get("due_date")),
+            currency=currency,
+            remark=f"Procurify bill {bill.get('id') or ''}".strip()[:REMARK_MAX],
+            gross=gross,
+            distribution=lines,
         )
         count = len(lines)
     else:
-        body = journal_body(key, inputs, lines, gross, company, invoice_number, gl_date)
+        # The AP credit of the gross carries the supplier as subledger (type A) and the invoice number as
+        # its explanation (at most 4 + 25 characters: never cut).
+        subledger = str(int(inputs.an8)) if inputs.an8 else None
+        credit = LedgerLine(inputs.ap_account, -gross, f"Inv {invoice_number}", subledger, SUBLEDGER_ADDRESS)
+        body = journal_batch_body(
+            key, company=company, gl_date=gl_date, explanation=f"Inv {invoice_number}", lines=[*lines, credit]
+        )
         count = len(body["Lines"])
     return Mapped(
         source_key=bill_uuid,
         body=body,
         fields={
-            "invoice_number": invoice_number,
-            "supplier_number": inputs.an8 or "",
-            "company": company,
-            "gross_amount": amounts.money(gross),
-            "invoice_date": invoice_date,
-            "currency": currency,
-            "distribution_lines": count,
-            "batch_number": key.batch,
-            "transaction_number": key.transaction,
+            **voucher_fields(
+                key,
+                invoice_number=invoice_number,
+                supplier=inputs.an8 or "",
+                company=company,
+                gross=gross,
+                invoice_date=invoice_date,
+                currency=currency,
+                lines=count,
+            ),
             "posting": inputs.posting,
             "gl_date": gl_date,
             "vendor_id": vendor_id,
@@ -327,80 +328,3 @@ def _mapped(
         natural_key={"Supplier": inputs.an8, "Invoice_Number": invoice_number, "target_id": key.target_id},
         depends_on=waits_for or None,
     )
-
-
-def voucher_body(
-    key: targets.BatchKey,
-    inputs: BillInputs,
-    lines: list[_Line],
-    gross: Decimal,
-    company: str,
-    invoice_number: str,
-    invoice_date: str,
-    gl_date: str,
-    currency: str,
-) -> dict[str, Any]:
-    """The ``ML_CreateVoucherBatch`` inputs: one pay item of the gross, one distribution line per line."""
-    bill = inputs.bill
-    return {
-        **key.body(),
-        "Company": company,
-        "Supplier": int(inputs.an8) if inputs.an8 else None,
-        "Invoice_Number": invoice_number,
-        "Invoice_Date": invoice_date,
-        "GL_Date": gl_date,
-        "Due_Date": _day(bill.get("due_date")),
-        "Currency_Code": currency or None,
-        "Pay_Status": "A",
-        "Remark": f"Procurify bill {bill.get('id') or ''}".strip()[:REMARK_MAX],
-        "Pay_Items": [{"EDI_Line_Number": 1, "Gross_Amount": amounts.money(gross)}],
-        "Distribution": [
-            {
-                "EDI_Line_Number": n,
-                "Account": line.account,
-                "Amount": amounts.money(line.amount),
-                "Explanation": line.explanation,
-            }
-            for n, line in enumerate(lines, start=1)
-        ],
-    }
-
-
-def journal_body(
-    key: targets.BatchKey,
-    inputs: BillInputs,
-    lines: list[_Line],
-    gross: Decimal,
-    company: str,
-    invoice_number: str,
-    gl_date: str,
-) -> dict[str, Any]:
-    """The ``ML_CreateJournalBatch`` inputs: the debit lines, then the AP credit of the gross, which carries
-    the supplier as subledger (type A) and the invoice number as its explanation."""
-    credit: dict[str, Any] = {
-        "EDI_Line_Number": len(lines) + 1,
-        "Account": inputs.ap_account,
-        "Amount": amounts.money(-gross),
-        "Explanation": f"Inv {invoice_number}",  # at most 4 + 25 characters: never cut
-    }
-    if inputs.an8:
-        credit.update({"Subledger": str(int(inputs.an8)), "Subledger_Type": SUBLEDGER_ADDRESS})
-    return {
-        **key.body(),
-        "Company": company,
-        "GL_Date": gl_date,
-        "Document_Type": "JE",
-        "Explanation": f"Inv {invoice_number}",
-        "Lines": [
-            *(
-                {
-                    "EDI_Line_Number": n,
-                    "Account": line.account,
-                    "Amount": amounts.money(line.amount),
-                    "Explanation": line.explanation,
-                }
-                for n, line in enumerate(lines, start=1)
-            ),
-            credit,
-        ],
-    }

@@ -4,29 +4,18 @@ distribution, for R04110ZA to turn into an F0411 voucher) or, with ``ML_JDE_PROC
 a journal entry (``ML_CreateJournalBatch``: F0911Z1, the AP credit on ``ML_JDE_PROCURIFY_AP_ACCOUNT``).
 The amounts, accounts, header and batch keys are ``bill_mappers``' (its docstring holds the rules).
 
-What is sent. The day's staged bills (``procurify_bills``, polled on ``last_modified_datetime``), latest
-version each, whose ``status`` is one of ``ML_JDE_PROCURIFY_BILL_STATUSES`` (default 2 Approved and the
-payment states after it, 4/6/7/8). The list gives a slim bill (item ids only), so each is read in full by
-its UUID (``GET /api/v2/ap/bills/{uuid}/``, procurify.md §2.6) for its items and their account codes.
-Each code becomes a JDE account through ``account_map.jde_account`` (the mapping table, else the code read
-as ``BU.OBJ[.SUB]``) checked against the staged F0901 (``jde_gl_accounts``): "account code 4000-0-0-0 not
-found in F0901" queues the bill with that reason, and ``ml-connector replay`` (or the replay job) reads it
-again and posts it once the account exists in the staged F0901 or the map is fixed (a replay stages
-today's map first). The journal's AP account and the tax and freight accounts are checked once per run: a
-bad one is a systemic failure (the partition fails naming the setting; nothing is sent). Additional costs
-(freight) post on ``ML_JDE_PROCURIFY_BILL_FREIGHT_ACCOUNT``; while it is unset a bill with costs is refused
-naming the setting, the bill and the amount.
+What is read, Procurify not answering, bills exported elsewhere, and why the export is recorded in the
+ledger (the ``bill`` cross-reference: bill UUID -> JDE batch ``EDUS/EDBT/EDTN``), not in Procurify: the
+Procurify side's ``procurify.approved_bill_reader`` (approved: ``ML_JDE_PROCURIFY_BILL_STATUSES``).
 
-Procurify not answering. Every call is retried on 504s, timeouts and other 5xx with backoff, up to
-``ML_PROCURIFY_MAX_ATTEMPTS``. A read one bill needs (its full record, its vendor) that still fails queues
-that bill with a reason naming it and the read (``connector_assets.procurify.record_reads``) and the rest of
-the day is posted; the retry job or a replay reads it again. The day's bill list is read by
-``procurify_bills``: when that still fails there is nothing to post, and that partition fails.
-
-Exported elsewhere. A bill Procurify shows as exported (``last_export_date`` set) that this integration
-never posted was taken to an ERP by another process: it is skipped with an audit event, never posted a
-second time (the sandbox seeds such history). The skip is marked as never written
-(``flows.never_written``): a payment held on the bill is refused naming it, not left waiting for ever.
+Accounts. Each code becomes a JDE account through ``account_map.jde_account`` (the mapping table, else the
+code read as ``BU.OBJ[.SUB]``) checked against the staged F0901 (``jde_gl_accounts``): "account code
+4000-0-0-0 not found in F0901" queues the bill with that reason, and ``ml-connector replay`` (or the replay
+job) reads it again and posts it once the account exists in the staged F0901 or the map is fixed (a replay
+stages today's map first). The journal's AP account and the tax and freight accounts are checked once per
+run: a bad one is a systemic failure (the partition fails naming the setting; nothing is sent). Additional
+costs (freight) post on ``ML_JDE_PROCURIFY_BILL_FREIGHT_ACCOUNT``; while it is unset a bill with costs is
+refused naming the setting, the bill and the amount.
 
 Supplier. The bill's vendor's JDE supplier is the pair ``vendor_pairs.paired_supplier`` knows. An unpaired
 vendor holds the bill (``depends_on``) until the pair exists: on ``vendor_pairs.supplier_dependency`` of
@@ -38,16 +27,11 @@ neither flow, so its bill is refused (queued) with what to do instead of held fo
 
 Never twice. The batch keys come from the bill UUID alone (``bill_mappers.batch_key``): a rerun sends the
 same keys, JDE refuses a second copy (59A4) and the batch already there is adopted once checked to hold
-this supplier and invoice (voucher) or company (journal). A bill that maps differently after it was
-posted (amounts, accounts, dates, the posting or batch-user settings) is never rewritten or sent again:
-it is queued for a person with the reason. A posted bill moved back (denied, withdrawn, draft) is queued
-too: reversing a JDE voucher is the AP team's decision. A status change alone (approved -> paid) does not
-change what was posted and is skipped.
-
-Marking exported. Procurify's API documents no write that marks a bill exported (``is_exported`` and
-``last_export_date`` are read-only filters and fields, §2.6); the only AP write is mark-as-paid, which
-the ``paid_marks`` flow uses for bills JDE paid. So the export is recorded in the ledger (the ``bill``
-cross-reference: bill UUID -> JDE batch ``EDUS/EDBT/EDTN``, with its audit event), not in Procurify.
+this supplier and invoice (voucher) or company (journal) (``jde.postings.BatchPostings``). A bill that maps
+differently after it was posted (amounts, accounts, dates, the posting or batch-user settings) is never
+rewritten or sent again: it is queued for a person with the reason. A posted bill moved back (denied,
+withdrawn, draft) is queued too: reversing a JDE voucher is the AP team's decision. A status change alone
+(approved -> paid) does not change what was posted and is skipped.
 """
 
 from __future__ import annotations
@@ -55,6 +39,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from dagster import Failure
@@ -78,28 +63,21 @@ from connector_assets.integrations.jde_procurify.integration import BACK_ROUTE, 
 from connector_assets.integrations.jde_procurify.vendor_pairs import paired_supplier, supplier_dependency
 from connector_assets.jde import targets
 from connector_assets.jde.accounts import GlAccounts, account_setting, setting_account_problems
+from connector_assets.jde.postings import BatchPostings
 from connector_assets.jde.tables import GL_ACCOUNTS
 from connector_assets.procurify import bill_fields
+from connector_assets.procurify.approved_bill_reader import ApprovedBillReader
 from connector_assets.procurify.bill_fields import bill_vendor_id, describe
 from connector_assets.procurify.bill_fields import status_code as status_code
-from connector_assets.procurify.bill_reads import (
-    BillOutcome,
-    BillWording,
-    approved_full_bill,
-    refused_after_sent,
-    remapped_bills,
-    settled_records_of,
-)
-from connector_assets.procurify.bill_status import BILL_STATUS_NAMES as BILL_STATUS_NAMES
-from connector_assets.procurify.record_reads import RecordReadFailed, queued_for_read, read_for_record
+from connector_assets.procurify.bill_reads import BillWording
+from connector_assets.procurify.record_reads import read_for_record
 from connector_assets.procurify.staged_bills import BILLS_ASSET, staged_bills
 from connector_assets.saas import saas_daily_partitions
 from connector_resources import settings
 from connector_resources.ledger import Ledger, dependency_key
-from connector_resources.procurify.errors import ProcurifyNotFoundError
-from connector_resources.replay import ReplayHandler, register_replay_handler
+from connector_resources.replay import register_replay_handler
 
-# ``status_code`` and ``BILL_STATUS_NAMES`` are re-exported (``as``): reconcile/ reads them through here.
+# ``status_code`` is re-exported (``as``): reconcile/ reads it through here, with the settings below.
 ENTITY = "bill"
 POSTING_ENV = "ML_JDE_PROCURIFY_BILL_POSTING"
 STATUSES_ENV = "ML_JDE_PROCURIFY_BILL_STATUSES"
@@ -185,55 +163,30 @@ def vendor_dependency(vendor_id: str, vendor: Mapping[str, Any] | None) -> str |
     return None
 
 
-class BillReader:
-    """What one mapped step (or replay) reads for its bills, on one Procurify session: each full bill, each
-    unpaired vendor once, the pairs and this flow's cross-references from the ledger."""
+class BillReader(ApprovedBillReader):
+    """The Procurify side's approved-bill reader with what a JDE batch needs besides the bill: the vendor's
+    JDE supplier (its vendor read once when unpaired) and each code's JDE account, checked in F0901."""
 
     def __init__(
-        self,
-        session: Any,
-        ledger: Ledger,
-        gl: GlAccounts,
-        table: Mapping[str, str],
-        rules: PostingRules,
+        self, session: Any, ledger: Ledger, gl: GlAccounts, table: Mapping[str, str], rules: PostingRules
     ) -> None:
-        self.session, self.ledger, self.gl, self.rules = session, ledger, gl, rules
+        super().__init__(session, ledger, BILLS_FLOW, rules.statuses, WORDING)
+        self.gl = gl
         self.accounts = AccountMap(table, AccountScope(()))  # code -> account needs no scope
-        self.vendors: dict[str, dict[str, Any] | None] = {}
+        # Today's posting settings, as every bill of the step is mapped with them.
+        self.inputs = partial(
+            BillInputs,
+            posting=rules.posting,
+            batch_user=rules.batch_user,
+            tax_account=rules.tax_account,
+            ap_account=rules.ap_account,
+            freight_account=rules.freight_account,
+        )
 
     def account_of(self, code: str) -> tuple[str | None, str | None]:
         return jde_account(code, self.accounts, self.gl)
 
-    def vendor(self, vendor_id: str) -> dict[str, Any] | None:
-        """The vendor, read once per step; ``RecordReadFailed`` (not cached) when Procurify gave no answer."""
-        if vendor_id not in self.vendors:
-            try:
-                self.vendors[vendor_id] = read_for_record(
-                    f"the bill's vendor (Procurify vendor {vendor_id})",
-                    lambda: self.session.get("vendors", vendor_id),
-                )
-            except ProcurifyNotFoundError:
-                self.vendors[vendor_id] = None
-        return self.vendors[vendor_id]
-
-    def record(self, bill: Mapping[str, Any], updated_at: datetime) -> BillOutcome:
-        """The bill (slim or full) as a JDE posting, a refusal, a skip, or None when it is none of this
-        flow's business (not approved, never posted). A read this bill needed (its full record, its vendor)
-        that failed after the client's retries queues this bill alone (``record_reads``)."""
-        try:
-            return self._record(bill, updated_at)
-        except RecordReadFailed as failed:
-            return queued_for_read(str(bill.get("uuid") or ""), describe(bill), failed)
-
-    def _record(self, bill: Mapping[str, Any], updated_at: datetime) -> BillOutcome:
-        bill_uuid = str(bill.get("uuid") or "")
-        xref = self.ledger.get_xref(INTEGRATION, ENTITY, "procurify", bill_uuid, "JDE")
-        posted = xref.target_id if xref is not None and xref.target_id else None
-        full = approved_full_bill(
-            self.session, bill, statuses=self.rules.statuses, posted=posted, wording=WORDING
-        )
-        if not isinstance(full, Mapping):
-            return full
+    def mapped(self, bill_uuid: str, full: Mapping[str, Any], updated_at: datetime) -> Mapped | Rejected:
         vendor_id = bill_vendor_id(full)
         an8 = paired_supplier(self.ledger, vendor_id) if vendor_id else None
         waits = vendor_dependency(vendor_id, self.vendor(vendor_id)) if vendor_id and an8 is None else ""
@@ -246,19 +199,8 @@ class BillReader:
                 "vendor's external_id to the supplier's AN8 in Procurify (the suppliers flow then pairs "
                 "them), then replay",
             )
-        inputs = BillInputs(
-            bill=full,
-            an8=an8,
-            vendor_dependency=waits,
-            updated_at=updated_at,
-            posting=self.rules.posting,
-            batch_user=self.rules.batch_user,
-            tax_account=self.rules.tax_account,
-            ap_account=self.rules.ap_account,
-            freight_account=self.rules.freight_account,
-        )
-        mapped = map_bill(inputs, self.account_of, self.gl)
-        return refused_after_sent(bill_uuid, mapped, posted, WORDING)
+        inputs = self.inputs(bill=full, an8=an8, vendor_dependency=waits, updated_at=updated_at)
+        return map_bill(inputs, self.account_of, self.gl)
 
 
 def map_bills(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
@@ -273,7 +215,7 @@ def map_bills(context: Any, partition: str | None) -> Iterator[Mapped | Rejected
     ledger = context.resources.ledger.get()
     with context.resources.procurify.session() as session:
         reader = BillReader(session, ledger, gl, table, rules)
-        yield from _records(reader, bills, run_id=context.run.run_id, partition=partition)
+        yield from reader.settled(bills, run_id=context.run.run_id, partition=partition)
 
 
 def remap_bills(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
@@ -285,34 +227,25 @@ def remap_bills(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
     table = ACCOUNTS.restage(resources.staging)
     ledger = resources.ledger.get()
     with resources.procurify.session() as session:
-        reader = BillReader(session, ledger, gl, table, rules)
-        yield from remapped_bills(
+        yield from BillReader(session, ledger, gl, table, rules).replayed(
             keys,
             lambda key: read_for_record("the bill", lambda: session.get("bills", key)),
-            statuses=rules.statuses,
+            STATUSES_ENV,
             posted=lambda key: ledger.get_xref(INTEGRATION, ENTITY, "procurify", key, "JDE"),
-            statuses_env=STATUSES_ENV,
-            wording=WORDING,
-            mapped=lambda found: _records(reader, found, run_id=None, partition=None),
         )
 
 
 # -- where it is written --------------------------------------------------------------------------------
 
 
-class BillPostings(targets.PostingTarget):
-    """The JDE side: a voucher batch through ``VoucherBatches`` (ML_CreateVoucherBatch) or a journal batch
-    through ``JournalBatches`` (ML_CreateJournalBatch), by the record's posting, on one JDE session."""
+class BillPostings(BatchPostings):
+    """JDE's voucher-or-journal postings (``jde.postings``) of Procurify bills."""
 
     source_label = "Procurify"
-    ways = {"vouchers": targets.VoucherBatches, "journals": targets.JournalBatches}
     changed_since = (
         "amounts, accounts or dates changed in Procurify, or the account map or the "
         f"{POSTING_ENV} / {BATCH_USER_ENV} settings changed since"
     )
-
-    def _for(self, record: Mapped) -> targets.BatchTarget:
-        return self.journals if record.fields["posting"] == "journal" else self.vouchers  # type: ignore[attr-defined]
 
 
 BILLS_FLOW = BACK_ROUTE.flow(
@@ -328,8 +261,6 @@ BILLS_FLOW = BACK_ROUTE.flow(
     writes={"JDE": (targets.CREATE_VOUCHERS, targets.CREATE_JOURNALS)},
 )
 
-_records = settled_records_of(BILLS_FLOW)  # each bill mapped; an exported-elsewhere skip audited
-
 bill_assets = build_flow_assets(
     BILLS_FLOW,
     partitions_def=saas_daily_partitions(),
@@ -340,14 +271,10 @@ bill_assets = build_flow_assets(
 )
 
 
-def bill_replay(resources: Callable[[], dict[str, Any]]) -> ReplayHandler:
-    """The bills flow's replay handler: remapped with today's table and settings (``resources()``: jde,
-    procurify, staging, built once per replay), written through a target holding the replay's ledger."""
-    return targets.jde_target_replay(BILLS_FLOW, BillPostings, resources)
-
-
 def register_bill_replays(resources: Callable[[], dict[str, Any]] | None = None) -> None:
     """``ml-connector replay`` for queued bills: each read again from Procurify and mapped with today's
-    table and settings (``resources_from_settings`` of jde, procurify and staging unless given)."""
+    table and settings (``resources_from_settings`` of jde, procurify and staging unless given), written
+    through a target holding the replay's ledger."""
     build = resources or (lambda: resources_from_settings(("jde", "procurify", "staging")))
-    register_replay_handler(INTEGRATION, BILLS_FLOW.name, bill_replay(build))
+    handle = targets.jde_target_replay(BILLS_FLOW, BillPostings, build)
+    register_replay_handler(INTEGRATION, BILLS_FLOW.name, handle)

@@ -5,10 +5,9 @@ F0411) or as a journal entry (``ML_CreateJournalBatch``, F0911Z1) when bills pos
 What is sent. The day's staged payments (``procurify_payments``, by ``updated_at``), latest version each,
 whose status is one of ``ML_JDE_PROCURIFY_PAID_STATUSES`` (default ``paid``: reference 2.7's public
 statuses; ``approved`` / ``scheduled`` / ``processing`` can still fail, ``failed`` / ``denied`` paid
-nothing). The bills of each payment are read from Procurify (``/api/v3/ap/bills/?group=<g>`` per bill group
-it names, reference 2.6 ``group`` filter) and split exactly (``payment_mappers``: each bill its total with
-tax; a payment its bills do not add up to is refused with both figures). Source key
-``<payment uuid>:<bill uuid>``.
+nothing). The bills of each payment are read from Procurify and the payment split over them exactly (the
+Procurify side's ``procurify.payments``: each bill its total with tax; a payment its bills do not add up to
+is refused with both figures). Source key ``<payment uuid>:<bill uuid>``.
 
 Holds. A bill the bills flow has not posted yet (no ``bill`` xref with a target id) holds its payment on
 the bill's dependency key (``jde_procurify:bill:procurify:<bill uuid>``): the bills flow's write releases
@@ -23,10 +22,7 @@ One that maps differently after it was posted (amount, date, posting settings) i
 adopted); a journal's batch key repeats as 59A4 (adopted).
 """
 
-import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
@@ -39,19 +35,24 @@ from connector_assets.flows.replay_resources import resources_from_settings
 from connector_assets.integrations.jde_procurify.bills import posting  # bills' and payments' one setting
 from connector_assets.integrations.jde_procurify.integration import BACK_ROUTE, INTEGRATION
 from connector_assets.integrations.jde_procurify.payment_mappers import (
-    BillInJde,
     JournalAccounts,
     PostingRules,
     ProcurifyPaymentRecord,
-    group_id,
     map_payment,
-    payment_bills,
-    payment_groups,
-    payment_uuid,
 )
 from connector_assets.jde import targets
 from connector_assets.jde.accounts import GlAccounts, account_setting, setting_account_problems
+from connector_assets.jde.posted_documents import PostedDocument
+from connector_assets.jde.postings import PaymentPostings
 from connector_assets.jde.tables import AP_LEDGER, GL_ACCOUNTS
+from connector_assets.procurify.payments import (
+    STAGED_PAYMENTS,
+    PaymentBills,
+    PaymentVersion,
+    payment_uuid,
+    payments_found_again,
+    staged_payments,
+)
 from connector_assets.saas_assets import saas_partitions
 from connector_resources import settings
 from connector_resources.ledger import Ledger, schema
@@ -59,7 +60,6 @@ from connector_resources.replay import register_replay_handler
 
 ENTITY = "payment"
 BILL_ENTITY = "bill"  # the bills flow's entity: its xref names each bill's JDE document
-STAGED_PAYMENTS = "procurify_payments"
 BILLS_WRITTEN = f"{INTEGRATION}_bills_written"  # in one run, a bill posts before its payment is mapped
 PAID_STATUSES_ENV = "ML_JDE_PROCURIFY_PAID_STATUSES"
 AP_ACCOUNT_ENV = "ML_JDE_PROCURIFY_AP_ACCOUNT"  # the bills flow's journal credit: the payment's debit
@@ -126,53 +126,6 @@ def posted_shares(ledger: Ledger, payment: str) -> dict[str, str]:
         return {row.source_key: row.target_id for row in conn.execute(query)}
 
 
-# -- reading Procurify ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PaymentVersion:
-    record: dict[str, Any]
-    updated_at: datetime
-
-
-def staged_payments(staging: Any, partition: str | None) -> list[PaymentVersion]:
-    """The partition's staged payments, latest version each (by ``updated_at``)."""
-    latest: dict[str, PaymentVersion] = {}
-    for row in staging.read_rows(STAGED_PAYMENTS, partition):
-        record, stamp = json.loads(row["record"]), row["updated_at"]
-        key = str(record.get("uuid") or row["id"])
-        if key not in latest or stamp >= latest[key].updated_at:
-            latest[key] = PaymentVersion(record, stamp)
-    return list(latest.values())
-
-
-class BillReader:
-    """The bills of bill groups, one read per group per run (``/api/v3/ap/bills/?group=``)."""
-
-    def __init__(self, session: Any) -> None:
-        self.session = session
-        self.groups: dict[int, list[dict[str, Any]]] = {}
-
-    def of_payment(self, payment: Mapping[str, Any]) -> list[dict[str, Any]]:
-        bills: list[dict[str, Any]] = []
-        for group in payment_groups(payment):
-            if group not in self.groups:
-                self.groups[group] = list(self.session.iter_all("bills", filters={"group": group}))
-            bills.extend(self.groups[group])
-        return payment_bills(payment, bills)
-
-
-def batch_company(jde_session: Any, in_jde: BillInJde) -> str | None:
-    """The JDE company of a bill posted as a batch (its F0911Z1 rows' KCO), for its payment's journal."""
-    if in_jde.batch is None:
-        return in_jde.company
-    rows = jde_session.browse(
-        targets.JOURNAL_TABLE, columns=["KCO"], conditions=in_jde.batch.conditions(targets.JOURNAL_TABLE)
-    )
-    companies = {str(r.get("KCO") or "").strip() for r in rows} - {""}
-    return companies.pop() if len(companies) == 1 else None
-
-
 # -- the mapper over a partition ------------------------------------------------------------------------
 
 
@@ -198,15 +151,15 @@ def payment_records(
         return
     rules = posting_rules(staging)
     with procurify.session() as session:
-        reader = BillReader(session)
+        reader = PaymentBills(session)
         paid = [(v, reader.of_payment(v.record)) for v in chosen]
     posted = {str(b["uuid"]): posted_bill(ledger, str(b["uuid"])) for _v, bills in paid for b in bills}
     companies: dict[str, str] = {}
     if rules.posting == "journal":
-        batches = {k: p for k, t in posted.items() if (p := BillInJde.parse(t)) and p.batch is not None}
+        batches = {k: p for k, t in posted.items() if (p := PostedDocument.parse(t)) and p.batch is not None}
         if batches:
             with jde.session() as jde_session:
-                companies = {k: c for k, p in batches.items() if (c := batch_company(jde_session, p))}
+                companies = {k: c for k, p in batches.items() if (c := p.batch_company(jde_session))}
     for version, bills in paid:
         yield from map_payment(
             version.record, version.updated_at, bills, posted, rules, bill_dependency, companies
@@ -247,20 +200,10 @@ def map_payments(context: AssetExecutionContext, partition: str | None) -> Itera
 def remap_payments(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
     """The named (payment, bill) records read from Procurify again and mapped with today's settings
     (replay). The public API reads payments by integer id only (``ids``), so each is found through its
-    bill: the bill's group, then the payments of that group (``bill_groups``)."""
+    bill (``procurify.payments.payments_found_again``)."""
     r = context.resources
-    versions: dict[str, PaymentVersion] = {}
     with r.procurify.session() as session:
-        for key in keys:
-            uuid, _, bill = key.partition(":")
-            if uuid in versions or not bill:
-                continue
-            group = group_id(session.get("bills", bill).get("group"))
-            if group is None:
-                continue
-            for payment in session.iter_all("payments", filters={"bill_groups": str(group)}):
-                if payment_uuid(payment).replace("-", "") == uuid.replace("-", ""):
-                    versions[uuid] = PaymentVersion(payment, payment.get("_updated_at") or datetime.now(UTC))
+        versions = payments_found_again(session, keys)
     wanted = set(keys)
     for record in payment_records(r.ledger.get(), r.staging, r.procurify, r.jde, versions.values()):
         if record.source_key in wanted:
@@ -270,23 +213,11 @@ def remap_payments(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]
 # -- the JDE side ---------------------------------------------------------------------------------------
 
 
-class ProcurifyPayments(targets.PostingTarget):
-    """A voucher payment through ``DocumentPayments`` (the voucher known by its document key) or
-    ``VoucherPayments`` (known by its batch key), a journal entry through ``JournalBatches``: one JDE
-    session."""
+class ProcurifyPayments(PaymentPostings):
+    """JDE's payment postings (``jde.postings``) of Procurify payments."""
 
     source_label = "Procurify"
-    ways = {
-        "documents": targets.DocumentPayments,
-        "batches": targets.VoucherPayments,
-        "journals": targets.JournalBatches,
-    }
     changed_since = "amount or date changed in Procurify, or the posting or account settings changed since"
-
-    def _for(self, record: Mapped) -> targets.JdeTarget:
-        if record.fields["posting"] == "journal":
-            return self.journals  # type: ignore[attr-defined]
-        return self.documents if "Document_Number" in record.body else self.batches  # type: ignore[attr-defined]
 
 
 PAYMENTS_FLOW = BACK_ROUTE.flow(

@@ -234,9 +234,9 @@ class JdeClerk:
     def voucher(self, bill_uuid: str) -> tuple[str, int, str] | None:
         """(KCO, DOC, DCT) of the bill's JDE voucher once it exists, else None (a journal posting has
         no voucher to pay)."""
-        from connector_assets.integrations.jde_procurify.payment_mappers import BillInJde
+        from connector_assets.jde.posted_documents import PostedDocument
 
-        posted = BillInJde.parse(self._posted_as(bill_uuid))
+        posted = PostedDocument.parse(self._posted_as(bill_uuid))
         if posted is None:
             return None
         if posted.number is not None:

@@ -35,7 +35,7 @@ from fusion_procurify_world import BUSINESS_UNIT, INTEGRATION, FusionProcurifyWo
 from connector_assets.flows.core import Mapped
 from connector_assets.fusion.invoice_target import invoice_of
 from connector_assets.integrations.fusion_procurify import account_map, charge_accounts, departments
-from connector_assets.integrations.fusion_procurify.invoices import InvoiceTarget
+from connector_assets.integrations.fusion_procurify.invoices import INVOICES_FLOW, InvoiceTarget
 from connector_assets.integrations.fusion_procurify.payment_status import INVOICE_ENTITY
 from connector_assets.integrations.fusion_procurify.vendor_pairs import paired_vendor
 from connector_resources.fusion.payloads import DraftPurchaseOrder, PurchaseOrderLine
@@ -251,7 +251,9 @@ def paid_invoice_is_not_changed(world: FusionProcurifyWorld) -> None:
     }
     record = Mapped(source_key="bill-changed-after-payment", body=body, fields={})
     with world.resources["fusion"].session() as session, pytest.raises(ValueError, match="paid"):
-        InvoiceTarget(session, world.ledger, None, None).update(str(invoice["InvoiceId"]), record)
+        InvoiceTarget(session, world.ledger, INVOICES_FLOW, None, None).update(
+            str(invoice["InvoiceId"]), record
+        )
     after = world.fusion_record("invoices", invoice["InvoiceId"])
     assert after["InvoiceAmount"] == invoice["InvoiceAmount"]
 
@@ -397,7 +399,7 @@ def test_duplicates_are_adopted_whatever_the_pod_says_about_them(world: FusionPr
         record = records[bill["uuid"]]
         with world.resources["fusion"].session() as session:
             racing = ClerkBetweenSearchAndCreate(session, invoice_of(record.body))
-            created = InvoiceTarget(racing, world.ledger, None, None).create(record)
+            created = InvoiceTarget(racing, world.ledger, INVOICES_FLOW, None, None).create(record)
         assert racing.raced and created.action == "adopt", (errors, created)
         [held] = world.fusion_records("invoices", InvoiceNumber=bill["invoice_number"])
         assert str(held["InvoiceId"]) == created.target_id

@@ -23,22 +23,18 @@ from fusion_procurify_world import BUSINESS_UNIT, INTEGRATION, FusionProcurifyWo
 
 from connector_assets.flows.core import Mapped, Rejected, validate
 from connector_assets.flows.mapping_tables import ROOT
-from connector_assets.fusion.invoice_target import differences, invoice_of
+from connector_assets.fusion.invoice_target import invoice_of
 from connector_assets.fusion.supplier_sites import SupplierSite
 from connector_assets.integrations.fusion_procurify import account_map, charge_accounts, departments
-from connector_assets.integrations.fusion_procurify.bill_mappers import (
-    BillInputs,
-    FusionOrder,
-    item_account,
-    map_bill,
-)
-from connector_assets.integrations.fusion_procurify.bill_reader import order_dependency
+from connector_assets.integrations.fusion_procurify.bill_mappers import BillInputs, FusionOrder, map_bill
 from connector_assets.integrations.fusion_procurify.invoices import (
     INVOICES_FLOW,
     InvoiceTarget,
+    order_dependency,
     register_invoice_replays,
 )
 from connector_assets.integrations.fusion_procurify.vendor_pairs import vendor_dependency
+from connector_assets.procurify.bill_fields import item_account
 from connector_resources.ledger import schema
 
 UUID = "7f1c2b0e-4d7a-4a77-9c1e-2f0a5b6c9d11"
@@ -208,15 +204,6 @@ def test_freight_a_tax_account_setting_and_a_foreign_currency():
     ]
     assert tail == [("Tax", "101-10-22500-000"), ("Freight", "101-10-61000-000")]
     assert record.body["ConversionRateType"] == "Corporate"
-
-
-def test_item_accounts_and_fusion_differences_read_as_their_names_say():
-    item = a_bill()["items"][0]
-    assert item_account(item) == ("6100", "Head Office|Finance")
-    found = {"Supplier": "Acme Supplies", "InvoiceAmount": Decimal("175.3"), "InvoiceDate": "2026-11-20"}
-    body = {"Supplier": "Acme Supplies", "InvoiceAmount": "175.30", "InvoiceDate": "2026-11-20"}
-    assert differences(found, body) == []
-    assert differences({**found, "InvoiceAmount": 170}, body) == ["amount 170 (the bill's: 175.30)"]
 
 
 # -- end to end ---------------------------------------------------------------------------------------
@@ -436,7 +423,7 @@ def test_a_duplicate_refusal_on_create_becomes_an_adoption(world: FusionProcurif
     record = mapped_records(world)[bill["uuid"]]
     with world.resources["fusion"].session() as session:
         racing = ClerkBetweenSearchAndCreate(session, invoice_of(record.body))
-        created = InvoiceTarget(racing, world.ledger, None, None).create(record)
+        created = InvoiceTarget(racing, world.ledger, INVOICES_FLOW, None, None).create(record)
     assert racing.raced and created.action == "adopt"
     assert "refused as a duplicate" in created.reason and "Fusion validation: Validated" in created.reason
     [held] = invoices_in_fusion(world, bill["invoice_number"])
@@ -452,7 +439,7 @@ def test_a_changed_bill_updates_the_header_with_if_match_and_queues_changed_line
     record = mapped_records(world)[bill["uuid"]]
     header = {**record.body, "Description": "Corrected note", "InvoiceDate": "2026-11-02"}
     with world.resources["fusion"].session() as session:
-        target = InvoiceTarget(session, world.ledger, None, None)
+        target = InvoiceTarget(session, world.ledger, INVOICES_FLOW, None, None)
         target.update(invoice_id, Mapped(record.source_key, header, record.fields))
         stored = world.fusion_record("invoices", invoice_id)
         assert (stored["Description"], stored["InvoiceDate"]) == ("Corrected note", "2026-11-02")

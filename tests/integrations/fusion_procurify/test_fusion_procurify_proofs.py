@@ -81,11 +81,11 @@ from roots import ROOT
 
 from connector_assets.flows.reconciliation import Report
 from connector_assets.fusion.suppliers import FusionSupplier
-from connector_assets.integrations.fusion_procurify.bill_mappers import item_account
 from connector_assets.integrations.fusion_procurify.invoices import register_invoice_replays
 from connector_assets.integrations.fusion_procurify.reconcile.day import reconcile_day
 from connector_assets.integrations.fusion_procurify.vendor_matches import set_vendor_match
 from connector_assets.integrations.fusion_procurify.vendor_pairs import paired_vendor, vendor_dependency
+from connector_assets.procurify.bill_fields import item_account
 from connector_resources.fusion.payloads import DraftPurchaseOrder, PurchaseOrderLine
 from connector_resources.fusion.session import FusionSession
 from connector_resources.replay import _handlers

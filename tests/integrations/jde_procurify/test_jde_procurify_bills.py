@@ -23,7 +23,6 @@ from connector_assets.flows.core import Mapped, Rejected, validate
 from connector_assets.integrations.jde_procurify.bill_mappers import (
     BillInputs,
     batch_key,
-    item_account_code,
     map_bill,
     uuid_hex,
 )
@@ -275,12 +274,6 @@ def test_the_journal_posting_credits_the_ap_account_with_the_supplier_as_subledg
     }
     assert record.body["Company"] == "00001" and record.body["GL_Date"] == "2026-11-23"
     assert record.fields["posting"] == "journal" and validate(BILLS_FLOW, [record]).rejected == []
-
-
-def test_an_item_account_code_comes_from_the_item_then_its_po_line():
-    assert item_account_code({"account": {"account_code": {"code": " 6100 "}}}) == "6100"
-    assert item_account_code({"account": None, "orderitem": {"accountCode": "6800"}}) == "6800"
-    assert item_account_code({"account": None, "orderitem": None}) is None
 
 
 # -- the flow through Dagster, on both simulators -----------------------------------------------------

@@ -32,13 +32,9 @@ from jde_procurify_world import JdeProcurifyWorld, jde_procurify_world
 
 from connector_assets.flows.core import Mapped
 from connector_assets.integrations.jde_procurify.bill_mappers import batch_key, bill_vendor_id
-from connector_assets.integrations.jde_procurify.paid_marks import BillPaidMarks
-from connector_assets.integrations.jde_procurify.payment_mappers import (
-    group_id,
-    payment_bills,
-    payment_groups,
-)
+from connector_assets.procurify.bill_paid_marks import ProcurifyBillPaidMarks
 from connector_assets.procurify.order_fields import requisition_numbers
+from connector_assets.procurify.payments import group_id, payment_bills, payment_groups
 from connector_sandbox.jde_ais import JdeSandboxSettings
 
 BILLS = ("procurify_bills", "jde_procurify_bills_mapped", "jde_procurify_bills_written")
@@ -180,7 +176,7 @@ def test_a_mark_answered_with_no_content_that_paid_nothing_is_not_recorded(world
         natural_key={"bill_uuid": bill["uuid"]},
     )
     with world.resources["procurify"].session() as session:
-        target = BillPaidMarks(session)
+        target = ProcurifyBillPaidMarks(session)
         with pytest.raises(ValueError, match="without saying it was paid, and the bill is still Confirmed"):
             target.create(record)
     assert world.procurify_record("bills", bill["uuid"])["api"]["status"] == 1

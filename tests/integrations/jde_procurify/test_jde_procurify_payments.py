@@ -26,20 +26,15 @@ from connector_assets.integrations.jde_procurify.bill_mappers import batch_key
 from connector_assets.integrations.jde_procurify.bills import BILLS_FLOW
 from connector_assets.integrations.jde_procurify.paid_marks import (
     PAID_MARKS_FLOW,
-    PaidVoucher,
     map_mark,
-    paid_today,
-    paid_voucher,
     register_paid_marks_replays,
 )
 from connector_assets.integrations.jde_procurify.payment_mappers import (
-    BillInJde,
+    SPLIT_WORDING,
     JournalAccounts,
     PostingRules,
-    cents,
     journal_key,
     map_payment,
-    payment_bills,
     split,
 )
 from connector_assets.integrations.jde_procurify.payments import (
@@ -47,6 +42,8 @@ from connector_assets.integrations.jde_procurify.payments import (
     bill_dependency,
     register_payments_replays,
 )
+from connector_assets.jde.paid_vouchers import PaidVoucher
+from connector_assets.jde.posted_documents import PostedDocument
 
 PAYMENT = "c1264f4e207a4faf9c6345fe9bd98e10"
 BILL_A = "1bd9644a-df71-434e-bcad-b56363ab2211"
@@ -92,19 +89,8 @@ def mapped(bills: list[dict[str, Any]], posted: dict[str, str | None], rules=VOU
 # -- the payment mapper --------------------------------------------------------------------------------
 
 
-def test_a_payments_bills_are_those_of_its_groups_naming_it_or_no_payment():
-    bills = [
-        a_bill(BILL_A, 100.3),
-        a_bill(BILL_B, 400.5, payment_uuid=None),
-        a_bill("9" * 32, 10.0, payment_uuid="ab" * 16),  # in the group, another payment's
-        a_bill("8" * 32, 10.0, group=513),  # another group
-    ]
-    assert [b["uuid"] for b in payment_bills(a_payment(), bills)] == [BILL_A, BILL_B]
-
-
 def test_the_amount_is_split_exactly_or_refused_with_both_figures():
-    assert cents(175.3) == Decimal("175.30") and cents("0.1") == Decimal("0.10") and cents(1.005) is None
-    shares = split(a_payment(), [a_bill(BILL_A, 100.3), a_bill(BILL_B, 400.5)])
+    shares = split(a_payment(), [a_bill(BILL_A, 100.3), a_bill(BILL_B, 400.5)], SPLIT_WORDING)
     assert [(s.bill, s.amount) for s in shares] == [(BILL_A, Decimal("100.30")), (BILL_B, Decimal("400.50"))]
     records = mapped([a_bill(BILL_A, 100.3), a_bill(BILL_B, 400.0)], {BILL_A: "x", BILL_B: "y"})
     assert [type(r) for r in records] == [Rejected, Rejected]
@@ -150,7 +136,7 @@ def test_a_bill_not_posted_yet_holds_its_payment_on_the_bill():
 
 
 def test_a_journal_entry_balances_with_keys_from_the_two_uuids():
-    assert BillInJde.parse("MLPRCFY/PFY0A5B6C9D11/7F1C2B0E4D7A4A779C1E2F").batch is not None
+    assert PostedDocument.parse("MLPRCFY/PFY0A5B6C9D11/7F1C2B0E4D7A4A779C1E2F").batch is not None
     [entry] = list(
         map_payment(
             a_payment(amount="100.30"),
@@ -179,20 +165,6 @@ def test_a_journal_entry_balances_with_keys_from_the_two_uuids():
 
 
 # -- paid marks, pure ----------------------------------------------------------------------------------
-
-
-def test_a_voucher_is_paid_when_every_pay_item_is_p_with_nothing_open():
-    key = ("00001", 10042, "PV")
-    paid = [
-        {"PST": "P", "AAP": Decimal("0"), "UPMJ": date(2026, 11, 20)},
-        {"PST": "P", "AAP": 0, "UPMJ": date(2026, 11, 23)},
-    ]
-    assert paid_voucher(key, paid) == PaidVoucher(key, date(2026, 11, 23))
-    assert paid_voucher(key, [*paid, {"PST": "A", "AAP": Decimal("5.00"), "UPMJ": date(2026, 11, 1)}]) is None
-    voided = [{"PST": "V", "AAP": 0, "UPMJ": date(2026, 11, 23)}]  # nothing open, but not paid
-    assert paid_voucher(key, voided) is None
-    rows = [{"KCO": "00001", "DOC": 7, "DCT": "PV", "PST": "P"}, {"KCO": "00001", "DOC": 8, "PST": "A"}]
-    assert paid_today(rows) == [("00001", 7, "PV")]
 
 
 def test_a_mark_is_sent_for_an_approved_bill_without_payment_only():

@@ -1,0 +1,104 @@
+"""Which JD Edwards vouchers JDE has paid, read from the A/P ledger (F0411) and the voucher batches
+(F0411Z1), for any flow that tells another system a JDE voucher was paid (today JD Edwards -> Procurify
+paid marks).
+
+A day's staged F0411 rows (``jde_ap_ledger``, by UPMJ) hold only the pay items changed that day; a voucher
+with one of them in pay status ``P`` is a candidate (``paid_today``). It is paid when every pay item of it
+(read from F0411 now, ``pay_items``) has open amount ``AAP`` 0 and pay status ``PST`` ``P`` (reference
+F0411: ``P`` paid; a voided voucher also has nothing open but is not ``P``, and is not paid). Its payment
+date is the latest UPMJ of its pay items (F0411 carries no payment date; the payment itself is in
+F0413/F0414, which the flows do not stage): the day JDE recorded the payment. A voucher made from a batch
+is known to the flow that wrote the batch by its batch key: ``batches_of_vouchers`` reads those keys.
+
+Reads by voucher number go through ``lookup.browse_in`` (``MATCH_ANY`` of ``EQUAL``, 100 numbers a read):
+the rows of other companies with the same number are read and dropped here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from connector_assets.flows import amounts
+from connector_assets.jde.lookup import browse_in
+from connector_assets.jde.tables import AP_LEDGER
+from connector_assets.jde.target_base import BATCH_TABLE, BatchKey, jde_number
+
+PAID = "P"  # F0411 PST: paid
+
+VoucherKey = tuple[str, int, str]  # KCO, DOC, DCT
+
+
+def voucher_text(key: VoucherKey) -> str:
+    """``KCO:DOC:DCT``: a voucher's document key as a ledger cross-reference names it."""
+    return f"{key[0]}:{key[1]}:{key[2]}"
+
+
+@dataclass(frozen=True)
+class PaidVoucher:
+    """A JDE voucher every pay item of which is paid, and the day JDE recorded it."""
+
+    key: VoucherKey
+    paid_on: date
+
+
+def paid_voucher(key: VoucherKey, pay_items: Iterable[Mapping[str, Any]]) -> PaidVoucher | None:
+    """The voucher as paid, or None while a pay item is open or not in pay status P (pure)."""
+    items = list(pay_items)
+    if not items:
+        return None
+    for item in items:
+        open_amount = amounts.amount(item.get("AAP"))
+        if open_amount is None or open_amount != 0 or str(item.get("PST") or "").strip() != PAID:
+            return None
+    days = [d for item in items if isinstance(d := item.get("UPMJ"), date)]
+    return PaidVoucher(key, max(days)) if days else None
+
+
+def voucher_key(row: Mapping[str, Any]) -> VoucherKey | None:
+    """The voucher an F0411 (or F0411Z1) row belongs to; None when it carries no voucher number."""
+    number = jde_number(row.get("DOC"))
+    if number is None:
+        return None
+    return str(row.get("KCO") or "").strip(), number, str(row.get("DCT") or "").strip()
+
+
+def paid_today(rows: Iterable[Mapping[str, Any]]) -> list[VoucherKey]:
+    """Vouchers of the day's F0411 rows with a pay item in pay status P (the candidates), sorted."""
+    return sorted({k for r in rows if str(r.get("PST") or "").strip() == PAID and (k := voucher_key(r))})
+
+
+def pay_items(jde_session: Any, vouchers: list[VoucherKey]) -> dict[VoucherKey, list[dict[str, Any]]]:
+    """Every pay item of ``vouchers`` as F0411 holds it now (PST, AAP, UPMJ)."""
+    wanted = set(vouchers)
+    items: dict[VoucherKey, list[dict[str, Any]]] = {k: [] for k in vouchers}
+    numbers = sorted({number for _company, number, _dct in vouchers})
+    columns = ["KCO", "DOC", "DCT", "SFX", "PST", "AAP", "UPMJ"]
+    for row in browse_in(jde_session, AP_LEDGER.table, "DOC", numbers, columns):
+        key = voucher_key(row)
+        if key in wanted:
+            items[key].append(row)
+    return items
+
+
+def batches_of_vouchers(
+    jde_session: Any, vouchers: list[VoucherKey], user: str
+) -> dict[VoucherKey, list[BatchKey]]:
+    """Voucher -> the batch keys (EDI user ``user``) of the F0411Z1 rows it was made from, in the order
+    JDE gives the rows (a row naming no document type matches the voucher's)."""
+    pending = {(company, number) for company, number, _dct in vouchers}
+    found: dict[VoucherKey, list[BatchKey]] = {}
+    numbers = sorted({number for _company, number in pending})
+    columns = ["EDUS", "EDBT", "EDTN", "KCO", "DOC", "DCT"]
+    for row in browse_in(jde_session, BATCH_TABLE, "DOC", numbers, columns):
+        company, number = str(row.get("KCO") or "").strip(), jde_number(row.get("DOC"))
+        if str(row.get("EDUS") or "").strip() != user or (company, number) not in pending:
+            continue
+        batch = BatchKey(*(str(row.get(name) or "").strip() for name in ("EDUS", "EDBT", "EDTN")))
+        dct = str(row.get("DCT") or "").strip()
+        for key in vouchers:
+            if key[0] == company and key[1] == number and dct in ("", key[2]):
+                found.setdefault(key, []).append(batch)
+    return found

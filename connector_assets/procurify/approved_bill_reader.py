@@ -1,0 +1,136 @@
+"""One reader of approved Procurify bills for every flow that posts them to an ERP (Procurify -> JD Edwards
+bills as AP batches, Procurify -> Oracle Fusion invoices), on one Procurify session of a mapped step or a
+replay. What it does is the same for both flows:
+
+What is read. The day's staged bills (``procurify_bills``, polled on ``last_modified_datetime``), latest
+version each (``staged_bills``), whose ``status`` is one of the flow's approved statuses (a setting per
+flow; default 2 Approved and the payment states after it, 4/6/7/8). The list gives a slim bill, so each is
+read in full by its UUID (``GET /api/v2/ap/bills/{uuid}/``, procurify.md §2.6) for its items, account
+codes, departments, PO lines and note (``bill_reads.approved_full_bill``). Then the ERP's own reads and
+the mapping (``mapped``: the flow's subclass, e.g. the vendor's supplier and each account), and a refusal
+of a bill already sent names what it was sent as (``bill_reads.refused_after_sent``).
+
+Procurify not answering. Every call is retried on 504s, timeouts and other 5xx with backoff, up to
+``ML_PROCURIFY_MAX_ATTEMPTS``. A read one bill needs (its full record, its vendor, its POs) that still fails
+queues that bill with a reason naming it and the read (``record_reads``) and the rest of the day is sent;
+the retry job or a replay reads it again. The day's bill list is read by ``procurify_bills``: when that
+still fails there is nothing to send, and that partition fails.
+
+Exported elsewhere. A bill Procurify shows as exported (``last_export_date`` set) that the flow never sent
+was taken to an ERP by another process: it is skipped with an audit event, never sent a second time (the
+sandbox seeds such history). The skip is marked as never written (``flows.never_written``): a record held
+on the bill (a payment) is refused naming it, not left waiting for ever (``settled``).
+
+Marking exported. Procurify's API documents no write that marks a bill exported (``is_exported`` and
+``last_export_date`` are read-only filters and fields, §2.6); its only AP write is mark-as-paid
+(``bill_paid_marks``). So the export is recorded in the ledger (the flow's cross-reference: bill UUID -> the
+ERP document, with its audit event), not in Procurify.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import datetime
+from typing import Any
+
+from connector_assets.flows.core import FlowSpec, Mapped, Rejected
+from connector_assets.procurify.bill_fields import describe
+from connector_assets.procurify.bill_reads import (
+    BillOutcome,
+    BillWording,
+    approved_full_bill,
+    refused_after_sent,
+    remapped_bills,
+    settled_bill_records,
+)
+from connector_assets.procurify.record_reads import mapped_or_queued, read_for_record
+from connector_resources.ledger import Ledger
+from connector_resources.procurify.errors import ProcurifyNotFoundError
+
+
+class ApprovedBillReader:
+    """The bills of ``flow`` (whose cross-reference says what was sent) that count as approved
+    (``statuses``), told in the flow's ``wording``; a subclass maps a full bill (``mapped``)."""
+
+    def __init__(
+        self,
+        session: Any,
+        ledger: Ledger,
+        flow: FlowSpec,
+        statuses: frozenset[int],
+        wording: BillWording,
+    ) -> None:
+        self.session, self.ledger, self.flow = session, ledger, flow
+        self.statuses, self.wording = statuses, wording
+        self.vendors: dict[str, dict[str, Any] | None] = {}
+
+    def posted(self, bill_uuid: str) -> str | None:
+        """What the flow sent the bill as (its cross-reference's target id), None when never sent."""
+        f = self.flow
+        xref = self.ledger.get_xref(f.integration, f.entity, f.source_system, bill_uuid, f.target_system)
+        return xref.target_id if xref is not None and xref.target_id else None
+
+    def vendor(self, vendor_id: str) -> dict[str, Any] | None:
+        """The bill's vendor, read once per step (None when Procurify has none of that id);
+        ``RecordReadFailed`` (not cached) when Procurify gave no answer."""
+        if vendor_id not in self.vendors:
+            try:
+                self.vendors[vendor_id] = read_for_record(
+                    f"the bill's vendor (Procurify vendor {vendor_id})",
+                    lambda: self.session.get("vendors", vendor_id),
+                )
+            except ProcurifyNotFoundError:
+                self.vendors[vendor_id] = None
+        return self.vendors[vendor_id]
+
+    def mapped(self, bill_uuid: str, full: Mapping[str, Any], updated_at: datetime) -> Mapped | Rejected:
+        """The full approved bill as the flow's ERP document (held, or refused saying why)."""
+        raise NotImplementedError
+
+    def record(self, bill: Mapping[str, Any], updated_at: datetime) -> BillOutcome:
+        """The bill (slim or full) as the flow's record, a refusal, a skip, or None when it is none of the
+        flow's business (not approved, never sent)."""
+        return mapped_or_queued(
+            str(bill.get("uuid") or ""), describe(bill), lambda: self._record(bill, updated_at)
+        )
+
+    def _record(self, bill: Mapping[str, Any], updated_at: datetime) -> BillOutcome:
+        bill_uuid = str(bill.get("uuid") or "")
+        posted = self.posted(bill_uuid)
+        full = approved_full_bill(
+            self.session, bill, statuses=self.statuses, posted=posted, wording=self.wording
+        )
+        if not isinstance(full, Mapping):
+            return full
+        return refused_after_sent(bill_uuid, self.mapped(bill_uuid, full, updated_at), posted, self.wording)
+
+    def settled(
+        self,
+        bills: Iterable[tuple[Mapping[str, Any], datetime]],
+        *,
+        run_id: str | None,
+        partition: str | None,
+    ) -> Iterator[Mapped | Rejected]:
+        """The records of ``bills`` (each with its change time) as the flow's write takes them."""
+        return settled_bill_records(
+            self.flow, self.ledger, self.record, bills, run_id=run_id, partition=partition
+        )
+
+    def replayed(
+        self,
+        keys: Iterable[str],
+        read: Callable[[str], Mapping[str, Any]],
+        statuses_env: str,
+        posted: Callable[[str], Any] | None = None,
+    ) -> Iterator[Mapped | Rejected]:
+        """The bills a replay names, read again by ``read`` and mapped (``bill_reads.remapped_bills``:
+        ``statuses_env`` is the setting a refusal names, ``posted`` whether the flow sent a bill)."""
+        return remapped_bills(
+            keys,
+            read,
+            statuses=self.statuses,
+            posted=posted or self.posted,
+            statuses_env=statuses_env,
+            wording=self.wording,
+            mapped=lambda found: self.settled(found, run_id=None, partition=None),
+        )

@@ -1,0 +1,88 @@
+"""Which Procurify purchase-order line each item of a bill bills, read from Procurify for a flow that
+matches an ERP invoice to the order it came from (Procurify -> Oracle Fusion invoices): the bill's POs
+(``added_purchase_orders``) by number, and each item's PO line by its ``PO_line_num``.
+
+procurify.md §2.6 lists ``added_purchase_orders`` without its shape, so an entry is read as a summary
+(``procurify_PO``), a bare number, or a PO UUID read once (``GET /api/v2/purchase_orders/{uuid}/``, which
+§2.5 accepts) for its number; otherwise a bill of a PO would be sent unmatched. With one PO on the bill
+every item billing an order line is of it (no call); with several, each PO is read by number once per
+reader for which of its ``order_items`` each item bills. A PO that is gone raises
+``ProcurifyNotFoundError`` for the caller (a bill is never sent unmatched).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from connector_assets.procurify.bill_fields import order_item
+
+
+def po_line_number(line: Mapping[str, Any]) -> int | None:
+    """A Procurify PO line's ``PO_line_num`` (a positive whole number), None when it has none."""
+    value = line.get("PO_line_num")
+    text = "" if value is None or isinstance(value, bool) else str(value).strip()
+    return int(text) if text.isdigit() and int(text) > 0 else None
+
+
+def _po_number(value: Any) -> int | None:
+    text = "" if value is None or isinstance(value, bool) else str(value).strip()
+    return int(text) if text.isdigit() and int(text) > 0 else None
+
+
+class BillOrderLines:
+    """The PO lines bills bill, on one Procurify session; each PO (by number or UUID) read at most once."""
+
+    def __init__(self, session: Any) -> None:
+        self.session = session
+        self._po_lines: dict[int, dict[str, int]] = {}  # Procurify PO -> order item id -> PO_line_num
+        self._po_by_uuid: dict[str, int | None] = {}  # Procurify PO uuid -> its procurify_PO
+
+    def po_lines(self, procurify_po: int) -> dict[str, int]:
+        """Order item id -> ``PO_line_num`` of a Procurify PO, read by number once."""
+        if procurify_po not in self._po_lines:
+            detail = self.session.get("purchase_orders", procurify_po)
+            lines: dict[str, int] = {}
+            for line in detail.get("order_items") or []:
+                number = po_line_number(line) if isinstance(line, Mapping) else None
+                if number is not None and line.get("id") is not None:
+                    lines[str(line["id"])] = number
+            self._po_lines[procurify_po] = lines
+        return self._po_lines[procurify_po]
+
+    def added_po(self, entry: Any) -> int | None:
+        """The Procurify PO number an ``added_purchase_orders`` entry names (module docstring)."""
+        if isinstance(entry, Mapping):
+            return _po_number(entry.get("procurify_PO"))
+        ident = "" if entry is None or isinstance(entry, bool) else str(entry).strip()
+        if not ident or ident.isdigit():
+            return _po_number(ident)
+        if ident not in self._po_by_uuid:
+            detail = self.session.get("purchase_orders", ident)
+            self._po_by_uuid[ident] = _po_number(detail.get("procurify_PO"))
+        return self._po_by_uuid[ident]
+
+    def item_lines(self, bill: Mapping[str, Any]) -> dict[str, tuple[int, int]]:
+        """Order item id -> (Procurify PO number, PO line number) of each item of ``bill`` that bills a PO
+        line."""
+        pos = [
+            number
+            for entry in bill.get("added_purchase_orders") or []
+            if (number := self.added_po(entry)) is not None
+        ]
+        found: dict[str, tuple[int, int]] = {}
+        for item in bill.get("items") or []:
+            line = order_item(item) if isinstance(item, Mapping) else None
+            if line is None or line.get("id") is None or not pos:
+                continue
+            if len(pos) == 1:
+                number = po_line_number(line)
+                if number is not None:
+                    found[str(line["id"])] = (pos[0], number)
+                continue
+            for po in pos:
+                number = self.po_lines(po).get(str(line["id"]))
+                if number is not None:
+                    found[str(line["id"])] = (po, number)
+                    break
+        return found

@@ -1,0 +1,205 @@
+"""Procurify payments as every flow that takes them to another system reads them (today Procurify -> JD
+Edwards payments): which bills a payment pays, the amounts as the API renders them, the day's staged
+payments, how a payment splits over its bills, and a payment found again for a replay.
+
+Which bills. A public payment names the bill *groups* it pays (``bill_groups``, reference 2.7), not bills,
+and carries one ``amount``. A bill carries its ``group`` and the ``payment_uuid`` of the payment it is in
+(reference 2.6). A payment's bills are the bills of its groups that name this payment, or no payment yet
+(a group is paid as one; a bill of the group naming *another* payment is that payment's), read one list
+per group (``/api/v3/ap/bills/?group=<g>``, reference 2.6's ``group`` filter) once per reader.
+
+Found again. The public API reads payments by integer id only (``ids``), so a payment a replay names by
+uuid is found through one of its bills: the bill's group, then the payments of that group
+(``bill_groups``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from connector_assets.flows import amounts
+
+STAGED_PAYMENTS = "procurify_payments"
+# A JSON number rendered from a two-decimal amount differs from it by float noise only (quirk 7).
+FLOAT_NOISE = Decimal("0.000001")
+
+
+def payment_uuid(payment: Mapping[str, Any]) -> str:
+    return str(payment.get("uuid") or "").strip()
+
+
+def payment_label(payment: Mapping[str, Any]) -> str:
+    return f"Procurify payment {payment.get('id') or '?'} ({payment_uuid(payment) or 'no uuid'})"
+
+
+def hex_uuid(uuid: str) -> str:
+    """A uuid as Procurify's paths compare it: dashes dropped, lower case."""
+    return uuid.replace("-", "").strip().lower()
+
+
+def group_id(value: Any) -> int | None:
+    """A bill group's id as a bill's ``group`` or a payment's ``bill_groups`` entry gives it: the id
+    (reference 2.7: ``bill_groups`` are ids) or a nested object carrying it (``{"id": 512, ...}``: the
+    reference lists a bill's ``group`` without its shape); None when it names no group."""
+    if isinstance(value, Mapping):
+        value = value.get("id")
+    text = "" if value is None or isinstance(value, bool) else str(value).strip()
+    return int(text) if text.isdigit() else None
+
+
+def payment_groups(payment: Mapping[str, Any]) -> list[int]:
+    """The bill groups the payment pays (``bill_groups``: ids; one naming no group is left out)."""
+    groups = []
+    for group in payment.get("bill_groups") or []:
+        found = group_id(group)
+        if found is not None:
+            groups.append(found)
+    return groups
+
+
+def payment_bills(payment: Mapping[str, Any], bills: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The bills (slim, as ``/api/v3/ap/bills/?group=`` lists them) this payment pays: in one of its groups
+    and naming this payment or none; each once, in uuid order."""
+    groups, own = set(payment_groups(payment)), hex_uuid(payment_uuid(payment))
+    chosen: dict[str, dict[str, Any]] = {}
+    for bill in bills:
+        group = group_id(bill.get("group"))
+        named = hex_uuid(str(bill.get("payment_uuid") or ""))
+        if group is None or group not in groups or (named and named != own):
+            continue
+        uuid = str(bill.get("uuid") or "").strip()
+        if uuid:
+            chosen[uuid] = dict(bill)
+    return [chosen[k] for k in sorted(chosen)]
+
+
+def cents(value: Any) -> Decimal | None:
+    """An amount as the API renders it (decimal text, or a JSON number for bill totals) to the cent; None
+    when it is not a number or carries more than float noise beyond the cent."""
+    parsed = amounts.amount(value) if value is not None and not isinstance(value, bool) else None
+    if parsed is None:
+        return None
+    rounded = parsed.quantize(amounts.CENT)
+    return rounded if abs(parsed - rounded) < FLOAT_NOISE else None
+
+
+@dataclass(frozen=True)
+class Share:
+    """What a payment pays on one of its bills."""
+
+    bill: str  # uuid as the API gives it
+    amount: Decimal
+    invoice_number: str
+
+
+@dataclass(frozen=True)
+class SplitWording:
+    """How a flow says what becomes of a payment it cannot split: ``no_bills`` ends "Procurify lists no bill
+    of its bill groups for it, so ...", ``not_exact`` ends "it cannot be split over the bills exactly, so
+    ..." (nothing of it is sent, and what a person does instead)."""
+
+    no_bills: str
+    not_exact: str
+
+
+def split(
+    payment: Mapping[str, Any], bills: list[dict[str, Any]], wording: SplitWording
+) -> list[Share] | str:
+    """The payment's amount per bill (each bill's ``total_cost_with_tax``), or why it cannot be split
+    exactly, in a finance user's words with both figures: the bills' totals must add up to the payment's
+    amount exactly (a partial payment, a credit applied outside the bills, a bill added to the group
+    afterwards do not), since a split guessed by the integration would leave the wrong bills open."""
+    label = payment_label(payment)
+    total = cents(payment.get("amount"))
+    if total is None:
+        return f"{label}: its amount {payment.get('amount')!r} cannot be read as money"
+    if not bills:
+        groups = ", ".join(str(g) for g in payment_groups(payment)) or "none"
+        return (
+            f"{label} of {amounts.money(total)}: Procurify lists no bill of its bill groups ({groups}) for "
+            f"it, so {wording.no_bills}"
+        )
+    shares, unreadable = [], []
+    for bill in bills:
+        amount = cents(bill.get("total_cost_with_tax"))
+        if amount is None:
+            unreadable.append(f"bill {bill.get('uuid')} total {bill.get('total_cost_with_tax')!r}")
+            continue
+        shares.append(Share(str(bill["uuid"]), amount, str(bill.get("invoice_number") or "").strip()))
+    if unreadable:
+        return f"{label}: cannot be split over its bills, unreadable: {'; '.join(unreadable)}"
+    paid = sum((s.amount for s in shares), Decimal("0"))
+    if paid != total:
+        each = ", ".join(f"{s.invoice_number or s.bill} {amounts.money(s.amount)}" for s in shares)
+        return (
+            f"{label} is {amounts.money(total)}, but its bills add up to {amounts.money(paid)} ({each}): "
+            f"it cannot be split over the bills exactly, so {wording.not_exact}"
+        )
+    return shares
+
+
+def paid_on(payment: Mapping[str, Any]) -> str:
+    """The payment's day: ``processing_date`` (the day the money left), else ``posted_date``; "" if none."""
+    for field in ("processing_date", "posted_date"):
+        text = str(payment.get(field) or "")[:10]
+        if len(text) == 10:
+            return text
+    return ""
+
+
+@dataclass(frozen=True)
+class PaymentVersion:
+    """A payment as staged (or read again), with its change time."""
+
+    record: dict[str, Any]
+    updated_at: datetime
+
+
+def staged_payments(staging: Any, partition: str | None) -> list[PaymentVersion]:
+    """The partition's staged payments (``procurify_payments``), latest version each (by ``updated_at``)."""
+    latest: dict[str, PaymentVersion] = {}
+    for row in staging.read_rows(STAGED_PAYMENTS, partition):
+        record, stamp = json.loads(row["record"]), row["updated_at"]
+        key = str(record.get("uuid") or row["id"])
+        if key not in latest or stamp >= latest[key].updated_at:
+            latest[key] = PaymentVersion(record, stamp)
+    return list(latest.values())
+
+
+class PaymentBills:
+    """The bills of payments, one read per bill group per reader (``/api/v3/ap/bills/?group=``)."""
+
+    def __init__(self, session: Any) -> None:
+        self.session = session
+        self.groups: dict[int, list[dict[str, Any]]] = {}
+
+    def of_payment(self, payment: Mapping[str, Any]) -> list[dict[str, Any]]:
+        bills: list[dict[str, Any]] = []
+        for group in payment_groups(payment):
+            if group not in self.groups:
+                self.groups[group] = list(self.session.iter_all("bills", filters={"group": group}))
+            bills.extend(self.groups[group])
+        return payment_bills(payment, bills)
+
+
+def payments_found_again(session: Any, keys: Iterable[str]) -> dict[str, PaymentVersion]:
+    """Payment uuid -> the payment read again, for each ``<payment uuid>:<bill uuid>`` key: through the
+    bill's group (module docstring); a key whose bill names no group, or whose payment is not among the
+    group's, finds nothing."""
+    versions: dict[str, PaymentVersion] = {}
+    for key in keys:
+        uuid, _, bill = key.partition(":")
+        if uuid in versions or not bill:
+            continue
+        group = group_id(session.get("bills", bill).get("group"))
+        if group is None:
+            continue
+        for payment in session.iter_all("payments", filters={"bill_groups": str(group)}):
+            if payment_uuid(payment).replace("-", "") == uuid.replace("-", ""):
+                versions[uuid] = PaymentVersion(payment, payment.get("_updated_at") or datetime.now(UTC))
+    return versions

@@ -1,0 +1,35 @@
+"""The Procurify side's reading of payments (``connector_assets.procurify.payments``): which bills a
+payment pays, and its amounts to the cent. Moved from the JD Edwards <-> Procurify payments tests."""
+
+from decimal import Decimal
+from typing import Any
+
+from connector_assets.procurify.payments import cents, payment_bills
+
+PAYMENT = "c1264f4e207a4faf9c6345fe9bd98e10"
+BILL_A = "1bd9644a-df71-434e-bcad-b56363ab2211"
+BILL_B = "7f1c2b0e-4d7a-4a77-9c1e-2f0a5b6c9d11"
+
+
+def a_payment() -> dict[str, Any]:
+    """A public payment as ``/api/public/v1/payments/`` gives it (reference 2.7)."""
+    return {"id": 88, "uuid": PAYMENT, "amount": "500.80", "status": "paid", "bill_groups": [512]}
+
+
+def a_bill(uuid: str, total: float, **changes: Any) -> dict[str, Any]:
+    """A slim bill (``/api/v3/ap/bills/``): a float total (quirk 7), its group and payment."""
+    return {"uuid": uuid, "total_cost_with_tax": total, "group": 512, "payment_uuid": PAYMENT, **changes}
+
+
+def test_a_payments_bills_are_those_of_its_groups_naming_it_or_no_payment():
+    bills = [
+        a_bill(BILL_A, 100.3),
+        a_bill(BILL_B, 400.5, payment_uuid=None),
+        a_bill("9" * 32, 10.0, payment_uuid="ab" * 16),  # in the group, another payment's
+        a_bill("8" * 32, 10.0, group=513),  # another group
+    ]
+    assert [b["uuid"] for b in payment_bills(a_payment(), bills)] == [BILL_A, BILL_B]
+
+
+def test_amounts_are_read_to_the_cent_float_noise_aside():
+    assert cents(175.3) == Decimal("175.30") and cents("0.1") == Decimal("0.10") and cents(1.005) is None
