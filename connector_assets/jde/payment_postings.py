@@ -11,20 +11,15 @@ key comes from the source's ids alone (``journal_key``), so a repeat meets 59A4 
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, ClassVar, NamedTuple
+from typing import Any, NamedTuple
 
 from connector_assets.flows import amounts
 from connector_assets.flows.core import Mapped
 from connector_assets.flows.record_models import ISO_DAY, matching, one_of, record_model, string
+from connector_assets.jde import postings
 from connector_assets.jde.accounts import GlAccounts, account_setting, setting_account_problems
-from connector_assets.jde.targets import (
-    JOURNAL_TABLE,
-    BatchKey,
-    DocumentPayments,
-    JdeTarget,
-    JournalBatches,
-    PostingTarget,
-)
+from connector_assets.jde.batch_bodies import transfer_journal_body
+from connector_assets.jde.targets import JOURNAL_TABLE, BatchKey
 from connector_resources.ledger import Ledger
 
 JdePostingRecord = record_model(
@@ -167,24 +162,18 @@ def payment_journal(
     ``accounts.credit`` with ``amount``; ``explanations`` are the payment's and the paid document's (30
     characters each)."""
     payment_text, document_text = (text[:30] for text in explanations)
-    body = {
-        **batch.body(),
-        "Company": company,
-        "GL_Date": paid_on,
-        "Document_Type": "JE",
-        "Explanation": payment_text,
-        "Lines": [
-            _line(1, accounts.debit, amounts.money(amount), document_text),
-            _line(2, accounts.credit, amounts.money(-amount), payment_text),
-        ],
-    }
+    body = transfer_journal_body(
+        batch,
+        company=company,
+        gl_date=paid_on,
+        amount=amount,
+        debit=(accounts.debit, document_text),
+        credit=(accounts.credit, payment_text),
+        explanation=payment_text,
+    )
     keys = {"batch_number": batch.batch, "transaction_number": batch.transaction}
     fields = _columns(reference, amount, paid_on, company, posting="journal", **keys)
     return Posting(body, fields, {"target_id": batch.target_id})
-
-
-def _line(number: int, account: str | None, amount: str, explanation: str) -> dict[str, Any]:
-    return {"EDI_Line_Number": number, "Account": account, "Amount": amount, "Explanation": explanation}
 
 
 def posted_to_reverse(ledger: Ledger, integration: str, entity: str, source: str, key: str) -> str | None:
@@ -200,20 +189,15 @@ def posted_to_reverse(ledger: Ledger, integration: str, entity: str, source: str
     return xref.target_id
 
 
-class PaymentPostings(PostingTarget):
-    """A payment on its voucher through ``DocumentPayments`` (ML_RecordPayment) or as a journal entry
-    through ``JournalBatches`` (ML_CreateJournalBatch), on one JDE session; a record's ``posting`` field
-    says which. The subclass names the source (``source_label``) and each record's journal key
+class PaymentPostings(postings.PaymentPostings):
+    """``postings.PaymentPostings`` (a voucher payment, ML_RecordPayment, or a journal entry,
+    ML_CreateJournalBatch, by the record's ``posting``) that also finds a voucher payment posted as its
+    journal entry. The subclass names the source (``source_label``) and each record's journal key
     (``journal_key_of``)."""
-
-    ways: ClassVar[dict[str, type[JdeTarget]]] = {"vouchers": DocumentPayments, "journals": JournalBatches}
 
     def journal_key_of(self, record: Mapped) -> BatchKey:
         """The batch key the record's journal entry has, or would have had."""
         raise NotImplementedError
-
-    def _for(self, record: Mapped) -> JdeTarget:
-        return self.journals if record.fields["posting"] == "journal" else self.vouchers  # type: ignore[attr-defined]
 
     def find(self, record: Mapped) -> str | None:
         """The posting of this payment whichever way it was made. A voucher payment is also looked for as
