@@ -16,7 +16,7 @@ from typing import Any
 
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected, skips_audited
-from connector_assets.flows.lazy_model import lazy_model
+from connector_assets.flows.record_models import matching, number, record_model, string, whole
 from connector_assets.flows.replay_resources import register_settings_replay, resources_from_settings
 from connector_assets.fusion.order_target import FusionPurchaseOrders
 from connector_assets.integrations.fusion_procurify import charge_accounts
@@ -38,26 +38,17 @@ def order_source() -> str:
     return settings.read(SOURCE_ENV)
 
 
-@lazy_model
-def FusionOrderRecord() -> type:
-    """What Fusion accepts as a purchase order made from a Procurify order (the draft's own rules, field by
-    field, are checked when its payload is built)."""
-    import pandera.pandas as pa
-    from pandera.typing import Series
-
-    class FusionOrderRecord(pa.DataFrameModel):
-        order: Series[str] = pa.Field(str_matches=r"^(PO\d+|REQ\d+(-\d+)?)$")
-        order_number: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": 20})
-        vendor: Series[str] = pa.Field(str_matches=r"^\d+$")
-        description: Series[str] = pa.Field(str_length={"max_value": 240})
-        lines: Series[int] = pa.Field(ge=1)
-        total: Series[float] = pa.Field(ge=0)
-
-        class Config:
-            strict = True
-            coerce = True
-
-    return FusionOrderRecord
+FusionOrderRecord = record_model(
+    "FusionOrderRecord",
+    "What Fusion accepts as a purchase order made from a Procurify order (the draft's own rules, field by "
+    "field, are checked when its payload is built).",
+    order=matching(r"^(PO\d+|REQ\d+(-\d+)?)$"),
+    order_number=string(1, 20),
+    vendor=matching(r"^\d+$"),
+    description=string(max_length=240),
+    lines=whole(ge=1),
+    total=number(ge=0),
+)
 
 
 def _reader(

@@ -42,7 +42,7 @@ from dagster import AssetKey, AssetObservation
 
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
-from connector_assets.flows.lazy_model import lazy_model
+from connector_assets.flows.record_models import matching, record_model, string, whole
 from connector_assets.flows.replay_resources import register_settings_replay, resources_from_settings
 from connector_assets.procurify.po_num_target import ProcurifyPoNumbers
 from connector_assets.procurify.po_origins import (
@@ -78,22 +78,13 @@ def _order_parts(order_key: str) -> tuple[str, str, str, str]:
     return parts[0], parts[1], parts[2], suffix
 
 
-@lazy_model
-def PoLinkRecord() -> type:
-    """What can be written: a JDE order key, the PO's number, and a PO_Num Procurify takes (<= 30)."""
-    import pandera.pandas as pa
-    from pandera.typing import Series
-
-    class PoLinkRecord(pa.DataFrameModel):
-        jde_order: Series[str] = pa.Field(str_matches=r"^[^:/\s]+:\d{1,8}:[^:/\s]+(:[^:/\s]+)?$")
-        procurify_PO: Series[int] = pa.Field(ge=1)
-        PO_Num: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": 30})
-
-        class Config:
-            strict = True
-            coerce = True
-
-    return PoLinkRecord
+PoLinkRecord = record_model(
+    "PoLinkRecord",
+    "What can be written: a JDE order key, the PO's number, and a PO_Num Procurify takes (<= 30).",
+    jde_order=matching(r"^[^:/\s]+:\d{1,8}:[^:/\s]+(:[^:/\s]+)?$"),
+    procurify_PO=whole(ge=1),
+    PO_Num=string(1, 30),
+)
 
 
 def link_record(

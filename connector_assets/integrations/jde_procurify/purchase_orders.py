@@ -21,7 +21,7 @@ from typing import Any
 
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
-from connector_assets.flows.lazy_model import lazy_model
+from connector_assets.flows.record_models import matching, number, record_model, string, whole
 from connector_assets.flows.replay_resources import register_settings_replay, resources_from_settings
 from connector_assets.integrations.jde_procurify import account_map
 from connector_assets.integrations.jde_procurify.departments import (
@@ -59,26 +59,17 @@ def order_policy() -> OrderPolicy:
     )
 
 
-@lazy_model
-def ProcurifyRequisitionRecord() -> type:
-    """What Procurify accepts as a requisition made from a JDE order."""
-    import pandera.pandas as pa
-    from pandera.typing import Series
-
-    class ProcurifyRequisitionRecord(pa.DataFrameModel):
-        order: Series[str] = pa.Field(str_matches=r"^[^:]+:\d+:[^:]+(:[^:]+)?$")
-        description: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": 255})
-        supplier: Series[str] = pa.Field(str_matches=r"^\d{1,8}$")
-        location: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": 150})
-        department: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": 150})
-        lines: Series[int] = pa.Field(ge=1)
-        total: Series[float] = pa.Field(ge=0)
-
-        class Config:
-            strict = True
-            coerce = True
-
-    return ProcurifyRequisitionRecord
+ProcurifyRequisitionRecord = record_model(
+    "ProcurifyRequisitionRecord",
+    "What Procurify accepts as a requisition made from a JDE order.",
+    order=matching(r"^[^:]+:\d+:[^:]+(:[^:]+)?$"),
+    description=string(1, 255),
+    supplier=matching(r"^\d{1,8}$"),
+    location=string(1, 150),
+    department=string(1, 150),
+    lines=whole(ge=1),
+    total=number(ge=0),
+)
 
 
 def map_purchase_orders(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:

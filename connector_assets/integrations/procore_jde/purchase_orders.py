@@ -28,7 +28,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from connector_assets.flows.core import Mapped, Rejected
-from connector_assets.flows.lazy_model import lazy_model
+from connector_assets.flows.record_models import ISO_DAY, matching, record_model, string, whole
 from connector_assets.integrations.procore_jde.cost_codes import COST_CODES, PROJECTS, CostCodeMap
 from connector_assets.integrations.procore_jde.integration import INTEGRATION, ROUTE
 from connector_assets.integrations.procore_jde.order_mappers import OrderTypes, map_commitment
@@ -60,31 +60,22 @@ COMMITMENTS_ASSET = "procore_commitments"
 MAPPING_ASSETS = (PROJECTS.asset, COST_CODES.asset)
 
 
-@lazy_model
-def PurchaseOrderRecord() -> type:
-    """What ML_CreatePurchaseOrder accepts: a reference, a job, a supplier (or a hold on it), a date, at
-    least one line."""
-    import pandera.pandas as pa
-    from pandera.typing import Series
-
-    class PurchaseOrderRecord(pa.DataFrameModel):
-        reference: Series[str] = pa.Field(str_matches=r"^PC-\d{1,22}$")
-        project_id: Series[str] = pa.Field(str_matches=r"^\d{1,20}$")
-        order_company: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": 5})
-        order_type: Series[str] = pa.Field(str_length={"min_value": 2, "max_value": 2})
-        business_unit: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": 12})
-        supplier: Series[str] = pa.Field(nullable=True, str_matches=r"^\d{1,8}$")  # None: held on its vendor
-        order_date: Series[str] = pa.Field(str_matches=r"^\d{4}-\d{2}-\d{2}$")
-        remark: Series[str] = pa.Field(str_length={"max_value": 30})
-        currency: Series[str] = pa.Field(str_matches=r"^([A-Z]{3})?$")
-        lines: Series[int] = pa.Field(ge=1, le=999)
-        total: Series[str] = pa.Field(str_matches=r"^-?\d+\.\d{2}$")
-
-        class Config:
-            strict = True
-            coerce = True
-
-    return PurchaseOrderRecord
+PurchaseOrderRecord = record_model(
+    "PurchaseOrderRecord",
+    "What ML_CreatePurchaseOrder accepts: a reference, a job, a supplier (or a hold on it), a date, at least "
+    "one line.",
+    reference=matching(r"^PC-\d{1,22}$"),
+    project_id=matching(r"^\d{1,20}$"),
+    order_company=string(1, 5),
+    order_type=string(2, 2),
+    business_unit=string(1, 12),
+    supplier=matching(r"^\d{1,8}$", nullable=True),  # None: held on its vendor
+    order_date=matching(ISO_DAY),
+    remark=string(max_length=30),
+    currency=matching(r"^([A-Z]{3})?$"),
+    lines=whole(ge=1, le=999),
+    total=matching(r"^-?\d+\.\d{2}$"),
+)
 
 
 class PurchaseOrders(JdePurchaseOrders):

@@ -32,6 +32,7 @@ from typing import Any
 
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.lazy_model import lazy_model
+from connector_assets.flows.record_models import matching, record_model, string
 
 # ML_AddUpdateSupplier's limits and F0116 / F0115 / F01151 column lengths, shared by every supplier flow.
 from connector_assets.jde.supplier_inputs import (
@@ -201,24 +202,14 @@ def map_vendor(
 # -- JDE -> Procore ------------------------------------------------------------------------------------------
 
 
-@lazy_model
-def ProcoreVendorRecord() -> type:
-    """A JDE supplier's changes as a Procore vendor PATCH: the supplier and its linked vendor, a name."""
-    import pandera.pandas as pa
-    from pandera.typing import Series
-
-    class ProcoreVendorRecord(pa.DataFrameModel):
-        supplier_number: Series[str] = pa.Field(str_matches=r"^\d{1,8}$")
-        vendor_id: Series[str] = pa.Field(str_matches=r"^\d+$")
-        name: Series[str] = pa.Field(str_length={"min_value": 1})
-        # ISO 3166-1 alpha-2, as Procore takes it; None when JDE keeps no country.
-        country_code: Series[str] = pa.Field(nullable=True, str_matches=r"^[A-Z]{2}$")
-
-        class Config:
-            strict = True
-            coerce = True
-
-    return ProcoreVendorRecord
+ProcoreVendorRecord = record_model(
+    "ProcoreVendorRecord",
+    "A JDE supplier's changes as a Procore vendor PATCH: the supplier and its linked vendor, a name.",
+    supplier_number=matching(r"^\d{1,8}$"),
+    vendor_id=matching(r"^\d+$"),
+    name=string(1),
+    country_code=matching(r"^[A-Z]{2}$", nullable=True),  # ISO 3166-1 alpha-2; None: JDE keeps no country
+)
 
 
 def map_supplier(
