@@ -41,6 +41,7 @@ from connector_assets.flows.documents import version_text
 from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.jde import contracts
 from connector_assets.jde.batch_bodies import transfer_journal_body
+from connector_assets.jde.payment_postings import JournalAccounts
 from connector_assets.jde.posted_documents import PostedDocument
 from connector_assets.jde.targets import BatchKey
 from connector_assets.procurify.payments import (
@@ -76,15 +77,6 @@ def payment_reference(payment: Mapping[str, Any]) -> str:
 
 
 # -- settings-derived rules, given to the mapper ---------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class JournalAccounts:
-    """The journal's debit and credit accounts as checked against F0901, or why they cannot be used."""
-
-    debit: str | None
-    credit: str | None
-    problem: str | None = None
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,8 @@ from connector_assets.integrations.jde_procurify.payment_mappers import (
     map_payment,
 )
 from connector_assets.jde import targets
-from connector_assets.jde.accounts import GlAccounts, account_setting, setting_account_problems
+from connector_assets.jde.accounts import GlAccounts
+from connector_assets.jde.payment_postings import posted_to_reverse
 from connector_assets.jde.posted_documents import PostedDocument
 from connector_assets.jde.postings import PaymentPostings
 from connector_assets.jde.tables import AP_LEDGER, GL_ACCOUNTS
@@ -76,21 +77,14 @@ def paid_statuses() -> frozenset[str]:
     return frozenset(settings.read(PAID_STATUSES_ENV))
 
 
-def journal_accounts(gl: GlAccounts) -> JournalAccounts:
-    """The journal's debit (A/P) and credit (bank) accounts, each checked against the staged F0901."""
-    debit, credit = account_setting(AP_ACCOUNT_ENV), account_setting(BANK_ACCOUNT_ENV)
-    problems = setting_account_problems(
-        ((AP_ACCOUNT_ENV, debit), (BANK_ACCOUNT_ENV, credit)),
-        gl,
-        unset="is not set (JDE is not the sandbox, so there is no default)",
-    )
-    return JournalAccounts(debit, credit, "; ".join(problems) or None)
-
-
 def posting_rules(staging: Any) -> PostingRules:
     """The posting mode and, for journals, the accounts as F0901 has them (the cache must exist then)."""
     mode = posting()
-    journal = journal_accounts(GlAccounts.load(staging)) if mode == "journal" else JournalAccounts(None, None)
+    journal = (
+        JournalAccounts.checked(GlAccounts.load(staging), AP_ACCOUNT_ENV, BANK_ACCOUNT_ENV)
+        if mode == "journal"
+        else JournalAccounts(None, None)
+    )
     return PostingRules(
         mode, settings.value(BATCH_USER_ENV).strip(), settings.value(COMPANY_ENV).strip(), journal
     )
@@ -175,11 +169,7 @@ def undone_after_posting(ledger: Ledger, payment: Mapping[str, Any]) -> Iterator
         return
     status, label = str(payment.get("status") or "no longer paid"), payment.get("id") or uuid
     for key, target_id in posted_shares(ledger, uuid).items():
-        xref = ledger.get_xref(INTEGRATION, ENTITY, BACK_ROUTE.source_system, key, BACK_ROUTE.target_system)
-        items = ledger.queue_for(key)
-        if xref is not None and any(
-            i.status == "abandoned" and i.created_at >= xref.updated_at for i in items
-        ):
+        if posted_to_reverse(ledger, INTEGRATION, ENTITY, BACK_ROUTE.source_system, key) is None:
             continue
         yield Rejected(
             key,
