@@ -13,7 +13,8 @@ import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -128,36 +129,67 @@ def caught_half_written(world: Any, entity: str, in_target: set[str]) -> tuple[s
     return claimed, in_target - {key for key, target in xrefs.items() if target}
 
 
+@dataclass(frozen=True)
+class WriteStep:
+    """A write step a kill -9 proof kills: its asset, the ledger's entity and flow of its records, and
+    the simulator (resource key) made slow (150 ms a call) so the kill lands mid-write."""
+
+    asset: str
+    entity: str
+    flow: str
+    slow: str
+
+
 def killed_then_rerun(
     world: Any,
-    asset: str,
-    entity: str,
-    records: int,
-    in_target: Callable[[], Iterable[str]],
+    step: WriteStep,
+    records: Collection[str],
+    held: Callable[[], Mapping[str, int]],
     *,
-    never: str,
+    posts: Callable[[], int] | None = None,
     ready: Callable[[], bool] | None = None,
-    restore: Callable[[], None] = lambda: None,
     at_kill: Callable[[set[str]], None] = lambda keys: None,
+    skipped_before: int | None = 0,
+    failed: int | None = 0,
+    queued: Collection[str] | None = (),
 ) -> tuple[dict[str, Any], set[str], set[str]]:
-    """The kill -9 proof every integration makes of a write step of ``records`` records: ``asset`` killed
-    mid-write (``kill_mid_write``) once ``ready()`` (else: once the target holds 2 of them, as
-    ``in_target()`` reads their keys), the target's faults undone (``restore``), then what the kill left:
-    2 or more records in the target and not all, among them orphans (in the target, claimed in the ledger,
-    never recorded; ``at_kill`` asserts more of the keys in the target then). Then the partition's write
-    step rerun: it adopted each orphan and met no live lease (the killed run's leases are taken over at
-    once). (the rerun's counts, the keys in the target at the kill, the orphans), for what the caller
-    asserts of its target."""
+    """The kill -9 proof every integration makes of a write step (``step``) of ``records`` (source keys):
+    the step killed mid-write (``kill_mid_write``) once ``ready()`` (else: once the target holds 2 of
+    them, as ``held()`` counts them by key), then what the kill left: 2 or more records in the target and
+    not all, among them orphans (in the target, claimed in the ledger, never recorded; ``at_kill`` asserts
+    more of the keys in the target then). Then the partition's write step rerun, with the target fast
+    again: it takes the killed run's leases over at once (none met), adopts each orphan (one adopt more in
+    the audit), creates the rest and skips what was recorded (and ``skipped_before`` records written
+    before; None: not counted), ``failed`` failing (None: not counted). Afterwards the target holds each
+    record once, the ledger has each one's target id, the target was asked to create each once (``posts``:
+    its create calls so far) and the queue holds ``queued`` (None: not read). (the rerun's counts, the keys
+    in the target at the kill, the orphans)."""
+    before = posts() if posts else 0
+    adopted = world.audit_counts(step.flow).get("adopt", 0)
+    world.latency(step.slow, 150)
     try:
-        kill_mid_write(world, asset, ready or (lambda: len(set(in_target())) >= 2), never=never)
+        kill_mid_write(
+            world, step.asset, ready or (lambda: len(held()) >= 2), never=f"no write of {step.asset}"
+        )
     finally:
-        restore()
-    in_target_then = set(in_target())
-    claimed, orphans = caught_half_written(world, entity, in_target_then)
-    print(f"{entity}: {len(in_target_then)} of {records} in the target at the kill, orphans {orphans}")
-    assert 2 <= len(in_target_then) < records, (len(in_target_then), records)
+        world.latency(step.slow, 0)
+    in_target = set(held())
+    claimed, orphans = caught_half_written(world, step.entity, in_target)
+    print(f"{step.entity}: {len(in_target)} of {len(records)} in the target at the kill, orphans {orphans}")
+    assert 2 <= len(in_target) < len(records), (len(in_target), len(records))
     assert orphans and orphans <= claimed  # in the target, claimed in the ledger, never recorded
-    at_kill(in_target_then)
-    rerun = world.run(asset)[asset]
+    at_kill(in_target)
+
+    rerun = world.run(step.asset)[step.asset]
     assert rerun["adopt"] == len(orphans) and rerun["leased"] == 0, rerun
-    return rerun, in_target_then, orphans
+    assert rerun["create"] == len(records) - len(in_target), rerun
+    assert skipped_before is None or rerun["skip"] == len(in_target) - len(orphans) + skipped_before, rerun
+    assert failed is None or rerun["fail"] == failed, (rerun, world.queue(step.flow))
+    assert held() == dict.fromkeys(records, 1)
+    xrefs = world.xrefs(step.entity)
+    assert all(xrefs.get(key) for key in records), xrefs
+    # The target was asked once per record: each orphan was found (adopted) before any POST.
+    assert posts is None or posts() - before == len(records)
+    assert world.audit_counts(step.flow)["adopt"] - adopted == len(orphans)
+    assert queued is None or set(world.queue(step.flow)) == set(queued)
+    return rerun, in_target, orphans

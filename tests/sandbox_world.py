@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+import requests
 from asset_runs import DayRuns, today
 from dagster import AssetsDefinition
 from flow_proofs import audit_counts, ledger_xrefs, open_queue
@@ -141,6 +142,11 @@ class PairWorld(DayRuns):
     jde_root = property(lambda self: self.jde_url.removesuffix("/jderest"))  # operator routes: <root>/sandbox
     bill_root = property(lambda self: self.bill_url.removesuffix("/connect"))
     ledger_url = property(lambda self: self.db)
+
+    def latency(self, key: str, ms: int) -> None:
+        """The simulator of resource ``key`` answers every call ``ms`` milliseconds late (0: at once)."""
+        root = self.urls[key].removesuffix({"jde": "/jderest", "bill": "/connect"}.get(key, ""))
+        requests.post(f"{root}/sandbox/faults", json={"latency_ms": ms}, timeout=10).raise_for_status()
 
     # -- runs, and the world rebuilt in another process -------------------------------------------------
 

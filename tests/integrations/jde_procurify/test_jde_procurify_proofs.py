@@ -75,7 +75,7 @@ from jde_procurify_world import (
     jde_procurify_world,
     procurify_resource,
 )
-from kill9 import killed_then_rerun
+from kill9 import WriteStep, killed_then_rerun
 from procore_jde_proofs import SILENCED
 from roots import ROOT
 
@@ -86,6 +86,8 @@ from connector_resources.replay import _handlers
 pytestmark = [pytest.mark.timeout(180), *SILENCED]
 SANDBOX_TABLE = ROOT / "mappings" / "sandbox" / "jde_procurify_accounts.csv"
 ELSEWHERE = "X"  # prefixed to every business unit: a chart of accounts JDE does not have
+BILLS_STEP = WriteStep(BILLS_WRITTEN, "bill", "bills", slow="jde")
+ORDERS_STEP = WriteStep(ORDERS_WRITTEN, "purchase_order", "purchase_orders", slow="procurify")
 TOKEN_SECONDS = 24  # the Procurify token's lifetime in the token test (a "24-hour" token, in seconds)
 
 
@@ -166,28 +168,11 @@ def test_a_broken_account_table_fails_the_day_of_bills_and_writes_nothing(story,
 def test_kill_9_mid_write_of_bills_then_a_rerun_leaves_one_voucher_batch_per_bill(story):
     world, bills = story.world, set(story.bills)
     assert not batches_by_bill(world, bills)
-    before = voucher_posts(world)
-
-    world.jde_faults(latency_ms=150)
-    rerun, in_jde, orphans = killed_then_rerun(
-        world,
-        BILLS_WRITTEN,
-        "bill",
-        len(bills),
-        lambda: batches_by_bill(world, bills),
-        never=f"the target never received the writes of {BILLS_WRITTEN}",
-        restore=world.no_jde_faults,
-    )
-    assert rerun["fail"] == 0, rerun
-    assert rerun["skip"] == len(in_jde) - len(orphans), rerun
-    assert rerun["create"] == len(bills) - len(in_jde), rerun
-    assert batches_by_bill(world, bills) == dict.fromkeys(bills, 1)
-    xrefs = world.xrefs("bill")
-    assert all(xrefs.get(b) for b in bills), xrefs
+    by_bill = lambda: batches_by_bill(world, bills)  # noqa: E731
     # JDE was asked once per bill: the orphan was found by its batch keys and adopted before any POST.
-    assert voucher_posts(world) - before == len(bills)
-    assert world.audit_counts("bills")["adopt"] == len(orphans)
-    assert set(world.queue("bills")) == story.refused_bills
+    killed_then_rerun(
+        world, BILLS_STEP, bills, by_bill, posts=lambda: voucher_posts(world), queued=story.refused_bills
+    )
 
 
 # -- an outage, then the failed day rerun alone ----------------------------------------------------------
@@ -249,31 +234,19 @@ def test_kill_9_mid_write_of_requisitions_then_a_rerun_leaves_one_requisition_pe
     day = day_of_orders(world)
     orders = {k: h for k, h in day.items() if k not in story.orders}
     assert len(orders) >= 3 and not requisitions_by_order(world, orders), orders
-    before, held = requisition_posts(world), requisitions_held(world)
-
-    world.procurify_faults(latency_ms=150)
-    rerun, in_procurify, orphans = killed_then_rerun(
-        world,
-        ORDERS_WRITTEN,
-        "purchase_order",
-        len(orders),
-        lambda: requisitions_by_order(world, orders),
-        never=f"the target never received the writes of {ORDERS_WRITTEN}",
-        ready=lambda: requisitions_held(world) - held >= 2,
-        restore=world.no_procurify_faults,
-        at_kill=lambda found: _each_once(found, requisitions_held(world) - held),
-    )
-    made = len(in_procurify)
-    assert rerun["fail"] == 0, rerun
-    assert rerun["create"] == len(orders) - made, rerun
-    assert rerun["skip"] == made - len(orphans) + len(day) - len(orders), rerun  # the day's first orders too
-    assert requisitions_by_order(world, orders) == dict.fromkeys(orders, 1)
-    assert requisitions_held(world) - held == len(orders)
+    held = requisitions_held(world)
     # Procurify was asked once per order: the orphan was found by its description, not created again.
-    assert requisition_posts(world) - before == len(orders)
-    xrefs = world.xrefs("purchase_order")
-    assert all(xrefs.get(k) for k in orders), xrefs
-    assert not world.queue("purchase_orders")
+    killed_then_rerun(
+        world,
+        ORDERS_STEP,
+        orders,
+        lambda: requisitions_by_order(world, orders),
+        posts=lambda: requisition_posts(world),
+        ready=lambda: requisitions_held(world) - held >= 2,
+        at_kill=lambda found: _each_once(found, requisitions_held(world) - held),
+        skipped_before=len(day) - len(orders),  # the day's first orders
+    )
+    assert requisitions_held(world) - held == len(orders)
 
 
 # -- the Procurify token across runs -----------------------------------------------------------------------

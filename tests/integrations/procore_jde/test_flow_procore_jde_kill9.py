@@ -25,7 +25,7 @@ from collections.abc import Iterator
 
 import pytest
 from dagster import instance_for_test
-from kill9 import killed_then_rerun
+from kill9 import WriteStep, killed_then_rerun
 from procore_jde_proofs import (
     CREATE_PURCHASE_ORDER,
     CREATE_VOUCHERS,
@@ -43,7 +43,8 @@ from procore_jde_proofs import (
 from procore_jde_world import ProcoreJdeWorld, procore_jde_world
 
 pytestmark = [pytest.mark.timeout(120), *SILENCED]
-NEVER = "JDE never received the writes"
+ORDERS = WriteStep(ORDERS_WRITTEN, "purchase_order", "purchase_orders", slow="jde")
+VOUCHERS = WriteStep(VOUCHERS_WRITTEN, "voucher", "vouchers", slow="jde")
 
 
 @pytest.fixture(scope="module")
@@ -63,28 +64,11 @@ def test_kill_9_mid_write_of_purchase_orders_then_a_rerun_leaves_one_order_per_c
     mapped = world.run("procore_requisitions", ORDERS_MAPPED)[ORDERS_MAPPED]
     assert mapped["valid"] == len(commitments) and mapped["held"] == mapped["rejected"] == 0, mapped
     assert not orders_by_commitment(world, commitments)
-    posts_before = posts(world, CREATE_PURCHASE_ORDER)
-
-    world.jde_faults(latency_ms=150)
-    rerun, in_jde, orphans = killed_then_rerun(
-        world,
-        ORDERS_WRITTEN,
-        "purchase_order",
-        len(commitments),
-        lambda: orders_by_commitment(world, commitments),
-        never=NEVER,
-        restore=world.no_jde_faults,
-    )
-    assert rerun["fail"] == 0, rerun
-    assert rerun["skip"] == len(in_jde) - len(orphans), rerun
-    assert rerun["create"] == len(commitments) - len(in_jde), rerun
-    assert orders_by_commitment(world, commitments) == dict.fromkeys(commitments, 1)
-    xrefs = world.xrefs("purchase_order")
-    assert all(xrefs.get(c) for c in commitments), xrefs
+    by_commitment = lambda: orders_by_commitment(world, commitments)  # noqa: E731
     # JDE was asked once per commitment: the orphan was adopted by its reference, not created again.
-    assert posts(world, CREATE_PURCHASE_ORDER) - posts_before == len(commitments)
-    assert world.audit_counts("purchase_orders")["adopt"] == len(orphans)
-    assert not world.queue("purchase_orders")
+    killed_then_rerun(
+        world, ORDERS, commitments, by_commitment, posts=lambda: posts(world, CREATE_PURCHASE_ORDER)
+    )
 
 
 def test_kill_9_mid_write_of_vouchers_then_a_rerun_leaves_one_batch_per_requisition(day):
@@ -93,25 +77,10 @@ def test_kill_9_mid_write_of_vouchers_then_a_rerun_leaves_one_batch_per_requisit
     assert orders_by_commitment(world, approved.commitments) == dict.fromkeys(approved.commitments, 1)
     mapped = world.run(VOUCHERS_MAPPED)[VOUCHERS_MAPPED]
     assert mapped["valid"] == len(requisitions) and mapped["held"] == mapped["rejected"] == 0, mapped
-    posts_before = posts(world, CREATE_VOUCHERS)
-
-    world.jde_faults(latency_ms=150)
-    rerun, in_jde, orphans = killed_then_rerun(
-        world,
-        VOUCHERS_WRITTEN,
-        "voucher",
-        len(requisitions),
-        lambda: batches_by_requisition(world, requisitions),
-        never=NEVER,
-        restore=world.no_jde_faults,
+    by_requisition = lambda: batches_by_requisition(world, requisitions)  # noqa: E731
+    # The orphan was found in F0411Z1 (its claim predates the rerun) and adopted before any POST.
+    killed_then_rerun(
+        world, VOUCHERS, requisitions, by_requisition, posts=lambda: posts(world, CREATE_VOUCHERS)
     )
-    assert rerun["fail"] == 0, rerun
-    assert rerun["skip"] == len(in_jde) - len(orphans), rerun
-    assert rerun["create"] == len(requisitions) - len(in_jde), rerun
-    assert batches_by_requisition(world, requisitions) == dict.fromkeys(requisitions, 1)
     xrefs = world.xrefs("voucher")
     assert all(xrefs.get(r) == f"MLPROCORE/PR{r}/PROCORE-REQ-{r}" for r in requisitions), xrefs
-    # The orphan was found in F0411Z1 (its claim predates the rerun) and adopted before any POST.
-    assert posts(world, CREATE_VOUCHERS) - posts_before == len(requisitions)
-    assert world.audit_counts("vouchers")["adopt"] == len(orphans)
-    assert not world.queue("vouchers")
