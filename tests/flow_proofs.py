@@ -11,17 +11,17 @@ from typing import Any
 import sqlalchemy as sa
 
 
+def ledger_rows(ledger: Any, sql: str, **params: Any) -> list[Any]:
+    """The rows a query of the ledger's tables answers (``:name`` parameters)."""
+    with ledger.engine.begin() as conn:
+        return list(conn.execute(sa.text(sql), params).all())
+
+
 def ledger_xrefs(ledger: Any, integration: str, entity: str, target: str) -> dict[str, str | None]:
     """Source key -> target id (None: claimed, not recorded) of the integration's ``entity`` xrefs."""
-    with ledger.engine.begin() as conn:
-        rows = conn.execute(
-            sa.text(
-                "select source_key, target_id from mlc_xref where integration = :i "
-                "and entity = :e and target_system = :t"
-            ),
-            {"i": integration, "e": entity, "t": target},
-        ).all()
-    return dict(rows)
+    sql = "select source_key, target_id from mlc_xref where integration = :i and entity = :e "
+    sql += "and target_system = :t"
+    return dict(ledger_rows(ledger, sql, i=integration, e=entity, t=target))
 
 
 def audited_once(ledger: Any, integration: str, flow: str, keys: set[str], outcomes: dict[str, dict]) -> None:
@@ -29,14 +29,11 @@ def audited_once(ledger: Any, integration: str, flow: str, keys: set[str], outco
     ``leased`` count): one create per record, never an adopt (neither run crashed), and each run's holds
     are the records it counted as being written by the other."""
     runs = {o["run_id"]: name for name, o in outcomes.items()}
-    with ledger.engine.begin() as conn:
-        rows = conn.execute(
-            sa.text(
-                "select source_id, action, run_id from mlc_audit_event where integration = :i "
-                "and flow = :flow and action in ('create', 'adopt', 'hold')"
-            ),
-            {"i": integration, "flow": flow},
-        ).all()
+    sql = (
+        "select source_id, action, run_id from mlc_audit_event where integration = :i "
+        "and flow = :flow and action in ('create', 'adopt', 'hold')"
+    )
+    rows = ledger_rows(ledger, sql, i=integration, flow=flow)
     ours = [(key, action, runs[run]) for key, action, run in rows if run in runs]
     creates = Counter(key for key, action, _ in ours if action == "create")
     assert creates == Counter(dict.fromkeys(keys, 1)), creates.most_common(3)
@@ -113,12 +110,5 @@ def open_queue(ledger: Any, integration: str, flow: str) -> dict[str, str]:
 def audit_counts(ledger: Any, integration: str, flow: str) -> dict[str, int]:
     """Audit events of an integration's flow, counted by action (``create``, ``adopt``, ``skip``,
     ``hold`` ...)."""
-    with ledger.engine.begin() as conn:
-        rows = conn.execute(
-            sa.text(
-                "select action, count(*) from mlc_audit_event where integration = :i and flow = :f "
-                "group by action"
-            ),
-            {"i": integration, "f": flow},
-        ).all()
-    return dict(rows)
+    sql = "select action, count(*) from mlc_audit_event where integration = :i and flow = :f group by action"
+    return dict(ledger_rows(ledger, sql, i=integration, f=flow))

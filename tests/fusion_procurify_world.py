@@ -78,7 +78,6 @@ PROCURIFY_SCALE = 0.05
 # both sandboxes' ``activity`` lands.
 INTEGRATION_WORLD = Integration(
     name=INTEGRATION,
-    module=__name__,
     simulators={
         "fusion": lambda: FusionSandboxSettings(scale=FUSION_SCALE),
         "procurify": lambda: ProcurifySandboxSettings(scale=PROCURIFY_SCALE),

@@ -19,7 +19,6 @@ from typing import Any, TypeVar
 import requests
 import sqlalchemy as sa
 from asset_runs import busy_day, run_named
-from dagster import DagsterInstance, ExecuteInProcessResult
 from flow_proofs import ledger_xrefs
 from sandbox_hands import JdeHands
 from sandbox_logins import LOGINS
@@ -59,7 +58,6 @@ SUPPLIER_SOURCES = ("jde_suppliers", "jde_address_book")  # the vendors flow's J
 # JDE at scale 0.02 and BILL at 0.05, BILL's retry backoff shortened; runs take ``busy_day()``.
 INTEGRATION_WORLD = Integration(
     name="jde_bill",
-    module=__name__,
     simulators={
         "jde": lambda: JdeSandboxSettings(scale=0.02),
         "bill": lambda: BillSandboxSettings(scale=0.05),
@@ -71,16 +69,9 @@ INTEGRATION_WORLD = Integration(
 )
 
 
-def run_assets(
-    resources: dict[str, Any],
-    names: tuple[str, ...],
-    partition: str | None,
-    *,
-    ok: bool = True,
-    instance: DagsterInstance | None = None,
-) -> ExecuteInProcessResult:
-    """``asset_runs.run_named`` over every asset of the world."""
-    return run_named(resources, names, ALL_ASSETS, partition, ok=ok, instance=instance)
+def run_assets(resources: dict[str, Any], names: tuple[str, ...], partition: str | None, **run: Any) -> Any:
+    """``asset_runs.run_named`` over every asset of the world (``run``: ``ok``, ``instance``)."""
+    return run_named(resources, names, ALL_ASSETS, partition, **run)
 
 
 def in_bill(bill: BillResource, entity: str, *, live: bool = True) -> dict[str, dict]:

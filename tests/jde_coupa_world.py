@@ -24,7 +24,6 @@ from connector_sandbox.jde_ais import JdeSandboxSettings
 
 INTEGRATION_WORLD = Integration(
     name="jde_coupa",
-    module=__name__,
     simulators={
         "jde": lambda: JdeSandboxSettings(scale=0.02),
         "coupa": lambda: CoupaSandboxSettings(scale=0.02),

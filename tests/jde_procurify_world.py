@@ -35,8 +35,7 @@ What it provides:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -82,7 +81,6 @@ BATCH_USER = "MLPRCFY"  # ML_JDE_PROCURIFY_BATCH_USER's default: the EDUS of the
 # sandboxes' ``activity`` lands.
 INTEGRATION_WORLD = Integration(
     name=INTEGRATION,
-    module=__name__,
     simulators={
         "jde": lambda: JdeSandboxSettings(scale=0.05),
         "procurify": lambda: ProcurifySandboxSettings(scale=0.05),
@@ -155,21 +153,12 @@ class JdeProcurifyWorld(PairWorld, JdeHands, ProcurifyHands):
                 )
 
 
-@contextmanager
 def jde_procurify_world(
-    tmp_path: Path,
-    *,
-    jde: JdeSandboxSettings | None = None,
-    procurify: ProcurifySandboxSettings | None = None,
-    db: str | None = None,
-    **procurify_fields: Any,
-) -> Iterator[JdeProcurifyWorld]:
-    """Both simulators served for the block (``INTEGRATION_WORLD``'s settings unless given), a world on
-    them; ``db`` is the ledger (a SQLite file under ``tmp_path`` unless given); ``procurify_fields`` tune
-    the Procurify client (``page_size``, ``max_attempts`` ...)."""
-    settings = {"jde": jde, "procurify": procurify}
-    fields = {"procurify": procurify_fields}
-    with pair_world(
-        INTEGRATION_WORLD, tmp_path, JdeProcurifyWorld, settings=settings, fields=fields, db=db
-    ) as w:
-        yield w
+    tmp_path: Path, *, db: str | None = None, **given: Any
+) -> AbstractContextManager[JdeProcurifyWorld]:
+    """Both simulators served for the block, a world on them: ``jde`` / ``procurify`` (sandbox settings)
+    replace ``INTEGRATION_WORLD``'s, the other keywords tune the Procurify client (``page_size``,
+    ``max_attempts`` ...); ``db`` is the ledger (a SQLite file under ``tmp_path`` unless given)."""
+    settings = {key: given.pop(key) for key in ("jde", "procurify") if key in given}
+    fields = {"procurify": given}
+    return pair_world(INTEGRATION_WORLD, tmp_path, JdeProcurifyWorld, settings=settings, fields=fields, db=db)

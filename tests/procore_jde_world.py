@@ -268,7 +268,6 @@ class ProcoreJdeWorld(PairWorld, JdeHands):
 # connector's), no latency; runs take today (UTC).
 INTEGRATION_WORLD = Integration(
     name=INTEGRATION,
-    module=__name__,
     simulators={
         "jde": lambda: JdeSandboxSettings(scale=0.05),
         "procore": lambda: procore_settings(seeded_companies=1),

@@ -98,8 +98,7 @@ def environment(values: Mapping[str, str] | None = None) -> Iterator[None]:
 class Integration:
     """What a world of one integration serves, as data (see the module docstring)."""
 
-    name: str  # the ledger's integration name
-    module: str  # the test module declaring it: a child process imports it to rebuild the world
+    name: str  # the ledger's integration name; ``<name>_world`` is the test module declaring it
     simulators: Mapping[str, Callable[[], Any]]  # resource key -> its simulator's default settings
     fields: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # resource key -> client fields
     assets: Callable[[], list[AssetsDefinition]] = list  # every asset its tests run
@@ -168,12 +167,8 @@ class PairWorld(DayRuns):
         """What a child process needs to rebuild this world's resources (``rebuilt``), JSON-able;
         ``fields`` (by resource key) tune its clients further (a longer backoff ...)."""
         tuned = {key: {**self.fields.get(key, {}), **fields.get(key, {})} for key in self.urls}
-        return {
-            "module": self.spec.module,
-            "urls": self.urls,
-            "fields": tuned,
-            "db": self.db,
-            "staging": self.staging,
+        return {"integration": self.spec.name, "urls": self.urls, "fields": tuned, "db": self.db} | {
+            "staging": self.staging
         }
 
     # -- the ledger -------------------------------------------------------------------------------------
@@ -215,7 +210,7 @@ def _resources(
 def rebuilt(remote: Mapping[str, Any]) -> tuple[dict[str, Any], list[AssetsDefinition]]:
     """In a child process: the resources and assets of the world ``remote`` describes
     (``PairWorld.remote``)."""
-    spec: Integration = importlib.import_module(remote["module"]).INTEGRATION_WORLD
+    spec: Integration = importlib.import_module(f"{remote['integration']}_world").INTEGRATION_WORLD
     return _resources(remote["urls"], remote["fields"], remote["db"], remote["staging"]), spec.assets()
 
 
