@@ -56,6 +56,15 @@ def metadata_values(result: ExecuteInProcessResult) -> dict[str, dict[str, Any]]
     }
 
 
+def step_failures(result: ExecuteInProcessResult) -> str:
+    """What the failed steps of a run said (their errors' messages), as an operator reads them in the run."""
+    return " ".join(
+        e.step_failure_data.error.message
+        for e in result.all_events
+        if e.is_step_failure and e.step_failure_data.error
+    )
+
+
 def run_named(
     resources: dict[str, Any],
     names: Iterable[str],

@@ -16,6 +16,8 @@ import pytest
 import sqlalchemy as sa
 from unavailable import unavailable
 
+from connector_resources.ledger import Ledger
+
 # What makes a test file end to end: it starts a simulator, a Dagster run or another process. Such files
 # carry the ``e2e`` marker, so a quick loop skips them (``pytest -m "not e2e"``) while ``make test`` runs all.
 E2E_SIGNS = ("_world import", "serve_in_thread", "run_in_thread", "dagster_server", "step_processes",
@@ -84,6 +86,15 @@ def db_url(request) -> str:
     if request.param == "sqlite":
         return request.getfixturevalue("sqlite_url")
     return request.getfixturevalue("pg_schema_url")
+
+
+@pytest.fixture
+def ledger(db_url: str) -> Iterator[Ledger]:
+    """A ledger on ``db_url`` (SQLite, then PostgreSQL), its connections closed afterwards; a module that
+    needs another (a module-scoped one, the CLI's) defines its own ``ledger``."""
+    led = Ledger(db_url)
+    yield led
+    led.dispose()
 
 
 @pytest.fixture

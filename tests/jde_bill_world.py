@@ -4,7 +4,8 @@ flow test runs on, runs of the integration's assets, and what a test reads back 
 One place for what every JDE <-> BILL flow test stands on (both sandboxes, sandbox logins, BILL's retry
 backoff shortened so a test measures behaviour rather than pacing, staging and a ledger under the test's
 own folder), so a change to how the sandboxes are started or logged into, or to how BILL records and the
-ledger's cross-references are counted, is made once. Like ``jde_coupa_world`` for JDE <-> Coupa.
+ledger's cross-references are counted, is made once. The world itself is ``sandbox_world.pair_world``;
+this module declares what is JDE <-> BILL's (``INTEGRATION_WORLD``) and the BILL clerk's hands.
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ from typing import Any, TypeVar
 
 import requests
 import sqlalchemy as sa
-from asset_runs import DayRuns, busy_day, run_named
-from dagster import AssetsDefinition, DagsterInstance, ExecuteInProcessResult
+from asset_runs import busy_day, run_named
 from flow_proofs import ledger_xrefs
-from sandbox_logins import LOGINS, on_simulator
+from sandbox_hands import JdeHands
+from sandbox_logins import LOGINS
+from sandbox_world import Integration, PairWorld, pair_world
 
 from connector_assets.integrations.jde_bill.bills import bill_assets
 from connector_assets.integrations.jde_bill.payments_flow import payment_assets
@@ -28,15 +30,10 @@ from connector_assets.integrations.jde_bill.reconcile.assets import reconciliati
 from connector_assets.integrations.jde_bill.vendors import vendor_assets
 from connector_assets.jde.assets import jde_assets
 from connector_assets.saas_assets import saas_assets
-from connector_assets.staging import StagingResource
 from connector_resources.bill import BillResource
-from connector_resources.bill.auth import forget_sessions
-from connector_resources.jde import JdeAisResource
-from connector_resources.ledger import Ledger, LedgerResource
+from connector_resources.ledger import Ledger
 from connector_sandbox.bill import BillSandboxSettings
-from connector_sandbox.bill import run_in_thread as run_bill
 from connector_sandbox.jde_ais import JdeSandboxSettings
-from connector_sandbox.jde_ais import run_in_thread as run_jde
 
 # Every asset a JDE <-> BILL test runs; ``named`` picks a run's assets out of it.
 ALL_ASSETS = [
@@ -58,18 +55,23 @@ MASTER = (
 )
 ORDER_SOURCES = ("jde_po_headers", "jde_po_lines", "jde_ap_ledger")  # the bills flow's JDE documents
 SUPPLIER_SOURCES = ("jde_suppliers", "jde_address_book")  # the vendors flow's JDE records
+# JDE at scale 0.02 and BILL at 0.05, BILL's retry backoff shortened; runs take ``busy_day()``.
+INTEGRATION_WORLD = Integration(
+    name="jde_bill",
+    simulators={
+        "jde": lambda: JdeSandboxSettings(scale=0.02),
+        "bill": lambda: BillSandboxSettings(scale=0.05),
+    },
+    fields={"bill": {"backoff_base": 0.01, "backoff_cap": 0.2}},
+    assets=lambda: ALL_ASSETS,
+    day=busy_day,
+    target="bill",
+)
 
 
-def run_assets(
-    resources: dict[str, Any],
-    names: tuple[str, ...],
-    partition: str | None,
-    *,
-    ok: bool = True,
-    instance: DagsterInstance | None = None,
-) -> ExecuteInProcessResult:
-    """``asset_runs.run_named`` over every asset of the world."""
-    return run_named(resources, names, ALL_ASSETS, partition, ok=ok, instance=instance)
+def run_assets(resources: dict[str, Any], names: tuple[str, ...], partition: str | None, **run: Any) -> Any:
+    """``asset_runs.run_named`` over every asset of the world (``run``: ``ok``, ``instance``)."""
+    return run_named(resources, names, ALL_ASSETS, partition, **run)
 
 
 def in_bill(bill: BillResource, entity: str, *, live: bool = True) -> dict[str, dict]:
@@ -96,34 +98,13 @@ def forget_target(ledger: Ledger, entity: str, source_key: str) -> None:
         )
 
 
-class JdeBillWorld(DayRuns):
-    """The two simulators, the resources ``materialize`` takes, the ledger, and runs of the assets of a day.
-
-    ``day`` is the partition a run takes by default (None: the unpartitioned assets); ``instance``, when a
-    test sets it, is the one Dagster instance all its runs go to (else each run gets a throwaway one).
-    """
-
-    def __init__(
-        self, resources: dict[str, Any], db: str, jde_url: str, bill_url: str, tmp_path: Path, day: str | None
-    ) -> None:
-        self.resources, self.db, self.tmp_path, self.day = resources, db, tmp_path, day
-        self.jde_url, self.bill_url = jde_url, bill_url  # .../jderest, .../connect
-        self.jde_root = jde_url.removesuffix("/jderest")  # the simulators' operator routes: <root>/sandbox
-        self.bill_root = bill_url.removesuffix("/connect")
-        self.ledger = Ledger(db)
-
-    # -- runs ----------------------------------------------------------------------------------------
-
-    def world_assets(self) -> list[AssetsDefinition]:
-        return ALL_ASSETS
-
-    # -- BILL and the ledger ---------------------------------------------------------------------------
+class JdeBillWorld(PairWorld, JdeHands):
+    """The JDE and BILL simulators, the resources ``materialize`` takes (``jde``, ``bill``, ``staging``,
+    ``ledger``), the ledger, runs of the integration's assets (``day``: the busy day unless a test sets
+    it), and what a test reads back from BILL."""
 
     def in_bill(self, entity: str, *, live: bool = True) -> dict[str, dict]:
         return in_bill(self.resources["bill"], entity, live=live)
-
-    def xrefs(self, entity: str, target: str = "bill") -> dict[str, str | None]:
-        return xrefs(self.ledger, entity, target)
 
     def from_jde(self, source_key: str, bill_id: str) -> None:
         """What the bills flow records when a JDE document became a BILL bill."""
@@ -135,20 +116,6 @@ class JdeBillWorld(DayRuns):
     def bill_state(self) -> dict:
         """The BILL simulator's counters: row counts, calls by route, requests in flight, error codes."""
         return requests.get(f"{self.bill_root}/sandbox/state", timeout=10).json()
-
-    # -- JDE -------------------------------------------------------------------------------------------
-
-    def jde_faults(self, **knobs: Any) -> None:
-        requests.post(f"{self.jde_root}/sandbox/faults", json=knobs, timeout=10).raise_for_status()
-
-    def jde_rows(self, table: str, **where: Any) -> list[dict]:
-        """Rows the JDE simulator stores (what JDE holds), read by its operator route."""
-        return requests.get(f"{self.jde_root}/sandbox/rows/{table}", params=where, timeout=10).json()["rows"]
-
-    def jde_payments(self, *references: str) -> list[dict]:
-        """Payments JDE recorded (``ML_RecordPayment``) with one of these references."""
-        rows = requests.get(f"{self.jde_root}/sandbox/payments", timeout=10).json()["payments"]
-        return [p for p in rows if p["reference"] in references]
 
     def open_vouchers(self) -> list[dict]:
         """JDE vouchers approved and open for more than 5.00 (first pay item): payable ones."""
@@ -173,31 +140,10 @@ def jde_bill_world(
     bill: BillSandboxSettings | None = None,
     db: str | None = None,
 ) -> Iterator[W]:
-    """Both simulators served for the block (JDE at scale 0.02 and BILL at 0.05 unless given), a world of
-    ``kind`` on them; ``db`` is the ledger (a SQLite file under ``tmp_path`` unless given); runs take
-    ``busy_day()`` unless the test sets the world's ``day``."""
-    jde_url, stop_jde = run_jde(jde or JdeSandboxSettings(scale=0.02))
-    try:
-        bill_url, stop_bill = run_bill(bill or BillSandboxSettings(scale=0.05))
-        forget_sessions()
-        try:
-            db = db or f"sqlite:///{tmp_path / 'ledger.sqlite'}"
-            resources = {
-                "jde": on_simulator(JdeAisResource, jde_url),
-                "bill": on_simulator(BillResource, bill_url, backoff_base=0.01, backoff_cap=0.2),
-                "staging": StagingResource(base_dir=str(tmp_path / "staging")),
-                "ledger": LedgerResource(db_url=db),
-            }
-            world = kind(resources, db, jde_url, bill_url, tmp_path, busy_day())
-            try:
-                yield world
-            finally:
-                world.ledger.dispose()
-        finally:
-            forget_sessions()
-            stop_bill()
-    finally:
-        stop_jde()
+    """Both simulators served for the block (``INTEGRATION_WORLD``'s settings unless given), a world of
+    ``kind`` on them; ``db`` is the ledger (a SQLite file under ``tmp_path`` unless given)."""
+    with pair_world(INTEGRATION_WORLD, tmp_path, kind, settings={"jde": jde, "bill": bill}, db=db) as world:
+        yield world
 
 
 class BillClerk:

@@ -12,32 +12,27 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import requests
-from sandbox_logins import on_simulator
+from sandbox_world import Integration, PairWorld, pair_world
 
 from connector_assets.integrations.jde_coupa.purchase_orders import ACCOUNTS
 from connector_assets.integrations.jde_coupa.suppliers import PAYMENT_TERMS
-from connector_assets.staging import StagingResource
-from connector_resources.coupa import CoupaResource
-from connector_resources.jde import JdeAisResource
-from connector_resources.ledger import Ledger, LedgerResource
 from connector_sandbox.coupa import CoupaSandboxSettings
-from connector_sandbox.coupa import create_app as coupa_app
-from connector_sandbox.jde_ais import JdeSandboxSettings, run_in_thread
-from connector_sandbox.serve import serve_in_thread
+from connector_sandbox.jde_ais import JdeSandboxSettings
 
-
-@dataclass(frozen=True)
-class JdeCoupaWorld:
-    resources: dict[str, Any]  # jde, coupa, staging, ledger: what ``materialize`` takes
-    ledger: Ledger
-    ledger_url: str
-    jde_url: str  # .../jderest
-    coupa_url: str
+INTEGRATION_WORLD = Integration(
+    name="jde_coupa",
+    simulators={
+        "jde": lambda: JdeSandboxSettings(scale=0.02),
+        "coupa": lambda: CoupaSandboxSettings(scale=0.02),
+    },
+    fields={"coupa": {"token_warmup_seconds": 0}},
+    day=lambda: None,
+    target="coupa",
+)
+JdeCoupaWorld = PairWorld  # resources (jde, coupa, staging, ledger), ledger, ledger_url, jde_url, coupa_url
 
 
 @contextmanager
@@ -48,30 +43,22 @@ def jde_coupa_world(
     coupa_scale: float = 0.02,
     coupa_backoff: float | None = 0.01,
     staging_base: str | None = None,
-) -> Iterator[JdeCoupaWorld]:
-    """Both simulators served for the block; ``coupa_backoff`` None keeps the client's own backoff;
-    ``staging_base`` stages elsewhere than the test's folder (an ``s3://`` URL)."""
-    jde_url, stop_jde = run_in_thread(JdeSandboxSettings(scale=jde_scale))
-    try:
-        coupa_url, stop_coupa = serve_in_thread(coupa_app(CoupaSandboxSettings(scale=coupa_scale)))
-        try:
-            requests.post(f"{coupa_url}/sandbox/faults", json={"rate_limit_enabled": False}, timeout=10)
-            db = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
-            backoff = {} if coupa_backoff is None else {"backoff_base": coupa_backoff}
-            resources = {
-                "jde": on_simulator(JdeAisResource, jde_url),
-                "coupa": on_simulator(CoupaResource, coupa_url, token_warmup_seconds=0, **backoff),
-                "staging": StagingResource(base_dir=staging_base or str(tmp_path / "staging")),
-                "ledger": LedgerResource(db_url=db),
-            }
-            # The JDE -> Coupa flows map with staged table snapshots: stage today's tables, as a job would.
-            for table in (PAYMENT_TERMS, ACCOUNTS):
-                table.stage(resources["staging"])
-            yield JdeCoupaWorld(resources, Ledger(db), db, jde_url, coupa_url)
-        finally:
-            stop_coupa()
-    finally:
-        stop_jde()
+) -> Iterator[PairWorld]:
+    """Both simulators served for the block, Coupa's rate limit off; ``coupa_backoff`` None keeps the
+    client's own backoff; ``staging_base`` stages elsewhere than the test's folder (an ``s3://`` URL)."""
+    settings = {"jde": JdeSandboxSettings(scale=jde_scale), "coupa": CoupaSandboxSettings(scale=coupa_scale)}
+    fields = {"coupa": {} if coupa_backoff is None else {"backoff_base": coupa_backoff}}
+    with pair_world(
+        INTEGRATION_WORLD, tmp_path, PairWorld, settings=settings, fields=fields, staging=staging_base
+    ) as world:
+        answer = requests.post(
+            f"{world.coupa_url}/sandbox/faults", json={"rate_limit_enabled": False}, timeout=10
+        )
+        answer.raise_for_status()
+        # The JDE -> Coupa flows map with staged table snapshots: stage today's tables, as a job would.
+        for table in (PAYMENT_TERMS, ACCOUNTS):
+            table.stage(world.resources["staging"])
+        yield world
 
 
 def _julian(day: dt.date) -> int:

@@ -137,7 +137,7 @@ def batches_by_bill(world: JdeProcurifyWorld, bills: Iterable[str]) -> Counter[s
 
 def voucher_posts(world: JdeProcurifyWorld) -> int:
     """``ML_CreateVoucherBatch`` calls the JDE simulator received so far (counted on arrival)."""
-    return posts(world, CREATE_VOUCHERS)  # type: ignore[arg-type]  # reads only the JDE root
+    return posts(world, CREATE_VOUCHERS)
 
 
 # -- a day of orders (JDE -> Procurify) -----------------------------------------------------------------

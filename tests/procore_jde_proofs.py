@@ -24,8 +24,8 @@ from collections import Counter
 from dataclasses import dataclass
 
 import pytest
-import requests
 from procore_jde_world import INTEGRATION, ProcoreJdeWorld
+from sandbox_hands import JdeHands
 
 from connector_assets.integrations.procore_jde.voucher_mappers import BatchKey
 from connector_assets.jde.purchase_orders import CREATE_PURCHASE_ORDER
@@ -35,7 +35,6 @@ MASTER = ("jde_gl_accounts", "procore_jde_project_map", "procore_jde_cost_code_m
 ORDERS_MAPPED, ORDERS_WRITTEN = "procore_jde_purchase_orders_mapped", "procore_jde_purchase_orders_written"
 VOUCHERS_MAPPED, VOUCHERS_WRITTEN = "procore_jde_vouchers_mapped", "procore_jde_vouchers_written"
 APPROVED = ("approved", "approved_as_noted")
-ORCHESTRATION_PATH = "POST /jderest/v3/orchestrator/"
 # Runs here mix the day's source read with its flow assets; the kit silences this for Dagster only.
 SILENCED = [
     pytest.mark.filterwarnings("ignore:Asset job .* materializes assets with varying BackfillPolicies"),
@@ -101,18 +100,9 @@ def batches_by_requisition(world: ProcoreJdeWorld, requisitions: set[str]) -> Co
     return Counter(wanted[row["EDTN"].strip()] for row in rows if row["EDTN"].strip() in wanted)
 
 
-def jde_state(world: ProcoreJdeWorld) -> dict:
-    return requests.get(f"{world.jde_root}/sandbox/state", timeout=10).json()
-
-
-def posts(world: ProcoreJdeWorld, orchestration: str) -> int:
+def posts(world: JdeHands, orchestration: str) -> int:
     """Calls of ``orchestration`` the JDE simulator received so far (counted on arrival)."""
-    return int(jde_state(world)["calls"].get(f"{ORCHESTRATION_PATH}{orchestration}", 0))
-
-
-def no_faults(world: ProcoreJdeWorld) -> None:
-    """The JDE simulator's faults back to none (latency, failures)."""
-    requests.post(f"{world.jde_root}/sandbox/faults/reset", timeout=10).raise_for_status()
+    return world.orchestration_calls(orchestration)
 
 
 def change_order_added(

@@ -41,21 +41,14 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from asset_runs import DayRuns, PackageRuns, today
-from dagster import AssetsDefinition
-from flow_proofs import audit_counts, ledger_xrefs, open_queue
-from sandbox_logins import LOGINS, on_simulator
+from asset_runs import PackageRuns
+from sandbox_hands import JdeHands
+from sandbox_world import Integration, PairWorld, pair_world
 
 from connector_assets.jde.assets import jde_assets
 from connector_assets.saas_assets import saas_assets
-from connector_assets.staging import StagingResource
-from connector_resources.jde import JdeAisResource
-from connector_resources.ledger import Ledger, LedgerResource
-from connector_resources.procore import ProcoreResource
 from connector_sandbox.jde_ais import JdeSandboxSettings
-from connector_sandbox.jde_ais import run_in_thread as run_jde
 from connector_sandbox.procore import ClientApp, ProcoreSandboxSettings, RateLimitSettings
-from connector_sandbox.procore import run_in_thread as run_procore
 from connector_sandbox.procore.settings import DEFAULT_CLIENT
 
 INTEGRATION = "procore_jde"
@@ -131,41 +124,14 @@ class ProcoreClerk:
         return self.call("GET", f"requisitions/{requisition_id}", project_id=project_id)
 
 
-class ProcoreJdeWorld(DayRuns):
-    """The two simulators, the resources ``materialize`` takes, the ledger, and runs of a day's assets.
+class ProcoreJdeWorld(PairWorld, JdeHands):
+    """The JDE and Procore simulators, the resources ``materialize`` takes (``jde``, ``procore``,
+    ``staging``, ``ledger``), the ledger, runs of a day's assets, and Procore's side (below)."""
 
-    ``day`` is the partition a run takes by default; ``instance``, when a test sets it, is the one Dagster
-    instance all its runs go to (else each run gets a throwaway one).
-    """
-
-    def __init__(
-        self, resources: dict[str, Any], db: str, jde_url: str, procore_url: str, tmp_path: Path, day: str
-    ) -> None:
-        self.resources, self.db, self.tmp_path, self.day = resources, db, tmp_path, day
-        self.jde_url, self.procore_url = jde_url, procore_url  # .../jderest, http://host:port
-        self.jde_root = jde_url.removesuffix(
-            "/jderest"
-        )  # the JDE simulator's operator routes: <root>/sandbox
-        self.ledger = Ledger(db)
-        self.company_id = resources["procore"].company_ids()[0]  # the first (default) company
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.company_id = self.resources["procore"].company_ids()[0]  # the first (default) company
         self._clerk: ProcoreClerk | None = None
-
-    # -- runs ----------------------------------------------------------------------------------------
-
-    def world_assets(self) -> list[AssetsDefinition]:
-        return all_assets()
-
-    # -- JDE -------------------------------------------------------------------------------------------
-
-    def jde_rows(self, table: str, **where: Any) -> list[dict]:
-        """Rows the JDE simulator stores (what JDE holds), by column alias (``DOCO=4711``)."""
-        params = {"limit": 1000, **where}
-        answer = requests.get(f"{self.jde_root}/sandbox/rows/{table}", params=params, timeout=10)
-        assert answer.status_code == 200, answer.text
-        return answer.json()["rows"]
-
-    def jde_faults(self, **knobs: Any) -> None:
-        requests.post(f"{self.jde_root}/sandbox/faults", json=knobs, timeout=10).raise_for_status()
 
     # -- Procore ---------------------------------------------------------------------------------------
 
@@ -256,18 +222,6 @@ class ProcoreJdeWorld(DayRuns):
 
     # -- the ledger ------------------------------------------------------------------------------------
 
-    def xrefs(self, entity: str, target: str = "JDE") -> dict[str, str | None]:
-        """Source key -> target id (None: claimed, not recorded) of the integration's ``entity`` xrefs."""
-        return ledger_xrefs(self.ledger, INTEGRATION, entity, target)
-
-    def queue(self, flow: str) -> dict[str, str]:
-        """Open retry-queue items of a flow (``purchase_orders``): source key -> reason."""
-        return open_queue(self.ledger, INTEGRATION, flow)
-
-    def audit_counts(self, flow: str) -> dict[str, int]:
-        """Audit events of a flow, counted by action (``create``, ``skip``, ``hold`` ...)."""
-        return audit_counts(self.ledger, INTEGRATION, flow)
-
     def inbox_event(
         self,
         resource_name: str,
@@ -310,6 +264,26 @@ class ProcoreJdeWorld(DayRuns):
         )
 
 
+# JDE and Procore at scale 0.05 (Procore's rate limits on but generous, the clerk's app beside the
+# connector's), no latency; runs take today (UTC).
+INTEGRATION_WORLD = Integration(
+    name=INTEGRATION,
+    simulators={
+        "jde": lambda: JdeSandboxSettings(scale=0.05),
+        "procore": lambda: procore_settings(seeded_companies=1),
+    },
+    fields={"procore": {"webhook_token": WEBHOOK_TOKEN}},
+    assets=all_assets,
+    target="JDE",
+)
+
+
+def procore_settings(seeded_companies: int) -> ProcoreSandboxSettings:
+    return ProcoreSandboxSettings(
+        scale=0.05, rate_limits=GENEROUS, clients=(DEFAULT_CLIENT, CLERK), seeded_companies=seeded_companies
+    )
+
+
 @contextmanager
 def procore_jde_world(
     tmp_path: Path,
@@ -320,45 +294,17 @@ def procore_jde_world(
     project_ids: str = "",
     seeded_companies: int = 1,
 ) -> Iterator[ProcoreJdeWorld]:
-    """Both simulators served for the block (scale 0.05 unless given), a world on them; ``db`` is the
-    ledger (a SQLite file under ``tmp_path`` unless given); ``project_ids`` limits the Procore reads
-    (``ML_PROCORE_PROJECT_IDS``); runs take today (UTC) unless the test sets the world's ``day``.
-    ``seeded_companies=2``: the Procore sandbox connects and seeds its second company too, and the
-    resource is configured with both (``ML_PROCORE_COMPANY_ID=<first>,<second>``)."""
-    jde_url, stop_jde = run_jde(jde or JdeSandboxSettings(scale=0.05))
-    try:
-        settings = procore or ProcoreSandboxSettings(
-            scale=0.05,
-            rate_limits=GENEROUS,
-            clients=(DEFAULT_CLIENT, CLERK),
-            seeded_companies=seeded_companies,
-        )
-        procore_url, stop_procore = run_procore(settings)
-        try:
-            db = db or f"sqlite:///{tmp_path / 'ledger.sqlite'}"
-            seeded = settings.seeded_company_ids
-            companies = {"company_id": ",".join(map(str, seeded))} if len(seeded) > 1 else {}
-            resources = {
-                "jde": on_simulator(JdeAisResource, jde_url),
-                "procore": ProcoreResource(
-                    base_url=procore_url,
-                    **{
-                        **LOGINS[ProcoreResource],
-                        "auth_url": procore_url,
-                        "webhook_token": WEBHOOK_TOKEN,
-                        "project_ids": project_ids,
-                        **companies,
-                    },
-                ),
-                "staging": StagingResource(base_dir=str(tmp_path / "staging")),
-                "ledger": LedgerResource(db_url=db),
-            }
-            world = ProcoreJdeWorld(resources, db, jde_url, procore_url, tmp_path, today())
-            try:
-                yield world
-            finally:
-                world.ledger.dispose()
-        finally:
-            stop_procore()
-    finally:
-        stop_jde()
+    """Both simulators served for the block (``INTEGRATION_WORLD``'s settings unless given), a world on
+    them; ``db`` is the ledger (a SQLite file under ``tmp_path`` unless given); ``project_ids`` limits the
+    Procore reads (``ML_PROCORE_PROJECT_IDS``). ``seeded_companies=2``: the Procore sandbox connects and
+    seeds its second company too, and the resource is configured with both
+    (``ML_PROCORE_COMPANY_ID=<first>,<second>``)."""
+    procore = procore or procore_settings(seeded_companies)
+    seeded = procore.seeded_company_ids
+    companies = {"company_id": ",".join(map(str, seeded))} if len(seeded) > 1 else {}
+    fields = {"procore": {"project_ids": project_ids, **companies}}
+    settings = {"jde": jde, "procore": procore}
+    with pair_world(
+        INTEGRATION_WORLD, tmp_path, ProcoreJdeWorld, settings=settings, fields=fields, db=db
+    ) as world:
+        yield world

@@ -1,5 +1,7 @@
 """``race``: two spawned processes that start a piece of work at the same moment, for the tests that
-show two runs never write one record twice.
+show two runs never write one record twice; ``race_written``: two runs of one write step of a test world
+(``sandbox_world.PairWorld``), each on the world's resources rebuilt in its own process, for every
+integration's ``two runs at once`` test.
 """
 
 from __future__ import annotations
@@ -75,3 +77,26 @@ def race_overlapping(
     a, b = outcomes.values()
     assert max(a["started"], b["started"]) < min(a["ended"], b["ended"]), outcomes  # the runs overlapped
     return outcomes
+
+
+def _run_written(asset: str, remote: dict[str, Any], day: str, name: str, barrier: Any, results: Any) -> None:
+    """One run of ``asset`` for ``day`` (a spawned process) on the world ``remote`` describes: its write
+    counts, or the error it ended with."""
+
+    def build() -> tuple[list[Any], dict[str, Any]]:
+        from asset_runs import named
+        from sandbox_world import rebuilt
+
+        resources, assets = rebuilt(remote)
+        return named([asset], assets), resources
+
+    materialize_at_barrier(asset, day, name, barrier, results, build)
+
+
+def race_written(world: Any, asset: str, **fields: dict[str, Any]) -> dict[str, dict]:
+    """``race_overlapping`` of two runs of ``asset`` for the world's day, on its resources (``fields`` by
+    resource key tune the runs' clients: a BILL client that waits longer for a slot ...)."""
+    remote = world.remote(**fields)
+    return race_overlapping(
+        _run_written, lambda name, barrier, results: (asset, remote, world.day, name, barrier, results)
+    )

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 from unittest import mock
 
-import jde_bill_world
+import sandbox_world
 
 from connector_sandbox.bill import BillSandboxSettings, create_app
 from connector_sandbox.serve import serve_in_thread
@@ -99,15 +99,18 @@ class RequestLog:
 
 @contextmanager
 def logged_bill() -> Iterator[list[RequestLog]]:
-    """While the block runs, each BILL simulator ``jde_bill_world`` starts keeps a ``RequestLog``; the
-    list holds them in the order the simulators started."""
+    """While the block runs, each BILL simulator a world starts (``sandbox_world.serve_simulator``) keeps a
+    ``RequestLog``; the list holds them in the order the simulators started."""
     logs: list[RequestLog] = []
+    served = sandbox_world.serve_simulator
 
-    def run_bill(settings: BillSandboxSettings | None = None) -> tuple[str, Callable[[], None]]:
+    def serve(package: str, settings: Any) -> tuple[str, Callable[[], None]]:
+        if package != "bill":
+            return served(package, settings)
         settings = settings or BillSandboxSettings()
         log = RequestLog(create_app(settings))
         logs.append(log)
         return serve_in_thread(log, host=settings.host, port=0, path="/connect")
 
-    with mock.patch.object(jde_bill_world, "run_bill", run_bill):
+    with mock.patch.object(sandbox_world, "serve_simulator", serve):
         yield logs

@@ -63,6 +63,30 @@ def procurify_resource(base_url: str, **fields: Any) -> ProcurifyResource:
     return ProcurifyResource(**values)
 
 
+# The Fusion sandbox pod's business unit: ML_FUSION_BUSINESS_UNIT's sandbox default (company 101, USD).
+BUSINESS_UNIT = "US1 Business Unit"
+
+
+def fusion_resource(base_url: str, **fields: Any) -> FusionResource:
+    """The Fusion client logged into the pod at ``base_url`` by OAuth client credentials (the pod's own
+    token endpoint, acting as user ml.integration: every role, every business unit), with short backoffs
+    so injected faults retry quickly."""
+    values: dict[str, Any] = {
+        "base_url": base_url,
+        "token_url": f"{base_url}/oauth2/v1/token",
+        "auth": "oauth",
+        **LOGINS[FusionResource],
+        "business_unit": BUSINESS_UNIT,
+        "backoff_base": 0.05,
+        "backoff_cap": 0.2,
+        "retry_after_cap": 0.2,
+        "read_timeout": 30.0,
+        "deadline": 60.0,
+        **fields,
+    }
+    return FusionResource(**values)
+
+
 def answered(response: requests.Response, what: str) -> Any:
     assert response.status_code < 300, f"{what}: {response.status_code} {response.text}"
     return response.json() if response.content else None

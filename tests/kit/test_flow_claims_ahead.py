@@ -21,13 +21,6 @@ from connector_resources.ledger import Ledger, XrefLeased, lease_length
 FLOW = (SPEC.integration, SPEC.entity, SPEC.source_system)
 
 
-@pytest.fixture
-def ledger(db_url):
-    led = Ledger(db_url)
-    yield led
-    led.dispose()
-
-
 def _claim(ledger: Ledger, keys: list[str], owner: str, **kwargs):
     return ledger.claim_xrefs(*FLOW, keys, SPEC.target_system, owner=owner, **kwargs)
 

@@ -93,13 +93,6 @@ def _writer(ledger: Ledger, run_id: str, counts: Counter[str], queued: dict | No
     )
 
 
-@pytest.fixture
-def ledger(db_url):
-    led = Ledger(db_url)
-    yield led
-    led.dispose()
-
-
 def _per_record() -> DeferredWrites:
     """Each written record recorded with the next claim (``ML_LEDGER_RECORD_BATCH=1``)."""
     return DeferredWrites(batch=1, max_age_seconds=60)

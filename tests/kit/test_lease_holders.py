@@ -25,13 +25,6 @@ from connector_resources.process_identity import ProcessIdentity
 KEY = ("bill", "vendor", "JDE", "4343", "bill")
 
 
-@pytest.fixture
-def ledger(db_url: str):
-    led = Ledger(db_url)
-    yield led
-    led.dispose()
-
-
 def _in_a_process_that_dies(url: str, code: str) -> None:
     """Run ``code`` (with ``ledger`` open on ``url``) in a child process that exits without cleaning up,
     as a kill -9 leaves things: nothing released, nothing ended."""

@@ -27,13 +27,6 @@ from connector_resources.settings import SettingError
 KEY = ("bill", "vendor", "JDE", "4343", "bill")
 
 
-@pytest.fixture
-def ledger(db_url: str):
-    led = Ledger(db_url)
-    yield led
-    led.dispose()
-
-
 # ---------------------------------------------------------------- the lease in the ledger
 
 

@@ -47,20 +47,6 @@ class ConcurrentProxy(LosingProxy):
         return super()._next_response(request)
 
 
-@pytest.fixture(scope="module")
-def pod() -> Iterator[Pod]:
-    running = Pod()
-    try:
-        yield running
-    finally:
-        running.close()
-
-
-@pytest.fixture(autouse=True)
-def fresh(pod: Pod) -> None:
-    pod.reset()
-
-
 @pytest.fixture
 def proxy(pod: Pod) -> Iterator[ConcurrentProxy]:
     with ConcurrentProxy(pod.base) as running:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import math
 from collections import Counter
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -123,22 +122,6 @@ class Pod:
         }
         settings.update(overrides)
         return FusionResource.from_settings({}, **settings)
-
-
-@pytest.fixture(scope="module")
-def pod() -> Iterator[Pod]:
-    running = Pod()
-    try:
-        yield running
-    finally:
-        running.close()
-
-
-@pytest.fixture(autouse=True)
-def fresh(request) -> None:
-    """Every test starts from the same seeded pod with default behaviour and no faults."""
-    if "pod" in request.fixturenames:
-        request.getfixturevalue("pod").reset()
 
 
 def expected_calls(rows: int, page_size: int) -> int:

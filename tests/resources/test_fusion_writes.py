@@ -69,21 +69,6 @@ class LosingProxy(ScriptedServer):
         )
 
 
-@pytest.fixture(scope="module")
-def pod() -> Iterator[Pod]:
-    running = Pod()
-    try:
-        yield running
-    finally:
-        running.close()
-
-
-@pytest.fixture(autouse=True)
-def fresh(pod: Pod) -> None:
-    """Every test starts from the same seeded pod with default behaviour and no faults."""
-    pod.reset()
-
-
 @pytest.fixture
 def proxy(pod: Pod) -> Iterator[LosingProxy]:
     with LosingProxy(pod.base) as running:

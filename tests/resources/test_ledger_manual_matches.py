@@ -3,20 +3,9 @@ PostgreSQL: what ``ml-connector xref list / delete`` and ``--replace`` stand on.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
 from connector_resources.ledger import Ledger
 
 VENDOR = ("fusion_procurify", "vendor", "procurify")
-
-
-@pytest.fixture
-def ledger(db_url: str) -> Iterator[Ledger]:
-    led = Ledger(db_url)
-    yield led
-    led.dispose()
 
 
 def test_manual_matches_lists_only_manual_rows_of_the_integration_in_key_order(ledger: Ledger) -> None:

@@ -6,18 +6,9 @@ some audit fields and differ in others, a record the batch cannot record, a held
 
 from __future__ import annotations
 
-import pytest
-
 from connector_resources.ledger import Ledger, Recording, dependency_key
 
 FLOW = ("batch_test", "thing", "SRC", "tgt")
-
-
-@pytest.fixture
-def ledger(db_url):
-    led = Ledger(db_url)
-    yield led
-    led.dispose()
 
 
 def _key(source_key: str) -> tuple[str, str, str, str, str]:

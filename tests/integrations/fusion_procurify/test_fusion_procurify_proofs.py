@@ -39,9 +39,8 @@ day's runs do), one more for a bad record and a held one, and one on PostgreSQL 
 
 from __future__ import annotations
 
-import textwrap
-import time
-from collections.abc import Callable, Iterator, Mapping
+from collections import Counter
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -49,8 +48,9 @@ from typing import Any
 
 import pytest
 import requests
-from dagster import ExecuteInProcessResult, instance_for_test
-from flow_proofs import audited_once
+from asset_runs import step_failures
+from dagster import instance_for_test
+from flow_proofs import two_runs_write_once
 from fusion_procurify_proofs import (
     BILLS,
     INVOICES_MAPPED,
@@ -74,9 +74,8 @@ from fusion_procurify_world import (
     fusion_procurify_world,
     fusion_resource,
 )
-from kill9 import CRASH_WINDOW, kill_when_ready
+from kill9 import WriteStep, killed_then_rerun
 from procore_jde_proofs import SILENCED
-from racing import materialize_at_barrier, race_overlapping
 from roots import ROOT
 
 from connector_assets.flows.reconciliation import Report
@@ -91,8 +90,9 @@ from connector_resources.fusion.session import FusionSession
 from connector_resources.replay import _handlers
 
 pytestmark = [pytest.mark.timeout(180), *SILENCED]
-SLOW_RECORD = "0.6"  # seconds between the pod's answer and the ledger recording it, in the child only
 ACCOUNT_TABLE = ROOT / "mappings" / "sandbox" / "fusion_procurify_accounts.csv"
+INVOICES_STEP = WriteStep(INVOICES_WRITTEN, "invoice", "invoices", slow="fusion")
+ORDERS_STEP = WriteStep(ORDERS_WRITTEN, "purchase_order", "purchase_orders", slow="fusion")
 NOWHERE = "US9 Business Unit"  # a business unit no Fusion sandbox supplier has a site in
 
 
@@ -117,15 +117,6 @@ def story(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Story]:
         yield Story(world, approve_bills(world, 12))
 
 
-def _step_failures(result: ExecuteInProcessResult) -> str:
-    """What the failed steps said (their errors' messages), as an operator reads them in the run."""
-    return " ".join(
-        e.step_failure_data.error.message
-        for e in result.all_events
-        if e.is_step_failure and e.step_failure_data.error
-    )
-
-
 def _queued(world: FusionProcurifyWorld, flow: str) -> dict[str, str]:
     """Open queue items of a flow that are not held for another record (a vendor's pair): key -> reason."""
     items = world.ledger.open_items(integration=INTEGRATION, flow=flow)
@@ -147,7 +138,7 @@ def test_a_wrong_business_unit_fails_the_day_of_bills_and_writes_nothing(story, 
     assert [c.passed for c in failed.get_asset_check_evaluations()] == [False]
     materialized = {e.asset_key.to_user_string() for e in failed.get_asset_materialization_events()}
     assert materialized == {"procurify_bills"}, materialized  # neither mapped nor written
-    failures = _step_failures(failed)
+    failures = step_failures(failed)
     assert "looks systemic" in failures and NOWHERE in failures, failures  # names the unit
     assert fusion_posts(world, "invoices") == posts  # not one invoice POST reached Fusion
     assert not invoices_by_bill(world, bills)
@@ -161,81 +152,26 @@ def test_a_wrong_business_unit_fails_the_day_of_bills_and_writes_nothing(story, 
 
 # -- kill -9 mid-write, then a rerun ----------------------------------------------------------------------
 
-CHILD = CRASH_WINDOW + textwrap.dedent(
-    """
-    from asset_runs import named
-    from dagster import instance_for_test, materialize
-    from fusion_procurify_world import all_assets, fusion_resource, procurify_resource
 
-    from connector_assets.staging import StagingResource
-    from connector_resources.ledger import LedgerResource
-
-    resources = {
-        "fusion": fusion_resource(env["T_FUSION"], send_unconfirmed=env["T_FUSION_SEND_UNCONFIRMED"]),
-        "procurify": procurify_resource(env["T_PROCURIFY"]),
-        "staging": StagingResource(base_dir=env["T_STAGING"]),
-        "ledger": LedgerResource(db_url=env["T_DB"]),
-    }
-    with instance_for_test() as instance:
-        materialize(named([env["T_ASSET"]], all_assets()), resources=resources, instance=instance,
-                    partition_key=env["T_DAY"])
-    """
-)
-
-
-def kill_mid_write(world: FusionProcurifyWorld, asset: str, ready: Callable[[], bool]) -> None:
-    """Run ``asset`` for the world's day in a child process and kill -9 it as soon as ``ready()``."""
-    env = {
-        "T_FUSION": world.fusion_url,
-        "T_FUSION_SEND_UNCONFIRMED": world.resources["fusion"].send_unconfirmed,  # the world's reading
-        "T_PROCURIFY": world.procurify_url,
-        "T_STAGING": str(world.tmp_path / "staging"),
-        "T_DB": world.db,
-        "T_DAY": world.day,
-        "T_ASSET": asset,
-        "T_SLOW_RECORD": SLOW_RECORD,
-    }
-    kill_when_ready(CHILD, env, ready, never=f"Fusion never received the writes of {asset}")
-    time.sleep(0.5)  # a request the kill cut off ends at the pod (its latency is 0.15 s)
-
-
-def caught_half_written(world: FusionProcurifyWorld, entity: str, in_target: set[str]) -> tuple[set, set]:
-    """(keys the killed run claimed and never recorded; of the keys Fusion holds, those the ledger lacks)."""
-    xrefs = world.xrefs(entity)
-    claimed = {key for key, target in xrefs.items() if target is None}
-    return claimed, in_target - {key for key, target in xrefs.items() if target}
+def _one_row_each(found: set[str], rows: int) -> None:
+    """What Fusion holds at the kill is one stored row per record found in it."""
+    assert len(found) == rows, (found, rows)
 
 
 def test_kill_9_mid_write_of_invoices_then_a_rerun_leaves_one_invoice_per_bill(story):
     world, bills = story.world, story.bills
     assert not invoices_by_bill(world, bills)
-    before, rows = fusion_posts(world, "invoices"), rows_held(world, "invoice")
-
-    world.fusion_faults(latency_ms=150)
-    try:
-        kill_mid_write(world, INVOICES_WRITTEN, lambda: rows_held(world, "invoice") - rows >= 2)
-    finally:
-        world.fusion_faults(latency_ms=0)
-    in_fusion = set(invoices_by_bill(world, bills))
-    claimed, orphans = caught_half_written(world, "invoice", in_fusion)
-    print(f"bills: {len(in_fusion)} of {len(bills)} in Fusion at the kill, orphans {orphans}")
-    assert 2 <= len(in_fusion) == rows_held(world, "invoice") - rows < len(bills)
-    assert orphans and orphans <= claimed  # in Fusion, claimed in the ledger, never recorded
-
-    rerun = world.run(INVOICES_WRITTEN)[INVOICES_WRITTEN]
-    assert rerun["adopt"] == len(orphans) and rerun["fail"] == rerun["leased"] == 0, (
-        rerun,
-        world.queue("invoices"),
-    )
-    assert rerun["skip"] == len(in_fusion) - len(orphans), rerun
-    assert rerun["create"] == len(bills) - len(in_fusion), rerun
-    assert invoices_by_bill(world, bills) == dict.fromkeys(_uuids(bills), 1)
-    xrefs = world.xrefs("invoice")
-    assert all(xrefs.get(b["uuid"]) for b in bills), xrefs
+    rows = rows_held(world, "invoice")
     # Fusion was asked once per bill: the orphan was found by invoice number and supplier before any POST.
-    assert fusion_posts(world, "invoices") - before == len(bills)
-    assert world.audit_counts("invoices")["adopt"] == len(orphans)
-    assert not world.queue("invoices")
+    killed_then_rerun(
+        world,
+        INVOICES_STEP,
+        _uuids(bills),
+        lambda: invoices_by_bill(world, bills),
+        posts=lambda: fusion_posts(world, "invoices"),
+        ready=lambda: rows_held(world, "invoice") - rows >= 2,
+        at_kill=lambda found: _one_row_each(found, rows_held(world, "invoice") - rows),
+    )
 
 
 def test_the_day_rerun_whole_sends_fusion_nothing_more(story):
@@ -303,7 +239,7 @@ def test_a_day_failed_by_a_fusion_outage_is_rerun_alone_and_writes_each_order_on
     finally:
         world.fusion_faults(maintenance=False)
         world.resources["fusion"] = given
-    failures = _step_failures(failed)
+    failures = step_failures(failed)
     assert "answered none of the" in failures and "Rerun the partition" in failures, failures
     assert not failed.get_asset_materialization_events()  # the partition shows as failed
     assert set(_queued(world, "purchase_orders")) == keys, _queued(world, "purchase_orders")
@@ -336,28 +272,22 @@ def test_kill_9_mid_write_of_orders_then_a_rerun_leaves_one_order_per_po(story):
     assert len(orders) >= 5 and not orders_by_po(world, orders), orders.keys()
     rows = rows_held(world, "po_header")
 
-    world.fusion_faults(latency_ms=150)
-    try:
-        kill_mid_write(world, ORDERS_WRITTEN, lambda: rows_held(world, "po_header") - rows >= 2)
-    finally:
-        world.fusion_faults(latency_ms=0)
-    in_fusion = {f"PO{n}" for n in orders_by_po(world, orders)}
-    claimed, orphans = caught_half_written(world, "purchase_order", in_fusion)
-    print(f"orders: {len(in_fusion)} of {len(orders)} in Fusion at the kill, orphans {orphans}")
-    assert 2 <= len(in_fusion) == rows_held(world, "po_header") - rows < len(orders)
-    assert orphans and orphans <= claimed
-
-    rerun = world.run(ORDERS_WRITTEN)[ORDERS_WRITTEN]
-    assert rerun["adopt"] == len(orphans) and rerun["leased"] == 0, rerun
+    rerun, _, _ = killed_then_rerun(
+        world,
+        ORDERS_STEP,
+        {f"PO{n}" for n in orders},
+        lambda: Counter({f"PO{n}": count for n, count in orders_by_po(world, orders).items()}),
+        ready=lambda: rows_held(world, "po_header") - rows >= 2,
+        at_kill=lambda found: _one_row_each(found, rows_held(world, "po_header") - rows),
+        skipped_before=None,
+        failed=None,
+        queued=None,
+    )
     # The CAD orders: refused now, or refused for good before and left for a replay (not re-POSTed).
     assert rerun["fail"] + rerun["awaiting_replay"] == len(others), rerun
-    assert rerun["create"] == len(orders) - len(in_fusion), rerun
-    assert orders_by_po(world, orders) == dict.fromkeys(orders, 1)
     for number in orders:  # the orphan too: a draft the kill left INCOMPLETE is submitted, not remade
         [order] = world.fusion_records("purchaseOrders", OrderNumber=order_number(number))
         assert order["StatusCode"] == "OPEN", order
-    xrefs = world.xrefs("purchase_order")
-    assert all(xrefs.get(f"PO{n}") for n in orders), xrefs
     story.orders = day
 
 
@@ -577,27 +507,6 @@ def _bad_and_held(world: FusionProcurifyWorld, tmp_path: Path, monkeypatch: pyte
 # -- two runs at once on one PostgreSQL ledger ------------------------------------------------------------
 
 
-def _run_written(asset: str, urls: dict[str, str], day: str, name: str, barrier: Any, results: Any) -> None:
-    """One run of ``asset`` for ``day`` (a spawned process): its write counts, or the error it ended with."""
-
-    def build() -> tuple[list[Any], dict[str, Any]]:
-        from asset_runs import named
-        from fusion_procurify_world import all_assets, fusion_resource, procurify_resource
-
-        from connector_assets.staging import StagingResource
-        from connector_resources.ledger import LedgerResource
-
-        resources = {
-            "fusion": fusion_resource(urls["fusion"]),
-            "procurify": procurify_resource(urls["procurify"]),
-            "staging": StagingResource(base_dir=urls["staging"]),
-            "ledger": LedgerResource(db_url=urls["db"]),
-        }
-        return named([asset], all_assets()), resources
-
-    materialize_at_barrier(asset, day, name, barrier, results, build)
-
-
 def test_two_runs_writing_one_day_to_fusion_on_one_postgresql_ledger_post_each_invoice_once(
     tmp_path, pg_schema_url, monkeypatch
 ):
@@ -608,23 +517,6 @@ def test_two_runs_writing_one_day_to_fusion_on_one_postgresql_ledger_post_each_i
         bills = approve_bills(world, 6)
         world.run(*BILLS)
         world.fusion_faults(latency_ms=80)  # the two runs' searches and creates overlap
-        urls = {
-            "fusion": world.fusion_url,
-            "procurify": world.procurify_url,
-            "staging": str(world.tmp_path / "staging"),
-            "db": world.db,
-        }
-        before = fusion_posts(world, "invoices")
-        outcomes = race_overlapping(
-            _run_written,
-            lambda name, barrier, results: (INVOICES_WRITTEN, urls, world.day, name, barrier, results),
-        )
-        sent = fusion_posts(world, "invoices") - before
-        print(f"bills: {len(bills)}, {sent} invoice POSTs, {outcomes}")
-        assert sent == len(bills)  # zero double POSTs
-        assert sum(o["create"] for o in outcomes.values()) == len(bills), outcomes
-        others = sum(o["skip"] + o["leased"] for o in outcomes.values())
-        assert others == len(bills), outcomes  # the other run skipped or held each record
-        assert all(o["fail"] == o["adopt"] == 0 for o in outcomes.values()), outcomes
-        audited_once(world.ledger, INTEGRATION, "invoices", _uuids(bills), outcomes)
+        posts = lambda: fusion_posts(world, "invoices")  # noqa: E731
+        two_runs_write_once(world, INVOICES_WRITTEN, "invoices", _uuids(bills), posts, replay_held=False)
         assert invoices_by_bill(world, bills) == dict.fromkeys(_uuids(bills), 1)

@@ -45,10 +45,10 @@ from unittest import mock
 import pytest
 import sqlalchemy as sa
 from jde_bill_world import SUPPLIER_SOURCES, JdeBillWorld, jde_bill_world, nothing_lost, vendor_identity
-from kill9 import CRASH_WINDOW, kill_when_ready
+from kill9 import CHILD as WRITE_STEP  # a write step run alone in a child process
+from kill9 import CRASH_WINDOW, child_env, kill_when_ready
 from request_log import RequestLog, logged_bill
 from roots import TESTS
-from test_flow_jde_bill_kill9 import CHILD as WRITE_STEP  # a write step run alone in a child process
 
 from connector_assets.integrations.jde_bill.vendors import VENDORS_FLOW
 from connector_resources.ledger import Ledger, XrefLeased, lease_length, schema
@@ -71,13 +71,7 @@ REPLAY = CRASH_WINDOW + textwrap.dedent(
 
 def _child_env(world: JdeBillWorld) -> dict[str, str]:
     return {
-        "T_JDE": world.jde_url,
-        "T_BILL": world.bill_url,
-        "T_STAGING": str(world.tmp_path / "staging"),
-        "T_DB": world.db,
-        "T_DAY": world.day or "",
-        "T_ASSET": WRITTEN,
-        "T_SLOW_RECORD": "0.6",  # the crash window (``kill9.CRASH_WINDOW``): the kill lands inside it
+        **child_env(world, WRITTEN),  # the crash window (``kill9.CRASH_WINDOW``): the kill lands inside it
         "ML_LEDGER_RECORD_BATCH": AHEAD,
         "ML_JDE_AIS_URL": world.jde_url,
         "ML_BILL_URL": world.bill_url,

@@ -21,7 +21,6 @@ payments and before the ledger did, its rerun adopts each on JDE's duplicate-ref
 
 from __future__ import annotations
 
-import textwrap
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -37,7 +36,7 @@ from jde_bill_world import (
     nothing_lost,
     vendor_identity,
 )
-from kill9 import CRASH_WINDOW, kill_when_ready
+from kill9 import kill_mid_write
 
 from connector_assets.integrations.jde_bill.bills import BILLS_FLOW
 from connector_assets.integrations.jde_bill.payments import PAYMENTS_FLOW
@@ -51,34 +50,6 @@ VENDORS_WRITTEN = f"{VENDORS_FLOW.flow}_written"
 BILLS_MAPPED = f"{BILLS_FLOW.flow}_mapped"
 BILLS_WRITTEN = f"{BILLS_FLOW.flow}_written"
 
-CHILD = CRASH_WINDOW + textwrap.dedent(
-    """
-    from asset_runs import named
-    from dagster import instance_for_test, materialize
-    from sandbox_logins import on_simulator
-
-    from connector_assets.integrations.jde_bill.bills import bill_assets
-    from connector_assets.integrations.jde_bill.payments_flow import payment_assets
-    from connector_assets.integrations.jde_bill.vendors import vendor_assets
-    from connector_assets.staging import StagingResource
-    from connector_resources.bill import BillResource
-    from connector_resources.jde import JdeAisResource
-    from connector_resources.ledger import LedgerResource
-
-    resources = {
-        "jde": on_simulator(JdeAisResource, env["T_JDE"]),
-        "bill": on_simulator(BillResource, env["T_BILL"], backoff_base=0.01, backoff_cap=0.2),
-        "staging": StagingResource(base_dir=env["T_STAGING"]),
-        "ledger": LedgerResource(db_url=env["T_DB"]),
-    }
-    print("started", flush=True)
-    with instance_for_test() as instance:
-        materialize(named([env["T_ASSET"]], [*vendor_assets, *bill_assets, *payment_assets]),
-                    resources=resources,
-                    instance=instance, partition_key=env["T_DAY"])
-    """
-)
-
 
 class World(JdeBillWorld):
     """The shared world, with a write step run in a child process and killed -9 mid-write."""
@@ -87,16 +58,9 @@ class World(JdeBillWorld):
         """Run ``asset`` (of ``partition``, else the JDE day) in a child process and kill -9 it as soon as
         ``ready()``; then wait until BILL has ended the requests the kill cut off (created, or dropped as
         the client is gone), so what is counted next is what BILL holds for good."""
-        env = {
-            "T_JDE": self.jde_url,
-            "T_BILL": self.bill_url,
-            "T_STAGING": str(self.tmp_path / "staging"),
-            "T_DB": self.db,
-            "T_DAY": partition or self.day,
-            "T_ASSET": asset,
-            "T_SLOW_RECORD": "0.6",
-        }
-        deadline = kill_when_ready(CHILD, env, ready, never="the target never received the writes")
+        deadline = kill_mid_write(
+            self, asset, ready, never="the target never received the writes", partition=partition, settle=0
+        )
         while sum(self.bill_state()["limits"]["in_flight"].values()):
             assert time.monotonic() < deadline
             time.sleep(0.02)

@@ -40,24 +40,23 @@ Records' other side (a bill's JDE supplier, an order's Procurify vendor) is pair
 from __future__ import annotations
 
 import csv
-import textwrap
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
-from dagster import ExecuteInProcessResult, instance_for_test
-from flow_proofs import audited_once
+from asset_runs import step_failures
+from dagster import instance_for_test
+from flow_proofs import two_runs_write_once
 from jde_procurify_proofs import (
     ACCOUNT_SCOPE,
     BILLS,
     BILLS_MAPPED,
     BILLS_WRITTEN,
     CODES,
-    CREATE_REQUISITION,
     ORDERS_WRITTEN,
     another_order_day,
     approve_bills,
@@ -76,19 +75,19 @@ from jde_procurify_world import (
     jde_procurify_world,
     procurify_resource,
 )
-from kill9 import CRASH_WINDOW, kill_when_ready
-from procore_jde_proofs import ORCHESTRATION_PATH, SILENCED, jde_state, no_faults
-from racing import materialize_at_barrier, race_overlapping
+from kill9 import WriteStep, killed_then_rerun
+from procore_jde_proofs import SILENCED
 from roots import ROOT
 
 from connector_assets.integrations.jde_procurify.purchase_orders import register_purchase_orders_replays
 from connector_resources.procurify import forget_shared_tokens
-from connector_resources.replay import _handlers, release_synced, replay_items
+from connector_resources.replay import _handlers
 
 pytestmark = [pytest.mark.timeout(180), *SILENCED]
-SLOW_RECORD = "0.6"  # seconds between the target's answer and the ledger recording it, in the child only
 SANDBOX_TABLE = ROOT / "mappings" / "sandbox" / "jde_procurify_accounts.csv"
 ELSEWHERE = "X"  # prefixed to every business unit: a chart of accounts JDE does not have
+BILLS_STEP = WriteStep(BILLS_WRITTEN, "bill", "bills", slow="jde")
+ORDERS_STEP = WriteStep(ORDERS_WRITTEN, "purchase_order", "purchase_orders", slow="procurify")
 TOKEN_SECONDS = 24  # the Procurify token's lifetime in the token test (a "24-hour" token, in seconds)
 
 
@@ -121,20 +120,6 @@ def story(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Story]:
         patch.undo()
 
 
-def _step_failures(result: ExecuteInProcessResult) -> str:
-    """What the failed steps said (their errors' messages), as an operator reads them in the run."""
-    return " ".join(
-        e.step_failure_data.error.message
-        for e in result.all_events
-        if e.is_step_failure and e.step_failure_data.error
-    )
-
-
-def _orchestration_calls(world: JdeProcurifyWorld) -> int:
-    calls = jde_state(world)["calls"]  # type: ignore[arg-type]  # reads only the JDE root
-    return sum(n for call, n in calls.items() if call.startswith(ORCHESTRATION_PATH))
-
-
 # -- a systemic failure ---------------------------------------------------------------------------------
 
 
@@ -151,16 +136,16 @@ def _table_of_another_chart(path: Path) -> Path:
 
 def test_a_broken_account_table_fails_the_day_of_bills_and_writes_nothing(story, monkeypatch, tmp_path):
     world, bills = story.world, story.bills
-    calls = _orchestration_calls(world)
+    calls = world.orchestration_calls()
     monkeypatch.setenv("ML_JDE_PROCURIFY_ACCOUNT_MAP", str(_table_of_another_chart(tmp_path / "broken.csv")))
     failed = world.materialize("jde_procurify_account_map", *BILLS, BILLS_WRITTEN, ok=False)
     assert [c.passed for c in failed.get_asset_check_evaluations()] == [False]
     materialized = {e.asset_key.to_user_string() for e in failed.get_asset_materialization_events()}
     assert materialized == {"jde_procurify_account_map", "procurify_bills"}, materialized  # not mapped
-    failures = _step_failures(failed)
+    failures = step_failures(failed)
     assert "looks systemic" in failures and f"{ELSEWHERE}1." in failures, failures
     assert "not found in F0901" in failures, failures  # the finance user's words, naming the account
-    assert _orchestration_calls(world) == calls  # not one orchestration call reached JDE
+    assert world.orchestration_calls() == calls  # not one orchestration call reached JDE
     assert not batches_by_bill(world, bills)
     assert not world.queue("bills")  # fixed and rerun, not replayed record by record
 
@@ -179,85 +164,18 @@ def test_a_broken_account_table_fails_the_day_of_bills_and_writes_nothing(story,
 
 # -- kill -9 mid-write, then a rerun ----------------------------------------------------------------------
 
-CHILD = CRASH_WINDOW + textwrap.dedent(
-    """
-    from asset_runs import named
-    from dagster import instance_for_test, materialize
-    from jde_procurify_world import all_assets, procurify_resource
-    from sandbox_logins import on_simulator
-
-    from connector_assets.staging import StagingResource
-    from connector_resources.jde import JdeAisResource
-    from connector_resources.ledger import LedgerResource
-
-    resources = {
-        "jde": on_simulator(JdeAisResource, env["T_JDE"]),
-        "procurify": procurify_resource(env["T_PROCURIFY"]),
-        "staging": StagingResource(base_dir=env["T_STAGING"]),
-        "ledger": LedgerResource(db_url=env["T_DB"]),
-    }
-    with instance_for_test() as instance:
-        materialize(named([env["T_ASSET"]], all_assets()), resources=resources, instance=instance,
-                    partition_key=env["T_DAY"])
-    """
-)
-
-
-def kill_mid_write(world: JdeProcurifyWorld, asset: str, ready: Callable[[], bool]) -> None:
-    """Run ``asset`` for the world's day in a child process and kill -9 it as soon as ``ready()``."""
-    env = {
-        "T_JDE": world.jde_url,
-        "T_PROCURIFY": world.procurify_url,
-        "T_STAGING": str(world.tmp_path / "staging"),
-        "T_DB": world.db,
-        "T_DAY": world.day,
-        "T_ASSET": asset,
-        "T_SLOW_RECORD": SLOW_RECORD,
-    }
-    kill_when_ready(CHILD, env, ready, never=f"the target never received the writes of {asset}")
-    time.sleep(0.5)  # a request the kill cut off ends at the target (its latency is 0.15 s)
-
-
-def caught_half_written(world: JdeProcurifyWorld, entity: str, in_target: set[str]) -> tuple[set, set]:
-    """(keys the killed run claimed and never recorded; of the keys the target holds, those the ledger
-    lacks)."""
-    xrefs = world.xrefs(entity)
-    claimed = {key for key, target in xrefs.items() if target is None}
-    return claimed, in_target - {key for key, target in xrefs.items() if target}
-
 
 def test_kill_9_mid_write_of_bills_then_a_rerun_leaves_one_voucher_batch_per_bill(story):
     world, bills = story.world, set(story.bills)
     assert not batches_by_bill(world, bills)
-    before = voucher_posts(world)
-
-    world.jde_faults(latency_ms=150)
-    kill_mid_write(world, BILLS_WRITTEN, lambda: len(batches_by_bill(world, bills)) >= 2)
-    in_jde = set(batches_by_bill(world, bills))
-    claimed, orphans = caught_half_written(world, "bill", in_jde)
-    print(f"bills: {len(in_jde)} of {len(bills)} in JDE at the kill, orphans {orphans}")
-    assert 2 <= len(in_jde) < len(bills)
-    assert orphans and orphans <= claimed  # in JDE, claimed in the ledger, never recorded
-
-    no_faults(world)  # type: ignore[arg-type]  # reads only the JDE root
-    rerun = world.run(BILLS_WRITTEN)[BILLS_WRITTEN]
-    assert rerun["adopt"] == len(orphans) and rerun["fail"] == rerun["leased"] == 0, rerun
-    assert rerun["skip"] == len(in_jde) - len(orphans), rerun
-    assert rerun["create"] == len(bills) - len(in_jde), rerun
-    assert batches_by_bill(world, bills) == dict.fromkeys(bills, 1)
-    xrefs = world.xrefs("bill")
-    assert all(xrefs.get(b) for b in bills), xrefs
+    by_bill = lambda: batches_by_bill(world, bills)  # noqa: E731
     # JDE was asked once per bill: the orphan was found by its batch keys and adopted before any POST.
-    assert voucher_posts(world) - before == len(bills)
-    assert world.audit_counts("bills")["adopt"] == len(orphans)
-    assert set(world.queue("bills")) == story.refused_bills
+    killed_then_rerun(
+        world, BILLS_STEP, bills, by_bill, posts=lambda: voucher_posts(world), queued=story.refused_bills
+    )
 
 
 # -- an outage, then the failed day rerun alone ----------------------------------------------------------
-
-
-def _procurify_faults_reset(world: JdeProcurifyWorld) -> None:
-    requests.post(f"{world.procurify_url}/sandbox/faults/reset", timeout=10).raise_for_status()
 
 
 def test_a_day_failed_by_a_procurify_outage_is_rerun_alone_and_writes_each_requisition_once(story):
@@ -273,9 +191,9 @@ def test_a_day_failed_by_a_procurify_outage_is_rerun_alone_and_writes_each_requi
         world.procurify_faults(fail_next=10_000, fail_next_status=503, fail_next_path_prefix="/api/")
         failed = world.materialize(ORDERS_WRITTEN, ok=False)
     finally:
-        _procurify_faults_reset(world)
+        world.no_procurify_faults()
         world.resources["procurify"] = given
-    failures = _step_failures(failed)
+    failures = step_failures(failed)
     assert "answered none of the" in failures and "Rerun the partition" in failures, failures
     assert not failed.get_asset_materialization_events()  # the partition shows as failed
     assert set(world.queue("purchase_orders")) == set(orders), world.queue("purchase_orders")
@@ -305,37 +223,30 @@ def test_a_day_failed_by_a_procurify_outage_is_rerun_alone_and_writes_each_requi
     assert audit["create"] - other_audit["create"] == len(only_today)  # nothing of the other day again
 
 
+def _each_once(found: set[str], made: int) -> None:
+    """The requisitions Procurify made at the kill are one per order found in it."""
+    assert len(found) == made, (found, made)
+
+
 def test_kill_9_mid_write_of_requisitions_then_a_rerun_leaves_one_requisition_per_order(story):
     world = story.world
     enter_orders(world, 8)  # more orders entered in E1 today, after the day's first run
     day = day_of_orders(world)
     orders = {k: h for k, h in day.items() if k not in story.orders}
     assert len(orders) >= 3 and not requisitions_by_order(world, orders), orders
-    before, held = requisition_posts(world), requisitions_held(world)
-
-    world.procurify_faults(latency_ms=150)
-    try:
-        kill_mid_write(world, ORDERS_WRITTEN, lambda: requisitions_held(world) - held >= 2)
-    finally:
-        _procurify_faults_reset(world)
-    made = requisitions_held(world) - held
-    in_procurify = set(requisitions_by_order(world, orders))
-    claimed, orphans = caught_half_written(world, "purchase_order", in_procurify)
-    print(f"orders: {made} of {len(orders)} in Procurify at the kill, orphans {orphans}")
-    assert len(in_procurify) == made and 2 <= made < len(orders)
-    assert orphans and orphans <= claimed
-
-    rerun = world.run(ORDERS_WRITTEN)[ORDERS_WRITTEN]
-    assert rerun["adopt"] == len(orphans) and rerun["fail"] == rerun["leased"] == 0, rerun
-    assert rerun["create"] == len(orders) - made, rerun
-    assert rerun["skip"] == made - len(orphans) + len(day) - len(orders), rerun  # the day's first orders too
-    assert requisitions_by_order(world, orders) == dict.fromkeys(orders, 1)
-    assert requisitions_held(world) - held == len(orders)
+    held = requisitions_held(world)
     # Procurify was asked once per order: the orphan was found by its description, not created again.
-    assert requisition_posts(world) - before == len(orders)
-    xrefs = world.xrefs("purchase_order")
-    assert all(xrefs.get(k) for k in orders), xrefs
-    assert not world.queue("purchase_orders")
+    killed_then_rerun(
+        world,
+        ORDERS_STEP,
+        orders,
+        lambda: requisitions_by_order(world, orders),
+        posts=lambda: requisition_posts(world),
+        ready=lambda: requisitions_held(world) - held >= 2,
+        at_kill=lambda found: _each_once(found, requisitions_held(world) - held),
+        skipped_before=len(day) - len(orders),  # the day's first orders
+    )
+    assert requisitions_held(world) - held == len(orders)
 
 
 # -- the Procurify token across runs -----------------------------------------------------------------------
@@ -388,34 +299,11 @@ def test_the_procurify_token_serves_every_run_is_renewed_before_it_expires_and_r
         assert _refusals(world) == refused + 1 and _minted(world) == minted + 3
     finally:
         requests.post(f"{world.procurify_url}/sandbox/clock", json={"reset": True}, timeout=10)
-        _procurify_faults_reset(world)
+        world.no_procurify_faults()
         forget_shared_tokens()
 
 
 # -- two runs at once on one PostgreSQL ledger ------------------------------------------------------------
-
-
-def _run_written(asset: str, urls: dict[str, str], day: str, name: str, barrier: Any, results: Any) -> None:
-    """One run of ``asset`` for ``day`` (a spawned process): its write counts, or the error it ended with."""
-
-    def build() -> tuple[list[Any], dict[str, Any]]:
-        from asset_runs import named
-        from jde_procurify_world import all_assets, procurify_resource
-        from sandbox_logins import on_simulator
-
-        from connector_assets.staging import StagingResource
-        from connector_resources.jde import JdeAisResource
-        from connector_resources.ledger import LedgerResource
-
-        resources = {
-            "jde": on_simulator(JdeAisResource, urls["jde"]),
-            "procurify": procurify_resource(urls["procurify"]),
-            "staging": StagingResource(base_dir=urls["staging"]),
-            "ledger": LedgerResource(db_url=urls["db"]),
-        }
-        return named([asset], all_assets()), resources
-
-    materialize_at_barrier(asset, day, name, barrier, results, build)
 
 
 def test_two_runs_writing_one_day_to_procurify_on_one_postgresql_ledger_post_each_requisition_once(
@@ -435,39 +323,10 @@ def test_two_runs_writing_one_day_to_procurify_on_one_postgresql_ledger_post_eac
             orders = day_of_orders(world)
             assert len(orders) >= 3, orders
             world.procurify_faults(latency_ms=80)  # the two runs' searches and creates overlap
-            urls = {
-                "jde": world.jde_url,
-                "procurify": world.procurify_url,
-                "staging": str(world.tmp_path / "staging"),
-                "db": world.db,
-            }
-            before = requisition_posts(world)
-            outcomes = race_overlapping(
-                _run_written,
-                lambda name, barrier, results: (ORDERS_WRITTEN, urls, world.day, name, barrier, results),
-            )
-            sent = requisition_posts(world) - before
-            print(f"orders: {len(orders)}, {sent} {CREATE_REQUISITION} calls, {outcomes}")
-            assert sent == len(orders)  # zero double POSTs
-            assert sum(o["create"] for o in outcomes.values()) == len(orders), outcomes
-            others = sum(o["skip"] + o["leased"] for o in outcomes.values())
-            assert others == len(orders), outcomes  # the other run skipped or held each record
-            assert all(o["fail"] == o["adopt"] == 0 for o in outcomes.values()), outcomes
-            audited_once(world.ledger, INTEGRATION, "purchase_orders", set(orders), outcomes)
-            assert requisitions_by_order(world, orders) == dict.fromkeys(orders, 1)
-
             # What a run held (the other was writing it) leaves the queue once that write is recorded:
             # released and replayed, sending nothing to Procurify.
-            _procurify_faults_reset(world)
-            release_synced(world.ledger, integration=INTEGRATION, flow="purchase_orders")
-            due = world.ledger.open_items(integration=INTEGRATION, flow="purchase_orders")
-            posted = requisition_posts(world)
-            summary = replay_items(world.ledger, due)
-            # A skip (found written) counts as already written, not as replayed (issue 30 item 6).
-            assert len(summary.replayed) + len(summary.already) == len(due) and not summary.failed, (
-                summary.line()
-            )
-            assert requisition_posts(world) == posted
-            assert not world.ledger.open_items(integration=INTEGRATION, flow="purchase_orders")
+            posts = lambda: requisition_posts(world)  # noqa: E731
+            two_runs_write_once(world, ORDERS_WRITTEN, "purchase_orders", set(orders), posts)
+            assert requisitions_by_order(world, orders) == dict.fromkeys(orders, 1)
         finally:
             _handlers.pop((INTEGRATION, "purchase_orders"), None)

@@ -14,8 +14,6 @@ them has ended) and leaves one supplier per vendor, each vendor carrying its AN8
 
 from __future__ import annotations
 
-import textwrap
-import time
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,7 +24,7 @@ import requests
 from asset_runs import metadata_values, run_named
 from dagster import DagsterEventType, ExecuteInProcessResult
 from jde_procurify_world import JdeProcurifyWorld, jde_procurify_world
-from kill9 import CRASH_WINDOW, kill_when_ready
+from kill9 import kill_mid_write
 
 from connector_assets.flows.core import Mapped, Rejected, validate
 from connector_assets.integrations.jde_procurify import vendor_pairs
@@ -358,34 +356,9 @@ def test_the_frozen_variant_keeps_date_modified_on_api_writes(world):
 
 # -- kill -9 of the write step -------------------------------------------------------------------------------
 
-SLOW_RECORD = "0.6"  # seconds between JDE's answer and the ledger recording it, in the child only
-CHILD = CRASH_WINDOW + textwrap.dedent(
-    """
-    from asset_runs import named
-    from dagster import instance_for_test, materialize
-    from jde_procurify_world import procurify_resource
-    from sandbox_logins import on_simulator
-    from connector_assets.integrations.jde_procurify.vendors import vendor_assets
-    from connector_assets.staging import StagingResource
-    from connector_resources.jde import JdeAisResource
-    from connector_resources.ledger import LedgerResource
-
-    resources = {
-        "jde": on_simulator(JdeAisResource, env["T_JDE"]),
-        "procurify": procurify_resource(env["T_PROCURIFY"]),
-        "staging": StagingResource(base_dir=env["T_STAGING"]),
-        "ledger": LedgerResource(db_url=env["T_DB"]),
-    }
-    with instance_for_test() as instance:
-        materialize(named(["jde_procurify_vendors_written"], vendor_assets), resources=resources,
-                    instance=instance, partition_key=env["T_DAY"])
-    """
-)
-
 
 def _orchestrations(world: JdeProcurifyWorld) -> int:
-    state = requests.get(f"{world.jde_root}/sandbox/state", timeout=10).json()
-    return int(state["calls"].get(f"POST /jderest/v3/orchestrator/{ADD_UPDATE_SUPPLIER}", 0))
+    return world.orchestration_calls(ADD_UPDATE_SUPPLIER)
 
 
 def test_kill_9_mid_write_then_a_rerun_leaves_one_supplier_per_vendor_each_with_its_an8(world):
@@ -394,18 +367,8 @@ def test_kill_9_mid_write_then_a_rerun_leaves_one_supplier_per_vendor_each_with_
     assert len(to_send) >= 4 and not _suppliers_from_procurify(world)
     calls_before = _orchestrations(world)
     requests.post(f"{world.jde_root}/sandbox/faults", json={"latency_ms": 150}, timeout=10).raise_for_status()
-    env = {
-        "T_JDE": world.jde_url,
-        "T_PROCURIFY": world.procurify_url,
-        "T_STAGING": str(world.tmp_path / "staging"),
-        "T_DB": world.db,
-        "T_DAY": world.day,
-        "T_SLOW_RECORD": SLOW_RECORD,
-    }
-    kill_when_ready(
-        CHILD, env, lambda: len(_suppliers_from_procurify(world)) >= 2, never="JDE got no supplier"
-    )
-    time.sleep(0.5)  # a request the kill cut off ends at JDE (its latency is 0.15 s)
+    two_in_jde = lambda: len(_suppliers_from_procurify(world)) >= 2  # noqa: E731
+    kill_mid_write(world, "jde_procurify_vendors_written", two_in_jde, never="JDE got no supplier")
     in_jde = {alky.removeprefix("PFY") for alky in _suppliers_from_procurify(world)}
     xrefs = world.xrefs("vendor")
     orphans = in_jde - {key for key, target in xrefs.items() if target}

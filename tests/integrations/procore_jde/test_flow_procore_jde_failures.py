@@ -22,12 +22,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from dagster import ExecuteInProcessResult, instance_for_test
+from asset_runs import step_failures
+from dagster import instance_for_test
 from procore_jde_proofs import (
     APPROVED,
     CREATE_PURCHASE_ORDER,
     CREATE_VOUCHERS,
-    ORCHESTRATION_PATH,
     ORDERS_MAPPED,
     ORDERS_WRITTEN,
     SILENCED,
@@ -36,9 +36,7 @@ from procore_jde_proofs import (
     Day,
     approve_a_day,
     batches_by_requisition,
-    jde_state,
     link_vendor_in_ledger,
-    no_faults,
     orders_by_commitment,
     posts,
 )
@@ -63,19 +61,6 @@ class Story:
     today: Day
     other_day: str
     other: Day
-
-
-def _step_failures(result: ExecuteInProcessResult) -> str:
-    """What the failed steps said (their errors' messages), as an operator reads them in the run."""
-    return " ".join(
-        e.step_failure_data.error.message
-        for e in result.all_events
-        if e.is_step_failure and e.step_failure_data.error
-    )
-
-
-def _orchestration_calls(world: ProcoreJdeWorld) -> int:
-    return sum(n for call, n in jde_state(world)["calls"].items() if call.startswith(ORCHESTRATION_PATH))
 
 
 def _another_day(world: ProcoreJdeWorld) -> tuple[str, Day]:
@@ -139,8 +124,8 @@ def test_a_day_failed_by_a_jde_outage_is_rerun_alone_and_writes_each_order_once(
     with monkeypatch.context() as patch:
         _jde_down_after_login(world, patch)
         failed = world.materialize(ORDERS_WRITTEN, ok=False)
-    no_faults(world)
-    failures = _step_failures(failed)
+    world.no_jde_faults()
+    failures = step_failures(failed)
     assert "answered none of the" in failures and "Rerun the partition" in failures, failures
     assert not failed.get_asset_materialization_events()  # the partition shows as failed
     queued = world.queue(PURCHASE_ORDERS_FLOW.name)
@@ -191,16 +176,16 @@ def test_a_systemic_failure_writes_nothing_and_a_rerun_with_the_fixed_table_writ
     world, today = story.world, story.today
     requisitions = set(today.requisitions)
     assert orders_by_commitment(world, today.commitments) == dict.fromkeys(today.commitments, 1)
-    calls = _orchestration_calls(world)
+    calls = world.orchestration_calls()
 
     monkeypatch.setenv("ML_PROCORE_JDE_COST_CODE_MAP", str(_broken_table(tmp_path / "broken.csv")))
     failed = world.materialize("procore_jde_cost_code_map", VOUCHERS_MAPPED, VOUCHERS_WRITTEN, ok=False)
     assert [c.passed for c in failed.get_asset_check_evaluations()] == [False]
     materialized = {e.asset_key.to_user_string() for e in failed.get_asset_materialization_events()}
     assert materialized == {"procore_jde_cost_code_map"}, materialized  # neither mapped nor written
-    failures = _step_failures(failed)
+    failures = step_failures(failed)
     assert "looks systemic" in failures and f".{MISSING_OBJECT}" in failures, failures
-    assert _orchestration_calls(world) == calls  # not one orchestration call reached JDE
+    assert world.orchestration_calls() == calls  # not one orchestration call reached JDE
     assert not batches_by_requisition(world, requisitions)
     assert not world.queue(VOUCHERS_FLOW.name)  # fixed and rerun, not replayed record by record
 

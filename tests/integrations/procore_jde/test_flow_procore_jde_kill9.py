@@ -21,13 +21,11 @@ it takes the killed run's leases over at once (the process holding them has ende
 
 from __future__ import annotations
 
-import textwrap
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 from dagster import instance_for_test
-from kill9 import CRASH_WINDOW, kill_when_ready
+from kill9 import WriteStep, killed_then_rerun
 from procore_jde_proofs import (
     CREATE_PURCHASE_ORDER,
     CREATE_VOUCHERS,
@@ -39,61 +37,14 @@ from procore_jde_proofs import (
     Day,
     approve_a_day,
     batches_by_requisition,
-    no_faults,
     orders_by_commitment,
     posts,
 )
 from procore_jde_world import ProcoreJdeWorld, procore_jde_world
 
 pytestmark = [pytest.mark.timeout(120), *SILENCED]
-SLOW_RECORD = "0.6"  # seconds between JDE's answer and the ledger recording it, in the child only
-
-CHILD = CRASH_WINDOW + textwrap.dedent(
-    """
-    from asset_runs import named
-    from dagster import instance_for_test, materialize
-    from sandbox_logins import on_simulator
-
-    from connector_assets.integrations.procore_jde.purchase_orders import purchase_order_assets
-    from connector_assets.integrations.procore_jde.vouchers import voucher_assets
-    from connector_assets.staging import StagingResource
-    from connector_resources.jde import JdeAisResource
-    from connector_resources.ledger import LedgerResource
-    from connector_resources.procore import ProcoreResource
-
-    resources = {
-        "jde": on_simulator(JdeAisResource, env["T_JDE"]),
-        "procore": on_simulator(ProcoreResource, env["T_PROCORE"], auth_url=env["T_PROCORE"]),
-        "staging": StagingResource(base_dir=env["T_STAGING"]),
-        "ledger": LedgerResource(db_url=env["T_DB"]),
-    }
-    with instance_for_test() as instance:
-        materialize(named([env["T_ASSET"]], [*purchase_order_assets, *voucher_assets]),
-                    resources=resources, instance=instance, partition_key=env["T_DAY"])
-    """
-)
-
-
-def kill_mid_write(world: ProcoreJdeWorld, asset: str, ready: Callable[[], bool]) -> None:
-    """Run ``asset`` for the world's day in a child process and kill -9 it as soon as ``ready()``."""
-    env = {
-        "T_JDE": world.jde_url,
-        "T_PROCORE": world.procore_url,
-        "T_STAGING": str(world.tmp_path / "staging"),
-        "T_DB": world.db,
-        "T_DAY": world.day,
-        "T_ASSET": asset,
-        "T_SLOW_RECORD": SLOW_RECORD,
-    }
-    kill_when_ready(CHILD, env, ready, never="JDE never received the writes")
-    time.sleep(0.5)  # a request the kill cut off ends at JDE (its latency is 0.15 s)
-
-
-def caught_half_written(world: ProcoreJdeWorld, entity: str, in_jde: set[str]) -> tuple[set[str], set[str]]:
-    """(keys the killed run claimed and never recorded; of the keys JDE holds, those the ledger lacks)."""
-    xrefs = world.xrefs(entity)
-    claimed = {key for key, target in xrefs.items() if target is None}
-    return claimed, in_jde - {key for key, target in xrefs.items() if target}
+ORDERS = WriteStep(ORDERS_WRITTEN, "purchase_order", "purchase_orders", slow="jde")
+VOUCHERS = WriteStep(VOUCHERS_WRITTEN, "voucher", "vouchers", slow="jde")
 
 
 @pytest.fixture(scope="module")
@@ -113,28 +64,11 @@ def test_kill_9_mid_write_of_purchase_orders_then_a_rerun_leaves_one_order_per_c
     mapped = world.run("procore_requisitions", ORDERS_MAPPED)[ORDERS_MAPPED]
     assert mapped["valid"] == len(commitments) and mapped["held"] == mapped["rejected"] == 0, mapped
     assert not orders_by_commitment(world, commitments)
-    posts_before = posts(world, CREATE_PURCHASE_ORDER)
-
-    world.jde_faults(latency_ms=150)
-    kill_mid_write(world, ORDERS_WRITTEN, lambda: len(orders_by_commitment(world, commitments)) >= 2)
-    in_jde = set(orders_by_commitment(world, commitments))
-    claimed, orphans = caught_half_written(world, "purchase_order", in_jde)
-    print(f"orders: {len(in_jde)} of {len(commitments)} in JDE at the kill, orphans {orphans}")
-    assert 2 <= len(in_jde) < len(commitments)
-    assert orphans and orphans <= claimed  # in JDE, claimed in the ledger, never recorded
-
-    no_faults(world)
-    rerun = world.run(ORDERS_WRITTEN)[ORDERS_WRITTEN]
-    assert rerun["adopt"] == len(orphans) and rerun["fail"] == rerun["leased"] == 0, rerun
-    assert rerun["skip"] == len(in_jde) - len(orphans), rerun
-    assert rerun["create"] == len(commitments) - len(in_jde), rerun
-    assert orders_by_commitment(world, commitments) == dict.fromkeys(commitments, 1)
-    xrefs = world.xrefs("purchase_order")
-    assert all(xrefs.get(c) for c in commitments), xrefs
+    by_commitment = lambda: orders_by_commitment(world, commitments)  # noqa: E731
     # JDE was asked once per commitment: the orphan was adopted by its reference, not created again.
-    assert posts(world, CREATE_PURCHASE_ORDER) - posts_before == len(commitments)
-    assert world.audit_counts("purchase_orders")["adopt"] == len(orphans)
-    assert not world.queue("purchase_orders")
+    killed_then_rerun(
+        world, ORDERS, commitments, by_commitment, posts=lambda: posts(world, CREATE_PURCHASE_ORDER)
+    )
 
 
 def test_kill_9_mid_write_of_vouchers_then_a_rerun_leaves_one_batch_per_requisition(day):
@@ -143,25 +77,10 @@ def test_kill_9_mid_write_of_vouchers_then_a_rerun_leaves_one_batch_per_requisit
     assert orders_by_commitment(world, approved.commitments) == dict.fromkeys(approved.commitments, 1)
     mapped = world.run(VOUCHERS_MAPPED)[VOUCHERS_MAPPED]
     assert mapped["valid"] == len(requisitions) and mapped["held"] == mapped["rejected"] == 0, mapped
-    posts_before = posts(world, CREATE_VOUCHERS)
-
-    world.jde_faults(latency_ms=150)
-    kill_mid_write(world, VOUCHERS_WRITTEN, lambda: len(batches_by_requisition(world, requisitions)) >= 2)
-    in_jde = set(batches_by_requisition(world, requisitions))
-    claimed, orphans = caught_half_written(world, "voucher", in_jde)
-    print(f"vouchers: {len(in_jde)} of {len(requisitions)} in JDE at the kill, orphans {orphans}")
-    assert 2 <= len(in_jde) < len(requisitions)
-    assert orphans and orphans <= claimed
-
-    no_faults(world)
-    rerun = world.run(VOUCHERS_WRITTEN)[VOUCHERS_WRITTEN]
-    assert rerun["adopt"] == len(orphans) and rerun["fail"] == rerun["leased"] == 0, rerun
-    assert rerun["skip"] == len(in_jde) - len(orphans), rerun
-    assert rerun["create"] == len(requisitions) - len(in_jde), rerun
-    assert batches_by_requisition(world, requisitions) == dict.fromkeys(requisitions, 1)
+    by_requisition = lambda: batches_by_requisition(world, requisitions)  # noqa: E731
+    # The orphan was found in F0411Z1 (its claim predates the rerun) and adopted before any POST.
+    killed_then_rerun(
+        world, VOUCHERS, requisitions, by_requisition, posts=lambda: posts(world, CREATE_VOUCHERS)
+    )
     xrefs = world.xrefs("voucher")
     assert all(xrefs.get(r) == f"MLPROCORE/PR{r}/PROCORE-REQ-{r}" for r in requisitions), xrefs
-    # The orphan was found in F0411Z1 (its claim predates the rerun) and adopted before any POST.
-    assert posts(world, CREATE_VOUCHERS) - posts_before == len(requisitions)
-    assert world.audit_counts("vouchers")["adopt"] == len(orphans)
-    assert not world.queue("vouchers")
