@@ -6,7 +6,8 @@ plus any a held record waits for. Each is mapped from the staged record as Fusio
 has no Procurify vendor yet is left out, not queued: Procurify gains nothing from a vendor nobody may buy
 from.
 
-Matching in Procurify, before a create (``ProcurifyVendors.find``), in this order:
+Matching in Procurify, before a create (``ProcurifyVendors``, the Procurify side's
+``vendor_target.NamedVendors``), in this order:
 
 1. the ledger's pair (``vendor_pairs.paired_vendor``): a manual match (``ml-connector xref set``, the
    manual matches file), the ``vendors`` flow's name match, or this flow's own earlier write;
@@ -18,11 +19,11 @@ Matching in Procurify, before a create (``ProcurifyVendors.find``), in this orde
    adopted: two suppliers sharing one vendor would mix their orders and bills;
 4. else a new vendor (name, ``external_id`` = ``SupplierNumber``, the fallback e-mail).
 
-An update PATCHes only what differs (``supplier_mappers.vendor_changes``); an unchanged vendor is not
-written. A vendor matched by hand keeps its own name (the match says two differently named records are
-one, not that one is misnamed); it still gets the ``external_id`` (the supplier number, Procurify's ERP
-key) and the active flag, which the manual match exists to link. An inactive Fusion supplier makes its vendor
-inactive; a vendor is never deleted.
+An update PATCHes only what differs (``procurify.vendor_writes``, the fallback e-mail only where the
+vendor has none); an unchanged vendor is not written. A vendor matched by hand keeps its own name (the
+match says two differently named records are one, not that one is misnamed); it still gets the
+``external_id`` (the supplier number, Procurify's ERP key) and the active flag, which the manual match
+exists to link. An inactive Fusion supplier makes its vendor inactive; a vendor is never deleted.
 
 When this flow pairs or creates a vendor, the pair is recorded in the ledger at once and the purchase
 orders and invoices held on that vendor (``vendor_pairs.vendor_dependency``) are released: their vendor
@@ -32,10 +33,8 @@ now has a Fusion supplier (``vendor_pairs.paired_supplier`` reads this flow's ``
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
 from typing import Any
 
-from connector_assets.flows.after_write import release_held, released_at
 from connector_assets.flows.assets import awaited_keys, build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.replay_resources import ledger_target_replay, resources_from_settings
@@ -47,11 +46,9 @@ from connector_assets.integrations.fusion_procurify.supplier_mappers import (
     FALLBACK_SETTING,
     ProcurifyVendorRecord,
     map_supplier,
-    vendor_changes,
 )
 from connector_assets.procurify import vendor_writes
-from connector_assets.procurify.vendor_fields import PURCHASABLE_TYPES, is_active, vendor_type
-from connector_assets.procurify.vendor_target import ProcurifyVendorTarget
+from connector_assets.procurify.vendor_target import NamedVendors, VendorRefused, open_vendors
 from connector_assets.saas import saas_daily_partitions
 from connector_resources.ledger import Ledger
 from connector_resources.redaction import get_logger
@@ -101,114 +98,20 @@ def remap_suppliers(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected
 # -- writing -------------------------------------------------------------------------------------------------
 
 
-class VendorRefused(ValueError):
-    """The Procurify vendor found for a Fusion supplier is not one this flow may adopt (the reason says)."""
-
-
-class ProcurifyVendors(ProcurifyVendorTarget):
-    """The Procurify side of ``suppliers`` on one Procurify session (``procurify.vendor_target``): finds
-    the vendor (pair, external_id, then a unique name), creates one, PATCHes what differs, and records and
-    announces each pair it makes."""
+class ProcurifyVendors(NamedVendors):
+    """The Procurify side of ``suppliers`` (``procurify.vendor_target.NamedVendors``): finds the vendor
+    (pair, external_id, then a unique name), creates one, PATCHes what differs, and records and announces
+    each pair it makes."""
 
     pairing = vendor_pairs.PAIRING
-
-    def find_more(self, record: Mapped) -> str | None:
-        """The one active purchasable vendor with the supplier's exact name (see the module docstring)."""
-        name, number = str(record.natural_key["name"]), str(record.natural_key["external_id"])
-        found = self.session.find_vendors(name=name)
-        same = [v for v in found if is_active(v) and vendor_type(v) in PURCHASABLE_TYPES]
-        if not same:
-            return None
-        who = f"Fusion supplier {name} ({number})"
-        if len(same) > 1:
-            ids = ", ".join(str(v.get("id")) for v in same[:10])
-            raise VendorRefused(
-                f"{who}: {len(same)} active Procurify vendors are named {name!r} (ids {ids}); adopting one "
-                "would be a guess and creating another a duplicate. Deactivate the duplicates in Procurify, "
-                "or pair the right one by hand (`ml-connector xref set <vendor id> "
-                f"{number}`), then replay"
-            )
-        vendor = same[0]
-        self.refuse_if_paired_elsewhere(record, vendor, "has the supplier's name")
-        held = str(vendor.get("external_id") or "").strip()
-        if held and held != number:
-            raise VendorRefused(
-                f"{who}: Procurify vendor {vendor.get('id')} has its name but carries external_id {held!r}, "
-                "another supplier's key; not adopted. Correct the vendor's external_id in Procurify, or pair "
-                f"the right vendor by hand (`ml-connector xref set <vendor id> {number}`), then replay"
-            )
-        return str(vendor["id"])
-
-    def paired_elsewhere(self, record: Mapped, vendor: Mapping[str, Any], other: str, how: str) -> Exception:
-        vendor_id = vendor.get("id")
-        return VendorRefused(
-            f"Fusion supplier {record.natural_key['name']} ({record.natural_key['external_id']}): "
-            f"Procurify vendor {vendor_id} ({vendor.get('name')}) {how}, but it is already paired with "
-            f"Fusion supplier {other}; not adopted, not changed. Pair the right vendor by hand "
-            f"(`ml-connector xref set <vendor id> {record.natural_key['external_id']}`), then replay"
-        )
-
-    def no_email(self, record: Mapped) -> Exception:
-        return VendorRefused(
-            f"Fusion supplier {record.natural_key['name']} ({record.natural_key['external_id']}): "
-            "Procurify requires an e-mail on a new vendor and Fusion gives none; set "
-            f"{FALLBACK_SETTING}, then replay"
-        )
-
-    def created(self, record: Mapped, vendor_id: str) -> None:
-        self._paired(record, vendor_id)
-
-    def update(self, target_id: str, record: Mapped) -> None:
-        paired = vendor_pairs.paired_vendor(self.ledger, record.source_key)
-        if paired is not None and paired != target_id:
-            raise VendorRefused(
-                f"Fusion supplier {record.natural_key['name']} ({record.natural_key['external_id']}) was "
-                f"written to Procurify vendor {target_id}, but the ledger now pairs it with vendor {paired} "
-                "(a match entered by hand); not written to either. Delete this flow's old cross-reference "
-                "or the manual match, then replay"
-            )
-        vendor = self.session.get("vendors", target_id)
-        changes = vendor_changes(vendor, record.body)
-        if "name" in changes and vendor_pairs.manual_vendor(self.ledger, record.source_key) == target_id:
-            # matched by hand: the names differ on purpose, and neither side is renamed after the other
-            del changes["name"]
-        if changes:
-            self.session.update_vendor(int(target_id), changes)
-        self._paired(record, target_id)
-
-    def _paired(self, record: Mapped, vendor_id: str) -> None:
-        """Record the pair at once (before the flow kit does, so a released record replayed this second
-        finds it) and release the records held on the vendor."""
-        self.ledger.record_target(
-            INTEGRATION,
-            vendor_pairs.SUPPLIER_ENTITY,
-            vendor_pairs.FUSION,
-            record.source_key,
-            vendor_pairs.PROCURIFY,
-            target_id=vendor_id,
-            content_hash=record.content_hash(),
-        )
-        release_held(
-            self.ledger,
-            vendor_pairs.vendor_dependency(vendor_id),
-            f"released: Procurify vendor {vendor_id} is paired with Fusion supplier "
-            f"{record.natural_key['name']} ({record.natural_key['external_id']}) since {released_at()} UTC; "
-            "due for replay",
-            run_id=self.run_id,
-            what=f"Procurify vendor {vendor_id}",
-            log=log,
-        )
-
-
-@contextmanager
-def open_vendors(procurify: Any, ledger: Ledger, run_id: str | None = None) -> Iterator[ProcurifyVendors]:
-    """The target on one session of ``procurify`` (the resource), with the ledger for the pairs."""
-    with procurify.session() as session:
-        yield ProcurifyVendors(session, ledger, run_id)
+    system = "Fusion"
+    supplier_words = "Fusion supplier"
+    fallback_setting = FALLBACK_SETTING
 
 
 def _vendors_for_run(context: Any):
-    return open_vendors(context.resources.procurify, context.resources.ledger.get(), context.run.run_id)
+    resources = context.resources
+    return open_vendors(ProcurifyVendors, resources.procurify, resources.ledger.get(), context.run.run_id)
 
 
 SUPPLIERS_FLOW = BACK_ROUTE.flow(
@@ -246,7 +149,9 @@ def register_supplier_replays(resources: Callable[[], dict[str, Any]] = _setting
     today's settings and written through a target holding the replay's ledger (it reads the pairs there).
     ``resources``: today's ``fusion``, ``procurify`` and ``staging`` (from settings unless given)."""
     handle = ledger_target_replay(
-        SUPPLIERS_FLOW, lambda built, ledger: open_vendors(built["procurify"], ledger), resources
+        SUPPLIERS_FLOW,
+        lambda built, ledger: open_vendors(ProcurifyVendors, built["procurify"], ledger),
+        resources,
     )
     register_replay_handler(INTEGRATION, SUPPLIERS_FLOW.name, handle)
 

@@ -5,15 +5,17 @@ that day (staged ``jde_suppliers`` / ``jde_address_book`` / ``jde_supplier_addre
 row changed away from search type V after this flow wrote their vendor (it is deactivated), and those a
 held record waits for. F0115 phones and F01151 e-mails are not staged by anyone: a change to only those is
 sent with the supplier's next other change (or a replay). Each supplier is read whole from JDE by number
-(``read_suppliers``), then mapped by ``supplier_mappers.map_supplier`` (what goes where is written there).
+(``jde.supplier_documents.read_suppliers``), then mapped by ``supplier_mappers.map_supplier`` (what goes
+where is written there).
 
-Matching in Procurify, before a create (``ProcurifyVendors.find``): the ledger's pair first
+Matching in Procurify, before a create (``ProcurifyVendors``, the Procurify side's
+``vendor_target.KeyedVendors``): the ledger's pair first
 (``vendor_pairs.paired_vendor``: this flow's own cross-reference, or a vendor the ``vendors`` flow made in
 Procurify and gave this supplier), then ``find_vendor(external_id=<AN8>)`` (adopts a vendor a crashed
 attempt created, inactive ones too), then a create. Never by name: Procurify names are not unique (deleted
 vendors stay as inactive rows). A vendor found by ``external_id`` that the ledger pairs with another JDE
 supplier is refused, naming both (the flow kit refuses one another supplier record holds in the same way).
-An update is a PATCH of only what differs (``supplier_mappers.vendor_changes``): an unchanged vendor is not
+An update is a PATCH of only what differs (``procurify.vendor_writes``): an unchanged vendor is not
 written at all.
 
 Left out, not queued: an inactive supplier (on hold, or no longer search type V) that has no Procurify
@@ -34,69 +36,36 @@ changed JDE supplier. Two rules keep that from coming back as a second vendor or
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 from connector_assets.flows.assets import awaited_keys, build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
-from connector_assets.flows.replay_resources import resources_from_settings
+from connector_assets.flows.replay_resources import ledger_target_replay, resources_from_settings
 from connector_assets.integrations.jde_procurify import vendor_pairs
 from connector_assets.integrations.jde_procurify.integration import INTEGRATION, ROUTE
-from connector_assets.integrations.jde_procurify.supplier_mappers import (
-    FALLBACK_KEY,
-    ONLY_OURS_KEY,
-    ProcurifyVendorRecord,
-    SupplierDocument,
-    inactive_reason,
-    map_supplier,
-    vendor_changes,
-)
+from connector_assets.integrations.jde_procurify.supplier_mappers import ProcurifyVendorRecord, map_supplier
 from connector_assets.jde import assets as jde_staging
 from connector_assets.jde.extract import build_table_asset
-from connector_assets.jde.lookup import browse_in
-from connector_assets.jde.supplier_details import (
-    CONTACT_TABLES,
-    SUPPLIER_SOURCES,
-    contact_reads,
-    supplier_details,
-)
+from connector_assets.jde.supplier_details import CONTACT_TABLES, SUPPLIER_SOURCES, contact_reads
+from connector_assets.jde.supplier_documents import SupplierDocument, inactive_reason, read_suppliers
 from connector_assets.jde.tables import ADDRESS_BOOK, SUPPLIER_ADDRESSES, SUPPLIERS
 from connector_assets.procurify import vendor_writes
-from connector_assets.procurify.vendor_target import ProcurifyVendorTarget
+from connector_assets.procurify.vendor_target import KeyedVendors, open_vendors
 from connector_resources.jde import optional_tables
-from connector_resources.ledger import Ledger, QueueItem
+from connector_resources.ledger import Ledger
 from connector_resources.redaction import get_logger
-from connector_resources.replay import ReplayOutcome, register_replay_handler, shared_context, shared_value
+from connector_resources.replay import register_replay_handler
 
 log = get_logger(__name__)
 
 FALLBACK_SETTING = "ML_JDE_PROCURIFY_VENDOR_FALLBACK_EMAIL"
-SUPPLIER_READ_COLUMNS = ["AN8", "HDPY", "HOLD"]  # F0401: the holds that make a vendor inactive
-BOOK_READ_COLUMNS = ["AN8", "ALPH", "AT1", "ALKY"]  # F0101: name, search type, long address number
 
 
 def fallback_email() -> str:
     """``ML_JDE_PROCURIFY_VENDOR_FALLBACK_EMAIL``: the address a new vendor gets when JDE has none ("")."""
     return vendor_writes.fallback_email(FALLBACK_SETTING)
-
-
-def read_suppliers(jde: Any, an8s: Iterable[int]) -> list[SupplierDocument]:
-    """The suppliers among ``an8s`` (those with an F0401 row), in number order, each with its F0101 row and
-    contact details; a handful of JDE calls per 100 suppliers, in one session."""
-    wanted = sorted(set(an8s))
-    if not wanted:
-        return []
-    with jde.session() as session:
-        rows = browse_in(session, SUPPLIERS.table, "AN8", wanted, SUPPLIER_READ_COLUMNS)
-        suppliers = {int(r["AN8"]): r for r in rows}
-        found = sorted(suppliers)
-        book = {
-            int(r["AN8"]): r for r in browse_in(session, ADDRESS_BOOK.table, "AN8", found, BOOK_READ_COLUMNS)
-        }
-        details = supplier_details(session, [n for n in found if n in book], bank=False)
-    return [SupplierDocument(n, suppliers[n], book.get(n), details.get(n)) for n in found]
 
 
 def _utc(moment: datetime) -> datetime:
@@ -184,45 +153,18 @@ def remap_suppliers(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected
         yield from supplier_records(resources.ledger.get(), resources.jde, numbers)
 
 
-class ProcurifyVendors(ProcurifyVendorTarget):
-    """The Procurify side of ``suppliers`` (``procurify.vendor_target``: finds by pair then ``external_id``
-    = AN8, creates), PATCHing only what differs; the ledger answers which vendor a supplier is paired with."""
+class ProcurifyVendors(KeyedVendors):
+    """The Procurify side of ``suppliers``: found by pair then ``external_id`` = AN8, created, PATCHed
+    with only what differs (``procurify.vendor_target.KeyedVendors``)."""
 
     pairing = vendor_pairs.PAIRING
-
-    def paired_elsewhere(self, record: Mapped, vendor: Mapping[str, Any], other: str, how: str) -> Exception:
-        an8 = record.source_key
-        return ValueError(
-            f"JDE supplier {an8}: Procurify vendor {vendor['id']} ({vendor.get('name')}) carries "
-            f"external_id {an8}, but the ledger pairs it with JDE supplier {other}; not adopted, not "
-            "changed. Correct the vendor's external_id in Procurify, or enter the right match by hand, "
-            "then replay"
-        )
-
-    def no_email(self, record: Mapped) -> Exception:
-        return ValueError(
-            f"JDE supplier {record.source_key}: no e-mail address in F01151 and no Procurify vendor to "
-            f"keep its own; add one in JDE or set {FALLBACK_SETTING}, then replay"
-        )
-
-    def update(self, target_id: str, record: Mapped) -> None:
-        if record.natural_key.get(ONLY_OURS_KEY):
-            return  # JDE holds what the vendors flow just wrote from this very vendor: nothing to send back
-        vendor = self.session.get("vendors", target_id)
-        changes = vendor_changes(vendor, record.body, fallback=bool(record.natural_key.get(FALLBACK_KEY)))
-        if changes:
-            self.session.update_vendor(int(target_id), changes)
-
-
-@contextmanager
-def open_vendors(procurify: Any, ledger: Ledger) -> Iterator[ProcurifyVendors]:
-    """The target on one session of ``procurify`` (the resource), with the ledger for the pairs."""
-    with procurify.session() as session:
-        yield ProcurifyVendors(session, ledger)
+    supplier_words = "JDE supplier"
+    fallback_setting = FALLBACK_SETTING
+    email_missing = "no e-mail address in F01151 and no Procurify vendor to keep its own; add one in JDE"
 
 
 def _vendors_for_run(context: Any):
-    return open_vendors(context.resources.procurify, context.resources.ledger.get())
+    return open_vendors(ProcurifyVendors, context.resources.procurify, context.resources.ledger.get())
 
 
 SUPPLIERS_FLOW = ROUTE.flow(
@@ -264,15 +206,9 @@ def register_supplier_replays(resources: Any = _settings_resources) -> None:
     """``ml-connector replay`` for ``suppliers``: the queued supplier is read again from JDE, mapped with
     today's settings and written through a target holding the replay's ledger (it reads the pairs there).
     ``resources``: today's ``jde``, ``procurify`` and ``staging`` (from settings unless given)."""
-    from connector_assets.flows.core import replay_handler
-
-    def handle(item: QueueItem, ledger: Ledger) -> ReplayOutcome:
-        built = shared_value(("resources", INTEGRATION, id(resources)), resources)
-        key = ("target", INTEGRATION, SUPPLIERS_FLOW.name, id(resources))
-        return replay_handler(
-            SUPPLIERS_FLOW,
-            lambda: shared_context(key, lambda: open_vendors(built["procurify"], ledger)),
-            lambda: built,
-        )(item, ledger)
-
+    handle = ledger_target_replay(
+        SUPPLIERS_FLOW,
+        lambda built, ledger: open_vendors(ProcurifyVendors, built["procurify"], ledger),
+        resources,
+    )
     register_replay_handler(INTEGRATION, SUPPLIERS_FLOW.name, handle)

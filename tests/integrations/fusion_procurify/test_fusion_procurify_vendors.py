@@ -22,7 +22,7 @@ from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.values import whole_number
 from connector_assets.fusion.supplier_sites import choose_site
 from connector_assets.integrations.fusion_procurify import vendor_pairs
-from connector_assets.integrations.fusion_procurify.supplier_mappers import map_supplier, vendor_changes
+from connector_assets.integrations.fusion_procurify.supplier_mappers import map_supplier
 from connector_assets.integrations.fusion_procurify.suppliers import register_supplier_replays
 from connector_assets.integrations.fusion_procurify.vendor_mappers import (
     EXACT,
@@ -34,6 +34,8 @@ from connector_assets.integrations.fusion_procurify.vendor_mappers import (
 )
 from connector_assets.procurify.order_fields import PO_CANCELLED, id_of
 from connector_assets.procurify.vendor_reads import VendorRead, read_vendors
+from connector_assets.procurify.vendor_writes import email_when_none
+from connector_assets.procurify.vendor_writes import vendor_changes as changes_with
 
 FALLBACK = "ap@example.com"
 SUPPLIERS = ("fusion_suppliers", "fusion_procurify_suppliers_mapped", "fusion_procurify_suppliers_written")
@@ -83,6 +85,12 @@ def test_map_vendor_pairs_or_refuses_naming_the_vendor_and_what_to_do() -> None:
     assert not_paired_why({"id": 3, "type": 4, "active": False}, None) == "it is inactive"
     assert "already paired" in (not_paired_why({"id": 4, "type": 3, "active": True}, "9") or "")
     assert not_paired_why({"id": 5, "type": 3, "active": True}, None) is None
+
+
+def vendor_changes(vendor: dict, body: dict) -> dict:
+    """What the suppliers flow's target PATCHes (``NamedVendors.update``): the fallback e-mail only where
+    the vendor has none."""
+    return changes_with(vendor, body, email_when_none)
 
 
 def test_map_supplier_and_vendor_changes() -> None:

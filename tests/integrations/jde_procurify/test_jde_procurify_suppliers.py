@@ -23,12 +23,7 @@ from jde_procurify_world import JdeProcurifyWorld, jde_procurify_world
 
 from connector_assets.flows.core import Mapped, Rejected, validate
 from connector_assets.integrations.jde_procurify import vendor_pairs
-from connector_assets.integrations.jde_procurify.supplier_mappers import (
-    FALLBACK_KEY,
-    SupplierDocument,
-    map_supplier,
-    vendor_changes,
-)
+from connector_assets.integrations.jde_procurify.supplier_mappers import SupplierDocument, map_supplier
 from connector_assets.integrations.jde_procurify.suppliers import (
     SUPPLIERS_FLOW,
     fallback_email,
@@ -38,6 +33,8 @@ from connector_assets.integrations.jde_procurify.suppliers import (
 )
 from connector_assets.jde.assets import jde_assets
 from connector_assets.jde.supplier_details import SupplierDetails
+from connector_assets.procurify import vendor_writes
+from connector_assets.procurify.vendor_writes import FALLBACK_KEY
 from connector_resources.ledger import Ledger, QueueItem
 from connector_resources.replay import replay_items
 from connector_resources.settings import SettingError
@@ -151,6 +148,13 @@ def test_a_malformed_email_or_a_missing_name_is_refused_naming_the_record_and_th
     assert reasons[1].startswith("supplier 4343: field name has the wrong length")
     no_book = map_supplier(_document(book=None))
     assert isinstance(no_book, Rejected) and "no address book record (F0101)" in no_book.reason
+
+
+def vendor_changes(vendor: dict, body: dict, *, fallback: bool = False) -> dict:
+    """What the suppliers flow's target PATCHes (``KeyedVendors.update``): JDE's primary e-mail first."""
+    return vendor_writes.vendor_changes(
+        vendor, body, lambda held, wanted: vendor_writes.primary_email_first(held, wanted, fallback)
+    )
 
 
 def test_only_what_differs_is_patched_and_a_buyer_s_extra_addresses_are_kept():
