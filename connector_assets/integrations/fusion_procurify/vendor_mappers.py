@@ -17,20 +17,18 @@ How the supplier is chosen (``match_supplier``), among **active** Fusion supplie
 INACTIVE and no ``InactiveDate`` reached, ``fusion.supplier_sites.supplier_inactive_reason``):
 
 1. the one supplier whose ``Supplier`` equals the vendor's name exactly;
-2. else the one supplier whose name equals it ignoring case and spacing (``fold``: Unicode case folding,
-   NFKC, runs of blanks as one space, ends trimmed);
+2. else the one supplier whose name equals it ignoring case and spacing (``fusion.supplier_names.fold``);
 3. none, or several at the same step: ``Rejected``, naming the vendor, the candidates (several) and what a
    finance user does: make the supplier in Fusion, or enter the match by hand with
    ``ml-connector xref set <vendor id> <supplier number>``.
 """
 
-import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.lazy_model import lazy_model
-from connector_assets.fusion.supplier_sites import supplier_inactive_reason
+from connector_assets.fusion.supplier_names import active_suppliers, fold
 from connector_assets.procurify.vendor_fields import (
     content_fingerprint,
     is_active,
@@ -46,12 +44,6 @@ FINGERPRINT_FIELDS = ("id", "name", "active", "type")
 
 def _text(value: Any) -> str:
     return " ".join(str(value or "").split())
-
-
-def fold(name: Any) -> str:
-    """A name as compared the second time: NFKC, case-folded, blanks collapsed (``" ACME  inc "`` ->
-    ``"acme inc"``)."""
-    return " ".join(unicodedata.normalize("NFKC", str(name or "")).casefold().split())
 
 
 def supplier_text(supplier: Mapping[str, Any]) -> str:
@@ -82,12 +74,6 @@ def not_paired_why(vendor: Mapping[str, Any], paired_supplier: str | None) -> st
     if paired_supplier:
         return f"it is already paired with Fusion supplier {paired_supplier}"
     return None
-
-
-def active_suppliers(suppliers: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-    """The suppliers a vendor may be paired with (one per ``SupplierId``)."""
-    unique = {str(s.get("SupplierId")): s for s in suppliers if s.get("SupplierId") is not None}
-    return [s for s in unique.values() if supplier_inactive_reason(dict(s)) is None]
 
 
 def match_supplier(
