@@ -2,12 +2,13 @@
 Oracle Fusion <-> Procurify): a department is named by its location and its own name (``Location
 name|Department name``: names repeat across locations), each at most 150 characters (reference 2.8), and
 ``DepartmentDirectory`` holds Procurify's listing whole, so a department table row is checked against
-Procurify the same way whichever ERP the other side is.
+Procurify the same way whichever ERP the other side is. ``CodeDepartments`` is which departments an
+account code an ERP account becomes is opened for (JD Edwards: through its business units' places).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 SEPARATOR = "|"
@@ -60,3 +61,71 @@ class DepartmentDirectory:
                 self.active.add(place)
                 if isinstance(row.get("id"), int):
                     self.active_ids.setdefault(place, row["id"])
+
+
+def active_places(departments: Iterable[Mapping[str, Any]] | None) -> list[tuple[int, str]]:
+    """(id, ``Location|Department``) of each active Procurify department with an id, as listed."""
+    found = []
+    for row in departments or ():
+        place = department_key(row)
+        if place and row.get("active") is not False and isinstance(row.get("id"), int):
+            found.append((row["id"], place))
+    return found
+
+
+class CodeDepartments:
+    """The Procurify department ids an ERP account's code is opened for, by ``rule``: ``company`` (every
+    unit of the account's company: an order may charge any of them), ``unit`` (its own unit only) or
+    ``none`` (a Procurify admin opens them). ``unit_places``: unit -> (location, department) from the
+    integration's department table; ``department_ids``: Procurify's active departments by place. An
+    account is read by its ``company`` and ``business_unit``."""
+
+    def __init__(
+        self,
+        rule: str,
+        unit_places: Mapping[str, Place | None],
+        department_ids: Mapping[Place, int],
+        units_of_company: Mapping[str, set[str]],
+    ) -> None:
+        self.rule = rule
+        self.unit_places = unit_places
+        self.department_ids = department_ids
+        self.units_of_company = units_of_company
+        self.unplaced: set[str] = set()  # placements the table names that Procurify does not have
+
+    @classmethod
+    def none(cls) -> CodeDepartments:
+        return cls("none", {}, {}, {})
+
+    @classmethod
+    def load(
+        cls, rule: str, accounts: Iterable[Any], place: Callable[[str], Place | None], session: Any
+    ) -> CodeDepartments:
+        """For the ERP ``accounts`` (their units placed by ``place``) and Procurify's departments (one
+        listing on ``session``)."""
+        if rule == "none":
+            return cls.none()
+        units_of_company: dict[str, set[str]] = {}
+        for entry in accounts:
+            units_of_company.setdefault(entry.company, set()).add(entry.business_unit)
+        places = {unit: place(unit) for units in units_of_company.values() for unit in units}
+        ids = DepartmentDirectory(session.iter_all("departments")).active_ids
+        return cls(rule, places, ids, units_of_company)
+
+    def for_account(self, entry: Any) -> list[int]:
+        if self.rule == "none":
+            return []
+        units = {entry.business_unit}
+        if self.rule == "company":
+            units = self.units_of_company.get(entry.company, units)
+        found: set[int] = set()
+        for unit in units:
+            place = self.unit_places.get(unit)
+            if place is None:
+                continue
+            department = self.department_ids.get(place)
+            if department is None:
+                self.unplaced.add(SEPARATOR.join(place))
+            else:
+                found.add(department)
+        return sorted(found)

@@ -32,10 +32,12 @@ Procurify codes with no Fusion account behind them (active codes the table does 
 Fusion account is in no combination) are *reported* by the asset ``fusion_procurify_account_code_orphans``
 after each write step (count and sample in its materialization, the list staged), never created in
 Fusion.
+
+The value set is read on the Fusion side (``fusion.value_sets``); the code target, the departments and the
+orphans report are the Procurify side's (``procurify.account_codes``, ``procurify.account_departments``).
 """
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from dagster import AssetExecutionContext
@@ -45,10 +47,8 @@ from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.flows.replay_resources import register_settings_replay
 from connector_assets.fusion.account_combinations import LOV
-from connector_assets.integrations.fusion_procurify.account_map import (
-    ACCOUNT_MAP_ENV,
-    normal_code,
-)
+from connector_assets.fusion.value_sets import UNREADABLE, value_descriptions
+from connector_assets.integrations.fusion_procurify.account_map import ACCOUNT_MAP_ENV, normal_code
 from connector_assets.integrations.fusion_procurify.charge_accounts import (
     PROCURIFY_CODES_ASSET,
     PROCURIFY_DEPARTMENTS_ASSET,
@@ -65,74 +65,22 @@ from connector_assets.procurify.account_codes import (
     account_code_record,
     orphan_codes_asset,
 )
-from connector_assets.procurify.account_departments import department_key
-from connector_assets.staging import Column
+from connector_assets.procurify.account_departments import active_places
 from connector_resources import settings
-from connector_resources.fusion.errors import FusionNotFoundError, FusionPermissionError, FusionQueryError
-from connector_resources.fusion.paging import read_offsets
-from connector_resources.fusion.query import equals_q
 
 ACCOUNT_CODE_ENTITY = "account_code"
 VALUE_SET_ENV = "ML_FUSION_PROCURIFY_ACCOUNT_VALUE_SET"
 ORPHANS_ASSET = "fusion_procurify_account_code_orphans"
 
 
-# -- Fusion's side: account titles ----------------------------------------------------------------------
-
-
 def natural_account_titles(session: Any, value_set: str, log: Any = None) -> dict[str, str]:
-    """``{value: description}`` of Fusion value set ``value_set`` (``valueSets`` -> child ``values``).
-
-    The reference leaves the ``valueSets`` path and attributes unconfirmed (§2.9): a pod that answers
-    404 or 403, or refuses the query, gives no titles (a warning), and the codes get ``Fusion account
-    <value>``. No ``FusionSession`` method reads value sets, so the collection is paged here with the
-    session's own page reader and the client's paging and ``q`` helpers.
-    """
+    """``{value: description}`` of Fusion value set ``value_set`` (``fusion.value_sets``); a pod that
+    cannot answer gives no titles (a warning), and the codes get ``Fusion account <value>``."""
     if not value_set:
         return {}
-    root = session.rest_root
     try:
-        q, _left = equals_q({"ValueSetCode": value_set}, session.framework_version)
-        sets = list(
-            read_offsets(
-                lambda offset: session._page(
-                    f"{root}/valueSets",
-                    {"q": q, "limit": session.page_size, "offset": offset},
-                    what=f"value set {value_set}",
-                    spec=None,
-                ),
-                key="ValueSetId",
-            )
-        )
-        found = [s for s in sets if str(s.get("ValueSetCode")) == value_set]
-        if len(found) != 1:
-            raise FusionNotFoundError(
-                f"fusion: value set {value_set}: {len(found)} value sets have that code"
-            )
-        href = next(
-            (
-                link.get("href")
-                for link in found[0].get("links") or []
-                if isinstance(link, dict) and link.get("rel") == "child" and link.get("name") == "values"
-            ),
-            f"{root}/valueSets/{found[0].get('ValueSetId')}/child/values",
-        )
-        url = session._local(href)
-        titles: dict[str, str] = {}
-        for row in read_offsets(
-            lambda offset: session._page(
-                url,
-                {"limit": session.page_size, "offset": offset, "onlyData": "true"},
-                what=f"value set {value_set} values",
-                spec=None,
-            ),
-            key=None,
-        ):
-            value, description = str(row.get("Value") or "").strip(), str(row.get("Description") or "")
-            if value and description.strip():
-                titles[value] = description.strip()
-        return titles
-    except (FusionNotFoundError, FusionPermissionError, FusionQueryError) as exc:
+        return value_descriptions(session, value_set)
+    except UNREADABLE as exc:
         if log is not None:
             log.warning(
                 f"account codes: Fusion value set {value_set} could not be read ({exc}); codes are described "
@@ -162,23 +110,6 @@ def AccountCodeRecord() -> type:
     return AccountCodeRecord
 
 
-@dataclass(frozen=True)
-class ProcurifyDepartment:
-    """An active Procurify department: its id and ``Location|Department``."""
-
-    id: int
-    place: str
-
-
-def active_departments(rows: Iterable[Mapping[str, Any]] | None) -> list[ProcurifyDepartment]:
-    found = []
-    for row in rows or ():
-        place = department_key(row)
-        if place and row.get("active") is not False and isinstance(row.get("id"), int):
-            found.append(ProcurifyDepartment(row["id"], place))
-    return found
-
-
 def map_code(code: str, natural: str, description: str, active: bool, departments: list[int]) -> Mapped:
     return account_code_record(code, "fusion_account", natural, code, description, active, departments)
 
@@ -187,7 +118,7 @@ def map_table(
     table: Mapping[str, str],
     charges: ChargeAccounts,
     titles: Mapping[str, str],
-    departments: list[ProcurifyDepartment],
+    departments: list[tuple[int, str]],
     exists: Callable[[str], bool],
     only: set[str] | None = None,
 ) -> Iterator[Mapped | Rejected]:
@@ -211,7 +142,7 @@ def map_table(
         if not active and not exists(code):
             continue
         opened = (
-            sorted(d.id for d in departments if charges.charge_account(natural, d.place)[0] is not None)
+            sorted(i for i, place in departments if charges.charge_account(natural, place)[0] is not None)
             if active
             else []
         )
@@ -237,7 +168,7 @@ def _map(context: Any, restage: bool, only: set[str] | None) -> Iterator[Mapped 
     if value_set:
         with resources.fusion.session() as session:
             titles = natural_account_titles(session, value_set, log)
-    departments = active_departments(staged_records(resources.staging, PROCURIFY_DEPARTMENTS_ASSET))
+    departments = active_places(staged_records(resources.staging, PROCURIFY_DEPARTMENTS_ASSET))
     if not departments and log is not None:
         log.warning(
             f"account codes: no active Procurify departments staged ({PROCURIFY_DEPARTMENTS_ASSET}); new "
@@ -262,19 +193,15 @@ def remap_account_codes(context: Any, keys: list[str]) -> Iterator[Mapped | Reje
 
 
 class ProcurifyAccountCodes(ProcurifyAccountCodeTarget):
-    """The Procurify side (``ProcurifyAccountCodeTarget``: find by ``code``, create), and its update."""
+    """The Procurify side (``ProcurifyAccountCodeTarget``: find by ``code``, create), and its update: the
+    code's ``account_type`` and ``parent`` kept as Procurify holds them, ``departments`` not sent."""
+
+    not_updated = ("departments",)
+    kept = ("account_type", "parent")
 
     @staticmethod
     def code_key(code: Any) -> str:
         return normal_code(code or "")
-
-    def update(self, target_id: str, record: Mapped) -> None:
-        current = self.index.by_id.get(str(target_id)) or {}
-        body = {k: v for k, v in record.body.items() if k != "departments"}
-        for kept in ("account_type", "parent"):  # PUT replaces: keep what this flow does not own
-            if current.get(kept) is not None:
-                body[kept] = current[kept]
-        self.put(target_id, body)
 
 
 ACCOUNT_CODES_FLOW = BACK_ROUTE.flow(
@@ -322,9 +249,6 @@ def orphan_codes(rows: Iterable[Mapping[str, Any]], charges: ChargeAccounts) -> 
     return found
 
 
-ORPHAN_COLUMNS = (Column("id"), Column("code"), Column("description"), Column("reason"))
-
-
 def _orphans(context: AssetExecutionContext) -> list[OrphanCode]:
     charges = ChargeAccounts.load(context.resources.staging)
     with context.resources.procurify.session() as session:
@@ -338,9 +262,8 @@ fusion_procurify_account_code_orphans = orphan_codes_asset(
     description="Active Procurify account codes with no Fusion natural account behind them (no row in the "
     "account map, or an account no combination has), after each account code sync: reported here (count, "
     "sample; the list staged), never created in Fusion.",
-    columns=ORPHAN_COLUMNS,
+    fields=("id", "code", "description", "reason"),
     find=_orphans,
-    row=lambda o: {"id": o.id, "code": o.code, "description": o.description, "reason": o.reason},
 )
 
 
