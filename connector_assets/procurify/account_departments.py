@@ -9,7 +9,8 @@ account code an ERP account becomes is opened for (JD Edwards: through its busin
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Self
 
 SEPARATOR = "|"
 NAME_MAX = 150  # Procurify location and department names (reference 2.8)
@@ -41,6 +42,31 @@ def name_length_problem(location: str, department: str) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class Placement:
+    """Where a requisition is placed, by the names the API takes (``location_name``, ``department_name``)."""
+
+    location: str
+    department: str
+
+    def __str__(self) -> str:
+        return f"{self.location}{SEPARATOR}{self.department}"
+
+
+def placement_problem(value: str) -> str | None:
+    """What is wrong with a ``Location name|Department name`` table cell, in a finance user's words."""
+    parts = value.split(SEPARATOR)
+    if len(parts) != 2 or not all(p.strip() for p in parts):
+        return "write the Procurify location and department as Location name|Department name"
+    return name_length_problem(parts[0].strip(), parts[1].strip())
+
+
+def clean_placement(value: str) -> str:
+    """A valid ``Location name|Department name`` cell with the spaces around each name trimmed."""
+    location, department = value.split(SEPARATOR)
+    return f"{location.strip()}{SEPARATOR}{department.strip()}"
+
+
 class DepartmentDirectory:
     """Procurify's departments read whole (``/api/v3/departments/`` has no date filter; it is small master
     data): every place known, the active ones, their locations, each id's place and the id of each active
@@ -61,6 +87,22 @@ class DepartmentDirectory:
                 self.active.add(place)
                 if isinstance(row.get("id"), int):
                     self.active_ids.setdefault(place, row["id"])
+
+    @classmethod
+    def read(cls, session: Any) -> Self:
+        """Procurify's departments, one listing on ``session``."""
+        return cls(session.iter_all("departments"))
+
+    def placement_problem(self, where: Placement, row: str) -> str | None:
+        """Why a requisition cannot be placed at ``where`` (None: it can), after ``row`` (the table row
+        that names the place, in the integration's words)."""
+        if (where.location, where.department) in self.active:
+            return None
+        if where.location not in self.locations:
+            return f"{row}, but Procurify has no location named {where.location!r}"
+        if (where.location, where.department) in self.known:
+            return f"{row}, but that department is inactive in Procurify"
+        return f"{row}, but Procurify has no department {where.department!r} in {where.location!r}"
 
 
 def active_places(departments: Iterable[Mapping[str, Any]] | None) -> list[tuple[int, str]]:

@@ -49,13 +49,7 @@ from connector_assets.flows.replay_resources import register_settings_replay
 from connector_assets.fusion.account_combinations import LOV
 from connector_assets.fusion.value_sets import UNREADABLE, value_descriptions
 from connector_assets.integrations.fusion_procurify.account_map import ACCOUNT_MAP_ENV, normal_code
-from connector_assets.integrations.fusion_procurify.charge_accounts import (
-    PROCURIFY_CODES_ASSET,
-    PROCURIFY_DEPARTMENTS_ASSET,
-    UPSTREAM,
-    ChargeAccounts,
-    staged_records,
-)
+from connector_assets.integrations.fusion_procurify.charge_accounts import UPSTREAM, ChargeAccounts
 from connector_assets.integrations.fusion_procurify.integration import BACK_ROUTE, INTEGRATION
 from connector_assets.procurify.account_codes import (
     DESCRIPTION_MAX,
@@ -66,6 +60,11 @@ from connector_assets.procurify.account_codes import (
     orphan_codes_asset,
 )
 from connector_assets.procurify.account_departments import active_places
+from connector_assets.procurify.code_checks import (
+    PROCURIFY_CODES_ASSET,
+    PROCURIFY_DEPARTMENTS_ASSET,
+    staged_records,
+)
 from connector_resources import settings
 
 ACCOUNT_CODE_ENTITY = "account_code"

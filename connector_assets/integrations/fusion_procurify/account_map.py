@@ -15,9 +15,9 @@ whether the code exists in Procurify, is checked when a charge account is built
 """
 
 import re
-from pathlib import Path
 
-from connector_assets.flows.mapping_tables import MappingTable, build_mapping_table_asset
+from connector_assets.flows.code_maps import KeyCheckedTable
+from connector_assets.flows.mapping_tables import build_mapping_table_asset
 from connector_assets.integrations.fusion_procurify.integration import INTEGRATION
 from connector_assets.procurify.account_codes import CODE_MAX, code_length_problem
 
@@ -42,22 +42,12 @@ def normal_code(code: str) -> str:
     return str(code).strip()
 
 
-class AccountMapTable(MappingTable):
-    """The account table, with the key column checked too (``load_pairs`` checks only the value)."""
-
-    def read(self, path: Path | None = None) -> dict[str, str]:
-        path = path or self.path()
-        pairs = super().read(path)
-        for code in pairs:
-            if len(normal_code(code)) > CODE_MAX:
-                name = path.name if path is not None else self.variable
-                raise ValueError(
-                    f"{name}: procurify_account_code {code[:60]}...: {code_length_problem(len(code))}"
-                )
-        return {normal_code(k): v for k, v in pairs.items()}
+def code_problem(code: str) -> str | None:
+    """Why a table key cannot be a Procurify account code (longer than Procurify keeps), else None."""
+    return code_length_problem(len(code)) if len(normal_code(code)) > CODE_MAX else None
 
 
-ACCOUNTS: AccountMapTable = AccountMapTable.from_setting(
+ACCOUNTS: KeyCheckedTable = KeyCheckedTable.from_setting(
     ACCOUNT_MAP_ENV,
     key="procurify_account_code",
     value="fusion_account",
@@ -70,6 +60,9 @@ ACCOUNTS: AccountMapTable = AccountMapTable.from_setting(
     guarded_by=GUARDED_BY,
     check=segment_problem,
     clean=str.strip,
+    key_check=code_problem,
+    key_clean=normal_code,
+    key_shown=lambda code: f"{code[:60]}...",
 )
 ACCOUNT_MAP_ASSET = ACCOUNTS.asset  # "fusion_procurify_account_map"
 fusion_procurify_account_map = build_mapping_table_asset(ACCOUNTS, group=INTEGRATION)
