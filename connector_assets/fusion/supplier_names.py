@@ -3,8 +3,10 @@ Procurify ``vendors`` flow of Oracle Fusion <-> Procurify): only **active** supp
 (``supplier_sites.supplier_inactive_reason``), compared exactly, then by ``fold`` (Unicode case folding,
 NFKC, runs of blanks as one space, ends trimmed).
 
-``SupplierNames`` asks Fusion the exact name first (one ``q`` search); only a name with no active exact
-match makes it read the whole supplier list, once per session, kept by folded name.
+``match_supplier`` chooses among candidates: the one active exact match, else the one active folded match;
+several at the same step choose none (a guess). ``SupplierNames`` asks Fusion the exact name first (one ``q``
+search); only a name with no active exact match makes it read the whole supplier list, once per session, kept
+by folded name.
 """
 
 from __future__ import annotations
@@ -19,6 +21,9 @@ from connector_resources.redaction import get_logger
 
 log = get_logger(__name__)
 
+EXACT = "exact name"
+FOLDED = "name ignoring case and spacing"
+
 
 def fold(name: Any) -> str:
     """A name as compared the second time: NFKC, case-folded, blanks collapsed (``" ACME  inc "`` ->
@@ -30,6 +35,32 @@ def active_suppliers(suppliers: Iterable[Mapping[str, Any]]) -> list[Mapping[str
     """The suppliers a record may be paired with (one per ``SupplierId``)."""
     unique = {str(s.get("SupplierId")): s for s in suppliers if s.get("SupplierId") is not None}
     return [s for s in unique.values() if supplier_inactive_reason(dict(s)) is None]
+
+
+def supplier_text(supplier: Mapping[str, Any]) -> str:
+    """``Acme Inc (number 10004, SupplierId 300000047200004)``: a candidate as a refusal lists it."""
+    return (
+        f"{supplier.get('Supplier')} (number {supplier.get('SupplierNumber')}, "
+        f"SupplierId {supplier.get('SupplierId')})"
+    )
+
+
+def match_supplier(
+    name: str, suppliers: Iterable[Mapping[str, Any]]
+) -> tuple[Mapping[str, Any] | None, str, list[Mapping[str, Any]]]:
+    """The Fusion supplier named ``name`` among ``suppliers`` (only active ones count), how it matched
+    (``EXACT`` / ``FOLDED``), and the candidates when several match at the same step (then the supplier is
+    None: choosing one would be a guess)."""
+    active = active_suppliers(suppliers)
+    exact = [s for s in active if s.get("Supplier") == name]
+    if len(exact) == 1:
+        return exact[0], EXACT, exact
+    if len(exact) > 1:
+        return None, EXACT, exact
+    folded = [s for s in active if fold(s.get("Supplier")) == fold(name)]
+    if len(folded) == 1:
+        return folded[0], FOLDED, folded
+    return None, FOLDED, folded
 
 
 class SupplierNames:

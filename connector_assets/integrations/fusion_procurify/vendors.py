@@ -39,7 +39,7 @@ from typing import Any
 from connector_assets.flows.assets import build_flow_assets, run_partitions
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.replay_resources import ledger_target_replay, resources_from_settings
-from connector_assets.fusion.supplier_names import SupplierNames
+from connector_assets.fusion.supplier_names import SupplierNames, match_supplier
 from connector_assets.integrations.fusion_procurify import vendor_pairs
 from connector_assets.integrations.fusion_procurify.integration import INTEGRATION, ROUTE
 from connector_assets.integrations.fusion_procurify.vendor_mappers import (
@@ -47,7 +47,6 @@ from connector_assets.integrations.fusion_procurify.vendor_mappers import (
     fingerprint,
     label,
     map_vendor,
-    match_supplier,
     not_paired_why,
     skipped_why,
 )

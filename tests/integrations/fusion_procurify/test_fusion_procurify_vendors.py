@@ -20,18 +20,12 @@ from fusion_procurify_world import MASTER, all_assets, fusion_procurify_world
 
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.values import whole_number
+from connector_assets.fusion.supplier_names import EXACT, FOLDED, fold, match_supplier
 from connector_assets.fusion.supplier_sites import choose_site
 from connector_assets.integrations.fusion_procurify import vendor_pairs
 from connector_assets.integrations.fusion_procurify.supplier_mappers import map_supplier
 from connector_assets.integrations.fusion_procurify.suppliers import register_supplier_replays
-from connector_assets.integrations.fusion_procurify.vendor_mappers import (
-    EXACT,
-    FOLDED,
-    fold,
-    map_vendor,
-    match_supplier,
-    not_paired_why,
-)
+from connector_assets.integrations.fusion_procurify.vendor_mappers import map_vendor, not_paired_why
 from connector_assets.procurify.order_fields import PO_CANCELLED, id_of
 from connector_assets.procurify.vendor_reads import VendorRead, read_vendors
 from connector_assets.procurify.vendor_writes import email_when_none
