@@ -192,6 +192,38 @@ class OrphanCode:
 ORPHAN_SAMPLE = 20  # codes named in the orphans asset's metadata
 
 
+def written_codes(ledger: Any, flow: FlowSpec) -> Callable[[str], bool]:
+    """Whether ``flow`` (an account codes flow) already wrote the code of a source key (its cross-reference
+    has a target id): an account closed in the ERP is only sent to switch a code off that exists."""
+
+    def written(key: str) -> bool:
+        xref = ledger.get_xref(flow.integration, flow.entity, flow.source_system, key, flow.target_system)
+        return xref is not None and bool(xref.target_id)
+
+    return written
+
+
+def orphans_of(
+    rows: Iterable[dict[str, Any]],
+    reason: Callable[[str], str | None],
+    *,
+    code_key: Callable[[Any], str] = str,
+    include_inactive: bool = False,
+) -> list[OrphanCode]:
+    """Procurify's account codes (API ``rows``) that ``reason`` says lead to no ERP account (None: they
+    do), each with that reason; inactive codes only when asked (they take no new spend)."""
+    found = []
+    for row in rows:
+        active = row.get("active") is not False
+        if not active and not include_inactive:
+            continue
+        code = code_key(row.get("code") or "")
+        why = reason(code)
+        if why:
+            found.append(OrphanCode(str(row.get("id")), code, str(row.get("description") or ""), active, why))
+    return found
+
+
 def staged_orphans(
     staging: StagingResource,
     asset: str,

@@ -16,12 +16,12 @@ integration says so: Procurify names are not unique.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
 from connector_assets.flows.after_write import release_held, released_at
-from connector_assets.flows.core import Mapped
+from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.procurify import vendor_writes
 from connector_assets.procurify.vendor_fields import PURCHASABLE_TYPES, is_active, vendor_type
 from connector_assets.procurify.vendor_pairing import PROCURIFY, SUPPLIER_ENTITY, VendorPairing
@@ -29,6 +29,28 @@ from connector_resources.ledger import Ledger
 from connector_resources.redaction import get_logger
 
 log = get_logger(__name__)
+
+
+def supplier_records(
+    suppliers: Iterable[Any],
+    paired_vendor: Callable[[Any], str | None],
+    left_out: Callable[[Any], bool],
+    map_one: Callable[[Any, str | None], Mapped | Rejected],
+    words: str,
+) -> Iterator[Mapped | Rejected]:
+    """Each of the other system's ``suppliers`` as a Procurify vendor record (``map_one(supplier, the
+    vendor the ledger pairs it with)``), but a supplier ``left_out`` while it has no vendor (inactive:
+    Procurify gains nothing from a vendor nobody may buy from): not queued, counted in one log line that
+    names the suppliers in ``words`` (``JDE supplier``)."""
+    skipped = 0
+    for supplier in suppliers:
+        vendor_id = paired_vendor(supplier)
+        if vendor_id is None and left_out(supplier):
+            skipped += 1
+            continue
+        yield map_one(supplier, vendor_id)
+    if skipped:
+        log.info("%d inactive %s(s) without a Procurify vendor: not sent", skipped, words)
 
 
 class ProcurifyVendorTarget:
@@ -128,12 +150,22 @@ class VendorRefused(ValueError):
 
 
 class NamedVendors(ProcurifyVendorTarget):
-    """Found by the ledger's pair, by ``external_id`` = the supplier number, then by the one active
-    purchasable vendor with the supplier's exact name (unless paired elsewhere or keyed to another
-    supplier); an update PATCHes what differs (the fallback e-mail only when the vendor has none), keeps
-    the name of a vendor matched by hand, and refuses a vendor the ledger now pairs otherwise. Each pair
-    is recorded at once and the records held on the vendor released. A record's ``natural_key`` carries
-    the supplier's ``name`` and number (``external_id``)."""
+    """Found, in this order:
+
+    1. by the ledger's pair: a manual match (``ml-connector xref set``, a matches file), the ``vendors``
+       flow's name match, or the ``suppliers`` flow's own earlier write;
+    2. by ``external_id`` = the supplier number (inactive ones too: what a crashed attempt created, or a
+       vendor keyed by hand), unless the ledger pairs it with another supplier (refused);
+    3. as the one active purchasable vendor whose name is exactly the supplier's, if the ledger pairs it
+       with no other supplier and it carries no other ``external_id``; several of that name, or one paired
+       or keyed elsewhere, are refused naming them (two suppliers sharing a vendor would mix their orders
+       and bills);
+    4. else created (``create``: with the fallback e-mail).
+
+    An update PATCHes what differs (the fallback e-mail only when the vendor has none), keeps the name of a
+    vendor matched by hand, and refuses a vendor the ledger now pairs otherwise. Each pair is recorded at
+    once and the records held on the vendor released. A record's ``natural_key`` carries the supplier's
+    ``name`` and number (``external_id``)."""
 
     system: str  # "Fusion"
     supplier_words: str  # "Fusion supplier"

@@ -58,6 +58,8 @@ from connector_assets.procurify.account_codes import (
     ProcurifyAccountCodeTarget,
     account_code_record,
     orphan_codes_asset,
+    orphans_of,
+    written_codes,
 )
 from connector_assets.procurify.account_departments import active_places
 from connector_assets.procurify.code_checks import (
@@ -149,13 +151,8 @@ def map_table(
 
 
 def _exists(ledger: Any, known: set[str] | None) -> Callable[[str], bool]:
-    def exists(code: str) -> bool:
-        if known is not None and code in known:
-            return True
-        xref = ledger.get_xref(INTEGRATION, ACCOUNT_CODE_ENTITY, BACK_ROUTE.source_system, code, "procurify")
-        return xref is not None and bool(xref.target_id)
-
-    return exists
+    written = written_codes(ledger, ACCOUNT_CODES_FLOW)
+    return lambda code: (known is not None and code in known) or written(code)
 
 
 def _map(context: Any, restage: bool, only: set[str] | None) -> Iterator[Mapped | Rejected]:
@@ -228,24 +225,20 @@ def orphan_codes(rows: Iterable[Mapping[str, Any]], charges: ChargeAccounts) -> 
     """Procurify's active account codes with no Fusion account behind them: not in the account table, or
     mapped to a natural account no combination has. Reported, never created in Fusion (its chart is the
     master); a code on a closed Fusion account is not an orphan (the flow switches it off)."""
-    found = []
-    for row in rows:
-        if row.get("active") is False:
-            continue
-        code = normal_code(row.get("code") or "")
+
+    def reason(code: str) -> str | None:
         natural = charges.accounts.get(code)
         if natural is None:
-            reason = f"Procurify account code {code} has no row in the account map ({ACCOUNT_MAP_ENV})"
-        else:
-            problem = charges.natural_account_problem(natural)
-            if not (problem and "is in no combination" in problem):
-                continue
-            reason = (
-                f"Procurify account code {code} maps to Fusion account {natural}, which is in no "
-                f"combination of {LOV}"
-            )
-        found.append(OrphanCode(str(row.get("id")), code, str(row.get("description") or ""), True, reason))
-    return found
+            return f"Procurify account code {code} has no row in the account map ({ACCOUNT_MAP_ENV})"
+        problem = charges.natural_account_problem(natural)
+        if not (problem and "is in no combination" in problem):
+            return None
+        return (
+            f"Procurify account code {code} maps to Fusion account {natural}, which is in no combination of "
+            f"{LOV}"
+        )
+
+    return orphans_of(rows, reason, code_key=normal_code)
 
 
 def _orphans(context: AssetExecutionContext) -> list[OrphanCode]:

@@ -6,24 +6,13 @@ plus any a held record waits for. Each is mapped from the staged record as Fusio
 has no Procurify vendor yet is left out, not queued: Procurify gains nothing from a vendor nobody may buy
 from.
 
-Matching in Procurify, before a create (``ProcurifyVendors``, the Procurify side's
-``vendor_target.NamedVendors``), in this order:
-
-1. the ledger's pair (``vendor_pairs.paired_vendor``): a manual match (``ml-connector xref set``, the
-   manual matches file), the ``vendors`` flow's name match, or this flow's own earlier write;
-2. the vendor whose ``external_id`` is the ``SupplierNumber`` (inactive ones too: what a crashed attempt
-   created, or a vendor keyed by hand), unless the ledger pairs it with another supplier (refused);
-3. the one active purchasable vendor whose name is exactly the supplier's, if the ledger pairs it with no
-   other supplier and it carries no other ``external_id``. A name match paired with another supplier, one
-   keyed to another supplier number, or several vendors of that name are refused naming them, never
-   adopted: two suppliers sharing one vendor would mix their orders and bills;
-4. else a new vendor (name, ``external_id`` = ``SupplierNumber``, the fallback e-mail).
-
-An update PATCHes only what differs (``procurify.vendor_writes``, the fallback e-mail only where the
-vendor has none); an unchanged vendor is not written. A vendor matched by hand keeps its own name (the
-match says two differently named records are one, not that one is misnamed); it still gets the
-``external_id`` (the supplier number, Procurify's ERP key) and the active flag, which the manual match
-exists to link. An inactive Fusion supplier makes its vendor inactive; a vendor is never deleted.
+Matching and writing (``ProcurifyVendors``, the Procurify side's ``vendor_target.NamedVendors``, which
+lists the order): the ledger's pair (a manual match, the ``vendors`` flow's name match, or this flow's own
+write), the vendor keyed by ``external_id`` = ``SupplierNumber``, the one active purchasable vendor of the
+supplier's exact name, else a new vendor with the fallback e-mail; a vendor another supplier holds is
+refused, never adopted. An update PATCHes only what differs. A vendor matched by hand keeps its own name
+(the match says two differently named records are one); it still gets the ``external_id`` and the active
+flag. An inactive Fusion supplier makes its vendor inactive; a vendor is never deleted.
 
 When this flow pairs or creates a vendor, the pair is recorded in the ledger at once and the purchase
 orders and invoices held on that vendor (``vendor_pairs.vendor_dependency``) are released: their vendor
@@ -33,6 +22,7 @@ now has a Fusion supplier (``vendor_pairs.paired_supplier`` reads this flow's ``
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from functools import partial
 from typing import Any
 
 from connector_assets.flows.assets import awaited_keys, build_flow_assets
@@ -47,14 +37,12 @@ from connector_assets.integrations.fusion_procurify.supplier_mappers import (
     ProcurifyVendorRecord,
     map_supplier,
 )
-from connector_assets.procurify import vendor_writes
-from connector_assets.procurify.vendor_target import NamedVendors, VendorRefused, open_vendors
+from connector_assets.procurify import vendor_target, vendor_writes
+from connector_assets.procurify.vendor_target import NamedVendors, open_vendors
+from connector_assets.procurify.vendor_target import VendorRefused as VendorRefused
 from connector_assets.saas import saas_daily_partitions
 from connector_resources.ledger import Ledger
-from connector_resources.redaction import get_logger
 from connector_resources.replay import register_replay_handler
-
-log = get_logger(__name__)
 
 
 def fallback_email() -> str:
@@ -67,16 +55,20 @@ def supplier_records(
 ) -> Iterator[Mapped | Rejected]:
     """The suppliers as Procurify vendor records (see the module docstring for who is left out)."""
     fallback = fallback_email() if fallback is None else fallback
-    left_out = 0
-    for supplier in suppliers:
+
+    def paired(supplier: Mapping[str, Any]) -> str | None:
         key = str(supplier.get("SupplierId") or "").strip()
-        paired = vendor_pairs.paired_vendor(ledger, key) if key.isdigit() else None
-        if paired is None and supplier_inactive_reason(dict(supplier)) is not None:
-            left_out += 1
-            continue
-        yield map_supplier(supplier, fallback_email=fallback, paired=paired is not None)
-    if left_out:
-        log.info("%d inactive Fusion supplier(s) without a Procurify vendor: not sent", left_out)
+        return vendor_pairs.paired_vendor(ledger, key) if key.isdigit() else None
+
+    yield from vendor_target.supplier_records(
+        suppliers,
+        paired,
+        lambda supplier: supplier_inactive_reason(dict(supplier)) is not None,
+        lambda supplier, vendor_id: map_supplier(
+            supplier, fallback_email=fallback, paired=vendor_id is not None
+        ),
+        "Fusion supplier",
+    )
 
 
 def map_suppliers(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
@@ -137,14 +129,11 @@ supplier_assets = build_flow_assets(
 
 # -- replay --------------------------------------------------------------------------------------------------
 
-REPLAY_RESOURCES = ("fusion", "procurify", "staging")
+# Today's resources, from settings; one function object, so a replay builds them once.
+SETTINGS_RESOURCES = partial(resources_from_settings, ("fusion", "procurify", "staging"))
 
 
-def _settings_resources() -> dict[str, Any]:
-    return resources_from_settings(REPLAY_RESOURCES)
-
-
-def register_supplier_replays(resources: Callable[[], dict[str, Any]] = _settings_resources) -> None:
+def register_supplier_replays(resources: Callable[[], dict[str, Any]] = SETTINGS_RESOURCES) -> None:
     """``ml-connector replay`` for ``suppliers``: the queued supplier is read again from Fusion, mapped with
     today's settings and written through a target holding the replay's ledger (it reads the pairs there).
     ``resources``: today's ``fusion``, ``procurify`` and ``staging`` (from settings unless given)."""
@@ -154,12 +143,3 @@ def register_supplier_replays(resources: Callable[[], dict[str, Any]] = _setting
         resources,
     )
     register_replay_handler(INTEGRATION, SUPPLIERS_FLOW.name, handle)
-
-
-__all__ = [
-    "SUPPLIERS_FLOW",
-    "ProcurifyVendors",
-    "VendorRefused",
-    "register_supplier_replays",
-    "supplier_assets",
-]

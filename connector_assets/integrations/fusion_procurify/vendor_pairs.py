@@ -23,16 +23,17 @@ the pair (the ``vendors`` flow's write, the ``suppliers`` flow's, ``ml-connector
 
 from connector_assets.fusion.suppliers import supplier_id_key
 from connector_assets.integrations.fusion_procurify.integration import INTEGRATION
+from connector_assets.procurify.vendor_pairing import PROCURIFY as PROCURIFY
 from connector_assets.procurify.vendor_pairing import (
-    PROCURIFY,
-    SUPPLIER_ENTITY,  # the ``suppliers`` flow's entity (Fusion -> Procurify)
-    VENDOR_ENTITY,  # the ``vendors`` flow's entity (Procurify -> Fusion) and the manual matches'
-    VendorPairing,
-    vendor_id_key,
-)
-from connector_assets.procurify.vendor_pairing import numeric_key as id_key  # digits, no padding
+    SUPPLIER_ENTITY as SUPPLIER_ENTITY,
+)  # Fusion -> Procurify
+from connector_assets.procurify.vendor_pairing import (
+    VENDOR_ENTITY as VENDOR_ENTITY,
+)  # the vendors flow's, by hand
+from connector_assets.procurify.vendor_pairing import VendorPairing, numeric_key, vendor_id_key
 
 FUSION = "fusion"
+id_key = numeric_key  # a numeric id as the ledger keys it (``ml-connector xref``)
 
 # A ``vendor`` xref naming a supplier is asked first for the supplier's vendor: it may be a manual match.
 PAIRING = VendorPairing(
@@ -50,16 +51,3 @@ manual_vendor = PAIRING.manual_vendor
 # vendor_dependency(vendor id): ``fusion_procurify:vendor:procurify:<id>``, what a purchase order or invoice
 # waiting for that vendor's Fusion supplier is held on.
 vendor_dependency = PAIRING.vendor_dependency
-
-__all__ = [
-    "FUSION",
-    "PAIRING",
-    "PROCURIFY",
-    "SUPPLIER_ENTITY",
-    "VENDOR_ENTITY",
-    "id_key",
-    "manual_vendor",
-    "paired_supplier",
-    "paired_vendor",
-    "vendor_dependency",
-]

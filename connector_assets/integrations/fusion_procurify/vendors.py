@@ -1,39 +1,32 @@
 """Procurify vendors -> the Fusion supplier of the same name (``vendors``): a pair in the ledger, nothing
 written to either system.
 
-Reading. Procurify's vendor list has no modified-since filter and ``dateModified`` cannot be relied on
-(reference §2.3; the sandbox freezes it with the ``vendor_date_modified=frozen`` variant), so a poll does not
-stand on the staged ``procurify_vendors`` day: like ``jde_procurify.vendors`` it reads every purchasable
-vendor (types 3 and 4, the OTHER bucket left out) in one paged read and notices changes by content
-(``procurify.vendor_changes.VendorPoll``): ``vendor_mappers.fingerprint`` of each vendor is kept in the ledger
-(cursor ``vendor_content:<id>``). A vendor refused before whose name, type and active flag have not changed
-since is not refused again on every poll (no new attempt, no new audit event): it waits for a change in
-Procurify, for ``ml-connector replay``, or for a Fusion supplier of its name, which the ``suppliers`` flow
-(Fusion -> Procurify) then adopts it for; one an operator abandoned stays abandoned until it changes. Each
-poll says what it read and found (an observation of ``fusion_procurify_vendors_mapped``).
+Reading: like ``jde_procurify.vendors``, each poll reads every purchasable vendor and notices changes by
+content (``procurify.vendor_changes.VendorPoll``, ``vendor_mappers.fingerprint``). A vendor whose latest
+queue item is open or abandoned and that has not changed since is left alone (no new attempt, no new audit
+event) until it changes, ``ml-connector replay``, or a Fusion supplier of its name appears (which
+``suppliers`` then adopts it for). Each poll's figures are observed on ``fusion_procurify_vendors_mapped``.
 
-One read per run. The vendor list has no day, so a run over a range of days (a backfill run as one, which the
-kit maps day by day: ``flows.assets.run_partitions``) reads it for the run's last day only and stages the
-vendors to pair there; its other days map nothing. Reading it for every day cost one whole vendor read and a
-Fusion name search per unpaired vendor per day (30 reads for a 30-day range) and found nothing new.
+One read per run: the vendor list has no day, so a run over a range of days (a backfill mapped day by day:
+``flows.assets.run_partitions``) reads it on the run's last day only; its other days map nothing (reading
+it every day cost a whole read and a Fusion search per unpaired vendor per day, and found nothing new).
 
-Which vendors, and how they are matched: ``vendor_mappers`` (purchasable, active, not paired yet; exact name,
-then the name ignoring case and spacing, among active Fusion suppliers). Fusion is asked the exact name first
-(one ``q`` search per vendor); only a vendor with no active exact match makes the run read the whole supplier
-list (once per run) to compare names folded (``fusion.supplier_names.SupplierNames``).
+Matching (``vendor_mappers``, ``fusion.supplier_names``): purchasable, active, not yet paired vendors;
+exact name, then the name ignoring case and spacing, among active Fusion suppliers. Fusion is asked the
+exact name first (one ``q`` search per vendor); only a vendor with no active exact match makes the run read
+the whole supplier list, once.
 
-Writing (``procurify.vendor_pair_target.LedgerPairs``). The pair is the ``vendor`` cross-reference, recorded
-by the flow kit's ``write_record`` like any write: a supplier already paired with another vendor (by this
-flow, by hand or by ``suppliers``) is refused, never shared; a manual match is never overwritten (the ledger
-refuses it, and a vendor with one is not even mapped). The flow's own dependency key is
-``vendor_pairs.vendor_dependency(vendor id)``, so a write releases the purchase orders and invoices held on
-that vendor. Fusion itself is not written: it has no supplier create in our reference, and a pair needs no
-change on either side.
+Writing (``procurify.vendor_pair_target.LedgerPairs``): the pair is the ``vendor`` cross-reference, recorded
+by the flow kit's ``write_record``: a supplier already paired with another vendor is refused, never shared;
+a manual match is never overwritten. The flow's dependency key is ``vendor_pairs.vendor_dependency(vendor
+id)``, so a write releases the orders and invoices held on that vendor. Fusion itself is not written: it
+has no supplier create in our reference.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from functools import partial
 from typing import Any
 
 from connector_assets.flows.assets import build_flow_assets, run_partitions
@@ -174,14 +167,11 @@ vendor_assets = build_flow_assets(
 
 # -- replay --------------------------------------------------------------------------------------------------
 
-REPLAY_RESOURCES = ("fusion", "procurify", "staging")
+# Today's resources, from settings; one function object, so a replay builds them once.
+SETTINGS_RESOURCES = partial(resources_from_settings, ("fusion", "procurify", "staging"))
 
 
-def _settings_resources() -> dict[str, Any]:
-    return resources_from_settings(REPLAY_RESOURCES)
-
-
-def register_vendor_replays(resources: Callable[[], dict[str, Any]] = _settings_resources) -> None:
+def register_vendor_replays(resources: Callable[[], dict[str, Any]] = SETTINGS_RESOURCES) -> None:
     """``ml-connector replay`` for ``vendors``: the queued vendor is read again from Procurify, matched
     against Fusion today and paired on the replay's ledger (``resources``: today's ``fusion`` and
     ``procurify``, from settings unless given)."""

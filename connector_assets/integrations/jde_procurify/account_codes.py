@@ -62,6 +62,8 @@ from connector_assets.procurify.account_codes import (
     ProcurifyAccountCodeTarget,
     account_code_record,
     orphan_codes_asset,
+    orphans_of,
+    written_codes,
 )
 from connector_assets.procurify.account_departments import CodeDepartments
 from connector_resources import settings
@@ -157,14 +159,6 @@ def map_chart(
         yield map_account(entry, code, active, departments.for_account(entry) if active else [])
 
 
-def _written_by_flow(ledger: Any) -> Callable[[str], bool]:
-    def written(account: str) -> bool:
-        xref = ledger.get_xref(INTEGRATION, ACCOUNT_CODE_ENTITY, "JDE", account, "procurify")
-        return xref is not None and bool(xref.target_id)
-
-    return written
-
-
 def _map(context: Any, accounts: AccountMap, only: set[str] | None) -> Iterator[Mapped | Rejected]:
     resources = context.resources
     rows, _gl = staged_chart(resources.staging)
@@ -174,7 +168,8 @@ def _map(context: Any, accounts: AccountMap, only: set[str] | None) -> Iterator[
     else:
         with resources.procurify.session() as session:
             departments = code_departments(resources.staging, session, chart)
-    yield from map_chart(chart, accounts, departments, _written_by_flow(resources.ledger.get()), only)
+    written = written_codes(resources.ledger.get(), ACCOUNT_CODES_FLOW)
+    yield from map_chart(chart, accounts, departments, written, only)
     if departments.unplaced:
         log = getattr(context, "log", None)
         if log is not None:
@@ -244,18 +239,12 @@ def orphan_codes(
     created in JDE, whose chart is the master. Inactive codes only when asked (they take no new spend).
     A code on a JDE summary or inactive account is not an orphan: the account exists."""
     accounts = AccountMap.of(table)
-    found = []
-    for row in session.iter_all("account_codes"):
-        active = row.get("active") is not False
-        if not active and not include_inactive:
-            continue
-        code = str(row.get("code") or "")
+
+    def reason(code: str) -> str | None:
         _account, problem = jde_account(code, accounts, gl)
-        if problem and "not found in F0901" in problem:
-            found.append(
-                OrphanCode(str(row.get("id")), code, str(row.get("description") or ""), active, problem)
-            )
-    return found
+        return problem if problem and "not found in F0901" in problem else None
+
+    return orphans_of(session.iter_all("account_codes"), reason, include_inactive=include_inactive)
 
 
 def _orphans(context: AssetExecutionContext) -> list[OrphanCode]:

@@ -19,11 +19,10 @@ How a scope is parsed and a table read both ways is JDE's (``jde.account_codes``
 integration's settings and checks its table.
 """
 
-import csv
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 
-from connector_assets.flows.mapping_tables import MappingTable, build_mapping_table_asset
+from connector_assets.flows.code_maps import OneToOneTable
+from connector_assets.flows.mapping_tables import build_mapping_table_asset
 from connector_assets.integrations.jde_procurify.integration import INTEGRATION
 from connector_assets.jde import account_codes
 from connector_assets.jde.account_codes import normal_account
@@ -43,42 +42,8 @@ def _code_problem(value: str) -> str | None:
     return None
 
 
-class AccountMapTable(MappingTable):
-    """The account table, also checked the other way round: each JDE account reads ``BU.OBJ[.SUB]`` and no
-    Procurify code is mapped from two JDE accounts (``load_pairs`` checks only the key column)."""
-
-    def read(self, path: Path | None = None) -> dict[str, str]:
-        path = path or self.path()
-        pairs = super().read(path)
-        if path is None:
-            return pairs
-        seen_account: dict[str, int] = {}
-        seen_code: dict[str, tuple[int, str]] = {}
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            for number, row in enumerate(csv.DictReader(handle), start=2):
-                account, code = (row.get(self.key) or "").strip(), (row.get(self.value) or "").strip()
-                problem = account_problem(account)
-                if problem:
-                    raise ValueError(f"{path.name} line {number}: {self.key} {account}: {problem}")
-                key = normal_account(account)
-                if key in seen_account:
-                    raise ValueError(
-                        f"{path.name} lines {seen_account[key]} and {number}: JDE account {key} is mapped "
-                        "twice (each JDE account maps to one Procurify account code)"
-                    )
-                seen_account[key] = number
-                if code in seen_code:
-                    first, other = seen_code[code]
-                    raise ValueError(
-                        f"{path.name} lines {first} and {number}: Procurify account code {code} is mapped "
-                        f"from both {other} and {key}; a bill item on {code} could not be posted to one "
-                        "JDE account (each code maps to one JDE account)"
-                    )
-                seen_code[code] = (number, key)
-        return {normal_account(k): v for k, v in pairs.items()}
-
-
-ACCOUNTS: AccountMapTable = AccountMapTable.from_setting(
+# Checked both ways (``flows.code_maps.OneToOneTable``): each JDE account reads ``BU.OBJ[.SUB]``.
+ACCOUNTS: OneToOneTable = OneToOneTable.from_setting(
     ACCOUNT_MAP_ENV,
     key="jde_account",
     value="procurify_account_code",
@@ -90,6 +55,11 @@ ACCOUNTS: AccountMapTable = AccountMapTable.from_setting(
     guarded_by=GUARDED_BY,
     check=_code_problem,
     clean=str.strip,
+    key_problem=account_problem,
+    key_clean=normal_account,
+    twice="JDE account {key} is mapped twice (each JDE account maps to one Procurify account code)",
+    shared="Procurify account code {value} is mapped from both {other} and {key}; a bill item on {value} "
+    "could not be posted to one JDE account (each code maps to one JDE account)",
 )
 ACCOUNT_MAP_ASSET = ACCOUNTS.asset  # "jde_procurify_account_map"
 jde_procurify_account_map = build_mapping_table_asset(ACCOUNTS, group=INTEGRATION)

@@ -8,18 +8,12 @@ sent with the supplier's next other change (or a replay). Each supplier is read 
 (``jde.supplier_documents.read_suppliers``), then mapped by ``supplier_mappers.map_supplier`` (what goes
 where is written there).
 
-Matching in Procurify, before a create (``ProcurifyVendors``, the Procurify side's
-``vendor_target.KeyedVendors``): the ledger's pair first
-(``vendor_pairs.paired_vendor``: this flow's own cross-reference, or a vendor the ``vendors`` flow made in
-Procurify and gave this supplier), then ``find_vendor(external_id=<AN8>)`` (adopts a vendor a crashed
-attempt created, inactive ones too), then a create. Never by name: Procurify names are not unique (deleted
-vendors stay as inactive rows). A vendor found by ``external_id`` that the ledger pairs with another JDE
-supplier is refused, naming both (the flow kit refuses one another supplier record holds in the same way).
-An update is a PATCH of only what differs (``procurify.vendor_writes``): an unchanged vendor is not
-written at all.
-
-Left out, not queued: an inactive supplier (on hold, or no longer search type V) that has no Procurify
-vendor yet: Procurify gains nothing from a vendor nobody may buy from.
+Matching and writing (``ProcurifyVendors``, the Procurify side's ``vendor_target.KeyedVendors``): the
+ledger's pair (``vendor_pairs.paired_vendor``: this flow's own, or a vendor the ``vendors`` flow made and
+gave this supplier), then the vendor whose ``external_id`` is the AN8 (inactive ones too; refused when the
+ledger pairs it with another supplier), then a create. Never by name: Procurify names are not unique. An
+update PATCHes only what differs. An inactive supplier (on hold, or no longer search type V) with no
+vendor yet is left out, not queued: Procurify gains nothing from a vendor nobody may buy from.
 
 Suppliers made from Procurify. The ``vendors`` flow adds a vendor made in Procurify to JDE with the long
 address number ``PFY<vendor id>`` (``vendor_pairs.long_address_number``), and its write shows up here as a
@@ -36,8 +30,10 @@ changed JDE supplier. Two rules keep that from coming back as a second vendor or
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from connector_assets.flows.assets import awaited_keys, build_flow_assets
@@ -51,14 +47,11 @@ from connector_assets.jde.extract import build_table_asset
 from connector_assets.jde.supplier_details import CONTACT_TABLES, SUPPLIER_SOURCES, contact_reads
 from connector_assets.jde.supplier_documents import SupplierDocument, inactive_reason, read_suppliers
 from connector_assets.jde.tables import ADDRESS_BOOK, SUPPLIER_ADDRESSES, SUPPLIERS
-from connector_assets.procurify import vendor_writes
+from connector_assets.procurify import vendor_target, vendor_writes
 from connector_assets.procurify.vendor_target import KeyedVendors, open_vendors
 from connector_resources.jde import optional_tables
 from connector_resources.ledger import Ledger
-from connector_resources.redaction import get_logger
 from connector_resources.replay import register_replay_handler
-
-log = get_logger(__name__)
 
 FALLBACK_SETTING = "ML_JDE_PROCURIFY_VENDOR_FALLBACK_EMAIL"
 
@@ -88,34 +81,30 @@ def supplier_records(
 ) -> Iterator[Mapped | Rejected]:
     """The suppliers among ``an8s`` as Procurify vendor records (see the module docstring for the rules)."""
     fallback = fallback_email() if fallback is None else fallback
-    left_out = 0
-    for document in read_suppliers(jde, an8s):
-        key = str(document.number)
-        vendor_id = vendor_pairs.paired_vendor(ledger, key)
-        origin = vendor_pairs.vendor_of_long_address((document.book or {}).get("ALKY"))
-        if vendor_id is None and origin is not None:
+
+    def origin(document: SupplierDocument) -> str | None:  # the Procurify vendor a PFY<id> ALKY names
+        return vendor_pairs.vendor_of_long_address((document.book or {}).get("ALKY"))
+
+    def one(document: SupplierDocument, vendor_id: str | None) -> Mapped | Rejected:
+        made_from = origin(document)
+        if vendor_id is None and made_from is not None:  # held until the vendors flow records the pair
             held = map_supplier(document, fallback_email=fallback, paired=True)
-            if isinstance(held, Mapped):
-                held = Mapped(
-                    held.source_key,
-                    held.body,
-                    held.fields,
-                    held.natural_key,
-                    vendor_pairs.vendor_dependency(origin),
-                )
-            yield held
-            continue
-        if vendor_id is None and inactive_reason(document):
-            left_out += 1
-            continue
-        yield map_supplier(
-            document,
-            fallback_email=fallback,
-            paired=vendor_id is not None,
-            only_ours=vendor_id is not None and only_ours(ledger, document),
-        )
-    if left_out:
-        log.info("%d inactive JDE supplier(s) without a Procurify vendor: not sent", left_out)
+            return (
+                replace(held, depends_on=vendor_pairs.vendor_dependency(made_from))
+                if isinstance(held, Mapped)
+                else held
+            )
+        paired = vendor_id is not None
+        ours = paired and only_ours(ledger, document)
+        return map_supplier(document, fallback_email=fallback, paired=paired, only_ours=ours)
+
+    yield from vendor_target.supplier_records(
+        read_suppliers(jde, an8s),
+        lambda document: vendor_pairs.paired_vendor(ledger, str(document.number)),
+        lambda document: origin(document) is None and bool(inactive_reason(document)),
+        one,
+        "JDE supplier",
+    )
 
 
 def _staged_numbers(staging: Any, ledger: Ledger, partition: str | None) -> set[int]:
@@ -195,14 +184,11 @@ supplier_assets = build_flow_assets(
 
 # -- replay ------------------------------------------------------------------------------------------------
 
-REPLAY_RESOURCES = ("jde", "procurify", "staging")
+# Today's resources, from settings; one function object, so a replay builds them once.
+SETTINGS_RESOURCES = partial(resources_from_settings, ("jde", "procurify", "staging"))
 
 
-def _settings_resources() -> dict[str, Any]:
-    return resources_from_settings(REPLAY_RESOURCES)
-
-
-def register_supplier_replays(resources: Any = _settings_resources) -> None:
+def register_supplier_replays(resources: Callable[[], dict[str, Any]] = SETTINGS_RESOURCES) -> None:
     """``ml-connector replay`` for ``suppliers``: the queued supplier is read again from JDE, mapped with
     today's settings and written through a target holding the replay's ledger (it reads the pairs there).
     ``resources``: today's ``jde``, ``procurify`` and ``staging`` (from settings unless given)."""

@@ -17,12 +17,10 @@ killed before the target answered) is not a pair.
 """
 
 from connector_assets.integrations.jde_procurify.integration import INTEGRATION
-from connector_assets.procurify.vendor_pairing import (
-    PROCURIFY,
-    SUPPLIER_ENTITY,  # the ``suppliers`` flow's entity (JDE -> Procurify)
-    VENDOR_ENTITY,  # the ``vendors`` flow's entity (Procurify -> JDE)
-    VendorPairing,
-)
+from connector_assets.procurify.vendor_pairing import PROCURIFY as PROCURIFY
+from connector_assets.procurify.vendor_pairing import SUPPLIER_ENTITY as SUPPLIER_ENTITY  # JDE -> Procurify
+from connector_assets.procurify.vendor_pairing import VENDOR_ENTITY as VENDOR_ENTITY  # Procurify -> JDE
+from connector_assets.procurify.vendor_pairing import VendorPairing
 
 JDE = "JDE"
 
@@ -77,20 +75,3 @@ def vendor_of_long_address(alky: str | None) -> str | None:
     text = (alky or "").strip().upper()
     digits = text.removeprefix(LONG_ADDRESS_PREFIX)
     return str(int(digits)) if text.startswith(LONG_ADDRESS_PREFIX) and digits.isdigit() else None
-
-
-__all__ = [
-    "JDE",
-    "LONG_ADDRESS_PREFIX",
-    "PAIRING",
-    "PROCURIFY",
-    "SUPPLIER_ENTITY",
-    "VENDOR_ENTITY",
-    "an8_key",
-    "long_address_number",
-    "paired_supplier",
-    "paired_vendor",
-    "supplier_dependency",
-    "vendor_dependency",
-    "vendor_of_long_address",
-]

@@ -1,31 +1,22 @@
 """Vendors made in Procurify -> JD Edwards suppliers (``vendors``), and their address number written back.
 
-Reading. Procurify's vendor list has no modified-since filter, and ``dateModified`` cannot be relied on
-(whether a server sorts by it is unconfirmed, and an independent server may not move it on an edit: the
-sandbox plays that with the ``vendor_date_modified=frozen`` variant). So a poll does not stand on the staged
-``procurify_vendors`` day (found by ``dateModified``): it reads every purchasable vendor (types 3 and 4, the
-OTHER bucket left out) in one paged read at ``ML_JDE_PROCURIFY_VENDOR_PAGE_SIZE`` rows a page, and notices
-changes by content (``procurify.vendor_changes.VendorPoll``): each vendor's ``vendor_mappers.fingerprint`` is
-kept in the ledger (cursor ``vendor_content:<id>``, ``<when seen>|<hash>``; only changed ones are written), so
-a poll with nothing new costs ``ceil(vendors / page size)`` list calls, no JDE call and no write. Each poll
-says what it read and found (an observation of ``jde_procurify_vendors_mapped``: vendors, pages, calls,
-changed, to send, unchanged in the queue).
+Reading (``procurify.vendor_changes.VendorPoll``): Procurify's vendor list has no modified-since filter and
+``dateModified`` cannot be relied on (the sandbox freezes it with ``vendor_date_modified=frozen``), so each
+poll reads every purchasable vendor in one paged read at ``ML_JDE_PROCURIFY_VENDOR_PAGE_SIZE`` rows a page
+and notices changes by content (``vendor_mappers.fingerprint``, kept per vendor in the ledger): a poll with
+nothing new costs ``ceil(vendors / page size)`` list calls, no JDE call and no write. Its figures are
+observed on ``jde_procurify_vendors_mapped`` (vendors, pages, calls, changed, to send, unchanged in queue).
 
 Which vendors are sent: ``vendor_mappers.not_sent`` (no ``external_id``, type 3/4, active, not paired). A
-vendor whose content is unchanged since the poll that queued it (refused, or failed) is not queued again on
-every poll: it waits for a change in Procurify (the next poll sees it, ``dateModified`` or not) or for
-``ml-connector replay``. Every other vendor to send is sent, unchanged or not, so a vendor a killed run mapped
-but never wrote is not lost behind its kept fingerprint.
+vendor unchanged since the poll that queued it waits for a change or ``ml-connector replay``; every other
+vendor to send is sent, unchanged or not, so one a killed run mapped but never wrote is not lost.
 
-Writing (``ProcurifyVendorSuppliers``, a ``jde.paired_suppliers.PairedSuppliers``): the ledger's pair first,
-then F0101 by the long address number ``PFY<vendor id>`` (what a crashed attempt left in JDE: adopted, never
-added twice; a match that is another vendor's supplier is refused), then ``ML_AddUpdateSupplier`` adds it.
-Once JDE answers with the address number, the pair is recorded in the ledger at once (so the JDE -> Procurify
-``suppliers`` flow, reading the new supplier, finds its vendor and makes no second one), the address number is
-written as the vendor's ``external_id`` (PATCH), and the records held on
-``vendor_pairs.supplier_dependency(an8)`` are released. If the PATCH fails, the record is queued, the pair
-stays in the ledger with a hash no content has, and the next write (replay, or a poll after a change) adopts
-the supplier and writes the ``external_id`` again.
+Writing (``ProcurifyVendorSuppliers``, a ``jde.paired_suppliers.PairedSuppliers``): the ledger's pair,
+then F0101 by the long address number ``PFY<vendor id>`` (what a crashed attempt left: adopted, never added
+twice; another vendor's supplier is refused), then ``ML_AddUpdateSupplier``. Once JDE answers, the pair is
+recorded at once (so ``suppliers``, reading the new supplier, makes no second vendor), the AN8 is written
+as the vendor's ``external_id`` and the records held on ``vendor_pairs.supplier_dependency(an8)`` are
+released; a failed PATCH is queued and the next write adopts the supplier and writes it again.
 
 Once paired, a vendor carries the address number and is JDE's (``suppliers`` keeps it up to date from JDE):
 later edits made in Procurify are not sent back to JDE by this flow.
@@ -51,7 +42,8 @@ from connector_assets.integrations.jde_procurify.vendor_mappers import (
     not_sent,
 )
 from connector_assets.jde import targets
-from connector_assets.jde.paired_suppliers import EXTERNAL_ID_PENDING, PairedSuppliers
+from connector_assets.jde.paired_suppliers import EXTERNAL_ID_PENDING as EXTERNAL_ID_PENDING
+from connector_assets.jde.paired_suppliers import PairedSuppliers
 from connector_assets.procurify.vendor_changes import VendorPoll
 from connector_assets.saas import saas_daily_partitions
 from connector_resources import settings
@@ -217,14 +209,3 @@ def register_vendor_replays(resources: Callable[[], dict[str, Any]] | None = Non
         build,
     )
     register_replay_handler(INTEGRATION, VENDORS_FLOW.name, handle)
-
-
-__all__ = [
-    "EXTERNAL_ID_PENDING",
-    "VENDORS_FLOW",
-    "ProcurifyVendorSuppliers",
-    "calls_per_poll",
-    "register_vendor_replays",
-    "remap_vendors",
-    "vendor_assets",
-]
