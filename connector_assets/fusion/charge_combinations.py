@@ -1,12 +1,14 @@
 """Fusion's account combinations as a flow charges lines to them: the asset that stages
 ``accountCombinationsLOV`` whole for an integration (``combinations_asset``), and ``Combinations``, the
-staged snapshot asked whether a combination, or a natural account anywhere, takes postings on a day. How
+staged snapshot asked whether a combination, or a natural account anywhere, takes postings on a day, and
+what a segment value a table names may look like (``segment_problem``). How
 one combination is staged and judged is ``account_combinations``'; which segments an integration builds a
 charge account from is the integration's (Oracle Fusion <-> Procurify: ``charge_accounts``).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
@@ -21,6 +23,19 @@ from connector_assets.fusion.account_combinations import (
     stage_combinations,
     staged_combinations,
 )
+
+SEGMENT_MAX = 25  # a Fusion segment value (GL_CODE_COMBINATIONS.SEGMENTn)
+SEGMENT_VALUE = re.compile(r"[A-Za-z0-9]+")
+
+
+def segment_problem(value: str, what: str = "a Fusion natural account") -> str | None:
+    """What is wrong with one segment value in a finance user's words (None: it reads as a segment)."""
+    text = value.strip()
+    if not SEGMENT_VALUE.fullmatch(text):
+        return f"{what} is one segment value of letters and digits (e.g. 60000), not {text!r}"
+    if len(text) > SEGMENT_MAX:
+        return f"{what} has at most {SEGMENT_MAX} characters ({len(text)} given)"
+    return None
 
 
 class Combinations(dict[str, Combination]):

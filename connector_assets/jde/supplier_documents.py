@@ -7,13 +7,13 @@ phone, F01151 primary e-mail), and whether JDE still counts the supplier as one 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from connector_assets.jde.lookup import browse_in
 from connector_assets.jde.supplier_details import supplier_details
-from connector_assets.jde.tables import ADDRESS_BOOK, SUPPLIERS
+from connector_assets.jde.tables import ADDRESS_BOOK, SUPPLIER_ADDRESSES, SUPPLIERS
 
 SUPPLIER_READ_COLUMNS = ["AN8", "HDPY", "HOLD"]  # F0401: the holds that make a vendor inactive
 BOOK_READ_COLUMNS = ["AN8", "ALPH", "AT1", "ALKY"]  # F0101: name, search type, long address number
@@ -70,3 +70,22 @@ def read_suppliers(jde: Any, an8s: Iterable[int]) -> list[SupplierDocument]:
         }
         details = supplier_details(session, [n for n in found if n in book], bank=False)
     return [SupplierDocument(n, suppliers[n], book.get(n), details.get(n)) for n in found]
+
+
+def changed_suppliers(
+    staging: Any, partition: str | None, synced: Callable[[set[int]], set[int]]
+) -> set[int]:
+    """Address numbers of a staged day's changed suppliers: F0401 rows, F0101 rows of search type V, F0116
+    addresses, and F0101 rows of another search type that ``synced`` (of those numbers) says the flow
+    wrote before (a supplier no longer V: its vendor is deactivated; customers and employees are not)."""
+    numbers = {int(r["AN8"]) for r in staging.read_rows(SUPPLIERS.asset, partition)}
+    others: set[int] = set()
+    for row in staging.read_rows(ADDRESS_BOOK.asset, partition):
+        an8 = int(row["AN8"])
+        if (row.get("AT1") or "").strip() == "V":
+            numbers.add(an8)
+        else:
+            others.add(an8)
+    numbers |= synced(others)
+    numbers |= {int(r["AN8"]) for r in staging.read_rows(SUPPLIER_ADDRESSES.asset, partition)}
+    return numbers

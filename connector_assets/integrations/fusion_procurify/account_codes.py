@@ -25,16 +25,11 @@ requisition line use a code opened for its department. An update (PUT: the API w
 keeps the code's ``account_type`` and ``parent`` as Procurify holds them and does not send
 ``departments`` (budget lines an admin closed stay closed).
 
-How it is written: the ledger's cross-reference, else the code found in Procurify by ``code`` (one
-listing per write step; adopted, then brought up to date), else created.
-
-Procurify codes with no Fusion account behind them (active codes the table does not name, or whose
-Fusion account is in no combination) are *reported* by the asset ``fusion_procurify_account_code_orphans``
-after each write step (count and sample in its materialization, the list staged), never created in
-Fusion.
-
-The value set is read on the Fusion side (``fusion.value_sets``); the code target, the departments and the
-orphans report are the Procurify side's (``procurify.account_codes``, ``procurify.account_departments``).
+How it is written is the Procurify side's (``procurify.account_codes``: the ledger's pair, else the code
+found by ``code`` in one listing per write step, else created). Procurify codes with no Fusion account
+behind them (not in the table, or on an account in no combination) are *reported* by the asset
+``fusion_procurify_account_code_orphans`` after each write step, never created in Fusion. The value set
+is read on the Fusion side (``fusion.value_sets``).
 """
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -77,8 +72,6 @@ ORPHANS_ASSET = "fusion_procurify_account_code_orphans"
 def natural_account_titles(session: Any, value_set: str, log: Any = None) -> dict[str, str]:
     """``{value: description}`` of Fusion value set ``value_set`` (``fusion.value_sets``); a pod that
     cannot answer gives no titles (a warning), and the codes get ``Fusion account <value>``."""
-    if not value_set:
-        return {}
     try:
         return value_descriptions(session, value_set)
     except UNREADABLE as exc:
@@ -109,10 +102,6 @@ def AccountCodeRecord() -> type:
         description: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": DESCRIPTION_MAX})
 
     return AccountCodeRecord
-
-
-def map_code(code: str, natural: str, description: str, active: bool, departments: list[int]) -> Mapped:
-    return account_code_record(code, "fusion_account", natural, code, description, active, departments)
 
 
 def map_table(
@@ -147,7 +136,9 @@ def map_table(
             if active
             else []
         )
-        yield map_code(code, natural, describe(natural, titles), active, opened)
+        yield account_code_record(
+            code, "fusion_account", natural, code, describe(natural, titles), active, opened
+        )
 
 
 def _exists(ledger: Any, known: set[str] | None) -> Callable[[str], bool]:

@@ -17,12 +17,9 @@ by the asset ``fusion_procurify_account_combinations``), is disabled, does not a
 is not active on the day. The pod would refuse such a line anyway (400 on the invoice or draft order);
 refusing first names the table row to fix instead of a pod message.
 
-How a combination is read, staged and judged (which attribute names are confirmed, a flag not sent
-allowing, unreadable segments) is Fusion's, on the Fusion side (``fusion.account_combinations``,
-``fusion.charge_combinations``); Procurify's checks are the Procurify side's (``procurify.code_checks``).
-This module declares the combinations' asset, with the four segment names a setting
-(``ML_FUSION_PROCURIFY_ACCOUNT_SEGMENTS``; combinations skipped for unreadable segments are counted in
-the asset's metadata), and builds the charge account from the two tables.
+How a combination is staged and judged is the Fusion side's (``fusion.charge_combinations``), Procurify's
+checks the Procurify side's (``procurify.code_checks``); this module declares the combinations' asset
+(segment names: ``ML_FUSION_PROCURIFY_ACCOUNT_SEGMENTS``) and builds the charge account from the tables.
 """
 
 from collections.abc import Iterable, Mapping

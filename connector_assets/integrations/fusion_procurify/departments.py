@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from connector_assets.flows.code_maps import KeyCheckedTable
 from connector_assets.flows.mapping_tables import build_mapping_table_asset
 from connector_assets.fusion.account_combinations import DELIMITER
-from connector_assets.integrations.fusion_procurify.account_map import segment_problem
+from connector_assets.fusion.charge_combinations import segment_problem
 from connector_assets.integrations.fusion_procurify.integration import INTEGRATION
 from connector_assets.procurify.account_departments import department_key as department_key  # sandbox
 from connector_assets.procurify.code_checks import place_key as normal_key  # keys with ``|`` trimmed

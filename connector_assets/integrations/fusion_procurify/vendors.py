@@ -85,15 +85,10 @@ def vendor_records(
         yield map_vendor(vendor, supplier, matched_by, candidates, paired_vendor_of_supplier=other)
 
 
-def reads_vendors(context: Any, partition: str | None) -> bool:
-    """Whether this day of the run reads the vendors: the run's last day (or a run without days)."""
-    return partition is None or partition == run_partitions(context)[-1]
-
-
 def map_vendors(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
     """One poll: every purchasable vendor read, changes found by content, the vendors to pair matched
-    (on the run's last day only: ``reads_vendors``)."""
-    if not reads_vendors(context, partition):
+    (on the run's last day only, or a run without days)."""
+    if partition is not None and partition != run_partitions(context)[-1]:
         log.debug("vendors: %s maps nothing; the run's last day reads the vendor list", partition)
         return
     resources = context.resources

@@ -21,18 +21,12 @@ JDE order may charge any unit of its company), of its own unit only (``unit``), 
 Procurify admin opens them). ``account_type`` is not sent: its meanings are unconfirmed (the server's
 default, or what an admin set, stays).
 
-How it is written: the ledger's cross-reference, else the code found in Procurify by ``code`` (adopted,
-then brought up to date), else created. Procurify's codes are listed once per write step and indexed by
-code and id, so finding costs no call per account. An update (``PUT``; the API requires ``code`` again)
-never renames a code: if the table now gives the account another code, the record is refused naming both.
-
-Procurify codes with no JDE account behind them are *reported*, never created in JDE: ``orphan_codes``
-(used by the reconciliation) and the asset ``jde_procurify_account_code_orphans`` after each write step
-(count and sample in its materialization, the list staged).
-
-What is JDE's (F0901 read, ``jde.account_codes``) and what is Procurify's (the code target, departments,
-the orphans report: ``procurify.account_codes``, ``procurify.account_departments``) is on those sides;
-this module is the flow's declaration and its pure mapping.
+How it is written is the Procurify side's (``procurify.account_codes``: the ledger's pair, else the code
+found by ``code`` in one listing per write step, else created); an update never renames a code: if the
+table now gives the account another code, the record is refused naming both. Procurify codes with no JDE
+account behind them are *reported*, never created in JDE: ``orphan_codes`` (used by the reconciliation)
+and the asset ``jde_procurify_account_code_orphans`` after each write step. F0901 is read on the JDE side
+(``jde.account_codes``).
 """
 
 from collections.abc import Callable, Iterator, Mapping
@@ -69,7 +63,6 @@ from connector_assets.procurify.account_departments import CodeDepartments
 from connector_resources import settings
 
 DEPARTMENTS_ENV = "ML_JDE_PROCURIFY_ACCOUNT_DEPARTMENTS"
-DEPARTMENT_RULES = ("company", "unit", "none")
 ORPHANS_ASSET = "jde_procurify_account_code_orphans"
 DEPARTMENT_MAP_ASSET = "jde_procurify_department_map"  # departments.DEPARTMENTS (imported when used)
 
@@ -79,21 +72,22 @@ def department_rule() -> str:
     return settings.read(DEPARTMENTS_ENV)
 
 
-def code_departments(staging: Any, session: Any, chart: Mapping[str, ChartAccount]) -> CodeDepartments:
+def code_departments(resources: Any, chart: Mapping[str, ChartAccount]) -> CodeDepartments:
     """Which departments each account's code is opened for: through the department table (business unit
-    -> ``Location|Department``) and Procurify's active departments (one listing)."""
+    -> ``Location|Department``) and Procurify's active departments (one listing, read only when needed)."""
     rule = department_rule()
     if rule == "none":
         return CodeDepartments.none()
     from connector_assets.integrations.jde_procurify.departments import DEPARTMENTS, placement
 
-    table = DEPARTMENTS.snapshot(staging)
+    table = DEPARTMENTS.snapshot(resources.staging)
 
     def place(unit: str) -> tuple[str, str] | None:
         where = placement(unit, table)
         return (where.location, where.department) if where else None
 
-    return CodeDepartments.load(rule, chart.values(), place, session)
+    with resources.procurify.session() as session:
+        return CodeDepartments.load(rule, chart.values(), place, session)
 
 
 # -- mapping ---------------------------------------------------------------------------------------------
@@ -111,13 +105,6 @@ def AccountCodeRecord() -> type:
         description: Series[str] = pa.Field(str_length={"max_value": DESCRIPTION_MAX})
 
     return AccountCodeRecord
-
-
-def map_account(entry: ChartAccount, code: str, active: bool, departments: list[int]) -> Mapped:
-    description = (entry.title or entry.account)[:DESCRIPTION_MAX]
-    return account_code_record(
-        entry.account, "jde_account", entry.account, code, description, active, departments
-    )
 
 
 def map_chart(
@@ -156,18 +143,16 @@ def map_chart(
         active = entry.posting_edit != "I"
         if not active and not written(account):
             continue
-        yield map_account(entry, code, active, departments.for_account(entry) if active else [])
+        opened = departments.for_account(entry) if active else []
+        description = (entry.title or entry.account)[:DESCRIPTION_MAX]
+        yield account_code_record(account, "jde_account", account, code, description, active, opened)
 
 
 def _map(context: Any, accounts: AccountMap, only: set[str] | None) -> Iterator[Mapped | Rejected]:
     resources = context.resources
     rows, _gl = staged_chart(resources.staging)
     chart = chart_of(rows)
-    if department_rule() == "none":
-        departments = CodeDepartments.none()
-    else:
-        with resources.procurify.session() as session:
-            departments = code_departments(resources.staging, session, chart)
+    departments = code_departments(resources, chart)
     written = written_codes(resources.ledger.get(), ACCOUNT_CODES_FLOW)
     yield from map_chart(chart, accounts, departments, written, only)
     if departments.unplaced:

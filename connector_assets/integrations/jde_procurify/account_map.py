@@ -19,7 +19,7 @@ How a scope is parsed and a table read both ways is JDE's (``jde.account_codes``
 integration's settings and checks its table.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 from connector_assets.flows.code_maps import OneToOneTable
 from connector_assets.flows.mapping_tables import build_mapping_table_asset
@@ -109,8 +109,3 @@ def account_code_dependency(jde_account: str) -> str:
     """What a record needing the Procurify code of ``jde_account`` waits on until the ``account_codes``
     flow wrote it: ``jde_procurify:account_code:JDE:<BU.OBJ[.SUB]>``."""
     return f"{INTEGRATION}:{ACCOUNT_CODE_ENTITY}:JDE:{normal_account(jde_account)}"
-
-
-def mapped_accounts(table: Mapping[str, str]) -> Iterable[str]:
-    """The JDE accounts the table names (normalised), for the flow that gives each its Procurify code."""
-    return (normal_account(k) for k in table)

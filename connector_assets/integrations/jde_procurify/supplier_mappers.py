@@ -35,8 +35,6 @@ from connector_assets.procurify.vendor_fields import EXTERNAL_ID_MAX, ProcurifyV
 from connector_assets.procurify.vendor_writes import FALLBACK_KEY, ONLY_OURS_KEY
 from connector_resources.jde import optional_tables
 
-ADDRESS_FIELDS = ("addressLineOne", "addressLineTwo", "city", "state_province", "postalCode", "country")
-
 
 @lazy_model
 def ProcurifyVendorRecord() -> type:

@@ -45,8 +45,13 @@ from connector_assets.integrations.jde_procurify.supplier_mappers import Procuri
 from connector_assets.jde import assets as jde_staging
 from connector_assets.jde.extract import build_table_asset
 from connector_assets.jde.supplier_details import CONTACT_TABLES, SUPPLIER_SOURCES, contact_reads
-from connector_assets.jde.supplier_documents import SupplierDocument, inactive_reason, read_suppliers
-from connector_assets.jde.tables import ADDRESS_BOOK, SUPPLIER_ADDRESSES, SUPPLIERS
+from connector_assets.jde.supplier_documents import (
+    SupplierDocument,
+    changed_suppliers,
+    inactive_reason,
+    read_suppliers,
+)
+from connector_assets.jde.tables import SUPPLIER_ADDRESSES
 from connector_assets.procurify import vendor_target, vendor_writes
 from connector_assets.procurify.vendor_target import KeyedVendors, open_vendors
 from connector_resources.jde import optional_tables
@@ -108,19 +113,14 @@ def supplier_records(
 
 
 def _staged_numbers(staging: Any, ledger: Ledger, partition: str | None) -> set[int]:
-    """Address numbers of the day's changed suppliers (see the module docstring)."""
-    numbers = {int(r["AN8"]) for r in staging.read_rows(SUPPLIERS.asset, partition)}
-    others: dict[str, int] = {}  # F0101 rows of another search type: theirs only when synced before
-    for row in staging.read_rows(ADDRESS_BOOK.asset, partition):
-        an8 = int(row["AN8"])
-        if (row.get("AT1") or "").strip() == "V":
-            numbers.add(an8)
-        else:
-            others[vendor_pairs.supplier_dependency(an8)] = an8
-    # One ledger query per 500 address numbers, however many customers and employees changed that day.
-    numbers |= {others[key] for key in ledger.synced_dependencies(set(others))}
-    numbers |= {int(r["AN8"]) for r in staging.read_rows(SUPPLIER_ADDRESSES.asset, partition)}
-    return numbers
+    """Address numbers of the day's changed suppliers (``jde.supplier_documents.changed_suppliers``); one
+    ledger query per 500 numbers says which of the other search types this flow synced before."""
+
+    def synced(an8s: set[int]) -> set[int]:
+        keys = {vendor_pairs.supplier_dependency(an8): an8 for an8 in an8s}
+        return {keys[key] for key in ledger.synced_dependencies(set(keys))}
+
+    return changed_suppliers(staging, partition, synced)
 
 
 def map_suppliers(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:

@@ -42,14 +42,10 @@ def vendor_key(vendor_id: str | int) -> str:
 
 
 PAIRING = VendorPairing(INTEGRATION, JDE, supplier_key=an8_key, vendor_key=vendor_key)
-# paired_vendor(ledger, an8): the ``supplier`` xref's target, else the vendor whose ``vendor`` xref targets
-# this AN8. paired_supplier(ledger, vendor id): the ``vendor`` xref's target (the AN8), else the supplier
-# whose ``supplier`` xref targets this vendor. None when there is no pair yet.
-paired_vendor = PAIRING.paired_vendor
-paired_supplier = PAIRING.paired_supplier
-# supplier_dependency(an8): ``jde_procurify:supplier:JDE:<an8>``, the ``suppliers`` flow's key for it, which
-# the ledger sees synced once that flow wrote the vendor; the ``vendors`` flow releases it when it pairs a
-# vendor made in Procurify with this supplier. vendor_dependency(vendor id):
+paired_vendor = PAIRING.paired_vendor  # (ledger, an8): the ``supplier`` xref's target, else the ``vendor``'s
+paired_supplier = PAIRING.paired_supplier  # (ledger, vendor id): the AN8, either way; None: no pair yet
+# supplier_dependency(an8): ``jde_procurify:supplier:JDE:<an8>``, synced once ``suppliers`` wrote the vendor
+# and released by ``vendors`` when it pairs a vendor made in Procurify with it. vendor_dependency(vendor id):
 # ``jde_procurify:vendor:procurify:<id>``, what a record waiting for that vendor's JDE supplier names.
 supplier_dependency = PAIRING.supplier_dependency
 vendor_dependency = PAIRING.vendor_dependency

@@ -60,15 +60,6 @@ PAGE_SIZE_SETTING = "ML_JDE_PROCURIFY_VENDOR_PAGE_SIZE"
 # -- reading every vendor, and what changed ------------------------------------------------------------------
 
 
-def page_size() -> int:
-    return settings.read(PAGE_SIZE_SETTING)
-
-
-def own_pair(ledger: Ledger, vendor_id: str) -> str | None:
-    """The AN8 of the supplier this flow made for the vendor (its ``vendor`` xref), if any."""
-    return vendor_pairs.PAIRING.matched_supplier(ledger, vendor_id)
-
-
 def to_send(ledger: Ledger, vendor: dict[str, Any]) -> tuple[bool, str]:
     """Whether the vendor is one to make (or finish) a JDE supplier for, and if not, why. The cheap checks
     (type, external_id) come first, so the ledger is asked only about vendors without an ERP key."""
@@ -76,7 +67,7 @@ def to_send(ledger: Ledger, vendor: dict[str, Any]) -> tuple[bool, str]:
     if itself is not None:
         return False, itself
     key = str(vendor.get("id"))
-    ours = own_pair(ledger, key)
+    ours = vendor_pairs.PAIRING.matched_supplier(ledger, key)  # the AN8 this flow made for the vendor
     paired = ours or vendor_pairs.paired_supplier(ledger, key)
     why = not_sent(vendor, paired, ours=ours is not None)
     return why is None, why or ""
@@ -106,7 +97,7 @@ def map_vendors(context: Any, partition: str | None) -> Iterator[Mapped | Reject
         item.source_key
         for item in ledger.open_items(integration=INTEGRATION, flow=VENDORS_FLOW.name, limit=100_000)
     }
-    poll = VendorPoll(ledger, INTEGRATION, queued, fingerprint, page_size())
+    poll = VendorPoll(ledger, INTEGRATION, queued, fingerprint, settings.read(PAGE_SIZE_SETTING))
     vendors = poll.vendors(resources.procurify)
     yield from poll.counted(vendor_records(ledger, vendors, skip=poll.changes.unchanged_in_queue))
     figures = {
