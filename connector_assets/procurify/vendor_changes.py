@@ -16,7 +16,9 @@ from typing import Any
 import sqlalchemy as sa
 from dagster import AssetObservation
 
+from connector_assets.flows.assets import build_flow_assets
 from connector_assets.procurify.vendor_reads import VendorRead, read_vendors
+from connector_assets.saas import saas_daily_partitions
 from connector_resources.ledger import Ledger
 from connector_resources.ledger import schema as ledger_schema
 from connector_resources.redaction import get_logger
@@ -127,3 +129,17 @@ class VendorPoll:
         context.log_event(
             AssetObservation(asset_key=f"{flow}_mapped", partition=partition, metadata=dict(figures))
         )
+
+
+def vendor_poll_assets(flow: Any, *, other: str, group: str) -> list[Any]:
+    """A ``vendors`` flow's assets, by day, writing to ``other`` (a resource key): no upstream asset, since
+    each poll reads the vendors itself instead of trusting the ``procurify_vendors`` day found by
+    ``dateModified``."""
+    return build_flow_assets(
+        flow,
+        partitions_def=saas_daily_partitions(),
+        upstream=[],
+        resource_keys={other, "procurify"},
+        group=group,
+        kinds={"procurify", other},
+    )

@@ -46,16 +46,7 @@ from connector_assets.fusion.value_sets import UNREADABLE, value_descriptions
 from connector_assets.integrations.fusion_procurify.account_map import ACCOUNT_MAP_ENV, normal_code
 from connector_assets.integrations.fusion_procurify.charge_accounts import UPSTREAM, ChargeAccounts
 from connector_assets.integrations.fusion_procurify.integration import BACK_ROUTE, INTEGRATION
-from connector_assets.procurify.account_codes import (
-    DESCRIPTION_MAX,
-    OrphanCode,
-    ProcurifyAccountCodeColumns,
-    ProcurifyAccountCodeTarget,
-    account_code_record,
-    orphan_codes_asset,
-    orphans_of,
-    written_codes,
-)
+from connector_assets.procurify import account_codes as procurify_codes
 from connector_assets.procurify.account_departments import active_places
 from connector_assets.procurify.code_checks import (
     PROCURIFY_CODES_ASSET,
@@ -84,7 +75,7 @@ def natural_account_titles(session: Any, value_set: str, log: Any = None) -> dic
 
 
 def describe(natural: str, titles: Mapping[str, str]) -> str:
-    return (titles.get(natural) or f"Fusion account {natural}")[:DESCRIPTION_MAX]
+    return (titles.get(natural) or f"Fusion account {natural}")[: procurify_codes.DESCRIPTION_MAX]
 
 
 # -- mapping ---------------------------------------------------------------------------------------------
@@ -97,9 +88,11 @@ def AccountCodeRecord() -> type:
     import pandera.pandas as pa
     from pandera.typing import Series
 
-    class AccountCodeRecord(ProcurifyAccountCodeColumns.model):
+    class AccountCodeRecord(procurify_codes.ProcurifyAccountCodeColumns.model):
         fusion_account: Series[str] = pa.Field(str_matches=r"^[A-Za-z0-9]{1,25}$")
-        description: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": DESCRIPTION_MAX})
+        description: Series[str] = pa.Field(
+            str_length={"min_value": 1, "max_value": procurify_codes.DESCRIPTION_MAX}
+        )
 
     return AccountCodeRecord
 
@@ -136,13 +129,13 @@ def map_table(
             if active
             else []
         )
-        yield account_code_record(
+        yield procurify_codes.account_code_record(
             code, "fusion_account", natural, code, describe(natural, titles), active, opened
         )
 
 
 def _exists(ledger: Any, known: set[str] | None) -> Callable[[str], bool]:
-    written = written_codes(ledger, ACCOUNT_CODES_FLOW)
+    written = procurify_codes.written_codes(ledger, ACCOUNT_CODES_FLOW)
     return lambda code: (known is not None and code in known) or written(code)
 
 
@@ -179,7 +172,7 @@ def remap_account_codes(context: Any, keys: list[str]) -> Iterator[Mapped | Reje
 # -- Procurify -------------------------------------------------------------------------------------------
 
 
-class ProcurifyAccountCodes(ProcurifyAccountCodeTarget):
+class ProcurifyAccountCodes(procurify_codes.ProcurifyAccountCodeTarget):
     """The Procurify side (``ProcurifyAccountCodeTarget``: find by ``code``, create), and its update: the
     code's ``account_type`` and ``parent`` kept as Procurify holds them, ``departments`` not sent."""
 
@@ -193,7 +186,7 @@ class ProcurifyAccountCodes(ProcurifyAccountCodeTarget):
 
 ACCOUNT_CODES_FLOW = BACK_ROUTE.flow(
     "account_codes",
-    ACCOUNT_CODE_ENTITY,
+    ACCOUNT_CODE_ENTITY,  # one record per table row, keyed by its Procurify code (source ``fusion``)
     AccountCodeRecord,
     map_account_codes,
     remap_account_codes,
@@ -212,7 +205,9 @@ def register_account_codes_replays(resources: Callable[[], dict[str, Any]] | Non
 # -- codes with no Fusion account ------------------------------------------------------------------------
 
 
-def orphan_codes(rows: Iterable[Mapping[str, Any]], charges: ChargeAccounts) -> list[OrphanCode]:
+def orphan_codes(
+    rows: Iterable[Mapping[str, Any]], charges: ChargeAccounts
+) -> list[procurify_codes.OrphanCode]:
     """Procurify's active account codes with no Fusion account behind them: not in the account table, or
     mapped to a natural account no combination has. Reported, never created in Fusion (its chart is the
     master); a code on a closed Fusion account is not an orphan (the flow switches it off)."""
@@ -229,16 +224,16 @@ def orphan_codes(rows: Iterable[Mapping[str, Any]], charges: ChargeAccounts) -> 
             f"{LOV}"
         )
 
-    return orphans_of(rows, reason, code_key=normal_code)
+    return procurify_codes.orphans_of(rows, reason, code_key=normal_code)
 
 
-def _orphans(context: AssetExecutionContext) -> list[OrphanCode]:
+def _orphans(context: AssetExecutionContext) -> list[procurify_codes.OrphanCode]:
     charges = ChargeAccounts.load(context.resources.staging)
     with context.resources.procurify.session() as session:
         return orphan_codes(session.iter_all("account_codes"), charges)
 
 
-fusion_procurify_account_code_orphans = orphan_codes_asset(
+fusion_procurify_account_code_orphans = procurify_codes.orphan_codes_asset(
     name=ORPHANS_ASSET,
     group=INTEGRATION,
     flow=ACCOUNT_CODES_FLOW,

@@ -27,7 +27,7 @@ from typing import Any
 
 from connector_assets.flows.assets import awaited_keys, build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
-from connector_assets.flows.replay_resources import ledger_target_replay, resources_from_settings
+from connector_assets.flows.replay_resources import resources_from_settings
 from connector_assets.fusion.supplier_sites import supplier_inactive_reason
 from connector_assets.fusion.suppliers import SUPPLIERS_ASSET, read_suppliers, staged_suppliers
 from connector_assets.integrations.fusion_procurify import vendor_pairs
@@ -38,11 +38,14 @@ from connector_assets.integrations.fusion_procurify.supplier_mappers import (
     map_supplier,
 )
 from connector_assets.procurify import vendor_target, vendor_writes
-from connector_assets.procurify.vendor_target import NamedVendors, open_vendors
+from connector_assets.procurify.vendor_target import (
+    NamedVendors,
+    open_vendors,
+    register_vendor_target_replays,
+)
 from connector_assets.procurify.vendor_target import VendorRefused as VendorRefused
 from connector_assets.saas import saas_daily_partitions
 from connector_resources.ledger import Ledger
-from connector_resources.replay import register_replay_handler
 
 
 def fallback_email() -> str:
@@ -127,19 +130,12 @@ supplier_assets = build_flow_assets(
 )
 
 
-# -- replay --------------------------------------------------------------------------------------------------
-
-# Today's resources, from settings; one function object, so a replay builds them once.
-SETTINGS_RESOURCES = partial(resources_from_settings, ("fusion", "procurify", "staging"))
+SETTINGS_RESOURCES = partial(
+    resources_from_settings, ("fusion", "procurify", "staging")
+)  # built once a replay
 
 
 def register_supplier_replays(resources: Callable[[], dict[str, Any]] = SETTINGS_RESOURCES) -> None:
-    """``ml-connector replay`` for ``suppliers``: the queued supplier is read again from Fusion, mapped with
-    today's settings and written through a target holding the replay's ledger (it reads the pairs there).
-    ``resources``: today's ``fusion``, ``procurify`` and ``staging`` (from settings unless given)."""
-    handle = ledger_target_replay(
-        SUPPLIERS_FLOW,
-        lambda built, ledger: open_vendors(ProcurifyVendors, built["procurify"], ledger),
-        resources,
-    )
-    register_replay_handler(INTEGRATION, SUPPLIERS_FLOW.name, handle)
+    """``ml-connector replay`` for ``suppliers``: read again from Fusion and written with today's settings and
+    ``resources`` (``procurify.vendor_target.register_vendor_target_replays``)."""
+    register_vendor_target_replays(SUPPLIERS_FLOW, ProcurifyVendors, resources)

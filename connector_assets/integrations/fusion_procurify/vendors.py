@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import partial
 from typing import Any
 
-from connector_assets.flows.assets import build_flow_assets, run_partitions
+from connector_assets.flows.assets import run_partitions
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.replay_resources import ledger_target_replay, resources_from_settings
 from connector_assets.fusion.supplier_names import SupplierNames, match_supplier
@@ -43,9 +43,8 @@ from connector_assets.integrations.fusion_procurify.vendor_mappers import (
     not_paired_why,
     skipped_why,
 )
-from connector_assets.procurify.vendor_changes import VendorPoll, left_alone
+from connector_assets.procurify.vendor_changes import VendorPoll, left_alone, vendor_poll_assets
 from connector_assets.procurify.vendor_pair_target import open_pairs
-from connector_assets.saas import saas_daily_partitions
 from connector_resources.ledger import Ledger
 from connector_resources.redaction import get_logger
 from connector_resources.replay import register_replay_handler
@@ -149,15 +148,7 @@ VENDORS_FLOW = ROUTE.flow(
 if VENDORS_FLOW.dependency_key("1") != vendor_pairs.vendor_dependency(1):  # a write releases the vendor
     raise RuntimeError("the vendors flow's dependency key is not vendor_pairs.vendor_dependency")
 
-# No upstream asset: each poll reads the vendors itself (see the module docstring).
-vendor_assets = build_flow_assets(
-    VENDORS_FLOW,
-    partitions_def=saas_daily_partitions(),
-    upstream=[],
-    resource_keys={"fusion", "procurify"},
-    group=INTEGRATION,
-    kinds={"procurify", "fusion"},
-)
+vendor_assets = vendor_poll_assets(VENDORS_FLOW, other="fusion", group=INTEGRATION)
 
 
 # -- replay --------------------------------------------------------------------------------------------------

@@ -38,7 +38,7 @@ from typing import Any
 
 from connector_assets.flows.assets import awaited_keys, build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
-from connector_assets.flows.replay_resources import ledger_target_replay, resources_from_settings
+from connector_assets.flows.replay_resources import resources_from_settings
 from connector_assets.integrations.jde_procurify import vendor_pairs
 from connector_assets.integrations.jde_procurify.integration import INTEGRATION, ROUTE
 from connector_assets.integrations.jde_procurify.supplier_mappers import ProcurifyVendorRecord, map_supplier
@@ -53,10 +53,13 @@ from connector_assets.jde.supplier_documents import (
 )
 from connector_assets.jde.tables import SUPPLIER_ADDRESSES
 from connector_assets.procurify import vendor_target, vendor_writes
-from connector_assets.procurify.vendor_target import KeyedVendors, open_vendors
+from connector_assets.procurify.vendor_target import (
+    KeyedVendors,
+    open_vendors,
+    register_vendor_target_replays,
+)
 from connector_resources.jde import optional_tables
 from connector_resources.ledger import Ledger
-from connector_resources.replay import register_replay_handler
 
 FALLBACK_SETTING = "ML_JDE_PROCURIFY_VENDOR_FALLBACK_EMAIL"
 
@@ -182,19 +185,10 @@ supplier_assets = build_flow_assets(
 )
 
 
-# -- replay ------------------------------------------------------------------------------------------------
-
-# Today's resources, from settings; one function object, so a replay builds them once.
-SETTINGS_RESOURCES = partial(resources_from_settings, ("jde", "procurify", "staging"))
+SETTINGS_RESOURCES = partial(resources_from_settings, ("jde", "procurify", "staging"))  # built once a replay
 
 
 def register_supplier_replays(resources: Callable[[], dict[str, Any]] = SETTINGS_RESOURCES) -> None:
-    """``ml-connector replay`` for ``suppliers``: the queued supplier is read again from JDE, mapped with
-    today's settings and written through a target holding the replay's ledger (it reads the pairs there).
-    ``resources``: today's ``jde``, ``procurify`` and ``staging`` (from settings unless given)."""
-    handle = ledger_target_replay(
-        SUPPLIERS_FLOW,
-        lambda built, ledger: open_vendors(ProcurifyVendors, built["procurify"], ledger),
-        resources,
-    )
-    register_replay_handler(INTEGRATION, SUPPLIERS_FLOW.name, handle)
+    """``ml-connector replay`` for ``suppliers``: read again from JDE and written with today's settings and
+    ``resources`` (``procurify.vendor_target.register_vendor_target_replays``)."""
+    register_vendor_target_replays(SUPPLIERS_FLOW, ProcurifyVendors, resources)

@@ -27,7 +27,6 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.replay_resources import ledger_target_replay, resources_from_settings
 from connector_assets.integrations.jde_procurify import vendor_pairs
@@ -44,8 +43,7 @@ from connector_assets.integrations.jde_procurify.vendor_mappers import (
 from connector_assets.jde import targets
 from connector_assets.jde.paired_suppliers import EXTERNAL_ID_PENDING as EXTERNAL_ID_PENDING
 from connector_assets.jde.paired_suppliers import PairedSuppliers
-from connector_assets.procurify.vendor_changes import VendorPoll
-from connector_assets.saas import saas_daily_partitions
+from connector_assets.procurify.vendor_changes import VendorPoll, vendor_poll_assets
 from connector_resources import settings
 from connector_resources.ledger import Ledger
 from connector_resources.procurify import ProcurifyError
@@ -169,16 +167,7 @@ VENDORS_FLOW = BACK_ROUTE.flow(
     writes={"JDE": (targets.ADD_UPDATE_SUPPLIER,), "procurify": ("vendors",)},  # and the external_id
 )
 
-# No upstream asset: each poll reads the vendors itself (see the module docstring), so the flow does not
-# wait on, or trust, the ``procurify_vendors`` day found by dateModified.
-vendor_assets = build_flow_assets(
-    VENDORS_FLOW,
-    partitions_def=saas_daily_partitions(),
-    upstream=[],
-    resource_keys={"jde", "procurify"},
-    group=INTEGRATION,
-    kinds={"procurify", "jde"},
-)
+vendor_assets = vendor_poll_assets(VENDORS_FLOW, other="jde", group=INTEGRATION)
 
 
 def calls_per_poll(vendors: int, page_size: int) -> int:
