@@ -1,7 +1,7 @@
-"""JD Edwards suppliers read whole by address number, for a flow that sends them to another system as
-vendors (JDE -> Procurify ``suppliers``; its reconciliation reads them the same way): the F0401 Supplier
-Master row (the holds), the F0101 Address Book row (name, search type, long address number) and the
-contact details every JDE flow reads (``supplier_details``: F0116 address in effect, F0115 business
+"""JD Edwards suppliers read whole by address number, for a flow that sends them to another system as vendors
+(JDE -> Procurify ``suppliers``; its reconciliation judges them with ``inactive_reason``): the F0401
+Supplier Master row (the holds), the F0101 Address Book row (name, search type, long address number) and
+the contact details every JDE flow reads (``supplier_details``: F0116 address in effect, F0115 business
 phone, F01151 primary e-mail), and whether JDE still counts the supplier as one to buy from.
 """
 
