@@ -180,28 +180,15 @@ class VendorMatches:
                     continue
                 if flow_vendor and _made_for(x, supplier):
                     other = OtherPair(x, f"{other.description}; {flow_vendor}")
-                if ledger.unmatch_xref(
-                    x.integration,
-                    x.entity,
-                    x.source_system,
-                    x.source_key,
-                    x.target_system,
-                    only_manual=False,
-                    conn=conn,
-                ):
+                if ledger.unmatch_xref(*_xref_key(x), only_manual=False, conn=conn):
                     replaced.append(other.description)
-                    ledger.audit(
-                        integration=integration,
-                        flow=FLOW,
-                        action="update",
-                        entity=x.entity,
-                        source_system=x.source_system,
-                        source_id=x.source_key,
-                        target_system=x.target_system,
-                        target_id=x.target_id,
+                    _audited(
+                        ledger,
+                        integration,
+                        x,
+                        f"pair forgotten ({other.description}): replaced by the manual match of {who} with "
+                        f"{supplier.label}, entered by {entered_by}",
                         run_id=run_id,
-                        reason=f"pair forgotten ({other.description}): replaced by the manual match of {who} "
-                        f"with {supplier.label}, entered by {entered_by}",
                         conn=conn,
                     )
             try:
@@ -243,6 +230,30 @@ class VendorMatches:
                 conn=conn,
             )
         return MatchResult(vendor_id, supplier, stored=True, replaced=tuple(replaced), released=len(released))
+
+
+def _xref_key(xref: Xref) -> tuple[str, str, str, str, str]:
+    """(integration, entity, source system, source key, target system): how the ledger names an xref."""
+    return xref.integration, xref.entity, xref.source_system, xref.source_key, xref.target_system
+
+
+def _audited(
+    ledger: Ledger, integration: str, xref: Xref, reason: str, *, run_id: str | None = None, conn: Any
+) -> None:
+    """An ``update`` audit event of flow ``manual_matches`` about cross-reference ``xref``."""
+    ledger.audit(
+        integration=integration,
+        flow=FLOW,
+        action="update",
+        entity=xref.entity,
+        source_system=xref.source_system,
+        source_id=xref.source_key,
+        target_system=xref.target_system,
+        target_id=xref.target_id,
+        run_id=run_id,
+        reason=reason,
+        conn=conn,
+    )
 
 
 def _made_for(xref: Xref, supplier: Any) -> bool:
@@ -301,21 +312,14 @@ def delete_manual_match(
                 f"({', '.join(x.label for x in matches)}); delete them with the ledger's unmatch_xref"
             )
         x = matches[0]
-        before = ledger.unmatch_xref(
-            x.integration, x.entity, x.source_system, x.source_key, x.target_system, conn=conn
-        )
+        before = ledger.unmatch_xref(*_xref_key(x), conn=conn)
         if before is None:
             raise MatchRefused(f"{x.label}: the manual match changed meanwhile; look again (xref list)")
-        ledger.audit(
-            integration=integration,
-            flow=FLOW,
-            action="update",
-            entity=entity,
-            source_system=x.source_system,
-            source_id=x.source_key,
-            target_system=x.target_system,
-            target_id=x.target_id,
-            reason=f"manual match {x.source_system} {x.source_key} = {x.target_system} {x.target_id} "
+        _audited(
+            ledger,
+            integration,
+            x,
+            f"manual match {x.source_system} {x.source_key} = {x.target_system} {x.target_id} "
             f"(entered by {x.entered_by}) deleted by {entered_by}; the flows pair the record again",
             conn=conn,
         )
