@@ -3,8 +3,8 @@
 A manual match is a ledger cross-reference marked manual: no flow overwrites it. ``set`` checks both
 records in their systems before storing anything, so a typo never becomes a match; ``list`` and ``delete``
 read and change only the ledger. The checks and the bookkeeping (audit, conflicts, held records released)
-are ``fusion_procurify.vendor_matches``' (the records checked by ``matched_records``), shared with the
-manual matches file.
+are ``procurify.vendor_matches``' (Fusion's words and supplier lookup in ``fusion_procurify.manual_matches``),
+shared with the manual matches file.
 """
 
 from __future__ import annotations
@@ -75,13 +75,12 @@ def set_command(
             f"xref set checks both records before matching them and knows how for: {known}; "
             f"not for {integration}/{entity}"
         )
-    from connector_assets.integrations.fusion_procurify.matched_records import (
-        MatchRefused,
-        check_procurify_vendor,
+    from connector_assets.integrations.fusion_procurify.manual_matches import (
         find_fusion_supplier,
+        set_vendor_match,
     )
-    from connector_assets.integrations.fusion_procurify.vendor_matches import set_vendor_match
     from connector_assets.integrations.fusion_procurify.vendor_pairs import id_key
+    from connector_assets.procurify.vendor_matches import MatchRefused, check_procurify_vendor
     from connector_resources.fusion import FusionResource
     from connector_resources.procurify import ProcurifyResource
 
@@ -161,8 +160,7 @@ def list_command(integration: str, entity: str, as_json: bool) -> None:
 def delete_command(source_id: str, integration: str, entity: str, entered_by: str) -> None:
     """Delete the manual match of SOURCE_ID (a Procurify vendor id): the flows pair the record again (by
     name) on their next run. A pair a flow made is not a manual match and is left alone."""
-    from connector_assets.integrations.fusion_procurify.matched_records import MatchRefused
-    from connector_assets.integrations.fusion_procurify.vendor_matches import delete_manual_match
+    from connector_assets.procurify.vendor_matches import MatchRefused, delete_manual_match
 
     key = source_id.strip()
     if key.isdigit():

@@ -1,10 +1,11 @@
 """Procurify's account codes as a write target: one listing per session indexed by code and by id, a
 search by ``code`` that refuses to pick among duplicates, and a create that forgets the listing when its
-answer is lost (the code may exist now). One copy for every flow that writes account codes to Procurify;
-each flow says how a code is keyed (``code_key``) and what an update sends (``update``), which differ.
-The code as sent (``account_code_record``, ``ProcurifyAccountCodeColumns``) and the orphan codes reported
-(``OrphanCode``, ``orphan_codes_asset``) are written here once too; which ERP account a code stands for,
-and which codes are orphans, stay each integration's.
+answer is lost (the code may exist now). One copy for every flow that writes account codes to Procurify
+(JD Edwards and Oracle Fusion): each flow says how a code is keyed (``code_key``) and what an update
+leaves out, keeps or refuses (``not_updated``, ``kept``, ``renamed``), which differ. The code as sent
+(``account_code_record``, ``ProcurifyAccountCodeColumns``), whether a flow wrote a code (``written_codes``)
+and the orphan codes reported (``OrphanCode``, ``orphans_of``, ``orphan_codes_asset``) are written here
+once too; which ERP account a code stands for, and why a code is an orphan, stay each integration's.
 
 No ``from __future__ import annotations`` here: pandera resolves the model's ``Series[int]`` through this
 module's globals (``flows.lazy_model``).
@@ -12,7 +13,7 @@ module's globals (``flows.lazy_model``).
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult, asset
 
@@ -102,12 +103,20 @@ class CodeIndex:
         self.by_code.setdefault(self.key(row.get("code")), []).append(row)
 
 
+class CodeChanged(ValueError):
+    """The table now gives a written account another code; the API would rename the code in place."""
+
+
 class ProcurifyAccountCodeTarget(SessionTarget):
-    """The Procurify side: find by ``code`` in one listing per session, create (POST); a subclass says how
-    it updates (PUT replaces the code: what the flow does not own must be sent back as it is)."""
+    """The Procurify side: find by ``code`` in one listing per session, create (POST), update (PUT). A PUT
+    replaces the code, so a subclass says what an update leaves out of the body (``not_updated``: JDE
+    sends all; Fusion keeps the departments an admin closed), which fields of the held code go back as
+    they are (``kept``), and whether a new code for a written account is refused (``renamed``)."""
 
     resource = "procurify"
     writes = ("account_codes",)
+    not_updated: ClassVar[tuple[str, ...]] = ()
+    kept: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, session: Any) -> None:
         super().__init__(session)
@@ -144,8 +153,22 @@ class ProcurifyAccountCodeTarget(SessionTarget):
             self.index.add(created)
         return str(created["id"])
 
+    def renamed(self, record: Mapped, held: dict[str, Any], target_id: str) -> str | None:
+        """Why an update that would rename held code ``target_id`` is refused (None: it is not): Procurify
+        renames a code in place, its history with it."""
+        return None
+
     def update(self, target_id: str, record: Mapped) -> None:
-        raise NotImplementedError
+        held = self.index.by_id.get(str(target_id))
+        if held is not None and str(held.get("code")) != record.body["code"]:
+            refused = self.renamed(record, held, target_id)
+            if refused:
+                raise CodeChanged(refused)
+        body = {k: v for k, v in record.body.items() if k not in self.not_updated}
+        for field in self.kept:  # PUT replaces: keep what this flow does not own
+            if (held or {}).get(field) is not None:
+                body[field] = held[field]  # type: ignore[index]
+        self.put(target_id, body)
 
     def put(self, target_id: str, body: dict[str, Any]) -> None:
         """Send ``body`` as the code ``target_id`` (PUT) and index the answer: the one call every
@@ -168,6 +191,38 @@ class OrphanCode:
 
 
 ORPHAN_SAMPLE = 20  # codes named in the orphans asset's metadata
+
+
+def written_codes(ledger: Any, flow: FlowSpec) -> Callable[[str], bool]:
+    """Whether ``flow`` (an account codes flow) already wrote the code of a source key (its cross-reference
+    has a target id): an account closed in the ERP is only sent to switch a code off that exists."""
+
+    def written(key: str) -> bool:
+        xref = ledger.get_xref(flow.integration, flow.entity, flow.source_system, key, flow.target_system)
+        return xref is not None and bool(xref.target_id)
+
+    return written
+
+
+def orphans_of(
+    rows: Iterable[dict[str, Any]],
+    reason: Callable[[str], str | None],
+    *,
+    code_key: Callable[[Any], str] = str,
+    include_inactive: bool = False,
+) -> list[OrphanCode]:
+    """Procurify's account codes (API ``rows``) that ``reason`` says lead to no ERP account (None: they
+    do), each with that reason; inactive codes only when asked (they take no new spend)."""
+    found = []
+    for row in rows:
+        active = row.get("active") is not False
+        if not active and not include_inactive:
+            continue
+        code = code_key(row.get("code") or "")
+        why = reason(code)
+        if why:
+            found.append(OrphanCode(str(row.get("id")), code, str(row.get("description") or ""), active, why))
+    return found
 
 
 def staged_orphans(
@@ -196,19 +251,26 @@ def staged_orphans(
     )
 
 
+def orphan_row(orphan: OrphanCode, fields: Sequence[str]) -> dict[str, Any]:
+    """The staged row of ``orphan``: its ``fields``, a flag as ``true`` / ``false``."""
+    values = {field: getattr(orphan, field) for field in fields}
+    return {k: str(v).lower() if isinstance(v, bool) else v for k, v in values.items()}
+
+
 def orphan_codes_asset(
     *,
     name: str,
     group: str,
     flow: FlowSpec,
     description: str,
-    columns: Sequence[Column],
-    find: Callable[[AssetExecutionContext], Sequence[Any]],
-    row: Callable[[Any], dict[str, Any]],
+    fields: Sequence[str],
+    find: Callable[[AssetExecutionContext], Sequence[OrphanCode]],
 ) -> AssetsDefinition:
     """The asset ``name`` reporting, after each write of ``flow`` (the account codes flow), Procurify's
     account codes with no counterpart in the ERP (``find``: on the run's ``procurify`` and ``staging``),
-    staged whole by ``staged_orphans``: each integration says which codes are orphans, not how to report."""
+    staged whole by ``staged_orphans`` with the ``OrphanCode`` ``fields`` each integration shows: each
+    integration says which codes are orphans, not how to report."""
+    columns = [Column(field) for field in fields]
 
     @asset(
         name=name,
@@ -219,6 +281,8 @@ def orphan_codes_asset(
         description=description,
     )
     def orphans(context) -> MaterializeResult:  # unannotated: dagster refuses a postponed (string) annotation
-        return staged_orphans(context.resources.staging, name, columns, find(context), row)
+        return staged_orphans(
+            context.resources.staging, name, columns, find(context), lambda o: orphan_row(o, fields)
+        )
 
     return orphans

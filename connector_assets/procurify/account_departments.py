@@ -2,13 +2,15 @@
 Oracle Fusion <-> Procurify): a department is named by its location and its own name (``Location
 name|Department name``: names repeat across locations), each at most 150 characters (reference 2.8), and
 ``DepartmentDirectory`` holds Procurify's listing whole, so a department table row is checked against
-Procurify the same way whichever ERP the other side is.
+Procurify the same way whichever ERP the other side is. ``CodeDepartments`` is which departments an
+account code an ERP account becomes is opened for (JD Edwards: through its business units' places).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Self
 
 SEPARATOR = "|"
 NAME_MAX = 150  # Procurify location and department names (reference 2.8)
@@ -40,6 +42,31 @@ def name_length_problem(location: str, department: str) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class Placement:
+    """Where a requisition is placed, by the names the API takes (``location_name``, ``department_name``)."""
+
+    location: str
+    department: str
+
+    def __str__(self) -> str:
+        return f"{self.location}{SEPARATOR}{self.department}"
+
+
+def placement_problem(value: str) -> str | None:
+    """What is wrong with a ``Location name|Department name`` table cell, in a finance user's words."""
+    parts = value.split(SEPARATOR)
+    if len(parts) != 2 or not all(p.strip() for p in parts):
+        return "write the Procurify location and department as Location name|Department name"
+    return name_length_problem(parts[0].strip(), parts[1].strip())
+
+
+def clean_placement(value: str) -> str:
+    """A valid ``Location name|Department name`` cell with the spaces around each name trimmed."""
+    location, department = value.split(SEPARATOR)
+    return f"{location.strip()}{SEPARATOR}{department.strip()}"
+
+
 class DepartmentDirectory:
     """Procurify's departments read whole (``/api/v3/departments/`` has no date filter; it is small master
     data): every place known, the active ones, their locations, each id's place and the id of each active
@@ -60,3 +87,87 @@ class DepartmentDirectory:
                 self.active.add(place)
                 if isinstance(row.get("id"), int):
                     self.active_ids.setdefault(place, row["id"])
+
+    @classmethod
+    def read(cls, session: Any) -> Self:
+        """Procurify's departments, one listing on ``session``."""
+        return cls(session.iter_all("departments"))
+
+    def placement_problem(self, where: Placement, row: str) -> str | None:
+        """Why a requisition cannot be placed at ``where`` (None: it can), after ``row`` (the table row
+        that names the place, in the integration's words)."""
+        if (where.location, where.department) in self.active:
+            return None
+        if where.location not in self.locations:
+            return f"{row}, but Procurify has no location named {where.location!r}"
+        if (where.location, where.department) in self.known:
+            return f"{row}, but that department is inactive in Procurify"
+        return f"{row}, but Procurify has no department {where.department!r} in {where.location!r}"
+
+
+def active_places(departments: Iterable[Mapping[str, Any]] | None) -> list[tuple[int, str]]:
+    """(id, ``Location|Department``) of each active Procurify department with an id, as listed."""
+    found = []
+    for row in departments or ():
+        place = department_key(row)
+        if place and row.get("active") is not False and isinstance(row.get("id"), int):
+            found.append((row["id"], place))
+    return found
+
+
+class CodeDepartments:
+    """The Procurify department ids an ERP account's code is opened for, by ``rule``: ``company`` (every
+    unit of the account's company: an order may charge any of them), ``unit`` (its own unit only) or
+    ``none`` (a Procurify admin opens them). ``unit_places``: unit -> (location, department) from the
+    integration's department table; ``department_ids``: Procurify's active departments by place. An
+    account is read by its ``company`` and ``business_unit``."""
+
+    def __init__(
+        self,
+        rule: str,
+        unit_places: Mapping[str, Place | None],
+        department_ids: Mapping[Place, int],
+        units_of_company: Mapping[str, set[str]],
+    ) -> None:
+        self.rule = rule
+        self.unit_places = unit_places
+        self.department_ids = department_ids
+        self.units_of_company = units_of_company
+        self.unplaced: set[str] = set()  # placements the table names that Procurify does not have
+
+    @classmethod
+    def none(cls) -> CodeDepartments:
+        return cls("none", {}, {}, {})
+
+    @classmethod
+    def load(
+        cls, rule: str, accounts: Iterable[Any], place: Callable[[str], Place | None], session: Any
+    ) -> CodeDepartments:
+        """For the ERP ``accounts`` (their units placed by ``place``) and Procurify's departments (one
+        listing on ``session``)."""
+        if rule == "none":
+            return cls.none()
+        units_of_company: dict[str, set[str]] = {}
+        for entry in accounts:
+            units_of_company.setdefault(entry.company, set()).add(entry.business_unit)
+        places = {unit: place(unit) for units in units_of_company.values() for unit in units}
+        ids = DepartmentDirectory(session.iter_all("departments")).active_ids
+        return cls(rule, places, ids, units_of_company)
+
+    def for_account(self, entry: Any) -> list[int]:
+        if self.rule == "none":
+            return []
+        units = {entry.business_unit}
+        if self.rule == "company":
+            units = self.units_of_company.get(entry.company, units)
+        found: set[int] = set()
+        for unit in units:
+            place = self.unit_places.get(unit)
+            if place is None:
+                continue
+            department = self.department_ids.get(place)
+            if department is None:
+                self.unplaced.add(SEPARATOR.join(place))
+            else:
+                found.add(department)
+        return sorted(found)

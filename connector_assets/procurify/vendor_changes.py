@@ -2,7 +2,8 @@
 "modified since" filter the flows can key on, so every poll reads the purchasable vendors whole and
 compares each one's fingerprint with the one the last poll kept in the ledger (a cursor per vendor,
 ``<stream><vendor id>`` = ``<when seen>|<fingerprint>``). One copy for every flow that sends Procurify's
-vendors to another system.
+vendors to another system (the ``vendors`` flows of JD Edwards and Oracle Fusion): ``VendorPoll`` is one
+poll (read, changes, what it sent, its figures reported).
 """
 
 from __future__ import annotations
@@ -13,9 +14,18 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from dagster import AssetObservation
 
+from connector_assets.flows.assets import build_flow_assets
+from connector_assets.procurify.vendor_reads import VendorRead, read_vendors
+from connector_assets.saas import saas_daily_partitions
 from connector_resources.ledger import Ledger
 from connector_resources.ledger import schema as ledger_schema
+from connector_resources.redaction import get_logger
+
+log = get_logger(__name__)
+
+CONTENT_STREAM = "vendor_content:"  # + vendor id: ``<when seen>|<fingerprint>`` (a ledger cursor)
 
 
 def known_fingerprints(ledger: Ledger, integration: str, stream: str) -> dict[str, str]:
@@ -66,3 +76,70 @@ class VendorChanges:
             self.held_back.append(key)
             return True
         return False
+
+
+def left_alone(ledger: Ledger, integration: str, flow: str) -> set[str]:
+    """Vendors whose latest queue item of ``flow`` is still open (refused, or failed) or was abandoned by
+    an operator: unchanged since, they are not sent (nor refused, nor audited) again. One query; a vendor
+    whose latest item was resolved is sent again."""
+    t = ledger_schema.retry_queue
+    mine = (t.c.integration == integration, t.c.flow == flow)
+    latest = sa.select(sa.func.max(t.c.id).label("id")).where(*mine).group_by(t.c.source_key).subquery()
+    query = sa.select(t.c.source_key).where(
+        t.c.id.in_(sa.select(latest.c.id)), t.c.status.in_((*ledger_schema.QUEUE_OPEN_STATUSES, "abandoned"))
+    )
+    with ledger.read_transaction() as conn:
+        return {row[0] for row in conn.execute(query)}
+
+
+class VendorPoll:
+    """One poll of a ``vendors`` flow: every purchasable vendor read (``vendors``), changes noted by content
+    against the fingerprints ``integration`` kept, the records sent counted (``counted``), then the new
+    fingerprints kept and the poll's figures logged and observed on ``<flow>_mapped`` (``report``).
+    ``queued``: the vendor ids left in the queue (held back while unchanged)."""
+
+    def __init__(
+        self,
+        ledger: Ledger,
+        integration: str,
+        queued: set[str],
+        fingerprint: Callable[[Mapping[str, Any]], str],
+        page_size: int | None = None,
+    ) -> None:
+        self.ledger, self.integration = ledger, integration
+        self.changes = VendorChanges(
+            known_fingerprints(ledger, integration, CONTENT_STREAM), queued, fingerprint
+        )
+        self.read = VendorRead(page_size)
+        self.sent = 0
+
+    def vendors(self, procurify: Any) -> Iterator[dict[str, Any]]:
+        """Every purchasable vendor of ``procurify`` (the resource), fingerprinted as it streams."""
+        return self.changes.fingerprinted(read_vendors(procurify, self.read))
+
+    def counted(self, records: Iterable[Any]) -> Iterator[Any]:
+        for record in records:
+            self.sent += 1
+            yield record
+
+    def report(self, context: Any, flow: str, partition: str | None, figures: Mapping[str, Any]) -> None:
+        """Keep the changed fingerprints, and say what the poll read and found (``figures``)."""
+        keep_fingerprints(self.ledger, self.integration, CONTENT_STREAM, self.changes.changed)
+        log.info("procurify vendors poll: %s", ", ".join(f"{k}={v}" for k, v in figures.items()))
+        context.log_event(
+            AssetObservation(asset_key=f"{flow}_mapped", partition=partition, metadata=dict(figures))
+        )
+
+
+def vendor_poll_assets(flow: Any, *, other: str, group: str) -> list[Any]:
+    """A ``vendors`` flow's assets, by day, writing to ``other`` (a resource key): no upstream asset, since
+    each poll reads the vendors itself instead of trusting the ``procurify_vendors`` day found by
+    ``dateModified``."""
+    return build_flow_assets(
+        flow,
+        partitions_def=saas_daily_partitions(),
+        upstream=[],
+        resource_keys={other, "procurify"},
+        group=group,
+        kinds={"procurify", other},
+    )

@@ -31,6 +31,16 @@ def vendor_label(vendor: Mapping[str, Any]) -> str:
     return f"Procurify vendor {vendor.get('id')} ({_words(vendor.get('name'))})"
 
 
+def first_email(vendor: Mapping[str, Any]) -> str:
+    """The vendor's first e-mail (``email`` is an array; a bare string is taken as one address)."""
+    emails = vendor.get("email")
+    if isinstance(emails, str):
+        return _words(emails)
+    if isinstance(emails, list | tuple):
+        return next((_words(e) for e in emails if _words(e)), "")
+    return ""
+
+
 def is_active(vendor: Mapping[str, Any]) -> bool:
     """Whether the vendor is active (absent counts as active: Procurify's default)."""
     return vendor.get("active") not in (False, 0, "false", "False", "0")

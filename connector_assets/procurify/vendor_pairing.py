@@ -30,6 +30,19 @@ PROCURIFY = "procurify"
 KeyOf = Callable[[str | int], str]
 
 
+def numeric_key(value: str | int, what: str) -> str:
+    """A numeric id as the ledger keys it: digits, no padding; an error naming ``what`` otherwise."""
+    text = str(value).strip()
+    if not text.isdigit():
+        raise ValueError(f"{what} {value!r} is not a number")
+    return str(int(text))
+
+
+def vendor_id_key(vendor_id: str | int) -> str:
+    """A Procurify vendor id as the ledger keys it (``numeric_key``)."""
+    return numeric_key(vendor_id, "Procurify vendor id")
+
+
 @dataclass(frozen=True)
 class OtherPairXref:
     """A cross-reference pairing one of two records with a third: ``of_vendor`` (the vendor's pair, else

@@ -1,7 +1,10 @@
-"""The Procurify side of a flow that sends another system's suppliers to Procurify as vendors: how the
-supplier's vendor is found before a create, and the create itself. One copy for both Procurify
-integrations; each subclass says, in its own system's words, why a vendor is refused, and how an update
-treats what it finds (``vendor_writes.vendor_changes`` with its own e-mail rule).
+"""The Procurify side of a flow that sends another system's suppliers to Procurify as vendors (``suppliers``
+of JD Edwards and of Oracle Fusion): how the supplier's vendor is found before a create, the create, and
+the PATCH of only what differs (``vendor_writes.vendor_changes``). One copy for both Procurify
+integrations, in two policies: ``KeyedVendors`` (JDE: found by pair or ``external_id`` only) and
+``NamedVendors`` (Fusion: also by a unique exact name, a manual match's name kept, each pair recorded and
+announced at once). An integration's subclass names its pairing, its fallback e-mail setting and how a
+refusal names its supplier.
 
 Finding, in this order: the ledger's pair (``vendor_pairing``: whichever flow, or an operator, made it);
 then the vendor whose ``external_id`` is the supplier's ERP key (inactive ones too: what a crashed attempt
@@ -13,12 +16,43 @@ integration says so: Procurify names are not unique.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
-from connector_assets.flows.core import Mapped
-from connector_assets.procurify.vendor_pairing import VendorPairing
+from connector_assets.flows.after_write import release_held, released_at
+from connector_assets.flows.core import FlowSpec, Mapped, Rejected
+from connector_assets.flows.replay_resources import ledger_target_replay
+from connector_assets.procurify import vendor_writes
+from connector_assets.procurify.vendor_fields import PURCHASABLE_TYPES, is_active, vendor_type
+from connector_assets.procurify.vendor_pairing import PROCURIFY, SUPPLIER_ENTITY, VendorPairing
 from connector_resources.ledger import Ledger
+from connector_resources.redaction import get_logger
+from connector_resources.replay import register_replay_handler
+
+log = get_logger(__name__)
+
+
+def supplier_records(
+    suppliers: Iterable[Any],
+    paired_vendor: Callable[[Any], str | None],
+    left_out: Callable[[Any], bool],
+    map_one: Callable[[Any, str | None], Mapped | Rejected],
+    words: str,
+) -> Iterator[Mapped | Rejected]:
+    """Each of the other system's ``suppliers`` as a Procurify vendor record (``map_one(supplier, the
+    vendor the ledger pairs it with)``), but a supplier ``left_out`` while it has no vendor (inactive:
+    Procurify gains nothing from a vendor nobody may buy from): not queued, counted in one log line that
+    names the suppliers in ``words`` (``JDE supplier``)."""
+    skipped = 0
+    for supplier in suppliers:
+        vendor_id = paired_vendor(supplier)
+        if vendor_id is None and left_out(supplier):
+            skipped += 1
+            continue
+        yield map_one(supplier, vendor_id)
+    if skipped:
+        log.info("%d inactive %s(s) without a Procurify vendor: not sent", skipped, words)
 
 
 class ProcurifyVendorTarget:
@@ -71,3 +105,176 @@ class ProcurifyVendorTarget:
 
     def created(self, record: Mapped, vendor_id: str) -> None:
         """What the integration does the moment Procurify names the new vendor (nothing by default)."""
+
+
+class KeyedVendors(ProcurifyVendorTarget):
+    """Found by the ledger's pair, then by ``external_id`` = the supplier's key (never by name); an update
+    PATCHes what differs, the other system's primary e-mail first (``vendor_writes.primary_email_first``),
+    and sends nothing when that system changed only by the ``vendors`` flow's own write
+    (``vendor_writes.ONLY_OURS_KEY``). Refusals name the supplier as ``<supplier_words> <key>``."""
+
+    supplier_words: str  # "JDE supplier"
+    fallback_setting: str  # the fallback e-mail setting a refusal names
+    # why a new vendor has no e-mail, and where to add one ("no e-mail address in F01151 and ...")
+    email_missing: str
+
+    def paired_elsewhere(self, record: Mapped, vendor: Mapping[str, Any], other: str, how: str) -> Exception:
+        key, words = record.source_key, self.supplier_words
+        return ValueError(
+            f"{words} {key}: Procurify vendor {vendor['id']} ({vendor.get('name')}) carries "
+            f"external_id {key}, but the ledger pairs it with {words} {other}; not adopted, not "
+            "changed. Correct the vendor's external_id in Procurify, or enter the right match by hand, "
+            "then replay"
+        )
+
+    def no_email(self, record: Mapped) -> Exception:
+        return ValueError(
+            f"{self.supplier_words} {record.source_key}: {self.email_missing} or set "
+            f"{self.fallback_setting}, then replay"
+        )
+
+    def update(self, target_id: str, record: Mapped) -> None:
+        if record.natural_key.get(vendor_writes.ONLY_OURS_KEY):
+            return  # the other system holds what the vendors flow just wrote from this very vendor
+        vendor = self.session.get("vendors", target_id)
+        fallback = bool(record.natural_key.get(vendor_writes.FALLBACK_KEY))
+        changes = vendor_writes.vendor_changes(
+            vendor,
+            record.body,
+            lambda held, wanted: vendor_writes.primary_email_first(held, wanted, fallback),
+        )
+        if changes:
+            self.session.update_vendor(int(target_id), changes)
+
+
+class VendorRefused(ValueError):
+    """The Procurify vendor found for a supplier is not one this flow may adopt (the reason says)."""
+
+
+class NamedVendors(ProcurifyVendorTarget):
+    """Found, in this order:
+
+    1. by the ledger's pair: a manual match (``ml-connector xref set``, a matches file), the ``vendors``
+       flow's name match, or the ``suppliers`` flow's own earlier write;
+    2. by ``external_id`` = the supplier number (inactive ones too: what a crashed attempt created, or a
+       vendor keyed by hand), unless the ledger pairs it with another supplier (refused);
+    3. as the one active purchasable vendor whose name is exactly the supplier's, if the ledger pairs it
+       with no other supplier and it carries no other ``external_id``; several of that name, or one paired
+       or keyed elsewhere, are refused naming them (two suppliers sharing a vendor would mix their orders
+       and bills);
+    4. else created (``create``: with the fallback e-mail).
+
+    An update PATCHes what differs (the fallback e-mail only when the vendor has none), keeps the name of a
+    vendor matched by hand, and refuses a vendor the ledger now pairs otherwise. Each pair is recorded at
+    once and the records held on the vendor released. A record's ``natural_key`` carries the supplier's
+    ``name`` and number (``external_id``)."""
+
+    system: str  # "Fusion"
+    supplier_words: str  # "Fusion supplier"
+    fallback_setting: str
+
+    def who(self, record: Mapped) -> str:
+        return f"{self.supplier_words} {record.natural_key['name']} ({record.natural_key['external_id']})"
+
+    def find_more(self, record: Mapped) -> str | None:
+        name, number = str(record.natural_key["name"]), str(record.natural_key["external_id"])
+        found = self.session.find_vendors(name=name)
+        same = [v for v in found if is_active(v) and vendor_type(v) in PURCHASABLE_TYPES]
+        if not same:
+            return None
+        who = self.who(record)
+        if len(same) > 1:
+            ids = ", ".join(str(v.get("id")) for v in same[:10])
+            raise VendorRefused(
+                f"{who}: {len(same)} active Procurify vendors are named {name!r} (ids {ids}); adopting one "
+                "would be a guess and creating another a duplicate. Deactivate the duplicates in Procurify, "
+                "or pair the right one by hand (`ml-connector xref set <vendor id> "
+                f"{number}`), then replay"
+            )
+        vendor = same[0]
+        self.refuse_if_paired_elsewhere(record, vendor, "has the supplier's name")
+        held = str(vendor.get("external_id") or "").strip()
+        if held and held != number:
+            raise VendorRefused(
+                f"{who}: Procurify vendor {vendor.get('id')} has its name but carries external_id {held!r}, "
+                "another supplier's key; not adopted. Correct the vendor's external_id in Procurify, or pair "
+                f"the right vendor by hand (`ml-connector xref set <vendor id> {number}`), then replay"
+            )
+        return str(vendor["id"])
+
+    def paired_elsewhere(self, record: Mapped, vendor: Mapping[str, Any], other: str, how: str) -> Exception:
+        return VendorRefused(
+            f"{self.who(record)}: Procurify vendor {vendor.get('id')} ({vendor.get('name')}) {how}, but it "
+            f"is already paired with {self.supplier_words} {other}; not adopted, not changed. Pair the right "
+            f"vendor by hand (`ml-connector xref set <vendor id> {record.natural_key['external_id']}`), "
+            "then replay"
+        )
+
+    def no_email(self, record: Mapped) -> Exception:
+        return VendorRefused(
+            f"{self.who(record)}: Procurify requires an e-mail on a new vendor and {self.system} gives none; "
+            f"set {self.fallback_setting}, then replay"
+        )
+
+    def created(self, record: Mapped, vendor_id: str) -> None:
+        self._paired(record, vendor_id)
+
+    def update(self, target_id: str, record: Mapped) -> None:
+        paired = self.pairing.paired_vendor(self.ledger, record.source_key)
+        if paired is not None and paired != target_id:
+            raise VendorRefused(
+                f"{self.who(record)} was written to Procurify vendor {target_id}, but the ledger now pairs "
+                f"it with vendor {paired} (a match entered by hand); not written to either. Delete this "
+                "flow's old cross-reference or the manual match, then replay"
+            )
+        vendor = self.session.get("vendors", target_id)
+        changes = vendor_writes.vendor_changes(vendor, record.body, vendor_writes.email_when_none)
+        if "name" in changes and self.pairing.manual_vendor(self.ledger, record.source_key) == target_id:
+            # matched by hand: the names differ on purpose, and neither side is renamed after the other
+            del changes["name"]
+        if changes:
+            self.session.update_vendor(int(target_id), changes)
+        self._paired(record, target_id)
+
+    def _paired(self, record: Mapped, vendor_id: str) -> None:
+        """Record the pair at once (before the flow kit does, so a released record replayed this second
+        finds it) and release the records held on the vendor."""
+        self.ledger.record_target(
+            self.pairing.integration,
+            SUPPLIER_ENTITY,
+            self.pairing.system,
+            record.source_key,
+            PROCURIFY,
+            target_id=vendor_id,
+            content_hash=record.content_hash(),
+        )
+        release_held(
+            self.ledger,
+            self.pairing.vendor_dependency(vendor_id),
+            f"released: Procurify vendor {vendor_id} is paired with {self.who(record)} since {released_at()} "
+            "UTC; due for replay",
+            run_id=self.run_id,
+            what=f"Procurify vendor {vendor_id}",
+            log=log,
+        )
+
+
+@contextmanager
+def open_vendors(
+    target: type[ProcurifyVendorTarget], procurify: Any, ledger: Ledger, run_id: str | None = None
+) -> Iterator[ProcurifyVendorTarget]:
+    """``target`` on one session of ``procurify`` (the resource), with the ledger for the pairs."""
+    with procurify.session() as session:
+        yield target(session, ledger, run_id)
+
+
+def register_vendor_target_replays(
+    flow: FlowSpec, target: type[ProcurifyVendorTarget], resources: Callable[[], dict[str, Any]]
+) -> None:
+    """``ml-connector replay`` for a ``suppliers`` flow: the queued supplier read again and mapped with
+    today's settings (``resources()``), written through ``target`` on today's ``procurify`` holding the
+    replay's ledger (it reads the pairs there)."""
+    handle = ledger_target_replay(
+        flow, lambda built, ledger: open_vendors(target, built["procurify"], ledger), resources
+    )
+    register_replay_handler(flow.integration, flow.name, handle)

@@ -1,6 +1,8 @@
 """Writing a supplier of another system to Procurify as a vendor: the fallback e-mail setting and the PATCH
-of only what differs. One copy for both Procurify integrations (JD Edwards and Oracle Fusion suppliers);
-how the vendor's e-mail addresses are treated is each integration's rule, passed in.
+of only what differs. One copy for both Procurify integrations (JD Edwards and Oracle Fusion suppliers),
+with the two rules for the vendor's e-mail addresses they use (``primary_email_first``: JDE's address
+first, a buyer's extra ones kept; ``email_when_none``: Fusion's fallback only where the vendor has none),
+chosen by the integration's target (``vendor_target``).
 
 Why a PATCH of only what differs: an unchanged vendor is not written at all, so no ``dateModified`` moves
 for nothing and a buyer's own values in fields the other system does not send stay as they are.
@@ -15,6 +17,10 @@ from connector_resources import settings
 
 # The vendor's held ``email`` and the body's addresses -> the new ``email`` array, None when none is due.
 EmailRule = Callable[[Any, list[str]], list[str] | None]
+# A record's ``natural_key`` flags: its ``email`` is the fallback setting's address, not the other system's;
+# the other system changed only by the ``vendors`` flow's own write (nothing to send back).
+FALLBACK_KEY = "email_is_fallback"
+ONLY_OURS_KEY = "only_ours"
 
 
 def fallback_email(setting: str) -> str:
@@ -42,3 +48,26 @@ def vendor_changes(vendor: Mapping[str, Any], body: Mapping[str, Any], email: Em
         elif _words(vendor.get(field)) != _words(value):
             changes[field] = value
     return changes
+
+
+def _same_email(left: Any, right: Any) -> bool:
+    return _words(left).casefold() == _words(right).casefold()
+
+
+def primary_email_first(held: Any, wanted: list[str], fallback: bool) -> list[str] | None:
+    """The vendor's new ``email`` array, or None when it needs none: the other system's primary address
+    first, addresses a buyer added after it kept. A ``fallback`` address never replaces real ones."""
+    addresses = [a for a in held if _words(a)] if isinstance(held, list) else []
+    if fallback and addresses:
+        return None
+    if addresses and _same_email(addresses[0], wanted[0]):
+        return None
+    rest = [a for a in addresses[1:] if not _same_email(a, wanted[0])]
+    return [wanted[0], *rest]
+
+
+def email_when_none(held: Any, wanted: list[str]) -> list[str] | None:
+    """The vendor's new ``email`` array: the (fallback) address only when the vendor has no address at all
+    (it never replaces real ones); None otherwise."""
+    addresses = held if isinstance(held, list) else [held]
+    return None if any(_words(a) for a in addresses) else wanted

@@ -25,17 +25,14 @@ requisition line use a code opened for its department. An update (PUT: the API w
 keeps the code's ``account_type`` and ``parent`` as Procurify holds them and does not send
 ``departments`` (budget lines an admin closed stay closed).
 
-How it is written: the ledger's cross-reference, else the code found in Procurify by ``code`` (one
-listing per write step; adopted, then brought up to date), else created.
-
-Procurify codes with no Fusion account behind them (active codes the table does not name, or whose
-Fusion account is in no combination) are *reported* by the asset ``fusion_procurify_account_code_orphans``
-after each write step (count and sample in its materialization, the list staged), never created in
-Fusion.
+How it is written is the Procurify side's (``procurify.account_codes``: the ledger's pair, else the code
+found by ``code`` in one listing per write step, else created). Procurify codes with no Fusion account
+behind them (not in the table, or on an account in no combination) are *reported* by the asset
+``fusion_procurify_account_code_orphans`` after each write step, never created in Fusion. The value set
+is read on the Fusion side (``fusion.value_sets``).
 """
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from dagster import AssetExecutionContext
@@ -45,94 +42,30 @@ from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.flows.replay_resources import register_settings_replay
 from connector_assets.fusion.account_combinations import LOV
-from connector_assets.integrations.fusion_procurify.account_map import (
-    ACCOUNT_MAP_ENV,
-    normal_code,
-)
-from connector_assets.integrations.fusion_procurify.charge_accounts import (
+from connector_assets.fusion.value_sets import UNREADABLE, value_descriptions
+from connector_assets.integrations.fusion_procurify.account_map import ACCOUNT_MAP_ENV, normal_code
+from connector_assets.integrations.fusion_procurify.charge_accounts import UPSTREAM, ChargeAccounts
+from connector_assets.integrations.fusion_procurify.integration import BACK_ROUTE, INTEGRATION
+from connector_assets.procurify import account_codes as procurify_codes
+from connector_assets.procurify.account_departments import active_places
+from connector_assets.procurify.code_checks import (
     PROCURIFY_CODES_ASSET,
     PROCURIFY_DEPARTMENTS_ASSET,
-    UPSTREAM,
-    ChargeAccounts,
     staged_records,
 )
-from connector_assets.integrations.fusion_procurify.integration import BACK_ROUTE, INTEGRATION
-from connector_assets.procurify.account_codes import (
-    DESCRIPTION_MAX,
-    OrphanCode,
-    ProcurifyAccountCodeColumns,
-    ProcurifyAccountCodeTarget,
-    account_code_record,
-    orphan_codes_asset,
-)
-from connector_assets.procurify.account_departments import department_key
-from connector_assets.staging import Column
 from connector_resources import settings
-from connector_resources.fusion.errors import FusionNotFoundError, FusionPermissionError, FusionQueryError
-from connector_resources.fusion.paging import read_offsets
-from connector_resources.fusion.query import equals_q
 
 ACCOUNT_CODE_ENTITY = "account_code"
 VALUE_SET_ENV = "ML_FUSION_PROCURIFY_ACCOUNT_VALUE_SET"
 ORPHANS_ASSET = "fusion_procurify_account_code_orphans"
 
 
-# -- Fusion's side: account titles ----------------------------------------------------------------------
-
-
 def natural_account_titles(session: Any, value_set: str, log: Any = None) -> dict[str, str]:
-    """``{value: description}`` of Fusion value set ``value_set`` (``valueSets`` -> child ``values``).
-
-    The reference leaves the ``valueSets`` path and attributes unconfirmed (§2.9): a pod that answers
-    404 or 403, or refuses the query, gives no titles (a warning), and the codes get ``Fusion account
-    <value>``. No ``FusionSession`` method reads value sets, so the collection is paged here with the
-    session's own page reader and the client's paging and ``q`` helpers.
-    """
-    if not value_set:
-        return {}
-    root = session.rest_root
+    """``{value: description}`` of Fusion value set ``value_set`` (``fusion.value_sets``); a pod that
+    cannot answer gives no titles (a warning), and the codes get ``Fusion account <value>``."""
     try:
-        q, _left = equals_q({"ValueSetCode": value_set}, session.framework_version)
-        sets = list(
-            read_offsets(
-                lambda offset: session._page(
-                    f"{root}/valueSets",
-                    {"q": q, "limit": session.page_size, "offset": offset},
-                    what=f"value set {value_set}",
-                    spec=None,
-                ),
-                key="ValueSetId",
-            )
-        )
-        found = [s for s in sets if str(s.get("ValueSetCode")) == value_set]
-        if len(found) != 1:
-            raise FusionNotFoundError(
-                f"fusion: value set {value_set}: {len(found)} value sets have that code"
-            )
-        href = next(
-            (
-                link.get("href")
-                for link in found[0].get("links") or []
-                if isinstance(link, dict) and link.get("rel") == "child" and link.get("name") == "values"
-            ),
-            f"{root}/valueSets/{found[0].get('ValueSetId')}/child/values",
-        )
-        url = session._local(href)
-        titles: dict[str, str] = {}
-        for row in read_offsets(
-            lambda offset: session._page(
-                url,
-                {"limit": session.page_size, "offset": offset, "onlyData": "true"},
-                what=f"value set {value_set} values",
-                spec=None,
-            ),
-            key=None,
-        ):
-            value, description = str(row.get("Value") or "").strip(), str(row.get("Description") or "")
-            if value and description.strip():
-                titles[value] = description.strip()
-        return titles
-    except (FusionNotFoundError, FusionPermissionError, FusionQueryError) as exc:
+        return value_descriptions(session, value_set)
+    except UNREADABLE as exc:
         if log is not None:
             log.warning(
                 f"account codes: Fusion value set {value_set} could not be read ({exc}); codes are described "
@@ -142,7 +75,7 @@ def natural_account_titles(session: Any, value_set: str, log: Any = None) -> dic
 
 
 def describe(natural: str, titles: Mapping[str, str]) -> str:
-    return (titles.get(natural) or f"Fusion account {natural}")[:DESCRIPTION_MAX]
+    return (titles.get(natural) or f"Fusion account {natural}")[: procurify_codes.DESCRIPTION_MAX]
 
 
 # -- mapping ---------------------------------------------------------------------------------------------
@@ -155,39 +88,20 @@ def AccountCodeRecord() -> type:
     import pandera.pandas as pa
     from pandera.typing import Series
 
-    class AccountCodeRecord(ProcurifyAccountCodeColumns.model):
+    class AccountCodeRecord(procurify_codes.ProcurifyAccountCodeColumns.model):
         fusion_account: Series[str] = pa.Field(str_matches=r"^[A-Za-z0-9]{1,25}$")
-        description: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": DESCRIPTION_MAX})
+        description: Series[str] = pa.Field(
+            str_length={"min_value": 1, "max_value": procurify_codes.DESCRIPTION_MAX}
+        )
 
     return AccountCodeRecord
-
-
-@dataclass(frozen=True)
-class ProcurifyDepartment:
-    """An active Procurify department: its id and ``Location|Department``."""
-
-    id: int
-    place: str
-
-
-def active_departments(rows: Iterable[Mapping[str, Any]] | None) -> list[ProcurifyDepartment]:
-    found = []
-    for row in rows or ():
-        place = department_key(row)
-        if place and row.get("active") is not False and isinstance(row.get("id"), int):
-            found.append(ProcurifyDepartment(row["id"], place))
-    return found
-
-
-def map_code(code: str, natural: str, description: str, active: bool, departments: list[int]) -> Mapped:
-    return account_code_record(code, "fusion_account", natural, code, description, active, departments)
 
 
 def map_table(
     table: Mapping[str, str],
     charges: ChargeAccounts,
     titles: Mapping[str, str],
-    departments: list[ProcurifyDepartment],
+    departments: list[tuple[int, str]],
     exists: Callable[[str], bool],
     only: set[str] | None = None,
 ) -> Iterator[Mapped | Rejected]:
@@ -211,21 +125,18 @@ def map_table(
         if not active and not exists(code):
             continue
         opened = (
-            sorted(d.id for d in departments if charges.charge_account(natural, d.place)[0] is not None)
+            sorted(i for i, place in departments if charges.charge_account(natural, place)[0] is not None)
             if active
             else []
         )
-        yield map_code(code, natural, describe(natural, titles), active, opened)
+        yield procurify_codes.account_code_record(
+            code, "fusion_account", natural, code, describe(natural, titles), active, opened
+        )
 
 
 def _exists(ledger: Any, known: set[str] | None) -> Callable[[str], bool]:
-    def exists(code: str) -> bool:
-        if known is not None and code in known:
-            return True
-        xref = ledger.get_xref(INTEGRATION, ACCOUNT_CODE_ENTITY, BACK_ROUTE.source_system, code, "procurify")
-        return xref is not None and bool(xref.target_id)
-
-    return exists
+    written = procurify_codes.written_codes(ledger, ACCOUNT_CODES_FLOW)
+    return lambda code: (known is not None and code in known) or written(code)
 
 
 def _map(context: Any, restage: bool, only: set[str] | None) -> Iterator[Mapped | Rejected]:
@@ -237,7 +148,7 @@ def _map(context: Any, restage: bool, only: set[str] | None) -> Iterator[Mapped 
     if value_set:
         with resources.fusion.session() as session:
             titles = natural_account_titles(session, value_set, log)
-    departments = active_departments(staged_records(resources.staging, PROCURIFY_DEPARTMENTS_ASSET))
+    departments = active_places(staged_records(resources.staging, PROCURIFY_DEPARTMENTS_ASSET))
     if not departments and log is not None:
         log.warning(
             f"account codes: no active Procurify departments staged ({PROCURIFY_DEPARTMENTS_ASSET}); new "
@@ -261,25 +172,21 @@ def remap_account_codes(context: Any, keys: list[str]) -> Iterator[Mapped | Reje
 # -- Procurify -------------------------------------------------------------------------------------------
 
 
-class ProcurifyAccountCodes(ProcurifyAccountCodeTarget):
-    """The Procurify side (``ProcurifyAccountCodeTarget``: find by ``code``, create), and its update."""
+class ProcurifyAccountCodes(procurify_codes.ProcurifyAccountCodeTarget):
+    """The Procurify side (``ProcurifyAccountCodeTarget``: find by ``code``, create), and its update: the
+    code's ``account_type`` and ``parent`` kept as Procurify holds them, ``departments`` not sent."""
+
+    not_updated = ("departments",)
+    kept = ("account_type", "parent")
 
     @staticmethod
     def code_key(code: Any) -> str:
         return normal_code(code or "")
 
-    def update(self, target_id: str, record: Mapped) -> None:
-        current = self.index.by_id.get(str(target_id)) or {}
-        body = {k: v for k, v in record.body.items() if k != "departments"}
-        for kept in ("account_type", "parent"):  # PUT replaces: keep what this flow does not own
-            if current.get(kept) is not None:
-                body[kept] = current[kept]
-        self.put(target_id, body)
-
 
 ACCOUNT_CODES_FLOW = BACK_ROUTE.flow(
     "account_codes",
-    ACCOUNT_CODE_ENTITY,
+    ACCOUNT_CODE_ENTITY,  # one record per table row, keyed by its Procurify code (source ``fusion``)
     AccountCodeRecord,
     map_account_codes,
     remap_account_codes,
@@ -298,49 +205,43 @@ def register_account_codes_replays(resources: Callable[[], dict[str, Any]] | Non
 # -- codes with no Fusion account ------------------------------------------------------------------------
 
 
-def orphan_codes(rows: Iterable[Mapping[str, Any]], charges: ChargeAccounts) -> list[OrphanCode]:
+def orphan_codes(
+    rows: Iterable[Mapping[str, Any]], charges: ChargeAccounts
+) -> list[procurify_codes.OrphanCode]:
     """Procurify's active account codes with no Fusion account behind them: not in the account table, or
     mapped to a natural account no combination has. Reported, never created in Fusion (its chart is the
     master); a code on a closed Fusion account is not an orphan (the flow switches it off)."""
-    found = []
-    for row in rows:
-        if row.get("active") is False:
-            continue
-        code = normal_code(row.get("code") or "")
+
+    def reason(code: str) -> str | None:
         natural = charges.accounts.get(code)
         if natural is None:
-            reason = f"Procurify account code {code} has no row in the account map ({ACCOUNT_MAP_ENV})"
-        else:
-            problem = charges.natural_account_problem(natural)
-            if not (problem and "is in no combination" in problem):
-                continue
-            reason = (
-                f"Procurify account code {code} maps to Fusion account {natural}, which is in no "
-                f"combination of {LOV}"
-            )
-        found.append(OrphanCode(str(row.get("id")), code, str(row.get("description") or ""), True, reason))
-    return found
+            return f"Procurify account code {code} has no row in the account map ({ACCOUNT_MAP_ENV})"
+        problem = charges.natural_account_problem(natural)
+        if not (problem and "is in no combination" in problem):
+            return None
+        return (
+            f"Procurify account code {code} maps to Fusion account {natural}, which is in no combination of "
+            f"{LOV}"
+        )
+
+    return procurify_codes.orphans_of(rows, reason, code_key=normal_code)
 
 
-ORPHAN_COLUMNS = (Column("id"), Column("code"), Column("description"), Column("reason"))
-
-
-def _orphans(context: AssetExecutionContext) -> list[OrphanCode]:
+def _orphans(context: AssetExecutionContext) -> list[procurify_codes.OrphanCode]:
     charges = ChargeAccounts.load(context.resources.staging)
     with context.resources.procurify.session() as session:
         return orphan_codes(session.iter_all("account_codes"), charges)
 
 
-fusion_procurify_account_code_orphans = orphan_codes_asset(
+fusion_procurify_account_code_orphans = procurify_codes.orphan_codes_asset(
     name=ORPHANS_ASSET,
     group=INTEGRATION,
     flow=ACCOUNT_CODES_FLOW,
     description="Active Procurify account codes with no Fusion natural account behind them (no row in the "
     "account map, or an account no combination has), after each account code sync: reported here (count, "
     "sample; the list staged), never created in Fusion.",
-    columns=ORPHAN_COLUMNS,
+    fields=("id", "code", "description", "reason"),
     find=_orphans,
-    row=lambda o: {"id": o.id, "code": o.code, "description": o.description, "reason": o.reason},
 )
 
 

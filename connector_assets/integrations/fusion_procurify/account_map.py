@@ -4,37 +4,24 @@
 ``procurify_account_code`` -> ``fusion_account``) names, per Procurify account code, the Fusion natural
 account segment value (segment 3 of ``company-costcenter-account-intercompany``, e.g. ``60000``). Several
 Procurify codes may post to one Fusion account (Procurify's codes are finer than a chart of a few dozen
-natural accounts), so the table is many-to-one; the company and cost center come from the department
-table (``departments.DEPARTMENTS``), the intercompany segment from ``ML_FUSION_PROCURIFY_INTERCOMPANY``.
+natural accounts), so the table is many-to-one; the company and cost center come from the department table
+(``departments.DEPARTMENTS``), the intercompany segment from ``ML_FUSION_PROCURIFY_INTERCOMPANY``.
 
-Rows are checked for their shape when the table is staged (a code of at most 50 characters, Procurify's
-limit; a segment value of letters and digits without the ``-`` delimiter, at most 25 characters, the
-segment width of ``accountCombinationsLOV``); whether the account exists and is usable in Fusion, and
-whether the code exists in Procurify, is checked when a charge account is built
+Rows are checked for their shape when the table is staged (a code of at most 50 characters, Procurify's limit;
+a segment value of letters and digits without the ``-`` delimiter, at most 25 characters, the segment width of
+``accountCombinationsLOV``: ``fusion.charge_combinations.segment_problem``); whether the account exists and is
+usable in Fusion, and whether the code exists in Procurify, is checked when a charge account is built
 (``charge_accounts.ChargeAccounts``), against the staged snapshots of both sides.
 """
 
-import re
-from pathlib import Path
-
-from connector_assets.flows.mapping_tables import MappingTable, build_mapping_table_asset
+from connector_assets.flows.code_maps import KeyCheckedTable
+from connector_assets.flows.mapping_tables import build_mapping_table_asset
+from connector_assets.fusion.charge_combinations import segment_problem
 from connector_assets.integrations.fusion_procurify.integration import INTEGRATION
 from connector_assets.procurify.account_codes import CODE_MAX, code_length_problem
 
 ACCOUNT_MAP_ENV = "ML_FUSION_PROCURIFY_ACCOUNT_MAP"
 GUARDED_BY = ("fusion", "procurify")  # the sandbox table only fits these two sandboxes
-SEGMENT_MAX = 25  # a Fusion segment value (GL_CODE_COMBINATIONS.SEGMENTn)
-SEGMENT_VALUE = re.compile(r"[A-Za-z0-9]+")
-
-
-def segment_problem(value: str, what: str = "a Fusion natural account") -> str | None:
-    """What is wrong with one segment value in a finance user's words (None: it reads as a segment)."""
-    text = value.strip()
-    if not SEGMENT_VALUE.fullmatch(text):
-        return f"{what} is one segment value of letters and digits (e.g. 60000), not {text!r}"
-    if len(text) > SEGMENT_MAX:
-        return f"{what} has at most {SEGMENT_MAX} characters ({len(text)} given)"
-    return None
 
 
 def normal_code(code: str) -> str:
@@ -42,22 +29,12 @@ def normal_code(code: str) -> str:
     return str(code).strip()
 
 
-class AccountMapTable(MappingTable):
-    """The account table, with the key column checked too (``load_pairs`` checks only the value)."""
-
-    def read(self, path: Path | None = None) -> dict[str, str]:
-        path = path or self.path()
-        pairs = super().read(path)
-        for code in pairs:
-            if len(normal_code(code)) > CODE_MAX:
-                name = path.name if path is not None else self.variable
-                raise ValueError(
-                    f"{name}: procurify_account_code {code[:60]}...: {code_length_problem(len(code))}"
-                )
-        return {normal_code(k): v for k, v in pairs.items()}
+def code_problem(code: str) -> str | None:
+    """Why a table key cannot be a Procurify account code (longer than Procurify keeps), else None."""
+    return code_length_problem(len(code)) if len(normal_code(code)) > CODE_MAX else None
 
 
-ACCOUNTS: AccountMapTable = AccountMapTable.from_setting(
+ACCOUNTS: KeyCheckedTable = KeyCheckedTable.from_setting(
     ACCOUNT_MAP_ENV,
     key="procurify_account_code",
     value="fusion_account",
@@ -70,6 +47,9 @@ ACCOUNTS: AccountMapTable = AccountMapTable.from_setting(
     guarded_by=GUARDED_BY,
     check=segment_problem,
     clean=str.strip,
+    key_check=code_problem,
+    key_clean=normal_code,
+    key_shown=lambda code: f"{code[:60]}...",
 )
 ACCOUNT_MAP_ASSET = ACCOUNTS.asset  # "fusion_procurify_account_map"
 fusion_procurify_account_map = build_mapping_table_asset(ACCOUNTS, group=INTEGRATION)

@@ -13,43 +13,24 @@ serve many departments with one row, looked up in this order: ``Location name|De
 Each row's shape is checked when the table is staged (the key: ``*``, or two names around ``|``, each at
 most 150 characters, Procurify's limit; the value: two segment values around ``-``). That the department
 exists in Procurify and the combination exists and is usable in Fusion is checked when a charge account
-is built (``charge_accounts.ChargeAccounts``).
+is built (``charge_accounts.ChargeAccounts``). How a Procurify department is written as a key, and the
+keys tried for one, are the Procurify side's (``procurify.code_checks``).
 """
 
 from collections.abc import Mapping
-from pathlib import Path
 
-from connector_assets.flows.mapping_tables import MappingTable, build_mapping_table_asset
+from connector_assets.flows.code_maps import KeyCheckedTable
+from connector_assets.flows.mapping_tables import build_mapping_table_asset
 from connector_assets.fusion.account_combinations import DELIMITER
-from connector_assets.integrations.fusion_procurify.account_map import segment_problem
+from connector_assets.fusion.charge_combinations import segment_problem
 from connector_assets.integrations.fusion_procurify.integration import INTEGRATION
-from connector_assets.procurify.account_departments import SEPARATOR, name_length_problem
 from connector_assets.procurify.account_departments import department_key as department_key  # sandbox
+from connector_assets.procurify.code_checks import place_key as normal_key  # keys with ``|`` trimmed
+from connector_assets.procurify.code_checks import place_key_problem as key_problem
+from connector_assets.procurify.code_checks import place_lookup_keys as lookup_keys
 
 DEPARTMENT_MAP_ENV = "ML_FUSION_PROCURIFY_DEPARTMENT_MAP"
 GUARDED_BY = ("fusion", "procurify")  # the sandbox table only fits these two sandboxes
-DEFAULT = "*"
-
-
-def normal_key(key: str) -> str:
-    """A table key with the spaces around ``|`` trimmed: ``" Head Office | Finance "`` ->
-    ``Head Office|Finance``."""
-    parts = [p.strip() for p in str(key).split(SEPARATOR)]
-    return SEPARATOR.join(parts)
-
-
-def key_problem(key: str) -> str | None:
-    """What is wrong with a ``procurify_department`` cell (None: it reads as a key)."""
-    text = normal_key(key)
-    if text == DEFAULT:
-        return None
-    parts = text.split(SEPARATOR)
-    if len(parts) != 2 or not all(parts):
-        return (
-            "write the Procurify department as Location name|Department name (or Location name|* for "
-            "every department of a location, or * for every department without a row)"
-        )
-    return name_length_problem(*parts)
 
 
 def company_cost_center_problem(value: str) -> str | None:
@@ -68,26 +49,7 @@ def _clean(value: str) -> str:
     return DELIMITER.join(p.strip() for p in value.split(DELIMITER))
 
 
-class DepartmentMapTable(MappingTable):
-    """The department table, with the key column checked too (``load_pairs`` checks only the value)."""
-
-    def read(self, path: Path | None = None) -> dict[str, str]:
-        path = path or self.path()
-        pairs = super().read(path)
-        keyed: dict[str, str] = {}
-        name = path.name if path is not None else self.variable
-        for key, value in pairs.items():
-            problem = key_problem(key)
-            if problem:
-                raise ValueError(f"{name}: procurify_department {key}: {problem}")
-            normal = normal_key(key)
-            if normal in keyed:
-                raise ValueError(f"{name}: procurify_department {normal} is mapped twice")
-            keyed[normal] = value
-        return keyed
-
-
-DEPARTMENTS: DepartmentMapTable = DepartmentMapTable.from_setting(
+DEPARTMENTS: KeyCheckedTable = KeyCheckedTable.from_setting(
     DEPARTMENT_MAP_ENV,
     key="procurify_department",
     value="fusion_company_cost_center",
@@ -99,22 +61,12 @@ DEPARTMENTS: DepartmentMapTable = DepartmentMapTable.from_setting(
     guarded_by=GUARDED_BY,
     check=company_cost_center_problem,
     clean=_clean,
+    key_check=key_problem,
+    key_clean=normal_key,
 )
 DEPARTMENT_MAP_ASSET = DEPARTMENTS.asset  # "fusion_procurify_department_map"
 fusion_procurify_department_map = build_mapping_table_asset(DEPARTMENTS, group=INTEGRATION)
 department_map_tables = [fusion_procurify_department_map]
-
-
-def lookup_keys(department: str | None) -> list[str]:
-    """The table keys tried for ``department`` (``Location|Department``), most specific first."""
-    if not department:
-        return [DEFAULT]
-    text = normal_key(department)
-    keys = [text]
-    if SEPARATOR in text:
-        keys.append(f"{text.split(SEPARATOR)[0]}{SEPARATOR}{DEFAULT}")
-    keys.append(DEFAULT)
-    return keys
 
 
 def company_cost_center(

@@ -1,5 +1,5 @@
-"""Pure mapping of an Oracle Fusion supplier to a Procurify vendor (no I/O here), and the PATCH of what
-differs.
+"""Pure mapping of an Oracle Fusion supplier to a Procurify vendor (no I/O here; the PATCH of what differs
+is the Procurify side's ``vendor_target.NamedVendors``).
 
 What Procurify receives, in its own names (reference §2.3), from the Fusion supplier (§2.7):
 
@@ -30,7 +30,6 @@ from connector_assets.fusion.supplier_sites import (
     supplier_inactive_reason,
     supplier_label,
 )
-from connector_assets.procurify import vendor_writes
 from connector_assets.procurify.vendor_fields import (
     EXTERNAL_ID_MAX,
     NAME_MAX,
@@ -103,16 +102,3 @@ def map_supplier(
         active=supplier_inactive_reason(record) is None,
         natural_key={"external_id": number, "name": name},
     )
-
-
-def email_when_none(held: Any, wanted: list[str]) -> list[str] | None:
-    """The vendor's new ``email`` array: the fallback address only when the vendor has no address at all
-    (it never replaces real ones); None otherwise."""
-    addresses = held if isinstance(held, list) else [held]
-    return None if any(_text(a) for a in addresses) else wanted
-
-
-def vendor_changes(vendor: Mapping[str, Any], body: Mapping[str, Any]) -> dict[str, Any]:
-    """The part of ``body`` the Procurify ``vendor`` does not hold already (``vendor_writes.vendor_changes``);
-    ``email`` only when the vendor has no address at all. An unchanged vendor gives {} and is not written."""
-    return vendor_writes.vendor_changes(vendor, body, email_when_none)

@@ -6,23 +6,13 @@ plus any a held record waits for. Each is mapped from the staged record as Fusio
 has no Procurify vendor yet is left out, not queued: Procurify gains nothing from a vendor nobody may buy
 from.
 
-Matching in Procurify, before a create (``ProcurifyVendors.find``), in this order:
-
-1. the ledger's pair (``vendor_pairs.paired_vendor``): a manual match (``ml-connector xref set``, the
-   manual matches file), the ``vendors`` flow's name match, or this flow's own earlier write;
-2. the vendor whose ``external_id`` is the ``SupplierNumber`` (inactive ones too: what a crashed attempt
-   created, or a vendor keyed by hand), unless the ledger pairs it with another supplier (refused);
-3. the one active purchasable vendor whose name is exactly the supplier's, if the ledger pairs it with no
-   other supplier and it carries no other ``external_id``. A name match paired with another supplier, one
-   keyed to another supplier number, or several vendors of that name are refused naming them, never
-   adopted: two suppliers sharing one vendor would mix their orders and bills;
-4. else a new vendor (name, ``external_id`` = ``SupplierNumber``, the fallback e-mail).
-
-An update PATCHes only what differs (``supplier_mappers.vendor_changes``); an unchanged vendor is not
-written. A vendor matched by hand keeps its own name (the match says two differently named records are
-one, not that one is misnamed); it still gets the ``external_id`` (the supplier number, Procurify's ERP
-key) and the active flag, which the manual match exists to link. An inactive Fusion supplier makes its vendor
-inactive; a vendor is never deleted.
+Matching and writing (``ProcurifyVendors``, the Procurify side's ``vendor_target.NamedVendors``, which
+lists the order): the ledger's pair (a manual match, the ``vendors`` flow's name match, or this flow's own
+write), the vendor keyed by ``external_id`` = ``SupplierNumber``, the one active purchasable vendor of the
+supplier's exact name, else a new vendor with the fallback e-mail; a vendor another supplier holds is
+refused, never adopted. An update PATCHes only what differs. A vendor matched by hand keeps its own name
+(the match says two differently named records are one); it still gets the ``external_id`` and the active
+flag. An inactive Fusion supplier makes its vendor inactive; a vendor is never deleted.
 
 When this flow pairs or creates a vendor, the pair is recorded in the ledger at once and the purchase
 orders and invoices held on that vendor (``vendor_pairs.vendor_dependency``) are released: their vendor
@@ -32,13 +22,12 @@ now has a Fusion supplier (``vendor_pairs.paired_supplier`` reads this flow's ``
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from functools import partial
 from typing import Any
 
-from connector_assets.flows.after_write import release_held, released_at
 from connector_assets.flows.assets import awaited_keys, build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
-from connector_assets.flows.replay_resources import ledger_target_replay, resources_from_settings
+from connector_assets.flows.replay_resources import resources_from_settings
 from connector_assets.fusion.supplier_sites import supplier_inactive_reason
 from connector_assets.fusion.suppliers import SUPPLIERS_ASSET, read_suppliers, staged_suppliers
 from connector_assets.integrations.fusion_procurify import vendor_pairs
@@ -47,17 +36,16 @@ from connector_assets.integrations.fusion_procurify.supplier_mappers import (
     FALLBACK_SETTING,
     ProcurifyVendorRecord,
     map_supplier,
-    vendor_changes,
 )
-from connector_assets.procurify import vendor_writes
-from connector_assets.procurify.vendor_fields import PURCHASABLE_TYPES, is_active, vendor_type
-from connector_assets.procurify.vendor_target import ProcurifyVendorTarget
+from connector_assets.procurify import vendor_target, vendor_writes
+from connector_assets.procurify.vendor_target import (
+    NamedVendors,
+    open_vendors,
+    register_vendor_target_replays,
+)
+from connector_assets.procurify.vendor_target import VendorRefused as VendorRefused
 from connector_assets.saas import saas_daily_partitions
 from connector_resources.ledger import Ledger
-from connector_resources.redaction import get_logger
-from connector_resources.replay import register_replay_handler
-
-log = get_logger(__name__)
 
 
 def fallback_email() -> str:
@@ -70,16 +58,20 @@ def supplier_records(
 ) -> Iterator[Mapped | Rejected]:
     """The suppliers as Procurify vendor records (see the module docstring for who is left out)."""
     fallback = fallback_email() if fallback is None else fallback
-    left_out = 0
-    for supplier in suppliers:
+
+    def paired(supplier: Mapping[str, Any]) -> str | None:
         key = str(supplier.get("SupplierId") or "").strip()
-        paired = vendor_pairs.paired_vendor(ledger, key) if key.isdigit() else None
-        if paired is None and supplier_inactive_reason(dict(supplier)) is not None:
-            left_out += 1
-            continue
-        yield map_supplier(supplier, fallback_email=fallback, paired=paired is not None)
-    if left_out:
-        log.info("%d inactive Fusion supplier(s) without a Procurify vendor: not sent", left_out)
+        return vendor_pairs.paired_vendor(ledger, key) if key.isdigit() else None
+
+    yield from vendor_target.supplier_records(
+        suppliers,
+        paired,
+        lambda supplier: supplier_inactive_reason(dict(supplier)) is not None,
+        lambda supplier, vendor_id: map_supplier(
+            supplier, fallback_email=fallback, paired=vendor_id is not None
+        ),
+        "Fusion supplier",
+    )
 
 
 def map_suppliers(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
@@ -101,114 +93,20 @@ def remap_suppliers(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected
 # -- writing -------------------------------------------------------------------------------------------------
 
 
-class VendorRefused(ValueError):
-    """The Procurify vendor found for a Fusion supplier is not one this flow may adopt (the reason says)."""
-
-
-class ProcurifyVendors(ProcurifyVendorTarget):
-    """The Procurify side of ``suppliers`` on one Procurify session (``procurify.vendor_target``): finds
-    the vendor (pair, external_id, then a unique name), creates one, PATCHes what differs, and records and
-    announces each pair it makes."""
+class ProcurifyVendors(NamedVendors):
+    """The Procurify side of ``suppliers`` (``procurify.vendor_target.NamedVendors``): finds the vendor
+    (pair, external_id, then a unique name), creates one, PATCHes what differs, and records and announces
+    each pair it makes."""
 
     pairing = vendor_pairs.PAIRING
-
-    def find_more(self, record: Mapped) -> str | None:
-        """The one active purchasable vendor with the supplier's exact name (see the module docstring)."""
-        name, number = str(record.natural_key["name"]), str(record.natural_key["external_id"])
-        found = self.session.find_vendors(name=name)
-        same = [v for v in found if is_active(v) and vendor_type(v) in PURCHASABLE_TYPES]
-        if not same:
-            return None
-        who = f"Fusion supplier {name} ({number})"
-        if len(same) > 1:
-            ids = ", ".join(str(v.get("id")) for v in same[:10])
-            raise VendorRefused(
-                f"{who}: {len(same)} active Procurify vendors are named {name!r} (ids {ids}); adopting one "
-                "would be a guess and creating another a duplicate. Deactivate the duplicates in Procurify, "
-                "or pair the right one by hand (`ml-connector xref set <vendor id> "
-                f"{number}`), then replay"
-            )
-        vendor = same[0]
-        self.refuse_if_paired_elsewhere(record, vendor, "has the supplier's name")
-        held = str(vendor.get("external_id") or "").strip()
-        if held and held != number:
-            raise VendorRefused(
-                f"{who}: Procurify vendor {vendor.get('id')} has its name but carries external_id {held!r}, "
-                "another supplier's key; not adopted. Correct the vendor's external_id in Procurify, or pair "
-                f"the right vendor by hand (`ml-connector xref set <vendor id> {number}`), then replay"
-            )
-        return str(vendor["id"])
-
-    def paired_elsewhere(self, record: Mapped, vendor: Mapping[str, Any], other: str, how: str) -> Exception:
-        vendor_id = vendor.get("id")
-        return VendorRefused(
-            f"Fusion supplier {record.natural_key['name']} ({record.natural_key['external_id']}): "
-            f"Procurify vendor {vendor_id} ({vendor.get('name')}) {how}, but it is already paired with "
-            f"Fusion supplier {other}; not adopted, not changed. Pair the right vendor by hand "
-            f"(`ml-connector xref set <vendor id> {record.natural_key['external_id']}`), then replay"
-        )
-
-    def no_email(self, record: Mapped) -> Exception:
-        return VendorRefused(
-            f"Fusion supplier {record.natural_key['name']} ({record.natural_key['external_id']}): "
-            "Procurify requires an e-mail on a new vendor and Fusion gives none; set "
-            f"{FALLBACK_SETTING}, then replay"
-        )
-
-    def created(self, record: Mapped, vendor_id: str) -> None:
-        self._paired(record, vendor_id)
-
-    def update(self, target_id: str, record: Mapped) -> None:
-        paired = vendor_pairs.paired_vendor(self.ledger, record.source_key)
-        if paired is not None and paired != target_id:
-            raise VendorRefused(
-                f"Fusion supplier {record.natural_key['name']} ({record.natural_key['external_id']}) was "
-                f"written to Procurify vendor {target_id}, but the ledger now pairs it with vendor {paired} "
-                "(a match entered by hand); not written to either. Delete this flow's old cross-reference "
-                "or the manual match, then replay"
-            )
-        vendor = self.session.get("vendors", target_id)
-        changes = vendor_changes(vendor, record.body)
-        if "name" in changes and vendor_pairs.manual_vendor(self.ledger, record.source_key) == target_id:
-            # matched by hand: the names differ on purpose, and neither side is renamed after the other
-            del changes["name"]
-        if changes:
-            self.session.update_vendor(int(target_id), changes)
-        self._paired(record, target_id)
-
-    def _paired(self, record: Mapped, vendor_id: str) -> None:
-        """Record the pair at once (before the flow kit does, so a released record replayed this second
-        finds it) and release the records held on the vendor."""
-        self.ledger.record_target(
-            INTEGRATION,
-            vendor_pairs.SUPPLIER_ENTITY,
-            vendor_pairs.FUSION,
-            record.source_key,
-            vendor_pairs.PROCURIFY,
-            target_id=vendor_id,
-            content_hash=record.content_hash(),
-        )
-        release_held(
-            self.ledger,
-            vendor_pairs.vendor_dependency(vendor_id),
-            f"released: Procurify vendor {vendor_id} is paired with Fusion supplier "
-            f"{record.natural_key['name']} ({record.natural_key['external_id']}) since {released_at()} UTC; "
-            "due for replay",
-            run_id=self.run_id,
-            what=f"Procurify vendor {vendor_id}",
-            log=log,
-        )
-
-
-@contextmanager
-def open_vendors(procurify: Any, ledger: Ledger, run_id: str | None = None) -> Iterator[ProcurifyVendors]:
-    """The target on one session of ``procurify`` (the resource), with the ledger for the pairs."""
-    with procurify.session() as session:
-        yield ProcurifyVendors(session, ledger, run_id)
+    system = "Fusion"
+    supplier_words = "Fusion supplier"
+    fallback_setting = FALLBACK_SETTING
 
 
 def _vendors_for_run(context: Any):
-    return open_vendors(context.resources.procurify, context.resources.ledger.get(), context.run.run_id)
+    resources = context.resources
+    return open_vendors(ProcurifyVendors, resources.procurify, resources.ledger.get(), context.run.run_id)
 
 
 SUPPLIERS_FLOW = BACK_ROUTE.flow(
@@ -232,29 +130,12 @@ supplier_assets = build_flow_assets(
 )
 
 
-# -- replay --------------------------------------------------------------------------------------------------
-
-REPLAY_RESOURCES = ("fusion", "procurify", "staging")
-
-
-def _settings_resources() -> dict[str, Any]:
-    return resources_from_settings(REPLAY_RESOURCES)
+SETTINGS_RESOURCES = partial(
+    resources_from_settings, ("fusion", "procurify", "staging")
+)  # built once a replay
 
 
-def register_supplier_replays(resources: Callable[[], dict[str, Any]] = _settings_resources) -> None:
-    """``ml-connector replay`` for ``suppliers``: the queued supplier is read again from Fusion, mapped with
-    today's settings and written through a target holding the replay's ledger (it reads the pairs there).
-    ``resources``: today's ``fusion``, ``procurify`` and ``staging`` (from settings unless given)."""
-    handle = ledger_target_replay(
-        SUPPLIERS_FLOW, lambda built, ledger: open_vendors(built["procurify"], ledger), resources
-    )
-    register_replay_handler(INTEGRATION, SUPPLIERS_FLOW.name, handle)
-
-
-__all__ = [
-    "SUPPLIERS_FLOW",
-    "ProcurifyVendors",
-    "VendorRefused",
-    "register_supplier_replays",
-    "supplier_assets",
-]
+def register_supplier_replays(resources: Callable[[], dict[str, Any]] = SETTINGS_RESOURCES) -> None:
+    """``ml-connector replay`` for ``suppliers``: read again from Fusion and written with today's settings and
+    ``resources`` (``procurify.vendor_target.register_vendor_target_replays``)."""
+    register_vendor_target_replays(SUPPLIERS_FLOW, ProcurifyVendors, resources)

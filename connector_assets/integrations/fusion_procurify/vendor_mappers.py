@@ -13,24 +13,22 @@ vendor is skipped too, and so is a vendor the ledger already pairs (a name match
 match, or a vendor the ``suppliers`` flow made or adopted for a Fusion supplier): a pair, once made, is
 changed only by an operator (``ml-connector xref set --replace``).
 
-How the supplier is chosen (``match_supplier``), among **active** Fusion suppliers only (``Status`` not
-INACTIVE and no ``InactiveDate`` reached, ``fusion.supplier_sites.supplier_inactive_reason``):
+How the supplier is chosen (``fusion.supplier_names.match_supplier``), among **active** Fusion suppliers
+only (``Status`` not INACTIVE and no ``InactiveDate`` reached, ``supplier_sites.supplier_inactive_reason``):
 
 1. the one supplier whose ``Supplier`` equals the vendor's name exactly;
-2. else the one supplier whose name equals it ignoring case and spacing (``fold``: Unicode case folding,
-   NFKC, runs of blanks as one space, ends trimmed);
+2. else the one supplier whose name equals it ignoring case and spacing (``fusion.supplier_names.fold``);
 3. none, or several at the same step: ``Rejected``, naming the vendor, the candidates (several) and what a
    finance user does: make the supplier in Fusion, or enter the match by hand with
    ``ml-connector xref set <vendor id> <supplier number>``.
 """
 
-import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.lazy_model import lazy_model
-from connector_assets.fusion.supplier_sites import supplier_inactive_reason
+from connector_assets.fusion.supplier_names import EXACT, FOLDED, supplier_text
 from connector_assets.procurify.vendor_fields import (
     content_fingerprint,
     is_active,
@@ -38,28 +36,12 @@ from connector_assets.procurify.vendor_fields import (
 )
 from connector_assets.procurify.vendor_fields import vendor_label as label
 
-EXACT = "exact name"
-FOLDED = "name ignoring case and spacing"
 # What the flow decides by: equal fingerprints mean nothing the pairing looks at changed.
 FINGERPRINT_FIELDS = ("id", "name", "active", "type")
 
 
 def _text(value: Any) -> str:
     return " ".join(str(value or "").split())
-
-
-def fold(name: Any) -> str:
-    """A name as compared the second time: NFKC, case-folded, blanks collapsed (``" ACME  inc "`` ->
-    ``"acme inc"``)."""
-    return " ".join(unicodedata.normalize("NFKC", str(name or "")).casefold().split())
-
-
-def supplier_text(supplier: Mapping[str, Any]) -> str:
-    """``Acme Inc (number 10004, SupplierId 300000047200004)``: a candidate as a refusal lists it."""
-    return (
-        f"{supplier.get('Supplier')} (number {supplier.get('SupplierNumber')}, "
-        f"SupplierId {supplier.get('SupplierId')})"
-    )
 
 
 def skipped_why(vendor: Mapping[str, Any]) -> str | None:
@@ -82,30 +64,6 @@ def not_paired_why(vendor: Mapping[str, Any], paired_supplier: str | None) -> st
     if paired_supplier:
         return f"it is already paired with Fusion supplier {paired_supplier}"
     return None
-
-
-def active_suppliers(suppliers: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-    """The suppliers a vendor may be paired with (one per ``SupplierId``)."""
-    unique = {str(s.get("SupplierId")): s for s in suppliers if s.get("SupplierId") is not None}
-    return [s for s in unique.values() if supplier_inactive_reason(dict(s)) is None]
-
-
-def match_supplier(
-    name: str, suppliers: Iterable[Mapping[str, Any]]
-) -> tuple[Mapping[str, Any] | None, str, list[Mapping[str, Any]]]:
-    """The Fusion supplier named ``name`` among ``suppliers`` (only active ones count), how it matched
-    (``EXACT`` / ``FOLDED``), and the candidates when several match at the same step (then the supplier is
-    None: choosing one would be a guess)."""
-    active = active_suppliers(suppliers)
-    exact = [s for s in active if s.get("Supplier") == name]
-    if len(exact) == 1:
-        return exact[0], EXACT, exact
-    if len(exact) > 1:
-        return None, EXACT, exact
-    folded = [s for s in active if fold(s.get("Supplier")) == fold(name)]
-    if len(folded) == 1:
-        return folded[0], FOLDED, folded
-    return None, FOLDED, folded
 
 
 def fingerprint(vendor: Mapping[str, Any]) -> str:

@@ -21,36 +21,23 @@ keys. A record waiting for a vendor's supplier is held on ``vendor_dependency(ve
 the pair (the ``vendors`` flow's write, the ``suppliers`` flow's, ``ml-connector xref set``) releases it.
 """
 
+from connector_assets.fusion.suppliers import supplier_id_key
 from connector_assets.integrations.fusion_procurify.integration import INTEGRATION
+from connector_assets.procurify.vendor_pairing import PROCURIFY as PROCURIFY
 from connector_assets.procurify.vendor_pairing import (
-    PROCURIFY,
-    SUPPLIER_ENTITY,  # the ``suppliers`` flow's entity (Fusion -> Procurify)
-    VENDOR_ENTITY,  # the ``vendors`` flow's entity (Procurify -> Fusion) and the manual matches'
-    VendorPairing,
-)
+    SUPPLIER_ENTITY as SUPPLIER_ENTITY,
+)  # Fusion -> Procurify
+from connector_assets.procurify.vendor_pairing import (
+    VENDOR_ENTITY as VENDOR_ENTITY,
+)  # the vendors flow's, by hand
+from connector_assets.procurify.vendor_pairing import VendorPairing, numeric_key, vendor_id_key
 
 FUSION = "fusion"
-
-
-def id_key(value: str | int, what: str) -> str:
-    """A numeric id as the ledger keys it: digits, no padding; an error naming ``what`` otherwise."""
-    text = str(value).strip()
-    if not text.isdigit():
-        raise ValueError(f"{what} {value!r} is not a number")
-    return str(int(text))
-
-
-def supplier_key(supplier_id: str | int) -> str:
-    return id_key(supplier_id, "Fusion SupplierId")
-
-
-def vendor_key(vendor_id: str | int) -> str:
-    return id_key(vendor_id, "Procurify vendor id")
-
+id_key = numeric_key  # a numeric id as the ledger keys it (``ml-connector xref``)
 
 # A ``vendor`` xref naming a supplier is asked first for the supplier's vendor: it may be a manual match.
 PAIRING = VendorPairing(
-    INTEGRATION, FUSION, supplier_key=supplier_key, vendor_key=vendor_key, vendor_xref_first=True
+    INTEGRATION, FUSION, supplier_key=supplier_id_key, vendor_key=vendor_id_key, vendor_xref_first=True
 )
 # paired_supplier(ledger, vendor id): the Fusion ``SupplierId`` (name match or manual, else the supplier
 # whose ``supplier`` xref targets the vendor). paired_vendor(ledger, SupplierId): a ``vendor`` xref (manual
@@ -64,16 +51,3 @@ manual_vendor = PAIRING.manual_vendor
 # vendor_dependency(vendor id): ``fusion_procurify:vendor:procurify:<id>``, what a purchase order or invoice
 # waiting for that vendor's Fusion supplier is held on.
 vendor_dependency = PAIRING.vendor_dependency
-
-__all__ = [
-    "FUSION",
-    "PAIRING",
-    "PROCURIFY",
-    "SUPPLIER_ENTITY",
-    "VENDOR_ENTITY",
-    "id_key",
-    "manual_vendor",
-    "paired_supplier",
-    "paired_vendor",
-    "vendor_dependency",
-]

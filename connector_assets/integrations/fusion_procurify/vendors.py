@@ -1,123 +1,55 @@
 """Procurify vendors -> the Fusion supplier of the same name (``vendors``): a pair in the ledger, nothing
 written to either system.
 
-Reading. Procurify's vendor list has no modified-since filter and ``dateModified`` cannot be relied on
-(reference §2.3; the sandbox freezes it with the ``vendor_date_modified=frozen`` variant), so a poll does
-not stand on the staged ``procurify_vendors`` day: like ``jde_procurify.vendors`` it reads every
-purchasable vendor (types 3 and 4, the OTHER bucket left out) in one paged read and notices changes by
-content: ``vendor_mappers.fingerprint`` of each vendor is kept in the ledger (cursor
-``vendor_content:<id>``). A vendor refused before whose name, type and active flag have not changed since
-is not refused again on every poll (no new attempt, no new audit event): it waits for a change in
-Procurify, for ``ml-connector replay``, or for a Fusion supplier of its name, which the ``suppliers`` flow
-(Fusion -> Procurify) then adopts it for; one an operator abandoned stays abandoned until it changes.
-Each poll says what it read and found (an observation of ``fusion_procurify_vendors_mapped``).
+Reading: like ``jde_procurify.vendors``, each poll reads every purchasable vendor and notices changes by
+content (``procurify.vendor_changes.VendorPoll``, ``vendor_mappers.fingerprint``). A vendor whose latest
+queue item is open or abandoned and that has not changed since is left alone (no new attempt, no new audit
+event) until it changes, ``ml-connector replay``, or a Fusion supplier of its name appears (which
+``suppliers`` then adopts it for). Each poll's figures are observed on ``fusion_procurify_vendors_mapped``.
 
-One read per run. The vendor list has no day, so a run over a range of days (a backfill run as one, which
-the kit maps day by day: ``flows.assets.run_partitions``) reads it for the run's last day only and stages
-the vendors to pair there; its other days map nothing. Reading it for every day cost one whole vendor read
-and a Fusion name search per unpaired vendor per day (30 reads for a 30-day range) and found nothing new.
+One read per run: the vendor list has no day, so a run over a range of days (a backfill mapped day by day:
+``flows.assets.run_partitions``) reads it on the run's last day only; its other days map nothing (reading
+it every day cost a whole read and a Fusion search per unpaired vendor per day, and found nothing new).
 
-Which vendors, and how they are matched: ``vendor_mappers`` (purchasable, active, not paired yet; exact
-name, then the name ignoring case and spacing, among active Fusion suppliers). Fusion is asked the exact
-name first (one ``q`` search per vendor); only a vendor with no active exact match makes the run read the
-whole supplier list (once per run) to compare names folded.
+Matching (``vendor_mappers``, ``fusion.supplier_names``): purchasable, active, not yet paired vendors;
+exact name, then the name ignoring case and spacing, among active Fusion suppliers. Fusion is asked the
+exact name first (one ``q`` search per vendor); only a vendor with no active exact match makes the run read
+the whole supplier list, once.
 
-Writing (``FusionSupplierPairs``). The pair is the ``vendor`` cross-reference, recorded by the flow kit's
-``write_record`` like any write: a supplier already paired with another vendor (by this flow, by hand or
-by ``suppliers``) is refused, never shared; a manual match is never overwritten (the ledger refuses it,
-and a vendor with one is not even mapped). The flow's own dependency key is
-``vendor_pairs.vendor_dependency(vendor id)``, so a write releases the purchase orders and invoices held
-on that vendor. Fusion itself is not written: it has no supplier create in our reference, and a pair
-needs no change on either side.
+Writing (``procurify.vendor_pair_target.LedgerPairs``): the pair is the ``vendor`` cross-reference, recorded
+by the flow kit's ``write_record``: a supplier already paired with another vendor is refused, never shared;
+a manual match is never overwritten. The flow's dependency key is ``vendor_pairs.vendor_dependency(vendor
+id)``, so a write releases the orders and invoices held on that vendor. Fusion itself is not written: it
+has no supplier create in our reference.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from functools import partial
 from typing import Any
 
-import sqlalchemy as sa
-from dagster import AssetObservation
-
-from connector_assets.flows.assets import build_flow_assets, run_partitions
+from connector_assets.flows.assets import run_partitions
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.replay_resources import ledger_target_replay, resources_from_settings
+from connector_assets.fusion.supplier_names import SupplierNames, match_supplier
 from connector_assets.integrations.fusion_procurify import vendor_pairs
 from connector_assets.integrations.fusion_procurify.integration import INTEGRATION, ROUTE
 from connector_assets.integrations.fusion_procurify.vendor_mappers import (
     FusionSupplierPairRecord,
-    active_suppliers,
-    fold,
+    fingerprint,
     label,
     map_vendor,
-    match_supplier,
     not_paired_why,
     skipped_why,
 )
-from connector_assets.integrations.fusion_procurify.vendor_mappers import fingerprint as vendor_fingerprint
-from connector_assets.procurify import vendor_changes
-from connector_assets.procurify.vendor_reads import VendorRead, read_vendors
-from connector_assets.saas import saas_daily_partitions
-from connector_resources.fusion.errors import FusionQueryError
+from connector_assets.procurify.vendor_changes import VendorPoll, left_alone, vendor_poll_assets
+from connector_assets.procurify.vendor_pair_target import open_pairs
 from connector_resources.ledger import Ledger
-from connector_resources.ledger import schema as ledger_schema
 from connector_resources.redaction import get_logger
 from connector_resources.replay import register_replay_handler
 
 log = get_logger(__name__)
-
-CONTENT_STREAM = "vendor_content:"  # + vendor id: ``<when seen>|<fingerprint>`` (a ledger cursor)
-
-
-# -- Fusion suppliers by name --------------------------------------------------------------------------------
-
-
-class SupplierNames:
-    """Fusion suppliers looked up by name on one session: the exact name with ``q`` (one call), and, only
-    when that finds no active supplier, the whole list read once and kept by folded name."""
-
-    def __init__(self, session: Any) -> None:
-        self.session = session
-        self._folded: dict[str, list[dict[str, Any]]] | None = None
-        self.exact_searches = 0
-        self.whole_reads = 0
-
-    def candidates(self, name: str) -> list[dict[str, Any]]:
-        """The suppliers ``vendor_mappers.match_supplier`` chooses among for ``name``."""
-        try:
-            self.exact_searches += 1
-            exact = self.session.search("suppliers", {"Supplier": name})
-        except FusionQueryError as exc:  # a name the pod's q cannot carry: compare in the whole list
-            log.info(
-                "fusion supplier search for %r refused (%s); comparing names in the whole list", name, exc
-            )
-            exact = []
-        if active_suppliers(exact):
-            return exact
-        return self.folded().get(fold(name), [])
-
-    def folded(self) -> dict[str, list[dict[str, Any]]]:
-        if self._folded is None:
-            self.whole_reads += 1
-            index: dict[str, list[dict[str, Any]]] = {}
-            for supplier in self.session.iter_all("suppliers"):
-                index.setdefault(fold(supplier.get("Supplier")), []).append(supplier)
-            self._folded = index
-        return self._folded
-
-
-# -- reading every vendor, and what changed ------------------------------------------------------------------
-
-
-def known_fingerprints(ledger: Ledger) -> dict[str, str]:
-    """Vendor id -> the fingerprint the last poll that saw it kept (one query for all of them)."""
-    return vendor_changes.known_fingerprints(ledger, INTEGRATION, CONTENT_STREAM)
-
-
-def keep_fingerprints(ledger: Ledger, changed: Mapping[str, str]) -> None:
-    """Keep the new fingerprints of the vendors that changed (or are new), in one transaction."""
-    vendor_changes.keep_fingerprints(ledger, INTEGRATION, CONTENT_STREAM, changed)
 
 
 def vendor_records(
@@ -152,59 +84,30 @@ def vendor_records(
         yield map_vendor(vendor, supplier, matched_by, candidates, paired_vendor_of_supplier=other)
 
 
-def left_alone(ledger: Ledger) -> set[str]:
-    """Vendors whose latest queue item is still open (refused, or failed) or was abandoned by an operator:
-    unchanged since, they are not matched (nor refused, nor audited) again. One query; a vendor whose
-    latest item was resolved (paired, then the pair deleted) is matched again."""
-    t = ledger_schema.retry_queue
-    mine = (t.c.integration == INTEGRATION, t.c.flow == VENDORS_FLOW.name)
-    latest = sa.select(sa.func.max(t.c.id).label("id")).where(*mine).group_by(t.c.source_key).subquery()
-    query = sa.select(t.c.source_key).where(
-        t.c.id.in_(sa.select(latest.c.id)), t.c.status.in_((*ledger_schema.QUEUE_OPEN_STATUSES, "abandoned"))
-    )
-    with ledger.read_transaction() as conn:
-        return {row[0] for row in conn.execute(query)}
-
-
-def reads_vendors(context: Any, partition: str | None) -> bool:
-    """Whether this day of the run reads the vendors: the run's last day (or a run without days)."""
-    return partition is None or partition == run_partitions(context)[-1]
-
-
 def map_vendors(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
     """One poll: every purchasable vendor read, changes found by content, the vendors to pair matched
-    (on the run's last day only: ``reads_vendors``)."""
-    if not reads_vendors(context, partition):
+    (on the run's last day only, or a run without days)."""
+    if partition is not None and partition != run_partitions(context)[-1]:
         log.debug("vendors: %s maps nothing; the run's last day reads the vendor list", partition)
         return
     resources = context.resources
     ledger = resources.ledger.get()
-    known = known_fingerprints(ledger)
-    queued = left_alone(ledger)
-    read = VendorRead()
-    changes = vendor_changes.VendorChanges(known, queued, vendor_fingerprint)
-
-    sent = 0
+    # Left alone: a vendor whose latest queue item is open (refused, failed) or abandoned, until it changes.
+    poll = VendorPoll(ledger, INTEGRATION, left_alone(ledger, INTEGRATION, VENDORS_FLOW.name), fingerprint)
     with resources.fusion.session() as fusion:
         names = SupplierNames(fusion)
-        vendors = changes.fingerprinted(read_vendors(resources.procurify, read))
-        for record in vendor_records(ledger, names, vendors, skip=changes.unchanged_in_queue):
-            sent += 1
-            yield record
-    keep_fingerprints(ledger, changes.changed)
+        vendors = poll.vendors(resources.procurify)
+        yield from poll.counted(vendor_records(ledger, names, vendors, skip=poll.changes.unchanged_in_queue))
     figures = {
-        "vendors_read": read.vendors,
-        "procurify_calls": read.calls,
-        "changed": len(changes.changed),
-        "to_pair": sent,
-        "unchanged_in_queue": len(changes.held_back),
+        "vendors_read": poll.read.vendors,
+        "procurify_calls": poll.read.calls,
+        "changed": len(poll.changes.changed),
+        "to_pair": poll.sent,
+        "unchanged_in_queue": len(poll.changes.held_back),
         "fusion_exact_searches": names.exact_searches,
         "fusion_whole_reads": names.whole_reads,
     }
-    log.info("procurify vendors poll: %s", ", ".join(f"{k}={v}" for k, v in figures.items()))
-    context.log_event(
-        AssetObservation(asset_key=f"{VENDORS_FLOW.flow}_mapped", partition=partition, metadata=figures)
-    )
+    poll.report(context, VENDORS_FLOW.flow, partition, figures)
 
 
 def remap_vendors(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
@@ -217,43 +120,15 @@ def remap_vendors(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
         yield from vendor_records(ledger, SupplierNames(fusion), vendors)
 
 
-# -- writing -------------------------------------------------------------------------------------------------
+# -- writing: the pair is a ledger record only --------------------------------------------------------------
 
 
-class FusionSupplierPairs:
-    """The ``vendors`` flow's target: the pair is a ledger record only. ``find`` answers the matched
-    supplier (refusing one the ledger pairs with another vendor); ``update`` has nothing to send."""
-
-    def __init__(self, ledger: Ledger) -> None:
-        self.ledger = ledger
-
-    def find(self, record: Mapped) -> str | None:
-        supplier_id = str(record.natural_key["SupplierId"])
-        other = vendor_pairs.paired_vendor(self.ledger, supplier_id)
-        if other is not None and other != record.source_key:
-            raise ValueError(
-                f"Procurify vendor {record.source_key} ({record.fields.get('vendor_name')}): its name "
-                f"matches Fusion supplier {record.fields.get('supplier')} (SupplierId {supplier_id}), which "
-                f"is already paired with Procurify vendor {other}; not paired twice. Enter the right match "
-                "by hand "
-                f"(`ml-connector xref set {record.source_key} <Fusion supplier number>`), then replay"
-            )
-        return supplier_id
-
-    def create(self, record: Mapped) -> str:  # never reached: ``find`` always answers
-        raise RuntimeError(f"Procurify vendor {record.source_key}: Fusion suppliers are never created here")
-
-    def update(self, target_id: str, record: Mapped) -> None:
-        """Nothing to write: neither Fusion nor Procurify holds the pair."""
-
-
-@contextmanager
-def open_pairs(ledger: Ledger) -> Iterator[FusionSupplierPairs]:
-    yield FusionSupplierPairs(ledger)
+def _open_pairs(ledger: Ledger):
+    return open_pairs(ledger, vendor_pairs.PAIRING, "Fusion supplier", "SupplierId")
 
 
 def _pairs_for_run(context: Any):
-    return open_pairs(context.resources.ledger.get())
+    return _open_pairs(context.resources.ledger.get())
 
 
 VENDORS_FLOW = ROUTE.flow(
@@ -273,32 +148,21 @@ VENDORS_FLOW = ROUTE.flow(
 if VENDORS_FLOW.dependency_key("1") != vendor_pairs.vendor_dependency(1):  # a write releases the vendor
     raise RuntimeError("the vendors flow's dependency key is not vendor_pairs.vendor_dependency")
 
-# No upstream asset: each poll reads the vendors itself (see the module docstring).
-vendor_assets = build_flow_assets(
-    VENDORS_FLOW,
-    partitions_def=saas_daily_partitions(),
-    upstream=[],
-    resource_keys={"fusion", "procurify"},
-    group=INTEGRATION,
-    kinds={"procurify", "fusion"},
-)
+vendor_assets = vendor_poll_assets(VENDORS_FLOW, other="fusion", group=INTEGRATION)
 
 
 # -- replay --------------------------------------------------------------------------------------------------
 
-REPLAY_RESOURCES = ("fusion", "procurify", "staging")
+# Today's resources, from settings; one function object, so a replay builds them once.
+SETTINGS_RESOURCES = partial(resources_from_settings, ("fusion", "procurify", "staging"))
 
 
-def _settings_resources() -> dict[str, Any]:
-    return resources_from_settings(REPLAY_RESOURCES)
-
-
-def register_vendor_replays(resources: Callable[[], dict[str, Any]] = _settings_resources) -> None:
+def register_vendor_replays(resources: Callable[[], dict[str, Any]] = SETTINGS_RESOURCES) -> None:
     """``ml-connector replay`` for ``vendors``: the queued vendor is read again from Procurify, matched
     against Fusion today and paired on the replay's ledger (``resources``: today's ``fusion`` and
     ``procurify``, from settings unless given)."""
-    handle = ledger_target_replay(VENDORS_FLOW, lambda _built, ledger: open_pairs(ledger), resources)
+    handle = ledger_target_replay(VENDORS_FLOW, lambda _built, ledger: _open_pairs(ledger), resources)
     register_replay_handler(INTEGRATION, VENDORS_FLOW.name, handle)
 
 
-__all__ = ["VENDORS_FLOW", "FusionSupplierPairs", "SupplierNames", "register_vendor_replays", "vendor_assets"]
+__all__ = ["VENDORS_FLOW", "register_vendor_replays", "vendor_assets"]

@@ -21,21 +21,18 @@ JDE order may charge any unit of its company), of its own unit only (``unit``), 
 Procurify admin opens them). ``account_type`` is not sent: its meanings are unconfirmed (the server's
 default, or what an admin set, stays).
 
-How it is written: the ledger's cross-reference, else the code found in Procurify by ``code`` (adopted,
-then brought up to date), else created. Procurify's codes are listed once per write step and indexed by
-code and id, so finding costs no call per account. An update (``PUT``; the API requires ``code`` again)
-never renames a code: if the table now gives the account another code, the record is refused naming both.
-
-Procurify codes with no JDE account behind them are *reported*, never created in JDE: ``orphan_codes``
-(used by the reconciliation) and the asset ``jde_procurify_account_code_orphans`` after each write step
-(count and sample in its materialization, the list staged).
+How it is written is the Procurify side's (``procurify.account_codes``: the ledger's pair, else the code
+found by ``code`` in one listing per write step, else created); an update never renames a code: if the
+table now gives the account another code, the record is refused naming both. Procurify codes with no JDE
+account behind them are *reported*, never created in JDE: ``orphan_codes`` (used by the reconciliation)
+and the asset ``jde_procurify_account_code_orphans`` after each write step. F0901 is read on the JDE side
+(``jde.account_codes``).
 """
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from dagster import AssetExecutionContext, Failure
+from dagster import AssetExecutionContext
 
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
@@ -47,9 +44,9 @@ from connector_assets.integrations.jde_procurify.account_map import (
     ACCOUNTS,
     AccountMap,
     jde_account,
-    normal_account,
 )
 from connector_assets.integrations.jde_procurify.integration import INTEGRATION, ROUTE
+from connector_assets.jde.account_codes import ChartAccount, chart_of, normal_account, staged_chart
 from connector_assets.jde.accounts import GlAccounts
 from connector_assets.jde.tables import GL_ACCOUNTS
 from connector_assets.procurify.account_codes import (
@@ -59,123 +56,38 @@ from connector_assets.procurify.account_codes import (
     ProcurifyAccountCodeTarget,
     account_code_record,
     orphan_codes_asset,
+    orphans_of,
+    written_codes,
 )
-from connector_assets.procurify.account_departments import DepartmentDirectory
-from connector_assets.staging import Column
+from connector_assets.procurify.account_departments import CodeDepartments
 from connector_resources import settings
 
 DEPARTMENTS_ENV = "ML_JDE_PROCURIFY_ACCOUNT_DEPARTMENTS"
-DEPARTMENT_RULES = ("company", "unit", "none")
 ORPHANS_ASSET = "jde_procurify_account_code_orphans"
 DEPARTMENT_MAP_ASSET = "jde_procurify_department_map"  # departments.DEPARTMENTS (imported when used)
 
 
-# -- F0901 as this flow reads it ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ChartAccount:
-    """One F0901 row: its account text, company, business unit, title and posting edit code."""
-
-    account: str
-    company: str
-    business_unit: str
-    title: str
-    posting_edit: str
-
-    @classmethod
-    def of(cls, row: Mapping[str, Any]) -> "ChartAccount":
-        def text(alias: str) -> str:
-            return str(row.get(alias) or "").strip()
-
-        unit = text("MCU").upper()
-        account = normal_account(".".join((unit, text("OBJ"), text("SUB"))))
-        return cls(account, text("CO"), unit, text("DL01"), text("PEC").upper())
-
-
-def chart_of(rows: Iterable[Mapping[str, Any]]) -> dict[str, ChartAccount]:
-    """F0901 rows by account text (``BU.OBJ[.SUB]``)."""
-    return {entry.account: entry for entry in (ChartAccount.of(row) for row in rows)}
-
-
-def staged_chart(staging: Any) -> tuple[list[dict[str, Any]], GlAccounts]:
-    """The cached F0901 rows and the ``GlAccounts`` over them; an empty cache fails the step (without the
-    chart every account would look missing: a systemic cause, not bad records)."""
-    rows = list(staging.read_rows(GL_ACCOUNTS.asset, None))
-    if not rows:
-        raise Failure(
-            f"the JDE account master cache ({GL_ACCOUNTS.asset}, F0901) is empty or was never read; "
-            f"materialize {GL_ACCOUNTS.asset}, then rerun"
-        )
-    return rows, GlAccounts(rows)
-
-
-# -- which departments a code is opened for ------------------------------------------------------------
-
-
 def department_rule() -> str:
-    """``ML_JDE_PROCURIFY_ACCOUNT_DEPARTMENTS``: company, unit or none."""
+    """``ML_JDE_PROCURIFY_ACCOUNT_DEPARTMENTS``: company, unit or none (``CodeDepartments``)."""
     return settings.read(DEPARTMENTS_ENV)
 
 
-class CodeDepartments:
-    """The Procurify department ids a JDE account's code is opened for (``ML_JDE_PROCURIFY_ACCOUNT_
-    DEPARTMENTS``): through the department table (business unit -> ``Location|Department``) and
-    Procurify's active departments by (location name, department name)."""
+def code_departments(resources: Any, chart: Mapping[str, ChartAccount]) -> CodeDepartments:
+    """Which departments each account's code is opened for: through the department table (business unit
+    -> ``Location|Department``) and Procurify's active departments (one listing, read only when needed)."""
+    rule = department_rule()
+    if rule == "none":
+        return CodeDepartments.none()
+    from connector_assets.integrations.jde_procurify.departments import DEPARTMENTS, placement
 
-    def __init__(
-        self,
-        rule: str,
-        unit_places: Mapping[str, tuple[str, str] | None],
-        department_ids: Mapping[tuple[str, str], int],
-        units_of_company: Mapping[str, set[str]],
-    ) -> None:
-        self.rule = rule
-        self.unit_places = unit_places
-        self.department_ids = department_ids
-        self.units_of_company = units_of_company
-        self.unplaced: set[str] = set()  # placements the table names that Procurify does not have
+    table = DEPARTMENTS.snapshot(resources.staging)
 
-    @classmethod
-    def none(cls) -> "CodeDepartments":
-        return cls("none", {}, {}, {})
+    def place(unit: str) -> tuple[str, str] | None:
+        where = placement(unit, table)
+        return (where.location, where.department) if where else None
 
-    @classmethod
-    def load(cls, staging: Any, session: Any, chart: Mapping[str, ChartAccount]) -> "CodeDepartments":
-        """From the staged department table and Procurify's departments (one listing)."""
-        rule = department_rule()
-        if rule == "none":
-            return cls.none()
-        from connector_assets.integrations.jde_procurify.departments import DEPARTMENTS, placement
-
-        table = DEPARTMENTS.snapshot(staging)
-        units_of_company: dict[str, set[str]] = {}
-        for entry in chart.values():
-            units_of_company.setdefault(entry.company, set()).add(entry.business_unit)
-        places: dict[str, tuple[str, str] | None] = {}
-        for unit in {u for units in units_of_company.values() for u in units}:
-            where = placement(unit, table)
-            places[unit] = (where.location, where.department) if where else None
-        ids = DepartmentDirectory(session.iter_all("departments")).active_ids
-        return cls(rule, places, ids, units_of_company)
-
-    def for_account(self, entry: ChartAccount) -> list[int]:
-        if self.rule == "none":
-            return []
-        units = {entry.business_unit}
-        if self.rule == "company":
-            units = self.units_of_company.get(entry.company, units)
-        found: set[int] = set()
-        for unit in units:
-            place = self.unit_places.get(unit)
-            if place is None:
-                continue
-            department = self.department_ids.get(place)
-            if department is None:
-                self.unplaced.add("|".join(place))
-            else:
-                found.add(department)
-        return sorted(found)
+    with resources.procurify.session() as session:
+        return CodeDepartments.load(rule, chart.values(), place, session)
 
 
 # -- mapping ---------------------------------------------------------------------------------------------
@@ -193,13 +105,6 @@ def AccountCodeRecord() -> type:
         description: Series[str] = pa.Field(str_length={"max_value": DESCRIPTION_MAX})
 
     return AccountCodeRecord
-
-
-def map_account(entry: ChartAccount, code: str, active: bool, departments: list[int]) -> Mapped:
-    description = (entry.title or entry.account)[:DESCRIPTION_MAX]
-    return account_code_record(
-        entry.account, "jde_account", entry.account, code, description, active, departments
-    )
 
 
 def map_chart(
@@ -238,27 +143,18 @@ def map_chart(
         active = entry.posting_edit != "I"
         if not active and not written(account):
             continue
-        yield map_account(entry, code, active, departments.for_account(entry) if active else [])
-
-
-def _written_by_flow(ledger: Any) -> Callable[[str], bool]:
-    def written(account: str) -> bool:
-        xref = ledger.get_xref(INTEGRATION, ACCOUNT_CODE_ENTITY, "JDE", account, "procurify")
-        return xref is not None and bool(xref.target_id)
-
-    return written
+        opened = departments.for_account(entry) if active else []
+        description = (entry.title or entry.account)[:DESCRIPTION_MAX]
+        yield account_code_record(account, "jde_account", account, code, description, active, opened)
 
 
 def _map(context: Any, accounts: AccountMap, only: set[str] | None) -> Iterator[Mapped | Rejected]:
     resources = context.resources
     rows, _gl = staged_chart(resources.staging)
     chart = chart_of(rows)
-    if department_rule() == "none":
-        departments = CodeDepartments.none()
-    else:
-        with resources.procurify.session() as session:
-            departments = CodeDepartments.load(resources.staging, session, chart)
-    yield from map_chart(chart, accounts, departments, _written_by_flow(resources.ledger.get()), only)
+    departments = code_departments(resources, chart)
+    written = written_codes(resources.ledger.get(), ACCOUNT_CODES_FLOW)
+    yield from map_chart(chart, accounts, departments, written, only)
     if departments.unplaced:
         log = getattr(context, "log", None)
         if log is not None:
@@ -283,24 +179,17 @@ def remap_account_codes(context: Any, keys: list[str]) -> Iterator[Mapped | Reje
 # -- Procurify -------------------------------------------------------------------------------------------
 
 
-class CodeChanged(ValueError):
-    """The table now gives a written account another code; the API would rename the code in place."""
-
-
 class ProcurifyAccountCodes(ProcurifyAccountCodeTarget):
-    """The Procurify side (``ProcurifyAccountCodeTarget``: find by ``code``, create), and its update."""
+    """The Procurify side (``ProcurifyAccountCodeTarget``: find by ``code``, create, PUT the whole code),
+    refusing to rename a written code."""
 
-    def update(self, target_id: str, record: Mapped) -> None:
-        current = self.index.by_id.get(str(target_id))
-        code = record.body["code"]
-        if current is not None and str(current.get("code")) != code:
-            raise CodeChanged(
-                f"JDE account {record.source_key} was written as Procurify account code "
-                f"{current.get('code')} (id {target_id}); {ACCOUNT_MAP_ENV} now maps it to {code}. "
-                "Procurify would rename the code in place (its history with it), so it is not changed: "
-                "rename it in Procurify or restore the table row, then replay"
-            )
-        self.put(target_id, record.body)
+    def renamed(self, record: Mapped, held: dict[str, Any], target_id: str) -> str | None:
+        return (
+            f"JDE account {record.source_key} was written as Procurify account code {held.get('code')} "
+            f"(id {target_id}); {ACCOUNT_MAP_ENV} now maps it to {record.body['code']}. Procurify would "
+            "rename the code in place (its history with it), so it is not changed: rename it in Procurify "
+            "or restore the table row, then replay"
+        )
 
 
 ACCOUNT_CODES_FLOW = ROUTE.flow(
@@ -335,21 +224,12 @@ def orphan_codes(
     created in JDE, whose chart is the master. Inactive codes only when asked (they take no new spend).
     A code on a JDE summary or inactive account is not an orphan: the account exists."""
     accounts = AccountMap.of(table)
-    found = []
-    for row in session.iter_all("account_codes"):
-        active = row.get("active") is not False
-        if not active and not include_inactive:
-            continue
-        code = str(row.get("code") or "")
+
+    def reason(code: str) -> str | None:
         _account, problem = jde_account(code, accounts, gl)
-        if problem and "not found in F0901" in problem:
-            found.append(
-                OrphanCode(str(row.get("id")), code, str(row.get("description") or ""), active, problem)
-            )
-    return found
+        return problem if problem and "not found in F0901" in problem else None
 
-
-ORPHAN_COLUMNS = (Column("id"), Column("code"), Column("description"), Column("active"), Column("reason"))
+    return orphans_of(session.iter_all("account_codes"), reason, include_inactive=include_inactive)
 
 
 def _orphans(context: AssetExecutionContext) -> list[OrphanCode]:
@@ -367,15 +247,8 @@ jde_procurify_account_code_orphans = orphan_codes_asset(
     description="Active Procurify account codes with no JDE account (F0901) behind them, after each account "
     "code sync: reported here (count, sample; the list staged) and by the reconciliation, never created in "
     "JDE.",
-    columns=ORPHAN_COLUMNS,
+    fields=("id", "code", "description", "active", "reason"),
     find=_orphans,
-    row=lambda o: {
-        "id": o.id,
-        "code": o.code,
-        "description": o.description,
-        "active": str(o.active).lower(),
-        "reason": o.reason,
-    },
 )
 
 

@@ -11,18 +11,24 @@ Names are checked twice: the row's shape when the table is staged (``|`` between
 at most 150 characters, Procurify's limit for both), and, when an order is mapped, against Procurify's
 own departments (``ProcurifyDepartments``: an active department of that name in a location of that name),
 so an order is refused naming the business unit and the names before anything is sent, instead of
-Procurify answering 400 on the requisition.
+Procurify answering 400 on the requisition. How a place is written and checked is the Procurify side's
+(``procurify.account_departments``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from connector_assets.flows.mapping_tables import MappingTable, build_mapping_table_asset
 from connector_assets.integrations.jde_procurify.integration import INTEGRATION
-from connector_assets.procurify.account_departments import SEPARATOR, DepartmentDirectory, name_length_problem
+from connector_assets.procurify.account_departments import (
+    SEPARATOR,
+    DepartmentDirectory,
+    Placement,
+    clean_placement,
+    placement_problem,
+)
 
 DEPARTMENT_MAP_ENV = "ML_JDE_PROCURIFY_DEPARTMENT_MAP"
 GUARDED_BY = ("jde_ais", "procurify")  # the sandbox table only fits these two sandboxes
@@ -32,19 +38,6 @@ DEFAULT_UNIT = "*"
 def business_unit(value: Any) -> str:
     """A JDE business unit as the table keys it: trimmed, upper case (MCU is stored right-justified)."""
     return str(value or "").strip().upper()
-
-
-def _placement_problem(value: str) -> str | None:
-    """What is wrong with a ``Location name|Department name`` cell, in a finance user's words."""
-    parts = value.split(SEPARATOR)
-    if len(parts) != 2 or not all(p.strip() for p in parts):
-        return "write the Procurify location and department as Location name|Department name"
-    return name_length_problem(parts[0].strip(), parts[1].strip())
-
-
-def _clean(value: str) -> str:
-    location, department = value.split(SEPARATOR)
-    return f"{location.strip()}{SEPARATOR}{department.strip()}"
 
 
 DEPARTMENTS: MappingTable = MappingTable.from_setting(
@@ -57,22 +50,11 @@ DEPARTMENTS: MappingTable = MappingTable.from_setting(
         "department_name of the requisition a JDE purchase order becomes."
     ),
     guarded_by=GUARDED_BY,
-    check=_placement_problem,
-    clean=_clean,
+    check=placement_problem,
+    clean=clean_placement,
 )
 DEPARTMENT_MAP_ASSET = DEPARTMENTS.asset  # "jde_procurify_department_map"
 jde_procurify_department_map = build_mapping_table_asset(DEPARTMENTS, group=INTEGRATION)
-
-
-@dataclass(frozen=True)
-class Placement:
-    """A requisition's location and department, by the names the API takes."""
-
-    location: str
-    department: str
-
-    def __str__(self) -> str:
-        return f"{self.location}{SEPARATOR}{self.department}"
 
 
 def placement(unit: Any, table: Mapping[str, str]) -> Placement | None:
@@ -93,19 +75,9 @@ def unplaced_reason(unit: Any) -> str:
 
 class ProcurifyDepartments(DepartmentDirectory):
     """Procurify's departments by (location name, department name), read whole once per mapping run
-    (``DepartmentDirectory``), and why a requisition cannot be placed in one."""
-
-    @classmethod
-    def read(cls, session: Any) -> ProcurifyDepartments:
-        return cls(session.iter_all("departments"))
+    (``DepartmentDirectory.read``), and why a requisition cannot be placed in one."""
 
     def problem(self, where: Placement, unit: Any) -> str | None:
         """Why a requisition cannot be placed there, naming the business unit and the table (None: it can)."""
         row = f"business unit {business_unit(unit)} maps to {where} in {DEPARTMENT_MAP_ASSET}"
-        if (where.location, where.department) in self.active:
-            return None
-        if where.location not in self.locations:
-            return f"{row}, but Procurify has no location named {where.location!r}"
-        if (where.location, where.department) in self.known:
-            return f"{row}, but that department is inactive in Procurify"
-        return f"{row}, but Procurify has no department {where.department!r} in {where.location!r}"
+        return self.placement_problem(where, row)

@@ -1,9 +1,11 @@
-"""Pure mapping of a JD Edwards supplier to a Procurify vendor (no I/O here), and the PATCH of what differs.
+"""Pure mapping of a JD Edwards supplier to a Procurify vendor (no I/O here; the PATCH of what differs is the
+Procurify side's ``vendor_target.KeyedVendors``, JDE's primary e-mail first).
 
-What a supplier is made of (``SupplierDocument``): its F0401 Supplier Master row (hold codes), its F0101
-Address Book row (name, search type, long address number) and its contact details as every JDE flow reads
-them (``jde.supplier_details``: the F0116 address in effect, the F0115 business phone, the F01151 primary
-e-mail). What Procurify receives, in its own mixed camelCase / snake_case names (reference §2.3):
+What a supplier is made of (``jde.supplier_documents.SupplierDocument``): its F0401 Supplier Master row
+(hold codes), its F0101 Address Book row (name, search type, long address number) and its contact details
+as every JDE flow reads them (``jde.supplier_details``: the F0116 address in effect, the F0115 business
+phone, the F01151 primary e-mail). What Procurify receives, in its own mixed camelCase / snake_case
+names (reference §2.3):
 
 =================  =====================================================================================
 ``name``           F0101 ALPH (JDE holds 40 characters; Procurify takes 150)
@@ -24,31 +26,14 @@ values are left alone (a buyer may have typed them). ``type`` is never sent: Pro
 PREFERRED by default, and a buyer's choice later is not JDE's to undo.
 """
 
-from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.lazy_model import lazy_model
-from connector_assets.procurify import vendor_writes
+from connector_assets.jde.supplier_documents import SupplierDocument, inactive_reason, supplier_label
 from connector_assets.procurify.vendor_fields import EXTERNAL_ID_MAX, ProcurifyVendorColumns, vendor_record
+from connector_assets.procurify.vendor_writes import FALLBACK_KEY, ONLY_OURS_KEY
 from connector_resources.jde import optional_tables
-
-ADDRESS_FIELDS = ("addressLineOne", "addressLineTwo", "city", "state_province", "postalCode", "country")
-FALLBACK_KEY = "email_is_fallback"  # natural_key flag: ``email`` is the setting's address, not JDE's
-ONLY_OURS_KEY = "only_ours"  # natural_key flag: JDE changed only by the vendors flow's own write
-
-
-@dataclass(frozen=True)
-class SupplierDocument:
-    """One JDE supplier as read for Procurify: ``supplier`` its F0401 row (AN8, HDPY, HOLD), ``book`` its
-    F0101 row (ALPH, AT1, ALKY; None when the address book has none) and ``details`` a
-    ``jde.supplier_details.SupplierDetails`` (None when JDE returned none)."""
-
-    number: int
-    supplier: Mapping[str, Any]
-    book: Mapping[str, Any] | None
-    details: Any = None
 
 
 @lazy_model
@@ -69,26 +54,6 @@ def ProcurifyVendorRecord() -> type:
 
 def _text(value: Any) -> str:
     return "" if value is None else " ".join(str(value).split())
-
-
-def supplier_label(document: SupplierDocument) -> str:
-    """``JDE supplier 4343 (Granite Supply Co)``: how a refusal names the supplier."""
-    name = _text((document.book or {}).get("ALPH"))
-    return f"JDE supplier {document.number}" + (f" ({name})" if name else "")
-
-
-def inactive_reason(document: SupplierDocument) -> str:
-    """Why the supplier is not one Procurify should buy from ("" when it is): F0101 search type AT1 not
-    ``V``, F0401 HDPY payment hold ``Y``, or an F0401 HOLD order hold code."""
-    search_type = _text((document.book or {}).get("AT1")).upper()
-    if search_type != "V":
-        return f"F0101 search type AT1 is {search_type or 'blank'}, not V (supplier)"
-    if _text(document.supplier.get("HDPY")).upper() == "Y":
-        return "F0401 HDPY holds its payments"
-    hold = _text(document.supplier.get("HOLD"))
-    if hold:
-        return f"F0401 HOLD holds its orders (code {hold})"
-    return ""
 
 
 def address_parts(details: Any) -> dict[str, str | None] | None:
@@ -156,31 +121,4 @@ def map_supplier(
         active=not inactive_reason(document),
         natural_key=natural_key,
         more=more,
-    )
-
-
-def _same_email(left: Any, right: Any) -> bool:
-    return _text(left).casefold() == _text(right).casefold()
-
-
-def email_change(held: Any, wanted: list[str], *, fallback: bool) -> list[str] | None:
-    """The vendor's new ``email`` array, or None when it needs none. JDE's primary address is the first;
-    addresses a buyer added after it are kept. The fallback address never replaces real ones."""
-    addresses = [a for a in held if _text(a)] if isinstance(held, list) else []
-    if fallback and addresses:
-        return None
-    if addresses and _same_email(addresses[0], wanted[0]):
-        return None
-    rest = [a for a in addresses[1:] if not _same_email(a, wanted[0])]
-    return [wanted[0], *rest]
-
-
-def vendor_changes(
-    vendor: Mapping[str, Any], body: Mapping[str, Any], *, fallback: bool = False
-) -> dict[str, Any]:
-    """The part of ``body`` the Procurify ``vendor`` does not hold already (``vendor_writes.vendor_changes``),
-    ``email`` as ``email_change`` says. An unchanged vendor gives {} and is not written (no ``dateModified``
-    moved for nothing)."""
-    return vendor_writes.vendor_changes(
-        vendor, body, lambda held, wanted: email_change(held, wanted, fallback=fallback)
     )

@@ -5,19 +5,15 @@ that day (staged ``jde_suppliers`` / ``jde_address_book`` / ``jde_supplier_addre
 row changed away from search type V after this flow wrote their vendor (it is deactivated), and those a
 held record waits for. F0115 phones and F01151 e-mails are not staged by anyone: a change to only those is
 sent with the supplier's next other change (or a replay). Each supplier is read whole from JDE by number
-(``read_suppliers``), then mapped by ``supplier_mappers.map_supplier`` (what goes where is written there).
+(``jde.supplier_documents.read_suppliers``), then mapped by ``supplier_mappers.map_supplier`` (what goes
+where is written there).
 
-Matching in Procurify, before a create (``ProcurifyVendors.find``): the ledger's pair first
-(``vendor_pairs.paired_vendor``: this flow's own cross-reference, or a vendor the ``vendors`` flow made in
-Procurify and gave this supplier), then ``find_vendor(external_id=<AN8>)`` (adopts a vendor a crashed
-attempt created, inactive ones too), then a create. Never by name: Procurify names are not unique (deleted
-vendors stay as inactive rows). A vendor found by ``external_id`` that the ledger pairs with another JDE
-supplier is refused, naming both (the flow kit refuses one another supplier record holds in the same way).
-An update is a PATCH of only what differs (``supplier_mappers.vendor_changes``): an unchanged vendor is not
-written at all.
-
-Left out, not queued: an inactive supplier (on hold, or no longer search type V) that has no Procurify
-vendor yet: Procurify gains nothing from a vendor nobody may buy from.
+Matching and writing (``ProcurifyVendors``, the Procurify side's ``vendor_target.KeyedVendors``): the
+ledger's pair (``vendor_pairs.paired_vendor``: this flow's own, or a vendor the ``vendors`` flow made and
+gave this supplier), then the vendor whose ``external_id`` is the AN8 (inactive ones too; refused when the
+ledger pairs it with another supplier), then a create. Never by name: Procurify names are not unique. An
+update PATCHes only what differs. An inactive supplier (on hold, or no longer search type V) with no
+vendor yet is left out, not queued: Procurify gains nothing from a vendor nobody may buy from.
 
 Suppliers made from Procurify. The ``vendors`` flow adds a vendor made in Procurify to JDE with the long
 address number ``PFY<vendor id>`` (``vendor_pairs.long_address_number``), and its write shows up here as a
@@ -34,9 +30,10 @@ changed JDE supplier. Two rules keep that from coming back as a second vendor or
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from connector_assets.flows.assets import awaited_keys, build_flow_assets
@@ -44,59 +41,32 @@ from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.replay_resources import resources_from_settings
 from connector_assets.integrations.jde_procurify import vendor_pairs
 from connector_assets.integrations.jde_procurify.integration import INTEGRATION, ROUTE
-from connector_assets.integrations.jde_procurify.supplier_mappers import (
-    FALLBACK_KEY,
-    ONLY_OURS_KEY,
-    ProcurifyVendorRecord,
-    SupplierDocument,
-    inactive_reason,
-    map_supplier,
-    vendor_changes,
-)
+from connector_assets.integrations.jde_procurify.supplier_mappers import ProcurifyVendorRecord, map_supplier
 from connector_assets.jde import assets as jde_staging
 from connector_assets.jde.extract import build_table_asset
-from connector_assets.jde.lookup import browse_in
-from connector_assets.jde.supplier_details import (
-    CONTACT_TABLES,
-    SUPPLIER_SOURCES,
-    contact_reads,
-    supplier_details,
+from connector_assets.jde.supplier_details import CONTACT_TABLES, SUPPLIER_SOURCES, contact_reads
+from connector_assets.jde.supplier_documents import (
+    SupplierDocument,
+    changed_suppliers,
+    inactive_reason,
+    read_suppliers,
 )
-from connector_assets.jde.tables import ADDRESS_BOOK, SUPPLIER_ADDRESSES, SUPPLIERS
-from connector_assets.procurify import vendor_writes
-from connector_assets.procurify.vendor_target import ProcurifyVendorTarget
+from connector_assets.jde.tables import SUPPLIER_ADDRESSES
+from connector_assets.procurify import vendor_target, vendor_writes
+from connector_assets.procurify.vendor_target import (
+    KeyedVendors,
+    open_vendors,
+    register_vendor_target_replays,
+)
 from connector_resources.jde import optional_tables
-from connector_resources.ledger import Ledger, QueueItem
-from connector_resources.redaction import get_logger
-from connector_resources.replay import ReplayOutcome, register_replay_handler, shared_context, shared_value
-
-log = get_logger(__name__)
+from connector_resources.ledger import Ledger
 
 FALLBACK_SETTING = "ML_JDE_PROCURIFY_VENDOR_FALLBACK_EMAIL"
-SUPPLIER_READ_COLUMNS = ["AN8", "HDPY", "HOLD"]  # F0401: the holds that make a vendor inactive
-BOOK_READ_COLUMNS = ["AN8", "ALPH", "AT1", "ALKY"]  # F0101: name, search type, long address number
 
 
 def fallback_email() -> str:
     """``ML_JDE_PROCURIFY_VENDOR_FALLBACK_EMAIL``: the address a new vendor gets when JDE has none ("")."""
     return vendor_writes.fallback_email(FALLBACK_SETTING)
-
-
-def read_suppliers(jde: Any, an8s: Iterable[int]) -> list[SupplierDocument]:
-    """The suppliers among ``an8s`` (those with an F0401 row), in number order, each with its F0101 row and
-    contact details; a handful of JDE calls per 100 suppliers, in one session."""
-    wanted = sorted(set(an8s))
-    if not wanted:
-        return []
-    with jde.session() as session:
-        rows = browse_in(session, SUPPLIERS.table, "AN8", wanted, SUPPLIER_READ_COLUMNS)
-        suppliers = {int(r["AN8"]): r for r in rows}
-        found = sorted(suppliers)
-        book = {
-            int(r["AN8"]): r for r in browse_in(session, ADDRESS_BOOK.table, "AN8", found, BOOK_READ_COLUMNS)
-        }
-        details = supplier_details(session, [n for n in found if n in book], bank=False)
-    return [SupplierDocument(n, suppliers[n], book.get(n), details.get(n)) for n in found]
 
 
 def _utc(moment: datetime) -> datetime:
@@ -119,50 +89,41 @@ def supplier_records(
 ) -> Iterator[Mapped | Rejected]:
     """The suppliers among ``an8s`` as Procurify vendor records (see the module docstring for the rules)."""
     fallback = fallback_email() if fallback is None else fallback
-    left_out = 0
-    for document in read_suppliers(jde, an8s):
-        key = str(document.number)
-        vendor_id = vendor_pairs.paired_vendor(ledger, key)
-        origin = vendor_pairs.vendor_of_long_address((document.book or {}).get("ALKY"))
-        if vendor_id is None and origin is not None:
+
+    def origin(document: SupplierDocument) -> str | None:  # the Procurify vendor a PFY<id> ALKY names
+        return vendor_pairs.vendor_of_long_address((document.book or {}).get("ALKY"))
+
+    def one(document: SupplierDocument, vendor_id: str | None) -> Mapped | Rejected:
+        made_from = origin(document)
+        if vendor_id is None and made_from is not None:  # held until the vendors flow records the pair
             held = map_supplier(document, fallback_email=fallback, paired=True)
-            if isinstance(held, Mapped):
-                held = Mapped(
-                    held.source_key,
-                    held.body,
-                    held.fields,
-                    held.natural_key,
-                    vendor_pairs.vendor_dependency(origin),
-                )
-            yield held
-            continue
-        if vendor_id is None and inactive_reason(document):
-            left_out += 1
-            continue
-        yield map_supplier(
-            document,
-            fallback_email=fallback,
-            paired=vendor_id is not None,
-            only_ours=vendor_id is not None and only_ours(ledger, document),
-        )
-    if left_out:
-        log.info("%d inactive JDE supplier(s) without a Procurify vendor: not sent", left_out)
+            return (
+                replace(held, depends_on=vendor_pairs.vendor_dependency(made_from))
+                if isinstance(held, Mapped)
+                else held
+            )
+        paired = vendor_id is not None
+        ours = paired and only_ours(ledger, document)
+        return map_supplier(document, fallback_email=fallback, paired=paired, only_ours=ours)
+
+    yield from vendor_target.supplier_records(
+        read_suppliers(jde, an8s),
+        lambda document: vendor_pairs.paired_vendor(ledger, str(document.number)),
+        lambda document: origin(document) is None and bool(inactive_reason(document)),
+        one,
+        "JDE supplier",
+    )
 
 
 def _staged_numbers(staging: Any, ledger: Ledger, partition: str | None) -> set[int]:
-    """Address numbers of the day's changed suppliers (see the module docstring)."""
-    numbers = {int(r["AN8"]) for r in staging.read_rows(SUPPLIERS.asset, partition)}
-    others: dict[str, int] = {}  # F0101 rows of another search type: theirs only when synced before
-    for row in staging.read_rows(ADDRESS_BOOK.asset, partition):
-        an8 = int(row["AN8"])
-        if (row.get("AT1") or "").strip() == "V":
-            numbers.add(an8)
-        else:
-            others[vendor_pairs.supplier_dependency(an8)] = an8
-    # One ledger query per 500 address numbers, however many customers and employees changed that day.
-    numbers |= {others[key] for key in ledger.synced_dependencies(set(others))}
-    numbers |= {int(r["AN8"]) for r in staging.read_rows(SUPPLIER_ADDRESSES.asset, partition)}
-    return numbers
+    """Address numbers of the day's changed suppliers (``jde.supplier_documents.changed_suppliers``); one
+    ledger query per 500 numbers says which of the other search types this flow synced before."""
+
+    def synced(an8s: set[int]) -> set[int]:
+        keys = {vendor_pairs.supplier_dependency(an8): an8 for an8 in an8s}
+        return {keys[key] for key in ledger.synced_dependencies(set(keys))}
+
+    return changed_suppliers(staging, partition, synced)
 
 
 def map_suppliers(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
@@ -184,45 +145,18 @@ def remap_suppliers(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected
         yield from supplier_records(resources.ledger.get(), resources.jde, numbers)
 
 
-class ProcurifyVendors(ProcurifyVendorTarget):
-    """The Procurify side of ``suppliers`` (``procurify.vendor_target``: finds by pair then ``external_id``
-    = AN8, creates), PATCHing only what differs; the ledger answers which vendor a supplier is paired with."""
+class ProcurifyVendors(KeyedVendors):
+    """The Procurify side of ``suppliers``: found by pair then ``external_id`` = AN8, created, PATCHed
+    with only what differs (``procurify.vendor_target.KeyedVendors``)."""
 
     pairing = vendor_pairs.PAIRING
-
-    def paired_elsewhere(self, record: Mapped, vendor: Mapping[str, Any], other: str, how: str) -> Exception:
-        an8 = record.source_key
-        return ValueError(
-            f"JDE supplier {an8}: Procurify vendor {vendor['id']} ({vendor.get('name')}) carries "
-            f"external_id {an8}, but the ledger pairs it with JDE supplier {other}; not adopted, not "
-            "changed. Correct the vendor's external_id in Procurify, or enter the right match by hand, "
-            "then replay"
-        )
-
-    def no_email(self, record: Mapped) -> Exception:
-        return ValueError(
-            f"JDE supplier {record.source_key}: no e-mail address in F01151 and no Procurify vendor to "
-            f"keep its own; add one in JDE or set {FALLBACK_SETTING}, then replay"
-        )
-
-    def update(self, target_id: str, record: Mapped) -> None:
-        if record.natural_key.get(ONLY_OURS_KEY):
-            return  # JDE holds what the vendors flow just wrote from this very vendor: nothing to send back
-        vendor = self.session.get("vendors", target_id)
-        changes = vendor_changes(vendor, record.body, fallback=bool(record.natural_key.get(FALLBACK_KEY)))
-        if changes:
-            self.session.update_vendor(int(target_id), changes)
-
-
-@contextmanager
-def open_vendors(procurify: Any, ledger: Ledger) -> Iterator[ProcurifyVendors]:
-    """The target on one session of ``procurify`` (the resource), with the ledger for the pairs."""
-    with procurify.session() as session:
-        yield ProcurifyVendors(session, ledger)
+    supplier_words = "JDE supplier"
+    fallback_setting = FALLBACK_SETTING
+    email_missing = "no e-mail address in F01151 and no Procurify vendor to keep its own; add one in JDE"
 
 
 def _vendors_for_run(context: Any):
-    return open_vendors(context.resources.procurify, context.resources.ledger.get())
+    return open_vendors(ProcurifyVendors, context.resources.procurify, context.resources.ledger.get())
 
 
 SUPPLIERS_FLOW = ROUTE.flow(
@@ -251,28 +185,10 @@ supplier_assets = build_flow_assets(
 )
 
 
-# -- replay ------------------------------------------------------------------------------------------------
-
-REPLAY_RESOURCES = ("jde", "procurify", "staging")
+SETTINGS_RESOURCES = partial(resources_from_settings, ("jde", "procurify", "staging"))  # built once a replay
 
 
-def _settings_resources() -> dict[str, Any]:
-    return resources_from_settings(REPLAY_RESOURCES)
-
-
-def register_supplier_replays(resources: Any = _settings_resources) -> None:
-    """``ml-connector replay`` for ``suppliers``: the queued supplier is read again from JDE, mapped with
-    today's settings and written through a target holding the replay's ledger (it reads the pairs there).
-    ``resources``: today's ``jde``, ``procurify`` and ``staging`` (from settings unless given)."""
-    from connector_assets.flows.core import replay_handler
-
-    def handle(item: QueueItem, ledger: Ledger) -> ReplayOutcome:
-        built = shared_value(("resources", INTEGRATION, id(resources)), resources)
-        key = ("target", INTEGRATION, SUPPLIERS_FLOW.name, id(resources))
-        return replay_handler(
-            SUPPLIERS_FLOW,
-            lambda: shared_context(key, lambda: open_vendors(built["procurify"], ledger)),
-            lambda: built,
-        )(item, ledger)
-
-    register_replay_handler(INTEGRATION, SUPPLIERS_FLOW.name, handle)
+def register_supplier_replays(resources: Callable[[], dict[str, Any]] = SETTINGS_RESOURCES) -> None:
+    """``ml-connector replay`` for ``suppliers``: read again from JDE and written with today's settings and
+    ``resources`` (``procurify.vendor_target.register_vendor_target_replays``)."""
+    register_vendor_target_replays(SUPPLIERS_FLOW, ProcurifyVendors, resources)

@@ -13,7 +13,7 @@ first phone (F0115) and the first e-mail (F01151). Procurify's ``tax`` is a tax 
 its ``currency`` an id: neither is sent (a new supplier takes its company's currency).
 
 Nothing is cut to fit. A value longer than the JDE column holds (a 57-character vendor name against ALPH's 40)
-refuses the vendor with the Procurify field, its length and the JDE column named (``length_problems``): a
+refuses the vendor with the Procurify field, its length and the JDE column named (``jde.supplier_lengths``): a
 truncated name is a different supplier name on checks and remittances, so the finance user shortens it in
 Procurify, the one place it is entered, and the next poll sends it.
 
@@ -23,26 +23,13 @@ by (``FINGERPRINT_FIELDS``) with the hash it kept from the previous poll; ``date
 """
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.lazy_model import lazy_model
-
-# ML_AddUpdateSupplier 1.1's input lengths, shared by every supplier flow.
-from connector_assets.jde.supplier_inputs import (
-    ADDRESS_LINE_MAX,
-    ALKY_MAX,
-    CITY_MAX,
-    COMPANY_MAX,
-    COUNTRY_MAX,
-    EMAIL_MAX,
-    NAME_MAX,
-    PHONE_MAX,
-    POSTAL_MAX,
-    STATE_MAX,
-    SupplierContactColumns,
-)
+from connector_assets.integrations.jde_procurify.vendor_pairs import long_address_number
+from connector_assets.jde.supplier_inputs import ALKY_MAX, COMPANY_MAX, SupplierContactColumns
+from connector_assets.jde.supplier_lengths import length_problems
 
 # PURCHASABLE_TYPES and vendor_type are re-exported: ``reconcile.vendors`` still imports them from here.
 from connector_assets.procurify.vendor_fields import (
@@ -50,6 +37,7 @@ from connector_assets.procurify.vendor_fields import (
 )
 from connector_assets.procurify.vendor_fields import (
     content_fingerprint,
+    first_email,
     is_active,
     not_purchasable_why,
 )
@@ -58,62 +46,33 @@ from connector_assets.procurify.vendor_fields import vendor_type as vendor_type
 from connector_resources import settings
 
 COMPANY_SETTING = "ML_JDE_PROCURIFY_VENDOR_COMPANY"
-ALKY_PREFIX = "PFY"  # F0101 ALKY of a supplier made from a Procurify vendor: PFY<vendor id>
-
-
-@dataclass(frozen=True)
-class SentField:
-    """One Procurify vendor field sent to JDE: its orchestration input, the JDE column, the column's
-    length, and what a finance user calls it."""
-
-    procurify: str
-    jde_input: str
-    column: str
-    limit: int
-    words: str
-
-
-SENT_FIELDS = (
-    SentField("name", "Alpha_Name", "F0101 ALPH", NAME_MAX, "supplier name"),
-    SentField("addressLineOne", "Address_Line_1", "F0116 ADD1", ADDRESS_LINE_MAX, "address line 1"),
-    SentField("addressLineTwo", "Address_Line_2", "F0116 ADD2", ADDRESS_LINE_MAX, "address line 2"),
-    SentField("city", "City", "F0116 CTY1", CITY_MAX, "city"),
-    SentField("state_province", "State", "F0116 ADDS", STATE_MAX, "state code"),
-    SentField("postalCode", "Postal_Code", "F0116 ADDZ", POSTAL_MAX, "postal code"),
-    SentField("country", "Country", "F0116 CTR", COUNTRY_MAX, "country code"),
-    SentField("phoneOne", "Phone_Number", "F0115 PH1", PHONE_MAX, "phone number"),
-    SentField("email", "Email_Address", "F01151 EMAL", EMAIL_MAX, "e-mail address"),
-)
+# Procurify vendor field -> the ML_AddUpdateSupplier 1.1 input it is sent as (``jde.supplier_lengths``).
+SENT_FIELDS = {
+    "name": "Alpha_Name",
+    "addressLineOne": "Address_Line_1",
+    "addressLineTwo": "Address_Line_2",
+    "city": "City",
+    "state_province": "State",
+    "postalCode": "Postal_Code",
+    "country": "Country",
+    "phoneOne": "Phone_Number",
+    "email": "Email_Address",
+}
 # What the flow decides and maps by: the fields sent, and those that say whether the vendor is sent.
-FINGERPRINT_FIELDS = ("id", "active", "type", "external_id", *(f.procurify for f in SENT_FIELDS))
+FINGERPRINT_FIELDS = ("id", "active", "type", "external_id", *SENT_FIELDS)
 
 
 def _text(value: Any) -> str:
     return " ".join(str(value or "").split())
 
 
-def first_email(vendor: Mapping[str, Any]) -> str:
-    """The vendor's first e-mail (``email`` is an array; a bare string is taken as one address)."""
-    emails = vendor.get("email")
-    if isinstance(emails, str):
-        return _text(emails)
-    if isinstance(emails, list | tuple):
-        return next((_text(e) for e in emails if _text(e)), "")
-    return ""
-
-
-def sent_value(vendor: Mapping[str, Any], field: SentField) -> str:
-    """The value of one sent field as JDE gets it: words joined by single spaces; country and state in
-    capitals (UDC codes); the first e-mail."""
-    if field.procurify == "email":
+def sent_value(vendor: Mapping[str, Any], field: str) -> str:
+    """The value of one sent Procurify field as JDE gets it: words joined by single spaces; country and
+    state in capitals (UDC codes); the first e-mail."""
+    if field == "email":
         return first_email(vendor)
-    value = _text(vendor.get(field.procurify))
-    return value.upper() if field.procurify in ("country", "state_province") else value
-
-
-def long_address_number(vendor_id: str) -> str:
-    """F0101 ALKY of the supplier made from this vendor (``PFY812``): the same on every attempt."""
-    return f"{ALKY_PREFIX}{vendor_id}"
+    value = _text(vendor.get(field))
+    return value.upper() if field in ("country", "state_province") else value
 
 
 def external_id_of(vendor: Mapping[str, Any]) -> str:
@@ -165,20 +124,6 @@ def not_sent(vendor: Mapping[str, Any], paired_an8: str | None, *, ours: bool = 
     return None
 
 
-def length_problems(vendor: Mapping[str, Any]) -> list[str]:
-    """Each sent value longer than its JDE column, in a finance user's words (field, length, column)."""
-    problems = []
-    for field in SENT_FIELDS:
-        value = sent_value(vendor, field)
-        if len(value) > field.limit:
-            shown = value if len(value) <= 60 else f"{value[:60]}..."
-            problems.append(
-                f"{field.procurify} is {len(value)} characters ({shown!r}) but JDE's {field.words} "
-                f"({field.column}, input {field.jde_input}) holds {field.limit}"
-            )
-    return problems
-
-
 def fingerprint(vendor: Mapping[str, Any]) -> str:
     """A hash of what the flow maps and decides by (``FINGERPRINT_FIELDS``): equal when nothing the flow
     cares about changed, whatever ``dateModified`` says (16 hex digits: a vendor's own history, not a
@@ -209,7 +154,8 @@ def map_vendor(vendor: Mapping[str, Any], *, company: str) -> Mapped | Rejected:
     who = label(vendor)
     if not vendor_id.isdigit():
         return Rejected(vendor_id or "?", f"{who}: the vendor has no numeric id; it cannot be keyed")
-    problems = length_problems(vendor)
+    values = {jde_input: sent_value(vendor, field) for field, jde_input in SENT_FIELDS.items()}
+    problems = length_problems(values, {jde_input: field for field, jde_input in SENT_FIELDS.items()})
     if not _text(vendor.get("name")):
         problems.insert(0, "name is empty, and JDE needs a supplier name (F0101 ALPH)")
     if problems:
@@ -219,7 +165,6 @@ def map_vendor(vendor: Mapping[str, Any], *, company: str) -> Mapped | Rejected:
             "cut values (that would change them); correct the vendor in Procurify and the next poll sends "
             "it (or replay it)",
         )
-    values = {field.jde_input: sent_value(vendor, field) for field in SENT_FIELDS}
     alky = long_address_number(vendor_id)
     body: dict[str, Any] = {"Long_Address_Number": alky, "Company": company}
     body.update({name: value for name, value in values.items() if value})

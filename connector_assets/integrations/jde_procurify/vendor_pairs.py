@@ -17,12 +17,10 @@ killed before the target answered) is not a pair.
 """
 
 from connector_assets.integrations.jde_procurify.integration import INTEGRATION
-from connector_assets.procurify.vendor_pairing import (
-    PROCURIFY,
-    SUPPLIER_ENTITY,  # the ``suppliers`` flow's entity (JDE -> Procurify)
-    VENDOR_ENTITY,  # the ``vendors`` flow's entity (Procurify -> JDE)
-    VendorPairing,
-)
+from connector_assets.procurify.vendor_pairing import PROCURIFY as PROCURIFY
+from connector_assets.procurify.vendor_pairing import SUPPLIER_ENTITY as SUPPLIER_ENTITY  # JDE -> Procurify
+from connector_assets.procurify.vendor_pairing import VENDOR_ENTITY as VENDOR_ENTITY  # Procurify -> JDE
+from connector_assets.procurify.vendor_pairing import VendorPairing
 
 JDE = "JDE"
 
@@ -44,14 +42,10 @@ def vendor_key(vendor_id: str | int) -> str:
 
 
 PAIRING = VendorPairing(INTEGRATION, JDE, supplier_key=an8_key, vendor_key=vendor_key)
-# paired_vendor(ledger, an8): the ``supplier`` xref's target, else the vendor whose ``vendor`` xref targets
-# this AN8. paired_supplier(ledger, vendor id): the ``vendor`` xref's target (the AN8), else the supplier
-# whose ``supplier`` xref targets this vendor. None when there is no pair yet.
-paired_vendor = PAIRING.paired_vendor
-paired_supplier = PAIRING.paired_supplier
-# supplier_dependency(an8): ``jde_procurify:supplier:JDE:<an8>``, the ``suppliers`` flow's key for it, which
-# the ledger sees synced once that flow wrote the vendor; the ``vendors`` flow releases it when it pairs a
-# vendor made in Procurify with this supplier. vendor_dependency(vendor id):
+paired_vendor = PAIRING.paired_vendor  # (ledger, an8): the ``supplier`` xref's target, else the ``vendor``'s
+paired_supplier = PAIRING.paired_supplier  # (ledger, vendor id): the AN8, either way; None: no pair yet
+# supplier_dependency(an8): ``jde_procurify:supplier:JDE:<an8>``, synced once ``suppliers`` wrote the vendor
+# and released by ``vendors`` when it pairs a vendor made in Procurify with it. vendor_dependency(vendor id):
 # ``jde_procurify:vendor:procurify:<id>``, what a record waiting for that vendor's JDE supplier names.
 supplier_dependency = PAIRING.supplier_dependency
 vendor_dependency = PAIRING.vendor_dependency
@@ -77,20 +71,3 @@ def vendor_of_long_address(alky: str | None) -> str | None:
     text = (alky or "").strip().upper()
     digits = text.removeprefix(LONG_ADDRESS_PREFIX)
     return str(int(digits)) if text.startswith(LONG_ADDRESS_PREFIX) and digits.isdigit() else None
-
-
-__all__ = [
-    "JDE",
-    "LONG_ADDRESS_PREFIX",
-    "PAIRING",
-    "PROCURIFY",
-    "SUPPLIER_ENTITY",
-    "VENDOR_ENTITY",
-    "an8_key",
-    "long_address_number",
-    "paired_supplier",
-    "paired_vendor",
-    "supplier_dependency",
-    "vendor_dependency",
-    "vendor_of_long_address",
-]

@@ -14,15 +14,15 @@ from dagster import DagsterInstance
 from fusion_procurify_world import INTEGRATION, FusionProcurifyWorld, fusion_procurify_world, run_assets
 
 from connector_assets.fusion.suppliers import FusionSupplier
-from connector_assets.integrations.fusion_procurify.manual_matches import ASSET
-from connector_assets.integrations.fusion_procurify.match_file import (
+from connector_assets.integrations.fusion_procurify.manual_matches import (
+    ASSET,
     FILE_ENTERED_BY,
     FILE_SETTING,
     read_match_file,
+    set_vendor_match,
 )
-from connector_assets.integrations.fusion_procurify.matched_records import MatchRefused
-from connector_assets.integrations.fusion_procurify.vendor_matches import set_vendor_match
 from connector_assets.integrations.fusion_procurify.vendor_pairs import paired_supplier, vendor_dependency
+from connector_assets.procurify.vendor_matches import MatchRefused
 
 
 @pytest.fixture(scope="module")

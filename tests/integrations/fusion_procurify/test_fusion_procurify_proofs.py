@@ -26,7 +26,7 @@ day's runs do), one more for a bad record and a held one, and one on PostgreSQL 
   edits again after the re-read gets the order queued naming the conflict, the draft left as the buyer
   made it.
 * A bad record queued and replayed once with the fixed table, and a held record released by the operator's
-  manual match (``vendor_matches.set_vendor_match``, the path of ``ml-connector xref set``), each then
+  manual match (``manual_matches.set_vendor_match``, the path of ``ml-connector xref set``), each then
   written once.
 * Two runs of the day's invoice write at once on one PostgreSQL ledger: Fusion asked once per bill.
 
@@ -81,8 +81,8 @@ from roots import ROOT
 from connector_assets.flows.reconciliation import Report
 from connector_assets.fusion.suppliers import FusionSupplier
 from connector_assets.integrations.fusion_procurify.invoices import register_invoice_replays
+from connector_assets.integrations.fusion_procurify.manual_matches import set_vendor_match
 from connector_assets.integrations.fusion_procurify.reconcile.day import reconcile_day
-from connector_assets.integrations.fusion_procurify.vendor_matches import set_vendor_match
 from connector_assets.integrations.fusion_procurify.vendor_pairs import paired_vendor, vendor_dependency
 from connector_assets.procurify.bill_fields import item_account
 from connector_resources.fusion.payloads import DraftPurchaseOrder, PurchaseOrderLine

@@ -20,18 +20,12 @@ from fusion_procurify_world import MASTER, all_assets, fusion_procurify_world
 
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.values import whole_number
+from connector_assets.fusion.supplier_names import EXACT, FOLDED, fold
 from connector_assets.fusion.supplier_sites import choose_site
 from connector_assets.integrations.fusion_procurify import vendor_pairs
-from connector_assets.integrations.fusion_procurify.supplier_mappers import map_supplier, vendor_changes
+from connector_assets.integrations.fusion_procurify.supplier_mappers import map_supplier
 from connector_assets.integrations.fusion_procurify.suppliers import register_supplier_replays
-from connector_assets.integrations.fusion_procurify.vendor_mappers import (
-    EXACT,
-    FOLDED,
-    fold,
-    map_vendor,
-    match_supplier,
-    not_paired_why,
-)
+from connector_assets.integrations.fusion_procurify.vendor_mappers import map_vendor, not_paired_why
 from connector_assets.procurify.order_fields import PO_CANCELLED, id_of
 from connector_assets.procurify.vendor_reads import VendorRead, read_vendors
 
@@ -45,25 +39,6 @@ def supplier(id_: int, name: str, **more: Any) -> dict[str, Any]:
 
 
 # -- pure ----------------------------------------------------------------------------------------------------
-
-
-def test_match_supplier_exact_then_folded_among_active_only() -> None:
-    suppliers = [
-        supplier(1, "Acme Inc"),
-        supplier(2, "ACME  inc", Status="INACTIVE"),
-        supplier(3, "Granite Supply"),
-        supplier(4, "granite supply"),
-        supplier(5, "Old Co", InactiveDate="2001-01-01"),
-    ]
-    found, how, _ = match_supplier("Acme Inc", suppliers)
-    assert (found["SupplierId"], how) == (1, EXACT)
-    found, how, _ = match_supplier("acme INC", suppliers)  # the inactive supplier 2 does not count
-    assert (found["SupplierId"], how) == (1, FOLDED)
-    found, how, candidates = match_supplier("GRANITE SUPPLY", suppliers)
-    assert found is None and how == FOLDED and {c["SupplierId"] for c in candidates} == {3, 4}
-    found, how, _ = match_supplier("Granite Supply", suppliers)  # exact wins over the folded twin
-    assert (found["SupplierId"], how) == (3, EXACT)
-    assert match_supplier("Old Co", suppliers)[0] is None
 
 
 def test_map_vendor_pairs_or_refuses_naming_the_vendor_and_what_to_do() -> None:
@@ -85,7 +60,7 @@ def test_map_vendor_pairs_or_refuses_naming_the_vendor_and_what_to_do() -> None:
     assert not_paired_why({"id": 5, "type": 3, "active": True}, None) is None
 
 
-def test_map_supplier_and_vendor_changes() -> None:
+def test_map_supplier() -> None:
     made = map_supplier(supplier(7, "Acme"), fallback_email=FALLBACK)
     assert isinstance(made, Mapped)
     assert made.body == {"name": "Acme", "external_id": "10007", "active": True, "email": [FALLBACK]}
@@ -96,10 +71,6 @@ def test_map_supplier_and_vendor_changes() -> None:
     assert isinstance(map_supplier(supplier(7, "Acme"), paired=True), Mapped)  # the vendor keeps its own
     long = map_supplier(supplier(7, "x" * 151), fallback_email=FALLBACK)
     assert isinstance(long, Rejected) and "151 characters" in long.reason
-    vendor = {"name": "Acme", "external_id": "", "active": True, "email": ["sales@acme.com"]}
-    assert vendor_changes(vendor, made.body) == {"external_id": "10007"}  # real e-mail kept
-    assert vendor_changes({**vendor, "external_id": "10007"}, gone.body) == {"active": False}
-    assert vendor_changes({**vendor, "email": []}, made.body)["email"] == [FALLBACK]
 
 
 def test_choose_site_by_unit_purpose_and_lowest_id() -> None:

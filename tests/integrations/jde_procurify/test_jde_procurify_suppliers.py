@@ -23,12 +23,7 @@ from jde_procurify_world import JdeProcurifyWorld, jde_procurify_world
 
 from connector_assets.flows.core import Mapped, Rejected, validate
 from connector_assets.integrations.jde_procurify import vendor_pairs
-from connector_assets.integrations.jde_procurify.supplier_mappers import (
-    FALLBACK_KEY,
-    SupplierDocument,
-    map_supplier,
-    vendor_changes,
-)
+from connector_assets.integrations.jde_procurify.supplier_mappers import SupplierDocument, map_supplier
 from connector_assets.integrations.jde_procurify.suppliers import (
     SUPPLIERS_FLOW,
     fallback_email,
@@ -38,6 +33,7 @@ from connector_assets.integrations.jde_procurify.suppliers import (
 )
 from connector_assets.jde.assets import jde_assets
 from connector_assets.jde.supplier_details import SupplierDetails
+from connector_assets.procurify.vendor_writes import FALLBACK_KEY
 from connector_resources.ledger import Ledger, QueueItem
 from connector_resources.replay import replay_items
 from connector_resources.settings import SettingError
@@ -151,24 +147,6 @@ def test_a_malformed_email_or_a_missing_name_is_refused_naming_the_record_and_th
     assert reasons[1].startswith("supplier 4343: field name has the wrong length")
     no_book = map_supplier(_document(book=None))
     assert isinstance(no_book, Rejected) and "no address book record (F0101)" in no_book.reason
-
-
-def test_only_what_differs_is_patched_and_a_buyer_s_extra_addresses_are_kept():
-    body = map_supplier(_document()).body
-    # Procurify holds it all but the second address line, with a buyer's address after JDE's (in capitals).
-    held = {**body, "addressLineTwo": None, "email": ["AP@granite.example", "po@granite.example"]}
-    assert vendor_changes(held, body) == {"addressLineTwo": "Suite 2, Building C"}
-    moved = {**held, "email": ["old@granite.example", "po@granite.example"], "active": False}
-    assert vendor_changes(moved, body) == {
-        "addressLineTwo": "Suite 2, Building C",
-        "email": ["ap@granite.example", "po@granite.example"],
-        "active": True,
-    }
-    # The fallback address never replaces addresses the vendor has; it fills an empty list only.
-    assert "email" not in vendor_changes(moved, {"email": ["ap@acme.example"]}, fallback=True)
-    assert vendor_changes({"email": []}, {"email": ["ap@acme.example"]}, fallback=True) == {
-        "email": ["ap@acme.example"]
-    }
 
 
 def test_the_fallback_email_setting_takes_one_address(monkeypatch):

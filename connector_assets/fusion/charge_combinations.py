@@ -1,0 +1,101 @@
+"""Fusion's account combinations as a flow charges lines to them: the asset that stages
+``accountCombinationsLOV`` whole for an integration (``combinations_asset``), and ``Combinations``, the
+staged snapshot asked whether a combination, or a natural account anywhere, takes postings on a day, and
+what a segment value a table names may look like (``segment_problem``). How
+one combination is staged and judged is ``account_combinations``'; which segments an integration builds a
+charge account from is the integration's (Oracle Fusion <-> Procurify: ``charge_accounts``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from typing import Any
+
+from dagster import AssetsDefinition, MaterializeResult, asset
+
+from connector_assets.automation import NEVER_READ
+from connector_assets.fusion.account_combinations import (
+    DELIMITER,
+    LOV,
+    Combination,
+    stage_combinations,
+    staged_combinations,
+)
+
+SEGMENT_MAX = 25  # a Fusion segment value (GL_CODE_COMBINATIONS.SEGMENTn)
+SEGMENT_VALUE = re.compile(r"[A-Za-z0-9]+")
+
+
+def segment_problem(value: str, what: str = "a Fusion natural account") -> str | None:
+    """What is wrong with one segment value in a finance user's words (None: it reads as a segment)."""
+    text = value.strip()
+    if not SEGMENT_VALUE.fullmatch(text):
+        return f"{what} is one segment value of letters and digits (e.g. 60000), not {text!r}"
+    if len(text) > SEGMENT_MAX:
+        return f"{what} has at most {SEGMENT_MAX} characters ({len(text)} given)"
+    return None
+
+
+class Combinations(dict[str, Combination]):
+    """Staged combinations by their text (``101-10-60000-000``)."""
+
+    @classmethod
+    def staged(cls, staging: Any, asset_name: str) -> Combinations:
+        return cls(staged_combinations(staging, asset_name))
+
+    def problem(self, text: str, on: date | None = None) -> str | None:
+        """Why combination ``text`` takes no posting on the day (default today, UTC); None when it does."""
+        found = self.get(text)
+        if found is None:
+            return f"Fusion account {text} is not in {LOV}"
+        return found.problem(on or datetime.now(UTC).date())
+
+    def natural_account_problem(self, natural: str, *, on: date | None = None) -> str | None:
+        """Why Fusion natural account ``natural`` (segment 3) takes no postings anywhere (None: at least one
+        staged combination with it is enabled, postable and active on the day)."""
+        day = on or datetime.now(UTC).date()
+        seen = [c for text, c in self.items() if text.split(DELIMITER)[2:3] == [natural]]
+        if not seen:
+            return f"Fusion natural account {natural} is in no combination of {LOV}"
+        if any(c.problem(day) is None for c in seen):
+            return None
+        return f"Fusion natural account {natural} has no enabled, postable, active combination in {LOV}"
+
+
+def combinations_asset(
+    *, name: str, group: str, segments: Callable[[], tuple[str, ...]], segments_setting: str, description: str
+) -> AssetsDefinition:
+    """The asset ``name`` staging Fusion's combinations whole (the resource has no change stamp), read with
+    the segment attribute names ``segments()`` gives (the setting ``segments_setting``); combinations
+    skipped for unreadable segments are counted in its metadata and a warning. Staged once on a new
+    instance by the automation sensor (``NEVER_READ``), before the flows' first ticks."""
+
+    @asset(
+        name=name,
+        group_name=group,
+        automation_condition=NEVER_READ,
+        kinds={"fusion", "parquet"},
+        required_resource_keys={"fusion", "staging"},
+        description=description,
+    )
+    def combinations(context) -> MaterializeResult:  # unannotated: dagster refuses a string annotation
+        with context.resources.fusion.session() as session:
+            staged, skipped = stage_combinations(
+                context.resources.staging,
+                name,
+                session.iter_account_combinations(),
+                segments(),
+                segments_setting=segments_setting,
+            )
+            calls = session.metrics.as_metadata()
+        if skipped:
+            context.log.warning(
+                f"{name}: {skipped} combinations without readable segments "
+                f"{', '.join(segments())} were not staged (the pod may spell them otherwise: "
+                f"{segments_setting})"
+            )
+        return MaterializeResult(metadata={"rows": staged, "skipped": skipped, **calls})
+
+    return combinations

@@ -1,0 +1,91 @@
+"""JD Edwards suppliers read whole by address number, for a flow that sends them to another system as vendors
+(JDE -> Procurify ``suppliers``; its reconciliation judges them with ``inactive_reason``): the F0401
+Supplier Master row (the holds), the F0101 Address Book row (name, search type, long address number) and
+the contact details every JDE flow reads (``supplier_details``: F0116 address in effect, F0115 business
+phone, F01151 primary e-mail), and whether JDE still counts the supplier as one to buy from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from connector_assets.jde.lookup import browse_in
+from connector_assets.jde.supplier_details import supplier_details
+from connector_assets.jde.tables import ADDRESS_BOOK, SUPPLIER_ADDRESSES, SUPPLIERS
+
+SUPPLIER_READ_COLUMNS = ["AN8", "HDPY", "HOLD"]  # F0401: the holds that make a vendor inactive
+BOOK_READ_COLUMNS = ["AN8", "ALPH", "AT1", "ALKY"]  # F0101: name, search type, long address number
+
+
+@dataclass(frozen=True)
+class SupplierDocument:
+    """One JDE supplier as read: ``supplier`` its F0401 row (AN8, HDPY, HOLD), ``book`` its F0101 row
+    (ALPH, AT1, ALKY; None when the address book has none) and ``details`` a
+    ``supplier_details.SupplierDetails`` (None when JDE returned none)."""
+
+    number: int
+    supplier: Mapping[str, Any]
+    book: Mapping[str, Any] | None
+    details: Any = None
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else " ".join(str(value).split())
+
+
+def supplier_label(document: SupplierDocument) -> str:
+    """``JDE supplier 4343 (Granite Supply Co)``: how a refusal names the supplier."""
+    name = _text((document.book or {}).get("ALPH"))
+    return f"JDE supplier {document.number}" + (f" ({name})" if name else "")
+
+
+def inactive_reason(document: SupplierDocument) -> str:
+    """Why the supplier is not one to buy from ("" when it is): F0101 search type AT1 not ``V``, F0401
+    HDPY payment hold ``Y``, or an F0401 HOLD order hold code."""
+    search_type = _text((document.book or {}).get("AT1")).upper()
+    if search_type != "V":
+        return f"F0101 search type AT1 is {search_type or 'blank'}, not V (supplier)"
+    if _text(document.supplier.get("HDPY")).upper() == "Y":
+        return "F0401 HDPY holds its payments"
+    hold = _text(document.supplier.get("HOLD"))
+    if hold:
+        return f"F0401 HOLD holds its orders (code {hold})"
+    return ""
+
+
+def read_suppliers(jde: Any, an8s: Iterable[int]) -> list[SupplierDocument]:
+    """The suppliers among ``an8s`` (those with an F0401 row), in number order, each with its F0101 row and
+    contact details; a handful of JDE calls per 100 suppliers, in one session of ``jde`` (the resource)."""
+    wanted = sorted(set(an8s))
+    if not wanted:
+        return []
+    with jde.session() as session:
+        rows = browse_in(session, SUPPLIERS.table, "AN8", wanted, SUPPLIER_READ_COLUMNS)
+        suppliers = {int(r["AN8"]): r for r in rows}
+        found = sorted(suppliers)
+        book = {
+            int(r["AN8"]): r for r in browse_in(session, ADDRESS_BOOK.table, "AN8", found, BOOK_READ_COLUMNS)
+        }
+        details = supplier_details(session, [n for n in found if n in book], bank=False)
+    return [SupplierDocument(n, suppliers[n], book.get(n), details.get(n)) for n in found]
+
+
+def changed_suppliers(
+    staging: Any, partition: str | None, synced: Callable[[set[int]], set[int]]
+) -> set[int]:
+    """Address numbers of a staged day's changed suppliers: F0401 rows, F0101 rows of search type V, F0116
+    addresses, and F0101 rows of another search type that ``synced`` (of those numbers) says the flow
+    wrote before (a supplier no longer V: its vendor is deactivated; customers and employees are not)."""
+    numbers = {int(r["AN8"]) for r in staging.read_rows(SUPPLIERS.asset, partition)}
+    others: set[int] = set()
+    for row in staging.read_rows(ADDRESS_BOOK.asset, partition):
+        an8 = int(row["AN8"])
+        if (row.get("AT1") or "").strip() == "V":
+            numbers.add(an8)
+        else:
+            others.add(an8)
+    numbers |= synced(others)
+    numbers |= {int(r["AN8"]) for r in staging.read_rows(SUPPLIER_ADDRESSES.asset, partition)}
+    return numbers
