@@ -12,7 +12,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from dagster import AssetKey, DailyPartitionsDefinition, Definitions, instance_for_test
+from dagster import (
+    AssetKey,
+    AssetMaterialization,
+    DailyPartitionsDefinition,
+    Definitions,
+    build_schedule_context,
+    instance_for_test,
+)
 from fusion_procurify_world import fusion_procurify_world
 from schedule_ticks import mark_closed, tick
 
@@ -130,6 +137,10 @@ def test_a_daily_flow_closes_the_previous_utc_day_then_polls_today(package, merg
     schedule = merged.get_repository_def().get_schedule_def("fusion_procurify_invoices_schedule")
     at = datetime(2026, 3, 5, 0, 4, tzinfo=UTC)
     with instance_for_test() as instance:
+        # The invoices read Fusion's account combinations: until staged once, a tick waits, naming them.
+        with build_schedule_context(instance=instance, scheduled_execution_time=at) as context:
+            assert COMBINATIONS in schedule(context).skip_message
+        instance.report_runless_asset_event(AssetMaterialization(AssetKey(COMBINATIONS)))
         [first] = tick(schedule, at, instance)
         assert first.partition_key == "2026-03-04" and first.run_key == "close-2026-03-04"
         mark_closed(instance, "fusion_procurify_invoices_schedule", "2026-03-04")
