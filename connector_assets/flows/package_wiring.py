@@ -127,6 +127,11 @@ class PackageWiring:
         flat = [a for assets in [*own, *others] for a in assets]
         return LandedFlow(spec, module, cron_setting, flat, replays)
 
+    def flow_table(self, *names: str) -> dict[str, tuple[str, str]]:
+        """Flows each in the module of its name, on the cron setting of its name: ``suppliers`` ->
+        (``suppliers``, ``ML_<INTEGRATION>_SUPPLIERS_CRON``), in the order given (how records move)."""
+        return {name: (name, f"ML_{self.integration.upper()}_{name.upper()}_CRON") for name in names}
+
     def landed_flows(self, flows: Mapping[str, tuple[str, str]]) -> list[LandedFlow]:
         """Every flow of ``flows`` (flow -> (module, cron setting)), in that order."""
         return [

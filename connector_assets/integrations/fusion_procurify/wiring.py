@@ -1,7 +1,8 @@
 """Which Oracle Fusion <-> Procurify flows this package has, and what each brings: its ``FlowSpec``, its
 assets, its cron setting and its replay registration, found in the flow's own module.
 
-``FLOWS`` is the list (flow -> module -> cron setting); inside a module the flow is the ``FlowSpec`` whose
+``FLOWS`` is the list (flow -> module -> cron setting, ``PackageWiring.flow_table``); inside a module the
+flow is the ``FlowSpec`` whose
 name is the flow's, its assets the module-level ``*_assets`` lists holding its ``<flow>_mapped`` step, its
 replays every ``register_*_replay*`` function the module defines. A listed module that fails to import, or
 does not define its flow, stops the package from loading with an error naming it: a flow left out quietly
@@ -32,15 +33,6 @@ from connector_assets.integrations.fusion_procurify.integration import INTEGRATI
 
 PACKAGE = "connector_assets.integrations.fusion_procurify"
 
-# flow name -> (module, the setting holding its cron). Order: how records move (master data first).
-FLOWS: dict[str, tuple[str, str]] = {
-    "account_codes": ("account_codes", "ML_FUSION_PROCURIFY_ACCOUNT_CODES_CRON"),
-    "suppliers": ("suppliers", "ML_FUSION_PROCURIFY_SUPPLIERS_CRON"),
-    "vendors": ("vendors", "ML_FUSION_PROCURIFY_VENDORS_CRON"),
-    "purchase_orders": ("purchase_orders", "ML_FUSION_PROCURIFY_PURCHASE_ORDERS_CRON"),
-    "invoices": ("invoices", "ML_FUSION_PROCURIFY_INVOICES_CRON"),
-    "payment_status": ("payment_status", "ML_FUSION_PROCURIFY_PAYMENT_STATUS_CRON"),
-}
 # Modules holding the mapping tables the flows map with.
 MAPPING_MODULES = ("account_map", "departments")
 # Master data the flows map with besides the mapping tables: module -> the asset it must define.
@@ -51,6 +43,16 @@ RECONCILE_MODULE = "reconcile.assets"
 
 
 _WIRING = PackageWiring(PACKAGE, INTEGRATION)
+# Each flow in the module of its name, on ML_<INTEGRATION>_<FLOW>_CRON; in the order records move (master data
+# first).
+FLOWS = _WIRING.flow_table(
+    "account_codes",
+    "suppliers",
+    "vendors",
+    "purchase_orders",
+    "invoices",
+    "payment_status",
+)
 # The package's module by name, and a module's flow: each raises naming what is missing.
 _module = _WIRING.module
 _flow = _WIRING.flow

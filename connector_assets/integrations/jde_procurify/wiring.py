@@ -1,7 +1,8 @@
 """Which JDE <-> Procurify flows this package has, and what each brings: its ``FlowSpec``, its assets,
 its cron setting and its replay registration, found in the flow's own module.
 
-``FLOWS`` is the list (flow -> module -> cron setting); inside a module the flow is the ``FlowSpec`` whose
+``FLOWS`` is the list (flow -> module -> cron setting, ``PackageWiring.flow_table``); inside a module the
+flow is the ``FlowSpec`` whose
 name is the flow's, its assets the module-level ``*_assets`` lists holding its ``<flow>_mapped`` step, its
 replays every ``register_*_replay*`` function the module defines. A listed module that fails to import, or
 does not define its flow, stops the package from loading with an error naming it: a flow left out quietly
@@ -27,22 +28,23 @@ from connector_assets.integrations.jde_procurify.integration import INTEGRATION
 
 PACKAGE = "connector_assets.integrations.jde_procurify"
 
-# flow name -> (module, the setting holding its cron). Order: how records move (master data first).
-FLOWS: dict[str, tuple[str, str]] = {
-    "account_codes": ("account_codes", "ML_JDE_PROCURIFY_ACCOUNT_CODES_CRON"),
-    "suppliers": ("suppliers", "ML_JDE_PROCURIFY_SUPPLIERS_CRON"),
-    "vendors": ("vendors", "ML_JDE_PROCURIFY_VENDORS_CRON"),
-    "purchase_orders": ("purchase_orders", "ML_JDE_PROCURIFY_PURCHASE_ORDERS_CRON"),
-    "po_links": ("po_links", "ML_JDE_PROCURIFY_PO_LINKS_CRON"),
-    "bills": ("bills", "ML_JDE_PROCURIFY_BILLS_CRON"),
-    "payments": ("payments", "ML_JDE_PROCURIFY_PAYMENTS_CRON"),
-    "paid_marks": ("paid_marks", "ML_JDE_PROCURIFY_PAID_MARKS_CRON"),
-}
 # Modules holding the mapping tables the flows map with.
 MAPPING_MODULES = ("account_map", "departments")
 
 
 _WIRING = PackageWiring(PACKAGE, INTEGRATION)
+# Each flow in the module of its name, on ML_<INTEGRATION>_<FLOW>_CRON; in the order records move (master data
+# first).
+FLOWS = _WIRING.flow_table(
+    "account_codes",
+    "suppliers",
+    "vendors",
+    "purchase_orders",
+    "po_links",
+    "bills",
+    "payments",
+    "paid_marks",
+)
 # The package's module by name, and a module's flow: each raises naming what is missing.
 _module = _WIRING.module
 _flow = _WIRING.flow
