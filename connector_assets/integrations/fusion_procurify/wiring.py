@@ -46,12 +46,7 @@ _WIRING = PackageWiring(PACKAGE, INTEGRATION)
 # Each flow in the module of its name, on ML_<INTEGRATION>_<FLOW>_CRON; in the order records move (master data
 # first).
 FLOWS = _WIRING.flow_table(
-    "account_codes",
-    "suppliers",
-    "vendors",
-    "purchase_orders",
-    "invoices",
-    "payment_status",
+    "account_codes", "suppliers", "vendors", "purchase_orders", "invoices", "payment_status"
 )
 # The package's module by name, and a module's flow: each raises naming what is missing.
 _module = _WIRING.module

@@ -36,14 +36,7 @@ _WIRING = PackageWiring(PACKAGE, INTEGRATION)
 # Each flow in the module of its name, on ML_<INTEGRATION>_<FLOW>_CRON; in the order records move (master data
 # first).
 FLOWS = _WIRING.flow_table(
-    "account_codes",
-    "suppliers",
-    "vendors",
-    "purchase_orders",
-    "po_links",
-    "bills",
-    "payments",
-    "paid_marks",
+    "account_codes", "suppliers", "vendors", "purchase_orders", "po_links", "bills", "payments", "paid_marks"
 )
 # The package's module by name, and a module's flow: each raises naming what is missing.
 _module = _WIRING.module
