@@ -19,7 +19,7 @@ from pathlib import Path
 import click
 
 from connector_cli.dev_console import start_pump
-from connector_cli.dev_vault import keep_sessions
+from connector_cli.dev_vault import DevVaultKeyError, keep_sessions
 from connector_resources import settings
 
 
@@ -156,7 +156,10 @@ def dev(
     _choose_ports(sandbox_ports, sandbox, host, port)
     home = prepare_dagster_home(root, dagster_home)
     settings.export("DAGSTER_HOME", str(home))
-    vault_line = keep_sessions(home)
+    try:
+        vault_line = keep_sessions(home)
+    except DevVaultKeyError as exc:
+        raise click.ClickException(str(exc)) from None
     os.chdir(root)
     _automation_default(sandbox)
 

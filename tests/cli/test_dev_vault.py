@@ -59,3 +59,18 @@ def test_a_key_file_open_to_others_or_broken_is_refused_naming_the_file(tmp_path
     path.write_text("not a key")
     with pytest.raises(DevVaultKeyError, match=f"{KEY_FILE} holds no valid Fernet key"):
         development_key(tmp_path)
+
+
+def test_make_dev_stops_with_the_file_named_when_the_key_file_is_open_to_others(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from connector_cli.main import cli
+
+    monkeypatch.setenv(KEY_ENV, "")
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("DAGSTER_HOME", str(home))  # dev exports it: restored after the test
+    (home / KEY_FILE).write_text(Fernet.generate_key().decode())
+    (home / KEY_FILE).chmod(0o644)
+    result = CliRunner().invoke(cli, ["dev", "--no-sandbox", "--dagster-home", str(home), "--port", "1"])
+    assert result.exit_code == 1 and "readable by others" in result.output and "Traceback" not in result.output
