@@ -73,4 +73,6 @@ def test_make_dev_stops_with_the_file_named_when_the_key_file_is_open_to_others(
     (home / KEY_FILE).write_text(Fernet.generate_key().decode())
     (home / KEY_FILE).chmod(0o644)
     result = CliRunner().invoke(cli, ["dev", "--no-sandbox", "--dagster-home", str(home), "--port", "1"])
-    assert result.exit_code == 1 and "readable by others" in result.output and "Traceback" not in result.output
+    assert (
+        result.exit_code == 1 and "readable by others" in result.output and "Traceback" not in result.output
+    )
