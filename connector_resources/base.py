@@ -37,6 +37,14 @@ from connector_resources.vault import resolve_secret
 _SessionT = TypeVar("_SessionT", bound=Closing, covariant=True)
 
 
+def initialized(resource: Any) -> Any:
+    """``resource`` (any Dagster ``ConfigurableResource``) initialised outside a run, inside Dagster's context
+    manager: the ephemeral instance Dagster opens for it is closed here, on the calling thread, not left to
+    the garbage collector on another one. For resources without teardown, whose value outlives the context."""
+    with resource.process_config_and_initialize_cm() as value:
+        return value
+
+
 class _OpensSessions(Protocol[_SessionT]):
     """A resource whose ``open_session`` returns ``_SessionT`` (so ``session()`` is typed like it)."""
 
@@ -78,10 +86,9 @@ class ApiConnectionResource(ConfigurableResource):
         Initialised inside Dagster's context manager, so the ephemeral instance Dagster opens for it is closed
         here, on this thread: ``process_config_and_initialize`` left it to the garbage collector, which
         closed its in-memory SQLite connections on whichever thread it ran (a traceback on ``make dev``'s
-        console). Our resources hold no teardown, so the value outlives the context.
+        console). Our resources hold no teardown, so the value outlives the context (``initialized``).
         """
-        with cls.from_settings(environ, **overrides).process_config_and_initialize_cm() as initialized:
-            return initialized
+        return initialized(cls.from_settings(environ, **overrides))
 
     def open_session(self) -> Closing:
         """A session the caller must ``close()``; each resource says how it logs in."""

@@ -225,9 +225,9 @@ def build_day_close_flows(
     schedules = []
     for spec, entry in table.items():
         name, cron = f"{spec.flow}_{SCHEDULE_SUFFIX}", settings.value(entry.cron_setting)
-        partitions = mapped_asset(spec, flow_assets[spec]).partitions_def
+        mapped = mapped_asset(spec, flow_assets[spec])
+        partitions = mapped.partitions_def
         if isinstance(partitions, DailyPartitionsDefinition):
-            reads = mapped_asset(spec, flow_assets[spec]).dependency_keys
             schedule = build_day_close_schedule(
                 name,
                 jobs[spec],
@@ -235,7 +235,7 @@ def build_day_close_flows(
                 timezone=timezone,
                 partitions_def=partitions,
                 description=describe_schedule(spec, entry.cron_setting),
-                staged_first=sorted(first & set(reads), key=AssetKey.to_user_string),
+                staged_first=sorted(first & set(mapped.dependency_keys), key=AssetKey.to_user_string),
             )
         elif partitions is None:
             where = f"{spec.name} ({spec.source_system} -> {spec.target_system})"

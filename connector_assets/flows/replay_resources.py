@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from typing import Any
 
+from connector_resources.base import initialized
 from connector_resources.ledger import Ledger, QueueItem
 from connector_resources.replay import ReplayOutcome, register_replay_handler, shared_context, shared_value
 
@@ -34,12 +35,7 @@ def resources_from_settings(keys: Iterable[str] = ("jde", "coupa", "staging")) -
     # from_settings may hold EnvVar references; initialising resolves them outside a Dagster run, in
     # Dagster's context manager so the ephemeral instance it opens is closed here, not by the garbage
     # collector on another thread (``ConnectorResource.initialized_from_settings``).
-    return {key: _initialized(available[key]) for key in keys}
-
-
-def _initialized(resource: Any) -> Any:
-    with resource.process_config_and_initialize_cm() as value:
-        return value
+    return {key: initialized(available[key]) for key in keys}
 
 
 def jde_from_settings() -> Any:
