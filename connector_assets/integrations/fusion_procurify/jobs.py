@@ -29,6 +29,7 @@ from dagster import AssetsDefinition, AssetSelection, ScheduleDefinition, define
 
 from connector_assets.flows.core import FlowSpec
 from connector_assets.flows.jobs import SCHEDULE_SUFFIX, DayClosingJobs, build_tick_schedule
+from connector_assets.integrations.fusion_procurify.charge_accounts import COMBINATIONS_ASSET
 from connector_assets.integrations.fusion_procurify.integration import INTEGRATION
 from connector_resources import settings
 
@@ -57,7 +58,7 @@ def _describe_schedule(spec: FlowSpec, cron_setting: str) -> str:
 JOBS = DayClosingJobs(
     timezone=lambda: TIMEZONE,
     describe_schedule=_describe_schedule,
-    staged_first=("fusion_procurify_account_combinations",),  # charge_accounts.COMBINATIONS_ASSET
+    staged_first=(COMBINATIONS_ASSET,),
 )
 
 
