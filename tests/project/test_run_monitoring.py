@@ -205,9 +205,16 @@ def test_killed_run_workers_are_marked_failed_within_the_poll_and_launched_ones_
         for run_id in (lone, executed):
             os.kill(workers[run_id].pid, signal.SIGKILL)
         killed = time.monotonic()
-        # What the ledger's leases ask (``runs_ended_in``): dead long before the daemon's next pass. (The
-        # signal takes a moment to land; ``lone`` may be failed by its code server already, then None.)
-        _wait("the CLI's worker known dead", lambda: worker_ended(instance, executed), 2)
+        # What the ledger's leases ask (``runs_ended_in``): dead well before the next pass (10 s). (The
+        # signal takes a moment to land; ``lone`` may be failed by its code server already, then None.) The
+        # daemon's monitoring pass may land in that moment and fail the run first: then the run has ended and
+        # the question does not arise (``worker_ended`` is None for a finished run), so that counts too.
+        _wait(
+            "the CLI's worker known dead",
+            lambda: worker_ended(instance, executed) or runs.run(executed).is_failure,
+            5,
+            runs.story(executed),
+        )
         took["cli worker known dead"] = time.monotonic() - killed
         took["lone failed"] = runs.failed_within(lone, killed)
         took["cli failed"] = runs.failed_within(executed, killed)
