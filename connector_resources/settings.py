@@ -1,9 +1,9 @@
 """Connection settings for every external system, declared as data.
 
-One table drives three things: the values resources are built with, the README's configuration table
-(a test keeps the two in step) and ``ml-connector ping``. Every setting can be given by an environment
-variable so a deployment can point any integration at any host; with none set, the sandbox defaults
-apply, which is the embedded default ``make dev`` starts.
+One table drives three things: the values resources are built with, the configuration table in
+docs/configuration.md (a test keeps the two in step) and ``ml-connector ping``. Every setting can be
+given by an environment variable so a deployment can point any integration at any host; with none set,
+the sandbox defaults apply, which is the embedded default ``make dev`` starts.
 
 Secret settings hold a *reference*, not necessarily the value: ``vault:NAME`` (read from the credential
 vault at use time), ``env:VAR`` (another environment variable) or, for the sandbox defaults only, the
@@ -453,7 +453,7 @@ SYSTEMS: dict[str, System] = {
     )
 }
 
-# Settings of the project itself (not of a connection); listed in the same README table.
+# Settings of the project itself (not of a connection); listed in the same table (docs/configuration.md).
 PROJECT_SETTINGS: tuple[Setting, ...] = (
     Setting(
         "jde_supplier_addresses",
@@ -554,7 +554,7 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
         "ML_RUN_EXECUTOR",
         "in_process",
         "where a run's steps execute: in_process (the run's own process) or celery (Celery workers, "
-        "README 'Steps on Celery workers')",
+        "docs/deployment.md 'Steps on Celery workers')",
         kind=Choice(("in_process", "celery")),
     ),
     Setting(
@@ -576,8 +576,8 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
         "",
         "where staged Parquet partitions live: a folder or s3://bucket/prefix (blank: "
         "$DAGSTER_HOME/staging); S3 credentials and endpoint from the standard AWS variables "
-        "(AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_ENDPOINT_URL_S3 for MinIO), README 'Staging on "
-        "object storage'",
+        "(AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_ENDPOINT_URL_S3 for MinIO), docs/deployment.md "
+        "'Staging on object storage'",
     ),
     Setting(
         "ledger_lease_minutes",
@@ -672,8 +672,8 @@ def register_settings(integration: str, *declared: Setting) -> tuple[Setting, ..
 
     Called by ``connector_assets/integrations/<name>/settings.py``, declared next to its flows: the table
     imports that module the first time one of its ``ML_<NAME>_`` variables is asked for
-    (``registered``), so ``settings.read`` / ``value``, ``ml-connector ping`` and the README table find it
-    whoever asks first."""
+    (``registered``), so ``settings.read`` / ``value``, ``ml-connector ping`` and the configuration table
+    find it whoever asks first."""
     prefix = f"ML_{integration.upper()}_"
     for setting in declared:
         if not setting.env.startswith(prefix):
@@ -729,7 +729,7 @@ def all_settings() -> list[Setting]:
 
 def registered(env: str) -> Setting:
     """The setting read from environment variable ``env``; every variable the project reads is declared in
-    this module or in its integration's ``settings.py`` (so the README's table lists it), and reading an
+    this module or in its integration's ``settings.py`` (so docs/configuration.md lists it), and reading an
     undeclared one is a programming error.
 
     ``ML_<SYSTEM>_POLL_CRON`` is one declaration for each SaaS system's poll cadence.
@@ -798,7 +798,7 @@ def system(key: str) -> System:
 
 
 def markdown_table() -> str:
-    """The README configuration table, generated so it cannot drift from the code."""
+    """The configuration table of docs/configuration.md, generated so it cannot drift from the code."""
     lines = ["| variable | system | default (sandbox) | meaning |", "|---|---|---|---|"]
     for sys_ in SYSTEMS.values():
         for s in sys_.settings:

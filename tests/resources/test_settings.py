@@ -1,4 +1,4 @@
-"""Connection settings: env vars override sandbox defaults, and the README table is the code's table."""
+"""Connection settings: env vars override sandbox defaults, and the docs' table is the code's table."""
 
 from __future__ import annotations
 
@@ -41,16 +41,17 @@ def test_every_env_var_is_unique():
     assert len(envs) == len(set(envs))
 
 
-def test_readme_configuration_table_is_the_generated_one():
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert markdown_table() in readme, (
-        "README's configuration table is stale: paste settings.markdown_table()"
+def test_docs_configuration_table_is_the_generated_one():
+    page = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
+    assert markdown_table() in page, (
+        "docs/configuration.md's table is stale: paste settings.markdown_table() (the page says how)"
     )
 
 
 def test_settings_are_read_only_through_the_registry():
     """Every environment variable the project reads is declared in connector_resources/settings.py (so the
-    README table lists it with its default) and read through it: no module keeps a default of its own."""
+    docs/configuration.md table lists it with its default) and read through it: no module keeps a default
+    of its own."""
     import re
 
     raw_read = re.compile(r"\bos\.(environ|getenv)\b|\bfrom os import\b.*\b(environ|getenv)\b")

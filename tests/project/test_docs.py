@@ -1,0 +1,226 @@
+"""The docs stay true to the repository: every relative link resolves, every repository path a command
+names exists, and every command in a fenced shell block runs, at least as ``--help``.
+
+Why: the README and docs/ are where an operator copies commands from; a renamed option, a moved file
+or a deleted make target must fail the suite, not the reader. A command is checked where it is cheap:
+a click program (``ml-connector``, ``dagster``, ``dg``, ``dagster-celery``) in this process, its
+subcommand's help asked once and every ``--option`` the docs give it found there; a script under
+``bench/`` by running it with ``--help`` (each once, in parallel); a ``make`` target by reading the
+Makefile.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import subprocess
+import sys
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from functools import cache
+from importlib.metadata import entry_points
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+from roots import ROOT
+
+DOCS = sorted([ROOT / "README.md", *(ROOT / "docs").rglob("*.md")])
+FENCE = re.compile(r"^```(\w*)\n(.*?)^```", re.M | re.S)
+SHELL_FENCES = {"", "bash", "sh", "shell", "console"}
+LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
+CLICK_PROGRAMS = ("ml-connector", "dagster", "dg", "dagster-celery")
+# Repository paths a command names (a script, a config file, a test): they must exist.
+REPO_DIRS = ("bench/", "deploy/", "tests/", "docs/", "mappings/", "connector_")
+OPTION = re.compile(r"(?<![\w-])--[a-z][\w-]*")
+
+
+def _rel(path: Path) -> str:
+    return str(path.relative_to(ROOT))
+
+
+def _commands(text: str) -> list[list[str]]:
+    """Each simple command of the shell blocks in ``text``, as tokens (pipes and ``&&`` split)."""
+    commands = []
+    for lang, body in FENCE.findall(text):
+        if lang not in SHELL_FENCES:
+            continue
+        pending = ""
+        for line in body.replace("\\\n", " ").splitlines():
+            pending += line.strip().removeprefix("$ ") + "\n"
+            try:
+                tokens = _tokens(pending)
+            except ValueError:  # a quote open across lines (a JSON body): read on
+                continue
+            pending = ""
+            command: list[str] = []
+            for token in [*tokens, ";"]:
+                if token.strip(";&|"):
+                    command.append(token)
+                elif command:
+                    commands.append(command)
+                    command = []
+    return commands
+
+
+def _tokens(line: str) -> list[str]:
+    lexer = shlex.shlex(line, posix=True, punctuation_chars=";&|")
+    lexer.whitespace_split, lexer.commenters = True, "#"
+    return list(lexer)
+
+
+def _program(command: list[str]) -> tuple[str, list[str]] | None:
+    """(program, its arguments) for a command this test checks, else None."""
+    while command and re.fullmatch(r"[A-Z_][A-Z0-9_]*=.*", command[0]):  # VAR=value before it
+        command = command[1:]
+    if not command:
+        return None
+    head, args = command[0], command[1:]
+    name = head.removeprefix(".venv/bin/")
+    if name in ("python", "python3") and args and args[0].startswith("bench/"):
+        return "bench", args
+    if name in CLICK_PROGRAMS or name == "make" or head.startswith(".venv/bin/"):
+        return name, args
+    return None
+
+
+def _all_commands() -> list[tuple[str, str, list[str]]]:
+    found = []
+    for doc in DOCS:
+        for command in _commands(doc.read_text(encoding="utf-8")):
+            program = _program(command)
+            if program:
+                found.append((_rel(doc), *program))
+    return found
+
+
+@cache
+def _click_program(name: str) -> click.Command:
+    [point] = [e for e in entry_points(group="console_scripts") if e.name == name]
+    loaded = point.load()
+    if isinstance(loaded, click.Command):
+        return loaded
+    return vars(sys.modules[loaded.__module__])["cli"]  # dagster / dg: main() wraps the `cli` group
+
+
+@cache
+def _click_help(name: str, path: tuple[str, ...]) -> tuple[int, str]:
+    result = CliRunner().invoke(_click_program(name), [*path, "--help"], prog_name=name)
+    return result.exit_code, result.output
+
+
+def _click_path(name: str, args: list[str]) -> tuple[str, ...]:
+    """The subcommand path at the head of ``args`` (``xref set`` of ``xref set 17 1234``)."""
+    command, path = _click_program(name), []
+    for arg in args:
+        if not isinstance(command, click.Group):
+            break
+        sub = command.get_command(click.Context(command), arg)
+        if sub is None:
+            break
+        command, path = sub, [*path, arg]
+    return tuple(path)
+
+
+@cache
+def _make_targets() -> frozenset[str]:
+    text = (ROOT / "Makefile").read_text(encoding="utf-8")
+    return frozenset(re.findall(r"^([\w.-]+)\s*:(?!=)", text, re.M))
+
+
+# The scripts import the same libraries: compiled once into a shared cache, not again in every process
+# (the suite may run with PYTHONDONTWRITEBYTECODE, which made these --help runs take a minute).
+PYCACHE = Path(tempfile.gettempdir()) / "ml-connector-docs-pycache"
+
+
+def _run_help(argv: tuple[str, ...]) -> tuple[int, str]:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(PYCACHE)
+    done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=120, env=env)
+    return done.returncode, done.stdout + done.stderr
+
+
+def _subprocess_help(program: str, args: list[str]) -> tuple[str, ...]:
+    """The argv that asks ``program`` for the help of what the docs run."""
+    if program == "bench":
+        return (str(ROOT / ".venv/bin/python"), args[0], "--help")
+    words = []
+    for arg in args:  # leading subcommand words: `pip install`, `ruff check`
+        if not re.fullmatch(r"[a-z][a-z-]*", arg):
+            break
+        words.append(arg)
+    return (str(ROOT / ".venv/bin" / program), *words[:2], "--help")
+
+
+def test_every_relative_link_resolves():
+    broken = []
+    for doc in DOCS:
+        text = doc.read_text(encoding="utf-8")
+        for target in LINK.findall(text):
+            if re.match(r"[a-z][a-z0-9+.-]*:", target) or target.startswith("#"):
+                continue  # a URL, or a place in this page
+            if not (doc.parent / target.split("#")[0]).exists():
+                broken.append(f"{_rel(doc)}: {target}")
+    assert broken == [], "links to nothing:\n" + "\n".join(broken)
+
+
+def test_every_repository_path_a_command_names_exists():
+    missing = [
+        f"{doc}: {arg}"
+        for doc, _program_name, args in _all_commands()
+        for arg in args
+        if arg.startswith(REPO_DIRS) and "<" not in arg and not (ROOT / arg.split("::")[0]).exists()
+    ]
+    assert missing == [], "commands name files that are not there:\n" + "\n".join(missing)
+
+
+def test_every_documented_command_runs_at_least_as_help():
+    commands = _all_commands()
+    assert len(commands) > 20, "the docs' shell blocks were not found"
+    problems: list[str] = []
+    by_argv: dict[tuple[str, ...], list[tuple[str, list[str]]]] = {}
+    for doc, program, args in commands:
+        if program == "make":
+            targets = [a for a in args if not a.startswith("-") and "=" not in a]
+            problems += [f"{doc}: make {t}: no such target" for t in targets if t not in _make_targets()]
+        elif program in CLICK_PROGRAMS:
+            path = _click_path(program, args)
+            code, text = _click_help(program, path)
+            label = " ".join((program, *path))
+            if code != 0:
+                problems.append(f"{doc}: {label} --help exits {code}: {text[-300:]}")
+            problems += [
+                f"{doc}: {label} has no {o}" for o in OPTION.findall(" ".join(args)) if o not in text
+            ]
+        elif program == "bench" and not args:
+            problems.append(f"{doc}: python with no bench script")
+        elif not args or not args[0].startswith("-m"):
+            by_argv.setdefault(_subprocess_help(program, args), []).append((doc, args))
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        answers = dict(zip(by_argv, pool.map(_run_help, by_argv), strict=True))
+    for argv, (code, text) in answers.items():
+        label = " ".join(Path(a).name if a.startswith(str(ROOT)) else a for a in argv)
+        for doc, args in by_argv[argv]:
+            if code != 0:
+                problems.append(f"{doc}: {label} exits {code}: {text[-300:]}")
+                continue
+            options = OPTION.findall(" ".join(args))
+            problems += [f"{doc}: {label}: no option {o}" for o in options if o not in text]
+    assert problems == [], "\n".join(problems)
+
+
+@pytest.mark.parametrize(
+    ("block", "expected"),
+    [
+        ("```bash\nmake dev    # starts it\n```\n", [["make", "dev"]]),
+        ("```\nA=1 ml-connector replay --dry-run | head && make test\n```\n",
+         [["A=1", "ml-connector", "replay", "--dry-run"], ["head"], ["make", "test"]]),
+        ("```bash\n.venv/bin/python bench/x.py \\\n  --scale 10\n```\n",
+         [[".venv/bin/python", "bench/x.py", "--scale", "10"]]),
+        ("```python\nmake = 1\n```\n", []),
+    ],
+)  # fmt: skip
+def test_commands_are_read_from_shell_blocks_only(block, expected):
+    assert _commands(block) == expected
