@@ -11,12 +11,11 @@ Makefile.
 
 from __future__ import annotations
 
-import os
+import json
 import re
 import shlex
 import subprocess
 import sys
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from importlib.metadata import entry_points
@@ -28,7 +27,7 @@ from click.testing import CliRunner
 from roots import ROOT
 
 DOCS = sorted([ROOT / "README.md", *(ROOT / "docs").rglob("*.md")])
-FENCE = re.compile(r"^```(\w*)\n(.*?)^```", re.M | re.S)
+FENCE = re.compile(r"^[ \t]*```(\w*)\n(.*?)^[ \t]*```", re.M | re.S)  # indented in a list too
 SHELL_FENCES = {"", "bash", "sh", "shell", "console"}
 LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
 CLICK_PROGRAMS = ("ml-connector", "dagster", "dg", "dagster-celery")
@@ -130,22 +129,52 @@ def _make_targets() -> frozenset[str]:
     return frozenset(re.findall(r"^([\w.-]+)\s*:(?!=)", text, re.M))
 
 
-# The scripts import the same libraries: compiled once into a shared cache, not again in every process
-# (the suite may run with PYTHONDONTWRITEBYTECODE, which made these --help runs take a minute).
-PYCACHE = Path(tempfile.gettempdir()) / "ml-connector-docs-pycache"
+# The bench scripts import the same libraries, so one process asks each of them for its help in turn
+# (``runpy``, as ``python bench/x.py --help`` would), rather than a process per script.
+HELP_RUNNER = """
+import contextlib, io, json, runpy, sys
+answers = {}
+for script in sys.argv[1:]:
+    out = io.StringIO()
+    sys.argv, sys.path[0] = [script, "--help"], script.rsplit("/", 1)[0]
+    code = 0
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+        try:
+            runpy.run_path(script, run_name="__main__")
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+        except BaseException as exc:
+            code = 1
+            print(repr(exc))
+    answers[script] = [code, out.getvalue()]
+print(json.dumps(answers))
+"""
+PYTHON = str(ROOT / ".venv/bin/python")
 
 
-def _run_help(argv: tuple[str, ...]) -> tuple[int, str]:
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    env["PYTHONPYCACHEPREFIX"] = str(PYCACHE)
-    done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=120, env=env)
+def _run(argv: list[str]) -> tuple[int, str]:
+    done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=120)
     return done.returncode, done.stdout + done.stderr
+
+
+def _helps(argvs: list[tuple[str, ...]]) -> dict[tuple[str, ...], tuple[int, str]]:
+    """Each argv's (exit code, output): the bench scripts in one process, other programs one each."""
+    scripts = [argv for argv in argvs if argv[0] == PYTHON and argv[1].startswith("bench/")]
+    others = [argv for argv in argvs if argv not in scripts]
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        batch = pool.submit(_run, [PYTHON, "-c", HELP_RUNNER, *(argv[1] for argv in scripts)])
+        answers = dict(zip(others, pool.map(_run, [list(argv) for argv in others]), strict=True))
+        code, output = batch.result()
+    assert code == 0, f"the bench help runner failed: {output[-2000:]}"
+    by_script = json.loads(output.splitlines()[-1])
+    answers.update({argv: tuple(by_script[argv[1]]) for argv in scripts})
+    return answers
 
 
 def _subprocess_help(program: str, args: list[str]) -> tuple[str, ...]:
     """The argv that asks ``program`` for the help of what the docs run."""
     if program == "bench":
-        return (str(ROOT / ".venv/bin/python"), args[0], "--help")
+        return (PYTHON, args[0], "--help")
     words = []
     for arg in args:  # leading subcommand words: `pip install`, `ruff check`
         if not re.fullmatch(r"[a-z][a-z-]*", arg):
@@ -198,8 +227,7 @@ def test_every_documented_command_runs_at_least_as_help():
             problems.append(f"{doc}: python with no bench script")
         elif not args or not args[0].startswith("-m"):
             by_argv.setdefault(_subprocess_help(program, args), []).append((doc, args))
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        answers = dict(zip(by_argv, pool.map(_run_help, by_argv), strict=True))
+    answers = _helps(list(by_argv))
     for argv, (code, text) in answers.items():
         label = " ".join(Path(a).name if a.startswith(str(ROOT)) else a for a in argv)
         for doc, args in by_argv[argv]:
