@@ -195,12 +195,18 @@ def test_every_relative_link_resolves():
     assert broken == [], "links to nothing:\n" + "\n".join(broken)
 
 
+def _is_repo_path(arg: str) -> bool:
+    """A file or folder of this repository (``bench/x.py``, ``tests/kit/``), not a module name or a
+    placeholder (``<name>``)."""
+    return arg.startswith(REPO_DIRS) and "/" in arg and "<" not in arg
+
+
 def test_every_repository_path_a_command_names_exists():
     missing = [
         f"{doc}: {arg}"
         for doc, _program_name, args in _all_commands()
         for arg in args
-        if arg.startswith(REPO_DIRS) and "<" not in arg and not (ROOT / arg.split("::")[0]).exists()
+        if _is_repo_path(arg) and not (ROOT / arg.split("::")[0]).exists()
     ]
     assert missing == [], "commands name files that are not there:\n" + "\n".join(missing)
 
