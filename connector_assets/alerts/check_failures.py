@@ -3,31 +3,43 @@ check of a ``<flow>_written`` asset evaluated red.
 
 The check (``connector_assets.flows.written_check``) says it with Dagster's own severities: ERROR when
 records of the day failed to reach the target, WARN when only holds are older than ``ML_HELD_ALERT_HOURS``.
-This sensor reads those evaluations from the event log, so the alert and the asset's Checks tab show the
-same day, counts and reasons.
+This sensor reads those evaluations from Dagster's asset-check history (the table the asset's Checks tab
+shows; unlike a cross-run event-log query it works on the SQLite storage of ``make dev`` too), so the alert
+and the UI show the same day, counts and reasons.
 """
 
 from __future__ import annotations
 
+import json
+import time
+from collections.abc import Iterable
+
 from dagster import (
     AssetCheckEvaluation,
+    AssetCheckKey,
     AssetCheckSeverity,
-    DagsterEventType,
-    EventLogRecord,
     SensorEvaluationContext,
     SensorResult,
     SkipReason,
     sensor,
 )
+from dagster._core.storage.asset_check_execution_record import (
+    AssetCheckExecutionRecord,
+    AssetCheckExecutionRecordStatus,
+)
 
 from connector_assets.alerts.alert import Alert
 from connector_assets.alerts.channels import NO_CHANNEL, any_channel
-from connector_assets.alerts.event_log import newest_storage_id, records_after, send_in_order
-from connector_assets.alerts.run_failures import PARTITION_TAG
+from connector_assets.alerts.delivery import AlertNotDelivered, deliver
 from connector_assets.alerts.status import alert_sensor_status
 from connector_assets.flows.written_check import CHECK as WRITTEN_CHECK
 
-EVENT = DagsterEventType.ASSET_CHECK_EVALUATION
+# The latest failed evaluations read per check and tick; a check failing more often than this between
+# two ticks (one a minute) has its oldest failures of that minute summarised by the newer ones.
+PER_CHECK = 100
+# A check planned before another may be evaluated after it, and machines' clocks differ: a tick also looks
+# this far back, skipping what it already alerted (their ids are kept for as long).
+OVERLAP_SECONDS = 300.0
 
 
 def _metadata_value(evaluation: AssetCheckEvaluation, key: str) -> str:
@@ -56,12 +68,58 @@ def failed_records_alert(evaluation: AssetCheckEvaluation, day: str, run_id: str
     )
 
 
-def _failed_written_check(record: EventLogRecord) -> AssetCheckEvaluation | None:
-    event = record.event_log_entry.dagster_event
-    evaluation = event.event_specific_data if event is not None else None
-    if not isinstance(evaluation, AssetCheckEvaluation):
-        return None
-    return None if evaluation.passed or evaluation.check_name != WRITTEN_CHECK else evaluation
+def _evaluated_at(record: AssetCheckExecutionRecord) -> float:
+    return record.event.timestamp if record.event is not None else record.create_timestamp
+
+
+def failed_evaluations(
+    context: SensorEvaluationContext, checks: Iterable[AssetCheckKey], after: float, seen: set[int]
+) -> list[tuple[AssetCheckExecutionRecord, AssetCheckEvaluation]]:
+    """Failed evaluations of ``checks`` stored after ``after`` (less the overlap) and not in ``seen``,
+    oldest first."""
+    found = []
+    for check in checks:
+        history = context.instance.event_log_storage.get_asset_check_execution_history(
+            check, limit=PER_CHECK, status={AssetCheckExecutionRecordStatus.FAILED}
+        )
+        for record in history:
+            event = record.event.dagster_event if record.event is not None else None
+            evaluation = event.event_specific_data if event is not None else None
+            if record.id in seen or _evaluated_at(record) <= after - OVERLAP_SECONDS:
+                continue
+            if isinstance(evaluation, AssetCheckEvaluation):
+                found.append((record, evaluation))
+    return sorted(found, key=lambda pair: (_evaluated_at(pair[0]), pair[0].id))
+
+
+def _written_checks(context: SensorEvaluationContext) -> list[AssetCheckKey]:
+    graph = context.repository_def.asset_graph if context.repository_def is not None else None
+    keys = graph.asset_check_keys if graph is not None else set()
+    return sorted((key for key in keys if key.name == WRITTEN_CHECK), key=lambda key: key.to_user_string())
+
+
+def alert_new_failures(
+    context: SensorEvaluationContext, checks: list[AssetCheckKey], now: float
+) -> SensorResult:
+    """One alert per failed evaluation not alerted yet, oldest first. The cursor keeps the newest
+    evaluation time alerted and the ids alerted within the overlap before it (``OVERLAP_SECONDS``)."""
+    state = json.loads(context.cursor) if context.cursor else {"after": now, "seen": {}}
+    after, seen = float(state["after"]), {int(i): float(t) for i, t in state["seen"].items()}
+    sent_any = False
+    for record, evaluation in failed_evaluations(context, checks, after, set(seen)):
+        day = evaluation.partition or record.partition or "-"
+        try:
+            deliver(failed_records_alert(evaluation, day, record.run_id), context.log)
+        except AlertNotDelivered:
+            if not sent_any:  # nothing went out this tick: fail it, so the UI shows why
+                raise
+            context.log.error(f"alert for check execution {record.id} not sent; the next tick resends it")
+            break
+        sent_any = True
+        seen[record.id] = _evaluated_at(record)
+        after = max(after, seen[record.id])
+    recent = {str(i): t for i, t in seen.items() if t > after - OVERLAP_SECONDS}
+    return SensorResult(cursor=json.dumps({"after": after, "seen": recent}))
 
 
 def failed_records_alert_sensor():
@@ -75,25 +133,6 @@ def failed_records_alert_sensor():
     def alert_on_failed_records(context: SensorEvaluationContext):
         if not any_channel():
             return SkipReason(NO_CHANNEL)
-        if context.cursor is None:
-            return SensorResult(cursor=newest_storage_id(context.instance, EVENT))
-        return send_in_order(
-            context,
-            records_after(context.instance, EVENT, context.cursor),
-            lambda record: _alert_for(context, record),
-        )
+        return alert_new_failures(context, _written_checks(context), time.time())
 
     return alert_on_failed_records
-
-
-def _alert_for(context: SensorEvaluationContext, record: EventLogRecord) -> Alert | None:
-    evaluation = _failed_written_check(record)
-    if evaluation is None:
-        return None
-    run_id = record.event_log_entry.run_id
-    return failed_records_alert(evaluation, evaluation.partition or _run_partition(context, run_id), run_id)
-
-
-def _run_partition(context: SensorEvaluationContext, run_id: str) -> str:
-    run = context.instance.get_run_by_id(run_id) if run_id else None
-    return (run.tags.get(PARTITION_TAG) if run is not None else None) or "-"
