@@ -24,8 +24,8 @@ from dagster import (
     sensor,
 )
 from dagster._core.storage.asset_check_execution_record import (
+    COMPLETED_ASSET_CHECK_EXECUTION_RECORD_STATUSES,
     AssetCheckExecutionRecord,
-    AssetCheckExecutionRecordStatus,
 )
 
 from connector_assets.alerts.alert import Alert
@@ -34,12 +34,12 @@ from connector_assets.alerts.delivery import AlertNotDelivered, deliver
 from connector_assets.alerts.status import alert_sensor_status
 from connector_assets.flows.written_check import CHECK as WRITTEN_CHECK
 
-# The latest failed evaluations read per check and tick; a check failing more often than this between
-# two ticks (one a minute) has its oldest failures of that minute summarised by the newer ones.
+# The latest evaluations read per check and tick (one a minute): far more than a flow's runs in a minute.
 PER_CHECK = 100
 # A check planned before another may be evaluated after it, and machines' clocks differ: a tick also looks
 # this far back, skipping what it already alerted (their ids are kept for as long).
 OVERLAP_SECONDS = 300.0
+FORGET_DAYS = 7
 
 
 def _metadata_value(evaluation: AssetCheckEvaluation, key: str) -> str:
@@ -72,15 +72,15 @@ def _evaluated_at(record: AssetCheckExecutionRecord) -> float:
     return record.event.timestamp if record.event is not None else record.create_timestamp
 
 
-def failed_evaluations(
+def evaluations_after(
     context: SensorEvaluationContext, checks: Iterable[AssetCheckKey], after: float, seen: set[int]
 ) -> list[tuple[AssetCheckExecutionRecord, AssetCheckEvaluation]]:
-    """Failed evaluations of ``checks`` stored after ``after`` (less the overlap) and not in ``seen``,
-    oldest first."""
+    """Completed evaluations (passed and failed) of ``checks`` stored after ``after`` (less the overlap)
+    and not in ``seen``, oldest first."""
     found = []
     for check in checks:
         history = context.instance.event_log_storage.get_asset_check_execution_history(
-            check, limit=PER_CHECK, status={AssetCheckExecutionRecordStatus.FAILED}
+            check, limit=PER_CHECK, status=set(COMPLETED_ASSET_CHECK_EXECUTION_RECORD_STATUSES)
         )
         for record in history:
             event = record.event.dagster_event if record.event is not None else None
@@ -98,28 +98,58 @@ def _written_checks(context: SensorEvaluationContext) -> list[AssetCheckKey]:
     return sorted((key for key in keys if key.name == WRITTEN_CHECK), key=lambda key: key.to_user_string())
 
 
+def _count(evaluation: AssetCheckEvaluation, key: str) -> int:
+    value = evaluation.metadata.get(key)
+    return int(getattr(value, "value", value) or 0)
+
+
+def _is_news(evaluation: AssetCheckEvaluation, alerted: list[float] | None) -> bool:
+    """A day's first failure is news, and so is one with more failed or overdue records than last alerted;
+    the same day failing again at every poll run is not."""
+    if alerted is None:
+        return True
+    return _count(evaluation, "failed") > alerted[0] or _count(evaluation, "held_overdue") > alerted[1]
+
+
 def alert_new_failures(
     context: SensorEvaluationContext, checks: list[AssetCheckKey], now: float
 ) -> SensorResult:
-    """One alert per failed evaluation not alerted yet, oldest first. The cursor keeps the newest
-    evaluation time alerted and the ids alerted within the overlap before it (``OVERLAP_SECONDS``)."""
-    state = json.loads(context.cursor) if context.cursor else {"after": now, "seen": {}}
+    """One alert per day that turned red (or redder), oldest first.
+
+    The cursor keeps the newest evaluation time read, the ids read within the overlap before it
+    (``OVERLAP_SECONDS``), and each red day's alerted counts until the day passes again (or ``FORGET_DAYS``
+    later: a day still red then is said again)."""
+    state = json.loads(context.cursor) if context.cursor else {"after": now, "seen": {}, "red": {}}
     after, seen = float(state["after"]), {int(i): float(t) for i, t in state["seen"].items()}
+    red: dict[str, list[float]] = state.get("red", {})
     sent_any = False
-    for record, evaluation in failed_evaluations(context, checks, after, set(seen)):
+    for record, evaluation in evaluations_after(context, checks, after, set(seen)):
         day = evaluation.partition or record.partition or "-"
-        try:
-            deliver(failed_records_alert(evaluation, day, record.run_id), context.log)
-        except AlertNotDelivered:
-            if not sent_any:  # nothing went out this tick: fail it, so the UI shows why
-                raise
-            context.log.error(f"alert for check execution {record.id} not sent; the next tick resends it")
-            break
-        sent_any = True
+        key = f"{evaluation.asset_key.to_user_string()}|{day}"
+        if evaluation.passed:
+            red.pop(key, None)
+        else:
+            if _is_news(evaluation, red.get(key)):
+                try:
+                    deliver(failed_records_alert(evaluation, day, record.run_id), context.log)
+                except AlertNotDelivered:
+                    if not sent_any:  # nothing went out this tick: fail it, so the UI shows why
+                        raise
+                    context.log.error(
+                        f"alert for check execution {record.id} not sent; the next tick resends it"
+                    )
+                    break
+                sent_any = True
+            red[key] = [
+                _count(evaluation, "failed"),
+                _count(evaluation, "held_overdue"),
+                _evaluated_at(record),
+            ]
         seen[record.id] = _evaluated_at(record)
         after = max(after, seen[record.id])
     recent = {str(i): t for i, t in seen.items() if t > after - OVERLAP_SECONDS}
-    return SensorResult(cursor=json.dumps({"after": after, "seen": recent}))
+    red = {key: counts for key, counts in red.items() if counts[2] > now - FORGET_DAYS * 86400}
+    return SensorResult(cursor=json.dumps({"after": after, "seen": recent, "red": red}))
 
 
 def failed_records_alert_sensor():
