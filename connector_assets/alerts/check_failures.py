@@ -117,8 +117,8 @@ def alert_new_failures(
     """One alert per day that turned red (or redder), oldest first.
 
     The cursor keeps the newest evaluation time read, the ids read within the overlap before it
-    (``OVERLAP_SECONDS``), and each red day's alerted counts until the day passes again (or ``FORGET_DAYS``
-    later: a day still red then is said again)."""
+    (``OVERLAP_SECONDS``), and each red day's alerted counts until the day passes again, or until it has not
+    been evaluated for ``FORGET_DAYS`` (the cursor stays small)."""
     state = json.loads(context.cursor) if context.cursor else {"after": now, "seen": {}, "red": {}}
     after, seen = float(state["after"]), {int(i): float(t) for i, t in state["seen"].items()}
     red: dict[str, list[float]] = state.get("red", {})
