@@ -18,10 +18,9 @@ from dagster import (
     AssetCheckEvaluation,
     AssetCheckKey,
     AssetCheckSeverity,
+    SensorDefinition,
     SensorEvaluationContext,
     SensorResult,
-    SkipReason,
-    sensor,
 )
 from dagster._core.storage.asset_check_execution_record import (
     COMPLETED_ASSET_CHECK_EXECUTION_RECORD_STATUSES,
@@ -29,9 +28,8 @@ from dagster._core.storage.asset_check_execution_record import (
 )
 
 from connector_assets.alerts.alert import Alert
-from connector_assets.alerts.channels import NO_CHANNEL, any_channel
 from connector_assets.alerts.delivery import AlertNotDelivered, deliver
-from connector_assets.alerts.status import alert_sensor_status
+from connector_assets.alerts.status import alert_sensor
 from connector_assets.flows.written_check import CHECK as WRITTEN_CHECK
 
 # The latest evaluations read per check and tick (one a minute): far more than a flow's runs in a minute.
@@ -40,6 +38,10 @@ PER_CHECK = 100
 # this far back, skipping what it already alerted (their ids are kept for as long).
 OVERLAP_SECONDS = 300.0
 FORGET_DAYS = 7
+DESCRIPTION = (
+    "Sends an alert when a `_written` asset's no_failed_records check fails for a day: ERROR, records failed "
+    "to reach the target; WARN, records held longer than ML_HELD_ALERT_HOURS."
+)
 
 
 def _metadata_value(evaluation: AssetCheckEvaluation, key: str) -> str:
@@ -152,17 +154,10 @@ def alert_new_failures(
     return SensorResult(cursor=json.dumps({"after": after, "seen": recent, "red": red}))
 
 
-def failed_records_alert_sensor():
-    @sensor(
-        name="alert_on_failed_records",
-        default_status=alert_sensor_status(),
-        minimum_interval_seconds=60,
-        description="Sends an alert when a `_written` asset's no_failed_records check fails for a day: "
-        "ERROR, records failed to reach the target; WARN, records held longer than ML_HELD_ALERT_HOURS.",
-    )
-    def alert_on_failed_records(context: SensorEvaluationContext):
-        if not any_channel():
-            return SkipReason(NO_CHANNEL)
-        return alert_new_failures(context, _written_checks(context), time.time())
+def _tick(context: SensorEvaluationContext) -> SensorResult:
+    return alert_new_failures(context, _written_checks(context), time.time())
 
-    return alert_on_failed_records
+
+def failed_records_alert_sensor() -> SensorDefinition:
+    """``alert_on_failed_records``: every minute, the check evaluations stored since the last tick."""
+    return alert_sensor("alert_on_failed_records", DESCRIPTION)(_tick)

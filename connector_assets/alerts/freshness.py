@@ -16,17 +16,15 @@ from dagster import (
     Definitions,
     EventLogRecord,
     FreshnessPolicy,
+    SensorDefinition,
     SensorEvaluationContext,
     SensorResult,
-    SkipReason,
-    sensor,
 )
 from dagster._core.definitions.freshness import FreshnessState, FreshnessStateChange
 
 from connector_assets.alerts.alert import Alert
-from connector_assets.alerts.channels import NO_CHANNEL, any_channel
 from connector_assets.alerts.event_log import newest_storage_id, records_after, send_in_order
-from connector_assets.alerts.status import alert_sensor_status
+from connector_assets.alerts.status import alert_sensor
 from connector_resources import settings
 
 FRESHNESS_ENV = "ML_FRESHNESS_HOURS"
@@ -73,19 +71,16 @@ def _went_stale(record: EventLogRecord) -> Alert | None:
     return None
 
 
-def freshness_alert_sensor():
-    @sensor(
-        name="alert_on_stale_flow",
-        default_status=alert_sensor_status(),
-        minimum_interval_seconds=60,
-        description="Sends an alert when a `_written` asset fails its freshness policy: the flow has not "
-        "written for longer than ML_FRESHNESS_HOURS.",
-    )
-    def alert_on_stale_flow(context: SensorEvaluationContext):
-        if not any_channel():
-            return SkipReason(NO_CHANNEL)
-        if context.cursor is None:
-            return SensorResult(cursor=newest_storage_id(context.instance, EVENT))
-        return send_in_order(context, records_after(context.instance, EVENT, context.cursor), _went_stale)
+def _tick(context: SensorEvaluationContext) -> SensorResult:
+    if context.cursor is None:
+        return SensorResult(cursor=newest_storage_id(context.instance, EVENT))
+    return send_in_order(context, records_after(context.instance, EVENT, context.cursor), _went_stale)
 
-    return alert_on_stale_flow
+
+def freshness_alert_sensor() -> SensorDefinition:
+    """``alert_on_stale_flow``: every minute, the freshness changes Dagster recorded since the last tick."""
+    return alert_sensor(
+        "alert_on_stale_flow",
+        "Sends an alert when a `_written` asset fails its freshness policy: the flow has not written for "
+        "longer than ML_FRESHNESS_HOURS.",
+    )(_tick)

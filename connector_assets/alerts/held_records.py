@@ -13,6 +13,7 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from dagster import (
     AssetCheckEvaluation,
@@ -76,14 +77,13 @@ def overdue_holds(ledger: Ledger, now: datetime | None = None) -> OverdueHolds:
     return OverdueHolds(after, [item for item in held if now - item.created_at > after])
 
 
-def _evaluation(holds: OverdueHolds) -> AssetCheckEvaluation:
-    return AssetCheckEvaluation(
-        asset_key=LEDGER_HEALTH,
-        check_name=CHECK,
-        passed=not holds.items,
-        severity=AssetCheckSeverity.WARN,
-        metadata=holds.check_metadata(),
-    )
+def _verdict(holds: OverdueHolds) -> dict[str, Any]:
+    """What the check says, whether a run evaluates it or the sensor records it."""
+    return {
+        "passed": not holds.items,
+        "severity": AssetCheckSeverity.WARN,
+        "metadata": holds.check_metadata(),
+    }
 
 
 @asset_check(
@@ -93,10 +93,7 @@ def _evaluation(holds: OverdueHolds) -> AssetCheckEvaluation:
     "waits for never synced). Evaluated with ledger_health and by the alert_on_held_records sensor.",
 )
 def no_overdue_holds(ledger: LedgerResource) -> AssetCheckResult:
-    holds = overdue_holds(ledger.get())
-    return AssetCheckResult(
-        passed=not holds.items, severity=AssetCheckSeverity.WARN, metadata=holds.check_metadata()
-    )
+    return AssetCheckResult(**_verdict(overdue_holds(ledger.get())))
 
 
 def held_records_alert(new: list[QueueItem], holds: OverdueHolds) -> Alert:
@@ -135,7 +132,9 @@ def held_records_alert_sensor():
             alerted = max(item.id for item in new)
         # Recorded when the count changes, not each tick: the Checks tab shows turns, not a heartbeat; and
         # recorded with no channel configured too, since the UI is then where operators look.
-        events = [_evaluation(holds)] if reported != len(holds.items) else []
+        events = []
+        if reported != len(holds.items):
+            events.append(AssetCheckEvaluation(asset_key=LEDGER_HEALTH, check_name=CHECK, **_verdict(holds)))
         cursor = json.dumps({"alerted": alerted, "overdue": len(holds.items)})
         if not events and not new:
             return SkipReason(

@@ -22,19 +22,18 @@ from connector_resources.ledger import Ledger, LedgerResource, schema
 
 SENSOR = held_records_alert_sensor()
 CHECK = AssetCheckKey(ledger_health.key, "no_overdue_holds")
+# A purchase order held for its supplier, as the jde_coupa flow holds one.
+HELD_PURCHASE_ORDER = {
+    "integration": "jde_coupa",
+    "flow": "purchase_orders",
+    "entity": "purchase_order",
+    "status": "held",
+    "depends_on": "coupa:supplier:JDE:4411",
+}
 
 
 def _hold(ledger: Ledger, key: str, hours_ago: float, reason: str) -> None:
-    item = ledger.enqueue(
-        integration="jde_coupa",
-        flow="purchase_orders",
-        entity="purchase_order",
-        source_key=key,
-        payload={},
-        reason=reason,
-        status="held",
-        depends_on="coupa:supplier:JDE:4411",
-    )
+    item = ledger.enqueue(source_key=key, payload={}, reason=reason, **HELD_PURCHASE_ORDER)
     with ledger.engine.begin() as conn:  # held since then: the queue keeps an item's creation time
         when = datetime.now(UTC) - timedelta(hours=hours_ago)
         conn.execute(
