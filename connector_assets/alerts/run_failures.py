@@ -7,6 +7,7 @@ Built on Dagster's ``run_failure_sensor``: the UI's run page shows the same run,
 from __future__ import annotations
 
 from dagster import DefaultSensorStatus, RunFailureSensorContext, SkipReason, run_failure_sensor
+from dagster._utils.error import SerializableErrorInfo
 
 from connector_assets.alerts.alert import Alert
 from connector_assets.alerts.channels import NO_CHANNEL, any_channel
@@ -16,6 +17,8 @@ from connector_assets.alerts.status import alert_sensor_status
 PARTITION_TAG = "dagster/partition"
 RANGE_TAGS = ("dagster/asset_partition_range_start", "dagster/asset_partition_range_end")
 REASON_CHARS = 1500
+# Errors Dagster wraps a step's own error in: they say how it failed, not why.
+DAGSTER_WRAPPERS = frozenset({"RetryRequestedFromPolicy", "DagsterExecutionStepExecutionError"})
 
 
 def run_day(tags: dict[str, str]) -> str:
@@ -26,13 +29,24 @@ def run_day(tags: dict[str, str]) -> str:
     return f"{start} .. {end}" if start and end else "-"
 
 
+def error_text(error: SerializableErrorInfo | None) -> str:
+    """An error and its causes, outermost first, without Dagster's wrappers (the retry policy giving up,
+    "error occurred while executing op"): the step's own words, e.g. "JdeError: could not get an access
+    token (HTTP 503) after 8 attempt(s)"."""
+    parts = []
+    while error is not None:
+        if error.cls_name not in DAGSTER_WRAPPERS:
+            parts.append(error.message.strip())
+        error = error.cause
+    return "; caused by ".join(parts)
+
+
 def failure_reason(context: RunFailureSensorContext) -> str:
     """The failed steps' own errors (what the operator must fix), else the run's failure message."""
     reasons = []
     for event in context.get_step_failure_events():
-        error = getattr(event.event_specific_data, "error", None)
-        message = error.message.strip() if error is not None else (event.message or "").strip()
-        reasons.append(f"{event.step_key}: {message}")
+        text = error_text(getattr(event.event_specific_data, "error", None)) or (event.message or "").strip()
+        reasons.append(f"{event.step_key}: {text}")
     text = "; ".join(reasons) or (context.failure_event.message or "the run failed").strip()
     return text[:REASON_CHARS]
 

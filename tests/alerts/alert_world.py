@@ -11,8 +11,8 @@ from dagster import (
     Config,
     DailyPartitionsDefinition,
     Definitions,
-    Failure,
     MaterializeResult,
+    RetryPolicy,
     asset,
 )
 
@@ -24,7 +24,8 @@ DAYS = DailyPartitionsDefinition(start_date="2026-11-01")
 
 
 class DayScript(Config):
-    """What the day does: ``fail_with`` raises it; else writes with ``failed`` / ``held_overdue`` records."""
+    """What the day does: ``fail_with`` raises it (a ``ConnectionError``, as a source read that gave up
+    does); else writes with ``failed`` / ``held_overdue`` records."""
 
     fail_with: str = ""
     failed: int = 0
@@ -32,10 +33,16 @@ class DayScript(Config):
     reason: str = "supplier 4411: account 4000 not found in F0901"
 
 
-@asset(name=ASSET, partitions_def=DAYS, check_specs=[check_spec(ASSET, "Toy", DAYS)])
+# With a retry policy, as the project's steps have (``step_retry``): Dagster then wraps the step's error.
+@asset(
+    name=ASSET,
+    partitions_def=DAYS,
+    check_specs=[check_spec(ASSET, "Toy", DAYS)],
+    retry_policy=RetryPolicy(max_retries=0),
+)
 def toy_flow_written(context: AssetExecutionContext, config: DayScript):
     if config.fail_with:
-        raise Failure(config.fail_with)
+        raise ConnectionError(config.fail_with)
     day = PartitionQueue(failed=config.failed, held=config.held_overdue, held_overdue=config.held_overdue)
     if config.failed or config.held_overdue:
         day.reasons[config.reason] = config.failed + config.held_overdue
