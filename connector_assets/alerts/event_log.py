@@ -46,17 +46,18 @@ def send_in_order(
     """Alert on each record that calls for one, oldest first, and move the cursor past what was sent.
 
     When a record's alert reaches no channel the cursor stops before it, so the next tick tries it again:
-    the tick fails (the UI shows why) when it was the first, otherwise it keeps what it sent."""
-    cursor = str(context.cursor)
+    the tick fails (the UI shows why) when nothing went out yet, otherwise it keeps what it sent."""
+    cursor, sent_any = str(context.cursor), False
     for record in records:
         alert = alert_for(record)
         if alert is not None:
             try:
                 deliver(alert, context.log)
             except AlertNotDelivered:
-                if cursor == context.cursor:
+                if not sent_any:
                     raise
                 context.log.error(f"stopped before event {record.storage_id}; the next tick resends it")
                 break
+            sent_any = True
         cursor = str(record.storage_id)
     return SensorResult(cursor=cursor)

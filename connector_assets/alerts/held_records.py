@@ -21,6 +21,7 @@ from dagster import (
     AssetCheckSeverity,
     AssetKey,
     MetadataValue,
+    SensorDefinition,
     SensorEvaluationContext,
     SensorResult,
     SkipReason,
@@ -114,7 +115,7 @@ def held_records_alert(new: list[QueueItem], holds: OverdueHolds) -> Alert:
     )
 
 
-def held_records_alert_sensor():
+def held_records_alert_sensor() -> SensorDefinition:
     @sensor(
         name="alert_on_held_records",
         default_status=alert_sensor_status(),
@@ -122,7 +123,9 @@ def held_records_alert_sensor():
         description=f"Every 15 minutes: records held longer than {HELD_ALERT_ENV} hours are recorded as "
         "ledger_health's no_overdue_holds check, and each newly overdue record is alerted once.",
     )
-    def alert_on_held_records(context: SensorEvaluationContext, ledger: LedgerResource):
+    def alert_on_held_records(
+        context: SensorEvaluationContext, ledger: LedgerResource
+    ) -> SensorResult | SkipReason:
         state = json.loads(context.cursor or "{}")
         alerted, reported = int(state.get("alerted", 0)), state.get("overdue")
         holds = overdue_holds(ledger.get())

@@ -6,7 +6,7 @@ Built on Dagster's ``run_failure_sensor``: the UI's run page shows the same run,
 
 from __future__ import annotations
 
-from dagster import DefaultSensorStatus, RunFailureSensorContext, SkipReason, run_failure_sensor
+from dagster import RunFailureSensorContext, SensorDefinition, SkipReason, run_failure_sensor
 from dagster._utils.error import SerializableErrorInfo
 
 from connector_assets.alerts.alert import Alert
@@ -66,17 +66,17 @@ def run_failed_alert(context: RunFailureSensorContext) -> Alert:
     )
 
 
-def run_failure_alert_sensor(default_status: DefaultSensorStatus | None = None):
+def run_failure_alert_sensor() -> SensorDefinition:
     """Every failed run of this code location, alerted once (the sensor's cursor is Dagster's)."""
 
     @run_failure_sensor(
         name="alert_on_run_failure",
-        default_status=default_status or alert_sensor_status(),
+        default_status=alert_sensor_status(),
         minimum_interval_seconds=30,
         description="Sends an alert (Slack / Teams / e-mail, docs/alerts.md) for every failed run: the job, "
         "the day and the failed steps' errors.",
     )
-    def alert_on_run_failure(context: RunFailureSensorContext):
+    def alert_on_run_failure(context: RunFailureSensorContext) -> SkipReason | None:
         if not any_channel():
             return SkipReason(NO_CHANNEL)
         deliver(run_failed_alert(context), context.log)
