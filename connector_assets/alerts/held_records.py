@@ -91,7 +91,8 @@ def _verdict(holds: OverdueHolds) -> dict[str, Any]:
     asset=LEDGER_HEALTH,
     name=CHECK,
     description=f"No record has been held in the retry queue longer than {HELD_ALERT_ENV} hours (what it "
-    "waits for never synced). Evaluated with ledger_health and by the alert_on_held_records sensor.",
+    "waits for never synced). Recorded by the alert_on_held_records sensor when the count changes, and "
+    "evaluated whenever a run materializes ledger_health with its checks (e.g. from the UI).",
 )
 def no_overdue_holds(ledger: LedgerResource) -> AssetCheckResult:
     return AssetCheckResult(**_verdict(overdue_holds(ledger.get())))
