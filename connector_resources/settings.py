@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
 
-from connector_resources.setting_kinds import Choice, Kind, Number, OnOff, Refused, Text
+from connector_resources.setting_kinds import EMAIL, Choice, Items, Kind, Number, OnOff, Refused, Text
 
 SANDBOX_HOST = "127.0.0.1"
 
@@ -619,6 +619,74 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
         "24",
         "a day's `_written` check fails when a record of that day has been held longer than this",
         kind=Number(unit="hours", minimum=0),
+    ),
+    Setting(
+        "freshness_hours",
+        "ML_FRESHNESS_HOURS",
+        "26",
+        "a flow whose `_written` asset has not materialized for this long fails its freshness policy (the "
+        "UI marks it stale) and an alert is sent (docs/alerts.md)",
+        kind=Number(unit="hours", above=0),
+    ),
+    Setting(
+        "alert_slack_webhook_url",
+        "ML_ALERT_SLACK_WEBHOOK_URL",
+        "",
+        "Slack incoming-webhook URL alerts are posted to (blank: no Slack alerts; docs/alerts.md)",
+        secret=True,
+    ),
+    Setting(
+        "alert_teams_webhook_url",
+        "ML_ALERT_TEAMS_WEBHOOK_URL",
+        "",
+        "Microsoft Teams incoming-webhook (Workflows) URL alerts are posted to (blank: no Teams alerts)",
+        secret=True,
+    ),
+    Setting(
+        "alert_email_to",
+        "ML_ALERT_EMAIL_TO",
+        "",
+        "addresses alerts are e-mailed to, comma-separated (blank: no e-mail alerts); sent through "
+        "ML_ALERT_SMTP_HOST",
+        kind=Items(noun="e-mail addresses", at_least=0),
+    ),
+    Setting(
+        "alert_email_from",
+        "ML_ALERT_EMAIL_FROM",
+        "ml-connector@localhost.localdomain",
+        "sender address of alert e-mails",
+        kind=EMAIL,
+    ),
+    Setting("alert_smtp_host", "ML_ALERT_SMTP_HOST", "", "SMTP server alert e-mails are sent through"),
+    Setting(
+        "alert_smtp_port",
+        "ML_ALERT_SMTP_PORT",
+        "587",
+        "port of that SMTP server",
+        kind=Number(whole=True, minimum=1, maximum=65535),
+    ),
+    Setting(
+        "alert_smtp_starttls",
+        "ML_ALERT_SMTP_STARTTLS",
+        "on",
+        "on: upgrade the SMTP connection with STARTTLS before logging in (off only for a relay on the "
+        "same host)",
+        kind=OnOff(),
+    ),
+    Setting("alert_smtp_username", "ML_ALERT_SMTP_USERNAME", "", "SMTP login (blank: no login)"),
+    Setting(
+        "alert_smtp_password",
+        "ML_ALERT_SMTP_PASSWORD",
+        "",
+        "password of that SMTP login (vault:NAME, env:VAR or the value)",
+        secret=True,
+    ),
+    Setting(
+        "alert_ui_url",
+        "ML_ALERT_UI_URL",
+        "",
+        "address of the Dagster UI as operators reach it (e.g. https://dagster.acme.com), so alerts link to "
+        "the run or asset; blank: no links",
     ),
     Setting(
         "webhook_future_skew_seconds",

@@ -1,0 +1,179 @@
+"""Where alerts go: a Slack incoming webhook, a Microsoft Teams incoming webhook, e-mail through SMTP.
+
+Each channel is configured by settings (``ML_ALERT_*``, docs/alerts.md); none is configured by default,
+and then nothing is sent (the sensors say so in their tick: ``NO_CHANNEL``). Webhook URLs and the SMTP
+password are secrets: read as references (``vault:NAME``, ``env:VAR`` or the value) and registered for
+redaction, so an HTTP error naming the URL never shows its token.
+"""
+
+from __future__ import annotations
+
+import smtplib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from email.message import EmailMessage
+from typing import Any, Protocol
+
+from connector_assets.alerts.alert import Alert
+from connector_resources import settings
+from connector_resources.http import HttpClient
+from connector_resources.http.policy import HttpPolicy
+from connector_resources.redaction import register_secret
+from connector_resources.vault import resolve_secret
+
+NO_CHANNEL = (
+    "no alert channel is configured (ML_ALERT_SLACK_WEBHOOK_URL, ML_ALERT_TEAMS_WEBHOOK_URL, "
+    "ML_ALERT_EMAIL_TO): nothing is sent, the Dagster UI shows the same facts"
+)
+# An alert is worth a few retries, not a stuck sensor tick: the tick has its own time limit.
+WEBHOOK_POLICY = HttpPolicy(connect_timeout=5, read_timeout=15, max_attempts=3, backoff_cap=5, deadline=30)
+SMTP_TIMEOUT_SECONDS = 20
+
+
+class Channel(Protocol):
+    name: str
+
+    def send(self, alert: Alert) -> None: ...
+
+
+def _secret(env: str) -> str:
+    reference = settings.value(env)
+    if not reference:
+        return ""
+    value = resolve_secret(reference)
+    register_secret(value)
+    return value
+
+
+@dataclass(frozen=True)
+class _Webhook:
+    """A JSON POST to an incoming-webhook URL through the project's HTTP client (retries, timeouts)."""
+
+    name: str
+    url: str
+
+    def post(self, body: Mapping[str, Any]) -> None:
+        with HttpClient(f"{self.name} alerts", self.url, policy=WEBHOOK_POLICY) as client:
+            # A 429 / 503 proves the message was not taken, so retrying cannot post it twice.
+            client.post(self.url, json=dict(body), authenticate=False)
+
+
+@dataclass(frozen=True)
+class SlackChannel(_Webhook):
+    """Slack's incoming-webhook JSON: ``text`` (notifications, fallback) and blocks for the message."""
+
+    def send(self, alert: Alert) -> None:
+        self.post(slack_body(alert))
+
+
+@dataclass(frozen=True)
+class TeamsChannel(_Webhook):
+    """A Teams incoming webhook (a Workflows "post to a channel when a webhook request is received"): a
+    message with one Adaptive Card attachment."""
+
+    def send(self, alert: Alert) -> None:
+        self.post(teams_body(alert))
+
+
+def slack_body(alert: Alert) -> dict[str, Any]:
+    facts = "\n".join(f"*{label}:* {value}" for label, value in alert.safe_facts())
+    if alert.link:
+        facts += f"\n<{alert.link}|Open in Dagster>"
+    return {
+        "text": alert.text(),
+        "blocks": [
+            {"type": "header", "text": {"type": "plain_text", "text": alert.safe_title()[:150]}},
+            {"type": "section", "text": {"type": "mrkdwn", "text": facts[:3000] or " "}},
+        ],
+    }
+
+
+def teams_body(alert: Alert) -> dict[str, Any]:
+    card: dict[str, Any] = {
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "type": "AdaptiveCard",
+        "version": "1.4",
+        "body": [
+            {
+                "type": "TextBlock",
+                "text": alert.safe_title(),
+                "weight": "Bolder",
+                "size": "Medium",
+                "wrap": True,
+            },
+            {
+                "type": "FactSet",
+                "facts": [{"title": label, "value": value} for label, value in alert.safe_facts()],
+            },
+        ],
+    }
+    if alert.link:
+        card["actions"] = [{"type": "Action.OpenUrl", "title": "Open in Dagster", "url": alert.link}]
+    return {
+        "type": "message",
+        "summary": alert.safe_title(),
+        "attachments": [{"contentType": "application/vnd.microsoft.card.adaptive", "content": card}],
+    }
+
+
+@dataclass(frozen=True)
+class EmailChannel:
+    """A plain-text e-mail through SMTP (STARTTLS and login when configured)."""
+
+    to: tuple[str, ...]
+    sender: str
+    host: str
+    port: int
+    starttls: bool
+    username: str
+    password: str
+    name: str = "e-mail"
+
+    def send(self, alert: Alert) -> None:
+        message = EmailMessage()
+        message["Subject"] = f"[ml-connector] {alert.safe_title()}"
+        message["From"] = self.sender
+        message["To"] = ", ".join(self.to)
+        message.set_content(alert.text())
+        with smtplib.SMTP(self.host, self.port, timeout=SMTP_TIMEOUT_SECONDS) as smtp:
+            if self.starttls:
+                smtp.starttls()
+            if self.username:
+                smtp.login(self.username, self.password)
+            smtp.send_message(message)
+
+
+def configured_channels() -> list[Channel]:
+    """The channels the settings configure, in a fixed order (Slack, Teams, e-mail); empty by default."""
+    channels: list[Channel] = []
+    slack = _secret("ML_ALERT_SLACK_WEBHOOK_URL")
+    if slack:
+        channels.append(SlackChannel("slack", slack))
+    teams = _secret("ML_ALERT_TEAMS_WEBHOOK_URL")
+    if teams:
+        channels.append(TeamsChannel("teams", teams))
+    to = settings.read("ML_ALERT_EMAIL_TO")
+    if to:
+        host = settings.value("ML_ALERT_SMTP_HOST")
+        if not host:
+            raise settings.SettingError("ML_ALERT_EMAIL_TO is set but ML_ALERT_SMTP_HOST is blank")
+        channels.append(
+            EmailChannel(
+                to=tuple(to),
+                sender=settings.read("ML_ALERT_EMAIL_FROM"),
+                host=host,
+                port=int(settings.read("ML_ALERT_SMTP_PORT")),
+                starttls=bool(settings.read("ML_ALERT_SMTP_STARTTLS")),
+                username=settings.value("ML_ALERT_SMTP_USERNAME"),
+                password=_secret("ML_ALERT_SMTP_PASSWORD"),
+            )
+        )
+    return channels
+
+
+def any_channel() -> bool:
+    """Whether a channel is configured, without resolving any secret (a vault read) to find out."""
+    return any(
+        settings.given(env)
+        for env in ("ML_ALERT_SLACK_WEBHOOK_URL", "ML_ALERT_TEAMS_WEBHOOK_URL", "ML_ALERT_EMAIL_TO")
+    )

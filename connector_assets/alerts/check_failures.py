@@ -1,0 +1,163 @@
+"""Alert on a day whose write step left failed records (or records held too long): the ``no_failed_records``
+check of a ``<flow>_written`` asset evaluated red.
+
+The check (``connector_assets.flows.written_check``) says it with Dagster's own severities: ERROR when
+records of the day failed to reach the target, WARN when only holds are older than ``ML_HELD_ALERT_HOURS``.
+This sensor reads those evaluations from Dagster's asset-check history (the table the asset's Checks tab
+shows; unlike a cross-run event-log query it works on the SQLite storage of ``make dev`` too), so the alert
+and the UI show the same day, counts and reasons.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable
+
+from dagster import (
+    AssetCheckEvaluation,
+    AssetCheckKey,
+    AssetCheckSeverity,
+    SensorDefinition,
+    SensorEvaluationContext,
+    SensorResult,
+)
+from dagster._core.storage.asset_check_execution_record import (
+    COMPLETED_ASSET_CHECK_EXECUTION_RECORD_STATUSES,
+    AssetCheckExecutionRecord,
+)
+
+from connector_assets.alerts.alert import Alert
+from connector_assets.alerts.delivery import AlertNotDelivered, deliver
+from connector_assets.alerts.status import alert_sensor
+from connector_assets.flows.written_check import CHECK as WRITTEN_CHECK
+
+# The latest evaluations read per check and tick (one a minute): far more than a flow's runs in a minute.
+PER_CHECK = 100
+# A check planned before another may be evaluated after it, and machines' clocks differ: a tick also looks
+# this far back, skipping what it already alerted (their ids are kept for as long).
+OVERLAP_SECONDS = 300.0
+FORGET_DAYS = 7
+DESCRIPTION = (
+    "Sends an alert when a `_written` asset's no_failed_records check fails for a day: ERROR, records failed "
+    "to reach the target; WARN, records held longer than ML_HELD_ALERT_HOURS."
+)
+
+
+def _metadata_value(evaluation: AssetCheckEvaluation, key: str) -> str:
+    value = evaluation.metadata.get(key)
+    return "-" if value is None else str(getattr(value, "value", value))
+
+
+def failed_records_alert(evaluation: AssetCheckEvaluation, day: str, run_id: str) -> Alert:
+    """ERROR: records of the day failed; WARN: records of the day held longer than the alert hours."""
+    asset = evaluation.asset_key.to_user_string()
+    failed = evaluation.severity == AssetCheckSeverity.ERROR
+    what = "failed records" if failed else "records held too long"
+    return Alert(
+        kind="failed_records" if failed else "held_records",
+        title=f"{asset}: {what} on {day}",
+        facts=(
+            ("Asset", asset),
+            ("Day", day),
+            ("Failed", _metadata_value(evaluation, "failed")),
+            ("Held", _metadata_value(evaluation, "held")),
+            ("Held overdue", _metadata_value(evaluation, "held_overdue")),
+            ("Reasons", _metadata_value(evaluation, "reasons")),
+            ("Run", run_id),
+        ),
+        ui_path=f"/assets/{asset}?view=checks",
+    )
+
+
+def _evaluated_at(record: AssetCheckExecutionRecord) -> float:
+    return record.event.timestamp if record.event is not None else record.create_timestamp
+
+
+def evaluations_after(
+    context: SensorEvaluationContext, checks: Iterable[AssetCheckKey], after: float, seen: set[int]
+) -> list[tuple[AssetCheckExecutionRecord, AssetCheckEvaluation]]:
+    """Completed evaluations (passed and failed) of ``checks`` stored after ``after`` (less the overlap)
+    and not in ``seen``, oldest first."""
+    found = []
+    for check in checks:
+        history = context.instance.event_log_storage.get_asset_check_execution_history(
+            check, limit=PER_CHECK, status=set(COMPLETED_ASSET_CHECK_EXECUTION_RECORD_STATUSES)
+        )
+        for record in history:
+            event = record.event.dagster_event if record.event is not None else None
+            evaluation = event.event_specific_data if event is not None else None
+            if record.id in seen or _evaluated_at(record) <= after - OVERLAP_SECONDS:
+                continue
+            if isinstance(evaluation, AssetCheckEvaluation):
+                found.append((record, evaluation))
+    return sorted(found, key=lambda pair: (_evaluated_at(pair[0]), pair[0].id))
+
+
+def _written_checks(context: SensorEvaluationContext) -> list[AssetCheckKey]:
+    graph = context.repository_def.asset_graph if context.repository_def is not None else None
+    keys = graph.asset_check_keys if graph is not None else set()
+    return sorted((key for key in keys if key.name == WRITTEN_CHECK), key=lambda key: key.to_user_string())
+
+
+def _count(evaluation: AssetCheckEvaluation, key: str) -> int:
+    value = evaluation.metadata.get(key)
+    return int(getattr(value, "value", value) or 0)
+
+
+def _is_news(evaluation: AssetCheckEvaluation, alerted: list[float] | None) -> bool:
+    """A day's first failure is news, and so is one with more failed or overdue records than last alerted;
+    the same day failing again at every poll run is not."""
+    if alerted is None:
+        return True
+    return _count(evaluation, "failed") > alerted[0] or _count(evaluation, "held_overdue") > alerted[1]
+
+
+def alert_new_failures(
+    context: SensorEvaluationContext, checks: list[AssetCheckKey], now: float
+) -> SensorResult:
+    """One alert per day that turned red (or redder), oldest first.
+
+    The cursor keeps the newest evaluation time read, the ids read within the overlap before it
+    (``OVERLAP_SECONDS``), and each red day's alerted counts until the day passes again, or until it has not
+    been evaluated for ``FORGET_DAYS`` (the cursor stays small)."""
+    state = json.loads(context.cursor) if context.cursor else {"after": now, "seen": {}, "red": {}}
+    after, seen = float(state["after"]), {int(i): float(t) for i, t in state["seen"].items()}
+    red: dict[str, list[float]] = state.get("red", {})
+    sent_any = False
+    for record, evaluation in evaluations_after(context, checks, after, set(seen)):
+        day = evaluation.partition or record.partition or "-"
+        key = f"{evaluation.asset_key.to_user_string()}|{day}"
+        if evaluation.passed:
+            red.pop(key, None)
+        else:
+            if _is_news(evaluation, red.get(key)):
+                try:
+                    deliver(failed_records_alert(evaluation, day, record.run_id), context.log)
+                except AlertNotDelivered:
+                    if not sent_any:  # nothing went out this tick: fail it, so the UI shows why
+                        raise
+                    context.log.error(
+                        f"alert for check execution {record.id} not sent; the next tick resends it"
+                    )
+                    break
+                sent_any = True
+            red[key] = [
+                _count(evaluation, "failed"),
+                _count(evaluation, "held_overdue"),
+                _evaluated_at(record),
+            ]
+        seen[record.id] = _evaluated_at(record)
+        after = max(after, seen[record.id])
+    recent = {str(i): t for i, t in seen.items() if t > after - OVERLAP_SECONDS}
+    red = {key: counts for key, counts in red.items() if counts[2] > now - FORGET_DAYS * 86400}
+    return SensorResult(cursor=json.dumps({"after": after, "seen": recent, "red": red}))
+
+
+def _tick(context: SensorEvaluationContext) -> SensorResult:
+    return alert_new_failures(context, _written_checks(context), time.time())
+
+
+def failed_records_alert_sensor() -> SensorDefinition:
+    """``alert_on_failed_records``: every minute, the check evaluations stored since the last tick."""
+    return alert_sensor("alert_on_failed_records", DESCRIPTION)(_tick)

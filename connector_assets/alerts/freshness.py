@@ -1,0 +1,86 @@
+"""Alert on a flow that has not written for longer than its freshness window.
+
+Each ``<flow>_written`` asset gets Dagster's ``FreshnessPolicy.time_window(ML_FRESHNESS_HOURS)``: Dagster's
+freshness daemon marks it FAIL when its last materialization (of any day) is older, and the UI shows it
+stale on the asset and in the catalog. The sensor alerts on each change to FAIL it finds in the event
+log, so the alert and the UI agree on when the flow went stale.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from dagster import (
+    AssetSpec,
+    DagsterEventType,
+    Definitions,
+    EventLogRecord,
+    FreshnessPolicy,
+    SensorDefinition,
+    SensorEvaluationContext,
+    SensorResult,
+)
+from dagster._core.definitions.freshness import FreshnessState, FreshnessStateChange
+
+from connector_assets.alerts.alert import Alert
+from connector_assets.alerts.event_log import newest_storage_id, records_after, send_in_order
+from connector_assets.alerts.status import alert_sensor
+from connector_resources import settings
+
+FRESHNESS_ENV = "ML_FRESHNESS_HOURS"
+WRITTEN_SUFFIX = "_written"
+EVENT = DagsterEventType.FRESHNESS_STATE_CHANGE
+
+
+def freshness_window() -> timedelta:
+    return timedelta(hours=float(settings.read(FRESHNESS_ENV)))
+
+
+def with_written_freshness(defs: Definitions) -> Definitions:
+    """``defs`` with the freshness policy on every ``<flow>_written`` asset (what a flow wrote last)."""
+    policy = FreshnessPolicy.time_window(fail_window=freshness_window())
+
+    def fresh(spec: AssetSpec) -> AssetSpec:
+        if not spec.key.path[-1].endswith(WRITTEN_SUFFIX):
+            return spec
+        return spec.replace_attributes(freshness_policy=policy)
+
+    return defs.map_resolved_asset_specs(func=fresh)
+
+
+def not_fresh_alert(change: FreshnessStateChange) -> Alert:
+    asset = change.key.to_user_string()
+    hours = f"{freshness_window().total_seconds() / 3600:g}"
+    return Alert(
+        kind="not_fresh",
+        title=f"{asset} has not written for more than {hours} hours",
+        facts=(
+            ("Asset", asset),
+            ("Freshness window", f"{hours} hours ({FRESHNESS_ENV})"),
+            ("State", f"{change.previous_state.value} -> {change.new_state.value}"),
+        ),
+        ui_path=f"/assets/{asset}",
+    )
+
+
+def _went_stale(record: EventLogRecord) -> Alert | None:
+    event = record.event_log_entry.dagster_event
+    change = event.event_specific_data if event is not None else None
+    if isinstance(change, FreshnessStateChange) and change.new_state == FreshnessState.FAIL:
+        return not_fresh_alert(change)
+    return None
+
+
+def _tick(context: SensorEvaluationContext) -> SensorResult:
+    if context.cursor is None:
+        return SensorResult(cursor=newest_storage_id(context.instance, EVENT))
+    return send_in_order(context, records_after(context.instance, EVENT, context.cursor), _went_stale)
+
+
+def freshness_alert_sensor() -> SensorDefinition:
+    """``alert_on_stale_flow``: every minute, the freshness changes Dagster recorded since the last tick."""
+    return alert_sensor(
+        "alert_on_stale_flow",
+        "Sends an alert when a `_written` asset fails its freshness policy: the flow has not written for "
+        "longer than ML_FRESHNESS_HOURS.",
+    )(_tick)

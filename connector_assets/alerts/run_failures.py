@@ -1,0 +1,85 @@
+"""Alert on a failed run: which job, which day (the run's ``dagster/partition`` tag) and why (the failed
+steps' errors, else the run's failure message), with a link to the run.
+
+Built on Dagster's ``run_failure_sensor``: the UI's run page shows the same run, day and error.
+"""
+
+from __future__ import annotations
+
+from dagster import RunFailureSensorContext, SensorDefinition, SkipReason, run_failure_sensor
+from dagster._utils.error import SerializableErrorInfo
+
+from connector_assets.alerts.alert import Alert
+from connector_assets.alerts.channels import NO_CHANNEL, any_channel
+from connector_assets.alerts.delivery import deliver
+from connector_assets.alerts.status import alert_sensor_status
+
+PARTITION_TAG = "dagster/partition"
+RANGE_TAGS = ("dagster/asset_partition_range_start", "dagster/asset_partition_range_end")
+REASON_CHARS = 1500
+# Errors Dagster wraps a step's own error in: they say how it failed, not why.
+DAGSTER_WRAPPERS = frozenset({"RetryRequestedFromPolicy", "DagsterExecutionStepExecutionError"})
+
+
+def run_day(tags: dict[str, str]) -> str:
+    """The day (partition) a run was for: one partition, a range, or "-" for an unpartitioned run."""
+    if tags.get(PARTITION_TAG):
+        return tags[PARTITION_TAG]
+    start, end = (tags.get(tag) for tag in RANGE_TAGS)
+    return f"{start} .. {end}" if start and end else "-"
+
+
+def error_text(error: SerializableErrorInfo | None) -> str:
+    """An error and its causes, outermost first, without Dagster's wrappers (the retry policy giving up,
+    "error occurred while executing op"): the step's own words, e.g. "JdeError: could not get an access
+    token (HTTP 503) after 8 attempt(s)"."""
+    parts = []
+    while error is not None:
+        if error.cls_name not in DAGSTER_WRAPPERS:
+            parts.append(error.message.strip())
+        error = error.cause
+    return "; caused by ".join(parts)
+
+
+def failure_reason(context: RunFailureSensorContext) -> str:
+    """The failed steps' own errors (what the operator must fix), else the run's failure message."""
+    reasons = []
+    for event in context.get_step_failure_events():
+        text = error_text(getattr(event.event_specific_data, "error", None)) or (event.message or "").strip()
+        reasons.append(f"{event.step_key}: {text}")
+    text = "; ".join(reasons) or (context.failure_event.message or "the run failed").strip()
+    return text[:REASON_CHARS]
+
+
+def run_failed_alert(context: RunFailureSensorContext) -> Alert:
+    run = context.dagster_run
+    return Alert(
+        kind="run_failed",
+        title=f"Run failed: {run.job_name} for {run_day(dict(run.tags))}",
+        facts=(
+            ("Job", run.job_name),
+            ("Day", run_day(dict(run.tags))),
+            ("Reason", failure_reason(context)),
+            ("Run", run.run_id),
+        ),
+        ui_path=f"/runs/{run.run_id}",
+    )
+
+
+def run_failure_alert_sensor() -> SensorDefinition:
+    """Every failed run of this code location, alerted once (the sensor's cursor is Dagster's)."""
+
+    @run_failure_sensor(
+        name="alert_on_run_failure",
+        default_status=alert_sensor_status(),
+        minimum_interval_seconds=30,
+        description="Sends an alert (Slack / Teams / e-mail, docs/alerts.md) for every failed run: the job, "
+        "the day and the failed steps' errors.",
+    )
+    def alert_on_run_failure(context: RunFailureSensorContext) -> SkipReason | None:
+        if not any_channel():
+            return SkipReason(NO_CHANNEL)
+        deliver(run_failed_alert(context), context.log)
+        return None
+
+    return alert_on_run_failure

@@ -1,0 +1,58 @@
+"""A day whose write step left failed records (the ``no_failed_records`` check red, ERROR) is alerted with
+the day, the counts and the reasons; a day with records held too long (WARN) as held records; a clean day
+not at all; a day red again at the next poll run with no more failures not again, with more, again."""
+
+from __future__ import annotations
+
+from alert_world import ASSET, defs, run_config, toy_flow_written
+from conftest import SECRET, Received
+from dagster import SensorResult, SkipReason, build_sensor_context, instance_for_test, materialize
+
+from connector_assets.alerts.check_failures import failed_records_alert_sensor
+
+SENSOR = failed_records_alert_sensor()
+
+
+def _tick(instance, cursor: str | None) -> SensorResult | SkipReason:
+    with build_sensor_context(instance=instance, cursor=cursor, definitions=defs) as context:
+        return SENSOR(context)
+
+
+def test_a_day_with_failed_records_is_alerted_once(received: Received) -> None:
+    with instance_for_test() as instance:
+        first = _tick(instance, None)  # the sensor runs before the day does: it starts from now
+        assert isinstance(first, SensorResult) and not received.http.requests
+        reason = f"supplier 4411: BILL refused token={SECRET}"
+        for day, script in (
+            ("2026-11-18", {}),
+            ("2026-11-19", {"failed": 3, "reason": reason}),
+            ("2026-11-20", {"held_overdue": 2, "reason": "bill 88: waits for vendor 4411 to sync"}),
+            ("2026-11-19", {"failed": 3, "reason": reason}),  # the next poll run: still 3, no news
+            ("2026-11-19", {"failed": 5, "reason": reason}),  # two more failed: news
+        ):
+            result = materialize(
+                [toy_flow_written], instance=instance, partition_key=day, run_config=run_config(**script)
+            )
+            assert result.success  # a failed check does not fail the run: only the alert tells
+        second = _tick(instance, first.cursor)
+        again = _tick(instance, second.cursor)
+
+    failed, held, more = received.texts()
+    for body in failed:
+        assert f"{ASSET}: failed records on 2026-11-19" in body
+        assert "3 x supplier 4411: BILL refused token=***" in body
+        assert f"http://dagster.acme.example/assets/{ASSET}?view=checks" in body
+    assert "Failed: 3" in failed[0] and "Failed: 3" in failed[2]
+    for body in held:
+        assert f"{ASSET}: records held too long on 2026-11-20" in body
+        assert "2 x bill 88: waits for vendor 4411 to sync" in body
+    assert "2026-11-18" not in received.everything()
+    assert SECRET not in received.everything()
+    assert isinstance(again, SensorResult) and again.cursor == second.cursor
+    assert "Failed: 5" in more[0] and "2026-11-19" in more[0]
+
+
+def test_without_a_channel_nothing_is_sent_and_the_tick_says_why() -> None:
+    with instance_for_test() as instance:
+        tick = _tick(instance, None)
+    assert isinstance(tick, SkipReason) and "no alert channel is configured" in (tick.skip_message or "")

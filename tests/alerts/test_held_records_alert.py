@@ -1,0 +1,84 @@
+"""Records held longer than ML_HELD_ALERT_HOURS are alerted once each, and recorded as ledger_health's
+``no_overdue_holds`` check, which the check itself computes the same when it runs with ledger_health."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+from conftest import SECRET, Received
+from dagster import (
+    AssetCheckKey,
+    SensorResult,
+    SkipReason,
+    build_sensor_context,
+    instance_for_test,
+    materialize,
+)
+
+from connector_assets.alerts.held_records import held_records_alert_sensor, no_overdue_holds
+from connector_assets.operations import ledger_health
+from connector_resources.ledger import Ledger, LedgerResource, schema
+
+SENSOR = held_records_alert_sensor()
+CHECK = AssetCheckKey(ledger_health.key, "no_overdue_holds")
+# A purchase order held for its supplier, as the jde_coupa flow holds one.
+HELD_PURCHASE_ORDER = {
+    "integration": "jde_coupa",
+    "flow": "purchase_orders",
+    "entity": "purchase_order",
+    "status": "held",
+    "depends_on": "coupa:supplier:JDE:4411",
+}
+
+
+def _hold(ledger: Ledger, key: str, hours_ago: float, reason: str) -> None:
+    item = ledger.enqueue(source_key=key, payload={}, reason=reason, **HELD_PURCHASE_ORDER)
+    with ledger.engine.begin() as conn:  # held since then: the queue keeps an item's creation time
+        when = datetime.now(UTC) - timedelta(hours=hours_ago)
+        conn.execute(
+            sa.update(schema.retry_queue).where(schema.retry_queue.c.id == item.id).values(created_at=when)
+        )
+
+
+def _tick(instance, resource: LedgerResource, cursor: str | None) -> SensorResult | SkipReason:
+    with build_sensor_context(instance=instance, cursor=cursor, resources={"ledger": resource}) as context:
+        return SENSOR(context)
+
+
+def test_records_held_too_long_are_alerted_once_and_shown_as_a_check(received: Received, tmp_path) -> None:
+    resource = LedgerResource(db_url=f"sqlite:///{tmp_path / 'ledger.sqlite'}")
+    ledger = resource.get()
+    _hold(
+        ledger, "PO-1001", 30, f"purchase_order PO-1001 waits for coupa:supplier:JDE:4411 to sync ({SECRET})"
+    )
+    _hold(ledger, "PO-1002", 26, "purchase_order PO-1002 waits for coupa:supplier:JDE:4411 to sync")
+    _hold(ledger, "PO-1003", 1, "purchase_order PO-1003 waits for coupa:supplier:JDE:4411 to sync")  # normal
+    with instance_for_test() as instance:
+        first = _tick(instance, resource, None)
+        second = _tick(instance, resource, first.cursor)
+        _hold(ledger, "PO-1004", 25, "purchase_order PO-1004 waits for coupa:supplier:JDE:4412 to sync")
+        third = _tick(instance, resource, first.cursor)
+        # What the UI shows when ledger_health runs with its check: the same count.
+        run = materialize(
+            [ledger_health, no_overdue_holds], instance=instance, resources={"ledger": resource}
+        )
+        [evaluation] = run.get_asset_check_evaluations()
+
+    assert isinstance(first, SensorResult)
+    [reported] = first.asset_events
+    assert reported.asset_check_key == CHECK and not reported.passed
+    assert reported.metadata["held_overdue"].value == 2
+    assert isinstance(second, SkipReason) and "2 overdue hold(s), none new" in (second.skip_message or "")
+    assert isinstance(third, SensorResult) and third.asset_events[0].metadata["held_overdue"].value == 3
+    assert evaluation.check_name == "no_overdue_holds" and not evaluation.passed
+    assert evaluation.metadata["held_overdue"].value == 3
+
+    (slack, teams, mail), (later, _, _) = received.texts()
+    for body in (slack, teams, mail):
+        assert "2 record(s) held longer than 24 hours" in body
+        assert "jde_coupa/purchase_orders (2)" in body
+        assert "waits for coupa:supplier:JDE:# to sync" in body  # reasons counted without record keys
+        assert "http://dagster.acme.example/assets/ledger_health?view=checks" in body
+    assert "1 record(s) held longer than 24 hours" in later
+    assert SECRET not in received.everything()
