@@ -171,6 +171,7 @@ def dev(
     click.echo(f"DAGSTER_HOME={home}")
     click.echo(vault_line)
     click.echo(f"ledger: {url if url.startswith('sqlite') else 'ML_CONNECTOR_DB_URL'}")
+    click.echo(_alerts_line())
     sandboxes = _start_sandboxes(scale) if sandbox else []
     activity = _start_activity(sandboxes, url)
     stop_receiver = _start_receiver(Ledger(url))
@@ -214,6 +215,13 @@ def dev(
         # interpreter exit, SQLAlchemy's hooks printed "Exception ignored in: _collection_gced" tracebacks.
         gc.collect()
     raise SystemExit(code)
+
+
+def _alerts_line() -> str:
+    """Where alerts go, said once at start: the alert sensors' skipped ticks say it again, in the UI."""
+    from connector_assets.alerts import NO_CHANNEL, any_channel
+
+    return "alerts: sent to the configured channel(s)" if any_channel() else f"alerts: {NO_CHANNEL}"
 
 
 def _apply_pool_limits() -> None:
