@@ -11,6 +11,7 @@ ask ``flows.sandbox_setup.embedded`` first.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import requests
@@ -54,6 +55,39 @@ class ProcurifyOperators:
             return None
         entered = self.post(f"purchase-orders/{number}/bill", {"status": 2})
         return entered["bill_uuid"] if entered else None
+
+    def bill_all(self, numbers: list[int]) -> list[str]:
+        """``receive_and_bill`` each of the PO ``numbers``: the uuids of the bills entered."""
+        return [uuid for number in numbers if (uuid := self.receive_and_bill(number))]
+
+    def buy(
+        self, why_not: Callable[[int], tuple[Any, str | None]], *, batch: int, most: int, wanted: int
+    ) -> tuple[int, list[int]]:
+        """The requesters raise ``batch`` requisitions at a time and the buyer purchases those ``why_not``
+        finds nothing against (it answers a requisition's uuid and why it is left pending, or None), until
+        ``wanted`` were purchased or ``most`` raised; (how many were raised, the numbers of the POs made)."""
+        raised, purchased, bought = 0, 0, []
+        while purchased < wanted and raised < most:
+            nums = self.raise_requisitions(batch)
+            if nums is None:
+                break
+            raised += len(nums)
+            for num in nums:
+                uuid, why = why_not(num)
+                if why is not None or purchased >= wanted:
+                    continue  # left pending, as a buyer leaves what is not theirs to buy
+                made = self.purchase(uuid)
+                if made is not None:
+                    purchased += 1
+                    bought += made
+        return raised, bought
+
+    def requisition_lines(self, procurify: Any, num: int) -> tuple[str, list[dict[str, Any]]]:
+        """(uuid, lines) of requisition ``num``, its lines read through the API (``procurify``: the
+        resource), as a buyer reads the screen."""
+        uuid = self.record("orders", num)["uuid"]
+        with procurify.session() as session:
+            return uuid, list(session.iter_all("order_items", filters={"orderNum": num}))
 
     def pay(self, bill_uuid: str) -> bool:
         """The AP clerk records a payment of the bill; False when refused (the sandbox's own activity may

@@ -14,23 +14,16 @@ records flow without touching anything (never done against a configured, real sy
   AP team (below) pays them and the payment status flow carries that back.
 
 * ``FusionProcurifyPeople``: the people of the Procurify sandbox the flows wait for, one step per
-  activity round (``ML_SANDBOX_ACTIVITY_MINUTES``). The requesters raise a few requisitions
-  (``POST /sandbox/activity``); the buyer purchases those whose every line names a paired vendor and an
-  account code and department the sandbox mapping tables map (``POST /sandbox/requisitions/{uuid}/
-  purchase``: the only way a Procurify PO comes to exist), the others waiting as a buyer leaves them;
-  the purchase orders flow sends the POs to Fusion. A round later the receiver receives each PO and the
-  AP clerk enters its bill approved (``/sandbox/purchase-orders/{n}/receive`` and ``/bill``), which the
-  invoices flow sends to Fusion as a PO-matched invoice. In Fusion, supplier administrators add a
-  supplier and revise two each round (the suppliers flow carries them to Procurify). Only operator
-  routes act; the requisition lines are read through the API, as a buyer reads the screen.
-
-  Fusion's AP team then pays the invoices the invoices flow wrote (``pay_invoices``): an invoice sent
-  through REST waits with ``ApprovalStatus`` Required, which in Fusion people work in the approval
-  workflow, so once the flow has validated it they approve and pay it through the pod's operator route
-  ``POST /sandbox/invoices/{InvoiceId}/pay``; most in full (the payment status flow marks the Procurify
-  bill paid), every fourth half (the flow audits it as partially paid and leaves the bill: Procurify's
-  API cannot record a partial payment). The sandbox's own ``new_payments`` pays only random invoices
-  already Approved, never the connector's.
+  activity round (``ML_SANDBOX_ACTIVITY_MINUTES``), acting through each side's operator routes
+  (``procurify.sandbox_operators``, ``fusion.sandbox_operators``). The requesters raise a few requisitions;
+  the buyer purchases those whose every line names a paired vendor and an account code and department the
+  sandbox mapping tables map (the only way a Procurify PO comes to exist), the others waiting as a buyer
+  leaves them; the purchase orders flow sends the POs to Fusion. A round later the receiver receives each
+  PO and the AP clerk enters its bill approved, which the invoices flow sends to Fusion as a PO-matched
+  invoice. In Fusion, supplier administrators add a supplier and revise two each round (the suppliers flow
+  carries them to Procurify), and the AP team pays the invoices the invoices flow wrote, once validated:
+  most in full (the payment status flow marks the Procurify bill paid), every fourth half (the flow audits
+  it as partially paid and leaves the bill: Procurify's API cannot record a partial payment).
 """
 
 from __future__ import annotations
@@ -181,9 +174,7 @@ class FusionProcurifyPeople:
         code and department in the currency bought, else (uuid, why not)."""
         from connector_assets.integrations.fusion_procurify.vendor_pairs import paired_supplier
 
-        uuid = self.operators.record("orders", num)["uuid"]
-        with self.procurify.session() as session:
-            items = list(session.iter_all("order_items", filters={"orderNum": num}))
+        uuid, items = self.operators.requisition_lines(self.procurify, num)
         if not items:
             return uuid, "it has no lines"
         for item in items:
@@ -200,25 +191,11 @@ class FusionProcurifyPeople:
 
     def buy(self) -> tuple[int, list[int]]:
         """Raise requisitions in batches and purchase those the flows can carry; (raised, PO numbers)."""
-        raised, purchased, bought = 0, 0, []
-        while purchased < self.wanted and raised < self.most:
-            nums = self.operators.raise_requisitions(self.batch)
-            if nums is None:
-                break
-            raised += len(nums)
-            for num in nums:
-                uuid, why = self.purchasable(num)
-                if why is not None or purchased >= self.wanted:
-                    continue  # left pending, as a buyer leaves what is not theirs to buy
-                made = self.operators.purchase(uuid)
-                if made is not None:
-                    purchased += 1
-                    bought += made
-        return raised, bought
+        return self.operators.buy(self.purchasable, batch=self.batch, most=self.most, wanted=self.wanted)
 
     def bill(self) -> int:
         """Receive in full and bill (approved) last round's POs; how many bills were entered."""
-        entered = [uuid for number in self.to_bill if (uuid := self.operators.receive_and_bill(number))]
+        entered = self.operators.bill_all(self.to_bill)
         self.bills += entered
         self.to_bill = []
         return len(entered)

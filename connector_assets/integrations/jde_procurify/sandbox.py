@@ -16,11 +16,11 @@ records flow both ways without touching anything (never done against a configure
   bills and pays random ones beside this. And each round JDE's batch voucher processor (R04110ZA, a
   scheduled job on a real JDE) turns the voucher batches written so far into vouchers, which the payments
   flow pays against.
-* Every other bill the clerk enters is paid in JDE instead (``JdeClerk``): once the bills flow posted it
-  and R04110ZA made its voucher, JDE's payment run pays the voucher in full (``ML_RecordPayment`` stands in
-  for it, as the flow tests do: F0411 AAP 0, PST P, UPMJ today) while Procurify holds no payment, which is
-  what the paid_marks flow carries back (the bill marked paid in Procurify). Without it nothing in the
-  sandboxes pays a voucher in JDE, and paid_marks would never move a record.
+* Every other bill the clerk enters is paid in JDE instead (``jde.sandbox_payment_run.JdeClerk``): once
+  the bills flow posted it and R04110ZA made its voucher, JDE's payment run pays the voucher in full while
+  Procurify holds no payment, which is what the paid_marks flow carries back (the bill marked paid in
+  Procurify). Without it nothing in the sandboxes pays a voucher in JDE, and paid_marks would never move a
+  record.
 """
 
 from __future__ import annotations
