@@ -31,7 +31,7 @@ from dagster import AssetExecutionContext
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.replay_resources import resources_from_settings
-from connector_assets.integrations.jde_procurify.bills import posting  # bills' and payments' one setting
+from connector_assets.integrations.jde_procurify.bills import BILLS_FLOW, posting  # posting: one setting
 from connector_assets.integrations.jde_procurify.integration import BACK_ROUTE, INTEGRATION
 from connector_assets.integrations.jde_procurify.payment_mappers import (
     JournalAccounts,
@@ -93,10 +93,8 @@ def posting_rules(staging: Any) -> PostingRules:
 # -- the ledger: where bills are in JDE, what was posted --------------------------------------------------
 
 
-def bill_dependency(bill: str) -> str:
-    """What a payment of ``bill`` waits for: the bills flow's dependency key of the bill (its
-    ``FlowSpec.dependency_key``: ``jde_procurify:bill:procurify:<bill uuid>``)."""
-    return f"{INTEGRATION}:{BILL_ENTITY}:{BACK_ROUTE.source_system}:{bill}"
+# What a payment of a bill waits for: the bills flow's key of it (``jde_procurify:bill:procurify:<uuid>``).
+bill_dependency = BILLS_FLOW.dependency_key
 
 
 def posted_bill(ledger: Ledger, bill: str) -> str | None:
