@@ -1,7 +1,8 @@
 """Fusion's account combinations as a flow charges lines to them: the asset that stages
 ``accountCombinationsLOV`` whole for an integration (``combinations_asset``), and ``Combinations``, the
 staged snapshot asked whether a combination, or a natural account anywhere, takes postings on a day, and
-what a segment value a table names may look like (``segment_problem``). How
+what a segment value a table names may look like (``segment_problem``); the job and schedule re-reading
+them on their own cron (``combinations_refresh``). How
 one combination is staged and judged is ``account_combinations``'; which segments an integration builds a
 charge account from is the integration's (Oracle Fusion <-> Procurify: ``charge_accounts``).
 """
@@ -13,9 +14,17 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
-from dagster import AssetsDefinition, MaterializeResult, asset
+from dagster import (
+    AssetsDefinition,
+    AssetSelection,
+    MaterializeResult,
+    ScheduleDefinition,
+    asset,
+    define_asset_job,
+)
 
 from connector_assets.automation import NEVER_READ
+from connector_assets.flows.jobs import SCHEDULE_SUFFIX, build_tick_schedule
 from connector_assets.fusion.account_combinations import (
     DELIMITER,
     LOV,
@@ -36,6 +45,24 @@ def segment_problem(value: str, what: str = "a Fusion natural account") -> str |
     if len(text) > SEGMENT_MAX:
         return f"{what} has at most {SEGMENT_MAX} characters ({len(text)} given)"
     return None
+
+
+def leading_segments_problem(value: str) -> str | None:
+    """What is wrong with a ``<company>-<cost center>`` cell, the first two segments of a charge account a
+    table names (None: two segment values around ``-``)."""
+    parts = [p.strip() for p in value.split(DELIMITER)]
+    if len(parts) != 2:
+        return "write the Fusion company and cost center as <company>-<cost center> (e.g. 101-10)"
+    for what, part in zip(("company", "cost center"), parts, strict=True):
+        problem = segment_problem(part, f"the Fusion {what}")
+        if problem:
+            return problem
+    return None
+
+
+def clean_segments(value: str) -> str:
+    """Segment values around ``-``, each trimmed."""
+    return DELIMITER.join(p.strip() for p in value.split(DELIMITER))
 
 
 class Combinations(dict[str, Combination]):
@@ -99,3 +126,30 @@ def combinations_asset(
         return MaterializeResult(metadata={"rows": staged, "skipped": skipped, **calls})
 
     return combinations
+
+
+def combinations_refresh(
+    asset: AssetsDefinition, integration: str, cron_setting: str, timezone: str
+) -> tuple[Any, ScheduleDefinition]:
+    """The job re-reading ``asset`` (an integration's combinations, ``combinations_asset``) whole, and its
+    schedule at ``cron_setting`` in ``timezone``: a real pod holds tens of thousands of combinations, too
+    many to re-read at every poll of a flow. A combination enabled in Fusion between two refreshes is
+    refused with its reason until the next one (a replay re-stages it)."""
+    from connector_resources import settings
+
+    [key] = asset.keys
+    # Not the asset's own name: Dagster refuses a job named like an op (the asset's) in one repository.
+    name = f"{key.to_user_string()}_refresh"
+    job = define_asset_job(
+        name,
+        selection=AssetSelection.assets(key),
+        description=f"{integration}: re-read Fusion's account combinations ({LOV}) whole.",
+    )
+    schedule = build_tick_schedule(
+        f"{name}_{SCHEDULE_SUFFIX}",
+        job,
+        cron=settings.value(cron_setting),
+        timezone=timezone,
+        description=f"Re-read Fusion's account combinations at ${cron_setting} ({timezone}).",
+    )
+    return job, schedule

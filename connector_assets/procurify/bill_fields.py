@@ -128,6 +128,19 @@ def item_amount(item: Mapping[str, Any]) -> Decimal | str:
     return quantity * unit
 
 
+def largest_item(bill: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The bill's item of the largest amount (either sign; the first of equals), None when no item has an
+    amount: where a flow charges what the bill carries besides its items (tax, freight) by default."""
+    best: tuple[Decimal, Mapping[str, Any]] | None = None
+    for item in bill.get("items") or []:
+        if not isinstance(item, Mapping):
+            continue
+        amount = item_amount(item)
+        if isinstance(amount, Decimal) and (best is None or abs(amount) > abs(best[0])):
+            best = (amount, item)
+    return best[1] if best is not None else None
+
+
 def cents(value: Decimal) -> Decimal:
     """``value`` rounded half up to the cent: how every ERP side compares and sends bill amounts."""
     return value.quantize(amounts.CENT, rounding=ROUND_HALF_UP)

@@ -26,6 +26,30 @@ def _words(value: Any) -> str:
     return " ".join(str(value or "").split())
 
 
+def address_fields(
+    lines: Iterable[Any], city: Any, state: Any, postal_code: Any, country: Any
+) -> dict[str, str | None] | None:
+    """An address as a Procurify vendor's fields (``addressLineOne`` the first non-blank line,
+    ``addressLineTwo`` the others joined, ``city``, ``state_province``, ``postalCode``, ``country`` upper
+    case; a blank part as None), or None when every part is blank."""
+
+    def text(value: Any) -> str:
+        return "" if value is None else " ".join(str(value).split())
+
+    given = [line for line in (text(line) for line in lines) if line]
+    parts = {
+        "addressLineOne": given[0] if given else "",
+        "addressLineTwo": ", ".join(given[1:]),
+        "city": text(city),
+        "state_province": text(state),
+        "postalCode": text(postal_code),
+        "country": text(country).upper(),
+    }
+    if not any(parts.values()):
+        return None
+    return {key: value or None for key, value in parts.items()}
+
+
 def vendor_label(vendor: Mapping[str, Any]) -> str:
     """How a finance user recognises the vendor: ``Procurify vendor 812 (Granite Supply Co)``."""
     return f"Procurify vendor {vendor.get('id')} ({_words(vendor.get('name'))})"

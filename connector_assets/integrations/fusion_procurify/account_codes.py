@@ -39,7 +39,7 @@ from dagster import AssetExecutionContext
 
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
-from connector_assets.flows.lazy_model import lazy_model
+from connector_assets.flows.record_models import matching, record_model, string
 from connector_assets.flows.replay_resources import register_settings_replay
 from connector_assets.fusion.account_combinations import LOV
 from connector_assets.fusion.value_sets import UNREADABLE, value_descriptions
@@ -81,20 +81,14 @@ def describe(natural: str, titles: Mapping[str, str]) -> str:
 # -- mapping ---------------------------------------------------------------------------------------------
 
 
-@lazy_model
-def AccountCodeRecord() -> type:
-    """A Procurify account code as sent: the Fusion natural account it stands for, the code (at most 50
-    characters), a description of at most 200, whether it is active, and the departments opened."""
-    import pandera.pandas as pa
-    from pandera.typing import Series
-
-    class AccountCodeRecord(procurify_codes.ProcurifyAccountCodeColumns.model):
-        fusion_account: Series[str] = pa.Field(str_matches=r"^[A-Za-z0-9]{1,25}$")
-        description: Series[str] = pa.Field(
-            str_length={"min_value": 1, "max_value": procurify_codes.DESCRIPTION_MAX}
-        )
-
-    return AccountCodeRecord
+AccountCodeRecord = record_model(
+    "AccountCodeRecord",
+    "A Procurify account code as sent: the Fusion natural account it stands for, the code (at most 50 "
+    "characters), a description of at most 200, whether it is active, and the departments opened.",
+    base=procurify_codes.ProcurifyAccountCodeColumns,
+    fusion_account=matching(r"^[A-Za-z0-9]{1,25}$"),
+    description=string(1, procurify_codes.DESCRIPTION_MAX),
+)
 
 
 def map_table(

@@ -68,8 +68,8 @@ from connector_assets.procurify.bill_fields import (
     currency_code,
     describe,
     item_account,
-    item_amount,
     item_label,
+    largest_item,
     order_item,
     priced_items,
 )
@@ -221,18 +221,12 @@ def _item_lines(inputs: BillInputs, combination_of: CombinationOf) -> _Lines:
 def _largest_item_combination(inputs: BillInputs, combination_of: CombinationOf) -> tuple[str | None, str]:
     """The charge account of the bill's largest item (a PO-matched item's own account code read for it),
     or why there is none: where tax and freight go when no setting names an account."""
-    best: tuple[Decimal, Mapping[str, Any]] | None = None
-    for item in inputs.bill.get("items") or []:
-        if not isinstance(item, Mapping):
-            continue
-        amount = item_amount(item)
-        if isinstance(amount, Decimal) and (best is None or abs(amount) > abs(best[0])):
-            best = (amount, item)
-    if best is None:
+    item = largest_item(inputs.bill)
+    if item is None:
         return None, "the bill has no item to charge it to"
-    code, department = item_account(best[1])
+    code, department = item_account(item)
     if code is None:
-        return None, f"its largest item {best[1].get('id')} has no account code"
+        return None, f"its largest item {item.get('id')} has no account code"
     combination, problem = combination_of(code, department)
     return combination, problem or ""
 

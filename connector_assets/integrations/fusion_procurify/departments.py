@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from connector_assets.flows.code_maps import KeyCheckedTable
 from connector_assets.flows.mapping_tables import build_mapping_table_asset
 from connector_assets.fusion.account_combinations import DELIMITER
-from connector_assets.fusion.charge_combinations import segment_problem
+from connector_assets.fusion.charge_combinations import clean_segments, leading_segments_problem
 from connector_assets.integrations.fusion_procurify.integration import INTEGRATION
 from connector_assets.procurify.account_departments import department_key as department_key  # sandbox
 from connector_assets.procurify.code_checks import place_key as normal_key  # keys with ``|`` trimmed
@@ -31,22 +31,6 @@ from connector_assets.procurify.code_checks import place_lookup_keys as lookup_k
 
 DEPARTMENT_MAP_ENV = "ML_FUSION_PROCURIFY_DEPARTMENT_MAP"
 GUARDED_BY = ("fusion", "procurify")  # the sandbox table only fits these two sandboxes
-
-
-def company_cost_center_problem(value: str) -> str | None:
-    """What is wrong with a ``fusion_company_cost_center`` cell (None: ``<company>-<cost center>``)."""
-    parts = [p.strip() for p in value.split(DELIMITER)]
-    if len(parts) != 2:
-        return "write the Fusion company and cost center as <company>-<cost center> (e.g. 101-10)"
-    for what, part in zip(("company", "cost center"), parts, strict=True):
-        problem = segment_problem(part, f"the Fusion {what}")
-        if problem:
-            return problem
-    return None
-
-
-def _clean(value: str) -> str:
-    return DELIMITER.join(p.strip() for p in value.split(DELIMITER))
 
 
 DEPARTMENTS: KeyCheckedTable = KeyCheckedTable.from_setting(
@@ -59,8 +43,8 @@ DEPARTMENTS: KeyCheckedTable = KeyCheckedTable.from_setting(
         f"e.g. 101-10), staged from ${DEPARTMENT_MAP_ENV}: the first two segments of every charge account."
     ),
     guarded_by=GUARDED_BY,
-    check=company_cost_center_problem,
-    clean=_clean,
+    check=leading_segments_problem,  # <company>-<cost center>: the Fusion side's shape
+    clean=clean_segments,
     key_check=key_problem,
     key_clean=normal_key,
 )

@@ -25,13 +25,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from dagster import AssetsDefinition, AssetSelection, ScheduleDefinition, define_asset_job
+from dagster import AssetsDefinition, ScheduleDefinition
 
 from connector_assets.flows.core import FlowSpec
-from connector_assets.flows.jobs import SCHEDULE_SUFFIX, DayClosingJobs, build_tick_schedule
+from connector_assets.flows.jobs import DayClosingJobs
+from connector_assets.fusion.charge_combinations import combinations_refresh
 from connector_assets.integrations.fusion_procurify.charge_accounts import COMBINATIONS_ASSET
 from connector_assets.integrations.fusion_procurify.integration import INTEGRATION
-from connector_resources import settings
 
 __all__ = [
     "COMBINATIONS_CRON",
@@ -64,22 +64,7 @@ JOBS = DayClosingJobs(
 
 def build_combinations_job_and_schedule(asset: AssetsDefinition) -> tuple[Any, ScheduleDefinition]:
     """The job re-reading Fusion's account combinations whole (``fusion_procurify_account_combinations``)
-    and its schedule at ``ML_FUSION_PROCURIFY_ACCOUNT_COMBINATIONS_CRON`` (UTC). A combination enabled in
-    Fusion between two refreshes is refused with its reason until the next one, and a replay re-stages it
+    and its schedule at ``ML_FUSION_PROCURIFY_ACCOUNT_COMBINATIONS_CRON`` (UTC): the Fusion side's
+    (``fusion.charge_combinations.combinations_refresh``). A replay re-stages them
     (``ChargeAccounts.load(restage=True)``)."""
-    [key] = asset.keys
-    # Not the asset's own name: Dagster refuses a job named like an op (the asset's) in one repository.
-    name = f"{key.to_user_string()}_refresh"
-    job = define_asset_job(
-        name,
-        selection=AssetSelection.assets(key),
-        description=f"{INTEGRATION}: re-read Fusion's account combinations (accountCombinationsLOV) whole.",
-    )
-    schedule = build_tick_schedule(
-        f"{name}_{SCHEDULE_SUFFIX}",
-        job,
-        cron=settings.value(COMBINATIONS_CRON),
-        timezone=TIMEZONE,
-        description=f"Re-read Fusion's account combinations at ${COMBINATIONS_CRON} (UTC).",
-    )
-    return job, schedule
+    return combinations_refresh(asset, INTEGRATION, COMBINATIONS_CRON, TIMEZONE)

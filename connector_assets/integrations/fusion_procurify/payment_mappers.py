@@ -13,7 +13,7 @@ from typing import Any
 
 from connector_assets.flows import amounts
 from connector_assets.flows.core import Mapped, Rejected, Skipped
-from connector_assets.flows.lazy_model import lazy_model
+from connector_assets.flows.record_models import matching, record_model
 from connector_assets.fusion.payments import InvoicePayment, PaidState
 from connector_assets.fusion.values import attribute_text
 from connector_assets.procurify.bill_mark_records import ProcurifyPaidMark
@@ -23,16 +23,12 @@ from connector_assets.procurify.bill_paid_marks import status_name
 # -- what it means for the Procurify bill -----------------------------------------------------------------
 
 
-@lazy_model
-def ProcurifyPaidMarkRecord() -> type:
-    """A mark-as-paid Procurify accepts: one bill uuid, a day, and the Fusion invoice it stands for."""
-    import pandera.pandas as pa
-    from pandera.typing import Series
-
-    class ProcurifyPaidMarkRecord(ProcurifyPaidMark.model):
-        invoice_id: Series[str] = pa.Field(str_matches=r"^\d{1,20}$")
-
-    return ProcurifyPaidMarkRecord
+ProcurifyPaidMarkRecord = record_model(
+    "ProcurifyPaidMarkRecord",
+    "A mark-as-paid Procurify accepts: one bill uuid, a day, and the Fusion invoice it stands for.",
+    base=ProcurifyPaidMark,
+    invoice_id=matching(r"^\d{1,20}$"),
+)
 
 
 def invoice_label(invoice: Mapping[str, Any]) -> str:

@@ -14,39 +14,35 @@ records flow without touching anything (never done against a configured, real sy
   AP team (below) pays them and the payment status flow carries that back.
 
 * ``FusionProcurifyPeople``: the people of the Procurify sandbox the flows wait for, one step per
-  activity round (``ML_SANDBOX_ACTIVITY_MINUTES``). The requesters raise a few requisitions
-  (``POST /sandbox/activity``); the buyer purchases those whose every line names a paired vendor and an
-  account code and department the sandbox mapping tables map (``POST /sandbox/requisitions/{uuid}/
-  purchase``: the only way a Procurify PO comes to exist), the others waiting as a buyer leaves them;
-  the purchase orders flow sends the POs to Fusion. A round later the receiver receives each PO and the
-  AP clerk enters its bill approved (``/sandbox/purchase-orders/{n}/receive`` and ``/bill``), which the
-  invoices flow sends to Fusion as a PO-matched invoice. In Fusion, supplier administrators add a
-  supplier and revise two each round (the suppliers flow carries them to Procurify). Only operator
-  routes act; the requisition lines are read through the API, as a buyer reads the screen.
-
-  Fusion's AP team then pays the invoices the invoices flow wrote (``pay_invoices``): an invoice sent
-  through REST waits with ``ApprovalStatus`` Required, which in Fusion people work in the approval
-  workflow, so once the flow has validated it they approve and pay it through the pod's operator route
-  ``POST /sandbox/invoices/{InvoiceId}/pay``; most in full (the payment status flow marks the Procurify
-  bill paid), every fourth half (the flow audits it as partially paid and leaves the bill: Procurify's
-  API cannot record a partial payment). The sandbox's own ``new_payments`` pays only random invoices
-  already Approved, never the connector's.
+  activity round (``ML_SANDBOX_ACTIVITY_MINUTES``), acting through each side's operator routes
+  (``procurify.sandbox_operators``, ``fusion.sandbox_operators``). The requesters raise a few requisitions;
+  the buyer purchases those whose every line names a paired vendor and an account code and department the
+  sandbox mapping tables map (the only way a Procurify PO comes to exist), the others waiting as a buyer
+  leaves them; the purchase orders flow sends the POs to Fusion. A round later the receiver receives each
+  PO and the AP clerk enters its bill approved, which the invoices flow sends to Fusion as a PO-matched
+  invoice. In Fusion, supplier administrators add a supplier and revise two each round (the suppliers flow
+  carries them to Procurify), and the AP team pays the invoices the invoices flow wrote, once validated:
+  most in full (the payment status flow marks the Procurify bill paid), every fourth half (the flow audits
+  it as partially paid and leaves the bill: Procurify's API cannot record a partial payment).
 """
 
 from __future__ import annotations
 
-from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 import click
 import requests
 
+from connector_assets.flows.sandbox_people import round_player, written_xrefs
 from connector_assets.flows.sandbox_setup import IntegrationSandbox, embedded, export_unless_set
+from connector_assets.fusion.sandbox_operators import FusionApTeam, keep_suppliers, suppliers_with_sites
+from connector_assets.procurify.sandbox_operators import ProcurifyOperators, active_vendor_ids
+from connector_assets.procurify.sandbox_operators import pair_seeded_vendors as pair_vendors
+from connector_resources.procurify.errors import ProcurifyError
 
 INTEGRATION = "fusion_procurify"
 ENTERED_BY = "make dev"
 SANDBOX_FALLBACK_EMAIL = "ap-no-email-in-fusion@example.com"  # example.com: reserved, never delivered
-PARTIAL_EVERY = 4  # every fourth invoice the AP team pays is paid half, so the partial path shows too
 SANDBOX_DEFAULTS = {
     "ML_FUSION_PROCURIFY_VENDOR_FALLBACK_EMAIL": SANDBOX_FALLBACK_EMAIL,
     "ML_FUSION_PROCURIFY_ACCOUNT_VALUE_SET": "SBX_ACCOUNT",  # the Fusion sandbox's natural account value set
@@ -58,72 +54,14 @@ def _embedded(sandboxes: list) -> dict[str, Any] | None:
     return embedded(sandboxes, "procurify", "fusion")
 
 
-def suppliers_with_sites(fusion_root: str, business_unit: str) -> list[str]:
-    """SupplierIds of the Fusion sandbox's active suppliers with an active site for purchasing and for
-    paying in ``business_unit`` (what a purchase order and an invoice name), ascending; read through the
-    pod's operator routes (one supplier with its sites at a time)."""
-    answer = requests.get(
-        f"{fusion_root}/sandbox/records/suppliers", params={"Status": "ACTIVE", "limit": 10_000}, timeout=60
-    )
-    answer.raise_for_status()
-    out = []
-    for row in answer.json()["records"]:
-        supplier = requests.get(f"{fusion_root}/sandbox/records/suppliers/{row['SupplierId']}", timeout=30)
-        supplier.raise_for_status()
-        sites = [
-            s
-            for s in supplier.json().get("sites", [])
-            if s.get("ProcurementBU") == business_unit and not s.get("InactiveDate")
-        ]
-        purposes = ("SitePurposePurchasingFlag", "SitePurposePayFlag")
-        if all(any(s.get(flag) is not False for s in sites) for flag in purposes):
-            out.append(str(row["SupplierId"]))
-    return sorted(out, key=int)
-
-
 def pair_seeded_vendors(
     ledger: Any, vendor_ids: list[str], supplier_ids: list[str], limit: int | None = None
 ) -> int:
-    """Match ``vendor_ids`` to ``supplier_ids`` in order, as manual ``vendor`` matches entered by
-    ``make dev``, skipping a vendor or supplier already paired (an earlier start, a flow's pair); how many
-    pairs were made. Idempotent."""
-    from connector_assets.integrations.fusion_procurify.vendor_pairs import (
-        FUSION,
-        PROCURIFY,
-        VENDOR_ENTITY,
-        paired_supplier,
-        paired_vendor,
-    )
+    """Match ``vendor_ids`` to Fusion ``supplier_ids`` in order, as manual ``vendor`` matches entered by
+    ``make dev`` (``procurify.sandbox_operators.pair_seeded_vendors``); how many pairs were made."""
+    from connector_assets.integrations.fusion_procurify.vendor_pairs import PAIRING
 
-    free = [s for s in supplier_ids if paired_vendor(ledger, s) is None]
-    made = 0
-    for vendor_id in vendor_ids:
-        if not free or (limit is not None and made >= limit):
-            break
-        if paired_supplier(ledger, vendor_id) is not None:
-            continue
-        ledger.set_manual_override(
-            INTEGRATION,
-            VENDOR_ENTITY,
-            PROCURIFY,
-            vendor_id,
-            FUSION,
-            free.pop(0),
-            entered_by=ENTERED_BY,
-            note="sandbox pairing: the simulators are seeded apart",
-        )
-        made += 1
-    return made
-
-
-def active_vendor_ids(procurify: Any) -> list[str]:
-    """Ids of the Procurify vendors that are active and purchasable (type 3 PREFERRED or 4 REGULAR, not the
-    OTHER bucket or a system vendor), ascending (read through the API)."""
-    with procurify.session() as session:
-        rows = list(session.iter_all("vendors"))
-    return sorted(
-        (str(r["id"]) for r in rows if r.get("active", True) and r.get("type") in (3, 4, None)), key=int
-    )
+    return pair_vendors(ledger, PAIRING, vendor_ids, supplier_ids, entered_by=ENTERED_BY, limit=limit)
 
 
 def fusion_procurify_sandbox_setup(sandboxes: list, ledger_url: str) -> dict[str, Any]:
@@ -161,27 +99,9 @@ def fusion_procurify_sandbox_setup(sandboxes: list, ledger_url: str) -> dict[str
 def written_invoices(ledger: Any) -> dict[str, str]:
     """Fusion InvoiceId -> Procurify bill uuid of every invoice the invoices flow wrote (its ``invoice``
     xrefs with a target), read from the ledger."""
-    import sqlalchemy as sa
-
-    from connector_resources.ledger import schema
-
-    x = schema.xref
-    query = sa.select(x.c.source_key, x.c.target_id).where(
-        x.c.integration == INTEGRATION,
-        x.c.entity == "invoice",
-        x.c.source_system == "procurify",
-        x.c.target_system == "fusion",
-        x.c.target_id.is_not(None),
-    )
-    with ledger.read_transaction() as conn:
-        return {str(row.target_id): str(row.source_key) for row in conn.execute(query)}
-
-
-def half_of(amount: Any) -> str | None:
-    """Half of an invoice amount, in cents rounded down, as the pay route takes it; None when it is
-    below a cent (such an invoice is paid in full)."""
-    half = (Decimal(str(amount)) / 2).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
-    return str(half) if half > 0 else None
+    return {
+        target: key for key, target in written_xrefs(ledger, INTEGRATION, "invoice", "procurify", "fusion")
+    }
 
 
 def mapped_line_problem(
@@ -233,7 +153,11 @@ class FusionProcurifyPeople:
         from connector_resources import settings
         from connector_resources.ledger import Ledger
 
-        self.root, self.procurify, self.fusion_root = procurify_root, procurify, fusion_root
+        self.operators, self.procurify, self.fusion_root = (
+            ProcurifyOperators(procurify_root),
+            procurify,
+            fusion_root,
+        )
         self.ledger = Ledger(ledger_url)
         self.currency = currency or settings.value("ML_FUSION_PROCURIFY_LEDGER_CURRENCY")
         self.batch, self.most, self.wanted = batch, most, wanted
@@ -243,29 +167,14 @@ class FusionProcurifyPeople:
         # Invoices the flow wrote before this start name nothing in the Fusion sandbox (it re-seeds at
         # every start; a new invoice may even reuse the id): the AP team leaves them alone.
         self.earlier = set(written_invoices(self.ledger)) if fusion_root else set()
-        self.settled: set[str] = set()  # InvoiceIds paid (in full or half) or refused for good
-        self.payments = 0  # payments made, to pay every PARTIAL_EVERY-th half
-
-    def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any] | None:
-        """An operator action; None when the simulator refuses it (the record moved on meanwhile)."""
-        answer = requests.post(f"{self.root}/sandbox/{path}", json=body, timeout=60)
-        if answer.status_code >= 500:
-            answer.raise_for_status()
-        return answer.json() if answer.status_code < 300 else None
-
-    def _record(self, kind: str, key: int | str) -> dict[str, Any]:
-        answer = requests.get(f"{self.root}/sandbox/records/{kind}/{key}", timeout=30)
-        answer.raise_for_status()
-        return answer.json()["api"]
+        self.ap_team = FusionApTeam(fusion_root) if fusion_root else None
 
     def purchasable(self, num: int) -> tuple[str | None, str | None]:
         """(uuid, None) of requisition ``num`` when every line names a paired vendor and a mapped account
         code and department in the currency bought, else (uuid, why not)."""
         from connector_assets.integrations.fusion_procurify.vendor_pairs import paired_supplier
 
-        uuid = self._record("orders", num)["uuid"]
-        with self.procurify.session() as session:
-            items = list(session.iter_all("order_items", filters={"orderNum": num}))
+        uuid, items = self.operators.requisition_lines(self.procurify, num)
         if not items:
             return uuid, "it has no lines"
         for item in items:
@@ -282,88 +191,26 @@ class FusionProcurifyPeople:
 
     def buy(self) -> tuple[int, list[int]]:
         """Raise requisitions in batches and purchase those the flows can carry; (raised, PO numbers)."""
-        raised, purchased, bought = 0, 0, []
-        while purchased < self.wanted and raised < self.most:
-            answer = self._post("activity", {"new_requisitions": self.batch})
-            if answer is None:
-                break
-            nums = answer["requisitions"]["created"]
-            raised += len(nums)
-            for num in nums:
-                uuid, why = self.purchasable(num)
-                if why is not None or purchased >= self.wanted:
-                    continue  # left pending, as a buyer leaves what is not theirs to buy
-                done = self._post(f"requisitions/{uuid}/purchase", {})
-                if done:
-                    purchased += 1
-                    bought += [po["procurify_PO"] for po in done["purchase_orders"]]
-        return raised, bought
+        return self.operators.buy(self.purchasable, batch=self.batch, most=self.most, wanted=self.wanted)
 
     def bill(self) -> int:
         """Receive in full and bill (approved) last round's POs; how many bills were entered."""
-        billed = 0
-        for number in self.to_bill:
-            if self._post(f"purchase-orders/{number}/receive", {"fraction": 1.0}) is None:
-                continue
-            entered = self._post(f"purchase-orders/{number}/bill", {"status": 2})
-            if entered:
-                self.bills.append(entered["bill_uuid"])
-                billed += 1
+        entered = self.operators.bill_all(self.to_bill)
+        self.bills += entered
         self.to_bill = []
-        return billed
-
-    def keep_suppliers(self) -> int:
-        """Fusion's supplier administrators add a supplier and revise two (``POST /sandbox/activity``):
-        the sandbox's own Fusion activity touches no supplier, so without them the suppliers flow would
-        have nothing to carry after the first day; how many suppliers were touched."""
-        if not self.fusion_root:
-            return 0
-        answer = requests.post(
-            f"{self.fusion_root}/sandbox/activity",
-            json={"new_suppliers": 1, "updated_suppliers": 2},
-            timeout=60,
-        )
-        answer.raise_for_status()
-        done = answer.json()
-        return len(done["created"].get("suppliers", [])) + len(done["updated"].get("suppliers", []))
+        return len(entered)
 
     def pay_invoices(self) -> dict[str, int]:
-        """Fusion's AP team approves and pays the invoices the invoices flow wrote since this start, once
-        validated (``POST /sandbox/invoices/{InvoiceId}/pay`` on the pod; approving is people's work in
-        Fusion, not an API): every ``PARTIAL_EVERY``-th payment half the invoice, left partially paid,
-        the others in full. One not validated yet waits for a later round; a canceled, already paid or
-        vanished one is left. Counts ``paid_in_full`` and ``paid_partly``."""
-        done = {"paid_in_full": 0, "paid_partly": 0}
-        if not self.fusion_root:
-            return done
-        for invoice_id in sorted(set(written_invoices(self.ledger)) - self.earlier - self.settled, key=int):
-            answer = requests.get(f"{self.fusion_root}/sandbox/records/invoices/{invoice_id}", timeout=30)
-            if answer.status_code == 404:
-                self.settled.add(invoice_id)
-                continue
-            answer.raise_for_status()
-            invoice = answer.json()
-            if invoice.get("ValidationStatus") != "Validated" and not invoice.get("CanceledFlag"):
-                continue  # the flow validates it; a later round pays it
-            partial = (self.payments + 1) % PARTIAL_EVERY == 0
-            amount = half_of(invoice.get("InvoiceAmount") or 0) if partial else None
-            paid = requests.post(
-                f"{self.fusion_root}/sandbox/invoices/{invoice_id}/pay",
-                json={"amount": amount} if amount else None,
-                timeout=60,
-            )
-            if paid.status_code >= 500:
-                paid.raise_for_status()
-            self.settled.add(invoice_id)  # paid now, or canceled / already paid: nothing more to do
-            if paid.status_code == 200:
-                self.payments += 1
-                done["paid_partly" if amount else "paid_in_full"] += 1
-        return done
+        """Fusion's AP team (``fusion.sandbox_operators.FusionApTeam``) pays the invoices the invoices flow
+        wrote since this start, once validated: most in full, every ``PARTIAL_EVERY``-th half."""
+        if self.ap_team is None:
+            return {"paid_in_full": 0, "paid_partly": 0}
+        return self.ap_team.pay(set(written_invoices(self.ledger)) - self.earlier)
 
     def round(self) -> dict[str, int]:
         """Touch Fusion suppliers, pay the connector's validated invoices in Fusion, bill last round's
         POs, then raise and purchase new requisitions; counts of each."""
-        suppliers = self.keep_suppliers()
+        suppliers = keep_suppliers(self.fusion_root) if self.fusion_root else 0
         paid = self.pay_invoices()
         billed = self.bill()
         raised, bought = self.buy()
@@ -378,19 +225,6 @@ class FusionProcurifyPeople:
 
     def dispose(self) -> None:
         self.ledger.dispose()
-
-
-def play_round(people: FusionProcurifyPeople) -> dict[str, int] | None:
-    """One round of ``people``; a failure is said and the round skipped (the next one tries again)."""
-    import sqlalchemy as sa
-
-    from connector_resources.procurify.errors import ProcurifyError
-
-    try:
-        return people.round()
-    except (requests.RequestException, sa.exc.SQLAlchemyError, ProcurifyError) as exc:
-        click.echo(f"Fusion <-> Procurify sandbox people skipped a round: {exc}")
-        return None
 
 
 def fusion_procurify_people(sandboxes: list, ledger_url: str) -> FusionProcurifyPeople | None:
@@ -410,5 +244,7 @@ def fusion_procurify_people(sandboxes: list, ledger_url: str) -> FusionProcurify
 
 
 SANDBOX = IntegrationSandbox(
-    set_up=fusion_procurify_sandbox_setup, people=fusion_procurify_people, play=play_round
+    set_up=fusion_procurify_sandbox_setup,
+    people=fusion_procurify_people,
+    play=round_player("Fusion <-> Procurify", ProcurifyError),
 )

@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from connector_assets.flows.core import Mapped, Rejected
-from connector_assets.flows.lazy_model import lazy_model
+from connector_assets.flows.record_models import matching, record_model, string
 from connector_assets.fusion.supplier_sites import (
     supplier_inactive_reason,
     supplier_label,
@@ -44,18 +44,14 @@ def _text(value: Any) -> str:
     return "" if value is None else " ".join(str(value).split())
 
 
-@lazy_model
-def ProcurifyVendorRecord() -> type:
-    """What is sent as a Procurify vendor: the Fusion supplier it comes from, a name Procurify takes, the
-    supplier number as ``external_id``, the e-mail when one is sent, and whether it is active."""
-    import pandera.pandas as pa
-    from pandera.typing import Series
-
-    class ProcurifyVendorRecord(ProcurifyVendorColumns.model):
-        supplier_id: Series[str] = pa.Field(str_matches=r"^\d+$")
-        external_id: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": EXTERNAL_ID_MAX})
-
-    return ProcurifyVendorRecord
+ProcurifyVendorRecord = record_model(
+    "ProcurifyVendorRecord",
+    "What is sent as a Procurify vendor: the Fusion supplier it comes from, a name Procurify takes, the "
+    "supplier number as ``external_id``, the e-mail when one is sent, and whether it is active.",
+    base=ProcurifyVendorColumns,
+    supplier_id=matching(r"^\d+$"),
+    external_id=string(1, EXTERNAL_ID_MAX),
+)
 
 
 def map_supplier(

@@ -27,7 +27,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from connector_assets.flows.core import Mapped, Rejected
-from connector_assets.flows.lazy_model import lazy_model
+from connector_assets.flows.record_models import Column, matching, one_of, record_model, string
 from connector_assets.fusion.supplier_names import EXACT, FOLDED, supplier_text
 from connector_assets.procurify.vendor_fields import (
     content_fingerprint,
@@ -72,26 +72,16 @@ def fingerprint(vendor: Mapping[str, Any]) -> str:
     return content_fingerprint(vendor, FINGERPRINT_FIELDS)
 
 
-@lazy_model
-def FusionSupplierPairRecord() -> type:
-    """A Procurify vendor paired with an existing Fusion supplier: both ids and names, and how they
-    matched."""
-    import pandera.pandas as pa
-    from pandera.typing import Series
-
-    class FusionSupplierPairRecord(pa.DataFrameModel):
-        vendor_id: Series[str] = pa.Field(str_matches=r"^\d+$")
-        vendor_name: Series[str] = pa.Field(str_length={"min_value": 1})
-        supplier_id: Series[str] = pa.Field(str_matches=r"^\d+$")
-        supplier: Series[str] = pa.Field(str_length={"min_value": 1})
-        supplier_number: Series[str] = pa.Field(nullable=True)
-        matched_by: Series[str] = pa.Field(isin=[EXACT, FOLDED])
-
-        class Config:
-            strict = True
-            coerce = True
-
-    return FusionSupplierPairRecord
+FusionSupplierPairRecord = record_model(
+    "FusionSupplierPairRecord",
+    "A Procurify vendor paired with an existing Fusion supplier: both ids and names, and how they matched.",
+    vendor_id=matching(r"^\d+$"),
+    vendor_name=string(1),
+    supplier_id=matching(r"^\d+$"),
+    supplier=string(1),
+    supplier_number=Column(str, nullable=True),
+    matched_by=one_of([EXACT, FOLDED]),
+)
 
 
 def _what_to_do(vendor_id: str) -> str:

@@ -36,7 +36,7 @@ from dagster import AssetExecutionContext
 
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
-from connector_assets.flows.lazy_model import lazy_model
+from connector_assets.flows.record_models import matching, record_model, string
 from connector_assets.flows.replay_resources import register_settings_replay
 from connector_assets.integrations.jde_procurify.account_map import (
     ACCOUNT_CODE_ENTITY,
@@ -93,18 +93,14 @@ def code_departments(resources: Any, chart: Mapping[str, ChartAccount]) -> CodeD
 # -- mapping ---------------------------------------------------------------------------------------------
 
 
-@lazy_model
-def AccountCodeRecord() -> type:
-    """A Procurify account code as sent: the JDE account it stands for, the code (at most 50 characters),
-    a description of at most 200, and whether it is active."""
-    import pandera.pandas as pa
-    from pandera.typing import Series
-
-    class AccountCodeRecord(ProcurifyAccountCodeColumns.model):
-        jde_account: Series[str] = pa.Field(str_matches=r"^[^.\s]+\.[^.\s]+(\.[^.\s]+)?$")
-        description: Series[str] = pa.Field(str_length={"max_value": DESCRIPTION_MAX})
-
-    return AccountCodeRecord
+AccountCodeRecord = record_model(
+    "AccountCodeRecord",
+    "A Procurify account code as sent: the JDE account it stands for, the code (at most 50 characters), a "
+    "description of at most 200, and whether it is active.",
+    base=ProcurifyAccountCodeColumns,
+    jde_account=matching(r"^[^.\s]+\.[^.\s]+(\.[^.\s]+)?$"),
+    description=string(max_length=DESCRIPTION_MAX),
+)
 
 
 def map_chart(

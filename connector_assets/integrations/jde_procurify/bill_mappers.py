@@ -31,15 +31,10 @@ the same shortened one), a bill with nothing to post (0.00). Amounts are ``Decim
 decimal strings for the items and a float for ``total_cost_with_tax`` (quirk 7); the float is read through
 its text and rounded to the cent before it is compared.
 
-Batch keys (``batch_key``), from the bill UUID alone: EDUS = ``ML_JDE_PROCURIFY_BATCH_USER``; the UUID's
-32 hex digits, upper case, split over the two other keys: EDTN (22) = the first 22 digits, EDBT (15) =
-``PFY`` + the last 10. EDBT + EDTN together hold the whole UUID, so two different bills can never share a
-key (no hash, no truncation: the derivation is one-to-one); EDTN alone still holds 88 bits, so even read on
-its own a clash is negligible (about 1.6e-15 over a million bills), and it begins with the UUID's first
-digits, which is how people recognise one. The ``PFY`` prefix keeps bill batches apart from any other
-batch the same EDI user writes. A rerun sends the same keys and JDE refuses a second copy (59A4); the
-batch already there is adopted once checked to be this bill (``targets.VoucherBatches`` /
-``JournalBatches``).
+Batch keys (``batch_key``), from the bill UUID alone (``jde.uuid_batch_keys``: EDTN + EDBT hold the
+UUID's 32 hex digits, one-to-one): EDUS = ``ML_JDE_PROCURIFY_BATCH_USER``, EDBT = ``PFY`` + the last 10
+digits, EDTN = the first 22. A rerun sends the same keys and JDE refuses a second copy (59A4); the batch
+already there is adopted once checked to be this bill (``targets.VoucherBatches`` / ``JournalBatches``).
 
 Held, not refused: a bill whose vendor has no JDE supplier yet is mapped with ``depends_on`` the pair's
 dependency key (``BillInputs.vendor_dependency``) and released when the vendor is paired.
@@ -56,7 +51,7 @@ from connector_assets.flows import amounts
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.documents import version_text
 from connector_assets.flows.lazy_model import lazy_model
-from connector_assets.jde import contracts, targets
+from connector_assets.jde import contracts
 from connector_assets.jde.accounts import GlAccounts
 from connector_assets.jde.batch_bodies import (
     SUBLEDGER_ADDRESS,
@@ -65,6 +60,7 @@ from connector_assets.jde.batch_bodies import (
     voucher_batch_body,
     voucher_fields,
 )
+from connector_assets.jde.uuid_batch_keys import UuidBatchKeys, uuid_hex
 from connector_assets.procurify import bill_fields
 from connector_assets.procurify.bill_costs import additional_costs, cost_label
 from connector_assets.procurify.bill_fields import (
@@ -74,31 +70,16 @@ from connector_assets.procurify.bill_fields import cents, describe, priced_items
 
 POSTINGS = ("voucher", "journal")
 BATCH_PREFIX = "PFY"
-TRANSACTION_DIGITS = 22  # F0411Z1/F0911Z1.EDTN
-BATCH_MAX = 15  # EDBT
+BATCH_KEYS = UuidBatchKeys(BATCH_PREFIX, "bill")
+batch_key = (
+    BATCH_KEYS.for_uuid
+)  # (EDUS, bill uuid) -> EDUS / EDBT / EDTN of the bill, the same on every attempt
 INVOICE_NUMBER_MAX, REMARK_MAX, EXPLANATION_MAX, LINES_MAX = 25, 30, 30, 999
-HEX_UUID = re.compile(r"^[0-9a-f]{32}$")
 FREIGHT_ACCOUNT_ENV = "ML_JDE_PROCURIFY_BILL_FREIGHT_ACCOUNT"
 FREIGHT_EXPLANATION = "Freight and additional costs"
 
 # A Procurify account code -> (JDE account, problem): ``account_map.jde_account`` with the table and F0901.
 AccountOf = Callable[[str], tuple[str | None, str | None]]
-
-
-def uuid_hex(value: Any) -> str | None:
-    """The bill UUID's 32 hex digits (lower case, dashes dropped), None when it is not a UUID."""
-    text = str(value or "").strip().lower().replace("-", "")
-    return text if HEX_UUID.match(text) else None
-
-
-def batch_key(user: str, bill_uuid: str) -> targets.BatchKey:
-    """EDUS / EDBT / EDTN of the bill (see the module docstring): the same on every attempt."""
-    digits = uuid_hex(bill_uuid)
-    if digits is None:
-        raise ValueError(f"{bill_uuid!r} is not a bill UUID (32 hex digits)")
-    digits = digits.upper()
-    split = TRANSACTION_DIGITS
-    return targets.BatchKey(user, f"{BATCH_PREFIX}{digits[split:]}", digits[:split])
 
 
 @lazy_model

@@ -2,17 +2,10 @@
 code is handed in. A changed order is compared with its requisition or its PO on the Procurify side
 (``connector_assets.procurify.po_revisions``, by the ``sku`` each line carries).
 
-Which orders go (``OrderPolicy``, from settings; JDE status codes are each customer's own order activity
-rules, reference F4311 NXTR/LTTR "customer-configured", so they are settings, not constants):
-
-* the order type (DCTO) is one of ``ML_JDE_PROCURIFY_ORDER_TYPES``;
-* the header is not on hold (F4301.HOLD blank: a hold code stops an order in JDE, approval holds
-  included);
-* every line not cancelled (last status LTTR below ``ML_JDE_PROCURIFY_CLOSED_STATUS``, 980) has reached
-  the approved status (LTTR at or above ``ML_JDE_PROCURIFY_APPROVED_STATUS``, 220): an order partly in
-  approval waits, so a requisition is never sent with lines missing;
-* a new requisition is not made for an order whose every line is done (next status NXTR at or above the
-  closed status: received and closed), since there is nothing left to buy.
+Which orders go: JDE's order lifecycle (``jde.order_status.OrderPolicy``, from the settings
+``ML_JDE_PROCURIFY_ORDER_TYPES``, ``_APPROVED_STATUS``, ``_CLOSED_STATUS`` and ``_STOCK_ACCOUNT``): an
+approved order not on hold, every line not cancelled approved; a new requisition is not made for an order
+whose every line is done.
 
 The requisition (reference §2.4, everything by name): ``description`` = ``order_description`` (the JDE
 order's number, type and company: the natural key ``find_requisitions`` adopts by after a crash; it never
@@ -28,50 +21,30 @@ JDE's to the cent.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from connector_assets.jde.order_status import (
+    STOCK_LINE,
+    OrderPolicy,
+    decimal,
+    line_account,
+    line_number,
+    live_lines,
+    text,
+)
+from connector_assets.jde.order_status import all_done as all_done  # tests/jde_procurify_proofs.py
+from connector_assets.jde.order_status import not_approved as not_approved  # reads them here
+from connector_assets.jde.order_status import order_source_key as order_source_key
+
 CENT = Decimal("0.01")
 NAME_MAX = 255  # requisition line item_name (sandbox: 255; the reference gives no limit)
 DESCRIPTION_MAX = 255
-STOCK_LINE = "S"
-
-
-@dataclass(frozen=True)
-class OrderPolicy:
-    """Which JDE orders and lines are sent (see the module docstring)."""
-
-    order_types: frozenset[str] = frozenset({"OP"})
-    approved_status: int = 220
-    closed_status: int = 980
-    stock_account: str = "{bu}.1410"  # blank: stock lines are refused
-
-
-def text(value: Any) -> str:
-    return " ".join(str(value or "").split())
-
-
-def status(value: Any) -> int | None:
-    raw = str(value or "").strip()
-    return int(raw) if raw.isdigit() else None
-
-
-def decimal(value: Any) -> Decimal | None:
-    raw = str(value if value is not None else "").strip()
-    return Decimal(raw) if raw else None
 
 
 # -- keys and labels ----------------------------------------------------------------------------------
-
-
-def order_source_key(header: Mapping[str, Any]) -> str:
-    """The ledger key of a JDE order: ``KCOO:DOCO:DCTO`` (``00001:4011:OP``); a suffix other than 000 is
-    appended (``...:OP:001``), so two suffixes of one order never share a requisition."""
-    key = f"{text(header['KCOO'])}:{int(header['DOCO'])}:{text(header['DCTO'])}"
-    suffix = text(header.get("SFXO"))
-    return key if suffix in ("", "000") else f"{key}:{suffix}"
 
 
 def order_description(header: Mapping[str, Any]) -> str:
@@ -84,56 +57,9 @@ def order_description(header: Mapping[str, Any]) -> str:
     return f"JDE order {number} (company {text(header['KCOO'])})"
 
 
-def line_number(line: Mapping[str, Any]) -> str:
-    """F4311.LNID as a person reads it: ``1``, ``1.1`` (the sandbox renders 1.000 as ``1.0``)."""
-    value = decimal(line.get("LNID")) or Decimal(0)
-    return f"{value.normalize():f}"
-
-
 def line_sku(doco: Any, line: Mapping[str, Any]) -> str:
     """The Procurify line ``sku`` naming the JDE line: ``JDE 4011 line 1``."""
     return f"JDE {int(doco)} line {line_number(line)}"
-
-
-# -- which orders and lines -----------------------------------------------------------------------------
-
-
-def live_lines(lines: Iterable[Mapping[str, Any]], policy: OrderPolicy) -> list[Mapping[str, Any]]:
-    """The lines not cancelled (last status below the closed status), in the order given."""
-    return [line for line in lines if (status(line.get("LTTR")) or 0) < policy.closed_status]
-
-
-def not_approved(
-    header: Mapping[str, Any], lines: Sequence[Mapping[str, Any]], policy: OrderPolicy
-) -> str | None:
-    """Why the order is not (yet) an approved order to send, or None when it is."""
-    hold = text(header.get("HOLD"))
-    if hold:
-        return f"on hold in JDE (F4301 hold code {hold})"
-    live = live_lines(lines, policy)
-    if not live:
-        return "every line is cancelled"
-    waiting = [line_number(li) for li in live if (status(li.get("LTTR")) or 0) < policy.approved_status]
-    if waiting:
-        return f"line(s) {', '.join(waiting)} not approved yet (last status below {policy.approved_status})"
-    return None
-
-
-def all_done(lines: Sequence[Mapping[str, Any]], policy: OrderPolicy) -> bool:
-    """Every line not cancelled has nothing left to happen (next status at or above the closed status)."""
-    live = live_lines(lines, policy)
-    return bool(live) and all((status(li.get("NXTR")) or 0) >= policy.closed_status for li in live)
-
-
-def line_account(line: Mapping[str, Any], policy: OrderPolicy) -> str | None:
-    """The JDE account a line is charged to: F4311.ANI as entered, or for a stock line (no account on the
-    line) ``ML_JDE_PROCURIFY_STOCK_ACCOUNT`` with its branch/plant; None when there is none."""
-    typed = text(line.get("ANI"))
-    if typed:
-        return typed
-    if text(line.get("LNTY")).upper() == STOCK_LINE and policy.stock_account.strip():
-        return policy.stock_account.strip().replace("{bu}", text(line.get("MCU")).upper())
-    return None
 
 
 # -- amounts --------------------------------------------------------------------------------------------

@@ -32,17 +32,19 @@ from connector_assets.integrations.jde_procurify.departments import (
 from connector_assets.integrations.jde_procurify.integration import INTEGRATION, ROUTE
 from connector_assets.integrations.jde_procurify.order_mappers import (
     OrderLinesMapped,
+    order_total,
+    requisition_body,
+    requisition_lines,
+)
+from connector_assets.jde.documents import JdePurchaseOrder
+from connector_assets.jde.order_status import (
     OrderPolicy,
     all_done,
     line_account,
     live_lines,
     not_approved,
     order_source_key,
-    order_total,
-    requisition_body,
-    requisition_lines,
 )
-from connector_assets.jde.documents import JdePurchaseOrder
 from connector_assets.procurify.order_lookups import ProcurifyLookups
 from connector_assets.procurify.record_reads import RecordReadFailed, queued_for_read, read_for_record
 from connector_resources.ledger import Ledger

@@ -24,22 +24,20 @@ from dagster import AssetExecutionContext
 
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
-from connector_assets.flows.lazy_model import lazy_model
+from connector_assets.flows.record_models import record_model, string
 from connector_assets.flows.replay_resources import resources_from_settings
 from connector_assets.integrations.jde_procurify.integration import BACK_ROUTE, INTEGRATION, ROUTE
 from connector_assets.jde import targets
 from connector_assets.jde.assets import jde_partitions
 from connector_assets.jde.paid_vouchers import (
-    PAID,
     PaidVoucher,
     VoucherKey,
-    batches_of_vouchers,
     paid_today,
     paid_voucher,
     pay_items,
     voucher_text,
 )
-from connector_assets.jde.posted_documents import PostedDocument
+from connector_assets.jde.posted_sources import sources_of_vouchers, voucher_rows_of
 from connector_assets.jde.tables import AP_LEDGER
 from connector_assets.procurify.bill_mark_records import ProcurifyPaidMark
 from connector_assets.procurify.bill_marks import markable
@@ -58,42 +56,20 @@ BATCH_USER_ENV = "ML_JDE_PROCURIFY_BATCH_USER"
 
 
 def bills_of_vouchers(ledger: Ledger, jde_session: Any, vouchers: list[VoucherKey]) -> dict[VoucherKey, str]:
-    """Voucher -> the Procurify bill uuid the bills flow posted as it: by the voucher's document key,
-    else by the batch key of the F0411Z1 rows the voucher was made from."""
-    found: dict[VoucherKey, str] = {}
-    rest: list[VoucherKey] = []
-    for key in vouchers:
-        xref = ledger.find_xref_by_target(
-            INTEGRATION, BILL_ENTITY, BACK_ROUTE.target_system, voucher_text(key)
-        )
-        if xref is not None:
-            found[key] = xref.source_key
-        else:
-            rest.append(key)
+    """Voucher -> the Procurify bill uuid the bills flow posted as it (``jde.posted_sources``)."""
     user = settings.value(BATCH_USER_ENV).strip()
-    for key, batches in batches_of_vouchers(jde_session, rest, user).items():
-        for batch in batches:
-            xref = ledger.find_xref_by_target(
-                INTEGRATION, BILL_ENTITY, BACK_ROUTE.target_system, batch.target_id
-            )
-            if xref is not None:
-                found[key] = xref.source_key
-    return found
+    return sources_of_vouchers(ledger, INTEGRATION, BILL_ENTITY, jde_session, vouchers, user)
 
 
 # -- the mapper ------------------------------------------------------------------------------------------
 
 
-@lazy_model
-def ProcurifyPaidMarkRecord() -> type:
-    """A mark-as-paid Procurify accepts: one bill uuid and a day."""
-    import pandera.pandas as pa
-    from pandera.typing import Series
-
-    class ProcurifyPaidMarkRecord(ProcurifyPaidMark.model):
-        voucher: Series[str] = pa.Field(str_length={"min_value": 5, "max_value": 40})
-
-    return ProcurifyPaidMarkRecord
+ProcurifyPaidMarkRecord = record_model(
+    "ProcurifyPaidMarkRecord",
+    "A mark-as-paid Procurify accepts: one bill uuid and a day.",
+    base=ProcurifyPaidMark,
+    voucher=string(5, 40),
+)
 
 
 def map_mark(
@@ -170,15 +146,10 @@ def remap_marks(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
     """The named bills' vouchers read from JDE again (replay): the bills flow's xref names each voucher."""
     r = context.resources
     ledger = r.ledger.get()
-    vouchers: list[dict[str, Any]] = []
     with r.jde.session() as jde_session:
-        for key in keys:
-            xref = ledger.get_xref(
-                INTEGRATION, BILL_ENTITY, BACK_ROUTE.source_system, key, BACK_ROUTE.target_system
-            )
-            in_jde = PostedDocument.parse(xref.target_id if xref is not None else None)
-            if in_jde is not None:
-                vouchers.extend({**row, "PST": PAID} for row in in_jde.voucher_rows(jde_session))
+        vouchers = voucher_rows_of(
+            ledger, INTEGRATION, BILL_ENTITY, BACK_ROUTE.source_system, jde_session, keys
+        )
     wanted = set(keys)
     for record in mark_records(ledger, r.jde, r.procurify, vouchers):
         if record.source_key in wanted:

@@ -38,10 +38,9 @@ from typing import Any
 from connector_assets.flows import amounts
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.documents import version_text
-from connector_assets.flows.lazy_model import lazy_model
+from connector_assets.flows.record_models import matching, one_of, record_model, string
 from connector_assets.jde import contracts
-from connector_assets.jde.batch_bodies import transfer_journal_body
-from connector_assets.jde.payment_postings import JournalAccounts
+from connector_assets.jde.payment_postings import JournalAccounts, payment_journal
 from connector_assets.jde.posted_documents import PostedDocument
 from connector_assets.jde.targets import BatchKey
 from connector_assets.procurify.payments import (
@@ -96,27 +95,21 @@ def journal_key(batch_user: str, payment: str, bill: str) -> BatchKey:
 # -- the mapper ------------------------------------------------------------------------------------------
 
 
-@lazy_model
-def ProcurifyPaymentRecord() -> type:
-    """A (payment, bill) ML_RecordPayment or ML_CreateJournalBatch accepts (the contracts' lengths; a
-    reference is ``PFY`` and the payment id)."""
-    import pandera.pandas as pa
-    from pandera.typing import Series
-
-    class ProcurifyPaymentRecord(contracts.JdePaymentRecord.model):
-        payment_reference: Series[str] = pa.Field(str_length={"min_value": 4, "max_value": 25})
-        bill_uuid: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": 40})
-        invoice_id: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": 50})
-        posting: Series[str] = pa.Field(isin=list(POSTINGS))
-        company: Series[str] = pa.Field(nullable=True, str_length={"min_value": 1, "max_value": 5})
-        voucher_number: Series[str] = pa.Field(nullable=True, str_matches=r"^\d{1,8}$")
-        batch_number: Series[str] = pa.Field(nullable=True, str_length={"min_value": 1, "max_value": 15})
-        transaction_number: Series[str] = pa.Field(
-            nullable=True, str_length={"min_value": 1, "max_value": 22}
-        )
-        payment_updated_at: Series[str] = pa.Field(str_matches=contracts.VERSION)
-
-    return ProcurifyPaymentRecord
+ProcurifyPaymentRecord = record_model(
+    "ProcurifyPaymentRecord",
+    "A (payment, bill) ML_RecordPayment or ML_CreateJournalBatch accepts (the contracts' lengths; a "
+    "reference is ``PFY`` and the payment id).",
+    base=contracts.JdePaymentRecord,
+    payment_reference=string(4, 25),
+    bill_uuid=string(1, 40),
+    invoice_id=string(1, 50),
+    posting=one_of(POSTINGS),
+    company=string(1, 5, nullable=True),
+    voucher_number=matching(r"^\d{1,8}$", nullable=True),
+    batch_number=string(1, 15, nullable=True),
+    transaction_number=string(1, 22, nullable=True),
+    payment_updated_at=matching(contracts.VERSION),
+)
 
 
 def map_payment(
@@ -210,15 +203,9 @@ def _journal_entry(
     if rules.journal.problem is not None:
         return Rejected(key, f"{what}: cannot be a journal entry: {rules.journal.problem}")
     batch = journal_key(rules.batch_user, payment_uuid(payment), share.bill)
-    explanation = f"Procurify pmt {common['payment_reference']}"[:30]
-    body = transfer_journal_body(
-        batch,
-        company=company,
-        gl_date=day,  # the day the money left: the period the payment belongs to
-        amount=share.amount,
-        debit=(rules.journal.debit, f"Bill {share.invoice_number or share.bill}"[:30]),
-        credit=(rules.journal.credit, explanation),
-        explanation=explanation,
+    reference, paid = common["payment_reference"], f"Bill {share.invoice_number or share.bill}"
+    posting = payment_journal(  # the JDE side's body: debit the bill's AP account, credit the bank
+        batch, reference, company, day, share.amount, rules.journal, (f"Procurify pmt {reference}", paid)
     )
     fields = {
         **common,
@@ -228,7 +215,7 @@ def _journal_entry(
         "batch_number": batch.batch,
         "transaction_number": batch.transaction,
     }
-    return Mapped(key, body, fields, natural_key={"target_id": batch.target_id})
+    return Mapped(key, posting.body, fields, natural_key=posting.natural_key)
 
 
 def _not_a_payment(label: str, credits: list[Share]) -> str:

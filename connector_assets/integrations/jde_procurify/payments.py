@@ -26,13 +26,12 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import partial
 from typing import Any
 
-import sqlalchemy as sa
 from dagster import AssetExecutionContext
 
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.replay_resources import resources_from_settings
-from connector_assets.integrations.jde_procurify.bills import posting  # bills' and payments' one setting
+from connector_assets.integrations.jde_procurify.bills import BILLS_FLOW, posting  # posting: one setting
 from connector_assets.integrations.jde_procurify.integration import BACK_ROUTE, INTEGRATION
 from connector_assets.integrations.jde_procurify.payment_mappers import (
     JournalAccounts,
@@ -46,6 +45,7 @@ from connector_assets.jde.payment_postings import posted_to_reverse
 from connector_assets.jde.posted_documents import PostedDocument
 from connector_assets.jde.postings import PaymentPostings
 from connector_assets.jde.tables import AP_LEDGER, GL_ACCOUNTS
+from connector_assets.jde.undone_payments import posted_shares, reversal_asked
 from connector_assets.procurify.payments import (
     STAGED_PAYMENTS,
     PaymentBills,
@@ -56,7 +56,7 @@ from connector_assets.procurify.payments import (
 )
 from connector_assets.saas_assets import saas_partitions
 from connector_resources import settings
-from connector_resources.ledger import Ledger, schema
+from connector_resources.ledger import Ledger
 from connector_resources.replay import register_replay_handler
 
 ENTITY = "payment"
@@ -93,31 +93,14 @@ def posting_rules(staging: Any) -> PostingRules:
 # -- the ledger: where bills are in JDE, what was posted --------------------------------------------------
 
 
-def bill_dependency(bill: str) -> str:
-    """What a payment of ``bill`` waits for: the bills flow's dependency key of the bill (its
-    ``FlowSpec.dependency_key``: ``jde_procurify:bill:procurify:<bill uuid>``)."""
-    return f"{INTEGRATION}:{BILL_ENTITY}:{BACK_ROUTE.source_system}:{bill}"
+# What a payment of a bill waits for: the bills flow's key of it (``jde_procurify:bill:procurify:<uuid>``).
+bill_dependency = BILLS_FLOW.dependency_key
 
 
 def posted_bill(ledger: Ledger, bill: str) -> str | None:
     """The JDE document the bills flow recorded for ``bill`` (its xref's target id), None until posted."""
     xref = ledger.get_xref(INTEGRATION, BILL_ENTITY, BACK_ROUTE.source_system, bill, BACK_ROUTE.target_system)
     return xref.target_id if xref is not None and xref.target_id else None
-
-
-def posted_shares(ledger: Ledger, payment: str) -> dict[str, str]:
-    """Source key -> JDE target id of what this flow posted of ``payment`` (every bill of it)."""
-    t = schema.xref
-    prefix = payment.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    query = sa.select(t.c.source_key, t.c.target_id).where(
-        t.c.integration == INTEGRATION,
-        t.c.entity == ENTITY,
-        t.c.source_system == BACK_ROUTE.source_system,
-        t.c.source_key.like(f"{prefix}:%", escape="\\"),
-        t.c.target_id.is_not(None),
-    )
-    with ledger.read_transaction() as conn:
-        return {row.source_key: row.target_id for row in conn.execute(query)}
 
 
 # -- the mapper over a partition ------------------------------------------------------------------------
@@ -168,16 +151,11 @@ def undone_after_posting(ledger: Ledger, payment: Mapping[str, Any]) -> Iterator
     if not uuid:
         return
     status, label = str(payment.get("status") or "no longer paid"), payment.get("id") or uuid
-    for key, target_id in posted_shares(ledger, uuid).items():
+    for key, target_id in posted_shares(ledger, INTEGRATION, ENTITY, BACK_ROUTE.source_system, uuid).items():
         if posted_to_reverse(ledger, INTEGRATION, ENTITY, BACK_ROUTE.source_system, key) is None:
             continue
-        yield Rejected(
-            key,
-            f"Procurify payment {label} of bill {key.split(':', 1)[1]} is now {status} in Procurify, but"
-            f" JDE holds it as {target_id} (posted when it was paid). The integration never "
-            "reverses a JDE posting: void the payment (or reverse the journal entry) in JDE, then abandon "
-            "this item",
-        )
+        undone = f"Procurify payment {label} of bill {key.split(':', 1)[1]} is now {status} in Procurify"
+        yield reversal_asked(key, undone, target_id)
 
 
 def map_payments(context: AssetExecutionContext, partition: str | None) -> Iterator[Mapped | Rejected]:

@@ -32,28 +32,18 @@ What happens to each PO of the day:
 """
 
 import json
-from collections import Counter
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from datetime import date
 from typing import Any
-
-from dagster import AssetKey, AssetObservation
 
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.record_models import matching, record_model, string, whole
 from connector_assets.flows.replay_resources import register_settings_replay, resources_from_settings
+from connector_assets.procurify.po_link_records import PoLinkRecords
 from connector_assets.procurify.po_num_target import ProcurifyPoNumbers
-from connector_assets.procurify.po_origins import (
-    STAGED_REQUISITIONS,
-    OriginFinder,
-    PoOrigin,
-    link_key,
-    order_of,
-)
+from connector_assets.procurify.po_origins import STAGED_REQUISITIONS, order_of
 from connector_assets.saas_assets import saas_partitions
-from connector_resources.ledger import Ledger
 
 from .integration import INTEGRATION, PO_ROUTE
 from .po_origins import LINK_ENTITY, LINKS
@@ -113,95 +103,18 @@ def link_record(
     )
 
 
-def _mixed_reason(origin: PoOrigin) -> str:
-    parts = [
-        f"{num} (JDE order {key})" if key else f"{num} (not from JDE)"
-        for num, key in sorted(origin.requisitions.items())
-    ]
-    return (
-        f"Procurify PO {origin.procurify_po} holds lines of requisitions {', '.join(parts)}; its PO_Num can "
-        "name one JDE order only, so it was left as it is and not linked. Split the PO in Procurify so each "
-        "JDE order has its own, then replay; or abandon this item and keep the link by hand."
-    )
-
-
-def link_records(
-    pos: Iterable[dict[str, Any]], finder: OriginFinder, ledger: Ledger, counts: Counter[str]
-) -> Iterator[Mapped | Rejected]:
-    """The links for the given PO headers (``procurify_PO`` at least): already linked ones from the
-    ledger, the rest through their origin; ``counts`` gets what was seen and why it was left alone."""
-    fresh: list[PoOrigin] = []
-    for po in sorted(pos, key=lambda row: int(str(row["procurify_PO"]))):
-        number = int(str(po["procurify_PO"]))
-        counts["purchase_orders"] += 1
-        known = LINKS.link_of(ledger, number)
-        if known is not None:
-            counts["linked_before"] += 1
-            yield link_record(known, number)
-            continue
-        origin = finder.origin(finder.session.get("purchase_orders", number))
-        if not origin.orders:
-            counts["not_from_jde"] += 1
-            continue
-        fresh.append(origin)
-    first_of: dict[str, int] = {}  # JDE order -> the lowest PO number of the day's unlinked ones
-    for origin in fresh:
-        first_of.setdefault(origin.orders[0], origin.procurify_po)
-    for origin in fresh:
-        order = origin.orders[0]
-        first = LINKS.first_link(ledger, order) is None and first_of[order] == origin.procurify_po
-        key = link_key(order, origin.procurify_po, first)
-        if len(origin.orders) > 1 or origin.foreign:
-            counts["mixed"] += 1
-            yield Rejected(key, _mixed_reason(origin), {"procurify_PO": origin.procurify_po})
-            continue
-        counts["to_link"] += 1
-        since, siblings = LINKS.requisition_sent(ledger, order), LINKS.linked_pos(ledger, order)
-        yield link_record(key, origin.procurify_po, origin.requisitions, since, siblings)
-
-
-@contextmanager
-def _finder(context: Any, partition: str | None) -> Iterator[tuple[OriginFinder, Ledger]]:
-    resources = context.resources
-    ledger: Ledger = resources.ledger.get()
-    with resources.procurify.session() as session:
-        yield LINKS.origin_finder(ledger, session, resources.staging, partition), ledger
+RECORDS = PoLinkRecords(LINKS, link_record, "JDE")  # the Procurify side's linking (``po_link_records``)
 
 
 def map_po_links(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
     """The day's staged POs -> links; what was seen is observed on the mapped asset (``counts``)."""
     pos = [json.loads(row["record"]) for row in context.resources.staging.read_rows(STAGED_POS, partition)]
-    counts: Counter[str] = Counter()
-    with _finder(context, partition) as (finder, ledger):
-        yield from link_records(pos, finder, ledger, counts)
-        counts["requisition_reads"] = finder.requisition_reads
-    summary = {name: int(counts[name]) for name in OBSERVED}
-    context.log.info(
-        f"{PO_LINKS_FLOW.flow} {partition}: " + ", ".join(f"{k}={v}" for k, v in summary.items())
-    )
-    context.log_event(
-        AssetObservation(
-            asset_key=AssetKey(f"{PO_LINKS_FLOW.flow}_mapped"), partition=partition, metadata=summary
-        )
-    )
-
-
-OBSERVED = ("purchase_orders", "linked_before", "to_link", "not_from_jde", "mixed", "requisition_reads")
+    yield from RECORDS.mapped(context, PO_LINKS_FLOW.flow, partition, pos)
 
 
 def remap_po_links(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
     """The named links (replay): each one's PO read from Procurify again and its origin found afresh."""
-    with _finder(context, None) as (finder, ledger):
-        for key in keys:
-            number = LINKS.po_of_key(ledger, key, PO_LINKS_FLOW.name)
-            if number is None:
-                yield Rejected(
-                    key,
-                    f"JDE order {order_of(key)}: no Procurify PO is known for it yet; it is linked when a PO "
-                    "purchased from its requisition appears",
-                )
-                continue
-            yield from link_records([{"procurify_PO": number}], finder, ledger, Counter())
+    yield from RECORDS.again(context, keys, PO_LINKS_FLOW.name)
 
 
 class JdePoNumbers(ProcurifyPoNumbers):

@@ -31,7 +31,6 @@ from connector_assets.integrations.jde_procurify.departments import (
     jde_procurify_department_map,
 )
 from connector_assets.integrations.jde_procurify.integration import INTEGRATION, ROUTE
-from connector_assets.integrations.jde_procurify.order_mappers import OrderPolicy, order_source_key
 from connector_assets.integrations.jde_procurify.order_records import ENTITY, order_record
 from connector_assets.jde.assets import jde_partitions
 from connector_assets.jde.documents import (
@@ -39,6 +38,7 @@ from connector_assets.jde.documents import (
     changed_purchase_orders,
     purchase_orders_by_number,
 )
+from connector_assets.jde.order_status import OrderPolicy, order_source_key
 from connector_assets.jde.tables import PO_HEADERS, PO_LINES
 from connector_assets.procurify.order_lookups import ProcurifyLookups
 from connector_assets.procurify.requisitions import ProcurifyRequisitions

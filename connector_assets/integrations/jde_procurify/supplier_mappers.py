@@ -29,27 +29,25 @@ PREFERRED by default, and a buyer's choice later is not JDE's to undo.
 from typing import Any
 
 from connector_assets.flows.core import Mapped, Rejected
-from connector_assets.flows.lazy_model import lazy_model
+from connector_assets.flows.record_models import Column, matching, record_model
 from connector_assets.jde.supplier_documents import SupplierDocument, inactive_reason, supplier_label
-from connector_assets.procurify.vendor_fields import EXTERNAL_ID_MAX, ProcurifyVendorColumns, vendor_record
+from connector_assets.procurify.vendor_fields import (
+    EXTERNAL_ID_MAX,
+    ProcurifyVendorColumns,
+    address_fields,
+    vendor_record,
+)
 from connector_assets.procurify.vendor_writes import FALLBACK_KEY, ONLY_OURS_KEY
 from connector_resources.jde import optional_tables
 
-
-@lazy_model
-def ProcurifyVendorRecord() -> type:
-    """What is sent as a Procurify vendor: the supplier it comes from, a name Procurify takes, its
-    ``external_id`` (the AN8), an e-mail address when one is sent, and whether it is active."""
-    import pandera.pandas as pa
-    from pandera.typing import Series
-
-    class ProcurifyVendorRecord(ProcurifyVendorColumns.model):
-        supplier_number: Series[str] = pa.Field(str_matches=r"^\d{1,8}$")
-        external_id: Series[str] = pa.Field(
-            str_matches=r"^\d{1,8}$", str_length={"max_value": EXTERNAL_ID_MAX}
-        )
-
-    return ProcurifyVendorRecord
+ProcurifyVendorRecord = record_model(
+    "ProcurifyVendorRecord",
+    "What is sent as a Procurify vendor: the supplier it comes from, a name Procurify takes, its "
+    "``external_id`` (the AN8), an e-mail address when one is sent, and whether it is active.",
+    base=ProcurifyVendorColumns,
+    supplier_number=matching(r"^\d{1,8}$"),
+    external_id=Column(str, {"str_matches": r"^\d{1,8}$", "str_length": {"max_value": EXTERNAL_ID_MAX}}),
+)
 
 
 def _text(value: Any) -> str:
@@ -57,23 +55,13 @@ def _text(value: Any) -> str:
 
 
 def address_parts(details: Any) -> dict[str, str | None] | None:
-    """The F0116 address in effect as Procurify's address fields (a blank part as None), or None when JDE
-    holds no address for the supplier."""
+    """The F0116 address in effect as Procurify's address fields (``procurify.vendor_fields``), or None when
+    JDE holds no address for the supplier."""
     if details is None:
         return None
-    lines = [_text(line) for line in details.address_lines]
-    lines = [line for line in lines if line]
-    parts = {
-        "addressLineOne": lines[0] if lines else "",
-        "addressLineTwo": ", ".join(lines[1:]),
-        "city": _text(details.city),
-        "state_province": _text(details.state),
-        "postalCode": _text(details.postal_code),
-        "country": _text(details.country).upper(),
-    }
-    if not any(parts.values()):
-        return None
-    return {key: value or None for key, value in parts.items()}
+    return address_fields(
+        details.address_lines, details.city, details.state, details.postal_code, details.country
+    )
 
 
 def map_supplier(

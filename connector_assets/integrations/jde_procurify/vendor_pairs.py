@@ -17,20 +17,14 @@ killed before the target answered) is not a pair.
 """
 
 from connector_assets.integrations.jde_procurify.integration import INTEGRATION
+from connector_assets.jde.address_numbers import LongAddressNumbers
+from connector_assets.jde.address_numbers import an8_key as an8_key  # the AN8 as the ledger keys it
 from connector_assets.procurify.vendor_pairing import PROCURIFY as PROCURIFY
 from connector_assets.procurify.vendor_pairing import SUPPLIER_ENTITY as SUPPLIER_ENTITY  # JDE -> Procurify
 from connector_assets.procurify.vendor_pairing import VENDOR_ENTITY as VENDOR_ENTITY  # Procurify -> JDE
 from connector_assets.procurify.vendor_pairing import VendorPairing
 
 JDE = "JDE"
-
-
-def an8_key(an8: str | int) -> str:
-    """The AN8 as the ledger keys it: digits, no padding (``"004343"`` and ``4343`` are both ``"4343"``)."""
-    text = str(an8).strip()
-    if not text.isdigit():
-        raise ValueError(f"JDE address number {an8!r} is not a number (AN8 holds digits only)")
-    return str(int(text))
 
 
 def vendor_key(vendor_id: str | int) -> str:
@@ -56,18 +50,6 @@ vendor_dependency = PAIRING.vendor_dependency
 # crash, and how ``suppliers`` knows such a supplier is not JDE's own before the pair is on record (it then
 # waits for the ``vendors`` flow instead of making Procurify a second vendor).
 LONG_ADDRESS_PREFIX = "PFY"
-
-
-def long_address_number(vendor_id: str | int) -> str:
-    """F0101 ALKY of the JDE supplier made for Procurify vendor ``vendor_id`` (``PFY2041``; ALKY A(20))."""
-    key = str(vendor_id).strip()
-    if not key.isdigit():
-        raise ValueError(f"Procurify vendor id {vendor_id!r} is not a number")
-    return f"{LONG_ADDRESS_PREFIX}{int(key)}"
-
-
-def vendor_of_long_address(alky: str | None) -> str | None:
-    """The Procurify vendor id an F0101 ALKY names (``PFY2041`` -> ``"2041"``), None for any other ALKY."""
-    text = (alky or "").strip().upper()
-    digits = text.removeprefix(LONG_ADDRESS_PREFIX)
-    return str(int(digits)) if text.startswith(LONG_ADDRESS_PREFIX) and digits.isdigit() else None
+LONG_ADDRESSES = LongAddressNumbers(LONG_ADDRESS_PREFIX, "Procurify vendor id")  # ``jde.address_numbers``
+long_address_number = LONG_ADDRESSES.of_id  # F0101 ALKY of the supplier made for a vendor (``PFY2041``)
+vendor_of_long_address = LONG_ADDRESSES.id_of  # ``PFY2041`` -> ``"2041"``; None for any other ALKY

@@ -11,16 +11,15 @@ from pathlib import Path
 import pytest
 from fusion_procurify_world import BUSINESS_UNIT, FusionProcurifyWorld, fusion_procurify_world
 
+from connector_assets.fusion.sandbox_operators import PARTIAL_EVERY, half_of
 from connector_assets.integrations.fusion_procurify.account_map import ACCOUNTS
 from connector_assets.integrations.fusion_procurify.departments import DEPARTMENTS
 from connector_assets.integrations.fusion_procurify.sandbox import (
     ENTERED_BY,
-    PARTIAL_EVERY,
     FusionProcurifyPeople,
     active_vendor_ids,
     fusion_procurify_people,
     fusion_procurify_sandbox_setup,
-    half_of,
     mapped_line_problem,
     pair_seeded_vendors,
     suppliers_with_sites,

@@ -34,14 +34,10 @@ from jde_procurify_world import PROCURIFY_LOGIN, JdeProcurifyWorld, jde_procurif
 
 from connector_assets.flows.assets import MAPPED_COLUMNS
 from connector_assets.flows.core import Mapped
-from connector_assets.integrations.jde_procurify.order_mappers import (
-    OrderPolicy,
-    order_source_key,
-    requisition_body,
-    requisition_lines,
-)
+from connector_assets.integrations.jde_procurify.order_mappers import requisition_body, requisition_lines
 from connector_assets.integrations.jde_procurify.order_records import requisition_record
 from connector_assets.integrations.jde_procurify.po_links import linked_po
+from connector_assets.jde.order_status import OrderPolicy, order_source_key
 from connector_resources.procurify.po_revisions import full_revision
 
 POLICY = OrderPolicy(frozenset({"OP"}), approved_status=220, closed_status=980, stock_account="")

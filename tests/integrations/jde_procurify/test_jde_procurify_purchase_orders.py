@@ -29,14 +29,9 @@ from connector_assets.integrations.jde_procurify.departments import (
 )
 from connector_assets.integrations.jde_procurify.integration import INTEGRATION
 from connector_assets.integrations.jde_procurify.order_mappers import (
-    OrderPolicy,
-    all_done,
     line_amounts,
     line_name,
-    live_lines,
-    not_approved,
     order_description,
-    order_source_key,
     requisition_body,
     requisition_lines,
 )
@@ -45,6 +40,13 @@ from connector_assets.integrations.jde_procurify.purchase_orders import (
     order_policy,
     register_purchase_orders_replays,
     remap_purchase_orders,
+)
+from connector_assets.jde.order_status import (
+    OrderPolicy,
+    all_done,
+    live_lines,
+    not_approved,
+    order_source_key,
 )
 from connector_resources.replay import replay_items
 

@@ -27,7 +27,6 @@ from connector_assets.integrations.jde_procurify.account_codes import (
 )
 from connector_assets.integrations.jde_procurify.account_map import ACCOUNTS, AccountMap, AccountScope
 from connector_assets.integrations.jde_procurify.bill_mappers import batch_key
-from connector_assets.integrations.jde_procurify.order_mappers import all_done, not_approved, order_source_key
 from connector_assets.integrations.jde_procurify.purchase_orders import order_policy
 from connector_assets.integrations.jde_procurify.reconcile.account_codes import (
     compare_account_codes,
@@ -46,6 +45,7 @@ from connector_assets.integrations.jde_procurify.reconcile.day import SYSTEMS
 from connector_assets.integrations.jde_procurify.reconcile.orders import OrderRows, compare_order
 from connector_assets.integrations.jde_procurify.reconcile.vendors import compare_suppliers, compare_vendors
 from connector_assets.integrations.jde_procurify.vendor_pairs import paired_supplier
+from connector_assets.jde.order_status import all_done, not_approved, order_source_key
 from connector_assets.jde.reconcile_reads import JdeBatch, JdeOrderTotal, JdeSupplier
 from connector_assets.procurify.account_codes import OrphanCode
 from connector_assets.procurify.reconcile_reads import ProcurifyOrderTotal, RegisterBill

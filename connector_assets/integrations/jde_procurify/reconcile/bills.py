@@ -27,28 +27,13 @@ from __future__ import annotations
 
 from connector_assets.flows.reconciliation import Report, money
 from connector_assets.flows.reconciliation_totals import SideTotals
-from connector_assets.integrations.jde_procurify.bill_mappers import BATCH_PREFIX, TRANSACTION_DIGITS
+from connector_assets.integrations.jde_procurify.bill_mappers import BATCH_KEYS
 from connector_assets.jde.reconcile_reads import JdeBatch
 from connector_assets.procurify.reconcile_reads import RegisterBill
 from connector_assets.procurify.register_comparison import RegisterComparison, RegisterWords
 
-UUID_GROUPS = (8, 4, 4, 4, 12)
-
-
-def bill_uuid_of(batch: str, transaction: str) -> str | None:
-    """The bill UUID a batch's keys hold (``bill_mappers.batch_key`` reversed: EDTN = the first 22 hex
-    digits, EDBT = ``PFY`` + the last 10), dashed and lower case; None for a batch of another kind."""
-    batch, transaction = batch.strip().upper(), transaction.strip().upper()
-    if not batch.startswith(BATCH_PREFIX) or len(transaction) != TRANSACTION_DIGITS:
-        return None
-    digits = (transaction + batch[len(BATCH_PREFIX) :]).lower()
-    if len(digits) != 32 or any(c not in "0123456789abcdef" for c in digits):
-        return None
-    parts, start = [], 0
-    for size in UUID_GROUPS:
-        parts.append(digits[start : start + size])
-        start += size
-    return "-".join(parts)
+# The bill UUID a batch's keys hold (``bill_mappers.batch_key`` reversed), None for a batch of another kind.
+bill_uuid_of = BATCH_KEYS.uuid_of
 
 
 WORDS = RegisterWords.of(

@@ -17,11 +17,7 @@ from connector_assets.flows.reconciliation import iso_day, period_of
 from connector_assets.integrations.jde_procurify import bills as bill_flow
 from connector_assets.integrations.jde_procurify.bill_mappers import BATCH_PREFIX
 from connector_assets.integrations.jde_procurify.integration import INTEGRATION
-from connector_assets.integrations.jde_procurify.order_mappers import (
-    live_lines,
-    order_description,
-    order_source_key,
-)
+from connector_assets.integrations.jde_procurify.order_mappers import order_description
 from connector_assets.integrations.jde_procurify.po_origins import (
     LINK_ENTITY,
     ORDER_ENTITY,
@@ -32,6 +28,7 @@ from connector_assets.integrations.jde_procurify.purchase_orders import order_po
 from connector_assets.integrations.jde_procurify.reconcile.bills import bill_uuid_of
 from connector_assets.integrations.jde_procurify.supplier_mappers import SupplierDocument, inactive_reason
 from connector_assets.jde import reconcile_reads as jde_reads
+from connector_assets.jde.order_status import live_lines, order_source_key
 from connector_assets.jde.tables import PO_HEADERS, PO_LINES
 from connector_assets.procurify import reconcile_reads as procurify_reads
 from connector_assets.procurify.po_origins import order_of
