@@ -79,3 +79,8 @@ class SimulatorSettings(BaseModel):
     def find_by(items: Iterable[T], key: Callable[[T], Hashable], wanted: Hashable) -> T | None:
         """The configured item (user, client, organization) whose ``key`` is ``wanted``; None when none is."""
         return next((item for item in items if key(item) == wanted), None)
+
+    def client(self, client_id: str) -> Any:
+        """The registered OAuth client ``client_id`` (None when there is none), for the simulators whose
+        settings list ``clients`` (Coupa, Fusion, Procore); every other simulator has none."""
+        return self.find_by(getattr(self, "clients", ()), lambda client: client.client_id, client_id)
