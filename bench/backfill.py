@@ -22,6 +22,7 @@ scripts, whose options and figures it keeps.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import importlib
 import json
 import os
@@ -40,7 +41,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import requests
 
@@ -74,14 +75,15 @@ JDE = Simulator("jde", "connector_sandbox.jde_ais", ready="/jderest/defaultconfi
 @dataclass(frozen=True)
 class Profile:
     """An integration's backfill bench: its simulators, its own options (``--scale`` and ``--days`` are
-    everyone's), what it runs and measures (``run`` returns the report) and its README table."""
+    everyone's), what it runs and measures (``run`` returns the report) and its README table. Its name and
+    doc are its module's (``load``)."""
 
-    name: str
-    doc: str
     simulators: tuple[Simulator, ...]
     run: Callable[[argparse.Namespace, Sandboxes], dict[str, Any]]
     options: Callable[[argparse.ArgumentParser], None] = lambda parser: None
     markdown: Callable[[dict[str, Any]], str] | None = None
+    name: str = ""
+    doc: str = ""
 
 
 @dataclass
@@ -130,7 +132,10 @@ def started(simulators: tuple[Simulator, ...], scale: float) -> Iterator[Sandbox
 
 
 def load(name: str) -> Profile:
-    return importlib.import_module(f"backfill_profiles.{name}").PROFILE
+    """The ``PROFILE`` of ``backfill_profiles/<name>.py``, named after that module and described by its
+    docstring."""
+    module = importlib.import_module(f"backfill_profiles.{name}")
+    return dataclasses.replace(module.PROFILE, name=name, doc=module.__doc__ or "")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -176,18 +181,13 @@ def _port() -> int:
         return s.getsockname()[1]
 
 
-def jde_sandbox_resource(jde_url: str) -> Any:
-    """The JDE AIS resource on the JDE simulator (its seeded integration user), as every bench logs in."""
+def jde_sandbox_resource(jde_url: str, **fields: Any) -> Any:
+    """The JDE AIS resource on the JDE simulator (its seeded integration user), as every bench logs in;
+    ``fields`` set more of it (``page_size``, 2,000 unless told, ``device_name``...)."""
     from connector_resources.jde import JdeAisResource
 
-    return JdeAisResource(
-        base_url=jde_url,
-        username="INTEGR8",
-        password="integr8-sandbox",
-        environment="JPS920",
-        role="*ALL",
-        page_size=2000,
-    )
+    login = {"username": "INTEGR8", "password": "integr8-sandbox", "environment": "JPS920", "role": "*ALL"}
+    return JdeAisResource(base_url=jde_url, **login, **{"page_size": 2000, **fields})
 
 
 def _serve(module: str, port: int, scale: float, extra: list[str]) -> subprocess.Popen:
@@ -198,8 +198,9 @@ def _serve(module: str, port: int, scale: float, extra: list[str]) -> subprocess
     )
 
 
-def _wait(url: str, proc: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 600
+def _wait(url: str, proc: subprocess.Popen, seconds: float = 600) -> None:
+    """Until ``url`` answers (a simulator started by ``_serve`` is up); exits if ``proc`` dies first."""
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
             requests.get(url, timeout=2)
@@ -208,7 +209,20 @@ def _wait(url: str, proc: subprocess.Popen) -> None:
             if proc.poll() is not None:
                 raise SystemExit(f"{url}: simulator exited") from None
             time.sleep(0.5)
-    raise SystemExit(f"{url}: not up in 600 s")
+    raise SystemExit(f"{url}: not up in {seconds:g} s")
+
+
+def stop(proc: subprocess.Popen, seconds: float = 30) -> None:
+    """End a simulator ``_serve`` started, and wait for it."""
+    proc.terminate()
+    proc.wait(timeout=seconds)
+
+
+def print_report(report: dict[str, Any], markdown: Callable[[dict[str, Any]], str]) -> None:
+    """A bench's answer: the report as JSON, then as markdown for the README."""
+    print(json.dumps(report, indent=2))
+    print()
+    print(markdown(report))
 
 
 def _fresh_jde_database(data: Path, scale: float, workdir: Path) -> Path:
@@ -431,13 +445,20 @@ class Found:
     graph: dict[Any, Any]  # asset key -> AssetsDefinition
     own: list[Any]
 
+    # The SaaS the outbound flows write to (the others are inbound); a profile with no second day of inbound
+    # work (nothing happens between its backfill and the CPU phase) says so, and ``inbound`` is empty.
+    saas: ClassVar[str] = "bill"
+    second_inbound_day: ClassVar[bool] = True
+
     @property
     def outbound(self) -> list[Any]:
-        return [s for s in self.flows if s.target_system.lower() == "bill"]
+        return [s for s in self.flows if s.target_system.lower() == self.saas]
 
     @property
     def inbound(self) -> list[Any]:
-        return [s for s in self.flows if s.target_system.lower() != "bill"]
+        if not self.second_inbound_day:
+            return []
+        return [s for s in self.flows if s.target_system.lower() != self.saas]
 
     def run_assets(self, specs: list[Any]) -> list[Any]:
         """The partitioned assets that run ``specs``: their steps, what those read, and the integration's

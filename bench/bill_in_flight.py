@@ -34,11 +34,13 @@ from pandera.typing import Series
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
+from backfill import _wait  # noqa: E402 - the sibling bench's start-up wait
 from dagster_server import free_port  # noqa: E402
+from kit.test_write_concurrency import Vendors  # noqa: E402 - BILL vendors by exact name, as that test writes them
 from sandbox_logins import on_simulator  # noqa: E402
 
 from connector_assets.flows.core import Lease, Mapped  # noqa: E402
-from connector_assets.flows.targets import FlowRoute, SessionTarget  # noqa: E402
+from connector_assets.flows.targets import FlowRoute  # noqa: E402
 from connector_assets.flows.writer import PartitionWriter, write_workers  # noqa: E402
 from connector_resources.bill import BillResource  # noqa: E402
 from connector_resources.ledger import Ledger  # noqa: E402
@@ -48,21 +50,6 @@ ORG = "00801SANDBOXORG00001"
 
 class VendorRecord(pa.DataFrameModel):
     name: Series[str]
-
-
-class Vendors(SessionTarget):
-    resource = "bill"
-    writes = ("vendors",)
-
-    def find(self, record: Mapped) -> str | None:
-        rows = self.session.find_vendors(name=record.natural_key["name"])
-        return str(rows[0]["id"]) if rows else None
-
-    def create(self, record: Mapped) -> str:
-        return str(self.session.create_vendor(record.body)["id"])
-
-    def update(self, target_id: str, record: Mapped) -> None:
-        self.session.update_vendor(target_id, record.body)
 
 
 FLOW = FlowRoute("bench_bill", "JDE", "bill").flow(
@@ -134,7 +121,7 @@ def main() -> None:
         stderr=subprocess.DEVNULL,
     )
     base, admin = f"http://127.0.0.1:{port}/connect", f"http://127.0.0.1:{port}/sandbox"
-    _wait(admin + "/state", server)
+    _wait(admin + "/state", server, seconds=300)
     requests.post(f"{admin}/faults", json={"latency_ms": args.latency_ms}, timeout=15).raise_for_status()
     try:
         with tempfile.TemporaryDirectory() as folder:
@@ -149,19 +136,6 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(30)
-
-
-def _wait(url: str, server: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        try:
-            requests.get(url, timeout=2)
-            return
-        except requests.ConnectionError:
-            if server.poll() is not None:
-                raise SystemExit("the BILL simulator exited") from None
-            time.sleep(0.3)
-    raise SystemExit("the BILL simulator did not start in 300 s")
 
 
 if __name__ == "__main__":

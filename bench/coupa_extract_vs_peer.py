@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import statistics
 import sys
@@ -50,7 +49,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
-from backfill import _port, _serve, _wait  # noqa: E402
+from backfill import _port, _serve, _wait, print_report, stop  # noqa: E402
 
 CLIENT_ID = "ml-connector-sandbox"  # the simulator's seeded OAuth client (connector_sandbox/coupa/README.md)
 CLIENT_SECRET = "sandbox-coupa-secret"
@@ -203,12 +202,9 @@ def main() -> None:
             peer_median = report["peer"]["median_s"]
             report["ratio_peer_over_ours_warm"] = round(peer_median / report["ours_warm"]["median_s"], 2)
             report["ratio_peer_over_ours_cold"] = round(peer_median / report["ours_cold"]["median_s"], 2)
-        print(json.dumps(report, indent=2))
-        print()
-        print(markdown(report))
+        print_report(report, markdown)
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        stop(proc)
         workdir.cleanup()
 
 

@@ -130,21 +130,14 @@ def _mass_update(db_path: Path, rows: int):
 
 
 def _run(base: str, args: argparse.Namespace, seed_seconds: float, day=None) -> None:
+    from backfill import jde_sandbox_resource  # the sibling bench's JDE login
     from dagster import instance_for_test, materialize
 
     from connector_assets.jde.assets import jde_assets
     from connector_assets.staging import StagingResource
-    from connector_resources.jde import JdeAisResource
     from connector_resources.ledger import LedgerResource
 
-    jde = JdeAisResource(
-        base_url=base,
-        username=USER,
-        password=PASSWORD,
-        environment=ENVIRONMENT,
-        role=ROLE,
-        page_size=args.page_size,
-    )
+    jde = jde_sandbox_resource(base, page_size=args.page_size)
     # The busiest day: the sandbox's mass update shares one UPMJ across ~15 % of every table.
     with jde.session() as session:
         from connector_resources.jde import Condition

@@ -46,10 +46,6 @@ from typing import Any
 import requests
 from jde_extract import (  # the sibling bench: sandbox in its own process
     DEVICE,
-    ENVIRONMENT,
-    PASSWORD,
-    ROLE,
-    USER,
     _start,
     _stop,
     raw_ais_login,
@@ -89,17 +85,9 @@ def main() -> None:
 
 
 def _resource(base: str, page_size: int):
-    from connector_resources.jde import JdeAisResource
+    from backfill import jde_sandbox_resource
 
-    return JdeAisResource(
-        base_url=base,
-        username=USER,
-        password=PASSWORD,
-        environment=ENVIRONMENT,
-        role=ROLE,
-        device_name=DEVICE,
-        page_size=page_size,
-    )
+    return jde_sandbox_resource(base, device_name=DEVICE, page_size=page_size)
 
 
 def _busiest_day(base: str, page_size: int) -> tuple[date, int]:

@@ -29,7 +29,6 @@ another slack past ``X-Rate-Limit-Reset`` (an experiment in this process, not a 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -42,7 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))  # the sandbox accounts every test logs in with
 sys.path.insert(0, str(ROOT / "bench"))
 
-from backfill import _port, _serve, _wait  # noqa: E402
+from backfill import _port, _serve, _wait, print_report, stop  # noqa: E402
 from sandbox_logins import on_simulator  # noqa: E402
 
 
@@ -195,12 +194,9 @@ def main() -> None:
             "load_average": os.getloadavg(),
             "runs": [one_way(url, args.calls, way, limits) for way in args.ways],
         }
-        print(json.dumps(report, indent=2))
-        print()
-        print(markdown(report))
+        print_report(report, markdown)
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        stop(proc)
 
 
 def markdown(report: dict[str, Any]) -> str:

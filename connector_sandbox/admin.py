@@ -176,19 +176,23 @@ class Operator:
         summary: Callable[[Any], Answer],
         reset: Callable[[Request, Any], Awaitable[Answer]] | None,
         reset_calls: Callable[[Any], Answer],
-        activity: Route,
+        activity: type[BaseModel],
+        make_activity: Callable[[Any, Any], Answer],
+        *,
+        refuse_make_errors: bool = False,
     ) -> list[Route]:
         """The operator routes every simulator serves at the same paths, so tools drive any of them alike.
 
         ``GET /sandbox/state`` answers ``summary(state)``; ``POST /sandbox/reset`` reseeds (JDE has no
         reset: its data file is kept, it restarts instead); ``POST /sandbox/calls/reset`` zeroes the
-        counters; ``activity`` is the simulator's ``POST /sandbox/activity`` (``Operator.activity``).
+        counters; ``POST /sandbox/activity`` makes the ``activity`` model's counts of business activity
+        (``Operator.activity``).
         """
         return [
             self.get("/sandbox/state", summary),
             *([self.route("/sandbox/reset", reset, ["POST"])] if reset else []),
             self.post("/sandbox/calls/reset", reset_calls),
-            activity,
+            self.activity(activity, make_activity, refuse_make_errors=refuse_make_errors),
         ]
 
     def settings(

@@ -9,11 +9,12 @@ common ones the same way everywhere. A field declared with ``command_line`` is a
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 T = TypeVar("T")
 
@@ -30,6 +31,18 @@ class Standalone:
 def command_line(help: str, default: Any = None, **constraints: Any) -> Any:
     """A settings field that is also the command-line option ``--its-name`` (``help`` says what it does)."""
     return Field(default=default, json_schema_extra={"command_line": help}, **constraints)
+
+
+def matching(pattern: re.Pattern[str] | str, label: str, shape: str) -> AfterValidator:
+    """A text field's check (``Annotated[str, matching(...)]``): a value ``pattern`` does not match is
+    refused as ``"<label> '<value>' must be <shape>"``, the way the simulators word a malformed id."""
+
+    def check(value: str) -> str:
+        if not re.match(pattern, value):
+            raise ValueError(f"{label} {value!r} must be {shape}")
+        return value
+
+    return AfterValidator(check)
 
 
 def listen_port(default: int) -> Any:
@@ -66,3 +79,8 @@ class SimulatorSettings(BaseModel):
     def find_by(items: Iterable[T], key: Callable[[T], Hashable], wanted: Hashable) -> T | None:
         """The configured item (user, client, organization) whose ``key`` is ``wanted``; None when none is."""
         return next((item for item in items if key(item) == wanted), None)
+
+    def client(self, client_id: str) -> Any:
+        """The registered OAuth client ``client_id`` (None when there is none), for the simulators whose
+        settings list ``clients`` (Coupa, Fusion, Procore); every other simulator has none."""
+        return self.find_by(getattr(self, "clients", ()), lambda client: client.client_id, client_id)

@@ -48,32 +48,8 @@ from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
-from backfill import (
-    CallLog,
-    Profile,
-    Sandboxes,
-    SandboxMeter,
-    Simulator,
-    _cpu,
-    _cpu_seconds,
-    _failures,
-    _guarded,
-    _kind,
-    _latency,
-    _step_windows,
-    busiest,
-    calls_on_steps,
-    catch_up_lines,
-    command,
-    cpu_table,
-    discover_in,
-    latency_options,
-    peak_rss_mb,
-    queue_table,
-    sandbox_tables,
-    stage_lookups,
-)
-from backfill_profiles.jde_procurify import JdeProcurifyFound
+import backfill as kit  # the bench's harness: simulators, discovery, CPU phase, tables
+from backfill_profiles.jde_procurify import JdeProcurifyFound, procurify_rate_option
 from dagster import AssetKey
 
 PACKAGE = "connector_assets.integrations.fusion_procurify"
@@ -91,20 +67,12 @@ SYSTEMS = ("fusion", "procurify")
 
 
 def _options(parser: argparse.ArgumentParser) -> None:
-    from connector_resources.procurify import ProcurifyResource
-
-    defaults = ProcurifyResource.model_fields
-    latency_options(parser, fusion="Fusion", procurify="Procurify")
-    parser.add_argument(
-        "--procurify-rate",
-        type=float,
-        default=defaults["rate_per_second"].default,
-        help="the Procurify client's own pace (ProcurifyResource.rate_per_second; its default unless told)",
-    )
+    kit.latency_options(parser, fusion="Fusion", procurify="Procurify")
+    procurify_rate_option(parser)
     parser.add_argument("--no-cpu", action="store_true", help="skip the flow_cpu phase")
 
 
-def run(args: argparse.Namespace, sandboxes: Sandboxes) -> dict[str, Any]:
+def run(args: argparse.Namespace, sandboxes: kit.Sandboxes) -> dict[str, Any]:
     return _run(args, sandboxes.url("fusion"), sandboxes.url("procurify"))
 
 
@@ -125,7 +93,7 @@ def discover() -> JdeProcurifyFound:
     listed = [a for flow in flows for a in flow.assets if isinstance(a, AssetsDefinition)]
     own = [*table_assets, wiring.combinations_asset(), *wiring.manual_match_assets(), *listed]
     unique = list({a.key: a for a in own}.values())
-    found = discover_in(SimpleNamespace(assets=unique), JdeProcurifyFound, feeds_of=None)
+    found = kit.discover_in(SimpleNamespace(assets=unique), JdeProcurifyFound, feeds_of=None)
     # In the order records depend on each other (``wiring.FLOWS``: master data first), not by name.
     order = {flow.spec.flow: n for n, flow in enumerate(flows)}
     found.flows = sorted(found.flows, key=lambda spec: order[spec.flow])
@@ -181,15 +149,15 @@ def pair_vendors(ledger: Any, procurify: Any, fusion_url: str, start: date, end:
 # -- measuring ---------------------------------------------------------------------------------------------
 
 
-class Meter(SandboxMeter):
+class Meter(kit.SandboxMeter):
     """Calls and answers by status as the two simulators count them (``/sandbox/state``)."""
 
     @staticmethod
     def delta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for system in SYSTEMS:
-            calls = SandboxMeter.grown(before, after, system)
-            answers = SandboxMeter.grown(before, after, system, "answers")
+            calls = kit.SandboxMeter.grown(before, after, system)
+            answers = kit.SandboxMeter.grown(before, after, system, "answers")
             api = {k: v for k, v in calls.items() if "/oauth" not in k}
             out[f"{system}_calls"] = sum(api.values())
             out[f"{system}_token_calls"] = sum(calls.values()) - sum(api.values())
@@ -197,7 +165,7 @@ class Meter(SandboxMeter):
             out[f"{system}_errors"] = {
                 k: v for k, v in answers.items() if not k.endswith((" 200", " 201", "200", "201"))
             }
-            out[f"{system}_by_endpoint"] = busiest(api, 8)
+            out[f"{system}_by_endpoint"] = kit.busiest(api, 8)
         return out
 
 
@@ -208,7 +176,7 @@ def _on_steps(
     step at a time), with each system's rate in the step and its wait share: calls x latency / the step's
     time (about 1 or more: the step waits on that API, or on the client's pace; well below: on the other
     API or our own work)."""
-    counted = calls_on_steps(windows, calls)
+    counted = kit.calls_on_steps(windows, calls)
     steps: dict[str, dict[str, Any]] = {}
     for key, (begin, end) in windows.items():
         seconds = max(end - begin, 1e-6)
@@ -226,16 +194,21 @@ class Phase:
     """One measured materialize of one flow (or the catch-up): records, calls, 429s, rates, CPU, RSS."""
 
     def __init__(
-        self, meter: Meter, log: CallLog, instance: Any, latency_s: dict[str, float], ceiling: float | None
+        self,
+        meter: Meter,
+        log: kit.CallLog,
+        instance: Any,
+        latency_s: dict[str, float],
+        ceiling: float | None,
     ) -> None:
         self.meter, self.log, self.instance = meter, log, instance
         self.latency_s, self.procurify_ceiling = latency_s, ceiling
 
     def measure(self, flow: str, run: Callable[[], Any]) -> dict[str, Any]:
         before, first_call = self.meter.read(), len(self.log.calls)
-        cpu, started = _cpu_seconds(), time.monotonic()
+        cpu, started = kit._cpu_seconds(), time.monotonic()
         result = run()
-        seconds, cpu = time.monotonic() - started, _cpu_seconds() - cpu
+        seconds, cpu = time.monotonic() - started, kit._cpu_seconds() - cpu
         api = self.meter.delta(before, self.meter.read())
         # A run over a partition range writes once and Dagster records that one result's metadata on every
         # partition of the range: the counts are one event's, not their sum.
@@ -252,11 +225,11 @@ class Phase:
         written = sum(counts[k] for k in WRITTEN)
         seen = sum(counts.values())
         steps = _on_steps(
-            _step_windows(self.instance, result.run_id), self.log.calls[first_call:], self.latency_s
+            kit._step_windows(self.instance, result.run_id), self.log.calls[first_call:], self.latency_s
         )
         figures: dict[str, Any] = {
             "success": result.success,
-            "failures": _failures(result),
+            "failures": kit._failures(result),
             "seconds": round(seconds, 1),
             **{k: counts[k] for k in COUNTS},
             "records_written": written,
@@ -286,7 +259,7 @@ class Phase:
             )
         figures["cpu_seconds"] = round(cpu, 1)
         figures["cpu_ms_per_record_whole_process"] = round(cpu / seen * 1000, 2) if seen else None
-        figures["peak_rss_mb_so_far"] = peak_rss_mb()
+        figures["peak_rss_mb_so_far"] = kit.peak_rss_mb()
         figures["steps"] = dict(sorted(steps.items(), key=lambda kv: -kv[1]["seconds"])[:6])
         return figures
 
@@ -328,12 +301,12 @@ def _run(args: argparse.Namespace, fusion_url: str, procurify_url: str) -> dict[
     for variable, value in SANDBOX_DEFAULTS.items():
         os.environ.setdefault(variable, value)
     found = discover()
-    tables = sandbox_tables(PACKAGE)
+    tables = kit.sandbox_tables(PACKAGE)
     end = date.today() - timedelta(days=1)
     start = end - timedelta(days=args.days - 1)
     procurify_fields, fusion_fields = ProcurifyResource.model_fields, FusionResource.model_fields
     report: dict[str, Any] = {
-        "command": command(),
+        "command": kit.command(),
         "scale": args.scale,
         "days": args.days,
         "range": f"{start} .. {end}",
@@ -356,7 +329,7 @@ def _run(args: argparse.Namespace, fusion_url: str, procurify_url: str) -> dict[
         "vendor_fallback_email": os.environ["ML_FUSION_PROCURIFY_VENDOR_FALLBACK_EMAIL"],
         "flows": {"whole": [s.flow for s in found.whole], "by_day": [s.flow for s in found.partitioned]},
     }
-    calls = CallLog()
+    calls = kit.CallLog()
     calls.install()
     meter = Meter(fusion=fusion_url, procurify=procurify_url)
     latency_s = {"fusion": args.fusion_latency_ms / 1000, "procurify": args.procurify_latency_ms / 1000}
@@ -370,8 +343,8 @@ def _run(args: argparse.Namespace, fusion_url: str, procurify_url: str) -> dict[
             return run_assets(assets, resources=resources, instance=instance, raise_on_error=False, **run)
 
         report["pairs"] = pair_vendors(ledger, resources["procurify"], fusion_url, start, end)
-        _latency(fusion_url, args.fusion_latency_ms)
-        _latency(procurify_url, args.procurify_latency_ms)
+        kit._latency(fusion_url, args.fusion_latency_ms)
+        kit._latency(procurify_url, args.procurify_latency_ms)
         # The whole flow's own source reads (Procurify's account codes and departments) are measured with
         # it; the master data every flow maps with (tables, combinations, manual matches) is staged first.
         whole_sources = [
@@ -381,7 +354,7 @@ def _run(args: argparse.Namespace, fusion_url: str, procurify_url: str) -> dict[
             and any(a.key in _deps_of(found, s) for s in found.whole)
         ]
         lookups = [a for a in found.pure_lookups if a not in whole_sources]
-        stage_lookups(materialize, lookups, report)
+        kit.stage_lookups(materialize, lookups, report)
 
         tags = {
             "dagster/asset_partition_range_start": start.isoformat(),
@@ -403,14 +376,14 @@ def _run(args: argparse.Namespace, fusion_url: str, procurify_url: str) -> dict[
             )
         report["backfill_seconds"] = round(time.monotonic() - started, 1)
         report["load_average_after"] = [round(x, 1) for x in os.getloadavg()]
-        _guarded(report, "catch_up", lambda: _catch_up(phase, found, resources, ledger))
+        kit._guarded(report, "catch_up", lambda: _catch_up(phase, found, resources, ledger))
         queue = ledger.open_items(limit=100_000)
         report["queued_by_reason"] = dict(
-            Counter(f"{i.flow} {i.status}: " + _kind(i.reason) for i in queue).most_common(15)
+            Counter(f"{i.flow} {i.status}: " + kit._kind(i.reason) for i in queue).most_common(15)
         )
         if not args.no_cpu:
-            _latency(fusion_url, 0)
-            _latency(procurify_url, 0)
+            kit._latency(fusion_url, 0)
+            kit._latency(procurify_url, 0)
             quick = {
                 **resources,
                 "procurify": resources["procurify"].model_copy(update={"rate_per_second": 0}),
@@ -418,9 +391,11 @@ def _run(args: argparse.Namespace, fusion_url: str, procurify_url: str) -> dict[
             keys = [(start + timedelta(days=n)).isoformat() for n in range(args.days)]
             found.flows = found.partitioned  # the whole flow has no day to map (left out, said below)
             cpu_started = time.monotonic()
-            _guarded(report, "cpu_us_per_record", lambda: _cpu(found, quick, ledger, folder, keys, keys[-1]))
+            kit._guarded(
+                report, "cpu_us_per_record", lambda: kit._cpu(found, quick, ledger, folder, keys, keys[-1])
+            )
             report["cpu_phase_seconds"] = round(time.monotonic() - cpu_started, 1)
-    report["peak_rss_mb"] = peak_rss_mb()
+    report["peak_rss_mb"] = kit.peak_rss_mb()
     return report
 
 
@@ -511,18 +486,16 @@ def markdown(report: dict[str, Any]) -> str:
         )
     catch = report.get("catch_up", {})
     also = f", 429s {catch.get('fusion_429s')} / {catch.get('procurify_429s')}"
-    lines += catch_up_lines(catch, {"fusion": "Fusion", "procurify": "Procurify"}, also)
-    lines += cpu_table(report.get("cpu_us_per_record", {}), prefix="fusion_procurify_")
-    lines += queue_table(report.get("queued_by_reason", {}))
+    lines += kit.catch_up_lines(catch, {"fusion": "Fusion", "procurify": "Procurify"}, also)
+    lines += kit.cpu_table(report.get("cpu_us_per_record", {}), prefix="fusion_procurify_")
+    lines += kit.queue_table(report.get("queued_by_reason", {}))
     return "\n".join(lines)
 
 
-PROFILE = Profile(
-    name="fusion_procurify",
-    doc=__doc__,
+PROFILE = kit.Profile(
     simulators=(
-        Simulator("fusion", "connector_sandbox.fusion"),
-        Simulator("procurify", "connector_sandbox.procurify"),
+        kit.Simulator("fusion", "connector_sandbox.fusion"),
+        kit.Simulator("procurify", "connector_sandbox.procurify"),
     ),
     run=run,
     options=_options,

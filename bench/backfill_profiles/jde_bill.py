@@ -44,30 +44,8 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import backfill as kit  # the bench's harness: simulators, discovery, CPU phase, tables
 import requests
-from backfill import (
-    JDE,
-    Found,
-    Profile,
-    Sandboxes,
-    SandboxMeter,
-    Simulator,
-    _cpu,
-    _cpu_seconds,
-    _guarded,
-    _kind,
-    _reason_kind,
-    _step_seconds,
-    busiest,
-    command,
-    cpu_table,
-    discover_in,
-    jde_sandbox_resource,
-    logins,
-    peak_rss_mb,
-    sandbox_tables,
-    stage_lookups,
-)
 
 BILL_LOGIN = {
     "username": "sandbox@ml-connector.invalid",
@@ -88,7 +66,7 @@ def _options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def run(args: argparse.Namespace, sandboxes: Sandboxes) -> dict[str, Any]:
+def run(args: argparse.Namespace, sandboxes: kit.Sandboxes) -> dict[str, Any]:
     bill_root = sandboxes.url("bill")
     faults = requests.post(f"{bill_root}/sandbox/faults", json={"latency_ms": args.latency_ms}, timeout=10)
     faults.raise_for_status()
@@ -98,11 +76,11 @@ def run(args: argparse.Namespace, sandboxes: Sandboxes) -> dict[str, Any]:
 # -- the integration's flows, discovered -------------------------------------------------------------------
 
 
-def discover() -> Found:
+def discover() -> kit.Found:
     """Every flow of ``connector_assets.integrations.jde_bill.defs`` and what it needs."""
     from connector_assets.integrations.jde_bill import defs
 
-    return discover_in(defs, Found, feeds_of="bill")
+    return kit.discover_in(defs, kit.Found, feeds_of="bill")
 
 
 # -- the run -----------------------------------------------------------------------------------------------
@@ -114,7 +92,7 @@ def _resources(jde_url: str, bill_url: str, folder: str) -> dict[str, Any]:
     from connector_resources.ledger import LedgerResource
 
     return {
-        "jde": jde_sandbox_resource(jde_url),
+        "jde": kit.jde_sandbox_resource(jde_url),
         "bill": BillResource(base_url=f"{bill_url}/connect", **BILL_LOGIN),
         "staging": StagingResource(base_dir=f"{folder}/staging"),
         "ledger": LedgerResource(db_url=f"sqlite:///{folder}/ledger.sqlite"),
@@ -132,7 +110,7 @@ def _run(args: argparse.Namespace, jde_url: str, bill_url: str) -> dict[str, Any
     end = date.today() - timedelta(days=1)
     start = end - timedelta(days=args.days - 1)
     report: dict[str, Any] = {
-        "command": command(),
+        "command": kit.command(),
         "scale": args.scale,
         "days": args.days,
         "range": f"{start} .. {end}",
@@ -148,7 +126,7 @@ def _run(args: argparse.Namespace, jde_url: str, bill_url: str) -> dict[str, Any
         resources = _resources(jde_url, bill_url, folder)
         ledger = Ledger(f"sqlite:///{folder}/ledger.sqlite")
         # 1. The lookups, then 2. the backfill of the range through every flow.
-        stage_lookups(
+        kit.stage_lookups(
             lambda assets: materialize(assets, resources=resources, instance=instance), found.lookups, report
         )
         _reset_bill_counters(bill_url)
@@ -161,28 +139,28 @@ def _run(args: argparse.Namespace, jde_url: str, bill_url: str) -> dict[str, Any
         report["backfill"] = _phase(meter, found.outbound, instance, resources, assets, tags=tags)
 
         # 3. The next hour: the last day's run reads what held records wait for; the replay writes them.
-        _guarded(report, "catch_up", lambda: _catch_up(meter, found, instance, resources, ledger, end))
+        kit._guarded(report, "catch_up", lambda: _catch_up(meter, found, instance, resources, ledger, end))
 
         # 4. The AP clerk pays some of the bills that came from JDE, and BILL clears them (not measured).
         paid_on = datetime.now(UTC).date()
-        _guarded(report, "pay", lambda: _pay_bills(bill_url, ledger, args.pay_share))
+        kit._guarded(report, "pay", lambda: _pay_bills(bill_url, ledger, args.pay_share))
         _reset_bill_counters(bill_url)
 
         # 5. The inbound flows for the day of those payments.
         if found.inbound:
             inbound = found.run_assets(found.inbound)
             run = {"partition_key": paid_on.isoformat()}
-            _guarded(
+            kit._guarded(
                 report, "inbound", lambda: _phase(meter, found.outbound, instance, resources, inbound, **run)
             )
 
         # 6. Reconciliation, a day at a time, after staging BILL's change feeds it compares with.
         if found.reconcile:
             days = _days(start, end) + [paid_on]
-            _guarded(report, "reconcile", lambda: _reconcile(meter, found, instance, resources, days))
+            kit._guarded(report, "reconcile", lambda: _reconcile(meter, found, instance, resources, days))
 
         queue = ledger.open_items(limit=100_000)
-        refusals = Counter(f"{i.flow} {i.status}: " + _kind(i.reason) for i in queue)
+        refusals = Counter(f"{i.flow} {i.status}: " + kit._kind(i.reason) for i in queue)
         report["queued_by_reason"] = dict(refusals.most_common(10))
 
         # 7. Our own CPU per record, apart from any API wait.
@@ -191,12 +169,12 @@ def _run(args: argparse.Namespace, jde_url: str, bill_url: str) -> dict[str, Any
         report["bill_logins_whole_run"] = whole["bill_logins"] - clerk
         report["limit_refusals_whole_run"] = {name: whole[name] for name in LIMIT_CODES.values()}
         keys = [d.isoformat() for d in _days(start, end)]
-        _guarded(
+        kit._guarded(
             report,
             "cpu_us_per_record",
-            lambda: _cpu(found, resources, ledger, folder, keys, paid_on.isoformat()),
+            lambda: kit._cpu(found, resources, ledger, folder, keys, paid_on.isoformat()),
         )
-    report["peak_rss_mb"] = peak_rss_mb()
+    report["peak_rss_mb"] = kit.peak_rss_mb()
     return report
 
 
@@ -212,13 +190,13 @@ def _phase(
     from dagster import materialize
 
     before = meter.read()
-    cpu = _cpu_seconds()
+    cpu = kit._cpu_seconds()
     started = time.monotonic()
     result = materialize(assets, resources=resources, instance=instance, raise_on_error=False, **run)
     seconds = time.monotonic() - started
-    cpu = _cpu_seconds() - cpu
+    cpu = kit._cpu_seconds() - cpu
     after = meter.read()
-    steps = _step_seconds(instance, result.run_id)
+    steps = kit._step_seconds(instance, result.run_id)
     written = {
         e.asset_key.to_user_string().removesuffix("_written"): e.materialization.metadata
         for e in result.get_asset_materialization_events()
@@ -260,10 +238,12 @@ def _phase(
 
 
 def _sandbox_tables() -> dict[str, str]:
-    return sandbox_tables("connector_assets.integrations.jde_bill")
+    return kit.sandbox_tables("connector_assets.integrations.jde_bill")
 
 
-def _catch_up(meter: _Meter, found: Found, instance: Any, resources: dict[str, Any], ledger: Any, day: date):
+def _catch_up(
+    meter: _Meter, found: kit.Found, instance: Any, resources: dict[str, Any], ledger: Any, day: date
+):
     """What the next hour does after a first backfill: every outbound flow's run for the latest day (its
     first steps read the records held ones wait for, e.g. suppliers that changed before the range, and
     writing them releases what waits), then the replay of the due records (``replay_due_records``), each
@@ -279,7 +259,7 @@ def _catch_up(meter: _Meter, found: Found, instance: Any, resources: dict[str, A
     own = {key: value for key, value in resources.items() if key != "ledger"}
     replay_resources.settings_resources = lambda: dict(own)
     jde_bill.register_replay_handlers()
-    before, cpu, started = meter.read(), _cpu_seconds(), time.monotonic()
+    before, cpu, started = meter.read(), kit._cpu_seconds(), time.monotonic()
     run = materialize(
         found.run_assets(found.outbound),
         resources=resources,
@@ -298,7 +278,7 @@ def _catch_up(meter: _Meter, found: Found, instance: Any, resources: dict[str, A
     replayed_at = time.monotonic()
     summary = replay_items(ledger, due)
     replay_seconds = time.monotonic() - replayed_at
-    seconds, cpu = time.monotonic() - started, _cpu_seconds() - cpu
+    seconds, cpu = time.monotonic() - started, kit._cpu_seconds() - cpu
     calls = meter.delta(before, meter.read())
     written = sum(synced.values()) + len(summary.replayed)
     replayed = set(summary.replayed)
@@ -326,7 +306,7 @@ def _days(start: date, end: date) -> list[date]:
     return [start + timedelta(days=n) for n in range((end - start).days + 1)]
 
 
-def _reconcile(meter: _Meter, found: Found, instance: Any, resources: dict[str, Any], days: list[date]):
+def _reconcile(meter: _Meter, found: kit.Found, instance: Any, resources: dict[str, Any], days: list[date]):
     """Stage BILL's change feeds over ``days`` (as the 15-minute polls would have), then run every
     reconciliation asset for each of ``days`` its partitions hold: differences found, checks failed."""
     from dagster import materialize
@@ -434,7 +414,7 @@ def _pay_bills(bill_url: str, ledger: Any, share: float) -> dict[str, Any]:
                 if answer.headers.get("content-type", "").startswith("application/json")
                 else {}
             )
-            refused[_reason_kind(str(problem.get("message") or answer.status_code))[:80]] += 1
+            refused[kit._reason_kind(str(problem.get("message") or answer.status_code))[:80]] += 1
             continue
         scheduled += 1
         amount += due
@@ -487,7 +467,7 @@ def _clerk_session(bill_url: str) -> tuple[requests.Session, dict[str, str]]:
 # -- measuring ---------------------------------------------------------------------------------------------
 
 
-class _Meter(SandboxMeter):
+class _Meter(kit.SandboxMeter):
     """Calls, limit refusals and logins as the two simulators count them (``/sandbox/state``)."""
 
     def __init__(self, jde_url: str, bill_url: str) -> None:
@@ -498,18 +478,18 @@ class _Meter(SandboxMeter):
 
     @staticmethod
     def delta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
-        jde_calls = SandboxMeter.grown(before, after, "jde")
-        bill_calls = SandboxMeter.grown(before, after, "bill")
-        codes = SandboxMeter.grown(before, after, "bill", "error_codes")
+        jde_calls = kit.SandboxMeter.grown(before, after, "jde")
+        bill_calls = kit.SandboxMeter.grown(before, after, "bill")
+        codes = kit.SandboxMeter.grown(before, after, "bill", "error_codes")
         return {
             "bill_calls": sum(bill_calls.values()),
             "jde_calls": sum(jde_calls.values()),
             **{name: codes.get(code, 0) for code, name in LIMIT_CODES.items()},
             "bill_logins": after["bill"].get("logins", 0) - before["bill"].get("logins", 0),
-            "jde_logins": logins(jde_calls),
+            "jde_logins": kit.logins(jde_calls),
             "bill_max_in_flight": after["bill"].get("limits", {}).get("max_in_flight"),
-            "bill_calls_by_endpoint": busiest(bill_calls, 8),
-            "jde_calls_by_endpoint": busiest(jde_calls, 8),
+            "bill_calls_by_endpoint": kit.busiest(bill_calls, 8),
+            "jde_calls_by_endpoint": kit.busiest(jde_calls, 8),
         }
 
 
@@ -576,7 +556,7 @@ def markdown(report: dict[str, Any]) -> str:
         + " |"
         + " |" * (len(phases) - 1),
     ]
-    lines += cpu_table(report.get("cpu_us_per_record", {}), always=True)
+    lines += kit.cpu_table(report.get("cpu_us_per_record", {}), always=True)
     reconcile = report.get("reconcile", {})
     if "checks" in reconcile:
         lines += [
@@ -598,10 +578,8 @@ def markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-PROFILE = Profile(
-    name="jde_bill",
-    doc=__doc__,
-    simulators=(JDE, Simulator("bill", "connector_sandbox.bill")),
+PROFILE = kit.Profile(
+    simulators=(kit.JDE, kit.Simulator("bill", "connector_sandbox.bill")),
     run=run,
     options=_options,
     markdown=markdown,

@@ -20,25 +20,15 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
+import backfill as kit  # the bench's harness: simulators, discovery, CPU phase, tables
 import requests
-from backfill import (
-    JDE,
-    Profile,
-    Sandboxes,
-    Simulator,
-    _reason_kind,
-    _step_seconds,
-    command,
-    jde_sandbox_resource,
-    peak_rss_mb,
-)
 
 
 def _options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--latency-ms", type=int, default=20, help="Coupa's answer time per call")
 
 
-def run(args: argparse.Namespace, sandboxes: Sandboxes) -> dict:
+def run(args: argparse.Namespace, sandboxes: kit.Sandboxes) -> dict:
     coupa_url = sandboxes.url("coupa")
     requests.post(f"{coupa_url}/sandbox/faults", json={"latency_ms": args.latency_ms}, timeout=10)
     return _run(args, f"{sandboxes.url('jde')}/jderest", coupa_url)
@@ -78,7 +68,7 @@ def _run(args: argparse.Namespace, jde_url: str, coupa_url: str) -> dict:
     start = end - timedelta(days=args.days - 1)
     with tempfile.TemporaryDirectory() as folder, instance_for_test() as instance:
         resources = {
-            "jde": jde_sandbox_resource(jde_url),
+            "jde": kit.jde_sandbox_resource(jde_url),
             "coupa": CoupaResource(
                 base_url=coupa_url,
                 client_id="ml-connector-sandbox",
@@ -109,7 +99,7 @@ def _run(args: argparse.Namespace, jde_url: str, coupa_url: str) -> dict:
             },
         )
         seconds = time.monotonic() - started
-        steps = _step_seconds(instance, result.run_id)
+        steps = kit._step_seconds(instance, result.run_id)
         from collections import Counter
 
         from connector_resources.ledger import Ledger
@@ -123,7 +113,7 @@ def _run(args: argparse.Namespace, jde_url: str, coupa_url: str) -> dict:
         processed.raise_for_status()
         catch_up = _catch_up(resources, instance, ledger, assets, end, coupa_url)
         queue = ledger.open_items(limit=100_000)  # what is still queued after the catch-up
-        refusals = Counter(f"{i.integration}/{i.flow}: " + _reason_kind(i.reason) for i in queue)
+        refusals = Counter(f"{i.integration}/{i.flow}: " + kit._reason_kind(i.reason) for i in queue)
         written = {
             e.asset_key.to_user_string(): e.materialization.metadata
             for e in result.get_asset_materialization_events()
@@ -133,7 +123,7 @@ def _run(args: argparse.Namespace, jde_url: str, coupa_url: str) -> dict:
     calls = _total(after) - _total(before)
     write_seconds = sum(v for k, v in steps.items() if k.endswith("_written"))
     return {
-        "command": command(),
+        "command": kit.command(),
         "days": args.days,
         "scale": args.scale,
         "coupa_latency_ms": args.latency_ms,
@@ -155,7 +145,7 @@ def _run(args: argparse.Namespace, jde_url: str, coupa_url: str) -> dict:
         "ratio_to_25_per_s": round(calls / max(write_seconds, 1e-9) / 25, 2),
         "held_after_backfill": held_after_backfill,
         "catch_up": catch_up,
-        "peak_rss_mb": peak_rss_mb(),
+        "peak_rss_mb": kit.peak_rss_mb(),
     }
 
 
@@ -249,10 +239,8 @@ def _rate_limited(state: dict) -> int:
     return int(value if isinstance(value, int | float) else sum(value.values()))
 
 
-PROFILE = Profile(
-    name="jde_coupa",
-    doc=__doc__,
-    simulators=(JDE, Simulator("coupa", "connector_sandbox.coupa")),
+PROFILE = kit.Profile(
+    simulators=(kit.JDE, kit.Simulator("coupa", "connector_sandbox.coupa")),
     run=run,
     options=_options,
 )

@@ -49,37 +49,8 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import backfill as kit  # the bench's harness: simulators, discovery, CPU phase, tables
 import requests
-from backfill import (
-    JDE,
-    CallLog,
-    Found,
-    Profile,
-    Sandboxes,
-    SandboxMeter,
-    Simulator,
-    _cpu,
-    _cpu_seconds,
-    _deps,
-    _failures,
-    _guarded,
-    _kind,
-    _latency,
-    _step_windows,
-    busiest,
-    calls_on_steps,
-    catch_up_lines,
-    command,
-    cpu_table,
-    discover_in,
-    jde_sandbox_resource,
-    latency_options,
-    logins,
-    peak_rss_mb,
-    queue_table,
-    sandbox_tables,
-    stage_lookups,
-)
 from dagster import AssetKey
 
 PACKAGE = "connector_assets.integrations.jde_procurify"
@@ -101,26 +72,31 @@ BENCH_ACCOUNT_SCOPE = "1410,6000-8999"
 BENCH_FALLBACK_EMAIL = "ap-invoices@ml-sandbox.example"
 
 
-def _options(parser: argparse.ArgumentParser) -> None:
+def procurify_rate_option(parser: argparse.ArgumentParser) -> None:
+    """``--procurify-rate``: the pace of the Procurify client the profiles writing to Procurify run with."""
     from connector_resources.procurify import ProcurifyResource
 
-    defaults = ProcurifyResource.model_fields
-    latency_options(parser, procurify="Procurify", jde="JDE")
     parser.add_argument(
         "--procurify-rate",
         type=float,
-        default=defaults["rate_per_second"].default,
-        help="the client's own pace (ProcurifyResource.rate_per_second; its default unless told; 0 = none)",
+        default=ProcurifyResource.model_fields["rate_per_second"].default,
+        help="the Procurify client's own pace (ProcurifyResource.rate_per_second; its default unless told; "
+        "0 = none)",
     )
+
+
+def _options(parser: argparse.ArgumentParser) -> None:
+    kit.latency_options(parser, procurify="Procurify", jde="JDE")
+    procurify_rate_option(parser)
     parser.add_argument("--calibrate-seconds", type=float, default=10, help="length of each calibration")
     parser.add_argument("--no-cpu", action="store_true", help="skip the flow_cpu phase")
 
 
-def run(args: argparse.Namespace, sandboxes: Sandboxes) -> dict[str, Any]:
+def run(args: argparse.Namespace, sandboxes: kit.Sandboxes) -> dict[str, Any]:
     jde_root, procurify_url = sandboxes.url("jde"), sandboxes.url("procurify")
     linked = link_vendors_to_jde(procurify_url, sandboxes.db("jde"))
-    _latency(jde_root, args.jde_latency_ms)
-    _latency(procurify_url, args.procurify_latency_ms)
+    kit._latency(jde_root, args.jde_latency_ms)
+    kit._latency(procurify_url, args.procurify_latency_ms)
     return _run(args, f"{jde_root}/jderest", procurify_url, linked)
 
 
@@ -146,7 +122,7 @@ def link_vendors_to_jde(procurify_url: str, jde_db: Path) -> dict[str, Any]:
 # -- the integration's flows, discovered -------------------------------------------------------------------
 
 
-class JdeProcurifyFound(Found):
+class JdeProcurifyFound(kit.Found):
     """``Found`` for jde_procurify. Some flows are read whole, not by day (account codes: the cached F0901
     against every Procurify code); their steps are unpartitioned, so ``Found`` counts them among the
     lookups. Here they are told apart: ``whole`` are those flows, ``lookups`` only what the flows map with
@@ -164,7 +140,7 @@ class JdeProcurifyFound(Found):
         while grown:
             grown = False
             for asset in self.lookups:
-                if asset.key not in taken and _deps(asset) & taken:
+                if asset.key not in taken and kit._deps(asset) & taken:
                     taken.add(asset.key)
                     grown = True
         return [a for a in self.lookups if a.key in taken]
@@ -186,13 +162,13 @@ class JdeProcurifyFound(Found):
     def partitioned(self) -> list[Any]:
         return [s for s in self.all_flows if s not in self.whole]
 
-    @property
-    def outbound(self) -> list[Any]:
-        return [s for s in self.all_flows if s.target_system.lower() == "procurify"]
+    saas = "procurify"
+    second_inbound_day = False
 
     @property
-    def inbound(self) -> list[Any]:
-        return []
+    def outbound(self) -> list[Any]:
+        """Every flow writing to Procurify, the whole ones too (``flows`` is narrowed for the CPU phase)."""
+        return [s for s in self.all_flows if s.target_system.lower() == self.saas]
 
 
 def discover() -> JdeProcurifyFound:
@@ -200,7 +176,7 @@ def discover() -> JdeProcurifyFound:
     feeds: the bench runs no reconciliation)."""
     from connector_assets.integrations.jde_procurify import defs
 
-    found = discover_in(defs, JdeProcurifyFound, feeds_of=None)
+    found = kit.discover_in(defs, JdeProcurifyFound, feeds_of=None)
     found.all_flows  # noqa: B018 - fixes the full list before ``flows`` is narrowed for the CPU phase
     return found
 
@@ -208,14 +184,14 @@ def discover() -> JdeProcurifyFound:
 # -- measuring ---------------------------------------------------------------------------------------------
 
 
-class Meter(SandboxMeter):
+class Meter(kit.SandboxMeter):
     """Calls, answers by status and logins as the two simulators count them (``/sandbox/state``)."""
 
     @staticmethod
     def delta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
-        jde = SandboxMeter.grown(before, after, "jde")
-        pfy = SandboxMeter.grown(before, after, "procurify")
-        answers = SandboxMeter.grown(before, after, "procurify", "answers")
+        jde = kit.SandboxMeter.grown(before, after, "jde")
+        pfy = kit.SandboxMeter.grown(before, after, "procurify")
+        answers = kit.SandboxMeter.grown(before, after, "procurify", "answers")
         api = {k: v for k, v in pfy.items() if "/oauth/" not in k}
         tokens = after["procurify"].get("tokens", {}).get("minted", 0) - before["procurify"].get(
             "tokens", {}
@@ -226,9 +202,9 @@ class Meter(SandboxMeter):
             "procurify_429s": sum(v for k, v in answers.items() if k.endswith(" 429")),
             "procurify_errors": {k: v for k, v in answers.items() if not k.endswith((" 200", " 201"))},
             "procurify_token_fetches": tokens,
-            "jde_logins": logins(jde),
-            "procurify_calls_by_endpoint": busiest(api, 12),
-            "jde_calls_by_endpoint": busiest(jde, 10),
+            "jde_logins": kit.logins(jde),
+            "procurify_calls_by_endpoint": kit.busiest(api, 12),
+            "jde_calls_by_endpoint": kit.busiest(jde, 10),
         }
 
 
@@ -239,7 +215,7 @@ def _on_steps(
     step at a time), with each step's Procurify rate and ``procurify_wait_share``: the share of the step's
     time that its Procurify calls' latency fills when sent one after another (about 1: the step waits on
     Procurify; well below 1: it waits on JDE or on our own work)."""
-    counted = calls_on_steps(windows, calls)
+    counted = kit.calls_on_steps(windows, calls)
     steps: dict[str, dict[str, Any]] = {}
     for key, (begin, end) in windows.items():
         seconds = end - begin
@@ -262,15 +238,10 @@ def calibrate(procurify_url: str, seconds: float, threads: int) -> dict[str, Any
     client asks, detail reads), from 1 thread and from ``threads`` threads, each for ``seconds``; the
     simulator counts these calls too, and every measured phase below is a difference taken after them."""
     api = requests.Session()
-    token = api.post(
-        f"{procurify_url}/oauth/token",
-        json={
-            **PROCURIFY_LOGIN,
-            "audience": "https://api.procurify.com/",
-            "grant_type": "client_credentials",
-        },
-        timeout=30,
-    )
+    from connector_sandbox.procurify.settings import PROCURIFY_AUDIENCE
+
+    grant = {**PROCURIFY_LOGIN, "audience": PROCURIFY_AUDIENCE, "grant_type": "client_credentials"}
+    token = api.post(f"{procurify_url}/oauth/token", json=grant, timeout=30)
     token.raise_for_status()
     headers = {"Authorization": f"Bearer {token.json()['access_token']}", "X-Procurify-Client": "api"}
 
@@ -339,7 +310,7 @@ def _resources(jde_url: str, procurify_url: str, folder: str, rate: float) -> di
     from connector_resources.procurify import ProcurifyResource
 
     return {
-        "jde": jde_sandbox_resource(jde_url),
+        "jde": kit.jde_sandbox_resource(jde_url),
         "procurify": ProcurifyResource(base_url=procurify_url, **PROCURIFY_LOGIN, rate_per_second=rate),
         "staging": StagingResource(base_dir=f"{folder}/staging"),
         "ledger": LedgerResource(db_url=f"sqlite:///{folder}/ledger.sqlite"),
@@ -355,12 +326,12 @@ def _run(args: argparse.Namespace, jde_url: str, procurify_url: str, linked: dic
     os.environ.setdefault("ML_JDE_PROCURIFY_ACCOUNT_SCOPE", BENCH_ACCOUNT_SCOPE)
     os.environ.setdefault("ML_JDE_PROCURIFY_VENDOR_FALLBACK_EMAIL", BENCH_FALLBACK_EMAIL)
     found = discover()
-    tables = sandbox_tables(PACKAGE)
+    tables = kit.sandbox_tables(PACKAGE)
     end = date.today() - timedelta(days=1)
     start = end - timedelta(days=args.days - 1)
     in_flight = ProcurifyResource.model_fields["max_in_flight"].default
     report: dict[str, Any] = {
-        "command": command(),
+        "command": kit.command(),
         "scale": args.scale,
         "days": args.days,
         "range": f"{start} .. {end}",
@@ -382,7 +353,7 @@ def _run(args: argparse.Namespace, jde_url: str, procurify_url: str, linked: dic
         },
     }
     report["calibration"] = calibrate(procurify_url, args.calibrate_seconds, in_flight)
-    calls = CallLog()
+    calls = kit.CallLog()
     calls.install()
     meter = Meter(jde=jde_url, procurify=procurify_url)
     latency_s = args.procurify_latency_ms / 1000
@@ -397,7 +368,7 @@ def _run(args: argparse.Namespace, jde_url: str, procurify_url: str, linked: dic
 
             return run_assets(assets, resources=resources, instance=instance, raise_on_error=False, **run)
 
-        stage_lookups(materialize, found.pure_lookups, report)
+        kit.stage_lookups(materialize, found.pure_lookups, report)
 
         if found.whole_assets:
             report["whole"] = phase.measure("whole flows", lambda: materialize(found.whole_assets))
@@ -408,24 +379,26 @@ def _run(args: argparse.Namespace, jde_url: str, procurify_url: str, linked: dic
         assets = found.run_assets(found.partitioned)
         report["backfill"] = phase.measure("backfill", lambda: materialize(assets, tags=tags))
         report["load_average_after"] = [round(x, 1) for x in os.getloadavg()]
-        _guarded(report, "catch_up", lambda: _catch_up(meter, found, resources, ledger))
+        kit._guarded(report, "catch_up", lambda: _catch_up(meter, found, resources, ledger))
 
         queue = ledger.open_items(limit=100_000)
         report["queued_by_reason"] = dict(
-            Counter(f"{i.flow} {i.status}: " + _kind(i.reason) for i in queue).most_common(15)
+            Counter(f"{i.flow} {i.status}: " + kit._kind(i.reason) for i in queue).most_common(15)
         )
-        _guarded(report, "no_change_poll", lambda: _no_change_poll(meter, found, materialize))
+        kit._guarded(report, "no_change_poll", lambda: _no_change_poll(meter, found, materialize))
         if not args.no_cpu:
-            _latency(jde_url.removesuffix("/jderest"), 0)
-            _latency(procurify_url, 0)
+            kit._latency(jde_url.removesuffix("/jderest"), 0)
+            kit._latency(procurify_url, 0)
             quick = {
                 **resources,
                 "procurify": resources["procurify"].model_copy(update={"rate_per_second": 0}),
             }
             keys = [(start + timedelta(days=n)).isoformat() for n in range(args.days)]
             found.flows = found.partitioned  # the whole flows have no day to map (left out, said below)
-            _guarded(report, "cpu_us_per_record", lambda: _cpu(found, quick, ledger, folder, keys, keys[-1]))
-    report["peak_rss_mb"] = peak_rss_mb()
+            kit._guarded(
+                report, "cpu_us_per_record", lambda: kit._cpu(found, quick, ledger, folder, keys, keys[-1])
+            )
+    report["peak_rss_mb"] = kit.peak_rss_mb()
     return report
 
 
@@ -434,16 +407,16 @@ class _Phase:
     """One measured materialize: records per flow, calls, 429s, the Procurify rate in its steps."""
 
     meter: Meter
-    log: CallLog
+    log: kit.CallLog
     instance: Any
     resources: dict[str, Any]
     latency_s: float
 
     def measure(self, name: str, run: Callable[[], Any]) -> dict[str, Any]:
         before, first_call = self.meter.read(), len(self.log.calls)
-        cpu, started = _cpu_seconds(), time.monotonic()
+        cpu, started = kit._cpu_seconds(), time.monotonic()
         result = run()
-        seconds, cpu = time.monotonic() - started, _cpu_seconds() - cpu
+        seconds, cpu = time.monotonic() - started, kit._cpu_seconds() - cpu
         sandbox = self.meter.delta(before, self.meter.read())
         written = {
             e.asset_key.to_user_string().removesuffix("_written"): {
@@ -454,7 +427,7 @@ class _Phase:
         }
         records = sum(m.get(k, 0) for m in written.values() for k in WRITTEN)
         steps = _on_steps(
-            _step_windows(self.instance, result.run_id), self.log.calls[first_call:], self.latency_s
+            kit._step_windows(self.instance, result.run_id), self.log.calls[first_call:], self.latency_s
         )
         per_flow = {}
         for flow, counts in written.items():
@@ -480,7 +453,7 @@ class _Phase:
             "failed_steps": sorted(
                 e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE" and e.step_key
             ),
-            "failures": _failures(result),
+            "failures": kit._failures(result),
             "seconds": round(seconds, 1),
             "records_written": records,
             "records_per_second": round(records / seconds, 2) if seconds else None,
@@ -587,7 +560,7 @@ def _no_change_poll(
             if attempt == "second":
                 figures[attempt]["procurify_by_endpoint"] = calls["procurify_calls_by_endpoint"]
                 figures[attempt]["jde_by_endpoint"] = calls["jde_calls_by_endpoint"]
-                figures[attempt]["failures"] = _failures(result)
+                figures[attempt]["failures"] = kit._failures(result)
         out[spec.flow.removeprefix("jde_procurify_")] = {
             "partition": run.get("partition_key", "whole"),
             **figures,
@@ -672,7 +645,7 @@ def markdown(report: dict[str, Any]) -> str:
                 f"{f.get('queued_held', 0)} | "
                 f"{f['mapped_and_written_seconds']} | {f['records_per_second']} |"
             )
-    lines += catch_up_lines(report.get("catch_up", {}), {"procurify": "Procurify", "jde": "JDE"})
+    lines += kit.catch_up_lines(report.get("catch_up", {}), {"procurify": "Procurify", "jde": "JDE"})
     poll = report.get("no_change_poll", {})
     if poll and "error" not in poll:
         lines += [
@@ -688,8 +661,8 @@ def markdown(report: dict[str, Any]) -> str:
                 f"{s['written']} | "
                 f"{f['procurify_calls']} / {f['jde_calls']}, {f['written']} |"
             )
-    lines += cpu_table(report.get("cpu_us_per_record", {}), prefix="jde_procurify_")
-    lines += queue_table(report.get("queued_by_reason", {}))
+    lines += kit.cpu_table(report.get("cpu_us_per_record", {}), prefix="jde_procurify_")
+    lines += kit.queue_table(report.get("queued_by_reason", {}))
     return "\n".join(lines)
 
 
@@ -697,10 +670,8 @@ def _share(rate: float | None, sustained: float) -> str:
     return f"{rate / sustained:.2f}" if rate and sustained else "-"
 
 
-PROFILE = Profile(
-    name="jde_procurify",
-    doc=__doc__,
-    simulators=(JDE, Simulator("procurify", "connector_sandbox.procurify")),
+PROFILE = kit.Profile(
+    simulators=(kit.JDE, kit.Simulator("procurify", "connector_sandbox.procurify")),
     run=run,
     options=_options,
     markdown=markdown,

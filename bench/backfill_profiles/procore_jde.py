@@ -42,34 +42,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import backfill as kit  # the bench's harness: simulators, discovery, CPU phase, tables
 import requests
-from backfill import (
-    JDE,
-    CallLog,
-    Found,
-    Profile,
-    Sandboxes,
-    SandboxMeter,
-    Simulator,
-    _cpu,
-    _cpu_seconds,
-    _failure_text,
-    _guarded,
-    _kind,
-    _latency,
-    _step_windows,
-    busiest,
-    calls_on_steps,
-    command,
-    cpu_table,
-    discover_in,
-    jde_sandbox_resource,
-    latency_options,
-    logins,
-    peak_rss_mb,
-    sandbox_tables,
-    stage_lookups,
-)
 
 PACKAGE = "connector_assets.integrations.procore_jde"
 PROCORE_LOGIN = {
@@ -82,15 +56,15 @@ TOKEN_CALL = "POST /oauth/token"
 
 
 def _options(parser: argparse.ArgumentParser) -> None:
-    latency_options(parser, procore="Procore", jde="JDE")
+    kit.latency_options(parser, procore="Procore", jde="JDE")
     parser.add_argument("--no-cpu", action="store_true", help="skip the flow_cpu phase")
 
 
-def run(args: argparse.Namespace, sandboxes: Sandboxes) -> dict[str, Any]:
+def run(args: argparse.Namespace, sandboxes: kit.Sandboxes) -> dict[str, Any]:
     jde_root, procore_url = sandboxes.url("jde"), sandboxes.url("procore")
     linked = link_vendors_to_jde(sandboxes.db("procore"), sandboxes.db("jde"))
-    _latency(jde_root, args.jde_latency_ms)
-    _latency(procore_url, args.procore_latency_ms)
+    kit._latency(jde_root, args.jde_latency_ms)
+    kit._latency(procore_url, args.procore_latency_ms)
     return _run(args, f"{jde_root}/jderest", procore_url, linked)
 
 
@@ -128,32 +102,27 @@ def link_vendors_to_jde(procore_db: Path, jde_db: Path) -> int:
 # -- the integration's flows, discovered -------------------------------------------------------------------
 
 
-class ProcoreJdeFound(Found):
+class ProcoreJdeFound(kit.Found):
     """``Found`` for procore_jde: ``outbound`` are the flows writing to Procore (suppliers), and there is
     no second day of inbound work (``inbound`` is empty: nothing happens between the backfill and the CPU
     measurement, unlike BILL's payments)."""
 
-    @property
-    def outbound(self) -> list[Any]:
-        return [s for s in self.flows if s.target_system.lower() == "procore"]
-
-    @property
-    def inbound(self) -> list[Any]:
-        return []
+    saas = "procore"
+    second_inbound_day = False
 
 
 def discover() -> ProcoreJdeFound:
     """Every flow of ``connector_assets.integrations.procore_jde.defs`` and what it needs (no BILL feeds)."""
     from connector_assets.integrations.procore_jde import defs
 
-    return discover_in(defs, ProcoreJdeFound, feeds_of=None)
+    return kit.discover_in(defs, ProcoreJdeFound, feeds_of=None)
 
 
 # -- measuring ---------------------------------------------------------------------------------------------
 
 
 @dataclass
-class PacedCallLog(CallLog):
+class PacedCallLog(kit.CallLog):
     """Our HTTP calls (``CallLog``) and every wait of the Procore pacer (time, seconds, the limit of the
     window it waited for), so calls and waits can be put on the run's steps."""
 
@@ -180,23 +149,23 @@ class PacedCallLog(CallLog):
         RateLimitPacer.before_call = counted_wait  # type: ignore[method-assign]
 
 
-class ProcoreMeter(SandboxMeter):
+class ProcoreMeter(kit.SandboxMeter):
     """Calls, statuses and logins as the two simulators count them (``/sandbox/state``)."""
 
     @staticmethod
     def delta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
-        jde = SandboxMeter.grown(before, after, "jde")
-        procore = SandboxMeter.grown(before, after, "procore")
-        statuses = SandboxMeter.grown(before, after, "procore", "statuses")
+        jde = kit.SandboxMeter.grown(before, after, "jde")
+        procore = kit.SandboxMeter.grown(before, after, "procore")
+        statuses = kit.SandboxMeter.grown(before, after, "procore", "statuses")
         api = {k: v for k, v in procore.items() if " /oauth/" not in k}
         return {
             "procore_calls": sum(api.values()),
             "jde_calls": sum(jde.values()),
             "procore_429s": statuses.get("429", 0),
             "procore_token_fetches": procore.get(TOKEN_CALL, 0),
-            "jde_logins": logins(jde),
-            "procore_calls_by_endpoint": busiest(api, 10),
-            "jde_calls_by_endpoint": busiest(jde, 8),
+            "jde_logins": kit.logins(jde),
+            "procore_calls_by_endpoint": kit.busiest(api, 10),
+            "jde_calls_by_endpoint": kit.busiest(jde, 8),
         }
 
 
@@ -221,7 +190,7 @@ def _resources(jde_url: str, procore_url: str, folder: str) -> dict[str, Any]:
     from connector_resources.procore import ProcoreResource
 
     return {
-        "jde": jde_sandbox_resource(jde_url),
+        "jde": kit.jde_sandbox_resource(jde_url),
         "procore": ProcoreResource(base_url=procore_url, auth_url=procore_url, **PROCORE_LOGIN),
         "staging": StagingResource(base_dir=f"{folder}/staging"),
         "ledger": LedgerResource(db_url=f"sqlite:///{folder}/ledger.sqlite"),
@@ -234,12 +203,12 @@ def _run(args: argparse.Namespace, jde_url: str, procore_url: str, linked: int) 
     from connector_resources.ledger import Ledger
 
     found = discover()
-    tables = sandbox_tables(PACKAGE)
+    tables = kit.sandbox_tables(PACKAGE)
     end = date.today() - timedelta(days=1)
     start = end - timedelta(days=args.days - 1)
     limits = requests.get(f"{procore_url}/sandbox/settings", timeout=10).json()["rate_limits"]
     report: dict[str, Any] = {
-        "command": command(),
+        "command": kit.command(),
         "scale": args.scale,
         "days": args.days,
         "range": f"{start} .. {end}",
@@ -257,7 +226,7 @@ def _run(args: argparse.Namespace, jde_url: str, procore_url: str, linked: int) 
     with tempfile.TemporaryDirectory() as folder, instance_for_test() as instance:
         resources = _resources(jde_url, procore_url, folder)
         ledger = Ledger(f"sqlite:///{folder}/ledger.sqlite")
-        stage_lookups(
+        kit.stage_lookups(
             lambda assets: materialize(assets, resources=resources, instance=instance), found.lookups, report
         )
         requests.post(f"{procore_url}/sandbox/rate-limits/reset", timeout=10).raise_for_status()
@@ -272,21 +241,21 @@ def _run(args: argparse.Namespace, jde_url: str, procore_url: str, linked: int) 
 
         queue = ledger.open_items(limit=100_000)
         report["queued_by_reason"] = dict(
-            Counter(f"{i.flow} {i.status}: " + _kind(i.reason) for i in queue).most_common(12)
+            Counter(f"{i.flow} {i.status}: " + kit._kind(i.reason) for i in queue).most_common(12)
         )
         if not args.no_cpu:
             # The mappers read Procore again: no limits and no latency here (API waits are not counted).
             settings = {"rate_limits": {"enabled": False}, "faults": {"latency_ms": 0}}
             requests.post(f"{procore_url}/sandbox/settings", json=settings, timeout=10).raise_for_status()
-            _latency(jde_url.removesuffix("/jderest"), 0)
+            kit._latency(jde_url.removesuffix("/jderest"), 0)
             _forget_procore_budget(resources["procore"])
             keys = [(start + timedelta(days=n)).isoformat() for n in range(args.days)]
-            _guarded(
+            kit._guarded(
                 report,
                 "cpu_us_per_record",
-                lambda: _cpu(found, resources, ledger, folder, keys, keys[-1]),
+                lambda: kit._cpu(found, resources, ledger, folder, keys, keys[-1]),
             )
-    report["peak_rss_mb"] = peak_rss_mb()
+    report["peak_rss_mb"] = kit.peak_rss_mb()
     return report
 
 
@@ -302,7 +271,7 @@ def _forget_procore_budget(procore: Any) -> None:
 
 
 def _backfill(
-    meter: SandboxMeter,
+    meter: kit.SandboxMeter,
     log: PacedCallLog,
     limits: dict[str, Any],
     instance: Any,
@@ -314,11 +283,11 @@ def _backfill(
     from dagster import materialize
 
     before, first_call, first_wait = meter.read(), len(log.calls), len(log.waits)
-    cpu, started = _cpu_seconds(), time.monotonic()
+    cpu, started = kit._cpu_seconds(), time.monotonic()
     result = materialize(assets, resources=resources, instance=instance, raise_on_error=False, tags=tags)
-    seconds, cpu = time.monotonic() - started, _cpu_seconds() - cpu
+    seconds, cpu = time.monotonic() - started, kit._cpu_seconds() - cpu
     sandbox = meter.delta(before, meter.read())
-    failures = [_failure_text(e) for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    failures = [kit._failure_text(e) for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
     written = {
         e.asset_key.to_user_string().removesuffix("_written"): {
             k: v.value for k, v in e.materialization.metadata.items() if isinstance(v.value, int)
@@ -327,7 +296,9 @@ def _backfill(
         if e.asset_key.to_user_string().endswith("_written")
     }
     records = sum(m.get(k, 0) for m in written.values() for k in WRITTEN)
-    steps = _on_steps(_step_windows(instance, result.run_id), log.calls[first_call:], log.waits[first_wait:])
+    steps = _on_steps(
+        kit._step_windows(instance, result.run_id), log.calls[first_call:], log.waits[first_wait:]
+    )
     per_flow = {}
     for flow, counts in written.items():
         done = sum(counts.get(k, 0) for k in WRITTEN)
@@ -404,10 +375,10 @@ def _on_steps(
     steps: dict[str, dict[str, Any]] = {}
     for key, (begin, end) in windows.items():
         steps[key] = {"seconds": round(end - begin, 1), "procore_calls": 0, "jde_calls": 0, "pacer_waits": 0}
-    for key, systems in calls_on_steps(windows, calls).items():
+    for key, systems in kit.calls_on_steps(windows, calls).items():
         steps[key]["procore_calls"] = systems.get("procore", 0)
         steps[key]["jde_calls"] = sum(n for s, n in systems.items() if s != "procore")
-    for key, waited in calls_on_steps(windows, [("pacer", moment) for moment, _, _ in waits]).items():
+    for key, waited in kit.calls_on_steps(windows, [("pacer", moment) for moment, _, _ in waits]).items():
         steps[key]["pacer_waits"] += waited["pacer"]
     for step in steps.values():
         step["procore_req_per_s"] = (
@@ -458,14 +429,12 @@ def markdown(report: dict[str, Any]) -> str:
             f"{f.get('skip', 0)} | {f.get('fail', 0)} | {f.get('queued_held', 0)} | "
             f"{f['mapped_and_written_seconds']} | {f['records_per_second']} |"
         )
-    lines += cpu_table(report.get("cpu_us_per_record", {}))
+    lines += kit.cpu_table(report.get("cpu_us_per_record", {}))
     return "\n".join(lines)
 
 
-PROFILE = Profile(
-    name="procore_jde",
-    doc=__doc__,
-    simulators=(JDE, Simulator("procore", "connector_sandbox.procore", db="file")),
+PROFILE = kit.Profile(
+    simulators=(kit.JDE, kit.Simulator("procore", "connector_sandbox.procore", db="file")),
     run=run,
     options=_options,
     markdown=markdown,

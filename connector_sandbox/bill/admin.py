@@ -173,10 +173,7 @@ def admin_routes() -> list[Route]:
     op = _OPERATOR
     return [
         *op.common(
-            state_summary,
-            reset,
-            _reset_calls,
-            op.activity(ActivityRequest, make_activity, refuse_make_errors=True),
+            state_summary, reset, _reset_calls, ActivityRequest, make_activity, refuse_make_errors=True
         ),
         *op.settings(_public_settings, _change_settings, _reset_settings),
         *op.faults(

@@ -15,15 +15,16 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from connector_sandbox.faults import FaultKnobs
-from connector_sandbox.settings import SimulatorSettings, Standalone, command_line, listen_port
+from connector_sandbox.settings import SimulatorSettings, Standalone, command_line, listen_port, matching
 
-# BILL ids are 20 characters; an organization id begins with 008 (reference 2.1 and 2.4).
+# BILL ids are 20 characters; an organization id begins with 008, a user id with 006 (reference 2.1, 2.4).
 _ORG_ID = re.compile(r"^008[0-9A-Za-z]{17}$")
+_USER_ID = re.compile(r"^006[0-9A-Za-z]{17}$")
 
 
 class Organization(BaseModel):
@@ -31,15 +32,8 @@ class Organization(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    id: str
+    id: Annotated[str, matching(_ORG_ID, "organization id", "20 letters/digits beginning with 008")]
     name: str = Field(min_length=1, max_length=100)
-
-    @field_validator("id")
-    @classmethod
-    def _looks_like_a_bill_org_id(cls, value: str) -> str:
-        if not _ORG_ID.match(value):
-            raise ValueError(f"organization id {value!r} must be 20 letters/digits beginning with 008")
-        return value
 
 
 class LimitSettings(BaseModel):
@@ -160,7 +154,9 @@ class BillSandboxSettings(SimulatorSettings):
     username: str = "sandbox@ml-connector.invalid"
     password: str = Field(default="sandbox-bill", repr=False)
     dev_key: str = Field(default="sandbox-bill-devkey", repr=False)
-    user_id: str = "00601SANDBOXUSER0001"
+    user_id: Annotated[
+        str, matching(r"^006[0-9A-Za-z]{17}$", "user_id", "20 letters/digits beginning with 006")
+    ] = "00601SANDBOXUSER0001"
     organizations: tuple[Organization, ...] = DEFAULT_ORGANIZATIONS
     # The SMS code /v3/mfa/challenge/validate accepts (no SMS is sent).
     mfa_code: str = Field(default="123456", repr=False)
@@ -179,13 +175,6 @@ class BillSandboxSettings(SimulatorSettings):
     seed: int = 20250310
     # None: a private temporary SQLite file, removed on close.
     db_path: Path | None = command_line("keep the SQLite data in this file")
-
-    @field_validator("user_id")
-    @classmethod
-    def _user_id_shape(cls, value: str) -> str:
-        if not re.match(r"^006[0-9A-Za-z]{17}$", value):
-            raise ValueError(f"user_id {value!r} must be 20 letters/digits beginning with 006")
-        return value
 
     @model_validator(mode="after")
     def _consistent(self) -> BillSandboxSettings:

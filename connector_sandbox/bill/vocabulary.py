@@ -6,21 +6,10 @@ apostrophes, commas and colons (which must be quoted in ``filters=``), and value
 
 from __future__ import annotations
 
+from ..word_tables import rows
+
 # (name, country, currency, city, stateOrProvince, zip)
-SPECIAL_VENDORS: tuple[tuple[str, str, str, str, str, str], ...] = (
-    ("Müller Baustoffe GmbH", "DE", "EUR", "München", "BY", "80331"),
-    ("Société Générale d'Équipement", "FR", "EUR", "Lyon", "ARA", "69002"),
-    ("北京建材", "CN", "CNY", "北京", "BJ", "100020"),
-    ("Granite Supply Co", "US", "USD", "Portland", "OR", "97201"),
-    ("O'Brien, Walsh & Partners, LLC", "US", "USD", "Boston", "MA", "02110"),
-    ('Acme "Best" Safety Supplies', "US", "USD", "Denver", "CO", "80202"),
-    ("Tools: West Division", "US", "USD", "Sacramento", "CA", "95814"),
-    ("Østfold Trelast AS", "NO", "EUR", "Sarpsborg", "30", "1721"),
-    ("Ñandú Ferretería S.A. de C.V.", "MX", "MXN", "Monterrey", "NL", "64000"),
-    ("Łódź Stal Sp. z o.o.", "PL", "EUR", "Łódź", "LD", "90-001"),
-    ("Maple Leaf Concrete Ltd.", "CA", "CAD", "Toronto", "ON", "M5H 2N2"),
-    ("Thames Scaffolding plc", "GB", "GBP", "London", "LND", "EC1A 1BB"),
-)
+SPECIAL_VENDORS: tuple[tuple[str, str, str, str, str, str], ...] = rows(__package__, "SPECIAL_VENDORS")
 
 # Exactly-maximum-length names are built from these (non-ASCII and ASCII).
 LONG_NAME_SEEDS = (
@@ -58,43 +47,7 @@ STREETS = ("Quarry Rd", "Industrial Pkwy", "Main St", "Commerce Dr", "Harbor Way
            "Rue de la République", "Hauptstraße", "Calle Reforma", "Station Rd")  # fmt: skip
 
 # (accountNumber, name, type)
-CHART_OF_ACCOUNTS: tuple[tuple[str, str, str], ...] = (
-    ("1000", "Operating Bank - Wells Fargo", "BANK"),
-    ("1010", "Payroll Bank", "BANK"),
-    ("1020", "Bank - EUR (Commerzbank)", "BANK"),
-    ("1500", "Construction Equipment", "FIXED_ASSET"),
-    ("1510", "Vehicles", "FIXED_ASSET"),
-    ("2000", "Accounts Payable", "ACCOUNTS_PAYABLE"),
-    ("2100", "Corporate Card", "CREDIT_CARD"),
-    ("5000", "Cost of Goods Sold", "COST_OF_GOODS_SOLD"),
-    ("5010", "Job Materials", "COST_OF_GOODS_SOLD"),
-    ("5020", "Subcontractors", "COST_OF_GOODS_SOLD"),
-    ("5030", "Equipment Rental", "COST_OF_GOODS_SOLD"),
-    ("5040", "Concrete & Aggregates", "COST_OF_GOODS_SOLD"),
-    ("5050", "Steel & Rebar", "COST_OF_GOODS_SOLD"),
-    ("6000", "Fuel & Oil", "EXPENSE"),
-    ("6010", "Safety Supplies", "EXPENSE"),
-    ("6020", "Small Tools", "EXPENSE"),
-    ("6030", "Office Supplies", "EXPENSE"),
-    ("6040", "Repairs & Maintenance", "EXPENSE"),
-    ("6050", "Travel", "EXPENSE"),
-    ("6060", "Meals & Entertainment", "EXPENSE"),
-    ("6070", "Utilities", "EXPENSE"),
-    ("6080", "Rent - Yard & Office", "EXPENSE"),
-    ("6090", "Insurance", "EXPENSE"),
-    ("6100", "Professional Fees", "EXPENSE"),
-    ("6110", "Software Subscriptions", "EXPENSE"),
-    ("6120", "Freight & Delivery", "EXPENSE"),
-    ("6130", "Permits & Licenses", "EXPENSE"),
-    ("6140", "Waste Disposal", "EXPENSE"),
-    ("6150", "Training", "EXPENSE"),
-    ("6160", "Telephone & Internet", "EXPENSE"),
-    ("6170", "Frais de déplacement (France)", "EXPENSE"),
-    ("6180", "Werkzeuge und Kleingeräte", "EXPENSE"),
-    ("6190", "Advertising", "EXPENSE"),
-    ("6900", "Miscellaneous (inactive)", "EXPENSE"),
-    ("7000", "Interest Expense", "OTHER_EXPENSE"),
-)
+CHART_OF_ACCOUNTS: tuple[tuple[str, str, str], ...] = rows(__package__, "CHART_OF_ACCOUNTS")
 ARCHIVED_ACCOUNT_NUMBERS = frozenset({"6900", "6190"})
 EXPENSE_TYPES = frozenset({"EXPENSE", "COST_OF_GOODS_SOLD"})
 

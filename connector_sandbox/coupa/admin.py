@@ -215,7 +215,7 @@ def admin_routes() -> list[Route]:
 
     op = _OPERATOR
     return [
-        *op.common(state_summary, reset, reset_calls, op.activity(ActivityRequest, make_activity)),
+        *op.common(state_summary, reset, reset_calls, ActivityRequest, make_activity),
         *op.settings(lambda state: state.settings.public_dump(), _change_settings, _reset_settings),
         *op.faults(FaultSettings, initial=lambda state: state.initial_settings.faults),
         op.route("/sandbox/records/{resource}", records),

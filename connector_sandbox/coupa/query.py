@@ -19,22 +19,11 @@ from .schema import RESOURCES, Collection, Embedded, Kind, Node, Reference, Reso
 from .store import index_column, quote
 from .timefmt import parse_input_date, parse_input_datetime, utc_stamp
 
-OPERATORS = frozenset(
-    {
-        "contains",
-        "starts_with",
-        "ends_with",
-        "gt",
-        "lt",
-        "gt_or_eq",
-        "lt_or_eq",
-        "not_eq",
-        "in",
-        "not_in",
-        "blank",
-    }
-)
 TEXT_OPERATORS = frozenset({"contains", "starts_with", "ends_with"})
+# Comparisons and the SQL they compile to; "eq" is the bare argument (``name=x``), not a suffix.
+_COMPARISONS = {"eq": "=", "not_eq": "!=", "gt": ">", "lt": "<", "gt_or_eq": ">=", "lt_or_eq": "<="}
+# The operators a query argument may end with: ``supplier[name][starts_with]=...``.
+OPERATORS = TEXT_OPERATORS | (_COMPARISONS.keys() - {"eq"}) | {"in", "not_in", "blank"}
 # Query arguments that are not filters.
 RESERVED = frozenset(
     {"limit", "offset", "fields", "return_object", "filter", "order_by", "dir", "show_deleted_lines"}
@@ -198,8 +187,7 @@ class Compiler:
             self.params.append(text)
             return f"substr({haystack}, -length(?)) = ?"
         self.params.append(self._value(kind, raw, argument, fold))
-        sql_operator = {"eq": "=", "not_eq": "!=", "gt": ">", "lt": "<", "gt_or_eq": ">=", "lt_or_eq": "<="}
-        return f"{target} {sql_operator[operator]} ?"
+        return f"{target} {_COMPARISONS[operator]} ?"
 
     def _datetime_condition(self, expression: str, operator: str, raw: str, argument: str) -> str:
         try:
@@ -217,8 +205,7 @@ class Compiler:
             if operator == "not_eq":
                 return f"{expression} IS NOT NULL"
         self.params.append(whole)
-        sql_operator = {"eq": "=", "not_eq": "!=", "gt": ">", "lt": "<", "gt_or_eq": ">=", "lt_or_eq": "<="}
-        return f"{expression} {sql_operator[operator]} ?"
+        return f"{expression} {_COMPARISONS[operator]} ?"
 
     @staticmethod
     def _expr(expression: str, kind: Kind, fold: bool) -> str:

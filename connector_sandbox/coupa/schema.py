@@ -2,14 +2,17 @@
 
 The same tree drives storage (which paths hold references to other tables), query compilation
 (``supplier[name]=...``, ``order_lines[account][code]=...``), rendering (hydrating references,
-``fields=``, ``return_object=``, XML element names) and write validation, so a field added here is
+``fields=``, ``return_object=``, XML element names) and write validation, so a field added to the tree is
 filterable, renderable and typed everywhere at once. Element names are Coupa's hyphenated ones.
 """
 
 from __future__ import annotations
 
 import enum
+import json
 from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
 
 
 class Kind(enum.Enum):
@@ -54,18 +57,6 @@ class Collection:
 
 Node = Scalar | Embedded | Reference | Collection
 
-INT = Scalar(Kind.INT)
-DEC = Scalar(Kind.DECIMAL)
-TEXT = Scalar(Kind.TEXT)
-BOOL = Scalar(Kind.BOOL)
-DT = Scalar(Kind.DATETIME)
-DATE = Scalar(Kind.DATE)
-OBJ = Scalar(Kind.OBJECT)
-
-
-# Every resource, and every line or payment it owns, carries these first.
-_STAMPS: dict[str, Node] = {"id": INT, "created-at": DT, "updated-at": DT}
-
 
 @dataclass(frozen=True)
 class Resource:
@@ -105,339 +96,57 @@ def plural(element: str) -> str:
     return element + "s"
 
 
-_USER = Embedded({"id": INT, "login": TEXT, "email": TEXT})
-_COUNTRY = Embedded({"id": INT, "code": TEXT, "name": TEXT})
-_ADDRESS = Embedded(
-    {
-        "id": INT,
-        "name": TEXT,
-        "street1": TEXT,
-        "street2": TEXT,
-        "city": TEXT,
-        "state": TEXT,
-        "postal-code": TEXT,
-        "country": _COUNTRY,
-    }
-)
-_TERM = Embedded({"id": INT, "code": TEXT, "description": TEXT})
-_UOM = Embedded({"id": INT, "code": TEXT, "name": TEXT})
-_ALLOCATIONS = Collection(
-    "account-allocation", {"id": INT, "amount": DEC, "pct": DEC, "account": Reference("accounts")}
+# The trees themselves are data (resources.json): ``nodes`` are shapes several resources embed (an address,
+# a user), ``field_sets`` the lists of fields that owned children share (``stamps``, an order or invoice
+# ``line``; a set may extend another), ``resources`` every resource with its own fields. A field is a Kind's
+# value (``"string"``), ``"@name"`` of a node, ``{"reference": table}``, ``{"embedded": {fields}}`` or
+# ``{"collection": item element, "fields": {fields} or "@field set"}``. Worth knowing in there: remit-to
+# addresses use underscores (quirk 2 of the reference: the address API's spelling, so clients prove they
+# tolerate both), and an order line's ``deleted-at`` shows only with ``show_deleted_lines=true``.
+_TREES: dict[str, Any] = json.loads(
+    resources.files(__package__).joinpath("resources.json").read_text(encoding="utf-8")
 )
 
-SUPPLIERS = Resource(
-    key="suppliers",
-    element="supplier",
-    natural_keys=("name", "number"),
-    creatable=True,
-    updatable=True,
-    indexed=("name", "number"),
-    fields={
-        "created-by": _USER,
-        "updated-by": _USER,
-        "name": TEXT,
-        "display-name": TEXT,
-        "number": TEXT,
-        "status": TEXT,
-        "po-method": TEXT,
-        "po-email": TEXT,
-        "po-change-method": TEXT,
-        "payment-method": TEXT,
-        "payment-term": Reference("payment_terms"),
-        "shipping-term": _TERM,
-        "invoice-matching-level": TEXT,
-        "tax-id": TEXT,
-        "duns": TEXT,
-        "account-number": TEXT,
-        "primary-contact": Embedded(
-            {
-                "id": INT,
-                "email": TEXT,
-                "name-given": TEXT,
-                "name-family": TEXT,
-                "phone-work": Embedded({"country-code": TEXT, "area-code": TEXT, "number": TEXT}),
-            }
-        ),
-        "primary-address": _ADDRESS,
-        # Quirk 2 of the reference: address objects from the address API use underscores; remit-to
-        # addresses render that way here so clients prove they tolerate both spellings.
-        "remit-to-addresses": Collection(
-            "remit-to-address",
-            {
-                "id": INT,
-                "remit_to_code": TEXT,
-                "name": TEXT,
-                "street1": TEXT,
-                "city": TEXT,
-                "state": TEXT,
-                "postal_code": TEXT,
-                "country": _COUNTRY,
-                "active": BOOL,
-            },
-        ),
-        "supplier-sites": Collection(
-            "supplier-site", {"id": INT, "code": TEXT, "name": TEXT, "active": BOOL}
-        ),
-        "on-hold": BOOL,
-        "one_time_supplier": BOOL,
-        "custom-fields": OBJ,
-    },
-)
 
-# What order lines and invoice lines both are: a numbered quantity (or amount) at a price, charged
-# to an account.
-_LINE_FIELDS: dict[str, Node] = {
-    **_STAMPS,
-    "line-num": INT,
-    "type": TEXT,
-    "description": TEXT,
-    "quantity": DEC,
-    "price": DEC,
-    "total": DEC,
-    "uom": _UOM,
-    "account": Reference("accounts"),
-    "account-allocations": _ALLOCATIONS,
-}
+def _field_set(name: str) -> dict[str, Node]:
+    spec = _TREES["field_sets"][name]
+    if "extends" not in spec:
+        return _fields(spec)
+    return {**_field_set(spec["extends"]), **_fields(spec["fields"])}
 
-ORDER_LINE_FIELDS: dict[str, Node] = {
-    **_LINE_FIELDS,
-    "commodity": Embedded({"id": INT, "name": TEXT}),
-    "need-by-date": DATE,
-    "received": DEC,
-    "invoiced": DEC,
-    "match-type": TEXT,
-    "status": TEXT,
-    "order-header-id": INT,
-    "version": INT,
-    # Only on lines removed with ``_delete`` and only shown with ``show_deleted_lines=true``.
-    "deleted-at": DT,
-}
 
-PURCHASE_ORDERS = Resource(
-    key="purchase_orders",
-    element="order-header",
-    natural_keys=("po-number",),
-    creatable=True,
-    updatable=True,
-    indexed=("po-number", "status", "exported", "supplier"),
-    fields={
-        "po-number": TEXT,
-        "type": TEXT,
-        "status": TEXT,
-        "version": INT,
-        "internal-revision": INT,
-        "supplier": Reference("suppliers"),
-        "supplier-site": Embedded({"id": INT, "code": TEXT, "name": TEXT}),
-        "currency": Reference("currencies"),
-        "payment-term": Reference("payment_terms"),
-        "shipping-term": _TERM,
-        "ship-to-address": _ADDRESS,
-        "ship-to-user": _USER,
-        "requester": _USER,
-        "requisition-header": Embedded({"id": INT}),
-        "order-lines": Collection("order-line", ORDER_LINE_FIELDS),
-        "total": DEC,
-        "invoice-total": DEC,
-        "exported": BOOL,
-        "last-exported-at": DT,
-        "transmission-status": TEXT,
-        "acknowledged-flag": BOOL,
-        "custom-fields": OBJ,
-    },
-)
+def _fields(spec: dict[str, Any]) -> dict[str, Node]:
+    return {name: _node(node) for name, node in spec.items()}
 
-INVOICE_LINE_FIELDS: dict[str, Node] = {
-    **_LINE_FIELDS,
-    "order-line-id": INT,
-    "po-number": TEXT,
-    "status": TEXT,
-}
 
-INVOICE_PAYMENT_FIELDS: dict[str, Node] = {
-    **_STAMPS,
-    "amount-paid": DEC,
-    "notes": TEXT,
-    "payment-date": DT,
-    "payable-type": TEXT,
-    "payable-id": INT,
-}
-
-INVOICES = Resource(
-    key="invoices",
-    element="invoice-header",
-    natural_keys=("invoice-number",),
-    creatable=True,
-    updatable=True,
-    indexed=("invoice-number", "status", "exported", "supplier"),
-    fields={
-        "invoice-number": TEXT,
-        "invoice-date": DATE,
-        "supplier": Reference("suppliers"),
-        "currency": Reference("currencies"),
-        "status": TEXT,
-        "document-type": TEXT,
-        "is-credit-note": BOOL,
-        "original-invoice-number": TEXT,
-        "original-invoice-date": DATE,
-        "payment-term": Reference("payment_terms"),
-        "net-due-date": DATE,
-        "discount-due-date": DATE,
-        "gross-total": DEC,
-        "total-with-taxes": DEC,
-        "tax-amount": DEC,
-        "shipping-amount": DEC,
-        "handling-amount": DEC,
-        "misc-amount": DEC,
-        "line-level-taxation": BOOL,
-        "account-type": Reference("account_types"),
-        "bill-to-address": _ADDRESS,
-        "remit-to-address": _ADDRESS,
-        "supplier-remit-to": Embedded({"id": INT, "remit-to-code": TEXT}),
-        "invoice-lines": Collection("invoice-line", INVOICE_LINE_FIELDS),
-        "invoice-charges": Collection("invoice-charge", {"id": INT, "type": TEXT, "total": DEC}),
-        "tax-lines": Collection("tax-line", {"id": INT, "amount": DEC, "rate": DEC, "code": TEXT}),
-        "approvals": Collection(
-            "approval", {"id": INT, "status": TEXT, "approver": _USER, "approval-date": DT}
-        ),
-        "paid": BOOL,
-        "payment-date": DT,
-        "payment-notes": TEXT,
-        "payments": Collection("payment", INVOICE_PAYMENT_FIELDS),
-        "payment-channel": TEXT,
-        "exported": BOOL,
-        "last-exported-at": DT,
-        "lock-version-key": INT,
-        "custom-fields": OBJ,
-    },
-)
-
-_SEGMENTS: dict[str, Node] = {f"segment-{n}": TEXT for n in range(1, 21)}
-
-ACCOUNTS = Resource(
-    key="accounts",
-    element="account",
-    natural_keys=("name", "code"),
-    creatable=True,
-    updatable=True,
-    indexed=("code",),
-    fields={
-        "name": TEXT,
-        "code": TEXT,
-        "active": BOOL,
-        "account-type": Reference("account_types"),
-        **_SEGMENTS,
-    },
-)
-
-ACCOUNT_TYPES = Resource(
-    key="account_types",
-    element="account-type",
-    natural_keys=("name",),
-    fields={"name": TEXT, "active": BOOL, "currency": Reference("currencies")},
-)
-
-LOOKUPS = Resource(
-    key="lookups",
-    element="lookup",
-    natural_keys=("name",),
-    fields={"name": TEXT, "description": TEXT, "active": BOOL},
-)
-
-LOOKUP_VALUES = Resource(
-    key="lookup_values",
-    element="lookup-value",
-    natural_keys=("name", "external-ref-code"),
-    creatable=True,
-    updatable=True,
-    indexed=("external-ref-code",),
-    fields={
-        "name": TEXT,
-        "description": TEXT,
-        "lookup": Reference("lookups"),
-        "external-ref-num": TEXT,
-        "external-ref-code": TEXT,
-        "parent": Reference("lookup_values"),
-        "depth": INT,
-        "active": BOOL,
-        "is-default": BOOL,
-    },
-)
-
-DEPARTMENTS = Resource(
-    key="departments",
-    element="department",
-    natural_keys=("name",),
-    fields={"name": TEXT, "active": BOOL},
-)
-
-CURRENCIES = Resource(
-    key="currencies",
-    element="currency",
-    natural_keys=("code",),
-    fields={"code": TEXT, "decimals": INT, "enabled-flag": BOOL},
-)
-
-PAYMENT_TERMS = Resource(
-    key="payment_terms",
-    element="payment-term",
-    natural_keys=("code",),
-    fields={
-        "code": TEXT,
-        "description": TEXT,
-        "days-for-net-payment": INT,
-        "days-for-discount-payment": INT,
-        "discount-rate": DEC,
-        "active": BOOL,
-    },
-)
-
-PAYMENTS = Resource(
-    key="payments",
-    path="coupa_pay/payments",
-    element="payment",
-    natural_keys=(),
-    updatable=True,
-    indexed=("status", "exported"),
-    fields={
-        "status": TEXT,
-        "exported": BOOL,
-        "last-exported-at": DT,
-        "pay-from-total": DEC,
-        "pay-to-total": DEC,
-        "exchange-rate": DEC,
-        "pay-from-currency": Reference("currencies"),
-        "pay-to-currency": Reference("currencies"),
-        "pay-to-account": Embedded({"id": INT, "type": TEXT, "name": TEXT}),
-        "payment-details": Collection(
-            "payment-detail",
-            {
-                "id": INT,
-                "source-transaction-id": INT,
-                "source-transaction-reference": TEXT,
-                "source-transaction-type": TEXT,
-                "payment-total": DEC,
-                "currency": Reference("currencies"),
-            },
-        ),
-    },
-)
-
-RESOURCES: dict[str, Resource] = {
-    resource.key: resource
-    for resource in (
-        SUPPLIERS,
-        PURCHASE_ORDERS,
-        INVOICES,
-        ACCOUNTS,
-        ACCOUNT_TYPES,
-        LOOKUPS,
-        LOOKUP_VALUES,
-        DEPARTMENTS,
-        CURRENCIES,
-        PAYMENT_TERMS,
-        PAYMENTS,
+def _node(spec: str | dict[str, Any]) -> Node:
+    if isinstance(spec, str):
+        return _node(_TREES["nodes"][spec[1:]]) if spec.startswith("@") else Scalar(Kind(spec))
+    if "reference" in spec:
+        return Reference(spec["reference"])
+    if "embedded" in spec:
+        return Embedded(_fields(spec["embedded"]))
+    fields = spec["fields"]
+    return Collection(
+        spec["collection"], _field_set(fields[1:]) if isinstance(fields, str) else _fields(fields)
     )
-}
+
+
+def _resource(spec: dict[str, Any]) -> Resource:
+    return Resource(
+        **{
+            name: tuple(value) if isinstance(value, list) else value
+            for name, value in spec.items()
+            if name != "fields"
+        },
+        fields=_fields(spec["fields"]),
+    )
+
+
+# Every resource, and every line or payment it owns, carries these first.
+_STAMPS: dict[str, Node] = _field_set("stamps")
+
+RESOURCES: dict[str, Resource] = {spec["key"]: _resource(spec) for spec in _TREES["resources"]}
 BY_PATH: dict[str, Resource] = {resource.path: resource for resource in RESOURCES.values()}
 
 # Resources whose changes may be announced by call-outs.

@@ -278,9 +278,6 @@ class CoupaSandboxSettings(SimulatorSettings):
         )
         return self
 
-    def client(self, client_id: str) -> ApiClient | None:
-        return self.find_by(self.clients, lambda client: client.client_id, client_id)
-
     def tz(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
 

@@ -189,7 +189,7 @@ async def stored_records(request: Request, state: SandboxState) -> Response:
 def admin_routes() -> list[Route]:
     op = _OPERATOR
     return [
-        *op.common(state_summary, reset, _reset_calls, op.activity(ActivityRequest, _make_activity)),
+        *op.common(state_summary, reset, _reset_calls, ActivityRequest, _make_activity),
         # The faults answer in Starlette's compact JSON, like every simulator's.
         *Operator().faults(FaultSettings, initial=lambda state: state.settings.faults),
         *op.live(

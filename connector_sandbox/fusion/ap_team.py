@@ -63,6 +63,19 @@ def _checked_body(body: dict[str, Any], allowed: set[str]) -> dict[str, Any]:
     return body
 
 
+async def _target(
+    request: Request, state: SandboxState, table: str, key: str, allowed: set[str]
+) -> tuple[int, dict[str, Any], dict[str, Any]]:
+    """The id the path names, its ``table`` row (404 when there is none) and the body (400 for a field
+    not in ``allowed``), checked in that order."""
+    record_id = _numeric_id(request, key)
+    body = _checked_body(await object_body(request), allowed)
+    row = state.store.row(table, record_id)
+    if row is None:
+        raise Refused(f"no {table} with {key} {record_id}", 404)
+    return record_id, row, body
+
+
 def _amount(body: dict[str, Any], open_amount: int) -> int | None:
     """The stored amount asked for (None: what is open); 400 unless 0 < amount <= what is open."""
     text = body.get("amount")
@@ -84,12 +97,8 @@ async def pay_invoice(request: Request, state: SandboxState) -> dict[str, Any]:
     """``POST /sandbox/invoices/{InvoiceId}/pay`` ``{"amount"?, "payment_date"?}``: approve the invoice if
     its approval is Required and pay it with one payment; 404 unknown, 409 canceled, not validated or
     already fully paid."""
-    invoice_id = _numeric_id(request, "InvoiceId")
-    body = _checked_body(await object_body(request), _PAY_FIELDS)
+    invoice_id, header, body = await _target(request, state, "invoice", "InvoiceId", _PAY_FIELDS)
     store = state.store
-    header = store.row("invoice", invoice_id)
-    if header is None:
-        raise Refused(f"no invoice with InvoiceId {invoice_id}", 404)
     record = f"invoice {header['InvoiceNumber']} ({invoice_id})"
     if header["CanceledFlag"]:
         raise Refused(f"{record} is canceled", 409)
@@ -132,12 +141,8 @@ async def void_payment(request: Request, state: SandboxState) -> dict[str, Any]:
     """``POST /sandbox/payments/{CheckId}/void`` ``{"void_date"?}``: void a payment (VoidDate and
     VoidAccountingDate set) and take what it paid off each invoice it paid (AmountPaid, PaidStatus,
     installment UnpaidAmount recomputed); 404 unknown, 409 already voided."""
-    check_id = _numeric_id(request, "CheckId")
-    body = _checked_body(await object_body(request), _VOID_FIELDS)
+    check_id, payment, body = await _target(request, state, "payment", "CheckId", _VOID_FIELDS)
     store = state.store
-    payment = store.row("payment", check_id)
-    if payment is None:
-        raise Refused(f"no payment with CheckId {check_id}", 404)
     if payment["VoidDate"]:
         raise Refused(f"payment {payment['PaymentNumber']} ({check_id}) is already void", 409)
     stamp = _stamp(state)

@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import Enum
+from importlib import resources
 from typing import Any
 
 
@@ -59,14 +60,6 @@ def _i(name: str, **flags: bool) -> Attr:
 
 def _n(name: str, scale: int = 2, **flags: bool) -> Attr:
     return Attr(name, Kind.NUMBER, scale=scale, **flags)
-
-
-def _d(name: str, **flags: bool) -> Attr:
-    return Attr(name, Kind.DATE, **flags)
-
-
-def _b(name: str, **flags: bool) -> Attr:
-    return Attr(name, Kind.BOOL, **flags)
 
 
 @dataclass(frozen=True)
@@ -173,345 +166,60 @@ def _top_level(
 
 # --- tables -------------------------------------------------------------------------------------
 
-SUPPLIER = _table(
-    "supplier",
-    (
-        _i("SupplierId", read_only=True),
-        _s("Supplier", 360, updatable=True),
-        _s("SupplierNumber", 30),
-        _s("AlternateName", 360, updatable=True),
-        _i("SupplierPartyId", read_only=True),
-        _s("TaxOrganizationType", 80, updatable=True),
-        _s("SupplierType", 80, updatable=True),
-        _s("BusinessRelationship", 80, updatable=True),
-        _s("Status", 30, read_only=True),
-        _d("InactiveDate", updatable=True),
-        _s("TaxpayerId", 30, updatable=True),
-    ),
-    indexes=(("SupplierNumber",), ("Supplier",), ("LastUpdateDate",)),
-)
+_ATTRIBUTE_FLAGS = {
+    "read_only": ("read_only", True),
+    "updatable": ("updatable", True),
+    "not_queryable": ("queryable", False),
+}
+_KIND = re.compile(r"(?P<kind>[a-z]+)(?:\((?P<size>\d+)\))?")
 
-SUPPLIER_SITE = _table(
-    "supplier_site",
-    (
-        _i("SupplierSiteId", read_only=True),
-        _s("SupplierSite", 15),
-        _i("ProcurementBUId"),
-        _s("ProcurementBU", 240),
-        _i("SupplierAddressId"),
-        _s("AddressName", 240),
-        _b("SitePurposePurchasingFlag"),
-        _b("SitePurposePayFlag"),
-        _s("PaymentTerms", 50),
-        _s("PayGroup", 25),
-        _d("InactiveDate"),
-    ),
-    indexes=(("SupplierSite",), ("LastUpdateDate",)),
-)
 
-SUPPLIER_ADDRESS = _table(
-    "supplier_address",
-    (
-        _i("SupplierAddressId", read_only=True),
-        _s("AddressName", 240),
-        _s("AddressLine1", 240),
-        _s("AddressLine2", 240),
-        _s("City", 60),
-        _s("State", 60),
-        _s("PostalCode", 60),
-        _s("Country", 80),
-        _s("CountryCode", 2),
-    ),
-)
+def _attribute(words: list[str]) -> Attr:
+    """``Name kind[(size)] flags...`` of tables.txt: size is a string's length or a number's decimals."""
+    match = _KIND.fullmatch(words[1])
+    if match is None or any(flag not in _ATTRIBUTE_FLAGS for flag in words[2:]):
+        raise ValueError(f"fusion tables.txt: cannot read {' '.join(words)!r}")
+    kind, size = Kind(match["kind"]), match["size"]
+    flags = dict(_ATTRIBUTE_FLAGS[flag] for flag in words[2:])
+    if kind is Kind.STRING:
+        return Attr(words[0], kind, int(size), **flags)
+    if kind is Kind.NUMBER:
+        return Attr(words[0], kind, scale=int(size), **flags)
+    return Attr(words[0], kind, **flags)
 
-PO_HEADER = _table(
-    "po_header",
-    (
-        _i("POHeaderId", read_only=True),
-        _s("OrderNumber", 30),
-        _s("Description", 240, updatable=True),
-        _s("DocumentStyle", 240),
-        _s("StatusCode", 25, read_only=True),
-        _s("Status", 80, read_only=True),
-        _i("ProcurementBUId"),
-        _s("ProcurementBU", 240),
-        _i("RequisitioningBUId"),
-        _s("RequisitioningBU", 240),
-        _i("SoldToLegalEntityId", read_only=True),
-        _s("SoldToLegalEntity", 240, read_only=True),
-        _i("BillToBUId", read_only=True),
-        _s("BillToBU", 240, read_only=True),
-        _i("BillToLocationId", read_only=True),
-        _s("BillToLocation", 60, read_only=True),
-        _i("BuyerId"),
-        _s("Buyer", 240, updatable=True),
-        _i("SupplierId"),
-        _s("Supplier", 360),
-        _i("SupplierSiteId"),
-        _s("SupplierSite", 15, updatable=True),
-        _s("CurrencyCode", 15),
-        _s("Currency", 80, read_only=True),
-        _n("Ordered", read_only=True),
-        _s("PaymentTerms", 50, updatable=True),
-        _d("OrderDate", read_only=True),
-    ),
-    indexes=(("OrderNumber",), ("LastUpdateDate",), ("SupplierId",), ("StatusCode",)),
-)
 
-PO_LINE = _table(
-    "po_line",
-    (
-        _i("POLineId", read_only=True),
-        _i("LineNumber"),
-        _s("LineType", 30),
-        _s("Item", 300),
-        _s("Description", 240, updatable=True),
-        _s("CategoryName", 240),
-        _n("Quantity", 4, updatable=True),
-        _s("UOMCode", 3),
-        _s("UOM", 25),
-        _n("Price", 4, updatable=True),
-        _n("Amount", read_only=True),
-        _s("CurrencyCode", 15, read_only=True),
-    ),
-)
+def _read_tables(text: str) -> dict[str, Table]:
+    """The tables tables.txt declares (its head gives the notation); a line it cannot read fails at import."""
+    declared: dict[str, tuple[list[Attr], list[tuple[str, ...]], bool]] = {}
+    attributes: list[Attr] = []
+    indexes: list[tuple[str, ...]] = []
+    for line in text.splitlines():
+        words = line.split()
+        if not words or words[0].startswith("#"):
+            continue
+        if words[0] == "table":
+            if words[2:] not in ([], ["without_who"]):
+                raise ValueError(f"fusion tables.txt: cannot read {line!r}")
+            attributes, indexes = [], []
+            declared[words[1]] = (attributes, indexes, not words[2:])
+        elif words[0] == "index":
+            indexes.append(tuple(words[1:]))
+        else:
+            attributes.append(_attribute(words))
+    return {
+        name: _table(name, tuple(attributes), tuple(indexes), who=who)
+        for name, (attributes, indexes, who) in declared.items()
+    }
 
-PO_SCHEDULE = _table(
-    "po_schedule",
-    (
-        _i("LineLocationId", read_only=True),
-        _i("ScheduleNumber"),
-        _n("Quantity", 4, updatable=True),
-        _n("QuantityReceived", 4, read_only=True),
-        _n("QuantityBilled", 4, read_only=True),
-        _d("RequestedDeliveryDate", updatable=True),
-        _s("ShipToLocation", 60),
-    ),
-)
+
+# The business objects' own tables, declared as data; the distributions share one shape (above).
+_STORED = _read_tables(resources.files(__package__).joinpath("tables.txt").read_text(encoding="utf-8"))
 
 PO_DISTRIBUTION = _charge_distribution(
     "po_distribution", "PODistributionId", "POChargeAccount", quantity_updatable=True
 )
-
-REQUISITION = _table(
-    "requisition",
-    (
-        _i("RequisitionHeaderId", read_only=True),
-        _s("Requisition", 64),
-        _s("Description", 240),
-        _s("Justification", 1000),
-        _s("DocumentStatusCode", 25, read_only=True),
-        _s("DocumentStatus", 80, read_only=True),
-        _i("RequisitioningBUId"),
-        _s("RequisitioningBU", 240),
-        _i("PreparerId"),
-        _s("Preparer", 240),
-        _s("FunctionalCurrencyCode", 15, read_only=True),
-        _n("Amount", read_only=True),
-    ),
-    indexes=(("Requisition",), ("LastUpdateDate",)),
-)
-
-REQUISITION_LINE = _table(
-    "requisition_line",
-    (
-        _i("RequisitionLineId", read_only=True),
-        _i("LineNumber"),
-        _s("Description", 240),
-        _s("CategoryName", 240),
-        _n("Quantity", 4),
-        _s("UOM", 25),
-        _n("Price", 4),
-        _s("CurrencyCode", 15),
-        _n("LineAmount", read_only=True),
-        _i("SupplierId"),
-        _s("Supplier", 360),
-        _i("SupplierSiteId"),
-        _s("SupplierSite", 15),
-        _d("RequestedDeliveryDate"),
-        _i("POHeaderId", read_only=True),
-        _s("OrderNumber", 30, read_only=True),
-    ),
-)
-
 REQUISITION_DISTRIBUTION = _charge_distribution(
     "requisition_distribution", "RequisitionDistributionId", "ChargeAccount", quantity_updatable=False
-)
-
-INVOICE = _table(
-    "invoice",
-    (
-        _i("InvoiceId", read_only=True),
-        _s("InvoiceNumber", 50),
-        _s("InvoiceCurrency", 15),
-        _s("PaymentCurrency", 15),
-        _n("InvoiceAmount", updatable=True),
-        _d("InvoiceDate", updatable=True),
-        _s("BusinessUnit", 240),
-        _s("Supplier", 360),
-        _s("SupplierNumber", 30),
-        _s("ProcurementBU", 240),
-        _s("SupplierSite", 15),
-        _s("Requester", 240, updatable=True),
-        _s("InvoiceGroup", 50, updatable=True),
-        _s("ConversionRateType", 30, updatable=True),
-        _d("ConversionDate", updatable=True),
-        _n("ConversionRate", 6, updatable=True),
-        _d("AccountingDate", updatable=True),
-        _s("Description", 240, updatable=True),
-        _s("DeliveryChannelCode", 30, updatable=True),
-        _s("DeliveryChannel", 80, read_only=True),
-        _b("PayAloneFlag", updatable=True),
-        _s("InvoiceSource", 80),
-        _s("InvoiceType", 80),
-        _s("PayGroup", 25, updatable=True),
-        _d("InvoiceReceivedDate", updatable=True),
-        _s("PaymentReasonCode", 30, updatable=True),
-        _s("PaymentReason", 80, read_only=True),
-        _s("PaymentReasonComments", 240, updatable=True),
-        _s("PaymentTerms", 50, updatable=True),
-        _s("ValidationStatus", 25, read_only=True),
-        _s("ApprovalStatus", 25, read_only=True),
-        _s("PaidStatus", 25, read_only=True),
-        _n("AmountPaid", read_only=True),
-        _b("CanceledFlag", read_only=True),
-        _d("CancelledDate", read_only=True),
-        _s("AccountingStatus", 25, read_only=True),
-    ),
-    indexes=(("InvoiceNumber",), ("SupplierNumber", "InvoiceNumber"), ("LastUpdateDate",)),
-)
-
-INVOICE_LINE = _table(
-    "invoice_line",
-    (
-        _i("LineNumber"),
-        _s("LineType", 25),
-        _n("LineAmount", updatable=True),
-        _s("Description", 240, updatable=True),
-        _n("Quantity", 4),
-        _n("UnitPrice", 4),
-        _s("UOM", 25),
-        _s("PurchaseOrderNumber", 30),
-        _i("PurchaseOrderLineNumber"),
-        _i("PurchaseOrderScheduleLineNumber"),
-        _s("DistributionCombination", 250),
-        _d("AccountingDate"),
-        _b("CanceledFlag", read_only=True),
-    ),
-)
-
-INVOICE_DISTRIBUTION = _table(
-    "invoice_distribution",
-    (
-        _i("InvoiceDistributionId", read_only=True),
-        _i("DistributionLineNumber"),
-        _s("DistributionLineType", 25),
-        _n("DistributionAmount"),
-        _s("DistributionCombination", 250),
-        _d("AccountingDate"),
-    ),
-)
-
-INVOICE_INSTALLMENT = _table(
-    "invoice_installment",
-    (
-        _i("InstallmentNumber", read_only=True),
-        _d("DueDate", updatable=True),
-        _n("GrossAmount", read_only=True),
-        _n("UnpaidAmount", read_only=True),
-        _b("HoldFlag", updatable=True),
-        _i("PaymentPriority", updatable=True),
-    ),
-)
-
-PAYMENT = _table(
-    "payment",
-    (
-        _i("CheckId", read_only=True),
-        _i("PaymentId", read_only=True),
-        _i("PaymentNumber", read_only=True),
-        _s("PaymentReference", 30),
-        _i("PaperDocumentNumber"),
-        _s("PaymentFileReference", 30),
-        _s("PaymentProcessRequest", 255),
-        _n("PaymentAmount"),
-        _s("PaymentCurrency", 15),
-        _d("PaymentDate"),
-        _d("AccountingDate"),
-        _s("PaymentDescription", 240),
-        _s("PaymentMethodCode", 30),
-        _s("Payee", 360),
-        _s("SupplierNumber", 30),
-        _s("BusinessUnit", 240),
-        _n("ConversionRate", 6),
-        _d("ConversionDate"),
-        _s("ConversionRateType", 30),
-        _d("ClearingDate", read_only=True),
-        _n("ClearingAmount", read_only=True),
-        _d("MaturityDate"),
-        _d("StopDate", read_only=True),
-        _d("VoidDate", read_only=True),
-        _d("VoidAccountingDate", read_only=True),
-    ),
-    indexes=(("LastUpdateDate",),),
-)
-
-RELATED_INVOICE = _table(
-    "related_invoice",
-    (
-        _i("InvoicePaymentId", read_only=True),
-        _i("InvoiceId"),
-        _s("InvoiceNumber", 50),
-        _i("InstallmentNumber"),
-        _n("AmountPaid"),
-        _s("InvoiceCurrency", 15),
-    ),
-    indexes=(("InvoiceNumber",), ("InvoiceId",)),
-)
-
-CODE_COMBINATION = _table(
-    "code_combination",
-    (
-        _i("_CODE_COMBINATION_ID", read_only=True),
-        _i("_CHART_OF_ACCOUNTS_ID", read_only=True),
-        _b("EnabledFlag", read_only=True),
-        _b("DetailPostingAllowed", read_only=True),
-        _b("DetailBudgetingAllowed", read_only=True),
-        _s("AccountType", 1, read_only=True),
-        _d("StartDateActive", read_only=True),
-        _d("EndDateActive", read_only=True),
-        _s("_SEGMENT1", 25, read_only=True),
-        _s("_SEGMENT2", 25, read_only=True),
-        _s("_SEGMENT3", 25, read_only=True),
-        _s("_SEGMENT4", 25, read_only=True),
-    ),
-    indexes=(("_SEGMENT1", "_SEGMENT2", "_SEGMENT3", "_SEGMENT4"),),
-    who=False,
-)
-
-VALUE_SET = _table(
-    "value_set",
-    (
-        _i("ValueSetId", read_only=True),
-        _s("ValueSetCode", 60),
-        _s("Description", 240),
-        _s("ValidationType", 30),
-        _s("ValueDataType", 30),
-        _i("MaximumLength"),
-    ),
-)
-
-VALUE_SET_VALUE = _table(
-    "value_set_value",
-    (
-        _i("ValueId", read_only=True),
-        _s("Value", 150),
-        _s("Description", 240),
-        _b("EnabledFlag"),
-        _d("StartDateActive"),
-        _d("EndDateActive"),
-        _b("SummaryFlag"),
-    ),
 )
 
 # --- resources ----------------------------------------------------------------------------------
@@ -519,8 +227,17 @@ VALUE_SET_VALUE = _table(
 
 def _po_children() -> tuple[Resource, ...]:
     distributions = Resource("distributions", PO_DISTRIBUTION, "PODistributionId")
-    schedules = Resource("schedules", PO_SCHEDULE, "LineLocationId", hashed=True, children=(distributions,))
-    return (Resource("lines", PO_LINE, "POLineId", children=(schedules,)),)
+    schedules = Resource(
+        "schedules", _STORED["po_schedule"], "LineLocationId", hashed=True, children=(distributions,)
+    )
+    return (Resource("lines", _STORED["po_line"], "POLineId", children=(schedules,)),)
+
+
+def _orders_with_lines(name: str, **options: Any) -> Resource:
+    """A view of purchase orders with their lines, schedules and distributions (each its own children)."""
+    return _top_level(
+        name, _STORED["po_header"], "POHeaderId", hashed=True, children=_po_children(), **options
+    )
 
 
 _PO_LOV_ATTRIBUTES = (
@@ -555,16 +272,16 @@ _FIND_BY_INTENT = Finder("findByIntent", {"Intent": (Kind.STRING, "? IS NOT NULL
 
 _INVOICE_LINES = Resource(
     "invoiceLines",
-    INVOICE_LINE,
+    _STORED["invoice_line"],
     None,
     hashed=True,
     creatable=True,
     updatable=True,
-    children=(Resource("invoiceDistributions", INVOICE_DISTRIBUTION, "InvoiceDistributionId"),),
+    children=(Resource("invoiceDistributions", _STORED["invoice_distribution"], "InvoiceDistributionId"),),
 )
 _REQUISITION_LINES = Resource(
     "lines",
-    REQUISITION_LINE,
+    _STORED["requisition_line"],
     "RequisitionLineId",
     children=(Resource("distributions", REQUISITION_DISTRIBUTION, "RequisitionDistributionId"),),
 )
@@ -574,43 +291,31 @@ RESOURCES: dict[str, Resource] = {
     for resource in (
         _top_level(
             "suppliers",
-            SUPPLIER,
+            _STORED["supplier"],
             "SupplierId",
             children=(
-                Resource("sites", SUPPLIER_SITE, "SupplierSiteId"),
-                Resource("addresses", SUPPLIER_ADDRESS, "SupplierAddressId"),
+                Resource("sites", _STORED["supplier_site"], "SupplierSiteId"),
+                Resource("addresses", _STORED["supplier_address"], "SupplierAddressId"),
             ),
         ),
         _top_level(
             "suppliersLOV",
-            SUPPLIER,
+            _STORED["supplier"],
             "SupplierId",
             attributes=("SupplierId", "Supplier", "SupplierNumber", "Status"),
             privilege="suppliers",
         ),
-        _top_level(
-            "purchaseOrders",
-            PO_HEADER,
-            "POHeaderId",
-            hashed=True,
-            children=_po_children(),
-            finders=(_FIND_BY_INTENT,),
-            item_actions=("close",),
-        ),
+        _orders_with_lines("purchaseOrders", finders=(_FIND_BY_INTENT,), item_actions=("close",)),
         _top_level(
             "purchaseOrdersLOV",
-            PO_HEADER,
+            _STORED["po_header"],
             "POHeaderId",
             hashed=True,
             attributes=_PO_LOV_ATTRIBUTES,
             privilege="purchaseOrders",
         ),
-        _top_level(
+        _orders_with_lines(
             "draftPurchaseOrders",
-            PO_HEADER,
-            "POHeaderId",
-            hashed=True,
-            children=_po_children(),
             item_actions=("submit",),
             creatable=True,
             updatable=True,
@@ -618,7 +323,7 @@ RESOURCES: dict[str, Resource] = {
         ),
         _top_level(
             "purchaseRequisitions",
-            REQUISITION,
+            _STORED["requisition"],
             "RequisitionHeaderId",
             hashed=True,
             children=(_REQUISITION_LINES,),
@@ -626,12 +331,12 @@ RESOURCES: dict[str, Resource] = {
         ),
         _top_level(
             "invoices",
-            INVOICE,
+            _STORED["invoice"],
             "InvoiceId",
             hashed=True,
             children=(
                 _INVOICE_LINES,
-                Resource("invoiceInstallments", INVOICE_INSTALLMENT, None, hashed=True),
+                Resource("invoiceInstallments", _STORED["invoice_installment"], None, hashed=True),
             ),
             collection_actions=("validateInvoice", "cancelInvoice"),
             creatable=True,
@@ -639,14 +344,17 @@ RESOURCES: dict[str, Resource] = {
         ),
         _top_level(
             "payablesPayments",
-            PAYMENT,
+            _STORED["payment"],
             "CheckId",
-            children=(Resource("relatedInvoices", RELATED_INVOICE, "InvoicePaymentId"),),
+            children=(Resource("relatedInvoices", _STORED["related_invoice"], "InvoicePaymentId"),),
             finders=(_PAID_INVOICES,),
         ),
-        _top_level("accountCombinationsLOV", CODE_COMBINATION, "_CODE_COMBINATION_ID"),
+        _top_level("accountCombinationsLOV", _STORED["code_combination"], "_CODE_COMBINATION_ID"),
         _top_level(
-            "valueSets", VALUE_SET, "ValueSetId", children=(Resource("values", VALUE_SET_VALUE, "ValueId"),)
+            "valueSets",
+            _STORED["value_set"],
+            "ValueSetId",
+            children=(Resource("values", _STORED["value_set_value"], "ValueId"),),
         ),
     )
 }

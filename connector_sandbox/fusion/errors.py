@@ -15,6 +15,7 @@ from typing import Any
 
 from starlette.responses import Response
 
+from ..http_errors import HttpError
 from .settings import BehaviourSettings
 
 ERROR_MEDIA_TYPE = "application/vnd.oracle.adf.error+json"
@@ -34,7 +35,7 @@ PROXY_PAGE = """<!DOCTYPE html>
 """
 
 
-class FusionError(Exception):
+class FusionError(HttpError):
     """An HTTP error answer: status, the message, and what the structured form adds."""
 
     def __init__(
@@ -48,14 +49,12 @@ class FusionError(Exception):
         headers: dict[str, str] | None = None,
         body_kind: str | None = None,
     ) -> None:
-        super().__init__(f"HTTP {status}: {message}")
-        self.status = status
+        super().__init__(status, f"HTTP {status}: {message}", headers)
         self.message = message
         self.code = code
         self.path = path
         # What a "terse" pod says instead (validation_messages = "terse"): no attribute named.
         self.terse = terse
-        self.headers = headers or {}
         # Forces one body form: "html", "empty", "text" or "structured" (fault injection).
         self.body_kind = body_kind
 

@@ -19,6 +19,7 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
+from ..word_tables import rows
 from .store import Store
 from .values import epoch_ms
 from .vocabulary import (
@@ -72,20 +73,10 @@ ID_FLOORS = {
 ORDER_NUMBER_FLOOR = 1000001
 REQUISITION_NUMBER_FLOOR = 20001
 
-PO_STATUSES = (
-    ("OPEN", "Open", 0.55),
-    ("CLOSED", "Closed", 0.15),
-    ("FINALLY CLOSED", "Finally Closed", 0.05),
-    ("CANCELED", "Canceled", 0.05),
-    ("PENDING APPROVAL", "Pending Approval", 0.1),
-    ("INCOMPLETE", "Incomplete", 0.1),
-)
-REQUISITION_STATUSES = (
-    ("APPROVED", "Approved", 0.6),
-    ("INCOMPLETE", "Incomplete", 0.15),
-    ("PENDING APPROVAL", "Pending approval", 0.15),
-    ("REJECTED", "Rejected", 0.05),
-    ("CANCELED", "Canceled", 0.05),
+# (code, label, share of seeded documents): the weights pick_weighted draws with.
+PO_STATUSES: tuple[tuple[str, str, float], ...] = rows("connector_sandbox.fusion", "PO_STATUSES")
+REQUISITION_STATUSES: tuple[tuple[str, str, float], ...] = rows(
+    "connector_sandbox.fusion", "REQUISITION_STATUSES"
 )
 
 

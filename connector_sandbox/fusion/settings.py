@@ -242,9 +242,6 @@ class FusionSandboxSettings(SimulatorSettings):
         wanted = username.strip().lower()
         return self.find_by(self.users, lambda user: user.username.lower(), wanted)
 
-    def client(self, client_id: str) -> OAuthClient | None:
-        return self.find_by(self.clients, lambda client: client.client_id, client_id)
-
     # How ``python -m connector_sandbox.fusion`` introduces itself (``connector_sandbox.cli``).
     standalone = Standalone(
         "Oracle Fusion Cloud ERP REST API simulator",

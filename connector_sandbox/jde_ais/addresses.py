@@ -57,15 +57,16 @@ _REMIT_TO = (
 )
 
 
+# How a street line reads in these countries; elsewhere "<number> <name> <St|Ave|Rd|Blvd>".
+_STREET_FORMS = {"DE": "{name}straße {number}", "FR": "{number} rue des {name}", "CN": "{name}路{number}号"}
+
+
 def _street(rng: random.Random, country: str) -> str:
     name, number = rng.choice(_STREETS), rng.randint(1, 4999)
-    if country == "DE":
-        return f"{name}straße {number}"
-    if country == "FR":
-        return f"{number} rue des {name}"
-    if country == "CN":
-        return f"{name}路{number}号"
-    return f"{number} {name} {rng.choice(('St', 'Ave', 'Rd', 'Blvd'))}"
+    form = _STREET_FORMS.get(country)
+    if form is None:
+        return f"{number} {name} {rng.choice(('St', 'Ave', 'Rd', 'Blvd'))}"
+    return form.format(name=name, number=number)
 
 
 def address_row(

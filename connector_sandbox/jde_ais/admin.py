@@ -78,10 +78,8 @@ def admin_routes() -> list[Route]:
             state_summary,
             None,
             _reset_calls,
-            op.activity(
-                ActivityRequest,
-                lambda state, wanted: make_activity(state.store, state.factory(), state.now(), wanted),
-            ),
+            ActivityRequest,
+            lambda state, wanted: make_activity(state.store, state.factory(), state.now(), wanted),
         ),
         op.post("/sandbox/restart", lambda state: {"invalidated_sessions": state.restart()}),
         *op.faults(FaultSettings, initial=lambda state: state.settings.faults),

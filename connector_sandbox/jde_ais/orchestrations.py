@@ -576,19 +576,17 @@ def add_update_supplier(call: Call, inputs: dict[str, Any]) -> dict[str, Any]:
                 ],
                 connection=conn,
             )
-            call.store.insert(
-                "F0401",
-                [{"AN8": an8, "SNTO": an8, **supplier_defaults, **supplier_changes, **stamp}],
-                connection=conn,
-            )
-            write_supplier_details(call.store, conn, an8, inputs, stamp["UPMJ"], call.audit)
-            return {"Address_Number": an8, "Action": "ADDED"}
-        if not conn.execute('SELECT 1 FROM "F0101" WHERE "AN8" = ?', (an8,)).fetchone():
-            raise BusinessError(
-                "59AA", f"Address number {an8} (Address_Number) is not in the Address Book F0101"
-            )
-        _update_by_an8(conn, "F0101", {**book_changes, **stamp}, an8)
-        if conn.execute('SELECT 1 FROM "F0401" WHERE "AN8" = ?', (an8,)).fetchone():
+            action, has_supplier_row = "ADDED", False
+        else:
+            if not conn.execute('SELECT 1 FROM "F0101" WHERE "AN8" = ?', (an8,)).fetchone():
+                raise BusinessError(
+                    "59AA", f"Address number {an8} (Address_Number) is not in the Address Book F0101"
+                )
+            _update_by_an8(conn, "F0101", {**book_changes, **stamp}, an8)
+            action = "UPDATED"
+            has_supplier_row = bool(conn.execute('SELECT 1 FROM "F0401" WHERE "AN8" = ?', (an8,)).fetchone())
+        # An address book entry without a supplier master row gets one, with the defaults, like a new one.
+        if has_supplier_row:
             _update_by_an8(conn, "F0401", {**supplier_changes, **stamp}, an8)
         else:
             call.store.insert(
@@ -597,7 +595,7 @@ def add_update_supplier(call: Call, inputs: dict[str, Any]) -> dict[str, Any]:
                 connection=conn,
             )
         write_supplier_details(call.store, conn, an8, inputs, stamp["UPMJ"], call.audit)
-    return {"Address_Number": an8, "Action": "UPDATED"}
+    return {"Address_Number": an8, "Action": action}
 
 
 def _update_by_an8(conn: sqlite3.Connection, table: str, changes: dict[str, Any], an8: int) -> None:

@@ -83,6 +83,18 @@ class Activity:
         rows = self.store.all(sql, params)
         return self.rng.sample(rows, min(count, len(rows)))
 
+    def _sample_visible(
+        self, table: str, count: int, condition: str = "", params: tuple = ()
+    ) -> list[dict[str, Any]]:
+        """Up to ``count`` rows of ``table`` in this company, in projects the app can see, that meet
+        ``condition`` (SQL, its ``?`` bound to ``params``)."""
+        where = (
+            f"company_id = ? AND {condition} AND {_VISIBLE}"
+            if condition
+            else f"company_id = ? AND {_VISIBLE}"
+        )
+        return self._sample(f"SELECT * FROM {table} WHERE {where}", (self.company_id, *params), count)
+
     # -- vendors ---------------------------------------------------------------------------------------
 
     def new_vendors(self, count: int) -> None:
@@ -173,11 +185,7 @@ class Activity:
             self._emit(_resource(kind), "create", row["id"], project["id"])
 
     def update_commitments(self, count: int) -> None:
-        for row in self._sample(
-            f"SELECT * FROM commitments WHERE company_id = ? AND deleted_at IS NULL AND {_VISIBLE}",
-            (self.company_id,),
-            count,
-        ):
+        for row in self._sample_visible("commitments", count, "deleted_at IS NULL"):
             changes: dict[str, Any] = {"updated_at": self.now, "description": f"Revised {self.now[:10]}"}
             if row["status"] == "Draft":
                 changes.update(status="Approved", executed=1, execution_date=self.now[:10])
@@ -187,11 +195,11 @@ class Activity:
 
     def delete_commitments(self, count: int) -> None:
         placeholders = ", ".join("?" for _ in LOCKED_COMMITMENT_STATUSES)
-        for row in self._sample(
-            "SELECT * FROM commitments WHERE company_id = ? AND deleted_at IS NULL "
-            f"AND status NOT IN ({placeholders}) AND {_VISIBLE}",
-            (self.company_id, *sorted(LOCKED_COMMITMENT_STATUSES)),
+        for row in self._sample_visible(
+            "commitments",
             count,
+            f"deleted_at IS NULL AND status NOT IN ({placeholders})",
+            tuple(sorted(LOCKED_COMMITMENT_STATUSES)),
         ):
             self.store.update("commitments", row["id"], {"deleted_at": self.now, "updated_at": self.now})
             self._note("deleted_commitments", row["id"])
@@ -200,11 +208,8 @@ class Activity:
     # -- change orders ---------------------------------------------------------------------------------
 
     def new_change_orders(self, count: int) -> None:
-        for commitment in self._sample(
-            "SELECT * FROM commitments WHERE company_id = ? AND status IN ('Approved', 'Complete') "
-            f"AND deleted_at IS NULL AND {_VISIBLE}",
-            (self.company_id,),
-            count,
+        for commitment in self._sample_visible(
+            "commitments", count, "status IN ('Approved', 'Complete') AND deleted_at IS NULL"
         ):
             number = f"{self.store.scalar('SELECT COUNT(*) FROM commitment_change_orders WHERE contract_id = ?', (commitment['id'],)) + 1:03d}"  # noqa: E501
             title = self.rng.choice(("Added scope", "Owner upgrade", "Unforeseen condition"))
@@ -246,11 +251,8 @@ class Activity:
             self._emit("commitment_change_order", "create", change_order_id, commitment["project_id"])
 
     def update_change_orders(self, count: int) -> None:
-        for row in self._sample(
-            "SELECT * FROM commitment_change_orders WHERE company_id = ? AND status IN ('draft', 'pending') "
-            f"AND deleted_at IS NULL AND {_VISIBLE}",
-            (self.company_id,),
-            count,
+        for row in self._sample_visible(
+            "commitment_change_orders", count, "status IN ('draft', 'pending') AND deleted_at IS NULL"
         ):
             changes = {"status": "approved", "executed": 1, "reviewed_at": self.now, "updated_at": self.now}
             self.store.update("commitment_change_orders", row["id"], changes)
@@ -317,12 +319,10 @@ class Activity:
         return requisition_id
 
     def update_requisitions(self, count: int) -> None:
-        for row in self._sample(
-            "SELECT * FROM requisitions WHERE company_id = ? AND deleted_at IS NULL AND origin_id IS NULL "
-            "AND status NOT IN ('approved', 'approved_as_noted') "
-            f"AND {_VISIBLE}",
-            (self.company_id,),
+        for row in self._sample_visible(
+            "requisitions",
             count,
+            "deleted_at IS NULL AND origin_id IS NULL AND status NOT IN ('approved', 'approved_as_noted')",
         ):
             self.store.update("requisitions", row["id"], {"status": "approved", "updated_at": self.now})
             self._note("updated_requisitions", row["id"])
@@ -331,23 +331,14 @@ class Activity:
     # -- cost codes, budget ----------------------------------------------------------------------------
 
     def update_cost_codes(self, count: int) -> None:
-        for row in self._sample(
-            "SELECT * FROM cost_codes WHERE company_id = ? AND deleted_at IS NULL AND parent_id IS NOT NULL "
-            f"AND {_VISIBLE}",
-            (self.company_id,),
-            count,
-        ):
+        for row in self._sample_visible("cost_codes", count, "deleted_at IS NULL AND parent_id IS NOT NULL"):
             name = row["name"] if row["name"].endswith(" (rev.)") else f"{row['name']} (rev.)"
             self.store.update("cost_codes", row["id"], {"name": name, "updated_at": self.now})
             self._note("updated_cost_codes", row["id"])
             self._emit("cost_code", "update", row["id"], row["project_id"])
 
     def update_budget_lines(self, count: int) -> None:
-        for row in self._sample(
-            f"SELECT * FROM budget_line_items WHERE company_id = ? AND {_VISIBLE}",
-            (self.company_id,),
-            count,
-        ):
+        for row in self._sample_visible("budget_line_items", count):
             forecast = round(row["budget_forecast"] + self.rng.uniform(1_000, 50_000), 2)
             self.store.update(
                 "budget_line_items", row["id"], {"budget_forecast": forecast, "updated_at": self.now}

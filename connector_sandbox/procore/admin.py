@@ -274,10 +274,7 @@ def admin_routes() -> list[Route]:
     op = _OPERATOR
     return [
         *op.common(
-            state_summary,
-            reset,
-            _reset_calls,
-            op.activity(ActivityRequest, make_activity, refuse_make_errors=True),
+            state_summary, reset, _reset_calls, ActivityRequest, make_activity, refuse_make_errors=True
         ),
         *op.settings(
             lambda state: state.live_settings(),

@@ -22,25 +22,9 @@ from starlette.responses import Response
 from .change_order_lines import TABLE
 from .errors import not_found
 from .generator import cents
-from .listing import ListResult, paging_headers
+from .listing import ListResult, page_and_size, paging_headers
 from .routing import Caller, JsonResponse, int_param
 from .store import Store
-
-
-def _v2_paging(request: Request, default: int, most: int) -> tuple[int, int]:
-    """page (1-based) and per_page, clamped to the v2 maximum; unusable values fall back."""
-    params = request.query_params
-    try:
-        page = max(1, int(params.get("page", "1")))
-    except ValueError:
-        page = 1
-    try:
-        per_page = int(params.get("per_page", str(default)))
-    except ValueError:
-        per_page = default
-    if per_page < 1:
-        per_page = default
-    return page, min(per_page, most)
 
 
 def _text_id(value: int | None) -> str | None:
@@ -88,7 +72,7 @@ async def list_change_order_lines(request: Request, caller: Caller) -> Response:
     change_order = store.get("commitment_change_orders", change_order_id)
     if change_order is None or change_order["project_id"] != project["id"] or change_order["deleted_at"]:
         raise not_found("Change order not found")
-    page, per_page = _v2_paging(request, variants.v2_default_per_page, variants.v2_max_per_page)
+    page, per_page = page_and_size(request, variants.v2_default_per_page, variants.v2_max_per_page)
     where = "change_order_id = ? AND deleted_at IS NULL"
     total = int(store.scalar(f"SELECT COUNT(*) FROM {TABLE} WHERE {where}", (change_order_id,)))
     rows = store.all(

@@ -18,6 +18,8 @@ from typing import Any, Literal
 
 from starlette.responses import Response
 
+from ..http_errors import HttpError
+
 FieldErrors = dict[str, list[str]]
 
 _V2_CODES = {
@@ -36,7 +38,7 @@ _V2_CODES = {
 }
 
 
-class ApiError(Exception):
+class ApiError(HttpError):
     """An HTTP error with either a message or per-field errors, plus extra headers."""
 
     def __init__(
@@ -47,11 +49,9 @@ class ApiError(Exception):
         fields: FieldErrors | None = None,
         headers: dict[str, str] | None = None,
     ) -> None:
-        super().__init__(f"HTTP {status}: {message}")
-        self.status = status
+        super().__init__(status, f"HTTP {status}: {message}", headers)
         self.message = message
         self.fields = fields
-        self.headers = headers or {}
 
     def body(self, style: Literal["errors", "message", "v2"]) -> dict[str, Any]:
         if style == "v2":

@@ -98,22 +98,21 @@ def _collect_filters(request: Request) -> dict[str, list[str]]:
     return found
 
 
-def _paging(request: Request, variants: VariantSettings) -> tuple[int, int]:
-    """page (1-based) and per_page; unusable values fall back to the defaults, as Rails pagers do."""
+def page_and_size(request: Request, default: int, most: int | None) -> tuple[int, int]:
+    """page (1-based) and per_page, at most ``most`` where given; unusable values fall back to the
+    defaults, as Rails pagers do. The v1 lists and the v2 change order lines page alike."""
     params = request.query_params
     try:
         page = max(1, int(params.get("page", "1")))
     except ValueError:
         page = 1
     try:
-        per_page = int(params.get("per_page", str(variants.default_per_page)))
+        per_page = int(params.get("per_page", str(default)))
     except ValueError:
-        per_page = variants.default_per_page
+        per_page = default
     if per_page < 1:
-        per_page = variants.default_per_page
-    if variants.max_per_page is not None:
-        per_page = min(per_page, variants.max_per_page)
-    return page, per_page
+        per_page = default
+    return page, per_page if most is None else min(per_page, most)
 
 
 def _order_by(request: Request, spec: ListSpec, variants: VariantSettings) -> str:
@@ -206,7 +205,7 @@ def run_list(
     if not spec.paginated:
         rows = store.all(f"SELECT * FROM {spec.table} WHERE {where} ORDER BY {order}", params)
         return ListResult(rows, total, 1, None)
-    page, per_page = _paging(request, variants)
+    page, per_page = page_and_size(request, variants.default_per_page, variants.max_per_page)
     rows = store.all(
         f"SELECT * FROM {spec.table} WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
         [*params, per_page, (page - 1) * per_page],

@@ -21,6 +21,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from connector_sandbox.faults import FaultKnobs
 from connector_sandbox.settings import SimulatorSettings, Standalone, command_line, listen_port
 
+from .vocabulary import WO_STATUSES
+
 
 class ClientApp(BaseModel):
     """A registered OAuth application (a DMSA) whose client-credentials grant the sandbox honours."""
@@ -169,16 +171,9 @@ class VariantSettings(BaseModel):
     # "Non-admins may only set draft or under_review" on requisitions: is the DMSA an admin of the
     # Commitments tool? An ERP integration's manifest usually asks for admin, so yes by default.
     service_account_is_invoice_admin: bool = True
-    # Work order (subcontract) statuses are not in the reference: Procore's UI vocabulary, unconfirmed.
-    work_order_statuses: tuple[str, ...] = (
-        "Draft",
-        "Out For Bid",
-        "Out For Signature",
-        "Approved",
-        "Complete",
-        "Terminated",
-        "Void",
-    )
+    # Work order (subcontract) statuses are not in the reference: Procore's UI vocabulary (the seed's),
+    # unconfirmed.
+    work_order_statuses: tuple[str, ...] = WO_STATUSES
     # "Only the latest open invoice can be updated" vs an ERP that must write back origin_id,
     # erp_status and payment_date on approved invoices: True (likely) lets those ERP fields through on
     # any invoice not yet synced; False applies the latest-open rule to every field.
@@ -310,9 +305,6 @@ class ProcoreSandboxSettings(SimulatorSettings):
     def seeded_company_ids(self) -> tuple[int, ...]:
         """Every company with data (``seeded_companies``), the first one first."""
         return tuple(c.id for c in self.companies[: self.seeded_companies])
-
-    def client(self, client_id: str) -> ClientApp | None:
-        return self.find_by(self.clients, lambda client: client.client_id, client_id)
 
     # How ``python -m connector_sandbox.procore`` introduces itself (``connector_sandbox.cli``).
     standalone = Standalone(

@@ -6,6 +6,8 @@ to exercise a client (non-ASCII names, maximum-length values) without guessing.
 
 from __future__ import annotations
 
+from ..word_tables import rows
+
 # Procore publishes no column sizes; 255 is the Rails/PostgreSQL string default, our assumption.
 MAX_LENGTHS: dict[str, int] = {
     "name": 255,
@@ -34,21 +36,7 @@ MAX_LENGTHS: dict[str, int] = {
 }
 
 # Vendors every sandbox has, whatever the scale: scripts and diacritics a client must round-trip.
-SIGNATURE_VENDORS: tuple[tuple[str, str, str, str, str], ...] = (
-    # name, city, state_code, zip, country_code
-    ("Müller Baustoffe GmbH", "München", "BY", "80331", "DE"),
-    ("Société Générale d'Équipement", "Lyon", "", "69002", "FR"),
-    ("北京建材", "北京", "BJ", "100020", "CN"),
-    ("Østergaard Stål A/S", "Århus", "", "8000", "DK"),
-    ("Łódź Budownictwo Sp. z o.o.", "Łódź", "", "90-001", "PL"),
-    ("Construcciones Ñandú S.A.", "Sevilla", "", "41001", "ES"),
-    ("Çelik Yapı A.Ş.", "İstanbul", "", "34000", "TR"),
-    ("Παπαδόπουλος Κατασκευές Α.Ε.", "Αθήνα", "", "10552", "GR"),
-    ("ООО «Строймонтаж»", "Москва", "", "101000", "RU"),
-    ("株式会社山田建設", "東京", "", "100-0001", "JP"),
-    ("O'Brien & Sons Plumbing", "Boston", "MA", "02108", "US"),
-    ("Granite Supply Co", "Portland", "OR", "97201", "US"),
-)
+SIGNATURE_VENDORS: tuple[tuple[str, str, str, str, str], ...] = rows(__package__, "SIGNATURE_VENDORS")
 
 # Exactly MAX_LENGTHS["name"] characters once padded, one of them non-ASCII.
 MAX_LENGTH_VENDOR_STEMS = (
@@ -102,20 +90,7 @@ VENDOR_TRADES = (
 )
 VENDOR_SUFFIXES = ("Co", "Inc.", "LLC", "Corp.", "& Sons", "Group", "Partners", "Supply", "Services")
 
-US_PLACES = (
-    ("Portland", "OR", "97201"),
-    ("Seattle", "WA", "98101"),
-    ("Denver", "CO", "80202"),
-    ("Austin", "TX", "78701"),
-    ("Phoenix", "AZ", "85004"),
-    ("Chicago", "IL", "60601"),
-    ("Atlanta", "GA", "30303"),
-    ("Sacramento", "CA", "95814"),
-    ("Boise", "ID", "83702"),
-    ("Salt Lake City", "UT", "84101"),
-    ("Minneapolis", "MN", "55401"),
-    ("Nashville", "TN", "37201"),
-)
+US_PLACES: tuple[tuple[str, str, str], ...] = rows(__package__, "US_PLACES")
 STREETS = ("Quarry Rd", "Industrial Way", "Commerce St", "Harbor Blvd", "Mill Ave", "Depot St", "Main St")
 
 TRADES = (
@@ -165,29 +140,9 @@ COST_CODE_DIVISIONS: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...] = 
 )
 
 # (name, code, base_type): the company's cost types.
-LINE_ITEM_TYPES = (
-    ("Labor", "L", "labor"),
-    ("Materials", "M", "material"),
-    ("Equipment", "E", "equipment"),
-    ("Subcontract", "S", "subcontract"),
-    ("Other", "O", "other"),
-)
+LINE_ITEM_TYPES: tuple[tuple[str, str, str], ...] = rows(__package__, "LINE_ITEM_TYPES")
 
-PROJECTS: tuple[tuple[str, str, str, str, str, str], ...] = (
-    # name, city, state_code, zip, country_code, currency
-    ("Sandbox Test Project", "Portland", "OR", "97201", "US", "USD"),
-    ("Riverside Medical Office Building", "Sacramento", "CA", "95814", "US", "USD"),
-    ("Neubau Bürozentrum München", "München", "BY", "80331", "DE", "EUR"),
-    ("Résidence Les Érables", "Montréal", "QC", "H2X 1Y4", "CA", "CAD"),
-    ("北京办公楼改造", "北京", "BJ", "100020", "CN", "CNY"),
-    ("Harbor Logistics Warehouse", "Seattle", "WA", "98101", "US", "USD"),
-    ("Summit Ridge Apartments", "Denver", "CO", "80202", "US", "USD"),
-    ("Lakeview Elementary School", "Minneapolis", "MN", "55401", "US", "USD"),
-    ("Downtown Transit Center", "Phoenix", "AZ", "85004", "US", "USD"),
-    ("Northgate Retail Plaza", "Austin", "TX", "78701", "US", "USD"),
-    ("County Courthouse Renovation", "Nashville", "TN", "37201", "US", "USD"),
-    ("Airport Parking Structure", "Atlanta", "GA", "30303", "US", "USD"),
-)
+PROJECTS: tuple[tuple[str, str, str, str, str, str], ...] = rows(__package__, "PROJECTS")
 
 PO_STATUSES = ("Draft", "Processing", "Submitted", "Partially Received", "Received", "Approved", "Closed")
 # Work order (subcontract) statuses are not in the reference; Procore's UI vocabulary, unconfirmed.

@@ -266,7 +266,7 @@ _NO_WEBHOOKS = {"supported": False, "reason": "Procurify offers no webhooks; cli
 def admin_routes() -> list[Route]:
     op = _OPERATOR
     return [
-        *op.common(state_summary, reset, _reset_calls, op.activity(ActivityRequest, make_activity)),
+        *op.common(state_summary, reset, _reset_calls, ActivityRequest, make_activity),
         *op.live(
             "/sandbox/faults",
             read=lambda state: state.gate.settings.model_dump(),

@@ -15,6 +15,7 @@ from typing import Any
 
 from starlette.responses import HTMLResponse, Response
 
+from connector_sandbox.http_errors import HttpError
 from connector_sandbox.serve import CompactJSONResponse
 
 DRF_MESSAGES = {
@@ -45,17 +46,15 @@ NOT_AUTHENTICATED = "Authentication credentials were not provided."
 PERMISSION_DENIED = "You do not have permission to perform this action."
 
 
-class ApiError(Exception):
+class ApiError(HttpError):
     """An answer other than success, raised anywhere below a route and rendered by the route wrapper."""
 
     def __init__(
         self, status: int, body: Any, *, kind: str = "drf", headers: dict[str, str] | None = None
     ) -> None:
-        super().__init__(f"{status}: {body}")
-        self.status = status
+        super().__init__(status, f"{status}: {body}", headers)
         self.body = body
         self.kind = kind
-        self.headers = headers or {}
 
     def response(self, error_style: str) -> Response:
         if self.kind == "html":

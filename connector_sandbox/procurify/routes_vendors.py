@@ -17,6 +17,7 @@ documents no way to write them (sandbox assumption), so they are ignored in bodi
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from typing import Any
 
@@ -43,21 +44,15 @@ _VENDOR_GROUPS = {
     "purchasable": "v.active = 1 AND v.type IN (3, 4, 6)",
     "requestable": "v.active = 1 AND v.type IN (1, 3, 4)",
 }
-# API field -> column, max length (an assumption where the reference gives none).
+# API field -> max length (an assumption where the reference gives none); the column is the field in
+# snake case ("addressLineOne" -> address_line_one).
+_TEXT_LIMITS = {
+    "addressLineOne": 255, "addressLineTwo": 255, "postalCode": 30, "city": 100, "state_province": 100,
+    "country": 100, "phoneOne": 50, "phoneTwo": 50, "fax": 50, "contact": 150, "url": 200,
+    "comments": 1000, "tax": 50,
+}  # fmt: skip
 _TEXT_FIELDS = {
-    "addressLineOne": ("address_line_one", 255),
-    "addressLineTwo": ("address_line_two", 255),
-    "postalCode": ("postal_code", 30),
-    "city": ("city", 100),
-    "state_province": ("state_province", 100),
-    "country": ("country", 100),
-    "phoneOne": ("phone_one", 50),
-    "phoneTwo": ("phone_two", 50),
-    "fax": ("fax", 50),
-    "contact": ("contact", 150),
-    "url": ("url", 200),
-    "comments": ("comments", 1000),
-    "tax": ("tax", 50),
+    name: (re.sub(r"(?<!^)([A-Z])", r"_\1", name).lower(), limit) for name, limit in _TEXT_LIMITS.items()
 }
 
 

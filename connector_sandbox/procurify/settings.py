@@ -14,12 +14,12 @@ Three groups, because they change for different reasons:
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from connector_sandbox.faults import FaultKnobs
-from connector_sandbox.settings import SimulatorSettings, Standalone, command_line, listen_port
+from connector_sandbox.settings import SimulatorSettings, Standalone, command_line, listen_port, matching
 
 # What a credential's user may touch. Procurify binds a token to the user who created the API
 # application and applies that user's role; the sandbox reduces roles to these endpoint families.
@@ -186,7 +186,9 @@ class ProcurifySandboxSettings(SimulatorSettings):
     port: int = listen_port(8714)
     # The customer's subdomain: https://{domain}.procurify.com. Requests to the sandbox by IP or
     # plain "localhost" belong to it; "<d>.localhost" or "<d>.procurify.com" Host headers pick another.
-    domain: str = command_line("customer subdomain (default ml-sandbox)", "ml-sandbox")
+    domain: Annotated[str, matching(_DOMAIN, "domain", "one DNS label (lower case letters, digits, '-')")] = (
+        command_line("customer subdomain (default ml-sandbox)", "ml-sandbox")
+    )
     audience: str = PROCURIFY_AUDIENCE
     applications: tuple[SandboxApplication, ...] = DEFAULT_APPLICATIONS
     # Key that signs the sandbox's JWTs; None: a random key per server, so a restart voids all tokens.
@@ -194,13 +196,6 @@ class ProcurifySandboxSettings(SimulatorSettings):
 
     faults: FaultSettings = FaultSettings()
     variants: BehaviourVariants = BehaviourVariants()
-
-    @field_validator("domain")
-    @classmethod
-    def _domain_is_a_label(cls, value: str) -> str:
-        if not _DOMAIN.match(value):
-            raise ValueError(f"domain {value!r} must be one DNS label (lower case letters, digits, '-')")
-        return value
 
     @model_validator(mode="after")
     def _applications_are_distinct(self) -> ProcurifySandboxSettings:

@@ -87,32 +87,23 @@ _INTEGER_COLUMNS = {
 }  # fmt: skip
 _TEXT_STATUS_TABLES = {"payments"}  # public payment statuses are words; the others are codes
 
-_INDEXES = (
-    ("vendors", ("date_modified",)),
-    ("vendors", ("external_id",)),
-    ("vendors", ("name",)),
-    ("account_codes", ("code",)),
-    ("accounts", ("account_code_id", "department_id")),
-    ("departments", ("branch_id",)),
-    ("orders", ("date_modified",)),
-    ("orders", ("date",)),
-    ("orders", ("uuid",)),
-    ("order_items", ("order_num",)),
-    ("order_items", ("po_id", "po_line_num")),
-    ("order_items", ("last_modified",)),
-    ("purchase_orders", ("last_modified",)),
-    ("purchase_orders", ("date",)),
-    ("purchase_orders", ("uuid",)),
-    ("purchase_orders", ("vendor_id",)),
-    ("bills", ("last_modified_datetime",)),
-    ("bills", ("uuid",)),
-    ("bills", ("group_id",)),
-    ("bill_items", ("bill_id",)),
-    ("bill_items", ("order_item_id",)),
-    ("payments", ("updated_at",)),
-    ("payments", ("created_at",)),
-    ("payment_groups", ("group_id",)),
-    ("payment_groups", ("payment_id",)),
+# Each table's indexes in the order they are created (and numbered: ix<position>_<table>); "a, b" is one
+# index on two columns.
+_INDEXES_BY_TABLE: dict[str, tuple[str, ...]] = {
+    "vendors": ("date_modified", "external_id", "name"),
+    "account_codes": ("code",),
+    "accounts": ("account_code_id, department_id",),
+    "departments": ("branch_id",),
+    "orders": ("date_modified", "date", "uuid"),
+    "order_items": ("order_num", "po_id, po_line_num", "last_modified"),
+    "purchase_orders": ("last_modified", "date", "uuid", "vendor_id"),
+    "bills": ("last_modified_datetime", "uuid", "group_id"),
+    "bill_items": ("bill_id", "order_item_id"),
+    "payments": ("updated_at", "created_at"),
+    "payment_groups": ("group_id", "payment_id"),
+}
+_INDEXES = tuple(
+    (table, tuple(index.split(", "))) for table, indexes in _INDEXES_BY_TABLE.items() for index in indexes
 )
 
 
