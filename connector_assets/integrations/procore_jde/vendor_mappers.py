@@ -39,6 +39,8 @@ from connector_assets.jde.supplier_inputs import (
     ALKY_MAX,
     TAX_MAX,
     SupplierContactColumns,
+    address_inputs,
+    contact_fields,
 )
 from connector_assets.procore.vendor_fields import (
     address_lines,
@@ -55,7 +57,6 @@ ORIGIN_SETTING = "ML_PROCORE_JDE_VENDOR_ORIGIN_FORMAT"
 COMPANY_SETTING = "ML_PROCORE_JDE_VENDOR_COMPANY"
 BANK_SETTING = "ML_PROCORE_JDE_VENDOR_BANK_FIELDS"
 
-ADDRESS_INPUTS = ("Address_Line_1", "Address_Line_2", "Address_Line_3", "Address_Line_4")
 BANK_KEY = "Bank_Fingerprint"  # in the body instead of the numbers; the target swaps it for them
 
 
@@ -147,17 +148,13 @@ def map_vendor(
         return None
     name = text(vendor.get("name"))
     tax = tax_id(vendor)
-    lines = address_lines(vendor.get("address"))
-    if len(lines) > len(ADDRESS_INPUTS):
-        lines = [*lines[:3], ", ".join(lines[3:])]
     body: dict[str, Any] = {"Alpha_Name": name, "Company": company}
     if tax:
         body["Tax_ID"] = tax
     alky = long_address_number(vendor_id)
     if alky:
         body["Long_Address_Number"] = alky
-    for key, line in zip(ADDRESS_INPUTS, lines, strict=False):
-        body[key] = line
+    body.update(address_inputs(address_lines(vendor.get("address"))))
     place = {
         "City": text(vendor.get("city")),
         "State": text(vendor.get("state_code")),
@@ -180,14 +177,7 @@ def map_vendor(
             "vendor_id": vendor_id,
             "name": name,
             "tax_id": tax,
-            "address_line_1": lines[0] if lines else None,
-            "address_line_2": lines[1] if len(lines) > 1 else None,
-            "city": place["City"] or None,
-            "state": place["State"] or None,
-            "postal_code": place["Postal_Code"] or None,
-            "country": place["Country"] or None,
-            "phone": place["Phone_Number"] or None,
-            "email": place["Email_Address"] or None,
+            **contact_fields(body),
             "active": active,
             "bank": fingerprint or None,
         },
