@@ -15,17 +15,7 @@ from typing import Any
 from connector_assets.bill.bodies import bill_line, bill_parts
 from connector_assets.flows.amounts import CENT
 from connector_assets.flows.core import Mapped, Rejected
-from connector_assets.integrations.jde_bill.bill_eligibility import open_lines
-from connector_assets.integrations.jde_bill.bill_keys import (
-    OrderRef,
-    order_invoice_number,
-    order_ref,
-    order_source_key,
-    parse_key,
-    takeover_description,
-    voucher_order,
-    voucher_source_key,
-)
+from connector_assets.integrations.jde_bill.bill_keys import order_invoice_number, takeover_description
 from connector_assets.integrations.jde_bill.bill_mappings import BillPolicy, LineCoder, net_days
 from connector_assets.integrations.jde_bill.vendors import VENDORS_FLOW
 from connector_assets.jde.charges import (
@@ -37,7 +27,16 @@ from connector_assets.jde.charges import (
     voucher_order_charge,
     voucher_totals,
 )
+from connector_assets.jde.document_statuses import open_lines
 from connector_assets.jde.documents import JdePurchaseOrder, JdeVoucher
+from connector_assets.jde.order_vouchers import (
+    OrderRef,
+    order_ref,
+    order_source_key,
+    parse_source_key,
+    voucher_order,
+    voucher_source_key,
+)
 
 
 def _cents(amount: Decimal) -> str:
@@ -78,7 +77,7 @@ def _record(
         natural["voucher"] = voucher
     if taken_over_by:
         natural["taken_over_by"] = dict(taken_over_by)
-        natural["order"] = list(parse_key(key)[1:])  # type: ignore[index]
+        natural["order"] = list(parse_source_key(key)[1:])  # type: ignore[index]
     return Mapped(
         source_key=key,
         body=body,

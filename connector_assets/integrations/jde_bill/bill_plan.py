@@ -14,24 +14,19 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from connector_assets.flows.core import Mapped, Rejected
-from connector_assets.integrations.jde_bill.bill_eligibility import order_approved, voucher_payable
-from connector_assets.integrations.jde_bill.bill_keys import (
-    ENTITY,
-    VOUCHER_LINK,
-    order_source_key,
-    parse_key,
-    target_id_of,
-    vendor_ids,
-    voucher_source_key,
-)
+from connector_assets.integrations.jde_bill.bill_keys import ENTITY, VOUCHER_LINK, target_id_of, vendor_ids
 from connector_assets.integrations.jde_bill.bill_mappers import Books, map_order_bill, map_voucher_bill
 from connector_assets.integrations.jde_bill.integration import INTEGRATION
+from connector_assets.jde.document_statuses import order_approved, voucher_payable
 from connector_assets.jde.documents import JdePurchaseOrder, JdeVoucher
 from connector_assets.jde.order_vouchers import (
     OrderRef,
     order_ref,
+    order_source_key,
+    parse_source_key,
     supplier_terms,
     voucher_order,
+    voucher_source_key,
     vouchers_by_order,
     with_voucher_orders,
 )
@@ -76,7 +71,7 @@ def plan_bills(
         bill_id = target_id_of(ledger, ENTITY, key)
         recorded = ledger.find_xref_by_target(INTEGRATION, VOUCHER_LINK, "bill", bill_id) if bill_id else None
         if recorded is not None:  # the voucher that took the bill over keeps it
-            parsed = parse_key(recorded.source_key)
+            parsed = parse_source_key(recorded.source_key)
             taker_key = (parsed[1], parsed[2], parsed[3]) if parsed else None
             takers[ref] = taker_key
             taker = candidates.get(taker_key)

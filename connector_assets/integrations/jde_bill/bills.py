@@ -27,7 +27,8 @@ ledger first, then BILL's bills by vendor + every invoice number our flows could
 also by the order's ``PO-...`` number; quirk 8: no idempotency keys), only then a single create (the bulk
 endpoint rolls a whole batch back for one bad bill, so it is not used).
 
-The pieces: ``bill_keys`` (source keys, cross-references), ``bill_eligibility``, ``bill_mappers`` (pure),
+The pieces: ``bill_keys`` (cross-references; the source keys and which documents are approved or payable
+are the JDE side's: ``jde.order_vouchers``, ``jde.document_statuses``), ``bill_mappers`` (pure),
 ``bill_plan``, ``bill_target`` (its rules on BILL's bills target); this module holds the record's schema,
 the flow spec, its assets and its replay handler.
 """
@@ -41,13 +42,7 @@ from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.record_models import matching, record_model
 from connector_assets.flows.replay_resources import ledger_target_replay
 from connector_assets.flows.route_assets import route_flow_assets
-from connector_assets.integrations.jde_bill.bill_keys import (
-    ENTITY,
-    order_source_key,
-    parse_key,
-    voucher_order,
-    voucher_source_key,
-)
+from connector_assets.integrations.jde_bill.bill_keys import ENTITY
 from connector_assets.integrations.jde_bill.bill_mappers import Books
 from connector_assets.integrations.jde_bill.bill_mappings import (
     ACCOUNTS,
@@ -68,7 +63,13 @@ from connector_assets.jde.documents import (
     changed_vouchers,
     vouchers_by_key,
 )
-from connector_assets.jde.order_vouchers import purchase_orders_by_ref
+from connector_assets.jde.order_vouchers import (
+    order_source_key,
+    parse_source_key,
+    purchase_orders_by_ref,
+    voucher_order,
+    voucher_source_key,
+)
 from connector_assets.jde.tables import AP_LEDGER, GL_ACCOUNTS, PO_HEADERS, PO_LINES, SUPPLIERS
 from connector_resources.replay import ReplayHandler
 
@@ -109,7 +110,7 @@ def remap_bills(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
     tables = {table.asset: table.restage(staging) for table in (ACCOUNTS, DEPARTMENTS, PAYMENT_TERMS)}
     books = _books(context, tables)
     jde, ledger = context.resources.jde, context.resources.ledger.get()
-    parsed = [p for p in (parse_key(k) for k in keys) if p]
+    parsed = [p for p in (parse_source_key(k) for k in keys) if p]
     orders = purchase_orders_by_ref(jde, {(p[1], p[2], p[3]) for p in parsed if p[0] == "PO"})
     vouchers = vouchers_by_key(jde, {(p[1], p[2], p[3]) for p in parsed if p[0] == "PV"})
     made = list(_once_each(plan_bills(jde, ledger, books, orders, vouchers)))

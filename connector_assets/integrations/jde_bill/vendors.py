@@ -45,7 +45,7 @@ from connector_assets.jde.addressed_suppliers import (
 from connector_assets.jde.assets import jde_partitions
 from connector_assets.jde.assets import supplier_addresses_staged as addresses_enabled
 from connector_assets.jde.documents import JdeSupplier
-from connector_assets.jde.extract import build_table_asset
+from connector_assets.jde.supplier_addresses import supplier_addresses_asset
 from connector_assets.jde.tables import SUPPLIER_ADDRESSES
 from connector_resources import settings
 
@@ -146,8 +146,6 @@ VENDORS_FLOW = ROUTE.flow(
     # F0116 is staged outside JDE_TABLES, so ping learns of it here; F0401 / F0101 come from the lineage.
     reads={"JDE": (SUPPLIER_ADDRESSES.table,)} if _ADDRESSES else {},
 )
-
-supplier_addresses_asset = build_table_asset(SUPPLIER_ADDRESSES, jde_partitions)
 
 vendor_assets = [
     *([supplier_addresses_asset] if _ADDRESSES else []),

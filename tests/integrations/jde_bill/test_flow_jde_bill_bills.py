@@ -17,10 +17,10 @@ from jde_bill_world import (
 )
 from roots import ROOT
 
-from connector_assets.integrations.jde_bill.bill_eligibility import order_approved, voucher_payable
 from connector_assets.integrations.jde_bill.bill_mappings import BillPolicy
 from connector_assets.integrations.jde_bill.bill_plan import first_voucher
 from connector_assets.integrations.jde_bill.bills import BILLS_FLOW, bill_replay
+from connector_assets.jde.document_statuses import order_approved, voucher_payable
 from connector_assets.jde.documents import (
     JdePurchaseOrder,
     JdeVoucher,

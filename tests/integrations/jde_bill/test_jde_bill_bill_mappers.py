@@ -8,7 +8,6 @@ import pytest
 from connector_assets.bill.classifications import BillClassification
 from connector_assets.bill.targets import BillAlreadyPaid
 from connector_assets.flows.core import Mapped, Rejected
-from connector_assets.integrations.jde_bill.bill_eligibility import order_approved, voucher_payable
 from connector_assets.integrations.jde_bill.bill_mappers import Books, map_order_bill, map_voucher_bill
 from connector_assets.integrations.jde_bill.bill_mappings import (
     BillPolicy,
@@ -18,6 +17,7 @@ from connector_assets.integrations.jde_bill.bill_mappings import (
 from connector_assets.integrations.jde_bill.bill_plan import first_voucher
 from connector_assets.integrations.jde_bill.bill_target import BillsFromJde
 from connector_assets.jde.accounts import GlAccounts
+from connector_assets.jde.document_statuses import order_approved, voucher_payable
 from connector_assets.jde.documents import JdePurchaseOrder, JdeVoucher
 
 SUPPLIES, ARCHIVED = "0ca02SUPPLIES000001", "0ca02ADVERTISING001"

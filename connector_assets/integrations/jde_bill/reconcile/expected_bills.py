@@ -3,7 +3,7 @@ reconciliation.
 
 The day's purchase orders (staged F4301 / F4311 keys, every line read again) and vouchers (staged F0411
 keys, every pay item read again), plus the documents behind the BILL bills changed that day, each judged
-as the flow judges it (``bill_eligibility``, the ``bill_voucher`` link of ``bill_plan``'s rule): the bill
+as the flow judges it (``jde.document_statuses``, the ``bill_voucher`` link of ``bill_plan``'s rule): the bill
 each should have, with its supplier and amount, or that it has none yet.
 """
 
@@ -12,27 +12,21 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from connector_assets.integrations.jde_bill.bill_eligibility import (
-    open_lines,
-    order_approved,
-    voucher_payable,
-)
-from connector_assets.integrations.jde_bill.bill_keys import (
-    ENTITY,
-    VOUCHER_LINK,
-    order_ref,
-    order_source_key,
-    parse_key,
-    target_id_of,
-    voucher_source_key,
-)
+from connector_assets.integrations.jde_bill.bill_keys import ENTITY, VOUCHER_LINK, target_id_of
 from connector_assets.integrations.jde_bill.bill_mappings import BillPolicy
 from connector_assets.integrations.jde_bill.integration import INTEGRATION
+from connector_assets.jde.document_statuses import open_lines, order_approved, voucher_payable
 from connector_assets.jde.documents import (
     JdeVoucher,
     changed_purchase_orders,
     purchase_orders_by_number,
     voucher_key,
+)
+from connector_assets.jde.order_vouchers import (
+    order_ref,
+    order_source_key,
+    parse_source_key,
+    voucher_source_key,
 )
 from connector_assets.jde.reconcile_documents import (
     extended_cost,
@@ -71,7 +65,7 @@ class BillsSide:
         self.expected: dict[str, Expected] = {}  # BILL bill id -> what it should hold
         self.missing: list[Expected] = []
         self.counts: dict[str, int] = defaultdict(int)
-        parsed = [p for p in map(parse_key, also) if p]
+        parsed = [p for p in map(parse_source_key, also) if p]
         orders = changed_purchase_orders(staging, jde, day)
         known = {order_ref(o) for o in orders}
         extra = {(p[1], p[2], p[3]) for p in parsed if p[0] == "PO"} - known
@@ -103,7 +97,7 @@ class BillsSide:
     def _taker(self, bill_id: str) -> tuple[str, int, str] | None:
         """The voucher whose content the order's bill holds (its ``bill_voucher`` link), if any."""
         link = self.ledger.find_xref_by_target(INTEGRATION, VOUCHER_LINK, "bill", bill_id)
-        parsed = parse_key(link.source_key) if link is not None else None
+        parsed = parse_source_key(link.source_key) if link is not None else None
         return (parsed[1], parsed[2], parsed[3]) if parsed and parsed[0] == "PV" else None
 
     def _order(self, order: Any, bill_id: str | None, takers: dict, items: dict, on_unbilled: dict) -> None:
