@@ -46,6 +46,7 @@ from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.flows.never_written import NeverWritten
 from connector_assets.flows.values import iso_day
 from connector_assets.jde import contracts, targets
+from connector_assets.jde.batch_bodies import LedgerLine, numbered, voucher_fields
 from connector_assets.jde.id_batch_keys import IdBatchKeys
 from connector_assets.jde.job_accounts import JobAccount
 from connector_assets.jde.job_cost_map import JobCostMap
@@ -321,29 +322,19 @@ def _mapped(
                 "Business_Unit": job.business_unit,
             }
         ],
-        "Distribution": [
-            {
-                "EDI_Line_Number": n,
-                "Account": account,
-                "Amount": amounts.money(entry.amount),
-                "Explanation": entry.explanation(),
-            }
-            for n, (account, entry) in enumerate(accounts.items(), start=1)
-        ],
+        "Distribution": numbered(
+            LedgerLine(a, entry.amount, entry.explanation()) for a, entry in accounts.items()
+        ),
     }
+    summary = voucher_fields(
+        key, invoice_number=invoice_number, supplier=inputs.an8 or "", company=job.company, gross=gross,
+        invoice_date=invoice_date, currency=currency, lines=len(accounts),
+    )  # fmt: skip
     return Mapped(
         source_key=requisition_id,
         body=body,
         fields={
-            "invoice_number": invoice_number,
-            "supplier_number": inputs.an8 or "",
-            "company": job.company,
-            "gross_amount": amounts.money(gross),
-            "invoice_date": invoice_date,
-            "currency": currency,
-            "distribution_lines": len(accounts),
-            "batch_number": key.batch,
-            "transaction_number": key.transaction,
+            **summary,
             "order_number": str(order[1]) if order else "",
             "waits_for": waits_for,
             "requisition_number": number,
