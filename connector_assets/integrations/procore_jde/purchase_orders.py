@@ -27,7 +27,7 @@ which receipts and vouchers in JDE may stand on (changes arrive as change orders
 from collections.abc import Iterator
 from typing import Any
 
-from connector_assets.flows.core import Mapped, Rejected
+from connector_assets.flows.core import FlowSpec, Mapped, Rejected
 from connector_assets.flows.record_models import ISO_DAY, matching, record_model, string, whole
 from connector_assets.integrations.procore_jde.cost_codes import COST_CODES, PROJECTS, CostCodeMap
 from connector_assets.integrations.procore_jde.integration import INTEGRATION, ROUTE
@@ -167,16 +167,15 @@ PURCHASE_ORDERS_FLOW = ROUTE.flow(
     writes={"JDE": (CREATE_PURCHASE_ORDER, UPDATE_PURCHASE_ORDER)},
 )
 
-VENDORS_WRITTEN = f"{VENDORS_FLOW.flow}_written"
-# After the vendors' write: in one run, an order's vendor is synced before the order is mapped.
-purchase_order_assets = procore_day_flow_assets(
-    PURCHASE_ORDERS_FLOW,
-    [
-        REQUISITIONS_ASSET,
-        COMMITMENTS_ASSET,
-        GL_ACCOUNTS.asset,
-        *MAPPING_ASSETS,
-        f"{VENDORS_FLOW.flow}_written",
-    ],
-    "jde",
+
+def order_flow_assets(spec: FlowSpec, staged: tuple[str, ...], after: FlowSpec) -> list[Any]:
+    """A flow's assets after what its step reads (the staged Procore entities, F0901, the mapping tables)
+    and after ``after``'s write: in one run, the vendor or order a record needs is in JDE before it is
+    mapped."""
+    upstream = [*staged, GL_ACCOUNTS.asset, *MAPPING_ASSETS, f"{after.flow}_written"]
+    return procore_day_flow_assets(spec, upstream, "jde")
+
+
+purchase_order_assets = order_flow_assets(
+    PURCHASE_ORDERS_FLOW, (REQUISITIONS_ASSET, COMMITMENTS_ASSET), VENDORS_FLOW
 )

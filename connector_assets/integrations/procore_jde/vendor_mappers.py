@@ -31,8 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from connector_assets.flows.core import Mapped, Rejected
-from connector_assets.flows.lazy_model import lazy_model
-from connector_assets.flows.record_models import matching, record_model, string
+from connector_assets.flows.record_models import Column, matching, record_model, string
 
 # ML_AddUpdateSupplier's limits and F0116 / F0115 / F01151 column lengths, shared by every supplier flow.
 from connector_assets.jde.supplier_inputs import (
@@ -96,21 +95,17 @@ def long_address_number(vendor_id: str) -> str | None:
     return text if len(text) <= ALKY_MAX else None
 
 
-@lazy_model
-def JdeSupplierRecord() -> type:
-    """A Procore vendor JDE can take as a supplier: a name within 40 characters, a tax ID within 20, and the
-    address, phone and e-mail within the lengths F0116 / F0115 / F01151 hold (``SupplierContactColumns``)."""
-    import pandera.pandas as pa
-    from pandera.typing import Series
-
-    class JdeSupplierRecord(SupplierContactColumns.model):
-        vendor_id: Series[str] = pa.Field(str_matches=r"^\d+$")
-        tax_id: Series[str] = pa.Field(nullable=True, str_length={"max_value": TAX_MAX})
-        active: Series[bool]
-        # Never the numbers: "routing of 9 ending 0021, account of 10 ending 3210" at most.
-        bank: Series[str] = pa.Field(nullable=True)
-
-    return JdeSupplierRecord
+JdeSupplierRecord = record_model(
+    "JdeSupplierRecord",
+    "A Procore vendor JDE can take as a supplier: a name within 40 characters, a tax ID within 20, and the "
+    "address, phone and e-mail within the lengths F0116 / F0115 / F01151 hold (``SupplierContactColumns``).",
+    base=SupplierContactColumns,
+    vendor_id=matching(r"^\d+$"),
+    tax_id=string(max_length=TAX_MAX, nullable=True),
+    active=Column(bool),
+    # Never the numbers: "routing of 9 ending 0021, account of 10 ending 3210" at most.
+    bank=Column(str, nullable=True),
+)
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ hash, which skips it when nothing it sends changed.
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from typing import Any
 
 from connector_assets.flows import pair_sync
@@ -270,14 +271,11 @@ vendor_assets = [
 
 # -- replay --------------------------------------------------------------------------------------------------
 
-REPLAY_RESOURCES = ("jde", "procore", "staging")
+# What a replay of a Procore -> JDE flow reads and writes with: today's settings, built once per replay.
+SETTINGS_RESOURCES = partial(resources_from_settings, ("jde", "procore", "staging"))
 
 
-def _settings_resources() -> dict[str, Any]:
-    return resources_from_settings(REPLAY_RESOURCES)
-
-
-def register_vendor_replays(resources: Callable[[], dict[str, Any]] = _settings_resources) -> None:
+def register_vendor_replays(resources: Callable[[], dict[str, Any]] = SETTINGS_RESOURCES) -> None:
     """``ml-connector replay`` for both vendor flows: the queued vendor (supplier) is read again from Procore
     (JDE) and written with today's settings (``resources``: today's ``jde``, ``procore``, ``staging``),
     through a target holding the replay's ledger (it records the pair's sync time and its verdicts there)."""
