@@ -30,7 +30,7 @@ from typing import Any
 from connector_assets.flows.core import FlowSpec, Mapped, Rejected
 from connector_assets.flows.record_models import ISO_DAY, matching, record_model, string, whole
 from connector_assets.integrations.procore_jde.cost_codes import COST_CODES, PROJECTS, CostCodeMap
-from connector_assets.integrations.procore_jde.integration import INTEGRATION, ROUTE
+from connector_assets.integrations.procore_jde.integration import INTEGRATION, ROUTE, written_target
 from connector_assets.integrations.procore_jde.order_mappers import OrderTypes, map_commitment
 from connector_assets.integrations.procore_jde.vendors import (
     VENDORS_FLOW,
@@ -85,8 +85,7 @@ class PurchaseOrders(JdePurchaseOrders):
 def commitment_order(ledger: Ledger, commitment_id: str) -> str | None:
     """The commitment's JDE order (``KCOO:DOCO:DCTO``, the cross-reference's target id), None while this
     flow has not written it."""
-    xref = ledger.get_xref(INTEGRATION, ENTITY, "procore", commitment_id, "JDE")
-    return xref.target_id if xref is not None and xref.target_id else None
+    return written_target(ledger, ENTITY, commitment_id)
 
 
 def commitment_record(

@@ -38,7 +38,7 @@ from connector_assets.flows.after_write import skips_audited
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.never_written import never_written_settled
 from connector_assets.integrations.procore_jde.cost_codes import CostCodeMap
-from connector_assets.integrations.procore_jde.integration import INTEGRATION, ROUTE
+from connector_assets.integrations.procore_jde.integration import INTEGRATION, ROUTE, written_target
 from connector_assets.integrations.procore_jde.purchase_orders import (
     PURCHASE_ORDERS_FLOW,
     REQUISITIONS_ASSET,
@@ -104,8 +104,9 @@ class VoucherReader(RequisitionReads):
 
     def record(self, requisition: dict[str, Any], updated_at: datetime) -> Mapped | Rejected | Skipped:
         requisition_id = str(requisition.get("id"))
-        written = self.ledger.get_xref(INTEGRATION, ENTITY, "procore", requisition_id, "JDE")
-        elsewhere = synced_elsewhere(requisition, written is not None and bool(written.target_id))
+        elsewhere = synced_elsewhere(
+            requisition, written_target(self.ledger, ENTITY, requisition_id) is not None
+        )
         if elsewhere is not None:
             return elsewhere
         project = requisition.get("_project_id") or requisition.get("project_id")

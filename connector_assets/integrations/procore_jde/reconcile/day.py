@@ -20,7 +20,7 @@ from connector_assets.integrations.procore_jde.change_orders import (
     approved_change_orders,
 )
 from connector_assets.integrations.procore_jde.cost_codes import CostCodeMap
-from connector_assets.integrations.procore_jde.integration import INTEGRATION
+from connector_assets.integrations.procore_jde.integration import INTEGRATION, written_target
 from connector_assets.integrations.procore_jde.order_mappers import CHANGE_ORDER_PREFIX, order_reference
 from connector_assets.integrations.procore_jde.reconcile.balances import Balances
 from connector_assets.integrations.procore_jde.reconcile.documents import (
@@ -30,7 +30,7 @@ from connector_assets.integrations.procore_jde.reconcile.documents import (
     compare_order,
     compare_voucher,
 )
-from connector_assets.integrations.procore_jde.reconcile.reads import staged_approved, written_target
+from connector_assets.integrations.procore_jde.reconcile.reads import staged_approved
 from connector_assets.integrations.procore_jde.reconcile.vendors import compare_vendors
 from connector_assets.integrations.procore_jde.vendors import STAGED_VENDORS, vendor_an8
 from connector_assets.integrations.procore_jde.voucher_mappers import BatchKey

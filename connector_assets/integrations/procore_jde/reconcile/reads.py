@@ -10,10 +10,8 @@ Procore's live (``connector_assets.procore.reads``).
 
 from typing import Any
 
-from connector_assets.integrations.procore_jde.integration import INTEGRATION
 from connector_assets.integrations.procore_jde.purchase_orders import REQUISITIONS_ASSET, statuses
 from connector_assets.procore.reconcile_documents import latest_staged
-from connector_resources.ledger import Ledger
 
 
 def staged_approved(staging: Any, day: str) -> list[dict[str, Any]]:
@@ -22,9 +20,3 @@ def staged_approved(staging: Any, day: str) -> list[dict[str, Any]]:
     approved = statuses("ML_PROCORE_JDE_APPROVED_STATUSES")
     requisitions = latest_staged(staging, REQUISITIONS_ASSET, day)
     return [record for record in requisitions if str(record.get("status") or "").lower() in approved]
-
-
-def written_target(ledger: Ledger, entity: str, source_key: str) -> str | None:
-    """The JDE id the cross-reference names for a Procore record, None when it names none."""
-    xref = ledger.get_xref(INTEGRATION, entity, "procore", source_key, "JDE")
-    return xref.target_id if xref is not None and xref.target_id else None
