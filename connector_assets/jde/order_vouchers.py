@@ -56,6 +56,16 @@ def voucher_order(voucher: JdeVoucher) -> OrderRef | None:
     return str(item.get("PKCO") or "").strip(), int(number), str(item.get("PDCT") or "").strip()
 
 
+def entry_order(voucher: JdeVoucher) -> tuple[int, str, str]:
+    """A voucher's place in the order vouchers were entered: its number (Next Numbers), then company, type."""
+    return voucher.key[1], voucher.key[0], voucher.key[2]
+
+
+def first_voucher(vouchers: Iterable[JdeVoucher]) -> JdeVoucher | None:
+    """The first voucher entered of ``vouchers`` (an order's first voucher: the lowest voucher number)."""
+    return min(vouchers, key=entry_order, default=None)
+
+
 def order_source_key(ref: OrderRef) -> str:
     """A JDE -> X flow's source key of an order: ``PO:<KCOO>:<DOCO>:<DCTO>``."""
     return f"PO:{ref[0]}:{ref[1]}:{ref[2]}"

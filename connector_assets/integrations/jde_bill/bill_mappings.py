@@ -111,22 +111,13 @@ class LineCoder:
         bill_departments: Mapping[str, BillClassification],
     ) -> None:
         self.gl = gl
-        units = {unit for unit, _obj, _sub in gl.accounts}
-
-        def unit_problem(unit: str, where: str) -> str | None:
-            return (
-                None
-                if unit in units
-                else f"business unit {unit} not found in F0901 (no account in it; {where})"
-            )
-
         self.bill = BillLineCoding(
             {k.strip().upper(): v for k, v in accounts.items()},
             {k.strip().upper(): v for k, v in departments.items()},
             chart,
             bill_departments,
             (ACCOUNTS.variable, DEPARTMENTS.variable),
-            unit_problem,
+            gl.unit_problem,
         )
 
     @classmethod

@@ -21,6 +21,8 @@ from connector_assets.jde.document_statuses import order_approved, voucher_payab
 from connector_assets.jde.documents import JdePurchaseOrder, JdeVoucher
 from connector_assets.jde.order_vouchers import (
     OrderRef,
+    entry_order,
+    first_voucher,
     order_ref,
     order_source_key,
     parse_source_key,
@@ -31,11 +33,6 @@ from connector_assets.jde.order_vouchers import (
     with_voucher_orders,
 )
 from connector_resources.ledger import Ledger
-
-
-def first_voucher(vouchers: Iterable[JdeVoucher]) -> JdeVoucher | None:
-    """The order's first voucher: the lowest voucher number (then company, type), i.e. entered first."""
-    return min(vouchers, key=lambda v: (v.key[1], v.key[0], v.key[2]), default=None)
 
 
 def plan_bills(
@@ -113,7 +110,7 @@ def _invoice_numbers(vouchers: dict[tuple, JdeVoucher]) -> dict[str, str]:
     """Supplier invoice number (VINV) -> ``PV:...`` key of each voucher on an order, first voucher first:
     the numbers the order's bill carries once one of them took it over (its search looks for them too)."""
     numbers: dict[str, str] = {}
-    for voucher in sorted(vouchers.values(), key=lambda v: (v.key[1], v.key[0], v.key[2])):
+    for voucher in sorted(vouchers.values(), key=entry_order):
         number = str(voucher.pay_items[0].get("VINV") or "").strip()
         if number:
             numbers.setdefault(number, voucher_source_key(voucher.key))

@@ -33,7 +33,7 @@ are the JDE side's: ``jde.order_vouchers``, ``jde.document_statuses``), ``bill_m
 the flow spec, its assets and its replay handler.
 """
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from connector_assets.bill.bodies import BillColumns
@@ -48,6 +48,7 @@ from connector_assets.integrations.jde_bill.bill_mappings import (
     ACCOUNTS,
     DEPARTMENTS,
     PAYMENT_TERMS,
+    TABLES,
     BillPolicy,
     LineCoder,
     jde_bill_mapping_tables,
@@ -86,8 +87,9 @@ BillRecord = record_model(
 # -- the partition's bills, and a replay's -----------------------------------------------------------------
 
 
-def _books(context: Any, tables: Mapping[str, Mapping[str, str]]) -> Books:
-    staging = context.resources.staging
+def _books(staging: Any, today: bool) -> Books:
+    """The tables as staged for the run (``today``: staged afresh from today's files, for a replay)."""
+    tables = {t.asset: t.restage(staging) if today else t.snapshot(staging) for t in TABLES}
     coder = LineCoder.load(staging, tables[ACCOUNTS.asset], tables[DEPARTMENTS.asset])
     return Books(coder, tables[PAYMENT_TERMS.asset], BillPolicy.from_settings(), {})
 
@@ -95,8 +97,7 @@ def _books(context: Any, tables: Mapping[str, Mapping[str, str]]) -> Books:
 def map_bills(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
     """The partition's changed orders (header or any line) and vouchers (any pay item) as BILL bills."""
     staging = context.resources.staging
-    tables = {table.asset: table.snapshot(staging) for table in (ACCOUNTS, DEPARTMENTS, PAYMENT_TERMS)}
-    books = _books(context, tables)
+    books = _books(staging, today=False)
     jde, ledger = context.resources.jde, context.resources.ledger.get()
     orders = changed_purchase_orders(staging, jde, partition)
     vouchers = changed_vouchers(staging, jde, partition)
@@ -106,9 +107,7 @@ def map_bills(context: Any, partition: str | None) -> Iterator[Mapped | Rejected
 def remap_bills(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
     """The named bills (``PO:...`` / ``PV:...``) read from JDE again and mapped with today's tables (they
     are staged afresh first, so a fixed table takes effect)."""
-    staging = context.resources.staging
-    tables = {table.asset: table.restage(staging) for table in (ACCOUNTS, DEPARTMENTS, PAYMENT_TERMS)}
-    books = _books(context, tables)
+    books = _books(context.resources.staging, today=True)
     jde, ledger = context.resources.jde, context.resources.ledger.get()
     parsed = [p for p in (parse_source_key(k) for k in keys) if p]
     orders = purchase_orders_by_ref(jde, {(p[1], p[2], p[3]) for p in parsed if p[0] == "PO"})
@@ -161,7 +160,7 @@ bill_assets = [
             GL_ACCOUNTS.asset,
             CHART_OF_ACCOUNTS_ASSET,
             DEPARTMENTS_ASSET,
-            *(table.asset for table in (ACCOUNTS, DEPARTMENTS, PAYMENT_TERMS)),
+            *(table.asset for table in TABLES),
             f"{VENDORS_FLOW.flow}_written",
         ],
     ),

@@ -14,11 +14,11 @@ from connector_assets.integrations.jde_bill.bill_mappings import (
     LineCoder,
     net_days,
 )
-from connector_assets.integrations.jde_bill.bill_plan import first_voucher
 from connector_assets.integrations.jde_bill.bill_target import BillsFromJde
 from connector_assets.jde.accounts import GlAccounts
 from connector_assets.jde.document_statuses import order_approved, voucher_payable
 from connector_assets.jde.documents import JdePurchaseOrder, JdeVoucher
+from connector_assets.jde.order_vouchers import first_voucher
 
 SUPPLIES, ARCHIVED = "0ca02SUPPLIES000001", "0ca02ADVERTISING001"
 OPERATIONS, CLOSED_DEPT = "0de02OPERATIONS0001", "0de02VENTES00000001"

@@ -19,13 +19,13 @@ from connector_assets.jde.document_statuses import open_lines, order_approved, v
 from connector_assets.jde.documents import (
     JdeVoucher,
     changed_purchase_orders,
-    purchase_orders_by_number,
     voucher_key,
 )
 from connector_assets.jde.order_vouchers import (
     order_ref,
     order_source_key,
     parse_source_key,
+    purchase_orders_by_ref,
     voucher_source_key,
 )
 from connector_assets.jde.reconcile_documents import (
@@ -69,10 +69,7 @@ class BillsSide:
         orders = changed_purchase_orders(staging, jde, day)
         known = {order_ref(o) for o in orders}
         extra = {(p[1], p[2], p[3]) for p in parsed if p[0] == "PO"} - known
-        if extra:
-            orders += [
-                o for o in purchase_orders_by_number(jde, {r[1] for r in extra}) if order_ref(o) in extra
-            ]
+        orders += purchase_orders_by_ref(jde, extra)
         vouchers = {voucher_key(r) for r in staging.read_rows(AP_LEDGER.asset, day)}
         vouchers |= {(p[1], p[2], p[3]) for p in parsed if p[0] == "PV"}
         bills = {

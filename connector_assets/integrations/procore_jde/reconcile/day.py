@@ -38,6 +38,7 @@ from connector_assets.integrations.procore_jde.vouchers import OFF_NOTE, voucher
 from connector_assets.jde.documents import suppliers_by_number
 from connector_assets.jde.reconcile_documents import InSession, orders_by_reference, voucher_batches
 from connector_assets.procore.companies import vendor_companies
+from connector_assets.procore.document_fields import vendor_id_of
 from connector_assets.procore.reads import counted_companies, staged_ids
 from connector_assets.procore.reconcile_documents import company_reads, linked_vendors
 from connector_assets.procore.staged_documents import staged_records
@@ -80,10 +81,7 @@ def reconcile_day(staging: Any, jde: Any, procore: Any, ledger: Ledger, day: str
         commitments.pop("", None)
         orders_side = {cid: commitment_side(context, cid, pid) for cid, pid in commitments.items()}
         scope = set(staged_ids(staging, STAGED_VENDORS, day))
-        for side in orders_side.values():
-            vendor = (side.record or {}).get("vendor")
-            if isinstance(vendor, dict) and vendor.get("id") is not None:
-                scope.add(str(vendor["id"]))
+        scope |= {vendor for side in orders_side.values() if (vendor := vendor_id_of(side.record or {}))}
         linked = linked_vendors(ledger, INTEGRATION, "JDE")
         vendors = reads.vendors(scope | set(linked))
     context.written = {
