@@ -27,7 +27,7 @@ side, ``connector_assets.bill.targets``). BILL documents no duplicate detection:
 this search are all that stands between a rerun and a second vendor.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from connector_assets.bill.bodies import BillVendorColumns, vendor_parts
@@ -119,16 +119,19 @@ def map_vendors(context: Any, partition: str | None) -> Iterator[Mapped | Reject
     """The partition's changed suppliers, and those held records wait for, as BILL vendors."""
     also = {int(key) for key in awaited_keys(context, partition, VENDORS_FLOW) if key.isdigit()}
     found = changed_addressed_suppliers(context, partition, also, f"{INTEGRATION} {VENDORS_FLOW.name}")
-    country = default_country()
-    for supplier in found:
-        yield map_vendor(supplier, country)
+    yield from _vendors(found)
 
 
 def remap_vendors(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
     """The named suppliers read from JDE again and mapped (replay)."""
-    found = addressed_suppliers_by_number(context.resources.jde, {int(k) for k in keys if k.isdigit()})
-    country = default_country()
-    for supplier in found:
+    yield from _vendors(
+        addressed_suppliers_by_number(context.resources.jde, {int(k) for k in keys if k.isdigit()})
+    )
+
+
+def _vendors(suppliers: Iterable[JdeSupplier]) -> Iterator[Mapped | Rejected]:
+    country = default_country()  # the setting read once for them all
+    for supplier in suppliers:
         yield map_vendor(supplier, country)
 
 

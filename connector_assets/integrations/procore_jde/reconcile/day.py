@@ -35,8 +35,7 @@ from connector_assets.integrations.procore_jde.reconcile.vendors import compare_
 from connector_assets.integrations.procore_jde.vendors import STAGED_VENDORS, vendor_an8
 from connector_assets.integrations.procore_jde.voucher_mappers import BatchKey
 from connector_assets.integrations.procore_jde.vouchers import OFF_NOTE, vouchers_enabled
-from connector_assets.jde.documents import suppliers_by_number
-from connector_assets.jde.reconcile_documents import InSession, orders_by_reference, voucher_batches
+from connector_assets.jde.reconcile_documents import orders_by_reference, supplier_names, voucher_batches
 from connector_assets.procore.companies import vendor_companies
 from connector_assets.procore.document_fields import vendor_id_of
 from connector_assets.procore.reads import counted_companies, staged_ids
@@ -102,9 +101,7 @@ def reconcile_day(staging: Any, jde: Any, procore: Any, ledger: Ledger, day: str
         references = {order_reference(cid): cid for cid in sorted(commitments)}
         written = context.written["purchase_order"]
         orders = orders_by_reference(session, references, written, CHANGE_ORDER_PREFIX)
-        wanted = {int(a) for a in an8s if str(a).isdigit()}
-        found = suppliers_by_number(InSession(session), wanted) if wanted else []
-        suppliers = {str(s.number): str((s.address or {}).get("ALPH") or "").strip() for s in found}
+        suppliers = supplier_names(session, an8s)
     for req in sides:
         if vouchers_on:
             compare_voucher(context, req, batches.get(req.key))
