@@ -4,13 +4,15 @@ carry cost codes on a project (Procore -> JDE vouchers).
 Each line that charges something goes to the account its cost code maps to on the project (``JobCostMap``);
 lines on one account are merged into one F0911Z1 line, whose explanation (EXA, one line of 30 characters)
 names the cost code and description it holds, or its cost codes; an account that comes to nothing is left
-out. A line the map cannot place is a problem named in a finance user's words, never dropped.
+out. A line the map cannot place is a problem named in a finance user's words, never dropped. A rounding
+difference from the source's payable goes on the largest line (``round_on_largest``).
 """
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from connector_assets.flows import amounts
 from connector_assets.jde.job_cost_map import JobCostMap
 
 EXPLANATION_MAX = 30  # F0911 EXA
@@ -69,3 +71,16 @@ def distribute(
         entry.codes.append(line.code)
         entry.descriptions.append(line.description)
     return {account: entry for account, entry in by_account.items() if entry.amount}, companies
+
+
+def round_on_largest(accounts: dict[str, AccountShare], difference: Decimal) -> str | None:
+    """Put a rounding ``difference`` on the largest line (the first of equals, in line order, so a rerun
+    puts it on the same line); None when done, else why it cannot be (it would leave nothing there)."""
+    largest = max(accounts.values(), key=lambda entry: abs(entry.amount))  # max keeps the first of equals
+    if (largest.amount + difference) * largest.amount <= 0:
+        return (
+            f"the rounding difference {amounts.money(difference)} would leave nothing on the largest line "
+            f"({amounts.money(largest.amount)}); enter the voucher by hand"
+        )
+    largest.amount += difference
+    return None

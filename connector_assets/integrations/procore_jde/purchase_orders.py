@@ -56,6 +56,7 @@ from connector_resources.ledger import Ledger
 
 ENTITY = "purchase_order"
 REQUISITIONS_ASSET = "procore_requisitions"
+APPROVED_SETTING = "ML_PROCORE_JDE_APPROVED_STATUSES"  # the requisition statuses that count as approved
 COMMITMENTS_ASSET = "procore_commitments"
 MAPPING_ASSETS = (PROJECTS.asset, COST_CODES.asset)
 
@@ -133,7 +134,7 @@ def map_purchase_orders(context: Any, partition: str | None) -> Iterator[Mapped 
         resources.staging,
         (REQUISITIONS_ASSET, COMMITMENTS_ASSET),
         partition,
-        statuses("ML_PROCORE_JDE_APPROVED_STATUSES"),
+        statuses(APPROVED_SETTING),
         lambda commitment_id: commitment_order(ledger, commitment_id) is not None,
         first_company(resources.procore),
     )

@@ -43,6 +43,7 @@ from connector_assets.jde.supplier_inputs import (
 )
 from connector_assets.procore.vendor_fields import (
     address_lines,
+    bank_field_names,
     bank_fingerprint,
     bank_numbers,
     is_active,
@@ -82,11 +83,7 @@ def parse_origin(origin_id: Any, fmt: str) -> int | None:
 
 def bank_fields() -> tuple[str, str] | None:
     """``ML_PROCORE_JDE_VENDOR_BANK_FIELDS``: (routing field, account field), or None (banking not moved)."""
-    text = settings.read(BANK_SETTING)
-    if not text:
-        return None
-    parts = [p.strip() for p in text.split(",")]
-    return parts[0], parts[1]
+    return bank_field_names(settings.read(BANK_SETTING))
 
 
 def long_address_number(vendor_id: str) -> str | None:

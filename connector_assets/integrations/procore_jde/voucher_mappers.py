@@ -51,7 +51,7 @@ from connector_assets.jde import contracts, targets
 from connector_assets.jde.batch_bodies import LedgerLine, numbered, voucher_fields
 from connector_assets.jde.id_batch_keys import IdBatchKeys
 from connector_assets.jde.job_accounts import JobAccount
-from connector_assets.jde.job_cost_distribution import AccountShare, CostLine, distribute
+from connector_assets.jde.job_cost_distribution import AccountShare, CostLine, distribute, round_on_largest
 from connector_assets.jde.job_cost_map import JobCostMap
 from connector_assets.jde.purchase_orders import parse_order_id
 from connector_assets.procore.requisition_amounts import line_cost_code, line_payable
@@ -165,14 +165,7 @@ def settle_rounding(accounts: dict[str, AccountShare], due: Decimal, lines: int)
             f"period's retainage) but Procore's current payment due is {amounts.money(due)}; check the "
             "invoice in Procore (retainage, previous certificates) and enter the voucher by hand if right"
         )
-    largest = max(accounts.values(), key=lambda entry: abs(entry.amount))  # max keeps the first of equals
-    if (largest.amount + difference) * largest.amount <= 0:
-        return (
-            f"the rounding difference {amounts.money(difference)} would leave nothing on the largest line "
-            f"({amounts.money(largest.amount)}); enter the voucher by hand"
-        )
-    largest.amount += difference
-    return None
+    return round_on_largest(accounts, difference)
 
 
 def map_requisition(inputs: VoucherInputs, costs: JobCostMap) -> Mapped | Rejected | Skipped:

@@ -40,6 +40,7 @@ from connector_assets.flows.never_written import never_written_settled
 from connector_assets.integrations.procore_jde.cost_codes import CostCodeMap
 from connector_assets.integrations.procore_jde.integration import INTEGRATION, ROUTE, written_target
 from connector_assets.integrations.procore_jde.purchase_orders import (
+    APPROVED_SETTING,
     PURCHASE_ORDERS_FLOW,
     REQUISITIONS_ASSET,
     commitment_order,
@@ -180,7 +181,7 @@ def map_vouchers(context: Any, partition: str | None) -> Iterator[Mapped | Rejec
         context.add_output_metadata({"vouchers": OFF_NOTE}, output_name="result")
         return
     resources = context.resources
-    approved = statuses("ML_PROCORE_JDE_APPROVED_STATUSES")
+    approved = statuses(APPROVED_SETTING)
     requisitions = latest_approved(resources.staging, REQUISITIONS_ASSET, partition, approved)
     if not requisitions:
         return
@@ -200,7 +201,7 @@ def remap_vouchers(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]
     resources = context.resources
     costs = CostCodeMap.today(resources.staging)
     ledger = resources.ledger.get()
-    approved = statuses("ML_PROCORE_JDE_APPROVED_STATUSES")
+    approved = statuses(APPROVED_SETTING)
     places = queued(ledger, INTEGRATION, VOUCHERS_FLOW.name, keys, first_company(resources.procore))
     with resources.procore.company_sessions() as sessions:
         readers = VoucherReaders(sessions, ledger, costs, resources.procore, resources.jde)

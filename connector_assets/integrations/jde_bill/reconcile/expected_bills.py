@@ -99,11 +99,7 @@ class BillsSide:
 
     def _order(self, order: Any, bill_id: str | None, takers: dict, items: dict, on_unbilled: dict) -> None:
         ref, key = order_ref(order), order_source_key(order_ref(order))
-        supplier = (
-            str(int((order.header or order.lines[0]).get("AN8") or 0))
-            if (order.header or order.lines)
-            else ""
-        )
+        supplier = order.supplier
         label = f"purchase order {ref[0]}/{ref[1]}/{ref[2]}"
         if bill_id is None:
             if not order_approved(order, self.policy):

@@ -22,6 +22,7 @@ from connector_assets.integrations.procore_jde.change_orders import (
 from connector_assets.integrations.procore_jde.cost_codes import CostCodeMap
 from connector_assets.integrations.procore_jde.integration import INTEGRATION, written_target
 from connector_assets.integrations.procore_jde.order_mappers import CHANGE_ORDER_PREFIX, order_reference
+from connector_assets.integrations.procore_jde.purchase_orders import APPROVED_SETTING, REQUISITIONS_ASSET
 from connector_assets.integrations.procore_jde.reconcile.balances import Balances
 from connector_assets.integrations.procore_jde.reconcile.documents import (
     Context,
@@ -30,7 +31,6 @@ from connector_assets.integrations.procore_jde.reconcile.documents import (
     compare_order,
     compare_voucher,
 )
-from connector_assets.integrations.procore_jde.reconcile.reads import staged_approved
 from connector_assets.integrations.procore_jde.reconcile.vendors import compare_vendors
 from connector_assets.integrations.procore_jde.vendors import STAGED_VENDORS, vendor_an8
 from connector_assets.integrations.procore_jde.voucher_mappers import BatchKey
@@ -39,8 +39,8 @@ from connector_assets.jde.reconcile_documents import orders_by_reference, suppli
 from connector_assets.procore.companies import vendor_companies
 from connector_assets.procore.document_fields import vendor_id_of
 from connector_assets.procore.reads import counted_companies, staged_ids
-from connector_assets.procore.reconcile_documents import company_reads, linked_vendors
-from connector_assets.procore.staged_documents import staged_records
+from connector_assets.procore.reconcile_documents import company_reads, latest_staged, linked_vendors
+from connector_assets.procore.staged_documents import approved, staged_records, statuses
 from connector_resources.ledger import Ledger
 
 SYSTEMS = ("Procore", "JDE")
@@ -52,7 +52,8 @@ def reconcile_day(staging: Any, jde: Any, procore: Any, ledger: Ledger, day: str
     """The Procore ``day`` compared with JDE (see the module's docstring)."""
     report = Report(SYSTEMS, scope_label="Project, period / vendor")
     vouchers_on = vouchers_enabled()
-    requisitions = staged_approved(staging, day)
+    # The latest staged version of each of the day's requisitions, if approved (deleted ones left out).
+    requisitions = approved(latest_staged(staging, REQUISITIONS_ASSET, day), statuses(APPROVED_SETTING))
     change_orders = approved_change_orders(staged_records(staging, CHANGE_ORDERS_ASSET, day))
     report.counts["procore_requisitions_approved"] = len(requisitions)
     report.counts["procore_change_orders_approved"] = len(change_orders)
