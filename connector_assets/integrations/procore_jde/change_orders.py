@@ -24,13 +24,14 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from connector_assets.flows.core import Mapped, Rejected
-from connector_assets.flows.record_models import Column, matching, record_model, string, whole
+from connector_assets.flows.record_models import Column, matching, record_model, string
 from connector_assets.integrations.procore_jde.cost_codes import CostCodeMap
 from connector_assets.integrations.procore_jde.integration import INTEGRATION, ROUTE
 from connector_assets.integrations.procore_jde.order_mappers import (
     map_change_order,
 )
 from connector_assets.integrations.procore_jde.purchase_orders import (
+    ORDER_COLUMNS,
     PURCHASE_ORDERS_FLOW,
     PurchaseOrders,
     commitment_order,
@@ -56,13 +57,11 @@ ChangeOrderRecord = record_model(
     "What ML_UpdatePurchaseOrder accepts to add lines: the order (or a hold on it), at least one line, one "
     "line reference.",
     reference=matching(r"^PCCO-\d{1,20}$"),
-    project_id=matching(r"^\d{1,20}$"),
     commitment_id=matching(r"^\d{1,20}$"),
     order_company=string(1, 5, nullable=True),
     order_number=Column(float, {"gt": 0}, nullable=True),  # None: held until the order is written
     order_type=string(2, 2, nullable=True),
-    lines=whole(ge=1, le=999),
-    total=matching(r"^-?\d+\.\d{2}$"),
+    **ORDER_COLUMNS,
 )
 
 

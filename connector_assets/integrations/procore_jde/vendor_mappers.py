@@ -217,14 +217,6 @@ def map_supplier(
             "email_address": text(details.email),
         }
         changes.update({k: v for k, v in parts.items() if v})
-    return Mapped(
-        source_key=key,
-        body=changes,
-        fields={
-            "supplier_number": key,
-            "vendor_id": vendor_id,
-            "name": name,
-            "country_code": changes.get("country_code"),
-        },
-        natural_key={"vendor_id": vendor_id},
-    )
+    country = changes.get("country_code")
+    fields = {"supplier_number": key, "vendor_id": vendor_id, "name": name, "country_code": country}
+    return Mapped(key, changes, fields, natural_key={"vendor_id": vendor_id})
