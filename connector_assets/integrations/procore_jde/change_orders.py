@@ -24,14 +24,13 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from connector_assets.flows.core import Mapped, Rejected
-from connector_assets.flows.record_models import Column, matching, record_model, string
+from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.integrations.procore_jde.cost_codes import CostCodeMap
 from connector_assets.integrations.procore_jde.integration import INTEGRATION, ROUTE
 from connector_assets.integrations.procore_jde.order_mappers import (
     map_change_order,
 )
 from connector_assets.integrations.procore_jde.purchase_orders import (
-    ORDER_COLUMNS,
     PURCHASE_ORDERS_FLOW,
     PurchaseOrders,
     commitment_order,
@@ -52,17 +51,28 @@ ENTITY = "change_order"
 CHANGE_ORDERS_ASSET = "procore_commitment_change_orders"
 
 
-ChangeOrderRecord = record_model(
-    "ChangeOrderRecord",
-    "What ML_UpdatePurchaseOrder accepts to add lines: the order (or a hold on it), at least one line, one "
-    "line reference.",
-    reference=matching(r"^PCCO-\d{1,20}$"),
-    commitment_id=matching(r"^\d{1,20}$"),
-    order_company=string(1, 5, nullable=True),
-    order_number=Column(float, {"gt": 0}, nullable=True),  # None: held until the order is written
-    order_type=string(2, 2, nullable=True),
-    **ORDER_COLUMNS,
-)
+@lazy_model
+def ChangeOrderRecord() -> type:
+    """What ML_UpdatePurchaseOrder accepts to add lines: the order (or a hold on it), at least one line,
+    one line reference."""
+    import pandera.pandas as pa
+    from pandera.typing import Series
+
+    class ChangeOrderRecord(pa.DataFrameModel):
+        reference: Series[str] = pa.Field(str_matches=r"^PCCO-\d{1,20}$")
+        project_id: Series[str] = pa.Field(str_matches=r"^\d{1,20}$")
+        commitment_id: Series[str] = pa.Field(str_matches=r"^\d{1,20}$")
+        order_company: Series[str] = pa.Field(nullable=True, str_length={"min_value": 1, "max_value": 5})
+        order_number: Series[float] = pa.Field(nullable=True, gt=0)  # None: held until the order is written
+        order_type: Series[str] = pa.Field(nullable=True, str_length={"min_value": 2, "max_value": 2})
+        lines: Series[int] = pa.Field(ge=1, le=999)
+        total: Series[str] = pa.Field(str_matches=r"^-?\d+\.\d{2}$")
+
+        class Config:
+            strict = True
+            coerce = True
+
+    return ChangeOrderRecord
 
 
 class PurchaseOrderLines(JdePurchaseOrderLines):

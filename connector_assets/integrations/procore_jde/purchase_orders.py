@@ -59,22 +59,14 @@ REQUISITIONS_ASSET = "procore_requisitions"
 APPROVED_SETTING = "ML_PROCORE_JDE_APPROVED_STATUSES"  # the requisition statuses that count as approved
 COMMITMENTS_ASSET = "procore_commitments"
 MAPPING_ASSETS = (PROJECTS.asset, COST_CODES.asset)
-MONEY = r"^-?\d+\.\d{2}$"  # a total as the mappers write it (``amounts.money``)
 
-
-# What the record of every write to a JDE order holds besides its own: its Procore project, the lines it
-# writes and their total (the change orders' records too).
-ORDER_COLUMNS = {
-    "project_id": matching(r"^\d{1,20}$"),
-    "lines": whole(ge=1, le=999),
-    "total": matching(MONEY),
-}
 
 PurchaseOrderRecord = record_model(
     "PurchaseOrderRecord",
     "What ML_CreatePurchaseOrder accepts: a reference, a job, a supplier (or a hold on it), a date, at least "
     "one line.",
     reference=matching(r"^PC-\d{1,22}$"),
+    project_id=matching(r"^\d{1,20}$"),
     order_company=string(1, 5),
     order_type=string(2, 2),
     business_unit=string(1, 12),
@@ -82,7 +74,8 @@ PurchaseOrderRecord = record_model(
     order_date=matching(ISO_DAY),
     remark=string(max_length=30),
     currency=matching(r"^([A-Z]{3})?$"),
-    **ORDER_COLUMNS,
+    lines=whole(ge=1, le=999),
+    total=matching(r"^-?\d+\.\d{2}$"),
 )
 
 
