@@ -32,6 +32,7 @@ from connector_assets.integrations.procore_jde.vendor_mappers import (
     map_supplier,
 )
 from connector_assets.jde.documents import suppliers_by_number
+from connector_assets.jde.supplier_addresses import supplier_addresses_asset
 from connector_assets.jde.supplier_change_flows import supplier_changes_assets, supplier_changes_flow
 from connector_assets.jde.supplier_details import CONTACT_TABLES, supplier_details
 from connector_assets.jde.supplier_reads import staged_supplier_numbers
@@ -149,3 +150,6 @@ SUPPLIERS_FLOW = supplier_changes_flow(
     write_pool=ProcoreResource.from_settings().concurrency_pool,
 )
 supplier_assets = supplier_changes_assets(SUPPLIERS_FLOW)
+
+# The staged F0116 this flow reads (a list named ``*_tables``, as the package's other staged tables are).
+supplier_tables = [supplier_addresses_asset]
