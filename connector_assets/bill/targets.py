@@ -18,17 +18,19 @@ from connector_assets.flows.targets import SessionTarget
 ADDRESS_KEYS = ("line1", "line2", "city", "stateOrProvince", "zipOrPostalCode", "country")
 
 
-def _name(value: Any) -> str:
+def comparable_name(value: Any) -> str:
+    """A vendor name as BILL's vendors are matched and reconciled: spacing and case do not count."""
     return " ".join(str(value or "").split()).casefold()
 
 
-def _tax(value: Any) -> str:
+def comparable_tax_id(value: Any) -> str:
+    """A tax ID as matched and reconciled: only its letters and digits count (``12-345`` is ``12345``)."""
     return "".join(ch for ch in str(value or "") if ch.isalnum()).upper()
 
 
 def _tax_of(vendor: dict[str, Any]) -> str:
     info = vendor.get("additionalInfo")
-    return _tax(info.get("taxId")) if isinstance(info, dict) else ""
+    return comparable_tax_id(info.get("taxId")) if isinstance(info, dict) else ""
 
 
 @dataclass
@@ -52,12 +54,18 @@ class VendorIndex:
         vendor_id = str(vendor["id"])
         old = self.by_id.pop(vendor_id, None)
         if old is not None:
-            for bucket in (self.by_tax.get(_tax_of(old), []), self.by_name.get(_name(old.get("name")), [])):
+            for bucket in (
+                self.by_tax.get(_tax_of(old), []),
+                self.by_name.get(comparable_name(old.get("name")), []),
+            ):
                 bucket[:] = [v for v in bucket if str(v["id"]) != vendor_id]
         if vendor.get("archived") is True:
             return
         self.by_id[vendor_id] = vendor
-        for bucket_map, key in ((self.by_tax, _tax_of(vendor)), (self.by_name, _name(vendor.get("name")))):
+        for bucket_map, key in (
+            (self.by_tax, _tax_of(vendor)),
+            (self.by_name, comparable_name(vendor.get("name"))),
+        ):
             if key:
                 bucket = bucket_map.setdefault(key, [])
                 bucket.append(vendor)
@@ -67,10 +75,10 @@ class VendorIndex:
         """The vendor to adopt for a supplier of this name and tax ID: one with the same tax ID (the one of
         the same name first: a renamed vendor is still found), else one of the same name without a tax ID;
         never one whose tax ID differs (another business of the same name)."""
-        tax, wanted = _tax(tax_id), _name(name)
+        tax, wanted = comparable_tax_id(tax_id), comparable_name(name)
         if tax:
             same_tax = self.by_tax.get(tax, [])
-            named = [v for v in same_tax if _name(v.get("name")) == wanted]
+            named = [v for v in same_tax if comparable_name(v.get("name")) == wanted]
             if named or same_tax:
                 return str((named or same_tax)[0]["id"])
         untaxed = [v for v in self.by_name.get(wanted, []) if not _tax_of(v)]

@@ -7,6 +7,7 @@ is the one place it is looked up.
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from dagster import Failure
@@ -70,6 +71,19 @@ class GlAccounts:
                 f"account {account} is not postable (posting edit code {found.posting_edit}: {why}; {source})"
             )
         return found
+
+    @cached_property
+    def business_units(self) -> frozenset[str]:
+        """The business units F0901 holds an account in."""
+        return frozenset(unit for unit, _obj, _sub in self.accounts)
+
+    def unit_problem(self, unit: str, where: str) -> str | None:
+        """Why ``unit`` is no business unit of F0901 (no account in it), naming ``where``; None when it is."""
+        return (
+            None
+            if unit in self.business_units
+            else f"business unit {unit} not found in F0901 (no account in it; {where})"
+        )
 
 
 # -- accounts named by a setting (a journal's A/P, bank or tax account) -----------------------------------

@@ -48,6 +48,15 @@ def typed_account(row: dict) -> str:
     return ".".join(p for p in parts if p) if parts[1] else ""
 
 
+def order_line_cost(line: dict) -> tuple[Decimal, str]:
+    """An F4311 line's extended cost (AEXP, else quantity x unit cost) and how a person reads it: its
+    description (DSC1, else the item LITM), with the quantity and unit cost when it has a quantity."""
+    quantity, price = jde_amount(line.get("UORG")), jde_amount(line.get("PRRC"))
+    amount = jde_amount(line.get("AEXP")) if line.get("AEXP") not in (None, "") else quantity * price
+    text = str(line.get("DSC1") or "").strip() or str(line.get("LITM") or "").strip() or "-"
+    return amount, f"{text} ({quantity.normalize():f} x {price.normalize():f})" if quantity else text
+
+
 def order_line_charge(line: dict) -> Charge | None:
     """An F4311 line's account and business unit (the account's first segment); a stock line's branch/plant
     (MCU) with no account; None when the line has neither an account nor stock."""

@@ -176,6 +176,12 @@ class JdePurchaseOrder:
     def label(self) -> str:
         return "/".join(str(k) for k in self.key)
 
+    @property
+    def supplier(self) -> str:
+        """The order's supplier number as text: F4301 AN8, else its first line's ("" with neither)."""
+        row = self.header or (self.lines[0] if self.lines else None)
+        return str(int(row.get("AN8") or 0)) if row is not None else ""
+
 
 def order_key(row: dict) -> tuple[str, int, str, str]:
     return (

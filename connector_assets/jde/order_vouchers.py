@@ -2,7 +2,8 @@
 to tell each order's vouchers apart (JDE -> BILL bills: an order's first voucher takes its bill over).
 
 A JDE reader like those of ``connector_assets.jde.documents`` (by key, completed the same way): F0411 read
-by order number (PO), kept when its order company and type (PKCO, PDCT) match too.
+by order number (PO), kept when its order company and type (PKCO, PDCT) match too. And the source keys a
+flow out of JDE gives an order (``PO:<KCOO>:<DOCO>:<DCTO>``) and a voucher (``PV:<KCO>:<DOC>:<DCT>``).
 """
 
 from collections.abc import Iterable, Mapping
@@ -53,6 +54,35 @@ def voucher_order(voucher: JdeVoucher) -> OrderRef | None:
     if not number.isdigit():
         return None
     return str(item.get("PKCO") or "").strip(), int(number), str(item.get("PDCT") or "").strip()
+
+
+def entry_order(voucher: JdeVoucher) -> tuple[int, str, str]:
+    """A voucher's place in the order vouchers were entered: its number (Next Numbers), then company, type."""
+    return voucher.key[1], voucher.key[0], voucher.key[2]
+
+
+def first_voucher(vouchers: Iterable[JdeVoucher]) -> JdeVoucher | None:
+    """The first voucher entered of ``vouchers`` (an order's first voucher: the lowest voucher number)."""
+    return min(vouchers, key=entry_order, default=None)
+
+
+def order_source_key(ref: OrderRef) -> str:
+    """A JDE -> X flow's source key of an order: ``PO:<KCOO>:<DOCO>:<DCTO>``."""
+    return f"PO:{ref[0]}:{ref[1]}:{ref[2]}"
+
+
+def voucher_source_key(key: tuple[str, int, str]) -> str:
+    """A JDE -> X flow's source key of a voucher: ``PV:<KCO>:<DOC>:<DCT>`` (``payment_postings.Voucher``)."""
+    return f"PV:{key[0]}:{key[1]}:{key[2]}"
+
+
+def parse_source_key(key: str) -> tuple[str, str, int, str] | None:
+    """``("PO" | "PV", company, number, type)`` of an order's or a voucher's source key, None when it is
+    neither."""
+    parts = key.split(":")
+    if len(parts) != 4 or parts[0] not in ("PO", "PV") or not parts[2].isdigit():
+        return None
+    return parts[0], parts[1], int(parts[2]), parts[3]
 
 
 def with_voucher_orders(

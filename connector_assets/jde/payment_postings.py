@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from connector_assets.flows import amounts
-from connector_assets.flows.core import Mapped
+from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.record_models import ISO_DAY, matching, one_of, record_model, string
 from connector_assets.jde import postings
 from connector_assets.jde.accounts import GlAccounts, account_setting, setting_account_problems
@@ -187,6 +187,24 @@ def posted_to_reverse(ledger: Ledger, integration: str, entity: str, source: str
     if any(i.status == "abandoned" and i.created_at >= xref.updated_at for i in items):
         return None
     return xref.target_id
+
+
+def undone_after_posting(
+    ledger: Ledger, integration: str, source: str, key: str, payment: str, now: str
+) -> Rejected | None:
+    """Record ``key`` of a ``payment`` (in words: ``BILL payment 1 of bill 2``) that JDE holds and the source
+    system no longer counts as paid (``now``: ``VOIDED in BILL``, canceled, its funding failed): the
+    integration never reverses a JDE posting, so it asks a person to, until they say it is done; None when
+    JDE holds nothing to reverse (``posted_to_reverse`` of entity ``payment``)."""
+    posted = posted_to_reverse(ledger, integration, "payment", source, key)
+    if not posted:
+        return None
+    return Rejected(
+        key,
+        f"{payment} is now {now}, but JDE holds it as {posted} (posted when it was paid). The integration "
+        "never reverses a JDE posting: void the payment (or reverse the journal entry) in JDE, then abandon "
+        "this item",
+    )
 
 
 class PaymentPostings(postings.PaymentPostings):

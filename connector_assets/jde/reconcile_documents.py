@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from connector_assets.flows.reconciliation import amount
-from connector_assets.jde.documents import voucher_key
+from connector_assets.jde.documents import suppliers_by_number, voucher_key
 from connector_assets.jde.lookup import browse_in
 from connector_assets.jde.purchase_orders import PO_HEADER_TABLE, PO_LINE_TABLE, order_id, parse_order_id
 from connector_assets.jde.tables import AP_LEDGER
@@ -202,6 +202,23 @@ def pay_items(session: Any, keys: Iterable[VoucherKey], columns: Sequence[str]) 
         if voucher_key(row) in wanted:
             items[voucher_key(row)].append(row)
     return items
+
+
+def paid_on_vouchers(session: Any, keys: Iterable[VoucherKey]) -> dict[VoucherKey, Decimal]:
+    """What JDE shows as paid on each of these vouchers: F0411 gross less open amount (AG - AAP) over its pay
+    items, read by voucher number (100 to a call); a voucher JDE does not hold is not there."""
+    paid: dict[VoucherKey, Decimal] = defaultdict(Decimal)
+    for key, items in pay_items(session, keys, ["KCO", "DOC", "DCT", "SFX", "AG", "AAP"]).items():
+        paid[key] += sum((amount(r.get("AG")) - amount(r.get("AAP")) for r in items), Decimal(0))
+    return paid
+
+
+def supplier_names(session: Any, an8s: Iterable[Any]) -> dict[str, str]:
+    """Address number (as text) -> name (F0101 ALPH) of each of ``an8s`` JDE holds as a supplier (F0401),
+    read on the open ``session``."""
+    wanted = {int(a) for a in an8s if str(a).isdigit()}
+    found = suppliers_by_number(InSession(session), wanted) if wanted else []
+    return {str(s.number): str((s.address or {}).get("ALPH") or "").strip() for s in found}
 
 
 def vouchers_on_orders(

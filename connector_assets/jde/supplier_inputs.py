@@ -2,14 +2,45 @@
 supplier" flow: the inputs' lengths (``docs/jde_orchestrations/ML_AddUpdateSupplier.json``; F0101 /
 F0116 / F0115 / F01151 column lengths for the address, phone and e-mail inputs) and the pandera columns
 of a supplier record holding them, which each integration's record extends with its own (its source id,
-tax ID, status, bank ...). A supplier the integration would have to cut to fit is refused, never cut.
+tax ID, status, bank ...), and those columns read off the inputs (``contact_fields``). A supplier the
+integration would have to cut to fit is refused, never cut.
 """
+
+from collections.abc import Mapping
+from typing import Any
 
 from connector_assets.flows.lazy_model import lazy_model
 
 NAME_MAX, TAX_MAX, ALKY_MAX, COMPANY_MAX = 40, 20, 20, 5  # F0101 ALPH, TAX, ALKY; company (CO)
 ADDRESS_LINE_MAX, CITY_MAX, STATE_MAX, POSTAL_MAX, COUNTRY_MAX = 40, 25, 3, 12, 3  # F0116
 PHONE_MAX, EMAIL_MAX = 20, 256  # F0115 PH1, F01151 EMAL
+
+ADDRESS_INPUTS = ("Address_Line_1", "Address_Line_2", "Address_Line_3", "Address_Line_4")  # F0116 ADD1-4
+# A supplier record's contact column -> the ML_AddUpdateSupplier input it holds.
+CONTACT_INPUTS = {
+    "address_line_1": "Address_Line_1",
+    "address_line_2": "Address_Line_2",
+    "city": "City",
+    "state": "State",
+    "postal_code": "Postal_Code",
+    "country": "Country",
+    "phone": "Phone_Number",
+    "email": "Email_Address",
+}
+
+
+def address_inputs(lines: list[str]) -> dict[str, str]:
+    """Address lines as the four inputs F0116 holds: a fifth line and any after it are joined onto the
+    fourth, so no part of the address is lost."""
+    if len(lines) > len(ADDRESS_INPUTS):
+        lines = [*lines[:3], ", ".join(lines[3:])]
+    return dict(zip(ADDRESS_INPUTS, lines, strict=False))
+
+
+def contact_fields(inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """The record's address, phone and e-mail columns (``SupplierContactColumns`` but the name) as the
+    ``ML_AddUpdateSupplier`` inputs hold them; a blank or missing input is None."""
+    return {column: inputs.get(name) or None for column, name in CONTACT_INPUTS.items()}
 
 
 @lazy_model

@@ -21,7 +21,7 @@ does not find (59A8) is not ready either, not refused. A flow that posts each re
 them; its replay handler is ``jde_target_replay``.
 """
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, ClassVar
 
@@ -405,3 +405,13 @@ def jde_target_replay(
     return ledger_target_replay(
         spec, lambda built, ledger: open_jde_target(target_class, spec, built["jde"], ledger), resources
     )
+
+
+def register_jde_target_replays(
+    flows: Mapping[FlowSpec, type[JdeTarget]], resources: Callable[[], dict[str, Any]]
+) -> None:
+    """``ml-connector replay`` for each of ``flows``: its ``jde_target_replay`` through its target class."""
+    from connector_resources.replay import register_replay_handler
+
+    for spec, target_class in flows.items():
+        register_replay_handler(spec.integration, spec.name, jde_target_replay(spec, target_class, resources))

@@ -9,11 +9,19 @@ Procore sandbox.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 # The app's hook namespace on Procore (one per app: lowercase letters, digits and dashes).
 PROCORE_HOOK_NAMESPACE = "ml-connector"
+
+
+def hook_resources(entities: Iterable[str]) -> list[str]:
+    """The Procore webhook resources whose events concern ``entities`` (``RESOURCE_ENTITIES`` values)."""
+    from connector_resources.procore.entities import RESOURCE_ENTITIES
+
+    wanted = set(entities)
+    return sorted(name for name, entity in RESOURCE_ENTITIES.items() if entity in wanted)
 
 
 def register_procore_hook(resource: Any, destination: str, resources: Sequence[str]) -> list[str]:

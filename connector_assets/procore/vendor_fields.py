@@ -10,6 +10,15 @@ from collections.abc import Mapping
 from typing import Any
 
 
+def bank_field_names(text: str) -> tuple[str, str] | None:
+    """The (routing field, account field) a setting names as ``routing,account``; None when it names none
+    (banking is not moved)."""
+    if not text:
+        return None
+    parts = [p.strip() for p in text.split(",")]
+    return parts[0], parts[1]
+
+
 def bank_numbers(vendor: Mapping[str, Any], fields: tuple[str, str] | None) -> tuple[str, str]:
     """The vendor's (routing, account) as digits and letters only ("" when absent or not moved)."""
     if fields is None:

@@ -1,8 +1,9 @@
 """The bills flow's keys: which JDE document a BILL bill stands for, and the ledger entries naming it.
 
 Shared by the mappers, the voucher-on-order rule, the BILL target and the reconciliation, so that each
-reads a source key (``PO:<KCOO>:<DOCO>:<DCTO>``, ``PV:<KCO>:<DOC>:<DCT>``) and the cross-references
-(``bill``, ``bill_voucher``, the vendors flow's ``vendor``) the same way.
+reads the cross-references (``bill``, ``bill_voucher``, the vendors flow's ``vendor``) the same way; the
+source keys (``PO:<KCOO>:<DOCO>:<DCTO>``, ``PV:<KCO>:<DOC>:<DCT>``) are the JDE side's
+(``jde.order_vouchers``).
 """
 
 from collections.abc import Iterable
@@ -10,28 +11,10 @@ from collections.abc import Iterable
 from connector_assets.integrations.jde_bill.integration import INTEGRATION
 from connector_assets.integrations.jde_bill.vendors import VENDORS_FLOW
 from connector_assets.jde.order_vouchers import OrderRef
-from connector_assets.jde.order_vouchers import order_ref as order_ref  # the reconciliation reads it here
-from connector_assets.jde.order_vouchers import voucher_order as voucher_order
 from connector_resources.ledger import Ledger
 
 ENTITY = "bill"
 VOUCHER_LINK = "bill_voucher"  # ledger entity: the voucher that took an order's bill over
-
-
-def order_source_key(ref: OrderRef) -> str:
-    return f"PO:{ref[0]}:{ref[1]}:{ref[2]}"
-
-
-def voucher_source_key(key: tuple[str, int, str]) -> str:
-    return f"PV:{key[0]}:{key[1]}:{key[2]}"
-
-
-def parse_key(key: str) -> tuple[str, str, int, str] | None:
-    """``("PO" | "PV", company, number, type)`` of a source key, or None when it is not one."""
-    parts = key.split(":")
-    if len(parts) != 4 or parts[0] not in ("PO", "PV") or not parts[2].isdigit():
-        return None
-    return parts[0], parts[1], int(parts[2]), parts[3]
 
 
 def order_invoice_number(ref: OrderRef) -> str:

@@ -13,19 +13,9 @@ from decimal import Decimal
 from typing import Any
 
 from connector_assets.bill.bodies import bill_line, bill_parts
-from connector_assets.flows.amounts import CENT
+from connector_assets.flows.amounts import money
 from connector_assets.flows.core import Mapped, Rejected
-from connector_assets.integrations.jde_bill.bill_eligibility import open_lines
-from connector_assets.integrations.jde_bill.bill_keys import (
-    OrderRef,
-    order_invoice_number,
-    order_ref,
-    order_source_key,
-    parse_key,
-    takeover_description,
-    voucher_order,
-    voucher_source_key,
-)
+from connector_assets.integrations.jde_bill.bill_keys import order_invoice_number, takeover_description
 from connector_assets.integrations.jde_bill.bill_mappings import BillPolicy, LineCoder, net_days
 from connector_assets.integrations.jde_bill.vendors import VENDORS_FLOW
 from connector_assets.jde.charges import (
@@ -33,16 +23,21 @@ from connector_assets.jde.charges import (
     jde_day,
     line_number,
     order_line_charge,
+    order_line_cost,
     typed_account,
     voucher_order_charge,
     voucher_totals,
 )
+from connector_assets.jde.document_statuses import open_lines
 from connector_assets.jde.documents import JdePurchaseOrder, JdeVoucher
-
-
-def _cents(amount: Decimal) -> str:
-    return str(amount.quantize(CENT))
-
+from connector_assets.jde.order_vouchers import (
+    OrderRef,
+    order_ref,
+    order_source_key,
+    parse_source_key,
+    voucher_order,
+    voucher_source_key,
+)
 
 # -- the mappers ------------------------------------------------------------------------------------------
 
@@ -78,7 +73,7 @@ def _record(
         natural["voucher"] = voucher
     if taken_over_by:
         natural["taken_over_by"] = dict(taken_over_by)
-        natural["order"] = list(parse_key(key)[1:])  # type: ignore[index]
+        natural["order"] = list(parse_source_key(key)[1:])  # type: ignore[index]
     return Mapped(
         source_key=key,
         body=body,
@@ -117,12 +112,7 @@ def map_order_bill(
         if isinstance(coded, str):
             problems.append(coded)
             continue
-        quantity, price = jde_amount(line.get("UORG")), jde_amount(line.get("PRRC"))
-        amount = jde_amount(line.get("AEXP")) if line.get("AEXP") not in (None, "") else quantity * price
-        text = str(line.get("DSC1") or "").strip() or str(line.get("LITM") or "").strip() or "-"
-        if quantity:
-            text = f"{text} ({quantity.normalize():f} x {price.normalize():f})"
-        lines.append(bill_line(amount, text, coded))
+        lines.append(bill_line(*order_line_cost(line), coded))
     if problems:
         return Rejected(key, f"{label}: " + "; ".join(problems))
     if not lines:
@@ -136,7 +126,7 @@ def map_order_bill(
     total = sum((Decimal(line["amount"]) for line in lines), Decimal(0))
     if total <= 0:
         return Rejected(
-            key, f"{label}: its open lines total {_cents(total)}; BILL takes bills above zero only"
+            key, f"{label}: its open lines total {money(total)}; BILL takes bills above zero only"
         )
     number = order_invoice_number(ref)
     return _record(
@@ -164,8 +154,8 @@ def _distribution_lines(voucher: JdeVoucher, books: Books, label: str) -> list[d
     tax, expected, distributed = voucher_totals(voucher)
     if distributed != expected:
         return (
-            f"its G/L distribution in F0911 totals {_cents(distributed)} but its pay items total "
-            f"{_cents(expected)} (gross less tax); correct the voucher in JDE"
+            f"its G/L distribution in F0911 totals {money(distributed)} but its pay items total "
+            f"{money(expected)} (gross less tax); correct the voucher in JDE"
         )
     lines, problems, first = [], [], None
     for row in voucher.distribution:
@@ -235,7 +225,7 @@ def map_voucher_bill(
     if total <= 0:
         return Rejected(
             key,
-            f"{label}: totals {_cents(total)}; a credit is entered in BILL as a vendor credit, not a bill",
+            f"{label}: totals {money(total)}; a credit is entered in BILL as a vendor credit, not a bill",
         )
     numbers = [number]
     if takes_over:

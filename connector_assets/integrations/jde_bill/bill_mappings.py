@@ -31,6 +31,7 @@ from connector_assets.flows.mapping_tables import MappingTable, build_mapping_ta
 from connector_assets.flows.setting_tables import setting_table
 from connector_assets.integrations.jde_bill.integration import INTEGRATION
 from connector_assets.jde.accounts import GlAccounts
+from connector_assets.jde.document_statuses import DocumentStatuses
 from connector_resources import settings
 
 STOCK_KEY = "LNTY:S"  # the account-table key of stock lines (no account in JDE; AAIs choose it)
@@ -81,13 +82,10 @@ jde_bill_mapping_tables = [build_mapping_table_asset(table, group=INTEGRATION) f
 
 
 @dataclass(frozen=True)
-class BillPolicy:
-    """Which JDE documents become bills, and the due-date default: settings, since status codes and
-    terms are each customer's own (jde-ais.md: order activity rules are configured per customer)."""
+class BillPolicy(DocumentStatuses):
+    """Which JDE documents become bills (``jde.document_statuses``), and the due-date default: settings,
+    since status codes and terms are each customer's own."""
 
-    approved_status: int  # F4311.LTTR from which a line is approved
-    closed_status: int  # F4311.LTTR from which a line is closed or cancelled (left off the bill)
-    voucher_statuses: frozenset[str]  # F0411.PST of vouchers sent
     default_net_days: int  # an order with no terms at all
 
     @classmethod
@@ -113,22 +111,13 @@ class LineCoder:
         bill_departments: Mapping[str, BillClassification],
     ) -> None:
         self.gl = gl
-        units = {unit for unit, _obj, _sub in gl.accounts}
-
-        def unit_problem(unit: str, where: str) -> str | None:
-            return (
-                None
-                if unit in units
-                else f"business unit {unit} not found in F0901 (no account in it; {where})"
-            )
-
         self.bill = BillLineCoding(
             {k.strip().upper(): v for k, v in accounts.items()},
             {k.strip().upper(): v for k, v in departments.items()},
             chart,
             bill_departments,
             (ACCOUNTS.variable, DEPARTMENTS.variable),
-            unit_problem,
+            gl.unit_problem,
         )
 
     @classmethod

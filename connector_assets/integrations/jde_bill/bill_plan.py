@@ -14,33 +14,25 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from connector_assets.flows.core import Mapped, Rejected
-from connector_assets.integrations.jde_bill.bill_eligibility import order_approved, voucher_payable
-from connector_assets.integrations.jde_bill.bill_keys import (
-    ENTITY,
-    VOUCHER_LINK,
-    order_source_key,
-    parse_key,
-    target_id_of,
-    vendor_ids,
-    voucher_source_key,
-)
+from connector_assets.integrations.jde_bill.bill_keys import ENTITY, VOUCHER_LINK, target_id_of, vendor_ids
 from connector_assets.integrations.jde_bill.bill_mappers import Books, map_order_bill, map_voucher_bill
 from connector_assets.integrations.jde_bill.integration import INTEGRATION
+from connector_assets.jde.document_statuses import order_approved, voucher_payable
 from connector_assets.jde.documents import JdePurchaseOrder, JdeVoucher
 from connector_assets.jde.order_vouchers import (
     OrderRef,
+    entry_order,
+    first_voucher,
     order_ref,
+    order_source_key,
+    parse_source_key,
     supplier_terms,
     voucher_order,
+    voucher_source_key,
     vouchers_by_order,
     with_voucher_orders,
 )
 from connector_resources.ledger import Ledger
-
-
-def first_voucher(vouchers: Iterable[JdeVoucher]) -> JdeVoucher | None:
-    """The order's first voucher: the lowest voucher number (then company, type), i.e. entered first."""
-    return min(vouchers, key=lambda v: (v.key[1], v.key[0], v.key[2]), default=None)
 
 
 def plan_bills(
@@ -76,7 +68,7 @@ def plan_bills(
         bill_id = target_id_of(ledger, ENTITY, key)
         recorded = ledger.find_xref_by_target(INTEGRATION, VOUCHER_LINK, "bill", bill_id) if bill_id else None
         if recorded is not None:  # the voucher that took the bill over keeps it
-            parsed = parse_key(recorded.source_key)
+            parsed = parse_source_key(recorded.source_key)
             taker_key = (parsed[1], parsed[2], parsed[3]) if parsed else None
             takers[ref] = taker_key
             taker = candidates.get(taker_key)
@@ -118,7 +110,7 @@ def _invoice_numbers(vouchers: dict[tuple, JdeVoucher]) -> dict[str, str]:
     """Supplier invoice number (VINV) -> ``PV:...`` key of each voucher on an order, first voucher first:
     the numbers the order's bill carries once one of them took it over (its search looks for them too)."""
     numbers: dict[str, str] = {}
-    for voucher in sorted(vouchers.values(), key=lambda v: (v.key[1], v.key[0], v.key[2])):
+    for voucher in sorted(vouchers.values(), key=entry_order):
         number = str(voucher.pay_items[0].get("VINV") or "").strip()
         if number:
             numbers.setdefault(number, voucher_source_key(voucher.key))

@@ -27,12 +27,13 @@ ledger first, then BILL's bills by vendor + every invoice number our flows could
 also by the order's ``PO-...`` number; quirk 8: no idempotency keys), only then a single create (the bulk
 endpoint rolls a whole batch back for one bad bill, so it is not used).
 
-The pieces: ``bill_keys`` (source keys, cross-references), ``bill_eligibility``, ``bill_mappers`` (pure),
+The pieces: ``bill_keys`` (cross-references; the source keys and which documents are approved or payable
+are the JDE side's: ``jde.order_vouchers``, ``jde.document_statuses``), ``bill_mappers`` (pure),
 ``bill_plan``, ``bill_target`` (its rules on BILL's bills target); this module holds the record's schema,
 the flow spec, its assets and its replay handler.
 """
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from connector_assets.bill.bodies import BillColumns
@@ -41,18 +42,13 @@ from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.record_models import matching, record_model
 from connector_assets.flows.replay_resources import ledger_target_replay
 from connector_assets.flows.route_assets import route_flow_assets
-from connector_assets.integrations.jde_bill.bill_keys import (
-    ENTITY,
-    order_source_key,
-    parse_key,
-    voucher_order,
-    voucher_source_key,
-)
+from connector_assets.integrations.jde_bill.bill_keys import ENTITY
 from connector_assets.integrations.jde_bill.bill_mappers import Books
 from connector_assets.integrations.jde_bill.bill_mappings import (
     ACCOUNTS,
     DEPARTMENTS,
     PAYMENT_TERMS,
+    TABLES,
     BillPolicy,
     LineCoder,
     jde_bill_mapping_tables,
@@ -68,7 +64,13 @@ from connector_assets.jde.documents import (
     changed_vouchers,
     vouchers_by_key,
 )
-from connector_assets.jde.order_vouchers import purchase_orders_by_ref
+from connector_assets.jde.order_vouchers import (
+    order_source_key,
+    parse_source_key,
+    purchase_orders_by_ref,
+    voucher_order,
+    voucher_source_key,
+)
 from connector_assets.jde.tables import AP_LEDGER, GL_ACCOUNTS, PO_HEADERS, PO_LINES, SUPPLIERS
 from connector_resources.replay import ReplayHandler
 
@@ -85,8 +87,9 @@ BillRecord = record_model(
 # -- the partition's bills, and a replay's -----------------------------------------------------------------
 
 
-def _books(context: Any, tables: Mapping[str, Mapping[str, str]]) -> Books:
-    staging = context.resources.staging
+def _books(staging: Any, today: bool) -> Books:
+    """The tables as staged for the run (``today``: staged afresh from today's files, for a replay)."""
+    tables = {t.asset: t.restage(staging) if today else t.snapshot(staging) for t in TABLES}
     coder = LineCoder.load(staging, tables[ACCOUNTS.asset], tables[DEPARTMENTS.asset])
     return Books(coder, tables[PAYMENT_TERMS.asset], BillPolicy.from_settings(), {})
 
@@ -94,8 +97,7 @@ def _books(context: Any, tables: Mapping[str, Mapping[str, str]]) -> Books:
 def map_bills(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
     """The partition's changed orders (header or any line) and vouchers (any pay item) as BILL bills."""
     staging = context.resources.staging
-    tables = {table.asset: table.snapshot(staging) for table in (ACCOUNTS, DEPARTMENTS, PAYMENT_TERMS)}
-    books = _books(context, tables)
+    books = _books(staging, today=False)
     jde, ledger = context.resources.jde, context.resources.ledger.get()
     orders = changed_purchase_orders(staging, jde, partition)
     vouchers = changed_vouchers(staging, jde, partition)
@@ -105,11 +107,9 @@ def map_bills(context: Any, partition: str | None) -> Iterator[Mapped | Rejected
 def remap_bills(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
     """The named bills (``PO:...`` / ``PV:...``) read from JDE again and mapped with today's tables (they
     are staged afresh first, so a fixed table takes effect)."""
-    staging = context.resources.staging
-    tables = {table.asset: table.restage(staging) for table in (ACCOUNTS, DEPARTMENTS, PAYMENT_TERMS)}
-    books = _books(context, tables)
+    books = _books(context.resources.staging, today=True)
     jde, ledger = context.resources.jde, context.resources.ledger.get()
-    parsed = [p for p in (parse_key(k) for k in keys) if p]
+    parsed = [p for p in (parse_source_key(k) for k in keys) if p]
     orders = purchase_orders_by_ref(jde, {(p[1], p[2], p[3]) for p in parsed if p[0] == "PO"})
     vouchers = vouchers_by_key(jde, {(p[1], p[2], p[3]) for p in parsed if p[0] == "PV"})
     made = list(_once_each(plan_bills(jde, ledger, books, orders, vouchers)))
@@ -160,7 +160,7 @@ bill_assets = [
             GL_ACCOUNTS.asset,
             CHART_OF_ACCOUNTS_ASSET,
             DEPARTMENTS_ASSET,
-            *(table.asset for table in (ACCOUNTS, DEPARTMENTS, PAYMENT_TERMS)),
+            *(table.asset for table in TABLES),
             f"{VENDORS_FLOW.flow}_written",
         ],
     ),

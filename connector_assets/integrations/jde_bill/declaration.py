@@ -2,16 +2,14 @@
 vendors and bills flows with their jobs and schedules, the payments flow and its inbox sensor, the
 reconciliation and the replay handlers."""
 
-from functools import partial
-
 from connector_assets.bill.classifications import CHART_OF_ACCOUNTS_ASSET, DEPARTMENTS_ASSET
 from connector_assets.bill.targets import BillVendors
 from connector_assets.flows.assembly import Declaration
 from connector_assets.flows.assets import executable_keys
 from connector_assets.flows.jobs import FlowJob
-from connector_assets.flows.replay_resources import register_settings_replay, resources_from_settings
+from connector_assets.flows.replay_resources import register_settings_replay
 from connector_assets.integrations.jde_bill.bills import BILLS_FLOW, bill_assets, bill_replay
-from connector_assets.integrations.jde_bill.integration import INTEGRATION
+from connector_assets.integrations.jde_bill.integration import INTEGRATION, SETTINGS_RESOURCES
 from connector_assets.integrations.jde_bill.payments import PAYMENTS_FLOW
 from connector_assets.integrations.jde_bill.payments_flow import (
     payment_assets,
@@ -54,14 +52,9 @@ jde_bill_flow_jobs, jde_bill_schedules = jde_flow_jobs(FLOW_JOBS, "BILL")
 def register_replay_handlers() -> None:
     """``ml-connector replay`` re-reads queued suppliers from JDE and writes them to BILL with today's
     settings."""
-    register_settings_replay(
-        VENDORS_FLOW,
-        BillVendors.for_replay,
-        partial(resources_from_settings, ("jde", "bill", "staging")),
-    )
+    register_settings_replay(VENDORS_FLOW, BillVendors.for_replay, SETTINGS_RESOURCES)
     # Bills: re-read from JDE, mapped with today's tables, written once.
-    bill_resources = partial(resources_from_settings, ("jde", "bill", "staging"))
-    register_replay_handler(INTEGRATION, BILLS_FLOW.name, bill_replay(bill_resources))
+    register_replay_handler(INTEGRATION, BILLS_FLOW.name, bill_replay(SETTINGS_RESOURCES))
     register_payments_replay()  # BILL payments: re-read from BILL, written to JDE with today's settings
 
 

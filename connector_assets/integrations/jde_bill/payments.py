@@ -64,7 +64,7 @@ from connector_assets.jde.payment_postings import (
     PaymentPostings,
     jde_origin,
     payment_journal,
-    posted_to_reverse,
+    undone_after_posting,
     voucher_payment,
 )
 from connector_assets.jde.payment_postings import journal_key as posting_key
@@ -212,15 +212,9 @@ def _undone_after_posting(ledger: Ledger, payment: dict[str, Any]) -> Iterator[R
     of the record abandoned since the posting is not raised again by the day's later runs)."""
     payment_id, status = str(payment["id"]), payment_status(payment) or "no longer paid"
     for bill_id, _ in paid_bills(payment):
-        key = f"{payment_id}:{bill_id}"
-        posted = posted_to_reverse(ledger, INTEGRATION, "payment", "bill", key)
-        if posted:
-            yield Rejected(
-                key,
-                f"BILL payment {payment_id} of bill {bill_id} is now {status} in BILL, but JDE holds it as "
-                f"{posted} (posted when it was paid). The integration never reverses a JDE posting: void the "
-                "payment (or reverse the journal entry) in JDE, then abandon this item",
-            )
+        key, words = f"{payment_id}:{bill_id}", f"BILL payment {payment_id} of bill {bill_id}"
+        if undone := undone_after_posting(ledger, INTEGRATION, "bill", key, words, f"{status} in BILL"):
+            yield undone
 
 
 def map_payments(context: AssetExecutionContext, partition: str | None) -> Iterator[Mapped | Rejected]:

@@ -10,7 +10,6 @@ day's payments are read from BILL by the mapped step itself when the ``bill_sour
 """
 
 from collections.abc import Callable
-from functools import partial
 from typing import Any
 
 from connector_assets.bill.documents import PAYMENTS
@@ -18,13 +17,11 @@ from connector_assets.flows.assets import executable_keys
 from connector_assets.flows.documents import build_inbox_sensor
 from connector_assets.flows.inbox_flows import inbox_flow_assets, inbox_flow_jobs
 from connector_assets.flows.jobs import FlowJob
-from connector_assets.flows.replay_resources import resources_from_settings
-from connector_assets.integrations.jde_bill.integration import INTEGRATION
+from connector_assets.integrations.jde_bill.integration import SETTINGS_RESOURCES
 from connector_assets.integrations.jde_bill.payments import PAYMENTS_FLOW, BillPayments
 from connector_assets.jde.tables import GL_ACCOUNTS
-from connector_assets.jde.targets import jde_target_replay
+from connector_assets.jde.targets import register_jde_target_replays
 from connector_assets.saas_assets import saas_partitions
-from connector_resources.replay import register_replay_handler
 
 payment_assets = inbox_flow_assets(
     PAYMENTS_FLOW,
@@ -62,7 +59,4 @@ def register_payments_replay(resources: Callable[[], dict[str, Any]] | None = No
     """``ml-connector replay`` for queued payments: each is read from BILL again (its current version) and
     mapped with today's settings, ledger and F0901 cache, then written through the same target; a payment
     JDE already holds is skipped. ``resources`` (JDE, BILL, staging) default to today's settings."""
-    build = resources or partial(resources_from_settings, ("jde", "bill", "staging"))
-    register_replay_handler(
-        INTEGRATION, PAYMENTS_FLOW.name, jde_target_replay(PAYMENTS_FLOW, BillPayments, build)
-    )
+    register_jde_target_replays({PAYMENTS_FLOW: BillPayments}, resources or SETTINGS_RESOURCES)

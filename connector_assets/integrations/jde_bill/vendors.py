@@ -27,7 +27,7 @@ side, ``connector_assets.bill.targets``). BILL documents no duplicate detection:
 this search are all that stands between a rerun and a second vendor.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from connector_assets.bill.bodies import BillVendorColumns, vendor_parts
@@ -45,7 +45,7 @@ from connector_assets.jde.addressed_suppliers import (
 from connector_assets.jde.assets import jde_partitions
 from connector_assets.jde.assets import supplier_addresses_staged as addresses_enabled
 from connector_assets.jde.documents import JdeSupplier
-from connector_assets.jde.extract import build_table_asset
+from connector_assets.jde.supplier_addresses import supplier_addresses_asset
 from connector_assets.jde.tables import SUPPLIER_ADDRESSES
 from connector_resources import settings
 
@@ -119,16 +119,19 @@ def map_vendors(context: Any, partition: str | None) -> Iterator[Mapped | Reject
     """The partition's changed suppliers, and those held records wait for, as BILL vendors."""
     also = {int(key) for key in awaited_keys(context, partition, VENDORS_FLOW) if key.isdigit()}
     found = changed_addressed_suppliers(context, partition, also, f"{INTEGRATION} {VENDORS_FLOW.name}")
-    country = default_country()
-    for supplier in found:
-        yield map_vendor(supplier, country)
+    yield from _vendors(found)
 
 
 def remap_vendors(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
     """The named suppliers read from JDE again and mapped (replay)."""
-    found = addressed_suppliers_by_number(context.resources.jde, {int(k) for k in keys if k.isdigit()})
-    country = default_country()
-    for supplier in found:
+    yield from _vendors(
+        addressed_suppliers_by_number(context.resources.jde, {int(k) for k in keys if k.isdigit()})
+    )
+
+
+def _vendors(suppliers: Iterable[JdeSupplier]) -> Iterator[Mapped | Rejected]:
+    country = default_country()  # the setting read once for them all
+    for supplier in suppliers:
         yield map_vendor(supplier, country)
 
 
@@ -146,8 +149,6 @@ VENDORS_FLOW = ROUTE.flow(
     # F0116 is staged outside JDE_TABLES, so ping learns of it here; F0401 / F0101 come from the lineage.
     reads={"JDE": (SUPPLIER_ADDRESSES.table,)} if _ADDRESSES else {},
 )
-
-supplier_addresses_asset = build_table_asset(SUPPLIER_ADDRESSES, jde_partitions)
 
 vendor_assets = [
     *([supplier_addresses_asset] if _ADDRESSES else []),

@@ -44,7 +44,8 @@ from connector_assets.integrations.jde_procurify.integration import INTEGRATION,
 from connector_assets.integrations.jde_procurify.supplier_mappers import ProcurifyVendorRecord, map_supplier
 from connector_assets.jde import assets as jde_staging
 from connector_assets.jde.extract import build_table_asset
-from connector_assets.jde.supplier_details import CONTACT_TABLES, SUPPLIER_SOURCES, contact_reads
+from connector_assets.jde.supplier_change_flows import supplier_changes_flow
+from connector_assets.jde.supplier_details import CONTACT_TABLES, SUPPLIER_SOURCES
 from connector_assets.jde.supplier_documents import (
     SupplierDocument,
     changed_suppliers,
@@ -159,15 +160,8 @@ def _vendors_for_run(context: Any):
     return open_vendors(ProcurifyVendors, context.resources.procurify, context.resources.ledger.get())
 
 
-SUPPLIERS_FLOW = ROUTE.flow(
-    "suppliers",
-    "supplier",
-    ProcurifyVendorRecord,
-    map_suppliers,
-    remap_suppliers,
-    _vendors_for_run,
-    reads={"JDE": contact_reads(), "procurify": ("vendors",)},
-    writes={"procurify": ("vendors",)},
+SUPPLIERS_FLOW = supplier_changes_flow(
+    ROUTE, ProcurifyVendorRecord, map_suppliers, remap_suppliers, _vendors_for_run
 )
 
 # ``jde_supplier_addresses`` (F0116) is built by JDE -> BILL and Procore -> JDE too (same asset key): the

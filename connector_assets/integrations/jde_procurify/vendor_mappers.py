@@ -28,7 +28,7 @@ from typing import Any
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.integrations.jde_procurify.vendor_pairs import long_address_number
-from connector_assets.jde.supplier_inputs import ALKY_MAX, COMPANY_MAX, SupplierContactColumns
+from connector_assets.jde.supplier_inputs import ALKY_MAX, COMPANY_MAX, SupplierContactColumns, contact_fields
 from connector_assets.jde.supplier_lengths import length_problems
 
 # PURCHASABLE_TYPES and vendor_type are re-exported: ``reconcile.vendors`` still imports them from here.
@@ -176,14 +176,7 @@ def map_vendor(vendor: Mapping[str, Any], *, company: str) -> Mapped | Rejected:
             "name": values["Alpha_Name"],
             "long_address_number": alky,
             "company": company,
-            "address_line_1": values["Address_Line_1"] or None,
-            "address_line_2": values["Address_Line_2"] or None,
-            "city": values["City"] or None,
-            "state": values["State"] or None,
-            "postal_code": values["Postal_Code"] or None,
-            "country": values["Country"] or None,
-            "phone": values["Phone_Number"] or None,
-            "email": values["Email_Address"] or None,
+            **contact_fields(values),
         },
         natural_key={"long_address_number": alky},
     )

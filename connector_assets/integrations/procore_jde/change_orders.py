@@ -21,35 +21,31 @@ after its lines were added is refused, never added again: a person corrects the 
 """
 
 from collections.abc import Callable, Iterator, Mapping
-from functools import partial
 from typing import Any
 
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.lazy_model import lazy_model
-from connector_assets.flows.replay_resources import resources_from_settings
 from connector_assets.integrations.procore_jde.cost_codes import CostCodeMap
 from connector_assets.integrations.procore_jde.integration import INTEGRATION, ROUTE
 from connector_assets.integrations.procore_jde.order_mappers import (
     map_change_order,
 )
 from connector_assets.integrations.procore_jde.purchase_orders import (
-    MAPPING_ASSETS,
     PURCHASE_ORDERS_FLOW,
     PurchaseOrders,
     commitment_order,
+    order_flow_assets,
 )
+from connector_assets.integrations.procore_jde.vendors import SETTINGS_RESOURCES
 from connector_assets.jde import targets
 from connector_assets.jde.purchase_orders import PO_LINE_TABLE, UPDATE_PURCHASE_ORDER, parse_order_id
 from connector_assets.jde.purchase_orders import PurchaseOrderLines as JdePurchaseOrderLines
-from connector_assets.jde.tables import GL_ACCOUNTS
 from connector_assets.procore.companies import first_company, tagged
-from connector_assets.procore.day_flow_assets import procore_day_flow_assets
 from connector_assets.procore.document_fields import line_cost_code
 from connector_assets.procore.document_reads import ProjectLabels, change_order_lines
 from connector_assets.procore.queued_reads import PerCompany, queued, read_queued
 from connector_assets.procore.staged_documents import approved, staged_records, statuses, with_project
 from connector_resources.ledger import Ledger
-from connector_resources.replay import register_replay_handler
 
 ENTITY = "change_order"
 CHANGE_ORDERS_ASSET = "procore_commitment_change_orders"
@@ -172,12 +168,7 @@ CHANGE_ORDERS_FLOW = ROUTE.flow(
     writes={"JDE": (UPDATE_PURCHASE_ORDER,)},
 )
 
-# After the orders' write: in one run, a change order's order exists before it is mapped.
-change_order_assets = procore_day_flow_assets(
-    CHANGE_ORDERS_FLOW,
-    [CHANGE_ORDERS_ASSET, GL_ACCOUNTS.asset, *MAPPING_ASSETS, f"{PURCHASE_ORDERS_FLOW.flow}_written"],
-    "jde",
-)
+change_order_assets = order_flow_assets(CHANGE_ORDERS_FLOW, (CHANGE_ORDERS_ASSET,), PURCHASE_ORDERS_FLOW)
 
 
 def register_order_replays(resources: Callable[[], dict[str, Any]] | None = None) -> None:
@@ -186,6 +177,5 @@ def register_order_replays(resources: Callable[[], dict[str, Any]] | None = None
     and written once through their JDE target on one JDE session per replay, with the replay's ledger; one
     already written is skipped by its cross-reference. ``resources``: jde, procore, staging (today's
     settings unless given), built once per replay."""
-    build = resources or partial(resources_from_settings, ("jde", "procore", "staging"))
-    for spec, target in ((PURCHASE_ORDERS_FLOW, PurchaseOrders), (CHANGE_ORDERS_FLOW, PurchaseOrderLines)):
-        register_replay_handler(INTEGRATION, spec.name, targets.jde_target_replay(spec, target, build))
+    flows = {PURCHASE_ORDERS_FLOW: PurchaseOrders, CHANGE_ORDERS_FLOW: PurchaseOrderLines}
+    targets.register_jde_target_replays(flows, resources or SETTINGS_RESOURCES)

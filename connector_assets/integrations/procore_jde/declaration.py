@@ -44,13 +44,8 @@ FLOW_ASSETS = {
     VOUCHERS_FLOW: voucher_assets,
     CHANGE_ORDERS_FLOW: change_order_assets,
 }
-CRON_SETTINGS = {
-    VENDORS_FLOW: "ML_PROCORE_JDE_VENDORS_CRON",
-    SUPPLIERS_FLOW: "ML_PROCORE_JDE_SUPPLIERS_CRON",
-    PURCHASE_ORDERS_FLOW: "ML_PROCORE_JDE_PURCHASE_ORDERS_CRON",
-    VOUCHERS_FLOW: "ML_PROCORE_JDE_VOUCHERS_CRON",
-    CHANGE_ORDERS_FLOW: "ML_PROCORE_JDE_CHANGE_ORDERS_CRON",
-}
+# Each flow's cron setting: ML_PROCORE_JDE_<FLOW>_CRON (``settings``).
+CRON_SETTINGS = {spec: f"ML_PROCORE_JDE_{spec.name.upper()}_CRON" for spec in FLOW_ASSETS}
 
 # F0116 for the suppliers flow: this package's copy only when the flows that send addresses do not stage it.
 staged_tables = supplier_addresses_unless_staged()

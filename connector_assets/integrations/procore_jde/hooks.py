@@ -14,6 +14,8 @@ JDE, which sends no webhooks.
 
 from __future__ import annotations
 
+from connector_assets.procore.hooks import hook_resources
+
 # Procore entity (RESOURCE_ENTITIES values) -> the flows (FlowSpec.name) a change of it concerns.
 ENTITY_FLOWS: dict[str, tuple[str, ...]] = {
     "vendors": ("vendors",),
@@ -29,6 +31,4 @@ SENSOR_DESCRIPTION = (
 
 def procore_hook_resources() -> list[str]:
     """The Procore webhook resources whose events the Procore -> JDE inbox sensor turns into runs."""
-    from connector_resources.procore.entities import RESOURCE_ENTITIES
-
-    return sorted(name for name, entity in RESOURCE_ENTITIES.items() if entity in ENTITY_FLOWS)
+    return hook_resources(ENTITY_FLOWS)

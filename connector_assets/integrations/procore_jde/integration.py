@@ -1,9 +1,11 @@
 """The name that keys this integration everywhere (ledger rows, Dagster group, jobs, replay handlers) and
 the routes its flows take: Procore -> JDE (vendors, purchase orders, vouchers, change orders) and JDE ->
-Procore (supplier changes back to the linked vendors), and the sync times of the vendor pairs both write."""
+Procore (supplier changes back to the linked vendors), the sync times of the vendor pairs both write, and
+the JDE record each Procore record was written as (``written_target``)."""
 
 from connector_assets.flows.pair_sync import PairSync
 from connector_assets.flows.targets import FlowRoute
+from connector_resources.ledger import Ledger
 
 INTEGRATION = "procore_jde"
 ROUTE = FlowRoute(INTEGRATION, source_system="procore", target_system="JDE")
@@ -11,3 +13,10 @@ ROUTE = FlowRoute(INTEGRATION, source_system="procore", target_system="JDE")
 SUPPLIERS_ROUTE = FlowRoute(INTEGRATION, source_system="JDE", target_system="procore")
 # When a Procore vendor and its JDE supplier were last brought together (both flows write the pair).
 VENDOR_PAIRS = PairSync(INTEGRATION)
+
+
+def written_target(ledger: Ledger, entity: str, source_key: str) -> str | None:
+    """The JDE id this integration's cross-reference names for a Procore record, None when it names none
+    (the record is not in JDE yet)."""
+    xref = ledger.get_xref(INTEGRATION, entity, "procore", str(source_key), "JDE")
+    return xref.target_id if xref is not None and xref.target_id else None

@@ -7,13 +7,10 @@ values line on the account its cost code maps to. An approved commitment change 
 that order through ``ML_UpdatePurchaseOrder``, each carrying the line reference ``PCCO-<id>`` (F4311.VR01)
 so a rerun finds them instead of adding them twice.
 
-Why the quantities look the way they do: the contract takes whole quantities greater than zero (F4311.UORG
-has no decimals) and unit costs with four decimals. A unit-accounted line with a whole quantity goes as
-it is; a fractional quantity (2.5 t of rebar) cannot, so it goes as quantity 1 at the line amount and the
-line's description says what was ordered. Amount-accounted lines are quantity 1 at the amount. Change
-order lines are quantity 1 at their amount; a deductive one (negative amount) is a line with a negative
-unit cost, which the contract allows (only the quantity must be above zero) and which reduces the
-order's total as the change order reduces the commitment.
+Quantities and unit costs follow JDE's rules for an order line (``jde.order_lines``: whole quantities,
+four-decimal unit costs, else 1 at the amount with a note). A commitment's amount-accounted lines, and
+every change order line, are quantity 1 at their amount; a deductive change order line (negative amount)
+reduces the order's total as the change order reduces the commitment.
 
 Nothing here reads anything: the caller looks the accounts up (``CostCodeMap``), the vendor's address
 number and the order a change order belongs to, and passes them in.
@@ -21,24 +18,23 @@ number and the order a change order belongs to, and passes them in.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from connector_assets.flows import amounts
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.jde.job_accounts import JobAccount
-from connector_assets.procore.document_fields import document_label, order_date_of
+from connector_assets.jde.order_lines import TEXT_MAX, amount_line, unit_line
+from connector_assets.procore.document_fields import cut, document_label, order_date_of
 from connector_resources import settings
 
 Account = JobAccount | str  # the account a cost lands on, or why it has none
+Made = tuple[dict[str, Any], Decimal] | str  # an order line (without its account) and its amount, or why not
 
 REFERENCE_PREFIX = "PC-"  # F4301.VR01 of a commitment's order: PC-<commitment id>
 CHANGE_ORDER_PREFIX = "PCCO-"  # F4311.VR01 of a change order's lines: PCCO-<change order id>
-TEXT_MAX = 30  # F4301.RMK, F4311.DSC1
-REFERENCE_MAX = 25  # F4301.VR01 / F4311.VR01
-UNIT_COST = Decimal("0.0001")  # F4311.PRRC: four decimals
 PURCHASE_ORDER_CONTRACT = "PurchaseOrderContract"
 WORK_ORDER_CONTRACT = "WorkOrderContract"
 
@@ -71,32 +67,16 @@ def change_order_reference(change_order_id: Any) -> str:
     return f"{CHANGE_ORDER_PREFIX}{change_order_id}"
 
 
-def cut(text: Any, limit: int = TEXT_MAX) -> str:
-    return " ".join(str(text or "").split())[:limit]
-
-
 def line_label(line: Mapping[str, Any], position: int) -> str:
     text = cut(line.get("description"), 40)
     return f"line {line.get('position') or position}" + (f" ({text})" if text else "")
 
 
-def _unit_cost(value: Decimal) -> str:
-    return f"{value.quantize(UNIT_COST):f}"
-
-
-def _with_note(description: str, note: str) -> str:
-    """``description`` cut so that ``note`` (what a finance user must know about the line) still fits."""
-    room = TEXT_MAX - len(note) - 1
-    return f"{description[:room].rstrip()} {note}".strip() if room > 0 else note[:TEXT_MAX]
-
-
-def commitment_line(
-    line: Mapping[str, Any], position: int, accounting_method: str | None
-) -> tuple[dict[str, Any], Decimal] | str:
+def commitment_line(line: Mapping[str, Any], position: int, accounting_method: str | None) -> Made:
     """One schedule of values line as a JDE order line (without its account) and its extended cost, or
     why it cannot be one."""
     label = line_label(line, position)
-    description = cut(line.get("description"))
+    description = cut(line.get("description"), TEXT_MAX)
     line_amount = amounts.amount(line.get("amount"))
     quantity = amounts.amount(line.get("quantity"))
     unit_cost = amounts.amount(line.get("unit_cost"))
@@ -110,34 +90,51 @@ def commitment_line(
             return f"{label}: unit-accounted line without a quantity and unit cost"
         if quantity <= 0:
             return f"{label}: quantity {quantity} (JDE order lines need a quantity above zero)"
-        product = (quantity * unit_cost).quantize(amounts.CENT, rounding=ROUND_HALF_UP)
-        extended = line_amount.quantize(amounts.CENT) if line_amount is not None else product
-        whole = quantity == quantity.to_integral_value()
-        # JDE extends quantity x unit cost; the line goes so only when that is Procore's amount, to the cent.
-        if whole and unit_cost == unit_cost.quantize(UNIT_COST) and product == extended:
-            body = {"Quantity": int(quantity), "Unit_Cost": _unit_cost(unit_cost)}
-            return {"Line_Type": "J", "Description": description, **body}, extended
-        # JDE takes whole quantities (and four-decimal costs), and must extend to Procore's amount: the line
-        # goes as 1 at its amount, and says so.
-        uom = cut(line.get("uom"), 4)
-        note = f"[{quantity.normalize():f}{' ' + uom if uom else ''} @{unit_cost.normalize():f}]"
-        return (
-            {
-                "Line_Type": "J",
-                "Description": _with_note(description, note),
-                "Quantity": 1,
-                "Unit_Cost": _unit_cost(extended),
-            },
-            extended,
-        )
+        return unit_line(description, quantity, unit_cost, line_amount, cut(line.get("uom"), 4))
     if line_amount is None:
         return f"{label}: amount {line.get('amount')!r} is not an amount"
-    return {
-        "Line_Type": "J",
-        "Description": description,
-        "Quantity": 1,
-        "Unit_Cost": _unit_cost(line_amount),
-    }, (line_amount)
+    return amount_line(description, line_amount), line_amount
+
+
+def change_order_line(line: Mapping[str, Any], position: int, title: Any) -> Made:
+    """One change order line at its amount (else quantity x unit cost), described by itself or by the
+    change order's ``title``, or why it has no amount."""
+    line_amount = amounts.amount(line.get("amount"))
+    if line_amount is None:
+        quantity, unit_cost = amounts.amount(line.get("quantity")), amounts.amount(line.get("unit_cost"))
+        if quantity is not None and unit_cost is not None:
+            line_amount = (quantity * unit_cost).quantize(amounts.CENT)
+    if line_amount is None:
+        return f"{line_label(line, position)}: amount {line.get('amount')!r} is not an amount"
+    return amount_line(cut(line.get("description") or title, TEXT_MAX), line_amount), line_amount
+
+
+def lines_on_accounts(
+    label: str,
+    lines: Sequence[Mapping[str, Any]],
+    line_accounts: Sequence[Account],
+    make: Callable[[Mapping[str, Any], int], Made],
+    problems: list[str],
+    **inputs: Any,
+) -> tuple[list[dict[str, Any]], Decimal]:
+    """Each line made (``make``) on its account, with ``inputs`` added, and their total; every line that
+    cannot be made or has no account adds its problem instead."""
+    if len(line_accounts) != len(lines):
+        raise ValueError(f"{label}: {len(lines)} lines but {len(line_accounts)} accounts")
+    made_lines: list[dict[str, Any]] = []
+    total = Decimal(0)
+    for position, (line, account) in enumerate(zip(lines, line_accounts, strict=True), start=1):
+        made = make(line, position)
+        if isinstance(made, str):
+            problems.append(made)
+        if isinstance(account, str):
+            problems.append(f"{line_label(line, position)}: {account}")
+        if isinstance(made, str) or isinstance(account, str):
+            continue
+        body, amount = made
+        made_lines.append({**body, "Account": account.account, **inputs})
+        total += amount
+    return made_lines, total
 
 
 def _project(commitment: Mapping[str, Any]) -> str:
@@ -145,10 +142,6 @@ def _project(commitment: Mapping[str, Any]) -> str:
     if isinstance(project, Mapping) and project.get("id") is not None:
         return str(project["id"])
     return str(commitment.get("_project_id") or "")
-
-
-def commitment_label(commitment: Mapping[str, Any]) -> str:
-    return document_label("commitment", commitment)
 
 
 def map_commitment(
@@ -169,7 +162,7 @@ def map_commitment(
     when the vendor has not synced yet, in which case the order waits for ``vendor_hold`` (the vendors
     flow's dependency key) and is written once the vendor is."""
     commitment_id = str(commitment.get("id") or "")
-    label = commitment_label(commitment)
+    label = document_label("commitment", commitment)
     problems: list[str] = []
     order_type = order_types.of(commitment.get("_commitment_type") or commitment.get("type"))
     if order_type is None:
@@ -185,22 +178,10 @@ def map_commitment(
             f"its contract date {commitment.get('contract_date')!r} is not a date, and it has no execution "
             "or issued-on date either (the JDE order date): set the contract date in Procore, then replay"
         )
-    if len(line_accounts) != len(lines):
-        raise ValueError(f"{label}: {len(lines)} lines but {len(line_accounts)} accounts")
-    order_lines: list[dict[str, Any]] = []
-    total = Decimal(0)
     method = commitment.get("accounting_method")
-    for position, (line, account) in enumerate(zip(lines, line_accounts, strict=True), start=1):
-        made = commitment_line(line, position, method)
-        if isinstance(made, str):
-            problems.append(made)
-        if isinstance(account, str):
-            problems.append(f"{line_label(line, position)}: {account}")
-        if isinstance(made, str) or isinstance(account, str):
-            continue
-        body, extended = made
-        order_lines.append({**body, "Account": account.account})
-        total += extended
+    order_lines, total = lines_on_accounts(
+        label, lines, line_accounts, lambda line, at: commitment_line(line, at, method), problems
+    )
     if not lines:
         problems.append("it has no schedule of values lines in Procore")
     vendor = commitment.get("vendor") if isinstance(commitment.get("vendor"), Mapping) else {}
@@ -217,7 +198,8 @@ def map_commitment(
         str((currency or {}).get("currency_iso_code") or "").upper() if isinstance(currency, Mapping) else ""
     )
     remark = cut(
-        " ".join(p for p in (cut(commitment.get("number"), 40), cut(commitment.get("title"), 60)) if p)
+        " ".join(p for p in (cut(commitment.get("number"), 40), cut(commitment.get("title"), 60)) if p),
+        TEXT_MAX,
     )
     body = {
         "Order_Company": job.company,
@@ -278,35 +260,12 @@ def map_change_order(
     commitment = change_order.get("contract_id")
     label = f"{change_order_label(change_order)} of commitment {commitment} on project {project}"
     problems: list[str] = []
-    if len(line_accounts) != len(lines):
-        raise ValueError(f"{label}: {len(lines)} lines but {len(line_accounts)} accounts")
     reference = change_order_reference(change_order_id)
-    added: list[dict[str, Any]] = []
-    total = Decimal(0)
-    for position, (line, account) in enumerate(zip(lines, line_accounts, strict=True), start=1):
-        where = line_label(line, position)
-        line_amount = amounts.amount(line.get("amount"))
-        if line_amount is None:
-            quantity, unit_cost = amounts.amount(line.get("quantity")), amounts.amount(line.get("unit_cost"))
-            if quantity is not None and unit_cost is not None:
-                line_amount = (quantity * unit_cost).quantize(amounts.CENT)
-        if line_amount is None:
-            problems.append(f"{where}: amount {line.get('amount')!r} is not an amount")
-        if isinstance(account, str):
-            problems.append(f"{where}: {account}")
-        if line_amount is None or isinstance(account, str):
-            continue
-        added.append(
-            {
-                "Line_Type": "J",
-                "Description": cut(line.get("description") or change_order.get("title")),
-                "Quantity": 1,
-                "Unit_Cost": _unit_cost(line_amount),
-                "Account": account.account,
-                "Reference": reference,
-            }
-        )
-        total += line_amount
+    title = change_order.get("title")
+    added, total = lines_on_accounts(
+        label, lines, line_accounts, lambda line, at: change_order_line(line, at, title), problems,
+        Reference=reference,
+    )  # fmt: skip
     if not lines:
         problems.append("it has no line items in Procore, so there is nothing to add to the JDE order")
     if not change_order_id.isdigit():

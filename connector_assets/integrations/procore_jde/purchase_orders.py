@@ -27,10 +27,10 @@ which receipts and vouchers in JDE may stand on (changes arrive as change orders
 from collections.abc import Iterator
 from typing import Any
 
-from connector_assets.flows.core import Mapped, Rejected
+from connector_assets.flows.core import FlowSpec, Mapped, Rejected
 from connector_assets.flows.record_models import ISO_DAY, matching, record_model, string, whole
 from connector_assets.integrations.procore_jde.cost_codes import COST_CODES, PROJECTS, CostCodeMap
-from connector_assets.integrations.procore_jde.integration import INTEGRATION, ROUTE
+from connector_assets.integrations.procore_jde.integration import INTEGRATION, ROUTE, written_target
 from connector_assets.integrations.procore_jde.order_mappers import OrderTypes, map_commitment
 from connector_assets.integrations.procore_jde.vendors import (
     VENDORS_FLOW,
@@ -56,6 +56,7 @@ from connector_resources.ledger import Ledger
 
 ENTITY = "purchase_order"
 REQUISITIONS_ASSET = "procore_requisitions"
+APPROVED_SETTING = "ML_PROCORE_JDE_APPROVED_STATUSES"  # the requisition statuses that count as approved
 COMMITMENTS_ASSET = "procore_commitments"
 MAPPING_ASSETS = (PROJECTS.asset, COST_CODES.asset)
 
@@ -85,8 +86,7 @@ class PurchaseOrders(JdePurchaseOrders):
 def commitment_order(ledger: Ledger, commitment_id: str) -> str | None:
     """The commitment's JDE order (``KCOO:DOCO:DCTO``, the cross-reference's target id), None while this
     flow has not written it."""
-    xref = ledger.get_xref(INTEGRATION, ENTITY, "procore", commitment_id, "JDE")
-    return xref.target_id if xref is not None and xref.target_id else None
+    return written_target(ledger, ENTITY, commitment_id)
 
 
 def commitment_record(
@@ -134,7 +134,7 @@ def map_purchase_orders(context: Any, partition: str | None) -> Iterator[Mapped 
         resources.staging,
         (REQUISITIONS_ASSET, COMMITMENTS_ASSET),
         partition,
-        statuses("ML_PROCORE_JDE_APPROVED_STATUSES"),
+        statuses(APPROVED_SETTING),
         lambda commitment_id: commitment_order(ledger, commitment_id) is not None,
         first_company(resources.procore),
     )
@@ -167,16 +167,15 @@ PURCHASE_ORDERS_FLOW = ROUTE.flow(
     writes={"JDE": (CREATE_PURCHASE_ORDER, UPDATE_PURCHASE_ORDER)},
 )
 
-VENDORS_WRITTEN = f"{VENDORS_FLOW.flow}_written"
-# After the vendors' write: in one run, an order's vendor is synced before the order is mapped.
-purchase_order_assets = procore_day_flow_assets(
-    PURCHASE_ORDERS_FLOW,
-    [
-        REQUISITIONS_ASSET,
-        COMMITMENTS_ASSET,
-        GL_ACCOUNTS.asset,
-        *MAPPING_ASSETS,
-        f"{VENDORS_FLOW.flow}_written",
-    ],
-    "jde",
+
+def order_flow_assets(spec: FlowSpec, staged: tuple[str, ...], after: FlowSpec) -> list[Any]:
+    """A flow's assets after what its step reads (the staged Procore entities, F0901, the mapping tables)
+    and after ``after``'s write: in one run, the vendor or order a record needs is in JDE before it is
+    mapped."""
+    upstream = [*staged, GL_ACCOUNTS.asset, *MAPPING_ASSETS, f"{after.flow}_written"]
+    return procore_day_flow_assets(spec, upstream, "jde")
+
+
+purchase_order_assets = order_flow_assets(
+    PURCHASE_ORDERS_FLOW, (REQUISITIONS_ASSET, COMMITMENTS_ASSET), VENDORS_FLOW
 )

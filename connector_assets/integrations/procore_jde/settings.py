@@ -1,88 +1,79 @@
-"""Procore -> JD Edwards: its settings, typed, found by prefix (``settings.register_settings``)."""
+"""Procore -> JD Edwards: its settings, typed, found by prefix (``settings.register_settings``), each
+declared by its name under the integration's prefix (``flows.integration_settings.SettingsOf``)."""
 
 from __future__ import annotations
 
+from connector_assets.flows.integration_settings import SettingsOf
 from connector_resources.setting_kinds import Items, OnOff, Text
-from connector_resources.settings import Setting, register_settings
+from connector_resources.settings import Setting
 
-SETTINGS: tuple[Setting, ...] = register_settings(
-    "procore_jde",
+setting = SettingsOf("procore_jde")
+
+SETTINGS: tuple[Setting, ...] = setting.register(
     # Procore -> JD Edwards (issue 13): daily at 02:00 (project workflows close their day), one cron per flow.
-    Setting(
-        "procore_jde_vendors_cron",
-        "ML_PROCORE_JDE_VENDORS_CRON",
+    setting(
+        "vendors_cron",
         "0 2 * * *",
         "Procore vendors -> JDE suppliers (address book + supplier master)",
     ),
-    Setting(
-        "procore_jde_suppliers_cron",
-        "ML_PROCORE_JDE_SUPPLIERS_CRON",
+    setting(
+        "suppliers_cron",
         "5 2 * * *",
         "JDE supplier changes (address, contact) -> the linked Procore vendors",
     ),
-    Setting(
-        "procore_jde_purchase_orders_cron",
-        "ML_PROCORE_JDE_PURCHASE_ORDERS_CRON",
+    setting(
+        "purchase_orders_cron",
         "10 2 * * *",
         "Procore commitments of approved requisitions -> JDE purchase orders",
     ),
-    Setting(
-        "procore_jde_vouchers_cron",
-        "ML_PROCORE_JDE_VOUCHERS_CRON",
+    setting(
+        "vouchers_cron",
         "20 2 * * *",
         "approved Procore requisitions -> JDE batch vouchers (F0411Z1/F0911Z1)",
     ),
-    Setting(
-        "procore_jde_change_orders_cron",
-        "ML_PROCORE_JDE_CHANGE_ORDERS_CRON",
+    setting(
+        "change_orders_cron",
         "30 2 * * *",
         "approved Procore commitment change orders -> JDE purchase order updates",
     ),
-    Setting(
-        "procore_jde_reconcile_cron",
-        "ML_PROCORE_JDE_RECONCILE_CRON",
+    setting(
+        "reconcile_cron",
         "0 4 * * *",
         "Procore -> JDE reconciliation (requisitions vs vouchers and PO lines, commitments, vendors)",
     ),
-    Setting(
-        "procore_jde_approved_statuses",
-        "ML_PROCORE_JDE_APPROVED_STATUSES",
+    setting(
+        "approved_statuses",
         "approved,approved_as_noted",
         "Procore -> JDE: requisition (subcontractor invoice) statuses that count as approved "
         "(comma-separated)",
         kind=Items(noun="statuses", case="lower", at_least=0),
     ),
-    Setting(
-        "procore_jde_change_order_statuses",
-        "ML_PROCORE_JDE_CHANGE_ORDER_STATUSES",
+    setting(
+        "change_order_statuses",
         "approved",
         "Procore -> JDE: commitment change order statuses that update the JDE purchase order "
         "(comma-separated; Procore's vocabulary is unconfirmed)",
         kind=Items(noun="statuses", case="lower", at_least=0),
     ),
-    Setting(
-        "procore_jde_vouchers",
-        "ML_PROCORE_JDE_VOUCHERS",
+    setting(
+        "vouchers",
         "on",
         "Procore -> JDE: an approved requisition also becomes an AP batch voucher against its purchase "
         "order (on / off)",
         kind=OnOff(),
     ),
-    Setting(
-        "procore_jde_po_order_type",
-        "ML_PROCORE_JDE_PO_ORDER_TYPE",
+    setting(
+        "po_order_type",
         "OP",
         "Procore -> JDE: JDE order type (DCTO) of a Procore purchase order contract",
     ),
-    Setting(
-        "procore_jde_wo_order_type",
-        "ML_PROCORE_JDE_WO_ORDER_TYPE",
+    setting(
+        "wo_order_type",
         "OS",
         "Procore -> JDE: JDE order type (DCTO) of a Procore work order contract (subcontract)",
     ),
-    Setting(
-        "procore_jde_vendor_origin_format",
-        "ML_PROCORE_JDE_VENDOR_ORIGIN_FORMAT",
+    setting(
+        "vendor_origin_format",
         "JDE-V-{an8}",
         "Procore -> JDE vendors: how a Procore vendor's origin_id spells the JDE address number ({an8}); "
         "a bare number is read too; origin_code always holds the bare number",
@@ -92,21 +83,18 @@ SETTINGS: tuple[Setting, ...] = register_settings(
             says="the address number named once, as {an8} (e.g. JDE-V-{an8})",
         ),
     ),
-    Setting(
-        "procore_jde_vendor_company",
-        "ML_PROCORE_JDE_VENDOR_COMPANY",
+    setting(
+        "vendor_company",
         "00001",
         "Procore -> JDE vendors: A/P company (F0401 KCOP) of a supplier added from Procore",
     ),
-    Setting(
-        "procore_jde_project_map",
-        "ML_PROCORE_JDE_PROJECT_MAP",
+    setting(
+        "project_map",
         "mappings/sandbox/procore_jde_projects.csv",
         "Procore project -> JDE job business unit table (mappings/README.md)",
     ),
-    Setting(
-        "procore_jde_cost_code_map",
-        "ML_PROCORE_JDE_COST_CODE_MAP",
+    setting(
+        "cost_code_map",
         "mappings/sandbox/procore_jde_cost_codes.csv",
         "Procore cost code -> JDE account (BU.OBJ.SUB; the BU is the cost center) table (mappings/README.md)",
     ),

@@ -31,15 +31,10 @@ from connector_assets.integrations.procore_jde.vendor_mappers import (
     ProcoreVendorRecord,
     map_supplier,
 )
-from connector_assets.jde.day_flow_assets import jde_day_flow_assets
 from connector_assets.jde.documents import suppliers_by_number
 from connector_assets.jde.supplier_addresses import supplier_addresses_asset
-from connector_assets.jde.supplier_details import (
-    CONTACT_TABLES,
-    SUPPLIER_SOURCES,
-    contact_reads,
-    supplier_details,
-)
+from connector_assets.jde.supplier_change_flows import supplier_changes_assets, supplier_changes_flow
+from connector_assets.jde.supplier_details import CONTACT_TABLES, supplier_details
 from connector_assets.jde.supplier_reads import staged_supplier_numbers
 from connector_assets.procore.companies import first_company, tagged, vendor_company
 from connector_assets.procore.vendor_target import open_vendor_patches as open_patches
@@ -144,21 +139,17 @@ def _patches_for_run(context: Any):
     return open_vendor_patches(context.resources.procore, context.resources.ledger.get(), context.run.run_id)
 
 
-SUPPLIERS_FLOW = SUPPLIERS_ROUTE.flow(
-    "suppliers",
-    "supplier",
+SUPPLIERS_FLOW = supplier_changes_flow(
+    SUPPLIERS_ROUTE,
     ProcoreVendorRecord,
     map_suppliers,
     remap_suppliers,
     _patches_for_run,
-    reads={"JDE": contact_reads(), "procore": ("vendors",)},
-    writes={"procore": ("vendors",)},
     # The app's pool (limit 1), shared with the Procore source reads and the origin mark: Procore's limits
     # are per app, whatever the company.
     write_pool=ProcoreResource.from_settings().concurrency_pool,
 )
-
-supplier_assets = jde_day_flow_assets(SUPPLIERS_FLOW, SUPPLIER_SOURCES, "procore")
+supplier_assets = supplier_changes_assets(SUPPLIERS_FLOW)
 
 # The staged F0116 this flow reads (a list named ``*_tables``, as the package's other staged tables are).
 supplier_tables = [supplier_addresses_asset]

@@ -31,17 +31,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from connector_assets.flows.core import Mapped, Rejected
-from connector_assets.flows.lazy_model import lazy_model
-from connector_assets.flows.record_models import matching, record_model, string
+from connector_assets.flows.record_models import Column, matching, record_model, string
 
 # ML_AddUpdateSupplier's limits and F0116 / F0115 / F01151 column lengths, shared by every supplier flow.
 from connector_assets.jde.supplier_inputs import (
     ALKY_MAX,
     TAX_MAX,
     SupplierContactColumns,
+    address_inputs,
+    contact_fields,
 )
 from connector_assets.procore.vendor_fields import (
     address_lines,
+    bank_field_names,
     bank_fingerprint,
     bank_numbers,
     is_active,
@@ -55,7 +57,6 @@ ORIGIN_SETTING = "ML_PROCORE_JDE_VENDOR_ORIGIN_FORMAT"
 COMPANY_SETTING = "ML_PROCORE_JDE_VENDOR_COMPANY"
 BANK_SETTING = "ML_PROCORE_JDE_VENDOR_BANK_FIELDS"
 
-ADDRESS_INPUTS = ("Address_Line_1", "Address_Line_2", "Address_Line_3", "Address_Line_4")
 BANK_KEY = "Bank_Fingerprint"  # in the body instead of the numbers; the target swaps it for them
 
 
@@ -82,11 +83,7 @@ def parse_origin(origin_id: Any, fmt: str) -> int | None:
 
 def bank_fields() -> tuple[str, str] | None:
     """``ML_PROCORE_JDE_VENDOR_BANK_FIELDS``: (routing field, account field), or None (banking not moved)."""
-    text = settings.read(BANK_SETTING)
-    if not text:
-        return None
-    parts = [p.strip() for p in text.split(",")]
-    return parts[0], parts[1]
+    return bank_field_names(settings.read(BANK_SETTING))
 
 
 def long_address_number(vendor_id: str) -> str | None:
@@ -95,21 +92,17 @@ def long_address_number(vendor_id: str) -> str | None:
     return text if len(text) <= ALKY_MAX else None
 
 
-@lazy_model
-def JdeSupplierRecord() -> type:
-    """A Procore vendor JDE can take as a supplier: a name within 40 characters, a tax ID within 20, and the
-    address, phone and e-mail within the lengths F0116 / F0115 / F01151 hold (``SupplierContactColumns``)."""
-    import pandera.pandas as pa
-    from pandera.typing import Series
-
-    class JdeSupplierRecord(SupplierContactColumns.model):
-        vendor_id: Series[str] = pa.Field(str_matches=r"^\d+$")
-        tax_id: Series[str] = pa.Field(nullable=True, str_length={"max_value": TAX_MAX})
-        active: Series[bool]
-        # Never the numbers: "routing of 9 ending 0021, account of 10 ending 3210" at most.
-        bank: Series[str] = pa.Field(nullable=True)
-
-    return JdeSupplierRecord
+JdeSupplierRecord = record_model(
+    "JdeSupplierRecord",
+    "A Procore vendor JDE can take as a supplier: a name within 40 characters, a tax ID within 20, and the "
+    "address, phone and e-mail within the lengths F0116 / F0115 / F01151 hold (``SupplierContactColumns``).",
+    base=SupplierContactColumns,
+    vendor_id=matching(r"^\d+$"),
+    tax_id=string(max_length=TAX_MAX, nullable=True),
+    active=Column(bool),
+    # Never the numbers: "routing of 9 ending 0021, account of 10 ending 3210" at most.
+    bank=Column(str, nullable=True),
+)
 
 
 @dataclass(frozen=True)
@@ -147,17 +140,13 @@ def map_vendor(
         return None
     name = text(vendor.get("name"))
     tax = tax_id(vendor)
-    lines = address_lines(vendor.get("address"))
-    if len(lines) > len(ADDRESS_INPUTS):
-        lines = [*lines[:3], ", ".join(lines[3:])]
     body: dict[str, Any] = {"Alpha_Name": name, "Company": company}
     if tax:
         body["Tax_ID"] = tax
     alky = long_address_number(vendor_id)
     if alky:
         body["Long_Address_Number"] = alky
-    for key, line in zip(ADDRESS_INPUTS, lines, strict=False):
-        body[key] = line
+    body.update(address_inputs(address_lines(vendor.get("address"))))
     place = {
         "City": text(vendor.get("city")),
         "State": text(vendor.get("state_code")),
@@ -180,14 +169,7 @@ def map_vendor(
             "vendor_id": vendor_id,
             "name": name,
             "tax_id": tax,
-            "address_line_1": lines[0] if lines else None,
-            "address_line_2": lines[1] if len(lines) > 1 else None,
-            "city": place["City"] or None,
-            "state": place["State"] or None,
-            "postal_code": place["Postal_Code"] or None,
-            "country": place["Country"] or None,
-            "phone": place["Phone_Number"] or None,
-            "email": place["Email_Address"] or None,
+            **contact_fields(body),
             "active": active,
             "bank": fingerprint or None,
         },
@@ -235,14 +217,6 @@ def map_supplier(
             "email_address": text(details.email),
         }
         changes.update({k: v for k, v in parts.items() if v})
-    return Mapped(
-        source_key=key,
-        body=changes,
-        fields={
-            "supplier_number": key,
-            "vendor_id": vendor_id,
-            "name": name,
-            "country_code": changes.get("country_code"),
-        },
-        natural_key={"vendor_id": vendor_id},
-    )
+    country = changes.get("country_code")
+    fields = {"supplier_number": key, "vendor_id": vendor_id, "name": name, "country_code": country}
+    return Mapped(key, changes, fields, natural_key={"vendor_id": vendor_id})

@@ -29,13 +29,19 @@ hash, which skips it when nothing it sends changed.
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from typing import Any
 
 from connector_assets.flows import pair_sync
 from connector_assets.flows.assets import awaited_keys
 from connector_assets.flows.core import FlowSpec, Mapped, Rejected, audit_skip
 from connector_assets.flows.replay_resources import ledger_target_replay, resources_from_settings
-from connector_assets.integrations.procore_jde.integration import INTEGRATION, ROUTE, VENDOR_PAIRS
+from connector_assets.integrations.procore_jde.integration import (
+    INTEGRATION,
+    ROUTE,
+    VENDOR_PAIRS,
+    written_target,
+)
 from connector_assets.integrations.procore_jde.vendor_mappers import (
     BANK_KEY,
     COMPANY_SETTING,
@@ -80,9 +86,9 @@ STAGED_VENDORS = "procore_vendors"
 def vendor_an8(ledger: Ledger, vendor_id: str, vendor: dict | None) -> str | None:
     """The JDE address number of a Procore vendor: the ledger's link first, then a parsable ``origin_id``
     (``JDE-V-10442`` or ``10442``); None when neither names one (the vendor is not in JDE yet)."""
-    xref = ledger.get_xref(INTEGRATION, "vendor", "procore", str(vendor_id), "JDE")
-    if xref is not None and xref.target_id:
-        return xref.target_id
+    linked = written_target(ledger, "vendor", vendor_id)
+    if linked:
+        return linked
     an8 = parse_origin((vendor or {}).get("origin_id"), origin_format())
     return str(an8) if an8 else None
 
@@ -129,9 +135,8 @@ def vendor_records(
     named: dict[str, int] = {}
     for vendor in vendors:
         key = str(vendor["id"])
-        xref = ledger.get_xref(INTEGRATION, "vendor", "procore", key, "JDE")
-        if xref is not None and xref.target_id:
-            linked[key] = int(xref.target_id)
+        if an8_linked := written_target(ledger, "vendor", key):
+            linked[key] = int(an8_linked)
         elif (an8 := parse_origin(vendor.get("origin_id"), fmt)) is not None:
             named[key] = an8
     with jde.session() as session:
@@ -270,14 +275,11 @@ vendor_assets = [
 
 # -- replay --------------------------------------------------------------------------------------------------
 
-REPLAY_RESOURCES = ("jde", "procore", "staging")
+# What a replay of a Procore -> JDE flow reads and writes with: today's settings, built once per replay.
+SETTINGS_RESOURCES = partial(resources_from_settings, ("jde", "procore", "staging"))
 
 
-def _settings_resources() -> dict[str, Any]:
-    return resources_from_settings(REPLAY_RESOURCES)
-
-
-def register_vendor_replays(resources: Callable[[], dict[str, Any]] = _settings_resources) -> None:
+def register_vendor_replays(resources: Callable[[], dict[str, Any]] = SETTINGS_RESOURCES) -> None:
     """``ml-connector replay`` for both vendor flows: the queued vendor (supplier) is read again from Procore
     (JDE) and written with today's settings (``resources``: today's ``jde``, ``procore``, ``staging``),
     through a target holding the replay's ledger (it records the pair's sync time and its verdicts there)."""

@@ -9,7 +9,8 @@ What a voucher is worth (Procore reference §2.5; the G702 arithmetic the simula
   docstring holds the rules). Retainage held is **not vouchered**: it stays owed to the subcontractor and is
   vouchered when a later invoice releases it (that invoice's lines then pay more than their work).
 * Each line goes to the JDE account its cost code maps to (``CostCodeMap.account``); lines on one account
-  are merged into one distribution line; lines (and merged lines) of 0.00 are dropped.
+  are merged into one distribution line; lines (and merged lines) of 0.00 are dropped (the JDE side's
+  ``jde.job_cost_distribution``).
 * The voucher's gross = the sum of its distribution, so it balances by construction, and it is what Procore
   says is payable (``summary.current_payment_due``) to the cent. Procore rounds retainage on its totals,
   the lines round it per line, so the lines may differ from the payable by up to a cent per payable line:
@@ -34,6 +35,7 @@ Not yet writable: with no purchase order in JDE yet (or no AN8 for the vendor) t
 ``depends_on`` the purchase order (or vendor) and held by the kit until that syncs.
 """
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -46,8 +48,10 @@ from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.flows.never_written import NeverWritten
 from connector_assets.flows.values import iso_day
 from connector_assets.jde import contracts, targets
+from connector_assets.jde.batch_bodies import LedgerLine, numbered, voucher_fields
 from connector_assets.jde.id_batch_keys import IdBatchKeys
 from connector_assets.jde.job_accounts import JobAccount
+from connector_assets.jde.job_cost_distribution import AccountShare, CostLine, distribute, round_on_largest
 from connector_assets.jde.job_cost_map import JobCostMap
 from connector_assets.jde.purchase_orders import parse_order_id
 from connector_assets.procore.requisition_amounts import line_cost_code, line_payable
@@ -56,7 +60,7 @@ EDI_USER = "MLPROCORE"  # F0411Z1.EDUS: the integration user owning every batch 
 # Every batch this flow writes (F0411Z1.EDUS / EDBT / EDTN): the requisition id as it is while it fits, its
 # base 36 beyond (the JDE side's ``IdBatchKeys``; ids of up to 10 digits keep the keys every run wrote).
 KEYS = IdBatchKeys(EDI_USER, "PR", "PROCORE-REQ-", "PQ", "PROCOREQ-", source="Procore")
-INVOICE_NUMBER_MAX, REMARK_MAX, EXPLANATION_MAX, LINES_MAX = 25, 30, 30, 999
+INVOICE_NUMBER_MAX, REMARK_MAX, LINES_MAX = 25, 30, 999
 
 
 class BatchKey(targets.BatchKey):
@@ -127,20 +131,6 @@ def synced_elsewhere(requisition: dict[str, Any], ours: bool) -> Skipped | None:
     )
 
 
-@dataclass
-class _Account:
-    amount: Decimal
-    codes: list[str]
-    descriptions: list[str]
-
-    def explanation(self) -> str:
-        if len(self.codes) == 1:
-            text = f"{self.codes[0]} {self.descriptions[0]}".strip()
-        else:
-            text = "cost codes " + ", ".join(dict.fromkeys(self.codes))
-        return text[:EXPLANATION_MAX]
-
-
 def _describe(requisition: dict[str, Any]) -> str:
     number = requisition.get("number")
     invoice = requisition.get("invoice_number")
@@ -149,41 +139,18 @@ def _describe(requisition: dict[str, Any]) -> str:
     return f"requisition {requisition.get('id')} ({named}, {vendor})"
 
 
-def distribution(
-    inputs: VoucherInputs, costs: JobCostMap, problems: list[str]
-) -> tuple[dict[str, _Account], set[str]]:
-    """The voucher's distribution by account (problems appended), and the companies of its accounts."""
-    by_account: dict[str, _Account] = {}
-    companies: set[str] = set()
-    for position, line in enumerate(inputs.lines, start=1):
+def cost_lines(lines: list[dict[str, Any]]) -> Iterator[CostLine]:
+    """The requisition's lines as the JDE side distributes them: what each pays this period
+    (``line_payable``), on its cost code."""
+    for position, line in enumerate(lines, start=1):
         # ``description`` as the sandbox names it, ``description_of_work`` as Procore's G703 lines do (the
         # reference names neither); whitespace folded: F0911 EXA is one line of 30 characters.
         description = " ".join(str(line.get("description") or line.get("description_of_work") or "").split())
         where = f"line {position}" + (f" ({description})" if description else "")
-        payable = line_payable(line)
-        if isinstance(payable, str):
-            problems.append(f"{where}: {payable}")
-            continue
-        if not payable:
-            continue  # nothing billed on this line this period
-        code = line_cost_code(line)
-        if code is None:
-            problems.append(f"{where} has no cost code in Procore, so it has no JDE account")
-            continue
-        found = costs.account(inputs.project_id, inputs.project_label, code)
-        if isinstance(found, str):
-            problems.append(found)
-            continue
-        companies.add(str(found.company))
-        entry = by_account.setdefault(found.account, _Account(Decimal(0), [], []))
-        entry.amount += payable
-        entry.codes.append(code)
-        entry.descriptions.append(description)
-    kept = {account: entry for account, entry in by_account.items() if entry.amount}
-    return kept, companies
+        yield CostLine(where, description, line_payable(line), line_cost_code(line))
 
 
-def settle_rounding(accounts: dict[str, _Account], due: Decimal, lines: int) -> str | None:
+def settle_rounding(accounts: dict[str, AccountShare], due: Decimal, lines: int) -> str | None:
     """Make the distribution come to ``due`` (Procore's payable) by putting the rounding difference on the
     largest line (the first of equals, in line order, so a rerun puts it on the same line); None when
     settled, else why not. Rounding is at most a cent per payable line (``lines``): retainage is rounded per
@@ -198,14 +165,7 @@ def settle_rounding(accounts: dict[str, _Account], due: Decimal, lines: int) -> 
             f"period's retainage) but Procore's current payment due is {amounts.money(due)}; check the "
             "invoice in Procore (retainage, previous certificates) and enter the voucher by hand if right"
         )
-    largest = max(accounts.values(), key=lambda entry: abs(entry.amount))  # max keeps the first of equals
-    if (largest.amount + difference) * largest.amount <= 0:
-        return (
-            f"the rounding difference {amounts.money(difference)} would leave nothing on the largest line "
-            f"({amounts.money(largest.amount)}); enter the voucher by hand"
-        )
-    largest.amount += difference
-    return None
+    return round_on_largest(accounts, difference)
 
 
 def map_requisition(inputs: VoucherInputs, costs: JobCostMap) -> Mapped | Rejected | Skipped:
@@ -220,7 +180,8 @@ def map_requisition(inputs: VoucherInputs, costs: JobCostMap) -> Mapped | Reject
     job = costs.job(inputs.project_id, inputs.project_label)
     if isinstance(job, str):
         problems.append(job)
-    accounts, companies = distribution(inputs, costs, problems)
+    project = (inputs.project_id, inputs.project_label)
+    accounts, companies = distribute(cost_lines(inputs.lines), costs, project, "Procore", problems)
     if not isinstance(job, str) and companies - {str(job.company)}:
         listed = ", ".join(sorted(companies))
         problems.append(
@@ -283,7 +244,7 @@ def _mapped(
     inputs: VoucherInputs,
     job: JobAccount,
     order: tuple[str, int, str] | None,
-    accounts: dict[str, _Account],
+    accounts: dict[str, AccountShare],
     gross: Decimal,
     invoice_number: str,
     invoice_date: str,
@@ -321,29 +282,19 @@ def _mapped(
                 "Business_Unit": job.business_unit,
             }
         ],
-        "Distribution": [
-            {
-                "EDI_Line_Number": n,
-                "Account": account,
-                "Amount": amounts.money(entry.amount),
-                "Explanation": entry.explanation(),
-            }
-            for n, (account, entry) in enumerate(accounts.items(), start=1)
-        ],
+        "Distribution": numbered(
+            LedgerLine(a, entry.amount, entry.explanation()) for a, entry in accounts.items()
+        ),
     }
+    summary = voucher_fields(
+        key, invoice_number=invoice_number, supplier=inputs.an8 or "", company=job.company, gross=gross,
+        invoice_date=invoice_date, currency=currency, lines=len(accounts),
+    )  # fmt: skip
     return Mapped(
         source_key=requisition_id,
         body=body,
         fields={
-            "invoice_number": invoice_number,
-            "supplier_number": inputs.an8 or "",
-            "company": job.company,
-            "gross_amount": amounts.money(gross),
-            "invoice_date": invoice_date,
-            "currency": currency,
-            "distribution_lines": len(accounts),
-            "batch_number": key.batch,
-            "transaction_number": key.transaction,
+            **summary,
             "order_number": str(order[1]) if order else "",
             "waits_for": waits_for,
             "requisition_number": number,

@@ -37,16 +37,17 @@ from typing import Any
 from connector_assets.flows.after_write import skips_audited
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.never_written import never_written_settled
-from connector_assets.flows.replay_resources import resources_from_settings
 from connector_assets.integrations.procore_jde.cost_codes import CostCodeMap
-from connector_assets.integrations.procore_jde.integration import INTEGRATION, ROUTE
+from connector_assets.integrations.procore_jde.integration import INTEGRATION, ROUTE, written_target
 from connector_assets.integrations.procore_jde.purchase_orders import (
-    MAPPING_ASSETS,
+    APPROVED_SETTING,
     PURCHASE_ORDERS_FLOW,
     REQUISITIONS_ASSET,
     commitment_order,
+    order_flow_assets,
 )
 from connector_assets.integrations.procore_jde.vendors import (
+    SETTINGS_RESOURCES,
     VENDORS_FLOW,
     remember_vendor_hold,
     supplier_numbers,
@@ -61,9 +62,7 @@ from connector_assets.integrations.procore_jde.voucher_mappers import (
 from connector_assets.jde import targets
 from connector_assets.jde.purchase_orders import PO_HEADER_TABLE
 from connector_assets.jde.supplier_numbers import SupplierNumbers
-from connector_assets.jde.tables import GL_ACCOUNTS
 from connector_assets.procore.companies import first_company, tagged
-from connector_assets.procore.day_flow_assets import procore_day_flow_assets
 from connector_assets.procore.document_fields import project_label, vendor_id_of
 from connector_assets.procore.document_reads import RequisitionReads
 from connector_assets.procore.queued_reads import PerCompany, queued, read_queued
@@ -71,7 +70,6 @@ from connector_assets.procore.sources import COMPANY_FIELD
 from connector_assets.procore.staged_documents import latest_approved, statuses
 from connector_resources import settings
 from connector_resources.ledger import Ledger
-from connector_resources.replay import register_replay_handler
 
 ENTITY = "voucher"
 SETTING = "ML_PROCORE_JDE_VOUCHERS"
@@ -107,8 +105,9 @@ class VoucherReader(RequisitionReads):
 
     def record(self, requisition: dict[str, Any], updated_at: datetime) -> Mapped | Rejected | Skipped:
         requisition_id = str(requisition.get("id"))
-        written = self.ledger.get_xref(INTEGRATION, ENTITY, "procore", requisition_id, "JDE")
-        elsewhere = synced_elsewhere(requisition, written is not None and bool(written.target_id))
+        elsewhere = synced_elsewhere(
+            requisition, written_target(self.ledger, ENTITY, requisition_id) is not None
+        )
         if elsewhere is not None:
             return elsewhere
         project = requisition.get("_project_id") or requisition.get("project_id")
@@ -182,7 +181,7 @@ def map_vouchers(context: Any, partition: str | None) -> Iterator[Mapped | Rejec
         context.add_output_metadata({"vouchers": OFF_NOTE}, output_name="result")
         return
     resources = context.resources
-    approved = statuses("ML_PROCORE_JDE_APPROVED_STATUSES")
+    approved = statuses(APPROVED_SETTING)
     requisitions = latest_approved(resources.staging, REQUISITIONS_ASSET, partition, approved)
     if not requisitions:
         return
@@ -202,7 +201,7 @@ def remap_vouchers(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]
     resources = context.resources
     costs = CostCodeMap.today(resources.staging)
     ledger = resources.ledger.get()
-    approved = statuses("ML_PROCORE_JDE_APPROVED_STATUSES")
+    approved = statuses(APPROVED_SETTING)
     places = queued(ledger, INTEGRATION, VOUCHERS_FLOW.name, keys, first_company(resources.procore))
     with resources.procore.company_sessions() as sessions:
         readers = VoucherReaders(sessions, ledger, costs, resources.procore, resources.jde)
@@ -251,19 +250,11 @@ VOUCHERS_FLOW = ROUTE.flow(
     writes={"JDE": (VoucherBatches.orchestration,)},
 )
 
-# After the orders' write: in one run, a requisition's purchase order is in JDE before it is vouchered.
-voucher_assets = procore_day_flow_assets(
-    VOUCHERS_FLOW,
-    [REQUISITIONS_ASSET, GL_ACCOUNTS.asset, *MAPPING_ASSETS, f"{PURCHASE_ORDERS_FLOW.flow}_written"],
-    "jde",
-)
+voucher_assets = order_flow_assets(VOUCHERS_FLOW, (REQUISITIONS_ASSET,), PURCHASE_ORDERS_FLOW)
 
 
 def register_voucher_replays(resources: Callable[[], dict[str, Any]] | None = None) -> None:
     """``ml-connector replay`` for queued vouchers: each re-read from Procore and mapped with today's
     tables and settings (``resources_from_settings`` of jde, procore and staging unless given, built once
     per replay), written through a target holding the replay's ledger."""
-    build = resources or (lambda: resources_from_settings(("jde", "procore", "staging")))
-    register_replay_handler(
-        INTEGRATION, VOUCHERS_FLOW.name, targets.jde_target_replay(VOUCHERS_FLOW, VoucherBatches, build)
-    )
+    targets.register_jde_target_replays({VOUCHERS_FLOW: VoucherBatches}, resources or SETTINGS_RESOURCES)

@@ -17,17 +17,16 @@ from jde_bill_world import (
 )
 from roots import ROOT
 
-from connector_assets.integrations.jde_bill.bill_eligibility import order_approved, voucher_payable
 from connector_assets.integrations.jde_bill.bill_mappings import BillPolicy
-from connector_assets.integrations.jde_bill.bill_plan import first_voucher
 from connector_assets.integrations.jde_bill.bills import BILLS_FLOW, bill_replay
+from connector_assets.jde.document_statuses import order_approved, voucher_payable
 from connector_assets.jde.documents import (
     JdePurchaseOrder,
     JdeVoucher,
     changed_vouchers,
     purchase_orders_by_number,
 )
-from connector_assets.jde.order_vouchers import vouchers_on_orders
+from connector_assets.jde.order_vouchers import first_voucher, vouchers_on_orders
 from connector_resources.replay import register_replay_handler, replay_items
 from connector_sandbox.jde_ais import JdeSandboxSettings
 

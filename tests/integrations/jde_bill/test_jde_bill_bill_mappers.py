@@ -8,17 +8,17 @@ import pytest
 from connector_assets.bill.classifications import BillClassification
 from connector_assets.bill.targets import BillAlreadyPaid
 from connector_assets.flows.core import Mapped, Rejected
-from connector_assets.integrations.jde_bill.bill_eligibility import order_approved, voucher_payable
 from connector_assets.integrations.jde_bill.bill_mappers import Books, map_order_bill, map_voucher_bill
 from connector_assets.integrations.jde_bill.bill_mappings import (
     BillPolicy,
     LineCoder,
     net_days,
 )
-from connector_assets.integrations.jde_bill.bill_plan import first_voucher
 from connector_assets.integrations.jde_bill.bill_target import BillsFromJde
 from connector_assets.jde.accounts import GlAccounts
+from connector_assets.jde.document_statuses import order_approved, voucher_payable
 from connector_assets.jde.documents import JdePurchaseOrder, JdeVoucher
+from connector_assets.jde.order_vouchers import first_voucher
 
 SUPPLIES, ARCHIVED = "0ca02SUPPLIES000001", "0ca02ADVERTISING001"
 OPERATIONS, CLOSED_DEPT = "0de02OPERATIONS0001", "0de02VENTES00000001"

@@ -3,7 +3,7 @@ reconciliation.
 
 The day's purchase orders (staged F4301 / F4311 keys, every line read again) and vouchers (staged F0411
 keys, every pay item read again), plus the documents behind the BILL bills changed that day, each judged
-as the flow judges it (``bill_eligibility``, the ``bill_voucher`` link of ``bill_plan``'s rule): the bill
+as the flow judges it (``jde.document_statuses``, the ``bill_voucher`` link of ``bill_plan``'s rule): the bill
 each should have, with its supplier and amount, or that it has none yet.
 """
 
@@ -12,27 +12,21 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from connector_assets.integrations.jde_bill.bill_eligibility import (
-    open_lines,
-    order_approved,
-    voucher_payable,
-)
-from connector_assets.integrations.jde_bill.bill_keys import (
-    ENTITY,
-    VOUCHER_LINK,
-    order_ref,
-    order_source_key,
-    parse_key,
-    target_id_of,
-    voucher_source_key,
-)
+from connector_assets.integrations.jde_bill.bill_keys import ENTITY, VOUCHER_LINK, target_id_of
 from connector_assets.integrations.jde_bill.bill_mappings import BillPolicy
 from connector_assets.integrations.jde_bill.integration import INTEGRATION
+from connector_assets.jde.document_statuses import open_lines, order_approved, voucher_payable
 from connector_assets.jde.documents import (
     JdeVoucher,
     changed_purchase_orders,
-    purchase_orders_by_number,
     voucher_key,
+)
+from connector_assets.jde.order_vouchers import (
+    order_ref,
+    order_source_key,
+    parse_source_key,
+    purchase_orders_by_ref,
+    voucher_source_key,
 )
 from connector_assets.jde.reconcile_documents import (
     extended_cost,
@@ -71,14 +65,11 @@ class BillsSide:
         self.expected: dict[str, Expected] = {}  # BILL bill id -> what it should hold
         self.missing: list[Expected] = []
         self.counts: dict[str, int] = defaultdict(int)
-        parsed = [p for p in map(parse_key, also) if p]
+        parsed = [p for p in map(parse_source_key, also) if p]
         orders = changed_purchase_orders(staging, jde, day)
         known = {order_ref(o) for o in orders}
         extra = {(p[1], p[2], p[3]) for p in parsed if p[0] == "PO"} - known
-        if extra:
-            orders += [
-                o for o in purchase_orders_by_number(jde, {r[1] for r in extra}) if order_ref(o) in extra
-            ]
+        orders += purchase_orders_by_ref(jde, extra)
         vouchers = {voucher_key(r) for r in staging.read_rows(AP_LEDGER.asset, day)}
         vouchers |= {(p[1], p[2], p[3]) for p in parsed if p[0] == "PV"}
         bills = {
@@ -103,16 +94,12 @@ class BillsSide:
     def _taker(self, bill_id: str) -> tuple[str, int, str] | None:
         """The voucher whose content the order's bill holds (its ``bill_voucher`` link), if any."""
         link = self.ledger.find_xref_by_target(INTEGRATION, VOUCHER_LINK, "bill", bill_id)
-        parsed = parse_key(link.source_key) if link is not None else None
+        parsed = parse_source_key(link.source_key) if link is not None else None
         return (parsed[1], parsed[2], parsed[3]) if parsed and parsed[0] == "PV" else None
 
     def _order(self, order: Any, bill_id: str | None, takers: dict, items: dict, on_unbilled: dict) -> None:
         ref, key = order_ref(order), order_source_key(order_ref(order))
-        supplier = (
-            str(int((order.header or order.lines[0]).get("AN8") or 0))
-            if (order.header or order.lines)
-            else ""
-        )
+        supplier = order.supplier
         label = f"purchase order {ref[0]}/{ref[1]}/{ref[2]}"
         if bill_id is None:
             if not order_approved(order, self.policy):

@@ -29,7 +29,7 @@ from connector_assets.integrations.jde_bill.reconcile.reads import (
     why_missing,
 )
 from connector_assets.integrations.jde_bill.reconcile.report import close_totals, new_report, supplier_totals
-from connector_assets.jde.reconcile_documents import journal_debits, pay_items
+from connector_assets.jde.reconcile_documents import journal_debits, paid_on_vouchers
 from connector_resources.ledger import Ledger
 
 
@@ -175,17 +175,12 @@ def _jde_side(jde: Any, parts: list[PaidPart], vouchers: set) -> tuple[dict, dic
     """JDE's paid amount per voucher (F0411 gross less open amount over its pay items, read by voucher
     number, 100 to a call) and, for payments of bills without a voucher, the debit total of the journal
     batch the payments flow's key names in F0911Z1 (one read per batch: found by key, not by voucher)."""
-    paid: dict[tuple, Decimal] = defaultdict(Decimal)
-    journals: dict[str, Decimal] = {}
     keyed = {
         journal_key(str(p.payment["id"]), p.bill_id)
         for p in parts
         if p.origin is not None and p.voucher is None
     }
     if not vouchers and not keyed:
-        return paid, journals
+        return defaultdict(Decimal), {}
     with jde.session() as session:
-        for key, items in pay_items(session, vouchers, ["KCO", "DOC", "DCT", "SFX", "AG", "AAP"]).items():
-            paid[key] += sum((amount(r.get("AG")) - amount(r.get("AAP")) for r in items), Decimal(0))
-        journals = journal_debits(session, keyed)
-    return paid, journals
+        return paid_on_vouchers(session, vouchers), journal_debits(session, keyed)

@@ -9,6 +9,7 @@ not change in JDE has its supplier read too, so a vendor renamed in BILL alone i
 from typing import Any
 
 from connector_assets.bill.reads import bill_by_id
+from connector_assets.bill.targets import comparable_name, comparable_tax_id
 from connector_assets.flows.reconciliation import Report
 from connector_assets.flows.reconciliation_calls import CountedJde, counted
 from connector_assets.integrations.jde_bill.bill_keys import target_id_of
@@ -21,16 +22,6 @@ from connector_assets.integrations.jde_bill.reconcile.reads import (
 from connector_assets.integrations.jde_bill.reconcile.report import new_report
 from connector_assets.jde.documents import changed_suppliers, suppliers_by_number
 from connector_resources.ledger import Ledger
-
-
-def _norm_name(value: Any) -> str:
-    """A name as compared: spacing and case do not count as a difference."""
-    return " ".join(str(value or "").split()).casefold()
-
-
-def _norm_tax(value: Any) -> str:
-    """A tax ID as compared: only its letters and digits count (``12-345`` is ``12345``)."""
-    return "".join(ch for ch in str(value or "") if ch.isalnum()).upper()
 
 
 def reconcile_vendors(staging: Any, jde: Any, bill: Any, ledger: Ledger, day: str) -> Report:
@@ -109,7 +100,7 @@ def _compare_vendor(report: Report, number: int, label: str, book: dict, vendor:
             f"{label}: its BILL vendor {vendor['id']} is archived",
         )
     jde_name, bill_name = (book.get("ALPH") or "").strip(), str(vendor.get("name") or "").strip()
-    if _norm_name(jde_name) != _norm_name(bill_name):
+    if comparable_name(jde_name) != comparable_name(bill_name):
         report.differ(
             "name",
             f"supplier {number}",
@@ -120,7 +111,7 @@ def _compare_vendor(report: Report, number: int, label: str, book: dict, vendor:
         )
     jde_tax = (book.get("TAX") or "").strip()
     bill_tax = str((vendor.get("additionalInfo") or {}).get("taxId") or "").strip()
-    if _norm_tax(jde_tax) != _norm_tax(bill_tax):
+    if comparable_tax_id(jde_tax) != comparable_tax_id(bill_tax):
         report.differ(
             "tax ID",
             f"supplier {number}",

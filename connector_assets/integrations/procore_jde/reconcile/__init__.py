@@ -13,9 +13,9 @@ a missing one is missing (the retry queue's reason). JDE is read by the keys the
 batch keys, ``PC-<commitment id>`` / ``PCCO-<change order id>`` references, address numbers), 100 keys to
 a call.
 
-The modules: ``reads`` (the staged approved requisitions and the ledger's links; the documents are read on
-each system's side: JDE's by key in ``jde.reconcile_documents``, Procore's live in ``procore.reads`` and
-``procore.reconcile_documents``), ``documents`` (requisitions against vouchers, commitments against orders),
-``balances`` (the per project and period table), ``vendors``, ``day`` (one day, in order), ``assets`` (the
-asset, job and schedule). The report is the flow kit's (``flows.reconciliation``).
+The modules (the documents are read on each system's side: JDE's by key in ``jde.reconcile_documents``,
+Procore's live in ``procore.reads`` and ``procore.reconcile_documents``): ``documents`` (requisitions
+against vouchers, commitments against orders), ``balances`` (the per project and period table),
+``vendors``, ``day`` (one day, in order), ``assets`` (the asset, job and schedule). The report is the
+flow kit's (``flows.reconciliation``).
 """

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from connector_assets.flows.reconciliation import cell, money
+from connector_assets.flows.reconciliation import markdown_table, money
 
 if TYPE_CHECKING:  # the comparisons import this module; only their shapes are used here
     from connector_assets.integrations.procore_jde.reconcile.documents import (
@@ -25,6 +25,8 @@ if TYPE_CHECKING:  # the comparisons import this module; only their shapes are u
 
 ROWS = 100  # rows of the table in metadata; more are summed up in a last line
 COLUMNS = ("procore_approved", "jde_voucher", "procore_committed", "jde_po_lines")
+HEADINGS = ("Project", "Period", "Account", "Cost codes", "Procore approved", "JDE voucher",
+            "Procore committed", "JDE PO lines")  # fmt: skip
 
 
 @dataclass
@@ -77,16 +79,8 @@ class Balances:
     def table(self) -> str:
         if not self.rows:
             return "No approved requisitions."
-        rows = [
-            "| Project | Period | Account | Cost codes | Procore approved | JDE voucher | Procore committed "
-            "| JDE PO lines |",
-            "|---|---|---|---|---|---|---|---|",
-        ]
         ordered = sorted(self.rows.items())
-        for (project, period, account), row in ordered[:ROWS]:
-            values = (money(row.amounts[c]) for c in COLUMNS)
-            cells = (project, period, account, ", ".join(row.codes), *values)
-            rows.append("| " + " | ".join(cell(v) for v in cells) + " |")
-        if len(ordered) > ROWS:
-            rows.append(f"\n... and {len(ordered) - ROWS} more rows.")
-        return "\n".join(rows)
+        rows = (
+            (*key, ", ".join(row.codes), *(money(row.amounts[c]) for c in COLUMNS)) for key, row in ordered
+        )
+        return markdown_table(HEADINGS, rows, len(ordered), ROWS, "more rows.")

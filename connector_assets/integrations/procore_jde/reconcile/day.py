@@ -20,8 +20,9 @@ from connector_assets.integrations.procore_jde.change_orders import (
     approved_change_orders,
 )
 from connector_assets.integrations.procore_jde.cost_codes import CostCodeMap
-from connector_assets.integrations.procore_jde.integration import INTEGRATION
+from connector_assets.integrations.procore_jde.integration import INTEGRATION, written_target
 from connector_assets.integrations.procore_jde.order_mappers import CHANGE_ORDER_PREFIX, order_reference
+from connector_assets.integrations.procore_jde.purchase_orders import APPROVED_SETTING, REQUISITIONS_ASSET
 from connector_assets.integrations.procore_jde.reconcile.balances import Balances
 from connector_assets.integrations.procore_jde.reconcile.documents import (
     Context,
@@ -30,17 +31,16 @@ from connector_assets.integrations.procore_jde.reconcile.documents import (
     compare_order,
     compare_voucher,
 )
-from connector_assets.integrations.procore_jde.reconcile.reads import staged_approved, written_target
 from connector_assets.integrations.procore_jde.reconcile.vendors import compare_vendors
 from connector_assets.integrations.procore_jde.vendors import STAGED_VENDORS, vendor_an8
 from connector_assets.integrations.procore_jde.voucher_mappers import BatchKey
 from connector_assets.integrations.procore_jde.vouchers import OFF_NOTE, vouchers_enabled
-from connector_assets.jde.documents import suppliers_by_number
-from connector_assets.jde.reconcile_documents import InSession, orders_by_reference, voucher_batches
+from connector_assets.jde.reconcile_documents import orders_by_reference, supplier_names, voucher_batches
 from connector_assets.procore.companies import vendor_companies
+from connector_assets.procore.document_fields import vendor_id_of
 from connector_assets.procore.reads import counted_companies, staged_ids
-from connector_assets.procore.reconcile_documents import company_reads, linked_vendors
-from connector_assets.procore.staged_documents import staged_records
+from connector_assets.procore.reconcile_documents import company_reads, latest_staged, linked_vendors
+from connector_assets.procore.staged_documents import approved, staged_records, statuses
 from connector_resources.ledger import Ledger
 
 SYSTEMS = ("Procore", "JDE")
@@ -52,7 +52,8 @@ def reconcile_day(staging: Any, jde: Any, procore: Any, ledger: Ledger, day: str
     """The Procore ``day`` compared with JDE (see the module's docstring)."""
     report = Report(SYSTEMS, scope_label="Project, period / vendor")
     vouchers_on = vouchers_enabled()
-    requisitions = staged_approved(staging, day)
+    # The latest staged version of each of the day's requisitions, if approved (deleted ones left out).
+    requisitions = approved(latest_staged(staging, REQUISITIONS_ASSET, day), statuses(APPROVED_SETTING))
     change_orders = approved_change_orders(staged_records(staging, CHANGE_ORDERS_ASSET, day))
     report.counts["procore_requisitions_approved"] = len(requisitions)
     report.counts["procore_change_orders_approved"] = len(change_orders)
@@ -80,10 +81,7 @@ def reconcile_day(staging: Any, jde: Any, procore: Any, ledger: Ledger, day: str
         commitments.pop("", None)
         orders_side = {cid: commitment_side(context, cid, pid) for cid, pid in commitments.items()}
         scope = set(staged_ids(staging, STAGED_VENDORS, day))
-        for side in orders_side.values():
-            vendor = (side.record or {}).get("vendor")
-            if isinstance(vendor, dict) and vendor.get("id") is not None:
-                scope.add(str(vendor["id"]))
+        scope |= {vendor for side in orders_side.values() if (vendor := vendor_id_of(side.record or {}))}
         linked = linked_vendors(ledger, INTEGRATION, "JDE")
         vendors = reads.vendors(scope | set(linked))
     context.written = {
@@ -104,9 +102,7 @@ def reconcile_day(staging: Any, jde: Any, procore: Any, ledger: Ledger, day: str
         references = {order_reference(cid): cid for cid in sorted(commitments)}
         written = context.written["purchase_order"]
         orders = orders_by_reference(session, references, written, CHANGE_ORDER_PREFIX)
-        wanted = {int(a) for a in an8s if str(a).isdigit()}
-        found = suppliers_by_number(InSession(session), wanted) if wanted else []
-        suppliers = {str(s.number): str((s.address or {}).get("ALPH") or "").strip() for s in found}
+        suppliers = supplier_names(session, an8s)
     for req in sides:
         if vouchers_on:
             compare_voucher(context, req, batches.get(req.key))

@@ -1,0 +1,37 @@
+"""A flow of JD Edwards supplier changes to the linked vendors of another system, declared once.
+
+JDE -> Procore and JDE -> Procurify each send a JDE day's changed suppliers (F0401 / F0101, the contact
+details of F0116 / F0115 / F01151) to the other system's vendors: the same flow name and entity, the same
+JDE reads and the same vendor reads and writes on the other side, and the same assets (the JDE day's
+staged supplier tables upstream). Each integration gives only its record model, mappers and target.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+from connector_assets.flows.core import FlowSpec
+from connector_assets.flows.targets import FlowRoute
+from connector_assets.jde.day_flow_assets import jde_day_flow_assets
+from connector_assets.jde.supplier_details import SUPPLIER_SOURCES, contact_reads
+
+
+def supplier_changes_flow(
+    route: FlowRoute,
+    schema: Any,
+    map_records: Callable[[Any, str | None], Any],
+    remap: Callable[[Any, list[str]], Any],
+    target: Callable[[Any], Any],
+    **fields: Any,
+) -> FlowSpec:
+    """``suppliers`` (entity ``supplier``) on ``route``, JDE -> the vendor system: reads JDE's suppliers with
+    their contact details (``contact_reads``) and that system's vendors, writes its vendors."""
+    vendors = {route.target_system: ("vendors",)}
+    return route.flow(
+        "suppliers", "supplier", schema, map_records, remap, target,
+        reads={"JDE": contact_reads(), **vendors}, writes=vendors, **fields,
+    )  # fmt: skip
+
+
+def supplier_changes_assets(spec: FlowSpec) -> list[Any]:
+    """The flow's assets, partitioned by JDE day, after the staged supplier tables its step reads."""
+    return jde_day_flow_assets(spec, SUPPLIER_SOURCES, spec.target_system)
