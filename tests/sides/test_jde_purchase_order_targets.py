@@ -10,6 +10,7 @@ from typing import Any
 import pandera.pandas as pa
 import pytest
 import sqlalchemy as sa
+from bare_flows import bare_spec
 from sandbox_logins import on_simulator
 
 from connector_assets.flows.core import FlowSpec, Mapped, write_one
@@ -35,16 +36,7 @@ class NoFields(pa.DataFrameModel):
 
 
 def _spec(entity: str) -> FlowSpec:
-    return FlowSpec(
-        integration="jde_po_test",
-        name=f"{entity}s",
-        entity=entity,
-        source_system="source",
-        target_system="JDE",
-        schema=NoFields,
-        map_records=lambda context, partition: iter(()),
-        open_target=lambda context: None,  # type: ignore[arg-type,return-value]
-    )
+    return bare_spec("jde_po_test", f"{entity}s", entity, "source", "JDE", NoFields)
 
 
 ORDERS, LINES = _spec("purchase_order"), _spec("change_order")
