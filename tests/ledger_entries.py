@@ -39,10 +39,9 @@ def held_on(
     return queued(ledger, where, source_key, reason, status="held", depends_on=depends_on, **fields)
 
 
-def audited_failure(
-    ledger: Ledger, integration: str, flow: str, source_id: str, reason: str, **fields: Any
+def audited(
+    ledger: Ledger, integration: str, flow: str, action: str, source_id: str, reason: str = "", **fields: Any
 ) -> int:
-    """Append a ``fail`` event for ``source_id`` to the audit trail and return its id."""
-    return ledger.audit(
-        integration=integration, flow=flow, action="fail", source_id=source_id, reason=reason, **fields
-    )
+    """Append a ``action`` event (``fail``, ``create``...) for ``source_id`` to the audit trail; its id."""
+    names = {"integration": integration, "flow": flow, "action": action, "source_id": source_id}
+    return ledger.audit(**names, reason=reason, **fields)

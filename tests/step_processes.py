@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -61,3 +62,17 @@ def assert_kept_secretly(db_url: str, secret: str, outputs: list[str]) -> None:
     if db_url.startswith("sqlite:///"):
         assert secret.encode() not in Path(db_url.removeprefix("sqlite:///")).read_bytes()
     assert all(secret not in output for output in outputs)
+
+
+def revoked_token_replaced_once(
+    start: Callable[[], subprocess.Popen], tokens_issued: Callable[[], int]
+) -> None:
+    """Three step processes started together after the shared token was revoked: one token request in all,
+    each met the revoked token once at most, and the first to try it did meet it."""
+    before = tokens_issued()
+    processes = [start() for _ in range(3)]
+    reports = [finish_step(p)[0] for p in processes]
+    assert tokens_issued() - before == 1
+    assert sum(r["fetches"] for r in reports) == 1
+    assert all(r["unauthorized"] <= 1 for r in reports)
+    assert sum(r["unauthorized"] for r in reports) >= 1

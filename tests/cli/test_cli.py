@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from cryptography.fernet import Fernet
-from ledger_entries import audited_failure, queued
+from ledger_entries import audited, queued
 
 from connector_cli.main import cli
 from connector_resources.ledger import Ledger
@@ -116,16 +116,9 @@ def test_audit_shows_a_records_whole_history(env):
     ledger = Ledger(env)
     key = ("jde_coupa", "supplier", "JDE", "4343", "coupa")
     ledger.claim_xref(*key)
-    audited_failure(ledger, "jde_coupa", "suppliers", "4343", "tax ID missing in F0401")
+    audited(ledger, "jde_coupa", "suppliers", "fail", "4343", "tax ID missing in F0401")
     ledger.record_target(*key, target_id="C-981", content_hash="h1")
-    ledger.audit(
-        integration="jde_coupa",
-        flow="suppliers",
-        action="create",
-        source_id="4343",
-        target_id="C-981",
-        reason="created supplier",
-    )
+    audited(ledger, "jde_coupa", "suppliers", "create", "4343", "created supplier", target_id="C-981")
     runner = CliRunner()
     by_source = runner.invoke(cli, ["audit", "4343"])
     by_target = runner.invoke(cli, ["audit", "C-981"])
@@ -213,17 +206,8 @@ def test_audit_groups_an_id_by_the_system_it_names_a_record_in(env):
     vendor = ("jde_procurify", "vendor", "procurify", "1011", "JDE")
     ledger.claim_xref(*vendor)
     ledger.record_target(*vendor, target_id="5004", content_hash="h2")
-    ledger.audit(
-        integration="jde_procurify",
-        flow="vendors",
-        entity="vendor",
-        action="create",
-        source_system="procurify",
-        source_id="1011",
-        target_system="JDE",
-        target_id="5004",
-        reason="created supplier 5004",
-    )
+    created = {"entity": "vendor", "source_system": "procurify", "target_system": "JDE", "target_id": "5004"}
+    audited(ledger, "jde_procurify", "vendors", "create", "1011", "created supplier 5004", **created)
     no_email = queued(ledger, ("jde_procurify", "suppliers", "supplier"), "1011", "no e-mail")
     ledger.audit_item(no_email, "fail", "no e-mail in F01151")
     shown = CliRunner().invoke(cli, ["audit", "1011"])

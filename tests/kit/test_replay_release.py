@@ -12,11 +12,10 @@ import pytest
 import requests
 from asset_runs import materialized, named
 from click.testing import CliRunner
-from jde_coupa_world import jde_coupa_world
+from jde_coupa_world import jde_coupa_world, replay_into_coupa
 from ledger_entries import held_on, queued
 
 from connector_assets.coupa.targets import CoupaPurchaseOrders, CoupaSuppliers
-from connector_assets.flows.core import replay_handler
 from connector_assets.integrations.jde_coupa.purchase_orders import PURCHASE_ORDERS_FLOW, jde_coupa_po_assets
 from connector_assets.integrations.jde_coupa.suppliers import SUPPLIERS_FLOW, jde_coupa_assets
 from connector_assets.jde.assets import jde_assets
@@ -79,16 +78,8 @@ def test_a_supplier_synced_by_replay_releases_its_orders_and_the_next_replay_wri
 
     # ml-connector replay syncs the suppliers: the orders held on them are released, with an audit event
     # and a reason that says so.
-    register_replay_handler(
-        "jde_coupa",
-        "suppliers",
-        replay_handler(SUPPLIERS_FLOW, lambda: CoupaSuppliers.opened(resources["coupa"])),
-    )
-    register_replay_handler(
-        "jde_coupa",
-        "purchase_orders",
-        replay_handler(PURCHASE_ORDERS_FLOW, lambda: CoupaPurchaseOrders.opened(resources["coupa"])),
-    )
+    replay_into_coupa(SUPPLIERS_FLOW, CoupaSuppliers, resources)
+    replay_into_coupa(PURCHASE_ORDERS_FLOW, CoupaPurchaseOrders, resources)
     synced = replay_items(ledger, suppliers)
     assert synced.replayed
     synced_keys = {SUPPLIERS_FLOW.dependency_key(i.source_key) for i in suppliers if i.id in synced.replayed}

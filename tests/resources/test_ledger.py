@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from ledger_entries import audited_failure, queued
+from ledger_entries import audited, queued
 from racing import race
 
 from connector_resources.ledger import (
@@ -304,7 +304,7 @@ def test_conflict_leaves_the_callers_transaction_usable(ledger):
     with ledger.transaction() as conn:
         with pytest.raises(XrefConflict):
             ledger.record_target(*other, "C-100", "h", conn=conn)
-        audited_failure(ledger, "coupa", "suppliers", "5555", "duplicate", conn=conn)
+        audited(ledger, "coupa", "suppliers", "fail", "5555", "duplicate", conn=conn)
     assert [e.action for e in ledger.history("5555")] == ["fail"]
     assert ledger.get_xref(*other).target_id is None
 
@@ -413,7 +413,7 @@ def test_audit_masks_secrets_and_rejects_unknown_actions(ledger):
     secret = "tok-9fz-4471-audit"
     register_secret(secret)
     detail = {"response": f"bad session {secret}", "status": 401, "nested": [secret]}
-    audited_failure(ledger, "bill", "vendors", "V1", f"BILL answered 401 for session {secret}", detail=detail)
+    audited(ledger, "bill", "vendors", "fail", "V1", f"BILL answered 401 for session {secret}", detail=detail)
     with ledger.engine.connect() as conn:
         stored = conn.execute(sa.text("SELECT reason, detail FROM mlc_audit_event")).one()
     assert secret not in stored.reason and secret not in stored.detail

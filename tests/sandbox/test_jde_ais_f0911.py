@@ -239,18 +239,7 @@ def test_batch_processor_posts_the_distribution_under_the_new_doc(sandbox: Sandb
 
 
 def test_activity_vouchers_come_with_their_distribution(sandbox: Sandbox) -> None:
-    report = requests.post(
-        f"{sandbox.admin}/activity",
-        json={
-            "new_vouchers": 3,
-            "updated_vouchers": 0,
-            "new_suppliers": 0,
-            "updated_suppliers": 0,
-            "new_purchase_orders": 0,
-            "updated_purchase_orders": 0,
-        },
-        timeout=10,
-    ).json()
+    report = sandbox.activity(new_vouchers=3, others=0)
     assert len(report["new_vouchers"]) == 3
     for voucher in report["new_vouchers"]:
         pay_items = sandbox.stored_rows("F0411", KCO=voucher["KCO"], DOC=voucher["DOC"])
