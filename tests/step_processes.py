@@ -12,6 +12,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -76,3 +77,25 @@ def revoked_token_replaced_once(
     assert sum(r["fetches"] for r in reports) == 1
     assert all(r["unauthorized"] <= 1 for r in reports)
     assert sum(r["unauthorized"] for r in reports) >= 1
+
+
+def two_at_once_mint_one_token(
+    start: Callable[[], subprocess.Popen], tokens_issued: Callable[[], int]
+) -> list[tuple[dict, str]]:
+    """Two step processes started together: one token request in all, one minted it and the other adopted
+    it from the vault, and neither met a 401. Their reports and outputs."""
+    before = tokens_issued()
+    first, second = start(), start()
+    reports = [finish_step(first), finish_step(second)]
+    assert tokens_issued() - before == 1
+    assert sorted(r["fetches"] for r, _ in reports) == [0, 1]
+    assert sorted(r["adopted"] for r, _ in reports) == [0, 1]
+    assert all(r["unauthorized"] == 0 for r, _ in reports)
+    return reports
+
+
+def assert_stored_token_kept_secretly(db_url: str, token: Any, runs: list[tuple[dict, str]]) -> None:
+    """A token was stored (``token``, read back from the vault) and its value is kept secretly: not in the
+    ledger's file or ciphertexts, nor in what any of the step ``runs`` printed or logged."""
+    assert token is not None
+    assert_kept_secretly(db_url, token.value, [output for _, output in runs])

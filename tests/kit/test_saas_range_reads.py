@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 import requests
 from dagster import AssetKey, instance_for_test, materialize
+from saas_reads import saas_world
 from sandbox_logins import LOGINS, on_simulator
 
 from connector_assets.day_spool import DaySpool
@@ -22,7 +23,6 @@ from connector_assets.incremental import read_groups, read_range
 from connector_assets.saas import RecordKeyError, record_key, stream_of, unique_rows
 from connector_assets.saas_assets import SAAS_ENTITIES, saas_assets
 from connector_assets.staging import Column, StagingResource
-from connector_resources.ledger import LedgerResource
 from connector_sandbox.serve import serve_in_thread
 
 INVOICES = "GET /api/invoices"
@@ -50,12 +50,7 @@ def coupa():
 
 @pytest.fixture()
 def world(tmp_path, monkeypatch):
-    # A one-second overlap keeps the current day's re-read within today whatever the hour.
-    monkeypatch.setenv("ML_SAAS_OVERLAP_MINUTES", str(1 / 60))
-    return {
-        "staging": StagingResource(base_dir=str(tmp_path)),
-        "ledger": LedgerResource(db_url=f"sqlite:///{tmp_path / 'ledger.sqlite'}"),
-    }
+    return saas_world(tmp_path, monkeypatch)
 
 
 def _calls(base: str, label: str) -> int:

@@ -386,16 +386,9 @@ def test_audit_trail_is_append_only(ledger):
 def test_history_finds_events_by_source_or_target_id(ledger):
     common = {"integration": "coupa", "flow": "suppliers", "entity": "supplier", "source_system": "JDE"}
     ledger.audit(**common, action="fail", source_id="4343", reason="Supplier 4343 has no tax ID in JDE")
-    ledger.audit(
-        **common,
-        action="create",
-        source_id="4343",
-        target_system="coupa",
-        target_id="C-100",
-        run_id="run-1",
-        partition_key="2024-01-05",
-        detail={"amount": Decimal("10.05"), "on": datetime(2024, 1, 5, tzinfo=UTC)},
-    )
+    created = {"action": "create", "source_id": "4343", "target_system": "coupa", "target_id": "C-100"}
+    detail = {"amount": Decimal("10.05"), "on": datetime(2024, 1, 5, tzinfo=UTC)}
+    ledger.audit(**common, **created, run_id="run-1", partition_key="2024-01-05", detail=detail)
     ledger.audit(**common, action="update", source_id="4343", target_id="C-100")
     ledger.audit(**common, action="create", source_id="9999", target_id="C-999")
 

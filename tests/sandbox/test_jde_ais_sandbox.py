@@ -123,6 +123,24 @@ def browse(
     )
 
 
+def count(
+    sandbox: Sandbox,
+    token: str,
+    table: str,
+    conditions: list[dict[str, Any]] | None = None,
+    *,
+    device: str | None = DEVICE,
+) -> int:
+    """How many rows of ``table`` match ``conditions`` (all of them when None), by a COUNT data request."""
+    body: dict[str, Any] = {"targetName": table, "targetType": "table", "dataServiceType": "COUNT"}
+    if conditions is not None:
+        body["query"] = {"matchType": "MATCH_ALL", "condition": conditions}
+    url = f"{sandbox.base}/v2/dataservice"
+    answer = requests.post(url, json=body, headers=headers(token, device), timeout=10)
+    assert answer.status_code == 200, answer.text
+    return answer.json()[f"fs_DATABROWSE_{table}"]["count"]
+
+
 def grid(response: requests.Response, table: str) -> dict[str, Any]:
     assert response.status_code == 200, response.text
     return response.json()[f"fs_DATABROWSE_{table}"]["data"]["gridData"]
@@ -580,32 +598,16 @@ def test_order_by_and_default_key_order(sandbox: Sandbox) -> None:
 
 def test_page_size_defaults_to_100_and_count_tells_the_total(sandbox: Sandbox) -> None:
     token = login(sandbox)
-    count = requests.post(
-        f"{sandbox.base}/v2/dataservice",
-        json={"targetName": "F4311", "targetType": "table", "dataServiceType": "COUNT"},
-        headers=headers(token),
-        timeout=10,
-    )
-    total = count.json()["fs_DATABROWSE_F4311"]["count"]
+    total = count(sandbox, token, "F4311")
     assert total > 100
     data = grid(browse(sandbox, token, "F4311", ["DOCO"]), "F4311")
     assert data["summary"] == {"records": 100, "moreRecords": True}
     assert "links" not in browse(sandbox, token, "F4311", ["DOCO"]).json()
     no_max = grid(browse(sandbox, token, "F4311", ["DOCO"], maxPageSize="No Max"), "F4311")
     assert no_max["summary"] == {"records": total, "moreRecords": False}
-    filtered = requests.post(
-        f"{sandbox.base}/v2/dataservice",
-        json={
-            "targetName": "F4311",
-            "targetType": "table",
-            "dataServiceType": "COUNT",
-            "query": {"matchType": "MATCH_ALL", "condition": [condition("F4311.LNTY", "EQUAL", "J")]},
-        },
-        headers=headers(token),
-        timeout=10,
-    )
+    filtered = count(sandbox, token, "F4311", [condition("F4311.LNTY", "EQUAL", "J")])
     lines = all_rows(sandbox, token, "F4311", ["LNTY"])
-    assert filtered.json()["fs_DATABROWSE_F4311"]["count"] == sum(r["F4311_LNTY"] == "J" for r in lines)
+    assert filtered == sum(r["F4311_LNTY"] == "J" for r in lines)
 
 
 def test_no_max_is_capped_by_the_db_fetch_limit() -> None:
