@@ -28,12 +28,14 @@ PYTEST_DONT_REWRITE: a helper, not a test module.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
 from fusion_procurify_world import FusionProcurifyWorld
 
+from connector_assets.flows.core import Mapped
 from connector_assets.integrations.fusion_procurify.po_numbers import fusion_order_number, po_source_key
 from connector_assets.integrations.fusion_procurify.vendor_pairs import paired_supplier
 from connector_assets.procurify.bill_fields import currency_code
@@ -175,3 +177,27 @@ def rows_held(world: FusionProcurifyWorld, table: str) -> int:
 def statuses(world: FusionProcurifyWorld, status: int) -> int:
     """Answers with HTTP ``status`` the pod gave so far (REST and token endpoint alike)."""
     return int(world.fusion_state()["statuses"].get(str(status), 0))
+
+
+def mapped_invoices(world: FusionProcurifyWorld) -> dict[str, Mapped]:
+    """The invoices the mapped step staged for the day, by bill uuid."""
+    rows = world.resources["staging"].read_rows("fusion_procurify_invoices_mapped", world.day)
+    return {m.source_key: m for m in (Mapped.from_payload(json.loads(r["payload"])) for r in rows)}
+
+
+class ClerkBetweenSearchAndCreate:
+    """The real Fusion session, except that an AP clerk keys the same invoice by hand right after the
+    flow's natural-key search found nothing: the flow's create then meets Payables' duplicate refusal."""
+
+    def __init__(self, session: Any, keyed: Any) -> None:
+        self.session, self.keyed, self.raced = session, keyed, False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.session, name)
+
+    def find_invoice(self, *args: Any, **kwargs: Any) -> Any:
+        if not self.raced:
+            self.raced = True
+            self.session.create_invoice(self.keyed)
+            return None
+        return self.session.find_invoice(*args, **kwargs)

@@ -22,7 +22,6 @@ and the smallest fix in its reason, so the gap stays visible and the suite stays
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -30,6 +29,7 @@ from typing import Any
 
 import pytest
 from asset_runs import materialized
+from fusion_procurify_proofs import ClerkBetweenSearchAndCreate, mapped_invoices
 from fusion_procurify_world import BUSINESS_UNIT, INTEGRATION, FusionProcurifyWorld, fusion_procurify_world
 
 from connector_assets.flows.core import Mapped
@@ -349,30 +349,6 @@ def test_a_price_change_is_queued_on_a_pod_spelling_line_price_otherwise(world: 
 
 
 # -- Fusion: errors, limits and query syntax answered otherwise ----------------------------------------------
-
-
-class ClerkBetweenSearchAndCreate:
-    """The real Fusion session, except that an AP clerk keys the same invoice by hand right after the
-    flow's natural-key search found nothing: the flow's create then meets Payables' duplicate refusal."""
-
-    def __init__(self, session: Any, keyed: Any) -> None:
-        self.session, self.keyed, self.raced = session, keyed, False
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.session, name)
-
-    def find_invoice(self, *args: Any, **kwargs: Any) -> Any:
-        if not self.raced:
-            self.raced = True
-            self.session.create_invoice(self.keyed)
-            return None
-        return self.session.find_invoice(*args, **kwargs)
-
-
-def mapped_invoices(world: FusionProcurifyWorld) -> dict[str, Mapped]:
-    """The invoices the mapped step staged for the day, by bill uuid."""
-    rows = world.resources["staging"].read_rows("fusion_procurify_invoices_mapped", world.day)
-    return {m.source_key: m for m in (Mapped.from_payload(json.loads(r["payload"])) for r in rows)}
 
 
 ERROR_VARIANTS = [
