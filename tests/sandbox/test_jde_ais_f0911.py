@@ -167,7 +167,7 @@ def test_batch_processor_posts_the_distribution_under_the_new_doc(sandbox: Sandb
         :2
     ]
     edtn = "SRC-INV-F0911"
-    ref = {"company": supplier["F0401_KCOP"], "supplier": supplier["F0401_AN8"]}
+    ref = {"company": supplier["F0401_KCOP"], "supplier": supplier["F0401_AN8"], "account": numbers[0]}
     distribution = [
         {"EDI_Line_Number": "1", "Account": numbers[0], "Amount": "1000.00", "Explanation": "Kran – Zürich"},
         {"EDI_Line_Number": "2", "Account": numbers[1], "Amount": "250.55"},
