@@ -16,6 +16,7 @@ from connector_resources.fusion import FusionResource
 from connector_resources.jde import JdeAisResource
 from connector_resources.procore import ProcoreResource
 from connector_resources.procurify import ProcurifyResource
+from connector_sandbox.procore import ProcoreSandboxSettings, RateLimitSettings
 
 LOGINS: dict[type, dict[str, Any]] = {
     JdeAisResource: {
@@ -44,6 +45,13 @@ LOGINS: dict[type, dict[str, Any]] = {
         "scope": "urn:opc:resource:consumer::all",
     },
 }
+
+
+def unthrottled_procore(scale: float, **settings: Any) -> ProcoreSandboxSettings:
+    """The Procore simulator's settings with rate limits no test reaches: a test measures behaviour, not
+    pacing (the rate-limit tests set their own)."""
+    limits = RateLimitSettings(spike_limit=100_000, hourly_limit=1_000_000)
+    return ProcoreSandboxSettings(scale=scale, rate_limits=limits, **settings)
 
 
 def on_simulator(resource_class: type, base_url: str, **fields: Any) -> Any:

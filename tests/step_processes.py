@@ -99,3 +99,20 @@ def assert_stored_token_kept_secretly(db_url: str, token: Any, runs: list[tuple[
     ledger's file or ciphertexts, nor in what any of the step ``runs`` printed or logged."""
     assert token is not None
     assert_kept_secretly(db_url, token.value, [output for _, output in runs])
+
+
+def stop_process(process: subprocess.Popen, grace: float = 10) -> None:
+    """End a server or child the test started: SIGTERM, then SIGKILL when it has not ended in ``grace``."""
+    process.terminate()
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=grace)
+
+
+def token_cost(auth: Any, session: Any, **more: Any) -> str:
+    """The JSON line a token step prints (``*_token_step.py``): tokens its process minted, tokens it adopted
+    from the store, and the 401s its session met, with ``more`` of its own."""
+    cost = {"fetches": auth.fetch_count, "adopted": auth.adopt_count, **more}
+    return json.dumps({**cost, "unauthorized": session.metrics.statuses[401]})

@@ -12,7 +12,7 @@ import pytest
 import requests
 from dagster import instance_for_test, materialize
 from saas_reads import saas_world
-from sandbox_logins import BUSINESS_UNIT, on_simulator
+from sandbox_logins import BUSINESS_UNIT, on_simulator, unthrottled_procore
 
 from connector_assets.saas import record_key
 from connector_assets.saas_assets import SAAS_ENTITIES, saas_assets
@@ -40,11 +40,9 @@ def _procurify(scale):
 
 def _procore(scale):
     from connector_resources.procore import ProcoreResource
-    from connector_sandbox.procore import ProcoreSandboxSettings, RateLimitSettings, create_app
+    from connector_sandbox.procore import create_app
 
-    settings = ProcoreSandboxSettings(
-        scale=scale, rate_limits=RateLimitSettings(spike_limit=100_000, hourly_limit=1_000_000)
-    )
+    settings = unthrottled_procore(scale)
     base, stop = serve_in_thread(create_app(settings))
     resource = on_simulator(ProcoreResource, base, auth_url=base, webhook_token="t0ken-e2e")
     return base, resource, stop, {"new_commitments": 2, "updated_commitments": 2}, "commitments"

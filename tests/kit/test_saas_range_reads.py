@@ -16,7 +16,7 @@ import pytest
 import requests
 from dagster import AssetKey, instance_for_test, materialize
 from saas_reads import saas_world
-from sandbox_logins import LOGINS, on_simulator
+from sandbox_logins import LOGINS, on_simulator, unthrottled_procore
 
 from connector_assets.day_spool import DaySpool
 from connector_assets.incremental import read_groups, read_range
@@ -174,13 +174,9 @@ def test_a_window_ending_today_reads_today_incrementally_from_its_cursor(coupa, 
 
 def test_procore_reads_a_window_once_per_company(world):
     from connector_resources.procore import ProcoreResource
-    from connector_sandbox.procore import ProcoreSandboxSettings, RateLimitSettings, run_in_thread
+    from connector_sandbox.procore import run_in_thread
 
-    settings = ProcoreSandboxSettings(
-        scale=0.05,
-        seeded_companies=2,
-        rate_limits=RateLimitSettings(spike_limit=100_000, hourly_limit=1_000_000),
-    )
+    settings = unthrottled_procore(0.05, seeded_companies=2)
     base, stop = run_in_thread(settings)
     try:
         companies = (4264807, 4264808)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import pytest
 import requests
+from sandbox_logins import unthrottled_procore
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -25,7 +26,7 @@ from connector_resources.procore import (
     parse_procore_event,
     verify_procore_delivery,
 )
-from connector_sandbox.procore import ProcoreSandboxSettings, RateLimitSettings, create_app
+from connector_sandbox.procore import create_app
 from connector_sandbox.serve import serve_in_thread
 
 COMPANY = 4264807
@@ -58,9 +59,7 @@ class Receiver:
 
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[str]:
-    settings = ProcoreSandboxSettings(
-        scale=0.05, rate_limits=RateLimitSettings(spike_limit=100_000, hourly_limit=1_000_000)
-    )
+    settings = unthrottled_procore(0.05)
     url, stop = serve_in_thread(create_app(settings))
     try:
         yield url

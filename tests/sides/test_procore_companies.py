@@ -17,14 +17,14 @@ import pytest
 import requests
 from dagster import instance_for_test, materialize
 from saas_reads import saas_world
-from sandbox_logins import LOGINS
+from sandbox_logins import LOGINS, unthrottled_procore
 
 from connector_assets.flows.assets import pool_limit
 from connector_assets.procore.sources import COMPANY_FIELD, cursor_stream, read_procore_companies
 from connector_assets.saas_assets import SAAS_ENTITIES, saas_assets
 from connector_resources.procore import ProcorePermissionError, ProcoreResource
 from connector_resources.procore.companies import parse_company_ids
-from connector_sandbox.procore import ProcoreSandboxSettings, RateLimitSettings, run_in_thread
+from connector_sandbox.procore import run_in_thread
 
 A, B = 4264807, 4264808
 BOTH = f"{A},{B}"
@@ -32,11 +32,7 @@ BOTH = f"{A},{B}"
 
 @pytest.fixture(scope="module")
 def sandbox():
-    settings = ProcoreSandboxSettings(
-        scale=0.05,
-        seeded_companies=2,
-        rate_limits=RateLimitSettings(spike_limit=100_000, hourly_limit=1_000_000),
-    )
+    settings = unthrottled_procore(0.05, seeded_companies=2)
     base, stop = run_in_thread(settings)
     try:
         yield base
