@@ -66,10 +66,12 @@ def assert_kept_secretly(db_url: str, secret: str, outputs: list[str]) -> None:
 
 
 def revoked_token_replaced_once(
-    start: Callable[[], subprocess.Popen], tokens_issued: Callable[[], int]
+    start: Callable[[], subprocess.Popen], tokens_issued: Callable[[], int], revoke: Callable[[], object]
 ) -> None:
-    """Three step processes started together after the shared token was revoked: one token request in all,
-    each met the revoked token once at most, and the first to try it did meet it."""
+    """A step stores a token, the system revokes it, then three step processes start together: one token
+    request in all, each met the revoked token once at most, and the first to try it did meet it."""
+    finish_step(start())
+    revoke()
     before = tokens_issued()
     processes = [start() for _ in range(3)]
     reports = [finish_step(p)[0] for p in processes]

@@ -368,23 +368,10 @@ def test_a_coupa_payment_held_on_an_invoice_another_process_exported_is_refused(
 
 def test_a_replay_writes_a_parent_before_the_children_waiting_for_it() -> None:
     def item(n: int, entity: str, key: str, depends_on: str | None) -> QueueItem:
-        return QueueItem(
-            id=n,
-            integration="i",
-            flow=f"{entity}s",
-            entity=entity,
-            source_key=key,
-            payload={},
-            reason="failed",
-            status="failed",
-            attempts=1,
-            next_attempt_at=NOW,
-            depends_on=depends_on,
-            last_run_id=None,
-            created_at=NOW,
-            updated_at=NOW,
-            resolved_at=None,
-        )
+        failed_once = {"payload": {}, "reason": "failed", "status": "failed", "attempts": 1}
+        stamps = {"next_attempt_at": NOW, "created_at": NOW, "updated_at": NOW, "resolved_at": None}
+        where = {"integration": "i", "flow": f"{entity}s", "entity": entity, "source_key": key}
+        return QueueItem(id=n, **where, **failed_once, depends_on=depends_on, last_run_id=None, **stamps)
 
     payment = item(1, "payment", "P1", "i:bill:procurify:B1")
     bill = item(2, "bill", "B1", "i:vendor:procurify:V1")

@@ -74,9 +74,9 @@ def test_two_processes_at_once_mint_one_token_and_a_later_step_uses_it_without_w
 
 def test_a_revoked_token_is_replaced_once_by_several_processes(box, sqlite_url):
     env = _env(sqlite_url, vault_key=True)
-    _step(box, env)
-    box.admin("POST", "tokens/revoke")
-    step_processes.revoked_token_replaced_once(lambda: _start(box, env), box.tokens_minted)
+    step_processes.revoked_token_replaced_once(
+        lambda: _start(box, env), box.tokens_minted, revoke=lambda: box.admin("POST", "tokens/revoke")
+    )
 
 
 def test_an_expired_token_in_this_process_is_replaced_and_stored(box, sqlite_url, monkeypatch):

@@ -130,9 +130,9 @@ def test_two_processes_at_once_mint_one_token_and_a_later_step_adopts_it(box, db
 
 def test_a_revoked_token_is_replaced_once_by_several_processes(box, sqlite_url):
     env = _env(sqlite_url, vault_key=True)
-    _step(box, env)
-    box.admin("POST", "tokens/revoke")
-    step_processes.revoked_token_replaced_once(lambda: _start(box, env), box.tokens_issued)
+    step_processes.revoked_token_replaced_once(
+        lambda: _start(box, env), box.tokens_issued, revoke=lambda: box.admin("POST", "tokens/revoke")
+    )
 
     # The replacement is what is kept now: a later step adopts it without a 401.
     later, _ = _step(box, env)

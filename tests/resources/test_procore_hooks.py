@@ -211,14 +211,13 @@ def test_every_payload_version_reads_into_one_event():
         "resource_name": "Purchase Order Contract Line Items",
         "related_resources": [{"id": 881234, "name": "Purchase Order Contracts"}],
     }
-    v4 = {k: v for k, v in v2.items() if k not in ("ulid", "event_type", "resource_name")}
-    v4.update(
-        api_version="v4.0",
-        reason="update",
-        resource_type="Requisitions",
-        resource_id="1280646",
-        project_id="55",
-    )
+    v4 = {k: v for k, v in v2.items() if k not in ("ulid", "event_type", "resource_name")} | {
+        "api_version": "v4.0",
+        "reason": "update",
+        "resource_type": "Requisitions",
+        "resource_id": "1280646",
+        "project_id": "55",
+    }
     e2, e3, e4 = (parse_procore_event(p) for p in (v2, v3, v4))
     assert (e2.entity, e2.event_type, e2.resource_id, e2.project_id) == ("commitments", "update", 5512098, 55)
     assert e2.dedupe_key == "ulid:01JNXQ8M3K5Z2Y7V4T1R0W9E6D" and e2.timestamp.microsecond == 114522
