@@ -18,15 +18,14 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from asset_runs import materialized
-from fusion_procurify_proofs import ClerkBetweenSearchAndCreate, mapped_invoices
+from fusion_procurify_proofs import ClerkBetweenSearchAndCreate, mapped_invoices, stage_master
 from fusion_procurify_world import BUSINESS_UNIT, INTEGRATION, FusionProcurifyWorld, fusion_procurify_world
 
 from connector_assets.flows.core import Mapped, Rejected, validate
 from connector_assets.flows.mapping_tables import ROOT
 from connector_assets.fusion.invoice_target import invoice_of
 from connector_assets.fusion.supplier_sites import SupplierSite
-from connector_assets.integrations.fusion_procurify import account_map, charge_accounts, departments
+from connector_assets.integrations.fusion_procurify import account_map
 from connector_assets.integrations.fusion_procurify.bill_mappers import BillInputs, FusionOrder, map_bill
 from connector_assets.integrations.fusion_procurify.invoices import (
     INVOICES_FLOW,
@@ -208,16 +207,6 @@ def test_freight_a_tax_account_setting_and_a_foreign_currency():
 
 
 # -- end to end ---------------------------------------------------------------------------------------
-
-
-def stage_master(world: FusionProcurifyWorld) -> None:
-    """The account and department tables and Fusion's account combinations (what charge accounts read)."""
-    assets = [
-        account_map.fusion_procurify_account_map,
-        departments.fusion_procurify_department_map,
-        charge_accounts.fusion_procurify_account_combinations,
-    ]
-    materialized(assets, {k: world.resources[k] for k in ("fusion", "procurify", "staging", "ledger")})
 
 
 def unpaired_approved_bill(world: FusionProcurifyWorld) -> dict[str, Any]:
