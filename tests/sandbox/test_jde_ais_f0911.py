@@ -25,7 +25,6 @@ from tests.sandbox.test_jde_ais_sandbox import (
     condition,
     count,
     grid,
-    headers,
     julian,
     login,
 )
@@ -43,7 +42,6 @@ class Sandbox(Served):
     def __init__(self, base: str) -> None:
         super().__init__(base)
         self.token = login(self, device=DEVICE)
-        self.headers = headers(self.token, DEVICE)
 
     def browse(
         self, table: str, columns: list[str], conditions: list[dict[str, Any]] | None = None, **extra: Any
