@@ -9,9 +9,10 @@ stderr, which the test searches for the token.
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
+
+from step_processes import token_cost
 
 from connector_resources.coupa import READ_SCOPES, CoupaResource, shared_oauth
 
@@ -33,13 +34,7 @@ def main(url: str, warmup: float) -> None:
         session.search("suppliers", {}, limit=1)
     # The process's one scheme for these credentials (built by the session above).
     auth = shared_oauth(url, CLIENT_ID, CLIENT_SECRET, READ_SCOPES, warmup_seconds=warmup)
-    report = {
-        "fetches": auth.fetch_count,
-        "adopted": auth.adopt_count,
-        "waited": auth.warmup_waited,
-        "unauthorized": session.metrics.statuses[401],
-    }
-    print(json.dumps(report))
+    print(token_cost(auth, session, waited=auth.warmup_waited))
 
 
 if __name__ == "__main__":

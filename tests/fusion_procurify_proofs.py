@@ -28,15 +28,20 @@ PYTEST_DONT_REWRITE: a helper, not a test module.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
+from asset_runs import materialized
 from fusion_procurify_world import FusionProcurifyWorld
 
+from connector_assets.flows.core import Mapped
+from connector_assets.integrations.fusion_procurify import account_map, charge_accounts, departments
 from connector_assets.integrations.fusion_procurify.po_numbers import fusion_order_number, po_source_key
 from connector_assets.integrations.fusion_procurify.vendor_pairs import paired_supplier
 from connector_assets.procurify.bill_fields import currency_code
+from connector_resources.fusion.payloads import DraftPurchaseOrder, PurchaseOrderLine
 from connector_sandbox.fusion.vocabulary import CURRENCY_NAMES
 
 BILLS = ("procurify_bills", "fusion_procurify_invoices_mapped")
@@ -175,3 +180,71 @@ def rows_held(world: FusionProcurifyWorld, table: str) -> int:
 def statuses(world: FusionProcurifyWorld, status: int) -> int:
     """Answers with HTTP ``status`` the pod gave so far (REST and token endpoint alike)."""
     return int(world.fusion_state()["statuses"].get(str(status), 0))
+
+
+def mapped_invoices(world: FusionProcurifyWorld) -> dict[str, Mapped]:
+    """The invoices the mapped step staged for the day, by bill uuid."""
+    rows = world.resources["staging"].read_rows("fusion_procurify_invoices_mapped", world.day)
+    return {m.source_key: m for m in (Mapped.from_payload(json.loads(r["payload"])) for r in rows)}
+
+
+class ClerkBetweenSearchAndCreate:
+    """The real Fusion session, except that an AP clerk keys the same invoice by hand right after the
+    flow's natural-key search found nothing: the flow's create then meets Payables' duplicate refusal."""
+
+    def __init__(self, session: Any, keyed: Any) -> None:
+        self.session, self.keyed, self.raced = session, keyed, False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.session, name)
+
+    def find_invoice(self, *args: Any, **kwargs: Any) -> Any:
+        if not self.raced:
+            self.raced = True
+            self.session.create_invoice(self.keyed)
+            return None
+        return self.session.find_invoice(*args, **kwargs)
+
+
+def stage_master(world: FusionProcurifyWorld) -> None:
+    """The account and department tables and Fusion's account combinations (what charge accounts read)."""
+    assets = [
+        account_map.fusion_procurify_account_map,
+        departments.fusion_procurify_department_map,
+        charge_accounts.fusion_procurify_account_combinations,
+    ]
+    materialized(assets, {k: world.resources[k] for k in ("fusion", "procurify", "staging", "ledger")})
+
+
+def usd_po(world: FusionProcurifyWorld) -> dict[str, Any]:
+    """A requisition made and purchased now in US dollars (the business unit's currency; the pod knows no
+    CAD): its first PO as the API renders it, and the requisition. POs in other currencies made on the way
+    are left for the runs to refuse or hold; the tests look only at this one."""
+    for _ in range(20):
+        made = world.purchased_order()
+        number = made["purchase_orders"][0]["procurify_PO"]
+        po = world.procurify_record("purchase_orders", number)["api"]
+        if po["purchased_currency"]["name"] == "USD":
+            return {"po": po, "requisition": made["requisition"]}
+    raise AssertionError("no requisition in USD among 20 made")
+
+
+def draft_left_in_fusion(
+    world: FusionProcurifyWorld,
+    po: dict[str, Any],
+    supplier: dict[str, Any],
+    site: dict[str, Any],
+    **header: Any,
+) -> dict[str, Any]:
+    """A draft order for Procurify ``po`` created in Fusion and never submitted (what a crash between the
+    create and the submit, or a buyer, leaves), with ``po``'s lines and ``header`` fields (``order_number``
+    at least): Fusion's answer."""
+    lines = tuple(
+        PurchaseOrderLine(i["PO_line_num"], i["quantity"], i["price"], description=i["name"])
+        for i in po["order_items"]
+    )
+    draft = DraftPurchaseOrder(
+        supplier=supplier["Supplier"], supplier_site=site["SupplierSite"], lines=lines, **header
+    )
+    with world.resources["fusion"].session() as session:
+        return session.create_draft_purchase_order(draft)

@@ -13,12 +13,15 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import requests
 from sandbox_world import Integration, PairWorld, pair_world
 
+from connector_assets.flows.core import FlowSpec, replay_handler
 from connector_assets.integrations.jde_coupa.purchase_orders import ACCOUNTS
 from connector_assets.integrations.jde_coupa.suppliers import PAYMENT_TERMS
+from connector_resources.replay import register_replay_handler
 from connector_sandbox.coupa import CoupaSandboxSettings
 from connector_sandbox.jde_ais import JdeSandboxSettings
 
@@ -89,3 +92,19 @@ def coupa_supplier_numbers(coupa_url: str) -> Counter:
     answer = requests.get(f"{coupa_url}/sandbox/records/suppliers", params={"limit": 5000}, timeout=30)
     answer.raise_for_status()
     return Counter(str(r.get("number")) for r in answer.json()["records"])
+
+
+def replay_into_coupa(flow: FlowSpec, target: Any, resources: dict[str, Any], *, remap: bool = False) -> None:
+    """Register ``flow``'s replay handler, writing through ``target`` (``CoupaSuppliers``...) opened on the
+    world's Coupa. With ``remap`` a replay reads each record from JDE again and maps it with today's
+    tables (the jde, coupa and staging resources); without, it writes the payload queued then."""
+
+    def opened() -> Any:
+        return target.opened(resources["coupa"])
+
+    def reread() -> dict[str, Any]:
+        return {k: resources[k] for k in ("jde", "coupa", "staging")}
+
+    register_replay_handler(
+        flow.integration, flow.name, replay_handler(flow, opened, reread if remap else None)
+    )

@@ -10,11 +10,12 @@ the token.
 from __future__ import annotations
 
 import itertools
-import json
 import logging
 import sys
 from collections.abc import Callable
 from typing import Any
+
+from step_processes import token_cost
 
 PROCORE_COMPANY = "4264807"
 # The simulators' own sandbox clients, not real secrets.
@@ -57,12 +58,7 @@ def main(system: str, url: str) -> None:
     with resource.session() as session:
         read(session)
     auth = session._auth if hasattr(session, "_auth") else session.http.auth
-    report = {
-        "fetches": auth.fetch_count,
-        "adopted": auth.adopt_count,
-        "unauthorized": session.metrics.statuses[401],
-    }
-    print(json.dumps(report))
+    print(token_cost(auth, session))
 
 
 if __name__ == "__main__":

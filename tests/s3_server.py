@@ -19,6 +19,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from step_processes import stop_process
+
 # Test credentials for the local server only (moto accepts any); set for the tests' processes and their
 # children, never logged.
 AWS_ENV = {
@@ -86,12 +88,7 @@ def moto_server(log_dir: Path) -> Iterator[S3Server]:
                     os.environ[key] = value
             _forget_s3_clients()
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
 
 
 def _forget_s3_clients() -> None:

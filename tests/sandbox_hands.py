@@ -9,7 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 import requests
-from sandbox_logins import answered
+from sandbox_logins import LOGINS, answered
+
+from connector_resources.procurify import ProcurifyResource
 
 ORCHESTRATION_PATH = "POST /jderest/v3/orchestrator/"  # how the JDE simulator counts an orchestration call
 
@@ -115,6 +117,15 @@ class ProcurifyHands:
     def bill_status(self, bill_uuid: str, status: int) -> Any:
         """The AP clerk moves a bill (2 approved, 4 paid, ...)."""
         return self._operator(f"bills/{bill_uuid}/status", {"status": status})
+
+    def procurify_user_token(self) -> str:
+        """An access token for the Procurify API got with the sandbox client, for the calls a person makes
+        in Procurify by hand (close a PO, change its PO_Num) rather than through the connector's client."""
+        body = {**LOGINS[ProcurifyResource], "audience": "https://api.procurify.com/"}
+        answer = requests.post(
+            f"{self.procurify_url}/oauth/token", json={**body, "grant_type": "client_credentials"}, timeout=10
+        )
+        return answered(answer, "Procurify token")["access_token"]
 
     def procurify_faults(self, **knobs: Any) -> None:
         requests.post(f"{self.procurify_url}/sandbox/faults", json=knobs, timeout=10).raise_for_status()

@@ -4,8 +4,10 @@ One place, so a test says only which simulator it talks to and what it tunes (ba
 These are the simulators' own sandbox accounts (the settings' defaults), never real secrets.
 """
 
+from pathlib import Path
 from typing import Any
 
+import pytest
 import requests
 
 from connector_resources.bill import BillResource
@@ -14,6 +16,7 @@ from connector_resources.fusion import FusionResource
 from connector_resources.jde import JdeAisResource
 from connector_resources.procore import ProcoreResource
 from connector_resources.procurify import ProcurifyResource
+from connector_sandbox.procore import ProcoreSandboxSettings, RateLimitSettings
 
 LOGINS: dict[type, dict[str, Any]] = {
     JdeAisResource: {
@@ -44,6 +47,13 @@ LOGINS: dict[type, dict[str, Any]] = {
 }
 
 
+def unthrottled_procore(scale: float, **settings: Any) -> ProcoreSandboxSettings:
+    """The Procore simulator's settings with rate limits no test reaches: a test measures behaviour, not
+    pacing (the rate-limit tests set their own)."""
+    limits = RateLimitSettings(spike_limit=100_000, hourly_limit=1_000_000)
+    return ProcoreSandboxSettings(scale=scale, rate_limits=limits, **settings)
+
+
 def on_simulator(resource_class: type, base_url: str, **fields: Any) -> Any:
     """``resource_class`` logged into the simulator at ``base_url`` with its sandbox account."""
     return resource_class(base_url=base_url, **LOGINS[resource_class], **fields)
@@ -61,6 +71,22 @@ def procurify_resource(base_url: str, **fields: Any) -> ProcurifyResource:
         **fields,
     }
     return ProcurifyResource(**values)
+
+
+def jde_settings_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, jde_url: str) -> None:
+    """ml-connector's settings as a CLI command reads them, for a run against the JDE simulator at
+    ``jde_url``: a Dagster home and a SQLite ledger under ``tmp_path``, and JDE's sandbox login."""
+    jde = LOGINS[JdeAisResource]
+    values = {
+        "DAGSTER_HOME": str(tmp_path),
+        "ML_CONNECTOR_DB_URL": f"sqlite:///{tmp_path / 'ledger.sqlite'}",
+        "ML_JDE_AIS_URL": jde_url,
+        "ML_JDE_USERNAME": jde["username"],
+        "ML_JDE_PASSWORD": jde["password"],
+        "ML_JDE_ENVIRONMENT": jde["environment"],
+    }
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
 
 
 # The Fusion sandbox pod's business unit: ML_FUSION_BUSINESS_UNIT's sandbox default (company 101, USD).

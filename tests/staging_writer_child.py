@@ -26,6 +26,7 @@ from connector_assets.staging import (
     arrow_schema,
 )
 
+# An AP-ledger-like partition, the columns kit/test_staging.py stages too.
 COLUMNS = [
     Column("DOC", "int"),
     Column("NAME"),

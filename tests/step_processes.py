@@ -10,7 +10,9 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -61,3 +63,58 @@ def assert_kept_secretly(db_url: str, secret: str, outputs: list[str]) -> None:
     if db_url.startswith("sqlite:///"):
         assert secret.encode() not in Path(db_url.removeprefix("sqlite:///")).read_bytes()
     assert all(secret not in output for output in outputs)
+
+
+def revoked_token_replaced_once(
+    start: Callable[[], subprocess.Popen], tokens_issued: Callable[[], int], revoke: Callable[[], object]
+) -> None:
+    """A step stores a token, the system revokes it, then three step processes start together: one token
+    request in all, each met the revoked token once at most, and the first to try it did meet it."""
+    finish_step(start())
+    revoke()
+    before = tokens_issued()
+    processes = [start() for _ in range(3)]
+    reports = [finish_step(p)[0] for p in processes]
+    assert tokens_issued() - before == 1
+    assert sum(r["fetches"] for r in reports) == 1
+    assert all(r["unauthorized"] <= 1 for r in reports)
+    assert sum(r["unauthorized"] for r in reports) >= 1
+
+
+def two_at_once_mint_one_token(
+    start: Callable[[], subprocess.Popen], tokens_issued: Callable[[], int]
+) -> list[tuple[dict, str]]:
+    """Two step processes started together: one token request in all, one minted it and the other adopted
+    it from the vault, and neither met a 401. Their reports and outputs."""
+    before = tokens_issued()
+    first, second = start(), start()
+    reports = [finish_step(first), finish_step(second)]
+    assert tokens_issued() - before == 1
+    assert sorted(r["fetches"] for r, _ in reports) == [0, 1]
+    assert sorted(r["adopted"] for r, _ in reports) == [0, 1]
+    assert all(r["unauthorized"] == 0 for r, _ in reports)
+    return reports
+
+
+def assert_stored_token_kept_secretly(db_url: str, token: Any, runs: list[tuple[dict, str]]) -> None:
+    """A token was stored (``token``, read back from the vault) and its value is kept secretly: not in the
+    ledger's file or ciphertexts, nor in what any of the step ``runs`` printed or logged."""
+    assert token is not None
+    assert_kept_secretly(db_url, token.value, [output for _, output in runs])
+
+
+def stop_process(process: subprocess.Popen, grace: float = 10) -> None:
+    """End a server or child the test started: SIGTERM, then SIGKILL when it has not ended in ``grace``."""
+    process.terminate()
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=grace)
+
+
+def token_cost(auth: Any, session: Any, **more: Any) -> str:
+    """The JSON line a token step prints (``*_token_step.py``): tokens its process minted, tokens it adopted
+    from the store, and the 401s its session met, with ``more`` of its own."""
+    cost = {"fetches": auth.fetch_count, "adopted": auth.adopt_count, **more}
+    return json.dumps({**cost, "unauthorized": session.metrics.statuses[401]})

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from cryptography.fernet import Fernet
+from ledger_entries import audited, queued
 
 from connector_cli.main import cli
 from connector_resources.ledger import Ledger
@@ -115,22 +116,9 @@ def test_audit_shows_a_records_whole_history(env):
     ledger = Ledger(env)
     key = ("jde_coupa", "supplier", "JDE", "4343", "coupa")
     ledger.claim_xref(*key)
-    ledger.audit(
-        integration="jde_coupa",
-        flow="suppliers",
-        action="fail",
-        source_id="4343",
-        reason="tax ID missing in F0401",
-    )
+    audited(ledger, "jde_coupa", "suppliers", "fail", "4343", "tax ID missing in F0401")
     ledger.record_target(*key, target_id="C-981", content_hash="h1")
-    ledger.audit(
-        integration="jde_coupa",
-        flow="suppliers",
-        action="create",
-        source_id="4343",
-        target_id="C-981",
-        reason="created supplier",
-    )
+    audited(ledger, "jde_coupa", "suppliers", "create", "4343", "created supplier", target_id="C-981")
     runner = CliRunner()
     by_source = runner.invoke(cli, ["audit", "4343"])
     by_target = runner.invoke(cli, ["audit", "C-981"])
@@ -143,25 +131,10 @@ def test_audit_shows_a_records_whole_history(env):
 
 def test_replay_resolves_with_a_handler_and_keeps_the_rest(env):
     ledger = Ledger(env)
-    ok = ledger.enqueue(
-        integration="itest",
-        flow="vendors",
-        entity="vendor",
-        source_key="V1",
-        payload={"name": "Müller"},
-        reason="BILL answered 503",
-    )
-    bad = ledger.enqueue(
-        integration="itest",
-        flow="vendors",
-        entity="vendor",
-        source_key="V2",
-        payload={"name": ""},
-        reason="name missing",
-    )
-    orphan = ledger.enqueue(
-        integration="other", flow="nobody", entity="x", source_key="X1", payload={}, reason="no handler"
-    )
+    vendors = ("itest", "vendors", "vendor")
+    ok = queued(ledger, vendors, "V1", "BILL answered 503", payload={"name": "Müller"})
+    bad = queued(ledger, vendors, "V2", "name missing", payload={"name": ""})
+    orphan = queued(ledger, ("other", "nobody", "x"), "X1", "no handler")
 
     def handler(item, _ledger):
         if not item.payload["name"]:
@@ -233,29 +206,10 @@ def test_audit_groups_an_id_by_the_system_it_names_a_record_in(env):
     vendor = ("jde_procurify", "vendor", "procurify", "1011", "JDE")
     ledger.claim_xref(*vendor)
     ledger.record_target(*vendor, target_id="5004", content_hash="h2")
-    ledger.audit(
-        integration="jde_procurify",
-        flow="vendors",
-        entity="vendor",
-        action="create",
-        source_system="procurify",
-        source_id="1011",
-        target_system="JDE",
-        target_id="5004",
-        reason="created supplier 5004",
-    )
-    ledger.audit_item(
-        ledger.enqueue(
-            integration="jde_procurify",
-            flow="suppliers",
-            entity="supplier",
-            source_key="1011",
-            payload={},
-            reason="no e-mail",
-        ),
-        "fail",
-        "no e-mail in F01151",
-    )
+    created = {"entity": "vendor", "source_system": "procurify", "target_system": "JDE", "target_id": "5004"}
+    audited(ledger, "jde_procurify", "vendors", "create", "1011", "created supplier 5004", **created)
+    no_email = queued(ledger, ("jde_procurify", "suppliers", "supplier"), "1011", "no e-mail")
+    ledger.audit_item(no_email, "fail", "no e-mail in F01151")
     shown = CliRunner().invoke(cli, ["audit", "1011"])
     assert shown.exit_code == 0, shown.output
     lines = shown.output.splitlines()

@@ -18,6 +18,7 @@ from coupa_support import (  # noqa: F401  (fixtures are used by name)
     coupa,
 )
 from dagster import AssetKey
+from sandbox_logins import jde_settings_env
 
 from connector_assets.definitions import defs
 from connector_assets.flows.access import flow_access, ping_needs
@@ -41,12 +42,7 @@ def jde_url() -> Iterator[str]:
 
 @pytest.fixture
 def env(jde_url, tmp_path, monkeypatch) -> Iterator[str]:
-    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
-    monkeypatch.setenv("ML_CONNECTOR_DB_URL", f"sqlite:///{tmp_path / 'ledger.sqlite'}")
-    monkeypatch.setenv("ML_JDE_AIS_URL", jde_url)
-    monkeypatch.setenv("ML_JDE_USERNAME", "INTEGR8")
-    monkeypatch.setenv("ML_JDE_PASSWORD", "integr8-sandbox")
-    monkeypatch.setenv("ML_JDE_ENVIRONMENT", "JPS920")
+    jde_settings_env(monkeypatch, tmp_path, jde_url)
     yield jde_url
     _faults(jde_url, reset=True)
 
@@ -63,28 +59,32 @@ def _ping_jde():
     return CliRunner().invoke(cli, ["ping", "--system", "jde_ais"])
 
 
+def _failed_ping(jde_url: str, **fault: list[str]) -> str:
+    """What ``ping --system jde_ais`` printed with ``fault`` set in the simulator; the ping must fail."""
+    _faults(jde_url, **fault)
+    result = _ping_jde()
+    assert result.exit_code == 1, result.output
+    return result.output
+
+
 def _enabled_flows() -> list[str]:
     graph = defs.resolve_asset_graph()
     return [flow for flow in FLOW_SPECS if graph.has(AssetKey(f"{flow}_mapped"))]
 
 
 def test_ping_fails_naming_the_refused_table_and_the_flow_that_reads_it(env):
-    _faults(env, refuse_tables=["F0911"])
-    result = _ping_jde()
-    assert result.exit_code == 1, result.output
-    assert "FAIL jde_ais" in result.output
-    assert "F0911 not readable" in result.output
-    needed_by = result.output.split("needed by", 1)[1]
+    output = _failed_ping(env, refuse_tables=["F0911"])
+    assert "FAIL jde_ais" in output
+    assert "F0911 not readable" in output
+    needed_by = output.split("needed by", 1)[1]
     assert "jde_coupa_invoices" in needed_by and "jde_bill_bills" in needed_by  # both read F0911
 
 
 def test_ping_fails_naming_an_orchestration_the_user_may_not_call(env):
-    _faults(env, refuse_orchestrations=["ML_RecordPayment"])
-    result = _ping_jde()
-    assert result.exit_code == 1, result.output
-    assert "orchestration ML_RecordPayment not offered" in result.output
-    assert "needed by coupa_jde_payments" in result.output
-    assert "ML_CreateVoucherBatch" not in result.output.split("FAIL", 1)[1].split("not offered")[0]
+    output = _failed_ping(env, refuse_orchestrations=["ML_RecordPayment"])
+    assert "orchestration ML_RecordPayment not offered" in output
+    assert "needed by coupa_jde_payments" in output
+    assert "ML_CreateVoucherBatch" not in output.split("FAIL", 1)[1].split("not offered")[0]
 
 
 def test_ping_passes_when_every_table_is_readable_and_reads_exactly_what_the_flows_use(env):

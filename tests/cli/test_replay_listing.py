@@ -6,11 +6,14 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 from cryptography.fernet import Fernet
+from ledger_entries import queued
 
 from connector_cli.main import cli
 from connector_cli.queue_listing import reason_kind
 from connector_resources.ledger import Ledger
 from connector_resources.replay import ReplayOutcome, _handlers, register_replay_handler
+
+VENDORS = ("itest", "vendors", "vendor")
 
 
 @pytest.fixture
@@ -25,22 +28,8 @@ def ledger(tmp_path, monkeypatch):
 
 def test_many_records_refused_alike_read_as_one_line_with_an_example(ledger):
     for n, name in enumerate(["Acme Ltd", "Bolt & Sons", "Crane 2000"]):
-        ledger.enqueue(
-            integration="itest",
-            flow="vendors",
-            entity="vendor",
-            source_key=f"V{n}",
-            payload={},
-            reason=f"no active Fusion supplier is named '{name}' (vendor {n + 40})",
-        )
-    ledger.enqueue(
-        integration="itest",
-        flow="vendors",
-        entity="vendor",
-        source_key="V9",
-        payload={},
-        reason="name missing",
-    )
+        queued(ledger, VENDORS, f"V{n}", f"no active Fusion supplier is named '{name}' (vendor {n + 40})")
+    queued(ledger, VENDORS, "V9", "name missing")
     dry = CliRunner().invoke(cli, ["replay", "--dry-run"])
     assert dry.exit_code == 0, dry.output
     lines = dry.output.splitlines()

@@ -15,9 +15,10 @@ from collections import Counter
 
 import pandera.pandas as pa
 import pytest
+from bare_flows import bare_spec
 from pandera.typing import Series
 
-from connector_assets.flows.core import FlowSpec, Lease, Mapped, queue_failure, write_record
+from connector_assets.flows.core import Lease, Mapped, queue_failure, write_record
 from connector_assets.flows.core import Rejected as RejectedRecord
 from connector_assets.flows.deferred import DeferredWrites, batch_limits
 from connector_assets.flows.writer import PartitionWriter
@@ -28,16 +29,7 @@ class ThingRecord(pa.DataFrameModel):
     name: Series[str] = pa.Field(str_length={"min_value": 1})
 
 
-SPEC = FlowSpec(
-    integration="deferred_test",
-    name="things",
-    entity="thing",
-    source_system="SRC",
-    target_system="tgt",
-    schema=ThingRecord,
-    map_records=lambda context, partition: iter(()),
-    open_target=lambda context: None,  # type: ignore[arg-type,return-value]
-)
+SPEC = bare_spec("deferred_test", "things", "thing", "SRC", "tgt", ThingRecord)
 
 
 class Target:

@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from ledger_entries import held_on, queued
 
 from connector_assets.flows.core import Mapped, Rejected, queue_failure, replay_handler
 from connector_assets.flows.documents import Version
@@ -121,17 +122,9 @@ def held_payment(ledger: Ledger, bill: str = BILL, payment: str = PAYMENT) -> Qu
 
 
 def _hold(ledger: Ledger, flow: str, entity: str, key: str, payload: dict, depends_on: str) -> QueueItem:
-    return ledger.enqueue(
-        integration=INTEGRATION,
-        flow=flow,
-        entity=entity,
-        source_key=key,
-        payload=payload,
-        reason=f"{entity} {key} waits for {depends_on} to sync",
-        status="held",
-        depends_on=depends_on,
-        run_id="run-mapped",
-    )
+    reason = f"{entity} {key} waits for {depends_on} to sync"
+    where = (INTEGRATION, flow, entity)
+    return held_on(ledger, where, key, depends_on, reason, payload=payload, run_id="run-mapped")
 
 
 def refused_bill(ledger: Ledger, bill: str = BILL) -> None:
@@ -324,14 +317,8 @@ def test_a_chain_is_followed_a_payment_on_a_bill_held_on_an_abandoned_vendor_is_
     ledger: Ledger,
 ) -> None:
     vendor_key = "jde_procurify:vendor:procurify:41"
-    vendor = ledger.enqueue(
-        integration=INTEGRATION,
-        flow="vendors",
-        entity="vendor",
-        source_key="41",
-        payload={},
-        reason="vendor 41: Procurify has no such vendor",
-    )
+    reason = "vendor 41: Procurify has no such vendor"
+    vendor = queued(ledger, (INTEGRATION, "vendors", "vendor"), "41", reason)
     ledger.abandon(vendor.id, reason="vendor 41 was merged into vendor 12 in Procurify")
     bill = _hold(ledger, "bills", "bill", BILL, {"body": {}}, vendor_key)
     held = held_payment(ledger)
@@ -381,23 +368,10 @@ def test_a_coupa_payment_held_on_an_invoice_another_process_exported_is_refused(
 
 def test_a_replay_writes_a_parent_before_the_children_waiting_for_it() -> None:
     def item(n: int, entity: str, key: str, depends_on: str | None) -> QueueItem:
-        return QueueItem(
-            id=n,
-            integration="i",
-            flow=f"{entity}s",
-            entity=entity,
-            source_key=key,
-            payload={},
-            reason="failed",
-            status="failed",
-            attempts=1,
-            next_attempt_at=NOW,
-            depends_on=depends_on,
-            last_run_id=None,
-            created_at=NOW,
-            updated_at=NOW,
-            resolved_at=None,
-        )
+        failed_once = {"payload": {}, "reason": "failed", "status": "failed", "attempts": 1}
+        stamps = {"next_attempt_at": NOW, "created_at": NOW, "updated_at": NOW, "resolved_at": None}
+        where = {"integration": "i", "flow": f"{entity}s", "entity": entity, "source_key": key}
+        return QueueItem(id=n, **where, **failed_once, depends_on=depends_on, last_run_id=None, **stamps)
 
     payment = item(1, "payment", "P1", "i:bill:procurify:B1")
     bill = item(2, "bill", "B1", "i:vendor:procurify:V1")

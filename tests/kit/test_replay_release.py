@@ -12,10 +12,10 @@ import pytest
 import requests
 from asset_runs import materialized, named
 from click.testing import CliRunner
-from jde_coupa_world import jde_coupa_world
+from jde_coupa_world import jde_coupa_world, replay_into_coupa
+from ledger_entries import held_on, queued
 
 from connector_assets.coupa.targets import CoupaPurchaseOrders, CoupaSuppliers
-from connector_assets.flows.core import replay_handler
 from connector_assets.integrations.jde_coupa.purchase_orders import PURCHASE_ORDERS_FLOW, jde_coupa_po_assets
 from connector_assets.integrations.jde_coupa.suppliers import SUPPLIERS_FLOW, jde_coupa_assets
 from connector_assets.jde.assets import jde_assets
@@ -26,6 +26,7 @@ from connector_resources.replay import ReplayOutcome, _handlers, register_replay
 DAY = (date.today() - timedelta(days=21)).isoformat()  # the JDE sandbox's busy mass-update day
 PO_CHAIN = ("jde_suppliers", "jde_address_book", "jde_po_headers", "jde_po_lines")
 PO_FLOW = ("jde_coupa_purchase_orders_mapped", "jde_coupa_purchase_orders_written")
+ORDERS, VENDORS = ("itest", "orders", "order"), ("itest", "vendors", "vendor")
 
 
 @pytest.fixture
@@ -77,16 +78,8 @@ def test_a_supplier_synced_by_replay_releases_its_orders_and_the_next_replay_wri
 
     # ml-connector replay syncs the suppliers: the orders held on them are released, with an audit event
     # and a reason that says so.
-    register_replay_handler(
-        "jde_coupa",
-        "suppliers",
-        replay_handler(SUPPLIERS_FLOW, lambda: CoupaSuppliers.opened(resources["coupa"])),
-    )
-    register_replay_handler(
-        "jde_coupa",
-        "purchase_orders",
-        replay_handler(PURCHASE_ORDERS_FLOW, lambda: CoupaPurchaseOrders.opened(resources["coupa"])),
-    )
+    replay_into_coupa(SUPPLIERS_FLOW, CoupaSuppliers, resources)
+    replay_into_coupa(PURCHASE_ORDERS_FLOW, CoupaPurchaseOrders, resources)
     synced = replay_items(ledger, suppliers)
     assert synced.replayed
     synced_keys = {SUPPLIERS_FLOW.dependency_key(i.source_key) for i in suppliers if i.id in synced.replayed}
@@ -131,16 +124,9 @@ def cli_ledger(tmp_path, monkeypatch) -> Ledger:
 
 
 def _hold(ledger: Ledger, key: str, supplier: str):
-    return ledger.enqueue(
-        integration="itest",
-        flow="orders",
-        entity="order",
-        source_key=key,
-        payload={"order": key},
-        reason=f"order {key} waits for itest:supplier:JDE:{supplier} to sync",
-        status="held",
-        depends_on=f"itest:supplier:JDE:{supplier}",
-    )
+    parent = f"itest:supplier:JDE:{supplier}"
+    reason = f"order {key} waits for {parent} to sync"
+    return held_on(ledger, ORDERS, key, parent, reason, payload={"order": key})
 
 
 def test_a_held_record_whose_dependency_already_synced_is_released_and_replayed(cli_ledger):
@@ -179,14 +165,7 @@ def test_a_held_record_whose_dependency_already_synced_is_released_and_replayed(
 
 def test_every_failed_attempt_counts_and_the_cli_and_audit_show_it(cli_ledger):
     ledger = cli_ledger
-    item = ledger.enqueue(  # what a run's failed write does
-        integration="itest",
-        flow="vendors",
-        entity="vendor",
-        source_key="V7",
-        payload={},
-        reason="vendor V7: BILL answered 503",
-    )
+    item = queued(ledger, VENDORS, "V7", "vendor V7: BILL answered 503")  # what a run's failed write does
     assert item.attempts == 1
 
     def handler(queued, _ledger):
@@ -201,14 +180,7 @@ def test_every_failed_attempt_counts_and_the_cli_and_audit_show_it(cli_ledger):
     assert after.next_attempt_at > item.next_attempt_at
 
     # A run that fails the record again counts too (it re-enqueues the same open item).
-    again = ledger.enqueue(
-        integration="itest",
-        flow="vendors",
-        entity="vendor",
-        source_key="V7",
-        payload={},
-        reason="vendor V7: BILL answered 503",
-    )
+    again = queued(ledger, VENDORS, "V7", "vendor V7: BILL answered 503")
     assert (again.id, again.attempts) == (item.id, 3)
 
     audit = CliRunner().invoke(cli, ["audit", "V7"])
@@ -226,14 +198,7 @@ def test_an_empty_queue_says_so(cli_ledger):
 def test_a_replay_that_finds_its_record_already_written_leaves_nothing_held_on_it(cli_ledger):
     ledger = cli_ledger
     order = _hold(ledger, "PO-3", "77")
-    supplier = ledger.enqueue(
-        integration="itest",
-        flow="vendors",
-        entity="supplier",
-        source_key="77",
-        payload={},
-        reason="supplier 77: Coupa answered 503",
-    )
+    supplier = queued(ledger, ("itest", "vendors", "supplier"), "77", "supplier 77: Coupa answered 503")
     # Written meanwhile by a path that released nothing; the replay finds it unchanged and skips it.
     ledger.record_target("itest", "supplier", "JDE", "77", "coupa", target_id="C-77", content_hash="h")
 

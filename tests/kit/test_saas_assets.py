@@ -11,12 +11,11 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 import requests
 from dagster import instance_for_test, materialize
-from sandbox_logins import on_simulator
+from saas_reads import saas_world
+from sandbox_logins import BUSINESS_UNIT, on_simulator, unthrottled_procore
 
 from connector_assets.saas import record_key
 from connector_assets.saas_assets import SAAS_ENTITIES, saas_assets
-from connector_assets.staging import StagingResource
-from connector_resources.ledger import LedgerResource
 from connector_sandbox.serve import serve_in_thread
 
 
@@ -35,22 +34,15 @@ def _procurify(scale):
     from connector_sandbox.procurify import ProcurifySandboxSettings, create_app
 
     base, stop = serve_in_thread(create_app(ProcurifySandboxSettings(scale=scale)))
-    resource = ProcurifyResource(
-        base_url=base,
-        client_id="ml-connector-sandbox",
-        client_secret="sandbox-procurify-secret",
-        rate_per_second=0,
-    )
+    resource = on_simulator(ProcurifyResource, base, rate_per_second=0)
     return base, resource, stop, {"new_bills": 3, "updated_bills": 2}, "bills"
 
 
 def _procore(scale):
     from connector_resources.procore import ProcoreResource
-    from connector_sandbox.procore import ProcoreSandboxSettings, RateLimitSettings, create_app
+    from connector_sandbox.procore import create_app
 
-    settings = ProcoreSandboxSettings(
-        scale=scale, rate_limits=RateLimitSettings(spike_limit=100_000, hourly_limit=1_000_000)
-    )
+    settings = unthrottled_procore(scale)
     base, stop = serve_in_thread(create_app(settings))
     resource = on_simulator(ProcoreResource, base, auth_url=base, webhook_token="t0ken-e2e")
     return base, resource, stop, {"new_commitments": 2, "updated_commitments": 2}, "commitments"
@@ -61,17 +53,9 @@ def _fusion(scale):
     from connector_sandbox.fusion import FusionSandboxSettings, create_app
 
     base, stop = serve_in_thread(create_app(FusionSandboxSettings(scale=scale)))
-    resource = FusionResource(
-        base_url=base,
-        token_url=f"{base}/oauth2/v1/token",
-        client_id="ml-connector-sandbox",
-        client_secret="sandbox-fusion-secret",
-        scope="urn:opc:resource:consumer::all",
-        auth="oauth",
-        username="ml.integration",
-        password="sandbox-fusion",
-        business_unit="US1 Business Unit",
-    )
+    oauth = {"token_url": f"{base}/oauth2/v1/token", "auth": "oauth", "business_unit": BUSINESS_UNIT}
+    user = {"username": "ml.integration", "password": "sandbox-fusion"}  # the pod's user, unused by OAuth
+    resource = on_simulator(FusionResource, base, **oauth, **user)
     return base, resource, stop, {"new_invoices": 3, "updated_invoices": 2}, "invoices"
 
 
@@ -119,17 +103,10 @@ def test_every_client_entity_has_an_asset():
 
 @pytest.mark.parametrize("system", sorted(SYSTEMS))
 def test_today_then_incrementally_then_a_past_day(system, tmp_path, monkeypatch):
-    # Within the overlap after midnight UTC the re-read would start yesterday, which is a whole-day read
-    # by design; a one-second overlap keeps this test about today whatever the hour it runs at.
-    monkeypatch.setenv("ML_SAAS_OVERLAP_MINUTES", str(1 / 60))
     root, resource, stop, activity, entity = SYSTEMS[system](0.05)
     try:
         asset = _asset(f"{system}_{entity}")
-        resources = {
-            system: resource,
-            "staging": StagingResource(base_dir=str(tmp_path)),
-            "ledger": LedgerResource(db_url=f"sqlite:///{tmp_path / 'ledger.sqlite'}"),
-        }
+        resources = saas_world(tmp_path, monkeypatch, **{system: resource})  # today's re-read stays today
         today = datetime.now(UTC).date()
         response = requests.post(f"{root}/sandbox/activity", json=activity, timeout=60)
         assert response.status_code == 200, response.text

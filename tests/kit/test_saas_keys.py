@@ -15,12 +15,11 @@ import pytest
 import requests
 from dagster import instance_for_test, materialize
 from http_server import CannedResponse, OAuthTokenEndpoint, RecordedRequest, ScriptedServer
+from saas_reads import saas_resources
 from test_saas_assets import SYSTEMS
 
 from connector_assets.saas import SaasEntity
 from connector_assets.saas_assets import CLIENTS, SAAS_ENTITIES, saas_assets
-from connector_assets.staging import StagingResource
-from connector_resources.ledger import LedgerResource
 from connector_resources.procore import ProcoreResource
 
 
@@ -33,11 +32,7 @@ def _spec(name):
 
 
 def _resources(system, resource, tmp_path):
-    return {
-        system: resource,
-        "staging": StagingResource(base_dir=str(tmp_path)),
-        "ledger": LedgerResource(db_url=f"sqlite:///{tmp_path / 'ledger.sqlite'}"),
-    }
+    return saas_resources(tmp_path, **{system: resource})
 
 
 def _run(asset, resources, partition=None, *, ok=True):

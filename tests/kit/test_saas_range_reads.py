@@ -15,14 +15,14 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 import requests
 from dagster import AssetKey, instance_for_test, materialize
-from sandbox_logins import LOGINS, on_simulator
+from saas_reads import saas_world
+from sandbox_logins import LOGINS, on_simulator, unthrottled_procore
 
 from connector_assets.day_spool import DaySpool
 from connector_assets.incremental import read_groups, read_range
 from connector_assets.saas import RecordKeyError, record_key, stream_of, unique_rows
 from connector_assets.saas_assets import SAAS_ENTITIES, saas_assets
 from connector_assets.staging import Column, StagingResource
-from connector_resources.ledger import LedgerResource
 from connector_sandbox.serve import serve_in_thread
 
 INVOICES = "GET /api/invoices"
@@ -50,12 +50,7 @@ def coupa():
 
 @pytest.fixture()
 def world(tmp_path, monkeypatch):
-    # A one-second overlap keeps the current day's re-read within today whatever the hour.
-    monkeypatch.setenv("ML_SAAS_OVERLAP_MINUTES", str(1 / 60))
-    return {
-        "staging": StagingResource(base_dir=str(tmp_path)),
-        "ledger": LedgerResource(db_url=f"sqlite:///{tmp_path / 'ledger.sqlite'}"),
-    }
+    return saas_world(tmp_path, monkeypatch)
 
 
 def _calls(base: str, label: str) -> int:
@@ -179,13 +174,9 @@ def test_a_window_ending_today_reads_today_incrementally_from_its_cursor(coupa, 
 
 def test_procore_reads_a_window_once_per_company(world):
     from connector_resources.procore import ProcoreResource
-    from connector_sandbox.procore import ProcoreSandboxSettings, RateLimitSettings, run_in_thread
+    from connector_sandbox.procore import run_in_thread
 
-    settings = ProcoreSandboxSettings(
-        scale=0.05,
-        seeded_companies=2,
-        rate_limits=RateLimitSettings(spike_limit=100_000, hourly_limit=1_000_000),
-    )
+    settings = unthrottled_procore(0.05, seeded_companies=2)
     base, stop = run_in_thread(settings)
     try:
         companies = (4264807, 4264808)

@@ -15,16 +15,9 @@ from decimal import Decimal
 import pytest
 from roots import ROOT
 from s3_server import S3Server, moto_server
+from staging_writer_child import COLUMNS  # the child process stages the same columns
 
 from connector_assets.staging import Column, StagingError, StagingResource, coerce_row
-
-COLUMNS = [
-    Column("DOC", "int"),
-    Column("NAME"),
-    Column("AG", "decimal"),
-    Column("DIVJ", "date"),
-    Column("UPMT", "time"),
-]
 
 
 def _rows(n, start=0, name="Müller Baustoffe GmbH"):

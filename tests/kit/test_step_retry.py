@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 from dagster import DagsterEventType, Failure, MaterializeResult, instance_for_test, materialize
-from sandbox_logins import on_simulator
+from sandbox_logins import on_simulator, unthrottled_procore
 
 from connector_assets.saas import SaasEntity, build_entity_asset, saas_daily_partitions
 from connector_assets.staging import StagingError, StagingResource
@@ -350,11 +350,9 @@ def test_an_asset_may_still_raise_its_own_failure():
 @pytest.fixture
 def procore(tmp_path):
     from connector_resources.procore import ProcoreResource
-    from connector_sandbox.procore import ProcoreSandboxSettings, RateLimitSettings, create_app
+    from connector_sandbox.procore import create_app
 
-    settings = ProcoreSandboxSettings(
-        scale=0.02, rate_limits=RateLimitSettings(spike_limit=100_000, hourly_limit=1_000_000)
-    )
+    settings = unthrottled_procore(0.02)
     base, stop = serve_in_thread(create_app(settings))
     resource = on_simulator(
         ProcoreResource,

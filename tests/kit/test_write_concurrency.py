@@ -17,6 +17,7 @@ import pytest
 import requests
 from asset_runs import metadata_by_asset
 from dagster import instance_for_test, materialize
+from ledger_entries import queued
 from pandera.typing import Series
 from sandbox_logins import on_simulator
 
@@ -130,14 +131,7 @@ def test_six_at_once_write_each_record_once_with_every_guarantee_of_the_sequenti
     RECORDS[:] = _records(24)
     key = ("write_conc_test", "vendor", "JDE")
     # An earlier run's failure for V000 (resolved when written) and a live lease of another run on V001.
-    ledger.enqueue(
-        integration="write_conc_test",
-        flow="vendors",
-        entity="vendor",
-        source_key="V000",
-        payload={},
-        reason="earlier failure",
-    )
+    queued(ledger, ("write_conc_test", "vendors", "vendor"), "V000", "earlier failure")
     ledger.claim_xref(*key, "V001", "bill", owner="another-live-run")
     before = sandbox.creates()
     monkeypatch.setenv("ML_LEDGER_LEASE_WAIT_SECONDS", "0.2")  # V001's holder is not waited for long

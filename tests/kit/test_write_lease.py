@@ -16,15 +16,18 @@ from typing import Any
 import pandera.pandas as pa
 import pytest
 import requests
+from bare_flows import bare_spec
 from http_server import CannedResponse, RecordedRequest, ScriptedServer
+from ledger_entries import held_on
 from racing import race
 
-from connector_assets.flows.core import FlowSpec, Mapped, write_record
+from connector_assets.flows.core import Mapped, write_record
 from connector_resources.ledger import Ledger, LedgerInputError, XrefLeased, lease_length, lease_wait
 from connector_resources.replay import WaitsFor
 from connector_resources.settings import SettingError
 
 KEY = ("bill", "vendor", "JDE", "4343", "bill")
+VENDORS = ("bill", "vendors", "vendor")
 
 
 # ---------------------------------------------------------------- the lease in the ledger
@@ -89,16 +92,8 @@ def test_a_hold_on_a_record_being_written_is_released_once_its_writer_is_gone(le
     own = "bill:vendor:JDE:4343"
 
     def hold(source_key: str) -> None:
-        ledger.enqueue(
-            integration="bill",
-            flow="vendors",
-            entity="vendor",
-            source_key=source_key,
-            payload={},
-            reason=f"vendor {source_key} is being written by run-A",
-            status="held",
-            depends_on=f"bill:vendor:JDE:{source_key}",
-        )
+        reason = f"vendor {source_key} is being written by run-A"
+        held_on(ledger, VENDORS, source_key, f"bill:vendor:JDE:{source_key}", reason)
 
     ledger.claim_xref(*KEY, owner="run-A", lease=timedelta(minutes=5))
     hold("4343")
@@ -112,16 +107,7 @@ def test_a_hold_on_a_record_being_written_is_released_once_its_writer_is_gone(le
     # held on another one.
     ledger.record_target("bill", "vendor", "JDE", "77", "bill", "V-77", "h")
     hold("77")
-    ledger.enqueue(
-        integration="bill",
-        flow="vendors",
-        entity="vendor",
-        source_key="78",
-        payload={},
-        reason="waits for its parent",
-        status="held",
-        depends_on="bill:vendor:JDE:1",
-    )
+    held_on(ledger, VENDORS, "78", "bill:vendor:JDE:1", "waits for its parent")
     ledger.claim_xref("bill", "vendor", "JDE", "78", "bill")
     assert ledger.release_lapsed_holds(now=later) == []
 
@@ -133,16 +119,7 @@ class VendorSchema(pa.DataFrameModel):
     vendor_number: str
 
 
-SPEC = FlowSpec(
-    integration="bill",
-    name="vendors",
-    entity="vendor",
-    source_system="JDE",
-    target_system="bill",
-    schema=VendorSchema,
-    map_records=lambda context, partition: iter(()),
-    open_target=lambda context: None,  # type: ignore[arg-type,return-value]
-)
+SPEC = bare_spec("bill", "vendors", "vendor", "JDE", "bill", VendorSchema)
 RECORDS = 24
 
 

@@ -12,17 +12,16 @@ import pytest
 import sqlalchemy as sa
 from asset_runs import materialized, named
 from dagster import instance_for_test, materialize
-from jde_coupa_world import jde_coupa_world
+from jde_coupa_world import jde_coupa_world, replay_into_coupa
 
 from connector_assets.coupa.targets import CoupaSuppliers
 from connector_assets.flows.assets import apply_write_pool_limits, write_pool
-from connector_assets.flows.core import replay_handler
 from connector_assets.integrations.jde_coupa.suppliers import SUPPLIERS_FLOW, jde_coupa_assets
 from connector_assets.jde.assets import jde_assets
 from connector_resources.bill import BillResource
 from connector_resources.ledger import schema
 from connector_resources.procore import ProcoreResource
-from connector_resources.replay import _handlers, register_replay_handler, release_synced, replay_items
+from connector_resources.replay import _handlers, release_synced, replay_items
 
 DAY = (date.today() - timedelta(days=21)).isoformat()  # the JDE sandbox's busy mass-update day
 CHAIN = ("jde_suppliers", "jde_address_book", "jde_coupa_suppliers_mapped")
@@ -72,11 +71,7 @@ def test_a_record_another_run_is_writing_is_held_not_sent_and_written_once_after
     assert ledger.get_xref(*key).lease_owner == OTHER_RUN  # the other run's lease is untouched
 
     # While the other run's lease is live, a replay leaves the record held.
-    register_replay_handler(
-        "jde_coupa",
-        "suppliers",
-        replay_handler(SUPPLIERS_FLOW, lambda: CoupaSuppliers.opened(resources["coupa"])),
-    )
+    replay_into_coupa(SUPPLIERS_FLOW, CoupaSuppliers, resources)
     assert release_synced(ledger) == []
 
     # That run was killed before it created the supplier: its lease runs out (moved into the past here).

@@ -100,6 +100,15 @@ def _clean_env(tmp_path: Path) -> dict[str, str]:
     return env
 
 
+def _run_clean(args: list[str], tmp_path: Path, timeout: int) -> subprocess.CompletedProcess[str]:
+    """Run ``args`` in ``tmp_path`` with ``_clean_env``, as the image would; it must succeed."""
+    done = subprocess.run(
+        args, cwd=tmp_path, env=_clean_env(tmp_path), capture_output=True, text=True, timeout=timeout
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done
+
+
 def _flatten(node: Any, prefix: str = "") -> Iterator[str]:
     """Dotted paths of every leaf; list items of mappings appear as ``key[].child``."""
     if isinstance(node, dict) and node:
@@ -352,15 +361,7 @@ def test_the_code_location_loads_from_the_images_module(tmp_path):
     cmd = _dockerfile_cmd()
     module = cmd[cmd.index("-m") + 1]
     dagster = Path(sys.executable).with_name("dagster")
-    done = subprocess.run(
-        [str(dagster), "definitions", "validate", "-m", module],
-        cwd=tmp_path,
-        env=_clean_env(tmp_path),
-        capture_output=True,
-        text=True,
-        timeout=240,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
+    done = _run_clean([str(dagster), "definitions", "validate", "-m", module], tmp_path, 240)
     assert "Validation successful" in done.stdout + done.stderr
 
 
@@ -434,15 +435,7 @@ def test_pool_limits_job_sets_the_write_pools_on_an_instance(tmp_path):
 
     container = _container("Job", "ml-connector-pool-limits")
     assert container["command"][:2] == ["python", "-c"]
-    done = subprocess.run(
-        [sys.executable, "-c", container["command"][2]],
-        cwd=tmp_path,
-        env=_clean_env(tmp_path),
-        capture_output=True,
-        text=True,
-        timeout=240,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
+    done = _run_clean([sys.executable, "-c", container["command"][2]], tmp_path, 240)
     printed = dict(
         item.split("=") for item in done.stdout.strip().removeprefix("pools limited: ").split(", ") if item
     )

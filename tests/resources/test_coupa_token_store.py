@@ -12,9 +12,10 @@ import logging
 import subprocess
 
 import pytest
+import step_processes
 from coupa_support import CLIENT_ID, CLIENT_SECRET, CoupaBox, coupa, start_box
 from roots import TESTS
-from step_processes import assert_kept_secretly, finish_step, start_step, step_env, stored_secrets
+from step_processes import finish_step, start_step, step_env, stored_secrets
 
 from connector_resources.coupa import READ_SCOPES, forget_tokens, shared_oauth
 from connector_resources.token_store import ProcessTokenStore, VaultTokenStore
@@ -56,41 +57,26 @@ def _warm_up_refused(box: CoupaBox) -> None:
 def test_two_processes_at_once_mint_one_token_and_a_later_step_uses_it_without_waiting(box, db_url):
     _warm_up_refused(box)
     env = _env(db_url, vault_key=True)
-    before = box.tokens_minted()
-
-    first, second = _start(box, env), _start(box, env)
-    reports = [finish_step(first), finish_step(second)]
-    assert box.tokens_minted() - before == 1
-    assert sorted(r["fetches"] for r, _ in reports) == [0, 1]
-    assert sorted(r["adopted"] for r, _ in reports) == [0, 1]
-    assert all(r["unauthorized"] == 0 for r, _ in reports)  # nobody used the token inside its warm-up
+    # Nobody met a 401: nobody used the token inside its warm-up.
+    reports = step_processes.two_at_once_mint_one_token(lambda: _start(box, env), box.tokens_minted)
+    minted = box.tokens_minted()  # the one token of the two
 
     # A later step finds a token minted more than WARMUP ago: no token request, no wait, no 401.
     later, text = _step(box, env)
     assert (later["fetches"], later["adopted"], later["waited"], later["unauthorized"]) == (0, 1, 0.0, 0)
-    assert box.tokens_minted() - before == 1
+    assert box.tokens_minted() == minted  # the later step minted none
 
     # Encrypted at rest under a name that reveals nothing, and never printed or logged.
     token = VaultTokenStore(*_ledger_and_vault(db_url), "coupa", _key(box)).load()
-    assert token is not None
-    stored = stored_secrets(db_url)
-    assert [name for name, _ in stored] == [f"coupa/token/{_key(box)}"]
-    assert_kept_secretly(db_url, token.value, [output for _, output in reports] + [text])
+    assert [name for name, _ in stored_secrets(db_url)] == [f"coupa/token/{_key(box)}"]
+    step_processes.assert_stored_token_kept_secretly(db_url, token, [*reports, (later, text)])
 
 
 def test_a_revoked_token_is_replaced_once_by_several_processes(box, sqlite_url):
     env = _env(sqlite_url, vault_key=True)
-    _step(box, env)
-    box.admin("POST", "tokens/revoke")
-    before = box.tokens_minted()
-
-    processes = [_start(box, env) for _ in range(3)]
-    reports = [finish_step(p)[0] for p in processes]
-    assert box.tokens_minted() - before == 1
-    assert sum(r["fetches"] for r in reports) == 1
-    # Each met the revoked token once, at most: the one that minted, and any that read it before.
-    assert all(r["unauthorized"] <= 1 for r in reports)
-    assert sum(r["unauthorized"] for r in reports) >= 1  # and the first to try it did meet it
+    step_processes.revoked_token_replaced_once(
+        lambda: _start(box, env), box.tokens_minted, revoke=lambda: box.admin("POST", "tokens/revoke")
+    )
 
 
 def test_an_expired_token_in_this_process_is_replaced_and_stored(box, sqlite_url, monkeypatch):

@@ -30,6 +30,7 @@ import requests
 from dagster import EnvVar, MaterializeResult, asset, instance_for_test, materialize
 from http_server import CannedResponse, RecordedRequest, ScriptedServer
 from roots import ROOT
+from step_processes import stop_process
 
 from connector_resources import ping as ping_registry
 from connector_resources.jde import (
@@ -353,12 +354,7 @@ def big_sandbox(tmp_path_factory) -> Iterator[Sandbox]:
     try:
         yield box
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        stop_process(process)
         log_file.close()
 
 

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from ledger_entries import audited, queued
 from racing import race
 
 from connector_resources.ledger import (
@@ -242,16 +243,8 @@ def test_written_unmarked_lists_written_records_until_their_mark_is_audited(ledg
 
 def test_waited_for_lists_what_held_records_wait_for_by_prefix(ledger):
     def hold(key: str, depends_on: str, status: str = "held") -> None:
-        ledger.enqueue(
-            integration="jde_coupa",
-            flow="purchase_orders",
-            entity="purchase_order",
-            source_key=key,
-            payload={},
-            reason="waits",
-            status=status,
-            depends_on=depends_on,
-        )
+        orders = ("jde_coupa", "purchase_orders", "purchase_order")
+        queued(ledger, orders, key, "waits", status=status, depends_on=depends_on)
 
     hold("PO-1", "jde_coupa:supplier:JDE:4343")
     hold("PO-2", "jde_coupa:supplier:JDE:4343")
@@ -311,14 +304,7 @@ def test_conflict_leaves_the_callers_transaction_usable(ledger):
     with ledger.transaction() as conn:
         with pytest.raises(XrefConflict):
             ledger.record_target(*other, "C-100", "h", conn=conn)
-        ledger.audit(
-            integration="coupa",
-            flow="suppliers",
-            action="fail",
-            source_id="5555",
-            reason="duplicate",
-            conn=conn,
-        )
+        audited(ledger, "coupa", "suppliers", "fail", "5555", "duplicate", conn=conn)
     assert [e.action for e in ledger.history("5555")] == ["fail"]
     assert ledger.get_xref(*other).target_id is None
 
@@ -400,16 +386,9 @@ def test_audit_trail_is_append_only(ledger):
 def test_history_finds_events_by_source_or_target_id(ledger):
     common = {"integration": "coupa", "flow": "suppliers", "entity": "supplier", "source_system": "JDE"}
     ledger.audit(**common, action="fail", source_id="4343", reason="Supplier 4343 has no tax ID in JDE")
-    ledger.audit(
-        **common,
-        action="create",
-        source_id="4343",
-        target_system="coupa",
-        target_id="C-100",
-        run_id="run-1",
-        partition_key="2024-01-05",
-        detail={"amount": Decimal("10.05"), "on": datetime(2024, 1, 5, tzinfo=UTC)},
-    )
+    created = {"action": "create", "source_id": "4343", "target_system": "coupa", "target_id": "C-100"}
+    detail = {"amount": Decimal("10.05"), "on": datetime(2024, 1, 5, tzinfo=UTC)}
+    ledger.audit(**common, **created, run_id="run-1", partition_key="2024-01-05", detail=detail)
     ledger.audit(**common, action="update", source_id="4343", target_id="C-100")
     ledger.audit(**common, action="create", source_id="9999", target_id="C-999")
 
@@ -426,14 +405,8 @@ def test_history_finds_events_by_source_or_target_id(ledger):
 def test_audit_masks_secrets_and_rejects_unknown_actions(ledger):
     secret = "tok-9fz-4471-audit"
     register_secret(secret)
-    ledger.audit(
-        integration="bill",
-        flow="vendors",
-        action="fail",
-        source_id="V1",
-        reason=f"BILL answered 401 for session {secret}",
-        detail={"response": f"bad session {secret}", "status": 401, "nested": [secret]},
-    )
+    detail = {"response": f"bad session {secret}", "status": 401, "nested": [secret]}
+    audited(ledger, "bill", "vendors", "fail", "V1", f"BILL answered 401 for session {secret}", detail=detail)
     with ledger.engine.connect() as conn:
         stored = conn.execute(sa.text("SELECT reason, detail FROM mlc_audit_event")).one()
     assert secret not in stored.reason and secret not in stored.detail

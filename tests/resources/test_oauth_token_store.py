@@ -17,9 +17,10 @@ from datetime import date
 
 import pytest
 import requests
+import step_processes
 from oauth_token_step import PROCORE_CLIENT, PROCORE_COMPANY, PROCURIFY_CLIENT
 from roots import TESTS
-from step_processes import assert_kept_secretly, finish_step, start_step, step_env, stored_secrets
+from step_processes import finish_step, start_step, step_env, stored_secrets
 
 from connector_resources.procore import ProcoreResource
 from connector_resources.procurify import ProcurifyResource, forget_shared_tokens
@@ -111,18 +112,12 @@ def _vault(db_url: str) -> tuple:
 
 def test_two_processes_at_once_mint_one_token_and_a_later_step_adopts_it(box, db_url):
     env = _env(db_url, vault_key=True)
-    before = box.tokens_issued()
-
-    first, second = _start(box, env), _start(box, env)
-    reports = [finish_step(first), finish_step(second)]
-    assert box.tokens_issued() - before == 1
-    assert sorted(r["fetches"] for r, _ in reports) == [0, 1]
-    assert sorted(r["adopted"] for r, _ in reports) == [0, 1]
-    assert all(r["unauthorized"] == 0 for r, _ in reports)
+    reports = step_processes.two_at_once_mint_one_token(lambda: _start(box, env), box.tokens_issued)
+    minted = box.tokens_issued()  # the one token of the two
 
     later, text = _step(box, env)
     assert (later["fetches"], later["adopted"], later["unauthorized"]) == (0, 1, 0)
-    assert box.tokens_issued() - before == 1
+    assert box.tokens_issued() == minted  # the later step minted none
 
     # Encrypted at rest under a name that reveals nothing, and never printed or logged.
     stored = stored_secrets(db_url)
@@ -130,23 +125,14 @@ def test_two_processes_at_once_mint_one_token_and_a_later_step_adopts_it(box, db
     name = stored[0][0]
     assert name.startswith(f"{box.system}/token/") and "sandbox" not in name
     token = VaultTokenStore(*_vault(db_url), box.system, name.rsplit("/", 1)[1]).load()
-    assert token is not None
-    assert_kept_secretly(db_url, token.value, [output for _, output in reports] + [text])
+    step_processes.assert_stored_token_kept_secretly(db_url, token, [*reports, (later, text)])
 
 
 def test_a_revoked_token_is_replaced_once_by_several_processes(box, sqlite_url):
     env = _env(sqlite_url, vault_key=True)
-    _step(box, env)
-    box.admin("POST", "tokens/revoke")
-    before = box.tokens_issued()
-
-    processes = [_start(box, env) for _ in range(3)]
-    reports = [finish_step(p)[0] for p in processes]
-    assert box.tokens_issued() - before == 1
-    assert sum(r["fetches"] for r in reports) == 1
-    # Each met the revoked token once at most, and the first to try it did meet it.
-    assert all(r["unauthorized"] <= 1 for r in reports)
-    assert sum(r["unauthorized"] for r in reports) >= 1
+    step_processes.revoked_token_replaced_once(
+        lambda: _start(box, env), box.tokens_issued, revoke=lambda: box.admin("POST", "tokens/revoke")
+    )
 
     # The replacement is what is kept now: a later step adopts it without a 401.
     later, _ = _step(box, env)

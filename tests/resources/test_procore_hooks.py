@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import pytest
 import requests
+from sandbox_logins import unthrottled_procore
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -25,7 +26,7 @@ from connector_resources.procore import (
     parse_procore_event,
     verify_procore_delivery,
 )
-from connector_sandbox.procore import ProcoreSandboxSettings, RateLimitSettings, create_app
+from connector_sandbox.procore import create_app
 from connector_sandbox.serve import serve_in_thread
 
 COMPANY = 4264807
@@ -58,9 +59,7 @@ class Receiver:
 
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[str]:
-    settings = ProcoreSandboxSettings(
-        scale=0.05, rate_limits=RateLimitSettings(spike_limit=100_000, hourly_limit=1_000_000)
-    )
+    settings = unthrottled_procore(0.05)
     url, stop = serve_in_thread(create_app(settings))
     try:
         yield url
@@ -212,14 +211,13 @@ def test_every_payload_version_reads_into_one_event():
         "resource_name": "Purchase Order Contract Line Items",
         "related_resources": [{"id": 881234, "name": "Purchase Order Contracts"}],
     }
-    v4 = {k: v for k, v in v2.items() if k not in ("ulid", "event_type", "resource_name")}
-    v4.update(
-        api_version="v4.0",
-        reason="update",
-        resource_type="Requisitions",
-        resource_id="1280646",
-        project_id="55",
-    )
+    v4 = {k: v for k, v in v2.items() if k not in ("ulid", "event_type", "resource_name")} | {
+        "api_version": "v4.0",
+        "reason": "update",
+        "resource_type": "Requisitions",
+        "resource_id": "1280646",
+        "project_id": "55",
+    }
     e2, e3, e4 = (parse_procore_event(p) for p in (v2, v3, v4))
     assert (e2.entity, e2.event_type, e2.resource_id, e2.project_id) == ("commitments", "update", 5512098, 55)
     assert e2.dedupe_key == "ulid:01JNXQ8M3K5Z2Y7V4T1R0W9E6D" and e2.timestamp.microsecond == 114522

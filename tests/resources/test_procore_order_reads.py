@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import requests
 from http_server import CannedResponse, OAuthTokenEndpoint, ScriptedServer
+from sandbox_logins import on_simulator
 
 from connector_resources.procore import (
     ProcoreError,
@@ -72,13 +73,7 @@ def sandbox() -> Iterator[Sandbox]:
 
 @pytest.fixture
 def procore(sandbox: Sandbox) -> Iterator[ProcoreResource]:
-    yield ProcoreResource(
-        base_url=sandbox.base,
-        auth_url=sandbox.base,
-        company_id=COMPANY,
-        client_id="ml-connector-sandbox",
-        client_secret="sandbox-procore-secret",
-    )
+    yield on_simulator(ProcoreResource, sandbox.base, auth_url=sandbox.base)  # the sandbox's COMPANY
     sandbox.admin("POST", "/settings/reset")  # back to the startup variants
 
 

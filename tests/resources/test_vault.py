@@ -14,20 +14,14 @@ from connector_resources.vault import SecretNotFound, Vault, VaultKeyError, reso
 
 
 @pytest.fixture
-def ledger(db_url: str) -> Iterator[Ledger]:
-    led = Ledger(db_url)
-    yield led
-    led.dispose()
-
-
-@pytest.fixture
 def sqlite_ledger(sqlite_url: str) -> Iterator[Ledger]:
     led = Ledger(sqlite_url)
     yield led
     led.dispose()
 
 
-def _ciphertexts(ledger: Ledger) -> dict[str, str]:
+def ciphertexts(ledger: Ledger) -> dict[str, str]:
+    """Each stored secret's ciphertext by name, read with SQL past the vault."""
     with ledger.engine.connect() as conn:
         return dict(conn.execute(sa.select(schema.secret.c.name, schema.secret.c.ciphertext)).all())
 
@@ -41,7 +35,7 @@ def test_round_trip_and_encrypted_at_rest(ledger, caplog):
         assert vault.get("coupa/prod/client_secret") == value
     assert value not in caplog.text and "coupa/prod/client_secret" in caplog.text
 
-    stored = _ciphertexts(ledger)["coupa/prod/client_secret"]
+    stored = ciphertexts(ledger)["coupa/prod/client_secret"]
     assert value not in stored and value.encode().hex() not in stored
 
     [before] = vault.list()
@@ -56,10 +50,10 @@ def test_rotation_moves_every_secret_to_the_new_key(ledger):
     old, new = Vault.generate_key(), Vault.generate_key()
     Vault(ledger, keys=old).set("bill/dev_key", "bill-devkey-rot-1")
     Vault(ledger, keys=old).set("jde/password", "jde-pass-rot-2")
-    before = _ciphertexts(ledger)
+    before = ciphertexts(ledger)
 
     assert Vault(ledger, keys=f"{new},{old}").rotate() == 2
-    after = _ciphertexts(ledger)
+    after = ciphertexts(ledger)
     assert all(after[name] != before[name] for name in before)
 
     only_new = Vault(ledger, keys=new)
@@ -74,10 +68,10 @@ def test_rotation_is_all_or_nothing(sqlite_ledger):
     Vault(sqlite_ledger, keys=first).set("a", "value-under-first-1")
     # Mid-rotation: "b" is written under the new key while "a" still needs the old one.
     Vault(sqlite_ledger, keys=f"{second},{first}").set("b", "value-under-second-2")
-    before = _ciphertexts(sqlite_ledger)
+    before = ciphertexts(sqlite_ledger)
     with pytest.raises(VaultKeyError, match="'b'"):
         Vault(sqlite_ledger, keys=f"{third},{first}").rotate()  # cannot read "b"
-    assert _ciphertexts(sqlite_ledger) == before
+    assert ciphertexts(sqlite_ledger) == before
 
 
 def test_wrong_key_is_a_clear_error_without_key_or_secret(ledger):

@@ -8,14 +8,13 @@ Everything here goes through the real CLI (click's CliRunner) or the vault API o
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 
 import pytest
-import sqlalchemy as sa
 from click.testing import CliRunner
+from test_vault import ciphertexts
 
 from connector_cli.main import cli
-from connector_resources.ledger import Ledger, schema
+from connector_resources.ledger import Ledger
 from connector_resources.vault import KEY_ENV, Vault, VaultSplitError
 
 KEY_A, KEY_B = Vault.generate_key(), Vault.generate_key()
@@ -23,17 +22,10 @@ VALUES = {"coupa/client_secret": "coupa-Split-val-1", "jde/password": "jde-Split
 
 
 @pytest.fixture
-def ledger(db_url: str, monkeypatch) -> Iterator[Ledger]:
-    """A real ledger (SQLite, then PostgreSQL) that the CLI uses too."""
+def ledger(ledger: Ledger, db_url: str, monkeypatch) -> Ledger:
+    """conftest's real ledger (SQLite, then PostgreSQL), which the CLI uses too."""
     monkeypatch.setenv("ML_CONNECTOR_DB_URL", db_url)
-    led = Ledger(db_url)
-    yield led
-    led.dispose()
-
-
-def _ciphertexts(ledger: Ledger) -> dict[str, str]:
-    with ledger.engine.connect() as conn:
-        return dict(conn.execute(sa.select(schema.secret.c.name, schema.secret.c.ciphertext)).all())
+    return ledger
 
 
 def _cli(monkeypatch, keys: str, *args: str, value: str | None = None):
@@ -65,7 +57,7 @@ def test_set_under_a_key_that_cannot_decrypt_the_vault_is_refused(ledger, monkey
     for name, value in VALUES.items():
         stored = _cli(monkeypatch, KEY_A, "credentials", "set", name, "--stdin", value=value + "\n")
         assert stored.exit_code == 0, stored.output
-    before = _ciphertexts(ledger)
+    before = ciphertexts(ledger)
 
     refused = _cli(monkeypatch, KEY_B, "credentials", "set", "bill/dev_key", "--stdin", value="bill-new-9\n")
     assert refused.exit_code == 1, refused.output
@@ -76,7 +68,7 @@ def test_set_under_a_key_that_cannot_decrypt_the_vault_is_refused(ledger, monkey
     )
     _assert_nothing_secret_in(refused.output)
     assert "bill-new-9" not in refused.output
-    assert _ciphertexts(ledger) == before  # nothing written
+    assert ciphertexts(ledger) == before  # nothing written
 
     # Without --stdin the refusal comes before the prompt: nobody types a secret for nothing.
     prompted = _cli(monkeypatch, KEY_B, "credentials", "set", "bill/dev_key")
@@ -86,7 +78,7 @@ def test_set_under_a_key_that_cannot_decrypt_the_vault_is_refused(ledger, monkey
     with pytest.raises(VaultSplitError, match="cannot decrypt any of the 2") as err:
         Vault(ledger, keys=KEY_B).set("bill/dev_key", "bill-new-9")
     _assert_nothing_secret_in(str(err.value))
-    assert _ciphertexts(ledger) == before
+    assert ciphertexts(ledger) == before
 
     # The right key still works, and rotation from it to B moves everything in one go.
     assert _cli(monkeypatch, KEY_A, "credentials", "rotate").exit_code == 0
@@ -110,7 +102,7 @@ def test_empty_vault_accepts_any_key_and_storing_the_one_stranded_secret_heals(l
 
 def test_ping_and_status_report_a_split_vault(ledger, monkeypatch):
     _split_vault(ledger)
-    before = _ciphertexts(ledger)
+    before = ciphertexts(ledger)
 
     for system in ("ledger", "vault"):
         pinged = _cli(monkeypatch, KEY_B, "ping", "--system", system)
@@ -140,7 +132,7 @@ def test_ping_and_status_report_a_split_vault(ledger, monkeypatch):
         rotate = _cli(monkeypatch, keys, "credentials", "rotate")
         assert rotate.exit_code == 1 and "nothing was re-encrypted: the vault is split" in rotate.output
         _assert_nothing_secret_in(rotate.output)
-    assert _ciphertexts(ledger) == before
+    assert ciphertexts(ledger) == before
 
     # With both keys the vault is whole again: ping passes, status says a rotation is pending.
     both = f"{KEY_B},{KEY_A}"

@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 import requests
-from sandbox_logins import on_simulator
+from sandbox_logins import on_simulator, unthrottled_procore
 
 from connector_resources.ledger import Ledger
 from connector_resources.webhooks import bill_source, coupa_source, create_receiver, procore_source
@@ -382,12 +382,10 @@ def test_every_bill_sandbox_event_is_accepted_payments_included(receiver):
 @pytest.mark.parametrize("api_version", ["v2", "v3", "v4"])
 def test_every_procore_sandbox_payload_version_is_accepted(receiver, api_version):
     from connector_resources.procore import ProcoreResource
-    from connector_sandbox.procore import ProcoreSandboxSettings, RateLimitSettings, create_app
+    from connector_sandbox.procore import create_app
 
     url, ledger = receiver()
-    settings = ProcoreSandboxSettings(
-        scale=0.05, rate_limits=RateLimitSettings(spike_limit=100_000, hourly_limit=1_000_000)
-    )
+    settings = unthrottled_procore(0.05)
     sandbox, stop = serve_in_thread(create_app(settings))
     resource = on_simulator(ProcoreResource, sandbox, auth_url=sandbox, webhook_token=PROCORE_TOKEN)
     try:

@@ -2,12 +2,12 @@
 
 import pytest
 import requests
-from sandbox_logins import on_simulator
+from sandbox_logins import on_simulator, unthrottled_procore
 
 from connector_resources.ledger import Ledger
 from connector_resources.procore import ProcoreResource
 from connector_resources.webhooks import create_receiver, procore_source
-from connector_sandbox.procore import ProcoreSandboxSettings, RateLimitSettings, create_app
+from connector_sandbox.procore import create_app
 from connector_sandbox.serve import serve_in_thread
 
 TOKEN = "hook-token-e2e-71c3"
@@ -15,9 +15,7 @@ TOKEN = "hook-token-e2e-71c3"
 
 @pytest.fixture
 def setup(tmp_path):
-    settings = ProcoreSandboxSettings(
-        scale=0.05, rate_limits=RateLimitSettings(spike_limit=100_000, hourly_limit=1_000_000)
-    )
+    settings = unthrottled_procore(0.05)
     sandbox, stop_sandbox = serve_in_thread(create_app(settings))
     ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
     receiver, stop_receiver = serve_in_thread(

@@ -19,3 +19,14 @@ def served(
         yield client(base)
     finally:
         stop()
+
+
+def seeded(store: Any, seed: Callable[[Any, Any], Any], settings: Any) -> Iterator[Any]:
+    """Yield ``store`` after ``seed(store, settings)`` filled it, then close it: ``yield from seeded(...)``.
+
+    For the data tests, which read a simulator's seeded tables directly instead of over HTTP."""
+    try:
+        seed(store, settings)
+        yield store
+    finally:
+        store.close()

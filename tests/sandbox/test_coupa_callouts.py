@@ -302,15 +302,16 @@ def test_unsigned_variant_with_basic_auth(sandbox: Sandbox, receiver: Receiver) 
     assert "callout-pass" not in listed
 
 
+def oauth2_subscription(
+    sandbox: Sandbox, receiver: Receiver, client_id: str, secret: str, **extra: Any
+) -> int:
+    """A call-out to the receiver's /hook that authenticates with a token from the receiver's /token."""
+    oauth2 = {"auth": "oauth2", "token_url": f"{receiver.url}/token", "client_id": client_id}
+    return sandbox.subscribe(f"{receiver.url}/hook", **oauth2, client_secret=secret, **extra)
+
+
 def test_oauth2_callout_auth_fetches_a_token_from_the_receiver(sandbox: Sandbox, receiver: Receiver) -> None:
-    sandbox.subscribe(
-        f"{receiver.url}/hook",
-        auth="oauth2",
-        token_url=f"{receiver.url}/token",
-        client_id="coupa-caller",
-        client_secret="s3cret~?",
-        scope="webhooks.write",
-    )
+    oauth2_subscription(sandbox, receiver, "coupa-caller", "s3cret~?", scope="webhooks.write")
     ids = [approved_invoice(sandbox, n)["id"] for n in (0, 1)]
     sandbox.post_admin("callouts/deliver", {"ids": ids, "wait_seconds": 10})
     [token_request] = receiver.token_requests  # fetched once, then reused
@@ -325,13 +326,7 @@ def test_oauth2_callout_auth_fetches_a_token_from_the_receiver(sandbox: Sandbox,
 
 def test_oauth2_token_failure_is_recorded_and_nothing_is_posted(sandbox: Sandbox, receiver: Receiver) -> None:
     receiver.token_status = 500
-    sandbox.subscribe(
-        f"{receiver.url}/hook",
-        auth="oauth2",
-        token_url=f"{receiver.url}/token",
-        client_id="a",
-        client_secret="b",
-    )
+    oauth2_subscription(sandbox, receiver, "a", "b")
     result = sandbox.post_admin("callouts/deliver", {"wait_seconds": 10})
     [delivery] = result["deliveries"]
     assert delivery["ok"] is False and "token URL answered 500" in delivery["error"]

@@ -73,25 +73,31 @@ INVOICE_CASES = [
 ]
 
 
+# Each case with the resource it is posted to and how its body is built from the open order.
+REFUSED = [("draftPurchaseOrders", _draft, *case) for case in DRAFT_CASES] + [
+    ("invoices", invoice_payload, *case) for case in INVOICE_CASES
+]
+
+
 def _ids(cases: list[tuple[Any, ...]]) -> list[str]:
-    return [".".join(map(str, (*path, name))) for path, name, _, _ in cases]
+    return [f"{resource}:" + ".".join(map(str, (*path, name))) for resource, _, path, name, _, _ in cases]
 
 
-@pytest.mark.parametrize(("path", "name", "value", "message"), DRAFT_CASES, ids=_ids(DRAFT_CASES))
-def test_a_draft_order_with_a_refused_attribute_at_any_depth_is_400_naming_it(
-    pod: Pod, open_order: dict[str, Any], path: tuple[Any, ...], name: str, value: Any, message: str
+@pytest.mark.parametrize(
+    ("resource", "body_of", "path", "name", "value", "message"), REFUSED, ids=_ids(REFUSED)
+)
+def test_a_draft_order_or_invoice_with_a_refused_attribute_at_any_depth_is_400_naming_it(
+    pod: Pod,
+    open_order: dict[str, Any],
+    resource: str,
+    body_of: Callable[[dict[str, Any]], Body],
+    path: tuple[Any, ...],
+    name: str,
+    value: Any,
+    message: str,
 ) -> None:
-    body = _also_wrong(_set(path, name, value)(_draft(open_order)))
-    response = post(pod, "draftPurchaseOrders", body)
-    assert response.status_code == 400 and message in response.text, response.text
-
-
-@pytest.mark.parametrize(("path", "name", "value", "message"), INVOICE_CASES, ids=_ids(INVOICE_CASES))
-def test_an_invoice_with_a_refused_attribute_at_any_depth_is_400_naming_it(
-    pod: Pod, open_order: dict[str, Any], path: tuple[Any, ...], name: str, value: Any, message: str
-) -> None:
-    body = _also_wrong(_set(path, name, value)(invoice_payload(open_order)))
-    response = post(pod, "invoices", body)
+    body = _also_wrong(_set(path, name, value)(body_of(open_order)))
+    response = post(pod, resource, body)
     assert response.status_code == 400 and message in response.text, response.text
 
 

@@ -30,15 +30,14 @@ from connector_sandbox.jde_ais.store import Store, quote
 from connector_sandbox.jde_ais.tables import TABLES, Kind
 from connector_sandbox.serve import serve_in_thread
 
+from .serving import seeded
+
 ANCHOR = dt.date(2025, 3, 15)
 
 
 @pytest.fixture(scope="module")
 def store() -> Iterator[Store]:
-    seeded = Store()
-    seed(seeded, JdeSandboxSettings(scale=0.05, anchor_date=ANCHOR))
-    yield seeded
-    seeded.close()
+    yield from seeded(Store(), seed, JdeSandboxSettings(scale=0.05, anchor_date=ANCHOR))
 
 
 def scalar(store: Store, sql: str) -> int:

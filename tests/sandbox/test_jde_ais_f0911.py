@@ -18,7 +18,16 @@ import requests
 
 from connector_sandbox.jde_ais import JdeSandboxSettings, run_in_thread
 from tests.sandbox.test_jde_ais_sandbox import Sandbox as Served
-from tests.sandbox.test_jde_ais_sandbox import condition, grid, julian
+from tests.sandbox.test_jde_ais_sandbox import (
+    _orchestrate,
+    _voucher,
+    browse,
+    condition,
+    count,
+    grid,
+    julian,
+    login,
+)
 
 from .serving import served
 
@@ -32,32 +41,12 @@ class Sandbox(Served):
 
     def __init__(self, base: str) -> None:
         super().__init__(base)
-        response = requests.post(
-            f"{base}/v2/tokenrequest",
-            json={"username": "INTEGR8", "password": "integr8-sandbox", "deviceName": DEVICE},
-            timeout=10,
-        )
-        assert response.status_code == 200, response.text
-        self.headers = {"jde-AIS-Auth": response.json()["userInfo"]["token"], "jde-AIS-Auth-Device": DEVICE}
+        self.token = login(self, device=DEVICE)
 
     def browse(
-        self,
-        table: str,
-        columns: list[str],
-        conditions: list[dict[str, Any]] | None = None,
-        **extra: Any,
+        self, table: str, columns: list[str], conditions: list[dict[str, Any]] | None = None, **extra: Any
     ) -> requests.Response:
-        body: dict[str, Any] = {
-            "targetName": table,
-            "targetType": "table",
-            "dataServiceType": "BROWSE",
-            "outputType": "GRID_DATA",
-            "returnControlIDs": "|".join(f"{table}.{column}" for column in columns),
-            **extra,
-        }
-        if conditions:
-            body["query"] = {"autoFind": True, "matchType": "MATCH_ALL", "condition": conditions}
-        return requests.post(f"{self.base}/v2/dataservice", json=body, headers=self.headers, timeout=30)
+        return browse(self, self.token, table, columns, conditions or None, device=DEVICE, **extra)
 
     def all_rows(
         self, table: str, columns: list[str], conditions: list[dict[str, Any]] | None = None
@@ -158,21 +147,8 @@ def test_f0911_browses_with_a_doc_list_and_pages(sandbox: Sandbox) -> None:
         response = requests.post(links[0]["href"], headers={"jde-AIS-Auth-Device": DEVICE}, timeout=10)
     assert [(r["F0911_DOC"], r["F0911_JELN"]) for r in rows] == expected
     assert set(rows[0]) == {f"F0911_{column}" for column in columns}
-    count = requests.post(
-        f"{sandbox.base}/v2/dataservice",
-        json={
-            "targetName": "F0911",
-            "targetType": "table",
-            "dataServiceType": "COUNT",
-            "query": {
-                "matchType": "MATCH_ALL",
-                "condition": [condition("F0911.DOC", "LIST", *map(str, docs))],
-            },
-        },
-        headers=sandbox.headers,
-        timeout=10,
-    )
-    assert count.json()["fs_DATABROWSE_F0911"]["count"] == len(expected)
+    where = [condition("F0911.DOC", "LIST", *map(str, docs))]
+    assert count(sandbox, sandbox.token, "F0911", where, device=DEVICE) == len(expected)
 
 
 # --- new vouchers ------------------------------------------------------------------------------------------
@@ -189,32 +165,19 @@ def test_batch_processor_posts_the_distribution_under_the_new_doc(sandbox: Sandb
         :2
     ]
     edtn = "SRC-INV-F0911"
-    inputs = {
-        "EDI_User_ID": "MLCONNECTR",
-        "EDI_Batch_Number": "BATCH-F0911",
-        "EDI_Transaction_Number": edtn,
-        "Company": supplier["F0401_KCOP"],
-        "Supplier": str(supplier["F0401_AN8"]),
-        "Invoice_Number": f"INV-{edtn}",
-        "Invoice_Date": "02/13/2025",
-        "GL_Date": "02/14/2025",
-        "Pay_Items": [{"EDI_Line_Number": "1", "Gross_Amount": "1250.55"}],
-        "Distribution": [
-            {
-                "EDI_Line_Number": "1",
-                "Account": numbers[0],
-                "Amount": "1000.00",
-                "Explanation": "Kran – Zürich",
-            },
-            {"EDI_Line_Number": "2", "Account": numbers[1], "Amount": "250.55"},
-        ],
-    }
-    created = requests.post(
-        f"{sandbox.base}/v3/orchestrator/ML_CreateVoucherBatch",
-        json=inputs,
-        headers=sandbox.headers,
-        timeout=10,
+    ref = {"company": supplier["F0401_KCOP"], "supplier": supplier["F0401_AN8"], "account": numbers[0]}
+    distribution = [
+        {"EDI_Line_Number": "1", "Account": numbers[0], "Amount": "1000.00", "Explanation": "Kran – Zürich"},
+        {"EDI_Line_Number": "2", "Account": numbers[1], "Amount": "250.55"},
+    ]
+    inputs = _voucher(
+        ref,
+        edtn,
+        EDI_Batch_Number="BATCH-F0911",
+        Pay_Items=[{"EDI_Line_Number": "1", "Gross_Amount": "1250.55"}],
+        Distribution=distribution,
     )
+    created = _orchestrate(sandbox, sandbox.token, "ML_CreateVoucherBatch", inputs, DEVICE)
     assert created.status_code == 200 and created.json()["jde__status"] == "SUCCESS", created.text
     assert sandbox.all_rows("F0911", ["DOC"], [condition("F0911.VINV", "EQUAL", f"INV-{edtn}")]) == []
 
@@ -239,18 +202,7 @@ def test_batch_processor_posts_the_distribution_under_the_new_doc(sandbox: Sandb
 
 
 def test_activity_vouchers_come_with_their_distribution(sandbox: Sandbox) -> None:
-    report = requests.post(
-        f"{sandbox.admin}/activity",
-        json={
-            "new_vouchers": 3,
-            "updated_vouchers": 0,
-            "new_suppliers": 0,
-            "updated_suppliers": 0,
-            "new_purchase_orders": 0,
-            "updated_purchase_orders": 0,
-        },
-        timeout=10,
-    ).json()
+    report = sandbox.activity(new_vouchers=3, others=0)
     assert len(report["new_vouchers"]) == 3
     for voucher in report["new_vouchers"]:
         pay_items = sandbox.stored_rows("F0411", KCO=voucher["KCO"], DOC=voucher["DOC"])

@@ -29,6 +29,10 @@ pytestmark = pytest.mark.timeout(120)
 PASSWORDS = {"INTEGR8": "integr8-sandbox", "EUROINT": "euroint-sandbox"}
 DEVICE = "pytest-device"
 JAS_MSG347 = "JAS_MSG347"
+# What ``POST /sandbox/activity`` makes: new and updated suppliers, purchase orders and vouchers.
+ACTIVITY_KINDS = tuple(
+    f"{c}_{k}" for k in ("suppliers", "purchase_orders", "vouchers") for c in ("new", "updated")
+)
 
 
 class Sandbox:
@@ -48,6 +52,14 @@ class Sandbox:
 
     def row_counts(self) -> dict[str, int]:
         return requests.get(f"{self.admin}/state", timeout=10).json()["row_counts"]
+
+    def activity(self, *, others: int | None = None, **counts: int) -> dict[str, Any]:
+        """Business activity made now, ``counts`` of each kind named (``new_suppliers=3``); of the kinds
+        not named ``others`` each, or the sandbox's default of 2. Its report of what it made."""
+        rest = {} if others is None else dict.fromkeys(ACTIVITY_KINDS, others)
+        response = requests.post(f"{self.admin}/activity", json=rest | counts, timeout=10)
+        assert response.status_code == 200, response.text
+        return response.json()
 
 
 @pytest.fixture(scope="module")
@@ -109,6 +121,24 @@ def browse(
     return requests.post(
         f"{sandbox.base}/v2/dataservice", json=body, headers=headers(token, device), timeout=30
     )
+
+
+def count(
+    sandbox: Sandbox,
+    token: str,
+    table: str,
+    conditions: list[dict[str, Any]] | None = None,
+    *,
+    device: str | None = DEVICE,
+) -> int:
+    """How many rows of ``table`` match ``conditions`` (all of them when None), by a COUNT data request."""
+    body: dict[str, Any] = {"targetName": table, "targetType": "table", "dataServiceType": "COUNT"}
+    if conditions is not None:
+        body["query"] = {"matchType": "MATCH_ALL", "condition": conditions}
+    url = f"{sandbox.base}/v2/dataservice"
+    answer = requests.post(url, json=body, headers=headers(token, device), timeout=10)
+    assert answer.status_code == 200, answer.text
+    return answer.json()[f"fs_DATABROWSE_{table}"]["count"]
 
 
 def grid(response: requests.Response, table: str) -> dict[str, Any]:
@@ -520,46 +550,20 @@ def test_times_are_hhmmss_numbers_and_blanks_a_single_space(sandbox: Sandbox) ->
 
 
 def test_today_specials(sandbox: Sandbox) -> None:
-    requests.post(f"{sandbox.admin}/activity", json={"new_suppliers": 2}, timeout=10).raise_for_status()
+    sandbox.activity(new_suppliers=2)
     token = login(sandbox)
-    todays = browse(
-        sandbox,
-        token,
-        "F0101",
-        ["AN8", "UPMJ"],
-        [condition("F0101.UPMJ", "EQUAL", "", special="TODAY")],
-        maxPageSize="No Max",
-    )
-    rows = grid(todays, "F0101")["rowset"]
+
+    def updated(columns: list[str], operator: str, content: str, special: str, **extra: Any) -> list[dict]:
+        """F0101 rows whose UPMJ compares by ``operator`` to the special value (TODAY...)."""
+        where = [condition("F0101.UPMJ", operator, content, special=special)]
+        return grid(browse(sandbox, token, "F0101", columns, where, **extra), "F0101")["rowset"]
+
+    rows = updated(["AN8", "UPMJ"], "EQUAL", "", "TODAY", maxPageSize="No Max")
     assert rows and {row["F0101_UPMJ"] for row in rows} == {today().strftime("%m/%d/%Y")}
-    since_yesterday = browse(
-        sandbox,
-        token,
-        "F0101",
-        ["AN8"],
-        [condition("F0101.UPMJ", "GREATER_EQUAL", "1", special="TODAY_MINUS_DAY")],
-        maxPageSize="No Max",
-    )
-    assert {r["F0101_AN8"] for r in rows} <= {
-        r["F0101_AN8"] for r in grid(since_yesterday, "F0101")["rowset"]
-    }
-    future = browse(
-        sandbox,
-        token,
-        "F0101",
-        ["AN8"],
-        [condition("F0101.UPMJ", "GREATER_EQUAL", "1", special="TODAY_PLUS_DAY")],
-    )
-    assert grid(future, "F0101")["rowset"] == []
-    year_ago = browse(
-        sandbox,
-        token,
-        "F0101",
-        ["AN8"],
-        [condition("F0101.UPMJ", "LESS", "1", special="TODAY_MINUS_YEAR")],
-        maxPageSize="No Max",
-    )
-    old_rows = grid(year_ago, "F0101")["rowset"]
+    since_yesterday = updated(["AN8"], "GREATER_EQUAL", "1", "TODAY_MINUS_DAY", maxPageSize="No Max")
+    assert {r["F0101_AN8"] for r in rows} <= {r["F0101_AN8"] for r in since_yesterday}
+    assert updated(["AN8"], "GREATER_EQUAL", "1", "TODAY_PLUS_DAY") == []
+    old_rows = updated(["AN8"], "LESS", "1", "TODAY_MINUS_YEAR", maxPageSize="No Max")
     everything = all_rows(sandbox, token, "F0101", ["AN8", "UPMJ"])
     cutoff = (
         today().replace(year=today().year - 1) if not (today().month == 2 and today().day == 29) else None
@@ -594,32 +598,16 @@ def test_order_by_and_default_key_order(sandbox: Sandbox) -> None:
 
 def test_page_size_defaults_to_100_and_count_tells_the_total(sandbox: Sandbox) -> None:
     token = login(sandbox)
-    count = requests.post(
-        f"{sandbox.base}/v2/dataservice",
-        json={"targetName": "F4311", "targetType": "table", "dataServiceType": "COUNT"},
-        headers=headers(token),
-        timeout=10,
-    )
-    total = count.json()["fs_DATABROWSE_F4311"]["count"]
+    total = count(sandbox, token, "F4311")
     assert total > 100
     data = grid(browse(sandbox, token, "F4311", ["DOCO"]), "F4311")
     assert data["summary"] == {"records": 100, "moreRecords": True}
     assert "links" not in browse(sandbox, token, "F4311", ["DOCO"]).json()
     no_max = grid(browse(sandbox, token, "F4311", ["DOCO"], maxPageSize="No Max"), "F4311")
     assert no_max["summary"] == {"records": total, "moreRecords": False}
-    filtered = requests.post(
-        f"{sandbox.base}/v2/dataservice",
-        json={
-            "targetName": "F4311",
-            "targetType": "table",
-            "dataServiceType": "COUNT",
-            "query": {"matchType": "MATCH_ALL", "condition": [condition("F4311.LNTY", "EQUAL", "J")]},
-        },
-        headers=headers(token),
-        timeout=10,
-    )
+    filtered = count(sandbox, token, "F4311", [condition("F4311.LNTY", "EQUAL", "J")])
     lines = all_rows(sandbox, token, "F4311", ["LNTY"])
-    assert filtered.json()["fs_DATABROWSE_F4311"]["count"] == sum(r["F4311_LNTY"] == "J" for r in lines)
+    assert filtered == sum(r["F4311_LNTY"] == "J" for r in lines)
 
 
 def test_no_max_is_capped_by_the_db_fetch_limit() -> None:
@@ -681,7 +669,7 @@ def test_open_result_set_is_a_snapshot(sandbox: Sandbox) -> None:
     token = login(sandbox)
     before = len(all_rows(sandbox, token, "F0101", ["AN8"]))
     first = browse(sandbox, token, "F0101", ["AN8"], maxPageSize="10", enableNextPageProcessing=True)
-    requests.post(f"{sandbox.admin}/activity", json={"new_suppliers": 3}, timeout=10).raise_for_status()
+    sandbox.activity(new_suppliers=3)
     rows = list(grid(first, "F0101")["rowset"])
     response = first
     while "links" in response.json():
@@ -781,18 +769,7 @@ def test_random_5xx_rate(sandbox: Sandbox) -> None:
 
 
 def test_activity_makes_new_and_updated_records_stamped_now(sandbox: Sandbox) -> None:
-    report = requests.post(
-        f"{sandbox.admin}/activity",
-        json={
-            "new_suppliers": 3,
-            "updated_suppliers": 2,
-            "new_purchase_orders": 2,
-            "updated_purchase_orders": 2,
-            "new_vouchers": 2,
-            "updated_vouchers": 2,
-        },
-        timeout=10,
-    ).json()
+    report = sandbox.activity(new_suppliers=3, others=2)
     assert report["UPMJ"] == julian(today())
     token = login(sandbox)
     todays = [condition("F0101.UPMJ", "EQUAL", today().strftime("%m/%d/%Y"))]

@@ -599,22 +599,17 @@ def test_commitments_endpoint_lists_both_kinds_with_type(sandbox: Sandbox) -> No
     assert sorted((c["id"], c["type"]) for c in listed) == sorted((c["id"], c["kind"]) for c in stored)
 
 
+def post_commitment(sandbox: Sandbox, project: dict[str, Any], kind: str, **fields: Any) -> requests.Response:
+    """``POST`` a new commitment of ``kind`` (``work_order_contract``...) with ``fields`` in ``project``."""
+    body = {"project_id": project["id"], kind: fields}
+    return sandbox.api("POST", f"{V1}/{kind}s", json=body)
+
+
 def test_create_commitment_and_line_items(sandbox: Sandbox) -> None:
     project = sandbox.visible_project()
     vendor = vendors_active(sandbox)[0]
-    created = sandbox.api(
-        "POST",
-        f"{V1}/work_order_contracts",
-        json={
-            "project_id": project["id"],
-            "work_order_contract": {
-                "title": "Façade – Außenputz",
-                "vendor_id": vendor["id"],
-                "retainage_percent": 10,
-                "origin_id": "JDE-OS-990001",
-            },
-        },
-    )
+    fields = {"title": "Façade – Außenputz", "vendor_id": vendor["id"], "retainage_percent": 10}
+    created = post_commitment(sandbox, project, "work_order_contract", **fields, origin_id="JDE-OS-990001")
     assert created.status_code == 201, created.text
     body = created.json()
     assert (
@@ -646,35 +641,17 @@ def test_create_commitment_and_line_items(sandbox: Sandbox) -> None:
 def test_commitment_validation_errors_name_each_field(sandbox: Sandbox) -> None:
     project = sandbox.visible_project()
     inactive = next(v for v in sandbox.records("vendors") if not v["is_active"])
-    response = sandbox.api(
-        "POST",
-        f"{V1}/purchase_order_contracts",
-        json={
-            "project_id": project["id"],
-            "purchase_order_contract": {
-                "status": "Shipped",
-                "vendor_id": inactive["id"],
-                "contract_date": "31/12/2025",
-            },
-        },
-    )
+    fields = {"status": "Shipped", "vendor_id": inactive["id"], "contract_date": "31/12/2025"}
+    response = post_commitment(sandbox, project, "purchase_order_contract", **fields)
     assert response.status_code == 422
     errors = response.json()["errors"]
     assert set(errors) == {"status", "contract_date"}  # vendor is checked once attributes are valid
-    again = sandbox.api(
-        "POST",
-        f"{V1}/purchase_order_contracts",
-        json={"project_id": project["id"], "purchase_order_contract": {"vendor_id": inactive["id"]}},
-    )
+    again = post_commitment(sandbox, project, "purchase_order_contract", vendor_id=inactive["id"])
     assert again.status_code == 422 and again.json()["errors"] == {"vendor_id": ["is not an active vendor"]}
     taken = sandbox.records("commitments", project_id=project["id"], kind="PurchaseOrderContract")[1][
         "number"
     ]
-    duplicate = sandbox.api(
-        "POST",
-        f"{V1}/purchase_order_contracts",
-        json={"project_id": project["id"], "purchase_order_contract": {"number": taken}},
-    )
+    duplicate = post_commitment(sandbox, project, "purchase_order_contract", number=taken)
     assert duplicate.status_code == 422 and duplicate.json()["errors"] == {
         "number": ["has already been taken"]
     }

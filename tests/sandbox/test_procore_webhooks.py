@@ -141,6 +141,13 @@ def add_trigger(sandbox: Sandbox, hook_id: int, resource: str, event: str) -> di
     return response.json()
 
 
+def vendor_update_hook(sandbox: Sandbox, url: str) -> dict[str, Any]:
+    """A hook to ``url`` triggered by every update of a company vendor: what most delivery tests watch."""
+    hook = create_hook(sandbox, url)
+    add_trigger(sandbox, hook["id"], "Company Vendors", "update")
+    return hook
+
+
 def update_vendor(sandbox: Sandbox, vendor_id: int, **fields: Any) -> None:
     response = sandbox.api(
         "PATCH", f"{V1}/vendors/{vendor_id}", json={"company_id": COMPANY, "vendor": fields}
@@ -244,8 +251,7 @@ def test_v4_payload_uses_string_ids_and_renamed_fields(sandbox: Sandbox, receive
 def test_failed_deliveries_are_retried_with_backoff(sandbox: Sandbox, receiver: Receiver) -> None:
     sandbox.settings(webhooks={"auto_deliver": False, "retry_initial_seconds": 60})
     path = receiver.endpoint((500, 0.0), (503, 0.0))
-    hook = create_hook(sandbox, receiver.base + path)
-    add_trigger(sandbox, hook["id"], "Company Vendors", "update")
+    hook = vendor_update_hook(sandbox, receiver.base + path)
     update_vendor(sandbox, vendors_active(sandbox)[0]["id"], notes="retry me")
     first = deliver_now(sandbox)
     assert [a["response_status"] for a in first] == [500]
@@ -266,8 +272,7 @@ def test_failed_deliveries_are_retried_with_backoff(sandbox: Sandbox, receiver: 
 def test_background_retries_follow_exponential_backoff(sandbox: Sandbox, receiver: Receiver) -> None:
     sandbox.settings(webhooks={"retry_initial_seconds": 0.2, "poll_interval_seconds": 0.02})
     path = receiver.endpoint((500, 0.0), (500, 0.0))
-    hook = create_hook(sandbox, receiver.base + path)
-    add_trigger(sandbox, hook["id"], "Company Vendors", "update")
+    vendor_update_hook(sandbox, receiver.base + path)
     update_vendor(sandbox, vendors_active(sandbox)[0]["id"], notes="backoff")
     got = receiver.wait(path, 3)
     gaps = [later["at"] - earlier["at"] for earlier, later in zip(got, got[1:], strict=False)]
@@ -277,8 +282,7 @@ def test_background_retries_follow_exponential_backoff(sandbox: Sandbox, receive
 def test_slow_receiver_times_out_and_is_retried(sandbox: Sandbox, receiver: Receiver) -> None:
     sandbox.settings(webhooks={"auto_deliver": False, "timeout_seconds": 0.3})
     path = receiver.endpoint((200, 1.0))
-    hook = create_hook(sandbox, receiver.base + path)
-    add_trigger(sandbox, hook["id"], "Company Vendors", "update")
+    hook = vendor_update_hook(sandbox, receiver.base + path)
     update_vendor(sandbox, vendors_active(sandbox)[0]["id"], notes="slow")
     [attempt] = deliver_now(sandbox)
     assert attempt["error"] == "timeout" and attempt["elapsed_ms"] >= 300
@@ -288,8 +292,7 @@ def test_slow_receiver_times_out_and_is_retried(sandbox: Sandbox, receiver: Rece
 
 def test_refused_connection_is_a_failed_attempt(sandbox: Sandbox) -> None:
     sandbox.settings(webhooks={"auto_deliver": False})
-    hook = create_hook(sandbox, "http://127.0.0.1:9/unreachable")
-    add_trigger(sandbox, hook["id"], "Company Vendors", "update")
+    vendor_update_hook(sandbox, "http://127.0.0.1:9/unreachable")
     update_vendor(sandbox, vendors_active(sandbox)[0]["id"], notes="nobody home")
     [attempt] = deliver_now(sandbox)
     assert attempt["response_status"] is None and attempt["error"].startswith("connection error")
@@ -298,8 +301,7 @@ def test_refused_connection_is_a_failed_attempt(sandbox: Sandbox) -> None:
 def test_queue_is_discarded_after_failing_too_long(sandbox: Sandbox, receiver: Receiver) -> None:
     sandbox.settings(webhooks={"auto_deliver": False, "discard_after_seconds": 0.3})
     path = receiver.endpoint(*[(500, 0.0)] * 5)
-    hook = create_hook(sandbox, receiver.base + path)
-    add_trigger(sandbox, hook["id"], "Company Vendors", "update")
+    hook = vendor_update_hook(sandbox, receiver.base + path)
     first, second = vendors_active(sandbox)[:2]
     update_vendor(sandbox, first["id"], notes="one")
     update_vendor(sandbox, second["id"], notes="two")
@@ -314,8 +316,7 @@ def test_queue_is_discarded_after_failing_too_long(sandbox: Sandbox, receiver: R
 def test_duplicate_delivery_repeats_the_same_event(sandbox: Sandbox, receiver: Receiver) -> None:
     sandbox.settings(webhooks={"auto_deliver": False, "duplicate_next": 1})
     path = receiver.endpoint()
-    hook = create_hook(sandbox, receiver.base + path)
-    add_trigger(sandbox, hook["id"], "Company Vendors", "update")
+    vendor_update_hook(sandbox, receiver.base + path)
     first, second = vendors_active(sandbox)[:2]
     update_vendor(sandbox, first["id"], notes="twice")
     update_vendor(sandbox, second["id"], notes="once")
@@ -330,8 +331,7 @@ def test_duplicate_delivery_repeats_the_same_event(sandbox: Sandbox, receiver: R
 def test_out_of_order_delivery(sandbox: Sandbox, receiver: Receiver) -> None:
     sandbox.settings(webhooks={"auto_deliver": False, "out_of_order": True})
     path = receiver.endpoint()
-    hook = create_hook(sandbox, receiver.base + path)
-    add_trigger(sandbox, hook["id"], "Company Vendors", "update")
+    vendor_update_hook(sandbox, receiver.base + path)
     for vendor in vendors_active(sandbox)[:3]:
         update_vendor(sandbox, vendor["id"], notes="ordered?")
     deliver_now(sandbox)
@@ -382,8 +382,7 @@ def test_project_vendor_update_events_stop_after_the_deprecation_date(sandbox: S
 
 def test_deleting_a_hook_discards_its_queue(sandbox: Sandbox) -> None:
     sandbox.settings(webhooks={"auto_deliver": False})
-    hook = create_hook(sandbox, "http://127.0.0.1:9/x")
-    add_trigger(sandbox, hook["id"], "Company Vendors", "update")
+    hook = vendor_update_hook(sandbox, "http://127.0.0.1:9/x")
     update_vendor(sandbox, vendors_active(sandbox)[0]["id"], notes="never delivered")
     deleted = sandbox.api("DELETE", f"{V1}/webhooks/hooks/{hook['id']}", params={"company_id": COMPANY})
     assert deleted.status_code == 204
@@ -493,8 +492,7 @@ def test_delivery_status_filter_is_validated(sandbox: Sandbox) -> None:
 def test_duplicate_rate_sends_every_event_twice(sandbox: Sandbox, receiver: Receiver) -> None:
     sandbox.settings(webhooks={"auto_deliver": False, "duplicate_rate": 1.0})
     path = receiver.endpoint()
-    hook = create_hook(sandbox, receiver.base + path)
-    add_trigger(sandbox, hook["id"], "Company Vendors", "update")
+    hook = vendor_update_hook(sandbox, receiver.base + path)
     for vendor in vendors_active(sandbox)[:2]:
         update_vendor(sandbox, vendor["id"], notes="again and again")
     deliver_now(sandbox)
@@ -505,8 +503,7 @@ def test_duplicate_rate_sends_every_event_twice(sandbox: Sandbox, receiver: Rece
 
 def test_hook_update_changes_destination_and_headers(sandbox: Sandbox, receiver: Receiver) -> None:
     first, second = receiver.endpoint(), receiver.endpoint()
-    hook = create_hook(sandbox, receiver.base + first)
-    add_trigger(sandbox, hook["id"], "Company Vendors", "update")
+    hook = vendor_update_hook(sandbox, receiver.base + first)
     patched = sandbox.api(
         "PATCH",
         f"{V1}/webhooks/hooks/{hook['id']}",

@@ -5,11 +5,13 @@ to it found again by their line reference (F4311.VR01) and never added twice; an
 finance user's words. What JDE holds is read back through the data service."""
 
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import pandera.pandas as pa
 import pytest
 import sqlalchemy as sa
+from bare_flows import bare_spec
 from sandbox_logins import on_simulator
 
 from connector_assets.flows.core import FlowSpec, Mapped, write_one
@@ -24,6 +26,7 @@ from connector_assets.jde.targets import JdeRefused, VoucherChanged
 from connector_resources.jde import Condition, JdeAisResource
 from connector_resources.ledger import Ledger
 from connector_sandbox.jde_ais import JdeSandboxSettings, run_in_thread
+from tests.sandbox.serving import served
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -35,16 +38,7 @@ class NoFields(pa.DataFrameModel):
 
 
 def _spec(entity: str) -> FlowSpec:
-    return FlowSpec(
-        integration="jde_po_test",
-        name=f"{entity}s",
-        entity=entity,
-        source_system="source",
-        target_system="JDE",
-        schema=NoFields,
-        map_records=lambda context, partition: iter(()),
-        open_target=lambda context: None,  # type: ignore[arg-type,return-value]
-    )
+    return bare_spec("jde_po_test", f"{entity}s", entity, "source", "JDE", NoFields)
 
 
 ORDERS, LINES = _spec("purchase_order"), _spec("change_order")
@@ -52,11 +46,7 @@ ORDERS, LINES = _spec("purchase_order"), _spec("change_order")
 
 @pytest.fixture(scope="module")
 def jde():
-    url, stop = run_in_thread(JdeSandboxSettings(scale=0.02))
-    try:
-        yield on_simulator(JdeAisResource, url)
-    finally:
-        stop()
+    yield from served(run_in_thread(JdeSandboxSettings(scale=0.02)), partial(on_simulator, JdeAisResource))
 
 
 @pytest.fixture(scope="module")

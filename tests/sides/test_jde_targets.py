@@ -2,6 +2,8 @@
 ``ML_CreateJournalBatch``, a repeat adopted on 59A4 (never a second entry), rows under the key that are
 another entry's refused, and JDE's own refusal told in a finance user's words."""
 
+from functools import partial
+
 import pytest
 from sandbox_logins import on_simulator
 
@@ -9,15 +11,12 @@ from connector_assets.flows.core import Created, Mapped
 from connector_assets.jde.targets import BatchKey, JdeRefused, JournalBatches, Suppliers, VoucherChanged
 from connector_resources.jde import JdeAisResource
 from connector_sandbox.jde_ais import JdeSandboxSettings, run_in_thread
+from tests.sandbox.serving import served
 
 
 @pytest.fixture(scope="module")
 def jde():
-    url, stop = run_in_thread(JdeSandboxSettings(scale=0.02))
-    try:
-        yield on_simulator(JdeAisResource, url)
-    finally:
-        stop()
+    yield from served(run_in_thread(JdeSandboxSettings(scale=0.02)), partial(on_simulator, JdeAisResource))
 
 
 def _postable(session, count: int) -> list[tuple[str, str]]:

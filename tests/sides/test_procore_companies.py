@@ -16,16 +16,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 from dagster import instance_for_test, materialize
-from sandbox_logins import LOGINS
+from saas_reads import saas_world
+from sandbox_logins import LOGINS, unthrottled_procore
 
 from connector_assets.flows.assets import pool_limit
 from connector_assets.procore.sources import COMPANY_FIELD, cursor_stream, read_procore_companies
 from connector_assets.saas_assets import SAAS_ENTITIES, saas_assets
-from connector_assets.staging import StagingResource
-from connector_resources.ledger import LedgerResource
 from connector_resources.procore import ProcorePermissionError, ProcoreResource
 from connector_resources.procore.companies import parse_company_ids
-from connector_sandbox.procore import ProcoreSandboxSettings, RateLimitSettings, run_in_thread
+from connector_sandbox.procore import run_in_thread
 
 A, B = 4264807, 4264808
 BOTH = f"{A},{B}"
@@ -33,11 +32,7 @@ BOTH = f"{A},{B}"
 
 @pytest.fixture(scope="module")
 def sandbox():
-    settings = ProcoreSandboxSettings(
-        scale=0.05,
-        seeded_companies=2,
-        rate_limits=RateLimitSettings(spike_limit=100_000, hourly_limit=1_000_000),
-    )
+    settings = unthrottled_procore(0.05, seeded_companies=2)
     base, stop = run_in_thread(settings)
     try:
         yield base
@@ -47,12 +42,7 @@ def sandbox():
 
 @pytest.fixture()
 def world(tmp_path, monkeypatch):
-    # A one-second overlap keeps the current day's re-read within today whatever the hour.
-    monkeypatch.setenv("ML_SAAS_OVERLAP_MINUTES", str(1 / 60))
-    return {
-        "staging": StagingResource(base_dir=str(tmp_path)),
-        "ledger": LedgerResource(db_url=f"sqlite:///{tmp_path / 'ledger.sqlite'}"),
-    }
+    return saas_world(tmp_path, monkeypatch)
 
 
 def _procore(base: str, companies: str = BOTH, **fields) -> ProcoreResource:

@@ -22,23 +22,27 @@ and the smallest fix in its reason, so the gap stays visible and the suite stays
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
-from asset_runs import materialized
+from fusion_procurify_proofs import (
+    ClerkBetweenSearchAndCreate,
+    draft_left_in_fusion,
+    mapped_invoices,
+    stage_master,
+    usd_po,
+)
 from fusion_procurify_world import BUSINESS_UNIT, INTEGRATION, FusionProcurifyWorld, fusion_procurify_world
 
 from connector_assets.flows.core import Mapped
 from connector_assets.fusion.invoice_target import invoice_of
-from connector_assets.integrations.fusion_procurify import account_map, charge_accounts, departments
+from connector_assets.integrations.fusion_procurify import charge_accounts
 from connector_assets.integrations.fusion_procurify.invoices import INVOICES_FLOW, InvoiceTarget
 from connector_assets.integrations.fusion_procurify.payment_status import INVOICE_ENTITY
 from connector_assets.integrations.fusion_procurify.vendor_pairs import paired_vendor
-from connector_resources.fusion.payloads import DraftPurchaseOrder, PurchaseOrderLine
 
 PO_RUN = (
     "procurify_purchase_orders",
@@ -89,16 +93,6 @@ UNCONFIRMED_READS: dict[str, dict[str, str]] = {
 # -- the worlds and what they run ----------------------------------------------------------------------------
 
 
-def stage_master(world: FusionProcurifyWorld) -> None:
-    """The account and department tables and Fusion's account combinations (what charge accounts read)."""
-    assets = [
-        account_map.fusion_procurify_account_map,
-        departments.fusion_procurify_department_map,
-        charge_accounts.fusion_procurify_account_combinations,
-    ]
-    materialized(assets, {k: world.resources[k] for k in ("fusion", "procurify", "staging", "ledger")})
-
-
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[FusionProcurifyWorld]:
     with fusion_procurify_world(tmp_path, order_numbers=True) as made:
@@ -114,18 +108,6 @@ def unpaired_supplier(world: FusionProcurifyWorld) -> str:
         if supplier_id in pay and paired_vendor(world.ledger, supplier_id) is None:
             return supplier_id
     raise AssertionError("no unpaired Fusion supplier with purchasing and pay sites")
-
-
-def usd_po(world: FusionProcurifyWorld) -> dict[str, Any]:
-    """A requisition made and purchased now in US dollars (the business unit's currency): its first PO
-    and the requisition."""
-    for _ in range(20):
-        made = world.purchased_order()
-        number = made["purchase_orders"][0]["procurify_PO"]
-        po = world.procurify_record("purchase_orders", number)["api"]
-        if po["purchased_currency"]["name"] == "USD":
-            return {"po": po, "requisition": made["requisition"]}
-    raise AssertionError("no requisition in USD among 20 made")
 
 
 def orders(world: FusionProcurifyWorld, number: str) -> list[dict[str, Any]]:
@@ -162,17 +144,7 @@ def incomplete_draft_submitted(world: FusionProcurifyWorld) -> None:
         and s.get("SitePurposePurchasingFlag")
         and not s["InactiveDate"]
     )
-    draft = DraftPurchaseOrder(
-        supplier=supplier["Supplier"],
-        supplier_site=site["SupplierSite"],
-        order_number=number,
-        lines=tuple(
-            PurchaseOrderLine(i["PO_line_num"], i["quantity"], i["price"], description=i["name"])
-            for i in po["order_items"]
-        ),
-    )
-    with world.resources["fusion"].session() as session:
-        left = session.create_draft_purchase_order(draft)
+    left = draft_left_in_fusion(world, po, supplier, site, order_number=number)
     world.run(*PO_RUN)
     assert key not in world.queue("purchase_orders"), world.queue("purchase_orders")
     [order] = orders(world, number)
@@ -349,30 +321,6 @@ def test_a_price_change_is_queued_on_a_pod_spelling_line_price_otherwise(world: 
 
 
 # -- Fusion: errors, limits and query syntax answered otherwise ----------------------------------------------
-
-
-class ClerkBetweenSearchAndCreate:
-    """The real Fusion session, except that an AP clerk keys the same invoice by hand right after the
-    flow's natural-key search found nothing: the flow's create then meets Payables' duplicate refusal."""
-
-    def __init__(self, session: Any, keyed: Any) -> None:
-        self.session, self.keyed, self.raced = session, keyed, False
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.session, name)
-
-    def find_invoice(self, *args: Any, **kwargs: Any) -> Any:
-        if not self.raced:
-            self.raced = True
-            self.session.create_invoice(self.keyed)
-            return None
-        return self.session.find_invoice(*args, **kwargs)
-
-
-def mapped_invoices(world: FusionProcurifyWorld) -> dict[str, Mapped]:
-    """The invoices the mapped step staged for the day, by bill uuid."""
-    rows = world.resources["staging"].read_rows("fusion_procurify_invoices_mapped", world.day)
-    return {m.source_key: m for m in (Mapped.from_payload(json.loads(r["payload"])) for r in rows)}
 
 
 ERROR_VARIANTS = [

@@ -18,14 +18,14 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from asset_runs import materialized
+from fusion_procurify_proofs import ClerkBetweenSearchAndCreate, mapped_invoices, stage_master
 from fusion_procurify_world import BUSINESS_UNIT, INTEGRATION, FusionProcurifyWorld, fusion_procurify_world
 
 from connector_assets.flows.core import Mapped, Rejected, validate
 from connector_assets.flows.mapping_tables import ROOT
 from connector_assets.fusion.invoice_target import invoice_of
 from connector_assets.fusion.supplier_sites import SupplierSite
-from connector_assets.integrations.fusion_procurify import account_map, charge_accounts, departments
+from connector_assets.integrations.fusion_procurify import account_map
 from connector_assets.integrations.fusion_procurify.bill_mappers import BillInputs, FusionOrder, map_bill
 from connector_assets.integrations.fusion_procurify.invoices import (
     INVOICES_FLOW,
@@ -209,16 +209,6 @@ def test_freight_a_tax_account_setting_and_a_foreign_currency():
 # -- end to end ---------------------------------------------------------------------------------------
 
 
-def stage_master(world: FusionProcurifyWorld) -> None:
-    """The account and department tables and Fusion's account combinations (what charge accounts read)."""
-    assets = [
-        account_map.fusion_procurify_account_map,
-        departments.fusion_procurify_department_map,
-        charge_accounts.fusion_procurify_account_combinations,
-    ]
-    materialized(assets, {k: world.resources[k] for k in ("fusion", "procurify", "staging", "ledger")})
-
-
 def unpaired_approved_bill(world: FusionProcurifyWorld) -> dict[str, Any]:
     """An expense bill entered and approved now, its vendor left unpaired (as the API renders it)."""
     [made] = world.activity(new_bills=1)["bills"]["created"]
@@ -390,37 +380,10 @@ def test_a_bill_of_a_procurify_po_waits_for_the_po_then_matches_its_fusion_lines
     assert stored["Description"] == (note or fusion_po["Description"])[:240]
 
 
-def mapped_records(world: FusionProcurifyWorld) -> dict[str, Mapped]:
-    """The invoices the mapped step staged for the day, by bill uuid."""
-    rows = world.resources["staging"].read_rows("fusion_procurify_invoices_mapped", world.day)
-    return {
-        record.source_key: record
-        for record in (Mapped.from_payload(json.loads(row["payload"])) for row in rows)
-    }
-
-
-class ClerkBetweenSearchAndCreate:
-    """The real Fusion session, except that an AP clerk keys the same invoice by hand right after the
-    flow's natural-key search found nothing: the flow's create then meets Payables' duplicate refusal."""
-
-    def __init__(self, session: Any, keyed: Any) -> None:
-        self.session, self.keyed, self.raced = session, keyed, False
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.session, name)
-
-    def find_invoice(self, *args: Any, **kwargs: Any) -> Any:
-        if not self.raced:
-            self.raced = True
-            self.session.create_invoice(self.keyed)
-            return None
-        return self.session.find_invoice(*args, **kwargs)
-
-
 def test_a_duplicate_refusal_on_create_becomes_an_adoption(world: FusionProcurifyWorld):
     bill = world.approved_bill()
     world.run("procurify_bills", "fusion_procurify_invoices_mapped")
-    record = mapped_records(world)[bill["uuid"]]
+    record = mapped_invoices(world)[bill["uuid"]]
     with world.resources["fusion"].session() as session:
         racing = ClerkBetweenSearchAndCreate(session, invoice_of(record.body))
         created = InvoiceTarget(racing, world.ledger, INVOICES_FLOW, None, None).create(record)
@@ -436,7 +399,7 @@ def test_a_changed_bill_updates_the_header_with_if_match_and_queues_changed_line
     bill = world.approved_bill()
     world.run(*FLOW_ASSETS)
     invoice_id = world.xrefs("invoice")[bill["uuid"]]
-    record = mapped_records(world)[bill["uuid"]]
+    record = mapped_invoices(world)[bill["uuid"]]
     header = {**record.body, "Description": "Corrected note", "InvoiceDate": "2026-11-02"}
     with world.resources["fusion"].session() as session:
         target = InvoiceTarget(session, world.ledger, INVOICES_FLOW, None, None)

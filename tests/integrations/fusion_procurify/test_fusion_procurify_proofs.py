@@ -58,6 +58,7 @@ from fusion_procurify_proofs import (
     ORDERS_WRITTEN,
     approve_bills,
     day_of_orders,
+    draft_left_in_fusion,
     fusion_posts,
     invoices_by_bill,
     more_suppliers,
@@ -85,7 +86,6 @@ from connector_assets.integrations.fusion_procurify.manual_matches import set_ve
 from connector_assets.integrations.fusion_procurify.reconcile.day import reconcile_day
 from connector_assets.integrations.fusion_procurify.vendor_pairs import paired_vendor, vendor_dependency
 from connector_assets.procurify.bill_fields import item_account
-from connector_resources.fusion.payloads import DraftPurchaseOrder, PurchaseOrderLine
 from connector_resources.fusion.session import FusionSession
 from connector_resources.replay import _handlers
 
@@ -304,19 +304,8 @@ def _left_incomplete(world: FusionProcurifyWorld, po: dict[str, Any], descriptio
         for s in supplier["sites"]
         if s["ProcurementBU"] == BUSINESS_UNIT and s.get("SitePurposePurchasingFlag") is not False
     )
-    draft = DraftPurchaseOrder(
-        supplier=supplier["Supplier"],
-        supplier_site=site["SupplierSite"],
-        order_number=order_number(po["procurify_PO"]),
-        procurement_bu=BUSINESS_UNIT,
-        description=description,
-        lines=tuple(
-            PurchaseOrderLine(i["PO_line_num"], i["quantity"], i["price"], description=i["name"])
-            for i in po["order_items"]
-        ),
-    )
-    with world.resources["fusion"].session() as session:
-        left = session.create_draft_purchase_order(draft)
+    header = {"order_number": order_number(po["procurify_PO"]), "procurement_bu": BUSINESS_UNIT}
+    left = draft_left_in_fusion(world, po, supplier, site, **header, description=description)
     assert left["StatusCode"] == "INCOMPLETE"
     return left
 

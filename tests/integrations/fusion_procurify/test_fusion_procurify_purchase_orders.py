@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fusion_procurify_proofs import draft_left_in_fusion, usd_po
 from fusion_procurify_world import BUSINESS_UNIT, FusionProcurifyWorld, fusion_procurify_world
 
 from connector_assets.fusion import draft_orders
@@ -166,19 +167,6 @@ def _purchasing_supplier(world: FusionProcurifyWorld) -> str:
     raise AssertionError("no unpaired Fusion supplier with a purchasing site")
 
 
-def _new_po(world: FusionProcurifyWorld) -> dict[str, Any]:
-    """A requisition made and purchased now, in US dollars (the business unit's currency; the pod knows no
-    CAD): its first PO as the API renders it, and the requisition. POs in other currencies made on the way
-    are left for the runs to refuse or hold; the tests look only at this one."""
-    for _ in range(20):
-        made = world.purchased_order()
-        number = made["purchase_orders"][0]["procurify_PO"]
-        po = world.procurify_record("purchase_orders", number)["api"]
-        if po["purchased_currency"]["name"] == "USD":
-            return {"po": po, "requisition": made["requisition"]}
-    raise AssertionError("no requisition in USD among 20 made")
-
-
 def _sync(world: FusionProcurifyWorld) -> None:
     world.run(SOURCE, MAPPED, WRITTEN)
 
@@ -192,7 +180,7 @@ def _new_orders(world: FusionProcurifyWorld) -> list[dict]:
 
 
 def test_a_purchase_order_is_created_once_submitted_and_then_skipped(world: FusionProcurifyWorld) -> None:
-    made = _new_po(world)
+    made = usd_po(world)
     po, requisition = made["po"], made["requisition"]
     world.pair_vendor(po["pref_vendor"]["id"], _purchasing_supplier(world))
     _sync(world)
@@ -222,7 +210,7 @@ def test_a_purchase_order_is_created_once_submitted_and_then_skipped(world: Fusi
 def test_a_draft_left_incomplete_by_a_crash_is_submitted_not_created_again(
     world: FusionProcurifyWorld,
 ) -> None:
-    made = _new_po(world)
+    made = usd_po(world)
     po = made["po"]
     supplier_id = _purchasing_supplier(world)
     world.pair_vendor(po["pref_vendor"]["id"], supplier_id)
@@ -234,18 +222,8 @@ def test_a_draft_left_incomplete_by_a_crash_is_submitted_not_created_again(
         for s in supplier["sites"]
         if s["ProcurementBU"] == BUSINESS_UNIT and s.get("SitePurposePurchasingFlag")
     )
-    draft = DraftPurchaseOrder(
-        supplier=supplier["Supplier"],
-        supplier_site=site["SupplierSite"],
-        order_number=number,
-        description=made["requisition"]["description"],
-        lines=tuple(
-            PurchaseOrderLine(i["PO_line_num"], i["quantity"], i["price"], description=i["name"])
-            for i in po["order_items"]
-        ),
-    )
-    with world.resources["fusion"].session() as session:
-        left = session.create_draft_purchase_order(draft)
+    description = made["requisition"]["description"]
+    left = draft_left_in_fusion(world, po, supplier, site, order_number=number, description=description)
     assert left["StatusCode"] == "INCOMPLETE"
     _sync(world)
     assert key not in world.queue(FLOW)
@@ -258,7 +236,7 @@ def test_a_draft_left_incomplete_by_a_crash_is_submitted_not_created_again(
 def test_an_order_of_an_unpaired_vendor_is_held_then_released_by_the_pair(
     world: FusionProcurifyWorld,
 ) -> None:
-    po = _new_po(world)["po"]
+    po = usd_po(world)["po"]
     key = f"PO{po['procurify_PO']}"
     _sync(world)
     items = {i.source_key: i for i in world.ledger.open_items(integration="fusion_procurify", flow=FLOW)}
@@ -277,7 +255,7 @@ def test_a_po_whose_read_keeps_timing_out_is_queued_naming_it_and_the_rest_is_wr
 ) -> None:
     """Issue 30 item 10: Procurify not answering one PO's full read after every retry (504s) queues that
     PO naming the read; the day's other POs are written, and a replay writes it once Procurify answers."""
-    stuck, other = _new_po(world)["po"], _new_po(world)["po"]
+    stuck, other = usd_po(world)["po"], usd_po(world)["po"]
     for po in (stuck, other):
         world.pair_vendor(po["pref_vendor"]["id"], _purchasing_supplier(world))
     key = f"PO{stuck['procurify_PO']}"
@@ -300,7 +278,7 @@ def test_a_po_whose_read_keeps_timing_out_is_queued_naming_it_and_the_rest_is_wr
 def test_a_line_without_an_account_row_is_queued_then_replayed_once_the_map_is_fixed(
     world: FusionProcurifyWorld, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    po = _new_po(world)["po"]
+    po = usd_po(world)["po"]
     key = f"PO{po['procurify_PO']}"
     world.pair_vendor(po["pref_vendor"]["id"], _purchasing_supplier(world))
     first = po["order_items"][0]
@@ -329,7 +307,7 @@ def test_a_line_without_an_account_row_is_queued_then_replayed_once_the_map_is_f
 def test_a_price_changed_in_procurify_after_submit_is_queued_not_sent_as_a_second_order(
     world: FusionProcurifyWorld,
 ) -> None:
-    po = _new_po(world)["po"]
+    po = usd_po(world)["po"]
     key = f"PO{po['procurify_PO']}"
     world.pair_vendor(po["pref_vendor"]["id"], _purchasing_supplier(world))
     _sync(world)
@@ -355,7 +333,7 @@ def test_with_the_setting_on_our_order_number_is_sent_kept_and_finds_a_crashed_d
         _master(world)
         world.fusion_behaviour(order_number_writable=True)
         world.seeded_orders = {o["POHeaderId"] for o in world.fusion_records("purchaseOrders")}  # type: ignore[attr-defined]
-        po = _new_po(world)["po"]
+        po = usd_po(world)["po"]
         world.pair_vendor(po["pref_vendor"]["id"], _purchasing_supplier(world))
         key, number = f"PO{po['procurify_PO']}", f"PFY{po['procurify_PO']}"
         _sync(world)
@@ -374,7 +352,7 @@ def test_a_create_refused_for_good_is_sent_once_across_reruns_then_by_a_replay(t
     with fusion_procurify_world(tmp_path, fusion_fields={"send_unconfirmed": "OrderNumber"}) as world:
         _master(world)  # the client sends OrderNumber; the pod keeps its default reading (read only)
         world.seeded_orders = {o["POHeaderId"] for o in world.fusion_records("purchaseOrders")}  # type: ignore[attr-defined]
-        po = _new_po(world)["po"]
+        po = usd_po(world)["po"]
         world.pair_vendor(po["pref_vendor"]["id"], _purchasing_supplier(world))
         key = f"PO{po['procurify_PO']}"
         _sync(world)

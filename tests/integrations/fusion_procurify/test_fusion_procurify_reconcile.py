@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from asset_runs import materialized
+from fusion_procurify_proofs import usd_po
 from fusion_procurify_world import FusionProcurifyWorld, fusion_procurify_world
 
 from connector_assets.flows.reconciliation import Report, period_of
@@ -252,20 +253,10 @@ def purchasing_supplier(world: FusionProcurifyWorld) -> str:
     raise AssertionError("no unpaired Fusion supplier with a purchasing site")
 
 
-def usd_po(world: FusionProcurifyWorld) -> dict[str, Any]:
-    """A requisition made and purchased now in US dollars (the business unit's currency): its PO."""
-    for _ in range(20):
-        made = world.purchased_order()
-        po = world.procurify_record("purchase_orders", made["purchase_orders"][0]["procurify_PO"])["api"]
-        if po["purchased_currency"]["name"] == "USD":
-            return po
-    raise AssertionError("no requisition in USD among 20 made")
-
-
 def synced_world(world: FusionProcurifyWorld) -> tuple[dict[str, Any], dict[str, Any]]:
     """A bill and a PO made today and synced by the invoices and purchase orders flows; any other PO the
     purchases made today (other currencies, other vendors) left as one the flows would refuse."""
-    po = usd_po(world)
+    po = usd_po(world)["po"]
     world.pair_vendor(po["pref_vendor"]["id"], purchasing_supplier(world))
     made = world.approved_bill()
     world.run(*ORDERS)
@@ -321,7 +312,7 @@ def test_bills_and_pos_not_in_fusion_are_named_with_why(world: FusionProcurifyWo
     vendor_id = world.procurify_record("bills", unpaired)["api"]["vendor"]["id"]
     if paired_supplier(world.ledger, vendor_id) is not None:
         pytest.skip("the seeded bill's vendor is paired already")  # the seed decides; not this test's case
-    pending = usd_po(world)  # purchased after the sync: not sent
+    pending = usd_po(world)["po"]  # purchased after the sync: not sent
     world.run(*INVOICES)
     report = today_report(world)
     missing = differences(report, "bill missing in Fusion")

@@ -87,6 +87,29 @@ def _after_kill(world: World, entity: str, ours: set[str]) -> tuple[int, int]:
     return len(half_written), len(orphans)
 
 
+def _killed_then_rerun(world: World, entity: str, written: str, seeded: set[str], keys: set[str]) -> dict:
+    """kill -9 of the ``written`` step with several ``entity`` writes in flight (BILL answering slowly),
+    then the rerun: several were at once, some inside the crash window, and the rerun adopted every
+    record BILL created and nobody recorded. The rerun's counts."""
+    table = f"{entity}s"
+    world.bill_faults(latency_ms=150)
+    ready, in_flight = world.bill_writes_under_way(table, 4)
+    world.kill_mid_write(written, ready)
+    ours = set(world.in_bill(table)) - seeded
+    half_written, orphans = _after_kill(world, entity, ours)
+    print(
+        f"{table}: {len(ours)} in BILL at the kill, {in_flight[0]} requests in flight, "
+        f"{half_written} claimed not recorded, {orphans} created not recorded"
+    )
+    assert 0 < len(ours) < len(keys)
+    assert half_written >= 2 and orphans >= 1  # several at once; some inside the crash window
+
+    world.bill_faults(latency_ms=0)
+    rerun = world.run(written)[written]
+    assert rerun["adopt"] == orphans and rerun["leased"] == 0 and rerun["fail"] == 0, rerun
+    return rerun
+
+
 def test_kill_9_mid_write_of_vendors_then_bills_then_rerun_leaves_one_copy_of_each(tmp_path):
     with jde_bill_world(tmp_path, World, jde=JdeSandboxSettings(scale=0.1)) as world:
         # Bills first: every one is held for its supplier, so the vendors flow's day holds all of them.
@@ -99,21 +122,7 @@ def test_kill_9_mid_write_of_vendors_then_bills_then_rerun_leaves_one_copy_of_ea
         seeded_bills = set(world.in_bill("bills"))
 
         # ---- vendors: kill -9 with several in flight, rerun
-        world.bill_faults(latency_ms=150)
-        ready, in_flight = world.bill_writes_under_way("vendors", 4)
-        world.kill_mid_write(VENDORS_WRITTEN, ready)
-        ours = set(world.in_bill("vendors")) - seeded_vendors
-        half_written, orphans = _after_kill(world, "vendor", ours)
-        print(
-            f"vendors: {len(ours)} in BILL at the kill, {in_flight[0]} requests in flight, "
-            f"{half_written} claimed not recorded, {orphans} created not recorded"
-        )
-        assert 0 < len(ours) < len(vendor_keys)
-        assert half_written >= 2 and orphans >= 1  # several at once; some inside the crash window
-
-        world.bill_faults(latency_ms=0)
-        rerun = world.run(VENDORS_WRITTEN)[VENDORS_WRITTEN]
-        assert rerun["adopt"] == orphans and rerun["leased"] == 0 and rerun["fail"] == 0, rerun
+        rerun = _killed_then_rerun(world, "vendor", VENDORS_WRITTEN, seeded_vendors, vendor_keys)
         assert rerun["create"] + rerun["adopt"] + rerun["skip"] == len(vendor_keys), rerun
         written = nothing_lost(world, "vendor", VENDORS_FLOW.name, vendor_keys)
         vendors = {i: v for i, v in world.in_bill("vendors").items() if i not in seeded_vendors}
@@ -128,21 +137,7 @@ def test_kill_9_mid_write_of_vendors_then_bills_then_rerun_leaves_one_copy_of_ea
         bill_keys = world.mapped_keys(BILLS_MAPPED)
         assert mapped["held"] == 0 and len(bill_keys) == mapped["valid"] >= 40, mapped
         posts_before = world.bill_state()["calls"].get("POST /connect/v3/bills", 0)
-        world.bill_faults(latency_ms=150)
-        ready, in_flight = world.bill_writes_under_way("bills", 4)
-        world.kill_mid_write(BILLS_WRITTEN, ready)
-        ours = set(world.in_bill("bills")) - seeded_bills
-        half_written, orphans = _after_kill(world, "bill", ours)
-        print(
-            f"bills: {len(ours)} in BILL at the kill, {in_flight[0]} requests in flight, "
-            f"{half_written} claimed not recorded, {orphans} created not recorded"
-        )
-        assert 0 < len(ours) < len(bill_keys)
-        assert half_written >= 2 and orphans >= 1
-
-        world.bill_faults(latency_ms=0)
-        rerun = world.run(BILLS_WRITTEN)[BILLS_WRITTEN]
-        assert rerun["adopt"] == orphans and rerun["leased"] == 0 and rerun["fail"] == 0, rerun
+        rerun = _killed_then_rerun(world, "bill", BILLS_WRITTEN, seeded_bills, bill_keys)
         assert rerun["create"] + rerun["adopt"] + rerun["skip"] == len(bill_keys), rerun
         written = nothing_lost(world, "bill", BILLS_FLOW.name, bill_keys)
         bills = {i: b for i, b in world.in_bill("bills").items() if i not in seeded_bills}

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from asset_runs import materialized, named
 from dagster import instance_for_test, materialize
-from jde_coupa_world import jde_coupa_world
+from jde_coupa_world import jde_coupa_world, replay_into_coupa
 
 from connector_assets.integrations.jde_coupa.invoices import _mapped_invoice, jde_coupa_invoice_assets
 from connector_assets.integrations.jde_coupa.purchase_orders import ACCOUNTS, jde_coupa_account_map
@@ -177,9 +177,8 @@ def test_a_voucher_refused_for_an_unmapped_account_is_replayed_once_with_the_fix
     world, tmp_path, monkeypatch
 ):
     from connector_assets.coupa.targets import CoupaInvoices
-    from connector_assets.flows.core import replay_handler
     from connector_assets.integrations.jde_coupa.invoices import INVOICES_FLOW
-    from connector_resources.replay import register_replay_handler, replay_items
+    from connector_resources.replay import replay_items
 
     resources, ledger = world
     _run(resources, ("jde_ap_ledger",))
@@ -207,15 +206,7 @@ def test_a_voucher_refused_for_an_unmapped_account_is_replayed_once_with_the_fix
     )
 
     monkeypatch.delenv("ML_JDE_COUPA_ACCOUNT_MAP")  # the fixed table
-    register_replay_handler(
-        "jde_coupa",
-        "invoices",
-        replay_handler(
-            INVOICES_FLOW,
-            lambda: CoupaInvoices.opened(resources["coupa"]),
-            lambda: {k: resources[k] for k in ("jde", "coupa", "staging")},
-        ),
-    )
+    replay_into_coupa(INVOICES_FLOW, CoupaInvoices, resources, remap=True)
     dates = {
         f"{r['KCO']}/{r['DOC']}/{r['DCT']}": r["DIVJ"].isoformat()
         for r in resources["staging"].read_rows("jde_ap_ledger", DAY)

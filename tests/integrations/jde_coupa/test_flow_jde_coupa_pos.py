@@ -6,10 +6,10 @@ from decimal import Decimal
 import pytest
 from asset_runs import materialized, named
 from dagster import instance_for_test, materialize
-from jde_coupa_world import jde_coupa_world
+from jde_coupa_world import jde_coupa_world, replay_into_coupa
 
 from connector_assets.coupa.targets import CoupaPurchaseOrders
-from connector_assets.flows.core import Mapped, Rejected, dependency_synced, replay_handler
+from connector_assets.flows.core import Mapped, Rejected, dependency_synced
 from connector_assets.integrations.jde_coupa.purchase_orders import (
     ACCOUNTS,
     PURCHASE_ORDERS_FLOW,
@@ -18,7 +18,7 @@ from connector_assets.integrations.jde_coupa.purchase_orders import (
 )
 from connector_assets.integrations.jde_coupa.suppliers import jde_coupa_assets
 from connector_assets.jde.assets import jde_assets
-from connector_resources.replay import register_replay_handler, replay_items
+from connector_resources.replay import replay_items
 
 DAY = (date.today() - timedelta(days=21)).isoformat()
 SOURCES = ("jde_suppliers", "jde_address_book", "jde_po_headers", "jde_po_lines")
@@ -59,11 +59,7 @@ def test_orders_wait_for_their_supplier_then_sync_once_with_their_lines(world):
     released = ledger.due(integration="jde_coupa", flow="purchase_orders", limit=10_000)
     assert {item.id for item in released} == synced
 
-    register_replay_handler(
-        "jde_coupa",
-        "purchase_orders",
-        replay_handler(PURCHASE_ORDERS_FLOW, lambda: CoupaPurchaseOrders.opened(resources["coupa"])),
-    )
+    replay_into_coupa(PURCHASE_ORDERS_FLOW, CoupaPurchaseOrders, resources)
     summary = replay_items(ledger, released)
     assert summary.replayed and not summary.failed
     with resources["coupa"].session(flow="purchase_orders") as session:
@@ -96,15 +92,7 @@ def test_an_unmapped_account_is_rejected_with_the_account_named(world, tmp_path,
     # The table is fixed (the full sandbox table); a replay reads each order from JDE again and maps it
     # with today's table: written once. Orders whose supplier has not synced are held on it instead.
     monkeypatch.delenv("ML_JDE_COUPA_ACCOUNT_MAP")
-    register_replay_handler(
-        "jde_coupa",
-        "purchase_orders",
-        replay_handler(
-            PURCHASE_ORDERS_FLOW,
-            lambda: CoupaPurchaseOrders.opened(resources["coupa"]),
-            lambda: {k: resources[k] for k in ("jde", "coupa", "staging")},
-        ),
-    )
+    replay_into_coupa(PURCHASE_ORDERS_FLOW, CoupaPurchaseOrders, resources, remap=True)
     summary = replay_items(ledger, failed)
     assert summary.replayed and not summary.failed
     waiting = ledger.open_items(integration="jde_coupa", flow="purchase_orders", status="held")

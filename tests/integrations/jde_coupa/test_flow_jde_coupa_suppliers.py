@@ -12,7 +12,7 @@ import requests
 import sqlalchemy as sa
 from asset_runs import metadata_by_asset
 from dagster import instance_for_test, materialize
-from jde_coupa_world import jde_coupa_world
+from jde_coupa_world import jde_coupa_world, replay_into_coupa
 from s3_server import moto_server
 
 from connector_assets.flows.core import Mapped, validate
@@ -136,14 +136,8 @@ def test_a_failed_write_is_queued_and_replayed_exactly_once(world):
     requests.post(f"{coupa}/sandbox/faults", json={"rate_limit_enabled": False}, timeout=10)
 
     from connector_assets.coupa.targets import CoupaSuppliers
-    from connector_assets.flows.core import replay_handler
-    from connector_resources.replay import register_replay_handler
 
-    register_replay_handler(
-        "jde_coupa",
-        "suppliers",
-        replay_handler(SUPPLIERS_FLOW, lambda: CoupaSuppliers.opened(resources["coupa"])),
-    )
+    replay_into_coupa(SUPPLIERS_FLOW, CoupaSuppliers, resources)
     summary = replay_items(ledger, queued)
     assert len(summary.replayed) == len(queued) and not summary.failed
     assert ledger.open_items(integration="jde_coupa", status="failed") == []
@@ -294,10 +288,8 @@ def test_a_supplier_whose_terms_are_unmapped_is_queued_then_replayed_once_with_t
     world, tmp_path, monkeypatch
 ):
     from connector_assets.coupa.targets import CoupaSuppliers
-    from connector_assets.flows.core import replay_handler
     from connector_assets.integrations.jde_coupa.suppliers import PAYMENT_TERMS
     from connector_assets.operations_replay import replay_retry_queue
-    from connector_resources.replay import register_replay_handler
 
     resources, _coupa, ledger = world
     complete = PAYMENT_TERMS.read()
@@ -320,15 +312,7 @@ def test_a_supplier_whose_terms_are_unmapped_is_queued_then_replayed_once_with_t
     # Finance adds the missing row; the replay job (chosen by reason) reads each supplier from JDE again and
     # maps it with today's table: written once, with its terms.
     table.write_text(table.read_text(encoding="utf-8") + "N30,Net 30\n", encoding="utf-8")
-    register_replay_handler(
-        "jde_coupa",
-        "suppliers",
-        replay_handler(
-            SUPPLIERS_FLOW,
-            lambda: CoupaSuppliers.opened(resources["coupa"]),
-            lambda: {"jde": resources["jde"], "coupa": resources["coupa"], "staging": resources["staging"]},
-        ),
-    )
+    replay_into_coupa(SUPPLIERS_FLOW, CoupaSuppliers, resources, remap=True)
     choice = {"ops": {"replay_queued_records": {"config": {"reason_contains": "payment terms"}}}}
     for _ in range(2):  # the second run finds nothing left to replay
         with instance_for_test() as instance:

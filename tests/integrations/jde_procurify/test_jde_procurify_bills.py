@@ -533,10 +533,16 @@ def detail_path(bill: dict[str, Any]) -> str:
     return f"/api/v2/ap/bills/{bill['uuid']}"
 
 
-def test_one_gateway_timeout_on_a_bills_read_is_retried_and_the_day_is_posted(world, scenario):
-    bill, other = scenario.new_bill(), scenario.new_bill()
-    for each in (bill, other):
+def two_paired_bills(scenario: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Two new bills whose vendors are paired with JDE suppliers: one to fault, one to post beside it."""
+    bills = scenario.new_bill(), scenario.new_bill()
+    for each in bills:
         scenario.pair(each["vendor"]["id"])
+    return bills
+
+
+def test_one_gateway_timeout_on_a_bills_read_is_retried_and_the_day_is_posted(world, scenario):
+    bill, other = two_paired_bills(scenario)
     try:
         world.procurify_faults(fail_next=1, fail_next_status=504, fail_next_path_prefix=detail_path(bill))
         world.run(*BILLS)
@@ -549,9 +555,7 @@ def test_one_gateway_timeout_on_a_bills_read_is_retried_and_the_day_is_posted(wo
 
 
 def test_a_bill_whose_read_keeps_timing_out_is_queued_naming_it_and_the_rest_is_posted(world, scenario):
-    bill, other = scenario.new_bill(), scenario.new_bill()
-    for each in (bill, other):
-        scenario.pair(each["vendor"]["id"])
+    bill, other = two_paired_bills(scenario)
     try:
         world.procurify_faults(fail_next=1000, fail_next_status=504, fail_next_path_prefix=detail_path(bill))
         world.run(*BILLS)  # the day succeeds: the list was read, one bill's own read was not

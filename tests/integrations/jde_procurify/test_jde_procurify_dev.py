@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 import requests
-from jde_procurify_world import jde_procurify_world
+from jde_procurify_world import JdeProcurifyWorld, jde_procurify_world
 
 from connector_assets.integrations.jde_procurify.account_map import ACCOUNTS, AccountMap, AccountScope
 from connector_assets.integrations.jde_procurify.departments import DEPARTMENTS, placement
@@ -111,32 +111,27 @@ def test_a_make_dev_activity_round_gives_the_procurify_sourced_flows_something_t
         assert done["payments"]["created"] and done["payments"]["updated"]  # payments flow
 
 
+def write_voucher_batch(world: JdeProcurifyWorld, batch: str, invoice: str, amount: Decimal) -> None:
+    """A one-line voucher batch (transaction ``{batch}-1``) for the sandbox's first supplier on a postable
+    account, written as the bills flow writes one: JDE's batch processor makes it a voucher."""
+    with world.resources["jde"].session() as jde:
+        supplier = next(iter(jde.browse("F0401", columns=["AN8"])))["AN8"]
+        accounts = jde.browse("F0901", columns=["CO", "MCU", "OBJ", "SUB", "PEC"])
+        gl = next(a for a in accounts if a["PEC"] == "")
+        account = ".".join(part for part in (gl["MCU"], gl["OBJ"], gl["SUB"]) if part)
+        keys = {"EDI_User_ID": "MLPRCFY", "EDI_Batch_Number": batch, "EDI_Transaction_Number": f"{batch}-1"}
+        today = {"Invoice_Date": date.today(), "GL_Date": date.today()}
+        voucher = {**keys, "Company": gl["CO"], "Supplier": supplier, "Invoice_Number": invoice, **today}
+        voucher["Pay_Items"] = [{"EDI_Line_Number": 1, "Gross_Amount": amount}]
+        voucher["Distribution"] = [{"EDI_Line_Number": 1, "Account": account, "Amount": amount}]
+        jde.orchestrate("ML_CreateVoucherBatch", voucher)
+
+
 def test_each_round_runs_jdes_batch_voucher_processor_on_the_batches_written(tmp_path):
     """A voucher batch as the bills flow writes it becomes a JDE voucher at the next round (R04110ZA is a
     scheduled job on a real JDE), so the payments flow finds the voucher to pay."""
     with jde_procurify_world(tmp_path) as world:
-        with world.resources["jde"].session() as jde:
-            supplier = next(iter(jde.browse("F0401", columns=["AN8"])))["AN8"]
-            gl = next(
-                a for a in jde.browse("F0901", columns=["CO", "MCU", "OBJ", "SUB", "PEC"]) if a["PEC"] == ""
-            )
-            account = ".".join(part for part in (gl["MCU"], gl["OBJ"], gl["SUB"]) if part)
-            amount = Decimal("310.25")
-            jde.orchestrate(
-                "ML_CreateVoucherBatch",
-                {
-                    "EDI_User_ID": "MLPRCFY",
-                    "EDI_Batch_Number": "PFYDEVTEST",
-                    "EDI_Transaction_Number": "PFYDEVTEST-1",
-                    "Company": gl["CO"],
-                    "Supplier": supplier,
-                    "Invoice_Number": "DEV-1",
-                    "Invoice_Date": date.today(),
-                    "GL_Date": date.today(),
-                    "Pay_Items": [{"EDI_Line_Number": 1, "Gross_Amount": amount}],
-                    "Distribution": [{"EDI_Line_Number": 1, "Account": account, "Amount": amount}],
-                },
-            )
+        write_voucher_batch(world, "PFYDEVTEST", "DEV-1", Decimal("310.25"))
         people = ProcurifyPeople(world.procurify_url, world.db, world.jde_root)
         try:
             assert people.round()["vouchered"] == 1
@@ -152,28 +147,7 @@ def test_jdes_payment_run_pays_the_voucher_of_every_other_bill_once_it_is_posted
     made the voucher (F0411 PST P, AAP 0: what the paid_marks flow reads), never twice; Procurify gets no
     payment for them. Before the voucher exists the bill waits."""
     with jde_procurify_world(tmp_path) as world:
-        with world.resources["jde"].session() as jde:
-            supplier = next(iter(jde.browse("F0401", columns=["AN8"])))["AN8"]
-            gl = next(
-                a for a in jde.browse("F0901", columns=["CO", "MCU", "OBJ", "SUB", "PEC"]) if a["PEC"] == ""
-            )
-            account = ".".join(part for part in (gl["MCU"], gl["OBJ"], gl["SUB"]) if part)
-            amount = Decimal("410.75")
-            jde.orchestrate(
-                "ML_CreateVoucherBatch",
-                {
-                    "EDI_User_ID": "MLPRCFY",
-                    "EDI_Batch_Number": "PFYDEVPAY",
-                    "EDI_Transaction_Number": "PFYDEVPAY-1",
-                    "Company": gl["CO"],
-                    "Supplier": supplier,
-                    "Invoice_Number": "DEV-PAY-1",
-                    "Invoice_Date": date.today(),
-                    "GL_Date": date.today(),
-                    "Pay_Items": [{"EDI_Line_Number": 1, "Gross_Amount": amount}],
-                    "Distribution": [{"EDI_Line_Number": 1, "Account": account, "Amount": amount}],
-                },
-            )
+        write_voucher_batch(world, "PFYDEVPAY", "DEV-PAY-1", Decimal("410.75"))
         people = ProcurifyPeople(world.procurify_url, world.db, world.jde_root, world.resources["jde"])
         try:
             assert people.clerk is not None

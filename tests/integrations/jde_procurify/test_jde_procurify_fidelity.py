@@ -131,17 +131,22 @@ def _mark_calls(world: JdeProcurifyWorld) -> int:
     return world.procurify_state()["calls"].get("POST /api/v3/ap/bills/mark-as-paid/", 0)
 
 
-def test_a_jde_paid_bill_is_marked_once_on_a_jde_that_knows_no_in_list_operator(world, desk):
-    bill = desk.approved_bill()
-    world.run(*BILLS)
-    assert world.xrefs("bill")[bill["uuid"]] == batch_key(BATCH_USER, bill["uuid"]).target_id
+def _paid_in_jde_then_marked(world: JdeProcurifyWorld, desk: Any, bill: dict[str, Any]) -> None:
+    """JDE's batch processor makes the posted bill's voucher and JDE pays it; the marks flow then marks the
+    bill paid in Procurify once (status 4) and records it."""
     world.process_vouchers()
     desk.jde_pays(bill)
-
     written = world.run(*MARKS)["jde_procurify_paid_marks_written"]
     assert written["create"] == 1, written
     assert world.procurify_record("bills", bill["uuid"])["api"]["status"] == 4
     assert world.xrefs("bill_paid")[bill["uuid"]] == bill["uuid"]
+
+
+def test_a_jde_paid_bill_is_marked_once_on_a_jde_that_knows_no_in_list_operator(world, desk):
+    bill = desk.approved_bill()
+    world.run(*BILLS)
+    assert world.xrefs("bill")[bill["uuid"]] == batch_key(BATCH_USER, bill["uuid"]).target_id
+    _paid_in_jde_then_marked(world, desk, bill)
     calls = _mark_calls(world)
     again = world.run(*MARKS)["jde_procurify_paid_marks_written"]
     assert again.get("create", 0) == 0 and again["skip"] >= 1, again
@@ -152,13 +157,7 @@ def test_a_mark_answered_with_no_content_is_recorded_once_procurify_shows_the_bi
     world.procurify_variants(mark_as_paid_answer="no_content")
     bill = desk.approved_bill()
     world.run(*BILLS)
-    world.process_vouchers()
-    desk.jde_pays(bill)
-
-    written = world.run(*MARKS)["jde_procurify_paid_marks_written"]
-    assert written["create"] == 1, written
-    assert world.procurify_record("bills", bill["uuid"])["api"]["status"] == 4
-    assert world.xrefs("bill_paid")[bill["uuid"]] == bill["uuid"]
+    _paid_in_jde_then_marked(world, desk, bill)
     assert world.queue("paid_marks").get(bill["uuid"]) is None
 
 

@@ -30,7 +30,7 @@ from typing import Any
 import pytest
 import requests
 from dagster import instance_for_test
-from jde_procurify_world import PROCURIFY_LOGIN, JdeProcurifyWorld, jde_procurify_world
+from jde_procurify_world import JdeProcurifyWorld, jde_procurify_world
 
 from connector_assets.flows.assets import MAPPED_COLUMNS
 from connector_assets.flows.core import Mapped
@@ -238,26 +238,13 @@ def _send_and_link(world: JdeProcurifyWorld, places: Places, doco: int, lines: l
     return record.source_key, number
 
 
-def _token(world: JdeProcurifyWorld) -> str:
-    answer = requests.post(
-        f"{world.procurify_url}/oauth/token",
-        json={
-            **PROCURIFY_LOGIN,
-            "audience": "https://api.procurify.com/",
-            "grant_type": "client_credentials",
-        },
-        timeout=10,
-    )
-    return answer.json()["access_token"]
-
-
 def test_a_full_update_server_refuses_a_po_num_alone_naming_each_missing_field(world, places):
     # A requisition someone made in Procurify (not from JDE: no flow links its PO), purchased.
     body = _order(world, places, 4020, [_jde_line(1, "Pallet wrap", "3", "12.5")]).body
     with world.resources["procurify"].session() as session:
         uuid = session.create_requisition({**body, "description": "Pallet wrap for the yard"})["uuid"]
     (po,) = world.purchase(uuid)["purchase_orders"]
-    headers = {"Authorization": f"Bearer {_token(world)}", "X-Procurify-Client": "api"}
+    headers = {"Authorization": f"Bearer {world.procurify_user_token()}", "X-Procurify-Client": "api"}
     path = f"{world.procurify_url}/api/v3/purchase-orders/{po['procurify_PO']}/"
     _variants(world, po_put="full")
     refused = requests.put(path, json={"PO_Num": "BY HAND 1"}, headers=headers, timeout=10)

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 import requests
-from jde_procurify_world import PROCURIFY_LOGIN, JdeProcurifyWorld, jde_procurify_world
+from jde_procurify_world import JdeProcurifyWorld, jde_procurify_world
 
 from connector_assets.flows.core import Mapped, validate
 from connector_assets.integrations.jde_procurify.integration import INTEGRATION
@@ -152,15 +152,7 @@ def _observed(result: Any) -> dict[str, int]:
 
 def _api(world: JdeProcurifyWorld, method: str, path: str) -> Any:
     """One call to the Procurify API as a user in Procurify would make it (close a PO, change PO_Num)."""
-    token = requests.post(
-        f"{world.procurify_url}/oauth/token",
-        json={
-            **PROCURIFY_LOGIN,
-            "audience": "https://api.procurify.com/",
-            "grant_type": "client_credentials",
-        },
-        timeout=10,
-    ).json()["access_token"]
+    token = world.procurify_user_token()
     return requests.request(
         method,
         f"{world.procurify_url}{path}",

@@ -18,6 +18,7 @@ from dagster import (
     RunRequest,
     instance_for_test,
 )
+from sandbox_logins import jde_settings_env
 from schedule_ticks import mark_closed, tick
 
 from connector_assets.definitions import defs
@@ -184,12 +185,7 @@ def ping_env(tmp_path, monkeypatch) -> Iterator[dict[str, str]]:
     """Both simulators on free ports, and ml-connector's settings pointing at them."""
     jde_url, stop_jde = run_jde(JdeSandboxSettings(scale=0.05))
     try:
-        monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
-        monkeypatch.setenv("ML_CONNECTOR_DB_URL", f"sqlite:///{tmp_path / 'ledger.sqlite'}")
-        monkeypatch.setenv("ML_JDE_AIS_URL", jde_url)
-        monkeypatch.setenv("ML_JDE_USERNAME", "INTEGR8")
-        monkeypatch.setenv("ML_JDE_PASSWORD", "integr8-sandbox")
-        monkeypatch.setenv("ML_JDE_ENVIRONMENT", "JPS920")
+        jde_settings_env(monkeypatch, tmp_path, jde_url)
         monkeypatch.setenv("ML_PROCURIFY_CLIENT_ID", LOGIN["client_id"])
         monkeypatch.setenv("ML_PROCURIFY_CLIENT_SECRET", LOGIN["client_secret"])
         yield {"jde": jde_url}
