@@ -147,6 +147,11 @@ class FlowSpec:
     def flow(self) -> str:
         return f"{self.integration}_{self.name}"
 
+    @property
+    def ledger_keys(self) -> dict[str, str]:
+        """How the retry queue and the audit trail name this flow's records: integration, flow, entity."""
+        return {"integration": self.integration, "flow": self.name, "entity": self.entity}
+
     def dependency_key(self, source_key: str) -> str:
         """What dependents of this flow's record wait for (``Mapped.depends_on`` of e.g. a PO)."""
         return f"{self.integration}:{self.entity}:{self.source_system}:{source_key}"

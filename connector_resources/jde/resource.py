@@ -1155,12 +1155,7 @@ class JdeAisResource(ApiConnectionResource):
             role=self.role,
             store=store,
         )
-        policy = HttpPolicy(
-            connect_timeout=self.connect_timeout,
-            read_timeout=self.read_timeout,
-            max_attempts=self.max_attempts,
-            deadline=max(300.0, 3 * self.read_timeout),
-        )
+        policy = HttpPolicy.from_settings(self)
         http = HttpClient(
             "jde_ais",
             self.base_url,

@@ -103,14 +103,8 @@ class ProcurifyResource(ApiConnectionResource):
         return ProcurifyAuth(self.client_id, secret, audience=self.audience)
 
     def _client(self, auth: ProcurifyAuth) -> HttpClient:
-        policy = HttpPolicy(
-            connect_timeout=self.connect_timeout,
-            read_timeout=self.read_timeout,
-            max_attempts=self.max_attempts,
-            backoff_base=self.backoff_base,
-            deadline=max(300.0, 3 * self.read_timeout),
-            # The core's retry statuses (429 and 5xx, 504 included) and timeouts, bounded by max_attempts.
-        )
+        # The core's retry statuses (429 and 5xx, 504 included) and timeouts, bounded by max_attempts.
+        policy = HttpPolicy.from_settings(self)
         return HttpClient(
             "procurify",
             self.base_url,
