@@ -135,12 +135,11 @@ class BillResource(ApiConnectionResource):
         )
 
     def _client(self, base_url: str, auth: BillSessionAuth, policy: HttpPolicy) -> HttpClient:
-        return HttpClient(
+        return HttpClient.for_json(
             "bill",
             base_url,
             auth=auth,
             policy=policy,
-            default_headers={"Accept": "application/json"},
             limit_key=self.limit_key,
             max_in_flight=self.max_in_flight,
             retry_when=retry_when,

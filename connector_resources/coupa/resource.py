@@ -144,12 +144,11 @@ class CoupaResource(ApiConnectionResource):
                 "retry_when": pacer.observe,
                 "wait": PacedBackoff(policy, pacer),
             }
-        http = HttpClient(
+        http = HttpClient.for_json(
             "coupa",
             self.base_url,
             auth=auth,
             policy=policy,
-            default_headers={"Accept": "application/json"},
             # One connection per thread a read may use, so no thread waits for or discards one.
             max_in_flight=MAX_READ_WORKERS,
             **pacing,

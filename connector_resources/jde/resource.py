@@ -1131,13 +1131,7 @@ class JdeAisResource(ApiConnectionResource):
             store=store,
         )
         policy = HttpPolicy.from_settings(self)
-        http = HttpClient(
-            "jde_ais",
-            self.base_url,
-            auth=auth,
-            policy=policy,
-            default_headers={"Accept": "application/json"},
-        )
+        http = HttpClient.for_json("jde_ais", self.base_url, auth=auth, policy=policy)
         return http, auth
 
     def open_session(self) -> JdeSession:

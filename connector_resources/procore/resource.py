@@ -198,12 +198,12 @@ class ProcoreResource(ApiConnectionResource):
         policy = HttpPolicy.from_settings(self, retry_after_cap=self.rate_limit_max_wait)
         key = self._limit_key()
         pacer = shared_pacer(key, max_wait=self.rate_limit_max_wait, enabled=self.respect_rate_limit_headers)
-        http = HttpClient(
+        http = HttpClient.for_json(
             "procore",
             self.base_url,
             auth=auth,
             policy=policy,
-            default_headers={"Procore-Company-Id": str(company), "Accept": "application/json"},
+            headers={"Procore-Company-Id": str(company)},
             limit_key=key,
             max_in_flight=self.max_in_flight,
             rate_per_second=self.rate_per_second,

@@ -105,12 +105,12 @@ class ProcurifyResource(ApiConnectionResource):
     def _client(self, auth: ProcurifyAuth) -> HttpClient:
         # The core's retry statuses (429 and 5xx, 504 included) and timeouts, bounded by max_attempts.
         policy = HttpPolicy.from_settings(self)
-        return HttpClient(
+        return HttpClient.for_json(
             "procurify",
             self.base_url,
             auth=auth,
             policy=policy,
-            default_headers={**CLIENT_HEADER, "Accept": "application/json"},
+            headers=CLIENT_HEADER,
             limit_key=f"procurify:{self._host()}",
             max_in_flight=self.max_in_flight,
             rate_per_second=self.rate_per_second or None,
