@@ -84,9 +84,7 @@ def queue_failure(
     with ledger.transaction() if conn is None else nullcontext(conn) as conn:
         item = ledger.enqueue(
             **spec.ledger_keys,
-            source_key=rejected.source_key,
-            payload=rejected.payload,
-            reason=rejected.reason,
+            **rejected.queued,
             status=status,
             depends_on=depends_on,
             run_id=run_id,

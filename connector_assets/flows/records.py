@@ -65,6 +65,11 @@ class Rejected:
     reason: str
     payload: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def queued(self) -> dict[str, Any]:
+        """What the retry queue keeps of the record (``Ledger.enqueue``'s fields of the same names)."""
+        return {"source_key": self.source_key, "payload": self.payload, "reason": self.reason}
+
 
 @dataclass(frozen=True)
 class Skipped:
