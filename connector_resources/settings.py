@@ -109,6 +109,27 @@ def _url(port: int, path: str = "") -> str:
     return f"http://{SANDBOX_HOST}:{port}{path}"
 
 
+def _oauth_client(env: str, sandbox_secret: str, kind: str = "OAuth2") -> tuple[Setting, Setting]:
+    """The id and secret of an OAuth2 client-credentials client (``<env>_CLIENT_ID`` / ``_CLIENT_SECRET``)."""
+    return (
+        Setting("client_id", f"{env}_CLIENT_ID", "ml-connector-sandbox", f"{kind} client id"),
+        Setting(
+            "client_secret", f"{env}_CLIENT_SECRET", sandbox_secret, f"{kind} client secret", secret=True
+        ),
+    )
+
+
+def _webhook_max_age(env: str, minutes: str, refused: str) -> Setting:
+    """``<env>_WEBHOOK_MAX_AGE_MINUTES``: deliveries older are refused (``refused`` says which, and why)."""
+    return Setting(
+        "webhook_max_age_minutes",
+        f"{env}_WEBHOOK_MAX_AGE_MINUTES",
+        minutes,
+        refused,
+        kind=Number(unit="minutes", above=0),
+    )
+
+
 # Sandbox ports: one simulator per system, each on its own port so every base URL has the real
 # API's path layout (the JDE sandbox answers under /jderest, BILL under /connect, and so on). These are
 # the ports with the default base; ``ML_SANDBOX_PORT_BASE`` moves all of them (and the webhook receiver's)
@@ -230,14 +251,7 @@ SYSTEMS: dict[str, System] = {
                     "instance URL, e.g. https://acme.coupahost.com",
                     is_url=True,
                 ),
-                Setting("client_id", "ML_COUPA_CLIENT_ID", "ml-connector-sandbox", "OAuth2 client id"),
-                Setting(
-                    "client_secret",
-                    "ML_COUPA_CLIENT_SECRET",
-                    "sandbox-coupa-secret",
-                    "OAuth2 client secret",
-                    secret=True,
-                ),
+                *_oauth_client("ML_COUPA", "sandbox-coupa-secret"),
                 Setting(
                     "webhook_secret",
                     "ML_COUPA_WEBHOOK_SECRET",
@@ -252,13 +266,11 @@ SYSTEMS: dict[str, System] = {
                     "call-out field holding the event time (payload format unconfirmed): read on the "
                     "payload, then on an envelope's data record",
                 ),
-                Setting(
-                    "webhook_max_age_minutes",
-                    "ML_COUPA_WEBHOOK_MAX_AGE_MINUTES",
+                _webhook_max_age(
+                    "ML_COUPA",
                     "1440",
                     "call-outs whose event time is older are refused (retry policy undocumented; polling "
                     "covers later resends)",
-                    kind=Number(unit="minutes", above=0),
                 ),
             ),
         ),
@@ -306,13 +318,11 @@ SYSTEMS: dict[str, System] = {
                     "field of the event's entity object holding its change time (the metadata carries no "
                     "time); a dotted value is a path from the body's root",
                 ),
-                Setting(
-                    "webhook_max_age_minutes",
-                    "ML_BILL_WEBHOOK_MAX_AGE_MINUTES",
+                _webhook_max_age(
+                    "ML_BILL",
                     "4320",
                     "deliveries whose event time is older are refused (retry span undocumented; a refused "
                     "delivery is retried until BILL disables the subscription, so keep this wide)",
-                    kind=Number(unit="minutes", above=0),
                 ),
             ),
         ),
@@ -327,14 +337,7 @@ SYSTEMS: dict[str, System] = {
                     "customer domain, e.g. https://acme.procurify.com",
                     is_url=True,
                 ),
-                Setting("client_id", "ML_PROCURIFY_CLIENT_ID", "ml-connector-sandbox", "OAuth2 client id"),
-                Setting(
-                    "client_secret",
-                    "ML_PROCURIFY_CLIENT_SECRET",
-                    "sandbox-procurify-secret",
-                    "OAuth2 client secret",
-                    secret=True,
-                ),
+                *_oauth_client("ML_PROCURIFY", "sandbox-procurify-secret"),
                 Setting(
                     "max_attempts",
                     "ML_PROCURIFY_MAX_ATTEMPTS",
@@ -376,14 +379,7 @@ SYSTEMS: dict[str, System] = {
                     "",
                     "comma-separated project ids (blank: every permitted project)",
                 ),
-                Setting("client_id", "ML_PROCORE_CLIENT_ID", "ml-connector-sandbox", "DMSA OAuth2 client id"),
-                Setting(
-                    "client_secret",
-                    "ML_PROCORE_CLIENT_SECRET",
-                    "sandbox-procore-secret",
-                    "DMSA OAuth2 client secret",
-                    secret=True,
-                ),
+                *_oauth_client("ML_PROCORE", "sandbox-procore-secret", "DMSA OAuth2"),
                 Setting(
                     "webhook_token",
                     "ML_PROCORE_WEBHOOK_TOKEN",
@@ -391,13 +387,11 @@ SYSTEMS: dict[str, System] = {
                     "value of the destination header Procore sends with every webhook",
                     secret=True,
                 ),
-                Setting(
-                    "webhook_max_age_minutes",
-                    "ML_PROCORE_WEBHOOK_MAX_AGE_MINUTES",
+                _webhook_max_age(
+                    "ML_PROCORE",
                     "780",
                     "deliveries whose timestamp is older are refused (Procore retries for 12 hours, then "
                     "discards)",
-                    kind=Number(unit="minutes", above=0),
                 ),
             ),
         ),
@@ -419,14 +413,7 @@ SYSTEMS: dict[str, System] = {
                     "identity domain token URL (OAuth); leave as is for basic auth",
                     is_url=True,
                 ),
-                Setting("client_id", "ML_FUSION_CLIENT_ID", "ml-connector-sandbox", "OAuth2 client id"),
-                Setting(
-                    "client_secret",
-                    "ML_FUSION_CLIENT_SECRET",
-                    "sandbox-fusion-secret",
-                    "OAuth2 client secret",
-                    secret=True,
-                ),
+                *_oauth_client("ML_FUSION", "sandbox-fusion-secret"),
                 Setting("scope", "ML_FUSION_SCOPE", "urn:opc:resource:consumer::all", "OAuth2 scope"),
                 Setting("auth", "ML_FUSION_AUTH", "oauth", "oauth (client credentials) or basic"),
                 Setting("username", "ML_FUSION_USERNAME", "ml.integration", "Fusion user for basic auth"),

@@ -274,15 +274,10 @@ class KeptTokenAuth:
                 if token is None:
                     if rejected is not None:
                         self._use_store("drop", self.store.drop, rejected)
-                    token = self.fetch_token(http)
-                    if not isinstance(token, Token) or not token.value:
-                        raise TypeError(f"{type(self).__name__}.fetch_token must return a Token with a value")
-                    register_secret(token.value)
+                    token = self._fetch_checked(http)
                     self.fetch_count += 1
                     self._use_store("keep", self.store.save, self.to_keep(token))
-        register_secret(token.value)
-        self._token = token
-        self._stale = False
+        self._hold(token)
 
     def _adopt(self, rejected: str | None) -> Token | None:
         try:

@@ -7,17 +7,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import nullcontext
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from connector_resources.ledger import (
-    Ledger,
-)
+from connector_assets.flows.records import FlowSpec, Mapped, Rejected, Skipped
+from connector_resources.ledger import Ledger
 from connector_resources.ledger.schema import DEPENDS_ON_LEN
 from connector_resources.replay import release_waiting
-
-if TYPE_CHECKING:  # pandas and pandera load when a step validates, not with the definitions (issue 16)
-    pass
-from connector_assets.flows.records import FlowSpec, Mapped, Rejected, Skipped
 
 
 def released_at() -> str:
@@ -88,12 +83,8 @@ def queue_failure(
 ) -> None:
     with ledger.transaction() if conn is None else nullcontext(conn) as conn:
         item = ledger.enqueue(
-            integration=spec.integration,
-            flow=spec.name,
-            entity=spec.entity,
-            source_key=rejected.source_key,
-            payload=rejected.payload,
-            reason=rejected.reason,
+            **spec.ledger_keys,
+            **rejected.queued,
             status=status,
             depends_on=depends_on,
             run_id=run_id,
@@ -134,9 +125,7 @@ def audit_record(
     """One audit event of a flow's record (``action``: release, hold, fail, skip ...) with why, keyed as
     the flow keys its records (integration, flow, entity, source and target systems)."""
     ledger.audit(
-        integration=spec.integration,
-        flow=spec.name,
-        entity=spec.entity,
+        **spec.ledger_keys,
         action=action,
         source_system=spec.source_system,
         source_id=source_key,
@@ -150,21 +139,11 @@ def audit_record(
     )
 
 
-def audit_skip(
-    ledger: Ledger,
-    spec: FlowSpec,
-    source_key: str,
-    reason: str,
-    *,
-    run_id: str | None = None,
-    partition: str | None = None,
-    target_id: str | None = None,
-) -> None:
+def audit_skip(ledger: Ledger, spec: FlowSpec, source_key: str, reason: str, **where: Any) -> None:
     """A source record the flow leaves alone on purpose (nothing to write, exported elsewhere, a
-    conflict decided for the other side), in the audit with why: never queued, never written."""
-    audit_record(
-        ledger, spec, "skip", source_key, reason, target_id=target_id, run_id=run_id, partition=partition
-    )
+    conflict decided for the other side), in the audit with why: never queued, never written.
+    ``where``: ``audit_record``'s (``run_id``, ``partition``, ``target_id`` ...)."""
+    audit_record(ledger, spec, "skip", source_key, reason, **where)
 
 
 def skips_audited(

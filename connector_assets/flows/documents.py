@@ -308,9 +308,7 @@ def _apply_version_rule(
                 if version.origin == "poll":
                     continue
                 ledger.audit(
-                    integration=spec.integration,
-                    flow=spec.name,
-                    entity=spec.entity,
+                    **spec.ledger_keys,
                     action="skip",
                     source_system=source.system,
                     source_id=version.document_id,

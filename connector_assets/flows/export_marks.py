@@ -32,6 +32,7 @@ from dagster import (
     asset,
 )
 
+from connector_assets.flows.after_write import audit_record
 from connector_assets.flows.assets import flow_backfill_policy
 from connector_assets.flows.core import FlowSpec
 from connector_resources.ledger import Ledger, Xref
@@ -84,18 +85,20 @@ def mark_written(mark: ExportMark, session: Any, ledger: Ledger, run_id: str | N
             failures[document] = redact(str(exc))
             continue
         for xref in xrefs:
-            ledger.audit(
-                integration=spec.integration,
-                flow=spec.name,
-                action="update",
-                entity=spec.entity,
-                source_system=spec.source_system,
-                source_id=xref.source_key,
-                target_system=spec.source_system,
+            reason = (
+                f"marked exported in {spec.source_system} ({mark.entity} {document}): written to "
+                f"{spec.target_system} as {xref.target_id}"
+            )
+            # The mark is an update on the source system itself: the audit's target there is the document.
+            audit_record(
+                ledger,
+                spec,
+                "update",
+                xref.source_key,
+                reason,
                 target_id=document,
+                target_system=spec.source_system,
                 run_id=run_id,
-                reason=f"marked exported in {spec.source_system} ({mark.entity} {document}): written to "
-                f"{spec.target_system} as {xref.target_id}",
             )
         marked += 1
     return {"marked": marked, "waiting": waiting, "failures": failures, "more": len(pending) >= mark.batch}

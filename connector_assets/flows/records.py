@@ -65,6 +65,11 @@ class Rejected:
     reason: str
     payload: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def queued(self) -> dict[str, Any]:
+        """What the retry queue keeps of the record (``Ledger.enqueue``'s fields of the same names)."""
+        return {"source_key": self.source_key, "payload": self.payload, "reason": self.reason}
+
 
 @dataclass(frozen=True)
 class Skipped:
@@ -146,6 +151,11 @@ class FlowSpec:
     @property
     def flow(self) -> str:
         return f"{self.integration}_{self.name}"
+
+    @property
+    def ledger_keys(self) -> dict[str, str]:
+        """How the retry queue and the audit trail name this flow's records: integration, flow, entity."""
+        return {"integration": self.integration, "flow": self.name, "entity": self.entity}
 
     def dependency_key(self, source_key: str) -> str:
         """What dependents of this flow's record wait for (``Mapped.depends_on`` of e.g. a PO)."""

@@ -143,9 +143,7 @@ def write_one(
     lease = lease or Lease.for_writer(run_id)
     xref, waited_for = _claim(spec, ledger, record, lease, deferred, preloaded)
     audit = {
-        "integration": spec.integration,
-        "flow": spec.name,
-        "entity": spec.entity,
+        **spec.ledger_keys,
         "source_system": spec.source_system,
         "source_id": record.source_key,
         "target_system": spec.target_system,
@@ -439,32 +437,14 @@ class _Written:
 
 
 def write_record(
-    spec: FlowSpec,
-    target: Target,
-    ledger: Ledger,
-    record: Mapped,
-    *,
-    run_id: str | None,
-    partition: str | None,
-    lease: Lease | None = None,
-    deferred: DeferredWrites | None = None,
-    preloaded: dict[str, Xref | Claimed | None] | None = None,
+    spec: FlowSpec, target: Target, ledger: Ledger, record: Mapped, **options: Any
 ) -> WriteResult:
     """``write_one``, then release the records held on this one: the path every write takes (a run's write
     step, a replay, a webhook-driven run), so a record that syncs always releases what waits for it.
 
     A skip wrote nothing new: whatever waited for the record was released when it was written (and a
     held record whose dependency synced by a path that did not release is found by ``release_synced``).
+    ``options`` are ``write_one``'s: ``run_id`` and ``partition`` (required), ``lease``, ``deferred``,
+    ``preloaded``.
     """
-    return write_one(
-        spec,
-        target,
-        ledger,
-        record,
-        run_id=run_id,
-        partition=partition,
-        lease=lease,
-        release_held=True,
-        deferred=deferred,
-        preloaded=preloaded,
-    )
+    return write_one(spec, target, ledger, record, release_held=True, **options)

@@ -141,9 +141,7 @@ class BillSessionAuth(TokenAuth):
                         token = self.fetch_token(http)
                         self.fetch_count += 1
                         self._save(token)
-            register_secret(token.value)
-            self._token = token
-            self._stale = False
+            self._hold(token)
 
     def _adopt(self, rejected: str | None) -> Token | None:
         """The stored session unless it is the one BILL just rejected, or idle too long to be alive."""

@@ -127,24 +127,19 @@ class BillResource(ApiConnectionResource):
     def _policy(self, max_attempts: int | None = None) -> HttpPolicy:
         # 429 and 503 are retried through ``retry_when`` (which also knows BDC_1322 and never retries
         # BDC_1144); the policy keeps the server failures that only idempotent calls may retry.
-        return HttpPolicy(
-            connect_timeout=self.connect_timeout,
-            read_timeout=self.read_timeout,
+        return HttpPolicy.from_settings(
+            self,
             max_attempts=max_attempts or self.max_attempts,
-            backoff_base=self.backoff_base,
-            backoff_cap=self.backoff_cap,
-            deadline=self.deadline,
             retry_statuses=frozenset({500, 502, 504}),
             replay_safe_statuses=frozenset(),
         )
 
     def _client(self, base_url: str, auth: BillSessionAuth, policy: HttpPolicy) -> HttpClient:
-        return HttpClient(
+        return HttpClient.for_json(
             "bill",
             base_url,
             auth=auth,
             policy=policy,
-            default_headers={"Accept": "application/json"},
             limit_key=self.limit_key,
             max_in_flight=self.max_in_flight,
             retry_when=retry_when,

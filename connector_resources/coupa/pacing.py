@@ -33,7 +33,7 @@ from collections.abc import Callable
 import requests
 from tenacity import RetryCallState
 
-from connector_resources.http import BackoffWait, HttpPolicy
+from connector_resources.http import BackoffWait, HttpPolicy, RateLimit
 from connector_resources.redaction import get_logger
 
 log = get_logger("ml_connector.coupa.pacing")
@@ -53,7 +53,7 @@ INCREASE = 0.05  # of the ceiling, per second without a 429
 FLOOR = 0.1
 
 
-class AdaptivePacer:
+class AdaptivePacer(RateLimit):
     """A token bucket whose rate adapts to 429s (see module docstring); thread-safe."""
 
     def __init__(
@@ -67,35 +67,14 @@ class AdaptivePacer:
     ) -> None:
         if ceiling <= 0:
             raise ValueError(f"pacing ceiling for {key!r} must be positive, got {ceiling}")
-        self.key = key
+        super().__init__(key, ceiling, max(1, int(burst)), clock=clock, sleep=sleep)
         self.ceiling = float(ceiling)
-        self.rate = float(ceiling)
-        self.burst = max(1, int(burst))
-        self._clock = clock
-        self._sleep = sleep
-        self._lock = threading.Lock()
-        self._tokens = float(self.burst)
-        self._updated = clock()
         self._quiet_until = 0.0  # no second decrease before this time
         self.throttled = 0
 
-    def acquire(self) -> float:
-        """Take one token at the current rate, sleeping until it is due; returns the seconds slept."""
-        wait = self.reserve()
-        if wait > 0:
-            self._sleep(wait)
-        return wait
-
-    def reserve(self) -> float:
-        """Take one token at the current rate and return how long until it is due (no sleeping)."""
-        with self._lock:
-            now = self._clock()
-            if self.rate < self.ceiling:  # additive increase, by the time since the last update
-                self.rate = min(self.ceiling, self.rate + (now - self._updated) * self.ceiling * INCREASE)
-            self._tokens = min(float(self.burst), self._tokens + (now - self._updated) * self.rate)
-            self._updated = now
-            self._tokens -= 1.0
-            return 0.0 if self._tokens >= 0 else -self._tokens / self.rate
+    def _adapt(self, now: float) -> None:
+        if self.rate < self.ceiling:  # additive increase, by the time since the last update
+            self.rate = min(self.ceiling, self.rate + (now - self._updated) * self.ceiling * INCREASE)
 
     def observe(self, response: requests.Response) -> bool:
         """Learn from one answer (``retry_when`` hook); always False: the core decides on retries."""

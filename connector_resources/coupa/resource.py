@@ -127,14 +127,7 @@ class CoupaResource(ApiConnectionResource):
                 cost="every Dagster step requests a token and waits Coupa's warm-up",
             ),
         )
-        policy = HttpPolicy(
-            connect_timeout=self.connect_timeout,
-            read_timeout=self.read_timeout,
-            max_attempts=self.max_attempts,
-            backoff_base=self.backoff_base,
-            backoff_cap=max(self.backoff_cap, self.backoff_base),
-            deadline=max(300.0, 3 * self.read_timeout),
-        )
+        policy = HttpPolicy.from_settings(self, backoff_cap=max(self.backoff_cap, self.backoff_base))
         pacing: dict[str, Any] = {}
         pacer: AdaptivePacer | None = None
         if self.rate_per_second > 0:
@@ -151,12 +144,11 @@ class CoupaResource(ApiConnectionResource):
                 "retry_when": pacer.observe,
                 "wait": PacedBackoff(policy, pacer),
             }
-        http = HttpClient(
+        http = HttpClient.for_json(
             "coupa",
             self.base_url,
             auth=auth,
             policy=policy,
-            default_headers={"Accept": "application/json"},
             # One connection per thread a read may use, so no thread waits for or discards one.
             max_in_flight=MAX_READ_WORKERS,
             **pacing,

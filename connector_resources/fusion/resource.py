@@ -159,15 +159,7 @@ class FusionResource(ApiConnectionResource):
 
     def _client(self) -> tuple[HttpClient, str]:
         pod, root = split_pod_url(self.base_url, self.rest_version)
-        policy = HttpPolicy(
-            connect_timeout=self.connect_timeout,
-            read_timeout=self.read_timeout,
-            max_attempts=self.max_attempts,
-            backoff_base=self.backoff_base,
-            backoff_cap=self.backoff_cap,
-            retry_after_cap=self.retry_after_cap,
-            deadline=self.deadline,
-        )
+        policy = HttpPolicy.from_settings(self)
         limited = self.max_in_flight is not None or self.rate_per_second is not None
         http = HttpClient(
             "fusion",

@@ -208,14 +208,24 @@ class TokenAuth(AuthScheme, ABC):
             # Someone else may have refreshed while we waited for the lock: reuse theirs.
             if not self._must_renew():
                 return
-            token = self.fetch_token(http)
-            if not isinstance(token, Token) or not token.value:
-                raise TypeError(f"{type(self).__name__}.fetch_token must return a Token with a value")
-            register_secret(token.value)
-            self._token = token
-            self._stale = False
+            token = self._fetch_checked(http)
+            self._hold(token)
             self.fetch_count += 1
             log.debug("%s obtained a new credential (expires_at=%s)", type(self).__name__, token.expires_at)
+
+    def _fetch_checked(self, http: HttpClient) -> Token:
+        """A new token from ``fetch_token``, refused unless it has a value; masked in logs from now on."""
+        token = self.fetch_token(http)
+        if not isinstance(token, Token) or not token.value:
+            raise TypeError(f"{type(self).__name__}.fetch_token must return a Token with a value")
+        register_secret(token.value)
+        return token
+
+    def _hold(self, token: Token) -> None:
+        """Sign every request with ``token`` from now on (fetched here, or another process's)."""
+        register_secret(token.value)
+        self._token = token
+        self._stale = False
 
     def token_for(self, request: requests.PreparedRequest) -> Token:
         """The current token, remembered as the one ``request`` is signed with."""

@@ -25,7 +25,7 @@ from __future__ import annotations
 import importlib.metadata
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
@@ -182,6 +182,15 @@ class HttpClient(Closing):
         self._session.mount("https://", adapter)
         self._session.headers["User-Agent"] = USER_AGENT
         self._session.headers.update(default_headers or {})
+
+    @classmethod
+    def for_json(
+        cls, system: str, base_url: str, *, headers: Mapping[str, str] | None = None, **options: Any
+    ) -> HttpClient:
+        """A client of an API that answers JSON (every one we call): each request says so with
+        ``Accept: application/json``, after the API's own ``headers``; ``options`` as ``__init__``'s."""
+        accept_json = {**(headers or {}), "Accept": "application/json"}
+        return cls(system, base_url, default_headers=accept_json, **options)
 
     # -- public API -------------------------------------------------------------------------------
 

@@ -87,15 +87,24 @@ class RateLimit:
 
     def acquire(self) -> float:
         """Take one token, sleeping until it is due; returns the seconds slept."""
-        with self._lock:
-            now = self._clock()
-            self._tokens = min(float(self.burst), self._tokens + (now - self._updated) * self.rate)
-            self._updated = now
-            self._tokens -= 1.0
-            wait = 0.0 if self._tokens >= 0 else -self._tokens / self.rate
+        wait = self.reserve()
         if wait > 0:
             self._sleep(wait)
         return wait
+
+    def reserve(self) -> float:
+        """Take one token and return how long until it is due (no sleeping)."""
+        with self._lock:
+            now = self._clock()
+            self._adapt(now)
+            self._tokens = min(float(self.burst), self._tokens + (now - self._updated) * self.rate)
+            self._updated = now
+            self._tokens -= 1.0
+            return 0.0 if self._tokens >= 0 else -self._tokens / self.rate
+
+    def _adapt(self, now: float) -> None:
+        """Change ``rate`` by the time since the last token, under the lock: a fixed rate here (a bucket
+        that learns its rate, Coupa's ``AdaptivePacer``, raises it again after a cut)."""
 
 
 _registry_lock = threading.Lock()

@@ -69,6 +69,20 @@ class HttpPolicy(BaseModel):
             raise ValueError(f"replay_safe_statuses {sorted(extra)} are not in retry_statuses")
         return self
 
+    @classmethod
+    def from_settings(cls, settings: BaseModel, **overrides: Any) -> HttpPolicy:
+        """The policy a resource's config describes: each of its fields named like one of ours
+        (``connect_timeout``, ``read_timeout``, ``max_attempts``, ...), then ``overrides``.
+
+        A resource without a ``deadline`` setting gives a call three reads' time, 300 s at the least,
+        so a slow answer on a long read timeout still has its retries.
+        """
+        exposed = type(settings).model_fields
+        named = {name: getattr(settings, name) for name in cls.model_fields if name in exposed}
+        values = {**named, **overrides}
+        values.setdefault("deadline", max(300.0, 3 * values.get("read_timeout", cls().read_timeout)))
+        return cls(**values)
+
     @property
     def timeout(self) -> tuple[float, float]:
         """The ``(connect, read)`` pair handed to requests on every send."""

@@ -266,12 +266,12 @@ class BrowseSpec:
         cls,
         table: str,
         *,
-        columns: Sequence[str] | None,
-        conditions: Sequence[Condition],
-        match: str,
-        order_by: Sequence[tuple[str, str]],
-        key_columns: Sequence[str] | None,
         page_size: int,
+        columns: Sequence[str] | None = None,
+        conditions: Sequence[Condition] = (),
+        match: str = "MATCH_ALL",
+        order_by: Sequence[tuple[str, str]] = (),
+        key_columns: Sequence[str] | None = None,
         date_columns: Sequence[str] = (),
     ) -> BrowseSpec:
         """Validate the caller's request and complete the order with the key (see module doc)."""

@@ -176,18 +176,17 @@ class RowConverter:
         self._values: dict[str, dict[Any, Any]] = {}
 
     def _entry(self, key: str) -> tuple[str, int]:
+        """``key``'s alias and kind, worked out the first time the key is seen (``_plan`` keeps it)."""
         alias = key.split("_", 1)[1] if "_" in key else key
         special = is_date_alias(alias, self.extra_dates) or alias in TIME_ALIASES
-        return alias, self._CONVERTED if special else self._PLAIN
+        entry = self._plan[key] = (alias, self._CONVERTED if special else self._PLAIN)
+        return entry
 
     def __call__(self, raw: Mapping[str, Any]) -> dict[str, Any]:
         out: dict[str, Any] = {}
         plan = self._plan
         for key, value in raw.items():
-            entry = plan.get(key)
-            if entry is None:
-                entry = plan[key] = self._entry(key)
-            alias, kind = entry
+            alias, kind = plan.get(key) or self._entry(key)
             if alias in out:
                 alias = key
             if kind == self._PLAIN:
@@ -222,10 +221,7 @@ class RowConverter:
         out: dict[str, list[Any]] = {}
         plan = self._plan
         for key in keys:
-            entry = plan.get(key)
-            if entry is None:
-                entry = plan[key] = self._entry(key)
-            alias, kind = entry
+            alias, kind = plan.get(key) or self._entry(key)
             if alias in out:
                 alias = key
             try:  # C-level loops where the page allows (every row has the key; only strings)
@@ -697,32 +693,28 @@ class JdeSession(Closing):
         ``query.TABLE_KEYS``; ``date_columns`` names date columns beyond ``query.DATE_ALIASES``.
         Arguments are checked now; rows are fetched as they are consumed.
         """
-        spec = BrowseSpec.build(
+        spec = self._browse_spec(
             table,
             columns=columns,
             conditions=conditions,
             match=match,
             order_by=order_by,
             key_columns=key_columns,
-            page_size=page_size or self.page_size,
+            page_size=page_size,
             date_columns=date_columns,
         )
         return self._browse(spec)
 
+    def _browse_spec(self, table: str, *, page_size: int | None = None, **query: Any) -> BrowseSpec:
+        """The checked read of ``table`` (``BrowseSpec.build``), at the session's page size by default."""
+        return BrowseSpec.build(table, page_size=page_size or self.page_size, **query)
+
     def browse_columns(
-        self,
-        table: str,
-        *,
-        columns: Sequence[str] | None = None,
-        conditions: Sequence[Condition] = (),
-        match: Literal["MATCH_ALL", "MATCH_ANY"] = "MATCH_ALL",
-        order_by: Sequence[tuple[str, Literal["ASC", "DESC"]]] = (),
-        page_size: int | None = None,
-        key_columns: Sequence[str] | None = None,
-        date_columns: Sequence[str] = (),
-        strip_strings: bool = True,
+        self, table: str, *, strip_strings: bool = True, **query: Any
     ) -> Iterator[dict[str, list[Any]]]:
-        """``browse``, a page at a time and by column: each page is ``{alias: [value per row]}``.
+        """``browse``, a page at a time and by column: each page is ``{alias: [value per row]}``;
+        ``query`` is ``browse``'s (``columns``, ``conditions``, ``match``, ``order_by``, ``page_size``,
+        ``key_columns``, ``date_columns``).
 
         The same rows in the same order with the same values as ``browse`` (a row lacking a column has
         None there), converted a column at a time: what a caller that builds Arrow or pandas columns
@@ -733,16 +725,7 @@ class JdeSession(Closing):
         does, a column at a time (``connector_assets.jde.columnar`` does it in Arrow, at a third of the
         cost of a Python call per value).
         """
-        spec = BrowseSpec.build(
-            table,
-            columns=columns,
-            conditions=conditions,
-            match=match,
-            order_by=order_by,
-            key_columns=key_columns,
-            page_size=page_size or self.page_size,
-            date_columns=date_columns,
-        )
+        spec = self._browse_spec(table, **query)
         convert = self._converter(spec)
         for page in self._browse_pages(spec):
             yield convert.columns(page, strip=strip_strings)
@@ -954,15 +937,7 @@ class JdeSession(Closing):
 
     def sample(self, table: str, *, columns: Sequence[str] | None = None) -> dict[str, Any] | None:
         """One row of ``table`` (None if empty) without opening a result set: proves read access."""
-        spec = BrowseSpec.build(
-            table,
-            columns=columns,
-            conditions=(),
-            match="MATCH_ALL",
-            order_by=(),
-            key_columns=None,
-            page_size=1,
-        )
+        spec = BrowseSpec.build(table, columns=columns, page_size=1)
         payload = self._dataservice(spec.body((), self.query_date_pattern, paged=False), spec.table, "read")
         page = _parse_page(payload, spec.table)
         self.pages += 1
@@ -1155,19 +1130,8 @@ class JdeAisResource(ApiConnectionResource):
             role=self.role,
             store=store,
         )
-        policy = HttpPolicy(
-            connect_timeout=self.connect_timeout,
-            read_timeout=self.read_timeout,
-            max_attempts=self.max_attempts,
-            deadline=max(300.0, 3 * self.read_timeout),
-        )
-        http = HttpClient(
-            "jde_ais",
-            self.base_url,
-            auth=auth,
-            policy=policy,
-            default_headers={"Accept": "application/json"},
-        )
+        policy = HttpPolicy.from_settings(self)
+        http = HttpClient.for_json("jde_ais", self.base_url, auth=auth, policy=policy)
         return http, auth
 
     def open_session(self) -> JdeSession:

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from connector_resources.ledger.driver_batch import DriverBatch
-from connector_resources.ledger.records import Recording
+from connector_resources.ledger.records import Recording, Xref
 
 
 class LedgerBase:
@@ -46,21 +46,18 @@ class LedgerBase:
         with self._read(conn) as c:
             yield c
 
-    @contextmanager
-    def _write(self, conn: sa.Connection | None) -> Iterator[sa.Connection]:
-        if conn is not None:
-            yield conn
-        else:
-            with self.engine.begin() as own:
-                yield own
+    def _write(self, conn: sa.Connection | None) -> AbstractContextManager[sa.Connection]:
+        """``conn`` (the caller's transaction), else a transaction of our own that commits at the end."""
+        return nullcontext(conn) if conn is not None else self.engine.begin()
 
-    @contextmanager
-    def _read(self, conn: sa.Connection | None) -> Iterator[sa.Connection]:
-        if conn is not None:
-            yield conn
-        else:
-            with self._reader.connect() as own:
-                yield own
+    def _read(self, conn: sa.Connection | None) -> AbstractContextManager[sa.Connection]:
+        """``conn`` (the caller's transaction), else a connection of the read-only engine."""
+        return nullcontext(conn) if conn is not None else self._reader.connect()
+
+    def _xrefs(self, query: sa.Select[Any], conn: sa.Connection | None) -> list[Xref]:
+        """The cross-references a query of whole ``mlc_xref`` rows selects, in its order."""
+        with self._read(conn) as c:
+            return [Xref(**row._mapping) for row in c.execute(query)]
 
     def _insert(self, table: sa.Table) -> Any:
         """The dialect's INSERT, which (unlike the generic one) knows ON CONFLICT."""

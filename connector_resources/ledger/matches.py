@@ -6,6 +6,8 @@ apart from the automated cross-reference paths so the rules that protect them re
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
@@ -15,6 +17,27 @@ from connector_resources.ledger.records import LedgerInputError, Xref, _natural,
 from connector_resources.redaction import get_logger
 
 log = get_logger("ledger")
+
+
+def _pairing(
+    target_id: str | None, content_hash: str | None, *, entered_by: str | None, note: str | None
+) -> dict[str, Any]:
+    """The xref columns that say which target a source record is paired with and who said so: a
+    person's match (``entered_by``), or none at all (no target id: pending until a flow pairs it)."""
+    return {
+        "target_id": target_id,
+        "content_hash": content_hash,
+        "state": "pending" if target_id is None else "synced",
+        "manual": entered_by is not None,
+        "entered_by": entered_by,
+        "note": note,
+        "updated_at": _now(),
+    }
+
+
+def _listing_order(x: Xref) -> tuple[Any, ...]:
+    """``ml-connector xref list``'s order: by entity, source system, then source key as a person counts."""
+    return (x.entity, x.source_system, _natural(x.source_key), x.id)
 
 
 class ManualMatchStore(LedgerBase):
@@ -53,15 +76,7 @@ class ManualMatchStore(LedgerBase):
             update = (
                 sa.update(t)
                 .where(t.c.id == current.id)
-                .values(
-                    target_id=target_id,
-                    content_hash=keep_hash,
-                    state="synced",
-                    manual=True,
-                    entered_by=entered_by,
-                    note=note,
-                    updated_at=_now(),
-                )
+                .values(_pairing(target_id, keep_hash, entered_by=entered_by, note=note))
             )
             try:
                 with c.begin_nested():
@@ -89,9 +104,7 @@ class ManualMatchStore(LedgerBase):
         )
         if entity is not None:
             query = query.where(t.c.entity == _text(label, "entity", entity, schema.NAME_LEN))
-        with self._read(conn) as c:
-            rows = [Xref(**row._mapping) for row in c.execute(query)]
-        return sorted(rows, key=lambda x: (x.entity, x.source_system, _natural(x.source_key), x.id))
+        return sorted(self._xrefs(query, conn), key=_listing_order)
 
     def unmatch_xref(
         self,
@@ -122,15 +135,7 @@ class ManualMatchStore(LedgerBase):
             forget = (
                 sa.update(t)
                 .where(t.c.id == current.id, t.c.target_id == current.target_id)
-                .values(
-                    target_id=None,
-                    content_hash=None,
-                    state="pending",
-                    manual=False,
-                    entered_by=None,
-                    note=None,
-                    updated_at=_now(),
-                )
+                .values(_pairing(None, None, entered_by=None, note=None))
             )
             if c.execute(forget).rowcount != 1:  # changed meanwhile: the caller looks again
                 return None

@@ -77,44 +77,92 @@ def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
+# Every column name means one thing in every table, so its type is said once, here; a table names its
+# columns in order with ``_required`` / ``_optional`` / ``_key`` (the DDL is the revisions' to the byte).
+_COLUMN_TYPES: dict[str, sa.types.TypeEngine[Any]] = {
+    **dict.fromkeys(
+        ("integration", "entity", "source_system", "target_system", "source"), sa.String(NAME_LEN)
+    ),
+    **dict.fromkeys(("flow", "stream"), sa.String(FLOW_LEN)),
+    **dict.fromkeys(
+        ("source_key", "target_id", "entered_by", "source_id", "partition_key", "process", "event_id"),
+        sa.String(KEY_LEN),
+    ),
+    **dict.fromkeys(("state", "action", "status"), sa.String(STATUS_LEN)),
+    **dict.fromkeys(("lease_owner", "run_id", "last_run_id", "owner"), sa.String(RUN_ID_LEN)),
+    **dict.fromkeys(
+        ("note", "reason", "detail", "payload", "value", "error", "headers", "ciphertext"), sa.Text()
+    ),
+    **dict.fromkeys(
+        (
+            "created_at",
+            "updated_at",
+            "lease_expires_at",
+            "at",
+            "next_attempt_at",
+            "resolved_at",
+            "registered_at",
+            "until",
+            "received_at",
+            "processed_at",
+        ),
+        UTCDateTime(),
+    ),
+    "content_hash": sa.String(HASH_LEN),
+    "manual": sa.Boolean(),
+    "attempts": sa.Integer(),
+    "depends_on": sa.String(DEPENDS_ON_LEN),
+    "item_id": BigIntId,
+    "body": sa.LargeBinary(),
+    "name": sa.String(SECRET_NAME_LEN),
+}
+
+
+def _required(*names: str) -> list[sa.Column[Any]]:
+    return [sa.Column(name, _COLUMN_TYPES[name], nullable=False) for name in names]
+
+
+def _optional(*names: str) -> list[sa.Column[Any]]:
+    return [sa.Column(name, _COLUMN_TYPES[name], nullable=True) for name in names]
+
+
+def _key(*names: str) -> list[sa.Column[Any]]:
+    """The columns of a natural primary key."""
+    return [sa.Column(name, _COLUMN_TYPES[name], primary_key=True) for name in names]
+
+
+def _serial_id() -> sa.Column[Any]:
+    """The surrogate ``id`` primary key (BIGSERIAL on PostgreSQL, INTEGER PRIMARY KEY on SQLite)."""
+    return sa.Column("id", BigIntId, primary_key=True, autoincrement=True)
+
+
+def _partial_unique(name: str, columns: tuple[str, ...], where: str) -> sa.Index:
+    """A unique index over the rows ``where`` holds, the same predicate text on both databases."""
+    return sa.Index(name, *columns, unique=True, sqlite_where=sa.text(where), postgresql_where=sa.text(where))
+
+
 metadata = sa.MetaData()
 
 xref = sa.Table(
     "mlc_xref",
     metadata,
-    sa.Column("id", BigIntId, primary_key=True, autoincrement=True),
-    sa.Column("integration", sa.String(NAME_LEN), nullable=False),
-    sa.Column("entity", sa.String(NAME_LEN), nullable=False),
-    sa.Column("source_system", sa.String(NAME_LEN), nullable=False),
-    sa.Column("source_key", sa.String(KEY_LEN), nullable=False),
-    sa.Column("target_system", sa.String(NAME_LEN), nullable=False),
-    # Null while only the intent is recorded: the create has not returned an id yet.
-    sa.Column("target_id", sa.String(KEY_LEN), nullable=True),
-    sa.Column("content_hash", sa.String(HASH_LEN), nullable=True),
-    sa.Column("state", sa.String(STATUS_LEN), nullable=False),
-    sa.Column("manual", sa.Boolean(), nullable=False),
-    sa.Column("note", sa.Text(), nullable=True),
-    sa.Column("entered_by", sa.String(KEY_LEN), nullable=True),
-    sa.Column("created_at", UTCDateTime(), nullable=False),
-    sa.Column("updated_at", UTCDateTime(), nullable=False),
+    _serial_id(),
+    *_required("integration", "entity", "source_system", "source_key", "target_system"),
+    # target_id is null while only the intent is recorded: the create has not returned an id yet.
+    *_optional("target_id", "content_hash"),
+    *_required("state", "manual"),
+    *_optional("note", "entered_by"),
+    *_required("created_at", "updated_at"),
     # The exclusive lease of the run (or replay) writing the record now, until it records the target id
     # or fails; the expiry ends a killed run's lease by itself (``Ledger.claim_xref``). Null: not leased.
-    sa.Column("lease_owner", sa.String(RUN_ID_LEN), nullable=True),
-    sa.Column("lease_expires_at", UTCDateTime(), nullable=True),
+    *_optional("lease_owner", "lease_expires_at"),
     sa.UniqueConstraint(
         "integration", "entity", "source_system", "source_key", "target_system", name="uq_mlc_xref_source"
     ),
     sa.CheckConstraint(_in("state", XREF_STATES), name="ck_mlc_xref_state"),
     # One target record is never claimed by two source records.
-    sa.Index(
-        "uq_mlc_xref_target",
-        "integration",
-        "entity",
-        "target_system",
-        "target_id",
-        unique=True,
-        sqlite_where=sa.text(XREF_TARGET_PRESENT),
-        postgresql_where=sa.text(XREF_TARGET_PRESENT),
+    _partial_unique(
+        "uq_mlc_xref_target", ("integration", "entity", "target_system", "target_id"), XREF_TARGET_PRESENT
     ),
     # target_id leads so the same index serves "by target system + id" (webhooks) and "by id alone"
     # (``ml-connector audit <id>``, where the operator does not say which system the id is from).
@@ -126,20 +174,13 @@ xref = sa.Table(
 audit_event = sa.Table(
     "mlc_audit_event",
     metadata,
-    sa.Column("id", BigIntId, primary_key=True, autoincrement=True),
-    sa.Column("at", UTCDateTime(), nullable=False),
-    sa.Column("integration", sa.String(NAME_LEN), nullable=False),
-    sa.Column("flow", sa.String(FLOW_LEN), nullable=False),
-    sa.Column("entity", sa.String(NAME_LEN), nullable=True),
-    sa.Column("source_system", sa.String(NAME_LEN), nullable=True),
-    sa.Column("source_id", sa.String(KEY_LEN), nullable=True),
-    sa.Column("target_system", sa.String(NAME_LEN), nullable=True),
-    sa.Column("target_id", sa.String(KEY_LEN), nullable=True),
-    sa.Column("action", sa.String(STATUS_LEN), nullable=False),
-    sa.Column("run_id", sa.String(RUN_ID_LEN), nullable=True),
-    sa.Column("partition_key", sa.String(KEY_LEN), nullable=True),
-    sa.Column("reason", sa.Text(), nullable=False),
-    sa.Column("detail", sa.Text(), nullable=True),
+    _serial_id(),
+    *_required("at", "integration", "flow"),
+    *_optional("entity", "source_system", "source_id", "target_system", "target_id"),
+    *_required("action"),
+    *_optional("run_id", "partition_key"),
+    *_required("reason"),
+    *_optional("detail"),
     sa.CheckConstraint(_in("action", AUDIT_ACTIONS), name="ck_mlc_audit_event_action"),
     sa.Index("ix_mlc_audit_event_source_id", "source_id"),
     sa.Index("ix_mlc_audit_event_target_id", "target_id"),
@@ -151,33 +192,15 @@ audit_event = sa.Table(
 retry_queue = sa.Table(
     "mlc_retry_queue",
     metadata,
-    sa.Column("id", BigIntId, primary_key=True, autoincrement=True),
-    sa.Column("integration", sa.String(NAME_LEN), nullable=False),
-    sa.Column("flow", sa.String(FLOW_LEN), nullable=False),
-    sa.Column("entity", sa.String(NAME_LEN), nullable=False),
-    sa.Column("source_key", sa.String(KEY_LEN), nullable=False),
-    sa.Column("payload", sa.Text(), nullable=False),
-    sa.Column("reason", sa.Text(), nullable=False),
-    sa.Column("status", sa.String(STATUS_LEN), nullable=False),
-    sa.Column("attempts", sa.Integer(), nullable=False),
-    sa.Column("next_attempt_at", UTCDateTime(), nullable=True),
-    sa.Column("depends_on", sa.String(DEPENDS_ON_LEN), nullable=True),
-    sa.Column("last_run_id", sa.String(RUN_ID_LEN), nullable=True),
-    sa.Column("created_at", UTCDateTime(), nullable=False),
-    sa.Column("updated_at", UTCDateTime(), nullable=False),
-    sa.Column("resolved_at", UTCDateTime(), nullable=True),
+    _serial_id(),
+    *_required("integration", "flow", "entity", "source_key", "payload", "reason", "status", "attempts"),
+    *_optional("next_attempt_at", "depends_on", "last_run_id"),
+    *_required("created_at", "updated_at"),
+    *_optional("resolved_at"),
     sa.CheckConstraint(_in("status", QUEUE_STATUSES), name="ck_mlc_retry_queue_status"),
     sa.CheckConstraint("attempts >= 0", name="ck_mlc_retry_queue_attempts"),
     # At most one open item per record and flow; closed items are history and may repeat.
-    sa.Index(
-        "uq_mlc_retry_queue_open",
-        "integration",
-        "flow",
-        "source_key",
-        unique=True,
-        sqlite_where=sa.text(QUEUE_OPEN_PREDICATE),
-        postgresql_where=sa.text(QUEUE_OPEN_PREDICATE),
-    ),
+    _partial_unique("uq_mlc_retry_queue_open", ("integration", "flow", "source_key"), QUEUE_OPEN_PREDICATE),
     sa.Index("ix_mlc_retry_queue_due", "status", "next_attempt_at"),
     sa.Index("ix_mlc_retry_queue_depends_on", "depends_on"),
 )
@@ -188,57 +211,32 @@ retry_queue = sa.Table(
 lease_holder = sa.Table(
     "mlc_lease_holder",
     metadata,
-    sa.Column("owner", sa.String(RUN_ID_LEN), primary_key=True),
-    sa.Column("process", sa.String(KEY_LEN), primary_key=True),  # ``ProcessIdentity.as_text()``
-    sa.Column("registered_at", UTCDateTime(), nullable=False),
+    *_key("owner", "process"),  # process: ``ProcessIdentity.as_text()``
+    *_required("registered_at"),
     sa.Index("ix_mlc_lease_holder_registered", "registered_at"),
 )
 
 # Which replay took a queue item (``Ledger.take_queue_item``) and the hold it put on the item: a replay
 # killed holding items leaves them due again as soon as its process is known to have ended.
-queue_take = sa.Table(
-    "mlc_queue_take",
-    metadata,
-    sa.Column("item_id", BigIntId, primary_key=True),
-    sa.Column("owner", sa.String(RUN_ID_LEN), nullable=False),
-    sa.Column("until", UTCDateTime(), nullable=False),
-)
+queue_take = sa.Table("mlc_queue_take", metadata, *_key("item_id"), *_required("owner", "until"))
 
-cursor = sa.Table(
-    "mlc_cursor",
-    metadata,
-    sa.Column("integration", sa.String(NAME_LEN), primary_key=True),
-    sa.Column("stream", sa.String(FLOW_LEN), primary_key=True),
-    sa.Column("value", sa.Text(), nullable=False),
-    sa.Column("updated_at", UTCDateTime(), nullable=False),
-)
+cursor = sa.Table("mlc_cursor", metadata, *_key("integration", "stream"), *_required("value", "updated_at"))
 
 webhook_inbox = sa.Table(
     "mlc_webhook_inbox",
     metadata,
-    sa.Column("id", BigIntId, primary_key=True, autoincrement=True),
-    sa.Column("source", sa.String(NAME_LEN), nullable=False),
-    sa.Column("event_id", sa.String(KEY_LEN), nullable=False),
-    sa.Column("received_at", UTCDateTime(), nullable=False),
-    sa.Column("processed_at", UTCDateTime(), nullable=True),
-    sa.Column("status", sa.String(STATUS_LEN), nullable=False),
-    sa.Column("attempts", sa.Integer(), nullable=False),
-    sa.Column("error", sa.Text(), nullable=True),
-    sa.Column("body", sa.LargeBinary(), nullable=False),
-    sa.Column("headers", sa.Text(), nullable=False),
+    _serial_id(),
+    *_required("source", "event_id", "received_at"),
+    *_optional("processed_at"),
+    *_required("status", "attempts"),
+    *_optional("error"),
+    *_required("body", "headers"),
     sa.UniqueConstraint("source", "event_id", name="uq_mlc_webhook_inbox_event"),
     sa.CheckConstraint(_in("status", INBOX_STATUSES), name="ck_mlc_webhook_inbox_status"),
     sa.Index("ix_mlc_webhook_inbox_pending", "status", "id"),
 )
 
-secret = sa.Table(
-    "mlc_secret",
-    metadata,
-    sa.Column("name", sa.String(SECRET_NAME_LEN), primary_key=True),
-    sa.Column("ciphertext", sa.Text(), nullable=False),
-    sa.Column("created_at", UTCDateTime(), nullable=False),
-    sa.Column("updated_at", UTCDateTime(), nullable=False),
-)
+secret = sa.Table("mlc_secret", metadata, *_key("name"), *_required("ciphertext", "created_at", "updated_at"))
 
 TABLE_PREFIX = "mlc_"
 # alembic's bookkeeping for the ledger; Dagster's PostgreSQL storage owns plain "alembic_version".

@@ -187,8 +187,7 @@ class XrefStore(LedgerBase):
             .where(sa.or_(t.c.source_key == record_id, t.c.target_id == record_id))
             .order_by(t.c.integration, t.c.entity, t.c.id)
         )
-        with self._read(conn) as c:
-            return [Xref(**row._mapping) for row in c.execute(query)]
+        return self._xrefs(query, conn)
 
     def written_unmarked(
         self,
@@ -235,8 +234,7 @@ class XrefStore(LedgerBase):
             .order_by(x.c.id)
             .limit(limit)
         )
-        with self._read(conn) as c:
-            return [Xref(**row._mapping) for row in c.execute(query)]
+        return self._xrefs(query, conn)
 
     def claim_xref(
         self,

@@ -22,7 +22,8 @@ user's words, is the mapper's business, not the reader's.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from connector_resources.procore.entities import API
@@ -31,6 +32,9 @@ from connector_resources.procore.paging import header_int, next_page
 
 if TYPE_CHECKING:
     import requests
+
+# A commitment as a line's cost code fallback needs it: (id, type); the id None when an invoice names none.
+Commitment = tuple[Any, str | None]
 
 # The REST v2.0 family (reference §1): /rest/v2.0/companies/{company_id}/..., {"data": [...]}, string
 # ids, page size default 10 and at most 100.
@@ -225,6 +229,23 @@ class OrderLineReads:
             self._commitment_line_cache = {}
         return self._commitment_line_cache
 
+    def _fill_cost_code(
+        self, project_id: int, row: dict[str, Any], line_id: Any, contract: Callable[[], Commitment]
+    ) -> None:
+        """Set ``row["_cost_code"]``: the row's own cost code, else that of the commitment line ``line_id``
+        it bills (and that line's cost code id when the row has none). ``contract`` names the commitment
+        (id, type); it is asked only when a row needs the fallback (a read, for an invoice)."""
+        code = self.resolve_cost_code(project_id, row)
+        if code is None and isinstance(line_id, int):
+            commitment_id, commitment_type = contract()
+            if isinstance(commitment_id, int):
+                line = self._commitment_line(project_id, commitment_id, commitment_type, line_id)
+                if line is not None:
+                    code = line.get("_cost_code")
+                    if row["_cost_code_id"] is None:
+                        row["_cost_code_id"] = line.get("_cost_code_id")
+        row["_cost_code"] = code
+
     def _commitment_line(
         self, project_id: int, commitment_id: int, commitment_type: str | None, line_id: int
     ) -> dict[str, Any] | None:
@@ -282,22 +303,11 @@ class OrderLineReads:
             rows = [normalise_ids(row) for row in self._v2_rows(path, what)]
         except ProcoreNotFoundError as exc:
             raise self._lines_unavailable(pid, coid, exc) from None
-        contract: tuple[int, str | None] | None = None
-        if commitment_id is not None:
-            contract = (int(commitment_id), commitment_type)
+        known = (int(commitment_id), commitment_type) if commitment_id is not None else None
+        contract = cache(lambda: known or self._change_order_contract(pid, coid))
         for row in rows:
             row["_cost_code_id"] = own_cost_code_id(row)
-            code = self.resolve_cost_code(pid, row)
-            line_id = as_int(row.get("commitment_line_item_id"))
-            if code is None and isinstance(line_id, int):
-                if contract is None:
-                    contract = self._change_order_contract(pid, coid)
-                line = self._commitment_line(pid, contract[0], contract[1], line_id)
-                if line is not None:
-                    code = line.get("_cost_code")
-                    if row["_cost_code_id"] is None:
-                        row["_cost_code_id"] = line.get("_cost_code_id")
-            row["_cost_code"] = code
+            self._fill_cost_code(pid, row, as_int(row.get("commitment_line_item_id")), contract)
             row["_change_order_id"] = coid
             row["_project_id"] = pid
         return rows
@@ -386,23 +396,15 @@ class OrderLineReads:
         (``line_item_id``; the sandbox's field, unconfirmed: the reference lists only the amounts of these
         lines). The invoice is read (for its commitment) only when a line needs that fallback. A change
         order item keeps its own cost code only: its ``line_item_id`` is not a schedule of values line."""
-        contract: tuple[int, str | None] | None = None
+
+        def invoice_contract() -> Commitment:
+            invoice = self.get("requisitions", requisition_id, project_id=project_id)  # type: ignore[attr-defined]
+            return as_int(invoice.get("commitment_id")), invoice.get("commitment_type")
+
+        contract = cache(invoice_contract)
         for row in rows:
             row["_cost_code_id"] = as_int(own_cost_code_id(row))
-            code = self.resolve_cost_code(project_id, row)
-            line_id = as_int(row.get("line_item_id"))
-            if code is None and isinstance(line_id, int):
-                if contract is None:
-                    invoice = self.get("requisitions", requisition_id, project_id=project_id)  # type: ignore[attr-defined]
-                    contract = (as_int(invoice.get("commitment_id")), invoice.get("commitment_type"))
-                line = None
-                if isinstance(contract[0], int):
-                    line = self._commitment_line(project_id, contract[0], contract[1], line_id)
-                if line is not None:
-                    code = line.get("_cost_code")
-                    if row["_cost_code_id"] is None:
-                        row["_cost_code_id"] = line.get("_cost_code_id")
-            row["_cost_code"] = code
+            self._fill_cost_code(project_id, row, as_int(row.get("line_item_id")), contract)
             yield row
         yield from self.requisition_change_order_items(project_id, requisition_id)
 

@@ -94,15 +94,6 @@ def next_page(headers: Mapping[str, str], *, page: int, rows_on_page: int, rows_
 # -- time --------------------------------------------------------------------------------------------
 
 
-def require_utc(value: datetime, name: str) -> datetime:
-    """``value`` in UTC; a naive datetime is refused (which zone would it be in?)."""
-    if not isinstance(value, datetime):
-        raise TypeError(f"{name} must be a datetime, got {type(value).__name__}")
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(f"{name}={value.isoformat()} has no time zone; pass a tz-aware UTC datetime")
-    return value.astimezone(UTC)
-
-
 def parse_timestamp(value: object) -> datetime:
     """A Procore stamp (``2025-03-04T18:22:10Z``, with or without fractions or an offset) in UTC.
 

@@ -195,21 +195,15 @@ class ProcoreResource(ApiConnectionResource):
                 cost="every session of every Dagster step requests a token",
             ),
         )
-        policy = HttpPolicy(
-            connect_timeout=self.connect_timeout,
-            read_timeout=self.read_timeout,
-            max_attempts=self.max_attempts,
-            retry_after_cap=self.rate_limit_max_wait,
-            deadline=max(300.0, 3 * self.read_timeout),
-        )
+        policy = HttpPolicy.from_settings(self, retry_after_cap=self.rate_limit_max_wait)
         key = self._limit_key()
         pacer = shared_pacer(key, max_wait=self.rate_limit_max_wait, enabled=self.respect_rate_limit_headers)
-        http = HttpClient(
+        http = HttpClient.for_json(
             "procore",
             self.base_url,
             auth=auth,
             policy=policy,
-            default_headers={"Procore-Company-Id": str(company), "Accept": "application/json"},
+            headers={"Procore-Company-Id": str(company)},
             limit_key=key,
             max_in_flight=self.max_in_flight,
             rate_per_second=self.rate_per_second,

@@ -44,6 +44,7 @@ from connector_resources.http import (
     HttpClient,
     OAuthClientCredentials,
 )
+from connector_resources.http.moments import aware_utc
 from connector_resources.procore.entities import (
     API,
     CHANGE_ENTITIES,
@@ -70,7 +71,6 @@ from connector_resources.procore.paging import (
     header_int,
     next_page,
     parse_timestamp,
-    require_utc,
     updated_range,
 )
 from connector_resources.procore.payloads import record_label, same_name, search_term, vendor_body
@@ -353,8 +353,8 @@ class ProcoreSession(OrderLineReads, SaasSession):
         ``_updated_at`` (aware UTC datetime), ``_project_id`` for project records and
         ``_commitment_type`` for commitments. Arguments are checked now; rows come as consumed."""
         spec = self.spec(entity)
-        start = require_utc(start, "start")
-        end = require_utc(end, "end")
+        start = aware_utc(start, "start")
+        end = aware_utc(end, "end")
         if start >= end:
             raise ValueError(f"start {start.isoformat()} must be before end {end.isoformat()}")
         return self._changed(spec, start, end)

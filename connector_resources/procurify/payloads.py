@@ -44,6 +44,18 @@ def _required_text(record: str, data: Mapping[str, Any], field: str) -> None:
         raise invalid(record, field, "is required (a non-empty string)")
 
 
+def _code(record: str, data: Mapping[str, Any], field: str, codes: range, what: str) -> None:
+    """``field``, when present, is one of the integer ``codes`` (a bool is not a code, though an int)."""
+    value = data.get(field)
+    if value is not None and (isinstance(value, bool) or value not in codes):
+        raise invalid(record, field, f"{value!r} is not {what} ({codes.start}-{codes.stop - 1})")
+
+
+def _listed(value: Any) -> bool:
+    """Whether ``value`` goes out as a JSON array (a sequence, but not text, which is one too)."""
+    return isinstance(value, Sequence) and not isinstance(value, str | bytes)
+
+
 def _mapping(record: str, data: Any) -> Mapping[str, Any]:
     if not isinstance(data, Mapping):
         raise ProcurifyValidationError(
@@ -63,15 +75,13 @@ def vendor_body(vendor: Mapping[str, Any], *, partial: bool = False) -> tuple[st
     if not partial or "email" in vendor:
         emails = vendor.get("email")
         # The API takes an *array* of addresses (§2.3), required; a bare string is a common slip.
-        if isinstance(emails, str) or not isinstance(emails, Sequence) or not emails:
+        if not _listed(emails) or not emails:
             raise invalid(record, "email", "is required as a non-empty list of addresses (an array)")
         for index, address in enumerate(emails):
             if not isinstance(address, str) or "@" not in address:
                 raise invalid(record, f"email[{index}]", f"{address!r} is not an e-mail address")
     _max_length(record, vendor, "external_id", 100)
-    kind = vendor.get("type")
-    if kind is not None and (isinstance(kind, bool) or kind not in VENDOR_TYPES):
-        raise invalid(record, "type", f"{kind!r} is not a vendor type code (1-7)")
+    _code(record, vendor, "type", VENDOR_TYPES, "a vendor type code")
     return record, json_body(dict(vendor), record)
 
 
@@ -86,14 +96,10 @@ def account_code_body(account_code: Mapping[str, Any]) -> tuple[str, dict[str, A
     _required_text(record, account_code, "code")
     _max_length(record, account_code, "code", 50)
     _max_length(record, account_code, "description", 200)
-    kind = account_code.get("account_type")
-    if kind is not None and (isinstance(kind, bool) or kind not in ACCOUNT_TYPES):
-        raise invalid(record, "account_type", f"{kind!r} is not an account type (0-5)")
+    _code(record, account_code, "account_type", ACCOUNT_TYPES, "an account type")
     departments = account_code.get("departments")
     if departments is not None and (
-        isinstance(departments, str | bytes)
-        or not isinstance(departments, Sequence)
-        or any(isinstance(d, bool) or not isinstance(d, int) for d in departments)
+        not _listed(departments) or any(isinstance(d, bool) or not isinstance(d, int) for d in departments)
     ):
         raise invalid(record, "departments", "must be a list of department ids")
     return record, json_body(dict(account_code), record)
@@ -108,7 +114,7 @@ def requisition_body(requisition: Mapping[str, Any]) -> tuple[str, dict[str, Any
     """(record label, JSON body) for ``POST /api/v3/requisitions/`` (everything by name, §2.4)."""
     record = requisition_label(_mapping("requisition", requisition))
     lines = requisition.get("line_items")
-    if isinstance(lines, str | bytes) or not isinstance(lines, Sequence) or not lines:
+    if not _listed(lines) or not lines:
         raise invalid(record, "line_items", "is required as a non-empty list of lines")
     for index, line in enumerate(lines):
         if not isinstance(line, Mapping):
@@ -125,7 +131,7 @@ def po_revision_body(procurify_po: int, changes: Mapping[str, Any]) -> tuple[str
     _max_length(record, changes, "PO_Num", 30)
     items = changes.get("order_items")
     if items is not None:
-        if isinstance(items, str | bytes) or not isinstance(items, Sequence):
+        if not _listed(items):
             raise invalid(record, "order_items", "must be a list of lines")
         for index, item in enumerate(items):
             if not isinstance(item, Mapping) or item.get("id") is None:

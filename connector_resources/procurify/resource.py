@@ -103,20 +103,14 @@ class ProcurifyResource(ApiConnectionResource):
         return ProcurifyAuth(self.client_id, secret, audience=self.audience)
 
     def _client(self, auth: ProcurifyAuth) -> HttpClient:
-        policy = HttpPolicy(
-            connect_timeout=self.connect_timeout,
-            read_timeout=self.read_timeout,
-            max_attempts=self.max_attempts,
-            backoff_base=self.backoff_base,
-            deadline=max(300.0, 3 * self.read_timeout),
-            # The core's retry statuses (429 and 5xx, 504 included) and timeouts, bounded by max_attempts.
-        )
-        return HttpClient(
+        # The core's retry statuses (429 and 5xx, 504 included) and timeouts, bounded by max_attempts.
+        policy = HttpPolicy.from_settings(self)
+        return HttpClient.for_json(
             "procurify",
             self.base_url,
             auth=auth,
             policy=policy,
-            default_headers={**CLIENT_HEADER, "Accept": "application/json"},
+            headers=CLIENT_HEADER,
             limit_key=f"procurify:{self._host()}",
             max_in_flight=self.max_in_flight,
             rate_per_second=self.rate_per_second or None,

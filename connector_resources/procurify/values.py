@@ -17,6 +17,7 @@ from typing import Any
 
 import requests
 
+from connector_resources.http.moments import aware_utc
 from connector_resources.procurify.errors import ProcurifyProtocolError, invalid
 
 
@@ -56,15 +57,6 @@ def parse_timestamp(value: Any) -> datetime | None:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     return parsed.astimezone(UTC)
-
-
-def aware_utc(value: Any, name: str) -> datetime:
-    """``value`` as UTC; a naive datetime is refused (its zone would be a guess)."""
-    if not isinstance(value, datetime):
-        raise TypeError(f"{name} must be a datetime, got {type(value).__name__}")
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(f"{name} {value.isoformat()} has no time zone; pass a tz-aware (UTC) datetime")
-    return value.astimezone(UTC)
 
 
 def iso_z(moment: datetime) -> str:

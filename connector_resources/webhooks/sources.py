@@ -36,6 +36,8 @@ class WebhookRejected(Exception):
 
 
 Headers = Mapping[str, str]
+# The delivery headers kept with every event (``headers_of_interest``); a signed source adds its signature's.
+KEPT_HEADERS = ("content-type", "user-agent")
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,7 @@ class WebhookSource:
     # whose reference documents no event time at all (its README row must then say it is not age-checked).
     occurred_at: Callable[[Headers, Any], datetime] | None
     freshness: Freshness
-    headers_of_interest: tuple[str, ...] = field(default=("content-type", "user-agent"))
+    headers_of_interest: tuple[str, ...] = field(default=KEPT_HEADERS)
 
 
 def hmac_matches(
@@ -130,12 +132,7 @@ def coupa_source(
         return parse_event_time(value, time_field)
 
     return WebhookSource(
-        name,
-        verify,
-        event_id,
-        occurred_at,
-        Freshness(max_age, future_skew),
-        ("content-type", "user-agent", header.lower()),
+        name, verify, event_id, occurred_at, Freshness(max_age, future_skew), (*KEPT_HEADERS, header.lower())
     )
 
 
@@ -189,9 +186,7 @@ def procore_source(
     def occurred_at(_headers: Headers, payload: Any) -> datetime:
         return parse_event_time(payload.get("timestamp") if isinstance(payload, dict) else None, "timestamp")
 
-    return WebhookSource(
-        name, verify, event_id, occurred_at, Freshness(max_age, future_skew), ("content-type", "user-agent")
-    )
+    return WebhookSource(name, verify, event_id, occurred_at, Freshness(max_age, future_skew), KEPT_HEADERS)
 
 
 def bill_source(
@@ -268,7 +263,7 @@ def bill_source(
         event_id,
         occurred_at,
         Freshness(max_age, future_skew),
-        ("content-type", "user-agent", "x-bill-sha-signature"),
+        (*KEPT_HEADERS, "x-bill-sha-signature"),
     )
 
 
