@@ -1,19 +1,28 @@
-"""An integration's settings declared with each name said once.
+"""An integration's settings declared as data: ``settings.toml`` beside its flows, one table per setting.
 
 Every setting of an integration is ``Setting("<integration>_<name>", "ML_<INTEGRATION>_<NAME>", ...)``: the
 field and the variable spell the same name twice, and ``register_settings`` refuses a variable outside the
-prefix. ``SettingsOf(integration)`` says the prefix once, so a declaration is its name, default, help and
-kind (``connector_resources.setting_kinds``), and registers them in the one table (the generated settings
-docs and ``ml-connector ping`` read that table).
+prefix. So a package's ``settings.toml`` holds each setting under its short name, with its default, help
+and kind (``connector_resources.setting_kinds``: a constant's name such as ``"EMAIL"``, or an inline table
+naming the kind and its fields, ``{ Number = { whole = true, minimum = 1 } }``); its ``settings.py`` is one
+call, ``declared_settings(__name__)``, which builds the ``Setting``s and registers them in the one table
+(the generated settings docs and ``ml-connector ping`` read that table). Data rather than code: six
+integrations' declarations are alike by nature, and a table reads as what it is.
 """
 
 from __future__ import annotations
 
+import sys
+import tomllib
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from connector_resources import setting_kinds
 from connector_resources.setting_kinds import Kind
 from connector_resources.settings import Setting, register_settings
+
+DECLARATIONS = "settings.toml"
 
 
 @dataclass(frozen=True)
@@ -31,3 +40,49 @@ class SettingsOf:
 
     def register(self, *declared: Setting) -> tuple[Setting, ...]:
         return register_settings(self.integration, *declared)
+
+
+def kind_of(declared: str | dict[str, dict[str, Any]] | None, where: str) -> Kind | None:
+    """The kind a declaration names: a constant of ``setting_kinds`` by name, or ``{Class = {fields}}``
+    (lists become tuples, as the kinds' fields are); a clear error naming the setting otherwise."""
+    if declared is None:
+        return None
+    if isinstance(declared, str):
+        kind = getattr(setting_kinds, declared, None)
+        if kind is None or isinstance(kind, type):
+            raise ValueError(
+                f"{where}: kind {declared!r} is not a constant of connector_resources.setting_kinds"
+            )
+        return kind
+    if len(declared) != 1:
+        raise ValueError(
+            f"{where}: kind names one class, e.g. {{ Number = {{ minimum = 1 }} }}; got {declared}"
+        )
+    [(name, fields)] = declared.items()
+    cls = getattr(setting_kinds, name, None)
+    if not isinstance(cls, type):
+        raise ValueError(f"{where}: kind {name!r} is not a class of setting_kinds")
+    return cls(**{key: tuple(v) if isinstance(v, list) else v for key, v in fields.items()})
+
+
+def declared_settings(module: str) -> tuple[Setting, ...]:
+    """The settings declared in the ``settings.toml`` beside ``module`` (an integration's ``settings``
+    module), registered under the integration (its package's name), in the file's order."""
+    integration = module.rsplit(".", 2)[-2]
+    path = Path(sys.modules[module].__file__ or "").with_name(DECLARATIONS)
+    with path.open("rb") as handle:
+        tables = tomllib.load(handle)
+    for name, table in tables.items():
+        if (
+            not isinstance(table, dict)
+            or {"default", "help"} - set(table)
+            or set(table) - {"default", "help", "kind"}
+        ):
+            raise ValueError(f"{path}: [{name}] takes default and help, and kind if not text; got {table!r}")
+    setting = SettingsOf(integration)
+    return setting.register(
+        *(
+            setting(name, t["default"], t["help"], kind_of(t.get("kind"), f"{path}: [{name}]"))
+            for name, t in tables.items()
+        )
+    )

@@ -1,27 +1,10 @@
-"""Coupa -> JD Edwards: its settings, typed, found by prefix (``settings.register_settings``)."""
+"""Coupa -> JD Edwards: its settings, declared in ``settings.toml`` beside this module,
+registered in the one table under the ``ML_COUPA_JDE_`` prefix
+(``flows.integration_settings.declared_settings``)."""
 
 from __future__ import annotations
 
-from connector_resources.settings import Setting, register_settings
+from connector_assets.flows.integration_settings import declared_settings
+from connector_resources.settings import Setting
 
-SETTINGS: tuple[Setting, ...] = register_settings(
-    "coupa_jde",
-    Setting(
-        "coupa_jde_invoices_cron",
-        "ML_COUPA_JDE_INVOICES_CRON",
-        "5-59/15 * * * *",
-        "Coupa -> JDE invoices (polling fallback for call-outs)",
-    ),
-    Setting(
-        "coupa_jde_payments_cron",
-        "ML_COUPA_JDE_PAYMENTS_CRON",
-        "10-59/15 * * * *",
-        "Coupa -> JDE payments (polling fallback for call-outs)",
-    ),
-    Setting(
-        "coupa_jde_account_map",
-        "ML_COUPA_JDE_ACCOUNT_MAP",
-        "",
-        "Coupa account -> JDE account table (optional)",
-    ),
-)
+SETTINGS: tuple[Setting, ...] = declared_settings(__name__)
