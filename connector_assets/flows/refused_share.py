@@ -26,8 +26,10 @@ from connector_assets.flows.records import FlowSpec
 from connector_resources.ledger import Ledger
 from connector_resources.redaction import redact
 
-SAMPLE = 3  # refusals quoted in full (the record and the field named), the rest only counted by cause
+SAMPLE = 3  # refusals quoted (the record and the field named), the rest only counted by cause
+SAMPLE_CHARS = 300
 CAUSE_CHARS = 160
+CAUSES_TOLD = 5  # causes a message names; the check's metadata lists them all
 
 
 def refusal_cause(reason: str) -> str:
@@ -35,10 +37,10 @@ def refusal_cause(reason: str) -> str:
 
     Reasons name the record first and the cause last ("bill 8c06... (invoice INV-000108, Cascade
     Lumber): item 172: account code 7001 not found in F0901"; "supplier 4411: account 4000-0-0-0 not
-    found in F0901"), so the cause is the last part; amounts in it are masked, codes kept, as the
-    code is what a person fixes in the mapping."""
-    cause = redact(reason).rsplit(": ", 1)[-1]
-    return re.sub(r"-?\d[\d,]*\.\d+", "#", cause).strip()[:CAUSE_CHARS]
+    found in F0901"), so the cause is the last part, its first problem when it lists several ("...; ...").
+    Amounts in it are masked; codes and accounts are kept, as they are what a person fixes in a mapping."""
+    cause = redact(reason).rsplit(": ", 1)[-1].split("; ", 1)[0]
+    return re.sub(r"-?\d[\d,]*\.\d{2}\b", "#", cause).strip()[:CAUSE_CHARS]
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,10 @@ class RefusedShare:
 
     def message(self) -> str:
         """What the run's log and the step failure say: the share, the causes counted, a sample in full."""
-        causes = "; ".join(f"{n} x {cause}" for cause, n in self.causes.most_common())
+        told = self.causes.most_common(CAUSES_TOLD)
+        causes = "; ".join(f"{n} x {cause}" for cause, n in told)
+        if len(self.causes) > len(told):
+            causes += f"; {len(self.causes) - len(told)} other cause(s)"
         return (
             f"{self.refused} of {self.records} {self.entity} records for {self.partition or 'the table'} "
             f"were refused ({causes}; e.g. {'; '.join(self.sample)}): this looks systemic (mapping or "
@@ -87,7 +92,7 @@ def judge(spec: FlowSpec, partition: str | None, records: int, reasons: Iterable
         refused=refused,
         systemic=records >= spec.systemic_min and refused > spec.systemic_share * records,
         causes=Counter(refusal_cause(r) for r in reasons),
-        sample=tuple(redact(r) for r in reasons[:SAMPLE]),
+        sample=tuple(redact(r)[:SAMPLE_CHARS] for r in reasons[:SAMPLE]),
     )
 
 
