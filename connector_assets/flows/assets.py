@@ -11,7 +11,6 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from dagster import (
-    AssetCheckResult,
     AssetCheckSpec,
     AssetExecutionContext,
     AssetKey,
@@ -37,6 +36,13 @@ from connector_assets.flows.core import (
     validate,
 )
 from connector_assets.flows.mapping_tables import recording_snapshots, snapshot_metadata
+from connector_assets.flows.refused_share import (
+    RefusedShare,
+    judge,
+    judge_queue,
+    mapped_check,
+    systemic_written_check,
+)
 from connector_assets.flows.writer import (
     UNREACHABLE_AFTER,
     PartitionWriter,
@@ -49,17 +55,8 @@ from connector_assets.flows.written_check import check_result, check_spec, parti
 from connector_assets.incremental import days_in_window
 from connector_assets.run_workers import worker_ended
 from connector_assets.staging import Column
-from connector_resources.redaction import redact
 
 MAPPED_COLUMNS = (Column("source_key"), Column("payload"))
-
-
-class _Systemic(Exception):
-    """Most of a day's records cannot be written: the mapping or the schema is broken, not the data."""
-
-    def __init__(self, message: str, metadata: dict[str, Any]) -> None:
-        super().__init__(message)
-        self.metadata = metadata
 
 
 CHECK = "writable"
@@ -256,26 +253,32 @@ def build_flow_assets(
         pool=spec.mapped_pool,
     )
     def _mapped(context: AssetExecutionContext):
+        """Queue every refused record with its reason and stage the rest, however many are refused: a
+        day that looks systemic is flagged (``refused_share``), never held back whole (issue 37, item 2)."""
         tag_run(context, spec)
         totals: dict[str, int] = {"records": 0, "valid": 0, "rejected": 0, "held": 0}
         used: dict[str, set[str]] = {}
+        shares: list[RefusedShare] = []
         for partition in run_partitions(context):
-            try:
-                with recording_snapshots() as read:
-                    counts = _map_partition(context, partition)
-            except _Systemic as systemic:
-                yield AssetCheckResult(check_name=CHECK, passed=False, metadata=systemic.metadata)
-                raise Failure(str(systemic)) from None
+            with recording_snapshots() as read:
+                counts, share = _map_partition(context, partition)
+            shares.append(share)
+            if share.systemic:
+                context.log.error(share.message())
             for key, value in counts.items():
                 totals[key] += value
             for table, prints in read.items():
                 used.setdefault(table, set()).update(prints)
-        yield AssetCheckResult(check_name=CHECK, passed=True, metadata=totals)
+        worst = max(shares, key=lambda s: (s.systemic, s.refused))
+        yield mapped_check(CHECK, worst, totals)
         # Which mapping-table snapshot(s) the records were mapped with: the run pins the table it used.
         yield MaterializeResult(metadata={**totals, **snapshot_metadata(used)})
 
-    def _map_partition(context: AssetExecutionContext, partition: str | None) -> dict[str, int]:
-        """Map, validate and stage one day; raises (failing the check) when the day looks systemic."""
+    def _map_partition(
+        context: AssetExecutionContext, partition: str | None
+    ) -> tuple[dict[str, int], RefusedShare]:
+        """Map, validate and stage one day: refused records queued with their reasons, records waiting for
+        a dependency held, the rest staged for the write step; with the day's refused share."""
         ledger = context.resources.ledger.get()
         run_id = context.run.run_id
         records: list[Mapped] = []
@@ -288,14 +291,6 @@ def build_flow_assets(
         waiting = [r for r in checked.valid if r.depends_on and not dependency_synced(ledger, r.depends_on)]
         ready = [r for r in checked.valid if r not in waiting]
         metadata = {"records": total, "valid": len(ready), "rejected": len(rejected), "held": len(waiting)}
-        if total >= spec.systemic_min and len(rejected) > spec.systemic_share * total:
-            sample = "; ".join(redact(r.reason) for r in rejected[:3])
-            raise _Systemic(
-                f"{len(rejected)} of {total} {spec.entity} records for {partition or 'the table'} cannot be "
-                f"written ({sample}); this looks systemic (mapping or schema), so nothing was written. "
-                "Fix it and rerun.",
-                {**metadata, "partition": partition or "-", "sample": sample},
-            )
         for record in waiting:
             reason = f"{spec.entity} {record.source_key} waits for {record.depends_on} to sync"
             queue_failure(
@@ -317,7 +312,7 @@ def build_flow_assets(
         except BaseException:
             writer.abort()
             raise
-        return metadata
+        return metadata, judge(spec, partition, total, [r.reason for r in rejected])
 
     @asset(
         name=written_name,
@@ -333,6 +328,10 @@ def build_flow_assets(
         check_specs=[check_spec(written_name, spec.target_system, partitions_def)],
     )
     def _written(context: AssetExecutionContext):
+        """Write the day's staged records. When the day's refused share looks systemic (``refused_share``)
+        the step fails after writing them and after its check: the run, the partition and a backfill show
+        the day as needing attention (and alert), while the rerun writes nothing twice (the ledger skips
+        each record written) and passes once the refused records are replayed or mapped."""
         tag_run(context, spec)
         ledger = context.resources.ledger.get()
         counts: dict[str, int] = {
@@ -355,12 +354,13 @@ def build_flow_assets(
             for item in ledger.open_items(integration=spec.integration, flow=spec.name, limit=100_000)
         }
         partitions = run_partitions(context)
+        staged: dict[str | None, set[str]] = {}
         with spec.open_target(context) as target:
             calls = _api_calls(target)
             try:
                 for partition in partitions:
                     before = dict(counts)
-                    _write_partition(context, target, partition, queued, counts)
+                    staged[partition] = _write_partition(context, target, partition, queued, counts)
                     _observe_target(context, partition, {k: counts[k] - before[k] for k in counts})
             finally:
                 counts["api_calls"] = _api_calls(target) - calls
@@ -378,15 +378,19 @@ def build_flow_assets(
             day.reasons.update(more.reasons)
         in_target = sum(counts[k] for k in ("create", "update", "adopt", "skip"))
         context.log.info(f"{spec.flow}: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
-        yield check_result(written_name, day)
-        yield MaterializeResult(
-            metadata={
-                **counts,
-                "queued_failed": day.failed,
-                "queued_held": day.held,
-                "dagster/row_count": in_target,
-            }
-        )
+        shares = [judge_queue(spec, ledger, partition, keys) for partition, keys in staged.items()]
+        yield systemic_written_check(check_result(written_name, day), shares)
+        metadata = {
+            **counts,
+            "queued_failed": day.failed,
+            "queued_held": day.held,
+            "dagster/row_count": in_target,
+        }
+        if systemic := [share.message() for share in shares if share.systemic]:
+            for message in systemic:
+                context.log.error(message)
+            raise Failure(" ".join(systemic), metadata=metadata, allow_retries=False)
+        yield MaterializeResult(metadata=metadata)
 
     def _write_partition(
         context: AssetExecutionContext,
@@ -394,7 +398,8 @@ def build_flow_assets(
         partition: str | None,
         queued: dict[str, Any],
         counts: dict[str, int],
-    ) -> None:
+    ) -> set[str]:
+        """Write one day's staged records; returns their source keys (the day's records that were mapped)."""
         ledger, run_id, lease = context.resources.ledger.get(), context.run.run_id, run_lease(context)
         records = [
             Mapped.from_payload(json.loads(row["payload"]))
@@ -425,6 +430,7 @@ def build_flow_assets(
                 f"{sum(writer.leased_by.values())} record(s) held, being written by another live run: "
                 f"{behind}; each is released when that run records it"
             )
+        return {record.source_key for record in records}
 
     def _not_awaiting_replay(
         records: list[Mapped],

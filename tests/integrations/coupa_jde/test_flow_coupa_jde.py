@@ -487,7 +487,7 @@ def test_a_payment_waits_for_its_invoice_then_is_recorded_once(world):
     assert world.coupa.call("GET", f"coupa_pay/payments/{payment['id']}")["exported"] is True
 
 
-def test_a_systemic_failure_fails_the_check_and_writes_nothing(world):
+def test_a_systemic_share_of_refusals_writes_the_fine_one_queues_the_rest_and_fails_the_day(world):
     # Ten invoices on an account JDE does not have (a broken mapping) and one fine one: systemic.
     broken = [
         world.coupa.invoice(world.supplier, f"T-6{n:02d}", [(world.accounts["20.8199"], "1.00")])
@@ -497,11 +497,17 @@ def test_a_systemic_failure_fails_the_check_and_writes_nothing(world):
     world.deliver("invoices", [i["id"] for i in [*broken, fine]])
     day = _day(fine)
     result, metadata = _run(world.resources, *INVOICES, partition=day)
-    assert not result.success and [c.passed for c in result.get_asset_check_evaluations()] == [False]
-    assert metadata == {}  # neither mapped nor written materialized
-    assert world.voucher_rows(fine["id"]) == ([], [])
-    assert _queue(world.ledger, "invoices") == {}  # fixed and rerun, not queued record by record
-    assert len(world.ledger.inbox_pending(source="coupa_invoices")) == 11  # nothing acknowledged
+    assert not result.success  # the day marked: both checks red, the write step failed ...
+    assert [c.passed for c in result.get_asset_check_evaluations()] == [False, False]
+    assert "coupa_jde_invoices_written" not in metadata and "coupa_jde_invoices_mapped" in metadata, metadata
+    # ... after posting the fine one and queueing the ten, each with its reason.
+    pay_items, lines = world.voucher_rows(fine["id"])
+    assert len(pay_items) == 1 and lines, (pay_items, lines)
+    queued = _queue(world.ledger, "invoices")
+    assert set(queued) == {str(i["id"]) for i in broken}, queued
+    assert all("20.8199" in item.reason for item in queued.values()), queued
+    # The inbox rows stay unacknowledged while the day is failed: its rerun reads them again.
+    assert len(world.ledger.inbox_pending(source="coupa_invoices")) == 11
 
     # The F0901 cache gone is systemic too: the mapped step stops before anything is written.
     world.resources["staging"].path("jde_gl_accounts", None).unlink()

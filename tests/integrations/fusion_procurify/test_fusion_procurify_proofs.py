@@ -4,9 +4,9 @@ each flow's own tests do not make, end to end through Dagster against both simul
 day's runs do), one more for a bad record and a held one, and one on PostgreSQL for two runs at once.
 
 * A systemic failure: ``ML_FUSION_BUSINESS_UNIT`` names a business unit no supplier has a pay site in, so
-  every bill of the day is refused: the invoices' mapped step fails its check and stops, Fusion receives
-  not one invoice POST and nothing is queued (a systemic problem is fixed and rerun, not replayed record by
-  record).
+  every bill of the day is refused: each is queued with its reason, Fusion receives not one invoice POST,
+  and the day is marked (both checks red, the write step failed, saying it looks systemic); the unit
+  fixed, the day's rerun maps every bill again.
 * kill -9 of the invoices' write step mid-write, then a rerun: the write step runs in a child process (a
   real Dagster run of the one write asset) with the pod answering slowly and the child's ledger recording
   each answer ``SLOW_RECORD`` seconds late (``kill9.CRASH_WINDOW``), so the kill lands with one invoice in
@@ -130,19 +130,20 @@ def _uuids(bills: list[dict[str, Any]]) -> set[str]:
 # -- a systemic failure ---------------------------------------------------------------------------------
 
 
-def test_a_wrong_business_unit_fails_the_day_of_bills_and_writes_nothing(story, monkeypatch):
+def test_a_wrong_business_unit_queues_the_day_of_bills_and_marks_it_systemic(story, monkeypatch):
     world, bills = story.world, story.bills
     posts = fusion_posts(world, "invoices")
     monkeypatch.setenv("ML_FUSION_BUSINESS_UNIT", NOWHERE)
     failed = world.materialize(*BILLS, INVOICES_WRITTEN, ok=False)
-    assert [c.passed for c in failed.get_asset_check_evaluations()] == [False]
+    assert [c.passed for c in failed.get_asset_check_evaluations()] == [False, False]  # mapped, written
     materialized = {e.asset_key.to_user_string() for e in failed.get_asset_materialization_events()}
-    assert materialized == {"procurify_bills"}, materialized  # neither mapped nor written
+    assert INVOICES_WRITTEN not in materialized, materialized  # the write step failed: the day shows failed
     failures = step_failures(failed)
     assert "looks systemic" in failures and NOWHERE in failures, failures  # names the unit
     assert fusion_posts(world, "invoices") == posts  # not one invoice POST reached Fusion
     assert not invoices_by_bill(world, bills)
-    assert not world.queue("invoices")  # fixed and rerun, not replayed record by record
+    queued = _queued(world, "invoices")  # every refused bill queued with its reason, none lost
+    assert set(queued) == _uuids(bills) and all(NOWHERE in r for r in queued.values()), queued
 
     monkeypatch.setenv("ML_FUSION_BUSINESS_UNIT", BUSINESS_UNIT)
     mapped = world.run(*BILLS)[INVOICES_MAPPED]

@@ -271,7 +271,7 @@ def test_a_bad_mapping_row_is_queued_naming_it_then_replayed_once_with_the_fixed
     _one_bill_each(world)
 
 
-def test_a_systemic_failure_writes_nothing(tmp_path, monkeypatch):
+def test_a_systemic_failure_queues_the_refused_and_fails_the_day(tmp_path, monkeypatch):
     table = ROOT / "mappings" / "sandbox" / "jde_bill_accounts.csv"
     header, *rows = table.read_text().splitlines()
     unreadable = tmp_path / "unreadable.csv"  # semicolons: no bill_chart_of_account_id column
@@ -283,9 +283,12 @@ def test_a_systemic_failure_writes_nothing(tmp_path, monkeypatch):
         meta = world.run(*EVERYTHING, ok=False)  # the table's asset fails: nothing downstream runs
         assert "jde_bill_account_map" not in meta and "jde_bill_bills_mapped" not in meta
         monkeypatch.setenv("ML_JDE_BILL_ACCOUNT_MAP", str(archived))
-        meta = world.run(*EVERYTHING, ok=False)  # mapped, most refused: the check fails, nothing written
+        meta = world.run(*EVERYTHING, ok=False)  # mapped, most refused: queued, the day failed
         assert "jde_bill_bills_written" not in meta
-        assert not world.bill_xrefs() and not world.bills_in_bill()
+        mapped = meta["jde_bill_bills_mapped"]  # every refused bill queued with its reason, none lost
+        queued = world.ledger.open_items(integration="jde_bill", flow="bills", status="failed")
+        assert len(queued) == mapped["rejected"] > mapped["records"] / 2, (mapped, queued)
+        assert not world.bill_xrefs() and not world.bills_in_bill()  # none passed: nothing to write
 
 
 def test_an_outage_fails_the_partition_with_everything_queued_and_a_rerun_writes_each_once(world):

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 import pytest
 import requests
 import sqlalchemy as sa
-from asset_runs import metadata_by_asset
+from asset_runs import metadata_by_asset, step_failures
 from dagster import instance_for_test, materialize
 from jde_coupa_world import jde_coupa_world, replay_into_coupa
 from s3_server import moto_server
@@ -166,21 +166,31 @@ def test_invalid_records_name_the_record_and_field():
     assert "field supplier_number" in reasons["x9"]
 
 
-def test_a_systemic_failure_fails_the_check_and_writes_nothing(tmp_path):
+def test_a_systemic_share_of_refusals_writes_the_rest_queues_the_refused_and_fails_the_day(tmp_path):
+    from collections import Counter
     from contextlib import contextmanager
 
     from connector_assets.flows.assets import build_flow_assets
     from connector_assets.flows.core import FlowSpec
 
-    class MustNotBeCalled:
-        def find(self, record):
-            raise AssertionError("nothing may be written after a systemic failure")
+    class Recording:
+        """An in-memory Coupa: what was created, by source key."""
 
-        create = update = find
+        creates: Counter[str] = Counter()
+
+        def find(self, record):
+            return None
+
+        def create(self, record):
+            self.creates[record.source_key] += 1
+            return f"C-{record.source_key}"
+
+        def update(self, target_id, record):
+            raise AssertionError("nothing here is updated")
 
     @contextmanager
     def target(_context):
-        yield MustNotBeCalled()
+        yield Recording()
 
     def broken_mapping(_context, _partition):  # e.g. the name column went missing upstream
         for n in range(12):
@@ -194,36 +204,26 @@ def test_a_systemic_failure_fails_the_check_and_writes_nothing(tmp_path):
         spec, partitions_def=None, upstream=[], resource_keys=set(), group="itest", kinds={"test"}
     )
     db = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
+    resources = {"staging": StagingResource(base_dir=str(tmp_path)), "ledger": LedgerResource(db_url=db)}
     with instance_for_test() as instance:
-        result = materialize(
-            assets,
-            instance=instance,
-            raise_on_error=False,
-            resources={
-                "staging": StagingResource(base_dir=str(tmp_path)),
-                "ledger": LedgerResource(db_url=db),
-            },
-        )
-    assert not result.success
-    assert [c.passed for c in result.get_asset_check_evaluations()] == [False]
-    assert result.get_asset_materialization_events() == []  # neither mapped nor written materialized
-    # A systemic failure is fixed and rerun, not queued.
-    assert Ledger(db).open_items(integration="itest") == []
+        result = materialize(assets, instance=instance, raise_on_error=False, resources=resources)
+    assert not result.success  # 12 of 13 refused: systemic, the day marked failed ...
+    assert [c.passed for c in result.get_asset_check_evaluations()] == [False, False]  # mapped, written
+    materialized = [e.asset_key.to_user_string() for e in result.get_asset_materialization_events()]
+    assert materialized == ["itest_suppliers_mapped"], materialized  # the write step failed
+    # ... after writing the one that passed and queueing the 12 with the record and the field named.
+    assert Recording.creates == Counter({"99": 1})
+    queued = {i.source_key: i.reason for i in Ledger(db).open_items(integration="itest")}
+    assert set(queued) == {str(n) for n in range(12)}, queued
+    assert all(r.startswith(f"supplier {k}: field name") for k, r in queued.items()), queued
 
-    # What a re-execution "from failure" does: it skips the failed mapping step and runs the writer alone.
-    # Nothing was staged for it, so it writes nothing (MustNotBeCalled would fail the run otherwise).
+    # What a re-execution "from failure" does: it runs the writer alone, on what was staged: the one
+    # written is not written twice, and the day stays failed while the 12 are still refused.
     written = [a for a in assets if a.key.to_user_string().endswith("_written")]
     with instance_for_test() as instance:
-        rerun = materialize(
-            written,
-            instance=instance,
-            resources={
-                "staging": StagingResource(base_dir=str(tmp_path)),
-                "ledger": LedgerResource(db_url=db),
-            },
-        )
-    assert rerun.success
-    assert rerun.get_asset_materialization_events()[0].materialization.metadata["create"].value == 0
+        rerun = materialize(written, instance=instance, raise_on_error=False, resources=resources)
+    assert not rerun.success and "looks systemic" in step_failures(rerun)
+    assert Recording.creates == Counter({"99": 1})
 
 
 def test_a_partition_failed_by_an_outage_is_rerun_and_writes_each_supplier_once(world):

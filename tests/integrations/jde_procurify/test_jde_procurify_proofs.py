@@ -4,9 +4,9 @@ One world for the module (the tests build on each other in file order, as a day'
 PostgreSQL for two runs at once.
 
 * A systemic failure: the account table in force is replaced by one typed against another chart (every JDE
-  account on a business unit JDE does not have), so every bill of the day is refused: the bills' mapped
-  step fails its check and stops, JDE receives not one orchestration call and nothing is queued (a
-  systemic problem is fixed and rerun, not replayed record by record).
+  account on a business unit JDE does not have), so every bill of the day is refused: each is queued with
+  its reason, JDE receives not one orchestration call, and the day is marked (both checks red, the write
+  step failed, saying it looks systemic); the table fixed, the day's rerun maps every bill again.
 * kill -9 of a write step mid-write, then a rerun, in both directions: bills -> JDE voucher batches
   (F0411Z1, ``ML_CreateVoucherBatch``) and JDE orders -> Procurify requisitions (``POST
   /api/v3/requisitions/``). The write step runs in a child process (a real Dagster run of the one write
@@ -134,27 +134,30 @@ def _table_of_another_chart(path: Path) -> Path:
     return path
 
 
-def test_a_broken_account_table_fails_the_day_of_bills_and_writes_nothing(story, monkeypatch, tmp_path):
+def test_a_broken_account_table_queues_the_day_of_bills_and_marks_it_systemic(story, monkeypatch, tmp_path):
     world, bills = story.world, story.bills
     calls = world.orchestration_calls()
     monkeypatch.setenv("ML_JDE_PROCURIFY_ACCOUNT_MAP", str(_table_of_another_chart(tmp_path / "broken.csv")))
     failed = world.materialize("jde_procurify_account_map", *BILLS, BILLS_WRITTEN, ok=False)
-    assert [c.passed for c in failed.get_asset_check_evaluations()] == [False]
+    assert [c.passed for c in failed.get_asset_check_evaluations()] == [False, False]  # mapped, written
     materialized = {e.asset_key.to_user_string() for e in failed.get_asset_materialization_events()}
-    assert materialized == {"jde_procurify_account_map", "procurify_bills"}, materialized  # not mapped
+    assert BILLS_WRITTEN not in materialized, materialized  # the write step failed: the day shows failed
     failures = step_failures(failed)
     assert "looks systemic" in failures and f"{ELSEWHERE}1." in failures, failures
     assert "not found in F0901" in failures, failures  # the finance user's words, naming the account
     assert world.orchestration_calls() == calls  # not one orchestration call reached JDE
     assert not batches_by_bill(world, bills)
-    assert not world.queue("bills")  # fixed and rerun, not replayed record by record
+    queued = world.queue("bills")  # every refused bill queued with its reason, none lost
+    assert set(queued) == set(bills) and all("not found in F0901" in r for r in queued.values()), queued
 
     monkeypatch.setenv("ML_JDE_PROCURIFY_ACCOUNT_MAP", str(SANDBOX_TABLE))
     mapped = world.run("jde_procurify_account_map", *BILLS)[BILLS_MAPPED]
     assert mapped["records"] == len(bills) and mapped["held"] == 0, mapped
-    # With the right table the day is written; a bill refused for a reason of its own (the sandbox makes
-    # the odd bill JDE cannot take) is queued with it, the rest are the day's bills from here on.
-    refused = world.queue("bills")
+    # With the right table the day is mapped again (the write resolves the queue items of the bills it
+    # writes); a bill refused for a reason of its own (the sandbox makes the odd bill JDE cannot take)
+    # stays queued with it, the rest are the day's bills from here on.
+    staged = world.mapped_keys(BILLS_MAPPED)
+    refused = {k: r for k, r in world.queue("bills").items() if k not in staged}
     print(f"bills refused with the right table: {refused}")
     assert mapped["rejected"] == len(refused) <= 2, refused
     story.bills = sorted(world.mapped_keys(BILLS_MAPPED))

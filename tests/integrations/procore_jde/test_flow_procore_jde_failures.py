@@ -1,4 +1,5 @@
-"""Procore -> JDE: a partition failed by a JDE outage, rerun alone; a systemic failure that writes nothing.
+"""Procore -> JDE: a partition failed by a JDE outage, rerun alone; a systemic failure that writes nothing
+it should not and loses nothing.
 End to end through Dagster against both simulators, one world for the module (the tests build on each
 other in file order, as a day's runs do).
 
@@ -9,10 +10,10 @@ other in file order, as a day's runs do).
   "re-execute from failure" runs): each commitment becomes one order, the queue is cleared, and the other
   day's orders are neither written again nor touched.
 * Systemic failure: the cost-code table in force is replaced by a broken one (every cost code on an
-  object account JDE does not have), so every voucher of the day is refused: the vouchers' mapped step
-  fails its check and stops, JDE receives not one orchestration call and nothing is queued (a systemic
-  problem is fixed and rerun, not replayed record by record). With the table fixed, a rerun writes every
-  voucher once.
+  object account JDE does not have), so every voucher of the day is refused: each is queued with its
+  reason, JDE receives not one orchestration call, and the day is marked (both checks red, the write step
+  failed, saying it looks systemic). With the table fixed, a rerun writes every voucher once and clears
+  the queue.
 """
 
 from __future__ import annotations
@@ -180,14 +181,15 @@ def test_a_systemic_failure_writes_nothing_and_a_rerun_with_the_fixed_table_writ
 
     monkeypatch.setenv("ML_PROCORE_JDE_COST_CODE_MAP", str(_broken_table(tmp_path / "broken.csv")))
     failed = world.materialize("procore_jde_cost_code_map", VOUCHERS_MAPPED, VOUCHERS_WRITTEN, ok=False)
-    assert [c.passed for c in failed.get_asset_check_evaluations()] == [False]
+    assert [c.passed for c in failed.get_asset_check_evaluations()] == [False, False]  # mapped, written
     materialized = {e.asset_key.to_user_string() for e in failed.get_asset_materialization_events()}
-    assert materialized == {"procore_jde_cost_code_map"}, materialized  # neither mapped nor written
+    assert VOUCHERS_WRITTEN not in materialized, materialized  # the write step failed: the day shows failed
     failures = step_failures(failed)
     assert "looks systemic" in failures and f".{MISSING_OBJECT}" in failures, failures
     assert world.orchestration_calls() == calls  # not one orchestration call reached JDE
     assert not batches_by_requisition(world, requisitions)
-    assert not world.queue(VOUCHERS_FLOW.name)  # fixed and rerun, not replayed record by record
+    queued = world.queue(VOUCHERS_FLOW.name)  # every refused voucher queued with its reason, none lost
+    assert set(queued) == requisitions and all(f".{MISSING_OBJECT}" in r for r in queued.values()), queued
 
     monkeypatch.setenv("ML_PROCORE_JDE_COST_CODE_MAP", str(SANDBOX_TABLE))
     before = posts(world, CREATE_VOUCHERS)

@@ -1,0 +1,142 @@
+"""The share of a day's records refused before writing, and when it looks systemic (issue 37, item 2).
+
+A refusal is a fact about one record (an account code nobody mapped, a vendor carrying another system's
+key): it is queued with its reason and the other records of the day are written all the same. When more
+than ``FlowSpec.systemic_share`` of a day's records (at least ``FlowSpec.systemic_min``) are refused, the
+cause is most likely one broken mapping or schema rather than the records, so the day is marked loudly:
+
+* the mapped step's ``writable`` check fails with WARN severity (a blocking check only stops the write on
+  ERROR, and the records that passed every check must still be written), the causes grouped with counts;
+* the write step writes what passed, then its ``no_failed_records`` check fails (ERROR) with the same
+  grouping, and the step fails: the partition shows FAILED, a backfill ends COMPLETED_FAILED, run-failure
+  alerts fire, and "rerun failed" picks exactly that day. A rerun writes nothing twice (the ledger skips
+  what it already wrote); once the mapping is fixed, ``ml-connector replay`` (or the rerun) writes the
+  refused records, and the day passes because the verdict is taken again from the retry queue.
+"""
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from dagster import AssetCheckResult, AssetCheckSeverity, MetadataValue
+
+from connector_assets.flows.records import FlowSpec
+from connector_resources.ledger import Ledger
+from connector_resources.redaction import redact
+
+SAMPLE = 3  # refusals quoted (the record and the field named), the rest only counted by cause
+SAMPLE_CHARS = 300
+CAUSE_CHARS = 160
+CAUSES_TOLD = 5  # causes a message names; the check's metadata lists them all
+
+
+def refusal_cause(reason: str) -> str:
+    """What a refusal says without the record it names, so a day's refusals count by cause.
+
+    Reasons name the record first and the cause last ("bill 8c06... (invoice INV-000108, Cascade
+    Lumber): item 172: account code 7001 not found in F0901"; "supplier 4411: account 4000-0-0-0 not
+    found in F0901"), so the cause is the last part, its first problem when it lists several ("...; ...").
+    Amounts in it are masked; codes and accounts are kept, as they are what a person fixes in a mapping."""
+    cause = redact(reason).rsplit(": ", 1)[-1].split("; ", 1)[0]
+    return re.sub(r"-?\d[\d,]*\.\d{2}\b", "#", cause).strip()[:CAUSE_CHARS]
+
+
+@dataclass(frozen=True)
+class RefusedShare:
+    """How many of a day's records were refused before writing, why, and whether that looks systemic."""
+
+    entity: str
+    partition: str | None
+    records: int
+    refused: int
+    systemic: bool
+    causes: Counter[str] = field(default_factory=Counter)  # ``refusal_cause`` -> records
+    sample: tuple[str, ...] = ()  # a few full reasons, redacted
+
+    def causes_markdown(self) -> str:
+        return "\n".join(f"- {n} x {cause}" for cause, n in self.causes.most_common()) or "none"
+
+    def metadata(self) -> dict[str, Any]:
+        return {
+            "refused": self.refused,
+            "of_records": self.records,
+            "systemic": self.systemic,
+            "refused_causes": MetadataValue.md(self.causes_markdown()),
+        }
+
+    def message(self) -> str:
+        """What the run's log and the step failure say: the share, the causes counted, a sample in full."""
+        told = self.causes.most_common(CAUSES_TOLD)
+        causes = "; ".join(f"{n} x {cause}" for cause, n in told)
+        if len(self.causes) > len(told):
+            causes += f"; {len(self.causes) - len(told)} other cause(s)"
+        return (
+            f"{self.refused} of {self.records} {self.entity} records for {self.partition or 'the table'} "
+            f"were refused ({causes}; e.g. {'; '.join(self.sample)}): this looks systemic (mapping or "
+            "schema). The others were written; the refused ones are in the retry queue with their reasons. "
+            "Fix the cause, then ml-connector replay (or rerun the partition)."
+        )
+
+
+def judge(spec: FlowSpec, partition: str | None, records: int, reasons: Iterable[str]) -> RefusedShare:
+    """The verdict on ``records`` of a day of which those with ``reasons`` were refused: systemic when
+    more than ``spec.systemic_share`` of at least ``spec.systemic_min`` records."""
+    reasons = list(reasons)
+    refused = len(reasons)
+    return RefusedShare(
+        entity=spec.entity,
+        partition=partition,
+        records=records,
+        refused=refused,
+        systemic=records >= spec.systemic_min and refused > spec.systemic_share * records,
+        causes=Counter(refusal_cause(r) for r in reasons),
+        sample=tuple(redact(r)[:SAMPLE_CHARS] for r in reasons[:SAMPLE]),
+    )
+
+
+def judge_queue(spec: FlowSpec, ledger: Ledger, partition: str | None, staged: Iterable[str]) -> RefusedShare:
+    """The same verdict taken after the write, from the retry queue as it stands: the day's records are
+    those staged plus the open items of the partition; refused are the failed ones never staged (refused
+    at mapping). So a replay that wrote the refused records, or a rerun with the fixed mapping, clears it."""
+    staged = set(staged)
+    items = ledger.partition_queue(integration=spec.integration, flow=spec.name, partition_key=partition)
+    refused = [i.reason for i in items if i.status != "held" and i.source_key not in staged]
+    records = len(staged | {i.source_key for i in items})
+    return judge(spec, partition, records, refused)
+
+
+def mapped_check(check_name: str, share: RefusedShare, totals: dict[str, int]) -> AssetCheckResult:
+    """The mapped step's ``writable`` check: passes unless the share is systemic, then fails with WARN
+    severity, so it is shown red in the UI without blocking the write of the records that passed."""
+    return AssetCheckResult(
+        check_name=check_name,
+        passed=not share.systemic,
+        severity=AssetCheckSeverity.WARN,
+        metadata={**totals, **share.metadata()} if share.refused else totals,
+        description=share.message() if share.systemic else None,
+    )
+
+
+def systemic_written_check(result: AssetCheckResult, shares: list[RefusedShare]) -> AssetCheckResult:
+    """The write step's check (``written_check.check_result``), made red (ERROR) and carrying the grouped
+    refusal causes when any day of the run is systemic."""
+    systemic = [s for s in shares if s.systemic]
+    if not systemic:
+        return result
+    causes: Counter[str] = sum((s.causes for s in systemic), Counter())
+    return AssetCheckResult(
+        asset_key=result.asset_key,
+        check_name=result.check_name,
+        passed=False,
+        severity=AssetCheckSeverity.ERROR,
+        metadata={
+            **result.metadata,
+            "systemic": True,
+            "refused": sum(s.refused for s in systemic),
+            "of_records": sum(s.records for s in systemic),
+            "refused_causes": MetadataValue.md("\n".join(f"- {n} x {c}" for c, n in causes.most_common())),
+        },
+        description=" ".join(s.message() for s in systemic),
+    )
