@@ -17,16 +17,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 
+import jde_procurify_proofs as proofs
 import pytest
 from asset_runs import step_failures
 from dagster import AssetCheckSeverity, instance_for_test
-from jde_procurify_proofs import (
-    BILLS,
-    BILLS_WRITTEN,
-    batches_by_bill,
-    pair_vendor_with_supplier,
-    voucher_posts,
-)
 from jde_procurify_world import MASTER, JdeProcurifyWorld, jde_procurify_world
 from procore_jde_proofs import SILENCED
 from roots import ROOT
@@ -84,7 +78,7 @@ def a_day_of_13(
         vendor = str(world.procurify_record("bills", uuid)["api"]["vendor"]["id"])
         if world.xrefs("vendor").get(vendor) is None:
             used = {v for v in world.xrefs("vendor").values() if v}
-            pair_vendor_with_supplier(world, vendor, next(s for s in suppliers if s not in used))
+            proofs.pair_vendor_with_supplier(world, vendor, next(s for s in suppliers if s not in used))
     fine = clean(world, entered, monkeypatch)
     codes = {u: c for u, c in bill_codes(world, entered).items() if u in fine}
     left_out: set[str] = set()
@@ -112,13 +106,13 @@ def test_a_day_with_7_of_13_bills_refused_posts_the_6_and_queues_the_7_with_reas
 ):
     refused, good, left_out = a_day_of_13(world, monkeypatch)
     monkeypatch.setenv(ACCOUNT_MAP_ENV, str(table_without(left_out, tmp_path / "broken.csv")))
-    posts = voucher_posts(world)
+    posts = proofs.voucher_posts(world)
 
-    day = world.materialize("jde_procurify_account_map", *BILLS, BILLS_WRITTEN, ok=False)
+    day = world.materialize("jde_procurify_account_map", *proofs.BILLS, proofs.BILLS_WRITTEN, ok=False)
     assert not day.success  # the day is marked: the run red, the write step failed ...
     # ... after writing the 6 and queueing the 7, each with its reason naming the bill, item and code.
-    assert batches_by_bill(world, good + refused) == Counter({u: 1 for u in good})
-    assert voucher_posts(world) == posts + GOOD
+    assert proofs.batches_by_bill(world, good + refused) == Counter({u: 1 for u in good})
+    assert proofs.voucher_posts(world) == posts + GOOD
     queue = world.queue("bills")
     assert set(queue) == set(refused), queue
     for uuid in refused:
@@ -127,7 +121,7 @@ def test_a_day_with_7_of_13_bills_refused_posts_the_6_and_queues_the_7_with_reas
     # Loudly, where Dagster shows it: the mapped check red (WARN: it must not block the 6), the written
     # check red (ERROR) with the causes counted, and the step failure saying what to do.
     checks = {c.asset_key.to_user_string(): c for c in day.get_asset_check_evaluations()}
-    mapped, written = checks["jde_procurify_bills_mapped"], checks[BILLS_WRITTEN]
+    mapped, written = checks["jde_procurify_bills_mapped"], checks[proofs.BILLS_WRITTEN]
     assert not mapped.passed and mapped.severity == AssetCheckSeverity.WARN
     assert not written.passed and written.severity == AssetCheckSeverity.ERROR
     meta = {k: v.value for k, v in written.metadata.items()}
@@ -139,19 +133,23 @@ def test_a_day_with_7_of_13_bills_refused_posts_the_6_and_queues_the_7_with_reas
     )
     assert "replay" in failures, failures
     materialized = {e.asset_key.to_user_string() for e in day.get_asset_materialization_events()}
-    assert BILLS_WRITTEN not in materialized and "jde_procurify_bills_mapped" in materialized, materialized
+    assert proofs.BILLS_WRITTEN not in materialized and "jde_procurify_bills_mapped" in materialized, (
+        materialized
+    )
 
     # A rerun before the fix posts nothing twice and stays red.
-    again = world.materialize(*BILLS, BILLS_WRITTEN, ok=False)
-    assert not again.success and voucher_posts(world) == posts + GOOD
+    again = world.materialize(*proofs.BILLS, proofs.BILLS_WRITTEN, ok=False)
+    assert not again.success and proofs.voucher_posts(world) == posts + GOOD
     assert set(world.queue("bills")) == set(refused)
 
     # The table fixed and the queue replayed: the 7 post once; the day's rerun then passes, posting nothing.
     monkeypatch.setenv(ACCOUNT_MAP_ENV, str(SANDBOX_TABLE))
     world.replay_queued("bills", register_bill_replays)
     assert world.queue("bills") == {}
-    assert batches_by_bill(world, good + refused) == Counter({u: 1 for u in good + refused})
-    assert voucher_posts(world) == posts + GOOD + REFUSED
-    finished = world.run("jde_procurify_account_map", *BILLS, BILLS_WRITTEN)[BILLS_WRITTEN]
+    assert proofs.batches_by_bill(world, good + refused) == Counter({u: 1 for u in good + refused})
+    assert proofs.voucher_posts(world) == posts + GOOD + REFUSED
+    finished = world.run("jde_procurify_account_map", *proofs.BILLS, proofs.BILLS_WRITTEN)[
+        proofs.BILLS_WRITTEN
+    ]
     assert finished["create"] == 0 and finished["skip"] == REFUSED + GOOD, finished
-    assert voucher_posts(world) == posts + GOOD + REFUSED
+    assert proofs.voucher_posts(world) == posts + GOOD + REFUSED

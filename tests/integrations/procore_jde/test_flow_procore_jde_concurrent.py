@@ -18,21 +18,9 @@ skips with the reason when it is unreachable, and fails in CI (``CI=true``).
 
 from __future__ import annotations
 
+import procore_jde_proofs as proofs
 import pytest
 from flow_proofs import two_runs_write_once
-from procore_jde_proofs import (
-    CREATE_PURCHASE_ORDER,
-    CREATE_VOUCHERS,
-    ORDERS_MAPPED,
-    ORDERS_WRITTEN,
-    SILENCED,
-    VOUCHERS_MAPPED,
-    VOUCHERS_WRITTEN,
-    approve_a_day,
-    batches_by_requisition,
-    orders_by_commitment,
-    posts,
-)
 from procore_jde_world import INTEGRATION, procore_jde_world
 
 from connector_assets.integrations.procore_jde.change_orders import register_order_replays
@@ -40,7 +28,7 @@ from connector_assets.integrations.procore_jde.purchase_orders import PURCHASE_O
 from connector_assets.integrations.procore_jde.vouchers import VOUCHERS_FLOW, register_voucher_replays
 from connector_resources.replay import _handlers
 
-pytestmark = [pytest.mark.timeout(120), *SILENCED]
+pytestmark = [pytest.mark.timeout(120), *proofs.SILENCED]
 
 
 def test_two_runs_writing_one_day_to_jde_on_one_postgresql_ledger_post_each_record_once(
@@ -51,28 +39,28 @@ def test_two_runs_writing_one_day_to_jde_on_one_postgresql_ledger_post_each_reco
         try:
             register_order_replays(resources)
             register_voucher_replays(resources)
-            approved = approve_a_day(world)
+            approved = proofs.approve_a_day(world)
             commitments, requisitions = approved.commitments, set(approved.requisitions)
-            mapped = world.run("procore_requisitions", ORDERS_MAPPED)[ORDERS_MAPPED]
+            mapped = world.run("procore_requisitions", proofs.ORDERS_MAPPED)[proofs.ORDERS_MAPPED]
             assert mapped["valid"] == len(commitments), mapped
             world.jde_faults(latency_ms=80)
 
             # ---- purchase orders: a run meeting the other's claim waits for that write (up to 2 s) and
             # skips the record
             monkeypatch.setenv("ML_LEDGER_LEASE_WAIT_SECONDS", "2")
-            orders = lambda: posts(world, CREATE_PURCHASE_ORDER)  # noqa: E731
-            two_runs_write_once(world, ORDERS_WRITTEN, PURCHASE_ORDERS_FLOW.name, commitments, orders)
-            assert orders_by_commitment(world, commitments) == dict.fromkeys(commitments, 1)
+            orders = lambda: proofs.posts(world, proofs.CREATE_PURCHASE_ORDER)  # noqa: E731
+            two_runs_write_once(world, proofs.ORDERS_WRITTEN, PURCHASE_ORDERS_FLOW.name, commitments, orders)
+            assert proofs.orders_by_commitment(world, commitments) == dict.fromkeys(commitments, 1)
 
             # ---- vouchers: a run meeting the other's claim holds the record at once (no wait); the holds
             # are replayed once the other run's write is recorded, sending nothing
             monkeypatch.setenv("ML_LEDGER_LEASE_WAIT_SECONDS", "0.001")
-            mapped = world.run(VOUCHERS_MAPPED)[VOUCHERS_MAPPED]
+            mapped = world.run(proofs.VOUCHERS_MAPPED)[proofs.VOUCHERS_MAPPED]
             assert mapped["valid"] == len(requisitions) and mapped["held"] == 0, mapped
             # Zero double POSTs: no 59A4 refusal was even needed.
-            vouchers = lambda: posts(world, CREATE_VOUCHERS)  # noqa: E731
-            two_runs_write_once(world, VOUCHERS_WRITTEN, VOUCHERS_FLOW.name, requisitions, vouchers)
-            assert batches_by_requisition(world, requisitions) == dict.fromkeys(requisitions, 1)
+            vouchers = lambda: proofs.posts(world, proofs.CREATE_VOUCHERS)  # noqa: E731
+            two_runs_write_once(world, proofs.VOUCHERS_WRITTEN, VOUCHERS_FLOW.name, requisitions, vouchers)
+            assert proofs.batches_by_requisition(world, requisitions) == dict.fromkeys(requisitions, 1)
         finally:
             for flow in (PURCHASE_ORDERS_FLOW, VOUCHERS_FLOW):
                 _handlers.pop((INTEGRATION, flow.name), None)

@@ -22,25 +22,10 @@ import csv
 from collections.abc import Iterator
 from pathlib import Path
 
+import procore_jde_proofs as proofs
 import pytest
 from asset_runs import step_failures
 from dagster import instance_for_test
-from procore_jde_proofs import (
-    APPROVED,
-    CREATE_PURCHASE_ORDER,
-    CREATE_VOUCHERS,
-    ORDERS_MAPPED,
-    ORDERS_WRITTEN,
-    SILENCED,
-    VOUCHERS_MAPPED,
-    VOUCHERS_WRITTEN,
-    Day,
-    approve_a_day,
-    batches_by_requisition,
-    link_vendor_in_ledger,
-    orders_by_commitment,
-    posts,
-)
 from procore_jde_world import ProcoreJdeWorld, procore_day, procore_jde_world
 from roots import ROOT
 from sandbox_logins import on_simulator
@@ -50,7 +35,7 @@ from connector_assets.integrations.procore_jde.vouchers import VOUCHERS_FLOW
 from connector_resources.jde import JdeAisResource
 from connector_resources.jde.resource import JdeSession
 
-pytestmark = [pytest.mark.timeout(120), *SILENCED]
+pytestmark = [pytest.mark.timeout(120), *proofs.SILENCED]
 SANDBOX_TABLE = ROOT / "mappings" / "sandbox" / "procore_jde_cost_codes.csv"
 MISSING_OBJECT = "7999"  # an object account no business unit of the JDE sandbox has
 
@@ -59,12 +44,12 @@ class Story:
     """The module's world, today's approved invoices (partition A) and another day's (partition B)."""
 
     world: ProcoreJdeWorld
-    today: Day
+    today: proofs.Day
     other_day: str
-    other: Day
+    other: proofs.Day
 
 
-def _another_day(world: ProcoreJdeWorld) -> tuple[str, Day]:
+def _another_day(world: ProcoreJdeWorld) -> tuple[str, proofs.Day]:
     """The latest earlier day with approved invoices on permitted projects, their vendors linked to JDE
     suppliers in the ledger. Its commitments may have an invoice approved today too (a commitment is
     invoiced month after month): such a commitment is in both days' runs, and whichever writes first
@@ -72,17 +57,17 @@ def _another_day(world: ProcoreJdeWorld) -> tuple[str, Day]:
     projects = {p["id"] for p in world.procore_records("projects") if p["permitted"] and p["active"]}
     by_day: dict[str, dict[str, str]] = {}
     for row in world.procore_records("requisitions"):
-        if row["status"] in APPROVED and row["deleted_at"] is None and row["project_id"] in projects:
+        if row["status"] in proofs.APPROVED and row["deleted_at"] is None and row["project_id"] in projects:
             by_day.setdefault(procore_day(row["updated_at"]), {})[str(row["id"])] = str(row["commitment_id"])
     earlier = sorted(d for d in by_day if d < world.day)
     assert earlier, "the sandbox seed has no earlier day of approved invoices"
     day = earlier[-1]
-    other = Day(by_day[day])
+    other = proofs.Day(by_day[day])
     suppliers = [str(row["AN8"]) for row in world.jde_rows("F0401")][-len(other.commitments) :]
     for commitment, an8 in zip(sorted(other.commitments), suppliers, strict=True):
         vendor = str(world.procore_record("commitments", commitment)["vendor_id"])
         if world.xrefs("vendor").get(vendor) is None:
-            link_vendor_in_ledger(world, vendor, an8)
+            proofs.link_vendor_in_ledger(world, vendor, an8)
     return day, other
 
 
@@ -96,7 +81,7 @@ def story(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Story]:
         # An outage is given up on quickly: two attempts per call, not the production six.
         world.resources["jde"] = on_simulator(JdeAisResource, world.jde_url, max_attempts=2)
         told = Story()
-        told.world, told.today = world, approve_a_day(world)
+        told.world, told.today = world, proofs.approve_a_day(world)
         told.other_day, told.other = _another_day(world)
         yield told
 
@@ -115,28 +100,30 @@ def _jde_down_after_login(world: ProcoreJdeWorld, monkeypatch: pytest.MonkeyPatc
 
 def test_a_day_failed_by_a_jde_outage_is_rerun_alone_and_writes_each_order_once(story, monkeypatch):
     world, today, other = story.world, story.today, story.other
-    mapped = world.run("procore_requisitions", ORDERS_MAPPED)[ORDERS_MAPPED]
+    mapped = world.run("procore_requisitions", proofs.ORDERS_MAPPED)[proofs.ORDERS_MAPPED]
     assert mapped["valid"] == len(today.commitments) and mapped["rejected"] == mapped["held"] == 0, mapped
-    other_mapped = world.run("procore_requisitions", ORDERS_MAPPED, partition=story.other_day)
-    assert other_mapped[ORDERS_MAPPED]["valid"] == len(other.commitments), other_mapped
-    before = posts(world, CREATE_PURCHASE_ORDER)
+    other_mapped = world.run("procore_requisitions", proofs.ORDERS_MAPPED, partition=story.other_day)
+    assert other_mapped[proofs.ORDERS_MAPPED]["valid"] == len(other.commitments), other_mapped
+    before = proofs.posts(world, proofs.CREATE_PURCHASE_ORDER)
 
     # ---- today's write step meets the outage: it fails, every order of the day is queued, none sent
     with monkeypatch.context() as patch:
         _jde_down_after_login(world, patch)
-        failed = world.materialize(ORDERS_WRITTEN, ok=False)
+        failed = world.materialize(proofs.ORDERS_WRITTEN, ok=False)
     world.no_jde_faults()
     failures = step_failures(failed)
     assert "answered none of the" in failures and "Rerun the partition" in failures, failures
     assert not failed.get_asset_materialization_events()  # the partition shows as failed
     queued = world.queue(PURCHASE_ORDERS_FLOW.name)
     assert set(queued) == today.commitments, queued
-    assert posts(world, CREATE_PURCHASE_ORDER) == before  # JDE was never asked to create an order
-    assert not orders_by_commitment(world, today.commitments)
+    assert (
+        proofs.posts(world, proofs.CREATE_PURCHASE_ORDER) == before
+    )  # JDE was never asked to create an order
+    assert not proofs.orders_by_commitment(world, today.commitments)
 
     # ---- the other day, run once JDE is back, is not affected by the failed one (a commitment invoiced on
     # both days is written by it, and its queue item from the failed day resolved)
-    written = world.run(ORDERS_WRITTEN, partition=story.other_day)[ORDERS_WRITTEN]
+    written = world.run(proofs.ORDERS_WRITTEN, partition=story.other_day)[proofs.ORDERS_WRITTEN]
     assert written["create"] == len(other.commitments) and written["fail"] == 0, written
     only_today = today.commitments - other.commitments
     assert set(world.queue(PURCHASE_ORDERS_FLOW.name)) == only_today
@@ -144,14 +131,16 @@ def test_a_day_failed_by_a_jde_outage_is_rerun_alone_and_writes_each_order_once(
     other_audit = world.audit_counts(PURCHASE_ORDERS_FLOW.name)
 
     # ---- the failed day's write step rerun alone: each order once, the queue cleared
-    rerun = world.run(ORDERS_WRITTEN)[ORDERS_WRITTEN]
+    rerun = world.run(proofs.ORDERS_WRITTEN)[proofs.ORDERS_WRITTEN]
     assert rerun["create"] == len(only_today), rerun
     assert rerun["skip"] == len(today.commitments & other.commitments), rerun
     assert rerun["fail"] == rerun["adopt"] == rerun["leased"] == 0, rerun
     assert not world.queue(PURCHASE_ORDERS_FLOW.name)
     both = today.commitments | other.commitments
-    assert orders_by_commitment(world, both) == dict.fromkeys(both, 1)
-    assert posts(world, CREATE_PURCHASE_ORDER) - before == len(both)  # one POST per order, in all
+    assert proofs.orders_by_commitment(world, both) == dict.fromkeys(both, 1)
+    assert proofs.posts(world, proofs.CREATE_PURCHASE_ORDER) - before == len(
+        both
+    )  # one POST per order, in all
     assert {c: world.xrefs("purchase_order")[c] for c in other.commitments} == other_xrefs
     audit = world.audit_counts(PURCHASE_ORDERS_FLOW.name)
     assert audit["create"] - other_audit["create"] == len(only_today)  # nothing of the other day again
@@ -176,25 +165,31 @@ def test_a_systemic_failure_writes_nothing_and_a_rerun_with_the_fixed_table_writ
 ):
     world, today = story.world, story.today
     requisitions = set(today.requisitions)
-    assert orders_by_commitment(world, today.commitments) == dict.fromkeys(today.commitments, 1)
+    assert proofs.orders_by_commitment(world, today.commitments) == dict.fromkeys(today.commitments, 1)
     calls = world.orchestration_calls()
 
     monkeypatch.setenv("ML_PROCORE_JDE_COST_CODE_MAP", str(_broken_table(tmp_path / "broken.csv")))
-    failed = world.materialize("procore_jde_cost_code_map", VOUCHERS_MAPPED, VOUCHERS_WRITTEN, ok=False)
+    failed = world.materialize(
+        "procore_jde_cost_code_map", proofs.VOUCHERS_MAPPED, proofs.VOUCHERS_WRITTEN, ok=False
+    )
     assert [c.passed for c in failed.get_asset_check_evaluations()] == [False, False]  # mapped, written
     materialized = {e.asset_key.to_user_string() for e in failed.get_asset_materialization_events()}
-    assert VOUCHERS_WRITTEN not in materialized, materialized  # the write step failed: the day shows failed
+    assert proofs.VOUCHERS_WRITTEN not in materialized, (
+        materialized
+    )  # the write step failed: the day shows failed
     failures = step_failures(failed)
     assert "looks systemic" in failures and f".{MISSING_OBJECT}" in failures, failures
     assert world.orchestration_calls() == calls  # not one orchestration call reached JDE
-    assert not batches_by_requisition(world, requisitions)
+    assert not proofs.batches_by_requisition(world, requisitions)
     queued = world.queue(VOUCHERS_FLOW.name)  # every refused voucher queued with its reason, none lost
     assert set(queued) == requisitions and all(f".{MISSING_OBJECT}" in r for r in queued.values()), queued
 
     monkeypatch.setenv("ML_PROCORE_JDE_COST_CODE_MAP", str(SANDBOX_TABLE))
-    before = posts(world, CREATE_VOUCHERS)
-    rerun = world.run("procore_jde_cost_code_map", VOUCHERS_MAPPED, VOUCHERS_WRITTEN)[VOUCHERS_WRITTEN]
+    before = proofs.posts(world, proofs.CREATE_VOUCHERS)
+    rerun = world.run("procore_jde_cost_code_map", proofs.VOUCHERS_MAPPED, proofs.VOUCHERS_WRITTEN)[
+        proofs.VOUCHERS_WRITTEN
+    ]
     assert rerun["create"] == len(requisitions) and rerun["fail"] == 0, rerun
-    assert batches_by_requisition(world, requisitions) == dict.fromkeys(requisitions, 1)
-    assert posts(world, CREATE_VOUCHERS) - before == len(requisitions)
+    assert proofs.batches_by_requisition(world, requisitions) == dict.fromkeys(requisitions, 1)
+    assert proofs.posts(world, proofs.CREATE_VOUCHERS) - before == len(requisitions)
     assert not world.queue(VOUCHERS_FLOW.name)

@@ -23,64 +23,59 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import procore_jde_proofs as proofs
 import pytest
 from dagster import instance_for_test
 from kill9 import WriteStep, killed_then_rerun
-from procore_jde_proofs import (
-    CREATE_PURCHASE_ORDER,
-    CREATE_VOUCHERS,
-    ORDERS_MAPPED,
-    ORDERS_WRITTEN,
-    SILENCED,
-    VOUCHERS_MAPPED,
-    VOUCHERS_WRITTEN,
-    Day,
-    approve_a_day,
-    batches_by_requisition,
-    orders_by_commitment,
-    posts,
-)
 from procore_jde_world import ProcoreJdeWorld, procore_jde_world
 
-pytestmark = [pytest.mark.timeout(120), *SILENCED]
-ORDERS = WriteStep(ORDERS_WRITTEN, "purchase_order", "purchase_orders", slow="jde")
-VOUCHERS = WriteStep(VOUCHERS_WRITTEN, "voucher", "vouchers", slow="jde")
+pytestmark = [pytest.mark.timeout(120), *proofs.SILENCED]
+ORDERS = WriteStep(proofs.ORDERS_WRITTEN, "purchase_order", "purchase_orders", slow="jde")
+VOUCHERS = WriteStep(proofs.VOUCHERS_WRITTEN, "voucher", "vouchers", slow="jde")
 
 
 @pytest.fixture(scope="module")
-def day(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ProcoreJdeWorld, Day]]:
+def day(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ProcoreJdeWorld, proofs.Day]]:
     with (
         procore_jde_world(tmp_path_factory.mktemp("procore_jde_kill9")) as world,
         instance_for_test() as instance,
     ):
         world.instance = instance
-        approved = approve_a_day(world)
+        approved = proofs.approve_a_day(world)
         yield world, approved
 
 
 def test_kill_9_mid_write_of_purchase_orders_then_a_rerun_leaves_one_order_per_commitment(day):
     world, approved = day
     commitments = approved.commitments
-    mapped = world.run("procore_requisitions", ORDERS_MAPPED)[ORDERS_MAPPED]
+    mapped = world.run("procore_requisitions", proofs.ORDERS_MAPPED)[proofs.ORDERS_MAPPED]
     assert mapped["valid"] == len(commitments) and mapped["held"] == mapped["rejected"] == 0, mapped
-    assert not orders_by_commitment(world, commitments)
-    by_commitment = lambda: orders_by_commitment(world, commitments)  # noqa: E731
+    assert not proofs.orders_by_commitment(world, commitments)
+    by_commitment = lambda: proofs.orders_by_commitment(world, commitments)  # noqa: E731
     # JDE was asked once per commitment: the orphan was adopted by its reference, not created again.
     killed_then_rerun(
-        world, ORDERS, commitments, by_commitment, posts=lambda: posts(world, CREATE_PURCHASE_ORDER)
+        world,
+        ORDERS,
+        commitments,
+        by_commitment,
+        posts=lambda: proofs.posts(world, proofs.CREATE_PURCHASE_ORDER),
     )
 
 
 def test_kill_9_mid_write_of_vouchers_then_a_rerun_leaves_one_batch_per_requisition(day):
     world, approved = day
     requisitions = set(approved.requisitions)
-    assert orders_by_commitment(world, approved.commitments) == dict.fromkeys(approved.commitments, 1)
-    mapped = world.run(VOUCHERS_MAPPED)[VOUCHERS_MAPPED]
+    assert proofs.orders_by_commitment(world, approved.commitments) == dict.fromkeys(approved.commitments, 1)
+    mapped = world.run(proofs.VOUCHERS_MAPPED)[proofs.VOUCHERS_MAPPED]
     assert mapped["valid"] == len(requisitions) and mapped["held"] == mapped["rejected"] == 0, mapped
-    by_requisition = lambda: batches_by_requisition(world, requisitions)  # noqa: E731
+    by_requisition = lambda: proofs.batches_by_requisition(world, requisitions)  # noqa: E731
     # The orphan was found in F0411Z1 (its claim predates the rerun) and adopted before any POST.
     killed_then_rerun(
-        world, VOUCHERS, requisitions, by_requisition, posts=lambda: posts(world, CREATE_VOUCHERS)
+        world,
+        VOUCHERS,
+        requisitions,
+        by_requisition,
+        posts=lambda: proofs.posts(world, proofs.CREATE_VOUCHERS),
     )
     xrefs = world.xrefs("voucher")
     assert all(xrefs.get(r) == f"MLPROCORE/PR{r}/PROCORE-REQ-{r}" for r in requisitions), xrefs
