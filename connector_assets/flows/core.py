@@ -8,9 +8,11 @@ Shape of every flow, whatever the two systems (``design.md``):
   with a reason a finance user understands). The pandera ``DataFrameModel`` then states what a writable
   record is; rows failing it are rejected with the record and field named. Rejected records go to the
   retry queue; records whose dependency (e.g. their supplier) has not synced yet are *held* there and
-  released when it syncs. The rest proceed. When most records fail (a systemic problem: a broken mapping
-  table, a schema change) the check fails and the mapped asset raises, so nothing is written and the
-  partition shows as failed until the operator fixes the cause and reruns it.
+  released when it syncs. The rest proceed, however many are refused. When most of a day's records are
+  refused (a systemic problem: a broken mapping table, a schema change) the day is marked loudly
+  (``flows.refused_share``): the mapped check red (WARN, so the good records are still written), the
+  written check red (ERROR) with the causes counted, and the write step failed after writing, so the
+  partition shows FAILED until the cause is fixed and the queue replayed (or the day rerun).
 * The write asset validates its input again (a re-execution "from failure" skips the check step, see
   ``dagster-notes.md`` pitfall 3) and writes each record through the ledger: unchanged since the last
   write (same content hash) -> skip; known target -> update; otherwise claim the source key, search the
