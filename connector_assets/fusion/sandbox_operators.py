@@ -48,6 +48,29 @@ def half_of(amount: Any) -> str | None:
     return str(half) if half > 0 else None
 
 
+def active_supplier_names(fusion_root: str) -> set[str]:
+    """The names of the Fusion sandbox's active suppliers, folded as the vendors flow compares them the
+    second time (``fusion.supplier_names.fold``), read through the pod's operator route."""
+    from connector_assets.fusion.supplier_names import fold
+
+    answer = requests.get(
+        f"{fusion_root}/sandbox/records/suppliers", params={"Status": "ACTIVE", "limit": 10_000}, timeout=60
+    )
+    answer.raise_for_status()
+    return {fold(row["Supplier"]) for row in answer.json()["records"]}
+
+
+def enter_suppliers(fusion_root: str, names: Iterable[str]) -> int:
+    """Fusion's supplier administrators enter one active supplier per name (``POST /sandbox/suppliers``:
+    our reference has no supplier create, people enter them); how many were entered."""
+    wanted = list(names)
+    if not wanted:
+        return 0
+    answer = requests.post(f"{fusion_root}/sandbox/suppliers", json={"names": wanted}, timeout=120)
+    answer.raise_for_status()
+    return len(answer.json()["created"])
+
+
 def keep_suppliers(fusion_root: str) -> int:
     """Fusion's supplier administrators add a supplier and revise two (``POST /sandbox/activity``): the
     sandbox's own Fusion activity touches no supplier, so without them a suppliers flow would have nothing

@@ -106,14 +106,18 @@ def link_vendor_erp_keys(root: str, numbers: list[int], text: str = "{n}") -> di
     return {**response.json(), "suppliers": len(numbers)}
 
 
-def active_vendor_ids(procurify: Any) -> list[str]:
-    """Ids of the Procurify vendors that are active and purchasable (type 3 PREFERRED or 4 REGULAR, not the
-    OTHER bucket or a system vendor), ascending (read through the API)."""
+def active_vendors(procurify: Any) -> list[dict[str, Any]]:
+    """The Procurify vendors that are active and purchasable (type 3 PREFERRED or 4 REGULAR, not the OTHER
+    bucket or a system vendor), by ascending id (read through the API)."""
     with procurify.session() as session:
         rows = list(session.iter_all("vendors"))
-    return sorted(
-        (str(r["id"]) for r in rows if r.get("active", True) and r.get("type") in (3, 4, None)), key=int
-    )
+    live = [r for r in rows if r.get("active", True) and r.get("type") in (3, 4, None)]
+    return sorted(live, key=lambda r: int(r["id"]))
+
+
+def active_vendor_ids(procurify: Any) -> list[str]:
+    """Ids of ``active_vendors``, ascending."""
+    return [str(r["id"]) for r in active_vendors(procurify)]
 
 
 def pair_seeded_vendors(

@@ -25,6 +25,7 @@ from .catalog import RESOURCES, Resource
 from .settings import BehaviourSettings, FaultSettings, FusionSandboxSettings
 from .state import SandboxState
 from .store import quote
+from .supplier_admins import enter_suppliers
 from .values import to_json
 
 _RESEED_FIELDS = ("scale", "seed", "anchor_date")
@@ -203,6 +204,7 @@ def admin_routes() -> list[Route]:
         *op.tokens(clocked=True),
         op.route("/sandbox/records/{resource}", stored_records),
         op.route("/sandbox/records/{resource}/{id}", stored_record),
+        op.route("/sandbox/suppliers", enter_suppliers, ["POST"]),
         op.route("/sandbox/invoices/{InvoiceId}/pay", pay_invoice, ["POST"]),
         op.route("/sandbox/payments/{CheckId}/void", void_payment, ["POST"]),
     ]

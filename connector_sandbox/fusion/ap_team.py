@@ -43,7 +43,7 @@ def _date(body: dict[str, Any], name: str, default: dt.date) -> dt.date:
         raise Refused(f"{name} must be a date YYYY-MM-DD; got {text!r}") from None
 
 
-def _stamp(state: SandboxState) -> Stamp:
+def now_stamp(state: SandboxState) -> Stamp:
     now = state.now()
     now = now.replace(microsecond=(now.microsecond // 1000) * 1000)
     return Stamp(now, now)
@@ -56,7 +56,7 @@ def _numeric_id(request: Request, name: str) -> int:
     return int(raw)
 
 
-def _checked_body(body: dict[str, Any], allowed: set[str]) -> dict[str, Any]:
+def checked_body(body: dict[str, Any], allowed: set[str]) -> dict[str, Any]:
     unknown = set(body) - allowed
     if unknown:
         raise Refused(f"takes only {', '.join(sorted(allowed))}; got {sorted(unknown)}")
@@ -69,7 +69,7 @@ async def _target(
     """The id the path names, its ``table`` row (404 when there is none) and the body (400 for a field
     not in ``allowed``), checked in that order."""
     record_id = _numeric_id(request, key)
-    body = _checked_body(await object_body(request), allowed)
+    body = checked_body(await object_body(request), allowed)
     row = state.store.row(table, record_id)
     if row is None:
         raise Refused(f"no {table} with {key} {record_id}", 404)
@@ -108,7 +108,7 @@ async def pay_invoice(request: Request, state: SandboxState) -> dict[str, Any]:
     if header["PaidStatus"] == "Paid" or open_amount <= 0:
         raise Refused(f"{record} is already fully paid", 409)
     amount = _amount(body, open_amount)
-    stamp = _stamp(state)
+    stamp = now_stamp(state)
     payment_date = _date(body, "payment_date", stamp.created.date())
     header["AmountPaid"] = header["AmountPaid"] or 0
     rng = random.Random(f"{state.settings.seed}:{invoice_id}:{stamp.created.isoformat()}")
@@ -145,7 +145,7 @@ async def void_payment(request: Request, state: SandboxState) -> dict[str, Any]:
     store = state.store
     if payment["VoidDate"]:
         raise Refused(f"payment {payment['PaymentNumber']} ({check_id}) is already void", 409)
-    stamp = _stamp(state)
+    stamp = now_stamp(state)
     void_date = _date(body, "void_date", stamp.created.date()).isoformat()
     stamped = {"LastUpdateDate": epoch_ms(stamp.updated), "LastUpdatedBy": ACTIVITY_USER}
     invoices = []

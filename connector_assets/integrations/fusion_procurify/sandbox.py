@@ -9,7 +9,10 @@ records flow without touching anything (never done against a configured, real sy
   none; every purchase order and bill would wait on its vendor. At start, the first active Procurify
   vendors are matched by hand, in the ledger, to the Fusion suppliers that have an active purchasing and
   pay site in the business unit, as an operator's ``ml-connector xref set`` would (manual matches, entered
-  by ``make dev``; no flow overwrites them). The Procurify sandbox's own activity then purchases
+  by ``make dev``; no flow overwrites them). Every other active vendor gets its Fusion supplier, entered by
+  Fusion's supplier administrators under the vendor's name (``supply_unmatched_vendors``, at start and for
+  the vendors the Procurify activity adds each round), so the vendors flow pairs it by name and a fresh
+  sandbox queues no mismatch nobody made. The Procurify sandbox's own activity then purchases
   requisitions and approves bills on random vendors: those of a paired vendor flow to Fusion, where Fusion's
   AP team (below) pays them and the payment status flow carries that back.
 
@@ -35,8 +38,15 @@ import requests
 
 from connector_assets.flows.sandbox_people import round_player, written_xrefs
 from connector_assets.flows.sandbox_setup import IntegrationSandbox, embedded, export_unless_set
-from connector_assets.fusion.sandbox_operators import FusionApTeam, keep_suppliers, suppliers_with_sites
-from connector_assets.procurify.sandbox_operators import ProcurifyOperators, active_vendor_ids
+from connector_assets.fusion.sandbox_operators import (
+    FusionApTeam,
+    active_supplier_names,
+    enter_suppliers,
+    keep_suppliers,
+    suppliers_with_sites,
+)
+from connector_assets.fusion.supplier_names import fold
+from connector_assets.procurify.sandbox_operators import ProcurifyOperators, active_vendor_ids, active_vendors
 from connector_assets.procurify.sandbox_operators import pair_seeded_vendors as pair_vendors
 from connector_resources.procurify.errors import ProcurifyError
 
@@ -64,6 +74,23 @@ def pair_seeded_vendors(
     return pair_vendors(ledger, PAIRING, vendor_ids, supplier_ids, entered_by=ENTERED_BY, limit=limit)
 
 
+def supply_unmatched_vendors(fusion_root: str, procurify: Any, ledger: Any) -> int:
+    """Fusion's supplier administrators enter the supplier of every active, purchasable Procurify vendor
+    that is neither paired nor named by an active Fusion supplier (one supplier master, as a customer
+    running both keeps it), so the vendors flow pairs it by name instead of refusing it; how many were
+    entered. The simulators are seeded apart and the Procurify sandbox's activity adds vendors every
+    round: without this, a fresh ``make dev`` queued a refusal for each of them that nobody made."""
+    from connector_assets.integrations.fusion_procurify.vendor_pairs import paired_supplier
+
+    named = active_supplier_names(fusion_root)
+    missing: dict[str, str] = {}
+    for vendor in active_vendors(procurify):
+        name = str(vendor.get("name") or "").strip()
+        if name and fold(name) not in named and paired_supplier(ledger, str(vendor["id"])) is None:
+            missing.setdefault(fold(name), name)
+    return enter_suppliers(fusion_root, missing.values())
+
+
 def fusion_procurify_sandbox_setup(sandboxes: list, ledger_url: str) -> dict[str, Any]:
     """On the embedded Fusion and Procurify sandboxes only: ``SANDBOX_DEFAULTS`` exported for Dagster
     (each unless already set) and the seeded vendors paired with Fusion suppliers; says what was done and
@@ -80,20 +107,22 @@ def fusion_procurify_sandbox_setup(sandboxes: list, ledger_url: str) -> dict[str
     try:
         business_unit = FusionResource.from_settings().business_unit
         suppliers = suppliers_with_sites(running["fusion"].spec.root(), business_unit)
-        vendors = active_vendor_ids(ProcurifyResource.from_settings())
-        paired = pair_seeded_vendors(ledger, vendors, suppliers)
+        procurify = ProcurifyResource.from_settings()
+        paired = pair_seeded_vendors(ledger, active_vendor_ids(procurify), suppliers)
+        entered = supply_unmatched_vendors(running["fusion"].spec.root(), procurify, ledger)
     except requests.RequestException as exc:
         click.echo(f"Fusion <-> Procurify: seeded vendors not paired with Fusion suppliers ({exc})")
-        return {"defaults": chosen, "paired": 0}
+        return {"defaults": chosen, "paired": 0, "entered": 0}
     finally:
         ledger.dispose()
     defaults = ", ".join(f"{env}={text}" for env, text in chosen.items())
     click.echo(
         f"Fusion <-> Procurify sandbox: {paired} seeded Procurify vendors paired with Fusion suppliers "
-        f"({len(suppliers)} have sites in {business_unit}; `ml-connector xref list`)"
+        f"({len(suppliers)} have sites in {business_unit}; `ml-connector xref list`); {entered} Fusion "
+        "suppliers entered for the other vendors, for the vendors flow to pair by name"
         + (f"; {defaults}" if defaults else "")
     )
-    return {"defaults": chosen, "paired": paired}
+    return {"defaults": chosen, "paired": paired, "entered": entered}
 
 
 def written_invoices(ledger: Any) -> dict[str, str]:
@@ -208,15 +237,20 @@ class FusionProcurifyPeople:
         return self.ap_team.pay(set(written_invoices(self.ledger)) - self.earlier)
 
     def round(self) -> dict[str, int]:
-        """Touch Fusion suppliers, pay the connector's validated invoices in Fusion, bill last round's
-        POs, then raise and purchase new requisitions; counts of each."""
+        """Touch Fusion suppliers and enter those of new Procurify vendors, pay the connector's validated
+        invoices in Fusion, bill last round's POs, then raise and purchase new requisitions; counts of
+        each."""
         suppliers = keep_suppliers(self.fusion_root) if self.fusion_root else 0
+        entered = (
+            supply_unmatched_vendors(self.fusion_root, self.procurify, self.ledger) if self.fusion_root else 0
+        )
         paid = self.pay_invoices()
         billed = self.bill()
         raised, bought = self.buy()
         self.to_bill = bought
         return {
             "suppliers": suppliers,
+            "suppliers_for_new_vendors": entered,
             **paid,
             "billed": billed,
             "raised": raised,
