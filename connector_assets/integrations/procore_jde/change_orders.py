@@ -109,16 +109,9 @@ class PurchaseOrderLines(JdePurchaseOrderLines):
     def added_total(self, record: Mapped) -> Decimal:
         """What the lines under the record's reference add to its JDE order (F4311.AEXP)."""
         company, number, order_type, reference = self._key(record)
-        rows = self.session.browse(
-            PO_LINE_TABLE,
-            columns=["KCOO", "DOCO", "DCTO", "VR01", "AEXP"],
-            conditions=[
-                Condition(f"{PO_LINE_TABLE}.KCOO", "EQUAL", company),
-                Condition(f"{PO_LINE_TABLE}.DOCO", "EQUAL", number),
-                Condition(f"{PO_LINE_TABLE}.DCTO", "EQUAL", order_type),
-                Condition(f"{PO_LINE_TABLE}.VR01", "EQUAL", reference),
-            ],
-        )
+        key = {"KCOO": company, "DOCO": number, "DCTO": order_type, "VR01": reference}
+        where = [Condition(f"{PO_LINE_TABLE}.{column}", "EQUAL", value) for column, value in key.items()]
+        rows = self.session.browse(PO_LINE_TABLE, columns=[*key, "AEXP"], conditions=where)
         mine = [row for row in rows if str(row.get("VR01") or "").strip() == reference]
         return sum((Decimal(str(row.get("AEXP") or 0)) for row in mine), Decimal(0))
 

@@ -147,40 +147,31 @@ def test_without_the_v2_endpoint_an_approved_change_order_is_added_once_as_its_g
     assert len(_added(world, header, change_order)) == 1
 
 
-def test_added_line_for_line_then_mapped_as_its_total_is_not_added_again(world, monkeypatch):
-    commitment = world.cast[1]
+@pytest.mark.parametrize(
+    ("cast", "first", "then"),
+    [(1, "lines", "total"), (2, "total", "auto")],
+    ids=["line_for_line_then_as_its_total", "as_its_total_then_line_for_line"],
+)
+def test_a_change_order_added_one_way_and_mapped_the_other_is_not_added_again(
+    world, monkeypatch, cast: int, first: str, then: str
+):
+    commitment = world.cast[cast]
     change_order = _approve(world, commitment)
-    monkeypatch.setenv(MODE, "lines")
-    first = world.run(*STAGE, *CHANGES)["procore_jde_change_orders_written"]
-    assert first["create"] == 1, _open_items(world)
+    monkeypatch.setenv(MODE, first)
+    written = world.run(*STAGE, *CHANGES)["procore_jde_change_orders_written"]
+    assert written["create"] == 1, _open_items(world)
     header = _order(world, commitment)
-    before, _ = change_order_added(world, header, change_order)
+    if first == "lines":
+        before, _ = change_order_added(world, header, change_order)
+    else:
+        before = _added(world, header, change_order)
+        assert len(before) == 1 and before[0]["AEXP"] == change_order["grand_total_cents"]
     calls = posts(world, UPDATE_PURCHASE_ORDER)
 
-    monkeypatch.setenv(MODE, "total")
+    monkeypatch.setenv(MODE, then)  # auto: the endpoint answers, so it is now mapped line for line
     again = world.run(*STAGE, *CHANGES)["procore_jde_change_orders_written"]
     assert again["create"] == 0, again
     assert _added(world, header, change_order) == before
     assert posts(world, UPDATE_PURCHASE_ORDER) == calls and _open_items(world) == []
     settled = world.run(*CHANGES)["procore_jde_change_orders_written"]  # the ledger holds the new mapping
-    assert settled["create"] == settled["update"] == 0 and settled["skip"] >= 1
-
-
-def test_added_as_its_total_then_mapped_line_for_line_is_not_added_again(world, monkeypatch):
-    commitment = world.cast[2]
-    change_order = _approve(world, commitment)
-    monkeypatch.setenv(MODE, "total")
-    first = world.run(*STAGE, *CHANGES)["procore_jde_change_orders_written"]
-    assert first["create"] == 1, _open_items(world)
-    header = _order(world, commitment)
-    before = _added(world, header, change_order)
-    assert len(before) == 1 and before[0]["AEXP"] == change_order["grand_total_cents"]
-    calls = posts(world, UPDATE_PURCHASE_ORDER)
-
-    monkeypatch.setenv(MODE, "auto")  # the endpoint answers: the change order is now mapped line for line
-    again = world.run(*STAGE, *CHANGES)["procore_jde_change_orders_written"]
-    assert again["create"] == 0, again
-    assert _added(world, header, change_order) == before
-    assert posts(world, UPDATE_PURCHASE_ORDER) == calls and _open_items(world) == []
-    settled = world.run(*CHANGES)["procore_jde_change_orders_written"]
     assert settled["create"] == settled["update"] == 0 and settled["skip"] >= 1
