@@ -14,6 +14,7 @@ from typing import Any
 from connector_assets.flows.core import Rejected
 from connector_assets.procore.document_fields import document_label, project_label
 from connector_resources.procore.errors import ProcoreDataError, ProcoreNotFoundError, ProcorePermissionError
+from connector_resources.procore.order_lines import ProcoreLinesUnavailableError
 
 
 class ProjectLabels:
@@ -61,10 +62,15 @@ def commitment_with_lines(
 
 
 def change_order_lines(
-    session: Any, change_order: Mapping[str, Any], erp: str
-) -> tuple[str, str, list[dict[str, Any]]] | Rejected:
+    session: Any, change_order: Mapping[str, Any], erp: str, mode: str = "lines"
+) -> tuple[str, str, list[dict[str, Any]] | None] | Rejected:
     """A commitment change order's project id, commitment id and line items, or the refusal naming what is
-    missing or cannot be read (it was to be added to an ``erp`` order)."""
+    missing or cannot be read (it was to be added to an ``erp`` order).
+
+    ``mode`` (``ML_PROCORE_JDE_CHANGE_ORDER_LINES``): ``lines`` reads the line items (REST v2.0, not in the
+    reference) and refuses the change order when they cannot be read; ``total`` reads none (lines None: the
+    caller adds the change order as one line of its ``grand_total``, reference §2.6); ``auto`` reads them
+    and answers None when Procore has no line items endpoint for it (``ProcoreLinesUnavailableError``)."""
     change_order_id = str(change_order.get("id") or "")
     project = str(change_order.get("_project_id") or change_order.get("project_id") or "")
     commitment_id = str(change_order.get("contract_id") or "")
@@ -76,10 +82,22 @@ def change_order_lines(
             f"{label} names no project or commitment (contract_id); it cannot be added to a {erp} order",
             refused,
         )
+    if mode == "total":
+        return project, commitment_id, None
     try:
         # The change order's contract_id (reference §2.6) is the commitment whose lines a change order line
         # may point at: passed, so a line without its own cost code costs no read of the change order again.
         lines = list(session.change_order_lines(int(project), change_order_id, commitment_id=commitment_id))
+    except ProcoreLinesUnavailableError as exc:
+        if mode == "auto":
+            return project, commitment_id, None
+        return Rejected(
+            change_order_id,
+            f"{label} of commitment {commitment_id} on project {project}: its line items cannot be read from "
+            f"Procore ({exc}); nothing was added to the {erp} order. Set ML_PROCORE_JDE_CHANGE_ORDER_LINES "
+            "to auto or total to add it as one line of its grand_total, then replay",
+            refused,
+        )
     except (ProcoreNotFoundError, ProcoreDataError) as exc:  # an outage fails the step instead (rerun)
         return Rejected(
             change_order_id,

@@ -1,35 +1,48 @@
-"""Procore -> JD Edwards change orders (issue 13, flow 5): an approved commitment change order adds its
-lines to the commitment's JDE purchase order, once.
+"""Procore -> JD Edwards change orders (issue 13, flow 5): an approved commitment change order is added to
+the commitment's JDE purchase order, once.
 
 What is sent, and when. The day's staged commitment change orders (``procore_commitment_change_orders``)
-whose status is one of ``ML_PROCORE_JDE_CHANGE_ORDER_STATUSES`` are read with their line items from
-Procore (``ProcoreSession.change_order_lines``, in the change order's own company: one session per
-Procore company for the mapped step, ``procore.companies``). Each line becomes one G/L
-line on the order (quantity 1 at the line's amount, on the account its cost code maps to), all carrying
-the line reference ``PCCO-<change order id>`` (F4311.VR01), through ``ML_UpdatePurchaseOrder``
-(``PurchaseOrderLines``). A deductive change order (negative amount) adds a line with a negative unit
-cost, which the contract allows (only quantities must be above zero): the order's total drops as the
-commitment's does.
+whose status is one of ``ML_PROCORE_JDE_CHANGE_ORDER_STATUSES`` are mapped in the change order's own
+company (one session per Procore company for the mapped step, ``procore.companies``), in one of two ways
+(``ML_PROCORE_JDE_CHANGE_ORDER_LINES``, issue 37 item 1):
+
+* line for line (``lines``): its line items are read (``ProcoreSession.change_order_lines``, REST v2.0, an
+  endpoint the reference does not confirm) and each becomes one G/L line on the order (quantity 1 at the
+  line's amount, on the account its cost code maps to);
+* as its total (``total``): one G/L line of its ``grand_total`` (reference §2.6; negative for a credit) on
+  the account of the commitment's largest schedule of values line (``change_order_totals``: the rule and
+  why);
+* ``auto`` (default): line for line, and as its total where Procore answers 404 for the line items of a
+  change order it has (``ProcoreLinesUnavailableError``: a Procore without that endpoint).
+
+Every line carries the line reference ``PCCO-<change order id>`` (F4311.VR01), through
+``ML_UpdatePurchaseOrder`` (``PurchaseOrderLines``). A deductive change order (negative amount) adds a line
+with a negative unit cost, which the contract allows (only quantities must be above zero): the order's total
+drops as the commitment's does.
 
 The order is the commitment's cross-reference in the ledger (the purchase orders flow wrote it): a change
 order whose commitment has no JDE order yet is held on it and written once the order is. A line whose cost
 code, project or account does not resolve refuses the whole change order with each problem named (adding
 part of a change order would leave the order wrong without anyone noticing); so does a change order with
-no line items. Matching before the write: the ledger, then F4311 lines of the order with the change
-order's reference (adopt what a crashed attempt added), only then the update. A change order that changes
-after its lines were added is refused, never added again: a person corrects the order in JDE.
+no line items (line for line) or a zero grand_total (as its total). Matching before the write: the ledger,
+then F4311 lines of the order with the change order's reference (adopt what a crashed attempt added,
+whichever way it was added), only then the update. A change order mapped the other way since it was added
+(the setting changed, or the endpoint came or went) is recognised by its reference when the lines under it
+add up to the same total: nothing is added. One that changes after its lines were added is refused, never
+added again: a person corrects the order in JDE.
 """
 
 from collections.abc import Callable, Iterator, Mapping
+from decimal import Decimal
 from typing import Any
 
+from connector_assets.flows import amounts
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.lazy_model import lazy_model
+from connector_assets.integrations.procore_jde.change_order_totals import AUTO, total_account, total_line
 from connector_assets.integrations.procore_jde.cost_codes import CostCodeMap
 from connector_assets.integrations.procore_jde.integration import INTEGRATION, ROUTE
-from connector_assets.integrations.procore_jde.order_mappers import (
-    map_change_order,
-)
+from connector_assets.integrations.procore_jde.order_mappers import change_order_label, map_change_order
 from connector_assets.integrations.procore_jde.purchase_orders import (
     PURCHASE_ORDERS_FLOW,
     PurchaseOrders,
@@ -45,6 +58,8 @@ from connector_assets.procore.document_fields import line_cost_code
 from connector_assets.procore.document_reads import ProjectLabels, change_order_lines
 from connector_assets.procore.queued_reads import PerCompany, queued, read_queued
 from connector_assets.procore.staged_documents import approved, staged_records, statuses, with_project
+from connector_resources import settings
+from connector_resources.jde import Condition
 from connector_resources.ledger import Ledger
 
 ENTITY = "change_order"
@@ -76,7 +91,34 @@ def ChangeOrderRecord() -> type:
 
 
 class PurchaseOrderLines(JdePurchaseOrderLines):
+    """Change order lines on a JDE order. A change order already on the order under its ``PCCO-<id>``
+    reference and mapped the other way since (line for line, then as its total, or the reverse: the setting
+    changed, or Procore's line items endpoint came or went) is the same change order: when the lines under
+    its reference add up to the record's total, nothing is added and nothing is refused. Any other change
+    after its lines were added is refused, as for every added line."""
+
     source_label = "Procore"
+
+    def update(self, target_id: str, record: Mapped) -> None:
+        xref = self._xref(record)
+        total = Decimal(record.fields["total"])
+        if xref is not None and xref.target_id and self.added_total(record) == total:
+            return  # on the order already, added the other way: the ledger keeps the new digest, JDE nothing
+        super().update(target_id, record)
+
+    def added_total(self, record: Mapped) -> Decimal:
+        """What the lines under the record's reference add to its JDE order (F4311.AEXP)."""
+        company, number, order_type, reference = self._key(record)
+        key = {"KCOO": company, "DOCO": number, "DCTO": order_type, "VR01": reference}
+        where = [Condition(f"{PO_LINE_TABLE}.{column}", "EQUAL", value) for column, value in key.items()]
+        rows = self.session.browse(PO_LINE_TABLE, columns=[*key, "AEXP"], conditions=where)
+        mine = [row for row in rows if str(row.get("VR01") or "").strip() == reference]
+        return sum((Decimal(str(row.get("AEXP") or 0)) for row in mine), Decimal(0))
+
+
+def change_order_mode() -> str:
+    """``ML_PROCORE_JDE_CHANGE_ORDER_LINES``: ``lines``, ``total`` or ``auto``."""
+    return settings.value("ML_PROCORE_JDE_CHANGE_ORDER_LINES").strip().lower()
 
 
 def change_order_record(
@@ -85,14 +127,32 @@ def change_order_record(
     books: CostCodeMap,
     labels: ProjectLabels,
     change_order: Mapping[str, Any],
+    mode: str = AUTO,
 ) -> Mapped | Rejected:
-    """One change order with its line items read from Procore, mapped onto its commitment's order."""
-    read = change_order_lines(session, change_order, "JDE")
+    """One change order mapped onto its commitment's order: line for line when its line items are read
+    from Procore, else (``mode`` total, or auto where Procore has no line items endpoint) as one line of
+    its ``grand_total`` on the account of the commitment's largest line (``change_order_totals``)."""
+    read = change_order_lines(session, change_order, "JDE", mode)
     if isinstance(read, Rejected):
         return read
-    project, commitment_id, lines = read
+    project, commitment_id, read_lines = read
     label = labels(project)
-    accounts = [books.account(project, label, line_cost_code(line, {}) or "") for line in lines]
+    if read_lines is None:
+        if amounts.amount(change_order.get("grand_total")) == 0:
+            return Rejected(
+                str(change_order.get("id") or ""),
+                f"{change_order_label(change_order)} of commitment {commitment_id} on project {project}: its "
+                "grand_total is 0.00 and its line items cannot be read, so there is nothing to add to the "
+                "JDE order",
+                {"project_id": project},
+            )
+        account = total_account(session, books, project, label, commitment_id)
+        if isinstance(account, Rejected):
+            return with_project(account, project)
+        lines, accounts = [total_line(change_order)], [account]
+    else:
+        lines = read_lines
+        accounts = [books.account(project, label, line_cost_code(line, {}) or "") for line in lines]
     mapped = map_change_order(
         change_order,
         lines,
@@ -116,12 +176,12 @@ def map_change_orders(context: Any, partition: str | None) -> Iterator[Mapped | 
         return
     books = CostCodeMap.load(staging)
     ledger = context.resources.ledger.get()
-    procore = context.resources.procore
+    procore, mode = context.resources.procore, change_order_mode()
     with procore.company_sessions() as sessions:
         labels = PerCompany(sessions, first_company(procore), ProjectLabels)
         for change_order in approved:
             company, label = labels(change_order)
-            record = change_order_record(label.session, ledger, books, label, change_order)
+            record = change_order_record(label.session, ledger, books, label, change_order, mode)
             yield tagged(record, company)
 
 
@@ -131,7 +191,7 @@ def remap_change_orders(context: Any, keys: list[str]) -> Iterator[Mapped | Reje
     books = CostCodeMap.today(context.resources.staging)
     ledger = context.resources.ledger.get()
     wanted = statuses("ML_PROCORE_JDE_CHANGE_ORDER_STATUSES")
-    procore = context.resources.procore
+    procore, mode = context.resources.procore, change_order_mode()
     places = queued(ledger, INTEGRATION, "change_orders", keys, first_company(procore))
     with procore.company_sessions() as sessions:
         labels = PerCompany(sessions, first_company(procore), ProjectLabels)
@@ -141,7 +201,7 @@ def remap_change_orders(context: Any, keys: list[str]) -> Iterator[Mapped | Reje
             if isinstance(change_order, Rejected):
                 yield change_order
             elif str(change_order.get("status") or "").lower() in wanted:
-                record = change_order_record(session, ledger, books, labels.of(company), change_order)
+                record = change_order_record(session, ledger, books, labels.of(company), change_order, mode)
                 yield tagged(record, company)
 
 
@@ -152,8 +212,9 @@ CHANGE_ORDERS_FLOW = ROUTE.flow(
     map_change_orders,
     remap_change_orders,
     targets.jde_target_for_run(PurchaseOrderLines, lambda: CHANGE_ORDERS_FLOW),
-    # Procore: the change order's lines (REST v2.0); a line without its own cost code takes that of the
-    # commitment line it changes (the commitment and its lines are read for it).
+    # Procore: the change order's lines (REST v2.0; not in total mode); a line without its own cost code
+    # takes that of the commitment line it changes; as its total, the commitment and its lines are read for
+    # the account of its largest line.
     reads={
         "JDE": (PO_LINE_TABLE,),
         "procore": (

@@ -1,0 +1,87 @@
+"""A Procore change order as one line of its ``grand_total`` (issue 37 item 1), without a server: the
+account rule (the commitment's largest line), a credit as a negative line, and the target telling a change
+order added the other way (same total under its reference: nothing to do) from one changed since (refused)."""
+
+from decimal import Decimal
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from connector_assets.flows.core import Mapped
+from connector_assets.integrations.procore_jde.change_order_totals import largest_line, total_line
+from connector_assets.integrations.procore_jde.change_orders import PurchaseOrderLines
+from connector_assets.integrations.procore_jde.cost_codes import CostCodeMap
+from connector_assets.integrations.procore_jde.order_mappers import map_change_order
+from connector_assets.jde.accounts import GlAccounts
+from connector_assets.jde.targets import VoucherChanged
+
+BOOKS = CostCodeMap(
+    {"*": "M30"},
+    {"03": "{job}.7110.CONC"},
+    GlAccounts([{"MCU": "         M30", "OBJ": "7110", "SUB": "CONC", "CO": "00001", "PEC": ""}]),
+)
+CHANGE_ORDER = {"id": 9001, "number": "CO-3", "title": "Deleted scope", "contract_id": 881234}
+
+
+def test_the_largest_line_wins_and_a_tie_goes_to_the_first_by_position():
+    lines = [
+        {"id": 3, "position": 2, "amount": "900.00"},
+        {"id": 1, "position": 3, "amount": "1200.00"},
+        {"id": 2, "position": 1, "amount": "1200.00"},
+        {"id": 4, "position": 4, "quantity": "10", "unit_cost": "100.00"},  # unit-accounted: 1000.00
+    ]
+    assert largest_line(lines)["id"] == 2
+    assert largest_line([{"id": 9, "amount": None}, {"id": 8, "amount": "-5.00"}])["id"] == 8
+    assert largest_line([]) is None
+
+
+def _credit(grand_total: str = "-1500.40") -> Mapped:
+    result = map_change_order(
+        CHANGE_ORDER | {"grand_total": grand_total},
+        [total_line(CHANGE_ORDER | {"grand_total": grand_total})],
+        project="562949953432102",
+        line_accounts=[BOOKS.account("562949953432102", "", "03")],
+        order=("00001", 4711, "OP"),
+        order_hold="procore_jde:purchase_order:procore:881234",
+    )
+    assert isinstance(result, Mapped), result
+    return result
+
+
+def test_a_credit_is_one_negative_line_with_the_change_order_s_reference():
+    result = _credit()
+    [line] = result.body["Lines"]
+    assert (line["Quantity"], line["Unit_Cost"], line["Reference"]) == (1, "-1500.4000", "PCCO-9001")
+    assert line["Account"] == "M30.7110.CONC"
+    assert line["Description"] == "Deleted scope" and result.fields["total"] == "-1500.40"
+
+
+class _Session:
+    def __init__(self, rows: list[dict[str, Any]]) -> None:
+        self.rows = rows
+
+    def browse(self, table: str, **_: Any) -> list[dict[str, Any]]:
+        assert table == "F4311"
+        return self.rows
+
+
+def _target(rows: list[dict[str, Any]]) -> PurchaseOrderLines:
+    written = SimpleNamespace(target_id="00001:4711:OP:PCCO-9001")
+    ledger = SimpleNamespace(get_xref=lambda *key: written)
+    spec = SimpleNamespace(
+        integration="procore_jde", entity="change_order", source_system="procore", target_system="JDE"
+    )
+    return PurchaseOrderLines(_Session(rows), ledger, "run", None, spec)  # type: ignore[arg-type]
+
+
+def test_added_line_for_line_with_the_same_total_is_recognised_and_left_alone():
+    lines = [{"VR01": "PCCO-9001", "AEXP": Decimal("-1000.40")}, {"VR01": "PCCO-9001", "AEXP": -500}]
+    _target(lines).update("00001:4711:OP:PCCO-9001", _credit())  # nothing raised, nothing written
+
+
+def test_a_change_order_changed_since_its_lines_were_added_is_still_refused():
+    with pytest.raises(VoucherChanged, match="after its lines were added"):
+        _target([{"VR01": "PCCO-9001", "AEXP": Decimal("-1400.40")}]).update(
+            "00001:4711:OP:PCCO-9001", _credit()
+        )
