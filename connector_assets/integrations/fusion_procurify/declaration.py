@@ -46,6 +46,6 @@ DECLARATION = Declaration(
     assets=reconciliation_assets,
     jobs=[*fusion_procurify_flow_jobs.values(), combinations_job, *reconciliation_jobs],
     schedules=[*fusion_procurify_schedules, combinations_schedule, *reconciliation_schedules],
-    replays=lambda: _register_replays(),
+    replays=_register_replays,
     shared=_SHARED,
 )

@@ -73,6 +73,7 @@ from connector_assets.procurify.bill_fields import status_code as status_code
 from connector_assets.procurify.bill_reads import BillWording
 from connector_assets.procurify.record_reads import read_for_record
 from connector_assets.procurify.staged_bills import BILLS_ASSET, staged_bills
+from connector_assets.procurify.vendor_fields import is_active, not_purchasable_why
 from connector_assets.saas import saas_daily_partitions
 from connector_resources import settings
 from connector_resources.ledger import Ledger, dependency_key
@@ -182,11 +183,19 @@ def never_paired_why(vendor_id: str, vendor: Mapping[str, Any] | None) -> str:
             f"its vendor ({who}) has no JDE supplier, and its external_id {external!r} is not a JDE address "
             f"number, so no flow will pair it: {an8}, then replay"
         )
-    why = not_sent(vendor or {}, None)
+    shown = vendor or {}
+    fixes = [
+        fix
+        for fix, needed in (
+            ("make it a purchasable vendor (type 3 PREFERRED or 4 REGULAR)", not_purchasable_why(shown)),
+            ("make it active", not is_active(shown)),
+        )
+        if needed
+    ]
+    sent = f"{' and '.join(fixes)} in Procurify so the vendors flow adds it to JDE, or " if fixes else ""
     return (
-        f"its vendor ({who}, type {(vendor or {}).get('type')!r}) has no JDE supplier, and the vendors flow "
-        f"will never send it to JDE ({why}): make it a purchasable vendor (type 3 PREFERRED or 4 REGULAR), "
-        f"active, in Procurify so the vendors flow adds it to JDE, or {an8}; then replay"
+        f"its vendor ({who}, type {shown.get('type')!r}) has no JDE supplier, and the vendors flow will "
+        f"never send it to JDE ({not_sent(shown, None)}): {sent}{an8}; then replay"
     )
 
 
