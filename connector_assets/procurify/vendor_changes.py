@@ -8,7 +8,7 @@ poll (read, changes, what it sent, its figures reported).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -131,14 +131,15 @@ class VendorPoll:
         )
 
 
-def vendor_poll_assets(flow: Any, *, other: str, group: str) -> list[Any]:
-    """A ``vendors`` flow's assets, by day, writing to ``other`` (a resource key): no upstream asset, since
-    each poll reads the vendors itself instead of trusting the ``procurify_vendors`` day found by
-    ``dateModified``."""
+def vendor_poll_assets(flow: Any, *, other: str, group: str, upstream: Sequence[str] = ()) -> list[Any]:
+    """A ``vendors`` flow's assets, by day, writing to ``other`` (a resource key): no staged vendors
+    upstream, since each poll reads the vendors itself instead of trusting the ``procurify_vendors`` day
+    found by ``dateModified``; ``upstream``: what must run first (a manual matches file, loaded before the
+    flow asks which vendors are paired)."""
     return build_flow_assets(
         flow,
         partitions_def=saas_daily_partitions(),
-        upstream=[],
+        upstream=list(upstream),
         resource_keys={other, "procurify"},
         group=group,
         kinds={"procurify", other},

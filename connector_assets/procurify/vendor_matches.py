@@ -14,8 +14,10 @@ time (``ml-connector xref set``) or with a matches file (``vendor_match_file``).
 * a vendor the ``suppliers`` flow made (or adopted) for the supplier is never left as a second active
   vendor beside the match: the match is refused, naming both vendors, until that vendor is inactive in
   Procurify; then the pair is replaced and the result says so;
-* every change is an ``update`` audit event of flow ``manual_matches`` naming who entered it, and the
-  records held on ``vendor_dependency(vendor)`` are released for replay.
+* every change is an ``update`` audit event of flow ``manual_matches`` naming who entered it, the records
+  held on ``vendor_dependency(vendor)`` are released for replay, and the vendor's own open items of the
+  ``vendors`` flow (refused because no supplier has its name) are resolved: the match answers them, and a
+  replay would only find the vendor paired and abandon them.
 
 One copy for every integration pairing Procurify vendors with another system's suppliers (today Oracle
 Fusion's); the integration gives its pairing and the words that name its suppliers. Both records are
@@ -73,18 +75,21 @@ class MatchResult:
     stored: bool
     replaced: tuple[str, ...] = field(default=())
     released: int = 0
+    resolved: int = 0  # the vendor's open items of the vendors flow, answered by the match
 
 
 @dataclass(frozen=True)
 class VendorMatches:
     """Manual matches of ``pairing``'s vendors with its suppliers. ``supplier_words``: how a supplier of
     the other system is named (``Fusion supplier``); ``vendor_flow_words``: how a pair the ``vendors`` flow
-    made is described; ``file_entered_by``: ``entered_by`` of the matches file's rows."""
+    made is described; ``file_entered_by``: ``entered_by`` of the matches file's rows; ``vendor_flow``: the
+    name of the flow pairing vendors by name, whose queue items of a vendor a match answers."""
 
     pairing: VendorPairing
     supplier_words: str
     vendor_flow_words: str
     file_entered_by: str
+    vendor_flow: str = "vendors"
 
     def _how(self, xref: Xref) -> str:
         if xref.manual:
@@ -229,7 +234,49 @@ class VendorMatches:
                 run_id=run_id,
                 conn=conn,
             )
-        return MatchResult(vendor_id, supplier, stored=True, replaced=tuple(replaced), released=len(released))
+            resolved = resolve_answered(
+                ledger,
+                integration,
+                self.vendor_flow,
+                vendor_id,
+                reason=f"resolved: {because}",
+                target_id=supplier.supplier_id,
+                run_id=run_id,
+                conn=conn,
+            )
+        return MatchResult(
+            vendor_id,
+            supplier,
+            stored=True,
+            replaced=tuple(replaced),
+            released=len(released),
+            resolved=resolved,
+        )
+
+
+def resolve_answered(
+    ledger: Ledger,
+    integration: str,
+    flow: str,
+    vendor_id: str,
+    *,
+    reason: str,
+    target_id: str | None = None,
+    run_id: str | None = None,
+    conn: Any,
+) -> int:
+    """Resolve vendor ``vendor_id``'s unresolved items of ``flow`` (failed, held or abandoned: the flow
+    found no supplier of its name) now that a match pairs it, each with an ``update`` audit event saying
+    so; how many."""
+    answered = [
+        item
+        for item in ledger.queue_for(vendor_id, conn=conn)
+        if item.integration == integration and item.flow == flow and item.status != "resolved"
+    ]
+    for item in answered:
+        ledger.resolve(item.id, reason=reason, conn=conn)
+        ledger.audit_item(item, "update", reason, run_id=run_id, target_id=target_id, conn=conn)
+    return len(answered)
 
 
 def _xref_key(xref: Xref) -> tuple[str, str, str, str, str]:

@@ -48,7 +48,11 @@ from connector_assets.integrations.fusion_procurify.bill_mappers import (
 from connector_assets.integrations.fusion_procurify.charge_accounts import UPSTREAM, ChargeAccounts
 from connector_assets.integrations.fusion_procurify.integration import INTEGRATION, ROUTE
 from connector_assets.integrations.fusion_procurify.po_numbers import po_source_key
-from connector_assets.integrations.fusion_procurify.vendor_pairs import paired_supplier, vendor_dependency
+from connector_assets.integrations.fusion_procurify.vendor_pairs import (
+    MATCHES_ASSET,
+    paired_supplier,
+    vendor_dependency,
+)
 from connector_assets.procurify import bill_fields
 from connector_assets.procurify.approved_bill_reader import ApprovedBillReader
 from connector_assets.procurify.bill_fields import bill_vendor_id, describe, status_code
@@ -245,7 +249,7 @@ INVOICES_FLOW = ROUTE.flow(
 invoice_assets = build_flow_assets(
     INVOICES_FLOW,
     partitions_def=saas_daily_partitions(),
-    upstream=[BILLS_ASSET, *UPSTREAM],
+    upstream=[BILLS_ASSET, *UPSTREAM, MATCHES_ASSET],
     resource_keys={"fusion", "procurify"},
     group=INTEGRATION,
     kinds={"procurify", "oracle"},

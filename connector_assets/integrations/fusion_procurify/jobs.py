@@ -6,11 +6,12 @@ every 10 minutes by default. The jobs and schedules are the shared kit's
 (``flows.jobs.build_day_close_flows``):
 
 * each flow's job holds the flow's own assets plus the staged sources, mapping tables and manual vendor
-  matches its mapped step reads, never another flow's assets (a purchase order whose vendor has no Fusion
-  supplier yet is held and released when the pair is made) and never Fusion's account combinations, which
-  keep their own refresh schedule (below): the list of values is read whole (it has no change stamp), and
-  a real pod holds tens of thousands of combinations, too many to re-read at every 10-minute poll of three
-  flows;
+  matches its mapped step reads (the matches file is upstream of every flow reading vendor pairs, so their
+  jobs load it first: ``vendor_pairs.MATCHES_ASSET``), never another flow's assets (a purchase order whose
+  vendor has no Fusion supplier yet is held and released when the pair is made) and never Fusion's account
+  combinations, which keep their own refresh schedule (below): the list of values is read whole (it has no
+  change stamp), and a real pod holds tens of thousands of combinations, too many to re-read at every
+  10-minute poll of three flows;
 * a day-closing schedule per flow. The first tick after a partition day ended reads that day whole and
   syncs it (once, asked of the instance); later ticks of the day poll today from the cursor;
 * a flow whose mapped step is not partitioned (a whole read) gets a plain cron schedule of its job.

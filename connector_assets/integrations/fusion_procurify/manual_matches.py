@@ -11,15 +11,33 @@ id) and listed in the file. A manual match renames neither side: ``suppliers`` n
 vendor the supplier's name, and nothing writes Fusion suppliers.
 """
 
+from collections.abc import Callable
 from typing import Any
 
+from connector_assets.flows.replay_resources import resources_from_settings
 from connector_assets.fusion.suppliers import FusionSupplier, SupplierNotFound, find_supplier
 from connector_assets.integrations.fusion_procurify.integration import INTEGRATION
-from connector_assets.integrations.fusion_procurify.vendor_pairs import PAIRING
-from connector_assets.procurify.vendor_match_file import MatchFile, match_file_asset
+from connector_assets.integrations.fusion_procurify.vendor_pairs import MATCHES_ASSET, PAIRING
+from connector_assets.procurify.vendor_match_file import (
+    FileLoad,
+    MatchFile,
+    load_match_file,
+    match_file_asset,
+)
 from connector_assets.procurify.vendor_matches import MatchRefused, VendorMatches
+from connector_resources.ledger import Ledger, QueueItem
+from connector_resources.redaction import get_logger
+from connector_resources.replay import (
+    ReplayHandler,
+    ReplayOutcome,
+    handler_for,
+    register_replay_handler,
+    shared_value,
+)
 
-ASSET = "fusion_procurify_manual_matches"
+log = get_logger(__name__)
+
+ASSET = MATCHES_ASSET  # fusion_procurify_manual_matches, upstream of every flow reading pairs
 FILE_SETTING = "ML_FUSION_PROCURIFY_VENDOR_XREF"
 
 
@@ -47,9 +65,60 @@ fusion_procurify_manual_matches = match_file_asset(
     name=ASSET,
     group=INTEGRATION,
     description=f"Manual vendor matches from {FILE_SETTING} (procurify_vendor_id,fusion_supplier_number), "
-    "stored in the ledger as manual matches no flow overwrites; a matched vendor's held records replayed",
+    "stored in the ledger as manual matches no flow overwrites; a matched vendor's held records released "
+    "and its vendors-flow queue items resolved. Run first by the job of every flow reading vendor pairs",
     file=MATCH_FILE,
     matches=MATCHES,
     system="fusion",
 )
 manual_match_assets = [fusion_procurify_manual_matches]
+
+# -- replay: the file loaded first ---------------------------------------------------------------------------
+
+# The flows whose replay asks who a vendor is paired with: a replay of any of them loads the file first, as
+# their jobs do (the asset is upstream of their mapped steps, ``vendor_pairs.MATCHES_ASSET``).
+PAIR_READING_FLOWS = ("suppliers", "vendors", "purchase_orders", "invoices")
+Resources = Callable[[], dict[str, Any]]
+
+
+def _settings_resources() -> dict[str, Any]:
+    return resources_from_settings(("fusion", "procurify"))
+
+
+def load_for_replay(ledger: Ledger, resources: Resources = _settings_resources) -> FileLoad | None:
+    """The matches file loaded into the replay's ``ledger`` with today's Fusion and Procurify
+    (``resources``). A file that cannot be read is logged and the replay goes on with the matches already
+    stored, as a flow's job does (``match_file_asset``)."""
+    built = resources()
+    with built["fusion"].session() as fusion, built["procurify"].session() as procurify:
+        try:
+            return load_match_file(MATCH_FILE, MATCHES, ledger, fusion, procurify)
+        except (OSError, ValueError) as exc:
+            log.error("%s: %s; nothing stored from the file, the replay goes on", FILE_SETTING, exc)
+            return None
+
+
+def loading_matches_first(
+    handler: ReplayHandler, resources: Resources = _settings_resources
+) -> ReplayHandler:
+    """``handler`` with the matches file loaded once per replay before its first record: a row entered
+    since the last run pairs its vendor before the record is mapped. A queue item the load resolved (a
+    vendor the file matches) is not replayed: the match answered it."""
+
+    def handle(item: QueueItem, ledger: Ledger) -> ReplayOutcome:
+        shared_value((ASSET, "loaded"), lambda: load_for_replay(ledger, resources))
+        if ledger.queue_status(item.id) == "resolved":
+            return ReplayOutcome(None, action="skip", detail="resolved by a manual match in " + FILE_SETTING)
+        return handler(item, ledger)
+
+    handle.loads_matches_first = True  # type: ignore[attr-defined]
+    return handle
+
+
+def load_matches_before_replays(resources: Resources = _settings_resources) -> None:
+    """Make the registered replays of ``PAIR_READING_FLOWS`` load the matches file first (after each flow
+    module registered its own handler: ``declaration``)."""
+    for flow in PAIR_READING_FLOWS:
+        handler = handler_for(INTEGRATION, flow)
+        if handler is not None and not getattr(handler, "loads_matches_first", False):
+            register_replay_handler(INTEGRATION, flow, loading_matches_first(handler, resources))

@@ -24,6 +24,7 @@ from connector_assets.integrations.fusion_procurify.charge_accounts import Charg
 from connector_assets.integrations.fusion_procurify.integration import INTEGRATION, ROUTE
 from connector_assets.integrations.fusion_procurify.order_reader import ENTITY, OrderReader
 from connector_assets.integrations.fusion_procurify.po_numbers import PREFIX_ENV, order_prefix
+from connector_assets.integrations.fusion_procurify.vendor_pairs import MATCHES_ASSET
 from connector_assets.procurify.order_reads import Requisitions, latest_staged, requisitions_for_run
 from connector_assets.saas import saas_daily_partitions
 from connector_resources import settings
@@ -143,7 +144,7 @@ purchase_orders_assets = build_flow_assets(
     PURCHASE_ORDERS_FLOW,
     partitions_def=saas_daily_partitions(),
     # Both sources are upstream (lineage); ML_FUSION_PROCURIFY_ORDER_SOURCE picks the one read.
-    upstream=[PURCHASE_ORDERS_ASSET, REQUISITIONS_ASSET, *charge_accounts.UPSTREAM],
+    upstream=[PURCHASE_ORDERS_ASSET, REQUISITIONS_ASSET, *charge_accounts.UPSTREAM, MATCHES_ASSET],
     resource_keys={"fusion", "procurify"},
     group=INTEGRATION,
     kinds={"procurify", "fusion"},

@@ -123,7 +123,7 @@ SUPPLIERS_FLOW = BACK_ROUTE.flow(
 supplier_assets = build_flow_assets(
     SUPPLIERS_FLOW,
     partitions_def=saas_daily_partitions(),
-    upstream=[SUPPLIERS_ASSET],
+    upstream=[SUPPLIERS_ASSET, vendor_pairs.MATCHES_ASSET],
     resource_keys={"fusion", "procurify"},
     group=INTEGRATION,
     kinds={"fusion", "procurify"},

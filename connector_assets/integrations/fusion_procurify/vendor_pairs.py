@@ -33,6 +33,10 @@ from connector_assets.procurify.vendor_pairing import (
 from connector_assets.procurify.vendor_pairing import VendorPairing, numeric_key, vendor_id_key
 
 FUSION = "fusion"
+# The manual matches file's asset (``manual_matches``): upstream of every flow's mapped step that reads
+# pairs (suppliers, vendors, purchase orders, invoices), so each of their jobs loads the file first and a
+# row entered since the last run pairs the vendor before the flow asks who it is paired with.
+MATCHES_ASSET = "fusion_procurify_manual_matches"
 id_key = numeric_key  # a numeric id as the ledger keys it (``ml-connector xref``)
 
 # A ``vendor`` xref naming a supplier is asked first for the supplier's vendor: it may be a manual match.

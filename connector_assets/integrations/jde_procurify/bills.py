@@ -60,6 +60,7 @@ from connector_assets.integrations.jde_procurify.bill_mappers import (
     map_bill,
 )
 from connector_assets.integrations.jde_procurify.integration import BACK_ROUTE, INTEGRATION
+from connector_assets.integrations.jde_procurify.vendor_mappers import not_sent
 from connector_assets.integrations.jde_procurify.vendor_pairs import paired_supplier, supplier_dependency
 from connector_assets.jde import targets
 from connector_assets.jde.accounts import GlAccounts, account_setting, setting_account_problems
@@ -72,6 +73,7 @@ from connector_assets.procurify.bill_fields import status_code as status_code
 from connector_assets.procurify.bill_reads import BillWording
 from connector_assets.procurify.record_reads import read_for_record
 from connector_assets.procurify.staged_bills import BILLS_ASSET, staged_bills
+from connector_assets.procurify.vendor_fields import is_active, not_purchasable_why
 from connector_assets.saas import saas_daily_partitions
 from connector_resources import settings
 from connector_resources.ledger import Ledger, dependency_key
@@ -152,15 +154,49 @@ class PostingRules:
 def vendor_dependency(vendor_id: str, vendor: Mapping[str, Any] | None) -> str | None:
     """What a bill of an unpaired vendor waits on (``FlowSpec.dependency_key`` text): the ``suppliers``
     flow's key of the vendor's ``external_id`` when it holds an address number (that flow pairs such a
-    vendor), the ``vendors`` flow's key of the vendor when it has none (that flow adds a vendor made in
-    Procurify to JDE). None when the external id is something else (another ERP key, ``JDE-V-10442``):
-    neither flow pairs that vendor, so a hold would never end; the bill is refused instead, saying why."""
+    vendor), the ``vendors`` flow's key of the vendor when it has none and that flow will send it to JDE
+    (``vendor_mappers.not_sent``: purchasable, active, made after go-live). None when no flow will pair the
+    vendor (another ERP's key in ``external_id``, ``JDE-V-10442``; a type 1 "Other" vendor; an inactive
+    one): a hold would never end, so the bill is refused instead, saying why (``never_paired_why``)."""
     external = str((vendor or {}).get("external_id") or "").strip()
     if not external:
+        if vendor is not None and not_sent(vendor, None) is not None:
+            return None
         return dependency_key(INTEGRATION, "vendor", "procurify", vendor_id)
     if external.isdigit() and len(external) <= 8 and int(external):
         return supplier_dependency(external)
     return None
+
+
+def never_paired_why(vendor_id: str, vendor: Mapping[str, Any] | None) -> str:
+    """Why no flow will pair the bill's vendor (``vendor_dependency`` is None) and what a person can do:
+    the refusal's words, naming the vendor and what keeps each flow from pairing it."""
+    external = str((vendor or {}).get("external_id") or "").strip()
+    name = " ".join(str((vendor or {}).get("name") or "").split())
+    who = f"Procurify vendor {vendor_id}" + (f" ({name})" if name else "")
+    an8 = (
+        "set the vendor's external_id to its JDE supplier's address number (AN8) in Procurify (the "
+        "suppliers flow then pairs them)"
+    )
+    if external:
+        return (
+            f"its vendor ({who}) has no JDE supplier, and its external_id {external!r} is not a JDE address "
+            f"number, so no flow will pair it: {an8}, then replay"
+        )
+    shown = vendor or {}
+    fixes = [
+        fix
+        for fix, needed in (
+            ("make it a purchasable vendor (type 3 PREFERRED or 4 REGULAR)", not_purchasable_why(shown)),
+            ("make it active", not is_active(shown)),
+        )
+        if needed
+    ]
+    sent = f"{' and '.join(fixes)} in Procurify so the vendors flow adds it to JDE, or " if fixes else ""
+    return (
+        f"its vendor ({who}, type {shown.get('type')!r}) has no JDE supplier, and the vendors flow will "
+        f"never send it to JDE ({not_sent(shown, None)}): {sent}{an8}; then replay"
+    )
 
 
 class BillReader(ApprovedBillReader):
@@ -191,13 +227,8 @@ class BillReader(ApprovedBillReader):
         an8 = paired_supplier(self.ledger, vendor_id) if vendor_id else None
         waits = vendor_dependency(vendor_id, self.vendor(vendor_id)) if vendor_id and an8 is None else ""
         if waits is None:
-            external = (self.vendor(vendor_id) or {}).get("external_id")
             return Rejected(
-                bill_uuid,
-                f"{describe(full)}: its vendor (Procurify vendor {vendor_id}) has no JDE supplier, and its "
-                f"external_id {external!r} is not a JDE address number, so no flow will pair it: set the "
-                "vendor's external_id to the supplier's AN8 in Procurify (the suppliers flow then pairs "
-                "them), then replay",
+                bill_uuid, f"{describe(full)}: {never_paired_why(vendor_id, self.vendor(vendor_id))}"
             )
         inputs = self.inputs(bill=full, an8=an8, vendor_dependency=waits, updated_at=updated_at)
         return map_bill(inputs, self.account_of, self.gl)

@@ -241,7 +241,8 @@ def test_accounts_of_two_companies_and_a_zero_bill_are_refused():
 
 
 def test_an_unpaired_vendor_holds_the_bill_on_its_dependency():
-    key = vendor_dependency("69", {"external_id": None})
+    # A purchasable, active vendor with no ERP key: the vendors flow will send it (issue 37 item 5).
+    key = vendor_dependency("69", {"external_id": None, "type": 4, "active": True})
     assert key == f"{INTEGRATION}:vendor:procurify:69"
     assert vendor_dependency("69", {"external_id": "10069"}) == f"{INTEGRATION}:supplier:JDE:10069"
     assert vendor_dependency("69", {"external_id": "JDE-V-10069"}) is None  # no flow pairs it: refused

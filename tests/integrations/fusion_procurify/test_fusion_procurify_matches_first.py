@@ -1,0 +1,102 @@
+"""The manual matches file is loaded first by every flow reading vendor pairs, and a match answers the
+queue items it resolves (issue 37 item 4): the asset ``fusion_procurify_manual_matches`` is in the job of
+each such flow, upstream of its mapped step; a row for a vendor the ``vendors`` flow refused (no supplier
+of its name) pairs it and resolves that refusal instead of leaving it failed; a replay loads the file
+before its first record, so a row entered since the last run answers the queued vendor."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from dagster import AssetKey
+from fusion_procurify_world import FusionProcurifyWorld, fusion_procurify_world
+
+from connector_assets.definitions import defs
+from connector_assets.fusion.supplier_names import fold
+from connector_assets.integrations.fusion_procurify.integration import INTEGRATION
+from connector_assets.integrations.fusion_procurify.manual_matches import (
+    ASSET,
+    FILE_SETTING,
+    load_matches_before_replays,
+)
+from connector_assets.integrations.fusion_procurify.vendor_pairs import paired_supplier
+from connector_assets.integrations.fusion_procurify.vendors import register_vendor_replays
+
+VENDORS = ("fusion_procurify_vendors_mapped", "fusion_procurify_vendors_written")
+PAIR_READERS = ("suppliers", "vendors", "purchase_orders", "invoices")
+
+
+def test_every_flow_reading_vendor_pairs_runs_the_matches_file_first_in_its_job() -> None:
+    repository = defs.get_repository_def()
+    graph = repository.asset_graph
+    for flow in PAIR_READERS:
+        job = repository.get_job(f"{INTEGRATION}_{flow}")
+        assert ASSET in {str(n) for n in job.graph.node_names()}, flow
+        mapped = graph.get(AssetKey(f"{INTEGRATION}_{flow}_mapped"))
+        assert AssetKey(ASSET) in mapped.parent_keys, flow  # loaded before the flow reads pairs
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FusionProcurifyWorld]:
+    with fusion_procurify_world(tmp_path_factory.mktemp("matches_first")) as made:
+        yield made
+
+
+@pytest.fixture(scope="module")
+def suppliers(world: FusionProcurifyWorld) -> list[dict[str, Any]]:
+    """Active Fusion suppliers with a site whose names no Procurify vendor has: each test takes its own."""
+    seeded = {fold(v["name"]) for v in world.in_procurify("vendors").values()}
+    return [
+        s
+        for s in world.fusion_suppliers_with_site()
+        if s.get("Status") != "INACTIVE" and fold(s["Supplier"]) not in seeded
+    ]
+
+
+def refused_vendor(world: FusionProcurifyWorld, name: str) -> str:
+    """A vendor made in Procurify whose name no Fusion supplier has: the vendors flow refuses it."""
+    with world.resources["procurify"].session() as session:
+        vendor = str(session.create_vendor({"name": name, "email": ["ap@example.com"]})["id"])
+    world.run(*VENDORS)
+    assert vendor in world.queue("vendors"), world.queue("vendors")
+    return vendor
+
+
+def match_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, vendor: str, supplier: dict) -> None:
+    path = tmp_path / "vendor_xref.csv"
+    path.write_text(f"procurify_vendor_id,fusion_supplier_number\n{vendor},{supplier['SupplierNumber']}\n")
+    monkeypatch.setenv(FILE_SETTING, str(path))
+
+
+def vendor_items(world: FusionProcurifyWorld, vendor: str) -> list[str]:
+    return [i.status for i in world.ledger.queue_for(vendor) if i.flow == "vendors"]
+
+
+def test_a_row_of_the_file_resolves_the_vendors_refusal_it_answers(world, suppliers, tmp_path, monkeypatch):
+    vendor = refused_vendor(world, "Nobody Of That Name 5120")
+    match_file(tmp_path, monkeypatch, vendor, suppliers[0])
+
+    world.run(ASSET, *VENDORS)  # the vendors job: the file first, then the poll
+
+    assert paired_supplier(world.ledger, vendor) == str(suppliers[0]["SupplierId"])
+    assert vendor not in world.queue("vendors"), world.queue("vendors")
+    assert vendor_items(world, vendor) == ["resolved"]
+
+
+def test_a_replay_loads_the_file_first_and_the_match_answers_the_queued_vendor(
+    world, suppliers, tmp_path, monkeypatch
+):
+    vendor = refused_vendor(world, "Nobody Of That Name 5121")
+    match_file(tmp_path, monkeypatch, vendor, suppliers[1])
+
+    def register(resources: Any) -> None:  # as the package registers them (``declaration``)
+        register_vendor_replays(resources)
+        load_matches_before_replays(resources)
+
+    world.replay_queued("vendors", register)
+
+    assert paired_supplier(world.ledger, vendor) == str(suppliers[1]["SupplierId"])
+    assert vendor_items(world, vendor) == ["resolved"]  # answered, not abandoned
