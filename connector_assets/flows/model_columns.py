@@ -5,7 +5,7 @@ metadata is fixed when the definitions load, which must not import pandas and pa
 issue 16). So the columns are read from the declaration instead: a ``record_model`` keeps its columns as
 data; a hand-written ``@lazy_model`` builder is read from its source (the class's ``Series[...]``
 annotations and their ``pa.Field(...)`` arguments, a base model's columns first, as pandera orders them).
-``tests/kit/test_asset_metadata.py`` builds every flow's model and compares.
+``tests/kit/test_asset_metadata.py`` builds every flow's model and compares (``built_columns``).
 """
 
 import ast
@@ -36,11 +36,22 @@ class ModelColumn:
     checks: str = ""
 
 
-def model_columns(model: LazyModel) -> tuple[ModelColumn, ...]:
-    """``model``'s columns in pandera's order: declared ones (``record_model``) or read from the source."""
+def model_columns(model: LazyModel | type) -> tuple[ModelColumn, ...]:
+    """``model``'s columns in pandera's order: declared ones (``record_model``) or read from the source; a
+    ``DataFrameModel`` class given as it is (a test's flow) is asked, pandera being loaded already."""
+    if not isinstance(model, LazyModel):
+        return built_columns(model)
     if model.declared_columns is not None:
         return model.declared_columns
     return _read_builder(model)
+
+
+def built_columns(model: Any) -> tuple[ModelColumn, ...]:
+    """The columns of a built pandera ``DataFrameModel`` class, as its schema states them."""
+    return tuple(
+        ModelColumn(name, str(column.dtype), bool(column.nullable), ", ".join(str(c) for c in column.checks))
+        for name, column in model.to_schema().columns.items()
+    )
 
 
 @cache
