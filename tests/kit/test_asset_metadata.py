@@ -11,17 +11,19 @@ from __future__ import annotations
 
 import importlib
 from contextlib import nullcontext
+from dataclasses import replace
 from typing import Any
 
 import pandera.pandas as pa
 import pytest
+from bare_flows import bare_spec
 from dagster import AssetKey, TableSchema, instance_for_test, materialize
 from pandera.typing import Series
 
 import connector_assets.definitions as definitions
 from connector_assets.asset_metadata import COLUMN_SCHEMA, ROW_COUNT, asset_owners
 from connector_assets.flows.assets import build_flow_assets
-from connector_assets.flows.core import FlowSpec, Mapped
+from connector_assets.flows.core import Mapped
 from connector_assets.flows.mapping_tables import MappingTable
 from connector_assets.flows.model_columns import built_columns, model_columns
 from connector_assets.flows.records import FLOW_SPECS
@@ -138,15 +140,10 @@ def _things(context: Any, partition: str | None):
     yield Mapped("D", {"name": ""}, {"name": ""}, {"name": ""})  # refused by the model: not staged
 
 
-SPEC = FlowSpec(
-    integration="asset_metadata_test",
-    name="things",
-    entity="thing",
-    source_system="SRC",
-    target_system="tgt",
-    schema=ThingRecord,
+SPEC = replace(
+    bare_spec("asset_metadata_test", "things", "thing", "SRC", "tgt", ThingRecord),
     map_records=_things,
-    open_target=lambda context: nullcontext(Target()),  # type: ignore[arg-type,return-value]
+    open_target=lambda context: nullcontext(Target()),
 )
 # A declared table variable, so the settings know it (the test points it at its own file).
 TABLE = MappingTable(
