@@ -57,15 +57,6 @@ from connector_resources.ledger import Ledger
 SAAS_COLUMNS = (Column("id"), Column("updated_at", "datetime"), Column("record"))
 
 
-def column_descriptions(spec: "SaasEntity") -> dict[str, str]:
-    """What each of ``SAAS_COLUMNS`` holds for ``spec``, for the asset's column schema."""
-    return {
-        "id": f"the record's key ({' / '.join(spec.key_fields)})",
-        "updated_at": "when the record last changed (UTC), from its updated field",
-        "record": f"the {spec.system} API's JSON document, as read",
-    }
-
-
 @dataclass(frozen=True)
 class SaasEntity:
     system: str  # settings key and Dagster resource key ("bill", "procore", ...)
@@ -88,6 +79,15 @@ class SaasEntity:
     @property
     def asset(self) -> str:
         return f"{self.system}_{self.entity}"
+
+
+def column_descriptions(spec: SaasEntity) -> dict[str, str]:
+    """What each of ``SAAS_COLUMNS`` holds for ``spec``, for the asset's column schema."""
+    return {
+        "id": f"the record's key ({' / '.join(spec.key_fields)})",
+        "updated_at": "when the record last changed (UTC), from its updated field",
+        "record": f"the {spec.system} API's JSON document, as read",
+    }
 
 
 class RecordKeyError(StagingError):
