@@ -9,6 +9,7 @@ is the default and any environment variable can point a connection elsewhere.
 from dagster import Definitions
 
 from connector_assets.alerts import alert_definitions, with_written_freshness
+from connector_assets.asset_metadata import with_owners
 from connector_assets.automation import automation_sensor
 from connector_assets.executors import run_executor
 from connector_assets.flows.replay_resources import settings_resources
@@ -28,17 +29,19 @@ from connector_resources.ledger import LedgerResource
 for integration in INTEGRATIONS:
     integration.register_replay_handlers()
 
-defs = with_written_freshness(
-    Definitions.merge(
-        Definitions(
-            assets=[ledger_health, *jde_assets, *saas_assets],
-            jobs=[jde_sources_job, jde_gl_accounts_job, *saas_jobs, replay_retry_queue],
-            schedules=[jde_poll_schedule, jde_gl_accounts_schedule, *saas_schedules, replay_due_records],
-            sensors=[automation_sensor()],
-            resources={"ledger": LedgerResource(), **settings_resources()},
-            executor=run_executor(),
-        ),
-        *(integration.defs for integration in INTEGRATIONS),
-        alert_definitions(),
+defs = with_owners(
+    with_written_freshness(
+        Definitions.merge(
+            Definitions(
+                assets=[ledger_health, *jde_assets, *saas_assets],
+                jobs=[jde_sources_job, jde_gl_accounts_job, *saas_jobs, replay_retry_queue],
+                schedules=[jde_poll_schedule, jde_gl_accounts_schedule, *saas_schedules, replay_due_records],
+                sensors=[automation_sensor()],
+                resources={"ledger": LedgerResource(), **settings_resources()},
+                executor=run_executor(),
+            ),
+            *(integration.defs for integration in INTEGRATIONS),
+            alert_definitions(),
+        )
     )
 )

@@ -35,6 +35,7 @@ from dagster import (
     MaterializeResult,
 )
 
+from connector_assets.asset_metadata import row_count, staged_schema
 from connector_assets.incremental import (
     DayRead,
     Stream,
@@ -78,6 +79,15 @@ class SaasEntity:
     @property
     def asset(self) -> str:
         return f"{self.system}_{self.entity}"
+
+
+def column_descriptions(spec: SaasEntity) -> dict[str, str]:
+    """What each of ``SAAS_COLUMNS`` holds for ``spec``, for the asset's column schema."""
+    return {
+        "id": f"the record's key ({' / '.join(spec.key_fields)})",
+        "updated_at": "when the record last changed (UTC), from its updated field",
+        "record": f"the {spec.system} API's JSON document, as read",
+    }
 
 
 class RecordKeyError(StagingError):
@@ -258,7 +268,11 @@ def build_entity_asset(
         partitions_def=None if spec.whole else partitions_def,
         backfill_policy=None if spec.whole else BackfillPolicy.single_run(),
         required_resource_keys={spec.system, "staging", "ledger"},
-        metadata={"system": spec.system, "entity": spec.entity},
+        metadata={
+            "system": spec.system,
+            "entity": spec.entity,
+            **staged_schema(SAAS_COLUMNS, column_descriptions(spec)),
+        },
         pool=spec.pool,
     )
     def _extract(context: AssetExecutionContext) -> MaterializeResult:
@@ -273,13 +287,15 @@ def build_entity_asset(
         if days is None:
             metadata = read_metadata(reads, pages=pages, extra=extra)
             context.log.info(f"{spec.asset}: {metadata['rows']} records, read whole")
-            return MaterializeResult(metadata=metadata)
+            return MaterializeResult(metadata={**metadata, **row_count(staging.count(spec.asset, None))})
         # Dagster records one materialization per partition of the run, each with the result's
         # metadata plus what was added for that partition key (verified on 1.13: the partition's
         # own keys win); so each day carries its own figures and the run's totals are shared.
         for day_read in reads:
             assert day_read.day is not None
-            context.add_asset_metadata(day_metadata(day_read), partition_key=day_read.day.isoformat())
+            day = day_read.day.isoformat()
+            staged = row_count(staging.count(spec.asset, day))  # an incremental read merged into the day
+            context.add_asset_metadata({**day_metadata(day_read), **staged}, partition_key=day)
         metadata = run_metadata(reads, pages=pages, extra=extra)
         context.log.info(f"{spec.asset}: {metadata['run_rows']} records over {len(reads)} day(s)")
         return MaterializeResult(metadata=metadata)

@@ -14,6 +14,7 @@ from dagster import AssetSelection, define_asset_job
 from connector_assets.polling import build_poll_schedule
 from connector_assets.procore.sources import read_procore_companies
 from connector_assets.saas import SaasEntity, SourceReader, build_entity_asset, saas_daily_partitions
+from connector_assets.saas_endpoints import endpoint
 from connector_resources import settings
 from connector_resources.base import ApiConnectionResource, SaasSession
 from connector_resources.bill import BillResource, BillSession
@@ -61,7 +62,8 @@ SAAS_ENTITIES = [
     SaasEntity(
         system,
         entity,
-        f"{title} {entity.replace('_', ' ')} changed on the day (by {field}), as JSON.",
+        f"{title} {entity.replace('_', ' ')} changed on the day (by {field}), read from {title} "
+        f"{endpoint(system, entity)} and staged as JSON.",
         key_fields=declared_key(system, session, entity),
         pool=POOLS.get(system),
     )
@@ -71,7 +73,8 @@ SAAS_ENTITIES = [
     SaasEntity(
         system,
         entity,
-        f"Every {title} {entity.replace('_', ' ')} record, read whole (no documented change stamp), as JSON.",
+        f"Every {title} {entity.replace('_', ' ')} record, read whole (no documented change stamp) from "
+        f"{title} {endpoint(system, entity)} and staged as JSON.",
         key_fields=declared_key(system, session, entity),
         whole=True,
         pool=POOLS.get(system),

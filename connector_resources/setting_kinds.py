@@ -121,13 +121,14 @@ class OnOff:
 class Items:
     """A comma-separated list, blanks dropped, each item ``case``-folded (``upper`` / ``lower`` / as
     written); ``allowed``: the only items accepted; ``count``: exactly this many; ``at_least``: at least
-    this many (0: an empty list is a choice)."""
+    this many (0: an empty list is a choice); ``pattern``: what each item must fully match."""
 
     noun: str = "items"
     case: str = ""
     allowed: tuple[str, ...] | None = None
     count: int | None = None
     at_least: int = 1
+    pattern: str | None = None
 
     @property
     def expects(self) -> str:
@@ -141,6 +142,8 @@ class Items:
         if len(items) < self.at_least or (self.count is not None and len(items) != self.count):
             raise Refused(self.expects)
         if self.allowed is not None and any(item not in self.allowed for item in items):
+            raise Refused(self.expects)
+        if self.pattern is not None and not all(re.fullmatch(self.pattern, item) for item in items):
             raise Refused(self.expects)
         return items
 

@@ -676,6 +676,19 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
         "the run or asset; blank: no links",
     ),
     Setting(
+        "asset_owners",
+        "ML_ASSET_OWNERS",
+        "",
+        "owners shown on every asset in the Dagster UI, comma-separated: e-mail addresses or team:name "
+        "(blank: no owners)",
+        kind=Items(
+            noun="owners (e-mail addresses or team:name)",
+            at_least=0,
+            # What Dagster accepts as an owner (``is_valid_owner``), so a value read here loads.
+            pattern=r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,7}|team:.+",
+        ),
+    ),
+    Setting(
         "webhook_future_skew_seconds",
         "ML_WEBHOOK_FUTURE_SKEW_SECONDS",
         "300",

@@ -25,6 +25,7 @@ from dagster import (
     asset,
 )
 
+from connector_assets.asset_metadata import model_schema, row_count
 from connector_assets.flows.core import (
     FlowSpec,
     Lease,
@@ -247,8 +248,10 @@ def build_flow_assets(
                 partitions_def=partitions_def,  # a result per day, so the UI shows each day's
             )
         ],
-        description=f"{spec.entity.capitalize()} records mapped for {spec.target_system} and validated "
-        f"({spec.schema.__name__}); invalid ones are in the retry queue with the reason.",
+        description=f"{spec.entity.capitalize()} records mapped for {spec.target_system} from "
+        f"{spec.source_system}'s {', '.join(upstream) or 'records'} and validated ({spec.schema.__name__}: "
+        "its columns below); invalid ones are in the retry queue with the reason.",
+        metadata=model_schema(spec.schema),
         backfill_policy=flow_backfill_policy(partitions_def),
         pool=spec.mapped_pool,
     )
@@ -259,10 +262,13 @@ def build_flow_assets(
         totals: dict[str, int] = {"records": 0, "valid": 0, "rejected": 0, "held": 0}
         used: dict[str, set[str]] = {}
         shares: list[RefusedShare] = []
-        for partition in run_partitions(context):
+        partitions = run_partitions(context)
+        for partition in partitions:
             with recording_snapshots() as read:
                 counts, share = _map_partition(context, partition)
             shares.append(share)
+            if len(partitions) > 1:  # a range run by hand: each day its own staged records
+                context.add_asset_metadata(row_count(counts["valid"]), partition_key=partition)
             if share.systemic:
                 context.log.error(share.message())
             for key, value in counts.items():
@@ -272,7 +278,8 @@ def build_flow_assets(
         worst = max(shares, key=lambda s: (s.systemic, s.refused))
         yield mapped_check(CHECK, worst, totals)
         # Which mapping-table snapshot(s) the records were mapped with: the run pins the table it used.
-        yield MaterializeResult(metadata={**totals, **snapshot_metadata(used)})
+        staged = row_count(totals["valid"]) if len(partitions) == 1 else {}  # the records staged to write
+        yield MaterializeResult(metadata={**totals, **snapshot_metadata(used), **staged})
 
     def _map_partition(
         context: AssetExecutionContext, partition: str | None
@@ -384,7 +391,7 @@ def build_flow_assets(
             **counts,
             "queued_failed": day.failed,
             "queued_held": day.held,
-            "dagster/row_count": in_target,
+            **row_count(in_target),
         }
         if systemic := [share.message() for share in shares if share.systemic]:
             for message in systemic:

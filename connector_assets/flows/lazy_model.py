@@ -30,6 +30,8 @@ class LazyModel:
         self.__name__ = build.__name__
         self.__qualname__ = build.__qualname__
         self.__module__ = build.__module__
+        # The columns when declared as data (``record_model``), so ``model_columns`` need not read source.
+        self.declared_columns: tuple | None = None
 
     @cached_property
     def model(self) -> type[pa.DataFrameModel]:

@@ -23,6 +23,7 @@ from typing import Any
 
 from dagster import AssetExecutionContext, AssetsDefinition, Failure, MaterializeResult, asset
 
+from connector_assets.asset_metadata import row_count, staged_schema
 from connector_assets.automation import NEVER_READ
 from connector_assets.staging import Column
 from connector_resources import settings
@@ -256,6 +257,7 @@ def build_mapping_table_asset(table: MappingTable, *, group: str) -> AssetsDefin
         required_resource_keys={"staging"},
         description=table.description,
         automation_condition=NEVER_READ,  # staged once on a new instance; jobs restage it each run
+        metadata={"file_setting": table.variable, **staged_schema(table.columns())},
     )
     def _table(context: AssetExecutionContext) -> MaterializeResult:
         snapshot, path = table.stage(context.resources.staging)
@@ -265,6 +267,7 @@ def build_mapping_table_asset(table: MappingTable, *, group: str) -> AssetsDefin
                 "file": str(path) if path else f"none (${table.variable} unset)",
                 "fingerprint": snapshot.fingerprint,
                 "values": len(set(snapshot.values())),
+                **row_count(len(snapshot)),
             }
         )
 

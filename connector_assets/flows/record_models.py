@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from connector_assets.flows.lazy_model import LazyModel, lazy_model
+from connector_assets.flows.model_columns import ModelColumn, model_columns, pandera_dtype
 
 ISO_DAY = r"^\d{4}-\d{2}-\d{2}$"
 
@@ -80,4 +81,16 @@ def record_model(name: str, doc: str, /, *, base: LazyModel | None = None, **col
     build.__name__ = build.__qualname__ = name
     build.__module__ = module
     build.__doc__ = doc
-    return lazy_model(build)
+    model = lazy_model(build)
+    model.declared_columns = declared_columns(base, columns)
+    return model
+
+
+def declared_columns(base: LazyModel | None, columns: dict[str, Column]) -> tuple[ModelColumn, ...]:
+    """The model's columns as ``model_columns`` reports them (the base's first), without pandera: what
+    the mapped asset's column schema shows."""
+    inherited = {c.name: c for c in model_columns(base)} if base is not None else {}
+    for name, spec in columns.items():
+        checks = ", ".join(f"{k}={v!r}" for k, v in spec.checks.items())
+        inherited[name] = ModelColumn(name, pandera_dtype(spec.dtype.__name__), spec.nullable, checks)
+    return tuple(inherited.values())

@@ -23,9 +23,11 @@ from dagster import (
     define_asset_job,
 )
 
+from connector_assets.asset_metadata import row_count, staged_schema
 from connector_assets.automation import NEVER_READ
 from connector_assets.flows.jobs import SCHEDULE_SUFFIX, build_tick_schedule
 from connector_assets.fusion.account_combinations import (
+    COMBINATION_COLUMNS,
     DELIMITER,
     LOV,
     Combination,
@@ -106,6 +108,7 @@ def combinations_asset(
         kinds={"fusion", "parquet"},
         required_resource_keys={"fusion", "staging"},
         description=description,
+        metadata=staged_schema(COMBINATION_COLUMNS),
     )
     def combinations(context) -> MaterializeResult:  # unannotated: dagster refuses a string annotation
         with context.resources.fusion.session() as session:
@@ -123,7 +126,7 @@ def combinations_asset(
                 f"{', '.join(segments())} were not staged (the pod may spell them otherwise: "
                 f"{segments_setting})"
             )
-        return MaterializeResult(metadata={"rows": staged, "skipped": skipped, **calls})
+        return MaterializeResult(metadata={"rows": staged, "skipped": skipped, **calls, **row_count(staged)})
 
     return combinations
 

@@ -19,6 +19,7 @@ from dagster import (
     MaterializeResult,
 )
 
+from connector_assets.asset_metadata import row_count, staged_schema
 from connector_assets.automation import NEVER_READ
 from connector_assets.incremental import (
     DayRead,
@@ -144,10 +145,14 @@ def build_table_asset(spec: JdeTable, partitions_def: DailyPartitionsDefinition 
         name=spec.asset,
         group_name=GROUP,
         kinds={"jde", "parquet"},
-        description=spec.description,
+        description=f"JDE {spec.description}",
         partitions_def=partitions_def if spec.partitioned else None,
         backfill_policy=BackfillPolicy.single_run() if spec.partitioned else None,
-        metadata={"jde_table": spec.table, "document_key": ", ".join(spec.key)},
+        metadata={
+            "jde_table": spec.table,
+            "document_key": ", ".join(spec.key),
+            **staged_schema(spec.columns, {c: f"{spec.qualified(c)} (document key)" for c in spec.key}),
+        },
         automation_condition=None if spec.partitioned else NEVER_READ,
     )
     def _extract(
@@ -175,6 +180,12 @@ def build_table_asset(spec: JdeTable, partitions_def: DailyPartitionsDefinition 
             f"{spec.table}: {metadata['rows']} rows over {len(reads)} day(s) in {metadata['pages']} page(s), "
             f"{metadata['rows_rejected_to_retry_queue']} rejected"
         )
+        if days is None:
+            return MaterializeResult(metadata={**metadata, **row_count(staging.count(spec.asset, None))})
+        for day in days:  # each day partition's own staged rows (an incremental read merged into it)
+            partition = day.isoformat()
+            staged = row_count(staging.count(spec.asset, partition))
+            context.add_asset_metadata(staged, partition_key=partition)
         return MaterializeResult(metadata=metadata)
 
     return _extract

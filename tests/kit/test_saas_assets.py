@@ -123,6 +123,7 @@ def test_today_then_incrementally_then_a_past_day(system, tmp_path, monkeypatch)
         again = _run(asset, resources, today.isoformat())
         assert again["modes"].value == "incremental"
         assert resources["staging"].count(asset.key.to_user_string(), today.isoformat()) == len(staged)
+        assert first["dagster/row_count"].value == again["dagster/row_count"].value == len(staged)
 
         past = today - timedelta(days=3)
         old = _run(asset, resources, past.isoformat())

@@ -63,6 +63,7 @@ def test_gl_accounts_are_read_whole(sandbox, tmp_path):
     metadata = materialized([_asset(GL_ACCOUNTS.asset)], res)[GL_ACCOUNTS.asset]
     staged = res["staging"].count(GL_ACCOUNTS.asset, None)
     assert staged == metadata["rows"].value == _count(res, "F0901", []) > 100
+    assert metadata["dagster/row_count"].value == staged  # what the UI shows as the asset's rows
     postable = {r["AID"]: r["PEC"] for r in res["staging"].read_rows(GL_ACCOUNTS.asset, None)}
     assert {"", "N", "I"} <= set(postable.values())  # the cache can tell postable from non-posting
 
@@ -127,6 +128,7 @@ def test_the_current_day_is_polled_incrementally(sandbox, tmp_path, monkeypatch)
     staged = {r["AN8"] for r in res["staging"].read_rows(SUPPLIERS.asset, today)}
     expected = _count(res, "F0401", [Condition("F0401.UPMJ", "EQUAL", date.today())])
     assert len(staged) == expected >= first["rows"].value + 4
+    assert third["dagster/row_count"].value == len(staged)  # the day's staged rows, not just the increment
 
 
 def test_a_dd_mm_yyyy_user_stages_the_same_rows(sandbox, tmp_path):
