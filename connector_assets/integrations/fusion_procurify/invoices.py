@@ -252,7 +252,7 @@ invoice_assets = build_flow_assets(
     upstream=[BILLS_ASSET, *UPSTREAM, MATCHES_ASSET],
     resource_keys={"fusion", "procurify"},
     group=INTEGRATION,
-    kinds={"procurify", "oracle"},
+    kinds={"procurify", "fusion"},
 )
 
 
