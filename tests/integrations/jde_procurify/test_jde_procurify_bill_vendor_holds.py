@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from procurify_bills import a_bill
+
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.integrations.jde_procurify.bills import BillReader, PostingRules, vendor_dependency
 from connector_assets.integrations.jde_procurify.integration import INTEGRATION
@@ -14,31 +16,14 @@ from connector_assets.jde.accounts import GlAccounts
 from connector_resources.ledger import Ledger
 
 GL = GlAccounts([{"MCU": "1", "OBJ": "6110", "SUB": "", "CO": "00001", "PEC": ""}])
-BILL = {
-    "id": 7,
-    "uuid": "b7a1d0c4-0000-4000-8000-000000000007",
-    "status": 2,
-    "currency": {"id": 5, "name": "USD", "rate": "1.0"},
-    "vendor": {"id": 1, "name": "Other"},
-    "invoice_number": "INV-7",
-    "invoice_date": "2026-11-20",
-    "due_date": "2026-12-20",
-    "gl_post_date": "2026-11-23",
-    "total_cost_with_tax": 10.0,
-    "tax_amount": "0",
-    "costs": [],
-    "items": [
-        {
-            "id": 1,
-            "description": "Coffee",
-            "quantity": "1.00",
-            "unit_cost": "10.00",
-            "total_cost": "10.00",
-            "account": {"id": 1, "account_code": {"id": 1, "code": "6100"}},
-            "orderitem": None,
-        }
-    ],
-}
+# A bill of the vendor at hand: its one line, on account code 6100, and no tax.
+BILL = a_bill(
+    id=7,
+    vendor={"id": 1, "name": "Other"},
+    items=a_bill()["items"][:1],
+    tax_amount="0",
+    total_cost_with_tax=52.75,
+)
 
 
 class Vendors:
