@@ -114,6 +114,10 @@ class JdeSandboxSettings(SimulatorSettings):
     unconfirmed_operators: bool = True
     # HTTP status for orchestration business errors: documented 500, unconfirmed for business rules.
     orchestration_error_status: int = Field(default=500, ge=200, le=599)
+    # The catalog's 59xx codes are error items each JDE administrator creates: one may have numbered them
+    # otherwise. A code here is answered under another (``{"59AB": "4014"}``: a duplicate payment reference
+    # as 4014), title and texts unchanged, so a client is tested against a JDE that does not use our codes.
+    error_codes: dict[str, str] = Field(default_factory=dict)
     contracts_dir: Path = DEFAULT_CONTRACTS_DIR
 
     seed: int = 20250201
