@@ -664,11 +664,10 @@ def record_payment(call: Call, inputs: dict[str, Any]) -> dict[str, Any]:
                     'AND "SFX" = ? AND "SFXE" = ?',
                     (*changes.values(), *key, sfx, sfxe),
                 )
-                details.append(
-                    {"PYID": payment_number, "RC5": len(details) + 1, "DCTM": "PK", "KCO": key[0], "DOC": key[1],
-                     "DCT": key[2], "SFX": sfx, "SFXE": sfxe, "PAAP": applied, "AN8": an8, "CO": company,
-                     "RMK": inputs["Payment_Reference"], **stamp}
-                )  # fmt: skip
+                voucher = {"KCO": key[0], "DOC": key[1], "DCT": key[2], "SFX": sfx, "SFXE": sfxe}
+                line = {"PYID": payment_number, "RC5": len(details) + 1, "DCTM": "PK", "PAAP": applied}
+                paid = {"AN8": an8, "CO": company, "RMK": inputs["Payment_Reference"]}
+                details.append({**line, **voucher, **paid, **stamp})
         header = {"PYID": payment_number, "DCTM": "PK", "PYE": open_items[0][4], "PAAP": amount}
         header |= {"DMTJ": to_julian(inputs["Payment_Date"]), "CRCD": open_items[0][6], **stamp}
         call.store.insert("F0413", [header], connection=conn)
