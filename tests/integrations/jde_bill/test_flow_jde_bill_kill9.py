@@ -200,7 +200,7 @@ def test_kill_9_mid_write_of_bill_payments_to_jde_then_rerun_records_each_paymen
         world.jde_faults(latency_ms=0)
         rerun = world.run(f"{PAYMENTS_FLOW.flow}_written", partition=day)[f"{PAYMENTS_FLOW.flow}_written"]
         assert rerun["adopt"] == len(unrecorded) and rerun["leased"] == 0 and rerun["fail"] == 0, rerun
-        assert not world.queue(PAYMENTS_FLOW.name), world.queue(PAYMENTS_FLOW.name)
+        assert not ours & set(world.queue(PAYMENTS_FLOW.name)), world.queue(PAYMENTS_FLOW.name)
         written = nothing_lost(world, "payment", PAYMENTS_FLOW.name, mapped, target="JDE")
         numbers = {p["reference"]: p["payment_number"] for p in world.jde_payments(*paid)}
         targets = world.xrefs("payment", "JDE")
