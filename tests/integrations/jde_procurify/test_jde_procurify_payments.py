@@ -259,7 +259,7 @@ def test_a_payment_is_held_until_its_bill_posts_then_recorded_once(world, desk):
     total = Decimal(str(bill["total_cost_with_tax"])).quantize(Decimal("0.01"))
     assert (recorded["kco"].strip(), int(recorded["doc"])) == (voucher["KCO"].strip(), int(voucher["DOC"]))
     assert Decimal(recorded["amount"]) / 100 == total
-    target = f"{voucher['KCO'].strip()}/{int(voucher['DOC'])}/PV/{reference}"
+    target = f"{voucher['KCO'].strip()}/{int(voucher['DOC'])}/PV/{reference}/{recorded['payment_number']}"
     assert world.xrefs("payment")[key] == target
     assert world.queue("payments").get(key) is None
     after = desk.voucher(bill)
