@@ -360,7 +360,7 @@ async def orchestrate(request: Request, state: SandboxState) -> Response:
             session.user.username,
             state.settings.machine_name,
             state.now(),
-            state.settings.error_codes,
+            state.faults.error_codes,
         )
         succeeded, response = orchestrations.run(contract, call, payload, _user_pattern(session))
         status = 200 if succeeded else state.settings.orchestration_error_status

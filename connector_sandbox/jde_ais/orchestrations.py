@@ -45,7 +45,7 @@ class Call:
     workstation: str
     now: dt.datetime
     # The code each catalog error is answered with where this JDE numbered its error items its own way
-    # (``JdeSandboxSettings.error_codes``: ``{"59AB": "4014"}``); titles and texts stay the catalog's.
+    # (``FaultSettings.error_codes``: ``{"59AB": "4014"}``); titles and texts stay the catalog's.
     error_codes: Mapping[str, str] = field(default_factory=dict)
 
     @property

@@ -165,8 +165,8 @@ def test_kill_9_mid_write_of_bill_payments_to_jde_then_rerun_records_each_paymen
 
     anchor = date.today() - timedelta(days=400)  # BILL's seeded history ends long before today
     bill = BillSandboxSettings(scale=0.05, anchor_date=anchor)
-    jde = JdeSandboxSettings(scale=0.02, error_codes={"59AB": "4014"})  # not the contract's code
-    with jde_bill_world(tmp_path, World, jde=jde, bill=bill) as world:
+    with jde_bill_world(tmp_path, World, bill=bill) as world:
+        world.jde_faults(error_codes={"59AB": "4014"})  # a duplicate reference answered 4014, not 59AB
         vouchers = world.open_vouchers()[:8]
         assert len(vouchers) == 8
         clerk = BillClerk(world.bill_url)

@@ -359,3 +359,37 @@ def test_a_bill_whose_read_keeps_timing_out_is_queued_naming_it_and_the_others_a
     desk.replay("paid_marks", register_paid_marks_replays)
     assert world.queue("paid_marks").get(stuck["uuid"]) is None, world.queue("paid_marks")
     assert world.procurify_record("bills", stuck["uuid"])["api"]["status"] == 4
+
+
+def test_a_payment_jde_holds_already_is_adopted_with_its_number_on_a_jde_answering_4014(world, desk):
+    """Issue 37 item 3: JDE recorded the payment (an attempt whose answer, and claim, were lost) and
+    answers a repeat with its own code, 4014, not 59AB: the write step reads F0414 after the refusal and
+    adopts the payment with JDE's payment number; nothing queued, JDE holds it once."""
+    bill = desk.approved_bill()
+    world.run(*BILLS)
+    world.process_vouchers()
+    paid = desk.pay(bill)
+    key, reference = f"{paid['payment_uuid']}:{bill['uuid']}", f"PFY{paid['payment_id']}"
+    voucher = desk.voucher(bill)
+    with world.resources["jde"].session() as session:  # the lost attempt
+        session.orchestrate(
+            "ML_RecordPayment",
+            {
+                "Document_Company": voucher["KCO"].strip(),
+                "Document_Number": int(voucher["DOC"]),
+                "Document_Type": "PV",
+                "Payment_Amount": f"{Decimal(str(bill['total_cost_with_tax'])):.2f}",
+                "Payment_Date": datetime.now(UTC).date(),
+                "Payment_Reference": reference,
+            },
+        )
+    [recorded] = world.jde_payments(reference)
+    world.jde_faults(error_codes={"59AB": "4014"})
+    try:
+        written = world.run(*PAYMENTS)["jde_procurify_payments_written"]
+    finally:
+        world.jde_faults(error_codes={})
+    assert written["adopt"] >= 1 and written.get("fail", 0) == 0, written
+    assert world.xrefs("payment")[key].endswith(f"/{reference}/{recorded['payment_number']}")
+    assert world.queue("payments").get(key) is None
+    assert len(world.jde_payments(reference)) == 1
