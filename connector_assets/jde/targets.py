@@ -301,22 +301,17 @@ def _adopt_refused_payment(
     voucher = f"voucher {company} {document} {dct}"
     number = recorded_payment(session, company, document, dct, reference)
     if number is not None:
-        return Created(
-            payment_target_id(company, document, dct, reference, number),
-            "adopt",
-            f"JDE already recorded payment {reference} on {voucher} as payment {number} (refused as "
-            f"{', '.join(exc.codes)}): an earlier attempt did before the ledger recorded it; adopted, not "
-            "paid twice",
-        )
-    duplicate = duplicate_refusal(exc)
-    if duplicate is None:
+        why = f"JDE already recorded payment {reference} on {voucher} as payment {number} (refused as "
+        why += f"{', '.join(exc.codes)})"
+    elif (duplicate := duplicate_refusal(exc)) is not None:
+        why = f"JDE refused payment {reference} on {voucher} as already recorded ({duplicate.code} "
+        why += f"{duplicate.title}), and F0414 does not show its payment number"
+    else:
         return None
     return Created(
-        payment_target_id(company, document, dct, reference, None),
+        payment_target_id(company, document, dct, reference, number),
         "adopt",
-        f"JDE refused payment {reference} on {voucher} as already recorded ({duplicate.code} "
-        f"{duplicate.title}), and F0414 does not show its payment number: an earlier attempt recorded it "
-        "before the ledger did; adopted, not paid twice",
+        f"{why}: an earlier attempt recorded it before the ledger did; adopted, not paid twice",
     )
 
 
