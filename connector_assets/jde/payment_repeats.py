@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from connector_assets.jde.target_base import jde_number
 from connector_resources import settings
 from connector_resources.jde import Condition, JdeError, JdeMessage, JdeOrchestrationError
 from connector_resources.redaction import get_logger
@@ -49,10 +50,9 @@ def recorded_payment(session: Any, company: str, document: int, dct: str, refere
         log.warning("payment %s on voucher %s %s: F0414 could not be read (%s)", reference, company, document,
                     exc)  # fmt: skip
         return None
-    numbers = sorted(
-        int(row["PYID"]) for row in rows if str(row.get("RMK") or "").strip() == reference and row.get("PYID")
-    )
-    return numbers[0] if numbers else None
+    ours = (jde_number(row.get("PYID")) for row in rows if str(row.get("RMK") or "").strip() == reference)
+    numbers = sorted(number for number in ours if number)
+    return numbers[0] if numbers else None  # the first, should JDE hold several
 
 
 def duplicate_refusal(exc: JdeOrchestrationError) -> JdeMessage | None:
