@@ -465,6 +465,16 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
         "-> Procurify, Procore <-> JDE); off when the AIS user may not read F01151: sent without one",
     ),
     Setting(
+        "jde_duplicate_payment_codes",
+        "ML_JDE_DUPLICATE_PAYMENT_CODES",
+        "59AB",
+        "JDE error codes that refuse ML_RecordPayment as a payment reference already recorded on the voucher "
+        "(the contract's 59AB; a JDE that numbered its error items otherwise, e.g. 4014): such a refusal is "
+        "our earlier payment, adopted, when F0414 does not show it (a refusal whose title says duplicate is "
+        "too); comma-separated",
+        kind=Items(noun="JDE error codes", case="upper", at_least=0),
+    ),
+    Setting(
         "jde_bill_vendor_addresses",
         "ML_JDE_BILL_VENDOR_ADDRESSES",
         "",

@@ -5,8 +5,9 @@ F0911Z1) debiting the liability the payment settles and crediting the bank it le
 Used by BILL payments -> JDE (``integrations/jde_bill/payments.py``); the integration maps each payment to
 one of the two bodies here and says where its record came from (``jde_origin``: the cross-reference its
 outbound flow recorded). Keys that make a rerun safe: a voucher payment's ``Payment_Reference`` is the
-source payment's id, recorded once per voucher by JDE (59AB on a repeat, adopted); a journal entry's batch
-key comes from the source's ids alone (``journal_key``), so a repeat meets 59A4 and is adopted.
+source payment's id, recorded once per voucher by JDE and read back from F0414 (adopted with JDE's payment
+number, ``payment_repeats``); a journal entry's batch key comes from the source's ids alone
+(``journal_key``), so a repeat finds its rows in F0911Z1 and is adopted.
 """
 
 from dataclasses import dataclass
@@ -221,8 +222,8 @@ class PaymentPostings(postings.PaymentPostings):
         """The posting of this payment whichever way it was made. A voucher payment is also looked for as
         the journal entry of the same payment (its batch key comes from the ids alone): the document may
         have had no voucher when the payment was first posted, and a ledger that lost that posting (or a
-        fresh one) must adopt the journal, not pay the voucher too. (The other way round cannot be
-        searched: JDE offers no read of recorded voucher payments.)"""
+        fresh one) must adopt the journal, not pay the voucher too. (The other way round is not searched:
+        a journal record names no voucher to read a payment on.)"""
         found = super().find(record)
         if found is not None or record.fields["posting"] != "voucher":
             return found

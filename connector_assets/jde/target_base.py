@@ -146,6 +146,12 @@ class JdeTarget:
             s.integration, s.entity, s.source_system, record.source_key, s.target_system
         )
 
+    def _claimed_before(self, record: Mapped) -> bool:
+        """Whether an *earlier* attempt claimed the record and never recorded its target id: only then can
+        the target hold it without the ledger knowing, so only then is it read before the write."""
+        xref = self._xref(record)
+        return xref is not None and not xref.target_id and xref.created_at < self.opened_at
+
     def update(self, target_id: str, record: Mapped) -> None:
         xref = self._xref(record)
         if xref is None or not xref.target_id:

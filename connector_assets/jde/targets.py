@@ -9,13 +9,16 @@ same keys and JDE refuses a second copy).
 
 Why the writes cannot duplicate. A voucher goes through ``ML_CreateVoucherBatch``; when the ledger shows
 an earlier attempt that never recorded its result, the batch is looked up in F0411Z1 first and adopted;
-a 59A4 on create (the ledger lost the intent entirely, or two runs raced) is adopted too, after checking
-that the batch really holds this document. A payment goes through ``ML_RecordPayment`` with the source
-payment's reference as ``Payment_Reference``, which JDE records once per voucher (59AB on a repeat,
-adopted the same way). A payment can only be recorded once the Batch Voucher Processor (R04110ZA) has
-turned the batch into an F0411 voucher; until then it is refused as not ready, and retried. A payment on
-a voucher the source already knows by its document key (KCO / DOC / DCT: a JDE voucher that became a
-BILL bill) goes through ``DocumentPayments``: the same orchestration and 59AB rule, and a voucher JDE
+a refusal on create (59A4: the ledger lost the intent entirely, or two runs raced; whatever its code) is
+looked up the same way and adopted after checking that the batch really holds this document: a repeat is
+recognised by what JDE holds, not by its code. A payment goes through ``ML_RecordPayment`` with the source
+payment's reference as ``Payment_Reference``, which JDE records once per voucher, in F0414 under its payment
+number: it is read there before writing (when an earlier attempt may have recorded it) and after any
+refusal, and adopted with JDE's payment number; a duplicate refusal F0414 cannot confirm is adopted
+whatever its code (``payment_repeats``). A payment can only be recorded once the Batch Voucher Processor
+(R04110ZA) has turned the batch into an F0411 voucher; until then it is refused as not ready, and retried.
+A payment on a voucher the source already knows by its document key (KCO / DOC / DCT: a JDE voucher that
+became a BILL bill) goes through ``DocumentPayments``: the same orchestration and rule, and a voucher JDE
 does not find (59A8) is not ready either, not refused. A flow that posts each record one of several ways
 (a voucher or a journal, a voucher payment or a journal entry) writes through a ``PostingTarget`` naming
 them; its replay handler is ``jde_target_replay``.
@@ -26,6 +29,7 @@ from contextlib import contextmanager
 from typing import Any, ClassVar
 
 from connector_assets.flows.core import Created, FlowSpec, Mapped
+from connector_assets.jde.payment_repeats import duplicate_refusal, payment_target_id, recorded_payment
 from connector_assets.jde.tables import AP_LEDGER
 from connector_assets.jde.target_base import (  # noqa: F401  (the targets' API, one import point)
     ADD_UPDATE_SUPPLIER,
@@ -85,12 +89,8 @@ class BatchTarget(JdeTarget):
         return key.target_id
 
     def find(self, record: Mapped) -> str | None:
-        # Only a record an *earlier* attempt claimed can have been written without the ledger knowing; a
-        # fresh claim needs no read (and a surprise there still ends as 59A4, handled in ``create``).
-        xref = self._xref(record)
-        if xref is None or xref.target_id or xref.created_at >= self.opened_at:
-            return None
-        return self._adoptable(record)
+        # A fresh claim needs no read; a surprise there is refused, and read then (``create``).
+        return self._adoptable(record) if self._claimed_before(record) else None
 
     def create(self, record: Mapped) -> str | Created:
         body = dict(record.body)
@@ -99,18 +99,19 @@ class BatchTarget(JdeTarget):
         try:
             self.session.orchestrate(self.orchestration, body)
         except JdeOrchestrationError as exc:
-            if "59A4" in exc.codes:
-                adopted = self._adoptable(record)
-                if adopted is not None:
-                    return Created(
-                        adopted,
-                        "adopt",
-                        f"JDE already holds {self.what} {adopted} (59A4 duplicate batch key): an earlier "
-                        "attempt wrote it before the ledger recorded it; adopted, not written twice",
-                    )
-            if exc.is_business_error:
-                raise JdeRefused(jde_reason(exc)) from None
-            raise
+            if not exc.is_business_error:
+                raise
+            # Whatever the code (59A4 here, another on a JDE that numbered its errors otherwise): the rows
+            # under this record's batch key, if they are its own, are an earlier attempt's write.
+            adopted = self._adoptable(record)
+            if adopted is not None:
+                return Created(
+                    adopted,
+                    "adopt",
+                    f"JDE already holds {self.what} {adopted} (refused as {', '.join(exc.codes)}): an "
+                    "earlier attempt wrote it before the ledger recorded it; adopted, not written twice",
+                )
+            raise JdeRefused(jde_reason(exc)) from None
         return BatchKey.of_body(record.body).target_id
 
 
@@ -214,7 +215,10 @@ class VoucherPayments(JdeTarget):
         return vouchers.pop()
 
     def find(self, record: Mapped) -> str | None:
-        return None  # JDE offers no read of recorded payments; a repeat is refused with 59AB in ``create``
+        if not self._claimed_before(record):
+            return None
+        company, document = self._voucher(record)
+        return find_payment(self.session, company, document, "PV", record.body["Payment_Reference"])
 
     def create(self, record: Mapped) -> str | Created:
         company, document = self._voucher(record)
@@ -228,7 +232,11 @@ class DocumentPayments(JdeTarget):
     ``Payment_Date``, ``Payment_Reference``)."""
 
     def find(self, record: Mapped) -> str | None:
-        return None  # JDE offers no read of recorded payments; a repeat is refused with 59AB in ``create``
+        if not self._claimed_before(record):
+            return None
+        body = record.body
+        voucher = (str(body["Document_Company"]), int(body["Document_Number"]), body["Document_Type"])
+        return find_payment(self.session, *voucher, body["Payment_Reference"])
 
     def create(self, record: Mapped) -> str | Created:
         body = record.body
@@ -245,15 +253,23 @@ class DocumentPayments(JdeTarget):
         return record_payment(self.session, company, document, dct, body, missing=missing)
 
 
+def find_payment(session: Any, company: str, document: int, dct: str, reference: str) -> str | None:
+    """The ledger's id of payment ``reference`` on the voucher when JDE's F0414 shows it recorded (with
+    JDE's payment number), else None."""
+    number = recorded_payment(session, company, document, dct, reference)
+    return payment_target_id(company, document, dct, reference, number) if number else None
+
+
 def record_payment(
     session: Any, company: str, document: int, dct: str, body: dict[str, Any], *, missing: str | None = None
 ) -> str | Created:
     """``ML_RecordPayment`` of ``body``'s payment on voucher ``company``/``document``/``dct``; the target id
-    is ``company/document/dct/reference``. JDE records a reference once per voucher: a repeat (59AB) is
-    adopted, since only an earlier attempt of this record can have used the reference. With ``missing``, a
-    voucher JDE does not find (59A8) is ``VoucherNotReady`` with that message (retried), not a refusal."""
+    is ``company/document/dct/reference/payment number``. JDE records a reference once per voucher: after
+    any refusal F0414 is read, and a payment found there is adopted with its number; a duplicate refusal
+    F0414 does not confirm is adopted too, whatever its code (``payment_repeats.duplicate_refusal``),
+    since only an earlier attempt of this record can have used the reference. With ``missing``, a voucher
+    JDE does not find (59A8) is ``VoucherNotReady`` with that message (retried), not a refusal."""
     reference = body["Payment_Reference"]
-    target_id = f"{company}/{document}/{dct}/{reference}"
     inputs = {
         "Document_Company": company,
         "Document_Number": document,
@@ -263,21 +279,40 @@ def record_payment(
         "Payment_Reference": reference,
     }
     try:
-        session.orchestrate(RECORD_PAYMENT, inputs)
+        result = session.orchestrate(RECORD_PAYMENT, inputs)
     except JdeOrchestrationError as exc:
-        if "59AB" in exc.codes:
-            return Created(
-                target_id,
-                "adopt",
-                f"JDE already recorded payment {reference} on voucher {company} {document} (59AB): an "
-                "earlier attempt did before the ledger recorded it; adopted, not paid twice",
-            )
         if missing is not None and "59A8" in exc.codes:
             raise VoucherNotReady(f"{missing} ({jde_reason(exc)})") from None
-        if exc.is_business_error:
+        if not exc.is_business_error:
+            raise
+        adopted = _adopt_refused_payment(session, company, document, dct, reference, exc)
+        if adopted is None:
             raise JdeRefused(jde_reason(exc)) from None
-        raise
-    return target_id
+        return adopted
+    number = jde_number(result.outputs.get("Payment_Number")) if result is not None else None
+    return payment_target_id(company, document, dct, reference, number)
+
+
+def _adopt_refused_payment(
+    session: Any, company: str, document: int, dct: str, reference: str, exc: JdeOrchestrationError
+) -> Created | None:
+    """The payment an earlier attempt recorded, when JDE's refusal of this one is that: F0414 shows it (its
+    payment number kept), or JDE calls it a duplicate reference; None when the refusal is something else."""
+    voucher = f"voucher {company} {document} {dct}"
+    number = recorded_payment(session, company, document, dct, reference)
+    if number is not None:
+        why = f"JDE already recorded payment {reference} on {voucher} as payment {number} (refused as "
+        why += f"{', '.join(exc.codes)})"
+    elif (duplicate := duplicate_refusal(exc)) is not None:
+        why = f"JDE refused payment {reference} on {voucher} as already recorded ({duplicate.code} "
+        why += f"{duplicate.title}), and F0414 does not show its payment number"
+    else:
+        return None
+    return Created(
+        payment_target_id(company, document, dct, reference, number),
+        "adopt",
+        f"{why}: an earlier attempt recorded it before the ledger did; adopted, not paid twice",
+    )
 
 
 class PostingTarget(JdeTarget):

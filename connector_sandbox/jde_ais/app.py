@@ -356,7 +356,11 @@ async def orchestrate(request: Request, state: SandboxState) -> Response:
             raise authorization_failure()
         payload = {key: value for key, value in body.items() if key not in AUTH_FIELDS}
         call = orchestrations.Call(
-            state.store, session.user.username, state.settings.machine_name, state.now()
+            state.store,
+            session.user.username,
+            state.settings.machine_name,
+            state.now(),
+            state.faults.error_codes,
         )
         succeeded, response = orchestrations.run(contract, call, payload, _user_pattern(session))
         status = 200 if succeeded else state.settings.orchestration_error_status

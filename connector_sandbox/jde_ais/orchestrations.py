@@ -13,8 +13,8 @@ import datetime as dt
 import sqlite3
 import time
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -44,6 +44,9 @@ class Call:
     username: str
     workstation: str
     now: dt.datetime
+    # The code each catalog error is answered with where this JDE numbered its error items its own way
+    # (``FaultSettings.error_codes``: ``{"59AB": "4014"}``); titles and texts stay the catalog's.
+    error_codes: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def today(self) -> dt.date:
@@ -606,7 +609,10 @@ def _update_by_an8(conn: sqlite3.Connection, table: str, changes: dict[str, Any]
 def record_payment(call: Call, inputs: dict[str, Any]) -> dict[str, Any]:
     conn = call.store.conn
     key = (inputs["Document_Company"], inputs["Document_Number"], inputs["Document_Type"])
-    sql = 'SELECT "SFX", "SFXE", "AAP", "PST" FROM "F0411" WHERE "KCO" = ? AND "DOC" = ? AND "DCT" = ?'
+    sql = (
+        'SELECT "SFX", "SFXE", "AAP", "PST", "AN8", "CO", "CRCD" FROM "F0411" '
+        'WHERE "KCO" = ? AND "DOC" = ? AND "DCT" = ?'
+    )
     params: tuple[Any, ...] = key
     if inputs["Pay_Item"]:
         sql += ' AND "SFX" = ?'
@@ -637,8 +643,14 @@ def record_payment(call: Call, inputs: dict[str, Any]) -> dict[str, Any]:
     stamp = call.audit("P0413M")
     remaining = amount
     statuses = []
+    details: list[dict[str, Any]] = []  # F0414: one row per pay item paid, carrying the reference
     with call.store.transaction() as conn:
-        for sfx, sfxe, open_amount, status in open_items:
+        payment_number = int(
+            conn.execute('SELECT COALESCE(MAX("payment_number"), 700000) + 1 FROM "sbx_payments"').fetchone()[
+                0
+            ]
+        )
+        for sfx, sfxe, open_amount, status, an8, company, _ in open_items:
             applied = min(open_amount, remaining)
             remaining -= applied
             left = open_amount - applied
@@ -652,11 +664,14 @@ def record_payment(call: Call, inputs: dict[str, Any]) -> dict[str, Any]:
                     'AND "SFX" = ? AND "SFXE" = ?',
                     (*changes.values(), *key, sfx, sfxe),
                 )
-        payment_number = int(
-            conn.execute('SELECT COALESCE(MAX("payment_number"), 700000) + 1 FROM "sbx_payments"').fetchone()[
-                0
-            ]
-        )
+                voucher = {"KCO": key[0], "DOC": key[1], "DCT": key[2], "SFX": sfx, "SFXE": sfxe}
+                line = {"PYID": payment_number, "RC5": len(details) + 1, "DCTM": "PK", "PAAP": applied}
+                paid = {"AN8": an8, "CO": company, "RMK": inputs["Payment_Reference"]}
+                details.append({**line, **voucher, **paid, **stamp})
+        header = {"PYID": payment_number, "DCTM": "PK", "PYE": open_items[0][4], "PAAP": amount}
+        header |= {"DMTJ": to_julian(inputs["Payment_Date"]), "CRCD": open_items[0][6], **stamp}
+        call.store.insert("F0413", [header], connection=conn)
+        call.store.insert("F0414", details, connection=conn)
         conn.execute(
             'INSERT INTO "sbx_payments" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
             (
@@ -699,7 +714,11 @@ def _timing(started: dt.datetime, started_clock: float) -> dict[str, Any]:
 
 
 def error_body(
-    contract: Contract, error: BusinessError, started: dt.datetime, clock: float
+    contract: Contract,
+    error: BusinessError,
+    started: dt.datetime,
+    clock: float,
+    codes: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """The observed nested failure shape (reference 2.6): message -> service request -> form errors."""
     spec = contract.errors.get(error.code)
@@ -715,7 +734,7 @@ def error_body(
                     f"fs_{contract.form}": {
                         "errors": [
                             {
-                                "CODE": spec.code,
+                                "CODE": (codes or {}).get(spec.code, spec.code),
                                 "TITLE": spec.title,
                                 "DESC": f"CAUSE . . . . {cause}\nRESOLUTION. . {spec.resolution}",
                                 "MOBILE": cause,
@@ -746,5 +765,5 @@ def run(
             raise BusinessError("59A0", str(exc)) from exc
         outputs = HANDLERS[contract.name](call, inputs)
     except BusinessError as error:
-        return False, error_body(contract, error, call.now, clock)
+        return False, error_body(contract, error, call.now, clock, call.error_codes)
     return True, {**outputs, "jde__status": "SUCCESS", **_timing(call.now, clock)}

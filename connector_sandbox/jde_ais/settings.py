@@ -68,6 +68,10 @@ class FaultSettings(FaultKnobs):
     token_ttl_seconds: float = Field(default=14_400.0, gt=0)
     # jdbj.ini resultSetTimeout, documented default 60 s.
     result_set_timeout_seconds: float = Field(default=60.0, gt=0)
+    # The catalog's 59xx codes are error items each JDE administrator creates: one may have numbered them
+    # otherwise. A code here is answered under another (``{"59AB": "4014"}``: a duplicate payment reference
+    # as 4014), title and texts unchanged, so a client is tested against a JDE that does not use our codes.
+    error_codes: dict[str, str] = Field(default_factory=dict)
 
 
 DEFAULT_USERS: tuple[SandboxUser, ...] = (

@@ -65,6 +65,9 @@ _GROUPS = {
 # F0030 (bank accounts, one row per UKID; BKTP "V" = a supplier's account, with AN8; "G" = a G/L bank
 # account, with AID): their layouts are general JDE data-dictionary knowledge too, reduced to the columns
 # a supplier's contact and bank details need.
+# F0413 / F0414 (the A/P payment header and its detail, one row per pay item paid) are named by the reference
+# (its public schema dump), reduced to the columns ML_RecordPayment writes: F0414.RMK holds the payment's
+# reference, where a data-service read finds a payment recorded by an earlier attempt (contract 1.1).
 _TABLE_SPECS = """
 F0101 Address Book Master
     key      AN8
@@ -119,6 +122,16 @@ F0411 Accounts Payable Ledger
     key      KCO DOC DCT SFX SFXE
     indexes  UPMJ UPMT | AN8 | DOC
     columns  {voucher} {audit}
+
+F0413 A/P Matching Document
+    key      PYID
+    indexes  UPMJ UPMT | DOCM
+    columns  PYID DCTM DOCM PYE GLBA DMTJ PAAP CRCD {audit}
+
+F0414 A/P Matching Document Detail
+    key      PYID RC5
+    indexes  UPMJ UPMT | KCO DOC DCT
+    columns  PYID RC5 DCTM KCO DCT DOC SFX SFXE PAAP AN8 CO RMK {audit}
 
 F0411Z1 Voucher Transactions - Batch Upload
     key      {edi_key}

@@ -16,7 +16,9 @@ child differs from a scheduled run. The rerun is a new in-process run; it takes 
 over at once (their holder's process has ended), then adopts what BILL holds and creates the rest.
 
 The payments flow (BILL -> JDE, one record at a time) gets the same treatment: killed after JDE recorded
-payments and before the ledger did, its rerun adopts each on JDE's duplicate-reference refusal.
+payments and before the ledger did, its rerun finds each in JDE (F0414, by its reference) before sending it
+again and adopts it with JDE's payment number, on a JDE that answers a duplicate reference with a code of
+its own (4014, not the contract's 59AB: issue 37 item 3).
 """
 
 from __future__ import annotations
@@ -153,9 +155,9 @@ def test_kill_9_mid_write_of_vendors_then_bills_then_rerun_leaves_one_copy_of_ea
 def test_kill_9_mid_write_of_bill_payments_to_jde_then_rerun_records_each_payment_once(tmp_path):
     """BILL payments -> JDE (``ML_RecordPayment`` on the voucher a bill came from), one record at a time:
     killed after JDE recorded payments and before the ledger did (the write step's batch not yet recorded,
-    ``flows.deferred``); the rerun meets JDE's duplicate reference refusal (59AB) for each and adopts it.
-    Each payment is in JDE once, each voucher's open amount
-    reduced once."""
+    ``flows.deferred``); the rerun reads each in JDE's F0414 by its reference and adopts it with JDE's
+    payment number, though this JDE numbers its duplicate-reference refusal 4014, not 59AB. Each payment
+    is in JDE once, each voucher's open amount reduced once, none queued."""
 
     def open_amount(voucher: dict) -> int:
         [row] = world.jde_rows("F0411", KCO=voucher["KCO"], DOC=voucher["DOC"], DCT="PV", SFX="001")
@@ -164,6 +166,7 @@ def test_kill_9_mid_write_of_bill_payments_to_jde_then_rerun_records_each_paymen
     anchor = date.today() - timedelta(days=400)  # BILL's seeded history ends long before today
     bill = BillSandboxSettings(scale=0.05, anchor_date=anchor)
     with jde_bill_world(tmp_path, World, bill=bill) as world:
+        world.jde_faults(error_codes={"59AB": "4014"})  # a duplicate reference answered 4014, not 59AB
         vouchers = world.open_vouchers()[:8]
         assert len(vouchers) == 8
         clerk = BillClerk(world.bill_url)
@@ -196,8 +199,13 @@ def test_kill_9_mid_write_of_bill_payments_to_jde_then_rerun_records_each_paymen
 
         world.jde_faults(latency_ms=0)
         rerun = world.run(f"{PAYMENTS_FLOW.flow}_written", partition=day)[f"{PAYMENTS_FLOW.flow}_written"]
-        assert rerun["adopt"] == len(unrecorded) and rerun["leased"] == 0, rerun
+        assert rerun["adopt"] == len(unrecorded) and rerun["leased"] == 0 and rerun["fail"] == 0, rerun
+        assert not ours & set(world.queue(PAYMENTS_FLOW.name)), world.queue(PAYMENTS_FLOW.name)
         written = nothing_lost(world, "payment", PAYMENTS_FLOW.name, mapped, target="JDE")
+        numbers = {p["reference"]: p["payment_number"] for p in world.jde_payments(*paid)}
+        targets = world.xrefs("payment", "JDE")
+        for key in ours:  # the ledger keeps JDE's payment number of each, adopted or created
+            assert targets[key].endswith(f"/{numbers[key.split(':')[0]]}"), (key, targets[key])
         assert ours <= set(written)
         references = Counter(p["reference"] for p in world.jde_payments(*paid))
         assert references == Counter({payment_id: 1 for payment_id in paid}), references

@@ -125,7 +125,7 @@ def test_a_paid_payment_on_a_voucher_bill_is_recorded_once_from_webhooks_and_pol
     [after] = world.jde_rows("F0411", KCO=voucher["KCO"], DOC=voucher["DOC"], DCT="PV", SFX="001")
     assert after["AAP"] == int(voucher["AAP"] * 100) - 10025
     xref = world.ledger.get_xref("jde_bill", "payment", "bill", f"{payment}:{paid}", "JDE")
-    assert xref.target_id == f"{voucher['KCO']}/{voucher['DOC']}/PV/{payment}"
+    assert xref.target_id == f"{voucher['KCO']}/{voucher['DOC']}/PV/{payment}/{recorded['payment_number']}"
     refused = _queue(world.ledger)[f"{foreign_payment}:{foreign}"]
     assert "the bill did not come from JDE" in refused.reason and refused.status == "failed"
     assert world.ledger.inbox_pending(source="bill", limit=1000) == []  # every delivery acknowledged

@@ -259,7 +259,7 @@ def test_a_payment_is_held_until_its_bill_posts_then_recorded_once(world, desk):
     total = Decimal(str(bill["total_cost_with_tax"])).quantize(Decimal("0.01"))
     assert (recorded["kco"].strip(), int(recorded["doc"])) == (voucher["KCO"].strip(), int(voucher["DOC"]))
     assert Decimal(recorded["amount"]) / 100 == total
-    target = f"{voucher['KCO'].strip()}/{int(voucher['DOC'])}/PV/{reference}"
+    target = f"{voucher['KCO'].strip()}/{int(voucher['DOC'])}/PV/{reference}/{recorded['payment_number']}"
     assert world.xrefs("payment")[key] == target
     assert world.queue("payments").get(key) is None
     after = desk.voucher(bill)
@@ -359,3 +359,30 @@ def test_a_bill_whose_read_keeps_timing_out_is_queued_naming_it_and_the_others_a
     desk.replay("paid_marks", register_paid_marks_replays)
     assert world.queue("paid_marks").get(stuck["uuid"]) is None, world.queue("paid_marks")
     assert world.procurify_record("bills", stuck["uuid"])["api"]["status"] == 4
+
+
+def test_a_payment_jde_holds_already_is_adopted_with_its_number_on_a_jde_answering_4014(world, desk):
+    """Issue 37 item 3: JDE recorded the payment (an attempt whose answer, and claim, were lost) and
+    answers a repeat with its own code, 4014, not 59AB: the write step reads F0414 after the refusal and
+    adopts the payment with JDE's payment number; nothing queued, JDE holds it once."""
+    bill = desk.approved_bill()
+    world.run(*BILLS)
+    world.process_vouchers()
+    paid = desk.pay(bill)
+    key, reference = f"{paid['payment_uuid']}:{bill['uuid']}", f"PFY{paid['payment_id']}"
+    voucher = desk.voucher(bill)
+    document = PostedDocument.parse(f"{voucher['KCO'].strip()}:{int(voucher['DOC'])}:PV")
+    amount = f"{Decimal(str(bill['total_cost_with_tax'])):.2f}"
+    inputs, _ = document.payment(amount, datetime.now(UTC).date(), reference)
+    with world.resources["jde"].session() as session:  # the attempt whose answer and claim were lost
+        session.orchestrate("ML_RecordPayment", inputs)
+    [recorded] = world.jde_payments(reference)
+    world.jde_faults(error_codes={"59AB": "4014"})
+    try:
+        written = world.run(*PAYMENTS)["jde_procurify_payments_written"]
+    finally:
+        world.jde_faults(error_codes={})
+    assert written["adopt"] >= 1, written  # (the module's earlier payments may still fail: not this one)
+    assert world.xrefs("payment")[key].endswith(f"/{reference}/{recorded['payment_number']}")
+    assert world.queue("payments").get(key) is None
+    assert len(world.jde_payments(reference)) == 1

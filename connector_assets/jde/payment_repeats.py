@@ -1,0 +1,65 @@
+"""A payment JDE already holds, recognised by reading, not by an error code (issue 37 item 3).
+
+``ML_RecordPayment`` (contract 1.1) records each payment's reference in F0414 (``RMK`` of the payment's
+detail rows, one per pay item paid, keyed to the voucher) under JDE's payment number (``PYID``): a
+data-service read finds a payment an earlier attempt recorded. The targets read it before writing, when an
+earlier attempt may have recorded it, and after any refusal; a refusal JDE calls a duplicate reference is
+adopted even when F0414 cannot show it (a JDE built to contract 1.0), whatever its code: the codes are a
+setting (``ML_JDE_DUPLICATE_PAYMENT_CODES``, the contract's 59AB by default) and a refusal whose title or
+text says "duplicate" is one too, so a JDE that numbered its error items otherwise (4014) is understood.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from connector_assets.jde.target_base import jde_number
+from connector_resources import settings
+from connector_resources.jde import Condition, JdeError, JdeMessage, JdeOrchestrationError
+from connector_resources.redaction import get_logger
+
+log = get_logger(__name__)
+
+PAYMENT_TABLE = "F0414"  # A/P payment detail: RMK = the payment's reference, PYID = JDE's payment number
+KEY = ("PYID", "RC5")  # F0414's primary key (payment, line)
+DUPLICATE_CODES = "ML_JDE_DUPLICATE_PAYMENT_CODES"
+_DUPLICATE = re.compile(r"\bduplicate\b", re.IGNORECASE)
+
+
+def payment_target_id(company: str, document: int, dct: str, reference: str, number: int | None) -> str:
+    """The ledger's id of a payment: the voucher, the reference, and JDE's payment number when known."""
+    voucher_reference = f"{company}/{document}/{dct}/{reference}"
+    return f"{voucher_reference}/{number}" if number else voucher_reference
+
+
+def recorded_payment(session: Any, company: str, document: int, dct: str, reference: str) -> int | None:
+    """JDE's payment number of payment ``reference`` on the voucher, as F0414 shows it; None when it shows
+    none, or cannot be read (the AIS user may not read F0414: a refusal decides, ``duplicate_refusal``)."""
+    conditions = [
+        Condition(f"{PAYMENT_TABLE}.KCO", "EQUAL", company),
+        Condition(f"{PAYMENT_TABLE}.DOC", "EQUAL", document),
+        Condition(f"{PAYMENT_TABLE}.DCT", "EQUAL", dct),
+        Condition(f"{PAYMENT_TABLE}.RMK", "EQUAL", reference),
+    ]
+    try:
+        rows = list(
+            session.browse(PAYMENT_TABLE, columns=["PYID", "RMK"], conditions=conditions, key_columns=KEY)
+        )
+    except JdeError as exc:
+        log.warning("payment %s on voucher %s %s: F0414 could not be read (%s)", reference, company, document,
+                    exc)  # fmt: skip
+        return None
+    ours = (jde_number(row.get("PYID")) for row in rows if str(row.get("RMK") or "").strip() == reference)
+    numbers = sorted(number for number in ours if number)
+    return numbers[0] if numbers else None  # the first, should JDE hold several
+
+
+def duplicate_refusal(exc: JdeOrchestrationError) -> JdeMessage | None:
+    """JDE's message refusing the payment as a reference already recorded: one of the setting's codes,
+    else one whose title or text says duplicate; None when the refusal is something else."""
+    codes = set(settings.read(DUPLICATE_CODES))
+    errors = [m for m in exc.messages if m.code and m.severity == "error"]
+    by_code = [m for m in errors if m.code.upper() in codes]
+    by_words = [m for m in errors if _DUPLICATE.search(f"{m.title} {m.text}")]
+    return (by_code or by_words or [None])[0]
