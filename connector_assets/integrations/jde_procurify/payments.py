@@ -18,8 +18,9 @@ Never reversed, never twice. A payment JDE holds that Procurify later counts as 
 ``denied``, back to ``processing``: any status outside the paid ones) is not reversed by the integration:
 it is queued once for a person (void the payment, or reverse the journal, in JDE; then abandon the item).
 One that maps differently after it was posted (amount, date, posting settings) is queued too
-(``VoucherChanged``). ``ML_RecordPayment`` records a reference once per voucher (59AB on a repeat:
-adopted); a journal's batch key repeats as 59A4 (adopted).
+(``VoucherChanged``). ``ML_RecordPayment`` records a reference once per voucher; a repeat is recognised
+by reading F0414 (``jde.payment_repeats``), whatever code JDE refuses it with; a journal's batch is read
+back from F0911Z1 after a refusal (adopted).
 """
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
