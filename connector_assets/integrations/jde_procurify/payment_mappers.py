@@ -24,7 +24,8 @@ company (its batch rows' KCO), on the payment's date; both accounts checked agai
 
 Keys that make a rerun safe. ``Payment_Reference`` = ``PFY<payment id>`` (Procurify's integer payment id:
 a uuid's 32 characters do not fit the contract's 25), recorded once per voucher by JDE (a repeat is
-found in F0414 and adopted, ``jde.payment_repeats``). A journal entry's batch key: EDUS ``ML_JDE_PROCURIFY_BATCH_USER``, EDBT ``PMT`` + the
+found in F0414 and adopted, ``jde.payment_repeats``).
+A journal entry's batch key: EDUS ``ML_JDE_PROCURIFY_BATCH_USER``, EDBT ``PMT`` + the
 payment uuid's first 12 hex digits, EDTN ``BILL`` + the bill uuid's first 18 (upper case): from the two
 uuids alone, and never a bill batch's key (those are ``PFY`` + hex and 22 hex digits: ``M``, ``T``, ``L``
 are not hex digits).
