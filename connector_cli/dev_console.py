@@ -24,11 +24,16 @@ _QUIET_LEVELS = ("DEBUG", "INFO")
 SHOWN_INFO = ("Serving dagster-webserver", "Launching run", "launch of run", "shut down", "Shutting down")
 # Warnings Dagster's daemon gives on every new instance, about itself: nothing a person can act on.
 QUIET_WARNINGS = ("No cursor for event",)
+# Python's report of an exception it ignored (raised in a finalizer or a garbage-collection callback): at
+# shutdown, Dagster's interrupt handler can land in one of SQLAlchemy's in a stopping daemon, which Dagster
+# then kills. Ignored by Python itself, nothing to act on: to the log file only, until the next record.
+IGNORED_BY_PYTHON = "Exception ignored in"
 
 
 class ConsoleFilter:
     """Routes ``dg dev``'s lines: all to the log file, the ones that matter to the console too. A line that
-    is not a record (a traceback's lines) goes where the record before it went."""
+    is not a record (a traceback's lines) goes where the record before it went, except Python's report of
+    an exception it ignored (``IGNORED_BY_PYTHON``), which goes to the log file only."""
 
     def __init__(self, log: IO[str], console: IO[str] | None = None) -> None:
         self.log, self.console = log, console or sys.stdout
@@ -36,8 +41,11 @@ class ConsoleFilter:
 
     def shown(self, line: str) -> bool:
         """Whether ``line`` goes to the console (and remember it for the lines continuing it)."""
-        record = _RECORD.match(_ANSI.sub("", line))
-        if record is not None:
+        plain = _ANSI.sub("", line)
+        record = _RECORD.match(plain)
+        if record is None and plain.startswith(IGNORED_BY_PYTHON):
+            self.showing = False
+        elif record is not None:
             if record["level"] in _QUIET_LEVELS:
                 self.showing = any(words in line for words in SHOWN_INFO)
             else:
