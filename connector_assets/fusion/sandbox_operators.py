@@ -18,16 +18,21 @@ import requests
 PARTIAL_EVERY = 4  # every fourth invoice the AP team pays is paid half, so the partial path shows too
 
 
-def suppliers_with_sites(fusion_root: str, business_unit: str) -> list[str]:
-    """SupplierIds of the Fusion sandbox's active suppliers with an active site for purchasing and for
-    paying in ``business_unit`` (what a purchase order and an invoice name), ascending; read through the
-    pod's operator routes (one supplier with its sites at a time)."""
+def active_supplier_rows(fusion_root: str) -> list[dict[str, Any]]:
+    """The Fusion sandbox's active supplier rows (no sites), read through the pod's operator route."""
     answer = requests.get(
         f"{fusion_root}/sandbox/records/suppliers", params={"Status": "ACTIVE", "limit": 10_000}, timeout=60
     )
     answer.raise_for_status()
+    return answer.json()["records"]
+
+
+def suppliers_with_sites(fusion_root: str, business_unit: str) -> list[str]:
+    """SupplierIds of the Fusion sandbox's active suppliers with an active site for purchasing and for
+    paying in ``business_unit`` (what a purchase order and an invoice name), ascending; read through the
+    pod's operator routes (one supplier with its sites at a time)."""
     out = []
-    for row in answer.json()["records"]:
+    for row in active_supplier_rows(fusion_root):
         supplier = requests.get(f"{fusion_root}/sandbox/records/suppliers/{row['SupplierId']}", timeout=30)
         supplier.raise_for_status()
         sites = [
@@ -50,14 +55,10 @@ def half_of(amount: Any) -> str | None:
 
 def active_supplier_names(fusion_root: str) -> set[str]:
     """The names of the Fusion sandbox's active suppliers, folded as the vendors flow compares them the
-    second time (``fusion.supplier_names.fold``), read through the pod's operator route."""
+    second time (``fusion.supplier_names.fold``)."""
     from connector_assets.fusion.supplier_names import fold
 
-    answer = requests.get(
-        f"{fusion_root}/sandbox/records/suppliers", params={"Status": "ACTIVE", "limit": 10_000}, timeout=60
-    )
-    answer.raise_for_status()
-    return {fold(row["Supplier"]) for row in answer.json()["records"]}
+    return {fold(row["Supplier"]) for row in active_supplier_rows(fusion_root)}
 
 
 def enter_suppliers(fusion_root: str, names: Iterable[str]) -> int:
