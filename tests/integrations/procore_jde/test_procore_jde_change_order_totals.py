@@ -1,20 +1,25 @@
 """A Procore change order as one line of its ``grand_total`` (issue 37 item 1), without a server: the
 account rule (the commitment's largest line), a credit as a negative line, and the target telling a change
-order added the other way (same total under its reference: nothing to do) from one changed since (refused)."""
+order added the other way (same total under its reference: nothing to do) from one changed since (refused).
+Written through the kit's ``write_one``, a change order found added the other way counts as a skip, not an
+update: nothing was written to JDE."""
 
 from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
+import pandera.pandas as pa
 import pytest
+from bare_flows import bare_spec
 
-from connector_assets.flows.core import Mapped
+from connector_assets.flows.core import Mapped, Unchanged, write_one
 from connector_assets.integrations.procore_jde.change_order_totals import largest_line, total_line
 from connector_assets.integrations.procore_jde.change_orders import PurchaseOrderLines
 from connector_assets.integrations.procore_jde.cost_codes import CostCodeMap
 from connector_assets.integrations.procore_jde.order_mappers import map_change_order
 from connector_assets.jde.accounts import GlAccounts
 from connector_assets.jde.targets import VoucherChanged
+from connector_resources.ledger import Ledger
 
 BOOKS = CostCodeMap(
     {"*": "M30"},
@@ -77,7 +82,52 @@ def _target(rows: list[dict[str, Any]]) -> PurchaseOrderLines:
 
 def test_added_line_for_line_with_the_same_total_is_recognised_and_left_alone():
     lines = [{"VR01": "PCCO-9001", "AEXP": Decimal("-1000.40")}, {"VR01": "PCCO-9001", "AEXP": -500}]
-    _target(lines).update("00001:4711:OP:PCCO-9001", _credit())  # nothing raised, nothing written
+    kept = _target(lines).update("00001:4711:OP:PCCO-9001", _credit())  # nothing raised, nothing written
+    assert isinstance(kept, Unchanged) and "PCCO-9001 for -1500.40" in kept.reason
+
+
+class _Jde(_Session):
+    """F4311 as JDE holds it, and the orchestrations called (each call's lines added to F4311)."""
+
+    def __init__(self) -> None:
+        super().__init__([])
+        self.calls: list[str] = []
+
+    def orchestrate(self, name: str, inputs: dict[str, Any]) -> Any:
+        self.calls.append(name)
+        for line in inputs["Lines"]:
+            amount = Decimal(line["Unit_Cost"]) * line["Quantity"]
+            self.rows.append({"VR01": line["Reference"], "AEXP": amount})
+        return SimpleNamespace(outputs={})
+
+
+class _NoFields(pa.DataFrameModel):
+    pass
+
+
+def test_a_change_order_found_added_the_other_way_is_a_skip_not_an_update(tmp_path):
+    spec = bare_spec("procore_jde_test", "change_orders", "change_order", "procore", "JDE", _NoFields)
+    ledger, jde = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}"), _Jde()
+
+    def write(record: Mapped) -> Any:
+        target = PurchaseOrderLines(jde, ledger, "run", None, spec)
+        return write_one(spec, target, ledger, record, run_id="run", partition=None)
+
+    line_for_line = map_change_order(
+        CHANGE_ORDER | {"grand_total": "-1500.40"},
+        [{"amount": "-1000.40", "description": "a"}, {"amount": "-500.00", "description": "b"}],
+        project="562949953432102",
+        line_accounts=[BOOKS.account("562949953432102", "", "03")] * 2,
+        order=("00001", 4711, "OP"),
+        order_hold="procore_jde:purchase_order:procore:881234",
+    )
+    assert isinstance(line_for_line, Mapped), line_for_line
+    assert write(line_for_line).action == "create" and len(jde.rows) == 2
+    as_its_total = write(_credit())  # the setting changed: the same change order, mapped as its total
+    assert (as_its_total.action, as_its_total.target_id) == ("skip", "00001:4711:OP:PCCO-9001")
+    assert "added the other way" in as_its_total.reason
+    assert jde.calls == ["ML_UpdatePurchaseOrder"] and len(jde.rows) == 2  # nothing written the second time
+    assert write(_credit()).action == "skip"  # the ledger keeps the new mapping: no read of JDE needed
 
 
 def test_a_change_order_changed_since_its_lines_were_added_is_still_refused():
