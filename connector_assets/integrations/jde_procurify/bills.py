@@ -80,9 +80,10 @@ from connector_assets.procurify.staged_bills import BILLS_ASSET, staged_bills
 from connector_assets.procurify.vendor_fields import is_active, not_purchasable_why
 from connector_assets.saas import saas_daily_partitions
 from connector_resources import settings
+from connector_resources.error_kinds import ConnectorError
 from connector_resources.held_parents import ParentCheck, refuse_held_on_gone_parents, register_parent_check
 from connector_resources.ledger import Ledger, dependency_key
-from connector_resources.procurify import ProcurifyError, ProcurifyNotFoundError
+from connector_resources.procurify import ProcurifyNotFoundError
 from connector_resources.redaction import get_logger
 from connector_resources.replay import backoff_for, register_replay_handler
 
@@ -179,16 +180,17 @@ def vendor_dependency(vendor_id: str, vendor: Mapping[str, Any] | None) -> str |
     return None
 
 
-def unsent_vendors(procurify: Any) -> ParentCheck:
-    """The vendors' check (``held_parents.register_parent_check``) on ``procurify`` (a resource): of the
-    vendors bills are held on, those no flow will pair as Procurify has them now (``vendor_dependency``
-    None), each with ``never_paired_why``. A vendor Procurify does not answer for is left out: its bills stay
-    held (a replay of the bill then says what is wrong)."""
+def unsent_vendors(procurify: Callable[[], Any]) -> ParentCheck:
+    """The vendors' check (``held_parents.register_parent_check``) on the Procurify resource ``procurify()``
+    gives: of the vendors bills are held on, those no flow will pair as Procurify has them now
+    (``vendor_dependency`` None), each with ``never_paired_why``. A vendor Procurify does not answer for is
+    left out, and so is every vendor while Procurify cannot be reached: their bills stay held until the next
+    look (a sweep never fails on it)."""
 
     def check(_ledger: Ledger, vendor_ids: list[str]) -> dict[str, str]:
         found: dict[str, str] = {}
         try:
-            with procurify.session() as session:
+            with procurify().session() as session:
                 for vendor_id in vendor_ids:
                     try:
                         vendor = session.get("vendors", vendor_id)
@@ -196,7 +198,7 @@ def unsent_vendors(procurify: Any) -> ParentCheck:
                         continue
                     if vendor_dependency(vendor_id, vendor) is None:
                         found[vendor_id] = never_paired_why(vendor_id, vendor)
-        except ProcurifyError as exc:  # Procurify not answering: the holds wait for the next look
+        except ConnectorError as exc:  # Procurify not answering (or not configured): the next look decides
             log.warning("held bills' vendors not checked in Procurify: %s", exc)
         return found
 
@@ -274,7 +276,7 @@ def map_bills(context: Any, partition: str | None) -> Iterator[Mapped | Rejected
     whose dependency will never be written are refused with why (``refuse_held_on_gone_parents``, the
     vendors asked on this run's Procurify resource)."""
     ledger = context.resources.ledger.get()
-    checks = {VENDOR_KIND: unsent_vendors(context.resources.procurify)}
+    checks = {VENDOR_KIND: unsent_vendors(lambda: context.resources.procurify)}
     run_id = context.run.run_id
     refuse_held_on_gone_parents(
         ledger,
@@ -357,4 +359,4 @@ def register_bill_replays(resources: Callable[[], dict[str, Any]] | None = None)
     handle = targets.jde_target_replay(BILLS_FLOW, BillPostings, build)
     register_replay_handler(INTEGRATION, BILLS_FLOW.name, handle)
     # Every replay's sweep asks Procurify whether a vendor bills are held on will ever be sent.
-    register_parent_check(*VENDOR_KIND, lambda ledger, ids: unsent_vendors(build()["procurify"])(ledger, ids))
+    register_parent_check(*VENDOR_KIND, unsent_vendors(lambda: build()["procurify"]))

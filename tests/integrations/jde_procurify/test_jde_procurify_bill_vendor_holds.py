@@ -33,6 +33,7 @@ from connector_assets.staging import StagingResource
 from connector_resources import held_parents, replay
 from connector_resources.held_parents import PARENT_GONE
 from connector_resources.ledger import Ledger
+from connector_resources.procurify import ProcurifyUnavailableError
 
 GL = GlAccounts([{"MCU": "1", "OBJ": "6110", "SUB": "", "CO": "00001", "PEC": ""}])
 # A bill of the vendor at hand: its one line, on account code 6100, and no tax.
@@ -156,3 +157,20 @@ def test_a_replay_refuses_a_bill_held_on_a_vendor_never_sent(ledger: Ledger, hel
     assert listed == {f"{INTEGRATION}:vendor:procurify:1": 1}  # what replay --dry-run lists
     replay.release_synced(ledger, integration=INTEGRATION)  # what replay and the replay job do first
     _refused_for_its_vendor(ledger)
+
+
+def test_while_procurify_cannot_be_reached_the_sweep_leaves_the_bills_held(
+    ledger: Ledger, held: dict[str, Any]
+):
+    class Down:
+        @contextmanager
+        def session(self):
+            raise ProcurifyUnavailableError("Procurify answered 503 after every retry")
+            yield
+
+    register_bill_replays(lambda: {"procurify": Down()})
+    replay.release_synced(ledger, integration=INTEGRATION)  # no failure: the next look decides
+    assert {key: status for key, (status, _reason) in _statuses(ledger).items()} == {
+        "bill-of-1": "held",
+        "bill-of-2": "held",
+    }
