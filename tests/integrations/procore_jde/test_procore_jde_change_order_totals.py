@@ -2,8 +2,10 @@
 account rule (the commitment's largest line), a credit as a negative line, and the target telling a change
 order added the other way (same total under its reference: nothing to do) from one changed since (refused).
 Written through the kit's ``write_one``, a change order found added the other way counts as a skip, not an
-update: nothing was written to JDE."""
+update: nothing was written to JDE. Reconciled without its line items, its lines on the order are compared
+with its grand_total, sign included: a credit JDE holds as a charge is named once, with both figures."""
 
+from collections import defaultdict
 from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
@@ -13,11 +15,21 @@ import pytest
 from bare_flows import bare_spec
 
 from connector_assets.flows.core import Mapped, Unchanged, write_one
+from connector_assets.flows.reconciliation import Report
 from connector_assets.integrations.procore_jde.change_order_totals import largest_line, total_line
 from connector_assets.integrations.procore_jde.change_orders import PurchaseOrderLines
 from connector_assets.integrations.procore_jde.cost_codes import CostCodeMap
 from connector_assets.integrations.procore_jde.order_mappers import map_change_order
+from connector_assets.integrations.procore_jde.reconcile.balances import Balances
+from connector_assets.integrations.procore_jde.reconcile.documents import (
+    ChangeOrder,
+    Commitment,
+    Context,
+    compare_order,
+)
+from connector_assets.jde.account_amounts import Amounts
 from connector_assets.jde.accounts import GlAccounts
+from connector_assets.jde.reconcile_documents import ReferencedOrder
 from connector_assets.jde.targets import VoucherChanged
 from connector_resources.ledger import Ledger
 
@@ -135,3 +147,41 @@ def test_a_change_order_changed_since_its_lines_were_added_is_still_refused():
         _target([{"VR01": "PCCO-9001", "AEXP": Decimal("-1400.40")}]).update(
             "00001:4711:OP:PCCO-9001", _credit()
         )
+
+
+def _reconciled_credit(jde_cents: dict[str, int]) -> Report:
+    """Commitment 881234 (1,000.00 on M30.7110.CONC) with change order 9001, a credit of -1,500.40 whose
+    line items are not read, against a JDE order holding ``jde_cents`` (account -> cents) under PCCO-9001."""
+    account = "M30.7110.CONC"
+    committed, as_total = Amounts(), Amounts()
+    committed.add(account, "03", Decimal("1000.00"))
+    as_total.add(account, "03", Decimal("-1500.40"))
+    change_order = ChangeOrder("change order CO-3 (9001)", Decimal("-1500.40"), None, as_total)
+    side = Commitment("881234", {}, "55", "project 55", "commitment PO-7 (881234)", committed, {})
+    side.change_orders["9001"] = change_order
+    order = ReferencedOrder("00001:4711:OP", "PC-881234", "1011")
+    order.by_account[account] += Decimal("1000.00")
+    order.reference_accounts["PCCO-9001"] = defaultdict(Decimal)
+    for where, cents in jde_cents.items():
+        order.by_account[where] += Decimal(cents) / 100
+        order.reference_accounts["PCCO-9001"][where] += Decimal(cents) / 100
+    report = Report(("Procore", "JDE"))
+    context = Context(report, Balances(), BOOKS, None, {}, {})  # type: ignore[arg-type]
+    compare_order(context, side, order, billed=False)
+    return report
+
+
+def test_without_line_items_a_change_order_on_its_order_for_its_grand_total_reconciles():
+    split = _reconciled_credit({"M30.7110.CONC": -100040, "M30.7120": -50000})  # added line for line
+    assert split.differences == [] and split.counts["change_orders_on_order_as_total"] == 1
+
+
+def test_without_line_items_a_credit_jde_holds_as_a_charge_is_named_once_with_both_figures():
+    report = _reconciled_credit({"M30.7110.CONC": 150040})  # the sign lost in JDE
+    [difference] = report.differences  # not again as an account difference of the order
+    assert difference.kind == "change order amount"
+    assert difference.words == (
+        "change order CO-3 (9001) of commitment PO-7 (881234), approved in Procore for -1,500.40 (its "
+        "grand_total), is on JDE order 00001:4711:OP for 1,500.40 (lines PCCO-9001): JDE holds 3,000.80 "
+        "more than Procore approves"
+    )
