@@ -285,7 +285,7 @@ def compare_order(context: Context, side: Commitment, order: ReferencedOrder | N
         )
         return
     report.counts["commitments_on_order"] += 1
-    expected, named = Amounts(), OrderShare()
+    expected, apart = Amounts(), SetApart()
     expected.merge(side.committed)
     for change_order_id, change_order in sorted(side.change_orders.items()):
         reference = change_order_reference(change_order_id)
@@ -301,21 +301,21 @@ def compare_order(context: Context, side: Commitment, order: ReferencedOrder | N
             )
             continue
         report.counts["change_orders_on_order"] += 1
-        expected.merge(on_order(context, side, change_order_id, change_order, order, named))
-    context.balances.add_order(side, named.with_procore(expected), order)
+        expected.merge(on_order(context, side, change_order_id, change_order, order, apart))
+    context.balances.add_order(side, apart.with_procore(expected), order)
     compare_accounts(
         report,
         Record("purchase order amount", side.label, scope, f"{side.label} on {side.project}"),
         ("Procore", "commits", expected),
-        (f"JDE order {order.key}", "has", named.left_of(order.by_account)),
+        (f"JDE order {order.key}", "has", apart.left_of(order.by_account)),
     )
 
 
 @dataclass
-class OrderShare:
-    """What of an order is compared apart from its accounts: the lines of change orders compared by their
-    total whose total differs (named once, as a change order), JDE's side by account, and Procore's
-    amounts of them for the balances (``as_total``)."""
+class SetApart:
+    """The change orders of an order left out of its comparison by account: those compared by their total
+    alone whose total differs (named once, as the change order). ``jde``: their lines on the order, by
+    account; ``procore``: their grand_total where the flow adds it (``as_total``), for the balances."""
 
     jde: Amounts = field(default_factory=Amounts)
     procore: Amounts = field(default_factory=Amounts)
@@ -338,13 +338,13 @@ def on_order(
     change_order_id: str,
     change_order: ChangeOrder,
     order: ReferencedOrder,
-    named: OrderShare,
+    apart: SetApart,
 ) -> Amounts:
     """A change order JDE holds lines of (by its reference): what Procore commits by account for it, to be
     compared with the order's accounts (module docstring). Lines read and matching: its lines; one line of
     its grand_total on the largest line's account: that (added as its total); lines not read: the lines
     JDE holds when they add up to its grand_total, else the difference is named here and they are set
-    apart (``named``). Lines read and matching neither: its lines, whose differences the order's accounts
+    apart (``apart``). Lines read and matching neither: its lines, whose differences the order's accounts
     name."""
     reference = change_order_reference(change_order_id)
     held = {a: v for a, v in order.reference_accounts[reference].items() if v}
@@ -362,8 +362,8 @@ def on_order(
     if jde_total == approved:
         context.report.counts["change_orders_on_order_as_total"] += 1
         return found
-    named.jde.merge(found)
-    named.procore.merge(change_order.as_total)
+    apart.jde.merge(found)
+    apart.procore.merge(change_order.as_total)
     difference = jde_total - approved
     context.report.differ(
         "change order amount",
