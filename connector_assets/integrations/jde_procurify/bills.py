@@ -278,7 +278,7 @@ def map_bills(context: Any, partition: str | None) -> Iterator[Mapped | Rejected
     ledger = context.resources.ledger.get()
     checks = {VENDOR_KIND: unsent_vendors(lambda: context.resources.procurify)}
     run_id = context.run.run_id
-    refuse_held_on_gone_parents(
+    refused = refuse_held_on_gone_parents(
         ledger,
         retry_in=backoff_for,
         integration=INTEGRATION,
@@ -286,6 +286,8 @@ def map_bills(context: Any, partition: str | None) -> Iterator[Mapped | Rejected
         run_id=run_id,
         checks=checks,
     )
+    if refused:
+        log.warning("%d held bill(s) refused: what they wait for will never be written", len(refused))
     staging = context.resources.staging
     bills = staged_bills(staging, partition)
     if not bills:
@@ -295,7 +297,7 @@ def map_bills(context: Any, partition: str | None) -> Iterator[Mapped | Rejected
     table = ACCOUNTS.snapshot(staging)
     with context.resources.procurify.session() as session:
         reader = BillReader(session, ledger, gl, table, rules)
-        yield from reader.settled(bills, run_id=context.run.run_id, partition=partition)
+        yield from reader.settled(bills, run_id=run_id, partition=partition)
 
 
 def remap_bills(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
