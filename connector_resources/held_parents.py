@@ -10,7 +10,11 @@ would wait for ever where nobody looking at failures sees them. The ledger knows
 * its target refused it for good (issue 30: ``refused_for_good`` in its open queue item's payload): runs
   leave it to a person, who fixes the cause and replays it;
 * a person abandoned its queue item (e.g. the replay found it gone from the source) and nothing wrote it;
-* it is such a child itself, refused because of its own parent (a chain).
+* it is such a child itself, refused because of its own parent (a chain);
+* its flow says it never sends it, which only the source can tell (a Procurify vendor of a type the
+  vendors flow never sends to JDE): the flow registers a check (``register_parent_check``) asked about
+  the keys the ledger leaves undecided, by every sweep (a replay's, the replay job's, a run's of the
+  held records' flow) and by a replay meeting such a record.
 
 A parent deleted at the source that the ledger never heard of (no queue item, no marked skip) is not
 known here: its children stay held (and listed as waiting) until its replay says it is gone and a person
@@ -28,7 +32,7 @@ never held again, and nothing is sent to a target for it.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -47,6 +51,7 @@ EXPORTED_ELSEWHERE = "exported_elsewhere"
 REFUSED = "refused"
 ABANDONED = "abandoned"
 CHAINED = "parent_cannot_come"
+NOT_SENT = "not_sent"  # its flow's registered check says it never sends it (``register_parent_check``)
 
 CHAIN_ROUNDS = 5  # a sweep follows chains (payment -> bill -> vendor) this deep
 _CHUNK = 500
@@ -56,12 +61,14 @@ _CAUSES = {
     REFUSED: "refused for good",
     ABANDONED: "abandoned",
     CHAINED: "its own parent cannot come",
+    NOT_SENT: "its flow never sends it",
 }
 _ADVICE = {
     REFUSED: "Fix that record and replay it: this one follows as soon as it syncs",
     ABANDONED: "If that record should be written after all, run its flow for it again; otherwise settle "
     "this one by hand and abandon this item",
     CHAINED: "Settle that record first: this one follows as soon as it syncs",
+    NOT_SENT: "Once that is done, replay this item",
 }
 _SETTLE_BY_HAND = "Record this one by hand where that record is, then abandon this item"
 
@@ -88,18 +95,37 @@ class GoneParent:
 
 # -- which parents cannot come ----------------------------------------------------------------------------
 
+Kind = tuple[str, str, str]  # integration, entity, source system: the first three parts of a dependency key
+# A flow's word on records of its kind the ledger cannot judge: (ledger, source keys) -> {source key: why it
+# will never be written, in words saying what a person can do}. Keys it cannot tell about are left out.
+ParentCheck = Callable[[Ledger, list[str]], Mapping[str, str]]
+_CHECKS: dict[Kind, ParentCheck] = {}
+
+
+def register_parent_check(integration: str, entity: str, system: str, check: ParentCheck) -> None:
+    """Let ``check`` say which records of a kind its flow will never send (module docstring): asked by
+    ``gone_parents`` about the keys of that kind the ledger leaves undecided (the last registration wins;
+    a flow registers it with its replays, on their resources)."""
+    _CHECKS[(integration, entity, system)] = check
+
 
 def gone_parents(
-    ledger: Ledger, keys: Iterable[str], *, conn: sa.Connection | None = None
+    ledger: Ledger,
+    keys: Iterable[str],
+    *,
+    conn: sa.Connection | None = None,
+    checks: Mapping[Kind, ParentCheck] | None = None,
 ) -> dict[str, GoneParent]:
     """The dependency keys among ``keys`` whose record will not be written, and why (module docstring).
-    A few grouped queries per kind of record, whatever the number of keys."""
-    wanted: dict[tuple[str, str, str], dict[str, str]] = {}
+    A few grouped queries per kind of record, whatever the number of keys; then, outside the transaction,
+    each kind's check (``checks``, else the registered ones) about the keys still undecided."""
+    wanted: dict[Kind, dict[str, str]] = {}
     for key in set(keys):
         parts = key.split(":", 3)
         if len(parts) == 4 and all(parts):
             wanted.setdefault((parts[0], parts[1], parts[2]), {})[parts[3]] = key
     gone: dict[str, GoneParent] = {}
+    undecided: dict[Kind, list[str]] = {}
     with ledger.read_transaction(conn) as c:
         synced = ledger.synced_dependencies({k for by in wanted.values() for k in by.values()}, conn=c)
         for (integration, entity, system), by_source in wanted.items():
@@ -112,6 +138,14 @@ def gone_parents(
                     found = _verdict(by_source[source], events.get(source), items.get(source, []))
                     if found is not None:
                         gone[found.key] = found
+                    elif not any(i.status in schema.QUEUE_OPEN_STATUSES for i in items.get(source, [])):
+                        undecided.setdefault((integration, entity, system), []).append(source)
+    checks = _CHECKS if checks is None else checks
+    for kind, sources in undecided.items():
+        check = checks.get(kind)
+        for source, why in (check(ledger, sources) if check is not None else {}).items():
+            key = wanted[kind][source]
+            gone[key] = GoneParent(key, NOT_SENT, why)
     return gone
 
 
@@ -228,12 +262,14 @@ def refuse_held_on_gone_parents(
     integration: str | None = None,
     flow: str | None = None,
     run_id: str | None = None,
+    checks: Mapping[Kind, ParentCheck] | None = None,
 ) -> list[QueueItem]:
     """Refuse every held record whose parent cannot come (``release_synced`` runs this before each replay
-    and after it), one transaction per parent; a chain is followed ``CHAIN_ROUNDS`` deep."""
+    and after it; a run of the held records' flow may too, with ``checks`` on its own resources), one
+    transaction per parent; a chain is followed ``CHAIN_ROUNDS`` deep."""
     refused: list[QueueItem] = []
     for _ in range(CHAIN_ROUNDS):
-        gone = gone_parents(ledger, ledger.held_counts(integration=integration, flow=flow))
+        gone = gone_parents(ledger, ledger.held_counts(integration=integration, flow=flow), checks=checks)
         done: list[QueueItem] = []
         for key in sorted(gone):
             with ledger.transaction() as conn:

@@ -52,6 +52,7 @@ from connector_assets.flows.records import (  # noqa: F401
     Rejected,
     Skipped,
     Target,
+    Unchanged,
     Validation,
     validate,
 )

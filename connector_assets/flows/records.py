@@ -90,6 +90,15 @@ class Created:
     reason: str = "created"
 
 
+@dataclass(frozen=True)
+class Unchanged:
+    """What ``Target.update`` returns when the target already holds what the record now says and it wrote
+    nothing (a change order added one way, mapped the other way since): the write is a skip, not an
+    update, and the ledger keeps the record's new hash so the next run skips it without asking."""
+
+    reason: str
+
+
 class Target(Protocol):
     """The target system's side of a flow (wraps one API client session)."""
 
@@ -99,8 +108,8 @@ class Target(Protocol):
     def create(self, record: Mapped) -> str | Created:
         """Create the record; return its new ID (or a ``Created`` saying it was adopted instead)."""
 
-    def update(self, target_id: str, record: Mapped) -> None:
-        """Bring the existing target record up to date."""
+    def update(self, target_id: str, record: Mapped) -> Unchanged | None:
+        """Bring the existing target record up to date (``Unchanged``: it was already)."""
 
 
 FLOW_SPECS: dict[str, FlowSpec] = {}  # every flow declared so far, by ``FlowSpec.flow``

@@ -157,12 +157,11 @@ def write_one(
             )
         return WriteResult("skip", xref.target_id, "unchanged since the last write")
     if xref.target_id:
-        target.update(xref.target_id, record)
-        written = _Written(
-            spec, ledger, record, "update", xref.target_id, "changed in the source", audit, digest
-        )
+        kept = target.update(xref.target_id, record)
+        action, reason = ("skip", kept.reason) if kept is not None else ("update", "changed in the source")
+        written = _Written(spec, ledger, record, action, xref.target_id, reason, audit, digest)
         released = written.keep(release_held, deferred, lease)
-        return WriteResult("update", xref.target_id, released=released)
+        return WriteResult(action, xref.target_id, reason, released=released)
     # This run holds the lease now: the intent is on record, and no other writer creates the record.
     try:
         return _search_then_create(

@@ -22,7 +22,6 @@ from connector_resources.redaction import get_logger
 log = get_logger(__name__)
 
 PAYMENT_TABLE = "F0414"  # A/P payment detail: RMK = the payment's reference, PYID = JDE's payment number
-KEY = ("PYID", "RC5")  # F0414's primary key (payment, line)
 DUPLICATE_CODES = "ML_JDE_DUPLICATE_PAYMENT_CODES"
 _DUPLICATE = re.compile(r"\bduplicate\b", re.IGNORECASE)
 
@@ -43,9 +42,7 @@ def recorded_payment(session: Any, company: str, document: int, dct: str, refere
         Condition(f"{PAYMENT_TABLE}.RMK", "EQUAL", reference),
     ]
     try:
-        rows = list(
-            session.browse(PAYMENT_TABLE, columns=["PYID", "RMK"], conditions=conditions, key_columns=KEY)
-        )
+        rows = list(session.browse(PAYMENT_TABLE, columns=["PYID", "RMK"], conditions=conditions))
     except JdeError as exc:
         log.warning("payment %s on voucher %s %s: F0414 could not be read (%s)", reference, company, document,
                     exc)  # fmt: skip

@@ -142,13 +142,21 @@ def journal_debits(session: Any, keys: Iterable[JournalKeyed]) -> dict[str, Deci
 @dataclass
 class ReferencedOrder:
     """One JDE purchase order found by its reference (F4301.VR01): its key, supplier, and its lines'
-    extended cost by account; the line references (F4311.VR01) with the line prefix, with their amounts."""
+    extended cost by account; the line references (F4311.VR01) with the line prefix, with their amounts
+    by account (``reference_accounts``) and in all (``by_reference``)."""
 
     key: str  # KCOO:DOCO:DCTO
     reference: str
     supplier: str
     by_account: dict[str, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
-    by_reference: dict[str, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
+    reference_accounts: dict[str, dict[str, Decimal]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(Decimal))
+    )
+
+    @property
+    def by_reference(self) -> dict[str, Decimal]:
+        """Line reference -> the extended cost of the lines under it."""
+        return {ref: sum(found.values(), Decimal(0)) for ref, found in self.reference_accounts.items()}
 
 
 def orders_by_reference(
@@ -179,11 +187,11 @@ def orders_by_reference(
         order = by_key.get(order_id(row.get("KCOO"), row.get("DOCO"), row.get("DCTO")))
         if order is None:
             continue
-        extended = amount(row.get("AEXP"))
-        order.by_account[row_account(row, "OMCU")] += extended
+        extended, account = amount(row.get("AEXP")), row_account(row, "OMCU")
+        order.by_account[account] += extended
         reference = str(row.get("VR01") or "").strip()
         if reference.startswith(line_prefix):
-            order.by_reference[reference] += extended
+            order.reference_accounts[reference][account] += extended
     return orders
 
 

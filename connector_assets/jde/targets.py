@@ -29,7 +29,12 @@ from contextlib import contextmanager
 from typing import Any, ClassVar
 
 from connector_assets.flows.core import Created, FlowSpec, Mapped
-from connector_assets.jde.payment_repeats import duplicate_refusal, payment_target_id, recorded_payment
+from connector_assets.jde.payment_repeats import (  # noqa: F401  (PAYMENT_TABLE: what a payment flow reads)
+    PAYMENT_TABLE,
+    duplicate_refusal,
+    payment_target_id,
+    recorded_payment,
+)
 from connector_assets.jde.tables import AP_LEDGER
 from connector_assets.jde.target_base import (  # noqa: F401  (the targets' API, one import point)
     ADD_UPDATE_SUPPLIER,

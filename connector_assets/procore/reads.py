@@ -1,6 +1,6 @@
 """Procore records read live by id, each once per run and each in its own company, for any integration
 that compares or completes what it staged: a requisition's lines, a commitment and its schedule of values,
-a project's commitment change orders and their lines, vendors by id.
+a project's commitment change orders and their lines (where this Procore serves them), vendors by id.
 
 Why on the Procore side: these reads know Procore's API (its companies, its unpaged change-order list, the
 ``filters[id][]`` vendor list), not the system the records are compared with; a reconciliation of Procore
@@ -17,6 +17,7 @@ from connector_assets.flows.reconciliation_calls import CallCounts
 from connector_assets.procore.companies import record_company
 from connector_resources.procore.entities import API
 from connector_resources.procore.errors import ProcoreError, ProcoreNotFoundError
+from connector_resources.procore.order_lines import ProcoreLinesUnavailableError
 
 ID_BATCH = 100  # vendor ids per Procore list call (filters[id][])
 
@@ -112,7 +113,10 @@ class ProcoreReads:
 
     def change_order_lines(
         self, project_id: str, change_order: Mapping[str, Any]
-    ) -> list[dict[str, Any]] | str:
+    ) -> list[dict[str, Any]] | str | None:
+        """A change order's line items (REST v2.0, not in the reference); None when this Procore has no
+        line items for it (``ProcoreLinesUnavailableError``: the caller compares its ``grand_total``,
+        reference §2.6); why, when they cannot be read otherwise."""
         try:
             return list(
                 self.session(project_id).change_order_lines(
@@ -121,6 +125,8 @@ class ProcoreReads:
                     commitment_id=change_order.get("contract_id"),
                 )
             )
+        except ProcoreLinesUnavailableError:
+            return None
         except ProcoreError as exc:
             return f"its lines cannot be read from Procore ({exc})"
 

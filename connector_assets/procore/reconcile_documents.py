@@ -1,8 +1,8 @@
 """Procore documents as a reconciliation with another system reads and names them: the latest staged version
 of each record; a requisition with its commitment and lines, a commitment with its schedule of values and
-approved change orders and their lines, each read whole (``read_requisition``, ``read_commitment``), each
-in its company (``company_reads``); the vendors an integration linked (from the ledger, as
-``companies.vendor_companies``); a line's amount; and the words a finance user knows a project,
+approved change orders and their lines (where Procore serves them), each read whole (``read_requisition``,
+``read_commitment``), each in its company (``company_reads``); the vendors an integration linked (from the
+ledger, as ``companies.vendor_companies``); a line's amount; and the words a finance user knows a project,
 commitment or requisition by.
 
 Why on the Procore side: these are facts of Procore's records (their fields, their staged versions), not of
@@ -24,7 +24,9 @@ from connector_assets.procore.companies import first_company, record_company
 from connector_assets.procore.reads import ProcoreReads
 from connector_resources.ledger import Ledger, schema
 
-ChangeOrderLines = list[tuple[dict[str, Any], list[dict[str, Any]] | str]]
+# A change order with its lines; None: not read (``lines`` off) or not served (``ProcoreReads``); str: why
+# they cannot be read.
+ChangeOrderLines = list[tuple[dict[str, Any], list[dict[str, Any]] | str | None]]
 
 
 def latest_staged(staging: Any, asset: str, day: str) -> list[dict[str, Any]]:
@@ -50,15 +52,16 @@ def line_amount(line: Mapping[str, Any]) -> Decimal | None:
 
 
 def _approved_change_orders(
-    reads: ProcoreReads, project_id: str, commitment_id: str, approved: Collection[str]
+    reads: ProcoreReads, project_id: str, commitment_id: str, approved: Collection[str], lines: bool
 ) -> ChangeOrderLines | str:
-    """The commitment's change orders whose status is ``approved`` (lower case), each with its lines (or why
-    they cannot be read); the reason when the project's change orders cannot be read."""
+    """The commitment's change orders whose status is ``approved`` (lower case), each with its lines (None
+    when ``lines`` is off or Procore serves none; why, when they cannot be read); the reason when the
+    project's change orders cannot be read."""
     change_orders = reads.change_orders(project_id)
     if isinstance(change_orders, str):
         return change_orders
     return [
-        (change_order, reads.change_order_lines(project_id, change_order))
+        (change_order, reads.change_order_lines(project_id, change_order) if lines else None)
         for change_order in change_orders
         if str(change_order.get("contract_id")) == commitment_id
         and str(change_order.get("status") or "").lower() in approved
@@ -106,10 +109,10 @@ class CommitmentRead:
 
 
 def read_commitment(
-    reads: ProcoreReads, commitment_id: str, project_id: str, approved: Collection[str]
+    reads: ProcoreReads, commitment_id: str, project_id: str, approved: Collection[str], lines: bool = True
 ) -> CommitmentRead:
     """A commitment, its schedule of values and its change orders whose status is ``approved`` (lower case)
-    with their lines, read live."""
+    with their lines (``lines`` off: none read), read live."""
     found = reads.commitment(commitment_id, project_id or None)
     record = found if isinstance(found, dict) else None
     project_id = project_id or str((record or {}).get("_project_id") or "")
@@ -118,7 +121,7 @@ def read_commitment(
     lines = reads.commitment_lines(record, project_id)
     if isinstance(lines, str):
         return CommitmentRead(record, project_id, problem=lines)
-    change_orders = _approved_change_orders(reads, project_id, commitment_id, approved)
+    change_orders = _approved_change_orders(reads, project_id, commitment_id, approved, lines)
     if isinstance(change_orders, str):
         return CommitmentRead(record, project_id, lines, problem=f"its change orders: {change_orders}")
     return CommitmentRead(record, project_id, lines, change_orders)

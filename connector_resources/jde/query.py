@@ -72,6 +72,7 @@ TABLE_KEYS: dict[str, tuple[str, ...]] = {
     "F0411Z1": ("EDUS", "EDBT", "EDTN", "EDLN"),
     "F0911Z1": ("EDUS", "EDBT", "EDTN", "EDLN"),
     "F0911": ("KCO", "DCT", "DOC", "DGJ", "JELN", "EXTL", "LT"),
+    "F0414": ("PYID", "RC5"),  # A/P payment detail (payment, line): read for a payment JDE already holds
     "F0116": ("AN8", "EFTB"),  # Address by Date: not in the reference, general JDE knowledge
     "F0115": ("AN8", "IDLN", "RCK7"),  # Contact Phone Numbers (as jde.supplier_details reads them)
     "F01151": ("AN8", "IDLN", "RCK7"),  # Electronic Address (as jde.supplier_details reads them)

@@ -80,6 +80,19 @@ def test_ping_fails_naming_the_refused_table_and_the_flow_that_reads_it(env):
     assert "jde_coupa_invoices" in needed_by and "jde_bill_bills" in needed_by  # both read F0911
 
 
+def test_ping_checks_f0414_for_every_flow_recording_jde_payments(env):
+    """F0414 (A/P payment detail) is where a payment JDE already holds is recognised (``payment_repeats``):
+    every flow that records payments through ML_RecordPayment reads it, so ping checks it for them."""
+    recording = sorted(
+        flow for flow in _enabled_flows() if "ML_RecordPayment" in FLOW_SPECS[flow].writes.get("JDE", ())
+    )
+    assert {"coupa_jde_payments", "jde_bill_payments", "jde_procurify_payments"} <= set(recording)
+    output = _failed_ping(env, refuse_tables=["F0414"])
+    assert "F0414 not readable" in output
+    needed_by = output.split("F0414 not readable", 1)[1].split("needed by ", 1)[1].split(" (optional", 1)[0]
+    assert sorted(needed_by.split(" | ", 1)[0].split(", ")) == recording
+
+
 def test_ping_fails_naming_an_orchestration_the_user_may_not_call(env):
     output = _failed_ping(env, refuse_orchestrations=["ML_RecordPayment"])
     assert "orchestration ML_RecordPayment not offered" in output
@@ -204,9 +217,10 @@ def _integration_modules() -> list:
 
     import connector_assets.integrations as integrations
     import connector_assets.jde.documents as documents
+    import connector_assets.jde.payment_repeats as payment_repeats
     import connector_assets.jde.targets as targets
 
-    modules = [documents, targets]
+    modules = [documents, payment_repeats, targets]
     for package in integrations.INTEGRATIONS:
         for info in pkgutil.iter_modules(package.__path__):
             modules.append(importlib.import_module(f"{package.__name__}.{info.name}"))
@@ -237,7 +251,7 @@ def test_every_jde_table_and_orchestration_the_flow_modules_use_is_checked_by_pi
     for module in _integration_modules():
         names, _local = _jde_names_used_in(module)
         used |= names | _target_names(module)
-    assert {"F0911", "F0411Z1", "ML_CreateVoucherBatch", "ML_RecordPayment"} <= used  # the scan sees them
+    assert {"F0911", "F0411Z1", "F0414", "ML_CreateVoucherBatch", "ML_RecordPayment"} <= used  # scanned
     assert used <= checked, f"used by a flow but not checked by ping: {sorted(used - checked)}"
 
 

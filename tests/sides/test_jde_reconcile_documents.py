@@ -145,5 +145,8 @@ def test_orders_by_reference_take_the_order_the_ledger_names_and_sum_change_orde
     order = orders["9"]
     assert order.key == "00001:61:OP" and dict(order.by_account) == {"M30.7110": Decimal("750.00")}
     assert dict(order.by_reference) == {"PCCO-5": Decimal("-250.00")}
+    assert {ref: dict(found) for ref, found in order.reference_accounts.items()} == {
+        "PCCO-5": {"M30.7110": Decimal("-250.00")}  # where a change order's lines are, by account
+    }
     oldest = orders_by_reference(jde, {"PC-9": "9"}, {}, "PCCO-")["9"]
     assert oldest.key == "00001:50:OP"  # no xref: the oldest

@@ -155,6 +155,7 @@ PAYMENTS_FLOW = ROUTE.flow(
     map_payments,
     remap_payments,
     targets.jde_target_for_run(VoucherPayments, lambda: PAYMENTS_FLOW),
-    reads={"JDE": (targets.BATCH_TABLE, AP_LEDGER.table)},
+    # F0414: a payment JDE already holds, recognised by reading (``jde.payment_repeats``)
+    reads={"JDE": (targets.BATCH_TABLE, AP_LEDGER.table, targets.PAYMENT_TABLE)},
     writes={"JDE": (targets.RECORD_PAYMENT,), "coupa": ("payments",)},  # and the export mark
 )

@@ -23,7 +23,11 @@ the vendor's ``external_id`` when it holds an address number (the ``suppliers`` 
 on the ``vendors`` flow's key of the vendor (``jde_procurify:vendor:procurify:<id>``) when it has none
 (that flow adds vendors made in Procurify to JDE). Either write releases the bill, which is then mapped
 again. A vendor whose ``external_id`` is some other key (``JDE-V-10442``, another ERP's) is paired by
-neither flow, so its bill is refused (queued) with what to do instead of held for ever.
+neither flow, so its bill is refused (queued) with what to do instead of held for ever; so is one the
+vendors flow never sends (not purchasable, inactive, before go-live). A bill held on a vendor before that
+rule (or before the vendor changed) is refused the same way the next time its hold is looked at, not only
+when its day is mapped again: by each run of this flow and by every replay's sweep
+(``unsent_vendors``, the vendors' check in ``connector_resources.held_parents``).
 
 Never twice. The batch keys come from the bill UUID alone (``bill_mappers.batch_key``): a rerun sends the
 same keys, JDE refuses a second copy (59A4) and the batch already there is adopted once checked to hold
@@ -76,13 +80,21 @@ from connector_assets.procurify.staged_bills import BILLS_ASSET, staged_bills
 from connector_assets.procurify.vendor_fields import is_active, not_purchasable_why
 from connector_assets.saas import saas_daily_partitions
 from connector_resources import settings
+from connector_resources.error_kinds import ConnectorError
+from connector_resources.held_parents import ParentCheck, refuse_held_on_gone_parents, register_parent_check
 from connector_resources.ledger import Ledger, dependency_key
-from connector_resources.replay import register_replay_handler
+from connector_resources.procurify import ProcurifyNotFoundError
+from connector_resources.redaction import get_logger
+from connector_resources.replay import backoff_for, register_replay_handler
+
+log = get_logger(__name__)
 
 # ``status_code`` is re-exported (``as``): reconcile/ reads it through here, with the settings below.
 ENTITY = "bill"
 POSTING_ENV = "ML_JDE_PROCURIFY_BILL_POSTING"
 STATUSES_ENV = "ML_JDE_PROCURIFY_BILL_STATUSES"
+# What an unpaired bill waits on: the vendors flow's records (integration, entity, source system).
+VENDOR_KIND = (INTEGRATION, "vendor", "procurify")
 BATCH_USER_ENV = "ML_JDE_PROCURIFY_BATCH_USER"
 AP_ACCOUNT_ENV = "ML_JDE_PROCURIFY_AP_ACCOUNT"
 TAX_ACCOUNT_ENV = "ML_JDE_PROCURIFY_BILL_TAX_ACCOUNT"
@@ -162,10 +174,35 @@ def vendor_dependency(vendor_id: str, vendor: Mapping[str, Any] | None) -> str |
     if not external:
         if vendor is not None and not_sent(vendor, None) is not None:
             return None
-        return dependency_key(INTEGRATION, "vendor", "procurify", vendor_id)
+        return dependency_key(*VENDOR_KIND, vendor_id)
     if external.isdigit() and len(external) <= 8 and int(external):
         return supplier_dependency(external)
     return None
+
+
+def unsent_vendors(procurify: Callable[[], Any]) -> ParentCheck:
+    """The vendors' check (``held_parents.register_parent_check``) on the Procurify resource ``procurify()``
+    gives: of the vendors bills are held on, those no flow will pair as Procurify has them now
+    (``vendor_dependency`` None), each with ``never_paired_why``. A vendor Procurify does not answer for is
+    left out, and so is every vendor while Procurify cannot be reached: their bills stay held until the next
+    look (a sweep never fails on it)."""
+
+    def check(_ledger: Ledger, vendor_ids: list[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        try:
+            with procurify().session() as session:
+                for vendor_id in vendor_ids:
+                    try:
+                        vendor = session.get("vendors", vendor_id)
+                    except ProcurifyNotFoundError:
+                        continue
+                    if vendor_dependency(vendor_id, vendor) is None:
+                        found[vendor_id] = never_paired_why(vendor_id, vendor)
+        except ConnectorError as exc:  # Procurify not answering (or not configured): the next look decides
+            log.warning("held bills' vendors not checked in Procurify: %s", exc)
+        return found
+
+    return check
 
 
 def never_paired_why(vendor_id: str, vendor: Mapping[str, Any] | None) -> str:
@@ -235,7 +272,22 @@ class BillReader(ApprovedBillReader):
 
 
 def map_bills(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
-    """The partition's approved bills as JDE voucher or journal batches."""
+    """The partition's approved bills as JDE voucher or journal batches; first, the flow's held bills
+    whose dependency will never be written are refused with why (``refuse_held_on_gone_parents``, the
+    vendors asked on this run's Procurify resource)."""
+    ledger = context.resources.ledger.get()
+    checks = {VENDOR_KIND: unsent_vendors(lambda: context.resources.procurify)}
+    run_id = context.run.run_id
+    refused = refuse_held_on_gone_parents(
+        ledger,
+        retry_in=backoff_for,
+        integration=INTEGRATION,
+        flow=BILLS_FLOW.name,
+        run_id=run_id,
+        checks=checks,
+    )
+    if refused:
+        log.warning("%d held bill(s) refused: what they wait for will never be written", len(refused))
     staging = context.resources.staging
     bills = staged_bills(staging, partition)
     if not bills:
@@ -243,10 +295,9 @@ def map_bills(context: Any, partition: str | None) -> Iterator[Mapped | Rejected
     gl = GlAccounts.load(staging)
     rules = PostingRules.checked(gl)
     table = ACCOUNTS.snapshot(staging)
-    ledger = context.resources.ledger.get()
     with context.resources.procurify.session() as session:
         reader = BillReader(session, ledger, gl, table, rules)
-        yield from reader.settled(bills, run_id=context.run.run_id, partition=partition)
+        yield from reader.settled(bills, run_id=run_id, partition=partition)
 
 
 def remap_bills(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
@@ -309,3 +360,5 @@ def register_bill_replays(resources: Callable[[], dict[str, Any]] | None = None)
     build = resources or (lambda: resources_from_settings(("jde", "procurify", "staging")))
     handle = targets.jde_target_replay(BILLS_FLOW, BillPostings, build)
     register_replay_handler(INTEGRATION, BILLS_FLOW.name, handle)
+    # Every replay's sweep asks Procurify whether a vendor bills are held on will ever be sent.
+    register_parent_check(*VENDOR_KIND, unsent_vendors(lambda: build()["procurify"]))

@@ -198,7 +198,8 @@ PAYMENTS_FLOW = BACK_ROUTE.flow(
     targets.jde_target_for_run(ProcurifyPayments, lambda: PAYMENTS_FLOW),
     reads={
         "procurify": ("bills",),  # the bills of each payment's groups
-        "JDE": (targets.BATCH_TABLE, AP_LEDGER.table, targets.JOURNAL_TABLE),
+        # F0414: a payment JDE already holds, recognised by reading (``jde.payment_repeats``)
+        "JDE": (targets.BATCH_TABLE, AP_LEDGER.table, targets.JOURNAL_TABLE, targets.PAYMENT_TABLE),
     },
     writes={"JDE": (targets.RECORD_PAYMENT, targets.CREATE_JOURNALS)},
     # A day's refusals are facts about single payments (split, a bill never posted); what is systemic

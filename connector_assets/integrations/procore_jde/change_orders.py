@@ -37,7 +37,7 @@ from decimal import Decimal
 from typing import Any
 
 from connector_assets.flows import amounts
-from connector_assets.flows.core import Mapped, Rejected
+from connector_assets.flows.core import Mapped, Rejected, Unchanged
 from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.integrations.procore_jde.change_order_totals import AUTO, total_account, total_line
 from connector_assets.integrations.procore_jde.cost_codes import CostCodeMap
@@ -99,12 +99,18 @@ class PurchaseOrderLines(JdePurchaseOrderLines):
 
     source_label = "Procore"
 
-    def update(self, target_id: str, record: Mapped) -> None:
+    def update(self, target_id: str, record: Mapped) -> Unchanged | None:
         xref = self._xref(record)
         total = Decimal(record.fields["total"])
         if xref is not None and xref.target_id and self.added_total(record) == total:
-            return  # on the order already, added the other way: the ledger keeps the new digest, JDE nothing
-        super().update(target_id, record)
+            # On the order already, added the other way: a skip (the ledger keeps the new digest).
+            return Unchanged(
+                f"already on JDE order {target_id.rsplit(':', 1)[0]} under line reference "
+                f"{record.fields['reference']} for {record.fields['total']}, added the other way (line for "
+                "line or as its total); nothing added"
+            )
+        super().update(target_id, record)  # refuses a change order changed since its lines were added
+        return None
 
     def added_total(self, record: Mapped) -> Decimal:
         """What the lines under the record's reference add to its JDE order (F4311.AEXP)."""

@@ -1,19 +1,39 @@
 """A bill waits for its vendor's JDE supplier only when a flow will make that pair (issue 37 item 5): a
 bill of a vendor the ``vendors`` flow never sends to JDE (type 1 "Other", not purchasable) is refused,
-naming the vendor, its type and what a person can do, instead of held on a key nothing ever writes."""
+naming the vendor, its type and what a person can do, instead of held on a key nothing ever writes.
+
+A bill held on such a vendor before that rule is refused the same way the next time its hold is looked at:
+by the next run of the bills flow (whatever day it maps) and by a replay's sweep (``ml-connector replay``,
+the replay job), not only when its own day is mapped again; a bill held on a vendor the flow will send
+stays held."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
+import pytest
+from ledger_entries import held_on
 from procurify_bills import a_bill
 
 from connector_assets.flows.core import Mapped, Rejected
-from connector_assets.integrations.jde_procurify.bills import BillReader, PostingRules, vendor_dependency
+from connector_assets.integrations.jde_procurify.bills import (
+    BillReader,
+    PostingRules,
+    map_bills,
+    register_bill_replays,
+    vendor_dependency,
+)
 from connector_assets.integrations.jde_procurify.integration import INTEGRATION
 from connector_assets.jde.accounts import GlAccounts
+from connector_assets.staging import StagingResource
+from connector_resources import held_parents, replay
+from connector_resources.held_parents import PARENT_GONE
 from connector_resources.ledger import Ledger
+from connector_resources.procurify import ProcurifyUnavailableError
 
 GL = GlAccounts([{"MCU": "1", "OBJ": "6110", "SUB": "", "CO": "00001", "PEC": ""}])
 # A bill of the vendor at hand: its one line, on account code 6100, and no tax.
@@ -65,3 +85,92 @@ def test_a_bill_of_a_purchasable_vendor_still_waits_for_the_vendors_flow(ledger:
     record = reader(ledger, regular).mapped(BILL["uuid"], BILL, datetime(2026, 11, 23, tzinfo=UTC))
     assert isinstance(record, Mapped), record
     assert record.depends_on == f"{INTEGRATION}:vendor:procurify:1"
+
+
+OTHER = {"id": 1, "name": "Other", "type": 1, "active": True, "external_id": None}
+REGULAR = {"id": 2, "name": "Granite Supply", "type": 4, "active": True, "external_id": None}
+BILLS = (INTEGRATION, "bills", "bill")
+
+
+class Procurify:
+    """A Procurify resource whose sessions answer vendor reads (``Vendors``)."""
+
+    @contextmanager
+    def session(self):
+        yield Vendors(v1=OTHER, v2=REGULAR)
+
+
+@pytest.fixture
+def held(ledger: Ledger, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """Two bills held on their vendor's key before the rule: one of the "Other" vendor (type 1, never
+    sent), one of a regular vendor (the vendors flow sends it). Replay registrations are the test's own."""
+    monkeypatch.setattr(held_parents, "_CHECKS", {})
+    monkeypatch.setattr(replay, "_handlers", {})
+    return {
+        vendor: held_on(
+            ledger, BILLS, f"bill-of-{vendor}", f"{INTEGRATION}:vendor:procurify:{vendor}", "held"
+        )
+        for vendor in ("1", "2")
+    }
+
+
+def _statuses(ledger: Ledger) -> dict[str, tuple[str, str]]:
+    return {
+        i.source_key: (i.status, i.reason) for i in ledger.open_items(integration=INTEGRATION, flow="bills")
+    }
+
+
+def _refused_for_its_vendor(ledger: Ledger) -> None:
+    found = _statuses(ledger)
+    status, reason = found["bill-of-1"]
+    assert status == "failed", found
+    assert f"waits for {INTEGRATION}:vendor:procurify:1, which will not be written" in reason, reason
+    assert "Procurify vendor 1 (Other), type 1" in reason and "not a purchasable vendor" in reason, reason
+    assert "make it a purchasable vendor (type 3 PREFERRED or 4 REGULAR)" in reason, reason
+    [item] = [
+        i for i in ledger.open_items(integration=INTEGRATION, flow="bills") if i.source_key == "bill-of-1"
+    ]
+    assert item.payload[PARENT_GONE] == f"{INTEGRATION}:vendor:procurify:1"
+    assert found["bill-of-2"][0] == "held", found  # its vendor will be sent: it waits, as before
+
+
+def test_a_run_of_the_bills_flow_refuses_a_bill_held_on_a_vendor_never_sent(
+    ledger: Ledger, held: dict[str, Any], tmp_path: Path
+):
+    resources = SimpleNamespace(
+        ledger=SimpleNamespace(get=lambda: ledger),
+        procurify=Procurify(),
+        staging=StagingResource(base_dir=str(tmp_path / "staging")),
+    )
+    context = SimpleNamespace(resources=resources, run=SimpleNamespace(run_id="run-1"))
+    assert (
+        list(map_bills(context, "2026-11-24")) == []
+    )  # another day, no bill staged: the holds are looked at
+    _refused_for_its_vendor(ledger)
+
+
+def test_a_replay_refuses_a_bill_held_on_a_vendor_never_sent(ledger: Ledger, held: dict[str, Any]):
+    register_bill_replays(lambda: {"procurify": Procurify()})
+    listed = {
+        parent.key: count for parent, count in held_parents.held_on_gone(ledger, integration=INTEGRATION)
+    }
+    assert listed == {f"{INTEGRATION}:vendor:procurify:1": 1}  # what replay --dry-run lists
+    replay.release_synced(ledger, integration=INTEGRATION)  # what replay and the replay job do first
+    _refused_for_its_vendor(ledger)
+
+
+def test_while_procurify_cannot_be_reached_the_sweep_leaves_the_bills_held(
+    ledger: Ledger, held: dict[str, Any]
+):
+    class Down:
+        @contextmanager
+        def session(self):
+            raise ProcurifyUnavailableError("Procurify answered 503 after every retry")
+            yield
+
+    register_bill_replays(lambda: {"procurify": Down()})
+    replay.release_synced(ledger, integration=INTEGRATION)  # no failure: the next look decides
+    assert {key: status for key, (status, _reason) in _statuses(ledger).items()} == {
+        "bill-of-1": "held",
+        "bill-of-2": "held",
+    }

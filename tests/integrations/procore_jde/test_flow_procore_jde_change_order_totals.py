@@ -7,13 +7,21 @@ item 1): the reference (§2.6) confirms a change order's ``grand_total`` and ``c
   commitment's largest line; a rerun adds nothing.
 * Never twice, whichever way it was added first: added line for line, then mapped as its total
   (``total``), and added as its total, then mapped line for line (the endpoint back), each is recognised
-  by its reference on the order: no line added, no call to JDE's update, nothing queued.
+  by its reference on the order: no line added, no call to JDE's update, nothing queued, and counted as
+  a skip (not an update: nothing was written).
+* The reconciliation finds each on its order by its reference, whichever way it was added and whatever
+  the setting or the endpoint says now: without the endpoint (or with the setting at ``total``) the lines
+  under ``PCCO-<id>`` are compared with the change order's grand_total, and an amount edited in JDE is
+  named with both figures; with line items read, a change order added as its total is recognised on the
+  largest line's account.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections import defaultdict
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +30,9 @@ import requests
 from procore_jde_proofs import APPROVED, MASTER, change_order_added, posts
 from procore_jde_world import INTEGRATION, ProcoreJdeWorld, procore_jde_world
 
+from connector_assets.integrations.procore_jde.reconcile.assets import RECONCILIATION
 from connector_assets.jde.purchase_orders import UPDATE_PURCHASE_ORDER
+from connector_sandbox.jde_ais import JdeSandboxSettings
 
 pytestmark = pytest.mark.filterwarnings(
     "ignore:Asset job .* materializes assets with varying BackfillPolicies"
@@ -66,7 +76,9 @@ def _commitments_with_waiting_change_orders(world: ProcoreJdeWorld, wanted: int)
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProcoreJdeWorld]:
     """Three commitments written as JDE orders (their invoices approved, vendors linked), each with a change
     order waiting for approval (``world.cast``)."""
-    with procore_jde_world(Path(tmp_path_factory.mktemp("procore_jde_co_totals"))) as made:
+    tmp = Path(tmp_path_factory.mktemp("procore_jde_co_totals"))
+    jde = JdeSandboxSettings(scale=0.05, db_path=tmp / "jde.sqlite")  # a file: a test edits an added line
+    with procore_jde_world(tmp, jde=jde) as made:
         cast = _commitments_with_waiting_change_orders(made, 3)
         an8s = [row["AN8"] for row in made.jde_rows("F0401")]
         for position, commitment in enumerate(cast):
@@ -75,6 +87,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProcoreJdeWorld]
         written = made.run("procore_requisitions", *MASTER, *ORDERS)["procore_jde_purchase_orders_written"]
         assert written["create"] == len(cast), made.queue("purchase_orders")
         made.cast = cast  # type: ignore[attr-defined]
+        made.jde_db = jde.db_path  # type: ignore[attr-defined]
         yield made
 
 
@@ -122,6 +135,33 @@ def _open_items(world: ProcoreJdeWorld) -> list[Any]:
     return world.ledger.open_items(integration=INTEGRATION, flow="change_orders")
 
 
+def _reconciled(world: ProcoreJdeWorld, commitment: dict, served: bool) -> tuple[dict[str, Any], list[str]]:
+    """The day's reconciliation with Procore's line items served or not (vouchers off: this world writes
+    none): its metadata, and the lines of its difference table about the commitment's change order or
+    its order's amounts (the seed's other change orders of the commitment were never written)."""
+    line_items_endpoint(world, served)
+    try:
+        meta = world.run(RECONCILIATION)[RECONCILIATION]
+    finally:
+        line_items_endpoint(world, True)
+    mine, order = f"change order {commitment['change_order']['id']} ", f"({commitment['id']})"
+    rows = meta["difference_table"].replace("\\|", "|").splitlines()
+    return meta, [
+        row
+        for row in rows
+        if mine in row or (order in row and row.startswith(("| purchase order amount", "| not compared")))
+    ]
+
+
+def _jde_amount(world: ProcoreJdeWorld, line: dict, cents: int) -> None:
+    """An added line's extended cost set in JDE's F4311 (an edit by hand in JDE)."""
+    with sqlite3.connect(world.jde_db) as conn:  # type: ignore[attr-defined]
+        conn.execute(
+            'UPDATE "F4311" SET "AEXP" = ? WHERE "KCOO" = ? AND "DOCO" = ? AND "DCTO" = ? AND "LNID" = ?',
+            (cents, line["KCOO"], line["DOCO"], line["DCTO"], line["LNID"]),
+        )
+
+
 def test_without_the_v2_endpoint_an_approved_change_order_is_added_once_as_its_grand_total(world):
     commitment = world.cast[0]
     change_order = _approve(world, commitment)
@@ -147,6 +187,35 @@ def test_without_the_v2_endpoint_an_approved_change_order_is_added_once_as_its_g
     assert len(_added(world, header, change_order)) == 1
 
 
+def test_without_the_v2_endpoint_the_reconciliation_compares_a_change_order_with_its_grand_total(
+    world, monkeypatch
+):
+    """Reference §2.6 has no line item read: the lines under PCCO-<id> against the grand_total, and an
+    amount edited in JDE named in a finance user's words with both figures."""
+    commitment = world.cast[0]  # added as its grand_total by the test above
+    monkeypatch.setenv("ML_PROCORE_JDE_VOUCHERS", "off")
+    change_order = world.procore_record("commitment_change_orders", commitment["change_order"]["id"])
+    meta, rows = _reconciled(world, commitment, served=False)
+    assert rows == [], rows
+    assert meta["change_orders_on_order"] >= 1 and meta["change_orders_on_order_as_total"] >= 1
+
+    [line] = _added(world, _order(world, commitment), change_order)
+    _jde_amount(world, line, line["AEXP"] - 100)  # 1.00 less on the order than Procore approves
+    try:
+        meta, rows = _reconciled(world, commitment, served=False)
+    finally:
+        _jde_amount(world, line, line["AEXP"])
+    [row] = rows
+    approved = Decimal(change_order["grand_total_cents"]) / 100
+    assert meta["change_order_amount"] == 1, meta["difference_table"]
+    order, reference = f"{line['KCOO']}:{line['DOCO']}:{line['DCTO']}", f"PCCO-{change_order['id']}"
+    assert (
+        f"approved in Procore for {approved:,.2f} (its grand_total), is on JDE order {order} for "
+        f"{approved - 1:,.2f} (lines {reference}): JDE holds 1.00 less than Procore approves" in row
+    )
+    assert "purchase order amount" not in row  # named once, as the change order, not again by account
+
+
 @pytest.mark.parametrize(
     ("cast", "first", "then"),
     [(1, "lines", "total"), (2, "total", "auto")],
@@ -170,8 +239,15 @@ def test_a_change_order_added_one_way_and_mapped_the_other_is_not_added_again(
 
     monkeypatch.setenv(MODE, then)  # auto: the endpoint answers, so it is now mapped line for line
     again = world.run(*STAGE, *CHANGES)["procore_jde_change_orders_written"]
-    assert again["create"] == 0, again
+    assert again["create"] == again["update"] == 0 and again["skip"] >= 1, again  # found, nothing written
     assert _added(world, header, change_order) == before
     assert posts(world, UPDATE_PURCHASE_ORDER) == calls and _open_items(world) == []
     settled = world.run(*CHANGES)["procore_jde_change_orders_written"]  # the ledger holds the new mapping
     assert settled["create"] == settled["update"] == 0 and settled["skip"] >= 1
+
+    # Reconciled after the switch: found by its reference, compared the way it can be now (as its total:
+    # with its lines on the order; line for line: with its one line of its grand_total on the order).
+    monkeypatch.setenv("ML_PROCORE_JDE_VOUCHERS", "off")  # this world writes no vouchers
+    meta, rows = _reconciled(world, commitment, served=True)
+    assert rows == [], rows
+    assert meta["change_orders_on_order"] >= 1 and meta["change_orders_on_order_as_total"] >= 1
