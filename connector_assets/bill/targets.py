@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from connector_assets.flows.core import Mapped
+from connector_assets.flows.core import Mapped, Unchanged
 from connector_assets.flows.targets import SessionTarget
 
 # The parts of BILL's vendor ``address``: an update names them all, so BILL drops those not sent.
@@ -184,10 +184,10 @@ class BillBills(SessionTarget):
         self.written(record, bill_id)
         return bill_id
 
-    def update(self, target_id: str, record: Mapped) -> None:
+    def update(self, target_id: str, record: Mapped) -> Unchanged | None:
         current = self.session.get("bills", target_id)
         if self.taken_over(target_id, record, current):
-            return
+            return Unchanged(f"BILL bill {target_id} stands for another document now; left alone")
         status = str(current.get("paymentStatus") or "").strip().upper()
         if status not in UNPAID:
             number = (current.get("invoice") or {}).get("invoiceNumber")

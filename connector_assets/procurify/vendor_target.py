@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from connector_assets.flows.after_write import release_held, released_at
-from connector_assets.flows.core import FlowSpec, Mapped, Rejected
+from connector_assets.flows.core import FlowSpec, Mapped, Rejected, Unchanged
 from connector_assets.flows.replay_resources import ledger_target_replay
 from connector_assets.procurify import vendor_writes
 from connector_assets.procurify.vendor_fields import PURCHASABLE_TYPES, is_active, vendor_type
@@ -133,9 +133,10 @@ class KeyedVendors(ProcurifyVendorTarget):
             f"{self.fallback_setting}, then replay"
         )
 
-    def update(self, target_id: str, record: Mapped) -> None:
+    def update(self, target_id: str, record: Mapped) -> Unchanged | None:
         if record.natural_key.get(vendor_writes.ONLY_OURS_KEY):
-            return  # the other system holds what the vendors flow just wrote from this very vendor
+            # the other system holds what the vendors flow just wrote from this very vendor
+            return Unchanged("the vendors flow wrote this supplier from this very Procurify vendor")
         vendor = self.session.get("vendors", target_id)
         fallback = bool(record.natural_key.get(vendor_writes.FALLBACK_KEY))
         changes = vendor_writes.vendor_changes(
@@ -143,8 +144,10 @@ class KeyedVendors(ProcurifyVendorTarget):
             record.body,
             lambda held, wanted: vendor_writes.primary_email_first(held, wanted, fallback),
         )
-        if changes:
-            self.session.update_vendor(int(target_id), changes)
+        if not changes:
+            return Unchanged(f"Procurify vendor {target_id} already holds these values")
+        self.session.update_vendor(int(target_id), changes)
+        return None
 
 
 class VendorRefused(ValueError):
@@ -219,7 +222,7 @@ class NamedVendors(ProcurifyVendorTarget):
     def created(self, record: Mapped, vendor_id: str) -> None:
         self._paired(record, vendor_id)
 
-    def update(self, target_id: str, record: Mapped) -> None:
+    def update(self, target_id: str, record: Mapped) -> Unchanged | None:
         paired = self.pairing.paired_vendor(self.ledger, record.source_key)
         if paired is not None and paired != target_id:
             raise VendorRefused(
@@ -235,6 +238,7 @@ class NamedVendors(ProcurifyVendorTarget):
         if changes:
             self.session.update_vendor(int(target_id), changes)
         self._paired(record, target_id)
+        return None if changes else Unchanged(f"Procurify vendor {target_id} already holds these values")
 
     def _paired(self, record: Mapped, vendor_id: str) -> None:
         """Record the pair at once (before the flow kit does, so a released record replayed this second

@@ -54,3 +54,33 @@ def test_the_fallback_address_is_sent_only_to_a_vendor_without_one() -> None:
 def test_first_email_reads_an_array_or_a_bare_string() -> None:
     assert first_email({"email": ["", " ap@x.example "]}) == "ap@x.example"
     assert first_email({"email": "ap@x.example"}) == "ap@x.example" and first_email({}) == ""
+
+
+class _Vendors:
+    """A Procurify session holding one vendor; the PATCHes sent are kept."""
+
+    def __init__(self, vendor: dict[str, Any]) -> None:
+        self.vendor, self.patches = vendor, []
+
+    def get(self, entity: str, vendor_id: str) -> dict[str, Any]:
+        return self.vendor
+
+    def update_vendor(self, vendor_id: int, changes: dict[str, Any]) -> None:
+        self.patches.append(changes)
+
+
+def test_an_update_that_finds_nothing_to_send_says_unchanged_so_the_write_counts_a_skip() -> None:
+    from connector_assets.flows.core import Mapped, Unchanged
+    from connector_assets.procurify.vendor_target import KeyedVendors
+    from connector_assets.procurify.vendor_writes import ONLY_OURS_KEY
+
+    record = Mapped("4343", dict(BODY), {}, {"external_id": "4343"})
+    held = _Vendors(dict(BODY))
+    kept = KeyedVendors(held, None).update("77", record)  # type: ignore[arg-type]
+    assert isinstance(kept, Unchanged) and "vendor 77 already holds" in kept.reason and held.patches == []
+    moved = _Vendors({**BODY, "addressLineTwo": None})
+    assert KeyedVendors(moved, None).update("77", record) is None  # type: ignore[arg-type]
+    assert moved.patches == [{"addressLineTwo": "Suite 2, Building C"}]
+    ours = Mapped("4343", dict(BODY), {}, {"external_id": "4343", ONLY_OURS_KEY: True})
+    assert isinstance(KeyedVendors(moved, None).update("77", ours), Unchanged)  # type: ignore[arg-type]
+    assert len(moved.patches) == 1
