@@ -60,6 +60,13 @@ def main() -> None:
     parser.add_argument(
         "--activity-minutes", type=float, default=None, help="ML_SANDBOX_ACTIVITY_MINUTES (make dev's: 5)"
     )
+    parser.add_argument(
+        "--every",
+        type=int,
+        default=None,
+        help="every schedule's cron (ML_*_CRON) made to fire every N minutes, staggered a minute apart, so "
+        "each flow runs within the window (default: make dev's own, hourly or daily for most flows)",
+    )
     parser.add_argument("--grace", type=int, default=180, help="seconds for runs in flight to end at the end")
     parser.add_argument("--keep", action="store_true", help="keep the temporary DAGSTER_HOME and ledger")
     args = parser.parse_args()
@@ -67,11 +74,15 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="first_day-"))
     port = _free_port()
     env = _env(folder, args.activity_minutes)
+    if args.every:
+        env.update(_crons_every(args.every))
     command = [str(CLI), "dev", "--sandbox-ports", "free", "--port", str(port), "--scale", f"{args.scale:g}"]
     console = folder / "console.log"
     now = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     print(f"{now}; load {os.getloadavg()}; {os.cpu_count()} cores")
     print("command: " + " ".join(command[1:]) + f"  (DAGSTER_HOME={folder / 'home'})")
+    if args.every:
+        print(f"every schedule every {args.every} minutes (--every)")
     started = time.monotonic()
     with console.open("w") as sink:
         proc = subprocess.Popen(
@@ -134,6 +145,16 @@ def _env(folder: Path, activity_minutes: float | None) -> dict[str, str]:
     if activity_minutes is not None:
         env["ML_SANDBOX_ACTIVITY_MINUTES"] = f"{activity_minutes:g}"
     return env
+
+
+def _crons_every(minutes: int) -> dict[str, str]:
+    """Every declared ``*_CRON`` setting (each SaaS system's poll too) at every ``minutes`` minutes, the
+    n-th starting at minute n mod ``minutes``, so the flows do not all start at once."""
+    from connector_resources.settings import SYSTEMS, all_settings
+
+    names = [s.env for s in all_settings() if s.env.endswith("_CRON") and "<" not in s.env]
+    names += [f"ML_{key.upper()}_POLL_CRON" for key in SYSTEMS if key != "jde_ais"]
+    return {name: f"{n % minutes}-59/{minutes} * * * *" for n, name in enumerate(sorted(names))}
 
 
 def _post(graphql: str, query: str, variables: dict | None = None, timeout: float = 60) -> dict:
