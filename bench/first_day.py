@@ -40,7 +40,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 CLI = Path(sys.executable).parent / "ml-connector"
-TRACEBACK = "Traceback (most recent call last)"
+# Python's traceback, and Dagster's rendering of an error's frames in a failure record.
+TRACEBACKS = ("Traceback (most recent call last)", "Stack Trace:")
 # A Dagster record at WARNING, or a Python warning ("FooWarning: ..." as ``warnings`` prints it).
 WARNING = re.compile(r" - WARNING - |\b[A-Z]\w*Warning: ")
 LOCATION = """{ workspaceOrError { ... on Workspace { locationEntries {
@@ -279,7 +280,7 @@ def _report_console(printed: str, dagster_log: Path) -> list[list[str]]:
     lines = printed.splitlines()
     logged = dagster_log.read_text(errors="replace").splitlines() if dagster_log.exists() else []
     print(f"\nconsole: {len(lines)} lines; Dagster's log file ({dagster_log.name}): {len(logged)} lines")
-    tracebacks = [_block(lines, n) for n, line in enumerate(lines) if line.startswith(TRACEBACK)]
+    tracebacks = [_block(lines, n) for n, line in enumerate(lines) if line.startswith(TRACEBACKS)]
     warnings = [line for line in lines if WARNING.search(line)]
     print(f"tracebacks on the console: {len(tracebacks)}")
     for block in tracebacks:
