@@ -227,8 +227,9 @@ def _queue_lines(ledger: Path) -> list[str]:
 
 
 def _reason_kind(reason: str) -> str:
-    """A reason without its record's own ids and numbers, so like reasons count together."""
-    return re.sub(r"\d[\d.,-]*", "N", reason.splitlines()[0] if reason else "")[:160]
+    """A reason without its record's own ids and numbers (any word holding a digit: uuids, PO3867), so
+    like reasons count together."""
+    return re.sub(r"[^\s:]*\d[^\s:]*", "#", reason.splitlines()[0] if reason else "")[:160]
 
 
 def _replay_dry_run(env: dict[str, str], console: Path) -> str:
