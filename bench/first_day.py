@@ -71,6 +71,10 @@ def main() -> None:
     parser.add_argument("--grace", type=int, default=180, help="seconds for runs in flight to end at the end")
     parser.add_argument("--keep", action="store_true", help="keep the temporary DAGSTER_HOME and ledger")
     args = parser.parse_args()
+    # Started in the background, a script inherits SIGINT ignored: Ctrl-C or kill -INT / -TERM still stop
+    # dev (the finally below) rather than leave it running.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("stopped by SIGTERM"))
 
     folder = Path(tempfile.mkdtemp(prefix="first_day-"))
     port = _free_port()
@@ -149,11 +153,13 @@ def _env(folder: Path, activity_minutes: float | None) -> dict[str, str]:
 
 
 def _crons_every(minutes: int) -> dict[str, str]:
-    """Every declared ``*_CRON`` setting (each SaaS system's poll too) at every ``minutes`` minutes, the
-    n-th starting at minute n mod ``minutes``, so the flows do not all start at once."""
-    from connector_resources.settings import SYSTEMS, all_settings
+    """Every project and integration ``*_CRON`` setting (each SaaS system's poll too) at every ``minutes``
+    minutes, the n-th starting at minute n mod ``minutes``, so the flows do not all start at once."""
+    from connector_resources.settings import PROJECT_SETTINGS, SYSTEMS, integration_settings
 
-    names = [s.env for s in all_settings() if s.env.endswith("_CRON") and "<" not in s.env]
+    # Not a system's own (ML_JDE_POLL_CRON): one set reads as a configured JDE, and dev stops automation.
+    declared = [*PROJECT_SETTINGS, *(s for group in integration_settings().values() for s in group)]
+    names = [s.env for s in declared if s.env.endswith("_CRON") and "<" not in s.env]
     names += [f"ML_{key.upper()}_POLL_CRON" for key in SYSTEMS if key != "jde_ais"]
     return {name: f"{n % minutes}-59/{minutes} * * * *" for n, name in enumerate(sorted(names))}
 
