@@ -30,7 +30,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -76,8 +75,11 @@ def main() -> None:
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit("stopped by SIGTERM"))
 
+    sys.path.insert(0, str(REPO / "tests"))  # the end-to-end tests' harness: a free port, a session stopped
+    from dagster_server import free_port, stop_session
+
     folder = Path(tempfile.mkdtemp(prefix="first_day-"))
-    port = _free_port()
+    port = free_port()
     env = _env(folder, args.activity_minutes)
     if args.every:
         env.update(_crons_every(args.every))
@@ -110,7 +112,7 @@ def main() -> None:
         queue = _queue_lines(folder / "l.db")
         replay = _replay_dry_run(env, console)
     finally:
-        _stop(proc)
+        stop_session(proc, grace=90)  # Ctrl-C as a person stops it; what outlives it is killed
     print(f"load at the end {os.getloadavg()}; wall {time.monotonic() - started:.0f} s")
     failed_runs = _report_runs(graphql, runs)
     tracebacks = _report_console(console.read_text(errors="replace"), folder / "home" / "dagster-dev.log")
@@ -124,12 +126,6 @@ def main() -> None:
     else:
         shutil.rmtree(folder, ignore_errors=True)
     raise SystemExit(1 if failed else 0)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _env(folder: Path, activity_minutes: float | None) -> dict[str, str]:
@@ -306,17 +302,6 @@ def _block(lines: list[str], start: int) -> list[str]:
     before = [lines[start - 1]] if start else []
     last = [lines[end]] if end < len(lines) else []
     return [*before, *lines[start : start + 3], "...", *last]
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    """Ctrl-C, as a person stops it; killed after 90 s."""
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGINT)
-    try:
-        proc.wait(timeout=90)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
 
 
 if __name__ == "__main__":
