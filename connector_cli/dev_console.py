@@ -28,12 +28,17 @@ QUIET_WARNINGS = ("No cursor for event",)
 # shutdown, Dagster's interrupt handler can land in one of SQLAlchemy's in a stopping daemon, which Dagster
 # then kills. Ignored by Python itself, nothing to act on: to the log file only, until the next record.
 IGNORED_BY_PYTHON = "Exception ignored in"
+# A run stopped by an interrupt (make dev stopped while it ran, its worker ended with the process group):
+# Dagster's failure record stays on the console, naming the run; the interrupt's stack trace (where the step
+# happened to be waiting, nothing wrong there) goes to the log file and the run's page.
+INTERRUPTED_RUN = "Execution was interrupted"
 
 
 class ConsoleFilter:
     """Routes ``dg dev``'s lines: all to the log file, the ones that matter to the console too. A line that
     is not a record (a traceback's lines) goes where the record before it went, except Python's report of
-    an exception it ignored (``IGNORED_BY_PYTHON``), which goes to the log file only."""
+    an exception it ignored (``IGNORED_BY_PYTHON``) and the stack trace of a run interrupted
+    (``INTERRUPTED_RUN``, its record line shown), which go to the log file only."""
 
     def __init__(self, log: IO[str], console: IO[str] | None = None) -> None:
         self.log, self.console = log, console or sys.stdout
@@ -50,6 +55,9 @@ class ConsoleFilter:
                 self.showing = any(words in line for words in SHOWN_INFO)
             else:
                 self.showing = not any(words in line for words in QUIET_WARNINGS)
+            if self.showing and INTERRUPTED_RUN in line:
+                self.showing = False  # its continuation lines: the interrupt's stack trace
+                return True
         return self.showing
 
     def write(self, line: str) -> None:

@@ -235,7 +235,7 @@ def _wait_loaded(server: DagsterServer, timeout: float) -> None:
     )
 
 
-def _stop(process: subprocess.Popen, grace: float = 30) -> None:
+def stop_session(process: subprocess.Popen, grace: float = 30) -> None:
     """SIGINT to the session (graceful, 4-6 s), SIGKILL to whatever is left after ``grace`` seconds."""
     group = process.pid  # start_new_session: the group id is the child's pid
     if process.poll() is None:
@@ -285,7 +285,7 @@ def dagster_server(
         _wait_loaded(server, ready_timeout)
         yield server
     finally:
-        _stop(process)
+        stop_session(process)
 
 
 def required_binaries() -> str | None:

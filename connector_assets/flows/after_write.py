@@ -169,3 +169,11 @@ def dependency_synced(ledger: Ledger, depends_on: str) -> bool:
     """``integration:entity:system:key`` -> whether that record has a target ID (the ledger's one rule,
     shared with ``release_synced``)."""
     return depends_on in ledger.synced_dependencies({depends_on})
+
+
+def must_wait(ledger: Ledger, record: Mapped) -> bool:
+    """Whether ``record`` is held rather than written: its dependency has not synced, or it was mapped
+    before it had (``Mapped.waiting``). Why the second: a vendors run pairing the vendor while the invoices
+    run mapped its bill left a placeholder body staged as ready, and its write failed with a bare
+    KeyError ('InvoiceNumber'); held, it is released and mapped again by the next replay."""
+    return bool(record.depends_on) and (record.waiting or not dependency_synced(ledger, record.depends_on))

@@ -32,7 +32,7 @@ from connector_assets.flows.core import (
     Mapped,
     Rejected,
     audit_record,
-    dependency_synced,
+    must_wait,
     queue_failure,
     validate,
 )
@@ -295,7 +295,7 @@ def build_flow_assets(
         total = len(records) + len(rejected)
         checked = validate(spec, records)
         rejected.extend(checked.rejected)
-        waiting = [r for r in checked.valid if r.depends_on and not dependency_synced(ledger, r.depends_on)]
+        waiting = [r for r in checked.valid if must_wait(ledger, r)]
         ready = [r for r in checked.valid if r not in waiting]
         metadata = {"records": total, "valid": len(ready), "rejected": len(rejected), "held": len(waiting)}
         for record in waiting:

@@ -40,12 +40,14 @@ from connector_assets.flows.after_write import (  # noqa: F401
     audit_record,
     audit_skip,
     dependency_synced,
+    must_wait,
     queue_failure,
     release_dependents,
     skips_audited,
 )
 from connector_assets.flows.records import (  # noqa: F401
     FLOW_SPECS,
+    WAITS_FOR,
     Created,
     FlowSpec,
     Mapped,

@@ -18,6 +18,11 @@ if TYPE_CHECKING:  # pandas and pandera load when a step validates, not with the
     from connector_assets.flows.lazy_model import LazyModel
 
 
+# A body of only this key holds no record: mapped while its dependency had not synced, mapped again when
+# released (``Mapped.waiting``).
+WAITS_FOR = "waits_for"
+
+
 @dataclass(frozen=True)
 class Mapped:
     """One source record mapped for the target, ready to validate and write."""
@@ -27,6 +32,13 @@ class Mapped:
     fields: dict[str, Any]  # flat values the pandera schema checks (names a finance user recognises)
     natural_key: dict[str, Any] = field(default_factory=dict)  # how to find it in the target (adopt)
     depends_on: str | None = None  # ledger dependency key, e.g. "jde_coupa:supplier:JDE:4343"
+
+    @property
+    def waiting(self) -> bool:
+        """Whether the body is only a placeholder (``{"waits_for": dependency}``): the mapper saw the
+        dependency unsynced, so there is nothing to send yet, even if it synced since (a concurrent run of
+        the flow that makes it); the record is held and mapped again when released."""
+        return set(self.body) == {WAITS_FOR}
 
     def content_hash(self) -> str:
         text = json.dumps(self.body, sort_keys=True, default=str, ensure_ascii=False)

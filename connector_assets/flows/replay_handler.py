@@ -20,7 +20,7 @@ from connector_resources.replay import ReplayOutcome, WaitsFor
 
 if TYPE_CHECKING:  # pandas and pandera load when a step validates, not with the definitions (issue 16)
     pass
-from connector_assets.flows.after_write import dependency_synced
+from connector_assets.flows.after_write import must_wait
 from connector_assets.flows.records import FlowSpec, Mapped, Rejected, Target, validate
 from connector_assets.flows.write_once import write_record
 
@@ -50,7 +50,7 @@ def replay_handler(
         checked = validate(spec, [record])
         if checked.rejected:
             raise ValueError(checked.rejected[0].reason)
-        if record.depends_on and not dependency_synced(ledger, record.depends_on):
+        if must_wait(ledger, record):
             raise WaitsFor(
                 record.depends_on, f"{spec.entity} {record.source_key} waits for {record.depends_on} to sync"
             )

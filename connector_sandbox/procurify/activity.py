@@ -20,7 +20,7 @@ from .factory import DataFactory, History, fulfilment, po_totals
 from .formats import render_datetime, stored
 from .state import SandboxState
 from .store import Store
-from .vocabulary import FIRST_NAMES, LAST_NAMES, VENDOR_FORMS, VENDOR_STEMS, VENDOR_TRADES
+from .vocabulary import FIRST_NAMES, LAST_NAMES, vendor_name
 
 _MAX = 5000
 
@@ -116,11 +116,17 @@ def make_activity(state: SandboxState, wanted: ActivityRequest) -> dict[str, Any
 
 def _vendors(batch: _Batch, new: int, updated: int) -> dict[str, list[int]]:
     rng = batch.factory.rng
+    taken = {row[0] for row in batch.store.all("SELECT name FROM vendors")}
+
+    def named(name: str) -> str:
+        taken.add(name)
+        return name
+
     created = [
         batch.add(
             "vendors",
             lambda vendor_id: {
-                "name": f"{rng.choice(VENDOR_STEMS)} {rng.choice(VENDOR_TRADES)} {rng.choice(VENDOR_FORMS)}",
+                "name": named(vendor_name(rng, taken)),
                 "active": 1,
                 "email": json.dumps([f"ap{vendor_id}@vendor.example"]),
                 "contact": f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",

@@ -43,9 +43,7 @@ from .vocabulary import (
     SHIPPING_TERMS,
     SIGNATURE_VENDORS,
     STREETS,
-    VENDOR_FORMS,
-    VENDOR_STEMS,
-    VENDOR_TRADES,
+    vendor_name,
 )
 
 _CHUNK_STORIES = 400
@@ -304,13 +302,14 @@ def _vendors(rng: random.Random, plan: SeedPlan, clock: Clock, terms: list[dict]
         add(name, active=False, city=city, state=state, country=country, external_id=False)
     rows[-1]["external_id"] = ("JDE-V-" + "ABCDEFGHIJ" * 10)[:100]  # the longest external_id allowed
     countries = ("US", "US", "US", "CA", "DE", "FR", "CN", "GB", "ES")
+    names = {row["name"] for row in rows}
     while len(rows) < plan.vendors:
         draw = rng.random()
         if draw < 0.03:
             first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
             add(f"{first} {last}", vendor_type=5, external_id=None)  # employee reimbursement vendors
             continue
-        name = f"{rng.choice(VENDOR_STEMS)} {rng.choice(VENDOR_TRADES)} {rng.choice(VENDOR_FORMS)}"
+        names.add(name := vendor_name(rng, names))
         add(
             name,
             vendor_type=3 if draw < 0.6 else 4,

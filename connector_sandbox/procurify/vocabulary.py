@@ -6,6 +6,9 @@ Names come in many scripts on purpose: a client that mangles "Müller Baustoffe 
 
 from __future__ import annotations
 
+import random
+from collections.abc import Collection
+
 from ..word_tables import rows
 
 # Vendors every seed contains, whatever the scale.
@@ -91,6 +94,21 @@ VENDOR_TRADES = (
     "機械",
 )
 VENDOR_FORMS = ("Co", "Inc.", "LLC", "Ltd", "GmbH", "SARL", "S.A.", "AG", "有限公司", "Corp.", "& Sons")
+
+
+def vendor_name(rng: random.Random, taken: Collection[str]) -> str:
+    """A generated vendor name no vendor in ``taken`` has: a drawn name already taken gets a number
+    ("Acme Steel Co (2)"). Why: the words repeat at scale (about 40 active pairs at scale 1), and two live
+    vendors of one name pair with one supplier of that name in the other sandbox, so the vendors flows
+    queued a refusal for the second that nobody made. Names repeat only on purpose (inactive duplicates
+    of signature vendors, seeded apart). The draw itself is unchanged, so the rest of the seed is too."""
+    name = f"{rng.choice(VENDOR_STEMS)} {rng.choice(VENDOR_TRADES)} {rng.choice(VENDOR_FORMS)}"
+    number = 2
+    unique = name
+    while unique in taken:
+        unique, number = f"{name} ({number})", number + 1
+    return unique
+
 
 STREETS = (
     "Quarry Rd",

@@ -32,6 +32,15 @@ LINES = [
     '  File "registry.py", line 109, in _collection_gced\n',
     "KeyboardInterrupt: \n",
     "2026-11-25 14:45:00 +0000 - dagster - INFO - Dagster services shut down.\n",
+    # A run still going when make dev was stopped: its worker was interrupted (seen by bench/first_day.py).
+    "2026-11-25 14:45:01 +0000 - dagster - ERROR - fusion_procurify_suppliers - e712f11a - 19849 - "
+    'RUN_FAILURE - Execution of run for "fusion_procurify_suppliers" failed. Execution was interrupted '
+    "unexpectedly. No user initiated termination request was found, treating as failure.\n",
+    "\n",
+    "dagster._core.errors.DagsterExecutionInterruptedError\n",
+    "\n",
+    "Stack Trace:\n",
+    '  File "limits.py", line 92, in acquire\n',
 ]
 
 
@@ -50,6 +59,7 @@ def test_the_console_gets_what_matters_and_the_log_gets_everything():
         "Traceback",
         "ValueError: boom",
         "Dagster services shut down",
+        'Execution of run for "fusion_procurify_suppliers" failed',
     ):
         assert kept in shown, kept
     for quiet in (
@@ -61,6 +71,9 @@ def test_the_console_gets_what_matters_and_the_log_gets_everything():
         "Exception ignored",
         "_collection_gced",
         "KeyboardInterrupt",
+        "Stack Trace",
+        "DagsterExecutionInterruptedError",
+        "limits.py",
     ):
         assert quiet not in shown, quiet
     assert shown.count("Traceback") == 1  # the scheduler's error keeps its traceback; the ignored one goes

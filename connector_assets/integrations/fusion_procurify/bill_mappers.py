@@ -53,7 +53,7 @@ from decimal import Decimal
 from typing import Any
 
 from connector_assets.flows import amounts
-from connector_assets.flows.core import Mapped, Rejected
+from connector_assets.flows.core import WAITS_FOR, Mapped, Rejected
 from connector_assets.flows.documents import version_text
 from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.fusion.supplier_sites import SupplierSite
@@ -335,7 +335,7 @@ def map_bill(inputs: BillInputs, combination_of: CombinationOf) -> Mapped | Reje
     if waits_for:  # mapped again when released: nothing to send yet
         return Mapped(
             bill_uuid,
-            {"waits_for": waits_for},
+            {WAITS_FOR: waits_for},
             fields,
             natural_key={"InvoiceNumber": invoice_number, "Supplier": fields["supplier"]},
             depends_on=waits_for,
