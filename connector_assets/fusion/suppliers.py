@@ -17,12 +17,15 @@ from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
+from connector_assets.asset_keys import asset_key
 from connector_resources.fusion.errors import FusionNotFoundError
 from connector_resources.redaction import get_logger
 
 log = get_logger(__name__)
 
-SUPPLIERS_ASSET = "fusion_suppliers"  # staged by connector_assets.saas_assets, a day partition each
+SUPPLIERS_ASSET = asset_key(
+    "fusion", "suppliers"
+)  # staged by connector_assets.saas_assets, a day partition each
 
 
 class SupplierNotFound(LookupError):

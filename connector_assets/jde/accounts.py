@@ -49,8 +49,8 @@ class GlAccounts:
         if not accounts.accounts:
             # Without the account master every line would be "not found": a systemic cause, not bad records.
             raise Failure(
-                f"the JDE account master cache ({GL_ACCOUNTS.asset}, F0901) is empty or was never read; "
-                f"materialize {GL_ACCOUNTS.asset}, then rerun this partition"
+                f"the JDE account master cache ({GL_ACCOUNTS.asset.to_user_string()}, F0901) is empty or was never read; "
+                f"materialize {GL_ACCOUNTS.asset.to_user_string()}, then rerun this partition"
             )
         return accounts
 

@@ -63,7 +63,7 @@ class JobCostMap:
             unit = self.projects.get(default)
         if unit is None:
             return (
-                f"{project} has no job business unit in {table.asset} ({table.variable}), "
+                f"{project} has no job business unit in {table.asset.to_user_string()} ({table.variable}), "
                 f"and the table has no {default} row for every other project"
             )
         return self.accounts.job(unit, project)
@@ -83,7 +83,7 @@ class JobCostMap:
             tried = ", ".join(self.keys(str(project_id).strip(), code.upper()))
             table = self.tables[1]
             return (
-                f"{where} has no row in {table.asset} ({table.variable}; looked for {tried}), "
+                f"{where} has no row in {table.asset.to_user_string()} ({table.variable}; looked for {tried}), "
                 "so it has no JDE account"
             )
         return self.accounts.account(mapped, job, where)

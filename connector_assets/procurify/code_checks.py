@@ -12,14 +12,17 @@ import json
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from dagster import AssetKey
+
+from connector_assets.asset_keys import asset_key
 from connector_assets.procurify.account_departments import SEPARATOR, DepartmentDirectory, name_length_problem
 
-PROCURIFY_CODES_ASSET = "procurify_account_codes"  # staged whole by saas_assets
-PROCURIFY_DEPARTMENTS_ASSET = "procurify_departments"
+PROCURIFY_CODES_ASSET = asset_key("procurify", "account_codes")  # staged whole by saas_assets
+PROCURIFY_DEPARTMENTS_ASSET = asset_key("procurify", "departments")
 EVERY = "*"  # a department table key: every department (alone) or every department of a location
 
 
-def staged_records(staging: Any, asset_name: str) -> list[dict[str, Any]] | None:
+def staged_records(staging: Any, asset_name: AssetKey) -> list[dict[str, Any]] | None:
     """A staged whole-read Procurify snapshot's records, or None when it was never staged."""
     if not staging.exists(asset_name, None):
         return None

@@ -19,13 +19,15 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from dagster import AssetKey
+
 from connector_assets.flows.values import text
 from connector_assets.procurify.order_fields import item_vendor, order_num
 
 Requisitions = dict[str, dict[str, Mapping[str, Any]]]  # vendor id -> requisition number -> requisition
 
 
-def latest_staged(staging: Any, asset: str, partition: str | None, key: str) -> list[dict[str, Any]]:
+def latest_staged(staging: Any, asset: AssetKey, partition: str | None, key: str) -> list[dict[str, Any]]:
     """The partition's staged records of ``asset``, the latest version of each (by ``key``)."""
     latest: dict[str, tuple[dict[str, Any], datetime]] = {}
     for row in staging.read_rows(asset, partition):

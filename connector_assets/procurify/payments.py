@@ -22,9 +22,10 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from connector_assets.asset_keys import asset_key
 from connector_assets.flows import amounts
 
-STAGED_PAYMENTS = "procurify_payments"
+STAGED_PAYMENTS = asset_key("procurify", "payments")
 # A JSON number rendered from a two-decimal amount differs from it by float noise only (quirk 7).
 FLOAT_NOISE = Decimal("0.000001")
 

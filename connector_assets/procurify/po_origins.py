@@ -34,9 +34,10 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from connector_assets.asset_keys import asset_key
 from connector_assets.procurify.order_fields import po_day, requisition_numbers
 
-STAGED_REQUISITIONS = "procurify_requisitions"
+STAGED_REQUISITIONS = asset_key("procurify", "requisitions")
 SIBLING = "/"  # a second PO of one order is keyed ``<order>/<procurify_PO>``
 CREATED_SLACK = timedelta(days=1)  # the requisition's `date` against the ledger's clock (time zones)
 

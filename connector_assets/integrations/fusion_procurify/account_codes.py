@@ -37,6 +37,7 @@ from typing import Any
 
 from dagster import AssetExecutionContext
 
+from connector_assets.asset_keys import asset_key
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.record_models import matching, record_model, string
@@ -57,7 +58,7 @@ from connector_resources import settings
 
 ACCOUNT_CODE_ENTITY = "account_code"
 VALUE_SET_ENV = "ML_FUSION_PROCURIFY_ACCOUNT_VALUE_SET"
-ORPHANS_ASSET = "fusion_procurify_account_code_orphans"
+ORPHANS_ASSET = asset_key(INTEGRATION, "account_code_orphans")
 
 
 def natural_account_titles(session: Any, value_set: str, log: Any = None) -> dict[str, str]:
@@ -145,7 +146,7 @@ def _map(context: Any, restage: bool, only: set[str] | None) -> Iterator[Mapped 
     departments = active_places(staged_records(resources.staging, PROCURIFY_DEPARTMENTS_ASSET))
     if not departments and log is not None:
         log.warning(
-            f"account codes: no active Procurify departments staged ({PROCURIFY_DEPARTMENTS_ASSET}); new "
+            f"account codes: no active Procurify departments staged ({PROCURIFY_DEPARTMENTS_ASSET.to_user_string()}); new "
             "codes are not opened for any department (a Procurify admin opens them)"
         )
     exists = _exists(resources.ledger.get(), charges.known_codes)
@@ -228,7 +229,7 @@ def _orphans(context: AssetExecutionContext) -> list[procurify_codes.OrphanCode]
 
 
 fusion_procurify_account_code_orphans = procurify_codes.orphan_codes_asset(
-    name=ORPHANS_ASSET,
+    key=ORPHANS_ASSET,
     group=INTEGRATION,
     flow=ACCOUNT_CODES_FLOW,
     description="Active Procurify account codes with no Fusion natural account behind them (no row in the "

@@ -36,6 +36,7 @@ def code_problem(code: str) -> str | None:
 
 ACCOUNTS: KeyCheckedTable = KeyCheckedTable.from_setting(
     ACCOUNT_MAP_ENV,
+    group=INTEGRATION,
     key="procurify_account_code",
     value="fusion_account",
     description=(

@@ -26,6 +26,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
+from connector_assets.asset_keys import asset_key
 from connector_assets.flows.mapping_tables import Snapshot, fingerprint
 from connector_assets.fusion.account_combinations import DELIMITER, Combination
 from connector_assets.fusion.charge_combinations import Combinations, combinations_asset
@@ -52,7 +53,7 @@ from connector_assets.procurify.code_checks import (
 )
 from connector_resources import settings
 
-COMBINATIONS_ASSET = "fusion_procurify_account_combinations"
+COMBINATIONS_ASSET = asset_key(INTEGRATION, "account_combinations")
 UPSTREAM: list[str] = [ACCOUNT_MAP_ASSET, DEPARTMENT_MAP_ASSET, COMBINATIONS_ASSET]
 INTERCOMPANY_ENV = "ML_FUSION_PROCURIFY_INTERCOMPANY"
 SEGMENTS_ENV = "ML_FUSION_PROCURIFY_ACCOUNT_SEGMENTS"
@@ -66,7 +67,7 @@ def segment_names() -> tuple[str, ...]:
 
 
 fusion_procurify_account_combinations = combinations_asset(
-    name=COMBINATIONS_ASSET,
+    key=COMBINATIONS_ASSET,
     group=INTEGRATION,
     segments=segment_names,
     segments_setting=SEGMENTS_ENV,

@@ -35,6 +35,7 @@ GUARDED_BY = ("fusion", "procurify")  # the sandbox table only fits these two sa
 
 DEPARTMENTS: KeyCheckedTable = KeyCheckedTable.from_setting(
     DEPARTMENT_MAP_ENV,
+    group=INTEGRATION,
     key="procurify_department",
     value="fusion_company_cost_center",
     description=(

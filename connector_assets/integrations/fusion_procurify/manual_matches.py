@@ -62,7 +62,7 @@ MATCHES = VendorMatches(PAIRING, "Fusion supplier", "vendors flow (name match)",
 set_vendor_match = MATCHES.set_match  # ``ml-connector xref set`` and the file alike
 
 fusion_procurify_manual_matches = match_file_asset(
-    name=ASSET,
+    key=ASSET,
     group=INTEGRATION,
     description=f"Manual vendor matches from {FILE_SETTING} (procurify_vendor_id,fusion_supplier_number), "
     "stored in the ledger as manual matches no flow overwrites; a matched vendor's held records released "

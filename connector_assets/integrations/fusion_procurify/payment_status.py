@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import partial
 from typing import Any
 
+from connector_assets.asset_keys import asset_key
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected, skips_audited
 from connector_assets.flows.replay_resources import resources_from_settings
@@ -50,7 +51,7 @@ from connector_resources.ledger import Ledger
 
 ENTITY = "paid_mark"
 INVOICE_ENTITY = "invoice"  # the invoices flow's entity: bill uuid -> Fusion InvoiceId
-PAYMENTS_ASSET, INVOICES_ASSET = "fusion_payments", "fusion_invoices"
+PAYMENTS_ASSET, INVOICES_ASSET = asset_key("fusion", "payments"), asset_key("fusion", "invoices")
 
 
 def our_bill(ledger: Ledger, invoice_id: str) -> str | None:

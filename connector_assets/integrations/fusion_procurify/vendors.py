@@ -107,7 +107,7 @@ def map_vendors(context: Any, partition: str | None) -> Iterator[Mapped | Reject
         "fusion_exact_searches": names.exact_searches,
         "fusion_whole_reads": names.whole_reads,
     }
-    poll.report(context, VENDORS_FLOW.flow, partition, figures)
+    poll.report(context, VENDORS_FLOW, partition, figures)
 
 
 def remap_vendors(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:

@@ -50,7 +50,7 @@ def _table(
 ) -> MappingTable:
     """A JDE -> BILL mapping table as its setting declares it in ``settings.py`` (the asset is the setting's
     name, the sandbox file its default), guarded by both sandboxes, its values stripped."""
-    return setting_table(variable, key, value, description, GUARDED_BY, check, str.strip)
+    return setting_table(INTEGRATION, variable, key, value, description, GUARDED_BY, check, str.strip)
 
 
 ACCOUNTS = _table(

@@ -31,6 +31,7 @@ from connector_assets.jde.tables import PO_HEADERS, PO_LINES
 STOCK_KEY = "LNTY:S"
 ACCOUNTS = MappingTable.from_setting(
     "ML_JDE_COUPA_ACCOUNT_MAP",
+    group=INTEGRATION,
     key="jde_account",
     value="coupa_account_code",
     guarded_by=("jde_ais", "coupa"),
@@ -201,6 +202,6 @@ jde_coupa_po_assets = [
         PURCHASE_ORDERS_FLOW,
         partitions_def=jde_partitions,
         # After the suppliers' write: in one run, an order's supplier is synced before the order is mapped.
-        upstream=[PO_HEADERS.asset, PO_LINES.asset, ACCOUNT_MAP_ASSET, f"{SUPPLIERS_FLOW.flow}_written"],
+        upstream=[PO_HEADERS.asset, PO_LINES.asset, ACCOUNT_MAP_ASSET, SUPPLIERS_FLOW.key("written")],
     ),
 ]

@@ -34,6 +34,7 @@ from typing import Any
 
 from dagster import AssetExecutionContext
 
+from connector_assets.asset_keys import asset_key
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.record_models import matching, record_model, string
@@ -63,8 +64,10 @@ from connector_assets.procurify.account_departments import CodeDepartments
 from connector_resources import settings
 
 DEPARTMENTS_ENV = "ML_JDE_PROCURIFY_ACCOUNT_DEPARTMENTS"
-ORPHANS_ASSET = "jde_procurify_account_code_orphans"
-DEPARTMENT_MAP_ASSET = "jde_procurify_department_map"  # departments.DEPARTMENTS (imported when used)
+ORPHANS_ASSET = asset_key(INTEGRATION, "account_code_orphans")
+DEPARTMENT_MAP_ASSET = asset_key(
+    INTEGRATION, "department_map"
+)  # departments.DEPARTMENTS (imported when used)
 
 
 def department_rule() -> str:
@@ -237,7 +240,7 @@ def _orphans(context: AssetExecutionContext) -> list[OrphanCode]:
 
 
 jde_procurify_account_code_orphans = orphan_codes_asset(
-    name=ORPHANS_ASSET,
+    key=ORPHANS_ASSET,
     group=INTEGRATION,
     flow=ACCOUNT_CODES_FLOW,
     description="Active Procurify account codes with no JDE account (F0901) behind them, after each account "

@@ -42,6 +42,7 @@ def business_unit(value: Any) -> str:
 
 DEPARTMENTS: MappingTable = MappingTable.from_setting(
     DEPARTMENT_MAP_ENV,
+    group=INTEGRATION,
     key="jde_business_unit",
     value="procurify_department",
     description=(
@@ -68,7 +69,7 @@ def placement(unit: Any, table: Mapping[str, str]) -> Placement | None:
 
 def unplaced_reason(unit: Any) -> str:
     return (
-        f"business unit {business_unit(unit) or '(blank)'} has no row in {DEPARTMENT_MAP_ASSET} (and there "
+        f"business unit {business_unit(unit) or '(blank)'} has no row in {DEPARTMENT_MAP_ASSET.to_user_string()} (and there "
         f"is no * row): add Location name|Department name for it to ${DEPARTMENT_MAP_ENV}, then replay"
     )
 
@@ -79,5 +80,5 @@ class ProcurifyDepartments(DepartmentDirectory):
 
     def problem(self, where: Placement, unit: Any) -> str | None:
         """Why a requisition cannot be placed there, naming the business unit and the table (None: it can)."""
-        row = f"business unit {business_unit(unit)} maps to {where} in {DEPARTMENT_MAP_ASSET}"
+        row = f"business unit {business_unit(unit)} maps to {where} in {DEPARTMENT_MAP_ASSET.to_user_string()}"
         return self.placement_problem(where, row)

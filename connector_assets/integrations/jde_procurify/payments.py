@@ -29,6 +29,7 @@ from typing import Any
 
 from dagster import AssetExecutionContext
 
+from connector_assets.asset_keys import asset_key
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.replay_resources import resources_from_settings
@@ -62,7 +63,9 @@ from connector_resources.replay import register_replay_handler
 
 ENTITY = "payment"
 BILL_ENTITY = "bill"  # the bills flow's entity: its xref names each bill's JDE document
-BILLS_WRITTEN = f"{INTEGRATION}_bills_written"  # in one run, a bill posts before its payment is mapped
+BILLS_WRITTEN = asset_key(
+    INTEGRATION, "bills_written"
+)  # in one run, a bill posts before its payment is mapped
 PAID_STATUSES_ENV = "ML_JDE_PROCURIFY_PAID_STATUSES"
 AP_ACCOUNT_ENV = "ML_JDE_PROCURIFY_AP_ACCOUNT"  # the bills flow's journal credit: the payment's debit
 BANK_ACCOUNT_ENV = "ML_JDE_PROCURIFY_PAYMENT_BANK_ACCOUNT"

@@ -107,7 +107,7 @@ def map_vendors(context: Any, partition: str | None) -> Iterator[Mapped | Reject
         "to_send": poll.sent,
         "unchanged_in_queue": len(poll.changes.held_back),
     }
-    poll.report(context, VENDORS_FLOW.flow, partition, figures)
+    poll.report(context, VENDORS_FLOW, partition, figures)
 
 
 def remap_vendors(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:

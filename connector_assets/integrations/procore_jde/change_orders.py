@@ -36,6 +36,7 @@ from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
+from connector_assets.asset_keys import asset_key
 from connector_assets.flows import amounts
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.lazy_model import lazy_model
@@ -63,7 +64,7 @@ from connector_resources.jde import Condition
 from connector_resources.ledger import Ledger
 
 ENTITY = "change_order"
-CHANGE_ORDERS_ASSET = "procore_commitment_change_orders"
+CHANGE_ORDERS_ASSET = asset_key("procore", "commitment_change_orders")
 
 
 @lazy_model

@@ -38,6 +38,7 @@ GUARDED_BY = ("jde_ais", "procore")  # the sandbox tables only fit these two san
 
 # Each table as its setting declares it (the asset is the setting's name, the sandbox file its default).
 PROJECTS = setting_table(
+    INTEGRATION,
     "ML_PROCORE_JDE_PROJECT_MAP",
     "procore_project_id",
     "jde_business_unit",
@@ -49,6 +50,7 @@ PROJECTS = setting_table(
     project_key_problem,
 )
 COST_CODES = setting_table(
+    INTEGRATION,
     "ML_PROCORE_JDE_COST_CODE_MAP",
     "procore_cost_code",
     "jde_account",

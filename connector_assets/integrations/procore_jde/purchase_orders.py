@@ -27,6 +27,7 @@ which receipts and vouchers in JDE may stand on (changes arrive as change orders
 from collections.abc import Iterator
 from typing import Any
 
+from connector_assets.asset_keys import asset_key
 from connector_assets.flows.core import FlowSpec, Mapped, Rejected
 from connector_assets.flows.record_models import ISO_DAY, matching, record_model, string, whole
 from connector_assets.integrations.procore_jde.cost_codes import COST_CODES, PROJECTS, CostCodeMap
@@ -55,9 +56,9 @@ from connector_assets.procore.staged_documents import day_commitments, statuses,
 from connector_resources.ledger import Ledger
 
 ENTITY = "purchase_order"
-REQUISITIONS_ASSET = "procore_requisitions"
+REQUISITIONS_ASSET = asset_key("procore", "requisitions")
 APPROVED_SETTING = "ML_PROCORE_JDE_APPROVED_STATUSES"  # the requisition statuses that count as approved
-COMMITMENTS_ASSET = "procore_commitments"
+COMMITMENTS_ASSET = asset_key("procore", "commitments")
 MAPPING_ASSETS = (PROJECTS.asset, COST_CODES.asset)
 
 
@@ -172,7 +173,7 @@ def order_flow_assets(spec: FlowSpec, staged: tuple[str, ...], after: FlowSpec) 
     """A flow's assets after what its step reads (the staged Procore entities, F0901, the mapping tables)
     and after ``after``'s write: in one run, the vendor or order a record needs is in JDE before it is
     mapped."""
-    upstream = [*staged, GL_ACCOUNTS.asset, *MAPPING_ASSETS, f"{after.flow}_written"]
+    upstream = [*staged, GL_ACCOUNTS.asset, *MAPPING_ASSETS, after.key("written")]
     return procore_day_flow_assets(spec, upstream, "jde")
 
 

@@ -32,6 +32,7 @@ from contextlib import contextmanager
 from functools import partial
 from typing import Any
 
+from connector_assets.asset_keys import asset_key
 from connector_assets.flows import pair_sync
 from connector_assets.flows.assets import awaited_keys
 from connector_assets.flows.core import FlowSpec, Mapped, Rejected, audit_skip
@@ -80,7 +81,7 @@ from connector_resources.replay import register_replay_handler
 
 log = get_logger(__name__)
 
-STAGED_VENDORS = "procore_vendors"
+STAGED_VENDORS = asset_key("procore", "vendors")
 
 
 def vendor_an8(ledger: Ledger, vendor_id: str, vendor: dict | None) -> str | None:
