@@ -236,7 +236,8 @@ def collect_documents(
         changed = source.changed_at(record) or (utc(row["updated_at"]) if row["updated_at"] else None)
         if changed is None:
             raise Failure(
-                f"{source.name} {row['id']} in partition {partition} has no {source.change_field}; "
+                f"{source.asset.to_user_string()} {row['id']} in partition {partition} has no "
+                f"{source.change_field}; "
                 "re-read the day"
             )
         latest.offer(Version(str(row["id"]), changed, record, "poll"))
