@@ -4,7 +4,7 @@ within it (``suppliers_in_coupa``, ``po_headers``).
 
 Why: the asset graph shows a node by the last part of its key only, cut to 18 characters in the middle
 (dagster-webserver's ``withMiddleTruncation``); flat keys that all begin with their group's name
-(``jde_coupa_suppliers_in_coupa``) spent those characters on the prefix, so nodes of a group read alike.
+(``jde_coupa/suppliers_in_coupa``) spent those characters on the prefix, so nodes of a group read alike.
 With the group as the first part, the name shown is the part that differs, and the catalog folds the
 keys by group (``tests/kit/test_asset_keys.py`` holds every group's labels apart).
 
@@ -14,7 +14,7 @@ a flat key.
 
 from dagster import AssetKey
 
-OPERATIONS = "operations"  # the group of the ledger's own assets (``ledger_health``)
+OPERATIONS = "operations"  # the group of the ledger's own assets (``operations/ledger_health``)
 
 
 def asset_key(group: str, name: str) -> AssetKey:

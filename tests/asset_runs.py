@@ -153,7 +153,7 @@ class DayRuns:
         return metadata_values(self.materialize(*names, partition=partition, ok=ok))
 
     def run_whole(self, *names: str, ok: bool = True) -> dict[str, dict[str, Any]]:
-        """Unpartitioned assets (mapping tables, ``jde_gl_accounts``)."""
+        """Unpartitioned assets (mapping tables, ``jde/gl_accounts``)."""
         return metadata_values(
             run_named(self.resources, names, self.world_assets(), None, ok=ok, instance=self.instance)
         )

@@ -3,8 +3,8 @@ supplier means the supplier never synced, and someone must look.
 
 A hold grows old between runs, when no ``_written`` check runs to notice; so a sensor reads the ledger's
 retry queue every 15 minutes. It records what it found as the ``no_overdue_holds`` check of
-``ledger_health`` (WARN, the counts per flow and reasons), so the asset's Checks tab shows the same fact,
-and alerts once per newly overdue record (its cursor is the highest queue id alerted).
+``operations/ledger_health`` (WARN, the counts per flow and reasons), so the asset's Checks tab shows the
+same fact, and alerts once per newly overdue record (its cursor is the highest queue id alerted).
 """
 
 from __future__ import annotations

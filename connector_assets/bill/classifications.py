@@ -1,7 +1,7 @@
 """BILL's chart of accounts and departments as staged: what a bill line's classification ids are checked
 against before anything is sent.
 
-The snapshots ``bill_chart_of_accounts`` / ``bill_departments`` are BILL source assets
+The snapshots ``bill/chart_of_accounts`` / ``bill/departments`` are BILL source assets
 (``connector_assets/saas_assets.py``); any integration writing bills to BILL reads them here, whichever
 system its mapping tables key the ids by.
 """

@@ -1,5 +1,5 @@
 """Fusion suppliers as the flows read them: the day's staged suppliers (``staged_suppliers``, the source
-asset ``fusion_suppliers``), suppliers read again by id (``read_suppliers``, a replay or a record held on
+asset ``fusion/suppliers``), suppliers read again by id (``read_suppliers``, a replay or a record held on
 one), and a supplier named by an operator (``ml-connector xref set``, a matches file), read from Fusion and
 checked to exist: by ``SupplierNumber`` or ``SupplierId``, ``number:`` / ``id:`` in front when a value
 could be both (``find_supplier``).

@@ -83,7 +83,8 @@ class JobCostMap:
             tried = ", ".join(self.keys(str(project_id).strip(), code.upper()))
             table = self.tables[1]
             return (
-                f"{where} has no row in {table.asset.to_user_string()} ({table.variable}; looked for {tried}), "
+                f"{where} has no row in {table.asset.to_user_string()} ({table.variable}; "
+                f"looked for {tried}), "
                 "so it has no JDE account"
             )
         return self.accounts.account(mapped, job, where)

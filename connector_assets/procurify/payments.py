@@ -162,7 +162,7 @@ class PaymentVersion:
 
 
 def staged_payments(staging: Any, partition: str | None) -> list[PaymentVersion]:
-    """The partition's staged payments (``procurify_payments``), latest version each (by ``updated_at``)."""
+    """The partition's staged payments (``procurify/payments``), latest version each (by ``updated_at``)."""
     latest: dict[str, PaymentVersion] = {}
     for row in staging.read_rows(STAGED_PAYMENTS, partition):
         record, stamp = json.loads(row["record"]), row["updated_at"]

@@ -1,4 +1,4 @@
-"""Procurify's bills as the flows read them from staging (``procurify_bills``, staged by
+"""Procurify's bills as the flows read them from staging (``procurify/bills``, staged by
 ``connector_assets.saas_assets``): the latest version of each bill in a partition, with its change time.
 One copy for every flow that takes Procurify's approved bills to another system.
 """

@@ -134,7 +134,7 @@ class VendorPoll:
 
 def vendor_poll_assets(flow: Any, *, other: str, group: str, upstream: Sequence[AssetKey] = ()) -> list[Any]:
     """A ``vendors`` flow's assets, by day, writing to ``other`` (a resource key): no staged vendors
-    upstream, since each poll reads the vendors itself instead of trusting the ``procurify_vendors`` day
+    upstream, since each poll reads the vendors itself instead of trusting the ``procurify/vendors`` day
     found by ``dateModified``; ``upstream``: what must run first (a manual matches file, loaded before the
     flow asks which vendors are paired)."""
     return build_flow_assets(

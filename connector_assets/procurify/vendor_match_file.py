@@ -4,7 +4,7 @@ nothing; then each row stored through ``VendorMatches.set_match`` (replacing a f
 person's match: see ``vendor_matches``). Rows are told from a person's matches by their ``entered_by``.
 
 Removing a row from the file does not remove its match: ``ml-connector xref delete`` does. One copy for
-every integration pairing Procurify vendors by hand (today Fusion's ``fusion_procurify_manual_matches``).
+every integration pairing Procurify vendors by hand (today Fusion's ``fusion_procurify/manual_matches``).
 """
 
 from __future__ import annotations

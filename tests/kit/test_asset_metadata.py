@@ -67,7 +67,7 @@ def test_source_descriptions_name_the_table_or_the_endpoint():
         assert f"JDE {spec.table}" in (NODES[spec.asset].description or ""), spec.asset
     for spec in SAAS_ENTITIES:
         assert " GET /" in (NODES[spec.asset].description or ""), spec.asset
-    assert "Procurify GET /api/v3/vendors/" in (NODES["procurify_vendors"].description or "")
+    assert "Procurify GET /api/v3/vendors/" in (NODES["procurify/vendors"].description or "")
 
 
 def test_mapping_tables_show_their_two_columns():
@@ -79,7 +79,7 @@ def test_mapping_tables_show_their_two_columns():
 
 def test_mapped_assets_show_their_pandera_model_as_built():
     """The columns read without pandera equal those of the built model: name, dtype, nullable, order."""
-    specs = {f"{spec.flow}_mapped": spec for spec in FLOW_SPECS.values()}
+    specs = {spec.key("mapped").to_user_string(): spec for spec in FLOW_SPECS.values()}
     assert MAPPED and set(MAPPED) <= set(specs)
     for name in MAPPED:
         shown = [(c.name, c.type, c.constraints.nullable) for c in _schema(name).columns]
@@ -176,7 +176,7 @@ def test_row_counts_land_in_the_materializations(sqlite_url, tmp_path, monkeypat
         for event in result.get_asset_materialization_events()
     }
     assert counts == {
-        AssetKey(f"{SPEC.flow}_mapped"): 3,  # the valid records staged for the write
-        AssetKey(f"{SPEC.flow}_written"): 3,  # the records the target holds
+        SPEC.key("mapped"): 3,  # the valid records staged for the write
+        SPEC.key("written"): 3,  # the records the target holds
         AssetKey("thing_map"): 2,  # the table's pairs
     }

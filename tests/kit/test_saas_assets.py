@@ -113,7 +113,7 @@ def test_today_then_incrementally_then_a_past_day(system, tmp_path, monkeypatch)
 
         first = _run(asset, resources, today.isoformat())
         assert first["modes"].value == "whole day" and first["rows"].value >= 1
-        staged = list(resources["staging"].read_rows(asset.key.to_user_string(), today.isoformat()))
+        staged = list(resources["staging"].read_rows(asset.key, today.isoformat()))
         spec = _spec(f"{system}_{entity}")
         assert {r["id"] for r in staged} == _feed(resource, spec, today)
         for row in staged:
@@ -122,7 +122,7 @@ def test_today_then_incrementally_then_a_past_day(system, tmp_path, monkeypatch)
 
         again = _run(asset, resources, today.isoformat())
         assert again["modes"].value == "incremental"
-        assert resources["staging"].count(asset.key.to_user_string(), today.isoformat()) == len(staged)
+        assert resources["staging"].count(asset.key, today.isoformat()) == len(staged)
         assert first["dagster/row_count"].value == again["dagster/row_count"].value == len(staged)
 
         past = today - timedelta(days=3)
@@ -134,7 +134,7 @@ def test_today_then_incrementally_then_a_past_day(system, tmp_path, monkeypatch)
 
 
 def test_a_day_is_a_utc_day():
-    assert _asset("procore_commitments").partitions_def.timezone == "UTC"
-    assert date.fromisoformat(_asset("bill_bills").partitions_def.get_first_partition_key()) <= date(
+    assert _asset("procore/commitments").partitions_def.timezone == "UTC"
+    assert date.fromisoformat(_asset("bill/bills").partitions_def.get_first_partition_key()) <= date(
         2024, 1, 1
     )

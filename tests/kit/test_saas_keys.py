@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
-from dagster import instance_for_test, materialize
+from dagster import AssetKey, instance_for_test, materialize
 from http_server import CannedResponse, OAuthTokenEndpoint, RecordedRequest, ScriptedServer
 from saas_reads import saas_resources
 from test_saas_assets import SYSTEMS
@@ -59,8 +59,8 @@ def test_every_entity_takes_its_key_from_its_client():
     for spec in SAAS_ENTITIES:
         session = CLIENTS[spec.system][1]
         assert spec.key_fields == declared_key(spec.system, session, spec.entity)
-    assert _spec("procurify_requisitions").key_fields == ("uuid", "num")
-    assert _spec("procurify_purchase_orders").key_fields == ("uuid", "procurify_PO")
+    assert _spec("procurify/requisitions").key_fields == ("uuid", "num")
+    assert _spec("procurify/purchase_orders").key_fields == ("uuid", "procurify_PO")
 
 
 def test_an_entity_without_a_declared_key_does_not_load():
@@ -103,7 +103,7 @@ def test_procurify_polled_twice_in_a_day_keeps_every_record(entity, activity, tm
 
         for _poll in range(2):
             _run(asset, resources, today.isoformat())
-            staged = list(resources["staging"].read_rows(asset.key.to_user_string(), today.isoformat()))
+            staged = list(resources["staging"].read_rows(asset.key, today.isoformat()))
             assert sorted(r["id"] for r in staged) == sorted(feed)
         # The key is the documented identifier, not an empty string.
         assert all(r["id"] and r["id"] != "None" for r in staged)
@@ -156,10 +156,10 @@ def test_a_record_with_an_empty_key_fails_the_step(procore_server, tmp_path):
     ]
     procore_server.route("/rest/v1.0/vendors", _listed(rows))
     resources = _resources("procore", _procore(procore_server), tmp_path)
-    result = _run(_asset("procore_vendors"), resources, DAY.date().isoformat(), ok=False)
+    result = _run(_asset("procore/vendors"), resources, DAY.date().isoformat(), ok=False)
     message = _failure(result)
     assert "procore vendors" in message and "key field id" in message and "Nameless" in message
-    assert not resources["staging"].exists("procore_vendors", DAY.date().isoformat())
+    assert not resources["staging"].exists(AssetKey(["procore", "vendors"]), DAY.date().isoformat())
 
 
 def test_a_key_repeated_in_one_read_fails_the_step(procore_server, tmp_path):
@@ -170,10 +170,10 @@ def test_a_key_repeated_in_one_read_fails_the_step(procore_server, tmp_path):
     procore_server.route("/rest/v1.0/purchase_order_contracts", _listed(po))
     procore_server.route("/rest/v1.0/work_order_contracts", _listed(wo))
     resources = _resources("procore", _procore(procore_server), tmp_path)
-    result = _run(_asset("procore_commitments"), resources, DAY.date().isoformat(), ok=False)
+    result = _run(_asset("procore/commitments"), resources, DAY.date().isoformat(), ok=False)
     message = _failure(result)
     assert "procore commitments: record 7 appears twice in one read by its key field id" in message
-    assert not resources["staging"].exists("procore_commitments", DAY.date().isoformat())
+    assert not resources["staging"].exists(AssetKey(["procore", "commitments"]), DAY.date().isoformat())
 
 
 # -- entities without a documented change stamp are read whole -------------------------------------------
@@ -182,14 +182,14 @@ def test_a_key_repeated_in_one_read_fails_the_step(procore_server, tmp_path):
 # GL classifications (§2.9: only id/name/archived are confirmed), Coupa lookup values (§2.7), Procurify
 # account codes, departments, budget accounts and locations (§2.8).
 WHOLE = [
-    "bill_chart_of_accounts",
-    "bill_departments",
-    "coupa_lookup_values",
-    "procore_budget_line_items",
-    "procurify_account_codes",
-    "procurify_accounts",
-    "procurify_departments",
-    "procurify_locations",
+    "bill/chart_of_accounts",
+    "bill/departments",
+    "coupa/lookup_values",
+    "procore/budget_line_items",
+    "procurify/account_codes",
+    "procurify/accounts",
+    "procurify/departments",
+    "procurify/locations",
 ]
 
 
@@ -212,9 +212,9 @@ def test_procore_budget_lines_without_updated_at_are_staged_whole(procore_server
     procore_server.route("/rest/v1.0/budget_views", _listed([{"id": 3, "name": "Procore Standard Budget"}]))
     procore_server.route("/rest/v1.0/budget_views/3/detail_rows", _listed(lines))
     resources = _resources("procore", _procore(procore_server), tmp_path)
-    asset = _asset("procore_budget_line_items")
+    asset = _asset("procore/budget_line_items")
     _run(asset, resources, None if asset.partitions_def is None else DAY.date().isoformat())
-    staged = list(resources["staging"].read_rows("procore_budget_line_items", None))
+    staged = list(resources["staging"].read_rows(AssetKey(["procore", "budget_line_items"]), None))
     assert sorted(r["id"] for r in staged) == ["101", "102", "103"]
     assert all(r["updated_at"] is None for r in staged)
 

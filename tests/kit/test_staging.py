@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from dagster import AssetKey
 from roots import ROOT
 from s3_server import S3Server, moto_server
 from staging_writer_child import COLUMNS  # the child process stages the same columns
@@ -54,16 +55,16 @@ def _names(staging: StagingResource, asset: str) -> list[str]:
 
 def test_round_trip_keeps_types(base):
     staging = StagingResource(base_dir=base)
-    assert not staging.exists("jde_ap_ledger", "2026-11-20")
-    assert staging.count("jde_ap_ledger", "2026-11-20") == 0
-    assert list(staging.read_rows("jde_ap_ledger", "2026-11-20")) == []
-    writer = staging.writer("jde_ap_ledger", "2026-11-20", COLUMNS)
+    assert not staging.exists(AssetKey(["jde", "ap_ledger"]), "2026-11-20")
+    assert staging.count(AssetKey(["jde", "ap_ledger"]), "2026-11-20") == 0
+    assert list(staging.read_rows(AssetKey(["jde", "ap_ledger"]), "2026-11-20")) == []
+    writer = staging.writer(AssetKey(["jde", "ap_ledger"]), "2026-11-20", COLUMNS)
     for row in _rows(12_000):
         writer.write(row)
     writer.commit()
-    assert staging.exists("jde_ap_ledger", "2026-11-20")
-    assert staging.count("jde_ap_ledger", "2026-11-20") == 12_000
-    first = next(staging.read_rows("jde_ap_ledger", "2026-11-20"))
+    assert staging.exists(AssetKey(["jde", "ap_ledger"]), "2026-11-20")
+    assert staging.count(AssetKey(["jde", "ap_ledger"]), "2026-11-20") == 12_000
+    first = next(staging.read_rows(AssetKey(["jde", "ap_ledger"]), "2026-11-20"))
     assert first == {
         "DOC": 0,
         "NAME": "Müller Baustoffe GmbH",
@@ -71,7 +72,10 @@ def test_round_trip_keeps_types(base):
         "DIVJ": date(2026, 11, 20),
         "UPMT": 93015,
     }
-    sizes = [len(frame) for frame in staging.read_batches("jde_ap_ledger", "2026-11-20", batch_rows=5000)]
+    sizes = [
+        len(frame)
+        for frame in staging.read_batches(AssetKey(["jde", "ap_ledger"]), "2026-11-20", batch_rows=5000)
+    ]
     assert sizes == [5000, 5000, 2000]
 
 
@@ -186,7 +190,7 @@ def test_the_root_is_the_resource_setting_then_ml_staging_url_then_dagster_home(
     monkeypatch.setenv("ML_STAGING_URL", "s3://staging-bucket/prod")
     root = StagingResource().root()
     assert (root.protocol, root.path) == ("s3", "staging-bucket/prod")
-    assert str(StagingResource().path("jde_ap_ledger", "2026-11-20")) == (
+    assert str(StagingResource().path(AssetKey(["jde", "ap_ledger"]), "2026-11-20")) == (
         "s3://staging-bucket/prod/jde_ap_ledger/2026-11-20.parquet"
     )
     assert StagingResource(base_dir=str(tmp_path / "own")).root() == tmp_path / "own"

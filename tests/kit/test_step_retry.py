@@ -272,7 +272,7 @@ def test_every_retried_asset_uses_the_one_policy_and_fails_fast():
     from connector_assets.definitions import defs
 
     retried = [a for a in defs.assets if getattr(a, "op", None) is not None and a.op.retry_policy is not None]
-    assert {a.key.to_user_string() for a in retried} >= {"procore_vendors", "jde_gl_accounts"}
+    assert {a.key.to_user_string() for a in retried} >= {"procore/vendors", "jde/gl_accounts"}
     for assets_def in retried:
         name = assets_def.key.to_user_string()
         assert assets_def.op.retry_policy == step_retry_policy(), name
@@ -401,9 +401,9 @@ def test_a_refusal_fails_a_real_source_step_without_retries(procore, monkeypatch
     _fault(base, fail_next=50, fail_next_status=400)
     result = _run_today(asset, resources, raise_on_error=False)
     assert not result.success
-    assert _attempts(result, "procore_vendors") == (0, 1)
-    message = result.failure_data_for_node("procore_vendors").error.message
-    assert "procore_vendors failed with" in message and "not retried" in message and "400" in message
+    assert _attempts(result, "procore__vendors") == (0, 1)
+    message = result.failure_data_for_node("procore__vendors").error.message
+    assert "procore/vendors failed with" in message and "not retried" in message and "400" in message
 
 
 def test_an_outage_of_a_real_source_is_retried_until_it_clears(procore, monkeypatch):
@@ -414,7 +414,7 @@ def test_an_outage_of_a_real_source_is_retried_until_it_clears(procore, monkeypa
     _fault(base, fail_next=2, fail_next_status=503)
     result = _run_today(asset, resources)
     assert result.success
-    assert _attempts(result, "procore_vendors") == (2, 0)
+    assert _attempts(result, "procore__vendors") == (2, 0)
 
 
 # -- a real JD Edwards source asset against the AIS simulator ------------------------------------------

@@ -11,9 +11,9 @@ example ``101-10-60000-000``):
 
 ``ChargeAccounts.combination`` refuses, in a finance user's words, a line whose charge account would
 not post: the code is not an active Procurify account code or the department is not a Procurify
-department (where those snapshots are staged: ``procurify_account_codes``, ``procurify_departments``),
+department (where those snapshots are staged: ``procurify/account_codes``, ``procurify/departments``),
 either table has no row, or the combination is not in Fusion's ``accountCombinationsLOV`` (staged whole
-by the asset ``fusion_procurify_account_combinations``), is disabled, does not allow detail posting or
+by the asset ``fusion_procurify/account_combinations``), is disabled, does not allow detail posting or
 is not active on the day. The pod would refuse such a line anyway (400 on the invoice or draft order);
 refusing first names the table row to fix instead of a pod message.
 

@@ -3,7 +3,7 @@ payables invoice this integration wrote (or adopted) for a Procurify bill, once 
 marks that bill paid in Procurify, once (``POST /api/v3/ap/bills/mark-as-paid/``, Procurify reference 2.6:
 the one "paid" write the API has; it sets approved, payment-less bills to Paid on a ``payment_date``).
 
-What is read. The day's staged Fusion payments (``fusion_payments``) and invoices (``fusion_invoices``),
+What is read. The day's staged Fusion payments (``fusion/payments``) and invoices (``fusion/invoices``),
 taken to the invoices they touch on the Fusion side (``fusion.paid_invoices``). Which of those invoices are
 Procurify bills: the invoices flow's ``invoice`` xref (source the bill uuid, target the Fusion
 ``InvoiceId``). For each of our invoices: the invoice as Fusion has it now (paid status), and its payments

@@ -3,7 +3,7 @@
 A purchase order is in a day's partition when its header or any of its lines changed that day; the whole
 order (header and every line) is then read from JDE and sent, since Coupa holds the order as one
 document. Each line's GL account (F4311.ANI, ``BU.OBJ[.SUB]``) is translated through the account mapping
-table (``mappings/``, the asset ``jde_coupa_account_map``); a line without a mapping makes the order a
+table (``mappings/``, the asset ``jde_coupa/account_map``); a line without a mapping makes the order a
 rejected record naming the account. An order whose supplier has not synced to Coupa yet is held and
 released when the supplier syncs.
 """

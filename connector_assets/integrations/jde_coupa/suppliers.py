@@ -82,7 +82,8 @@ def _mapped_supplier(jde_supplier: JdeSupplier, terms: dict[str, str]) -> Mapped
             return Rejected(
                 key,
                 f"supplier {an8} ({name}): payment terms {jde_terms} (F0401 TRAP) have no Coupa payment "
-                f"term in the mapping table {PAYMENT_TERMS.asset.to_user_string()} (${PAYMENT_TERMS.variable})",
+                f"term in the mapping table {PAYMENT_TERMS.asset.to_user_string()} "
+                f"(${PAYMENT_TERMS.variable})",
             )
         body["payment-term"] = {"code": code}
     return Mapped(

@@ -2,7 +2,7 @@
 JDE once per bill it pays, against the JDE voucher the bills flow made of that bill (``ML_RecordPayment``,
 F0411) or as a journal entry (``ML_CreateJournalBatch``, F0911Z1) when bills post as journals.
 
-What is sent. The day's staged payments (``procurify_payments``, by ``updated_at``), latest version each,
+What is sent. The day's staged payments (``procurify/payments``, by ``updated_at``), latest version each,
 whose status is one of ``ML_JDE_PROCURIFY_PAID_STATUSES`` (default ``paid``: reference 2.7's public
 statuses; ``approved`` / ``scheduled`` / ``processing`` can still fail, ``failed`` / ``denied`` paid
 nothing). The bills of each payment are read from Procurify and the payment split over them exactly (the

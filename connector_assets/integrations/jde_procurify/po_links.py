@@ -3,7 +3,7 @@ external PO number (``PO_Num``) set to the JDE order number, so both systems nam
 
 Procurify's API cannot create purchase orders: the purchase order flow sends each approved JDE order as a
 requisition, and a Procurify buyer approves and purchases it, which makes the PO. This flow then reads the
-day's POs (``procurify_purchase_orders``, staged by ``last_modified``: a new PO is modified the day it is
+day's POs (``procurify/purchase_orders``, staged by ``last_modified``: a new PO is modified the day it is
 made), finds the JDE order each came from (``po_origins``: lines -> requisition -> the ``purchase_order``
 xref, on Procurify's ``OriginFinder``) and sets ``PO_Num`` through the Procurify side's PO_Num target
 (``connector_assets.procurify.po_num_target``, in JDE's words: ``JdePoNumbers``). The link is the

@@ -1,7 +1,7 @@
 """Procore -> JD Edwards change orders (issue 13, flow 5): an approved commitment change order is added to
 the commitment's JDE purchase order, once.
 
-What is sent, and when. The day's staged commitment change orders (``procore_commitment_change_orders``)
+What is sent, and when. The day's staged commitment change orders (``procore/commitment_change_orders``)
 whose status is one of ``ML_PROCORE_JDE_CHANGE_ORDER_STATUSES`` are mapped in the change order's own
 company (one session per Procore company for the mapped step, ``procore.companies``), in one of two ways
 (``ML_PROCORE_JDE_CHANGE_ORDER_LINES``, issue 37 item 1):

@@ -3,10 +3,10 @@ Procore -> JDE flow maps lines with.
 
 Two CSV tables (``mappings/``, one ``MappingTable`` each, staged as snapshots like every table):
 
-* projects (``procore_jde_project_map``): the Procore project id -> the JDE job business unit its purchase
+* projects (``procore_jde/project_map``): the Procore project id -> the JDE job business unit its purchase
   orders are written to (header MCU and, through F0901, the order company). The key ``*`` is the default
   for every project without a row of its own.
-* cost codes (``procore_jde_cost_code_map``): a Procore cost code's ``full_code`` -> the JDE account
+* cost codes (``procore_jde/cost_code_map``): a Procore cost code's ``full_code`` -> the JDE account
   ``BU.OBJ[.SUB]`` its costs are charged to, where ``BU`` may be ``{job}``: the project's job business
   unit, so one row serves every project. A key ``<project id>/<full_code>`` overrides the row for one
   project; a missing code falls back to its parent code (``03-100-10`` -> ``03-100`` -> ``03``), so a table

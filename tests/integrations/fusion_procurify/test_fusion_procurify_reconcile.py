@@ -35,11 +35,11 @@ from connector_assets.integrations.fusion_procurify.vendor_pairs import paired_s
 from connector_assets.procurify.reconcile_reads import ProcurifyPo, RegisterBill
 
 VENDOR, SUPPLIER, PERIOD = "Procurify vendor 7 (Acme)", "Fusion supplier Acme (300100)", "2026-11"
-INVOICES = ("procurify_bills", "fusion_procurify_invoices_mapped", "fusion_procurify_invoices_written")
+INVOICES = ("procurify/bills", "fusion_procurify/invoices_mapped", "fusion_procurify/invoices_written")
 ORDERS = (
-    "procurify_purchase_orders",
-    "fusion_procurify_purchase_orders_mapped",
-    "fusion_procurify_purchase_orders_written",
+    "procurify/purchase_orders",
+    "fusion_procurify/purchase_orders_mapped",
+    "fusion_procurify/purchase_orders_written",
 )
 
 

@@ -279,29 +279,29 @@ def test_the_schedule_closes_yesterday_at_the_reconcile_cron(monkeypatch: pytest
 
 # -- through Dagster, on both simulators ----------------------------------------------------------------
 
-CODES = ("jde_procurify_account_codes_mapped", "jde_procurify_account_codes_written")
+CODES = ("jde_procurify/account_codes_mapped", "jde_procurify/account_codes_written")
 SUPPLIERS = (
     *SUPPLIER_SOURCES,
-    "jde_supplier_addresses",
-    "jde_procurify_suppliers_mapped",
-    "jde_procurify_suppliers_written",
+    "jde/supplier_addresses",
+    "jde_procurify/suppliers_mapped",
+    "jde_procurify/suppliers_written",
 )
-ORDERS = (*ORDER_SOURCES, "jde_procurify_purchase_orders_mapped", "jde_procurify_purchase_orders_written")
+ORDERS = (*ORDER_SOURCES, "jde_procurify/purchase_orders_mapped", "jde_procurify/purchase_orders_written")
 LINKS = (
-    "procurify_purchase_orders",
-    "procurify_requisitions",
-    "jde_procurify_po_links_mapped",
-    "jde_procurify_po_links_written",
+    "procurify/purchase_orders",
+    "procurify/requisitions",
+    "jde_procurify/po_links_mapped",
+    "jde_procurify/po_links_written",
 )
-BILLS = ("procurify_bills", "jde_procurify_bills_mapped", "jde_procurify_bills_written")
+BILLS = ("procurify/bills", "jde_procurify/bills_mapped", "jde_procurify/bills_written")
 # What the day's reconciliation reads staged, re-read as the flows' schedules would have by then.
 RECONCILE = (
     *ORDER_SOURCES,
     *SUPPLIER_SOURCES,
-    "procurify_vendors",
-    "procurify_bills",
-    "procurify_purchase_orders",
-    "procurify_requisitions",
+    "procurify/vendors",
+    "procurify/bills",
+    "procurify/purchase_orders",
+    "procurify/requisitions",
     RECONCILIATION,
 )
 

@@ -1,6 +1,6 @@
 """Payments reconciliation (UTC day, like the BILL poll): the day's BILL payments against what JDE shows.
 
-The day's BILL payments that count as paid (staged ``bill_payments``), one part per bill each pays (what
+The day's BILL payments that count as paid (staged ``bill/payments``), one part per bill each pays (what
 the payments flow writes to JDE once), against JDE itself: the paid amount on the voucher (F0411 gross
 minus open amount), or, for a bill with no voucher, the journal batch in F0911Z1 by its batch key. The
 payments JDE does not show are listed by payment, bill, vendor and amount; a voucher JDE shows as paid

@@ -2,7 +2,7 @@
 
 The suppliers (staged F0401 / F0101 keys, completed from JDE) against the BILL vendor the cross-reference
 names, read from BILL by id: missing, archived, name, tax ID; and the BILL vendors changed that day
-(staged ``bill_vendors``) that no JDE supplier accounts for. A BILL vendor of the day whose supplier did
+(staged ``bill/vendors``) that no JDE supplier accounts for. A BILL vendor of the day whose supplier did
 not change in JDE has its supplier read too, so a vendor renamed in BILL alone is caught.
 """
 
