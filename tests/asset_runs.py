@@ -16,6 +16,7 @@ from types import ModuleType
 from typing import Any
 
 from dagster import (
+    AssetKey,
     AssetsDefinition,
     DagsterInstance,
     ExecuteInProcessResult,
@@ -160,7 +161,7 @@ class DayRuns:
 
     def mapped_keys(self, asset: str, partition: str | None = None) -> set[str]:
         """The source keys a ``*_mapped`` asset staged for the partition."""
-        rows = self.resources["staging"].read_rows(asset, partition or self.day)
+        rows = self.resources["staging"].read_rows(AssetKey.from_user_string(asset), partition or self.day)
         return {json.loads(row["payload"])["source_key"] for row in rows}
 
 

@@ -230,7 +230,7 @@ def test_a_whole_read_entity_materializes(name, tmp_path):
         result = _run(_asset(name), resources)
         metadata = result.get_asset_materialization_events()[0].materialization.metadata
         assert metadata["modes"].value == "whole table"
-        staged = list(resources["staging"].read_rows(name, None))
+        staged = list(resources["staging"].read_rows(AssetKey.from_user_string(name), None))
         with resource.session() as session:
             every = {record_key(spec, r) for r in session.iter_all(spec.entity)}
         assert len(staged) == len(every) == metadata["rows"].value >= 1

@@ -72,11 +72,11 @@ def _sandbox_rows(base: str, table: str, company: int) -> dict[int, dict]:
 
 
 def _spec(entity: str):
-    return next(s for s in SAAS_ENTITIES if s.asset == f"procore_{entity}")
+    return next(s for s in SAAS_ENTITIES if s.asset == AssetKey(["procore", entity]))
 
 
 def _staged(world, entity: str, day) -> dict[int, dict]:
-    rows = world["staging"].read_rows(f"procore_{entity}", day.isoformat())
+    rows = world["staging"].read_rows(AssetKey(["procore", entity]), day.isoformat())
     return {int(r["id"]): json.loads(r["record"]) for r in rows}
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from asset_runs import busy_day
+from dagster import AssetKey
 from procore_jde_world import INTEGRATION, ProcoreJdeWorld, procore_jde_world
 
 from connector_assets.integrations.procore_jde.voucher_mappers import Skipped
@@ -135,7 +136,10 @@ def test_requisitions_already_synced_with_an_erp_are_skipped_not_vouchered_again
     day = busy_day()
     before = world.audit_counts("vouchers").get("skip", 0)
     meta = world.run(*VOUCHERS, partition=day)["procore_jde/vouchers_mapped"]
-    staged = [json.loads(r["record"]) for r in world.resources["staging"].read_rows(REQUISITIONS, day)]
+    staged = [
+        json.loads(r["record"])
+        for r in world.resources["staging"].read_rows(AssetKey.from_user_string(REQUISITIONS), day)
+    ]
     approved = [r for r in staged if r["status"] in ("approved", "approved_as_noted")]
     synced = {str(r["id"]) for r in approved if r["origin_id"]}
     assert synced, "the seed's mass-update day has approved, ERP-synced requisitions"
