@@ -147,7 +147,11 @@ SPEC = replace(
 )
 # A declared table variable, so the settings know it (the test points it at its own file).
 TABLE = MappingTable(
-    "thing_map", "ML_JDE_COUPA_PAYMENT_TERMS_MAP", "code", "account", "Thing code -> account."
+    AssetKey(["test", "thing_map"]),
+    "ML_JDE_COUPA_PAYMENT_TERMS_MAP",
+    "code",
+    "account",
+    "Thing code -> account.",
 )
 
 
@@ -158,7 +162,7 @@ def test_row_counts_land_in_the_materializations(sqlite_url, tmp_path, monkeypat
     table_file.write_text("code,account\nC1,6000\nC2,6100\n")
     monkeypatch.setenv(TABLE.variable, str(table_file))
     mapped, written, _target = build_flow_assets(
-        SPEC, partitions_def=None, upstream=[], resource_keys=set(), group="test", kinds={"test"}
+        SPEC, partitions_def=None, upstream=[], resource_keys=set(), group=SPEC.integration, kinds={"test"}
     )
     assert [c.name for c in mapped.specs_by_key[mapped.key].metadata[COLUMN_SCHEMA].columns] == ["name"]
     resources = {
@@ -178,5 +182,5 @@ def test_row_counts_land_in_the_materializations(sqlite_url, tmp_path, monkeypat
     assert counts == {
         SPEC.key("mapped"): 3,  # the valid records staged for the write
         SPEC.key("written"): 3,  # the records the target holds
-        AssetKey("thing_map"): 2,  # the table's pairs
+        TABLE.asset: 2,  # the table's pairs
     }

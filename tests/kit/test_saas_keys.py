@@ -28,7 +28,7 @@ def _asset(name):
 
 
 def _spec(name):
-    return next(s for s in SAAS_ENTITIES if s.asset == name)
+    return next(s for s in SAAS_ENTITIES if s.asset == AssetKey.from_user_string(name))
 
 
 def _resources(system, resource, tmp_path):
@@ -93,7 +93,7 @@ def test_procurify_polled_twice_in_a_day_keeps_every_record(entity, activity, tm
     try:
         response = requests.post(f"{root}/sandbox/activity", json=activity, timeout=60)
         assert response.status_code == 200, response.text
-        asset = _asset(f"procurify_{entity}")
+        asset = _asset(f"procurify/{entity}")
         resources = _resources("procurify", resource, tmp_path)
         today = datetime.now(UTC).date()
         start = datetime.combine(today, datetime.min.time(), tzinfo=UTC)

@@ -33,7 +33,7 @@ def _asset(name: str):
 
 
 def _spec(name: str):
-    return next(s for s in SAAS_ENTITIES if s.asset == name)
+    return next(s for s in SAAS_ENTITIES if s.asset == AssetKey.from_user_string(name))
 
 
 @pytest.fixture(scope="module")
@@ -142,7 +142,7 @@ def test_a_sparse_backfill_costs_one_paged_query_and_stages_every_day(coupa, wor
 
 def test_a_window_ending_today_reads_today_incrementally_from_its_cursor(coupa, world):
     base, resource = coupa
-    asset, spec = _asset("coupa_invoices"), _spec("coupa_invoices")
+    asset, spec = _asset("coupa/invoices"), _spec("coupa/invoices")
     resources = {"coupa": resource, **world}
     today = datetime.now(UTC).date()
     first = today - timedelta(days=5)
@@ -305,13 +305,13 @@ def test_a_key_twice_in_one_range_read_fails_even_across_days():
 def test_the_spool_keeps_memory_within_its_budget_and_order_within_a_day(tmp_path):
     staging = StagingResource(base_dir=str(tmp_path))
     days = _days(date(2024, 1, 1), date(2024, 1, 10))
-    spool = DaySpool(staging, "x", (Column("id"), Column("n", "int")), days, budget=7)
+    spool = DaySpool(staging, AssetKey(["test", "x"]), (Column("id"), Column("n", "int")), days, budget=7)
     for n in range(200):
         spool.write(days[n % 3 * 2], {"id": f"r{n}", "n": n})
         assert spool._held < 7
     spool.commit()
     for i, day in enumerate(days):
-        ns = [r["n"] for r in staging.read_rows("x", day.isoformat())]
+        ns = [r["n"] for r in staging.read_rows(AssetKey(["test", "x"]), day.isoformat())]
         expected = [n for n in range(200) if n % 3 * 2 == i]
         assert ns == expected, day
         assert staging.exists("x", day.isoformat())

@@ -110,7 +110,7 @@ def test_lineage_reads_source_mapped_written_target_reconciliation():
     graph = defs.resolve_asset_graph()
 
     def parents(name):
-        return {k.to_user_string() for k in graph.get(AssetKey(name)).parent_keys}
+        return {k.to_user_string() for k in graph.get(AssetKey.from_user_string(name)).parent_keys}
 
     assert {"jde/suppliers", "jde/address_book"} <= parents("jde_coupa/suppliers_mapped")
     assert parents("jde_coupa/suppliers_written") == {"jde_coupa/suppliers_mapped"}

@@ -249,7 +249,7 @@ def test_an_invoice_from_inbox_and_poll_becomes_one_voucher_and_reruns_write_not
     [delivered] = world.deliver("invoices", [invoice["id"]])
     assert delivered["ok"]
     world.deliver("invoices", [invoice["id"]])  # redelivered: the same event, stored once
-    assert _run(world.resources, "coupa_invoices", partition=day)[0].success  # the poll sees it too
+    assert _run(world.resources, "coupa/invoices", partition=day)[0].success  # the poll sees it too
     assert len(world.ledger.inbox_pending(source="coupa_invoices")) == 1
 
     # Run as a two-day backfill in one run: every step goes day by day, the acknowledging one too.
@@ -307,7 +307,7 @@ def test_bad_accounts_are_queued_in_finance_words_and_the_other_invoices_proceed
     too_long = world.coupa.invoice(world.supplier, "T-204-" + "X" * 24, [(world.accounts["20.8150"], "5.00")])
     day = _day(too_long)
     assert _run(world.resources, "coupa_jde/account_map")[0].success
-    assert _run(world.resources, "coupa_invoices", partition=day)[0].success
+    assert _run(world.resources, "coupa/invoices", partition=day)[0].success
 
     result, metadata = _run(world.resources, *INVOICES, partition=day)
     assert result.success and metadata["coupa_jde/invoices_written"]["create"] == 3
@@ -349,7 +349,7 @@ def test_the_invoice_jobs_stage_the_account_table_they_map_with(world, tmp_path,
     assert all("coupa_jde/account_map" in selected for selected in jobs.values()), jobs
     invoice = world.coupa.invoice(world.supplier, "T-300", [(world.accounts["20.8199"], "30.00")])
     day = _day(invoice)
-    assert _run(world.resources, "coupa_invoices", partition=day)[0].success
+    assert _run(world.resources, "coupa/invoices", partition=day)[0].success
     result, metadata = _run(world.resources, *jobs["coupa_jde_invoices"], partition=day)  # a first run
     assert result.success and metadata["coupa_jde/invoices_written"]["create"] == 1
     assert [r["ANI"] for r in world.voucher_rows(invoice["id"])[1]] == ["20.8150"]
@@ -419,7 +419,7 @@ def test_a_voucher_written_before_a_crash_is_adopted_not_written_twice(world):
             ),
             {"k": key},
         )
-    result, metadata = _run(world.resources, "coupa_invoices", *UNMARKED, partition=day)
+    result, metadata = _run(world.resources, "coupa/invoices", *UNMARKED, partition=day)
     assert result.success and metadata["coupa_jde/invoices_written"]["adopt"] == 1
     assert [len(rows) for rows in world.voucher_rows(invoice["id"])] == [1, 1]
 
@@ -428,7 +428,7 @@ def test_a_voucher_written_before_a_crash_is_adopted_not_written_twice(world):
         conn.execute(
             sa.text("delete from mlc_xref where source_key = :k and integration = 'coupa_jde'"), {"k": key}
         )
-    result, _ = _run(world.resources, "coupa_invoices", *UNMARKED, partition=day)
+    result, _ = _run(world.resources, "coupa/invoices", *UNMARKED, partition=day)
     assert result.success and _queue(world.ledger, "invoices") == {}
     assert [len(rows) for rows in world.voucher_rows(invoice["id"])] == [1, 1]
     adoptions = [e.reason for e in world.ledger.history(key) if e.action == "adopt"]
@@ -464,7 +464,7 @@ def test_a_payment_waits_for_its_invoice_then_is_recorded_once(world):
     assert _queue(world.ledger, "payments", "failed")[key].id == held.id
     # Until R04110ZA has made the batch a voucher the payment cannot be recorded, and says so. (The poll
     # brings the day's other Coupa Pay payments too: their invoices never synced, so they are held.)
-    _, metadata = _run(world.resources, "coupa_payments", *PAYMENTS, partition=day)
+    _, metadata = _run(world.resources, "coupa/payments", *PAYMENTS, partition=day)
     assert metadata["coupa_jde/payments_written"]["fail"] == 1
     assert "Batch Voucher Processor (R04110ZA)" in _queue(world.ledger, "payments", "failed")[key].reason
     requests.post(f"{world.jde_root}/sandbox/process-vouchers", timeout=10).raise_for_status()
@@ -479,7 +479,7 @@ def test_a_payment_waits_for_its_invoice_then_is_recorded_once(world):
     assert voucher["AAP"] == 0 and voucher["PST"] == "P"
 
     assert world.coupa.call("GET", f"coupa_pay/payments/{payment['id']}")["exported"] is False
-    again, metadata = _run(world.resources, "coupa_payments", *PAYMENTS, partition=day)
+    again, metadata = _run(world.resources, "coupa/payments", *PAYMENTS, partition=day)
     assert again.success and metadata["coupa_jde/payments_written"]["skip"] == 1
     assert len([p for p in world.jde_payments() if p["reference"] == reference]) == 1
     # The replay wrote it, the next run marks it: the ledger, not the run, says what is unmarked.

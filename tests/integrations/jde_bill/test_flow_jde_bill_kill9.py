@@ -183,7 +183,7 @@ def test_kill_9_mid_write_of_bill_payments_to_jde_then_rerun_records_each_paymen
         world.run(
             "jde/gl_accounts", "bill/payments", PAYMENTS_FLOW.key("mapped").to_user_string(), partition=day
         )
-        mapped = world.mapped_keys(f"{PAYMENTS_FLOW.flow}_mapped", day)
+        mapped = world.mapped_keys(PAYMENTS_FLOW.key("mapped").to_user_string(), day)
         assert ours <= mapped, (ours, mapped)
 
         world.jde_faults(latency_ms=150)
@@ -202,7 +202,7 @@ def test_kill_9_mid_write_of_bill_payments_to_jde_then_rerun_records_each_paymen
         assert 0 < len(recorded) < len(paid) and unrecorded  # killed inside the crash window
 
         world.jde_faults(latency_ms=0)
-        rerun = world.run(f"{PAYMENTS_FLOW.flow}_written", partition=day)[
+        rerun = world.run(PAYMENTS_FLOW.key("written").to_user_string(), partition=day)[
             PAYMENTS_FLOW.key("written").to_user_string()
         ]
         assert rerun["adopt"] == len(unrecorded) and rerun["leased"] == 0 and rerun["fail"] == 0, rerun

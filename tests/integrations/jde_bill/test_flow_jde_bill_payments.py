@@ -115,7 +115,7 @@ def test_a_paid_payment_on_a_voucher_bill_is_recorded_once_from_webhooks_and_pol
     assert _inbox_statuses(world.ledger, "vendor.updated") == {"processed": 1}  # by the sensor, not failed
 
     # The run the sensor asked for, before any poll: the webhooks alone (each delivered twice) drive it.
-    assert world.resources["staging"].count("bill_payments", day) == 0
+    assert world.resources["staging"].count(AssetKey(["bill", "payments"]), day) == 0
     run = world.run(*FLOW, partition=day)
     written = run["jde_bill/payments_written"]
     assert written["create"] == 1 and written["fail"] == 0
@@ -133,7 +133,9 @@ def test_a_paid_payment_on_a_voucher_bill_is_recorded_once_from_webhooks_and_pol
 
     # The poll of the day reads the same payment (the fallback for missed webhooks): nothing sent again.
     assert world.run("bill/payments", partition=day)["bill/payments"]
-    assert payment in {row["id"] for row in world.resources["staging"].read_rows("bill_payments", day)}
+    assert payment in {
+        row["id"] for row in world.resources["staging"].read_rows(AssetKey(["bill", "payments"]), day)
+    }
     again = world.run(*FLOW, partition=day)["jde_bill/payments_written"]
     assert again["create"] == 0 and again["skip"] == 1
     assert len(world.jde_payments(payment)) == 1
@@ -198,7 +200,7 @@ def test_a_past_day_is_read_once_by_whichever_of_the_flow_and_the_poll_reads_it_
 
     start = lists()
     world.run(*FLOW, partition=yesterday)  # no poll ran for it: the flow reads the day whole
-    assert lists() > start and world.resources["staging"].exists("bill_payments", yesterday)
+    assert lists() > start and world.resources["staging"].exists(AssetKey(["bill", "payments"]), yesterday)
     start = lists()
     world.run(*FLOW, partition=yesterday)  # staged after the day ended: complete, not read again
     assert lists() == start

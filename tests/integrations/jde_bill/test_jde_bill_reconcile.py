@@ -174,14 +174,14 @@ def test_a_bill_payment_jde_does_not_show_is_named_by_payment_bill_vendor_and_am
     payer.cancel_scheduled()  # BILL's own seeded scheduled payments: the one that clears is ours
 
     first = payer.pay(paid[1], Decimal("100.00"))
-    _materialize(resources, today, "bill_payments", *PAYMENTS_FLOW_STEPS)  # the payments flow
+    _materialize(resources, today, "bill/payments", *PAYMENTS_FLOW_STEPS)  # the payments flow
     assert ledger.get_xref(INTEGRATION, "payment", "bill", f"{first}:{paid[1]['id']}", "JDE").target_id
     clean, meta = _reconcile(resources, today, "jde_bill/payments_reconciliation")
     assert clean.passed, clean.description
     assert meta["bill_payments_paid"].value == 1
 
     second = payer.pay(unpaid[1], Decimal("250.00"))
-    _materialize(resources, today, "bill_payments")  # polled, but the payments flow has not run since
+    _materialize(resources, today, "bill/payments")  # polled, but the payments flow has not run since
     dirty, meta = _reconcile(resources, today, "jde_bill/payments_reconciliation")
     assert not dirty.passed
     assert meta["paid_in_bill_not_in_jde"].value == 1

@@ -201,7 +201,7 @@ def test_a_systemic_share_of_refusals_writes_the_rest_queues_the_refused_and_fai
         "itest", "suppliers", "supplier", "JDE", "coupa", SUPPLIERS_FLOW.schema, broken_mapping, target
     )
     assets = build_flow_assets(
-        spec, partitions_def=None, upstream=[], resource_keys=set(), group="itest", kinds={"test"}
+        spec, partitions_def=None, upstream=[], resource_keys=set(), group=spec.integration, kinds={"test"}
     )
     db = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
     resources = {"staging": StagingResource(base_dir=str(tmp_path)), "ledger": LedgerResource(db_url=db)}
@@ -210,7 +210,7 @@ def test_a_systemic_share_of_refusals_writes_the_rest_queues_the_refused_and_fai
     assert not result.success  # 12 of 13 refused: systemic, the day marked failed ...
     assert [c.passed for c in result.get_asset_check_evaluations()] == [False, False]  # mapped, written
     materialized = [e.asset_key.to_user_string() for e in result.get_asset_materialization_events()]
-    assert materialized == ["itest_suppliers_mapped"], materialized  # the write step failed
+    assert materialized == ["itest/suppliers_mapped"], materialized  # the write step failed
     # ... after writing the one that passed and queueing the 12 with the record and the field named.
     assert Recording.creates == Counter({"99": 1})
     queued = {i.source_key: i.reason for i in Ledger(db).open_items(integration="itest")}
