@@ -38,8 +38,8 @@ GRAPH = definitions.defs.get_repository_def().asset_graph
 NODES = {key.to_user_string(): GRAPH.get(key) for key in GRAPH.get_all_asset_keys()}
 MAPPED = sorted(name for name in NODES if name.endswith("_mapped"))
 STAGED = {
-    **{spec.asset: [c.name for c in spec.columns] for spec in JDE_TABLES},
-    **{spec.asset: [c.name for c in SAAS_COLUMNS] for spec in SAAS_ENTITIES},
+    **{spec.asset.to_user_string(): [c.name for c in spec.columns] for spec in JDE_TABLES},
+    **{spec.asset.to_user_string(): [c.name for c in SAAS_COLUMNS] for spec in SAAS_ENTITIES},
 }
 
 
@@ -64,9 +64,9 @@ def test_staged_source_assets_show_their_staged_columns():
 
 def test_source_descriptions_name_the_table_or_the_endpoint():
     for spec in JDE_TABLES:
-        assert f"JDE {spec.table}" in (NODES[spec.asset].description or ""), spec.asset
+        assert f"JDE {spec.table}" in (NODES[spec.asset.to_user_string()].description or ""), spec.asset
     for spec in SAAS_ENTITIES:
-        assert " GET /" in (NODES[spec.asset].description or ""), spec.asset
+        assert " GET /" in (NODES[spec.asset.to_user_string()].description or ""), spec.asset
     assert "Procurify GET /api/v3/vendors/" in (NODES["procurify/vendors"].description or "")
 
 

@@ -50,7 +50,7 @@ def test_every_mapping_table_is_a_spec_built_by_the_one_builder(tmp_path, monkey
         assert isinstance(spec, MappingTable) and built.key == spec.asset
         assert graph.get(built.key).group_name == GROUPS.get(spec.asset, "jde_coupa")
         assert built.descriptions_by_key[built.key] == spec.description
-        meta = materialized([built], {"staging": staging})[spec.asset]
+        meta = materialized([built], {"staging": staging})[spec.asset.to_user_string()]
         assert set(SNAPSHOT_METADATA) <= set(meta)
         snapshot = spec.snapshot(staging)
         assert meta["rows"].value == len(snapshot) and meta["fingerprint"].value == snapshot.fingerprint
@@ -66,10 +66,10 @@ def test_the_jobs_stage_the_tables_their_flows_map_with():
         "jde_coupa_purchase_orders": {"jde_coupa/account_map"},
         "jde_coupa_invoices": {"jde_coupa/account_map"},
         "coupa_jde_invoices": {"coupa_jde/account_map"},
-        "jde_bill_bills": {table.asset for table in jde_bill.TABLES},
-        "procore_jde_purchase_orders": {table.asset for table in procore_jde.TABLES},
-        "procore_jde_vouchers": {table.asset for table in procore_jde.TABLES},
-        "procore_jde_change_orders": {table.asset for table in procore_jde.TABLES},
+        "jde_bill_bills": {table.asset.to_user_string() for table in jde_bill.TABLES},
+        "procore_jde_purchase_orders": {table.asset.to_user_string() for table in procore_jde.TABLES},
+        "procore_jde_vouchers": {table.asset.to_user_string() for table in procore_jde.TABLES},
+        "procore_jde_change_orders": {table.asset.to_user_string() for table in procore_jde.TABLES},
         # JDE -> Procurify orders send the mapped account code and the department's location; Procurify
         # bills post to the mapped JDE account.
         "jde_procurify_purchase_orders": {"jde_procurify/account_map", "jde_procurify/department_map"},

@@ -114,7 +114,7 @@ def test_today_then_incrementally_then_a_past_day(system, tmp_path, monkeypatch)
         first = _run(asset, resources, today.isoformat())
         assert first["modes"].value == "whole day" and first["rows"].value >= 1
         staged = list(resources["staging"].read_rows(asset.key, today.isoformat()))
-        spec = _spec(f"{system}_{entity}")
+        spec = _spec(f"{system}/{entity}")
         assert {r["id"] for r in staged} == _feed(resource, spec, today)
         for row in staged:
             record = json.loads(row["record"])

@@ -314,7 +314,7 @@ def test_the_spool_keeps_memory_within_its_budget_and_order_within_a_day(tmp_pat
         ns = [r["n"] for r in staging.read_rows(AssetKey(["test", "x"]), day.isoformat())]
         expected = [n for n in range(200) if n % 3 * 2 == i]
         assert ns == expected, day
-        assert staging.exists("x", day.isoformat())
+        assert staging.exists(AssetKey(["test", "x"]), day.isoformat())
 
 
 def test_read_groups_keep_today_apart_and_single_days_on_their_own():

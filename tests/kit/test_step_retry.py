@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
-from dagster import DagsterEventType, Failure, MaterializeResult, instance_for_test, materialize
+from dagster import AssetKey, DagsterEventType, Failure, MaterializeResult, instance_for_test, materialize
 from sandbox_logins import on_simulator, unthrottled_procore
 
 from connector_assets.saas import SaasEntity, build_entity_asset, saas_daily_partitions
@@ -297,7 +297,7 @@ def test_a_data_error_fails_the_step_at_once_naming_the_error(monkeypatch):
     monkeypatch.setenv(DELAY_ENV, "0")
     calls = []
 
-    @retried_asset(name="staged_thing")
+    @retried_asset(key=AssetKey(["test", "staged_thing"]))
     def staged_thing() -> MaterializeResult:
         calls.append(1)
         raise ProcoreDataError(ISSUE_ERROR)
@@ -306,8 +306,8 @@ def test_a_data_error_fails_the_step_at_once_naming_the_error(monkeypatch):
         result = materialize([staged_thing], instance=instance, raise_on_error=False)
     assert not result.success
     assert len(calls) == 1
-    assert _attempts(result, "staged_thing") == (0, 1)
-    failure = result.failure_data_for_node("staged_thing")
+    assert _attempts(result, "test__staged_thing") == (0, 1)
+    failure = result.failure_data_for_node("test__staged_thing")
     assert failure is not None
     message = failure.error.message
     assert "staged_thing" in message and "data error" in message and "not retried" in message
@@ -320,7 +320,7 @@ def test_a_lost_connection_is_retried_by_the_policy(monkeypatch):
     url = f"http://127.0.0.1:{_closed_port()}/api"
     calls = []
 
-    @retried_asset(name="remote_thing")
+    @retried_asset(key=AssetKey(["test", "remote_thing"]))
     def remote_thing() -> MaterializeResult:
         calls.append(1)
         if len(calls) < 3:
@@ -330,18 +330,18 @@ def test_a_lost_connection_is_retried_by_the_policy(monkeypatch):
     with instance_for_test() as instance:
         result = materialize([remote_thing], instance=instance)
     assert result.success and len(calls) == 3
-    assert _attempts(result, "remote_thing") == (2, 0)
+    assert _attempts(result, "test__remote_thing") == (2, 0)
 
 
 def test_an_asset_may_still_raise_its_own_failure():
-    @retried_asset(name="explicit")
+    @retried_asset(key=AssetKey(["test", "explicit"]))
     def explicit() -> MaterializeResult:
         raise Failure(description="stop here", allow_retries=False)
 
     with instance_for_test() as instance:
         result = materialize([explicit], instance=instance, raise_on_error=False)
-    assert _attempts(result, "explicit") == (0, 1)
-    assert "stop here" in result.failure_data_for_node("explicit").error.message
+    assert _attempts(result, "test__explicit") == (0, 1)
+    assert "stop here" in result.failure_data_for_node("test__explicit").error.message
 
 
 # -- a real source asset against the Procore simulator ----------------------------------------------
@@ -437,11 +437,14 @@ def jde(tmp_path):
         stop()
 
 
+GL_ACCOUNTS_NAME = "jde/gl_accounts"  # how a failure names the asset (its step: jde__gl_accounts)
+
+
 def _gl_accounts_asset():
     from connector_assets.jde.extract import build_table_asset
     from connector_assets.jde.tables import GL_ACCOUNTS
 
-    return build_table_asset(GL_ACCOUNTS, None), GL_ACCOUNTS.asset
+    return build_table_asset(GL_ACCOUNTS, None), GL_ACCOUNTS.asset.to_python_identifier()
 
 
 @pytest.mark.parametrize(
@@ -463,7 +466,7 @@ def test_a_jde_refusal_fails_the_step_at_once(jde, monkeypatch, faults, words):
         result = materialize([asset], resources=resources, instance=instance, raise_on_error=False)
     assert _attempts(result, step) == (0, 1)
     message = result.failure_data_for_node(step).error.message
-    assert f"{step} failed with" in message and words in message and "not retried" in message
+    assert f"{GL_ACCOUNTS_NAME} failed with" in message and words in message and "not retried" in message
 
 
 def test_a_jde_outage_is_retried_until_it_clears(jde, monkeypatch):
