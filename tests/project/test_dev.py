@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 import requests
+from dagster import AssetKey
 from roots import ROOT
 
 from connector_assets.jde.sandbox_suppliers import jde_supplier_numbers
@@ -198,7 +199,7 @@ def test_dev_serves_the_ui_with_definitions_loaded(tmp_path):
 
 
 def _materialized(url: str, asset: str) -> bool:
-    variables = {"k": {"path": [asset]}}
+    variables = {"k": {"path": list(AssetKey.from_user_string(asset).path)}}
     body = requests.post(f"{url}/graphql", json={"query": MATERIALIZED, "variables": variables}, timeout=30)
     return bool(body.json()["data"]["assetOrError"].get("assetMaterializations"))
 
