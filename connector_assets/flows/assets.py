@@ -203,7 +203,7 @@ def target_asset(spec: FlowSpec, partitions_def: PartitionsDefinition | None, gr
     Not materialized by this project: the target owns them. Each write step observes it for its day
     (how many of the day's records the target holds, by action), so lineage reads source -> mapped ->
     written -> target -> reconciliation, and the target's own page shows what reached it per day. It
-    cannot be the target system's source asset itself (e.g. ``coupa_invoices``): flows run both ways, and
+    cannot be the target system's source asset itself (e.g. ``coupa/invoices``): flows run both ways, and
     that would close a cycle."""
     return AssetSpec(
         target_asset_name(spec),

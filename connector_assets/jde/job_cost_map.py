@@ -51,7 +51,10 @@ class JobCostMap:
 
     @classmethod
     def _of(cls, projects: Any, cost_codes: Any, staging: Any) -> "JobCostMap":
-        prints = {cls.tables[0].asset: projects.fingerprint, cls.tables[1].asset: cost_codes.fingerprint}
+        prints = {
+            table.asset.to_user_string(): snapshot.fingerprint
+            for table, snapshot in zip(cls.tables, (projects, cost_codes), strict=True)
+        }
         return cls(projects, cost_codes, GlAccounts.load(staging), prints)
 
     def job(self, project_id: str, project_label: str) -> JobAccount | str:

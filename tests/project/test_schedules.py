@@ -78,7 +78,7 @@ def test_a_flow_reading_what_is_staged_apart_waits_until_it_was_staged_once():
                 .evaluate_tick(context)
                 .run_requests
             )
-        instance.report_runless_asset_event(AssetMaterialization(AssetKey(combinations)))
+        instance.report_runless_asset_event(AssetMaterialization(AssetKey.from_user_string(combinations)))
         with build_schedule_context(
             instance=instance, scheduled_execution_time=at, repository_def=defs.get_repository_def()
         ) as context:

@@ -84,7 +84,7 @@ def toy_assets():
         group=INTEGRATION,
         kinds={"jde", "coupa"},
     )
-    sources = [a for a in jde_assets if a.key.to_user_string() in (SUPPLIERS.asset, ADDRESS_BOOK.asset)]
+    sources = [a for a in jde_assets if a.key in (SUPPLIERS.asset, ADDRESS_BOOK.asset)]
     yield [*sources, *steps]
     FLOW_SPECS.pop(flow.flow)  # a test's flow, not the project's
 

@@ -91,7 +91,7 @@ def test_every_flow_of_the_design_is_in_the_definitions(package, merged):
             assert graph.has(AssetKey([INTEGRATION, f"{name}_{step}"])), (name, step)
         assert graph.get(AssetKey([INTEGRATION, f"{name}_mapped"])).group_name == INTEGRATION
     for master in ("fusion_procurify/account_map", "fusion_procurify/department_map", COMBINATIONS):
-        assert graph.has(AssetKey(master)), master
+        assert graph.has(AssetKey.from_user_string(master)), master
     for asset in wiring.manual_match_assets():
         for key in asset.keys:
             assert graph.has(key), key
@@ -140,7 +140,7 @@ def test_a_daily_flow_closes_the_previous_utc_day_then_polls_today(package, merg
         # The invoices read Fusion's account combinations: until staged once, a tick waits, naming them.
         with build_schedule_context(instance=instance, scheduled_execution_time=at) as context:
             assert COMBINATIONS in schedule(context).skip_message
-        instance.report_runless_asset_event(AssetMaterialization(AssetKey(COMBINATIONS)))
+        instance.report_runless_asset_event(AssetMaterialization(AssetKey.from_user_string(COMBINATIONS)))
         [first] = tick(schedule, at, instance)
         assert first.partition_key == "2026-03-04" and first.run_key == "close-2026-03-04"
         mark_closed(instance, "fusion_procurify_invoices_schedule", "2026-03-04")
@@ -150,7 +150,7 @@ def test_a_daily_flow_closes_the_previous_utc_day_then_polls_today(package, merg
 
 def test_the_account_combinations_are_refreshed_on_their_own_schedule(package, merged):
     repository = merged.get_repository_def()
-    schedule = repository.get_schedule_def(f"{COMBINATIONS}_refresh_schedule")
+    schedule = repository.get_schedule_def("fusion_procurify_account_combinations_refresh_schedule")
     assert schedule.cron_schedule == settings.value(COMBINATIONS_CRON)
     assert _job_keys(merged, schedule.job_name) == {COMBINATIONS}
     with instance_for_test() as instance:

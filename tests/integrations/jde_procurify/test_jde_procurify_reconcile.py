@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from asset_runs import metadata_values
+from dagster import AssetKey
 from jde_procurify_world import ORDER_SOURCES, SUPPLIER_SOURCES, JdeProcurifyWorld, jde_procurify_world
 
 from connector_assets.flows.reconciliation import Report
@@ -266,7 +267,7 @@ def test_the_project_s_definitions_hold_the_reconciliation_its_job_and_schedule(
     job = defs.resolve_job_def("jde_procurify_reconcile")
     assert {k.to_user_string() for k in job.asset_layer.executable_asset_keys} == {RECONCILIATION}
     assert defs.resolve_schedule_def("jde_procurify_reconcile_schedule").job_name == job.name
-    node = defs.resolve_assets_def(RECONCILIATION)
+    node = defs.resolve_assets_def(AssetKey.from_user_string(RECONCILIATION))
     assert node.group_names_by_key[node.key] == "jde_procurify"
     assert {c.name for c in node.check_specs} == {"in_balance"}
 

@@ -71,7 +71,7 @@ def test_the_world_stages_a_procore_day_and_counts_the_ledger(world):
 
 def _source_job(name: str) -> Any:
     """An asset job over a staged Procore entity: partitioned by UTC day like the Procore flows."""
-    return define_asset_job(name, selection=AssetSelection.assets("procore/requisitions"))
+    return define_asset_job(name, selection=AssetSelection.assets(AssetKey(["procore", "requisitions"])))
 
 
 def test_a_daily_tick_closes_yesterday_in_the_partitions_time_zone_and_a_later_tick_polls_today():

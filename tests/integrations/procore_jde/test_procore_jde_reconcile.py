@@ -223,11 +223,12 @@ def test_the_reconciliation_reads_after_every_flow_and_runs_on_its_own_schedule(
     from connector_assets.definitions import defs
 
     graph = defs.resolve_asset_graph()
-    node = graph.get(AssetKey(RECONCILIATION))
+    node = graph.get(AssetKey.from_user_string(RECONCILIATION))
     targets = {f"procore_jde/{f}_in_jde" for f in ("vendors", "purchase_orders", "vouchers", "change_orders")}
-    assert node.parent_keys == {AssetKey(t) for t in targets}
+    assert node.parent_keys == {AssetKey.from_user_string(t) for t in targets}
     for target in targets:
-        assert graph.get(AssetKey(target)).parent_keys == {AssetKey(target.replace("_in_jde", "_written"))}
+        written = AssetKey.from_user_string(target.replace("_in_jde", "_written"))
+        assert graph.get(AssetKey.from_user_string(target)).parent_keys == {written}
     assert [job.name for job in reconciliation_jobs] == ["procore_jde_reconcile"]
     schedule = defs.resolve_schedule_def("procore_jde_reconcile_schedule")
     assert schedule.job_name == "procore_jde_reconcile"
