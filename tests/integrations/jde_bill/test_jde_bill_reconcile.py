@@ -123,7 +123,7 @@ def test_vendors_and_bills_are_clean_after_a_sync_and_a_change_in_bill_is_named(
     resources, ledger, day, bills = world
     vendors, vendor_meta = _reconcile(resources, day, "jde_bill/vendors_reconciliation")
     assert vendors.passed, vendors.description
-    assert vendor_meta["jde/suppliers"].value == vendor_meta["bill_vendors_matched"].value > 0
+    assert vendor_meta["jde_suppliers"].value == vendor_meta["bill_vendors_matched"].value > 0
     clean, meta = _reconcile(resources, day, "jde_bill/bills_reconciliation")
     assert clean.passed, clean.description
     assert meta["differences"].value == 0

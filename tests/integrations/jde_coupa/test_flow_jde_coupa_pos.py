@@ -135,7 +135,7 @@ def test_reconciliation_is_clean_after_a_clean_sync_and_names_what_differs(world
     assert meta["jde_coupa/suppliers_written"]["create"].value > 0
     clean = _check(resources)
     assert clean.passed and clean.metadata["discrepancies"].value == 0
-    assert clean.metadata["jde/suppliers"].value == meta["jde_coupa/suppliers_written"]["create"].value
+    assert clean.metadata["jde_suppliers"].value == meta["jde_coupa/suppliers_written"]["create"].value
 
     _run(resources, ("jde/po_headers", "jde/po_lines", *PO_FLOW))  # some wait for other days' suppliers
     held = ledger.open_items(integration="jde_coupa", flow="purchase_orders", status="held")

@@ -277,7 +277,7 @@ def test_a_date_range_runs_as_one_run_day_by_day(world):
         row["AN8"]
         for n in range(3)
         for row in resources["staging"].read_rows(
-            "jde/suppliers", (date.fromisoformat(first) + timedelta(days=n)).isoformat()
+            AssetKey(["jde", "suppliers"]), (date.fromisoformat(first) + timedelta(days=n)).isoformat()
         )
     }
     assert written["create"].value + written["adopt"].value == len(staged) > 0
