@@ -825,7 +825,7 @@ def test_from_settings_and_dagster_resource(sandbox, monkeypatch):
 
     with instance_for_test() as instance:
         result = materialize([bill_departments], resources={"bill": resource}, instance=instance)
-    assert result.success and result.output_for_node("bill__departments") == 12
+    assert result.success and result.output_for_node("bill_departments") == 12
 
 
 def test_no_secret_reaches_logs_or_errors(sandbox, proxy_factory, caplog):

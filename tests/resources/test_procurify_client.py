@@ -807,7 +807,7 @@ def test_the_resource_runs_inside_dagster_with_the_secret_from_an_env_var(sandbo
     )
     result = materialize([procurify_payments], resources={"procurify": resource})
     assert result.success
-    [materialization] = result.asset_materializations_for_node("procurify__payments")
+    [materialization] = result.asset_materializations_for_node("procurify_payments")
     assert materialization.metadata["rows"].value == sandbox.state()["row_counts"]["payments"]
     assert CLIENT_SECRET not in str(resource)
 
