@@ -463,7 +463,6 @@ class Found:
     def run_assets(self, specs: list[Any]) -> list[Any]:
         """The partitioned assets that run ``specs``: their steps, what those read, and the integration's
         steps after them (e.g. acknowledging webhook deliveries), reconciliation apart."""
-        from dagster import AssetKey
 
         wanted: set[Any] = set()
 
@@ -477,7 +476,7 @@ class Found:
 
         for spec in specs:
             for step in ("mapped", "written"):
-                take(AssetKey(f"{spec.flow}_{step}"))
+                take(spec.key(step))
         after = [a for a in self.own if a not in self.reconcile and a.partitions_def is not None]
         grown = True
         while grown:
@@ -489,6 +488,30 @@ class Found:
         return [a for k, a in self.graph.items() if k in wanted]
 
 
+def written_flow(key: Any) -> Any | None:
+    """The ``FlowSpec`` whose write step ``key`` is (``FlowSpec.key("written")``), None for another asset:
+    how a report names the flow of a written materialization without reading the key's text."""
+    from connector_assets.flows.core import FLOW_SPECS
+
+    return next((spec for spec in FLOW_SPECS.values() if spec.key("written") == key), None)
+
+
+def flow_key(flow: str, step: str) -> Any:
+    """Flow ``flow``'s asset ``step`` (``FlowSpec.key``), by the flow's name (``jde_coupa_suppliers``)."""
+    from connector_assets.flows.core import FLOW_SPECS
+
+    return FLOW_SPECS[flow].key(step)
+
+
+def flow_steps(flow: str) -> tuple[str, str]:
+    """The step keys of flow ``flow``'s mapped and written assets in a run's event log
+    (``jde_coupa__suppliers_mapped``: Dagster's op name of a two-part key)."""
+    from connector_assets.flows.core import FLOW_SPECS
+
+    spec = FLOW_SPECS[flow]
+    return (spec.key("mapped").to_python_identifier(), spec.key("written").to_python_identifier())
+
+
 def _deps(asset: Any) -> set[Any]:
     return {dep.asset_key for spec in asset.specs for dep in spec.deps}
 
@@ -498,9 +521,8 @@ def discover_in(defs: Any, found: type[Found], feeds_of: str | None) -> Any:
     its reconciliation assets (those reading a flow's target asset) and the graph of every asset they stand
     on (its own, JDE's tables, the SaaS feeds); ``feeds_of``: the SaaS system whose change feeds the
     reconciliation reads staged (None: none)."""
-    from dagster import AssetKey, AssetsDefinition
+    from dagster import AssetsDefinition
 
-    from connector_assets.flows.core import FLOW_SPECS
     from connector_assets.jde.assets import jde_assets
     from connector_assets.saas_assets import SAAS_ENTITIES, saas_assets
 
@@ -518,10 +540,10 @@ def discover_in(defs: Any, found: type[Found], feeds_of: str | None) -> Any:
 
     for asset in own:
         take(asset.key)
-    names = sorted(a.key.to_user_string() for a in own)
-    feeds = {AssetKey(e.asset) for e in SAAS_ENTITIES if e.system == feeds_of and not e.whole}
+    written = sorted((a.key.to_user_string(), spec) for a in own if (spec := written_flow(a.key)) is not None)
+    feeds = {e.asset for e in SAAS_ENTITIES if e.system == feeds_of and not e.whole}
     return found(
-        flows=[FLOW_SPECS[n.removesuffix("_written")] for n in names if n.endswith("_written")],
+        flows=[spec for _name, spec in written],
         lookups=[a for a in graph.values() if a.partitions_def is None],
         reconcile=[a for a in own if _deps(a) & targets],
         bill_feeds=[a for k, a in pool.items() if k in feeds],
@@ -570,7 +592,6 @@ def _cpu(found: Found, resources: dict[str, Any], ledger: Any, folder: str, days
     """``bench/flow_cpu.py`` over every day of every flow, each flow's days as one run over the range (so
     the records held ones wait for are read on its last day only, as in the backfill); inbound flows also
     over the day of the payments."""
-    from dagster import AssetKey
     from flow_cpu import FlowCpu, api_cpu_counted, measure_day
 
     from connector_resources.ledger import Ledger
@@ -581,7 +602,7 @@ def _cpu(found: Found, resources: dict[str, Any], ledger: Any, folder: str, days
     with api_cpu_counted():
         for spec in found.flows:
             flow = FlowCpu()
-            partitions = found.graph[AssetKey(f"{spec.flow}_mapped")].partitions_def
+            partitions = found.graph[spec.key("mapped")].partitions_def
             runs = [days] + ([[today]] if spec in found.inbound else [])
             for run in runs:
                 context = _RunContext(resources, partitions, run)

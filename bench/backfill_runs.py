@@ -6,8 +6,8 @@ Run by hand (not by pytest):
     .venv/bin/python bench/backfill_runs.py --days 90 --scale 0.2
 
 Each way starts from fresh simulators (JDE AIS and Coupa, each in its own process, Coupa at its documented
-25 req/s) and a fresh Dagster home and ledger, then materializes ``jde_suppliers``, ``jde_address_book``,
-``jde_coupa_suppliers_mapped`` and ``jde_coupa_suppliers_written`` for the last N days:
+25 req/s) and a fresh Dagster home and ledger, then materializes ``jde/suppliers``, ``jde/address_book``,
+``jde_coupa/suppliers_mapped`` and ``jde_coupa/suppliers_written`` for the last N days:
 
 - **one run**: a single run over the partition range (``dagster/asset_partition_range_*`` tags, as the UI's
   "single run" launch does), the way every backfill ran before the flow assets went one partition per run;
@@ -39,11 +39,11 @@ from dagster_server import TERMINAL_RUN, dagster_server, free_port  # noqa: E402
 
 # The flow maps only with a staged payment-terms table, so the backfill stages it too (once: unpartitioned).
 ASSETS = [
-    "jde_coupa_payment_terms_map",
-    "jde_suppliers",
-    "jde_address_book",
-    "jde_coupa_suppliers_mapped",
-    "jde_coupa_suppliers_written",
+    "jde_coupa/payment_terms_map",
+    "jde/suppliers",
+    "jde/address_book",
+    "jde_coupa/suppliers_mapped",
+    "jde_coupa/suppliers_written",
 ]
 JOB = "jde_coupa_suppliers"
 

@@ -56,12 +56,14 @@ def _measured(base: str, read) -> dict[str, Any]:
 
 
 def _staged(staging, days: list[date]) -> dict[str, set[str]]:
-    return {
-        d.isoformat(): {r["id"] for r in staging.read_rows("coupa_invoices", d.isoformat())} for d in days
-    }
+    from connector_assets.asset_keys import asset_key
+
+    invoices = asset_key("coupa", "invoices")
+    return {d.isoformat(): {r["id"] for r in staging.read_rows(invoices, d.isoformat())} for d in days}
 
 
 def run(base: str, days: list[date], workdir: Path) -> dict[str, Any]:
+    from connector_assets.asset_keys import asset_key
     from connector_assets.incremental import read_day
     from connector_assets.saas import _fetcher, overlap, read_with_session, stream_of
     from connector_assets.saas_assets import SAAS_ENTITIES
@@ -69,7 +71,7 @@ def run(base: str, days: list[date], workdir: Path) -> dict[str, Any]:
     from connector_resources.coupa import CoupaResource
     from connector_resources.ledger import LedgerResource
 
-    spec = next(s for s in SAAS_ENTITIES if s.asset == "coupa_invoices")
+    spec = next(s for s in SAAS_ENTITIES if s.asset == asset_key("coupa", "invoices"))
     client = CoupaResource(
         base_url=base, client_id="ml-connector-sandbox", client_secret="sandbox-coupa-secret"
     )

@@ -134,6 +134,7 @@ def _run(base: str, args: argparse.Namespace, seed_seconds: float, day=None) -> 
     from dagster import instance_for_test, materialize
 
     from connector_assets.jde.assets import jde_assets
+    from connector_assets.jde.tables import PO_LINES
     from connector_assets.staging import StagingResource
     from connector_resources.ledger import LedgerResource
 
@@ -149,7 +150,7 @@ def _run(base: str, args: argparse.Namespace, seed_seconds: float, day=None) -> 
                 days[row["UPMJ"]] = days.get(row["UPMJ"], 0) + 1
             busiest = max(days, key=days.get)
         expected = session.count("F4311", [Condition("F4311.UPMJ", "EQUAL", busiest)])
-    lines = next(a for a in jde_assets if a.key.to_user_string() == "jde_po_lines")
+    lines = next(a for a in jde_assets if a.key == PO_LINES.asset)
     with tempfile.TemporaryDirectory() as folder, instance_for_test() as instance:
         resources = {
             "jde": jde,

@@ -8,7 +8,7 @@ One JDE sandbox process (seeded once into ``bench/.data/jde-<scale>.sqlite``) se
 busiest UPMJ day of F4311 (PO lines) each round times, login to logout:
 
 * **ours**: ``JdeAisResource.session()`` + ``connector_assets.jde.extract.read_table``, exactly what the
-  ``jde_po_lines`` asset runs inside its session (rows converted, typed, checked, staged to Parquet,
+  ``jde/po_lines`` asset runs inside its session (rows converted, typed, checked, staged to Parquet,
   cursor and retry queue in a SQLite ledger), without Dagster's run machinery around it;
 * **raw**: ``requests`` with the same login, the same BROWSE body (checked equal to the one our client
   builds, token aside) and page size, following next links and decoding each page's JSON with exact

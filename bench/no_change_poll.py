@@ -6,7 +6,7 @@ Run by hand (not by pytest):
 
 Issue 16's goal: a poll that finds nothing new costs about what its HTTP calls cost, at most 3 s more.
 One JDE sandbox process (seeded once into ``bench/.data/jde-<scale>.sqlite``) serves both sides; the
-tables are F0101 and F0401 (``jde_address_book`` and ``jde_suppliers``, what the supplier flows read).
+tables are F0101 and F0401 (``jde/address_book`` and ``jde/suppliers``, what the supplier flows read).
 
 * **run**: what the daemon's run launcher starts for the poll schedule's run request, in a process of its
   own: a fresh interpreter loads ``connector_assets.definitions``, opens the Dagster instance (a temporary
@@ -45,7 +45,9 @@ from typing import Any
 import requests
 from jde_extract import _start, _stop, raw_ais_login  # the sibling bench: sandbox in its own process
 
-ASSETS = ("jde_address_book", "jde_suppliers")
+from connector_assets.jde.tables import ADDRESS_BOOK, SUPPLIERS
+
+ASSETS = (ADDRESS_BOOK.asset, SUPPLIERS.asset)
 JOB = "jde_sources"
 DATA_SERVICE = "POST /jderest/v2/dataservice"
 REPO = Path(__file__).resolve().parent.parent
@@ -168,7 +170,7 @@ def _child(day: str) -> None:
     """The run worker's part: load the definitions, open the instance, execute the run, report phases."""
     entered_at = time.time()
     started = time.perf_counter()
-    from dagster import AssetKey, DagsterInstance, execute_job
+    from dagster import DagsterInstance, execute_job
     from dagster._core.definitions.reconstruct import ReconstructableRepository
 
     import connector_assets.definitions  # noqa: F401  (timed: what every run process loads)
@@ -183,7 +185,7 @@ def _child(day: str) -> None:
             job,
             instance,
             tags={"dagster/partition": day},
-            asset_selection=[AssetKey(name) for name in ASSETS],
+            asset_selection=list(ASSETS),
         ) as result:
             if not result.success:
                 raise SystemExit(f"run {result.run_id} failed")

@@ -40,9 +40,9 @@ def sensor_status() -> DefaultSensorStatus:
 
 
 def automation_sensor() -> AutomationConditionSensorDefinition:
-    """Evaluates the assets' automation conditions (``ledger_health`` every 15 minutes, the first F0901
-    read and the first staging of each mapping table when missing). Declared here, not left to Dagster's
-    implicit sensor, so it follows the same running / stopped default as everything else."""
+    """Evaluates the assets' automation conditions (``operations/ledger_health`` every 15 minutes, the first
+    F0901 read and the first staging of each mapping table when missing). Declared here, not left to
+    Dagster's implicit sensor, so it follows the same running / stopped default as everything else."""
     return AutomationConditionSensorDefinition(
         "automation_sensor",
         target=AssetSelection.all(),

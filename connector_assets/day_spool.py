@@ -20,6 +20,8 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
+from dagster import AssetKey
+
 from connector_assets.staging import BATCH_ROWS, Column, PartitionWriter, StagingResource, arrow_schema
 
 
@@ -29,7 +31,7 @@ class DaySpool:
     def __init__(
         self,
         staging: StagingResource,
-        asset: str,
+        asset: AssetKey,
         columns: Iterable[Column],
         days: Iterable[date],
         *,
@@ -46,7 +48,9 @@ class DaySpool:
 
     def write(self, day: date, row: dict[str, Any]) -> None:
         if day not in self._pending:
-            raise ValueError(f"{self.asset}: day {day.isoformat()} is not one of this read's days")
+            raise ValueError(
+                f"{self.asset.to_user_string()}: day {day.isoformat()} is not one of this read's days"
+            )
         self._pending[day].append(row)
         self._held += 1
         if self._held >= self.budget:

@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from dagster import AssetKey
+
 from connector_assets.day_spool import DaySpool
 from connector_assets.staging import Column, StagingError, StagingResource, coerce_row
 from connector_resources.ledger import Ledger
@@ -40,7 +42,7 @@ class Stream:
 
     integration: str  # cursor namespace and retry-queue integration ("jde", "procore", ...)
     name: str  # cursor stream ("F0401", "commitments")
-    asset: str
+    asset: AssetKey  # where the day is staged (``StagingResource``)
     columns: tuple[Column, ...]
     key: tuple[str, ...]
     record_id: Callable[[dict[str, Any]], str]
@@ -191,7 +193,7 @@ def read_range(
         return []
     first, last = days[0], days[-1]
     if days != [first + timedelta(days=i) for i in range(len(days))]:
-        raise ValueError(f"{stream.asset}: a range read needs consecutive days, got {days}")
+        raise ValueError(f"{stream.asset.to_user_string()}: a range read needs consecutive days, got {days}")
     window = f"{first.isoformat()}..{last.isoformat()}"
     reads = {day: DayRead(day, "whole day", window=window) for day in days}
     spool = DaySpool(staging, stream.asset, stream.columns, days)

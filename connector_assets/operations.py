@@ -2,11 +2,15 @@
 
 from dagster import AssetExecutionContext, AutomationCondition, MaterializeResult, MetadataValue, asset
 
+from connector_assets.asset_keys import OPERATIONS, asset_key
 from connector_resources.ledger import LedgerResource
+
+LEDGER_HEALTH = asset_key(OPERATIONS, "ledger_health")
 
 
 @asset(
-    group_name="operations",
+    key=LEDGER_HEALTH,
+    group_name=OPERATIONS,
     kinds={"sqlalchemy"},
     automation_condition=AutomationCondition.on_cron("*/15 * * * *"),
     description="Counts from the ledger: cross-references, audit events, open and held retry-queue records, "

@@ -29,12 +29,14 @@ from typing import Any
 
 from dagster import (
     AssetExecutionContext,
+    AssetKey,
     AssetsDefinition,
     BackfillPolicy,
     DailyPartitionsDefinition,
     MaterializeResult,
 )
 
+from connector_assets.asset_keys import asset_key
 from connector_assets.asset_metadata import row_count, staged_schema
 from connector_assets.incremental import (
     DayRead,
@@ -73,12 +75,14 @@ class SaasEntity:
     def __post_init__(self) -> None:
         if not self.key_fields or not all(isinstance(f, str) and f for f in self.key_fields):
             raise ValueError(
-                f"{self.asset}: key_fields must name at least one field, got {self.key_fields!r}"
+                f"{self.system}/{self.entity}: key_fields must name at least one field, got "
+                f"{self.key_fields!r}"
             )
 
     @property
-    def asset(self) -> str:
-        return f"{self.system}_{self.entity}"
+    def asset(self) -> AssetKey:
+        """``[<system>, <entity>]`` (``["coupa", "invoices"]``): the system's group holds its entities."""
+        return asset_key(self.system, self.entity)
 
 
 def column_descriptions(spec: SaasEntity) -> dict[str, str]:
@@ -261,7 +265,7 @@ def build_entity_asset(
     read = reader or read_with_session
 
     @retried_asset(
-        name=spec.asset,
+        key=spec.asset,
         group_name=spec.system,
         kinds={spec.system, "parquet"},
         description=spec.description,
@@ -286,7 +290,7 @@ def build_entity_asset(
         reads, pages, extra = read(spec, client, staging, book, days, today, context.run.run_id)
         if days is None:
             metadata = read_metadata(reads, pages=pages, extra=extra)
-            context.log.info(f"{spec.asset}: {metadata['rows']} records, read whole")
+            context.log.info(f"{spec.asset.to_user_string()}: {metadata['rows']} records, read whole")
             return MaterializeResult(metadata={**metadata, **row_count(staging.count(spec.asset, None))})
         # Dagster records one materialization per partition of the run, each with the result's
         # metadata plus what was added for that partition key (verified on 1.13: the partition's
@@ -297,7 +301,9 @@ def build_entity_asset(
             staged = row_count(staging.count(spec.asset, day))  # an incremental read merged into the day
             context.add_asset_metadata({**day_metadata(day_read), **staged}, partition_key=day)
         metadata = run_metadata(reads, pages=pages, extra=extra)
-        context.log.info(f"{spec.asset}: {metadata['run_rows']} records over {len(reads)} day(s)")
+        context.log.info(
+            f"{spec.asset.to_user_string()}: {metadata['run_rows']} records over {len(reads)} day(s)"
+        )
         return MaterializeResult(metadata=metadata)
 
     return _extract

@@ -27,7 +27,7 @@ from functools import cache
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal
 
-from dagster import ConfigurableResource
+from dagster import AssetKey, ConfigurableResource
 
 from connector_resources import settings
 
@@ -291,18 +291,22 @@ class StagingResource(ConfigurableResource):
         )
         return staging_root(base)
 
-    def path(self, asset: str, partition: str | None) -> Path | UPath:
+    def path(self, asset: AssetKey, partition: str | None) -> Path | UPath:
+        """``<root>/<group>/<name>/<day>.parquet``: one folder per part of the asset's key (``asset_keys``),
+        ``all.parquet`` for an unpartitioned asset."""
+        if not isinstance(asset, AssetKey):  # a flat name would land beside every group's folder
+            raise TypeError(f"staging needs the asset's key (an AssetKey), got {asset!r}")
         name = re.sub(r"[^A-Za-z0-9_.-]", "_", partition or "all")
-        return self.root() / asset / f"{name}.parquet"
+        return self.root().joinpath(*asset.path) / f"{name}.parquet"
 
-    def exists(self, asset: str, partition: str | None) -> bool:
+    def exists(self, asset: AssetKey, partition: str | None) -> bool:
         return self.path(asset, partition).is_file()
 
-    def writer(self, asset: str, partition: str | None, columns: Iterable[Column]) -> PartitionWriter:
+    def writer(self, asset: AssetKey, partition: str | None, columns: Iterable[Column]) -> PartitionWriter:
         return PartitionWriter(self.path(asset, partition), arrow_schema(columns))
 
     def read_batches(
-        self, asset: str, partition: str | None, *, batch_rows: int = BATCH_ROWS
+        self, asset: AssetKey, partition: str | None, *, batch_rows: int = BATCH_ROWS
     ) -> Iterator[pd.DataFrame]:
         """The staged rows as DataFrames of at most ``batch_rows``; nothing if never staged."""
         path = self.path(asset, partition)
@@ -312,7 +316,7 @@ class StagingResource(ConfigurableResource):
             for batch in _parquet(source).iter_batches(batch_size=batch_rows, use_threads=False):
                 yield batch.to_pandas()
 
-    def read_rows(self, asset: str, partition: str | None) -> Iterator[dict[str, Any]]:
+    def read_rows(self, asset: AssetKey, partition: str | None) -> Iterator[dict[str, Any]]:
         path = self.path(asset, partition)
         if not path.is_file():
             return
@@ -320,7 +324,7 @@ class StagingResource(ConfigurableResource):
             for batch in _parquet(source).iter_batches(batch_size=BATCH_ROWS, use_threads=False):
                 yield from batch.to_pylist()
 
-    def count(self, asset: str, partition: str | None) -> int:
+    def count(self, asset: AssetKey, partition: str | None) -> int:
         path = self.path(asset, partition)
         if not path.is_file():
             return 0
@@ -329,7 +333,7 @@ class StagingResource(ConfigurableResource):
 
     def merge(
         self,
-        asset: str,
+        asset: AssetKey,
         partition: str | None,
         columns: list[Column],
         new_rows: Iterable[dict[str, Any]],
@@ -362,7 +366,7 @@ class StagingResource(ConfigurableResource):
 
     def _holds_already(
         self,
-        asset: str,
+        asset: AssetKey,
         partition: str | None,
         fresh: dict[tuple, dict[str, Any]],
         key: Callable[[dict[str, Any]], tuple],

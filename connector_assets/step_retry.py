@@ -56,7 +56,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import requests
-from dagster import Backoff, Failure, Jitter, RetryPolicy, RetryRequested, asset
+from dagster import AssetKey, Backoff, Failure, Jitter, RetryPolicy, RetryRequested, asset
 from dagster._core.definitions.policy import calculate_delay
 
 from connector_assets.staging import StagingError
@@ -318,12 +318,14 @@ def fail_fast(step: str) -> Callable[[F], F]:
     return decorate
 
 
-def retried_asset(*, name: str, **asset_kwargs: Any) -> Callable[[F], Any]:
-    """``dagster.asset`` with the step retry policy and ``fail_fast``: the way to declare a retried asset."""
+def retried_asset(*, key: AssetKey, **asset_kwargs: Any) -> Callable[[F], Any]:
+    """``dagster.asset`` with the step retry policy and ``fail_fast``: the way to declare a retried asset
+    (``key`` from ``connector_assets.asset_keys``)."""
     if "retry_policy" in asset_kwargs:
         raise TypeError("retried_asset sets the retry policy itself (step_retry_policy)")
 
     def decorate(fn: F) -> Any:
-        return asset(name=name, retry_policy=step_retry_policy(), **asset_kwargs)(fail_fast(name)(fn))
+        step = key.to_user_string()
+        return asset(key=key, retry_policy=step_retry_policy(), **asset_kwargs)(fail_fast(step)(fn))
 
     return decorate

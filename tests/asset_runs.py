@@ -16,6 +16,7 @@ from types import ModuleType
 from typing import Any
 
 from dagster import (
+    AssetKey,
     AssetsDefinition,
     DagsterInstance,
     ExecuteInProcessResult,
@@ -24,18 +25,36 @@ from dagster import (
 )
 
 
-def named(names: Iterable[str], assets: Iterable[AssetsDefinition]) -> list[AssetsDefinition]:
-    """The ``assets`` whose key (``a/b``) is among ``names``, in the order of ``assets``."""
-    wanted = set(names)
+def user_string(name: str | AssetKey) -> str:
+    """An asset named as the catalog writes it (``a/b``), or by its key (a production constant)."""
+    return name.to_user_string() if isinstance(name, AssetKey) else name
+
+
+def named(names: Iterable[str | AssetKey], assets: Iterable[AssetsDefinition]) -> list[AssetsDefinition]:
+    """The ``assets`` whose key (``a/b``, or the key) is among ``names``, in the order of ``assets``."""
+    wanted = {user_string(n) for n in names}
     return [a for a in assets if a.key.to_user_string() in wanted]
 
 
+class ByAsset(dict):
+    """A dict by asset (``a/b``) that also answers to the asset's key (a production constant)."""
+
+    def __getitem__(self, name: str | AssetKey) -> Any:
+        return super().__getitem__(user_string(name))
+
+    def __contains__(self, name: object) -> bool:
+        return super().__contains__(user_string(name) if isinstance(name, AssetKey) else name)
+
+    def get(self, name: str | AssetKey, default: Any = None) -> Any:
+        return super().get(user_string(name), default)
+
+
 def metadata_by_asset(result: ExecuteInProcessResult) -> dict[str, dict[str, Any]]:
-    """Each materialized asset's metadata, by its key (``a/b``)."""
-    return {
-        e.asset_key.to_user_string(): e.materialization.metadata
+    """Each materialized asset's metadata, by its key (``a/b``, or the key itself)."""
+    return ByAsset(
+        (e.asset_key.to_user_string(), e.materialization.metadata)
         for e in result.get_asset_materialization_events()
-    }
+    )
 
 
 def materialized(
@@ -51,9 +70,9 @@ def materialized(
 
 def metadata_values(result: ExecuteInProcessResult) -> dict[str, dict[str, Any]]:
     """Each materialized asset's metadata values (plain numbers and text), by asset key."""
-    return {
-        k: {f: getattr(v, "value", v) for f, v in m.items()} for k, m in metadata_by_asset(result).items()
-    }
+    return ByAsset(
+        (k, {f: getattr(v, "value", v) for f, v in m.items()}) for k, m in metadata_by_asset(result).items()
+    )
 
 
 def step_failures(result: ExecuteInProcessResult) -> str:
@@ -67,7 +86,7 @@ def step_failures(result: ExecuteInProcessResult) -> str:
 
 def run_named(
     resources: dict[str, Any],
-    names: Iterable[str],
+    names: Iterable[str | AssetKey],
     assets: list[AssetsDefinition],
     partition: str | None,
     *,
@@ -80,7 +99,7 @@ def run_named(
     if instance is None:
         with instance_for_test() as throwaway:
             return run_named(resources, names, assets, partition, ok=ok, instance=throwaway)
-    names = tuple(names)
+    names = tuple(user_string(n) for n in names)
     chosen = named(names, assets)
     missing = set(names) - {a.key.to_user_string() for a in chosen}
     assert not missing, f"no such asset (yet): {sorted(missing)}"
@@ -153,14 +172,14 @@ class DayRuns:
         return metadata_values(self.materialize(*names, partition=partition, ok=ok))
 
     def run_whole(self, *names: str, ok: bool = True) -> dict[str, dict[str, Any]]:
-        """Unpartitioned assets (mapping tables, ``jde_gl_accounts``)."""
+        """Unpartitioned assets (mapping tables, ``jde/gl_accounts``)."""
         return metadata_values(
             run_named(self.resources, names, self.world_assets(), None, ok=ok, instance=self.instance)
         )
 
     def mapped_keys(self, asset: str, partition: str | None = None) -> set[str]:
         """The source keys a ``*_mapped`` asset staged for the partition."""
-        rows = self.resources["staging"].read_rows(asset, partition or self.day)
+        rows = self.resources["staging"].read_rows(AssetKey.from_user_string(asset), partition or self.day)
         return {json.loads(row["payload"])["source_key"] for row in rows}
 
 

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from dagster import AssetKey
 
 ROOT = Path(__file__).resolve().parents[1]
 LOCATION = "connector"  # workspace.yaml's location_name
@@ -120,7 +121,7 @@ class DagsterServer:
 
     def launch_backfill(self, assets: list[str], partitions: list[str], *, title: str) -> str:
         params = {
-            "assetSelection": [{"path": [name]} for name in assets],
+            "assetSelection": [{"path": key_path(name)} for name in assets],
             "partitionNames": partitions,
             "title": title,
         }
@@ -160,7 +161,7 @@ class DagsterServer:
 
     def partition_status(self, asset: str, partitions: list[str]) -> dict[str, str | None]:
         """``{partition: MATERIALIZED | FAILED | MATERIALIZING | None}`` for daily partitions."""
-        node = self.gql(PARTITION_STATUSES, {"k": {"path": [asset]}})["assetNodeOrError"]
+        node = self.gql(PARTITION_STATUSES, {"k": {"path": key_path(asset)}})["assetNodeOrError"]
         assert node["__typename"] == "AssetNode", node
         statuses = node["assetPartitionStatuses"]
         if statuses["__typename"] == "DefaultPartitionStatuses":
@@ -179,7 +180,7 @@ class DagsterServer:
 
     def materializations(self, asset: str, partitions: list[str]) -> list[dict]:
         """Materializations of ``asset`` in ``partitions``: partition, runId, metadata (label -> value)."""
-        found = self.gql(MATERIALIZATIONS, {"k": {"path": [asset]}, "p": partitions})["assetOrError"]
+        found = self.gql(MATERIALIZATIONS, {"k": {"path": key_path(asset)}, "p": partitions})["assetOrError"]
         assert found["__typename"] == "Asset", found
         return [
             {
@@ -206,8 +207,13 @@ def run_tags(run: dict) -> dict[str, str]:
     return {tag["key"]: tag["value"] for tag in run["tags"]}
 
 
+def key_path(asset: str) -> list[str]:
+    """An asset key as the catalog writes it (``jde_coupa/suppliers_written``), as GraphQL takes it."""
+    return list(AssetKey.from_user_string(asset).path)
+
+
 def run_assets(run: dict) -> set[str]:
-    return {"/".join(key["path"]) for key in run["assetSelection"] or []}
+    return {AssetKey(key["path"]).to_user_string() for key in run["assetSelection"] or []}
 
 
 def _wait_loaded(server: DagsterServer, timeout: float) -> None:

@@ -34,6 +34,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from asset_runs import materialized
+from dagster import AssetKey
 from fusion_procurify_world import FusionProcurifyWorld
 
 from connector_assets.flows.core import Mapped
@@ -44,10 +45,10 @@ from connector_assets.procurify.bill_fields import currency_code
 from connector_resources.fusion.payloads import DraftPurchaseOrder, PurchaseOrderLine
 from connector_sandbox.fusion.vocabulary import CURRENCY_NAMES
 
-BILLS = ("procurify_bills", "fusion_procurify_invoices_mapped")
-INVOICES_MAPPED, INVOICES_WRITTEN = BILLS[1], "fusion_procurify_invoices_written"
-ORDERS = ("procurify_purchase_orders", "fusion_procurify_purchase_orders_mapped")
-ORDERS_MAPPED, ORDERS_WRITTEN = ORDERS[1], "fusion_procurify_purchase_orders_written"
+BILLS = ("procurify/bills", "fusion_procurify/invoices_mapped")
+INVOICES_MAPPED, INVOICES_WRITTEN = BILLS[1], "fusion_procurify/invoices_written"
+ORDERS = ("procurify/purchase_orders", "fusion_procurify/purchase_orders_mapped")
+ORDERS_MAPPED, ORDERS_WRITTEN = ORDERS[1], "fusion_procurify/purchase_orders_written"
 ORDER_PREFIX = "PFY"  # ML_FUSION_PROCURIFY_ORDER_PREFIX's default
 API = "/fscmRestApi/resources/"
 POD_CURRENCIES = frozenset(CURRENCY_NAMES)  # the currencies the Fusion sandbox pod knows (no CAD)
@@ -184,7 +185,7 @@ def statuses(world: FusionProcurifyWorld, status: int) -> int:
 
 def mapped_invoices(world: FusionProcurifyWorld) -> dict[str, Mapped]:
     """The invoices the mapped step staged for the day, by bill uuid."""
-    rows = world.resources["staging"].read_rows("fusion_procurify_invoices_mapped", world.day)
+    rows = world.resources["staging"].read_rows(AssetKey(["fusion_procurify", "invoices_mapped"]), world.day)
     return {m.source_key: m for m in (Mapped.from_payload(json.loads(r["payload"])) for r in rows)}
 
 

@@ -66,9 +66,9 @@ TARGET_OF = {
 }
 # Master data a flow maps with: Fusion's account combinations (read whole) and the two mapping tables.
 MASTER = (
-    "fusion_procurify_account_combinations",
-    "fusion_procurify_account_map",
-    "fusion_procurify_department_map",
+    "fusion_procurify/account_combinations",
+    "fusion_procurify/account_map",
+    "fusion_procurify/department_map",
 )
 FUSION_SCALE = 0.02
 PROCURIFY_SCALE = 0.05

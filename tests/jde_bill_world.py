@@ -46,15 +46,15 @@ ALL_ASSETS = [
 ]
 # The bills flow's master data: JDE's accounts, BILL's chart and departments, and the mapping tables.
 MASTER = (
-    "jde_gl_accounts",
-    "bill_chart_of_accounts",
-    "bill_departments",
-    "jde_bill_account_map",
-    "jde_bill_department_map",
-    "jde_bill_payment_terms_map",
+    "jde/gl_accounts",
+    "bill/chart_of_accounts",
+    "bill/departments",
+    "jde_bill/account_map",
+    "jde_bill/department_map",
+    "jde_bill/payment_terms_map",
 )
-ORDER_SOURCES = ("jde_po_headers", "jde_po_lines", "jde_ap_ledger")  # the bills flow's JDE documents
-SUPPLIER_SOURCES = ("jde_suppliers", "jde_address_book")  # the vendors flow's JDE records
+ORDER_SOURCES = ("jde/po_headers", "jde/po_lines", "jde/ap_ledger")  # the bills flow's JDE documents
+SUPPLIER_SOURCES = ("jde/suppliers", "jde/address_book")  # the vendors flow's JDE records
 # JDE at scale 0.02 and BILL at 0.05, BILL's retry backoff shortened; runs take ``busy_day()``.
 INTEGRATION_WORLD = Integration(
     name="jde_bill",

@@ -44,12 +44,12 @@ from connector_assets.integrations.jde_procurify.purchase_orders import order_po
 from connector_assets.integrations.jde_procurify.vendor_pairs import an8_key
 from connector_assets.jde.targets import CREATE_VOUCHERS
 
-BILLS_MAPPED, BILLS_WRITTEN = "jde_procurify_bills_mapped", "jde_procurify_bills_written"
-BILLS = ("procurify_bills", BILLS_MAPPED)
-ORDERS_MAPPED = "jde_procurify_purchase_orders_mapped"
-ORDERS_WRITTEN = "jde_procurify_purchase_orders_written"
-ORDERS = ("jde_po_headers", "jde_po_lines", ORDERS_MAPPED)
-CODES = ("jde_procurify_account_codes_mapped", "jde_procurify_account_codes_written")
+BILLS_MAPPED, BILLS_WRITTEN = "jde_procurify/bills_mapped", "jde_procurify/bills_written"
+BILLS = ("procurify/bills", BILLS_MAPPED)
+ORDERS_MAPPED = "jde_procurify/purchase_orders_mapped"
+ORDERS_WRITTEN = "jde_procurify/purchase_orders_written"
+ORDERS = ("jde/po_headers", "jde/po_lines", ORDERS_MAPPED)
+CODES = ("jde_procurify/account_codes_mapped", "jde_procurify/account_codes_written")
 # The account scope of these proofs: expense accounts and the stock lines' inventory account (BU.1410) get
 # Procurify codes of their own, so every approved order of the sandbox maps (the account flow's own tests
 # prove the refusal of an account without a code).

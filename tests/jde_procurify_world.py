@@ -71,9 +71,9 @@ TARGET_OF = {
     "bill_paid": "procurify",
 }
 # Master data a flow maps with: F0901 (read whole) and the two mapping tables.
-MASTER = ("jde_gl_accounts", "jde_procurify_account_map", "jde_procurify_department_map")
-SUPPLIER_SOURCES = ("jde_suppliers", "jde_address_book")  # the suppliers flow's JDE records
-ORDER_SOURCES = ("jde_po_headers", "jde_po_lines")  # the purchase orders flow's JDE documents
+MASTER = ("jde/gl_accounts", "jde_procurify/account_map", "jde_procurify/department_map")
+SUPPLIER_SOURCES = ("jde/suppliers", "jde/address_book")  # the suppliers flow's JDE records
+ORDER_SOURCES = ("jde/po_headers", "jde/po_lines")  # the purchase orders flow's JDE documents
 BATCH_USER = "MLPRCFY"  # ML_JDE_PROCURIFY_BATCH_USER's default: the EDUS of the bills flow's batches
 
 

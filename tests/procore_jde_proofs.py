@@ -31,9 +31,9 @@ from connector_assets.integrations.procore_jde.voucher_mappers import BatchKey
 from connector_assets.jde.purchase_orders import CREATE_PURCHASE_ORDER
 from connector_assets.jde.targets import CREATE_VOUCHERS
 
-MASTER = ("jde_gl_accounts", "procore_jde_project_map", "procore_jde_cost_code_map")
-ORDERS_MAPPED, ORDERS_WRITTEN = "procore_jde_purchase_orders_mapped", "procore_jde_purchase_orders_written"
-VOUCHERS_MAPPED, VOUCHERS_WRITTEN = "procore_jde_vouchers_mapped", "procore_jde_vouchers_written"
+MASTER = ("jde/gl_accounts", "procore_jde/project_map", "procore_jde/cost_code_map")
+ORDERS_MAPPED, ORDERS_WRITTEN = "procore_jde/purchase_orders_mapped", "procore_jde/purchase_orders_written"
+VOUCHERS_MAPPED, VOUCHERS_WRITTEN = "procore_jde/vouchers_mapped", "procore_jde/vouchers_written"
 APPROVED = ("approved", "approved_as_noted")
 # Runs here mix the day's source read with its flow assets; the kit silences this for Dagster only.
 SILENCED = [

@@ -32,7 +32,7 @@ from typing import Any, TypeVar
 
 import requests
 from asset_runs import DayRuns, today
-from dagster import AssetsDefinition
+from dagster import AssetKey, AssetsDefinition
 from flow_proofs import audit_counts, ledger_xrefs, open_queue
 from sandbox_logins import LOGINS, fusion_resource, on_simulator, procurify_resource
 
@@ -160,7 +160,7 @@ class PairWorld(DayRuns):
 
     def staged(self, asset: str, partition: str | None = None) -> list[dict[str, Any]]:
         """The records a source asset staged for the partition (the API's objects, parsed)."""
-        rows = self.resources["staging"].read_rows(asset, partition or self.day)
+        rows = self.resources["staging"].read_rows(AssetKey.from_user_string(asset), partition or self.day)
         return [json.loads(row["record"]) for row in rows]
 
     def remote(self, **fields: Mapping[str, Any]) -> dict[str, Any]:

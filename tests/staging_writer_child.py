@@ -17,6 +17,7 @@ import time
 from datetime import date
 
 import pyarrow as pa
+from dagster import AssetKey
 
 from connector_assets.staging import (
     BATCH_ROWS,
@@ -63,7 +64,7 @@ def _status_mb(field: str) -> float:
     raise RuntimeError(f"no {field} in /proc/self/status")
 
 
-def midway(staging: StagingResource, asset: str, partition: str) -> None:
+def midway(staging: StagingResource, asset: AssetKey, partition: str) -> None:
     writer = staging.writer(asset, partition, COLUMNS)
     written, told = 0, False
     while True:
@@ -76,7 +77,7 @@ def midway(staging: StagingResource, asset: str, partition: str) -> None:
             time.sleep(0.01)
 
 
-def million(staging: StagingResource, asset: str, partition: str) -> None:
+def million(staging: StagingResource, asset: AssetKey, partition: str) -> None:
     rows = 1_000_000
     started = time.process_time()
     writer = staging.writer(asset, partition, COLUMNS)
@@ -111,4 +112,6 @@ def million(staging: StagingResource, asset: str, partition: str) -> None:
 
 if __name__ == "__main__":
     base, asset, partition, mode = sys.argv[1:5]
-    {"midway": midway, "million": million}[mode](StagingResource(base_dir=base), asset, partition)
+    {"midway": midway, "million": million}[mode](
+        StagingResource(base_dir=base), AssetKey.from_user_string(asset), partition
+    )

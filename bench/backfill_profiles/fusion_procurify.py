@@ -50,7 +50,6 @@ from typing import Any
 
 import backfill as kit  # the bench's harness: simulators, discovery, CPU phase, tables
 from backfill_profiles.jde_procurify import JdeProcurifyFound, procurify_rate_option
-from dagster import AssetKey
 
 PACKAGE = "connector_assets.integrations.fusion_procurify"
 # The simulators' own sandbox applications (their settings' defaults), never real secrets.
@@ -214,7 +213,7 @@ class Phase:
         # partition of the range: the counts are one event's, not their sum.
         counts: Counter[str] = Counter()
         for event in result.get_asset_materialization_events():
-            if event.asset_key.to_user_string() == f"{flow}_written":
+            if event.asset_key == kit.flow_key(flow, "written"):
                 counts = Counter(
                     {
                         key: value.value
@@ -350,8 +349,7 @@ def _run(args: argparse.Namespace, fusion_url: str, procurify_url: str) -> dict[
         whole_sources = [
             a
             for a in found.pure_lookups
-            if not a.key.to_user_string().startswith("fusion_procurify_")
-            and any(a.key in _deps_of(found, s) for s in found.whole)
+            if a.key.path[0] != "fusion_procurify" and any(a.key in _deps_of(found, s) for s in found.whole)
         ]
         lookups = [a for a in found.pure_lookups if a not in whole_sources]
         kit.stage_lookups(materialize, lookups, report)
@@ -401,7 +399,7 @@ def _run(args: argparse.Namespace, fusion_url: str, procurify_url: str) -> dict[
 
 def _deps_of(found: Any, spec: Any) -> set[Any]:
     """What a flow's mapped step reads."""
-    return set(found.graph[AssetKey(f"{spec.flow}_mapped")].dependency_keys)
+    return set(found.graph[spec.key("mapped")].dependency_keys)
 
 
 def _catch_up(phase: Phase, found: Any, resources: dict[str, Any], ledger: Any) -> dict[str, Any]:

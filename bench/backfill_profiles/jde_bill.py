@@ -198,9 +198,9 @@ def _phase(
     after = meter.read()
     steps = kit._step_seconds(instance, result.run_id)
     written = {
-        e.asset_key.to_user_string().removesuffix("_written"): e.materialization.metadata
+        kit.written_flow(e.asset_key).flow: e.materialization.metadata
         for e in result.get_asset_materialization_events()
-        if e.asset_key.to_user_string().endswith("_written")
+        if kit.written_flow(e.asset_key) is not None
     }
     by_flow = {
         flow: {k: m[k].value for k in (*WRITTEN, "skip", "fail", "queued_held") if k in m}
@@ -211,7 +211,7 @@ def _phase(
     bill_write_calls = sum(
         m["api_calls"].value for f, m in written.items() if f in bill_flows and "api_calls" in m
     )
-    bill_write_seconds = sum(v for k, v in steps.items() if k.removesuffix("_written") in bill_flows)
+    bill_write_seconds = sum(v for k, v in steps.items() if k in {kit.flow_steps(f)[1] for f in bill_flows})
     calls = meter.delta(before, after)
     rate = bill_write_calls / bill_write_seconds if bill_write_seconds else None
     figures = {
@@ -268,11 +268,11 @@ def _catch_up(
         raise_on_error=False,
     )
     synced = {
-        e.asset_key.to_user_string().removesuffix("_written"): sum(
+        kit.written_flow(e.asset_key).flow: sum(
             e.materialization.metadata[k].value for k in WRITTEN if k in e.materialization.metadata
         )
         for e in run.get_asset_materialization_events()
-        if e.asset_key.to_user_string().endswith("_written")
+        if kit.written_flow(e.asset_key) is not None
     }
     due = ledger.due(limit=100_000)
     replayed_at = time.monotonic()

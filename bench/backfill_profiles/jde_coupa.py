@@ -37,6 +37,7 @@ def run(args: argparse.Namespace, sandboxes: kit.Sandboxes) -> dict:
 def _run(args: argparse.Namespace, jde_url: str, coupa_url: str) -> dict:
     from dagster import AssetsDefinition, instance_for_test, materialize
 
+    from connector_assets.asset_keys import asset_key
     from connector_assets.integrations.coupa_jde.declaration import coupa_jde_assets
     from connector_assets.integrations.jde_coupa.invoices import jde_coupa_invoice_assets
     from connector_assets.integrations.jde_coupa.purchase_orders import jde_coupa_po_assets
@@ -50,20 +51,24 @@ def _run(args: argparse.Namespace, jde_url: str, coupa_url: str) -> dict:
     # Sources, then every flow of the integration (the unpartitioned account-map assets are not part of a
     # partitioned run: the tables are read from their files directly by the flows).
     sources = {
-        "jde_suppliers",
-        "jde_address_book",
-        "jde_po_headers",
-        "jde_po_lines",
-        "jde_ap_ledger",
-        "coupa_invoices",
-        "coupa_payments",
+        asset_key("jde", "suppliers"),
+        asset_key("jde", "address_book"),
+        asset_key("jde", "po_headers"),
+        asset_key("jde", "po_lines"),
+        asset_key("jde", "ap_ledger"),
+        asset_key("coupa", "invoices"),
+        asset_key("coupa", "payments"),
     }
     flow_assets = [*jde_coupa_assets, *jde_coupa_po_assets, *jde_coupa_invoice_assets, *coupa_jde_assets]
-    unpartitioned = {"jde_coupa_account_map", "coupa_jde_account_map", "jde_coupa_payment_terms_map"}
-    flows = {a.key.to_user_string() for a in flow_assets} - unpartitioned
+    unpartitioned = {
+        asset_key("jde_coupa", "account_map"),
+        asset_key("coupa_jde", "account_map"),
+        asset_key("jde_coupa", "payment_terms_map"),
+    }
+    flows = {a.key for a in flow_assets} - unpartitioned
     # Executable assets only: each flow's list also holds its target (``<flow>_in_<target>``), owned by it.
     every = [a for a in [*jde_assets, *saas_assets, *flow_assets] if isinstance(a, AssetsDefinition)]
-    assets = [a for a in every if a.key.to_user_string() in sources | flows]
+    assets = [a for a in every if a.key in sources | flows]
     end = date.today() - timedelta(days=1)
     start = end - timedelta(days=args.days - 1)
     with tempfile.TemporaryDirectory() as folder, instance_for_test() as instance:
@@ -84,7 +89,7 @@ def _run(args: argparse.Namespace, jde_url: str, coupa_url: str) -> dict:
             "ML_COUPA_JDE_ACCOUNT_MAP",
             str(Path(__file__).parents[2] / "mappings" / "sandbox" / "coupa_jde_accounts.csv"),
         )
-        lookups = [a for a in every if a.key.to_user_string() in ("jde_gl_accounts", *unpartitioned)]
+        lookups = [a for a in every if a.key in {asset_key("jde", "gl_accounts"), *unpartitioned}]
         assert materialize(lookups, resources=resources, instance=instance).success
         aligned = _align_supplier_numbers(resources, coupa_url)
         before = requests.get(f"{coupa_url}/sandbox/state", timeout=30).json()
@@ -115,13 +120,13 @@ def _run(args: argparse.Namespace, jde_url: str, coupa_url: str) -> dict:
         queue = ledger.open_items(limit=100_000)  # what is still queued after the catch-up
         refusals = Counter(f"{i.integration}/{i.flow}: " + kit._reason_kind(i.reason) for i in queue)
         written = {
-            e.asset_key.to_user_string(): e.materialization.metadata
+            kit.written_flow(e.asset_key).flow: e.materialization.metadata
             for e in result.get_asset_materialization_events()
-            if e.asset_key.to_user_string().endswith("_written")
+            if kit.written_flow(e.asset_key) is not None
         }
     records = sum(m[k].value for m in written.values() for k in ("create", "update", "adopt"))
     calls = _total(after) - _total(before)
-    write_seconds = sum(v for k, v in steps.items() if k.endswith("_written"))
+    write_seconds = sum(v for k, v in steps.items() if k in {kit.flow_steps(f)[1] for f in written})
     return {
         "command": kit.command(),
         "days": args.days,
@@ -130,8 +135,7 @@ def _run(args: argparse.Namespace, jde_url: str, coupa_url: str) -> dict:
         "coupa_suppliers_renumbered_to_jde": aligned,
         "records_written": records,
         "written_per_flow": {
-            k.removesuffix("_written"): sum(m[a].value for a in ("create", "update", "adopt"))
-            for k, m in written.items()
+            k: sum(m[a].value for a in ("create", "update", "adopt")) for k, m in written.items()
         },
         "failed": sum(m["fail"].value for m in written.values()),
         "queued_by_reason": dict(refusals.most_common(8)),
@@ -155,7 +159,9 @@ def _catch_up(resources: dict, instance, ledger, assets: list, day: date, coupa_
     ``replay_due_records`` schedule), each record read from its source again and written once."""
     from dagster import materialize
 
+    from connector_assets.asset_keys import asset_key
     from connector_assets.integrations import coupa_jde, jde_coupa
+    from connector_assets.integrations.jde_coupa.suppliers import SUPPLIERS_FLOW
     from connector_resources.replay import replay_items
 
     # The production registrations, with the bench's resources instead of the settings'.
@@ -167,7 +173,8 @@ def _catch_up(resources: dict, instance, ledger, assets: list, day: date, coupa_
     sync = [
         a
         for a in assets
-        if a.key.to_user_string().startswith(("jde_suppliers", "jde_address_book", "jde_coupa_suppliers"))
+        if a.key in {asset_key("jde", "suppliers"), asset_key("jde", "address_book")}
+        or a.key in {SUPPLIERS_FLOW.key("mapped"), SUPPLIERS_FLOW.key("written")}
     ]
     synced = materialize(sync, resources=resources, instance=instance, partition_key=day.isoformat())
     assert synced.success
@@ -175,7 +182,7 @@ def _catch_up(resources: dict, instance, ledger, assets: list, day: date, coupa_
     suppliers_written = sum(
         e.materialization.metadata[action].value
         for e in synced.get_asset_materialization_events()
-        if e.asset_key.to_user_string().endswith("_written")
+        if kit.written_flow(e.asset_key) is not None
         for action in ("create", "update", "adopt")
     )
     released = ledger.due(limit=100_000)

@@ -51,7 +51,6 @@ from typing import Any
 
 import backfill as kit  # the bench's harness: simulators, discovery, CPU phase, tables
 import requests
-from dagster import AssetKey
 
 PACKAGE = "connector_assets.integrations.jde_procurify"
 # The Procurify simulator's own sandbox application (its settings' default), never a real secret.
@@ -134,7 +133,7 @@ class JdeProcurifyFound(kit.Found):
         """The unpartitioned flows' steps and the unpartitioned assets downstream of them (e.g. the
         account-code orphans report)."""
         keys = {a.key for a in self.lookups}
-        steps = {AssetKey(f"{s.flow}_{step}") for s in self.all_flows for step in ("mapped", "written")}
+        steps = {s.key(step) for s in self.all_flows for step in ("mapped", "written")}
         taken = steps & keys
         grown = True
         while grown:
@@ -151,7 +150,7 @@ class JdeProcurifyFound(kit.Found):
 
     @property
     def whole(self) -> list[Any]:
-        return [s for s in self.all_flows if self.graph[AssetKey(f"{s.flow}_mapped")].partitions_def is None]
+        return [s for s in self.all_flows if self.graph[s.key("mapped")].partitions_def is None]
 
     @property
     def pure_lookups(self) -> list[Any]:
@@ -419,11 +418,11 @@ class _Phase:
         seconds, cpu = time.monotonic() - started, kit._cpu_seconds() - cpu
         sandbox = self.meter.delta(before, self.meter.read())
         written = {
-            e.asset_key.to_user_string().removesuffix("_written"): {
+            kit.written_flow(e.asset_key).flow: {
                 k: v.value for k, v in e.materialization.metadata.items() if isinstance(v.value, int)
             }
             for e in result.get_asset_materialization_events()
-            if e.asset_key.to_user_string().endswith("_written")
+            if kit.written_flow(e.asset_key) is not None
         }
         records = sum(m.get(k, 0) for m in written.values() for k in WRITTEN)
         steps = _on_steps(
@@ -432,9 +431,7 @@ class _Phase:
         per_flow = {}
         for flow, counts in written.items():
             done = sum(counts.get(k, 0) for k in WRITTEN)
-            flow_seconds = sum(
-                s["seconds"] for k, s in steps.items() if k in (f"{flow}_mapped", f"{flow}_written")
-            )
+            flow_seconds = sum(s["seconds"] for k, s in steps.items() if k in kit.flow_steps(flow))
             per_flow[flow] = {
                 **{k: counts[k] for k in COUNTS if k in counts},
                 "mapped_and_written_seconds": round(flow_seconds, 1),
@@ -534,7 +531,7 @@ def _no_change_poll(
             assets, run = found.whole_assets, {}
         else:
             assets = found.run_assets([spec])
-            key = _today_key(found.graph[AssetKey(f"{spec.flow}_mapped")].partitions_def)
+            key = _today_key(found.graph[spec.key("mapped")].partitions_def)
             run = {"partition_key": key}
         figures = {}
         for attempt in ("first", "second"):
@@ -545,7 +542,7 @@ def _no_change_poll(
             written = sum(
                 e.materialization.metadata[k].value
                 for e in result.get_asset_materialization_events()
-                if e.asset_key.to_user_string() == f"{spec.flow}_written"
+                if e.asset_key == spec.key("written")
                 for k in WRITTEN
                 if k in e.materialization.metadata
             )

@@ -289,11 +289,11 @@ def _backfill(
     sandbox = meter.delta(before, meter.read())
     failures = [kit._failure_text(e) for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
     written = {
-        e.asset_key.to_user_string().removesuffix("_written"): {
+        kit.written_flow(e.asset_key).flow: {
             k: v.value for k, v in e.materialization.metadata.items() if isinstance(v.value, int)
         }
         for e in result.get_asset_materialization_events()
-        if e.asset_key.to_user_string().endswith("_written")
+        if kit.written_flow(e.asset_key) is not None
     }
     records = sum(m.get(k, 0) for m in written.values() for k in WRITTEN)
     steps = _on_steps(
@@ -302,9 +302,7 @@ def _backfill(
     per_flow = {}
     for flow, counts in written.items():
         done = sum(counts.get(k, 0) for k in WRITTEN)
-        flow_seconds = sum(
-            s["seconds"] for k, s in steps.items() if k in (f"{flow}_mapped", f"{flow}_written")
-        )
+        flow_seconds = sum(s["seconds"] for k, s in steps.items() if k in kit.flow_steps(flow))
         per_flow[flow] = {
             **{
                 k: counts[k]

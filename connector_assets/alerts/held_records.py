@@ -3,8 +3,8 @@ supplier means the supplier never synced, and someone must look.
 
 A hold grows old between runs, when no ``_written`` check runs to notice; so a sensor reads the ledger's
 retry queue every 15 minutes. It records what it found as the ``no_overdue_holds`` check of
-``ledger_health`` (WARN, the counts per flow and reasons), so the asset's Checks tab shows the same fact,
-and alerts once per newly overdue record (its cursor is the highest queue id alerted).
+``operations/ledger_health`` (WARN, the counts per flow and reasons), so the asset's Checks tab shows the
+same fact, and alerts once per newly overdue record (its cursor is the highest queue id alerted).
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from dagster import (
     AssetCheckEvaluation,
     AssetCheckResult,
     AssetCheckSeverity,
-    AssetKey,
     MetadataValue,
     SensorDefinition,
     SensorEvaluationContext,
@@ -34,9 +33,9 @@ from connector_assets.alerts.channels import NO_CHANNEL, any_channel
 from connector_assets.alerts.delivery import deliver
 from connector_assets.alerts.status import alert_sensor_status
 from connector_assets.flows.written_check import HELD_ALERT_ENV, held_alert_hours, reason_class
+from connector_assets.operations import LEDGER_HEALTH
 from connector_resources.ledger import Ledger, LedgerResource, QueueItem
 
-LEDGER_HEALTH = AssetKey("ledger_health")
 CHECK = "no_overdue_holds"
 HELD_LIMIT = 100_000
 TOP = 10

@@ -1,7 +1,7 @@
 """BILL's chart of accounts and departments as staged: what a bill line's classification ids are checked
 against before anything is sent.
 
-The snapshots ``bill_chart_of_accounts`` / ``bill_departments`` are BILL source assets
+The snapshots ``bill/chart_of_accounts`` / ``bill/departments`` are BILL source assets
 (``connector_assets/saas_assets.py``); any integration writing bills to BILL reads them here, whichever
 system its mapping tables key the ids by.
 """
@@ -11,10 +11,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from dagster import Failure
+from dagster import AssetKey, Failure
 
-CHART_OF_ACCOUNTS_ASSET = "bill_chart_of_accounts"
-DEPARTMENTS_ASSET = "bill_departments"
+from connector_assets.asset_keys import asset_key
+
+CHART_OF_ACCOUNTS_ASSET = asset_key("bill", "chart_of_accounts")
+DEPARTMENTS_ASSET = asset_key("bill", "departments")
 
 
 @dataclass(frozen=True)
@@ -23,13 +25,14 @@ class BillClassification:
     archived: bool
 
 
-def bill_classifications(staging: Any, asset: str) -> dict[str, BillClassification]:
+def bill_classifications(staging: Any, asset: AssetKey) -> dict[str, BillClassification]:
     """A staged BILL snapshot (chart of accounts or departments): id -> name and archived flag.
 
     Never staged is systemic (every line would be refused), so it fails the step naming the asset."""
     if not staging.exists(asset, None):
         raise Failure(
-            f"the BILL snapshot {asset} was never read on this instance: materialize {asset}, then rerun"
+            f"the BILL snapshot {asset.to_user_string()} was never read on this instance: materialize "
+            f"{asset.to_user_string()}, then rerun"
         )
     found: dict[str, BillClassification] = {}
     for row in staging.read_rows(asset, None):

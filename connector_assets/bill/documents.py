@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from connector_assets.asset_keys import asset_key
 from connector_assets.flows.documents import DocumentSource, Version
 from connector_resources.bill.changes import UnsupportedQuery
 from connector_resources.bill.errors import BillNotFoundError
@@ -127,6 +128,7 @@ def read_current(context: Any, records: list[dict[str, Any]]) -> list[list[Versi
 
 PAYMENTS = DocumentSource(
     name="bill_payments",
+    asset=asset_key("bill", "payments"),
     system="bill",
     record_of=_record_of,
     changed_at=lambda record: bill_time(record.get("updatedTime")),

@@ -1,6 +1,6 @@
 """A bill line's BILL classifications (chart-of-accounts id, department id) from an integration's two
 mapping tables, checked on BILL's side before anything is sent: each id in BILL and not archived (the
-staged ``bill_chart_of_accounts`` / ``bill_departments``, ``classifications``).
+staged ``bill/chart_of_accounts`` / ``bill/departments``, ``classifications``).
 
 Used by JDE -> BILL bills (``integrations/jde_bill/bill_mappings.py``, ``LineCoder``): the integration
 checks its own side first (the account and business unit exist in its system, ``unit_problem``) and names

@@ -1,7 +1,7 @@
 """A BILL payments flow's own read of its day's payments: its polling fallback needs no other job.
 
 Webhooks can be lost and the BILL source poll (``bill_sources``) is optional, so a flow applying BILL
-payments (JD Edwards' today) calls this from its mapped step: the day's ``bill_payments`` partition is
+payments (JD Edwards' today) calls this from its mapped step: the day's ``bill/payments`` partition is
 read before the day's documents are collected, through the very reader the poll uses
 (``connector_assets.saas.read_with_session``: BILL's change feed on ``updatedTime``, paginated), into the
 same staged partition, with the same ledger cursor. So when both run, neither reads twice what the
@@ -24,15 +24,15 @@ from connector_assets.incremental import DayRead
 
 
 def _payments_entity() -> Any:
-    """The ``bill_payments`` source asset's entity (imported late: the SaaS assets build every client)."""
+    """The ``bill/payments`` source asset's entity (imported late: the SaaS assets build every client)."""
     from connector_assets.saas_assets import SAAS_ENTITIES
 
-    return next(spec for spec in SAAS_ENTITIES if spec.asset == PAYMENTS.name)
+    return next(spec for spec in SAAS_ENTITIES if spec.asset == PAYMENTS.asset)
 
 
 def _staged_at(staging: Any, partition: str) -> datetime | None:
-    """When the day's staged ``bill_payments`` file was last written (UTC), None if never or unknown."""
-    path = staging.path(PAYMENTS.name, partition)
+    """When the day's staged ``bill/payments`` file was last written (UTC), None if never or unknown."""
+    path = staging.path(PAYMENTS.asset, partition)
     try:
         if not path.is_file():
             return None
@@ -69,7 +69,8 @@ def read_payments_day(context: Any, partition: str | None) -> DayRead | None:
     )
     [read] = reads
     context.log.info(
-        f"{PAYMENTS.name} {partition}: read by the payments flow itself ({read.mode}): {read.rows} "
+        f"{PAYMENTS.asset.to_user_string()} {partition}: read by the payments flow itself ({read.mode}): "
+        f"{read.rows} "
         f"payment(s) in {pages} page(s)"
     )
     return read

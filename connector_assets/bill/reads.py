@@ -10,6 +10,8 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
+from dagster import AssetKey
+
 from connector_resources.bill.changes import UnsupportedQuery
 from connector_resources.bill.errors import BillNotFoundError
 from connector_resources.bill.listing import clause
@@ -37,12 +39,14 @@ def bill_by_id(session: Any, entity: str, ids: Iterable[str]) -> dict[str, dict[
     return found
 
 
-def staged_records(staging: Any, asset_name: str, day: str) -> list[dict[str, Any]]:
+def staged_records(staging: Any, asset_name: AssetKey, day: str) -> list[dict[str, Any]]:
     """The BILL records a poll staged for the UTC ``day`` (their JSON documents)."""
     return [json.loads(row["record"]) for row in staging.read_rows(asset_name, day)]
 
 
-def staged_between(staging: Any, asset_name: str, start: datetime, end: datetime) -> list[dict[str, Any]]:
+def staged_between(
+    staging: Any, asset_name: AssetKey, start: datetime, end: datetime
+) -> list[dict[str, Any]]:
     """The BILL records a poll staged whose change time is in [``start``, ``end``) (naive UTC): the one or
     two UTC partitions the window overlaps are read. A UTC day not polled yet contributes nothing."""
     records = []
@@ -54,7 +58,7 @@ def staged_between(staging: Any, asset_name: str, start: datetime, end: datetime
     return records
 
 
-def staged_in_day(staging: Any, asset_name: str, day: str, zone: tzinfo) -> list[dict[str, Any]]:
+def staged_in_day(staging: Any, asset_name: AssetKey, day: str, zone: tzinfo) -> list[dict[str, Any]]:
     """The BILL records a poll staged that changed within ``day`` in the time zone ``zone`` (midnight to
     midnight there: another system's day, JD Edwards' for JDE <-> BILL), read as ``staged_between``."""
     start = datetime.combine(date.fromisoformat(day), time(), zone).astimezone(UTC).replace(tzinfo=None)

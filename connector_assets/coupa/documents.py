@@ -1,7 +1,7 @@
 """Coupa documents, wherever they came from: a call-out in the webhook inbox or the day's poll.
 
 Coupa call-outs land in the ledger's webhook inbox (sources ``coupa_invoices`` / ``coupa_payments``) the
-moment a document changes; the poll of ``coupa_invoices`` / ``coupa_payments`` (a UTC day partition on
+moment a document changes; the poll of ``coupa/invoices`` / ``coupa/payments`` (a UTC day partition on
 ``updated-at``) is the fallback for call-outs that never arrived. The shared collector
 (``connector_assets.flows.documents``) reads both; what is Coupa's own is here: where the record sits in
 a call-out, how its ``updated-at`` reads, how a replay reads the current version back.
@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
+from connector_assets.asset_keys import asset_key
 from connector_assets.flows.documents import DocumentSource, Version, utc
 
 
@@ -44,9 +45,12 @@ def _record_of(payload: Any) -> dict[str, Any] | None:
     return payload["data"] if isinstance(payload.get("data"), dict) else payload
 
 
-def _coupa_source(name: str) -> DocumentSource:
+def _coupa_source(entity: str) -> DocumentSource:
+    """Coupa's ``entity`` as a webhook source: inbox source ``coupa_<entity>`` (the receiver's, in
+    ``connector_resources.webhooks``), staged poll asset ``coupa/<entity>``."""
     return DocumentSource(
-        name=name,
+        name=f"coupa_{entity}",
+        asset=asset_key("coupa", entity),
         system="coupa",
         record_of=_record_of,
         changed_at=lambda record: coupa_time(record.get("updated-at")),
@@ -55,9 +59,8 @@ def _coupa_source(name: str) -> DocumentSource:
     )
 
 
-# The staged poll asset and the webhook inbox source share each name.
-INVOICES = _coupa_source("coupa_invoices")
-PAYMENTS = _coupa_source("coupa_payments")
+INVOICES = _coupa_source("invoices")
+PAYMENTS = _coupa_source("payments")
 
 
 def current_versions(coupa: Any, entity: str, document_ids: Iterable[str]) -> list[Version]:

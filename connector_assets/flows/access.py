@@ -49,17 +49,17 @@ def flow_access(defs: Definitions | None = None) -> FlowAccess:
 
     if defs is None:
         from connector_assets.definitions import defs
-    staged: dict[str, tuple[str, str]] = {t.asset: ("JDE", t.table) for t in JDE_TABLES}
+    staged: dict[AssetKey, tuple[str, str]] = {t.asset: ("JDE", t.table) for t in JDE_TABLES}
     staged.update({s.asset: (s.system, s.entity) for s in SAAS_ENTITIES})
     graph = defs.resolve_asset_graph()
     access = FlowAccess()
     for flow, spec in sorted(FLOW_SPECS.items()):
-        mapped = AssetKey(f"{flow}_mapped")
+        mapped = spec.key("mapped")
         if not graph.has(mapped):
             continue
         for parent in graph.get(mapped).parent_keys:
-            if parent.to_user_string() in staged:
-                system, name = staged[parent.to_user_string()]
+            if parent in staged:
+                system, name = staged[parent]
                 access.add("reads", system, name, flow)
         for kind, declared in (("reads", spec.reads), ("writes", spec.writes)):
             for system, names in declared.items():

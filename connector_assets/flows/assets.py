@@ -191,9 +191,10 @@ def runs_ended_in(instance: DagsterInstance) -> Callable[[str], bool]:
     return ended
 
 
-def target_asset_name(spec: FlowSpec) -> str:
-    """``<flow>_in_<target>``: the target system's records of the flow, downstream of ``<flow>_written``."""
-    return f"{spec.flow}_in_{spec.target_system.lower()}"
+def target_asset_name(spec: FlowSpec) -> AssetKey:
+    """``[<integration>, <flow>_in_<target>]``: the target system's records of the flow, downstream of
+    ``<flow>_written``."""
+    return spec.key(f"in_{spec.target_system.lower()}")
 
 
 def target_asset(spec: FlowSpec, partitions_def: PartitionsDefinition | None, group: str) -> AssetSpec:
@@ -202,11 +203,11 @@ def target_asset(spec: FlowSpec, partitions_def: PartitionsDefinition | None, gr
     Not materialized by this project: the target owns them. Each write step observes it for its day
     (how many of the day's records the target holds, by action), so lineage reads source -> mapped ->
     written -> target -> reconciliation, and the target's own page shows what reached it per day. It
-    cannot be the target system's source asset itself (e.g. ``coupa_invoices``): flows run both ways, and
+    cannot be the target system's source asset itself (e.g. ``coupa/invoices``): flows run both ways, and
     that would close a cycle."""
     return AssetSpec(
         target_asset_name(spec),
-        deps=[AssetKey(f"{spec.flow}_written")],
+        deps=[spec.key("written")],
         group_name=group,
         kinds={spec.target_system.lower()},
         partitions_def=partitions_def,
@@ -221,35 +222,47 @@ def executable_keys(assets: Iterable[AssetsDefinition | AssetSpec]) -> list[Asse
     return [a.key for a in assets if isinstance(a, AssetsDefinition)]
 
 
+def _names(keys: Sequence[AssetKey]) -> list[str]:
+    """``keys`` as the catalog writes them (``jde/po_headers``); a flat name is refused, since no asset has
+    one (``connector_assets.asset_keys``)."""
+    wrong = [k for k in keys if not isinstance(k, AssetKey)]
+    if wrong:
+        raise TypeError(f"upstream assets are named by key (connector_assets.asset_keys), got {wrong}")
+    return [k.to_user_string() for k in keys]
+
+
 def build_flow_assets(
     spec: FlowSpec,
     *,
     partitions_def: PartitionsDefinition | None,
-    upstream: Sequence[str],
+    upstream: Sequence[AssetKey],
     resource_keys: set[str],
     group: str,
     kinds: set[str],
 ) -> list[AssetsDefinition | AssetSpec]:
-    mapped_name, written_name = f"{spec.flow}_mapped", f"{spec.flow}_written"
+    if group != spec.integration:  # the flow's keys are in its integration's group (``FlowSpec.key``)
+        raise ValueError(f"{spec.flow}: its assets belong to group {spec.integration}, not {group}")
+    mapped_key, written_key = spec.key("mapped"), spec.key("written")
 
     @asset(
-        name=mapped_name,
+        key=mapped_key,
         group_name=group,
         kinds=kinds | {"pandera"},
         partitions_def=partitions_def,
-        deps=[AssetKey(name) for name in upstream],
+        deps=list(upstream),
         required_resource_keys=resource_keys | {"staging", "ledger"},
         check_specs=[
             AssetCheckSpec(
                 CHECK,
-                asset=mapped_name,
+                asset=mapped_key,
                 blocking=True,
                 description=f"Every {spec.entity} is writable to {spec.target_system}.",
                 partitions_def=partitions_def,  # a result per day, so the UI shows each day's
             )
         ],
         description=f"{spec.entity.capitalize()} records mapped for {spec.target_system} from "
-        f"{spec.source_system}'s {', '.join(upstream) or 'records'} and validated ({spec.schema.__name__}: "
+        f"{spec.source_system}'s {', '.join(_names(upstream)) or 'records'} and validated "
+        f"({spec.schema.__name__}: "
         "its columns below); invalid ones are in the retry queue with the reason.",
         metadata=model_schema(spec.schema),
         backfill_policy=flow_backfill_policy(partitions_def),
@@ -311,7 +324,7 @@ def build_flow_assets(
             )
         for item in rejected:
             queue_failure(spec, ledger, item, run_id=run_id, partition=partition)
-        writer = context.resources.staging.writer(mapped_name, partition, MAPPED_COLUMNS)
+        writer = context.resources.staging.writer(mapped_key, partition, MAPPED_COLUMNS)
         try:
             for record in ready:
                 writer.write({"source_key": record.source_key, "payload": json.dumps(record.to_payload())})
@@ -322,17 +335,17 @@ def build_flow_assets(
         return metadata, judge(spec, partition, total, [r.reason for r in rejected])
 
     @asset(
-        name=written_name,
+        key=written_key,
         group_name=group,
         kinds=kinds,
         partitions_def=partitions_def,
-        deps=[AssetKey(mapped_name)],
+        deps=[mapped_key],
         required_resource_keys=resource_keys | {"staging", "ledger"},
         description=f"{spec.entity.capitalize()} records written to {spec.target_system} through the ledger "
         "(skip unchanged, update known, adopt found, create new; audit every write).",
         backfill_policy=flow_backfill_policy(partitions_def),
         pool=write_pool(spec),
-        check_specs=[check_spec(written_name, spec.target_system, partitions_def)],
+        check_specs=[check_spec(written_key, spec.target_system, partitions_def)],
     )
     def _written(context: AssetExecutionContext):
         """Write the day's staged records. When the day's refused share looks systemic (``refused_share``)
@@ -386,7 +399,7 @@ def build_flow_assets(
         in_target = sum(counts[k] for k in ("create", "update", "adopt", "skip"))
         context.log.info(f"{spec.flow}: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
         shares = [judge_queue(spec, ledger, partition, keys) for partition, keys in staged.items()]
-        yield systemic_written_check(check_result(written_name, day), shares)
+        yield systemic_written_check(check_result(written_key, day), shares)
         metadata = {
             **counts,
             "queued_failed": day.failed,
@@ -410,7 +423,7 @@ def build_flow_assets(
         ledger, run_id, lease = context.resources.ledger.get(), context.run.run_id, run_lease(context)
         records = [
             Mapped.from_payload(json.loads(row["payload"]))
-            for row in context.resources.staging.read_rows(mapped_name, partition)
+            for row in context.resources.staging.read_rows(mapped_key, partition)
         ]
         # Validate again: a re-execution from failure skips the check step (dagster-notes pitfall 3).
         checked = validate(spec, records)

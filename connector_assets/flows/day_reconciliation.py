@@ -21,8 +21,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from dagster import AssetsDefinition, AssetSelection, DailyPartitionsDefinition, define_asset_job
+from dagster import AssetKey, AssetsDefinition, AssetSelection, DailyPartitionsDefinition, define_asset_job
 
+from connector_assets.asset_keys import asset_key
 from connector_assets.flows.assets import target_asset_name
 from connector_assets.flows.core import FlowSpec
 from connector_assets.flows.jobs import build_day_close_schedule
@@ -102,13 +103,13 @@ def build_day_reconciliation(
     compare: Callable[..., Report],
     timezone: str | Callable[[], Any],
     words: ReconciliationWords,
-    staged: Iterable[str] = (),
+    staged: Iterable[AssetKey] = (),
 ) -> DayReconciliation:
     """The reconciliation of ``integration`` (see the module docstring): ``systems`` are resource keys
     (source first, as ``compare(staging, <first>, <second>, ledger, day)`` takes them), ``flows`` the flows
     whose target assets it reads after, ``staged`` the staged assets it reads (listed before them),
     ``timezone`` the schedule's zone (a name, or a callable giving a zone or its name at load time)."""
-    name = f"{integration}_reconciliation"
+    name = asset_key(integration, "reconciliation")
     partitions = saas_daily_partitions()
     asset = build_reconciliation_asset(
         name,

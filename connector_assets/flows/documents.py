@@ -71,8 +71,8 @@ def version_text(moment: datetime) -> str:
 
 @dataclass(frozen=True)
 class DocumentSource:
-    """One webhook source that a poll also stages: the staged asset is ``name``, the inbox source ``inbox``
-    (the same name unless given).
+    """One webhook source that a poll also stages: the staged asset is ``asset`` (a key, ``asset_keys``),
+    the inbox source ``inbox`` (``name`` unless given; the name the ledger's inbox and the receiver use).
 
     ``record_of`` finds the record in a delivery's JSON (the record itself, or an envelope's field) and
     ``changed_at`` reads its change stamp as aware UTC (None when absent or unreadable). With
@@ -83,6 +83,7 @@ class DocumentSource:
     """
 
     name: str
+    asset: AssetKey  # the source asset the poll stages (``["coupa", "invoices"]``)
     system: str  # the system name the audit trail uses ("coupa")
     record_of: Callable[[Any], dict[str, Any] | None]
     changed_at: Callable[[dict[str, Any]], datetime | None]
@@ -175,8 +176,9 @@ def newest_seen(ledger: Ledger, spec: FlowSpec, document_id: str) -> str | None:
     return ledger.get_cursor(spec.integration, version_stream(spec.name, document_id))
 
 
-def _manifest_asset(flow: str) -> str:
-    return f"{flow}_inbox_manifest"
+def _manifest_asset(spec: FlowSpec) -> AssetKey:
+    """Where a run stages the inbox rows it consumed, beside the flow's assets (not an asset itself)."""
+    return spec.key("inbox_manifest")
 
 
 def _manifest_partition(context: AssetExecutionContext, partition: str | None) -> str:
@@ -229,12 +231,13 @@ def collect_documents(
     latest = _Latest(batch)
     consumed: list[tuple[int, str]] = []
 
-    for row in staging.read_rows(source.name, partition):
+    for row in staging.read_rows(source.asset, partition):
         record = json.loads(row["record"])
         changed = source.changed_at(record) or (utc(row["updated_at"]) if row["updated_at"] else None)
         if changed is None:
             raise Failure(
-                f"{source.name} {row['id']} in partition {partition} has no {source.change_field}; "
+                f"{source.asset.to_user_string()} {row['id']} in partition {partition} has no "
+                f"{source.change_field}; "
                 "re-read the day"
             )
         latest.offer(Version(str(row["id"]), changed, record, "poll"))
@@ -335,7 +338,7 @@ def _stage_manifest(
 ) -> None:
     staging: StagingResource = context.resources.staging
     manifest = _manifest_partition(context, partition)
-    writer = staging.writer(_manifest_asset(spec.flow), manifest, MANIFEST_COLUMNS)
+    writer = staging.writer(_manifest_asset(spec), manifest, MANIFEST_COLUMNS)
     try:
         for inbox_id, document_id in consumed:
             writer.write({"inbox_id": inbox_id, "document_id": document_id, "outcome": outcomes[document_id]})
@@ -356,11 +359,11 @@ def build_inbox_done(
     """``<flow>_inbox_done``: acknowledges the inbox rows a run consumed, once its write step succeeded."""
 
     @asset(
-        name=f"{spec.flow}_inbox_done",
+        key=spec.key("inbox_done"),
         group_name=group,
         kinds=kinds,
         partitions_def=partitions_def,
-        deps=[AssetKey(f"{spec.flow}_written")],
+        deps=[spec.key("written")],
         required_resource_keys={"staging", "ledger"},
         backfill_policy=flow_backfill_policy(partitions_def),
         description=f"Webhook inbox rows ({source.inbox_source}) whose {spec.entity} was written, skipped or "
@@ -373,10 +376,10 @@ def build_inbox_done(
         outcomes: dict[str, int] = {}
         for partition in run_partitions(context):
             manifest = _manifest_partition(context, partition)
-            for row in staging.read_rows(_manifest_asset(spec.flow), manifest):
+            for row in staging.read_rows(_manifest_asset(spec), manifest):
                 ledger.inbox_mark(int(row["inbox_id"]), status="processed")
                 outcomes[row["outcome"]] = outcomes.get(row["outcome"], 0) + 1
-            staging.path(_manifest_asset(spec.flow), manifest).unlink(missing_ok=True)
+            staging.path(_manifest_asset(spec), manifest).unlink(missing_ok=True)
         return MaterializeResult(metadata={"processed": sum(outcomes.values()), **outcomes})
 
     return _done

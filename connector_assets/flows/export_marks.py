@@ -55,8 +55,8 @@ class ExportMark:
     batch: int = 1000  # documents marked per run at most; the rest wait for the next run
 
     @property
-    def asset_name(self) -> str:
-        return f"{self.spec.flow}_marked_exported"
+    def asset_name(self) -> AssetKey:
+        return self.spec.key("marked_exported")
 
 
 def mark_written(mark: ExportMark, session: Any, ledger: Ledger, run_id: str | None) -> dict[str, Any]:
@@ -130,11 +130,11 @@ def build_export_marks(
     spec = mark.spec
 
     @asset(
-        name=mark.asset_name,
+        key=mark.asset_name,
         group_name=group,
         kinds=kinds,
         partitions_def=partitions_def,
-        deps=[AssetKey(f"{spec.flow}_written")],
+        deps=[spec.key("written")],
         required_resource_keys={source_resource, "ledger"},
         backfill_policy=flow_backfill_policy(partitions_def),
         # Marks are writes into the source system: they share its write pool (one step calling it at a time).

@@ -10,7 +10,7 @@ fallback for missed webhooks. Used by BILL payments -> JDE (``jde_bill``) and Co
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from dagster import PartitionsDefinition, ScheduleDefinition
+from dagster import AssetKey, PartitionsDefinition, ScheduleDefinition
 
 from connector_assets.flows.core import FlowSpec
 from connector_assets.flows.documents import DocumentSource, build_inbox_done
@@ -23,7 +23,7 @@ def inbox_flow_assets(
     source: DocumentSource,
     *,
     partitions_def: PartitionsDefinition,
-    upstream: Iterable[str],
+    upstream: Iterable[AssetKey],
     resource_keys: set[str],
 ) -> list[Any]:
     """``spec``'s mapped, check and written assets after ``source``'s staged poll and ``upstream``
@@ -35,7 +35,7 @@ def inbox_flow_assets(
         group=spec.integration,
         kinds={spec.source_system.lower()},
     )
-    upstream = [source.name, *upstream]
+    upstream = [source.asset, *upstream]
     return [
         *route_flow_assets(
             spec, partitions_def=partitions_def, upstream=upstream, resource_keys=resource_keys

@@ -54,7 +54,7 @@ SCHEDULE_SUFFIX = "schedule"
 class FlowJob:
     """One flow's job: the asset keys it runs and the setting (``ML_..._CRON``) of its poll schedule."""
 
-    assets: Sequence[str | AssetKey]
+    assets: Sequence[AssetKey]
     cron_setting: str
 
 
@@ -92,13 +92,17 @@ def build_flow_schedules(
     ]
 
 
-def _key(item: str | AssetKey) -> AssetKey:
-    return AssetKey(item) if isinstance(item, str) else item
+def _key(item: AssetKey) -> AssetKey:
+    """``item`` if it is an asset key (``connector_assets.asset_keys``); a flat name is refused, since no
+    asset has one."""
+    if not isinstance(item, AssetKey):
+        raise TypeError(f"a job selects assets by key (connector_assets.asset_keys), got {item!r}")
+    return item
 
 
 def mapped_asset(spec: FlowSpec, assets: Iterable[Any]) -> AssetsDefinition:
     """The flow's ``<flow>_mapped`` asset among ``assets`` (its partitions and inputs define the job)."""
-    key = AssetKey(f"{spec.flow}_mapped")
+    key = spec.key("mapped")
     for item in assets:
         if isinstance(item, AssetsDefinition) and key in item.keys:
             return item
@@ -109,8 +113,8 @@ def flow_sources(
     flow_assets: Mapping[FlowSpec, Sequence[Any]], integration: str, *, also: Iterable[AssetKey] = ()
 ) -> list[AssetKey]:
     """What the flows' jobs may run besides their own assets: every input of a flow's step that is not
-    the integration's own (``<integration>_...``: another flow's steps), or is among ``also`` (the
-    integration's mapping tables and other staged inputs it reads)."""
+    the integration's own (in its group, ``[<integration>, ...]``: another flow's steps), or is among
+    ``also`` (the integration's mapping tables and other staged inputs it reads)."""
     readable = set(also)
     return [
         key
@@ -118,12 +122,12 @@ def flow_sources(
         for item in assets
         if isinstance(item, AssetsDefinition)
         for key in item.dependency_keys
-        if key in readable or not key.to_user_string().startswith(f"{integration}_")
+        if key in readable or key.path[0] != integration
     ]
 
 
 def flow_job(
-    spec: FlowSpec, flow_assets: Sequence[Any], cron_setting: str, *, sources: Iterable[str | AssetKey] = ()
+    spec: FlowSpec, flow_assets: Sequence[Any], cron_setting: str, *, sources: Iterable[AssetKey] = ()
 ) -> FlowJob:
     """The job of one flow: the upstream assets of its mapped step that are among ``sources`` (the shared
     staged entities / tables and the mapping tables), then its own executable assets."""
@@ -203,12 +207,12 @@ def build_day_close_flows(
     flow_assets: Mapping[FlowSpec, Sequence[Any]],
     cron_settings: Mapping[FlowSpec, str],
     *,
-    sources: Iterable[str | AssetKey],
+    sources: Iterable[AssetKey],
     timezone: str,
     describe_schedule: Callable[[FlowSpec, str], str],
     describe_job: Callable[[FlowSpec], str] = describe_flow_job,
-    scheduled_apart: Iterable[str | AssetKey] = (),
-    staged_first: Iterable[str | AssetKey] = (),
+    scheduled_apart: Iterable[AssetKey] = (),
+    staged_first: Iterable[AssetKey] = (),
 ) -> tuple[dict[FlowSpec, Any], list[ScheduleDefinition]]:
     """One job per flow (``flow_job`` over ``sources`` less ``scheduled_apart``, named after the flow) and
     its schedule (``<flow>_schedule``) at the flow's cron setting, fired in ``timezone``: a day-closing one
@@ -261,14 +265,14 @@ class DayClosingJobs:
     timezone: Callable[[], str]
     describe_schedule: Callable[[FlowSpec, str], str]
     describe_job: Callable[[FlowSpec], str] = describe_flow_job
-    scheduled_apart: Iterable[str | AssetKey] = ()
-    staged_first: Iterable[str | AssetKey] = ()  # read, not run, by the jobs: a tick waits until staged once
+    scheduled_apart: Iterable[AssetKey] = ()
+    staged_first: Iterable[AssetKey] = ()  # read, not run, by the jobs: a tick waits until staged once
 
     def build(
         self,
         flow_assets: Mapping[FlowSpec, Sequence[Any]],
         cron_settings: Mapping[FlowSpec, str],
-        sources: Iterable[str | AssetKey],
+        sources: Iterable[AssetKey],
     ) -> tuple[dict[FlowSpec, Any], list[ScheduleDefinition]]:
         """One job per flow and its schedule (``build_day_close_flows``)."""
         return build_day_close_flows(

@@ -21,8 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetsDefinition, Failure, MaterializeResult, asset
+from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, Failure, MaterializeResult, asset
 
+from connector_assets.asset_keys import asset_key
 from connector_assets.asset_metadata import row_count, staged_schema
 from connector_assets.automation import NEVER_READ
 from connector_assets.staging import Column
@@ -132,7 +133,7 @@ class MappingTable:
     value in a finance user's words (or None); ``clean`` normalises a valid value before it is staged.
     """
 
-    asset: str
+    asset: AssetKey  # ``[<integration>, <setting's short name>]`` (``asset_keys``)
     variable: str
     key: str
     value: str
@@ -147,6 +148,7 @@ class MappingTable:
         cls,
         variable: str,
         *,
+        group: str,
         key: str,
         value: str,
         description: str,
@@ -155,11 +157,14 @@ class MappingTable:
         clean: Callable[[str], str] | None = None,
         **extra: Any,
     ) -> Any:
-        """The table as its setting declares it in ``settings.py``: the asset is the setting's name, the
-        sandbox file its default (so the two can never disagree); ``extra``: a subclass's own fields."""
+        """The table as its setting declares it in ``settings.py``: the asset is the setting's short name in
+        ``group`` (``ML_JDE_COUPA_ACCOUNT_MAP`` -> ``jde_coupa/account_map``), the sandbox file its default
+        (so the two can never disagree); ``extra``: a subclass's own fields."""
         setting = settings.registered(variable)
+        if not setting.field.startswith(f"{group}_"):  # an integration's settings are <integration>_<name>
+            raise ValueError(f"{variable}: not a setting of {group} ({setting.field})")
         return cls(
-            asset=setting.field,
+            asset=asset_key(group, setting.field.removeprefix(f"{group}_")),
             variable=variable,
             key=key,
             value=value,
@@ -205,17 +210,18 @@ class MappingTable:
         setting is unset (empty, as its asset would stage). Reading records the fingerprint for the
         mapped asset's metadata (``recording_snapshots``).
         """
+        asset = self.asset.to_user_string()
         if not staging.exists(self.asset, None):
             if self.sandbox_file is None and not settings.given(self.variable):
                 return self._used(Snapshot({}))
             if self.sandbox_file is None:
                 raise Failure(
-                    f"${self.variable} names a mapping table but {self.asset} was never loaded; "
-                    f"materialize {self.asset}, then rerun"
+                    f"${self.variable} names a mapping table but {asset} was never loaded; "
+                    f"materialize {asset}, then rerun"
                 )
             raise Failure(
-                f"the mapping table {self.asset} was never staged on this instance: materialize "
-                f"{self.asset} (it reads {self.variable} or the sandbox table), then rerun"
+                f"the mapping table {asset} was never staged on this instance: materialize "
+                f"{asset} (it reads {self.variable} or the sandbox table), then rerun"
             )
         rows = staging.read_rows(self.asset, None)
         return self._used(Snapshot({str(r[self.key]): str(r[self.value]) for r in rows}))
@@ -231,7 +237,7 @@ class MappingTable:
     def _used(self, snapshot: Snapshot) -> Snapshot:
         used = _used.get()
         if used is not None:
-            used.setdefault(self.asset, set()).add(snapshot.fingerprint)
+            used.setdefault(self.asset.to_user_string(), set()).add(snapshot.fingerprint)
         return snapshot
 
 
@@ -251,7 +257,7 @@ def build_mapping_table_asset(table: MappingTable, *, group: str) -> AssetsDefin
     """
 
     @asset(
-        name=table.asset,
+        key=table.asset,
         group_name=group,
         kinds={"csv"},
         required_resource_keys={"staging"},

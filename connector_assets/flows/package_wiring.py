@@ -107,7 +107,7 @@ class PackageWiring:
         if not specs:
             raise ImportError(f"{module.__name__} defines no FlowSpec named {name!r} of {self.integration}")
         spec = specs[0]
-        mapped = AssetKey(f"{spec.flow}_mapped")
+        mapped = spec.key("mapped")
         own = [
             assets
             for assets in asset_lists(module)
@@ -152,8 +152,8 @@ class PackageWiring:
         }
         defined = module_assets([*modules, *(flow.module for flow in flows)])
         assets = [
-            defined.get(AssetKey(asset)) or build_mapping_table_asset(table, group=self.integration)
-            for asset, table in sorted(tables.items())
+            defined.get(key) or build_mapping_table_asset(table, group=self.integration)
+            for key, table in sorted(tables.items(), key=lambda item: item[0].to_user_string())
         ]
         return list(tables.values()), assets
 

@@ -110,7 +110,7 @@ class Report:
         more = len(self.differences) - SHOWN
         return (words + (f"; and {more} more" if more > 0 else "")) or self.agree
 
-    def results(self, asset_name: str) -> Iterator[AssetCheckResult | MaterializeResult]:
+    def results(self, asset_name: AssetKey) -> Iterator[AssetCheckResult | MaterializeResult]:
         metadata = self.metadata()
         yield AssetCheckResult(
             asset_key=asset_name,
@@ -181,16 +181,16 @@ def period_of(day: object) -> str | None:
 
 
 def build_reconciliation_asset(
-    name: str,
+    name: AssetKey,
     *,
     group: str,
     systems: tuple[str, str],
     partitions_def: PartitionsDefinition,
-    deps: Iterable[str],
+    deps: Iterable[AssetKey],
     compare: Callable[..., Report],
     description: str,
 ) -> AssetsDefinition:
-    """The asset ``name`` comparing ``systems`` (resource keys, e.g. ``("jde", "procurify")``) for one
+    """The asset ``name`` (a key) comparing ``systems`` (resource keys, e.g. ``("jde", "procurify")``) for one
     partition: ``compare(staging, <first>, <second>, ledger, partition) -> Report``, yielded as the
     asset's metadata and its ``in_balance`` check (a warning naming each difference). ``deps`` are the
     asset names it reads after (the flows' target assets, staged sources)."""
@@ -198,11 +198,11 @@ def build_reconciliation_asset(
     agree = f"{_display(first)} and {_display(second)} agree for the day"
 
     @asset(
-        name=name,
+        key=name,
         group_name=group,
         kinds=set(systems),
         partitions_def=partitions_def,
-        deps=[AssetKey(d) for d in deps],
+        deps=list(deps),
         required_resource_keys={first, second, "staging", "ledger"},
         check_specs=[
             AssetCheckSpec(

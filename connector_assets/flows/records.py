@@ -14,6 +14,10 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from dagster import AssetKey
+
+from connector_assets.asset_keys import flow_asset_key
+
 if TYPE_CHECKING:  # pandas and pandera load when a step validates, not with the definitions (issue 16)
     from connector_assets.flows.lazy_model import LazyModel
 
@@ -172,6 +176,11 @@ class FlowSpec:
     @property
     def flow(self) -> str:
         return f"{self.integration}_{self.name}"
+
+    def key(self, step: str) -> AssetKey:
+        """The flow's asset ``step`` (``mapped``, ``written``, ``in_coupa``...) in its integration's group:
+        ``["jde_coupa", "suppliers_written"]`` (``connector_assets.asset_keys``)."""
+        return flow_asset_key(self.integration, self.name, step)
 
     @property
     def ledger_keys(self) -> dict[str, str]:

@@ -9,7 +9,7 @@ webhook-fed flows.
 from collections.abc import Iterable
 from typing import Any
 
-from dagster import PartitionsDefinition
+from dagster import AssetKey, PartitionsDefinition
 
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import FlowSpec
@@ -19,7 +19,7 @@ def route_flow_assets(
     spec: FlowSpec,
     *,
     partitions_def: PartitionsDefinition,
-    upstream: Iterable[str],
+    upstream: Iterable[AssetKey],
     resource_keys: set[str] | None = None,
 ) -> list[Any]:
     """``spec``'s mapped, check and written assets after ``upstream``, in ``spec.integration``'s group, of

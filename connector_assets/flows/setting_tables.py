@@ -39,6 +39,7 @@ class KeyCheckedTable(MappingTable):
 
 
 def setting_table(
+    group: str,
     variable: str,
     key: str,
     value: str,
@@ -52,10 +53,10 @@ def setting_table(
     ``KeyCheckedTable`` when its keys are checked too."""
     if check_key is None:
         return MappingTable.from_setting(
-            variable, key=key, value=value, description=description, guarded_by=guarded_by, check=check,
-            clean=clean,
+            variable, group=group, key=key, value=value, description=description, guarded_by=guarded_by,
+            check=check, clean=clean,
         )  # fmt: skip
     return KeyCheckedTable.from_setting(
-        variable, key=key, value=value, description=description, guarded_by=guarded_by, check=check,
-        clean=clean, check_key=check_key,
+        variable, group=group, key=key, value=value, description=description, guarded_by=guarded_by,
+        check=check, clean=clean, check_key=check_key,
     )  # fmt: skip

@@ -19,6 +19,7 @@ from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
     AssetCheckSpec,
+    AssetKey,
     MetadataValue,
     PartitionsDefinition,
 )
@@ -84,7 +85,7 @@ def partition_queue(
 
 
 def check_spec(
-    asset_name: str, target_system: str, partitions_def: PartitionsDefinition | None = None
+    asset_name: AssetKey, target_system: str, partitions_def: PartitionsDefinition | None = None
 ) -> AssetCheckSpec:
     """Partitioned like its asset, so each day keeps its own result (the UI lists them per partition)."""
     return AssetCheckSpec(
@@ -96,7 +97,7 @@ def check_spec(
     )
 
 
-def check_result(asset_name: str, queue: PartitionQueue) -> AssetCheckResult:
+def check_result(asset_name: AssetKey, queue: PartitionQueue) -> AssetCheckResult:
     """Red (ERROR) when records of the day failed; red (WARN) when only holds are overdue."""
     passed = queue.failed == 0 and queue.held_overdue == 0
     reasons = queue.reasons.most_common(TOP_REASONS)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from dagster import Failure
+from dagster import AssetKey, Failure
 
 from connector_assets.staging import Column
 
@@ -89,7 +89,7 @@ def combination_row(
 
 def stage_combinations(
     staging: Any,
-    asset: str,
+    asset: AssetKey,
     records: Iterable[Mapping[str, Any]],
     segment_attributes: tuple[str, ...] = SEGMENTS,
     *,
@@ -164,12 +164,12 @@ class Combination:
         return None
 
 
-def staged_combinations(staging: Any, asset: str) -> dict[str, Combination]:
+def staged_combinations(staging: Any, asset: AssetKey) -> dict[str, Combination]:
     """The combinations staged as ``asset``, by text; never staged is a Failure naming the asset (every
     line would look refused: a systemic cause, not bad records)."""
     if not staging.exists(asset, None):
         raise Failure(
             "Fusion's account combinations were never staged on this instance: materialize "
-            f"{asset}, then rerun"
+            f"{asset.to_user_string()}, then rerun"
         )
     return {str(r["combination"]): Combination.of(r) for r in staging.read_rows(asset, None)}

@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from dagster import (
+    AssetKey,
     AssetsDefinition,
     AssetSelection,
     MaterializeResult,
@@ -71,7 +72,7 @@ class Combinations(dict[str, Combination]):
     """Staged combinations by their text (``101-10-60000-000``)."""
 
     @classmethod
-    def staged(cls, staging: Any, asset_name: str) -> Combinations:
+    def staged(cls, staging: Any, asset_name: AssetKey) -> Combinations:
         return cls(staged_combinations(staging, asset_name))
 
     def problem(self, text: str, on: date | None = None) -> str | None:
@@ -94,15 +95,20 @@ class Combinations(dict[str, Combination]):
 
 
 def combinations_asset(
-    *, name: str, group: str, segments: Callable[[], tuple[str, ...]], segments_setting: str, description: str
+    *,
+    key: AssetKey,
+    group: str,
+    segments: Callable[[], tuple[str, ...]],
+    segments_setting: str,
+    description: str,
 ) -> AssetsDefinition:
-    """The asset ``name`` staging Fusion's combinations whole (the resource has no change stamp), read with
+    """The asset ``key`` staging Fusion's combinations whole (the resource has no change stamp), read with
     the segment attribute names ``segments()`` gives (the setting ``segments_setting``); combinations
     skipped for unreadable segments are counted in its metadata and a warning. Staged once on a new
     instance by the automation sensor (``NEVER_READ``), before the flows' first ticks."""
 
     @asset(
-        name=name,
+        key=key,
         group_name=group,
         automation_condition=NEVER_READ,
         kinds={"fusion", "parquet"},
@@ -114,7 +120,7 @@ def combinations_asset(
         with context.resources.fusion.session() as session:
             staged, skipped = stage_combinations(
                 context.resources.staging,
-                name,
+                key,
                 session.iter_account_combinations(),
                 segments(),
                 segments_setting=segments_setting,
@@ -122,7 +128,7 @@ def combinations_asset(
             calls = session.metrics.as_metadata()
         if skipped:
             context.log.warning(
-                f"{name}: {skipped} combinations without readable segments "
+                f"{key.to_user_string()}: {skipped} combinations without readable segments "
                 f"{', '.join(segments())} were not staged (the pod may spell them otherwise: "
                 f"{segments_setting})"
             )
@@ -141,8 +147,8 @@ def combinations_refresh(
     from connector_resources import settings
 
     [key] = asset.keys
-    # Not the asset's own name: Dagster refuses a job named like an op (the asset's) in one repository.
-    name = f"{key.to_user_string()}_refresh"
+    # ``<integration>_<asset's name>_refresh``: a job's name is one identifier, not the key's two parts.
+    name = f"{integration}_{key.path[-1]}_refresh"
     job = define_asset_job(
         name,
         selection=AssetSelection.assets(key),

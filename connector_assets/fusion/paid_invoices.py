@@ -17,11 +17,13 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from dagster import AssetKey
+
 from connector_assets.fusion.payments import invoice_refs, related_rows
 from connector_assets.fusion.values import attribute_text
 
 
-def staged_records(staging: Any, asset: str, partition: str | None) -> list[dict[str, Any]]:
+def staged_records(staging: Any, asset: AssetKey, partition: str | None) -> list[dict[str, Any]]:
     """The partition's staged records of ``asset``, latest copy per id (rows come in staging order)."""
     latest: dict[str, dict[str, Any]] = {}
     for row in staging.read_rows(asset, partition):

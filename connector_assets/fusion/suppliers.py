@@ -1,5 +1,5 @@
 """Fusion suppliers as the flows read them: the day's staged suppliers (``staged_suppliers``, the source
-asset ``fusion_suppliers``), suppliers read again by id (``read_suppliers``, a replay or a record held on
+asset ``fusion/suppliers``), suppliers read again by id (``read_suppliers``, a replay or a record held on
 one), and a supplier named by an operator (``ml-connector xref set``, a matches file), read from Fusion and
 checked to exist: by ``SupplierNumber`` or ``SupplierId``, ``number:`` / ``id:`` in front when a value
 could be both (``find_supplier``).
@@ -17,12 +17,15 @@ from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
+from connector_assets.asset_keys import asset_key
 from connector_resources.fusion.errors import FusionNotFoundError
 from connector_resources.redaction import get_logger
 
 log = get_logger(__name__)
 
-SUPPLIERS_ASSET = "fusion_suppliers"  # staged by connector_assets.saas_assets, a day partition each
+SUPPLIERS_ASSET = asset_key(
+    "fusion", "suppliers"
+)  # staged by connector_assets.saas_assets, a day partition each
 
 
 class SupplierNotFound(LookupError):

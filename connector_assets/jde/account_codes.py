@@ -76,8 +76,9 @@ def staged_chart(staging: Any) -> tuple[list[dict[str, Any]], GlAccounts]:
     rows = list(staging.read_rows(GL_ACCOUNTS.asset, None))
     if not rows:
         raise Failure(
-            f"the JDE account master cache ({GL_ACCOUNTS.asset}, F0901) is empty or was never read; "
-            f"materialize {GL_ACCOUNTS.asset}, then rerun"
+            f"the JDE account master cache ({GL_ACCOUNTS.asset.to_user_string()}, F0901) is empty or was "
+            "never read; "
+            f"materialize {GL_ACCOUNTS.asset.to_user_string()}, then rerun"
         )
     return rows, GlAccounts(rows)
 

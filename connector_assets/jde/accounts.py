@@ -1,7 +1,7 @@
 """The JDE account master (F0901) as flows that write G/L lines into JDE check it before sending.
 
 Every "X -> JDE" flow that distributes to G/L accounts refuses an account JDE does not know or cannot post
-to before anything is sent, naming the account: the staged F0901 (``jde_gl_accounts``, a cache read daily)
+to before anything is sent, naming the account: the staged F0901 (``jde/gl_accounts``, a cache read daily)
 is the one place it is looked up.
 """
 
@@ -35,7 +35,7 @@ def account_problem(text: str) -> str | None:
 
 
 class GlAccounts:
-    """The staged F0901 (``jde_gl_accounts``) keyed by (business unit, object, subsidiary)."""
+    """The staged F0901 (``jde/gl_accounts``) keyed by (business unit, object, subsidiary)."""
 
     def __init__(self, rows: Iterable[dict[str, Any]]) -> None:
         self.accounts: dict[tuple[str, str, str], GlAccount] = {}
@@ -49,8 +49,9 @@ class GlAccounts:
         if not accounts.accounts:
             # Without the account master every line would be "not found": a systemic cause, not bad records.
             raise Failure(
-                f"the JDE account master cache ({GL_ACCOUNTS.asset}, F0901) is empty or was never read; "
-                f"materialize {GL_ACCOUNTS.asset}, then rerun this partition"
+                f"the JDE account master cache ({GL_ACCOUNTS.asset.to_user_string()}, F0901) is empty or was "
+                "never read; "
+                f"materialize {GL_ACCOUNTS.asset.to_user_string()}, then rerun this partition"
             )
         return accounts
 

@@ -7,12 +7,14 @@ vendors); any JDE-sourced flow is declared the same way.
 from collections.abc import Iterable
 from typing import Any
 
+from dagster import AssetKey
+
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import FlowSpec
 from connector_assets.jde.assets import jde_partitions
 
 
-def jde_day_flow_assets(spec: FlowSpec, upstream: Iterable[str], other_system: str) -> list[Any]:
+def jde_day_flow_assets(spec: FlowSpec, upstream: Iterable[AssetKey], other_system: str) -> list[Any]:
     """``spec``'s assets, partitioned by JDE day, after ``upstream`` (the staged tables its step reads)."""
     return build_flow_assets(
         spec, partitions_def=jde_partitions, upstream=list(upstream), resource_keys={"jde", other_system},

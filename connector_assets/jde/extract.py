@@ -30,7 +30,7 @@ from connector_assets.incremental import (
     since_cursor,
 )
 from connector_assets.jde.columnar import stage_whole
-from connector_assets.jde.tables import JdeTable
+from connector_assets.jde.tables import GROUP, JdeTable
 from connector_assets.staging import StagingResource
 from connector_assets.step_retry import retried_asset
 from connector_resources import settings
@@ -38,7 +38,6 @@ from connector_resources.jde import Condition, JdeAisResource, JdeSession, optio
 from connector_resources.ledger import Ledger, LedgerResource
 
 CURSOR_INTEGRATION = "jde"
-GROUP = "jde"
 
 
 def jde_timezone() -> ZoneInfo:
@@ -142,7 +141,7 @@ def build_table_asset(spec: JdeTable, partitions_def: DailyPartitionsDefinition 
     """One source asset for ``spec``: partitioned by UPMJ day, or read whole when not partitioned."""
 
     @retried_asset(
-        name=spec.asset,
+        key=spec.asset,
         group_name=GROUP,
         kinds={"jde", "parquet"},
         description=f"JDE {spec.description}",

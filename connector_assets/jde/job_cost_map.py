@@ -51,7 +51,10 @@ class JobCostMap:
 
     @classmethod
     def _of(cls, projects: Any, cost_codes: Any, staging: Any) -> "JobCostMap":
-        prints = {cls.tables[0].asset: projects.fingerprint, cls.tables[1].asset: cost_codes.fingerprint}
+        prints = {
+            table.asset.to_user_string(): snapshot.fingerprint
+            for table, snapshot in zip(cls.tables, (projects, cost_codes), strict=True)
+        }
         return cls(projects, cost_codes, GlAccounts.load(staging), prints)
 
     def job(self, project_id: str, project_label: str) -> JobAccount | str:
@@ -63,7 +66,7 @@ class JobCostMap:
             unit = self.projects.get(default)
         if unit is None:
             return (
-                f"{project} has no job business unit in {table.asset} ({table.variable}), "
+                f"{project} has no job business unit in {table.asset.to_user_string()} ({table.variable}), "
                 f"and the table has no {default} row for every other project"
             )
         return self.accounts.job(unit, project)
@@ -83,7 +86,8 @@ class JobCostMap:
             tried = ", ".join(self.keys(str(project_id).strip(), code.upper()))
             table = self.tables[1]
             return (
-                f"{where} has no row in {table.asset} ({table.variable}; looked for {tried}), "
+                f"{where} has no row in {table.asset.to_user_string()} ({table.variable}; "
+                f"looked for {tried}), "
                 "so it has no JDE account"
             )
         return self.accounts.account(mapped, job, where)

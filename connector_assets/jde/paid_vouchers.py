@@ -2,7 +2,7 @@
 (F0411Z1), for any flow that tells another system a JDE voucher was paid (today JD Edwards -> Procurify
 paid marks).
 
-A day's staged F0411 rows (``jde_ap_ledger``, by UPMJ) hold only the pay items changed that day; a voucher
+A day's staged F0411 rows (``jde/ap_ledger``, by UPMJ) hold only the pay items changed that day; a voucher
 with one of them in pay status ``P`` is a candidate (``paid_today``). It is paid when every pay item of it
 (read from F0411 now, ``pay_items``) has open amount ``AAP`` 0 and pay status ``PST`` ``P`` (reference
 F0411: ``P`` paid; a voided voucher also has nothing open but is not ``P``, and is not paid). Its payment

@@ -10,7 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from dagster import AssetKey
+
+from connector_assets.asset_keys import asset_key
 from connector_assets.staging import Column
+
+GROUP = "jde"  # the group of every JDE source asset
 
 
 def _cols(spec: str) -> tuple[Column, ...]:
@@ -25,13 +30,18 @@ def _cols(spec: str) -> tuple[Column, ...]:
 @dataclass(frozen=True)
 class JdeTable:
     table: str
-    asset: str
+    name: str  # the asset's name in the ``jde`` group: ``address_book``
     description: str
     key: tuple[str, ...]
     columns: tuple[Column, ...]
     date_column: str = "UPMJ"
     time_column: str = "UPMT"
     partitioned: bool = True
+
+    @property
+    def asset(self) -> AssetKey:
+        """``["jde", <name>]`` (``connector_assets.asset_keys``)."""
+        return asset_key(GROUP, self.name)
 
     @property
     def aliases(self) -> list[str]:
@@ -47,7 +57,7 @@ class JdeTable:
 
 ADDRESS_BOOK = JdeTable(
     "F0101",
-    "jde_address_book",
+    "address_book",
     "F0101 Address Book Master: names, tax IDs and search types of suppliers (and everyone else).",
     ("AN8",),
     _cols("AN8:int ALKY TAX ALPH DC MCU AT1 TX2 TAXC ATP UPMJ:date UPMT:time"),
@@ -55,7 +65,7 @@ ADDRESS_BOOK = JdeTable(
 
 SUPPLIERS = JdeTable(
     "F0401",
-    "jde_suppliers",
+    "suppliers",
     "F0401 Supplier Master: AP class, currency, payment terms and holds per supplier (name in F0101).",
     ("AN8",),
     _cols("AN8:int APC MCUP CRRP TXA2 HDPY TRAP PYIN HOLD UPMJ:date UPMT:time"),
@@ -67,7 +77,7 @@ SUPPLIERS = JdeTable(
 # may refuse the table.
 SUPPLIER_ADDRESSES = JdeTable(
     "F0116",
-    "jde_supplier_addresses",
+    "supplier_addresses",
     "F0116 Address by Date: mailing addresses per address number and effective date (EFTB); a day's rows "
     "say whose address changed that day.",
     ("AN8", "EFTB"),
@@ -76,7 +86,7 @@ SUPPLIER_ADDRESSES = JdeTable(
 
 GL_ACCOUNTS = JdeTable(
     "F0901",
-    "jde_gl_accounts",
+    "gl_accounts",
     "F0901 Account Master: every GL account with its posting edit code. Read whole and cached, "
     "refreshed daily, so mapping checks can tell 'account not found' from 'account not postable'.",
     ("AID",),
@@ -86,7 +96,7 @@ GL_ACCOUNTS = JdeTable(
 
 PO_HEADERS = JdeTable(
     "F4301",
-    "jde_po_headers",
+    "po_headers",
     "F4301 Purchase Order Header.",
     ("KCOO", "DOCO", "DCTO", "SFXO"),
     _cols(
@@ -98,7 +108,7 @@ PO_HEADERS = JdeTable(
 
 PO_LINES = JdeTable(
     "F4311",
-    "jde_po_lines",
+    "po_lines",
     "F4311 Purchase Order Detail: lines with item, quantity, cost and GL account (ANI / AID / OBJ / SUB).",
     ("KCOO", "DOCO", "DCTO", "SFXO", "LNID"),
     _cols(
@@ -110,7 +120,7 @@ PO_LINES = JdeTable(
 
 AP_LEDGER = JdeTable(
     "F0411",
-    "jde_ap_ledger",
+    "ap_ledger",
     "F0411 Accounts Payable Ledger: vouchers (one row per pay item), open and posted.",
     ("KCO", "DOC", "DCT", "SFX", "SFXE"),
     _cols(

@@ -7,12 +7,14 @@ integration's group, run with the Procore resource and the other system's. Used 
 from collections.abc import Iterable
 from typing import Any
 
+from dagster import AssetKey
+
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import FlowSpec
 from connector_assets.saas import saas_daily_partitions
 
 
-def procore_day_flow_assets(spec: FlowSpec, upstream: Iterable[str], other_system: str) -> list[Any]:
+def procore_day_flow_assets(spec: FlowSpec, upstream: Iterable[AssetKey], other_system: str) -> list[Any]:
     """``spec``'s assets, partitioned by UTC day, after ``upstream`` (what its step reads, and the write
     that must come first in one run)."""
     return build_flow_assets(

@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
+from dagster import AssetKey
 
 from connector_assets.flows import amounts
 from connector_assets.procore.companies import first_company, record_company
@@ -29,7 +30,7 @@ from connector_resources.ledger import Ledger, schema
 ChangeOrderLines = list[tuple[dict[str, Any], list[dict[str, Any]] | str | None]]
 
 
-def latest_staged(staging: Any, asset: str, day: str) -> list[dict[str, Any]]:
+def latest_staged(staging: Any, asset: AssetKey, day: str) -> list[dict[str, Any]]:
     """The records a Procore asset staged for the day, the latest version of each (by ``updated_at``),
     deleted ones (``deleted_at``) left out."""
     latest: dict[str, tuple[Any, dict[str, Any]]] = {}

@@ -1,7 +1,7 @@
 """Procore's source steps: every configured company read in one step, staged as one partition.
 
 Why one step for all companies rather than one asset per company: the staged asset is what the flows
-read (``procore_commitments`` etc.), and Procore's limits are per app, not per company (reference §3),
+read (``procore/commitments`` etc.), and Procore's limits are per app, not per company (reference §3),
 so parallel per-company steps would only compete for the same budget. Each company is read through its
 own session (its ``Procore-Company-Id``, its token, its permitted projects); the sessions share the
 app's in-flight cap and rate pacer (``connector_resources.procore.ratelimit.shared_pacer``).

@@ -1,7 +1,7 @@
 """Procore's staged documents (commitments, requisitions, commitment change orders) as a flow that sends
 them to an ERP picks them out of a day, and what a replay needs to read one again.
 
-A day's records come from the staged assets (``procore_requisitions`` ...), one JSON record a row. Which
+A day's records come from the staged assets (``procore/requisitions`` ...), one JSON record a row. Which
 statuses count as approved is the integration's setting (``statuses``); which commitments a day's
 requisitions and commitments name, and in which company, are Procore facts. A mapped or refused record
 keeps its project id (``with_project``) so a replay reads it from its project in one call
@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
+from dagster import AssetKey
+
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.procore.companies import record_company
 from connector_resources import settings
@@ -25,7 +27,7 @@ def statuses(variable: str) -> frozenset[str]:
     return frozenset(settings.read(variable))
 
 
-def staged_records(staging: Any, asset: str, partition: str | None) -> Iterator[dict[str, Any]]:
+def staged_records(staging: Any, asset: AssetKey, partition: str | None) -> Iterator[dict[str, Any]]:
     for row in staging.read_rows(asset, partition):
         yield json.loads(row["record"])
 
@@ -36,7 +38,7 @@ def approved(records: Iterable[dict[str, Any]], wanted: frozenset[str]) -> list[
 
 
 def latest_approved(
-    staging: Any, asset: str, partition: str | None, wanted: frozenset[str]
+    staging: Any, asset: AssetKey, partition: str | None, wanted: frozenset[str]
 ) -> list[tuple[dict[str, Any], datetime]]:
     """The partition's approved, undeleted records (latest staged version each) with their change time."""
     latest: dict[str, tuple[dict[str, Any], datetime]] = {}

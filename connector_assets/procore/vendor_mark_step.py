@@ -30,11 +30,11 @@ def build_vendor_marks(
     in words, ``erp_id``); ``mark_of()`` is the run's ``OriginMark``."""
 
     @dg.asset(
-        name=f"{spec.flow}_marked",
+        key=spec.key("marked"),
         group_name=spec.integration,
         kinds={"procore"},
         partitions_def=partitions_def,
-        deps=[dg.AssetKey(f"{spec.flow}_written")],
+        deps=[spec.key("written")],
         required_resource_keys={"procore", "ledger"},
         backfill_policy=flow_backfill_policy(partitions_def),
         pool=ProcoreResource.from_settings().concurrency_pool,  # the app's pool: Procore's limits are per app

@@ -9,6 +9,8 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from dagster import AssetKey
+
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.procore.companies import (
     QUEUED_FIELD,
@@ -69,7 +71,7 @@ def remember_held_vendor(
 
 
 def day_vendors(
-    staging: Any, asset: str, partition: str | None, ledger: Ledger, integration: str, procore: Any,
+    staging: Any, asset: AssetKey, partition: str | None, ledger: Ledger, integration: str, procore: Any,
     awaited: Iterable[str],
 ) -> list[dict[str, Any]]:  # fmt: skip
     """The vendors staged for the day (``asset``), each one's company kept in the ledger, then those

@@ -227,7 +227,7 @@ def orphans_of(
 
 def staged_orphans(
     staging: StagingResource,
-    asset: str,
+    asset: AssetKey,
     columns: Sequence[Column],
     orphans: Sequence[Any],
     row: Callable[[Any], dict[str, Any]],
@@ -259,30 +259,30 @@ def orphan_row(orphan: OrphanCode, fields: Sequence[str]) -> dict[str, Any]:
 
 def orphan_codes_asset(
     *,
-    name: str,
+    key: AssetKey,
     group: str,
     flow: FlowSpec,
     description: str,
     fields: Sequence[str],
     find: Callable[[AssetExecutionContext], Sequence[OrphanCode]],
 ) -> AssetsDefinition:
-    """The asset ``name`` reporting, after each write of ``flow`` (the account codes flow), Procurify's
+    """The asset ``key`` reporting, after each write of ``flow`` (the account codes flow), Procurify's
     account codes with no counterpart in the ERP (``find``: on the run's ``procurify`` and ``staging``),
     staged whole by ``staged_orphans`` with the ``OrphanCode`` ``fields`` each integration shows: each
     integration says which codes are orphans, not how to report."""
     columns = [Column(field) for field in fields]
 
     @asset(
-        name=name,
+        key=key,
         group_name=group,
         kinds={"procurify"},
-        deps=[AssetKey(f"{flow.flow}_written")],
+        deps=[flow.key("written")],
         required_resource_keys={"procurify", "staging"},
         description=description,
     )
     def orphans(context) -> MaterializeResult:  # unannotated: dagster refuses a postponed (string) annotation
         return staged_orphans(
-            context.resources.staging, name, columns, find(context), lambda o: orphan_row(o, fields)
+            context.resources.staging, key, columns, find(context), lambda o: orphan_row(o, fields)
         )
 
     return orphans

@@ -2,7 +2,7 @@
 bills as AP batches, Procurify -> Oracle Fusion invoices), on one Procurify session of a mapped step or a
 replay. What it does is the same for both flows:
 
-What is read. The day's staged bills (``procurify_bills``, polled on ``last_modified_datetime``), latest
+What is read. The day's staged bills (``procurify/bills``, polled on ``last_modified_datetime``), latest
 version each (``staged_bills``), whose ``status`` is one of the flow's approved statuses (a setting per
 flow; default 2 Approved and the payment states after it, 4/6/7/8). The list gives a slim bill, so each is
 read in full by its UUID (``GET /api/v2/ap/bills/{uuid}/``, procurify.md §2.6) for its items, account
@@ -13,7 +13,7 @@ of a bill already sent names what it was sent as (``bill_reads.refused_after_sen
 Procurify not answering. Every call is retried on 504s, timeouts and other 5xx with backoff, up to
 ``ML_PROCURIFY_MAX_ATTEMPTS``. A read one bill needs (its full record, its vendor, its POs) that still fails
 queues that bill with a reason naming it and the read (``record_reads``) and the rest of the day is sent;
-the retry job or a replay reads it again. The day's bill list is read by ``procurify_bills``: when that
+the retry job or a replay reads it again. The day's bill list is read by ``procurify/bills``: when that
 still fails there is nothing to send, and that partition fails.
 
 Exported elsewhere. A bill Procurify shows as exported (``last_export_date`` set) that the flow never sent

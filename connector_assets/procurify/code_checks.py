@@ -1,6 +1,6 @@
 """Procurify's side of a charge built for a Procurify line (an order item or bill item: an account code
 and a department): whether the code is an active Procurify account code and the department a Procurify
-department, against the whole-read snapshots ``procurify_account_codes`` and ``procurify_departments``
+department, against the whole-read snapshots ``procurify/account_codes`` and ``procurify/departments``
 (staged by ``saas_assets``). A snapshot never staged is not checked (None), so a new instance is not
 refused line by line for want of a listing. One copy for every flow that charges Procurify lines to an
 ERP's accounts (today Oracle Fusion <-> Procurify's ``charge_accounts``); the ERP's side is its own.
@@ -12,14 +12,17 @@ import json
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from dagster import AssetKey
+
+from connector_assets.asset_keys import asset_key
 from connector_assets.procurify.account_departments import SEPARATOR, DepartmentDirectory, name_length_problem
 
-PROCURIFY_CODES_ASSET = "procurify_account_codes"  # staged whole by saas_assets
-PROCURIFY_DEPARTMENTS_ASSET = "procurify_departments"
+PROCURIFY_CODES_ASSET = asset_key("procurify", "account_codes")  # staged whole by saas_assets
+PROCURIFY_DEPARTMENTS_ASSET = asset_key("procurify", "departments")
 EVERY = "*"  # a department table key: every department (alone) or every department of a location
 
 
-def staged_records(staging: Any, asset_name: str) -> list[dict[str, Any]] | None:
+def staged_records(staging: Any, asset_name: AssetKey) -> list[dict[str, Any]] | None:
     """A staged whole-read Procurify snapshot's records, or None when it was never staged."""
     if not staging.exists(asset_name, None):
         return None

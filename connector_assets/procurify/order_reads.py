@@ -1,5 +1,5 @@
 """Reading Procurify's purchase orders and requisitions for a flow: the latest staged version of each
-(``latest_staged``, from ``procurify_purchase_orders`` / ``procurify_requisitions`` as
+(``latest_staged``, from ``procurify/purchase_orders`` / ``procurify/requisitions`` as
 ``connector_assets.saas_assets`` stages them), a PO read in full, a requisition's order items, the
 requisitions that have a line for a vendor. One copy for both Procurify integrations: JD Edwards ->
 Procurify (``procurify.requisitions`` reading back the requisitions it made) and Procurify -> Oracle Fusion
@@ -19,13 +19,15 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from dagster import AssetKey
+
 from connector_assets.flows.values import text
 from connector_assets.procurify.order_fields import item_vendor, order_num
 
 Requisitions = dict[str, dict[str, Mapping[str, Any]]]  # vendor id -> requisition number -> requisition
 
 
-def latest_staged(staging: Any, asset: str, partition: str | None, key: str) -> list[dict[str, Any]]:
+def latest_staged(staging: Any, asset: AssetKey, partition: str | None, key: str) -> list[dict[str, Any]]:
     """The partition's staged records of ``asset``, the latest version of each (by ``key``)."""
     latest: dict[str, tuple[dict[str, Any], datetime]] = {}
     for row in staging.read_rows(asset, partition):

@@ -22,9 +22,10 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from connector_assets.asset_keys import asset_key
 from connector_assets.flows import amounts
 
-STAGED_PAYMENTS = "procurify_payments"
+STAGED_PAYMENTS = asset_key("procurify", "payments")
 # A JSON number rendered from a two-decimal amount differs from it by float noise only (quirk 7).
 FLOAT_NOISE = Decimal("0.000001")
 
@@ -161,7 +162,7 @@ class PaymentVersion:
 
 
 def staged_payments(staging: Any, partition: str | None) -> list[PaymentVersion]:
-    """The partition's staged payments (``procurify_payments``), latest version each (by ``updated_at``)."""
+    """The partition's staged payments (``procurify/payments``), latest version each (by ``updated_at``)."""
     latest: dict[str, PaymentVersion] = {}
     for row in staging.read_rows(STAGED_PAYMENTS, partition):
         record, stamp = json.loads(row["record"]), row["updated_at"]

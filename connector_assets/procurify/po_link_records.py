@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from dagster import AssetKey, AssetObservation
+from dagster import AssetObservation
 
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.procurify.po_links import PoLinks
@@ -97,16 +97,16 @@ class PoLinkRecords:
         with resources.procurify.session() as session:
             yield self.links.origin_finder(ledger, session, resources.staging, partition), ledger
 
-    def mapped(self, context: Any, flow: str, partition: str | None, pos: list[dict[str, Any]]):
+    def mapped(self, context: Any, flow: Any, partition: str | None, pos: list[dict[str, Any]]):
         """The day's POs -> links; what was seen is logged and observed on ``<flow>_mapped``."""
         counts: Counter[str] = Counter()
         with self.finder(context, partition) as (finder, ledger):
             yield from self.of(pos, finder, ledger, counts)
             counts["requisition_reads"] = finder.requisition_reads
         summary = {name: int(counts[name]) for name in OBSERVED}
-        context.log.info(f"{flow} {partition}: " + ", ".join(f"{k}={v}" for k, v in summary.items()))
+        context.log.info(f"{flow.flow} {partition}: " + ", ".join(f"{k}={v}" for k, v in summary.items()))
         context.log_event(
-            AssetObservation(asset_key=AssetKey(f"{flow}_mapped"), partition=partition, metadata=summary)
+            AssetObservation(asset_key=flow.key("mapped"), partition=partition, metadata=summary)
         )
 
     def again(self, context: Any, keys: list[str], flow_name: str) -> Iterator[Mapped | Rejected]:

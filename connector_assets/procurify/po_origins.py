@@ -10,7 +10,7 @@ the requisition *number*; requisition headers carry ``num`` and ``uuid``; the in
 requisition by *uuid* (what ``POST /api/v3/requisitions/`` answers). The API has no read of one
 requisition by number, so a number is turned into a uuid by, in order:
 
-1. the requisition headers staged for the day and for the PO's own day (``procurify_requisitions``):
+1. the requisition headers staged for the day and for the PO's own day (``procurify/requisitions``):
    purchasing a requisition sets its status to 3 Purchased, which stamps it modified the day the PO is
    made, so this is the usual answer and costs no call;
 2. otherwise the requisitions still waiting for their PO (``waiting``: those the integration created and no
@@ -34,9 +34,10 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from connector_assets.asset_keys import asset_key
 from connector_assets.procurify.order_fields import po_day, requisition_numbers
 
-STAGED_REQUISITIONS = "procurify_requisitions"
+STAGED_REQUISITIONS = asset_key("procurify", "requisitions")
 SIBLING = "/"  # a second PO of one order is keyed ``<order>/<procurify_PO>``
 CREATED_SLACK = timedelta(days=1)  # the requisition's `date` against the ledger's clock (time zones)
 

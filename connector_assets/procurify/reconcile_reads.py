@@ -18,6 +18,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from dagster import AssetKey
+
+from connector_assets.asset_keys import asset_key
 from connector_assets.flows.amounts import CENT, amount
 from connector_assets.flows.reconciliation import day_window
 from connector_assets.flows.values import text
@@ -28,9 +31,9 @@ from connector_assets.procurify.staged_bills import staged_bills
 from connector_resources.procurify.errors import ProcurifyNotFoundError
 
 # The Procurify source assets (``connector_assets.saas_assets``) a reconciliation reads a day's keys from.
-STAGED_POS = "procurify_purchase_orders"
-STAGED_REQUISITIONS = "procurify_requisitions"
-STAGED_VENDORS = "procurify_vendors"
+STAGED_POS = asset_key("procurify", "purchase_orders")
+STAGED_REQUISITIONS = asset_key("procurify", "requisitions")
+STAGED_VENDORS = asset_key("procurify", "vendors")
 PAID = 4  # bill status 4 Paid (reference 2.6)
 PO_CANCELLED = "1"  # PO state 1 (reference 2.5)
 REQUISITION_PURCHASED = "3"  # requisition status 3: purchased (reference 2.4)
@@ -42,7 +45,7 @@ def money_of(value: Any) -> Decimal:
     return found if found is not None else Decimal(0)
 
 
-def staged_records(staging: Any, asset: str, day: str) -> list[dict[str, Any]]:
+def staged_records(staging: Any, asset: AssetKey, day: str) -> list[dict[str, Any]]:
     """The API records a Procurify source asset staged for the day (JSON documents)."""
     return [json.loads(row["record"]) for row in staging.read_rows(asset, day)]
 

@@ -1,4 +1,4 @@
-"""Procurify's bills as the flows read them from staging (``procurify_bills``, staged by
+"""Procurify's bills as the flows read them from staging (``procurify/bills``, staged by
 ``connector_assets.saas_assets``): the latest version of each bill in a partition, with its change time.
 One copy for every flow that takes Procurify's approved bills to another system.
 """
@@ -10,7 +10,9 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-BILLS_ASSET = "procurify_bills"  # the staged Procurify bills (connector_assets.saas_assets)
+from connector_assets.asset_keys import asset_key
+
+BILLS_ASSET = asset_key("procurify", "bills")  # the staged Procurify bills (connector_assets.saas_assets)
 
 
 def bill_stamp(bill: Mapping[str, Any]) -> datetime:

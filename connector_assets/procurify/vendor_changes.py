@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from dagster import AssetObservation
+from dagster import AssetKey, AssetObservation
 
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.procurify.vendor_reads import VendorRead, read_vendors
@@ -122,18 +122,19 @@ class VendorPoll:
             self.sent += 1
             yield record
 
-    def report(self, context: Any, flow: str, partition: str | None, figures: Mapping[str, Any]) -> None:
-        """Keep the changed fingerprints, and say what the poll read and found (``figures``)."""
+    def report(self, context: Any, flow: Any, partition: str | None, figures: Mapping[str, Any]) -> None:
+        """Keep the changed fingerprints, and say what the poll read and found (``figures``, observed on
+        ``flow``'s mapped asset)."""
         keep_fingerprints(self.ledger, self.integration, CONTENT_STREAM, self.changes.changed)
         log.info("procurify vendors poll: %s", ", ".join(f"{k}={v}" for k, v in figures.items()))
         context.log_event(
-            AssetObservation(asset_key=f"{flow}_mapped", partition=partition, metadata=dict(figures))
+            AssetObservation(asset_key=flow.key("mapped"), partition=partition, metadata=dict(figures))
         )
 
 
-def vendor_poll_assets(flow: Any, *, other: str, group: str, upstream: Sequence[str] = ()) -> list[Any]:
+def vendor_poll_assets(flow: Any, *, other: str, group: str, upstream: Sequence[AssetKey] = ()) -> list[Any]:
     """A ``vendors`` flow's assets, by day, writing to ``other`` (a resource key): no staged vendors
-    upstream, since each poll reads the vendors itself instead of trusting the ``procurify_vendors`` day
+    upstream, since each poll reads the vendors itself instead of trusting the ``procurify/vendors`` day
     found by ``dateModified``; ``upstream``: what must run first (a manual matches file, loaded before the
     flow asks which vendors are paired)."""
     return build_flow_assets(

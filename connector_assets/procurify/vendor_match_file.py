@@ -4,7 +4,7 @@ nothing; then each row stored through ``VendorMatches.set_match`` (replacing a f
 person's match: see ``vendor_matches``). Rows are told from a person's matches by their ``entered_by``.
 
 Removing a row from the file does not remove its match: ``ml-connector xref delete`` does. One copy for
-every integration pairing Procurify vendors by hand (today Fusion's ``fusion_procurify_manual_matches``).
+every integration pairing Procurify vendors by hand (today Fusion's ``fusion_procurify/manual_matches``).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dagster import AssetsDefinition, Failure, MaterializeResult, asset
+from dagster import AssetKey, AssetsDefinition, Failure, MaterializeResult, asset
 
 from connector_assets.procurify.vendor_matches import MatchRefused, VendorMatches, check_procurify_vendor
 from connector_resources import settings
@@ -176,9 +176,9 @@ def load_match_file(
 
 
 def match_file_asset(
-    *, name: str, group: str, description: str, file: MatchFile, matches: VendorMatches, system: str
+    *, key: AssetKey, group: str, description: str, file: MatchFile, matches: VendorMatches, system: str
 ) -> AssetsDefinition:
-    """The asset ``name`` loading ``file`` into the ledger as ``matches``: ``system`` is the resource key
+    """The asset ``key`` loading ``file`` into the ledger as ``matches``: ``system`` is the resource key
     of the other system (its session finds the suppliers).
 
     Materialized on its own (by hand), a file that cannot be read fails the run naming the line. In a
@@ -187,7 +187,7 @@ def match_file_asset(
     hand-kept file must not stop every flow reading vendor pairs."""
 
     @asset(
-        name=name,
+        key=key,
         group_name=group,
         kinds={"ledger"},  # not a mapping table (those alone are "csv"): its rows become ledger matches
         required_resource_keys={system, "procurify", "ledger"},

@@ -1,5 +1,6 @@
-"""Records held longer than ML_HELD_ALERT_HOURS are alerted once each, and recorded as ledger_health's
-``no_overdue_holds`` check, which the check itself computes the same when it runs with ledger_health."""
+"""Records held longer than ML_HELD_ALERT_HOURS are alerted once each, and recorded as
+operations/ledger_health's ``no_overdue_holds`` check, which the check itself computes the same when it runs
+with operations/ledger_health."""
 
 from __future__ import annotations
 
@@ -59,7 +60,7 @@ def test_records_held_too_long_are_alerted_once_and_shown_as_a_check(received: R
         second = _tick(instance, resource, first.cursor)
         _hold(ledger, "PO-1004", 25, "purchase_order PO-1004 waits for coupa:supplier:JDE:4412 to sync")
         third = _tick(instance, resource, first.cursor)
-        # What the UI shows when ledger_health runs with its check: the same count.
+        # What the UI shows when operations/ledger_health runs with its check: the same count.
         run = materialize(
             [ledger_health, no_overdue_holds], instance=instance, resources={"ledger": resource}
         )

@@ -31,7 +31,7 @@ def test_without_a_channel_the_alert_sensors_skip(tmp_path, monkeypatch: pytest.
     ticks = _ticks(tmp_path)
     for name in ("alert_on_failed_records", "alert_on_stale_flow"):
         assert isinstance(ticks[name], SkipReason) and "no alert channel" in ticks[name].skip_message
-    # The held records are still recorded as ledger_health's check, for the UI.
+    # The held records are still recorded as operations/ledger_health's check, for the UI.
     assert ticks["alert_on_held_records"].asset_events[0].passed
 
 

@@ -17,7 +17,6 @@ from coupa_support import (  # noqa: F401  (fixtures are used by name)
     box,
     coupa,
 )
-from dagster import AssetKey
 from sandbox_logins import jde_settings_env
 
 from connector_assets.definitions import defs
@@ -69,7 +68,7 @@ def _failed_ping(jde_url: str, **fault: list[str]) -> str:
 
 def _enabled_flows() -> list[str]:
     graph = defs.resolve_asset_graph()
-    return [flow for flow in FLOW_SPECS if graph.has(AssetKey(f"{flow}_mapped"))]
+    return [flow for flow, spec in FLOW_SPECS.items() if graph.has(spec.key("mapped"))]
 
 
 def test_ping_fails_naming_the_refused_table_and_the_flow_that_reads_it(env):
@@ -112,8 +111,8 @@ def test_ping_passes_when_every_table_is_readable_and_reads_exactly_what_the_flo
     wanted: set[str] = set()
     for flow in _enabled_flows():
         spec = FLOW_SPECS[flow]
-        parents = defs.resolve_asset_graph().get(AssetKey(f"{flow}_mapped")).parent_keys
-        wanted |= {by_asset[k.path[-1]] for k in parents if k.path[-1] in by_asset}
+        parents = defs.resolve_asset_graph().get(spec.key("mapped")).parent_keys
+        wanted |= {by_asset[k] for k in parents if k in by_asset}
         wanted |= set(spec.reads.get("JDE", ()))
     assert checked == wanted
     assert {"F0911", "F0411Z1", "F0901"} <= checked  # read outside the staged sources / cached

@@ -38,8 +38,8 @@ GRAPH = definitions.defs.get_repository_def().asset_graph
 NODES = {key.to_user_string(): GRAPH.get(key) for key in GRAPH.get_all_asset_keys()}
 MAPPED = sorted(name for name in NODES if name.endswith("_mapped"))
 STAGED = {
-    **{spec.asset: [c.name for c in spec.columns] for spec in JDE_TABLES},
-    **{spec.asset: [c.name for c in SAAS_COLUMNS] for spec in SAAS_ENTITIES},
+    **{spec.asset.to_user_string(): [c.name for c in spec.columns] for spec in JDE_TABLES},
+    **{spec.asset.to_user_string(): [c.name for c in SAAS_COLUMNS] for spec in SAAS_ENTITIES},
 }
 
 
@@ -64,10 +64,10 @@ def test_staged_source_assets_show_their_staged_columns():
 
 def test_source_descriptions_name_the_table_or_the_endpoint():
     for spec in JDE_TABLES:
-        assert f"JDE {spec.table}" in (NODES[spec.asset].description or ""), spec.asset
+        assert f"JDE {spec.table}" in (NODES[spec.asset.to_user_string()].description or ""), spec.asset
     for spec in SAAS_ENTITIES:
-        assert " GET /" in (NODES[spec.asset].description or ""), spec.asset
-    assert "Procurify GET /api/v3/vendors/" in (NODES["procurify_vendors"].description or "")
+        assert " GET /" in (NODES[spec.asset.to_user_string()].description or ""), spec.asset
+    assert "Procurify GET /api/v3/vendors/" in (NODES["procurify/vendors"].description or "")
 
 
 def test_mapping_tables_show_their_two_columns():
@@ -79,7 +79,7 @@ def test_mapping_tables_show_their_two_columns():
 
 def test_mapped_assets_show_their_pandera_model_as_built():
     """The columns read without pandera equal those of the built model: name, dtype, nullable, order."""
-    specs = {f"{spec.flow}_mapped": spec for spec in FLOW_SPECS.values()}
+    specs = {spec.key("mapped").to_user_string(): spec for spec in FLOW_SPECS.values()}
     assert MAPPED and set(MAPPED) <= set(specs)
     for name in MAPPED:
         shown = [(c.name, c.type, c.constraints.nullable) for c in _schema(name).columns]
@@ -147,7 +147,11 @@ SPEC = replace(
 )
 # A declared table variable, so the settings know it (the test points it at its own file).
 TABLE = MappingTable(
-    "thing_map", "ML_JDE_COUPA_PAYMENT_TERMS_MAP", "code", "account", "Thing code -> account."
+    AssetKey(["test", "thing_map"]),
+    "ML_JDE_COUPA_PAYMENT_TERMS_MAP",
+    "code",
+    "account",
+    "Thing code -> account.",
 )
 
 
@@ -158,7 +162,7 @@ def test_row_counts_land_in_the_materializations(sqlite_url, tmp_path, monkeypat
     table_file.write_text("code,account\nC1,6000\nC2,6100\n")
     monkeypatch.setenv(TABLE.variable, str(table_file))
     mapped, written, _target = build_flow_assets(
-        SPEC, partitions_def=None, upstream=[], resource_keys=set(), group="test", kinds={"test"}
+        SPEC, partitions_def=None, upstream=[], resource_keys=set(), group=SPEC.integration, kinds={"test"}
     )
     assert [c.name for c in mapped.specs_by_key[mapped.key].metadata[COLUMN_SCHEMA].columns] == ["name"]
     resources = {
@@ -176,7 +180,7 @@ def test_row_counts_land_in_the_materializations(sqlite_url, tmp_path, monkeypat
         for event in result.get_asset_materialization_events()
     }
     assert counts == {
-        AssetKey(f"{SPEC.flow}_mapped"): 3,  # the valid records staged for the write
-        AssetKey(f"{SPEC.flow}_written"): 3,  # the records the target holds
-        AssetKey("thing_map"): 2,  # the table's pairs
+        SPEC.key("mapped"): 3,  # the valid records staged for the write
+        SPEC.key("written"): 3,  # the records the target holds
+        TABLE.asset: 2,  # the table's pairs
     }

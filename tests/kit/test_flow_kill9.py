@@ -18,7 +18,7 @@ import time
 from datetime import date, timedelta
 
 import requests
-from dagster import instance_for_test, materialize
+from dagster import AssetKey, instance_for_test, materialize
 from sandbox_logins import on_simulator
 
 from connector_assets.integrations.jde_coupa.suppliers import PAYMENT_TERMS, jde_coupa_assets
@@ -53,7 +53,7 @@ CHILD = textwrap.dedent(
         "staging": StagingResource(base_dir=env["T_STAGING"]),
         "ledger": LedgerResource(db_url=env["T_DB"]),
     }
-    written = [a for a in jde_coupa_assets if a.key.to_user_string() == "jde_coupa_suppliers_written"]
+    written = [a for a in jde_coupa_assets if a.key.to_user_string() == "jde_coupa/suppliers_written"]
     print("started", flush=True)
     with instance_for_test() as instance:
         materialize(written, resources=resources, instance=instance, partition_key=env["T_DAY"])
@@ -82,13 +82,13 @@ def test_kill_9_mid_write_then_rerun_leaves_one_copy_of_each(tmp_path):
         upstream = [
             a
             for a in [*jde_assets, *jde_coupa_assets]
-            if a.key.to_user_string() in ("jde_suppliers", "jde_address_book", "jde_coupa_suppliers_mapped")
+            if a.key.to_user_string() in ("jde/suppliers", "jde/address_book", "jde_coupa/suppliers_mapped")
         ]
         # The suppliers flow maps with the staged payment-terms snapshot: stage today's table, as a job does.
         PAYMENT_TERMS.stage(resources["staging"])
         with instance_for_test() as instance:
             assert materialize(upstream, resources=resources, instance=instance, partition_key=DAY).success
-        staged = {str(r["AN8"]) for r in resources["staging"].read_rows("jde_suppliers", DAY)}
+        staged = {str(r["AN8"]) for r in resources["staging"].read_rows(AssetKey(["jde", "suppliers"]), DAY)}
         assert len(staged) >= 10, len(staged)
         before = _coupa_count(coupa_url)
 
@@ -121,7 +121,7 @@ def test_kill_9_mid_write_then_rerun_leaves_one_copy_of_each(tmp_path):
         assert 0 < written_before_kill < len(staged)
 
         requests.post(f"{coupa_url}/sandbox/faults", json={"latency_ms": 0}, timeout=10)
-        written = [a for a in jde_coupa_assets if a.key.to_user_string() == "jde_coupa_suppliers_written"]
+        written = [a for a in jde_coupa_assets if a.key.to_user_string() == "jde_coupa/suppliers_written"]
         with instance_for_test() as instance:
             rerun = materialize(written, resources=resources, instance=instance, partition_key=DAY)
         assert rerun.success

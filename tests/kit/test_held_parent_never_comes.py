@@ -382,8 +382,8 @@ def test_a_replay_writes_a_parent_before_the_children_waiting_for_it() -> None:
 
 # -- end to end: both Procurify -> JDE flows on the simulators ----------------------------------------------
 
-BILLS = ("procurify_bills", "jde_procurify_bills_mapped", "jde_procurify_bills_written")
-PAYMENTS = ("procurify_payments", "jde_procurify_payments_mapped", "jde_procurify_payments_written")
+BILLS = ("procurify/bills", "jde_procurify/bills_mapped", "jde_procurify/bills_written")
+PAYMENTS = ("procurify/payments", "jde_procurify/payments_mapped", "jde_procurify/payments_written")
 
 
 def test_end_to_end_a_payment_of_a_bill_another_process_exported_is_refused_never_held_for_ever(

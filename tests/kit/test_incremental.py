@@ -2,6 +2,8 @@
 
 from datetime import date, datetime, timedelta
 
+from dagster import AssetKey
+
 from connector_assets.incremental import Stream, read_day
 from connector_assets.staging import Column, StagingResource
 from connector_resources.ledger import Ledger
@@ -11,7 +13,7 @@ COLUMNS = (Column("ID", "int"), Column("NAME"), Column("AMOUNT", "decimal"), Col
 STREAM = Stream(
     integration="itest",
     name="things",
-    asset="itest_things",
+    asset=AssetKey(["itest", "things"]),
     columns=COLUMNS,
     key=("ID",),
     record_id=lambda row: f"thing {row.get('ID')}",
@@ -69,7 +71,7 @@ def test_today_is_read_whole_then_incrementally_with_overlap(tmp_path):
     second = _read(source, staging, ledger)
     assert second.mode == "incremental"
     assert source.calls[-1] == (TODAY, datetime(2026, 11, 21, 7, 50, 4))
-    staged = {r["ID"]: r["NAME"] for r in staging.read_rows("itest_things", "2026-11-21")}
+    staged = {r["ID"]: r["NAME"] for r in staging.read_rows(STREAM.asset, "2026-11-21")}
     assert staged[1] == "renamed" and 8 in staged and 7 in staged
     assert len(staged) == 7
     assert ledger.get_cursor("itest", "things") == "2026-11-21T09:30:00"
@@ -88,7 +90,7 @@ def test_a_past_day_is_replaced_whole_and_leaves_the_cursor(tmp_path):
     source.put(2, datetime(2026, 11, 20, 12, 0))
     read = _read(source, staging, ledger, day=yesterday)
     assert read.mode == "whole day"
-    assert [r["ID"] for r in staging.read_rows("itest_things", "2026-11-20")] == [2]
+    assert [r["ID"] for r in staging.read_rows(STREAM.asset, "2026-11-20")] == [2]
     assert ledger.get_cursor("itest", "things") is None
 
 
@@ -103,7 +105,7 @@ def test_a_malformed_record_goes_to_the_retry_queue_and_the_rest_proceed(tmp_pat
     source.put(3, datetime(2026, 11, 21, 8, 2))
     read = _read(source, staging, ledger)
     assert (read.rows, read.rejected) == (2, 1)
-    assert [r["ID"] for r in staging.read_rows("itest_things", "2026-11-21")] == [1, 3]
+    assert [r["ID"] for r in staging.read_rows(STREAM.asset, "2026-11-21")] == [1, 3]
     [item] = ledger.open_items(integration="itest")
     assert item.source_key == "thing 2" and "field AMOUNT" in item.reason and "12,50 EUR" in item.reason
     assert item.payload["AMOUNT"] == "12,50 EUR"

@@ -44,13 +44,13 @@ def test_every_mapping_table_is_a_spec_built_by_the_one_builder(tmp_path, monkey
     monkeypatch.delenv("ML_COUPA_JDE_ACCOUNT_MAP", raising=False)
     graph = defs.resolve_asset_graph()
     csv_assets = {key.to_user_string() for key in graph.get_all_asset_keys() if "csv" in graph.get(key).kinds}
-    assert csv_assets == {spec.asset for spec in TABLES}  # no table is read any other way
+    assert csv_assets == {spec.asset.to_user_string() for spec in TABLES}  # no table is read any other way
     staging = StagingResource(base_dir=str(tmp_path))
     for spec, built in TABLES.items():
-        assert isinstance(spec, MappingTable) and built.key == AssetKey(spec.asset)
+        assert isinstance(spec, MappingTable) and built.key == spec.asset
         assert graph.get(built.key).group_name == GROUPS.get(spec.asset, "jde_coupa")
         assert built.descriptions_by_key[built.key] == spec.description
-        meta = materialized([built], {"staging": staging})[spec.asset]
+        meta = materialized([built], {"staging": staging})[spec.asset.to_user_string()]
         assert set(SNAPSHOT_METADATA) <= set(meta)
         snapshot = spec.snapshot(staging)
         assert meta["rows"].value == len(snapshot) and meta["fingerprint"].value == snapshot.fingerprint
@@ -61,19 +61,19 @@ def test_the_jobs_stage_the_tables_their_flows_map_with():
     from connector_assets.definitions import defs
 
     wanted = {
-        "jde_coupa_sync": {"jde_coupa_payment_terms_map", "jde_coupa_account_map"},
-        "jde_coupa_suppliers": {"jde_coupa_payment_terms_map"},
-        "jde_coupa_purchase_orders": {"jde_coupa_account_map"},
-        "jde_coupa_invoices": {"jde_coupa_account_map"},
-        "coupa_jde_invoices": {"coupa_jde_account_map"},
-        "jde_bill_bills": {table.asset for table in jde_bill.TABLES},
-        "procore_jde_purchase_orders": {table.asset for table in procore_jde.TABLES},
-        "procore_jde_vouchers": {table.asset for table in procore_jde.TABLES},
-        "procore_jde_change_orders": {table.asset for table in procore_jde.TABLES},
+        "jde_coupa_sync": {"jde_coupa/payment_terms_map", "jde_coupa/account_map"},
+        "jde_coupa_suppliers": {"jde_coupa/payment_terms_map"},
+        "jde_coupa_purchase_orders": {"jde_coupa/account_map"},
+        "jde_coupa_invoices": {"jde_coupa/account_map"},
+        "coupa_jde_invoices": {"coupa_jde/account_map"},
+        "jde_bill_bills": {table.asset.to_user_string() for table in jde_bill.TABLES},
+        "procore_jde_purchase_orders": {table.asset.to_user_string() for table in procore_jde.TABLES},
+        "procore_jde_vouchers": {table.asset.to_user_string() for table in procore_jde.TABLES},
+        "procore_jde_change_orders": {table.asset.to_user_string() for table in procore_jde.TABLES},
         # JDE -> Procurify orders send the mapped account code and the department's location; Procurify
         # bills post to the mapped JDE account.
-        "jde_procurify_purchase_orders": {"jde_procurify_account_map", "jde_procurify_department_map"},
-        "jde_procurify_bills": {"jde_procurify_account_map"},
+        "jde_procurify_purchase_orders": {"jde_procurify/account_map", "jde_procurify/department_map"},
+        "jde_procurify_bills": {"jde_procurify/account_map"},
     }
     for job, tables in wanted.items():
         keys = {k.to_user_string() for k in defs.resolve_job_def(job).asset_layer.executable_asset_keys}
@@ -82,13 +82,13 @@ def test_the_jobs_stage_the_tables_their_flows_map_with():
 
 def test_a_mapping_with_no_snapshot_fails_naming_the_asset_to_materialize(tmp_path, monkeypatch):
     staging = StagingResource(base_dir=str(tmp_path))
-    with pytest.raises(Failure, match="materialize jde_coupa_payment_terms_map"):
+    with pytest.raises(Failure, match="materialize jde_coupa/payment_terms_map"):
         jde_coupa.PAYMENT_TERMS.snapshot(staging)
     # The optional Coupa -> JDE table: empty when unset, a Failure when its variable names a file.
     monkeypatch.delenv("ML_COUPA_JDE_ACCOUNT_MAP", raising=False)
     assert coupa_jde.ACCOUNTS.snapshot(staging) == {}
     monkeypatch.setenv("ML_COUPA_JDE_ACCOUNT_MAP", str(tmp_path / "accounts.csv"))
-    with pytest.raises(Failure, match="names a mapping table but coupa_jde_account_map was never loaded"):
+    with pytest.raises(Failure, match="names a mapping table but coupa_jde/account_map was never loaded"):
         coupa_jde.ACCOUNTS.snapshot(staging)
 
 
@@ -101,7 +101,7 @@ def test_the_coupa_jde_table_has_no_sandbox_file_so_the_guard_has_nothing_to_ref
     with pytest.raises(ValueError, match="ML_JDE_COUPA_ACCOUNT_MAP is not set, and Coupa Core API"):
         jde_coupa_pos.ACCOUNTS.read()
     staging = StagingResource(base_dir=str(tmp_path))
-    meta = materialized([coupa_jde.coupa_jde_account_map], {"staging": staging})["coupa_jde_account_map"]
+    meta = materialized([coupa_jde.coupa_jde_account_map], {"staging": staging})["coupa_jde/account_map"]
     assert meta["rows"].value == 0 and "unset" in meta["file"].value
 
 
@@ -143,21 +143,21 @@ def test_a_run_maps_with_the_staged_snapshot_not_the_file_and_names_it(tmp_path,
     with jde_coupa_world(tmp_path) as world:
         every = [*jde_assets, *jde_coupa.jde_coupa_assets]
         staged = materialized([jde_coupa.jde_coupa_payment_terms_map], world.resources)
-        print_ = staged["jde_coupa_payment_terms_map"]["fingerprint"].value
+        print_ = staged["jde_coupa/payment_terms_map"]["fingerprint"].value
         # Finance edits the file; nothing stages it again before the run maps.
         table.write_text(
             "jde_payment_terms,coupa_payment_term\n"
             + "".join(f"{k},CHANGED-{v}\n" for k, v in sandbox.items()),
             encoding="utf-8",
         )
-        names = ("jde_suppliers", "jde_address_book", "jde_coupa_suppliers_mapped")
+        names = ("jde/suppliers", "jde/address_book", "jde_coupa/suppliers_mapped")
         meta = materialized(
             [a for a in every if a.key.to_user_string() in names], world.resources, partition_key=DAY
         )
-        mapped = meta["jde_coupa_suppliers_mapped"]
-        assert mapped["jde_coupa_payment_terms_map snapshot"].value == print_
+        mapped = meta["jde_coupa/suppliers_mapped"]
+        assert mapped["jde_coupa/payment_terms_map snapshot"].value == print_
         codes = {
             json.loads(row["payload"])["body"].get("payment-term", {}).get("code")
-            for row in world.resources["staging"].read_rows("jde_coupa_suppliers_mapped", DAY)
+            for row in world.resources["staging"].read_rows(AssetKey(["jde_coupa", "suppliers_mapped"]), DAY)
         } - {None}
         assert codes and codes <= set(sandbox.values())  # the staged table, not the edited file

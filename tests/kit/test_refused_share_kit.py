@@ -79,7 +79,7 @@ SPEC = FlowSpec(
     open_target=lambda context: nullcontext(TARGET),  # type: ignore[arg-type,return-value]
 )
 MAPPED_ASSET, WRITTEN_ASSET, _ = build_flow_assets(
-    SPEC, partitions_def=None, upstream=[], resource_keys=set(), group="test", kinds={"test"}
+    SPEC, partitions_def=None, upstream=[], resource_keys=set(), group=SPEC.integration, kinds={"test"}
 )
 
 
@@ -158,7 +158,10 @@ def test_a_day_mostly_refused_writes_the_rest_queues_the_refused_and_fails_loudl
     queued = _open(ledger)
     assert set(queued) == set(REFUSED) and all("code C1" in r for r in queued.values()), queued
     checks = {c.asset_key.to_user_string(): c for c in day.get_asset_check_evaluations()}
-    mapped, written = checks["refused_share_test_things_mapped"], checks["refused_share_test_things_written"]
+    mapped, written = (
+        checks[SPEC.key("mapped").to_user_string()],
+        checks[SPEC.key("written").to_user_string()],
+    )
     assert (mapped.passed, mapped.severity) == (False, AssetCheckSeverity.WARN)  # red, not blocking
     assert (written.passed, written.severity) == (False, AssetCheckSeverity.ERROR)
     causes = written.metadata["refused_causes"].value

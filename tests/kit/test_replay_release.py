@@ -24,8 +24,8 @@ from connector_resources.ledger import Ledger
 from connector_resources.replay import ReplayOutcome, _handlers, register_replay_handler, replay_items
 
 DAY = (date.today() - timedelta(days=21)).isoformat()  # the JDE sandbox's busy mass-update day
-PO_CHAIN = ("jde_suppliers", "jde_address_book", "jde_po_headers", "jde_po_lines")
-PO_FLOW = ("jde_coupa_purchase_orders_mapped", "jde_coupa_purchase_orders_written")
+PO_CHAIN = ("jde/suppliers", "jde/address_book", "jde/po_headers", "jde/po_lines")
+PO_FLOW = ("jde_coupa/purchase_orders_mapped", "jde_coupa/purchase_orders_written")
 ORDERS, VENDORS = ("itest", "orders", "order"), ("itest", "vendors", "vendor")
 
 
@@ -51,11 +51,11 @@ def test_a_supplier_synced_by_replay_releases_its_orders_and_the_next_replay_wri
 
     # The suppliers they wait for are read (by number) and mapped, but Coupa refuses every write: each
     # supplier is queued with its reason, and that failed attempt counts.
-    _run(resources, "jde_coupa_suppliers_mapped")
+    _run(resources, "jde_coupa/suppliers_mapped")
     with resources["coupa"].session(flow="suppliers") as session:  # the OAuth token is cached first
         session.search("suppliers", {"number": "0"}, limit=1)
     requests.post(f"{coupa}/sandbox/faults", json={"fail_next": 10_000, "fail_next_status": 400}, timeout=10)
-    assert _run(resources, "jde_coupa_suppliers_written")["jde_coupa_suppliers_written"]["fail"].value > 0
+    assert _run(resources, "jde_coupa/suppliers_written")["jde_coupa/suppliers_written"]["fail"].value > 0
     requests.post(f"{coupa}/sandbox/faults/reset", timeout=10)
     requests.post(f"{coupa}/sandbox/faults", json={"rate_limit_enabled": False}, timeout=10)
     suppliers = ledger.open_items(integration="jde_coupa", flow="suppliers", status="failed")

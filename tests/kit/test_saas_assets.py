@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 import requests
-from dagster import instance_for_test, materialize
+from dagster import AssetKey, instance_for_test, materialize
 from saas_reads import saas_world
 from sandbox_logins import BUSINESS_UNIT, on_simulator, unthrottled_procore
 
@@ -83,7 +83,7 @@ def _run(asset, resources, partition):
 
 
 def _spec(asset):
-    return next(s for s in SAAS_ENTITIES if s.asset == asset)
+    return next(s for s in SAAS_ENTITIES if s.asset == AssetKey.from_user_string(asset))
 
 
 def _feed(resource, spec, day):
@@ -95,7 +95,7 @@ def _feed(resource, spec, day):
 
 
 def test_every_client_entity_has_an_asset():
-    assert {s.asset for s in SAAS_ENTITIES} == {a.key.to_user_string() for a in saas_assets}
+    assert {s.asset for s in SAAS_ENTITIES} == {a.key for a in saas_assets}
     assert {s.system for s in SAAS_ENTITIES} == set(SYSTEMS)
     bill_pools = {s.pool for s in SAAS_ENTITIES if s.system == "bill"}
     assert len(bill_pools) == 1 and next(iter(bill_pools)).startswith("bill_")
@@ -105,7 +105,7 @@ def test_every_client_entity_has_an_asset():
 def test_today_then_incrementally_then_a_past_day(system, tmp_path, monkeypatch):
     root, resource, stop, activity, entity = SYSTEMS[system](0.05)
     try:
-        asset = _asset(f"{system}_{entity}")
+        asset = _asset(f"{system}/{entity}")
         resources = saas_world(tmp_path, monkeypatch, **{system: resource})  # today's re-read stays today
         today = datetime.now(UTC).date()
         response = requests.post(f"{root}/sandbox/activity", json=activity, timeout=60)
@@ -113,8 +113,8 @@ def test_today_then_incrementally_then_a_past_day(system, tmp_path, monkeypatch)
 
         first = _run(asset, resources, today.isoformat())
         assert first["modes"].value == "whole day" and first["rows"].value >= 1
-        staged = list(resources["staging"].read_rows(asset.key.to_user_string(), today.isoformat()))
-        spec = _spec(f"{system}_{entity}")
+        staged = list(resources["staging"].read_rows(asset.key, today.isoformat()))
+        spec = _spec(f"{system}/{entity}")
         assert {r["id"] for r in staged} == _feed(resource, spec, today)
         for row in staged:
             record = json.loads(row["record"])
@@ -122,7 +122,7 @@ def test_today_then_incrementally_then_a_past_day(system, tmp_path, monkeypatch)
 
         again = _run(asset, resources, today.isoformat())
         assert again["modes"].value == "incremental"
-        assert resources["staging"].count(asset.key.to_user_string(), today.isoformat()) == len(staged)
+        assert resources["staging"].count(asset.key, today.isoformat()) == len(staged)
         assert first["dagster/row_count"].value == again["dagster/row_count"].value == len(staged)
 
         past = today - timedelta(days=3)
@@ -134,7 +134,7 @@ def test_today_then_incrementally_then_a_past_day(system, tmp_path, monkeypatch)
 
 
 def test_a_day_is_a_utc_day():
-    assert _asset("procore_commitments").partitions_def.timezone == "UTC"
-    assert date.fromisoformat(_asset("bill_bills").partitions_def.get_first_partition_key()) <= date(
+    assert _asset("procore/commitments").partitions_def.timezone == "UTC"
+    assert date.fromisoformat(_asset("bill/bills").partitions_def.get_first_partition_key()) <= date(
         2024, 1, 1
     )

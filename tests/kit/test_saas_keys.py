@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
-from dagster import instance_for_test, materialize
+from dagster import AssetKey, instance_for_test, materialize
 from http_server import CannedResponse, OAuthTokenEndpoint, RecordedRequest, ScriptedServer
 from saas_reads import saas_resources
 from test_saas_assets import SYSTEMS
@@ -28,7 +28,7 @@ def _asset(name):
 
 
 def _spec(name):
-    return next(s for s in SAAS_ENTITIES if s.asset == name)
+    return next(s for s in SAAS_ENTITIES if s.asset == AssetKey.from_user_string(name))
 
 
 def _resources(system, resource, tmp_path):
@@ -59,8 +59,8 @@ def test_every_entity_takes_its_key_from_its_client():
     for spec in SAAS_ENTITIES:
         session = CLIENTS[spec.system][1]
         assert spec.key_fields == declared_key(spec.system, session, spec.entity)
-    assert _spec("procurify_requisitions").key_fields == ("uuid", "num")
-    assert _spec("procurify_purchase_orders").key_fields == ("uuid", "procurify_PO")
+    assert _spec("procurify/requisitions").key_fields == ("uuid", "num")
+    assert _spec("procurify/purchase_orders").key_fields == ("uuid", "procurify_PO")
 
 
 def test_an_entity_without_a_declared_key_does_not_load():
@@ -93,7 +93,7 @@ def test_procurify_polled_twice_in_a_day_keeps_every_record(entity, activity, tm
     try:
         response = requests.post(f"{root}/sandbox/activity", json=activity, timeout=60)
         assert response.status_code == 200, response.text
-        asset = _asset(f"procurify_{entity}")
+        asset = _asset(f"procurify/{entity}")
         resources = _resources("procurify", resource, tmp_path)
         today = datetime.now(UTC).date()
         start = datetime.combine(today, datetime.min.time(), tzinfo=UTC)
@@ -103,7 +103,7 @@ def test_procurify_polled_twice_in_a_day_keeps_every_record(entity, activity, tm
 
         for _poll in range(2):
             _run(asset, resources, today.isoformat())
-            staged = list(resources["staging"].read_rows(asset.key.to_user_string(), today.isoformat()))
+            staged = list(resources["staging"].read_rows(asset.key, today.isoformat()))
             assert sorted(r["id"] for r in staged) == sorted(feed)
         # The key is the documented identifier, not an empty string.
         assert all(r["id"] and r["id"] != "None" for r in staged)
@@ -156,10 +156,10 @@ def test_a_record_with_an_empty_key_fails_the_step(procore_server, tmp_path):
     ]
     procore_server.route("/rest/v1.0/vendors", _listed(rows))
     resources = _resources("procore", _procore(procore_server), tmp_path)
-    result = _run(_asset("procore_vendors"), resources, DAY.date().isoformat(), ok=False)
+    result = _run(_asset("procore/vendors"), resources, DAY.date().isoformat(), ok=False)
     message = _failure(result)
     assert "procore vendors" in message and "key field id" in message and "Nameless" in message
-    assert not resources["staging"].exists("procore_vendors", DAY.date().isoformat())
+    assert not resources["staging"].exists(AssetKey(["procore", "vendors"]), DAY.date().isoformat())
 
 
 def test_a_key_repeated_in_one_read_fails_the_step(procore_server, tmp_path):
@@ -170,10 +170,10 @@ def test_a_key_repeated_in_one_read_fails_the_step(procore_server, tmp_path):
     procore_server.route("/rest/v1.0/purchase_order_contracts", _listed(po))
     procore_server.route("/rest/v1.0/work_order_contracts", _listed(wo))
     resources = _resources("procore", _procore(procore_server), tmp_path)
-    result = _run(_asset("procore_commitments"), resources, DAY.date().isoformat(), ok=False)
+    result = _run(_asset("procore/commitments"), resources, DAY.date().isoformat(), ok=False)
     message = _failure(result)
     assert "procore commitments: record 7 appears twice in one read by its key field id" in message
-    assert not resources["staging"].exists("procore_commitments", DAY.date().isoformat())
+    assert not resources["staging"].exists(AssetKey(["procore", "commitments"]), DAY.date().isoformat())
 
 
 # -- entities without a documented change stamp are read whole -------------------------------------------
@@ -182,19 +182,19 @@ def test_a_key_repeated_in_one_read_fails_the_step(procore_server, tmp_path):
 # GL classifications (§2.9: only id/name/archived are confirmed), Coupa lookup values (§2.7), Procurify
 # account codes, departments, budget accounts and locations (§2.8).
 WHOLE = [
-    "bill_chart_of_accounts",
-    "bill_departments",
-    "coupa_lookup_values",
-    "procore_budget_line_items",
-    "procurify_account_codes",
-    "procurify_accounts",
-    "procurify_departments",
-    "procurify_locations",
+    "bill/chart_of_accounts",
+    "bill/departments",
+    "coupa/lookup_values",
+    "procore/budget_line_items",
+    "procurify/account_codes",
+    "procurify/accounts",
+    "procurify/departments",
+    "procurify/locations",
 ]
 
 
 def test_entities_without_a_change_stamp_are_read_whole():
-    assert sorted(s.asset for s in SAAS_ENTITIES if getattr(s, "whole", False)) == WHOLE
+    assert sorted(s.asset.to_user_string() for s in SAAS_ENTITIES if getattr(s, "whole", False)) == WHOLE
     for name in WHOLE:
         spec = _spec(name)
         assert spec.entity not in CLIENTS[spec.system][1].ENTITIES
@@ -212,9 +212,9 @@ def test_procore_budget_lines_without_updated_at_are_staged_whole(procore_server
     procore_server.route("/rest/v1.0/budget_views", _listed([{"id": 3, "name": "Procore Standard Budget"}]))
     procore_server.route("/rest/v1.0/budget_views/3/detail_rows", _listed(lines))
     resources = _resources("procore", _procore(procore_server), tmp_path)
-    asset = _asset("procore_budget_line_items")
+    asset = _asset("procore/budget_line_items")
     _run(asset, resources, None if asset.partitions_def is None else DAY.date().isoformat())
-    staged = list(resources["staging"].read_rows("procore_budget_line_items", None))
+    staged = list(resources["staging"].read_rows(AssetKey(["procore", "budget_line_items"]), None))
     assert sorted(r["id"] for r in staged) == ["101", "102", "103"]
     assert all(r["updated_at"] is None for r in staged)
 
@@ -230,7 +230,7 @@ def test_a_whole_read_entity_materializes(name, tmp_path):
         result = _run(_asset(name), resources)
         metadata = result.get_asset_materialization_events()[0].materialization.metadata
         assert metadata["modes"].value == "whole table"
-        staged = list(resources["staging"].read_rows(name, None))
+        staged = list(resources["staging"].read_rows(AssetKey.from_user_string(name), None))
         with resource.session() as session:
             every = {record_key(spec, r) for r in session.iter_all(spec.entity)}
         assert len(staged) == len(every) == metadata["rows"].value >= 1
@@ -260,6 +260,6 @@ def test_the_poll_job_reads_change_feeds_by_day_and_master_data_whole(tmp_path):
             }
         for spec in SAAS_ENTITIES:
             if spec.system == "procurify":
-                assert done[spec.asset] == (None if spec.whole else today), spec.asset
+                assert done[spec.asset.to_user_string()] == (None if spec.whole else today), spec.asset
     finally:
         stop()

@@ -33,7 +33,7 @@ def _asset(name: str):
 
 
 def _spec(name: str):
-    return next(s for s in SAAS_ENTITIES if s.asset == name)
+    return next(s for s in SAAS_ENTITIES if s.asset == AssetKey.from_user_string(name))
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +98,7 @@ def _days(first: date, last: date) -> list[date]:
 
 def test_a_sparse_backfill_costs_one_paged_query_and_stages_every_day(coupa, world):
     base, resource = coupa
-    asset, spec = _asset("coupa_invoices"), _spec("coupa_invoices")
+    asset, spec = _asset("coupa/invoices"), _spec("coupa/invoices")
     today = datetime.now(UTC).date()
     first, last = today - timedelta(days=60), today - timedelta(days=2)
     days = _days(first, last)
@@ -118,8 +118,10 @@ def test_a_sparse_backfill_costs_one_paged_query_and_stages_every_day(coupa, wor
 
     assert set(metadata) == set(days)
     for day in days:
-        staged = list(world["staging"].read_rows("coupa_invoices", day.isoformat()))
-        assert world["staging"].exists("coupa_invoices", day.isoformat()), day  # empty days too
+        staged = list(world["staging"].read_rows(AssetKey(["coupa", "invoices"]), day.isoformat()))
+        assert world["staging"].exists(AssetKey(["coupa", "invoices"]), day.isoformat()), (
+            day
+        )  # empty days too
         assert {r["id"] for r in staged} == per_day[day], day
         assert all(r["updated_at"].date() == day for r in staged)
         assert all(json.loads(r["record"])["id"] for r in staged)
@@ -140,7 +142,7 @@ def test_a_sparse_backfill_costs_one_paged_query_and_stages_every_day(coupa, wor
 
 def test_a_window_ending_today_reads_today_incrementally_from_its_cursor(coupa, world):
     base, resource = coupa
-    asset, spec = _asset("coupa_invoices"), _spec("coupa_invoices")
+    asset, spec = _asset("coupa/invoices"), _spec("coupa/invoices")
     resources = {"coupa": resource, **world}
     today = datetime.now(UTC).date()
     first = today - timedelta(days=5)
@@ -160,7 +162,9 @@ def test_a_window_ending_today_reads_today_incrementally_from_its_cursor(coupa, 
     assert _calls(base, INVOICES) == past_query + 1
     assert metadata[today]["modes"] == "incremental" and metadata[today]["read"] == "its own query"
     assert metadata[today]["rows"] >= 2
-    staged_today = {r["id"] for r in world["staging"].read_rows("coupa_invoices", today.isoformat())}
+    staged_today = {
+        r["id"] for r in world["staging"].read_rows(AssetKey(["coupa", "invoices"]), today.isoformat())
+    }
     assert staged_today == _feed(resource, spec, today, today + timedelta(days=1))
     assert world["ledger"].get().get_cursor("coupa", "invoices") >= cursor
     for day in _days(first, today - timedelta(days=1)):
@@ -168,7 +172,9 @@ def test_a_window_ending_today_reads_today_incrementally_from_its_cursor(coupa, 
             metadata[day]["read"]
             == f"one query for {first.isoformat()}..{(today - timedelta(days=1)).isoformat()}"
         )
-        staged = {r["id"] for r in world["staging"].read_rows("coupa_invoices", day.isoformat())}
+        staged = {
+            r["id"] for r in world["staging"].read_rows(AssetKey(["coupa", "invoices"]), day.isoformat())
+        }
         assert staged == _feed(resource, spec, day, day + timedelta(days=1)), day
 
 
@@ -182,7 +188,7 @@ def test_procore_reads_a_window_once_per_company(world):
         companies = (4264807, 4264808)
         login = {**LOGINS[ProcoreResource], "company_id": ",".join(map(str, companies))}
         resource = ProcoreResource(base_url=base, auth_url=base, **login)
-        asset, spec = _asset("procore_commitments"), _spec("procore_commitments")
+        asset, spec = _asset("procore/commitments"), _spec("procore/commitments")
         today = datetime.now(UTC).date()
         first, last = today - timedelta(days=40), today - timedelta(days=1)
 
@@ -209,14 +215,14 @@ def test_procore_reads_a_window_once_per_company(world):
         metadata = _run(asset, {"procore": resource, **world}, first, last)
         assert calls_by_company() == one_query
         for day, ids in expected.items():
-            staged = list(world["staging"].read_rows("procore_commitments", day.isoformat()))
+            staged = list(world["staging"].read_rows(AssetKey(["procore", "commitments"]), day.isoformat()))
             assert {r["id"] for r in staged} == ids, day
             assert metadata[day]["rows"] == len(ids)
         assert sum(map(len, expected.values())) > 0
         companies_seen = {
             json.loads(r["record"])["_procore_company_id"]
             for day in expected
-            for r in world["staging"].read_rows("procore_commitments", day.isoformat())
+            for r in world["staging"].read_rows(AssetKey(["procore", "commitments"]), day.isoformat())
         }
         assert companies_seen <= set(companies) and companies_seen
         assert metadata[first]["procore_companies"] == ", ".join(map(str, companies))
@@ -228,7 +234,7 @@ def test_procore_reads_a_window_once_per_company(world):
 
 
 def _stream():
-    return stream_of(_spec("coupa_invoices"))
+    return stream_of(_spec("coupa/invoices"))
 
 
 def _row(key: str, moment: datetime | None) -> dict:
@@ -253,7 +259,9 @@ def test_edges_stay_in_the_edge_day_and_an_undated_record_goes_to_the_retry_queu
 
     reads = read_range(_stream(), fetch_range, staging, book, days=days, run_id="r1")
     assert asked == [(date(2024, 3, 1), date(2024, 3, 5))]
-    staged = {d: [r["id"] for r in staging.read_rows("coupa_invoices", d.isoformat())] for d in days}
+    staged = {
+        d: [r["id"] for r in staging.read_rows(AssetKey(["coupa", "invoices"]), d.isoformat())] for d in days
+    }
     assert staged == {days[0]: ["early"], days[1]: ["a", "b"], days[2]: [], days[3]: ["late"]}
     assert [(r.day, r.rows, r.rejected) for r in reads] == [
         (days[0], 1, 1),
@@ -278,14 +286,14 @@ def test_a_failed_range_read_leaves_every_day_as_it_was(world):
 
     with pytest.raises(ConnectionError):
         read_range(_stream(), broken, staging, book, days=days, run_id="r")
-    assert [r["id"] for r in staging.read_rows("coupa_invoices", "2024-03-02")] == ["kept"]
-    assert list(staging.read_rows("coupa_invoices", "2024-03-01")) == []
-    leftovers = [p.name for p in (staging.root() / "coupa_invoices").iterdir() if p.name.endswith(".tmp")]
+    assert [r["id"] for r in staging.read_rows(AssetKey(["coupa", "invoices"]), "2024-03-02")] == ["kept"]
+    assert list(staging.read_rows(AssetKey(["coupa", "invoices"]), "2024-03-01")) == []
+    leftovers = [p.name for p in (staging.root() / "coupa/invoices").iterdir() if p.name.endswith(".tmp")]
     assert leftovers == []
 
 
 def test_a_key_twice_in_one_range_read_fails_even_across_days():
-    spec = _spec("coupa_invoices")
+    spec = _spec("coupa/invoices")
     twice = [
         {"id": 7, "_updated_at": datetime(2024, 3, 1, tzinfo=UTC)},
         {"id": 7, "_updated_at": datetime(2024, 3, 3, tzinfo=UTC)},
@@ -297,16 +305,16 @@ def test_a_key_twice_in_one_range_read_fails_even_across_days():
 def test_the_spool_keeps_memory_within_its_budget_and_order_within_a_day(tmp_path):
     staging = StagingResource(base_dir=str(tmp_path))
     days = _days(date(2024, 1, 1), date(2024, 1, 10))
-    spool = DaySpool(staging, "x", (Column("id"), Column("n", "int")), days, budget=7)
+    spool = DaySpool(staging, AssetKey(["test", "x"]), (Column("id"), Column("n", "int")), days, budget=7)
     for n in range(200):
         spool.write(days[n % 3 * 2], {"id": f"r{n}", "n": n})
         assert spool._held < 7
     spool.commit()
     for i, day in enumerate(days):
-        ns = [r["n"] for r in staging.read_rows("x", day.isoformat())]
+        ns = [r["n"] for r in staging.read_rows(AssetKey(["test", "x"]), day.isoformat())]
         expected = [n for n in range(200) if n % 3 * 2 == i]
         assert ns == expected, day
-        assert staging.exists("x", day.isoformat())
+        assert staging.exists(AssetKey(["test", "x"]), day.isoformat())
 
 
 def test_read_groups_keep_today_apart_and_single_days_on_their_own():

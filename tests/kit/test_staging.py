@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from dagster import AssetKey
 from roots import ROOT
 from s3_server import S3Server, moto_server
 from staging_writer_child import COLUMNS  # the child process stages the same columns
@@ -37,6 +38,9 @@ def s3(tmp_path_factory) -> S3Server:
         yield server
 
 
+T, MANIFEST, BIG = AssetKey(["test", "t"]), AssetKey(["test", "manifest"]), AssetKey(["test", "big"])
+
+
 @pytest.fixture(params=["local", "s3"])
 def base(request, tmp_path) -> str:
     """The staging root of one test: a folder, or ``s3://<fresh bucket>/staging`` on the moto server."""
@@ -46,24 +50,35 @@ def base(request, tmp_path) -> str:
     return f"s3://{server.new_bucket()}/staging"
 
 
-def _names(staging: StagingResource, asset: str) -> list[str]:
+def _names(staging: StagingResource, asset: AssetKey) -> list[str]:
     """The visible files of ``asset``'s folder (or prefix), hidden temporary files left out."""
-    folder = staging.root() / asset
+    folder = staging.root().joinpath(*asset.path)
     return sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
+
+
+def test_a_partition_lives_under_its_keys_parts_and_a_flat_name_is_refused(tmp_path):
+    """``<root>/<group>/<name>/<day>.parquet``: the folders follow the asset key (``asset_keys``); a flat
+    name would land beside the groups' folders, so it is refused naming it."""
+    staging = StagingResource(base_dir=str(tmp_path))
+    key = AssetKey(["jde", "suppliers"])
+    assert staging.path(key, "2026-11-20") == tmp_path / "jde" / "suppliers" / "2026-11-20.parquet"
+    assert staging.path(key, None) == tmp_path / "jde" / "suppliers" / "all.parquet"
+    with pytest.raises(TypeError, match="'flat_name'"):
+        staging.path("flat_name", "2026-11-20")
 
 
 def test_round_trip_keeps_types(base):
     staging = StagingResource(base_dir=base)
-    assert not staging.exists("jde_ap_ledger", "2026-11-20")
-    assert staging.count("jde_ap_ledger", "2026-11-20") == 0
-    assert list(staging.read_rows("jde_ap_ledger", "2026-11-20")) == []
-    writer = staging.writer("jde_ap_ledger", "2026-11-20", COLUMNS)
+    assert not staging.exists(AssetKey(["jde", "ap_ledger"]), "2026-11-20")
+    assert staging.count(AssetKey(["jde", "ap_ledger"]), "2026-11-20") == 0
+    assert list(staging.read_rows(AssetKey(["jde", "ap_ledger"]), "2026-11-20")) == []
+    writer = staging.writer(AssetKey(["jde", "ap_ledger"]), "2026-11-20", COLUMNS)
     for row in _rows(12_000):
         writer.write(row)
     writer.commit()
-    assert staging.exists("jde_ap_ledger", "2026-11-20")
-    assert staging.count("jde_ap_ledger", "2026-11-20") == 12_000
-    first = next(staging.read_rows("jde_ap_ledger", "2026-11-20"))
+    assert staging.exists(AssetKey(["jde", "ap_ledger"]), "2026-11-20")
+    assert staging.count(AssetKey(["jde", "ap_ledger"]), "2026-11-20") == 12_000
+    first = next(staging.read_rows(AssetKey(["jde", "ap_ledger"]), "2026-11-20"))
     assert first == {
         "DOC": 0,
         "NAME": "Müller Baustoffe GmbH",
@@ -71,23 +86,26 @@ def test_round_trip_keeps_types(base):
         "DIVJ": date(2026, 11, 20),
         "UPMT": 93015,
     }
-    sizes = [len(frame) for frame in staging.read_batches("jde_ap_ledger", "2026-11-20", batch_rows=5000)]
+    sizes = [
+        len(frame)
+        for frame in staging.read_batches(AssetKey(["jde", "ap_ledger"]), "2026-11-20", batch_rows=5000)
+    ]
     assert sizes == [5000, 5000, 2000]
 
 
 def test_an_aborted_write_leaves_the_previous_partition(base, request):
     staging = StagingResource(base_dir=base)
-    writer = staging.writer("t", "2026-11-20", COLUMNS)
+    writer = staging.writer(T, "2026-11-20", COLUMNS)
     for row in _rows(3):
         writer.write(row)
     writer.commit()
-    second = staging.writer("t", "2026-11-20", COLUMNS)
+    second = staging.writer(T, "2026-11-20", COLUMNS)
     for row in _rows(10_000, start=100):
         second.write(row)
     second.abort()
-    assert [r["DOC"] for r in staging.read_rows("t", "2026-11-20")] == [0, 1, 2]
+    assert [r["DOC"] for r in staging.read_rows(T, "2026-11-20")] == [0, 1, 2]
     # Nothing else left behind: no temporary file on disk, no unfinished upload on S3.
-    assert [p.name for p in (staging.root() / "t").iterdir()] == ["2026-11-20.parquet"]
+    assert [p.name for p in staging.root().joinpath(*T.path).iterdir()] == ["2026-11-20.parquet"]
     if base.startswith("s3://"):
         assert request.getfixturevalue("s3").unfinished_uploads(base[5:].split("/")[0]) == []
 
@@ -96,25 +114,25 @@ def test_a_writer_dropped_without_commit_publishes_nothing(base):
     """A step that raises between ``writer()`` and ``commit()`` without calling ``abort`` drops its
     writer; the garbage collector then closes the file, which on S3 must not complete the upload."""
     staging = StagingResource(base_dir=base)
-    staging.merge("t", "d", COLUMNS, _rows(2), key=lambda r: (r["DOC"],))
-    writer = staging.writer("t", "d", COLUMNS)
+    staging.merge(T, "d", COLUMNS, _rows(2), key=lambda r: (r["DOC"],))
+    writer = staging.writer(T, "d", COLUMNS)
     for row in _rows(7_000, start=50):
         writer.write(row)
     del writer
     import gc
 
     gc.collect()
-    assert [r["DOC"] for r in staging.read_rows("t", "d")] == [0, 1]
-    assert _names(staging, "t") == ["d.parquet"]
+    assert [r["DOC"] for r in staging.read_rows(T, "d")] == [0, 1]
+    assert _names(staging, T) == ["d.parquet"]
 
 
 def test_merge_upserts_by_key_and_keeps_the_rest(base):
     staging = StagingResource(base_dir=base)
-    staging.merge("t", "d", COLUMNS, _rows(5), key=lambda r: (r["DOC"],))
+    staging.merge(T, "d", COLUMNS, _rows(5), key=lambda r: (r["DOC"],))
     changed = _rows(2, start=3, name="Société Générale d'Équipement") + _rows(1, start=9)
     changed.append(_rows(1, start=9, name="北京建材")[0])  # re-read overlap: same key twice, last wins
-    total = staging.merge("t", "d", COLUMNS, changed, key=lambda r: (r["DOC"],))
-    rows = {r["DOC"]: r["NAME"] for r in staging.read_rows("t", "d")}
+    total = staging.merge(T, "d", COLUMNS, changed, key=lambda r: (r["DOC"],))
+    rows = {r["DOC"]: r["NAME"] for r in staging.read_rows(T, "d")}
     assert total == 6 == len(rows)
     assert rows[0] == "Müller Baustoffe GmbH"
     assert rows[3] == rows[4] == "Société Générale d'Équipement"
@@ -124,15 +142,15 @@ def test_merge_upserts_by_key_and_keeps_the_rest(base):
 def test_the_path_of_a_partition_can_be_removed(base):
     """``documents`` removes a finished manifest with ``path(...).unlink(missing_ok=True)``."""
     staging = StagingResource(base_dir=base)
-    staging.merge("manifest", "m1", COLUMNS, _rows(1), key=lambda r: (r["DOC"],))
-    staging.path("manifest", "m1").unlink(missing_ok=True)
-    staging.path("manifest", "m1").unlink(missing_ok=True)
-    assert not staging.exists("manifest", "m1")
+    staging.merge(MANIFEST, "m1", COLUMNS, _rows(1), key=lambda r: (r["DOC"],))
+    staging.path(MANIFEST, "m1").unlink(missing_ok=True)
+    staging.path(MANIFEST, "m1").unlink(missing_ok=True)
+    assert not staging.exists(MANIFEST, "m1")
 
 
 def _child(base: str, mode: str, partition: str) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "tests.staging_writer_child", base, "big", partition, mode],
+        [sys.executable, "-m", "tests.staging_writer_child", base, BIG.to_user_string(), partition, mode],
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         stdout=subprocess.PIPE,
@@ -144,7 +162,7 @@ def test_a_killed_writer_leaves_the_previous_version_and_no_new_partition(base, 
     """kill -9 of a real process in the middle of a big partition (more than two upload parts sent on S3):
     the previous version is still what readers see, and no new or half partition is visible."""
     staging = StagingResource(base_dir=base)
-    staging.merge("big", "2026-11-20", COLUMNS, _rows(3), key=lambda r: (r["DOC"],))
+    staging.merge(BIG, "2026-11-20", COLUMNS, _rows(3), key=lambda r: (r["DOC"],))
     child = _child(base, "midway", "2026-11-20")
     try:
         line = child.stdout.readline()
@@ -153,15 +171,17 @@ def test_a_killed_writer_leaves_the_previous_version_and_no_new_partition(base, 
         child.send_signal(signal.SIGKILL)
         child.wait(timeout=30)
     assert child.returncode == -signal.SIGKILL
-    assert [r["DOC"] for r in staging.read_rows("big", "2026-11-20")] == [0, 1, 2]
-    assert staging.count("big", "2026-11-20") == 3
-    assert _names(staging, "big") == ["2026-11-20.parquet"]
+    assert [r["DOC"] for r in staging.read_rows(BIG, "2026-11-20")] == [0, 1, 2]
+    assert staging.count(BIG, "2026-11-20") == 3
+    assert _names(staging, BIG) == ["2026-11-20.parquet"]
     if base.startswith("s3://"):
         # The killed writer's parts are on the server, in an upload nobody will complete.
         bucket = base[5:].split("/")[0]
-        assert request.getfixturevalue("s3").unfinished_uploads(bucket) == ["staging/big/2026-11-20.parquet"]
+        assert request.getfixturevalue("s3").unfinished_uploads(bucket) == [
+            "staging/test/big/2026-11-20.parquet"
+        ]
     else:
-        hidden = [p.name for p in (staging.root() / "big").iterdir() if p.name.startswith(".")]
+        hidden = [p.name for p in staging.root().joinpath(*BIG.path).iterdir() if p.name.startswith(".")]
         assert len(hidden) == 1 and hidden[0].endswith(".tmp")  # the killed writer's, never read
 
 
@@ -186,8 +206,8 @@ def test_the_root_is_the_resource_setting_then_ml_staging_url_then_dagster_home(
     monkeypatch.setenv("ML_STAGING_URL", "s3://staging-bucket/prod")
     root = StagingResource().root()
     assert (root.protocol, root.path) == ("s3", "staging-bucket/prod")
-    assert str(StagingResource().path("jde_ap_ledger", "2026-11-20")) == (
-        "s3://staging-bucket/prod/jde_ap_ledger/2026-11-20.parquet"
+    assert str(StagingResource().path(AssetKey(["jde", "ap_ledger"]), "2026-11-20")) == (
+        "s3://staging-bucket/prod/jde/ap_ledger/2026-11-20.parquet"
     )
     assert StagingResource(base_dir=str(tmp_path / "own")).root() == tmp_path / "own"
 
@@ -196,18 +216,18 @@ def test_a_merge_that_changes_nothing_leaves_the_file_alone(tmp_path):
     """A no-change poll re-reads its overlap: the same rows again. The partition file is not rewritten
     (no Arrow write, so pyarrow does not import pandas in such a run); any difference rewrites it."""
     staging = StagingResource(base_dir=str(tmp_path))
-    staging.merge("t", "d", COLUMNS, _rows(5), key=lambda r: (r["DOC"],))
-    path = staging.path("t", "d")
+    staging.merge(T, "d", COLUMNS, _rows(5), key=lambda r: (r["DOC"],))
+    path = staging.path(T, "d")
     before = path.stat().st_ino
     overlap = _rows(2, start=3)  # AG "1234.56" is staged as Decimal("1234.56000000"): still the same value
-    assert staging.merge("t", "d", COLUMNS, overlap, key=lambda r: (r["DOC"],)) == 5
-    assert staging.merge("t", "d", COLUMNS, [], key=lambda r: (r["DOC"],)) == 5
+    assert staging.merge(T, "d", COLUMNS, overlap, key=lambda r: (r["DOC"],)) == 5
+    assert staging.merge(T, "d", COLUMNS, [], key=lambda r: (r["DOC"],)) == 5
     assert path.stat().st_ino == before  # os.replace of a rewrite would give the path a new inode
     renamed = _rows(1, start=4, name="Müller Baustoffe AG")
-    assert staging.merge("t", "d", COLUMNS, overlap[:1] + renamed, key=lambda r: (r["DOC"],)) == 5
+    assert staging.merge(T, "d", COLUMNS, overlap[:1] + renamed, key=lambda r: (r["DOC"],)) == 5
     assert path.stat().st_ino != before
-    assert {r["DOC"]: r["NAME"] for r in staging.read_rows("t", "d")}[4] == "Müller Baustoffe AG"
-    assert staging.merge("t", "d", COLUMNS, _rows(1, start=7), key=lambda r: (r["DOC"],)) == 6
+    assert {r["DOC"]: r["NAME"] for r in staging.read_rows(T, "d")}[4] == "Müller Baustoffe AG"
+    assert staging.merge(T, "d", COLUMNS, _rows(1, start=7), key=lambda r: (r["DOC"],)) == 6
 
 
 def test_a_bad_value_names_record_and_field():

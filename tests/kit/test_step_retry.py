@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
-from dagster import DagsterEventType, Failure, MaterializeResult, instance_for_test, materialize
+from dagster import AssetKey, DagsterEventType, Failure, MaterializeResult, instance_for_test, materialize
 from sandbox_logins import on_simulator, unthrottled_procore
 
 from connector_assets.saas import SaasEntity, build_entity_asset, saas_daily_partitions
@@ -272,7 +272,7 @@ def test_every_retried_asset_uses_the_one_policy_and_fails_fast():
     from connector_assets.definitions import defs
 
     retried = [a for a in defs.assets if getattr(a, "op", None) is not None and a.op.retry_policy is not None]
-    assert {a.key.to_user_string() for a in retried} >= {"procore_vendors", "jde_gl_accounts"}
+    assert {a.key.to_user_string() for a in retried} >= {"procore/vendors", "jde/gl_accounts"}
     for assets_def in retried:
         name = assets_def.key.to_user_string()
         assert assets_def.op.retry_policy == step_retry_policy(), name
@@ -297,7 +297,7 @@ def test_a_data_error_fails_the_step_at_once_naming_the_error(monkeypatch):
     monkeypatch.setenv(DELAY_ENV, "0")
     calls = []
 
-    @retried_asset(name="staged_thing")
+    @retried_asset(key=AssetKey(["test", "staged_thing"]))
     def staged_thing() -> MaterializeResult:
         calls.append(1)
         raise ProcoreDataError(ISSUE_ERROR)
@@ -306,8 +306,8 @@ def test_a_data_error_fails_the_step_at_once_naming_the_error(monkeypatch):
         result = materialize([staged_thing], instance=instance, raise_on_error=False)
     assert not result.success
     assert len(calls) == 1
-    assert _attempts(result, "staged_thing") == (0, 1)
-    failure = result.failure_data_for_node("staged_thing")
+    assert _attempts(result, "test__staged_thing") == (0, 1)
+    failure = result.failure_data_for_node("test__staged_thing")
     assert failure is not None
     message = failure.error.message
     assert "staged_thing" in message and "data error" in message and "not retried" in message
@@ -320,7 +320,7 @@ def test_a_lost_connection_is_retried_by_the_policy(monkeypatch):
     url = f"http://127.0.0.1:{_closed_port()}/api"
     calls = []
 
-    @retried_asset(name="remote_thing")
+    @retried_asset(key=AssetKey(["test", "remote_thing"]))
     def remote_thing() -> MaterializeResult:
         calls.append(1)
         if len(calls) < 3:
@@ -330,18 +330,18 @@ def test_a_lost_connection_is_retried_by_the_policy(monkeypatch):
     with instance_for_test() as instance:
         result = materialize([remote_thing], instance=instance)
     assert result.success and len(calls) == 3
-    assert _attempts(result, "remote_thing") == (2, 0)
+    assert _attempts(result, "test__remote_thing") == (2, 0)
 
 
 def test_an_asset_may_still_raise_its_own_failure():
-    @retried_asset(name="explicit")
+    @retried_asset(key=AssetKey(["test", "explicit"]))
     def explicit() -> MaterializeResult:
         raise Failure(description="stop here", allow_retries=False)
 
     with instance_for_test() as instance:
         result = materialize([explicit], instance=instance, raise_on_error=False)
-    assert _attempts(result, "explicit") == (0, 1)
-    assert "stop here" in result.failure_data_for_node("explicit").error.message
+    assert _attempts(result, "test__explicit") == (0, 1)
+    assert "stop here" in result.failure_data_for_node("test__explicit").error.message
 
 
 # -- a real source asset against the Procore simulator ----------------------------------------------
@@ -401,9 +401,9 @@ def test_a_refusal_fails_a_real_source_step_without_retries(procore, monkeypatch
     _fault(base, fail_next=50, fail_next_status=400)
     result = _run_today(asset, resources, raise_on_error=False)
     assert not result.success
-    assert _attempts(result, "procore_vendors") == (0, 1)
-    message = result.failure_data_for_node("procore_vendors").error.message
-    assert "procore_vendors failed with" in message and "not retried" in message and "400" in message
+    assert _attempts(result, "procore__vendors") == (0, 1)
+    message = result.failure_data_for_node("procore__vendors").error.message
+    assert "procore/vendors failed with" in message and "not retried" in message and "400" in message
 
 
 def test_an_outage_of_a_real_source_is_retried_until_it_clears(procore, monkeypatch):
@@ -414,7 +414,7 @@ def test_an_outage_of_a_real_source_is_retried_until_it_clears(procore, monkeypa
     _fault(base, fail_next=2, fail_next_status=503)
     result = _run_today(asset, resources)
     assert result.success
-    assert _attempts(result, "procore_vendors") == (2, 0)
+    assert _attempts(result, "procore__vendors") == (2, 0)
 
 
 # -- a real JD Edwards source asset against the AIS simulator ------------------------------------------
@@ -437,11 +437,14 @@ def jde(tmp_path):
         stop()
 
 
+GL_ACCOUNTS_NAME = "jde/gl_accounts"  # how a failure names the asset (its step: jde__gl_accounts)
+
+
 def _gl_accounts_asset():
     from connector_assets.jde.extract import build_table_asset
     from connector_assets.jde.tables import GL_ACCOUNTS
 
-    return build_table_asset(GL_ACCOUNTS, None), GL_ACCOUNTS.asset
+    return build_table_asset(GL_ACCOUNTS, None), GL_ACCOUNTS.asset.to_python_identifier()
 
 
 @pytest.mark.parametrize(
@@ -463,7 +466,7 @@ def test_a_jde_refusal_fails_the_step_at_once(jde, monkeypatch, faults, words):
         result = materialize([asset], resources=resources, instance=instance, raise_on_error=False)
     assert _attempts(result, step) == (0, 1)
     message = result.failure_data_for_node(step).error.message
-    assert f"{step} failed with" in message and words in message and "not retried" in message
+    assert f"{GL_ACCOUNTS_NAME} failed with" in message and words in message and "not retried" in message
 
 
 def test_a_jde_outage_is_retried_until_it_clears(jde, monkeypatch):

@@ -64,7 +64,12 @@ def _map(context, partition):
 
 PARALLEL = ROUTE.flow("vendors", "vendor", VendorRecord, _map, None, Vendors, systemic_min=10_000)
 ASSETS = build_flow_assets(
-    PARALLEL, partitions_def=None, upstream=[], resource_keys={"bill"}, group="test", kinds={"bill"}
+    PARALLEL,
+    partitions_def=None,
+    upstream=[],
+    resource_keys={"bill"},
+    group=PARALLEL.integration,
+    kinds={"bill"},
 )
 
 
@@ -119,7 +124,7 @@ def _run(resources, *, written_only: bool = False):
         result = materialize(assets, resources=resources, instance=instance, raise_on_error=False)
     failure = next((e for e in result.all_events if e.event_type_value == "STEP_FAILURE"), None)
     metadata = metadata_by_asset(result) if result.success else {}
-    return metadata.get("write_conc_test_vendors_written"), failure
+    return metadata.get(PARALLEL.key("written").to_user_string()), failure
 
 
 def _open(ledger: Ledger):

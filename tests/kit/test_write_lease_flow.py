@@ -11,7 +11,7 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 from asset_runs import materialized, named
-from dagster import instance_for_test, materialize
+from dagster import AssetKey, instance_for_test, materialize
 from jde_coupa_world import jde_coupa_world, replay_into_coupa
 
 from connector_assets.coupa.targets import CoupaSuppliers
@@ -24,7 +24,7 @@ from connector_resources.procore import ProcoreResource
 from connector_resources.replay import _handlers, release_synced, replay_items
 
 DAY = (date.today() - timedelta(days=21)).isoformat()  # the JDE sandbox's busy mass-update day
-CHAIN = ("jde_suppliers", "jde_address_book", "jde_coupa_suppliers_mapped")
+CHAIN = ("jde/suppliers", "jde/address_book", "jde_coupa/suppliers_mapped")
 OTHER_RUN = "2f1c9a4e-0000-4000-8000-elsewhere000"
 
 
@@ -51,7 +51,7 @@ def test_a_record_another_run_is_writing_is_held_not_sent_and_written_once_after
     _run(resources, *CHAIN)
     staged = [
         json.loads(row["payload"])
-        for row in resources["staging"].read_rows("jde_coupa_suppliers_mapped", DAY)
+        for row in resources["staging"].read_rows(AssetKey(["jde_coupa", "suppliers_mapped"]), DAY)
     ]
     assert len(staged) >= 2
     busy = staged[0]
@@ -59,7 +59,7 @@ def test_a_record_another_run_is_writing_is_held_not_sent_and_written_once_after
     # Another run is creating this supplier right now: it holds the record's lease.
     ledger.claim_xref(*key, owner=OTHER_RUN, lease=timedelta(minutes=5))
 
-    written = _run(resources, "jde_coupa_suppliers_written")["jde_coupa_suppliers_written"]
+    written = _run(resources, "jde_coupa/suppliers_written")["jde_coupa/suppliers_written"]
     assert written["leased"].value == 1 and written["fail"].value == 0, written
     assert written["create"].value + written["adopt"].value == len(staged) - 1
     assert _in_coupa(resources, busy["natural_key"]) == []  # not sent by this run
@@ -99,14 +99,15 @@ def test_each_flow_writes_in_its_target_systems_pool_limited_to_one_step():
     from connector_assets.definitions import defs
     from connector_assets.flows.core import FLOW_SPECS
 
+    specs = {spec.key("written"): spec for spec in FLOW_SPECS.values()}
     written = {
         asset.key.to_user_string(): asset.op.pool
         for asset in defs.assets or []
-        if isinstance(asset, AssetsDefinition) and asset.key.to_user_string().endswith("_written")
+        if isinstance(asset, AssetsDefinition) and asset.key in specs
     }
     assert len(written) >= 5, written  # three JDE -> Coupa flows, two Coupa -> JDE flows
     # Each flow's target system, from its spec (JDE -> Coupa writes Coupa, Coupa -> JDE writes JDE, ...).
-    target = {name: FLOW_SPECS[name.removesuffix("_written")].target_system.lower() for name in written}
+    target = {name: specs[AssetKey.from_user_string(name)].target_system.lower() for name in written}
     # BILL writes share BILL's organization pool with its reads (one BILL step at a time, 3 requests each:
     # connector_resources.bill.resource), Procore writes the app's pool procore_<client id> (its limits are
     # per app, whatever the company); every other target has its write_<system> pool.
@@ -116,7 +117,7 @@ def test_each_flow_writes_in_its_target_systems_pool_limited_to_one_step():
     }
     expected = {t: shared.get(t, f"write_{t}") for t in target.values()}
     assert all(pool == expected[target[name]] for name, pool in written.items()), written
-    assert written["jde_coupa_suppliers_written"] == write_pool(SUPPLIERS_FLOW)
+    assert written["jde_coupa/suppliers_written"] == write_pool(SUPPLIERS_FLOW)
     with instance_for_test() as instance:
         limits = apply_write_pool_limits(instance, defs.assets or [])
         assert set(written.values()) <= set(limits)
@@ -134,7 +135,7 @@ def test_the_lease_of_a_run_the_instance_reports_ended_is_taken_over_at_once(wor
     _run(resources, *CHAIN)
     staged = [
         json.loads(row["payload"])
-        for row in resources["staging"].read_rows("jde_coupa_suppliers_mapped", DAY)
+        for row in resources["staging"].read_rows(AssetKey(["jde_coupa", "suppliers_mapped"]), DAY)
     ]
     dead = staged[0]
     key = ("jde_coupa", "supplier", "JDE", dead["source_key"], "coupa")
@@ -144,7 +145,7 @@ def test_the_lease_of_a_run_the_instance_reports_ended_is_taken_over_at_once(wor
         )
         ledger.claim_xref(*key, owner=OTHER_RUN, lease=timedelta(minutes=30))
         result = materialize(
-            [a for a in jde_coupa_assets if a.key.to_user_string() == "jde_coupa_suppliers_written"],
+            [a for a in jde_coupa_assets if a.key.to_user_string() == "jde_coupa/suppliers_written"],
             resources=resources,
             instance=instance,
             partition_key=DAY,

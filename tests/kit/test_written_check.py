@@ -25,8 +25,8 @@ from connector_resources.ledger import Ledger
 from connector_resources.settings import SettingError
 
 DAY = (date.today() - timedelta(days=21)).isoformat()  # the JDE sandbox's mass-update day: busy
-CHAIN = ("jde_suppliers", "jde_address_book", "jde_coupa_suppliers_mapped", "jde_coupa_suppliers_written")
-WRITTEN = "jde_coupa_suppliers_written"
+CHAIN = ("jde/suppliers", "jde/address_book", "jde_coupa/suppliers_mapped", "jde_coupa/suppliers_written")
+WRITTEN = "jde_coupa/suppliers_written"
 
 
 def _assets(*names):
@@ -92,7 +92,7 @@ def test_a_clean_day_passes_with_its_own_figures_and_tags(world):
     check = _check(result)
     assert check.passed
     written = _written_metadata(result)
-    staged = list(world.resources["staging"].read_rows("jde_suppliers", DAY))
+    staged = list(world.resources["staging"].read_rows(AssetKey(["jde", "suppliers"]), DAY))
     assert written["records"] == written["create"] + written["adopt"] == len(staged) > 0
     assert written["dagster/row_count"] == len(staged)
     assert written["queued_failed"] == written["queued_held"] == 0
@@ -101,7 +101,7 @@ def test_a_clean_day_passes_with_its_own_figures_and_tags(world):
     assert tags["ml/integration"] == "jde_coupa" and tags["ml/flow"] == "suppliers"
     # The write observed the target side for the day: Coupa holds the day's suppliers.
     [observed] = result.get_asset_observation_events()
-    assert observed.asset_key.to_user_string() == "jde_coupa_suppliers_in_coupa"
+    assert observed.asset_key.to_user_string() == "jde_coupa/suppliers_in_coupa"
     assert observed.event_specific_data.asset_observation.partition == DAY
     assert observed.event_specific_data.asset_observation.metadata["records_in_target"].value == len(staged)
 
@@ -110,21 +110,21 @@ def test_lineage_reads_source_mapped_written_target_reconciliation():
     graph = defs.resolve_asset_graph()
 
     def parents(name):
-        return {k.to_user_string() for k in graph.get(AssetKey(name)).parent_keys}
+        return {k.to_user_string() for k in graph.get(AssetKey.from_user_string(name)).parent_keys}
 
-    assert {"jde_suppliers", "jde_address_book"} <= parents("jde_coupa_suppliers_mapped")
-    assert parents("jde_coupa_suppliers_written") == {"jde_coupa_suppliers_mapped"}
-    assert parents("jde_coupa_suppliers_in_coupa") == {"jde_coupa_suppliers_written"}
-    assert not graph.get(AssetKey("jde_coupa_suppliers_in_coupa")).is_executable  # Coupa owns it
-    assert {f"jde_coupa_{f}_in_coupa" for f in ("suppliers", "purchase_orders", "invoices")} == parents(
-        "jde_coupa_reconciliation"
+    assert {"jde/suppliers", "jde/address_book"} <= parents("jde_coupa/suppliers_mapped")
+    assert parents("jde_coupa/suppliers_written") == {"jde_coupa/suppliers_mapped"}
+    assert parents("jde_coupa/suppliers_in_coupa") == {"jde_coupa/suppliers_written"}
+    assert not graph.get(AssetKey(["jde_coupa", "suppliers_in_coupa"])).is_executable  # Coupa owns it
+    assert {f"jde_coupa/{f}_in_coupa" for f in ("suppliers", "purchase_orders", "invoices")} == parents(
+        "jde_coupa/reconciliation"
     )
-    assert parents("coupa_jde_invoices_in_jde") == {"coupa_jde_invoices_written"}
+    assert parents("coupa_jde/invoices_in_jde") == {"coupa_jde/invoices_written"}
 
 
 def test_a_day_whose_records_failed_is_green_no_more(world):
     resources = world.resources
-    assert _run(resources, "jde_suppliers", "jde_address_book", "jde_coupa_suppliers_mapped")[0].success
+    assert _run(resources, "jde/suppliers", "jde/address_book", "jde_coupa/suppliers_mapped")[0].success
     _warm_token(resources)
     # Coupa refuses every write with a 400: a per-record refusal (not an outage), so the step tries every
     # record and succeeds, and the check must say the day did not reach Coupa.
@@ -154,8 +154,8 @@ def busy_world(tmp_path):
 def test_a_target_down_for_the_whole_day_fails_the_step_and_loses_nothing(busy_world):
     world = busy_world
     resources = world.resources
-    assert _run(resources, "jde_suppliers", "jde_address_book", "jde_coupa_suppliers_mapped")[0].success
-    staged = list(resources["staging"].read_rows("jde_coupa_suppliers_mapped", DAY))
+    assert _run(resources, "jde/suppliers", "jde/address_book", "jde_coupa/suppliers_mapped")[0].success
+    staged = list(resources["staging"].read_rows(AssetKey(["jde_coupa", "suppliers_mapped"]), DAY))
     assert len(staged) > UNREACHABLE_AFTER
     _warm_token(resources)
     requests.post(

@@ -44,8 +44,11 @@ from connector_resources.ledger import Ledger
 pytestmark = pytest.mark.timeout(420)
 
 SANDBOX_TERMS = ROOT / "mappings" / "sandbox" / "jde_coupa_payment_terms.csv"
-SOURCES = ["jde_suppliers", "jde_address_book"]
-MAPPED, WRITTEN = f"{SUPPLIERS_FLOW.flow}_mapped", f"{SUPPLIERS_FLOW.flow}_written"
+SOURCES = ["jde/suppliers", "jde/address_book"]
+MAPPED, WRITTEN = (
+    SUPPLIERS_FLOW.key("mapped").to_user_string(),
+    SUPPLIERS_FLOW.key("written").to_user_string(),
+)
 FLOW = [MAPPED, WRITTEN]
 WRITES = ("create", "adopt", "update")
 
@@ -158,7 +161,7 @@ def test_a_backfill_day_that_fails_fails_alone_and_reruns_alone(tmp_path, binari
         with dagster_server(tmp_path / "home", env) as server:
             lap("dagster_ready")
             # The flow maps with the staged table snapshot: stage it where the instance's runs read it, as
-            # materializing jde_coupa_payment_terms_map (or a job run) would.
+            # materializing jde_coupa/payment_terms_map (or a job run) would.
             instance_staging = StagingResource(base_dir=str(tmp_path / "home" / "staging"))
             PAYMENT_TERMS.stage(instance_staging, terms)
             backfill_id = server.launch_backfill(SOURCES + FLOW, days, title="issue 10: 3 days, one bad")

@@ -45,7 +45,7 @@ pytestmark = pytest.mark.timeout(600)
 BIN = Path(sys.executable).parent
 SANDBOX_MAPS = ROOT / "mappings" / "sandbox"
 JOB = "jde_coupa_suppliers"
-WRITE_STEP = "jde_coupa_suppliers_written"
+WRITE_STEP = "jde_coupa__suppliers_written"
 WORKERS = ("worker-a", "worker-b")
 WRITES = ("create", "adopt", "update")
 

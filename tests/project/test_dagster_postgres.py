@@ -1,7 +1,8 @@
 """Production storage: deploy/postgres/dagster.yaml puts Dagster's instance on PostgreSQL.
 
 A fresh database is created for the test and dropped afterwards. The asset materialized is the real
-``ledger_health``, with the ledger on PostgreSQL too, so both production stores are exercised at once.
+``operations/ledger_health``, with the ledger on PostgreSQL too, so both production stores are exercised at
+once.
 """
 
 from __future__ import annotations

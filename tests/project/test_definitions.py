@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 
-from dagster import Definitions, instance_for_test, materialize
+from dagster import AssetKey, Definitions, instance_for_test, materialize
 from roots import ROOT
 
 from connector_assets.definitions import defs
@@ -16,7 +16,7 @@ from connector_resources.ledger import Ledger, LedgerResource
 
 def test_definitions_load():
     Definitions.validate_loadable(defs)
-    assert defs.resolve_assets_def("ledger_health")
+    assert defs.resolve_assets_def(AssetKey(["operations", "ledger_health"]))
 
 
 def test_dagster_definitions_validate_via_workspace(tmp_path):
@@ -44,7 +44,7 @@ from connector_assets.definitions import defs
 from connector_assets.integrations import jde_bill
 from connector_assets.integrations.procore_jde import declaration as procore_jde
 graph = defs.resolve_asset_graph()
-key = AssetKey("jde_supplier_addresses")
+key = AssetKey(["jde", "supplier_addresses"])
 by_bill = any(isinstance(a, AssetsDefinition) and key in a.keys for a in jde_bill.defs.assets)
 print(graph.get(key).is_executable, by_bill, procore_jde.staged_tables != [])
 """

@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 import requests
+from dagster import AssetKey
 from roots import ROOT
 
 from connector_assets.jde.sandbox_suppliers import jde_supplier_numbers
@@ -135,7 +136,7 @@ def test_dev_serves_the_ui_with_definitions_loaded(tmp_path):
         [entry] = data["workspaceOrError"]["locationEntries"]
         assert entry["name"] == "connector"
         assert entry["locationOrLoadError"]["__typename"] == "RepositoryLocation", entry
-        assert ["ledger_health"] in [node["assetKey"]["path"] for node in data["assetNodes"]]
+        assert ["operations", "ledger_health"] in [node["assetKey"]["path"] for node in data["assetNodes"]]
         assert (tmp_path / "home" / "dagster.yaml").read_text() == (ROOT / "dagster.yaml").read_text()
         # No key configured: one was made in the instance folder (0600) so sessions outlive the run.
         vault_key = tmp_path / "home" / "vault.key"
@@ -179,7 +180,7 @@ def test_dev_serves_the_ui_with_definitions_loaded(tmp_path):
         # The automation sensor read the F0901 cache and staged the mapping tables a newcomer's first runs
         # need.
         deadline = time.monotonic() + 120
-        for asset in ("jde_gl_accounts", "jde_coupa_payment_terms_map", "jde_coupa_account_map"):
+        for asset in ("jde/gl_accounts", "jde_coupa/payment_terms_map", "jde_coupa/account_map"):
             while not _materialized(url, asset):
                 assert time.monotonic() < deadline, f"{asset} was not materialized by the automation sensor"
                 time.sleep(2)
@@ -198,7 +199,7 @@ def test_dev_serves_the_ui_with_definitions_loaded(tmp_path):
 
 
 def _materialized(url: str, asset: str) -> bool:
-    variables = {"k": {"path": [asset]}}
+    variables = {"k": {"path": list(AssetKey.from_user_string(asset).path)}}
     body = requests.post(f"{url}/graphql", json={"query": MATERIALIZED, "variables": variables}, timeout=30)
     return bool(body.json()["data"]["assetOrError"].get("assetMaterializations"))
 
@@ -215,7 +216,7 @@ def _backfill_from_the_ui(url: str, home: Path) -> None:
 
     graphql = f"{url}/graphql"
     days = [(date.today() - timedelta(days=n)).isoformat() for n in (2, 1)]
-    params = {"partitionNames": days, "assetSelection": [{"path": ["jde_suppliers"]}]}
+    params = {"partitionNames": days, "assetSelection": [{"path": ["jde", "suppliers"]}]}
     launched = requests.post(graphql, json={"query": LAUNCH, "variables": {"p": params}}, timeout=60).json()
     result = launched["data"]["launchPartitionBackfill"]
     assert result["__typename"] == "LaunchBackfillSuccess", result
@@ -231,7 +232,7 @@ def _backfill_from_the_ui(url: str, home: Path) -> None:
         time.sleep(2)
     assert status in ("COMPLETED", "COMPLETED_SUCCESS"), status
     for day in days:
-        assert (home / "staging" / "jde_suppliers" / f"{day}.parquet").is_file()
+        assert (home / "staging" / "jde/suppliers" / f"{day}.parquet").is_file()
 
 
 def test_schedules_and_sensors_start_stopped_off_the_sandbox():

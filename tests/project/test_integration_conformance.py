@@ -88,14 +88,14 @@ def test_the_package_has_flows_whose_steps_it_defines_in_its_own_group(package):
     flows, own = _flows(package), _own_keys(package)
     assert flows, f"{package.INTEGRATION} declares no flow"
     for spec in flows:
-        mapped = AssetKey(f"{spec.flow}_mapped")
+        mapped = spec.key("mapped")
         assert mapped in own, f"{spec.flow}: no mapped step in {package.__name__}"
         assert GRAPH.get(mapped).group_name == package.INTEGRATION, spec.flow
 
 
 def test_every_flow_is_in_a_named_job_so_schedules_and_backfills_run_it(package):
     for spec in _flows(package):
-        assert _jobs_of(AssetKey(f"{spec.flow}_mapped")), f"{spec.flow}: in no job of the definitions"
+        assert _jobs_of(spec.key("mapped")), f"{spec.flow}: in no job of the definitions"
 
 
 def test_every_flow_can_replay_its_refused_records(package):
@@ -119,6 +119,6 @@ def test_every_flow_declares_what_it_reaches_for_ping(package):
 
 def test_every_flow_has_the_target_side_asset_its_written_check_reads(package):
     for spec in _flows(package):
-        observed = AssetKey(f"{spec.flow}_in_{spec.target_system.lower()}")
+        observed = spec.key(f"in_{spec.target_system.lower()}")
         assert GRAPH.has(observed), f"{spec.flow}: no {observed.to_user_string()} asset"
         assert not GRAPH.get(observed).is_executable  # observed in the target, never written by us

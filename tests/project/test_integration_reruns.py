@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from asset_runs import busy_day, run_named, today
-from dagster import AssetKey, AssetsDefinition, instance_for_test
+from dagster import AssetsDefinition, instance_for_test
 from sandbox_world import sandbox_world
 
 from connector_assets.definitions import defs
@@ -55,7 +55,7 @@ def _flow_runs(package) -> list[list[str]]:
     step reads, by asset key."""
     runs = []
     for spec in package.PACKAGE.declaration.flows:
-        mapped = AssetKey(f"{spec.flow}_mapped")
+        mapped = spec.key("mapped")
         jobs = [
             job
             for job in REPOSITORY.get_all_jobs()
@@ -92,7 +92,7 @@ def test_every_flow_rerun_on_its_day_creates_nothing_twice_and_queues_refusals_w
     tables = {k.to_user_string() for t in package.PACKAGE.declaration.tables for k in t.keys}
     whole = {a.key.to_user_string() for a in ASSETS if a.partitions_def is None}
     run_named(
-        world.resources, sorted((tables | {"jde_gl_accounts"}) & whole), ASSETS, None, instance=world.instance
+        world.resources, sorted((tables | {"jde/gl_accounts"}) & whole), ASSETS, None, instance=world.instance
     )
     # The sandboxes' busy day (a mass update of seeded history); an integration whose sources have nothing
     # of it to sync (Coupa's seeded invoices are exported already) takes today, after a round of activity.

@@ -35,14 +35,14 @@ def test_gl_accounts_refresh_daily():
 
 def test_every_flow_has_a_schedule_of_its_own_on_a_job_of_its_own():
     flows = {
-        "jde_coupa_suppliers_schedule": ("5 * * * *", {"jde_suppliers", "jde_coupa_suppliers_written"}),
+        "jde_coupa_suppliers_schedule": ("5 * * * *", {"jde/suppliers", "jde_coupa/suppliers_written"}),
         "jde_coupa_purchase_orders_schedule": (
             "10 * * * *",
-            {"jde_po_lines", "jde_coupa_purchase_orders_written"},
+            {"jde/po_lines", "jde_coupa/purchase_orders_written"},
         ),
-        "jde_coupa_invoices_schedule": ("15 * * * *", {"jde_ap_ledger", "jde_coupa_invoices_written"}),
-        "coupa_jde_invoices_poll": ("5-59/15 * * * *", {"coupa_jde_invoices_marked_exported"}),
-        "coupa_jde_payments_poll": ("10-59/15 * * * *", {"coupa_jde_payments_marked_exported"}),
+        "jde_coupa_invoices_schedule": ("15 * * * *", {"jde/ap_ledger", "jde_coupa/invoices_written"}),
+        "coupa_jde_invoices_poll": ("5-59/15 * * * *", {"coupa_jde/invoices_marked_exported"}),
+        "coupa_jde_payments_poll": ("10-59/15 * * * *", {"coupa_jde/payments_marked_exported"}),
     }
     for name, (cron, some_assets) in flows.items():
         schedule = defs.resolve_schedule_def(name)
@@ -61,7 +61,7 @@ def test_a_flow_reading_what_is_staged_apart_waits_until_it_was_staged_once():
     from dagster import AssetKey, AssetMaterialization, instance_for_test
 
     at = datetime(2026, 11, 22, 0, 5, tzinfo=UTC)
-    combinations = "fusion_procurify_account_combinations"
+    combinations = "fusion_procurify/account_combinations"
     with instance_for_test() as instance:
         for name in ("fusion_procurify_purchase_orders_schedule", "fusion_procurify_invoices_schedule"):
             with build_schedule_context(
@@ -78,7 +78,7 @@ def test_a_flow_reading_what_is_staged_apart_waits_until_it_was_staged_once():
                 .evaluate_tick(context)
                 .run_requests
             )
-        instance.report_runless_asset_event(AssetMaterialization(AssetKey(combinations)))
+        instance.report_runless_asset_event(AssetMaterialization(AssetKey.from_user_string(combinations)))
         with build_schedule_context(
             instance=instance, scheduled_execution_time=at, repository_def=defs.get_repository_def()
         ) as context:

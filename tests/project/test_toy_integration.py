@@ -84,7 +84,7 @@ def toy_assets():
         group=INTEGRATION,
         kinds={"jde", "coupa"},
     )
-    sources = [a for a in jde_assets if a.key.to_user_string() in (SUPPLIERS.asset, ADDRESS_BOOK.asset)]
+    sources = [a for a in jde_assets if a.key in (SUPPLIERS.asset, ADDRESS_BOOK.asset)]
     yield [*sources, *steps]
     FLOW_SPECS.pop(flow.flow)  # a test's flow, not the project's
 
@@ -93,7 +93,7 @@ def _run(world, assets) -> dict:
     with instance_for_test() as instance:
         result = materialize(assets, resources=world.resources, instance=instance, partition_key=DAY)
     assert result.success
-    return metadata_by_asset(result)["toy_suppliers_written"]
+    return metadata_by_asset(result)["toy/suppliers_written"]
 
 
 def test_a_toy_integration_from_the_kit_writes_each_supplier_once(tmp_path, toy_assets):

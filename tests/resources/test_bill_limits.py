@@ -217,17 +217,14 @@ def test_every_step_calling_bill_is_in_the_organizations_pool_limited_to_one_ste
 
     pool = BillResource.from_settings().concurrency_pool
     steps = {a.key.to_user_string(): a.op.pool for a in defs.assets or [] if isinstance(a, AssetsDefinition)}
-    reads = {k: p for k, p in steps.items() if k.startswith("bill_")}
-    writes = {
-        k: p
-        for k, p in steps.items()
-        if k.endswith("_written") and FLOW_SPECS[k.removesuffix("_written")].target_system == "bill"
-    }
+    reads = {k: p for k, p in steps.items() if k.startswith("bill/")}
+    flows = {spec.key("written").to_user_string(): spec for spec in FLOW_SPECS.values()}
+    writes = {k: p for k, p in steps.items() if k in flows and flows[k].target_system == "bill"}
     # A mapped step that reads BILL itself (the payments flow's polling fallback, issue 30 item 14).
-    mapped_reads = {"jde_bill_payments_mapped": steps["jde_bill_payments_mapped"]}
+    mapped_reads = {"jde_bill/payments_mapped": steps["jde_bill/payments_mapped"]}
     assert reads and writes, steps
     assert set(reads.values()) == set(writes.values()) == set(mapped_reads.values()) == {pool}
-    assert all(FLOW_SPECS[k.removesuffix("_written")].write_concurrency == 6 for k in writes)  # 2 a slot
+    assert all(flows[k].write_concurrency == 6 for k in writes)  # 2 a slot
     with instance_for_test() as instance:
         limits = apply_write_pool_limits(instance, defs.assets or [])
         assert limits[pool] == 1
@@ -258,7 +255,7 @@ def test_a_bill_read_at_the_hourly_cap_fails_at_once_naming_when_without_a_step_
     requests.post(
         f"{admin}/settings", json={"limits": {"requests_per_hour": used}}, timeout=15
     ).raise_for_status()
-    asset = next(a for a in saas_assets if a.key.to_user_string() == "bill_vendors")
+    asset = next(a for a in saas_assets if a.key.to_user_string() == "bill/vendors")
     resources = {
         "bill": resource,
         "staging": StagingResource(base_dir=str(tmp_path / "staging")),

@@ -15,6 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 import requests
 from asset_runs import materialized
+from dagster import AssetKey
 from http_server import CannedResponse, RecordedRequest, ScriptedServer
 from roots import ROOT
 
@@ -54,8 +55,8 @@ def _count(resources, table: str, conditions) -> int:
         return session.count(table, conditions)
 
 
-def _asset(name: str):
-    return next(a for a in jde_assets if a.key.to_user_string() == name)
+def _asset(key: AssetKey):
+    return next(a for a in jde_assets if a.key == key)
 
 
 def test_gl_accounts_are_read_whole(sandbox, tmp_path):
@@ -163,7 +164,7 @@ def test_backfill_through_the_dagster_cli(sandbox, tmp_path):
             "-m",
             "connector_assets.definitions",
             "--select",
-            SUPPLIERS.asset,
+            SUPPLIERS.asset.to_user_string(),
             "--partition-range",
             f"{start}...{end}",
         ],
@@ -175,7 +176,7 @@ def test_backfill_through_the_dagster_cli(sandbox, tmp_path):
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     staged = [
-        tmp_path / "staging" / SUPPLIERS.asset / f"{start + timedelta(days=i)}.parquet" for i in range(5)
+        tmp_path / "staging" / "jde" / "suppliers" / f"{start + timedelta(days=i)}.parquet" for i in range(5)
     ]
     assert all(p.is_file() for p in staged)
 

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
-from dagster import instance_for_test, materialize
+from dagster import AssetKey, instance_for_test, materialize
 from saas_reads import saas_world
 from sandbox_logins import LOGINS, unthrottled_procore
 
@@ -72,11 +72,11 @@ def _sandbox_rows(base: str, table: str, company: int) -> dict[int, dict]:
 
 
 def _spec(entity: str):
-    return next(s for s in SAAS_ENTITIES if s.asset == f"procore_{entity}")
+    return next(s for s in SAAS_ENTITIES if s.asset == AssetKey(["procore", entity]))
 
 
 def _staged(world, entity: str, day) -> dict[int, dict]:
-    rows = world["staging"].read_rows(f"procore_{entity}", day.isoformat())
+    rows = world["staging"].read_rows(AssetKey(["procore", entity]), day.isoformat())
     return {int(r["id"]): json.loads(r["record"]) for r in rows}
 
 
@@ -132,7 +132,7 @@ def test_a_session_per_company_and_the_project_list_per_company(sandbox):
 def test_two_companies_staged_in_one_partition_each_record_with_its_company(sandbox, world):
     made = {c: _activity(sandbox, c, new_commitments=2, updated_commitments=1)["records"] for c in (A, B)}
     today = datetime.now(UTC).date()
-    asset = next(a for a in saas_assets if a.key.to_user_string() == "procore_commitments")
+    asset = next(a for a in saas_assets if a.key.to_user_string() == "procore/commitments")
     with instance_for_test() as instance:
         result = materialize(
             [asset],
@@ -215,7 +215,7 @@ def test_an_uninstalled_company_fails_the_step_by_name_and_stages_nothing(sandbo
     cursors = {c: ledger.get_cursor("procore", f"vendors@{c}") for c in (A, B)}
 
     new_a = _activity(sandbox, A, new_vendors=2)["records"]["new_vendors"]
-    asset = next(a for a in saas_assets if a.key.to_user_string() == "procore_vendors")
+    asset = next(a for a in saas_assets if a.key.to_user_string() == "procore/vendors")
     _connect(sandbox, B, False)
     try:
         with instance_for_test() as instance:
@@ -235,7 +235,7 @@ def test_an_uninstalled_company_fails_the_step_by_name_and_stages_nothing(sandbo
         _connect(sandbox, B, True)
     # Company A was read fine before B failed, yet none of it was staged; the cursors did not move.
     assert _staged(world, "vendors", today) == before and not set(new_a) & set(before)
-    assert not world["staging"].exists("procore_vendors", past.isoformat())
+    assert not world["staging"].exists(AssetKey(["procore", "vendors"]), past.isoformat())
     assert {c: ledger.get_cursor("procore", f"vendors@{c}") for c in (A, B)} == cursors
 
 

@@ -95,6 +95,6 @@ def test_the_latest_staged_version_counts_and_deleted_ones_are_left_out():
 
             return [row(1, 1, status="draft"), row(1, 2, status="approved"), row(2, 1, deleted_at="x")]
 
-    assert latest_staged(Staging(), "procore_requisitions", "2025-03-31") == [{"id": 1, "status": "approved"}]
+    assert latest_staged(Staging(), "procore/requisitions", "2025-03-31") == [{"id": 1, "status": "approved"}]
     assert line_amount({"quantity": "2", "unit_cost": "1.005"}) == Decimal("2.01")
     assert line_amount({"amount": "", "quantity": None, "unit_cost": "1"}) is None

@@ -164,7 +164,7 @@ def test_the_latest_staged_version_of_each_record_wins_whatever_the_row_order():
 
     rows = [row(1, "late", 9), row(1, "early", 8), row(2, "only", None)]
     staging = SimpleNamespace(read_rows=lambda asset, partition: rows)
-    latest = latest_staged(staging, "procurify_purchase_orders", "2026-01-01", "procurify_PO")
+    latest = latest_staged(staging, "procurify/purchase_orders", "2026-01-01", "procurify_PO")
     assert sorted((r["procurify_PO"], r["note"]) for r in latest) == [(1, "late"), (2, "only")]
 
 

@@ -58,7 +58,7 @@ coupa_jde_invoice_flow = _flow(
 coupa_jde_payment_flow = _flow(
     PAYMENTS_FLOW,
     PAYMENTS,
-    [f"{INVOICES_FLOW.flow}_written"],
+    [INVOICES_FLOW.key("written")],
     ExportMark(
         PAYMENTS_FLOW,
         "payments",

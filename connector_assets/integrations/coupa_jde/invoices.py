@@ -4,8 +4,8 @@ through ``ML_CreateVoucherBatch`` (``connector_assets.jde.targets.VoucherBatches
 What is sent. Invoices Coupa considers ready for the ERP (approved, not yet exported by anyone) become
 one voucher: one pay item for the total, one G/L line per invoice line, header charges (tax, shipping)
 on their own lines. Coupa account codes become JDE accounts through the mapping table
-(``coupa_jde_account_map``) or, unmapped, through the account's segments (``20-8150`` -> ``20.8150``),
-and are checked against the staged F0901 (``jde_gl_accounts``) before anything is sent: an unknown or
+(``coupa_jde/account_map``) or, unmapped, through the account's segments (``20-8150`` -> ``20.8150``),
+and are checked against the staged F0901 (``jde/gl_accounts``) before anything is sent: an unknown or
 non-postable account is refused with the account named, the other invoices proceed. A changed invoice
 whose voucher JDE already holds is never rewritten or sent again: it is queued for a person.
 

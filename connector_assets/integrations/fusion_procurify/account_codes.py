@@ -9,7 +9,7 @@ is in the record. A code is sent:
 * ``active`` when its Fusion natural account takes postings: at least one staged combination
   (``charge_accounts.COMBINATIONS_ASSET``, accountCombinationsLOV) with it is enabled, postable and
   active today; inactive otherwise, but only when the code exists already (written by this flow, or in
-  the staged ``procurify_account_codes``): a Fusion account closed before Procurify had its code is not
+  the staged ``procurify/account_codes``): a Fusion account closed before Procurify had its code is not
   created just to be switched off;
 * refused when no combination has its natural account at all (a table row naming an account Fusion does
   not have): the record is queued naming the code, the account and the table; fix the row or the chart,
@@ -19,7 +19,7 @@ What is sent (reference 2.8): ``code`` (the table's, never changed: the record i
 update cannot rename a code), ``description`` (the natural account's description in the value set named
 by ``ML_FUSION_PROCURIFY_ACCOUNT_VALUE_SET`` when the pod answers ``valueSets``, whose path is
 unconfirmed: a 404, 403 or refused query falls back to ``Fusion account <value>``), ``active``, and on a
-create ``departments``: the active Procurify departments (staged ``procurify_departments``) whose charge
+create ``departments``: the active Procurify departments (staged ``procurify/departments``) whose charge
 account for this code is usable in Fusion (``ChargeAccounts.charge_account``), since Procurify only lets a
 requisition line use a code opened for its department. An update (PUT: the API wants the code again)
 keeps the code's ``account_type`` and ``parent`` as Procurify holds them and does not send
@@ -28,7 +28,7 @@ keeps the code's ``account_type`` and ``parent`` as Procurify holds them and doe
 How it is written is the Procurify side's (``procurify.account_codes``: the ledger's pair, else the code
 found by ``code`` in one listing per write step, else created). Procurify codes with no Fusion account
 behind them (not in the table, or on an account in no combination) are *reported* by the asset
-``fusion_procurify_account_code_orphans`` after each write step, never created in Fusion. The value set
+``fusion_procurify/account_code_orphans`` after each write step, never created in Fusion. The value set
 is read on the Fusion side (``fusion.value_sets``).
 """
 
@@ -37,6 +37,7 @@ from typing import Any
 
 from dagster import AssetExecutionContext
 
+from connector_assets.asset_keys import asset_key
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.record_models import matching, record_model, string
@@ -57,7 +58,7 @@ from connector_resources import settings
 
 ACCOUNT_CODE_ENTITY = "account_code"
 VALUE_SET_ENV = "ML_FUSION_PROCURIFY_ACCOUNT_VALUE_SET"
-ORPHANS_ASSET = "fusion_procurify_account_code_orphans"
+ORPHANS_ASSET = asset_key(INTEGRATION, "account_code_orphans")
 
 
 def natural_account_titles(session: Any, value_set: str, log: Any = None) -> dict[str, str]:
@@ -145,8 +146,9 @@ def _map(context: Any, restage: bool, only: set[str] | None) -> Iterator[Mapped 
     departments = active_places(staged_records(resources.staging, PROCURIFY_DEPARTMENTS_ASSET))
     if not departments and log is not None:
         log.warning(
-            f"account codes: no active Procurify departments staged ({PROCURIFY_DEPARTMENTS_ASSET}); new "
-            "codes are not opened for any department (a Procurify admin opens them)"
+            "account codes: no active Procurify departments staged "
+            f"({PROCURIFY_DEPARTMENTS_ASSET.to_user_string()}); new codes are not opened for any department "
+            "(a Procurify admin opens them)"
         )
     exists = _exists(resources.ledger.get(), charges.known_codes)
     yield from map_table(charges.accounts, charges, titles, departments, exists, only)
@@ -228,7 +230,7 @@ def _orphans(context: AssetExecutionContext) -> list[procurify_codes.OrphanCode]
 
 
 fusion_procurify_account_code_orphans = procurify_codes.orphan_codes_asset(
-    name=ORPHANS_ASSET,
+    key=ORPHANS_ASSET,
     group=INTEGRATION,
     flow=ACCOUNT_CODES_FLOW,
     description="Active Procurify account codes with no Fusion natural account behind them (no row in the "

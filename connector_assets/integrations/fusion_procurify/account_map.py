@@ -1,6 +1,6 @@
 """Which Fusion natural account a Procurify account code posts to: the account table.
 
-``ACCOUNTS`` (``ML_FUSION_PROCURIFY_ACCOUNT_MAP``, asset ``fusion_procurify_account_map``; columns
+``ACCOUNTS`` (``ML_FUSION_PROCURIFY_ACCOUNT_MAP``, asset ``fusion_procurify/account_map``; columns
 ``procurify_account_code`` -> ``fusion_account``) names, per Procurify account code, the Fusion natural
 account segment value (segment 3 of ``company-costcenter-account-intercompany``, e.g. ``60000``). Several
 Procurify codes may post to one Fusion account (Procurify's codes are finer than a chart of a few dozen
@@ -36,6 +36,7 @@ def code_problem(code: str) -> str | None:
 
 ACCOUNTS: KeyCheckedTable = KeyCheckedTable.from_setting(
     ACCOUNT_MAP_ENV,
+    group=INTEGRATION,
     key="procurify_account_code",
     value="fusion_account",
     description=(

@@ -11,9 +11,9 @@ example ``101-10-60000-000``):
 
 ``ChargeAccounts.combination`` refuses, in a finance user's words, a line whose charge account would
 not post: the code is not an active Procurify account code or the department is not a Procurify
-department (where those snapshots are staged: ``procurify_account_codes``, ``procurify_departments``),
+department (where those snapshots are staged: ``procurify/account_codes``, ``procurify/departments``),
 either table has no row, or the combination is not in Fusion's ``accountCombinationsLOV`` (staged whole
-by the asset ``fusion_procurify_account_combinations``), is disabled, does not allow detail posting or
+by the asset ``fusion_procurify/account_combinations``), is disabled, does not allow detail posting or
 is not active on the day. The pod would refuse such a line anyway (400 on the invoice or draft order);
 refusing first names the table row to fix instead of a pod message.
 
@@ -26,6 +26,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
+from connector_assets.asset_keys import asset_key
 from connector_assets.flows.mapping_tables import Snapshot, fingerprint
 from connector_assets.fusion.account_combinations import DELIMITER, Combination
 from connector_assets.fusion.charge_combinations import Combinations, combinations_asset
@@ -52,7 +53,7 @@ from connector_assets.procurify.code_checks import (
 )
 from connector_resources import settings
 
-COMBINATIONS_ASSET = "fusion_procurify_account_combinations"
+COMBINATIONS_ASSET = asset_key(INTEGRATION, "account_combinations")
 UPSTREAM: list[str] = [ACCOUNT_MAP_ASSET, DEPARTMENT_MAP_ASSET, COMBINATIONS_ASSET]
 INTERCOMPANY_ENV = "ML_FUSION_PROCURIFY_INTERCOMPANY"
 SEGMENTS_ENV = "ML_FUSION_PROCURIFY_ACCOUNT_SEGMENTS"
@@ -66,7 +67,7 @@ def segment_names() -> tuple[str, ...]:
 
 
 fusion_procurify_account_combinations = combinations_asset(
-    name=COMBINATIONS_ASSET,
+    key=COMBINATIONS_ASSET,
     group=INTEGRATION,
     segments=segment_names,
     segments_setting=SEGMENTS_ENV,

@@ -1,6 +1,6 @@
 """Which Fusion company and cost center a Procurify department's spend is charged to: the department table.
 
-``DEPARTMENTS`` (``ML_FUSION_PROCURIFY_DEPARTMENT_MAP``, asset ``fusion_procurify_department_map``;
+``DEPARTMENTS`` (``ML_FUSION_PROCURIFY_DEPARTMENT_MAP``, asset ``fusion_procurify/department_map``;
 columns ``procurify_department`` -> ``fusion_company_cost_center``) gives, per Procurify department, the
 first two segments of the Fusion charge account as ``<company>-<cost center>`` (``101-10``).
 
@@ -35,6 +35,7 @@ GUARDED_BY = ("fusion", "procurify")  # the sandbox table only fits these two sa
 
 DEPARTMENTS: KeyCheckedTable = KeyCheckedTable.from_setting(
     DEPARTMENT_MAP_ENV,
+    group=INTEGRATION,
     key="procurify_department",
     value="fusion_company_cost_center",
     description=(

@@ -64,7 +64,7 @@ JOBS = DayClosingJobs(
 
 
 def build_combinations_job_and_schedule(asset: AssetsDefinition) -> tuple[Any, ScheduleDefinition]:
-    """The job re-reading Fusion's account combinations whole (``fusion_procurify_account_combinations``)
+    """The job re-reading Fusion's account combinations whole (``fusion_procurify/account_combinations``)
     and its schedule at ``ML_FUSION_PROCURIFY_ACCOUNT_COMBINATIONS_CRON`` (UTC): the Fusion side's
     (``fusion.charge_combinations.combinations_refresh``). A replay re-stages them
     (``ChargeAccounts.load(restage=True)``)."""

@@ -1,7 +1,7 @@
 """Manual vendor matches of Oracle Fusion <-> Procurify: a Procurify vendor paired by hand with an existing
 Fusion supplier whose name differs (the ``vendors`` flow pairs by name only). An operator enters them one at
 a time (``ml-connector xref set <vendor id> <supplier>``) or with the file ``ML_FUSION_PROCURIFY_VENDOR_XREF``
-(CSV ``procurify_vendor_id,fusion_supplier_number``, loaded by the asset ``fusion_procurify_manual_matches``).
+(CSV ``procurify_vendor_id,fusion_supplier_number``, loaded by the asset ``fusion_procurify/manual_matches``).
 
 What a match is, what it conflicts with and what wins (a person's match over the file's row, no second
 active vendor of one supplier), and the trace it leaves, are the Procurify side's, one copy
@@ -62,7 +62,7 @@ MATCHES = VendorMatches(PAIRING, "Fusion supplier", "vendors flow (name match)",
 set_vendor_match = MATCHES.set_match  # ``ml-connector xref set`` and the file alike
 
 fusion_procurify_manual_matches = match_file_asset(
-    name=ASSET,
+    key=ASSET,
     group=INTEGRATION,
     description=f"Manual vendor matches from {FILE_SETTING} (procurify_vendor_id,fusion_supplier_number), "
     "stored in the ledger as manual matches no flow overwrites; a matched vendor's held records released "

@@ -3,10 +3,10 @@
 (``connector_assets.procurify.order_sources``: which POs or requisitions are sent, skipped or refused, each
 read as the side reads it, ``procurify.order_reads``) keyed and worded for Fusion, and maps each order sent.
 
-What is read. By default the day's staged Procurify POs (``procurify_purchase_orders``, polled on their last
+What is read. By default the day's staged Procurify POs (``procurify/purchase_orders``, polled on their last
 modified day), each read in full, its Description from the requisition(s) its lines were ordered on. With
 the requisitions source (for customers who buy in Fusion, not in Procurify) the day's staged requisitions
-(``procurify_requisitions``) in status 1 Approved; a requisition with lines for several vendors becomes one
+(``procurify/requisitions``) in status 1 Approved; a requisition with lines for several vendors becomes one
 order per vendor (``REQ60-2041``).
 
 How it maps: ``order_mappers`` (lines, charge accounts, Description) and ``po_numbers`` (the order number

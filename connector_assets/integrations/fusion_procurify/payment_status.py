@@ -3,7 +3,7 @@ payables invoice this integration wrote (or adopted) for a Procurify bill, once 
 marks that bill paid in Procurify, once (``POST /api/v3/ap/bills/mark-as-paid/``, Procurify reference 2.6:
 the one "paid" write the API has; it sets approved, payment-less bills to Paid on a ``payment_date``).
 
-What is read. The day's staged Fusion payments (``fusion_payments``) and invoices (``fusion_invoices``),
+What is read. The day's staged Fusion payments (``fusion/payments``) and invoices (``fusion/invoices``),
 taken to the invoices they touch on the Fusion side (``fusion.paid_invoices``). Which of those invoices are
 Procurify bills: the invoices flow's ``invoice`` xref (source the bill uuid, target the Fusion
 ``InvoiceId``). For each of our invoices: the invoice as Fusion has it now (paid status), and its payments
@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import partial
 from typing import Any
 
+from connector_assets.asset_keys import asset_key
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected, skips_audited
 from connector_assets.flows.replay_resources import resources_from_settings
@@ -50,7 +51,7 @@ from connector_resources.ledger import Ledger
 
 ENTITY = "paid_mark"
 INVOICE_ENTITY = "invoice"  # the invoices flow's entity: bill uuid -> Fusion InvoiceId
-PAYMENTS_ASSET, INVOICES_ASSET = "fusion_payments", "fusion_invoices"
+PAYMENTS_ASSET, INVOICES_ASSET = asset_key("fusion", "payments"), asset_key("fusion", "invoices")
 
 
 def our_bill(ledger: Ledger, invoice_id: str) -> str | None:

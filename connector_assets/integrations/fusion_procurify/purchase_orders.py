@@ -14,6 +14,7 @@ where Fusion allows; a change Fusion cannot make is queued, never sent as a seco
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from connector_assets.asset_keys import asset_key
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected, skips_audited
 from connector_assets.flows.record_models import matching, number, record_model, string, whole
@@ -30,8 +31,8 @@ from connector_assets.saas import saas_daily_partitions
 from connector_resources import settings
 
 SOURCE_ENV = "ML_FUSION_PROCURIFY_ORDER_SOURCE"
-PURCHASE_ORDERS_ASSET = "procurify_purchase_orders"  # staged by connector_assets.saas_assets
-REQUISITIONS_ASSET = "procurify_requisitions"
+PURCHASE_ORDERS_ASSET = asset_key("procurify", "purchase_orders")  # staged by connector_assets.saas_assets
+REQUISITIONS_ASSET = asset_key("procurify", "requisitions")
 
 
 def order_source() -> str:

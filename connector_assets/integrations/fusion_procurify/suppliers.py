@@ -1,6 +1,6 @@
 """Oracle Fusion suppliers -> Procurify vendors (``suppliers``).
 
-Which suppliers a day holds: those staged in ``fusion_suppliers`` for the day (read by ``LastUpdateDate``),
+Which suppliers a day holds: those staged in ``fusion/suppliers`` for the day (read by ``LastUpdateDate``),
 plus any a held record waits for. Each is mapped from the staged record as Fusion answered it
 (``supplier_mappers.map_supplier``); a replay reads it again by ``SupplierId``. An inactive supplier that
 has no Procurify vendor yet is left out, not queued: Procurify gains nothing from a vendor nobody may buy

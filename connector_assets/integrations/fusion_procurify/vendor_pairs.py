@@ -21,6 +21,7 @@ keys. A record waiting for a vendor's supplier is held on ``vendor_dependency(ve
 the pair (the ``vendors`` flow's write, the ``suppliers`` flow's, ``ml-connector xref set``) releases it.
 """
 
+from connector_assets.asset_keys import asset_key
 from connector_assets.fusion.suppliers import supplier_id_key
 from connector_assets.integrations.fusion_procurify.integration import INTEGRATION
 from connector_assets.procurify.vendor_pairing import PROCURIFY as PROCURIFY
@@ -36,7 +37,7 @@ FUSION = "fusion"
 # The manual matches file's asset (``manual_matches``): upstream of every flow's mapped step that reads
 # pairs (suppliers, vendors, purchase orders, invoices), so each of their jobs loads the file first and a
 # row entered since the last run pairs the vendor before the flow asks who it is paired with.
-MATCHES_ASSET = "fusion_procurify_manual_matches"
+MATCHES_ASSET = asset_key(INTEGRATION, "manual_matches")
 id_key = numeric_key  # a numeric id as the ledger keys it (``ml-connector xref``)
 
 # A ``vendor`` xref naming a supplier is asked first for the supplier's vendor: it may be a manual match.

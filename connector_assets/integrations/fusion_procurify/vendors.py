@@ -5,7 +5,7 @@ Reading: like ``jde_procurify.vendors``, each poll reads every purchasable vendo
 content (``procurify.vendor_changes.VendorPoll``, ``vendor_mappers.fingerprint``). A vendor whose latest
 queue item is open or abandoned and that has not changed since is left alone (no new attempt, no new audit
 event) until it changes, ``ml-connector replay``, or a Fusion supplier of its name appears (which
-``suppliers`` then adopts it for). Each poll's figures are observed on ``fusion_procurify_vendors_mapped``.
+``suppliers`` then adopts it for). Each poll's figures are observed on ``fusion_procurify/vendors_mapped``.
 
 One read per run: the vendor list has no day, so a run over a range of days (a backfill mapped day by day:
 ``flows.assets.run_partitions``) reads it on the run's last day only; its other days map nothing (reading
@@ -107,7 +107,7 @@ def map_vendors(context: Any, partition: str | None) -> Iterator[Mapped | Reject
         "fusion_exact_searches": names.exact_searches,
         "fusion_whole_reads": names.whole_reads,
     }
-    poll.report(context, VENDORS_FLOW.flow, partition, figures)
+    poll.report(context, VENDORS_FLOW, partition, figures)
 
 
 def remap_vendors(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:

@@ -25,8 +25,9 @@ import importlib.util
 from collections.abc import Iterable
 from typing import Any
 
-from dagster import AssetKey, AssetsDefinition
+from dagster import AssetsDefinition
 
+from connector_assets.asset_keys import asset_key
 from connector_assets.flows.mapping_tables import MappingTable
 from connector_assets.flows.package_wiring import LandedFlow, PackageWiring, is_plain_list, module_assets
 from connector_assets.integrations.fusion_procurify.integration import INTEGRATION
@@ -36,7 +37,7 @@ PACKAGE = "connector_assets.integrations.fusion_procurify"
 # Modules holding the mapping tables the flows map with.
 MAPPING_MODULES = ("account_map", "departments")
 # Master data the flows map with besides the mapping tables: module -> the asset it must define.
-COMBINATIONS_ASSET = "fusion_procurify_account_combinations"  # charge_accounts.COMBINATIONS_ASSET
+COMBINATIONS_ASSET = asset_key(INTEGRATION, "account_combinations")  # charge_accounts.COMBINATIONS_ASSET
 MANUAL_MATCHES_LIST = "manual_match_assets"  # manual_matches: the manual vendor matches file's asset(s)
 REQUIRED_EXTRAS = ("charge_accounts", "manual_matches")
 RECONCILE_MODULE = "reconcile.assets"
@@ -75,9 +76,9 @@ def combinations_asset() -> AssetsDefinition:
     """Fusion's account combinations staged whole (``charge_accounts``): every charge account the
     Procurify -> Fusion flows build is checked against it. An error naming the module when it lacks it."""
     module = _module("charge_accounts")
-    found = module_assets([module]).get(AssetKey(COMBINATIONS_ASSET))
+    found = module_assets([module]).get(COMBINATIONS_ASSET)
     if found is None:
-        raise ImportError(f"{module.__name__} defines no asset {COMBINATIONS_ASSET}")
+        raise ImportError(f"{module.__name__} defines no asset {COMBINATIONS_ASSET.to_user_string()}")
     return found
 
 

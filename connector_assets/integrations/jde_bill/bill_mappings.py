@@ -10,8 +10,8 @@ Three CSV tables (``mappings/``, one ``MappingTable`` each, staged as snapshots 
   date of a bill made from a purchase order (a voucher carries its own due date, F0411 DDJ).
 
 A bill line is sent only when both ends of each mapping exist: the JDE account in F0901 and postable
-(``GlAccounts``, the staged ``jde_gl_accounts``), the business unit in F0901, and the BILL ids in BILL and
-not archived (the staged snapshots ``bill_chart_of_accounts`` / ``bill_departments``, read on the BILL
+(``GlAccounts``, the staged ``jde/gl_accounts``), the business unit in F0901, and the BILL ids in BILL and
+not archived (the staged snapshots ``bill/chart_of_accounts`` / ``bill/departments``, read on the BILL
 side: ``connector_assets.bill.classifications``). Otherwise the record is refused naming the line, the
 account or unit, and which side is wrong.
 """
@@ -50,7 +50,7 @@ def _table(
 ) -> MappingTable:
     """A JDE -> BILL mapping table as its setting declares it in ``settings.py`` (the asset is the setting's
     name, the sandbox file its default), guarded by both sandboxes, its values stripped."""
-    return setting_table(variable, key, value, description, GUARDED_BY, check, str.strip)
+    return setting_table(INTEGRATION, variable, key, value, description, GUARDED_BY, check, str.strip)
 
 
 ACCOUNTS = _table(

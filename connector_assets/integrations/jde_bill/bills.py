@@ -161,7 +161,7 @@ bill_assets = [
             CHART_OF_ACCOUNTS_ASSET,
             DEPARTMENTS_ASSET,
             *(table.asset for table in TABLES),
-            f"{VENDORS_FLOW.flow}_written",
+            VENDORS_FLOW.key("written"),
         ],
     ),
 ]

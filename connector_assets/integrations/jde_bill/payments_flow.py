@@ -1,8 +1,8 @@
 """BILL payments -> JDE in Dagster: the flow's assets, its job and poll schedule, the inbox sensor that turns
 BILL's webhooks into runs, and the ``ml-connector replay`` handler.
 
-The flow is the shared factory's steps (``jde_bill_payments_mapped`` with its check, ``_written``) and
-``jde_bill_payments_inbox_done`` (acknowledges the webhook deliveries the run consumed, after the write).
+The flow is the shared factory's steps (``jde_bill/payments_mapped`` with its check, ``_written``) and
+``jde_bill/payments_inbox_done`` (acknowledges the webhook deliveries the run consumed, after the write).
 It reads the day's staged ``bill_payments`` poll and the ``bill`` inbox together
 (``connector_assets.flows.documents``), so a webhook and the poll of the same payment write it once; the
 day's payments are read from BILL by the mapped step itself when the ``bill_sources`` poll did not

@@ -204,5 +204,5 @@ INVOICES_FLOW = ROUTE.flow(
 jde_coupa_invoice_assets = route_flow_assets(
     INVOICES_FLOW,
     partitions_def=jde_partitions,
-    upstream=[AP_LEDGER.asset, ACCOUNT_MAP_ASSET, f"{SUPPLIERS_FLOW.flow}_written"],
+    upstream=[AP_LEDGER.asset, ACCOUNT_MAP_ASSET, SUPPLIERS_FLOW.key("written")],
 )

@@ -9,7 +9,7 @@ the staged snapshot, so a run on a fresh instance finds it, and the mapped asset
 used. The reconciliation runs when an operator (or a daily schedule of its own) asks for it.
 """
 
-from dagster import AssetSelection, define_asset_job
+from dagster import AssetKey, AssetSelection, define_asset_job
 
 from connector_assets.flows.core import FlowSpec
 from connector_assets.flows.jobs import FlowJob
@@ -30,9 +30,9 @@ jde_coupa_job = define_asset_job(
 )
 
 
-def _flow_job(spec: FlowSpec, reads: tuple[str, ...], cron_setting: str) -> FlowJob:
+def _flow_job(spec: FlowSpec, reads: tuple[AssetKey, ...], cron_setting: str) -> FlowJob:
     """A flow's job: the JDE tables and the mapping table it reads, then its mapped and written steps."""
-    return FlowJob((*reads, f"{spec.flow}_mapped", f"{spec.flow}_written"), cron_setting)
+    return FlowJob((*reads, spec.key("mapped"), spec.key("written")), cron_setting)
 
 
 FLOW_JOBS = {

@@ -3,7 +3,7 @@
 A purchase order is in a day's partition when its header or any of its lines changed that day; the whole
 order (header and every line) is then read from JDE and sent, since Coupa holds the order as one
 document. Each line's GL account (F4311.ANI, ``BU.OBJ[.SUB]``) is translated through the account mapping
-table (``mappings/``, the asset ``jde_coupa_account_map``); a line without a mapping makes the order a
+table (``mappings/``, the asset ``jde_coupa/account_map``); a line without a mapping makes the order a
 rejected record naming the account. An order whose supplier has not synced to Coupa yet is held and
 released when the supplier syncs.
 """
@@ -31,6 +31,7 @@ from connector_assets.jde.tables import PO_HEADERS, PO_LINES
 STOCK_KEY = "LNTY:S"
 ACCOUNTS = MappingTable.from_setting(
     "ML_JDE_COUPA_ACCOUNT_MAP",
+    group=INTEGRATION,
     key="jde_account",
     value="coupa_account_code",
     guarded_by=("jde_ais", "coupa"),
@@ -201,6 +202,6 @@ jde_coupa_po_assets = [
         PURCHASE_ORDERS_FLOW,
         partitions_def=jde_partitions,
         # After the suppliers' write: in one run, an order's supplier is synced before the order is mapped.
-        upstream=[PO_HEADERS.asset, PO_LINES.asset, ACCOUNT_MAP_ASSET, f"{SUPPLIERS_FLOW.flow}_written"],
+        upstream=[PO_HEADERS.asset, PO_LINES.asset, ACCOUNT_MAP_ASSET, SUPPLIERS_FLOW.key("written")],
     ),
 ]

@@ -16,18 +16,18 @@ from dagster import (
     AssetCheckResult,
     AssetCheckSpec,
     AssetExecutionContext,
-    AssetKey,
     MaterializeResult,
     asset,
 )
 
+from connector_assets.asset_keys import asset_key
 from connector_assets.integrations.jde_coupa.purchase_orders import po_number
 from connector_assets.integrations.jde_coupa.suppliers import INTEGRATION
 from connector_assets.jde.assets import jde_partitions
 from connector_assets.jde.lookup import browse_in
 from connector_assets.jde.tables import AP_LEDGER, PO_HEADERS, PO_LINES, SUPPLIERS
 
-NAME = "jde_coupa_reconciliation"
+NAME = asset_key(INTEGRATION, "reconciliation")
 CHECK = "in_balance"
 SAMPLE = 20
 
@@ -39,16 +39,16 @@ def _lines_amount(lines: list[dict], amount: str) -> Decimal:
 
 
 @asset(
-    name=NAME,
+    key=NAME,
     group_name=INTEGRATION,
     kinds={"jde", "coupa"},
     partitions_def=jde_partitions,
     # The Coupa side as each write step observed it (``target_asset``): lineage reads source -> mapped ->
     # written -> Coupa -> reconciliation.
     deps=[
-        AssetKey("jde_coupa_suppliers_in_coupa"),
-        AssetKey("jde_coupa_purchase_orders_in_coupa"),
-        AssetKey("jde_coupa_invoices_in_coupa"),
+        asset_key(INTEGRATION, "suppliers_in_coupa"),
+        asset_key(INTEGRATION, "purchase_orders_in_coupa"),
+        asset_key(INTEGRATION, "invoices_in_coupa"),
     ],
     required_resource_keys={"jde", "coupa", "staging", "ledger"},
     check_specs=[AssetCheckSpec(CHECK, asset=NAME, description="JDE and Coupa agree for the day.")],

@@ -39,6 +39,7 @@ CoupaSupplierRecord = record_model(
 
 PAYMENT_TERMS = MappingTable.from_setting(
     "ML_JDE_COUPA_PAYMENT_TERMS_MAP",
+    group=INTEGRATION,
     key="jde_payment_terms",
     value="coupa_payment_term",
     guarded_by=("jde_ais", "coupa"),
@@ -81,7 +82,8 @@ def _mapped_supplier(jde_supplier: JdeSupplier, terms: dict[str, str]) -> Mapped
             return Rejected(
                 key,
                 f"supplier {an8} ({name}): payment terms {jde_terms} (F0401 TRAP) have no Coupa payment "
-                f"term in the mapping table {PAYMENT_TERMS.asset} (${PAYMENT_TERMS.variable})",
+                f"term in the mapping table {PAYMENT_TERMS.asset.to_user_string()} "
+                f"(${PAYMENT_TERMS.variable})",
             )
         body["payment-term"] = {"code": code}
     return Mapped(

@@ -1,6 +1,6 @@
 """JDE GL accounts (F0901) -> Procurify account codes, so spend is allocated on JDE's chart of accounts.
 
-Which accounts: every account of the staged F0901 (``jde_gl_accounts``, read whole once a day and cached)
+Which accounts: every account of the staged F0901 (``jde/gl_accounts``, read whole once a day and cached)
 that the account table maps (``account_map.ACCOUNTS``: the code is the table's) or that is in the account
 scope (``ML_JDE_PROCURIFY_ACCOUNT_SCOPE``: the code is the JDE account text ``BU.OBJ[.SUB]``). One
 record per account, keyed by that text. An account is sent:
@@ -25,7 +25,7 @@ How it is written is the Procurify side's (``procurify.account_codes``: the ledg
 found by ``code`` in one listing per write step, else created); an update never renames a code: if the
 table now gives the account another code, the record is refused naming both. Procurify codes with no JDE
 account behind them are *reported*, never created in JDE: ``orphan_codes`` (used by the reconciliation)
-and the asset ``jde_procurify_account_code_orphans`` after each write step. F0901 is read on the JDE side
+and the asset ``jde_procurify/account_code_orphans`` after each write step. F0901 is read on the JDE side
 (``jde.account_codes``).
 """
 
@@ -34,6 +34,7 @@ from typing import Any
 
 from dagster import AssetExecutionContext
 
+from connector_assets.asset_keys import asset_key
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.record_models import matching, record_model, string
@@ -63,8 +64,10 @@ from connector_assets.procurify.account_departments import CodeDepartments
 from connector_resources import settings
 
 DEPARTMENTS_ENV = "ML_JDE_PROCURIFY_ACCOUNT_DEPARTMENTS"
-ORPHANS_ASSET = "jde_procurify_account_code_orphans"
-DEPARTMENT_MAP_ASSET = "jde_procurify_department_map"  # departments.DEPARTMENTS (imported when used)
+ORPHANS_ASSET = asset_key(INTEGRATION, "account_code_orphans")
+DEPARTMENT_MAP_ASSET = asset_key(
+    INTEGRATION, "department_map"
+)  # departments.DEPARTMENTS (imported when used)
 
 
 def department_rule() -> str:
@@ -237,7 +240,7 @@ def _orphans(context: AssetExecutionContext) -> list[OrphanCode]:
 
 
 jde_procurify_account_code_orphans = orphan_codes_asset(
-    name=ORPHANS_ASSET,
+    key=ORPHANS_ASSET,
     group=INTEGRATION,
     flow=ACCOUNT_CODES_FLOW,
     description="Active Procurify account codes with no JDE account (F0901) behind them, after each account "

@@ -45,6 +45,7 @@ def _code_problem(value: str) -> str | None:
 # Checked both ways (``flows.code_maps.OneToOneTable``): each JDE account reads ``BU.OBJ[.SUB]``.
 ACCOUNTS: OneToOneTable = OneToOneTable.from_setting(
     ACCOUNT_MAP_ENV,
+    group=INTEGRATION,
     key="jde_account",
     value="procurify_account_code",
     description=(

@@ -9,7 +9,7 @@ ledger (the ``bill`` cross-reference: bill UUID -> JDE batch ``EDUS/EDBT/EDTN``)
 Procurify side's ``procurify.approved_bill_reader`` (approved: ``ML_JDE_PROCURIFY_BILL_STATUSES``).
 
 Accounts. Each code becomes a JDE account through ``account_map.jde_account`` (the mapping table, else the
-code read as ``BU.OBJ[.SUB]``) checked against the staged F0901 (``jde_gl_accounts``): "account code
+code read as ``BU.OBJ[.SUB]``) checked against the staged F0901 (``jde/gl_accounts``): "account code
 4000-0-0-0 not found in F0901" queues the bill with that reason, and ``ml-connector replay`` (or the replay
 job) reads it again and posts it once the account exists in the staged F0901 or the map is fixed (a replay
 stages today's map first). The journal's AP account and the tax and freight accounts are checked once per

@@ -3,7 +3,7 @@
 A Procurify requisition is created *by names* (reference §2.4): ``location_name`` (a location, which the
 API also calls a branch) and ``department_name`` (a department of that location). JDE has neither; an
 order belongs to a business unit (F4301.MCU, right-justified in the database, compared trimmed). The
-department table (``ML_JDE_PROCURIFY_DEPARTMENT_MAP``, asset ``jde_procurify_department_map``) names, per
+department table (``ML_JDE_PROCURIFY_DEPARTMENT_MAP``, asset ``jde_procurify/department_map``) names, per
 business unit, ``Location name|Department name``; the key ``*`` is the default for every unit without a
 row of its own.
 
@@ -42,6 +42,7 @@ def business_unit(value: Any) -> str:
 
 DEPARTMENTS: MappingTable = MappingTable.from_setting(
     DEPARTMENT_MAP_ENV,
+    group=INTEGRATION,
     key="jde_business_unit",
     value="procurify_department",
     description=(
@@ -68,8 +69,9 @@ def placement(unit: Any, table: Mapping[str, str]) -> Placement | None:
 
 def unplaced_reason(unit: Any) -> str:
     return (
-        f"business unit {business_unit(unit) or '(blank)'} has no row in {DEPARTMENT_MAP_ASSET} (and there "
-        f"is no * row): add Location name|Department name for it to ${DEPARTMENT_MAP_ENV}, then replay"
+        f"business unit {business_unit(unit) or '(blank)'} has no row in "
+        f"{DEPARTMENT_MAP_ASSET.to_user_string()} (and there is no * row): add Location name|Department name "
+        f"for it to ${DEPARTMENT_MAP_ENV}, then replay"
     )
 
 
@@ -79,5 +81,7 @@ class ProcurifyDepartments(DepartmentDirectory):
 
     def problem(self, where: Placement, unit: Any) -> str | None:
         """Why a requisition cannot be placed there, naming the business unit and the table (None: it can)."""
-        row = f"business unit {business_unit(unit)} maps to {where} in {DEPARTMENT_MAP_ASSET}"
+        row = (
+            f"business unit {business_unit(unit)} maps to {where} in {DEPARTMENT_MAP_ASSET.to_user_string()}"
+        )
         return self.placement_problem(where, row)

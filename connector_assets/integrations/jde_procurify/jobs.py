@@ -6,7 +6,7 @@ account codes once a day. The jobs and schedules are the shared kit's (``flows.j
 
 * each flow's job holds the flow's own assets plus the staged sources and mapping tables its mapped step
   reads, never another flow's assets (a purchase order needing a supplier not in Procurify yet is held and
-  released when the suppliers flow writes it) and never F0901 (``jde_gl_accounts``), which keeps its own
+  released when the suppliers flow writes it) and never F0901 (``jde/gl_accounts``), which keeps its own
   refresh schedule (``ML_JDE_GL_REFRESH_CRON``, 05:00 by default, before the account codes' 05:30);
 * a day-closing schedule per flow. The first tick after a partition day ended reads that day whole and
   syncs it (once, asked of the instance); later ticks of the day poll today from the cursor. So with a

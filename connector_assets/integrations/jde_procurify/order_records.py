@@ -65,7 +65,7 @@ def lines_refusal(mapped: OrderLinesMapped) -> str:
         accounts = ", ".join(mapped.unmapped)
         plural = "s" if len(mapped.unmapped) > 1 else ""
         text += (
-            f" (add account{plural} {accounts} to {account_map.ACCOUNT_MAP_ASSET} or "
+            f" (add account{plural} {accounts} to {account_map.ACCOUNT_MAP_ASSET.to_user_string()} or "
             f"${account_map.ACCOUNT_SCOPE_ENV}, then replay)"
         )
     return text

@@ -3,7 +3,7 @@ flow posted to JDE, whose JDE voucher JDE has paid while Procurify holds no paym
 paid in Procurify once (``POST /api/v3/ap/bills/mark-as-paid/``, reference 2.6: the one "mark paid" write
 the API has; it sets approved, payment-less bills to Paid on a ``payment_date``).
 
-What is read. The day's staged F0411 rows (``jde_ap_ledger``, by UPMJ): the vouchers JDE paid, and the day
+What is read. The day's staged F0411 rows (``jde/ap_ledger``, by UPMJ): the vouchers JDE paid, and the day
 it recorded each payment, are the JDE side's (``jde.paid_vouchers``: every pay item of the voucher paid,
 ``PST`` ``P`` with nothing open). Which of them are Procurify bills: the bills flow's ``bill`` xref names
 the voucher, by document key ``KCO:DOC:DCT``, or by the batch key ``EDUS/EDBT/EDTN`` of the F0411Z1 rows

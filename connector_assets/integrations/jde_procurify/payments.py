@@ -2,7 +2,7 @@
 JDE once per bill it pays, against the JDE voucher the bills flow made of that bill (``ML_RecordPayment``,
 F0411) or as a journal entry (``ML_CreateJournalBatch``, F0911Z1) when bills post as journals.
 
-What is sent. The day's staged payments (``procurify_payments``, by ``updated_at``), latest version each,
+What is sent. The day's staged payments (``procurify/payments``, by ``updated_at``), latest version each,
 whose status is one of ``ML_JDE_PROCURIFY_PAID_STATUSES`` (default ``paid``: reference 2.7's public
 statuses; ``approved`` / ``scheduled`` / ``processing`` can still fail, ``failed`` / ``denied`` paid
 nothing). The bills of each payment are read from Procurify and the payment split over them exactly (the
@@ -29,6 +29,7 @@ from typing import Any
 
 from dagster import AssetExecutionContext
 
+from connector_assets.asset_keys import asset_key
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.replay_resources import resources_from_settings
@@ -62,7 +63,9 @@ from connector_resources.replay import register_replay_handler
 
 ENTITY = "payment"
 BILL_ENTITY = "bill"  # the bills flow's entity: its xref names each bill's JDE document
-BILLS_WRITTEN = f"{INTEGRATION}_bills_written"  # in one run, a bill posts before its payment is mapped
+BILLS_WRITTEN = asset_key(
+    INTEGRATION, "bills_written"
+)  # in one run, a bill posts before its payment is mapped
 PAID_STATUSES_ENV = "ML_JDE_PROCURIFY_PAID_STATUSES"
 AP_ACCOUNT_ENV = "ML_JDE_PROCURIFY_AP_ACCOUNT"  # the bills flow's journal credit: the payment's debit
 BANK_ACCOUNT_ENV = "ML_JDE_PROCURIFY_PAYMENT_BANK_ACCOUNT"

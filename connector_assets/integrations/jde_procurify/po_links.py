@@ -3,7 +3,7 @@ external PO number (``PO_Num``) set to the JDE order number, so both systems nam
 
 Procurify's API cannot create purchase orders: the purchase order flow sends each approved JDE order as a
 requisition, and a Procurify buyer approves and purchases it, which makes the PO. This flow then reads the
-day's POs (``procurify_purchase_orders``, staged by ``last_modified``: a new PO is modified the day it is
+day's POs (``procurify/purchase_orders``, staged by ``last_modified``: a new PO is modified the day it is
 made), finds the JDE order each came from (``po_origins``: lines -> requisition -> the ``purchase_order``
 xref, on Procurify's ``OriginFinder``) and sets ``PO_Num`` through the Procurify side's PO_Num target
 (``connector_assets.procurify.po_num_target``, in JDE's words: ``JdePoNumbers``). The link is the
@@ -36,6 +36,7 @@ from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import Any
 
+from connector_assets.asset_keys import asset_key
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.record_models import matching, record_model, string, whole
@@ -49,7 +50,7 @@ from .integration import INTEGRATION, PO_ROUTE
 from .po_origins import LINK_ENTITY, LINKS
 
 ENTITY = LINK_ENTITY
-STAGED_POS = "procurify_purchase_orders"
+STAGED_POS = asset_key("procurify", "purchase_orders")
 linked_po = LINKS.linked_po  # which Procurify PO a JDE order is (the purchase order flow's revisions)
 
 
@@ -109,7 +110,7 @@ RECORDS = PoLinkRecords(LINKS, link_record, "JDE")  # the Procurify side's linki
 def map_po_links(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
     """The day's staged POs -> links; what was seen is observed on the mapped asset (``counts``)."""
     pos = [json.loads(row["record"]) for row in context.resources.staging.read_rows(STAGED_POS, partition)]
-    yield from RECORDS.mapped(context, PO_LINKS_FLOW.flow, partition, pos)
+    yield from RECORDS.mapped(context, PO_LINKS_FLOW, partition, pos)
 
 
 def remap_po_links(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:

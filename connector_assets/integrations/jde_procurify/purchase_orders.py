@@ -19,6 +19,7 @@ This module declares the flow: today's order policy, its record model, its map a
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+from connector_assets.asset_keys import asset_key
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.record_models import matching, number, record_model, string, whole
@@ -160,8 +161,8 @@ purchase_orders_assets = [
             PO_LINES.asset,
             DEPARTMENT_MAP_ASSET,
             account_map.ACCOUNT_MAP_ASSET,
-            f"{INTEGRATION}_suppliers_written",
-            f"{INTEGRATION}_account_codes_written",
+            asset_key(INTEGRATION, "suppliers_written"),
+            asset_key(INTEGRATION, "account_codes_written"),
         ],
         resource_keys={"jde", "procurify"},
         group=INTEGRATION,

@@ -1,7 +1,7 @@
 """JD Edwards suppliers (F0401 + F0101, contact details from F0116 / F0115 / F01151) -> Procurify vendors.
 
 Which suppliers a JDE day holds: those whose F0401 row, F0101 row (search type V) or F0116 address changed
-that day (staged ``jde_suppliers`` / ``jde_address_book`` / ``jde_supplier_addresses``), those whose F0101
+that day (staged ``jde/suppliers`` / ``jde/address_book`` / ``jde/supplier_addresses``), those whose F0101
 row changed away from search type V after this flow wrote their vendor (it is deactivated), and those a
 held record waits for. F0115 phones and F01151 e-mails are not staged by anyone: a change to only those is
 sent with the supplier's next other change (or a replay). Each supplier is read whole from JDE by number
@@ -164,7 +164,7 @@ SUPPLIERS_FLOW = supplier_changes_flow(
     ROUTE, ProcurifyVendorRecord, map_suppliers, remap_suppliers, _vendors_for_run
 )
 
-# ``jde_supplier_addresses`` (F0116) is built by JDE -> BILL and Procore -> JDE too (same asset key): the
+# ``jde/supplier_addresses`` (F0116) is built by JDE -> BILL and Procore -> JDE too (same asset key): the
 # package's ``__init__`` includes this copy only when no other package in the Definitions brings one.
 supplier_addresses_asset = build_table_asset(SUPPLIER_ADDRESSES, jde_staging.jde_partitions)
 supplier_tables = [supplier_addresses_asset]

@@ -5,7 +5,7 @@ Reading (``procurify.vendor_changes.VendorPoll``): Procurify's vendor list has n
 poll reads every purchasable vendor in one paged read at ``ML_JDE_PROCURIFY_VENDOR_PAGE_SIZE`` rows a page
 and notices changes by content (``vendor_mappers.fingerprint``, kept per vendor in the ledger): a poll with
 nothing new costs ``ceil(vendors / page size)`` list calls, no JDE call and no write. Its figures are
-observed on ``jde_procurify_vendors_mapped`` (vendors, pages, calls, changed, to send, unchanged in queue).
+observed on ``jde_procurify/vendors_mapped`` (vendors, pages, calls, changed, to send, unchanged in queue).
 
 Which vendors are sent: ``vendor_mappers.not_sent`` (no ``external_id``, type 3/4, active, not paired). A
 vendor unchanged since the poll that queued it waits for a change or ``ml-connector replay``; every other
@@ -107,7 +107,7 @@ def map_vendors(context: Any, partition: str | None) -> Iterator[Mapped | Reject
         "to_send": poll.sent,
         "unchanged_in_queue": len(poll.changes.held_back),
     }
-    poll.report(context, VENDORS_FLOW.flow, partition, figures)
+    poll.report(context, VENDORS_FLOW, partition, figures)
 
 
 def remap_vendors(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:

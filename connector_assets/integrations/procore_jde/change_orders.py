@@ -1,7 +1,7 @@
 """Procore -> JD Edwards change orders (issue 13, flow 5): an approved commitment change order is added to
 the commitment's JDE purchase order, once.
 
-What is sent, and when. The day's staged commitment change orders (``procore_commitment_change_orders``)
+What is sent, and when. The day's staged commitment change orders (``procore/commitment_change_orders``)
 whose status is one of ``ML_PROCORE_JDE_CHANGE_ORDER_STATUSES`` are mapped in the change order's own
 company (one session per Procore company for the mapped step, ``procore.companies``), in one of two ways
 (``ML_PROCORE_JDE_CHANGE_ORDER_LINES``, issue 37 item 1):
@@ -36,6 +36,7 @@ from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
+from connector_assets.asset_keys import asset_key
 from connector_assets.flows import amounts
 from connector_assets.flows.core import Mapped, Rejected, Unchanged
 from connector_assets.flows.lazy_model import lazy_model
@@ -63,7 +64,7 @@ from connector_resources.jde import Condition
 from connector_resources.ledger import Ledger
 
 ENTITY = "change_order"
-CHANGE_ORDERS_ASSET = "procore_commitment_change_orders"
+CHANGE_ORDERS_ASSET = asset_key("procore", "commitment_change_orders")
 
 
 @lazy_model

@@ -3,10 +3,10 @@ Procore -> JDE flow maps lines with.
 
 Two CSV tables (``mappings/``, one ``MappingTable`` each, staged as snapshots like every table):
 
-* projects (``procore_jde_project_map``): the Procore project id -> the JDE job business unit its purchase
+* projects (``procore_jde/project_map``): the Procore project id -> the JDE job business unit its purchase
   orders are written to (header MCU and, through F0901, the order company). The key ``*`` is the default
   for every project without a row of its own.
-* cost codes (``procore_jde_cost_code_map``): a Procore cost code's ``full_code`` -> the JDE account
+* cost codes (``procore_jde/cost_code_map``): a Procore cost code's ``full_code`` -> the JDE account
   ``BU.OBJ[.SUB]`` its costs are charged to, where ``BU`` may be ``{job}``: the project's job business
   unit, so one row serves every project. A key ``<project id>/<full_code>`` overrides the row for one
   project; a missing code falls back to its parent code (``03-100-10`` -> ``03-100`` -> ``03``), so a table
@@ -38,6 +38,7 @@ GUARDED_BY = ("jde_ais", "procore")  # the sandbox tables only fit these two san
 
 # Each table as its setting declares it (the asset is the setting's name, the sandbox file its default).
 PROJECTS = setting_table(
+    INTEGRATION,
     "ML_PROCORE_JDE_PROJECT_MAP",
     "procore_project_id",
     "jde_business_unit",
@@ -49,6 +50,7 @@ PROJECTS = setting_table(
     project_key_problem,
 )
 COST_CODES = setting_table(
+    INTEGRATION,
     "ML_PROCORE_JDE_COST_CODE_MAP",
     "procore_cost_code",
     "jde_account",

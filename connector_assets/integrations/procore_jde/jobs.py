@@ -4,7 +4,7 @@ Each flow's job runs the flow's own assets and the partitioned sources its mappe
 Procore entities of the day, or JDE's supplier tables for the JDE -> Procore ``suppliers`` flow) and the
 mapping tables it maps with; never another flow's assets (the purchase-order step waits for the vendors'
 write only in the asset graph: a vendor the order needs that is not in JDE yet holds the order, and the
-hold is released when the vendors flow writes it). ``jde_gl_accounts`` (F0901, read whole) keeps its own
+hold is released when the vendors flow writes it). ``jde/gl_accounts`` (F0901, read whole) keeps its own
 refresh schedule (``ML_JDE_GL_REFRESH_CRON``), as for JDE -> BILL.
 
 Why day-closing schedules (``flows.jobs.build_day_close_flows``, through ``jde.day_closing``) and not poll

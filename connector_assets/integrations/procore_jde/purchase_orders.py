@@ -1,18 +1,18 @@
 """Procore -> JD Edwards purchase orders (issue 13, flow 1): a commitment with an approved requisition
 (subcontractor invoice) becomes one JDE purchase order, created once.
 
-What is sent, and when. The day's staged requisitions (``procore_requisitions``) whose status is one of
+What is sent, and when. The day's staged requisitions (``procore/requisitions``) whose status is one of
 ``ML_PROCORE_JDE_APPROVED_STATUSES`` name their commitments; each commitment is read from Procore live
 (the record and its schedule of values, in the record's own company: one session per Procore company for
 the mapped step, ``procore.companies``) and mapped once however many approved requisitions it has
 (``order_mappers.map_commitment``). A commitment changed on the day
-(``procore_commitments``) that already has a JDE order is mapped again too, so its header follows.
+(``procore/commitments``) that already has a JDE order is mapped again too, so its header follows.
 
-The order: header on the project's job business unit and company (``procore_jde_project_map``),
+The order: header on the project's job business unit and company (``procore_jde/project_map``),
 Order_Type by kind of commitment (purchase order contract -> ``ML_PROCORE_JDE_PO_ORDER_TYPE``, work order
 contract -> ``ML_PROCORE_JDE_WO_ORDER_TYPE``), supplier = the vendor's JDE address number, Reference
 (F4301.VR01) ``PC-<commitment id>``, one G/L line per schedule of values line on the account its cost code
-maps to (``procore_jde_cost_code_map``, checked against the staged F0901). A line whose cost code, project
+maps to (``procore_jde/cost_code_map``, checked against the staged F0901). A line whose cost code, project
 or account does not resolve refuses the whole order with every problem named: a partial order would
 understate the commitment. The order is held (not refused) while its vendor has no JDE supplier number
 yet, and written once the vendors flow syncs the vendor.
@@ -27,6 +27,7 @@ which receipts and vouchers in JDE may stand on (changes arrive as change orders
 from collections.abc import Iterator
 from typing import Any
 
+from connector_assets.asset_keys import asset_key
 from connector_assets.flows.core import FlowSpec, Mapped, Rejected
 from connector_assets.flows.record_models import ISO_DAY, matching, record_model, string, whole
 from connector_assets.integrations.procore_jde.cost_codes import COST_CODES, PROJECTS, CostCodeMap
@@ -55,9 +56,9 @@ from connector_assets.procore.staged_documents import day_commitments, statuses,
 from connector_resources.ledger import Ledger
 
 ENTITY = "purchase_order"
-REQUISITIONS_ASSET = "procore_requisitions"
+REQUISITIONS_ASSET = asset_key("procore", "requisitions")
 APPROVED_SETTING = "ML_PROCORE_JDE_APPROVED_STATUSES"  # the requisition statuses that count as approved
-COMMITMENTS_ASSET = "procore_commitments"
+COMMITMENTS_ASSET = asset_key("procore", "commitments")
 MAPPING_ASSETS = (PROJECTS.asset, COST_CODES.asset)
 
 
@@ -172,7 +173,7 @@ def order_flow_assets(spec: FlowSpec, staged: tuple[str, ...], after: FlowSpec) 
     """A flow's assets after what its step reads (the staged Procore entities, F0901, the mapping tables)
     and after ``after``'s write: in one run, the vendor or order a record needs is in JDE before it is
     mapped."""
-    upstream = [*staged, GL_ACCOUNTS.asset, *MAPPING_ASSETS, f"{after.flow}_written"]
+    upstream = [*staged, GL_ACCOUNTS.asset, *MAPPING_ASSETS, after.key("written")]
     return procore_day_flow_assets(spec, upstream, "jde")
 
 

@@ -1,7 +1,7 @@
 """JD Edwards supplier changes -> the linked Procore vendors (``suppliers``): name, address, phone, e-mail.
 
 Which suppliers a JDE day holds: those whose F0401, F0101 or F0116 row changed that day (staged
-``jde_suppliers`` / ``jde_address_book`` / ``jde_supplier_addresses``), and those a held record waits for.
+``jde/suppliers`` / ``jde/address_book`` / ``jde/supplier_addresses``), and those a held record waits for.
 Only a supplier linked to a Procore vendor (the ``vendors`` flow's cross-reference holds its address
 number) is sent: the issue asks that a Procore vendor be added to JDE, not the other way, so a supplier
 JDE keeps alone is never created in Procore (it is left out, not queued).

@@ -1,6 +1,6 @@
 """Procore vendors -> JD Edwards suppliers (``vendors``), and the origin mark written back onto the vendor.
 
-Which vendors a day holds: those the staged ``procore_vendors`` partition holds (changed that day, by
+Which vendors a day holds: those the staged ``procore/vendors`` partition holds (changed that day, by
 ``updated_at``), and those a held record waits for. Each is mapped by ``vendor_mappers.map_vendor`` into the
 inputs of ``ML_AddUpdateSupplier`` and written through the JDE side's ``linked_suppliers.LinkedSuppliers``
 (the origin id's address number first; an inactive vendor never added; bank numbers read from Procore at
@@ -12,7 +12,7 @@ JDE does not); the tax ID (F0101 TAX); the long address number ``PC<vendor id>``
 crashed attempt of ours left); only then a new supplier. A natural-key match that is already another
 Procore vendor's supplier is refused by the kit (``XrefConflict``), never adopted.
 
-After the write, ``procore_jde_vendors_marked`` (the Procore side's ``vendor_mark_step``) writes ``origin_id``
+After the write, ``procore_jde/vendors_marked`` (the Procore side's ``vendor_mark_step``) writes ``origin_id``
 (``ML_PROCORE_JDE_VENDOR_ORIGIN_FORMAT``) and ``origin_code`` (the bare address number) onto every vendor
 the ledger shows written and not yet marked, whatever wrote it (a run, a replay, a run that died between
 the JDE write and the mark): the way ``flows/export_marks.py`` marks Coupa's documents, asked of the
@@ -32,6 +32,7 @@ from contextlib import contextmanager
 from functools import partial
 from typing import Any
 
+from connector_assets.asset_keys import asset_key
 from connector_assets.flows import pair_sync
 from connector_assets.flows.assets import awaited_keys
 from connector_assets.flows.core import FlowSpec, Mapped, Rejected, audit_skip
@@ -80,7 +81,7 @@ from connector_resources.replay import register_replay_handler
 
 log = get_logger(__name__)
 
-STAGED_VENDORS = "procore_vendors"
+STAGED_VENDORS = asset_key("procore", "vendors")
 
 
 def vendor_an8(ledger: Ledger, vendor_id: str, vendor: dict | None) -> str | None:

@@ -5,7 +5,7 @@ against its commitment's JDE purchase order, for the AP team to verify and post 
 On by default; ``ML_PROCORE_JDE_VOUCHERS=off`` turns it off: the mapped step then maps nothing and its
 metadata says vouchers are off (the purchase orders still flow).
 
-What is sent, and when. The day's staged requisitions (``procore_requisitions``) whose status is one of
+What is sent, and when. The day's staged requisitions (``procore/requisitions``) whose status is one of
 ``ML_PROCORE_JDE_APPROVED_STATUSES``, latest version each. Their lines are read live from Procore
 (``ProcoreSession.requisition_lines``, cost codes resolved by the client), their commitment too (vendor,
 currency, project name), once per commitment per run. The amounts, accounts, header and batch keys are

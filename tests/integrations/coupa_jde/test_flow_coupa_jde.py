@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import requests
 import sqlalchemy as sa
-from dagster import SensorResult, SkipReason, build_sensor_context, instance_for_test, materialize
+from dagster import AssetKey, SensorResult, SkipReason, build_sensor_context, instance_for_test, materialize
 
 from connector_assets.flows.core import Mapped, validate
 from connector_assets.integrations.coupa_jde import (
@@ -43,17 +43,17 @@ pytestmark = pytest.mark.timeout(60)
 
 CALLOUT_SECRET = "sandbox-coupa-webhook"  # what the Coupa sandbox signs call-outs with
 INVOICES = (
-    "coupa_jde_invoices_mapped",
-    "coupa_jde_invoices_written",
-    "coupa_jde_invoices_inbox_done",
-    "coupa_jde_invoices_marked_exported",
+    "coupa_jde/invoices_mapped",
+    "coupa_jde/invoices_written",
+    "coupa_jde/invoices_inbox_done",
+    "coupa_jde/invoices_marked_exported",
 )
 UNMARKED = INVOICES[:-1]
 PAYMENTS = (
-    "coupa_jde_payments_mapped",
-    "coupa_jde_payments_written",
-    "coupa_jde_payments_inbox_done",
-    "coupa_jde_payments_marked_exported",
+    "coupa_jde/payments_mapped",
+    "coupa_jde/payments_written",
+    "coupa_jde/payments_inbox_done",
+    "coupa_jde/payments_marked_exported",
 )
 JDE_SUPPLIER = "1011"  # in the JDE sandbox's F0401 at every scale
 
@@ -202,7 +202,7 @@ def world(tmp_path, ledger_url):
         },
     )["id"]
     accounts = {f"20.{obj}": coupa.account("20", obj) for obj in ("8150", "6110", "8199", "8160")}
-    assert _run(resources, "jde_gl_accounts")[0].success  # the F0901 cache the mapping checks against
+    assert _run(resources, "jde/gl_accounts")[0].success  # the F0901 cache the mapping checks against
     yield World(
         resources, ledger, coupa, coupa_url, jde_url.removesuffix("/jderest"), hooks_url, supplier, accounts
     )
@@ -249,14 +249,14 @@ def test_an_invoice_from_inbox_and_poll_becomes_one_voucher_and_reruns_write_not
     [delivered] = world.deliver("invoices", [invoice["id"]])
     assert delivered["ok"]
     world.deliver("invoices", [invoice["id"]])  # redelivered: the same event, stored once
-    assert _run(world.resources, "coupa_invoices", partition=day)[0].success  # the poll sees it too
+    assert _run(world.resources, "coupa/invoices", partition=day)[0].success  # the poll sees it too
     assert len(world.ledger.inbox_pending(source="coupa_invoices")) == 1
 
     # Run as a two-day backfill in one run: every step goes day by day, the acknowledging one too.
     day_before = (date.fromisoformat(day) - timedelta(days=1)).isoformat()
     result, metadata = _run(world.resources, *INVOICES, days=(day_before, day))
     assert result.success and all(c.passed for c in result.get_asset_check_evaluations())
-    assert metadata["coupa_jde_invoices_written"]["create"] == 1
+    assert metadata["coupa_jde/invoices_written"]["create"] == 1
     pay_items, distribution = world.voucher_rows(invoice["id"])
     assert [(r["AN8"], r["VINV"], r["AG"], r["EDSP"]) for r in pay_items] == [(1011, "T-100", 15000, "0")]
     assert sorted((r["ANI"], r["AA"]) for r in distribution) == [
@@ -268,7 +268,7 @@ def test_an_invoice_from_inbox_and_poll_becomes_one_voucher_and_reruns_write_not
     assert xref.target_id == f"MLCOUPA/CP{invoice['id']}/COUPA-INV-{invoice['id']}"
     assert world.ledger.inbox_pending(source="coupa_invoices") == []  # acknowledged after the write
     # Coupa hears back: the invoice is marked exported after (never before) its voucher reached JDE.
-    assert metadata["coupa_jde_invoices_marked_exported"]["marked"] == 1
+    assert metadata["coupa_jde/invoices_marked_exported"]["marked"] == 1
     assert world.coupa.call("GET", f"invoices/{invoice['id']}")["exported"] is True
     history = world.ledger.history(str(invoice["id"]))
     assert [(e.action, e.target_system) for e in history] == [("create", "JDE"), ("update", "coupa")]
@@ -278,11 +278,11 @@ def test_an_invoice_from_inbox_and_poll_becomes_one_voucher_and_reruns_write_not
     world.deliver("invoices", [invoice["id"]])
     assert len(world.ledger.inbox_pending(source="coupa_invoices")) == 1
     again, metadata = _run(world.resources, *INVOICES, partition=day)
-    assert again.success and metadata["coupa_jde_invoices_written"]["create"] == 0
-    assert metadata["coupa_jde_invoices_written"]["update"] == 0
+    assert again.success and metadata["coupa_jde/invoices_written"]["create"] == 0
+    assert metadata["coupa_jde/invoices_written"]["update"] == 0
     assert world.ledger.inbox_pending(source="coupa_invoices") == []
     assert [len(rows) for rows in world.voucher_rows(invoice["id"])] == [1, 3]
-    assert metadata["coupa_jde_invoices_marked_exported"]["marked"] == 0  # marked once, not again
+    assert metadata["coupa_jde/invoices_marked_exported"]["marked"] == 0  # marked once, not again
     assert [e.action for e in world.ledger.history(str(invoice["id"]))] == ["create", "update"]
 
 
@@ -306,11 +306,11 @@ def test_bad_accounts_are_queued_in_finance_words_and_the_other_invoices_proceed
     summary = world.coupa.invoice(world.supplier, "T-203", [(world.accounts["20.8160"], "40.00")])
     too_long = world.coupa.invoice(world.supplier, "T-204-" + "X" * 24, [(world.accounts["20.8150"], "5.00")])
     day = _day(too_long)
-    assert _run(world.resources, "coupa_jde_account_map")[0].success
-    assert _run(world.resources, "coupa_invoices", partition=day)[0].success
+    assert _run(world.resources, "coupa_jde/account_map")[0].success
+    assert _run(world.resources, "coupa/invoices", partition=day)[0].success
 
     result, metadata = _run(world.resources, *INVOICES, partition=day)
-    assert result.success and metadata["coupa_jde_invoices_written"]["create"] == 3
+    assert result.success and metadata["coupa_jde/invoices_written"]["create"] == 3
     invoices = (good, mapped, via_xref, unknown, summary, too_long)
     assert [len(world.voucher_rows(i["id"])[0]) for i in invoices] == [1, 1, 1, 0, 0, 0]
     assert world.voucher_rows(via_xref["id"])[0][0]["AN8"] == 1012
@@ -327,15 +327,15 @@ def test_bad_accounts_are_queued_in_finance_words_and_the_other_invoices_proceed
     # Finance fixes the mapping table (20-8199 is booked to 20.8150) and reruns the day: the invoice is
     # written and its retry-queue item resolved, so the queue only shows what still needs attention.
     mapping.write_text(f"coupa_account,jde_account\n{seeded['code']},20.6510\n20-8199,20.8150\n")
-    assert _run(world.resources, "coupa_jde_account_map")[0].success
+    assert _run(world.resources, "coupa_jde/account_map")[0].success
     result, metadata = _run(world.resources, *INVOICES, partition=day)
-    assert result.success and metadata["coupa_jde_invoices_written"]["create"] == 1
+    assert result.success and metadata["coupa_jde/invoices_written"]["create"] == 1
     assert [r["ANI"] for r in world.voucher_rows(unknown["id"])[1]] == ["20.8150"]
     assert set(_queue(world.ledger, "invoices")) == {str(summary["id"]), str(too_long["id"])}
 
 
 def test_the_invoice_jobs_stage_the_account_table_they_map_with(world, tmp_path, monkeypatch):
-    """``coupa_jde_flows`` failed a first run ("names a mapping table but coupa_jde_account_map was never
+    """``coupa_jde_flows`` failed a first run ("names a mapping table but coupa_jde/account_map was never
     loaded"): a job that maps invoices now stages the table in the same run, before the mapping."""
     from connector_assets.definitions import defs
 
@@ -346,12 +346,12 @@ def test_the_invoice_jobs_stage_the_account_table_they_map_with(world, tmp_path,
         name: {key.to_user_string() for key in defs.resolve_job_def(name).asset_layer.executable_asset_keys}
         for name in ("coupa_jde_flows", "coupa_jde_invoices")
     }
-    assert all("coupa_jde_account_map" in selected for selected in jobs.values()), jobs
+    assert all("coupa_jde/account_map" in selected for selected in jobs.values()), jobs
     invoice = world.coupa.invoice(world.supplier, "T-300", [(world.accounts["20.8199"], "30.00")])
     day = _day(invoice)
-    assert _run(world.resources, "coupa_invoices", partition=day)[0].success
+    assert _run(world.resources, "coupa/invoices", partition=day)[0].success
     result, metadata = _run(world.resources, *jobs["coupa_jde_invoices"], partition=day)  # a first run
-    assert result.success and metadata["coupa_jde_invoices_written"]["create"] == 1
+    assert result.success and metadata["coupa_jde/invoices_written"]["create"] == 1
     assert [r["ANI"] for r in world.voucher_rows(invoice["id"])[1]] == ["20.8150"]
 
 
@@ -384,7 +384,7 @@ def test_an_older_version_arriving_after_a_newer_one_is_not_applied(world):
     late = requests.post(f"{world.hooks_url}/webhooks/coupa_invoices", data=body, headers=headers, timeout=10)
     assert late.json()["stored"] is True
     result, metadata = _run(world.resources, *INVOICES, partition=day)
-    assert result.success and metadata["coupa_jde_invoices_inbox_done"] == {"processed": 1, "stale": 1}
+    assert result.success and metadata["coupa_jde/invoices_inbox_done"] == {"processed": 1, "stale": 1}
     assert [r["ANI"] for r in world.voucher_rows(invoice_id)[1]] == ["20.6110"]  # still the newer one
     assert _queue(world.ledger, "invoices") == {}
     skipped = [e for e in world.ledger.history(str(invoice_id)) if e.action == "skip"]
@@ -419,8 +419,8 @@ def test_a_voucher_written_before_a_crash_is_adopted_not_written_twice(world):
             ),
             {"k": key},
         )
-    result, metadata = _run(world.resources, "coupa_invoices", *UNMARKED, partition=day)
-    assert result.success and metadata["coupa_jde_invoices_written"]["adopt"] == 1
+    result, metadata = _run(world.resources, "coupa/invoices", *UNMARKED, partition=day)
+    assert result.success and metadata["coupa_jde/invoices_written"]["adopt"] == 1
     assert [len(rows) for rows in world.voucher_rows(invoice["id"])] == [1, 1]
 
     # The ledger lost even the intent (restored from an older backup): JDE answers 59A4, which is adopted.
@@ -428,7 +428,7 @@ def test_a_voucher_written_before_a_crash_is_adopted_not_written_twice(world):
         conn.execute(
             sa.text("delete from mlc_xref where source_key = :k and integration = 'coupa_jde'"), {"k": key}
         )
-    result, _ = _run(world.resources, "coupa_invoices", *UNMARKED, partition=day)
+    result, _ = _run(world.resources, "coupa/invoices", *UNMARKED, partition=day)
     assert result.success and _queue(world.ledger, "invoices") == {}
     assert [len(rows) for rows in world.voucher_rows(invoice["id"])] == [1, 1]
     adoptions = [e.reason for e in world.ledger.history(key) if e.action == "adopt"]
@@ -464,8 +464,8 @@ def test_a_payment_waits_for_its_invoice_then_is_recorded_once(world):
     assert _queue(world.ledger, "payments", "failed")[key].id == held.id
     # Until R04110ZA has made the batch a voucher the payment cannot be recorded, and says so. (The poll
     # brings the day's other Coupa Pay payments too: their invoices never synced, so they are held.)
-    _, metadata = _run(world.resources, "coupa_payments", *PAYMENTS, partition=day)
-    assert metadata["coupa_jde_payments_written"]["fail"] == 1
+    _, metadata = _run(world.resources, "coupa/payments", *PAYMENTS, partition=day)
+    assert metadata["coupa_jde/payments_written"]["fail"] == 1
     assert "Batch Voucher Processor (R04110ZA)" in _queue(world.ledger, "payments", "failed")[key].reason
     requests.post(f"{world.jde_root}/sandbox/process-vouchers", timeout=10).raise_for_status()
 
@@ -479,11 +479,11 @@ def test_a_payment_waits_for_its_invoice_then_is_recorded_once(world):
     assert voucher["AAP"] == 0 and voucher["PST"] == "P"
 
     assert world.coupa.call("GET", f"coupa_pay/payments/{payment['id']}")["exported"] is False
-    again, metadata = _run(world.resources, "coupa_payments", *PAYMENTS, partition=day)
-    assert again.success and metadata["coupa_jde_payments_written"]["skip"] == 1
+    again, metadata = _run(world.resources, "coupa/payments", *PAYMENTS, partition=day)
+    assert again.success and metadata["coupa_jde/payments_written"]["skip"] == 1
     assert len([p for p in world.jde_payments() if p["reference"] == reference]) == 1
     # The replay wrote it, the next run marks it: the ledger, not the run, says what is unmarked.
-    assert metadata["coupa_jde_payments_marked_exported"]["marked"] == 1
+    assert metadata["coupa_jde/payments_marked_exported"]["marked"] == 1
     assert world.coupa.call("GET", f"coupa_pay/payments/{payment['id']}")["exported"] is True
 
 
@@ -499,7 +499,7 @@ def test_a_systemic_share_of_refusals_writes_the_fine_one_queues_the_rest_and_fa
     result, metadata = _run(world.resources, *INVOICES, partition=day)
     assert not result.success  # the day marked: both checks red, the write step failed ...
     assert [c.passed for c in result.get_asset_check_evaluations()] == [False, False]
-    assert "coupa_jde_invoices_written" not in metadata and "coupa_jde_invoices_mapped" in metadata, metadata
+    assert "coupa_jde/invoices_written" not in metadata and "coupa_jde/invoices_mapped" in metadata, metadata
     # ... after posting the fine one and queueing the ten, each with its reason.
     pay_items, lines = world.voucher_rows(fine["id"])
     assert len(pay_items) == 1 and lines, (pay_items, lines)
@@ -510,7 +510,7 @@ def test_a_systemic_share_of_refusals_writes_the_fine_one_queues_the_rest_and_fa
     assert len(world.ledger.inbox_pending(source="coupa_invoices")) == 11
 
     # The F0901 cache gone is systemic too: the mapped step stops before anything is written.
-    world.resources["staging"].path("jde_gl_accounts", None).unlink()
+    world.resources["staging"].path(AssetKey(["jde", "gl_accounts"]), None).unlink()
     result, metadata = _run(world.resources, *INVOICES, partition=day)
     assert not result.success and metadata == {}
     assert len(world.ledger.inbox_pending(source="coupa_invoices")) == 11
@@ -593,14 +593,14 @@ def test_a_mark_coupa_refuses_fails_the_step_after_the_write_and_a_rerun_marks_i
     requests.post(faults, json={"fail_next": 1000, "fail_next_status": 503}, timeout=10).raise_for_status()
     result, metadata = _run(world.resources, *INVOICES, partition=day)
     assert not result.success
-    assert metadata["coupa_jde_invoices_written"]["create"] == 1
-    assert "coupa_jde_invoices_marked_exported" not in metadata
+    assert metadata["coupa_jde/invoices_written"]["create"] == 1
+    assert "coupa_jde/invoices_marked_exported" not in metadata
     requests.post(faults, json={"fail_next": 0}, timeout=10).raise_for_status()
     assert world.coupa.call("GET", f"invoices/{invoice['id']}")["exported"] is False
 
     # The rerun of the failed step alone marks it; the voucher is not written again.
-    result, metadata = _run(world.resources, "coupa_jde_invoices_marked_exported", partition=day)
-    assert result.success and metadata["coupa_jde_invoices_marked_exported"]["marked"] == 1
+    result, metadata = _run(world.resources, "coupa_jde/invoices_marked_exported", partition=day)
+    assert result.success and metadata["coupa_jde/invoices_marked_exported"]["marked"] == 1
     assert world.coupa.call("GET", f"invoices/{invoice['id']}")["exported"] is True
     assert [len(rows) for rows in world.voucher_rows(invoice["id"])] == [1, 1]
     assert [e.action for e in world.ledger.history(str(invoice["id"]))] == ["create", "update"]
@@ -621,7 +621,7 @@ def test_an_invoice_refused_for_an_account_is_replayed_from_coupa_with_the_fixed
     mapping = tmp_path / "accounts.csv"
     mapping.write_text("coupa_account,jde_account\n20-8199,20.8150\n", encoding="utf-8")
     monkeypatch.setenv(ACCOUNT_MAP_ENV, str(mapping))
-    assert _run(world.resources, "coupa_jde_account_map")[0].success
+    assert _run(world.resources, "coupa_jde/account_map")[0].success
     register_coupa_jde_replay_handlers(
         resources=lambda: {k: world.resources[k] for k in ("jde", "coupa", "staging")}
     )

@@ -25,8 +25,8 @@ from connector_assets.procurify.account_departments import department_key
 
 FLOW = "account_codes"
 FLOW_ASSETS = (
-    "fusion_procurify_account_codes_mapped",
-    "fusion_procurify_account_codes_written",
+    "fusion_procurify/account_codes_mapped",
+    "fusion_procurify/account_codes_written",
     ORPHANS_ASSET,
 )
 TODAY = date(2026, 3, 1)
@@ -224,7 +224,7 @@ def test_every_sandbox_budget_line_has_a_postable_fusion_account(tmp_path: Path)
     an active code gets a charge account Fusion's staged combinations take, and all of them exist."""
     with fusion_procurify_world(tmp_path) as world:
         world.master()
-        world.run_whole("procurify_account_codes", "procurify_departments")
+        world.run_whole("procurify/account_codes", "procurify/departments")
         charges = ChargeAccounts.load(world.resources["staging"])
         assert len(charges.combinations) > 400
         lines = [a for a in world.in_procurify("accounts").values() if a.get("active") is not False]
@@ -257,7 +257,7 @@ def test_account_codes_create_once_adopt_refuse_and_replay(
     monkeypatch.setenv("ML_FUSION_PROCURIFY_ACCOUNT_VALUE_SET", "SBX_ACCOUNT")
     with fusion_procurify_world(tmp_path) as world:
         world.master()
-        world.run_whole("procurify_account_codes", "procurify_departments")
+        world.run_whole("procurify/account_codes", "procurify/departments")
         before = {r["code"]: r for r in world.in_procurify("account_codes").values()}
         assert before["3000"]["active"] is True and "FUS-60100" not in before
 
@@ -288,7 +288,7 @@ def test_account_codes_create_once_adopt_refuse_and_replay(
 
         # a rerun writes nothing: every code is unchanged since its write
         counts = world.audit_counts(FLOW)
-        rerun = world.run_whole(*FLOW_ASSETS)["fusion_procurify_account_codes_written"]
+        rerun = world.run_whole(*FLOW_ASSETS)["fusion_procurify/account_codes_written"]
         assert (rerun["skip"], rerun["create"], rerun["update"], rerun["adopt"]) == (3, 0, 0, 0)
         written = ("create", "adopt", "update")
         assert {k: world.audit_counts(FLOW).get(k) for k in written} == {k: counts.get(k) for k in written}

@@ -126,12 +126,12 @@ def test_a_line_is_refused_naming_its_unmapped_account_code_or_department() -> N
     assert "'Head Office|Ops'" in mapped_line_problem(item, accounts, {"Seattle Branch|*": "101-30"})
 
 
-INVOICES_RUN = ("procurify_bills", "fusion_procurify_invoices_mapped", "fusion_procurify_invoices_written")
+INVOICES_RUN = ("procurify/bills", "fusion_procurify/invoices_mapped", "fusion_procurify/invoices_written")
 PAYMENT_STATUS_RUN = (
-    "fusion_payments",
-    "fusion_invoices",
-    "fusion_procurify_payment_status_mapped",
-    "fusion_procurify_payment_status_written",
+    "fusion/payments",
+    "fusion/invoices",
+    "fusion_procurify/payment_status_mapped",
+    "fusion_procurify/payment_status_written",
 )
 
 

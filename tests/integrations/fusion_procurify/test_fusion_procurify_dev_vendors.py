@@ -22,7 +22,7 @@ from connector_assets.integrations.fusion_procurify.sandbox import (
 )
 from connector_assets.procurify.sandbox_operators import active_vendors
 
-VENDORS = ("fusion_procurify_vendors_mapped", "fusion_procurify_vendors_written")
+VENDORS = ("fusion_procurify/vendors_mapped", "fusion_procurify/vendors_written")
 
 
 def test_after_set_up_and_a_round_the_vendors_flow_pairs_every_active_vendor_and_queues_none(

@@ -45,18 +45,18 @@ from connector_assets.integrations.fusion_procurify.payment_status import INVOIC
 from connector_assets.integrations.fusion_procurify.vendor_pairs import paired_vendor
 
 PO_RUN = (
-    "procurify_purchase_orders",
-    "fusion_procurify_purchase_orders_mapped",
-    "fusion_procurify_purchase_orders_written",
+    "procurify/purchase_orders",
+    "fusion_procurify/purchase_orders_mapped",
+    "fusion_procurify/purchase_orders_written",
 )
-INVOICE_RUN = ("procurify_bills", "fusion_procurify_invoices_mapped", "fusion_procurify_invoices_written")
+INVOICE_RUN = ("procurify/bills", "fusion_procurify/invoices_mapped", "fusion_procurify/invoices_written")
 PAYMENT_RUN = (
-    "fusion_payments",
-    "fusion_invoices",
-    "fusion_procurify_payment_status_mapped",
-    "fusion_procurify_payment_status_written",
+    "fusion/payments",
+    "fusion/invoices",
+    "fusion_procurify/payment_status_mapped",
+    "fusion_procurify/payment_status_written",
 )
-VENDOR_RUN = ("fusion_procurify_vendors_mapped", "fusion_procurify_vendors_written")
+VENDOR_RUN = ("fusion_procurify/vendors_mapped", "fusion_procurify/vendors_written")
 PAID = 4  # Procurify bill status Paid (procurify.md 2.6)
 
 # fusion.md 2.4 / 2.6 / 2.7 / 2.8 / 2.9: every attribute below is marked unconfirmed there. The new names
@@ -166,7 +166,7 @@ def invoice_created_once(world: FusionProcurifyWorld) -> dict[str, Any]:
     """An approved bill becomes one validated Fusion invoice."""
     bill = usd_bill(world)
     first = world.run(*INVOICE_RUN)
-    assert first["fusion_procurify_invoices_written"]["create"] == 1, world.queue("invoices")
+    assert first["fusion_procurify/invoices_written"]["create"] == 1, world.queue("invoices")
     invoice_id = world.xrefs("invoice")[bill["uuid"]]
     stored = world.fusion_record("invoices", invoice_id)
     assert stored["InvoiceNumber"] == bill["invoice_number"]
@@ -336,7 +336,7 @@ def test_duplicates_are_adopted_whatever_the_pod_says_about_them(world: FusionPr
     answering 405 to creates on read-only resources."""
     stage_master(world)
     bills = [usd_bill(world) for _ in ERROR_VARIANTS]
-    world.run("procurify_bills", "fusion_procurify_invoices_mapped")
+    world.run("procurify/bills", "fusion_procurify/invoices_mapped")
     records = mapped_invoices(world)
     for bill, errors in zip(bills, ERROR_VARIANTS, strict=True):
         world.fusion_behaviour(

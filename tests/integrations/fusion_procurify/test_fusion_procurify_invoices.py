@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from dagster import AssetKey
 from fusion_procurify_proofs import ClerkBetweenSearchAndCreate, mapped_invoices, stage_master
 from fusion_procurify_world import BUSINESS_UNIT, INTEGRATION, FusionProcurifyWorld, fusion_procurify_world
 
@@ -41,7 +42,7 @@ UUID = "7f1c2b0e-4d7a-4a77-9c1e-2f0a5b6c9d11"
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 SITE = SupplierSite("300000047200008", "Acme Supplies", "1001", "MAIN", "300000047500014", BUSINESS_UNIT)
 COMBINATIONS = {("6100", "Head Office|Finance"): "101-10-60000-000", ("6800", None): "101-10-61000-000"}
-FLOW_ASSETS = ("procurify_bills", "fusion_procurify_invoices_mapped", "fusion_procurify_invoices_written")
+FLOW_ASSETS = ("procurify/bills", "fusion_procurify/invoices_mapped", "fusion_procurify/invoices_written")
 
 
 def combination_of(code: str, department: str | None) -> tuple[str | None, str | None]:
@@ -248,7 +249,7 @@ def world(tmp_path: Path):
 def test_an_approved_bill_is_created_once_validated_then_skipped(world: FusionProcurifyWorld):
     bill = world.approved_bill()
     first = world.run(*FLOW_ASSETS)
-    assert first["fusion_procurify_invoices_written"]["create"] == 1, world.queue("invoices")
+    assert first["fusion_procurify/invoices_written"]["create"] == 1, world.queue("invoices")
     invoice_id = world.xrefs("invoice")[bill["uuid"]]
     stored = world.fusion_record("invoices", invoice_id)
     assert (stored["InvoiceNumber"], stored["BusinessUnit"]) == (bill["invoice_number"], BUSINESS_UNIT)
@@ -265,8 +266,8 @@ def test_an_approved_bill_is_created_once_validated_then_skipped(world: FusionPr
         if action == "create"
     )
     again = world.run(*FLOW_ASSETS)
-    assert again["fusion_procurify_invoices_written"]["skip"] == 1
-    assert again["fusion_procurify_invoices_written"]["create"] == 0
+    assert again["fusion_procurify/invoices_written"]["skip"] == 1
+    assert again["fusion_procurify/invoices_written"]["create"] == 0
     assert len(invoices_in_fusion(world, bill["invoice_number"])) == 1
 
 
@@ -274,17 +275,19 @@ def test_an_invoice_fusion_already_holds_is_adopted_and_one_that_disagrees_is_re
     world: FusionProcurifyWorld,
 ):
     kept, other = world.approved_bill(), world.approved_bill()
-    world.run("procurify_bills", "fusion_procurify_invoices_mapped")
+    world.run("procurify/bills", "fusion_procurify/invoices_mapped")
     staged = {
         json.loads(r["payload"])["source_key"]: json.loads(r["payload"])
-        for r in world.resources["staging"].read_rows("fusion_procurify_invoices_mapped", world.day)
+        for r in world.resources["staging"].read_rows(
+            AssetKey(["fusion_procurify", "invoices_mapped"]), world.day
+        )
     }
     with world.resources["fusion"].session() as session:  # an AP clerk keyed both invoices by hand
         same = session.create_invoice(invoice_of(staged[kept["uuid"]]["body"]))
         changed = dict(staged[other["uuid"]]["body"])
         changed["InvoiceAmount"] = "1.00"
         session.create_invoice(invoice_of(changed))
-    written = world.run("fusion_procurify_invoices_written")["fusion_procurify_invoices_written"]
+    written = world.run("fusion_procurify/invoices_written")["fusion_procurify/invoices_written"]
     assert (written["adopt"], written["create"], written["fail"]) == (1, 0, 1)
     assert world.xrefs("invoice")[kept["uuid"]] == str(same["InvoiceId"])
     assert len(invoices_in_fusion(world, kept["invoice_number"])) == 1
@@ -295,7 +298,7 @@ def test_an_invoice_fusion_already_holds_is_adopted_and_one_that_disagrees_is_re
 def test_a_bill_of_an_unpaired_vendor_is_held_then_sent_once_paired(world: FusionProcurifyWorld):
     bill = unpaired_approved_bill(world)
     run = world.run(*FLOW_ASSETS)
-    assert run["fusion_procurify_invoices_mapped"]["held"] == 1
+    assert run["fusion_procurify/invoices_mapped"]["held"] == 1
     [item] = [i for i in world.ledger.open_items(integration=INTEGRATION, flow="invoices")]
     assert (item.status, item.depends_on) == ("held", vendor_dependency(bill["vendor"]["id"]))
     world.pair_with_next_supplier(bill["vendor"]["id"])
@@ -364,7 +367,7 @@ def test_a_bill_of_a_procurify_po_waits_for_the_po_then_matches_its_fusion_lines
     )
     world.pair_vendor(bill["vendor"]["id"], fusion_po["SupplierId"])
     run = world.run(*FLOW_ASSETS)
-    assert run["fusion_procurify_invoices_mapped"]["held"] == 1, world.queue("invoices")
+    assert run["fusion_procurify/invoices_mapped"]["held"] == 1, world.queue("invoices")
     [item] = world.ledger.open_items(integration=INTEGRATION, flow="invoices")
     assert item.depends_on == order_dependency(number)
     key = (INTEGRATION, "purchase_order", "procurify", f"PO{number}", "fusion")  # the PO flow's write
@@ -382,7 +385,7 @@ def test_a_bill_of_a_procurify_po_waits_for_the_po_then_matches_its_fusion_lines
 
 def test_a_duplicate_refusal_on_create_becomes_an_adoption(world: FusionProcurifyWorld):
     bill = world.approved_bill()
-    world.run("procurify_bills", "fusion_procurify_invoices_mapped")
+    world.run("procurify/bills", "fusion_procurify/invoices_mapped")
     record = mapped_invoices(world)[bill["uuid"]]
     with world.resources["fusion"].session() as session:
         racing = ClerkBetweenSearchAndCreate(session, invoice_of(record.body))

@@ -1,5 +1,5 @@
 """The manual matches file (``ML_FUSION_PROCURIFY_VENDOR_XREF``) loaded by the asset
-``fusion_procurify_manual_matches`` on the Fusion pod and Procurify simulators: rows checked against both
+``fusion_procurify/manual_matches`` on the Fusion pod and Procurify simulators: rows checked against both
 systems, stored as manual ``vendor`` matches through the CLI's path, held records released, a rerun
 changing nothing, a person's match winning over the file, and a wrong file storing nothing."""
 
@@ -167,9 +167,9 @@ def test_a_wrong_file_fails_naming_the_line_and_stores_nothing(
 
 
 SUPPLIERS_FLOW = (
-    "fusion_suppliers",
-    "fusion_procurify_suppliers_mapped",
-    "fusion_procurify_suppliers_written",
+    "fusion/suppliers",
+    "fusion_procurify/suppliers_mapped",
+    "fusion_procurify/suppliers_written",
 )
 
 

@@ -1,5 +1,5 @@
 """The manual matches file is loaded first by every flow reading vendor pairs, and a match answers the
-queue items it resolves (issue 37 item 4): the asset ``fusion_procurify_manual_matches`` is in the job of
+queue items it resolves (issue 37 item 4): the asset ``fusion_procurify/manual_matches`` is in the job of
 each such flow, upstream of its mapped step; a row for a vendor the ``vendors`` flow refused (no supplier
 of its name) pairs it and resolves that refusal instead of leaving it failed; a replay loads the file
 before its first record, so a row entered since the last run answers the queued vendor."""
@@ -25,7 +25,7 @@ from connector_assets.integrations.fusion_procurify.manual_matches import (
 from connector_assets.integrations.fusion_procurify.vendor_pairs import paired_supplier
 from connector_assets.integrations.fusion_procurify.vendors import register_vendor_replays
 
-VENDORS = ("fusion_procurify_vendors_mapped", "fusion_procurify_vendors_written")
+VENDORS = ("fusion_procurify/vendors_mapped", "fusion_procurify/vendors_written")
 PAIR_READERS = ("suppliers", "vendors", "purchase_orders", "invoices")
 
 
@@ -34,9 +34,9 @@ def test_every_flow_reading_vendor_pairs_runs_the_matches_file_first_in_its_job(
     graph = repository.asset_graph
     for flow in PAIR_READERS:
         job = repository.get_job(f"{INTEGRATION}_{flow}")
-        assert ASSET in {str(n) for n in job.graph.node_names()}, flow
-        mapped = graph.get(AssetKey(f"{INTEGRATION}_{flow}_mapped"))
-        assert AssetKey(ASSET) in mapped.parent_keys, flow  # loaded before the flow reads pairs
+        assert ASSET.to_python_identifier() in {str(n) for n in job.graph.node_names()}, flow
+        mapped = graph.get(AssetKey([INTEGRATION, f"{flow}_mapped"]))
+        assert ASSET in mapped.parent_keys, flow  # loaded before the flow reads pairs
 
 
 @pytest.fixture(scope="module")

@@ -25,10 +25,10 @@ from connector_assets.integrations.fusion_procurify.payment_status import (
 UUID = "0b5e0d6c7a8f4d1e9f7a2c3b4d5e6f70"
 FLOW = "payment_status"
 RUN = (
-    "fusion_payments",
-    "fusion_invoices",
-    "fusion_procurify_payment_status_mapped",
-    "fusion_procurify_payment_status_written",
+    "fusion/payments",
+    "fusion/invoices",
+    "fusion_procurify/payment_status_mapped",
+    "fusion_procurify/payment_status_written",
 )
 
 
@@ -315,7 +315,7 @@ def test_related_rows_naming_no_invoice_and_no_paid_status_still_find_and_mark_i
     [ours] = world.fusion_activity(new_payments=1)["updated"]["invoices"]
     uuid = our_invoice(world, ours)
     world.run(*RUN)
-    payments = world.staged("fusion_payments")
+    payments = world.staged("fusion/payments")
     assert payments and all("InvoiceId" not in r for p in payments for r in p["relatedInvoices"])
     assert bill(world, uuid)["status"] == 4
     assert world.xrefs("paid_mark") == {str(ours): uuid}
@@ -323,7 +323,7 @@ def test_related_rows_naming_no_invoice_and_no_paid_status_still_find_and_mark_i
 
 # -- the real path: our invoice, paid by Fusion's AP team through the pod's operator route ----------------
 
-INVOICES_RUN = ("procurify_bills", "fusion_procurify_invoices_mapped", "fusion_procurify_invoices_written")
+INVOICES_RUN = ("procurify/bills", "fusion_procurify/invoices_mapped", "fusion_procurify/invoices_written")
 
 
 def ap_team(world: FusionProcurifyWorld, path: str, **body: Any) -> dict[str, Any]:

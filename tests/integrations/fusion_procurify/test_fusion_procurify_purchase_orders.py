@@ -24,9 +24,9 @@ from connector_assets.procurify.order_fields import live_items
 from connector_resources.fusion.payloads import DraftPurchaseOrder, PurchaseOrderLine
 
 FLOW = "purchase_orders"
-MAPPED = f"{PURCHASE_ORDERS_FLOW.flow}_mapped"
-WRITTEN = f"{PURCHASE_ORDERS_FLOW.flow}_written"
-SOURCE = "procurify_purchase_orders"
+MAPPED = PURCHASE_ORDERS_FLOW.key("mapped").to_user_string()
+WRITTEN = PURCHASE_ORDERS_FLOW.key("written").to_user_string()
+SOURCE = "procurify/purchase_orders"
 
 
 # -- pure -------------------------------------------------------------------------------------------------
@@ -152,7 +152,7 @@ def _master(world: FusionProcurifyWorld) -> None:
     from connector_assets.integrations.fusion_procurify.departments import fusion_procurify_department_map
 
     world.master()
-    if not any(a.key.to_user_string() == "fusion_procurify_department_map" for a in world.world_assets()):
+    if not any(a.key.to_user_string() == "fusion_procurify/department_map" for a in world.world_assets()):
         staging = world.resources["staging"]
         assert materialize([fusion_procurify_department_map], resources={"staging": staging}).success
 

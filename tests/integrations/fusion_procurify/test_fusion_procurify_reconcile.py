@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from asset_runs import materialized
+from dagster import AssetKey
 from fusion_procurify_proofs import usd_po
 from fusion_procurify_world import FusionProcurifyWorld, fusion_procurify_world
 
@@ -35,11 +36,11 @@ from connector_assets.integrations.fusion_procurify.vendor_pairs import paired_s
 from connector_assets.procurify.reconcile_reads import ProcurifyPo, RegisterBill
 
 VENDOR, SUPPLIER, PERIOD = "Procurify vendor 7 (Acme)", "Fusion supplier Acme (300100)", "2026-11"
-INVOICES = ("procurify_bills", "fusion_procurify_invoices_mapped", "fusion_procurify_invoices_written")
+INVOICES = ("procurify/bills", "fusion_procurify/invoices_mapped", "fusion_procurify/invoices_written")
 ORDERS = (
-    "procurify_purchase_orders",
-    "fusion_procurify_purchase_orders_mapped",
-    "fusion_procurify_purchase_orders_written",
+    "procurify/purchase_orders",
+    "fusion_procurify/purchase_orders_mapped",
+    "fusion_procurify/purchase_orders_written",
 )
 
 
@@ -299,7 +300,9 @@ def test_after_a_clean_sync_the_report_is_clean_then_names_each_change(world: Fu
     [check] = result.get_asset_check_evaluations()
     assert check.check_name == "in_balance" and not check.passed
     assert "Fusion is behind" in (check.description or "")
-    metadata = result.asset_materializations_for_node(RECONCILIATION)[0].metadata
+    metadata = result.asset_materializations_for_node(
+        AssetKey.from_user_string(RECONCILIATION).to_python_identifier()
+    )[0].metadata
     assert metadata["paid_status"].value == 1 and metadata["invoice_amount"].value == 1
     assert made["uuid"] in metadata["difference_table"].value
     assert "per_vendor_period" in metadata and "per_order" in metadata

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from asset_runs import named
-from dagster import instance_for_test, materialize
+from dagster import AssetKey, instance_for_test, materialize
 from fusion_procurify_world import MASTER, all_assets, fusion_procurify_world
 
 from connector_assets.flows.core import Mapped, Rejected
@@ -30,8 +30,8 @@ from connector_assets.procurify.order_fields import PO_CANCELLED, id_of
 from connector_assets.procurify.vendor_reads import VendorRead, read_vendors
 
 FALLBACK = "ap@example.com"
-SUPPLIERS = ("fusion_suppliers", "fusion_procurify_suppliers_mapped", "fusion_procurify_suppliers_written")
-VENDORS = ("fusion_procurify_vendors_mapped", "fusion_procurify_vendors_written")
+SUPPLIERS = ("fusion/suppliers", "fusion_procurify/suppliers_mapped", "fusion_procurify/suppliers_written")
+VENDORS = ("fusion_procurify/vendors_mapped", "fusion_procurify/vendors_written")
 
 
 def supplier(id_: int, name: str, **more: Any) -> dict[str, Any]:
@@ -315,11 +315,13 @@ def test_a_range_run_reads_each_vendors_requisitions_once(tmp_path) -> None:
         world.instance = instance
         world.run_whole(*MASTER)
         days = last_days(world, 30)
-        run_range(world, ("procurify_purchase_orders",), days, instance)
+        run_range(world, ("procurify/purchase_orders",), days, instance)
         vendors_by_day = [
             {
                 id_of(po.get("pref_vendor"))
-                for row in world.resources["staging"].read_rows("procurify_purchase_orders", day)
+                for row in world.resources["staging"].read_rows(
+                    AssetKey(["procurify", "purchase_orders"]), day
+                )
                 if whole_number((po := json.loads(row["record"])).get("state")) != PO_CANCELLED
             }
             for day in days
@@ -328,7 +330,7 @@ def test_a_range_run_reads_each_vendors_requisitions_once(tmp_path) -> None:
         assert sum(map(len, vendors_by_day)) > len(distinct), "no vendor with POs on two days"
         before = world.procurify_state()["calls"].get(requisitions, 0)
 
-        run_range(world, ("fusion_procurify_purchase_orders_mapped",), days, instance)
+        run_range(world, ("fusion_procurify/purchase_orders_mapped",), days, instance)
 
         # Each vendor's list fits one page of the world's client (100 rows).
         assert world.procurify_state()["calls"].get(requisitions, 0) - before == len(distinct)

@@ -43,7 +43,7 @@ DESIGN = {
     "invoices": "ML_FUSION_PROCURIFY_INVOICES_CRON",
     "payment_status": "ML_FUSION_PROCURIFY_PAYMENT_STATUS_CRON",
 }
-COMBINATIONS = "fusion_procurify_account_combinations"
+COMBINATIONS = "fusion_procurify/account_combinations"
 
 
 @pytest.fixture(scope="module")
@@ -88,30 +88,30 @@ def test_every_flow_of_the_design_is_in_the_definitions(package, merged):
     for name, flow in _flows(package).items():
         assert flow.spec.integration == INTEGRATION and flow.spec.flow == f"{INTEGRATION}_{name}"
         for step in ("mapped", "written"):
-            assert graph.has(AssetKey(f"{INTEGRATION}_{name}_{step}")), (name, step)
-        assert graph.get(AssetKey(f"{INTEGRATION}_{name}_mapped")).group_name == INTEGRATION
-    for master in ("fusion_procurify_account_map", "fusion_procurify_department_map", COMBINATIONS):
-        assert graph.has(AssetKey(master)), master
+            assert graph.has(AssetKey([INTEGRATION, f"{name}_{step}"])), (name, step)
+        assert graph.get(AssetKey([INTEGRATION, f"{name}_mapped"])).group_name == INTEGRATION
+    for master in ("fusion_procurify/account_map", "fusion_procurify/department_map", COMBINATIONS):
+        assert graph.has(AssetKey.from_user_string(master)), master
     for asset in wiring.manual_match_assets():
         for key in asset.keys:
             assert graph.has(key), key
 
 
 def test_each_flow_has_a_job_of_its_own_steps_and_the_sources_it_maps_from(package, merged):
-    own_steps = {f"{INTEGRATION}_{name}_{step}" for name in DESIGN for step in ("mapped", "written")}
+    own_steps = {f"{INTEGRATION}/{name}_{step}" for name in DESIGN for step in ("mapped", "written")}
     graph = merged.resolve_asset_graph()
     for name, flow in _flows(package).items():
         keys = _job_keys(merged, flow.spec.flow)
-        mine = {f"{INTEGRATION}_{name}_mapped", f"{INTEGRATION}_{name}_written"}
+        mine = {f"{INTEGRATION}/{name}_mapped", f"{INTEGRATION}/{name}_written"}
         assert keys & own_steps == mine, name  # never another flow's steps
         assert COMBINATIONS not in keys, name  # re-read whole on its own schedule
-        parents = {k.to_user_string() for k in graph.get(AssetKey(f"{flow.spec.flow}_mapped")).parent_keys}
+        parents = {k.to_user_string() for k in graph.get(flow.spec.key("mapped")).parent_keys}
         sources = {p for p in parents if p not in own_steps and p != COMBINATIONS}
         assert sources <= keys, (name, sources - keys)  # every staged source and table it reads
     # What the flows read, by the design.
-    assert "fusion_suppliers" in _job_keys(merged, "fusion_procurify_suppliers")
-    assert "procurify_bills" in _job_keys(merged, "fusion_procurify_invoices")
-    assert "fusion_payments" in _job_keys(merged, "fusion_procurify_payment_status")
+    assert "fusion/suppliers" in _job_keys(merged, "fusion_procurify_suppliers")
+    assert "procurify/bills" in _job_keys(merged, "fusion_procurify_invoices")
+    assert "fusion/payments" in _job_keys(merged, "fusion_procurify_payment_status")
 
 
 def test_each_flow_has_a_schedule_at_its_own_cron_setting(package, merged, monkeypatch):
@@ -140,7 +140,7 @@ def test_a_daily_flow_closes_the_previous_utc_day_then_polls_today(package, merg
         # The invoices read Fusion's account combinations: until staged once, a tick waits, naming them.
         with build_schedule_context(instance=instance, scheduled_execution_time=at) as context:
             assert COMBINATIONS in schedule(context).skip_message
-        instance.report_runless_asset_event(AssetMaterialization(AssetKey(COMBINATIONS)))
+        instance.report_runless_asset_event(AssetMaterialization(AssetKey.from_user_string(COMBINATIONS)))
         [first] = tick(schedule, at, instance)
         assert first.partition_key == "2026-03-04" and first.run_key == "close-2026-03-04"
         mark_closed(instance, "fusion_procurify_invoices_schedule", "2026-03-04")
@@ -150,7 +150,7 @@ def test_a_daily_flow_closes_the_previous_utc_day_then_polls_today(package, merg
 
 def test_the_account_combinations_are_refreshed_on_their_own_schedule(package, merged):
     repository = merged.get_repository_def()
-    schedule = repository.get_schedule_def(f"{COMBINATIONS}_refresh_schedule")
+    schedule = repository.get_schedule_def("fusion_procurify_account_combinations_refresh_schedule")
     assert schedule.cron_schedule == settings.value(COMBINATIONS_CRON)
     assert _job_keys(merged, schedule.job_name) == {COMBINATIONS}
     with instance_for_test() as instance:
@@ -205,7 +205,7 @@ def test_a_listed_module_without_its_flow_stops_the_package_naming_it():
 
 def test_the_reconciliation_has_its_asset_job_and_schedule():
     assets, jobs, schedules = wiring.reconciliation()
-    assert [a.key.to_user_string() for a in assets] == ["fusion_procurify_reconciliation"]
+    assert [a.key.to_user_string() for a in assets] == ["fusion_procurify/reconciliation"]
     assert [j.name for j in jobs] == ["fusion_procurify_reconcile"]
     assert [s.cron_schedule for s in schedules] == [settings.value("ML_FUSION_PROCURIFY_RECONCILE_CRON")]
 
@@ -217,8 +217,8 @@ def test_the_world_serves_both_sandboxes_and_pairs_a_bills_vendor(tmp_path):
     with fusion_procurify_world(tmp_path) as world:
         made: dict[str, Any] = world.fusion_activity(new_suppliers=1)
         [supplier_id] = made["created"]["suppliers"]
-        world.run("fusion_suppliers")
-        assert supplier_id in {s["SupplierId"] for s in world.staged("fusion_suppliers")}
+        world.run("fusion/suppliers")
+        assert supplier_id in {s["SupplierId"] for s in world.staged("fusion/suppliers")}
         assert world.fusion_record("suppliers", supplier_id)["SupplierId"] == supplier_id
         bill = world.approved_bill()
         paired = world.xrefs("vendor")[str(bill["vendor"]["id"])]

@@ -55,7 +55,7 @@ from connector_resources.ledger import Ledger, XrefLeased, lease_length, schema
 from connector_sandbox.jde_ais import JdeSandboxSettings
 
 pytestmark = pytest.mark.timeout(180)
-MAPPED, WRITTEN = f"{VENDORS_FLOW.flow}_mapped", f"{VENDORS_FLOW.flow}_written"
+MAPPED, WRITTEN = VENDORS_FLOW.key("mapped").to_user_string(), VENDORS_FLOW.key("written").to_user_string()
 JDE = JdeSandboxSettings(scale=0.2)
 AHEAD = "60"  # claims a write step takes ahead in one commit (default 50)
 VENDOR_CREATE = ("POST", "/connect/v3/vendors")  # BILL's create, as its request log names it

@@ -32,8 +32,8 @@ from connector_sandbox.jde_ais import JdeSandboxSettings
 
 ARCHIVED_CHART_ID = "0ca02bbWHAXckE0RjYXV"  # BILL sandbox 6190 Advertising, archived by its seed
 SOURCES = ORDER_SOURCES
-VENDORS = (*SUPPLIER_SOURCES, "jde_bill_vendors_mapped", "jde_bill_vendors_written")
-BILLS = ("jde_bill_bills_mapped", "jde_bill_bills_written")
+VENDORS = (*SUPPLIER_SOURCES, "jde_bill/vendors_mapped", "jde_bill/vendors_written")
+BILLS = ("jde_bill/bills_mapped", "jde_bill/bills_written")
 EVERYTHING = (*MASTER, *SOURCES, *VENDORS, *BILLS)
 
 
@@ -77,13 +77,13 @@ def _one_bill_each(world: World) -> None:
 
 
 def test_bills_wait_for_their_vendor_then_are_written_once_skipped_and_adopted_after_a_crash(world):
-    mapped = world.run(*MASTER, *SOURCES, *BILLS)["jde_bill_bills_mapped"]
+    mapped = world.run(*MASTER, *SOURCES, *BILLS)["jde_bill/bills_mapped"]
     held = world.ledger.open_items(integration="jde_bill", flow="bills", status="held")
     assert mapped["held"] == len(held) == mapped["records"] > 0 and not world.bill_xrefs()
     assert all("waits for jde_bill:vendor:JDE:" in item.reason for item in held)
 
     # The vendors flow reads the suppliers held bills wait for; their write releases the bills.
-    assert world.run(*VENDORS)["jde_bill_vendors_written"]["released"] >= len(held)
+    assert world.run(*VENDORS)["jde_bill/vendors_written"]["released"] >= len(held)
     released = world.ledger.open_items(integration="jde_bill", flow="bills")
     assert released and all(item.status != "held" for item in released)
     summary = world.replay(released)
@@ -100,14 +100,14 @@ def test_bills_wait_for_their_vendor_then_are_written_once_skipped_and_adopted_a
         if key.startswith("PO:"):
             assert by_id[bill_id]["purchaseOrderNumber"] == key.split(":")[2]
 
-    again = world.run(*BILLS)["jde_bill_bills_written"]  # the partition again: nothing sent twice
+    again = world.run(*BILLS)["jde_bill/bills_written"]  # the partition again: nothing sent twice
     assert again["create"] == again["update"] == 0 and again["skip"] == len(xrefs)
 
     # A crash after BILL created two bills and before the ledger stored their ids: adopted, not doubled.
     lost = [next(k for k in xrefs if k.startswith("PO:")), next(k for k in xrefs if k.startswith("PV:"))]
     for key in lost:
         forget_target(world.ledger, "bill", key)
-    adopted = world.run(*BILLS)["jde_bill_bills_written"]
+    adopted = world.run(*BILLS)["jde_bill/bills_written"]
     assert adopted["adopt"] == 2 and adopted["create"] == 0
     assert world.bill_xrefs() == xrefs
     _one_bill_each(world)
@@ -147,7 +147,7 @@ def test_a_voucher_on_an_order_that_became_a_bill_updates_that_bill(world, monke
 
     monkeypatch.delenv("ML_JDE_BILL_VOUCHER_PAY_STATUSES")  # the voucher arrives (its day)
     world.day = day
-    written = world.run(*SOURCES, *BILLS)["jde_bill_bills_written"]
+    written = world.run(*SOURCES, *BILLS)["jde_bill/bills_written"]
     assert written["update"] >= 1
     assert world.bill_xrefs()[key] == bill_id  # still the order's one bill
     voucher_key = f"PV:{voucher.key[0]}:{voucher.key[1]}:{voucher.key[2]}"
@@ -196,7 +196,7 @@ def test_a_fresh_ledger_adopts_the_order_bill_its_voucher_took_over_instead_of_c
     bills_before = set(world.in_bill("bills"))
     posts = world.bill_state()["calls"].get("POST /connect/v3/bills", 0)
     world.day = order_day
-    written = world.run(*SOURCES, *BILLS)["jde_bill_bills_written"]
+    written = world.run(*SOURCES, *BILLS)["jde_bill/bills_written"]
     assert written["create"] == 0 and written["adopt"] >= 1, written
     assert world.bill_state()["calls"].get("POST /connect/v3/bills", 0) == posts  # not one POST
     assert set(world.in_bill("bills")) == bills_before
@@ -205,7 +205,7 @@ def test_a_fresh_ledger_adopts_the_order_bill_its_voucher_took_over_instead_of_c
     assert (
         world.in_bill("bills")[bill_id]["invoice"]["invoiceNumber"] == number
     )  # not rewritten from the order
-    again = world.run(*BILLS)["jde_bill_bills_written"]
+    again = world.run(*BILLS)["jde_bill/bills_written"]
     assert again["create"] == again["update"] == again["adopt"] == 0
     ours = Counter((b["vendorId"], b["invoice"]["invoiceNumber"]) for b in world.bills_in_bill())
     assert max(ours.values()) == 1, ours.most_common(3)  # (the voucher day's other bills: not rerun here)
@@ -247,8 +247,8 @@ def test_a_bad_mapping_row_is_queued_naming_it_then_replayed_once_with_the_fixed
     monkeypatch.setenv("ML_JDE_BILL_ACCOUNT_MAP", str(bad))
     meta = world.sync()
     failed = world.ledger.open_items(integration="jde_bill", flow="bills", status="failed")
-    assert meta["jde_bill_bills_mapped"]["rejected"] == len(failed) > 0
-    assert meta["jde_bill_bills_written"]["create"] > 0  # the others proceed
+    assert meta["jde_bill/bills_mapped"]["rejected"] == len(failed) > 0
+    assert meta["jde_bill/bills_written"]["create"] > 0  # the others proceed
     for item in failed:
         assert (
             f"BILL chart-of-accounts id {ARCHIVED_CHART_ID} ('Advertising', mapped from stock lines"
@@ -281,11 +281,11 @@ def test_a_systemic_failure_queues_the_refused_and_fails_the_day(tmp_path, monke
     with jde_bill_world(tmp_path, World, jde=JdeSandboxSettings(scale=0.05)) as world:
         monkeypatch.setenv("ML_JDE_BILL_ACCOUNT_MAP", str(unreadable))
         meta = world.run(*EVERYTHING, ok=False)  # the table's asset fails: nothing downstream runs
-        assert "jde_bill_account_map" not in meta and "jde_bill_bills_mapped" not in meta
+        assert "jde_bill/account_map" not in meta and "jde_bill/bills_mapped" not in meta
         monkeypatch.setenv("ML_JDE_BILL_ACCOUNT_MAP", str(archived))
         meta = world.run(*EVERYTHING, ok=False)  # mapped, most refused: queued, the day failed
-        assert "jde_bill_bills_written" not in meta
-        mapped = meta["jde_bill_bills_mapped"]  # every refused bill queued with its reason, none lost
+        assert "jde_bill/bills_written" not in meta
+        mapped = meta["jde_bill/bills_mapped"]  # every refused bill queued with its reason, none lost
         queued = world.ledger.open_items(integration="jde_bill", flow="bills", status="failed")
         assert len(queued) == mapped["rejected"] > mapped["records"] / 2, (mapped, queued)
         assert not world.bill_xrefs() and not world.bills_in_bill()  # none passed: nothing to write
@@ -293,13 +293,13 @@ def test_a_systemic_failure_queues_the_refused_and_fails_the_day(tmp_path, monke
 
 def test_an_outage_fails_the_partition_with_everything_queued_and_a_rerun_writes_each_once(world):
     world.run(*MASTER, *SOURCES, *BILLS)  # held: their vendors are read by the vendors' next run
-    mapped = world.run(*VENDORS, "jde_bill_bills_mapped")["jde_bill_bills_mapped"]
+    mapped = world.run(*VENDORS, "jde_bill/bills_mapped")["jde_bill/bills_mapped"]
     world.bill_faults(fail_next=100_000, fail_next_status=503)
-    world.run("jde_bill_bills_written", ok=False)
+    world.run("jde_bill/bills_written", ok=False)
     queued = world.ledger.open_items(integration="jde_bill", flow="bills", status="failed")
     assert len(queued) == mapped["valid"] > 0 and not world.bill_xrefs()
     requests.post(f"{world.bill_root}/sandbox/faults/reset", timeout=10).raise_for_status()
-    rerun = world.run(*BILLS)["jde_bill_bills_written"]
+    rerun = world.run(*BILLS)["jde_bill/bills_written"]
     assert rerun["create"] + rerun["adopt"] == len(queued) and rerun["fail"] == 0
     assert not world.ledger.open_items(integration="jde_bill", flow="bills")
     _one_bill_each(world)
@@ -310,6 +310,6 @@ def test_the_flow_is_part_of_the_integration_with_its_job_and_schedule():
 
     job = defs.resolve_job_def("jde_bill_bills")
     keys = {k.to_user_string() for k in job.asset_layer.executable_asset_keys}
-    assert {"jde_bill_account_map", "bill_chart_of_accounts", *BILLS} <= keys
+    assert {"jde_bill/account_map", "bill/chart_of_accounts", *BILLS} <= keys
     assert "jde_bill_bills_schedule" in {s.name for s in defs.schedules}
     assert BILLS_FLOW.dependency_key("PO:00200:4512:OP") == "jde_bill:bill:JDE:PO:00200:4512:OP"

@@ -39,8 +39,8 @@ from connector_sandbox.jde_ais import JdeSandboxSettings
 
 pytestmark = pytest.mark.timeout(120)
 SOURCES = (*ORDER_SOURCES, *SUPPLIER_SOURCES)
-VENDORS_MAPPED, VENDORS_WRITTEN = "jde_bill_vendors_mapped", "jde_bill_vendors_written"
-BILLS_MAPPED, BILLS_WRITTEN = "jde_bill_bills_mapped", "jde_bill_bills_written"
+VENDORS_MAPPED, VENDORS_WRITTEN = "jde_bill/vendors_mapped", "jde_bill/vendors_written"
+BILLS_MAPPED, BILLS_WRITTEN = "jde_bill/bills_mapped", "jde_bill/bills_written"
 POSTS = {"vendors": "POST /connect/v3/vendors", "bills": "POST /connect/v3/bills"}
 # The two runs share BILL's 3 requests in flight: BDC_1322 is retried, with room to spare.
 PATIENT_BILL = {"backoff_base": 0.05, "backoff_cap": 0.5, "max_attempts": 40}

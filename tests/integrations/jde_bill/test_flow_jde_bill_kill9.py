@@ -47,10 +47,10 @@ from connector_sandbox.bill import BillSandboxSettings
 from connector_sandbox.jde_ais import JdeSandboxSettings
 
 SOURCES = (*ORDER_SOURCES, *SUPPLIER_SOURCES)
-VENDORS_MAPPED = f"{VENDORS_FLOW.flow}_mapped"
-VENDORS_WRITTEN = f"{VENDORS_FLOW.flow}_written"
-BILLS_MAPPED = f"{BILLS_FLOW.flow}_mapped"
-BILLS_WRITTEN = f"{BILLS_FLOW.flow}_written"
+VENDORS_MAPPED = VENDORS_FLOW.key("mapped").to_user_string()
+VENDORS_WRITTEN = VENDORS_FLOW.key("written").to_user_string()
+BILLS_MAPPED = BILLS_FLOW.key("mapped").to_user_string()
+BILLS_WRITTEN = BILLS_FLOW.key("written").to_user_string()
 
 
 class World(JdeBillWorld):
@@ -180,13 +180,17 @@ def test_kill_9_mid_write_of_bill_payments_to_jde_then_rerun_records_each_paymen
         before = {payment_id: open_amount(voucher) for payment_id, voucher in paid.items()}
         clerk.clear_payments()
         day = datetime.now(UTC).date().isoformat()
-        world.run("jde_gl_accounts", "bill_payments", f"{PAYMENTS_FLOW.flow}_mapped", partition=day)
-        mapped = world.mapped_keys(f"{PAYMENTS_FLOW.flow}_mapped", day)
+        world.run(
+            "jde/gl_accounts", "bill/payments", PAYMENTS_FLOW.key("mapped").to_user_string(), partition=day
+        )
+        mapped = world.mapped_keys(PAYMENTS_FLOW.key("mapped").to_user_string(), day)
         assert ours <= mapped, (ours, mapped)
 
         world.jde_faults(latency_ms=150)
         world.kill_mid_write(
-            f"{PAYMENTS_FLOW.flow}_written", lambda: len(world.jde_payments(*paid)) >= 2, partition=day
+            PAYMENTS_FLOW.key("written").to_user_string(),
+            lambda: len(world.jde_payments(*paid)) >= 2,
+            partition=day,
         )
         time.sleep(0.5)  # a request the kill cut off ends at JDE (dropped as its client is gone)
         recorded = {p["reference"] for p in world.jde_payments(*paid)}
@@ -198,7 +202,9 @@ def test_kill_9_mid_write_of_bill_payments_to_jde_then_rerun_records_each_paymen
         assert 0 < len(recorded) < len(paid) and unrecorded  # killed inside the crash window
 
         world.jde_faults(latency_ms=0)
-        rerun = world.run(f"{PAYMENTS_FLOW.flow}_written", partition=day)[f"{PAYMENTS_FLOW.flow}_written"]
+        rerun = world.run(PAYMENTS_FLOW.key("written").to_user_string(), partition=day)[
+            PAYMENTS_FLOW.key("written").to_user_string()
+        ]
         assert rerun["adopt"] == len(unrecorded) and rerun["leased"] == 0 and rerun["fail"] == 0, rerun
         assert not ours & set(world.queue(PAYMENTS_FLOW.name)), world.queue(PAYMENTS_FLOW.name)
         written = nothing_lost(world, "payment", PAYMENTS_FLOW.name, mapped, target="JDE")

@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-from dagster import SensorResult, SkipReason, build_sensor_context, instance_for_test
+from dagster import AssetKey, SensorResult, SkipReason, build_sensor_context, instance_for_test
 from jde_bill_world import BillClerk, JdeBillWorld, forget_target, jde_bill_world
 
 from connector_assets.bill.documents import read_current
@@ -45,7 +45,7 @@ from connector_sandbox.serve import serve_in_thread
 pytestmark = pytest.mark.timeout(90)
 
 KEY = "sandbox-bill-webhook"  # the BILL simulator's fixed securityKey
-FLOW = ("jde_bill_payments_mapped", "jde_bill_payments_written", "jde_bill_payments_inbox_done")
+FLOW = ("jde_bill/payments_mapped", "jde_bill/payments_written", "jde_bill/payments_inbox_done")
 
 
 class World(JdeBillWorld):
@@ -74,7 +74,7 @@ def world(tmp_path):
             made.bill = BillClerk(made.bill_url)
             made.bill.vendor()  # the clerk's vendor is added before BILL's webhooks go to the receiver
             made.bill.sandbox("webhooks/subscriptions", {"notificationUrl": f"{hooks_url}/webhooks/bill"})
-            made.run("jde_gl_accounts")  # the F0901 cache journal accounts are checked against
+            made.run("jde/gl_accounts")  # the F0901 cache journal accounts are checked against
             yield made
         finally:
             stop_hooks()
@@ -115,11 +115,11 @@ def test_a_paid_payment_on_a_voucher_bill_is_recorded_once_from_webhooks_and_pol
     assert _inbox_statuses(world.ledger, "vendor.updated") == {"processed": 1}  # by the sensor, not failed
 
     # The run the sensor asked for, before any poll: the webhooks alone (each delivered twice) drive it.
-    assert world.resources["staging"].count("bill_payments", day) == 0
+    assert world.resources["staging"].count(AssetKey(["bill", "payments"]), day) == 0
     run = world.run(*FLOW, partition=day)
-    written = run["jde_bill_payments_written"]
+    written = run["jde_bill/payments_written"]
     assert written["create"] == 1 and written["fail"] == 0
-    assert run["jde_bill_payments_inbox_done"]["processed"] > 0
+    assert run["jde_bill/payments_inbox_done"]["processed"] > 0
     [recorded] = world.jde_payments(payment)
     assert (recorded["kco"], recorded["doc"], recorded["amount"]) == (voucher["KCO"], voucher["DOC"], 10025)
     [after] = world.jde_rows("F0411", KCO=voucher["KCO"], DOC=voucher["DOC"], DCT="PV", SFX="001")
@@ -132,16 +132,18 @@ def test_a_paid_payment_on_a_voucher_bill_is_recorded_once_from_webhooks_and_pol
     assert _inbox_statuses(world.ledger).get("failed") is None
 
     # The poll of the day reads the same payment (the fallback for missed webhooks): nothing sent again.
-    assert world.run("bill_payments", partition=day)["bill_payments"]
-    assert payment in {row["id"] for row in world.resources["staging"].read_rows("bill_payments", day)}
-    again = world.run(*FLOW, partition=day)["jde_bill_payments_written"]
+    assert world.run("bill/payments", partition=day)["bill/payments"]
+    assert payment in {
+        row["id"] for row in world.resources["staging"].read_rows(AssetKey(["bill", "payments"]), day)
+    }
+    again = world.run(*FLOW, partition=day)["jde_bill/payments_written"]
     assert again["create"] == 0 and again["skip"] == 1
     assert len(world.jde_payments(payment)) == 1
 
     # JDE recorded it but the ledger lost the answer (a crash between the two): JDE's duplicate-reference
     # refusal (59AB) is adopted, the voucher is not paid twice.
     forget_target(world.ledger, "payment", f"{payment}:{paid}")
-    adopted = world.run(*FLOW, partition=day)["jde_bill_payments_written"]
+    adopted = world.run(*FLOW, partition=day)["jde_bill/payments_written"]
     assert adopted["adopt"] == 1 and adopted["create"] == 0
     assert len(world.jde_payments(payment)) == 1
     assert world.ledger.get_xref("jde_bill", "payment", "bill", f"{payment}:{paid}", "JDE").target_id == (
@@ -166,23 +168,25 @@ def test_without_webhooks_or_the_bill_poll_the_flow_reads_its_day_itself_and_pos
     day = datetime.now(UTC).date().isoformat()
     assert world.ledger.inbox_pending(source="bill", limit=10) == []
     staging = world.resources["staging"]
-    assert not staging.exists("bill_payments", day)
+    assert not staging.exists(AssetKey(["bill", "payments"]), day)
 
-    written = world.run(*FLOW, partition=day)["jde_bill_payments_written"]
+    written = world.run(*FLOW, partition=day)["jde_bill/payments_written"]
     assert written["create"] == 1 and written["fail"] == 0, written
     [recorded] = world.jde_payments(payment)
     assert (recorded["kco"], recorded["doc"], recorded["amount"]) == (voucher["KCO"], voucher["DOC"], 7540)
-    assert payment in {row["id"] for row in staging.read_rows("bill_payments", day)}  # its own read, staged
+    assert payment in {
+        row["id"] for row in staging.read_rows(AssetKey(["bill", "payments"]), day)
+    }  # its own read, staged
 
     # Rerun, and the poll beside it: incremental reads from one cursor, nothing posted again.
     lists = world.bill_state()["calls"].get("GET /connect/v3/payments", 0)
-    again = world.run(*FLOW, partition=day)["jde_bill_payments_written"]
+    again = world.run(*FLOW, partition=day)["jde_bill/payments_written"]
     assert again["create"] == 0 and again["skip"] == 1
     assert (
         world.bill_state()["calls"].get("GET /connect/v3/payments", 0) - lists == 1
     )  # one page, from the cursor
-    assert world.run("bill_payments", partition=day)["bill_payments"]["run_rows"] >= 1
-    third = world.run(*FLOW, partition=day)["jde_bill_payments_written"]
+    assert world.run("bill/payments", partition=day)["bill/payments"]["run_rows"] >= 1
+    third = world.run(*FLOW, partition=day)["jde_bill/payments_written"]
     assert third["create"] == 0
     assert len(world.jde_payments(payment)) == 1
 
@@ -196,12 +200,12 @@ def test_a_past_day_is_read_once_by_whichever_of_the_flow_and_the_poll_reads_it_
 
     start = lists()
     world.run(*FLOW, partition=yesterday)  # no poll ran for it: the flow reads the day whole
-    assert lists() > start and world.resources["staging"].exists("bill_payments", yesterday)
+    assert lists() > start and world.resources["staging"].exists(AssetKey(["bill", "payments"]), yesterday)
     start = lists()
     world.run(*FLOW, partition=yesterday)  # staged after the day ended: complete, not read again
     assert lists() == start
 
-    world.run("bill_payments", partition=before)  # the poll closed that day first
+    world.run("bill/payments", partition=before)  # the poll closed that day first
     start = lists()
     world.run(*FLOW, partition=before)
     assert lists() == start
@@ -213,14 +217,14 @@ def test_a_payment_posted_as_a_journal_is_adopted_not_paid_again_once_a_voucher_
     world.from_jde(f"PO:{order['KCOO']}:{order['DOCO']}:{order['DCTO']}", paid)
     world.bill.clear_payments()
     day = datetime.now(UTC).date().isoformat()
-    assert world.run(*FLOW, partition=day)["jde_bill_payments_written"]["create"] == 1  # a journal entry
+    assert world.run(*FLOW, partition=day)["jde_bill/payments_written"]["create"] == 1  # a journal entry
     assert len(world.jde_rows("F0911Z1", EDUS="MLBILL", EDTN=payment)) == 2
 
     # A voucher takes the order's bill over, and the ledger loses the posting: the voucher is not paid too.
     voucher_key = f"PV:{voucher['KCO']}:{voucher['DOC']}:PV"
     world.ledger.record_target("jde_bill", "bill_voucher", "JDE", voucher_key, "bill", paid, "h")
     forget_target(world.ledger, "payment", f"{payment}:{paid}")
-    written = world.run(*FLOW, partition=day)["jde_bill_payments_written"]
+    written = world.run(*FLOW, partition=day)["jde_bill/payments_written"]
     assert written["create"] == 0 and written["adopt"] == 1, written
     assert world.jde_payments(payment) == []
     assert len(world.jde_rows("F0911Z1", EDUS="MLBILL", EDTN=payment)) == 2
@@ -229,7 +233,7 @@ def test_a_payment_posted_as_a_journal_is_adopted_not_paid_again_once_a_voucher_
 def _stale_account_cache(world: World, account: str) -> None:
     """The staged F0901 cache says ``account`` is postable while JDE no longer lets it be posted to (the
     cache is read daily; the account was made a summary account since)."""
-    path = world.resources["staging"].path("jde_gl_accounts", None)
+    path = world.resources["staging"].path(AssetKey(["jde", "gl_accounts"]), None)
     frame = pd.read_parquet(path)
     bu, obj = account.split(".")
     hit = (
@@ -253,9 +257,9 @@ def test_an_order_bill_without_voucher_posts_one_journal_entry_and_a_jde_refusal
     day = datetime.now(UTC).date().isoformat()
     _stale_account_cache(world, "1.1000")
     monkeypatch.setenv(CREDIT_ENV, "1.1000")  # a non-posting summary account in JDE
-    world.run("bill_payments", partition=day)
+    world.run("bill/payments", partition=day)
 
-    written = world.run(*FLOW, partition=day)["jde_bill_payments_written"]
+    written = world.run(*FLOW, partition=day)["jde_bill/payments_written"]
     assert written["fail"] == 1 and written["create"] == 0
     item = _queue(world.ledger)[f"{payment}:{paid}"]
     assert "an account is not postable in JDE (JDE 59A3" in item.reason and "1.1000" in item.reason
@@ -277,7 +281,7 @@ def test_an_order_bill_without_voucher_posts_one_journal_entry_and_a_jde_refusal
     ]
     assert {r["EDBT"] for r in rows} == {paid[-15:]}
     assert replay_items(world.ledger, [item]).already == [item.id]  # in JDE already: nothing sent
-    rerun = world.run(*FLOW, partition=day)["jde_bill_payments_written"]
+    rerun = world.run(*FLOW, partition=day)["jde_bill/payments_written"]
     assert rerun["create"] == 0 and rerun["skip"] == 1
     assert len(world.jde_rows("F0911Z1", EDUS="MLBILL", EDTN=payment)) == 2
     creates = [e for e in world.ledger.history(f"{payment}:{paid}") if e.action in ("create", "adopt")]

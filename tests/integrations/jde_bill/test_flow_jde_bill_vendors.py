@@ -34,8 +34,8 @@ from connector_sandbox.bill import BillSandboxSettings
 from connector_sandbox.jde_ais import JdeSandboxSettings
 from connector_sandbox.jde_ais.dates import to_julian
 
-SOURCES = ("jde_suppliers", "jde_address_book", "jde_supplier_addresses")
-FLOW = ("jde_bill_vendors_mapped", "jde_bill_vendors_written")
+SOURCES = ("jde/suppliers", "jde/address_book", "jde/supplier_addresses")
+FLOW = ("jde_bill/vendors_mapped", "jde_bill/vendors_written")
 
 
 class World(JdeBillWorld):
@@ -55,7 +55,7 @@ class World(JdeBillWorld):
         return " ".join(str(e.event_specific_data.error) for e in result.all_events if e.is_step_failure)
 
     def written(self, *names: str, day: str | None = None) -> dict[str, int]:
-        metadata = self.run(*names, partition=day)["jde_bill_vendors_written"]
+        metadata = self.run(*names, partition=day)["jde_bill/vendors_written"]
         return {key: value for key, value in metadata.items() if isinstance(value, int)}
 
     def vendor_id(self, an8: int) -> str:
@@ -333,6 +333,6 @@ def test_the_integration_is_one_package_merged_into_the_definitions_staging_and_
 
     assert jde_bill in INTEGRATIONS
     job = defs.resolve_job_def("jde_bill_vendors")
-    assert "jde_supplier_addresses" in {key.to_user_string() for key in job.asset_layer.executable_asset_keys}
+    assert "jde/supplier_addresses" in {key.to_user_string() for key in job.asset_layer.executable_asset_keys}
     assert "jde_bill_vendors_schedule" in {s.name for s in defs.schedules}
     assert "jde_bill_vendors" in flow_access(defs).reads["JDE"]["F0116"]

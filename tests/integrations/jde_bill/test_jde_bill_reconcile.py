@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+from dagster import AssetKey
 from jde_bill_world import (
     MASTER,
     ORDER_SOURCES,
@@ -28,12 +29,12 @@ from connector_assets.jde.lookup import browse_in
 
 SOURCES = (*SUPPLIER_SOURCES, *ORDER_SOURCES)
 FLOWS = (
-    "jde_bill_vendors_mapped",
-    "jde_bill_vendors_written",
-    "jde_bill_bills_mapped",
-    "jde_bill_bills_written",
+    "jde_bill/vendors_mapped",
+    "jde_bill/vendors_written",
+    "jde_bill/bills_mapped",
+    "jde_bill/bills_written",
 )
-PAYMENTS_FLOW_STEPS = ("jde_bill_payments_mapped", "jde_bill_payments_written")
+PAYMENTS_FLOW_STEPS = ("jde_bill/payments_mapped", "jde_bill/payments_written")
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +53,7 @@ def _sync(resources, ledger, day) -> None:
     for an8 in {item.depends_on.rsplit(":", 1)[1] for item in held if item.depends_on}:
         _vendor_of(resources, ledger, int(an8))
     if held:
-        _materialize(resources, day, "jde_bill_bills_mapped", "jde_bill_bills_written")
+        _materialize(resources, day, "jde_bill/bills_mapped", "jde_bill/bills_written")
     assert [
         (i.source_key, i.status, i.depends_on, i.reason) for i in ledger.open_items(integration=INTEGRATION)
     ] == []
@@ -120,10 +121,10 @@ def _bills(resources, ledger) -> dict[str, dict]:
 
 def test_vendors_and_bills_are_clean_after_a_sync_and_a_change_in_bill_is_named(world):
     resources, ledger, day, bills = world
-    vendors, vendor_meta = _reconcile(resources, day, "jde_bill_vendors_reconciliation")
+    vendors, vendor_meta = _reconcile(resources, day, "jde_bill/vendors_reconciliation")
     assert vendors.passed, vendors.description
     assert vendor_meta["jde_suppliers"].value == vendor_meta["bill_vendors_matched"].value > 0
-    clean, meta = _reconcile(resources, day, "jde_bill_bills_reconciliation")
+    clean, meta = _reconcile(resources, day, "jde_bill/bills_reconciliation")
     assert clean.passed, clean.description
     assert meta["differences"].value == 0
     assert meta["jde_vouchers"].value + meta["jde_purchase_orders"].value >= len(bills) > 0
@@ -131,7 +132,7 @@ def test_vendors_and_bills_are_clean_after_a_sync_and_a_change_in_bill_is_named(
 
     voucher_key_, voucher_bill = min((k, b) for k, b in bills.items() if k.startswith("PV:"))
     changed = voucher_bill["jde_amount"] + Decimal("10.00")
-    an8 = str(next(resources["staging"].read_rows("jde_suppliers", day))["AN8"])
+    an8 = str(next(resources["staging"].read_rows(AssetKey(["jde", "suppliers"]), day))["AN8"])
     vendor_id = ledger.get_xref(INTEGRATION, "vendor", "JDE", an8, "bill").target_id
     with resources["bill"].session() as session:
         session.update_bill(
@@ -139,7 +140,7 @@ def test_vendors_and_bills_are_clean_after_a_sync_and_a_change_in_bill_is_named(
         )
         session.update_vendor(vendor_id, {"name": "Renamed In BILL Inc"})
 
-    dirty, meta = _reconcile(resources, day, "jde_bill_bills_reconciliation")
+    dirty, meta = _reconcile(resources, day, "jde_bill/bills_reconciliation")
     assert not dirty.passed
     _, kco, doc, dct = voucher_key_.split(":")
     label = f"voucher {kco}/{doc}/{dct} (invoice {voucher_bill['invoice']['invoiceNumber']})"
@@ -154,7 +155,7 @@ def test_vendors_and_bills_are_clean_after_a_sync_and_a_change_in_bill_is_named(
     )  # and the supplier's total differs by the same 10.00
     assert "(difference 10.00)" in meta["difference_table"].value
 
-    renamed, meta = _reconcile(resources, day, "jde_bill_vendors_reconciliation")
+    renamed, meta = _reconcile(resources, day, "jde_bill/vendors_reconciliation")
     assert not renamed.passed and meta["name"].value == 1
     assert (
         f"supplier {an8}: named " in renamed.description
@@ -173,15 +174,15 @@ def test_a_bill_payment_jde_does_not_show_is_named_by_payment_bill_vendor_and_am
     payer.cancel_scheduled()  # BILL's own seeded scheduled payments: the one that clears is ours
 
     first = payer.pay(paid[1], Decimal("100.00"))
-    _materialize(resources, today, "bill_payments", *PAYMENTS_FLOW_STEPS)  # the payments flow
+    _materialize(resources, today, "bill/payments", *PAYMENTS_FLOW_STEPS)  # the payments flow
     assert ledger.get_xref(INTEGRATION, "payment", "bill", f"{first}:{paid[1]['id']}", "JDE").target_id
-    clean, meta = _reconcile(resources, today, "jde_bill_payments_reconciliation")
+    clean, meta = _reconcile(resources, today, "jde_bill/payments_reconciliation")
     assert clean.passed, clean.description
     assert meta["bill_payments_paid"].value == 1
 
     second = payer.pay(unpaid[1], Decimal("250.00"))
-    _materialize(resources, today, "bill_payments")  # polled, but the payments flow has not run since
-    dirty, meta = _reconcile(resources, today, "jde_bill_payments_reconciliation")
+    _materialize(resources, today, "bill/payments")  # polled, but the payments flow has not run since
+    dirty, meta = _reconcile(resources, today, "jde_bill/payments_reconciliation")
     assert not dirty.passed
     assert meta["paid_in_bill_not_in_jde"].value == 1
     assert meta["bill_api_calls"].value <= 2 and meta["jde_api_calls"].value <= 3  # read by key, batched
@@ -205,10 +206,10 @@ def test_each_reconciliation_reads_its_flow_and_runs_on_a_schedule_of_its_own(mo
 
     graph = defs.resolve_asset_graph()
     for flow, target in (("vendors", "bill"), ("bills", "bill"), ("payments", "jde")):
-        node = graph.get(AssetKey(f"jde_bill_{flow}_reconciliation"))
-        assert node.parent_keys == {AssetKey(f"jde_bill_{flow}_in_{target}")}
-        assert graph.get(AssetKey(f"jde_bill_{flow}_in_{target}")).parent_keys == {
-            AssetKey(f"jde_bill_{flow}_written")
+        node = graph.get(AssetKey(["jde_bill", f"{flow}_reconciliation"]))
+        assert node.parent_keys == {AssetKey(["jde_bill", f"{flow}_in_{target}"])}
+        assert graph.get(AssetKey(["jde_bill", f"{flow}_in_{target}"])).parent_keys == {
+            AssetKey(["jde_bill", f"{flow}_written"])
         }
     assert {s.name for s in defs.schedules} >= {
         "jde_bill_reconcile_schedule",
@@ -236,8 +237,8 @@ def test_records_entered_in_bill_directly_are_named_and_bill_side_changes_are_co
         )
     utc_today = datetime.now(UTC).date()  # BILL's poll days holding this JDE day's changes so far
     for utc_day in sorted({d for d in (jde_today, utc_today) if d <= utc_today}):
-        _materialize(resources, utc_day.isoformat(), "bill_bills", "bill_vendors")
-    check, meta = _reconcile(resources, jde_today.isoformat(), "jde_bill_bills_reconciliation")
+        _materialize(resources, utc_day.isoformat(), "bill/bills", "bill/vendors")
+    check, meta = _reconcile(resources, jde_today.isoformat(), "jde_bill/bills_reconciliation")
     assert not check.passed
     table = meta["difference_table"].value
     assert meta["missing_in_jde"].value >= 1  # also the sandbox's own bills whose payments the test canceled
@@ -246,7 +247,7 @@ def test_records_entered_in_bill_directly_are_named_and_bill_side_changes_are_co
     # only the one the first test edited differs
     assert meta["bill_bills_changed"].value >= len(bills) + 1
     assert meta["amount"].value == 1
-    vendors, meta = _reconcile(resources, jde_today.isoformat(), "jde_bill_vendors_reconciliation")
+    vendors, meta = _reconcile(resources, jde_today.isoformat(), "jde_bill/vendors_reconciliation")
     assert not vendors.passed
     assert f"BILL vendor 'Entered In BILL Only LLC' ({vendor['id']}) comes from no JDE supplier" in (
         meta["difference_table"].value

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 from asset_runs import materialized, named
-from dagster import instance_for_test, materialize
+from dagster import AssetKey, instance_for_test, materialize
 from jde_coupa_world import jde_coupa_world, replay_into_coupa
 
 from connector_assets.integrations.jde_coupa.invoices import _mapped_invoice, jde_coupa_invoice_assets
@@ -16,15 +16,15 @@ from connector_assets.jde.lookup import browse_in
 
 DAY = (date.today() - timedelta(days=21)).isoformat()
 CHAIN = (
-    "jde_suppliers",
-    "jde_address_book",
-    "jde_ap_ledger",
-    "jde_coupa_suppliers_mapped",
-    "jde_coupa_suppliers_written",
-    "jde_coupa_invoices_mapped",
-    "jde_coupa_invoices_written",
+    "jde/suppliers",
+    "jde/address_book",
+    "jde/ap_ledger",
+    "jde_coupa/suppliers_mapped",
+    "jde_coupa/suppliers_written",
+    "jde_coupa/invoices_mapped",
+    "jde_coupa/invoices_written",
 )
-TABLES = ("jde_coupa_payment_terms_map", "jde_coupa_account_map")  # staged in the run, as the jobs do
+TABLES = ("jde_coupa/payment_terms_map", "jde_coupa/account_map")  # staged in the run, as the jobs do
 
 
 @pytest.fixture
@@ -41,14 +41,14 @@ def _run(resources, names):
 def test_vouchers_become_coupa_invoices_once_on_mapped_accounts(world):
     resources, ledger = world
     meta = _run(resources, (*TABLES, *CHAIN))
-    mapped, written = meta["jde_coupa_invoices_mapped"], meta["jde_coupa_invoices_written"]
+    mapped, written = meta["jde_coupa/invoices_mapped"], meta["jde_coupa/invoices_written"]
     assert written["create"].value + written["adopt"].value > 0
     refused = ledger.open_items(integration="jde_coupa", flow="invoices", status="failed")
     assert mapped["rejected"].value == len(refused)
     assert all("F0911" in i.reason or "mapping table" in i.reason for i in refused)
 
     vouchers: dict[str, list[dict]] = {}
-    for row in resources["staging"].read_rows("jde_ap_ledger", DAY):
+    for row in resources["staging"].read_rows(AssetKey(["jde", "ap_ledger"]), DAY):
         vouchers.setdefault(f"{row['KCO']}/{row['DOC']}/{row['DCT']}", []).append(row)
     accounts = ACCOUNTS.read()
     unmatched = [k for k, items in vouchers.items() if not str(items[0]["PO"]).strip()]
@@ -101,7 +101,7 @@ def test_vouchers_become_coupa_invoices_once_on_mapped_accounts(world):
     changed = _reconcile(resources)
     assert changed.get("supplier_amount_mismatches", 0) == report.get("supplier_amount_mismatches", 0) + 1
 
-    again = _run(resources, CHAIN[-2:])["jde_coupa_invoices_written"]
+    again = _run(resources, CHAIN[-2:])["jde_coupa/invoices_written"]
     assert (
         again["create"].value == 0 and again["skip"].value == written["create"].value + written["adopt"].value
     )
@@ -181,11 +181,11 @@ def test_a_voucher_refused_for_an_unmapped_account_is_replayed_once_with_the_fix
     from connector_resources.replay import replay_items
 
     resources, ledger = world
-    _run(resources, ("jde_ap_ledger",))
+    _run(resources, ("jde/ap_ledger",))
     unmatched = sorted(
         {
             int(r["DOC"])
-            for r in resources["staging"].read_rows("jde_ap_ledger", DAY)
+            for r in resources["staging"].read_rows(AssetKey(["jde", "ap_ledger"]), DAY)
             if not str(r["PO"]).strip()
         }
     )
@@ -209,12 +209,12 @@ def test_a_voucher_refused_for_an_unmapped_account_is_replayed_once_with_the_fix
     replay_into_coupa(INVOICES_FLOW, CoupaInvoices, resources, remap=True)
     dates = {
         f"{r['KCO']}/{r['DOC']}/{r['DCT']}": r["DIVJ"].isoformat()
-        for r in resources["staging"].read_rows("jde_ap_ledger", DAY)
+        for r in resources["staging"].read_rows(AssetKey(["jde", "ap_ledger"]), DAY)
     }
     summary = replay_items(ledger, refused)
     assert not summary.failed
     if summary.held:  # its supplier changed on another day: held on it; the suppliers flow pulls it in
-        _run(resources, ("jde_suppliers", "jde_address_book", *CHAIN[3:5]))
+        _run(resources, ("jde/suppliers", "jde/address_book", *CHAIN[3:5]))
         ours = {i.id for i in refused}
         due = ledger.due(integration="jde_coupa", flow="invoices", limit=1000)
         summary = replay_items(ledger, [i for i in due if i.id in ours])

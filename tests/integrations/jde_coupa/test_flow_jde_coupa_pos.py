@@ -21,9 +21,9 @@ from connector_assets.jde.assets import jde_assets
 from connector_resources.replay import replay_items
 
 DAY = (date.today() - timedelta(days=21)).isoformat()
-SOURCES = ("jde_suppliers", "jde_address_book", "jde_po_headers", "jde_po_lines")
-SUPPLIER_FLOW = ("jde_coupa_payment_terms_map", "jde_coupa_suppliers_mapped", "jde_coupa_suppliers_written")
-PO_FLOW = ("jde_coupa_account_map", "jde_coupa_purchase_orders_mapped", "jde_coupa_purchase_orders_written")
+SOURCES = ("jde/suppliers", "jde/address_book", "jde/po_headers", "jde/po_lines")
+SUPPLIER_FLOW = ("jde_coupa/payment_terms_map", "jde_coupa/suppliers_mapped", "jde_coupa/suppliers_written")
+PO_FLOW = ("jde_coupa/account_map", "jde_coupa/purchase_orders_mapped", "jde_coupa/purchase_orders_written")
 
 
 @pytest.fixture
@@ -40,7 +40,7 @@ def _run(resources, names, partition=DAY):
 def test_orders_wait_for_their_supplier_then_sync_once_with_their_lines(world):
     resources, ledger = world
     meta = _run(resources, (*SOURCES, *PO_FLOW))  # the table is staged first in the same run
-    mapped = meta["jde_coupa_purchase_orders_mapped"]
+    mapped = meta["jde_coupa/purchase_orders_mapped"]
     assert mapped["held"].value > 0 and mapped["valid"].value == 0  # no supplier has synced yet
     held = ledger.open_items(integration="jde_coupa", flow="purchase_orders", status="held")
     assert held and all("waits for jde_coupa:supplier:JDE:" in item.reason for item in held)
@@ -70,9 +70,9 @@ def test_orders_wait_for_their_supplier_then_sync_once_with_their_lines(world):
             assert {line["account"]["code"] for line in order["order-lines"]} <= set(ACCOUNTS.read().values())
 
     again = _run(resources, PO_FLOW[1:])  # now the suppliers are there: the same orders are skipped
-    written = again["jde_coupa_purchase_orders_written"]
+    written = again["jde_coupa/purchase_orders_written"]
     assert written["create"].value == 0 and written["skip"].value == len(released)
-    assert again["jde_coupa_purchase_orders_mapped"]["held"].value == len(still_held)
+    assert again["jde_coupa/purchase_orders_mapped"]["held"].value == len(still_held)
 
 
 def test_an_unmapped_account_is_rejected_with_the_account_named(world, tmp_path, monkeypatch):
@@ -81,7 +81,7 @@ def test_an_unmapped_account_is_rejected_with_the_account_named(world, tmp_path,
     mapping.write_text("jde_account,coupa_account_code\nLNTY:S,00001-5000-1410\n")  # only stock lines map
     monkeypatch.setenv("ML_JDE_COUPA_ACCOUNT_MAP", str(mapping))
     meta = _run(resources, (*SOURCES, *SUPPLIER_FLOW, *PO_FLOW[:2]))  # stages the table the variable names
-    mapped = meta["jde_coupa_purchase_orders_mapped"]
+    mapped = meta["jde_coupa/purchase_orders_mapped"]
     failed = ledger.open_items(integration="jde_coupa", flow="purchase_orders", status="failed")
     assert mapped["rejected"].value == len(failed) > 0
     assert all(
@@ -131,13 +131,13 @@ def test_the_sandbox_table_is_refused_once_coupa_points_at_a_real_instance(tmp_p
 
 def test_reconciliation_is_clean_after_a_clean_sync_and_names_what_differs(world):
     resources, ledger = world
-    meta = _run(resources, ("jde_suppliers", "jde_address_book", *SUPPLIER_FLOW))
-    assert meta["jde_coupa_suppliers_written"]["create"].value > 0
+    meta = _run(resources, ("jde/suppliers", "jde/address_book", *SUPPLIER_FLOW))
+    assert meta["jde_coupa/suppliers_written"]["create"].value > 0
     clean = _check(resources)
     assert clean.passed and clean.metadata["discrepancies"].value == 0
-    assert clean.metadata["jde_suppliers"].value == meta["jde_coupa_suppliers_written"]["create"].value
+    assert clean.metadata["jde_suppliers"].value == meta["jde_coupa/suppliers_written"]["create"].value
 
-    _run(resources, ("jde_po_headers", "jde_po_lines", *PO_FLOW))  # some wait for other days' suppliers
+    _run(resources, ("jde/po_headers", "jde/po_lines", *PO_FLOW))  # some wait for other days' suppliers
     held = ledger.open_items(integration="jde_coupa", flow="purchase_orders", status="held")
     dirty = _check(resources)
     assert not dirty.passed

@@ -11,7 +11,7 @@ import pytest
 import requests
 import sqlalchemy as sa
 from asset_runs import metadata_by_asset, step_failures
-from dagster import instance_for_test, materialize
+from dagster import AssetKey, instance_for_test, materialize
 from jde_coupa_world import jde_coupa_world, replay_into_coupa
 from s3_server import moto_server
 
@@ -48,11 +48,11 @@ def _assets(*names):
 
 
 CHAIN = (
-    "jde_coupa_payment_terms_map",  # staged in the run, as the suppliers job does: the mapping reads it
-    "jde_suppliers",
-    "jde_address_book",
-    "jde_coupa_suppliers_mapped",
-    "jde_coupa_suppliers_written",
+    "jde_coupa/payment_terms_map",  # staged in the run, as the suppliers job does: the mapping reads it
+    "jde/suppliers",
+    "jde/address_book",
+    "jde_coupa/suppliers_mapped",
+    "jde_coupa/suppliers_written",
 )
 
 
@@ -80,9 +80,9 @@ def test_suppliers_are_created_once_then_skipped(world, tmp_path):
     assert checks == {"writable": True, "no_failed_records": True}
     # Each check result belongs to the day, so the UI shows every day's own result.
     assert {c.partition for c in result.get_asset_check_evaluations()} == {DAY}
-    written = metadata["jde_coupa_suppliers_written"]
+    written = metadata["jde_coupa/suppliers_written"]
     created = written["create"].value + written["adopt"].value
-    staged = list(resources["staging"].read_rows("jde_suppliers", DAY))
+    staged = list(resources["staging"].read_rows(AssetKey(["jde", "suppliers"]), DAY))
     assert created == len(staged) > 0 and written["fail"].value == 0
     for row in staged[:5]:
         [xref] = [x for x in ledger.xrefs_for(str(row["AN8"])) if x.integration == "jde_coupa"]
@@ -90,13 +90,13 @@ def test_suppliers_are_created_once_then_skipped(world, tmp_path):
         assert str(supplier["id"]) == xref.target_id and supplier["status"] == "active"
         assert [e.action for e in ledger.history(str(row["AN8"]))] in (["create"], ["adopt"])
 
-    again, metadata = _run(resources, "jde_coupa_suppliers_mapped", "jde_coupa_suppliers_written")
+    again, metadata = _run(resources, "jde_coupa/suppliers_mapped", "jde_coupa/suppliers_written")
     assert again.success
-    second = metadata["jde_coupa_suppliers_written"]
+    second = metadata["jde_coupa/suppliers_written"]
     assert second["skip"].value == len(staged) and second["create"].value == 0
     root = resources["staging"].root()
-    assert (root / "jde_suppliers" / f"{DAY}.parquet").is_file()
-    assert (root / "jde_coupa_suppliers_mapped" / f"{DAY}.parquet").is_file()
+    assert (root / "jde/suppliers" / f"{DAY}.parquet").is_file()
+    assert (root / "jde_coupa/suppliers_mapped" / f"{DAY}.parquet").is_file()
     if str(root).startswith("s3://"):
         assert not (tmp_path / "staging").exists()  # nothing went to local disk
 
@@ -104,7 +104,7 @@ def test_suppliers_are_created_once_then_skipped(world, tmp_path):
 def test_a_supplier_created_by_a_crashed_attempt_is_adopted_not_duplicated(world):
     resources, _coupa, ledger = world
     assert _run(resources, *CHAIN)[0].success
-    an8 = str(next(resources["staging"].read_rows("jde_suppliers", DAY))["AN8"])
+    an8 = str(next(resources["staging"].read_rows(AssetKey(["jde", "suppliers"]), DAY))["AN8"])
     # A crash between Coupa's create and our ledger write: Coupa has the supplier, the ledger has no target.
     with ledger.engine.begin() as conn:
         conn.execute(
@@ -114,22 +114,22 @@ def test_a_supplier_created_by_a_crashed_attempt_is_adopted_not_duplicated(world
             ),
             {"k": an8},
         )
-    result, metadata = _run(resources, "jde_coupa_suppliers_mapped", "jde_coupa_suppliers_written")
-    assert result.success and metadata["jde_coupa_suppliers_written"]["adopt"].value == 1
+    result, metadata = _run(resources, "jde_coupa/suppliers_mapped", "jde_coupa/suppliers_written")
+    assert result.success and metadata["jde_coupa/suppliers_written"]["adopt"].value == 1
     assert len(_coupa_suppliers_numbered(resources, an8)) == 1
     assert ledger.history(an8)[-1].action == "adopt"
 
 
 def test_a_failed_write_is_queued_and_replayed_exactly_once(world):
     resources, coupa, ledger = world
-    assert _run(resources, "jde_suppliers", "jde_address_book", "jde_coupa_suppliers_mapped")[0].success
+    assert _run(resources, "jde/suppliers", "jde/address_book", "jde_coupa/suppliers_mapped")[0].success
     # Coupa refuses every call for a while (fail-next with 400: not retried, so each record fails once);
     # the OAuth token is already cached, so the failures fall on the writes themselves.
     with resources["coupa"].session(flow="suppliers") as session:  # the token the flow's session uses
         session.search("suppliers", {"number": "0"}, limit=1)
     requests.post(f"{coupa}/sandbox/faults", json={"fail_next": 10_000, "fail_next_status": 400}, timeout=10)
-    result, metadata = _run(resources, "jde_coupa_suppliers_written")
-    assert result.success and metadata["jde_coupa_suppliers_written"]["fail"].value > 0
+    result, metadata = _run(resources, "jde_coupa/suppliers_written")
+    assert result.success and metadata["jde_coupa/suppliers_written"]["fail"].value > 0
     queued = ledger.open_items(integration="jde_coupa", status="failed")
     assert queued and all("supplier" in item.reason for item in queued)
     requests.post(f"{coupa}/sandbox/faults/reset", timeout=10)
@@ -201,7 +201,7 @@ def test_a_systemic_share_of_refusals_writes_the_rest_queues_the_refused_and_fai
         "itest", "suppliers", "supplier", "JDE", "coupa", SUPPLIERS_FLOW.schema, broken_mapping, target
     )
     assets = build_flow_assets(
-        spec, partitions_def=None, upstream=[], resource_keys=set(), group="itest", kinds={"test"}
+        spec, partitions_def=None, upstream=[], resource_keys=set(), group=spec.integration, kinds={"test"}
     )
     db = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
     resources = {"staging": StagingResource(base_dir=str(tmp_path)), "ledger": LedgerResource(db_url=db)}
@@ -210,7 +210,7 @@ def test_a_systemic_share_of_refusals_writes_the_rest_queues_the_refused_and_fai
     assert not result.success  # 12 of 13 refused: systemic, the day marked failed ...
     assert [c.passed for c in result.get_asset_check_evaluations()] == [False, False]  # mapped, written
     materialized = [e.asset_key.to_user_string() for e in result.get_asset_materialization_events()]
-    assert materialized == ["itest_suppliers_mapped"], materialized  # the write step failed
+    assert materialized == ["itest/suppliers_mapped"], materialized  # the write step failed
     # ... after writing the one that passed and queueing the 12 with the record and the field named.
     assert Recording.creates == Counter({"99": 1})
     queued = {i.source_key: i.reason for i in Ledger(db).open_items(integration="itest")}
@@ -236,28 +236,28 @@ def test_a_partition_failed_by_an_outage_is_rerun_and_writes_each_supplier_once(
     assert not failed.success  # Coupa unreachable: the write step fails, the partition shows as failed
     requests.post(f"{coupa}/sandbox/faults/reset", timeout=10)
     requests.post(f"{coupa}/sandbox/faults", json={"rate_limit_enabled": False}, timeout=10)
-    rerun, _ = _run(resources, "jde_coupa_suppliers_mapped", "jde_coupa_suppliers_written")
+    rerun, _ = _run(resources, "jde_coupa/suppliers_mapped", "jde_coupa/suppliers_written")
     assert rerun.success
-    staged = {str(row["AN8"]) for row in resources["staging"].read_rows("jde_suppliers", DAY)}
+    staged = {str(row["AN8"]) for row in resources["staging"].read_rows(AssetKey(["jde", "suppliers"]), DAY)}
     for number in list(staged)[:10]:
         assert len(_coupa_suppliers_numbered(resources, number)) == 1
 
 
 def test_a_rerun_of_the_partition_resolves_the_records_it_writes(world):
     resources, coupa, ledger = world
-    assert _run(resources, "jde_suppliers", "jde_address_book", "jde_coupa_suppliers_mapped")[0].success
+    assert _run(resources, "jde/suppliers", "jde/address_book", "jde_coupa/suppliers_mapped")[0].success
     with resources["coupa"].session(flow="suppliers") as session:
         session.search("suppliers", {"number": "0"}, limit=1)
     # A 409 is not a refusal for good (a 400 is: such records wait for a replay, see
     # tests/kit/test_refused_for_good.py), so the rerun sends them again.
     requests.post(f"{coupa}/sandbox/faults", json={"fail_next": 10_000, "fail_next_status": 409}, timeout=10)
-    assert _run(resources, "jde_coupa_suppliers_written")[0].success
+    assert _run(resources, "jde_coupa/suppliers_written")[0].success
     queued = ledger.open_items(integration="jde_coupa", status="failed")
     assert queued
     requests.post(f"{coupa}/sandbox/faults/reset", timeout=10)
     requests.post(f"{coupa}/sandbox/faults", json={"rate_limit_enabled": False}, timeout=10)
-    result, metadata = _run(resources, "jde_coupa_suppliers_written")  # the operator reruns the partition
-    assert result.success and metadata["jde_coupa_suppliers_written"]["create"].value == len(queued)
+    result, metadata = _run(resources, "jde_coupa/suppliers_written")  # the operator reruns the partition
+    assert result.success and metadata["jde_coupa/suppliers_written"]["create"].value == len(queued)
     assert ledger.open_items(integration="jde_coupa", status="failed") == []
 
 
@@ -271,13 +271,13 @@ def test_a_date_range_runs_as_one_run_day_by_day(world):
     written = next(
         e.materialization.metadata
         for e in result.get_asset_materialization_events()
-        if e.asset_key.to_user_string() == "jde_coupa_suppliers_written"
+        if e.asset_key.to_user_string() == "jde_coupa/suppliers_written"
     )
     staged = {
         row["AN8"]
         for n in range(3)
         for row in resources["staging"].read_rows(
-            "jde_suppliers", (date.fromisoformat(first) + timedelta(days=n)).isoformat()
+            AssetKey(["jde", "suppliers"]), (date.fromisoformat(first) + timedelta(days=n)).isoformat()
         )
     }
     assert written["create"].value + written["adopt"].value == len(staged) > 0
@@ -306,7 +306,7 @@ def test_a_supplier_whose_terms_are_unmapped_is_queued_then_replayed_once_with_t
     assert queued and all(
         "payment terms N30 (F0401 TRAP) have no Coupa payment term" in i.reason for i in queued
     )
-    assert metadata["jde_coupa_suppliers_written"]["create"].value > 0
+    assert metadata["jde_coupa/suppliers_written"]["create"].value > 0
     assert all(_coupa_suppliers_numbered(resources, item.source_key) == [] for item in queued)
 
     # Finance adds the missing row; the replay job (chosen by reason) reads each supplier from JDE again and

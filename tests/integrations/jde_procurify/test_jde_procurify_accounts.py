@@ -38,7 +38,7 @@ from connector_assets.integrations.jde_procurify.account_map import (
 from connector_assets.jde.accounts import GlAccounts
 from connector_resources.replay import replay_items
 
-FLOW = ("jde_procurify_account_codes_mapped", "jde_procurify_account_codes_written")
+FLOW = ("jde_procurify/account_codes_mapped", "jde_procurify/account_codes_written")
 SCOPE = AccountScope.parse("6000-8999")
 GL = GlAccounts(
     [
@@ -277,7 +277,7 @@ def test_codes_are_created_once_adopted_when_present_and_orphans_reported(tmp_pa
             existing = session.create_account_code({"code": adopted_account, "description": "made by hand"})
 
         first = world.run_whole(*FLOW, ORPHANS_ASSET)
-        written = first["jde_procurify_account_codes_written"]
+        written = first["jde_procurify/account_codes_written"]
         xrefs = world.xrefs("account_code")
         expected = {
             a
@@ -299,7 +299,7 @@ def test_codes_are_created_once_adopted_when_present_and_orphans_reported(tmp_pa
 
         # Rerun: nothing changed, nothing sent.
         count = len(codes)
-        second = world.run_whole(*FLOW)["jde_procurify_account_codes_written"]
+        second = world.run_whole(*FLOW)["jde_procurify/account_codes_written"]
         assert second["skip"] == len(expected) and second["create"] == second["update"] == 0
         assert len(world.in_procurify("account_codes")) == count
 
@@ -321,7 +321,7 @@ def test_mapped_account_missing_from_f0901_is_refused_naming_it(
     monkeypatch.setenv("ML_JDE_PROCURIFY_ACCOUNT_SCOPE", "none")
     with jde_procurify_world(tmp_path) as world:
         world.master()
-        written = world.run_whole(*FLOW)["jde_procurify_account_codes_written"]
+        written = world.run_whole(*FLOW)["jde_procurify/account_codes_written"]
         assert world.queue("account_codes") == {
             "1.6499": "JDE account 1.6499 is mapped to Procurify account code 6499 in "
             "ML_JDE_PROCURIFY_ACCOUNT_MAP, but not found in F0901: add the account in JDE or fix the table, "
@@ -333,7 +333,7 @@ def test_mapped_account_missing_from_f0901_is_refused_naming_it(
 
         # The table now gives the written account another code: refused, the code is not renamed.
         _csv(tmp_path, "1.6110,6150")
-        world.run_whole("jde_procurify_account_map", *FLOW)
+        world.run_whole("jde_procurify/account_map", *FLOW)
         reason = world.queue("account_codes")["1.6110"]
         assert "JDE account 1.6110 was written as Procurify account code 6100 (id " in reason
         assert "ML_JDE_PROCURIFY_ACCOUNT_MAP now maps it to 6150" in reason

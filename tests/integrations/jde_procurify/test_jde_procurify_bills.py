@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from dagster import AssetKey
 from jde_procurify_world import INTEGRATION, JdeProcurifyWorld, jde_procurify_world
 from procurify_bills import UUID, a_bill
 
@@ -239,7 +240,7 @@ def test_the_journal_posting_credits_the_ap_account_with_the_supplier_as_subledg
 
 # -- the flow through Dagster, on both simulators -----------------------------------------------------
 
-BILLS = ("procurify_bills", "jde_procurify_bills_mapped", "jde_procurify_bills_written")
+BILLS = ("procurify/bills", "jde_procurify/bills_mapped", "jde_procurify/bills_written")
 
 
 class Scenario:
@@ -302,7 +303,7 @@ def test_an_approved_bill_is_posted_once_and_a_rerun_skips_it(world, scenario):
     bill = scenario.new_bill()
     scenario.first = bill
     an8 = scenario.pair(bill["vendor"]["id"])
-    written = world.run(*BILLS)["jde_procurify_bills_written"]
+    written = world.run(*BILLS)["jde_procurify/bills_written"]
     assert world.queue("bills").get(bill["uuid"]) is None, world.queue("bills")
     assert written["create"] >= 1, written
     pay_items, distribution = (scenario.batch_rows(t, bill["uuid"]) for t in ("F0411Z1", "F0911Z1"))
@@ -314,7 +315,7 @@ def test_an_approved_bill_is_posted_once_and_a_rerun_skips_it(world, scenario):
     assert sum(Decimal(r["AA"]) for r in distribution) / 100 == total
     key = batch_key("MLPRCFY", bill["uuid"])
     assert world.xrefs("bill")[bill["uuid"]] == key.target_id
-    again = world.run(*BILLS)["jde_procurify_bills_written"]
+    again = world.run(*BILLS)["jde_procurify/bills_written"]
     assert again["create"] == 0 and again["skip"] >= 1, again
     assert len(scenario.batch_rows("F0411Z1", bill["uuid"])) == 1
 
@@ -322,10 +323,12 @@ def test_an_approved_bill_is_posted_once_and_a_rerun_skips_it(world, scenario):
 def test_a_batch_a_crashed_attempt_wrote_is_adopted_on_59a4(world, scenario):
     bill = scenario.new_bill()
     scenario.pair(bill["vendor"]["id"])
-    world.run("procurify_bills", "jde_procurify_bills_mapped")
+    world.run("procurify/bills", "jde_procurify/bills_mapped")
     staged = {
         json.loads(row["payload"])["source_key"]: json.loads(row["payload"])
-        for row in world.resources["staging"].read_rows("jde_procurify_bills_mapped", world.day)
+        for row in world.resources["staging"].read_rows(
+            AssetKey(["jde_procurify", "bills_mapped"]), world.day
+        )
     }
     body = dict(staged[bill["uuid"]]["body"])
     # The crashed attempt: JDE took the batch, the ledger never heard of it.
@@ -335,7 +338,7 @@ def test_a_batch_a_crashed_attempt_wrote_is_adopted_on_59a4(world, scenario):
         session.orchestrate("ML_CreateVoucherBatch", body)
     assert len(scenario.batch_rows("F0411Z1", bill["uuid"])) == 1
     before = world.audit_counts("bills").get("adopt", 0)
-    world.run("jde_procurify_bills_written")
+    world.run("jde_procurify/bills_written")
     assert world.audit_counts("bills").get("adopt", 0) == before + 1
     assert world.xrefs("bill")[bill["uuid"]] == batch_key("MLPRCFY", bill["uuid"]).target_id
     assert len(scenario.batch_rows("F0411Z1", bill["uuid"])) == 1
@@ -375,7 +378,7 @@ def test_an_unknown_account_code_is_queued_then_replayed_once_after_the_map_is_f
     with world.resources["procurify"].session() as session:
         session.update_account_code(code["id"], writable)
     monkeypatch.delenv("ML_JDE_PROCURIFY_ACCOUNT_MAP")
-    world.run_whole("jde_procurify_account_map")
+    world.run_whole("jde_procurify/account_map")
 
 
 def bill_code(world: JdeProcurifyWorld, bill: dict[str, Any]) -> dict[str, Any]:

@@ -37,9 +37,9 @@ from connector_assets.procurify.order_fields import requisition_numbers
 from connector_assets.procurify.payments import group_id, payment_bills, payment_groups
 from connector_sandbox.jde_ais import JdeSandboxSettings
 
-BILLS = ("procurify_bills", "jde_procurify_bills_mapped", "jde_procurify_bills_written")
-PAYMENTS = ("procurify_payments", "jde_procurify_payments_mapped", "jde_procurify_payments_written")
-MARKS = ("jde_ap_ledger", "jde_procurify_paid_marks_mapped", "jde_procurify_paid_marks_written")
+BILLS = ("procurify/bills", "jde_procurify/bills_mapped", "jde_procurify/bills_written")
+PAYMENTS = ("procurify/payments", "jde_procurify/payments_mapped", "jde_procurify/payments_written")
+MARKS = ("jde/ap_ledger", "jde_procurify/paid_marks_mapped", "jde_procurify/paid_marks_written")
 BATCH_USER = "MLPRCFY"  # ML_JDE_PROCURIFY_BATCH_USER's default
 PAYMENT = "0b5e0d6c7a8f4d1e9f7a2c3b4d5e6f70"  # reference 2.7's form: 32 hex digits, no dashes
 
@@ -136,7 +136,7 @@ def _paid_in_jde_then_marked(world: JdeProcurifyWorld, desk: Any, bill: dict[str
     bill paid in Procurify once (status 4) and records it."""
     world.process_vouchers()
     desk.jde_pays(bill)
-    written = world.run(*MARKS)["jde_procurify_paid_marks_written"]
+    written = world.run(*MARKS)["jde_procurify/paid_marks_written"]
     assert written["create"] == 1, written
     assert world.procurify_record("bills", bill["uuid"])["api"]["status"] == 4
     assert world.xrefs("bill_paid")[bill["uuid"]] == bill["uuid"]
@@ -148,7 +148,7 @@ def test_a_jde_paid_bill_is_marked_once_on_a_jde_that_knows_no_in_list_operator(
     assert world.xrefs("bill")[bill["uuid"]] == batch_key(BATCH_USER, bill["uuid"]).target_id
     _paid_in_jde_then_marked(world, desk, bill)
     calls = _mark_calls(world)
-    again = world.run(*MARKS)["jde_procurify_paid_marks_written"]
+    again = world.run(*MARKS)["jde_procurify/paid_marks_written"]
     assert again.get("create", 0) == 0 and again["skip"] >= 1, again
     assert _mark_calls(world) == calls
 
@@ -193,7 +193,7 @@ def test_a_payment_finds_its_bill_when_bills_give_their_group_as_an_object(world
     [listed] = [b for b in world.in_procurify("bills", group=group).values() if b["uuid"] == bill["uuid"]]
     assert listed["group"] == {"id": group}  # the shape this server gives
 
-    written = world.run(*PAYMENTS)["jde_procurify_payments_written"]
+    written = world.run(*PAYMENTS)["jde_procurify/payments_written"]
     assert written["create"] == 1, written
     [recorded] = world.jde_payments(reference)
     voucher = desk.voucher(bill)
@@ -203,7 +203,7 @@ def test_a_payment_finds_its_bill_when_bills_give_their_group_as_an_object(world
     key = f"{paid['payment_uuid']}:{bill['uuid']}"
     assert world.xrefs("payment")[key] and world.queue("payments").get(key) is None
 
-    again = world.run(*PAYMENTS)["jde_procurify_payments_written"]
+    again = world.run(*PAYMENTS)["jde_procurify/payments_written"]
     assert again.get("create", 0) == 0, again
     assert len(world.jde_payments(reference)) == 1
 

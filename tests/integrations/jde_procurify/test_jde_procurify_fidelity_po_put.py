@@ -29,7 +29,7 @@ from typing import Any
 
 import pytest
 import requests
-from dagster import instance_for_test
+from dagster import AssetKey, instance_for_test
 from jde_procurify_world import JdeProcurifyWorld, jde_procurify_world
 
 from connector_assets.flows.assets import MAPPED_COLUMNS
@@ -41,12 +41,12 @@ from connector_assets.jde.order_status import OrderPolicy, order_source_key
 from connector_resources.procurify.po_revisions import full_revision
 
 POLICY = OrderPolicy(frozenset({"OP"}), approved_status=220, closed_status=980, stock_account="")
-ORDERS_WRITTEN = "jde_procurify_purchase_orders_written"
+ORDERS_WRITTEN = "jde_procurify/purchase_orders_written"
 LINKS = (
-    "procurify_purchase_orders",
-    "procurify_requisitions",
-    "jde_procurify_po_links_mapped",
-    "jde_procurify_po_links_written",
+    "procurify/purchase_orders",
+    "procurify/requisitions",
+    "jde_procurify/po_links_mapped",
+    "jde_procurify/po_links_written",
 )
 PO_PUT = "PUT /api/v3/purchase-orders/{id:int}/"
 REQUISITION_POST = "POST /api/v3/requisitions/"
@@ -186,7 +186,7 @@ def _write_orders(world: JdeProcurifyWorld, *records: Mapped, ok: bool = True) -
     """The purchase order flow's write step (Dagster) over ``records`` staged as its mapped step stages
     them for the day."""
     staging = world.resources["staging"]
-    writer = staging.writer("jde_procurify_purchase_orders_mapped", world.day, MAPPED_COLUMNS)
+    writer = staging.writer(AssetKey(["jde_procurify", "purchase_orders_mapped"]), world.day, MAPPED_COLUMNS)
     for record in records:
         writer.write({"source_key": record.source_key, "payload": json.dumps(record.to_payload())})
     writer.commit()

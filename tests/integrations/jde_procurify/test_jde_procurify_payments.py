@@ -182,9 +182,9 @@ def test_a_mark_is_sent_for_an_approved_bill_without_payment_only():
 
 # -- end to end ----------------------------------------------------------------------------------------
 
-BILLS = ("procurify_bills", "jde_procurify_bills_mapped", "jde_procurify_bills_written")
-PAYMENTS = ("procurify_payments", "jde_procurify_payments_mapped", "jde_procurify_payments_written")
-MARKS = ("jde_ap_ledger", "jde_procurify_paid_marks_mapped", "jde_procurify_paid_marks_written")
+BILLS = ("procurify/bills", "jde_procurify/bills_mapped", "jde_procurify/bills_written")
+PAYMENTS = ("procurify/payments", "jde_procurify/payments_mapped", "jde_procurify/payments_written")
+MARKS = ("jde/ap_ledger", "jde_procurify/paid_marks_mapped", "jde_procurify/paid_marks_written")
 
 
 class Desk:
@@ -240,7 +240,7 @@ def test_a_payment_is_held_until_its_bill_posts_then_recorded_once(world, desk):
     reference = f"PFY{paid['payment_id']}"
 
     # Paid in Procurify before the bill reached JDE: held on the bill, nothing sent.
-    written = world.run(*PAYMENTS)["jde_procurify_payments_written"]
+    written = world.run(*PAYMENTS)["jde_procurify/payments_written"]
     assert written.get("create", 0) == 0, written
     held = _item(world, "payments", key)
     assert held.status == "held" and held.depends_on == bill_dependency(bill["uuid"])
@@ -266,7 +266,7 @@ def test_a_payment_is_held_until_its_bill_posts_then_recorded_once(world, desk):
     assert (int(after["AAP"]), after["PST"]) == (0, "P")
 
     # A rerun of the day skips it; JDE holds one payment.
-    again = world.run(*PAYMENTS)["jde_procurify_payments_written"]
+    again = world.run(*PAYMENTS)["jde_procurify/payments_written"]
     assert again.get("create", 0) == 0 and again["skip"] >= 1, again
     assert len(world.jde_payments(reference)) == 1
 
@@ -278,8 +278,8 @@ def test_a_payment_is_held_until_its_bill_posts_then_recorded_once(world, desk):
     assert len(world.jde_payments(reference)) == 1
 
     # The voucher JDE shows paid came from Procurify's own payment: no mark-as-paid for it.
-    marks = world.run(*MARKS)["jde_procurify_paid_marks_mapped"]
-    assert bill["uuid"] not in world.mapped_keys("jde_procurify_paid_marks_mapped"), marks
+    marks = world.run(*MARKS)["jde_procurify/paid_marks_mapped"]
+    assert bill["uuid"] not in world.mapped_keys("jde_procurify/paid_marks_mapped"), marks
 
 
 def test_a_payment_that_does_not_add_up_to_its_bills_is_refused_with_both_figures(world, desk):
@@ -300,7 +300,7 @@ def test_a_bill_jde_paid_is_marked_paid_in_procurify_once(world, desk):
     desk.jde_pays(bill, unapproved)
     world.bill_status(unapproved["uuid"], 1)  # sent back to Confirmed in Procurify meanwhile
 
-    written = world.run(*MARKS)["jde_procurify_paid_marks_written"]
+    written = world.run(*MARKS)["jde_procurify/paid_marks_written"]
     assert written["create"] == 1, written
     assert world.procurify_record("bills", bill["uuid"])["api"]["status"] == 4
     assert world.xrefs("bill_paid")[bill["uuid"]] == bill["uuid"]
@@ -308,7 +308,7 @@ def test_a_bill_jde_paid_is_marked_paid_in_procurify_once(world, desk):
     assert "but the bill is Confirmed in Procurify" in reason
     calls = world.procurify_state()["calls"]["POST /api/v3/ap/bills/mark-as-paid/"]
 
-    again = world.run(*MARKS)["jde_procurify_paid_marks_written"]
+    again = world.run(*MARKS)["jde_procurify/paid_marks_written"]
     assert again.get("create", 0) == 0 and again["skip"] == 1, again
     assert world.procurify_state()["calls"]["POST /api/v3/ap/bills/mark-as-paid/"] == calls
 
@@ -335,7 +335,7 @@ def test_with_journal_posting_a_payment_is_one_balanced_journal_entry_in_the_bil
     assert sorted(r["ANI"].strip() for r in rows) == ["1.1110", "1.4110"]
     assert world.xrefs("payment")[f"{paid['payment_uuid']}:{bill['uuid']}"] == key.target_id
 
-    again = world.run(*PAYMENTS)["jde_procurify_payments_written"]
+    again = world.run(*PAYMENTS)["jde_procurify/payments_written"]
     assert again.get("create", 0) == 0 and again["skip"] >= 1, again
     assert len(world.jde_rows("F0911Z1", EDUS=key.user, EDBT=key.batch, EDTN=key.transaction)) == 2
 
@@ -379,7 +379,7 @@ def test_a_payment_jde_holds_already_is_adopted_with_its_number_on_a_jde_answeri
     [recorded] = world.jde_payments(reference)
     world.jde_faults(error_codes={"59AB": "4014"})
     try:
-        written = world.run(*PAYMENTS)["jde_procurify_payments_written"]
+        written = world.run(*PAYMENTS)["jde_procurify/payments_written"]
     finally:
         world.jde_faults(error_codes={})
     assert written["adopt"] >= 1, written  # (the module's earlier payments may still fail: not this one)

@@ -30,10 +30,10 @@ from connector_resources.replay import _handlers, replay_items
 
 PO_PUT = "PUT /api/v3/purchase-orders/{id:int}/"
 FLOW_STEPS = (
-    "procurify_purchase_orders",
-    "procurify_requisitions",
-    "jde_procurify_po_links_mapped",
-    "jde_procurify_po_links_written",
+    "procurify/purchase_orders",
+    "procurify/requisitions",
+    "jde_procurify/po_links_mapped",
+    "jde_procurify/po_links_written",
 )
 
 # -- pure -----------------------------------------------------------------------------------------------
@@ -145,7 +145,7 @@ def _observed(result: Any) -> dict[str, int]:
     for event in result.all_events:
         if event.is_asset_observation:
             observation = event.event_specific_data.asset_observation
-            if observation.asset_key.to_user_string() == "jde_procurify_po_links_mapped":
+            if observation.asset_key.to_user_string() == "jde_procurify/po_links_mapped":
                 return {k: int(v.value) for k, v in observation.metadata.items()}
     raise AssertionError("the mapped step observed nothing")
 
@@ -182,8 +182,8 @@ def test_a_purchased_requisition_s_po_is_linked_and_numbered_once_and_others_are
 
     version = _po(world, number)["version"]
     again = world.run(*FLOW_STEPS)
-    assert again["jde_procurify_po_links_written"]["skip"] == 1
-    assert again["jde_procurify_po_links_written"]["create"] == 0
+    assert again["jde_procurify/po_links_written"]["skip"] == 1
+    assert again["jde_procurify/po_links_written"]["create"] == 0
     assert _puts(world) == puts + 1 and _po(world, number)["version"] == version
     assert world.xrefs("po_link") == {"00001:4011:OP": str(number)}
 
@@ -282,7 +282,7 @@ def test_without_the_day_s_requisition_headers_the_waiting_requisitions_are_read
     (number,) = _purchased(world, _send_order(world, "00001:4017:OP"))
 
     result = world.materialize(
-        "procurify_purchase_orders", "jde_procurify_po_links_mapped", "jde_procurify_po_links_written"
+        "procurify/purchase_orders", "jde_procurify/po_links_mapped", "jde_procurify/po_links_written"
     )
 
     assert _observed(result)["requisition_reads"] == 1

@@ -138,7 +138,7 @@ def test_a_broken_account_table_queues_the_day_of_bills_and_marks_it_systemic(st
     world, bills = story.world, story.bills
     calls = world.orchestration_calls()
     monkeypatch.setenv("ML_JDE_PROCURIFY_ACCOUNT_MAP", str(_table_of_another_chart(tmp_path / "broken.csv")))
-    failed = world.materialize("jde_procurify_account_map", *BILLS, BILLS_WRITTEN, ok=False)
+    failed = world.materialize("jde_procurify/account_map", *BILLS, BILLS_WRITTEN, ok=False)
     assert [c.passed for c in failed.get_asset_check_evaluations()] == [False, False]  # mapped, written
     materialized = {e.asset_key.to_user_string() for e in failed.get_asset_materialization_events()}
     assert BILLS_WRITTEN not in materialized, materialized  # the write step failed: the day shows failed
@@ -151,7 +151,7 @@ def test_a_broken_account_table_queues_the_day_of_bills_and_marks_it_systemic(st
     assert set(queued) == set(bills) and all("not found in F0901" in r for r in queued.values()), queued
 
     monkeypatch.setenv("ML_JDE_PROCURIFY_ACCOUNT_MAP", str(SANDBOX_TABLE))
-    mapped = world.run("jde_procurify_account_map", *BILLS)[BILLS_MAPPED]
+    mapped = world.run("jde_procurify/account_map", *BILLS)[BILLS_MAPPED]
     assert mapped["records"] == len(bills) and mapped["held"] == 0, mapped
     # With the right table the day is mapped again (the write resolves the queue items of the bills it
     # writes); a bill refused for a reason of its own (the sandbox makes the odd bill JDE cannot take)

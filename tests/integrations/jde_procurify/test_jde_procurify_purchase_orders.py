@@ -111,7 +111,7 @@ def test_a_line_with_no_account_names_the_line_and_the_jde_line_as_the_fix_not_t
     reason = lines_refusal(blank)
     assert reason.startswith("line 1 has no G/L account in JDE (F4311.ANI blank)"), reason
     assert "enter it on that line in JDE" in reason and "account map cannot supply one" in reason
-    assert "jde_procurify_account_map or" not in reason  # no advice that cannot work
+    assert "jde_procurify/account_map or" not in reason  # no advice that cannot work
     stock = replace(POLICY, stock_account="")
     reason = lines_refusal(requisition_lines(HEADER, [line("2.0", LNTY="S", ANI="")], stock, {}, "X"))
     assert "line 2 is a stock line" in reason and "ML_JDE_PROCURIFY_STOCK_ACCOUNT is blank" in reason
@@ -120,7 +120,7 @@ def test_a_line_with_no_account_names_the_line_and_the_jde_line_as_the_fix_not_t
     assert "line 1 has no G/L account in JDE" in reason
     assert reason.endswith(
         "line 2: account M30.6990 has no Procurify account code (add account M30.6990 to "
-        "jde_procurify_account_map or $ML_JDE_PROCURIFY_ACCOUNT_SCOPE, then replay)"
+        "jde_procurify/account_map or $ML_JDE_PROCURIFY_ACCOUNT_SCOPE, then replay)"
     ), reason
 
 
@@ -192,19 +192,19 @@ def test_a_malformed_department_row_is_refused_naming_the_line(tmp_path, monkeyp
 
 # -- through Dagster, against the JDE and Procurify simulators -------------------------------------------
 
-CODES = ("jde_procurify_account_codes_mapped", "jde_procurify_account_codes_written")
-ORDERS = (*ORDER_SOURCES, "jde_procurify_purchase_orders_mapped", "jde_procurify_purchase_orders_written")
+CODES = ("jde_procurify/account_codes_mapped", "jde_procurify/account_codes_written")
+ORDERS = (*ORDER_SOURCES, "jde_procurify/purchase_orders_mapped", "jde_procurify/purchase_orders_written")
 SUPPLIERS = (
     *SUPPLIER_SOURCES,
-    "jde_supplier_addresses",
-    "jde_procurify_suppliers_mapped",
-    "jde_procurify_suppliers_written",
+    "jde/supplier_addresses",
+    "jde_procurify/suppliers_mapped",
+    "jde_procurify/suppliers_written",
 )
 LINKS = (
-    "procurify_purchase_orders",
-    "procurify_requisitions",
-    "jde_procurify_po_links_mapped",
-    "jde_procurify_po_links_written",
+    "procurify/purchase_orders",
+    "procurify/requisitions",
+    "jde_procurify/po_links_mapped",
+    "jde_procurify/po_links_written",
 )
 EXPENSE_SCOPE = "6000-8999"  # the sandbox default: stock lines' inventory account (BU.1410) is outside it
 WITH_INVENTORY = "1410, 6000-8999"  # the fix: inventory accounts get codes of their own too
@@ -301,14 +301,14 @@ def story(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Story]:
 
 def test_new_orders_wait_for_their_supplier_and_an_account_without_a_code_is_refused_naming_it(story: Story):
     world = story.world
-    mapped = world.run(*ORDERS)["jde_procurify_purchase_orders_mapped"]
+    mapped = world.run(*ORDERS)["jde_procurify/purchase_orders_mapped"]
     assert mapped["held"] + mapped["rejected"] >= len(story.orders) and mapped["valid"] == 0
     queue = world.queue("purchase_orders")
     for key, header in story.orders.items():
         if key in story.stocked:
             unit = header["MCU"].strip()
             assert f"account {unit}.1410 has no Procurify account code" in queue[key], queue[key]
-            assert "jde_procurify_account_map or $ML_JDE_PROCURIFY_ACCOUNT_SCOPE" in queue[key]
+            assert "jde_procurify/account_map or $ML_JDE_PROCURIFY_ACCOUNT_SCOPE" in queue[key]
         else:
             assert (
                 queue[key]
@@ -343,7 +343,7 @@ def test_the_supplier_syncing_releases_them_and_each_is_created_once_a_crashed_c
 
 def test_a_rerun_skips_every_order_already_sent(story: Story):
     world = story.world
-    written = world.run(*ORDERS)["jde_procurify_purchase_orders_written"]
+    written = world.run(*ORDERS)["jde_procurify/purchase_orders_written"]
     assert written["create"] == written["adopt"] == written["update"] == 0
     assert written["skip"] >= len(story.orders)
     assert all(len(_requisitions(world, key)) == 1 for key in story.orders)
@@ -397,7 +397,7 @@ def test_a_changed_order_revises_its_linked_po_and_queues_what_the_api_cannot_do
     quantity = int(Decimal(first["quantity"])) + 5
     _change(world, key, [{"Line_Number": number, "Quantity": quantity, "Description": "Revised by buyer"}])
     _change(world, other, [{"Line_Number": "1", "Description": "Changed before purchase"}])
-    written = world.run(*ORDERS)["jde_procurify_purchase_orders_written"]
+    written = world.run(*ORDERS)["jde_procurify/purchase_orders_written"]
     assert written["update"] == 1 and written["fail"] == 1
     revised = {i["id"]: i for i in world.procurify_record("purchase_orders", po_number)["api"]["order_items"]}
     assert Decimal(revised[first["id"]]["quantity"]) == quantity

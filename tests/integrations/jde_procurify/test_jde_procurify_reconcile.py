@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from asset_runs import metadata_values
+from dagster import AssetKey
 from jde_procurify_world import ORDER_SOURCES, SUPPLIER_SOURCES, JdeProcurifyWorld, jde_procurify_world
 
 from connector_assets.flows.reconciliation import Report
@@ -266,7 +267,7 @@ def test_the_project_s_definitions_hold_the_reconciliation_its_job_and_schedule(
     job = defs.resolve_job_def("jde_procurify_reconcile")
     assert {k.to_user_string() for k in job.asset_layer.executable_asset_keys} == {RECONCILIATION}
     assert defs.resolve_schedule_def("jde_procurify_reconcile_schedule").job_name == job.name
-    node = defs.resolve_assets_def(RECONCILIATION)
+    node = defs.resolve_assets_def(AssetKey.from_user_string(RECONCILIATION))
     assert node.group_names_by_key[node.key] == "jde_procurify"
     assert {c.name for c in node.check_specs} == {"in_balance"}
 
@@ -279,29 +280,29 @@ def test_the_schedule_closes_yesterday_at_the_reconcile_cron(monkeypatch: pytest
 
 # -- through Dagster, on both simulators ----------------------------------------------------------------
 
-CODES = ("jde_procurify_account_codes_mapped", "jde_procurify_account_codes_written")
+CODES = ("jde_procurify/account_codes_mapped", "jde_procurify/account_codes_written")
 SUPPLIERS = (
     *SUPPLIER_SOURCES,
-    "jde_supplier_addresses",
-    "jde_procurify_suppliers_mapped",
-    "jde_procurify_suppliers_written",
+    "jde/supplier_addresses",
+    "jde_procurify/suppliers_mapped",
+    "jde_procurify/suppliers_written",
 )
-ORDERS = (*ORDER_SOURCES, "jde_procurify_purchase_orders_mapped", "jde_procurify_purchase_orders_written")
+ORDERS = (*ORDER_SOURCES, "jde_procurify/purchase_orders_mapped", "jde_procurify/purchase_orders_written")
 LINKS = (
-    "procurify_purchase_orders",
-    "procurify_requisitions",
-    "jde_procurify_po_links_mapped",
-    "jde_procurify_po_links_written",
+    "procurify/purchase_orders",
+    "procurify/requisitions",
+    "jde_procurify/po_links_mapped",
+    "jde_procurify/po_links_written",
 )
-BILLS = ("procurify_bills", "jde_procurify_bills_mapped", "jde_procurify_bills_written")
+BILLS = ("procurify/bills", "jde_procurify/bills_mapped", "jde_procurify/bills_written")
 # What the day's reconciliation reads staged, re-read as the flows' schedules would have by then.
 RECONCILE = (
     *ORDER_SOURCES,
     *SUPPLIER_SOURCES,
-    "procurify_vendors",
-    "procurify_bills",
-    "procurify_purchase_orders",
-    "procurify_requisitions",
+    "procurify/vendors",
+    "procurify/bills",
+    "procurify/purchase_orders",
+    "procurify/requisitions",
     RECONCILIATION,
 )
 

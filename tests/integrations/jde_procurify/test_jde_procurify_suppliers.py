@@ -41,9 +41,9 @@ from connector_sandbox.jde_ais import JdeSandboxSettings
 from connector_sandbox.jde_ais.dates import to_julian
 
 FALLBACK = "ML_JDE_PROCURIFY_VENDOR_FALLBACK_EMAIL"
-SOURCES = ("jde_suppliers", "jde_address_book", "jde_supplier_addresses")
-FLOW = ("jde_procurify_suppliers_mapped", "jde_procurify_suppliers_written")
-WRITTEN = "jde_procurify_suppliers_written"
+SOURCES = ("jde/suppliers", "jde/address_book", "jde/supplier_addresses")
+FLOW = ("jde_procurify/suppliers_mapped", "jde_procurify/suppliers_written")
+WRITTEN = "jde_procurify/suppliers_written"
 
 
 # -- the pure mapper ---------------------------------------------------------------------------------------

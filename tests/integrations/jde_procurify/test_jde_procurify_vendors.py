@@ -44,7 +44,7 @@ from connector_assets.integrations.jde_procurify.vendors import (
 from connector_assets.jde.targets import ADD_UPDATE_SUPPLIER
 from connector_resources.replay import replay_items
 
-FLOW_ASSETS = ("jde_procurify_vendors_mapped", "jde_procurify_vendors_written")
+FLOW_ASSETS = ("jde_procurify/vendors_mapped", "jde_procurify/vendors_written")
 LONG_NAME = "Northwest Industrial Fastener & Rigging Supply Cooperative"  # 58 characters
 
 
@@ -162,7 +162,7 @@ def _run(world: JdeProcurifyWorld) -> tuple[dict[str, dict[str, Any]], dict[str,
         for e in result.all_events
         if e.event_type == DagsterEventType.ASSET_OBSERVATION
         and e.asset_key is not None
-        and e.asset_key.to_user_string() == "jde_procurify_vendors_mapped"
+        and e.asset_key.to_user_string() == "jde_procurify/vendors_mapped"
     ]
     return metadata_values(result), poll
 
@@ -201,7 +201,7 @@ def test_created_once_then_skipped_with_the_an8_written_back_and_no_change_polls
     xrefs = world.xrefs("vendor")
     an8 = xrefs[str(vendor["id"])]
     assert an8 and an8.isdigit()
-    created = metadata["jde_procurify_vendors_written"]["create"]
+    created = metadata["jde_procurify/vendors_written"]["create"]
     assert created == poll["to_send"] == len(xrefs) >= 2  # the seeded vendors without an ERP key too
     # JDE holds one supplier per vendor, named and keyed as sent, in the configured company.
     made = _suppliers_from_procurify(world)
@@ -221,7 +221,7 @@ def test_created_once_then_skipped_with_the_an8_written_back_and_no_change_polls
     # The next poll sees the written-back external_ids (content changed, dateModified not) and sends nothing.
     metadata, poll = _run(world)
     assert poll["changed"] == created and poll["to_send"] == 0
-    assert metadata["jde_procurify_vendors_written"]["records"] == 0
+    assert metadata["jde_procurify/vendors_written"]["records"] == 0
 
     # A poll with nothing new: one list call per page of vendors, no write anywhere.
     requests_before = _calls(world)
@@ -268,7 +268,7 @@ def test_a_vendor_jde_cannot_take_is_queued_once_and_sent_when_corrected_though_
     assert _vendor_now(world, vendor["id"])["dateModified"] == stamp
     metadata, poll = _run(world)
     assert poll["changed"] == 1 and poll["to_send"] == 1
-    assert metadata["jde_procurify_vendors_written"]["create"] == 1
+    assert metadata["jde_procurify/vendors_written"]["create"] == 1
     an8 = world.xrefs("vendor")[key]
     assert _suppliers_from_procurify(world)[f"PFY{key}"] == [int(an8)]
     assert _vendor_now(world, vendor["id"])["external_id"] == an8
@@ -298,7 +298,7 @@ def test_a_supplier_a_crashed_attempt_left_in_jde_is_adopted_and_what_waited_for
     )
 
     metadata, _ = _run(world)
-    written = metadata["jde_procurify_vendors_written"]
+    written = metadata["jde_procurify/vendors_written"]
     assert (written["adopt"], written["create"]) == (1, 0)
     assert world.xrefs("vendor")[key] == an8
     assert _suppliers_from_procurify(world)[f"PFY{key}"] == [int(an8)]  # not added twice
@@ -315,7 +315,7 @@ def test_a_failed_external_id_write_back_keeps_the_pair_and_a_replay_writes_it_o
     world.procurify_faults(fail_next=50, fail_next_status=500, fail_next_path_prefix=path)
 
     metadata, _ = _run(world)
-    assert metadata["jde_procurify_vendors_written"]["fail"] == 1
+    assert metadata["jde_procurify/vendors_written"]["fail"] == 1
     an8 = world.xrefs("vendor")[key]
     assert an8  # JDE answered: the pair is in the ledger at once, for every other flow
     assert vendor_pairs.paired_vendor(world.ledger, an8) == key
@@ -362,13 +362,13 @@ def _orchestrations(world: JdeProcurifyWorld) -> int:
 
 
 def test_kill_9_mid_write_then_a_rerun_leaves_one_supplier_per_vendor_each_with_its_an8(world):
-    run_named(world.resources, ("jde_procurify_vendors_mapped",), vendor_assets, world.day)
-    to_send = set(world.mapped_keys("jde_procurify_vendors_mapped"))
+    run_named(world.resources, ("jde_procurify/vendors_mapped",), vendor_assets, world.day)
+    to_send = set(world.mapped_keys("jde_procurify/vendors_mapped"))
     assert len(to_send) >= 4 and not _suppliers_from_procurify(world)
     calls_before = _orchestrations(world)
     requests.post(f"{world.jde_root}/sandbox/faults", json={"latency_ms": 150}, timeout=10).raise_for_status()
     two_in_jde = lambda: len(_suppliers_from_procurify(world)) >= 2  # noqa: E731
-    kill_mid_write(world, "jde_procurify_vendors_written", two_in_jde, never="JDE got no supplier")
+    kill_mid_write(world, "jde_procurify/vendors_written", two_in_jde, never="JDE got no supplier")
     in_jde = {alky.removeprefix("PFY") for alky in _suppliers_from_procurify(world)}
     xrefs = world.xrefs("vendor")
     orphans = in_jde - {key for key, target in xrefs.items() if target}
@@ -377,9 +377,9 @@ def test_kill_9_mid_write_then_a_rerun_leaves_one_supplier_per_vendor_each_with_
     requests.post(f"{world.jde_root}/sandbox/faults/reset", timeout=10).raise_for_status()
 
     rerun = metadata_values(
-        run_named(world.resources, ("jde_procurify_vendors_written",), vendor_assets, world.day)
+        run_named(world.resources, ("jde_procurify/vendors_written",), vendor_assets, world.day)
     )
-    written = rerun["jde_procurify_vendors_written"]
+    written = rerun["jde_procurify/vendors_written"]
     assert written["adopt"] == 1 and written["fail"] == written["leased"] == 0, written
     assert written["create"] == len(to_send) - len(in_jde), written
     # A pair recorded at once whose final hash was still in the write step's batch (``flows.deferred``)

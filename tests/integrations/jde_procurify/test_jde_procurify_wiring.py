@@ -67,28 +67,28 @@ def test_every_flow_of_the_design_is_in_the_definitions():
     for name, flow in _flows().items():
         assert flow.spec.integration == "jde_procurify" and flow.spec.flow == f"jde_procurify_{name}"
         for step in ("mapped", "written"):
-            assert graph.has(AssetKey(f"jde_procurify_{name}_{step}")), (name, step)
-        assert graph.get(AssetKey(f"jde_procurify_{name}_mapped")).group_name == "jde_procurify"
-    for table in ("jde_procurify_account_map", "jde_procurify_department_map"):
-        assert graph.has(AssetKey(table))
+            assert graph.has(AssetKey(["jde_procurify", f"{name}_{step}"])), (name, step)
+        assert graph.get(AssetKey(["jde_procurify", f"{name}_mapped"])).group_name == "jde_procurify"
+    for table in ("jde_procurify/account_map", "jde_procurify/department_map"):
+        assert graph.has(AssetKey.from_user_string(table))
 
 
 def test_each_flow_has_a_job_of_its_own_steps_and_the_sources_it_maps_from():
-    own_steps = {f"jde_procurify_{name}_{step}" for name in DESIGN for step in ("mapped", "written")}
+    own_steps = {f"jde_procurify/{name}_{step}" for name in DESIGN for step in ("mapped", "written")}
     graph = defs.resolve_asset_graph()
     for name, flow in _flows().items():
         keys = _job_keys(flow.spec.flow)
-        assert {f"jde_procurify_{name}_mapped", f"jde_procurify_{name}_written"} <= keys, name
-        assert keys & own_steps == {f"jde_procurify_{name}_mapped", f"jde_procurify_{name}_written"}, name
-        assert "jde_gl_accounts" not in keys  # F0901 keeps its own refresh schedule
-        parents = {k.to_user_string() for k in graph.get(AssetKey(f"{flow.spec.flow}_mapped")).parent_keys}
-        sources = {p for p in parents if p not in own_steps and p != "jde_gl_accounts"}
+        assert {f"jde_procurify/{name}_mapped", f"jde_procurify/{name}_written"} <= keys, name
+        assert keys & own_steps == {f"jde_procurify/{name}_mapped", f"jde_procurify/{name}_written"}, name
+        assert "jde/gl_accounts" not in keys  # F0901 keeps its own refresh schedule
+        parents = {k.to_user_string() for k in graph.get(flow.spec.key("mapped")).parent_keys}
+        sources = {p for p in parents if p not in own_steps and p != "jde/gl_accounts"}
         assert sources <= keys, (name, sources - keys)  # every staged source and mapping table it reads
     # What the flows read, by the design: JDE suppliers, JDE orders, Procurify bills and payments.
-    assert {"jde_suppliers", "jde_address_book"} <= _job_keys("jde_procurify_suppliers")
-    assert {"jde_po_headers", "jde_po_lines"} <= _job_keys("jde_procurify_purchase_orders")
-    assert "procurify_bills" in _job_keys("jde_procurify_bills")
-    assert "procurify_payments" in _job_keys("jde_procurify_payments")
+    assert {"jde/suppliers", "jde/address_book"} <= _job_keys("jde_procurify_suppliers")
+    assert {"jde/po_headers", "jde/po_lines"} <= _job_keys("jde_procurify_purchase_orders")
+    assert "procurify/bills" in _job_keys("jde_procurify_bills")
+    assert "procurify/payments" in _job_keys("jde_procurify_payments")
 
 
 def test_each_flow_has_a_schedule_at_its_own_cron_setting(monkeypatch):
@@ -112,7 +112,7 @@ def test_the_days_reconciliation_has_its_job_and_schedule_at_its_cron_setting():
     repository = defs.get_repository_def()
     schedule = repository.get_schedule_def("jde_procurify_reconcile_schedule")
     assert schedule.cron_schedule == settings.value("ML_JDE_PROCURIFY_RECONCILE_CRON")
-    assert "jde_procurify_reconciliation" in _job_keys(schedule.job_name)
+    assert "jde_procurify/reconciliation" in _job_keys(schedule.job_name)
 
 
 def _tick(name: str, instance: DagsterInstance, at: datetime) -> list[RunRequest]:

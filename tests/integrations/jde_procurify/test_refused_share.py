@@ -108,7 +108,7 @@ def test_a_day_with_7_of_13_bills_refused_posts_the_6_and_queues_the_7_with_reas
     monkeypatch.setenv(ACCOUNT_MAP_ENV, str(table_without(left_out, tmp_path / "broken.csv")))
     posts = proofs.voucher_posts(world)
 
-    day = world.materialize("jde_procurify_account_map", *proofs.BILLS, proofs.BILLS_WRITTEN, ok=False)
+    day = world.materialize("jde_procurify/account_map", *proofs.BILLS, proofs.BILLS_WRITTEN, ok=False)
     assert not day.success  # the day is marked: the run red, the write step failed ...
     # ... after writing the 6 and queueing the 7, each with its reason naming the bill, item and code.
     assert proofs.batches_by_bill(world, good + refused) == Counter({u: 1 for u in good})
@@ -121,7 +121,7 @@ def test_a_day_with_7_of_13_bills_refused_posts_the_6_and_queues_the_7_with_reas
     # Loudly, where Dagster shows it: the mapped check red (WARN: it must not block the 6), the written
     # check red (ERROR) with the causes counted, and the step failure saying what to do.
     checks = {c.asset_key.to_user_string(): c for c in day.get_asset_check_evaluations()}
-    mapped, written = checks["jde_procurify_bills_mapped"], checks[proofs.BILLS_WRITTEN]
+    mapped, written = checks["jde_procurify/bills_mapped"], checks[proofs.BILLS_WRITTEN]
     assert not mapped.passed and mapped.severity == AssetCheckSeverity.WARN
     assert not written.passed and written.severity == AssetCheckSeverity.ERROR
     meta = {k: v.value for k, v in written.metadata.items()}
@@ -133,7 +133,7 @@ def test_a_day_with_7_of_13_bills_refused_posts_the_6_and_queues_the_7_with_reas
     )
     assert "replay" in failures, failures
     materialized = {e.asset_key.to_user_string() for e in day.get_asset_materialization_events()}
-    assert proofs.BILLS_WRITTEN not in materialized and "jde_procurify_bills_mapped" in materialized, (
+    assert proofs.BILLS_WRITTEN not in materialized and "jde_procurify/bills_mapped" in materialized, (
         materialized
     )
 
@@ -148,7 +148,7 @@ def test_a_day_with_7_of_13_bills_refused_posts_the_6_and_queues_the_7_with_reas
     assert world.queue("bills") == {}
     assert proofs.batches_by_bill(world, good + refused) == Counter({u: 1 for u in good + refused})
     assert proofs.voucher_posts(world) == posts + GOOD + REFUSED
-    finished = world.run("jde_procurify_account_map", *proofs.BILLS, proofs.BILLS_WRITTEN)[
+    finished = world.run("jde_procurify/account_map", *proofs.BILLS, proofs.BILLS_WRITTEN)[
         proofs.BILLS_WRITTEN
     ]
     assert finished["create"] == 0 and finished["skip"] == REFUSED + GOOD, finished

@@ -37,9 +37,9 @@ from connector_sandbox.jde_ais import JdeSandboxSettings
 pytestmark = pytest.mark.filterwarnings(
     "ignore:Asset job .* materializes assets with varying BackfillPolicies"
 )
-ORDERS = ("procore_jde_purchase_orders_mapped", "procore_jde_purchase_orders_written")
-CHANGES = ("procore_jde_change_orders_mapped", "procore_jde_change_orders_written")
-STAGE = ("procore_commitment_change_orders", "procore_jde_cost_code_map")
+ORDERS = ("procore_jde/purchase_orders_mapped", "procore_jde/purchase_orders_written")
+CHANGES = ("procore_jde/change_orders_mapped", "procore_jde/change_orders_written")
+STAGE = ("procore/commitment_change_orders", "procore_jde/cost_code_map")
 MODE = "ML_PROCORE_JDE_CHANGE_ORDER_LINES"
 
 
@@ -84,7 +84,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProcoreJdeWorld]
         for position, commitment in enumerate(cast):
             made.link_vendor(commitment["vendor_id"], an8s[position])
             made.clerk.approve_requisition(commitment["project_id"], commitment["requisition"]["id"])
-        written = made.run("procore_requisitions", *MASTER, *ORDERS)["procore_jde_purchase_orders_written"]
+        written = made.run("procore/requisitions", *MASTER, *ORDERS)["procore_jde/purchase_orders_written"]
         assert written["create"] == len(cast), made.queue("purchase_orders")
         made.cast = cast  # type: ignore[attr-defined]
         made.jde_db = jde.db_path  # type: ignore[attr-defined]
@@ -167,7 +167,7 @@ def test_without_the_v2_endpoint_an_approved_change_order_is_added_once_as_its_g
     change_order = _approve(world, commitment)
     line_items_endpoint(world, False)
     try:
-        first = world.run(*STAGE, *CHANGES)["procore_jde_change_orders_written"]
+        first = world.run(*STAGE, *CHANGES)["procore_jde/change_orders_written"]
     finally:
         line_items_endpoint(world, True)
     assert first["create"] == 1, _open_items(world)
@@ -180,7 +180,7 @@ def test_without_the_v2_endpoint_an_approved_change_order_is_added_once_as_its_g
 
     line_items_endpoint(world, False)
     try:
-        again = world.run(*CHANGES)["procore_jde_change_orders_written"]
+        again = world.run(*CHANGES)["procore_jde/change_orders_written"]
     finally:
         line_items_endpoint(world, True)
     assert again["create"] == 0 and again["skip"] == 1
@@ -227,7 +227,7 @@ def test_a_change_order_added_one_way_and_mapped_the_other_is_not_added_again(
     commitment = world.cast[cast]
     change_order = _approve(world, commitment)
     monkeypatch.setenv(MODE, first)
-    written = world.run(*STAGE, *CHANGES)["procore_jde_change_orders_written"]
+    written = world.run(*STAGE, *CHANGES)["procore_jde/change_orders_written"]
     assert written["create"] == 1, _open_items(world)
     header = _order(world, commitment)
     if first == "lines":
@@ -238,11 +238,11 @@ def test_a_change_order_added_one_way_and_mapped_the_other_is_not_added_again(
     calls = posts(world, UPDATE_PURCHASE_ORDER)
 
     monkeypatch.setenv(MODE, then)  # auto: the endpoint answers, so it is now mapped line for line
-    again = world.run(*STAGE, *CHANGES)["procore_jde_change_orders_written"]
+    again = world.run(*STAGE, *CHANGES)["procore_jde/change_orders_written"]
     assert again["create"] == again["update"] == 0 and again["skip"] >= 1, again  # found, nothing written
     assert _added(world, header, change_order) == before
     assert posts(world, UPDATE_PURCHASE_ORDER) == calls and _open_items(world) == []
-    settled = world.run(*CHANGES)["procore_jde_change_orders_written"]  # the ledger holds the new mapping
+    settled = world.run(*CHANGES)["procore_jde/change_orders_written"]  # the ledger holds the new mapping
     assert settled["create"] == settled["update"] == 0 and settled["skip"] >= 1
 
     # Reconciled after the switch: found by its reference, compared the way it can be now (as its total:

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 import requests
+from dagster import AssetKey
 from procore_jde_world import ProcoreClerk, ProcoreJdeWorld, procore_jde_world
 
 from connector_assets.integrations.procore_jde.integration import INTEGRATION
@@ -30,17 +31,17 @@ pytestmark = pytest.mark.filterwarnings(
 )
 
 A, B = 4264807, 4264808
-MASTERS = ("jde_gl_accounts", "procore_jde_project_map", "procore_jde_cost_code_map")
-SOURCES = ("procore_vendors", "procore_requisitions", "procore_commitments")
+MASTERS = ("jde/gl_accounts", "procore_jde/project_map", "procore_jde/cost_code_map")
+SOURCES = ("procore/vendors", "procore/requisitions", "procore/commitments")
 DAY = (
     *SOURCES,
-    "procore_jde_vendors_mapped",
-    "procore_jde_vendors_written",
-    "procore_jde_vendors_marked",
-    "procore_jde_purchase_orders_mapped",
-    "procore_jde_purchase_orders_written",
-    "procore_jde_vouchers_mapped",
-    "procore_jde_vouchers_written",
+    "procore_jde/vendors_mapped",
+    "procore_jde/vendors_written",
+    "procore_jde/vendors_marked",
+    "procore_jde/purchase_orders_mapped",
+    "procore_jde/purchase_orders_written",
+    "procore_jde/vouchers_mapped",
+    "procore_jde/vouchers_written",
 )
 
 
@@ -158,10 +159,10 @@ def test_one_subcontractor_in_both_companies_with_one_tax_id_is_refused_for_the_
             "PATCH", f"vendors/{pair[company]}", {"company_id": company, "vendor": {"business_register": tax}}
         )
     world.run(
-        "procore_vendors",
-        "procore_jde_vendors_mapped",
-        "procore_jde_vendors_written",
-        "procore_jde_vendors_marked",
+        "procore/vendors",
+        "procore_jde/vendors_mapped",
+        "procore_jde/vendors_written",
+        "procore_jde/vendors_marked",
     )
     links, queued = world.xrefs("vendor"), world.queue("vendors")
     linked = [c for c in (A, B) if links.get(pair[c])]
@@ -196,7 +197,10 @@ def test_an_uninstalled_company_fails_the_source_step_by_name_and_nothing_of_the
         if e.is_step_failure and e.step_failure_data.error
     ]
     assert failures and any(f"Procore company {B}" in text for text in failures), failures
-    staged = {str(r["id"]) for r in world.resources["staging"].read_rows("procore_requisitions", world.day)}
+    staged = {
+        str(r["id"])
+        for r in world.resources["staging"].read_rows(AssetKey(["procore", "requisitions"]), world.day)
+    }
     assert late["requisition"] not in staged  # the partition is as it was
     assert world.xrefs("voucher") == before
     assert world.jde_rows("F0411Z1", EDUS="MLPROCORE", EDBT=f"PR{late['requisition']}") == []

@@ -41,7 +41,7 @@ def test_two_runs_writing_one_day_to_jde_on_one_postgresql_ledger_post_each_reco
             register_voucher_replays(resources)
             approved = proofs.approve_a_day(world)
             commitments, requisitions = approved.commitments, set(approved.requisitions)
-            mapped = world.run("procore_requisitions", proofs.ORDERS_MAPPED)[proofs.ORDERS_MAPPED]
+            mapped = world.run("procore/requisitions", proofs.ORDERS_MAPPED)[proofs.ORDERS_MAPPED]
             assert mapped["valid"] == len(commitments), mapped
             world.jde_faults(latency_ms=80)
 

@@ -100,9 +100,9 @@ def _jde_down_after_login(world: ProcoreJdeWorld, monkeypatch: pytest.MonkeyPatc
 
 def test_a_day_failed_by_a_jde_outage_is_rerun_alone_and_writes_each_order_once(story, monkeypatch):
     world, today, other = story.world, story.today, story.other
-    mapped = world.run("procore_requisitions", proofs.ORDERS_MAPPED)[proofs.ORDERS_MAPPED]
+    mapped = world.run("procore/requisitions", proofs.ORDERS_MAPPED)[proofs.ORDERS_MAPPED]
     assert mapped["valid"] == len(today.commitments) and mapped["rejected"] == mapped["held"] == 0, mapped
-    other_mapped = world.run("procore_requisitions", proofs.ORDERS_MAPPED, partition=story.other_day)
+    other_mapped = world.run("procore/requisitions", proofs.ORDERS_MAPPED, partition=story.other_day)
     assert other_mapped[proofs.ORDERS_MAPPED]["valid"] == len(other.commitments), other_mapped
     before = proofs.posts(world, proofs.CREATE_PURCHASE_ORDER)
 
@@ -170,7 +170,7 @@ def test_a_systemic_failure_writes_nothing_and_a_rerun_with_the_fixed_table_writ
 
     monkeypatch.setenv("ML_PROCORE_JDE_COST_CODE_MAP", str(_broken_table(tmp_path / "broken.csv")))
     failed = world.materialize(
-        "procore_jde_cost_code_map", proofs.VOUCHERS_MAPPED, proofs.VOUCHERS_WRITTEN, ok=False
+        "procore_jde/cost_code_map", proofs.VOUCHERS_MAPPED, proofs.VOUCHERS_WRITTEN, ok=False
     )
     assert [c.passed for c in failed.get_asset_check_evaluations()] == [False, False]  # mapped, written
     materialized = {e.asset_key.to_user_string() for e in failed.get_asset_materialization_events()}
@@ -186,7 +186,7 @@ def test_a_systemic_failure_writes_nothing_and_a_rerun_with_the_fixed_table_writ
 
     monkeypatch.setenv("ML_PROCORE_JDE_COST_CODE_MAP", str(SANDBOX_TABLE))
     before = proofs.posts(world, proofs.CREATE_VOUCHERS)
-    rerun = world.run("procore_jde_cost_code_map", proofs.VOUCHERS_MAPPED, proofs.VOUCHERS_WRITTEN)[
+    rerun = world.run("procore_jde/cost_code_map", proofs.VOUCHERS_MAPPED, proofs.VOUCHERS_WRITTEN)[
         proofs.VOUCHERS_WRITTEN
     ]
     assert rerun["create"] == len(requisitions) and rerun["fail"] == 0, rerun

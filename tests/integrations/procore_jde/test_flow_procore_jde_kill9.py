@@ -48,7 +48,7 @@ def day(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ProcoreJdeWo
 def test_kill_9_mid_write_of_purchase_orders_then_a_rerun_leaves_one_order_per_commitment(day):
     world, approved = day
     commitments = approved.commitments
-    mapped = world.run("procore_requisitions", proofs.ORDERS_MAPPED)[proofs.ORDERS_MAPPED]
+    mapped = world.run("procore/requisitions", proofs.ORDERS_MAPPED)[proofs.ORDERS_MAPPED]
     assert mapped["valid"] == len(commitments) and mapped["held"] == mapped["rejected"] == 0, mapped
     assert not proofs.orders_by_commitment(world, commitments)
     by_commitment = lambda: proofs.orders_by_commitment(world, commitments)  # noqa: E731

@@ -19,9 +19,9 @@ from connector_resources.replay import replay_items
 pytestmark = pytest.mark.filterwarnings(
     "ignore:Asset job .* materializes assets with varying BackfillPolicies"
 )
-MASTERS = ("jde_gl_accounts", "procore_jde_project_map", "procore_jde_cost_code_map")
-ORDERS = ("procore_requisitions", "procore_jde_purchase_orders_mapped", "procore_jde_purchase_orders_written")
-VENDORS = ("procore_vendors", "procore_jde_vendors_mapped", "procore_jde_vendors_written")
+MASTERS = ("jde/gl_accounts", "procore_jde/project_map", "procore_jde/cost_code_map")
+ORDERS = ("procore/requisitions", "procore_jde/purchase_orders_mapped", "procore_jde/purchase_orders_written")
+VENDORS = ("procore/vendors", "procore_jde/vendors_mapped", "procore_jde/vendors_written")
 
 
 @pytest.fixture(scope="module")
@@ -88,6 +88,6 @@ def test_an_order_whose_vendor_names_a_missing_jde_supplier_is_held_then_written
     assert int(order["AN8"]) == int(an8)
     assert posts(world, CREATE_PURCHASE_ORDER) == calls + 1
 
-    written = world.run(*ORDERS)["procore_jde_purchase_orders_written"]
+    written = world.run(*ORDERS)["procore_jde/purchase_orders_written"]
     assert written.get("create", 0) == 0, written
     assert len(orders_of(world, commitment_id)) == 1 and posts(world, CREATE_PURCHASE_ORDER) == calls + 1

@@ -33,8 +33,8 @@ from connector_resources.replay import replay_items
 pytestmark = pytest.mark.filterwarnings(
     "ignore:Asset job .* materializes assets with varying BackfillPolicies"
 )
-ORDERS = ("procore_jde_purchase_orders_mapped", "procore_jde_purchase_orders_written")
-CHANGES = ("procore_jde_change_orders_mapped", "procore_jde_change_orders_written")
+ORDERS = ("procore_jde/purchase_orders_mapped", "procore_jde/purchase_orders_written")
+CHANGES = ("procore_jde/change_orders_mapped", "procore_jde/change_orders_written")
 SANDBOX_TABLE = Path("mappings/sandbox/procore_jde_cost_codes.csv")
 
 
@@ -118,7 +118,7 @@ def story(tmp_path_factory: pytest.TempPathFactory):
         _approve(world, good)
         _second_invoice(world, good)
         _approve(world, bad)
-        world.run("procore_requisitions", *MASTER, *ORDERS)  # the day's invoices, the tables, the orders
+        world.run("procore/requisitions", *MASTER, *ORDERS)  # the day's invoices, the tables, the orders
         told = Story()
         told.good, told.bad, told.missing_code, told.change_order, told.world = (
             good,
@@ -167,14 +167,14 @@ def test_an_approved_invoice_makes_one_order_with_its_lines_on_the_mapped_accoun
 def test_a_commitment_whose_cost_code_has_no_row_is_queued_naming_it(story: Story):
     reason = story.world.queue("purchase_orders")[str(story.bad["id"])]
     assert f"cost code {story.missing_code}" in reason and f"project {story.bad['project_id']}" in reason
-    assert "has no row in procore_jde_cost_code_map" in reason
+    assert "has no row in procore_jde/cost_code_map" in reason
     assert not _orders(story.world, story.bad)
 
 
 def test_a_rerun_writes_nothing_again(story: Story):
     world = story.world
     before = world.audit_counts("purchase_orders")
-    counts = world.run(*ORDERS)["procore_jde_purchase_orders_written"]
+    counts = world.run(*ORDERS)["procore_jde/purchase_orders_written"]
     assert counts["create"] == 0 and counts["skip"] == 1
     assert len(_orders(world, story.good)) == 1
     assert world.audit_counts("purchase_orders")["create"] == before["create"] == 1
@@ -204,7 +204,7 @@ def test_a_changed_commitment_updates_its_order_s_header_never_its_lines(story: 
         {"project_id": good["project_id"], kind: {"title": "Revised scope"}},
         project_id=good["project_id"],
     )
-    written = world.run("procore_commitments", *ORDERS)["procore_jde_purchase_orders_written"]
+    written = world.run("procore/commitments", *ORDERS)["procore_jde/purchase_orders_written"]
     assert written["update"] == 1 and written["create"] == 0
     (after,) = _orders(world, good)
     assert after["DOCO"] == header["DOCO"] and after["RMK"] == f"{good['number']} Revised scope"[:30]
@@ -215,8 +215,8 @@ def test_an_approved_change_order_adds_its_lines_once(story: Story):
     world, good, change_order = story.world, story.good, story.change_order
     world.clerk.approve_change_order(change_order["project_id"], change_order["id"])
     # The day's change orders and the fixed table, staged for the run, then the change orders.
-    first = world.run("procore_commitment_change_orders", "procore_jde_cost_code_map", *CHANGES)
-    first = first["procore_jde_change_orders_written"]
+    first = world.run("procore/commitment_change_orders", "procore_jde/cost_code_map", *CHANGES)
+    first = first["procore_jde/change_orders_written"]
     assert first["create"] == 1, world.queue("change_orders")
     header = _orders(world, good)[0]
     reference = f"PCCO-{change_order['id']}"
@@ -225,7 +225,7 @@ def test_an_approved_change_order_adds_its_lines_once(story: Story):
         world.xrefs("change_order")[str(change_order["id"])]
         == f"{header['KCOO']}:{header['DOCO']}:{header['DCTO']}:{reference}"
     )
-    again = world.run(*CHANGES)["procore_jde_change_orders_written"]
+    again = world.run(*CHANGES)["procore_jde/change_orders_written"]
     assert again["create"] == 0 and again["skip"] == 1
     assert len(world.jde_rows("F4311", DOCO=header["DOCO"], DCTO=header["DCTO"], VR01=reference)) == len(
         lines

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from dagster import instance_for_test
+from dagster import AssetKey, instance_for_test
 from procore_jde_world import ProcoreJdeWorld, procore_jde_world
 
 from connector_assets.flows import pair_sync
@@ -26,17 +26,17 @@ from connector_sandbox.jde_ais import JdeSandboxSettings
 from connector_sandbox.jde_ais.dates import to_hhmmss, to_julian
 
 VENDOR_RUN = (
-    "procore_vendors",
-    "procore_jde_vendors_mapped",
-    "procore_jde_vendors_written",
-    "procore_jde_vendors_marked",
+    "procore/vendors",
+    "procore_jde/vendors_mapped",
+    "procore_jde/vendors_written",
+    "procore_jde/vendors_marked",
 )
 SUPPLIER_RUN = (
-    "jde_suppliers",
-    "jde_address_book",
-    "jde_supplier_addresses",
-    "procore_jde_suppliers_mapped",
-    "procore_jde_suppliers_written",
+    "jde/suppliers",
+    "jde/address_book",
+    "jde/supplier_addresses",
+    "procore_jde/suppliers_mapped",
+    "procore_jde/suppliers_written",
 )
 ROUTING, ACCOUNT = "021000021", "98765432107"  # bank numbers the test vendor carries (secrets)
 _serial = itertools.count(1)
@@ -155,9 +155,9 @@ def test_a_rerun_writes_nothing(world, granite):
     vendor_id = str(granite["id"])
     before = len(world.jde_rows("F0101"))
     metadata = world.run(*VENDOR_RUN)
-    written = metadata["procore_jde_vendors_written"]
+    written = metadata["procore_jde/vendors_written"]
     assert (written.get("create", 0), written.get("update", 0), written.get("adopt", 0)) == (0, 0, 0)
-    assert metadata["procore_jde_vendors_marked"]["marked"] == 0
+    assert metadata["procore_jde/vendors_marked"]["marked"] == 0
     assert len(world.jde_rows("F0101")) == before
     assert [r for r in world.jde_rows("F0101") if (r.get("ALKY") or "").strip() == f"PC{vendor_id}"]
 
@@ -180,7 +180,9 @@ def test_a_vendor_whose_origin_id_names_a_jde_supplier_is_adopted_not_duplicated
     inactive = world.new_vendor(is_active=False)
     before = len(world.jde_rows("F0101"))
     world.run(*VENDOR_RUN)
-    staged = {r["id"] for r in world.resources["staging"].read_rows("procore_vendors", world.day)}
+    staged = {
+        r["id"] for r in world.resources["staging"].read_rows(AssetKey(["procore", "vendors"]), world.day)
+    }
     assert str(inactive["id"]) in staged, "the inactive vendor was read"
     assert str(inactive["id"]) not in world.xrefs("vendor") and str(inactive["id"]) not in world.queue(
         "vendors"
@@ -217,7 +219,7 @@ def test_a_vendor_whose_origin_id_another_integration_owns_keeps_its_link_in_the
     metadata = world.run(*VENDOR_RUN)
     an8 = world.xrefs("vendor")[str(owned["id"])]
     assert an8 and world.jde_rows("F0401", AN8=an8)
-    assert metadata["procore_jde_vendors_marked"]["owned"] >= 1
+    assert metadata["procore_jde/vendors_marked"]["owned"] >= 1
     assert world.vendor(owned["id"])["origin_id"] == "SAGE-V-4711", "Procore kept the other integration's key"
     [reason] = [r for r in world.reasons("vendors", str(owned["id"])) if "owned by another integration" in r]
     assert f"the link to JDE supplier {an8} is kept in the ledger only" in reason
@@ -237,11 +239,11 @@ def test_a_jde_address_change_reaches_the_linked_procore_vendor(world, granite):
         clock,
     )
     metadata = world.run(*SUPPLIER_RUN)
-    assert metadata["procore_jde_suppliers_written"].get("fail", 0) == 0, world.queue("suppliers")
+    assert metadata["procore_jde/suppliers_written"].get("fail", 0) == 0, world.queue("suppliers")
     moved = world.vendor(vendor_id)
     assert (moved["address"], moved["zip"], moved["city"]) == ("77 New Harbor Rd", "97209", "Portland")
     # Our own PATCH does not come back: the next suppliers run sends nothing to this vendor.
-    again = world.run(*SUPPLIER_RUN)["procore_jde_suppliers_written"]
+    again = world.run(*SUPPLIER_RUN)["procore_jde/suppliers_written"]
     assert again.get("update", 0) == 0
 
 
@@ -308,7 +310,7 @@ def test_with_f0116_refused_the_addresses_setting_off_lets_both_supplier_flows_r
     try:
         monkeypatch.setenv("ML_JDE_SUPPLIER_ADDRESSES", "off")
         vendor = world.new_vendor()
-        made = world.run(*VENDOR_RUN)["procore_jde_vendors_written"]
+        made = world.run(*VENDOR_RUN)["procore_jde/vendors_written"]
         assert made.get("fail", 0) == 0, world.queue("vendors")
         an8 = int(world.xrefs("vendor")[str(vendor["id"])])
         day, clock = world.jde_edit_stamp(datetime.now(UTC) + timedelta(seconds=2))
@@ -326,7 +328,7 @@ def test_with_f0116_refused_the_addresses_setting_off_lets_both_supplier_flows_r
         assert "F0116" in said and "ML_JDE_SUPPLIER_ADDRESSES=off" in said
 
         monkeypatch.setenv("ML_JDE_SUPPLIER_ADDRESSES", "off")
-        sent = world.run(*SUPPLIER_RUN)["procore_jde_suppliers_written"]
+        sent = world.run(*SUPPLIER_RUN)["procore_jde/suppliers_written"]
         assert sent.get("fail", 0) == 0 and sent["records"] >= 1, world.queue("suppliers")
         now = world.vendor(vendor["id"])
         assert now["name"] == "Cascade Formwork Renamed LLC"

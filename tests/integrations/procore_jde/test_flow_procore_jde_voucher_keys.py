@@ -20,9 +20,9 @@ from connector_assets.integrations.procore_jde.vouchers import register_voucher_
 from connector_resources.replay import replay_items
 from connector_sandbox.procore.settings import DEFAULT_CLIENT, ProcoreSandboxSettings
 
-MASTERS = ("jde_gl_accounts", "procore_jde_project_map", "procore_jde_cost_code_map")
-VOUCHERS = ("procore_requisitions", "procore_jde_vouchers_mapped", "procore_jde_vouchers_written")
-ORDERS = ("procore_jde_purchase_orders_mapped", "procore_jde_purchase_orders_written")
+MASTERS = ("jde/gl_accounts", "procore_jde/project_map", "procore_jde/cost_code_map")
+VOUCHERS = ("procore/requisitions", "procore_jde/vouchers_mapped", "procore_jde/vouchers_written")
+ORDERS = ("procore_jde/purchase_orders_mapped", "procore_jde/purchase_orders_written")
 LONG_ID = 562949954702010  # the id the second company's voucher was refused for
 
 
@@ -71,14 +71,14 @@ def test_a_15_digit_requisition_is_vouchered_once_under_its_compact_key_and_a_re
     assert Decimal(pay_items[0]["AG"]) / 100 == due
     assert world.xrefs("voucher")[str(LONG_ID)] == key.target_id
 
-    written = world.run(*VOUCHERS)["procore_jde_vouchers_written"]
+    written = world.run(*VOUCHERS)["procore_jde/vouchers_written"]
     assert written["create"] == 0, written
     with world.ledger.engine.begin() as conn:  # the ledger forgets the voucher: the key finds it in JDE
         conn.execute(
             sa.text("delete from mlc_xref where integration = :i and entity = 'voucher' and source_key = :k"),
             {"i": INTEGRATION, "k": str(LONG_ID)},
         )
-    written = world.run(*VOUCHERS)["procore_jde_vouchers_written"]
+    written = world.run(*VOUCHERS)["procore_jde/vouchers_written"]
     assert written["adopt"] == 1 and written["create"] == 0, written
     assert len(world.jde_rows("F0411Z1", EDUS="MLPROCORE", EDBT=key.batch)) == 1
     assert world.xrefs("voucher")[str(LONG_ID)] == key.target_id

@@ -17,16 +17,17 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from asset_runs import busy_day
+from dagster import AssetKey
 from procore_jde_world import INTEGRATION, ProcoreJdeWorld, procore_jde_world
 
 from connector_assets.integrations.procore_jde.voucher_mappers import Skipped
 from connector_assets.integrations.procore_jde.vouchers import _records, register_voucher_replays
 from connector_resources.replay import replay_items
 
-MASTERS = ("jde_gl_accounts", "procore_jde_project_map", "procore_jde_cost_code_map")
-REQUISITIONS = "procore_requisitions"
-VOUCHERS = (REQUISITIONS, "procore_jde_vouchers_mapped", "procore_jde_vouchers_written")
-ORDERS = ("procore_jde_purchase_orders_mapped", "procore_jde_purchase_orders_written")
+MASTERS = ("jde/gl_accounts", "procore_jde/project_map", "procore_jde/cost_code_map")
+REQUISITIONS = "procore/requisitions"
+VOUCHERS = (REQUISITIONS, "procore_jde/vouchers_mapped", "procore_jde/vouchers_written")
+ORDERS = ("procore_jde/purchase_orders_mapped", "procore_jde/purchase_orders_written")
 
 
 class Scenario:
@@ -67,7 +68,7 @@ def scenario(world: ProcoreJdeWorld) -> Scenario:
 
 
 def test_an_approved_requisition_waits_for_its_purchase_order(world, scenario):
-    meta = world.run(*VOUCHERS)["procore_jde_vouchers_mapped"]
+    meta = world.run(*VOUCHERS)["procore_jde/vouchers_mapped"]
     assert meta["held"] >= 1, (meta, world.queue("vouchers"))
     held = world.ledger.open_items(integration=INTEGRATION, flow="vouchers", status="held")
     mine = [i for i in held if i.source_key == scenario.requisition_id]
@@ -111,14 +112,14 @@ def test_once_the_order_is_written_the_voucher_is_released_and_written_against_i
 
 
 def test_a_rerun_writes_no_second_batch_and_a_lost_ledger_record_is_adopted(world, scenario):
-    written = world.run(*VOUCHERS)["procore_jde_vouchers_written"]
+    written = world.run(*VOUCHERS)["procore_jde/vouchers_written"]
     assert written["create"] == 0 and written["skip"] >= 1, written
     with world.ledger.engine.begin() as conn:  # the ledger forgets the voucher entirely
         conn.execute(
             sa.text("delete from mlc_xref where integration = :i and entity = 'voucher' and source_key = :k"),
             {"i": INTEGRATION, "k": scenario.requisition_id},
         )
-    written = world.run(*VOUCHERS)["procore_jde_vouchers_written"]
+    written = world.run(*VOUCHERS)["procore_jde/vouchers_written"]
     assert written["adopt"] == 1 and written["create"] == 0, written
     assert len(scenario.batch_rows("F0411Z1")) == 1
     assert world.xrefs("voucher")[scenario.requisition_id]
@@ -127,22 +128,25 @@ def test_a_rerun_writes_no_second_batch_and_a_lost_ledger_record_is_adopted(worl
 
 def test_with_vouchers_off_nothing_is_mapped_and_the_step_says_so(world, scenario, monkeypatch):
     monkeypatch.setenv("ML_PROCORE_JDE_VOUCHERS", "off")
-    meta = world.run("procore_jde_vouchers_mapped")["procore_jde_vouchers_mapped"]
+    meta = world.run("procore_jde/vouchers_mapped")["procore_jde/vouchers_mapped"]
     assert meta["records"] == 0 and "vouchers are off" in meta["vouchers"]
 
 
 def test_requisitions_already_synced_with_an_erp_are_skipped_not_vouchered_again(world, scenario):
     day = busy_day()
     before = world.audit_counts("vouchers").get("skip", 0)
-    meta = world.run(*VOUCHERS, partition=day)["procore_jde_vouchers_mapped"]
-    staged = [json.loads(r["record"]) for r in world.resources["staging"].read_rows(REQUISITIONS, day)]
+    meta = world.run(*VOUCHERS, partition=day)["procore_jde/vouchers_mapped"]
+    staged = [
+        json.loads(r["record"])
+        for r in world.resources["staging"].read_rows(AssetKey.from_user_string(REQUISITIONS), day)
+    ]
     approved = [r for r in staged if r["status"] in ("approved", "approved_as_noted")]
     synced = {str(r["id"]) for r in approved if r["origin_id"]}
     assert synced, "the seed's mass-update day has approved, ERP-synced requisitions"
     assert meta["records"] == len(approved) - len(synced), meta  # the others: held on their orders
     assert world.audit_counts("vouchers").get("skip", 0) - before == len(synced)
     assert not set(world.queue("vouchers")) & synced
-    assert not world.mapped_keys("procore_jde_vouchers_mapped", day) & synced
+    assert not world.mapped_keys("procore_jde/vouchers_mapped", day) & synced
     assert not [r for r in world.jde_rows("F0411Z1", EDUS="MLPROCORE") if r["EDBT"][2:] in synced]
 
 

@@ -58,7 +58,7 @@ def test_a_project_takes_its_own_job_business_unit_else_the_default_and_the_unit
 def test_a_project_with_no_row_or_an_unknown_job_unit_is_refused_naming_it():
     no_default = _map(projects={MUNICH: "M50"})
     assert no_default.job("1", "Harbor") == (
-        "project 1 (Harbor) has no job business unit in procore_jde_project_map "
+        "project 1 (Harbor) has no job business unit in procore_jde/project_map "
         "(ML_PROCORE_JDE_PROJECT_MAP), and the table has no * row for every other project"
     )
     unknown = _map(projects={"*": "M99"})
@@ -86,7 +86,7 @@ def test_override_order_project_row_then_the_code_then_its_parents():
 
 def test_a_missing_row_names_every_key_looked_for():
     assert _map().account(MUNICH, LABEL, "26-500") == (
-        f"cost code 26-500 on project {MUNICH} ({LABEL}) has no row in procore_jde_cost_code_map "
+        f"cost code 26-500 on project {MUNICH} ({LABEL}) has no row in procore_jde/cost_code_map "
         f"(ML_PROCORE_JDE_COST_CODE_MAP; looked for {MUNICH}/26-500, 26-500, 26), so it has no JDE account"
     )
     assert _map().account(MUNICH, LABEL, " ") == (
@@ -172,17 +172,17 @@ def test_the_assets_stage_the_tables_and_a_run_maps_with_the_snapshot_it_names(t
     monkeypatch.setenv("ML_PROCORE_JDE_PROJECT_MAP", str(projects))
     monkeypatch.setenv("ML_PROCORE_JDE_COST_CODE_MAP", str(codes))
     staging = _staging_with_f0901(tmp_path / "staging", F0901)
-    with pytest.raises(Failure, match="materialize procore_jde_project_map"):
+    with pytest.raises(Failure, match="materialize procore_jde/project_map"):
         CostCodeMap.load(staging)
     meta = materialized(procore_jde_mapping_tables, {"staging": staging})
-    assert meta["procore_jde_project_map"]["rows"].value == 1
-    assert meta["procore_jde_cost_code_map"]["rows"].value == 1
+    assert meta["procore_jde/project_map"]["rows"].value == 1
+    assert meta["procore_jde/cost_code_map"]["rows"].value == 1
     # Finance edits the file after staging: a run still maps with the staged snapshot, and says which.
     _write(codes, "procore_cost_code,jde_account\n03,{job}.7120\n")
     with recording_snapshots() as used:
         costs = CostCodeMap.load(staging)
-    printed = meta["procore_jde_cost_code_map"]["fingerprint"].value
-    assert used["procore_jde_cost_code_map"] == {printed} == {costs.fingerprints["procore_jde_cost_code_map"]}
+    printed = meta["procore_jde/cost_code_map"]["fingerprint"].value
+    assert used["procore_jde/cost_code_map"] == {printed} == {costs.fingerprints["procore_jde/cost_code_map"]}
     assert costs.account("1", "Harbor", "03-100") == JobAccount("M30.7110.CONC", "M30", "00001")
     # A replay stages today's file first.
     assert CostCodeMap.today(staging).account("1", "Harbor", "03-100") == JobAccount(

@@ -57,7 +57,7 @@ def test_the_world_reads_both_sandboxes_and_a_clerk_approves_a_requisition(world
 
 
 def test_the_world_stages_a_procore_day_and_counts_the_ledger(world):
-    meta = world.run("procore_requisitions", partition=busy_day())["procore_requisitions"]
+    meta = world.run("procore/requisitions", partition=busy_day())["procore/requisitions"]
     assert meta["rows"] > 0
     assert world.xrefs("purchase_order") == {} and world.queue("purchase_orders") == {}
     assert world.inbox_event("Requisitions", 1, project_id=2, event_id=99) is True
@@ -71,7 +71,7 @@ def test_the_world_stages_a_procore_day_and_counts_the_ledger(world):
 
 def _source_job(name: str) -> Any:
     """An asset job over a staged Procore entity: partitioned by UTC day like the Procore flows."""
-    return define_asset_job(name, selection=AssetSelection.assets("procore_requisitions"))
+    return define_asset_job(name, selection=AssetSelection.assets(AssetKey(["procore", "requisitions"])))
 
 
 def test_a_daily_tick_closes_yesterday_in_the_partitions_time_zone_and_a_later_tick_polls_today():
@@ -112,7 +112,7 @@ def test_every_flow_has_one_job_and_a_schedule_at_its_cron_setting_in_the_defini
     defs, _ = _repository()
     graph = defs.resolve_asset_graph()
     for flow in FLOWS:
-        assert graph.get(AssetKey(f"procore_jde_{flow}_mapped")).group_name == "procore_jde"
+        assert graph.get(AssetKey(["procore_jde", f"{flow}_mapped"])).group_name == "procore_jde"
         schedule = defs.resolve_schedule_def(f"procore_jde_{flow}_schedule")
         assert schedule.cron_schedule == settings.value(f"ML_PROCORE_JDE_{flow.upper()}_CRON")
         assert schedule.execution_timezone == settings.value("ML_JDE_TIMEZONE")
@@ -121,13 +121,13 @@ def test_every_flow_has_one_job_and_a_schedule_at_its_cron_setting_in_the_defini
             k.to_user_string()
             for k in defs.resolve_job_def(schedule.job_name).asset_layer.selected_asset_keys
         }
-        assert [k for k in keys if k.endswith("_written")] == [f"procore_jde_{flow}_written"], (
+        assert [k for k in keys if k.endswith("_written")] == [f"procore_jde/{flow}_written"], (
             keys
         )  # one flow
-        assert "jde_gl_accounts" not in keys  # F0901 keeps its own refresh schedule
+        assert "jde/gl_accounts" not in keys  # F0901 keeps its own refresh schedule
     po_job = defs.resolve_job_def("procore_jde_purchase_orders").asset_layer.selected_asset_keys
-    assert {AssetKey("procore_requisitions"), AssetKey("procore_jde_cost_code_map")} <= set(po_job)
-    assert AssetKey("procore_jde_vendors_written") not in po_job  # another flow's step: ordering only
+    assert {AssetKey(["procore", "requisitions"]), AssetKey(["procore_jde", "cost_code_map"])} <= set(po_job)
+    assert AssetKey(["procore_jde", "vendors_written"]) not in po_job  # another flow's step: ordering only
 
 
 def test_the_daily_ticks_close_yesterday_in_each_flows_own_days():

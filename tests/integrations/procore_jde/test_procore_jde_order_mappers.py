@@ -136,7 +136,7 @@ def test_every_unresolved_account_is_named_with_cost_code_project_and_account():
     assert isinstance(result, Rejected) and result.source_key == "881234"
     reason = result.reason
     assert reason.startswith("commitment 881234 (PO-007 Rebar supply) on project 562949953432102")
-    assert f"cost code 99 on project {PROJECT} ({LABEL}) has no row in procore_jde_cost_code_map" in reason
+    assert f"cost code 99 on project {PROJECT} ({LABEL}) has no row in procore_jde/cost_code_map" in reason
     assert "maps to account M30.7000, which is not postable (posting edit code N" in reason
     assert "maps to account M30.7999, not found in F0901" in reason
     assert "line 1 (Paint)" in reason

@@ -42,9 +42,9 @@ from connector_sandbox.jde_ais import JdeSandboxSettings
 pytestmark = pytest.mark.filterwarnings(
     "ignore:Asset job .* materializes assets with varying BackfillPolicies"
 )
-SOURCES = ("procore_vendors", "procore_requisitions", "procore_commitment_change_orders")
+SOURCES = ("procore/vendors", "procore/requisitions", "procore/commitment_change_orders")
 FLOWS = tuple(
-    f"procore_jde_{flow}_{step}"
+    f"procore_jde/{flow}_{step}"
     for flow in ("vendors", "purchase_orders", "vouchers", "change_orders")
     for step in ("mapped", "written")
 )
@@ -194,13 +194,13 @@ def test_an_invoice_whose_voucher_was_refused_for_an_unmapped_cost_code_is_named
         "ML_PROCORE_JDE_COST_CODE_MAP", str(_broken_table(tmp_path / "t.csv", code.split("-")[0]))
     )
     try:
-        world.run("procore_requisitions", "procore_jde_cost_code_map", *FLOWS[4:6])  # vouchers
+        world.run("procore/requisitions", "procore_jde/cost_code_map", *FLOWS[4:6])  # vouchers
         reason = world.queue("vouchers")[str(made["id"])]
         assert f"cost code {code.split('-')[0]}" in reason or f"cost code {code}" in reason
         check, meta = _reconcile(world)
     finally:
         story.patch.setenv("ML_PROCORE_JDE_COST_CODE_MAP", str(SANDBOX_TABLE.resolve()))
-        world.run_whole("procore_jde_cost_code_map")
+        world.run_whole("procore_jde/cost_code_map")
     assert not check.passed and meta["requisition_without_voucher"] == 1
     words = next(
         line for line in meta["difference_table"].splitlines() if f"requisition {made['id']} (" in line
@@ -223,11 +223,12 @@ def test_the_reconciliation_reads_after_every_flow_and_runs_on_its_own_schedule(
     from connector_assets.definitions import defs
 
     graph = defs.resolve_asset_graph()
-    node = graph.get(AssetKey(RECONCILIATION))
-    targets = {f"procore_jde_{f}_in_jde" for f in ("vendors", "purchase_orders", "vouchers", "change_orders")}
-    assert node.parent_keys == {AssetKey(t) for t in targets}
+    node = graph.get(AssetKey.from_user_string(RECONCILIATION))
+    targets = {f"procore_jde/{f}_in_jde" for f in ("vendors", "purchase_orders", "vouchers", "change_orders")}
+    assert node.parent_keys == {AssetKey.from_user_string(t) for t in targets}
     for target in targets:
-        assert graph.get(AssetKey(target)).parent_keys == {AssetKey(target.replace("_in_jde", "_written"))}
+        written = AssetKey.from_user_string(target.replace("_in_jde", "_written"))
+        assert graph.get(AssetKey.from_user_string(target)).parent_keys == {written}
     assert [job.name for job in reconciliation_jobs] == ["procore_jde_reconcile"]
     schedule = defs.resolve_schedule_def("procore_jde_reconcile_schedule")
     assert schedule.job_name == "procore_jde_reconcile"

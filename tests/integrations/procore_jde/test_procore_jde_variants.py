@@ -68,18 +68,18 @@ VARIANTS = {
         "error_body": "message",
     },
 }
-MASTERS = ("jde_gl_accounts", "procore_jde_project_map", "procore_jde_cost_code_map")
+MASTERS = ("jde/gl_accounts", "procore_jde/project_map", "procore_jde/cost_code_map")
 SOURCES = (
-    "procore_vendors",
-    "procore_requisitions",
-    "procore_commitments",
-    "procore_commitment_change_orders",
+    "procore/vendors",
+    "procore/requisitions",
+    "procore/commitments",
+    "procore/commitment_change_orders",
 )
 FLOWS = tuple(
-    f"procore_jde_{flow}_{step}"
+    f"procore_jde/{flow}_{step}"
     for flow in ("vendors", "purchase_orders", "vouchers", "change_orders")
     for step in ("mapped", "written")
-) + ("procore_jde_vendors_marked",)
+) + ("procore_jde/vendors_marked",)
 APPROVED = ("approved", "approved_as_noted")
 
 
@@ -193,7 +193,7 @@ def test_the_change_order_lines_are_added_once_on_their_cost_codes_accounts(day:
     world, change_order = day.world, day.change_order
     (header,) = world.jde_rows("F4301", VR01=f"PC-{day.commitment['id']}")
     change_order_added(world, header, change_order)
-    again = world.run(*FLOWS)["procore_jde_change_orders_written"]
+    again = world.run(*FLOWS)["procore_jde/change_orders_written"]
     assert again["create"] == 0
 
 

@@ -228,7 +228,7 @@ def test_an_unmapped_cost_code_is_named_with_its_project_and_the_others_too():
     )
     assert isinstance(record, Rejected)
     assert (
-        f"cost code 07-100 on project {PROJECT} ({LABEL}) has no row in procore_jde_cost_code_map"
+        f"cost code 07-100 on project {PROJECT} ({LABEL}) has no row in procore_jde/cost_code_map"
         in record.reason
     )
     # 09-300 falls back to division 09, whose account is a summary account

@@ -1,6 +1,6 @@
 """The reconciliation asset, its job and its schedule (``flows.day_reconciliation``), declared.
 
-``fusion_procurify_reconciliation`` (UTC day, like the flows' partitions) reads after the target assets of
+``fusion_procurify/reconciliation`` (UTC day, like the flows' partitions) reads after the target assets of
 the flows whose records it compares; the metadata holds the counts, the differences table and one table
 per comparison (``per_vendor_period``, ``per_order``). The schedule closes the previous day at
 ``ML_FUSION_PROCURIFY_RECONCILE_CRON`` (UTC), as jde_procurify's does.

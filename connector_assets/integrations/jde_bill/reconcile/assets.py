@@ -8,8 +8,9 @@ calendar.
 
 from typing import Any
 
-from dagster import AssetSelection, define_asset_job
+from dagster import AssetKey, AssetSelection, define_asset_job
 
+from connector_assets.asset_keys import asset_key
 from connector_assets.flows.reconciliation import build_reconciliation_asset
 from connector_assets.integrations.jde_bill.integration import INTEGRATION
 from connector_assets.integrations.jde_bill.reconcile.bills import reconcile_bills
@@ -21,13 +22,13 @@ from connector_assets.polling import build_poll_schedule
 from connector_assets.saas_assets import saas_partitions
 from connector_resources import settings
 
-VENDORS = "jde_bill_vendors_reconciliation"
-BILLS = "jde_bill_bills_reconciliation"
-PAYMENTS = "jde_bill_payments_reconciliation"
+VENDORS = asset_key(INTEGRATION, "vendors_reconciliation")
+BILLS = asset_key(INTEGRATION, "bills_reconciliation")
+PAYMENTS = asset_key(INTEGRATION, "payments_reconciliation")
 RECONCILIATIONS = (VENDORS, BILLS, PAYMENTS)
 
 
-def _asset(name: str, partitions_def: Any, target: str, description: str, compare: Any):
+def _asset(name: AssetKey, partitions_def: Any, target: AssetKey, description: str, compare: Any):
     """One reconciliation asset (``flows.reconciliation``): downstream of the other side as the flow's
     write step observed it (``target_asset``), so lineage reads source -> mapped -> written -> target ->
     reconciliation."""
@@ -45,14 +46,14 @@ def _asset(name: str, partitions_def: Any, target: str, description: str, compar
 jde_bill_vendors_reconciliation = _asset(
     VENDORS,
     jde_partitions,
-    "jde_bill_vendors_in_bill",
+    asset_key(INTEGRATION, "vendors_in_bill"),
     "The day's JDE suppliers against their BILL vendors (missing either side, name, tax ID).",
     reconcile_vendors,
 )
 jde_bill_bills_reconciliation = _asset(
     BILLS,
     jde_partitions,
-    "jde_bill_bills_in_bill",
+    asset_key(INTEGRATION, "bills_in_bill"),
     "The day's JDE purchase orders and vouchers against their BILL bills (missing, amount, vendor, totals "
     "per supplier).",
     reconcile_bills,
@@ -60,7 +61,7 @@ jde_bill_bills_reconciliation = _asset(
 jde_bill_payments_reconciliation = _asset(
     PAYMENTS,
     saas_partitions,
-    "jde_bill_payments_in_jde",
+    asset_key(INTEGRATION, "payments_in_jde"),
     "The day's paid BILL payments against what JDE shows (the voucher's paid amount in F0411, or the "
     "journal batch in F0911Z1): payments BILL made that JDE does not show.",
     reconcile_payments,

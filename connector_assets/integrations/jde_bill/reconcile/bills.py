@@ -8,6 +8,7 @@ JDE document.
 
 from typing import Any
 
+from connector_assets.asset_keys import asset_key
 from connector_assets.bill.reads import bill_by_id
 from connector_assets.flows.reconciliation import Report, amount, money
 from connector_assets.flows.reconciliation_calls import CountedJde, counted
@@ -28,7 +29,7 @@ def reconcile_bills(staging: Any, jde: Any, bill: Any, ledger: Ledger, day: str)
     """The day's bills compared (see the module's docstring)."""
     report, totals = new_report(), supplier_totals()
     queued = queued_reasons(ledger, "bills")
-    staged_bills = staged_in_jde_day(staging, "bill_bills", day)
+    staged_bills = staged_in_jde_day(staging, asset_key("bill", "bills"), day)
     sources = {  # BILL bill changed that day -> the JDE document it came from
         str(row["id"]): source
         for row in staged_bills

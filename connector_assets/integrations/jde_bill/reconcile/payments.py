@@ -1,6 +1,6 @@
 """Payments reconciliation (UTC day, like the BILL poll): the day's BILL payments against what JDE shows.
 
-The day's BILL payments that count as paid (staged ``bill_payments``), one part per bill each pays (what
+The day's BILL payments that count as paid (staged ``bill/payments``), one part per bill each pays (what
 the payments flow writes to JDE once), against JDE itself: the paid amount on the voucher (F0411 gross
 minus open amount), or, for a bill with no voucher, the journal batch in F0911Z1 by its batch key. The
 payments JDE does not show are listed by payment, bill, vendor and amount; a voucher JDE shows as paid
@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from connector_assets.asset_keys import asset_key
 from connector_assets.bill.payment_fields import made_by_bill, paid_bills, paid_on_bill, payment_status
 from connector_assets.bill.reads import bill_by_id, staged_records
 from connector_assets.flows.reconciliation import Report, amount, money
@@ -64,7 +65,7 @@ def reconcile_payments(staging: Any, jde: Any, bill: Any, ledger: Ledger, day: s
     """The day's paid BILL payments compared with JDE (see the module's docstring)."""
     report, totals = new_report(), supplier_totals()
     queued = queued_reasons(ledger, "payments")
-    payments = staged_records(staging, "bill_payments", day)
+    payments = staged_records(staging, asset_key("bill", "payments"), day)
     paid = counted_payments(payments)
     report.counts["bill_payments_changed"] = len(payments)
     report.counts["bill_payments_paid"] = len(paid)

@@ -10,13 +10,15 @@ a missing record is missing.
 
 from typing import Any
 
+from dagster import AssetKey
+
 from connector_assets.bill.reads import staged_in_day
 from connector_assets.integrations.jde_bill.integration import INTEGRATION
 from connector_assets.jde.extract import jde_timezone
 from connector_resources.ledger import Ledger
 
 
-def staged_in_jde_day(staging: Any, asset_name: str, day: str) -> list[dict[str, Any]]:
+def staged_in_jde_day(staging: Any, asset_name: AssetKey, day: str) -> list[dict[str, Any]]:
     """The BILL records changed within the JDE ``day`` (midnight to midnight in the JDE time zone): BILL is
     polled by UTC day, so the one or two UTC partitions the JDE day overlaps are read and each record is
     kept by its change time. A UTC day not polled yet contributes nothing."""

@@ -2,12 +2,13 @@
 
 The suppliers (staged F0401 / F0101 keys, completed from JDE) against the BILL vendor the cross-reference
 names, read from BILL by id: missing, archived, name, tax ID; and the BILL vendors changed that day
-(staged ``bill_vendors``) that no JDE supplier accounts for. A BILL vendor of the day whose supplier did
+(staged ``bill/vendors``) that no JDE supplier accounts for. A BILL vendor of the day whose supplier did
 not change in JDE has its supplier read too, so a vendor renamed in BILL alone is caught.
 """
 
 from typing import Any
 
+from connector_assets.asset_keys import asset_key
 from connector_assets.bill.reads import bill_by_id
 from connector_assets.bill.targets import comparable_name, comparable_tax_id
 from connector_assets.flows.reconciliation import Report
@@ -30,7 +31,7 @@ def reconcile_vendors(staging: Any, jde: Any, bill: Any, ledger: Ledger, day: st
     counted_jde = CountedJde(jde, report)
     queued = queued_reasons(ledger, "vendors")
     suppliers = {s.number: s for s in changed_suppliers(staging, counted_jde, day)}
-    staged_vendors = staged_in_jde_day(staging, "bill_vendors", day)
+    staged_vendors = staged_in_jde_day(staging, asset_key("bill", "vendors"), day)
     # BILL vendors of the day the cross-reference gives to a JDE supplier not changed in JDE that day:
     # their supplier is read too, so a vendor renamed in BILL alone is caught.
     linked = {

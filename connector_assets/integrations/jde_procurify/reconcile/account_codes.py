@@ -1,7 +1,7 @@
 """Account codes on one side only: JDE accounts that should have a Procurify account code and have none
 (or an inactive one), and Procurify account codes with no JDE account behind them.
 
-JDE's side: every account of the cached F0901 (``jde_gl_accounts``) that the account table maps or the
+JDE's side: every account of the cached F0901 (``jde/gl_accounts``) that the account table maps or the
 account scope covers (``account_map.AccountMap.code_for``), postable (posting edit blank), i.e. exactly
 what the ``account_codes`` flow writes as an active code; its code must be an active Procurify account
 code. Procurify's side: ``account_codes.orphan_codes`` (active codes that lead to no F0901 account, the

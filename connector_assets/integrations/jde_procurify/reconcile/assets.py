@@ -1,6 +1,6 @@
 """The reconciliation asset, its job and its schedule (``flows.day_reconciliation``), declared.
 
-``jde_procurify_reconciliation`` (UTC day, like the Procurify-sourced flows) reads after every flow's target
+``jde_procurify/reconciliation`` (UTC day, like the Procurify-sourced flows) reads after every flow's target
 asset and after the staged sources and master data it reads (so a run staging them reads after they are
 staged); the metadata holds the counts, the differences table and one table per comparison
 (``per_order``, ``per_vendor_period``). The schedule closes the previous day at

@@ -7,7 +7,7 @@ JDE. An active one (``supplier_mappers.inactive_reason`` is blank: search type V
 needs a Procurify vendor; an inactive one without a vendor is one the suppliers flow leaves out on purpose,
 so it is only counted.
 
-Procurify's side of the day: the vendors changed that day (staged ``procurify_vendors``) and the vendors of
+Procurify's side of the day: the vendors changed that day (staged ``procurify/vendors``) and the vendors of
 the day's bills and POs, each read from Procurify. An active purchasable vendor (type 3 PREFERRED or 4
 REGULAR) needs a JDE supplier, unless it carries another system's key (an ``external_id`` that is not an
 address number): the vendors flow never sends such a vendor, since its ERP is another one, so it is only

@@ -3,7 +3,7 @@ requisition amounts against the JDE vouchers and purchase order lines by cost co
 commitments without a JDE purchase order; approved change orders not on their order; vendors on one side
 only.
 
-One asset, ``procore_jde_reconciliation`` (Procore UTC day, like the flows), downstream of the four flows'
+One asset, ``procore_jde/reconciliation`` (Procore UTC day, like the flows), downstream of the four flows'
 target assets, with an ``in_balance`` check that warns naming each difference in a finance user's words,
 and a metadata table of the balances per project, period, account and cost code.
 

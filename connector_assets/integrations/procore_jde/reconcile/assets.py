@@ -1,6 +1,6 @@
 """The reconciliation asset, its job and its schedule (``flows.day_reconciliation``), declared.
 
-``procore_jde_reconciliation`` (Procore UTC day, like the flows) reads after every flow's target asset; its
+``procore_jde/reconciliation`` (Procore UTC day, like the flows) reads after every flow's target asset; its
 ``in_balance`` check warns (never blocks) naming the differences. The schedule closes the previous day at
 ``ML_PROCORE_JDE_RECONCILE_CRON`` in the JDE time zone (after the flows' own ticks).
 """

@@ -1,8 +1,8 @@
 """One Procore day reconciled with JD Edwards: what is read, in which order, and what is compared.
 
 The day is a Procore UTC day, like the flows' partitions. Its keys: the approved requisitions staged that
-day (``procore_requisitions``), the approved change orders staged that day
-(``procore_commitment_change_orders``) and the vendors staged that day (``procore_vendors``). From those,
+day (``procore/requisitions``), the approved change orders staged that day
+(``procore/commitment_change_orders``) and the vendors staged that day (``procore/vendors``). From those,
 Procore (one session per company, each record read in its own) gives the requisitions' lines, their
 commitments (schedule of values, the project's
 change orders and the approved ones' lines) and the vendors; one JDE session reads the voucher batches,

@@ -1,6 +1,6 @@
 """Vendors on one side only: Procore vendors with no JDE supplier, JDE suppliers whose vendor is gone.
 
-Procore's side: the vendors the day concerns (changed that day, the staged ``procore_vendors``, and the
+Procore's side: the vendors the day concerns (changed that day, the staged ``procore/vendors``, and the
 vendors of the commitments the day's requisitions and change orders bill), each read from Procore. An
 active one needs a JDE supplier: its address number is the vendors flow's cross-reference, else the one
 its ``origin_id`` spells (``vendors.vendor_an8``); with none, or with one JDE does not hold (F0401), it is
