@@ -165,15 +165,20 @@ def skips_audited(
         yield record
 
 
-def dependency_synced(ledger: Ledger, depends_on: str) -> bool:
+def dependency_synced(ledger: Ledger, depends_on: str, *, before: datetime | None = None) -> bool:
     """``integration:entity:system:key`` -> whether that record has a target ID (the ledger's one rule,
-    shared with ``release_synced``)."""
-    return depends_on in ledger.synced_dependencies({depends_on})
+    shared with ``release_synced``); with ``before``, one it already had, unchanged since, at that time."""
+    return depends_on in ledger.synced_dependencies({depends_on}, before=before)
 
 
-def must_wait(ledger: Ledger, record: Mapped) -> bool:
+def must_wait(ledger: Ledger, record: Mapped, *, mapped_at: datetime | None = None) -> bool:
     """Whether ``record`` is held rather than written: its dependency has not synced, or it was mapped
-    before it had (``Mapped.waiting``). Why the second: a vendors run pairing the vendor while the invoices
-    run mapped its bill left a placeholder body staged as ready, and its write failed with a bare
-    KeyError ('InvoiceNumber'); held, it is released and mapped again by the next replay."""
-    return bool(record.depends_on) and (record.waiting or not dependency_synced(ledger, record.depends_on))
+    before it had: its body is a placeholder (``Mapped.waiting``), or, given ``mapped_at`` (when its
+    mapper started), the dependency's cross-reference changed since. Why: a vendors run pairing the vendor
+    while the invoices run mapped its bill left a body built without the pair staged as ready (a bare
+    KeyError 'InvoiceNumber' on a Fusion invoice; an order with no supplier could go out the same way).
+    Held, it is released and mapped again by the next replay. Holding one whose dependency merely changed
+    while it was mapped costs that wait, nothing more."""
+    if not record.depends_on:
+        return False
+    return record.waiting or not dependency_synced(ledger, record.depends_on, before=mapped_at)

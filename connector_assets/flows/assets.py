@@ -8,6 +8,7 @@ Both run one partition per run in a backfill (``flow_backfill_policy``): a day t
 import json
 import warnings
 from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from dagster import (
@@ -303,12 +304,13 @@ def build_flow_assets(
         run_id = context.run.run_id
         records: list[Mapped] = []
         rejected: list[Rejected] = []
+        mapped_at = datetime.now(UTC)  # a dependency paired after this may be missing from the bodies
         for item in spec.map_records(context, partition):
             (records if isinstance(item, Mapped) else rejected).append(item)
         total = len(records) + len(rejected)
         checked = validate(spec, records)
         rejected.extend(checked.rejected)
-        waiting = [r for r in checked.valid if must_wait(ledger, r)]
+        waiting = [r for r in checked.valid if must_wait(ledger, r, mapped_at=mapped_at)]
         ready = [r for r in checked.valid if r not in waiting]
         metadata = {"records": total, "valid": len(ready), "rejected": len(rejected), "held": len(waiting)}
         for record in waiting:

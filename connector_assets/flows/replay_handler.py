@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import AbstractContextManager
+from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
@@ -38,7 +39,9 @@ def replay_handler(
     """
 
     def handle(item: QueueItem, ledger: Ledger) -> ReplayOutcome:
+        mapped_at = None  # a queued body: when it was mapped is not known here; the dependency alone decides
         if spec.remap is not None and resources_for_replay is not None:
+            mapped_at = datetime.now(UTC)
             record = _remapped(spec, item, ledger, resources_for_replay())
         elif not item.payload.get("body"):
             raise ValueError(
@@ -50,7 +53,7 @@ def replay_handler(
         checked = validate(spec, [record])
         if checked.rejected:
             raise ValueError(checked.rejected[0].reason)
-        if must_wait(ledger, record):
+        if must_wait(ledger, record, mapped_at=mapped_at):
             raise WaitsFor(
                 record.depends_on, f"{spec.entity} {record.source_key} waits for {record.depends_on} to sync"
             )

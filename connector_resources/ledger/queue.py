@@ -350,10 +350,16 @@ class QueueStore(LedgerBase):
         return sorted((self.queue_item(row) for row in rows), key=lambda item: item.id)
 
     def synced_dependencies(
-        self, keys: list[str] | set[str] | frozenset[str], *, conn: sa.Connection | None = None
+        self,
+        keys: list[str] | set[str] | frozenset[str],
+        *,
+        before: datetime | None = None,
+        conn: sa.Connection | None = None,
     ) -> frozenset[str]:
         """The dependency keys (``dependency_key``) among ``keys`` whose record has synced: it has a
-        cross-reference with a target id, whatever path wrote it (a run, a replay, a manual match)."""
+        cross-reference with a target id, whatever path wrote it (a run, a replay, a manual match).
+        ``before``: and that cross-reference was last changed before then (a record mapped at ``before``
+        saw it synced; one changed since may have been paired while the record was being mapped)."""
         wanted: dict[tuple[str, str, str], dict[str, str]] = {}
         for key in keys:
             parts = _dependency_parts(key)
@@ -372,6 +378,8 @@ class QueueStore(LedgerBase):
                         x.c.source_key.in_(sources[start : start + 500]),
                         x.c.target_id.is_not(None),
                     )
+                    if before is not None:
+                        query = query.where(x.c.updated_at < before)
                     found.update(by_source[row[0]] for row in c.execute(query))
         return frozenset(found)
 

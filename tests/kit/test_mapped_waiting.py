@@ -27,3 +27,23 @@ def test_a_placeholder_waits_even_once_its_dependency_synced_and_a_mapped_record
         assert not must_wait(ledger, Mapped("po-1", {"Supplier": "Acme"}, {}))  # no dependency
     finally:
         ledger.dispose()
+
+
+def test_a_record_mapped_while_its_dependency_was_paired_waits_whatever_its_body(sqlite_url) -> None:
+    """The general case: a body built without the pair (an order with a blank supplier) looks complete, so
+    only the time tells: the pair was recorded after the mapper started."""
+    from datetime import UTC, datetime, timedelta
+
+    ledger = Ledger(sqlite_url)
+    try:
+        order = Mapped("po-7", {"OrderNumber": "PO-7", "Supplier": ""}, {}, depends_on=VENDOR)
+        mapped_at = datetime.now(UTC)  # the mapper starts; the vendors run pairs the vendor meanwhile
+        ledger.set_manual_override(
+            "fusion_procurify", "vendor", "procurify", "1045", "fusion", "300000047200011", entered_by="test"
+        )
+        assert not must_wait(ledger, order)  # synced by now, so without the time it would be written
+        assert must_wait(ledger, order, mapped_at=mapped_at)  # held: mapped again once released
+        paired_first = datetime.now(UTC) + timedelta(seconds=1)
+        assert not must_wait(ledger, order, mapped_at=paired_first)  # paired before the mapper started
+    finally:
+        ledger.dispose()
