@@ -1,12 +1,13 @@
 """Dagster assets for a ``FlowSpec``: ``<flow>_mapped`` (with its blocking check) and ``<flow>_written``
 (with its check on the day's failed and long-held records).
 
-Both run one partition per run in a backfill (``flow_backfill_policy``): a day that fails fails alone,
-"rerun failed" picks exactly that day, and each day's materialization carries that day's own figures.
+A backfill runs them once over its range, with the source reads (``flow_backfill_policy``): one process,
+one login per system. Each day keeps its own truth (``range_days``): its figures, its check result, and a
+materialization only if it was written, so a day that fails fails alone and a rerun from failure takes
+exactly the failed days.
 """
 
 import json
-import warnings
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -15,6 +16,7 @@ from dagster import (
     AssetCheckSpec,
     AssetExecutionContext,
     AssetKey,
+    AssetMaterialization,
     AssetObservation,
     AssetsDefinition,
     AssetSpec,
@@ -38,6 +40,14 @@ from connector_assets.flows.core import (
     validate,
 )
 from connector_assets.flows.mapping_tables import recording_snapshots, snapshot_metadata
+from connector_assets.flows.range_days import (
+    DayWrite,
+    day_evaluation,
+    failed_day_check,
+    failure_message,
+    range_check,
+    summed,
+)
 from connector_assets.flows.refused_share import (
     RefusedShare,
     judge,
@@ -53,6 +63,7 @@ from connector_assets.flows.writer import (
     awaits_replay,
     write_workers,
 )
+from connector_assets.flows.written_check import CHECK as WRITTEN_CHECK
 from connector_assets.flows.written_check import check_result, check_spec, partition_queue
 from connector_assets.incremental import days_in_window
 from connector_assets.run_workers import worker_ended
@@ -62,24 +73,30 @@ MAPPED_COLUMNS = (Column("source_key"), Column("payload"))
 
 
 CHECK = "writable"
+# A write step's figures, per day: what happened to each staged record, and the calls it cost.
+WRITE_COUNTS = (
+    "records",
+    "create",
+    "update",
+    "adopt",
+    "skip",
+    "fail",
+    "leased",  # being written by another run: held, not sent (``BeingWritten``)
+    "released",
+    "rejected_again",
+    "awaiting_replay",  # refused for good before and unchanged: left queued for a replay
+    "api_calls",
+)
 # The write loop (``writer``) stops a day on these; re-exported here, where flows and tests look.
 __all__ = ["UNREACHABLE_AFTER", "TargetRefusesUntil", "TargetUnreachable", "build_flow_assets"]
 
 
-# A flow's job holds its source reads (single-run: one login reads a backfill's range) and its flow assets
-# (one partition per run). Dagster then runs that job's backfills per partition, the smaller policy, which
-# is what the flow assets need, and warns on every load that the policies differ: intended, so not shown.
-warnings.filterwarnings(
-    "ignore", message=r"Asset job .* materializes assets with varying BackfillPolicies", category=UserWarning
-)
-
-
 def flow_backfill_policy(partitions_def: PartitionsDefinition | None) -> BackfillPolicy | None:
-    """One partition per run: a backfill day fails, shows its figures and is rerun on its own.
-
-    Each API stays under its limit across the parallel runs through the clients' own pacing and the
-    write pools (``write_pool``); the source reads upstream stay single-run (one login per range)."""
-    return BackfillPolicy.multi_run(max_partitions_per_run=1) if partitions_def else None
+    """One run for a backfill's whole range, the source reads' policy too: Dagster puts assets of one
+    policy and partitioning in the same run, so the backfill is one process start, one token per system
+    and one daemon tick, not one per day (issue 34; docs/backfill_mechanisms.md). The steps keep each
+    day's own result (``range_days``); the write pools (``write_pool``) keep each API under its limit."""
+    return BackfillPolicy.single_run() if partitions_def else None
 
 
 def tag_run(context: AssetExecutionContext, spec: FlowSpec) -> None:
@@ -281,8 +298,10 @@ def build_flow_assets(
             with recording_snapshots() as read:
                 counts, share = _map_partition(context, partition)
             shares.append(share)
-            if len(partitions) > 1:  # a range run by hand: each day its own staged records
-                context.add_asset_metadata(row_count(counts["valid"]), partition_key=partition)
+            if len(partitions) > 1:  # a range (a backfill): each day its own figures and check result
+                context.add_asset_metadata({**counts, **row_count(counts["valid"])}, partition_key=partition)
+                day_check = mapped_check(CHECK, share, counts)
+                context.log_event(day_evaluation(day_check, mapped_key, partition))
             if share.systemic:
                 context.log.error(share.message())
             for key, value in counts.items():
@@ -348,27 +367,16 @@ def build_flow_assets(
         backfill_policy=flow_backfill_policy(partitions_def),
         pool=write_pool(spec),
         check_specs=[check_spec(written_key, spec.target_system, partitions_def)],
+        output_required=False,  # a range logs each written day's materialization itself (``range_days``)
     )
     def _written(context: AssetExecutionContext):
-        """Write the day's staged records. When the day's refused share looks systemic (``refused_share``)
-        the step fails after writing them and after its check: the run, the partition and a backfill show
-        the day as needing attention (and alert), while the rerun writes nothing twice (the ledger skips
-        each record written) and passes once the refused records are replayed or mapped."""
+        """Write the staged records of each day of the run. When a day's refused share looks systemic
+        (``refused_share``) the step fails after writing them and after its check: the run, the partition
+        and a backfill show the day as needing attention (and alert), while the rerun writes nothing twice
+        (the ledger skips each record written) and passes once the refused records are replayed or mapped.
+        A range (a backfill's one run) keeps each day's truth the same way (``range_days``)."""
         tag_run(context, spec)
         ledger = context.resources.ledger.get()
-        counts: dict[str, int] = {
-            "records": 0,
-            "create": 0,
-            "update": 0,
-            "adopt": 0,
-            "skip": 0,
-            "fail": 0,
-            "leased": 0,  # being written by another run: held, not sent (``BeingWritten``)
-            "released": 0,
-            "rejected_again": 0,
-            "awaiting_replay": 0,  # refused for good before and unchanged: left queued for a replay
-            "api_calls": 0,
-        }
         # Records queued by an earlier run (failed, or held: released or not) that this run writes are
         # resolved here, so the queue only ever shows what still needs attention.
         queued = {
@@ -376,43 +384,84 @@ def build_flow_assets(
             for item in ledger.open_items(integration=spec.integration, flow=spec.name, limit=100_000)
         }
         partitions = run_partitions(context)
-        staged: dict[str | None, set[str]] = {}
-        with spec.open_target(context) as target:
-            calls = _api_calls(target)
-            try:
-                for partition in partitions:
-                    before = dict(counts)
-                    staged[partition] = _write_partition(context, target, partition, queued, counts)
-                    _observe_target(context, partition, {k: counts[k] - before[k] for k in counts})
-            finally:
-                counts["api_calls"] = _api_calls(target) - calls
-        queue = [
-            partition_queue(ledger, integration=spec.integration, flow=spec.name, partition=partition)
-            for partition in partitions
-        ]
-        day = queue[0]
-        for more in queue[1:]:  # a run over a range (by hand): the range's sums
-            day.failed, day.held, day.held_overdue = (
-                day.failed + more.failed,
-                day.held + more.held,
-                day.held_overdue + more.held_overdue,
-            )
-            day.reasons.update(more.reasons)
-        in_target = sum(counts[k] for k in ("create", "update", "adopt", "skip"))
+        days = _write_days(context, partitions, queued)
+        counts = summed(days)
         context.log.info(f"{spec.flow}: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
-        shares = [judge_queue(spec, ledger, partition, keys) for partition, keys in staged.items()]
-        yield systemic_written_check(check_result(written_key, day), shares)
-        metadata = {
-            **counts,
-            "queued_failed": day.failed,
-            "queued_held": day.held,
-            **row_count(in_target),
-        }
-        if systemic := [share.message() for share in shares if share.systemic]:
-            for message in systemic:
-                context.log.error(message)
-            raise Failure(" ".join(systemic), metadata=metadata, allow_retries=False)
+        if len(days) > 1:
+            yield from _range_results(context, days)
+            return
+        [day] = days
+        queue = partition_queue(ledger, integration=spec.integration, flow=spec.name, partition=day.partition)
+        share = judge_queue(spec, ledger, day.partition, day.staged)
+        yield systemic_written_check(check_result(written_key, queue), [share])
+        metadata = _day_metadata(day, queue)
+        if share.systemic:
+            context.log.error(share.message())
+            raise Failure(share.message(), metadata=metadata, allow_retries=False)
         yield MaterializeResult(metadata=metadata)
+
+    def _write_days(
+        context: AssetExecutionContext, partitions: list[str | None], queued: dict[str, Any]
+    ) -> list[DayWrite]:
+        """Write each day in turn. One day's error ends a single-day run as it is; in a range it is that
+        day's failure, and the next days are tried, unless the target is unreachable or refusing until a
+        known time: then the days left are failed unsent (a rerun from failure sends them)."""
+        days: list[DayWrite] = []
+        stopped: str | None = None
+        with spec.open_target(context) as target:
+            for partition in partitions:
+                day = DayWrite(partition, dict.fromkeys(WRITE_COUNTS, 0))
+                days.append(day)
+                if stopped is not None:
+                    day.error = stopped
+                    continue
+                calls = _api_calls(target)
+                try:
+                    day.staged = _write_partition(context, target, partition, queued, day.counts)
+                except Exception as error:
+                    if len(partitions) == 1:
+                        raise
+                    day.error = f"{type(error).__name__}: {error}"
+                    if isinstance(error, TargetUnreachable | TargetRefusesUntil):
+                        stopped = f"not sent: {spec.target_system} stopped the run on {partition} ({error})"
+                finally:
+                    day.counts["api_calls"] = _api_calls(target) - calls
+                _observe_target(context, partition, day.counts)
+        return days
+
+    def _range_results(context: AssetExecutionContext, days: list[DayWrite]):
+        """A range's results, day by day (``range_days``): each day's check evaluation, a materialization
+        for each day written, then the range's check and, when a day failed, the step's failure."""
+        ledger = context.resources.ledger.get()
+        queues = []
+        for day in days:
+            assert day.partition is not None  # a range is of days
+            queue = partition_queue(
+                ledger, integration=spec.integration, flow=spec.name, partition=day.partition
+            )
+            queues.append(queue)
+            share = judge_queue(spec, ledger, day.partition, day.staged)
+            result = systemic_written_check(check_result(written_key, queue), [share])
+            if share.systemic and day.error is None:
+                context.log.error(share.message())
+                day.error = share.message()
+            if day.error is not None:
+                result = failed_day_check(result, day.error)
+            context.log_event(day_evaluation(result, written_key, day.partition))
+            if day.error is None:
+                context.log_event(
+                    AssetMaterialization(
+                        asset_key=written_key, partition=day.partition, metadata=_day_metadata(day, queue)
+                    )
+                )
+        yield range_check(written_key, WRITTEN_CHECK, days, queues)
+        if any(day.failed for day in days):
+            raise Failure(failure_message(spec.flow, days), metadata=summed(days), allow_retries=False)
+
+    def _day_metadata(day: DayWrite, queue: Any) -> dict[str, Any]:
+        in_target = sum(day.counts[k] for k in ("create", "update", "adopt", "skip"))
+        queued = {"queued_failed": queue.failed, "queued_held": queue.held}
+        return {**day.counts, **queued, **row_count(in_target)}
 
     def _write_partition(
         context: AssetExecutionContext,

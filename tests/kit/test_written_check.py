@@ -5,7 +5,8 @@ backfill of N days was one run whose every day showed the range's total, and a t
 the whole day produced a green step that had tried (and queued) every record. Now: one run per day for
 the flow assets, a check on every ``_written`` asset that fails on the day's failed or long-held records
 with the reasons counted, the step itself failing when the target answered none of the day's writes,
-and every run tagged with its integration and flow.
+and every run tagged with its integration and flow. A backfill's range runs as one run (issue 34)
+that keeps each of these per day.
 """
 
 from datetime import UTC, date, datetime, timedelta
@@ -71,8 +72,9 @@ def world(tmp_path):
         yield world
 
 
-def test_every_flow_asset_runs_one_partition_per_run():
-    """A backfill gives each day its own run for every partitioned flow asset (map, write, marks, inbox)."""
+def test_every_flow_asset_shares_one_run_with_its_sources_in_a_backfill():
+    """A backfill runs each flow asset (map, write, marks, inbox) once over its range, under the source
+    reads' own policy, so they share that one run (issue 34): each day keeps its result (next test)."""
     graph = defs.resolve_asset_graph()
     flow_assets = [
         graph.get(key)
@@ -81,9 +83,57 @@ def test_every_flow_asset_runs_one_partition_per_run():
         and key.to_user_string().endswith(("_mapped", "_written", "_marked_exported", "_inbox_done"))
     ]
     assert len(flow_assets) >= 9
+    sources = graph.get(AssetKey(["jde", "suppliers"])).backfill_policy
     for node in flow_assets:
         policy = node.backfill_policy
-        assert policy is not None and policy.max_partitions_per_run == 1, node.key.to_user_string()
+        assert policy is not None and policy.max_partitions_per_run is None, node.key.to_user_string()
+        assert policy == sources, node.key.to_user_string()
+
+
+def test_a_range_keeps_each_days_truth_when_one_day_fails(world):
+    """One run over three days whose middle day looks systemic (most of its records refused at mapping):
+    the good days are materialized with their own figures and a passing check each, the bad day gets a
+    failed check and no materialization, and the step fails naming only that day."""
+    days = [(date.fromisoformat(DAY) + timedelta(days=n)).isoformat() for n in (-1, 0, 1)]
+    bad = days[1]
+    for n in range(SUPPLIERS_FLOW.systemic_min * 2):  # refused at mapping by an earlier run of the day
+        queue_failure(
+            SUPPLIERS_FLOW,
+            world.ledger,
+            Rejected(f"99{n:03d}", f"supplier 99{n:03d}: payment terms X not mapped", {}),
+            run_id="run-0",
+            partition=bad,
+        )
+    tags = {"dagster/asset_partition_range_start": days[0], "dagster/asset_partition_range_end": days[-1]}
+    with instance_for_test() as instance:
+        result = materialize(
+            _assets(*CHAIN), resources=world.resources, instance=instance, tags=tags, raise_on_error=False
+        )
+        assert not result.success
+        [failure] = result.get_step_failure_events()
+        assert failure.step_key == "jde_coupa__suppliers_written"
+        message = failure.step_failure_data.error.to_string()
+        assert "1 of 3 day(s) failed" in message and bad in message
+        assert not any(day in message for day in (days[0], days[2]))
+        written = {
+            e.partition: {k: v.value for k, v in e.materialization.metadata.items()}
+            for e in result.get_asset_materialization_events()
+            if e.asset_key.to_user_string() == WRITTEN
+        }
+        assert sorted(written) == [days[0], days[2]]
+        for day in (days[0], days[2]):
+            staged = list(
+                world.resources["staging"].read_rows(AssetKey(["jde_coupa", "suppliers_mapped"]), day)
+            )
+            assert written[day]["records"] == len(staged), (day, written[day])
+        checks = {
+            e.partition: e.passed for e in result.get_asset_check_evaluations() if e.check_name == CHECK
+        }
+        assert checks == {days[0]: True, bad: False, days[2]: True, None: False}
+        # What the UI shows: the bad day FAILED, the others MATERIALIZED; a rerun takes only the bad day.
+        key = AssetKey(["jde_coupa", "suppliers_written"])
+        materialized = instance.get_materialized_partitions(key)
+        assert materialized == {days[0], days[2]}
 
 
 def test_a_clean_day_passes_with_its_own_figures_and_tags(world):

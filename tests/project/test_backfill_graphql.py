@@ -14,10 +14,10 @@ queued with their reasons, the day's others are written, and the day's write ste
 table, stages it (the flow maps with the staged snapshot), replays the queue (``ml-connector replay``)
 and re-executes the backfill from failure.
 
-What it proves (and what failed while the flow assets were ``BackfillPolicy.single_run``, where the three
-days were one run and failed together):
-- the backfill runs the flow assets once per day; exactly the bad day's write is FAILED, the other two are
-  MATERIALIZED, each with its own figures (records, creates) in its materialization;
+What it proves (issue 34: the backfill is one run for its range, yet each day keeps its own truth; it
+failed when a ranged step returned one output for the range, and the three days failed together):
+- the backfill runs the source reads and the flow assets in one run over the range; exactly the bad day's
+  write is FAILED, the other two are MATERIALIZED, each with its own figures (records, creates);
 - after the replay, "re-execute from failure" launches one run, for that day only, and it succeeds;
 - Coupa holds each supplier of the three days once, the ledger has one write and one cross-reference each.
 """
@@ -82,6 +82,12 @@ def _run_day(run: dict) -> str | None:
     start = tags.get("dagster/asset_partition_range_start")
     end = tags.get("dagster/asset_partition_range_end")
     return start if start is not None and start == end else None
+
+
+def _run_range(run: dict) -> tuple[str | None, str | None]:
+    """The first and last day of a run over a range of partitions (the backfill's one run)."""
+    tags = run_tags(run)
+    return tags.get("dagster/asset_partition_range_start"), tags.get("dagster/asset_partition_range_end")
 
 
 def _by_day(materializations: list[dict]) -> dict[str, list[dict]]:
@@ -168,19 +174,18 @@ def test_a_backfill_day_that_fails_fails_alone_and_reruns_alone(tmp_path, binari
             first = server.wait_backfill(backfill_id, timeout=240)
             lap("backfill")
 
-            # One run per day for the flow assets; only the bad day's failed.
-            flow_runs = _only_flow_runs(first)
-            described = [(_run_day(r), sorted(run_assets(r)), r["status"]) for r in first["runs"]]
-            assert sorted(_run_day(r) or "range" for r in flow_runs) == days, described
-            assert all(run_assets(r) == set(FLOW) for r in flow_runs), described
-            status_of = {_run_day(r): r["status"] for r in flow_runs}
-            assert status_of == {bad: "FAILURE", good[0]: "SUCCESS", good[1]: "SUCCESS"}, described
+            # One run for the range, the source reads and the flow together (issue 34): it fails because
+            # of the bad day, and each day keeps its own status below.
+            described = [(_run_range(r), sorted(run_assets(r)), r["status"]) for r in first["runs"]]
+            [run] = _only_flow_runs(first)
+            assert (_run_range(run), run_assets(run)) == ((days[0], days[-1]), set(SOURCES + FLOW)), described
+            assert run["status"] == "FAILURE", described
             assert first["status"] == "COMPLETED_FAILED", first["status"]
 
             mapped_status = server.partition_status(MAPPED, days)
             written_status = server.partition_status(WRITTEN, days)
             assert set(mapped_status.values()) == {"MATERIALIZED"}, mapped_status  # refusals queued
-            assert written_status[bad] != "MATERIALIZED"
+            assert written_status[bad] == "FAILED", written_status
             assert [written_status[d] for d in good] == ["MATERIALIZED", "MATERIALIZED"], written_status
 
             # Each day's mapped materialization carries that day's own figures; the bad day has no write.

@@ -268,19 +268,20 @@ def test_a_date_range_runs_as_one_run_day_by_day(world):
     with instance_for_test() as instance:
         result = materialize(_assets(*CHAIN), resources=resources, instance=instance, tags=tags)
     assert result.success
-    written = next(
-        e.materialization.metadata
+    written = {
+        e.partition: e.materialization.metadata
         for e in result.get_asset_materialization_events()
         if e.asset_key.to_user_string() == "jde_coupa/suppliers_written"
-    )
-    staged = {
-        row["AN8"]
-        for n in range(3)
-        for row in resources["staging"].read_rows(
-            AssetKey(["jde", "suppliers"]), (date.fromisoformat(first) + timedelta(days=n)).isoformat()
-        )
     }
-    assert written["create"].value + written["adopt"].value == len(staged) > 0
+    days = [(date.fromisoformat(first) + timedelta(days=n)).isoformat() for n in range(3)]
+    assert sorted(written) == days  # one materialization per day, each with that day's own figures
+    staged = set()
+    for day in days:
+        rows = resources["staging"].read_rows(AssetKey(["jde", "suppliers"]), day)
+        of_day = {row["AN8"] for row in rows}
+        assert written[day]["create"].value + written[day]["adopt"].value == len(of_day), day
+        staged |= of_day
+    assert staged
     assert all(ledger.get_xref("jde_coupa", "supplier", "JDE", str(an8), "coupa").target_id for an8 in staged)
 
 

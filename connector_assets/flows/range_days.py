@@ -1,0 +1,107 @@
+"""Per-day results of a flow step that runs a range of days in one run (a backfill, issue 34).
+
+A backfill of N days runs each flow step once over the range (``flow_backfill_policy``: single run), so
+it costs one process, one login per system and one token, not N. Each day keeps its own truth all the same:
+
+* the write step tries every day and logs, per day, an ``AssetMaterialization`` with that day's figures
+  (only for a day that was written) and an ``AssetCheckEvaluation`` of its check;
+* a day that fails (its target unreachable, a systemic share refused, an error) gets no materialization,
+  so Dagster marks that partition FAILED when the run fails, and a backfill's "rerun from failure" takes
+  ``target - materialized``: exactly the failed days;
+* the step raises once, after the last day, naming every failed day with its reason.
+
+An ``Output`` / ``MaterializeResult`` is never yielded in a range: Dagster would materialize every day of
+the range with it, the failed ones too (docs/backfill_mechanisms.md, section 2).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from dagster import AssetCheckEvaluation, AssetCheckResult, AssetCheckSeverity, AssetKey
+
+REASON_CHARS = 300
+DAYS_TOLD = 10
+
+
+@dataclass
+class DayWrite:
+    """What a write step did on one day: its figures, the source keys it staged, and why it failed."""
+
+    partition: str | None
+    counts: dict[str, int]
+    staged: set[str] = field(default_factory=set)
+    error: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.error is not None
+
+
+def day_evaluation(result: AssetCheckResult, asset_key: AssetKey, partition: str) -> AssetCheckEvaluation:
+    """``result`` as the evaluation of one day's partition: a check result yielded in a ranged step is
+    recorded without a partition, so each day's is logged as its own event."""
+    return AssetCheckEvaluation(
+        asset_key=result.asset_key or asset_key,
+        check_name=result.check_name or "",
+        passed=result.passed,
+        metadata=result.metadata,
+        severity=result.severity,
+        description=result.description,
+        partition=partition,
+    )
+
+
+def failed_day_check(result: AssetCheckResult, error: str) -> AssetCheckResult:
+    """The day's check made red with the error that stopped the day (no figure would say it)."""
+    return AssetCheckResult(
+        asset_key=result.asset_key,
+        check_name=result.check_name,
+        passed=False,
+        severity=AssetCheckSeverity.ERROR,
+        metadata={**result.metadata, "error": error[:REASON_CHARS]},
+        description=error[:REASON_CHARS],
+    )
+
+
+def summed(days: list[DayWrite]) -> dict[str, int]:
+    """The range's figures: each count summed over its days."""
+    total: dict[str, int] = {}
+    for day in days:
+        for key, value in day.counts.items():
+            total[key] = total.get(key, 0) + value
+    return total
+
+
+def range_check(
+    asset_key: AssetKey, check_name: str, days: list[DayWrite], queues: list[Any]
+) -> AssetCheckResult:
+    """The range's check result, its sums: Dagster requires the check's output of the step, and records
+    it without a partition (each day's own is logged by ``day_evaluation``)."""
+    failed = sum(d.failed for d in days)
+    queued_failed = sum(q.failed for q in queues)
+    return AssetCheckResult(
+        asset_key=asset_key,
+        check_name=check_name,
+        passed=not failed and all(q.failed == 0 and q.held_overdue == 0 for q in queues),
+        severity=AssetCheckSeverity.ERROR if failed or queued_failed else AssetCheckSeverity.WARN,
+        metadata={
+            **summed(days),
+            "days": len(days),
+            "days_failed": failed,
+            "queued_failed": queued_failed,
+            "queued_held": sum(q.held for q in queues),
+        },
+    )
+
+
+def failure_message(flow: str, days: list[DayWrite]) -> str:
+    """One line per failed day (the first ``DAYS_TOLD``), after how many of the range's days failed."""
+    failed = [d for d in days if d.failed]
+    lines = [f"{d.partition}: {(d.error or '')[:REASON_CHARS]}" for d in failed[:DAYS_TOLD]]
+    more = f"\n... and {len(failed) - DAYS_TOLD} more day(s)" if len(failed) > DAYS_TOLD else ""
+    return (
+        f"{flow}: {len(failed)} of {len(days)} day(s) failed; the others are written and materialized, and "
+        "a rerun from failure takes only the failed days:\n" + "\n".join(lines) + more
+    )
