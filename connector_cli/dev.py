@@ -50,7 +50,7 @@ def dagster_dev_command(root: Path, host: str, port: int) -> list[str]:
     """``dg dev`` on our workspace file (what the installed Dagster recommends: ``dagster dev`` warns that it
     is superseded), through ``connector_cli.dagster_dev`` so its daemon looks for backfill work every
     ``ML_BACKFILL_LOOP_SECONDS`` instead of 30 s. It is run from DAGSTER_HOME, where our dagster.yaml is
-    copied, so Dagster does not warn about the project's dagster.yaml lying beside a different DAGSTER_HOME."""
+    copied, so Dagster does not warn about the project's dagster.yaml lying beside another DAGSTER_HOME."""
     return [
         sys.executable,
         "-m",
@@ -180,7 +180,8 @@ def dev(
     for integration in _integration_sandboxes():
         integration.set_up(sandboxes, url)
     click.echo(f"Dagster UI: http://{host}:{port}")
-    # dg dev (connector_cli.dagster_dev) runs as a child so the simulators (threads of this process) live exactly as long as it does.
+    # dg dev (connector_cli.dagster_dev) runs as a child so the simulators (threads of this process) live
+    # exactly as long as it does.
     # Processes started in the background may inherit ignored SIGINT/SIGTERM: restore the defaults in the
     # child, and forward our own signals to it. It runs in a process group of its own: a terminal's Ctrl-C
     # reaches it once (forwarded), and what outlives it at shutdown (a run worker still going) is ended

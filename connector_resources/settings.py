@@ -519,9 +519,9 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
         "backfill_loop_seconds",
         "ML_BACKFILL_LOOP_SECONDS",
         "3",
-        "how often the Dagster daemon started as `python -m connector_cli.dagster_daemon` (what `ml-connector "
-        "dev` runs) looks for backfill work; Dagster's own daemon waits 30 s, which a short backfill pays "
-        "twice",
+        "how often the Dagster daemon started as `python -m connector_cli.dagster_daemon` (what "
+        "`ml-connector dev` runs) looks for backfill work; Dagster's own daemon waits 30 s, which a short "
+        "backfill pays twice",
         kind=Number(unit="seconds", minimum=1),
     ),
     Setting(
