@@ -496,6 +496,21 @@ def written_flow(key: Any) -> Any | None:
     return next((spec for spec in FLOW_SPECS.values() if spec.key("written") == key), None)
 
 
+def written_totals(result: Any) -> dict[Any, dict[str, int]]:
+    """Each flow's write-step figures in a run (``FlowSpec`` -> counts), summed over its days: a run over a
+    range logs one materialization per day written, each with that day's own counts (issue 34)."""
+    totals: dict[Any, dict[str, int]] = {}
+    for event in result.get_asset_materialization_events():
+        spec = written_flow(event.asset_key)
+        if spec is None:
+            continue
+        counts = totals.setdefault(spec, {})
+        for name, value in event.materialization.metadata.items():
+            if isinstance(value.value, int) and not isinstance(value.value, bool):
+                counts[name] = counts.get(name, 0) + value.value
+    return totals
+
+
 def flow_key(flow: str, step: str) -> Any:
     """Flow ``flow``'s asset ``step`` (``FlowSpec.key``), by the flow's name (``jde_coupa_suppliers``)."""
     from connector_assets.flows.core import FLOW_SPECS

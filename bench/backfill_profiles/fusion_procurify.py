@@ -209,18 +209,12 @@ class Phase:
         result = run()
         seconds, cpu = time.monotonic() - started, kit._cpu_seconds() - cpu
         api = self.meter.delta(before, self.meter.read())
-        # A run over a partition range writes once and Dagster records that one result's metadata on every
-        # partition of the range: the counts are one event's, not their sum.
-        counts: Counter[str] = Counter()
-        for event in result.get_asset_materialization_events():
-            if event.asset_key == kit.flow_key(flow, "written"):
-                counts = Counter(
-                    {
-                        key: value.value
-                        for key, value in event.materialization.metadata.items()
-                        if key in COUNTS and isinstance(value.value, int)
-                    }
-                )
+        # A run over a range logs each day's own counts (issue 34): the flow's figures are their sum.
+        totals = kit.written_totals(result)
+        spec = next((s for s in totals if s.flow == flow), None)
+        counts: Counter[str] = Counter(
+            {key: value for key, value in totals.get(spec, {}).items() if key in COUNTS}  # type: ignore[arg-type]
+        )
         written = sum(counts[k] for k in WRITTEN)
         seen = sum(counts.values())
         steps = _on_steps(

@@ -197,20 +197,14 @@ def _phase(
     cpu = kit._cpu_seconds() - cpu
     after = meter.read()
     steps = kit._step_seconds(instance, result.run_id)
-    written = {
-        kit.written_flow(e.asset_key).flow: e.materialization.metadata
-        for e in result.get_asset_materialization_events()
-        if kit.written_flow(e.asset_key) is not None
-    }
+    written = {spec.flow: counts for spec, counts in kit.written_totals(result).items()}
     by_flow = {
-        flow: {k: m[k].value for k in (*WRITTEN, "skip", "fail", "queued_held") if k in m}
+        flow: {k: m[k] for k in (*WRITTEN, "skip", "fail", "queued_held") if k in m}
         for flow, m in written.items()
     }
-    records = sum(m[k].value for m in written.values() for k in WRITTEN)
+    records = sum(m.get(k, 0) for m in written.values() for k in WRITTEN)
     bill_flows = {s.flow for s in outbound}
-    bill_write_calls = sum(
-        m["api_calls"].value for f, m in written.items() if f in bill_flows and "api_calls" in m
-    )
+    bill_write_calls = sum(m["api_calls"] for f, m in written.items() if f in bill_flows and "api_calls" in m)
     bill_write_seconds = sum(v for k, v in steps.items() if k in {kit.flow_steps(f)[1] for f in bill_flows})
     calls = meter.delta(before, after)
     rate = bill_write_calls / bill_write_seconds if bill_write_seconds else None

@@ -119,12 +119,8 @@ def _run(args: argparse.Namespace, jde_url: str, coupa_url: str) -> dict:
         catch_up = _catch_up(resources, instance, ledger, assets, end, coupa_url)
         queue = ledger.open_items(limit=100_000)  # what is still queued after the catch-up
         refusals = Counter(f"{i.integration}/{i.flow}: " + kit._reason_kind(i.reason) for i in queue)
-        written = {
-            kit.written_flow(e.asset_key).flow: e.materialization.metadata
-            for e in result.get_asset_materialization_events()
-            if kit.written_flow(e.asset_key) is not None
-        }
-    records = sum(m[k].value for m in written.values() for k in ("create", "update", "adopt"))
+        written = {spec.flow: counts for spec, counts in kit.written_totals(result).items()}
+    records = sum(m.get(k, 0) for m in written.values() for k in ("create", "update", "adopt"))
     calls = _total(after) - _total(before)
     write_seconds = sum(v for k, v in steps.items() if k in {kit.flow_steps(f)[1] for f in written})
     return {
@@ -135,9 +131,9 @@ def _run(args: argparse.Namespace, jde_url: str, coupa_url: str) -> dict:
         "coupa_suppliers_renumbered_to_jde": aligned,
         "records_written": records,
         "written_per_flow": {
-            k: sum(m[a].value for a in ("create", "update", "adopt")) for k, m in written.items()
+            k: sum(m.get(a, 0) for a in ("create", "update", "adopt")) for k, m in written.items()
         },
-        "failed": sum(m["fail"].value for m in written.values()),
+        "failed": sum(m.get("fail", 0) for m in written.values()),
         "queued_by_reason": dict(refusals.most_common(8)),
         "seconds_total": round(seconds, 1),
         "records_per_second": round(records / seconds, 1),

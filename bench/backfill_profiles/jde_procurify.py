@@ -417,13 +417,7 @@ class _Phase:
         result = run()
         seconds, cpu = time.monotonic() - started, kit._cpu_seconds() - cpu
         sandbox = self.meter.delta(before, self.meter.read())
-        written = {
-            kit.written_flow(e.asset_key).flow: {
-                k: v.value for k, v in e.materialization.metadata.items() if isinstance(v.value, int)
-            }
-            for e in result.get_asset_materialization_events()
-            if kit.written_flow(e.asset_key) is not None
-        }
+        written = {spec.flow: counts for spec, counts in kit.written_totals(result).items()}
         records = sum(m.get(k, 0) for m in written.values() for k in WRITTEN)
         steps = _on_steps(
             kit._step_windows(self.instance, result.run_id), self.log.calls[first_call:], self.latency_s

@@ -288,13 +288,7 @@ def _backfill(
     seconds, cpu = time.monotonic() - started, kit._cpu_seconds() - cpu
     sandbox = meter.delta(before, meter.read())
     failures = [kit._failure_text(e) for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
-    written = {
-        kit.written_flow(e.asset_key).flow: {
-            k: v.value for k, v in e.materialization.metadata.items() if isinstance(v.value, int)
-        }
-        for e in result.get_asset_materialization_events()
-        if kit.written_flow(e.asset_key) is not None
-    }
+    written = {spec.flow: counts for spec, counts in kit.written_totals(result).items()}
     records = sum(m.get(k, 0) for m in written.values() for k in WRITTEN)
     steps = _on_steps(
         kit._step_windows(instance, result.run_id), log.calls[first_call:], log.waits[first_wait:]
