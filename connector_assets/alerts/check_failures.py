@@ -30,6 +30,7 @@ from dagster._core.storage.asset_check_execution_record import (
 from connector_assets.alerts.alert import Alert
 from connector_assets.alerts.delivery import AlertNotDelivered, deliver
 from connector_assets.alerts.status import alert_sensor
+from connector_assets.flows.range_days import RANGE_DAYS
 from connector_assets.flows.written_check import CHECK as WRITTEN_CHECK
 
 # The latest evaluations read per check and tick (one a minute): far more than a flow's runs in a minute.
@@ -128,7 +129,9 @@ def alert_new_failures(
     for record, evaluation in evaluations_after(context, checks, after, set(seen)):
         day = evaluation.partition or record.partition or "-"
         key = f"{evaluation.asset_key.to_user_string()}|{day}"
-        if evaluation.passed:
+        if evaluation.partition is None and RANGE_DAYS in evaluation.metadata:
+            pass  # a range's sum (``range_days``): each of its days was evaluated, and alerted, on its own
+        elif evaluation.passed:
             red.pop(key, None)
         else:
             if _is_news(evaluation, red.get(key)):

@@ -8,6 +8,8 @@ also a code location (``defs``) for the freshness daemon test, which loads it as
 
 from dagster import (
     AssetExecutionContext,
+    AssetMaterialization,
+    BackfillPolicy,
     Config,
     DailyPartitionsDefinition,
     Definitions,
@@ -17,9 +19,11 @@ from dagster import (
 )
 
 from connector_assets.alerts import with_written_freshness
+from connector_assets.flows.range_days import DayWrite, day_evaluation, range_check
 from connector_assets.flows.written_check import PartitionQueue, check_result, check_spec
 
 ASSET = "toy_flow_written"
+RANGE_ASSET = "toy_range_written"
 DAYS = DailyPartitionsDefinition(start_date="2026-11-01")
 
 
@@ -50,8 +54,36 @@ def toy_flow_written(context: AssetExecutionContext, config: DayScript):
     yield MaterializeResult(metadata={"records": 10, "fail": config.failed})
 
 
-def run_config(**script: object) -> dict:
-    return {"ops": {ASSET: {"config": dict(script)}}}
+class RangeScript(Config):
+    """A range run (a backfill): ``failed`` records on each day of ``red_days``."""
+
+    red_days: list[str] = []
+    failed: int = 2
 
 
-defs = with_written_freshness(Definitions(assets=[toy_flow_written]))
+@asset(
+    name=RANGE_ASSET,
+    partitions_def=DAYS,
+    check_specs=[check_spec(RANGE_ASSET, "Toy", DAYS)],
+    backfill_policy=BackfillPolicy.single_run(),
+    output_required=False,
+)
+def toy_range_written(context: AssetExecutionContext, config: RangeScript):
+    """Each day's evaluation and materialization logged, then the range's sum, as ``<flow>_written`` does."""
+    days, queues = [], []
+    for day in context.partition_keys:
+        queue = PartitionQueue(failed=config.failed if day in config.red_days else 0)
+        if queue.failed:
+            queue.reasons["supplier 4411: account 4000 not found in F0901"] = queue.failed
+        days.append(DayWrite(day, {"records": 10, "fail": queue.failed}))
+        queues.append(queue)
+        context.log_event(day_evaluation(check_result(RANGE_ASSET, queue), context.asset_key, day))
+        context.log_event(AssetMaterialization(asset_key=context.asset_key, partition=day))
+    yield range_check(context.asset_key, "no_failed_records", days, queues)
+
+
+def run_config(asset_name: str = ASSET, **script: object) -> dict:
+    return {"ops": {asset_name: {"config": dict(script)}}}
+
+
+defs = with_written_freshness(Definitions(assets=[toy_flow_written, toy_range_written]))

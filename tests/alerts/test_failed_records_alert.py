@@ -4,7 +4,7 @@ not at all; a day red again at the next poll run with no more failures not again
 
 from __future__ import annotations
 
-from alert_world import ASSET, defs, run_config, toy_flow_written
+from alert_world import ASSET, RANGE_ASSET, defs, run_config, toy_flow_written, toy_range_written
 from conftest import SECRET, Received
 from dagster import SensorResult, SkipReason, build_sensor_context, instance_for_test, materialize
 
@@ -50,6 +50,28 @@ def test_a_day_with_failed_records_is_alerted_once(received: Received) -> None:
     assert SECRET not in received.everything()
     assert isinstance(again, SensorResult) and again.cursor == second.cursor
     assert "Failed: 5" in more[0] and "2026-11-19" in more[0]
+
+
+def test_a_backfill_range_is_alerted_per_red_day_not_for_its_sum(received: Received) -> None:
+    """A range run (issue 34) logs each day's evaluation and one sum for the range: one alert per red day."""
+    with instance_for_test() as instance:
+        first = _tick(instance, None)
+        tags = {
+            "dagster/asset_partition_range_start": "2026-11-10",
+            "dagster/asset_partition_range_end": "2026-11-14",
+        }
+        result = materialize(
+            [toy_range_written],
+            instance=instance,
+            tags=tags,
+            run_config=run_config(RANGE_ASSET, red_days=["2026-11-11", "2026-11-13"]),
+        )
+        assert result.success
+        _tick(instance, first.cursor)
+    alerts = received.texts()  # each alert as its three channels' bodies
+    assert len(alerts) == 2, alerts
+    for alert, day in zip(alerts, ("2026-11-11", "2026-11-13"), strict=True):
+        assert all(f"{RANGE_ASSET}: failed records on {day}" in body for body in alert), alert
 
 
 def test_without_a_channel_nothing_is_sent_and_the_tick_says_why() -> None:
