@@ -85,9 +85,10 @@ INTEGRATIONS = {
     ),
 }
 
-# A run's fixed cost when one run per day and flow is launched (process start, definitions, instance, exit):
-# bench/no_change_poll.py measured a run of two steps at 2.9-4.0 s wall on 2 cores at load 3.4 (with and
-# without cached bytecode); runs overlap up to max_concurrent_runs (deploy/postgres/dagster.yaml: 8).
+# A run's fixed cost (process start, definitions, instance, exit): bench/no_change_poll.py measured a run of
+# two steps at 2.9-4.0 s wall on 2 cores at load 3.4 (with and without cached bytecode); runs overlap up to
+# max_concurrent_runs (deploy/postgres/dagster.yaml: 8). A backfill is one run per flow for its whole range
+# (issue 34: BackfillPolicy.single_run with per-day results), so this cost no longer grows with the days.
 RUN_FIXED_SECONDS = 4.0
 MAX_CONCURRENT_RUNS = 8
 FLOWS_PER_INTEGRATION = 3
@@ -117,7 +118,7 @@ def plan(
         api: days * calls / (APIS[api].sustained_per_s * tenants) for api, calls in calls_per_day.items()
     }
     bottleneck = max(api_seconds, key=api_seconds.__getitem__)
-    runs = days * companies * len(integrations) * FLOWS_PER_INTEGRATION
+    runs = companies * len(integrations) * FLOWS_PER_INTEGRATION  # one per flow and backfill, not per day
     fixed = runs * RUN_FIXED_SECONDS / MAX_CONCURRENT_RUNS
     # One write step per API pool (per tenant) at a time; one more worker keeps source reads going.
     workers = len(calls_per_day) * tenants + 1
