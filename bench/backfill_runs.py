@@ -131,7 +131,7 @@ def _run_and_wait(server, assets: list[str], days: list[str] | None, timeout: fl
         },
         "executionMetadata": {"tags": tags},
     }
-    launched = server.gql(LAUNCH_RUN, {"p": params})["launchRun"]
+    launched = server.gql(LAUNCH_RUN, {"p": params}, timeout=timeout)["launchRun"]  # plans every day first
     assert launched["__typename"] == "LaunchRunSuccess", launched
     return _wait_runs(server, timeout)
 
