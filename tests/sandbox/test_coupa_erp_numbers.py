@@ -19,9 +19,9 @@ import requests
 
 from connector_assets.integrations.coupa_jde.sandbox import number_coupa_suppliers_from_jde
 from connector_assets.jde.sandbox_suppliers import jde_supplier_numbers
-from connector_sandbox import coupa, jde_ais
+from connector_sandbox import coupa
 
-from .serving import served
+from .serving import served, served_jde_root
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -33,8 +33,7 @@ def coupa_root() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def jde_root() -> Iterator[str]:
-    base, stop = jde_ais.run_in_thread(jde_ais.JdeSandboxSettings(scale=0.05))
-    yield from served((base.removesuffix("/jderest"), stop))
+    yield from served_jde_root(0.05)
 
 
 @pytest.fixture(autouse=True)

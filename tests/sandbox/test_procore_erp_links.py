@@ -20,11 +20,11 @@ import requests
 
 from connector_assets.integrations.procore_jde.sandbox import link_procore_vendors_to_jde
 from connector_assets.jde.sandbox_suppliers import jde_supplier_numbers
-from connector_sandbox import jde_ais, procore
+from connector_sandbox import procore
 from connector_sandbox.procore.state import SandboxState
 from connector_sandbox.procore.vocabulary import FOREIGN_INTEGRATION
 
-from .serving import served
+from .serving import served, served_jde_root
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -38,8 +38,7 @@ def procore_root() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def jde_root() -> Iterator[str]:
-    base, stop = jde_ais.run_in_thread(jde_ais.JdeSandboxSettings(scale=0.05))
-    yield from served((base.removesuffix("/jderest"), stop))
+    yield from served_jde_root(0.05)
 
 
 @pytest.fixture(autouse=True)
