@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -85,3 +86,24 @@ def test_by_default_any_bill_is_paid_and_settled(sandbox: SandboxHandle) -> None
     assert len(made) == 2 and scheduled(sandbox, session) == seeded | made
     sandbox.activity(cleared_payments=100)
     assert scheduled(sandbox, session) == set()
+
+
+def _running(key: str, root: str) -> SimpleNamespace:
+    """What ``registry.start`` answers for one simulator, as far as the set-up reads it."""
+    return SimpleNamespace(spec=SimpleNamespace(key=key, root=lambda: root))
+
+
+def test_make_devs_jde_bill_set_up_picks_api_bills_on_the_embedded_sandboxes_only(
+    sandbox: SandboxHandle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from connector_assets.integrations.jde_bill.sandbox import set_up
+
+    both = [_running("bill", sandbox.root), _running("jde_ais", "http://127.0.0.1:9")]  # JDE is not asked
+    monkeypatch.setenv("ML_JDE_ENVIRONMENT", "JPD920")  # a real JDE is configured
+    assert set_up(both, "sqlite://") == {}
+    assert set_up(both[:1], "sqlite://") == {}  # or only BILL runs
+    assert sandbox.settings()["activity_pays"] == "any"
+
+    monkeypatch.delenv("ML_JDE_ENVIRONMENT")
+    assert set_up(both, "sqlite://") == {"activity_pays": "api_bills"}
+    assert sandbox.settings()["activity_pays"] == "api_bills"
