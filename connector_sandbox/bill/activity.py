@@ -71,10 +71,31 @@ def _pick(rng: random.Random, ids: list[str], count: int) -> list[str]:
     return rng.sample(ids, min(count, len(ids)))
 
 
-def _schedule(factory: DataFactory, store: Any, org_id: str, bill_id: str, ms: int) -> dict[str, Any] | None:
+def _new_payments(
+    factory: DataFactory, store: Any, org_id: str, payable: str, count: int, ms: int
+) -> list[tuple[str, str, dict[str, Any]]]:
+    """The AP team pays up to ``count`` unpaid bills that ``payable`` (SQL over ``bills t``) admits, picked
+    at random; answers the events. A bill BILL could not pay (``_schedule``) is passed over."""
+    if not count:
+        return []
+    unpaid = store.ids(BILLS, org_id, f"t.archived = 0 AND t.payment_status = 'UNPAID' AND {payable}")
+    factory.rng.shuffle(unpaid)
+    events: list[tuple[str, str, dict[str, Any]]] = []
+    for bill_id in unpaid:
+        if len(events) >= 2 * count:
+            break
+        if scheduled := _schedule(store, factory, org_id, bill_id, ms):
+            payment, bill = scheduled
+            events += [("bills", "updated", bill), ("payments", "updated", payment)]
+    return events
+
+
+def _schedule(
+    store: Any, factory: DataFactory, org_id: str, bill_id: str, ms: int
+) -> tuple[dict[str, Any], dict[str, Any]] | None:
     """The AP team pays bill ``bill_id`` in full: an online payment, SCHEDULED (as ``POST /v3/payments``
-    makes one), the bill's scheduled amount raised and both stored. None when BILL could not pay it: its
-    vendor has neither bank details nor a complete mailing address (``payByType``)."""
+    makes one), the bill's scheduled amount raised and both stored; answers (payment, bill). None when BILL
+    could not pay it: its vendor is archived or has neither bank details nor a complete mailing address."""
     bill = store.get(BILLS, org_id, bill_id)
     vendor = store.get(VENDORS, org_id, bill["vendorId"]) if bill else None
     if bill is None or vendor is None or vendor.get("archived"):
@@ -90,7 +111,7 @@ def _schedule(factory: DataFactory, store: Any, org_id: str, bill_id: str, ms: i
     stamp(bill, ms)
     store.put(BILLS, org_id, bill)
     store.put(PAYMENTS, org_id, payment)
-    return payment
+    return payment, bill
 
 
 def make_activity(state: SandboxState, wanted: ActivityRequest) -> dict[str, Any]:
@@ -180,20 +201,7 @@ def make_activity(state: SandboxState, wanted: ActivityRequest) -> dict[str, Any
             if not cleared:
                 events.append(("payments", "failed", payment))
 
-        unpaid = store.ids(
-            BILLS, org_id, f"t.archived = 0 AND t.payment_status = 'UNPAID' AND {payable.format(t='t')}"
-        )
-        rng.shuffle(unpaid)
-        paid_now = 0
-        for bill_id in unpaid:
-            if paid_now >= wanted.new_payments:
-                break
-            payment = _schedule(factory, store, org_id, bill_id, ms)
-            if payment is None:
-                continue
-            paid_now += 1
-            events.append(("bills", "updated", store.get(BILLS, org_id, bill_id) or {"id": bill_id}))
-            events.append(("payments", "updated", payment))
+        events.extend(_new_payments(factory, store, org_id, payable.format(t="t"), wanted.new_payments, ms))
 
     counts: dict[str, list[str]] = {}
     for kind, action, doc in events:
