@@ -75,7 +75,9 @@ _SPECS = (
         "BILL v3 API",
         "/connect",
         "BillSandboxSettings",
-        {"new_vendors": 1, "new_bills": 2, "cleared_payments": 1},
+        # The AP team pays a bill, and the bank clears a payment made in an earlier round (which bills: the
+        # ``activity_pays`` JD Edwards <-> BILL's set-up chose, the bills JDE sent).
+        {"new_vendors": 1, "new_bills": 2, "new_payments": 1, "cleared_payments": 1},
     ),
     SandboxSpec(
         "procurify",

@@ -309,13 +309,18 @@ def complete_vouchers(jde: Any, pay_items: Iterable[dict]) -> list[JdeVoucher]:
 
 
 def changed_vouchers(staging: StagingResource, jde: Any, partition: str | None) -> list[JdeVoucher]:
-    """The vouchers with a pay item changed on ``partition`` (staged F0411 rows), completed."""
-    return complete_vouchers(jde, staging.read_rows(AP_LEDGER.asset, partition))
+    """The vouchers with a pay item changed on ``partition`` (staged F0411 rows), each with every pay item
+    JDE holds for it, completed. F0411 is one row per pay item, each with its own UPMJ: a pay status
+    changed in P0411 restamps that pay item only, so the day's rows may be part of a voucher, and part of
+    its pay items against its whole F0911 distribution reads as a voucher that does not balance."""
+    return vouchers_by_key(jde, {voucher_key(row) for row in staging.read_rows(AP_LEDGER.asset, partition)})
 
 
 def vouchers_by_key(jde: Any, keys: Iterable[tuple[str, int, str]]) -> list[JdeVoucher]:
     """The vouchers (KCO, DOC, DCT) as JDE holds them now, completed."""
     wanted = set(keys)
+    if not wanted:
+        return []
     with jde.session() as session:
         rows = [
             row

@@ -1,9 +1,14 @@
 """Business activity on demand (``POST /sandbox/activity``): what the AP team did "just now".
 
-New and changed vendors and bills, archived bills, scheduled payments that clear or fail. Every record
-touched by one call gets the same ``updatedTime`` (now), so a client's cursor meets a tie at its newest
-boundary, and the matching webhook events are queued. The generator is the seed's, so new records
-look like seeded ones.
+New and changed vendors and bills, archived bills, payments scheduled, scheduled payments that clear or
+fail. Every record touched by one call gets the same ``updatedTime`` (now), so a client's cursor meets a
+tie at its newest boundary, and the matching webhook events are queued. The generator is the seed's, so
+new records look like seeded ones.
+
+Which bills are paid is ``activity_pays``: any, or only the bills a client created through the API (where
+the bills come from an ERP, the AP team pays those; a payment scheduled or settled here then always pays
+a bill the ERP sent). A payment is scheduled one call and settled by a later one, as BILL's bank clears it
+days after it was made.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from typing import Any
 from connector_sandbox.activity import ActivityCounts, activity_request
 from connector_sandbox.seeding import anchor_day
 
-from .documents import refresh_bill, set_payment_status, stamp
+from .documents import MADE_THROUGH_API, outstanding, refresh_bill, set_payment_status, stamp
 from .formats import now_ms, render_time, to_cents
 from .resources import BILLS, CLASSIFICATIONS, PAYMENTS, VENDORS
 from .seed import DataFactory
@@ -35,8 +40,11 @@ ActivityRequest = activity_request(
     "archived_bills",
     "cleared_payments",
     "failed_payments",
+    "new_payments",
     base=_OneOrganization,
 )
+# What a bill the activity may pay is: the SQL over ``bills t`` for each ``activity_pays``.
+_PAYABLE = {"any": "1=1", "api_bills": "COALESCE(json_extract({t}.doc, '$." + MADE_THROUGH_API + "'), 0) = 1"}
 
 
 def _factory(state: SandboxState, org_id: str, rng: random.Random) -> DataFactory:
@@ -61,6 +69,49 @@ def _factory(state: SandboxState, org_id: str, rng: random.Random) -> DataFactor
 
 def _pick(rng: random.Random, ids: list[str], count: int) -> list[str]:
     return rng.sample(ids, min(count, len(ids)))
+
+
+def _new_payments(
+    factory: DataFactory, store: Any, org_id: str, payable: str, count: int, ms: int
+) -> list[tuple[str, str, dict[str, Any]]]:
+    """The AP team pays up to ``count`` unpaid bills that ``payable`` (SQL over ``bills t``) admits, picked
+    at random; answers the events. A bill BILL could not pay (``_schedule``) is passed over."""
+    if not count:
+        return []
+    unpaid = store.ids(BILLS, org_id, f"t.archived = 0 AND t.payment_status = 'UNPAID' AND {payable}")
+    factory.rng.shuffle(unpaid)
+    events: list[tuple[str, str, dict[str, Any]]] = []
+    for bill_id in unpaid:
+        if len(events) >= 2 * count:
+            break
+        if scheduled := _schedule(store, factory, org_id, bill_id, ms):
+            payment, bill = scheduled
+            events += [("bills", "updated", bill), ("payments", "updated", payment)]
+    return events
+
+
+def _schedule(
+    store: Any, factory: DataFactory, org_id: str, bill_id: str, ms: int
+) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """The AP team pays bill ``bill_id`` in full: an online payment, SCHEDULED (as ``POST /v3/payments``
+    makes one), the bill's scheduled amount raised and both stored; answers (payment, bill). None when BILL
+    could not pay it: its vendor is archived or has neither bank details nor a complete mailing address."""
+    bill = store.get(BILLS, org_id, bill_id)
+    vendor = store.get(VENDORS, org_id, bill["vendorId"]) if bill else None
+    if bill is None or vendor is None or vendor.get("archived"):
+        return None
+    if (vendor.get("paymentInformation") or {}).get("payByType") not in ("ACH", "CHECK"):
+        return None
+    cents = outstanding(bill)
+    if cents <= 0:
+        return None
+    payment = factory.payment(vendor, bill, cents, ms, "SCHEDULED")
+    bill["_scheduledCents"] = bill.get("_scheduledCents", 0) + cents
+    refresh_bill(bill)
+    stamp(bill, ms)
+    store.put(BILLS, org_id, bill)
+    store.put(PAYMENTS, org_id, payment)
+    return payment, bill
 
 
 def make_activity(state: SandboxState, wanted: ActivityRequest) -> dict[str, Any]:
@@ -120,7 +171,13 @@ def make_activity(state: SandboxState, wanted: ActivityRequest) -> dict[str, Any
             store.put(BILLS, org_id, bill)
             events.append(("bills", action, bill))
 
-        scheduled = store.ids(PAYMENTS, org_id, "t.single_status = 'SCHEDULED'")
+        payable = _PAYABLE[state.settings.activity_pays]
+        # A scheduled payment settles only when every bill it pays is one the activity may pay.
+        others = (
+            "NOT EXISTS (SELECT 1 FROM payment_bills pb JOIN bills b ON b.id = pb.bill_id "
+            f"WHERE pb.payment_id = t.id AND NOT ({payable.format(t='b')}))"
+        )
+        scheduled = store.ids(PAYMENTS, org_id, f"t.single_status = 'SCHEDULED' AND {others}")
         chosen = _pick(rng, scheduled, wanted.cleared_payments + wanted.failed_payments)
         for position, payment_id in enumerate(chosen):
             payment = store.get(PAYMENTS, org_id, payment_id)
@@ -143,6 +200,8 @@ def make_activity(state: SandboxState, wanted: ActivityRequest) -> dict[str, Any
             events.append(("payments", "updated", payment))
             if not cleared:
                 events.append(("payments", "failed", payment))
+
+        events.extend(_new_payments(factory, store, org_id, payable.format(t="t"), wanted.new_payments, ms))
 
     counts: dict[str, list[str]] = {}
     for kind, action, doc in events:

@@ -26,6 +26,7 @@ from .api_common import (
 from .api_writes import check_bulk, exists_elsewhere, save, set_archived, store_created
 from .documents import (
     apply_bill_fields,
+    made_through_api,
     new_bill_doc,
     new_payment_doc,
     outstanding,
@@ -68,6 +69,7 @@ async def create(call: Call) -> Response:
     _duplicate_invoice(call, fields, check, set())
     check.raise_if_any()
     doc = new_bill_doc(make_id(call, "bill"), fields, call.settings.user_id, now_ms(), _line_id(call))
+    made_through_api(doc)
     call.state.store.put(BILLS, call.org, doc)
     call.state.publish(call.org, "bills", "created", doc)
     return rendered(call, BILLS, doc, 201)
@@ -85,7 +87,9 @@ async def bulk_create(call: Call) -> Response:
     prepared = check_bulk(call, records, bill_label, check_one, noun="bills")
     ms = now_ms()
     docs = [
-        new_bill_doc(make_id(call, "bill"), fields, call.settings.user_id, ms, _line_id(call))
+        made_through_api(
+            new_bill_doc(make_id(call, "bill"), fields, call.settings.user_id, ms, _line_id(call))
+        )
         for fields in prepared
     ]
     return store_created(call, BILLS, docs)

@@ -214,6 +214,17 @@ def new_bill_doc(
     return doc
 
 
+# Internal mark (never rendered: ``_`` keys are stripped) of a bill a client created through /v3/bills, so
+# the business activity can pay only those (``activity_pays = "api_bills"``).
+MADE_THROUGH_API = "_madeThroughApi"
+
+
+def made_through_api(doc: dict[str, Any]) -> dict[str, Any]:
+    """``doc`` marked as a bill a client created through the API (answered for chaining)."""
+    doc[MADE_THROUGH_API] = True
+    return doc
+
+
 def set_payment_status(doc: dict[str, Any], single_status: str, ms: int) -> None:
     """The sandbox keeps status, singleStatus and disbursementStatus equal (their split is undocumented)."""
     doc["status"] = doc["singleStatus"] = doc["disbursementStatus"] = single_status

@@ -172,6 +172,13 @@ class BillSandboxSettings(SimulatorSettings):
     variants: VariantSettings = VariantSettings()
     webhooks: WebhookSettings = WebhookSettings()
 
+    # Which bills the business activity pays (``POST /sandbox/activity``: ``new_payments`` schedules, then
+    # ``cleared_payments`` / ``failed_payments`` settle): ``any`` bill of the organization, the seeded ones
+    # included, or only ``api_bills``, those a client created through ``/v3/bills``. Where the bills come
+    # from an ERP (``make dev``'s JD Edwards <-> BILL set-up picks it), the AP team pays the bills the ERP
+    # sent; a seeded bill paid there would be a payment of a bill JDE never made, a mismatch nobody made.
+    activity_pays: Literal["any", "api_bills"] = "any"
+
     seed: int = 20250310
     # None: a private temporary SQLite file, removed on close.
     db_path: Path | None = command_line("keep the SQLite data in this file")

@@ -14,6 +14,7 @@ from typing import Any
 
 from connector_sandbox.activity import activity_request
 
+from .erp_numbers import set_number, unused_number
 from .factory import DataFactory, money
 from .schema import RESOURCES
 from .state import SandboxState
@@ -80,6 +81,14 @@ class _Activity:
         first = len(SIGNATURE_SUPPLIERS) + len(MAX_LENGTH_SUPPLIERS) + 1
         for index in range(count):
             doc = self.factory.supplier(first + index, self.now, self.now, taken, 6)
+            if self.state.erp_numbers and doc["number"] is not None:
+                # Numbered from the ERP, as the seeded suppliers were pointed (``erp_numbers``); with every
+                # given number taken it waits for one, unnumbered, as a draft.
+                number = unused_number(self.store, self.state.erp_numbers)
+                if number is None:
+                    doc.update(number=None, status="draft", **{"custom-fields": {}})
+                else:
+                    set_number(doc, number)
             self._save("suppliers", doc, new=True)
         self.state.forget_factory()
 

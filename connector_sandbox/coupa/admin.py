@@ -20,6 +20,7 @@ from connector_sandbox.admin import Operator, Refused, object_body, refusing, se
 from connector_sandbox.serve import json_object_body
 
 from .callouts import new_event
+from .erp_numbers import numbers_from_body, repoint_supplier_numbers
 from .schema import CALLOUT_RESOURCES, RESOURCES
 from .settings import CalloutSubscription, FaultSettings
 from .state import SandboxState
@@ -82,6 +83,16 @@ def reset_calls(state: SandboxState) -> dict[str, Any]:
     state.calls_by_status.clear()
     state.limiter.reset()
     return {"calls": {}}
+
+
+async def supplier_erp_numbers(request: Request, state: SandboxState) -> dict[str, Any]:
+    """``{"numbers": [...]}``: the seeded suppliers' ERP numbers re-pointed at them (``erp_numbers``)."""
+    with refusing(ValueError):
+        numbers = numbers_from_body(await object_body(request))
+    done = repoint_supplier_numbers(state.store, numbers)
+    state.erp_numbers = numbers
+    state.forget_factory()  # its supplier list holds the old numbers
+    return done
 
 
 def _resource(request: Request) -> Any:
@@ -218,6 +229,7 @@ def admin_routes() -> list[Route]:
         *op.common(state_summary, reset, reset_calls, ActivityRequest, make_activity),
         *op.settings(lambda state: state.settings.public_dump(), _change_settings, _reset_settings),
         *op.faults(FaultSettings, initial=lambda state: state.initial_settings.faults),
+        op.route("/sandbox/suppliers/erp-numbers", supplier_erp_numbers, ["POST"]),
         op.route("/sandbox/records/{resource}", records),
         op.route("/sandbox/records/{resource}/{record_id:int}", record),
         *op.tokens(),

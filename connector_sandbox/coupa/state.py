@@ -37,6 +37,9 @@ class SandboxState:
     # Its own generator, so fault decisions are reproducible and independent of the data.
     fault_rng: random.Random = dataclasses.field(init=False)
     _factory: DataFactory | None = None
+    # The ERP numbers the seeded suppliers were pointed at (``erp_numbers``; empty until an operator gives
+    # some): a supplier the activity adds takes one of them, so it names a supplier the ERP has.
+    erp_numbers: list[str] = dataclasses.field(default_factory=list)
     _activity_runs: int = 0
     # The settings it started with: what ``/sandbox/settings/reset`` and ``/sandbox/faults/reset`` restore.
     initial_settings: CoupaSandboxSettings = dataclasses.field(init=False)

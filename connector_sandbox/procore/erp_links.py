@@ -8,10 +8,13 @@ read from the ERP. It describes how the customer's data already is, not a change
 ``updated_at`` is restamped and no webhook event is emitted, so the vendors stay in their seeded
 partitions and no early run is triggered.
 
-Left as they are: the seed's deliberately over-long ``origin_id`` (the maximum-length case), links
-owned by another integration (``origin_owner`` not one of our apps: the 409 case), and vendors
-whose link already names one of the given numbers (so a second call with the same numbers changes
-nothing).
+Links owned by another integration (``origin_owner`` not one of our apps: the 409 case) are re-pointed
+too, their owner kept: that integration synced the same ERP, so in a real company its links name real
+suppliers as well. Left as they were, they named suppliers JDE lacks and a fresh ``make dev`` queued every
+such vendor an activity round touched, a mismatch nobody made; the 409 case stays (the app still cannot
+change the link), and it names a real supplier. Left as they are: the seed's deliberately over-long
+``origin_id`` (the maximum-length case) and vendors whose link already names one of the given numbers (so
+a second call with the same numbers changes nothing).
 """
 
 from __future__ import annotations
@@ -99,9 +102,11 @@ def repoint_vendor_links(
     company_id: int | None = None,
 ) -> dict[str, Any]:
     """Re-point the vendors (of ``company_id``, else every company) whose link of ``link_format`` names
-    none of ``targets``, in id order, to the targets no vendor holds yet, in the given order.
+    none of ``targets``, in id order, to the targets no vendor holds yet, in the given order; ``owners``
+    are our apps: a re-pointed link another integration owns is counted apart (``other_integration``).
 
-    Only the origin columns change (``origin_id``, ``origin_code``). Answers the counts."""
+    Only the origin columns change (``origin_id``, ``origin_code``), never ``origin_owner``. Answers the
+    counts."""
     wanted = {t.origin_id for t in targets}
     where, params = ("company_id = ?", [company_id]) if company_id is not None else ("1=1", [])
     with store.transaction() as conn:
@@ -118,9 +123,6 @@ def repoint_vendor_links(
             if link_format.number(row["origin_id"]) is None:
                 not_links += 1  # another kind of link, or the seed's over-long one
                 continue
-            if row["origin_owner"] not in owners:
-                foreign += 1
-                continue
             if row["origin_id"] in wanted:
                 already += 1
                 continue
@@ -130,12 +132,14 @@ def repoint_vendor_links(
                 continue
             changes.append((target.origin_id, target.origin_code, row["id"]))
             repointed.append(row["id"])
+            foreign += row["origin_owner"] not in owners
         conn.executemany("UPDATE vendors SET origin_id = ?, origin_code = ? WHERE id = ?", changes)
     return {
         "repointed": len(repointed),
         "already_linked": already,
         "left_unmatched": unmatched,
-        "left_alone": {"other_integration": foreign, "not_this_format": not_links},
+        "other_integration": foreign,  # of the re-pointed, links another integration owns
+        "left_alone": {"not_this_format": not_links},
         "vendor_ids": repointed,
     }
 

@@ -18,6 +18,7 @@ def test_the_packages_with_a_sandbox_part_are_found_in_integrations_order():
     modules = [s.set_up.__module__ for s in found]
     assert modules == [
         "connector_assets.integrations.coupa_jde.sandbox",
+        "connector_assets.integrations.jde_bill.sandbox",
         "connector_assets.integrations.procore_jde.sandbox",
         "connector_assets.integrations.jde_procurify.sandbox",
         "connector_assets.integrations.fusion_procurify.sandbox",

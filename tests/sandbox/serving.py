@@ -30,3 +30,12 @@ def seeded(store: Any, seed: Callable[[Any, Any], Any], settings: Any) -> Iterat
         yield store
     finally:
         store.close()
+
+
+def served_jde_root(scale: float) -> Iterator[str]:
+    """The body of a module fixture serving the JDE sandbox at ``scale``: yields its root (``/sandbox`` and
+    ``/jderest`` hang under it), for the tests that run ``make dev``'s set-up against it."""
+    from connector_sandbox import jde_ais
+
+    base, stop = jde_ais.run_in_thread(jde_ais.JdeSandboxSettings(scale=scale))
+    yield from served((base.removesuffix("/jderest"), stop))

@@ -191,6 +191,34 @@ def test_without_webhooks_or_the_bill_poll_the_flow_reads_its_day_itself_and_pos
     assert len(world.jde_payments(payment)) == 1
 
 
+def test_make_devs_bill_activity_pays_only_the_bills_jde_sent_and_nothing_is_queued(world):
+    """``make dev`` (``jde_bill.sandbox``: ``activity_pays`` = ``api_bills``): BILL's AP team pays the bill
+    the bills flow made from a JDE voucher, the bank clears it a round later and the flow records it on the
+    voucher; BILL's own seeded payments stay scheduled, so none is queued as a bill that did not come from
+    JDE (a fresh ``make dev`` queued such payments every round: issue 33)."""
+    voucher = world.open_vouchers()[0]
+    today = date.today().isoformat()
+    body = {
+        "vendorId": world.bill.vendor(),
+        "dueDate": today,
+        "invoice": {"invoiceNumber": "VB-400", "invoiceDate": today},
+        "billLineItems": [{"amount": "75.40", "description": "Voucher goods"}],
+    }
+    bill = world.bill.call("POST", "bills", body)
+    world.from_jde(f"PV:{voucher['KCO']}:{voucher['DOC']}:PV", bill["id"])
+    world.bill.sandbox("settings", {"activity_pays": "api_bills"})
+
+    paid = world.bill.sandbox("activity", {"new_payments": 1, "cleared_payments": 10_000})
+    [payment] = paid["changed"]["payments.updated"]  # scheduled; no seeded payment settled
+    world.bill.sandbox("activity", {"cleared_payments": 10_000})  # a round later: it clears
+
+    written = world.run(*FLOW, partition=datetime.now(UTC).date().isoformat())["jde_bill/payments_written"]
+    assert written["create"] == 1 and written["fail"] == 0, written
+    [recorded] = world.jde_payments(payment)
+    assert (recorded["kco"], recorded["doc"], recorded["amount"]) == (voucher["KCO"], voucher["DOC"], 7540)
+    assert _queue(world.ledger) == {}
+
+
 def test_a_past_day_is_read_once_by_whichever_of_the_flow_and_the_poll_reads_it_first(world):
     yesterday = (datetime.now(UTC).date() - timedelta(days=1)).isoformat()
     before = (datetime.now(UTC).date() - timedelta(days=2)).isoformat()
