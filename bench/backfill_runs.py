@@ -97,6 +97,18 @@ def _failures(server, run_id: str) -> list[str]:
     ]
 
 
+STEP_STATS = """query($id: ID!) { runOrError(runId: $id) { __typename ... on Run {
+  stepStats { stepKey startTime endTime } } } }"""
+
+
+def _step_seconds(server, run_id: str) -> dict[str, float]:
+    """Each step's wall seconds in the run (where a backfill's time goes)."""
+    stats = server.gql(STEP_STATS, {"id": run_id})["runOrError"].get("stepStats") or []
+    return {
+        s["stepKey"]: round((s["endTime"] or 0) - (s["startTime"] or 0), 1) for s in stats if s["startTime"]
+    }
+
+
 def _runs(server) -> dict[str, str]:
     return {r["runId"]: r["status"] for r in server.gql(RUNS)["runsOrError"]["results"]}
 
@@ -184,6 +196,7 @@ def _one_way(
                 jde_after = requests.get(f"{jde_url}/sandbox/state", timeout=30).json()["calls"]
                 coupa_after = requests.get(f"{coupa_url}/sandbox/state", timeout=30).json()
                 runs = {run_id: status for run_id, status in runs.items() if run_id not in staged_by}
+                steps = {run_id: _step_seconds(server, run_id) for run_id in runs}
                 failures = [
                     f for run_id, st in runs.items() if st != "SUCCESS" for f in _failures(server, run_id)
                 ]
@@ -225,6 +238,8 @@ def _one_way(
         "jde_logins": sum(v for k, v in jde_calls.items() if k.endswith("/tokenrequest")),
         "jde_calls": sum(jde_calls.values()),
         "jde_calls_by_kind": jde_calls,
+        "coupa_calls_by_kind": coupa_calls,
+        "step_seconds": {key: v for per_run in steps.values() for key, v in per_run.items()},
         "ledger": written,
     }
 
