@@ -466,17 +466,7 @@ def _skip(
     row = conn.execute(sa.update(q).where(q.c.id == item.id, *where).values(**values).returning(*q.c)).first()
     if row is None:
         return None
-    ledger.audit(
-        integration=item.integration,
-        flow=item.flow,
-        entity=item.entity,
-        action="skip",
-        source_id=item.source_key,
-        reason=reason,
-        run_id=run_id,
-        detail={NEVER_WRITTEN: parent.cause},
-        conn=conn,
-    )
+    ledger.audit_item(item, "skip", reason, run_id=run_id, detail={NEVER_WRITTEN: parent.cause}, conn=conn)
     return Ledger.queue_item(row)
 
 
