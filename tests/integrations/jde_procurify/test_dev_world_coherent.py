@@ -1,8 +1,9 @@
 """``make dev``'s Procurify world is coherent with the ERPs it meets (issue 33): seeded without planted
-faults (``connector_sandbox.registry``), every bill's lines map through the sandbox account table to one JDE
-company, every invoice number fits JDE's 25 characters and every vendor name JDE's 40; the tests' world
-(planted faults, the default) keeps the bills and values the JDE side refuses, so those refusals stay
-proved. In-process seeds at scale 1 (make dev's), no server, no port.
+faults (``connector_sandbox.registry``), every bill's lines map through make dev's account table
+(``ML_JDE_PROCURIFY_ACCOUNT_MAP``, set by ``make dev``) to one JDE company, every invoice number fits JDE's
+25 characters and every vendor name JDE's 40; the tests' world (planted faults, the default) keeps the
+bills and values the JDE side refuses, so those refusals stay proved. In-process seeds at scale 1 (make
+dev's), no server, no port.
 """
 
 from __future__ import annotations
@@ -14,13 +15,16 @@ from pathlib import Path
 
 import pytest
 
-from connector_sandbox.jde_ais.vocabulary import COMPANIES
+from connector_assets.integrations.jde_procurify.account_map import ACCOUNTS
+from connector_assets.integrations.jde_procurify.sandbox import SANDBOX_DEFAULTS
+from connector_sandbox.jde_ais.vocabulary import CHART_OF_ACCOUNTS, COMPANIES
 from connector_sandbox.procurify import ProcurifySandboxSettings
 from connector_sandbox.procurify.seed import seed
 from connector_sandbox.procurify.store import Store
 from connector_sandbox.registry import SANDBOXES
 
-TABLE = Path(__file__).resolve().parents[3] / "mappings" / "sandbox" / "jde_procurify_accounts.csv"
+ROOT = Path(__file__).resolve().parents[3]
+TABLE = ROOT / SANDBOX_DEFAULTS["ML_JDE_PROCURIFY_ACCOUNT_MAP"]  # make dev's account table
 UNIT_COMPANY = {unit: c.code for c in COMPANIES for unit in c.business_units} | {"LONGJOBUNIT1": "00001"}
 BILL_CODES = """SELECT b.id, b.invoice_number, group_concat(c.code, char(31)) AS codes FROM bills b
 JOIN bill_items i ON i.bill_id = b.id JOIN accounts a ON a.id = i.account_id
@@ -50,6 +54,20 @@ def companies_of(codes: str) -> set[str]:
 def dev_world() -> Iterator[Store]:
     with seeded(None) as store:
         yield store
+
+
+def test_make_devs_account_table_is_one_to_one_on_accounts_every_jde_sandbox_scale_has() -> None:
+    """Read as the flows read it (one-to-one both ways), every account on the JDE base chart, postable."""
+    table = ACCOUNTS.read(TABLE)
+    postable = {
+        f"{unit}.{a.obj}" + (f".{sub}" if sub else "")
+        for c in COMPANIES
+        for unit in c.business_units
+        for a in CHART_OF_ACCOUNTS
+        if a.posting_edit == ""
+        for sub in a.subs
+    } | {"LONGJOBUNIT1.7110.ZZ999999"}
+    assert len(table) > 250 and set(table) <= postable
 
 
 def test_make_dev_seeds_the_procurify_sandbox_without_planted_faults() -> None:
