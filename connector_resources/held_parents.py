@@ -27,6 +27,13 @@ syncs it is due again, ``due_again_on_synced_parents``), or settle it by hand in
 It is not due at once, since replaying it cannot succeed while its parent cannot come: its next attempt
 follows the replay backoff, and a replay that meets it again fails it again (``refuse_if_parent_gone``):
 never held again, and nothing is sent to a target for it.
+
+Except when another process took the parent (``EXPORTED_ELSEWHERE``: a bill exported to an ERP by another
+process, an invoice or requisition synced elsewhere): then the child went there with it (the payment of
+that bill is that process's to record), so it follows its parent's rule and is *skipped* for good: its
+queue item closed (resolved, nothing sent) with a ``skip`` audit event saying why (marked never written
+too), never refused into the queue for a person (issue 33: ``make dev`` runs both Procurify integrations on
+one sandbox, so one exports bills the other's payments would otherwise queue).
 """
 
 from __future__ import annotations
@@ -84,6 +91,18 @@ class GoneParent:
     @property
     def cause_text(self) -> str:
         return _CAUSES.get(self.cause, self.cause.replace("_", " "))
+
+    @property
+    def taken_elsewhere(self) -> bool:
+        """Another process took it: what is held on it went there too, and is skipped, not refused."""
+        return self.cause == EXPORTED_ELSEWHERE
+
+    def child_skip(self, item: QueueItem) -> str:
+        """Why ``item``, held on this parent another process took, is skipped for good."""
+        return (
+            f"skipped: {item.entity} {item.source_key} belongs to {self.key}, which another process took "
+            f"({self.cause_text}: {self.why}); it is recorded there, not by this integration"
+        )
 
     def child_reason(self, item: QueueItem) -> str:
         advice = _ADVICE.get(self.cause, _SETTLE_BY_HAND)
@@ -241,13 +260,17 @@ def refuse_held_on(
     conn: sa.Connection,
 ) -> list[QueueItem]:
     """Refuse the records held on ``parent`` (module docstring), in the caller's transaction: failed with
-    ``parent.child_reason``, next attempt ``retry_in(attempts)`` from now, a ``fail`` audit event each.
+    ``parent.child_reason``, next attempt ``retry_in(attempts)`` from now, a ``fail`` audit event each;
+    returns them. Those of a parent another process took are skipped instead (``_skip``), not returned.
     An item a run or replay changed meanwhile is left to it."""
     q = schema.retry_queue
     held = sa.select(q).where(q.c.status == "held", q.c.depends_on == parent.key)
     query = Ledger.queue_filters(held, integration, flow)
     refused = []
     for item in [Ledger.queue_item(row) for row in conn.execute(query)]:
+        if parent.taken_elsewhere:
+            _skip(ledger, item, parent, run_id=run_id, held_only=True, conn=conn)
+            continue
         after = _refuse(ledger, item, parent, retry_in(item.attempts), counted=False, conn=conn)
         if after is not None:
             ledger.audit_item(item, "fail", after.reason, run_id=run_id, conn=conn)
@@ -300,8 +323,9 @@ def refuse_if_parent_gone(
 ) -> QueueItem | None:
     """A replay's record that waits for ``depends_on``: if that parent cannot come, fail it again (an
     attempt counted, next attempt ``retry_in`` from now, a ``fail`` event) instead of holding it, and
-    return it as it is now; else None (hold it as before). A record held behind its own key (another run
-    writing it) is never refused here. Raises ``LedgerInputError`` if the item was closed meanwhile."""
+    return it as it is now; else None (hold it as before). One whose parent another process took is
+    skipped for good instead (returned resolved). A record held behind its own key (another run writing
+    it) is never refused here. Raises ``LedgerInputError`` if the item was closed meanwhile."""
     parts = depends_on.split(":", 3)
     if len(parts) == 4 and (parts[0], parts[1], parts[3]) == (item.integration, item.entity, item.source_key):
         return None
@@ -309,6 +333,11 @@ def refuse_if_parent_gone(
     if parent is None:
         return None
     with ledger.transaction() as conn:
+        if parent.taken_elsewhere:
+            after = _skip(ledger, item, parent, run_id=run_id, held_only=False, conn=conn)
+            if after is None:
+                raise LedgerInputError(f"queue item {item.id} is no longer open (failed or held)")
+            return after
         after = _refuse(ledger, item, parent, retry_in, counted=True, run_id=run_id, conn=conn)
         if after is None:  # closed meanwhile (a run wrote it): the replay leaves it, as for any failure
             raise LedgerInputError(f"queue item {item.id} is no longer open (failed or held)")
@@ -412,6 +441,33 @@ def _refuse(
     update = sa.update(q).where(q.c.id == item.id, *where).values(**values).returning(*q.c)
     row = conn.execute(update).first()
     return None if row is None else Ledger.queue_item(row)
+
+
+def _skip(
+    ledger: Ledger,
+    item: QueueItem,
+    parent: GoneParent,
+    *,
+    run_id: str | None,
+    held_only: bool,
+    conn: sa.Connection,
+) -> QueueItem | None:
+    """``item`` closed for good as its parent another process took (module docstring): resolved with
+    ``parent.child_skip``, a ``skip`` audit event marked never written; None if it is no longer as read
+    (``held_only``: still held on ``parent``, unchanged; else still open)."""
+    q = schema.retry_queue
+    reason, now = redact(parent.child_skip(item)), _now()
+    where = (
+        [q.c.status == "held", q.c.depends_on == parent.key, q.c.updated_at == item.updated_at]
+        if held_only
+        else [q.c.status.in_(schema.QUEUE_OPEN_STATUSES)]
+    )
+    values = {"status": "resolved", "reason": reason, "resolved_at": now, "updated_at": now}
+    row = conn.execute(sa.update(q).where(q.c.id == item.id, *where).values(**values).returning(*q.c)).first()
+    if row is None:
+        return None
+    ledger.audit_item(item, "skip", reason, run_id=run_id, detail={NEVER_WRITTEN: parent.cause}, conn=conn)
+    return Ledger.queue_item(row)
 
 
 def _json(payload: dict[str, Any]) -> str:

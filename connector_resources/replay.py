@@ -138,6 +138,8 @@ class ReplaySummary:
     elsewhere: list[int] = field(default_factory=list)
     # Items whose record was already written (by a run or another replay): resolved, nothing sent.
     already: list[int] = field(default_factory=list)
+    # Items whose parent another process took (a bill exported elsewhere): closed with a skip, nothing sent.
+    skipped: list[int] = field(default_factory=list)
 
     def line(self) -> str:
         line = (
@@ -149,6 +151,8 @@ class ReplaySummary:
             line += f", {self.released} held record(s) released (what they waited for has synced)"
         if self.already:
             line += f", {len(self.already)} already written (resolved, nothing sent)"
+        if self.skipped:
+            line += f", {len(self.skipped)} skipped (what they belong to was taken by another process)"
         if self.elsewhere:
             line += f", {len(self.elsewhere)} left to another replay or run that has them"
         return line
@@ -265,7 +269,8 @@ def _gone_lines(gone: list[tuple[GoneParent, int]], top: int) -> list[str]:
         return []
     lines = [
         f"{sum(n for _, n in gone)} held record(s) wait for {len(gone)} record(s) that will never be "
-        "written: a replay refuses them (failed, naming the record and why) instead of holding them"
+        "written: a replay refuses them (failed, naming the record and why) instead of holding them, or "
+        "skips them for good when another process took that record"
     ]
     for parent, count in gone[:top]:
         lines.append(f"  {parent.key}: {count} held; {parent.cause_text}: {parent.why}")
@@ -365,6 +370,9 @@ def _replay_one(
         after = refuse_if_parent_gone(
             ledger, item, waits.depends_on, retry_in=backoff_for(item.attempts), run_id=run_id
         )
+        if after is not None and after.status == "resolved":  # its parent went elsewhere: so did it
+            summary.skipped.append(item.id)
+            return
         if after is not None:
             summary.failed.append(item.id)
             summary.failed_items.append(after)

@@ -37,6 +37,9 @@ class SandboxSpec:
     # Keeps its seeded data in <data_dir>/<key>-<scale>.sqlite; the others seed at every start (about
     # 1 s at scale 1: Procurify a temporary file, Fusion in memory).
     keeps_data: bool = True
+    # Settings of the world ``make dev`` and ``ml-connector sandbox`` serve, beside the scale: no planted
+    # faults (records seeded to show a refusal belong to the tests that exercise it, not to a first day).
+    world: tuple[tuple[str, Any], ...] = ()  # (setting, value) pairs: the spec stays hashable
 
     @property
     def port(self) -> int:
@@ -49,12 +52,13 @@ class SandboxSpec:
     def factory(self, scale: float, data_dir: Path) -> Any:
         """The simulator's app at ``scale``, its package imported only now (a CLI run loads one or none)."""
         package = importlib.import_module(f"connector_sandbox.{self.key}")
-        values: dict[str, Any] = {"scale": scale}
+        values: dict[str, Any] = {"scale": scale, **dict(self.world)}
         if self.keeps_data:
             values["db_path"] = data_dir / f"{self.key}-{scale:g}.sqlite"
         return package.create_app(getattr(package, self.settings)(**values))
 
 
+NO_PLANTED_FAULTS = (("planted_faults", False),)  # the simulators that plant some: Procurify, Fusion
 _SPECS = (
     SandboxSpec(
         "jde_ais",
@@ -94,6 +98,7 @@ _SPECS = (
             "updated_payments": 1,
         },
         keeps_data=False,
+        world=NO_PLANTED_FAULTS,
     ),
     SandboxSpec(
         "procore",
@@ -109,6 +114,7 @@ _SPECS = (
         "FusionSandboxSettings",
         {"new_invoices": 2, "new_payments": 1},
         keeps_data=False,
+        world=NO_PLANTED_FAULTS,
     ),
 )
 SANDBOXES: dict[str, SandboxSpec] = {spec.key: spec for spec in _SPECS}

@@ -71,10 +71,11 @@ class AuditStore(LedgerBase):
         *,
         run_id: str | None = None,
         target_id: str | None = None,
+        detail: Mapping[str, Any] | None = None,
         conn: sa.Connection | None = None,
     ) -> int:
-        """The audit event of what became of a queue item (held, failed, replayed, released), under its
-        own flow and key, so the record's history says why it moved."""
+        """The audit event of what became of a queue item (held, failed, replayed, released, skipped),
+        under its own flow and key, so the record's history says why it moved."""
         return self.audit(
             integration=item.integration,
             flow=item.flow,
@@ -84,6 +85,7 @@ class AuditStore(LedgerBase):
             target_id=target_id,
             reason=reason,
             run_id=run_id,
+            detail=detail,
             conn=conn,
         )
 

@@ -44,7 +44,7 @@ from .query import Compiled, compile_finder, compile_order_by, compile_q, parse_
 from .settings import FusionSandboxSettings, FusionUser
 from .shaping import Renderer, Shape, describe, item_key
 from .state import SandboxState
-from .vocabulary import BU_BY_NAME
+from .vocabulary import BU_BY_NAME, pod_currencies
 
 API_ROOT = "/fscmRestApi/resources"
 VERSIONS = ("11.13.18.05", "latest")
@@ -457,7 +457,8 @@ async def _json_body(request: Request, accepted: tuple[str, ...]) -> Any:
 
 
 def _write_context(state: SandboxState, user: FusionUser) -> writes.WriteContext:
-    return writes.WriteContext(state.store, state.behaviour, user, state.now())
+    currencies = pod_currencies(state.settings.planted_faults)
+    return writes.WriteContext(state.store, state.behaviour, user, state.now(), currencies)
 
 
 def _created_shape(version: int, resource: Resource) -> Shape:

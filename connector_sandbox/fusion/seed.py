@@ -31,6 +31,7 @@ from .vocabulary import (
     NAME_HEADS,
     NAME_TAILS,
     NATURAL_ACCOUNTS,
+    PROCURIFY_VENDOR_NAME_MAX,
     SIGNATURE_SUPPLIERS,
 )
 
@@ -88,7 +89,7 @@ def seed(store: Store, settings: FusionSandboxSettings) -> SeedReport:
     factory = Factory(store, rng, SEED_USER)
     timeline = Timeline(rng, anchor)
     _seed_chart_of_accounts(store, factory, anchor)
-    _seed_suppliers(store, factory, timeline, plan)
+    _seed_suppliers(store, factory, timeline, plan, settings.planted_faults)
     _seed_transactions(store, factory, timeline, plan)
     factory.save_counters()
     store.create_indexes()
@@ -174,9 +175,18 @@ def _seed_chart_of_accounts(store: Store, factory: Factory, anchor: dt.date) -> 
     batch.flush(store)
 
 
-def _seed_suppliers(store: Store, factory: Factory, timeline: Timeline, plan: SeedPlan) -> None:
+def _seed_suppliers(
+    store: Store, factory: Factory, timeline: Timeline, plan: SeedPlan, planted: bool = True
+) -> None:
     batch = Batch()
-    named = list(SIGNATURE_SUPPLIERS + MAX_LENGTH_SUPPLIERS)
+    longest = (
+        MAX_LENGTH_SUPPLIERS
+        if planted
+        else tuple(
+            (name[:PROCURIFY_VENDOR_NAME_MAX].rstrip(), country) for name, country in MAX_LENGTH_SUPPLIERS
+        )
+    )
+    named = list(SIGNATURE_SUPPLIERS + longest)
     used = {name for name, _ in named}
     for index in range(plan.suppliers):
         if index < len(named):

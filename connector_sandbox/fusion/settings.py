@@ -221,6 +221,12 @@ class FusionSandboxSettings(SimulatorSettings):
     clients: tuple[OAuthClient, ...] = DEFAULT_CLIENTS
     # The number an identity domain's Fusion scope carries: urn:opc:resource:fa:instanceid=<n>...
     instance_id: str = "100000001"
+    # Records planted to show the connector's refusals, valid in Fusion but more than Procurify holds or
+    # takes: supplier names of 360 characters (a Procurify vendor name holds 150), and a pod that knows no
+    # CAD (Procurify's Canadian location orders in CAD). On for the tests that exercise those refusals;
+    # ``make dev`` starts the pod without them (``connector_sandbox.registry``): names cut to 150 and CAD
+    # known, as the ISO currencies are on a real pod.
+    planted_faults: bool = True
 
     behaviour: BehaviourSettings = Field(default_factory=BehaviourSettings)
     faults: FaultSettings = Field(default_factory=FaultSettings)

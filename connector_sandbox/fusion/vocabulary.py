@@ -44,6 +44,18 @@ BU_BY_ID = {unit.id: unit for unit in BUSINESS_UNITS}
 BU_WEIGHTS = (0.7, 0.2, 0.1)
 
 CURRENCY_NAMES = {"USD": "US Dollar", "EUR": "Euro", "CNY": "Yuan Renminbi", "GBP": "Pound Sterling"}
+# ISO currencies a real pod defines beside those, which the tests' pod does not know (``planted_faults``: a
+# Procurify order in CAD is refused there, to prove the refusal); ``make dev``'s pod knows them.
+PLANTED_UNKNOWN_CURRENCIES = {"CAD": "Canadian Dollar"}
+
+
+def pod_currencies(planted_faults: bool) -> dict[str, str]:
+    """Currency code -> name of the currencies a pod accepts on a document."""
+    return dict(CURRENCY_NAMES) if planted_faults else {**CURRENCY_NAMES, **PLANTED_UNKNOWN_CURRENCIES}
+
+
+# The party name's 360 characters cut to what a Procurify vendor name holds, without planted faults.
+PROCURIFY_VENDOR_NAME_MAX = 150
 
 # Employees acting as buyers, requesters and preparers (Fusion person display names).
 PEOPLE: tuple[tuple[int, str], ...] = (
@@ -76,7 +88,8 @@ def _exactly(text: str, length: int) -> str:
     return (text * (length // len(text) + 1))[:length]
 
 
-# Supplier names exactly at the 360-character limit of a party name, one of them non-ASCII.
+# Supplier names exactly at the 360-character limit of a party name, one of them non-ASCII (planted faults:
+# a Procurify vendor holds 150; without them they are seeded cut to that).
 MAX_LENGTH_SUPPLIERS: tuple[tuple[str, str], ...] = (
     (
         _exactly("Consolidated Industrial Maintenance and Facility Services Holdings ", 359) + "X",

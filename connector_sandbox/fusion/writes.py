@@ -11,8 +11,8 @@ combination. Status attributes change only through actions, never through a payl
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -46,6 +46,7 @@ class WriteContext:
     behaviour: BehaviourSettings
     user: FusionUser
     now: dt.datetime
+    currencies: Mapping[str, str] = field(default_factory=lambda: dict(CURRENCY_NAMES))  # the pod's
 
     def names(self, resource: Resource, path: str) -> Names:
         return names_for(resource, path, self.behaviour)
@@ -140,8 +141,8 @@ def account_id(ctx: WriteContext, combination: str, *, record: str, attribute: s
     return int(row["_CODE_COMBINATION_ID"])
 
 
-def _currency(code: str | None, *, record: str, attribute: str) -> str:
-    if code not in CURRENCY_NAMES:
+def _currency(ctx: WriteContext, code: str | None, *, record: str, attribute: str) -> str:
+    if code not in ctx.currencies:
         raise validation_error(
             f"{record}: the value {code!r} of attribute {attribute} isn't a valid currency.", attribute
         )
@@ -252,10 +253,13 @@ def create_invoice(ctx: WriteContext, body: Any) -> int:
         attribute=_served(names, "SupplierSite"),
     )
     currency = _currency(
-        values.get("InvoiceCurrency"), record=record, attribute=_served(names, "InvoiceCurrency")
+        ctx, values.get("InvoiceCurrency"), record=record, attribute=_served(names, "InvoiceCurrency")
     )
     payment_currency = _currency(
-        values.get("PaymentCurrency") or currency, record=record, attribute=_served(names, "PaymentCurrency")
+        ctx,
+        values.get("PaymentCurrency") or currency,
+        record=record,
+        attribute=_served(names, "PaymentCurrency"),
     )
     if currency != unit.currency and not values.get("ConversionRateType"):
         raise validation_error(
@@ -696,7 +700,10 @@ def create_draft_purchase_order(ctx: WriteContext, body: Any) -> int:
         else unit
     )
     currency = _currency(
-        values.get("CurrencyCode") or unit.currency, record=record, attribute=_served(names, "CurrencyCode")
+        ctx,
+        values.get("CurrencyCode") or unit.currency,
+        record=record,
+        attribute=_served(names, "CurrencyCode"),
     )
     buyer_id, buyer = None, None
     if values.get("Buyer") is not None or values.get("BuyerId") is not None:
@@ -764,7 +771,7 @@ def create_draft_purchase_order(ctx: WriteContext, body: Any) -> int:
                     "SupplierSiteId": site["SupplierSiteId"],
                     "SupplierSite": site["SupplierSite"],
                     "CurrencyCode": currency,
-                    "Currency": CURRENCY_NAMES[currency],
+                    "Currency": ctx.currencies[currency],
                     "Ordered": int(total),
                     "PaymentTerms": terms,
                     "OrderDate": ctx.now.date().isoformat(),

@@ -256,11 +256,20 @@ def fulfilment(lines: Sequence[Row]) -> str:
 class DataFactory:
     """Generates stories on a catalog; deterministic for a given generator state."""
 
-    def __init__(self, rng: random.Random, clock: Clock, catalog: Catalog, counters: Counters) -> None:
+    def __init__(
+        self,
+        rng: random.Random,
+        clock: Clock,
+        catalog: Catalog,
+        counters: Counters,
+        *,
+        planted_faults: bool = True,
+    ) -> None:
         self.rng = rng
         self.clock = clock
         self.catalog = catalog
         self.counters = counters
+        self.planted_faults = planted_faults  # settings.planted_faults: e.g. 50-character invoice numbers
 
     # --- requisitions -------------------------------------------------------------------------------
 
@@ -642,8 +651,10 @@ class DataFactory:
 
     def _invoice_number(self, bill_id: int) -> str:
         draw = self.rng.random()
-        if draw < 0.03:
+        if draw < 0.03 and self.planted_faults:  # Procurify holds 50; JDE's F0411 VINV 25: refused there
             return f"RE-{bill_id:08d}/" + "Ä" * 10 + "-" + "9" * 27  # exactly 50 characters
+        if draw < 0.03:
+            return f"RE-{bill_id:08d}/" + "Ä" * 3 + "-" + "9" * 9  # exactly 25 characters
         if draw < 0.1:
             return f"FA-2025-ÉTÉ-{bill_id:05d}"
         return f"INV-{bill_id:06d}"

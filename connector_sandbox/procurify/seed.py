@@ -10,7 +10,10 @@ inserted in chunks, each chunk one transaction, so Python memory does not grow w
 Deliberate edge cases: vendor names in many scripts and exactly 150 characters long, inactive
 duplicates of active vendor names (deleted vendors stay as inactive rows), an external_id of 100
 characters, a department name of 150 and an account code of 50 characters, PO_Num values of 30, invoice
-numbers of 50 characters, and the shared timestamps described in ``factory.Clock``.
+numbers of 50 characters, and the shared timestamps described in ``factory.Clock``. Those an ERP holds
+less of (the 150-character vendor names, the 50-character invoice numbers) and bills spanning an ERP's
+companies are planted faults: seeded only with ``planted_faults`` (the tests' world, ``budgets``);
+``make dev`` seeds without them.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import unicodedata
 
 from connector_sandbox.seeding import SeedReport, Stopwatch, anchor_day, master_data, seed_plan, transactions
 
+from .budgets import HEAD_OFFICE, department_location, opened, pool_location
 from .factory import Catalog, Clock, Counters, DataFactory, History
 from .formats import stored
 from .settings import ProcurifySandboxSettings
@@ -47,6 +51,7 @@ from .vocabulary import (
 )
 
 _CHUNK_STORIES = 400
+JDE_NAME_MAX = 40  # F0101.ALPH: a vendor name the JDE side can hold, in the world without planted faults
 MAX_LENGTH_ACCOUNT_CODE = "6990.100.200-SITE-OVERHEAD-EQUIPEMENT-TEMPORAIRE-0"
 MAX_LENGTH_ACCOUNT_DESCRIPTION = (
     "Équipement temporaire de chantier, location courte durée, transport et installation inclus — "
@@ -83,7 +88,8 @@ def seed(store: Store, settings: ProcurifySandboxSettings) -> SeedReport:
     stopwatch = Stopwatch(settings, clock.anchor.date())
     _master_data(store, settings, plan, clock)
     catalog = Catalog.load(store)
-    factory = DataFactory(random.Random(f"{settings.seed}:history"), clock, catalog, Counters())
+    rng = random.Random(f"{settings.seed}:history")
+    factory = DataFactory(rng, clock, catalog, Counters(), planted_faults=settings.planted_faults)
     _history(store, factory, plan, clock)
     return stopwatch.report(store.row_counts())
 
@@ -148,15 +154,15 @@ def _master_data(store: Store, settings: ProcurifySandboxSettings, plan: SeedPla
         store.insert("departments", _departments(rng, plan, clock, settings.domain))
         codes = _account_codes(rng, plan, clock)
         store.insert("account_codes", codes)
-        store.insert("accounts", _accounts(rng, codes, plan, clock))
-        store.insert("vendors", _vendors(rng, plan, clock, terms))
+        store.insert("accounts", _accounts(rng, codes, plan, clock, settings.planted_faults))
+        store.insert("vendors", _vendors(rng, plan, clock, terms, settings.planted_faults))
 
 
 def _departments(rng: random.Random, plan: SeedPlan, clock: Clock, domain: str) -> list[dict]:
     rows = []
     per_round = len(LOCATIONS) * len(DEPARTMENT_NAMES)
     for index in range(plan.departments):
-        location_id = index % len(LOCATIONS) + 1
+        location_id = department_location(index + 1)
         name = DEPARTMENT_NAMES[(index // len(LOCATIONS)) % len(DEPARTMENT_NAMES)]
         if index >= per_round:
             name = f"{name} {index // per_round + 1}"
@@ -211,15 +217,27 @@ def _account_codes(rng: random.Random, plan: SeedPlan, clock: Clock) -> list[dic
     return rows
 
 
-def _accounts(rng: random.Random, codes: list[dict], plan: SeedPlan, clock: Clock) -> list[dict]:
-    """Budget lines: every department gets the named expense codes and a share of the generated ones."""
+def _accounts(
+    rng: random.Random, codes: list[dict], plan: SeedPlan, clock: Clock, planted: bool = True
+) -> list[dict]:
+    """Budget lines: every department gets the named expense codes and a share of the generated ones;
+    without planted faults, only those of its own location (``budgets``), at the share that gives it as
+    many. The same random draws either way, so the rest of the seed does not move."""
     expense = [code for code in codes if code["account_type"] == 5 and code["parent_id"] is not None]
     named = [code for code in expense if code["id"] <= len(ACCOUNT_CODES)]
     share = min(1.0, 30 / max(1, len(expense)))
+    local_share = min(1.0, share * len(LOCATIONS))
+    homes = {code["id"]: _home(code, plan) for code in expense}
     rows = []
     for department_id in range(1, plan.departments + 1):
         for code in expense:
-            if code in named or rng.random() < share:
+            drawn = None if code in named else rng.random()
+            if planted:
+                chosen = drawn is None or drawn < share
+            else:
+                local = opened(homes[code["id"]], department_id)
+                chosen = local and (drawn is None or drawn < local_share)
+            if chosen:
                 rows.append(
                     {
                         "id": len(rows) + 1,
@@ -233,7 +251,18 @@ def _accounts(rng: random.Random, codes: list[dict], plan: SeedPlan, clock: Cloc
     return rows
 
 
-def _vendors(rng: random.Random, plan: SeedPlan, clock: Clock, terms: list[dict]) -> list[dict]:
+def _home(code: dict, plan: SeedPlan) -> int | None:
+    """A code's location in the world without planted faults (``budgets``): None for a named code; the
+    generated pools dealt round the locations; the long code after them, at the head office."""
+    index = code["id"] - len(ACCOUNT_CODES) - 1
+    if index < 0:
+        return None
+    return pool_location(index) if index < plan.generated_account_codes else HEAD_OFFICE
+
+
+def _vendors(
+    rng: random.Random, plan: SeedPlan, clock: Clock, terms: list[dict], planted: bool = True
+) -> list[dict]:
     term_ids = {kind: [t["id"] for t in terms if t["kind"] == kind] for kind in {t["kind"] for t in terms}}
     country_currency = {"US": 3, "CA": 1, "DE": 2, "FR": 2, "ES": 2, "IE": 2, "GR": 2, "CN": 4, "GB": 5}
     rows: list[dict] = []
@@ -293,7 +322,8 @@ def _vendors(rng: random.Random, plan: SeedPlan, clock: Clock, terms: list[dict]
     add("Amazon Business", vendor_type=2, external_id=None, city="Seattle", state="WA")  # id 2: HIDDEN
     for name, city, state, country in SIGNATURE_VENDORS:
         add(name, city=city, state=state, country=country)
-    for name in MAX_LENGTH_VENDOR_NAMES:
+    for name in MAX_LENGTH_VENDOR_NAMES:  # without planted faults, cut to what JDE's F0101 ALPH holds
+        name = name if planted else name[:JDE_NAME_MAX].rstrip()
         add(name, vendor_type=4, city="München", state="BY", country="DE")
     add("American Express Corporate", vendor_type=6, external_id=None, city="New York", state="NY")
     add("Visa Purchasing Card", vendor_type=6, external_id=None, city="Foster City", state="CA")

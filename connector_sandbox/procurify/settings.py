@@ -193,6 +193,13 @@ class ProcurifySandboxSettings(SimulatorSettings):
     applications: tuple[SandboxApplication, ...] = DEFAULT_APPLICATIONS
     # Key that signs the sandbox's JWTs; None: a random key per server, so a restart voids all tokens.
     token_signing_key: str | None = Field(default=None, repr=False)
+    # Records planted to show the connector's refusals, each valid in Procurify but more than an ERP holds:
+    # vendor names of 150 characters (JDE keeps 40), invoice numbers of 50 (JDE keeps 25), and bills whose
+    # lines span the ERP's companies (every department budgets on codes of every location). On for the
+    # tests that exercise those refusals; ``make dev`` seeds without them (``connector_sandbox.registry``):
+    # then names and numbers fit, and a department budgets on its own location's codes (the head office's
+    # named codes in the head office's country), so a newcomer's first day queues no mismatch nobody made.
+    planted_faults: bool = True
 
     faults: FaultSettings = FaultSettings()
     variants: BehaviourVariants = BehaviourVariants()

@@ -61,6 +61,7 @@ class SandboxState(MovableClock):
                     Clock(anchor_for(self.settings)),
                     Catalog.load(self.store),
                     Counters.from_store(self.store),
+                    planted_faults=self.settings.planted_faults,
                 )
             return self._factory
 

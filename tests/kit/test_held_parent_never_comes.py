@@ -1,6 +1,7 @@
 """Payments never wait forever (issue 31, item 4): a record held on a parent that will never be written is
 refused (failed, payload kept, a reason naming the parent and why, a ``fail`` audit event) instead of
-staying held, and ``replay --dry-run`` lists such holds.
+staying held, and ``replay --dry-run`` lists such holds; one held on a parent another process took (a bill
+exported elsewhere) went there with it, and is skipped for good instead (issue 33), never queued.
 
 One test per cause the ledger knows (``connector_resources.held_parents``): the parent exported by another
 process (the real bills flow's skip, Procurify -> JDE, and the real Coupa invoices mapping), refused for
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -24,7 +25,7 @@ import pytest
 from click.testing import CliRunner
 from ledger_entries import held_on, queued
 
-from connector_assets.flows.core import Mapped, Rejected, queue_failure, replay_handler
+from connector_assets.flows.core import Mapped, Rejected, Skipped, queue_failure, replay_handler
 from connector_assets.flows.documents import Version
 from connector_assets.flows.never_written import never_written_settled
 from connector_assets.flows.writer import REFUSED_FOR_GOOD as WRITER_MARK
@@ -36,7 +37,11 @@ from connector_assets.integrations.jde_procurify.payment_mappers import (
     PostingRules,
     map_payment,
 )
-from connector_assets.integrations.jde_procurify.payments import PAYMENTS_FLOW, bill_dependency
+from connector_assets.integrations.jde_procurify.payments import (
+    PAYMENTS_FLOW,
+    bill_dependency,
+    bills_taken_elsewhere,
+)
 from connector_cli.main import cli
 from connector_resources.held_parents import PARENT_GONE, REFUSED_FOR_GOOD, held_on_gone, parents_first
 from connector_resources.ledger import Ledger, QueueItem
@@ -93,19 +98,23 @@ def a_bill(uuid: str = BILL, **changes: Any) -> dict[str, Any]:
     return bill
 
 
-def held_payment(ledger: Ledger, bill: str = BILL, payment: str = PAYMENT) -> QueueItem:
-    """A paid Procurify payment of ``bill``, mapped before the bill is in JDE and held on it as the payments
-    flow's mapped step holds it."""
-    paid = {
+def a_payment(uuid: str = PAYMENT) -> dict[str, Any]:
+    """A paid Procurify payment (id 88) of the bill group of ``a_bill``."""
+    return {
         "id": 88,
-        "uuid": payment,
+        "uuid": uuid,
         "amount": "500.80",
         "status": "paid",
         "processing_date": "2026-11-22",
         "posted_date": "2026-11-23",
         "bill_groups": [512],
     }
-    [record] = map_payment(paid, NOW, [a_bill(bill)], {bill: None}, VOUCHERS, bill_dependency)
+
+
+def held_payment(ledger: Ledger, bill: str = BILL, payment: str = PAYMENT) -> QueueItem:
+    """A paid Procurify payment of ``bill``, mapped before the bill is in JDE and held on it as the payments
+    flow's mapped step holds it."""
+    [record] = map_payment(a_payment(payment), NOW, [a_bill(bill)], {bill: None}, VOUCHERS, bill_dependency)
     assert isinstance(record, Mapped) and record.depends_on == bill_dependency(bill)
     reason = f"payment {record.source_key} waits for {record.depends_on} to sync"
     queue_failure(
@@ -198,8 +207,8 @@ def test_a_payment_held_on_a_bill_refused_for_good_is_refused_naming_it_then_fol
     assert actions(ledger, held.source_key)[-1] == "release"
 
 
-def test_a_payment_held_on_a_bill_another_process_exported_is_refused_when_the_bills_flow_skips_it(
-    ledger: Ledger, payments_replayed: None
+def test_a_payment_held_on_a_bill_another_process_exported_is_skipped_when_the_bills_flow_skips_it(
+    ledger: Ledger,
 ) -> None:
     held = held_payment(ledger)
     exported = a_bill(last_export_date="2026-11-20T10:00:00Z")
@@ -209,24 +218,50 @@ def test_a_payment_held_on_a_bill_another_process_exported_is_refused_when_the_b
     assert skip.action == "skip" and skip.detail == {"never_written": "exported_elsewhere"}
     assert "by another process" in skip.reason
 
-    # Refused in the same step, naming the bill and why it never comes; the payload is kept.
+    # Its payment went where the bill went: skipped for good in the same step, not queued for a person.
     item = item_of(ledger, held)
-    assert item.status == "failed" and item.payload["body"] == held.payload["body"]
+    assert item.status == "resolved" and ledger.open_items() == []
     assert item.reason == (
-        f"refused: payment {held.source_key} waits for {BILL_KEY}, which will not be written (exported by "
-        f"another process: {skip.reason}). Record this one by hand where that record is, then abandon this "
-        "item"
+        f"skipped: payment {held.source_key} belongs to {BILL_KEY}, which another process took (exported by "
+        f"another process: {skip.reason}); it is recorded there, not by this integration"
     )
-    [hold, fail] = ledger.history(held.source_key)
-    assert (hold.action, fail.action, fail.run_id) == ("hold", "fail", "run-bills")
-
-    # A replay fails it again without sending anything; the sweep does not touch it twice.
-    assert replay(ledger, [item]).failed == [held.id]
-    assert item_of(ledger, held).status == "failed"
-    assert actions(ledger, held.source_key) == ["hold", "fail", "fail"]
-    # The bills flow meeting the bill again audits the skip again; the payment is already refused.
+    [hold, skipped] = ledger.history(held.source_key)
+    assert (hold.action, skipped.action, skipped.run_id) == ("hold", "skip", "run-bills")
+    assert skipped.detail == {"never_written": "exported_elsewhere"}
+    # The bills flow meeting the bill again audits the skip again; the payment is not touched twice.
     skip_exported(ledger, exported)
-    assert actions(ledger, BILL) == ["skip", "skip"] and len(ledger.history(held.source_key)) == 3
+    assert actions(ledger, BILL) == ["skip", "skip"] and len(ledger.history(held.source_key)) == 2
+
+
+def test_a_replayed_payment_of_a_bill_another_process_exported_is_skipped_never_sent(
+    ledger: Ledger, payments_replayed: None
+) -> None:
+    """A payment queued as failed (refused so before issue 33) whose bill another process exported: the
+    replay skips it for good instead of failing it again, and sends nothing."""
+    skip_exported(ledger, a_bill(last_export_date="2026-11-20T10:00:00Z"))
+    held = held_payment(ledger, payment="e3364f4e207a4faf9c6345fe9bd98e12")
+    with ledger.transaction() as conn:  # as the old sweep left it: failed, not held
+        ledger.record_attempt_failure(held.id, "refused earlier", retry_in=timedelta(0), conn=conn)
+    summary = replay(ledger, [item_of(ledger, held)])
+    assert (summary.skipped, summary.failed) == ([held.id], [])
+    assert "1 skipped (what they belong to was taken by another process)" in summary.line()
+    assert item_of(ledger, held).status == "resolved" and ledger.open_items() == []
+    assert actions(ledger, held.source_key)[-1] == "skip"
+
+
+def test_a_payment_mapped_after_its_bill_was_skipped_as_exported_elsewhere_is_skipped_not_held(
+    ledger: Ledger,
+) -> None:
+    skip_exported(ledger, a_bill(last_export_date="2026-11-20T10:00:00Z"))
+    elsewhere = bills_taken_elsewhere(ledger, [BILL, OTHER_BILL])
+    assert list(elsewhere) == [BILL] and "by another process" in elsewhere[BILL]
+    paid, posted = a_payment(), {BILL: None}
+    [record] = map_payment(paid, NOW, [a_bill()], posted, VOUCHERS, bill_dependency, None, elsewhere)
+    assert isinstance(record, Skipped) and record.source_key == f"{PAYMENT}:{BILL}"
+    assert f"payment 88 ({PAYMENT}) of bill INV-1bd9: its bill is not posted to JDE by this " in record.reason
+    # Without the skip it is held on the bill, as a payment of a bill still to come is.
+    [waiting] = map_payment(paid, NOW, [a_bill()], posted, VOUCHERS, bill_dependency)
+    assert isinstance(waiting, Mapped) and waiting.depends_on == BILL_KEY
 
 
 def test_replay_dry_run_lists_the_holds_whose_parent_cannot_come_and_the_sweep_refuses_only_those(
@@ -253,7 +288,7 @@ def test_replay_dry_run_lists_the_holds_whose_parent_cannot_come_and_the_sweep_r
     assert {i.status for i in ledger.open_items()} == {"held"}  # a dry run changes nothing
 
     release_synced(ledger)
-    assert item_of(ledger, doomed).status == "failed" and item_of(ledger, waiting).status == "held"
+    assert item_of(ledger, doomed).status == "resolved" and item_of(ledger, waiting).status == "held"
     assert held_on_gone(ledger) == []
 
 
@@ -334,7 +369,7 @@ def test_a_chain_is_followed_a_payment_on_a_bill_held_on_an_abandoned_vendor_is_
     ) in payment.reason
 
 
-def test_a_coupa_payment_held_on_an_invoice_another_process_exported_is_refused(ledger: Ledger) -> None:
+def test_a_coupa_payment_held_on_an_invoice_another_process_exported_is_skipped(ledger: Ledger) -> None:
     invoice_id = "7001"
     pay = {
         "id": 5501,
@@ -361,7 +396,8 @@ def test_a_coupa_payment_held_on_an_invoice_another_process_exported_is_refused(
     assert list(never_written_settled(flow, ledger, records, run_id="run-inv", partition=DAY)) == []
 
     [item] = ledger.queue_for(record.source_key)
-    assert item.status == "failed" and item.payload[PARENT_GONE] == flow.dependency_key(invoice_id)
+    assert item.status == "resolved" and item.reason.startswith(f"skipped: payment {record.source_key} ")
+    assert flow.dependency_key(invoice_id) in item.reason
     assert "invoice 7001 (INV-9) was exported from Coupa by another process" in item.reason
     assert [e.action for e in ledger.history(invoice_id)] == ["skip"]
 
@@ -386,12 +422,10 @@ BILLS = ("procurify/bills", "jde_procurify/bills_mapped", "jde_procurify/bills_w
 PAYMENTS = ("procurify/payments", "jde_procurify/payments_mapped", "jde_procurify/payments_written")
 
 
-def test_end_to_end_a_payment_of_a_bill_another_process_exported_is_refused_never_held_for_ever(
+def test_end_to_end_a_payment_of_a_bill_another_process_exported_is_skipped_never_held_for_ever(
     tmp_path: Path,
 ) -> None:
     from jde_procurify_world import jde_procurify_world
-
-    from connector_assets.integrations.jde_procurify.payments import register_payments_replays
 
     with jde_procurify_world(tmp_path) as world:
         world.master()
@@ -411,24 +445,18 @@ def test_end_to_end_a_payment_of_a_bill_another_process_exported_is_refused_neve
         assert held.status == "held" and held.depends_on == bill_dependency(bill["uuid"])
 
         # The bills flow meets the bill (the day it changed, and today after the payment): skipped as
-        # exported by another process, and the payment is refused naming it, in the same step.
+        # exported by another process, and the payment with it, in the same step: nothing left queued.
         day = bill["last_modified_datetime"][:10]
         for partition in sorted({day, world.day}):
             world.run(*BILLS, partition=partition)
         item = item_of(world.ledger, held)
-        assert item.status == "failed", item.reason
-        assert item.reason.startswith(f"refused: payment {key} waits for {bill_dependency(bill['uuid'])}")
-        assert (
-            "exported by another process: " in item.reason and "by another process (not this" in item.reason
-        )
+        assert item.status == "resolved", item.reason
+        assert item.reason.startswith(f"skipped: payment {key} belongs to {bill_dependency(bill['uuid'])}")
+        assert "by another process (not this" in item.reason
         assert bill["uuid"] not in world.xrefs("bill")
 
-        # ml-connector replay of the payments: read again from Procurify, failed again, never sent to JDE.
-        world.replay_queued("payments", register_payments_replays)
-        again = item_of(world.ledger, held)
-        assert (again.status, again.attempts, again.reason) == ("failed", 1, item.reason)
+        # The payments flow meeting the payment again skips it at once (audited), never holds it again.
+        world.run(*PAYMENTS)
+        assert [i for i in world.ledger.open_items() if i.source_key == key] == []
+        assert actions(world.ledger, key) == ["hold", "skip", "skip"]
         assert world.jde_payments(f"PFY{paid['payment_id']}") == []
-        assert (
-            actions(world.ledger, key)[:2] == ["hold", "fail"]
-            and "hold" not in actions(world.ledger, key)[1:]
-        )

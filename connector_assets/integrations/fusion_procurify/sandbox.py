@@ -172,11 +172,11 @@ class FusionProcurifyPeople:
         wanted: int = 2,
     ) -> None:
         """``procurify``: the Procurify resource the buyer reads requisition lines with; ``currency``:
-        the only currency bought (default ``ML_FUSION_PROCURIFY_LEDGER_CURRENCY``: the Fusion sandbox knows
-        no CAD, and the sandbox's US locations map to the business unit's company); ``batch`` requisitions
-        are raised at a time until ``wanted`` can be purchased or ``most`` were raised this round (about a
-        third of the sandbox's vendors are paired and two of its six locations buy in dollars, so about
-        one requisition in ten qualifies)."""
+        the only currency bought (default ``ML_FUSION_PROCURIFY_LEDGER_CURRENCY``: the tests' Fusion
+        sandbox knows no CAD, and the sandbox's US locations map to the business unit's company); ``batch``
+        requisitions are raised at a time until ``wanted`` can be purchased or ``most`` were raised this
+        round (about a third of the sandbox's vendors are paired and two of its six locations buy in
+        dollars, so about one requisition in ten qualifies)."""
         from connector_assets.integrations.fusion_procurify.account_map import ACCOUNTS
         from connector_assets.integrations.fusion_procurify.departments import DEPARTMENTS
         from connector_resources import settings

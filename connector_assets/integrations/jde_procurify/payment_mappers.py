@@ -14,7 +14,9 @@ Where the bill is in JDE. The bills flow (helper F's ``bills``) records an xref 
 R04110ZA has not assigned yet, as the shared ``VoucherBatches`` target names it) is understood too
 (``jde.posted_documents.PostedDocument``): the voucher is then found through F0411Z1 when the payment is
 written (``VoucherPayments``). A bill not (yet)
-in JDE holds its payments on the bill's dependency key until the bills flow posts it.
+in JDE holds its payments on the bill's dependency key until the bills flow posts it; one another process
+exported (the bills flow skipped it for good, ``elsewhere``) went there with its payment: the payment is
+skipped for good too, with why, like its bill (issue 33).
 
 How it posts (``ML_JDE_PROCURIFY_BILL_POSTING``, the bills flow's setting, so a bill and its payment post
 the same way): ``voucher`` -> ``ML_RecordPayment`` on the bill's voucher; ``journal`` -> a journal entry
@@ -37,7 +39,7 @@ from datetime import datetime
 from typing import Any
 
 from connector_assets.flows import amounts
-from connector_assets.flows.core import Mapped, Rejected
+from connector_assets.flows.core import Mapped, Rejected, Skipped
 from connector_assets.flows.documents import version_text
 from connector_assets.flows.record_models import matching, one_of, record_model, string
 from connector_assets.jde import contracts
@@ -121,12 +123,13 @@ def map_payment(
     rules: PostingRules,
     bill_dependency: Callable[[str], str],
     companies: Mapping[str, str] | None = None,
-) -> Iterator[Mapped | Rejected]:
+    elsewhere: Mapping[str, str] | None = None,
+) -> Iterator[Mapped | Rejected | Skipped]:
     """One paid Procurify payment -> one JDE write per bill it pays, or why not. ``bills``: the payment's
     bills (``payment_bills``); ``posted``: each bill's JDE target id from the bills flow (None: not posted
     yet); ``bill_dependency``: the bills flow's dependency key of a bill uuid (what a held payment waits
     for); ``companies``: the JDE company of a bill posted as a batch (read from its batch rows), for a
-    journal entry."""
+    journal entry; ``elsewhere``: the unposted bills another process exported, with why (skipped)."""
     uuid, label = payment_uuid(payment), payment_label(payment)
     shares = split(payment, bills, SPLIT_WORDING)
     if isinstance(shares, str):
@@ -157,7 +160,14 @@ def map_payment(
         }
         target = posted.get(share.bill)
         in_jde = PostedDocument.parse(target)
-        if target is None:  # not posted yet: held on the bill; the replay after its release maps it again
+        if target is None and share.bill in (elsewhere or {}):
+            why = (elsewhere or {})[share.bill]
+            yield Skipped(
+                key,
+                f"{what}: its bill is not posted to JDE by this integration ({why}); the payment belongs "
+                "where the bill went",
+            )
+        elif target is None:  # not posted yet: held on the bill; the replay after its release maps it again
             unknown = _none("company", "voucher_number", "batch_number", "transaction_number")
             yield Mapped(
                 key,

@@ -11,8 +11,12 @@ is refused with both figures). Source key ``<payment uuid>:<bill uuid>``.
 
 Holds. A bill the bills flow has not posted yet (no ``bill`` xref with a target id) holds its payment on
 the bill's dependency key (``jde_procurify:bill:procurify:<bill uuid>``): the bills flow's write releases
-it and the replay maps it again, now with the voucher. A voucher batch R04110ZA has not made a voucher of
-yet is retried (``VoucherNotReady``), not refused.
+it and the replay maps it again, now with the voucher. A bill the bills flow skipped for good as exported
+by another process (``last_export_date`` set; the Procurify sandbox seeds such history, and its activity
+pays those bills too) is not waited for: its payment is skipped for good too, audited with why
+(``bills_taken_elsewhere``); one held before the skip is closed the same way by it (``held_parents``),
+never queued for a person. A voucher batch R04110ZA has not made a voucher of yet is retried
+(``VoucherNotReady``), not refused.
 
 Never reversed, never twice. A payment JDE holds that Procurify later counts as not paid (``failed``,
 ``denied``, back to ``processing``: any status outside the paid ones) is not reversed by the integration:
@@ -31,7 +35,7 @@ from dagster import AssetExecutionContext
 
 from connector_assets.asset_keys import asset_key
 from connector_assets.flows.assets import build_flow_assets
-from connector_assets.flows.core import Mapped, Rejected
+from connector_assets.flows.core import Mapped, Rejected, Skipped, skips_audited
 from connector_assets.flows.replay_resources import resources_from_settings
 from connector_assets.integrations.jde_procurify.bills import BILLS_FLOW, posting  # posting: one setting
 from connector_assets.integrations.jde_procurify.integration import BACK_ROUTE, INTEGRATION
@@ -58,6 +62,7 @@ from connector_assets.procurify.payments import (
 )
 from connector_assets.saas_assets import saas_partitions
 from connector_resources import settings
+from connector_resources.held_parents import gone_parents
 from connector_resources.ledger import Ledger
 from connector_resources.replay import register_replay_handler
 
@@ -101,6 +106,14 @@ def posting_rules(staging: Any) -> PostingRules:
 bill_dependency = BILLS_FLOW.dependency_key
 
 
+def bills_taken_elsewhere(ledger: Ledger, bills: Iterable[str]) -> dict[str, str]:
+    """Bill uuid -> why, for those of ``bills`` another process exported (the bills flow's never-written
+    skip, ``held_parents.gone_parents``; no flow check asked): their payments are skipped, not held."""
+    keys = {bill_dependency(bill): bill for bill in bills}
+    gone = gone_parents(ledger, keys, checks={})
+    return {keys[key]: parent.why for key, parent in gone.items() if parent.taken_elsewhere}
+
+
 def posted_bill(ledger: Ledger, bill: str) -> str | None:
     """The JDE document the bills flow recorded for ``bill`` (its xref's target id), None until posted."""
     xref = ledger.get_xref(INTEGRATION, BILL_ENTITY, BACK_ROUTE.source_system, bill, BACK_ROUTE.target_system)
@@ -117,10 +130,12 @@ def payment_records(
     jde: Any,
     versions: Iterable[PaymentVersion],
     log: Any = None,
-) -> Iterator[Mapped | Rejected]:
+    skip_elsewhere: bool = False,
+) -> Iterator[Mapped | Rejected | Skipped]:
     """``versions`` that Procurify paid, mapped; those JDE holds that are no longer paid, queued for a
     person. Procurify is read (bill groups) and JDE too (a journal's company) only when there is something
-    to map."""
+    to map. ``skip_elsewhere``: a share of a bill another process exported is skipped (a run's mapped
+    step); a replay maps it held, and the replay skips it (``held_parents.refuse_if_parent_gone``)."""
     statuses, versions = paid_statuses(), list(versions)
     chosen = [v for v in versions if str(v.record.get("status") or "").lower() in statuses]
     for version in versions:
@@ -135,6 +150,8 @@ def payment_records(
         reader = PaymentBills(session)
         paid = [(v, reader.of_payment(v.record)) for v in chosen]
     posted = {str(b["uuid"]): posted_bill(ledger, str(b["uuid"])) for _v, bills in paid for b in bills}
+    unposted = [bill for bill, target in posted.items() if target is None]
+    elsewhere = bills_taken_elsewhere(ledger, unposted) if skip_elsewhere and unposted else {}
     companies: dict[str, str] = {}
     if rules.posting == "journal":
         batches = {k: p for k, t in posted.items() if (p := PostedDocument.parse(t)) and p.batch is not None}
@@ -143,7 +160,7 @@ def payment_records(
                 companies = {k: c for k, p in batches.items() if (c := p.batch_company(jde_session))}
     for version, bills in paid:
         yield from map_payment(
-            version.record, version.updated_at, bills, posted, rules, bill_dependency, companies
+            version.record, version.updated_at, bills, posted, rules, bill_dependency, companies, elsewhere
         )
 
 
@@ -164,9 +181,12 @@ def undone_after_posting(ledger: Ledger, payment: Mapping[str, Any]) -> Iterator
 
 def map_payments(context: AssetExecutionContext, partition: str | None) -> Iterator[Mapped | Rejected]:
     """The partition's staged Procurify payments, mapped."""
-    r = context.resources
+    r, ledger = context.resources, context.resources.ledger.get()
     versions = staged_payments(r.staging, partition)
-    yield from payment_records(r.ledger.get(), r.staging, r.procurify, r.jde, versions, context.log)
+    records = payment_records(
+        ledger, r.staging, r.procurify, r.jde, versions, context.log, skip_elsewhere=True
+    )
+    yield from skips_audited(PAYMENTS_FLOW, ledger, records, run_id=context.run.run_id, partition=partition)
 
 
 def remap_payments(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:

@@ -82,12 +82,18 @@ def procurify_sandbox_links(sandboxes: list) -> None:
 #   no F01151 e-mail, and Procurify requires one on a vendor, so without it most suppliers (and the
 #   orders and bills held on them) would wait in the retry queue for an address nobody will type in;
 # * the account codes hourly instead of at 05:30: a purchase order waits until the codes of its lines'
-#   accounts are in Procurify, so on a new instance nothing would reach Procurify until tomorrow morning.
+#   accounts are in Procurify, so on a new instance nothing would reach Procurify until tomorrow morning;
+# * the account table of make dev's Procurify world (seeded without planted faults: each department
+#   budgets on its own location's codes, ``connector_sandbox.procurify.budgets``), which keeps each
+#   location's codes in one JDE company, so no bill of that world spans two companies (issue 33). The
+#   default table is the tests' world's, where every department budgets on every code.
 SANDBOX_FALLBACK_EMAIL = "ap-no-email-in-jde@example.com"  # example.com: reserved, never delivered
 SANDBOX_ACCOUNT_CODES_CRON = "5 * * * *"
+SANDBOX_ACCOUNT_MAP = "mappings/sandbox/jde_procurify_accounts_make_dev.csv"
 SANDBOX_DEFAULTS = {
     "ML_JDE_PROCURIFY_VENDOR_FALLBACK_EMAIL": SANDBOX_FALLBACK_EMAIL,
     "ML_JDE_PROCURIFY_ACCOUNT_CODES_CRON": SANDBOX_ACCOUNT_CODES_CRON,
+    "ML_JDE_PROCURIFY_ACCOUNT_MAP": SANDBOX_ACCOUNT_MAP,
 }
 
 

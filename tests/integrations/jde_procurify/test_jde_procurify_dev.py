@@ -338,7 +338,8 @@ def test_dev_sets_the_sandbox_fallback_email_and_hourly_account_codes_on_the_san
     monkeypatch.setenv("ML_JDE_PROCURIFY_ACCOUNT_CODES_CRON", "0 4 * * *")
     done = procurify_sandbox_defaults(_running("jde_ais", "procurify"))
     assert done == {
-        "ML_JDE_PROCURIFY_VENDOR_FALLBACK_EMAIL": SANDBOX_DEFAULTS["ML_JDE_PROCURIFY_VENDOR_FALLBACK_EMAIL"]
+        "ML_JDE_PROCURIFY_VENDOR_FALLBACK_EMAIL": SANDBOX_DEFAULTS["ML_JDE_PROCURIFY_VENDOR_FALLBACK_EMAIL"],
+        "ML_JDE_PROCURIFY_ACCOUNT_MAP": "mappings/sandbox/jde_procurify_accounts_make_dev.csv",
     }
     assert os.environ["ML_JDE_PROCURIFY_VENDOR_FALLBACK_EMAIL"].endswith("@example.com")
     assert os.environ["ML_JDE_PROCURIFY_ACCOUNT_CODES_CRON"] == "0 4 * * *"  # the operator's
