@@ -367,7 +367,7 @@ def build_flow_assets(
         backfill_policy=flow_backfill_policy(partitions_def),
         pool=write_pool(spec),
         check_specs=[check_spec(written_key, spec.target_system, partitions_def)],
-        output_required=False,  # a range logs each written day's materialization itself (``range_days``)
+        output_required=False,  # a range with a failed day logs each passed day's materialization itself
     )
     def _written(context: AssetExecutionContext):
         """Write the staged records of each day of the run. When a day's refused share looks systemic
@@ -430,33 +430,42 @@ def build_flow_assets(
         return days
 
     def _range_results(context: AssetExecutionContext, days: list[DayWrite]):
-        """A range's results, day by day (``range_days``): each day's check evaluation, a materialization
-        for each day written, then the range's check and, when a day failed, the step's failure."""
+        """A range's results, day by day (``range_days``): each day's check evaluation and figures, then
+        the range's check. When every day passed, the step's output materializes each day with its own
+        figures (and the steps downstream, a purchase order flow after the suppliers, run); when a day
+        failed, each passed day is materialized by its own event and the step fails after the last."""
         ledger = context.resources.ledger.get()
-        queues = []
+        queues, results = [], []
         for day in days:
             assert day.partition is not None  # a range is of days
             queue = partition_queue(
                 ledger, integration=spec.integration, flow=spec.name, partition=day.partition
             )
-            queues.append(queue)
             share = judge_queue(spec, ledger, day.partition, day.staged)
             result = systemic_written_check(check_result(written_key, queue), [share])
             if share.systemic and day.error is None:
                 context.log.error(share.message())
                 day.error = share.message()
-            if day.error is not None:
-                result = failed_day_check(result, day.error)
+            queues.append(queue)
+            results.append(result if day.error is None else failed_day_check(result, day.error))
+        failed = any(day.failed for day in days)
+        for day, queue, result in zip(days, queues, results, strict=True):
+            assert day.partition is not None
             context.log_event(day_evaluation(result, written_key, day.partition))
-            if day.error is None:
+            if day.failed:
+                continue
+            if failed:  # no output for the range: it would materialize the failed days too
+                figures = _day_metadata(day, queue)
                 context.log_event(
-                    AssetMaterialization(
-                        asset_key=written_key, partition=day.partition, metadata=_day_metadata(day, queue)
-                    )
+                    AssetMaterialization(written_key, partition=day.partition, metadata=figures)
                 )
+            else:
+                context.add_asset_metadata(_day_metadata(day, queue), partition_key=day.partition)
         yield range_check(written_key, WRITTEN_CHECK, days, queues)
-        if any(day.failed for day in days):
+        if failed:
             raise Failure(failure_message(spec.flow, days), metadata=summed(days), allow_retries=False)
+        # Without an output Dagster skips every step downstream of this one for the whole range.
+        yield MaterializeResult()
 
     def _day_metadata(day: DayWrite, queue: Any) -> dict[str, Any]:
         in_target = sum(day.counts[k] for k in ("create", "update", "adopt", "skip"))

@@ -3,15 +3,17 @@
 A backfill of N days runs each flow step once over the range (``flow_backfill_policy``: single run), so
 it costs one process, one login per system and one token, not N. Each day keeps its own truth all the same:
 
-* the write step tries every day and logs, per day, an ``AssetMaterialization`` with that day's figures
-  (only for a day that was written) and an ``AssetCheckEvaluation`` of its check;
-* a day that fails (its target unreachable, a systemic share refused, an error) gets no materialization,
-  so Dagster marks that partition FAILED when the run fails, and a backfill's "rerun from failure" takes
-  ``target - materialized``: exactly the failed days;
-* the step raises once, after the last day, naming every failed day with its reason.
-
-An ``Output`` / ``MaterializeResult`` is never yielded in a range: Dagster would materialize every day of
-the range with it, the failed ones too (docs/backfill_mechanisms.md, section 2).
+* the write step tries every day and records, per day, an ``AssetCheckEvaluation`` of its check and that
+  day's own figures;
+* when every day passed, the step's one output materializes each day of the range with its own figures
+  (``add_asset_metadata(partition_key=)``), and the steps downstream run (without an output Dagster skips
+  them for the whole range);
+* when a day failed (its target unreachable, a systemic share refused, an error), each day that passed is
+  materialized by its own ``AssetMaterialization`` and no output is yielded (it would materialize the
+  failed days too, docs/backfill_mechanisms.md, section 2); Dagster marks the failed days FAILED when the
+  step then raises, once, after the last day, naming every failed day with its reason, and a backfill's
+  "rerun from failure" takes ``target - materialized``: exactly the failed days (and the steps downstream,
+  skipped with the failure, for the range).
 """
 
 from __future__ import annotations

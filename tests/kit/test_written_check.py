@@ -90,6 +90,41 @@ def test_every_flow_asset_shares_one_run_with_its_sources_in_a_backfill():
         assert policy == sources, node.key.to_user_string()
 
 
+def test_a_range_that_passes_materializes_each_day_once_and_runs_what_is_downstream(world):
+    """Every day passed: each day of the write step materialized once, with its own figures, and the steps
+    downstream (a purchase-order flow after the suppliers) run in the same run, not skipped."""
+    from dagster import AssetExecutionContext, BackfillPolicy, asset
+
+    [written_asset] = _assets(WRITTEN)
+    days = [(date.fromisoformat(DAY) + timedelta(days=n)).isoformat() for n in (-1, 0, 1)]
+
+    @asset(
+        key=["test", "after_suppliers"],
+        deps=[written_asset.key],
+        partitions_def=written_asset.partitions_def,
+        backfill_policy=BackfillPolicy.single_run(),
+    )
+    def after_suppliers(context: AssetExecutionContext) -> None:
+        context.log.info(f"ran for {context.partition_keys}")
+
+    tags = {"dagster/asset_partition_range_start": days[0], "dagster/asset_partition_range_end": days[-1]}
+    with instance_for_test() as instance:
+        result = materialize(
+            [*_assets(*CHAIN), after_suppliers], resources=world.resources, instance=instance, tags=tags
+        )
+    assert result.success
+    by_asset: dict[str, list] = {}
+    for event in result.get_asset_materialization_events():
+        by_asset.setdefault(event.asset_key.to_user_string(), []).append(event)
+    assert sorted(e.partition for e in by_asset[WRITTEN]) == days  # once each
+    assert sorted(e.partition for e in by_asset["test/after_suppliers"]) == days  # not skipped
+    for event in by_asset[WRITTEN]:
+        staged = list(
+            world.resources["staging"].read_rows(AssetKey(["jde_coupa", "suppliers_mapped"]), event.partition)
+        )
+        assert event.materialization.metadata["records"].value == len(staged), event.partition
+
+
 def test_a_range_keeps_each_days_truth_when_one_day_fails(world):
     """One run over three days whose middle day looks systemic (most of its records refused at mapping):
     the good days are materialized with their own figures and a passing check each, the bad day gets a
