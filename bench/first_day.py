@@ -109,12 +109,16 @@ def main() -> None:
         _run_for(proc, graphql, args.minutes * 60)
         _let_runs_end(graphql, args.grace)
         runs = _runs(graphql)
+        # Asked while the UI still answers: the report is printed after the shutdown.
+        errors = {
+            r["runId"]: _failure_messages(graphql, r["runId"]) for r in runs if r["status"] == "FAILURE"
+        }
         queue = _queue_lines(folder / "l.db")
         replay = _replay_dry_run(env, console)
     finally:
         stop_session(proc, grace=90)  # Ctrl-C as a person stops it; what outlives it is killed
     print(f"load at the end {os.getloadavg()}; wall {time.monotonic() - started:.0f} s")
-    failed_runs = _report_runs(graphql, runs)
+    failed_runs = _report_runs(runs, errors)
     tracebacks = _report_console(console.read_text(errors="replace"), folder / "home" / "dagster-dev.log")
     print("\nretry queue (open items) by integration, flow, status and reason:")
     print("\n".join(queue) or "  empty")
@@ -248,7 +252,7 @@ def _replay_dry_run(env: dict[str, str], console: Path) -> str:
     return (done.stdout + done.stderr).rstrip() + f"\n(exit {done.returncode})"
 
 
-def _report_runs(graphql: str, runs: list[dict]) -> list[dict]:
+def _report_runs(runs: list[dict], errors: dict[str, list[str]]) -> list[dict]:
     print(f"\nruns: {len(runs)}; by status: {dict(Counter(run['status'] for run in runs))}")
     by_job = Counter((run["jobName"], run["status"]) for run in runs)
     for (job, status), n in sorted(by_job.items()):
@@ -257,7 +261,7 @@ def _report_runs(graphql: str, runs: list[dict]) -> list[dict]:
     for run in failed:
         tags = {tag["key"]: tag["value"] for tag in run["tags"]}
         print(f"\nFAILED {run['jobName']} partition={tags.get('dagster/partition', '-')} run={run['runId']}")
-        for line in _failure_messages(graphql, run["runId"]):
+        for line in errors.get(run["runId"], []):
             print(f"    {line}")
     return failed
 
