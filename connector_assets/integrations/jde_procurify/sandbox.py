@@ -30,6 +30,7 @@ from typing import Any
 import click
 import requests
 
+from connector_assets.flows.mapping_tables import ROOT
 from connector_assets.flows.sandbox_people import round_player, written_xrefs
 from connector_assets.flows.sandbox_setup import IntegrationSandbox, embedded, export_unless_set
 from connector_assets.jde.sandbox_payment_run import JdeClerk, process_voucher_batches
@@ -89,7 +90,9 @@ def procurify_sandbox_links(sandboxes: list) -> None:
 #   default table is the tests' world's, where every department budgets on every code.
 SANDBOX_FALLBACK_EMAIL = "ap-no-email-in-jde@example.com"  # example.com: reserved, never delivered
 SANDBOX_ACCOUNT_CODES_CRON = "5 * * * *"
-SANDBOX_ACCOUNT_MAP = "mappings/sandbox/jde_procurify_accounts_make_dev.csv"
+# Absolute: a run reads it from DAGSTER_HOME, not from the project folder (a relative path failed make dev's
+# first staging run).
+SANDBOX_ACCOUNT_MAP = str(ROOT / "mappings" / "sandbox" / "jde_procurify_accounts_make_dev.csv")
 SANDBOX_DEFAULTS = {
     "ML_JDE_PROCURIFY_VENDOR_FALLBACK_EMAIL": SANDBOX_FALLBACK_EMAIL,
     "ML_JDE_PROCURIFY_ACCOUNT_CODES_CRON": SANDBOX_ACCOUNT_CODES_CRON,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 import requests
@@ -339,7 +340,10 @@ def test_dev_sets_the_sandbox_fallback_email_and_hourly_account_codes_on_the_san
     done = procurify_sandbox_defaults(_running("jde_ais", "procurify"))
     assert done == {
         "ML_JDE_PROCURIFY_VENDOR_FALLBACK_EMAIL": SANDBOX_DEFAULTS["ML_JDE_PROCURIFY_VENDOR_FALLBACK_EMAIL"],
-        "ML_JDE_PROCURIFY_ACCOUNT_MAP": "mappings/sandbox/jde_procurify_accounts_make_dev.csv",
+        "ML_JDE_PROCURIFY_ACCOUNT_MAP": SANDBOX_DEFAULTS["ML_JDE_PROCURIFY_ACCOUNT_MAP"],
     }
+    # Read by runs whose working folder is DAGSTER_HOME: an absolute path to the project's table.
+    table = Path(done["ML_JDE_PROCURIFY_ACCOUNT_MAP"])
+    assert table.is_absolute() and table.name == "jde_procurify_accounts_make_dev.csv" and table.is_file()
     assert os.environ["ML_JDE_PROCURIFY_VENDOR_FALLBACK_EMAIL"].endswith("@example.com")
     assert os.environ["ML_JDE_PROCURIFY_ACCOUNT_CODES_CRON"] == "0 4 * * *"  # the operator's
