@@ -73,6 +73,9 @@ class DataFactory:
         self.mass_update_ms = _ms(anchor - dt.timedelta(days=21), 2)
         self.nightly_ms = [_ms(anchor - dt.timedelta(days=days), 18) for days in range(1, 13)]
         self.user_id = user_id
+        # Where the seeded payments' history ends (``BillSandboxSettings.payments_quiet_days``); the anchor
+        # unless a world keeps its last days quiet.
+        self.payments_end_ms = self.anchor_ms
         self.refs = References(approvers=[new_id("user", rng) for _ in range(3)])
         self._names: set[str] = set()
         self._invoice_counter = 0
@@ -355,7 +358,7 @@ class DataFactory:
             check_number=str(rng.randrange(10_000, 99_999)) if kind == "CHECK" and online else None,
         )
         if single_status != "SCHEDULED":
-            set_payment_status(doc, single_status, min(when + 2 * DAY_MS, self.anchor_ms - 60_000))
+            set_payment_status(doc, single_status, min(when + 2 * DAY_MS, self.payments_end_ms - 60_000))
         return doc
 
     def settle(self, vendor: dict[str, Any], bill: dict[str, Any]) -> list[dict[str, Any]]:
@@ -365,7 +368,8 @@ class DataFactory:
             return []
         roll = rng.random()
         amount = bill["_amountCents"]
-        when = min(bill["_createdMs"] + rng.randrange(1, 40) * DAY_MS, self.anchor_ms - 3_600_000)
+        end = self.payments_end_ms
+        when = min(bill["_createdMs"] + rng.randrange(1, 40) * DAY_MS, end - 3_600_000)
         payments: list[dict[str, Any]] = []
         if roll < 0.45:
             payments.append(self.payment(vendor, bill, amount, when, "CLEARED", online=rng.random() < 0.7))
@@ -376,9 +380,7 @@ class DataFactory:
             bill["_paidCents"] = part
         elif roll < 0.59:
             payments.append(
-                self.payment(
-                    vendor, bill, amount, self.anchor_ms - rng.randrange(1, 72) * 3_600_000, "SCHEDULED"
-                )
+                self.payment(vendor, bill, amount, end - rng.randrange(1, 72) * 3_600_000, "SCHEDULED")
             )
             bill["_scheduledCents"] = amount
         elif roll < 0.62:
@@ -400,6 +402,7 @@ class DataFactory:
 def seed_organization(store: Store, settings: BillSandboxSettings, org: Organization) -> None:
     rng = random.Random(f"{settings.seed}:{org.id}")
     factory = DataFactory(org, rng, anchor_day(settings), settings.user_id)
+    factory.payments_end_ms -= settings.payments_quiet_days * DAY_MS
     by_kind: dict[str, list[dict[str, Any]]] = {}
     for doc in factory.classifications():
         by_kind.setdefault(doc["_kind"], []).append(doc)

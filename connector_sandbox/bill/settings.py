@@ -178,6 +178,11 @@ class BillSandboxSettings(SimulatorSettings):
     # from an ERP (``make dev``'s JD Edwards <-> BILL set-up picks it), the AP team pays the bills the ERP
     # sent; a seeded bill paid there would be a payment of a bill JDE never made, a mismatch nobody made.
     activity_pays: Literal["any", "api_bills"] = "any"
+    # Days before the anchor on which the seeded payment history ends: no seeded payment is scheduled,
+    # cleared or otherwise changed in them. ``make dev``'s world keeps 2, so the day-closing runs of its
+    # first days (yesterday's, today's) meet only the payments of bills JD Edwards sent, not a year of
+    # history on bills JDE never made; 0 (the tests' world) keeps payments up to the anchor.
+    payments_quiet_days: int = Field(default=0, ge=0, le=30)
 
     seed: int = 20250310
     # None: a private temporary SQLite file, removed on close.
