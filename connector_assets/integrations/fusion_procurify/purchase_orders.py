@@ -12,10 +12,11 @@ where Fusion allows; a change Fusion cannot make is queued, never sent as a seco
 """
 
 from collections.abc import Callable, Iterable, Iterator
+from itertools import chain
 from typing import Any
 
 from connector_assets.asset_keys import asset_key
-from connector_assets.flows.assets import build_flow_assets
+from connector_assets.flows.assets import awaited_keys, build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected, skips_audited
 from connector_assets.flows.record_models import matching, number, record_model, string, whole
 from connector_assets.flows.replay_resources import register_settings_replay, resources_from_settings
@@ -62,7 +63,10 @@ def _reader(
 
 
 def map_purchase_orders(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
-    """The partition's approved Procurify POs (or requisitions, by the source setting) as Fusion orders."""
+    """The partition's approved Procurify POs (or requisitions, by the source setting) as Fusion orders,
+    and those held invoices wait for: an order last changed before any day this flow reads (a bill the AP
+    clerk approved today on an order of last month) would never sync by itself, and its invoices would wait
+    for ever (issue 33: a fresh make dev held them)."""
     resources = context.resources
     source = order_source()
     asset, key = (
@@ -71,7 +75,8 @@ def map_purchase_orders(context: Any, partition: str | None) -> Iterator[Mapped 
         else (REQUISITIONS_ASSET, "num")
     )
     staged = latest_staged(resources.staging, asset, partition, key)
-    if not staged:
+    awaited = awaited_keys(context, partition, PURCHASE_ORDERS_FLOW)
+    if not staged and not awaited:
         return
     run_id = context.run.run_id
     with resources.procurify.session() as procurify, resources.fusion.session() as fusion:
@@ -83,9 +88,18 @@ def map_purchase_orders(context: Any, partition: str | None) -> Iterator[Mapped 
             records: Iterable[Any] = (reader.purchase_order(po) for po in staged)
         else:
             records = (r for req in staged for r in reader.requisition_records(req))
+        mapped = {reader.po_key(str(po[key])) for po in staged} if source == "purchase_orders" else set()
+        more = (record for k in awaited if k not in mapped for record in _order_by_key(reader, k))
         yield from skips_audited(
-            PURCHASE_ORDERS_FLOW, reader.ledger, records, run_id=run_id, partition=partition
+            PURCHASE_ORDERS_FLOW, reader.ledger, chain(records, more), run_id=run_id, partition=partition
         )
+
+
+def _order_by_key(reader: OrderReader, key: str) -> list[Any]:
+    """The order ``key`` names (``PO<n>`` or ``REQ<n>``), read from Procurify as it stands now."""
+    if key.startswith("PO"):
+        return [reader.purchase_order({"procurify_PO": key.removeprefix("PO")})]
+    return reader.requisition_by_key(key)
 
 
 def remap_purchase_orders(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
@@ -95,13 +109,9 @@ def remap_purchase_orders(context: Any, keys: list[str]) -> Iterator[Mapped | Re
     with resources.procurify.session() as procurify, resources.fusion.session() as fusion:
         reader = _reader(resources, procurify, fusion, restage=True)
         for key in keys:
-            if key.startswith("PO"):
-                records: list[Any] = [reader.purchase_order({"procurify_PO": key.removeprefix("PO")})]
-            else:
-                records = reader.requisition_by_key(key)
             # A skip is audited here and not passed on.
             yield from skips_audited(
-                PURCHASE_ORDERS_FLOW, reader.ledger, records, run_id=None, partition=None
+                PURCHASE_ORDERS_FLOW, reader.ledger, _order_by_key(reader, key), run_id=None, partition=None
             )
 
 

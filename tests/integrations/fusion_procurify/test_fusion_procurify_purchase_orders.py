@@ -250,6 +250,36 @@ def test_an_order_of_an_unpaired_vendor_is_held_then_released_by_the_pair(
     assert order["StatusCode"] == "OPEN"
 
 
+def test_an_order_invoices_wait_for_is_sent_by_a_run_of_a_day_it_did_not_change_on(
+    world: FusionProcurifyWorld,
+) -> None:
+    """An order last changed before any day the flow reads (make dev: a bill approved today on an order of
+    last month) is read for the invoices held on it, by the next run of any day (issue 33)."""
+    import datetime as dt
+
+    from connector_assets.flows.core import Rejected, queue_failure
+    from connector_assets.integrations.fusion_procurify.invoices import INVOICES_FLOW
+
+    po = usd_po(world)["po"]
+    world.pair_vendor(po["pref_vendor"]["id"], _purchasing_supplier(world))
+    key = f"PO{po['procurify_PO']}"
+    queue_failure(
+        INVOICES_FLOW,
+        world.ledger,
+        Rejected("bill-4711", f"invoice bill-4711 waits for {key}", {"source_key": "bill-4711"}),
+        status="held",
+        depends_on=PURCHASE_ORDERS_FLOW.dependency_key(key),
+        run_id="run-0",
+        partition=world.day,
+    )
+    other_day = (dt.date.fromisoformat(str(world.day)) - dt.timedelta(days=3)).isoformat()
+    assert key not in world.mapped_keys(MAPPED, other_day)
+    world.run(SOURCE, MAPPED, WRITTEN, partition=other_day)
+    assert key in world.xrefs("purchase_order"), world.queue(FLOW)
+    [order] = _new_orders(world)
+    assert world.xrefs("purchase_order")[key] == str(order["POHeaderId"])
+
+
 def test_a_po_whose_read_keeps_timing_out_is_queued_naming_it_and_the_rest_is_written(
     world: FusionProcurifyWorld,
 ) -> None:
