@@ -8,6 +8,7 @@ exactly the failed days.
 """
 
 import json
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -89,6 +90,14 @@ WRITE_COUNTS = (
 )
 # The write loop (``writer``) stops a day on these; re-exported here, where flows and tests look.
 __all__ = ["UNREACHABLE_AFTER", "TargetRefusesUntil", "TargetUnreachable", "build_flow_assets"]
+
+
+# A job holding a flow's single-run assets beside unpartitioned ones (its mapping tables, which have no
+# backfill policy) makes Dagster warn on every load that the policies differ, naming none that matters (its
+# backfills run the partitioned assets as one range either way): intended, so not shown.
+warnings.filterwarnings(
+    "ignore", message=r"Asset job .* materializes assets with varying BackfillPolicies", category=UserWarning
+)
 
 
 def flow_backfill_policy(partitions_def: PartitionsDefinition | None) -> BackfillPolicy | None:
