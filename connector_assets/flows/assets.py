@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from dagster import (
+    AssetCheckResult,
     AssetCheckSpec,
     AssetExecutionContext,
     AssetKey,
@@ -52,7 +53,7 @@ from connector_assets.flows.range_days import (
 from connector_assets.flows.refused_share import (
     RefusedShare,
     judge,
-    judge_queue,
+    judge_items,
     mapped_check,
     systemic_written_check,
 )
@@ -65,7 +66,7 @@ from connector_assets.flows.writer import (
     write_workers,
 )
 from connector_assets.flows.written_check import CHECK as WRITTEN_CHECK
-from connector_assets.flows.written_check import check_result, check_spec, partition_queue
+from connector_assets.flows.written_check import PartitionQueue, check_result, check_spec, queue_of
 from connector_assets.incremental import days_in_window
 from connector_assets.run_workers import worker_ended
 from connector_assets.staging import Column
@@ -400,9 +401,8 @@ def build_flow_assets(
             yield from _range_results(context, days)
             return
         [day] = days
-        queue = partition_queue(ledger, integration=spec.integration, flow=spec.name, partition=day.partition)
-        share = judge_queue(spec, ledger, day.partition, day.staged)
-        yield systemic_written_check(check_result(written_key, queue), [share])
+        queue, share, result = _verdict(ledger, day)
+        yield result
         metadata = _day_metadata(day, queue)
         if share.systemic:
             context.log.error(share.message())
@@ -447,11 +447,7 @@ def build_flow_assets(
         queues, results = [], []
         for day in days:
             assert day.partition is not None  # a range is of days
-            queue = partition_queue(
-                ledger, integration=spec.integration, flow=spec.name, partition=day.partition
-            )
-            share = judge_queue(spec, ledger, day.partition, day.staged)
-            result = systemic_written_check(check_result(written_key, queue), [share])
+            queue, share, result = _verdict(ledger, day)
             if share.systemic and day.error is None:
                 context.log.error(share.message())
                 day.error = share.message()
@@ -475,6 +471,14 @@ def build_flow_assets(
             raise Failure(failure_message(spec.flow, days), metadata=summed(days), allow_retries=False)
         # Without an output Dagster skips every step downstream of this one for the whole range.
         yield MaterializeResult()
+
+    def _verdict(ledger: Any, day: DayWrite) -> tuple[PartitionQueue, RefusedShare, AssetCheckResult]:
+        """The day's queue counts, refused share and check result, from its open items read once."""
+        items = ledger.partition_queue(
+            integration=spec.integration, flow=spec.name, partition_key=day.partition
+        )
+        queue, share = queue_of(items), judge_items(spec, day.partition, items, day.staged)
+        return queue, share, systemic_written_check(check_result(written_key, queue), [share])
 
     def _day_metadata(day: DayWrite, queue: Any) -> dict[str, Any]:
         in_target = sum(day.counts[k] for k in ("create", "update", "adopt", "skip"))

@@ -16,14 +16,14 @@ cause is most likely one broken mapping or schema rather than the records, so th
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from dagster import AssetCheckResult, AssetCheckSeverity, MetadataValue
 
 from connector_assets.flows.records import FlowSpec
-from connector_resources.ledger import Ledger
+from connector_resources.ledger import Ledger, QueueItem
 from connector_resources.redaction import redact
 
 SAMPLE = 3  # refusals quoted (the record and the field named), the rest only counted by cause
@@ -100,8 +100,15 @@ def judge_queue(spec: FlowSpec, ledger: Ledger, partition: str | None, staged: I
     """The same verdict taken after the write, from the retry queue as it stands: the day's records are
     those staged plus the open items of the partition; refused are the failed ones never staged (refused
     at mapping). So a replay that wrote the refused records, or a rerun with the fixed mapping, clears it."""
-    staged = set(staged)
     items = ledger.partition_queue(integration=spec.integration, flow=spec.name, partition_key=partition)
+    return judge_items(spec, partition, items, staged)
+
+
+def judge_items(
+    spec: FlowSpec, partition: str | None, items: Sequence[QueueItem], staged: Iterable[str]
+) -> RefusedShare:
+    """``judge_queue`` of the partition's open items already read (a write step reads them once)."""
+    staged = set(staged)
     refused = [i.reason for i in items if i.status != "held" and i.source_key not in staged]
     records = len(staged | {i.source_key for i in items})
     return judge(spec, partition, records, refused)

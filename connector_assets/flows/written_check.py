@@ -11,6 +11,7 @@ attention and why.
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -25,7 +26,7 @@ from dagster import (
 )
 
 from connector_resources import settings
-from connector_resources.ledger import Ledger
+from connector_resources.ledger import Ledger, QueueItem
 from connector_resources.redaction import redact
 
 CHECK = "no_failed_records"
@@ -69,10 +70,18 @@ def partition_queue(
     alert_after: timedelta | None = None,
 ) -> PartitionQueue:
     """Count the partition's failed and held records, and the holds older than the alert threshold."""
+    items = ledger.partition_queue(integration=integration, flow=flow, partition_key=partition)
+    return queue_of(items, now=now, alert_after=alert_after)
+
+
+def queue_of(
+    items: Iterable[QueueItem], *, now: datetime | None = None, alert_after: timedelta | None = None
+) -> PartitionQueue:
+    """``partition_queue`` of items already read (a write step reads a day's items once for its verdicts)."""
     now = now or datetime.now(UTC)
     alert_after = timedelta(hours=held_alert_hours()) if alert_after is None else alert_after
     queue = PartitionQueue()
-    for item in ledger.partition_queue(integration=integration, flow=flow, partition_key=partition):
+    for item in items:
         if item.status == "held":
             queue.held += 1
             if now - item.created_at > alert_after:
