@@ -20,6 +20,8 @@ import requests
 from connector_sandbox.bill import BillSandboxSettings
 from connector_sandbox.bill.testing import SandboxHandle, running
 
+from .bill_calls import call, ok, walk
+
 pytestmark = pytest.mark.timeout(120)
 
 BILL_SETTINGS = {"scale": 0.3}  # the `bill` fixture's (tests/sandbox/conftest.py)
@@ -41,27 +43,6 @@ def trusted(bill: SandboxHandle) -> str:
     body = {"challengeId": challenge["challengeId"], "token": bill.initial.mfa_code}
     assert requests.post(f"{bill.base}/v3/mfa/challenge/validate", headers=headers, json=body, timeout=15).ok
     return session
-
-
-def call(bill: SandboxHandle, session: str, method: str, path: str, **kwargs: Any) -> requests.Response:
-    return requests.request(method, f"{bill.base}{path}", headers=bill.headers(session), timeout=30, **kwargs)
-
-
-def ok(response: requests.Response, status: int = 200) -> Any:
-    assert response.status_code == status, response.text
-    return response.json()
-
-
-def walk(bill: SandboxHandle, session: str, path: str, **params: Any) -> list[dict[str, Any]]:
-    """Every row of a list, following nextPage until it is absent."""
-    rows: list[dict[str, Any]] = []
-    params = {"max": 100, **params}
-    while True:
-        page = ok(call(bill, session, "GET", path, params=params))
-        rows.extend(page["results"])
-        if "nextPage" not in page:
-            return rows
-        params = {**params, "page": page["nextPage"]}
 
 
 def problems(response: requests.Response, status: int = 400) -> list[dict[str, Any]]:

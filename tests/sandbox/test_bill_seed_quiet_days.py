@@ -9,30 +9,21 @@ import datetime as dt
 from typing import Any
 
 import pytest
-import requests
 
 from connector_sandbox.bill import BillSandboxSettings
 from connector_sandbox.bill.testing import SandboxHandle, running
 from connector_sandbox.registry import SANDBOXES
+
+from .bill_calls import walk
 
 pytestmark = pytest.mark.timeout(120)
 ANCHOR = dt.date(2026, 11, 25)
 
 
 def _payments_since(bill: SandboxHandle, day: dt.date) -> list[dict[str, Any]]:
-    session = bill.login()
-    rows: list[dict[str, Any]] = []
-    params: dict[str, Any] = {"max": 100, "filters": f"updatedTime:gte:{day.isoformat()}T00:00:00.000Z"}
-    while True:
-        page = requests.get(
-            f"{bill.base}/v3/payments", headers=bill.headers(session), params=params, timeout=30
-        )
-        assert page.status_code == 200, page.text
-        body = page.json()
-        rows.extend(body["results"])
-        if "nextPage" not in body:
-            return rows
-        params = {**params, "page": body["nextPage"]}
+    return walk(
+        bill, bill.login(), "/v3/payments", filters=f"updatedTime:gte:{day.isoformat()}T00:00:00.000Z"
+    )
 
 
 def test_the_seed_changes_no_payment_in_the_quiet_days_and_the_tests_world_keeps_them() -> None:
