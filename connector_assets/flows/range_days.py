@@ -106,7 +106,8 @@ def failure_message(flow: str, days: list[DayWrite]) -> str:
     failed = [d for d in days if d.failed]
     lines = [f"{d.partition}: {(d.error or '')[:REASON_CHARS]}" for d in failed[:DAYS_TOLD]]
     more = f"\n... and {len(failed) - DAYS_TOLD} more day(s)" if len(failed) > DAYS_TOLD else ""
+    others = "; the others are written and materialized" if len(failed) < len(days) else ""
     return (
-        f"{flow}: {len(failed)} of {len(days)} day(s) failed; the others are written and materialized, and "
-        "a rerun from failure takes only the failed days:\n" + "\n".join(lines) + more
+        f"{flow}: {len(failed)} of {len(days)} day(s) failed{others}; a rerun from failure takes only the "
+        "failed days:\n" + "\n".join(lines) + more
     )

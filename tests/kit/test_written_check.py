@@ -274,6 +274,40 @@ def test_a_target_down_for_the_whole_day_fails_the_step_and_loses_nothing(busy_w
     assert _check(again).passed is (not left)
 
 
+def test_a_range_whose_target_goes_down_fails_that_day_and_leaves_the_later_days_unsent(busy_world):
+    """Coupa down from the range's first day: that day fails as unreachable, the later days are not sent
+    (retrying an outage day after day costs minutes each) and fail naming the day that stopped them; no day
+    is materialized, so a rerun from failure sends them all."""
+    world = busy_world
+    resources = world.resources
+    days = [(date.fromisoformat(DAY) + timedelta(days=n)).isoformat() for n in (0, 1, 2)]
+    tags = {"dagster/asset_partition_range_start": days[0], "dagster/asset_partition_range_end": days[-1]}
+    with instance_for_test() as instance:
+        sources = _assets("jde/suppliers", "jde/address_book", "jde_coupa/suppliers_mapped")
+        assert materialize(sources, resources=resources, instance=instance, tags=tags).success
+        _warm_token(resources)
+        requests.post(
+            f"{world.coupa_url}/sandbox/faults",
+            json={"fail_next": 10_000, "fail_next_status": 503},
+            timeout=10,
+        )
+        result = materialize(
+            _assets(WRITTEN), resources=resources, instance=instance, tags=tags, raise_on_error=False
+        )
+        requests.post(f"{world.coupa_url}/sandbox/faults/reset", timeout=10)
+    assert not result.success
+    [failure] = result.get_step_failure_events()
+    message = failure.step_failure_data.error.to_string()
+    assert "3 of 3 day(s) failed" in message and "answered none of the" in message
+    stopped = f"not sent: {SUPPLIERS_FLOW.target_system} stopped the run on {days[0]}"
+    assert all(f"{day}: {stopped}" in message for day in days[1:])
+    assert [
+        e for e in result.get_asset_materialization_events() if e.asset_key.to_user_string() == WRITTEN
+    ] == []
+    checks = {e.partition: e.passed for e in result.get_asset_check_evaluations() if e.check_name == CHECK}
+    assert checks == {days[0]: False, days[1]: False, days[2]: False, None: False}
+
+
 def _hold(ledger: Ledger, key: str, partition: str) -> None:
     queue_failure(
         SUPPLIERS_FLOW,
