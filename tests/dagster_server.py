@@ -257,18 +257,36 @@ def stop_session(process: subprocess.Popen, grace: float = 30) -> None:
 
 
 @contextmanager
+def instance_at(home: Path) -> Iterator[Any]:
+    """The Dagster instance of ``home`` (its dagster.yaml), opened as every Dagster process opens it, with
+    DAGSTER_HOME naming the folder: the project's event log storage finds its files there
+    (``connector_assets.event_log_storage``). DAGSTER_HOME is restored once the instance is open."""
+    from dagster import DagsterInstance
+
+    before = os.environ.get("DAGSTER_HOME")
+    os.environ["DAGSTER_HOME"] = str(home)
+    try:
+        instance = DagsterInstance.from_config(str(home))
+    finally:
+        if before is None:
+            del os.environ["DAGSTER_HOME"]
+        else:
+            os.environ["DAGSTER_HOME"] = before
+    with instance:
+        yield instance
+
+
+@contextmanager
 def dagster_server(
     home: Path, env: Mapping[str, str], *, ready_timeout: float = 120, port: int | None = None
 ) -> Iterator[DagsterServer]:
     """``dagster dev`` on the project's workspace, with ``env`` added to the current environment."""
-    from dagster import DagsterInstance
-
     from connector_assets.definitions import defs
     from connector_assets.flows.assets import apply_write_pool_limits
     from connector_cli.dev import dagster_dev_command, prepare_dagster_home
 
     home = prepare_dagster_home(ROOT, home)
-    with DagsterInstance.from_config(str(home)) as instance:  # as `ml-connector dev` does, before starting
+    with instance_at(home) as instance:  # as `ml-connector dev` does, before starting
         apply_write_pool_limits(instance, defs.assets or [])
     port = port or free_port()
     log = home.parent / f"dagster-dev-{port}.log"

@@ -25,6 +25,7 @@ from typing import Any
 
 import pytest
 import yaml
+from dagster_server import instance_at
 from roots import ROOT
 
 from connector_resources import settings
@@ -431,8 +432,6 @@ def test_webhook_receiver_probes_hit_a_route_that_answers(tmp_path):
 
 
 def test_pool_limits_job_sets_the_write_pools_on_an_instance(tmp_path):
-    from dagster import DagsterInstance
-
     container = _container("Job", "ml-connector-pool-limits")
     assert container["command"][:2] == ["python", "-c"]
     done = _run_clean([sys.executable, "-c", container["command"][2]], tmp_path, 240)
@@ -440,7 +439,7 @@ def test_pool_limits_job_sets_the_write_pools_on_an_instance(tmp_path):
         item.split("=") for item in done.stdout.strip().removeprefix("pools limited: ").split(", ") if item
     )
     assert "write_jde" in printed and "write_coupa" in printed
-    with DagsterInstance.from_config(str(tmp_path)) as instance:
+    with instance_at(tmp_path) as instance:
         for pool, limit in printed.items():
             assert instance.event_log_storage.get_concurrency_info(pool).slot_count == int(limit), pool
     # It mounts the chart's instance file where DAGSTER_HOME says.
@@ -459,10 +458,8 @@ def test_filled_in_secrets_are_kept_out_of_git():
 def test_the_shipped_instances_open_the_ui_without_the_community_dialog(tmp_path):
     """The "Join the Dagster community" dialog stays off for an operator's first visit (issue 33): Dagster's
     own instance reads the embedded file that way, and the production file says the same."""
-    from dagster import DagsterInstance
-
     shutil.copyfile(ROOT / "dagster.yaml", tmp_path / "dagster.yaml")
-    with DagsterInstance.from_config(str(tmp_path)) as instance:
+    with instance_at(tmp_path) as instance:
         assert instance.nux_enabled is False
     production = yaml.safe_load((ROOT / "deploy" / "postgres" / "dagster.yaml").read_text())
     assert production["nux"] == {"enabled": False}

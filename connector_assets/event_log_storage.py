@@ -1,0 +1,125 @@
+"""Dagster's SQLite event log, keeping its database connections open between events.
+
+Why: the embedded instance's ``SqliteEventLogStorage`` builds a new SQLAlchemy engine and opens a new
+SQLite connection for every read and write (``_connect``), then closes it; closing the last connection to
+a WAL database checkpoints it, and a fresh engine has an empty statement cache, so every statement is
+compiled again. An asset event (a day's materialization, check result or planned event) costs two such
+connections: about 8 ms each on a 2-core machine, where a kept connection costs about 2 ms
+(docs/performance.md, "Backfills"). A backfill records several events per day per asset (its per-day
+truth, issue 34), so a 365-day backfill of two flows stored about 8,000 events and spent over a minute
+doing so; that is the cost that grew with days rather than records.
+
+This subclass changes only where connections come from: one engine per database file (the index and each
+run's shard), its pool keeping the connection open, the least recently used engines closed beyond
+``KEPT_ENGINES`` (a webserver reading many runs holds a few files open, not all). Everything else (the
+schema, migrations, the lock around each connection, WAL mode, the busy timeout) is Dagster's own.
+SQLite allows any number of processes to keep connections to one WAL database; each transaction still
+begins and commits as before, so other processes see each event once it is stored.
+
+Production storage (PostgreSQL, ``deploy/postgres/dagster.yaml``) pools its connections already and is
+not affected.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import OrderedDict
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any, Self
+
+from dagster import Field, StringSource
+from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
+from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
+from dagster._serdes.config_class import ConfigurableClassData
+from sqlalchemy import create_engine
+from sqlalchemy.engine import Connection, Engine
+
+# Databases whose engine (and open connection) a process keeps: the index, the runs it is writing or
+# reading. Beyond it the least recently used is closed (and reopened when used again).
+KEPT_ENGINES = 16
+
+
+def default_base_dir() -> str:
+    """Where Dagster's default SQLite event log lives: ``$DAGSTER_HOME/history/runs``, so an instance
+    switched to this class keeps the events it has."""
+    home = os.environ.get("DAGSTER_HOME")
+    if not home:
+        raise ValueError(
+            "KeptConnectionSqliteEventLogStorage: no base_dir in dagster.yaml and DAGSTER_HOME is not set; "
+            "set one of them to the instance folder"
+        )
+    return os.path.join(home, "history", "runs")
+
+
+class KeptConnectionSqliteEventLogStorage(SqliteEventLogStorage):
+    """``SqliteEventLogStorage`` with one kept engine and connection per database file (module docstring).
+
+    In ``dagster.yaml``::
+
+        event_log_storage:
+          module: connector_assets.event_log_storage
+          class: KeptConnectionSqliteEventLogStorage
+
+    ``base_dir`` is optional: ``$DAGSTER_HOME/history/runs`` by default, where Dagster keeps it.
+    """
+
+    def __init__(self, base_dir: str | None = None, inst_data: ConfigurableClassData | None = None):
+        # Set before Dagster's __init__, which may already connect (a new instance indexes its events).
+        self._engines: OrderedDict[str, Engine] = OrderedDict()
+        super().__init__(base_dir or default_base_dir(), inst_data)
+
+    @classmethod
+    def config_type(cls) -> dict[str, Any]:
+        return {"base_dir": Field(StringSource, is_required=False)}
+
+    @classmethod
+    def from_config_value(cls, inst_data: ConfigurableClassData, config_value: Mapping[str, Any]) -> Self:
+        return cls(inst_data=inst_data, **config_value)
+
+    @contextmanager
+    def _connect(self, shard: str) -> Iterator[Connection]:
+        """Dagster's ``_connect`` (under its lock, the database initialized on first use, one
+        transaction), on the shard's kept engine instead of a new one."""
+        with self._db_lock:
+            engine = self._engine(shard)
+            if shard not in self._initialized_dbs:
+                self._initdb(engine)
+                self._initialized_dbs.add(shard)
+            with engine.connect() as conn, conn.begin():
+                yield conn
+
+    def _engine(self, shard: str) -> Engine:
+        engine = self._engines.get(shard)
+        if engine is not None:
+            self._engines.move_to_end(shard)
+            return engine
+        engine = create_engine(
+            self.conn_string_for_shard(shard),
+            # One kept connection: Dagster holds its lock around each (``_connect``); the few opened
+            # beside it (a new database's schema check) are closed when returned.
+            pool_size=1,
+            max_overflow=4,
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
+        )
+        self._engines[shard] = engine
+        while len(self._engines) > KEPT_ENGINES:
+            _, oldest = self._engines.popitem(last=False)
+            oldest.dispose()
+        return engine
+
+    def _close_engines(self) -> None:
+        while self._engines:
+            _, engine = self._engines.popitem()
+            engine.dispose()
+
+    def wipe(self) -> None:
+        """Dagster's wipe deletes the run shards' files: close them first."""
+        with self._db_lock:
+            self._close_engines()
+        super().wipe()
+
+    def dispose(self) -> None:
+        super().dispose()
+        with self._db_lock:
+            self._close_engines()
