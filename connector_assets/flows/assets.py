@@ -10,6 +10,7 @@ exactly the failed days.
 import json
 import warnings
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -39,7 +40,6 @@ from connector_assets.flows.core import (
     audit_record,
     must_wait,
     queue_failure,
-    validate,
 )
 from connector_assets.flows.mapping_tables import recording_snapshots, snapshot_metadata
 from connector_assets.flows.range_days import (
@@ -50,6 +50,7 @@ from connector_assets.flows.range_days import (
     range_check,
     summed,
 )
+from connector_assets.flows.records import RECORDS_PER_PASS, Validation, validate_days
 from connector_assets.flows.refused_share import (
     RefusedShare,
     judge,
@@ -57,6 +58,7 @@ from connector_assets.flows.refused_share import (
     mapped_check,
     systemic_written_check,
 )
+from connector_assets.flows.validated_days import ValidatedDays
 from connector_assets.flows.writer import (
     UNREACHABLE_AFTER,
     PartitionWriter,
@@ -259,6 +261,16 @@ def _names(keys: Sequence[AssetKey]) -> list[str]:
     return [k.to_user_string() for k in keys]
 
 
+@dataclass
+class MappedDay:
+    """One day of a mapped step, mapped and waiting to be validated with the days around it."""
+
+    partition: str | None
+    mapped_at: datetime  # a dependency paired after this may be missing from the bodies (``must_wait``)
+    records: list[Mapped] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+
+
 def build_flow_assets(
     spec: FlowSpec,
     *,
@@ -304,42 +316,51 @@ def build_flow_assets(
         used: dict[str, set[str]] = {}
         shares: list[RefusedShare] = []
         partitions = run_partitions(context)
-        for partition in partitions:
+        mapped: list[MappedDay] = []  # mapped, not yet validated: validated together (``validate_days``)
+        for index, partition in enumerate(partitions):
             with recording_snapshots() as read:
-                counts, share = _map_partition(context, partition)
-            shares.append(share)
-            if len(partitions) > 1:  # a range (a backfill): each day its own figures and check result
-                context.add_asset_metadata({**counts, **row_count(counts["valid"])}, partition_key=partition)
-                day_check = mapped_check(CHECK, share, counts)
-                context.log_event(day_evaluation(day_check, mapped_key, partition))
-            if share.systemic:
-                context.log.error(share.message())
-            for key, value in counts.items():
-                totals[key] += value
+                mapped.append(_map_day(context, partition))
             for table, prints in read.items():
                 used.setdefault(table, set()).update(prints)
+            last = index == len(partitions) - 1
+            if not last and sum(len(day.records) for day in mapped) < RECORDS_PER_PASS:
+                continue
+            for day, checked in zip(mapped, validate_days(spec, [d.records for d in mapped]), strict=True):
+                counts, share = _stage_day(context, day, checked)
+                shares.append(share)
+                if len(partitions) > 1:  # a range (a backfill): each day its own figures and check result
+                    figures = {**counts, **row_count(counts["valid"])}
+                    context.add_asset_metadata(figures, partition_key=day.partition)
+                    day_check = mapped_check(CHECK, share, counts)
+                    context.log_event(day_evaluation(day_check, mapped_key, day.partition))
+                if share.systemic:
+                    context.log.error(share.message())
+                for key, value in counts.items():
+                    totals[key] += value
+            mapped = []
         worst = max(shares, key=lambda s: (s.systemic, s.refused))
         yield mapped_check(CHECK, worst, totals)
         # Which mapping-table snapshot(s) the records were mapped with: the run pins the table it used.
         staged = row_count(totals["valid"]) if len(partitions) == 1 else {}  # the records staged to write
         yield MaterializeResult(metadata={**totals, **snapshot_metadata(used), **staged})
 
-    def _map_partition(
-        context: AssetExecutionContext, partition: str | None
-    ) -> tuple[dict[str, int], RefusedShare]:
-        """Map, validate and stage one day: refused records queued with their reasons, records waiting for
-        a dependency held, the rest staged for the write step; with the day's refused share."""
-        ledger = context.resources.ledger.get()
-        run_id = context.run.run_id
-        records: list[Mapped] = []
-        rejected: list[Rejected] = []
-        mapped_at = datetime.now(UTC)  # a dependency paired after this may be missing from the bodies
+    def _map_day(context: AssetExecutionContext, partition: str | None) -> MappedDay:
+        """Map one day: the records to validate, and those the mapper refused itself."""
+        day = MappedDay(partition, mapped_at=datetime.now(UTC))  # a dependency paired after may be missing
         for item in spec.map_records(context, partition):
-            (records if isinstance(item, Mapped) else rejected).append(item)
-        total = len(records) + len(rejected)
-        checked = validate(spec, records)
-        rejected.extend(checked.rejected)
-        waiting = [r for r in checked.valid if must_wait(ledger, r, mapped_at=mapped_at)]
+            (day.records if isinstance(item, Mapped) else day.rejected).append(item)
+        return day
+
+    def _stage_day(
+        context: AssetExecutionContext, day: MappedDay, checked: Validation
+    ) -> tuple[dict[str, int], RefusedShare]:
+        """Stage one validated day: refused records queued with their reasons, records waiting for a
+        dependency held, the rest staged for the write step; with the day's refused share."""
+        ledger = context.resources.ledger.get()
+        run_id, partition = context.run.run_id, day.partition
+        total = len(day.records) + len(day.rejected)
+        rejected = day.rejected + checked.rejected
+        waiting = [r for r in checked.valid if must_wait(ledger, r, mapped_at=day.mapped_at)]
         ready = [r for r in checked.valid if r not in waiting]
         metadata = {"records": total, "valid": len(ready), "rejected": len(rejected), "held": len(waiting)}
         for record in waiting:
@@ -417,6 +438,7 @@ def build_flow_assets(
         known time: then the days left are failed unsent (a rerun from failure sends them)."""
         days: list[DayWrite] = []
         stopped: str | None = None
+        staged = ValidatedDays(spec, partitions, lambda partition: _staged_records(context, partition))
         with spec.open_target(context) as target:
             for partition in partitions:
                 day = DayWrite(partition, dict.fromkeys(WRITE_COUNTS, 0))
@@ -426,7 +448,7 @@ def build_flow_assets(
                     continue
                 calls = _api_calls(target)
                 try:
-                    day.staged = _write_partition(context, target, partition, queued, day.counts)
+                    day.staged = _write_partition(context, target, staged, partition, queued, day.counts)
                 except Exception as error:
                     if len(partitions) == 1:
                         raise
@@ -485,21 +507,24 @@ def build_flow_assets(
         queued = {"queued_failed": queue.failed, "queued_held": queue.held}
         return {**day.counts, **queued, **row_count(in_target)}
 
+    def _staged_records(context: AssetExecutionContext, partition: str | None) -> list[Mapped]:
+        return [
+            Mapped.from_payload(json.loads(row["payload"]))
+            for row in context.resources.staging.read_rows(mapped_key, partition)
+        ]
+
     def _write_partition(
         context: AssetExecutionContext,
         target: Any,
+        staged: ValidatedDays,
         partition: str | None,
         queued: dict[str, Any],
         counts: dict[str, int],
     ) -> set[str]:
         """Write one day's staged records; returns their source keys (the day's records that were mapped)."""
         ledger, run_id, lease = context.resources.ledger.get(), context.run.run_id, run_lease(context)
-        records = [
-            Mapped.from_payload(json.loads(row["payload"]))
-            for row in context.resources.staging.read_rows(mapped_key, partition)
-        ]
-        # Validate again: a re-execution from failure skips the check step (dagster-notes pitfall 3).
-        checked = validate(spec, records)
+        # Validated again: a re-execution from failure skips the check step (dagster-notes pitfall 3).
+        records, checked = staged.day(partition)
         counts["records"] += len(records)
         counts["rejected_again"] += len(checked.rejected)
         for item in checked.rejected:

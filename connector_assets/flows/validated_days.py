@@ -1,0 +1,59 @@
+"""A write step's staged days, read and validated a few days ahead (``records.validate_days``).
+
+Why: the write step validates each day's staged records again before sending them (a re-execution from
+failure skips the mapped step's check), and a pandera pass costs about 10 ms however few records it holds;
+a backfill's one run writes hundreds of days of a few records each. So the step asks for its days in turn,
+and the first request reads that day and the ones after it, up to ``RECORDS_PER_PASS`` records, and
+validates them in one pass. A day whose staged rows cannot be read keeps its error, raised when that day
+is asked for: it fails alone, as it did when each day was read on its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from connector_assets.flows.records import RECORDS_PER_PASS, FlowSpec, Mapped, Validation, validate_days
+
+
+class ValidatedDays:
+    """``day(partition)``: that day's staged records and their validation, in the run's day order."""
+
+    def __init__(
+        self,
+        spec: FlowSpec,
+        partitions: Sequence[str | None],
+        read: Callable[[str | None], list[Mapped]],
+    ) -> None:
+        self._spec = spec
+        self._partitions = list(partitions)
+        self._read = read
+        self._ahead: dict[str | None, tuple[list[Mapped], Validation] | Exception] = {}
+
+    def day(self, partition: str | None) -> tuple[list[Mapped], Validation]:
+        if partition not in self._ahead:
+            self._read_from(partition)
+        found = self._ahead.pop(partition)
+        if isinstance(found, Exception):
+            raise found
+        return found
+
+    def _read_from(self, partition: str | None) -> None:
+        """Read ``partition`` and the days after it, up to ``RECORDS_PER_PASS`` records, and validate
+        them together."""
+        read: list[tuple[str | None, list[Mapped]]] = []
+        count = 0
+        for day in self._partitions[self._partitions.index(partition) :]:
+            if day in self._ahead:
+                break
+            try:
+                records = self._read(day)
+            except Exception as error:  # that day's failure, raised when it is asked for
+                self._ahead[day] = error
+                continue
+            read.append((day, records))
+            count += len(records)
+            if count >= RECORDS_PER_PASS:
+                break
+        checked = validate_days(self._spec, [records for _, records in read])
+        for (day, records), validation in zip(read, checked, strict=True):
+            self._ahead[day] = (records, validation)
