@@ -260,10 +260,11 @@ def _replace(
         raise
 
 
-def read_groups(days: list[date], today: date) -> list[list[date]]:
+def read_groups(days: list[date], today: date | None) -> list[list[date]]:
     """``days`` (ascending) in the reads that cover them: each run of consecutive days other than
     ``today`` is one group (a range read when longer than a day), and ``today`` is a group of its own
-    (its incremental read from the cursor). A one-day run is read on its own as it always was."""
+    (its incremental read from the cursor; None when no day is read apart). A one-day run is read on
+    its own as it always was."""
     groups: list[list[date]] = []
     for day in days:
         previous = groups[-1][-1] if groups else None
