@@ -2,9 +2,8 @@
 
 The rules, chosen so polling is cheap and nothing is lost:
 
-* A past day is read whole and its staged file replaced: backfills and reruns are idempotent. A
-  single-run backfill reads each day of its range in turn, so memory stays bounded however long the
-  range.
+* A past day is read whole and its staged file replaced: backfills and reruns are idempotent. Reads
+  stream page by page, so memory stays bounded however long a single-run backfill's range.
 * The current day is read incrementally: only records changed at or after the cursor minus an overlap
   that catches records committed late with an earlier timestamp. New records are merged into the
   day's staged file by key, so the file always holds every record changed that day in its latest

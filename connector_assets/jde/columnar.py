@@ -1,4 +1,5 @@
-"""Staging a whole JDE day (or a whole table) page by page, a column at a time.
+"""Staging a whole JDE day, a range of whole days (one query, split by day) or a whole table, page by
+page, a column at a time.
 
 A whole-day read is the bulk of what the JDE assets move (a backfill, a mass update, the first poll of a
 day), so it skips the row-at-a-time path of ``connector_assets.incremental``: each page arrives from

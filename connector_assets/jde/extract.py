@@ -3,7 +3,8 @@
 Partitioned tables are partitioned by day on UPMJ (the day a row last changed, in the JDE server's time
 zone, ``ML_JDE_TIMEZONE``); how a day is read (whole, or incrementally for today with an overlap of
 ``ML_JDE_OVERLAP_MINUTES``) is ``connector_assets.incremental``. Here: the JDE query for a day
-(``UPMJ = day`` and, incrementally, ``UPMT/TDAY >= since``) and the asset around it.
+(``UPMJ = day`` and, incrementally, ``UPMT/TDAY >= since``), the choice of one query for a run's range
+of whole days (``columnar.stage_range``) and the asset around it.
 """
 
 from collections.abc import Iterator
