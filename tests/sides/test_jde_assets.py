@@ -286,19 +286,27 @@ def _range_days() -> list[date]:
     return [first + timedelta(days=i) for i in range(12)]
 
 
+def _range_setup(sandbox: str, tmp_path: Path) -> tuple:
+    """The range's days, a 7-row-page session factory, a ledger and two staging areas (per day, range)."""
+    jde = JdeAisResource(
+        base_url=sandbox, username="INTEGR8", password=USERS["INTEGR8"], environment="JPS920", page_size=7
+    )
+    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
+    staged = [StagingResource(base_dir=str(tmp_path / name)) for name in ("days", "range")]
+    return _range_days(), jde, ledger, *staged
+
+
+def _staged(staging: StagingResource, spec, day: date) -> list[dict]:
+    return list(staging.read_rows(spec.asset, day.isoformat()))
+
+
 def _day_by_day(spec, jde, staging, ledger, days) -> list:
     with jde.session() as session:
         return [stage_whole(spec, session, staging, ledger, day=day, run_id="days") for day in days]
 
 
 def test_a_range_is_read_with_one_query_and_staged_as_per_day_reads_stage_it(sandbox, tmp_path):
-    days = _range_days()
-    jde = JdeAisResource(
-        base_url=sandbox, username="INTEGR8", password=USERS["INTEGR8"], environment="JPS920", page_size=7
-    )
-    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
-    by_day = StagingResource(base_dir=str(tmp_path / "days"))
-    by_range = StagingResource(base_dir=str(tmp_path / "range"))
+    days, jde, ledger, by_day, by_range = _range_setup(sandbox, tmp_path)
     for spec in (PO_LINES, SUPPLIERS):
         old = _day_by_day(spec, jde, by_day, ledger, days)
         empty = [r.day for r in old if r.rows == 0]
@@ -317,22 +325,18 @@ def test_a_range_is_read_with_one_query_and_staged_as_per_day_reads_stage_it(san
         assert [_figures(r) for r in new] == [_figures(r) for r in old], spec.table
         assert {r.window for r in new} == {f"{days[0]}..{days[-1]}"}
         for read in new:
-            partition = read.day.isoformat()
-            staged = list(by_range.read_rows(spec.asset, partition))
-            assert staged == list(by_day.read_rows(spec.asset, partition)), (spec.table, partition)
-            assert by_range.exists(spec.asset, partition) and len(staged) == read.rows
+            staged = _staged(by_range, spec, read.day)
+            assert staged == _staged(by_day, spec, read.day) and len(staged) == read.rows, (
+                spec.table,
+                read.day,
+            )
         assert by_range.count(spec.asset, empty[0].isoformat()) == 0  # replaced, not left as it was
+        assert all(by_range.exists(spec.asset, day.isoformat()) for day in days)  # empty days: a file
     assert sum(r.rows for r in new) > 7  # suppliers too span more than one page
 
 
 def test_a_range_read_resumed_after_a_new_login_stages_the_same_days(sandbox, tmp_path):
-    days = _range_days()
-    jde = JdeAisResource(
-        base_url=sandbox, username="INTEGR8", password=USERS["INTEGR8"], environment="JPS920", page_size=7
-    )
-    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
-    by_day = StagingResource(base_dir=str(tmp_path / "days"))
-    by_range = StagingResource(base_dir=str(tmp_path / "range"))
+    days, jde, ledger, by_day, by_range = _range_setup(sandbox, tmp_path)
     old = _day_by_day(PO_LINES, jde, by_day, ledger, days)
     root = sandbox.rsplit("/jderest", 1)[0]
     with jde.session() as session:
@@ -348,11 +352,7 @@ def test_a_range_read_resumed_after_a_new_login_stages_the_same_days(sandbox, tm
         new = stage_range(PO_LINES, session, by_range, ledger, days=days, run_id="range")
         assert session.reauths >= 1 and session.restarts >= 1
     assert [_figures(r) for r in new] == [_figures(r) for r in old]
-    for day in days:
-        partition = day.isoformat()
-        assert list(by_range.read_rows(PO_LINES.asset, partition)) == list(
-            by_day.read_rows(PO_LINES.asset, partition)
-        )
+    assert all(_staged(by_range, PO_LINES, day) == _staged(by_day, PO_LINES, day) for day in days)
 
 
 def test_a_backfill_materializes_every_day_with_its_own_row_count_empty_days_zero(sandbox, tmp_path):
