@@ -2,9 +2,8 @@
 
 The rules, chosen so polling is cheap and nothing is lost:
 
-* A past day is read whole and its staged file replaced: backfills and reruns are idempotent. A
-  single-run backfill reads each day of its range in turn, so memory stays bounded however long the
-  range.
+* A past day is read whole and its staged file replaced: backfills and reruns are idempotent. Reads
+  stream page by page, so memory stays bounded however long a single-run backfill's range.
 * The current day is read incrementally: only records changed at or after the cursor minus an overlap
   that catches records committed late with an earlier timestamp. New records are merged into the
   day's staged file by key, so the file always holds every record changed that day in its latest
@@ -260,10 +259,11 @@ def _replace(
         raise
 
 
-def read_groups(days: list[date], today: date) -> list[list[date]]:
+def read_groups(days: list[date], today: date | None) -> list[list[date]]:
     """``days`` (ascending) in the reads that cover them: each run of consecutive days other than
     ``today`` is one group (a range read when longer than a day), and ``today`` is a group of its own
-    (its incremental read from the cursor). A one-day run is read on its own as it always was."""
+    (its incremental read from the cursor; None when no day is read apart). A one-day run is read on
+    its own as it always was."""
     groups: list[list[date]] = []
     for day in days:
         previous = groups[-1][-1] if groups else None

@@ -1,4 +1,5 @@
-"""Staging a whole JDE day (or a whole table) page by page, a column at a time.
+"""Staging a whole JDE day, a range of whole days (one query, split by day) or a whole table, page by
+page, a column at a time.
 
 A whole-day read is the bulk of what the JDE assets move (a backfill, a mass update, the first poll of a
 day), so it skips the row-at-a-time path of ``connector_assets.incremental``: each page arrives from
@@ -17,17 +18,29 @@ cursor, merged by key) stays on the row path.
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Iterator
+from contextlib import closing
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from connector_assets.incremental import DayRead, _coerced
+from connector_assets.incremental import DayRead, Stream, _coerced
 from connector_assets.jde.tables import JdeTable
-from connector_assets.staging import StagingError, StagingResource, _arrow_types, arrow_schema, typed_batch
+from connector_assets.staging import (
+    PartitionWriter,
+    StagingError,
+    StagingResource,
+    _arrow_types,
+    arrow_schema,
+    typed_batch,
+)
 from connector_resources.jde import Condition, JdeSession
 from connector_resources.ledger import Ledger
+from connector_resources.redaction import get_logger
 
 if TYPE_CHECKING:  # pyarrow loads when a day is staged, not with the definitions (issue 16)
     import pyarrow as pa
+
+log = get_logger(__name__)
 
 
 def stage_whole(
@@ -40,40 +53,220 @@ def stage_whole(
     run_id: str,
 ) -> DayRead:
     """Read ``day`` of ``spec`` (the whole table when None) and replace its staged file."""
-    from connector_assets.jde.extract import stream_of  # extract imports this module
-
-    stream = stream_of(spec)
+    stream = _stream(spec)
     read = DayRead(day, "whole day" if day is not None else "whole table")
     conditions = [Condition(spec.qualified(spec.date_column), "EQUAL", day)] if day is not None else []
+    writer = staging.writer(spec.asset, day.isoformat() if day is not None else None, spec.columns)
+    try:
+        with closing(_pages(spec, session, conditions)) as pages:
+            for page in pages:
+                if isinstance(page, list):
+                    _write_rows(stream, writer, read, page, book, run_id)
+                else:
+                    _write_batch(spec, writer, read, page)
+        writer.commit()
+    except BaseException:
+        writer.abort()
+        raise
+    return read
+
+
+def stage_range(
+    spec: JdeTable,
+    session: JdeSession,
+    staging: StagingResource,
+    book: Ledger,
+    *,
+    days: list[date],
+    run_id: str,
+) -> list[DayRead]:
+    """Consecutive ``days`` of ``spec`` with ONE paged browse (``UPMJ >= first AND UPMJ <= last``,
+    ordered by UPMJ then the key), each day's staged file replaced as ``stage_whole(day=...)`` replaces
+    it: the same rows in the same order (within a day both reads follow the key), an empty file for a
+    day without rows, and a ``DayRead`` per day with its own figures. A backfill of a year costs the
+    window's pages instead of a query per day.
+
+    Rows come ordered by day, so only one day's file is open at a time (``_DayFiles``) and a page that
+    spans days is cut into slices of its typed batch (or grouped rows, on the row path). A day's file
+    is committed when the first row of a later day arrives, as the per-day loop committed each day in
+    turn. A resumed query (after a 444 or a lost result set) continues in the same order
+    (``query.continuation`` adds its conditions to ours), so it needs nothing here.
+
+    A server that ignores ``orderBy`` or the range would break this: a row dated before a day already
+    committed, outside the range or without a date is detected (``_Disorder``), the range is then read
+    again one day at a time (``stage_whole``), so every day ends up as a per-day read leaves it, at
+    the per-day cost, with a warning naming the table and the days. Records rejected before the switch
+    are queued again by the per-day reads (the queue refreshes an open item; its attempt count goes up).
+    """
+    first, last = days[0], days[-1]
+    if days != [first + timedelta(days=i) for i in range(len(days))]:
+        raise ValueError(f"{spec.table}: a range read needs consecutive days, got {days}")
+    window = f"{first.isoformat()}..{last.isoformat()}"
+    reads = {day: DayRead(day, "whole day", window=window) for day in days}
+    column = spec.qualified(spec.date_column)
+    conditions = [Condition(column, "GREATER_EQUAL", first), Condition(column, "LESS_EQUAL", last)]
+    stream = _stream(spec)
+    files = _DayFiles(spec, staging, first, last)
+    try:
+        with closing(_pages(spec, session, conditions, order_by=[(column, "ASC")])) as pages:
+            for page in pages:
+                if isinstance(page, list):
+                    for day, rows in _rows_by_day(spec, page, files.open_day, first):
+                        _write_rows(stream, files.to(day), reads[day], rows, book, run_id)
+                else:
+                    for day, batch in _batch_by_day(spec, page):
+                        _write_batch(spec, files.to(day), reads[day], batch)
+        files.finish()
+    except _Disorder as disorder:
+        files.abort()
+        log.warning("%s %s: %s; reading the days one at a time", spec.table, window, disorder)
+        return [stage_whole(spec, session, staging, book, day=day, run_id=run_id) for day in days]
+    except BaseException:
+        files.abort()
+        raise
+    return [reads[day] for day in days]
+
+
+class _Disorder(Exception):
+    """A range read met a row it cannot place: the server did not keep to the range or the order."""
+
+
+class _DayFiles:
+    """The staged files of a range read, one open at a time: rows arrive ordered by day, so moving to
+    a later day commits the open day and every day passed over (empty, as a per-day read stages it)."""
+
+    def __init__(self, spec: JdeTable, staging: StagingResource, first: date, last: date) -> None:
+        self.spec, self.staging, self.first, self.last = spec, staging, first, last
+        self.open_day: date | None = None
+        self._writer: PartitionWriter | None = None
+        self._next = first  # the first day not yet opened
+
+    def to(self, day: date) -> PartitionWriter:
+        """The writer of ``day``, committing the days before it."""
+        if day == self.open_day and self._writer is not None:
+            return self._writer
+        if not self.first <= day <= self.last:
+            raise _Disorder(f"a row dated {day.isoformat()} lies outside the range")
+        if day < self._next:
+            assert self.open_day is not None
+            raise _Disorder(
+                f"a row dated {day.isoformat()} came after {self.open_day.isoformat()} was staged "
+                "(rows not ordered by day)"
+            )
+        self._commit_until(day)
+        self._writer = self.staging.writer(self.spec.asset, day.isoformat(), self.spec.columns)
+        self.open_day, self._next = day, day + timedelta(days=1)
+        return self._writer
+
+    def finish(self) -> None:
+        """Commit the open day and stage every remaining day of the range empty."""
+        self._commit_until(self.last + timedelta(days=1))
+
+    def _commit_until(self, day: date) -> None:
+        """Commit the open day, then every day before ``day`` not yet opened, empty."""
+        if self._writer is not None:
+            writer, self._writer = self._writer, None
+            writer.commit()
+        while self._next < day:
+            self.staging.writer(self.spec.asset, self._next.isoformat(), self.spec.columns).commit()
+            self._next += timedelta(days=1)
+
+    def abort(self) -> None:
+        if self._writer is not None:
+            writer, self._writer = self._writer, None
+            writer.abort()
+
+
+def _batch_by_day(spec: JdeTable, batch: pa.RecordBatch) -> Iterator[tuple[date, pa.RecordBatch]]:
+    """The typed page cut where its day changes: one slice per run of rows of one day, found by Arrow
+    (``run_end_encode``), so the Python work is per day, not per row."""
+    import pyarrow.compute as pc
+
+    runs = pc.run_end_encode(batch.column(spec.date_column))
+    start = 0
+    for day, end in zip(runs.values.to_pylist(), runs.run_ends.to_pylist(), strict=True):
+        if day is None:
+            raise _Disorder("a row without a date came back")
+        yield day, batch.slice(start, end - start)
+        start = end
+
+
+def _rows_by_day(
+    spec: JdeTable, rows: list[dict[str, Any]], open_day: date | None, first: date
+) -> Iterator[tuple[date, list[dict[str, Any]]]]:
+    """The row-path page grouped by day. A date the session could not read (left as text, rejected by
+    the row path) is given the day of the row before it (``open_day`` at the start of the page, else
+    the page's first readable day): the server sorted it among its own day's rows, so its rejection
+    counts on that day, as a per-day read counts it."""
+    values = [row.get(spec.date_column) for row in rows]
+    if any(value is None for value in values):
+        raise _Disorder("a row without a date came back")
+    current = open_day or next((v for v in values if type(v) is date), first)
+    group: list[dict[str, Any]] = []
+    for row, value in zip(rows, values, strict=True):
+        day = value if type(value) is date else current
+        if day != current and group:
+            yield current, group
+            group = []
+        current = day
+        group.append(row)
+    if group:
+        yield current, group
+
+
+def _stream(spec: JdeTable) -> Stream:
+    from connector_assets.jde.extract import stream_of  # extract imports this module
+
+    return stream_of(spec)
+
+
+def _pages(
+    spec: JdeTable,
+    session: JdeSession,
+    conditions: list[Condition],
+    order_by: list[tuple[str, str]] | None = None,
+) -> Iterator[pa.RecordBatch | list[dict[str, Any]]]:
+    """The browse's pages, each as one typed batch (``_typed_page``) or, for a page holding a value
+    that is not already of its staged kind, as its rows (stripped, as ``browse`` gives them) for the
+    row path, which types what it can and queues the rest with record and field named."""
+    schema = arrow_schema(spec.columns)
     pages = session.browse_columns(
         spec.table,
         columns=[spec.qualified(a) for a in spec.aliases],
         conditions=conditions,
+        order_by=order_by or (),
         strip_strings=False,  # stripped here, a column at a time in Arrow (_typed_page)
     )
-    writer = staging.writer(spec.asset, day.isoformat() if day is not None else None, spec.columns)
-    schema = arrow_schema(spec.columns)
     try:
         for page in pages:
             count = len(next(iter(page.values()), ()))
             try:
                 batch = _typed_page(spec, schema, page, count)
             except StagingError:
-                page = {name: _stripped(values) for name, values in page.items()}  # as browse gives them
-                rows = [dict(zip(page, values, strict=True)) for values in zip(*page.values(), strict=True)]
-                for row in _coerced(stream, rows, read, book, run_id):
-                    writer.write(row)
+                page = {name: _stripped(values) for name, values in page.items()}
+                yield [dict(zip(page, values, strict=True)) for values in zip(*page.values(), strict=True)]
                 continue
-            writer.write_batch(batch)
-            read.rows += count
-            _saw_batch(spec, read, batch)
-        writer.commit()
-    except BaseException:
-        writer.abort()
-        raise
+            yield batch
     finally:
         pages.close()
-    return read
+
+
+def _write_batch(spec: JdeTable, writer: PartitionWriter, read: DayRead, batch: pa.RecordBatch) -> None:
+    writer.write_batch(batch)
+    read.rows += batch.num_rows
+    _saw_batch(spec, read, batch)
+
+
+def _write_rows(
+    stream: Stream,
+    writer: PartitionWriter,
+    read: DayRead,
+    rows: list[dict[str, Any]],
+    book: Ledger,
+    run_id: str,
+) -> None:
+    for row in _coerced(stream, rows, read, book, run_id):
+        writer.write(row)
 
 
 # What ``str.strip()`` strips (``str.isspace``: Unicode White_Space plus the four ASCII separators

@@ -3,7 +3,8 @@
 Partitioned tables are partitioned by day on UPMJ (the day a row last changed, in the JDE server's time
 zone, ``ML_JDE_TIMEZONE``); how a day is read (whole, or incrementally for today with an overlap of
 ``ML_JDE_OVERLAP_MINUTES``) is ``connector_assets.incremental``. Here: the JDE query for a day
-(``UPMJ = day`` and, incrementally, ``UPMT/TDAY >= since``) and the asset around it.
+(``UPMJ = day`` and, incrementally, ``UPMT/TDAY >= since``), the choice of one query for a run's range
+of whole days (``columnar.stage_range``) and the asset around it.
 """
 
 from collections.abc import Iterator
@@ -26,10 +27,11 @@ from connector_assets.incremental import (
     Stream,
     days_in_window,
     read_day,
+    read_groups,
     read_metadata,
     since_cursor,
 )
-from connector_assets.jde.columnar import stage_whole
+from connector_assets.jde.columnar import stage_range, stage_whole
 from connector_assets.jde.tables import GROUP, JdeTable
 from connector_assets.staging import StagingResource
 from connector_assets.step_retry import retried_asset
@@ -106,26 +108,34 @@ def read_table(
     """What the asset does inside its JDE session: stage ``days`` of ``spec`` (the whole table when
     ``days`` is None). Separate from the asset so ``bench/jde_extract_vs_raw.py`` times exactly this.
 
-    A day read whole (a past day, or today before anything of it is staged or without a usable cursor:
-    ``incremental.read_day``'s rule) goes page by page, column-wise (``columnar.stage_whole``); today's
-    incremental poll is ``incremental.read_day``'s row path, merging the few changed rows by key.
+    Days read whole (past days, and today before anything of it is staged or without a usable cursor:
+    ``incremental.read_day``'s rule) go page by page, column-wise: each run of consecutive such days
+    with one browse of its range (``columnar.stage_range``; a single day, ``columnar.stage_whole``),
+    so a backfill costs its pages, not a query per day. Today's incremental poll is
+    ``incremental.read_day``'s row path, merging the few changed rows by key.
     """
     if days is None:
         return [stage_whole(spec, session, staging, book, day=None, run_id=run_id)]
     stream = stream_of(spec)
     today = today or datetime.now(jde_timezone()).date()
-    reads = []
-    for day in days:
-        if _incremental(stream, staging, book, day, today):
+    polled = today in days and _incremental(stream, staging, book, today, today)
+    reads: list[DayRead] = []
+    for group in read_groups(days, today if polled else None):
+        if polled and group == [today]:
             fetch = _fetcher(spec, session)
             reads.append(
-                read_day(stream, fetch, staging, book, day=day, today=today, overlap=overlap(), run_id=run_id)
+                read_day(
+                    stream, fetch, staging, book, day=today, today=today, overlap=overlap(), run_id=run_id
+                )
             )
             continue
-        read = stage_whole(spec, session, staging, book, day=day, run_id=run_id)
-        if day == today and read.last is not None:
-            book.advance_cursor(stream.integration, stream.name, read.last.isoformat())
-        reads.append(read)
+        if len(group) > 1:
+            reads += stage_range(spec, session, staging, book, days=group, run_id=run_id)
+        else:
+            reads.append(stage_whole(spec, session, staging, book, day=group[0], run_id=run_id))
+        for read in reads[-len(group) :]:  # today read whole: its cursor moves as read_day moves it
+            if read.day == today and read.last is not None:
+                book.advance_cursor(stream.integration, stream.name, read.last.isoformat())
     return reads
 
 

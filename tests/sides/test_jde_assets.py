@@ -5,6 +5,7 @@ incrementally (a no-change poll costs one data-service call); a dd/MM/yyyy user 
 a date-range backfill runs through the real ``dagster`` CLI.
 """
 
+import logging
 import os
 import subprocess
 import sys
@@ -15,14 +16,14 @@ import pyarrow.parquet as pq
 import pytest
 import requests
 from asset_runs import materialized
-from dagster import AssetKey
+from dagster import AssetKey, instance_for_test, materialize
 from http_server import CannedResponse, RecordedRequest, ScriptedServer
 from roots import ROOT
 
 from connector_assets.incremental import read_day
 from connector_assets.jde.assets import jde_assets
-from connector_assets.jde.columnar import stage_whole
-from connector_assets.jde.extract import CURSOR_INTEGRATION, _fetcher, stream_of
+from connector_assets.jde.columnar import stage_range, stage_whole
+from connector_assets.jde.extract import CURSOR_INTEGRATION, _fetcher, read_table, stream_of
 from connector_assets.jde.tables import AP_LEDGER, GL_ACCOUNTS, PO_HEADERS, PO_LINES, SUPPLIERS
 from connector_assets.staging import StagingResource
 from connector_resources.jde import Condition, JdeAisResource
@@ -263,3 +264,205 @@ def test_a_page_with_a_bad_value_is_staged_row_by_row_and_only_that_row_is_queue
     queued = {item.source_key: item.reason for item in ledger.open_items(integration="jde")}
     assert set(queued) == {"F0401 4X", "F0401 5"}
     assert "field AN8" in queued["F0401 4X"] and "field UPMJ" in queued["F0401 5"]
+
+
+# -- a backfill's range in one query, staged per day --------------------------------------------------
+
+DATASERVICE = "POST /jderest/v2/dataservice"
+
+
+def _calls(sandbox: str) -> dict[str, int]:
+    root = sandbox.rsplit("/jderest", 1)[0]
+    return requests.get(f"{root}/sandbox/state", timeout=30).json()["calls"]
+
+
+def _figures(read) -> tuple:
+    return (read.day, read.rows, read.rejected, read.first, read.last, read.mode)
+
+
+def _range_days() -> list[date]:
+    """Twelve past days around the sandbox's mass-update day (today - 21): busy days and empty ones."""
+    first = date.today() - timedelta(days=25)
+    return [first + timedelta(days=i) for i in range(12)]
+
+
+def _range_setup(sandbox: str, tmp_path: Path) -> tuple:
+    """The range's days, a 7-row-page session factory, a ledger and two staging areas (per day, range)."""
+    jde = JdeAisResource(
+        base_url=sandbox, username="INTEGR8", password=USERS["INTEGR8"], environment="JPS920", page_size=7
+    )
+    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
+    staged = [StagingResource(base_dir=str(tmp_path / name)) for name in ("days", "range")]
+    return _range_days(), jde, ledger, *staged
+
+
+def _staged(staging: StagingResource, spec, day: date) -> list[dict]:
+    return list(staging.read_rows(spec.asset, day.isoformat()))
+
+
+def _day_by_day(spec, jde, staging, ledger, days) -> list:
+    with jde.session() as session:
+        return [stage_whole(spec, session, staging, ledger, day=day, run_id="days") for day in days]
+
+
+def test_a_range_is_read_with_one_query_and_staged_as_per_day_reads_stage_it(sandbox, tmp_path):
+    days, jde, ledger, by_day, by_range = _range_setup(sandbox, tmp_path)
+    for spec in (PO_LINES, SUPPLIERS):
+        old = _day_by_day(spec, jde, by_day, ledger, days)
+        empty = [r.day for r in old if r.rows == 0]
+        assert empty and len(empty) < len(days), spec.table  # the window holds both kinds of day
+        stale = by_range.writer(spec.asset, empty[0].isoformat(), spec.columns)  # a previous read's rows
+        for row in by_day.read_rows(spec.asset, next(r.day for r in old if r.rows).isoformat()):
+            stale.write(row)
+        stale.commit()
+        before = _calls(sandbox)
+        with jde.session() as session:
+            new = read_table(spec, session, by_range, ledger, days=days, run_id="range", today=date.today())
+            pages = session.pages
+        after = _calls(sandbox)
+        assert after.get(DATASERVICE, 0) - before.get(DATASERVICE, 0) == 1, spec.table  # one query
+        assert pages == 1 + after.get(f"{DATASERVICE}/next", 0) - before.get(f"{DATASERVICE}/next", 0)
+        assert [_figures(r) for r in new] == [_figures(r) for r in old], spec.table
+        assert {r.window for r in new} == {f"{days[0]}..{days[-1]}"}
+        for read in new:
+            staged = _staged(by_range, spec, read.day)
+            assert staged == _staged(by_day, spec, read.day) and len(staged) == read.rows, (
+                spec.table,
+                read.day,
+            )
+        assert by_range.count(spec.asset, empty[0].isoformat()) == 0  # replaced, not left as it was
+        assert all(by_range.exists(spec.asset, day.isoformat()) for day in days)  # empty days: a file
+    assert sum(r.rows for r in new) > 7  # suppliers too span more than one page
+
+
+def test_a_range_read_resumed_after_a_new_login_stages_the_same_days(sandbox, tmp_path):
+    days, jde, ledger, by_day, by_range = _range_setup(sandbox, tmp_path)
+    old = _day_by_day(PO_LINES, jde, by_day, ledger, days)
+    root = sandbox.rsplit("/jderest", 1)[0]
+    with jde.session() as session:
+        browse_columns = session.browse_columns
+
+        def interrupted(*args, **kwargs):  # every token dies after the third page: 444, then a resume
+            for index, page in enumerate(browse_columns(*args, **kwargs)):
+                if index == 2:
+                    requests.post(f"{root}/sandbox/restart", timeout=30).raise_for_status()
+                yield page
+
+        session.browse_columns = interrupted
+        new = stage_range(PO_LINES, session, by_range, ledger, days=days, run_id="range")
+        assert session.reauths >= 1 and session.restarts >= 1
+    assert [_figures(r) for r in new] == [_figures(r) for r in old]
+    assert all(_staged(by_range, PO_LINES, day) == _staged(by_day, PO_LINES, day) for day in days)
+
+
+def test_a_backfill_materializes_every_day_with_its_own_row_count_empty_days_zero(sandbox, tmp_path):
+    days = _range_days()
+    res = _resources(sandbox, tmp_path)
+    tags = {
+        "dagster/asset_partition_range_start": days[0].isoformat(),
+        "dagster/asset_partition_range_end": days[-1].isoformat(),
+    }
+    before = _calls(sandbox).get(DATASERVICE, 0)
+    with instance_for_test() as instance:
+        result = materialize([_asset(SUPPLIERS.asset)], resources=res, instance=instance, tags=tags)
+    assert result.success
+    assert _calls(sandbox).get(DATASERVICE, 0) - before == 1
+    counts = {
+        e.partition: e.materialization.metadata["dagster/row_count"].value
+        for e in result.get_asset_materialization_events()
+    }
+    assert counts == {d.isoformat(): res["staging"].count(SUPPLIERS.asset, d.isoformat()) for d in days}
+    assert 0 in counts.values() and sum(counts.values()) > 0
+
+
+def _ranged(request: RecordedRequest, rows: list[dict]) -> CannedResponse:
+    """A one-page data service over ``rows`` that keeps to an ``UPMJ EQUAL`` condition (a per-day read)
+    and sends everything else as it is, in the order given."""
+    conditions = request.json().get("query", {}).get("condition", [])
+    days = [c["value"][0]["content"] for c in conditions if c["operator"] == "EQUAL"]
+    return _page([r for r in rows if not days or r["F0401_UPMJ"] in days], None)
+
+
+def test_a_page_with_a_bad_value_queues_that_row_on_its_own_day(tmp_path):
+    days = [date(2025, 3, 1) + timedelta(days=i) for i in range(5)]
+    with ScriptedServer() as server:
+        server.route("/jderest/v2/tokenrequest", _scripted_login)
+        server.route("/jderest/v2/tokenrequest/logout", CannedResponse(200, {}))
+        link = f"{server.url}/jderest/v2/dataservice/next?stackId=1"
+        server.route("/jderest/v2/dataservice", _page([_supplier(1, "03/01/2025"), _supplier(2)], link))
+        bad_page = [
+            _supplier(3),
+            _supplier("4X"),
+            _supplier(5, upmj="31/31/2025"),
+            _supplier(6, "03/04/2025"),
+        ]
+        server.route("/jderest/v2/dataservice/next", _page(bad_page, None))
+        jde = JdeAisResource(base_url=f"{server.url}/jderest", username="INTEGR8", password="scripted")
+        staging = StagingResource(base_dir=str(tmp_path / "staging"))
+        ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
+        with jde.session() as session:
+            reads = read_table(
+                SUPPLIERS, session, staging, ledger, days=days, run_id="r1", today=date(2026, 1, 1)
+            )
+        (query,) = server.hits("/jderest/v2/dataservice")
+    body = query.json()
+    conditions = [
+        (c["controlId"], c["operator"], c["value"][0]["content"]) for c in body["query"]["condition"]
+    ]
+    assert conditions == [
+        ("F0401.UPMJ", "GREATER_EQUAL", "03/01/2025"),
+        ("F0401.UPMJ", "LESS_EQUAL", "03/05/2025"),
+    ]
+    assert body["aggregation"]["orderBy"][0] == {"column": "F0401.UPMJ", "direction": "ASC"}
+    assert [(r.day.day, r.rows, r.rejected) for r in reads] == [
+        (1, 1, 0),
+        (2, 2, 2),
+        (3, 0, 0),
+        (4, 1, 0),
+        (5, 0, 0),
+    ]
+    staged = {d.day: [r["AN8"] for r in staging.read_rows(SUPPLIERS.asset, d.isoformat())] for d in days}
+    assert staged == {1: [1], 2: [2, 3], 3: [], 4: [6], 5: []}
+    queued = {item.source_key: item.reason for item in ledger.open_items(integration="jde")}
+    assert set(queued) == {"F0401 4X", "F0401 5"}
+    assert "field AN8" in queued["F0401 4X"] and "field UPMJ" in queued["F0401 5"]
+
+
+def test_a_server_ignoring_the_order_gets_read_day_by_day(tmp_path, caplog):
+    rows = [_supplier(1, "03/02/2025"), _supplier(2, "03/01/2025"), _supplier(3, "03/02/2025")]
+    days = [date(2025, 3, 1), date(2025, 3, 2), date(2025, 3, 3)]
+    with ScriptedServer() as server:
+        server.route("/jderest/v2/tokenrequest", _scripted_login)
+        server.route("/jderest/v2/tokenrequest/logout", CannedResponse(200, {}))
+        server.route("/jderest/v2/dataservice", lambda request: _ranged(request, rows))
+        jde = JdeAisResource(base_url=f"{server.url}/jderest", username="INTEGR8", password="scripted")
+        staging = StagingResource(base_dir=str(tmp_path / "staging"))
+        ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
+        with jde.session() as session, caplog.at_level(logging.WARNING):
+            reads = stage_range(SUPPLIERS, session, staging, ledger, days=days, run_id="r1")
+        queries = len(server.hits("/jderest/v2/dataservice"))
+    assert queries == 1 + len(days)  # the range, then each day on its own
+    assert "F0401 2025-03-01..2025-03-03" in caplog.text and "after 2025-03-02 was staged" in caplog.text
+    assert [(r.rows, r.window) for r in reads] == [(1, None), (2, None), (0, None)]
+    staged = {d.day: [r["AN8"] for r in staging.read_rows(SUPPLIERS.asset, d.isoformat())] for d in days}
+    assert staged == {1: [2], 2: [1, 3], 3: []}
+
+
+def test_today_read_whole_joins_the_range_and_moves_the_cursor(sandbox, tmp_path):
+    root = sandbox.rsplit("/jderest", 1)[0]
+    requests.post(f"{root}/sandbox/activity", json={"new_suppliers": 2}, timeout=30).raise_for_status()
+    today = date.today()
+    days = [today - timedelta(days=2), today - timedelta(days=1), today]
+    jde = JdeAisResource(
+        base_url=sandbox, username="INTEGR8", password=USERS["INTEGR8"], environment="JPS920"
+    )
+    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
+    staging = StagingResource(base_dir=str(tmp_path / "staging"))
+    before = _calls(sandbox).get(DATASERVICE, 0)
+    with jde.session() as session:
+        reads = read_table(SUPPLIERS, session, staging, ledger, days=days, run_id="r1", today=today)
+    assert (
+        _calls(sandbox).get(DATASERVICE, 0) - before == 1
+    )  # nothing staged today yet: read whole, with the rest
+    assert reads[-1].day == today and reads[-1].rows >= 2
+    assert ledger.get_cursor(CURSOR_INTEGRATION, "F0401") == reads[-1].last.isoformat()
